@@ -1,0 +1,141 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import pino from 'pino';
+import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine } from '../proxy/engine.js';
+import { type ControlServer, createControlServer } from '../server/app.js';
+import { loadConfigFile } from '../server/config-file.js';
+import { listenControl } from './listen.js';
+
+export interface ServerSettings {
+  host: string;
+  port: number;
+  config?: string;
+  seed?: number;
+  busyPoll: number;
+  logLevel: string;
+}
+
+export interface RunningServer {
+  engine: Engine;
+  control: ControlServer;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!Number.isSafeInteger(number) || number < min || number > max) {
+      throw new InvalidArgumentError(
+        `${name} must be a whole number from ${min} to ${max}, received "${value}".`,
+      );
+    }
+    return number;
+  };
+}
+
+export async function startServer(settings: ServerSettings): Promise<RunningServer> {
+  const logger = pino({ level: settings.logLevel, base: { service: 'faultline' } });
+  const engine = createEngine({
+    ...(settings.seed === undefined ? {} : { seed: settings.seed }),
+    busyPollMicroseconds: settings.busyPoll,
+  });
+  const control = createControlServer({ engine, logger });
+  try {
+    if (settings.config) {
+      const proxies = await engine.populate(await loadConfigFile(settings.config));
+      logger.info({ config: settings.config, proxies: proxies.length }, 'Populated proxies from file');
+    }
+    const url = await listenControl(control.http, settings.host, settings.port);
+    logger.info({ url, seed: engine.seed }, 'faultline server listening');
+    return {
+      engine,
+      control,
+      url,
+      stop: async () => {
+        engine.close();
+        await control.close();
+      },
+    };
+  } catch (error) {
+    engine.close();
+    await control.close();
+    throw error;
+  }
+}
+
+/** Stops cleanly on the first SIGINT or SIGTERM; a second one exits at once. */
+export function stopOnSignals(running: RunningServer, say: (line: string) => void): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    say(`${signal} received, closing proxies and the control API`);
+    void running.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+export function serverCommand(): Command {
+  return new Command('server')
+    .description('run the fault proxy and its Toxiproxy-compatible control API')
+    .addOption(
+      new Option('--host <host>', 'address of the control API').env('FAULTLINE_HOST').default('127.0.0.1'),
+    )
+    .addOption(
+      new Option('--port <port>', 'port of the control API')
+        .env('FAULTLINE_PORT')
+        .default(8474)
+        .argParser(integer('--port', 0, 65535)),
+    )
+    .addOption(
+      new Option('--config <file>', 'proxies (and their toxics) to create at start, JSON or YAML').env(
+        'FAULTLINE_CONFIG',
+      ),
+    )
+    .addOption(
+      new Option('--seed <n>', 'seed for jitter, toxicity and slicer decisions, to replay a run')
+        .env('FAULTLINE_SEED')
+        .argParser(integer('--seed', 0, 2 ** 31 - 1)),
+    )
+    .addOption(
+      new Option(
+        '--busy-poll-us <microseconds>',
+        'keep polling sockets this long after traffic (lower latency, more CPU); 0 turns it off',
+      )
+        .env('FAULTLINE_BUSY_POLL_US')
+        .default(DEFAULT_BUSY_POLL_MICROSECONDS)
+        .argParser(integer('--busy-poll-us', 0, 1_000_000)),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level of the JSON logs on stdout')
+        .env('LOG_LEVEL')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+        .default('info'),
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  faultline server --port 8474 --config examples/demo/faultline.yaml --seed 42\n',
+    )
+    .action(
+      async (options: {
+        host: string;
+        port: number;
+        config?: string;
+        seed?: number;
+        busyPollUs: number;
+        logLevel: string;
+      }) => {
+        const running = await startServer({
+          host: options.host,
+          port: options.port,
+          busyPoll: options.busyPollUs,
+          logLevel: options.logLevel,
+          ...(options.config === undefined ? {} : { config: options.config }),
+          ...(options.seed === undefined ? {} : { seed: options.seed }),
+        });
+        process.stderr.write(`faultline listening on ${running.url} (seed ${running.engine.seed})\n`);
+        stopOnSignals(running, (line) => process.stderr.write(`${line}\n`));
+      },
+    );
+}

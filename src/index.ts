@@ -1,0 +1,11 @@
+export { type Clock, systemClock } from './model/clock.js';
+export { type ErrorCode, errorCodes, FaultlineError, isFaultlineError } from './model/errors.js';
+export type { ProxySpec, ProxyUpdate } from './model/proxy-spec.js';
+export { createRandom, type RandomSource } from './model/random.js';
+export { explainToxic, type Stream, type ToxicSpec } from './model/toxic.js';
+export { type ToxicType, toxicDefinitions, toxicTypes } from './model/toxics/index.js';
+export { createEngine, type Engine, type EngineOptions } from './proxy/engine.js';
+export type { EngineEvent } from './proxy/events.js';
+export { type ControlServer, type ControlServerOptions, createControlServer } from './server/app.js';
+export { loadConfigFile } from './server/config-file.js';
+export { faultlineVersion } from './version.js';

@@ -1,0 +1,50 @@
+/**
+ * Every error faultline reports has a stable code; the HTTP status lives in the same table
+ * so the control API, the client and the CLI agree on what each failure means.
+ */
+export const errorCodes = {
+  FAULTLINE_ERR_BAD_BODY: 400,
+  FAULTLINE_ERR_MISSING_FIELD: 400,
+  FAULTLINE_ERR_INVALID_FIELD: 400,
+  FAULTLINE_ERR_UNKNOWN_FIELD: 400,
+  FAULTLINE_ERR_INVALID_STREAM: 400,
+  FAULTLINE_ERR_INVALID_TOXIC_TYPE: 400,
+  FAULTLINE_ERR_INVALID_ATTRIBUTE: 400,
+  FAULTLINE_ERR_INVALID_ADDRESS: 400,
+  FAULTLINE_ERR_INVALID_CONFIG: 400,
+  FAULTLINE_ERR_PROXY_NOT_FOUND: 404,
+  FAULTLINE_ERR_TOXIC_NOT_FOUND: 404,
+  FAULTLINE_ERR_PROXY_EXISTS: 409,
+  FAULTLINE_ERR_TOXIC_EXISTS: 409,
+  FAULTLINE_ERR_ADDRESS_IN_USE: 409,
+  FAULTLINE_ERR_ADDRESS_UNAVAILABLE: 400,
+  FAULTLINE_ERR_PERMISSION: 403,
+  FAULTLINE_ERR_FORBIDDEN_CLIENT: 403,
+  FAULTLINE_ERR_BODY_TOO_LARGE: 413,
+  FAULTLINE_ERR_INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class FaultlineError extends Error {
+  override readonly name = 'FaultlineError';
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.status = errorCodes[code];
+  }
+}
+
+export function isFaultlineError(value: unknown): value is FaultlineError {
+  return value instanceof FaultlineError;
+}
+
+/** Renders any value for an error message, short enough to read in a terminal. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,42 @@
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+
+/**
+ * A seeded source of randomness. Toxics never call Math.random: each one gets a source forked
+ * from the server seed by a stable label (proxy, connection number, stream, toxic), so the same
+ * seed and the same traffic make the same decisions, whatever order connections interleave in.
+ */
+export interface RandomSource {
+  readonly seed: number;
+  /** A float in [0, 1). */
+  next(): number;
+  /** An integer in [min, max], both inclusive. */
+  int(min: number, max: number): number;
+  /** An independent source whose sequence depends only on this seed and the label. */
+  fork(label: string): RandomSource;
+}
+
+export function createRandom(seed: number): RandomSource {
+  const generator = xoroshiro128plus(seed | 0);
+  return {
+    seed,
+    next: () => uniformFloat64(generator),
+    int: (min, max) => uniformInt(generator, min, max),
+    fork: (label) => createRandom(hashLabel(seed, label)),
+  };
+}
+
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 0x7fffffff);
+}
+
+/** FNV-1a over the seed and the label, folded to 31 bits. */
+function hashLabel(seed: number, label: string): number {
+  let hash = 0x811c9dc5 ^ seed;
+  for (let i = 0; i < label.length; i++) {
+    hash ^= label.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash & 0x7fffffff;
+}

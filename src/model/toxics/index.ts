@@ -1,0 +1,33 @@
+import { bandwidth } from './bandwidth.js';
+import type { AttributeSpec, ToxicDefinition } from './definition.js';
+import { latency } from './latency.js';
+import { limitData } from './limit-data.js';
+import { noop } from './noop.js';
+import { resetPeer } from './reset-peer.js';
+import { slicer } from './slicer.js';
+import { slowClose } from './slow-close.js';
+import { timeout } from './timeout.js';
+
+export const toxicDefinitions = {
+  noop,
+  latency,
+  bandwidth,
+  slow_close: slowClose,
+  timeout,
+  reset_peer: resetPeer,
+  slicer,
+  limit_data: limitData,
+} as const satisfies Record<string, ToxicDefinition>;
+
+export type ToxicType = keyof typeof toxicDefinitions;
+export const toxicTypes = Object.keys(toxicDefinitions) as ToxicType[];
+
+export function isToxicType(value: unknown): value is ToxicType {
+  return typeof value === 'string' && Object.hasOwn(toxicDefinitions, value);
+}
+
+export function definitionOf(type: ToxicType): ToxicDefinition & { attributes: readonly AttributeSpec[] } {
+  return toxicDefinitions[type];
+}
+
+export type { AttributeSpec, Attributes, ToxicDefinition } from './definition.js';

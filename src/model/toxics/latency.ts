@@ -1,0 +1,12 @@
+import { milliseconds, type ToxicDefinition } from './definition.js';
+
+export const latency = {
+  type: 'latency',
+  summary: 'Delays each chunk of data, measured from when it arrived.',
+  attributes: [
+    milliseconds('latency', 'delay added to every chunk'),
+    milliseconds('jitter', 'the delay varies uniformly by up to this much either way'),
+  ],
+  explain: ({ latency = 0, jitter = 0 }) =>
+    jitter > 0 ? `delays data by ${latency} ms ± ${jitter} ms` : `delays data by ${latency} ms`,
+} as const satisfies ToxicDefinition;

@@ -1,0 +1,12 @@
+/** Bytes on their way through a toxic chain, stamped with when they arrived (clock ms). */
+export interface Chunk {
+  data: Buffer;
+  time: number;
+}
+
+/** Where a stage sends what it lets through: the next stage, or the socket writer at the end. */
+export interface Receiver {
+  accept(chunk: Chunk): void;
+  /** The source reached EOF and everything before it has been accepted. */
+  end(): void;
+}

@@ -1,0 +1,152 @@
+import { type Clock, systemClock } from '../model/clock.js';
+import { FaultlineError, isFaultlineError } from '../model/errors.js';
+import type { ProxySpec, ProxyUpdate } from '../model/proxy-spec.js';
+import { createRandom, randomSeed } from '../model/random.js';
+import { createBusyPoll } from './busy-poll.js';
+import { createEventBus, type EventBus } from './events.js';
+import { canonicalListen } from './listener.js';
+import { FaultProxy } from './proxy.js';
+
+export interface EngineOptions {
+  /** Makes jitter, toxicity and slicer decisions repeatable; random when omitted. */
+  seed?: number;
+  clock?: Clock;
+  /** Keep polling this long after socket activity (see busy-poll.ts); 0 turns it off. */
+  busyPollMicroseconds?: number;
+}
+
+/** Thrown by populate when an entry fails after earlier ones were applied. */
+export class PopulateError extends FaultlineError {
+  constructor(
+    cause: FaultlineError,
+    readonly applied: FaultProxy[],
+  ) {
+    super(cause.code, cause.message, { cause });
+  }
+}
+
+export interface Engine {
+  readonly seed: number;
+  readonly events: EventBus;
+  list(): FaultProxy[];
+  get(name: string): FaultProxy;
+  create(spec: ProxySpec): Promise<FaultProxy>;
+  update(name: string, update: ProxyUpdate): Promise<FaultProxy>;
+  delete(name: string): void;
+  /** Creates or updates each proxy in order; proxies not named are left alone. */
+  populate(specs: readonly ProxySpec[]): Promise<FaultProxy[]>;
+  /** Enables every proxy and removes every toxic; tries them all before reporting failures. */
+  reset(): Promise<void>;
+  close(): void;
+}
+
+export const DEFAULT_BUSY_POLL_MICROSECONDS = 200;
+
+export function createEngine(options: EngineOptions = {}): Engine {
+  const seed = options.seed ?? randomSeed();
+  const random = createRandom(seed);
+  const busyPoll = createBusyPoll(options.busyPollMicroseconds ?? DEFAULT_BUSY_POLL_MICROSECONDS);
+  const events = createEventBus();
+  const environment = { clock: options.clock ?? systemClock, busyPoll, events };
+  const proxies = new Map<string, FaultProxy>();
+
+  const get = (name: string): FaultProxy => {
+    const proxy = proxies.get(name);
+    if (!proxy) {
+      throw new FaultlineError(
+        'FAULTLINE_ERR_PROXY_NOT_FOUND',
+        `proxy not found: there is no proxy named ${JSON.stringify(name)}; GET /proxies lists them`,
+      );
+    }
+    return proxy;
+  };
+
+  const create = async (spec: ProxySpec): Promise<FaultProxy> => {
+    if (proxies.has(spec.name)) {
+      throw new FaultlineError(
+        'FAULTLINE_ERR_PROXY_EXISTS',
+        `proxy already exists: a proxy named ${JSON.stringify(spec.name)} exists; update it or delete it first`,
+      );
+    }
+    const proxy = new FaultProxy(spec.name, spec.listen, spec.upstream, {
+      ...environment,
+      random: random.fork(spec.name),
+    });
+    for (const toxic of spec.toxics ?? []) await proxy.addToxic(toxic);
+    if (spec.enabled) await proxy.start();
+    proxies.set(spec.name, proxy);
+    events.emit({ type: 'proxy.created', proxy: proxy.summary() });
+    return proxy;
+  };
+
+  const apply = async (spec: ProxySpec): Promise<FaultProxy> => {
+    const existing = proxies.get(spec.name);
+    if (!existing) return create(spec);
+    const sameListen =
+      (await canonicalListen(spec.listen)) === existing.listen || spec.listen === existing.listen;
+    if (!sameListen || spec.upstream !== existing.upstream) {
+      await existing.update({ listen: spec.listen, upstream: spec.upstream });
+      events.emit({ type: 'proxy.updated', proxy: existing.summary() });
+    }
+    if (spec.toxics) await existing.replaceToxics(spec.toxics);
+    return existing;
+  };
+
+  return {
+    seed,
+    events,
+    list: () => [...proxies.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    get,
+    create,
+    async update(name, update) {
+      const proxy = get(name);
+      await proxy.update(update);
+      events.emit({ type: 'proxy.updated', proxy: proxy.summary() });
+      return proxy;
+    },
+    delete(name) {
+      const proxy = get(name);
+      proxy.stop();
+      proxies.delete(name);
+      events.emit({ type: 'proxy.deleted', proxy: proxy.summary() });
+    },
+    async populate(specs) {
+      const applied: FaultProxy[] = [];
+      for (const spec of specs) {
+        try {
+          applied.push(await apply(spec));
+        } catch (error) {
+          if (isFaultlineError(error)) throw new PopulateError(error, applied);
+          throw error;
+        }
+      }
+      return applied;
+    },
+    async reset() {
+      const failures: Array<{ proxy: string; error: unknown }> = [];
+      for (const proxy of proxies.values()) {
+        try {
+          if (!proxy.enabled) await proxy.start();
+          for (const toxic of proxy.toxics) await proxy.removeToxic(toxic.name);
+        } catch (error) {
+          failures.push({ proxy: proxy.name, error });
+        }
+      }
+      const first = failures[0];
+      if (first) {
+        const code = isFaultlineError(first.error) ? first.error.code : 'FAULTLINE_ERR_INTERNAL';
+        const details = failures
+          .map(({ proxy, error }) => `${proxy}: ${(error as Error).message}`)
+          .join('; ');
+        throw new FaultlineError(
+          code,
+          `reset could not restart every proxy (the others were reset): ${details}`,
+        );
+      }
+    },
+    close() {
+      for (const proxy of proxies.values()) proxy.stop();
+      busyPoll.stop();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import type { Socket } from 'node:net';
+import type { Clock } from '../model/clock.js';
+import type { RandomSource } from '../model/random.js';
+import type { Stream, ToxicSpec } from '../model/toxic.js';
+import { Pipeline } from './pipeline.js';
+import type { CloseMode } from './toxic-behaviour.js';
+
+export interface LinkEnvironment {
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  activity(): void;
+  acted(link: Link, toxic: ToxicSpec, action: string, first: boolean): void;
+  closed(link: Link): void;
+}
+
+/**
+ * One client connection and its upstream connection, with a pipeline each way: upstream carries
+ * client → server, downstream server → client. A half-close (FIN) passes through; an error or
+ * reset on one side resets or closes the other.
+ */
+export class Link {
+  readonly pipelines: Record<Stream, Pipeline>;
+  readonly openedAt: number;
+  private closing = false;
+  private socketsOpen = 2;
+
+  constructor(
+    readonly id: number,
+    readonly client: Socket,
+    readonly upstream: Socket,
+    toxics: readonly ToxicSpec[],
+    private readonly environment: LinkEnvironment,
+  ) {
+    this.openedAt = environment.clock.now();
+    const host = (stream: Stream) => ({
+      clock: environment.clock,
+      random: environment.random.fork(stream),
+      activity: environment.activity,
+      finished: () => undefined,
+      closeLink: (mode: CloseMode) => this.close(mode),
+      acted: (toxic: ToxicSpec, action: string, first: boolean) =>
+        environment.acted(this, toxic, action, first),
+    });
+    const of = (stream: Stream) => toxics.filter((toxic) => toxic.stream === stream);
+    this.pipelines = {
+      upstream: new Pipeline('upstream', client, upstream, host('upstream'), of('upstream')),
+      downstream: new Pipeline('downstream', upstream, client, host('downstream'), of('downstream')),
+    };
+    this.watch(client, upstream);
+    this.watch(upstream, client);
+  }
+
+  get clientAddress(): string {
+    return `${this.client.remoteAddress}:${this.client.remotePort}`;
+  }
+
+  /** Closes both sides: "end" after pending writes, "reset" with an RST, "destroy" at once. */
+  close(mode: CloseMode | 'destroy'): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.pipelines.upstream.close();
+    this.pipelines.downstream.close();
+    for (const socket of [this.client, this.upstream]) {
+      if (socket.destroyed) continue;
+      if (mode === 'reset') socket.resetAndDestroy();
+      else if (mode === 'destroy') socket.destroy();
+      else socket.end(() => socket.destroy());
+    }
+  }
+
+  private watch(socket: Socket, peer: Socket): void {
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (this.closing) return;
+      if (error.code === 'ECONNRESET' && !peer.destroyed) {
+        this.closing = true;
+        this.pipelines.upstream.close();
+        this.pipelines.downstream.close();
+        peer.resetAndDestroy();
+      } else this.close('destroy');
+    });
+    socket.once('close', () => {
+      this.socketsOpen -= 1;
+      if (this.socketsOpen === 1 && !peer.destroyed && !this.bothDirectionsEnded(socket))
+        this.close('destroy');
+      if (this.socketsOpen === 0) {
+        this.pipelines.upstream.close();
+        this.pipelines.downstream.close();
+        this.environment.closed(this);
+      }
+    });
+  }
+
+  /** A socket that closed after both its directions ended leaves its peer to finish on its own. */
+  private bothDirectionsEnded(socket: Socket): boolean {
+    return socket.readableEnded && socket.writableFinished;
+  }
+}

@@ -1,0 +1,255 @@
+import net from 'node:net';
+import { parseHostPort } from '../model/address.js';
+import type { Clock } from '../model/clock.js';
+import { FaultlineError } from '../model/errors.js';
+import type { ProxyUpdate } from '../model/proxy-spec.js';
+import type { RandomSource } from '../model/random.js';
+import { explainToxic, type Stream, streams, type ToxicSpec } from '../model/toxic.js';
+import type { BusyPoll } from './busy-poll.js';
+import type { EventBus, ProxySummary } from './events.js';
+import { Link } from './link.js';
+import { bindListener, canonicalListen } from './listener.js';
+
+export interface ProxyEnvironment {
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly busyPoll: BusyPoll;
+  readonly events: EventBus;
+}
+
+export interface ProxyStats {
+  connectionsTotal: number;
+  bytes: Record<Stream, { received: number; sent: number }>;
+  toxicActions: Map<string, number>;
+}
+
+/** A named TCP listener that forwards each connection to its upstream through its toxics. */
+export class FaultProxy {
+  listen: string;
+  upstream: string;
+  enabled = false;
+  private toxicList: ToxicSpec[] = [];
+  private server: net.Server | undefined;
+  private readonly links = new Set<Link>();
+  private serial = 0;
+  private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
+  private readonly toxicActions = new Map<string, number>();
+
+  constructor(
+    readonly name: string,
+    listen: string,
+    upstream: string,
+    private readonly environment: ProxyEnvironment,
+  ) {
+    this.listen = listen;
+    this.upstream = upstream;
+  }
+
+  get toxics(): readonly ToxicSpec[] {
+    return streams.flatMap((stream) => this.toxicList.filter((toxic) => toxic.stream === stream));
+  }
+
+  get connections(): number {
+    return this.links.size;
+  }
+
+  summary(): ProxySummary {
+    return { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled };
+  }
+
+  toxic(name: string): ToxicSpec {
+    const toxic = this.toxicList.find((candidate) => candidate.name === name);
+    if (!toxic) {
+      throw new FaultlineError(
+        'FAULTLINE_ERR_TOXIC_NOT_FOUND',
+        `toxic not found: proxy ${JSON.stringify(this.name)} has no toxic ${JSON.stringify(name)}; GET /proxies/${this.name}/toxics lists them`,
+      );
+    }
+    return toxic;
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const { server, address } = await bindListener(this.listen, (socket) => this.accept(socket));
+    this.server = server;
+    this.listen = address;
+    this.enabled = true;
+  }
+
+  stop(): void {
+    this.enabled = false;
+    this.server?.close();
+    this.server = undefined;
+    this.dropConnections();
+  }
+
+  /** Applies a merge of listen, upstream and enabled; on failure nothing has changed. */
+  async update(update: ProxyUpdate): Promise<void> {
+    const wantEnabled = update.enabled ?? this.enabled;
+    const newListen = update.listen;
+    const listenChanged = newListen !== undefined && (await canonicalListen(newListen)) !== this.listen;
+    if (listenChanged && wantEnabled) await this.moveListener(newListen);
+    else if (listenChanged) {
+      this.stop();
+      this.listen = newListen;
+    } else if (wantEnabled && !this.enabled) await this.start();
+    if (!wantEnabled && this.enabled) this.stop();
+    if (update.upstream !== undefined && update.upstream !== this.upstream) {
+      this.upstream = update.upstream;
+      this.dropConnections();
+    }
+  }
+
+  async addToxic(toxic: ToxicSpec): Promise<void> {
+    if (this.toxicList.some((candidate) => candidate.name === toxic.name)) {
+      throw new FaultlineError(
+        'FAULTLINE_ERR_TOXIC_EXISTS',
+        `toxic already exists: proxy ${JSON.stringify(this.name)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
+      );
+    }
+    this.toxicList.push(toxic);
+    await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
+    this.environment.events.emit({
+      type: 'toxic.added',
+      proxy: this.name,
+      toxic,
+      explanation: explainToxic(toxic),
+    });
+  }
+
+  async updateToxic(toxic: ToxicSpec): Promise<void> {
+    const index = this.toxicList.findIndex((candidate) => candidate.name === toxic.name);
+    this.toxicList[index] = toxic;
+    await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
+    this.environment.events.emit({
+      type: 'toxic.updated',
+      proxy: this.name,
+      toxic,
+      explanation: explainToxic(toxic),
+    });
+  }
+
+  async removeToxic(name: string): Promise<void> {
+    const toxic = this.toxic(name);
+    this.toxicList = this.toxicList.filter((candidate) => candidate !== toxic);
+    await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));
+    this.environment.events.emit({ type: 'toxic.removed', proxy: this.name, toxic });
+  }
+
+  /** Makes the toxics exactly `wanted`; does nothing when they already are. */
+  async replaceToxics(wanted: readonly ToxicSpec[]): Promise<void> {
+    if (JSON.stringify(wanted) === JSON.stringify(this.toxics)) return;
+    for (const toxic of this.toxics) await this.removeToxic(toxic.name);
+    for (const toxic of wanted) await this.addToxic(toxic);
+  }
+
+  stats(): ProxyStats {
+    const bytes = structuredClone(this.closedBytes);
+    for (const link of this.links) {
+      for (const stream of streams) {
+        bytes[stream].received += link.pipelines[stream].stats.received;
+        bytes[stream].sent += link.pipelines[stream].stats.sent;
+      }
+    }
+    return { connectionsTotal: this.serial, bytes, toxicActions: this.toxicActions };
+  }
+
+  private async moveListener(listen: string): Promise<void> {
+    const previous = this.listen;
+    const wasRunning = this.server !== undefined;
+    this.stop();
+    this.listen = listen;
+    try {
+      await this.start();
+    } catch (error) {
+      this.listen = previous;
+      if (wasRunning) await this.start().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private dropConnections(): void {
+    for (const link of this.links) link.close('destroy');
+  }
+
+  private onEveryLink(change: (link: Link) => Promise<void>): Promise<unknown> {
+    return Promise.all([...this.links].map(change));
+  }
+
+  private accept(client: net.Socket): void {
+    const id = ++this.serial;
+    const target = parseHostPort(this.upstream, 'upstream');
+    const upstream = net.connect({
+      host: target.host || 'localhost',
+      port: target.port,
+      noDelay: true,
+      allowHalfOpen: true,
+    });
+    const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
+    const abandon = (error: Error) => {
+      client.destroy();
+      upstream.destroy();
+      this.environment.events.emit({
+        type: 'connection.failed',
+        proxy: this.name,
+        client: clientAddress,
+        upstream: this.upstream,
+        error: error.message,
+      });
+    };
+    client.once('error', abandon);
+    upstream.once('error', abandon);
+    upstream.once('connect', () => {
+      client.off('error', abandon);
+      upstream.off('error', abandon);
+      if (client.destroyed || !this.enabled) return upstream.destroy();
+      this.link(id, client, upstream, clientAddress);
+    });
+  }
+
+  private link(id: number, client: net.Socket, upstream: net.Socket, clientAddress: string): void {
+    const { events, clock, busyPoll } = this.environment;
+    const link = new Link(id, client, upstream, this.toxicList, {
+      clock,
+      random: this.environment.random.fork(String(id)),
+      activity: busyPoll.activity,
+      acted: (_, toxic, action, first) => {
+        this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
+        if (first || action === 'reset' || action === 'close' || action === 'limit') {
+          events.emit({
+            type: 'toxic.fired',
+            proxy: this.name,
+            toxic: toxic.name,
+            toxicType: toxic.type,
+            stream: toxic.stream,
+            connection: id,
+            action,
+          });
+        }
+      },
+      closed: (closed) => this.forget(closed, clientAddress),
+    });
+    this.links.add(link);
+    events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
+    client.resume();
+  }
+
+  private forget(link: Link, clientAddress: string): void {
+    if (!this.links.delete(link)) return;
+    const bytes = { upstream: 0, downstream: 0 };
+    for (const stream of streams) {
+      const { received, sent } = link.pipelines[stream].stats;
+      this.closedBytes[stream].received += received;
+      this.closedBytes[stream].sent += sent;
+      bytes[stream] = sent;
+    }
+    this.environment.events.emit({
+      type: 'connection.closed',
+      proxy: this.name,
+      connection: link.id,
+      client: clientAddress,
+      bytes,
+      durationMs: Math.round(this.environment.clock.now() - link.openedAt),
+    });
+  }
+}

@@ -1,0 +1,135 @@
+import type { Clock } from '../model/clock.js';
+import type { RandomSource } from '../model/random.js';
+import type { ToxicSpec } from '../model/toxic.js';
+import type { Chunk, Receiver } from './chunk.js';
+import { ChunkQueue } from './chunk-queue.js';
+import type { CloseMode, ToxicBehaviour, ToxicContext } from './toxic-behaviour.js';
+import { toxicImplementations } from './toxics/index.js';
+
+export interface StageHost {
+  readonly clock: Clock;
+  discard(bytes: number): void;
+  closeLink(mode: CloseMode): void;
+  acted(toxic: ToxicSpec, action: string, first: boolean): void;
+}
+
+/**
+ * One toxic running on one direction of one connection. Chunks queue here and pass through the
+ * toxic one at a time, in order. Whether the toxic applies at all on this connection is rolled
+ * from `toxicity` when it starts and again when it is updated.
+ */
+export class Stage implements Receiver {
+  next: Receiver;
+  spec: ToxicSpec;
+  private readonly queue = new ChunkQueue();
+  private readonly behaviour: ToxicBehaviour;
+  private readonly random: RandomSource;
+  private controller = new AbortController();
+  private active = false;
+  private paused = false;
+  private ended = false;
+  private endPassed = false;
+  private hasActed = false;
+  private busy = false;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(spec: ToxicSpec, next: Receiver, random: RandomSource, host: StageHost) {
+    this.spec = spec;
+    this.next = next;
+    this.random = random;
+    const stage = this;
+    const context: ToxicContext = {
+      get attributes() {
+        return stage.spec.attributes;
+      },
+      get signal() {
+        return stage.controller.signal;
+      },
+      clock: host.clock,
+      random,
+      push: (chunk) => stage.next.accept(chunk),
+      discard: (bytes) => host.discard(bytes),
+      closeLink: (mode) => host.closeLink(mode),
+      acted: (action) => {
+        host.acted(stage.spec, action, !stage.hasActed);
+        stage.hasActed = true;
+      },
+    };
+    this.behaviour = toxicImplementations[spec.type].create(context);
+    this.begin();
+  }
+
+  accept(chunk: Chunk): void {
+    this.queue.push(chunk);
+    this.kick();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.kick();
+  }
+
+  /** Stops the toxic at the next chunk boundary; what it holds is pushed on at once. */
+  async interrupt(): Promise<void> {
+    this.paused = true;
+    this.controller.abort();
+    await this.running;
+  }
+
+  /** Continues after an interruption with new settings, rolling toxicity again. */
+  resume(spec: ToxicSpec): void {
+    this.spec = spec;
+    this.controller = new AbortController();
+    this.paused = false;
+    this.begin();
+    this.kick();
+  }
+
+  /** Hands queued chunks (and a pending end) to the next receiver; used when the stage is removed. */
+  flushInto(next: Receiver): 'close' | undefined {
+    for (const chunk of this.queue.takeAll()) next.accept(chunk);
+    if (this.ended && !this.endPassed) {
+      this.endPassed = true;
+      next.end();
+    }
+    return this.active ? this.behaviour.removed?.() : undefined;
+  }
+
+  dispose(): void {
+    this.paused = true;
+    this.controller.abort();
+    this.queue.takeAll();
+  }
+
+  private begin(): void {
+    this.active = this.random.next() < this.spec.toxicity;
+    if (this.active) this.behaviour.start?.();
+  }
+
+  private kick(): void {
+    if (!this.busy && !this.paused) this.running = this.run();
+  }
+
+  private async run(): Promise<void> {
+    this.busy = true;
+    try {
+      let chunk = this.queue.shift();
+      while (chunk !== undefined) {
+        if (!this.active) this.next.accept(chunk);
+        else {
+          const pending = this.behaviour.chunk(chunk);
+          if (pending) await pending;
+        }
+        if (this.paused) return;
+        chunk = this.queue.shift();
+      }
+      if (this.ended && !this.endPassed) {
+        if (this.active && this.behaviour.end) await this.behaviour.end();
+        this.endPassed = true;
+        this.next.end();
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+}

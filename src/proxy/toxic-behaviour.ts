@@ -1,0 +1,44 @@
+import type { Clock } from '../model/clock.js';
+import type { RandomSource } from '../model/random.js';
+import type { Attributes } from '../model/toxics/index.js';
+import type { Chunk } from './chunk.js';
+
+/** How a link may be closed by a toxic: a graceful FIN after pending data, or an RST. */
+export type CloseMode = 'end' | 'reset';
+
+/** What a running toxic may see and do on one direction of one connection. */
+export interface ToxicContext {
+  /** Live: an update replaces them between interruptions. */
+  readonly attributes: Attributes;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  /** Aborted when the toxic is interrupted (update, removal, connection closed). */
+  readonly signal: AbortSignal;
+  push(chunk: Chunk): void;
+  /** Accounts for bytes the toxic throws away, so flow control stays right. */
+  discard(bytes: number): void;
+  closeLink(mode: CloseMode): void;
+  /** Records that the toxic acted on this connection (metrics and events). */
+  acted(action: string): void;
+}
+
+/**
+ * The transform contract. Chunks arrive one at a time, in order; the next one waits until the
+ * returned promise settles. When `signal` aborts, the toxic must push whatever it holds at once
+ * and return: bytes are never dropped by an interruption.
+ */
+export interface ToxicBehaviour {
+  /** Called when the toxic starts (or restarts after an update) on a connection. */
+  start?(): void;
+  chunk(chunk: Chunk): void | Promise<void>;
+  /** The input reached EOF; the close passes on once this settles. */
+  end?(): void | Promise<void>;
+  /** Called when the toxic is removed from a live connection; "close" closes the connection. */
+  removed?(): 'close' | undefined;
+}
+
+export interface ToxicImplementation {
+  /** How many bytes this toxic may hold back per connection before the source is paused. */
+  readonly bufferBytes?: number;
+  create(context: ToxicContext): ToxicBehaviour;
+}

@@ -1,0 +1,34 @@
+import type { ToxicImplementation } from '../toxic-behaviour.js';
+
+/**
+ * Paces bytes to `rate` KB/s (= bytes per ms) against a virtual schedule, so waits shorter than
+ * a timer tick carry over instead of being lost. A chunk bigger than 100 ms of data goes out in
+ * 100 ms pieces. Rate 0 holds everything until the toxic is interrupted.
+ */
+export const bandwidth: ToxicImplementation = {
+  bufferBytes: 4 * 1024 * 1024,
+  create: (context) => {
+    let due = 0;
+    return {
+      async chunk(chunk) {
+        const rate = context.attributes.rate ?? 0;
+        context.acted(rate === 0 ? 'stall' : 'throttle');
+        if (rate === 0) {
+          await context.clock.sleep(Number.POSITIVE_INFINITY, context.signal);
+          return context.push(chunk);
+        }
+        const pieceSize = Math.max(1, rate * 100);
+        for (let offset = 0; offset < chunk.data.length; offset += pieceSize) {
+          const piece = chunk.data.subarray(offset, offset + pieceSize);
+          const now = context.clock.now();
+          due = Math.max(due, now) + piece.length / rate;
+          if (due - now >= 1) await context.clock.sleep(due - now, context.signal);
+          if (context.signal.aborted) {
+            return context.push({ data: chunk.data.subarray(offset), time: chunk.time });
+          }
+          context.push({ data: piece, time: chunk.time });
+        }
+      },
+    };
+  },
+};

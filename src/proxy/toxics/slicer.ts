@@ -1,0 +1,31 @@
+import type { ToxicImplementation } from '../toxic-behaviour.js';
+
+/**
+ * Cuts each chunk into consecutive pieces of average_size ± size_variation bytes, with `delay`
+ * µs between pieces paced on a virtual schedule (sub-millisecond delays add up correctly).
+ * Toxiproxy halves chunks recursively, which makes pieces smaller than the average it is given.
+ */
+export const slicer: ToxicImplementation = {
+  create: (context) => {
+    let due = 0;
+    return {
+      async chunk(chunk) {
+        const { average_size: average = 1, size_variation: variation = 0, delay = 0 } = context.attributes;
+        context.acted('slice');
+        let offset = 0;
+        while (offset < chunk.data.length) {
+          const size = variation > 0 ? average + context.random.int(-variation, variation) : average;
+          context.push({ data: chunk.data.subarray(offset, offset + size), time: chunk.time });
+          offset += size;
+          if (offset >= chunk.data.length || delay === 0) continue;
+          const now = context.clock.now();
+          due = Math.max(due, now) + delay / 1000;
+          if (due - now >= 1) await context.clock.sleep(due - now, context.signal);
+          if (context.signal.aborted) {
+            return context.push({ data: chunk.data.subarray(offset), time: chunk.time });
+          }
+        }
+      },
+    };
+  },
+};

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import FindMyWay, { type HTTPVersion } from 'find-my-way';
+import pino, { type Logger } from 'pino';
+import type { Engine } from '../proxy/engine.js';
+import type { EngineEvent } from '../proxy/events.js';
+import { createEventStream, type EventStream } from './event-stream.js';
+import { createMetrics } from './metrics.js';
+import { sendError, sendText, toFaultlineError } from './respond.js';
+import type { Route } from './route.js';
+import { proxyRoutes } from './routes/proxies.js';
+import { systemRoutes } from './routes/system.js';
+import { toxicRoutes } from './routes/toxics.js';
+
+export interface ControlServerOptions {
+  engine: Engine;
+  /** Defaults to a silent logger: libraries stay quiet unless the CLI hands them one. */
+  logger?: Logger;
+}
+
+export interface ControlServer {
+  /** A node:http server that is not listening yet; the caller chooses the address. */
+  readonly http: http.Server;
+  readonly events: EventStream;
+  close(): Promise<void>;
+}
+
+const methods = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+
+/** The Toxiproxy-compatible control API, plus /metrics and /events. */
+export function createControlServer(options: ControlServerOptions): ControlServer {
+  const { engine } = options;
+  const log = options.logger ?? pino({ level: 'silent' });
+  const events = createEventStream(engine.events);
+  const metrics = createMetrics(engine);
+  const router = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: false, ignoreDuplicateSlashes: false });
+
+  const extraRoutes: Route[] = [
+    {
+      method: 'GET',
+      path: '/metrics',
+      name: 'Metrics',
+      handler: async (_request, response) =>
+        sendText(response, 200, await metrics.metrics(), metrics.contentType),
+    },
+    {
+      method: 'GET',
+      path: '/events',
+      name: 'Events',
+      handler: (request, response) => events.serve(request, response),
+    },
+  ];
+  for (const route of [...proxyRoutes, ...toxicRoutes, ...systemRoutes, ...extraRoutes]) {
+    router.on(route.method, route.path, (request, response, params) =>
+      run(route, request, response, params as Record<string, string | undefined>),
+    );
+  }
+
+  async function run(
+    route: Route,
+    request: IncomingMessage,
+    response: ServerResponse,
+    params: Record<string, string | undefined>,
+  ): Promise<void> {
+    const requestId = newRequestId();
+    const started = performance.now();
+    const requestLog = log.child({ request_id: requestId });
+    response.setHeader('X-Toxiproxy-Request-Id', requestId);
+    response.once('finish', () =>
+      requestLog.info(
+        {
+          method: request.method,
+          url: request.url,
+          handler: route.name,
+          status: response.statusCode,
+          duration_ms: Math.round((performance.now() - started) * 100) / 100,
+          user_agent: request.headers['user-agent'],
+        },
+        'request',
+      ),
+    );
+    if (request.headers['user-agent']?.startsWith('Mozilla/')) {
+      return sendText(response, 403, 'User agent not allowed\n');
+    }
+    try {
+      await route.handler(request, response, { engine, log: requestLog, params });
+    } catch (error) {
+      const known = toFaultlineError(error);
+      if (known.status >= 500) requestLog.error({ err: error }, known.message);
+      if (!response.headersSent) sendError(response, known);
+      else response.destroy();
+    }
+  }
+
+  const server = http.createServer(
+    { requestTimeout: 30_000, headersTimeout: 15_000 },
+    (request, response) => {
+      const path = (request.url ?? '/').split('?')[0] ?? '/';
+      const method = request.method ?? 'GET';
+      if (router.find(method as 'GET', path)) return router.lookup(request, response);
+      const allowed = methods.filter((other) => router.find(other, path));
+      if (allowed.length > 0) {
+        response.writeHead(405, { Allow: allowed.join(', ') });
+        return response.end();
+      }
+      sendText(response, 404, '404 page not found\n');
+    },
+  );
+  server.keepAliveTimeout = 60_000;
+
+  const unsubscribe = engine.events.on((event) => logEvent(log, event));
+
+  return {
+    http: server,
+    events,
+    close: async () => {
+      unsubscribe();
+      events.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Toxiproxy's ids are 20-character xids; these are 20 random base32 characters. */
+function newRequestId(): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuv';
+  return Array.from(randomBytes(20), (byte) => alphabet[byte & 31]).join('');
+}
+
+function logEvent(log: Logger, event: EngineEvent): void {
+  const level = event.type.startsWith('connection.') || event.type === 'toxic.fired' ? 'debug' : 'info';
+  if (event.type === 'connection.failed')
+    return void log.warn(event, 'Unable to open connection to upstream');
+  log[level](event, event.type);
+}

@@ -1,0 +1,98 @@
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Engine } from '../proxy/engine.js';
+
+/**
+ * Prometheus metrics read from the engine at scrape time, so the data path only bumps plain
+ * counters. Byte counters keep Toxiproxy's names and labels so existing dashboards work, and,
+ * unlike Toxiproxy, they count live connections too, not only closed ones.
+ */
+export function createMetrics(engine: Engine): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'faultline_' });
+
+  byteCounter(registry, engine, 'received', 'Bytes read from the source side, per proxy and direction.');
+  byteCounter(registry, engine, 'sent', 'Bytes written to the destination side, per proxy and direction.');
+  new Counter({
+    name: 'faultline_connections_total',
+    help: 'Client connections accepted, per proxy.',
+    labelNames: ['proxy'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) this.inc({ proxy: proxy.name }, proxy.stats().connectionsTotal);
+    },
+  });
+  new Gauge({
+    name: 'faultline_connections_active',
+    help: 'Client connections open now, per proxy.',
+    labelNames: ['proxy'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) this.set({ proxy: proxy.name }, proxy.connections);
+    },
+  });
+  new Gauge({
+    name: 'faultline_toxics_active',
+    help: 'Toxics configured, per proxy and stream.',
+    labelNames: ['proxy', 'stream'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) {
+        for (const stream of ['upstream', 'downstream']) {
+          this.set(
+            { proxy: proxy.name, stream },
+            proxy.toxics.filter((toxic) => toxic.stream === stream).length,
+          );
+        }
+      }
+    },
+  });
+  new Counter({
+    name: 'faultline_toxic_actions_total',
+    help: 'Times a toxic acted on data or a connection (a chunk delayed, throttled, dropped or sliced; a reset, close or limit).',
+    labelNames: ['proxy', 'toxic', 'type', 'stream'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) {
+        const actions = proxy.stats().toxicActions;
+        for (const toxic of proxy.toxics) {
+          const labels = { proxy: proxy.name, toxic: toxic.name, type: toxic.type, stream: toxic.stream };
+          this.inc(labels, actions.get(toxic.name) ?? 0);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'faultline_proxies',
+    help: 'Proxies configured, by state.',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const proxies = engine.list();
+      this.set({ state: 'enabled' }, proxies.filter((proxy) => proxy.enabled).length);
+      this.set({ state: 'disabled' }, proxies.filter((proxy) => !proxy.enabled).length);
+    },
+  });
+  return registry;
+}
+
+function byteCounter(registry: Registry, engine: Engine, side: 'received' | 'sent', help: string): void {
+  new Counter({
+    name: `toxiproxy_proxy_${side}_bytes_total`,
+    help,
+    labelNames: ['direction', 'proxy', 'listener', 'upstream'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) {
+        for (const [direction, bytes] of Object.entries(proxy.stats().bytes)) {
+          const labels = { direction, proxy: proxy.name, listener: proxy.listen, upstream: proxy.upstream };
+          this.inc(labels, bytes[side]);
+        }
+      }
+    },
+  });
+}

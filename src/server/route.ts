@@ -1,0 +1,27 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Engine } from '../proxy/engine.js';
+
+export interface RouteContext {
+  readonly engine: Engine;
+  readonly log: Logger;
+  readonly params: Record<string, string | undefined>;
+}
+
+export type RouteHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  context: RouteContext,
+) => Promise<void> | void;
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  /** Names the route in access logs, as Toxiproxy does (ProxyIndex, ToxicCreate, ...). */
+  readonly name: string;
+  readonly handler: RouteHandler;
+}
+
+export function param(context: RouteContext, name: string): string {
+  return context.params[name] ?? '';
+}

@@ -1,0 +1,57 @@
+import { parseProxyCreate, parseProxyUpdate } from '../../model/proxy-spec.js';
+import { readJson } from '../body.js';
+import { sendEmpty, sendJson } from '../respond.js';
+import { param, type Route } from '../route.js';
+import { proxyJson } from '../shapes.js';
+
+export const proxyRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/proxies',
+    name: 'ProxyIndex',
+    handler: (_request, response, { engine }) =>
+      sendJson(
+        response,
+        200,
+        Object.fromEntries(engine.list().map((proxy) => [proxy.name, proxyJson(proxy)])),
+      ),
+  },
+  {
+    method: 'POST',
+    path: '/proxies',
+    name: 'ProxyCreate',
+    handler: async (request, response, { engine }) => {
+      const proxy = await engine.create(parseProxyCreate(await readJson(request)));
+      sendJson(response, 201, proxyJson(proxy));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/proxies/:proxy',
+    name: 'ProxyShow',
+    handler: (_request, response, context) =>
+      sendJson(response, 200, proxyJson(context.engine.get(param(context, 'proxy')))),
+  },
+  ...(['POST', 'PATCH'] as const).map(
+    (method): Route => ({
+      method,
+      path: '/proxies/:proxy',
+      name: 'ProxyUpdate',
+      handler: async (request, response, context) => {
+        const name = param(context, 'proxy');
+        context.engine.get(name);
+        const proxy = await context.engine.update(name, parseProxyUpdate(await readJson(request), name));
+        sendJson(response, 200, proxyJson(proxy));
+      },
+    }),
+  ),
+  {
+    method: 'DELETE',
+    path: '/proxies/:proxy',
+    name: 'ProxyDelete',
+    handler: (_request, response, context) => {
+      context.engine.delete(param(context, 'proxy'));
+      sendEmpty(response, 204);
+    },
+  },
+];

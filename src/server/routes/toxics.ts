@@ -1,0 +1,60 @@
+import { parseToxicCreate, parseToxicUpdate } from '../../model/toxic.js';
+import { readJson } from '../body.js';
+import { sendEmpty, sendJson } from '../respond.js';
+import { param, type Route } from '../route.js';
+import { toxicJson } from '../shapes.js';
+
+export const toxicRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/proxies/:proxy/toxics',
+    name: 'ToxicIndex',
+    handler: (_request, response, context) =>
+      sendJson(response, 200, context.engine.get(param(context, 'proxy')).toxics.map(toxicJson)),
+  },
+  {
+    method: 'POST',
+    path: '/proxies/:proxy/toxics',
+    name: 'ToxicCreate',
+    handler: async (request, response, context) => {
+      const proxy = context.engine.get(param(context, 'proxy'));
+      const toxic = parseToxicCreate(await readJson(request));
+      await proxy.addToxic(toxic);
+      sendJson(response, 200, toxicJson(toxic));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/proxies/:proxy/toxics/:toxic',
+    name: 'ToxicShow',
+    handler: (_request, response, context) =>
+      sendJson(
+        response,
+        200,
+        toxicJson(context.engine.get(param(context, 'proxy')).toxic(param(context, 'toxic'))),
+      ),
+  },
+  ...(['POST', 'PATCH'] as const).map(
+    (method): Route => ({
+      method,
+      path: '/proxies/:proxy/toxics/:toxic',
+      name: 'ToxicUpdate',
+      handler: async (request, response, context) => {
+        const proxy = context.engine.get(param(context, 'proxy'));
+        const current = proxy.toxic(param(context, 'toxic'));
+        const toxic = parseToxicUpdate(await readJson(request), current);
+        await proxy.updateToxic(toxic);
+        sendJson(response, 200, toxicJson(toxic));
+      },
+    }),
+  ),
+  {
+    method: 'DELETE',
+    path: '/proxies/:proxy/toxics/:toxic',
+    name: 'ToxicDelete',
+    handler: async (_request, response, context) => {
+      await context.engine.get(param(context, 'proxy')).removeToxic(param(context, 'toxic'));
+      sendEmpty(response, 204);
+    },
+  },
+];
