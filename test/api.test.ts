@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { canConnect, createProxy, startEchoServer, startHarness } from './helpers.js';
+
+const harness = await startHarness();
+const echo = await startEchoServer();
+
+describe('transport behaviour', () => {
+  test('every matched response carries a request id', async () => {
+    const reply = await harness.api('GET', '/version');
+    assert.match(reply.headers.get('x-toxiproxy-request-id') ?? '', /^[0-9a-v]{20}$/);
+  });
+
+  test('browsers are refused with 403, other agents are served', async () => {
+    const browser = await harness.api('GET', '/proxies', undefined, { 'User-Agent': 'Mozilla/5.0 (X11)' });
+    assert.equal(browser.status, 403);
+    assert.equal(browser.text, 'User agent not allowed\n');
+    assert.equal((await harness.api('GET', '/proxies', undefined, { 'User-Agent': 'Wget/2.1' })).status, 200);
+  });
+
+  test('unknown paths give 404 text, wrong methods give 405 with an empty body', async () => {
+    const missing = await harness.api('GET', '/nonexistent');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.text, '404 page not found\n');
+    const wrong = await harness.api('PUT', '/proxies');
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.text, '');
+  });
+
+  test('/version is JSON with a space after the colon and a trailing newline', async () => {
+    const reply = await harness.api('GET', '/version');
+    assert.match(reply.text, /^\{"version": "2\.12\.0", "faultline": "\d+\.\d+\.\d+"\}\n$/);
+    assert.equal(reply.headers.get('content-type'), 'application/json;charset=utf-8');
+  });
+});
+
+describe('proxies', () => {
+  test('an empty server lists {}', async () => {
+    const fresh = await startHarness();
+    assert.deepEqual((await fresh.api('GET', '/proxies')).json, {});
+  });
+
+  test('create needs a name and an upstream', async () => {
+    const noName = await harness.api('POST', '/proxies', { upstream: echo.address });
+    assert.equal(noName.status, 400);
+    assert.deepEqual(noName.json, {
+      error: 'missing required field: name',
+      status: 400,
+      code: 'FAULTLINE_ERR_MISSING_FIELD',
+    });
+    assert.equal(noName.headers.get('content-type'), 'text/plain; charset=utf-8');
+    assert.ok(noName.text.endsWith('}\n'));
+    const noUpstream = await harness.api('POST', '/proxies', { name: 'x' });
+    assert.equal(noUpstream.json.error, 'missing required field: upstream');
+  });
+
+  test('create returns 201 with the resolved listen address, in Toxiproxy key order', async () => {
+    const reply = await harness.api('POST', '/proxies', { name: 'ordered', listen: 'localhost:0', upstream: echo.address });
+    assert.equal(reply.status, 201);
+    assert.deepEqual(Object.keys(reply.json), ['name', 'listen', 'upstream', 'enabled', 'Logger', 'toxics']);
+    assert.match(reply.json.listen, /^127\.0\.0\.1:\d+$/);
+    assert.equal(reply.json.upstream, echo.address);
+    assert.equal(reply.json.enabled, true);
+    assert.deepEqual(reply.json.Logger, {});
+    assert.deepEqual(reply.json.toxics, []);
+    assert.deepEqual((await harness.api('GET', '/proxies/ordered')).json, reply.json);
+  });
+
+  test('keys match case-insensitively, as Go decodes them', async () => {
+    const reply = await harness.api('POST', '/proxies', { NAME: 'cased', Listen: '127.0.0.1:0', UPSTREAM: echo.address });
+    assert.equal(reply.status, 201);
+    assert.equal(reply.json.name, 'cased');
+  });
+
+  test('a disabled proxy keeps its literal listen and does not listen', async () => {
+    const reply = await harness.api('POST', '/proxies', {
+      name: 'off',
+      listen: '127.0.0.1:0',
+      upstream: echo.address,
+      enabled: false,
+    });
+    assert.equal(reply.json.listen, '127.0.0.1:0');
+    assert.equal(reply.json.enabled, false);
+  });
+
+  test('POST and PATCH toggle the listener', async () => {
+    const proxy = await createProxy(harness, 'toggled', echo.address);
+    assert.equal(await canConnect(proxy.port), true);
+    const off = await harness.api('PATCH', '/proxies/toggled', { enabled: false });
+    assert.equal(off.json.enabled, false);
+    assert.equal(await canConnect(proxy.port), false);
+    const on = await harness.api('POST', '/proxies/toggled', { enabled: true });
+    assert.equal(on.json.enabled, true);
+    assert.equal(on.json.listen, proxy.listen, 're-enabling listens on the same resolved address');
+    assert.equal(await canConnect(proxy.port), true);
+  });
+
+  test('delete closes the port and a second delete is 404', async () => {
+    const proxy = await createProxy(harness, 'doomed', echo.address);
+    assert.equal((await harness.api('DELETE', '/proxies/doomed')).status, 204);
+    assert.equal(await canConnect(proxy.port), false);
+    const again = await harness.api('DELETE', '/proxies/doomed');
+    assert.equal(again.status, 404);
+    assert.match(again.json.error, /^proxy not found/);
+  });
+
+  test('a duplicate name is 409 and a taken port is 409 naming the address', async () => {
+    const first = await createProxy(harness, 'dupe', echo.address);
+    const duplicate = await harness.api('POST', '/proxies', { name: 'dupe', upstream: echo.address });
+    assert.equal(duplicate.status, 409);
+    assert.match(duplicate.json.error, /^proxy already exists/);
+    const taken = await harness.api('POST', '/proxies', { name: 'taken', listen: first.listen, upstream: echo.address });
+    assert.equal(taken.status, 409);
+    assert.equal(taken.json.code, 'FAULTLINE_ERR_ADDRESS_IN_USE');
+    assert.match(taken.json.error, new RegExp(`listen ${first.listen}: address already in use`));
+    assert.equal((await harness.api('GET', '/proxies/taken')).status, 404, 'a failed create leaves nothing behind');
+  });
+
+  test('a failed listen change leaves the proxy as it was', async () => {
+    const blocker = await createProxy(harness, 'blocker', echo.address);
+    const proxy = await createProxy(harness, 'mover', echo.address);
+    const reply = await harness.api('PATCH', '/proxies/mover', { listen: blocker.listen, upstream: '127.0.0.1:1' });
+    assert.equal(reply.status, 409);
+    const after = (await harness.api('GET', '/proxies/mover')).json;
+    assert.equal(after.listen, proxy.listen);
+    assert.equal(after.upstream, echo.address);
+    assert.equal(after.enabled, true);
+    assert.equal(await canConnect(proxy.port), true);
+  });
+});
+
+describe('toxics', () => {
+  test('add echoes attributes with defaults, in key order, with status 200', async () => {
+    await createProxy(harness, 'tox', echo.address);
+    const reply = await harness.api('POST', '/proxies/tox/toxics', { type: 'latency', attributes: { latency: 100 } });
+    assert.equal(reply.status, 200);
+    assert.equal(
+      reply.text,
+      '{"attributes":{"latency":100,"jitter":0},"name":"latency_downstream","type":"latency","stream":"downstream","toxicity":1}',
+    );
+  });
+
+  test('names are unique across both streams; default names include the stream', async () => {
+    const conflict = await harness.api('POST', '/proxies/tox/toxics', { type: 'noop', name: 'latency_downstream', stream: 'upstream' });
+    assert.equal(conflict.status, 409);
+    const upstream = await harness.api('POST', '/proxies/tox/toxics', { type: 'latency', stream: 'upstream' });
+    assert.equal(upstream.json.name, 'latency_upstream');
+    const list = (await harness.api('GET', '/proxies/tox/toxics')).json;
+    assert.deepEqual(
+      list.map((toxic: { name: string }) => toxic.name),
+      ['latency_upstream', 'latency_downstream'],
+      'upstream toxics are listed first',
+    );
+  });
+
+  test('update merges attributes and keeps toxicity unless sent', async () => {
+    await harness.api('POST', '/proxies/tox/toxics', {
+      name: 'merge',
+      type: 'latency',
+      toxicity: 0.5,
+      attributes: { latency: 10, jitter: 5 },
+    });
+    const reply = await harness.api('PATCH', '/proxies/tox/toxics/merge', { attributes: { latency: 20 } });
+    assert.deepEqual(reply.json.attributes, { latency: 20, jitter: 5 });
+    assert.equal(reply.json.toxicity, 0.5);
+    const whole = await harness.api('POST', '/proxies/tox/toxics/merge', { ...reply.json, toxicity: 0.25 });
+    assert.equal(whole.json.toxicity, 0.25, 'a client may send the whole toxic back');
+    const retype = await harness.api('PATCH', '/proxies/tox/toxics/merge', { type: 'bandwidth' });
+    assert.equal(retype.status, 400);
+    assert.match(retype.json.error, /type of a toxic cannot change/);
+  });
+
+  test('remove gives 204 then 404', async () => {
+    assert.equal((await harness.api('DELETE', '/proxies/tox/toxics/merge')).status, 204);
+    const again = await harness.api('DELETE', '/proxies/tox/toxics/merge');
+    assert.equal(again.status, 404);
+    assert.match(again.json.error, /^toxic not found/);
+  });
+
+  test('noop defaults to the downstream stream', async () => {
+    const reply = await harness.api('POST', '/proxies/tox/toxics', { type: 'noop' });
+    assert.deepEqual(reply.json, { attributes: {}, name: 'noop_downstream', type: 'noop', stream: 'downstream', toxicity: 1 });
+  });
+
+  test('reset enables every proxy and removes every toxic', async () => {
+    const proxy = await createProxy(harness, 'resettable', echo.address);
+    await harness.api('POST', '/proxies/resettable/toxics', { type: 'timeout' });
+    await harness.api('PATCH', '/proxies/resettable', { enabled: false });
+    assert.equal((await harness.api('POST', '/reset')).status, 204);
+    const after = (await harness.api('GET', '/proxies/resettable')).json;
+    assert.equal(after.enabled, true);
+    assert.deepEqual(after.toxics, []);
+    assert.equal(await canConnect(proxy.port), true);
+  });
+});
+
+describe('validation: every bad input is a 4xx that names field, value and rule', () => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['malformed JSON', '{"type":', /^bad request body: /],
+    ['empty body', '', /^bad request body: EOF/],
+    ['unknown type', { type: 'latncy' }, /invalid toxic type: received "latncy"; accepted types: noop, latency/],
+    ['bad stream', { type: 'noop', stream: 'walrustream' }, /stream was invalid.*received "walrustream"/],
+    ['negative latency', { type: 'latency', attributes: { latency: -5 } }, /attribute latency .* received -5; expected a whole number of ms from 0/],
+    ['fractional latency', { type: 'latency', attributes: { latency: 1.5 } }, /received 1\.5; expected a whole number/],
+    ['string latency', { type: 'latency', attributes: { latency: '100' } }, /received "100"/],
+    ['unknown attribute', { type: 'latency', attributes: { latncy: 100 } }, /unknown field "latncy" .*accepted fields: latency, jitter/],
+    ['toxicity above 1', { type: 'noop', toxicity: 2 }, /toxicity .*between 0 and 1, received 2/],
+    ['slicer average 0', { type: 'slicer' }, /average_size .* received 0; expected a whole number of bytes from 1/],
+    ['slicer variation too big', { type: 'slicer', attributes: { average_size: 10, size_variation: 10 } }, /size_variation must be smaller than average_size/],
+    ['negative bandwidth', { type: 'bandwidth', attributes: { rate: -1 } }, /rate .* received -1/],
+    ['attributes not an object', { type: 'latency', attributes: 5 }, /attributes must be a JSON object/],
+    ['unknown top-level field', { type: 'noop', toxicty: 1 }, /unknown field "toxicty"/],
+  ];
+  for (const [label, body, message] of cases) {
+    test(`toxic: ${label}`, async () => {
+      await harness.api('POST', '/proxies', { name: 'strict', upstream: echo.address });
+      const reply = await harness.api('POST', '/proxies/strict/toxics', body);
+      assert.equal(reply.status, 400, reply.text);
+      assert.match(reply.json.error, message);
+      assert.deepEqual((await harness.api('GET', '/proxies/strict/toxics')).json, [], 'nothing was added');
+    });
+  }
+
+  const proxyCases: Array<[string, unknown, RegExp]> = [
+    ['listen without port', { name: 'p', listen: 'notahost', upstream: echo.address }, /listen .* must be "host:port"/],
+    ['upstream given as a URL', { name: 'p', upstream: 'http://example.test:80' }, /no scheme: faultline proxies TCP/],
+    ['port out of range', { name: 'p', listen: '127.0.0.1:70000', upstream: echo.address }, /port from 0 to 65535/],
+    ['address not on this machine', { name: 'p', listen: '192.0.2.1:0', upstream: echo.address }, /not on this machine/],
+    ['a slash in the name', { name: 'a/b', upstream: echo.address }, /cannot contain "\/"/],
+    ['enabled as a string', { name: 'p', upstream: echo.address, enabled: 'yes' }, /enabled must be true or false/],
+    ['a JSON array', [], /must be a JSON object/],
+  ];
+  for (const [label, body, message] of proxyCases) {
+    test(`proxy: ${label}`, async () => {
+      const reply = await harness.api('POST', '/proxies', body);
+      assert.ok(reply.status >= 400 && reply.status < 500, `${reply.status} ${reply.text}`);
+      assert.match(reply.json.error, message);
+      assert.equal((await harness.api('GET', '/proxies/p')).status, 404);
+    });
+  }
+
+  test('the server keeps serving after every bad input', async () => {
+    assert.equal((await harness.api('GET', '/version')).status, 200);
+  });
+});

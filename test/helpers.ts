@@ -1,0 +1,139 @@
+import { once } from 'node:events';
+import net from 'node:net';
+import { after } from 'node:test';
+import { createControlServer } from '../src/server/app.js';
+import { createEngine, type Engine, type EngineOptions } from '../src/proxy/engine.js';
+
+export interface Harness {
+  url: string;
+  engine: Engine;
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiReply>;
+  close(): Promise<void>;
+}
+
+export interface ApiReply {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: any;
+}
+
+/** A control server on 127.0.0.1:0, closed after the test file. */
+export async function startHarness(options: EngineOptions = {}): Promise<Harness> {
+  const engine = createEngine({ busyPollMicroseconds: 0, ...options });
+  const control = createControlServer({ engine });
+  control.http.listen(0, '127.0.0.1');
+  await once(control.http, 'listening');
+  const { port } = control.http.address() as net.AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const harness: Harness = {
+    url,
+    engine,
+    async api(method, path, body, headers = {}) {
+      const init: RequestInit = { method, headers: { 'User-Agent': 'faultline-test', ...headers } };
+      if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      const response = await fetch(url + path, init);
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, headers: response.headers, text, json };
+    },
+    async close() {
+      engine.close();
+      await control.close();
+    },
+  };
+  after(() => harness.close());
+  return harness;
+}
+
+/** A TCP server on 127.0.0.1:0 that runs `onSocket` for each connection; closed after the file. */
+export async function startTcpServer(onSocket: (socket: net.Socket) => void, options: net.ServerOpts = {}) {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer(options, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    onSocket(socket);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  const close = async () => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  };
+  after(close);
+  return { server, port, address: `127.0.0.1:${port}`, close };
+}
+
+export const startEchoServer = () => startTcpServer((socket) => socket.pipe(socket));
+
+export async function connect(port: number): Promise<net.Socket> {
+  const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+  await once(socket, 'connect');
+  return socket;
+}
+
+/** Resolves with everything the socket sends until it ends or closes; rejects on error. */
+export function readAll(socket: net.Socket): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('end', () => resolve(Buffer.concat(chunks)));
+    socket.once('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/** Reads until `bytes` have arrived. */
+export function readBytes(socket: net.Socket, bytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= bytes) {
+        socket.off('data', onData);
+        resolve(Buffer.concat(chunks));
+      }
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+    socket.once('close', () => reject(new Error(`closed after ${size} of ${bytes} bytes`)));
+  });
+}
+
+/** Polls `condition` every few ms until it holds, failing after `timeoutMs`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000) {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export async function createProxy(harness: Harness, name: string, upstream: string, extra: object = {}) {
+  const reply = await harness.api('POST', '/proxies', { name, listen: '127.0.0.1:0', upstream, ...extra });
+  if (reply.status !== 201) throw new Error(`create proxy failed: ${reply.status} ${reply.text}`);
+  const port = Number(reply.json.listen.split(':').pop());
+  return { ...reply.json, port } as { name: string; listen: string; port: number };
+}
+
+/** Whether a TCP connect to the port succeeds. */
+export async function canConnect(port: number): Promise<boolean> {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  try {
+    await once(socket, 'connect');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    socket.destroy();
+  }
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { canConnect, startEchoServer, startHarness } from './helpers.js';
+
+const echo = await startEchoServer();
+const port = (listen: string) => Number(listen.split(':').pop());
+
+test('populate creates proxies in order, enabled by default, and answers {"proxies":[...]}', async () => {
+  const harness = await startHarness();
+  const reply = await harness.api('POST', '/populate', [
+    { name: 'one', listen: '127.0.0.1:0', upstream: echo.address },
+    { name: 'two', listen: '127.0.0.1:0', upstream: echo.address, enabled: false },
+  ]);
+  assert.equal(reply.status, 201);
+  assert.deepEqual(
+    reply.json.proxies.map((proxy: { name: string; enabled: boolean }) => [proxy.name, proxy.enabled]),
+    [
+      ['one', true],
+      ['two', false],
+    ],
+  );
+  assert.equal(await canConnect(port(reply.json.proxies[0].listen)), true);
+});
+
+test('populate is idempotent: an unchanged proxy keeps its toxics and connections', async () => {
+  const harness = await startHarness();
+  const first = await harness.api('POST', '/populate', [{ name: 'same', listen: '127.0.0.1:0', upstream: echo.address }]);
+  const listen = first.json.proxies[0].listen;
+  await harness.api('POST', '/proxies/same/toxics', { type: 'latency', attributes: { latency: 5 } });
+  const again = await harness.api('POST', '/populate', [
+    { name: 'same', listen: listen.replace('127.0.0.1', 'localhost'), upstream: echo.address },
+  ]);
+  assert.equal(again.status, 201);
+  assert.equal(again.json.proxies[0].listen, listen);
+  assert.equal(again.json.proxies[0].toxics.length, 1);
+});
+
+test('toxics in populate entries are applied with their proxy, and re-applying them changes nothing', async () => {
+  const harness = await startHarness();
+  const entry = {
+    name: 'withtoxics',
+    listen: '127.0.0.1:0',
+    upstream: echo.address,
+    toxics: [{ type: 'latency', attributes: { latency: 50 } }, { name: 'cut', type: 'timeout', stream: 'upstream', toxicity: 0.5 }],
+  };
+  const reply = await harness.api('POST', '/populate', [entry]);
+  assert.equal(reply.status, 201, reply.text);
+  assert.deepEqual(
+    reply.json.proxies[0].toxics.map((toxic: { name: string }) => toxic.name),
+    ['cut', 'latency_downstream'],
+  );
+  const again = await harness.api('POST', '/populate', [{ ...entry, listen: reply.json.proxies[0].listen }]);
+  assert.deepEqual(again.json.proxies[0].toxics, reply.json.proxies[0].toxics);
+});
+
+test('populate validates every entry before creating anything', async () => {
+  const harness = await startHarness();
+  const reply = await harness.api('POST', '/populate', [
+    { name: 'fine', upstream: echo.address },
+    { upstream: echo.address },
+  ]);
+  assert.equal(reply.status, 400);
+  assert.equal(reply.json.error, 'missing required field: name at proxy 2');
+  assert.equal(reply.headers.get('content-type'), 'application/json');
+  assert.deepEqual(reply.json.proxies, []);
+  assert.deepEqual((await harness.api('GET', '/proxies')).json, {});
+});
+
+test('a populate that fails part-way reports the proxies it applied', async () => {
+  const harness = await startHarness();
+  const taken = await harness.api('POST', '/proxies', { name: 'holder', listen: '127.0.0.1:0', upstream: echo.address });
+  const reply = await harness.api('POST', '/populate', [
+    { name: 'p1', listen: '127.0.0.1:0', upstream: echo.address },
+    { name: 'p2', listen: taken.json.listen, upstream: echo.address },
+    { name: 'p3', listen: '127.0.0.1:0', upstream: echo.address },
+  ]);
+  assert.equal(reply.status, 409);
+  assert.match(reply.json.error, /address already in use/);
+  assert.deepEqual(
+    reply.json.proxies.map((proxy: { name: string }) => proxy.name),
+    ['p1'],
+  );
+  assert.equal((await harness.api('GET', '/proxies/p3')).status, 404);
+});
+
+test('populate rejects a body that is not an array', async () => {
+  const harness = await startHarness();
+  const reply = await harness.api('POST', '/populate', { name: 'x' });
+  assert.equal(reply.status, 400);
+  assert.match(reply.json.error, /must be a JSON array/);
+});
