@@ -55,7 +55,11 @@ describe('proxies', () => {
   });
 
   test('create returns 201 with the resolved listen address, in Toxiproxy key order', async () => {
-    const reply = await harness.api('POST', '/proxies', { name: 'ordered', listen: 'localhost:0', upstream: echo.address });
+    const reply = await harness.api('POST', '/proxies', {
+      name: 'ordered',
+      listen: 'localhost:0',
+      upstream: echo.address,
+    });
     assert.equal(reply.status, 201);
     assert.deepEqual(Object.keys(reply.json), ['name', 'listen', 'upstream', 'enabled', 'Logger', 'toxics']);
     assert.match(reply.json.listen, /^127\.0\.0\.1:\d+$/);
@@ -67,7 +71,11 @@ describe('proxies', () => {
   });
 
   test('keys match case-insensitively, as Go decodes them', async () => {
-    const reply = await harness.api('POST', '/proxies', { NAME: 'cased', Listen: '127.0.0.1:0', UPSTREAM: echo.address });
+    const reply = await harness.api('POST', '/proxies', {
+      NAME: 'cased',
+      Listen: '127.0.0.1:0',
+      UPSTREAM: echo.address,
+    });
     assert.equal(reply.status, 201);
     assert.equal(reply.json.name, 'cased');
   });
@@ -109,17 +117,28 @@ describe('proxies', () => {
     const duplicate = await harness.api('POST', '/proxies', { name: 'dupe', upstream: echo.address });
     assert.equal(duplicate.status, 409);
     assert.match(duplicate.json.error, /^proxy already exists/);
-    const taken = await harness.api('POST', '/proxies', { name: 'taken', listen: first.listen, upstream: echo.address });
+    const taken = await harness.api('POST', '/proxies', {
+      name: 'taken',
+      listen: first.listen,
+      upstream: echo.address,
+    });
     assert.equal(taken.status, 409);
     assert.equal(taken.json.code, 'FAULTLINE_ERR_ADDRESS_IN_USE');
     assert.match(taken.json.error, new RegExp(`listen ${first.listen}: address already in use`));
-    assert.equal((await harness.api('GET', '/proxies/taken')).status, 404, 'a failed create leaves nothing behind');
+    assert.equal(
+      (await harness.api('GET', '/proxies/taken')).status,
+      404,
+      'a failed create leaves nothing behind',
+    );
   });
 
   test('a failed listen change leaves the proxy as it was', async () => {
     const blocker = await createProxy(harness, 'blocker', echo.address);
     const proxy = await createProxy(harness, 'mover', echo.address);
-    const reply = await harness.api('PATCH', '/proxies/mover', { listen: blocker.listen, upstream: '127.0.0.1:1' });
+    const reply = await harness.api('PATCH', '/proxies/mover', {
+      listen: blocker.listen,
+      upstream: '127.0.0.1:1',
+    });
     assert.equal(reply.status, 409);
     const after = (await harness.api('GET', '/proxies/mover')).json;
     assert.equal(after.listen, proxy.listen);
@@ -132,7 +151,10 @@ describe('proxies', () => {
 describe('toxics', () => {
   test('add echoes attributes with defaults, in key order, with status 200', async () => {
     await createProxy(harness, 'tox', echo.address);
-    const reply = await harness.api('POST', '/proxies/tox/toxics', { type: 'latency', attributes: { latency: 100 } });
+    const reply = await harness.api('POST', '/proxies/tox/toxics', {
+      type: 'latency',
+      attributes: { latency: 100 },
+    });
     assert.equal(reply.status, 200);
     assert.equal(
       reply.text,
@@ -141,9 +163,16 @@ describe('toxics', () => {
   });
 
   test('names are unique across both streams; default names include the stream', async () => {
-    const conflict = await harness.api('POST', '/proxies/tox/toxics', { type: 'noop', name: 'latency_downstream', stream: 'upstream' });
+    const conflict = await harness.api('POST', '/proxies/tox/toxics', {
+      type: 'noop',
+      name: 'latency_downstream',
+      stream: 'upstream',
+    });
     assert.equal(conflict.status, 409);
-    const upstream = await harness.api('POST', '/proxies/tox/toxics', { type: 'latency', stream: 'upstream' });
+    const upstream = await harness.api('POST', '/proxies/tox/toxics', {
+      type: 'latency',
+      stream: 'upstream',
+    });
     assert.equal(upstream.json.name, 'latency_upstream');
     const list = (await harness.api('GET', '/proxies/tox/toxics')).json;
     assert.deepEqual(
@@ -179,7 +208,13 @@ describe('toxics', () => {
 
   test('noop defaults to the downstream stream', async () => {
     const reply = await harness.api('POST', '/proxies/tox/toxics', { type: 'noop' });
-    assert.deepEqual(reply.json, { attributes: {}, name: 'noop_downstream', type: 'noop', stream: 'downstream', toxicity: 1 });
+    assert.deepEqual(reply.json, {
+      attributes: {},
+      name: 'noop_downstream',
+      type: 'noop',
+      stream: 'downstream',
+      toxicity: 1,
+    });
   });
 
   test('reset enables every proxy and removes every toxic', async () => {
@@ -198,15 +233,39 @@ describe('validation: every bad input is a 4xx that names field, value and rule'
   const cases: Array<[string, unknown, RegExp]> = [
     ['malformed JSON', '{"type":', /^bad request body: /],
     ['empty body', '', /^bad request body: EOF/],
-    ['unknown type', { type: 'latncy' }, /invalid toxic type: received "latncy"; accepted types: noop, latency/],
+    [
+      'unknown type',
+      { type: 'latncy' },
+      /invalid toxic type: received "latncy"; accepted types: noop, latency/,
+    ],
     ['bad stream', { type: 'noop', stream: 'walrustream' }, /stream was invalid.*received "walrustream"/],
-    ['negative latency', { type: 'latency', attributes: { latency: -5 } }, /attribute latency .* received -5; expected a whole number of ms from 0/],
-    ['fractional latency', { type: 'latency', attributes: { latency: 1.5 } }, /received 1\.5; expected a whole number/],
+    [
+      'negative latency',
+      { type: 'latency', attributes: { latency: -5 } },
+      /attribute latency .* received -5; expected a whole number of ms from 0/,
+    ],
+    [
+      'fractional latency',
+      { type: 'latency', attributes: { latency: 1.5 } },
+      /received 1\.5; expected a whole number/,
+    ],
     ['string latency', { type: 'latency', attributes: { latency: '100' } }, /received "100"/],
-    ['unknown attribute', { type: 'latency', attributes: { latncy: 100 } }, /unknown field "latncy" .*accepted fields: latency, jitter/],
+    [
+      'unknown attribute',
+      { type: 'latency', attributes: { latncy: 100 } },
+      /unknown field "latncy" .*accepted fields: latency, jitter/,
+    ],
     ['toxicity above 1', { type: 'noop', toxicity: 2 }, /toxicity .*between 0 and 1, received 2/],
-    ['slicer average 0', { type: 'slicer' }, /average_size .* received 0; expected a whole number of bytes from 1/],
-    ['slicer variation too big', { type: 'slicer', attributes: { average_size: 10, size_variation: 10 } }, /size_variation must be smaller than average_size/],
+    [
+      'slicer average 0',
+      { type: 'slicer' },
+      /average_size .* received 0; expected a whole number of bytes from 1/,
+    ],
+    [
+      'slicer variation too big',
+      { type: 'slicer', attributes: { average_size: 10, size_variation: 10 } },
+      /size_variation must be smaller than average_size/,
+    ],
     ['negative bandwidth', { type: 'bandwidth', attributes: { rate: -1 } }, /rate .* received -1/],
     ['attributes not an object', { type: 'latency', attributes: 5 }, /attributes must be a JSON object/],
     ['unknown top-level field', { type: 'noop', toxicty: 1 }, /unknown field "toxicty"/],
@@ -222,12 +281,32 @@ describe('validation: every bad input is a 4xx that names field, value and rule'
   }
 
   const proxyCases: Array<[string, unknown, RegExp]> = [
-    ['listen without port', { name: 'p', listen: 'notahost', upstream: echo.address }, /listen .* must be "host:port"/],
-    ['upstream given as a URL', { name: 'p', upstream: 'http://example.test:80' }, /no scheme: faultline proxies TCP/],
-    ['port out of range', { name: 'p', listen: '127.0.0.1:70000', upstream: echo.address }, /port from 0 to 65535/],
-    ['address not on this machine', { name: 'p', listen: '192.0.2.1:0', upstream: echo.address }, /not on this machine/],
+    [
+      'listen without port',
+      { name: 'p', listen: 'notahost', upstream: echo.address },
+      /listen .* must be "host:port"/,
+    ],
+    [
+      'upstream given as a URL',
+      { name: 'p', upstream: 'http://example.test:80' },
+      /no scheme: faultline proxies TCP/,
+    ],
+    [
+      'port out of range',
+      { name: 'p', listen: '127.0.0.1:70000', upstream: echo.address },
+      /port from 0 to 65535/,
+    ],
+    [
+      'address not on this machine',
+      { name: 'p', listen: '192.0.2.1:0', upstream: echo.address },
+      /not on this machine/,
+    ],
     ['a slash in the name', { name: 'a/b', upstream: echo.address }, /cannot contain "\/"/],
-    ['enabled as a string', { name: 'p', upstream: echo.address, enabled: 'yes' }, /enabled must be true or false/],
+    [
+      'enabled as a string',
+      { name: 'p', upstream: echo.address, enabled: 'yes' },
+      /enabled must be true or false/,
+    ],
     ['a JSON array', [], /must be a JSON object/],
   ];
   for (const [label, body, message] of proxyCases) {

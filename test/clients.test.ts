@@ -11,7 +11,11 @@ describe('toxiproxy-node-client 4.x drives faultline unchanged', () => {
 
   test('version, create, get, getAll, update, remove', async () => {
     assert.match(await client.getVersion(), /"version": "2\.12\.0"/);
-    const proxy = await client.createProxy({ name: 'node_client', listen: '127.0.0.1:0', upstream: echo.address });
+    const proxy = await client.createProxy({
+      name: 'node_client',
+      listen: '127.0.0.1:0',
+      upstream: echo.address,
+    });
     assert.equal(proxy.name, 'node_client');
     assert.match(proxy.listen, /^127\.0\.0\.1:\d+$/);
     assert.equal((await client.get('node_client')).upstream, echo.address);
@@ -24,7 +28,11 @@ describe('toxiproxy-node-client 4.x drives faultline unchanged', () => {
   });
 
   test('toxics: add, get, update with the whole toxic, remove, with traffic in between', async () => {
-    const proxy = await client.createProxy({ name: 'node_toxics', listen: '127.0.0.1:0', upstream: echo.address });
+    const proxy = await client.createProxy({
+      name: 'node_toxics',
+      listen: '127.0.0.1:0',
+      upstream: echo.address,
+    });
     const port = Number(proxy.listen.split(':').pop());
     const toxic = await proxy.addToxic({
       name: 'slow',
@@ -40,7 +48,10 @@ describe('toxiproxy-node-client 4.x drives faultline unchanged', () => {
     await readBytes(socket, 2);
     assert.ok(performance.now() - started >= 40);
     const fetched = await proxy.getToxic('slow');
-    const updated = await fetched.update({ ...fetched.toJson(), attributes: { latency: 1, jitter: 0 } } as never);
+    const updated = await fetched.update({
+      ...fetched.toJson(),
+      attributes: { latency: 1, jitter: 0 },
+    } as never);
     assert.equal((updated.attributes as { latency: number }).latency, 1);
     await updated.remove();
     assert.deepEqual((await client.get('node_toxics')).toJson().name, 'node_toxics');
@@ -75,28 +86,54 @@ describe("toxiproxy-cli's HTTP calls (Go client, spec §4 and §7) replayed byte
     );
     assert.equal(created.status, 201);
     const current = (await harness.api('GET', '/proxies/go_cli', undefined, cli)).json;
-    const toggled = await harness.api('POST', '/proxies/go_cli', { ...current, enabled: !current.enabled }, cli);
+    const toggled = await harness.api(
+      'POST',
+      '/proxies/go_cli',
+      { ...current, enabled: !current.enabled },
+      cli,
+    );
     assert.equal(toggled.status, 200, toggled.text);
     assert.equal(toggled.json.enabled, false);
     assert.equal((await harness.api('DELETE', '/proxies/go_cli', undefined, cli)).status, 204);
   });
 
   test('toxic add, update (PATCH with toxicity 1.0), remove', async () => {
-    await harness.api('POST', '/proxies', { name: 'go_toxics', listen: '127.0.0.1:0', upstream: echo.address }, cli);
+    await harness.api(
+      'POST',
+      '/proxies',
+      { name: 'go_toxics', listen: '127.0.0.1:0', upstream: echo.address },
+      cli,
+    );
     const added = await harness.api(
       'POST',
       '/proxies/go_toxics/toxics',
-      { name: 'lat', type: 'latency', stream: 'upstream', toxicity: 1, attributes: { latency: 1000, jitter: 10 } },
+      {
+        name: 'lat',
+        type: 'latency',
+        stream: 'upstream',
+        toxicity: 1,
+        attributes: { latency: 1000, jitter: 10 },
+      },
       cli,
     );
     assert.equal(added.status, 200, added.text);
-    const updated = await harness.api('PATCH', '/proxies/go_toxics/toxics/lat', { attributes: { latency: 5 }, toxicity: 1.0 }, cli);
+    const updated = await harness.api(
+      'PATCH',
+      '/proxies/go_toxics/toxics/lat',
+      { attributes: { latency: 5 }, toxicity: 1.0 },
+      cli,
+    );
     assert.deepEqual(updated.json.attributes, { latency: 5, jitter: 10 });
     assert.equal((await harness.api('DELETE', '/proxies/go_toxics/toxics/lat', undefined, cli)).status, 204);
   });
 
-  test('the Go client\'s Save posts the whole proxy back, Logger and toxics included', async () => {
-    await harness.api('POST', '/proxies', { name: 'go_save', listen: '127.0.0.1:0', upstream: echo.address }, cli);
+  test("the Go client's Save posts the whole proxy back, Logger and toxics included", async () => {
+    await harness.api(
+      'POST',
+      '/proxies',
+      { name: 'go_save', listen: '127.0.0.1:0', upstream: echo.address },
+      cli,
+    );
     await harness.api('POST', '/proxies/go_save/toxics', { type: 'noop' }, cli);
     const whole = (await harness.api('GET', '/proxies/go_save', undefined, cli)).json;
     const saved = await harness.api('POST', '/proxies/go_save', { ...whole, upstream: echo.address }, cli);

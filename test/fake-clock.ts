@@ -26,7 +26,9 @@ export class FakeClock implements Clock {
     const target = this.time + ms;
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
-      const next = this.sleepers.filter((s) => s.deadline <= target).sort((a, b) => a.deadline - b.deadline)[0];
+      const next = this.sleepers
+        .filter((s) => s.deadline <= target)
+        .sort((a, b) => a.deadline - b.deadline)[0];
       if (!next) break;
       this.time = Math.max(this.time, next.deadline);
       this.sleepers = this.sleepers.filter((other) => other !== next);

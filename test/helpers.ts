@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { after } from 'node:test';
-import { createControlServer } from '../src/server/app.js';
 import { createEngine, type Engine, type EngineOptions } from '../src/proxy/engine.js';
+import { createControlServer } from '../src/server/app.js';
 
 export interface Harness {
   url: string;

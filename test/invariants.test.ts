@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connect, createProxy, readAll, startEchoServer, startHarness, startTcpServer, waitFor } from './helpers.js';
+import {
+  connect,
+  createProxy,
+  readAll,
+  startEchoServer,
+  startHarness,
+  startTcpServer,
+  waitFor,
+} from './helpers.js';
 
 /**
  * Streams 200,000 sequence-numbered 4-byte values through a proxy while toxics that hold,
@@ -38,7 +46,8 @@ test('no byte is lost, duplicated or reordered while toxics churn', async () => 
     const toxic = toxics[rounds % toxics.length]!;
     const stream = rounds % 2 === 0 ? 'upstream' : 'downstream';
     await harness.api('POST', '/proxies/churn/toxics', { ...toxic, stream });
-    if (toxic.type === 'latency') await harness.api('PATCH', `/proxies/churn/toxics/${toxic.name}`, { attributes: { latency: 1 } });
+    if (toxic.type === 'latency')
+      await harness.api('PATCH', `/proxies/churn/toxics/${toxic.name}`, { attributes: { latency: 1 } });
     await harness.api('DELETE', `/proxies/churn/toxics/${toxic.name}`);
     rounds++;
   }

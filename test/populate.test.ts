@@ -24,7 +24,9 @@ test('populate creates proxies in order, enabled by default, and answers {"proxi
 
 test('populate is idempotent: an unchanged proxy keeps its toxics and connections', async () => {
   const harness = await startHarness();
-  const first = await harness.api('POST', '/populate', [{ name: 'same', listen: '127.0.0.1:0', upstream: echo.address }]);
+  const first = await harness.api('POST', '/populate', [
+    { name: 'same', listen: '127.0.0.1:0', upstream: echo.address },
+  ]);
   const listen = first.json.proxies[0].listen;
   await harness.api('POST', '/proxies/same/toxics', { type: 'latency', attributes: { latency: 5 } });
   const again = await harness.api('POST', '/populate', [
@@ -41,7 +43,10 @@ test('toxics in populate entries are applied with their proxy, and re-applying t
     name: 'withtoxics',
     listen: '127.0.0.1:0',
     upstream: echo.address,
-    toxics: [{ type: 'latency', attributes: { latency: 50 } }, { name: 'cut', type: 'timeout', stream: 'upstream', toxicity: 0.5 }],
+    toxics: [
+      { type: 'latency', attributes: { latency: 50 } },
+      { name: 'cut', type: 'timeout', stream: 'upstream', toxicity: 0.5 },
+    ],
   };
   const reply = await harness.api('POST', '/populate', [entry]);
   assert.equal(reply.status, 201, reply.text);
@@ -68,7 +73,11 @@ test('populate validates every entry before creating anything', async () => {
 
 test('a populate that fails part-way reports the proxies it applied', async () => {
   const harness = await startHarness();
-  const taken = await harness.api('POST', '/proxies', { name: 'holder', listen: '127.0.0.1:0', upstream: echo.address });
+  const taken = await harness.api('POST', '/proxies', {
+    name: 'holder',
+    listen: '127.0.0.1:0',
+    upstream: echo.address,
+  });
   const reply = await harness.api('POST', '/populate', [
     { name: 'p1', listen: '127.0.0.1:0', upstream: echo.address },
     { name: 'p2', listen: taken.json.listen, upstream: echo.address },

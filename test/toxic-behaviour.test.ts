@@ -62,7 +62,10 @@ describe('latency', () => {
       return result;
     };
     const first = await delays(5);
-    assert.ok(first.every((delay) => delay >= 80 && delay <= 120), first.join(','));
+    assert.ok(
+      first.every((delay) => delay >= 80 && delay <= 120),
+      first.join(','),
+    );
     assert.ok(new Set(first).size > 5, 'the delays vary');
     assert.deepEqual(await delays(5), first);
     assert.notDeepEqual(await delays(6), first);
@@ -74,7 +77,10 @@ describe('latency', () => {
     send(run, 'queued');
     await run.clock.advance(1);
     await run.stage.interrupt();
-    assert.deepEqual(run.out.map((piece) => piece.data), ['held']);
+    assert.deepEqual(
+      run.out.map((piece) => piece.data),
+      ['held'],
+    );
     const next: string[] = [];
     run.stage.flushInto({ accept: (chunk) => next.push(chunk.data.toString()), end: () => undefined });
     assert.deepEqual(next, ['queued'], 'the queue is handed over, in order');
@@ -113,8 +119,14 @@ describe('slicer', () => {
           send(first, 'y'.repeat(length));
           await first.clock.advance(0);
           const sizes = pieces(first);
-          assert.equal(sizes.reduce((a, b) => a + b, 0), length, 'sliced output concatenates to the input');
-          assert.ok(sizes.slice(0, -1).every((size) => size >= average - variation && size <= average + variation));
+          assert.equal(
+            sizes.reduce((a, b) => a + b, 0),
+            length,
+            'sliced output concatenates to the input',
+          );
+          assert.ok(
+            sizes.slice(0, -1).every((size) => size >= average - variation && size <= average + variation),
+          );
           const second = runToxic(body, seed);
           send(second, 'y'.repeat(length));
           await second.clock.advance(0);
@@ -133,7 +145,10 @@ describe('connection-ending toxics', () => {
     send(run, 'defgh');
     send(run, 'ijk');
     await run.clock.advance(0);
-    assert.deepEqual(run.out.map((piece) => piece.data), ['abc', 'de']);
+    assert.deepEqual(
+      run.out.map((piece) => piece.data),
+      ['abc', 'de'],
+    );
     assert.deepEqual(run.closed, ['end']);
   });
 
@@ -160,7 +175,10 @@ describe('connection-ending toxics', () => {
     await interrupted.clock.advance(10);
     await interrupted.stage.interrupt();
     assert.deepEqual(interrupted.closed, []);
-    assert.deepEqual(interrupted.out.map((piece) => piece.data), ['kept']);
+    assert.deepEqual(
+      interrupted.out.map((piece) => piece.data),
+      ['kept'],
+    );
   });
 
   test('slow_close holds the end back by its delay', async () => {

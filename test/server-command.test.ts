@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startEchoServer } from './helpers.js';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const children = new Set<ChildProcess>();
+after(() => {
+  for (const child of children) if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL');
+});
+
+function start(args: string[]) {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number);
+  const listening = new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', () => {
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  listening.catch(() => undefined);
+  return { child, listening, exited, output: () => ({ stdout, stderr }) };
+}
+
+async function writeTemp(name: string, text: string): Promise<string> {
+  const path = join(tmpdir(), `faultline-${process.pid}-${name}`);
+  await writeFile(path, text);
+  return path;
+}
+
+test('faultline server prints its address, applies a YAML config with toxics, logs JSON, and stops on SIGTERM', async () => {
+  const echo = await startEchoServer();
+  const config = await writeTemp(
+    'config.yaml',
+    `proxies:\n  - name: cfg\n    listen: 127.0.0.1:0\n    upstream: ${echo.address}\n    toxics:\n      - type: latency\n        attributes: { latency: 5 }\n`,
+  );
+  const server = start(['server', '--port', '0', '--config', config, '--seed', '9']);
+  const url = await server.listening;
+  assert.match(server.output().stderr, /\(seed 9\)/);
+  const proxies = (await (await fetch(`${url}/proxies`)).json()) as Record<string, any>;
+  assert.equal(proxies.cfg.toxics[0].attributes.latency, 5);
+  const line = server
+    .output()
+    .stdout.split('\n')
+    .find((text) => text.includes('Populated proxies'));
+  assert.equal(JSON.parse(line!).proxies, 1);
+  process.kill(server.child.pid!, 'SIGTERM');
+  assert.equal(await server.exited, 0);
+});
+
+test('a config file with an error stops start-up with a message that names the problem', async () => {
+  const config = await writeTemp(
+    'bad.json',
+    '[{"name":"x","upstream":"127.0.0.1:1","toxics":[{"type":"slicer"}]}]',
+  );
+  const server = start(['server', '--port', '0', '--config', config]);
+  assert.equal(await server.exited, 2);
+  assert.match(
+    server.output().stderr,
+    /config file .*bad\.json: invalid attribute average_size of slicer toxic/,
+  );
+});
+
+test('malformed YAML and a missing file are reported, not thrown', async () => {
+  const yaml = await writeTemp('broken.yaml', 'proxies: [\n');
+  const broken = start(['server', '--port', '0', '--config', yaml]);
+  assert.equal(await broken.exited, 2);
+  assert.match(broken.output().stderr, /is not valid YAML/);
+  const missing = start(['server', '--port', '0', '--config', '/nonexistent/faultline.json']);
+  assert.equal(await missing.exited, 2);
+  assert.match(missing.output().stderr, /cannot read config file .*ENOENT; check the path/);
+});
+
+test('a taken control port is reported with what to do', async () => {
+  const first = start(['server', '--port', '0']);
+  const port = new URL(await first.listening).port;
+  const second = start(['server', '--port', port]);
+  assert.equal(await second.exited, 2);
+  assert.match(second.output().stderr, /address already in use .*pass --port with a free port/);
+  process.kill(first.child.pid!, 'SIGINT');
+  assert.equal(await first.exited, 0);
+});
+
+test('bad flag values are refused before anything starts', async () => {
+  const server = start(['server', '--port', '99999']);
+  assert.notEqual(await server.exited, 0);
+  assert.match(server.output().stderr, /--port must be a whole number from 0 to 65535, received "99999"/);
+});
