@@ -3,6 +3,7 @@ import type { Clock } from '../model/clock.js';
 import type { RandomSource } from '../model/random.js';
 import type { Stream, ToxicSpec } from '../model/toxic.js';
 import { Pipeline } from './pipeline.js';
+import type { SocketReader } from './socket-reader.js';
 import type { CloseMode } from './toxic-behaviour.js';
 
 export interface LinkEnvironment {
@@ -28,6 +29,7 @@ export class Link {
     readonly id: number,
     readonly client: Socket,
     readonly upstream: Socket,
+    readers: Record<'client' | 'upstream', SocketReader>,
     toxics: readonly ToxicSpec[],
     private readonly environment: LinkEnvironment,
   ) {
@@ -43,8 +45,15 @@ export class Link {
     });
     const of = (stream: Stream) => toxics.filter((toxic) => toxic.stream === stream);
     this.pipelines = {
-      upstream: new Pipeline('upstream', client, upstream, host('upstream'), of('upstream')),
-      downstream: new Pipeline('downstream', upstream, client, host('downstream'), of('downstream')),
+      upstream: new Pipeline('upstream', readers.client, client, upstream, host('upstream'), of('upstream')),
+      downstream: new Pipeline(
+        'downstream',
+        readers.upstream,
+        upstream,
+        client,
+        host('downstream'),
+        of('downstream'),
+      ),
     };
     this.watch(client, upstream);
     this.watch(upstream, client);

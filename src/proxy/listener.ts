@@ -3,6 +3,9 @@ import net from 'node:net';
 import { formatHostPort, parseHostPort } from '../model/address.js';
 import { FaultlineError } from '../model/errors.js';
 
+/** Bursts of connections (a connection pool warming up) must not overflow the accept queue. */
+const ACCEPT_BACKLOG = 4096;
+
 /** Resolves "host:port" to the address a listener would bind, IPv4 first as Go does for localhost. */
 export async function resolveListen(listen: string): Promise<{ host: string; port: number }> {
   const { host, port } = parseHostPort(listen, 'listen');
@@ -32,7 +35,7 @@ export async function bindListener(
   const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(host === '' ? { port } : { host, port }, () => {
+    server.listen({ port, backlog: ACCEPT_BACKLOG, ...(host === '' ? {} : { host }) }, () => {
       server.off('error', reject);
       resolve();
     });

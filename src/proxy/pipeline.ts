@@ -3,6 +3,7 @@ import type { Clock } from '../model/clock.js';
 import type { RandomSource } from '../model/random.js';
 import type { Stream, ToxicSpec } from '../model/toxic.js';
 import type { Chunk, Receiver } from './chunk.js';
+import type { SocketReader } from './socket-reader.js';
 import { Stage, type StageHost } from './stage.js';
 import { toxicImplementations } from './toxics/index.js';
 
@@ -34,6 +35,7 @@ export class Pipeline {
   private closed = false;
   private mutations: Promise<void> = Promise.resolve();
   private readonly stageHost: StageHost;
+  private readonly reader: SocketReader;
   private readonly sink: Receiver = {
     accept: (chunk: Chunk) => {
       this.inflight -= chunk.data.length;
@@ -48,6 +50,7 @@ export class Pipeline {
 
   constructor(
     readonly stream: Stream,
+    reader: SocketReader,
     private readonly source: Socket,
     private readonly destination: Socket,
     private readonly host: PipelineHost,
@@ -61,7 +64,8 @@ export class Pipeline {
       acted: (toxic, action, first) => host.acted(toxic, action, first),
     };
     for (const spec of toxics) this.appendStage(spec);
-    source.on('data', this.onData);
+    this.reader = reader;
+    reader.onData = this.onData;
     source.on('end', () => {
       if (!this.closed) this.head.end();
     });
@@ -101,7 +105,7 @@ export class Pipeline {
   /** Stops moving data; pending chunks are dropped because the connection is going away. */
   close(): void {
     this.closed = true;
-    this.source.off('data', this.onData);
+    this.reader.onData = () => undefined;
     for (const stage of this.stages) stage.dispose();
   }
 
@@ -115,10 +119,11 @@ export class Pipeline {
     this.host.activity();
     if (this.head === this.sink) {
       this.writeOut(data);
+      if (this.destination.writableLength > 0) this.reader.retain();
       return;
     }
     this.inflight += data.length;
-    this.head.accept({ data, time: this.host.clock.now() });
+    this.head.accept({ data: Buffer.copyBytesFrom(data), time: this.host.clock.now() });
     if (this.inflight > this.limit) this.pauseSource();
   };
 

@@ -1,4 +1,4 @@
-import net from 'node:net';
+import type net from 'node:net';
 import { parseHostPort } from '../model/address.js';
 import type { Clock } from '../model/clock.js';
 import { FaultlineError } from '../model/errors.js';
@@ -9,6 +9,7 @@ import type { BusyPoll } from './busy-poll.js';
 import type { EventBus, ProxySummary } from './events.js';
 import { Link } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
+import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
 
 export interface ProxyEnvironment {
   readonly clock: Clock;
@@ -176,15 +177,12 @@ export class FaultProxy {
     return Promise.all([...this.links].map(change));
   }
 
-  private accept(client: net.Socket): void {
+  private accept(accepted: net.Socket): void {
     const id = ++this.serial;
     const target = parseHostPort(this.upstream, 'upstream');
-    const upstream = net.connect({
-      host: target.host || 'localhost',
-      port: target.port,
-      noDelay: true,
-      allowHalfOpen: true,
-    });
+    const readers = { client: new SocketReader(), upstream: new SocketReader() };
+    const client = adoptAccepted(accepted, readers.client);
+    const upstream = connectWithReader(target.host || 'localhost', target.port, readers.upstream);
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
     const abandon = (error: Error) => {
       client.destroy();
@@ -203,13 +201,19 @@ export class FaultProxy {
       client.off('error', abandon);
       upstream.off('error', abandon);
       if (client.destroyed || !this.enabled) return upstream.destroy();
-      this.link(id, client, upstream, clientAddress);
+      this.link(id, client, upstream, readers, clientAddress);
     });
   }
 
-  private link(id: number, client: net.Socket, upstream: net.Socket, clientAddress: string): void {
+  private link(
+    id: number,
+    client: net.Socket,
+    upstream: net.Socket,
+    readers: Record<'client' | 'upstream', SocketReader>,
+    clientAddress: string,
+  ): void {
     const { events, clock, busyPoll } = this.environment;
-    const link = new Link(id, client, upstream, this.toxicList, {
+    const link = new Link(id, client, upstream, readers, this.toxicList, {
       clock,
       random: this.environment.random.fork(String(id)),
       activity: busyPoll.activity,

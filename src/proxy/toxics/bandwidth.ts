@@ -1,14 +1,15 @@
 import type { ToxicImplementation } from '../toxic-behaviour.js';
+import { createPacer } from './pacer.js';
 
 /**
- * Paces bytes to `rate` KB/s (= bytes per ms) against a virtual schedule, so waits shorter than
- * a timer tick carry over instead of being lost. A chunk bigger than 100 ms of data goes out in
+ * Paces bytes to `rate` KB/s (= bytes per ms) on a virtual schedule (see pacer.ts), so waits
+ * shorter than a timer tick and late timers carry over instead of being lost. A chunk bigger than 100 ms of data goes out in
  * 100 ms pieces. Rate 0 holds everything until the toxic is interrupted.
  */
 export const bandwidth: ToxicImplementation = {
   bufferBytes: 4 * 1024 * 1024,
   create: (context) => {
-    let due = 0;
+    const pacer = createPacer(context.clock, 10);
     return {
       async chunk(chunk) {
         const rate = context.attributes.rate ?? 0;
@@ -20,9 +21,8 @@ export const bandwidth: ToxicImplementation = {
         const pieceSize = Math.max(1, rate * 100);
         for (let offset = 0; offset < chunk.data.length; offset += pieceSize) {
           const piece = chunk.data.subarray(offset, offset + pieceSize);
-          const now = context.clock.now();
-          due = Math.max(due, now) + piece.length / rate;
-          if (due - now >= 1) await context.clock.sleep(due - now, context.signal);
+          const wait = pacer.step(piece.length / rate);
+          if (wait >= 1) await context.clock.sleep(wait, context.signal);
           if (context.signal.aborted) {
             return context.push({ data: chunk.data.subarray(offset), time: chunk.time });
           }

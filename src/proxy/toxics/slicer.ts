@@ -1,4 +1,5 @@
 import type { ToxicImplementation } from '../toxic-behaviour.js';
+import { createPacer } from './pacer.js';
 
 /**
  * Cuts each chunk into consecutive pieces of average_size ± size_variation bytes, with `delay`
@@ -7,7 +8,7 @@ import type { ToxicImplementation } from '../toxic-behaviour.js';
  */
 export const slicer: ToxicImplementation = {
   create: (context) => {
-    let due = 0;
+    const pacer = createPacer(context.clock, 0);
     return {
       async chunk(chunk) {
         const { average_size: average = 1, size_variation: variation = 0, delay = 0 } = context.attributes;
@@ -18,9 +19,8 @@ export const slicer: ToxicImplementation = {
           context.push({ data: chunk.data.subarray(offset, offset + size), time: chunk.time });
           offset += size;
           if (offset >= chunk.data.length || delay === 0) continue;
-          const now = context.clock.now();
-          due = Math.max(due, now) + delay / 1000;
-          if (due - now >= 1) await context.clock.sleep(due - now, context.signal);
+          const wait = pacer.step(delay / 1000);
+          if (wait >= 1) await context.clock.sleep(wait, context.signal);
           if (context.signal.aborted) {
             return context.push({ data: chunk.data.subarray(offset), time: chunk.time });
           }

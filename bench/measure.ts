@@ -1,0 +1,111 @@
+import { once } from 'node:events';
+import net from 'node:net';
+
+/** Upstreams in the benchmark process: a sink that counts bytes, and a 1-byte echo. */
+export async function startUpstreams() {
+  let received = 0;
+  let onReceived: (() => void) | undefined;
+  const sink = net.createServer({ noDelay: true }, (socket) => {
+    socket.on('data', (chunk) => {
+      received += chunk.length;
+      onReceived?.();
+    });
+    socket.on('error', () => undefined);
+  });
+  const echo = net.createServer({ noDelay: true }, (socket) => {
+    socket.on('data', (chunk) => socket.write(chunk));
+    socket.on('error', () => undefined);
+  });
+  const idle = net.createServer((socket) => socket.on('error', () => undefined));
+  for (const server of [sink, echo, idle]) {
+    server.maxConnections = 20_000;
+    server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
+    await once(server, 'listening');
+  }
+  const port = (server: net.Server) => (server.address() as net.AddressInfo).port;
+  return {
+    sinkPort: port(sink),
+    echoPort: port(echo),
+    idlePort: port(idle),
+    /** Resolves when the sink has received `bytes` more bytes. */
+    sinkReceives(bytes: number): Promise<void> {
+      const target = received + bytes;
+      return new Promise((resolve) => {
+        onReceived = () => {
+          if (received >= target) {
+            onReceived = undefined;
+            resolve();
+          }
+        };
+      });
+    },
+    close() {
+      for (const server of [sink, echo, idle]) server.close();
+    },
+  };
+}
+
+export type Upstreams = Awaited<ReturnType<typeof startUpstreams>>;
+
+async function open(port: number): Promise<net.Socket> {
+  const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+  await once(socket, 'connect');
+  return socket;
+}
+
+/** Writes `bytes` in 64 KiB writes and returns MB/s (10^6 bytes) until the sink has them all. */
+export async function throughput(port: number, upstreams: Upstreams, bytes: number): Promise<number> {
+  const socket = await open(port);
+  const block = Buffer.alloc(64 * 1024, 0x5a);
+  const done = upstreams.sinkReceives(bytes);
+  const started = performance.now();
+  let sent = 0;
+  while (sent < bytes) {
+    const piece = sent + block.length <= bytes ? block : block.subarray(0, bytes - sent);
+    sent += piece.length;
+    if (!socket.write(piece)) await once(socket, 'drain');
+  }
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  socket.destroy();
+  return bytes / seconds / 1e6;
+}
+
+/** 1-byte ping-pong round trips in microseconds, sorted. */
+export async function roundTrips(port: number, count: number, warmup = 500): Promise<number[]> {
+  const socket = await open(port);
+  const byte = Buffer.from([1]);
+  const samples: number[] = [];
+  let pending: (() => void) | undefined;
+  socket.on('data', () => pending?.());
+  for (let i = 0; i < warmup + count; i++) {
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      pending = resolve;
+      socket.write(byte);
+    });
+    if (i >= warmup) samples.push((performance.now() - started) * 1000);
+  }
+  socket.destroy();
+  return samples.sort((a, b) => a - b);
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+}
+
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+}
+
+/** Opens `count` connections and keeps them idle; returns a closer. */
+export async function idleConnections(port: number, count: number): Promise<() => void> {
+  const sockets: net.Socket[] = [];
+  for (let i = 0; i < count; i += 200) {
+    const batch = await Promise.all(Array.from({ length: Math.min(200, count - i) }, () => open(port)));
+    sockets.push(...batch);
+  }
+  return () => {
+    for (const socket of sockets) socket.destroy();
+  };
+}

