@@ -94,3 +94,32 @@ test('the same seed makes the same toxicity decisions on the same connections', 
   assert.deepEqual(second, first);
   assert.notDeepEqual(other, first);
 });
+
+test('removing a toxic from a connection whose client stopped reading returns at once', async () => {
+  const harness = await startHarness();
+  const firehose = await startTcpServer((socket) => {
+    const block = Buffer.alloc(64 * 1024);
+    const pump = () => {
+      while (!socket.destroyed && socket.write(block)) {}
+    };
+    socket.on('drain', pump);
+    pump();
+  });
+  const proxy = await createProxy(harness, 'jammed', firehose.address);
+  await harness.api('POST', '/proxies/jammed/toxics', {
+    name: 'slow',
+    type: 'latency',
+    attributes: { latency: 10_000 },
+  });
+  const client = await connect(proxy.port);
+  client.pause();
+  await waitFor(
+    () => harness.engine.get('jammed').stats().bytes.downstream.received > 1024 * 1024,
+    'the proxy to buffer a megabyte behind the latency toxic',
+  );
+  const removed = await harness.api('DELETE', '/proxies/jammed/toxics/slow');
+  assert.equal(removed.status, 204);
+  const reset = await harness.api('POST', '/reset');
+  assert.equal(reset.status, 204);
+  client.destroy();
+});
