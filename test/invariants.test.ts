@@ -99,8 +99,13 @@ test('removing a toxic from a connection whose client stopped reading returns at
   const harness = await startHarness();
   const firehose = await startTcpServer((socket) => {
     const block = Buffer.alloc(64 * 1024);
+    let blocksLeft = 1024;
     const pump = () => {
-      while (!socket.destroyed && socket.write(block)) {}
+      let writable = true;
+      while (writable && blocksLeft > 0 && !socket.destroyed) {
+        blocksLeft -= 1;
+        writable = socket.write(block);
+      }
     };
     socket.on('drain', pump);
     pump();

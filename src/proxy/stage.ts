@@ -37,22 +37,23 @@ export class Stage implements Receiver {
     this.spec = spec;
     this.next = next;
     this.random = random;
-    const stage = this;
+    const currentSpec = () => this.spec;
+    const currentSignal = () => this.controller.signal;
     const context: ToxicContext = {
       get attributes() {
-        return stage.spec.attributes;
+        return currentSpec().attributes;
       },
       get signal() {
-        return stage.controller.signal;
+        return currentSignal();
       },
       clock: host.clock,
       random,
-      push: (chunk) => stage.next.accept(chunk),
+      push: (chunk) => this.next.accept(chunk),
       discard: (bytes) => host.discard(bytes),
       closeLink: (mode) => host.closeLink(mode),
       acted: (action) => {
-        host.acted(stage.spec, action, !stage.hasActed);
-        stage.hasActed = true;
+        host.acted(this.spec, action, !this.hasActed);
+        this.hasActed = true;
       },
     };
     this.behaviour = toxicImplementations[spec.type].create(context);

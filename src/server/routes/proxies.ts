@@ -32,19 +32,17 @@ export const proxyRoutes: Route[] = [
     handler: (_request, response, context) =>
       sendJson(response, 200, proxyJson(context.engine.get(param(context, 'proxy')))),
   },
-  ...(['POST', 'PATCH'] as const).map(
-    (method): Route => ({
-      method,
-      path: '/proxies/:proxy',
-      name: 'ProxyUpdate',
-      handler: async (request, response, context) => {
-        const name = param(context, 'proxy');
-        context.engine.get(name);
-        const proxy = await context.engine.update(name, parseProxyUpdate(await readJson(request), name));
-        sendJson(response, 200, proxyJson(proxy));
-      },
-    }),
-  ),
+  ...(['POST', 'PATCH'] as const).map((method): Route => ({
+    method,
+    path: '/proxies/:proxy',
+    name: 'ProxyUpdate',
+    handler: async (request, response, context) => {
+      const name = param(context, 'proxy');
+      context.engine.get(name);
+      const proxy = await context.engine.update(name, parseProxyUpdate(await readJson(request), name));
+      sendJson(response, 200, proxyJson(proxy));
+    },
+  })),
   {
     method: 'DELETE',
     path: '/proxies/:proxy',

@@ -34,20 +34,18 @@ export const toxicRoutes: Route[] = [
         toxicJson(context.engine.get(param(context, 'proxy')).toxic(param(context, 'toxic'))),
       ),
   },
-  ...(['POST', 'PATCH'] as const).map(
-    (method): Route => ({
-      method,
-      path: '/proxies/:proxy/toxics/:toxic',
-      name: 'ToxicUpdate',
-      handler: async (request, response, context) => {
-        const proxy = context.engine.get(param(context, 'proxy'));
-        const current = proxy.toxic(param(context, 'toxic'));
-        const toxic = parseToxicUpdate(await readJson(request), current);
-        await proxy.updateToxic(toxic);
-        sendJson(response, 200, toxicJson(toxic));
-      },
-    }),
-  ),
+  ...(['POST', 'PATCH'] as const).map((method): Route => ({
+    method,
+    path: '/proxies/:proxy/toxics/:toxic',
+    name: 'ToxicUpdate',
+    handler: async (request, response, context) => {
+      const proxy = context.engine.get(param(context, 'proxy'));
+      const current = proxy.toxic(param(context, 'toxic'));
+      const toxic = parseToxicUpdate(await readJson(request), current);
+      await proxy.updateToxic(toxic);
+      sendJson(response, 200, toxicJson(toxic));
+    },
+  })),
   {
     method: 'DELETE',
     path: '/proxies/:proxy/toxics/:toxic',
