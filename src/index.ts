@@ -7,5 +7,5 @@ export { type ToxicType, toxicDefinitions, toxicTypes } from './model/toxics/ind
 export { createEngine, type Engine, type EngineOptions } from './proxy/engine.js';
 export type { EngineEvent } from './proxy/events.js';
 export { type ControlServer, type ControlServerOptions, createControlServer } from './server/app.js';
-export { loadConfigFile } from './server/config-file.js';
+export { loadConfigFile } from './config/config-file.js';
 export { faultlineVersion } from './version.js';

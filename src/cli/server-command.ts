@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine } from '../proxy/engine.js';
 import { type ControlServer, createControlServer } from '../server/app.js';
-import { loadConfigFile } from '../server/config-file.js';
+import { loadConfigFile } from '../config/config-file.js';
 import { listenControl } from './listen.js';
 
 export interface ServerSettings {

@@ -1,0 +1,86 @@
+import { Command, Option } from 'commander';
+import { stringify } from 'yaml';
+import type { FaultlineClient } from '../client/index.js';
+import { loadConfigFile } from '../config/config-file.js';
+import { type Change, planApply } from './apply-plan.js';
+import { clientFor, out } from './context.js';
+
+export function applyCommand(): Command {
+  return new Command('apply')
+    .description('make the server match a file of proxies and toxics (JSON or YAML), printing what changed')
+    .argument('<file>', 'proxies as written by "faultline export" or a Toxiproxy config file')
+    .option('--prune', 'also delete proxies the file does not name')
+    .option('--dry-run', 'print what would change, change nothing')
+    .addHelpText(
+      'after',
+      '\nExample:\n  faultline export > chaos.yaml && faultline apply chaos.yaml --dry-run\n',
+    )
+    .action(async (file: string, options: { prune?: boolean; dryRun?: boolean }, command: Command) => {
+      const wanted = await loadConfigFile(file);
+      const client = clientFor(command);
+      const changes = planApply(await client.proxies(), wanted, options.prune === true);
+      if (changes.length === 0) return out(`no changes: the server matches ${file}`);
+      for (const change of changes) {
+        if (!options.dryRun) await execute(client, change);
+        out(change.line);
+      }
+      if (options.dryRun) out(`(dry run: ${changes.length} changes not made)`);
+    });
+}
+
+async function execute(client: FaultlineClient, change: Change): Promise<void> {
+  switch (change.kind) {
+    case 'create-proxy': {
+      const { spec } = change;
+      const created = await client.createProxy({ ...spec, toxics: spec.toxics ?? [] });
+      // A Toxiproxy server ignores toxics in a create; add whatever did not arrive.
+      const present = new Set(created.toxics.map((toxic) => toxic.name));
+      for (const toxic of spec.toxics ?? [])
+        if (!present.has(toxic.name)) await client.addToxic(spec.name, toxic);
+      return;
+    }
+    case 'update-proxy':
+      await client.updateProxy(change.name, change.body);
+      return;
+    case 'delete-proxy':
+      return client.deleteProxy(change.name);
+    case 'add-toxic':
+      await client.addToxic(change.proxy, change.toxic);
+      return;
+    case 'update-toxic':
+      await client.updateToxic(change.proxy, change.name, change.body);
+      return;
+    case 'remove-toxic':
+      return client.removeToxic(change.proxy, change.name);
+  }
+}
+
+export function exportCommand(): Command {
+  return new Command('export')
+    .description('print every proxy and its toxics in the format "faultline apply" reads')
+    .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addHelpText('after', '\nExample:\n  faultline export --format json > proxies.json\n')
+    .action(async (options: { format: 'yaml' | 'json' }, command: Command) => {
+      const proxies = Object.values(await clientFor(command).proxies()).sort((a, b) =>
+        a.name.localeCompare(b.name),
+      );
+      const document = {
+        proxies: proxies.map(({ name, listen, upstream, enabled, toxics }) => ({
+          name,
+          listen,
+          upstream,
+          enabled,
+          toxics: toxics.map(({ name: toxicName, type, stream, toxicity, attributes }) => ({
+            name: toxicName,
+            type,
+            stream,
+            toxicity,
+            attributes,
+          })),
+        })),
+      };
+      process.stdout.write(
+        options.format === 'json' ? `${JSON.stringify(document, null, 2)}\n` : stringify(document),
+      );
+    });
+}

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { createClient, DEFAULT_URL, type FaultlineClient } from '../client/index.js';
+
+/** The global --host flag, then FAULTLINE_URL, then TOXIPROXY_URL (what toxiproxy-cli reads). */
+export function clientFor(command: Command): FaultlineClient {
+  const { host } = command.optsWithGlobals<{ host?: string }>();
+  return createClient({ url: host ?? process.env.FAULTLINE_URL ?? process.env.TOXIPROXY_URL ?? DEFAULT_URL });
+}
+
+export function out(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** A terminal gets tables and colour; a pipe gets tab-separated lines, as toxiproxy-cli does. */
+export const isTerminal = () => process.stdout.isTTY === true;
+
+export function bold(text: string): string {
+  return isTerminal() ? `\u001b[1m${text}\u001b[0m` : text;
+}
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [bold(line(header)), line(widths.map((width) => '='.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+/** Parses repeatable `-a key=value` flags; numbers are sent as numbers, as toxiproxy-cli does. */
+export function collectAttribute(value: string, previous: Record<string, number | string> = {}) {
+  const equals = value.indexOf('=');
+  if (equals <= 0) {
+    throw new UsageError(`attribute ${JSON.stringify(value)} is not key=value; for example -a latency=100`);
+  }
+  const raw = value.slice(equals + 1);
+  const number = Number(raw);
+  return {
+    ...previous,
+    [value.slice(0, equals)]: raw.trim() !== '' && Number.isFinite(number) ? number : raw,
+  };
+}
+
+/** Bad flags or arguments: exit status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -1,0 +1,135 @@
+import { Command } from 'commander';
+import type { ProxyJson } from '../client/index.js';
+import { clientFor, isTerminal, out, table, UsageError } from './context.js';
+
+const example = (text: string) => `\nExample:\n  ${text}\n`;
+
+export function listCommand(): Command {
+  return new Command('list')
+    .aliases(['ls', 'l', 'li'])
+    .description('list every proxy with its addresses, state and number of toxics')
+    .option('--json', 'print the API response as JSON')
+    .option('--names', 'print only the names, one a line (for scripts and completion)')
+    .addHelpText('after', example("faultline list --json | jq '.redis.toxics'"))
+    .action(async (options: { json?: boolean; names?: boolean }, command: Command) => {
+      const proxies = await clientFor(command).proxies();
+      const sorted = Object.values(proxies).sort((a, b) => a.name.localeCompare(b.name));
+      if (options.json) return out(JSON.stringify(proxies, null, 2));
+      if (options.names) return sorted.forEach((proxy) => out(proxy.name));
+      if (!isTerminal()) {
+        for (const proxy of sorted) {
+          out([proxy.name, proxy.listen, proxy.upstream, state(proxy), proxy.toxics.length].join('\t'));
+        }
+        return;
+      }
+      if (sorted.length === 0)
+        return out('no proxies\n\nCreate one with: faultline create NAME -l LISTEN -u UPSTREAM');
+      const rows = sorted.map((proxy) => [
+        proxy.name,
+        proxy.listen,
+        proxy.upstream,
+        state(proxy),
+        proxy.toxics.length === 0 ? 'None' : String(proxy.toxics.length),
+      ]);
+      out(table(['Name', 'Listen', 'Upstream', 'Enabled', 'Toxics'], rows));
+      out('\nHint: inspect toxics with: faultline inspect PROXY');
+    });
+}
+
+export function inspectCommand(): Command {
+  return new Command('inspect')
+    .aliases(['i', 'ins'])
+    .description('show a proxy and its toxics')
+    .argument('<proxy>', 'proxy name')
+    .option('--json', 'print the API response as JSON')
+    .addHelpText('after', example('faultline inspect redis'))
+    .action(async (name: string, options: { json?: boolean }, command: Command) => {
+      const proxy = await clientFor(command).proxy(name);
+      if (options.json) return out(JSON.stringify(proxy, null, 2));
+      if (!isTerminal()) {
+        for (const toxic of proxy.toxics) {
+          const attributes = Object.keys(toxic.attributes)
+            .sort()
+            .map((key) => `${key}=${toxic.attributes[key]}`);
+          out(
+            [
+              toxic.name,
+              `type=${toxic.type}`,
+              `stream=${toxic.stream}`,
+              `toxicity=${toxic.toxicity.toFixed(2)}`,
+              `attributes=[`,
+              ...attributes,
+              ']',
+            ].join('\t'),
+          );
+        }
+        return;
+      }
+      out(`Name: ${proxy.name}\tListen: ${proxy.listen}\tUpstream: ${proxy.upstream}\t${state(proxy)}`);
+      out('='.repeat(60));
+      if (proxy.toxics.length === 0) return out('Proxy has no toxics enabled.');
+      for (const stream of ['upstream', 'downstream'] as const) {
+        const toxics = proxy.toxics.filter((toxic) => toxic.stream === stream);
+        out(`${stream === 'upstream' ? 'Upstream' : 'Downstream'} toxics:`);
+        if (toxics.length === 0) out('  Proxy has no toxics enabled.');
+        for (const toxic of toxics) {
+          const attributes = Object.entries(toxic.attributes).map(([key, value]) => `${key}=${value}`);
+          out(
+            `  ${toxic.name}:\ttype=${toxic.type}\ttoxicity=${toxic.toxicity}\tattributes=[${attributes.join(' ')}]`,
+          );
+        }
+      }
+    });
+}
+
+export function createCommand(): Command {
+  return new Command('create')
+    .aliases(['c', 'new'])
+    .description('create a proxy that listens on LISTEN and forwards to UPSTREAM')
+    .argument('<proxy>', 'proxy name')
+    .option('-l, --listen <address>', 'address to listen on, host:port (port 0 picks a free one)')
+    .option('-u, --upstream <address>', 'address to forward to, host:port')
+    .addHelpText('after', example('faultline create redis -l 127.0.0.1:26379 -u 127.0.0.1:6379'))
+    .action(async (name: string, options: { listen?: string; upstream?: string }, command: Command) => {
+      if (!options.listen) throw new UsageError("Required argument 'listen' was empty. Pass -l HOST:PORT.");
+      if (!options.upstream)
+        throw new UsageError("Required argument 'upstream' was empty. Pass -u HOST:PORT.");
+      await clientFor(command).createProxy({
+        name,
+        listen: options.listen,
+        upstream: options.upstream,
+        enabled: true,
+      });
+      out(`Created new proxy ${name}`);
+    });
+}
+
+export function toggleCommand(): Command {
+  return new Command('toggle')
+    .aliases(['tg', 'tog'])
+    .description('enable a disabled proxy, or disable an enabled one (closing its connections)')
+    .argument('<proxy>', 'proxy name')
+    .addHelpText('after', example('faultline toggle redis'))
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const client = clientFor(command);
+      const proxy = await client.proxy(name);
+      const updated = await client.updateProxy(name, { enabled: !proxy.enabled });
+      out(`Proxy ${name} is now ${state(updated)}`);
+    });
+}
+
+export function deleteCommand(): Command {
+  return new Command('delete')
+    .aliases(['d'])
+    .description('delete a proxy, closing its listener and connections')
+    .argument('<proxy>', 'proxy name')
+    .addHelpText('after', example('faultline delete redis'))
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await clientFor(command).deleteProxy(name);
+      out(`Deleted proxy ${name}`);
+    });
+}
+
+function state(proxy: ProxyJson): string {
+  return proxy.enabled ? 'enabled' : 'disabled';
+}

@@ -1,0 +1,106 @@
+import { Command, Option } from 'commander';
+import { clientFor, collectAttribute, out, UsageError } from './context.js';
+
+const example = (text: string) => `\nExample:\n  ${text}\n`;
+
+function toxicity(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) {
+    throw new UsageError(`toxicity should be a float between 0 and 1, received "${value}".`);
+  }
+  return number;
+}
+
+const toxicityOption = () =>
+  new Option(
+    '-x, --toxicity <probability>',
+    'chance (0 to 1) that the toxic applies to a connection',
+  ).argParser(toxicity);
+const attributeOption = () =>
+  new Option('-a, --attribute <key=value>', 'a toxic attribute; repeat for more').argParser(collectAttribute);
+
+interface ToxicFlags {
+  type?: string;
+  toxicName?: string;
+  toxicity?: number;
+  attribute?: Record<string, number | string>;
+  upstream?: boolean;
+  downstream?: boolean;
+}
+
+function addCommand(): Command {
+  return new Command('add')
+    .alias('a')
+    .description('add a toxic to a proxy')
+    .argument('<proxy>', 'proxy name')
+    .option(
+      '-t, --type <type>',
+      'toxic type: latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop',
+    )
+    .option('-n, --toxicName <name>', 'toxic name (default TYPE_STREAM)')
+    .addOption(toxicityOption())
+    .addOption(attributeOption())
+    .option('-u, --upstream', 'act on data from the client to the upstream')
+    .option('-d, --downstream', 'act on data from the upstream to the client (the default)')
+    .addHelpText(
+      'after',
+      example('faultline toxic add redis -t latency -a latency=100 -a jitter=20 --toxicity 0.5'),
+    )
+    .action(async (proxy: string, flags: ToxicFlags, command: Command) => {
+      if (!flags.type) throw new UsageError("Required argument 'type' was empty. Pass -t TYPE.");
+      if (flags.upstream && flags.downstream) {
+        throw new UsageError('Only one should be specified: upstream or downstream.');
+      }
+      const toxic = await clientFor(command).addToxic(proxy, {
+        type: flags.type,
+        stream: flags.upstream ? 'upstream' : 'downstream',
+        attributes: flags.attribute ?? {},
+        ...(flags.toxicName ? { name: flags.toxicName } : {}),
+        ...(flags.toxicity === undefined ? {} : { toxicity: flags.toxicity }),
+      });
+      out(`Added ${toxic.stream} ${toxic.type} toxic '${toxic.name}' on proxy '${proxy}'`);
+    });
+}
+
+function updateCommand(): Command {
+  return new Command('update')
+    .alias('u')
+    .description('change attributes or toxicity of a toxic; what is not given keeps its value')
+    .argument('<proxy>', 'proxy name')
+    .option('-n, --toxicName <name>', 'toxic name')
+    .addOption(toxicityOption())
+    .addOption(attributeOption())
+    .addHelpText('after', example('faultline toxic update redis -n latency_downstream -a latency=500'))
+    .action(async (proxy: string, flags: ToxicFlags, command: Command) => {
+      if (!flags.toxicName) throw new UsageError("Required argument 'toxicName' was empty. Pass -n NAME.");
+      await clientFor(command).updateToxic(proxy, flags.toxicName, {
+        ...(flags.attribute ? { attributes: flags.attribute } : {}),
+        ...(flags.toxicity === undefined ? {} : { toxicity: flags.toxicity }),
+      });
+      out(`Updated toxic '${flags.toxicName}' on proxy '${proxy}'`);
+    });
+}
+
+function removeCommand(): Command {
+  return new Command('remove')
+    .aliases(['r', 'delete', 'd'])
+    .description('remove a toxic from a proxy')
+    .argument('<proxy>', 'proxy name')
+    .option('-n, --toxicName <name>', 'toxic name')
+    .addHelpText('after', example('faultline toxic remove redis -n latency_downstream'))
+    .action(async (proxy: string, flags: ToxicFlags, command: Command) => {
+      if (!flags.toxicName) throw new UsageError("Required argument 'toxicName' was empty. Pass -n NAME.");
+      await clientFor(command).removeToxic(proxy, flags.toxicName);
+      out(`Removed toxic '${flags.toxicName}' on proxy '${proxy}'`);
+    });
+}
+
+export function toxicCommand(): Command {
+  return new Command('toxic')
+    .alias('t')
+    .description('add, update or remove toxics')
+    .addHelpText('after', example('faultline toxic add redis -t timeout -a timeout=0 -u'))
+    .addCommand(addCommand())
+    .addCommand(updateCommand())
+    .addCommand(removeCommand());
+}

@@ -1,0 +1,64 @@
+import { Command } from 'commander';
+import type { ServerEvent } from '../client/index.js';
+import type { EngineEvent } from '../model/events.js';
+import { clientFor, out } from './context.js';
+
+export function watchCommand(): Command {
+  return new Command('watch')
+    .description('follow the server: one line per change, connection and toxic that fires')
+    .option(
+      '--types <prefixes>',
+      'only these event types or prefixes, comma-separated (e.g. toxic.fired,proxy)',
+    )
+    .option('--proxy <name>', "only this proxy's events")
+    .option('--since <id>', 'first replay the events after this id')
+    .option('--json', 'print each event as a JSON line')
+    .addHelpText('after', '\nExample:\n  faultline watch --types toxic.fired,connection.failed\n')
+    .action(
+      async (
+        options: { types?: string; proxy?: string; since?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        const events = clientFor(command).events({
+          signal: controller.signal,
+          ...(options.types ? { types: options.types.split(',') } : {}),
+          ...(options.proxy ? { proxy: options.proxy } : {}),
+          ...(options.since ? { since: Number(options.since) } : {}),
+        });
+        for await (const event of events) out(options.json ? JSON.stringify(event.data) : describe(event));
+      },
+    );
+}
+
+/** One readable line: time, type, proxy, then what happened. */
+export function describe({ time, data: event }: ServerEvent): string {
+  const proxy = typeof event.proxy === 'string' ? event.proxy : event.proxy.name;
+  return `${time.slice(11, 23)}  ${event.type.padEnd(17)} ${proxy.padEnd(12)} ${detail(event)}`;
+}
+
+function detail(event: EngineEvent): string {
+  switch (event.type) {
+    case 'proxy.created':
+    case 'proxy.updated':
+      return `listen ${event.proxy.listen} upstream ${event.proxy.upstream} ${event.proxy.enabled ? 'enabled' : 'disabled'}`;
+    case 'proxy.deleted':
+      return 'deleted';
+    case 'toxic.added':
+    case 'toxic.updated':
+      return event.explanation;
+    case 'toxic.removed':
+      return `${event.toxic.name} removed`;
+    case 'connection.opened':
+      return `connection #${event.connection} from ${event.client}`;
+    case 'connection.closed':
+      return `connection #${event.connection} closed after ${event.durationMs} ms (${event.bytes.upstream} B up, ${event.bytes.downstream} B down)`;
+    case 'connection.failed':
+      return `client ${event.client}: upstream ${event.upstream} unreachable (${event.error})`;
+    case 'toxic.fired':
+      return `${event.toxic} (${event.toxicType}, ${event.stream}) on connection #${event.connection}: ${event.action}`;
+  }
+}

@@ -1,0 +1,40 @@
+import type { EngineEvent } from '../model/events.js';
+
+/** One event from GET /events: `data` is the event itself, with the time the server saw it. */
+export interface ServerEvent {
+  id: number;
+  type: EngineEvent['type'];
+  time: string;
+  data: EngineEvent & { time: string };
+}
+
+/** Parses a Server-Sent Events body into events; comments and keep-alives are skipped. */
+export async function* parseEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerEvent> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const bytes of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(bytes, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const event = parseBlock(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+      if (event) yield event;
+      end = buffer.indexOf('\n\n');
+    }
+  }
+}
+
+function parseBlock(block: string): ServerEvent | undefined {
+  const fields = new Map<string, string>();
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const value = line.slice(colon + 1);
+    fields.set(line.slice(0, colon), value.startsWith(' ') ? value.slice(1) : value);
+  }
+  const data = fields.get('data');
+  if (!fields.get('event') || data === undefined) return undefined;
+  const parsed = JSON.parse(data) as EngineEvent & { time: string };
+  return { id: Number(fields.get('id')), type: parsed.type, time: parsed.time, data: parsed };
+}

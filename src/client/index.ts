@@ -1,0 +1,168 @@
+import type {
+  CreateProxyBody,
+  CreateToxicBody,
+  ProxyJson,
+  ToxicJson,
+  UpdateProxyBody,
+  UpdateToxicBody,
+} from '../model/wire.js';
+import { faultlineVersion } from '../version.js';
+import { errorFromResponse, FaultlineApiError, unreachable } from './errors.js';
+import { parseEventStream, type ServerEvent } from './event-source.js';
+
+export interface ClientOptions {
+  /** Base URL of the control API; "host:port" without a scheme gets http://. */
+  url?: string;
+  /** Per-request time limit in ms (default 30 s); the event stream has none. */
+  timeout?: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface EventOptions extends CallOptions {
+  /** Type prefixes to keep, e.g. ["toxic.fired", "proxy"]. */
+  types?: string[];
+  proxy?: string;
+  /** Replay events after this id first. */
+  since?: number;
+}
+
+/** Typed access to a faultline (or Toxiproxy) control API. */
+export interface FaultlineClient {
+  readonly url: string;
+  version(options?: CallOptions): Promise<{ version: string; faultline?: string }>;
+  proxies(options?: CallOptions): Promise<Record<string, ProxyJson>>;
+  proxy(name: string, options?: CallOptions): Promise<ProxyJson>;
+  createProxy(body: CreateProxyBody, options?: CallOptions): Promise<ProxyJson>;
+  updateProxy(name: string, body: UpdateProxyBody, options?: CallOptions): Promise<ProxyJson>;
+  deleteProxy(name: string, options?: CallOptions): Promise<void>;
+  populate(proxies: CreateProxyBody[], options?: CallOptions): Promise<ProxyJson[]>;
+  toxics(proxy: string, options?: CallOptions): Promise<ToxicJson[]>;
+  toxic(proxy: string, name: string, options?: CallOptions): Promise<ToxicJson>;
+  addToxic(proxy: string, body: CreateToxicBody, options?: CallOptions): Promise<ToxicJson>;
+  updateToxic(proxy: string, name: string, body: UpdateToxicBody, options?: CallOptions): Promise<ToxicJson>;
+  removeToxic(proxy: string, name: string, options?: CallOptions): Promise<void>;
+  reset(options?: CallOptions): Promise<void>;
+  metrics(options?: CallOptions): Promise<string>;
+  /** Follows GET /events until the signal aborts or the server closes the stream. */
+  events(options?: EventOptions): AsyncIterable<ServerEvent>;
+}
+
+export const DEFAULT_URL = 'http://127.0.0.1:8474';
+
+export function normalizeUrl(url: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`;
+  return withScheme.replace(/\/+$/, '');
+}
+
+export function createClient(options: ClientOptions = {}): FaultlineClient {
+  const url = normalizeUrl(options.url ?? DEFAULT_URL);
+  const timeout = options.timeout ?? 30_000;
+  const headers = {
+    'Content-Type': 'application/json',
+    'User-Agent': `faultline-client/${faultlineVersion}`,
+  };
+  const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
+
+  async function send(method: string, route: string, what: string, call: CallOptions, body?: unknown) {
+    const signals = [AbortSignal.timeout(timeout), ...(call.signal ? [call.signal] : [])];
+    let response: Response;
+    try {
+      response = await fetch(`${url}${route}`, {
+        method,
+        headers,
+        signal: AbortSignal.any(signals),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      if (call.signal?.aborted) throw error;
+      throw unreachable(url, error);
+    }
+    if (!response.ok) throw await errorFromResponse(response, what);
+    return response;
+  }
+
+  const json = async <T>(
+    method: string,
+    route: string,
+    what: string,
+    call: CallOptions = {},
+    body?: unknown,
+  ) => (await (await send(method, route, what, call, body)).json()) as T;
+  const empty = async (method: string, route: string, what: string, call: CallOptions = {}) => {
+    await (await send(method, route, what, call)).arrayBuffer();
+  };
+
+  return {
+    url,
+    version: async (call) =>
+      JSON.parse(await (await send('GET', '/version', 'version', call ?? {})).text()) as {
+        version: string;
+        faultline?: string;
+      },
+    proxies: (call) => json('GET', '/proxies', 'list proxies', call),
+    proxy: (name, call) => json('GET', `/proxies/${path(name)}`, `get proxy ${name}`, call),
+    createProxy: (body, call) => json('POST', '/proxies', `create proxy ${body.name}`, call, body),
+    updateProxy: (name, body, call) =>
+      json('PATCH', `/proxies/${path(name)}`, `update proxy ${name}`, call, body),
+    deleteProxy: (name, call) => empty('DELETE', `/proxies/${path(name)}`, `delete proxy ${name}`, call),
+    populate: async (proxies, call) =>
+      (await json<{ proxies: ProxyJson[] | null }>('POST', '/populate', 'populate', call, proxies)).proxies ??
+      [],
+    toxics: (proxy, call) => json('GET', `/proxies/${path(proxy)}/toxics`, `list toxics of ${proxy}`, call),
+    toxic: (proxy, name, call) =>
+      json('GET', `/proxies/${path(proxy, 'toxics', name)}`, `get toxic ${name} of ${proxy}`, call),
+    addToxic: (proxy, body, call) =>
+      json('POST', `/proxies/${path(proxy)}/toxics`, `add toxic to proxy ${proxy}`, call, body),
+    updateToxic: (proxy, name, body, call) =>
+      json(
+        'PATCH',
+        `/proxies/${path(proxy, 'toxics', name)}`,
+        `update toxic ${name} of ${proxy}`,
+        call,
+        body,
+      ),
+    removeToxic: (proxy, name, call) =>
+      empty('DELETE', `/proxies/${path(proxy, 'toxics', name)}`, `remove toxic ${name} of ${proxy}`, call),
+    reset: (call) => empty('POST', '/reset', 'reset', call),
+    metrics: async (call) => (await send('GET', '/metrics', 'metrics', call ?? {})).text(),
+    events: (eventOptions = {}) => followEvents(url, headers, eventOptions),
+  };
+}
+
+async function* followEvents(url: string, headers: Record<string, string>, options: EventOptions) {
+  const query = new URLSearchParams();
+  if (options.types?.length) query.set('types', options.types.join(','));
+  if (options.proxy) query.set('proxy', options.proxy);
+  if (options.since !== undefined) query.set('since', String(options.since));
+  let response: Response;
+  try {
+    response = await fetch(`${url}/events?${query}`, {
+      headers,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (error) {
+    if (options.signal?.aborted) return;
+    throw unreachable(url, error);
+  }
+  if (!response.ok || !response.body) throw await errorFromResponse(response, 'follow events');
+  try {
+    yield* parseEventStream(response.body);
+  } catch (error) {
+    if (!options.signal?.aborted) throw error;
+  }
+}
+
+export { FaultlineApiError };
+export type { ServerEvent };
+export type { EngineEvent } from '../model/events.js';
+export type {
+  CreateProxyBody,
+  CreateToxicBody,
+  ProxyJson,
+  ToxicJson,
+  UpdateProxyBody,
+  UpdateToxicBody,
+} from '../model/wire.js';

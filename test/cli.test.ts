@@ -1,0 +1,306 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { canConnect, connect, readBytes, startEchoServer, startHarness, waitFor } from './helpers.js';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const harness = await startHarness();
+const echo = await startEchoServer();
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI against the test server (through FAULTLINE_URL unless env says otherwise). */
+function run(args: string[], env: Record<string, string> = { FAULTLINE_URL: harness.url }): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [cli, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+const portOf = async (name: string) =>
+  Number((await harness.api('GET', `/proxies/${name}`)).json.listen.split(':').pop());
+
+describe("toxiproxy-cli's commands, names and output", () => {
+  test('create, with the alias c and flags after the name', async () => {
+    const created = await run(['create', 'cli_a', '-l', '127.0.0.1:0', '-u', echo.address]);
+    assert.deepEqual(created, { code: 0, stdout: 'Created new proxy cli_a\n', stderr: '' });
+    const aliased = await run(['c', '-l', '127.0.0.1:0', '-u', echo.address, 'cli_b']);
+    assert.equal(aliased.code, 0);
+    assert.equal((await harness.api('GET', '/proxies/cli_b')).json.upstream, echo.address);
+  });
+
+  test('list prints tab-separated lines when piped, and --json and --names for scripts', async () => {
+    const listed = await run(['ls']);
+    const line = listed.stdout.split('\n').find((text) => text.startsWith('cli_a\t'))!;
+    assert.match(line, new RegExp(`^cli_a\\t127\\.0\\.0\\.1:\\d+\\t${echo.address}\\tenabled\\t0$`));
+    const json = JSON.parse((await run(['list', '--json'])).stdout);
+    assert.equal(json.cli_a.name, 'cli_a');
+    assert.deepEqual((await run(['list', '--names'])).stdout.split('\n').filter(Boolean).slice(0, 2), [
+      'cli_a',
+      'cli_b',
+    ]);
+  });
+
+  test('toxic add with -a, -tox and -u acts on real traffic', async () => {
+    const added = await run([
+      'toxic',
+      'add',
+      'cli_a',
+      '-t',
+      'latency',
+      '-a',
+      'latency=60',
+      '-a',
+      'jitter=0',
+      '-tox',
+      '1',
+      '-u',
+    ]);
+    assert.equal(added.stdout, "Added upstream latency toxic 'latency_upstream' on proxy 'cli_a'\n");
+    const toxic = (await harness.api('GET', '/proxies/cli_a/toxics/latency_upstream')).json;
+    assert.deepEqual(toxic.attributes, { latency: 60, jitter: 0 });
+    const socket = await connect(await portOf('cli_a'));
+    const started = performance.now();
+    socket.write('ping');
+    await readBytes(socket, 4);
+    assert.ok(performance.now() - started >= 60);
+    socket.destroy();
+  });
+
+  test('inspect prints one line per toxic when piped, and --json', async () => {
+    const inspected = await run(['i', 'cli_a']);
+    assert.equal(
+      inspected.stdout,
+      'latency_upstream\ttype=latency\tstream=upstream\ttoxicity=1.00\tattributes=[\tjitter=0\tlatency=60\t]\n',
+    );
+    assert.equal(JSON.parse((await run(['inspect', '--json', 'cli_a'])).stdout).toxics.length, 1);
+  });
+
+  test('toxic update merges attributes and keeps toxicity when --toxicity is left out', async () => {
+    await run(['toxic', 'update', 'cli_a', '-n', 'latency_upstream', '-x', '0.5']);
+    const updated = await run(['t', 'u', 'cli_a', '-n', 'latency_upstream', '-a', 'latency=5']);
+    assert.equal(updated.stdout, "Updated toxic 'latency_upstream' on proxy 'cli_a'\n");
+    const toxic = (await harness.api('GET', '/proxies/cli_a/toxics/latency_upstream')).json;
+    assert.equal(toxic.attributes.latency, 5);
+    assert.equal(toxic.toxicity, 0.5, 'toxiproxy-cli would have reset it to 1');
+  });
+
+  test('toxic remove, toggle and delete', async () => {
+    assert.equal(
+      (await run(['toxic', 'remove', 'cli_a', '-n', 'latency_upstream'])).stdout,
+      "Removed toxic 'latency_upstream' on proxy 'cli_a'\n",
+    );
+    assert.deepEqual((await harness.api('GET', '/proxies/cli_a/toxics')).json, []);
+    const port = await portOf('cli_a');
+    assert.equal((await run(['toggle', 'cli_a'])).stdout, 'Proxy cli_a is now disabled\n');
+    assert.equal(await canConnect(port), false);
+    assert.equal((await run(['tg', 'cli_a'])).stdout, 'Proxy cli_a is now enabled\n');
+    assert.equal(await canConnect(port), true);
+    assert.equal((await run(['delete', 'cli_b'])).stdout, 'Deleted proxy cli_b\n');
+    assert.equal((await harness.api('GET', '/proxies/cli_b')).status, 404);
+  });
+
+  test('--host, -h and TOXIPROXY_URL choose the server', async () => {
+    assert.equal((await run(['--host', harness.url, 'ls', '--names'], {})).code, 0);
+    assert.equal((await run(['-h', harness.url.replace('http://', ''), 'ls', '--names'], {})).code, 0);
+    assert.equal((await run(['ls', '--names'], { TOXIPROXY_URL: harness.url })).code, 0);
+  });
+
+  test('--help of every command shows an example', async () => {
+    for (const command of [
+      ['list'],
+      ['inspect'],
+      ['create'],
+      ['toggle'],
+      ['delete'],
+      ['toxic', 'add'],
+      ['toxic', 'update'],
+      ['toxic', 'remove'],
+      ['apply'],
+      ['export'],
+      ['watch'],
+      ['completion'],
+      ['server'],
+    ]) {
+      const help = await run([...command, '--help']);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /Example:\n {2}faultline /, command.join(' '));
+    }
+  });
+});
+
+describe('errors go to stderr with a status and what to do', () => {
+  const cases: Array<[string, string[], number, RegExp]> = [
+    [
+      'missing listen',
+      ['create', 'x', '-u', '127.0.0.1:1'],
+      2,
+      /Required argument 'listen' was empty\. Pass -l HOST:PORT\./,
+    ],
+    [
+      'both streams',
+      ['toxic', 'add', 'cli_a', '-t', 'noop', '-u', '-d'],
+      2,
+      /Only one should be specified: upstream or downstream\./,
+    ],
+    [
+      'toxicity out of range',
+      ['toxic', 'add', 'cli_a', '-t', 'noop', '-x', '2'],
+      2,
+      /toxicity should be a float between 0 and 1, received "2"/,
+    ],
+    [
+      'attribute without =',
+      ['toxic', 'add', 'cli_a', '-t', 'latency', '-a', 'latency'],
+      2,
+      /is not key=value/,
+    ],
+    ['unknown proxy', ['inspect', 'nope'], 1, /get proxy nope: HTTP 404: proxy not found/],
+    [
+      'unknown toxic type',
+      ['toxic', 'add', 'cli_a', '-t', 'latncy'],
+      1,
+      /invalid toxic type: received "latncy"/,
+    ],
+    ['unknown command', ['explode'], 2, /unknown command 'explode'/],
+  ];
+  for (const [label, args, code, message] of cases) {
+    test(label, async () => {
+      const result = await run(args);
+      assert.equal(result.code, code, result.stderr);
+      assert.equal(result.stdout, '');
+      assert.match(result.stderr, message);
+    });
+  }
+
+  test('an unreachable server', async () => {
+    const result = await run(['ls'], { FAULTLINE_URL: 'http://127.0.0.1:9' });
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /cannot reach the faultline server at http:\/\/127\.0\.0\.1:9 .*start one with "faultline server"/,
+    );
+  });
+});
+
+describe('apply and export', () => {
+  const file = join(tmpdir(), `faultline-apply-${process.pid}.yaml`);
+  const yaml = (latency: number, extra = '') => `proxies:
+  - name: applied
+    listen: 127.0.0.1:0
+    upstream: ${echo.address}
+    toxics:
+      - { name: slow, type: latency, attributes: { latency: ${latency} } }
+${extra}`;
+
+  test('apply creates what is missing, atomically with toxics, and prints it', async () => {
+    await writeFile(file, yaml(40));
+    const applied = await run(['apply', file]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal(applied.stdout, `+ proxy applied 127.0.0.1:0 -> ${echo.address}\n`);
+    const socket = await connect(await portOf('applied'));
+    const started = performance.now();
+    socket.write('x');
+    await readBytes(socket, 1);
+    assert.ok(performance.now() - started >= 40, 'the toxic acts from the first connection');
+    socket.destroy();
+  });
+
+  test('apply is idempotent', async () => {
+    assert.equal((await run(['apply', file])).stdout, `no changes: the server matches ${file}\n`);
+  });
+
+  test('apply prints and makes each change; --dry-run makes none', async () => {
+    await writeFile(file, yaml(80, '  - name: second\n    listen: 127.0.0.1:0\n    upstream: 127.0.0.1:1\n'));
+    const dry = await run(['apply', '--dry-run', file]);
+    assert.match(
+      dry.stdout,
+      /~ toxic applied\/slow: latency 40 -> 80\n\+ proxy second .*\n\(dry run: 2 changes not made\)/,
+    );
+    assert.equal((await harness.api('GET', '/proxies/applied/toxics/slow')).json.attributes.latency, 40);
+    const real = await run(['apply', file]);
+    assert.equal(real.code, 0);
+    assert.equal((await harness.api('GET', '/proxies/applied/toxics/slow')).json.attributes.latency, 80);
+    assert.equal((await harness.api('GET', '/proxies/second')).status, 200);
+  });
+
+  test('--prune deletes proxies the file does not name', async () => {
+    await writeFile(file, yaml(80));
+    const pruned = await run(['apply', '--prune', file]);
+    assert.match(pruned.stdout, /- proxy cli_a\n- proxy second\n/);
+    assert.deepEqual(Object.keys((await harness.api('GET', '/proxies')).json), ['applied']);
+  });
+
+  test('export then apply round-trips with no changes, in YAML and JSON', async () => {
+    for (const format of ['yaml', 'json']) {
+      const exported = await run(['export', '--format', format]);
+      const path = join(tmpdir(), `faultline-export-${process.pid}.${format}`);
+      await writeFile(path, exported.stdout);
+      assert.equal((await run(['apply', path])).stdout, `no changes: the server matches ${path}\n`);
+    }
+  });
+
+  test('a broken file is refused with the reason, and nothing changes', async () => {
+    await writeFile(file, 'proxies:\n  - name: bad\n    upstream: nowhere\n');
+    const result = await run(['apply', file]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /upstream of proxy "bad" must be "host:port"/);
+    assert.equal((await harness.api('GET', '/proxies/bad')).status, 404);
+  });
+});
+
+describe('watch', () => {
+  test('prints one line per change and per toxic that fires', async () => {
+    const child = spawn(
+      process.execPath,
+      [cli, 'watch', '--since', '0', '--proxy', 'watched', '--types', 'toxic,proxy.created'],
+      {
+        env: { PATH: process.env.PATH ?? '', FAULTLINE_URL: harness.url },
+      },
+    );
+    after(() => {
+      if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL');
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    await harness.api('POST', '/proxies', { name: 'watched', listen: '127.0.0.1:0', upstream: echo.address });
+    await waitFor(() => output.includes('proxy.created'), 'watch to print the proxy');
+    await harness.api('POST', '/proxies/watched/toxics', {
+      name: 'cap',
+      type: 'limit_data',
+      attributes: { bytes: 1 },
+    });
+    const socket = await connect(await portOf('watched'));
+    socket.on('error', () => undefined);
+    socket.write('xy');
+    await waitFor(() => output.includes('toxic.fired'), 'the fired line');
+    const lines = output.trim().split('\n');
+    assert.match(
+      lines.find((line) => line.includes('toxic.added'))!,
+      /watched\s+cap: on every connection, closes the connection after 1 bytes \(downstream\)/,
+    );
+    assert.match(
+      lines.find((line) => line.includes('toxic.fired'))!,
+      /^\d\d:\d\d:\d\d\.\d{3} {2}toxic\.fired\s+watched\s+cap \(limit_data, downstream\) on connection #\d+: limit$/,
+    );
+    process.kill(child.pid!, 'SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
+    assert.equal(child.exitCode, 0);
+  });
+});

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createClient, FaultlineApiError, normalizeUrl } from '../src/client/index.js';
+import { connect, readBytes, startEchoServer, startHarness } from './helpers.js';
+
+const harness = await startHarness();
+const echo = await startEchoServer();
+const client = createClient({ url: harness.url });
+
+test('every route has a typed method', async () => {
+  assert.equal((await client.version()).version, '2.12.0');
+  const created = await client.createProxy({ name: 'typed', listen: '127.0.0.1:0', upstream: echo.address });
+  assert.equal(created.enabled, true);
+  assert.deepEqual(Object.keys(await client.proxies()), ['typed']);
+  assert.equal((await client.proxy('typed')).upstream, echo.address);
+  const toxic = await client.addToxic('typed', { type: 'latency', attributes: { latency: 30 } });
+  assert.equal(toxic.name, 'latency_downstream');
+  assert.deepEqual(await client.toxics('typed'), [toxic]);
+  assert.deepEqual(await client.toxic('typed', toxic.name), toxic);
+  const port = Number(created.listen.split(':').pop());
+  const socket = await connect(port);
+  const started = performance.now();
+  socket.write('x');
+  await readBytes(socket, 1);
+  assert.ok(performance.now() - started >= 30, 'the toxic acts on real traffic');
+  socket.destroy();
+  const updated = await client.updateToxic('typed', toxic.name, { toxicity: 0.5 });
+  assert.equal(updated.toxicity, 0.5);
+  await client.removeToxic('typed', toxic.name);
+  assert.equal((await client.updateProxy('typed', { enabled: false })).enabled, false);
+  assert.deepEqual(
+    (await client.populate([{ name: 'pop', listen: '127.0.0.1:0', upstream: echo.address }])).map(
+      (p) => p.name,
+    ),
+    ['pop'],
+  );
+  await client.reset();
+  assert.equal((await client.proxy('typed')).enabled, true);
+  assert.match(await client.metrics(), /faultline_connections_total/);
+  await client.deleteProxy('typed');
+  await client.deleteProxy('pop');
+});
+
+test('errors are typed with the server code, the status and its message', async () => {
+  const error = await client.proxy('missing').catch((caught: unknown) => caught);
+  assert.ok(error instanceof FaultlineApiError);
+  assert.equal(error.code, 'FAULTLINE_ERR_PROXY_NOT_FOUND');
+  assert.equal(error.status, 404);
+  assert.match(error.message, /^get proxy missing: HTTP 404: proxy not found/);
+});
+
+test('an unreachable server is a typed error that says what to do', async () => {
+  const nowhere = createClient({ url: '127.0.0.1:9' });
+  const error = await nowhere.version().catch((caught: unknown) => caught);
+  assert.ok(error instanceof FaultlineApiError);
+  assert.equal(error.code, 'FAULTLINE_ERR_UNREACHABLE');
+  assert.equal(error.status, 0);
+  assert.match(error.message, /start one with "faultline server"/);
+});
+
+test('every call takes an AbortSignal', async () => {
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(client.proxies({ signal: controller.signal }), { name: 'AbortError' });
+});
+
+test('events() yields parsed events until its signal aborts', async () => {
+  const controller = new AbortController();
+  const seen: string[] = [];
+  const following = (async () => {
+    for await (const event of client.events({
+      signal: controller.signal,
+      types: ['proxy'],
+      proxy: 'evented',
+      since: 0,
+    })) {
+      seen.push(`${event.type} ${(event.data.proxy as { name: string }).name}`);
+      if (seen.length === 2) controller.abort();
+    }
+  })();
+  await client.createProxy({ name: 'evented', listen: '127.0.0.1:0', upstream: echo.address });
+  await client.deleteProxy('evented');
+  await following;
+  assert.deepEqual(seen, ['proxy.created evented', 'proxy.deleted evented']);
+});
+
+test('urls without a scheme get http://', () => {
+  assert.equal(normalizeUrl('localhost:8474/'), 'http://localhost:8474');
+  assert.equal(normalizeUrl('https://chaos.example:8474'), 'https://chaos.example:8474');
+});
