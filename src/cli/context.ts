@@ -7,6 +7,11 @@ export function clientFor(command: Command): FaultlineClient {
   return createClient({ url: host ?? process.env.FAULTLINE_URL ?? process.env.TOXIPROXY_URL ?? DEFAULT_URL });
 }
 
+/** The example every command's --help ends with. */
+export function example(text: string): string {
+  return `\nExample:\n  ${text}\n`;
+}
+
 export function out(line = ''): void {
   process.stdout.write(`${line}\n`);
 }

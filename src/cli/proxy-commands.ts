@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 import type { ProxyJson } from '../client/index.js';
-import { clientFor, isTerminal, out, table, UsageError } from './context.js';
-
-const example = (text: string) => `\nExample:\n  ${text}\n`;
+import { clientFor, example, isTerminal, out, table, UsageError } from './context.js';
 
 export function listCommand(): Command {
   return new Command('list')

@@ -1,7 +1,5 @@
 import { Command, Option } from 'commander';
-import { clientFor, collectAttribute, out, UsageError } from './context.js';
-
-const example = (text: string) => `\nExample:\n  ${text}\n`;
+import { clientFor, collectAttribute, example, out, UsageError } from './context.js';
 
 function toxicity(value: string): number {
   const number = Number(value);
