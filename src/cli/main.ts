@@ -17,6 +17,9 @@ import {
 import { serverCommand } from './server-command.js';
 import { toxicCommand } from './toxic-commands.js';
 import { watchCommand } from './watch-command.js';
+import { runCommand } from './run-command.js';
+import { validateCommand } from './validate-command.js';
+import { rollbackCommand } from './rollback-command.js';
 
 /** Exit statuses: 0 done, 1 the operation failed (API error, server unreachable), 2 bad input. */
 const FAILED = 1;
@@ -47,6 +50,9 @@ function buildProgram(): Command {
     applyCommand(),
     exportCommand(),
     watchCommand(),
+    runCommand(),
+    validateCommand(),
+    rollbackCommand(),
     completionCommand(() => program),
   ]) {
     program.addCommand(inheritSettings(command));

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadVarFiles, parseVar, type Vars } from '../experiment/configuration.js';
+import { createConsoleLog } from '../experiment/console.js';
+import { DEFAULT_LEDGER_DIRECTORY, openLedger } from '../experiment/ledger.js';
+import { loadExperiment } from '../experiment/load.js';
+import { startExperiment } from '../experiment/run.js';
+import { validateExperiment } from '../experiment/validate.js';
+import {
+  dryModes,
+  type DryMode,
+  type Experiment,
+  hypothesisStrategies,
+  type HypothesisStrategy,
+  isObject,
+  rollbackStrategies,
+  type RollbackStrategy,
+} from '../model/experiment.js';
+import { example } from './context.js';
+
+interface RunFlags {
+  journalPath: string;
+  dry?: DryMode;
+  validation: boolean;
+  rollbackStrategy?: RollbackStrategy;
+  hypothesisStrategy?: HypothesisStrategy;
+  hypothesisFrequency: number;
+  failFast?: boolean;
+  var: string[];
+  varFile: string[];
+  maxDuration?: number;
+  failOnActionError?: boolean;
+  ledgerDir: string;
+}
+
+const seconds = (flag: string) => (value: string) => {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0)
+    throw new InvalidArgumentError(`${flag} takes a number of seconds above 0.`);
+  return number;
+};
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run a Chaos Toolkit experiment (JSON or YAML) and write its journal')
+    .argument('<source>', 'experiment file (.json, .yaml, .yml) or http(s) URL')
+    .option('--journal-path <path>', 'where to write the journal', './journal.json')
+    .addOption(
+      new Option('--dry <mode>', 'run without executing: probes, actions, activities or pause').choices(
+        dryModes,
+      ),
+    )
+    .option('--no-validation', 'skip validation before running')
+    .addOption(
+      new Option('--rollback-strategy <strategy>', 'when to play rollbacks').choices(rollbackStrategies),
+    )
+    .addOption(
+      new Option('--hypothesis-strategy <strategy>', 'when to check the steady state').choices(
+        hypothesisStrategies.filter((strategy) => strategy !== 'skip'),
+      ),
+    )
+    .option(
+      '--hypothesis-frequency <seconds>',
+      'seconds between checks during the method',
+      seconds('--hypothesis-frequency'),
+      1,
+    )
+    .option('--fail-fast', 'fail the run at the first deviation seen during the method')
+    .option('--var <name[:type]=value>', 'override a configuration value (repeatable)', collect, [])
+    .option(
+      '--var-file <path>',
+      'configuration and secrets from JSON/YAML, or a .env file (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--max-duration <seconds>',
+      'interrupt and roll back the run when it takes longer',
+      seconds('--max-duration'),
+    )
+    .option('--fail-on-action-error', 'a failed action in the method fails the run')
+    .option(
+      '--ledger-dir <dir>',
+      'where injected faults are recorded for "faultline rollback"',
+      DEFAULT_LEDGER_DIRECTORY,
+    )
+    .addHelpText(
+      'after',
+      example('faultline run experiment.json --rollback-strategy always --max-duration 300'),
+    )
+    .action(async (source: string, flags: RunFlags) => {
+      process.exitCode = await run(source, flags);
+    });
+}
+
+async function run(source: string, flags: RunFlags): Promise<number> {
+  const log = createConsoleLog();
+  const vars = await collectVars(flags, (message) => log.error(message));
+  let experiment: Experiment;
+  try {
+    const document = await loadExperiment(source);
+    if (flags.validation) {
+      log.info("Validating the experiment's syntax");
+      experiment = await validateExperiment(document, baseDirectoryOf(source));
+      log.info('Experiment looks valid');
+    } else experiment = document as Experiment;
+  } catch (error) {
+    log.error((error as Error).message);
+    return 1;
+  }
+  const runtime = isObject(experiment.runtime) ? experiment.runtime : undefined;
+  const fromRuntime = (key: 'hypothesis' | 'rollbacks') => {
+    const block = runtime?.[key];
+    return isObject(block) && typeof block.strategy === 'string' ? block.strategy : undefined;
+  };
+  const ledger = openLedger(flags.ledgerDir, {
+    run: `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
+    experiment: String(experiment.title),
+  });
+  const running = startExperiment(experiment, {
+    log,
+    ledger,
+    baseDirectory: baseDirectoryOf(source),
+    vars,
+    hypothesisFrequency: flags.hypothesisFrequency,
+    hypothesisStrategy:
+      flags.hypothesisStrategy ?? (fromRuntime('hypothesis') as HypothesisStrategy | undefined) ?? 'default',
+    rollbackStrategy:
+      flags.rollbackStrategy ?? (fromRuntime('rollbacks') as RollbackStrategy | undefined) ?? 'default',
+    ...(flags.dry ? { dry: flags.dry } : {}),
+    ...(flags.failFast ? { failFast: true } : {}),
+    ...(flags.maxDuration ? { maxDuration: flags.maxDuration } : {}),
+    ...(flags.failOnActionError ? { failOnActionError: true } : {}),
+  });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals >= 3) process.exit(130);
+    log.warning(`${signal} received: interrupting ${signals === 1 ? 'the run' : 'the rollbacks'}`);
+    running.interrupt(`${signal} signal received`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const journal = await running.journal;
+    await writeFile(flags.journalPath, `${JSON.stringify(journal, null, 2)}\n`);
+    const keep =
+      journal.status === 'interrupted' &&
+      journal.rollbacks.length === 0 &&
+      ledger.path !== undefined &&
+      existsSync(ledger.path);
+    ledger.close(keep);
+    if (keep) {
+      log.warning(
+        `Faults this run injected may still be in place: "faultline rollback" undoes them (ledger ${ledger.path})`,
+      );
+    }
+    return journal.status === 'completed' && !journal.deviated ? 0 : 1;
+  } catch (error) {
+    log.error(`Run failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function collectVars(flags: RunFlags, warn: (message: string) => void): Promise<Vars> {
+  for (const path of flags.varFile) {
+    if (!existsSync(path)) throw new InvalidArgumentError(`--var-file ${path} does not exist.`);
+  }
+  const vars = await loadVarFiles(flags.varFile, warn);
+  for (const text of flags.var) {
+    try {
+      const [name, value] = parseVar(text);
+      vars.configuration[name] = value;
+    } catch (error) {
+      throw new InvalidArgumentError(`Invalid value for '--var': ${(error as Error).message}`);
+    }
+  }
+  return vars;
+}
+
+export function baseDirectoryOf(source: string): string {
+  return /^https?:\/\//.test(source) ? process.cwd() : dirname(resolve(source));
+}

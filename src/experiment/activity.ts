@@ -1,0 +1,119 @@
+import type { Activity, DryMode, Json } from '../model/experiment.js';
+import { isObject } from '../model/experiment.js';
+import type { RunLog } from './console.js';
+import { ActivityFailed, InterruptExecution } from './errors.js';
+import { type RunEntry, secondsBetween, timestamp } from './journal.js';
+import { providerFor } from './providers/index.js';
+import type { ProviderContext } from './providers/provider.js';
+import { substitute } from './substitute.js';
+
+export interface ActivityEnvironment {
+  dry: DryMode | undefined;
+  context: ProviderContext;
+  log: RunLog;
+}
+
+export function isDry(activity: Activity, dry: DryMode | undefined): boolean {
+  return (
+    dry === 'activities' ||
+    (dry === 'probes' && activity.type === 'probe') ||
+    (dry === 'actions' && activity.type === 'action')
+  );
+}
+
+/**
+ * Runs one activity and records it: pause before, start, the provider, end, pause after.
+ * ActivityFailed is recorded as status "failed"; an interruption leaves no status and is
+ * rethrown; anything else is rethrown for the runner to abort the experiment.
+ */
+export async function runActivity(
+  activity: Activity,
+  environment: ActivityEnvironment,
+  onStart: (entry: RunEntry) => void = () => undefined,
+): Promise<RunEntry> {
+  const { context, log } = environment;
+  const dry = isDry(activity, environment.dry);
+  const skipPauses = dry || environment.dry === 'pause';
+  await pause(activity, 'before', environment, skipPauses);
+  const entry: RunEntry = { activity: { ...activity }, output: null, start: timestamp() };
+  onStart(entry);
+  log.info(`${activity.type === 'probe' ? 'Probe' : 'Action'}: ${activity.name}`);
+  const stopProgress = log.progress(`${activity.type === 'probe' ? 'Probe' : 'Action'}: ${activity.name}`);
+  try {
+    if (!dry) entry.output = await providerFor(activity.provider)!.run(activity.provider, activity, context);
+    if (context.signal.aborted) throw new InterruptExecution(String(context.signal.reason ?? 'interrupted'));
+    entry.status = 'succeeded';
+  } catch (error) {
+    if (context.signal.aborted) {
+      finish(entry);
+      throw error instanceof InterruptExecution
+        ? error
+        : new InterruptExecution(String(context.signal.reason));
+    }
+    if (!(error instanceof ActivityFailed)) {
+      finish(entry);
+      throw error;
+    }
+    log.error(`  => failed: ActivityFailed: ${error.message}`);
+    entry.status = 'failed';
+    entry.exception = [
+      'Traceback (most recent call last):\n',
+      `  faultline ${activity.provider.type} provider, in activity '${activity.name}'\n`,
+      `chaoslib.exceptions.ActivityFailed: ${error.message}\n`,
+    ];
+  } finally {
+    stopProgress();
+  }
+  finish(entry);
+  warnAboutStatus(activity, entry, log);
+  await pause(activity, 'after', environment, skipPauses);
+  return entry;
+}
+
+/** Like chaoslib: a non-zero exit or an HTTP error is not a failure, only a warning when no tolerance judges it. */
+function warnAboutStatus(activity: Activity, entry: RunEntry, log: RunLog): void {
+  if ('tolerance' in activity || entry.status !== 'succeeded') return;
+  const status = (entry.output as { status?: unknown } | null)?.status;
+  if (activity.provider.type === 'process' && typeof status === 'number' && status !== 0) {
+    log.warning(
+      'This process returned a non-zero exit code. This may indicate some error and not what you expected. Please have a look at the logs.',
+    );
+  }
+  if (activity.provider.type === 'http' && typeof status === 'number' && status >= 400) {
+    log.warning('This HTTP call failed with a response status code of ' + status);
+  }
+}
+
+function finish(entry: RunEntry): void {
+  entry.end = timestamp();
+  entry.duration = secondsBetween(entry.start, entry.end);
+}
+
+async function pause(
+  activity: Activity,
+  when: 'before' | 'after',
+  environment: ActivityEnvironment,
+  skip: boolean,
+) {
+  const pauses = activity.pauses;
+  if (skip || !isObject(pauses) || pauses[when] === undefined) return;
+  const seconds = Number(substitute(pauses[when] as Json, environment.context.scope));
+  if (!seconds) return;
+  environment.log.info(`Pausing ${when} activity for ${seconds}s...`);
+  await sleep(seconds * 1000, environment.context.signal);
+  if (environment.context.signal.aborted)
+    throw new InterruptExecution(String(environment.context.signal.reason));
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

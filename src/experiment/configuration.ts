@@ -1,0 +1,155 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { isObject, type Json, type JsonObject } from '../model/experiment.js';
+import { InvalidExperiment } from './errors.js';
+
+export type Configuration = Record<string, unknown>;
+export type Secrets = Record<string, Record<string, unknown>>;
+
+/** Values given on the command line (--var) and in var files (--var-file). */
+export interface Vars {
+  configuration: Configuration;
+  secrets: Secrets;
+}
+
+export const noVars = (): Vars => ({ configuration: {}, secrets: {} });
+
+/** convert_to_type: the types `env_var_type` and `--var name:type=value` accept. */
+export function convertToType(type: string | undefined, value: string | null | undefined): unknown {
+  if (value === null || value === undefined) return value;
+  switch (type) {
+    case undefined:
+    case 'str':
+    case 'string':
+      return value;
+    case 'int':
+    case 'integer': {
+      if (!/^\s*[-+]?\d+\s*$/.test(value))
+        throw new Error(`invalid literal for int() with base 10: '${value}'`);
+      return Number.parseInt(value, 10);
+    }
+    case 'float':
+    case 'number': {
+      const number = Number(value);
+      if (value.trim() === '' || Number.isNaN(number))
+        throw new Error(`could not convert string to float: '${value}'`);
+      return number;
+    }
+    case 'bytes':
+      return value;
+    case 'bool':
+      return !['false', '0', 'no'].includes(value.toLowerCase());
+    case 'json':
+      return value === '' ? value : JSON.parse(value);
+    default:
+      throw new Error('variable type can only be: bool, str, int, float, bytes or json');
+  }
+}
+
+/** Parses one --var "name[:type]=value". */
+export function parseVar(text: string): [string, unknown] {
+  const equals = text.indexOf('=');
+  if (equals < 0)
+    throw new Error(`not enough values to unpack (expected 2, got 1): "${text}" should be name[:type]=value`);
+  const [name, type] = text.slice(0, equals).split(':', 2) as [string, string | undefined];
+  return [name, convertToType(type, text.slice(equals + 1))];
+}
+
+/**
+ * Reads --var-file files in order: .json/.yaml/.yml hold {configuration, secrets}; anything else
+ * is a .env file whose lines go into the environment. Unreadable files are reported and skipped,
+ * as Chaos Toolkit does.
+ */
+export async function loadVarFiles(paths: readonly string[], warn: (message: string) => void): Promise<Vars> {
+  const vars = noVars();
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      warn(`Failed to load var file ${path}: ${(error as Error).message}`);
+      continue;
+    }
+    const extension = extname(path).toLowerCase();
+    if (['.json', '.yaml', '.yml'].includes(extension)) {
+      try {
+        const document = (extension === '.json' ? JSON.parse(text) : parseYaml(text)) as JsonObject | null;
+        Object.assign(vars.configuration, document?.configuration ?? {});
+        Object.assign(vars.secrets, document?.secrets ?? {});
+        continue;
+      } catch (error) {
+        warn(`Failed to parse var file ${path}: ${(error as Error).message}`);
+        continue;
+      }
+    }
+    for (const line of text.split('\n')) {
+      const trimmed = line.trim();
+      if (trimmed === '' || trimmed.startsWith('#') || !trimmed.includes('=')) continue;
+      const equals = trimmed.indexOf('=');
+      process.env[trimmed.slice(0, equals).trim()] = trimmed
+        .slice(equals + 1)
+        .trim()
+        .replace(/^(['"])(.*)\1$/, '$2');
+    }
+  }
+  return vars;
+}
+
+/**
+ * load_configuration: static values as they are; {"type":"env"} entries read the environment,
+ * with default and env_var_type. Only keys the experiment declares can be overridden by vars.
+ */
+export function loadConfiguration(
+  declared: JsonObject | undefined,
+  overrides: Configuration = {},
+): Configuration {
+  const configuration: Configuration = {};
+  for (const [key, value] of Object.entries(declared ?? {})) {
+    const effective = Object.hasOwn(overrides, key) ? overrides[key] : value;
+    if (isObject(effective) && effective.type === 'env') {
+      const name = String(effective.key);
+      const fromEnv = process.env[name];
+      if (fromEnv === undefined && !('default' in effective)) {
+        throw new InvalidExperiment(
+          `Configuration makes reference to an environment key that does not exist: ${name}`,
+        );
+      }
+      configuration[key] =
+        fromEnv === undefined
+          ? effective.default
+          : convertToType(effective.env_var_type as string | undefined, fromEnv);
+    } else configuration[key] = effective;
+  }
+  return configuration;
+}
+
+/** load_secrets: plain values, {"type":"env"} lookups, nested plain objects; vars replace whole scopes. */
+export function loadSecrets(declared: JsonObject | undefined, overrides: Secrets = {}): Secrets {
+  const secrets: Secrets = {};
+  for (const [scope, values] of Object.entries(declared ?? {})) {
+    const effective = Object.hasOwn(overrides, scope) ? (overrides[scope] as Json) : values;
+    secrets[scope] = loadSecretScope(isObject(effective) ? effective : {});
+  }
+  return secrets;
+}
+
+function loadSecretScope(values: JsonObject): Record<string, unknown> {
+  const scope: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (isObject(value) && value.type === 'env') {
+      const name = String(value.key);
+      if (process.env[name] === undefined) {
+        throw new InvalidExperiment(
+          `Secrets make reference to an environment key that does not exist: ${name}`,
+        );
+      }
+      scope[key] = process.env[name];
+    } else if (isObject(value) && value.type === 'vault') {
+      throw new InvalidExperiment(
+        `secret "${key}" comes from Vault, which faultline does not read; pass it with --var-file or an environment variable`,
+      );
+    } else scope[key] = isObject(value) ? loadSecretScope(value) : value;
+  }
+  return scope;
+}

@@ -1,0 +1,54 @@
+/** The runner's console: chaos run's log lines on stderr, and a live progress line on a terminal. */
+export interface RunLog {
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  critical(message: string): void;
+  /** Shows "label (12s)" updating once a second until the returned function is called. */
+  progress(label: string): () => void;
+}
+
+export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr): RunLog {
+  const live = stream.isTTY === true;
+  let status: string | undefined;
+  const write = (level: string, message: string) => {
+    if (status) stream.write('\r\u001b[2K');
+    stream.write(`[${localTime()} ${level}] ${message}\n`);
+    if (status) stream.write(status);
+  };
+  return {
+    info: (message) => write('INFO', message),
+    warning: (message) => write('WARNING', message),
+    error: (message) => write('ERROR', message),
+    critical: (message) => write('CRITICAL', message),
+    progress(label) {
+      if (!live) return () => undefined;
+      const started = Date.now();
+      const draw = () => {
+        status = `  … ${label} (${Math.round((Date.now() - started) / 1000)}s)`;
+        stream.write(`\r\u001b[2K${status}`);
+      };
+      const timer = setInterval(draw, 1000);
+      timer.unref();
+      return () => {
+        clearInterval(timer);
+        if (status) stream.write('\r\u001b[2K');
+        status = undefined;
+      };
+    },
+  };
+}
+
+export const silentLog: RunLog = {
+  info: () => undefined,
+  warning: () => undefined,
+  error: () => undefined,
+  critical: () => undefined,
+  progress: () => () => undefined,
+};
+
+function localTime(): string {
+  const now = new Date();
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())} ${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
+}

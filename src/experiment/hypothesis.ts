@@ -1,0 +1,97 @@
+import {
+  type Activity,
+  type ActivityOrRef,
+  type Experiment,
+  isRef,
+  type Json,
+  type JsonObject,
+} from '../model/experiment.js';
+import { type ActivityEnvironment, isDry, runActivity } from './activity.js';
+import { ActivityFailed } from './errors.js';
+import type { RunEntry, SteadyState } from './journal.js';
+import { providerFor } from './providers/index.js';
+import { withinTolerance } from './tolerance.js';
+import { findActivity } from './validate.js';
+
+export interface HypothesisResult {
+  state: SteadyState;
+  /** A probe failed to run (not merely out of tolerance): the run's status becomes "failed". */
+  errored: boolean;
+}
+
+/** Resolves a `ref` to the activity it names; a missing one is an error that aborts the run. */
+export function resolve(activity: ActivityOrRef, experiment: Experiment): Activity {
+  if (!isRef(activity)) return activity;
+  const found = findActivity(experiment, activity.ref);
+  if (!found) throw new ActivityFailed(`could not find referenced activity '${activity.ref}'`);
+  return found;
+}
+
+/**
+ * Runs the probes in order and checks each tolerance; stops at the first probe that fails or
+ * misses its tolerance, as chaoslib does. In dry probe runs tolerances are not checked.
+ */
+export async function runHypothesis(
+  hypothesis: JsonObject,
+  experiment: Experiment,
+  environment: ActivityEnvironment,
+): Promise<HypothesisResult> {
+  const { log } = environment;
+  log.info(`Steady state hypothesis: ${hypothesis.title}`);
+  const probes: RunEntry[] = [];
+  for (const item of (hypothesis.probes as ActivityOrRef[] | undefined) ?? []) {
+    const probe = resolve(item, experiment);
+    const entry = await runActivity(probe, environment);
+    probes.push(entry);
+    if (entry.status === 'failed') {
+      entry.tolerance_met = false;
+      log.critical(
+        `Steady state probe '${probe.name}' is not in the given tolerance so failing this experiment`,
+      );
+      return { state: { steady_state_met: false, probes }, errored: true };
+    }
+    entry.tolerance_met =
+      isDry(probe, environment.dry) || (await checkTolerance(probe, entry.output, environment));
+    if (!entry.tolerance_met) {
+      log.critical(
+        `Steady state probe '${probe.name}' is not in the given tolerance so failing this experiment`,
+      );
+      return { state: { steady_state_met: false, probes }, errored: false };
+    }
+  }
+  log.info('Steady state hypothesis is met!');
+  return { state: { steady_state_met: true, probes }, errored: false };
+}
+
+async function checkTolerance(
+  probe: Activity,
+  output: unknown,
+  environment: ActivityEnvironment,
+): Promise<boolean> {
+  const { context, log } = environment;
+  try {
+    return await withinTolerance(
+      probe.tolerance as Json,
+      output,
+      context.scope,
+      async (definition, value) => {
+        const activity = structuredClone(definition) as unknown as Activity;
+        const provider = activity.provider as JsonObject;
+        provider.arguments = {
+          ...((provider.arguments as JsonObject | undefined) ?? {}),
+          value: value as Json,
+        };
+        try {
+          return Boolean(await providerFor(activity.provider)!.run(activity.provider, activity, context));
+        } catch (error) {
+          if (error instanceof ActivityFailed) return false;
+          throw error;
+        }
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    log.error(`Could not check the tolerance of probe '${probe.name}': ${error.message}`);
+    return false;
+  }
+}

@@ -1,0 +1,81 @@
+import os from 'node:os';
+import type { DryMode, JsonObject, RunStatus } from '../model/experiment.js';
+import { faultlineVersion } from '../version.js';
+
+/** One activity's record, keys in chaoslib's order. `status` is absent when it was interrupted. */
+export interface RunEntry {
+  activity: JsonObject;
+  output: unknown;
+  start: string;
+  status?: 'succeeded' | 'failed';
+  exception?: string[];
+  end?: string;
+  duration?: number;
+  tolerance_met?: boolean;
+}
+
+export interface SteadyState {
+  steady_state_met: boolean;
+  probes: RunEntry[];
+}
+
+/** journal.json, keys in chaoslib's order; faultline adds its own version at the end. */
+export interface Journal {
+  'chaoslib-version': string;
+  platform: string;
+  node: string;
+  experiment: JsonObject;
+  start: string;
+  status: RunStatus | null;
+  deviated: boolean;
+  steady_states: { before: SteadyState | null; after: SteadyState | null; during: SteadyState[] };
+  run: RunEntry[];
+  rollbacks: RunEntry[];
+  end: string | null;
+  duration: number;
+  'faultline-version': string;
+}
+
+/** The chaoslib behaviour faultline follows; reporting tools pick their template from it. */
+export const CHAOSLIB_COMPATIBILITY = '1.45.0';
+
+export function createJournal(experiment: JsonObject, dry: DryMode | undefined): Journal {
+  return {
+    'chaoslib-version': CHAOSLIB_COMPATIBILITY,
+    platform: platformName(),
+    node: os.hostname(),
+    experiment: { ...experiment, dry: dry ?? null },
+    start: timestamp(),
+    status: null,
+    deviated: false,
+    steady_states: { before: null, after: null, during: [] },
+    run: [],
+    rollbacks: [],
+    end: null,
+    duration: 0,
+    'faultline-version': faultlineVersion,
+  };
+}
+
+/** Python's datetime.now(UTC).isoformat(): microseconds and "+00:00". */
+export function timestamp(epochMs = performance.timeOrigin + performance.now()): string {
+  const whole = Math.floor(epochMs);
+  const micros = Math.floor((epochMs - whole) * 1000);
+  const iso = new Date(whole).toISOString();
+  return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}+00:00`;
+}
+
+export function secondsBetween(start: string, end: string): number {
+  return (
+    (Date.parse(end.slice(0, 23) + 'Z') - Date.parse(start.slice(0, 23) + 'Z')) / 1000 +
+    (Number(end.slice(23, 26)) - Number(start.slice(23, 26))) / 1e6
+  );
+}
+
+/** Like Python's platform.platform(): "Linux-6.8.0-x86_64-with-glibc2.36". */
+function platformName(): string {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  const glibc = report?.header?.glibcVersionRuntime;
+  const arch = { x64: 'x86_64', arm64: 'aarch64' }[process.arch as string] ?? process.arch;
+  return `${os.type()}-${os.release()}-${arch}${glibc ? `-with-glibc${glibc}` : ''}`;
+}

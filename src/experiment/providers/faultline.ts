@@ -1,0 +1,237 @@
+import { createClient, type FaultlineClient } from '../../client/index.js';
+import type { JsonObject, Provider } from '../../model/experiment.js';
+import type { CreateToxicBody } from '../../model/wire.js';
+import { ActivityFailed, InvalidActivity } from '../errors.js';
+import { substitute } from '../substitute.js';
+import { argumentsOf, type ProviderContext, type ProviderImplementation } from './provider.js';
+
+type Args = Record<string, unknown>;
+type Operation = (client: FaultlineClient, args: Args, context: ProviderContext) => Promise<unknown>;
+
+/**
+ * Proxy and toxic actions and probes, under chaostoolkit-toxiproxy's module and function names
+ * (so its experiments run unchanged, with no Python) and under faultline's own short names.
+ * Each fault is written to the run's ledger with its undo before the call returns.
+ */
+const chaostoxiProxyActions: Record<string, Operation> = {
+  async create_proxy(client, args, context) {
+    const name = String(args.proxy_name);
+    const upstream = `${fromEnv(args.upstream_host)}:${fromEnv(args.upstream_port)}`;
+    const listen = `${args.listen_host ?? '0.0.0.0'}:${args.listen_port ?? 0}`;
+    const proxy = await client.createProxy({ name, listen, upstream, enabled: args.enabled !== false });
+    context.ledger.record({
+      server: client.url,
+      description: `created proxy ${name}`,
+      undo: { kind: 'delete-proxy', proxy: name },
+    });
+    exportPort(name, proxy.listen, context);
+    return true;
+  },
+  async modify_proxy(client, args, context) {
+    const name = String(args.proxy_name);
+    const before = await client.proxy(name);
+    const body = {
+      ...(args.listen_address ? { listen: String(args.listen_address) } : {}),
+      ...(args.upstream_address ? { upstream: String(args.upstream_address) } : {}),
+      ...(typeof args.enabled === 'boolean' ? { enabled: args.enabled } : {}),
+    };
+    const after = await client.updateProxy(name, body);
+    context.ledger.record({
+      server: client.url,
+      description: `modified proxy ${name}`,
+      undo: {
+        kind: 'update-proxy',
+        proxy: name,
+        body: { listen: before.listen, upstream: before.upstream, enabled: before.enabled },
+      },
+    });
+    exportPort(name, after.listen, context);
+    return true;
+  },
+  disable_proxy: (client, args, context) =>
+    chaostoxiProxyActions.modify_proxy!(client, { ...args, enabled: false }, context),
+  enable_proxy: (client, args, context) =>
+    chaostoxiProxyActions.modify_proxy!(client, { ...args, enabled: true }, context),
+  async delete_proxy(client, args, context) {
+    await client.deleteProxy(String(args.proxy_name)).catch((error: Error) => context.warn(error.message));
+    return true;
+  },
+  async reset(client) {
+    await client.reset();
+    return true;
+  },
+};
+
+const chaostoxiProxyProbes: Record<string, Operation> = {
+  proxy_exist: (client, args) =>
+    client.proxy(String(args.proxy_name)).then(
+      () => true,
+      () => false,
+    ),
+  get_proxy_attribute: async (client, args) =>
+    ((await client.proxy(String(args.proxy_name))) as unknown as Args)[String(args.attribute)] ?? null,
+};
+
+const typedToxic =
+  (type: string, attributes: (args: Args) => Args): Operation =>
+  (client, args, context) =>
+    addToxic(client, context, String(args.for_proxy), {
+      name: String(args.toxic_name),
+      type,
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: attributes(args) as Record<string, number>,
+    });
+
+const chaostoxiToxicActions: Record<string, Operation> = {
+  create_toxic: (client, args, context) =>
+    addToxic(client, context, String(args.for_proxy), {
+      name: String(args.toxic_name),
+      type: String(args.toxic_type),
+      stream: String(args.stream ?? 'downstream'),
+      toxicity: Number(args.toxicity ?? 1),
+      attributes: (args.attributes ?? {}) as Record<string, number>,
+    }),
+  create_latency_toxic: typedToxic('latency', (args) => ({
+    latency: args.latency,
+    jitter: args.jitter ?? 0,
+  })),
+  create_bandwith_degradation_toxic: typedToxic('bandwidth', (args) => ({ rate: args.rate })),
+  create_slow_connection_close_toxic: typedToxic('slow_close', (args) => ({ delay: args.delay })),
+  create_timeout_toxic: typedToxic('timeout', (args) => ({ timeout: args.timeout })),
+  create_slicer_toxic: typedToxic('slicer', (args) => ({
+    average_size: args.average_size,
+    size_variation: args.size_variation,
+    delay: args.delay,
+  })),
+  create_limiter_toxic: typedToxic('limit_data', (args) => ({ bytes: args.bytes_limit })),
+  async delete_toxic(client, args) {
+    return client.removeToxic(String(args.for_proxy), String(args.toxic_name)).then(
+      () => true,
+      () => false,
+    );
+  },
+};
+
+/** faultline's own names: `{"type": "faultline", "module": "proxies"|"toxics", "func": ...}`. */
+const native: Record<string, Record<string, Operation>> = {
+  proxies: {
+    async create(client, args, context) {
+      const proxy = await client.createProxy(args as never);
+      context.ledger.record({
+        server: client.url,
+        description: `created proxy ${proxy.name}`,
+        undo: { kind: 'delete-proxy', proxy: proxy.name },
+      });
+      exportPort(proxy.name, proxy.listen, context);
+      return proxy;
+    },
+    disable: (client, args, context) =>
+      chaostoxiProxyActions.modify_proxy!(client, { proxy_name: args.name, enabled: false }, context),
+    enable: (client, args, context) =>
+      chaostoxiProxyActions.modify_proxy!(client, { proxy_name: args.name, enabled: true }, context),
+    delete: (client, args, context) =>
+      chaostoxiProxyActions.delete_proxy!(client, { proxy_name: args.name }, context),
+    reset: chaostoxiProxyActions.reset!,
+    get: (client, args) => client.proxy(String(args.name)),
+    list: (client) => client.proxies(),
+  },
+  toxics: {
+    add: (client, args, context) => {
+      const { proxy, ...toxic } = args;
+      return addToxic(client, context, String(proxy), toxic as unknown as CreateToxicBody);
+    },
+    async update(client, args, context) {
+      const { proxy, name, ...body } = args;
+      const before = await client.toxic(String(proxy), String(name));
+      const after = await client.updateToxic(String(proxy), String(name), body);
+      context.ledger.record({
+        server: client.url,
+        description: `updated toxic ${name} on ${proxy}`,
+        undo: {
+          kind: 'update-toxic',
+          proxy: String(proxy),
+          toxic: String(name),
+          body: { attributes: before.attributes, toxicity: before.toxicity },
+        },
+      });
+      return after;
+    },
+    remove: (client, args) => client.removeToxic(String(args.proxy), String(args.name)).then(() => true),
+    list: (client, args) => client.toxics(String(args.proxy)),
+  },
+  'chaostoxi.proxy.actions': chaostoxiProxyActions,
+  'chaostoxi.proxy.probes': chaostoxiProxyProbes,
+  'chaostoxi.toxic.actions': chaostoxiToxicActions,
+};
+
+async function addToxic(
+  client: FaultlineClient,
+  context: ProviderContext,
+  proxy: string,
+  body: CreateToxicBody,
+) {
+  const toxic = await client.addToxic(proxy, body);
+  context.ledger.record({
+    server: client.url,
+    description: `added ${toxic.type} toxic ${toxic.name} on ${proxy}`,
+    undo: { kind: 'remove-toxic', proxy, toxic: toxic.name },
+  });
+  return body.name === undefined ? toxic : toxic.name === body.name;
+}
+
+/** chaostoolkit-toxiproxy writes the chosen port to the configuration and to <name>_PORT. */
+function exportPort(name: string, listen: string, context: ProviderContext) {
+  const port = listen.split(':').pop() ?? '';
+  context.configuration[`${name}_PORT`] = Number(port);
+  process.env[`${name}_PORT`] = port;
+}
+
+function fromEnv(value: unknown): string {
+  const text = String(value);
+  return text.startsWith('env:') ? (process.env[text.slice(4)] ?? '') : text;
+}
+
+/** toxiproxy_url, else toxiproxy_host/port (chaostoolkit-toxiproxy), else faultline_url, else FAULTLINE_URL. */
+export function serverUrl(configuration: Record<string, unknown>): string {
+  if (configuration.toxiproxy_url) return String(configuration.toxiproxy_url);
+  if (configuration.toxiproxy_host) {
+    return `http://${configuration.toxiproxy_host}:${configuration.toxiproxy_port ?? 8474}`;
+  }
+  return String(configuration.faultline_url ?? process.env.FAULTLINE_URL ?? 'http://127.0.0.1:8474');
+}
+
+export function isNativeModule(module: unknown): boolean {
+  return typeof module === 'string' && Object.hasOwn(native, module);
+}
+
+function operation(provider: Provider): Operation | undefined {
+  return native[String(provider.module)]?.[String(provider.func)];
+}
+
+export const faultlineProvider: ProviderImplementation = {
+  async validate(provider, activity) {
+    if (!isNativeModule(provider.module)) {
+      throw new InvalidActivity(
+        `faultline has no module '${provider.module}' in activity '${activity.name}'; modules: ${Object.keys(native).join(', ')}`,
+      );
+    }
+    if (!operation(provider)) {
+      const functions = Object.keys(native[String(provider.module)] ?? {}).join(', ');
+      throw new InvalidActivity(
+        `The faultline module '${provider.module}' has no function '${provider.func}' in ${activity.type} '${activity.name}'; functions: ${functions}`,
+      );
+    }
+  },
+
+  async run(provider, _activity, context) {
+    const run = operation(provider)!;
+    const client = createClient({ url: serverUrl(context.configuration) });
+    try {
+      return await run(client, substitute(argumentsOf(provider), context.scope) as JsonObject, context);
+    } catch (error) {
+      if (context.signal.aborted) throw error;
+      throw new ActivityFailed(`${(error as Error).name}: ${(error as Error).message}`);
+    }
+  },
+};

@@ -1,0 +1,23 @@
+import type { Provider } from '../../model/experiment.js';
+import { faultlineProvider, isNativeModule } from './faultline.js';
+import { httpProvider } from './http.js';
+import { javascriptProvider } from './javascript.js';
+import type { ProviderImplementation } from './provider.js';
+import { processProvider } from './process.js';
+import { pythonProvider } from './python.js';
+
+const providers: Record<string, ProviderImplementation> = {
+  process: processProvider,
+  http: httpProvider,
+  python: pythonProvider,
+  javascript: javascriptProvider,
+  faultline: faultlineProvider,
+};
+
+export const providerTypes = Object.keys(providers);
+
+/** python activities on chaostoolkit-toxiproxy's modules run natively, without Python. */
+export function providerFor(provider: Provider): ProviderImplementation | undefined {
+  if (provider.type === 'python' && isNativeModule(provider.module)) return faultlineProvider;
+  return providers[provider.type];
+}

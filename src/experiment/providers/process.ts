@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { Json } from '../../model/experiment.js';
+import { ActivityFailed, InvalidActivity } from '../errors.js';
+import { pyStr } from '../python-values.js';
+import { substitute } from '../substitute.js';
+import { hasValues, type ProviderImplementation } from './provider.js';
+
+/** shutil.which: a name is looked up in PATH; a path with a slash must be an executable file. */
+export function which(path: string): string | undefined {
+  const executable = (candidate: string) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return statSync(candidate).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (path.includes('/')) return executable(path) ? path : undefined;
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((directory) => join(directory || '.', path))
+    .find(executable);
+}
+
+/** Runs `path` with `arguments` (a string goes through the shell; a list does not). */
+export const processProvider: ProviderImplementation = {
+  async validate(provider, activity) {
+    if (!provider.path) throw new InvalidActivity('a process activity must have a path');
+    if (!which(String(provider.path))) {
+      throw new InvalidActivity(`path '${provider.path}' cannot be found, in activity '${activity.name}'`);
+    }
+  },
+
+  async run(provider, _activity, context) {
+    const raw = String(provider.path);
+    const path = which(raw.replace(/^~(?=$|\/)/, homedir()));
+    if (!path) throw new ActivityFailed(`path '${raw}' cannot be found`);
+    let args = (hasValues(context) ? substitute(provider.arguments, context.scope) : provider.arguments) as
+      Json | undefined;
+    if (args && typeof args === 'object' && !Array.isArray(args)) {
+      context.warn('process arguments given as an object are deprecated; use a list');
+      args = Object.entries(args).flat();
+    }
+    const [command, argv, shell] =
+      typeof args === 'string'
+        ? [`${path} ${args}`, [], true]
+        : [
+            path,
+            (Array.isArray(args) ? args : []).filter((item) => item !== null && item !== '').map(pyStr),
+            false,
+          ];
+    const timeout = typeof provider.timeout === 'number' ? provider.timeout * 1000 : undefined;
+    return execute(command, argv, shell, timeout, context.signal);
+  },
+};
+
+function execute(
+  command: string,
+  argv: string[],
+  shell: boolean,
+  timeout: number | undefined,
+  signal: AbortSignal,
+) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(command, argv, { shell, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    let timedOut = false;
+    const timer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, timeout);
+    const onAbort = () => child.kill('SIGTERM');
+    signal.addEventListener('abort', onAbort, { once: true });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new ActivityFailed(`${error.name}: ${error.message}`));
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      if (timedOut) return reject(new ActivityFailed('process activity took too long to complete'));
+      resolve({
+        status: code,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      });
+    });
+  });
+}

@@ -1,0 +1,73 @@
+import type { Json } from '../model/experiment.js';
+
+/**
+ * Chaos Toolkit is Python, and its semantics leak Python: substituted values are rendered with
+ * str(), tolerances compare with ==, and ranges use Python ordering. These helpers reproduce
+ * exactly that, so an experiment behaves the same under faultline.
+ */
+export function pyStr(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  // JSON cannot tell 1.0 from 1, so whole numbers print as Python ints do.
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : pyFloat(value);
+  if (typeof value === 'string') return value;
+  return pyRepr(value);
+}
+
+function pyRepr(value: unknown): string {
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${pyRepr(key)}: ${pyRepr(item)}`)
+      .join(', ')}}`;
+  }
+  return pyStr(value);
+}
+
+function pyFloat(value: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  const text = String(value);
+  return text.includes('.') || text.includes('e') ? text : `${text}.0`;
+}
+
+/** Python ==: True == 1, 1 == 1.0, deep equality for lists and dicts. */
+export function pyEquals(a: unknown, b: unknown): boolean {
+  const scalar = (value: unknown) => (typeof value === 'boolean' ? Number(value) : value);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, i) => pyEquals(item, b[i]))
+    );
+  }
+  if (isPlainObject(a) || isPlainObject(b)) {
+    if (!isPlainObject(a) || !isPlainObject(b)) return false;
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => key in b && pyEquals(a[key], b[key]));
+  }
+  return scalar(a) === scalar(b) && (a === null) === (b === null);
+}
+
+/** Python's <=: numbers (and booleans) with numbers, strings with strings; anything else is a TypeError. */
+export function pyLessOrEqual(a: unknown, b: unknown): boolean {
+  const numeric = (value: unknown) => typeof value === 'number' || typeof value === 'boolean';
+  if (numeric(a) && numeric(b)) return Number(a) <= Number(b);
+  if (typeof a === 'string' && typeof b === 'string') return a <= b;
+  throw new TypeError(`'<=' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
+}
+
+export function pyType(value: unknown): string {
+  if (value === null || value === undefined) return 'NoneType';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'string') return 'str';
+  return Array.isArray(value) ? 'list' : 'dict';
+}
+
+function isPlainObject(value: unknown): value is Record<string, Json> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,321 @@
+import {
+  type Activity,
+  type ActivityOrRef,
+  type DryMode,
+  type Experiment,
+  type HypothesisStrategy,
+  isObject,
+  type JsonObject,
+  type RollbackStrategy,
+  type RunStatus,
+} from '../model/experiment.js';
+import { type ActivityEnvironment, runActivity, sleep } from './activity.js';
+import { loadConfiguration, loadSecrets, noVars, type Vars } from './configuration.js';
+import type { RunLog } from './console.js';
+import { ActivityFailed, InterruptExecution } from './errors.js';
+import { resolve, runHypothesis } from './hypothesis.js';
+import { createJournal, type Journal, type RunEntry, secondsBetween, timestamp } from './journal.js';
+import type { Ledger } from './ledger.js';
+import { providerFor } from './providers/index.js';
+import type { ProviderContext } from './providers/provider.js';
+import { scopeOf, substitute } from './substitute.js';
+
+export interface RunOptions {
+  log: RunLog;
+  ledger: Ledger;
+  baseDirectory: string;
+  vars?: Vars;
+  dry?: DryMode;
+  hypothesisStrategy?: HypothesisStrategy;
+  rollbackStrategy?: RollbackStrategy;
+  /** Seconds between hypothesis checks during the method (default 1). */
+  hypothesisFrequency?: number;
+  failFast?: boolean;
+  /** Seconds; past this the run is interrupted and rolled back (unless the strategy is "never"). */
+  maxDuration?: number;
+  /** A failed action in the method fails the run (status "failed") and stops the method. */
+  failOnActionError?: boolean;
+}
+
+export interface RunningExperiment {
+  /** Interrupts the current phase: the method (then rollbacks follow the strategy), or the rollbacks. */
+  interrupt(reason: string): void;
+  readonly journal: Promise<Journal>;
+}
+
+const BEFORE: HypothesisStrategy[] = ['default', 'before-method-only', 'continuously', 'continously'];
+const DURING: HypothesisStrategy[] = ['during-method-only', 'continuously', 'continously'];
+const AFTER: HypothesisStrategy[] = ['default', 'after-method-only', 'continuously', 'continously'];
+
+/**
+ * Runs an experiment with chaoslib's semantics (docs/experiments.md): gate hypothesis, method,
+ * hypothesis after, rollbacks by strategy, statuses and the journal. Validation is the caller's.
+ */
+export function startExperiment(experiment: Experiment, options: RunOptions): RunningExperiment {
+  const method = new AbortController();
+  const rollbacks = new AbortController();
+  let phase: 'method' | 'rollbacks' = 'method';
+  let forceRollbacks = false;
+  const interrupt = (reason: string) => (phase === 'method' ? method : rollbacks).abort(reason);
+  const journal = execute(experiment, options, method.signal, rollbacks.signal, {
+    enterRollbacks: () => {
+      phase = 'rollbacks';
+    },
+    maxDurationReached: () => {
+      forceRollbacks = true;
+      method.abort(`the run took longer than --max-duration ${options.maxDuration}s`);
+    },
+    forced: () => forceRollbacks,
+  });
+  return { interrupt, journal };
+}
+
+interface PhaseHooks {
+  enterRollbacks(): void;
+  maxDurationReached(): void;
+  forced(): boolean;
+}
+
+async function execute(
+  experiment: Experiment,
+  options: RunOptions,
+  methodSignal: AbortSignal,
+  rollbackSignal: AbortSignal,
+  hooks: PhaseHooks,
+): Promise<Journal> {
+  const { log } = options;
+  const hypothesisStrategy = options.hypothesisStrategy ?? 'default';
+  const rollbackStrategy = options.rollbackStrategy ?? 'default';
+  const vars = options.vars ?? noVars();
+  const configuration = loadConfiguration(
+    experiment.configuration as JsonObject | undefined,
+    vars.configuration,
+  );
+  const secrets = loadSecrets(experiment.secrets as JsonObject | undefined, vars.secrets);
+  const context: ProviderContext = {
+    configuration,
+    secrets,
+    scope: scopeOf(configuration, secrets),
+    signal: methodSignal,
+    baseDirectory: options.baseDirectory,
+    ledger: options.ledger,
+    warn: (message) => log.warning(message),
+  };
+  await loadDynamicConfiguration(experiment, context);
+  const title = substitute(experiment.title, context.scope);
+  const journal = createJournal({ ...experiment, title }, options.dry);
+  const environment: ActivityEnvironment = { dry: options.dry, context, log };
+  const timer =
+    options.maxDuration === undefined
+      ? undefined
+      : setTimeout(hooks.maxDurationReached, options.maxDuration * 1000);
+
+  log.info(`Running experiment: ${title}`);
+  log.info(`Steady-state strategy: ${hypothesisStrategy}`);
+  log.info(`Rollbacks strategy: ${rollbackStrategy}`);
+  const hypothesis = experiment['steady-state-hypothesis'];
+  const hasProbes = isObject(hypothesis) && Array.isArray(hypothesis.probes) && hypothesis.probes.length > 0;
+  let status: RunStatus | undefined;
+  try {
+    let gatePassed = true;
+    if (hasProbes && BEFORE.includes(hypothesisStrategy)) {
+      const before = await runHypothesis(hypothesis, experiment, environment);
+      journal.steady_states.before = before.state;
+      if (!before.state.steady_state_met) {
+        gatePassed = false;
+        status = before.errored ? 'failed' : 'completed';
+      }
+    }
+    if (gatePassed) {
+      const continuous = hasProbes && DURING.includes(hypothesisStrategy);
+      const loop = continuous
+        ? checkContinuously(hypothesis, experiment, environment, journal, options)
+        : undefined;
+      log.info("Playing your experiment's method now...");
+      status = await runMethod(experiment, environment, journal, options, () => loop?.failed === true);
+      await loop?.stop();
+      if (loop?.failed && status === undefined) status = 'failed';
+      if (status !== 'aborted' && hasProbes && AFTER.includes(hypothesisStrategy)) {
+        const after = await runHypothesis(hypothesis, experiment, environment);
+        journal.steady_states.after = after.state;
+        if (!after.state.steady_state_met) {
+          journal.deviated = true;
+          status = after.errored ? 'failed' : 'completed';
+        }
+      }
+    }
+  } catch (error) {
+    status = error instanceof InterruptExecution || methodSignal.aborted ? 'interrupted' : 'aborted';
+    if (status === 'interrupted')
+      log.critical(`Experiment interrupted: ${methodSignal.reason ?? (error as Error).message}`);
+    else log.error(`Experiment aborted: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+
+  hooks.enterRollbacks();
+  context.signal = rollbackSignal;
+  status = await playRollbacks(
+    experiment,
+    environment,
+    journal,
+    status ?? 'completed',
+    rollbackStrategy,
+    hooks.forced(),
+  );
+  journal.status = status;
+  journal.end = timestamp();
+  journal.duration = secondsBetween(journal.start, journal.end);
+  if (journal.deviated) log.info('Experiment ended with status: deviated');
+  log.info(`Experiment ended with status: ${status}`);
+  return journal;
+}
+
+/** Runs method activities in order (background ones alongside); returns a status if the method ended early. */
+async function runMethod(
+  experiment: Experiment,
+  environment: ActivityEnvironment,
+  journal: Journal,
+  options: RunOptions,
+  hypothesisFailed: () => boolean,
+): Promise<RunStatus | undefined> {
+  const background: Promise<RunEntry>[] = [];
+  try {
+    for (const item of experiment.method) {
+      const activity = resolve(item, experiment);
+      const running = runActivity(activity, environment, (entry) => journal.run.push(entry));
+      if (activity.background === true) {
+        background.push(running);
+        continue;
+      }
+      const entry = await running;
+      if (options.failOnActionError && activity.type === 'action' && entry.status === 'failed') {
+        environment.log.critical(
+          `Action '${activity.name}' failed and --fail-on-action-error is set: the run fails`,
+        );
+        return 'failed';
+      }
+      if (hypothesisFailed()) return 'failed';
+    }
+  } finally {
+    await Promise.allSettled(background);
+  }
+  if (options.failOnActionError) {
+    for (const entry of await Promise.all(background)) {
+      if (entry.status === 'failed' && (entry.activity as Activity).type === 'action') return 'failed';
+    }
+  }
+  return undefined;
+}
+
+/** The hypothesis, checked every `frequency` seconds while the method runs. */
+function checkContinuously(
+  hypothesis: JsonObject,
+  experiment: Experiment,
+  environment: ActivityEnvironment,
+  journal: Journal,
+  options: RunOptions,
+) {
+  const stopper = new AbortController();
+  const signal = AbortSignal.any([stopper.signal, environment.context.signal]);
+  const state = { failed: false };
+  const done = (async () => {
+    while (!signal.aborted) {
+      const result = await runHypothesis(hypothesis, experiment, environment);
+      journal.steady_states.during.push(result.state);
+      if (!result.state.steady_state_met && options.failFast) {
+        state.failed = true;
+        environment.log.critical('Steady state hypothesis deviated during the method and --fail-fast is set');
+        return;
+      }
+      await sleep((options.hypothesisFrequency ?? 1) * 1000, signal);
+    }
+  })().catch(() => undefined);
+  return {
+    get failed() {
+      return state.failed;
+    },
+    stop: async () => {
+      stopper.abort();
+      await done;
+    },
+  };
+}
+
+/** Chaos Toolkit's rollback strategies; --max-duration forces them unless the strategy is "never". */
+async function playRollbacks(
+  experiment: Experiment,
+  environment: ActivityEnvironment,
+  journal: Journal,
+  status: RunStatus,
+  strategy: RollbackStrategy,
+  forced: boolean,
+): Promise<RunStatus> {
+  const { log } = environment;
+  const play =
+    strategy === 'always' ||
+    (strategy === 'default' && status !== 'failed' && status !== 'interrupted') ||
+    (strategy === 'deviated' && journal.deviated) ||
+    (forced && strategy !== 'never');
+  if (!play) {
+    if (strategy !== 'never' && (experiment.rollbacks as ActivityOrRef[] | undefined)?.length) {
+      log.warning(
+        `Rollbacks were not played (strategy ${strategy}, status ${status}); --rollback-strategy always plays them`,
+      );
+    }
+    return status;
+  }
+  log.info("Let's rollback...");
+  const rollbacks = (experiment.rollbacks as ActivityOrRef[] | undefined) ?? [];
+  if (rollbacks.length === 0) {
+    log.info("No declared rollbacks, let's move on.");
+    return status;
+  }
+  const background: Promise<unknown>[] = [];
+  try {
+    for (const item of rollbacks) {
+      const activity = resolve(item, experiment);
+      const running = runActivity(activity, environment, (entry) => journal.rollbacks.push(entry));
+      if (activity.background === true) background.push(running);
+      else await running;
+    }
+    await Promise.all(background);
+  } catch (error) {
+    await Promise.allSettled(background);
+    if (error instanceof InterruptExecution) {
+      log.critical('Rollbacks interrupted: the remaining ones were not played');
+      return 'interrupted';
+    }
+    if (error instanceof ActivityFailed) return status;
+    throw error;
+  }
+  return status;
+}
+
+/** Configuration values that are probes run at start, in order; a failure drops the key. */
+async function loadDynamicConfiguration(experiment: Experiment, context: ProviderContext): Promise<void> {
+  for (const [key, value] of Object.entries((experiment.configuration as JsonObject | undefined) ?? {})) {
+    if (!isObject(value) || value.type !== 'probe' || !isObject(value.provider)) continue;
+    const activity = substitute(value, context.scope) as unknown as Activity;
+    try {
+      const output = await providerFor(activity.provider)!.run(activity.provider, activity, {
+        ...context,
+        secrets: context.secrets,
+      });
+      const result =
+        activity.provider.type === 'process'
+          ? (output as { status: number; stdout: string }).status === 0
+            ? (output as { stdout: string }).stdout.trim()
+            : undefined
+          : activity.provider.type === 'http'
+            ? (output as { body: unknown }).body
+            : output;
+      if (result === undefined) delete context.configuration[key];
+      else context.configuration[key] = result;
+    } catch (error) {
+      delete context.configuration[key];
+      context.warn(`Dynamic configuration ${key} could not be loaded: ${(error as Error).message}`);
+    }
+    context.scope = scopeOf(context.configuration, context.secrets);
+  }
+}

@@ -1,0 +1,95 @@
+import { isObject, type Json, type JsonObject } from '../model/experiment.js';
+import { compileJsonPath } from './jsonpath2.js';
+import { pyEquals, pyLessOrEqual, pyType } from './python-values.js';
+import { type Scope, substitute } from './substitute.js';
+
+/** Runs a probe used as a tolerance, with `value` set to the checked output; true when it passes. */
+export type ProbeTolerance = (probe: JsonObject, value: unknown) => Promise<boolean>;
+
+/**
+ * Chaos Toolkit's within_tolerance, rule for rule (see docs/experiments.md): the type of the
+ * tolerance decides. Errors that Chaos Toolkit lets crash the run (regex without target on an
+ * object...) are thrown as TypeError here and become a failed check with the reason.
+ */
+export async function withinTolerance(
+  rawTolerance: Json,
+  value: unknown,
+  scope: Scope,
+  runProbe: ProbeTolerance,
+): Promise<boolean> {
+  const tolerance = typeof rawTolerance === 'string' ? substitute(rawTolerance, scope) : rawTolerance;
+  if (typeof tolerance === 'boolean') return pyEquals(value, tolerance);
+  if (typeof tolerance === 'number') return pyEquals(statusOr(value), tolerance);
+  if (typeof tolerance === 'string') return value === tolerance;
+  if (Array.isArray(tolerance)) {
+    if (isObject(value) && 'status' in value) return tolerance.some((item) => pyEquals(value.status, item));
+    if (tolerance.length === 2)
+      return pyLessOrEqual(tolerance[0], value) && pyLessOrEqual(value, tolerance[1]);
+    return tolerance.some((item) => pyEquals(value, item));
+  }
+  if (!isObject(tolerance)) return false;
+  switch (tolerance.type) {
+    case 'probe':
+      return runProbe(tolerance, value);
+    case 'regex': {
+      const target = targetOf(tolerance, value);
+      if (typeof target !== 'string') {
+        throw new TypeError(
+          `regex tolerance needs a string, got ${pyType(target)}; set "target" (e.g. "stdout" or "body")`,
+        );
+      }
+      return new RegExp(pythonRegex(String(substitute(tolerance.pattern ?? '', scope)))).test(target);
+    }
+    case 'jsonpath':
+      return jsonPathTolerance(tolerance, targetOf(tolerance, value), scope);
+    case 'range': {
+      const target = targetOf(tolerance, value);
+      const [low, high] = tolerance.range as [number, number];
+      if (target === null || typeof target === 'object') {
+        throw new TypeError(
+          `range tolerance needs a number, got ${pyType(target)}; set "target" (e.g. "status")`,
+        );
+      }
+      const number = Number(target);
+      return !Number.isNaN(number) && String(target).trim() !== '' && low <= number && number <= high;
+    }
+    default:
+      return false;
+  }
+}
+
+function statusOr(value: unknown): unknown {
+  return isObject(value) && 'status' in value ? value.status : value;
+}
+
+function targetOf(tolerance: JsonObject, value: unknown): unknown {
+  const target = tolerance.target;
+  if (typeof target !== 'string') return value;
+  if (!isObject(value))
+    throw new TypeError(`"target": "${target}" needs an object output, got ${pyType(value)}`);
+  return Object.hasOwn(value, target) ? value[target] : value;
+}
+
+function jsonPathTolerance(tolerance: JsonObject, target: unknown, scope: Scope): boolean {
+  let document = target;
+  if (typeof document === 'string') {
+    try {
+      document = JSON.parse(document);
+    } catch {
+      // not JSON: match against the string itself
+    }
+  }
+  const matches = compileJsonPath(String(substitute(tolerance.path ?? '', scope)))(document);
+  let result = matches.length > 0;
+  if (typeof tolerance.count === 'number') result = matches.length === tolerance.count;
+  if ('expect' in tolerance) {
+    const expected = substitute(tolerance.expect as Json, scope);
+    result = pyEquals(matches, Array.isArray(expected) ? expected : [expected]);
+  }
+  return result;
+}
+
+/** Python's re is close to JavaScript's for the patterns people write; named groups differ. */
+export function pythonRegex(pattern: string): string {
+  return pattern.replace(/\(\?P</g, '(?<').replace(/\(\?P=(\w+)\)/g, '\\k<$1>');
+}

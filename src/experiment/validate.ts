@@ -1,0 +1,186 @@
+import {
+  type Activity,
+  type ActivityOrRef,
+  type Experiment,
+  isObject,
+  isRef,
+  type Json,
+  type JsonObject,
+} from '../model/experiment.js';
+import { loadConfiguration, loadSecrets } from './configuration.js';
+import { InvalidActivity, InvalidExperiment } from './errors.js';
+import { compileJsonPath } from './jsonpath2.js';
+import { providerFor } from './providers/index.js';
+import { pythonRegex } from './tolerance.js';
+
+const TOLERANCE_TYPES =
+  'hypothesis probe tolerance must either be an integer, a string, a boolean or a pair of values for boundaries. It can also be a dictionary which is a probe activity definition that takes an argument called `value` with the value of the probe itself to be validated';
+
+/**
+ * ensure_experiment_is_valid: the rules in Chaos Toolkit's order, with its messages; the first
+ * error wins. One addition: refs in rollbacks are checked too (Chaos Toolkit crashes on them).
+ */
+export async function validateExperiment(value: unknown, baseDirectory: string): Promise<Experiment> {
+  if (!isObject(value) || Object.keys(value).length === 0) {
+    throw new InvalidExperiment('an empty experiment is not an experiment');
+  }
+  if (!value.title) throw new InvalidExperiment('experiment requires a title');
+  if (!value.description) throw new InvalidExperiment('experiment requires a description');
+  if (value.tags !== undefined) {
+    if (!Array.isArray(value.tags) || value.tags.some((tag) => typeof tag !== 'string' || tag === '')) {
+      throw new InvalidExperiment('experiment tags must be a non-empty string');
+    }
+  }
+  if (
+    Array.isArray(value.extensions) &&
+    value.extensions.some((extension) => !isObject(extension) || !extension.name)
+  ) {
+    throw new InvalidExperiment('All extensions require a non-empty name');
+  }
+  const configuration = loadConfiguration(asObject(value.configuration));
+  const secrets = loadSecrets(asObject(value.secrets));
+  const context = { configuration, secrets, scope: {}, baseDirectory, warn: () => undefined };
+  const experiment = value as Experiment;
+  const hypothesis = value['steady-state-hypothesis'];
+  if (hypothesis !== undefined && hypothesis !== null) {
+    if (!isObject(hypothesis) || !hypothesis.title)
+      throw new InvalidExperiment('hypothesis requires a title');
+    for (const probe of (hypothesis.probes as ActivityOrRef[] | undefined) ?? []) {
+      await validateActivity(probe, experiment, context);
+      if (!('tolerance' in probe)) throw new InvalidActivity('hypothesis probe must have a tolerance entry');
+      await validateTolerance(probe.tolerance as Json, experiment, context);
+    }
+  }
+  if (!Array.isArray(value.method)) {
+    throw new InvalidExperiment(
+      'an experiment requires a method, which can be empty for only checking steady state hypothesis ',
+    );
+  }
+  for (const activity of value.method as ActivityOrRef[])
+    await validateActivity(activity, experiment, context);
+  for (const activity of (value.rollbacks as ActivityOrRef[] | undefined) ?? []) {
+    await validateActivity(activity, experiment, context);
+  }
+  return experiment;
+}
+
+type Context = Parameters<NonNullable<ReturnType<typeof providerFor>>['validate']>[2];
+
+async function validateActivity(
+  activity: ActivityOrRef,
+  experiment: Experiment,
+  context: Context,
+): Promise<void> {
+  if (!isObject(activity) || Object.keys(activity).length === 0)
+    throw new InvalidActivity('empty activity is no activity');
+  if ('ref' in activity) {
+    if (typeof activity.ref !== 'string' || activity.ref === '') {
+      throw new InvalidActivity('reference to activity must be non-empty strings');
+    }
+    if (!findActivity(experiment, activity.ref)) {
+      throw new InvalidActivity(`referenced activity '${activity.ref}' could not be found in the experiment`);
+    }
+    return;
+  }
+  const candidate = activity as JsonObject;
+  if (!candidate.type) throw new InvalidActivity('an activity must have a type');
+  if (candidate.type !== 'probe' && candidate.type !== 'action') {
+    throw new InvalidActivity(`'${candidate.type}' is not a supported activity type`);
+  }
+  if (!candidate.name) throw new InvalidActivity('an activity must have a name');
+  const provider = candidate.provider;
+  if (!isObject(provider)) throw new InvalidActivity('an activity requires a provider');
+  if (!provider.type) throw new InvalidActivity('a provider must have a type');
+  const implementation = providerFor(provider as Activity['provider']);
+  if (!implementation) throw new InvalidActivity(`unknown provider type '${provider.type}'`);
+  if (candidate.timeout !== undefined && typeof candidate.timeout !== 'number') {
+    throw new InvalidActivity('activity timeout must be a number');
+  }
+  for (const when of ['before', 'after'] as const) {
+    const pause = isObject(candidate.pauses) ? candidate.pauses[when] : undefined;
+    if (
+      pause !== undefined &&
+      typeof pause !== 'number' &&
+      !(typeof pause === 'string' && /^\$\{.+\}$/.test(pause))
+    ) {
+      throw new InvalidActivity(
+        `activity ${when} pause must be a number or a pattern to a variable from the configuration or secrets`,
+      );
+    }
+  }
+  if (candidate.background !== undefined && typeof candidate.background !== 'boolean') {
+    throw new InvalidActivity('activity background must be a boolean');
+  }
+  await implementation.validate(provider as Activity['provider'], candidate as Activity, context);
+}
+
+async function validateTolerance(tolerance: Json, experiment: Experiment, context: Context): Promise<void> {
+  const simple = typeof tolerance === 'boolean' || typeof tolerance === 'string' || Array.isArray(tolerance);
+  if (simple || (typeof tolerance === 'number' && Number.isInteger(tolerance))) return;
+  if (!isObject(tolerance)) throw new InvalidActivity(TOLERANCE_TYPES);
+  switch (tolerance.type) {
+    case 'probe':
+      return validateActivity(tolerance as unknown as Activity, experiment, context);
+    case 'regex': {
+      if (!('pattern' in tolerance))
+        throw new InvalidActivity('hypothesis regex probe tolerance must have a `pattern` key');
+      if (typeof tolerance.pattern !== 'string') {
+        throw new InvalidActivity(
+          `hypothesis probe tolerance pattern ${pythonRepr(tolerance.pattern)} has an invalid type`,
+        );
+      }
+      try {
+        new RegExp(pythonRegex(tolerance.pattern));
+      } catch (error) {
+        throw new InvalidActivity(
+          `hypothesis probe tolerance pattern ${tolerance.pattern} seems invalid: ${(error as Error).message}`,
+        );
+      }
+      return;
+    }
+    case 'jsonpath': {
+      if (!('path' in tolerance))
+        throw new InvalidActivity('hypothesis jsonpath probe tolerance must have a `path` key');
+      if (!tolerance.path) throw new InvalidActivity('hypothesis probe tolerance JSON path cannot be empty');
+      try {
+        if (!String(tolerance.path).includes('$')) throw new Error('no root');
+        if (!/\$\{|\$[_a-zA-Z]/.test(String(tolerance.path))) compileJsonPath(String(tolerance.path));
+      } catch {
+        throw new InvalidActivity(`hypothesis probe tolerance JSON path ${tolerance.path} is invalid`);
+      }
+      return;
+    }
+    case 'range': {
+      if (!('range' in tolerance))
+        throw new InvalidActivity('hypothesis range probe tolerance must have a `range` key');
+      if (!Array.isArray(tolerance.range)) throw new InvalidActivity('hypothesis range must be a sequence');
+      if (tolerance.range.length !== 2)
+        throw new InvalidActivity('hypothesis range sequence must be made of two values');
+      if (typeof tolerance.range[0] !== 'number')
+        throw new InvalidActivity('hypothesis range lower boundary must be a number');
+      if (typeof tolerance.range[1] !== 'number')
+        throw new InvalidActivity('hypothesis range upper boundary must be a number');
+      return;
+    }
+    default:
+      throw new InvalidActivity(`hypothesis probe tolerance type '${tolerance.type}' is unsupported`);
+  }
+}
+
+/** The activity a `ref` names: method activities, then hypothesis probes win (the last cached). */
+export function findActivity(experiment: Experiment, name: string): Activity | undefined {
+  const hypothesis = experiment['steady-state-hypothesis'];
+  const probes =
+    isObject(hypothesis) && Array.isArray(hypothesis.probes) ? (hypothesis.probes as ActivityOrRef[]) : [];
+  const candidates = [...experiment.method, ...probes].filter((item): item is Activity => !isRef(item));
+  return candidates.filter((activity) => activity.name === name).at(-1);
+}
+
+function asObject(value: Json | undefined): JsonObject | undefined {
+  return isObject(value) ? value : undefined;
+}
+
+function pythonRepr(value: Json | undefined): string {
+  if (value === null || value === undefined) return 'None';
+  return JSON.stringify(value);
+}
