@@ -20,6 +20,7 @@ import { watchCommand } from './watch-command.js';
 import { runCommand } from './run-command.js';
 import { validateCommand } from './validate-command.js';
 import { rollbackCommand } from './rollback-command.js';
+import { reportCommand } from './report-command.js';
 
 /** Exit statuses: 0 done, 1 the operation failed (API error, server unreachable), 2 bad input. */
 const FAILED = 1;
@@ -53,6 +54,7 @@ function buildProgram(): Command {
     runCommand(),
     validateCommand(),
     rollbackCommand(),
+    reportCommand(),
     completionCommand(() => program),
   ]) {
     program.addCommand(inheritSettings(command));

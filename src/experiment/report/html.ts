@@ -1,0 +1,87 @@
+import type { Journal, SteadyState } from '../journal.js';
+import { describeOutcome, formatSeconds, timeline } from './timeline.js';
+
+const escape = (text: unknown) =>
+  String(text ?? '').replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+
+const colours: Record<string, string> = {
+  succeeded: '#2e7d32',
+  failed: '#c62828',
+  'not met': '#ef6c00',
+  interrupted: '#6a1b9a',
+};
+
+/**
+ * A self-contained HTML report (inline CSS, no scripts, no external resources): summary,
+ * a timeline with one bar per activity and hypothesis probe, and the hypothesis tables.
+ */
+export function htmlReport(journal: Journal): string {
+  const experiment = journal.experiment as Record<string, unknown>;
+  const items = timeline(journal);
+  const total = Math.max(journal.duration, ...items.map((item) => item.to), 0.001);
+  const bars = items
+    .map((item) => {
+      const left = (item.from / total) * 100;
+      const width = Math.max(((item.to - item.from) / total) * 100, 0.4);
+      return `<div class="row" data-phase="${escape(item.phase)}" data-status="${escape(item.status)}">
+  <div class="label"><span class="phase">${escape(item.phase)}</span> ${escape(item.name)}</div>
+  <div class="track"><div class="bar" style="left:${left.toFixed(3)}%;width:${width.toFixed(3)}%;background:${colours[item.status] ?? '#455a64'}" title="${escape(`${item.status}, ${formatSeconds(item.to - item.from)}: ${item.detail}`)}"></div></div>
+  <div class="took">${escape(item.status)} · ${escape(formatSeconds(item.to - item.from))}</div>
+</div>`;
+    })
+    .join('\n');
+  const status = `${journal.status}${journal.deviated ? ' (deviated)' : ''}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escape(experiment.title)}: ${escape(status)}</title>
+<style>
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #212121; padding: 0 1rem; }
+h1 { margin-bottom: .2rem; } .description { color: #555; margin-top: 0; }
+.status { display: inline-block; padding: .15rem .6rem; border-radius: 1rem; color: #fff; font-weight: 600; background: ${journal.status === 'completed' && !journal.deviated ? '#2e7d32' : '#c62828'}; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dt { color: #666; }
+.timeline { border: 1px solid #ddd; border-radius: 6px; padding: .5rem; }
+.row { display: grid; grid-template-columns: 18rem 1fr 9rem; gap: .6rem; align-items: center; padding: .15rem 0; }
+.label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; } .phase { color: #888; font-size: .8em; }
+.track { position: relative; height: 14px; background: #f3f3f3; border-radius: 3px; }
+.bar { position: absolute; top: 0; bottom: 0; border-radius: 3px; }
+.took { font-size: .85em; color: #555; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; } td, th { border-bottom: 1px solid #eee; padding: .3rem .4rem; text-align: left; vertical-align: top; }
+code { font-size: .85em; word-break: break-all; }
+</style>
+</head>
+<body>
+<h1>${escape(experiment.title)}</h1>
+<p class="description">${escape(experiment.description)}</p>
+<p><span class="status" id="status">${escape(status)}</span></p>
+<dl>
+<dt>Started</dt><dd>${escape(journal.start)}</dd>
+<dt>Ended</dt><dd>${escape(journal.end)}</dd>
+<dt>Duration</dt><dd>${escape(formatSeconds(journal.duration))}</dd>
+<dt>Node</dt><dd>${escape(journal.node)} (${escape(journal.platform)})</dd>
+</dl>
+<h2>Timeline</h2>
+<div class="timeline" id="timeline">
+${bars || '<p>Nothing ran.</p>'}
+</div>
+<h2>Steady-state hypothesis</h2>
+${hypothesisTable('Before the method', journal.steady_states.before)}
+${hypothesisTable('After the method', journal.steady_states.after)}
+${journal.steady_states.during.length ? `<p>During the method: ${journal.steady_states.during.filter((state) => state.steady_state_met).length} of ${journal.steady_states.during.length} checks met.</p>` : ''}
+</body>
+</html>
+`;
+}
+
+function hypothesisTable(label: string, state: SteadyState | null): string {
+  if (!state) return `<h3>${escape(label)}</h3><p>Not checked.</p>`;
+  const rows = state.probes
+    .map(
+      (entry) =>
+        `<tr><td>${escape((entry.activity as { name?: string }).name)}</td><td><code>${escape(JSON.stringify((entry.activity as { tolerance?: unknown }).tolerance))}</code></td><td>${entry.tolerance_met ? 'yes' : 'no'}</td><td><code>${escape(describeOutcome(entry))}</code></td></tr>`,
+    )
+    .join('');
+  return `<h3>${escape(label)}: ${state.steady_state_met ? 'met' : 'not met'}</h3>
+<table><thead><tr><th>Probe</th><th>Tolerance</th><th>Met</th><th>Output</th></tr></thead><tbody>${rows}</tbody></table>`;
+}

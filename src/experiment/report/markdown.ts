@@ -1,0 +1,64 @@
+import type { Journal, SteadyState } from '../journal.js';
+import { describeOutcome, formatSeconds, timeline } from './timeline.js';
+
+const cell = (text: unknown) =>
+  String(text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
+
+/** A Markdown report: summary, hypothesis checks, a timeline table, method and rollbacks. */
+export function markdownReport(journal: Journal): string {
+  const experiment = journal.experiment as Record<string, unknown>;
+  const lines = [
+    `# ${experiment.title}`,
+    '',
+    String(experiment.description ?? ''),
+    '',
+    `| | |`,
+    `|---|---|`,
+    `| Status | **${journal.status}**${journal.deviated ? ' (deviated)' : ''} |`,
+    `| Started | ${journal.start} |`,
+    `| Ended | ${journal.end} |`,
+    `| Duration | ${formatSeconds(journal.duration)} |`,
+    `| Node | ${journal.node} (${journal.platform}) |`,
+    ...(Array.isArray(experiment.tags) && experiment.tags.length
+      ? [`| Tags | ${experiment.tags.join(', ')} |`]
+      : []),
+    '',
+    '## Steady-state hypothesis',
+    '',
+    ...hypothesisSection('Before the method', journal.steady_states.before),
+    ...hypothesisSection('After the method', journal.steady_states.after),
+    ...(journal.steady_states.during.length
+      ? [
+          `During the method: ${journal.steady_states.during.filter((state) => state.steady_state_met).length} of ${journal.steady_states.during.length} checks met.`,
+          '',
+        ]
+      : []),
+    '## Timeline',
+    '',
+    '| at | phase | activity | status | took | outcome |',
+    '|---|---|---|---|---|---|',
+    ...timeline(journal).map(
+      (item) =>
+        `| ${formatSeconds(item.from)} | ${item.phase} | ${cell(item.name)} (${item.kind}) | ${item.status} | ${formatSeconds(item.to - item.from)} | ${cell(item.detail)} |`,
+    ),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function hypothesisSection(label: string, state: SteadyState | null): string[] {
+  if (!state) return [`${label}: not checked.`, ''];
+  return [
+    `${label}: **${state.steady_state_met ? 'met' : 'not met'}**`,
+    '',
+    '| probe | tolerance | met | output |',
+    '|---|---|---|---|',
+    ...state.probes.map(
+      (entry) =>
+        `| ${cell((entry.activity as { name?: string }).name)} | ${cell(JSON.stringify((entry.activity as { tolerance?: unknown }).tolerance))} | ${entry.tolerance_met ? 'yes' : 'no'} | ${cell(describeOutcome(entry))} |`,
+    ),
+    '',
+  ];
+}

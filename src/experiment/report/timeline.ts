@@ -1,0 +1,52 @@
+import type { Journal, RunEntry } from '../journal.js';
+
+/** One bar of the timeline: an activity or a hypothesis check, placed by its start and end. */
+export interface TimelineItem {
+  phase: 'hypothesis before' | 'method' | 'hypothesis during' | 'hypothesis after' | 'rollback';
+  name: string;
+  kind: string;
+  status: string;
+  /** Offsets from the run's start, in seconds. */
+  from: number;
+  to: number;
+  detail: string;
+}
+
+const seconds = (iso: string) => Date.parse(iso.slice(0, 23) + 'Z') / 1000 + Number(iso.slice(23, 26)) / 1e6;
+
+/** Every activity and hypothesis probe of a journal, in time order. */
+export function timeline(journal: Journal): TimelineItem[] {
+  const origin = seconds(journal.start);
+  const item = (phase: TimelineItem['phase'], entry: RunEntry): TimelineItem => {
+    const activity = entry.activity as { name?: string; type?: string };
+    const met = entry.tolerance_met;
+    const status = entry.status === undefined ? 'interrupted' : met === false ? 'not met' : entry.status;
+    return {
+      phase,
+      name: String(activity.name ?? ''),
+      kind: String(activity.type ?? ''),
+      status,
+      from: seconds(entry.start) - origin,
+      to: (entry.end ? seconds(entry.end) : seconds(entry.start)) - origin,
+      detail: describeOutcome(entry),
+    };
+  };
+  const { before, after, during } = journal.steady_states;
+  return [
+    ...(before?.probes ?? []).map((entry) => item('hypothesis before', entry)),
+    ...journal.run.map((entry) => item('method', entry)),
+    ...during.flatMap((state) => state.probes.map((entry) => item('hypothesis during', entry))),
+    ...(after?.probes ?? []).map((entry) => item('hypothesis after', entry)),
+    ...journal.rollbacks.map((entry) => item('rollback', entry)),
+  ].sort((a, b) => a.from - b.from);
+}
+
+export function describeOutcome(entry: RunEntry): string {
+  if (entry.exception?.length) return String(entry.exception.at(-1)).trim();
+  const text = typeof entry.output === 'string' ? entry.output : JSON.stringify(entry.output);
+  return text === undefined ? '' : text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
+export function formatSeconds(value: number): string {
+  return value < 1 ? `${Math.round(value * 1000)} ms` : `${value.toFixed(2)} s`;
+}
