@@ -1,0 +1,282 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { silentLog } from '../src/experiment/console.js';
+import { noLedger } from '../src/experiment/ledger.js';
+import { startExperiment } from '../src/experiment/run.js';
+import { validateExperiment } from '../src/experiment/validate.js';
+import { experiment, fixtures, js, names, run } from './experiment-helpers.js';
+
+let counter = 0;
+const key = () => `k${++counter}`;
+/** A hypothesis whose probe reads `flag` and expects `expected`. */
+const hypothesis = (flag: string, expected: unknown = null) => ({
+  title: 'flag is as expected',
+  probes: [js('probe', 'read flag', 'get', { key: flag }, { tolerance: expected === null ? [null] : expected })],
+});
+
+describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
+  test('a clean run completes, with the journal keys in order', async () => {
+    const flagged = await run(
+      experiment({ 'steady-state-hypothesis': hypothesis(key()), method: [js('action', 'noop', 'value', { value: 1 })] }),
+    );
+    assert.equal(flagged.status, 'completed');
+    assert.equal(flagged.deviated, false);
+    assert.deepEqual(Object.keys(flagged).slice(0, 12), [
+      'chaoslib-version', 'platform', 'node', 'experiment', 'start', 'status', 'deviated', 'steady_states', 'run', 'rollbacks', 'end', 'duration',
+    ]);
+    assert.deepEqual(Object.keys(flagged.run[0]!), ['activity', 'output', 'start', 'status', 'end', 'duration']);
+    assert.match(flagged.start, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
+    assert.equal(flagged.experiment.dry, null);
+  });
+
+  test('a gate-hypothesis tolerance miss: completed, method skipped, rollbacks played', async () => {
+    const journal = await run(
+      experiment({
+        'steady-state-hypothesis': hypothesis(key(), 'never'),
+        method: [js('action', 'a', 'value')],
+        rollbacks: [js('action', 'undo', 'value')],
+      }),
+    );
+    assert.equal(journal.status, 'completed');
+    assert.equal(journal.steady_states.before?.steady_state_met, false);
+    assert.equal(journal.steady_states.after, null);
+    assert.deepEqual(journal.run, []);
+    assert.deepEqual(names(journal.rollbacks), ['undo']);
+  });
+
+  test('a gate probe that errors: failed, no rollbacks under default', async () => {
+    const journal = await run(
+      experiment({
+        'steady-state-hypothesis': { title: 'h', probes: [js('probe', 'broken', 'fail', {}, { tolerance: true })] },
+        method: [js('action', 'a', 'value')],
+        rollbacks: [js('action', 'undo', 'value')],
+      }),
+    );
+    assert.equal(journal.status, 'failed');
+    assert.equal(journal.steady_states.before?.probes[0]?.tolerance_met, false);
+    assert.deepEqual(journal.rollbacks, []);
+  });
+
+  test('a deviation after the method: completed and deviated', async () => {
+    const flag = key();
+    const journal = await run(
+      experiment({
+        'steady-state-hypothesis': hypothesis(flag),
+        method: [js('action', 'break it', 'set', { key: flag, value: 'broken' })],
+      }),
+    );
+    assert.equal(journal.status, 'completed');
+    assert.equal(journal.deviated, true);
+    assert.equal(journal.steady_states.after?.steady_state_met, false);
+  });
+
+  test('a failed action does not change the status; the rest of the method runs', async () => {
+    const journal = await run(experiment({ method: [js('action', 'boom', 'fail', { message: 'kaput' }), js('action', 'next', 'value')] }));
+    assert.equal(journal.status, 'completed');
+    assert.equal(journal.run[0]!.status, 'failed');
+    assert.equal(journal.run[0]!.output, null);
+    assert.equal(journal.run[0]!.exception!.at(-1), 'chaoslib.exceptions.ActivityFailed: Error: kaput\n');
+    assert.deepEqual(names(journal.run), ['boom', 'next']);
+  });
+
+  test('--fail-on-action-error: a failed action fails the run and stops the method', async () => {
+    const journal = await run(experiment({ method: [js('action', 'boom', 'fail'), js('action', 'next', 'value')] }), {
+      failOnActionError: true,
+    });
+    assert.equal(journal.status, 'failed');
+    assert.deepEqual(names(journal.run), ['boom']);
+  });
+
+  test('the hypothesis stops at the first probe that misses', async () => {
+    const journal = await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'first', 'value', { value: 1 }, { tolerance: 2 }), js('probe', 'second', 'value', { value: 1 }, { tolerance: 1 })],
+        },
+      }),
+    );
+    assert.deepEqual(names(journal.steady_states.before!.probes), ['first']);
+  });
+
+  test('refs run the referenced activity, recorded in full', async () => {
+    const journal = await run(experiment({ method: [js('action', 'original', 'value', { value: 'x' }), { ref: 'original' }] }));
+    assert.deepEqual(names(journal.run), ['original', 'original']);
+    assert.equal(journal.run[1]!.output, 'x');
+  });
+
+  test('an activity that cannot run at all aborts the experiment; rollbacks still follow the default strategy', async () => {
+    const valid = await validateExperiment(
+      experiment({ method: [js('action', 'a', 'value')], rollbacks: [js('action', 'undo', 'value')] }),
+      fixtures,
+    );
+    valid.method.push({ ref: 'missing' } as never);
+    valid.method.push(js('action', 'never', 'value') as never);
+    const journal = await startExperiment(valid, { log: silentLog, ledger: noLedger, baseDirectory: fixtures }).journal;
+    assert.equal(journal.status, 'aborted');
+    assert.deepEqual(names(journal.run), ['a']);
+    assert.deepEqual(names(journal.rollbacks), ['undo']);
+  });
+});
+
+describe('strategies (spec §4.2, §4.3)', () => {
+  const deviating = (flag: string) =>
+    experiment({
+      'steady-state-hypothesis': hypothesis(flag),
+      method: [js('action', 'break it', 'set', { key: flag, value: 'broken' }), js('action', 'hold', 'wait', { ms: 150 })],
+      rollbacks: [js('action', 'undo', 'value')],
+    });
+
+  test('before-method-only and after-method-only', async () => {
+    const before = await run(deviating(key()), { hypothesisStrategy: 'before-method-only' });
+    assert.notEqual(before.steady_states.before, null);
+    assert.equal(before.steady_states.after, null);
+    assert.equal(before.deviated, false);
+    const after = await run(deviating(key()), { hypothesisStrategy: 'after-method-only' });
+    assert.equal(after.steady_states.before, null);
+    assert.equal(after.deviated, true);
+  });
+
+  test('during-method-only records checks without deviating, unless --fail-fast', async () => {
+    const quiet = await run(deviating(key()), { hypothesisStrategy: 'during-method-only', hypothesisFrequency: 0.02 });
+    assert.ok(quiet.steady_states.during.length >= 1);
+    assert.equal(quiet.status, 'completed');
+    assert.equal(quiet.deviated, false);
+    const fast = await run(deviating(key()), { hypothesisStrategy: 'during-method-only', hypothesisFrequency: 0.02, failFast: true });
+    assert.equal(fast.status, 'failed');
+    assert.deepEqual(fast.rollbacks, [], 'no rollbacks for a failed run under default');
+  });
+
+  test('continuously checks before, during and after; the after check sets the final status', async () => {
+    const journal = await run(deviating(key()), { hypothesisStrategy: 'continuously', hypothesisFrequency: 0.02, failFast: true });
+    assert.notEqual(journal.steady_states.before, null);
+    assert.ok(journal.steady_states.during.length >= 1);
+    assert.equal(journal.status, 'completed');
+    assert.equal(journal.deviated, true);
+  });
+
+  test('skip runs no hypothesis', async () => {
+    const journal = await run(deviating(key()), { hypothesisStrategy: 'skip' });
+    assert.deepEqual([journal.steady_states.before, journal.steady_states.after, journal.deviated], [null, null, false]);
+  });
+
+  test('rollback strategies: always, never, deviated', async () => {
+    const failing = () =>
+      experiment({
+        'steady-state-hypothesis': { title: 'h', probes: [js('probe', 'broken', 'fail', {}, { tolerance: true })] },
+        rollbacks: [js('action', 'undo', 'value')],
+      });
+    assert.deepEqual(names((await run(failing(), { rollbackStrategy: 'always' })).rollbacks), ['undo']);
+    assert.deepEqual((await run(deviating(key()), { rollbackStrategy: 'never' })).rollbacks, []);
+    assert.deepEqual(names((await run(deviating(key()), { rollbackStrategy: 'deviated' })).rollbacks), ['undo']);
+    const calm = experiment({ rollbacks: [js('action', 'undo', 'value')] });
+    assert.deepEqual((await run(calm, { rollbackStrategy: 'deviated' })).rollbacks, []);
+  });
+});
+
+describe('activities', () => {
+  test('background activities start at once; entries are in start order', async () => {
+    const started = performance.now();
+    const journal = await run(
+      experiment({
+        method: [
+          js('action', 'slow background', 'wait', { ms: 200 }, { background: true }),
+          js('action', 'quick', 'value', { value: 1 }),
+        ],
+      }),
+    );
+    assert.deepEqual(names(journal.run), ['slow background', 'quick']);
+    assert.ok(journal.run[1]!.start < journal.run[0]!.end!, 'quick started before the background one ended');
+    assert.ok(performance.now() - started >= 200, 'the method waited for the background activity');
+  });
+
+  test('pauses happen outside the recorded duration, and --dry pause skips them', async () => {
+    const paused = experiment({ method: [js('action', 'a', 'value', {}, { pauses: { before: 0.1, after: 0.1 } })] });
+    const journal = await run(paused);
+    assert.ok(journal.run[0]!.duration! < 0.1);
+    assert.ok(journal.duration >= 0.2);
+    const skipped = await run(paused, { dry: 'pause' });
+    assert.ok(skipped.duration < 0.2);
+    assert.equal(skipped.run[0]!.status, 'succeeded');
+  });
+
+  test('dry modes: activities, probes, actions', async () => {
+    const flag = key();
+    const value = experiment({
+      'steady-state-hypothesis': hypothesis(flag, 'never'),
+      method: [js('action', 'set', 'set', { key: flag, value: 'set' }), js('probe', 'read', 'get', { key: flag })],
+    });
+    const all = await run(value, { dry: 'activities' });
+    assert.equal(all.steady_states.before!.steady_state_met, true, 'tolerances are not checked');
+    assert.deepEqual(all.run.map((entry) => [entry.status, entry.output]), [['succeeded', null], ['succeeded', null]]);
+    assert.equal(all.experiment.dry, 'activities');
+    const probes = await run(value, { dry: 'probes' });
+    assert.deepEqual(probes.run.map((entry) => entry.output), [true, null], 'actions ran, probes did not');
+    const actions = await run(value, { dry: 'actions' });
+    assert.equal(actions.steady_states.before!.probes[0]!.output, 'set', 'the probe ran for real');
+    assert.equal(actions.steady_states.before!.steady_state_met, false, 'and its tolerance was checked');
+    const onlyActions = await run(experiment({ method: [js('action', 'skipped', 'value', { value: 1 })] }), { dry: 'actions' });
+    assert.equal(onlyActions.run[0]!.output, null);
+  });
+
+  test('configuration reaches activities through substitution and the context', async () => {
+    const journal = await run(
+      experiment({
+        configuration: { service: 'orders', port: 8080 },
+        secrets: { db: { password: 'hunter2' } },
+        method: [
+          js('action', 'a', 'value', { value: 'http://${service}:${port}' }),
+          { ...js('action', 'b', 'context'), provider: { type: 'javascript', module: './activities.mjs', func: 'context', secrets: ['db'] } },
+        ],
+      }),
+    );
+    assert.equal(journal.run[0]!.output, 'http://orders:8080');
+    assert.deepEqual(journal.run[1]!.output, { configuration: { service: 'orders', port: 8080 }, secrets: { password: 'hunter2' } });
+  });
+
+  test('a TypeScript activity module', async () => {
+    const journal = await run(
+      experiment({ method: [{ type: 'action', name: 'ts', provider: { type: 'javascript', module: './typed.ts', func: 'triple', arguments: { base: 14 } } }] }),
+    );
+    assert.equal(journal.run[0]!.output, 42);
+  });
+
+  test('a probe used as a tolerance', async () => {
+    const journal = await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'four', 'value', { value: 4 }, { tolerance: js('probe', 'is even', 'isEven') })],
+        },
+      }),
+    );
+    assert.equal(journal.steady_states.before!.probes[0]!.tolerance_met, true);
+  });
+});
+
+describe('interruption', () => {
+  test('interrupting the method: status interrupted, the activity has no status, rollbacks follow the strategy', async () => {
+    const valid = await validateExperiment(
+      experiment({ method: [js('action', 'long', 'wait', { ms: 30_000 }), js('action', 'after', 'value')], rollbacks: [js('action', 'undo', 'value')] }),
+      fixtures,
+    );
+    const running = startExperiment(valid, { log: silentLog, ledger: noLedger, baseDirectory: fixtures, rollbackStrategy: 'always' });
+    setImmediate(() => running.interrupt('SIGINT signal received'));
+    const journal = await running.journal;
+    assert.equal(journal.status, 'interrupted');
+    assert.deepEqual(names(journal.run), ['long']);
+    assert.equal('status' in journal.run[0]!, false);
+    assert.deepEqual(names(journal.rollbacks), ['undo']);
+  });
+
+  test('--max-duration interrupts the run and plays the rollbacks even under the default strategy', async () => {
+    const started = performance.now();
+    const journal = await run(
+      experiment({ method: [js('action', 'long', 'wait', { ms: 30_000 })], rollbacks: [js('action', 'undo', 'value')] }),
+      { maxDuration: 0.2 },
+    );
+    assert.equal(journal.status, 'interrupted');
+    assert.deepEqual(names(journal.rollbacks), ['undo']);
+    assert.ok(performance.now() - started < 10_000);
+  });
+});
