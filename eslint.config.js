@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -15,5 +16,6 @@ export default tseslint.config(
   },
   { files: ['src/cli/**', 'bench/**', 'examples/**'], rules: { 'no-console': 'off' } },
   { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  { files: ['**/*.mjs'], languageOptions: { globals: globals.node } },
   prettier,
 );

@@ -9,7 +9,13 @@ import type { Experiment } from '../src/model/experiment.js';
 export const fixtures = fileURLToPath(new URL('../../test/fixtures/experiment/', import.meta.url));
 
 /** A javascript activity calling the fixture module. */
-export function js(type: 'probe' | 'action', name: string, func: string, args: object = {}, extra: object = {}) {
+export function js(
+  type: 'probe' | 'action',
+  name: string,
+  func: string,
+  args: object = {},
+  extra: object = {},
+) {
   return {
     type,
     name,
@@ -25,7 +31,9 @@ export function experiment(fields: Record<string, unknown>): Experiment {
 /** Validates, then runs in this process, returning the journal. */
 export async function run(value: Experiment, options: Partial<RunOptions> = {}): Promise<Journal> {
   const valid = await validateExperiment(value, fixtures);
-  return startExperiment(valid, { log: silentLog, ledger: noLedger, baseDirectory: fixtures, ...options }).journal;
+  return startExperiment(valid, { log: silentLog, ledger: noLedger, baseDirectory: fixtures, ...options })
+    .journal;
 }
 
-export const names = (entries: Array<{ activity: Record<string, unknown> }>) => entries.map((entry) => entry.activity.name);
+export const names = (entries: Array<{ activity: Record<string, unknown> }>) =>
+  entries.map((entry) => entry.activity.name);

@@ -6,40 +6,75 @@ import { after, describe, test } from 'node:test';
 import { connect, readBytes, startEchoServer, startHarness } from './helpers.js';
 import { experiment, run } from './experiment-helpers.js';
 
-const action = (name: string, provider: object, extra: object = {}) => ({ type: 'action', name, provider, ...extra });
-const probe = (name: string, provider: object, extra: object = {}) => ({ type: 'probe', name, provider, ...extra });
-const only = async (activity: object, options = {}) => (await run(experiment({ method: [activity] }), options)).run[0]!;
+const action = (name: string, provider: object, extra: object = {}) => ({
+  type: 'action',
+  name,
+  provider,
+  ...extra,
+});
+const probe = (name: string, provider: object, extra: object = {}) => ({
+  type: 'probe',
+  name,
+  provider,
+  ...extra,
+});
+const only = async (activity: object, options = {}) =>
+  (await run(experiment({ method: [activity] }), options)).run[0]!;
 
 describe('process provider', () => {
   test('returns status, stdout and stderr; a list runs without a shell, Python str() for values', async () => {
-    const entry = await only(action('sh', { type: 'process', path: 'sh', arguments: ['-c', 'echo "$0 $1"; echo err >&2; exit 4', true, 1.5, null, ''] }));
+    const entry = await only(
+      action('sh', {
+        type: 'process',
+        path: 'sh',
+        arguments: ['-c', 'echo "$0 $1"; echo err >&2; exit 4', true, 1.5, null, ''],
+      }),
+    );
     assert.deepEqual(entry.output, { status: 4, stdout: 'True 1.5\n', stderr: 'err\n' });
     assert.equal(entry.status, 'succeeded', 'a non-zero exit is not a failure');
   });
 
   test('a string runs through the shell, substituted', async () => {
     const journal = await run(
-      experiment({ configuration: { who: 'world' }, method: [action('echo', { type: 'process', path: 'echo', arguments: 'hello ${who} | tr a-z A-Z' })] }),
+      experiment({
+        configuration: { who: 'world' },
+        method: [action('echo', { type: 'process', path: 'echo', arguments: 'hello ${who} | tr a-z A-Z' })],
+      }),
     );
     assert.equal((journal.run[0]!.output as { stdout: string }).stdout, 'HELLO WORLD\n');
   });
 
-  test('a timeout fails the activity with chaoslib\'s message', async () => {
-    const entry = await only(action('slow', { type: 'process', path: 'sleep', arguments: ['5'], timeout: 0.2 }));
+  test("a timeout fails the activity with chaoslib's message", async () => {
+    const entry = await only(
+      action('slow', { type: 'process', path: 'sleep', arguments: ['5'], timeout: 0.2 }),
+    );
     assert.equal(entry.status, 'failed');
-    assert.equal(entry.exception!.at(-1), 'chaoslib.exceptions.ActivityFailed: process activity took too long to complete\n');
+    assert.equal(
+      entry.exception!.at(-1),
+      'chaoslib.exceptions.ActivityFailed: process activity took too long to complete\n',
+    );
   });
 });
 
 describe('http provider', async () => {
-  const requests: Array<{ method: string | undefined; url: string | undefined; body: string; type: string | undefined }> = [];
+  const requests: Array<{
+    method: string | undefined;
+    url: string | undefined;
+    body: string;
+    type: string | undefined;
+  }> = [];
   const server = http.createServer((request, response) => {
     let body = '';
     request.on('data', (chunk) => {
       body += chunk;
     });
     request.on('end', () => {
-      requests.push({ method: request.method, url: request.url, body, type: request.headers['content-type'] });
+      requests.push({
+        method: request.method,
+        url: request.url,
+        body,
+        type: request.headers['content-type'],
+      });
       if (request.url?.startsWith('/json')) {
         response.writeHead(200, { 'Content-Type': 'application/json' });
         return response.end('{"healthy":true}');
@@ -58,10 +93,20 @@ describe('http provider', async () => {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   test('status, headers and body; JSON parsed only for exactly application/json', async () => {
-    const json = (await only(probe('json', { type: 'http', url: `${url}/json` }))).output as Record<string, any>;
+    const json = (await only(probe('json', { type: 'http', url: `${url}/json` }))).output as Record<
+      string,
+      any
+    >;
     assert.deepEqual(Object.keys(json), ['status', 'headers', 'body']);
-    assert.deepEqual([json.status, json.headers['content-type'], json.body], [200, 'application/json', { healthy: true }]);
-    assert.equal(((await only(probe('charset', { type: 'http', url: `${url}/charset` }))).output as { body: unknown }).body, '{"healthy":true}');
+    assert.deepEqual(
+      [json.status, json.headers['content-type'], json.body],
+      [200, 'application/json', { healthy: true }],
+    );
+    assert.equal(
+      ((await only(probe('charset', { type: 'http', url: `${url}/charset` }))).output as { body: unknown })
+        .body,
+      '{"healthy":true}',
+    );
     const down = await only(probe('down', { type: 'http', url: `${url}/down` }));
     assert.equal(down.status, 'succeeded', 'a 503 is not a failure');
     assert.equal((down.output as { status: number }).status, 503);
@@ -71,7 +116,15 @@ describe('http provider', async () => {
   test('GET arguments become the query; other methods send JSON only for Content-Type application/json', async () => {
     requests.length = 0;
     await only(probe('get', { type: 'http', url: `${url}/q`, arguments: { a: 1, b: true } }));
-    await only(action('post json', { type: 'http', url: `${url}/p`, method: 'post', headers: { 'Content-Type': 'application/json' }, arguments: { a: 1 } }));
+    await only(
+      action('post json', {
+        type: 'http',
+        url: `${url}/p`,
+        method: 'post',
+        headers: { 'Content-Type': 'application/json' },
+        arguments: { a: 1 },
+      }),
+    );
     await only(action('post form', { type: 'http', url: `${url}/p`, method: 'POST', arguments: { a: 1 } }));
     assert.deepEqual(
       requests.map((request) => [request.method, request.url, request.body]),
@@ -92,12 +145,16 @@ describe('http provider', async () => {
 
 describe('python provider (python3)', () => {
   test('runs a standard-library function with its arguments', async () => {
-    const entry = await only(probe('exists', { type: 'python', module: 'os.path', func: 'exists', arguments: { path: '/' } }));
+    const entry = await only(
+      probe('exists', { type: 'python', module: 'os.path', func: 'exists', arguments: { path: '/' } }),
+    );
     assert.equal(entry.output, true);
   });
 
   test('an exception fails the activity as "Class: message"', async () => {
-    const entry = await only(action('bad json', { type: 'python', module: 'json', func: 'loads', arguments: { s: '{' } }));
+    const entry = await only(
+      action('bad json', { type: 'python', module: 'json', func: 'loads', arguments: { s: '{' } }),
+    );
     assert.equal(entry.status, 'failed');
     assert.match(entry.exception!.at(-1)!, /ActivityFailed: JSONDecodeError: Expecting property name/);
   });
@@ -118,7 +175,12 @@ describe('faultline provider and chaostoolkit-toxiproxy experiments', async () =
             type: 'python',
             module: 'chaostoxi.proxy.actions',
             func: 'create_proxy',
-            arguments: { proxy_name: 'orders', upstream_host: host, upstream_port: Number(port), listen_host: '127.0.0.1' },
+            arguments: {
+              proxy_name: 'orders',
+              upstream_host: host,
+              upstream_port: Number(port),
+              listen_host: '127.0.0.1',
+            },
           }),
           action('slow it down', {
             type: 'python',
@@ -126,7 +188,12 @@ describe('faultline provider and chaostoolkit-toxiproxy experiments', async () =
             func: 'create_latency_toxic',
             arguments: { for_proxy: 'orders', toxic_name: 'slow', latency: 80 },
           }),
-          probe('proxy exists', { type: 'python', module: 'chaostoxi.proxy.probes', func: 'proxy_exist', arguments: { proxy_name: 'orders' } }),
+          probe('proxy exists', {
+            type: 'python',
+            module: 'chaostoxi.proxy.probes',
+            func: 'proxy_exist',
+            arguments: { proxy_name: 'orders' },
+          }),
           probe('proxy upstream', {
             type: 'python',
             module: 'chaostoxi.proxy.probes',
@@ -136,7 +203,10 @@ describe('faultline provider and chaostoolkit-toxiproxy experiments', async () =
         ],
       }),
     );
-    assert.deepEqual(journal.run.map((entry) => entry.output), [true, true, true, echo.address]);
+    assert.deepEqual(
+      journal.run.map((entry) => entry.output),
+      [true, true, true, echo.address],
+    );
     const toxic = (await harness.api('GET', '/proxies/orders/toxics/slow')).json;
     assert.deepEqual([toxic.type, toxic.stream, toxic.attributes.latency], ['latency', 'downstream', 80]);
     const socket = await connect(Number(process.env.orders_PORT));
@@ -149,8 +219,18 @@ describe('faultline provider and chaostoolkit-toxiproxy experiments', async () =
       experiment({
         configuration,
         method: [
-          action('remove', { type: 'python', module: 'chaostoxi.toxic.actions', func: 'delete_toxic', arguments: { for_proxy: 'orders', toxic_name: 'slow' } }),
-          action('delete', { type: 'python', module: 'chaostoxi.proxy.actions', func: 'delete_proxy', arguments: { proxy_name: 'orders' } }),
+          action('remove', {
+            type: 'python',
+            module: 'chaostoxi.toxic.actions',
+            func: 'delete_toxic',
+            arguments: { for_proxy: 'orders', toxic_name: 'slow' },
+          }),
+          action('delete', {
+            type: 'python',
+            module: 'chaostoxi.proxy.actions',
+            func: 'delete_proxy',
+            arguments: { proxy_name: 'orders' },
+          }),
         ],
       }),
     );
@@ -162,14 +242,37 @@ describe('faultline provider and chaostoolkit-toxiproxy experiments', async () =
       experiment({
         configuration: { faultline_url: harness.url },
         method: [
-          action('create', { type: 'faultline', module: 'proxies', func: 'create', arguments: { name: 'native', listen: '127.0.0.1:0', upstream: echo.address } }),
-          action('cut', { type: 'faultline', module: 'toxics', func: 'add', arguments: { proxy: 'native', type: 'timeout', attributes: { timeout: 0 } } }),
-          action('again', { type: 'faultline', module: 'toxics', func: 'add', arguments: { proxy: 'native', type: 'timeout' } }),
-          action('disable', { type: 'faultline', module: 'proxies', func: 'disable', arguments: { name: 'native' } }),
+          action('create', {
+            type: 'faultline',
+            module: 'proxies',
+            func: 'create',
+            arguments: { name: 'native', listen: '127.0.0.1:0', upstream: echo.address },
+          }),
+          action('cut', {
+            type: 'faultline',
+            module: 'toxics',
+            func: 'add',
+            arguments: { proxy: 'native', type: 'timeout', attributes: { timeout: 0 } },
+          }),
+          action('again', {
+            type: 'faultline',
+            module: 'toxics',
+            func: 'add',
+            arguments: { proxy: 'native', type: 'timeout' },
+          }),
+          action('disable', {
+            type: 'faultline',
+            module: 'proxies',
+            func: 'disable',
+            arguments: { name: 'native' },
+          }),
         ],
       }),
     );
-    assert.deepEqual(journal.run.map((entry) => entry.status), ['succeeded', 'succeeded', 'failed', 'succeeded']);
+    assert.deepEqual(
+      journal.run.map((entry) => entry.status),
+      ['succeeded', 'succeeded', 'failed', 'succeeded'],
+    );
     assert.match(journal.run[2]!.exception!.at(-1)!, /toxic already exists/);
     const proxy = (await harness.api('GET', '/proxies/native')).json;
     assert.equal(proxy.enabled, false);

@@ -11,20 +11,43 @@ const key = () => `k${++counter}`;
 /** A hypothesis whose probe reads `flag` and expects `expected`. */
 const hypothesis = (flag: string, expected: unknown = null) => ({
   title: 'flag is as expected',
-  probes: [js('probe', 'read flag', 'get', { key: flag }, { tolerance: expected === null ? [null] : expected })],
+  probes: [
+    js('probe', 'read flag', 'get', { key: flag }, { tolerance: expected === null ? [null] : expected }),
+  ],
 });
 
 describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
   test('a clean run completes, with the journal keys in order', async () => {
     const flagged = await run(
-      experiment({ 'steady-state-hypothesis': hypothesis(key()), method: [js('action', 'noop', 'value', { value: 1 })] }),
+      experiment({
+        'steady-state-hypothesis': hypothesis(key()),
+        method: [js('action', 'noop', 'value', { value: 1 })],
+      }),
     );
     assert.equal(flagged.status, 'completed');
     assert.equal(flagged.deviated, false);
     assert.deepEqual(Object.keys(flagged).slice(0, 12), [
-      'chaoslib-version', 'platform', 'node', 'experiment', 'start', 'status', 'deviated', 'steady_states', 'run', 'rollbacks', 'end', 'duration',
+      'chaoslib-version',
+      'platform',
+      'node',
+      'experiment',
+      'start',
+      'status',
+      'deviated',
+      'steady_states',
+      'run',
+      'rollbacks',
+      'end',
+      'duration',
     ]);
-    assert.deepEqual(Object.keys(flagged.run[0]!), ['activity', 'output', 'start', 'status', 'end', 'duration']);
+    assert.deepEqual(Object.keys(flagged.run[0]!), [
+      'activity',
+      'output',
+      'start',
+      'status',
+      'end',
+      'duration',
+    ]);
     assert.match(flagged.start, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
     assert.equal(flagged.experiment.dry, null);
   });
@@ -47,7 +70,10 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
   test('a gate probe that errors: failed, no rollbacks under default', async () => {
     const journal = await run(
       experiment({
-        'steady-state-hypothesis': { title: 'h', probes: [js('probe', 'broken', 'fail', {}, { tolerance: true })] },
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'broken', 'fail', {}, { tolerance: true })],
+        },
         method: [js('action', 'a', 'value')],
         rollbacks: [js('action', 'undo', 'value')],
       }),
@@ -71,7 +97,11 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
   });
 
   test('a failed action does not change the status; the rest of the method runs', async () => {
-    const journal = await run(experiment({ method: [js('action', 'boom', 'fail', { message: 'kaput' }), js('action', 'next', 'value')] }));
+    const journal = await run(
+      experiment({
+        method: [js('action', 'boom', 'fail', { message: 'kaput' }), js('action', 'next', 'value')],
+      }),
+    );
     assert.equal(journal.status, 'completed');
     assert.equal(journal.run[0]!.status, 'failed');
     assert.equal(journal.run[0]!.output, null);
@@ -80,9 +110,12 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
   });
 
   test('--fail-on-action-error: a failed action fails the run and stops the method', async () => {
-    const journal = await run(experiment({ method: [js('action', 'boom', 'fail'), js('action', 'next', 'value')] }), {
-      failOnActionError: true,
-    });
+    const journal = await run(
+      experiment({ method: [js('action', 'boom', 'fail'), js('action', 'next', 'value')] }),
+      {
+        failOnActionError: true,
+      },
+    );
     assert.equal(journal.status, 'failed');
     assert.deepEqual(names(journal.run), ['boom']);
   });
@@ -92,7 +125,10 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
       experiment({
         'steady-state-hypothesis': {
           title: 'h',
-          probes: [js('probe', 'first', 'value', { value: 1 }, { tolerance: 2 }), js('probe', 'second', 'value', { value: 1 }, { tolerance: 1 })],
+          probes: [
+            js('probe', 'first', 'value', { value: 1 }, { tolerance: 2 }),
+            js('probe', 'second', 'value', { value: 1 }, { tolerance: 1 }),
+          ],
         },
       }),
     );
@@ -100,7 +136,9 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
   });
 
   test('refs run the referenced activity, recorded in full', async () => {
-    const journal = await run(experiment({ method: [js('action', 'original', 'value', { value: 'x' }), { ref: 'original' }] }));
+    const journal = await run(
+      experiment({ method: [js('action', 'original', 'value', { value: 'x' }), { ref: 'original' }] }),
+    );
     assert.deepEqual(names(journal.run), ['original', 'original']);
     assert.equal(journal.run[1]!.output, 'x');
   });
@@ -112,7 +150,11 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
     );
     valid.method.push({ ref: 'missing' } as never);
     valid.method.push(js('action', 'never', 'value') as never);
-    const journal = await startExperiment(valid, { log: silentLog, ledger: noLedger, baseDirectory: fixtures }).journal;
+    const journal = await startExperiment(valid, {
+      log: silentLog,
+      ledger: noLedger,
+      baseDirectory: fixtures,
+    }).journal;
     assert.equal(journal.status, 'aborted');
     assert.deepEqual(names(journal.run), ['a']);
     assert.deepEqual(names(journal.rollbacks), ['undo']);
@@ -123,7 +165,10 @@ describe('strategies (spec §4.2, §4.3)', () => {
   const deviating = (flag: string) =>
     experiment({
       'steady-state-hypothesis': hypothesis(flag),
-      method: [js('action', 'break it', 'set', { key: flag, value: 'broken' }), js('action', 'hold', 'wait', { ms: 150 })],
+      method: [
+        js('action', 'break it', 'set', { key: flag, value: 'broken' }),
+        js('action', 'hold', 'wait', { ms: 150 }),
+      ],
       rollbacks: [js('action', 'undo', 'value')],
     });
 
@@ -138,17 +183,28 @@ describe('strategies (spec §4.2, §4.3)', () => {
   });
 
   test('during-method-only records checks without deviating, unless --fail-fast', async () => {
-    const quiet = await run(deviating(key()), { hypothesisStrategy: 'during-method-only', hypothesisFrequency: 0.02 });
+    const quiet = await run(deviating(key()), {
+      hypothesisStrategy: 'during-method-only',
+      hypothesisFrequency: 0.02,
+    });
     assert.ok(quiet.steady_states.during.length >= 1);
     assert.equal(quiet.status, 'completed');
     assert.equal(quiet.deviated, false);
-    const fast = await run(deviating(key()), { hypothesisStrategy: 'during-method-only', hypothesisFrequency: 0.02, failFast: true });
+    const fast = await run(deviating(key()), {
+      hypothesisStrategy: 'during-method-only',
+      hypothesisFrequency: 0.02,
+      failFast: true,
+    });
     assert.equal(fast.status, 'failed');
     assert.deepEqual(fast.rollbacks, [], 'no rollbacks for a failed run under default');
   });
 
   test('continuously checks before, during and after; the after check sets the final status', async () => {
-    const journal = await run(deviating(key()), { hypothesisStrategy: 'continuously', hypothesisFrequency: 0.02, failFast: true });
+    const journal = await run(deviating(key()), {
+      hypothesisStrategy: 'continuously',
+      hypothesisFrequency: 0.02,
+      failFast: true,
+    });
     assert.notEqual(journal.steady_states.before, null);
     assert.ok(journal.steady_states.during.length >= 1);
     assert.equal(journal.status, 'completed');
@@ -157,18 +213,26 @@ describe('strategies (spec §4.2, §4.3)', () => {
 
   test('skip runs no hypothesis', async () => {
     const journal = await run(deviating(key()), { hypothesisStrategy: 'skip' });
-    assert.deepEqual([journal.steady_states.before, journal.steady_states.after, journal.deviated], [null, null, false]);
+    assert.deepEqual(
+      [journal.steady_states.before, journal.steady_states.after, journal.deviated],
+      [null, null, false],
+    );
   });
 
   test('rollback strategies: always, never, deviated', async () => {
     const failing = () =>
       experiment({
-        'steady-state-hypothesis': { title: 'h', probes: [js('probe', 'broken', 'fail', {}, { tolerance: true })] },
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'broken', 'fail', {}, { tolerance: true })],
+        },
         rollbacks: [js('action', 'undo', 'value')],
       });
     assert.deepEqual(names((await run(failing(), { rollbackStrategy: 'always' })).rollbacks), ['undo']);
     assert.deepEqual((await run(deviating(key()), { rollbackStrategy: 'never' })).rollbacks, []);
-    assert.deepEqual(names((await run(deviating(key()), { rollbackStrategy: 'deviated' })).rollbacks), ['undo']);
+    assert.deepEqual(names((await run(deviating(key()), { rollbackStrategy: 'deviated' })).rollbacks), [
+      'undo',
+    ]);
     const calm = experiment({ rollbacks: [js('action', 'undo', 'value')] });
     assert.deepEqual((await run(calm, { rollbackStrategy: 'deviated' })).rollbacks, []);
   });
@@ -191,7 +255,9 @@ describe('activities', () => {
   });
 
   test('pauses happen outside the recorded duration, and --dry pause skips them', async () => {
-    const paused = experiment({ method: [js('action', 'a', 'value', {}, { pauses: { before: 0.1, after: 0.1 } })] });
+    const paused = experiment({
+      method: [js('action', 'a', 'value', {}, { pauses: { before: 0.1, after: 0.1 } })],
+    });
     const journal = await run(paused);
     assert.ok(journal.run[0]!.duration! < 0.1);
     assert.ok(journal.duration >= 0.2);
@@ -204,18 +270,33 @@ describe('activities', () => {
     const flag = key();
     const value = experiment({
       'steady-state-hypothesis': hypothesis(flag, 'never'),
-      method: [js('action', 'set', 'set', { key: flag, value: 'set' }), js('probe', 'read', 'get', { key: flag })],
+      method: [
+        js('action', 'set', 'set', { key: flag, value: 'set' }),
+        js('probe', 'read', 'get', { key: flag }),
+      ],
     });
     const all = await run(value, { dry: 'activities' });
     assert.equal(all.steady_states.before!.steady_state_met, true, 'tolerances are not checked');
-    assert.deepEqual(all.run.map((entry) => [entry.status, entry.output]), [['succeeded', null], ['succeeded', null]]);
+    assert.deepEqual(
+      all.run.map((entry) => [entry.status, entry.output]),
+      [
+        ['succeeded', null],
+        ['succeeded', null],
+      ],
+    );
     assert.equal(all.experiment.dry, 'activities');
     const probes = await run(value, { dry: 'probes' });
-    assert.deepEqual(probes.run.map((entry) => entry.output), [true, null], 'actions ran, probes did not');
+    assert.deepEqual(
+      probes.run.map((entry) => entry.output),
+      [true, null],
+      'actions ran, probes did not',
+    );
     const actions = await run(value, { dry: 'actions' });
     assert.equal(actions.steady_states.before!.probes[0]!.output, 'set', 'the probe ran for real');
     assert.equal(actions.steady_states.before!.steady_state_met, false, 'and its tolerance was checked');
-    const onlyActions = await run(experiment({ method: [js('action', 'skipped', 'value', { value: 1 })] }), { dry: 'actions' });
+    const onlyActions = await run(experiment({ method: [js('action', 'skipped', 'value', { value: 1 })] }), {
+      dry: 'actions',
+    });
     assert.equal(onlyActions.run[0]!.output, null);
   });
 
@@ -226,17 +307,31 @@ describe('activities', () => {
         secrets: { db: { password: 'hunter2' } },
         method: [
           js('action', 'a', 'value', { value: 'http://${service}:${port}' }),
-          { ...js('action', 'b', 'context'), provider: { type: 'javascript', module: './activities.mjs', func: 'context', secrets: ['db'] } },
+          {
+            ...js('action', 'b', 'context'),
+            provider: { type: 'javascript', module: './activities.mjs', func: 'context', secrets: ['db'] },
+          },
         ],
       }),
     );
     assert.equal(journal.run[0]!.output, 'http://orders:8080');
-    assert.deepEqual(journal.run[1]!.output, { configuration: { service: 'orders', port: 8080 }, secrets: { password: 'hunter2' } });
+    assert.deepEqual(journal.run[1]!.output, {
+      configuration: { service: 'orders', port: 8080 },
+      secrets: { password: 'hunter2' },
+    });
   });
 
   test('a TypeScript activity module', async () => {
     const journal = await run(
-      experiment({ method: [{ type: 'action', name: 'ts', provider: { type: 'javascript', module: './typed.ts', func: 'triple', arguments: { base: 14 } } }] }),
+      experiment({
+        method: [
+          {
+            type: 'action',
+            name: 'ts',
+            provider: { type: 'javascript', module: './typed.ts', func: 'triple', arguments: { base: 14 } },
+          },
+        ],
+      }),
     );
     assert.equal(journal.run[0]!.output, 42);
   });
@@ -246,7 +341,9 @@ describe('activities', () => {
       experiment({
         'steady-state-hypothesis': {
           title: 'h',
-          probes: [js('probe', 'four', 'value', { value: 4 }, { tolerance: js('probe', 'is even', 'isEven') })],
+          probes: [
+            js('probe', 'four', 'value', { value: 4 }, { tolerance: js('probe', 'is even', 'isEven') }),
+          ],
         },
       }),
     );
@@ -257,10 +354,18 @@ describe('activities', () => {
 describe('interruption', () => {
   test('interrupting the method: status interrupted, the activity has no status, rollbacks follow the strategy', async () => {
     const valid = await validateExperiment(
-      experiment({ method: [js('action', 'long', 'wait', { ms: 30_000 }), js('action', 'after', 'value')], rollbacks: [js('action', 'undo', 'value')] }),
+      experiment({
+        method: [js('action', 'long', 'wait', { ms: 30_000 }), js('action', 'after', 'value')],
+        rollbacks: [js('action', 'undo', 'value')],
+      }),
       fixtures,
     );
-    const running = startExperiment(valid, { log: silentLog, ledger: noLedger, baseDirectory: fixtures, rollbackStrategy: 'always' });
+    const running = startExperiment(valid, {
+      log: silentLog,
+      ledger: noLedger,
+      baseDirectory: fixtures,
+      rollbackStrategy: 'always',
+    });
     setImmediate(() => running.interrupt('SIGINT signal received'));
     const journal = await running.journal;
     assert.equal(journal.status, 'interrupted');
@@ -272,7 +377,10 @@ describe('interruption', () => {
   test('--max-duration interrupts the run and plays the rollbacks even under the default strategy', async () => {
     const started = performance.now();
     const journal = await run(
-      experiment({ method: [js('action', 'long', 'wait', { ms: 30_000 })], rollbacks: [js('action', 'undo', 'value')] }),
+      experiment({
+        method: [js('action', 'long', 'wait', { ms: 30_000 })],
+        rollbacks: [js('action', 'undo', 'value')],
+      }),
       { maxDuration: 0.2 },
     );
     assert.equal(journal.status, 'interrupted');

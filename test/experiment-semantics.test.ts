@@ -3,7 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { convertToType, loadConfiguration, loadSecrets, loadVarFiles, parseVar } from '../src/experiment/configuration.js';
+import {
+  convertToType,
+  loadConfiguration,
+  loadSecrets,
+  loadVarFiles,
+  parseVar,
+} from '../src/experiment/configuration.js';
 import { compileJsonPath } from '../src/experiment/jsonpath2.js';
 import { pyEquals, pyStr } from '../src/experiment/python-values.js';
 import { scopeOf, substitute } from '../src/experiment/substitute.js';
@@ -43,9 +49,19 @@ describe('tolerances (spec §2)', () => {
   });
 
   test('regex: a search (not a full match) in the target', async () => {
-    assert.equal(await check({ type: 'regex', pattern: 'ready', target: 'stdout' }, { status: 0, stdout: 'all ready\n' }), true);
+    assert.equal(
+      await check(
+        { type: 'regex', pattern: 'ready', target: 'stdout' },
+        { status: 0, stdout: 'all ready\n' },
+      ),
+      true,
+    );
     assert.equal(await check({ type: 'regex', pattern: '^\\d+$' }, '42'), true);
-    await assert.rejects(check({ type: 'regex', pattern: 'x' }, { status: 0 }), TypeError, 'no target on an object output');
+    await assert.rejects(
+      check({ type: 'regex', pattern: 'x' }, { status: 0 }),
+      TypeError,
+      'no target on an object output',
+    );
   });
 
   test('range: inclusive, numbers and numeric strings, with target', async () => {
@@ -59,9 +75,19 @@ describe('tolerances (spec §2)', () => {
     assert.equal(await check({ type: 'jsonpath', path: '$.foo[*].baz' }, body), true);
     assert.equal(await check({ type: 'jsonpath', path: '$.foo[*].baz', count: 2 }, body), true);
     assert.equal(await check({ type: 'jsonpath', path: '$.foo[*].baz', expect: [1, 2] }, body), true);
-    assert.equal(await check({ type: 'jsonpath', path: '$.foo[*].baz', expect: 1 }, body), false, 'two matches are not [1]');
+    assert.equal(
+      await check({ type: 'jsonpath', path: '$.foo[*].baz', expect: 1 }, body),
+      false,
+      'two matches are not [1]',
+    );
     assert.equal(await check({ type: 'jsonpath', path: '$.nope', expect: [] }, body), true);
-    assert.equal(await check({ type: 'jsonpath', path: '$.a', target: 'body', expect: 5 }, { status: 200, body: '{"a":5}' }), true);
+    assert.equal(
+      await check(
+        { type: 'jsonpath', path: '$.a', target: 'body', expect: 5 },
+        { status: 200, body: '{"a":5}' },
+      ),
+      true,
+    );
   });
 
   test('probe: the probe gets the value and its truthiness decides', async () => {
@@ -73,8 +99,15 @@ describe('tolerances (spec §2)', () => {
 describe('jsonpath2 dialect', () => {
   test('a filter tests the current node itself, with a single "="', () => {
     assert.deepEqual(compileJsonPath('$.foo[?(@.baz)].baz')({ foo: { baz: 'hello' } }), ['hello']);
-    assert.deepEqual(compileJsonPath('$.foo.*[?(@.baz="x")].baz')({ foo: { a: { baz: 'x' }, b: { baz: 'y' } } }), ['x']);
-    assert.deepEqual(compileJsonPath('$[?(@.key=42)]')([{ key: 42 }]), [], 'on an array the filter sees the array');
+    assert.deepEqual(
+      compileJsonPath('$.foo.*[?(@.baz="x")].baz')({ foo: { a: { baz: 'x' }, b: { baz: 'y' } } }),
+      ['x'],
+    );
+    assert.deepEqual(
+      compileJsonPath('$[?(@.key=42)]')([{ key: 42 }]),
+      [],
+      'on an array the filter sees the array',
+    );
   });
 
   test('recursive descent, indexes, slices, unions and boolean operators', () => {
@@ -98,15 +131,23 @@ describe('substitution (spec §3.3)', () => {
     assert.equal(substitute('${port}', scope), 8080);
     assert.deepEqual(substitute('${nested}', scope), { a: 1 });
     assert.equal(substitute('http://x:${port}/${name}', scope), 'http://x:8080/orders');
-    assert.equal(substitute('flag=${flag} none=${none} nested=${nested}', scope), "flag=True none=None nested={'a': 1}");
+    assert.equal(
+      substitute('flag=${flag} none=${none} nested=${nested}', scope),
+      "flag=True none=None nested={'a': 1}",
+    );
   });
 
   test('$name without braces, $$ and unknown names', () => {
-    assert.equal(substitute('$name costs $$5, $unknown stays, ${some-service} too', scope), 'orders costs $5, $unknown stays, ${some-service} too');
+    assert.equal(
+      substitute('$name costs $$5, $unknown stays, ${some-service} too', scope),
+      'orders costs $5, $unknown stays, ${some-service} too',
+    );
   });
 
   test('objects and lists are walked; keys are not substituted', () => {
-    assert.deepEqual(substitute({ '${name}': ['${port}', [{ x: '$name' }]] }, scope), { '${name}': [8080, [{ x: 'orders' }]] });
+    assert.deepEqual(substitute({ '${name}': ['${port}', [{ x: '$name' }]] }, scope), {
+      '${name}': [8080, [{ x: 'orders' }]],
+    });
   });
 
   test('configuration wins over secrets, and secret scopes are flattened', () => {
@@ -115,7 +156,10 @@ describe('substitution (spec §3.3)', () => {
   });
 
   test('Python values', () => {
-    assert.deepEqual([pyStr(true), pyStr(null), pyStr(1.5), pyStr(['a', 1])], ['True', 'None', '1.5', "['a', 1]"]);
+    assert.deepEqual(
+      [pyStr(true), pyStr(null), pyStr(1.5), pyStr(['a', 1])],
+      ['True', 'None', '1.5', "['a', 1]"],
+    );
     assert.equal(pyEquals({ a: [1, true] }, { a: [1, 1] }), true);
   });
 });
@@ -142,7 +186,10 @@ describe('configuration, secrets and vars (spec §3)', () => {
     assert.deepEqual(parseVar('b:bool=no'), ['b', false]);
     assert.deepEqual(parseVar('j:json={"x":1}'), ['j', { x: 1 }]);
     assert.throws(() => parseVar('novalue'), /not enough values to unpack/);
-    assert.throws(() => convertToType('complex', '1'), /variable type can only be: bool, str, int, float, bytes or json/);
+    assert.throws(
+      () => convertToType('complex', '1'),
+      /variable type can only be: bool, str, int, float, bytes or json/,
+    );
     assert.throws(() => parseVar('n:int=x'), /invalid literal for int\(\)/);
   });
 
@@ -156,6 +203,10 @@ describe('configuration, secrets and vars (spec §3)', () => {
     assert.deepEqual(vars, { configuration: { a: 2 }, secrets: { s: { k: 'v' } } });
     assert.equal(process.env.FAULTLINE_FROM_DOTENV, 'yes');
     assert.equal(warnings.length, 1);
-    assert.deepEqual(loadSecrets({ s: { k: 'old', other: 'x' } }, vars.secrets), { s: { k: 'v' } }, 'a scope is replaced whole');
+    assert.deepEqual(
+      loadSecrets({ s: { k: 'old', other: 'x' } }, vars.secrets),
+      { s: { k: 'v' } },
+      'a scope is replaced whole',
+    );
   });
 });

@@ -5,7 +5,10 @@ import { fixtures, js } from './experiment-helpers.js';
 
 const base = { title: 't', description: 'd', method: [] };
 const probe = (extra: object) => ({ ...js('probe', 'p', 'value', { value: 1 }), ...extra });
-const withHypothesis = (probes: unknown[]) => ({ ...base, 'steady-state-hypothesis': { title: 'h', probes } });
+const withHypothesis = (probes: unknown[]) => ({
+  ...base,
+  'steady-state-hypothesis': { title: 'h', probes },
+});
 
 /** Chaos Toolkit's validation messages, checked in its order (spec §8). */
 const cases: Array<[string, unknown, string | RegExp]> = [
@@ -24,48 +27,229 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     { ...base, secrets: { s: { k: { type: 'env', key: 'FAULTLINE_SURELY_UNSET' } } } },
     'Secrets make reference to an environment key that does not exist: FAULTLINE_SURELY_UNSET',
   ],
-  ['hypothesis without title', { ...base, 'steady-state-hypothesis': { probes: [] } }, 'hypothesis requires a title'],
+  [
+    'hypothesis without title',
+    { ...base, 'steady-state-hypothesis': { probes: [] } },
+    'hypothesis requires a title',
+  ],
   ['probe without tolerance', withHypothesis([probe({})]), 'hypothesis probe must have a tolerance entry'],
-  ['float tolerance', withHypothesis([probe({ tolerance: 1.5 })]), /^hypothesis probe tolerance must either be an integer/],
-  ['null tolerance', withHypothesis([probe({ tolerance: null })]), /^hypothesis probe tolerance must either be an integer/],
-  ['unknown tolerance type', withHypothesis([probe({ tolerance: { type: 'magic' } })]), "hypothesis probe tolerance type 'magic' is unsupported"],
-  ['regex without pattern', withHypothesis([probe({ tolerance: { type: 'regex' } })]), 'hypothesis regex probe tolerance must have a `pattern` key'],
-  ['regex pattern not a string', withHypothesis([probe({ tolerance: { type: 'regex', pattern: null } })]), 'hypothesis probe tolerance pattern None has an invalid type'],
-  ['regex that does not compile', withHypothesis([probe({ tolerance: { type: 'regex', pattern: '[0-9' } })]), /^hypothesis probe tolerance pattern \[0-9 seems invalid: /],
-  ['jsonpath without path', withHypothesis([probe({ tolerance: { type: 'jsonpath' } })]), 'hypothesis jsonpath probe tolerance must have a `path` key'],
-  ['jsonpath empty', withHypothesis([probe({ tolerance: { type: 'jsonpath', path: '' } })]), 'hypothesis probe tolerance JSON path cannot be empty'],
-  ['jsonpath with ==', withHypothesis([probe({ tolerance: { type: 'jsonpath', path: '$.a[?(@.b == 1)]' } })]), 'hypothesis probe tolerance JSON path $.a[?(@.b == 1)] is invalid'],
-  ['range without range', withHypothesis([probe({ tolerance: { type: 'range' } })]), 'hypothesis range probe tolerance must have a `range` key'],
-  ['range not a list', withHypothesis([probe({ tolerance: { type: 'range', range: 5 } })]), 'hypothesis range must be a sequence'],
-  ['range of three', withHypothesis([probe({ tolerance: { type: 'range', range: [1, 2, 3] } })]), 'hypothesis range sequence must be made of two values'],
-  ['range bad lower', withHypothesis([probe({ tolerance: { type: 'range', range: ['a', 2] } })]), 'hypothesis range lower boundary must be a number'],
-  ['range bad upper', withHypothesis([probe({ tolerance: { type: 'range', range: [1, 'b'] } })]), 'hypothesis range upper boundary must be a number'],
-  ['no method', { title: 't', description: 'd' }, 'an experiment requires a method, which can be empty for only checking steady state hypothesis '],
+  [
+    'float tolerance',
+    withHypothesis([probe({ tolerance: 1.5 })]),
+    /^hypothesis probe tolerance must either be an integer/,
+  ],
+  [
+    'null tolerance',
+    withHypothesis([probe({ tolerance: null })]),
+    /^hypothesis probe tolerance must either be an integer/,
+  ],
+  [
+    'unknown tolerance type',
+    withHypothesis([probe({ tolerance: { type: 'magic' } })]),
+    "hypothesis probe tolerance type 'magic' is unsupported",
+  ],
+  [
+    'regex without pattern',
+    withHypothesis([probe({ tolerance: { type: 'regex' } })]),
+    'hypothesis regex probe tolerance must have a `pattern` key',
+  ],
+  [
+    'regex pattern not a string',
+    withHypothesis([probe({ tolerance: { type: 'regex', pattern: null } })]),
+    'hypothesis probe tolerance pattern None has an invalid type',
+  ],
+  [
+    'regex that does not compile',
+    withHypothesis([probe({ tolerance: { type: 'regex', pattern: '[0-9' } })]),
+    /^hypothesis probe tolerance pattern \[0-9 seems invalid: /,
+  ],
+  [
+    'jsonpath without path',
+    withHypothesis([probe({ tolerance: { type: 'jsonpath' } })]),
+    'hypothesis jsonpath probe tolerance must have a `path` key',
+  ],
+  [
+    'jsonpath empty',
+    withHypothesis([probe({ tolerance: { type: 'jsonpath', path: '' } })]),
+    'hypothesis probe tolerance JSON path cannot be empty',
+  ],
+  [
+    'jsonpath with ==',
+    withHypothesis([probe({ tolerance: { type: 'jsonpath', path: '$.a[?(@.b == 1)]' } })]),
+    'hypothesis probe tolerance JSON path $.a[?(@.b == 1)] is invalid',
+  ],
+  [
+    'range without range',
+    withHypothesis([probe({ tolerance: { type: 'range' } })]),
+    'hypothesis range probe tolerance must have a `range` key',
+  ],
+  [
+    'range not a list',
+    withHypothesis([probe({ tolerance: { type: 'range', range: 5 } })]),
+    'hypothesis range must be a sequence',
+  ],
+  [
+    'range of three',
+    withHypothesis([probe({ tolerance: { type: 'range', range: [1, 2, 3] } })]),
+    'hypothesis range sequence must be made of two values',
+  ],
+  [
+    'range bad lower',
+    withHypothesis([probe({ tolerance: { type: 'range', range: ['a', 2] } })]),
+    'hypothesis range lower boundary must be a number',
+  ],
+  [
+    'range bad upper',
+    withHypothesis([probe({ tolerance: { type: 'range', range: [1, 'b'] } })]),
+    'hypothesis range upper boundary must be a number',
+  ],
+  [
+    'no method',
+    { title: 't', description: 'd' },
+    'an experiment requires a method, which can be empty for only checking steady state hypothesis ',
+  ],
   ['empty activity', { ...base, method: [{}] }, 'empty activity is no activity'],
   ['empty ref', { ...base, method: [{ ref: '' }] }, 'reference to activity must be non-empty strings'],
-  ['unknown ref', { ...base, method: [{ ref: 'ghost' }] }, "referenced activity 'ghost' could not be found in the experiment"],
-  ['no type', { ...base, method: [{ name: 'x', provider: { type: 'process', path: 'true' } }] }, 'an activity must have a type'],
-  ['bad type', { ...base, method: [{ type: 'spell', name: 'x' }] }, "'spell' is not a supported activity type"],
+  [
+    'unknown ref',
+    { ...base, method: [{ ref: 'ghost' }] },
+    "referenced activity 'ghost' could not be found in the experiment",
+  ],
+  [
+    'no type',
+    { ...base, method: [{ name: 'x', provider: { type: 'process', path: 'true' } }] },
+    'an activity must have a type',
+  ],
+  [
+    'bad type',
+    { ...base, method: [{ type: 'spell', name: 'x' }] },
+    "'spell' is not a supported activity type",
+  ],
   ['no name', { ...base, method: [{ type: 'action' }] }, 'an activity must have a name'],
   ['no provider', { ...base, method: [{ type: 'action', name: 'x' }] }, 'an activity requires a provider'],
-  ['provider without type', { ...base, method: [{ type: 'action', name: 'x', provider: {} }] }, 'a provider must have a type'],
-  ['unknown provider', { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'ruby' } }] }, "unknown provider type 'ruby'"],
-  ['bad timeout', { ...base, method: [{ ...js('action', 'x', 'value'), timeout: 'soon' }] }, 'activity timeout must be a number'],
-  ['bad pause', { ...base, method: [{ ...js('action', 'x', 'value'), pauses: { before: 'soon' } }] }, 'activity before pause must be a number or a pattern to a variable from the configuration or secrets'],
-  ['bad background', { ...base, method: [{ ...js('action', 'x', 'value'), background: 'yes' }] }, 'activity background must be a boolean'],
-  ['process without path', { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'process' } }] }, 'a process activity must have a path'],
-  ['process not found', { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'process', path: 'no-such-binary-here' } }] }, "path 'no-such-binary-here' cannot be found, in activity 'x'"],
-  ['http without url', { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'http' } }] }, 'a HTTP activity must have a URL'],
-  ['http headers not a mapping', { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'http', url: 'http://127.0.0.1:9', headers: [] } }] }, 'a HTTP activities expect headers as a mapping'],
-  ['python without module', { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'python' } }] }, 'a Python activity must have a module path'],
-  ['python without func', { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'python', module: 'os' } }] }, 'a Python activity must have a function name'],
-  ['python module missing', { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'python', module: 'no_such_module_x', func: 'f' } }] }, "could not find Python module 'no_such_module_x' in activity 'x'"],
-  ['python function missing', { ...base, method: [{ type: 'probe', name: 'x', provider: { type: 'python', module: 'os.path', func: 'nope' } }] }, "The python module 'os.path' does not expose a function called 'nope' in probe 'x'"],
-  ['python argument missing', { ...base, method: [{ type: 'probe', name: 'x', provider: { type: 'python', module: 'os.path', func: 'exists' } }] }, "required argument 'path' is missing from activity 'exists'"],
-  ['python argument unknown', { ...base, method: [{ type: 'probe', name: 'x', provider: { type: 'python', module: 'os.path', func: 'exists', arguments: { path: '/', extra: 1 } } }] }, "argument 'extra' is not part of the function signature in activity 'exists'"],
-  ['javascript function missing', { ...base, method: [js('action', 'x', 'nope')] }, "The JavaScript module './activities.mjs' does not export a function called 'nope' in action 'x'"],
-  ['faultline function missing', { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'faultline', module: 'toxics', func: 'explode' } }] }, /^The faultline module 'toxics' has no function 'explode' in action 'x'; functions: add, update, remove, list/],
-  ['unknown ref in rollbacks', { ...base, rollbacks: [{ ref: 'ghost' }] }, "referenced activity 'ghost' could not be found in the experiment"],
+  [
+    'provider without type',
+    { ...base, method: [{ type: 'action', name: 'x', provider: {} }] },
+    'a provider must have a type',
+  ],
+  [
+    'unknown provider',
+    { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'ruby' } }] },
+    "unknown provider type 'ruby'",
+  ],
+  [
+    'bad timeout',
+    { ...base, method: [{ ...js('action', 'x', 'value'), timeout: 'soon' }] },
+    'activity timeout must be a number',
+  ],
+  [
+    'bad pause',
+    { ...base, method: [{ ...js('action', 'x', 'value'), pauses: { before: 'soon' } }] },
+    'activity before pause must be a number or a pattern to a variable from the configuration or secrets',
+  ],
+  [
+    'bad background',
+    { ...base, method: [{ ...js('action', 'x', 'value'), background: 'yes' }] },
+    'activity background must be a boolean',
+  ],
+  [
+    'process without path',
+    { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'process' } }] },
+    'a process activity must have a path',
+  ],
+  [
+    'process not found',
+    {
+      ...base,
+      method: [{ type: 'action', name: 'x', provider: { type: 'process', path: 'no-such-binary-here' } }],
+    },
+    "path 'no-such-binary-here' cannot be found, in activity 'x'",
+  ],
+  [
+    'http without url',
+    { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'http' } }] },
+    'a HTTP activity must have a URL',
+  ],
+  [
+    'http headers not a mapping',
+    {
+      ...base,
+      method: [
+        { type: 'action', name: 'x', provider: { type: 'http', url: 'http://127.0.0.1:9', headers: [] } },
+      ],
+    },
+    'a HTTP activities expect headers as a mapping',
+  ],
+  [
+    'python without module',
+    { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'python' } }] },
+    'a Python activity must have a module path',
+  ],
+  [
+    'python without func',
+    { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'python', module: 'os' } }] },
+    'a Python activity must have a function name',
+  ],
+  [
+    'python module missing',
+    {
+      ...base,
+      method: [
+        { type: 'action', name: 'x', provider: { type: 'python', module: 'no_such_module_x', func: 'f' } },
+      ],
+    },
+    "could not find Python module 'no_such_module_x' in activity 'x'",
+  ],
+  [
+    'python function missing',
+    {
+      ...base,
+      method: [{ type: 'probe', name: 'x', provider: { type: 'python', module: 'os.path', func: 'nope' } }],
+    },
+    "The python module 'os.path' does not expose a function called 'nope' in probe 'x'",
+  ],
+  [
+    'python argument missing',
+    {
+      ...base,
+      method: [{ type: 'probe', name: 'x', provider: { type: 'python', module: 'os.path', func: 'exists' } }],
+    },
+    "required argument 'path' is missing from activity 'exists'",
+  ],
+  [
+    'python argument unknown',
+    {
+      ...base,
+      method: [
+        {
+          type: 'probe',
+          name: 'x',
+          provider: { type: 'python', module: 'os.path', func: 'exists', arguments: { path: '/', extra: 1 } },
+        },
+      ],
+    },
+    "argument 'extra' is not part of the function signature in activity 'exists'",
+  ],
+  [
+    'javascript function missing',
+    { ...base, method: [js('action', 'x', 'nope')] },
+    "The JavaScript module './activities.mjs' does not export a function called 'nope' in action 'x'",
+  ],
+  [
+    'faultline function missing',
+    {
+      ...base,
+      method: [
+        { type: 'action', name: 'x', provider: { type: 'faultline', module: 'toxics', func: 'explode' } },
+      ],
+    },
+    /^The faultline module 'toxics' has no function 'explode' in action 'x'; functions: add, update, remove, list/,
+  ],
+  [
+    'unknown ref in rollbacks',
+    { ...base, rollbacks: [{ ref: 'ghost' }] },
+    "referenced activity 'ghost' could not be found in the experiment",
+  ],
 ];
 
 for (const [label, value, message] of cases) {
@@ -94,7 +278,10 @@ test('validation accepts the forms Chaos Toolkit accepts', async () => {
           { ref: 'p', tolerance: 1 },
         ],
       },
-      method: [{ ...js('action', 'a', 'value'), pauses: { before: '${plain}', after: 0 }, background: true }, { ref: 'a' }],
+      method: [
+        { ...js('action', 'a', 'value'), pauses: { before: '${plain}', after: 0 }, background: true },
+        { ref: 'a' },
+      ],
     },
     fixtures,
   );
