@@ -1,0 +1,75 @@
+import { systemClock } from '../model/clock.js';
+import { FaultlineError } from '../model/errors.js';
+import {
+  type Call,
+  createDecider,
+  effectOf,
+  type FaultDecider,
+  type FaultSpec,
+  parseFault,
+} from '../model/fault.js';
+import { faultName, recordFault } from './events.js';
+
+/** A fault ready to decide, with the name events and counters use. */
+export interface ArmedFault {
+  name: string;
+  decider: FaultDecider;
+}
+
+export function arm(faults: unknown, allowed: readonly string[], where: string): ArmedFault[] {
+  const list = Array.isArray(faults) ? faults : [faults];
+  return list.map((value, index) => {
+    const fault = parseFault(normalize(value), `${where} ${index + 1}`);
+    const effect = effectOf(fault);
+    if (effect && !allowed.includes(effect)) {
+      throw new FaultlineError(
+        'FAULTLINE_ERR_INVALID_FIELD',
+        `${where} ${index + 1}: "${effect}" does not apply here; use one of ${allowed.join(', ')}`,
+      );
+    }
+    return { name: faultName(fault, index), decider: createDecider(fault, systemClock) };
+  });
+}
+
+/** Accepts an Error object for `error`, as wrap(client, { error: new Error('boom') }) does. */
+function normalize(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const fault = { ...(value as Record<string, unknown>) };
+  if (fault.error instanceof Error) {
+    const { message, name } = fault.error;
+    const code = (fault.error as NodeJS.ErrnoException).code;
+    fault.error = { message, name, ...(code ? { code } : {}) };
+  }
+  return fault;
+}
+
+/** The first armed fault that applies to this call, recorded as applied. */
+export function pick(faults: readonly ArmedFault[], call: Call, target: string): FaultSpec | undefined {
+  for (const armed of faults) {
+    if (armed.decider.decide(call)) {
+      recordFault({ fault: armed.name, target, effect: effectOf(armed.decider.fault) ?? 'delay', call });
+      return armed.decider.fault;
+    }
+  }
+  return undefined;
+}
+
+export function errorOf(fault: FaultSpec): Error {
+  const spec =
+    typeof fault.error === 'string'
+      ? { message: fault.error }
+      : (fault.error ?? { message: 'injected fault' });
+  const error = new Error(spec.message);
+  if (spec.name) error.name = spec.name;
+  if (spec.code) Object.assign(error, { code: spec.code });
+  return error;
+}
+
+export function abortError(): Error {
+  return Object.assign(new Error('The operation was aborted by an injected fault'), {
+    name: 'AbortError',
+    code: 'ABORT_ERR',
+  });
+}
+
+export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

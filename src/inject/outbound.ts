@@ -1,0 +1,69 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { ArmedFault } from './apply.js';
+import { abortError, delay, errorOf, pick } from './apply.js';
+
+/** Patches global fetch; returns the undo. A status fault answers without a network call. */
+export function installFetchFaults(faults: ArmedFault[]): () => void {
+  const original = globalThis.fetch;
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const httpMethod = init?.method ?? (input instanceof Request ? input.method : 'GET');
+    const fault = pick(faults, { url, httpMethod }, 'fetch');
+    if (!fault) return original(input, init);
+    if (fault.delay) await delay(fault.delay);
+    if (fault.status !== undefined) {
+      return new Response(fault.body ?? `injected fault: status ${fault.status}`, {
+        status: fault.status,
+        headers: { 'x-faultline-fault': 'injected' },
+      });
+    }
+    if (fault.abort) throw abortError();
+    if (fault.error !== undefined) throw new TypeError('fetch failed', { cause: errorOf(fault) });
+    return original(input, init);
+  };
+  return () => {
+    globalThis.fetch = original;
+  };
+}
+
+/**
+ * Patches http.request/get and https.request/get. A delay holds the request back before it is
+ * sent; an error or abort destroys it, so the caller sees an 'error' event as from the network.
+ */
+export function installHttpFaults(faults: ArmedFault[]): () => void {
+  const undo: Array<() => void> = [];
+  for (const [module, scheme] of [
+    [http, 'http:'],
+    [https, 'https:'],
+  ] as const) {
+    const request = module.request;
+    const patched = function (this: unknown, ...args: Parameters<typeof http.request>) {
+      const client = (request as (...values: unknown[]) => http.ClientRequest).apply(this, args);
+      const url = `${scheme}//${client.host}${client.path}`;
+      const fault = pick(faults, { url, httpMethod: client.method }, 'http-client');
+      if (!fault) return client;
+      const end = client.end.bind(client) as (...values: unknown[]) => http.ClientRequest;
+      const failure = fault.abort
+        ? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+        : fault.error !== undefined
+          ? errorOf(fault)
+          : undefined;
+      (client as { end: unknown }).end = (...values: unknown[]) => {
+        setTimeout(() => (failure ? client.destroy(failure) : end(...values)), fault.delay ?? 0);
+        return client;
+      };
+      return client;
+    };
+    module.request = patched as typeof http.request;
+    module.get = ((...args: Parameters<typeof http.get>) => {
+      const client = (patched as (...values: unknown[]) => http.ClientRequest)(...args);
+      client.end();
+      return client;
+    }) as typeof http.get;
+    undo.push(() => {
+      module.request = request;
+    });
+  }
+  return () => undo.forEach((step) => step());
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { FaultlineError } from './errors.js';
+import { parseWith } from './fields.js';
+
+/**
+ * A fault inside an application or a page, as data. It shares one decision logic between Node
+ * and the browser, so the same fault behaves the same in both. What it does: an optional delay,
+ * then at most one effect. When it applies: filters, then every condition in `when`.
+ */
+const faultShape = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    delay: z.number().int().min(0).max(3_600_000).optional(),
+    error: z
+      .union([
+        z.string().min(1),
+        z.strictObject({ message: z.string(), name: z.string().optional(), code: z.string().optional() }),
+      ])
+      .optional(),
+    status: z.number().int().min(100).max(599).optional(),
+    body: z.string().optional(),
+    abort: z.literal(true).optional(),
+    nullify: z.literal(true).optional(),
+    /** Bytes per second for a response body dribbled out (HTTP middleware). */
+    slowBody: z.number().int().min(1).optional(),
+    methods: z.array(z.string().min(1)).min(1).optional(),
+    url: z.string().min(1).optional(),
+    httpMethods: z.array(z.string().min(1)).min(1).optional(),
+    header: z.strictObject({ name: z.string().min(1), value: z.string().optional() }).optional(),
+    everyNth: z.number().int().min(1).optional(),
+    firstN: z.number().int().min(1).optional(),
+    probability: z.number().min(0).max(1).optional(),
+    seed: z.number().int().optional(),
+    window: z
+      .strictObject({ afterMs: z.number().min(0).optional(), untilMs: z.number().min(0).optional() })
+      .optional(),
+  })
+  .refine((fault) => effects(fault).length <= 1, {
+    message:
+      'give at most one of error, status, abort, nullify and slowBody (a delay can go with any of them)',
+  })
+  .refine((fault) => fault.delay !== undefined || effects(fault).length === 1, {
+    message: 'a fault needs something to do: delay, error, status, abort, nullify or slowBody',
+  });
+
+export type FaultSpec = z.infer<typeof faultShape>;
+export type FaultEffect = 'error' | 'status' | 'abort' | 'nullify' | 'slowBody';
+
+function effects(fault: Partial<Record<FaultEffect, unknown>>): FaultEffect[] {
+  return (['error', 'status', 'abort', 'nullify', 'slowBody'] as const).filter(
+    (key) => fault[key] !== undefined,
+  );
+}
+
+export function effectOf(fault: FaultSpec): FaultEffect | undefined {
+  return effects(fault)[0];
+}
+
+export function parseFault(value: unknown, where = 'fault'): FaultSpec {
+  const fault = parseWith(faultShape, value, where);
+  if (fault.url !== undefined) {
+    try {
+      new RegExp(fault.url);
+    } catch (error) {
+      throw new FaultlineError(
+        'FAULTLINE_ERR_INVALID_FIELD',
+        `invalid url in ${where}: ${(error as Error).message}`,
+      );
+    }
+  }
+  return fault;
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
+import { after, test } from 'node:test';
+import { createClient } from 'redis';
+import { wrap } from '../src/inject/index.js';
+import { waitFor } from './helpers.js';
+
+/** The book's chapter 7 lesson: a chaos wrapper around a real Redis client. */
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startRedis(): Promise<{ url: string; process: ChildProcess }> {
+  try {
+    execFileSync('sh', ['-c', 'command -v redis-server']);
+  } catch {
+    assert.fail(
+      'redis-server is not installed: install the Debian package "redis-server" (apt-get install redis-server)',
+    );
+  }
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  after(() => {
+    if (child.exitCode === null) process.kill(child.pid!, 'SIGTERM');
+  });
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.once('connect', () => resolve(socket.destroy() === socket));
+        socket.once('error', () => resolve(false));
+      }),
+    'redis-server to listen',
+    10_000,
+  );
+  return { url: `redis://127.0.0.1:${port}`, process: child };
+}
+
+/** The application code under test: reads a price, and falls back to a default when Redis fails. */
+async function priceOf(redis: { get(key: string): Promise<string | null> }, item: string) {
+  try {
+    return { price: Number(await redis.get(`price:${item}`)), degraded: false };
+  } catch {
+    return { price: 10, degraded: true };
+  }
+}
+
+const { url } = await startRedis();
+const client = createClient({ url });
+await client.connect();
+after(() => client.destroy());
+await client.set('price:apple', '3');
+
+async function timeCalls(
+  redis: { get(key: string): Promise<string | null> },
+  count: number,
+): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await priceOf(redis, 'apple');
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+test('a 100 ms delay per call: every call through the wrapped client takes 100 ms more', async () => {
+  const direct = await timeCalls(client, 10);
+  const slowed = await timeCalls(wrap(client, { methods: ['get'], delay: 100 }, { enabled: true }), 10);
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  assert.ok(
+    slowed.every((time) => time >= 100),
+    `slowed calls: ${slowed.map(Math.round).join(', ')} ms`,
+  );
+  const added = mean(slowed) - mean(direct);
+  assert.ok(added >= 100 && added < 200, `added ${added.toFixed(1)} ms per call on average`);
+});
+
+test('an error on every second call: the app falls back for exactly those calls', async () => {
+  const flaky = wrap(
+    client,
+    { methods: ['get', 'set'], error: new Error('boom'), everyNth: 2 },
+    { enabled: true },
+  );
+  const results = [];
+  for (let i = 0; i < 6; i++) results.push(await priceOf(flaky, 'apple'));
+  assert.deepEqual(
+    results.map((result) => (result.degraded ? 'fallback' : result.price)),
+    [3, 'fallback', 3, 'fallback', 3, 'fallback'],
+  );
+  await assert.rejects(
+    flaky.set('price:pear', '4').then(() => flaky.set('price:pear', '5')),
+    /boom/,
+  );
+});
