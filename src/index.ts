@@ -1,4 +1,5 @@
-export { type Clock, systemClock } from './model/clock.js';
+export type { Clock } from './model/clock.js';
+export { systemClock } from './proxy/system-clock.js';
 export { type ErrorCode, errorCodes, FaultlineError, isFaultlineError } from './model/errors.js';
 export type { ProxySpec, ProxyUpdate } from './model/proxy-spec.js';
 export { createRandom, type RandomSource } from './model/random.js';

@@ -16,7 +16,8 @@ import {
   withFaults,
   wrap,
 } from '../src/inject/index.js';
-import { explainFault, parseFault } from '../src/model/fault.js';
+import { explainFault } from '../src/model/fault.js';
+import { parseFault } from '../src/model/fault-schema.js';
 
 const on = { enabled: true };
 

@@ -21,6 +21,7 @@ import { runCommand } from './run-command.js';
 import { validateCommand } from './validate-command.js';
 import { rollbackCommand } from './rollback-command.js';
 import { reportCommand } from './report-command.js';
+import { browserProxyCommand, browserScriptCommand } from './browser-commands.js';
 
 /** Exit statuses: 0 done, 1 the operation failed (API error, server unreachable), 2 bad input. */
 const FAILED = 1;
@@ -55,6 +56,8 @@ function buildProgram(): Command {
     validateCommand(),
     rollbackCommand(),
     reportCommand(),
+    browserScriptCommand(),
+    browserProxyCommand(),
     completionCommand(() => program),
   ]) {
     program.addCommand(inheritSettings(command));

@@ -1,13 +1,7 @@
-import { systemClock } from '../model/clock.js';
+import { systemClock } from '../proxy/system-clock.js';
 import { FaultlineError } from '../model/errors.js';
-import {
-  type Call,
-  createDecider,
-  effectOf,
-  type FaultDecider,
-  type FaultSpec,
-  parseFault,
-} from '../model/fault.js';
+import { type Call, createDecider, effectOf, type FaultDecider, type FaultSpec } from '../model/fault.js';
+import { parseFault } from '../model/fault-schema.js';
 import { faultName, recordFault } from './events.js';
 
 /** A fault ready to decide, with the name events and counters use. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FaultlineError } from './errors.js';
+import { effects } from './fault-effects.js';
 import { parseWith } from './fields.js';
 
 /**
@@ -44,17 +45,6 @@ const faultShape = z
   });
 
 export type FaultSpec = z.infer<typeof faultShape>;
-export type FaultEffect = 'error' | 'status' | 'abort' | 'nullify' | 'slowBody';
-
-function effects(fault: Partial<Record<FaultEffect, unknown>>): FaultEffect[] {
-  return (['error', 'status', 'abort', 'nullify', 'slowBody'] as const).filter(
-    (key) => fault[key] !== undefined,
-  );
-}
-
-export function effectOf(fault: FaultSpec): FaultEffect | undefined {
-  return effects(fault)[0];
-}
 
 export function parseFault(value: unknown, where = 'fault'): FaultSpec {
   const fault = parseWith(faultShape, value, where);

@@ -1,8 +1,10 @@
 import type { Clock } from './clock.js';
-import { effectOf, type FaultSpec } from './fault-schema.js';
+import { effectOf } from './fault-effects.js';
+import type { FaultSpec } from './fault-schema.js';
 import { createRandom, type RandomSource } from './random.js';
 
-export { effectOf, type FaultEffect, type FaultSpec, parseFault } from './fault-schema.js';
+export { effectOf, type FaultEffect } from './fault-effects.js';
+export type { FaultSpec } from './fault-schema.js';
 
 /** One sentence, e.g. "delays get calls by 100 ms, then fails them with Error: boom, on every 2nd call". */
 export function explainFault(fault: FaultSpec): string {

@@ -1,0 +1,97 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { browserScript } from '../browser/bundle.js';
+import { createBrowserProxy } from '../browser/proxy.js';
+import { explainFault, type FaultSpec } from '../model/fault.js';
+import { parseFault } from '../model/fault-schema.js';
+import { example, UsageError } from './context.js';
+import { integer } from './server-command.js';
+import { listenControl } from './listen.js';
+
+interface FaultFlags {
+  delay?: number;
+  error?: boolean;
+  status?: number;
+  abort?: boolean;
+  every?: number;
+  first?: number;
+  probability?: number;
+  seed?: number;
+  url?: string;
+  method?: string[];
+}
+
+const probability = (value: string) => {
+  const number = Number(value);
+  if (value.trim() === '' || !(number >= 0 && number <= 1))
+    throw new InvalidArgumentError('--probability takes a number from 0 to 1.');
+  return number;
+};
+
+function withFaultFlags(command: Command): Command {
+  return command
+    .option('--delay <ms>', 'delay each matching request', integer('--delay', 0, 3_600_000))
+    .option('--error', 'fail matching requests as network errors')
+    .option('--status <code>', 'answer matching requests with this status', integer('--status', 100, 599))
+    .option('--abort', 'abort matching requests')
+    .option('--every <n>', 'only every Nth matching request', integer('--every', 1, 1_000_000))
+    .option('--first <n>', 'only the first N matching requests', integer('--first', 1, 1_000_000))
+    .option('--probability <p>', 'only this fraction of matching requests', probability)
+    .option('--seed <n>', 'seed for --probability, to replay a run', integer('--seed', 0, 2 ** 31 - 1))
+    .option('--url <regex>', 'only requests whose URL matches')
+    .option('--method <method...>', 'only these HTTP methods');
+}
+
+function faultFrom(flags: FaultFlags): FaultSpec {
+  const fault = {
+    ...(flags.delay !== undefined ? { delay: flags.delay } : {}),
+    ...(flags.error ? { error: 'network error (faultline)' } : {}),
+    ...(flags.status !== undefined ? { status: flags.status } : {}),
+    ...(flags.abort ? { abort: true } : {}),
+    ...(flags.every !== undefined ? { everyNth: flags.every } : {}),
+    ...(flags.first !== undefined ? { firstN: flags.first } : {}),
+    ...(flags.probability !== undefined ? { probability: flags.probability } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(flags.url !== undefined ? { url: flags.url } : {}),
+    ...(flags.method ? { httpMethods: flags.method.map((method) => method.toUpperCase()) } : {}),
+  };
+  try {
+    return parseFault(fault, 'the fault flags');
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (pass --delay, --error, --status or --abort)`);
+  }
+}
+
+export function browserScriptCommand(): Command {
+  return withFaultFlags(
+    new Command('browser-script').description(
+      'print the browser fault script (patches fetch, XMLHttpRequest and WebSocket)',
+    ),
+  )
+    .addHelpText('after', example("faultline browser-script --error --every 2 --url '/api/' > faults.js"))
+    .action((flags: FaultFlags) => {
+      process.stdout.write(`${browserScript([faultFrom(flags)])}\n`);
+    });
+}
+
+export function browserProxyCommand(): Command {
+  return withFaultFlags(
+    new Command('browser-proxy')
+      .description('serve an app through a proxy that injects the fault script into its pages')
+      .requiredOption('--target <url>', 'the app, e.g. http://127.0.0.1:3000')
+      .option('--host <host>', 'address to listen on', '127.0.0.1')
+      .option('--port <port>', 'port to listen on', integer('--port', 0, 65535), 8480),
+  )
+    .addHelpText(
+      'after',
+      example('faultline browser-proxy --target http://127.0.0.1:3000 --delay 500 --url /api/'),
+    )
+    .action(async (flags: FaultFlags & { target: string; host: string; port: number }) => {
+      const fault = faultFrom(flags);
+      const server = createBrowserProxy({ target: flags.target, script: browserScript([fault]) });
+      const url = await listenControl(server, flags.host, flags.port);
+      process.stderr.write(`faultline browser-proxy on ${url} -> ${flags.target}: ${explainFault(fault)}\n`);
+      const stop = () => server.close(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

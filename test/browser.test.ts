@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { WebSocketServer } from 'ws';
+import { browserScript } from '../src/browser/bundle.js';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+/** A page that loads four items, two with fetch and two with XHR, and shows each result. */
+const page = `<!doctype html><html><head><title>shop</title></head><body><ul id="results"></ul>
+<script>
+const started = performance.now();
+const show = (id, text, ok) => { const li = document.createElement('li'); li.id = id; li.className = ok ? 'ok' : 'error'; li.textContent = text; document.getElementById('results').append(li); };
+const viaFetch = (n) => fetch('/api/item/' + n).then((r) => { if (!r.ok) throw new Error('status ' + r.status); return r.json(); });
+const viaXhr = (n) => new Promise((resolve, reject) => { const x = new XMLHttpRequest(); x.open('GET', '/api/item/' + n);
+  x.onload = () => (x.status === 200 ? resolve(JSON.parse(x.responseText)) : reject(new Error('status ' + x.status)));
+  x.onerror = () => reject(new Error('network error')); x.send(); });
+(async () => {
+  for (const [n, load] of [[1, viaFetch], [2, viaFetch], [3, viaXhr], [4, viaXhr]]) {
+    try { const item = await load(n); show('r' + n, 'ok ' + item.id, true); } catch (e) { show('r' + n, 'error: ' + e.message, false); }
+  }
+  document.body.dataset.elapsed = String(Math.round(performance.now() - started));
+  document.body.dataset.done = 'yes';
+})();
+</script></body></html>`;
+
+assert.ok(
+  existsSync('/usr/bin/chromium'),
+  'Chromium is missing: install the Debian package "chromium" (apt-get install chromium)',
+);
+const children: ChildProcess[] = [];
+const server = http.createServer((request, response) => {
+  if (request.url?.startsWith('/api/item/')) {
+    response.writeHead(200, { 'Content-Type': 'application/json' });
+    return response.end(JSON.stringify({ id: Number(request.url.split('/').pop()) }));
+  }
+  response.writeHead(200, { 'Content-Type': 'text/html' });
+  response.end(page);
+});
+const sockets = new WebSocketServer({ server });
+sockets.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo ${data}`)));
+server.listen(0, '127.0.0.1');
+await once(server, 'listening');
+const app = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const browser: Browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+after(async () => {
+  await browser.close();
+  for (const child of children) if (child.exitCode === null) process.kill(child.pid!, 'SIGTERM');
+  for (const client of sockets.clients) client.terminate();
+  sockets.close();
+  server.closeAllConnections();
+  server.close();
+});
+
+async function results(target: Page, url: string) {
+  await target.goto(url);
+  await target.waitForSelector('body[data-done="yes"]', { timeout: 20_000 });
+  const items = await target.$$eval('#results li', (nodes) =>
+    nodes.map((node) => [node.id, node.className, node.textContent]),
+  );
+  return { items, elapsed: Number(await target.getAttribute('body', 'data-elapsed')) };
+}
+
+describe('the browser script in headless Chromium', () => {
+  test('without faults every item loads', async () => {
+    const tab = await browser.newPage();
+    const { items } = await results(tab, app);
+    assert.deepEqual(
+      items.map(([, state]) => state),
+      ['ok', 'ok', 'ok', 'ok'],
+    );
+    await tab.close();
+  });
+
+  test('a 150 ms delay on /api/ makes the page finish at least 4 × 150 ms later, with every item loaded', async () => {
+    const plain = await browser.newPage();
+    const baseline = (await results(plain, app)).elapsed;
+    await plain.close();
+    const tab = await browser.newPage();
+    const logs: string[] = [];
+    tab.on('console', (message) => logs.push(message.text()));
+    await tab.addInitScript(browserScript([{ delay: 150, url: '/api/' }]));
+    const { items, elapsed } = await results(tab, app);
+    assert.deepEqual(
+      items.map(([, state]) => state),
+      ['ok', 'ok', 'ok', 'ok'],
+    );
+    assert.ok(elapsed >= 600, `the page took ${elapsed} ms (baseline ${baseline} ms)`);
+    assert.ok(
+      logs.some((line) =>
+        line.startsWith('[faultline] installed 1 fault(s): delays requests to //api// by 150 ms'),
+      ),
+    );
+    assert.equal(
+      logs.filter((line) => line.startsWith('[faultline] fetch') || line.startsWith('[faultline] xhr'))
+        .length,
+      4,
+    );
+    await tab.close();
+  });
+
+  test('a status fault reaches fetch and XHR alike; uninstall() restores the originals', async () => {
+    const tab = await browser.newPage();
+    await tab.addInitScript(browserScript([{ status: 503, url: '/api/' }]));
+    const { items } = await results(tab, app);
+    assert.deepEqual(
+      items.map(([, , text]) => text),
+      ['error: status 503', 'error: status 503', 'error: status 503', 'error: status 503'],
+    );
+    const after = await tab.evaluate(async () => {
+      (globalThis as unknown as { faultline: { uninstall(): void } }).faultline.uninstall();
+      return (await fetch('/api/item/9')).status;
+    });
+    assert.equal(after, 200);
+    await tab.close();
+  });
+
+  test('WebSocket: an error fault closes the socket before it opens; without it, messages flow', async () => {
+    const tab = await browser.newPage();
+    const talk = (url: string) =>
+      tab.evaluate(
+        (address) =>
+          new Promise<string>((resolve) => {
+            const socket = new WebSocket(address);
+            socket.onopen = () => socket.send('hi');
+            socket.onmessage = (event) => resolve(String(event.data));
+            socket.onclose = () => resolve('closed');
+          }),
+        url,
+      );
+    await tab.addInitScript(browserScript([{ error: 'refused', url: '/chaos$' }]));
+    await tab.goto(app);
+    const ws = app.replace('http', 'ws');
+    assert.equal(await talk(`${ws}/chaos`), 'closed');
+    assert.equal(await talk(`${ws}/calm`), 'echo hi');
+    await tab.close();
+  });
+});
+
+describe('faultline browser-proxy', () => {
+  test("injects the script into the app's pages: an error on every second request shows as errors for exactly those items", async () => {
+    const proxy = spawn(
+      process.execPath,
+      [cli, 'browser-proxy', '--target', app, '--port', '0', '--error', '--every', '2', '--url', '/api/'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    children.push(proxy);
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      proxy.stderr!.on('data', (chunk) => {
+        stderr += chunk;
+        const match = /browser-proxy on (http:\/\/\S+)/.exec(stderr);
+        if (match) resolve(match[1]!);
+      });
+      proxy.once('exit', (code) => reject(new Error(`browser-proxy exited ${code}: ${stderr}`)));
+    });
+    assert.match(stderr, /fails requests to \/\/api\/\/ with network error \(faultline\), on every 2nd call/);
+    const tab = await browser.newPage();
+    const { items } = await results(tab, url);
+    assert.deepEqual(items, [
+      ['r1', 'ok', 'ok 1'],
+      ['r2', 'error', 'error: Failed to fetch (faultline)'],
+      ['r3', 'ok', 'ok 3'],
+      ['r4', 'error', 'error: network error'],
+    ]);
+    await tab.close();
+  });
+});
