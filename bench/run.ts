@@ -1,3 +1,4 @@
+import { benchInject } from './inject.js';
 import { idleConnections, median, percentile, roundTrips, startUpstreams, throughput } from './measure.js';
 import { openFileLimit, type ProxyServer, rssMegabytes, startFaultline, startToxiproxy } from './servers.js';
 
@@ -114,6 +115,8 @@ try {
 
   console.log('\n| faultline toxic check | measured | target |\n|---|---|---|');
   for (const cells of rows) console.log(`| ${cells.join(' | ')} |`);
+  console.log('\n| in-process faults (5,000,000 calls) | ns per call |\n|---|---|');
+  for (const cells of benchInject()) console.log(`| ${cells.join(' | ')} |`);
 } finally {
   for (const server of servers) server.stop();
   upstreams.close();

@@ -23,15 +23,20 @@ export function wrap<T extends object>(
 ): T {
   if (!faultsEnabled(options.enabled)) return client;
   const armed = arm(faults, CALL_EFFECTS, 'fault');
+  const everyMethod = armed.some((fault) => fault.decider.fault.methods === undefined);
+  const faulted = new Set(armed.flatMap((fault) => fault.decider.fault.methods ?? []));
   const cache = new Map<PropertyKey, unknown>();
   return new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || typeof property !== 'string') return value;
-      if (!armed.some((fault) => fault.decider.fault.methods?.includes(property) ?? true)) return value;
-      if (!cache.has(property))
-        cache.set(property, faulty(value as (...args: unknown[]) => unknown, armed, property, target));
-      return cache.get(property);
+      if (!everyMethod && !faulted.has(property)) return value;
+      let replacement = cache.get(property);
+      if (replacement === undefined) {
+        replacement = faulty(value as (...args: unknown[]) => unknown, armed, property, target);
+        cache.set(property, replacement);
+      }
+      return replacement;
     },
   });
 }
