@@ -29,8 +29,14 @@ export function benchInject(): string[][] {
   void neverFires.add(0);
   return [
     ['plain method call', nanosecondsPerCall(client).toFixed(1)],
-    ['wrap() with faults off (FAULTLINE_INJECT unset)', `${nanosecondsPerCall(off).toFixed(1)}${off === client ? ' (the client itself)' : ''}`],
+    [
+      'wrap() with faults off (FAULTLINE_INJECT unset)',
+      `${nanosecondsPerCall(off).toFixed(1)}${off === client ? ' (the client itself)' : ''}`,
+    ],
     ['wrap() on, fault on another method', nanosecondsPerCall(otherMethod).toFixed(1)],
-    ['wrap() on, fault on this method, not firing', nanosecondsPerCall(neverFires as typeof client).toFixed(1)],
+    [
+      'wrap() on, fault on this method, not firing',
+      nanosecondsPerCall(neverFires as typeof client).toFixed(1),
+    ],
   ];
 }

@@ -1,11 +1,13 @@
 import type { Clock } from '../model/clock.js';
 
 /**
- * Timers fire on whole milliseconds, often a millisecond or more late, and may fire a fraction
- * early against performance.now(). So the timer is armed for a millisecond less than the wait
- * and the rest is spent in setImmediate turns: a wait is never short, and is rarely late by more
- * than a few hundred microseconds.
+ * Timers fire on whole milliseconds, often one to several milliseconds late on a busy or
+ * virtual machine, and may fire a fraction early against performance.now(). So the timer is
+ * armed EARLY_MS before the deadline and the rest is spent in setImmediate turns (polling I/O
+ * meanwhile): a wait is never short, and is rarely late by more than a few hundred microseconds.
  */
+const EARLY_MS = 1;
+
 export const systemClock: Clock = {
   now: () => performance.now(),
   sleep: (ms, signal) =>
@@ -25,7 +27,7 @@ export const systemClock: Clock = {
         const remaining = deadline - performance.now();
         if (remaining <= 0) return finish();
         if (remaining === Number.POSITIVE_INFINITY) return;
-        if (remaining >= 2) timer = setTimeout(arm, Math.floor(remaining) - 1);
+        if (remaining >= EARLY_MS + 1) timer = setTimeout(arm, Math.floor(remaining) - EARLY_MS);
         else immediate = setImmediate(arm);
       };
       signal?.addEventListener('abort', finish, { once: true });
