@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { WebSocketServer } from 'ws';
 import { browserScript } from '../src/browser/bundle.js';
+import { launchChromium } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -29,11 +29,6 @@ const viaXhr = (n) => new Promise((resolve, reject) => { const x = new XMLHttpRe
   document.body.dataset.done = 'yes';
 })();
 </script></body></html>`;
-
-assert.ok(
-  existsSync('/usr/bin/chromium'),
-  'Chromium is missing: install the Debian package "chromium" (apt-get install chromium)',
-);
 const children: ChildProcess[] = [];
 const server = http.createServer((request, response) => {
   if (request.url?.startsWith('/api/item/')) {
@@ -48,18 +43,7 @@ sockets.on('connection', (socket) => socket.on('message', (data) => socket.send(
 server.listen(0, '127.0.0.1');
 await once(server, 'listening');
 const app = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const browser: Browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser: Browser = await launchChromium();
 after(async () => {
   await browser.close();
   for (const child of children) if (child.exitCode === null) process.kill(child.pid!, 'SIGTERM');

@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { createProxy, startEchoServer, startHarness, startTcpServer, waitFor } from './helpers.js';
+import {
+  createProxy,
+  launchChromium,
+  startEchoServer,
+  startHarness,
+  startTcpServer,
+  waitFor,
+} from './helpers.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const seeds = fileURLToPath(new URL('../../test/fixtures/seeds/', import.meta.url));
@@ -310,10 +315,6 @@ describe('faultline run, validate and rollback', () => {
 
 describe('faultline report', () => {
   test('Markdown and HTML reports; the HTML renders in headless Chromium with one timeline row per activity', async () => {
-    assert.ok(
-      existsSync('/usr/bin/chromium'),
-      'Chromium is missing: install the Debian package "chromium" (apt-get install chromium)',
-    );
     const directory = await temp();
     const path = await writeExperiment(directory, {
       'steady-state-hypothesis': {
@@ -334,18 +335,7 @@ describe('faultline report', () => {
     assert.match(markdown.stdout, /\| method \| <b>escaped<\/b> \(action\) \| failed \|/);
     const html = join(directory, 'report.html');
     assert.equal((await start(['report', journalPath, '-o', html]).done).code, 0);
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const requests: string[] = [];

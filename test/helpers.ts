@@ -137,3 +137,27 @@ export async function canConnect(port: number): Promise<boolean> {
     socket.destroy();
   }
 }
+
+/**
+ * Debian's Chromium, headless, with the flags this machine needs (its closed network refuses
+ * background connections). Fails with the package to install when it is missing.
+ */
+export async function launchChromium() {
+  const { existsSync } = await import('node:fs');
+  const { chromium } = await import('playwright-core');
+  if (!existsSync('/usr/bin/chromium')) {
+    throw new Error('Chromium is missing: install the Debian package "chromium" (apt-get install chromium)');
+  }
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
