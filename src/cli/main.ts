@@ -22,6 +22,7 @@ import { validateCommand } from './validate-command.js';
 import { rollbackCommand } from './rollback-command.js';
 import { reportCommand } from './report-command.js';
 import { browserProxyCommand, browserScriptCommand } from './browser-commands.js';
+import { loadCommand, processCommand, syscallCommand } from './system-commands.js';
 
 /** Exit statuses: 0 done, 1 the operation failed (API error, server unreachable), 2 bad input. */
 const FAILED = 1;
@@ -58,6 +59,9 @@ function buildProgram(): Command {
     reportCommand(),
     browserScriptCommand(),
     browserProxyCommand(),
+    loadCommand(),
+    processCommand(),
+    syscallCommand(),
     completionCommand(() => program),
   ]) {
     program.addCommand(inheritSettings(command));

@@ -131,37 +131,33 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
   };
 }
 
-/** Dribbles the response body out at `bytesPerSecond`, whatever the handler writes. */
+/**
+ * Dribbles the response body out at `bytesPerSecond`, whatever the handler writes: chunks are
+ * queued and sent a tenth of a second's worth at a time; the last piece goes out with end().
+ */
 function slowDown(response: ServerResponse, bytesPerSecond: number): void {
   const write = response.write.bind(response) as (chunk: Buffer) => boolean;
   const end = response.end.bind(response) as (chunk?: Buffer) => ServerResponse;
-  const pending: Buffer[] = [];
-  let ending = false;
-  let pumping = false;
   const slice = Math.max(1, Math.round(bytesPerSecond / 10));
+  let pending = Buffer.alloc(0);
+  let ending = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const pump = () => {
-    const next = Buffer.concat(pending.splice(0));
-    if (next.length === 0) {
-      pumping = false;
-      if (ending) end();
-      return;
-    }
-    write(next.subarray(0, slice));
-    if (next.length > slice) pending.unshift(next.subarray(slice));
-    setTimeout(pump, 100);
+    timer = undefined;
+    const piece = pending.subarray(0, slice);
+    pending = pending.subarray(piece.length);
+    if (ending && pending.length === 0) return void end(piece);
+    if (piece.length > 0) write(piece);
+    if (pending.length > 0 || ending) timer = setTimeout(pump, 100);
   };
-  const queue = (chunk: unknown, encoding?: unknown) => {
+  const queue = (chunk: unknown, encoding: unknown) => {
     if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
-      pending.push(
-        Buffer.isBuffer(chunk)
-          ? chunk
-          : Buffer.from(String(chunk), typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'),
-      );
+      const bytes = Buffer.isBuffer(chunk)
+        ? chunk
+        : Buffer.from(String(chunk), typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+      pending = Buffer.concat([pending, bytes]);
     }
-    if (!pumping) {
-      pumping = true;
-      pump();
-    }
+    timer ??= setTimeout(pump, 100);
   };
   response.removeHeader('Content-Length');
   (response as { write: unknown }).write = (chunk: unknown, encoding?: unknown) => {

@@ -1,0 +1,144 @@
+import { Pool } from 'undici';
+
+export interface LoadOptions {
+  url: string;
+  concurrency: number;
+  /** Stop after this many requests... */
+  requests?: number;
+  /** ...or after this many seconds (one of the two is required). */
+  seconds?: number;
+  method?: string;
+  /** Per-request time limit in ms (default 10 s). */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+export interface LoadReport {
+  url: string;
+  concurrency: number;
+  requests: number;
+  succeeded: number;
+  failures: { total: number; byKind: Record<string, number> };
+  durationSeconds: number;
+  requestsPerSecond: number;
+  latencyMs: { min: number; mean: number; p50: number; p90: number; p99: number; max: number };
+  statusCodes: Record<string, number>;
+  perSecond: Array<{ second: number; requests: number; failures: number; p50Ms: number }>;
+}
+
+export const MAX_REQUESTS = 10_000_000;
+export const MAX_SECONDS = 3600;
+
+/**
+ * An HTTP load generator in the spirit of ab: `concurrency` workers over a keep-alive pool,
+ * bounded by a request count or a duration. Failures are counted by kind (status 5xx, status
+ * 4xx, timeout, refused, reset...), latencies in milliseconds, and a per-second series.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadReport> {
+  if (options.requests === undefined && options.seconds === undefined)
+    throw new Error('give a request count (-n) or a duration (-t)');
+  const target = new URL(options.url);
+  const limit = Math.min(options.requests ?? MAX_REQUESTS, MAX_REQUESTS);
+  const deadline = performance.now() + Math.min(options.seconds ?? MAX_SECONDS, MAX_SECONDS) * 1000;
+  const pool = new Pool(target.origin, { connections: options.concurrency, pipelining: 1 });
+  const latencies: number[] = [];
+  const byKind: Record<string, number> = {};
+  const statusCodes: Record<string, number> = {};
+  const seconds: Array<{ requests: number; failures: number; latencies: number[] }> = [];
+  const started = performance.now();
+  let issued = 0;
+  let succeeded = 0;
+
+  const record = (at: number, latency: number, failure: string | undefined) => {
+    const second = Math.floor((at - started) / 1000);
+    seconds[second] ??= { requests: 0, failures: 0, latencies: [] };
+    const bucket = seconds[second]!;
+    bucket.requests += 1;
+    bucket.latencies.push(latency);
+    latencies.push(latency);
+    if (failure) {
+      bucket.failures += 1;
+      byKind[failure] = (byKind[failure] ?? 0) + 1;
+    } else succeeded += 1;
+  };
+
+  const worker = async () => {
+    while (issued < limit && performance.now() < deadline && !options.signal?.aborted) {
+      issued += 1;
+      const begin = performance.now();
+      let failure: string | undefined;
+      try {
+        const response = await pool.request({
+          path: `${target.pathname}${target.search}`,
+          method: (options.method ?? 'GET') as 'GET',
+          headersTimeout: options.timeout ?? 10_000,
+          bodyTimeout: options.timeout ?? 10_000,
+        });
+        await response.body.dump();
+        statusCodes[response.statusCode] = (statusCodes[response.statusCode] ?? 0) + 1;
+        if (response.statusCode >= 500) failure = 'status 5xx';
+        else if (response.statusCode >= 400) failure = 'status 4xx';
+      } catch (error) {
+        failure = kindOf(error);
+      }
+      const end = performance.now();
+      record(end, end - begin, failure);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+  } finally {
+    await pool.close();
+  }
+  const duration = (performance.now() - started) / 1000;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (p: number) =>
+    round(sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0);
+  return {
+    url: options.url,
+    concurrency: options.concurrency,
+    requests: latencies.length,
+    succeeded,
+    failures: { total: latencies.length - succeeded, byKind },
+    durationSeconds: round(duration),
+    requestsPerSecond: round(latencies.length / duration),
+    latencyMs: {
+      min: round(sorted[0] ?? 0),
+      mean: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)),
+      p50: at(50),
+      p90: at(90),
+      p99: at(99),
+      max: round(sorted.at(-1) ?? 0),
+    },
+    statusCodes,
+    perSecond: seconds.map((bucket, second) => ({
+      second,
+      requests: bucket?.requests ?? 0,
+      failures: bucket?.failures ?? 0,
+      p50Ms: round(
+        [...(bucket?.latencies ?? [0])].sort((a, b) => a - b)[
+          Math.floor((bucket?.latencies.length ?? 0) / 2)
+        ] ?? 0,
+      ),
+    })),
+  };
+}
+
+function kindOf(error: unknown): string {
+  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection reset';
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'timeout';
+    default:
+      return code ?? (error as Error).name ?? 'error';
+  }
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;
