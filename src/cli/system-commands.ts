@@ -95,6 +95,8 @@ export function processCommand(): Command {
         } catch (error) {
           throw new UsageError((error as Error).message);
         }
+        const upper = flags.signal.toUpperCase();
+        const signalName = upper.startsWith('SIG') ? upper : `SIG${upper}`;
         const selector: ProcessSelector =
           flags.pid !== undefined
             ? { pid: flags.pid }
@@ -103,9 +105,7 @@ export function processCommand(): Command {
               : { match: flags.match! };
         const found = findProcesses(selector);
         for (const info of found)
-          out(
-            `${flags.dryRun ? 'would signal' : 'signal'} ${info.pid} (${info.command}) with ${flags.signal.toUpperCase()}`,
-          );
+          out(`${flags.dryRun ? 'would signal' : 'signal'} ${info.pid} (${info.command}) with ${signalName}`);
         if (found.length === 0) out('no process matches');
         if (flags.expect !== undefined && found.length !== flags.expect) {
           throw new UsageError(

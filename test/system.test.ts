@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runLoad } from '../src/system/load.js';
+import { findProcesses } from '../src/system/processes.js';
+import { waitFor } from './helpers.js';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const children: ChildProcess[] = [];
+after(() => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
+});
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { timeout: 30_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+let served = 0;
+const server = http.createServer((_request, response) => {
+  served += 1;
+  response.writeHead(served % 5 === 0 ? 503 : 200);
+  response.end('ok');
+});
+server.listen(0, '127.0.0.1');
+await once(server, 'listening');
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+
+describe('faultline load', () => {
+  test('a fixed number of requests: rate, percentiles, failures by kind, a per-second series', async () => {
+    served = 0;
+    const report = await runLoad({ url, concurrency: 4, requests: 200 });
+    assert.equal(report.requests, 200);
+    assert.equal(report.failures.byKind['status 5xx'], 40);
+    assert.equal(report.succeeded, 160);
+    assert.deepEqual(report.statusCodes, { 200: 160, 503: 40 });
+    assert.ok(report.requestsPerSecond > 0);
+    assert.ok(report.latencyMs.p50 <= report.latencyMs.p99 && report.latencyMs.p99 <= report.latencyMs.max);
+    assert.equal(
+      report.perSecond.reduce((sum, second) => sum + second.requests, 0),
+      200,
+    );
+  });
+
+  test('a duration stops the load by itself; refused connections are counted by kind', async () => {
+    const started = performance.now();
+    const report = await runLoad({ url, concurrency: 2, seconds: 1 });
+    assert.ok(performance.now() - started < 5000);
+    assert.ok(report.requests > 0);
+    const refused = await runLoad({ url: 'http://127.0.0.1:9/', concurrency: 1, requests: 3 });
+    assert.deepEqual(refused.failures, { total: 3, byKind: { 'connection refused': 3 } });
+  });
+
+  test('the CLI prints JSON with the documented fields, and refuses an unbounded run', async () => {
+    const result = await run(['load', url, '-c', '2', '-n', '20', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.requests, 20);
+    for (const key of ['p50', 'p90', 'p99']) assert.equal(typeof report.latencyMs[key], 'number');
+    const unbounded = await run(['load', url, '-c', '2']);
+    assert.equal(unbounded.code, 2);
+    assert.match(unbounded.stderr, /give -n REQUESTS or -t SECONDS/);
+  });
+});
+
+describe('faultline process kill', () => {
+  test('--dry-run lists the match and kills nothing; --expect refuses a wrong count; then it kills', async () => {
+    const sleeper = spawn('sleep', ['6171'], { stdio: 'ignore' });
+    children.push(sleeper);
+    const exited = once(sleeper, 'exit');
+    await waitFor(() => findProcesses({ match: '^sleep 6171$' }).length === 1, 'the sleeper to start');
+    const dry = await run(['process', 'kill', '--match', '^sleep 6171$', '--dry-run']);
+    assert.equal(dry.stdout, `would signal ${sleeper.pid} (sleep 6171) with SIGTERM\n`);
+    assert.equal(sleeper.exitCode, null);
+    const refused = await run(['process', 'kill', '--match', '^sleep 6171$', '--expect', '2']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /1 processes match but --expect 2: nothing was signalled/);
+    assert.equal(sleeper.signalCode, null);
+    const killed = await run([
+      'process',
+      'kill',
+      '--match',
+      '^sleep 6171$',
+      '--expect',
+      '1',
+      '--signal',
+      'KILL',
+    ]);
+    assert.equal(killed.code, 0, killed.stderr);
+    const [, signal] = await exited;
+    assert.equal(signal, 'SIGKILL');
+  });
+
+  test('by listening port', async () => {
+    const server = spawn(
+      process.execPath,
+      [
+        '-e',
+        "require('net').createServer().listen(0, '127.0.0.1', function () { console.log(this.address().port) })",
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    children.push(server);
+    const exited = once(server, 'exit');
+    const [chunk] = await once(server.stdout!, 'data');
+    const port = Number(String(chunk).trim());
+    assert.deepEqual(
+      findProcesses({ port }).map((info) => info.pid),
+      [server.pid],
+    );
+    const result = await run(['process', 'kill', '--port', String(port), '--expect', '1']);
+    assert.equal(result.code, 0, result.stderr);
+    const [, signal] = await exited;
+    assert.equal(signal, 'SIGTERM');
+  });
+
+  test('bad selectors and signals are refused', async () => {
+    assert.match((await run(['process', 'kill'])).stderr, /exactly one of --pid, --port or --match/);
+    assert.match(
+      (await run(['process', 'kill', '--pid', '1', '--signal', 'SIGNOPE'])).stderr,
+      /unknown signal "SIGNOPE"/,
+    );
+  });
+});
+
+describe('faultline syscall inject', () => {
+  test('EIO on the second write: the command sees it, and the report lists the injected call', async () => {
+    const result = await run([
+      'syscall',
+      'inject',
+      '--syscall',
+      'write',
+      '--error',
+      'EIO',
+      '--when',
+      '2',
+      '--json',
+      '--',
+      'sh',
+      '-c',
+      'echo first; echo second; echo third',
+    ]);
+    const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{')));
+    assert.equal(report.injected.length, 1);
+    assert.match(
+      report.injected[0].call,
+      /^write\(1, "second\\n", 7\)\s+= -1 EIO \(Input\/output error\) \(INJECTED\)$/,
+    );
+    assert.equal(report.exitCode, 0);
+    const commandOutput = result.stdout.slice(0, result.stdout.indexOf('{'));
+    assert.equal(commandOutput, 'first\nthird\n');
+  });
+
+  test('the exit status of the command is passed on, and bad input is refused', async () => {
+    const failing = await run([
+      'syscall',
+      'inject',
+      '--syscall',
+      'write',
+      '--error',
+      'ENOSPC',
+      '--',
+      'sh',
+      '-c',
+      'echo x',
+    ]);
+    assert.equal(failing.code, 1);
+    assert.match(failing.stderr, /4 write call\(s\) failed with ENOSPC; the command exited with 1/);
+    const bad = await run(['syscall', 'inject', '--syscall', 'write', '--error', 'EWHAT', '--', 'true']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown errno "EWHAT"/);
+  });
+});
