@@ -185,3 +185,30 @@ describe('faultline syscall inject', () => {
     assert.match(bad.stderr, /unknown errno "EWHAT"/);
   });
 });
+
+describe('in experiments', () => {
+  test('a load probe states "p99 under 2 s" with a jsonpath tolerance', async () => {
+    const { run: runExperiment, experiment } = await import('./experiment-helpers.js');
+    const journal = await runExperiment(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'fast enough under load',
+          probes: [
+            {
+              type: 'probe',
+              name: 'load',
+              provider: {
+                type: 'faultline',
+                module: 'load',
+                func: 'run',
+                arguments: { url, concurrency: 2, requests: 50 },
+              },
+              tolerance: { type: 'jsonpath', path: '$[?(@.latencyMs.p99 < 2000 and @.requests = 50)]' },
+            },
+          ],
+        },
+      }),
+    );
+    assert.equal(journal.steady_states.before!.steady_state_met, true);
+  });
+});
