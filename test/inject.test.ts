@@ -275,3 +275,27 @@ describe('node --import faultline/register', () => {
     assert.match(result.stderr, /faultline\/register: invalid when "sometimes": use N/);
   });
 });
+
+describe('the shared decision logic', () => {
+  test('a time window, HTTP method and header filters, counted among matching calls only', async () => {
+    const { createDecider } = await import('../src/model/fault.js');
+    let now = 0;
+    const decider = createDecider(
+      parseFault({
+        delay: 1,
+        window: { afterMs: 100, untilMs: 200 },
+        httpMethods: ['POST'],
+        header: { name: 'X-Tenant', value: '^beta' },
+      }),
+      { now: () => now },
+    );
+    const post = { httpMethod: 'POST', headers: { 'x-tenant': 'beta-1' } };
+    assert.equal(decider.decide(post), false, 'before the window');
+    now = 150;
+    assert.equal(decider.decide(post), true);
+    assert.equal(decider.decide({ ...post, httpMethod: 'GET' }), false);
+    assert.equal(decider.decide({ httpMethod: 'POST', headers: { 'x-tenant': 'alpha' } }), false);
+    now = 200;
+    assert.equal(decider.decide(post), false, 'after the window');
+  });
+});
