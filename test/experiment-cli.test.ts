@@ -1,52 +1,25 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   createProxy,
   launchChromium,
+  spawnCli,
   startEchoServer,
   startHarness,
   startTcpServer,
   waitFor,
 } from './helpers.js';
 
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const seeds = fileURLToPath(new URL('../../test/fixtures/seeds/', import.meta.url));
 const fixtures = fileURLToPath(new URL('../../test/fixtures/experiment/', import.meta.url));
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
-});
 
-interface Started {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-  stderr(): string;
-}
-
-function start(args: string[], env: Record<string, string> = {}, cwd?: string): Started {
-  const child = spawn(process.execPath, [cli, ...args], {
-    env: { ...process.env, ...env },
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const done = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
-  return { child, done, stderr: () => stderr };
+function start(args: string[], env: Record<string, string> = {}) {
+  const cli = spawnCli(args, env);
+  return { child: cli.child, done: cli.done, stderr: () => cli.output().stderr };
 }
 
 const temp = () => mkdtemp(join(tmpdir(), 'faultline-run-'));

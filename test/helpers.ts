@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { after } from 'node:test';
@@ -160,4 +161,36 @@ export async function launchChromium() {
       '--disable-sync',
     ],
   });
+}
+
+export interface CliProcess {
+  child: ChildProcess;
+  /** Resolves when the process has exited and its output is closed. */
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  output(): { stdout: string; stderr: string };
+}
+
+/**
+ * Starts the built CLI as a child process, collecting its output. The process is killed by its
+ * pid after the test file if it is still running.
+ */
+export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
+  const cli = new URL('../src/cli/main.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  after(() => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const done = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+  return { child, done, output: () => ({ stdout, stderr }) };
 }

@@ -1,40 +1,22 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { startEchoServer } from './helpers.js';
-
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const child of children) if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL');
-});
+import { test } from 'node:test';
+import { spawnCli, startEchoServer } from './helpers.js';
 
 function start(args: string[]) {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = once(child, 'exit').then(([code]) => code as number);
+  const cli = spawnCli(args);
+  const exited = cli.done.then(({ code }) => code as number);
   const listening = new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', () => {
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+    cli.child.stderr!.on('data', () => {
+      const match = /listening on (http:\/\/\S+)/.exec(cli.output().stderr);
       if (match) resolve(match[1]!);
     });
-    void exited.then((code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    void exited.then((code) => reject(new Error(`exited ${code}: ${cli.output().stderr}`)));
   });
   listening.catch(() => undefined);
-  return { child, listening, exited, output: () => ({ stdout, stderr }) };
+  return { child: cli.child, listening, exited, output: cli.output };
 }
 
 async function writeTemp(name: string, text: string): Promise<string> {
