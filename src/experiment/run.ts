@@ -298,10 +298,7 @@ async function loadDynamicConfiguration(experiment: Experiment, context: Provide
     if (!isObject(value) || value.type !== 'probe' || !isObject(value.provider)) continue;
     const activity = substitute(value, context.scope) as unknown as Activity;
     try {
-      const output = await providerFor(activity.provider)!.run(activity.provider, activity, {
-        ...context,
-        secrets: context.secrets,
-      });
+      const output = await providerFor(activity.provider)!.run(activity.provider, activity, context);
       const result =
         activity.provider.type === 'process'
           ? (output as { status: number; stdout: string }).status === 0

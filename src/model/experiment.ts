@@ -51,7 +51,7 @@ export type DryMode = (typeof dryModes)[number];
 export type RunStatus = 'completed' | 'failed' | 'aborted' | 'interrupted';
 
 export function isRef(activity: ActivityOrRef): activity is Ref {
-  return typeof (activity as Ref).ref === 'string' || 'ref' in activity;
+  return 'ref' in activity;
 }
 
 export function isObject(value: unknown): value is JsonObject {

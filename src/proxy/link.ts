@@ -38,7 +38,6 @@ export class Link {
       clock: environment.clock,
       random: environment.random.fork(stream),
       activity: environment.activity,
-      finished: () => undefined,
       closeLink: (mode: CloseMode) => this.close(mode),
       acted: (toxic: ToxicSpec, action: string, first: boolean) =>
         environment.acted(this, toxic, action, first),

@@ -12,8 +12,6 @@ export interface PipelineHost extends Omit<StageHost, 'discard'> {
   readonly random: RandomSource;
   /** Called on every read, to keep the busy-poll window open. */
   activity(): void;
-  /** This direction has passed its EOF on to the destination. */
-  finished(stream: Stream): void;
 }
 
 /** Bytes a chain may hold before the source is paused, on top of what its toxics ask for. */
@@ -44,7 +42,6 @@ export class Pipeline {
     },
     end: () => {
       if (!this.closed && !this.destination.destroyed) this.destination.end();
-      this.host.finished(this.stream);
     },
   };
 

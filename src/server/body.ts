@@ -12,16 +12,6 @@ export async function readJson(request: IncomingMessage): Promise<unknown> {
       'bad request body: EOF (the body is empty; send a JSON value)',
     );
   }
-  return readJsonText(text);
-}
-
-/** For routes whose body is optional: an empty body reads as undefined. */
-export async function readOptionalJson(request: IncomingMessage): Promise<unknown> {
-  const text = await readText(request);
-  return text.trim() === '' ? undefined : readJsonText(text);
-}
-
-function readJsonText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -14,8 +14,6 @@ const providers: Record<string, ProviderImplementation> = {
   faultline: faultlineProvider,
 };
 
-export const providerTypes = Object.keys(providers);
-
 /** python activities on chaostoolkit-toxiproxy's modules run natively, without Python. */
 export function providerFor(provider: Provider): ProviderImplementation | undefined {
   if (provider.type === 'python' && isNativeModule(provider.module)) return faultlineProvider;
