@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { runLoad } from '../system/load.js';
-import { findProcesses, type ProcessSelector, signalNumber } from '../system/processes.js';
+import { findProcesses, type ProcessSelector, signalName, signalNumber } from '../system/processes.js';
 import { injectSyscall } from '../system/strace.js';
 import { example, out, UsageError } from './context.js';
 import { integer } from './server-command.js';
@@ -95,8 +95,6 @@ export function processCommand(): Command {
         } catch (error) {
           throw new UsageError((error as Error).message);
         }
-        const upper = flags.signal.toUpperCase();
-        const signalName = upper.startsWith('SIG') ? upper : `SIG${upper}`;
         const selector: ProcessSelector =
           flags.pid !== undefined
             ? { pid: flags.pid }
@@ -105,7 +103,9 @@ export function processCommand(): Command {
               : { match: flags.match! };
         const found = findProcesses(selector);
         for (const info of found)
-          out(`${flags.dryRun ? 'would signal' : 'signal'} ${info.pid} (${info.command}) with ${signalName}`);
+          out(
+            `${flags.dryRun ? 'would signal' : 'signal'} ${info.pid} (${info.command}) with ${signalName(flags.signal)}`,
+          );
         if (found.length === 0) out('no process matches');
         if (flags.expect !== undefined && found.length !== flags.expect) {
           throw new UsageError(

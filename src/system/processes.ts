@@ -23,11 +23,14 @@ export function findProcesses(selector: ProcessSelector): ProcessInfo[] {
     .filter((info) => info.command !== '');
 }
 
+/** "kill", "KILL" and "SIGKILL" all name SIGKILL. */
+export function signalName(name: string): string {
+  const upper = name.toUpperCase();
+  return upper.startsWith('SIG') ? upper : `SIG${upper}`;
+}
+
 export function signalNumber(name: string): number {
-  const key = (
-    name.toUpperCase().startsWith('SIG') ? name.toUpperCase() : `SIG${name.toUpperCase()}`
-  ) as keyof typeof os.constants.signals;
-  const number = os.constants.signals[key];
+  const number = os.constants.signals[signalName(name) as keyof typeof os.constants.signals];
   if (number === undefined)
     throw new Error(`unknown signal "${name}"; for example SIGTERM, SIGKILL, SIGSTOP, SIGCONT`);
   return number;
