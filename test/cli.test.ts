@@ -1,35 +1,20 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { canConnect, connect, readBytes, startEchoServer, startHarness, waitFor } from './helpers.js';
+import { canConnect, connect, readBytes, runCli, startEchoServer, startHarness, waitFor } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const harness = await startHarness();
 const echo = await startEchoServer();
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI against the test server (through FAULTLINE_URL unless env says otherwise). */
-function run(args: string[], env: Record<string, string> = { FAULTLINE_URL: harness.url }): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cli, ...args],
-      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+/** Runs the CLI against the test server, with nothing else from the environment. */
+const run = (args: string[], env: Record<string, string> = { FAULTLINE_URL: harness.url }) =>
+  runCli(args, env, false);
 
 const portOf = async (name: string) =>
   Number((await harness.api('GET', `/proxies/${name}`)).json.listen.split(':').pop());

@@ -174,10 +174,10 @@ export interface CliProcess {
  * Starts the built CLI as a child process, collecting its output. The process is killed by its
  * pid after the test file if it is still running.
  */
-export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
+export function spawnCli(args: string[], env: Record<string, string> = {}, inherit = true): CliProcess {
   const cli = new URL('../src/cli/main.js', import.meta.url).pathname;
   const child = spawn(process.execPath, [cli, ...args], {
-    env: { ...process.env, ...env },
+    env: inherit ? { ...process.env, ...env } : { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   after(() => {
@@ -193,4 +193,17 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliP
   });
   const done = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
   return { child, done, output: () => ({ stdout, stderr }) };
+}
+
+/**
+ * Runs the CLI to completion. With `inherit` false it sees only PATH and `env`, so no
+ * FAULTLINE_URL or TOXIPROXY_URL from the surroundings can leak in.
+ */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  inherit = true,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await spawnCli(args, env, inherit).done;
+  return { code: code ?? 1, stdout, stderr };
 }

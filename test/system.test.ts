@@ -1,28 +1,20 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { runLoad } from '../src/system/load.js';
 import { findProcesses } from '../src/system/processes.js';
-import { waitFor } from './helpers.js';
+import { runCli, waitFor } from './helpers.js';
 
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const children: ChildProcess[] = [];
 after(() => {
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
 });
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { timeout: 30_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 let served = 0;
 const server = http.createServer((_request, response) => {
