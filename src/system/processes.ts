@@ -6,12 +6,42 @@ export interface ProcessInfo {
   command: string;
 }
 
-export type ProcessSelector = { pid: number } | { port: number } | { match: string };
+export type ProcessSelector = { pid: number } | { port: number } | { match: string } | { pidfile: string };
+
+export interface SelectorFields {
+  pid?: unknown;
+  port?: unknown;
+  match?: unknown;
+  pidfile?: unknown;
+}
+
+/** Exactly one of pid, port, match or pidfile, checked; the error names what was given. */
+export function selectorFrom(fields: SelectorFields): ProcessSelector {
+  const given = (['pid', 'port', 'match', 'pidfile'] as const).filter((key) => fields[key] !== undefined);
+  if (given.length !== 1) {
+    throw new Error(
+      `choose the processes with exactly one of pid, port, match or pidfile (given: ${given.join(', ') || 'none'})`,
+    );
+  }
+  const key = given[0]!;
+  const value = fields[key];
+  if (key === 'match' || key === 'pidfile') {
+    if (typeof value !== 'string' || value === '') throw new Error(`${key} must be a non-empty string`);
+    if (key === 'match') new RegExp(value);
+    return key === 'match' ? { match: value } : { pidfile: value };
+  }
+  const number = Number(value);
+  const max = key === 'port' ? 65535 : 2 ** 22;
+  if (!Number.isInteger(number) || number < 1 || number > max)
+    throw new Error(`${key} must be a whole number from 1 to ${max}, not ${JSON.stringify(value)}`);
+  return key === 'port' ? { port: number } : { pid: number };
+}
 
 /** The processes a selector names, read from /proc; never this process itself. */
 export function findProcesses(selector: ProcessSelector): ProcessInfo[] {
   let pids: number[];
   if ('pid' in selector) pids = commandOf(selector.pid) === undefined ? [] : [selector.pid];
+  else if ('pidfile' in selector) pids = [pidFromFile(selector.pidfile)];
   else if ('port' in selector) pids = listeningOn(selector.port);
   else {
     const pattern = new RegExp(selector.match);
@@ -34,6 +64,65 @@ export function signalNumber(name: string): number {
   if (number === undefined)
     throw new Error(`unknown signal "${name}"; for example SIGTERM, SIGKILL, SIGSTOP, SIGCONT`);
   return number;
+}
+
+function pidFromFile(path: string): number {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new Error(`cannot read pidfile ${path}: ${(error as Error).message}`);
+  }
+  const pid = Number(text);
+  if (!/^\d+$/.test(text) || pid < 1)
+    throw new Error(`pidfile ${path} holds "${text.slice(0, 40)}", not a pid`);
+  return pid;
+}
+
+/** A pid plus its start time, so a later signal never reaches a different process that reused the pid. */
+export interface ProcessIdentity {
+  pid: number;
+  startTime: string;
+}
+
+export function identify(pid: number): ProcessIdentity | undefined {
+  const startTime = startTimeOf(pid);
+  return startTime === undefined ? undefined : { pid, startTime };
+}
+
+export function isStillRunning(identity: ProcessIdentity): boolean {
+  return startTimeOf(identity.pid) === identity.startTime;
+}
+
+/** Field 22 of /proc/PID/stat, in clock ticks since boot; the command name may hold spaces. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Signals a process only if it is still the one identified; says whether it was. */
+export function signalIdentified(identity: ProcessIdentity, signal: NodeJS.Signals | number): boolean {
+  if (!isStillRunning(identity)) return false;
+  try {
+    process.kill(identity.pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How a process ended, as the shell reports it: 128 + n for signal n (143 = SIGTERM). */
+export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `killed by ${signal} (exit status ${128 + (os.constants.signals[signal] ?? 0)})`;
+  if (code !== null && code > 128 && code < 128 + 65) {
+    const name = Object.entries(os.constants.signals).find(([, number]) => number === code - 128)?.[0];
+    return `exited with ${code}${name ? ` (128 + ${code - 128}: ${name}, by convention)` : ''}`;
+  }
+  return `exited with ${code}`;
 }
 
 function allPids(): number[] {

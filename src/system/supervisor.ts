@@ -1,0 +1,143 @@
+import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
+import { once } from 'node:events';
+import { rmSync, writeFileSync } from 'node:fs';
+import { describeExit } from './processes.js';
+
+/** systemd's Restart=, RestartSec= and StartLimitBurst=/StartLimitIntervalSec=, with its defaults. */
+export interface RestartPolicy {
+  restart: 'always' | 'on-failure' | 'never';
+  restartDelayMs: number;
+  /** At most this many starts within the interval; the next one is refused and the unit fails. */
+  startLimitBurst: number;
+  /** 0 turns the start limit off (systemd's StartLimitIntervalSec=0, the book's fix). */
+  startLimitIntervalMs: number;
+}
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  restart: 'always',
+  restartDelayMs: 100,
+  startLimitBurst: 5,
+  startLimitIntervalMs: 10_000,
+};
+
+export type SupervisorEvent =
+  | { type: 'started'; pid: number; start: number }
+  | { type: 'exited'; pid: number; code: number | null; signal: NodeJS.Signals | null; description: string }
+  | { type: 'restarting'; delayMs: number }
+  | { type: 'failed'; reason: 'start-limit-hit' | 'spawn-error'; detail: string }
+  | { type: 'stopped' };
+
+export type SupervisorState = 'running' | 'restarting' | 'failed' | 'stopped' | 'exited';
+
+export interface SupervisorOptions {
+  policy?: Partial<RestartPolicy>;
+  onEvent?: (event: SupervisorEvent) => void;
+  /** Written with the live instance's pid on every start, removed at the end. */
+  pidfile?: string;
+  stdio?: StdioOptions;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** How long stop() waits after SIGTERM before SIGKILL. */
+  stopTimeoutMs?: number;
+}
+
+export interface Supervised {
+  readonly state: SupervisorState;
+  readonly pid: number | undefined;
+  /** Starts so far, the first one included. */
+  readonly starts: number;
+  /** Settles when the supervisor gives up, is stopped, or the command ends and is not restarted. */
+  readonly done: Promise<SupervisorState>;
+  stop(): Promise<void>;
+}
+
+/** Runs a command and restarts it by policy, like a systemd service with Restart=. */
+export function supervise(command: string[], options: SupervisorOptions = {}): Supervised {
+  const policy = { ...DEFAULT_RESTART_POLICY, ...options.policy };
+  const emit = options.onEvent ?? (() => undefined);
+  const startTimes: number[] = [];
+  let state: SupervisorState = 'running';
+  let child: ChildProcess | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let finish!: (state: SupervisorState) => void;
+  const done = new Promise<SupervisorState>((resolve) => (finish = resolve));
+
+  const end = (final: SupervisorState) => {
+    state = final;
+    if (options.pidfile) rmSync(options.pidfile, { force: true });
+    finish(final);
+  };
+
+  const withinStartLimit = () => {
+    if (policy.startLimitIntervalMs === 0) return true;
+    const since = Date.now() - policy.startLimitIntervalMs;
+    return startTimes.filter((time) => time > since).length < policy.startLimitBurst;
+  };
+
+  const start = () => {
+    if (!withinStartLimit()) {
+      emit({
+        type: 'failed',
+        reason: 'start-limit-hit',
+        detail: `start request repeated too quickly: ${policy.startLimitBurst} starts within ${policy.startLimitIntervalMs / 1000} s`,
+      });
+      return end('failed');
+    }
+    startTimes.push(Date.now());
+    state = 'running';
+    const [file, ...args] = command;
+    const instance = spawn(file!, args, {
+      stdio: options.stdio ?? 'inherit',
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
+    child = instance;
+    instance.once('error', (error) => {
+      emit({ type: 'failed', reason: 'spawn-error', detail: `cannot start ${file}: ${error.message}` });
+      end('failed');
+    });
+    if (instance.pid === undefined) return;
+    if (options.pidfile) writeFileSync(options.pidfile, `${instance.pid}\n`);
+    emit({ type: 'started', pid: instance.pid, start: startTimes.length });
+    instance.once('exit', (code, signal) => {
+      child = undefined;
+      emit({ type: 'exited', pid: instance.pid!, code, signal, description: describeExit(code, signal) });
+      if (state === 'stopped') return;
+      const failed = code !== 0;
+      if (policy.restart === 'never' || (policy.restart === 'on-failure' && !failed)) return end('exited');
+      state = 'restarting';
+      emit({ type: 'restarting', delayMs: policy.restartDelayMs });
+      restartTimer = setTimeout(start, policy.restartDelayMs);
+    });
+  };
+
+  start();
+
+  return {
+    get state() {
+      return state;
+    },
+    get pid() {
+      return child?.pid;
+    },
+    get starts() {
+      return startTimes.length;
+    },
+    done,
+    async stop() {
+      if (state === 'failed' || state === 'exited' || state === 'stopped') return;
+      state = 'stopped';
+      clearTimeout(restartTimer);
+      const running = child;
+      if (running && running.exitCode === null && running.signalCode === null) {
+        const exited = once(running, 'exit');
+        running.kill('SIGTERM');
+        const timer = setTimeout(() => running.kill('SIGKILL'), options.stopTimeoutMs ?? 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      emit({ type: 'stopped' });
+      end('stopped');
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { type SupervisorEvent, supervise } from '../src/system/supervisor.js';
+import { runCli, spawnCli, waitFor } from './helpers.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'faultline-supervisor-'));
+const exitAt = (code: number) => [process.execPath, '-e', `process.exit(${code})`];
+const sleeper = [process.execPath, '-e', 'setInterval(() => {}, 1000)'];
+
+describe('supervisor', () => {
+  test('a crash loop hits the start limit, as systemd does: 5 starts within the interval, then failed', async () => {
+    const events: SupervisorEvent[] = [];
+    const supervised = supervise(exitAt(3), {
+      stdio: 'ignore',
+      policy: { restartDelayMs: 10, startLimitBurst: 5, startLimitIntervalMs: 60_000 },
+      onEvent: (event) => events.push(event),
+    });
+    assert.equal(await supervised.done, 'failed');
+    assert.equal(supervised.starts, 5);
+    assert.equal(events.filter((event) => event.type === 'exited').length, 5);
+    const failed = events.at(-1);
+    assert.equal(failed?.type, 'failed');
+    assert.match((failed as { detail: string }).detail, /5 starts within 60 s/);
+  });
+
+  test("start limit 0 (the book's fix) keeps restarting; on-failure stops at the first clean exit", async () => {
+    const counter = join(directory, 'count');
+    const script = `const fs=require('fs');let n=0;try{n=+fs.readFileSync('${counter}','utf8')}catch{};fs.writeFileSync('${counter}',String(n+1));process.exit(n<7?1:0)`;
+    const supervised = supervise([process.execPath, '-e', script], {
+      stdio: 'ignore',
+      policy: { restart: 'on-failure', restartDelayMs: 1, startLimitBurst: 5, startLimitIntervalMs: 0 },
+    });
+    assert.equal(await supervised.done, 'exited');
+    assert.equal(supervised.starts, 8);
+  });
+
+  test('stop() ends the running instance and no restart follows', async () => {
+    const events: SupervisorEvent[] = [];
+    const supervised = supervise(sleeper, { stdio: 'ignore', onEvent: (event) => events.push(event) });
+    await waitFor(() => supervised.pid !== undefined, 'the first start');
+    await supervised.stop();
+    assert.equal(await supervised.done, 'stopped');
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['started', 'exited', 'stopped'],
+    );
+  });
+});
+
+describe('faultline supervise and process kill --pidfile', () => {
+  const pidfile = join(directory, 'target.pid');
+  const supervisor = spawnCli(['supervise', '--pidfile', pidfile, '--restart-delay', '10', '--', ...sleeper]);
+  after(async () => {
+    if (supervisor.child.exitCode === null) {
+      const exited = once(supervisor.child, 'exit');
+      supervisor.child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  test('a killed target is restarted with a new pid, and the pidfile follows it', async () => {
+    await waitFor(() => {
+      try {
+        return Number(readFileSync(pidfile, 'utf8')) > 0;
+      } catch {
+        return false;
+      }
+    }, 'the pidfile');
+    const first = Number(readFileSync(pidfile, 'utf8'));
+    const dry = await runCli(['process', 'kill', '--pidfile', pidfile, '--dry-run']);
+    assert.match(dry.stdout, new RegExp(`would signal ${first} `));
+    const kill = await runCli(['process', 'kill', '--pidfile', pidfile, '--expect', '1', '--signal', 'KILL']);
+    assert.equal(kill.code, 0, kill.stderr);
+    await waitFor(() => Number(readFileSync(pidfile, 'utf8')) !== first, 'the restart');
+    await waitFor(
+      () => supervisor.output().stderr.includes('killed by SIGKILL (exit status 137)'),
+      'the exit report',
+    );
+    assert.match(supervisor.output().stderr, /restarting in 10 ms/);
+  });
+
+  test('pause stops the target and resumes it after --for, and SIGTERM stops the supervisor cleanly', async () => {
+    const pid = Number(readFileSync(pidfile, 'utf8'));
+    const pause = spawnCli(['process', 'pause', '--pid', String(pid), '--for', '1']);
+    await waitFor(() => readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') T '), 'the pause');
+    const [code] = (await once(pause.child, 'exit')) as [number];
+    assert.equal(code, 0, pause.output().stderr);
+    assert.doesNotMatch(readFileSync(`/proc/${pid}/stat`, 'utf8'), /\) T /);
+    const exited = once(supervisor.child, 'exit');
+    supervisor.child.kill('SIGTERM');
+    const [status] = (await exited) as [number];
+    assert.equal(status, 0);
+    assert.throws(() => readFileSync(pidfile), /ENOENT/, 'the pidfile is removed');
+  });
+
+  test('bad input: two selectors, a pidfile that holds no pid', async () => {
+    const both = await runCli(['process', 'pause', '--pid', '1', '--port', '80']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /exactly one of pid, port, match or pidfile/);
+    const bad = join(directory, 'bad.pid');
+    await import('node:fs').then((fs) => fs.writeFileSync(bad, 'hello'));
+    const notPid = await runCli(['process', 'kill', '--pidfile', bad]);
+    assert.equal(notPid.code, 2);
+    assert.match(notPid.stderr, /holds "hello", not a pid/);
+  });
+});
