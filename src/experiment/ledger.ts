@@ -1,9 +1,12 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UpdateProxyBody, UpdateToxicBody } from '../model/wire.js';
+import type { SystemUndo } from '../system/undo.js';
 
 /** How to take back one injected fault. */
-export type Undo =
+export type Undo = ProxyUndo | SystemUndo;
+
+export type ProxyUndo =
   | { kind: 'delete-proxy'; proxy: string }
   | { kind: 'remove-toxic'; proxy: string; toxic: string }
   | { kind: 'update-proxy'; proxy: string; body: UpdateProxyBody }
@@ -11,7 +14,8 @@ export type Undo =
 
 export interface LedgerEntry {
   time: string;
-  server: string;
+  /** The control API a proxy fault was made through; absent for faults on this machine. */
+  server?: string;
   description: string;
   undo: Undo;
 }
@@ -35,7 +39,7 @@ export interface Ledger {
   close(keep: boolean): void;
 }
 
-export const DEFAULT_LEDGER_DIRECTORY = '.faultline/ledger';
+export const DEFAULT_LEDGER_DIRECTORY = process.env.FAULTLINE_LEDGER_DIR ?? '.faultline/ledger';
 
 export function openLedger(directory: string, header: Omit<LedgerHeader, 'pid' | 'started'>): Ledger {
   mkdirSync(directory, { recursive: true });

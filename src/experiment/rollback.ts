@@ -1,12 +1,14 @@
 import { createClient } from '../client/index.js';
 import { FaultlineApiError } from '../client/errors.js';
-import type { LedgerEntry, LeftLedger } from './ledger.js';
+import { type SystemUndo, systemUndoKinds, undoSystem } from '../system/undo.js';
+import type { LedgerEntry, LeftLedger, ProxyUndo } from './ledger.js';
 
-/** Undoes one recorded fault; a proxy or toxic that is already gone counts as undone. */
+/** Undoes one recorded fault; a proxy, toxic, process or cgroup that is already gone counts as undone. */
 export async function undo(entry: LedgerEntry): Promise<'undone' | 'already gone'> {
-  const client = createClient({ url: entry.server });
+  if (systemUndoKinds.has(entry.undo.kind)) return undoSystem(entry.undo as SystemUndo);
+  const client = createClient({ url: entry.server ?? 'http://127.0.0.1:8474' });
   try {
-    const { undo: step } = entry;
+    const step = entry.undo as ProxyUndo;
     switch (step.kind) {
       case 'delete-proxy':
         await client.deleteProxy(step.proxy);
@@ -32,6 +34,10 @@ export async function undo(entry: LedgerEntry): Promise<'undone' | 'already gone
 export async function undoLedger(ledger: LeftLedger, report: (line: string) => void): Promise<void> {
   for (const entry of [...ledger.entries].reverse()) {
     const result = await undo(entry);
-    report(`${result === 'undone' ? 'undone' : 'already gone'}: ${entry.description} (${entry.server})`);
+    report(`${result}: ${describeEntry(entry)}`);
   }
+}
+
+export function describeEntry(entry: LedgerEntry): string {
+  return entry.server ? `${entry.description} (${entry.server})` : entry.description;
 }

@@ -1,8 +1,7 @@
 import { createClient, type FaultlineClient } from '../../client/index.js';
 import type { JsonObject, Provider } from '../../model/experiment.js';
 import type { CreateToxicBody } from '../../model/wire.js';
-import { runLoad } from '../../system/load.js';
-import { findProcesses, type ProcessSelector, signalNumber } from '../../system/processes.js';
+import { systemModules } from '../../system/operations/index.js';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
 import { substitute } from '../substitute.js';
 import { argumentsOf, type ProviderContext, type ProviderImplementation } from './provider.js';
@@ -162,40 +161,26 @@ const native: Record<string, Record<string, Operation>> = {
     remove: (client, args) => client.removeToxic(String(args.proxy), String(args.name)).then(() => true),
     list: (client, args) => client.toxics(String(args.proxy)),
   },
-  load: {
-    run: (_client, args, context) =>
-      runLoad({
-        url: String(args.url),
-        concurrency: Number(args.concurrency ?? 1),
-        signal: context.signal,
-        ...(args.requests === undefined ? {} : { requests: Number(args.requests) }),
-        ...(args.seconds === undefined ? {} : { seconds: Number(args.seconds) }),
-      }),
-  },
-  process: {
-    async kill(_client, args) {
-      const selector = (
-        args.pid !== undefined
-          ? { pid: Number(args.pid) }
-          : args.port !== undefined
-            ? { port: Number(args.port) }
-            : { match: String(args.match) }
-      ) as ProcessSelector;
-      const found = findProcesses(selector);
-      if (args.expect !== undefined && found.length !== Number(args.expect)) {
-        throw new Error(
-          `${found.length} processes match but expect is ${args.expect}: nothing was signalled`,
-        );
-      }
-      const signal = signalNumber(String(args.signal ?? 'SIGTERM'));
-      for (const info of found) process.kill(info.pid, signal);
-      return found;
-    },
-  },
+  ...systemAsNative(),
   'chaostoxi.proxy.actions': chaostoxiProxyActions,
   'chaostoxi.proxy.probes': chaostoxiProxyProbes,
   'chaostoxi.toxic.actions': chaostoxiToxicActions,
 };
+
+/** System actions ignore the control API client; they act on this machine. */
+function systemAsNative(): Record<string, Record<string, Operation>> {
+  return Object.fromEntries(
+    Object.entries(systemModules).map(([module, operations]) => [
+      module,
+      Object.fromEntries(
+        Object.entries(operations).map(([name, run]) => [
+          name,
+          (_client: FaultlineClient, args: Args, context: ProviderContext) => run(args, context),
+        ]),
+      ),
+    ]),
+  );
+}
 
 async function addToxic(
   client: FaultlineClient,

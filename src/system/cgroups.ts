@@ -1,0 +1,276 @@
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MissingCapability, requireRoot } from './capability.js';
+
+export type Controller = 'cpu' | 'memory' | 'pids';
+
+/** A cgroup faultline made, in a form the ledger can store and a later process can undo. */
+export interface Cgroup {
+  name: string;
+  version: 1 | 2;
+  /** Directory per controller; on v2 every controller shares one directory. */
+  directories: Partial<Record<Controller, string>>;
+}
+
+export interface CgroupLimits {
+  /** Percent of one CPU: 50 is half a CPU, 200 two CPUs (cfs_quota_us / cfs_period_us, or cpu.max). */
+  cpuPercent?: number;
+  memoryBytes?: number;
+  pidsMax?: number;
+}
+
+/** A process moved into a group, and where it was before, so the move can be undone. */
+export interface MovedProcess {
+  pid: number;
+  from: Partial<Record<Controller, string>>;
+}
+
+export interface CgroupStats {
+  processes: number[];
+  cpu?: { periods: number; throttledPeriods: number; throttledSeconds: number };
+  memory?: {
+    usageBytes: number;
+    maxUsageBytes?: number;
+    limitBytes?: number;
+    failures?: number;
+    oomKills: number;
+  };
+}
+
+const ROOT = process.env.FAULTLINE_CGROUP_ROOT ?? '/sys/fs/cgroup';
+const CPU_PERIOD_US = 100_000;
+
+/** Which cgroup version runs the cpu and memory controllers here (v1 first on hybrid machines). */
+export function cgroupVersion(): 1 | 2 {
+  if (
+    existsSync(join(ROOT, 'cpu', 'cpu.cfs_quota_us')) &&
+    existsSync(join(ROOT, 'memory', 'memory.limit_in_bytes'))
+  )
+    return 1;
+  if (existsSync(join(ROOT, 'cgroup.controllers'))) return 2;
+  throw new MissingCapability(
+    `no cgroup file system with the cpu and memory controllers is mounted at ${ROOT}`,
+    'mount cgroup2 (mount -t cgroup2 none /sys/fs/cgroup), or limit the target with a bandwidth or latency toxic instead',
+  );
+}
+
+function v1Directory(controller: Controller, relative: string): string {
+  return join(ROOT, controller, relative);
+}
+
+function validCgroupName(name: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name) || name === '.' || name === '..')
+    throw new Error(`cgroup name "${name}" must be 1-64 letters, digits, dot, dash or underscore`);
+  return name;
+}
+
+/** The group faultline/NAME as it exists now; the error says how to create a missing one. */
+export function cgroupByName(name: string): Cgroup {
+  validCgroupName(name);
+  const version = cgroupVersion();
+  const relative = join('faultline', name);
+  const directories: Cgroup['directories'] = {};
+  for (const controller of ['cpu', 'memory', 'pids'] as const) {
+    const directory = version === 1 ? v1Directory(controller, relative) : join(ROOT, relative);
+    if (existsSync(directory)) directories[controller] = directory;
+  }
+  if (Object.keys(directories).length === 0)
+    throw new Error(
+      `there is no faultline cgroup "${name}"; create it first (faultline cgroup limit, or cgroup.create)`,
+    );
+  return { name, version, directories };
+}
+
+/** Creates faultline/NAME under each controller and applies the limits. */
+export function createCgroup(name: string, limits: CgroupLimits): Cgroup {
+  validCgroupName(name);
+  requireRoot('changing cgroups');
+  const version = cgroupVersion();
+  const relative = join('faultline', name);
+  const group: Cgroup = { name, version, directories: {} };
+  const controllers: Controller[] = ['cpu', 'memory', 'pids'];
+  if (version === 1) {
+    for (const controller of controllers) {
+      if (!existsSync(join(ROOT, controller))) continue;
+      const directory = v1Directory(controller, relative);
+      mkdirSync(directory, { recursive: true });
+      group.directories[controller] = directory;
+    }
+  } else {
+    enableV2Controllers(controllers);
+    const directory = join(ROOT, relative);
+    mkdirSync(directory, { recursive: true });
+    for (const controller of controllers) group.directories[controller] = directory;
+  }
+  setLimits(group, limits);
+  return group;
+}
+
+function enableV2Controllers(controllers: Controller[]) {
+  const available = readFileSync(join(ROOT, 'cgroup.controllers'), 'utf8').split(/\s+/);
+  const wanted = controllers.filter((controller) => available.includes(controller));
+  const enable = wanted.map((controller) => `+${controller}`).join(' ');
+  writeFileSync(join(ROOT, 'cgroup.subtree_control'), enable);
+  mkdirSync(join(ROOT, 'faultline'), { recursive: true });
+  writeFileSync(join(ROOT, 'faultline', 'cgroup.subtree_control'), enable);
+}
+
+export function setLimits(group: Cgroup, limits: CgroupLimits): void {
+  const write = (controller: Controller, file: string, value: string) => {
+    const directory = group.directories[controller];
+    if (!directory) {
+      throw new MissingCapability(
+        `the ${controller} cgroup controller is not available`,
+        'use a limit on another resource, or a toxic on the proxy in front of the target',
+      );
+    }
+    writeFileSync(join(directory, file), value);
+  };
+  if (limits.cpuPercent !== undefined) {
+    const quota = Math.max(1000, Math.round((CPU_PERIOD_US * limits.cpuPercent) / 100));
+    if (group.version === 1) {
+      write('cpu', 'cpu.cfs_period_us', String(CPU_PERIOD_US));
+      write('cpu', 'cpu.cfs_quota_us', String(quota));
+    } else write('cpu', 'cpu.max', `${quota} ${CPU_PERIOD_US}`);
+  }
+  if (limits.memoryBytes !== undefined) {
+    if (group.version === 1) write('memory', 'memory.limit_in_bytes', String(limits.memoryBytes));
+    else {
+      write('memory', 'memory.max', String(limits.memoryBytes));
+      write('memory', 'memory.swap.max', '0');
+    }
+  }
+  if (limits.pidsMax !== undefined) write('pids', 'pids.max', String(limits.pidsMax));
+}
+
+/** Where a process sits now, per controller, as absolute directories. */
+function currentDirectories(pid: number, version: 1 | 2): Partial<Record<Controller, string>> {
+  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').filter(Boolean);
+  const result: Partial<Record<Controller, string>> = {};
+  for (const line of lines) {
+    const [, controllers = '', path = '/'] = line.split(':');
+    if (version === 2 && controllers === '') {
+      for (const controller of ['cpu', 'memory', 'pids'] as const) result[controller] = join(ROOT, path);
+    }
+    if (version === 1) {
+      for (const controller of controllers.split(',')) {
+        if (controller === 'cpu' || controller === 'memory' || controller === 'pids')
+          result[controller] = join(ROOT, controller, path);
+      }
+    }
+  }
+  return result;
+}
+
+/** Where a process sits now, recorded before a move so the move can be undone. */
+export function originOf(pid: number): MovedProcess {
+  return { pid, from: currentDirectories(pid, cgroupVersion()) };
+}
+
+export function moveInto(group: Cgroup, pid: number): void {
+  const written = new Set<string>();
+  for (const directory of Object.values(group.directories)) {
+    if (written.has(directory)) continue;
+    writeFileSync(join(directory, 'cgroup.procs'), String(pid));
+    written.add(directory);
+  }
+}
+
+/** sh that puts itself into the group, then execs the command: it starts limited from its first instruction. */
+export function commandInCgroup(group: Cgroup, command: string[]): string[] {
+  const files = [...new Set(Object.values(group.directories))].map((directory) =>
+    join(directory, 'cgroup.procs'),
+  );
+  const script = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+  return ['/bin/sh', '-c', script, 'sh', ...files, '--', ...command];
+}
+
+function readNumber(directory: string | undefined, file: string): number | undefined {
+  if (!directory) return undefined;
+  try {
+    const text = readFileSync(join(directory, file), 'utf8').trim();
+    const value = Number(text);
+    return text === 'max' || value >= 2 ** 60 ? undefined : value;
+  } catch {
+    return undefined;
+  }
+}
+
+function readKeyed(directory: string | undefined, file: string): Record<string, number> {
+  if (!directory) return {};
+  try {
+    return Object.fromEntries(
+      readFileSync(join(directory, file), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [key = '', value = '0'] = line.split(/\s+/);
+          return [key, Number(value)];
+        }),
+    );
+  } catch {
+    return {};
+  }
+}
+
+export function cgroupStats(group: Cgroup): CgroupStats {
+  const { cpu, memory } = group.directories;
+  const anyDirectory = cpu ?? memory ?? group.directories.pids;
+  const processes = anyDirectory
+    ? readFileSync(join(anyDirectory, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number)
+    : [];
+  const cpuStat = readKeyed(cpu, 'cpu.stat');
+  const stats: CgroupStats = { processes };
+  if (cpu) {
+    stats.cpu = {
+      periods: cpuStat.nr_periods ?? 0,
+      throttledPeriods: cpuStat.nr_throttled ?? 0,
+      throttledSeconds:
+        group.version === 1 ? (cpuStat.throttled_time ?? 0) / 1e9 : (cpuStat.throttled_usec ?? 0) / 1e6,
+    };
+  }
+  if (memory) {
+    stats.memory =
+      group.version === 1
+        ? {
+            usageBytes: readNumber(memory, 'memory.usage_in_bytes') ?? 0,
+            maxUsageBytes: readNumber(memory, 'memory.max_usage_in_bytes') ?? 0,
+            ...(readNumber(memory, 'memory.limit_in_bytes') === undefined
+              ? {}
+              : { limitBytes: readNumber(memory, 'memory.limit_in_bytes')! }),
+            failures: readNumber(memory, 'memory.failcnt') ?? 0,
+            oomKills: readKeyed(memory, 'memory.oom_control').oom_kill ?? 0,
+          }
+        : {
+            usageBytes: readNumber(memory, 'memory.current') ?? 0,
+            ...(readNumber(memory, 'memory.peak') === undefined
+              ? {}
+              : { maxUsageBytes: readNumber(memory, 'memory.peak')! }),
+            ...(readNumber(memory, 'memory.max') === undefined
+              ? {}
+              : { limitBytes: readNumber(memory, 'memory.max')! }),
+            oomKills: readKeyed(memory, 'memory.events').oom_kill ?? 0,
+          };
+  }
+  return stats;
+}
+
+/** Moves every process back where it came from (or to the parent), then removes the group. */
+export function removeCgroup(group: Cgroup, moved: MovedProcess[] = []): void {
+  const origins = new Map(moved.map((entry) => [entry.pid, entry.from]));
+  for (const [controller, directory] of Object.entries(group.directories) as Array<[Controller, string]>) {
+    if (!existsSync(directory)) continue;
+    const parent = join(directory, '..');
+    for (const pid of readFileSync(join(directory, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+      const back = origins.get(Number(pid))?.[controller] ?? parent;
+      try {
+        writeFileSync(join(existsSync(back) ? back : parent, 'cgroup.procs'), pid);
+      } catch {
+        // The process exited between the read and the write.
+      }
+    }
+  }
+  for (const directory of new Set(Object.values(group.directories))) {
+    if (existsSync(directory)) rmdirSync(directory);
+  }
+}

@@ -1,0 +1,21 @@
+import type { z } from 'zod';
+import type { Ledger } from '../../experiment/ledger.js';
+import { parseWith } from '../../model/fields.js';
+
+/** What a system action needs from whoever runs it: the experiment runner or the CLI. */
+export interface SystemContext {
+  ledger: Ledger;
+  signal: AbortSignal;
+  warn(message: string): void;
+}
+
+export type SystemOperation = (args: Record<string, unknown>, context: SystemContext) => Promise<unknown>;
+
+/** An operation whose arguments are checked first: unknown or wrong fields are named in the error. */
+export function operation<T>(
+  where: string,
+  schema: z.ZodType<T>,
+  run: (args: T, context: SystemContext) => Promise<unknown>,
+): SystemOperation {
+  return async (args, context) => run(parseWith(schema, args, where), context);
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { cgroupByName } from '../cgroups.js';
+import { startStress, type RunningStress } from '../stress.js';
+import { parseStressSpec, type StressKind } from '../stress-spec.js';
+import { stopProcess } from '../undo.js';
+import { operation, type SystemContext, type SystemOperation } from './operation.js';
+
+/** Stress processes started from this process, so `stress.stop` ends them all. */
+const running = new Set<RunningStress>();
+
+/** Starts a stress process and returns once it is at full strength; it ends itself after `seconds`. */
+export async function startRecordedStress(
+  kind: StressKind,
+  args: Record<string, unknown>,
+  context: SystemContext,
+): Promise<RunningStress> {
+  const { cgroup, ...rest } = args;
+  if (cgroup !== undefined && typeof cgroup !== 'string')
+    throw new Error('cgroup must be the name of a faultline cgroup');
+  const spec = parseStressSpec({ ...rest, kind });
+  const stress = await startStress(spec, cgroup === undefined ? {} : { cgroup: cgroupByName(cgroup) });
+  context.ledger.record({
+    description: `started ${kind} stress, pid ${stress.identity.pid}`,
+    undo: { kind: 'stop-process', process: stress.identity },
+  });
+  if (spec.kind === 'disk') {
+    context.ledger.record({
+      description: `filled ${spec.path} with faultline-fill-${stress.identity.pid}`,
+      undo: { kind: 'remove-file', path: `${spec.path}/faultline-fill-${stress.identity.pid}` },
+    });
+  }
+  running.add(stress);
+  void stress.finished.finally(() => running.delete(stress));
+  return stress;
+}
+
+const start =
+  (kind: StressKind): SystemOperation =>
+  async (args, context) => {
+    const stress = await startRecordedStress(kind, args, context);
+    return { pid: stress.identity.pid, kind, ready: stress.ready };
+  };
+
+export const stressOperations: Record<string, SystemOperation> = {
+  cpu: start('cpu'),
+  memory: start('memory'),
+  disk: start('disk'),
+  io: start('io'),
+  stop: operation('stress.stop', z.strictObject({}), async () => {
+    const stopped = [...running].map((stress) => stress.identity.pid);
+    await Promise.all([...running].map((stress) => stopProcess(stress.identity)));
+    return { stopped };
+  }),
+};

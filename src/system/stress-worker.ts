@@ -1,0 +1,138 @@
+/**
+ * One stress process (`node stress-worker.js '<spec json>'`), kept separate from faultline's own
+ * process so it can be placed in a cgroup, killed by pid, and OOM-killed without harm.
+ */
+import { closeSync, fsyncSync, openSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMainThread, Worker, workerData } from 'node:worker_threads';
+import { parseStressSpec, type StressReport, type StressSpec } from './stress-spec.js';
+import { formatBytes } from './units.js';
+
+const SLICE_MS = 100;
+
+function report(value: StressReport) {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+function burnSlices(percent: number, until: number) {
+  const busy = (SLICE_MS * percent) / 100;
+  const shared = new Int32Array(new SharedArrayBuffer(4));
+  while (Date.now() < until) {
+    const sliceStart = Date.now();
+    while (Date.now() - sliceStart < busy) Math.sqrt(Math.random());
+    const rest = SLICE_MS - (Date.now() - sliceStart);
+    if (rest > 0) Atomics.wait(shared, 0, 0, rest);
+  }
+}
+
+async function cpu(spec: Extract<StressSpec, { kind: 'cpu' }>) {
+  const until = Date.now() + spec.seconds * 1000;
+  const workers = Array.from(
+    { length: spec.workers },
+    () => new Worker(new URL(import.meta.url), { workerData: { percent: spec.percent, until } }),
+  );
+  report({ type: 'ready', detail: `${spec.workers} CPU workers at ${spec.percent}% for ${spec.seconds} s` });
+  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+  report({ type: 'done', detail: `burned CPU for ${spec.seconds} s` });
+}
+
+async function memory(spec: Extract<StressSpec, { kind: 'memory' }>) {
+  const chunk = 16 * 1024 * 1024;
+  const held: Buffer[] = [];
+  const started = Date.now();
+  let allocated = 0;
+  while (allocated < spec.bytes) {
+    const size = Math.min(chunk, spec.bytes - allocated);
+    held.push(Buffer.allocUnsafeSlow(size).fill(0xa5));
+    allocated += size;
+    report({
+      type: 'progress',
+      detail: `touched ${formatBytes(allocated)}`,
+      rssBytes: process.memoryUsage.rss(),
+    });
+    const due = started + (spec.rampSeconds * 1000 * allocated) / spec.bytes;
+    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+  }
+  report({
+    type: 'ready',
+    detail: `holding ${formatBytes(allocated)} of touched memory for ${spec.seconds} s`,
+  });
+  await new Promise((resolve) => setTimeout(resolve, spec.seconds * 1000));
+  report({
+    type: 'done',
+    detail: `held ${formatBytes(held.reduce((sum, buffer) => sum + buffer.length, 0))}`,
+  });
+}
+
+async function disk(spec: Extract<StressSpec, { kind: 'disk' }>) {
+  const file = join(spec.path, `faultline-fill-${process.pid}`);
+  const removeFile = () => rmSync(file, { force: true });
+  process.once('exit', removeFile);
+  const fd = openSync(file, 'wx');
+  const block = Buffer.alloc(1024 * 1024, 0xa5);
+  let written = 0;
+  let full = false;
+  try {
+    while (written < spec.bytes) {
+      written += writeSync(fd, block, 0, Math.min(block.length, spec.bytes - written));
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+    full = true;
+  } finally {
+    closeSync(fd);
+  }
+  const stats = statfsSync(spec.path);
+  const free = stats.bavail * stats.bsize;
+  report({
+    type: 'ready',
+    detail: `${file} holds ${formatBytes(written)}${full ? ' (the file system is full)' : ''}; ${formatBytes(free)} left`,
+  });
+  await new Promise((resolve) => setTimeout(resolve, spec.seconds * 1000));
+  report({ type: 'done', detail: `removed ${file}`, bytes: written });
+}
+
+async function io(spec: Extract<StressSpec, { kind: 'io' }>) {
+  const file = join(spec.path, `faultline-io-${process.pid}`);
+  process.once('exit', () => rmSync(file, { force: true }));
+  const block = Buffer.alloc(spec.blockBytes, 0x5a);
+  const until = Date.now() + spec.seconds * 1000;
+  report({
+    type: 'ready',
+    detail: `writing ${formatBytes(spec.blockBytes)} blocks to ${file} for ${spec.seconds} s`,
+  });
+  let bytes = 0;
+  const started = Date.now();
+  while (Date.now() < until) {
+    const fd = openSync(file, 'w');
+    writeSync(fd, block);
+    if (spec.fsync) fsyncSync(fd);
+    closeSync(fd);
+    unlinkSync(file);
+    bytes += block.length;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const bytesPerSecond = Math.round(bytes / ((Date.now() - started) / 1000));
+  report({
+    type: 'done',
+    detail: `wrote ${formatBytes(bytes)} (${formatBytes(bytesPerSecond)}/s)`,
+    bytes,
+    bytesPerSecond,
+  });
+}
+
+if (!isMainThread) {
+  const { percent, until } = workerData as { percent: number; until: number };
+  burnSlices(percent, until);
+} else {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0));
+  const spec = parseStressSpec(JSON.parse(process.argv[2] ?? '{}'));
+  const run = { cpu, memory, disk, io }[spec.kind] as (spec: StressSpec) => Promise<void>;
+  run(spec).then(
+    () => process.exit(0),
+    (error: Error) => {
+      process.stderr.write(`stress ${spec.kind} failed: ${error.message}\n`);
+      process.exit(1);
+    },
+  );
+}

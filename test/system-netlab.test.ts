@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { openLedger, readLedgers } from '../src/experiment/ledger.js';
+import { undoLedger } from '../src/experiment/rollback.js';
+import { destroyLab, loadLab } from '../src/system/netlab.js';
+import { netOperations as net } from '../src/system/operations/net-operations.js';
+import { runCli } from './helpers.js';
+
+const ledgerDirectory = mkdtempSync(join(tmpdir(), 'faultline-netlab-'));
+const ledger = openLedger(ledgerDirectory, { run: 'netlab', experiment: 'netlab' });
+const context = { ledger, signal: new AbortController().signal, warn: () => undefined };
+const LAB = 'fltest';
+
+const servers: ChildProcess[] = [];
+after(() => {
+  for (const server of servers) if (server.exitCode === null) process.kill(server.pid!, 'SIGKILL');
+  destroyLab(LAB);
+});
+
+/** A sink in host b: it reads everything, then answers "ok" with how many bytes it got. */
+async function startSink(port: number) {
+  const script = `require('net').createServer(s=>{let n=0;s.on('data',d=>n+=d.length);s.on('end',()=>s.end('ok '+n))}).listen(${port},()=>console.log('up'))`;
+  const server = spawn('ip', ['netns', 'exec', `fl-${LAB}-b`, process.execPath, '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  servers.push(server);
+  await once(server.stdout!, 'data');
+}
+
+/** Sends `bytes` from host `from` to b's sink; resolves with the reply or "timeout", and the time taken. */
+async function send(from: string, bytes: number, timeoutMs = 1500): Promise<{ reply: string; ms: number }> {
+  const address = loadLab(LAB).hosts.find((host) => host.name === 'b')!.address;
+  const script = `const t=Date.now();const s=require('net').connect(7100,'${address}',()=>s.end(Buffer.alloc(${bytes})));s.setTimeout(${timeoutMs},()=>{console.log(JSON.stringify({reply:'timeout',ms:Date.now()-t}));process.exit(0)});let r='';s.on('data',d=>r+=d);s.on('end',()=>console.log(JSON.stringify({reply:r,ms:Date.now()-t})));s.on('error',e=>console.log(JSON.stringify({reply:e.code,ms:Date.now()-t})))`;
+  const client = spawn('ip', ['netns', 'exec', `fl-${LAB}-${from}`, process.execPath, '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  client.stdout!.on('data', (chunk) => (output += chunk));
+  await once(client, 'close');
+  return JSON.parse(output) as { reply: string; ms: number };
+}
+
+describe('network lab: namespaces, veth pairs and a bridge', () => {
+  test('hosts reach each other; a partition drops packets silently; healing restores them', async () => {
+    const lab = (await net.create!({ lab: LAB, hosts: ['a', 'b', 'c'] }, context)) as {
+      hosts: Array<{ address: string }>;
+    };
+    assert.deepEqual(
+      lab.hosts.map((host) => host.address.split('.').at(-1)),
+      ['1', '2', '3'],
+    );
+    await startSink(7100);
+    assert.equal((await send('a', 1000)).reply, 'ok 1000');
+    await net.partition!({ lab: LAB, from: 'a', to: 'b' }, context);
+    assert.equal((await send('a', 1000)).reply, 'timeout', 'no error: the packets vanish, as on a cut cable');
+    assert.equal((await send('c', 1000)).reply, 'ok 1000', 'only a and b are cut apart');
+    await net.heal!({ lab: LAB }, context);
+    assert.equal((await send('a', 1000)).reply, 'ok 1000');
+  });
+
+  test('tbf limits a host to its rate: 400 KB at 2 mbit takes about 1.6 s', async () => {
+    await net.limit!({ lab: LAB, host: 'b', rate: '2mbit' }, context);
+    const limited = await send('a', 400_000, 10_000);
+    assert.equal(limited.reply, 'ok 400000');
+    assert.ok(limited.ms > 1300 && limited.ms < 3000, `${limited.ms} ms`);
+    await net.heal!({ lab: LAB }, context);
+    const open = await send('a', 400_000, 10_000);
+    assert.ok(open.ms < 1000, `${open.ms} ms once healed`);
+  });
+
+  test('netem missing from the kernel is named, with the alternative', async () => {
+    await assert.rejects(
+      net.delay!({ lab: LAB, host: 'a', ms: 50 }, context),
+      (error: Error) => error.name === 'MissingCapability' || /qdisc/.test(error.message),
+    );
+    const result = await runCli(['net', 'delay', LAB, 'a', '--ms', '50']);
+    if (result.code !== 0)
+      assert.match(result.stderr, /tc netem is missing from this kernel.*faultline proxy/);
+    else await runCli(['net', 'heal', LAB]);
+  });
+
+  test('bad input: unknown host, bad rate, bad lab name', async () => {
+    await assert.rejects(
+      net.isolate!({ lab: LAB, host: 'z' }, context),
+      /has no host "z"; its hosts: a, b, c/,
+    );
+    await assert.rejects(
+      net.limit!({ lab: LAB, host: 'a', rate: 'fast' }, context),
+      /rate "fast" must be in tc's units/,
+    );
+    await assert.rejects(net.create!({ lab: 'Bad Name', hosts: ['a', 'b'] }, context), /lab name "Bad Name"/);
+    await assert.rejects(
+      net.partition!({ lab: 'nolab', from: 'a', to: 'b' }, context),
+      /there is no lab nolab/,
+    );
+  });
+
+  test('the ledger undoes every change, the lab itself last', async () => {
+    await net.isolate!({ lab: LAB, host: 'c' }, context);
+    const [left] = readLedgers(ledgerDirectory);
+    const lines: string[] = [];
+    await undoLedger(left!, (line) => lines.push(line));
+    assert.equal(lines.at(-1), `undone: created network lab ${LAB}`);
+    assert.throws(() => loadLab(LAB), /there is no lab/);
+    const list = await runCli(['net', 'show', LAB]);
+    assert.equal(list.code, 1);
+  });
+});

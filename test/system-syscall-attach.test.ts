@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { noLedger } from '../src/experiment/ledger.js';
+import { syscallOperations as syscall } from '../src/system/operations/syscall-operations.js';
+import { runCli, waitFor } from './helpers.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'faultline-attach-'));
+const server = new URL('../../examples/book/journal-server.mjs', import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+const port = await freePort();
+const target = spawn(process.execPath, [server, String(port), join(directory, 'entries.log')], {
+  stdio: 'ignore',
+});
+after(() => {
+  if (target.exitCode === null) process.kill(target.pid!, 'SIGKILL');
+});
+const url = `http://127.0.0.1:${port}`;
+await waitFor(
+  () =>
+    fetch(`${url}/health`).then(
+      (response) => response.arrayBuffer().then(() => true),
+      () => false,
+    ),
+  'the journal server',
+);
+const post = async () => (await fetch(`${url}/entries`, { method: 'POST' })).status;
+const context = { ledger: noLedger, signal: new AbortController().signal, warn: () => undefined };
+
+describe('strace attached to a running process', () => {
+  test('the 2nd and 3rd writes fail with EIO; after detaching the process writes again', async () => {
+    const attached = (await syscall.attach!(
+      { port, expect: 1, syscall: 'pwrite64', error: 'EIO', when: '2..3', seconds: 60 },
+      context,
+    )) as { target: number };
+    assert.equal(attached.target, target.pid);
+    assert.deepEqual([await post(), await post(), await post(), await post()], [201, 503, 503, 201]);
+    const [report] = (await syscall.detach!({}, context)) as Array<{ injected: Array<{ call: string }> }>;
+    assert.equal(report!.injected.length, 2);
+    assert.match(report!.injected[0]!.call, /^pwrite64\(.*= -1 EIO \(Input\/output error\) \(INJECTED\)$/);
+    assert.equal(await post(), 201);
+    const health = (await (await fetch(`${url}/health`)).json()) as {
+      storageErrors: number;
+      lastError: string;
+    };
+    assert.deepEqual([health.storageErrors, health.lastError], [2, 'EIO']);
+  });
+
+  test('the CLI attaches for --for seconds and reports the injected calls as JSON', async () => {
+    const cli = runCli([
+      'syscall',
+      'attach',
+      '--port',
+      String(port),
+      '--syscall',
+      'pwrite64',
+      '--error',
+      'ENOSPC',
+      '--for',
+      '1',
+      '--json',
+    ]);
+    await waitFor(async () => (await post()) === 503, 'a write failed by the attached strace', 10_000);
+    const result = await cli;
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { target: number; injected: Array<{ call: string }> };
+    assert.equal(report.target, target.pid);
+    assert.ok(report.injected.length >= 1);
+    assert.match(report.injected[0]!.call, /ENOSPC/);
+  });
+
+  test('bad input: no process on the port, unknown errno', async () => {
+    await assert.rejects(
+      syscall.attach!({ port: 9, syscall: 'write', error: 'EIO', seconds: 1 }, context),
+      /needs exactly one process, but 0 match/,
+    );
+    await assert.rejects(
+      syscall.attach!({ port, syscall: 'write', error: 'EWHAT', seconds: 1 }, context),
+      /unknown errno "EWHAT"/,
+    );
+    const cli = await runCli([
+      'syscall',
+      'attach',
+      '--port',
+      String(port),
+      '--syscall',
+      'write',
+      '--error',
+      'EIO',
+    ]);
+    assert.equal(cli.code, 2);
+    assert.match(cli.stderr, /--for <seconds>/);
+  });
+});
