@@ -121,7 +121,7 @@ describe('faultline process kill', () => {
   });
 
   test('bad selectors and signals are refused', async () => {
-    assert.match((await run(['process', 'kill'])).stderr, /exactly one of --pid, --port or --match/);
+    assert.match((await run(['process', 'kill'])).stderr, /exactly one of pid, port, match or pidfile/);
     assert.match(
       (await run(['process', 'kill', '--pid', '1', '--signal', 'SIGNOPE'])).stderr,
       /unknown signal "SIGNOPE"/,

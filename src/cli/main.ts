@@ -23,6 +23,12 @@ import { rollbackCommand } from './rollback-command.js';
 import { reportCommand } from './report-command.js';
 import { browserProxyCommand, browserScriptCommand } from './browser-commands.js';
 import { loadCommand, processCommand, syscallCommand } from './system-commands.js';
+import { stressCommand } from './stress-command.js';
+import { cgroupCommand } from './cgroup-command.js';
+import { netCommand } from './net-command.js';
+import { observeCommand } from './observe-command.js';
+import { superviseCommand } from './supervise-command.js';
+import { MissingCapability } from '../system/capability.js';
 
 /** Exit statuses: 0 done, 1 the operation failed (API error, server unreachable), 2 bad input. */
 const FAILED = 1;
@@ -62,6 +68,11 @@ function buildProgram(): Command {
     loadCommand(),
     processCommand(),
     syscallCommand(),
+    superviseCommand(),
+    stressCommand(),
+    cgroupCommand(),
+    netCommand(),
+    observeCommand(),
     completionCommand(() => program),
   ]) {
     program.addCommand(inheritSettings(command));
@@ -88,9 +99,10 @@ try {
     process.exit(done ? 0 : BAD_INPUT);
   }
   const badInput = error instanceof UsageError || isFaultlineError(error);
+  const known = error instanceof FaultlineApiError || error instanceof MissingCapability || badInput;
   const message =
-    error instanceof FaultlineApiError || badInput
-      ? (error as Error).message
+    known || !process.env.FAULTLINE_DEBUG
+      ? ((error as Error).message ?? String(error))
       : ((error as Error).stack ?? String(error));
   process.stderr.write(`faultline: ${message}\n`);
   process.exit(badInput ? BAD_INPUT : FAILED);

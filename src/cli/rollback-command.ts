@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { Command } from 'commander';
 import { DEFAULT_LEDGER_DIRECTORY, readLedgers } from '../experiment/ledger.js';
-import { undoLedger } from '../experiment/rollback.js';
+import { describeEntry, undoLedger } from '../experiment/rollback.js';
 import { example, out } from './context.js';
 
 export function rollbackCommand(): Command {
@@ -23,8 +23,7 @@ export function rollbackCommand(): Command {
         }
         out(`run ${ledger.header.run} (${ledger.header.experiment}), started ${ledger.header.started}:`);
         if (options.dryRun) {
-          for (const entry of [...ledger.entries].reverse())
-            out(`  would undo: ${entry.description} (${entry.server})`);
+          for (const entry of [...ledger.entries].reverse()) out(`  would undo: ${describeEntry(entry)}`);
           continue;
         }
         await undoLedger(ledger, (line) => out(`  ${line}`));

@@ -1,9 +1,19 @@
 import { Command } from 'commander';
 import { runLoad } from '../system/load.js';
-import { findProcesses, type ProcessSelector, signalName, signalNumber } from '../system/processes.js';
-import { injectSyscall } from '../system/strace.js';
+import { MissingCapability } from '../system/capability.js';
+import { processOperations } from '../system/operations/process-operations.js';
+import {
+  findProcesses,
+  type ProcessInfo,
+  selectorFrom,
+  signalName,
+  signalNumber,
+} from '../system/processes.js';
+import { attachSyscallFault, injectSyscall } from '../system/strace.js';
 import { example, out, UsageError } from './context.js';
 import { integer } from './server-command.js';
+import { holdFor, holdUntil, withCliLedger } from './system-action.js';
+import { seconds, targetArgs, type TargetFlags, withTargetOptions } from './target-options.js';
 
 export function loadCommand(): Command {
   return new Command('load')
@@ -61,62 +71,75 @@ export function loadCommand(): Command {
 }
 
 export function processCommand(): Command {
-  const kill = new Command('kill')
-    .description('send a signal to processes chosen by pid, listening port or command-line pattern')
-    .option('--pid <pid>', 'this process', integer('--pid', 1, 2 ** 22))
-    .option('--port <port>', 'the processes listening on this TCP port', integer('--port', 1, 65535))
-    .option('--match <regex>', 'processes whose command line matches')
+  const kill = withTargetOptions(new Command('kill'))
+    .description('send a signal to processes chosen by pid, pidfile, listening port or command-line pattern')
     .option('--signal <name>', 'signal to send', 'SIGTERM')
-    .option(
-      '--expect <n>',
-      'refuse unless exactly this many processes match',
-      integer('--expect', 0, 100_000),
-    )
     .option('--dry-run', 'list the matching processes and kill nothing')
     .addHelpText(
       'after',
       example("faultline process kill --match 'node server.js' --expect 1 --signal SIGKILL"),
     )
-    .action(
-      (flags: {
-        pid?: number;
-        port?: number;
-        match?: string;
-        signal: string;
-        expect?: number;
-        dryRun?: boolean;
-      }) => {
-        const given = [flags.pid, flags.port, flags.match].filter((value) => value !== undefined);
-        if (given.length !== 1)
-          throw new UsageError('choose the processes with exactly one of --pid, --port or --match');
-        let signal: number;
-        try {
-          signal = signalNumber(flags.signal);
-        } catch (error) {
-          throw new UsageError((error as Error).message);
-        }
-        const selector: ProcessSelector =
-          flags.pid !== undefined
-            ? { pid: flags.pid }
-            : flags.port !== undefined
-              ? { port: flags.port }
-              : { match: flags.match! };
-        const found = findProcesses(selector);
-        for (const info of found)
-          out(
-            `${flags.dryRun ? 'would signal' : 'signal'} ${info.pid} (${info.command}) with ${signalName(flags.signal)}`,
-          );
-        if (found.length === 0) out('no process matches');
-        if (flags.expect !== undefined && found.length !== flags.expect) {
-          throw new UsageError(
-            `${found.length} processes match but --expect ${flags.expect}: nothing was signalled`,
-          );
-        }
-        if (flags.dryRun) return;
-        for (const info of found) process.kill(info.pid, signal);
-      },
-    );
-  return new Command('process').description('process faults').addCommand(kill);
+    .action((flags: TargetFlags & { signal: string; dryRun?: boolean }) => {
+      let signal: number;
+      try {
+        signal = signalNumber(flags.signal);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const found = chooseTargets(flags, 'signalled');
+      for (const info of found)
+        out(
+          `${flags.dryRun ? 'would signal' : 'signal'} ${info.pid} (${info.command}) with ${signalName(flags.signal)}`,
+        );
+      if (flags.dryRun) return;
+      for (const info of found) process.kill(info.pid, signal);
+    });
+
+  const pause = withTargetOptions(new Command('pause'))
+    .description(
+      'stop processes with SIGSTOP; SIGCONT after --for seconds, on Ctrl-C, or by faultline rollback',
+    )
+    .option('--for <seconds>', 'resume after this long', seconds('--for'))
+    .addHelpText('after', example('faultline process pause --port 8080 --expect 1 --for 10'))
+    .action(async (flags: TargetFlags & { for?: number }) => {
+      chooseTargets(flags, 'paused');
+      await withCliLedger((context) => processOperations.pause!({ ...targetArgs(flags) }, context), {
+        hold: holdFor(flags.for),
+        report: (found) => {
+          for (const info of found as ProcessInfo[]) out(`paused ${info.pid} (${info.command})`);
+        },
+      });
+    });
+
+  const resume = withTargetOptions(new Command('resume'))
+    .description('continue processes stopped with SIGSTOP')
+    .addHelpText('after', example('faultline process resume --port 8080'))
+    .action((flags: TargetFlags) => {
+      for (const info of chooseTargets(flags, 'resumed')) {
+        process.kill(info.pid, 'SIGCONT');
+        out(`resumed ${info.pid} (${info.command})`);
+      }
+    });
+
+  return new Command('process')
+    .description('process faults')
+    .addCommand(kill)
+    .addCommand(pause)
+    .addCommand(resume);
+}
+
+/** The processes the flags choose, or a usage error that says why none were touched. */
+function chooseTargets(flags: TargetFlags, verb: string): ProcessInfo[] {
+  let found: ProcessInfo[];
+  try {
+    found = findProcesses(selectorFrom(flags));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (found.length === 0) out('no process matches');
+  if (flags.expect !== undefined && found.length !== flags.expect)
+    throw new UsageError(`${found.length} processes match but --expect ${flags.expect}: nothing was ${verb}`);
+  return found;
 }
 
 export function syscallCommand(): Command {
@@ -154,5 +177,57 @@ export function syscallCommand(): Command {
         process.exitCode = report.exitCode ?? 1;
       },
     );
-  return new Command('syscall').description('system call faults').addCommand(inject);
+  const attach = withTargetOptions(new Command('attach'))
+    .description('attach strace to a running process and inject a fault for --for seconds, then detach')
+    .requiredOption('--syscall <name>', 'system call, e.g. write, pwrite64, close')
+    .option('--error <errno>', 'error to return, e.g. EIO')
+    .option('--delay-ms <ms>', 'hold each matching call this long first', integer('--delay-ms', 1, 60_000))
+    .option('--when <spec>', 'which calls: N, N+, N+S, N..M (default every call)')
+    .requiredOption('--for <seconds>', 'how long to stay attached', seconds('--for'))
+    .option('--json', 'print the injected calls as JSON')
+    .addHelpText(
+      'after',
+      example('faultline syscall attach --port 8080 --syscall write --error EIO --when 1+2 --for 30'),
+    )
+    .action(
+      async (
+        flags: TargetFlags & {
+          syscall: string;
+          error?: string;
+          delayMs?: number;
+          when?: string;
+          for: number;
+          json?: boolean;
+        },
+      ) => {
+        const [target, ...others] = chooseTargets(flags, 'traced');
+        if (!target || others.length > 0)
+          throw new UsageError(
+            `attach needs exactly one process, but ${others.length + (target ? 1 : 0)} match`,
+          );
+        let fault;
+        try {
+          fault = await attachSyscallFault(target.pid, {
+            syscall: flags.syscall,
+            ...(flags.error ? { error: flags.error } : {}),
+            ...(flags.delayMs ? { delayEnterMs: flags.delayMs } : {}),
+            ...(flags.when ? { when: flags.when } : {}),
+          });
+        } catch (error) {
+          if (error instanceof MissingCapability) throw error;
+          throw new UsageError((error as Error).message);
+        }
+        process.stderr.write(
+          `faultline: strace attached to ${target.pid} (${target.command}); detaching in ${flags.for} s\n`,
+        );
+        const how = await holdUntil(flags.for);
+        const injected = await fault.detach();
+        if (flags.json) return out(JSON.stringify({ target: target.pid, injected }, null, 2));
+        process.stderr.write(
+          `faultline: ${how === 'signal' ? 'interrupted' : 'done'}; detached after injecting into ${injected.length} ${flags.syscall} call(s)\n`,
+        );
+        for (const { pid, call } of injected) process.stderr.write(`  [${pid}] ${call}\n`);
+      },
+    );
+  return new Command('syscall').description('system call faults').addCommand(inject).addCommand(attach);
 }

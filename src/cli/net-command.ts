@@ -1,0 +1,156 @@
+import { Command } from 'commander';
+import { noLedger } from '../experiment/ledger.js';
+import { execIn, loadLab } from '../system/netlab.js';
+import { netOperations } from '../system/operations/net-operations.js';
+import { example, out, table } from './context.js';
+import { integer } from './server-command.js';
+import { holdFor, withCliLedger } from './system-action.js';
+import { seconds } from './target-options.js';
+
+const forOption = ['--for <seconds>', 'hold the fault this long, then undo it', seconds('--for')] as const;
+
+function fault(
+  name: string,
+  description: string,
+  sample: string,
+  toArgs: (lab: string, positional: string[], flags: Record<string, unknown>) => Record<string, unknown>,
+) {
+  return (command: Command) =>
+    command
+      .description(description)
+      .option(...forOption)
+      .addHelpText('after', example(sample))
+      .action(async (...values: unknown[]) => {
+        const positional = values.filter((value): value is string => typeof value === 'string');
+        const flags = values.find(
+          (value) => typeof value === 'object' && value !== null && !(value instanceof Command),
+        ) as Record<string, unknown>;
+        const [lab = '', ...rest] = positional;
+        await withCliLedger((context) => netOperations[name]!(toArgs(lab, rest, flags), context), {
+          hold: holdFor(flags.for as number | undefined),
+          report: () => out(`${name}: done`),
+        });
+      });
+}
+
+export function netCommand(): Command {
+  const create = new Command('create')
+    .description('create a lab: one network namespace per host, joined by veth pairs to a bridge')
+    .argument('<lab>', 'lab name, 1-8 lower-case letters or digits')
+    .requiredOption('--hosts <names>', 'comma-separated host names, e.g. a,b,c')
+    .option('--subnet <cidr>', 'a /24 for the hosts (default 10.213.N.0/24 from the name)')
+    .addHelpText('after', example('faultline net create lab --hosts a,b,c'))
+    .action(async (lab: string, flags: { hosts: string; subnet?: string }) => {
+      await withCliLedger(
+        (context) =>
+          netOperations.create!(
+            { lab, hosts: flags.hosts.split(','), ...(flags.subnet ? { subnet: flags.subnet } : {}) },
+            context,
+          ),
+        { report: () => showLab(lab) },
+      );
+    });
+
+  const show = new Command('show')
+    .description('hosts, namespaces and addresses of a lab')
+    .argument('<lab>')
+    .action(showLab);
+  const destroy = new Command('destroy')
+    .description('remove every namespace of a lab')
+    .argument('<lab>')
+    .action(async (lab: string) => {
+      await netOperations.destroy!({ lab }, noLedgerContext());
+      out(`destroyed ${lab}`);
+    });
+  const heal = new Command('heal')
+    .description('remove every partition, limit and delay in a lab')
+    .argument('<lab>')
+    .action(async (lab: string) => {
+      await netOperations.heal!({ lab }, noLedgerContext());
+      out(`healed ${lab}`);
+    });
+
+  const partition = fault(
+    'partition',
+    'drop every packet between two hosts (switch-port filters: no error, as on a cut cable)',
+    'faultline net partition lab a b --for 30',
+    (lab, [from, to], flags) => ({ lab, from, to, oneWay: flags.oneWay === true }),
+  )(
+    new Command('partition')
+      .argument('<lab>')
+      .argument('<from>')
+      .argument('<to>')
+      .option('--one-way', 'only from -> to'),
+  );
+  const isolate = fault(
+    'isolate',
+    'cut one host off from all the others',
+    'faultline net isolate lab a --for 30',
+    (lab, [host]) => ({
+      lab,
+      host,
+    }),
+  )(new Command('isolate').argument('<lab>').argument('<host>'));
+  const limit = fault(
+    'limit',
+    'limit what a host sends and receives, with tbf',
+    'faultline net limit lab a --rate 1mbit --for 60',
+    (lab, [host], flags) => ({ lab, host, rate: flags.rate }),
+  )(
+    new Command('limit')
+      .argument('<lab>')
+      .argument('<host>')
+      .requiredOption('--rate <rate>', 'tc units: 512kbit, 10mbit, 1mbps'),
+  );
+  const delay = fault(
+    'delay',
+    'add latency with tc netem, where the kernel has it',
+    'faultline net delay lab a --ms 100 --for 60',
+    (lab, [host], flags) => ({ lab, host, ms: flags.ms }),
+  )(
+    new Command('delay')
+      .argument('<lab>')
+      .argument('<host>')
+      .requiredOption('--ms <ms>', 'latency', integer('--ms', 1, 60_000)),
+  );
+
+  const exec = new Command('exec')
+    .description('run a command inside a host of a lab')
+    .argument('<lab>')
+    .argument('<host>')
+    .argument('<command...>', 'after --')
+    .addHelpText('after', example('faultline net exec lab a -- node server.js'))
+    .action(async (lab: string, host: string, command: string[]) => {
+      process.exitCode = await execIn(loadLab(lab), host, command);
+    });
+
+  return new Command('net')
+    .description('network faults below the proxy: namespaces joined by veth pairs, partitions, tbf limits')
+    .addCommand(create)
+    .addCommand(show)
+    .addCommand(partition)
+    .addCommand(isolate)
+    .addCommand(limit)
+    .addCommand(delay)
+    .addCommand(heal)
+    .addCommand(exec)
+    .addCommand(destroy);
+}
+
+function showLab(name: string) {
+  const lab = loadLab(name);
+  out(
+    table(
+      ['HOST', 'NAMESPACE', 'ADDRESS'],
+      lab.hosts.map((host) => [host.name, host.namespace, host.address]),
+    ),
+  );
+}
+
+function noLedgerContext() {
+  return {
+    ledger: noLedger,
+    signal: new AbortController().signal,
+    warn: (message: string) => process.stderr.write(`faultline: ${message}\n`),
+  };
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { DEFAULT_LEDGER_DIRECTORY, openLedger, readLedgers } from '../experiment/ledger.js';
+import { undoLedger } from '../experiment/rollback.js';
+import type { SystemContext } from '../system/operations/index.js';
+import { UsageError } from './context.js';
+
+/** Resolves after `seconds`, or at the first SIGINT or SIGTERM; says which. */
+export async function holdUntil(
+  seconds: number | undefined,
+  signal?: AbortSignal,
+): Promise<'elapsed' | 'signal'> {
+  const stop = new AbortController();
+  const waits: Array<Promise<'elapsed' | 'signal'>> = [
+    once(process, 'SIGINT', { signal: stop.signal }).then(() => 'signal' as const),
+    once(process, 'SIGTERM', { signal: stop.signal }).then(() => 'signal' as const),
+  ];
+  if (seconds !== undefined) {
+    waits.push(
+      new Promise((resolve) => {
+        const timer = setTimeout(() => resolve('elapsed'), seconds * 1000);
+        stop.signal.addEventListener('abort', () => clearTimeout(timer));
+      }),
+    );
+  }
+  if (signal) waits.push(once(signal, 'abort').then(() => 'signal' as const));
+  try {
+    return await Promise.race(waits);
+  } catch {
+    return 'signal';
+  } finally {
+    stop.abort();
+  }
+}
+
+/** Holds a fault for `seconds` (or until SIGINT/SIGTERM); undefined leaves it in place. */
+export function holdFor(seconds: number | undefined): ((result: unknown) => Promise<string>) | undefined {
+  if (seconds === undefined) return undefined;
+  return async () => ((await holdUntil(seconds)) === 'signal' ? 'interrupted' : `held for ${seconds} s`);
+}
+
+/**
+ * Runs a system action from the CLI with a ledger, so `faultline rollback` can undo it after a
+ * crash. With `hold` the fault lasts until hold settles and is then undone (SIGINT and SIGTERM
+ * end the hold); without it the fault stays and the user is told how to undo it.
+ */
+export async function withCliLedger<T>(
+  apply: (context: SystemContext) => Promise<T>,
+  options: { hold?: ((result: T) => Promise<string>) | undefined; report: (result: T) => void },
+): Promise<void> {
+  const ledger = openLedger(DEFAULT_LEDGER_DIRECTORY, {
+    run: `cli-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
+    experiment: `faultline ${process.argv.slice(2).join(' ')}`,
+  });
+  const controller = new AbortController();
+  const context: SystemContext = {
+    ledger,
+    signal: controller.signal,
+    warn: (message) => process.stderr.write(`faultline: ${message}\n`),
+  };
+  let result: T;
+  try {
+    result = await apply(context);
+  } catch (error) {
+    await undoRecorded(ledger.path);
+    ledger.close(false);
+    if (error instanceof Error && error.name === 'FaultlineError') throw new UsageError(error.message);
+    throw error;
+  }
+  options.report(result);
+  if (options.hold === undefined) {
+    if (readLedgers(DEFAULT_LEDGER_DIRECTORY).some((left) => left.path === ledger.path))
+      process.stderr.write('faultline: the change stays in place; "faultline rollback" undoes it\n');
+    return;
+  }
+  const how = await options.hold(result);
+  process.stderr.write(`faultline: ${how}; undoing\n`);
+  await undoRecorded(ledger.path);
+  ledger.close(false);
+}
+
+async function undoRecorded(path: string | undefined) {
+  const left = readLedgers(DEFAULT_LEDGER_DIRECTORY).find((candidate) => candidate.path === path);
+  if (left) await undoLedger(left, (line) => process.stderr.write(`faultline: ${line}\n`));
+}

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { integer } from './server-command.js';
+
+export interface TargetFlags {
+  pid?: number;
+  port?: number;
+  match?: string;
+  pidfile?: string;
+  expect?: number;
+}
+
+/** The process-choosing flags every process fault takes: exactly one of them, and a count guard. */
+export function withTargetOptions(command: Command): Command {
+  return command
+    .option('--pid <pid>', 'this process', integer('--pid', 1, 2 ** 22))
+    .option('--pidfile <file>', 'the process whose pid this file holds')
+    .option('--port <port>', 'the processes listening on this TCP port', integer('--port', 1, 65535))
+    .option('--match <regex>', 'processes whose command line matches')
+    .option(
+      '--expect <n>',
+      'refuse unless exactly this many processes match',
+      integer('--expect', 0, 100_000),
+    );
+}
+
+export function targetArgs(flags: TargetFlags): TargetFlags {
+  const { pid, port, match, pidfile, expect } = flags;
+  return Object.fromEntries(
+    Object.entries({ pid, port, match, pidfile, expect }).filter(([, value]) => value !== undefined),
+  ) as TargetFlags;
+}
+
+export function seconds(name: string) {
+  return integer(name, 1, 3600);
+}
