@@ -28,6 +28,7 @@ import { cgroupCommand } from './cgroup-command.js';
 import { netCommand } from './net-command.js';
 import { observeCommand } from './observe-command.js';
 import { superviseCommand } from './supervise-command.js';
+import { etcdCommand } from './etcd-command.js';
 import { MissingCapability } from '../system/capability.js';
 
 /** Exit statuses: 0 done, 1 the operation failed (API error, server unreachable), 2 bad input. */
@@ -73,6 +74,7 @@ function buildProgram(): Command {
     cgroupCommand(),
     netCommand(),
     observeCommand(),
+    etcdCommand(),
     completionCommand(() => program),
   ]) {
     program.addCommand(inheritSettings(command));

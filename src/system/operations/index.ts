@@ -1,4 +1,5 @@
 import { cgroupOperations } from './cgroup-operations.js';
+import { etcdOperations } from './etcd-operations.js';
 import { loadOperations } from './load-operations.js';
 import { netOperations } from './net-operations.js';
 import type { SystemOperation } from './operation.js';
@@ -10,6 +11,7 @@ import { useOperations } from './use-operations.js';
 /** Every system action and probe, by module and function, as experiments and the CLI name them. */
 export const systemModules: Record<string, Record<string, SystemOperation>> = {
   load: loadOperations,
+  etcd: etcdOperations,
   process: processOperations,
   stress: stressOperations,
   cgroup: cgroupOperations,

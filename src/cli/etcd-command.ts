@@ -1,0 +1,50 @@
+import { Command } from 'commander';
+import { runWriter } from '../system/etcd-writer.js';
+import { etcdOperations } from '../system/operations/etcd-operations.js';
+import { noLedger } from '../experiment/ledger.js';
+import { example, out } from './context.js';
+import { holdUntil } from './system-action.js';
+import { seconds } from './target-options.js';
+
+export function etcdCommand(): Command {
+  const writer = new Command('writer')
+    .description('write sequence-numbered keys one at a time and log every attempt, for lost-write checks')
+    .requiredOption('--endpoints <list>', 'comma-separated client URLs, e.g. http://127.0.0.1:2379')
+    .requiredOption('--log <file>', 'one JSON line per attempt')
+    .requiredOption('-t, --time <seconds>', 'how long to write', seconds('-t'))
+    .option('--prefix <prefix>', 'key prefix', 'faultline/writer/')
+    .addHelpText(
+      'after',
+      example('faultline etcd writer --endpoints http://127.0.0.1:2379 --log writes.jsonl -t 300'),
+    )
+    .action(async (flags: { endpoints: string; log: string; time: number; prefix: string }) => {
+      const stop = new AbortController();
+      void holdUntil(undefined, stop.signal).then(() => stop.abort());
+      const result = await runWriter({
+        endpoints: flags.endpoints.split(','),
+        prefix: flags.prefix,
+        log: flags.log,
+        seconds: flags.time,
+        signal: stop.signal,
+      });
+      stop.abort();
+      out(`${result.acknowledged} of ${result.attempts} writes acknowledged`);
+    });
+  const status = new Command('status')
+    .description("each member's view: leader, term, errors")
+    .requiredOption('--endpoints <list>', 'comma-separated client URLs')
+    .action(async (flags: { endpoints: string }) => {
+      const context = { ledger: noLedger, signal: new AbortController().signal, warn: () => undefined };
+      out(
+        JSON.stringify(
+          await etcdOperations.status!({ endpoints: flags.endpoints.split(',') }, context),
+          null,
+          2,
+        ),
+      );
+    });
+  return new Command('etcd')
+    .description('etcd probes: member status and a lost-write checker')
+    .addCommand(status)
+    .addCommand(writer);
+}

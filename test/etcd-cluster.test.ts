@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const runner = new URL('../../examples/etcd-cluster/run.mjs', import.meta.url).pathname;
+
+interface Journal {
+  run: Array<{ activity: { name: string }; output: unknown }>;
+}
+
+test('the network-chaos guide on a live 3-member etcd cluster: five scenarios, no acknowledged write lost', async () => {
+  try {
+    execFileSync('etcd', ['--version'], { stdio: 'ignore' });
+  } catch {
+    assert.fail(
+      'etcd is not installed: install the Debian package "etcd-server" (apt-get install etcd-server)',
+    );
+  }
+  const out = mkdtempSync(join(tmpdir(), 'faultline-etcd-test-'));
+  const child = spawn(process.execPath, [runner, '--out', out], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let stdout = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  const [code] = (await once(child, 'close')) as [number];
+  assert.equal(code, 0, stdout);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Array<{
+    met: boolean;
+    lost: number;
+    acknowledged: number;
+  }>;
+  assert.equal(summary.length, 5);
+  for (const scenario of summary) {
+    assert.equal(scenario.met, true);
+    assert.equal(scenario.lost, 0);
+  }
+  assert.ok(summary.at(-1)!.acknowledged > 20, 'the writer kept writing through the scenarios');
+
+  const output = (file: string, name: string) =>
+    (JSON.parse(readFileSync(join(out, file), 'utf8')) as Journal).run.find(
+      (entry) => entry.activity.name === name,
+    )?.output;
+  const partition = '2-leader-partition.journal.json';
+  assert.equal((output(partition, 'm1-leads') as { leader: string }).leader, 'http://127.0.1.1:2379');
+  assert.notEqual(
+    (output(partition, 'majority-elects-new-leader') as { leader: string }).leader,
+    'http://127.0.1.1:2379',
+  );
+  assert.equal((output(partition, 'minority-write-fails') as { ok: boolean }).ok, false);
+  assert.equal((output(partition, 'majority-write-succeeds') as { ok: boolean }).ok, true);
+  const latency = '1-latency.journal.json';
+  const before = output(latency, 'write-latency-before') as { p50Ms: number };
+  const during = output(latency, 'write-latency-during') as { p50Ms: number; failed: number };
+  assert.ok(during.p50Ms > before.p50Ms + 150, `p50 ${before.p50Ms} -> ${during.p50Ms} ms`);
+  assert.equal(during.failed, 0);
+  assert.match(
+    (output('4-quorum-loss.journal.json', 'write-without-quorum-fails') as { error: string }).error,
+    /no answer within 3000 ms/,
+  );
+  assert.equal((output('5-client-links.journal.json', 'client-sees-the-fault') as { ok: boolean }).ok, false);
+  assert.equal((output('5-client-links.journal.json', 'client-recovers') as { ok: boolean }).ok, true);
+  assert.equal(
+    execFileSync('sh', ['-c', 'pgrep -x etcd || true'], { encoding: 'utf8' }).trim(),
+    '',
+    'no etcd left behind',
+  );
+});
