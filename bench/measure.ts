@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import net from 'node:net';
+import { percentile as percentileOf } from '../src/model/percentile.js';
 
 /** Upstreams in the benchmark process: a sink that counts bytes, and a 1-byte echo. */
 export async function startUpstreams() {
@@ -91,7 +92,7 @@ export async function roundTrips(port: number, count: number, warmup = 500): Pro
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+  return percentileOf(sorted, p) ?? Number.NaN;
 }
 
 export function median(values: readonly number[]): number {

@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { percentile } from '../model/percentile.js';
 
 export interface LoadOptions {
   url: string;
@@ -92,8 +93,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   }
   const duration = (performance.now() - started) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (p: number) =>
-    round(sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0);
+  const at = (p: number) => round(percentile(sorted, p) ?? 0);
   return {
     url: options.url,
     concurrency: options.concurrency,
@@ -116,9 +116,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       requests: bucket?.requests ?? 0,
       failures: bucket?.failures ?? 0,
       p50Ms: round(
-        [...(bucket?.latencies ?? [0])].sort((a, b) => a - b)[
-          Math.floor((bucket?.latencies.length ?? 0) / 2)
-        ] ?? 0,
+        percentile(
+          [...(bucket?.latencies ?? [])].sort((a, b) => a - b),
+          50,
+        ) ?? 0,
       ),
     })),
   };

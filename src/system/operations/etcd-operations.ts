@@ -1,14 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { percentile } from '../../model/percentile.js';
 import { memberStatus, metrics, put, transferLeadership } from '../etcd.js';
 import { verifyWrites } from '../etcd-writer.js';
 import { operation, type SystemOperation } from './operation.js';
 
 const endpoints = z.array(z.string().min(1)).min(1);
-
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;
-}
 
 /** Steady-state probes for an etcd cluster, through its HTTP gateway and /metrics. */
 export const etcdOperations: Record<string, SystemOperation> = {
@@ -78,8 +75,8 @@ export const etcdOperations: Record<string, SystemOperation> = {
       return {
         writes: args.count,
         failed,
-        p50Ms: round(percentile(times, 0.5)),
-        p99Ms: round(percentile(times, 0.99)),
+        p50Ms: round(percentile(times, 50) ?? 0),
+        p99Ms: round(percentile(times, 99) ?? 0),
       };
     },
   ),
