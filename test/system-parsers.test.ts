@@ -5,6 +5,7 @@ import {
   cpuPercent,
   parseDiskstats,
   parseKernelStat,
+  parseKeyValueLines,
   parseMeminfo,
   parseNetDev,
   parsePressure,
@@ -30,6 +31,10 @@ describe('/proc parsers', () => {
   });
 
   test('meminfo in bytes; diskstats, net/dev, snmp, pressure and PID stat fields', () => {
+    assert.deepEqual(parseKeyValueLines('nr_periods 13\nnr_throttled 4\n'), {
+      nr_periods: 13,
+      nr_throttled: 4,
+    });
     assert.equal(parseMeminfo('MemTotal:       16384 kB\nHugePages_Total:       0\n').MemTotal, 16384 * 1024);
     const [disk] = parseDiskstats(' 254       0 vda 100 0 800 10 200 0 1600 20 0 30 40 0 0 0 0\n');
     assert.deepEqual(disk, {

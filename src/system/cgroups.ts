@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MissingCapability, requireRoot } from './capability.js';
+import { parseKeyValueLines } from './proc-parsers.js';
 
 export type Controller = 'cpu' | 'memory' | 'pids';
 
@@ -199,26 +200,30 @@ function readNumber(directory: string | undefined, file: string): number | undef
 function readKeyed(directory: string | undefined, file: string): Record<string, number> {
   if (!directory) return {};
   try {
-    return Object.fromEntries(
-      readFileSync(join(directory, file), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => {
-          const [key = '', value = '0'] = line.split(/\s+/);
-          return [key, Number(value)];
-        }),
-    );
+    return parseKeyValueLines(readFileSync(join(directory, file), 'utf8'));
   } catch {
     return {};
   }
 }
 
+function processesIn(directory: string): number[] {
+  return readFileSync(join(directory, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+}
+
+/** The fields whose files hold a number; a missing file or "max" leaves its field out. */
+function numbers<K extends string>(directory: string, files: Record<K, string>): Partial<Record<K, number>> {
+  const result: Partial<Record<K, number>> = {};
+  for (const [field, file] of Object.entries(files) as Array<[K, string]>) {
+    const value = readNumber(directory, file);
+    if (value !== undefined) result[field] = value;
+  }
+  return result;
+}
+
 export function cgroupStats(group: Cgroup): CgroupStats {
   const { cpu, memory } = group.directories;
   const anyDirectory = cpu ?? memory ?? group.directories.pids;
-  const processes = anyDirectory
-    ? readFileSync(join(anyDirectory, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number)
-    : [];
+  const processes = anyDirectory ? processesIn(anyDirectory) : [];
   const cpuStat = readKeyed(cpu, 'cpu.stat');
   const stats: CgroupStats = { processes };
   if (cpu) {
@@ -230,27 +235,32 @@ export function cgroupStats(group: Cgroup): CgroupStats {
     };
   }
   if (memory) {
-    stats.memory =
-      group.version === 1
-        ? {
-            usageBytes: readNumber(memory, 'memory.usage_in_bytes') ?? 0,
-            maxUsageBytes: readNumber(memory, 'memory.max_usage_in_bytes') ?? 0,
-            ...(readNumber(memory, 'memory.limit_in_bytes') === undefined
-              ? {}
-              : { limitBytes: readNumber(memory, 'memory.limit_in_bytes')! }),
-            failures: readNumber(memory, 'memory.failcnt') ?? 0,
-            oomKills: readKeyed(memory, 'memory.oom_control').oom_kill ?? 0,
-          }
-        : {
-            usageBytes: readNumber(memory, 'memory.current') ?? 0,
-            ...(readNumber(memory, 'memory.peak') === undefined
-              ? {}
-              : { maxUsageBytes: readNumber(memory, 'memory.peak')! }),
-            ...(readNumber(memory, 'memory.max') === undefined
-              ? {}
-              : { limitBytes: readNumber(memory, 'memory.max')! }),
-            oomKills: readKeyed(memory, 'memory.events').oom_kill ?? 0,
-          };
+    if (group.version === 1) {
+      const read = numbers(memory, {
+        usageBytes: 'memory.usage_in_bytes',
+        maxUsageBytes: 'memory.max_usage_in_bytes',
+        limitBytes: 'memory.limit_in_bytes',
+        failures: 'memory.failcnt',
+      });
+      stats.memory = {
+        ...read,
+        usageBytes: read.usageBytes ?? 0,
+        maxUsageBytes: read.maxUsageBytes ?? 0,
+        failures: read.failures ?? 0,
+        oomKills: readKeyed(memory, 'memory.oom_control').oom_kill ?? 0,
+      };
+    } else {
+      const read = numbers(memory, {
+        usageBytes: 'memory.current',
+        maxUsageBytes: 'memory.peak',
+        limitBytes: 'memory.max',
+      });
+      stats.memory = {
+        ...read,
+        usageBytes: read.usageBytes ?? 0,
+        oomKills: readKeyed(memory, 'memory.events').oom_kill ?? 0,
+      };
+    }
   }
   return stats;
 }
@@ -261,10 +271,10 @@ export function removeCgroup(group: Cgroup, moved: MovedProcess[] = []): void {
   for (const [controller, directory] of Object.entries(group.directories) as Array<[Controller, string]>) {
     if (!existsSync(directory)) continue;
     const parent = join(directory, '..');
-    for (const pid of readFileSync(join(directory, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
-      const back = origins.get(Number(pid))?.[controller] ?? parent;
+    for (const pid of processesIn(directory)) {
+      const back = origins.get(pid)?.[controller] ?? parent;
       try {
-        writeFileSync(join(existsSync(back) ? back : parent, 'cgroup.procs'), pid);
+        writeFileSync(join(existsSync(back) ? back : parent, 'cgroup.procs'), String(pid));
       } catch {
         // The process exited between the read and the write.
       }

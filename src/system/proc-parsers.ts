@@ -59,6 +59,19 @@ export function cpuPercent(before: CpuTimes, after: CpuTimes): CpuTimes & { busy
   return { ...percent, busy: round(100 - percent.idle - percent.iowait) };
 }
 
+/** "key value" lines, as /proc/vmstat and cgroup files such as cpu.stat and memory.events hold them. */
+export function parseKeyValueLines(text: string): Record<string, number> {
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [key = '', value = '0'] = line.trim().split(/\s+/);
+        return [key, Number(value)];
+      }),
+  );
+}
+
 /** /proc/meminfo in bytes, keyed as the kernel names them (MemAvailable, SwapFree, ...). */
 export function parseMeminfo(text: string): Record<string, number> {
   const result: Record<string, number> = {};

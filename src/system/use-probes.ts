@@ -4,6 +4,7 @@ import {
   cpuPercent,
   parseDiskstats,
   parseKernelStat,
+  parseKeyValueLines,
   parseMeminfo,
   parseNetDev,
   parsePressure,
@@ -107,15 +108,7 @@ function optional(path: string): string | undefined {
 }
 
 function snapshot(pid?: number): Reading {
-  const vmstat = Object.fromEntries(
-    read('/proc/vmstat')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const [key = '', value = '0'] = line.split(' ');
-        return [key, Number(value)];
-      }),
-  );
+  const vmstat = parseKeyValueLines(read('/proc/vmstat'));
   const processStat = pid === undefined ? undefined : optional(`/proc/${pid}/stat`);
   if (pid !== undefined && processStat === undefined) throw new Error(`there is no process ${pid}`);
   return {
