@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { runWriter } from '../system/etcd-writer.js';
 import { etcdOperations } from '../system/operations/etcd-operations.js';
-import { noLedger } from '../experiment/ledger.js';
 import { example, out } from './context.js';
-import { holdUntil } from './system-action.js';
+import { directContext, holdUntil } from './system-action.js';
 import { seconds } from './target-options.js';
 
 export function etcdCommand(): Command {
@@ -34,14 +33,8 @@ export function etcdCommand(): Command {
     .description("each member's view: leader, term, errors")
     .requiredOption('--endpoints <list>', 'comma-separated client URLs')
     .action(async (flags: { endpoints: string }) => {
-      const context = { ledger: noLedger, signal: new AbortController().signal, warn: () => undefined };
-      out(
-        JSON.stringify(
-          await etcdOperations.status!({ endpoints: flags.endpoints.split(',') }, context),
-          null,
-          2,
-        ),
-      );
+      const status = await etcdOperations.status!({ endpoints: flags.endpoints.split(',') }, directContext());
+      out(JSON.stringify(status, null, 2));
     });
   return new Command('etcd')
     .description('etcd probes: member status and a lost-write checker')

@@ -1,10 +1,9 @@
 import { Command } from 'commander';
-import { noLedger } from '../experiment/ledger.js';
 import { execIn, loadLab } from '../system/netlab.js';
 import { netOperations } from '../system/operations/net-operations.js';
 import { example, out, table } from './context.js';
 import { integer } from './server-command.js';
-import { holdFor, withCliLedger } from './system-action.js';
+import { directContext, holdFor, withCliLedger } from './system-action.js';
 import { seconds } from './target-options.js';
 
 const forOption = ['--for <seconds>', 'hold the fault this long, then undo it', seconds('--for')] as const;
@@ -59,14 +58,14 @@ export function netCommand(): Command {
     .description('remove every namespace of a lab')
     .argument('<lab>')
     .action(async (lab: string) => {
-      await netOperations.destroy!({ lab }, noLedgerContext());
+      await netOperations.destroy!({ lab }, directContext());
       out(`destroyed ${lab}`);
     });
   const heal = new Command('heal')
     .description('remove every partition, limit and delay in a lab')
     .argument('<lab>')
     .action(async (lab: string) => {
-      await netOperations.heal!({ lab }, noLedgerContext());
+      await netOperations.heal!({ lab }, directContext());
       out(`healed ${lab}`);
     });
 
@@ -145,12 +144,4 @@ function showLab(name: string) {
       lab.hosts.map((host) => [host.name, host.namespace, host.address]),
     ),
   );
-}
-
-function noLedgerContext() {
-  return {
-    ledger: noLedger,
-    signal: new AbortController().signal,
-    warn: (message: string) => process.stderr.write(`faultline: ${message}\n`),
-  };
 }

@@ -52,8 +52,10 @@ function stressSubcommand(kind: 'cpu' | 'memory' | 'disk' | 'io', description: s
       report: (stress) =>
         process.stderr.write(`faultline: stress pid ${stress.identity.pid}: ${stress.ready}\n`),
       hold: async (stress) => {
-        const ended = await Promise.race([stress.finished, holdUntil(undefined)]);
-        if (ended === 'signal' || ended === 'elapsed') return 'interrupted';
+        const finished = new AbortController();
+        const ended = await Promise.race([stress.finished, holdUntil(undefined, finished.signal)]);
+        finished.abort();
+        if (typeof ended === 'string') return 'interrupted';
         const last = ended.reports.at(-1);
         return `stress ${ended.exit}${last ? `: ${last.detail}` : ''}`;
       },

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { DEFAULT_LEDGER_DIRECTORY, openLedger, readLedgers } from '../experiment/ledger.js';
+import { existsSync } from 'node:fs';
+import { DEFAULT_LEDGER_DIRECTORY, noLedger, openLedger, readLedger } from '../experiment/ledger.js';
 import { undoLedger } from '../experiment/rollback.js';
+import { isFaultlineError } from '../model/errors.js';
 import type { SystemContext } from '../system/operations/index.js';
 import { UsageError } from './context.js';
 
@@ -52,24 +54,19 @@ export async function withCliLedger<T>(
     run: `cli-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
     experiment: `faultline ${process.argv.slice(2).join(' ')}`,
   });
-  const controller = new AbortController();
-  const context: SystemContext = {
-    ledger,
-    signal: controller.signal,
-    warn: (message) => process.stderr.write(`faultline: ${message}\n`),
-  };
+  const context: SystemContext = { ...directContext(), ledger };
   let result: T;
   try {
     result = await apply(context);
   } catch (error) {
     await undoRecorded(ledger.path);
     ledger.close(false);
-    if (error instanceof Error && error.name === 'FaultlineError') throw new UsageError(error.message);
+    if (isFaultlineError(error)) throw new UsageError(error.message);
     throw error;
   }
   options.report(result);
   if (options.hold === undefined) {
-    if (readLedgers(DEFAULT_LEDGER_DIRECTORY).some((left) => left.path === ledger.path))
+    if (ledger.path !== undefined && existsSync(ledger.path))
       process.stderr.write('faultline: the change stays in place; "faultline rollback" undoes it\n');
     return;
   }
@@ -80,6 +77,15 @@ export async function withCliLedger<T>(
 }
 
 async function undoRecorded(path: string | undefined) {
-  const left = readLedgers(DEFAULT_LEDGER_DIRECTORY).find((candidate) => candidate.path === path);
-  if (left) await undoLedger(left, (line) => process.stderr.write(`faultline: ${line}\n`));
+  if (path === undefined || !existsSync(path)) return;
+  await undoLedger(readLedger(path), (line) => process.stderr.write(`faultline: ${line}\n`));
+}
+
+/** A context for a CLI action that records nothing and is never cancelled. */
+export function directContext(): SystemContext {
+  return {
+    ledger: noLedger,
+    signal: new AbortController().signal,
+    warn: (message) => process.stderr.write(`faultline: ${message}\n`),
+  };
 }

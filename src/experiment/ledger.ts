@@ -77,15 +77,17 @@ export function readLedgers(directory: string): LeftLedger[] {
   } catch {
     return [];
   }
-  return files.sort().map((file) => {
-    const path = join(directory, file);
-    const [header, ...entries] = readFileSync(path, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as unknown);
-    const typed = header as LedgerHeader;
-    return { path, header: typed, entries: entries as LedgerEntry[], running: isAlive(typed.pid) };
-  });
+  return files.sort().map((file) => readLedger(join(directory, file)));
+}
+
+/** One ledger file: its header, its entries, and whether the run that wrote it is alive. */
+export function readLedger(path: string): LeftLedger {
+  const [header, ...entries] = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as unknown);
+  const typed = header as LedgerHeader;
+  return { path, header: typed, entries: entries as LedgerEntry[], running: isAlive(typed.pid) };
 }
 
 function isAlive(pid: number): boolean {
