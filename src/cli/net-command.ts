@@ -8,28 +8,28 @@ import { seconds } from './target-options.js';
 
 const forOption = ['--for <seconds>', 'hold the fault this long, then undo it', seconds('--for')] as const;
 
+/** A lab fault command: `<lab>` and its host arguments, held with --for or left for faultline rollback. */
 function fault(
   name: string,
+  hostArguments: string[],
   description: string,
   sample: string,
-  toArgs: (lab: string, positional: string[], flags: Record<string, unknown>) => Record<string, unknown>,
-) {
-  return (command: Command) =>
-    command
-      .description(description)
-      .option(...forOption)
-      .addHelpText('after', example(sample))
-      .action(async (...values: unknown[]) => {
-        const positional = values.filter((value): value is string => typeof value === 'string');
-        const flags = values.find(
-          (value) => typeof value === 'object' && value !== null && !(value instanceof Command),
-        ) as Record<string, unknown>;
-        const [lab = '', ...rest] = positional;
-        await withCliLedger((context) => netOperations[name]!(toArgs(lab, rest, flags), context), {
-          hold: holdFor(flags.for as number | undefined),
-          report: () => out(`${name}: done`),
-        });
+  toArgs: (lab: string, hosts: string[], flags: Record<string, unknown>) => Record<string, unknown>,
+  options: (command: Command) => Command = (command) => command,
+): Command {
+  const command = new Command(name).description(description).argument('<lab>');
+  for (const argument of hostArguments) command.argument(`<${argument}>`);
+  return options(command)
+    .option(...forOption)
+    .addHelpText('after', example(sample))
+    .action(async () => {
+      const [lab = '', ...hosts] = command.processedArgs as string[];
+      const flags = command.opts<Record<string, unknown>>();
+      await withCliLedger((context) => netOperations[name]!(toArgs(lab, hosts, flags), context), {
+        hold: holdFor(flags.for as number | undefined),
+        report: () => out(`${name}: done`),
       });
+    });
 }
 
 export function netCommand(): Command {
@@ -71,46 +71,34 @@ export function netCommand(): Command {
 
   const partition = fault(
     'partition',
+    ['from', 'to'],
     'drop every packet between two hosts (switch-port filters: no error, as on a cut cable)',
     'faultline net partition lab a b --for 30',
     (lab, [from, to], flags) => ({ lab, from, to, oneWay: flags.oneWay === true }),
-  )(
-    new Command('partition')
-      .argument('<lab>')
-      .argument('<from>')
-      .argument('<to>')
-      .option('--one-way', 'only from -> to'),
+    (command) => command.option('--one-way', 'only from -> to'),
   );
   const isolate = fault(
     'isolate',
+    ['host'],
     'cut one host off from all the others',
     'faultline net isolate lab a --for 30',
-    (lab, [host]) => ({
-      lab,
-      host,
-    }),
-  )(new Command('isolate').argument('<lab>').argument('<host>'));
+    (lab, [host]) => ({ lab, host }),
+  );
   const limit = fault(
     'limit',
+    ['host'],
     'limit what a host sends and receives, with tbf',
     'faultline net limit lab a --rate 1mbit --for 60',
     (lab, [host], flags) => ({ lab, host, rate: flags.rate }),
-  )(
-    new Command('limit')
-      .argument('<lab>')
-      .argument('<host>')
-      .requiredOption('--rate <rate>', 'tc units: 512kbit, 10mbit, 1mbps'),
+    (command) => command.requiredOption('--rate <rate>', 'tc units: 512kbit, 10mbit, 1mbps'),
   );
   const delay = fault(
     'delay',
+    ['host'],
     'add latency with tc netem, where the kernel has it',
     'faultline net delay lab a --ms 100 --for 60',
     (lab, [host], flags) => ({ lab, host, ms: flags.ms }),
-  )(
-    new Command('delay')
-      .argument('<lab>')
-      .argument('<host>')
-      .requiredOption('--ms <ms>', 'latency', integer('--ms', 1, 60_000)),
+    (command) => command.requiredOption('--ms <ms>', 'latency', integer('--ms', 1, 60_000)),
   );
 
   const exec = new Command('exec')
