@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { runLoad } from '../system/load.js';
 import { MissingCapability } from '../system/capability.js';
 import { processOperations } from '../system/operations/process-operations.js';
+import { onlyOne } from '../system/operations/selector.js';
 import {
   findProcesses,
   type ProcessInfo,
@@ -200,11 +201,12 @@ export function syscallCommand(): Command {
           json?: boolean;
         },
       ) => {
-        const [target, ...others] = chooseTargets(flags, 'traced');
-        if (!target || others.length > 0)
-          throw new UsageError(
-            `attach needs exactly one process, but ${others.length + (target ? 1 : 0)} match`,
-          );
+        let target: ProcessInfo;
+        try {
+          target = onlyOne(chooseTargets(flags, 'traced'), 'attach needs exactly one process');
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
         let fault;
         try {
           fault = await attachSyscallFault(target.pid, {

@@ -29,3 +29,9 @@ export function resolveTargets(args: TargetArgs, verb: string): ProcessInfo[] {
   }
   return found;
 }
+
+/** The one process among `found`; otherwise an error that starts with `what` and gives the count. */
+export function onlyOne(found: ProcessInfo[], what: string): ProcessInfo {
+  if (found.length !== 1) throw new Error(`${what}, but ${found.length} match`);
+  return found[0]!;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type AttachedFault, attachSyscallFault } from '../strace.js';
 import { operation, type SystemOperation } from './operation.js';
-import { resolveTargets, targetFields } from './selector.js';
+import { onlyOne, resolveTargets, targetFields } from './selector.js';
 
 /** strace processes attached from this process, so `syscall.detach` ends them all. */
 const attached = new Set<AttachedFault>();
@@ -18,11 +18,7 @@ const attach = z.strictObject({
 
 export const syscallOperations: Record<string, SystemOperation> = {
   attach: operation('syscall.attach', attach, async (args, context) => {
-    const [target, ...others] = resolveTargets(args, 'traced');
-    if (!target || others.length > 0)
-      throw new Error(
-        `syscall.attach needs exactly one process, but ${others.length + (target ? 1 : 0)} match`,
-      );
+    const target = onlyOne(resolveTargets(args, 'traced'), 'syscall.attach needs exactly one process');
     const fault = await attachSyscallFault(target.pid, {
       syscall: args.syscall,
       ...(args.error === undefined ? {} : { error: args.error }),

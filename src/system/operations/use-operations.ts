@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { sampleUse, type UseReport } from '../use-probes.js';
 import { operation, type SystemOperation } from './operation.js';
-import { resolveTargets, targetFields } from './selector.js';
+import { onlyOne, resolveTargets, targetFields } from './selector.js';
 
 const sample = z.strictObject({
   ...targetFields,
@@ -14,10 +14,7 @@ const probe = (where: string, pick: (report: UseReport) => unknown): SystemOpera
     const selected = [args.pid, args.port, args.match, args.pidfile].some((value) => value !== undefined);
     let pid: number | undefined;
     if (selected) {
-      const [target, ...others] = resolveTargets(args, 'sampled');
-      if (!target || others.length > 0)
-        throw new Error(`${where} samples one process, but ${others.length + (target ? 1 : 0)} match`);
-      pid = target.pid;
+      pid = onlyOne(resolveTargets(args, 'sampled'), `${where} samples one process`).pid;
     }
     const report = await sampleUse({
       seconds: args.seconds,
