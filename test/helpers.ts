@@ -207,3 +207,13 @@ export async function runCli(
   const { code, stdout, stderr } = await spawnCli(args, env, inherit).done;
   return { code: code ?? 1, stdout, stderr };
 }
+
+/** A loopback port free a moment ago, for servers that must be told their port up front. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}

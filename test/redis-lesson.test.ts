@@ -4,16 +4,9 @@ import net from 'node:net';
 import { after, test } from 'node:test';
 import { createClient } from 'redis';
 import { wrap } from '../src/inject/index.js';
-import { waitFor } from './helpers.js';
+import { freePort, waitFor } from './helpers.js';
 
 /** The book's chapter 7 lesson: a chaos wrapper around a real Redis client. */
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function startRedis(): Promise<{ url: string; process: ChildProcess }> {
   try {

@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { noLedger } from '../src/experiment/ledger.js';
 import { syscallOperations as syscall } from '../src/system/operations/syscall-operations.js';
-import { runCli, waitFor } from './helpers.js';
+import { runCli, freePort, waitFor } from './helpers.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'faultline-attach-'));
 const server = new URL('../../examples/book/journal-server.mjs', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
 
 const port = await freePort();
 const target = spawn(process.execPath, [server, String(port), join(directory, 'entries.log')], {

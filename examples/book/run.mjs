@@ -4,10 +4,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, processGroup } from '../processes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', '..', 'dist', 'src', 'cli', 'main.js');
@@ -17,39 +17,7 @@ const out = outIndex >= 0 ? args.splice(outIndex, 2)[1] : mkdtempSync(join(tmpdi
 const chosen = args.length > 0 ? args : ['ch2', 'ch3', 'ch5', 'ch6'];
 mkdirSync(out, { recursive: true });
 
-const started = [];
-function start(command, commandArgs) {
-  const child = spawn(command, commandArgs, { stdio: ['ignore', 'ignore', 'inherit'] });
-  started.push(child);
-  return child;
-}
-
-async function stopAll() {
-  await Promise.all(
-    started.splice(0).map(async (child) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    }),
-  );
-}
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, async () => {
-    await stopAll();
-    process.exit(130);
-  });
-}
-
-async function freePort() {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+const { start, stopAll } = processGroup();
 
 async function waitForHttp(url) {
   for (let attempt = 0; attempt < 100; attempt += 1) {

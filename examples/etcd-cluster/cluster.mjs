@@ -3,10 +3,9 @@
 // namespace with its own /etc/hosts, so member i reaches member j through proxy mi_to_mj alone.
 // That makes each directed link a separate fault point, and a leader can really be cut off.
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../processes.mjs';
 
 export const MEMBERS = [1, 2, 3];
 const memberAddress = (i) => `127.0.1.${i}`;
@@ -25,15 +24,6 @@ export function requireEtcd() {
   }
   if (process.getuid?.() !== 0)
     throw new Error('the etcd cluster needs root: each member gets its own /etc/hosts in a mount namespace');
-}
-
-export async function freePort() {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /** The faultline config: mi_to_mj for each directed peer link, client_mi for each client link. */

@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processGroup } from '../processes.mjs';
 import { requireEtcd, startCluster } from './cluster.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,29 +20,7 @@ const scenarios = readdirSync(here)
   .filter((file) => args.length === 0 || args.includes(file[0]))
   .sort();
 
-const started = [];
-function start(command, commandArgs, options = {}) {
-  const child = spawn(command, commandArgs, { stdio: ['ignore', 'ignore', 'inherit'], ...options });
-  started.push(child);
-  return child;
-}
-async function stopAll() {
-  await Promise.all(
-    started
-      .splice(0)
-      .reverse()
-      .map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }),
-  );
-}
-for (const signal of ['SIGINT', 'SIGTERM'])
-  process.once(signal, () => stopAll().then(() => process.exit(130)));
+const { start, stopAll } = processGroup();
 
 function faultline(commandArgs, env = {}) {
   const child = spawn(process.execPath, [cli, ...commandArgs], {
