@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { join } from 'node:path';
 import { parseBytes } from './units.js';
 
 const seconds = z.coerce.number().positive().max(3600);
@@ -60,3 +61,8 @@ export type StressReport =
   | { type: 'ready'; detail: string }
   | { type: 'progress'; detail: string; rssBytes?: number }
   | { type: 'done'; detail: string; bytes?: number; bytesPerSecond?: number };
+
+/** The one file a disk stress process fills, named after its pid so an undo can find it. */
+export function fillFile(path: string, pid: number): string {
+  return join(path, `faultline-fill-${pid}`);
+}

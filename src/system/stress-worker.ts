@@ -5,7 +5,7 @@
 import { closeSync, fsyncSync, openSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread, Worker, workerData } from 'node:worker_threads';
-import { parseStressSpec, type StressReport, type StressSpec } from './stress-spec.js';
+import { fillFile, parseStressSpec, type StressReport, type StressSpec } from './stress-spec.js';
 import { formatBytes } from './units.js';
 
 const SLICE_MS = 100;
@@ -65,7 +65,7 @@ async function memory(spec: Extract<StressSpec, { kind: 'memory' }>) {
 }
 
 async function disk(spec: Extract<StressSpec, { kind: 'disk' }>) {
-  const file = join(spec.path, `faultline-fill-${process.pid}`);
+  const file = fillFile(spec.path, process.pid);
   const removeFile = () => rmSync(file, { force: true });
   process.once('exit', removeFile);
   const fd = openSync(file, 'wx');

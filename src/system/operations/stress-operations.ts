@@ -1,7 +1,8 @@
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { cgroupByName } from '../cgroups.js';
 import { startStress, type RunningStress } from '../stress.js';
-import { parseStressSpec, type StressKind } from '../stress-spec.js';
+import { fillFile, parseStressSpec, type StressKind } from '../stress-spec.js';
 import { stopProcess } from '../undo.js';
 import { operation, type SystemContext, type SystemOperation } from './operation.js';
 
@@ -24,9 +25,10 @@ export async function startRecordedStress(
     undo: { kind: 'stop-process', process: stress.identity },
   });
   if (spec.kind === 'disk') {
+    const file = fillFile(spec.path, stress.identity.pid);
     context.ledger.record({
-      description: `filled ${spec.path} with faultline-fill-${stress.identity.pid}`,
-      undo: { kind: 'remove-file', path: `${spec.path}/faultline-fill-${stress.identity.pid}` },
+      description: `filled ${spec.path} with ${basename(file)}`,
+      undo: { kind: 'remove-file', path: file },
     });
   }
   running.add(stress);
