@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { runLoad } from '../system/load.js';
 import { MissingCapability } from '../system/capability.js';
+import type { SystemContext } from '../system/operations/index.js';
 import { processOperations } from '../system/operations/process-operations.js';
 import { onlyOne } from '../system/operations/selector.js';
 import {
@@ -14,7 +15,7 @@ import { attachSyscallFault, injectSyscall } from '../system/strace.js';
 import { example, out, UsageError } from './context.js';
 import { integer } from './server-command.js';
 import { holdFor, holdUntil, withCliLedger } from './system-action.js';
-import { seconds, targetArgs, type TargetFlags, withTargetOptions } from './target-options.js';
+import { seconds, type TargetFlags, withTargetOptions } from './target-options.js';
 
 export function loadCommand(): Command {
   return new Command('load')
@@ -103,11 +104,14 @@ export function processCommand(): Command {
     .option('--for <seconds>', 'resume after this long', seconds('--for'))
     .addHelpText('after', example('faultline process pause --port 8080 --expect 1 --for 10'))
     .action(async (flags: TargetFlags & { for?: number }) => {
-      chooseTargets(flags, 'paused');
-      await withCliLedger((context) => processOperations.pause!({ ...targetArgs(flags) }, context), {
+      const found = chooseTargets(flags, 'paused');
+      const pause = async (context: SystemContext) => {
+        for (const info of found) await processOperations.pause!({ pid: info.pid }, context);
+      };
+      await withCliLedger(pause, {
         hold: holdFor(flags.for),
-        report: (found) => {
-          for (const info of found as ProcessInfo[]) out(`paused ${info.pid} (${info.command})`);
+        report: () => {
+          for (const info of found) out(`paused ${info.pid} (${info.command})`);
         },
       });
     });
