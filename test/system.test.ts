@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runLoad } from '../src/system/load.js';
 import { findProcesses } from '../src/system/processes.js';
@@ -64,6 +67,92 @@ describe('faultline load', () => {
     const unbounded = await run(['load', url, '-c', '2']);
     assert.equal(unbounded.code, 2);
     assert.match(unbounded.stderr, /give -n REQUESTS or -t SECONDS/);
+  });
+});
+
+describe('faultline load with headers and a body (ab -H, -p, -T)', () => {
+  const seen: Array<{ method: string; cookie?: string; type?: string; body: string }> = [];
+  const recorder = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      seen.push({
+        method: request.method!,
+        ...(request.headers.cookie === undefined ? {} : { cookie: request.headers.cookie }),
+        ...(request.headers['content-type'] === undefined ? {} : { type: request.headers['content-type'] }),
+        body,
+      });
+      response.end('ok');
+    });
+  });
+  const recorderUrl = async () => {
+    if (!recorder.listening) {
+      recorder.listen(0, '127.0.0.1');
+      await once(recorder, 'listening');
+    }
+    return `http://127.0.0.1:${(recorder.address() as AddressInfo).port}/search`;
+  };
+  after(() => {
+    recorder.closeAllConnections();
+    recorder.close();
+  });
+
+  test('a body makes the request a POST with the given headers, as the book sends a search form', async () => {
+    seen.length = 0;
+    const report = await runLoad({
+      url: await recorderUrl(),
+      concurrency: 1,
+      requests: 3,
+      headers: { Cookie: 'sessionID=something', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'query=Apples',
+    });
+    assert.equal(report.succeeded, 3);
+    assert.deepEqual(seen[0], {
+      method: 'POST',
+      cookie: 'sessionID=something',
+      type: 'application/x-www-form-urlencoded',
+      body: 'query=Apples',
+    });
+  });
+
+  test('the CLI takes repeated -H, -d or -p with -T, and explains a header without a colon', async () => {
+    const target = await recorderUrl();
+    seen.length = 0;
+    const posted = await run([
+      'load',
+      target,
+      '-c',
+      '1',
+      '-n',
+      '2',
+      '-H',
+      'Cookie: sessionID=a',
+      '-H',
+      'X-Chaos: 1',
+      '-T',
+      'application/x-www-form-urlencoded',
+      '-d',
+      'query=Pears',
+    ]);
+    assert.equal(posted.code, 0, posted.stderr);
+    assert.deepEqual(seen[1], {
+      method: 'POST',
+      cookie: 'sessionID=a',
+      type: 'application/x-www-form-urlencoded',
+      body: 'query=Pears',
+    });
+    const directory = mkdtempSync(join(tmpdir(), 'faultline-load-'));
+    writeFileSync(join(directory, 'query.txt'), 'query=Apples\n');
+    seen.length = 0;
+    const fromFile = await run(['load', target, '-c', '1', '-n', '1', '-p', join(directory, 'query.txt')]);
+    assert.equal(fromFile.code, 0, fromFile.stderr);
+    assert.deepEqual(seen[0], { method: 'POST', type: 'text/plain', body: 'query=Apples\n' });
+    const badHeader = await run(['load', target, '-c', '1', '-n', '1', '-H', 'Cookie']);
+    assert.equal(badHeader.code, 2);
+    assert.match(badHeader.stderr, /-H "Cookie" is not a header; write it as "Name: value"/);
+    const missing = await run(['load', target, '-c', '1', '-n', '1', '-p', join(directory, 'absent.txt')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read the body file/);
   });
 });
 

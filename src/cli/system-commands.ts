@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { runLoad } from '../system/load.js';
 import { MissingCapability } from '../system/capability.js';
@@ -24,52 +25,94 @@ export function loadCommand(): Command {
     .requiredOption('-c, --concurrency <n>', 'requests in flight at once', integer('-c', 1, 10_000))
     .option('-n, --requests <n>', 'stop after this many requests', integer('-n', 1, 10_000_000))
     .option('-t, --time <seconds>', 'stop after this many seconds', integer('-t', 1, 3600))
-    .option('-m, --method <method>', 'HTTP method', 'GET')
+    .option('-m, --method <method>', 'HTTP method (default GET, or POST with a body)')
+    .option('-H, --header <name: value>', 'add a request header; repeat for more', collectHeader, {})
+    .option('-p, --body-file <file>', 'send this file as the body of every request (implies POST)')
+    .option('-d, --data <text>', 'send this text as the body of every request (implies POST)')
+    .option('-T, --content-type <type>', 'Content-Type of the body', 'text/plain')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', example('faultline load http://127.0.0.1:8080/ -c 10 -t 30 --json'))
-    .action(
-      async (
-        url: string,
-        flags: { concurrency: number; requests?: number; time?: number; method: string; json?: boolean },
-      ) => {
-        if (flags.requests === undefined && flags.time === undefined)
-          throw new UsageError('give -n REQUESTS or -t SECONDS, so the load stops by itself');
-        try {
-          new URL(url);
-        } catch {
-          throw new UsageError(`"${url}" is not a URL; for example http://127.0.0.1:8080/`);
-        }
-        const controller = new AbortController();
-        process.once('SIGINT', () => controller.abort());
-        const report = await runLoad({
-          url,
-          concurrency: flags.concurrency,
-          method: flags.method,
-          signal: controller.signal,
-          ...(flags.requests === undefined ? {} : { requests: flags.requests }),
-          ...(flags.time === undefined ? {} : { seconds: flags.time }),
-        });
-        if (flags.json) return out(JSON.stringify(report, null, 2));
-        out(
-          `${report.requests} requests in ${report.durationSeconds} s: ${report.requestsPerSecond} requests/s, concurrency ${report.concurrency}`,
-        );
-        out(
-          `latency ms: min ${report.latencyMs.min}  p50 ${report.latencyMs.p50}  p90 ${report.latencyMs.p90}  p99 ${report.latencyMs.p99}  max ${report.latencyMs.max}`,
-        );
-        out(
-          `failures: ${report.failures.total}${Object.entries(report.failures.byKind)
-            .map(([kind, count]) => `  ${kind}: ${count}`)
-            .join('')}`,
-        );
-        out(
-          `status codes: ${
-            Object.entries(report.statusCodes)
-              .map(([code, count]) => `${code}: ${count}`)
-              .join('  ') || 'none'
-          }`,
-        );
-      },
-    );
+    .addHelpText(
+      'after',
+      example(
+        'faultline load http://127.0.0.1:8080/ -c 10 -t 30 --json\n' +
+          '  faultline load http://127.0.0.1:5000/search -c 1 -t 10 -H "Cookie: sessionID=something" \\\n' +
+          '    -T application/x-www-form-urlencoded -d query=Apples',
+      ),
+    )
+    .action(async (url: string, flags: LoadFlags) => {
+      if (flags.requests === undefined && flags.time === undefined)
+        throw new UsageError('give -n REQUESTS or -t SECONDS, so the load stops by itself');
+      try {
+        new URL(url);
+      } catch {
+        throw new UsageError(`"${url}" is not a URL; for example http://127.0.0.1:8080/`);
+      }
+      if (flags.bodyFile !== undefined && flags.data !== undefined)
+        throw new UsageError('give the body once: -p FILE or -d TEXT, not both');
+      const body = flags.data ?? (flags.bodyFile === undefined ? undefined : readBody(flags.bodyFile));
+      const headers = { ...flags.header };
+      if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type'))
+        headers['content-type'] = flags.contentType;
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      const report = await runLoad({
+        url,
+        concurrency: flags.concurrency,
+        headers,
+        signal: controller.signal,
+        ...(flags.method === undefined ? {} : { method: flags.method }),
+        ...(body === undefined ? {} : { body }),
+        ...(flags.requests === undefined ? {} : { requests: flags.requests }),
+        ...(flags.time === undefined ? {} : { seconds: flags.time }),
+      });
+      if (flags.json) return out(JSON.stringify(report, null, 2));
+      out(
+        `${report.requests} requests in ${report.durationSeconds} s: ${report.requestsPerSecond} requests/s, concurrency ${report.concurrency}`,
+      );
+      out(
+        `latency ms: min ${report.latencyMs.min}  p50 ${report.latencyMs.p50}  p90 ${report.latencyMs.p90}  p99 ${report.latencyMs.p99}  max ${report.latencyMs.max}`,
+      );
+      out(
+        `failures: ${report.failures.total}${Object.entries(report.failures.byKind)
+          .map(([kind, count]) => `  ${kind}: ${count}`)
+          .join('')}`,
+      );
+      out(
+        `status codes: ${
+          Object.entries(report.statusCodes)
+            .map(([code, count]) => `${code}: ${count}`)
+            .join('  ') || 'none'
+        }`,
+      );
+    });
+}
+
+interface LoadFlags {
+  concurrency: number;
+  requests?: number;
+  time?: number;
+  method?: string;
+  header: Record<string, string>;
+  bodyFile?: string;
+  data?: string;
+  contentType: string;
+  json?: boolean;
+}
+
+function collectHeader(value: string, headers: Record<string, string>): Record<string, string> {
+  const colon = value.indexOf(':');
+  const name = value.slice(0, colon).trim();
+  if (colon <= 0 || name === '')
+    throw new UsageError(`-H "${value}" is not a header; write it as "Name: value", e.g. -H "Cookie: a=1"`);
+  return { ...headers, [name]: value.slice(colon + 1).trim() };
+}
+
+function readBody(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the body file ${file}: ${(error as Error).message}`);
+  }
 }
 
 export function processCommand(): Command {

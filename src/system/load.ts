@@ -9,6 +9,10 @@ export interface LoadOptions {
   /** ...or after this many seconds (one of the two is required). */
   seconds?: number;
   method?: string;
+  /** Sent with every request, as ab's repeatable -H (cookies included). */
+  headers?: Record<string, string>;
+  /** Sent with every request, as ab's -p; the method becomes POST unless one is given. */
+  body?: string;
   /** Per-request time limit in ms (default 10 s). */
   timeout?: number;
   signal?: AbortSignal;
@@ -42,6 +46,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const limit = Math.min(options.requests ?? MAX_REQUESTS, MAX_REQUESTS);
   const deadline = performance.now() + Math.min(options.seconds ?? MAX_SECONDS, MAX_SECONDS) * 1000;
   const pool = new Pool(target.origin, { connections: options.concurrency, pipelining: 1 });
+  const method = options.method ?? (options.body === undefined ? 'GET' : 'POST');
   const latencies: number[] = [];
   const byKind: Record<string, number> = {};
   const statusCodes: Record<string, number> = {};
@@ -71,7 +76,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       try {
         const response = await pool.request({
           path: `${target.pathname}${target.search}`,
-          method: (options.method ?? 'GET') as 'GET',
+          method: method as 'GET',
+          ...(options.headers === undefined ? {} : { headers: options.headers }),
+          ...(options.body === undefined ? {} : { body: options.body }),
           headersTimeout: options.timeout ?? 10_000,
           bodyTimeout: options.timeout ?? 10_000,
         });

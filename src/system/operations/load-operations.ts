@@ -8,7 +8,9 @@ const run = z
     concurrency: z.coerce.number().int().min(1).max(10_000).default(1),
     requests: z.coerce.number().int().min(1).max(10_000_000).optional(),
     seconds: z.coerce.number().positive().max(3600).optional(),
-    method: z.string().min(1).default('GET'),
+    method: z.string().min(1).optional(),
+    headers: z.record(z.string().min(1), z.string()).optional(),
+    body: z.string().optional(),
   })
   .refine((args) => args.requests !== undefined || args.seconds !== undefined, {
     message: 'give requests or seconds, so the load stops by itself',
@@ -20,7 +22,9 @@ export const loadOperations: Record<string, SystemOperation> = {
     runLoad({
       url: args.url,
       concurrency: args.concurrency,
-      method: args.method,
+      ...(args.method === undefined ? {} : { method: args.method }),
+      ...(args.headers === undefined ? {} : { headers: args.headers }),
+      ...(args.body === undefined ? {} : { body: args.body }),
       signal: context.signal,
       ...(args.requests === undefined ? {} : { requests: args.requests }),
       ...(args.seconds === undefined ? {} : { seconds: args.seconds }),
