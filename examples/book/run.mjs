@@ -1,16 +1,14 @@
 // Runs the book's experiments against stacks started here, on 127.0.0.1 only, and stops
 // everything it started. Usage: node examples/book/run.mjs [ch2 ch3 ch5 ch6] [--out DIR]
 // Exit status 0 when every experiment ended as the book says it should.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { faultlineCli as cli, outcomeOf, runExperiment, waitForHttp } from '../experiments.mjs';
 import { freePort, processGroup } from '../processes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', '..', 'dist', 'src', 'cli', 'main.js');
 const args = process.argv.slice(2);
 const outIndex = args.indexOf('--out');
 const out = outIndex >= 0 ? args.splice(outIndex, 2)[1] : mkdtempSync(join(tmpdir(), 'faultline-book-'));
@@ -19,36 +17,13 @@ mkdirSync(out, { recursive: true });
 
 const { start, stopAll } = processGroup();
 
-async function waitForHttp(url) {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    try {
-      const response = await fetch(url);
-      await response.arrayBuffer();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error(`${url} did not answer within 5 s`);
-}
-
-async function runExperiment(file, env) {
-  const journal = join(out, file.replace('.json', '.journal.json'));
-  const child = spawn(process.execPath, [cli, 'run', join(here, file), '--journal-path', journal], {
-    stdio: 'inherit',
-    env: { ...process.env, ...env },
+const runBookExperiment = async (file, env) =>
+  runExperiment({
+    start,
+    file: join(here, file),
+    journalPath: join(out, file.replace('.json', '.journal.json')),
+    env,
   });
-  const [code] = await once(child, 'exit');
-  const report = spawn(
-    process.execPath,
-    [cli, 'report', journal, '-o', journal.replace('.journal.json', '.html')],
-    {
-      stdio: 'inherit',
-    },
-  );
-  await once(report, 'exit');
-  return { code, journal: JSON.parse(readFileSync(journal, 'utf8')) };
-}
 
 const scenarios = {
   async ch2() {
@@ -73,7 +48,7 @@ const scenarios = {
       waitForHttp(`http://127.0.0.1:${b}/api/v1/`),
       waitForHttp(`${url}/__stats`),
     ]);
-    const result = await runExperiment('ch2-kill-instances.json', {
+    const result = await runBookExperiment('ch2-kill-instances.json', {
       BALANCER_URL: url,
       PIDFILE_A: pidfiles[0],
       PIDFILE_B: pidfiles[1],
@@ -85,9 +60,9 @@ const scenarios = {
       {
         file: 'ch3-busy-neighbour.json',
         expected: 'deviated',
-        ...(await runExperiment('ch3-busy-neighbour.json', {})),
+        ...(await runBookExperiment('ch3-busy-neighbour.json', {})),
       },
-      { file: 'ch3-cpu-quota.json', expected: 'met', ...(await runExperiment('ch3-cpu-quota.json', {})) },
+      { file: 'ch3-cpu-quota.json', expected: 'met', ...(await runBookExperiment('ch3-cpu-quota.json', {})) },
     ];
   },
   async ch5() {
@@ -95,7 +70,7 @@ const scenarios = {
       {
         file: 'ch5-memory-limit.json',
         expected: 'met',
-        ...(await runExperiment('ch5-memory-limit.json', {})),
+        ...(await runBookExperiment('ch5-memory-limit.json', {})),
       },
     ];
   },
@@ -104,7 +79,10 @@ const scenarios = {
     start(process.execPath, [join(here, 'journal-server.mjs'), String(port), join(out, 'entries.log')]);
     const url = `http://127.0.0.1:${port}`;
     await waitForHttp(`${url}/health`);
-    const result = await runExperiment('ch6-write-eio.json', { SERVER_URL: url, SERVER_PORT: String(port) });
+    const result = await runBookExperiment('ch6-write-eio.json', {
+      SERVER_URL: url,
+      SERVER_PORT: String(port),
+    });
     return [{ file: 'ch6-write-eio.json', expected: 'met', ...result }];
   },
 };
@@ -115,17 +93,11 @@ try {
     if (!scenarios[name])
       throw new Error(`unknown scenario ${name}; choose from ${Object.keys(scenarios).join(', ')}`);
     for (const result of await scenarios[name]()) {
-      const { journal } = result;
-      const outcome =
-        journal.status !== 'completed' || journal.steady_states.before?.steady_state_met === false
-          ? 'not run to the end'
-          : journal.deviated
-            ? 'deviated'
-            : 'met';
+      const outcome = outcomeOf(result.journal);
       const ok = outcome === result.expected;
       if (!ok) failures += 1;
       process.stdout.write(
-        `${ok ? 'as expected' : 'UNEXPECTED'}: ${result.file}: hypothesis ${outcome} (expected ${result.expected}), status ${journal.status}, exit ${result.code}\n`,
+        `${ok ? 'as expected' : 'UNEXPECTED'}: ${result.file}: hypothesis ${outcome} (expected ${result.expected}), status ${result.journal.status}, exit ${result.code}\n`,
       );
     }
     await stopAll();

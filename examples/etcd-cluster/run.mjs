@@ -1,17 +1,15 @@
 // Starts the cluster and its proxies, runs the five scenarios with a writer running through all
 // of them, writes a journal and an HTML report per scenario, and stops everything it started.
 // Usage: node examples/etcd-cluster/run.mjs [--out DIR] [scenario numbers...]
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { faultlineCli as cli, runExperiment, runFaultline } from '../experiments.mjs';
 import { processGroup } from '../processes.mjs';
 import { requireEtcd, startCluster } from './cluster.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', '..', 'dist', 'src', 'cli', 'main.js');
 const args = process.argv.slice(2);
 const outIndex = args.indexOf('--out');
 const out = outIndex >= 0 ? args.splice(outIndex, 2)[1] : mkdtempSync(join(tmpdir(), 'faultline-etcd-'));
@@ -21,16 +19,6 @@ const scenarios = readdirSync(here)
   .sort();
 
 const { start, stopAll } = processGroup();
-
-function faultline(commandArgs, env = {}) {
-  const child = spawn(process.execPath, [cli, ...commandArgs], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-  let stdout = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  return once(child, 'exit').then(([code]) => ({ code, stdout }));
-}
 
 let failures = 0;
 try {
@@ -47,7 +35,7 @@ try {
   };
   // A leader first: the writer starts on a working cluster.
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    const status = await faultline(['etcd', 'status', '--endpoints', cluster.members.join(',')]);
+    const status = await runFaultline(['etcd', 'status', '--endpoints', cluster.members.join(',')]);
     if (status.code === 0 && JSON.parse(status.stdout).leaders === 1) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -65,9 +53,12 @@ try {
   const summary = [];
   for (const file of scenarios) {
     const journal = join(out, file.replace('.json', '.journal.json'));
-    const run = await faultline(['run', join(here, file), '--journal-path', journal], context);
-    await faultline(['report', journal, '-o', journal.replace('.journal.json', '.html')]);
-    const result = JSON.parse(readFileSync(journal, 'utf8'));
+    const { code, journal: result } = await runExperiment({
+      start,
+      file: join(here, file),
+      journalPath: journal,
+      env: context,
+    });
     const met =
       result.status === 'completed' &&
       !result.deviated &&
@@ -79,7 +70,7 @@ try {
     summary.push({
       scenario: file,
       met,
-      exit: run.code,
+      exit: code,
       lost: verdict?.lost,
       acknowledged: verdict?.acknowledged,
       recoveryMs: verdict?.recoveryMs,

@@ -1,0 +1,147 @@
+// The book's database lessons (chapters 4 and 8) on real servers: PostgreSQL behind a blog that
+// makes N sequential queries per page, and Redis behind a search that makes 2 cache calls per
+// request, each reached through a faultline proxy. Each experiment adds X ms of latency per call
+// and the runner shows what a request paid for it, against N x X.
+// Usage: node examples/database/run.mjs [ch4 ch8] [--out DIR]
+// Exit status 0 when each hypothesis ended as the book says and each request paid N x X (±15%).
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { faultlineCli, outcomeOf, outputOf, runExperiment, waitForHttp } from '../experiments.mjs';
+import { freePort, processGroup } from '../processes.mjs';
+import { postgresBinaries, requireRedis, startPostgres, startRedis, waitForPort } from './databases.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const outIndex = args.indexOf('--out');
+const out = outIndex >= 0 ? args.splice(outIndex, 2)[1] : mkdtempSync(join(tmpdir(), 'faultline-db-'));
+const chosen = args.length > 0 ? args : ['ch4', 'ch8'];
+mkdirSync(out, { recursive: true });
+
+const { start, stopAll, afterStop, startedProcesses } = processGroup();
+
+const lessons = {
+  ch4: {
+    file: 'ch4-database-latency.json',
+    expected: 'deviated',
+    proxy: 'blog_postgres',
+    database: (directory) => startPostgres({ directory, start, afterStop }),
+    service: (port, upstreamPort) => [
+      join(here, 'blog.mjs'),
+      String(port),
+      `postgres://faultline@127.0.0.1:${upstreamPort}/postgres`,
+    ],
+    urlVariable: 'BLOG_URL',
+    health: '/health',
+    calls: (journal) => outputOf(journal, 'queries-per-page')?.body?.queriesPerPage,
+    before: 'pages-without-latency',
+    during: 'pages-with-latency',
+    toxic: 'delay-every-database-answer-by-100-ms',
+  },
+  ch8: {
+    file: 'ch8-session-cache-latency.json',
+    expected: 'met',
+    proxy: 'search_redis',
+    database: () => startRedis({ start }),
+    service: (port, upstreamPort) => [
+      join(here, 'recommendations.mjs'),
+      String(port),
+      `redis://127.0.0.1:${upstreamPort}`,
+    ],
+    urlVariable: 'SEARCH_URL',
+    health: '/health',
+    calls: (journal) => outputOf(journal, 'cache-calls-per-search')?.body?.callsPerRequest,
+    before: 'searches-without-latency',
+    during: 'searches-with-latency',
+    toxic: 'delay-every-cache-answer-by-100-ms',
+  },
+};
+
+/** What the journal shows: N calls per request, X ms per call, and what a request paid. */
+function lessonFrom(lesson, journal) {
+  const calls = lesson.calls(journal);
+  const latency = journal.experiment.method.find((activity) => activity.name === lesson.toxic).provider
+    .arguments.attributes.latency;
+  const before = outputOf(journal, lesson.before)?.latencyMs.mean;
+  const during = outputOf(journal, lesson.during)?.latencyMs.mean;
+  const added = during - before;
+  return {
+    calls,
+    latencyPerCallMs: latency,
+    meanBeforeMs: before,
+    meanDuringMs: during,
+    addedMs: Math.round(added * 10) / 10,
+    expectedMs: calls * latency,
+    ratio: Math.round((added / (calls * latency)) * 1000) / 1000,
+  };
+}
+
+let failures = 0;
+const summary = [];
+const databases = {};
+try {
+  for (const name of chosen) {
+    const lesson = lessons[name];
+    if (!lesson) throw new Error(`unknown lesson ${name}; choose from ${Object.keys(lessons).join(', ')}`);
+    if (name === 'ch4') postgresBinaries();
+    else requireRedis();
+  }
+  const proxyPorts = Object.fromEntries(
+    await Promise.all(chosen.map(async (name) => [name, await freePort()])),
+  );
+  for (const name of chosen) databases[name] = await lessons[name].database(join(out, name));
+  const config = join(out, 'faultline.json');
+  writeFileSync(
+    config,
+    JSON.stringify(
+      chosen.map((name) => ({
+        name: lessons[name].proxy,
+        listen: `127.0.0.1:${proxyPorts[name]}`,
+        upstream: `127.0.0.1:${databases[name].port}`,
+      })),
+      null,
+      2,
+    ),
+  );
+  const apiPort = await freePort();
+  start(process.execPath, [faultlineCli, 'server', '--port', String(apiPort), '--config', config]);
+  const api = `http://127.0.0.1:${apiPort}`;
+  await waitForHttp(`${api}/version`);
+  for (const name of chosen) await waitForPort(proxyPorts[name], `proxy ${lessons[name].proxy}`);
+
+  for (const name of chosen) {
+    const lesson = lessons[name];
+    const port = await freePort();
+    start(process.execPath, lesson.service(port, proxyPorts[name]));
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}${lesson.health}`, 20_000);
+    const journalPath = join(out, lesson.file.replace('.json', '.journal.json'));
+    const { journal } = await runExperiment({
+      start,
+      file: join(here, lesson.file),
+      journalPath,
+      env: { FAULTLINE_URL: api, [lesson.urlVariable]: url },
+    });
+    const outcome = outcomeOf(journal);
+    const measured = lessonFrom(lesson, journal);
+    const asTheBookSays = outcome === lesson.expected;
+    const costsNTimesX = measured.ratio >= 0.85 && measured.ratio <= 1.15;
+    if (!asTheBookSays || !costsNTimesX) failures += 1;
+    summary.push({ lesson: name, file: lesson.file, outcome, expected: lesson.expected, ...measured });
+    process.stdout.write(
+      `${asTheBookSays && costsNTimesX ? 'as expected' : 'UNEXPECTED'}: ${lesson.file}: hypothesis ${outcome} (expected ${lesson.expected}); ` +
+        `N = ${measured.calls} calls per request, X = ${measured.latencyPerCallMs} ms per call: ` +
+        `mean ${measured.meanBeforeMs} -> ${measured.meanDuringMs} ms, added ${measured.addedMs} ms = ${measured.ratio} x N x X\n`,
+    );
+  }
+  writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2));
+} catch (error) {
+  failures += 1;
+  process.stderr.write(`database lessons: ${error.message}\n`);
+} finally {
+  await stopAll();
+  writeFileSync(join(out, 'processes.json'), JSON.stringify(startedProcesses(), null, 2));
+}
+process.stdout.write(`journals and reports in ${out}\n`);
+process.exitCode = failures === 0 ? 0 : 1;
