@@ -3,8 +3,9 @@
 // namespace with its own /etc/hosts, so member i reaches member j through proxy mi_to_mj alone.
 // That makes each directed link a separate fault point, and a leader can really be cut off.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../processes.mjs';
 
 export const MEMBERS = [1, 2, 3];
@@ -26,32 +27,19 @@ export function requireEtcd() {
     throw new Error('the etcd cluster needs root: each member gets its own /etc/hosts in a mount namespace');
 }
 
-/** The faultline config: mi_to_mj for each directed peer link, client_mi for each client link. */
-export function proxyConfig(clientPorts) {
-  const proxies = [];
-  for (const from of MEMBERS)
-    for (const to of MEMBERS)
-      if (from !== to)
-        proxies.push({
-          name: `m${from}_to_m${to}`,
-          listen: `${linkAddress(from, to)}:2380`,
-          upstream: `${memberAddress(to)}:2380`,
-        });
-  for (const i of MEMBERS)
-    proxies.push({
-      name: `client_m${i}`,
-      listen: `127.0.0.1:${clientPorts[i - 1]}`,
-      upstream: `${memberAddress(i)}:2379`,
-    });
-  return proxies;
-}
+/**
+ * faultline.json beside this file: mI_to_mJ for each directed peer link (listening on
+ * 127.0.1I.J:2380) and client_mI for each client link (127.0.2.I:2379).
+ */
+export const proxyConfigFile = join(dirname(fileURLToPath(import.meta.url)), 'faultline.json');
 
 export async function startCluster({ directory, faultlineCli, start }) {
   mkdirSync(directory, { recursive: true });
-  const clientPorts = [await freePort(), await freePort(), await freePort()];
   const apiPort = await freePort();
-  const config = join(directory, 'faultline.json');
-  writeFileSync(config, JSON.stringify(proxyConfig(clientPorts), null, 2));
+  const config = proxyConfigFile;
+  const clients = JSON.parse(readFileSync(config, 'utf8'))
+    .filter((proxy) => proxy.name.startsWith('client_'))
+    .map((proxy) => `http://${proxy.listen}`);
   const server = start(process.execPath, [
     faultlineCli,
     'server',
@@ -106,7 +94,7 @@ export async function startCluster({ directory, faultlineCli, start }) {
   return {
     api: `http://127.0.0.1:${apiPort}`,
     server,
-    clients: clientPorts.map((port) => `http://127.0.0.1:${port}`),
+    clients,
     members: MEMBERS.map((i) => `http://${memberAddress(i)}:2379`),
   };
 }
