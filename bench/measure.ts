@@ -110,3 +110,22 @@ export async function idleConnections(port: number, count: number): Promise<() =
     for (const socket of sockets) socket.destroy();
   };
 }
+
+/**
+ * How long this machine takes the CPU away from a process that never sleeps: a busy loop reads
+ * the clock for `ms` and records its longest gap. On a virtual machine this is the hypervisor's
+ * share, and no timer in any proxy can be more punctual than it.
+ */
+export function machineStalls(ms: number): { longestMs: number; overOneMs: number } {
+  const end = performance.now() + ms;
+  let last = performance.now();
+  let longestMs = 0;
+  let overOneMs = 0;
+  for (let now = last; now < end; now = performance.now()) {
+    const gap = now - last;
+    if (gap > longestMs) longestMs = gap;
+    if (gap > 1) overOneMs += 1;
+    last = now;
+  }
+  return { longestMs, overOneMs };
+}
