@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -248,6 +250,46 @@ describe('faultline run, validate and rollback', () => {
     assert.equal(proxy.enabled, true);
     assert.deepEqual(proxy.toxics, []);
     assert.match((await start(['rollback', '--ledger-dir', ledgerDir]).done).stdout, /nothing to roll back/);
+  });
+
+  test('faultline rollback undoes the newest left-behind run first', async () => {
+    const harness = await startHarness();
+    const echo = await startEchoServer();
+    await createProxy(harness, 'base', echo.address);
+    await harness.api('POST', '/proxies/base/toxics', {
+      name: 'slow',
+      type: 'latency',
+      attributes: { latency: 5 },
+    });
+    const ledgerDir = join(await temp(), 'ledger');
+    await mkdir(ledgerDir);
+    const gone = spawn('true');
+    await once(gone, 'exit');
+    const ledger = (run: string, entry: object) =>
+      writeFile(
+        join(ledgerDir, `${run}.jsonl`),
+        [
+          { run, pid: gone.pid, experiment: run, started: '2026-01-01T00:00:00.000Z' },
+          { time: '2026-01-01T00:00:00.000Z', server: harness.url, ...entry },
+        ]
+          .map((line) => JSON.stringify(line))
+          .join('\n') + '\n',
+      );
+    await ledger('2026-01-01T00-00-00-000Z-earlier', {
+      description: 'created proxy base',
+      undo: { kind: 'delete-proxy', proxy: 'base' },
+    });
+    await ledger('2026-01-01T00-00-01-000Z-later', {
+      description: 'added latency toxic slow on base',
+      undo: { kind: 'remove-toxic', proxy: 'base', toxic: 'slow' },
+    });
+    const rolled = await start(['rollback', '--ledger-dir', ledgerDir]).done;
+    assert.equal(rolled.code, 0, rolled.stderr);
+    assert.match(
+      rolled.stdout,
+      /run 2026-01-01T00-00-01-000Z-later[\s\S]*undone: added latency toxic slow on base[\s\S]*run 2026-01-01T00-00-00-000Z-earlier[\s\S]*undone: created proxy base/,
+    );
+    assert.equal((await harness.api('GET', '/proxies/base')).status, 404);
   });
 
   test('a run that ends normally leaves no ledger behind', async () => {

@@ -12,7 +12,9 @@ export function rollbackCommand(): Command {
     .option('--force', 'also undo the faults of runs that are still running')
     .addHelpText('after', example('faultline rollback --dry-run'))
     .action(async (options: { ledgerDir: string; dryRun?: boolean; force?: boolean }) => {
-      const ledgers = readLedgers(options.ledgerDir);
+      // Newest run first, as each run undoes its own faults newest first: a later run's fault may
+      // sit on something an earlier run made (a toxic on its proxy, a limit in its lab).
+      const ledgers = readLedgers(options.ledgerDir).reverse();
       if (ledgers.length === 0) return out('nothing to roll back: no run left faults behind');
       for (const ledger of ledgers) {
         if (ledger.running && !options.force) {
