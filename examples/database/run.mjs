@@ -26,6 +26,7 @@ const lessons = {
     file: 'ch4-database-latency.json',
     expected: 'deviated',
     proxy: 'blog_postgres',
+    requireServer: postgresBinaries,
     database: (directory) => startPostgres({ directory, start, afterStop }),
     service: (port, upstreamPort) => [
       join(here, 'blog.mjs'),
@@ -33,7 +34,6 @@ const lessons = {
       `postgres://faultline@127.0.0.1:${upstreamPort}/postgres`,
     ],
     urlVariable: 'BLOG_URL',
-    health: '/health',
     calls: (journal) => outputOf(journal, 'queries-per-page')?.body?.queriesPerPage,
     before: 'pages-without-latency',
     during: 'pages-with-latency',
@@ -43,6 +43,7 @@ const lessons = {
     file: 'ch8-session-cache-latency.json',
     expected: 'met',
     proxy: 'search_redis',
+    requireServer: requireRedis,
     database: () => startRedis({ start }),
     service: (port, upstreamPort) => [
       join(here, 'recommendations.mjs'),
@@ -50,7 +51,6 @@ const lessons = {
       `redis://127.0.0.1:${upstreamPort}`,
     ],
     urlVariable: 'SEARCH_URL',
-    health: '/health',
     calls: (journal) => outputOf(journal, 'cache-calls-per-search')?.body?.callsPerRequest,
     before: 'searches-without-latency',
     during: 'searches-with-latency',
@@ -84,8 +84,7 @@ try {
   for (const name of chosen) {
     const lesson = lessons[name];
     if (!lesson) throw new Error(`unknown lesson ${name}; choose from ${Object.keys(lessons).join(', ')}`);
-    if (name === 'ch4') postgresBinaries();
-    else requireRedis();
+    lesson.requireServer();
   }
   const proxyPorts = Object.fromEntries(
     await Promise.all(chosen.map(async (name) => [name, await freePort()])),
@@ -115,7 +114,7 @@ try {
     const port = await freePort();
     start(process.execPath, lesson.service(port, proxyPorts[name]));
     const url = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${url}${lesson.health}`, 20_000);
+    await waitForHttp(`${url}/health`, 20_000);
     const journalPath = join(out, lesson.file.replace('.json', '.journal.json'));
     const { journal } = await runExperiment({
       start,
