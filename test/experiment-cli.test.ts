@@ -363,6 +363,8 @@ describe('faultline report', () => {
         await page.locator('#timeline .row[data-status="failed"] .label').textContent(),
         'method <b>escaped</b>',
       );
+      assert.equal(await page.locator('h2:text("Method") + table tbody tr').count(), 2);
+      assert.equal(await page.locator('h2:text("Rollbacks") + table tbody tr').count(), 1);
       const box = await page.locator('#timeline .row[data-phase="rollback"] .bar').boundingBox();
       assert.ok(box && box.width > 0, 'bars are drawn');
       assert.deepEqual(

@@ -1,8 +1,12 @@
-import type { Journal, SteadyState } from '../journal.js';
-import { describeOutcome, formatSeconds, timeline } from './timeline.js';
+import type { Journal, RunEntry, SteadyState } from '../journal.js';
+import { describeOutcome } from './outcome.js';
+import { formatSeconds, timeline } from './timeline.js';
 
 const escape = (text: unknown) =>
   String(text ?? '').replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+
+/** Characters of an activity's output shown under its summary; the journal has the rest. */
+const MAX_OUTPUT = 20_000;
 
 const colours: Record<string, string> = {
   succeeded: '#2e7d32',
@@ -48,7 +52,8 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } d
 .bar { position: absolute; top: 0; bottom: 0; border-radius: 3px; }
 .took { font-size: .85em; color: #555; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; } td, th { border-bottom: 1px solid #eee; padding: .3rem .4rem; text-align: left; vertical-align: top; }
-code { font-size: .85em; word-break: break-all; }
+code { font-size: .85em; word-break: break-word; }
+details summary { color: #666; font-size: .8em; cursor: pointer; } pre { font-size: .8em; max-height: 24rem; overflow: auto; background: #fafafa; padding: .4rem; }
 </style>
 </head>
 <body>
@@ -69,6 +74,10 @@ ${bars || '<p>Nothing ran.</p>'}
 ${hypothesisTable('Before the method', journal.steady_states.before)}
 ${hypothesisTable('After the method', journal.steady_states.after)}
 ${journal.steady_states.during.length ? `<p>During the method: ${journal.steady_states.during.filter((state) => state.steady_state_met).length} of ${journal.steady_states.during.length} checks met.</p>` : ''}
+<h2>Method</h2>
+${activityTable(journal.run, 'Nothing ran.')}
+<h2>Rollbacks</h2>
+${activityTable(journal.rollbacks, 'None ran.')}
 </body>
 </html>
 `;
@@ -79,9 +88,33 @@ function hypothesisTable(label: string, state: SteadyState | null): string {
   const rows = state.probes
     .map(
       (entry) =>
-        `<tr><td>${escape((entry.activity as { name?: string }).name)}</td><td><code>${escape(JSON.stringify((entry.activity as { tolerance?: unknown }).tolerance))}</code></td><td>${entry.tolerance_met ? 'yes' : 'no'}</td><td><code>${escape(describeOutcome(entry))}</code></td></tr>`,
+        `<tr><td>${escape((entry.activity as { name?: string }).name)}</td><td><code>${escape(JSON.stringify((entry.activity as { tolerance?: unknown }).tolerance))}</code></td><td>${entry.tolerance_met ? 'yes' : 'no'}</td><td>${outcomeCell(entry)}</td></tr>`,
     )
     .join('');
   return `<h3>${escape(label)}: ${state.steady_state_met ? 'met' : 'not met'}</h3>
 <table><thead><tr><th>Probe</th><th>Tolerance</th><th>Met</th><th>Output</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function activityTable(entries: RunEntry[], empty: string): string {
+  if (entries.length === 0) return `<p>${escape(empty)}</p>`;
+  const rows = entries
+    .map((entry) => {
+      const activity = entry.activity as { name?: string; type?: string };
+      const took = entry.duration === undefined ? '' : formatSeconds(entry.duration);
+      return `<tr><td>${escape(activity.name)} <span class="phase">${escape(activity.type)}</span></td><td>${escape(entry.status ?? 'interrupted')}</td><td>${escape(took)}</td><td>${outcomeCell(entry)}</td></tr>`;
+    })
+    .join('');
+  return `<table><thead><tr><th>Activity</th><th>Status</th><th>Took</th><th>Outcome</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** The one-line outcome, with the whole output folded under it. */
+function outcomeCell(entry: RunEntry): string {
+  const summary = `<code>${escape(describeOutcome(entry))}</code>`;
+  if (entry.output === null || typeof entry.output !== 'object' || entry.exception?.length) return summary;
+  const whole = JSON.stringify(entry.output, null, 2);
+  const shown =
+    whole.length > MAX_OUTPUT
+      ? `${whole.slice(0, MAX_OUTPUT)}\n... (${whole.length - MAX_OUTPUT} more characters in the journal)`
+      : whole;
+  return `${summary}<details><summary>output</summary><pre>${escape(shown)}</pre></details>`;
 }

@@ -1,5 +1,6 @@
 import type { Journal, SteadyState } from '../journal.js';
-import { describeOutcome, formatSeconds, timeline } from './timeline.js';
+import { describeOutcome } from './outcome.js';
+import { formatSeconds, timeline } from './timeline.js';
 
 const cell = (text: unknown) =>
   String(text ?? '')

@@ -1,4 +1,5 @@
 import type { Journal, RunEntry } from '../journal.js';
+import { describeOutcome } from './outcome.js';
 
 /** One bar of the timeline: an activity or a hypothesis check, placed by its start and end. */
 export interface TimelineItem {
@@ -39,12 +40,6 @@ export function timeline(journal: Journal): TimelineItem[] {
     ...(after?.probes ?? []).map((entry) => item('hypothesis after', entry)),
     ...journal.rollbacks.map((entry) => item('rollback', entry)),
   ].sort((a, b) => a.from - b.from);
-}
-
-export function describeOutcome(entry: RunEntry): string {
-  if (entry.exception?.length) return String(entry.exception.at(-1)).trim();
-  const text = typeof entry.output === 'string' ? entry.output : JSON.stringify(entry.output);
-  return text === undefined ? '' : text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }
 
 export function formatSeconds(value: number): string {
