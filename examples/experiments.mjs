@@ -32,10 +32,14 @@ export async function runFaultline(args, env = {}) {
  * started through the caller's process group (`start`), so a signal makes it roll back first.
  */
 export async function runExperiment({ start, file, journalPath, env = {} }) {
-  const child = start(process.execPath, [faultlineCli, 'run', file, '--journal-path', journalPath], {
-    stdio: 'inherit',
-    env: { ...process.env, ...env },
-  });
+  const child = start(
+    process.execPath,
+    [faultlineCli, 'run', file, '--journal-path', journalPath, '--rollback-strategy', 'always'],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    },
+  );
   const [code] = await once(child, 'exit');
   await runFaultline(['report', journalPath, '-o', journalPath.replace(/\.journal\.json$/, '.html')]);
   return { code, journal: JSON.parse(readFileSync(journalPath, 'utf8')) };
