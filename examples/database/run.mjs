@@ -79,7 +79,6 @@ function lessonFrom(lesson, journal) {
 
 let failures = 0;
 const summary = [];
-const databases = {};
 try {
   for (const name of chosen) {
     const lesson = lessons[name];
@@ -89,6 +88,7 @@ try {
   const proxyPorts = Object.fromEntries(
     await Promise.all(chosen.map(async (name) => [name, await freePort()])),
   );
+  const databases = {};
   for (const name of chosen) databases[name] = await lessons[name].database(join(out, name));
   const config = join(out, 'faultline.json');
   writeFileSync(
