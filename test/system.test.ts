@@ -113,6 +113,9 @@ describe('faultline load with headers and a body (ab -H, -p, -T)', () => {
       type: 'application/x-www-form-urlencoded',
       body: 'query=Apples',
     });
+    seen.length = 0;
+    await runLoad({ url: await recorderUrl(), concurrency: 1, requests: 1, body: 'plain' });
+    assert.deepEqual(seen[0], { method: 'POST', type: 'text/plain', body: 'plain' }, 'as ab: text/plain');
   });
 
   test('the CLI takes repeated -H, -d or -p with -T, and explains a header without a colon', async () => {

@@ -29,7 +29,7 @@ export function loadCommand(): Command {
     .option('-H, --header <name: value>', 'add a request header; repeat for more', collectHeader, {})
     .option('-p, --body-file <file>', 'send this file as the body of every request (implies POST)')
     .option('-d, --data <text>', 'send this text as the body of every request (implies POST)')
-    .option('-T, --content-type <type>', 'Content-Type of the body', 'text/plain')
+    .option('-T, --content-type <type>', 'Content-Type of the body (default text/plain)')
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
@@ -50,17 +50,15 @@ export function loadCommand(): Command {
       if (flags.bodyFile !== undefined && flags.data !== undefined)
         throw new UsageError('give the body once: -p FILE or -d TEXT, not both');
       const body = flags.data ?? (flags.bodyFile === undefined ? undefined : readBody(flags.bodyFile));
-      const headers = { ...flags.header };
-      if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type'))
-        headers['content-type'] = flags.contentType;
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
       const report = await runLoad({
         url,
         concurrency: flags.concurrency,
-        headers,
+        headers: flags.header,
         signal: controller.signal,
         ...(flags.method === undefined ? {} : { method: flags.method }),
+        ...(flags.contentType === undefined ? {} : { contentType: flags.contentType }),
         ...(body === undefined ? {} : { body }),
         ...(flags.requests === undefined ? {} : { requests: flags.requests }),
         ...(flags.time === undefined ? {} : { seconds: flags.time }),
@@ -95,7 +93,7 @@ interface LoadFlags {
   header: Record<string, string>;
   bodyFile?: string;
   data?: string;
-  contentType: string;
+  contentType?: string;
   json?: boolean;
 }
 

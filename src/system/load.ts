@@ -13,6 +13,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** Sent with every request, as ab's -p; the method becomes POST unless one is given. */
   body?: string;
+  /** The body's Content-Type when no header gives one, as ab's -T (default text/plain, as ab). */
+  contentType?: string;
   /** Per-request time limit in ms (default 10 s). */
   timeout?: number;
   signal?: AbortSignal;
@@ -47,6 +49,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const deadline = performance.now() + Math.min(options.seconds ?? MAX_SECONDS, MAX_SECONDS) * 1000;
   const pool = new Pool(target.origin, { connections: options.concurrency, pipelining: 1 });
   const method = options.method ?? (options.body === undefined ? 'GET' : 'POST');
+  const headers = requestHeaders(options);
   const latencies: number[] = [];
   const byKind: Record<string, number> = {};
   const statusCodes: Record<string, number> = {};
@@ -77,7 +80,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         const response = await pool.request({
           path: `${target.pathname}${target.search}`,
           method: method as 'GET',
-          ...(options.headers === undefined ? {} : { headers: options.headers }),
+          ...(headers === undefined ? {} : { headers }),
           ...(options.body === undefined ? {} : { body: options.body }),
           headersTimeout: options.timeout ?? 10_000,
           bodyTimeout: options.timeout ?? 10_000,
@@ -130,6 +133,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       ),
     })),
   };
+}
+
+/** The given headers, and a Content-Type for a body that has none. */
+function requestHeaders(options: LoadOptions): Record<string, string> | undefined {
+  if (options.body === undefined) return options.headers;
+  const headers = { ...options.headers };
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type'))
+    headers['content-type'] = options.contentType ?? 'text/plain';
+  return headers;
 }
 
 function kindOf(error: unknown): string {
