@@ -59,7 +59,15 @@ try {
   for (const target of targets) rtts.set(target.label, await roundTrips(target.echo, PINGS));
 
   const directRates = rates.get('direct')!;
-  const direct = { p50: percentile(rtts.get('direct')!, 50) };
+  const directP50 = percentile(rtts.get('direct')!, 50);
+  // Each round's rate against the direct rate of the same round, so drift in the machine's
+  // speed during the run cancels out.
+  const ratios = new Map(
+    targets.map((target) => [
+      target.label,
+      rates.get(target.label)!.map((value, round) => value / directRates[round]!),
+    ]),
+  );
   console.log(
     `\nBulk: ${ROUNDS} rounds of ${BULK_BYTES / 2 ** 20} MiB after a warm-up round; medians, and the median of each round's ratio to direct. Round trips: ${PINGS} 1-byte ping-pongs.\n`,
   );
@@ -67,21 +75,19 @@ try {
   console.log('|---|---|---|---|---|---|');
   for (const target of targets) {
     const rate = median(rates.get(target.label)!);
-    // Each round's rate against the direct rate of the same round, so drift in the machine's
-    // speed during the run cancels out.
-    const ratio = median(rates.get(target.label)!.map((value, round) => value / directRates[round]!));
+    const ratio = median(ratios.get(target.label)!);
     const sorted = rtts.get(target.label)!;
     const p50 = percentile(sorted, 50);
     console.log(
-      `| ${target.label} | ${fixed(rate)} | ${fixed(ratio, 2)} | ${fixed(p50)} | ${fixed(percentile(sorted, 99))} | ${target.label === 'direct' ? '—' : fixed(p50 - direct.p50)} |`,
+      `| ${target.label} | ${fixed(rate)} | ${fixed(ratio, 2)} | ${fixed(p50)} | ${fixed(percentile(sorted, 99))} | ${target.label === 'direct' ? '—' : fixed(p50 - directP50)} |`,
     );
   }
   console.log('\nEach round against direct (the spread shows when the machine changed speed mid-run):');
   for (const target of targets.slice(1))
     console.log(
-      `  ${target.label}: ${rates
+      `  ${target.label}: ${ratios
         .get(target.label)!
-        .map((value, round) => fixed(value / directRates[round]!, 2))
+        .map((ratio) => fixed(ratio, 2))
         .join(' ')}`,
     );
   if (!toxiproxy) console.log('\n(toxiproxy-server is not on PATH, so it was not measured in this run.)');
