@@ -3,8 +3,9 @@ import { createPacer } from './pacer.js';
 
 /**
  * Paces bytes to `rate` KB/s (= bytes per ms) on a virtual schedule (see pacer.ts), so waits
- * shorter than a timer tick and late timers carry over instead of being lost. A chunk bigger than 100 ms of data goes out in
- * 100 ms pieces. Rate 0 holds everything until the toxic is interrupted.
+ * shorter than a timer tick and late timers carry over instead of being lost. A chunk bigger
+ * than 100 ms of data goes out in 100 ms pieces. Rate 0 holds everything until the toxic is
+ * interrupted.
  */
 export const bandwidth: ToxicImplementation = {
   bufferBytes: 4 * 1024 * 1024,
