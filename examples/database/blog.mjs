@@ -7,28 +7,27 @@ import pg from 'pg';
 
 const [port, databaseUrl, postsArg = '7'] = process.argv.slice(2);
 const postsPerPage = Number(postsArg);
-const client = new pg.Client({ connectionString: databaseUrl });
-let queries = 0;
-const query = (text, values) => {
-  queries += 1;
-  return client.query(text, values);
-};
-
+/** PostgreSQL listens before it accepts ("the database system is starting up"): retry for 10 s. */
 async function connectWhenReady() {
   for (let attempt = 0; ; attempt += 1) {
-    const candidate = new pg.Client({ connectionString: databaseUrl });
+    const client = new pg.Client({ connectionString: databaseUrl });
     try {
-      await candidate.connect();
-      await candidate.end();
-      return;
+      await client.connect();
+      return client;
     } catch (error) {
-      await candidate.end().catch(() => {});
-      // PostgreSQL listens before it accepts: "the database system is starting up".
+      await client.end().catch(() => {});
       if (attempt === 100) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 }
+
+const client = await connectWhenReady();
+let queries = 0;
+const query = (text, values) => {
+  queries += 1;
+  return client.query(text, values);
+};
 
 async function seed() {
   await client.query(`
@@ -99,8 +98,6 @@ const server = createServer(async (request, response) => {
   }
 });
 
-await connectWhenReady();
-await client.connect();
 let stopping = false;
 client.on('error', (error) => {
   if (!stopping) console.error(`blog: database connection: ${error.message}`);
