@@ -14,8 +14,9 @@ export async function freePort() {
 }
 
 /**
- * Starts processes and stops every one of them, newest first: SIGTERM, then SIGKILL after 5 s. What `afterStop`
- * registers (removing a server's data...) runs once they are all stopped, on signals too.
+ * Starts processes and stops every one of them, newest first: SIGTERM, then SIGKILL after 5 s.
+ * What `afterStop` registers (removing a server's data...) runs once they are all stopped, on
+ * signals too.
  */
 export function processGroup() {
   const started = [];
