@@ -66,4 +66,5 @@ export function abortError(): Error {
   });
 }
 
-export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** An injected delay is never short: setTimeout alone may fire a fraction of a millisecond early. */
+export const delay = (ms: number): Promise<void> => systemClock.sleep(ms);

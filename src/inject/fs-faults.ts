@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { FaultlineError } from '../model/errors.js';
+import { delay } from './apply.js';
 import { recordFault } from './events.js';
 
 /**
@@ -175,9 +176,10 @@ export function installFsFaults(faults: FsFault[]): () => void {
       }
       const error = fsError(hit.fault.errno, hit.fault.syscall, path);
       if (sync) throw error;
-      if (promise) return new Promise((_, reject) => setTimeout(() => reject(error), hit.fault.delay ?? 0));
+      const delivered = delay(hit.fault.delay ?? 0);
+      if (promise) return delivered.then(() => Promise.reject(error));
       const callback = args.at(-1);
-      if (typeof callback === 'function') setTimeout(() => callback(error), hit.fault.delay ?? 0);
+      if (typeof callback === 'function') void delivered.then(() => callback(error));
       return undefined;
     };
     // The callback form of open also records which path each descriptor belongs to.
@@ -200,7 +202,7 @@ function openPatched(
     const callback = args.at(-1) as (error: unknown, fd?: number) => void;
     const hit = decide('open', path);
     if (hit) {
-      setTimeout(() => callback(fsError(hit.fault.errno, 'open', path)), hit.fault.delay ?? 0);
+      void delay(hit.fault.delay ?? 0).then(() => callback(fsError(hit.fault.errno, 'open', path)));
       return undefined;
     }
     args[args.length - 1] = (error: unknown, fd?: number) => {

@@ -50,7 +50,7 @@ export function installHttpFaults(faults: ArmedFault[]): () => void {
           ? errorOf(fault)
           : undefined;
       (client as { end: unknown }).end = (...values: unknown[]) => {
-        setTimeout(() => (failure ? client.destroy(failure) : end(...values)), fault.delay ?? 0);
+        void delay(fault.delay ?? 0).then(() => (failure ? client.destroy(failure) : end(...values)));
         return client;
       };
       return client;
