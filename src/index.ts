@@ -1,5 +1,5 @@
 export type { Clock } from './model/clock.js';
-export { systemClock } from './proxy/system-clock.js';
+export { systemClock } from './model/system-clock.js';
 export { type ErrorCode, errorCodes, FaultlineError, isFaultlineError } from './model/errors.js';
 export type { ProxySpec, ProxyUpdate } from './model/proxy-spec.js';
 export { createRandom, type RandomSource } from './model/random.js';

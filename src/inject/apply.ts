@@ -1,4 +1,4 @@
-import { systemClock } from '../proxy/system-clock.js';
+import { systemClock } from '../model/system-clock.js';
 import { FaultlineError } from '../model/errors.js';
 import { type Call, createDecider, effectOf, type FaultDecider, type FaultSpec } from '../model/fault.js';
 import { parseFault } from '../model/fault-schema.js';

@@ -1,5 +1,5 @@
 import type { Clock } from '../model/clock.js';
-import { systemClock } from './system-clock.js';
+import { systemClock } from '../model/system-clock.js';
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import type { ProxySpec, ProxyUpdate } from '../model/proxy-spec.js';
 import { createRandom, randomSeed } from '../model/random.js';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { parseWhen } from '../inject/fs-faults.js';
+import { parseWhen } from '../model/when.js';
 import { requireBinary } from './capability.js';
 import { identify, type ProcessIdentity } from './processes.js';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../model/clock.js';
+import type { Clock } from './clock.js';
 
 /**
  * Timers fire on whole milliseconds, often one to several milliseconds late on a busy or
