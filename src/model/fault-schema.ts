@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { FaultlineError } from './errors.js';
 import { effects } from './fault-effects.js';
 import { parseWith } from './fields.js';
+import { compilePattern } from './pattern.js';
 
 /**
  * A fault inside an application or a page, as data. It shares one decision logic between Node
@@ -46,17 +46,10 @@ const faultShape = z
 
 export type FaultSpec = z.infer<typeof faultShape>;
 
+/** Validates a fault; its url and header patterns must compile (see pattern.ts). */
 export function parseFault(value: unknown, where = 'fault'): FaultSpec {
   const fault = parseWith(faultShape, value, where);
-  if (fault.url !== undefined) {
-    try {
-      new RegExp(fault.url);
-    } catch (error) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_INVALID_FIELD',
-        `invalid url in ${where}: ${(error as Error).message}`,
-      );
-    }
-  }
+  if (fault.url !== undefined) compilePattern(fault.url, `url in ${where}`);
+  if (fault.header?.value !== undefined) compilePattern(fault.header.value, `header value in ${where}`);
   return fault;
 }

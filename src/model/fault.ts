@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import { effectOf } from './fault-effects.js';
 import type { FaultSpec } from './fault-schema.js';
+import { compilePattern } from './pattern.js';
 import { createRandom, type RandomSource } from './random.js';
 
 export { effectOf, type FaultEffect } from './fault-effects.js';
@@ -72,8 +73,9 @@ export function createDecider(
 ): FaultDecider {
   const started = clock.now();
   const source = random ?? createRandom(fault.seed ?? Math.floor(Math.random() * 0x7fffffff));
-  const url = fault.url === undefined ? undefined : new RegExp(fault.url);
-  const header = fault.header?.value === undefined ? undefined : new RegExp(fault.header.value);
+  const url = fault.url === undefined ? undefined : compilePattern(fault.url, 'url');
+  const header =
+    fault.header?.value === undefined ? undefined : compilePattern(fault.header.value, 'header value');
   let matching = 0;
   return {
     fault,
