@@ -1,23 +1,14 @@
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
 import { FaultlineError } from '../model/errors.js';
+import { type FsFault, parseFsFault } from '../model/fault-fs.js';
+import { compilePattern, type Pattern } from '../model/pattern.js';
+import { parseWhen } from '../model/when.js';
 import { delay } from './apply.js';
 import { recordFault } from './events.js';
 
-/**
- * File-system faults in the spirit of strace's `-e inject=SYSCALL:error=ERRNO:when=EXPR`.
- * `when` takes strace's forms: N (the Nth call only), N+ (the Nth and every later one), N+S
- * (the Nth and every Sth after it), N..M (from the Nth to the Mth). Calls count per fault,
- * among those that match its syscall and path.
- */
-export interface FsFault {
-  name?: string;
-  syscall: string;
-  errno: string;
-  path?: string;
-  when?: string;
-  delay?: number;
-}
+export type { FsFault } from '../model/fault-fs.js';
 
 const messages: Record<string, string> = {
   EIO: 'i/o error',
@@ -35,7 +26,7 @@ const messages: Record<string, string> = {
 };
 
 /** Which public fs functions each syscall covers (callback, sync and promise forms). */
-const coverage: Record<string, string[]> = {
+const coverage: Record<FsFault['syscall'], string[]> = {
   open: [
     'open',
     'openSync',
@@ -71,37 +62,44 @@ const coverage: Record<string, string[]> = {
   stat: ['stat', 'statSync', 'promises.stat'],
 };
 
-export const fsSyscalls = Object.keys(coverage);
+/**
+ * Descriptors 0-2 are matched by these names. A fault reaches them only when its `path` pattern
+ * matches the name: without a path filter, console.log to a redirected stdout is never failed.
+ */
+const standardStreams = ['/dev/stdin', '/dev/stdout', '/dev/stderr'];
 
-export function parseWhen(expression: string | undefined): (count: number) => boolean {
-  if (expression === undefined) return () => true;
-  const match = /^(\d+)(?:\.\.(\d+))?(?:(\+)(\d+)?)?$/.exec(expression.trim());
-  if (!match || Number(match[1]) < 1) {
-    throw new FaultlineError(
-      'FAULTLINE_ERR_INVALID_FIELD',
-      `invalid when "${expression}": use N (only the Nth call), N+ (the Nth and later), N+S (every Sth from the Nth) or N..M`,
-    );
-  }
-  const first = Number(match[1]);
-  const last = match[2] ? Number(match[2]) : match[3] ? Number.POSITIVE_INFINITY : first;
-  const step = match[4] ? Number(match[4]) : 1;
-  return (count) => count >= first && count <= last && (count - first) % step === 0;
+/**
+ * Set while a public fs call runs (its callbacks included): fs functions it calls on its own,
+ * such as writeFileSync calling openSync and writeSync, are not counted a second time.
+ */
+const insidePublicCall = new AsyncLocalStorage<true>();
+
+interface Armed {
+  fault: FsFault;
+  name: string;
+  functions: ReadonlySet<string>;
+  path: Pattern | undefined;
+  when: (count: number) => boolean;
+  calls: number;
 }
 
-function validate(fault: FsFault, index: number): void {
+function arm(value: unknown, index: number): Armed {
   const where = `fs fault ${index + 1}`;
-  if (!coverage[fault.syscall]) {
-    throw new FaultlineError(
-      'FAULTLINE_ERR_INVALID_FIELD',
-      `${where}: unknown syscall "${fault.syscall}"; use one of ${fsSyscalls.join(', ')}`,
-    );
-  }
+  const fault = parseFsFault(value, where);
   if (os.constants.errno[fault.errno as keyof typeof os.constants.errno] === undefined) {
     throw new FaultlineError(
       'FAULTLINE_ERR_INVALID_FIELD',
       `${where}: unknown errno "${fault.errno}"; for example EIO, ENOSPC or EACCES`,
     );
   }
+  return {
+    fault,
+    name: fault.name ?? `fs-${fault.syscall}-${fault.errno}`,
+    functions: new Set(coverage[fault.syscall]),
+    path: fault.path === undefined ? undefined : compilePattern(fault.path, `path in ${where}`),
+    when: parseWhen(fault.when),
+    calls: 0,
+  };
 }
 
 export function fsError(code: string, syscall: string, path?: string): NodeJS.ErrnoException {
@@ -116,40 +114,13 @@ export function fsError(code: string, syscall: string, path?: string): NodeJS.Er
 }
 
 /** Patches the fs module (and fs.promises) for these faults; returns the function that undoes it. */
-export function installFsFaults(faults: FsFault[]): () => void {
-  faults.forEach(validate);
+export function installFsFaults(faults: unknown[]): () => void {
+  const armed = faults.map(arm);
   const fdPaths = new Map<number, string>();
-  const counters = faults.map(() => 0);
-  const matchers = faults.map((fault) => ({
-    when: parseWhen(fault.when),
-    path: fault.path ? new RegExp(fault.path) : undefined,
-  }));
-  const restore: Array<() => void> = [];
 
-  const decide = (
-    functionName: string,
-    path: string | undefined,
-  ): { fault: FsFault; index: number } | undefined => {
-    for (const [index, fault] of faults.entries()) {
-      if (!coverage[fault.syscall]!.includes(functionName)) continue;
-      const matcher = matchers[index]!;
-      if (matcher.path && (path === undefined || !matcher.path.test(path))) continue;
-      counters[index]! += 1;
-      if (matcher.when(counters[index]!)) {
-        recordFault({
-          fault: fault.name ?? `fs-${fault.syscall}-${fault.errno}`,
-          target: 'fs',
-          effect: 'error',
-          call: { method: functionName, url: path ?? '' },
-        });
-        return { fault, index };
-      }
-    }
-    return undefined;
-  };
-  const pathOf = (first: unknown) =>
+  const pathOf = (first: unknown): string | undefined =>
     typeof first === 'number'
-      ? fdPaths.get(first)
+      ? (standardStreams[first] ?? fdPaths.get(first))
       : first instanceof URL
         ? first.pathname
         : typeof first === 'string'
@@ -158,57 +129,65 @@ export function installFsFaults(faults: FsFault[]): () => void {
             ? first.toString()
             : undefined;
 
-  const names = new Set(Object.values(coverage).flat());
-  for (const name of names) {
+  const decide = (functionName: string, first: unknown, path: string | undefined): Armed | undefined => {
+    const standard = typeof first === 'number' && first >= 0 && first < standardStreams.length;
+    for (const candidate of armed) {
+      if (!candidate.functions.has(functionName)) continue;
+      if (candidate.path === undefined ? standard : path === undefined || !candidate.path.test(path))
+        continue;
+      candidate.calls += 1;
+      if (!candidate.when(candidate.calls)) continue;
+      recordFault({
+        fault: candidate.name,
+        target: 'fs',
+        effect: 'error',
+        call: { method: functionName, url: path ?? '' },
+      });
+      return candidate;
+    }
+    return undefined;
+  };
+
+  const restore: Array<() => void> = [];
+  for (const name of new Set(Object.values(coverage).flat())) {
     const promise = name.startsWith('promises.');
     const key = promise ? name.slice('promises.'.length) : name;
     const owner = (promise ? fs.promises : fs) as unknown as Record<string, (...args: unknown[]) => unknown>;
     const original = owner[key];
     if (typeof original !== 'function') continue;
     const sync = key.endsWith('Sync');
-    const patched = function (this: unknown, ...args: unknown[]) {
+    owner[key] = function (this: unknown, ...args: unknown[]) {
+      if (insidePublicCall.getStore()) return original.apply(this, args);
       const path = pathOf(args[0]);
-      const hit = decide(name, path);
-      if (!hit) {
-        const result = original.apply(this, args);
-        if (key === 'openSync' && typeof result === 'number' && path) fdPaths.set(result, path);
-        return result;
+      const hit = decide(name, args[0], path);
+      const last = args.at(-1);
+      const callback = !sync && !promise && typeof last === 'function' ? last : undefined;
+      if (hit) {
+        const error = fsError(hit.fault.errno, hit.fault.syscall, path);
+        if (sync) throw error;
+        const delivered = delay(hit.fault.delay ?? 0);
+        if (promise) return delivered.then(() => Promise.reject(error));
+        if (callback) void delivered.then(() => callback(error));
+        return undefined;
       }
-      const error = fsError(hit.fault.errno, hit.fault.syscall, path);
-      if (sync) throw error;
-      const delivered = delay(hit.fault.delay ?? 0);
-      if (promise) return delivered.then(() => Promise.reject(error));
-      const callback = args.at(-1);
-      if (typeof callback === 'function') void delivered.then(() => callback(error));
-      return undefined;
+      if (callback) {
+        // The caller's callback runs in the caller's context, where its own fs calls count.
+        const bound = AsyncResource.bind(callback as (...values: unknown[]) => unknown);
+        args[args.length - 1] =
+          key === 'open' && path !== undefined
+            ? (error: unknown, fd?: number) => {
+                if (!error && fd !== undefined) fdPaths.set(fd, path);
+                bound(error, fd);
+              }
+            : bound;
+      }
+      const result = insidePublicCall.run(true, () => original.apply(this, args));
+      if (key === 'openSync' && typeof result === 'number' && path !== undefined) fdPaths.set(result, path);
+      return result;
     };
-    // The callback form of open also records which path each descriptor belongs to.
-    owner[key] = key === 'open' && !promise ? openPatched(original, decide, pathOf, fdPaths) : patched;
     restore.push(() => {
       owner[key] = original;
     });
   }
   return () => restore.forEach((undo) => undo());
-}
-
-function openPatched(
-  original: (...args: unknown[]) => unknown,
-  decide: (name: string, path: string | undefined) => { fault: FsFault } | undefined,
-  pathOf: (first: unknown) => string | undefined,
-  fdPaths: Map<number, string>,
-) {
-  return function (this: unknown, ...args: unknown[]) {
-    const path = pathOf(args[0]);
-    const callback = args.at(-1) as (error: unknown, fd?: number) => void;
-    const hit = decide('open', path);
-    if (hit) {
-      void delay(hit.fault.delay ?? 0).then(() => callback(fsError(hit.fault.errno, 'open', path)));
-      return undefined;
-    }
-    args[args.length - 1] = (error: unknown, fd?: number) => {
-      if (!error && fd !== undefined && path) fdPaths.set(fd, path);
-      callback(error, fd);
-    };
-    return original.apply(this, args);
-  };
 }
