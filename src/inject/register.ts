@@ -2,40 +2,61 @@ import { readFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { parse as parseYaml } from 'yaml';
 import { arm } from './apply.js';
-import { type FsFault, installFsFaults } from './fs-faults.js';
+import { faultsEnabled } from './enabled.js';
+import { installFsFaults } from './fs-faults.js';
 import { installFetchFaults, installHttpFaults } from './outbound.js';
 
 /**
- * `node --import faultline/register app.js`: faults for outbound fetch and http(s).request and
- * for fs calls, without changing the application. FAULTLINE_FAULTS holds a JSON array, or
- * "@file.json|yaml" naming a file; each entry has a `target` ("fetch", "http" or "fs") and the
- * fields of a fault (see docs/inject.md). Bad configuration stops the process with a message.
+ * `FAULTLINE_INJECT=1 node --import faultline/register app.js`: faults for outbound fetch and
+ * http(s).request and for fs calls, without changing the application. FAULTLINE_FAULTS holds a
+ * JSON array, or "@file.json|yaml" naming a file; each entry has a `target` ("fetch", "http" or
+ * "fs") and the fields of a fault (see docs/inject.md). Without FAULTLINE_INJECT nothing is read
+ * or patched. Bad configuration stops the process with a message.
  */
-function load(): Array<Record<string, unknown>> {
-  const raw = process.env.FAULTLINE_FAULTS;
-  if (!raw) return [];
-  const text = raw.startsWith('@') ? readFileSync(raw.slice(1), 'utf8') : raw;
-  const value = raw.startsWith('@') && /\.ya?ml$/.test(raw) ? parseYaml(text) : JSON.parse(text);
-  if (!Array.isArray(value)) throw new Error('FAULTLINE_FAULTS must be a JSON array of faults');
+const prefix = 'faultline/register:';
+
+function load(raw: string): Array<Record<string, unknown>> {
+  const file = raw.startsWith('@') ? raw.slice(1) : undefined;
+  const text = file === undefined ? raw : readFileSync(file, 'utf8');
+  let value: unknown;
+  try {
+    value = file !== undefined && /\.ya?ml$/.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `FAULTLINE_FAULTS${file === undefined ? '' : ` (${file})`} is not valid ${file !== undefined && /\.ya?ml$/.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
+    );
+  }
+  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'object' || entry === null))
+    throw new Error(`FAULTLINE_FAULTS must be an array of fault objects, received ${text.slice(0, 200)}`);
   return value as Array<Record<string, unknown>>;
 }
 
-function install(): void {
-  const entries = load();
+function install(raw: string): void {
+  const entries = load(raw);
+  const unknown = entries.find((entry) => !['fetch', 'http', 'fs'].includes(String(entry.target)));
+  if (unknown)
+    throw new Error(`every fault needs "target": "fetch", "http" or "fs"; got ${JSON.stringify(unknown)}`);
   const of = (target: string) =>
     entries.filter((entry) => entry.target === target).map(({ target: _target, ...fault }) => fault);
-  const unknown = entries.filter((entry) => !['fetch', 'http', 'fs'].includes(String(entry.target)));
-  if (unknown.length > 0)
-    throw new Error(`every fault needs "target": "fetch", "http" or "fs"; got ${JSON.stringify(unknown[0])}`);
   if (of('fetch').length) installFetchFaults(arm(of('fetch'), ['error', 'status', 'abort'], 'fetch fault'));
   if (of('http').length) installHttpFaults(arm(of('http'), ['error', 'abort'], 'http fault'));
-  if (of('fs').length) installFsFaults(of('fs') as unknown as FsFault[]);
+  if (of('fs').length) installFsFaults(of('fs'));
   syncBuiltinESMExports();
 }
 
-try {
-  install();
-} catch (error) {
-  process.stderr.write(`faultline/register: ${(error as Error).message}\n`);
-  process.exit(2);
+const raw = process.env.FAULTLINE_FAULTS ?? '';
+if (!faultsEnabled()) {
+  if (raw !== '')
+    process.stderr.write(
+      `${prefix} FAULTLINE_FAULTS is set but FAULTLINE_INJECT is not; no faults installed (set FAULTLINE_INJECT=1 to turn them on)\n`,
+    );
+} else if (raw === '') {
+  process.stderr.write(`${prefix} FAULTLINE_INJECT is on but FAULTLINE_FAULTS is empty; no faults installed\n`);
+} else {
+  try {
+    install(raw);
+  } catch (error) {
+    process.stderr.write(`${prefix} ${(error as Error).message}\n`);
+    process.exit(2);
+  }
 }
