@@ -1,25 +1,42 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { FaultlineError } from '../model/errors.js';
 import { explainFault, type FaultSpec } from '../model/fault.js';
+import { parseWith } from '../model/fields.js';
+import {
+  type AdminRouteOptions,
+  createAdminRoute,
+  DEFAULT_ADMIN_PATH,
+  DEFAULT_MAX_BODY_BYTES,
+} from './admin-route.js';
 import { type ArmedFault, arm, delay, errorOf, pick } from './apply.js';
+import { faultsEnabled } from './enabled.js';
+import { slowDown } from './slow-body.js';
 
 const HTTP_EFFECTS = ['error', 'status', 'abort', 'slowBody'];
 
+export type { AdminRouteOptions } from './admin-route.js';
+
 export interface HttpFaultsOptions {
   faults?: FaultSpec[];
-  /** Where the faults can be read and replaced at run time (GET, PUT, DELETE); false turns it off. */
-  adminPath?: string | false;
+  /** Overrides FAULTLINE_INJECT for this middleware. */
+  enabled?: boolean;
+  /** Serves the admin route (GET, PUT, DELETE the faults at run time); off unless given. */
+  admin?: AdminRouteOptions;
 }
 
 type Next = (error?: unknown) => void;
 
 export interface HttpFaults {
+  /** False when faults are off: then every request goes straight on and there is no admin route. */
+  readonly enabled: boolean;
   /** Express / connect middleware. */
   middleware(request: IncomingMessage, response: ServerResponse, next: Next): void;
-  /** Wraps a node:http request listener. */
+  /** Wraps a node:http request listener (returns the listener itself when faults are off). */
   wrap(listener: RequestListener): RequestListener;
   /** A Fastify plugin (its hook applies to the whole app). */
   fastify: FastifyPlugin;
-  /** Replaces the faults; the same as PUT on the admin route. */
+  /** Replaces the faults, as PUT on the admin route does; does nothing when faults are off. */
   set(faults: FaultSpec[]): void;
   list(): FaultSpec[];
 }
@@ -39,23 +56,70 @@ type FastifyPlugin = ((
   done: Next,
 ) => void) & { [key: symbol]: unknown };
 
+const optionsShape = z.strictObject({
+  faults: z.array(z.unknown()).optional(),
+  enabled: z.boolean().optional(),
+  admin: z
+    .strictObject({
+      token: z.string().min(16, 'the token must be 16 characters or more; use a random secret'),
+      path: z.string().regex(/^\/\S*$/, 'a path starting with /').optional(),
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(2)
+        .max(16 * 1024 * 1024)
+        .optional(),
+    })
+    .optional(),
+});
+
+function parseOptions(options: HttpFaultsOptions): z.infer<typeof optionsShape> {
+  if (options !== null && typeof options === 'object' && 'adminPath' in options) {
+    throw new FaultlineError(
+      'FAULTLINE_ERR_UNKNOWN_FIELD',
+      'createHttpFaults: "adminPath" was replaced by "admin": { token, path }; the admin route is off unless you give it a token',
+    );
+  }
+  return parseWith(optionsShape, options, 'createHttpFaults options');
+}
+
 /**
  * Faults for an HTTP server: latency, an error status, a dropped connection, a slow body,
- * scoped by route (`url` regex), `httpMethods`, `header` and `probability`. The admin route
- * (default /__faultline/faults) lets a test or an operator change them while the server runs.
+ * scoped by route (`url` pattern), `httpMethods`, `header` and `probability`. Off unless
+ * FAULTLINE_INJECT is on (or `enabled: true`); the admin route is off unless `admin` is given.
  */
 export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
-  const adminPath = options.adminPath === undefined ? '/__faultline/faults' : options.adminPath;
-  let armed: ArmedFault[] = arm(options.faults ?? [], HTTP_EFFECTS, 'fault');
-  const set = (faults: FaultSpec[]) => {
+  const settings = parseOptions(options);
+  if (!faultsEnabled(settings.enabled)) return inert();
+  let armed: ArmedFault[] = arm(settings.faults ?? [], HTTP_EFFECTS, 'fault');
+  const set = (faults: unknown) => {
     armed = arm(faults, HTTP_EFFECTS, 'fault');
   };
+  const admin =
+    settings.admin &&
+    createAdminRoute(
+      {
+        token: settings.admin.token,
+        path: settings.admin.path ?? DEFAULT_ADMIN_PATH,
+        maxBodyBytes: settings.admin.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      },
+      {
+        replace: set,
+        clear: () => set([]),
+        describe: () => ({
+          faults: armed.map(({ name, decider }) => ({
+            ...decider.fault,
+            name,
+            explanation: explainFault(decider.fault),
+          })),
+        }),
+      },
+    );
 
   /** Returns true when it took over the response (the request must not go on). */
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
-    const path = (request.url ?? '/').split('?')[0];
-    if (adminPath && path === adminPath) {
-      await admin(request, response);
+    if (admin && (request.url ?? '/').split('?')[0] === admin.path) {
+      await admin.serve(request, response);
       return true;
     }
     const fault = pick(
@@ -82,34 +146,6 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
     return false;
   }
 
-  async function admin(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const reply = (status: number, body: unknown) => {
-      response.writeHead(status, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify(body));
-    };
-    try {
-      if (request.method === 'PUT' || request.method === 'POST') {
-        const chunks: Buffer[] = [];
-        for await (const chunk of request) chunks.push(chunk as Buffer);
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '[]') as unknown;
-        set((Array.isArray(body) ? body : [body]) as FaultSpec[]);
-      } else if (request.method === 'DELETE') set([]);
-      else if (request.method !== 'GET') return reply(405, { error: 'use GET, PUT or DELETE' });
-      reply(200, {
-        faults: armed.map(({ name, decider }) => ({
-          ...decider.fault,
-          name,
-          explanation: explainFault(decider.fault),
-        })),
-      });
-    } catch (error) {
-      reply(400, { error: (error as Error).message });
-    }
-  }
-
-  const middleware = (request: IncomingMessage, response: ServerResponse, next: Next) => {
-    handle(request, response).then((handled) => (handled ? undefined : next()), next);
-  };
   const fastify = ((instance, _options, done) => {
     instance.addHook('onRequest', (request, reply, next) => {
       handle(request.raw, reply.raw).then((handled) => {
@@ -122,7 +158,10 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
   fastify[Symbol.for('skip-override')] = true;
 
   return {
-    middleware,
+    enabled: true,
+    middleware: (request, response, next) => {
+      handle(request, response).then((handled) => (handled ? undefined : next()), next);
+    },
     wrap: (listener) => (request, response) =>
       void handle(request, response).then((handled) => (handled ? undefined : listener(request, response))),
     fastify,
@@ -131,42 +170,16 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
   };
 }
 
-/**
- * Dribbles the response body out at `bytesPerSecond`, whatever the handler writes: chunks are
- * queued and sent a tenth of a second's worth at a time; the last piece goes out with end().
- */
-function slowDown(response: ServerResponse, bytesPerSecond: number): void {
-  const write = response.write.bind(response) as (chunk: Buffer) => boolean;
-  const end = response.end.bind(response) as (chunk?: Buffer) => ServerResponse;
-  const slice = Math.max(1, Math.round(bytesPerSecond / 10));
-  let pending = Buffer.alloc(0);
-  let ending = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const pump = () => {
-    timer = undefined;
-    const piece = pending.subarray(0, slice);
-    pending = pending.subarray(piece.length);
-    if (ending && pending.length === 0) return void end(piece);
-    if (piece.length > 0) write(piece);
-    if (pending.length > 0 || ending) timer = setTimeout(pump, 100);
-  };
-  const queue = (chunk: unknown, encoding: unknown) => {
-    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
-      const bytes = Buffer.isBuffer(chunk)
-        ? chunk
-        : Buffer.from(String(chunk), typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-      pending = Buffer.concat([pending, bytes]);
-    }
-    timer ??= setTimeout(pump, 100);
-  };
-  response.removeHeader('Content-Length');
-  (response as { write: unknown }).write = (chunk: unknown, encoding?: unknown) => {
-    queue(chunk, encoding);
-    return true;
-  };
-  (response as { end: unknown }).end = (chunk?: unknown, encoding?: unknown) => {
-    ending = true;
-    queue(chunk, encoding);
-    return response;
+/** Faults off: nothing is armed, no route is served, every request goes straight on. */
+function inert(): HttpFaults {
+  const fastify = ((_instance, _options, done) => done()) as FastifyPlugin;
+  fastify[Symbol.for('skip-override')] = true;
+  return {
+    enabled: false,
+    middleware: (_request, _response, next) => next(),
+    wrap: (listener) => listener,
+    fastify,
+    set: () => undefined,
+    list: () => [],
   };
 }
