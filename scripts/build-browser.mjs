@@ -1,4 +1,5 @@
-// Bundles the browser script (and the fault model it shares with Node) into one IIFE file.
+// Bundles the browser script (and the fault model it shares with Node, RE2JS included) into one
+// minified IIFE file: browser-proxy inlines it into every page.
 import { build } from 'esbuild';
 
 await build({
@@ -8,6 +9,7 @@ await build({
   platform: 'browser',
   target: 'es2020',
   outfile: 'dist/browser/faultline.js',
-  legalComments: 'none',
+  minify: true,
+  legalComments: 'eof',
   logLevel: 'warning',
 });

@@ -1,4 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { allowScriptHash, scriptHash } from './csp.js';
+import { endToEnd } from './hop-headers.js';
 
 export interface BrowserProxyOptions {
   /** The app to serve, e.g. http://127.0.0.1:3000. */
@@ -7,47 +11,90 @@ export interface BrowserProxyOptions {
   script: string;
 }
 
+const decoders: Record<string, (body: Buffer) => Promise<Buffer>> = {
+  gzip: promisify(zlib.gunzip),
+  'x-gzip': promisify(zlib.gunzip),
+  deflate: promisify(zlib.inflate),
+  br: promisify(zlib.brotliDecompress),
+};
+
 /**
  * Serves an app through a proxy that adds the fault script to its HTML pages, so a page gets
- * faults without any change to the app. Other responses pass through untouched. Returns a
- * server that is not listening yet.
+ * faults without any change to the app. The app's Content-Security-Policy stays, with the
+ * script's hash added; other responses pass through untouched. Returns a server that is not
+ * listening yet.
  */
 export function createBrowserProxy(options: BrowserProxyOptions): http.Server {
   const target = new URL(options.target);
   if (target.protocol !== 'http:')
     throw new Error(`--target must be an http:// URL, received ${options.target}`);
-  const tag = `<script>${options.script.replace(/<\/script/gi, '<\\/script')}</script>`;
-  return http.createServer((request, response) => forward(request, response, target, tag));
+  const content = options.script.replace(/<\/script/gi, '<\\/script');
+  const page = { tag: `<script>${content}</script>`, hash: scriptHash(content) };
+  return http.createServer((request, response) => forward(request, response, target, page));
 }
 
-function forward(request: IncomingMessage, response: ServerResponse, target: URL, tag: string): void {
-  const headers = { ...request.headers, host: target.host, 'accept-encoding': 'identity' };
+interface Injection {
+  tag: string;
+  hash: string;
+}
+
+function forward(request: IncomingMessage, response: ServerResponse, target: URL, page: Injection): void {
+  const headers = { ...endToEnd(request.headers), host: target.host, 'accept-encoding': 'identity' };
   const upstream = http.request(
     { host: target.hostname, port: target.port || 80, method: request.method, path: request.url, headers },
     (reply) => {
-      const type = String(reply.headers['content-type'] ?? '');
-      if (!type.includes('text/html')) {
-        response.writeHead(reply.statusCode ?? 502, reply.headers);
+      const status = reply.statusCode ?? 502;
+      const html = String(reply.headers['content-type'] ?? '').includes('text/html');
+      const bodyless = request.method === 'HEAD' || status === 204 || status === 304;
+      if (!html || bodyless) {
+        response.writeHead(status, endToEnd(reply.headers));
         reply.pipe(response);
         return;
       }
       const chunks: Buffer[] = [];
       reply.on('data', (chunk: Buffer) => chunks.push(chunk));
       reply.on('end', () => {
-        const html = inject(Buffer.concat(chunks).toString('utf8'), tag);
-        const rest = { ...reply.headers };
-        delete rest['content-length'];
-        delete rest['content-security-policy'];
-        response.writeHead(reply.statusCode ?? 200, { ...rest, 'content-length': Buffer.byteLength(html) });
-        response.end(html);
+        decode(Buffer.concat(chunks), reply.headers['content-encoding']).then(
+          (body) => sendPage(response, status, reply, body, page),
+          (error: Error) => fail(response, `cannot decode the page from ${target.origin}: ${error.message}`),
+        );
       });
     },
   );
-  upstream.on('error', (error) => {
-    if (!response.headersSent) response.writeHead(502, { 'Content-Type': 'text/plain' });
-    response.end(`faultline browser-proxy: cannot reach ${target.origin}: ${error.message}\n`);
-  });
+  upstream.on('error', (error) => fail(response, `cannot reach ${target.origin}: ${error.message}`));
   request.pipe(upstream);
+}
+
+async function decode(body: Buffer, encoding: string | undefined): Promise<Buffer> {
+  const name = (encoding ?? 'identity').trim().toLowerCase();
+  if (name === 'identity' || name === '') return body;
+  const decoder = decoders[name];
+  if (!decoder) throw new Error(`unsupported Content-Encoding "${encoding}"`);
+  return decoder(body);
+}
+
+function sendPage(
+  response: ServerResponse,
+  status: number,
+  reply: IncomingMessage,
+  body: Buffer,
+  page: Injection,
+): void {
+  const html = inject(body.toString('utf8'), page.tag);
+  const headers = endToEnd(reply.headers);
+  // The body changed: its length, encoding and validators are recomputed or dropped.
+  for (const name of ['content-length', 'content-encoding', 'etag', 'content-md5']) delete headers[name];
+  for (const name of ['content-security-policy', 'content-security-policy-report-only']) {
+    const policy = headers[name];
+    if (typeof policy === 'string') headers[name] = allowScriptHash(policy, page.hash);
+  }
+  response.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(html) });
+  response.end(html);
+}
+
+function fail(response: ServerResponse, message: string): void {
+  if (!response.headersSent) response.writeHead(502, { 'Content-Type': 'text/plain' });
+  response.end(`faultline browser-proxy: ${message}\n`);
 }
 
 /** Puts the script first in <head> (before the page's own scripts), or first in the page. */
