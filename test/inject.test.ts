@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import express from 'express';
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
@@ -18,6 +16,7 @@ import {
 } from '../src/inject/index.js';
 import { explainFault } from '../src/model/fault.js';
 import { parseFault } from '../src/model/fault-schema.js';
+import { runNode as runHooked, switchEnv } from './inject-helpers.js';
 
 const on = { enabled: true };
 
@@ -33,8 +32,8 @@ describe('wrap and withFaults', () => {
     },
   };
 
-  test('off by default: the client itself comes back', () => {
-    assert.equal(wrap(client, { methods: ['get'], delay: 100 }), client);
+  test('switched off, the client itself comes back', () => {
+    assert.equal(wrap(client, { methods: ['get'], delay: 100 }, { enabled: false }), client);
   });
 
   test('a delay on chosen methods; other methods untouched; `this` preserved', async () => {
@@ -130,30 +129,45 @@ describe('HTTP server middleware', () => {
   const hello = (_request: http.IncomingMessage, response: http.ServerResponse) => response.end('hello');
 
   test('node:http: status by route, header scope, and run-time changes through the admin route', async () => {
-    const faults = createHttpFaults({ faults: [{ url: '^/api', status: 503, body: 'try later' }] });
+    const token = 'a-test-token-of-32-characters-ok';
+    const faults = createHttpFaults({
+      ...on,
+      faults: [{ url: '^/api', status: 503, body: 'try later' }],
+      admin: { token },
+    });
     const url = await listen(http.createServer(faults.wrap(hello)));
     const api = await fetch(`${url}/api/orders`);
     assert.deepEqual([api.status, await api.text()], [503, 'try later']);
     assert.equal(await (await fetch(`${url}/home`)).text(), 'hello');
-    const replaced = await fetch(`${url}/__faultline/faults`, {
-      method: 'PUT',
-      body: JSON.stringify([{ header: { name: 'x-chaos', value: 'on' }, status: 418 }]),
-    });
+    const admin = (method: string, body?: string) =>
+      fetch(`${url}/__faultline/faults`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        ...(body === undefined ? {} : { body }),
+      });
+    const replaced = await admin(
+      'PUT',
+      JSON.stringify([{ header: { name: 'x-chaos', value: 'on' }, status: 418 }]),
+    );
     assert.match(
       ((await replaced.json()) as any).faults[0].explanation,
       /answers calls with status 418, when header x-chaos matches/,
     );
     assert.equal((await fetch(`${url}/api/orders`)).status, 200);
     assert.equal((await fetch(`${url}/api/orders`, { headers: { 'x-chaos': 'on' } })).status, 418);
-    await fetch(`${url}/__faultline/faults`, { method: 'DELETE' });
-    assert.deepEqual(((await (await fetch(`${url}/__faultline/faults`)).json()) as any).faults, []);
-    const bad = await fetch(`${url}/__faultline/faults`, { method: 'PUT', body: '[{"status": 42}]' });
-    assert.equal(bad.status, 400);
+    await admin('DELETE');
+    assert.deepEqual(((await (await admin('GET')).json()) as any).faults, []);
+    const bad = await admin('PUT', '[{"status": 42}]');
+    assert.deepEqual(
+      [bad.status, await bad.json()],
+      [400, { error: 'invalid status in fault 1: Too small: expected number to be >=100, received 42' }],
+    );
   });
 
   test('Express: latency and a dropped connection, scoped by HTTP method', async () => {
     const app = express();
     const faults = createHttpFaults({
+      ...on,
       faults: [
         { httpMethods: ['POST'], abort: true },
         { url: '^/slow', delay: 80 },
@@ -173,6 +187,7 @@ describe('HTTP server middleware', () => {
   test('Fastify: error status for a percentage of requests, and a slow body', async () => {
     const app = Fastify();
     const faults = createHttpFaults({
+      ...on,
       faults: [
         { url: '^/flaky', status: 500, probability: 1 },
         { url: '^/big', slowBody: 2000 },
@@ -192,16 +207,8 @@ describe('HTTP server middleware', () => {
 });
 
 describe('node --import faultline/register', () => {
-  const register = fileURLToPath(new URL('../src/inject/register.js', import.meta.url));
   const runNode = (script: string, faults: unknown) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', register, '--input-type=module', '-e', script],
-        { env: { ...process.env, FAULTLINE_FAULTS: JSON.stringify(faults) }, timeout: 20_000 },
-        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+    runHooked(script, switchEnv('1', { FAULTLINE_FAULTS: JSON.stringify(faults) }));
 
   test('fetch: a status for matching URLs, and an error', async () => {
     const url = await listen(http.createServer((_request, response) => response.end('real')));
