@@ -144,7 +144,16 @@ function readAtMost(request: IncomingMessage, limit: number): Promise<Buffer | u
   });
 }
 
-/** Closes the connection when the request body was not read to its end, so nothing more is taken in. */
+/** How long and how much of an unread body is taken in and dropped after a refusal, for the client to read it. */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Sends the answer. When the body was not read to its end (refused or too large), the answer goes
+ * out at once, then the rest of the body is read and dropped for a moment (at most LINGER_MS and
+ * LINGER_BYTES, never kept) before the connection closes: closing at once would reset the
+ * connection under a client that is still sending, and it would never see why.
+ */
 function reply(
   request: IncomingMessage,
   response: ServerResponse,
@@ -152,14 +161,30 @@ function reply(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const unread = !request.complete;
+  const text = JSON.stringify(body);
+  const hasBody =
+    request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length']) > 0;
+  const unread = hasBody && !request.complete;
   response.writeHead(status, {
     'Content-Type': 'application/json',
     'Cache-Control': 'no-store',
+    'Content-Length': String(Buffer.byteLength(text)),
     ...headers,
     ...(unread ? { Connection: 'close' } : {}),
   });
-  response.end(JSON.stringify(body), () => {
-    if (unread) request.socket.destroy();
-  });
+  if (!unread) return void response.end(text);
+  response.write(text);
+  let dropped = 0;
+  const close = () => {
+    clearTimeout(timer);
+    request.off('data', drop).off('end', close).off('close', close);
+    response.end();
+  };
+  const drop = (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER_BYTES) close();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  request.on('data', drop).once('end', close).once('close', close);
+  request.resume();
 }
