@@ -62,7 +62,10 @@ const optionsShape = z.strictObject({
   admin: z
     .strictObject({
       token: z.string().min(16, 'the token must be 16 characters or more; use a random secret'),
-      path: z.string().regex(/^\/\S*$/, 'a path starting with /').optional(),
+      path: z
+        .string()
+        .regex(/^\/\S*$/, 'a path starting with /')
+        .optional(),
       maxBodyBytes: z
         .number()
         .int()

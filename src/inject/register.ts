@@ -51,7 +51,9 @@ if (!faultsEnabled()) {
       `${prefix} FAULTLINE_FAULTS is set but FAULTLINE_INJECT is not; no faults installed (set FAULTLINE_INJECT=1 to turn them on)\n`,
     );
 } else if (raw === '') {
-  process.stderr.write(`${prefix} FAULTLINE_INJECT is on but FAULTLINE_FAULTS is empty; no faults installed\n`);
+  process.stderr.write(
+    `${prefix} FAULTLINE_INJECT is on but FAULTLINE_FAULTS is empty; no faults installed\n`,
+  );
 } else {
   try {
     install(raw);
