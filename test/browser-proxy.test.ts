@@ -133,6 +133,27 @@ describe('browser-proxy in Chromium under the kept CSP', () => {
   });
 });
 
+describe('patterns in the browser script', () => {
+  test('a backtracking url rule does not freeze the page: it runs on RE2 there too', async () => {
+    const browser = await launchChromium();
+    after(() => browser.close());
+    const page = await browser.newPage();
+    await page.addInitScript(browserScript([{ url: '^[^?]*/(a+)+$', status: 503 }]));
+    await page.goto(`http://127.0.0.1:${proxyPort}/data`);
+    const statuses = await page.evaluate(
+      `Promise.all(['/${'a'.repeat(64)}!', '/aaaa'].map((path) => fetch(path).then((r) => r.status)))`,
+    );
+    assert.deepEqual(statuses, [200, 503]);
+  });
+
+  test('a pattern RE2 cannot run is refused when the script is made, with the reason', () => {
+    assert.throws(
+      () => browserScript([{ url: '(?<=/api)/x', status: 503 }]),
+      /url in browser fault 1: invalid pattern "\(\?<=\/api\)\/x": .*no lookahead, lookbehind or backreferences/,
+    );
+  });
+});
+
 describe('allowScriptHash', () => {
   const hash = "'sha256-abc='";
   test('adds the hash where scripts are decided, and leaves every other directive alone', () => {

@@ -5,6 +5,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { parseWhen } from '../src/model/when.js';
 import { registerHook, runNode, switchEnv } from './inject-helpers.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'faultline-fs-'));
@@ -138,5 +139,24 @@ describe('fs fault configuration', () => {
       await refused({ syscall: 'write', errno: 'EIO', path: '^(?!/tmp)' }),
       /faultline\/register: path in fs fault 1: invalid pattern "\^\(\?!\/tmp\)": .*no lookahead, lookbehind or backreferences/,
     );
+  });
+});
+
+describe('the when grammar', () => {
+  test('N, N+, N+S and N..M pick the calls strace would', () => {
+    const calls = (expression: string) => [1, 2, 3, 4, 5, 6, 7].filter(parseWhen(expression));
+    assert.deepEqual(calls('2'), [2]);
+    assert.deepEqual(calls('2+'), [2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(calls('2+3'), [2, 5]);
+    assert.deepEqual(calls('3..5'), [3, 4, 5]);
+  });
+
+  test('a zero step, a range that ends before it starts and a zeroth call are refused', () => {
+    assert.throws(
+      () => parseWhen('2+0'),
+      /^FaultlineError: invalid when "2\+0": the step after \+ must be 1 or more$/,
+    );
+    assert.throws(() => parseWhen('5..3'), /^FaultlineError: invalid when "5..3": 3 comes before 5$/);
+    assert.throws(() => parseWhen('0+'), /^FaultlineError: invalid when "0\+": use N \(only the Nth call\)/);
   });
 });

@@ -225,6 +225,23 @@ describe('node --import faultline/register', () => {
     assert.deepEqual(JSON.parse(result.stdout), [503, 'real', 'fetch failed / connection refused by chaos']);
   });
 
+  test('fetch: a backtracking url rule runs in linear time; a lookahead is refused at start', async () => {
+    const url = await listen(http.createServer((_request, response) => response.end('real')));
+    const result = await runNode(
+      `const a = await fetch('${url}/${'a'.repeat(64)}!'); const b = await fetch('${url}/aaaa');
+       console.log(JSON.stringify([a.status, await a.text(), b.status]));`,
+      [{ target: 'fetch', url: '^[^?]*/(a+)+$', status: 503 }],
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), [200, 'real', 503]);
+    const refused = await runNode('console.log(1)', [{ target: 'fetch', url: '/(?!health)', status: 503 }]);
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /^faultline\/register: url in fetch fault 1: invalid pattern "\/\(\?!health\)": .*Patterns use RE2 syntax/,
+    );
+  });
+
   test('http.request: a delay, then an error on every second request', async () => {
     const url = await listen(http.createServer((_request, response) => response.end('real')));
     const result = await runNode(

@@ -1,16 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FaultSpec } from '../model/fault.js';
+import { parseFault } from '../model/fault-schema.js';
 
 const bundlePath = fileURLToPath(new URL('../../browser/faultline.js', import.meta.url));
 
-/** The browser script with its configuration in front, ready for a <script> tag or a console. */
+/**
+ * The browser script with its configuration in front, ready for a <script> tag or a console. The
+ * faults are validated here, patterns included, so a bad one fails now and not in the page.
+ */
 export function browserScript(faults: FaultSpec[]): string {
+  const checked = faults.map((fault, index) => parseFault(fault, `browser fault ${index + 1}`));
   let bundle: string;
   try {
     bundle = readFileSync(bundlePath, 'utf8');
   } catch {
     throw new Error(`the browser script is not built (${bundlePath}); run "npm run build"`);
   }
-  return `window.__FAULTLINE_CONFIG__ = ${JSON.stringify({ faults })};\n${bundle}`;
+  return `window.__FAULTLINE_CONFIG__ = ${JSON.stringify({ faults: checked })};\n${bundle}`;
 }
