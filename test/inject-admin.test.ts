@@ -287,6 +287,31 @@ describe('the legitimate use still works', () => {
     assert.equal((await fetch(`${app.url}/api/x`)).status, 200);
   });
 
+  for (const framework of ['express', 'fastify'] as const) {
+    test(`${framework}: the same admin route works, and still refuses text/plain`, async () => {
+      const other = await startApp(framework, { admin: { token } }, '1');
+      const put = await call(
+        other,
+        'PUT',
+        adminPath,
+        { ...bearer, ...json },
+        JSON.stringify([{ url: '^/api', status: 429 }]),
+      );
+      assert.equal(put.status, 200, put.body);
+      assert.equal((await fetch(`${other.url}/api/x`)).status, 429);
+      const plain = await call(
+        other,
+        'PUT',
+        adminPath,
+        { ...bearer, 'Content-Type': 'text/plain' },
+        evilFault,
+      );
+      assert.equal(plain.status, 415);
+      const home = await fetch(`${other.url}/home`);
+      assert.deepEqual([home.status, await home.text()], [200, 'app GET /home']);
+    });
+  }
+
   test('with faults on but no admin option there is no admin route', async () => {
     const plain = await startApp('http', { faults: [] }, '1');
     const reply = await call(plain, 'PUT', adminPath, { ...bearer, ...json }, evilFault);

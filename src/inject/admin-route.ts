@@ -109,9 +109,34 @@ async function readJson(request: IncomingMessage, limit: number): Promise<unknow
     new Refusal(413, `the body is ${size}; the fault admin route takes at most ${limit} bytes`);
   const declared = Number(request.headers['content-length'] ?? Number.NaN);
   if (declared > limit) throw tooLarge(`${declared} bytes`);
+  if (request.readableEnded) return parsedBefore(request, limit);
   const body = await readAtMost(request, limit);
   if (body === undefined) throw tooLarge(`over ${limit} bytes`);
-  const text = body.toString('utf8');
+  return parseJson(body.toString('utf8'));
+}
+
+/**
+ * The body when a body parser that ran first (express.json(), for one) has read the stream
+ * already: the object it left on `request.body`, or its text.
+ */
+function parsedBefore(request: IncomingMessage, limit: number): unknown {
+  const body = (request as IncomingMessage & { body?: unknown }).body;
+  if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    if (body.length > limit)
+      throw new Refusal(
+        413,
+        `the body is over ${limit} bytes; the fault admin route takes at most ${limit} bytes`,
+      );
+    return parseJson(body.toString());
+  }
+  if (typeof body === 'object' && body !== null) return body;
+  throw new Refusal(
+    500,
+    "the request body was read before the fault admin route saw it, and nothing parsed it; install faultline's middleware before body parsers",
+  );
+}
+
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
