@@ -7,7 +7,8 @@ import { processOperations } from '../system/operations/process-operations.js';
 import { onlyOne, resolveTargets } from '../system/operations/selector.js';
 import { UnsafeFile } from '../system/private-files.js';
 import { type ProcessInfo, signalName, signalNumber } from '../system/processes.js';
-import { attachSyscallFault, injectSyscall } from '../system/strace.js';
+import { attachRecorded } from '../system/operations/syscall-operations.js';
+import { injectSyscall, type SyscallFault } from '../system/strace.js';
 import { example, out, UsageError } from './context.js';
 import { integer } from './server-command.js';
 import { holdFor, holdUntil, withCliLedger } from './system-action.js';
@@ -248,28 +249,33 @@ export function syscallCommand(): Command {
         } catch (error) {
           throw new UsageError((error as Error).message);
         }
-        let fault;
-        try {
-          fault = await attachSyscallFault(target.pid, {
-            syscall: flags.syscall,
-            ...(flags.error ? { error: flags.error } : {}),
-            ...(flags.delayMs ? { delayEnterMs: flags.delayMs } : {}),
-            ...(flags.when ? { when: flags.when } : {}),
-          });
-        } catch (error) {
-          if (error instanceof MissingCapability) throw error;
-          throw new UsageError((error as Error).message);
-        }
-        process.stderr.write(
-          `faultline: strace attached to ${target.pid} (${target.command}); detaching in ${flags.for} s\n`,
-        );
-        const how = await holdUntil(flags.for);
-        const injected = await fault.detach();
-        if (flags.json) return out(JSON.stringify({ target: target.pid, injected }, null, 2));
-        process.stderr.write(
-          `faultline: ${how === 'signal' ? 'interrupted' : 'done'}; detached after injecting into ${injected.length} ${flags.syscall} call(s)\n`,
-        );
-        for (const { pid, call } of injected) process.stderr.write(`  [${pid}] ${call}\n`);
+        const fault: SyscallFault = {
+          syscall: flags.syscall,
+          ...(flags.error ? { error: flags.error } : {}),
+          ...(flags.delayMs ? { delayEnterMs: flags.delayMs } : {}),
+          ...(flags.when ? { when: flags.when } : {}),
+        };
+        const attach = async (context: SystemContext) => {
+          try {
+            return await attachRecorded(target.pid, fault, context);
+          } catch (error) {
+            if (error instanceof MissingCapability) throw error;
+            throw new UsageError((error as Error).message);
+          }
+        };
+        await withCliLedger(attach, {
+          report: () =>
+            process.stderr.write(
+              `faultline: strace attached to ${target.pid} (${target.command}); detaching in ${flags.for} s\n`,
+            ),
+          hold: async (attached) => {
+            const how = await holdUntil(flags.for);
+            const injected = await attached.detach();
+            if (flags.json) out(JSON.stringify({ target: target.pid, injected }, null, 2));
+            else for (const { pid, call } of injected) process.stderr.write(`  [${pid}] ${call}\n`);
+            return `${how === 'signal' ? 'interrupted' : 'done'}; detached after injecting into ${injected.length} ${flags.syscall} call(s)`;
+          },
+        });
       },
     );
   return new Command('syscall').description('system call faults').addCommand(inject).addCommand(attach);

@@ -39,10 +39,13 @@ export const DEFAULT_LEDGER_DIRECTORY = defaultLedgerDirectory();
 const WHAT = 'ledger directory';
 
 /**
- * Opens a run's ledger in `directory`. The file (mode 0600, created exclusively) appears with the
- * first fault, and the run keeps its descriptor: it never reads the file back.
+ * Opens a run's ledger in `directory` (made private, or refused as UnsafeFile). The file (mode
+ * 0600, created exclusively) appears with the first fault, and the run keeps its descriptor: it
+ * never reads the file back.
  */
 export function openLedger(directory: string, header: { run: string; experiment: string }): Ledger {
+  // Checked before any fault is made, so a fault is never left unrecorded by a refused directory.
+  ensurePrivateDirectory(directory, WHAT);
   const path = join(directory, `${header.run}.jsonl`);
   const entries: LedgerEntry[] = [];
   const settled = new Set<number>();
@@ -52,7 +55,6 @@ export function openLedger(directory: string, header: { run: string; experiment:
   const write = (value: unknown) => {
     if (closed) return;
     if (fd === undefined) {
-      ensurePrivateDirectory(directory, WHAT);
       fd = createExclusive(path);
       created = true;
       const self = identify(process.pid);
