@@ -129,8 +129,13 @@ describe('the ledger: one private place per user', () => {
     const [file] = readdirSync(directory);
     assert.equal(statSync(join(directory, file!)).mode & 0o777, 0o600);
 
+    mkdirSync(join(elsewhere, '.faultline', 'ledger'), { recursive: true });
     const preview = await faultline(['rollback', '--dry-run'], { cwd: elsewhere, env });
     assert.equal(preview.code, 0, preview.stderr);
+    assert.equal(
+      preview.stderr,
+      `faultline: warning: ${elsewhere}/.faultline/ledger is not read (ledgers live in ${directory} now); look inside and remove it\n`,
+    );
     assert.match(preview.stdout, new RegExp(`^looked in ${directory}\n`));
     assert.match(preview.stdout, new RegExp(`started .* in ${started}:`));
     assert.match(

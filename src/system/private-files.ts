@@ -10,7 +10,7 @@ import {
   statSync,
   unlinkSync,
 } from 'node:fs';
-import { dirname, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 /**
  * Files faultline writes or trusts, made safe against other users: created exclusively without
@@ -165,10 +165,4 @@ export function removeIdentified(file: FileIdentity): 'removed' | 'gone' | 'repl
     throw error;
   }
   return 'removed';
-}
-
-/** Whether `path` lies inside `directory` (after resolving both lexically). */
-export function isInside(path: string, directory: string): boolean {
-  const base = resolve(directory);
-  return resolve(path).startsWith(base.endsWith(sep) ? base : base + sep);
 }
