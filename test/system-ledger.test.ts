@@ -184,13 +184,22 @@ describe('the ledger: one private place per user', () => {
       entry({ kind: 'run-commands', commands: [['touch', marker]] }),
     ]);
     const garbage = writeLedger(directory, 'garbage', [header('garbage'), 'rm -rf /']);
+    const escape = writeLedger(directory, 'escape', [
+      header('escape'),
+      entry({ kind: 'remove-cgroup', cgroup: 'x', moved: [{ pid: 1, from: { cpu: '/../../etc' } }] }),
+    ]);
     const renamed = writeLedger(directory, 'renamed', [
       header('another-run'),
       entry({ kind: 'destroy-lab', lab: 'x' }),
     ]);
     const result = await faultline(['rollback', '--ledger-dir', directory]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, new RegExp(`refused ledger ${commands}: line 2, undo: Invalid input`));
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `refused ledger ${commands}: line 2: undo kind "run-commands" is none faultline carries out \\(delete-proxy, `,
+      ),
+    );
     assert.match(
       result.stderr,
       new RegExp(`refused ledger ${garbage}: line 2 is not JSON; nothing in it was run`),
@@ -198,6 +207,12 @@ describe('the ledger: one private place per user', () => {
     assert.match(
       result.stderr,
       new RegExp(`refused ledger ${renamed}: its header names run another-run, not this file`),
+    );
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `refused ledger ${escape}: line 2, undo.moved.0.from.cpu: a cgroup path must be absolute, without empty, . or .. segments; nothing in it was run`,
+      ),
     );
     assert.equal(existsSync(marker), false);
   });
@@ -279,6 +294,55 @@ describe('the ledger: one private place per user', () => {
     const forced = await faultline(['rollback', '--ledger-dir', directory, '--force']);
     assert.equal(forced.code, 0, forced.stderr);
     assert.deepEqual((await harness.api('GET', '/proxies/base/toxics')).json, []);
+  });
+});
+
+describe('the ledger after a crash', () => {
+  test('a disk fill left by a killed CLI and a killed worker is removed by rollback, by device and inode', async () => {
+    const directory = fresh('crash');
+    const fill = fresh('fill');
+    const cliRun = spawn(
+      process.execPath,
+      [cli, 'stress', 'disk', '--path', fill, '--bytes', '1M', '-t', '600'],
+      {
+        env: { ...process.env, FAULTLINE_LEDGER_DIR: directory },
+        stdio: 'ignore',
+      },
+    );
+    children.push(cliRun);
+    const records = () => {
+      const [file] = readdirSync(directory);
+      if (file === undefined) return [];
+      return readFileSync(join(directory, file), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .slice(1)
+        .map((line) => JSON.parse(line) as { undo: Record<string, unknown> });
+    };
+    await waitFor(() => records().length === 2, 'the stress and its file to be recorded', 10_000);
+    const [stress, file] = records();
+    assert.equal(stress!.undo.kind, 'stop-process');
+    const worker = (stress!.undo.process as { pid: number }).pid;
+    const path = file!.undo.path as string;
+    const stats = statSync(path, { bigint: true });
+    assert.deepEqual(file!.undo, {
+      kind: 'remove-file',
+      path,
+      device: String(stats.dev),
+      inode: String(stats.ino),
+    });
+    process.kill(cliRun.pid!, 'SIGKILL');
+    process.kill(worker, 'SIGKILL');
+    await waitFor(() => identify(worker) === undefined, 'the worker to be gone');
+    assert.equal(existsSync(path), true, 'nothing removed the file');
+    const rolled = await faultline(['rollback'], { env: { FAULTLINE_LEDGER_DIR: directory } });
+    assert.equal(rolled.code, 0, rolled.stderr);
+    assert.match(
+      rolled.stdout,
+      /undone: filled .* with faultline-fill-\d+-[0-9a-f]{8}\n.*already gone: started disk stress/s,
+    );
+    assert.equal(existsSync(path), false);
+    assert.deepEqual(readdirSync(directory), []);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   ledgerSettledSchema,
   LEDGER_FORMAT,
   type Undo,
+  undoKinds,
 } from '../model/ledger.js';
 import {
   checkPrivateDirectory,
@@ -180,7 +181,14 @@ export function readLedger(path: string): LeftLedger {
     const value = parseJson(line, path, index + 2);
     if (typeof value === 'object' && value !== null && 'settled' in value)
       settled.add(parseLine(ledgerSettledSchema, line, path, index + 2).settled);
-    else entries.push(parseLine(ledgerEntrySchema, line, path, index + 2));
+    else {
+      const kind = (value as { undo?: { kind?: unknown } } | null)?.undo?.kind;
+      if (!undoKinds.includes(String(kind)))
+        throw new UnsafeFile(
+          `refused ledger ${path}: line ${index + 2}: undo kind ${JSON.stringify(kind)} is none faultline carries out (${undoKinds.join(', ')})`,
+        );
+      entries.push(parseLine(ledgerEntrySchema, line, path, index + 2));
+    }
   });
   const running =
     header.pid !== process.pid &&

@@ -124,6 +124,11 @@ export function isSystemUndo(undo: Undo): undo is SystemUndo {
 
 export const undoSchema = z.union([proxyUndoSchema, systemUndoSchema]);
 
+/** Every kind of undo faultline carries out. */
+export const undoKinds: readonly string[] = [...proxyUndoSchema.options, ...systemUndoSchema.options].map(
+  (option) => option.shape.kind.value,
+);
+
 const isoTime = z.iso.datetime();
 
 export const ledgerHeaderSchema = z.strictObject({
