@@ -66,7 +66,7 @@ export function openLedger(directory: string, header: { run: string; experiment:
         startTime: self?.startTime ?? null,
         uid: currentUid(),
         cwd: process.cwd(),
-        experiment: header.experiment,
+        experiment: header.experiment.slice(0, 4096),
         started: new Date().toISOString(),
       };
       writeSync(fd, `${JSON.stringify(ledgerHeaderSchema.parse(first))}\n`);
@@ -83,6 +83,7 @@ export function openLedger(directory: string, header: { run: string; experiment:
         seq: entries.length + 1,
         time: new Date().toISOString(),
         ...entry,
+        description: entry.description.slice(0, 1000),
       });
       write(full);
       entries.push(full);

@@ -43,7 +43,7 @@ const labName = z.string().regex(/^[a-z0-9]{1,8}$/, 'a lab name is 1-8 lower-cas
 const hostName = z
   .string()
   .regex(/^[a-z][a-z0-9]{0,11}$/, 'a host name is a letter and at most 11 more letters or digits');
-const proxyName = z.string().min(1).max(256);
+const proxyName = z.string().min(1).max(1000);
 const decimal = z.string().regex(/^\d{1,20}$/);
 
 export const proxyUndoSchema = z.discriminatedUnion('kind', [
