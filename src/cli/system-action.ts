@@ -65,8 +65,8 @@ export async function withCliLedger<T>(
   try {
     result = await apply(context);
   } catch (error) {
-    await undoLive(ledger);
-    ledger.close(false);
+    const { failed } = await undoLive(ledger);
+    ledger.close(failed > 0);
     throw asUsageError(error);
   }
   options.report(result);
