@@ -261,7 +261,8 @@ describe('faultline run, validate and rollback', () => {
       type: 'latency',
       attributes: { latency: 5 },
     });
-    const ledgerDir = join(await temp(), 'ledger');
+    const directory = await temp();
+    const ledgerDir = join(directory, 'ledger');
     await mkdir(ledgerDir);
     const gone = spawn('true');
     await once(gone, 'exit');
@@ -269,8 +270,17 @@ describe('faultline run, validate and rollback', () => {
       writeFile(
         join(ledgerDir, `${run}.jsonl`),
         [
-          { run, pid: gone.pid, experiment: run, started: '2026-01-01T00:00:00.000Z' },
-          { time: '2026-01-01T00:00:00.000Z', server: harness.url, ...entry },
+          {
+            format: 1,
+            run,
+            pid: gone.pid,
+            startTime: null,
+            uid: process.getuid!(),
+            cwd: directory,
+            experiment: run,
+            started: '2026-01-01T00:00:00.000Z',
+          },
+          { seq: 1, time: '2026-01-01T00:00:00.000Z', server: harness.url, ...entry },
         ]
           .map((line) => JSON.stringify(line))
           .join('\n') + '\n',

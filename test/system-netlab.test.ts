@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { openLedger, readLedgers } from '../src/experiment/ledger.js';
+import { openLedger, scanLedgers } from '../src/experiment/ledger.js';
 import { undoLedger } from '../src/experiment/rollback.js';
 import { destroyLab, loadLab } from '../src/system/netlab.js';
 import { netOperations as net } from '../src/system/operations/net-operations.js';
@@ -102,7 +102,7 @@ describe('network lab: namespaces, veth pairs and a bridge', () => {
 
   test('the ledger undoes every change, the lab itself last', async () => {
     await net.isolate!({ lab: LAB, host: 'c' }, context);
-    const [left] = readLedgers(ledgerDirectory);
+    const [left] = scanLedgers(ledgerDirectory).ledgers;
     const lines: string[] = [];
     await undoLedger(left!, (line) => lines.push(line));
     assert.equal(lines.at(-1), `undone: created network lab ${LAB}`);

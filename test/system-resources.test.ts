@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
-import { noLedger, openLedger, readLedgers } from '../src/experiment/ledger.js';
+import { noLedger, openLedger, scanLedgers } from '../src/experiment/ledger.js';
 import { undoLedger } from '../src/experiment/rollback.js';
 import { cgroupByName, cgroupStats } from '../src/system/cgroups.js';
 import { cgroupOperations as cgroup } from '../src/system/operations/cgroup-operations.js';
@@ -53,7 +53,9 @@ describe('stress', () => {
 
   test('disk fill writes one bounded file in the given directory and removes it on stop', async () => {
     const running = await startStress({ kind: 'disk', path: directory, bytes: 8 * 1024 ** 2, seconds: 30 });
-    const file = join(directory, `faultline-fill-${running.identity.pid}`);
+    const file = running.file!.path;
+    assert.equal(dirname(file), directory);
+    assert.match(basename(file), new RegExp(`^faultline-fill-${running.identity.pid}-[0-9a-f]{8}$`));
     assert.equal(statSync(file).size, 8 * 1024 ** 2);
     running.stop();
     await running.finished;
@@ -66,7 +68,7 @@ describe('stress', () => {
     const started = (await stress.cpu!({ workers: 1, percent: 10, seconds: 60 }, { ...context, ledger })) as {
       pid: number;
     };
-    const [left] = readLedgers(ledgerDirectory);
+    const [left] = scanLedgers(ledgerDirectory).ledgers;
     assert.equal(left!.entries[0]!.undo.kind, 'stop-process');
     const lines: string[] = [];
     await undoLedger(left!, (line) => lines.push(line));
@@ -116,7 +118,7 @@ describe('cgroups', () => {
         [[started.pid, '/faultline/test-oom']],
       );
     } finally {
-      await undoLedger(readLedgers(ledgerDirectory)[0]!, () => undefined);
+      await undoLedger(scanLedgers(ledgerDirectory).ledgers[0]!, () => undefined);
     }
     assert.throws(() => cgroupByName('test-oom'), /there is no faultline cgroup "test-oom"/);
   });
@@ -142,7 +144,7 @@ describe('cgroups', () => {
       assert.ok(report.cpuPercent < 40, `two busy workers held to ${report.cpuPercent}% under a 20% quota`);
       await waitFor(() => cgroupStats(cgroupByName('test-quota')).cpu!.throttledPeriods > 0, 'throttling');
     } finally {
-      await undoLedger(readLedgers(ledgerDirectory)[0]!, () => undefined);
+      await undoLedger(scanLedgers(ledgerDirectory).ledgers[0]!, () => undefined);
       assert.equal(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), before, 'back in its own cgroups');
       running.stop();
       await running.finished;
@@ -176,7 +178,7 @@ describe('USE probes', () => {
     assert.equal(report.cpu.perCpuBusyPercent.length > 0, true);
     await assert.rejects(
       use.process!({ pid: 4_000_000, seconds: 0.1 }, context),
-      /samples one process, but 0 match/,
+      /no process matches pid 4000000: nothing was sampled/,
     );
     await assert.rejects(use.cpu!({ seconds: 0.1, extra: 1 }, context), /Unrecognized key/);
   });

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { cgroupByName, cgroupStats, removeCgroup } from '../system/cgroups.js';
+import { cgroupByName, cgroupStats } from '../system/cgroups.js';
 import { cgroupOperations } from '../system/operations/cgroup-operations.js';
 import { formatBytes } from '../system/units.js';
 import { example, out } from './context.js';
@@ -85,9 +85,10 @@ export function cgroupCommand(): Command {
   const remove = new Command('remove')
     .description('move the processes of a faultline cgroup out and remove it')
     .argument('<name>')
-    .action((name: string) => {
-      removeCgroup(cgroupByName(name));
-      out(`removed faultline/${name}`);
+    .action(async (name: string) => {
+      await withCliLedger((context) => cgroupOperations.remove!({ name }, context), {
+        report: () => out(`removed faultline/${name}`),
+      });
     });
 
   const oom = new Command('oom')

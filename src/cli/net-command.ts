@@ -3,7 +3,7 @@ import { execIn, loadLab } from '../system/netlab.js';
 import { netOperations } from '../system/operations/net-operations.js';
 import { example, out, table } from './context.js';
 import { integer } from './server-command.js';
-import { directContext, holdFor, withCliLedger } from './system-action.js';
+import { holdFor, withCliLedger } from './system-action.js';
 import { seconds } from './target-options.js';
 
 const forOption = ['--for <seconds>', 'hold the fault this long, then undo it', seconds('--for')] as const;
@@ -58,15 +58,17 @@ export function netCommand(): Command {
     .description('remove every namespace of a lab')
     .argument('<lab>')
     .action(async (lab: string) => {
-      await netOperations.destroy!({ lab }, directContext());
-      out(`destroyed ${lab}`);
+      await withCliLedger((context) => netOperations.destroy!({ lab }, context), {
+        report: () => out(`destroyed ${lab}`),
+      });
     });
   const heal = new Command('heal')
     .description('remove every partition, limit and delay in a lab')
     .argument('<lab>')
     .action(async (lab: string) => {
-      await netOperations.heal!({ lab }, directContext());
-      out(`healed ${lab}`);
+      await withCliLedger((context) => netOperations.heal!({ lab }, context), {
+        report: () => out(`healed ${lab}`),
+      });
     });
 
   const partition = fault(

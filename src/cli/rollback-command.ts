@@ -1,35 +1,81 @@
-import { rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_LEDGER_DIRECTORY, readLedgers } from '../experiment/ledger.js';
-import { describeEntry, undoLedger } from '../experiment/rollback.js';
-import { example, out } from './context.js';
+import { defaultLedgerDirectory, type LedgerScan, scanLedgers } from '../experiment/ledger.js';
+import { describeEntry, explainUndo, undoLedger } from '../experiment/rollback.js';
+import { UnsafeFile } from '../system/private-files.js';
+import { example, out, UsageError } from './context.js';
+
+interface RollbackFlags {
+  ledgerDir?: string;
+  dryRun?: boolean;
+  force?: boolean;
+}
 
 export function rollbackCommand(): Command {
   return new Command('rollback')
     .description('undo the faults that runs left behind (runner killed, or interrupted before its rollbacks)')
-    .option('--ledger-dir <dir>', 'where runs record their faults', DEFAULT_LEDGER_DIRECTORY)
-    .option('--dry-run', 'list what would be undone')
+    .option(
+      '--ledger-dir <dir>',
+      'where runs record their faults (default $FAULTLINE_LEDGER_DIR, else $XDG_STATE_HOME/faultline/ledger, else ~/.local/state/faultline/ledger)',
+    )
+    .option('--dry-run', 'show exactly what would be done, and do nothing')
     .option('--force', 'also undo the faults of runs that are still running')
     .addHelpText('after', example('faultline rollback --dry-run'))
-    .action(async (options: { ledgerDir: string; dryRun?: boolean; force?: boolean }) => {
-      // Newest run first, as each run undoes its own faults newest first: a later run's fault may
-      // sit on something an earlier run made (a toxic on its proxy, a limit in its lab).
-      const ledgers = readLedgers(options.ledgerDir).reverse();
-      if (ledgers.length === 0) return out('nothing to roll back: no run left faults behind');
-      for (const ledger of ledgers) {
-        if (ledger.running && !options.force) {
-          out(
-            `skipped run ${ledger.header.run} (${ledger.header.experiment}): it is still running as pid ${ledger.header.pid}; --force undoes it anyway`,
-          );
-          continue;
-        }
-        out(`run ${ledger.header.run} (${ledger.header.experiment}), started ${ledger.header.started}:`);
-        if (options.dryRun) {
-          for (const entry of [...ledger.entries].reverse()) out(`  would undo: ${describeEntry(entry)}`);
-          continue;
-        }
-        await undoLedger(ledger, (line) => out(`  ${line}`));
-        rmSync(ledger.path, { force: true });
-      }
+    .action(async (flags: RollbackFlags) => {
+      process.exitCode = await rollback(flags);
     });
+}
+
+async function rollback(flags: RollbackFlags): Promise<number> {
+  const directory = resolve(flags.ledgerDir ?? defaultLedgerDirectory());
+  out(`looked in ${directory}`);
+  warnAboutOldLedgers(directory);
+  let scan: LedgerScan;
+  try {
+    scan = scanLedgers(directory);
+  } catch (error) {
+    if (error instanceof UnsafeFile) throw new UsageError(`${error.message}; nothing was undone`);
+    throw error;
+  }
+  let problems = 0;
+  for (const refused of scan.refused) {
+    problems += 1;
+    process.stderr.write(`faultline: ${refused.reason}; nothing in it was run\n`);
+  }
+  if (scan.ledgers.length === 0 && scan.refused.length === 0) {
+    out('nothing to roll back: no run left faults behind');
+    return 0;
+  }
+  // Newest run first, as each run undoes its own faults newest first: a later run's fault may
+  // sit on something an earlier run made (a toxic on its proxy, a limit in its lab).
+  for (const ledger of scan.ledgers) {
+    const { header } = ledger;
+    if (ledger.running && !flags.force) {
+      problems += 1;
+      out(
+        `skipped run ${header.run} (${header.experiment}) from ${header.cwd}: it is still running as pid ${header.pid}; --force undoes it anyway`,
+      );
+      continue;
+    }
+    out(`run ${header.run} (${header.experiment}), started ${header.started} in ${header.cwd}:`);
+    if (ledger.entries.length === 0) out('  nothing left to undo');
+    if (flags.dryRun) {
+      for (const entry of [...ledger.entries].reverse())
+        out(`  would undo: ${describeEntry(entry)}\n    by: ${explainUndo(entry)}`);
+      continue;
+    }
+    const { failed } = await undoLedger(ledger, (line) => out(`  ${line}`));
+    problems += failed;
+  }
+  return problems === 0 ? 0 : 1;
+}
+
+/** Ledgers once lived in ./.faultline/ledger; they are never run now, but their owner should know. */
+function warnAboutOldLedgers(directory: string) {
+  const old = resolve('.faultline', 'ledger');
+  if (old !== directory && existsSync(old))
+    process.stderr.write(
+      `faultline: warning: ${old} is not read (ledgers live in ${directory} now); look inside and remove it\n`,
+    );
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { DEFAULT_LEDGER_DIRECTORY, noLedger, openLedger, readLedger } from '../experiment/ledger.js';
-import { undoLedger } from '../experiment/rollback.js';
+import { defaultLedgerDirectory, type Ledger, noLedger, openLedger } from '../experiment/ledger.js';
+import { undoEntries } from '../experiment/rollback.js';
 import { isFaultlineError } from '../model/errors.js';
+import { UnsafeFile } from '../system/private-files.js';
 import type { SystemContext } from '../system/operations/index.js';
 import { UsageError } from './context.js';
 
@@ -44,41 +44,61 @@ export function holdFor(seconds: number | undefined): ((result: unknown) => Prom
 /**
  * Runs a system action from the CLI with a ledger, so `faultline rollback` can undo it after a
  * crash. With `hold` the fault lasts until hold settles and is then undone (SIGINT and SIGTERM
- * end the hold); without it the fault stays and the user is told how to undo it.
+ * end the hold); without it the fault stays and the user is told how to undo it. What is undone
+ * here comes from memory: the ledger file is written, never read back.
  */
 export async function withCliLedger<T>(
   apply: (context: SystemContext) => Promise<T>,
   options: { hold?: ((result: T) => Promise<string>) | undefined; report: (result: T) => void },
 ): Promise<void> {
-  const ledger = openLedger(DEFAULT_LEDGER_DIRECTORY, {
-    run: `cli-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
-    experiment: `faultline ${process.argv.slice(2).join(' ')}`,
-  });
+  let ledger: Ledger;
+  try {
+    ledger = openLedger(defaultLedgerDirectory(), {
+      run: `cli-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
+      experiment: `faultline ${process.argv.slice(2).join(' ')}`,
+    });
+  } catch (error) {
+    throw asUsageError(error);
+  }
   const context: SystemContext = { ...directContext(), ledger };
   let result: T;
   try {
     result = await apply(context);
   } catch (error) {
-    await undoRecorded(ledger.path);
-    ledger.close(false);
-    if (isFaultlineError(error)) throw new UsageError(error.message);
-    throw error;
+    const { failed } = await undoLive(ledger);
+    ledger.close(failed > 0);
+    throw asUsageError(error);
   }
   options.report(result);
   if (options.hold === undefined) {
-    if (ledger.path !== undefined && existsSync(ledger.path))
-      process.stderr.write('faultline: the change stays in place; "faultline rollback" undoes it\n');
+    if (ledger.live().length > 0)
+      process.stderr.write(
+        `faultline: the change stays in place; "faultline rollback" undoes it (ledger ${ledger.path})\n`,
+      );
+    else ledger.close(false);
     return;
   }
   const how = await options.hold(result);
-  process.stderr.write(`faultline: ${how}; undoing\n`);
-  await undoRecorded(ledger.path);
-  ledger.close(false);
+  process.stderr.write(`faultline: ${how}${ledger.live().length > 0 ? '; undoing' : ''}\n`);
+  const { failed } = await undoLive(ledger);
+  ledger.close(failed > 0);
+  if (failed > 0) {
+    process.exitCode = 1;
+    process.stderr.write(`faultline: ${failed} undo(s) failed; "faultline rollback" retries them\n`);
+  }
 }
 
-async function undoRecorded(path: string | undefined) {
-  if (path === undefined || !existsSync(path)) return;
-  await undoLedger(readLedger(path), (line) => process.stderr.write(`faultline: ${line}\n`));
+function asUsageError(error: unknown): unknown {
+  if (isFaultlineError(error) || error instanceof UnsafeFile) return new UsageError((error as Error).message);
+  return error;
+}
+
+async function undoLive(ledger: Ledger) {
+  return undoEntries(
+    ledger.live(),
+    (line) => process.stderr.write(`faultline: ${line}\n`),
+    (seq) => ledger.settle(seq),
+  );
 }
 
 /** A context for a CLI action that records nothing and is never cancelled. */

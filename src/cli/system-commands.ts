@@ -4,19 +4,15 @@ import { runLoad } from '../system/load.js';
 import { MissingCapability } from '../system/capability.js';
 import type { SystemContext } from '../system/operations/index.js';
 import { processOperations } from '../system/operations/process-operations.js';
-import { onlyOne } from '../system/operations/selector.js';
-import {
-  findProcesses,
-  type ProcessInfo,
-  selectorFrom,
-  signalName,
-  signalNumber,
-} from '../system/processes.js';
-import { attachSyscallFault, injectSyscall } from '../system/strace.js';
+import { onlyOne, resolveTargets } from '../system/operations/selector.js';
+import { UnsafeFile } from '../system/private-files.js';
+import { type ProcessInfo, signalName, signalNumber } from '../system/processes.js';
+import { attachRecorded } from '../system/operations/syscall-operations.js';
+import { injectSyscall, type SyscallFault } from '../system/strace.js';
 import { example, out, UsageError } from './context.js';
 import { integer } from './server-command.js';
 import { holdFor, holdUntil, withCliLedger } from './system-action.js';
-import { seconds, type TargetFlags, withTargetOptions } from './target-options.js';
+import { seconds, targetArgs, targetFlag, type TargetFlags, withTargetOptions } from './target-options.js';
 
 export function loadCommand(): Command {
   return new Command('load')
@@ -160,11 +156,16 @@ export function processCommand(): Command {
   const resume = withTargetOptions(new Command('resume'))
     .description('continue processes stopped with SIGSTOP')
     .addHelpText('after', example('faultline process resume --port 8080'))
-    .action((flags: TargetFlags) => {
-      for (const info of chooseTargets(flags, 'resumed')) {
-        process.kill(info.pid, 'SIGCONT');
-        out(`resumed ${info.pid} (${info.command})`);
-      }
+    .action(async (flags: TargetFlags) => {
+      const found = chooseTargets(flags, 'resumed');
+      const resume = async (context: SystemContext) => {
+        for (const info of found) await processOperations.resume!({ pid: info.pid }, context);
+      };
+      await withCliLedger(resume, {
+        report: () => {
+          for (const info of found) out(`resumed ${info.pid} (${info.command})`);
+        },
+      });
     });
 
   return new Command('process')
@@ -176,16 +177,12 @@ export function processCommand(): Command {
 
 /** The processes the flags choose, or a usage error that says why none were touched. */
 function chooseTargets(flags: TargetFlags, verb: string): ProcessInfo[] {
-  let found: ProcessInfo[];
   try {
-    found = findProcesses(selectorFrom(flags));
+    return resolveTargets(targetArgs(flags), verb, targetFlag);
   } catch (error) {
+    if (error instanceof UnsafeFile) throw error;
     throw new UsageError((error as Error).message);
   }
-  if (found.length === 0) out('no process matches');
-  if (flags.expect !== undefined && found.length !== flags.expect)
-    throw new UsageError(`${found.length} processes match but --expect ${flags.expect}: nothing was ${verb}`);
-  return found;
 }
 
 export function syscallCommand(): Command {
@@ -252,28 +249,33 @@ export function syscallCommand(): Command {
         } catch (error) {
           throw new UsageError((error as Error).message);
         }
-        let fault;
-        try {
-          fault = await attachSyscallFault(target.pid, {
-            syscall: flags.syscall,
-            ...(flags.error ? { error: flags.error } : {}),
-            ...(flags.delayMs ? { delayEnterMs: flags.delayMs } : {}),
-            ...(flags.when ? { when: flags.when } : {}),
-          });
-        } catch (error) {
-          if (error instanceof MissingCapability) throw error;
-          throw new UsageError((error as Error).message);
-        }
-        process.stderr.write(
-          `faultline: strace attached to ${target.pid} (${target.command}); detaching in ${flags.for} s\n`,
-        );
-        const how = await holdUntil(flags.for);
-        const injected = await fault.detach();
-        if (flags.json) return out(JSON.stringify({ target: target.pid, injected }, null, 2));
-        process.stderr.write(
-          `faultline: ${how === 'signal' ? 'interrupted' : 'done'}; detached after injecting into ${injected.length} ${flags.syscall} call(s)\n`,
-        );
-        for (const { pid, call } of injected) process.stderr.write(`  [${pid}] ${call}\n`);
+        const fault: SyscallFault = {
+          syscall: flags.syscall,
+          ...(flags.error ? { error: flags.error } : {}),
+          ...(flags.delayMs ? { delayEnterMs: flags.delayMs } : {}),
+          ...(flags.when ? { when: flags.when } : {}),
+        };
+        const attach = async (context: SystemContext) => {
+          try {
+            return await attachRecorded(target.pid, fault, context);
+          } catch (error) {
+            if (error instanceof MissingCapability) throw error;
+            throw new UsageError((error as Error).message);
+          }
+        };
+        await withCliLedger(attach, {
+          report: () =>
+            process.stderr.write(
+              `faultline: strace attached to ${target.pid} (${target.command}); detaching in ${flags.for} s\n`,
+            ),
+          hold: async (attached) => {
+            const how = await holdUntil(flags.for);
+            const injected = await attached.detach();
+            if (flags.json) out(JSON.stringify({ target: target.pid, injected }, null, 2));
+            else for (const { pid, call } of injected) process.stderr.write(`  [${pid}] ${call}\n`);
+            return `${how === 'signal' ? 'interrupted' : 'done'}; detached after injecting into ${injected.length} ${flags.syscall} call(s)`;
+          },
+        });
       },
     );
   return new Command('syscall').description('system call faults').addCommand(inject).addCommand(attach);

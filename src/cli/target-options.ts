@@ -7,6 +7,7 @@ export interface TargetFlags {
   match?: string;
   pidfile?: string;
   expect?: number;
+  includeSupervisors?: boolean;
 }
 
 /** The process-choosing flags every process fault takes: exactly one of them, and a count guard. */
@@ -18,15 +19,26 @@ export function withTargetOptions(command: Command): Command {
     .option('--match <regex>', 'processes whose command line matches')
     .option(
       '--expect <n>',
-      'refuse unless exactly this many processes match',
+      'refuse unless exactly this many processes match (no match is refused unless --expect 0)',
       integer('--expect', 0, 100_000),
+    )
+    .option(
+      '--include-supervisors',
+      'let --match and --port also choose "faultline supervise" processes, left out by default',
     );
 }
 
+/** The CLI spelling of a target field, for messages: includeSupervisors is --include-supervisors. */
+export function targetFlag(field: string): string {
+  return `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
 export function targetArgs(flags: TargetFlags): TargetFlags {
-  const { pid, port, match, pidfile, expect } = flags;
+  const { pid, port, match, pidfile, expect, includeSupervisors } = flags;
   return Object.fromEntries(
-    Object.entries({ pid, port, match, pidfile, expect }).filter(([, value]) => value !== undefined),
+    Object.entries({ pid, port, match, pidfile, expect, includeSupervisors }).filter(
+      ([, value]) => value !== undefined,
+    ),
   ) as TargetFlags;
 }
 

@@ -1,100 +1,259 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { UpdateProxyBody, UpdateToxicBody } from '../model/wire.js';
-import type { SystemUndo } from '../system/undo.js';
+import type { z } from 'zod';
+import {
+  type Ledger,
+  type LedgerEntry,
+  ledgerEntrySchema,
+  type LedgerHeader,
+  ledgerHeaderSchema,
+  ledgerSettledSchema,
+  LEDGER_FORMAT,
+  type Undo,
+  undoKinds,
+} from '../model/ledger.js';
+import {
+  checkPrivateDirectory,
+  createExclusive,
+  currentUid,
+  ensurePrivateDirectory,
+  openTrusted,
+  UnsafeFile,
+} from '../system/private-files.js';
+import { identify, isStillRunning } from '../system/processes.js';
 
-/** How to take back one injected fault. */
-export type Undo = ProxyUndo | SystemUndo;
-
-export type ProxyUndo =
-  | { kind: 'delete-proxy'; proxy: string }
-  | { kind: 'remove-toxic'; proxy: string; toxic: string }
-  | { kind: 'update-proxy'; proxy: string; body: UpdateProxyBody }
-  | { kind: 'update-toxic'; proxy: string; toxic: string; body: UpdateToxicBody };
-
-export interface LedgerEntry {
-  time: string;
-  /** The control API a proxy fault was made through; absent for faults on this machine. */
-  server?: string;
-  description: string;
-  undo: Undo;
-}
-
-export interface LedgerHeader {
-  run: string;
-  pid: number;
-  experiment: string;
-  started: string;
-}
+export { type Ledger, type LedgerEntry, type LedgerHeader, noLedger, type Undo } from '../model/ledger.js';
 
 /**
- * Faults a run injected, appended to a file as each one happens (synchronously, so the file is
- * right even if the runner is killed the next instant). A run that ends normally removes its
- * file; what is left behind is what `faultline rollback` undoes.
+ * The ledger lives in one private place per user, whatever the current directory:
+ * $FAULTLINE_LEDGER_DIR, else $XDG_STATE_HOME/faultline/ledger, else ~/.local/state/faultline/ledger.
  */
-export interface Ledger {
-  readonly path: string | undefined;
-  record(entry: Omit<LedgerEntry, 'time'>): void;
-  /** Removes the file, or keeps it (and says so) when faults may still be in place. */
-  close(keep: boolean): void;
+export function defaultLedgerDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FAULTLINE_LEDGER_DIR) return env.FAULTLINE_LEDGER_DIR;
+  const state = env.XDG_STATE_HOME?.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  return join(state, 'faultline', 'ledger');
 }
 
-export const DEFAULT_LEDGER_DIRECTORY = process.env.FAULTLINE_LEDGER_DIR ?? '.faultline/ledger';
+export const DEFAULT_LEDGER_DIRECTORY = defaultLedgerDirectory();
 
-export function openLedger(directory: string, header: Omit<LedgerHeader, 'pid' | 'started'>): Ledger {
-  mkdirSync(directory, { recursive: true });
+const WHAT = 'ledger directory';
+
+/**
+ * Opens a run's ledger in `directory` (made private, or refused as UnsafeFile). The file (mode
+ * 0600, created exclusively) appears with the first fault, and the run keeps its descriptor: it
+ * never reads the file back.
+ */
+export function openLedger(directory: string, header: { run: string; experiment: string }): Ledger {
+  // Checked before any fault is made, so a fault is never left unrecorded by a refused directory.
+  ensurePrivateDirectory(directory, WHAT);
   const path = join(directory, `${header.run}.jsonl`);
-  let written = false;
-  const write = (value: unknown) => appendFileSync(path, `${JSON.stringify(value)}\n`);
-  return {
-    path,
-    record(entry) {
-      if (!written)
-        write({ ...header, pid: process.pid, started: new Date().toISOString() } satisfies LedgerHeader);
-      written = true;
-      write({ time: new Date().toISOString(), ...entry } satisfies LedgerEntry);
+  const entries: LedgerEntry[] = [];
+  const settled = new Set<number>();
+  let fd: number | undefined;
+  let closed = false;
+  let created = false;
+  const write = (value: unknown) => {
+    if (closed) return;
+    if (fd === undefined) {
+      fd = createExclusive(path);
+      created = true;
+      const self = identify(process.pid);
+      const first: LedgerHeader = {
+        format: LEDGER_FORMAT,
+        run: header.run,
+        pid: process.pid,
+        startTime: self?.startTime ?? null,
+        uid: currentUid(),
+        cwd: process.cwd(),
+        experiment: header.experiment.slice(0, 4096),
+        started: new Date().toISOString(),
+      };
+      writeSync(fd, `${JSON.stringify(ledgerHeaderSchema.parse(first))}\n`);
+    }
+    writeSync(fd, `${JSON.stringify(value)}\n`);
+  };
+  const live = () => entries.filter((entry) => !settled.has(entry.seq));
+  const ledger: Ledger = {
+    get path() {
+      return created ? path : undefined;
     },
+    record(entry) {
+      const full = ledgerEntrySchema.parse({
+        seq: entries.length + 1,
+        time: new Date().toISOString(),
+        ...entry,
+        description: entry.description.slice(0, 1000),
+      });
+      write(full);
+      entries.push(full);
+      return full.seq;
+    },
+    settle(seq) {
+      if (settled.has(seq) || !entries.some((entry) => entry.seq === seq)) return;
+      settled.add(seq);
+      write({ settled: seq, time: new Date().toISOString() });
+    },
+    settleWhere(done) {
+      for (const entry of live()) if (done(entry.undo)) ledger.settle(entry.seq);
+      settleInOtherLedgers(directory, path, done);
+    },
+    live,
     close(keep) {
+      if (closed) return;
+      closed = true;
+      if (fd === undefined) return;
+      closeSync(fd);
       if (!keep) rmSync(path, { force: true });
     },
   };
+  return ledger;
 }
 
-export const noLedger: Ledger = { path: undefined, record: () => undefined, close: () => undefined };
-
+/** A ledger a run left behind, read and checked. */
 export interface LeftLedger {
   path: string;
   header: LedgerHeader;
+  /** Entries not yet settled, oldest first. */
   entries: LedgerEntry[];
   /** Whether the run that wrote it is still alive (then its faults are its own business). */
   running: boolean;
 }
 
-export function readLedgers(directory: string): LeftLedger[] {
-  let files: string[];
-  try {
-    files = readdirSync(directory).filter((file) => file.endsWith('.jsonl'));
-  } catch {
-    return [];
+/** A file in the ledger directory that is not run: another user's, or one that does not parse. */
+export interface RefusedLedger {
+  path: string;
+  reason: string;
+}
+
+export interface LedgerScan {
+  directory: string;
+  ledgers: LeftLedger[];
+  refused: RefusedLedger[];
+}
+
+/**
+ * Every ledger in `directory`, newest run first. A missing directory holds none; one another user
+ * could write is refused as a whole (UnsafeFile), and so is each file that fails a check.
+ */
+export function scanLedgers(directory: string): LedgerScan {
+  const scan: LedgerScan = { directory, ledgers: [], refused: [] };
+  if (!existsSync(directory)) return scan;
+  checkPrivateDirectory(directory, WHAT);
+  for (const file of readdirSync(directory).sort()) {
+    const path = join(directory, file);
+    if (!file.endsWith('.jsonl')) {
+      scan.refused.push({ path, reason: 'not a ledger (a ledger is RUN.jsonl); remove it' });
+      continue;
+    }
+    try {
+      scan.ledgers.push(readLedger(path));
+    } catch (error) {
+      scan.refused.push({ path, reason: (error as Error).message });
+    }
   }
-  return files.sort().map((file) => readLedger(join(directory, file)));
+  scan.ledgers.sort((a, b) =>
+    a.header.started === b.header.started
+      ? b.header.run.localeCompare(a.header.run)
+      : b.header.started.localeCompare(a.header.started),
+  );
+  return scan;
 }
 
-/** One ledger file: its header, its entries, and whether the run that wrote it is alive. */
+/** One ledger file, checked (owner, mode, every line against the schema) before anything in it is used. */
 export function readLedger(path: string): LeftLedger {
-  const [header, ...entries] = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as unknown);
-  const typed = header as LedgerHeader;
-  return { path, header: typed, entries: entries as LedgerEntry[], running: isAlive(typed.pid) };
+  const { fd } = openTrusted(path, 'ledger');
+  let text: string;
+  try {
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const header = parseLine(ledgerHeaderSchema, lines[0], path, 1);
+  if (`${header.run}.jsonl` !== path.split('/').pop())
+    throw new UnsafeFile(`refused ledger ${path}: its header names run ${header.run}, not this file`);
+  if (header.uid !== currentUid())
+    throw new UnsafeFile(`refused ledger ${path}: its header says uid ${header.uid} wrote it, not you`);
+  const entries: LedgerEntry[] = [];
+  const settled = new Set<number>();
+  lines.slice(1).forEach((line, index) => {
+    const value = parseJson(line, path, index + 2);
+    if (typeof value === 'object' && value !== null && 'settled' in value)
+      settled.add(parseLine(ledgerSettledSchema, line, path, index + 2).settled);
+    else {
+      const kind = (value as { undo?: { kind?: unknown } } | null)?.undo?.kind;
+      if (!undoKinds.includes(String(kind)))
+        throw new UnsafeFile(
+          `refused ledger ${path}: line ${index + 2}: undo kind ${JSON.stringify(kind)} is none faultline carries out (${undoKinds.join(', ')})`,
+        );
+      entries.push(parseLine(ledgerEntrySchema, line, path, index + 2));
+    }
+  });
+  const running =
+    header.pid !== process.pid &&
+    (header.startTime === null
+      ? identify(header.pid) !== undefined
+      : isStillRunning({ pid: header.pid, startTime: header.startTime }));
+  return { path, header, entries: entries.filter((entry) => !settled.has(entry.seq)), running };
 }
 
-function isAlive(pid: number): boolean {
+function parseJson(line: string | undefined, path: string, number: number): unknown {
   try {
-    process.kill(pid, 0);
-    return pid !== process.pid;
+    return JSON.parse(line ?? '');
   } catch {
-    return false;
+    throw new UnsafeFile(`refused ledger ${path}: line ${number} is not JSON`);
+  }
+}
+
+function parseLine<T>(schema: z.ZodType<T>, line: string | undefined, path: string, number: number): T {
+  const result = schema.safeParse(parseJson(line, path, number));
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const where = issue.path.join('.') || (number === 1 ? 'header' : 'entry');
+  throw new UnsafeFile(`refused ledger ${path}: line ${number}, ${where}: ${issue.message}`);
+}
+
+/**
+ * Marks entries of a left-behind ledger as done, after the same checks as reading it; a ledger
+ * left with nothing to undo whose run has ended is removed.
+ */
+export function settleEntries(path: string, seqs: number[]): void {
+  if (seqs.length === 0) return;
+  const { fd } = openTrusted(path, 'ledger', { write: true });
+  try {
+    const time = new Date().toISOString();
+    for (const seq of seqs) writeSync(fd, `${JSON.stringify({ settled: seq, time })}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  removeIfFinished(path);
+}
+
+/** Removes a ledger that has nothing left to undo and whose run has ended. */
+export function removeIfFinished(path: string): void {
+  if (!existsSync(path)) return;
+  const left = readLedger(path);
+  if (left.entries.length === 0 && !left.running) rmSync(path, { force: true });
+}
+
+function settleInOtherLedgers(directory: string, own: string, done: (undo: Undo) => boolean) {
+  let scan: LedgerScan;
+  try {
+    scan = scanLedgers(directory);
+  } catch {
+    return; // An unsafe directory is refused by `faultline rollback`, which says why.
+  }
+  for (const left of scan.ledgers) {
+    if (left.path === own) continue;
+    try {
+      settleEntries(
+        left.path,
+        left.entries.filter((entry) => done(entry.undo)).map((entry) => entry.seq),
+      );
+    } catch {
+      // Changed or removed since it was read: `faultline rollback` reports it.
+    }
   }
 }

@@ -1,14 +1,17 @@
 import { createClient } from '../client/index.js';
 import { FaultlineApiError } from '../client/errors.js';
-import { type SystemUndo, systemUndoKinds, undoSystem } from '../system/undo.js';
-import type { LedgerEntry, LeftLedger, ProxyUndo } from './ledger.js';
+import { isSystemUndo, type LedgerEntry, type ProxyUndo } from '../model/ledger.js';
+import { explainSystemUndo, type UndoOutcome, undoSystem } from '../system/undo.js';
+import { type LeftLedger, removeIfFinished, settleEntries } from './ledger.js';
+
+const DEFAULT_SERVER = 'http://127.0.0.1:8474';
 
 /** Undoes one recorded fault; a proxy, toxic, process or cgroup that is already gone counts as undone. */
-export async function undo(entry: LedgerEntry): Promise<'undone' | 'already gone'> {
-  if (systemUndoKinds.has(entry.undo.kind)) return undoSystem(entry.undo as SystemUndo);
-  const client = createClient({ url: entry.server ?? 'http://127.0.0.1:8474' });
+export async function undo(entry: LedgerEntry): Promise<UndoOutcome> {
+  if (isSystemUndo(entry.undo)) return undoSystem(entry.undo);
+  const client = createClient({ url: entry.server ?? DEFAULT_SERVER });
+  const step: ProxyUndo = entry.undo;
   try {
-    const step = entry.undo as ProxyUndo;
     switch (step.kind) {
       case 'delete-proxy':
         await client.deleteProxy(step.proxy);
@@ -17,27 +20,76 @@ export async function undo(entry: LedgerEntry): Promise<'undone' | 'already gone
         await client.removeToxic(step.proxy, step.toxic);
         break;
       case 'update-proxy':
-        await client.updateProxy(step.proxy, step.body);
+        await client.updateProxy(step.proxy, withoutUndefined(step.body));
         break;
       case 'update-toxic':
-        await client.updateToxic(step.proxy, step.toxic, step.body);
+        await client.updateToxic(step.proxy, step.toxic, withoutUndefined(step.body));
         break;
     }
-    return 'undone';
+    return { result: 'undone' };
   } catch (error) {
-    if (error instanceof FaultlineApiError && error.status === 404) return 'already gone';
+    if (error instanceof FaultlineApiError && error.status === 404) return { result: 'already gone' };
     throw error;
   }
 }
 
-/** Undoes a left-behind ledger, newest fault first. */
-export async function undoLedger(ledger: LeftLedger, report: (line: string) => void): Promise<void> {
-  for (const entry of [...ledger.entries].reverse()) {
-    const result = await undo(entry);
-    report(`${result}: ${describeEntry(entry)}`);
+/** Exactly what `undo` would do for an entry: the request, signal or commands. */
+export function explainUndo(entry: LedgerEntry): string {
+  if (isSystemUndo(entry.undo)) return explainSystemUndo(entry.undo);
+  const server = entry.server ?? DEFAULT_SERVER;
+  const proxy = `${server}/proxies/${encodeURIComponent(entry.undo.proxy)}`;
+  switch (entry.undo.kind) {
+    case 'delete-proxy':
+      return `DELETE ${proxy}`;
+    case 'remove-toxic':
+      return `DELETE ${proxy}/toxics/${encodeURIComponent(entry.undo.toxic)}`;
+    case 'update-proxy':
+      return `PATCH ${proxy} ${JSON.stringify(entry.undo.body)}`;
+    case 'update-toxic':
+      return `PATCH ${proxy}/toxics/${encodeURIComponent(entry.undo.toxic)} ${JSON.stringify(entry.undo.body)}`;
   }
+}
+
+/**
+ * Undoes entries newest first, settling each one as soon as it is undone (so an interrupted
+ * rollback never repeats it). Failures are reported and counted; the rest still run.
+ */
+export async function undoEntries(
+  entries: LedgerEntry[],
+  report: (line: string) => void,
+  settle: (seq: number) => void,
+): Promise<{ failed: number }> {
+  let failed = 0;
+  for (const entry of [...entries].reverse()) {
+    try {
+      const outcome = await undo(entry);
+      settle(entry.seq);
+      report(`${outcome.result}: ${describeEntry(entry)}${outcome.note ? ` (${outcome.note})` : ''}`);
+    } catch (error) {
+      failed += 1;
+      report(`failed: ${describeEntry(entry)}: ${(error as Error).message}`);
+    }
+  }
+  return { failed };
+}
+
+/** Undoes a left-behind ledger, newest fault first; the file goes once nothing is left in it. */
+export async function undoLedger(
+  ledger: LeftLedger,
+  report: (line: string) => void,
+): Promise<{ failed: number }> {
+  const outcome = await undoEntries(ledger.entries, report, (seq) => settleEntries(ledger.path, [seq]));
+  removeIfFinished(ledger.path);
+  return outcome;
 }
 
 export function describeEntry(entry: LedgerEntry): string {
   return entry.server ? `${entry.description} (${entry.server})` : entry.description;
+}
+
+/** A record's optional fields as the client's bodies expect them: absent, never undefined. */
+function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
 }

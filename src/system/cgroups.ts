@@ -20,10 +20,13 @@ export interface CgroupLimits {
   pidsMax?: number;
 }
 
-/** A process moved into a group, and where it was before, so the move can be undone. */
+/**
+ * A process moved into a group, and where it was before (cgroup paths as /proc/PID/cgroup shows
+ * them, relative to the controller's mount), so the move can be undone.
+ */
 export interface MovedProcess {
   pid: number;
-  from: Partial<Record<Controller, string>>;
+  from: Partial<Record<Controller, string | undefined>>;
 }
 
 export interface CgroupStats {
@@ -144,28 +147,34 @@ export function setLimits(group: Cgroup, limits: CgroupLimits): void {
   if (limits.pidsMax !== undefined) write('pids', 'pids.max', String(limits.pidsMax));
 }
 
-/** Where a process sits now, per controller, as absolute directories. */
-function currentDirectories(pid: number, version: 1 | 2): Partial<Record<Controller, string>> {
+/** Where a process sits now, per controller, as cgroup paths ("/user.slice/..."). */
+function currentPaths(pid: number, version: 1 | 2): Partial<Record<Controller, string>> {
   const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').filter(Boolean);
   const result: Partial<Record<Controller, string>> = {};
   for (const line of lines) {
-    const [, controllers = '', path = '/'] = line.split(':');
+    const [, controllers = '', ...rest] = line.split(':');
+    const path = rest.join(':') || '/';
     if (version === 2 && controllers === '') {
-      for (const controller of ['cpu', 'memory', 'pids'] as const) result[controller] = join(ROOT, path);
+      for (const controller of ['cpu', 'memory', 'pids'] as const) result[controller] = path;
     }
     if (version === 1) {
       for (const controller of controllers.split(',')) {
         if (controller === 'cpu' || controller === 'memory' || controller === 'pids')
-          result[controller] = join(ROOT, controller, path);
+          result[controller] = path;
       }
     }
   }
   return result;
 }
 
+/** The directory of a cgroup path under one controller's mount. */
+function directoryOf(version: 1 | 2, controller: Controller, path: string): string {
+  return version === 1 ? join(ROOT, controller, path) : join(ROOT, path);
+}
+
 /** Where a process sits now, recorded before a move so the move can be undone. */
 export function originOf(pid: number): MovedProcess {
-  return { pid, from: currentDirectories(pid, cgroupVersion()) };
+  return { pid, from: currentPaths(pid, cgroupVersion()) };
 }
 
 export function moveInto(group: Cgroup, pid: number): void {
@@ -267,12 +276,14 @@ export function cgroupStats(group: Cgroup): CgroupStats {
 
 /** Moves every process back where it came from (or to the parent), then removes the group. */
 export function removeCgroup(group: Cgroup, moved: MovedProcess[] = []): void {
+  requireRoot('changing cgroups');
   const origins = new Map(moved.map((entry) => [entry.pid, entry.from]));
   for (const [controller, directory] of Object.entries(group.directories) as Array<[Controller, string]>) {
     if (!existsSync(directory)) continue;
     const parent = join(directory, '..');
     for (const pid of processesIn(directory)) {
-      const back = origins.get(pid)?.[controller] ?? parent;
+      const origin = origins.get(pid)?.[controller];
+      const back = origin === undefined ? parent : directoryOf(group.version, controller, origin);
       try {
         writeFileSync(join(existsSync(back) ? back : parent, 'cgroup.procs'), String(pid));
       } catch {
@@ -283,4 +294,17 @@ export function removeCgroup(group: Cgroup, moved: MovedProcess[] = []): void {
   for (const directory of new Set(Object.values(group.directories))) {
     if (existsSync(directory)) rmdirSync(directory);
   }
+}
+
+/** What removeCgroup would do, for `faultline rollback --dry-run`. */
+export function explainRemoval(group: Cgroup, moved: MovedProcess[]): string {
+  const backs = moved.flatMap((entry) =>
+    Object.entries(entry.from).flatMap(([controller, path]) =>
+      path === undefined
+        ? []
+        : [`pid ${entry.pid} to ${directoryOf(group.version, controller as Controller, path)}`],
+    ),
+  );
+  const directories = [...new Set(Object.values(group.directories))];
+  return `move the processes of faultline/${group.name} back (${backs.join(', ') || 'to the parent group'}), then rmdir ${directories.join(' ')}`;
 }

@@ -1,7 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { MissingCapability, requireBinary, requireRoot } from './capability.js';
+import { createExclusive, ensurePrivateDirectory, openTrusted } from './private-files.js';
 
 /**
  * A network lab: hosts in their own network namespaces, each joined by a veth pair to a bridge in
@@ -25,6 +27,22 @@ export interface NetHost {
 
 /** Commands that undo one change, run in order; each may already be undone. */
 export type UndoCommands = string[][];
+
+const labSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]{1,8}$/),
+  subnet: z.string().regex(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.0$/),
+  hosts: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/),
+        namespace: z.string().regex(/^fl-[a-z0-9]{1,8}-[a-z][a-z0-9]{0,11}$/),
+        address: z.string().regex(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/),
+        port: z.string().regex(/^p\d{1,2}$/),
+      }),
+    )
+    .min(2)
+    .max(32),
+});
 
 const STATE_DIRECTORY = process.env.FAULTLINE_STATE_DIR ?? '/run/faultline';
 const DROP_CLASS = '1:20';
@@ -145,8 +163,14 @@ export function createLab(name: string, hostNames: string[], options: { subnet?:
     destroyLab(name, lab);
     throw error;
   }
-  mkdirSync(join(STATE_DIRECTORY, 'netlab'), { recursive: true });
-  writeFileSync(statePath(name), `${JSON.stringify(lab, null, 2)}\n`);
+  ensurePrivateDirectory(join(STATE_DIRECTORY, 'netlab'), 'lab state directory');
+  rmSync(statePath(name), { force: true });
+  const fd = createExclusive(statePath(name), 0o644);
+  try {
+    writeSync(fd, `${JSON.stringify(lab, null, 2)}\n`);
+  } finally {
+    closeSync(fd);
+  }
   return lab;
 }
 
@@ -172,11 +196,38 @@ function existingNamespaces(): string[] {
 
 export function loadLab(name: string): NetLab {
   validLabName(name);
-  try {
-    return JSON.parse(readFileSync(statePath(name), 'utf8')) as NetLab;
-  } catch {
+  const path = statePath(name);
+  if (!existsSync(path))
     throw new Error(`there is no lab ${name}; create it with "faultline net create ${name} --hosts a,b"`);
+  const { fd } = openTrusted(path, 'lab state', { rootToo: true });
+  let text: string;
+  try {
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
+  let parsed;
+  try {
+    parsed = labSchema.safeParse(JSON.parse(text));
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed?.success || parsed.data.name !== name)
+    throw new Error(
+      `the state of lab ${name} (${path}) does not parse; "faultline net destroy ${name}" removes the lab`,
+    );
+  const lab = parsed.data;
+  for (const host of lab.hosts)
+    if (host.namespace !== `fl-${name}-${host.name}`)
+      throw new Error(
+        `the state of lab ${name} (${path}) names namespace ${host.namespace} for ${host.name}`,
+      );
+  return lab;
+}
+
+/** Whether a lab's state exists (its undo is "already gone" when not). */
+export function labExists(name: string): boolean {
+  return existsSync(statePath(validLabName(name)));
 }
 
 export function destroyLab(name: string, lab?: NetLab): void {
@@ -196,6 +247,31 @@ function host(lab: NetLab, name: string): NetHost {
       `lab ${lab.name} has no host "${name}"; its hosts: ${lab.hosts.map((h) => h.name).join(', ')}`,
     );
   return found;
+}
+
+/** The commands that remove a partition made by `partition` (both ways unless oneWay). */
+export function partitionUndo(lab: NetLab, a: string, b: string, oneWay: boolean): UndoCommands {
+  const from = host(lab, a);
+  const to = host(lab, b);
+  return [dropFilter(lab, from, to).undo, ...(oneWay ? [] : [dropFilter(lab, to, from).undo])];
+}
+
+/** The commands that remove a limit made by `limitBandwidth`. */
+export function limitUndo(lab: NetLab, name: string): UndoCommands {
+  const target = host(lab, name);
+  return [
+    ['ip', 'netns', 'exec', target.namespace, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root'],
+    [
+      ...['ip', 'netns', 'exec', switchNamespace(lab.name), 'tc', 'qdisc', 'del', 'dev', target.port],
+      ...['parent', OPEN_CLASS, 'handle', '10:'],
+    ],
+  ];
+}
+
+/** The commands that remove a delay made by `addDelay`. */
+export function delayUndo(lab: NetLab, name: string): UndoCommands {
+  const target = host(lab, name);
+  return [['ip', 'netns', 'exec', target.namespace, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root']];
 }
 
 function dropFilter(lab: NetLab, from: NetHost, to: NetHost): { apply: string[]; undo: string[] } {

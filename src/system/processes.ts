@@ -1,5 +1,7 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
+import { basename } from 'node:path';
+import { openTrusted } from './private-files.js';
 
 export interface ProcessInfo {
   pid: number;
@@ -37,6 +39,38 @@ export function selectorFrom(fields: SelectorFields): ProcessSelector {
   return key === 'port' ? { port: number } : { pid: number };
 }
 
+/** What a selector chose, and the faultline supervisors it matched but left out. */
+export interface Targets {
+  found: ProcessInfo[];
+  supervisors: ProcessInfo[];
+}
+
+/**
+ * The processes a selector names. A `faultline supervise … -- CMD` process shares its command line
+ * with what it supervises, so a match or port selector leaves supervisors out unless
+ * `includeSupervisors`; a pid or pidfile names its process exactly and is taken as given.
+ */
+export function findTargets(
+  selector: ProcessSelector,
+  options: { includeSupervisors?: boolean } = {},
+): Targets {
+  const all = findProcesses(selector);
+  if (options.includeSupervisors || 'pid' in selector || 'pidfile' in selector)
+    return { found: all, supervisors: [] };
+  const supervisors = all.filter((info) => isSupervisor(info.pid));
+  return { found: all.filter((info) => !supervisors.includes(info)), supervisors };
+}
+
+/** Whether a process is `faultline supervise` (run as `faultline …` or `node …/cli/main.js …`). */
+export function isSupervisor(pid: number): boolean {
+  const argv = argvOf(pid) ?? [];
+  return argv.slice(0, 3).some((arg, index) => {
+    const name = basename(arg);
+    const isFaultline = name === 'faultline' || arg.endsWith('/cli/main.js');
+    return isFaultline && argv[index + 1] === 'supervise';
+  });
+}
+
 /** The processes a selector names, read from /proc; never this process itself. */
 export function findProcesses(selector: ProcessSelector): ProcessInfo[] {
   let pids: number[];
@@ -66,11 +100,21 @@ export function signalNumber(name: string): number {
   return number;
 }
 
+/**
+ * The pid a pidfile holds. The file must be yours (or root's) and writable by no one else:
+ * otherwise another user could point a signal at any process.
+ */
 function pidFromFile(path: string): number {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8').trim();
+    const { fd } = openTrusted(path, 'pidfile', { rootToo: true });
+    try {
+      text = readFileSync(fd, 'utf8').trim();
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
+    if ((error as Error).name === 'UnsafeFile') throw error;
     throw new Error(`cannot read pidfile ${path}: ${(error as Error).message}`);
   }
   const pid = Number(text);
@@ -131,12 +175,16 @@ function allPids(): number[] {
     .map(Number);
 }
 
-function commandOf(pid: number): string | undefined {
+function argvOf(pid: number): string[] | undefined {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   } catch {
     return undefined;
   }
+}
+
+function commandOf(pid: number): string | undefined {
+  return argvOf(pid)?.join(' ');
 }
 
 /** Processes holding a listening TCP socket on `port` (IPv4 or IPv6), from /proc/net and fds. */

@@ -107,6 +107,8 @@ export async function injectSyscall(options: SyscallInjection): Promise<SyscallR
 export interface AttachedFault {
   target: number;
   tracer: ProcessIdentity;
+  /** Settles when strace has exited, detached or killed. */
+  ended: Promise<void>;
   /** Detaches strace (the target runs on unharmed) and reports what was injected. */
   detach(): Promise<InjectedCall[]>;
 }
@@ -145,6 +147,7 @@ export async function attachSyscallFault(pid: number, fault: SyscallFault): Prom
   return {
     target: pid,
     tracer,
+    ended: exited,
     async detach() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

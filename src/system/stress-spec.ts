@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { join } from 'node:path';
+import type { FileIdentity } from './private-files.js';
 import { parseBytes } from './units.js';
 
 const seconds = z.coerce.number().positive().max(3600);
@@ -58,11 +58,6 @@ export function parseStressSpec(input: unknown): StressSpec {
 
 /** What a stress process writes on its stdout, one JSON object per line. */
 export type StressReport =
-  | { type: 'ready'; detail: string }
+  | { type: 'ready'; detail: string; file?: FileIdentity }
   | { type: 'progress'; detail: string; rssBytes?: number }
   | { type: 'done'; detail: string; bytes?: number; bytesPerSecond?: number };
-
-/** The one file a disk stress process fills, named after its pid so an undo can find it. */
-export function fillFile(path: string, pid: number): string {
-  return join(path, `faultline-fill-${pid}`);
-}

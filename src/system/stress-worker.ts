@@ -2,10 +2,12 @@
  * One stress process (`node stress-worker.js '<spec json>'`), kept separate from faultline's own
  * process so it can be placed in a cgroup, killed by pid, and OOM-killed without harm.
  */
-import { closeSync, fsyncSync, openSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdtempSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread, Worker, workerData } from 'node:worker_threads';
-import { fillFile, parseStressSpec, type StressReport, type StressSpec } from './stress-spec.js';
+import { createExclusive, identifyFile, removeIdentified } from './private-files.js';
+import { parseStressSpec, type StressReport, type StressSpec } from './stress-spec.js';
 import { formatBytes } from './units.js';
 
 const SLICE_MS = 100;
@@ -65,10 +67,11 @@ async function memory(spec: Extract<StressSpec, { kind: 'memory' }>) {
 }
 
 async function disk(spec: Extract<StressSpec, { kind: 'disk' }>) {
-  const file = fillFile(spec.path, process.pid);
-  const removeFile = () => rmSync(file, { force: true });
-  process.once('exit', removeFile);
-  const fd = openSync(file, 'wx');
+  // A new name, created exclusively: nothing planted under it (a symlink, a file) is written through.
+  const file = join(spec.path, `faultline-fill-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const fd = createExclusive(file);
+  const identity = identifyFile(file);
+  process.once('exit', () => removeIdentified(identity));
   const block = Buffer.alloc(1024 * 1024, 0xa5);
   let written = 0;
   let full = false;
@@ -87,14 +90,18 @@ async function disk(spec: Extract<StressSpec, { kind: 'disk' }>) {
   report({
     type: 'ready',
     detail: `${file} holds ${formatBytes(written)}${full ? ' (the file system is full)' : ''}; ${formatBytes(free)} left`,
+    file: identity,
   });
   await new Promise((resolve) => setTimeout(resolve, spec.seconds * 1000));
   report({ type: 'done', detail: `removed ${file}`, bytes: written });
 }
 
 async function io(spec: Extract<StressSpec, { kind: 'io' }>) {
-  const file = join(spec.path, `faultline-io-${process.pid}`);
-  process.once('exit', () => rmSync(file, { force: true }));
+  // Files are made in a private directory (mode 0700), each created exclusively, so no other
+  // user can put a symlink where the next file goes.
+  const directory = mkdtempSync(join(spec.path, 'faultline-io-'));
+  const file = join(directory, 'block');
+  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
   const block = Buffer.alloc(spec.blockBytes, 0x5a);
   const until = Date.now() + spec.seconds * 1000;
   report({
@@ -104,7 +111,7 @@ async function io(spec: Extract<StressSpec, { kind: 'io' }>) {
   let bytes = 0;
   const started = Date.now();
   while (Date.now() < until) {
-    const fd = openSync(file, 'w');
+    const fd = createExclusive(file);
     writeSync(fd, block);
     if (spec.fsync) fsyncSync(fd);
     closeSync(fd);

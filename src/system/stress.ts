@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type Cgroup, commandInCgroup } from './cgroups.js';
+import type { FileIdentity } from './private-files.js';
 import { describeExit, identify, type ProcessIdentity } from './processes.js';
 import type { StressReport, StressSpec } from './stress-spec.js';
 
@@ -10,6 +11,8 @@ export interface RunningStress {
   identity: ProcessIdentity;
   /** The first report: what the stress process holds once it is at full strength. */
   ready: string;
+  /** The file a disk stress created, identified so only that file is ever removed. */
+  file?: FileIdentity;
   /** Settles when the process ends: its last report and how it ended. */
   finished: Promise<StressOutcome>;
   stop(): void;
@@ -52,18 +55,18 @@ export async function startStress(
       resolve({ exit, code, signal, reports });
     });
   });
-  const ready = new Promise<string>((resolve) => {
+  const ready = new Promise<{ detail: string; file?: FileIdentity }>((resolve) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {
         const report = JSON.parse(line) as StressReport;
         reports.push(report);
-        if (report.type === 'ready') resolve(report.detail);
+        if (report.type === 'ready') resolve(report);
       } catch {
         // Not a report line; the worker writes only reports.
       }
     });
     void finished.then(
-      (outcome) => resolve(`ended before full strength: ${outcome.exit}`),
+      (outcome) => resolve({ detail: `ended before full strength: ${outcome.exit}` }),
       () => undefined,
     );
   });
@@ -72,9 +75,11 @@ export async function startStress(
     const outcome = await finished;
     throw new Error(`the ${spec.kind} stress process ended at once: ${outcome.exit}`);
   }
+  const first = await ready;
   return {
     identity,
-    ready: await ready,
+    ready: first.detail,
+    ...(first.file === undefined ? {} : { file: first.file }),
     finished,
     stop: () => child.kill('SIGTERM'),
   };

@@ -1,6 +1,16 @@
 import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { rmSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import {
+  createExclusive,
+  type FileIdentity,
+  identifyFile,
+  ownershipProblem,
+  removeIdentified,
+  UnsafeFile,
+} from './private-files.js';
 import { describeExit } from './processes.js';
 
 /** systemd's Restart=, RestartSec= and StartLimitBurst=/StartLimitIntervalSec=, with its defaults. */
@@ -24,7 +34,7 @@ export type SupervisorEvent =
   | { type: 'started'; pid: number; start: number }
   | { type: 'exited'; pid: number; code: number | null; signal: NodeJS.Signals | null; description: string }
   | { type: 'restarting'; delayMs: number }
-  | { type: 'failed'; reason: 'start-limit-hit' | 'spawn-error'; detail: string }
+  | { type: 'failed'; reason: 'start-limit-hit' | 'spawn-error' | 'pidfile'; detail: string }
   | { type: 'stopped' };
 
 export type SupervisorState = 'running' | 'restarting' | 'failed' | 'stopped' | 'exited';
@@ -62,9 +72,11 @@ export function supervise(command: string[], options: SupervisorOptions = {}): S
   let finish!: (state: SupervisorState) => void;
   const done = new Promise<SupervisorState>((resolve) => (finish = resolve));
 
+  if (options.pidfile) checkPidfile(options.pidfile);
+  let written: FileIdentity | undefined;
   const end = (final: SupervisorState) => {
     state = final;
-    if (options.pidfile) rmSync(options.pidfile, { force: true });
+    if (written) removeIdentified(written);
     finish(final);
   };
 
@@ -97,12 +109,21 @@ export function supervise(command: string[], options: SupervisorOptions = {}): S
       end('failed');
     });
     if (instance.pid === undefined) return;
-    if (options.pidfile) writeFileSync(options.pidfile, `${instance.pid}\n`);
+    if (options.pidfile) {
+      try {
+        written = writePidfile(options.pidfile, instance.pid);
+      } catch (error) {
+        emit({ type: 'failed', reason: 'pidfile', detail: (error as Error).message });
+        end('failed');
+        instance.kill('SIGTERM');
+        return;
+      }
+    }
     emit({ type: 'started', pid: instance.pid, start: startTimes.length });
     instance.once('exit', (code, signal) => {
       child = undefined;
       emit({ type: 'exited', pid: instance.pid!, code, signal, description: describeExit(code, signal) });
-      if (state === 'stopped') return;
+      if (state === 'stopped' || state === 'failed') return;
       const failed = code !== 0;
       if (policy.restart === 'never' || (policy.restart === 'on-failure' && !failed)) return end('exited');
       state = 'restarting';
@@ -140,4 +161,46 @@ export function supervise(command: string[], options: SupervisorOptions = {}): S
       end('stopped');
     },
   };
+}
+
+/**
+ * A pidfile may replace only a file of the user's own that no one else can write: another user's
+ * file would let them aim `process kill --pidfile` at any process.
+ */
+function checkPidfile(path: string): void {
+  let stats;
+  try {
+    stats = lstatSync(path);
+  } catch {
+    return;
+  }
+  const problem = stats.isSymbolicLink()
+    ? 'it is a symbolic link'
+    : stats.isFile()
+      ? ownershipProblem(stats)
+      : 'it is not a regular file';
+  if (problem !== undefined)
+    throw new UnsafeFile(`refused pidfile ${path}: ${problem}; remove it or choose another path`);
+}
+
+/**
+ * Writes the pid to a new file, created exclusively beside the pidfile, and renames it into place:
+ * nothing that already has the name is ever written through, and readers never see half a pid.
+ */
+function writePidfile(path: string, pid: number): FileIdentity {
+  checkPidfile(path);
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}`);
+  const fd = createExclusive(temporary, 0o644);
+  try {
+    writeSync(fd, `${pid}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  return identifyFile(path);
 }

@@ -1,29 +1,31 @@
-import { existsSync, rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Cgroup, type MovedProcess, removeCgroup } from './cgroups.js';
-import { destroyLab, runUndo, type UndoCommands } from './netlab.js';
+import type { SystemUndo } from '../model/ledger.js';
+import { type Cgroup, cgroupByName, explainRemoval, removeCgroup } from './cgroups.js';
+import {
+  delayUndo,
+  destroyLab,
+  labExists,
+  limitUndo,
+  loadLab,
+  partitionUndo,
+  runUndo,
+  type UndoCommands,
+} from './netlab.js';
+import { removeIdentified } from './private-files.js';
 import { isStillRunning, type ProcessIdentity, signalIdentified } from './processes.js';
 
-/** How to take back one system change; stored in the ledger, so plain data only. */
-export type SystemUndo =
-  | { kind: 'stop-process'; process: ProcessIdentity }
-  | { kind: 'resume-process'; process: ProcessIdentity }
-  | { kind: 'remove-cgroup'; cgroup: Cgroup; moved: MovedProcess[] }
-  | { kind: 'remove-file'; path: string }
-  | { kind: 'run-commands'; commands: UndoCommands }
-  | { kind: 'destroy-lab'; lab: string };
+export type { SystemUndo } from '../model/ledger.js';
 
-export const systemUndoKinds = new Set<string>([
-  'stop-process',
-  'resume-process',
-  'remove-cgroup',
-  'remove-file',
-  'run-commands',
-  'destroy-lab',
-]);
+/** What an undo did: took the fault back, or found it gone already (with why, where it matters). */
+export interface UndoOutcome {
+  result: 'undone' | 'already gone';
+  note?: string;
+}
+
+const STOP_GRACE_MS = 2000;
 
 /** Stops a process faultline started: SIGTERM, then SIGKILL after `graceMs`. */
-export async function stopProcess(identity: ProcessIdentity, graceMs = 2000): Promise<boolean> {
+export async function stopProcess(identity: ProcessIdentity, graceMs = STOP_GRACE_MS): Promise<boolean> {
   if (!signalIdentified(identity, 'SIGCONT') || !signalIdentified(identity, 'SIGTERM')) return false;
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
@@ -34,27 +36,86 @@ export async function stopProcess(identity: ProcessIdentity, graceMs = 2000): Pr
   return true;
 }
 
-export async function undoSystem(step: SystemUndo): Promise<'undone' | 'already gone'> {
+const outcome = (done: boolean): UndoOutcome => ({ result: done ? 'undone' : 'already gone' });
+
+/** The lab's undo commands, or undefined when the lab is gone (and so is the fault). */
+function labCommands(lab: string, build: (lab: ReturnType<typeof loadLab>) => UndoCommands) {
+  return labExists(lab) ? build(loadLab(lab)) : undefined;
+}
+
+function existingCgroup(name: string): Cgroup | undefined {
+  try {
+    return cgroupByName(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Carries out one structured system undo; every action is built here, from validated fields. */
+export async function undoSystem(step: SystemUndo): Promise<UndoOutcome> {
   switch (step.kind) {
     case 'stop-process':
-      return (await stopProcess(step.process)) ? 'undone' : 'already gone';
+      return outcome(await stopProcess(step.process));
     case 'resume-process':
-      return signalIdentified(step.process, 'SIGCONT') ? 'undone' : 'already gone';
+      return outcome(signalIdentified(step.process, 'SIGCONT'));
     case 'remove-cgroup': {
-      const present = Object.values(step.cgroup.directories).some((directory) => existsSync(directory));
-      if (present) removeCgroup(step.cgroup, step.moved);
-      return present ? 'undone' : 'already gone';
+      const group = existingCgroup(step.cgroup);
+      if (group) removeCgroup(group, step.moved);
+      return outcome(group !== undefined);
     }
     case 'remove-file': {
-      const present = existsSync(step.path);
-      rmSync(step.path, { force: true });
-      return present ? 'undone' : 'already gone';
+      const removed = removeIdentified(step);
+      if (removed === 'replaced')
+        return { result: 'already gone', note: `${step.path} now names another file, left alone` };
+      return outcome(removed === 'removed');
     }
-    case 'run-commands':
-      runUndo(step.commands);
-      return 'undone';
-    case 'destroy-lab':
+    case 'remove-partition':
+    case 'remove-limit':
+    case 'remove-delay': {
+      const commands = labCommands(step.lab, (lab) => netCommands(step, lab));
+      if (commands) runUndo(commands);
+      return outcome(commands !== undefined);
+    }
+    case 'destroy-lab': {
+      const present = labExists(step.lab);
       destroyLab(step.lab);
-      return 'undone';
+      return outcome(present);
+    }
+  }
+}
+
+function netCommands(
+  step: Extract<SystemUndo, { kind: 'remove-partition' | 'remove-limit' | 'remove-delay' }>,
+  lab: ReturnType<typeof loadLab>,
+): UndoCommands {
+  if (step.kind === 'remove-partition') return partitionUndo(lab, step.from, step.to, step.oneWay);
+  return step.kind === 'remove-limit' ? limitUndo(lab, step.host) : delayUndo(lab, step.host);
+}
+
+/** Exactly what undoSystem would do now, for `faultline rollback --dry-run`. */
+export function explainSystemUndo(step: SystemUndo): string {
+  switch (step.kind) {
+    case 'stop-process':
+      return `SIGTERM pid ${step.process.pid} if it is still the process started at tick ${step.process.startTime}, SIGKILL after ${STOP_GRACE_MS / 1000} s`;
+    case 'resume-process':
+      return `SIGCONT pid ${step.process.pid} if it is still the process started at tick ${step.process.startTime}`;
+    case 'remove-cgroup': {
+      const group = existingCgroup(step.cgroup);
+      return group ? explainRemoval(group, step.moved) : `nothing: faultline/${step.cgroup} is gone`;
+    }
+    case 'remove-file':
+      return `unlink ${step.path} if it is still the file with device ${step.device} and inode ${step.inode}`;
+    case 'remove-partition':
+    case 'remove-limit':
+    case 'remove-delay': {
+      const commands = labCommands(step.lab, (lab) => netCommands(step, lab));
+      if (!commands) return `nothing: lab ${step.lab} is gone`;
+      return [...commands]
+        .reverse()
+        .map((command) => command.join(' '))
+        .join('; ');
+    }
+    case 'destroy-lab':
+      return `ip netns del each namespace named fl-${step.lab}-*, and remove the lab's state`;
   }
 }

@@ -41,7 +41,7 @@ function create(name: string, wanted: CgroupLimits, context: SystemContext, move
   const group = createCgroup(name, wanted);
   context.ledger.record({
     description: `created cgroup faultline/${name}${moved.length ? ` for ${moved.map((entry) => entry.pid).join(', ')}` : ''}`,
-    undo: { kind: 'remove-cgroup', cgroup: group, moved },
+    undo: { kind: 'remove-cgroup', cgroup: group.name, moved },
   });
   return group;
 }
@@ -67,8 +67,10 @@ export const cgroupOperations: Record<string, SystemOperation> = {
     cgroupStats(cgroupByName(args.name)),
   ),
 
-  remove: operation('cgroup.remove', z.strictObject({ name: z.string().min(1) }), async (args) => {
+  /** Removes a group; every ledger entry that would remove it is cleared, so no rollback repeats it. */
+  remove: operation('cgroup.remove', z.strictObject({ name: z.string().min(1) }), async (args, context) => {
     removeCgroup(cgroupByName(args.name));
+    context.ledger.settleWhere((undo) => undo.kind === 'remove-cgroup' && undo.cgroup === args.name);
     return true;
   }),
 

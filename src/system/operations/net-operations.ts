@@ -9,6 +9,7 @@ import {
   loadLab,
   partition,
 } from '../netlab.js';
+import type { Undo } from '../../model/ledger.js';
 import { operation, type SystemOperation } from './operation.js';
 
 const lab = z.string().min(1);
@@ -30,38 +31,43 @@ export const netOperations: Record<string, SystemOperation> = {
       return created;
     },
   ),
-  destroy: operation('net.destroy', z.strictObject({ lab }), async (args) => {
+  /** Removes the lab; every ledger entry about it is cleared, so no rollback repeats it. */
+  destroy: operation('net.destroy', z.strictObject({ lab }), async (args, context) => {
     destroyLab(args.lab);
+    context.ledger.settleWhere((undo) => labOf(undo) === args.lab);
     return true;
   }),
   partition: operation(
     'net.partition',
     z.strictObject({ lab, from: z.string(), to: z.string(), oneWay: z.boolean().default(false) }),
     async (args, context) => {
-      const commands = partition(loadLab(args.lab), args.from, args.to, { oneWay: args.oneWay });
+      partition(loadLab(args.lab), args.from, args.to, { oneWay: args.oneWay });
       context.ledger.record({
         description: `partitioned ${args.from} ${args.oneWay ? '->' : 'from'} ${args.to} in lab ${args.lab}`,
-        undo: { kind: 'run-commands', commands },
+        undo: { kind: 'remove-partition', lab: args.lab, from: args.from, to: args.to, oneWay: args.oneWay },
       });
       return true;
     },
   ),
   isolate: operation('net.isolate', z.strictObject({ lab, host: z.string() }), async (args, context) => {
-    const commands = isolate(loadLab(args.lab), args.host);
-    context.ledger.record({
-      description: `isolated ${args.host} in lab ${args.lab}`,
-      undo: { kind: 'run-commands', commands },
-    });
+    const found = loadLab(args.lab);
+    isolate(found, args.host);
+    for (const other of found.hosts.filter((host) => host.name !== args.host)) {
+      context.ledger.record({
+        description: `isolated ${args.host} from ${other.name} in lab ${args.lab}`,
+        undo: { kind: 'remove-partition', lab: args.lab, from: args.host, to: other.name, oneWay: false },
+      });
+    }
     return true;
   }),
   limit: operation(
     'net.limit',
     z.strictObject({ lab, host: z.string(), rate: z.string() }),
     async (args, context) => {
-      const commands = limitBandwidth(loadLab(args.lab), args.host, args.rate);
+      limitBandwidth(loadLab(args.lab), args.host, args.rate);
       context.ledger.record({
         description: `limited ${args.host} to ${args.rate} in lab ${args.lab}`,
-        undo: { kind: 'run-commands', commands },
+        undo: { kind: 'remove-limit', lab: args.lab, host: args.host },
       });
       return true;
     },
@@ -70,16 +76,22 @@ export const netOperations: Record<string, SystemOperation> = {
     'net.delay',
     z.strictObject({ lab, host: z.string(), ms: z.coerce.number().int() }),
     async (args, context) => {
-      const commands = addDelay(loadLab(args.lab), args.host, args.ms);
+      addDelay(loadLab(args.lab), args.host, args.ms);
       context.ledger.record({
         description: `delayed ${args.host} by ${args.ms} ms in lab ${args.lab}`,
-        undo: { kind: 'run-commands', commands },
+        undo: { kind: 'remove-delay', lab: args.lab, host: args.host },
       });
       return true;
     },
   ),
-  heal: operation('net.heal', z.strictObject({ lab }), async (args) => {
+  /** Removes every partition, limit and delay; their ledger entries are cleared. */
+  heal: operation('net.heal', z.strictObject({ lab }), async (args, context) => {
     heal(loadLab(args.lab));
+    context.ledger.settleWhere((undo) => undo.kind !== 'destroy-lab' && labOf(undo) === args.lab);
     return true;
   }),
 };
+
+function labOf(undo: Undo): string | undefined {
+  return 'lab' in undo ? undo.lab : undefined;
+}

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Ledger } from '../../experiment/ledger.js';
+import type { Ledger } from '../../model/ledger.js';
 import { parseWith } from '../../model/fields.js';
 
 /** What a system action needs from whoever runs it: the experiment runner or the CLI. */

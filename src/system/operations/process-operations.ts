@@ -33,9 +33,12 @@ export const processOperations: Record<string, SystemOperation> = {
     return found;
   }),
 
-  resume: operation('process.resume', pause, async (args) => {
+  /** SIGCONT; the pause entries of the processes resumed are cleared, so no rollback repeats it. */
+  resume: operation('process.resume', pause, async (args, context) => {
     const found = resolveTargets(args, 'resumed');
     for (const info of found) process.kill(info.pid, 'SIGCONT');
+    const pids = new Set(found.map((info) => info.pid));
+    context.ledger.settleWhere((undo) => undo.kind === 'resume-process' && pids.has(undo.process.pid));
     return found;
   }),
 };

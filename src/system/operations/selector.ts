@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findProcesses, type ProcessInfo, selectorFrom } from '../processes.js';
+import { findTargets, type ProcessInfo, selectorFrom } from '../processes.js';
 
 /** The fields every process-targeting action takes: exactly one way to choose, and a count guard. */
 export const targetFields = {
@@ -8,6 +8,8 @@ export const targetFields = {
   match: z.string().min(1).optional(),
   pidfile: z.string().min(1).optional(),
   expect: z.coerce.number().int().min(0).optional(),
+  /** Also match `faultline supervise` processes (left out by default: they share the command line). */
+  includeSupervisors: z.boolean().optional(),
 };
 
 export interface TargetArgs {
@@ -16,16 +18,31 @@ export interface TargetArgs {
   match?: string | undefined;
   pidfile?: string | undefined;
   expect?: number | undefined;
+  includeSupervisors?: boolean | undefined;
 }
 
-/** The processes the arguments name; refuses when `expect` is given and the count differs. */
-export function resolveTargets(args: TargetArgs, verb: string): ProcessInfo[] {
-  const found = findProcesses(selectorFrom(args));
+/**
+ * The processes the arguments name. Refuses when `expect` is given and the count differs, and when
+ * nothing matches and `expect` is not 0: a fault aimed at nothing is a mistake, not a success.
+ */
+export function resolveTargets(args: TargetArgs, verb: string, flag = (name: string) => name): ProcessInfo[] {
+  const selector = selectorFrom(args);
+  const { found, supervisors } = findTargets(selector, {
+    includeSupervisors: args.includeSupervisors === true,
+  });
+  const left =
+    supervisors.length === 0
+      ? ''
+      : `; left out ${supervisors.length} faultline supervisor(s) (${supervisors.map((info) => info.pid).join(', ')}): ${flag('includeSupervisors')} includes them`;
   if (args.expect !== undefined && found.length !== args.expect) {
     const listed = found.map((info) => `${info.pid} (${info.command.slice(0, 60)})`).join(', ');
     throw new Error(
-      `${found.length} processes match but expect is ${args.expect}: nothing was ${verb}${listed ? `; matched: ${listed}` : ''}`,
+      `${found.length} processes match but ${flag('expect')} ${args.expect}: nothing was ${verb}${listed ? `; matched: ${listed}` : ''}${left}`,
     );
+  }
+  if (found.length === 0 && args.expect === undefined) {
+    const [key, value] = Object.entries(selector)[0]!;
+    throw new Error(`no process matches ${flag(key)} ${JSON.stringify(value)}: nothing was ${verb}${left}`);
   }
   return found;
 }

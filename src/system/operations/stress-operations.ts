@@ -1,8 +1,9 @@
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { z } from 'zod';
 import { cgroupByName } from '../cgroups.js';
+import { removeIdentified } from '../private-files.js';
 import { startStress, type RunningStress } from '../stress.js';
-import { fillFile, parseStressSpec, type StressKind } from '../stress-spec.js';
+import { parseStressSpec, type StressKind } from '../stress-spec.js';
 import { stopProcess } from '../undo.js';
 import { operation, type SystemContext, type SystemOperation } from './operation.js';
 
@@ -20,19 +21,29 @@ export async function startRecordedStress(
     throw new Error('cgroup must be the name of a faultline cgroup');
   const spec = parseStressSpec({ ...rest, kind });
   const stress = await startStress(spec, cgroup === undefined ? {} : { cgroup: cgroupByName(cgroup) });
-  context.ledger.record({
-    description: `started ${kind} stress, pid ${stress.identity.pid}`,
-    undo: { kind: 'stop-process', process: stress.identity },
-  });
-  if (spec.kind === 'disk') {
-    const file = fillFile(spec.path, stress.identity.pid);
+  const recorded = [
     context.ledger.record({
-      description: `filled ${spec.path} with ${basename(file)}`,
-      undo: { kind: 'remove-file', path: file },
-    });
+      description: `started ${kind} stress, pid ${stress.identity.pid}`,
+      undo: { kind: 'stop-process', process: stress.identity },
+    }),
+  ];
+  if (stress.file !== undefined) {
+    recorded.push(
+      context.ledger.record({
+        description: `filled ${dirname(stress.file.path)} with ${basename(stress.file.path)}`,
+        undo: { kind: 'remove-file', ...stress.file },
+      }),
+    );
   }
   running.add(stress);
-  void stress.finished.finally(() => running.delete(stress));
+  // Once the process has ended there is nothing left to stop, and its file is removed here in
+  // case it could not remove it itself (SIGKILL): nothing is left to undo.
+  const settle = () => {
+    running.delete(stress);
+    if (stress.file !== undefined) removeIdentified(stress.file);
+    for (const seq of recorded) context.ledger.settle(seq);
+  };
+  void stress.finished.then(settle, settle);
   return stress;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { type AttachedFault, attachSyscallFault } from '../strace.js';
-import { operation, type SystemOperation } from './operation.js';
+import { type AttachedFault, attachSyscallFault, type SyscallFault } from '../strace.js';
+import { operation, type SystemContext, type SystemOperation } from './operation.js';
 import { onlyOne, resolveTargets, targetFields } from './selector.js';
 
 /** strace processes attached from this process, so `syscall.detach` ends them all. */
@@ -19,16 +19,16 @@ const attach = z.strictObject({
 export const syscallOperations: Record<string, SystemOperation> = {
   attach: operation('syscall.attach', attach, async (args, context) => {
     const target = onlyOne(resolveTargets(args, 'traced'), 'syscall.attach needs exactly one process');
-    const fault = await attachSyscallFault(target.pid, {
-      syscall: args.syscall,
-      ...(args.error === undefined ? {} : { error: args.error }),
-      ...(args.delayMs === undefined ? {} : { delayEnterMs: args.delayMs }),
-      ...(args.when === undefined ? {} : { when: args.when }),
-    });
-    context.ledger.record({
-      description: `attached strace to ${target.pid} injecting ${args.syscall} ${args.error ?? `+${args.delayMs} ms`}`,
-      undo: { kind: 'stop-process', process: fault.tracer },
-    });
+    const fault = await attachRecorded(
+      target.pid,
+      {
+        syscall: args.syscall,
+        ...(args.error === undefined ? {} : { error: args.error }),
+        ...(args.delayMs === undefined ? {} : { delayEnterMs: args.delayMs }),
+        ...(args.when === undefined ? {} : { when: args.when }),
+      },
+      context,
+    );
     attached.add(fault);
     const timer = setTimeout(() => void detach(fault), args.seconds * 1000);
     timer.unref();
@@ -43,6 +43,24 @@ export const syscallOperations: Record<string, SystemOperation> = {
     return results;
   }),
 };
+
+/**
+ * Attaches strace with a ledger entry that stops it, so a crash leaves nothing attached for long;
+ * the entry is cleared as soon as strace ends, however it ends.
+ */
+export async function attachRecorded(
+  pid: number,
+  fault: SyscallFault,
+  context: SystemContext,
+): Promise<AttachedFault> {
+  const attachedFault = await attachSyscallFault(pid, fault);
+  const seq = context.ledger.record({
+    description: `attached strace to ${pid} injecting ${fault.syscall} ${fault.error ?? `+${fault.delayEnterMs} ms`}`,
+    undo: { kind: 'stop-process', process: attachedFault.tracer },
+  });
+  void attachedFault.ended.then(() => context.ledger.settle(seq));
+  return attachedFault;
+}
 
 const detaching = new Map<AttachedFault, Promise<Awaited<ReturnType<AttachedFault['detach']>>>>();
 

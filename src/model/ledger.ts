@@ -1,0 +1,191 @@
+import { z } from 'zod';
+
+/**
+ * The ledger's records: what each injected fault needs to be taken back. Every undo is a
+ * structured record that faultline turns into an action it builds itself (an API call, a signal
+ * to an identified process, a command with validated names); none carries a command line or a
+ * path to act on blindly. Records are read back only through these schemas.
+ */
+
+export const LEDGER_FORMAT = 1;
+
+const processIdentity = z.strictObject({
+  pid: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 22),
+  /** Field 22 of /proc/PID/stat: a pid reused by another process never matches. */
+  startTime: z.string().regex(/^\d{1,20}$/),
+});
+
+const cgroupName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+  .refine((name) => name !== '.' && name !== '..', 'a cgroup name cannot be . or ..');
+
+/** A cgroup path as /proc/PID/cgroup shows it: absolute, no . or .. segments. */
+const cgroupPath = z
+  .string()
+  .max(4096)
+  .refine(
+    (path) =>
+      path === '/' ||
+      (path.startsWith('/') &&
+        path
+          .slice(1)
+          .split('/')
+          .every((part) => part !== '' && part !== '.' && part !== '..' && !/[\0\n]/.test(part))),
+    'a cgroup path must be absolute, without empty, . or .. segments',
+  );
+
+const labName = z.string().regex(/^[a-z0-9]{1,8}$/, 'a lab name is 1-8 lower-case letters or digits');
+const hostName = z
+  .string()
+  .regex(/^[a-z][a-z0-9]{0,11}$/, 'a host name is a letter and at most 11 more letters or digits');
+const proxyName = z.string().min(1).max(1000);
+const decimal = z.string().regex(/^\d{1,20}$/);
+
+export const proxyUndoSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('delete-proxy'), proxy: proxyName }),
+  z.strictObject({ kind: z.literal('remove-toxic'), proxy: proxyName, toxic: proxyName }),
+  z.strictObject({
+    kind: z.literal('update-proxy'),
+    proxy: proxyName,
+    body: z.strictObject({
+      listen: z.string().max(300).optional(),
+      upstream: z.string().max(300).optional(),
+      enabled: z.boolean().optional(),
+    }),
+  }),
+  z.strictObject({
+    kind: z.literal('update-toxic'),
+    proxy: proxyName,
+    toxic: proxyName,
+    body: z.strictObject({
+      toxicity: z.number().min(0).max(1).optional(),
+      attributes: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+    }),
+  }),
+]);
+
+export const systemUndoSchema = z.discriminatedUnion('kind', [
+  /** SIGTERM, then SIGKILL, to a process faultline started (a stress worker, a tracer). */
+  z.strictObject({ kind: z.literal('stop-process'), process: processIdentity }),
+  /** SIGCONT to a process faultline paused. */
+  z.strictObject({ kind: z.literal('resume-process'), process: processIdentity }),
+  /** Move the processes of faultline/NAME back where they were, then remove the group. */
+  z.strictObject({
+    kind: z.literal('remove-cgroup'),
+    cgroup: cgroupName,
+    moved: z.array(
+      z.strictObject({
+        pid: processIdentity.shape.pid,
+        from: z.strictObject({
+          cpu: cgroupPath.optional(),
+          memory: cgroupPath.optional(),
+          pids: cgroupPath.optional(),
+        }),
+      }),
+    ),
+  }),
+  /** Delete a file this run created, only while the path still names that very file. */
+  z.strictObject({
+    kind: z.literal('remove-file'),
+    path: z
+      .string()
+      .max(4096)
+      .refine((path) => path.startsWith('/') && !path.includes('\0'), 'the path must be absolute'),
+    device: decimal,
+    inode: decimal,
+  }),
+  z.strictObject({
+    kind: z.literal('remove-partition'),
+    lab: labName,
+    from: hostName,
+    to: hostName,
+    oneWay: z.boolean(),
+  }),
+  z.strictObject({ kind: z.literal('remove-limit'), lab: labName, host: hostName }),
+  z.strictObject({ kind: z.literal('remove-delay'), lab: labName, host: hostName }),
+  z.strictObject({ kind: z.literal('destroy-lab'), lab: labName }),
+]);
+
+export type ProxyUndo = z.infer<typeof proxyUndoSchema>;
+export type SystemUndo = z.infer<typeof systemUndoSchema>;
+export type Undo = ProxyUndo | SystemUndo;
+export type LedgerProcessIdentity = z.infer<typeof processIdentity>;
+
+const systemKinds = new Set<string>(systemUndoSchema.options.map((option) => option.shape.kind.value));
+
+export function isSystemUndo(undo: Undo): undo is SystemUndo {
+  return systemKinds.has(undo.kind);
+}
+
+export const undoSchema = z.union([proxyUndoSchema, systemUndoSchema]);
+
+/** Every kind of undo faultline carries out. */
+export const undoKinds: readonly string[] = [...proxyUndoSchema.options, ...systemUndoSchema.options].map(
+  (option) => option.shape.kind.value,
+);
+
+const isoTime = z.iso.datetime();
+
+export const ledgerHeaderSchema = z.strictObject({
+  format: z.literal(LEDGER_FORMAT),
+  run: z.string().regex(/^[A-Za-z0-9._-]{1,120}$/),
+  /** The process that wrote the ledger, so `rollback` leaves a live run alone. */
+  pid: processIdentity.shape.pid,
+  startTime: processIdentity.shape.startTime.nullable(),
+  uid: z.number().int().min(0),
+  /** The directory the run was started in, shown by `faultline rollback`. */
+  cwd: z.string().min(1).max(4096),
+  experiment: z.string().max(4096),
+  started: isoTime,
+});
+
+export const ledgerEntrySchema = z.strictObject({
+  seq: z.number().int().min(1),
+  time: isoTime,
+  /** The control API a proxy fault was made through; absent for faults on this machine. */
+  server: z.url({ protocol: /^https?$/ }).optional(),
+  description: z.string().max(1000),
+  undo: undoSchema,
+});
+
+/** Appended when an entry's fault is gone (undone, or ended by itself): it is never undone again. */
+export const ledgerSettledSchema = z.strictObject({ settled: z.number().int().min(1), time: isoTime });
+
+export type LedgerHeader = z.infer<typeof ledgerHeaderSchema>;
+export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
+export type NewLedgerEntry = Omit<LedgerEntry, 'seq' | 'time'>;
+
+/**
+ * Faults a run injected, each written with its undo before the call that made it returns. What a
+ * run undoes itself it takes from memory, never from the file.
+ */
+export interface Ledger {
+  readonly path: string | undefined;
+  /** Records a fault; returns its number, for `settle`. */
+  record(entry: NewLedgerEntry): number;
+  /** The fault is gone: its entry is never undone again. */
+  settle(seq: number): void;
+  /**
+   * Settles every live entry, in this ledger and in the current user's other left-behind ledgers,
+   * whose undo `done` says was just carried out another way (`cgroup remove`, `net destroy`).
+   */
+  settleWhere(done: (undo: Undo) => boolean): void;
+  /** Entries not yet settled, oldest first. */
+  live(): LedgerEntry[];
+  /** Removes the file, or keeps it when faults may still be in place. */
+  close(keep: boolean): void;
+}
+
+export const noLedger: Ledger = {
+  path: undefined,
+  record: () => 0,
+  settle: () => undefined,
+  settleWhere: () => undefined,
+  live: () => [],
+  close: () => undefined,
+};

@@ -1,0 +1,168 @@
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  type Stats,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/**
+ * Files faultline writes or trusts, made safe against other users: created exclusively without
+ * following symlinks, read only when owned by this user (or root) and writable by no one else.
+ */
+
+/** A file or directory another user could have written; the message says which and what to do. */
+export class UnsafeFile extends Error {
+  override readonly name = 'UnsafeFile';
+}
+
+export const currentUid = (): number => process.geteuid?.() ?? process.getuid?.() ?? 0;
+
+const WRITABLE_BY_OTHERS = 0o022;
+const STICKY = 0o1000;
+
+function mode(stats: Stats): string {
+  return (stats.mode & 0o7777).toString(8).padStart(4, '0');
+}
+
+/**
+ * Why `stats` may not be trusted as this user's own, or undefined when it may. Root's files are
+ * trusted too when `rootToo` (a pidfile under /run, say).
+ */
+export function ownershipProblem(stats: Stats, options: { rootToo?: boolean } = {}): string | undefined {
+  const uid = currentUid();
+  if (stats.uid !== uid && !(options.rootToo && stats.uid === 0))
+    return `it is owned by uid ${stats.uid}, not by you (uid ${uid})`;
+  if (stats.mode & WRITABLE_BY_OTHERS) return `it is writable by group or others (mode ${mode(stats)})`;
+  return undefined;
+}
+
+/**
+ * Creates a new file for writing: fails if anything (a file, a symlink) already has the name, so
+ * nothing another user planted is ever written through.
+ */
+export function createExclusive(path: string, fileMode = 0o600): number {
+  return openSync(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_APPEND,
+    fileMode,
+  );
+}
+
+/**
+ * Opens an existing regular file that must be this user's own (or root's, with `rootToo`) and not
+ * writable by others; a symlink is refused. Returns the descriptor and what fstat saw.
+ */
+export function openTrusted(
+  path: string,
+  what: string,
+  options: { write?: boolean; rootToo?: boolean } = {},
+): { fd: number; stats: Stats } {
+  const flags =
+    (options.write ? constants.O_WRONLY | constants.O_APPEND : constants.O_RDONLY) | constants.O_NOFOLLOW;
+  let fd: number;
+  try {
+    fd = openSync(path, flags);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new UnsafeFile(`${what} ${path} is a symbolic link; give the file itself`);
+    throw error;
+  }
+  const stats = fstatSync(fd);
+  const problem = stats.isFile()
+    ? ownershipProblem(stats, options.rootToo ? { rootToo: true } : {})
+    : 'it is not a regular file';
+  if (problem !== undefined) {
+    closeSync(fd);
+    throw new UnsafeFile(`refused ${what} ${path}: ${problem}; remove it if you did not write it`);
+  }
+  return { fd, stats };
+}
+
+/**
+ * Makes `directory` (mode 0700 for each level it creates) and checks that no other user can
+ * replace it: it is this user's own and writable by no one else, and every directory above it
+ * belongs to this user or root and is not writable by others unless sticky (like /tmp).
+ */
+export function ensurePrivateDirectory(directory: string, what: string): string {
+  const absolute = resolve(directory);
+  mkdirSync(absolute, { recursive: true, mode: 0o700 });
+  checkPrivateDirectory(absolute, what);
+  return absolute;
+}
+
+/** The checks of ensurePrivateDirectory, on a directory that exists. */
+export function checkPrivateDirectory(directory: string, what: string): void {
+  const absolute = resolve(directory);
+  const own = lstatSync(absolute);
+  if (own.isSymbolicLink()) checkPrivateDirectory(realpathSync(absolute), what);
+  else {
+    const problem = own.isDirectory() ? ownershipProblem(own) : 'it is not a directory';
+    if (problem !== undefined)
+      throw new UnsafeFile(
+        `refused the ${what} ${absolute}: ${problem}; use a directory only you can write (mode 0700)`,
+      );
+  }
+  for (const above of [...ancestors(absolute), ...ancestors(realpathSync(absolute))]) {
+    const stats = statSync(above);
+    const uid = currentUid();
+    const replaceable =
+      (stats.uid !== uid && stats.uid !== 0) ||
+      ((stats.mode & WRITABLE_BY_OTHERS) !== 0 && (stats.mode & STICKY) === 0);
+    if (replaceable)
+      throw new UnsafeFile(
+        `refused the ${what} ${absolute}: ${above} above it is owned by uid ${stats.uid} with mode ${mode(stats)}, so another user could replace it; set XDG_STATE_HOME or FAULTLINE_LEDGER_DIR to a directory of your own (under sudo, use sudo -H)`,
+      );
+  }
+}
+
+function ancestors(path: string): string[] {
+  const result: string[] = [];
+  let current = dirname(path);
+  while (true) {
+    result.push(current);
+    const parent = dirname(current);
+    if (parent === current) return result;
+    current = parent;
+  }
+}
+
+export interface FileIdentity {
+  path: string;
+  device: string;
+  inode: string;
+}
+
+/** The device and inode of a file just created, so a later removal deletes that file and no other. */
+export function identifyFile(path: string): FileIdentity {
+  const stats = lstatSync(path, { bigint: true });
+  return { path, device: String(stats.dev), inode: String(stats.ino) };
+}
+
+/**
+ * Removes `file.path` only while it is still the regular file identified (same device and inode),
+ * so a file or symlink put in its place is left alone.
+ */
+export function removeIdentified(file: FileIdentity): 'removed' | 'gone' | 'replaced' {
+  let stats;
+  try {
+    stats = lstatSync(file.path, { bigint: true });
+  } catch {
+    return 'gone';
+  }
+  if (!stats.isFile() || String(stats.dev) !== file.device || String(stats.ino) !== file.inode)
+    return 'replaced';
+  try {
+    unlinkSync(file.path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    throw error;
+  }
+  return 'removed';
+}
