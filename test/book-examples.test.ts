@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { tempDirectory } from './helpers.js';
 
 const runner = new URL('../../examples/book/run.mjs', import.meta.url).pathname;
 
@@ -16,7 +16,7 @@ interface Journal {
 }
 
 async function runChapter(chapter: string): Promise<{ code: number; out: string; stdout: string }> {
-  const out = mkdtempSync(join(tmpdir(), `faultline-${chapter}-`));
+  const out = tempDirectory(`book-${chapter}`);
   const child = spawn(process.execPath, [runner, chapter, '--out', out], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });

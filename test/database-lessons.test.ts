@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tempDirectory } from './helpers.js';
 
 const runner = new URL('../../examples/database/run.mjs', import.meta.url).pathname;
 
@@ -29,7 +29,7 @@ function requireInstalled(check: string, pkg: string) {
 test('the database lessons: X ms per call costs a request N x X, on real PostgreSQL and Redis', async () => {
   requireInstalled('command -v initdb || ls /usr/lib/postgresql/*/bin/initdb', 'postgresql');
   requireInstalled('command -v redis-server', 'redis-server');
-  const out = mkdtempSync(join(tmpdir(), 'faultline-db-test-'));
+  const out = tempDirectory('db-test');
   const child = spawn(process.execPath, [runner, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));

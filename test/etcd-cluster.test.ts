@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tempDirectory } from './helpers.js';
 
 const runner = new URL('../../examples/etcd-cluster/run.mjs', import.meta.url).pathname;
 
@@ -20,7 +20,7 @@ test('the network-chaos guide on a live 3-member etcd cluster: five scenarios, n
       'etcd is not installed: install the Debian package "etcd-server" (apt-get install etcd-server)',
     );
   }
-  const out = mkdtempSync(join(tmpdir(), 'faultline-etcd-test-'));
+  const out = tempDirectory('etcd-test');
   const child = spawn(process.execPath, [runner, '--out', out], { stdio: ['ignore', 'pipe', 'ignore'] });
   let stdout = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
