@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { tempDirectory } from './helpers.js';
 
 const runner = new URL('../../examples/book/run.mjs', import.meta.url).pathname;
 
@@ -12,11 +12,20 @@ interface Journal {
   status: string;
   deviated: boolean;
   run: Array<{ activity: { name: string }; output: unknown }>;
-  steady_states: { after: { probes: Array<{ activity: { name: string }; output: unknown }> } | null };
+  steady_states: {
+    before: { probes: Array<{ activity: { name: string }; output: unknown }> } | null;
+    after: { probes: Array<{ activity: { name: string }; output: unknown }> } | null;
+  };
+}
+
+interface Iteration {
+  iterationMs: number;
+  aloneMs: number;
+  slowdown: number;
 }
 
 async function runChapter(chapter: string): Promise<{ code: number; out: string; stdout: string }> {
-  const out = mkdtempSync(join(tmpdir(), `faultline-${chapter}-`));
+  const out = tempDirectory(`book-${chapter}`);
   const child = spawn(process.execPath, [runner, chapter, '--out', out], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -47,9 +56,21 @@ describe("the book's experiments, run end to end", () => {
   test('chapter 3: a busy neighbour slows the job; a CPU quota on it restores the speed', async () => {
     const { code, out, stdout } = await runChapter('ch3');
     assert.equal(code, 0, stdout);
-    assert.equal(journal(out, 'ch3-busy-neighbour').deviated, true);
+    const busy = journal(out, 'ch3-busy-neighbour');
+    assert.equal(busy.deviated, true);
     const quota = journal(out, 'ch3-cpu-quota');
     assert.equal(quota.deviated, false);
+    // Each run compares the job with itself alone, measured in the same run before the method.
+    for (const run of [busy, quota]) {
+      const before = run.steady_states.before!.probes[0]!.output as Iteration;
+      const during = run.steady_states.after!.probes[0]!.output as Iteration;
+      assert.equal(before.slowdown, 1);
+      assert.equal(during.aloneMs, before.iterationMs);
+    }
+    assert.ok(
+      (busy.steady_states.after!.probes[0]!.output as Iteration).slowdown > 1.5,
+      'six busy neighbours slow the job by more than half',
+    );
     const stats = output(quota, 'neighbour-throttling') as { cpu: { throttledPeriods: number } };
     assert.ok(stats.cpu.throttledPeriods > 0);
   });

@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { canConnect, connect, readBytes, runCli, startEchoServer, startHarness, waitFor } from './helpers.js';
+import {
+  canConnect,
+  connect,
+  readBytes,
+  runCli,
+  startEchoServer,
+  startHarness,
+  tempDirectory,
+  waitFor,
+} from './helpers.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const harness = await startHarness();
@@ -183,7 +191,7 @@ describe('errors go to stderr with a status and what to do', () => {
 });
 
 describe('apply and export', () => {
-  const file = join(tmpdir(), `faultline-apply-${process.pid}.yaml`);
+  const file = join(tempDirectory('apply'), 'apply.yaml');
   const yaml = (latency: number, extra = '') => `proxies:
   - name: applied
     listen: 127.0.0.1:0
@@ -233,7 +241,7 @@ ${extra}`;
   test('export then apply round-trips with no changes, in YAML and JSON', async () => {
     for (const format of ['yaml', 'json']) {
       const exported = await run(['export', '--format', format]);
-      const path = join(tmpdir(), `faultline-export-${process.pid}.${format}`);
+      const path = join(tempDirectory('export'), `export.${format}`);
       await writeFile(path, exported.stdout);
       assert.equal((await run(['apply', path])).stdout, `no changes: the server matches ${path}\n`);
     }

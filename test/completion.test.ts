@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startEchoServer, startHarness } from './helpers.js';
+import { startEchoServer, startHarness, tempDirectory } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const script = (shell: string) =>
@@ -13,7 +12,7 @@ const script = (shell: string) =>
 
 /** A directory with a `faultline` executable, so the scripts can list proxies as installed ones would. */
 async function binDirectory(): Promise<string> {
-  const directory = await mkdtemp(join(tmpdir(), 'faultline-bin-'));
+  const directory = tempDirectory('bin');
   const wrapper = join(directory, 'faultline');
   await writeFile(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${cli}" "$@"\n`);
   await chmod(wrapper, 0o755);

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import {
   startEchoServer,
   startHarness,
   startTcpServer,
+  tempDirectory,
   waitFor,
 } from './helpers.js';
 
@@ -24,7 +24,7 @@ function start(args: string[], env: Record<string, string> = {}) {
   return { child: cli.child, done: cli.done, stderr: () => cli.output().stderr };
 }
 
-const temp = () => mkdtemp(join(tmpdir(), 'faultline-run-'));
+const temp = async () => tempDirectory('run');
 const readJournal = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
 
 async function writeExperiment(directory: string, value: object): Promise<string> {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -14,6 +13,7 @@ import { compileJsonPath } from '../src/experiment/jsonpath2.js';
 import { pyEquals, pyStr } from '../src/experiment/python-values.js';
 import { scopeOf, substitute } from '../src/experiment/substitute.js';
 import { withinTolerance } from '../src/experiment/tolerance.js';
+import { tempDirectory } from './helpers.js';
 import type { Json } from '../src/model/experiment.js';
 
 const check = (tolerance: unknown, value: unknown, scope = {}) =>
@@ -194,8 +194,9 @@ describe('configuration, secrets and vars (spec §3)', () => {
   });
 
   test('var files: JSON/YAML configuration and secrets, .env into the environment, broken ones skipped', async () => {
-    const json = join(tmpdir(), `faultline-vars-${process.pid}.json`);
-    const env = join(tmpdir(), `faultline-vars-${process.pid}.env`);
+    const directory = tempDirectory('vars');
+    const json = join(directory, 'vars.json');
+    const env = join(directory, 'vars.env');
     await writeFile(json, JSON.stringify({ configuration: { a: 2 }, secrets: { s: { k: 'v' } } }));
     await writeFile(env, '# comment\nFAULTLINE_FROM_DOTENV="yes"\n');
     const warnings: string[] = [];

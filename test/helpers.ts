@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after } from 'node:test';
 import { createEngine, type Engine, type EngineOptions } from '../src/proxy/engine.js';
 import { createControlServer } from '../src/server/app.js';
@@ -216,4 +219,14 @@ export async function freePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+/**
+ * A fresh directory `faultline-<purpose>-XXXXXX` in the system's temp directory, removed with
+ * everything in it after the test that made it (or after the file, when made outside a test).
+ */
+export function tempDirectory(purpose: string): string {
+  const directory = mkdtempSync(join(tmpdir(), `faultline-${purpose}-`));
+  after(() => rmSync(directory, { recursive: true, force: true }));
+  return directory;
 }

@@ -277,7 +277,7 @@ describe('node --import faultline/register', () => {
       const writes = []; for (let i = 0; i < 3; i++) writes.push(await attempt(() => writeFileSync(path.join(dir, 'w' + i), 'x')));
       const appends = []; for (let i = 0; i < 4; i++) appends.push(await attempt(() => promises.appendFile(path.join(dir, 'log'), 'x')));
       const opens = []; for (let i = 0; i < 4; i++) opens.push(await attempt(() => new Promise((ok, fail) => fs.open(path.join(dir, 'o'), 'w', (e, fd) => e ? fail(e) : (fs.closeSync(fd), ok())))));
-      console.log(JSON.stringify({ writes, appends, opens }));`;
+      console.log(JSON.stringify({ writes, appends, opens })); fs.rmSync(dir, { recursive: true });`;
     const result = await runNode(script, [
       { target: 'fs', syscall: 'write', path: '/w\\d$', errno: 'EIO', when: '2' },
       { target: 'fs', syscall: 'write', path: '/log$', errno: 'ENOSPC', when: '3+' },

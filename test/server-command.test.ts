@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { spawnCli, startEchoServer } from './helpers.js';
+import { spawnCli, startEchoServer, tempDirectory } from './helpers.js';
 
 function start(args: string[]) {
   const cli = spawnCli(args);
@@ -20,7 +19,7 @@ function start(args: string[]) {
 }
 
 async function writeTemp(name: string, text: string): Promise<string> {
-  const path = join(tmpdir(), `faultline-${process.pid}-${name}`);
+  const path = join(tempDirectory('server'), name);
   await writeFile(path, text);
   return path;
 }

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openLedger, scanLedgers } from '../src/experiment/ledger.js';
 import { undoLedger } from '../src/experiment/rollback.js';
 import { destroyLab, loadLab } from '../src/system/netlab.js';
 import { netOperations as net } from '../src/system/operations/net-operations.js';
-import { runCli } from './helpers.js';
+import { runCli, tempDirectory } from './helpers.js';
 
-const ledgerDirectory = mkdtempSync(join(tmpdir(), 'faultline-netlab-'));
+const ledgerDirectory = tempDirectory('netlab');
 const ledger = openLedger(ledgerDirectory, { run: 'netlab', experiment: 'netlab' });
 const context = { ledger, signal: new AbortController().signal, warn: () => undefined };
 const LAB = 'fltest';

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { noLedger, openLedger, scanLedgers } from '../src/experiment/ledger.js';
@@ -12,9 +11,9 @@ import { useOperations as use } from '../src/system/operations/use-operations.js
 import { startStress } from '../src/system/stress.js';
 import { isStillRunning } from '../src/system/processes.js';
 import { sampleUse } from '../src/system/use-probes.js';
-import { runCli, waitFor } from './helpers.js';
+import { runCli, tempDirectory, waitFor } from './helpers.js';
 
-const directory = mkdtempSync(join(tmpdir(), 'faultline-resources-'));
+const directory = tempDirectory('resources');
 const context = { ledger: noLedger, signal: new AbortController().signal, warn: () => undefined };
 
 describe('stress', () => {

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type SupervisorEvent, supervise } from '../src/system/supervisor.js';
-import { runCli, spawnCli, waitFor } from './helpers.js';
+import { runCli, spawnCli, tempDirectory, waitFor } from './helpers.js';
 
-const directory = mkdtempSync(join(tmpdir(), 'faultline-supervisor-'));
+const directory = tempDirectory('supervisor');
 const exitAt = (code: number) => [process.execPath, '-e', `process.exit(${code})`];
 const sleeper = [process.execPath, '-e', 'setInterval(() => {}, 1000)'];
 

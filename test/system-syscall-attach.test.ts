@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { noLedger } from '../src/experiment/ledger.js';
 import { syscallOperations as syscall } from '../src/system/operations/syscall-operations.js';
-import { runCli, freePort, waitFor } from './helpers.js';
+import { runCli, freePort, tempDirectory, waitFor } from './helpers.js';
 
-const directory = mkdtempSync(join(tmpdir(), 'faultline-attach-'));
+const directory = tempDirectory('attach');
 const server = new URL('../../examples/book/journal-server.mjs', import.meta.url).pathname;
 
 const port = await freePort();

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runLoad } from '../src/system/load.js';
 import { findProcesses } from '../src/system/processes.js';
-import { runCli, waitFor } from './helpers.js';
+import { runCli, tempDirectory, waitFor } from './helpers.js';
 
 const children: ChildProcess[] = [];
 after(() => {
@@ -144,7 +143,7 @@ describe('faultline load with headers and a body (ab -H, -p, -T)', () => {
       type: 'application/x-www-form-urlencoded',
       body: 'query=Pears',
     });
-    const directory = mkdtempSync(join(tmpdir(), 'faultline-load-'));
+    const directory = tempDirectory('load');
     writeFileSync(join(directory, 'query.txt'), 'query=Apples\n');
     seen.length = 0;
     const fromFile = await run(['load', target, '-c', '1', '-n', '1', '-p', join(directory, 'query.txt')]);

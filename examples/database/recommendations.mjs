@@ -1,6 +1,7 @@
 // The chapter 8 service: recommendations with Redis as the session cache. Each /search reads the
 // session's last queries from Redis and writes them back, two sequential calls, and carries on
-// without them when Redis fails (the book's `except RedisError`). Calls are counted.
+// without them when Redis fails (the book's `except RedisError`). Calls are counted; /one-call
+// makes a single cache call, so what one round trip costs is measured too.
 // Usage: node recommendations.mjs <port> <redis url>
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -70,6 +71,15 @@ const server = createServer(async (request, response) => {
       'x-cache-calls': String(lastSearchCalls),
     });
     response.end(JSON.stringify({ query, recommendations }));
+  } else if (url.pathname === '/one-call') {
+    // One round trip to the cache: what each of a search's calls pays, measured alone.
+    try {
+      await cache.get('interests:one-call');
+      response.writeHead(200, { 'content-type': 'text/plain', 'x-cache-calls': '1' });
+      response.end('ok\n');
+    } catch (error) {
+      response.writeHead(503, { 'content-type': 'text/plain' }).end(`redis error: ${error.message}\n`);
+    }
   } else if (url.pathname === '/stats') {
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ callsPerRequest: lastSearchCalls, searches }));

@@ -1,7 +1,7 @@
 // Starts the cluster and its proxies, runs the five scenarios with a writer running through all
 // of them, writes a journal and an HTML report per scenario, and stops everything it started.
 // Usage: node examples/etcd-cluster/run.mjs [--out DIR] [scenario numbers...]
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,45 @@ const scenarios = readdirSync(here)
   .sort();
 
 const { start, stopAll } = processGroup();
+
+/**
+ * The writer's attempts from one scenario's start to its end: how many etcd acknowledged, how
+ * many failed, and how long the writes took to recover from the outages in that window (null when
+ * nothing failed; "not recovered" when the scenario ended while writes were still failing).
+ */
+function writesBetween(log, from, to) {
+  const records = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .filter((record) => record.at >= from && record.at < to);
+  let failingSince;
+  let recoveryMs = null;
+  let longestOutageMs = 0;
+  for (const record of records) {
+    if (!record.ok) failingSince ??= record.at;
+    else if (failingSince !== undefined) {
+      recoveryMs = record.at - failingSince;
+      longestOutageMs = Math.max(longestOutageMs, recoveryMs);
+      failingSince = undefined;
+    }
+  }
+  const acknowledged = records.filter((record) => record.ok).length;
+  return {
+    attempts: records.length,
+    acknowledged,
+    failed: records.length - acknowledged,
+    recoveryMs: failingSince === undefined ? recoveryMs : 'not recovered',
+    longestOutageMs,
+  };
+}
+
+const recovery = (writes) =>
+  writes.failed === 0
+    ? 'no write failed'
+    : writes.recoveryMs === 'not recovered'
+      ? 'writes still failing at the end'
+      : `recovered in ${writes.recoveryMs} ms`;
 
 let failures = 0;
 try {
@@ -59,11 +98,15 @@ try {
       journalPath: journal,
       env: context,
     });
+    // This scenario's writes: from the experiment's start to its end, rollbacks included.
+    const writes = writesBetween(writerLog, Date.parse(result.start), Date.parse(result.end));
     const met =
       result.status === 'completed' &&
       !result.deviated &&
       result.steady_states.before?.steady_state_met !== false;
     if (!met) failures += 1;
+    // The verdict, taken before the rollbacks, reads back every write acknowledged since the
+    // writer started: a write lost in this scenario shows there, and so would an earlier one.
     const verdict = result.steady_states.after?.probes.find(
       (probe) => probe.activity.name === 'no-acknowledged-write-lost',
     )?.output;
@@ -71,12 +114,13 @@ try {
       scenario: file,
       met,
       exit: code,
-      lost: verdict?.lost,
-      acknowledged: verdict?.acknowledged,
-      recoveryMs: verdict?.recoveryMs,
+      ...writes,
+      lostSinceStart: verdict?.lost,
+      acknowledgedSinceStart: verdict?.acknowledged,
     });
     process.stdout.write(
-      `${met ? 'held' : 'DID NOT HOLD'}: ${file}: ${verdict ? `${verdict.acknowledged} acknowledged writes, ${verdict.lost} lost, recovered in ${verdict.recoveryMs} ms` : 'no write verdict'}\n`,
+      `${met ? 'held' : 'DID NOT HOLD'}: ${file}: during it ${writes.acknowledged} writes acknowledged, ${writes.failed} failed, ${recovery(writes)}; ` +
+        `${verdict ? `${verdict.lost} of ${verdict.acknowledged} acknowledged since the start lost` : 'no write verdict'}\n`,
     );
   }
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2));
