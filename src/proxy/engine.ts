@@ -22,7 +22,7 @@ export class PopulateError extends FaultlineError {
     cause: FaultlineError,
     readonly applied: FaultProxy[],
   ) {
-    super(cause.code, cause.message, { cause });
+    super(cause.code, cause.reason, { cause, ...(cause.hint === undefined ? {} : { hint: cause.hint }) });
   }
 }
 
@@ -54,20 +54,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const get = (name: string): FaultProxy => {
     const proxy = proxies.get(name);
     if (!proxy) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_PROXY_NOT_FOUND',
-        `proxy not found: there is no proxy named ${JSON.stringify(name)}; GET /proxies lists them`,
-      );
+      throw new FaultlineError('FAULTLINE_ERR_PROXY_NOT_FOUND', 'proxy not found', {
+        hint: `there is no proxy named ${JSON.stringify(name)}; GET /proxies lists them`,
+      });
     }
     return proxy;
   };
 
   const create = async (spec: ProxySpec): Promise<FaultProxy> => {
     if (proxies.has(spec.name)) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_PROXY_EXISTS',
-        `proxy already exists: a proxy named ${JSON.stringify(spec.name)} exists; update it or delete it first`,
-      );
+      throw new FaultlineError('FAULTLINE_ERR_PROXY_EXISTS', 'proxy already exists', {
+        hint: `a proxy named ${JSON.stringify(spec.name)} exists; update it or delete it first`,
+      });
     }
     const proxy = new FaultProxy(spec.name, spec.listen, spec.upstream, {
       ...environment,
@@ -135,13 +133,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
       }
       const first = failures[0];
       if (first) {
-        const code = isFaultlineError(first.error) ? first.error.code : 'FAULTLINE_ERR_INTERNAL';
+        const known = isFaultlineError(first.error) ? first.error : undefined;
         const details = failures
           .map(({ proxy, error }) => `${proxy}: ${(error as Error).message}`)
           .join('; ');
         throw new FaultlineError(
-          code,
-          `reset could not restart every proxy (the others were reset): ${details}`,
+          known?.code ?? 'FAULTLINE_ERR_INTERNAL',
+          known?.reason ?? (first.error as Error).message,
+          { hint: `reset could not restart every proxy (the others were reset): ${details}` },
         );
       }
     },

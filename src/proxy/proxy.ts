@@ -61,10 +61,9 @@ export class FaultProxy {
   toxic(name: string): ToxicSpec {
     const toxic = this.toxicList.find((candidate) => candidate.name === name);
     if (!toxic) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_TOXIC_NOT_FOUND',
-        `toxic not found: proxy ${JSON.stringify(this.name)} has no toxic ${JSON.stringify(name)}; GET /proxies/${this.name}/toxics lists them`,
-      );
+      throw new FaultlineError('FAULTLINE_ERR_TOXIC_NOT_FOUND', 'toxic not found', {
+        hint: `proxy ${JSON.stringify(this.name)} has no toxic ${JSON.stringify(name)}; GET /proxies/${this.name}/toxics lists them`,
+      });
     }
     return toxic;
   }
@@ -103,10 +102,9 @@ export class FaultProxy {
 
   async addToxic(toxic: ToxicSpec): Promise<void> {
     if (this.toxicList.some((candidate) => candidate.name === toxic.name)) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_TOXIC_EXISTS',
-        `toxic already exists: proxy ${JSON.stringify(this.name)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
-      );
+      throw new FaultlineError('FAULTLINE_ERR_TOXIC_EXISTS', 'toxic already exists', {
+        hint: `proxy ${JSON.stringify(this.name)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
+      });
     }
     this.toxicList.push(toxic);
     await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
