@@ -6,7 +6,10 @@ import { createRandom, randomSeed } from '../model/random.js';
 import { createBusyPoll } from './busy-poll.js';
 import { createEventBus, type EventBus } from './events.js';
 import { canonicalListen } from './listener.js';
+import { HeldBudget } from './held-budget.js';
+import { defaultLimits, type EngineLimits } from './limits.js';
 import { FaultProxy } from './proxy.js';
+import { checkName } from '../model/names.js';
 
 export interface EngineOptions {
   /** Makes jitter, toxicity and slicer decisions repeatable; random when omitted. */
@@ -14,6 +17,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Keep polling this long after socket activity (see busy-poll.ts); 0 turns it off. */
   busyPollMicroseconds?: number;
+  /** Each one omitted keeps its default (limits.ts). */
+  limits?: Partial<EngineLimits>;
 }
 
 /** Thrown by populate when an entry fails after earlier ones were applied. */
@@ -28,6 +33,9 @@ export class PopulateError extends FaultlineError {
 
 export interface Engine {
   readonly seed: number;
+  readonly limits: EngineLimits;
+  /** Bytes the toxics of every connection hold right now. */
+  readonly heldBytes: number;
   readonly events: EventBus;
   list(): FaultProxy[];
   get(name: string): FaultProxy;
@@ -48,7 +56,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const random = createRandom(seed);
   const busyPoll = createBusyPoll(options.busyPollMicroseconds ?? DEFAULT_BUSY_POLL_MICROSECONDS);
   const events = createEventBus();
-  const environment = { clock: options.clock ?? systemClock, busyPoll, events };
+  const limits: EngineLimits = { ...defaultLimits, ...options.limits };
+  const budget = new HeldBudget(limits.maxHeldBytes);
+  const environment = { clock: options.clock ?? systemClock, busyPoll, events, budget, limits };
   const proxies = new Map<string, FaultProxy>();
 
   const get = (name: string): FaultProxy => {
@@ -62,9 +72,15 @@ export function createEngine(options: EngineOptions = {}): Engine {
   };
 
   const create = async (spec: ProxySpec): Promise<FaultProxy> => {
+    checkName(spec.name, 'proxy name', limits.maxNameLength);
     if (proxies.has(spec.name)) {
       throw new FaultlineError('FAULTLINE_ERR_PROXY_EXISTS', 'proxy already exists', {
         hint: `a proxy named ${JSON.stringify(spec.name)} exists; update it or delete it first`,
+      });
+    }
+    if (proxies.size >= limits.maxProxies) {
+      throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many proxies', {
+        hint: `this server already has ${proxies.size} proxies, the most it allows (--max-proxies); delete some first`,
       });
     }
     const proxy = new FaultProxy(spec.name, spec.listen, spec.upstream, {
@@ -93,6 +109,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   return {
     seed,
+    limits,
+    get heldBytes() {
+      return budget.held;
+    },
     events,
     list: () => [...proxies.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     get,

@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { formatHostPort, parseHostPort } from '../model/address.js';
 import { FaultlineError } from '../model/errors.js';
+import { checkListen, type ListenRule } from './listen-policy.js';
 
 /** Bursts of connections (a connection pool warming up) must not overflow the accept queue. */
 const ACCEPT_BACKLOG = 4096;
@@ -29,8 +30,10 @@ export async function canonicalListen(listen: string): Promise<string> {
 export async function bindListener(
   listen: string,
   onConnection: (socket: net.Socket) => void,
+  allow?: readonly ListenRule[],
 ): Promise<{ server: net.Server; address: string }> {
   const { host, port } = await resolveListen(listen);
+  checkListen(allow, host, port);
   const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
