@@ -45,14 +45,14 @@ export function checkListen(rules: readonly ListenRule[] | undefined, host: stri
   if (rules === undefined) return;
   const address = host === '' ? '0.0.0.0' : host;
   const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-  const allowed = rules.some(
-    (rule) =>
-      rule.addresses.check(address, type) &&
-      (rule.ports === undefined || (port >= rule.ports[0] && port <= rule.ports[1])),
+  const matching = rules.filter((rule) => rule.addresses.check(address, type));
+  const allowed = matching.some(
+    (rule) => rule.ports === undefined || (port >= rule.ports[0] && port <= rule.ports[1]),
   );
   if (!allowed) {
+    const ephemeral = port === 0 && matching.length > 0;
     throw new FaultlineError('FAULTLINE_ERR_LISTEN_NOT_ALLOWED', 'listen address not allowed', {
-      hint: `this server lets proxies listen only on ${rules.map((rule) => rule.text).join(', ')} (--listen-allow); received ${formatHostPort({ host, port })}${port === 0 ? ' (port 0 lets the kernel pick, so it passes only a rule without ports)' : ''}`,
+      hint: `this server lets proxies listen only on ${rules.map((rule) => rule.text).join(', ')} (--listen-allow); received ${formatHostPort({ host, port })}${ephemeral ? ' (port 0 lets the kernel pick, so it passes only a rule without ports)' : ''}`,
     });
   }
 }
