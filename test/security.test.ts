@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { createEngine, type EngineOptions } from '../src/proxy/engine.js';
 import { createControlServer } from '../src/server/app.js';
-import { runCli, startEchoServer } from './helpers.js';
+import { runCli, spawnCli, startEchoServer, waitFor } from './helpers.js';
 
 /**
  * Each finding of the security issue (#19), performed as an attack against a real control API
@@ -394,5 +394,72 @@ describe('--listen-allow bounds where proxies may listen', () => {
         bad,
       );
     }
+  });
+});
+
+describe('faultline server takes every setting as a flag and from the environment', () => {
+  async function serve(args: string[], env: Record<string, string> = {}) {
+    const server = spawnCli(['server', '--port', '0', '--log-level', 'silent', ...args], env);
+    await waitFor(
+      () => /listening on http:\/\/\S+/.test(server.output().stderr) || server.child.exitCode !== null,
+      'the server to start or exit',
+      20_000,
+    );
+    const url = /listening on (http:\/\/\S+)/.exec(server.output().stderr)?.[1];
+    return { server, url, port: url ? Number(url.split(':').pop()) : 0 };
+  }
+
+  test('flags: --allowed-host, --max-proxies, --max-name-length and --listen-allow take effect', async () => {
+    const { server, port } = await serve([
+      '--allowed-host',
+      'toxiproxy',
+      '--max-proxies',
+      '1',
+      '--max-name-length',
+      '8',
+      '--listen-allow',
+      '127.0.0.1',
+    ]);
+    const host = { Host: `toxiproxy:${port}` };
+    const create = (name: string, listen: string) =>
+      request(port, 'POST', '/proxies', host, JSON.stringify({ name, listen, upstream: echo.address }));
+    assert.equal((await create('longname9', '127.0.0.1:0')).status, 400);
+    assert.equal((await create('wide', '0.0.0.0:0')).status, 403);
+    assert.equal((await create('one', '127.0.0.1:0')).status, 201);
+    const second = await create('two', '127.0.0.1:0');
+    assert.equal(JSON.parse(second.body).error, 'too many proxies');
+    process.kill(server.child.pid!, 'SIGTERM');
+    await server.done;
+  });
+
+  test('environment: FAULTLINE_ALLOWED_HOSTS and FAULTLINE_MAX_TOXICS_PER_PROXY', async () => {
+    const { server, port } = await serve([], {
+      FAULTLINE_ALLOWED_HOSTS: 'toxiproxy,proxy.internal',
+      FAULTLINE_MAX_TOXICS_PER_PROXY: '1',
+    });
+    assert.equal((await request(port, 'GET', '/version', { Host: 'proxy.internal' })).status, 200);
+    await request(
+      port,
+      'POST',
+      '/proxies',
+      {},
+      JSON.stringify({ name: 'p', listen: '127.0.0.1:0', upstream: echo.address }),
+    );
+    assert.equal((await request(port, 'POST', '/proxies/p/toxics', {}, '{"type":"noop"}')).status, 200);
+    assert.equal((await request(port, 'POST', '/proxies/p/toxics', {}, '{"type":"latency"}')).status, 403);
+    process.kill(server.child.pid!, 'SIGTERM');
+    await server.done;
+  });
+
+  test('a bad setting stops start-up with what was wrong and the accepted form', async () => {
+    const bad = await serve(['--listen-allow', 'localhost:80']);
+    const { code, stderr } = await bad.server.done;
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /invalid listen rule: --listen-allow takes CIDR\[:PORTS\] .*received "localhost:80"/,
+    );
+    const size = await serve(['--max-held-bytes', '10']);
+    assert.match((await size.server.done).stderr, /--max-held-bytes must be a size of at least 64KiB/);
   });
 });
