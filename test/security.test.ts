@@ -454,7 +454,7 @@ describe('faultline server takes every setting as a flag and from the environmen
   test('a bad setting stops start-up with what was wrong and the accepted form', async () => {
     const bad = await serve(['--listen-allow', 'localhost:80']);
     const { code, stderr } = await bad.server.done;
-    assert.equal(code, 1);
+    assert.equal(code, 2, 'a usage error');
     assert.match(
       stderr,
       /invalid listen rule: --listen-allow takes CIDR\[:PORTS\] .*received "localhost:80"/,
