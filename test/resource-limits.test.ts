@@ -74,6 +74,8 @@ async function pushThroughHeldToxics(toxics: number, connections: number, bytesE
   const largest = await largestWhile(() => harness.engine.heldBytes, 60);
   const bound = budget + connections * OVERSHOOT_PER_CONNECTION;
   assert.ok(largest <= bound, `held ${largest} bytes, more than ${bound}`);
+  const gauge = /^faultline_held_bytes (\d+)$/m.exec((await harness.api('GET', '/metrics')).text);
+  assert.ok(Number(gauge?.[1]) >= budget, `the gauge shows the held bytes: ${gauge?.[0]}`);
   assert.equal(
     sink.received.reduce((sum, entry) => sum + entry.bytes, 0),
     0,
@@ -91,6 +93,9 @@ async function pushThroughHeldToxics(toxics: number, connections: number, bytesE
   const delivered = sink.received.map((entry) => entry.hash.digest('hex')).sort();
   assert.deepEqual(delivered, expected);
   assert.equal(harness.engine.heldBytes, 0);
+  const metrics = (await harness.api('GET', '/metrics')).text;
+  assert.match(metrics, /^faultline_held_bytes 0$/m);
+  assert.match(metrics, new RegExp(`^faultline_held_bytes_limit ${budget}$`, 'm'));
   for (const client of clients) client.destroy();
 }
 
