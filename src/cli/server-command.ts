@@ -127,22 +127,20 @@ export function serverCommand(): Command {
       '\nExample:\n  faultline server --port 8474 --config examples/demo/faultline.yaml --seed 42\n',
     )
     .action(
-      async (
-        options: LimitOptions & {
-          host: string;
-          port: number;
-          config?: string;
-          seed?: number;
-          busyPollUs: number;
-          logLevel: string;
-        },
-      ) => {
+      async (options: {
+        host: string;
+        port: number;
+        config?: string;
+        seed?: number;
+        busyPollUs: number;
+        logLevel: string;
+      }) => {
         const running = await startServer({
           host: options.host,
           port: options.port,
           busyPoll: options.busyPollUs,
           logLevel: options.logLevel,
-          limits: limitSettingsFrom(options),
+          limits: limitSettingsFrom(options as typeof options & LimitOptions),
           ...(options.config === undefined ? {} : { config: options.config }),
           ...(options.seed === undefined ? {} : { seed: options.seed }),
         });
