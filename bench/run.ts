@@ -1,3 +1,4 @@
+import { apiUnderSlicer } from './api-under-load.js';
 import { benchInject } from './inject.js';
 import {
   idleConnections,
@@ -125,6 +126,16 @@ try {
       'within 5%',
     );
   }
+
+  const sliced = await startFaultline('faultline (fresh, for the API under a slicer)');
+  servers.push(sliced);
+  const api = await apiUnderSlicer(sliced, upstreams.sinkPort);
+  row(
+    `control API (GET /proxies) while ${api.connections} connections push data through a 1-byte slicer: p50 / p99 / max`,
+    `${fixed(api.p50, 2)} / ${fixed(api.p99, 2)} / ${fixed(api.max, 2)} ms (${api.calls} calls)`,
+    'p99 under 50 ms',
+  );
+  sliced.stop();
 
   const memory = await startFaultline('faultline (fresh, for memory)');
   servers.push(memory);

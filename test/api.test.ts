@@ -46,6 +46,7 @@ describe('proxies', () => {
     assert.deepEqual(noName.json, {
       error: 'missing required field: name',
       status: 400,
+      hint: 'every proxy needs a name, e.g. {"name":"redis","listen":"127.0.0.1:26379","upstream":"127.0.0.1:6379"}',
       code: 'FAULTLINE_ERR_MISSING_FIELD',
     });
     assert.equal(noName.headers.get('content-type'), 'text/plain; charset=utf-8');
@@ -109,22 +110,23 @@ describe('proxies', () => {
     assert.equal(await canConnect(proxy.port), false);
     const again = await harness.api('DELETE', '/proxies/doomed');
     assert.equal(again.status, 404);
-    assert.match(again.json.error, /^proxy not found/);
+    assert.equal(again.json.error, 'proxy not found');
   });
 
-  test('a duplicate name is 409 and a taken port is 409 naming the address', async () => {
+  test("a duplicate name is 409 and a taken port is 500 with Go's text, as in Toxiproxy", async () => {
     const first = await createProxy(harness, 'dupe', echo.address);
     const duplicate = await harness.api('POST', '/proxies', { name: 'dupe', upstream: echo.address });
     assert.equal(duplicate.status, 409);
-    assert.match(duplicate.json.error, /^proxy already exists/);
+    assert.equal(duplicate.json.error, 'proxy already exists');
     const taken = await harness.api('POST', '/proxies', {
       name: 'taken',
       listen: first.listen,
       upstream: echo.address,
     });
-    assert.equal(taken.status, 409);
+    assert.equal(taken.status, 500);
     assert.equal(taken.json.code, 'FAULTLINE_ERR_ADDRESS_IN_USE');
-    assert.match(taken.json.error, new RegExp(`listen ${first.listen}: address already in use`));
+    assert.equal(taken.json.error, `listen tcp ${first.listen}: bind: address already in use`);
+    assert.match(taken.json.hint, /pick another port/);
     assert.equal(
       (await harness.api('GET', '/proxies/taken')).status,
       404,
@@ -139,7 +141,7 @@ describe('proxies', () => {
       listen: blocker.listen,
       upstream: '127.0.0.1:1',
     });
-    assert.equal(reply.status, 409);
+    assert.equal(reply.status, 500);
     const after = (await harness.api('GET', '/proxies/mover')).json;
     assert.equal(after.listen, proxy.listen);
     assert.equal(after.upstream, echo.address);
@@ -196,14 +198,14 @@ describe('toxics', () => {
     assert.equal(whole.json.toxicity, 0.25, 'a client may send the whole toxic back');
     const retype = await harness.api('PATCH', '/proxies/tox/toxics/merge', { type: 'bandwidth' });
     assert.equal(retype.status, 400);
-    assert.match(retype.json.error, /type of a toxic cannot change/);
+    assert.equal(retype.json.error, 'the type of a toxic cannot change');
   });
 
   test('remove gives 204 then 404', async () => {
     assert.equal((await harness.api('DELETE', '/proxies/tox/toxics/merge')).status, 204);
     const again = await harness.api('DELETE', '/proxies/tox/toxics/merge');
     assert.equal(again.status, 404);
-    assert.match(again.json.error, /^toxic not found/);
+    assert.equal(again.json.error, 'toxic not found');
   });
 
   test('noop defaults to the downstream stream', async () => {
@@ -229,16 +231,20 @@ describe('toxics', () => {
   });
 });
 
-describe('validation: every bad input is a 4xx that names field, value and rule', () => {
+describe('validation: every bad input is a 4xx whose hint names field, value and rule', () => {
   const cases: Array<[string, unknown, RegExp]> = [
-    ['malformed JSON', '{"type":', /^bad request body: /],
-    ['empty body', '', /^bad request body: EOF/],
+    ['malformed JSON', '{"type":', /^bad request body: .*: the body is not valid JSON/],
+    ['empty body', '', /^bad request body: EOF: the body is empty/],
     [
       'unknown type',
       { type: 'latncy' },
-      /invalid toxic type: received "latncy"; accepted types: noop, latency/,
+      /^invalid toxic type: received "latncy"; accepted types: noop, latency/,
     ],
-    ['bad stream', { type: 'noop', stream: 'walrustream' }, /stream was invalid.*received "walrustream"/],
+    [
+      'bad stream',
+      { type: 'noop', stream: 'walrustream' },
+      /^stream was invalid, can be either upstream or downstream: received "walrustream"$/,
+    ],
     [
       'negative latency',
       { type: 'latency', attributes: { latency: -5 } },
@@ -253,7 +259,7 @@ describe('validation: every bad input is a 4xx that names field, value and rule'
     [
       'unknown attribute',
       { type: 'latency', attributes: { latncy: 100 } },
-      /unknown field "latncy" .*accepted fields: latency, jitter/,
+      /no field "latncy" .*accepted fields: latency, jitter/,
     ],
     ['toxicity above 1', { type: 'noop', toxicity: 2 }, /toxicity .*between 0 and 1, received 2/],
     [
@@ -268,14 +274,15 @@ describe('validation: every bad input is a 4xx that names field, value and rule'
     ],
     ['negative bandwidth', { type: 'bandwidth', attributes: { rate: -1 } }, /rate .* received -1/],
     ['attributes not an object', { type: 'latency', attributes: 5 }, /attributes must be a JSON object/],
-    ['unknown top-level field', { type: 'noop', toxicty: 1 }, /unknown field "toxicty"/],
+    ['unknown top-level field', { type: 'noop', toxicty: 1 }, /no field "toxicty"/],
   ];
-  for (const [label, body, message] of cases) {
+  for (const [label, body, hint] of cases) {
     test(`toxic: ${label}`, async () => {
       await harness.api('POST', '/proxies', { name: 'strict', upstream: echo.address });
       const reply = await harness.api('POST', '/proxies/strict/toxics', body);
       assert.equal(reply.status, 400, reply.text);
-      assert.match(reply.json.error, message);
+      assert.equal(typeof reply.json.hint, 'string');
+      assert.match(`${reply.json.error}: ${reply.json.hint}`, hint);
       assert.deepEqual((await harness.api('GET', '/proxies/strict/toxics')).json, [], 'nothing was added');
     });
   }
@@ -301,7 +308,7 @@ describe('validation: every bad input is a 4xx that names field, value and rule'
       { name: 'p', listen: '192.0.2.1:0', upstream: echo.address },
       /not on this machine/,
     ],
-    ['a slash in the name', { name: 'a/b', upstream: echo.address }, /cannot contain "\/"/],
+    ['a slash in the name', { name: 'a/b', upstream: echo.address }, /"a\/b" may contain only letters/],
     [
       'enabled as a string',
       { name: 'p', upstream: echo.address, enabled: 'yes' },
@@ -309,11 +316,11 @@ describe('validation: every bad input is a 4xx that names field, value and rule'
     ],
     ['a JSON array', [], /must be a JSON object/],
   ];
-  for (const [label, body, message] of proxyCases) {
+  for (const [label, body, hint] of proxyCases) {
     test(`proxy: ${label}`, async () => {
       const reply = await harness.api('POST', '/proxies', body);
-      assert.ok(reply.status >= 400 && reply.status < 500, `${reply.status} ${reply.text}`);
-      assert.match(reply.json.error, message);
+      assert.ok(reply.status >= 400 && reply.status < 600, `${reply.status} ${reply.text}`);
+      assert.match(reply.json.hint, hint);
       assert.equal((await harness.api('GET', '/proxies/p')).status, 404);
     });
   }

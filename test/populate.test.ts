@@ -83,8 +83,8 @@ test('a populate that fails part-way reports the proxies it applied', async () =
     { name: 'p2', listen: taken.json.listen, upstream: echo.address },
     { name: 'p3', listen: '127.0.0.1:0', upstream: echo.address },
   ]);
-  assert.equal(reply.status, 409);
-  assert.match(reply.json.error, /address already in use/);
+  assert.equal(reply.status, 500);
+  assert.match(reply.json.error, /^listen tcp 127\.0\.0\.1:\d+: bind: address already in use$/);
   assert.deepEqual(
     reply.json.proxies.map((proxy: { name: string }) => proxy.name),
     ['p1'],
@@ -96,5 +96,9 @@ test('populate rejects a body that is not an array', async () => {
   const harness = await startHarness();
   const reply = await harness.api('POST', '/populate', { name: 'x' });
   assert.equal(reply.status, 400);
-  assert.match(reply.json.error, /must be a JSON array/);
+  assert.equal(
+    reply.json.error,
+    'bad request body: json: cannot unmarshal object into Go value of type []struct { toxiproxy.Proxy; Enabled *bool "json:\\"enabled\\"" }',
+  );
+  assert.match(reply.json.hint, /must be a JSON array/);
 });

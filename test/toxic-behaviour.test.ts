@@ -30,6 +30,7 @@ function runToxic(body: object, seed = 1): Run {
     discard: () => undefined,
     closeLink: (mode) => run.closed.push(mode),
     acted: () => undefined,
+    ready: () => undefined,
   });
   return run;
 }

@@ -4,6 +4,12 @@ import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine } from '../pr
 import { type ControlServer, createControlServer } from '../server/app.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { listenControl } from './listen.js';
+import {
+  addServerLimitOptions,
+  type LimitOptions,
+  limitSettingsFrom,
+  type ServerLimitSettings,
+} from './server-limits.js';
 
 export interface ServerSettings {
   host: string;
@@ -12,6 +18,8 @@ export interface ServerSettings {
   seed?: number;
   busyPoll: number;
   logLevel: string;
+  /** The control API's Host allow-list and the engine's limits; omitted ones keep defaults. */
+  limits?: ServerLimitSettings;
 }
 
 export interface RunningServer {
@@ -38,8 +46,9 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   const engine = createEngine({
     ...(settings.seed === undefined ? {} : { seed: settings.seed }),
     busyPollMicroseconds: settings.busyPoll,
+    limits: settings.limits?.engine ?? {},
   });
-  const control = createControlServer({ engine, logger });
+  const control = createControlServer({ engine, logger, allowedHosts: settings.limits?.allowedHosts ?? [] });
   try {
     if (settings.config) {
       const proxies = await engine.populate(await loadConfigFile(settings.config));
@@ -77,7 +86,7 @@ export function stopOnSignals(running: RunningServer, say: (line: string) => voi
 }
 
 export function serverCommand(): Command {
-  return new Command('server')
+  return addServerLimitOptions(new Command('server'))
     .description('run the fault proxy and its Toxiproxy-compatible control API')
     .addOption(
       new Option('--host <host>', 'address of the control API').env('FAULTLINE_HOST').default('127.0.0.1'),
@@ -131,6 +140,7 @@ export function serverCommand(): Command {
           port: options.port,
           busyPoll: options.busyPollUs,
           logLevel: options.logLevel,
+          limits: limitSettingsFrom(options as typeof options & LimitOptions),
           ...(options.config === undefined ? {} : { config: options.config }),
           ...(options.seed === undefined ? {} : { seed: options.seed }),
         });

@@ -1,18 +1,22 @@
 /**
- * What the client throws. `code` is the server's stable code (FAULTLINE_ERR_...); a plain
- * Toxiproxy server sends none, so it is derived from the status. `status` is 0 when the server
- * could not be reached.
+ * What the client throws. `message` is `<what>: HTTP <status>: <error>`, as Toxiproxy's Go
+ * client words it, with the server's `error` text unchanged. `hint` is faultline's explanation
+ * (what was received, what to do); a plain Toxiproxy server sends none. `code` is the server's
+ * stable code (FAULTLINE_ERR_...), derived from the status when the server sends none.
+ * `status` is 0 when the server could not be reached.
  */
 export class FaultlineApiError extends Error {
   override readonly name = 'FaultlineApiError';
+  readonly hint: string | undefined;
 
   constructor(
     readonly code: string,
     readonly status: number,
     message: string,
-    options?: { cause?: unknown },
+    options: { cause?: unknown; hint?: string | undefined } = {},
   ) {
-    super(message, options);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.hint = options.hint;
   }
 }
 
@@ -26,14 +30,18 @@ export async function errorFromResponse(response: Response, what: string): Promi
   const text = await response.text();
   let message = text.trim() || response.statusText;
   let code = codeByStatus[response.status] ?? `FAULTLINE_ERR_HTTP_${response.status}`;
+  let hint: string | undefined;
   try {
-    const body = JSON.parse(text) as { error?: unknown; code?: unknown };
+    const body = JSON.parse(text) as { error?: unknown; code?: unknown; hint?: unknown };
     if (typeof body.error === 'string') message = body.error;
     if (typeof body.code === 'string') code = body.code;
+    if (typeof body.hint === 'string') hint = body.hint;
   } catch {
     // not JSON: keep the raw text
   }
-  return new FaultlineApiError(code, response.status, `${what}: HTTP ${response.status}: ${message}`);
+  return new FaultlineApiError(code, response.status, `${what}: HTTP ${response.status}: ${message}`, {
+    hint,
+  });
 }
 
 export function unreachable(url: string, error: unknown): FaultlineApiError {

@@ -16,24 +16,47 @@ export const errorCodes = {
   FAULTLINE_ERR_TOXIC_NOT_FOUND: 404,
   FAULTLINE_ERR_PROXY_EXISTS: 409,
   FAULTLINE_ERR_TOXIC_EXISTS: 409,
-  FAULTLINE_ERR_ADDRESS_IN_USE: 409,
-  FAULTLINE_ERR_ADDRESS_UNAVAILABLE: 400,
-  FAULTLINE_ERR_PERMISSION: 403,
+  // Toxiproxy answers 500 for every listen failure, and clients map 409 to "proxy exists".
+  FAULTLINE_ERR_ADDRESS_IN_USE: 500,
+  FAULTLINE_ERR_ADDRESS_UNAVAILABLE: 500,
+  FAULTLINE_ERR_PERMISSION: 500,
+  FAULTLINE_ERR_LISTEN_NOT_ALLOWED: 403,
+  FAULTLINE_ERR_LIMIT_REACHED: 403,
+  FAULTLINE_ERR_HOST_NOT_ALLOWED: 403,
+  FAULTLINE_ERR_CROSS_ORIGIN: 403,
   FAULTLINE_ERR_BODY_TOO_LARGE: 413,
   FAULTLINE_ERR_INTERNAL: 500,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
 
+export interface FaultlineErrorOptions {
+  cause?: unknown;
+  /** What was received and what to do about it. */
+  hint?: string;
+}
+
+/**
+ * `reason` is the short text the control API sends as `error`: Toxiproxy's exact wording where
+ * Toxiproxy has one, because clients put it in their exceptions and users compare it. `hint`
+ * travels beside it. `message` joins both, for everywhere else an error is read.
+ */
 export class FaultlineError extends Error {
   override readonly name = 'FaultlineError';
   readonly code: ErrorCode;
   readonly status: number;
+  readonly reason: string;
+  readonly hint: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, reason: string, options: FaultlineErrorOptions = {}) {
+    super(
+      options.hint ? `${reason}: ${options.hint}` : reason,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.status = errorCodes[code];
+    this.reason = reason;
+    this.hint = options.hint;
   }
 }
 

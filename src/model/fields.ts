@@ -2,6 +2,40 @@ import type { z } from 'zod';
 import { describeValue, FaultlineError } from './errors.js';
 
 /**
+ * The Go type a Toxiproxy body decodes into, so a wrongly typed field gets the text Go's
+ * encoding/json gives (`json: cannot unmarshal string into Go struct field Proxy.name of type
+ * string`), which is what Toxiproxy sends and what its users have seen.
+ */
+export interface GoShape {
+  /** The decoded value's type as Go prints it, e.g. "toxiproxy.Proxy". */
+  readonly value: string;
+  /** The struct name in field errors, e.g. "Proxy" or "LatencyToxic.attributes". */
+  readonly struct: string;
+  /** JSON field name → Go type, e.g. { name: 'string', enabled: 'bool' }. */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** How Go's encoding/json names a JSON value it could not put into `goType`. */
+export function goValueKind(value: unknown, goType: string): string {
+  if (Array.isArray(value)) return 'array';
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return /^u?int/.test(goType) ? `number ${value}` : 'number';
+    default:
+      return 'object';
+  }
+}
+
+export function goFieldError(value: unknown, struct: string, field: string, goType: string): string {
+  return `bad request body: json: cannot unmarshal ${goValueKind(value, goType)} into Go struct field ${struct}.${field} of type ${goType}`;
+}
+
+/**
  * Toxiproxy decodes bodies with Go's encoding/json, which matches keys case-insensitively
  * ("Name", "UPSTREAM" and "Attributes" all work). Clients rely on it, so keys are folded to the
  * canonical spelling before validation. Keys that match no field are rejected with the list of
@@ -11,12 +45,14 @@ export function canonicalKeys(
   value: unknown,
   accepted: readonly string[],
   where: string,
+  go?: GoShape,
 ): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new FaultlineError(
-      'FAULTLINE_ERR_BAD_BODY',
-      `bad request body: ${where} must be a JSON object, received ${describeValue(value)}`,
-    );
+    const hint = `${where} must be a JSON object, received ${describeValue(value)}`;
+    const reason = go
+      ? `bad request body: json: cannot unmarshal ${goValueKind(value, go.value)} into Go value of type ${go.value}`
+      : `bad request body: ${hint}`;
+    throw new FaultlineError('FAULTLINE_ERR_BAD_BODY', reason, go ? { hint } : {});
   }
   const byLowerCase = new Map(accepted.map((key) => [key.toLowerCase(), key]));
   const result: Record<string, unknown> = {};
@@ -25,7 +61,10 @@ export function canonicalKeys(
     if (canonical === undefined) {
       throw new FaultlineError(
         'FAULTLINE_ERR_UNKNOWN_FIELD',
-        `unknown field ${JSON.stringify(key)} in ${where}; accepted fields: ${accepted.join(', ')}`,
+        `bad request body: json: unknown field ${JSON.stringify(key)}`,
+        {
+          hint: `${where} has no field ${JSON.stringify(key)} (Toxiproxy would ignore it in silence); accepted fields: ${accepted.join(', ')}`,
+        },
       );
     }
     if (field !== null) result[canonical] = field;
@@ -33,15 +72,26 @@ export function canonicalKeys(
   return result;
 }
 
-/** Validates with a schema and turns the first issue into a message naming field, value and rule. */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+/**
+ * Validates with a schema. A value of the wrong JSON type gets Go's wording when `go` says what
+ * the field decodes into; any other issue names field, value and rule.
+ */
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, where: string, go?: GoShape): T {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = issue.path.map(String).join('.');
   const received = 'input' in issue ? `, received ${describeValue(issue.input)}` : '';
-  throw new FaultlineError(
-    'FAULTLINE_ERR_INVALID_FIELD',
-    `invalid ${path || 'value'} in ${where}: ${issue.message}${received}`,
-  );
+  const detail = `invalid ${path || 'value'} in ${where}: ${issue.message}${received}`;
+  const goType = go?.fields[path];
+  if (go && goType && issue.code === 'invalid_type') {
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_FIELD',
+      goFieldError(issue.input, go.struct, path, goType),
+      {
+        hint: detail,
+      },
+    );
+  }
+  throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `invalid ${path || 'value'}`, { hint: detail });
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { parseHostPort } from './address.js';
 import { FaultlineError } from './errors.js';
-import { canonicalKeys, parseWith } from './fields.js';
+import { canonicalKeys, type GoShape, goValueKind, parseWith } from './fields.js';
+import { checkName } from './names.js';
 import { parseToxicCreate, type ToxicSpec } from './toxic.js';
 
 /** A proxy as it is asked for: by POST /proxies, /populate entries and config files. */
@@ -35,19 +36,20 @@ const proxyShape = z.object({
   logger: z.unknown().optional(),
 });
 
+/** What Toxiproxy decodes a proxy body into, for Go's wording of type errors. */
+const goProxy: GoShape = {
+  value: 'toxiproxy.Proxy',
+  struct: 'Proxy',
+  fields: { name: 'string', listen: 'string', upstream: 'string', enabled: 'bool' },
+};
+
 export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
-  const fields = parseWith(proxyShape, canonicalKeys(body, proxyFields, where), where);
-  const name = requireField(fields.name, 'name', where);
-  if (name.includes('/')) {
-    throw new FaultlineError(
-      'FAULTLINE_ERR_INVALID_FIELD',
-      `invalid name in ${where}: received ${JSON.stringify(name)}; a proxy name cannot contain "/" because it could never be addressed in a URL`,
-    );
-  }
+  const fields = parseWith(proxyShape, canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
+  const name = checkName(requireField(fields.name, 'name', where), `proxy name in ${where}`);
   const upstream = requireField(fields.upstream, 'upstream', where);
   const listen = fields.listen || DEFAULT_LISTEN;
-  parseHostPort(listen, `listen of proxy ${JSON.stringify(name)}`);
-  parseHostPort(upstream, `upstream of proxy ${JSON.stringify(name)}`);
+  checkAddress(listen, 'listen', name);
+  checkAddress(upstream, 'upstream', name);
   const toxics = fields.toxics?.map((toxic, i) =>
     parseToxicCreate(toxic, `toxic ${i + 1} of proxy ${JSON.stringify(name)}`),
   );
@@ -58,10 +60,10 @@ export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
 /** Name and toxics may be echoed back by clients that save a whole proxy; they are ignored here. */
 export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   const where = `update of proxy ${JSON.stringify(name)}`;
-  const fields = parseWith(proxyShape, canonicalKeys(body, proxyFields, where), where);
+  const fields = parseWith(proxyShape, canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
   const update: ProxyUpdate = {};
-  if (fields.listen) update.listen = parseAddress(fields.listen, 'listen', name);
-  if (fields.upstream) update.upstream = parseAddress(fields.upstream, 'upstream', name);
+  if (fields.listen) update.listen = checkAddress(fields.listen, 'listen', name, false);
+  if (fields.upstream) update.upstream = checkAddress(fields.upstream, 'upstream', name, false);
   if (fields.enabled !== undefined) update.enabled = fields.enabled;
   return update;
 }
@@ -70,32 +72,61 @@ export function parseProxyList(body: unknown, where: string): ProxySpec[] {
   if (!Array.isArray(body)) {
     throw new FaultlineError(
       'FAULTLINE_ERR_BAD_BODY',
-      `bad request body: ${where} must be a JSON array of proxies like [{"name":"redis","listen":"127.0.0.1:26379","upstream":"127.0.0.1:6379"}]`,
+      `bad request body: json: cannot unmarshal ${goValueKind(body, 'array')} into Go value of type []struct { toxiproxy.Proxy; Enabled *bool "json:\\"enabled\\"" }`,
+      {
+        hint: `${where} must be a JSON array of proxies like [{"name":"redis","listen":"127.0.0.1:26379","upstream":"127.0.0.1:6379"}]`,
+      },
     );
   }
   const specs = body.map((entry, i) => parseProxyCreate(entry, `proxy ${i + 1}`));
   const seen = new Set<string>();
   for (const spec of specs) {
     if (seen.has(spec.name)) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_INVALID_FIELD',
-        `proxy ${JSON.stringify(spec.name)} appears twice in ${where}; names must be unique`,
-      );
+      throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'duplicate proxy name', {
+        hint: `proxy ${JSON.stringify(spec.name)} appears twice in ${where}; names must be unique`,
+      });
     }
     seen.add(spec.name);
   }
   return specs;
 }
 
-function parseAddress(value: string, field: 'listen' | 'upstream', name: string): string {
-  parseHostPort(value, `${field} of proxy ${JSON.stringify(name)}`);
+/**
+ * Toxiproxy reports a bad listen address with Go's net.Listen text (`listen tcp: address x:
+ * missing port in address`) and a bad upstream only on update (`address x: ...`); faultline
+ * checks both up front with those texts, and says what is wrong in the hint.
+ */
+function checkAddress(value: string, field: 'listen' | 'upstream', name: string, creating = true): string {
+  try {
+    parseHostPort(value, `${field} of proxy ${JSON.stringify(name)}`);
+  } catch (error) {
+    const prefix = field === 'listen' && creating ? 'listen tcp: ' : '';
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_ADDRESS',
+      `${prefix}address ${value}: ${goAddressProblem(value)}`,
+      {
+        cause: error,
+        hint: (error as Error).message,
+      },
+    );
+  }
   return value;
+}
+
+/** The reason Go's net.SplitHostPort (or the port parser after it) gives for an address. */
+function goAddressProblem(value: string): string {
+  const colons = value.replaceAll(/\[[^\]]*\]/g, '').split(':').length - 1;
+  if (colons === 0) return 'missing port in address';
+  if (colons > 1) return 'too many colons in address';
+  return 'invalid port';
 }
 
 function requireField(value: string | undefined, field: string, where: string): string {
   if (!value) {
     const suffix = where === 'proxy' ? '' : ` at ${where}`;
-    throw new FaultlineError('FAULTLINE_ERR_MISSING_FIELD', `missing required field: ${field}${suffix}`);
+    throw new FaultlineError('FAULTLINE_ERR_MISSING_FIELD', `missing required field: ${field}${suffix}`, {
+      hint: `every proxy needs a ${field}, e.g. {"name":"redis","listen":"127.0.0.1:26379","upstream":"127.0.0.1:6379"}`,
+    });
   }
   return value;
 }
@@ -104,10 +135,9 @@ function rejectDuplicateToxicNames(toxics: ToxicSpec[], proxy: string): void {
   const names = new Set<string>();
   for (const toxic of toxics) {
     if (names.has(toxic.name)) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_TOXIC_EXISTS',
-        `toxic already exists: ${JSON.stringify(toxic.name)} appears twice in proxy ${JSON.stringify(proxy)}; give each toxic its own name`,
-      );
+      throw new FaultlineError('FAULTLINE_ERR_TOXIC_EXISTS', 'toxic already exists', {
+        hint: `${JSON.stringify(toxic.name)} appears twice in proxy ${JSON.stringify(proxy)}; give each toxic its own name`,
+      });
     }
     names.add(toxic.name);
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeValue, FaultlineError } from './errors.js';
-import { canonicalKeys, parseWith } from './fields.js';
+import { canonicalKeys, goFieldError, type GoShape, parseWith } from './fields.js';
+import { checkName } from './names.js';
 import { type Attributes, definitionOf, isToxicType, type ToxicType, toxicTypes } from './toxics/index.js';
 
 export type Stream = 'upstream' | 'downstream';
@@ -30,17 +31,29 @@ const createShape = z.object({
   attributes: z.record(z.string(), z.unknown(), { error: 'attributes must be a JSON object' }).optional(),
 });
 
+/** What Toxiproxy decodes a toxic body into, for Go's wording of type errors. */
+const goToxic: GoShape = {
+  value: 'toxics.ToxicWrapper',
+  struct: 'ToxicWrapper',
+  fields: {
+    name: 'string',
+    type: 'string',
+    stream: 'string',
+    toxicity: 'float32',
+    attributes: 'toxics.NoopToxic',
+  },
+};
+
 /** Parses a toxic as POST /proxies/{proxy}/toxics receives it, checking in Toxiproxy's order. */
 export function parseToxicCreate(body: unknown, where = 'toxic'): ToxicSpec {
-  const fields = parseWith(createShape, canonicalKeys(body, toxicFields, where), where);
+  const fields = parseWith(createShape, canonicalKeys(body, toxicFields, where, goToxic), where, goToxic);
   const stream = parseStream(fields.stream ?? 'downstream');
   if (!isToxicType(fields.type)) {
-    throw new FaultlineError(
-      'FAULTLINE_ERR_INVALID_TOXIC_TYPE',
-      `invalid toxic type: received ${describeValue(fields.type)}; accepted types: ${toxicTypes.join(', ')}`,
-    );
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_TOXIC_TYPE', 'invalid toxic type', {
+      hint: `received ${describeValue(fields.type)}; accepted types: ${toxicTypes.join(', ')}`,
+    });
   }
-  const name = fields.name || `${fields.type}_${stream}`;
+  const name = checkName(fields.name || `${fields.type}_${stream}`, `toxic name in ${where}`);
   return {
     name,
     type: fields.type,
@@ -57,7 +70,7 @@ export function parseToxicCreate(body: unknown, where = 'toxic'): ToxicSpec {
  */
 export function parseToxicUpdate(body: unknown, current: ToxicSpec): ToxicSpec {
   const where = `update of toxic ${JSON.stringify(current.name)}`;
-  const fields = parseWith(createShape, canonicalKeys(body, toxicFields, where), where);
+  const fields = parseWith(createShape, canonicalKeys(body, toxicFields, where, goToxic), where, goToxic);
   const unchangeable: Array<[string, unknown, string]> = [
     ['name', fields.name, current.name],
     ['type', fields.type, current.type],
@@ -65,10 +78,9 @@ export function parseToxicUpdate(body: unknown, current: ToxicSpec): ToxicSpec {
   ];
   for (const [field, sent, actual] of unchangeable) {
     if (sent !== undefined && sent !== actual) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_INVALID_FIELD',
-        `the ${field} of a toxic cannot change (is ${JSON.stringify(actual)}, received ${describeValue(sent)}); remove the toxic and add a new one instead`,
-      );
+      throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `the ${field} of a toxic cannot change`, {
+        hint: `it is ${JSON.stringify(actual)}, received ${describeValue(sent)}; remove the toxic and add a new one instead`,
+      });
     }
   }
   return {
@@ -83,7 +95,8 @@ export function parseStream(value: string): Stream {
   if (stream !== 'upstream' && stream !== 'downstream') {
     throw new FaultlineError(
       'FAULTLINE_ERR_INVALID_STREAM',
-      `stream was invalid, can be either upstream or downstream; received ${describeValue(value)}`,
+      'stream was invalid, can be either upstream or downstream',
+      { hint: `received ${describeValue(value)}` },
     );
   }
   return stream;
@@ -107,11 +120,14 @@ export function validateAttributes(
     const value = sent[spec.name] ?? base?.[spec.name] ?? spec.default;
     const isWholeNumber = typeof value === 'number' && Number.isSafeInteger(value);
     if (!isWholeNumber || value < spec.min || value > spec.max) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_INVALID_ATTRIBUTE',
-        `invalid attribute ${spec.name} of ${type} toxic ${JSON.stringify(toxicName)}: received ${describeValue(value)}; ` +
-          `expected a whole number of ${spec.unit} from ${spec.min} to ${spec.max} (${spec.description})`,
-      );
+      const what = `attribute ${spec.name} of ${type} toxic ${JSON.stringify(toxicName)}`;
+      const hint = `received ${describeValue(value)}; expected a whole number of ${spec.unit} from ${spec.min} to ${spec.max} (${spec.description})`;
+      const reason = isWholeNumber
+        ? `invalid ${what}`
+        : goFieldError(value, `${goToxicNames[type]}.attributes`, spec.name, 'int64');
+      throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', reason, {
+        hint: isWholeNumber ? hint : `${what}: ${hint}`,
+      });
     }
     result[spec.name] = value;
   }
@@ -119,11 +135,24 @@ export function validateAttributes(
   if (problem !== undefined) {
     throw new FaultlineError(
       'FAULTLINE_ERR_INVALID_ATTRIBUTE',
-      `invalid attributes of ${type} toxic ${JSON.stringify(toxicName)}: ${problem}`,
+      `invalid attributes of ${type} toxic ${JSON.stringify(toxicName)}`,
+      { hint: problem },
     );
   }
   return result;
 }
+
+/** The Go struct each toxic's attributes decode into in Toxiproxy. */
+const goToxicNames: Record<ToxicType, string> = {
+  noop: 'NoopToxic',
+  latency: 'LatencyToxic',
+  bandwidth: 'BandwidthToxic',
+  slow_close: 'SlowCloseToxic',
+  timeout: 'TimeoutToxic',
+  reset_peer: 'ResetToxic',
+  slicer: 'SlicerToxic',
+  limit_data: 'LimitDataToxic',
+};
 
 export function explainToxic(toxic: ToxicSpec): string {
   const what = definitionOf(toxic.type).explain(toxic.attributes);

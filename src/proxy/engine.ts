@@ -6,7 +6,10 @@ import { createRandom, randomSeed } from '../model/random.js';
 import { createBusyPoll } from './busy-poll.js';
 import { createEventBus, type EventBus } from './events.js';
 import { canonicalListen } from './listener.js';
+import { HeldBudget } from './held-budget.js';
+import { defaultLimits, type EngineLimits } from './limits.js';
 import { FaultProxy } from './proxy.js';
+import { checkName } from '../model/names.js';
 
 export interface EngineOptions {
   /** Makes jitter, toxicity and slicer decisions repeatable; random when omitted. */
@@ -14,6 +17,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Keep polling this long after socket activity (see busy-poll.ts); 0 turns it off. */
   busyPollMicroseconds?: number;
+  /** Each one omitted keeps its default (limits.ts). */
+  limits?: Partial<EngineLimits>;
 }
 
 /** Thrown by populate when an entry fails after earlier ones were applied. */
@@ -22,12 +27,15 @@ export class PopulateError extends FaultlineError {
     cause: FaultlineError,
     readonly applied: FaultProxy[],
   ) {
-    super(cause.code, cause.message, { cause });
+    super(cause.code, cause.reason, { cause, ...(cause.hint === undefined ? {} : { hint: cause.hint }) });
   }
 }
 
 export interface Engine {
   readonly seed: number;
+  readonly limits: EngineLimits;
+  /** Bytes the toxics of every connection hold right now. */
+  readonly heldBytes: number;
   readonly events: EventBus;
   list(): FaultProxy[];
   get(name: string): FaultProxy;
@@ -48,26 +56,32 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const random = createRandom(seed);
   const busyPoll = createBusyPoll(options.busyPollMicroseconds ?? DEFAULT_BUSY_POLL_MICROSECONDS);
   const events = createEventBus();
-  const environment = { clock: options.clock ?? systemClock, busyPoll, events };
+  const limits: EngineLimits = { ...defaultLimits, ...options.limits };
+  const budget = new HeldBudget(limits.maxHeldBytes);
+  const environment = { clock: options.clock ?? systemClock, busyPoll, events, budget, limits };
   const proxies = new Map<string, FaultProxy>();
 
   const get = (name: string): FaultProxy => {
     const proxy = proxies.get(name);
     if (!proxy) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_PROXY_NOT_FOUND',
-        `proxy not found: there is no proxy named ${JSON.stringify(name)}; GET /proxies lists them`,
-      );
+      throw new FaultlineError('FAULTLINE_ERR_PROXY_NOT_FOUND', 'proxy not found', {
+        hint: `there is no proxy named ${JSON.stringify(name)}; GET /proxies lists them`,
+      });
     }
     return proxy;
   };
 
   const create = async (spec: ProxySpec): Promise<FaultProxy> => {
+    checkName(spec.name, 'proxy name', limits.maxNameLength);
     if (proxies.has(spec.name)) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_PROXY_EXISTS',
-        `proxy already exists: a proxy named ${JSON.stringify(spec.name)} exists; update it or delete it first`,
-      );
+      throw new FaultlineError('FAULTLINE_ERR_PROXY_EXISTS', 'proxy already exists', {
+        hint: `a proxy named ${JSON.stringify(spec.name)} exists; update it or delete it first`,
+      });
+    }
+    if (proxies.size >= limits.maxProxies) {
+      throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many proxies', {
+        hint: `this server already has ${proxies.size} proxies, the most it allows (--max-proxies); delete some first`,
+      });
     }
     const proxy = new FaultProxy(spec.name, spec.listen, spec.upstream, {
       ...environment,
@@ -95,6 +109,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   return {
     seed,
+    limits,
+    get heldBytes() {
+      return budget.held;
+    },
     events,
     list: () => [...proxies.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     get,
@@ -135,13 +153,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
       }
       const first = failures[0];
       if (first) {
-        const code = isFaultlineError(first.error) ? first.error.code : 'FAULTLINE_ERR_INTERNAL';
+        const known = isFaultlineError(first.error) ? first.error : undefined;
         const details = failures
           .map(({ proxy, error }) => `${proxy}: ${(error as Error).message}`)
           .join('; ');
         throw new FaultlineError(
-          code,
-          `reset could not restart every proxy (the others were reset): ${details}`,
+          known?.code ?? 'FAULTLINE_ERR_INTERNAL',
+          known?.reason ?? (first.error as Error).message,
+          { hint: `reset could not restart every proxy (the others were reset): ${details}` },
         );
       }
     },

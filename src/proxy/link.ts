@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Clock } from '../model/clock.js';
 import type { RandomSource } from '../model/random.js';
 import type { Stream, ToxicSpec } from '../model/toxic.js';
+import type { HeldBudget } from './held-budget.js';
 import { Pipeline } from './pipeline.js';
 import type { SocketReader } from './socket-reader.js';
 import type { CloseMode } from './toxic-behaviour.js';
@@ -9,6 +10,7 @@ import type { CloseMode } from './toxic-behaviour.js';
 export interface LinkEnvironment {
   readonly clock: Clock;
   readonly random: RandomSource;
+  readonly budget: HeldBudget;
   activity(): void;
   acted(link: Link, toxic: ToxicSpec, action: string, first: boolean): void;
   closed(link: Link): void;
@@ -37,6 +39,7 @@ export class Link {
     const host = (stream: Stream) => ({
       clock: environment.clock,
       random: environment.random.fork(stream),
+      budget: environment.budget,
       activity: environment.activity,
       closeLink: (mode: CloseMode) => this.close(mode),
       acted: (toxic: ToxicSpec, action: string, first: boolean) =>

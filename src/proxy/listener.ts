@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { formatHostPort, parseHostPort } from '../model/address.js';
 import { FaultlineError } from '../model/errors.js';
+import { checkListen, type ListenRule } from './listen-policy.js';
 
 /** Bursts of connections (a connection pool warming up) must not overflow the accept queue. */
 const ACCEPT_BACKLOG = 4096;
@@ -14,11 +15,10 @@ export async function resolveListen(listen: string): Promise<{ host: string; por
     const { address } = await lookup(host, { order: 'ipv4first' });
     return { host: address, port };
   } catch (error) {
-    throw new FaultlineError(
-      'FAULTLINE_ERR_INVALID_ADDRESS',
-      `listen address ${JSON.stringify(listen)} cannot be resolved (${(error as Error).message}); use an IP address such as 127.0.0.1`,
-      { cause: error },
-    );
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_ADDRESS', `listen tcp: lookup ${host}: no such host`, {
+      cause: error,
+      hint: `listen address ${JSON.stringify(listen)} cannot be resolved (${(error as Error).message}); use an IP address such as 127.0.0.1`,
+    });
   }
 }
 
@@ -30,8 +30,10 @@ export async function canonicalListen(listen: string): Promise<string> {
 export async function bindListener(
   listen: string,
   onConnection: (socket: net.Socket) => void,
+  allow?: readonly ListenRule[],
 ): Promise<{ server: net.Server; address: string }> {
   const { host, port } = await resolveListen(listen);
+  checkListen(allow, host, port);
   const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -40,34 +42,37 @@ export async function bindListener(
       resolve();
     });
   }).catch((error: NodeJS.ErrnoException) => {
-    throw listenError(listen, error);
+    throw listenError(host, port, error);
   });
   const bound = server.address() as net.AddressInfo;
   return { server, address: formatHostPort({ host: bound.address, port: bound.port }) };
 }
 
-function listenError(listen: string, error: NodeJS.ErrnoException): FaultlineError {
-  const where = `listen ${listen}`;
+/** Go's net.Listen wording, which Toxiproxy sends as its 500 error text; the hint says what to do. */
+function listenError(host: string, port: number, error: NodeJS.ErrnoException): FaultlineError {
+  const where = `listen tcp ${formatHostPort({ host, port })}`;
+  const cause = { cause: error };
   switch (error.code) {
     case 'EADDRINUSE':
-      return new FaultlineError(
-        'FAULTLINE_ERR_ADDRESS_IN_USE',
-        `${where}: address already in use; stop what holds the port or pick another (port 0 picks a free one)`,
-        { cause: error },
-      );
+      return new FaultlineError('FAULTLINE_ERR_ADDRESS_IN_USE', `${where}: bind: address already in use`, {
+        ...cause,
+        hint: 'something else holds this port: stop it or pick another port (port 0 picks a free one)',
+      });
     case 'EADDRNOTAVAIL':
       return new FaultlineError(
         'FAULTLINE_ERR_ADDRESS_UNAVAILABLE',
-        `${where}: that address is not on this machine; use 127.0.0.1 or an address of a local interface`,
-        { cause: error },
+        `${where}: bind: cannot assign requested address`,
+        {
+          ...cause,
+          hint: 'that address is not on this machine; use 127.0.0.1 or an address of a local interface',
+        },
       );
     case 'EACCES':
-      return new FaultlineError(
-        'FAULTLINE_ERR_PERMISSION',
-        `${where}: permission denied; ports below 1024 need root, pick a port from 1024 up`,
-        { cause: error },
-      );
+      return new FaultlineError('FAULTLINE_ERR_PERMISSION', `${where}: bind: permission denied`, {
+        ...cause,
+        hint: 'ports below 1024 need root; pick a port from 1024 up',
+      });
     default:
-      return new FaultlineError('FAULTLINE_ERR_INTERNAL', `${where}: ${error.message}`, { cause: error });
+      return new FaultlineError('FAULTLINE_ERR_INTERNAL', `${where}: ${error.message}`, cause);
   }
 }

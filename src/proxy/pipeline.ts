@@ -3,19 +3,26 @@ import type { Clock } from '../model/clock.js';
 import type { RandomSource } from '../model/random.js';
 import type { Stream, ToxicSpec } from '../model/toxic.js';
 import type { Chunk, Receiver } from './chunk.js';
+import { yieldIfDue } from './cooperate.js';
+import type { HeldBudget } from './held-budget.js';
 import type { SocketReader } from './socket-reader.js';
 import { Stage, type StageHost } from './stage.js';
 import { toxicImplementations } from './toxics/index.js';
 
-export interface PipelineHost extends Omit<StageHost, 'discard'> {
+export interface PipelineHost extends Omit<StageHost, 'discard' | 'ready'> {
   readonly clock: Clock;
   readonly random: RandomSource;
+  /** Shared by every pipeline of the engine. */
+  readonly budget: HeldBudget;
   /** Called on every read, to keep the busy-poll window open. */
   activity(): void;
 }
 
 /** Bytes a chain may hold before the source is paused, on top of what its toxics ask for. */
 const BASE_BUFFER_BYTES = 256 * 1024;
+
+/** While the engine's held-bytes budget is spent, each chain still moves this much at a time. */
+const WINDOW_WHEN_BUDGET_FULL = 64 * 1024;
 
 /**
  * One direction of a connection: source socket → toxic stages → destination socket.
@@ -34,11 +41,11 @@ export class Pipeline {
   private mutations: Promise<void> = Promise.resolve();
   private readonly stageHost: StageHost;
   private readonly reader: SocketReader;
+  private roomForWrites: Promise<void> | undefined;
   private readonly sink: Receiver = {
     accept: (chunk: Chunk) => {
-      this.inflight -= chunk.data.length;
       this.writeOut(chunk.data);
-      this.maybeResume();
+      this.release(chunk.data.length);
     },
     end: () => {
       if (!this.closed && !this.destination.destroyed) this.destination.end();
@@ -59,6 +66,7 @@ export class Pipeline {
       discard: (bytes) => this.discard(bytes),
       closeLink: (mode) => host.closeLink(mode),
       acted: (toxic, action, first) => host.acted(toxic, action, first),
+      ready: (signal) => this.ready(signal),
     };
     for (const spec of toxics) this.appendStage(spec);
     this.reader = reader;
@@ -101,14 +109,60 @@ export class Pipeline {
 
   /** Stops moving data; pending chunks are dropped because the connection is going away. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.reader.onData = () => undefined;
+    this.host.budget.release(this.inflight);
+    this.host.budget.forget(this.wake);
+    this.inflight = 0;
     for (const stage of this.stages) stage.dispose();
   }
 
   discard(bytes: number): void {
+    this.release(bytes);
+  }
+
+  /** Bytes left the chain (written out or thrown away by a toxic). */
+  private release(bytes: number): void {
+    if (this.closed) return;
     this.inflight -= bytes;
+    this.host.budget.release(bytes);
     this.maybeResume();
+  }
+
+  private readonly wake = (): void => this.maybeResume();
+
+  /**
+   * Between chunks (and between the pieces of one), a stage waits while the destination socket
+   * is backed up, so a toxic that makes many small writes cannot queue them in memory; and it
+   * lets the event loop serve other sockets once this iteration's slice is spent.
+   */
+  private ready(signal: AbortSignal): Promise<void> | undefined {
+    const wait = this.waitForRoom() ?? yieldIfDue();
+    if (wait === undefined || signal.aborted) return undefined;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done);
+      void wait.then(done);
+    });
+  }
+
+  private waitForRoom(): Promise<void> | undefined {
+    if (this.closed || this.destination.destroyed || !this.destination.writableNeedDrain) return undefined;
+    this.roomForWrites ??= new Promise<void>((resolve) => {
+      const done = () => {
+        this.destination.off('drain', done);
+        this.destination.off('close', done);
+        this.roomForWrites = undefined;
+        resolve();
+      };
+      this.destination.on('drain', done);
+      this.destination.on('close', done);
+    });
+    return this.roomForWrites;
   }
 
   private readonly onData = (data: Buffer): void => {
@@ -120,9 +174,14 @@ export class Pipeline {
       return;
     }
     this.inflight += data.length;
+    this.host.budget.take(data.length);
     this.head.accept({ data: Buffer.copyBytesFrom(data), time: this.host.clock.now() });
-    if (this.inflight > this.limit) this.pauseSource();
+    if (this.holdsTooMuch()) this.pauseSource();
   };
+
+  private holdsTooMuch(): boolean {
+    return this.inflight > this.limit || (this.host.budget.full && this.inflight > WINDOW_WHEN_BUDGET_FULL);
+  }
 
   private writeOut(data: Buffer): void {
     if (this.closed || this.destination.destroyed || this.destination.writableEnded) return;
@@ -138,6 +197,10 @@ export class Pipeline {
 
   private maybeResume(): void {
     if (!this.sourcePaused || this.destination.writableNeedDrain || this.inflight > this.limit / 2) return;
+    if (this.host.budget.full && this.inflight > WINDOW_WHEN_BUDGET_FULL / 2) {
+      this.host.budget.whenRoom(this.wake);
+      return;
+    }
     this.sourcePaused = false;
     if (!this.closed) this.source.resume();
   }
@@ -157,7 +220,7 @@ export class Pipeline {
       (sum, stage) => sum + (toxicImplementations[stage.spec.type].bufferBytes ?? 0),
       0,
     );
-    this.limit = BASE_BUFFER_BYTES + extra;
+    this.limit = Math.min(BASE_BUFFER_BYTES + extra, Math.max(this.host.budget.maxBytes, BASE_BUFFER_BYTES));
   }
 
   private mutate(operation: () => void | Promise<void>): Promise<void> {

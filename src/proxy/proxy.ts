@@ -4,9 +4,12 @@ import type { Clock } from '../model/clock.js';
 import { FaultlineError } from '../model/errors.js';
 import type { ProxyUpdate } from '../model/proxy-spec.js';
 import type { RandomSource } from '../model/random.js';
+import { checkName } from '../model/names.js';
 import { explainToxic, type Stream, streams, type ToxicSpec } from '../model/toxic.js';
 import type { BusyPoll } from './busy-poll.js';
 import type { EventBus, ProxySummary } from './events.js';
+import type { HeldBudget } from './held-budget.js';
+import type { EngineLimits } from './limits.js';
 import { Link } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
 import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
@@ -16,6 +19,8 @@ export interface ProxyEnvironment {
   readonly random: RandomSource;
   readonly busyPoll: BusyPoll;
   readonly events: EventBus;
+  readonly budget: HeldBudget;
+  readonly limits: EngineLimits;
 }
 
 export interface ProxyStats {
@@ -61,17 +66,20 @@ export class FaultProxy {
   toxic(name: string): ToxicSpec {
     const toxic = this.toxicList.find((candidate) => candidate.name === name);
     if (!toxic) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_TOXIC_NOT_FOUND',
-        `toxic not found: proxy ${JSON.stringify(this.name)} has no toxic ${JSON.stringify(name)}; GET /proxies/${this.name}/toxics lists them`,
-      );
+      throw new FaultlineError('FAULTLINE_ERR_TOXIC_NOT_FOUND', 'toxic not found', {
+        hint: `proxy ${JSON.stringify(this.name)} has no toxic ${JSON.stringify(name)}; GET /proxies/${this.name}/toxics lists them`,
+      });
     }
     return toxic;
   }
 
   async start(): Promise<void> {
     if (this.server) return;
-    const { server, address } = await bindListener(this.listen, (socket) => this.accept(socket));
+    const { server, address } = await bindListener(
+      this.listen,
+      (socket) => this.accept(socket),
+      this.environment.limits.listenAllow,
+    );
     this.server = server;
     this.listen = address;
     this.enabled = true;
@@ -102,11 +110,17 @@ export class FaultProxy {
   }
 
   async addToxic(toxic: ToxicSpec): Promise<void> {
+    const { maxToxicsPerProxy, maxNameLength } = this.environment.limits;
+    checkName(toxic.name, 'toxic name', maxNameLength);
     if (this.toxicList.some((candidate) => candidate.name === toxic.name)) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_TOXIC_EXISTS',
-        `toxic already exists: proxy ${JSON.stringify(this.name)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
-      );
+      throw new FaultlineError('FAULTLINE_ERR_TOXIC_EXISTS', 'toxic already exists', {
+        hint: `proxy ${JSON.stringify(this.name)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
+      });
+    }
+    if (this.toxicList.length >= maxToxicsPerProxy) {
+      throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many toxics', {
+        hint: `proxy ${JSON.stringify(this.name)} has ${this.toxicList.length} toxics, the most this server allows per proxy (--max-toxics-per-proxy); remove some first`,
+      });
     }
     this.toxicList.push(toxic);
     await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
@@ -216,6 +230,7 @@ export class FaultProxy {
     const link = new Link(id, client, upstream, readers, this.toxicList, {
       clock,
       random: this.environment.random.fork(String(id)),
+      budget: this.environment.budget,
       activity: busyPoll.activity,
       acted: (_, toxic, action, first) => {
         this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);

@@ -11,6 +11,8 @@ export interface StageHost {
   discard(bytes: number): void;
   closeLink(mode: CloseMode): void;
   acted(toxic: ToxicSpec, action: string, first: boolean): void;
+  /** Undefined when work may go on; otherwise resolves when it may (or `signal` aborts). */
+  ready(signal: AbortSignal): Promise<void> | undefined;
 }
 
 /**
@@ -33,7 +35,12 @@ export class Stage implements Receiver {
   private busy = false;
   private running: Promise<void> = Promise.resolve();
 
-  constructor(spec: ToxicSpec, next: Receiver, random: RandomSource, host: StageHost) {
+  constructor(
+    spec: ToxicSpec,
+    next: Receiver,
+    random: RandomSource,
+    private readonly host: StageHost,
+  ) {
     this.spec = spec;
     this.next = next;
     this.random = random;
@@ -51,6 +58,7 @@ export class Stage implements Receiver {
       push: (chunk) => this.next.accept(chunk),
       discard: (bytes) => host.discard(bytes),
       closeLink: (mode) => host.closeLink(mode),
+      ready: () => host.ready(currentSignal()),
       acted: (action) => {
         host.acted(this.spec, action, !this.hasActed);
         this.hasActed = true;
@@ -121,6 +129,8 @@ export class Stage implements Receiver {
           const pending = this.behaviour.chunk(chunk);
           if (pending) await pending;
         }
+        const ready = this.host.ready(this.controller.signal);
+        if (ready) await ready;
         if (this.paused) return;
         chunk = this.queue.shift();
       }

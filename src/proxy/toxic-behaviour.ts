@@ -20,6 +20,12 @@ export interface ToxicContext {
   closeLink(mode: CloseMode): void;
   /** Records that the toxic acted on this connection (metrics and events). */
   acted(action: string): void;
+  /**
+   * Toxics that push many pieces per chunk call this between pieces: undefined means go on; a
+   * promise means wait for it, because the destination is backed up or the event loop is due
+   * to serve other sockets (and the control API). It settles early when `signal` aborts.
+   */
+  ready(): Promise<void> | undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Engine } from '../proxy/engine.js';
 import type { EngineEvent } from '../proxy/events.js';
 import { createEventStream, type EventStream } from './event-stream.js';
 import { createMetrics } from './metrics.js';
+import { createRequestGuard } from './request-guard.js';
 import { sendError, sendText, toFaultlineError } from './respond.js';
 import type { Route } from './route.js';
 import { proxyRoutes } from './routes/proxies.js';
@@ -16,6 +17,11 @@ export interface ControlServerOptions {
   engine: Engine;
   /** Defaults to a silent logger: libraries stay quiet unless the CLI hands them one. */
   logger?: Logger;
+  /**
+   * Host names (besides loopback names and IP addresses) that requests may carry in their Host
+   * header, e.g. a Docker Compose service name; "*" allows any. See request-guard.ts.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface ControlServer {
@@ -33,6 +39,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   const log = options.logger ?? pino({ level: 'silent' });
   const events = createEventStream(engine.events);
   const metrics = createMetrics(engine);
+  const guard = createRequestGuard(options.allowedHosts);
   const router = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: false, ignoreDuplicateSlashes: false });
 
   const extraRoutes: Route[] = [
@@ -95,6 +102,19 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   const server = http.createServer(
     { requestTimeout: 30_000, headersTimeout: 15_000 },
     (request, response) => {
+      const refused = guard.check(request.headers);
+      if (refused) {
+        log.warn(
+          {
+            method: request.method,
+            url: request.url,
+            host: request.headers.host,
+            origin: request.headers.origin,
+          },
+          `refused: ${refused.reason}`,
+        );
+        return sendError(response, refused);
+      }
       const path = (request.url ?? '/').split('?')[0] ?? '/';
       const method = request.method ?? 'GET';
       if (router.find(method as 'GET', path)) return router.lookup(request, response);

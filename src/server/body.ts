@@ -7,15 +7,16 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export async function readJson(request: IncomingMessage): Promise<unknown> {
   const text = await readText(request);
   if (text.trim() === '') {
-    throw new FaultlineError(
-      'FAULTLINE_ERR_BAD_BODY',
-      'bad request body: EOF (the body is empty; send a JSON value)',
-    );
+    throw new FaultlineError('FAULTLINE_ERR_BAD_BODY', 'bad request body: EOF', {
+      hint: 'the body is empty; send a JSON value',
+    });
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new FaultlineError('FAULTLINE_ERR_BAD_BODY', `bad request body: ${(error as Error).message}`);
+    throw new FaultlineError('FAULTLINE_ERR_BAD_BODY', `bad request body: ${(error as Error).message}`, {
+      hint: 'the body is not valid JSON; check quotes, commas and brackets',
+    });
   }
 }
 
@@ -25,10 +26,9 @@ async function readText(request: IncomingMessage): Promise<string> {
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_BODY_BYTES) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_BODY_TOO_LARGE',
-        `request body is larger than ${MAX_BODY_BYTES} bytes; split a large /populate into several calls`,
-      );
+      throw new FaultlineError('FAULTLINE_ERR_BODY_TOO_LARGE', 'request body too large', {
+        hint: `the limit is ${MAX_BODY_BYTES} bytes; split a large /populate into several calls`,
+      });
     }
     chunks.push(chunk);
   }

@@ -76,6 +76,22 @@ export function createMetrics(engine: Engine): Registry {
       this.set({ state: 'disabled' }, proxies.filter((proxy) => !proxy.enabled).length);
     },
   });
+  new Gauge({
+    name: 'faultline_held_bytes',
+    help: 'Bytes all toxics hold now (delayed, throttled, not yet sliced).',
+    registers: [registry],
+    collect() {
+      this.set(engine.heldBytes);
+    },
+  });
+  new Gauge({
+    name: 'faultline_held_bytes_limit',
+    help: 'The budget for held bytes (--max-held-bytes); past it, sources are paused.',
+    registers: [registry],
+    collect() {
+      this.set(engine.limits.maxHeldBytes);
+    },
+  });
   return registry;
 }
 

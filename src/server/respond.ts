@@ -25,10 +25,27 @@ export function sendText(
   response.end(text);
 }
 
-/** Toxiproxy's error shape: {"error","status"} as text/plain with a trailing newline; faultline adds "code". */
+/**
+ * Toxiproxy's error shape, {"error","status"} as text/plain with a trailing newline, with
+ * faultline's `hint` and `code` after them: clients that know only Toxiproxy read `error`.
+ */
+export function errorBody(error: FaultlineError): {
+  error: string;
+  status: number;
+  hint?: string;
+  code: string;
+} {
+  return {
+    error: error.reason,
+    status: error.status,
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    code: error.code,
+  };
+}
+
 export function sendError(response: ServerResponse, error: unknown): void {
   const known = toFaultlineError(error);
-  const text = `${JSON.stringify({ error: known.message, status: known.status, code: known.code })}\n`;
+  const text = `${JSON.stringify(errorBody(known))}\n`;
   response.writeHead(known.status, {
     'Content-Type': 'text/plain; charset=utf-8',
     'X-Content-Type-Options': 'nosniff',
@@ -39,11 +56,8 @@ export function sendError(response: ServerResponse, error: unknown): void {
 
 export function toFaultlineError(error: unknown): FaultlineError {
   if (isFaultlineError(error)) return error;
-  return new FaultlineError(
-    'FAULTLINE_ERR_INTERNAL',
-    `internal error: ${(error as Error)?.message ?? String(error)}`,
-    {
-      cause: error,
-    },
-  );
+  return new FaultlineError('FAULTLINE_ERR_INTERNAL', (error as Error)?.message ?? String(error), {
+    cause: error,
+    hint: 'this is a bug in faultline; the server log has the details',
+  });
 }

@@ -5,6 +5,8 @@ import { createPacer } from './pacer.js';
  * Cuts each chunk into consecutive pieces of average_size ± size_variation bytes, with `delay`
  * µs between pieces paced on a virtual schedule (sub-millisecond delays add up correctly).
  * Toxiproxy halves chunks recursively, which makes pieces smaller than the average it is given.
+ * Between pieces it waits while the destination is backed up and lets the event loop turn, so
+ * 1-byte pieces on many connections neither fill memory nor starve the control API.
  */
 export const slicer: ToxicImplementation = {
   create: (context) => {
@@ -18,9 +20,13 @@ export const slicer: ToxicImplementation = {
           const size = variation > 0 ? average + context.random.int(-variation, variation) : average;
           context.push({ data: chunk.data.subarray(offset, offset + size), time: chunk.time });
           offset += size;
-          if (offset >= chunk.data.length || delay === 0) continue;
-          const wait = pacer.step(delay / 1000);
-          if (wait >= 1) await context.clock.sleep(wait, context.signal);
+          if (offset >= chunk.data.length) break;
+          if (delay > 0) {
+            const wait = pacer.step(delay / 1000);
+            if (wait >= 1) await context.clock.sleep(wait, context.signal);
+          }
+          const ready = context.ready();
+          if (ready) await ready;
           if (context.signal.aborted) {
             return context.push({ data: chunk.data.subarray(offset), time: chunk.time });
           }

@@ -3,7 +3,7 @@ import { parseProxyList } from '../../model/proxy-spec.js';
 import { PopulateError } from '../../proxy/engine.js';
 import { faultlineVersion, toxiproxyApiVersion } from '../../version.js';
 import { readJson } from '../body.js';
-import { sendEmpty, sendJson, sendText } from '../respond.js';
+import { errorBody, sendEmpty, sendJson, sendText } from '../respond.js';
 import type { Route } from '../route.js';
 import { proxyJson } from '../shapes.js';
 
@@ -40,12 +40,8 @@ export const systemRoutes: Route[] = [
       } catch (error) {
         if (!isFaultlineError(error)) throw error;
         const applied = error instanceof PopulateError ? error.applied.map(proxyJson) : [];
-        sendJson(response, error.status, {
-          error: error.message,
-          status: error.status,
-          code: error.code,
-          proxies: applied,
-        });
+        const { error: reason, status, ...extra } = errorBody(error);
+        sendJson(response, status, { error: reason, status, proxies: applied, ...extra });
       }
     },
   },

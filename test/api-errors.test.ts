@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createClient, FaultlineApiError } from '../src/client/index.js';
+import { createProxy, startEchoServer, startHarness } from './helpers.js';
+
+/**
+ * Every error route of the control API answers with Toxiproxy 2.12's exact `error` text
+ * (reference: toxiproxy-api.md §2.2 and §2.6), because clients put it in their exceptions and
+ * users compare it. faultline's explanation travels in `hint`.
+ */
+const harness = await startHarness();
+const echo = await startEchoServer();
+const held = await createProxy(harness, 'held', echo.address);
+await harness.api('POST', '/proxies/held/toxics', { type: 'latency', name: 'lat' });
+
+interface Case {
+  label: string;
+  method: string;
+  path: string;
+  body?: unknown;
+  status: number;
+  error: string;
+}
+
+const cases: Case[] = [
+  {
+    label: 'empty body',
+    method: 'POST',
+    path: '/proxies',
+    body: '',
+    status: 400,
+    error: 'bad request body: EOF',
+  },
+  {
+    label: 'create without a name',
+    method: 'POST',
+    path: '/proxies',
+    body: { upstream: echo.address },
+    status: 400,
+    error: 'missing required field: name',
+  },
+  {
+    label: 'create without an upstream',
+    method: 'POST',
+    path: '/proxies',
+    body: { name: 'x' },
+    status: 400,
+    error: 'missing required field: upstream',
+  },
+  {
+    label: 'a number for the name',
+    method: 'POST',
+    path: '/proxies',
+    body: { name: 5, upstream: echo.address },
+    status: 400,
+    error: 'bad request body: json: cannot unmarshal number into Go struct field Proxy.name of type string',
+  },
+  {
+    label: 'a duplicate proxy',
+    method: 'POST',
+    path: '/proxies',
+    body: { name: 'held', upstream: echo.address },
+    status: 409,
+    error: 'proxy already exists',
+  },
+  {
+    label: 'a port in use',
+    method: 'POST',
+    path: '/proxies',
+    body: { name: 'clash', listen: held.listen, upstream: echo.address },
+    status: 500,
+    error: `listen tcp ${held.listen}: bind: address already in use`,
+  },
+  {
+    label: 'a listen address without a port (faultline: 400, Toxiproxy: 500)',
+    method: 'POST',
+    path: '/proxies',
+    body: { name: 'x', listen: 'notahost', upstream: echo.address },
+    status: 400,
+    error: 'listen tcp: address notahost: missing port in address',
+  },
+  {
+    label: 'get a missing proxy',
+    method: 'GET',
+    path: '/proxies/nope',
+    status: 404,
+    error: 'proxy not found',
+  },
+  {
+    label: 'update a missing proxy',
+    method: 'PATCH',
+    path: '/proxies/nope',
+    body: { enabled: false },
+    status: 404,
+    error: 'proxy not found',
+  },
+  {
+    label: 'update with a bad listen address',
+    method: 'POST',
+    path: '/proxies/held',
+    body: { listen: 'bad' },
+    status: 400,
+    error: 'address bad: missing port in address',
+  },
+  {
+    label: 'delete a missing proxy',
+    method: 'DELETE',
+    path: '/proxies/nope',
+    status: 404,
+    error: 'proxy not found',
+  },
+  {
+    label: 'toxics of a missing proxy',
+    method: 'GET',
+    path: '/proxies/nope/toxics',
+    status: 404,
+    error: 'proxy not found',
+  },
+  {
+    label: 'add a toxic to a missing proxy',
+    method: 'POST',
+    path: '/proxies/nope/toxics',
+    body: { type: 'latency' },
+    status: 404,
+    error: 'proxy not found',
+  },
+  {
+    label: 'an invalid stream',
+    method: 'POST',
+    path: '/proxies/held/toxics',
+    body: { type: 'latency', stream: 'walrustream' },
+    status: 400,
+    error: 'stream was invalid, can be either upstream or downstream',
+  },
+  {
+    label: 'an invalid toxic type',
+    method: 'POST',
+    path: '/proxies/held/toxics',
+    body: { type: 'latncy' },
+    status: 400,
+    error: 'invalid toxic type',
+  },
+  {
+    label: 'a duplicate toxic',
+    method: 'POST',
+    path: '/proxies/held/toxics',
+    body: { type: 'noop', name: 'lat', stream: 'upstream' },
+    status: 409,
+    error: 'toxic already exists',
+  },
+  {
+    label: 'a string attribute',
+    method: 'POST',
+    path: '/proxies/held/toxics',
+    body: { type: 'latency', name: 'l2', attributes: { latency: '100' } },
+    status: 400,
+    error:
+      'bad request body: json: cannot unmarshal string into Go struct field LatencyToxic.attributes.latency of type int64',
+  },
+  {
+    label: 'attributes that are not an object',
+    method: 'POST',
+    path: '/proxies/held/toxics',
+    body: { type: 'latency', name: 'l2', attributes: 5 },
+    status: 400,
+    error:
+      'bad request body: json: cannot unmarshal number into Go struct field ToxicWrapper.attributes of type toxics.NoopToxic',
+  },
+  {
+    label: 'get a missing toxic',
+    method: 'GET',
+    path: '/proxies/held/toxics/nope',
+    status: 404,
+    error: 'toxic not found',
+  },
+  {
+    label: 'update a missing toxic',
+    method: 'PATCH',
+    path: '/proxies/held/toxics/nope',
+    body: { toxicity: 0.5 },
+    status: 404,
+    error: 'toxic not found',
+  },
+  {
+    label: 'update a toxic of a missing proxy',
+    method: 'POST',
+    path: '/proxies/nope/toxics/lat',
+    body: { toxicity: 0.5 },
+    status: 404,
+    error: 'proxy not found',
+  },
+  {
+    label: 'delete a missing toxic',
+    method: 'DELETE',
+    path: '/proxies/held/toxics/nope',
+    status: 404,
+    error: 'toxic not found',
+  },
+];
+
+describe("every error route answers Toxiproxy's exact error text, then faultline's hint", () => {
+  for (const { label, method, path, body, status, error } of cases) {
+    test(`${method} ${path}: ${label}`, async () => {
+      const reply = await harness.api(method, path, body);
+      assert.equal(reply.status, status, reply.text);
+      assert.equal(reply.json.error, error);
+      assert.equal(reply.json.status, status);
+      assert.deepEqual(
+        Object.keys(reply.json).slice(0, 2),
+        ['error', 'status'],
+        "Toxiproxy's key order first",
+      );
+      assert.equal(typeof reply.json.hint, 'string', 'the explanation is in hint');
+      assert.ok(reply.json.hint.length > 10);
+      assert.equal(reply.headers.get('content-type'), 'text/plain; charset=utf-8');
+      assert.ok(reply.text.endsWith('}\n'), 'a trailing newline, as http.Error writes');
+    });
+  }
+
+  test('moving a proxy onto a port in use is 500 with the listen text', async () => {
+    const other = await createProxy(harness, 'other', echo.address);
+    const reply = await harness.api('PATCH', '/proxies/other', { listen: held.listen });
+    assert.equal(reply.status, 500);
+    assert.equal(reply.json.error, `listen tcp ${held.listen}: bind: address already in use`);
+    assert.equal((await harness.api('GET', '/proxies/other')).json.listen, other.listen);
+  });
+
+  test('/populate: a missing field names the 1-based entry, as application/json with proxies', async () => {
+    const reply = await harness.api('POST', '/populate', [
+      { name: 'a', upstream: echo.address },
+      { name: 'b' },
+    ]);
+    assert.equal(reply.status, 400);
+    assert.equal(reply.headers.get('content-type'), 'application/json');
+    assert.equal(reply.json.error, 'missing required field: upstream at proxy 2');
+    assert.deepEqual(Object.keys(reply.json).slice(0, 3), ['error', 'status', 'proxies']);
+    assert.deepEqual(reply.json.proxies, []);
+    assert.equal((await harness.api('GET', '/proxies/a')).status, 404, 'all or nothing for invalid entries');
+  });
+
+  test('/reset: a proxy that cannot listen again answers 500 with the listen text', async () => {
+    const fresh = await startHarness();
+    const proxy = await createProxy(fresh, 'sleepy', echo.address);
+    await fresh.api('PATCH', '/proxies/sleepy', { enabled: false });
+    const squatter = await createProxy(harness, 'squatter', echo.address, { listen: proxy.listen });
+    const reply = await fresh.api('POST', '/reset');
+    assert.equal(reply.status, 500);
+    assert.equal(reply.json.error, `listen tcp ${proxy.listen}: bind: address already in use`);
+    assert.match(reply.json.hint, /^reset could not restart every proxy .*sleepy: /);
+    await harness.api('DELETE', `/proxies/${squatter.name}`);
+  });
+
+  test('the faultline client keeps the text in its message and exposes the hint', async () => {
+    const client = createClient({ url: harness.url });
+    const error = await client.proxy('nope').then(
+      () => assert.fail('expected a rejection'),
+      (rejection: unknown) => rejection,
+    );
+    assert.ok(error instanceof FaultlineApiError);
+    assert.equal(error.message, 'get proxy nope: HTTP 404: proxy not found');
+    assert.equal(error.hint, 'there is no proxy named "nope"; GET /proxies lists them');
+    assert.equal(error.code, 'FAULTLINE_ERR_PROXY_NOT_FOUND');
+    assert.equal(error.status, 404);
+  });
+});
