@@ -311,14 +311,25 @@ describe('activities', () => {
             ...js('action', 'b', 'context'),
             provider: { type: 'javascript', module: './activities.mjs', func: 'context', secrets: ['db'] },
           },
+          {
+            ...js('action', 'c', 'secretIs'),
+            provider: {
+              type: 'javascript',
+              module: './activities.mjs',
+              func: 'secretIs',
+              secrets: ['db'],
+              arguments: { key: 'password', expected: 'hunter2' },
+            },
+          },
         ],
       }),
     );
     assert.equal(journal.run[0]!.output, 'http://orders:8080');
     assert.deepEqual(journal.run[1]!.output, {
       configuration: { service: 'orders', port: 8080 },
-      secrets: { password: 'hunter2' },
+      secrets: { password: '***' },
     });
+    assert.equal(journal.run[2]!.output, true, 'the function received the secret; the journal masks it');
   });
 
   test('a TypeScript activity module', async () => {
