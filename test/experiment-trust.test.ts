@@ -328,6 +328,9 @@ describe('a run that reports honestly and really stops', () => {
         20_000,
       );
       const child = Number((await readFile(pidFile, 'utf8')).trim());
+      after(() => {
+        if (alive(child)) process.kill(child, 'SIGKILL');
+      });
       assert.ok(alive(child), 'the child runs before the signal');
       process.kill(cli.child.pid!, 'SIGTERM');
       let timer: NodeJS.Timeout | undefined;
