@@ -132,14 +132,14 @@ export function checkArguments(
   if (result.success) return;
   const problems = result.error.issues
     .filter((issue) => !holdsPlaceholder(valueAt(args, issue.path)))
-    .map((issue) => describeIssue(issue, schema));
+    .map((issue) => describeIssue(issue, schema, valueAt(args, issue.path)));
   if (problems.length === 0) return;
   throw new InvalidActivity(
     `invalid arguments for ${module}.${func} in ${activity.type} '${activity.name}': ${problems.join('; ')} (docs/experiments.md lists each function's arguments)`,
   );
 }
 
-function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType): string {
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, given: Json | undefined): string {
   const path = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const accepted = acceptedKeys(schema);
@@ -152,9 +152,10 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType): string {
       })
       .join('; ');
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `argument '${path}' is required`;
-  const received = 'input' in issue ? `, received ${JSON.stringify(issue.input)}` : '';
-  return `argument '${path || 'arguments'}': ${issue.message}${received}`;
+  if (issue.code === 'invalid_type' && given === undefined) return `argument '${path}' is required`;
+  // zod reports the value after coercion ("received NaN"); the user wants to see what they wrote.
+  const message = issue.message.replace(/, received .*$/, '');
+  return `argument '${path || 'arguments'}': ${message}, received ${JSON.stringify(given)}`;
 }
 
 function acceptedKeys(schema: z.ZodType): string[] {
