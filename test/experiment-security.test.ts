@@ -151,6 +151,7 @@ describe('secrets in clear text', () => {
     const markdown = join(directory, 'report.md');
     assert.equal((await runCli(['report', journalPath, '-o', html])).code, 0);
     assert.equal((await runCli(['report', journalPath, '-o', markdown])).code, 0);
+    for (const report of [html, markdown]) assert.equal((await stat(report)).mode & 0o777, 0o600, report);
     const places = {
       journal: text,
       console: result.stderr + result.stdout,

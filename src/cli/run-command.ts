@@ -155,6 +155,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     ...(flags.failOnActionError ? { failOnActionError: true } : {}),
   });
   let signals = 0;
+  let stopping: Promise<unknown> = Promise.resolve();
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
     if (signals >= 3) {
@@ -165,7 +166,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     running.interrupt(`${signal} signal received`);
     if (signals === 1) {
       // A background stress or a shell's grandchild would otherwise run on after the runner.
-      void stopDescendants().then((pids) => {
+      stopping = stopDescendants().then((pids) => {
         if (pids.length > 0) log.warning(`Stopped the processes this run started: ${pids.join(', ')}`);
       });
     }
@@ -174,6 +175,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   process.on('SIGTERM', onSignal);
   try {
     const journal = await running.journal;
+    await stopping;
     await writePrivateFile(flags.journalPath, `${JSON.stringify(journal, null, 2)}\n`);
     const keep =
       journal.status === 'interrupted' &&
