@@ -187,6 +187,27 @@ describe('nothing a user wrote is ignored in silence', () => {
     assert.equal(existsSync(marker), false, 'nothing ran');
   });
 
+  test('--fail-fast without checks during the method says it does nothing', async () => {
+    const directory = await temp();
+    const path = await writeExperiment(directory, { method: [] });
+    const result = await finished(['run', path, '--fail-fast', '--journal-path', join(directory, 'j.json')]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stderr,
+      /WARNING\] --fail-fast only acts on the checks during the method, which the hypothesis strategy 'default' does not make/,
+    );
+    const during = await finished([
+      'run',
+      path,
+      '--fail-fast',
+      '--hypothesis-strategy',
+      'continuously',
+      '--journal-path',
+      join(directory, 'j.json'),
+    ]);
+    assert.deepEqual(warnings(during.stderr), []);
+  });
+
   test("faultline's own functions have their arguments checked by validate", async () => {
     const directory = await temp();
     const action = (module: string, func: string, args: object) => ({

@@ -212,7 +212,7 @@ function warnAboutIdleFlags(
   ];
   if (idle.length > 0) {
     warn(
-      `${idle.join(' and ')} only act on the checks during the method, which the hypothesis strategy '${strategy}' does not make; use --hypothesis-strategy during-method-only or continuously`,
+      `${idle.join(' and ')} only ${idle.length === 1 ? 'acts' : 'act'} on the checks during the method, which the hypothesis strategy '${strategy}' does not make; use --hypothesis-strategy during-method-only or continuously`,
     );
   }
 }

@@ -42,13 +42,14 @@ function eachItem(list: Json | undefined, where: string, report: KeyReport): voi
 }
 
 function checkActivity(activity: JsonObject, where: string, report: KeyReport): void {
-  const label = typeof activity.name === 'string' ? `${where} ('${activity.name}')` : where;
   if ('ref' in activity) {
+    // A ref runs the activity it names; anything written beside it is not read.
     report.unknown.push(
-      ...unknownKeys(activity, KNOWN_KEYS.ref, `${label}, a ref whose other keys are ignored`),
+      ...unknownKeys(activity, KNOWN_KEYS.ref, `${where} (ref to '${String(activity.ref)}')`),
     );
     return;
   }
+  const label = typeof activity.name === 'string' ? `${where} ('${activity.name}')` : where;
   report.unknown.push(...unknownKeys(activity, KNOWN_KEYS.activity, label));
   noteControls(activity.controls, label, report);
   if (isObject(activity.pauses)) {
