@@ -113,6 +113,8 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   let experiment: Experiment;
   try {
     const document = await loadExperiment(source);
+    // Secrets written in the file are hidden from the first line on, validation messages included.
+    if (isObject(document)) mask.addSecrets(document.secrets);
     if (flags.validation) {
       log.info("Validating the experiment's syntax");
       experiment = await validateExperiment(document, baseDirectoryOf(source), {
