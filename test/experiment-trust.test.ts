@@ -412,6 +412,40 @@ describe('a run that reports honestly and really stops', () => {
     );
   });
 
+  test('an interrupted JavaScript activity that ignores its signal is ended, and the rollbacks still run', async () => {
+    const directory = await temp();
+    const path = await writeExperiment(directory, {
+      method: [fixtureAction('spin', 'spin')],
+      rollbacks: [fixtureAction('undo', 'value', { value: 'undone' })],
+    });
+    const journalPath = join(directory, 'j.json');
+    const cli = spawnCli(['run', path, '--journal-path', journalPath, '--rollback-strategy', 'always']);
+    await waitFor(
+      () => cli.output().stderr.includes('Action: spin'),
+      'the spinning activity to start',
+      20_000,
+    );
+    process.kill(cli.child.pid!, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([
+      cli.done,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the runner did not exit:\n${cli.output().stderr}`)),
+          30_000,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(result.code, 1, result.stderr);
+    const journal = JSON.parse(await readFile(journalPath, 'utf8'));
+    assert.equal(journal.status, 'interrupted');
+    assert.equal(journal.run[0].status, undefined, 'the interrupted activity has no status, as in chaos run');
+    assert.deepEqual(
+      journal.rollbacks.map((entry: { status: string; output: unknown }) => [entry.status, entry.output]),
+      [['succeeded', 'undone']],
+    );
+  });
+
   test('chaostoxi create_proxy listens on 127.0.0.1 unless told otherwise', async () => {
     const harness = await startHarness();
     after(() => harness.close());
