@@ -332,6 +332,19 @@ describe('activities', () => {
     assert.equal(journal.run[2]!.output, true, 'the function received the secret; the journal masks it');
   });
 
+  test('activities see the environment as it is when they run (create_proxy exports <name>_PORT there)', async () => {
+    await run(experiment({ method: [js('action', 'start the thread', 'value', { value: 1 })] }));
+    process.env.FAULTLINE_TEST_LATE_VALUE = 'set after the thread started';
+    try {
+      const journal = await run(
+        experiment({ method: [js('probe', 'read', 'envOf', { name: 'FAULTLINE_TEST_LATE_VALUE' })] }),
+      );
+      assert.equal(journal.run[0]!.output, 'set after the thread started');
+    } finally {
+      delete process.env.FAULTLINE_TEST_LATE_VALUE;
+    }
+  });
+
   test('a TypeScript activity module', async () => {
     const journal = await run(
       experiment({

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
 import type { WorkerReply, WorkerRequest } from './javascript-worker.js';
 
@@ -48,7 +48,9 @@ export function createScriptHost(): ScriptHost {
     return ending?.terminate().then(() => undefined);
   };
   const start = () => {
-    const created = new Worker(new URL('./javascript-worker.js', import.meta.url));
+    // One environment for both threads: `<proxy>_PORT` written by create_proxy, or .env var files,
+    // reach activities, as they would in-process.
+    const created = new Worker(new URL('./javascript-worker.js', import.meta.url), { env: SHARE_ENV });
     created.on('message', (reply: WorkerReply) => {
       if (reply.ok) settle(reply.id, { value: reply.value });
       else settle(reply.id, { error: Object.assign(new Error(reply.message), reply) });
