@@ -377,6 +377,47 @@ describe('a run that reports honestly and really stops', () => {
     }
   });
 
+  test('--max-duration also stops what the run started (a stress from an action that returned), then plays the rollbacks', async () => {
+    const directory = await temp();
+    const undone = join(directory, 'undone');
+    const path = await writeExperiment(directory, {
+      method: [
+        {
+          type: 'action',
+          name: 'stress',
+          provider: {
+            type: 'faultline',
+            module: 'stress',
+            func: 'cpu',
+            arguments: { workers: 1, percent: 5, seconds: 300 },
+          },
+        },
+        fixtureAction('hold', 'value', { value: 1 }, { pauses: { after: 600 } }),
+      ],
+      rollbacks: [touch('undo', undone)],
+    });
+    const journalPath = join(directory, 'j.json');
+    const result = await finished([
+      'run',
+      path,
+      '--journal-path',
+      journalPath,
+      '--max-duration',
+      '3',
+      '--ledger-dir',
+      join(directory, 'ledger'),
+    ]);
+    const journal = JSON.parse(await readFile(journalPath, 'utf8'));
+    const stress = Number(journal.run[0].output.pid);
+    after(() => {
+      if (alive(stress)) process.kill(stress, 'SIGKILL');
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(journal.status, 'interrupted');
+    await waitFor(() => !alive(stress), `stress ${stress} to be gone`, 10_000);
+    assert.equal(existsSync(undone), true, 'the rollback ran');
+  });
+
   test('a JavaScript activity past its timeout is ended, and a run whose activity left a timer open still exits', async () => {
     const directory = await temp();
     const path = await writeExperiment(directory, {

@@ -141,6 +141,14 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   const hypothesisStrategy =
     flags.hypothesisStrategy ?? (fromRuntime('hypothesis') as HypothesisStrategy | undefined) ?? 'default';
   warnAboutIdleFlags(hypothesisStrategy, flags, explicit, (message) => log.warning(message));
+  let stopping: Promise<unknown> = Promise.resolve();
+  // A background stress or a shell's grandchild would otherwise run on after the runner.
+  const stopStarted = () => {
+    const stopped = stopDescendants().then((pids) => {
+      if (pids.length > 0) log.warning(`Stopped the processes this run started: ${pids.join(', ')}`);
+    });
+    stopping = Promise.all([stopping, stopped]);
+  };
   const running = startExperiment(experiment, {
     log,
     mask,
@@ -153,11 +161,10 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
       flags.rollbackStrategy ?? (fromRuntime('rollbacks') as RollbackStrategy | undefined) ?? 'default',
     ...(flags.dry ? { dry: flags.dry } : {}),
     ...(flags.failFast ? { failFast: true } : {}),
-    ...(flags.maxDuration ? { maxDuration: flags.maxDuration } : {}),
+    ...(flags.maxDuration ? { maxDuration: flags.maxDuration, onTimeLimit: () => stopStarted() } : {}),
     ...(flags.failOnActionError ? { failOnActionError: true } : {}),
   });
   let signals = 0;
-  let stopping: Promise<unknown> = Promise.resolve();
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
     if (signals >= 3) {
@@ -166,12 +173,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     }
     log.warning(`${signal} received: interrupting ${signals === 1 ? 'the run' : 'the rollbacks'}`);
     running.interrupt(`${signal} signal received`);
-    if (signals === 1) {
-      // A background stress or a shell's grandchild would otherwise run on after the runner.
-      stopping = stopDescendants().then((pids) => {
-        if (pids.length > 0) log.warning(`Stopped the processes this run started: ${pids.join(', ')}`);
-      });
-    }
+    if (signals === 1) stopStarted();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

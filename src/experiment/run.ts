@@ -35,6 +35,8 @@ export interface RunOptions {
   failFast?: boolean;
   /** Seconds; past this the run is interrupted and rolled back (unless the strategy is "never"). */
   maxDuration?: number;
+  /** Called when --max-duration interrupts the run, so the caller can stop what the run started. */
+  onTimeLimit?: () => void;
   /** A failed action in the method fails the run (status "failed") and stops the method. */
   failOnActionError?: boolean;
   /** Receives the run's secret values, so the caller can hide them in its own output too. */
@@ -68,6 +70,7 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
     maxDurationReached: () => {
       forceRollbacks = true;
       method.abort(`the run took longer than --max-duration ${options.maxDuration}s`);
+      options.onTimeLimit?.();
     },
     forced: () => forceRollbacks,
   });
