@@ -311,14 +311,38 @@ describe('activities', () => {
             ...js('action', 'b', 'context'),
             provider: { type: 'javascript', module: './activities.mjs', func: 'context', secrets: ['db'] },
           },
+          {
+            ...js('action', 'c', 'secretIs'),
+            provider: {
+              type: 'javascript',
+              module: './activities.mjs',
+              func: 'secretIs',
+              secrets: ['db'],
+              arguments: { key: 'password', expected: 'hunter2' },
+            },
+          },
         ],
       }),
     );
     assert.equal(journal.run[0]!.output, 'http://orders:8080');
     assert.deepEqual(journal.run[1]!.output, {
       configuration: { service: 'orders', port: 8080 },
-      secrets: { password: 'hunter2' },
+      secrets: { password: '***' },
     });
+    assert.equal(journal.run[2]!.output, true, 'the function received the secret; the journal masks it');
+  });
+
+  test('activities see the environment as it is when they run (create_proxy exports <name>_PORT there)', async () => {
+    await run(experiment({ method: [js('action', 'start the thread', 'value', { value: 1 })] }));
+    process.env.FAULTLINE_TEST_LATE_VALUE = 'set after the thread started';
+    try {
+      const journal = await run(
+        experiment({ method: [js('probe', 'read', 'envOf', { name: 'FAULTLINE_TEST_LATE_VALUE' })] }),
+      );
+      assert.equal(journal.run[0]!.output, 'set after the thread started');
+    } finally {
+      delete process.env.FAULTLINE_TEST_LATE_VALUE;
+    }
   });
 
   test('a TypeScript activity module', async () => {

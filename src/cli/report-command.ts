@@ -1,9 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Journal } from '../experiment/journal.js';
 import { htmlReport } from '../experiment/report/html.js';
 import { markdownReport } from '../experiment/report/markdown.js';
+import { writePrivateFile } from '../experiment/private-file.js';
 import { example, UsageError } from './context.js';
 
 export function reportCommand(): Command {
@@ -33,7 +34,7 @@ export function reportCommand(): Command {
       const format =
         options.format ?? (options.output && extname(options.output) === '.html' ? 'html' : 'md');
       const report = format === 'html' ? htmlReport(journal) : markdownReport(journal);
-      if (options.output) await writeFile(options.output, report);
+      if (options.output) await writePrivateFile(options.output, report);
       else process.stdout.write(report);
     });
 }

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadVarFiles, parseVar, type Vars } from '../experiment/configuration.js';
 import { createConsoleLog } from '../experiment/console.js';
+import { stopDescendants } from '../experiment/descendants.js';
+import { checkJournalPath, writePrivateFile } from '../experiment/private-file.js';
+import { maskedLog } from '../experiment/masked-log.js';
+import { createSecretMask } from '../experiment/secret-mask.js';
+import { checkVars } from '../experiment/vars-check.js';
 import { DEFAULT_LEDGER_DIRECTORY, openLedger } from '../experiment/ledger.js';
 import { loadExperiment } from '../experiment/load.js';
 import { startExperiment } from '../experiment/run.js';
@@ -34,6 +38,7 @@ interface RunFlags {
   maxDuration?: number;
   failOnActionError?: boolean;
   ledgerDir: string;
+  strict?: boolean;
 }
 
 const seconds = (flag: string) => (value: string) => {
@@ -83,6 +88,7 @@ export function runCommand(): Command {
       seconds('--max-duration'),
     )
     .option('--fail-on-action-error', 'a failed action in the method fails the run')
+    .option('--strict', 'unknown keys, unknown --var names and controls are errors, not warnings')
     .option(
       '--ledger-dir <dir>',
       'where injected faults are recorded for "faultline rollback"',
@@ -92,22 +98,33 @@ export function runCommand(): Command {
       'after',
       example('faultline run experiment.json --rollback-strategy always --max-duration 300'),
     )
-    .action(async (source: string, flags: RunFlags) => {
-      process.exitCode = await run(source, flags);
+    .action(async (source: string, flags: RunFlags, command: Command) => {
+      const explicit = (name: string) => command.getOptionValueSource(name) === 'cli';
+      const code = await run(source, flags, explicit);
+      // Whatever an activity left open (a pool, a timer) must not keep a finished run alive.
+      process.exit(code);
     });
 }
 
-async function run(source: string, flags: RunFlags): Promise<number> {
-  const log = createConsoleLog();
+async function run(source: string, flags: RunFlags, explicit: (flag: string) => boolean): Promise<number> {
+  const mask = createSecretMask();
+  const log = maskedLog(createConsoleLog(), mask);
   const vars = await collectVars(flags, (message) => log.error(message));
   let experiment: Experiment;
   try {
     const document = await loadExperiment(source);
+    // Secrets written in the file are hidden from the first line on, validation messages included.
+    if (isObject(document)) mask.addSecrets(document.secrets);
     if (flags.validation) {
       log.info("Validating the experiment's syntax");
-      experiment = await validateExperiment(document, baseDirectoryOf(source));
+      experiment = await validateExperiment(document, baseDirectoryOf(source), {
+        strict: flags.strict === true,
+        warn: (message) => log.warning(message),
+      });
       log.info('Experiment looks valid');
     } else experiment = document as Experiment;
+    checkVars(experiment, vars, flags.var, flags.strict === true, (message) => log.warning(message));
+    await checkJournalPath(flags.journalPath);
   } catch (error) {
     log.error((error as Error).message);
     return 1;
@@ -121,33 +138,49 @@ async function run(source: string, flags: RunFlags): Promise<number> {
     run: `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
     experiment: String(experiment.title),
   });
+  const hypothesisStrategy =
+    flags.hypothesisStrategy ?? (fromRuntime('hypothesis') as HypothesisStrategy | undefined) ?? 'default';
+  warnAboutIdleFlags(hypothesisStrategy, flags, explicit, (message) => log.warning(message));
+  let stopping: Promise<unknown> = Promise.resolve();
+  // A background stress or a shell's grandchild would otherwise run on after the runner.
+  const stopStarted = () => {
+    const stopped = stopDescendants().then((pids) => {
+      if (pids.length > 0) log.warning(`Stopped the processes this run started: ${pids.join(', ')}`);
+    });
+    stopping = Promise.all([stopping, stopped]);
+  };
   const running = startExperiment(experiment, {
     log,
+    mask,
     ledger,
     baseDirectory: baseDirectoryOf(source),
     vars,
     hypothesisFrequency: flags.hypothesisFrequency,
-    hypothesisStrategy:
-      flags.hypothesisStrategy ?? (fromRuntime('hypothesis') as HypothesisStrategy | undefined) ?? 'default',
+    hypothesisStrategy,
     rollbackStrategy:
       flags.rollbackStrategy ?? (fromRuntime('rollbacks') as RollbackStrategy | undefined) ?? 'default',
     ...(flags.dry ? { dry: flags.dry } : {}),
     ...(flags.failFast ? { failFast: true } : {}),
-    ...(flags.maxDuration ? { maxDuration: flags.maxDuration } : {}),
+    ...(flags.maxDuration ? { maxDuration: flags.maxDuration, onTimeLimit: () => stopStarted() } : {}),
     ...(flags.failOnActionError ? { failOnActionError: true } : {}),
   });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
-    if (signals >= 3) process.exit(130);
+    if (signals >= 3) {
+      log.critical(`${signal} received a third time: exiting now, without waiting for the rollbacks`);
+      process.exit(1);
+    }
     log.warning(`${signal} received: interrupting ${signals === 1 ? 'the run' : 'the rollbacks'}`);
     running.interrupt(`${signal} signal received`);
+    if (signals === 1) stopStarted();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     const journal = await running.journal;
-    await writeFile(flags.journalPath, `${JSON.stringify(journal, null, 2)}\n`);
+    await stopping;
+    await writePrivateFile(flags.journalPath, `${JSON.stringify(journal, null, 2)}\n`);
     const keep =
       journal.status === 'interrupted' &&
       journal.rollbacks.length === 0 &&
@@ -166,6 +199,25 @@ async function run(source: string, flags: RunFlags): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** --fail-fast and --hypothesis-frequency only act on checks during the method. */
+function warnAboutIdleFlags(
+  strategy: HypothesisStrategy,
+  flags: RunFlags,
+  explicit: (flag: string) => boolean,
+  warn: (message: string) => void,
+): void {
+  if (['during-method-only', 'continuously', 'continously'].includes(strategy)) return;
+  const idle = [
+    ...(flags.failFast ? ['--fail-fast'] : []),
+    ...(explicit('hypothesisFrequency') ? ['--hypothesis-frequency'] : []),
+  ];
+  if (idle.length > 0) {
+    warn(
+      `${idle.join(' and ')} only ${idle.length === 1 ? 'acts' : 'act'} on the checks during the method, which the hypothesis strategy '${strategy}' does not make; use --hypothesis-strategy during-method-only or continuously`,
+    );
   }
 }
 

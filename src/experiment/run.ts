@@ -12,6 +12,8 @@ import {
 import { type ActivityEnvironment, runActivity, sleep } from './activity.js';
 import { loadConfiguration, loadSecrets, noVars, type Vars } from './configuration.js';
 import type { RunLog } from './console.js';
+import { maskedLog } from './masked-log.js';
+import { createSecretMask, type SecretMask } from './secret-mask.js';
 import { ActivityFailed, InterruptExecution } from './errors.js';
 import { resolve, runHypothesis } from './hypothesis.js';
 import { createJournal, type Journal, type RunEntry, secondsBetween, timestamp } from './journal.js';
@@ -33,8 +35,12 @@ export interface RunOptions {
   failFast?: boolean;
   /** Seconds; past this the run is interrupted and rolled back (unless the strategy is "never"). */
   maxDuration?: number;
+  /** Called when --max-duration interrupts the run, so the caller can stop what the run started. */
+  onTimeLimit?: () => void;
   /** A failed action in the method fails the run (status "failed") and stops the method. */
   failOnActionError?: boolean;
+  /** Receives the run's secret values, so the caller can hide them in its own output too. */
+  mask?: SecretMask;
 }
 
 export interface RunningExperiment {
@@ -64,6 +70,7 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
     maxDurationReached: () => {
       forceRollbacks = true;
       method.abort(`the run took longer than --max-duration ${options.maxDuration}s`);
+      options.onTimeLimit?.();
     },
     forced: () => forceRollbacks,
   });
@@ -83,15 +90,17 @@ async function execute(
   rollbackSignal: AbortSignal,
   hooks: PhaseHooks,
 ): Promise<Journal> {
-  const { log } = options;
-  const hypothesisStrategy = options.hypothesisStrategy ?? 'default';
-  const rollbackStrategy = options.rollbackStrategy ?? 'default';
+  const mask = options.mask ?? createSecretMask();
+  mask.addSecrets(experiment.secrets);
+  mask.addSecrets(options.vars?.secrets);
+  const log = maskedLog(options.log, mask);
   const vars = options.vars ?? noVars();
   const configuration = loadConfiguration(
     experiment.configuration as JsonObject | undefined,
     vars.configuration,
   );
   const secrets = loadSecrets(experiment.secrets as JsonObject | undefined, vars.secrets);
+  mask.addSecrets(secrets);
   const context: ProviderContext = {
     configuration,
     secrets,
@@ -101,6 +110,22 @@ async function execute(
     ledger: options.ledger,
     warn: (message) => log.warning(message),
   };
+  return mask.json(
+    await runWithContext(experiment, options, context, log, methodSignal, rollbackSignal, hooks),
+  );
+}
+
+async function runWithContext(
+  experiment: Experiment,
+  options: RunOptions,
+  context: ProviderContext,
+  log: RunLog,
+  methodSignal: AbortSignal,
+  rollbackSignal: AbortSignal,
+  hooks: PhaseHooks,
+): Promise<Journal> {
+  const hypothesisStrategy = options.hypothesisStrategy ?? 'default';
+  const rollbackStrategy = options.rollbackStrategy ?? 'default';
   await loadDynamicConfiguration(experiment, context);
   const title = substitute(experiment.title, context.scope);
   const journal = createJournal({ ...experiment, title }, options.dry);
@@ -166,8 +191,7 @@ async function execute(
   journal.status = status;
   journal.end = timestamp();
   journal.duration = secondsBetween(journal.start, journal.end);
-  if (journal.deviated) log.info('Experiment ended with status: deviated');
-  log.info(`Experiment ended with status: ${status}`);
+  log.info(`Experiment ended with status: ${journal.deviated ? 'deviated' : status}`);
   return journal;
 }
 
@@ -275,6 +299,7 @@ async function playRollbacks(
   try {
     for (const item of rollbacks) {
       const activity = resolve(item, experiment);
+      log.info(`Rollback: ${activity.name}`);
       const running = runActivity(activity, environment, (entry) => journal.rollbacks.push(entry));
       if (activity.background === true) background.push(running);
       else await running;

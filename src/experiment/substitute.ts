@@ -22,6 +22,31 @@ export function substitute<T extends Json | undefined>(value: T, scope: Scope): 
   return value;
 }
 
+/**
+ * For a process activity's string `arguments`, which run through /bin/sh: every substituted
+ * value is single-quoted, so a value loaded at run time (`$(id)`, `; rm ...`) stays one
+ * literal word instead of shell code.
+ */
+export function substituteForShell(text: string, scope: Scope): string {
+  return text.replace(
+    ANY,
+    (match, dollar: string | undefined, bare: string | undefined, braced: string | undefined) => {
+      if (dollar) return '$';
+      const name = (bare ?? braced)!;
+      return Object.hasOwn(scope, name) ? shellQuote(pyStr(scope[name])) : match;
+    },
+  );
+}
+
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Whether a string holds a `$name` or `${name}` that substitution would replace. */
+export function hasPlaceholder(text: string): boolean {
+  return [...text.matchAll(ANY)].some((match) => match[1] === undefined);
+}
+
 function substituteString(text: string, scope: Scope): unknown {
   const whole = WHOLE.exec(text);
   if (whole && Object.hasOwn(scope, whole[1]!)) return scope[whole[1]!];

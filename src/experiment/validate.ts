@@ -2,16 +2,30 @@ import {
   type Activity,
   type ActivityOrRef,
   type Experiment,
+  hypothesisStrategies,
   isObject,
   isRef,
   type Json,
   type JsonObject,
+  rollbackStrategies,
 } from '../model/experiment.js';
 import { loadConfiguration, loadSecrets } from './configuration.js';
 import { InvalidActivity, InvalidExperiment } from './errors.js';
 import { compileJsonPath } from './jsonpath2.js';
 import { providerFor } from './providers/index.js';
+import { checkKeys } from './key-check.js';
+import { describeUnknownKey } from './known-keys.js';
+import { scopeOf } from './substitute.js';
 import { pythonRegex } from './tolerance.js';
+
+export interface ValidateOptions {
+  /** Unknown keys and controls (which faultline does not run yet) are errors instead of warnings. */
+  strict?: boolean;
+  /** Receives each warning; validation never drops one in silence when a caller listens. */
+  warn?: (message: string) => void;
+}
+
+export const CONTROLS_WARNING = 'faultline does not run controls yet, so these controls will not run';
 
 const TOLERANCE_TYPES =
   'hypothesis probe tolerance must either be an integer, a string, a boolean or a pair of values for boundaries. It can also be a dictionary which is a probe activity definition that takes an argument called `value` with the value of the probe itself to be validated';
@@ -20,10 +34,16 @@ const TOLERANCE_TYPES =
  * ensure_experiment_is_valid: the rules in Chaos Toolkit's order, with its messages; the first
  * error wins. One addition: refs in rollbacks are checked too (Chaos Toolkit crashes on them).
  */
-export async function validateExperiment(value: unknown, baseDirectory: string): Promise<Experiment> {
+export async function validateExperiment(
+  value: unknown,
+  baseDirectory: string,
+  options: ValidateOptions = {},
+): Promise<Experiment> {
   if (!isObject(value) || Object.keys(value).length === 0) {
     throw new InvalidExperiment('an empty experiment is not an experiment');
   }
+  const warn = options.warn ?? (() => undefined);
+  reportKeys(value, options.strict === true, warn);
   if (!value.title) throw new InvalidExperiment('experiment requires a title');
   if (!value.description) throw new InvalidExperiment('experiment requires a description');
   if (value.tags !== undefined) {
@@ -39,7 +59,7 @@ export async function validateExperiment(value: unknown, baseDirectory: string):
   }
   const configuration = loadConfiguration(asObject(value.configuration));
   const secrets = loadSecrets(asObject(value.secrets));
-  const context = { configuration, secrets, scope: {}, baseDirectory, warn: () => undefined };
+  const context = { configuration, secrets, scope: scopeOf(configuration, secrets), baseDirectory, warn };
   const experiment = value as Experiment;
   const hypothesis = value['steady-state-hypothesis'];
   if (hypothesis !== undefined && hypothesis !== null) {
@@ -61,7 +81,42 @@ export async function validateExperiment(value: unknown, baseDirectory: string):
   for (const activity of (value.rollbacks as ActivityOrRef[] | undefined) ?? []) {
     await validateActivity(activity, experiment, context);
   }
+  validateRuntime(value.runtime);
   return experiment;
+}
+
+/** Unknown keys and controls: warnings that name them, or one error listing them all with --strict. */
+function reportKeys(experiment: JsonObject, strict: boolean, warn: (message: string) => void): void {
+  const report = checkKeys(experiment);
+  const problems = [
+    ...report.unknown.map(describeUnknownKey),
+    ...report.controls.map((where) => `${CONTROLS_WARNING}: ${where}`),
+  ];
+  if (strict && problems.length > 0) {
+    throw new InvalidExperiment(
+      `--strict: ${problems.join('; ')}. Fix or remove these keys, or run without --strict to only warn`,
+    );
+  }
+  for (const problem of problems) warn(problem);
+}
+
+/** runtime.*.strategy must name a strategy: an unknown one would silently mean "default". */
+function validateRuntime(runtime: Json | undefined): void {
+  if (runtime === undefined) return;
+  if (!isObject(runtime)) {
+    throw new InvalidExperiment(`runtime must be an object, received ${JSON.stringify(runtime)}`);
+  }
+  const choices = { hypothesis: hypothesisStrategies, rollbacks: rollbackStrategies } as const;
+  for (const phase of ['hypothesis', 'rollbacks'] as const) {
+    const block = runtime[phase];
+    if (block === undefined) continue;
+    const strategy = isObject(block) ? block.strategy : undefined;
+    if (!(choices[phase] as readonly unknown[]).includes(strategy)) {
+      throw new InvalidExperiment(
+        `runtime.${phase}.strategy must be one of ${choices[phase].join(', ')}; received ${JSON.stringify(isObject(block) ? block.strategy : block)}`,
+      );
+    }
+  }
 }
 
 type Context = Parameters<NonNullable<ReturnType<typeof providerFor>>['validate']>[2];

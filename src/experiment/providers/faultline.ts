@@ -4,6 +4,7 @@ import type { CreateToxicBody } from '../../model/wire.js';
 import { systemModules } from '../../system/operations/index.js';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
 import { substitute } from '../substitute.js';
+import { checkArguments } from './faultline-arguments.js';
 import { argumentsOf, type ProviderContext, type ProviderImplementation } from './provider.js';
 
 type Args = Record<string, unknown>;
@@ -18,7 +19,8 @@ const chaostoxiProxyActions: Record<string, Operation> = {
   async create_proxy(client, args, context) {
     const name = String(args.proxy_name);
     const upstream = `${fromEnv(args.upstream_host)}:${fromEnv(args.upstream_port)}`;
-    const listen = `${args.listen_host ?? '0.0.0.0'}:${args.listen_port ?? 0}`;
+    // chaostoolkit-toxiproxy listens on 0.0.0.0 unless told; faultline keeps to loopback unless told.
+    const listen = `${args.listen_host ?? '127.0.0.1'}:${args.listen_port ?? 0}`;
     const proxy = await client.createProxy({ name, listen, upstream, enabled: args.enabled !== false });
     context.ledger.record({
       server: client.url,
@@ -227,7 +229,7 @@ function operation(provider: Provider): Operation | undefined {
 }
 
 export const faultlineProvider: ProviderImplementation = {
-  async validate(provider, activity) {
+  async validate(provider, activity, context) {
     if (!isNativeModule(provider.module)) {
       throw new InvalidActivity(
         `faultline has no module '${provider.module}' in activity '${activity.name}'; modules: ${Object.keys(native).join(', ')}`,
@@ -239,13 +241,21 @@ export const faultlineProvider: ProviderImplementation = {
         `The faultline module '${provider.module}' has no function '${provider.func}' in ${activity.type} '${activity.name}'; functions: ${functions}`,
       );
     }
+    const args = substitute(argumentsOf(provider), context.scope);
+    checkArguments(String(provider.module), String(provider.func), args, activity);
   },
 
-  async run(provider, _activity, context) {
+  async run(provider, activity, context) {
     const run = operation(provider)!;
     const client = createClient({ url: serverUrl(context.configuration) });
+    const args = substitute(argumentsOf(provider), context.scope) as JsonObject;
     try {
-      return await run(client, substitute(argumentsOf(provider), context.scope) as JsonObject, context);
+      checkArguments(String(provider.module), String(provider.func), args, activity);
+    } catch (error) {
+      throw new ActivityFailed((error as Error).message);
+    }
+    try {
+      return await run(client, args, context);
     } catch (error) {
       if (context.signal.aborted) throw error;
       throw new ActivityFailed(`${(error as Error).name}: ${(error as Error).message}`);

@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 import type { Json } from '../../model/experiment.js';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
 import { pyStr } from '../python-values.js';
-import { substitute } from '../substitute.js';
+import { hasPlaceholder, substitute, substituteForShell } from '../substitute.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
 
 /** shutil.which: a name is looked up in PATH; a path with a slash must be an executable file. */
@@ -27,10 +27,15 @@ export function which(path: string): string | undefined {
 
 /** Runs `path` with `arguments` (a string goes through the shell; a list does not). */
 export const processProvider: ProviderImplementation = {
-  async validate(provider, activity) {
+  async validate(provider, activity, context) {
     if (!provider.path) throw new InvalidActivity('a process activity must have a path');
     if (!which(String(provider.path))) {
       throw new InvalidActivity(`path '${provider.path}' cannot be found, in activity '${activity.name}'`);
+    }
+    if (typeof provider.arguments === 'string' && hasPlaceholder(provider.arguments)) {
+      context.warn(
+        `activity '${activity.name}': its string arguments run through /bin/sh and contain a substitution (${provider.arguments}); faultline quotes each substituted value as one word, but a list of arguments runs without a shell: prefer a list`,
+      );
     }
   },
 
@@ -38,8 +43,11 @@ export const processProvider: ProviderImplementation = {
     const raw = String(provider.path);
     const path = which(raw.replace(/^~(?=$|\/)/, homedir()));
     if (!path) throw new ActivityFailed(`path '${raw}' cannot be found`);
-    let args = (hasValues(context) ? substitute(provider.arguments, context.scope) : provider.arguments) as
-      Json | undefined;
+    const substituted =
+      typeof provider.arguments === 'string'
+        ? substituteForShell(provider.arguments, context.scope)
+        : substitute(provider.arguments, context.scope);
+    let args = (hasValues(context) ? substituted : provider.arguments) as Json | undefined;
     if (args && typeof args === 'object' && !Array.isArray(args)) {
       context.warn('process arguments given as an object are deprecated; use a list');
       args = Object.entries(args).flat();
@@ -65,7 +73,15 @@ function execute(
   signal: AbortSignal,
 ) {
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(command, argv, { shell, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A group of its own: a timeout or an interruption ends the shell and whatever it started.
+    const child = spawn(command, argv, { shell, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const killGroup = (name: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, name);
+      } catch {
+        // The group is already gone.
+      }
+    };
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -76,16 +92,23 @@ function execute(
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            child.kill('SIGKILL');
+            killGroup('SIGKILL');
           }, timeout);
-    const onAbort = () => child.kill('SIGTERM');
-    signal.addEventListener('abort', onAbort, { once: true });
+    let escalation: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      killGroup('SIGTERM');
+      escalation = setTimeout(() => killGroup('SIGKILL'), 3000);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
     child.once('error', (error) => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
       reject(new ActivityFailed(`${error.name}: ${error.message}`));
     });
     child.once('close', (code) => {
       clearTimeout(timer);
+      clearTimeout(escalation);
       signal.removeEventListener('abort', onAbort);
       if (timedOut) return reject(new ActivityFailed('process activity took too long to complete'));
       resolve({

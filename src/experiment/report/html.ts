@@ -1,3 +1,4 @@
+import { maskDeclaredSecrets } from '../secret-mask.js';
 import type { Journal, RunEntry, SteadyState } from '../journal.js';
 import { describeOutcome } from './outcome.js';
 import { formatSeconds, timeline } from './timeline.js';
@@ -19,7 +20,9 @@ const colours: Record<string, string> = {
  * A self-contained HTML report (inline CSS, no scripts, no external resources): summary,
  * a timeline with one bar per activity and hypothesis probe, and the hypothesis tables.
  */
-export function htmlReport(journal: Journal): string {
+export function htmlReport(written: Journal): string {
+  // Journals from chaos run hold secrets in clear; faultline's are masked already.
+  const journal = maskDeclaredSecrets(written);
   const experiment = journal.experiment as Record<string, unknown>;
   const items = timeline(journal);
   const total = Math.max(journal.duration, ...items.map((item) => item.to), 0.001);

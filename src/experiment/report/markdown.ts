@@ -1,3 +1,4 @@
+import { maskDeclaredSecrets } from '../secret-mask.js';
 import type { Journal, SteadyState } from '../journal.js';
 import { describeOutcome } from './outcome.js';
 import { formatSeconds, timeline } from './timeline.js';
@@ -8,7 +9,9 @@ const cell = (text: unknown) =>
     .replace(/\n/g, ' ');
 
 /** A Markdown report: summary, hypothesis checks, a timeline table, method and rollbacks. */
-export function markdownReport(journal: Journal): string {
+export function markdownReport(written: Journal): string {
+  // Journals from chaos run hold secrets in clear; faultline's are masked already.
+  const journal = maskDeclaredSecrets(written);
   const experiment = journal.experiment as Record<string, unknown>;
   const lines = [
     `# ${experiment.title}`,

@@ -9,7 +9,13 @@ export interface SystemContext {
   warn(message: string): void;
 }
 
-export type SystemOperation = (args: Record<string, unknown>, context: SystemContext) => Promise<unknown>;
+export type SystemOperation = ((
+  args: Record<string, unknown>,
+  context: SystemContext,
+) => Promise<unknown>) & {
+  /** The arguments' schema, so `faultline validate` checks them without running anything. */
+  readonly schema?: z.ZodType;
+};
 
 /** An operation whose arguments are checked first: unknown or wrong fields are named in the error. */
 export function operation<T>(
@@ -17,5 +23,9 @@ export function operation<T>(
   schema: z.ZodType<T>,
   run: (args: T, context: SystemContext) => Promise<unknown>,
 ): SystemOperation {
-  return async (args, context) => run(parseWith(schema, args, where), context);
+  return Object.assign(
+    async (args: Record<string, unknown>, context: SystemContext) =>
+      run(parseWith(schema, args, where), context),
+    { schema },
+  );
 }

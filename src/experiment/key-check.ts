@@ -1,0 +1,97 @@
+import { isObject, type Json, type JsonObject } from '../model/experiment.js';
+import { controlNames, KNOWN_KEYS, type UnknownKey, unknownKeys } from './known-keys.js';
+
+/** What validation noticed that the run would otherwise ignore in silence. */
+export interface KeyReport {
+  unknown: UnknownKey[];
+  /** "the experiment's controls (name, ...)": faultline does not run controls yet. */
+  controls: string[];
+}
+
+/** Walks every level chaoslib reads and lists keys it would ignore, and the controls it would not run. */
+export function checkKeys(experiment: JsonObject): KeyReport {
+  const report: KeyReport = { unknown: [], controls: [] };
+  report.unknown.push(...unknownKeys(experiment, KNOWN_KEYS.experiment, 'the experiment'));
+  noteControls(experiment.controls, 'the experiment', report);
+  const hypothesis = experiment['steady-state-hypothesis'];
+  if (isObject(hypothesis)) {
+    report.unknown.push(...unknownKeys(hypothesis, KNOWN_KEYS.hypothesis, 'steady-state-hypothesis'));
+    noteControls(hypothesis.controls, 'steady-state-hypothesis', report);
+    eachItem(hypothesis.probes, 'steady-state-hypothesis.probes', report);
+  }
+  eachItem(experiment.method, 'method', report);
+  eachItem(experiment.rollbacks, 'rollbacks', report);
+  if (isObject(experiment.runtime)) {
+    report.unknown.push(...unknownKeys(experiment.runtime, KNOWN_KEYS.runtime, 'runtime'));
+    for (const phase of ['hypothesis', 'rollbacks'] as const) {
+      const block = experiment.runtime[phase];
+      if (isObject(block))
+        report.unknown.push(...unknownKeys(block, KNOWN_KEYS.strategy, `runtime.${phase}`));
+    }
+  }
+  checkConfiguration(experiment.configuration, report);
+  checkSecrets(experiment.secrets, report);
+  return report;
+}
+
+function eachItem(list: Json | undefined, where: string, report: KeyReport): void {
+  if (!Array.isArray(list)) return;
+  list.forEach((item, index) => {
+    if (isObject(item)) checkActivity(item, `${where}[${index}]`, report);
+  });
+}
+
+function checkActivity(activity: JsonObject, where: string, report: KeyReport): void {
+  if ('ref' in activity) {
+    // A ref runs the activity it names; anything written beside it is not read.
+    report.unknown.push(
+      ...unknownKeys(activity, KNOWN_KEYS.ref, `${where} (ref to '${String(activity.ref)}')`),
+    );
+    return;
+  }
+  const label = typeof activity.name === 'string' ? `${where} ('${activity.name}')` : where;
+  report.unknown.push(...unknownKeys(activity, KNOWN_KEYS.activity, label));
+  noteControls(activity.controls, label, report);
+  if (isObject(activity.pauses)) {
+    report.unknown.push(...unknownKeys(activity.pauses, KNOWN_KEYS.pauses, `${label}.pauses`));
+  }
+  const provider = activity.provider;
+  if (isObject(provider) && typeof provider.type === 'string') {
+    const known = KNOWN_KEYS.provider[provider.type];
+    if (known) report.unknown.push(...unknownKeys(provider, known, `${label}.provider`));
+  }
+  const tolerance = activity.tolerance;
+  if (isObject(tolerance) && typeof tolerance.type === 'string') {
+    const known = KNOWN_KEYS.tolerance[tolerance.type];
+    if (known) report.unknown.push(...unknownKeys(tolerance, known, `${label}.tolerance`));
+    else if (tolerance.type === 'probe') checkActivity(tolerance, `${label}.tolerance`, report);
+  }
+}
+
+function checkConfiguration(configuration: Json | undefined, report: KeyReport): void {
+  if (!isObject(configuration)) return;
+  for (const [key, value] of Object.entries(configuration)) {
+    if (!isObject(value)) continue;
+    if (value.type === 'env') {
+      report.unknown.push(...unknownKeys(value, KNOWN_KEYS.envValue, `configuration.${key}`));
+    } else if (value.type === 'probe') checkActivity(value, `configuration.${key}`, report);
+  }
+}
+
+function checkSecrets(secrets: Json | undefined, report: KeyReport): void {
+  if (!isObject(secrets)) return;
+  for (const [scope, values] of Object.entries(secrets)) {
+    if (!isObject(values)) continue;
+    for (const [key, value] of Object.entries(values)) {
+      if (!isObject(value)) continue;
+      const where = `secrets.${scope}.${key}`;
+      if (value.type === 'env') report.unknown.push(...unknownKeys(value, KNOWN_KEYS.envSecret, where));
+      if (value.type === 'vault') report.unknown.push(...unknownKeys(value, KNOWN_KEYS.vaultSecret, where));
+    }
+  }
+}
+
+function noteControls(controls: Json | undefined, where: string, report: KeyReport): void {
+  const names = controlNames(controls);
+  if (names.length > 0) report.controls.push(`${where} (${names.join(', ')})`);
+}

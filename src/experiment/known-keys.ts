@@ -1,0 +1,124 @@
+import { isObject, type Json, type JsonObject } from '../model/experiment.js';
+
+/**
+ * The keys chaoslib 1.45 reads at each level of an experiment. Anything else is legal in Chaos
+ * Toolkit (it ignores it), so faultline warns with the closest known key, or fails with --strict.
+ */
+export const KNOWN_KEYS = {
+  experiment: [
+    'version',
+    'title',
+    'description',
+    'tags',
+    'contributions',
+    'configuration',
+    'secrets',
+    'extensions',
+    'controls',
+    'steady-state-hypothesis',
+    'method',
+    'rollbacks',
+    'runtime',
+    'dry',
+  ],
+  hypothesis: ['title', 'probes', 'controls'],
+  activity: [
+    'type',
+    'name',
+    'provider',
+    'tolerance',
+    'pauses',
+    'background',
+    'controls',
+    'timeout',
+    'configuration',
+    'secrets',
+    'dry',
+  ],
+  ref: ['ref'],
+  pauses: ['before', 'after'],
+  runtime: ['hypothesis', 'rollbacks'],
+  strategy: ['strategy'],
+  provider: {
+    python: ['type', 'module', 'func', 'arguments', 'secrets'],
+    process: ['type', 'path', 'arguments', 'timeout'],
+    http: [
+      'type',
+      'url',
+      'method',
+      'headers',
+      'arguments',
+      'timeout',
+      'verify_tls',
+      'max_retries',
+      'expected_status',
+      'secrets',
+    ],
+    javascript: ['type', 'module', 'func', 'arguments', 'secrets', 'timeout'],
+    faultline: ['type', 'module', 'func', 'arguments', 'secrets'],
+  } as Record<string, string[]>,
+  tolerance: {
+    regex: ['type', 'pattern', 'target'],
+    jsonpath: ['type', 'path', 'target', 'count', 'expect'],
+    range: ['type', 'range', 'target'],
+  } as Record<string, string[]>,
+  envValue: ['type', 'key', 'default', 'env_var_type'],
+  envSecret: ['type', 'key'],
+  vaultSecret: ['type', 'path', 'key'],
+} as const;
+
+/** One key nobody reads, where it is, and the known key it most resembles. */
+export interface UnknownKey {
+  where: string;
+  key: string;
+  suggestion: string | undefined;
+}
+
+export function describeUnknownKey({ where, key, suggestion }: UnknownKey): string {
+  const hint = suggestion ? `; did you mean '${suggestion}'?` : '';
+  return `unknown key '${key}' in ${where} is not read by the runner${hint}`;
+}
+
+/** Keys of `value` that are not in `known`, each with the closest known key (if any is close). */
+export function unknownKeys(value: JsonObject, known: readonly string[], where: string): UnknownKey[] {
+  return Object.keys(value)
+    .filter((key) => !known.includes(key))
+    .map((key) => ({ where, key, suggestion: closest(key, known) }));
+}
+
+/** The known key within a third of the key's length in edits (at least 2), as commander suggests flags. */
+export function closest(key: string, known: readonly string[]): string | undefined {
+  const limit = Math.max(2, Math.floor(key.length / 3));
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+/** Damerau-Levenshtein (optimal string alignment): a swapped pair of letters is one edit. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        value = Math.min(value, rows[i - 2]![j - 2]! + 1);
+      }
+      rows[i]![j] = value;
+    }
+  }
+  return rows[a.length]![b.length]!;
+}
+
+/** The names of the controls declared in a `controls` list, for the "not run yet" warning. */
+export function controlNames(controls: Json | undefined): string[] {
+  if (!Array.isArray(controls)) return [];
+  return controls.map((control) =>
+    isObject(control) && typeof control.name === 'string' ? control.name : JSON.stringify(control),
+  );
+}

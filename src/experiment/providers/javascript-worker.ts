@@ -1,0 +1,108 @@
+import { parentPort } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * The thread JavaScript activities run in. A timeout or an interruption terminates the thread,
+ * which ends the function whatever it is doing (a loop, an open pool), and the runner's own
+ * event loop never waits on what an activity left open.
+ */
+export type WorkerRequest =
+  | {
+      id: number;
+      kind: 'call' | 'check';
+      path: string;
+      func: string;
+      args: Record<string, unknown>;
+      configuration: Record<string, unknown>;
+      secrets: Record<string, unknown>;
+    }
+  | { id: number; kind: 'abort'; reason: string };
+
+export type WorkerReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; invalid: boolean; name: string; message: string };
+
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+const aborts = new Map<number, AbortController>();
+
+function load(path: string): Promise<Record<string, unknown>> {
+  let module = modules.get(path);
+  if (!module) {
+    module = /\.(ts|mts|cts|tsx)$/.test(path)
+      ? import('tsx/esm/api').then(
+          ({ tsImport }) =>
+            tsImport(pathToFileURL(path).href, import.meta.url) as Promise<Record<string, unknown>>,
+        )
+      : (import(pathToFileURL(path).href) as Promise<Record<string, unknown>>);
+    modules.set(path, module);
+    module.catch(() => modules.delete(path));
+  }
+  return module;
+}
+
+async function exported(path: string, func: string): Promise<unknown> {
+  let module: Record<string, unknown>;
+  try {
+    module = await load(path);
+  } catch (error) {
+    throw Object.assign(new Error((error as Error).message), { invalid: 'load' });
+  }
+  const found = module[func] ?? (module.default as Record<string, unknown> | undefined)?.[func];
+  if (typeof found !== 'function') throw Object.assign(new Error('not a function'), { invalid: 'func' });
+  return found;
+}
+
+async function handle(request: Extract<WorkerRequest, { kind: 'call' | 'check' }>): Promise<WorkerReply> {
+  try {
+    const func = (await exported(request.path, request.func)) as (
+      args: Record<string, unknown>,
+      context: {
+        configuration: Record<string, unknown>;
+        secrets: Record<string, unknown>;
+        signal: AbortSignal;
+      },
+    ) => unknown;
+    if (request.kind === 'check') return { id: request.id, ok: true, value: null };
+    const abort = new AbortController();
+    aborts.set(request.id, abort);
+    try {
+      const value = await func(request.args, {
+        configuration: request.configuration,
+        secrets: request.secrets,
+        signal: abort.signal,
+      });
+      return { id: request.id, ok: true, value: value === undefined ? null : value };
+    } finally {
+      aborts.delete(request.id);
+    }
+  } catch (error) {
+    const invalid = (error as { invalid?: string }).invalid;
+    return {
+      id: request.id,
+      ok: false,
+      invalid: invalid !== undefined,
+      name: invalid ?? (error as Error)?.name ?? 'Error',
+      message: (error as Error)?.message ?? String(error),
+    };
+  }
+}
+
+parentPort!.on('message', (request: WorkerRequest) => {
+  if (request.kind === 'abort') {
+    aborts.get(request.id)?.abort(request.reason);
+    return;
+  }
+  void handle(request).then((reply) => {
+    try {
+      parentPort!.postMessage(reply);
+    } catch (error) {
+      parentPort!.postMessage({
+        id: request.id,
+        ok: false,
+        invalid: false,
+        name: 'DataCloneError',
+        message: `the function returned a value that cannot be recorded in the journal: ${(error as Error).message}`,
+      } satisfies WorkerReply);
+    }
+  });
+});

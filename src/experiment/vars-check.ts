@@ -1,0 +1,46 @@
+import { type Experiment, isObject } from '../model/experiment.js';
+import type { Vars } from './configuration.js';
+import { InvalidExperiment } from './errors.js';
+import { closest } from './known-keys.js';
+
+/**
+ * --var and --var-file only override what the experiment declares; chaos run drops the rest in
+ * silence. faultline names each value that would be dropped (an error with --strict).
+ */
+export function checkVars(
+  experiment: Experiment,
+  vars: Vars,
+  varFlags: readonly string[],
+  strict: boolean,
+  warn: (message: string) => void,
+): void {
+  const declared = isObject(experiment.configuration) ? Object.keys(experiment.configuration) : [];
+  const scopes = isObject(experiment.secrets) ? Object.keys(experiment.secrets) : [];
+  const fromFlags = new Set(varFlags.map((text) => text.split('=')[0]!.split(':')[0]!));
+  const problems = [
+    ...Object.keys(vars.configuration)
+      .filter((key) => !declared.includes(key))
+      .map((key) =>
+        unused(
+          fromFlags.has(key) ? `--var ${key}` : `--var-file key ${key}`,
+          'configuration key',
+          key,
+          declared,
+        ),
+      ),
+    ...Object.keys(vars.secrets)
+      .filter((scope) => !scopes.includes(scope))
+      .map((scope) => unused(`--var-file secret scope ${scope}`, 'secret scope', scope, scopes)),
+  ];
+  if (strict && problems.length > 0) {
+    throw new InvalidExperiment(`--strict: ${problems.join('; ')}`);
+  }
+  for (const problem of problems) warn(problem);
+}
+
+function unused(what: string, kind: string, key: string, declared: string[]): string {
+  const suggestion = closest(key, declared);
+  const hint = suggestion ? `; did you mean '${suggestion}'?` : '';
+  const list = declared.length > 0 ? `declared: ${declared.join(', ')}` : 'it declares none';
+  return `${what} is ignored: the experiment declares no ${kind} '${key}' (${list})${hint}`;
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { InvalidActivity } from '../src/experiment/errors.js';
+import {
+  argumentSchema,
+  argumentSchemas,
+  checkArguments,
+} from '../src/experiment/providers/faultline-arguments.js';
+import { systemModules } from '../src/system/operations/index.js';
+
+const activity = { name: 'a', type: 'action' };
+
+describe('arguments of faultline provider functions', () => {
+  test('every function an experiment can call has a schema, so none is run unchecked', () => {
+    const functions = [
+      ...Object.entries(argumentSchemas).flatMap(([module, funcs]) =>
+        Object.keys(funcs).map((func) => [module, func]),
+      ),
+      ...Object.entries(systemModules).flatMap(([module, funcs]) =>
+        Object.keys(funcs).map((func) => [module, func]),
+      ),
+    ];
+    const missing = functions.filter(([module, func]) => argumentSchema(module!, func!) === undefined);
+    assert.deepEqual(missing, []);
+    assert.ok(functions.length > 40, `${functions.length} functions`);
+  });
+
+  test('a value still waiting for dynamic configuration is left for run time; a wrong one is not', () => {
+    checkArguments('toxics', 'add', { proxy: '${name}', type: 'latency', toxicity: '${share}' }, activity);
+    assert.throws(
+      () => checkArguments('toxics', 'add', { proxy: 'redis', type: 'latency', toxicity: 2 }, activity),
+      (error: Error) =>
+        error instanceof InvalidActivity &&
+        /^invalid arguments for toxics\.add in action 'a': argument 'toxicity': .*received 2 /.test(
+          error.message,
+        ),
+    );
+  });
+
+  test('stress kinds are checked by the stress spec, with the cgroup the runner adds', () => {
+    checkArguments('stress', 'memory', { bytes: '64MiB', seconds: 5, cgroup: 'web' }, activity);
+    assert.throws(
+      () => checkArguments('stress', 'memory', { byte: '64MiB', seconds: 5 }, activity),
+      (error: Error) =>
+        error instanceof InvalidActivity &&
+        /stress\.memory/.test(error.message) &&
+        /byte/.test(error.message),
+    );
+  });
+});

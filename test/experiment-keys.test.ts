@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { checkKeys } from '../src/experiment/key-check.js';
+import { describeUnknownKey } from '../src/experiment/known-keys.js';
+import { InvalidExperiment } from '../src/experiment/errors.js';
+import { validateExperiment } from '../src/experiment/validate.js';
+import { experiment, fixtures } from './experiment-helpers.js';
+
+describe('keys nobody reads', () => {
+  test('every level is checked: providers, tolerances, configuration, secrets, runtime, refs', () => {
+    const report = checkKeys(
+      experiment({
+        configuration: { port: { type: 'env', key: 'PORT', defualt: 1 } },
+        secrets: { api: { token: { type: 'env', key: 'TOKEN', default: 'x' } } },
+        runtime: { rollbacks: { stratgy: 'always' } },
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [
+            {
+              type: 'probe',
+              name: 'p',
+              provider: { type: 'process', path: 'echo', argument: ['x'] },
+              tolerance: { type: 'regex', pattern: 'x', taget: 'stdout' },
+            },
+          ],
+        },
+        method: [
+          { ref: 'p', name: 'again' },
+          { type: 'action', name: 'h', provider: { type: 'http', url: 'http://127.0.0.1:1', verify: false } },
+        ],
+      }),
+    );
+    assert.deepEqual(report.unknown.map(describeUnknownKey), [
+      "unknown key 'argument' in steady-state-hypothesis.probes[0] ('p').provider is not read by the runner; did you mean 'arguments'?",
+      "unknown key 'taget' in steady-state-hypothesis.probes[0] ('p').tolerance is not read by the runner; did you mean 'target'?",
+      "unknown key 'name' in method[0] (ref to 'p') is not read by the runner",
+      "unknown key 'verify' in method[1] ('h').provider is not read by the runner",
+      "unknown key 'stratgy' in runtime.rollbacks is not read by the runner; did you mean 'strategy'?",
+      "unknown key 'defualt' in configuration.port is not read by the runner; did you mean 'default'?",
+      "unknown key 'default' in secrets.api.token is not read by the runner",
+    ]);
+    assert.deepEqual(report.controls, []);
+  });
+
+  test('an unknown runtime strategy is an error, not a silent default', async () => {
+    await assert.rejects(
+      validateExperiment(experiment({ runtime: { rollbacks: { strategy: 'alwayz' } } }), fixtures),
+      (error: Error) =>
+        error instanceof InvalidExperiment &&
+        error.message ===
+          'runtime.rollbacks.strategy must be one of default, always, never, deviated; received "alwayz"',
+    );
+  });
+
+  test('warnings reach the caller; strict makes them one error', async () => {
+    const seen: string[] = [];
+    const value = experiment({ rollback: [], controls: [{ name: 'c', provider: { type: 'python' } }] });
+    await validateExperiment(value, fixtures, { warn: (message) => seen.push(message) });
+    assert.deepEqual(seen, [
+      "unknown key 'rollback' in the experiment is not read by the runner; did you mean 'rollbacks'?",
+      'faultline does not run controls yet, so these controls will not run: the experiment (c)',
+    ]);
+    await assert.rejects(
+      validateExperiment(value, fixtures, { strict: true }),
+      (error: Error) =>
+        error instanceof InvalidExperiment &&
+        /^--strict: unknown key 'rollback'.*controls/.test(error.message),
+    );
+  });
+});
