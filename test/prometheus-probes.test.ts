@@ -243,3 +243,25 @@ test('a misspelt argument or an unreadable time is refused at validation', async
     /chaosprometheus\.probes has no function 'compute_means' in probe 'nofunc'; functions: query, query_interval/,
   );
 });
+
+test('query asks at the time "when" names: Unix seconds, RFC 3339 or "N hours ago"', async () => {
+  const now = Date.now() / 1000;
+  const journal = await run(
+    experiment({
+      configuration: { prometheus_base_url: baseUrl },
+      method: [
+        prometheusProbe('unix-seconds', 'query', { query: 'demo_up', when: String(now) }),
+        prometheusProbe('rfc-3339', 'query', { query: 'demo_up', when: new Date(now * 1000).toISOString() }),
+        prometheusProbe('before-it-ran', 'query', { query: 'demo_up', when: '1 hour ago' }),
+      ],
+    }),
+  );
+  const answers = journal.run.map(
+    (entry) => (entry.output as { data: { result: Array<{ value: [number, string] }> } }).data.result,
+  );
+  assert.deepEqual(
+    answers.map((result) => result.map(({ value }) => value[1])),
+    [['1'], ['1'], []],
+  );
+  assert.equal(answers[0]![0]!.value[0], Number(now.toFixed(3)));
+});

@@ -9,6 +9,8 @@ import { argumentsOf, type ProviderImplementation } from './provider.js';
 
 export const PROMETHEUS_MODULE = 'chaosprometheus.probes';
 const DEFAULT_BASE_URL = 'http://localhost:9090';
+/** A Prometheus that accepts the connection but never answers fails the probe after this. */
+const DEFAULT_ANSWER_SECONDS = 60;
 
 const time = z.union([z.string().min(1), z.number()]);
 const common = {
@@ -93,7 +95,8 @@ export const prometheusProvider: ProviderImplementation = {
       params.set('end', timeArgument(range.end, 'end', activity, fail));
     }
     const path = func === 'query' ? '/api/v1/query' : '/api/v1/query_range';
-    return ask(`${base}${path}`, params, args.verify_tls !== false, context.signal);
+    const seconds = Math.max(DEFAULT_ANSWER_SECONDS, Number.parseFloat(String(args.timeout ?? 0)) + 5 || 0);
+    return ask(`${base}${path}`, params, args.verify_tls !== false, context.signal, seconds);
   },
 };
 
@@ -112,23 +115,36 @@ function timeArgument(
   return date.toISOString();
 }
 
-async function ask(url: string, params: URLSearchParams, verifyTls: boolean, signal: AbortSignal) {
+async function ask(
+  url: string,
+  params: URLSearchParams,
+  verifyTls: boolean,
+  signal: AbortSignal,
+  seconds: number,
+) {
   const target = `${url}?${params}`;
+  const deadline = AbortSignal.timeout(seconds * 1000);
   let response;
+  let text;
   try {
     response = await fetch(target, {
       headers: { accept: 'application/json' },
-      signal,
+      signal: AbortSignal.any([signal, deadline]),
       ...(verifyTls ? {} : { dispatcher: insecure }),
     });
+    text = await response.text();
   } catch (error) {
     if (signal.aborted) throw error;
+    if (deadline.aborted) {
+      throw new ActivityFailed(
+        `Prometheus at ${url} did not answer within ${seconds} s; check that it is not overloaded, or give the probe a larger "timeout"`,
+      );
+    }
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw new ActivityFailed(
       `Prometheus at ${url} is unreachable (${cause?.code ?? cause?.message ?? (error as Error).message}); check that it runs and set the configuration key "prometheus_base_url" to its address`,
     );
   }
-  const text = await response.text();
   let body: unknown;
   try {
     body = JSON.parse(text);
