@@ -39,11 +39,12 @@ export function prometheusSeries(journal: Journal): SeriesRow[] {
     if (!isMatrix(entry.output)) return [];
     const probe = String((entry.activity as { name?: unknown }).name ?? '');
     return entry.output.data.result.map(({ metric, values }) => {
-      const numbers = values.map(([, value]) => Number(value));
+      // Prometheus writes "NaN" and "+Inf" too; they are left out of the figures and the line.
+      const numbers = values.map(([, value]) => Number(value)).filter(Number.isFinite);
       return {
         probe,
         series: seriesName(metric),
-        points: numbers.length,
+        points: values.length,
         min: Math.min(...numbers),
         max: Math.max(...numbers),
         last: numbers.at(-1) ?? Number.NaN,
