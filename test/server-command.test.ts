@@ -54,7 +54,7 @@ test('a config file with an error stops start-up with a message that names the p
   assert.equal(await server.exited, 2);
   assert.match(
     server.output().stderr,
-    /config file .*bad\.json: invalid attribute average_size of slicer toxic/,
+    /^faultline: config file \/\S+bad\.json:1:2: invalid attribute average_size of slicer toxic "slicer_downstream": received 0/,
   );
 });
 
@@ -62,7 +62,10 @@ test('malformed YAML and a missing file are reported, not thrown', async () => {
   const yaml = await writeTemp('broken.yaml', 'proxies: [\n');
   const broken = start(['server', '--port', '0', '--config', yaml]);
   assert.equal(await broken.exited, 2);
-  assert.match(broken.output().stderr, /is not valid YAML/);
+  assert.match(
+    broken.output().stderr,
+    /^faultline: config file \/\S+broken\.yaml:2:1: not valid YAML or JSON: Flow sequence in block collection must be sufficiently indented and end with a \]/,
+  );
   const missing = start(['server', '--port', '0', '--config', '/nonexistent/faultline.json']);
   assert.equal(await missing.exited, 2);
   assert.match(missing.output().stderr, /cannot read config file .*ENOENT; check the path/);

@@ -80,7 +80,9 @@ export function serverCommand(): Command {
   return new Command('server')
     .description('run the fault proxy and its Toxiproxy-compatible control API')
     .addOption(
-      new Option('--host <host>', 'address of the control API').env('FAULTLINE_HOST').default('127.0.0.1'),
+      new Option('--host <address>', 'address the control API listens on (0.0.0.0 for every interface; also -host)')
+        .env('FAULTLINE_HOST')
+        .default('127.0.0.1'),
     )
     .addOption(
       new Option('--port <port>', 'port of the control API')
