@@ -31,7 +31,7 @@ function proxiesIn(file: ParsedFile): ProxySpec[] {
     const unknown = Object.keys(value).filter((key) => key !== 'proxies');
     if (unknown.length > 0) {
       throw invalid(
-        file.where([unknown[0]!]),
+        file.whereKey([unknown[0]!]),
         `unknown key "${unknown[0]}"; a config file is a list of proxies or has only "proxies", e.g. ${example}`,
       );
     }

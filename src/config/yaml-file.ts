@@ -1,4 +1,4 @@
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { FaultlineError } from '../model/errors.js';
 
 /** A parsed input file, and where in the text each of its values stands. */
@@ -6,6 +6,8 @@ export interface ParsedFile {
   value: unknown;
   /** "path:line:column" of the value at `path` (keys and indexes), or of the file when it is not found. */
   where(path: ReadonlyArray<string | number>): string;
+  /** "path:line:column" of the key at `path` itself, for a key that is wrong. */
+  whereKey(path: ReadonlyArray<string | number>): string;
 }
 
 /**
@@ -38,14 +40,21 @@ export function parseYamlText(text: string, path: string, label: string): Parsed
       }`,
     );
   }
+  const at = (node: unknown) => {
+    const offset = isNode(node) && node.range ? node.range[0] : undefined;
+    if (offset === undefined) return `${path}:1:1`;
+    const { line, col } = lineCounter.linePos(offset);
+    return `${path}:${line}:${col}`;
+  };
   return {
     value: document.toJS({ maxAliasCount: 100 }),
-    where(keys) {
-      const node = document.getIn(keys, true);
-      const offset = isNode(node) && node.range ? node.range[0] : undefined;
-      if (offset === undefined) return `${path}:1:1`;
-      const { line, col } = lineCounter.linePos(offset);
-      return `${path}:${line}:${col}`;
+    where: (keys) => at(document.getIn(keys, true)),
+    whereKey(keys) {
+      const parent = keys.length > 1 ? document.getIn(keys.slice(0, -1), true) : document.contents;
+      const pair = isMap(parent)
+        ? parent.items.find((item) => isScalar(item.key) && item.key.value === keys.at(-1))
+        : undefined;
+      return at(pair?.key);
     },
   };
 }
