@@ -80,7 +80,10 @@ export function serverCommand(): Command {
   return new Command('server')
     .description('run the fault proxy and its Toxiproxy-compatible control API')
     .addOption(
-      new Option('--host <address>', 'address the control API listens on (0.0.0.0 for every interface; also -host)')
+      new Option(
+        '--host <address>',
+        'address the control API listens on (0.0.0.0 for every interface; also -host)',
+      )
         .env('FAULTLINE_HOST')
         .default('127.0.0.1'),
     )
@@ -136,8 +139,9 @@ export function serverCommand(): Command {
           ...(options.config === undefined ? {} : { config: options.config }),
           ...(options.seed === undefined ? {} : { seed: options.seed }),
         });
-        process.stderr.write(`faultline listening on ${running.url} (seed ${running.engine.seed})\n`);
+        // Handlers first: whoever reads the line below may signal at once.
         stopOnSignals(running, (line) => process.stderr.write(`${line}\n`));
+        process.stderr.write(`faultline listening on ${running.url} (seed ${running.engine.seed})\n`);
       },
     );
 }
