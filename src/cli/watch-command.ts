@@ -13,7 +13,11 @@ export function watchCommand(): Command {
       'only these event types or prefixes, comma-separated (e.g. toxic.fired,proxy)',
     )
     .option('--proxy <name>', "only this proxy's events")
-    .option('--since <id>', 'first replay the events after this id', integer('--since', 0, Number.MAX_SAFE_INTEGER))
+    .option(
+      '--since <id>',
+      'first replay the events after this id',
+      integer('--since', 0, Number.MAX_SAFE_INTEGER),
+    )
     .option('--json', 'print each event as a JSON line')
     .addHelpText('after', '\nExample:\n  faultline watch --types toxic.fired,connection.failed\n')
     .action(
