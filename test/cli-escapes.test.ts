@@ -46,6 +46,7 @@ after(() => {
 const env = { FAULTLINE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 const run = (args: string[]) => runCli(args, env, false);
 const noEscape = (text: string) =>
+  // eslint-disable-next-line no-control-regex -- looking for control characters is the point
   assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
 
 describe('text from a server never reaches the terminal raw', () => {

@@ -135,6 +135,7 @@ describe('faultline load fails when its requests fail', () => {
         error ? reject(error) : resolve(stdout),
       ),
     );
+    // eslint-disable-next-line no-control-regex -- the terminal's erase-line sequence
     assert.match(output, /\r\u001b\[2K1 s of 2 s: \d+ requests, \d+ failed/);
     assert.match(output, /requests in 2(\.\d+)? s/);
   });
