@@ -94,9 +94,10 @@ export function serverCommand(): Command {
         .argParser(integer('--port', 0, 65535)),
     )
     .addOption(
-      new Option('--config <file>', 'proxies (and their toxics) to create at start, JSON or YAML').env(
-        'FAULTLINE_CONFIG',
-      ),
+      new Option(
+        '--config <file>',
+        'proxies (and their toxics) to create at start, YAML or JSON (read by content)',
+      ).env('FAULTLINE_CONFIG'),
     )
     .addOption(
       new Option('--seed <n>', 'seed for jitter, toxicity and slicer decisions, to replay a run')
