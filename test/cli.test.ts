@@ -192,7 +192,7 @@ describe('errors go to stderr with a status and what to do', () => {
     ],
     [
       'watch --since that is not a number',
-      ['watch', '--since', 'yesterday'],
+      ['watch', '--since', 'yesterday', '-h', 'http://127.0.0.1:1'],
       2,
       /^faultline: option '--since <id>' argument 'yesterday' is invalid\. --since must be a whole number/,
     ],

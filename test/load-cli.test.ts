@@ -117,7 +117,8 @@ describe('faultline load fails when its requests fail', () => {
   test('Ctrl-C stops the run, prints what it measured and exits 130', async () => {
     const started = new Promise<void>((resolve) => server.once('request', () => resolve()));
     const load = spawnCli(['load', url, '-t', '60', '--json']);
-    await started;
+    const first = await Promise.race([started.then(() => 'loading'), load.done]);
+    assert.equal(first, 'loading', load.output().stderr);
     process.kill(load.child.pid!, 'SIGINT');
     const { code, stdout, stderr } = await load.done;
     assert.equal(code, 130, stderr);

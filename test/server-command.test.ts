@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { runCli, spawnCli, startEchoServer } from './helpers.js';
+import { spawnCli, startEchoServer } from './helpers.js';
 
 function start(args: string[]) {
   const cli = spawnCli(args);
@@ -149,10 +149,12 @@ describe("the listen address is the command's own --host (issue #13)", () => {
   });
 
   test('--host before "server" (the client\'s server URL) is refused, not dropped', async () => {
-    const result = await runCli(['--host', '0.0.0.0', 'server', '--port', '0']);
-    assert.equal(result.code, 2);
+    const server = start(['--host', '0.0.0.0', 'server', '--port', '0']);
+    const outcome = await Promise.race([server.exited, server.listening.then(() => 'listening')]);
+    if (outcome === 'listening') process.kill(server.child.pid!, 'SIGKILL');
+    assert.equal(outcome, 2, 'it must not start on another address than the one given');
     assert.equal(
-      result.stderr,
+      server.output().stderr,
       'faultline: --host before "server" is the control API URL of client commands, which "server" does not use; ' +
         'to choose the address it listens on, put it after the command: faultline server --host ADDRESS\n',
     );
@@ -160,7 +162,9 @@ describe("the listen address is the command's own --host (issue #13)", () => {
 
   test('an address that is not on this machine says what to do', async () => {
     const server = start(['server', '--host', '192.0.2.1', '--port', '0']);
-    assert.equal(await server.exited, 2);
+    const outcome = await Promise.race([server.exited, server.listening.then(() => 'listening')]);
+    if (outcome === 'listening') process.kill(server.child.pid!, 'SIGKILL');
+    assert.equal(outcome, 2, 'it must not start on another address than the one given');
     assert.match(
       server.output().stderr,
       /^faultline: cannot listen on 192\.0\.2\.1:0: 192\.0\.2\.1 is not an address of this machine; pass --host with one of its addresses, or 0\.0\.0\.0 for all of them\n$/,
