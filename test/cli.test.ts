@@ -170,7 +170,7 @@ describe('errors go to stderr with a status and what to do', () => {
       'unknown toxic type',
       ['toxic', 'add', 'cli_a', '-t', 'latncy'],
       1,
-      /invalid toxic type: received "latncy"/,
+      /invalid toxic type\nreceived "latncy"/,
     ],
     ['unknown command', ['explode'], 2, /^faultline: unknown command 'explode'\n/],
     [
@@ -331,7 +331,9 @@ ${extra}`;
     assert.equal(entry.code, 2);
     assert.match(
       entry.stderr,
-      new RegExp(`^faultline: config file ${path}:4:5: upstream of proxy "bad" must be "host:port"`),
+      new RegExp(
+        `^faultline: config file ${path}:4:5: address nowhere: missing port in address: upstream of proxy "bad" must be "host:port"`,
+      ),
     );
     await writeFile(path, `proxies:\n  - name: twice\n    name: again\n    upstream: ${echo.address}\n`);
     const duplicate = await run(['apply', path]);

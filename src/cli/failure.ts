@@ -32,12 +32,25 @@ export function describeFailure(error: unknown): Failure {
       text: `faultline: ${safe(error.message)}\n${hint === undefined ? '' : `${safe(hint)}\n`}`,
     };
   }
-  const badInput =
-    error instanceof UsageError || (isFaultlineError(error) && error.status >= 400 && error.status < 500);
+  const badInput = error instanceof UsageError || (isFaultlineError(error) && isInputProblem(error));
   const known = badInput || error instanceof MissingCapability || isFaultlineError(error);
   const message =
     known || !process.env.FAULTLINE_DEBUG
       ? ((error as Error)?.message ?? String(error))
       : ((error as Error)?.stack ?? String(error));
   return { status: badInput ? EXIT.badInput : EXIT.failed, text: `faultline: ${safeLines(message)}\n` };
+}
+
+/**
+ * The API answers a listen failure with 500, as Toxiproxy does; on the command line the address
+ * and port are what the user gave, so they are bad input like any other 4xx.
+ */
+const localInputCodes = new Set<string>([
+  'FAULTLINE_ERR_ADDRESS_IN_USE',
+  'FAULTLINE_ERR_ADDRESS_UNAVAILABLE',
+  'FAULTLINE_ERR_PERMISSION',
+]);
+
+function isInputProblem(error: { status: number; code: string }): boolean {
+  return (error.status >= 400 && error.status < 500) || localInputCodes.has(error.code);
 }
