@@ -15,12 +15,15 @@ import type { RunLog } from './console.js';
 import { maskedLog } from './masked-log.js';
 import { createSecretMask, type SecretMask } from './secret-mask.js';
 import { ActivityFailed, InterruptExecution } from './errors.js';
+import { exitReason, listenForExitSignals } from './exit-signals.js';
 import { resolve, runHypothesis } from './hypothesis.js';
 import { createJournal, type Journal, type RunEntry, secondsBetween, timestamp } from './journal.js';
 import type { Ledger } from './ledger.js';
 import { providerFor } from './providers/index.js';
+import { createPythonRuntime } from './python/interpreter.js';
 import type { ProviderContext } from './providers/provider.js';
 import { scopeOf, substitute } from './substitute.js';
+import { resolveVaultSecrets } from './vault.js';
 
 export interface RunOptions {
   log: RunLog;
@@ -62,7 +65,12 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
   const rollbacks = new AbortController();
   let phase: 'method' | 'rollbacks' = 'method';
   let forceRollbacks = false;
+  let ungraceful = false;
   const interrupt = (reason: string) => (phase === 'method' ? method : rollbacks).abort(reason);
+  const stopListening = listenForExitSignals((signal) => {
+    if (signal === 'SIGUSR2') ungraceful = true;
+    interrupt(exitReason(signal));
+  });
   const journal = execute(experiment, options, method.signal, rollbacks.signal, {
     enterRollbacks: () => {
       phase = 'rollbacks';
@@ -73,7 +81,8 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
       options.onTimeLimit?.();
     },
     forced: () => forceRollbacks,
-  });
+    rollbacksDisabled: () => ungraceful,
+  }).finally(stopListening);
   return { interrupt, journal };
 }
 
@@ -81,6 +90,8 @@ interface PhaseHooks {
   enterRollbacks(): void;
   maxDurationReached(): void;
   forced(): boolean;
+  /** exit_ungracefully() (SIGUSR2): no rollback plays, whatever the strategy. */
+  rollbacksDisabled(): boolean;
 }
 
 async function execute(
@@ -100,6 +111,13 @@ async function execute(
     vars.configuration,
   );
   const secrets = loadSecrets(experiment.secrets as JsonObject | undefined, vars.secrets);
+  await resolveVaultSecrets(
+    experiment.secrets as JsonObject | undefined,
+    vars.secrets,
+    configuration,
+    secrets,
+    (message) => log.warning(message),
+  );
   mask.addSecrets(secrets);
   const context: ProviderContext = {
     configuration,
@@ -109,10 +127,15 @@ async function execute(
     baseDirectory: options.baseDirectory,
     ledger: options.ledger,
     warn: (message) => log.warning(message),
+    python: createPythonRuntime({ cwd: options.baseDirectory }),
   };
-  return mask.json(
-    await runWithContext(experiment, options, context, log, methodSignal, rollbackSignal, hooks),
-  );
+  try {
+    return mask.json(
+      await runWithContext(experiment, options, context, log, methodSignal, rollbackSignal, hooks),
+    );
+  } finally {
+    await context.python!.close();
+  }
 }
 
 async function runWithContext(
@@ -187,6 +210,7 @@ async function runWithContext(
     status ?? 'completed',
     rollbackStrategy,
     hooks.forced(),
+    hooks.rollbacksDisabled(),
   );
   journal.status = status;
   journal.end = timestamp();
@@ -274,8 +298,13 @@ async function playRollbacks(
   status: RunStatus,
   strategy: RollbackStrategy,
   forced: boolean,
+  disabled: boolean,
 ): Promise<RunStatus> {
   const { log } = environment;
+  if (disabled) {
+    log.warning('Received an exit signal (SIGUSR2): leaving without applying rollbacks.');
+    return status;
+  }
   const play =
     strategy === 'always' ||
     (strategy === 'default' && status !== 'failed' && status !== 'interrupted') ||
