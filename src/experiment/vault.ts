@@ -40,7 +40,7 @@ export async function resolveVaultSecrets(
   } catch (error) {
     if (error instanceof InvalidExperiment) throw error;
     warn(
-      `Vault at ${address} could not be reached (${(error as Error).message}): secrets ${wanted.map((secret) => `${secret.scope}.${secret.name}`).join(', ')} stay unresolved`,
+      `Vault at ${address} could not be reached (${describe(error)}): secrets ${wanted.map((secret) => `${secret.scope}.${secret.name}`).join(', ')} stay unresolved`,
     );
     return;
   }
@@ -58,7 +58,7 @@ export async function resolveVaultSecrets(
       payload = await readSecret(address, token, mount, secret.path, version);
     } catch (error) {
       warn(
-        `Vault secret '${secret.name}' (path ${secret.path}) could not be read from ${address}: ${(error as Error).message}; it stays unresolved`,
+        `Vault secret '${secret.name}' (path ${secret.path}) could not be read from ${address}: ${describe(error)}; it stays unresolved`,
       );
       continue;
     }
@@ -152,4 +152,11 @@ async function readSecret(
   if (!response.ok) throw new Error(`HTTP ${response.status} ${JSON.stringify(reply.errors ?? reply)}`);
   const payload = version === '2' ? reply.data?.data : reply.data;
   return isObject(payload as Json) ? (payload as Record<string, unknown>) : undefined;
+}
+
+/** fetch's "fetch failed" says nothing by itself: add the system error code (ECONNREFUSED, ...). */
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  const code = typeof cause?.code === 'string' ? ` (${cause.code})` : '';
+  return `${(error as Error).message}${code}`;
 }
