@@ -153,7 +153,13 @@ describe('exit signals (chaoslib.exit)', () => {
   const exitingExperiment = (graceful: boolean) =>
     experiment({
       method: [
-        python('probe', 'exit after 1s', 'exit_after', { seconds: 1, graceful }, { background: true }),
+        python(
+          'probe',
+          'exit after 1s',
+          'exit_after',
+          { seconds: 1, graceful, linger: 30 },
+          { background: true },
+        ),
         python('action', 'long wait', 'wait', { seconds: 60 }),
       ],
       rollbacks: [python('action', 'undo', 'count')],
@@ -166,6 +172,12 @@ describe('exit signals (chaoslib.exit)', () => {
     assert.deepEqual(journal.rollbacks, []);
     const wait = journal.run.find((entry) => entry.activity.name === 'long wait')!;
     assert.equal(wait.status, undefined, 'the interrupted activity has no status, as in chaoslib');
+    const background = journal.run.find((entry) => entry.activity.name === 'exit after 1s')!;
+    assert.equal(background.status, 'failed', 'a background activity still running is not waited for');
+    assert.equal(
+      background.exception!.at(-1),
+      'chaoslib.exceptions.ExperimentExitedException: the run exited ungracefully (SIGUSR2) while this background activity ran\n',
+    );
     assert.ok(performance.now() - started < 50_000, 'the 60 s activity was interrupted');
   });
 

@@ -1,3 +1,5 @@
+import type { RunEntry } from './journal.js';
+
 /**
  * chaoslib.exit: SIGUSR1 (exit_gracefully) and SIGUSR2 (exit_ungracefully) sent to the runner,
  * by an activity (the run's Python interpreter forwards them) or by any process. Both
@@ -25,4 +27,20 @@ export function listenForExitSignals(onSignal: (signal: ExitSignal) => void): ()
     process.off('SIGUSR1', graceful);
     process.off('SIGUSR2', ungraceful);
   };
+}
+
+/**
+ * After SIGUSR2 chaoslib does not wait for background activities: it injects
+ * ExperimentExitedException into their threads, so their run entries are "failed".
+ */
+export function failInterruptedBackground(entries: RunEntry[]): void {
+  for (const entry of entries) {
+    if (entry.activity.background !== true || entry.status !== undefined) continue;
+    entry.status = 'failed';
+    entry.exception = [
+      'Traceback (most recent call last):\n',
+      `  faultline runner, background activity '${String(entry.activity.name)}'\n`,
+      'chaoslib.exceptions.ExperimentExitedException: the run exited ungracefully (SIGUSR2) while this background activity ran\n',
+    ];
+  }
 }

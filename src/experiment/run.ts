@@ -15,7 +15,7 @@ import type { RunLog } from './console.js';
 import { maskedLog } from './masked-log.js';
 import { createSecretMask, type SecretMask } from './secret-mask.js';
 import { ActivityFailed, InterruptExecution } from './errors.js';
-import { exitReason, listenForExitSignals } from './exit-signals.js';
+import { exitReason, failInterruptedBackground, listenForExitSignals } from './exit-signals.js';
 import { resolve, runHypothesis } from './hypothesis.js';
 import { createJournal, type Journal, type RunEntry, secondsBetween, timestamp } from './journal.js';
 import type { Ledger } from './ledger.js';
@@ -200,6 +200,7 @@ async function runWithContext(
   } finally {
     clearTimeout(timer);
   }
+  if (hooks.rollbacksDisabled()) failInterruptedBackground(journal.run);
 
   hooks.enterRollbacks();
   context.signal = rollbackSignal;

@@ -39,6 +39,7 @@ def install_chaoslib_shim():
         "class ActivityFailed(ChaosException): pass\n"
         "class InvalidSource(ChaosException): pass\n"
         "class InterruptExecution(ChaosException): pass\n"
+        "class ExperimentExitedException(Exception): pass\n"
         "class ControlPythonFunctionLoadingError(Exception): pass\n",
         exceptions.__dict__,
     )
