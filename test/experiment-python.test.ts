@@ -116,6 +116,32 @@ describe('one Python interpreter per run', () => {
     assert.notEqual(second!.output, first!.output);
   });
 
+  test('an exception fails the activity, and the journal holds the Python traceback of the function', async () => {
+    const journal = await run(
+      experiment({ method: [python('probe', 'divide', 'divide', { numerator: 1, denominator: 0 })] }),
+    );
+    const [entry] = journal.run;
+    assert.equal(entry!.status, 'failed');
+    const exception = entry!.exception!;
+    assert.equal(exception[0], 'Traceback (most recent call last):\n');
+    assert.match(exception[1]!, /faultline_python_fixture\.py", line \d+, in divide\n/);
+    assert.equal(exception.length, 3);
+    assert.equal(exception[2], 'chaoslib.exceptions.ActivityFailed: ZeroDivisionError: division by zero\n');
+  });
+
+  test('a missing interpreter is a clear error naming it and what to do', async () => {
+    const runtime = createPythonRuntime({ cwd: fixtures, executable: '/nonexistent/python3' });
+    await assert.rejects(
+      callPython(runtime, { module: MODULE, func: 'pid', arguments: {} }),
+      (error: Error) =>
+        error instanceof InvalidActivity &&
+        error.message.startsWith(
+          '/nonexistent/python3 is not installed, and this experiment has Python activities: install python3',
+        ),
+    );
+    await runtime.close();
+  });
+
   test('environment variables set after the interpreter started reach later activities', async () => {
     const name = `FAULTLINE_PYTHON_TEST_${process.pid}`;
     const runtime = createPythonRuntime({ cwd: fixtures });

@@ -148,7 +148,12 @@ def handle(request):
         reply["exit"] = error.code
     except BaseException as error:
         reply["failed"] = "%s: %s" % (type(error).__name__, error)
-        reply["traceback"] = traceback.format_exception(type(error), error, error.__traceback__)
+        frames = error.__traceback__
+        # The user's frames only: skip this script's handle() and call().
+        for _ in range(2):
+            if frames is not None and frames.tb_next is not None:
+                frames = frames.tb_next
+        reply["traceback"] = traceback.format_exception(type(error), error, frames)
     try:
         send(reply)
     except (TypeError, ValueError) as error:

@@ -89,12 +89,16 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_TAIL);
     });
-    createInterface({ input: channel }).on('line', (line) => {
-      const reply = JSON.parse(line) as PythonReply;
-      pending.get(reply.id)?.resolve(reply);
-      pending.delete(reply.id);
-    });
+    // A broken channel shows as the interpreter's exit (below), which fails the waiting calls.
     channel.on('error', () => undefined);
+    createInterface({ input: channel })
+      .on('line', (line) => {
+        const reply = parseReply(line);
+        if (!reply) return;
+        pending.get(reply.id)?.resolve(reply);
+        pending.delete(reply.id);
+      })
+      .on('error', () => undefined);
     const interpreter: Interpreter = {
       child,
       channel,
@@ -179,4 +183,14 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
       clearTimeout(grace);
     },
   };
+}
+
+/** Only the helper writes to the channel; a line that is not its JSON (a function writing to fd 3) is skipped. */
+function parseReply(line: string): PythonReply | undefined {
+  try {
+    const reply = JSON.parse(line) as PythonReply;
+    return typeof reply === 'object' && reply !== null && typeof reply.id === 'number' ? reply : undefined;
+  } catch {
+    return undefined;
+  }
 }
