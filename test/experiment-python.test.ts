@@ -116,6 +116,19 @@ describe('one Python interpreter per run', () => {
     assert.notEqual(second!.output, first!.output);
   });
 
+  test('a crash in native code fails the activity with the Python traceback of the crash', async () => {
+    const journal = await run(experiment({ method: [python('action', 'segfault', 'segfault')] }));
+    const [entry] = journal.run;
+    assert.equal(entry!.status, 'failed');
+    const message = entry!.exception!.at(-1)!;
+    assert.match(
+      message,
+      /^chaoslib\.exceptions\.ActivityFailed: the Python interpreter \(pid \d+\) was killed by SIGSEGV during the call:\n/,
+    );
+    assert.match(message, /Fatal Python error: Segmentation fault/);
+    assert.match(message, /faultline_python_fixture\.py", line \d+ in segfault/);
+  });
+
   test('an exception fails the activity, and the journal holds the Python traceback of the function', async () => {
     const journal = await run(
       experiment({ method: [python('probe', 'divide', 'divide', { numerator: 1, denominator: 0 })] }),

@@ -11,6 +11,10 @@
  */
 export const HELPER_SCRIPT = String.raw`
 import importlib, importlib.util, inspect, json, os, signal, sys, threading, traceback, types
+import faulthandler
+
+# A crash in native code still leaves the Python traceback of every thread on stderr.
+faulthandler.enable()
 
 RUNNER = int(os.environ["FAULTLINE_RUNNER_PID"])
 channel_in = open(3, "rb", closefd=False)
