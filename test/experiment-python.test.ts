@@ -232,6 +232,35 @@ describe('exit signals (chaoslib.exit)', () => {
     assert.deepEqual(byDefault.rollbacks, [], 'the default strategy plays no rollback after an interruption');
   });
 
+  test('sys.exit() in a Python activity interrupts the run (SystemExit), as in chaoslib', async () => {
+    const journal = await run(
+      experiment({
+        method: [python('action', 'leave', 'leave', { status: 3 }), python('probe', 'after', 'pid')],
+      }),
+    );
+    assert.equal(journal.status, 'interrupted');
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.status]),
+      [['leave', undefined]],
+    );
+  });
+
+  test('SIGINT that reaches the interpreter (Ctrl-C goes to the process group) does not kill it', async () => {
+    const runtime = createPythonRuntime({ cwd: fixtures });
+    try {
+      const pid = (await callPython(runtime, { module: MODULE, func: 'pid', arguments: {} })) as number;
+      process.kill(pid, 'SIGINT');
+      assert.equal(
+        await callPython(runtime, { module: MODULE, func: 'wait', arguments: { seconds: 0.2 } }),
+        0.2,
+      );
+      assert.equal(await callPython(runtime, { module: MODULE, func: 'pid', arguments: {} }), pid);
+      assert.equal(runtime.started, 1);
+    } finally {
+      await runtime.close();
+    }
+  });
+
   test('SIGUSR2 sent to the runner by another process interrupts the run without rollbacks', async () => {
     const journal = await run(
       experiment({

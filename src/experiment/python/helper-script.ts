@@ -27,6 +27,10 @@ def forward(signum, frame):
 
 signal.signal(signal.SIGUSR1, forward)
 signal.signal(signal.SIGUSR2, forward)
+# Ctrl-C reaches the whole process group: the runner decides what it interrupts, and
+# stops this interpreter when the run ends. (A handler, not SIG_IGN, so the processes that
+# activities start still get SIGINT.)
+signal.signal(signal.SIGINT, lambda signum, frame: None)
 
 
 def install_chaoslib_shim():
