@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { InvalidActivity } from '../src/experiment/errors.js';
 import { InvalidSource, loadExperiment } from '../src/experiment/load.js';
-import { callPython } from '../src/experiment/python/call.js';
+import { callPython, type PythonCall, pythonFunctions } from '../src/experiment/python/call.js';
+import type { PythonRuntime } from '../src/experiment/python/interpreter.js';
 import { createPythonRuntime } from '../src/experiment/python/interpreter.js';
 import { validateExperiment } from '../src/experiment/validate.js';
 import { experiment, fixtures, run } from './experiment-helpers.js';
@@ -14,6 +15,8 @@ import { tempDirectory } from './helpers.js';
 process.env.PYTHONDONTWRITEBYTECODE = '1';
 
 const MODULE = 'faultline_python_fixture';
+
+const output = async (runtime: PythonRuntime, call: PythonCall) => (await callPython(runtime, call)).output;
 
 function python(type: 'probe' | 'action', name: string, func: string, args: object = {}, extra: object = {}) {
   return { type, name, provider: { type: 'python', module: MODULE, func, arguments: args }, ...extra };
@@ -142,6 +145,34 @@ describe('one Python interpreter per run', () => {
     assert.equal(exception[2], 'chaoslib.exceptions.ActivityFailed: ZeroDivisionError: division by zero\n');
   });
 
+  test('for controls: the hooks a module has, and the arguments a function changed in place', async () => {
+    const runtime = createPythonRuntime({ cwd: fixtures });
+    try {
+      const functions = await pythonFunctions(runtime, MODULE);
+      assert.ok(functions.includes('configure_control') && functions.includes('count'), functions.join(','));
+      assert.ok(!functions.includes('os'), 'modules are not functions');
+      const result = await callPython(runtime, {
+        module: MODULE,
+        func: 'configure_control',
+        arguments: { configuration: { a: 1 }, secrets: { s: { token: 't' } }, extra: 'x' },
+        returning: ['configuration', 'secrets', 'missing'],
+      });
+      assert.deepEqual(result, {
+        output: null,
+        returned: { configuration: { a: 1, configured_by: 'x' }, secrets: { s: { token: 't' } } },
+      });
+      await assert.rejects(
+        pythonFunctions(runtime, 'no_such_module_here'),
+        (error: Error) =>
+          error instanceof InvalidActivity &&
+          error.message ===
+            "could not find Python module 'no_such_module_here' in control 'no_such_module_here'",
+      );
+    } finally {
+      await runtime.close();
+    }
+  });
+
   test('a missing interpreter is a clear error naming it and what to do', async () => {
     const runtime = createPythonRuntime({ cwd: fixtures, executable: '/nonexistent/python3' });
     await assert.rejects(
@@ -159,7 +190,7 @@ describe('one Python interpreter per run', () => {
     const name = `FAULTLINE_PYTHON_TEST_${process.pid}`;
     const runtime = createPythonRuntime({ cwd: fixtures });
     try {
-      const call = () => callPython(runtime, { module: MODULE, func: 'environment', arguments: { name } });
+      const call = () => output(runtime, { module: MODULE, func: 'environment', arguments: { name } });
       assert.equal(await call(), null);
       process.env[name] = 'set later';
       assert.equal(await call(), 'set later');
@@ -178,10 +209,7 @@ describe('one Python interpreter per run', () => {
       ]).status === 0;
     const runtime = createPythonRuntime({ cwd: fixtures });
     try {
-      assert.equal(
-        await callPython(runtime, { module: MODULE, func: 'uses_shim', arguments: {} }),
-        !installed,
-      );
+      assert.equal(await output(runtime, { module: MODULE, func: 'uses_shim', arguments: {} }), !installed);
     } finally {
       await runtime.close();
     }
@@ -248,13 +276,10 @@ describe('exit signals (chaoslib.exit)', () => {
   test('SIGINT that reaches the interpreter (Ctrl-C goes to the process group) does not kill it', async () => {
     const runtime = createPythonRuntime({ cwd: fixtures });
     try {
-      const pid = (await callPython(runtime, { module: MODULE, func: 'pid', arguments: {} })) as number;
+      const pid = (await output(runtime, { module: MODULE, func: 'pid', arguments: {} })) as number;
       process.kill(pid, 'SIGINT');
-      assert.equal(
-        await callPython(runtime, { module: MODULE, func: 'wait', arguments: { seconds: 0.2 } }),
-        0.2,
-      );
-      assert.equal(await callPython(runtime, { module: MODULE, func: 'pid', arguments: {} }), pid);
+      assert.equal(await output(runtime, { module: MODULE, func: 'wait', arguments: { seconds: 0.2 } }), 0.2);
+      assert.equal(await output(runtime, { module: MODULE, func: 'pid', arguments: {} }), pid);
       assert.equal(runtime.started, 1);
     } finally {
       await runtime.close();

@@ -39,7 +39,7 @@ export const pythonProvider: ProviderImplementation = {
           label: activity.name,
           kind: activity.type,
           signal: context.signal,
-        }),
+        }).then((result) => result.output),
       );
     } catch (error) {
       if (error instanceof InvalidActivity) throw new ActivityFailed(error.message);

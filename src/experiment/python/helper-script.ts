@@ -138,18 +138,31 @@ def call(func, request):
         arguments["configuration"] = dict(request["configuration"])
     if request.get("secrets") is not None and "secrets" in parameters:
         arguments["secrets"] = dict(request["secrets"])
-    return func(**arguments)
+    output = func(**arguments)
+    # Controls may change what they were given in place (configuration, secrets, state).
+    returned = {name: arguments[name] for name in request.get("returning") or [] if name in arguments}
+    return output, returned
+
+
+def functions(request):
+    try:
+        module = importlib.import_module(request["module"])
+    except ImportError:
+        raise Invalid("could not find Python module '%s' in %s '%s'" % (request["module"], request["type"], request["activity"]))
+    members = inspect.getmembers(module, lambda value: inspect.isfunction(value) or inspect.isbuiltin(value))
+    return sorted(name for name, _ in members)
 
 
 def handle(request):
     reply = {"id": request["id"]}
     try:
-        func = find(request)
-        if request["op"] == "validate":
-            check_signature(func, request)
+        if request["op"] == "functions":
+            reply["functions"] = functions(request)
+        elif request["op"] == "validate":
+            check_signature(find(request), request)
             reply["valid"] = True
         else:
-            reply["output"] = call(func, request)
+            reply["output"], reply["returned"] = call(find(request), request)
     except Invalid as error:
         reply["invalid"] = str(error)
     except SystemExit as error:

@@ -8,6 +8,8 @@ import { HELPER_SCRIPT } from './helper-script.js';
 export interface PythonReply {
   id: number;
   output?: unknown;
+  returned?: Record<string, unknown>;
+  functions?: string[];
   valid?: true;
   invalid?: string;
   failed?: string;
@@ -15,17 +17,18 @@ export interface PythonReply {
   exit?: unknown;
 }
 
-export type PythonRequest = {
-  op: 'call' | 'validate';
+export interface PythonRequest {
+  op: 'call' | 'validate' | 'functions';
   module: string;
   func: string;
   activity: string;
   type: string;
-} & {
   arguments: Record<string, unknown>;
   configuration?: Record<string, unknown> | null;
   secrets?: Record<string, unknown> | null;
-};
+  /** Names of keyword arguments whose values, after the call, come back in `returned`. */
+  returning?: string[];
+}
 
 /**
  * One Python interpreter for a run: started at the first request, reused by every later one
