@@ -217,14 +217,14 @@ describe('one Python interpreter per run', () => {
 });
 
 describe('exit signals (chaoslib.exit)', () => {
-  const exitingExperiment = (graceful: boolean) =>
+  const exitingExperiment = (graceful: boolean, linger: number) =>
     experiment({
       method: [
         python(
           'probe',
           'exit after 1s',
           'exit_after',
-          { seconds: 1, graceful, linger: 30 },
+          { seconds: 1, graceful, linger },
           { background: true },
         ),
         python('action', 'long wait', 'wait', { seconds: 60 }),
@@ -234,7 +234,7 @@ describe('exit signals (chaoslib.exit)', () => {
 
   test('exit_ungracefully() from a background probe interrupts the run, and no rollback plays even under "always"', async () => {
     const started = performance.now();
-    const journal = await run(exitingExperiment(false), { rollbackStrategy: 'always' });
+    const journal = await run(exitingExperiment(false, 30), { rollbackStrategy: 'always' });
     assert.equal(journal.status, 'interrupted');
     assert.deepEqual(journal.rollbacks, []);
     const wait = journal.run.find((entry) => entry.activity.name === 'long wait')!;
@@ -248,14 +248,21 @@ describe('exit signals (chaoslib.exit)', () => {
     assert.ok(performance.now() - started < 50_000, 'the 60 s activity was interrupted');
   });
 
-  test('exit_gracefully() interrupts the run, and rollbacks play per the strategy', async () => {
-    const always = await run(exitingExperiment(true), { rollbackStrategy: 'always' });
+  test('exit_gracefully() interrupts the run, waits for background activities, and rollbacks play per the strategy', async () => {
+    const always = await run(exitingExperiment(true, 1), { rollbackStrategy: 'always' });
     assert.equal(always.status, 'interrupted');
+    assert.deepEqual(
+      always.run.map((entry) => [entry.activity.name, entry.status, entry.output]),
+      [
+        ['exit after 1s', 'succeeded', 'signalled'],
+        ['long wait', undefined, null],
+      ],
+    );
     assert.deepEqual(
       always.rollbacks.map((entry) => [entry.activity.name, entry.status]),
       [['undo', 'succeeded']],
     );
-    const byDefault = await run(exitingExperiment(true));
+    const byDefault = await run(exitingExperiment(true, 0));
     assert.equal(byDefault.status, 'interrupted');
     assert.deepEqual(byDefault.rollbacks, [], 'the default strategy plays no rollback after an interruption');
   });

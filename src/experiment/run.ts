@@ -65,11 +65,17 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
   const rollbacks = new AbortController();
   let phase: 'method' | 'rollbacks' = 'method';
   let forceRollbacks = false;
+  // The method's background activities: every interruption but SIGUSR1 stops them (chaoslib waits for them then).
+  const background = new AbortController();
   let ungraceful = false;
-  const interrupt = (reason: string) => (phase === 'method' ? method : rollbacks).abort(reason);
+  const interrupt = (reason: string, graceful = false) => {
+    if (phase === 'rollbacks') return rollbacks.abort(reason);
+    method.abort(reason);
+    if (!graceful) background.abort(reason);
+  };
   const stopListening = listenForExitSignals((signal) => {
     if (signal === 'SIGUSR2') ungraceful = true;
-    interrupt(exitReason(signal));
+    interrupt(exitReason(signal), signal === 'SIGUSR1');
   });
   const journal = execute(experiment, options, method.signal, rollbacks.signal, {
     enterRollbacks: () => {
@@ -77,13 +83,14 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
     },
     maxDurationReached: () => {
       forceRollbacks = true;
-      method.abort(`the run took longer than --max-duration ${options.maxDuration}s`);
+      interrupt(`the run took longer than --max-duration ${options.maxDuration}s`);
       options.onTimeLimit?.();
     },
     forced: () => forceRollbacks,
     rollbacksDisabled: () => ungraceful,
+    backgroundSignal: background.signal,
   }).finally(stopListening);
-  return { interrupt, journal };
+  return { interrupt: (reason) => interrupt(reason), journal };
 }
 
 interface PhaseHooks {
@@ -92,6 +99,7 @@ interface PhaseHooks {
   forced(): boolean;
   /** exit_ungracefully() (SIGUSR2): no rollback plays, whatever the strategy. */
   rollbacksDisabled(): boolean;
+  backgroundSignal: AbortSignal;
 }
 
 async function execute(
@@ -180,7 +188,14 @@ async function runWithContext(
         ? checkContinuously(hypothesis, experiment, environment, journal, options)
         : undefined;
       log.info("Playing your experiment's method now...");
-      status = await runMethod(experiment, environment, journal, options, () => loop?.failed === true);
+      status = await runMethod(
+        experiment,
+        environment,
+        journal,
+        options,
+        () => loop?.failed === true,
+        hooks.backgroundSignal,
+      );
       await loop?.stop();
       if (loop?.failed && status === undefined) status = 'failed';
       if (status !== 'aborted' && hasProbes && AFTER.includes(hypothesisStrategy)) {
@@ -227,12 +242,18 @@ async function runMethod(
   journal: Journal,
   options: RunOptions,
   hypothesisFailed: () => boolean,
+  backgroundSignal: AbortSignal,
 ): Promise<RunStatus | undefined> {
   const background: Promise<RunEntry>[] = [];
+  const inBackground = { ...environment, context: { ...environment.context, signal: backgroundSignal } };
   try {
     for (const item of experiment.method) {
       const activity = resolve(item, experiment);
-      const running = runActivity(activity, environment, (entry) => journal.run.push(entry));
+      const running = runActivity(
+        activity,
+        activity.background === true ? inBackground : environment,
+        (entry) => journal.run.push(entry),
+      );
       if (activity.background === true) {
         background.push(running);
         continue;
