@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { InvalidActivity } from '../src/experiment/errors.js';
 import { InvalidSource, loadExperiment } from '../src/experiment/load.js';
-import { callPython, type PythonCall, pythonFunctions } from '../src/experiment/python/call.js';
+import { callPython, type PythonCall, PythonFailed, pythonFunctions } from '../src/experiment/python/call.js';
 import type { PythonRuntime } from '../src/experiment/python/interpreter.js';
 import { createPythonRuntime } from '../src/experiment/python/interpreter.js';
 import { validateExperiment } from '../src/experiment/validate.js';
@@ -161,6 +161,13 @@ describe('one Python interpreter per run', () => {
         output: null,
         returned: { configuration: { a: 1, configured_by: 'x' }, secrets: { s: { token: 't' } } },
       });
+      await assert.rejects(
+        callPython(runtime, { module: MODULE, func: 'interrupt', arguments: { reason: 'stop now' } }),
+        (error: Error) =>
+          error instanceof PythonFailed &&
+          error.exception === 'chaoslib.exceptions.InterruptExecution' &&
+          error.message === 'InterruptExecution: stop now',
+      );
       await assert.rejects(
         pythonFunctions(runtime, 'no_such_module_here'),
         (error: Error) =>

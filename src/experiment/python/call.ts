@@ -90,11 +90,15 @@ export async function validatePythonCall(
   throwIfFailed(reply);
 }
 
-/** An exception raised by the Python function; `traceback` is Python's own. */
+/**
+ * An exception raised by the Python function: `exception` is its qualified class (a control
+ * raising chaoslib.exceptions.InterruptExecution is told apart by it); `traceback` is Python's own.
+ */
 export class PythonFailed extends ActivityFailed {
   constructor(
     message: string,
     readonly traceback: string[],
+    readonly exception: string,
   ) {
     super(message);
   }
@@ -103,5 +107,6 @@ export class PythonFailed extends ActivityFailed {
 function throwIfFailed(reply: PythonReply): void {
   if (typeof reply.invalid === 'string') throw new InvalidActivity(reply.invalid);
   if ('exit' in reply) throw new InterruptExecution(`SystemExit(${String(reply.exit)}) raised in Python`);
-  if (typeof reply.failed === 'string') throw new PythonFailed(reply.failed, reply.traceback ?? []);
+  if (typeof reply.failed === 'string')
+    throw new PythonFailed(reply.failed, reply.traceback ?? [], reply.exception ?? 'builtins.Exception');
 }

@@ -169,6 +169,7 @@ def handle(request):
         reply["exit"] = error.code
     except BaseException as error:
         reply["failed"] = "%s: %s" % (type(error).__name__, error)
+        reply["exception"] = "%s.%s" % (type(error).__module__, type(error).__qualname__)
         frames = error.__traceback__
         # The user's frames only: skip this script's handle() and call().
         for _ in range(2):

@@ -13,6 +13,8 @@ export interface PythonReply {
   valid?: true;
   invalid?: string;
   failed?: string;
+  /** The qualified class of the exception, e.g. chaoslib.exceptions.InterruptExecution. */
+  exception?: string;
   traceback?: string[];
   exit?: unknown;
 }
