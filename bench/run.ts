@@ -1,5 +1,6 @@
 import { apiUnderSlicer } from './api-under-load.js';
 import { benchInject } from './inject.js';
+import { benchPython } from './python.js';
 import {
   idleConnections,
   machineStalls,
@@ -163,6 +164,8 @@ try {
   for (const cells of rows) console.log(`| ${cells.join(' | ')} |`);
   console.log('\n| in-process faults (5,000,000 calls) | ns per call |\n|---|---|');
   for (const cells of benchInject()) console.log(`| ${cells.join(' | ')} |`);
+  console.log('\n| Python activities | wall time |\n|---|---|');
+  for (const cells of await benchPython()) console.log(`| ${cells.join(' | ')} |`);
 } finally {
   for (const server of servers) server.stop();
   upstreams.close();

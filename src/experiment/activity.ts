@@ -4,6 +4,7 @@ import type { RunLog } from './console.js';
 import { ActivityFailed, InterruptExecution } from './errors.js';
 import { type RunEntry, secondsBetween, timestamp } from './journal.js';
 import { providerFor } from './providers/index.js';
+import { PythonFailed } from './python/call.js';
 import type { ProviderContext } from './providers/provider.js';
 import { substitute } from './substitute.js';
 
@@ -57,8 +58,12 @@ export async function runActivity(
     log.error(`  => failed: ActivityFailed: ${error.message}`);
     entry.status = 'failed';
     entry.exception = [
-      'Traceback (most recent call last):\n',
-      `  faultline ${activity.provider.type} provider, in activity '${activity.name}'\n`,
+      ...(error instanceof PythonFailed && error.traceback.length > 1
+        ? error.traceback.slice(0, -1)
+        : [
+            'Traceback (most recent call last):\n',
+            `  faultline ${activity.provider.type} provider, in activity '${activity.name}'\n`,
+          ]),
       `chaoslib.exceptions.ActivityFailed: ${error.message}\n`,
     ];
   } finally {

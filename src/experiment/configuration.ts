@@ -124,7 +124,7 @@ export function loadConfiguration(
   return configuration;
 }
 
-/** load_secrets: plain values, {"type":"env"} lookups, nested plain objects; vars replace whole scopes. */
+/** load_secrets: plain values, {"type":"env"} lookups, nested plain objects; vars replace whole scopes. Vault values are left to resolveVaultSecrets. */
 export function loadSecrets(declared: JsonObject | undefined, overrides: Secrets = {}): Secrets {
   const secrets: Secrets = {};
   for (const [scope, values] of Object.entries(declared ?? {})) {
@@ -134,7 +134,7 @@ export function loadSecrets(declared: JsonObject | undefined, overrides: Secrets
   return secrets;
 }
 
-function loadSecretScope(values: JsonObject): Record<string, unknown> {
+function loadSecretScope(values: JsonObject, topLevel = true): Record<string, unknown> {
   const scope: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
     if (isObject(value) && value.type === 'env') {
@@ -145,11 +145,9 @@ function loadSecretScope(values: JsonObject): Record<string, unknown> {
         );
       }
       scope[key] = process.env[name];
-    } else if (isObject(value) && value.type === 'vault') {
-      throw new InvalidExperiment(
-        `secret "${key}" comes from Vault, which faultline does not read; pass it with --var-file or an environment variable`,
-      );
-    } else scope[key] = isObject(value) ? loadSecretScope(value) : value;
+    } else if (isObject(value) && value.type === 'vault' && topLevel) {
+      continue; // read over Vault's HTTP API at run start (vault.ts)
+    } else scope[key] = isObject(value) ? loadSecretScope(value, false) : value;
   }
   return scope;
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { InvalidExperiment } from './errors.js';
 
 /** The experiment source could not be read (chaostoolkit's InvalidSource). */
@@ -56,9 +56,25 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * YAML as chaostoolkit reads it (safe_load): a tag that is not standard YAML, such as
+ * `!!python/object`, would construct arbitrary objects there and is refused here.
+ */
 function parseYamlExperiment(text: string): unknown {
+  const document = parseDocument(text);
+  const [error] = document.errors;
+  if (error) throw new InvalidSource(`Failed parsing YAML experiment: ${error.message}`);
+  const unsafe = document.warnings.find((warning) => warning.code === 'TAG_RESOLVE_FAILED');
+  if (unsafe) {
+    const tag = /Unresolved tag: (\S+)/.exec(unsafe.message)?.[1] ?? 'unknown';
+    const [line, column] = unsafe.linePos?.[0] ? [unsafe.linePos[0].line, unsafe.linePos[0].col] : ['?', '?'];
+    throw new InvalidSource(
+      `Failed parsing YAML experiment: could not determine a constructor for the tag '${tag}' at line ${line}, column ${column}. ` +
+        'Experiments are read as safe YAML, as chaostoolkit does: remove the tag and write the value as plain YAML.',
+    );
+  }
   try {
-    return parseYaml(text);
+    return document.toJS();
   } catch (error) {
     throw new InvalidSource(`Failed parsing YAML experiment: ${(error as Error).message}`);
   }

@@ -15,12 +15,15 @@ import type { RunLog } from './console.js';
 import { maskedLog } from './masked-log.js';
 import { createSecretMask, type SecretMask } from './secret-mask.js';
 import { ActivityFailed, InterruptExecution } from './errors.js';
+import { exitReason, failInterruptedBackground, listenForExitSignals } from './exit-signals.js';
 import { resolve, runHypothesis } from './hypothesis.js';
 import { createJournal, type Journal, type RunEntry, secondsBetween, timestamp } from './journal.js';
 import type { Ledger } from './ledger.js';
 import { providerFor } from './providers/index.js';
+import { createPythonRuntime } from './python/interpreter.js';
 import type { ProviderContext } from './providers/provider.js';
 import { scopeOf, substitute } from './substitute.js';
+import { resolveVaultSecrets } from './vault.js';
 
 export interface RunOptions {
   log: RunLog;
@@ -62,25 +65,41 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
   const rollbacks = new AbortController();
   let phase: 'method' | 'rollbacks' = 'method';
   let forceRollbacks = false;
-  const interrupt = (reason: string) => (phase === 'method' ? method : rollbacks).abort(reason);
+  // The method's background activities: every interruption but SIGUSR1 stops them (chaoslib waits for them then).
+  const background = new AbortController();
+  let ungraceful = false;
+  const interrupt = (reason: string, graceful = false) => {
+    if (phase === 'rollbacks') return rollbacks.abort(reason);
+    method.abort(reason);
+    if (!graceful) background.abort(reason);
+  };
+  const stopListening = listenForExitSignals((signal) => {
+    if (signal === 'SIGUSR2') ungraceful = true;
+    interrupt(exitReason(signal), signal === 'SIGUSR1');
+  });
   const journal = execute(experiment, options, method.signal, rollbacks.signal, {
     enterRollbacks: () => {
       phase = 'rollbacks';
     },
     maxDurationReached: () => {
       forceRollbacks = true;
-      method.abort(`the run took longer than --max-duration ${options.maxDuration}s`);
+      interrupt(`the run took longer than --max-duration ${options.maxDuration}s`);
       options.onTimeLimit?.();
     },
     forced: () => forceRollbacks,
-  });
-  return { interrupt, journal };
+    rollbacksDisabled: () => ungraceful,
+    backgroundSignal: background.signal,
+  }).finally(stopListening);
+  return { interrupt: (reason) => interrupt(reason), journal };
 }
 
 interface PhaseHooks {
   enterRollbacks(): void;
   maxDurationReached(): void;
   forced(): boolean;
+  /** exit_ungracefully() (SIGUSR2): no rollback plays, whatever the strategy. */
+  rollbacksDisabled(): boolean;
+  backgroundSignal: AbortSignal;
 }
 
 async function execute(
@@ -100,6 +119,13 @@ async function execute(
     vars.configuration,
   );
   const secrets = loadSecrets(experiment.secrets as JsonObject | undefined, vars.secrets);
+  await resolveVaultSecrets(
+    experiment.secrets as JsonObject | undefined,
+    vars.secrets,
+    configuration,
+    secrets,
+    (message) => log.warning(message),
+  );
   mask.addSecrets(secrets);
   const context: ProviderContext = {
     configuration,
@@ -109,10 +135,15 @@ async function execute(
     baseDirectory: options.baseDirectory,
     ledger: options.ledger,
     warn: (message) => log.warning(message),
+    python: createPythonRuntime({ cwd: options.baseDirectory }),
   };
-  return mask.json(
-    await runWithContext(experiment, options, context, log, methodSignal, rollbackSignal, hooks),
-  );
+  try {
+    return mask.json(
+      await runWithContext(experiment, options, context, log, methodSignal, rollbackSignal, hooks),
+    );
+  } finally {
+    await context.python!.close();
+  }
 }
 
 async function runWithContext(
@@ -157,7 +188,14 @@ async function runWithContext(
         ? checkContinuously(hypothesis, experiment, environment, journal, options)
         : undefined;
       log.info("Playing your experiment's method now...");
-      status = await runMethod(experiment, environment, journal, options, () => loop?.failed === true);
+      status = await runMethod(
+        experiment,
+        environment,
+        journal,
+        options,
+        () => loop?.failed === true,
+        hooks.backgroundSignal,
+      );
       await loop?.stop();
       if (loop?.failed && status === undefined) status = 'failed';
       if (status !== 'aborted' && hasProbes && AFTER.includes(hypothesisStrategy)) {
@@ -177,6 +215,7 @@ async function runWithContext(
   } finally {
     clearTimeout(timer);
   }
+  if (hooks.rollbacksDisabled()) failInterruptedBackground(journal.run);
 
   hooks.enterRollbacks();
   context.signal = rollbackSignal;
@@ -187,6 +226,7 @@ async function runWithContext(
     status ?? 'completed',
     rollbackStrategy,
     hooks.forced(),
+    hooks.rollbacksDisabled(),
   );
   journal.status = status;
   journal.end = timestamp();
@@ -202,12 +242,18 @@ async function runMethod(
   journal: Journal,
   options: RunOptions,
   hypothesisFailed: () => boolean,
+  backgroundSignal: AbortSignal,
 ): Promise<RunStatus | undefined> {
   const background: Promise<RunEntry>[] = [];
+  const inBackground = { ...environment, context: { ...environment.context, signal: backgroundSignal } };
   try {
     for (const item of experiment.method) {
       const activity = resolve(item, experiment);
-      const running = runActivity(activity, environment, (entry) => journal.run.push(entry));
+      const running = runActivity(
+        activity,
+        activity.background === true ? inBackground : environment,
+        (entry) => journal.run.push(entry),
+      );
       if (activity.background === true) {
         background.push(running);
         continue;
@@ -274,8 +320,13 @@ async function playRollbacks(
   status: RunStatus,
   strategy: RollbackStrategy,
   forced: boolean,
+  disabled: boolean,
 ): Promise<RunStatus> {
   const { log } = environment;
+  if (disabled) {
+    log.warning('Received an exit signal (SIGUSR2): leaving without applying rollbacks.');
+    return status;
+  }
   const play =
     strategy === 'always' ||
     (strategy === 'default' && status !== 'failed' && status !== 'interrupted') ||

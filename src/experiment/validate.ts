@@ -10,6 +10,7 @@ import {
   rollbackStrategies,
 } from '../model/experiment.js';
 import { loadConfiguration, loadSecrets } from './configuration.js';
+import { createPythonRuntime } from './python/interpreter.js';
 import { InvalidActivity, InvalidExperiment } from './errors.js';
 import { compileJsonPath } from './jsonpath2.js';
 import { providerFor } from './providers/index.js';
@@ -59,27 +60,41 @@ export async function validateExperiment(
   }
   const configuration = loadConfiguration(asObject(value.configuration));
   const secrets = loadSecrets(asObject(value.secrets));
-  const context = { configuration, secrets, scope: scopeOf(configuration, secrets), baseDirectory, warn };
+  // One interpreter imports the Python modules of every activity, as chaoslib validates in one process.
+  const python = createPythonRuntime({ cwd: baseDirectory });
+  const context = {
+    configuration,
+    secrets,
+    scope: scopeOf(configuration, secrets),
+    baseDirectory,
+    warn,
+    python,
+  };
   const experiment = value as Experiment;
-  const hypothesis = value['steady-state-hypothesis'];
-  if (hypothesis !== undefined && hypothesis !== null) {
-    if (!isObject(hypothesis) || !hypothesis.title)
-      throw new InvalidExperiment('hypothesis requires a title');
-    for (const probe of (hypothesis.probes as ActivityOrRef[] | undefined) ?? []) {
-      await validateActivity(probe, experiment, context);
-      if (!('tolerance' in probe)) throw new InvalidActivity('hypothesis probe must have a tolerance entry');
-      await validateTolerance(probe.tolerance as Json, experiment, context);
+  try {
+    const hypothesis = value['steady-state-hypothesis'];
+    if (hypothesis !== undefined && hypothesis !== null) {
+      if (!isObject(hypothesis) || !hypothesis.title)
+        throw new InvalidExperiment('hypothesis requires a title');
+      for (const probe of (hypothesis.probes as ActivityOrRef[] | undefined) ?? []) {
+        await validateActivity(probe, experiment, context);
+        if (!('tolerance' in probe))
+          throw new InvalidActivity('hypothesis probe must have a tolerance entry');
+        await validateTolerance(probe.tolerance as Json, experiment, context);
+      }
     }
-  }
-  if (!Array.isArray(value.method)) {
-    throw new InvalidExperiment(
-      'an experiment requires a method, which can be empty for only checking steady state hypothesis ',
-    );
-  }
-  for (const activity of value.method as ActivityOrRef[])
-    await validateActivity(activity, experiment, context);
-  for (const activity of (value.rollbacks as ActivityOrRef[] | undefined) ?? []) {
-    await validateActivity(activity, experiment, context);
+    if (!Array.isArray(value.method)) {
+      throw new InvalidExperiment(
+        'an experiment requires a method, which can be empty for only checking steady state hypothesis ',
+      );
+    }
+    for (const activity of value.method as ActivityOrRef[])
+      await validateActivity(activity, experiment, context);
+    for (const activity of (value.rollbacks as ActivityOrRef[] | undefined) ?? []) {
+      await validateActivity(activity, experiment, context);
+    }
+  } finally {
+    await python.close();
   }
   validateRuntime(value.runtime);
   return experiment;

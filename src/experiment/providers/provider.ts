@@ -1,6 +1,7 @@
 import type { Activity, JsonObject, Provider } from '../../model/experiment.js';
 import type { Configuration, Secrets } from '../configuration.js';
 import type { Ledger } from '../ledger.js';
+import type { PythonRuntime } from '../python/interpreter.js';
 import type { Scope } from '../substitute.js';
 
 export interface ProviderContext {
@@ -13,6 +14,8 @@ export interface ProviderContext {
   baseDirectory: string;
   ledger: Ledger;
   warn(message: string): void;
+  /** The run's Python interpreter; without it each Python call starts its own. */
+  python?: PythonRuntime;
 }
 
 /** Runs one kind of provider. `run` throws ActivityFailed for failures Chaos Toolkit records. */

@@ -1,0 +1,46 @@
+import type { RunEntry } from './journal.js';
+
+/**
+ * chaoslib.exit: SIGUSR1 (exit_gracefully) and SIGUSR2 (exit_ungracefully) sent to the runner,
+ * by an activity (the run's Python interpreter forwards them) or by any process. Both
+ * interrupt the run; after SIGUSR2 no rollback plays, whatever the strategy.
+ */
+export type ExitSignal = 'SIGUSR1' | 'SIGUSR2';
+
+/** chaoslib raises SystemExit with these codes from its handlers. */
+export const EXIT_CODES: Record<ExitSignal, number> = { SIGUSR1: 20, SIGUSR2: 30 };
+
+export function exitReason(signal: ExitSignal): string {
+  return signal === 'SIGUSR1'
+    ? 'SIGUSR1 received (exit_gracefully, SystemExit 20): rollbacks play per the strategy'
+    : 'SIGUSR2 received (exit_ungracefully, SystemExit 30): no rollback plays';
+}
+
+/** Listens while a run lasts; returns the function that stops listening. Unix only, as chaoslib. */
+export function listenForExitSignals(onSignal: (signal: ExitSignal) => void): () => void {
+  if (process.platform === 'win32') return () => undefined;
+  const graceful = () => onSignal('SIGUSR1');
+  const ungraceful = () => onSignal('SIGUSR2');
+  process.on('SIGUSR1', graceful);
+  process.on('SIGUSR2', ungraceful);
+  return () => {
+    process.off('SIGUSR1', graceful);
+    process.off('SIGUSR2', ungraceful);
+  };
+}
+
+/**
+ * After SIGUSR2 chaoslib does not wait for background activities: it injects
+ * ExperimentExitedException into their threads, so their run entries are "failed".
+ */
+export function failInterruptedBackground(entries: RunEntry[]): void {
+  for (const entry of entries) {
+    if (entry.activity.background !== true || entry.status !== undefined) continue;
+    entry.status = 'failed';
+    entry.exception = [
+      'Traceback (most recent call last):\n',
+      `  faultline runner, background activity '${String(entry.activity.name)}'\n`,
+      'chaoslib.exceptions.ExperimentExitedException: the run exited ungracefully (SIGUSR2) while this background activity ran\n',
+    ];
+  }
+}

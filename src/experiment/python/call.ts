@@ -1,0 +1,112 @@
+import type { Configuration } from '../configuration.js';
+import { ActivityFailed, InterruptExecution, InvalidActivity } from '../errors.js';
+import type { PythonReply, PythonRuntime } from './interpreter.js';
+
+/** One call of a Python function, as chaoslib makes it. */
+export interface PythonCall {
+  module: string;
+  func: string;
+  /** Keyword arguments, already substituted. */
+  arguments: Record<string, unknown>;
+  /** Passed as `configuration=` when the function's signature names it (chaoslib's rule). */
+  configuration?: Configuration | null;
+  /** Passed as `secrets=` when the signature names it: for activities, the merged scopes of `provider.secrets`. */
+  secrets?: Record<string, unknown> | null;
+  /** Names the caller in errors: the activity or control name. */
+  label?: string;
+  /** probe, action or control: used in chaoslib's error messages. */
+  kind?: string;
+  signal?: AbortSignal;
+  /**
+   * Keyword arguments to send back after the call, as the function left them: a control that
+   * changes `configuration`, `secrets` or `state` in place, as chaoslib lets it.
+   */
+  returning?: string[];
+}
+
+export interface PythonResult {
+  /** The function's return value (JSON; anything else as its str()). */
+  output: unknown;
+  /** The arguments named in `returning`, after the call. */
+  returned: Record<string, unknown>;
+}
+
+/**
+ * The one way faultline calls Python: `module.func(**arguments)` in the run's interpreter.
+ * Resolves with the return value and the arguments named in `returning`. An exception in the function rejects with ActivityFailed
+ * ("Class: message", the Python traceback in `traceback`); a module or function that cannot
+ * be found with InvalidActivity; sys.exit() in the function with InterruptExecution.
+ */
+export async function callPython(runtime: PythonRuntime, call: PythonCall): Promise<PythonResult> {
+  const reply = await runtime.request(
+    {
+      op: 'call',
+      module: call.module,
+      func: call.func,
+      activity: call.label ?? call.func,
+      type: call.kind ?? 'activity',
+      arguments: call.arguments,
+      configuration: call.configuration ?? null,
+      secrets: call.secrets ?? null,
+      ...(call.returning ? { returning: call.returning } : {}),
+    },
+    call.signal,
+  );
+  throwIfFailed(reply);
+  return { output: reply.output, returned: reply.returned ?? {} };
+}
+
+/** The functions (and builtins) a module exposes: which control hooks it has, say. */
+export async function pythonFunctions(
+  runtime: PythonRuntime,
+  module: string,
+  label = module,
+): Promise<string[]> {
+  const reply = await runtime.request({
+    op: 'functions',
+    module,
+    func: '',
+    activity: label,
+    type: 'control',
+    arguments: {},
+  });
+  throwIfFailed(reply);
+  return reply.functions ?? [];
+}
+
+/** chaoslib's validate_python_activity: the module imports, the name is a function or builtin, the arguments bind. */
+export async function validatePythonCall(
+  runtime: PythonRuntime,
+  call: Pick<PythonCall, 'module' | 'func' | 'arguments' | 'label' | 'kind'>,
+): Promise<void> {
+  const reply = await runtime.request({
+    op: 'validate',
+    module: call.module,
+    func: call.func,
+    activity: call.label ?? call.func,
+    type: call.kind ?? 'activity',
+    arguments: call.arguments,
+  });
+  throwIfFailed(reply);
+}
+
+/**
+ * An exception raised by the Python function: `exception` is its qualified class (a control
+ * raising chaoslib.exceptions.InterruptExecution is told apart by it); `traceback` is Python's own.
+ */
+export class PythonFailed extends ActivityFailed {
+  constructor(
+    message: string,
+    readonly traceback: string[],
+    readonly exception: string,
+  ) {
+    super(message);
+  }
+}
+
+function throwIfFailed(reply: PythonReply): void {
+  if (typeof reply.invalid === 'string') throw new InvalidActivity(reply.invalid);
+  if ('exit' in reply) throw new InterruptExecution(`SystemExit(${String(reply.exit)}) raised in Python`);
+  if (typeof reply.failed === 'string')
+    throw new PythonFailed(reply.failed, reply.traceback ?? [], reply.exception ?? 'builtins.Exception');
+}

@@ -1,0 +1,193 @@
+/**
+ * The Python side of the per-run interpreter. It reads one JSON request per line on file
+ * descriptor 3 and answers on the same descriptor, so whatever activities print never mixes
+ * with the protocol. Each request runs in its own thread, as chaoslib runs background
+ * activities in a thread pool, and all of them share the interpreter's modules.
+ *
+ * SIGUSR1 and SIGUSR2 that reach this process (chaoslib.exit sends them to its own pid) are
+ * forwarded to the runner, so exit_gracefully()/exit_ungracefully() interrupt the run.
+ * When chaostoolkit-lib is not installed, a minimal `chaoslib` (exit and exceptions) is
+ * registered so extensions that import it still load.
+ */
+export const HELPER_SCRIPT = String.raw`
+import importlib, importlib.util, inspect, json, os, signal, sys, threading, traceback, types
+import faulthandler
+
+# A crash in native code still leaves the Python traceback of every thread on stderr.
+faulthandler.enable()
+
+RUNNER = int(os.environ["FAULTLINE_RUNNER_PID"])
+channel_in = open(3, "rb", closefd=False)
+write_lock = threading.Lock()
+
+
+def forward(signum, frame):
+    os.kill(RUNNER, signum)
+
+
+signal.signal(signal.SIGUSR1, forward)
+signal.signal(signal.SIGUSR2, forward)
+# Ctrl-C reaches the whole process group: the runner decides what it interrupts, and
+# stops this interpreter when the run ends. (A handler, not SIG_IGN, so the processes that
+# activities start still get SIGINT.)
+signal.signal(signal.SIGINT, lambda signum, frame: None)
+
+
+def install_chaoslib_shim():
+    if importlib.util.find_spec("chaoslib") is not None:
+        return
+    package = types.ModuleType("chaoslib")
+    package.__path__ = []
+    package.__faultline_shim__ = True
+    exceptions = types.ModuleType("chaoslib.exceptions")
+    exec(
+        "class ChaosException(Exception): pass\n"
+        "class InvalidExperiment(ChaosException): pass\n"
+        "class InvalidActivity(InvalidExperiment): pass\n"
+        "class ActivityFailed(ChaosException): pass\n"
+        "class InvalidSource(ChaosException): pass\n"
+        "class InterruptExecution(ChaosException): pass\n"
+        "class ExperimentExitedException(Exception): pass\n"
+        "class ControlPythonFunctionLoadingError(Exception): pass\n",
+        exceptions.__dict__,
+    )
+    exit_module = types.ModuleType("chaoslib.exit")
+    exec(
+        "import os, signal\n"
+        "def exit_gracefully():\n"
+        "    os.kill(os.getpid(), signal.SIGUSR1)\n"
+        "def exit_ungracefully():\n"
+        "    os.kill(os.getpid(), signal.SIGUSR2)\n",
+        exit_module.__dict__,
+    )
+    package.exceptions = exceptions
+    package.exit = exit_module
+    sys.modules["chaoslib"] = package
+    sys.modules["chaoslib.exceptions"] = exceptions
+    sys.modules["chaoslib.exit"] = exit_module
+
+
+install_chaoslib_shim()
+
+
+def send(message):
+    data = (json.dumps(message, default=str) + "\n").encode("utf-8")
+    with write_lock:
+        view = memoryview(data)
+        while view:
+            written = os.write(3, view)
+            view = view[written:]
+
+
+class Invalid(Exception):
+    pass
+
+
+def find(request):
+    name, func_name = request["module"], request["func"]
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        raise Invalid("could not find Python module '%s' in activity '%s'" % (name, request["activity"]))
+    candidates = dict(inspect.getmembers(module, inspect.isfunction))
+    candidates.update(inspect.getmembers(module, inspect.isbuiltin))
+    if func_name not in candidates:
+        raise Invalid(
+            "The python module '%s' does not expose a function called '%s' in %s '%s'"
+            % (name, func_name, request["type"], request["activity"])
+        )
+    return candidates[func_name]
+
+
+def check_signature(func, request):
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return
+    arguments = dict(request["arguments"])
+    for injected in ("configuration", "secrets"):
+        if injected in signature.parameters:
+            arguments[injected] = None
+    try:
+        signature.bind(**arguments)
+    except TypeError as error:
+        message = str(error)
+        if "missing" in message:
+            raise Invalid(
+                "required argument %s is missing from activity '%s'"
+                % (message.rsplit(":", 1)[1].strip(), request["func"])
+            )
+        if "unexpected" in message:
+            raise Invalid(
+                "argument %s is not part of the function signature in activity '%s'"
+                % (message.rsplit(" ", 1)[1].strip(), request["func"])
+            )
+        raise Invalid(
+            "the arguments of activity '%s' do not fit the signature of %s.%s%s: %s"
+            % (request["activity"], request["module"], request["func"], signature, message)
+        )
+
+
+def call(func, request):
+    arguments = dict(request["arguments"])
+    try:
+        parameters = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+    if request.get("configuration") is not None and "configuration" in parameters:
+        arguments["configuration"] = dict(request["configuration"])
+    if request.get("secrets") is not None and "secrets" in parameters:
+        arguments["secrets"] = dict(request["secrets"])
+    output = func(**arguments)
+    # Controls may change what they were given in place (configuration, secrets, state).
+    returned = {name: arguments[name] for name in request.get("returning") or [] if name in arguments}
+    return output, returned
+
+
+def functions(request):
+    try:
+        module = importlib.import_module(request["module"])
+    except ImportError:
+        raise Invalid("could not find Python module '%s' in %s '%s'" % (request["module"], request["type"], request["activity"]))
+    members = inspect.getmembers(module, lambda value: inspect.isfunction(value) or inspect.isbuiltin(value))
+    return sorted(name for name, _ in members)
+
+
+def handle(request):
+    reply = {"id": request["id"]}
+    try:
+        if request["op"] == "functions":
+            reply["functions"] = functions(request)
+        elif request["op"] == "validate":
+            check_signature(find(request), request)
+            reply["valid"] = True
+        else:
+            reply["output"], reply["returned"] = call(find(request), request)
+    except Invalid as error:
+        reply["invalid"] = str(error)
+    except SystemExit as error:
+        reply["exit"] = error.code
+    except BaseException as error:
+        reply["failed"] = "%s: %s" % (type(error).__name__, error)
+        reply["exception"] = "%s.%s" % (type(error).__module__, type(error).__qualname__)
+        frames = error.__traceback__
+        # The user's frames only: skip this script's handle() and call().
+        for _ in range(2):
+            if frames is not None and frames.tb_next is not None:
+                frames = frames.tb_next
+        reply["traceback"] = traceback.format_exception(type(error), error, frames)
+    try:
+        send(reply)
+    except (TypeError, ValueError) as error:
+        send({"id": request["id"], "failed": "the result is not JSON: %s" % error})
+
+
+for line in channel_in:
+    request = json.loads(line)
+    environ = request.pop("environ", None)
+    if environ is not None:
+        for name in [name for name in os.environ if name not in environ]:
+            del os.environ[name]
+        os.environ.update(environ)
+    threading.Thread(target=handle, args=(request,), daemon=True).start()
+`;

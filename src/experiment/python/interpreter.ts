@@ -1,0 +1,201 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Duplex } from 'node:stream';
+import { ActivityFailed, InvalidActivity } from '../errors.js';
+import { HELPER_SCRIPT } from './helper-script.js';
+
+/** What the helper script answers for one request. */
+export interface PythonReply {
+  id: number;
+  output?: unknown;
+  returned?: Record<string, unknown>;
+  functions?: string[];
+  valid?: true;
+  invalid?: string;
+  failed?: string;
+  /** The qualified class of the exception, e.g. chaoslib.exceptions.InterruptExecution. */
+  exception?: string;
+  traceback?: string[];
+  exit?: unknown;
+}
+
+export interface PythonRequest {
+  op: 'call' | 'validate' | 'functions';
+  module: string;
+  func: string;
+  activity: string;
+  type: string;
+  arguments: Record<string, unknown>;
+  configuration?: Record<string, unknown> | null;
+  secrets?: Record<string, unknown> | null;
+  /** Names of keyword arguments whose values, after the call, come back in `returned`. */
+  returning?: string[];
+}
+
+/**
+ * One Python interpreter for a run: started at the first request, reused by every later one
+ * (concurrent requests run in threads of the same interpreter), replaced by a fresh one after
+ * a crash, stopped by close().
+ */
+export interface PythonRuntime {
+  /** The running interpreter's pid; undefined before the first request and after a crash. */
+  readonly pid: number | undefined;
+  /** How many interpreters this runtime has started (1 for a run without crashes). */
+  readonly started: number;
+  request(request: PythonRequest, signal?: AbortSignal): Promise<PythonReply>;
+  close(): Promise<void>;
+}
+
+export interface PythonRuntimeOptions {
+  /** The interpreter's working directory, first on its module path (the experiment's directory). */
+  cwd: string;
+  /** Default: $FAULTLINE_PYTHON, else python3. */
+  executable?: string;
+  /** Milliseconds close() waits for the interpreter to exit before it is killed (default 2000). */
+  closeGraceMs?: number;
+}
+
+const STDERR_TAIL = 16 * 1024;
+
+interface Pending {
+  resolve(reply: PythonReply): void;
+  reject(error: Error): void;
+}
+
+interface Interpreter {
+  child: ChildProcess;
+  channel: Duplex;
+  pending: Map<number, Pending>;
+  environment: string;
+  exited: Promise<void>;
+}
+
+export function pythonExecutable(): string {
+  return process.env.FAULTLINE_PYTHON ?? 'python3';
+}
+
+export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntime {
+  const executable = options.executable ?? pythonExecutable();
+  let current: Interpreter | undefined;
+  let started = 0;
+  let nextId = 1;
+  let closed = false;
+
+  function start(): Interpreter {
+    const child = spawn(executable, ['-u', '-c', HELPER_SCRIPT], {
+      cwd: options.cwd,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FAULTLINE_RUNNER_PID: String(process.pid) },
+    });
+    started += 1;
+    const channel = child.stdio[3] as Duplex;
+    const pending = new Map<number, Pending>();
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL);
+    });
+    // A broken channel shows as the interpreter's exit (below), which fails the waiting calls.
+    channel.on('error', () => undefined);
+    createInterface({ input: channel })
+      .on('line', (line) => {
+        const reply = parseReply(line);
+        if (!reply) return;
+        pending.get(reply.id)?.resolve(reply);
+        pending.delete(reply.id);
+      })
+      .on('error', () => undefined);
+    const interpreter: Interpreter = {
+      child,
+      channel,
+      pending,
+      environment: '',
+      exited: new Promise((resolve) => {
+        const failAll = (error: Error) => {
+          if (current === interpreter) current = undefined;
+          for (const waiting of pending.values()) waiting.reject(error);
+          pending.clear();
+          resolve();
+        };
+        child.once('error', (error: NodeJS.ErrnoException) =>
+          failAll(
+            error.code === 'ENOENT'
+              ? new InvalidActivity(
+                  `${executable} is not installed, and this experiment has Python activities: install python3 (Debian package python3) with the modules they need, or set FAULTLINE_PYTHON to the interpreter`,
+                )
+              : error,
+          ),
+        );
+        child.once('close', (code, signal) => {
+          const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
+          const tail = stderr.trim();
+          failAll(
+            new ActivityFailed(
+              `the Python interpreter (pid ${child.pid}) ${how} during the call${tail ? `:\n${tail}` : ''}`,
+            ),
+          );
+        });
+      }),
+    };
+    return interpreter;
+  }
+
+  return {
+    get pid() {
+      return current?.child.pid;
+    },
+    get started() {
+      return started;
+    },
+
+    request(request, signal) {
+      if (closed) return Promise.reject(new Error('the Python runtime of this run is closed'));
+      if (signal?.aborted) return Promise.reject(new ActivityFailed(String(signal.reason)));
+      const interpreter = (current ??= start());
+      const id = nextId++;
+      return new Promise<PythonReply>((resolve, reject) => {
+        const onAbort = () => {
+          interpreter.pending.delete(id);
+          reject(new ActivityFailed(String(signal!.reason)));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        interpreter.pending.set(id, {
+          resolve: (reply) => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(reply);
+          },
+          reject: (error) => {
+            signal?.removeEventListener('abort', onAbort);
+            reject(error);
+          },
+        });
+        // Activities see the runner's environment as it is now (<proxy>_PORT, .env values).
+        const environment = JSON.stringify(process.env);
+        const changed = environment !== interpreter.environment;
+        interpreter.environment = environment;
+        interpreter.channel.write(
+          `${JSON.stringify({ ...request, id, ...(changed ? { environ: process.env } : {}) })}\n`,
+        );
+      });
+    },
+
+    async close() {
+      closed = true;
+      const interpreter = current;
+      if (!interpreter) return;
+      interpreter.channel.end();
+      const grace = setTimeout(() => interpreter.child.kill('SIGKILL'), options.closeGraceMs ?? 2000);
+      await interpreter.exited;
+      clearTimeout(grace);
+    },
+  };
+}
+
+/** Only the helper writes to the channel; a line that is not its JSON (a function writing to fd 3) is skipped. */
+function parseReply(line: string): PythonReply | undefined {
+  try {
+    const reply = JSON.parse(line) as PythonReply;
+    return typeof reply === 'object' && reply !== null && typeof reply.id === 'number' ? reply : undefined;
+  } catch {
+    return undefined;
+  }
+}
