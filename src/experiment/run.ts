@@ -12,6 +12,7 @@ import {
 import { type ActivityEnvironment, runActivity, sleep } from './activity.js';
 import { loadConfiguration, loadSecrets, noVars, type Vars } from './configuration.js';
 import type { RunLog } from './console.js';
+import { createControlDispatcher } from './controls/dispatcher.js';
 import { maskedLog } from './masked-log.js';
 import { createSecretMask, type SecretMask } from './secret-mask.js';
 import { ActivityFailed, InterruptExecution } from './errors.js';
@@ -41,6 +42,10 @@ export interface RunOptions {
   failOnActionError?: boolean;
   /** Receives the run's secret values, so the caller can hide them in its own output too. */
   mask?: SecretMask;
+  /** Global controls (the settings file's `controls`), each with its `name`. */
+  globalControls?: JsonObject[];
+  /** The settings file, handed to controls whose hooks take `settings`. */
+  settings?: JsonObject;
 }
 
 export interface RunningExperiment {
@@ -73,6 +78,11 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
       options.onTimeLimit?.();
     },
     forced: () => forceRollbacks,
+    interruptMethod: (reason) => {
+      if (phase !== 'method') return false;
+      method.abort(reason);
+      return true;
+    },
   });
   return { interrupt, journal };
 }
@@ -81,6 +91,8 @@ interface PhaseHooks {
   enterRollbacks(): void;
   maxDurationReached(): void;
   forced(): boolean;
+  /** Interrupts the method (not the rollbacks), as exit_gracefully() does; false past the method. */
+  interruptMethod(reason: string): boolean;
 }
 
 async function execute(
@@ -130,6 +142,17 @@ async function runWithContext(
   const title = substitute(experiment.title, context.scope);
   const journal = createJournal({ ...experiment, title }, options.dry);
   const environment: ActivityEnvironment = { dry: options.dry, context, log };
+  const controls = await createControlDispatcher({
+    experiment,
+    globals: options.globalControls ?? [],
+    settings: options.settings ?? null,
+    environment,
+    journal,
+    interrupt: hooks.interruptMethod,
+    addSecrets: (secrets) => options.mask?.addSecrets(secrets),
+  });
+  environment.controls = controls;
+  await controls.configure();
   const timer =
     options.maxDuration === undefined
       ? undefined
@@ -142,6 +165,7 @@ async function runWithContext(
   const hasProbes = isObject(hypothesis) && Array.isArray(hypothesis.probes) && hypothesis.probes.length > 0;
   let status: RunStatus | undefined;
   try {
+    await controls.before('experiment', experiment);
     let gatePassed = true;
     if (hasProbes && BEFORE.includes(hypothesisStrategy)) {
       const before = await runHypothesis(hypothesis, experiment, environment);
@@ -191,7 +215,15 @@ async function runWithContext(
   journal.status = status;
   journal.end = timestamp();
   journal.duration = secondsBetween(journal.start, journal.end);
-  log.info(`Experiment ended with status: ${journal.deviated ? 'deviated' : status}`);
+  try {
+    await controls.after('experiment', experiment, journal);
+  } catch (error) {
+    if (!(error instanceof InterruptExecution)) throw error;
+    journal.status = 'interrupted';
+  } finally {
+    await controls.cleanup();
+  }
+  log.info(`Experiment ended with status: ${journal.deviated ? 'deviated' : journal.status}`);
   return journal;
 }
 
@@ -205,6 +237,7 @@ async function runMethod(
 ): Promise<RunStatus | undefined> {
   const background: Promise<RunEntry>[] = [];
   try {
+    await environment.controls?.before('method', experiment);
     for (const item of experiment.method) {
       const activity = resolve(item, experiment);
       const running = runActivity(activity, environment, (entry) => journal.run.push(entry));
@@ -223,6 +256,7 @@ async function runMethod(
     }
   } finally {
     await Promise.allSettled(background);
+    await environment.controls?.after('method', experiment, journal.run);
   }
   if (options.failOnActionError) {
     for (const entry of await Promise.all(background)) {
@@ -291,12 +325,11 @@ async function playRollbacks(
   }
   log.info("Let's rollback...");
   const rollbacks = (experiment.rollbacks as ActivityOrRef[] | undefined) ?? [];
-  if (rollbacks.length === 0) {
-    log.info("No declared rollbacks, let's move on.");
-    return status;
-  }
   const background: Promise<unknown>[] = [];
+  let outcome = status;
   try {
+    await environment.controls?.before('rollback', experiment);
+    if (rollbacks.length === 0) log.info("No declared rollbacks, let's move on.");
     for (const item of rollbacks) {
       const activity = resolve(item, experiment);
       log.info(`Rollback: ${activity.name}`);
@@ -309,12 +342,16 @@ async function playRollbacks(
     await Promise.allSettled(background);
     if (error instanceof InterruptExecution) {
       log.critical('Rollbacks interrupted: the remaining ones were not played');
-      return 'interrupted';
-    }
-    if (error instanceof ActivityFailed) return status;
-    throw error;
+      outcome = 'interrupted';
+    } else if (!(error instanceof ActivityFailed)) throw error;
   }
-  return status;
+  try {
+    await environment.controls?.after('rollback', experiment, journal.rollbacks);
+  } catch (error) {
+    if (!(error instanceof InterruptExecution)) throw error;
+    outcome = 'interrupted';
+  }
+  return outcome;
 }
 
 /** Configuration values that are probes run at start, in order; a failure drops the key. */

@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { isObject, type JsonObject } from '../../model/experiment.js';
+import { InvalidExperiment } from '../errors.js';
+
+/** Where `chaos run` reads its settings when --settings is not given. */
+export const DEFAULT_SETTINGS_PATH = join(homedir(), '.chaostoolkit', 'settings.yaml');
+
+/** The settings keys chaos reads; faultline acts on `controls` only, and names the others. */
+const SETTINGS_KEYS = ['controls', 'auths', 'notifications', 'runtime'];
+
+export interface LoadedSettings {
+  /** The path read, or undefined when the default file does not exist. */
+  path: string | undefined;
+  settings: JsonObject;
+  /** `controls: {name: control}` as a list, each with its name, in the file's order. */
+  globalControls: JsonObject[];
+}
+
+/**
+ * Reads the settings file as `chaos run --settings` does: YAML (JSON is YAML too), its
+ * `controls` mapping loaded as global controls. A missing default file means no settings; a
+ * missing file named with --settings is an error. Keys faultline does not act on are warned of.
+ */
+export function loadSettings(path: string | undefined, warn: (message: string) => void): LoadedSettings {
+  const target = path ?? DEFAULT_SETTINGS_PATH;
+  if (!existsSync(target)) {
+    if (path === undefined) return { path: undefined, settings: {}, globalControls: [] };
+    throw new InvalidExperiment(`--settings ${path} does not exist: give the path of a settings YAML file`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(target, 'utf8'));
+  } catch (error) {
+    throw new InvalidExperiment(`Settings file ${target} is not valid YAML: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return { path: target, settings: {}, globalControls: [] };
+  if (!isObject(parsed)) {
+    throw new InvalidExperiment(
+      `Settings file ${target} must be a mapping of keys, received ${JSON.stringify(parsed)}`,
+    );
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!SETTINGS_KEYS.includes(key)) {
+      warn(`unknown key '${key}' in settings file ${target} is not read by the runner`);
+    } else if (key !== 'controls') {
+      warn(`settings key '${key}' in ${target} is not acted on by faultline (it reads only 'controls')`);
+    }
+  }
+  const controls = parsed.controls ?? {};
+  if (!isObject(controls)) {
+    throw new InvalidExperiment(
+      `'controls' in settings file ${target} must map control names to controls, received ${JSON.stringify(controls)}`,
+    );
+  }
+  const globalControls = Object.entries(controls).map(([name, control]) => {
+    if (!isObject(control)) {
+      throw new InvalidExperiment(
+        `Global control '${name}' in settings file ${target} must be a control object with a provider, received ${JSON.stringify(control)}`,
+      );
+    }
+    return { ...control, name };
+  });
+  return { path: target, settings: parsed, globalControls };
+}
