@@ -9,6 +9,7 @@ import { InvalidControl } from '../src/experiment/controls/errors.js';
 import { InvalidActivity } from '../src/experiment/errors.js';
 import type { Journal } from '../src/experiment/journal.js';
 import { noLedger } from '../src/experiment/ledger.js';
+import { markdownReport } from '../src/experiment/report/markdown.js';
 import { startExperiment } from '../src/experiment/run.js';
 import { validateExperiment } from '../src/experiment/validate.js';
 import { experiment, fixtures, js, run } from './experiment-helpers.js';
@@ -503,6 +504,11 @@ describe('controls: chaosaddons safeguards, natively', async () => {
         .controls!.filter((record) => record.level === 'safeguard')
         .map((record) => [record.target, record.status, record.triggered]),
       [['healthy', 'interrupted', true]],
+    );
+    assert.match(
+      markdownReport(journal),
+      /\| control \| safeguard: healthy \(safeguard\) \| interrupted the run \|/,
+      'the report timeline shows the safeguard that ended the run',
     );
   });
 
