@@ -338,7 +338,7 @@ describe('controls: the CLI', () => {
     const settings = join(directory, 'settings.yaml');
     await writeFile(
       settings,
-      `controls:\n  audit:\n    provider:\n      type: javascript\n      module: ${join(fixtures, 'controls.mjs')}\nnotifications: []\n`,
+      `controls:\n  audit:\n    scop: after\n    provider:\n      type: javascript\n      module: ${join(fixtures, 'controls.mjs')}\nnotifications: []\n`,
     );
     const path = join(directory, 'experiment.json');
     const journalPath = join(directory, 'journal.json');
@@ -353,6 +353,10 @@ describe('controls: the CLI', () => {
     const result = await spawnCli(['run', '--settings', settings, '--journal-path', journalPath, path]).done;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /settings key 'notifications' in .* is not acted on by faultline/);
+    assert.match(
+      result.stderr,
+      /unknown key 'scop' in settings control 'audit' is not read by the runner; did you mean 'scope'\?/,
+    );
     const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as Journal;
     assert.deepEqual(hooks(journal, 'audit'), [
       'configure_control:test',
@@ -509,6 +513,55 @@ describe('controls: chaosaddons safeguards, natively', async () => {
       markdownReport(journal),
       /\| control \| safeguard: healthy \(safeguard\) \| interrupted the run \|/,
       'the report timeline shows the safeguard that ended the run',
+    );
+  });
+
+  test('with interrupt_after_activity, a failed safeguard interrupts the run after the current activity', async () => {
+    const journal = await run(
+      experiment({
+        method: [js('action', 'first', 'value', { value: 1 }), js('action', 'second', 'value', { value: 2 })],
+        controls: [
+          {
+            name: 'safeguard',
+            provider: {
+              type: 'python',
+              module: 'chaosaddons.controls.safeguards',
+              arguments: {
+                interrupt_after_activity: true,
+                probes: [
+                  {
+                    name: 'healthy',
+                    type: 'probe',
+                    provider: {
+                      type: 'javascript',
+                      module: './activities.mjs',
+                      func: 'value',
+                      arguments: { value: false },
+                    },
+                    tolerance: true,
+                  },
+                ],
+              },
+            },
+          },
+        ],
+      }),
+    );
+    assert.equal(journal.status, 'interrupted');
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.status]),
+      [['first', 'succeeded']],
+    );
+    const stop = journal.controls!.find(
+      (record) => record.status === 'interrupted' && record.level === 'activity',
+    );
+    assert.deepEqual(
+      [stop?.hook, stop?.target, stop?.message],
+      [
+        'after_activity_control',
+        'first',
+        "Interrupting the experiment, after activity 'first', now as per your safeguards decision",
+      ],
     );
   });
 

@@ -1,4 +1,4 @@
-import { isObject, type Json, type JsonObject } from '../model/experiment.js';
+import type { JsonObject } from '../model/experiment.js';
 
 /**
  * The keys chaoslib 1.45 reads at each level of an experiment. Anything else is legal in Chaos

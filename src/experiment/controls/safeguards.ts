@@ -118,9 +118,9 @@ class Guard {
     }
     const verdicts = await Promise.all(now.map((probe) => this.check(probe, experiment)));
     const failed = verdicts.findIndex((met) => !met);
-    if (failed >= 0 && !this.afterActivity) {
-      throw new InterruptExecution(this.reason(now[failed]!));
-    }
+    if (failed < 0) return;
+    if (this.afterActivity) this.trigger(now[failed]!);
+    else throw new InterruptExecution(this.reason(now[failed]!));
   }
 
   checkAfterActivity(activity: JsonObject): void {

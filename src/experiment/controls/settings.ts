@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isObject, type JsonObject } from '../../model/experiment.js';
 import { InvalidExperiment } from '../errors.js';
+import { describeUnknownKey, KNOWN_KEYS, unknownKeys } from '../known-keys.js';
 
 /** Where `chaos run` reads its settings when --settings is not given. */
 export const DEFAULT_SETTINGS_PATH = join(homedir(), '.chaostoolkit', 'settings.yaml');
@@ -60,6 +61,15 @@ export function loadSettings(path: string | undefined, warn: (message: string) =
       throw new InvalidExperiment(
         `Global control '${name}' in settings file ${target} must be a control object with a provider, received ${JSON.stringify(control)}`,
       );
+    }
+    for (const unknown of unknownKeys(control, KNOWN_KEYS.control, `settings control '${name}'`)) {
+      warn(describeUnknownKey(unknown));
+    }
+    if (isObject(control.provider)) {
+      const where = `settings control '${name}'.provider`;
+      for (const unknown of unknownKeys(control.provider, KNOWN_KEYS.controlProvider, where)) {
+        warn(describeUnknownKey(unknown));
+      }
     }
     return { ...control, name };
   });
