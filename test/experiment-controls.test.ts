@@ -125,14 +125,29 @@ describe('controls: hooks at every level', () => {
               secrets: ['control'],
             },
           },
+          {
+            type: 'probe',
+            name: 'what the activity sees',
+            provider: {
+              type: 'javascript',
+              module: './activities.mjs',
+              func: 'context',
+              secrets: ['control'],
+            },
+          },
         ],
         controls: [jsControl('configurer', { greeting: 'hello' })],
       }),
     );
     assert.deepEqual(
-      journal.run.map((entry) => entry.output),
+      journal.run.slice(0, 2).map((entry) => entry.output),
       ['hello', true],
     );
+    assert.deepEqual(journal.run[2]!.output, {
+      configuration: { greeting: 'hello' },
+      secrets: { token: '***' },
+    });
+    assert.ok(!JSON.stringify(journal).includes('token-for-hello'), 'a secret a control added is masked');
   });
 
   test('scope limits a control to before or after hooks; automatic: false keeps it at the experiment level', async () => {

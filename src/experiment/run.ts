@@ -123,7 +123,7 @@ async function execute(
     warn: (message) => log.warning(message),
   };
   return mask.json(
-    await runWithContext(experiment, options, context, log, methodSignal, rollbackSignal, hooks),
+    await runWithContext(experiment, { ...options, mask }, context, log, methodSignal, rollbackSignal, hooks),
   );
 }
 

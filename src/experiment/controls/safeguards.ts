@@ -153,7 +153,9 @@ class Guard {
     const probe = resolveRef(declared, experiment);
     const base = this.run.environment;
     const context = { ...base.context, signal: this.stopper.signal };
-    const environment = { dry: base.dry, context, log: base.log };
+    // Safeguards run beside the activities: their own lines would bury the run's; failures still show.
+    const log = { ...base.log, info: () => undefined, progress: () => () => undefined };
+    const environment = { dry: base.dry, context, log };
     const started = timestamp();
     let entry: RunEntry;
     try {
