@@ -109,6 +109,24 @@ describe('controls: hooks at every level', () => {
     assert.equal(check.run[0]!.output, null, 'the interrupted action never ran');
   });
 
+  test('an InterruptExecution from a hook during the continuous hypothesis checks interrupts the method', async () => {
+    const journal = await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'p', 'value', { value: 1 }, { tolerance: 1 })],
+        },
+        method: [js('action', 'long wait', 'wait', { ms: 30_000 })],
+        controls: [jsControl('watcher', { stop_at_check: 2, counter: 'continuous' })],
+      }),
+      { hypothesisStrategy: 'during-method-only', hypothesisFrequency: 0.05 },
+    );
+    assert.equal(journal.status, 'interrupted');
+    assert.equal(journal.run[0]!.output, 'aborted');
+    assert.equal(journal.run[0]!.status, undefined);
+    assert.equal(journal.steady_states.during.length, 1, 'the second check was stopped by its control');
+  });
+
   test('configure_control changes configuration and secrets in place, and later activities see them', async () => {
     const journal = await run(
       experiment({

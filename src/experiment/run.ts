@@ -178,7 +178,7 @@ async function runWithContext(
     if (gatePassed) {
       const continuous = hasProbes && DURING.includes(hypothesisStrategy);
       const loop = continuous
-        ? checkContinuously(hypothesis, experiment, environment, journal, options)
+        ? checkContinuously(hypothesis, experiment, environment, journal, options, hooks.interruptMethod)
         : undefined;
       log.info("Playing your experiment's method now...");
       status = await runMethod(experiment, environment, journal, options, () => loop?.failed === true);
@@ -273,6 +273,7 @@ function checkContinuously(
   environment: ActivityEnvironment,
   journal: Journal,
   options: RunOptions,
+  interrupt: (reason: string) => void,
 ) {
   const stopper = new AbortController();
   const signal = AbortSignal.any([stopper.signal, environment.context.signal]);
@@ -288,7 +289,10 @@ function checkContinuously(
       }
       await sleep((options.hypothesisFrequency ?? 1) * 1000, signal);
     }
-  })().catch(() => undefined);
+  })().catch((error: unknown) => {
+    // A control's InterruptExecution in a check during the method interrupts the run, as in chaoslib.
+    if (error instanceof InterruptExecution) interrupt(error.message);
+  });
   return {
     get failed() {
       return state.failed;
