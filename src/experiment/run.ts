@@ -211,7 +211,11 @@ async function runWithContext(
     status ?? 'completed',
     rollbackStrategy,
     hooks.forced(),
-  );
+  ).catch(async (error: unknown) => {
+    // Safeguards running in the background must stop even when the run crashes.
+    await controls.cleanup();
+    throw error;
+  });
   journal.status = status;
   journal.end = timestamp();
   journal.duration = secondsBetween(journal.start, journal.end);
