@@ -346,7 +346,8 @@ describe('controls: the CLI', () => {
         }),
       ),
     );
-    const result = await spawnCli(['run', '--journal-path', journalPath, path]).done;
+    // A HOME of its own, so no ~/.chaostoolkit/settings.yaml on the machine adds global controls.
+    const result = await spawnCli(['run', '--journal-path', journalPath, path], { HOME: directory }).done;
     assert.equal(result.code, 1, result.stderr);
     assert.equal(existsSync(marker), false);
     assert.ok(existsSync(journalPath), result.stderr);
@@ -366,7 +367,7 @@ describe('controls: the CLI', () => {
     assert.match(result.stderr, /Control 'gate' interrupted the run in before_activity_control/);
   });
 
-  test('--settings loads global controls that apply at every level', async () => {
+  test('--settings and --control-file load global controls that apply at every level', async () => {
     const directory = await temp();
     const settings = join(directory, 'settings.yaml');
     await writeFile(
@@ -388,7 +389,7 @@ describe('controls: the CLI', () => {
     assert.match(result.stderr, /settings key 'notifications' in .* is not acted on by faultline/);
     assert.match(
       result.stderr,
-      /unknown key 'scop' in settings control 'audit' is not read by the runner; did you mean 'scope'\?/,
+      /unknown key 'scop' in global control 'audit' is not read by the runner; did you mean 'scope'\?/,
     );
     const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as Journal;
     assert.deepEqual(hooks(journal, 'audit'), [
@@ -403,6 +404,30 @@ describe('controls: the CLI', () => {
       'after_experiment_control:test',
       'cleanup_control:test',
     ]);
+    const controlFile = join(directory, 'controls.json');
+    await writeFile(
+      controlFile,
+      JSON.stringify({ extra: { provider: { type: 'javascript', module: join(fixtures, 'controls.mjs') } } }),
+    );
+    const both = await spawnCli([
+      'run',
+      '--settings',
+      settings,
+      '--control-file',
+      controlFile,
+      '--journal-path',
+      journalPath,
+      path,
+    ]).done;
+    assert.equal(both.code, 0, both.stderr);
+    const withFile = JSON.parse(readFileSync(journalPath, 'utf8')) as Journal;
+    assert.deepEqual(
+      withFile
+        .controls!.filter((record) => record.hook === 'configure_control')
+        .map((record) => record.control),
+      ['audit', 'extra'],
+      'settings controls first, then the control files in order',
+    );
     const missing = await spawnCli(['run', '--settings', join(directory, 'none.yaml'), path]).done;
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /--settings .*none.yaml does not exist/);

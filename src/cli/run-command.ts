@@ -11,7 +11,7 @@ import { createSecretMask } from '../experiment/secret-mask.js';
 import { checkVars } from '../experiment/vars-check.js';
 import { DEFAULT_LEDGER_DIRECTORY, openLedger } from '../experiment/ledger.js';
 import { loadExperiment } from '../experiment/load.js';
-import { type LoadedSettings, loadSettings } from '../experiment/controls/settings.js';
+import { type LoadedSettings, loadControlFile, loadSettings } from '../experiment/controls/settings.js';
 import { startExperiment } from '../experiment/run.js';
 import { validateExperiment } from '../experiment/validate.js';
 import {
@@ -41,6 +41,7 @@ interface RunFlags {
   ledgerDir: string;
   strict?: boolean;
   settings?: string;
+  controlFile: string[];
 }
 
 const seconds = (flag: string) => (value: string) => {
@@ -96,6 +97,12 @@ export function runCommand(): Command {
       "Chaos Toolkit settings file whose 'controls' apply to the run (default ~/.chaostoolkit/settings.yaml when it exists)",
     )
     .option(
+      '--control-file <path>',
+      'JSON or YAML file of global controls {name: control}, as chaos run reads it (repeatable)',
+      collect,
+      [],
+    )
+    .option(
       '--ledger-dir <dir>',
       'where injected faults are recorded for "faultline rollback"',
       DEFAULT_LEDGER_DIRECTORY,
@@ -120,10 +127,12 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   let settings: LoadedSettings;
   try {
     settings = loadSettings(flags.settings, (message) => log.warning(message));
+    for (const path of flags.controlFile) {
+      const controls = loadControlFile(path, (message) => log.warning(message));
+      settings.globalControls.push(...controls);
+    }
     if (settings.globalControls.length > 0) {
-      log.info(
-        `Global controls from ${settings.path}: ${settings.globalControls.map((c) => c.name).join(', ')}`,
-      );
+      log.info(`Global controls: ${settings.globalControls.map((c) => c.name).join(', ')}`);
     }
     const document = await loadExperiment(source);
     // Secrets written in the file are hidden from the first line on, validation messages included.

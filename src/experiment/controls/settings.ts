@@ -50,28 +50,53 @@ export function loadSettings(path: string | undefined, warn: (message: string) =
       warn(`settings key '${key}' in ${target} is not acted on by faultline (it reads only 'controls')`);
     }
   }
-  const controls = parsed.controls ?? {};
-  if (!isObject(controls)) {
+  const globalControls = controlsOf(parsed.controls ?? {}, `settings file ${target}`, warn);
+  return { path: target, settings: parsed, globalControls };
+}
+
+/**
+ * `--control-file` (chaos run 1.14+): a JSON or YAML mapping `{name: control}` whose controls
+ * are global, after the settings file's.
+ */
+export function loadControlFile(path: string, warn: (message: string) => void): JsonObject[] {
+  if (!existsSync(path)) {
     throw new InvalidExperiment(
-      `'controls' in settings file ${target} must map control names to controls, received ${JSON.stringify(controls)}`,
+      `--control-file ${path} does not exist: give the path of a JSON or YAML file`,
     );
   }
-  const globalControls = Object.entries(controls).map(([name, control]) => {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InvalidExperiment(
+      `Control file ${path} is not valid JSON or YAML: ${(error as Error).message}`,
+    );
+  }
+  return controlsOf(parsed ?? {}, `control file ${path}`, warn);
+}
+
+/** A `{name: control}` mapping as a list of controls, each with its name; unknown keys are named. */
+function controlsOf(mapping: unknown, where: string, warn: (message: string) => void): JsonObject[] {
+  if (!isObject(mapping)) {
+    throw new InvalidExperiment(
+      `'controls' in ${where} must map control names to controls, received ${JSON.stringify(mapping)}`,
+    );
+  }
+  return Object.entries(mapping).map(([name, control]) => {
     if (!isObject(control)) {
       throw new InvalidExperiment(
-        `Global control '${name}' in settings file ${target} must be a control object with a provider, received ${JSON.stringify(control)}`,
+        `Global control '${name}' in ${where} must be a control object with a provider, received ${JSON.stringify(control)}`,
       );
     }
-    for (const unknown of unknownKeys(control, KNOWN_KEYS.control, `settings control '${name}'`)) {
+    for (const unknown of unknownKeys(control, KNOWN_KEYS.control, `global control '${name}'`)) {
       warn(describeUnknownKey(unknown));
     }
     if (isObject(control.provider)) {
-      const where = `settings control '${name}'.provider`;
-      for (const unknown of unknownKeys(control.provider, KNOWN_KEYS.controlProvider, where)) {
+      const label = `global control '${name}'.provider`;
+      for (const unknown of unknownKeys(control.provider, KNOWN_KEYS.controlProvider, label)) {
         warn(describeUnknownKey(unknown));
       }
     }
     return { ...control, name };
   });
-  return { path: target, settings: parsed, globalControls };
 }
