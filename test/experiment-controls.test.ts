@@ -211,6 +211,31 @@ describe('controls: hooks at every level', () => {
     ]);
   });
 
+  test('a hypothesis-level control sees the hypothesis hooks, with the result as state', async () => {
+    const journal = await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'p', 'value', { value: 1 }, { tolerance: 1 })],
+          controls: [jsControl('hyp', { expect_met: true })],
+        },
+        method: [js('action', 'a', 'value', { value: 1 })],
+      }),
+      { hypothesisStrategy: 'before-method-only' },
+    );
+    assert.deepEqual(hooks(journal), [
+      'configure_control:test',
+      'before_hypothesis_control:h',
+      'after_hypothesis_control:h',
+      'cleanup_control:test',
+    ]);
+    assert.deepEqual(
+      journal.controls!.map((record) => record.status),
+      ['succeeded', 'succeeded', 'succeeded', 'succeeded'],
+      'after_hypothesis_control got the result {steady_state_met: true, probes}',
+    );
+  });
+
   test('a hook that throws is recorded as failed and the run goes on, as chaos run does', async () => {
     const journal = await run(
       experiment({
