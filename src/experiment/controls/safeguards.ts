@@ -119,8 +119,10 @@ class Guard {
     const verdicts = await Promise.all(now.map((probe) => this.check(probe, experiment)));
     const failed = verdicts.findIndex((met) => !met);
     if (failed < 0) return;
-    if (this.afterActivity) this.trigger(now[failed]!);
-    else throw new InterruptExecution(this.reason(now[failed]!));
+    const probe = now[failed]!;
+    // A pre-check runs inside before_experiment_control: raising there interrupts the run at once.
+    if (!this.afterActivity && this.claim(probe)) throw new InterruptExecution(this.reason(probe));
+    this.trigger(probe);
   }
 
   checkAfterActivity(activity: JsonObject): void {
@@ -193,9 +195,7 @@ class Guard {
 
   /** The first safeguard out of tolerance ends the run; later ones are only recorded. */
   private trigger(probe: JsonObject): void {
-    if (this.triggered || this.run.finished.set) return;
-    this.triggered = true;
-    this.markTriggered(String(probe.name));
+    if (!this.claim(probe)) return;
     if (this.afterActivity) {
       this.run.log.critical(
         `Safeguard '${String(probe.name)}' triggered the end of the experiment. But we will exit only after the current activity is completed`,
@@ -211,16 +211,16 @@ class Guard {
     }
   }
 
-  private reason(probe: JsonObject): string {
-    if (!this.triggered) {
-      this.triggered = true;
-      this.markTriggered(String(probe.name));
-    }
-    return `Safeguard '${String(probe.name)}' (control '${this.name}') triggered the end of the experiment`;
+  /** Marks this probe as the one that ends the run; false when one already did or the run is over. */
+  private claim(probe: JsonObject): boolean {
+    if (this.triggered || this.run.finished.set) return false;
+    this.triggered = true;
+    this.run.markTriggered(this.name, String(probe.name));
+    return true;
   }
 
-  private markTriggered(probe: string): void {
-    this.run.markTriggered(this.name, probe);
+  private reason(probe: JsonObject): string {
+    return `Safeguard '${String(probe.name)}' (control '${this.name}') triggered the end of the experiment`;
   }
 }
 
