@@ -127,6 +127,36 @@ describe('controls: hooks at every level', () => {
     assert.equal(journal.steady_states.during.length, 1, 'the second check was stopped by its control');
   });
 
+  test('a TypeScript control module interrupts the run too', async () => {
+    const journal = await run(
+      experiment({
+        method: [
+          js('action', 'allowed', 'value', { value: 1 }),
+          js('action', 'forbidden', 'value', { value: 2 }),
+        ],
+        controls: [
+          {
+            name: 'typed',
+            provider: {
+              type: 'javascript',
+              module: './typed-control.ts',
+              arguments: { forbidden: 'forbidden' },
+            },
+          },
+        ],
+      }),
+    );
+    assert.equal(journal.status, 'interrupted');
+    assert.deepEqual(
+      journal.run.map((entry) => entry.activity.name),
+      ['allowed'],
+    );
+    assert.equal(
+      journal.controls!.find((record) => record.status === 'interrupted')?.message,
+      "'forbidden' is forbidden by a TypeScript control",
+    );
+  });
+
   test('configure_control changes configuration and secrets in place, and later activities see them', async () => {
     const journal = await run(
       experiment({
