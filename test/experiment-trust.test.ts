@@ -151,19 +151,18 @@ describe('nothing a user wrote is ignored in silence', () => {
     assert.deepEqual(warnings(validated.stderr), []);
   });
 
-  test('controls get a warning that they do not run (an error with --strict)', async () => {
+  test('a control whose module cannot be loaded is refused at validation, naming it', async () => {
     const directory = await temp();
     const path = await writeExperiment(directory, {
       controls: [{ name: 'tracing', provider: { type: 'python', module: 'chaostracing.control' } }],
       method: [],
     });
     const validated = await finished(['validate', path]);
-    assert.equal(validated.code, 0);
+    assert.equal(validated.code, 1);
     assert.match(
       validated.stderr,
-      /WARNING\] faultline does not run controls yet, so these controls will not run: the experiment \(tracing\)/,
+      /Control 'tracing' could not be loaded: Python module 'chaostracing.control' failed to import \(ModuleNotFoundError/,
     );
-    assert.equal((await finished(['validate', '--strict', path])).code, 1);
   });
 
   test('--var for a key the experiment does not declare is named; --strict refuses it before running', async () => {

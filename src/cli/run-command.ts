@@ -11,6 +11,7 @@ import { createSecretMask } from '../experiment/secret-mask.js';
 import { checkVars } from '../experiment/vars-check.js';
 import { DEFAULT_LEDGER_DIRECTORY, openLedger } from '../experiment/ledger.js';
 import { loadExperiment } from '../experiment/load.js';
+import { type LoadedSettings, loadControlFile, loadSettings } from '../experiment/controls/settings.js';
 import { startExperiment } from '../experiment/run.js';
 import { validateExperiment } from '../experiment/validate.js';
 import {
@@ -39,6 +40,8 @@ interface RunFlags {
   failOnActionError?: boolean;
   ledgerDir: string;
   strict?: boolean;
+  settings?: string;
+  controlFile: string[];
 }
 
 const seconds = (flag: string) => (value: string) => {
@@ -88,7 +91,17 @@ export function runCommand(): Command {
       seconds('--max-duration'),
     )
     .option('--fail-on-action-error', 'a failed action in the method fails the run')
-    .option('--strict', 'unknown keys, unknown --var names and controls are errors, not warnings')
+    .option('--strict', 'unknown keys and unknown --var names are errors, not warnings')
+    .option(
+      '--settings <path>',
+      "Chaos Toolkit settings file whose 'controls' apply to the run (default ~/.chaostoolkit/settings.yaml when it exists)",
+    )
+    .option(
+      '--control-file <path>',
+      'JSON or YAML file of global controls {name: control}, as chaos run reads it (repeatable)',
+      collect,
+      [],
+    )
     .option(
       '--ledger-dir <dir>',
       'where injected faults are recorded for "faultline rollback"',
@@ -111,7 +124,16 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   const log = maskedLog(createConsoleLog(), mask);
   const vars = await collectVars(flags, (message) => log.error(message));
   let experiment: Experiment;
+  let settings: LoadedSettings;
   try {
+    settings = loadSettings(flags.settings, (message) => log.warning(message));
+    for (const path of flags.controlFile) {
+      const controls = loadControlFile(path, (message) => log.warning(message));
+      settings.globalControls.push(...controls);
+    }
+    if (settings.globalControls.length > 0) {
+      log.info(`Global controls: ${settings.globalControls.map((c) => c.name).join(', ')}`);
+    }
     const document = await loadExperiment(source);
     // Secrets written in the file are hidden from the first line on, validation messages included.
     if (isObject(document)) mask.addSecrets(document.secrets);
@@ -120,6 +142,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
       experiment = await validateExperiment(document, baseDirectoryOf(source), {
         strict: flags.strict === true,
         warn: (message) => log.warning(message),
+        globalControls: settings.globalControls,
       });
       log.info('Experiment looks valid');
     } else experiment = document as Experiment;
@@ -155,6 +178,8 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     ledger,
     baseDirectory: baseDirectoryOf(source),
     vars,
+    globalControls: settings.globalControls,
+    settings: settings.settings,
     hypothesisFrequency: flags.hypothesisFrequency,
     hypothesisStrategy,
     rollbackStrategy:

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createConsoleLog } from '../experiment/console.js';
+import { loadSettings } from '../experiment/controls/settings.js';
 import { loadExperiment } from '../experiment/load.js';
 import { validateExperiment } from '../experiment/validate.js';
 import { example } from './context.js';
@@ -9,18 +10,25 @@ export function validateCommand(): Command {
   return new Command('validate')
     .description('check an experiment without running it')
     .argument('<source>', 'experiment file (.json, .yaml, .yml) or http(s) URL')
-    .option('--strict', 'unknown keys and controls are errors, not warnings')
+    .option('--strict', 'unknown keys are errors, not warnings')
+    .option(
+      '--settings <path>',
+      "settings file whose global 'controls' are validated too (default ~/.chaostoolkit/settings.yaml when it exists)",
+    )
     .addHelpText('after', example('faultline validate experiment.yaml --strict'))
-    .action(async (source: string, flags: { strict?: boolean }) => {
+    .action(async (source: string, flags: { strict?: boolean; settings?: string }) => {
       const log = createConsoleLog();
       let warnings = 0;
+      const warn = (message: string) => {
+        warnings += 1;
+        log.warning(message);
+      };
       try {
+        const { globalControls } = loadSettings(flags.settings, warn);
         await validateExperiment(await loadExperiment(source), baseDirectoryOf(source), {
           strict: flags.strict === true,
-          warn: (message) => {
-            warnings += 1;
-            log.warning(message);
-          },
+          warn,
+          globalControls,
         });
         log.info(
           warnings === 0

@@ -1,6 +1,7 @@
 import type { Activity, DryMode, Json } from '../model/experiment.js';
 import { isObject } from '../model/experiment.js';
 import type { RunLog } from './console.js';
+import type { ControlHooks } from './controls/hooks.js';
 import { ActivityFailed, InterruptExecution } from './errors.js';
 import { type RunEntry, secondsBetween, timestamp } from './journal.js';
 import { providerFor } from './providers/index.js';
@@ -12,6 +13,8 @@ export interface ActivityEnvironment {
   dry: DryMode | undefined;
   context: ProviderContext;
   log: RunLog;
+  /** The run's controls; absent where chaoslib applies none (safeguard probes). */
+  controls?: ControlHooks;
 }
 
 export function isDry(activity: Activity, dry: DryMode | undefined): boolean {
@@ -31,6 +34,27 @@ export async function runActivity(
   activity: Activity,
   environment: ActivityEnvironment,
   onStart: (entry: RunEntry) => void = () => undefined,
+): Promise<RunEntry> {
+  const { controls } = environment;
+  if (!controls) return runControlled(activity, environment, onStart);
+  // The activity's controls wrap it, pauses included; the after hooks run even when it is interrupted.
+  let state: RunEntry | null = null;
+  try {
+    await controls.before('activity', activity);
+    state = await runControlled(activity, environment, (entry) => {
+      state = entry;
+      onStart(entry);
+    });
+    return state;
+  } finally {
+    await controls.after('activity', activity, state);
+  }
+}
+
+async function runControlled(
+  activity: Activity,
+  environment: ActivityEnvironment,
+  onStart: (entry: RunEntry) => void,
 ): Promise<RunEntry> {
   const { context, log } = environment;
   const dry = isDry(activity, environment.dry);

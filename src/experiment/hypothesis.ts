@@ -36,6 +36,24 @@ export async function runHypothesis(
   experiment: Experiment,
   environment: ActivityEnvironment,
 ): Promise<HypothesisResult> {
+  const { controls } = environment;
+  if (!controls) return checkProbes(hypothesis, experiment, environment);
+  let state: HypothesisResult['state'] | null = null;
+  try {
+    await controls.before('hypothesis', hypothesis);
+    const result = await checkProbes(hypothesis, experiment, environment);
+    state = result.state;
+    return result;
+  } finally {
+    await controls.after('hypothesis', hypothesis, state);
+  }
+}
+
+async function checkProbes(
+  hypothesis: JsonObject,
+  experiment: Experiment,
+  environment: ActivityEnvironment,
+): Promise<HypothesisResult> {
   const { log } = environment;
   log.info(`Steady state hypothesis: ${hypothesis.title}`);
   const probes: RunEntry[] = [];
@@ -63,7 +81,8 @@ export async function runHypothesis(
   return { state: { steady_state_met: true, probes }, errored: false };
 }
 
-async function checkTolerance(
+/** Whether a probe's output is within its tolerance; a tolerance that cannot be checked is not met. */
+export async function checkTolerance(
   probe: Activity,
   output: unknown,
   environment: ActivityEnvironment,

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { DryMode, JsonObject, RunStatus } from '../model/experiment.js';
 import { faultlineVersion } from '../version.js';
+import type { ControlRecord } from './controls/record.js';
 
 /** One activity's record, keys in chaoslib's order. `status` is absent when it was interrupted. */
 export interface RunEntry {
@@ -34,6 +35,8 @@ export interface Journal {
   end: string | null;
   duration: number;
   'faultline-version': string;
+  /** Each control hook called and each safeguard probe run; only when the run has controls. */
+  controls?: ControlRecord[];
 }
 
 /** The chaoslib behaviour faultline follows; reporting tools pick their template from it. */

@@ -1,16 +1,14 @@
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
-import { controlNames, KNOWN_KEYS, type UnknownKey, unknownKeys } from './known-keys.js';
+import { KNOWN_KEYS, type UnknownKey, unknownKeys } from './known-keys.js';
 
 /** What validation noticed that the run would otherwise ignore in silence. */
 export interface KeyReport {
   unknown: UnknownKey[];
-  /** "the experiment's controls (name, ...)": faultline does not run controls yet. */
-  controls: string[];
 }
 
-/** Walks every level chaoslib reads and lists keys it would ignore, and the controls it would not run. */
+/** Walks every level chaoslib reads, controls included, and lists keys it would ignore. */
 export function checkKeys(experiment: JsonObject): KeyReport {
-  const report: KeyReport = { unknown: [], controls: [] };
+  const report: KeyReport = { unknown: [] };
   report.unknown.push(...unknownKeys(experiment, KNOWN_KEYS.experiment, 'the experiment'));
   noteControls(experiment.controls, 'the experiment', report);
   const hypothesis = experiment['steady-state-hypothesis'];
@@ -92,6 +90,14 @@ function checkSecrets(secrets: Json | undefined, report: KeyReport): void {
 }
 
 function noteControls(controls: Json | undefined, where: string, report: KeyReport): void {
-  const names = controlNames(controls);
-  if (names.length > 0) report.controls.push(`${where} (${names.join(', ')})`);
+  if (!Array.isArray(controls)) return;
+  controls.forEach((control, index) => {
+    if (!isObject(control)) return;
+    const label = `${where === 'the experiment' ? '' : `${where}.`}controls[${index}]${typeof control.name === 'string' ? ` ('${control.name}')` : ''}`;
+    report.unknown.push(...unknownKeys(control, KNOWN_KEYS.control, label));
+    const provider = control.provider;
+    if (isObject(provider)) {
+      report.unknown.push(...unknownKeys(provider, KNOWN_KEYS.controlProvider, `${label}.provider`));
+    }
+  });
 }

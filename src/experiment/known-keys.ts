@@ -1,4 +1,4 @@
-import { isObject, type Json, type JsonObject } from '../model/experiment.js';
+import type { JsonObject } from '../model/experiment.js';
 
 /**
  * The keys chaoslib 1.45 reads at each level of an experiment. Anything else is legal in Chaos
@@ -36,6 +36,9 @@ export const KNOWN_KEYS = {
     'dry',
   ],
   ref: ['ref'],
+  /** chaoslib 1.45 reads these of a control; `provider.secrets` is no longer read since 1.2x. */
+  control: ['name', 'provider', 'scope', 'automatic', 'ref'],
+  controlProvider: ['type', 'module', 'arguments'],
   pauses: ['before', 'after'],
   runtime: ['hypothesis', 'rollbacks'],
   strategy: ['strategy'],
@@ -113,12 +116,4 @@ function editDistance(a: string, b: string): number {
     }
   }
   return rows[a.length]![b.length]!;
-}
-
-/** The names of the controls declared in a `controls` list, for the "not run yet" warning. */
-export function controlNames(controls: Json | undefined): string[] {
-  if (!Array.isArray(controls)) return [];
-  return controls.map((control) =>
-    isObject(control) && typeof control.name === 'string' ? control.name : JSON.stringify(control),
-  );
 }

@@ -12,6 +12,7 @@ import {
 import { type ActivityEnvironment, runActivity, sleep } from './activity.js';
 import { loadConfiguration, loadSecrets, noVars, type Vars } from './configuration.js';
 import type { RunLog } from './console.js';
+import { createControlDispatcher } from './controls/dispatcher.js';
 import { maskedLog } from './masked-log.js';
 import { createSecretMask, type SecretMask } from './secret-mask.js';
 import { ActivityFailed, InterruptExecution } from './errors.js';
@@ -44,6 +45,10 @@ export interface RunOptions {
   failOnActionError?: boolean;
   /** Receives the run's secret values, so the caller can hide them in its own output too. */
   mask?: SecretMask;
+  /** Global controls (the settings file's `controls`), each with its `name`. */
+  globalControls?: JsonObject[];
+  /** The settings file, handed to controls whose hooks take `settings`. */
+  settings?: JsonObject;
 }
 
 export interface RunningExperiment {
@@ -89,6 +94,11 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
     forced: () => forceRollbacks,
     rollbacksDisabled: () => ungraceful,
     backgroundSignal: background.signal,
+    interruptMethod: (reason) => {
+      if (phase !== 'method') return false;
+      method.abort(reason);
+      return true;
+    },
   }).finally(stopListening);
   return { interrupt: (reason) => interrupt(reason), journal };
 }
@@ -100,6 +110,8 @@ interface PhaseHooks {
   /** exit_ungracefully() (SIGUSR2): no rollback plays, whatever the strategy. */
   rollbacksDisabled(): boolean;
   backgroundSignal: AbortSignal;
+  /** Interrupts the method (not the rollbacks), as exit_gracefully() does; false past the method. */
+  interruptMethod(reason: string): boolean;
 }
 
 async function execute(
@@ -139,7 +151,7 @@ async function execute(
   };
   try {
     return mask.json(
-      await runWithContext(experiment, options, context, log, methodSignal, rollbackSignal, hooks),
+      await runWithContext(experiment, { ...options, mask }, context, log, methodSignal, rollbackSignal, hooks),
     );
   } finally {
     await context.python!.close();
@@ -161,6 +173,17 @@ async function runWithContext(
   const title = substitute(experiment.title, context.scope);
   const journal = createJournal({ ...experiment, title }, options.dry);
   const environment: ActivityEnvironment = { dry: options.dry, context, log };
+  const controls = await createControlDispatcher({
+    experiment,
+    globals: options.globalControls ?? [],
+    settings: options.settings ?? null,
+    environment,
+    journal,
+    interrupt: hooks.interruptMethod,
+    addSecrets: (secrets) => options.mask?.addSecrets(secrets),
+  });
+  environment.controls = controls;
+  await controls.configure();
   const timer =
     options.maxDuration === undefined
       ? undefined
@@ -173,6 +196,7 @@ async function runWithContext(
   const hasProbes = isObject(hypothesis) && Array.isArray(hypothesis.probes) && hypothesis.probes.length > 0;
   let status: RunStatus | undefined;
   try {
+    await controls.before('experiment', experiment);
     let gatePassed = true;
     if (hasProbes && BEFORE.includes(hypothesisStrategy)) {
       const before = await runHypothesis(hypothesis, experiment, environment);
@@ -185,7 +209,7 @@ async function runWithContext(
     if (gatePassed) {
       const continuous = hasProbes && DURING.includes(hypothesisStrategy);
       const loop = continuous
-        ? checkContinuously(hypothesis, experiment, environment, journal, options)
+        ? checkContinuously(hypothesis, experiment, environment, journal, options, hooks.interruptMethod)
         : undefined;
       log.info("Playing your experiment's method now...");
       status = await runMethod(
@@ -227,11 +251,23 @@ async function runWithContext(
     rollbackStrategy,
     hooks.forced(),
     hooks.rollbacksDisabled(),
-  );
+  ).catch(async (error: unknown) => {
+    // Safeguards running in the background must stop even when the run crashes.
+    await controls.cleanup();
+    throw error;
+  });
   journal.status = status;
   journal.end = timestamp();
   journal.duration = secondsBetween(journal.start, journal.end);
-  log.info(`Experiment ended with status: ${journal.deviated ? 'deviated' : status}`);
+  try {
+    await controls.after('experiment', experiment, journal);
+  } catch (error) {
+    if (!(error instanceof InterruptExecution)) throw error;
+    journal.status = 'interrupted';
+  } finally {
+    await controls.cleanup();
+  }
+  log.info(`Experiment ended with status: ${journal.deviated ? 'deviated' : journal.status}`);
   return journal;
 }
 
@@ -247,6 +283,7 @@ async function runMethod(
   const background: Promise<RunEntry>[] = [];
   const inBackground = { ...environment, context: { ...environment.context, signal: backgroundSignal } };
   try {
+    await environment.controls?.before('method', experiment);
     for (const item of experiment.method) {
       const activity = resolve(item, experiment);
       const running = runActivity(
@@ -269,6 +306,7 @@ async function runMethod(
     }
   } finally {
     await Promise.allSettled(background);
+    await environment.controls?.after('method', experiment, journal.run);
   }
   if (options.failOnActionError) {
     for (const entry of await Promise.all(background)) {
@@ -285,6 +323,7 @@ function checkContinuously(
   environment: ActivityEnvironment,
   journal: Journal,
   options: RunOptions,
+  interrupt: (reason: string) => void,
 ) {
   const stopper = new AbortController();
   const signal = AbortSignal.any([stopper.signal, environment.context.signal]);
@@ -300,7 +339,10 @@ function checkContinuously(
       }
       await sleep((options.hypothesisFrequency ?? 1) * 1000, signal);
     }
-  })().catch(() => undefined);
+  })().catch((error: unknown) => {
+    // A control's InterruptExecution in a check during the method interrupts the run, as in chaoslib.
+    if (error instanceof InterruptExecution) interrupt(error.message);
+  });
   return {
     get failed() {
       return state.failed;
@@ -342,12 +384,11 @@ async function playRollbacks(
   }
   log.info("Let's rollback...");
   const rollbacks = (experiment.rollbacks as ActivityOrRef[] | undefined) ?? [];
-  if (rollbacks.length === 0) {
-    log.info("No declared rollbacks, let's move on.");
-    return status;
-  }
   const background: Promise<unknown>[] = [];
+  let outcome = status;
   try {
+    await environment.controls?.before('rollback', experiment);
+    if (rollbacks.length === 0) log.info("No declared rollbacks, let's move on.");
     for (const item of rollbacks) {
       const activity = resolve(item, experiment);
       log.info(`Rollback: ${activity.name}`);
@@ -360,12 +401,16 @@ async function playRollbacks(
     await Promise.allSettled(background);
     if (error instanceof InterruptExecution) {
       log.critical('Rollbacks interrupted: the remaining ones were not played');
-      return 'interrupted';
-    }
-    if (error instanceof ActivityFailed) return status;
-    throw error;
+      outcome = 'interrupted';
+    } else if (!(error instanceof ActivityFailed)) throw error;
   }
-  return status;
+  try {
+    await environment.controls?.after('rollback', experiment, journal.rollbacks);
+  } catch (error) {
+    if (!(error instanceof InterruptExecution)) throw error;
+    outcome = 'interrupted';
+  }
+  return outcome;
 }
 
 /** Configuration values that are probes run at start, in order; a failure drops the key. */

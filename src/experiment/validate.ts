@@ -12,6 +12,7 @@ import {
 import { loadConfiguration, loadSecrets } from './configuration.js';
 import { createPythonRuntime } from './python/interpreter.js';
 import { InvalidActivity, InvalidExperiment } from './errors.js';
+import { validateControls } from './controls/validate.js';
 import { compileJsonPath } from './jsonpath2.js';
 import { providerFor } from './providers/index.js';
 import { checkKeys } from './key-check.js';
@@ -20,13 +21,13 @@ import { scopeOf } from './substitute.js';
 import { pythonRegex } from './tolerance.js';
 
 export interface ValidateOptions {
-  /** Unknown keys and controls (which faultline does not run yet) are errors instead of warnings. */
+  /** Unknown keys are errors instead of warnings. */
   strict?: boolean;
   /** Receives each warning; validation never drops one in silence when a caller listens. */
   warn?: (message: string) => void;
+  /** Global controls (the settings file's), validated and loaded with the file's own. */
+  globalControls?: JsonObject[];
 }
-
-export const CONTROLS_WARNING = 'faultline does not run controls yet, so these controls will not run';
 
 const TOLERANCE_TYPES =
   'hypothesis probe tolerance must either be an integer, a string, a boolean or a pair of values for boundaries. It can also be a dictionary which is a probe activity definition that takes an argument called `value` with the value of the probe itself to be validated';
@@ -97,16 +98,22 @@ export async function validateExperiment(
     await python.close();
   }
   validateRuntime(value.runtime);
+  await validateControls(value, {
+    globals: options.globalControls ?? [],
+    baseDirectory,
+    warn,
+    checkProbe: async (probe) => {
+      await validateActivity(probe as ActivityOrRef, experiment, context);
+      await validateTolerance(probe.tolerance as Json, experiment, context);
+    },
+  });
   return experiment;
 }
 
-/** Unknown keys and controls: warnings that name them, or one error listing them all with --strict. */
+/** Unknown keys: warnings that name them, or one error listing them all with --strict. */
 function reportKeys(experiment: JsonObject, strict: boolean, warn: (message: string) => void): void {
   const report = checkKeys(experiment);
-  const problems = [
-    ...report.unknown.map(describeUnknownKey),
-    ...report.controls.map((where) => `${CONTROLS_WARNING}: ${where}`),
-  ];
+  const problems = report.unknown.map(describeUnknownKey);
   if (strict && problems.length > 0) {
     throw new InvalidExperiment(
       `--strict: ${problems.join('; ')}. Fix or remove these keys, or run without --strict to only warn`,

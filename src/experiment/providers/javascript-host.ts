@@ -5,7 +5,7 @@ import type { WorkerReply, WorkerRequest } from './javascript-worker.js';
 /** Milliseconds an interrupted JavaScript activity gets to honour its signal before its thread ends. */
 const INTERRUPT_GRACE_MS = 2000;
 
-type Call = Omit<Extract<WorkerRequest, { kind: 'call' | 'check' }>, 'id'>;
+type Call = Omit<Extract<WorkerRequest, { kind: 'call' | 'check' | 'hook' }>, 'id'>;
 
 interface Pending {
   resolve(value: unknown): void;

@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 export type WorkerRequest =
   | {
       id: number;
-      kind: 'call' | 'check';
+      /** `hook`: a control hook; its reply carries the configuration and secrets the hook may have changed. */
+      kind: 'call' | 'check' | 'hook';
       path: string;
       func: string;
       args: Record<string, unknown>;
@@ -52,7 +53,9 @@ async function exported(path: string, func: string): Promise<unknown> {
   return found;
 }
 
-async function handle(request: Extract<WorkerRequest, { kind: 'call' | 'check' }>): Promise<WorkerReply> {
+async function handle(
+  request: Extract<WorkerRequest, { kind: 'call' | 'check' | 'hook' }>,
+): Promise<WorkerReply> {
   try {
     const func = (await exported(request.path, request.func)) as (
       args: Record<string, unknown>,
@@ -71,7 +74,12 @@ async function handle(request: Extract<WorkerRequest, { kind: 'call' | 'check' }
         secrets: request.secrets,
         signal: abort.signal,
       });
-      return { id: request.id, ok: true, value: value === undefined ? null : value };
+      const output = value === undefined ? null : value;
+      if (request.kind === 'hook') {
+        const changed = { output, configuration: request.configuration, secrets: request.secrets };
+        return { id: request.id, ok: true, value: changed };
+      }
+      return { id: request.id, ok: true, value: output };
     } finally {
       aborts.delete(request.id);
     }
