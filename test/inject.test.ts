@@ -118,7 +118,7 @@ describe('wrap and withFaults', () => {
     assert.equal(faultCounts().get('counted'), 1);
     const registry = new Registry();
     registerFaultMetrics(registry);
-    assert.match(await registry.metrics(), /faultline_injected_faults_total\{fault="counted"\} 1/);
+    assert.match(await registry.metrics(), /^faultline_injected_faults_total\{fault="counted"\} 1$/m);
   });
 });
 

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { silentLog } from '../src/experiment/console.js';
+import { noLedger } from '../src/experiment/ledger.js';
+import { type RunOptions, startExperiment } from '../src/experiment/run.js';
+import { withinTolerance } from '../src/experiment/tolerance.js';
+import { validateExperiment } from '../src/experiment/validate.js';
+import type { Json } from '../src/model/experiment.js';
+import { experiment, fixtures, js, names, run } from './experiment-helpers.js';
+
+const check = (tolerance: unknown, value: unknown) =>
+  withinTolerance(tolerance as Json, value, {}, async () => {
+    throw new Error('no probe tolerance in these tests');
+  });
+
+describe('tolerance bounds are inclusive at both ends', () => {
+  test('range: low and high match, just outside does not', async () => {
+    const range = { type: 'range', range: [200, 299] };
+    const cases: Array<[unknown, boolean]> = [
+      [199, false],
+      [199.5, false],
+      [200, true],
+      [250, true],
+      [299, true],
+      [299.5, false],
+      [300, false],
+      ['299', true],
+      ['300', false],
+      ['  ', false],
+    ];
+    for (const [value, expected] of cases) {
+      assert.equal(await check(range, value), expected, `range [200, 299] with ${JSON.stringify(value)}`);
+    }
+  });
+
+  test('range with a target reads the named field', async () => {
+    const range = { type: 'range', range: [200, 299], target: 'status' };
+    assert.equal(await check(range, { status: 299 }), true);
+    assert.equal(await check(range, { status: 300 }), false);
+    await assert.rejects(check({ type: 'range', range: [0, 1] }, { status: 0 }), {
+      name: 'TypeError',
+      message: /^range tolerance needs a number, got dict; set "target"/,
+    });
+  });
+
+  test('a two-element list is an inclusive range for a plain value', async () => {
+    const cases: Array<[unknown, boolean]> = [
+      [0.99, false],
+      [1, true],
+      [5, true],
+      [5.01, false],
+    ];
+    for (const [value, expected] of cases) {
+      assert.equal(await check([1, 5], value), expected, `[1, 5] with ${value}`);
+    }
+  });
+
+  test('a list against a status is membership, so the ends match and the middle does not', async () => {
+    assert.equal(await check([200, 204], { status: 200 }), true);
+    assert.equal(await check([200, 204], { status: 204 }), true);
+    assert.equal(await check([200, 204], { status: 202 }), false);
+  });
+
+  test('a list of three or more is membership', async () => {
+    assert.equal(await check([1, 3, 5], 5), true);
+    assert.equal(await check([1, 3, 5], 4), false);
+  });
+
+  test('an object tolerance of unknown type never passes, nor does a non-object', async () => {
+    assert.equal(await check({ type: 'sometimes' }, 1), false);
+    assert.equal(await check(null, null), false);
+  });
+});
+
+describe('rollback strategies against run statuses (Chaos Toolkit semantics)', () => {
+  const rollingBack = () =>
+    experiment({
+      method: [js('action', 'long', 'wait', { ms: 30_000 })],
+      rollbacks: [js('action', 'undo', 'value')],
+    });
+
+  async function interrupted(options: Partial<RunOptions>) {
+    const valid = await validateExperiment(rollingBack(), fixtures);
+    const running = startExperiment(valid, {
+      log: silentLog,
+      ledger: noLedger,
+      baseDirectory: fixtures,
+      ...options,
+    });
+    setImmediate(() => running.interrupt('SIGINT signal received'));
+    return running.journal;
+  }
+
+  test('default plays no rollbacks when the run was interrupted', async () => {
+    const journal = await interrupted({ rollbackStrategy: 'default' });
+    assert.equal(journal.status, 'interrupted');
+    assert.deepEqual(journal.rollbacks, []);
+  });
+
+  test('deviated plays no rollbacks on an interruption without a deviation', async () => {
+    const journal = await interrupted({ rollbackStrategy: 'deviated' });
+    assert.equal(journal.status, 'interrupted');
+    assert.deepEqual(journal.rollbacks, []);
+  });
+
+  test('default plays the rollbacks of a completed run', async () => {
+    const journal = await run(
+      experiment({ method: [js('action', 'a', 'value')], rollbacks: [js('action', 'undo', 'value')] }),
+      { rollbackStrategy: 'default' },
+    );
+    assert.equal(journal.status, 'completed');
+    assert.deepEqual(names(journal.rollbacks), ['undo']);
+  });
+
+  test('--max-duration does not override --rollback-strategy never', async () => {
+    const started = performance.now();
+    const journal = await run(rollingBack(), { maxDuration: 0.1, rollbackStrategy: 'never' });
+    assert.equal(journal.status, 'interrupted');
+    assert.deepEqual(journal.rollbacks, []);
+    assert.ok(performance.now() - started < 10_000, 'the 30 s action was cut short');
+  });
+
+  test('--max-duration forces the rollbacks under deviated, as under default', async () => {
+    const journal = await run(rollingBack(), { maxDuration: 0.1, rollbackStrategy: 'deviated' });
+    assert.equal(journal.status, 'interrupted');
+    assert.deepEqual(names(journal.rollbacks), ['undo']);
+  });
+});
+
+describe('configuration values that are probes', () => {
+  test('run at start, in order; their output is the value; a failing one drops the key', async () => {
+    const journal = await run(
+      experiment({
+        configuration: {
+          plain: 'as written',
+          answer: {
+            type: 'probe',
+            name: 'ask',
+            provider: js('probe', 'ask', 'value', { value: 42 }).provider,
+          },
+          broken: { type: 'probe', name: 'break', provider: js('probe', 'break', 'fail').provider },
+        },
+        method: [js('action', 'show', 'context')],
+      }),
+    );
+    assert.equal(journal.status, 'completed');
+    const output = journal.run[0]!.output as { configuration: Record<string, unknown> };
+    assert.equal(output.configuration.plain, 'as written');
+    assert.equal(output.configuration.answer, 42);
+    assert.equal(Object.hasOwn(output.configuration, 'broken'), false);
+  });
+});
