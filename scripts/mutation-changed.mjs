@@ -12,8 +12,8 @@ const hasRef = (ref) => spawnSync('git', ['rev-parse', '--verify', '--quiet', re
 const requested = process.argv[2];
 const base = requested ?? ['origin/main', 'main'].find(hasRef);
 if (base === undefined || !hasRef(base)) {
-  console.error(
-    `mutation:changed: no base to compare with (tried ${requested ?? 'origin/main, main'}); pass a ref`,
+  process.stderr.write(
+    `mutation:changed: no base to compare with (tried ${requested ?? 'origin/main, main'}); pass a ref\n`,
   );
   process.exit(2);
 }
@@ -31,9 +31,11 @@ const changed = new Set(
 );
 const files = [...changed].filter(inCore).sort();
 if (files.length === 0) {
-  console.log(`mutation:changed: no core file changed since ${base}; nothing to mutate`);
+  process.stdout.write(`mutation:changed: no core file changed since ${base}; nothing to mutate\n`);
   process.exit(0);
 }
-console.log(`mutation:changed: ${files.length} core file(s) changed since ${base}: ${files.join(', ')}`);
+process.stdout.write(
+  `mutation:changed: ${files.length} core file(s) changed since ${base}: ${files.join(', ')}\n`,
+);
 const stryker = spawnSync('npx', ['stryker', 'run', '--mutate', files.join(',')], { stdio: 'inherit' });
 process.exit(stryker.status ?? 1);
