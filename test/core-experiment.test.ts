@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { silentLog } from '../src/experiment/console.js';
-import { noLedger } from '../src/experiment/ledger.js';
+import { type LedgerEntry, noLedger } from '../src/experiment/ledger.js';
+import { describeEntry, undo, undoLedger } from '../src/experiment/rollback.js';
 import { type RunOptions, startExperiment } from '../src/experiment/run.js';
 import { withinTolerance } from '../src/experiment/tolerance.js';
 import { validateExperiment } from '../src/experiment/validate.js';
 import type { Json } from '../src/model/experiment.js';
 import { experiment, fixtures, js, names, run } from './experiment-helpers.js';
+import { startEchoServer, startHarness } from './helpers.js';
 
 const check = (tolerance: unknown, value: unknown) =>
   withinTolerance(tolerance as Json, value, {}, async () => {
@@ -148,5 +150,79 @@ describe('configuration values that are probes', () => {
     assert.equal(output.configuration.plain, 'as written');
     assert.equal(output.configuration.answer, 42);
     assert.equal(Object.hasOwn(output.configuration, 'broken'), false);
+  });
+});
+
+describe('undoing recorded proxy faults (rollback.ts)', () => {
+  test('each undo kind acts on the server it names; what is already gone counts as undone', async () => {
+    const harness = await startHarness();
+    const echo = await startEchoServer();
+    await harness.api('POST', '/proxies', { name: 'undone', listen: '127.0.0.1:0', upstream: echo.address });
+    await harness.api('POST', '/proxies/undone/toxics', {
+      name: 'lag',
+      type: 'latency',
+      attributes: { latency: 5 },
+    });
+    const entry = (undoStep: LedgerEntry['undo']): LedgerEntry => ({
+      time: '2026-01-01T00:00:00.000Z',
+      server: harness.url,
+      description: `undo ${undoStep.kind}`,
+      undo: undoStep,
+    });
+    const updateToxic = entry({
+      kind: 'update-toxic',
+      proxy: 'undone',
+      toxic: 'lag',
+      body: { attributes: { latency: 1 } },
+    });
+    assert.equal(await undo(updateToxic), 'undone');
+    assert.equal((await harness.api('GET', '/proxies/undone/toxics/lag')).json.attributes.latency, 1);
+    assert.equal(
+      await undo(entry({ kind: 'update-proxy', proxy: 'undone', body: { enabled: false } })),
+      'undone',
+    );
+    assert.equal((await harness.api('GET', '/proxies/undone')).json.enabled, false);
+    const removeToxic = entry({ kind: 'remove-toxic', proxy: 'undone', toxic: 'lag' });
+    assert.equal(await undo(removeToxic), 'undone');
+    assert.equal((await harness.api('GET', '/proxies/undone/toxics/lag')).status, 404);
+    assert.equal(await undo(removeToxic), 'already gone');
+    assert.equal(await undo(updateToxic), 'already gone');
+    const lines: string[] = [];
+    await undoLedger(
+      {
+        path: 'ledger.jsonl',
+        running: false,
+        header: { run: 'r', pid: 1, experiment: 'e', started: '2026-01-01T00:00:00.000Z' },
+        entries: [
+          entry({ kind: 'delete-proxy', proxy: 'undone' }),
+          { ...entry({ kind: 'delete-proxy', proxy: 'undone' }), description: 'second' },
+        ],
+      },
+      (line) => lines.push(line),
+    );
+    assert.deepEqual(lines, [
+      `undone: second (${harness.url})`,
+      `already gone: undo delete-proxy (${harness.url})`,
+    ]);
+    assert.equal((await harness.api('GET', '/proxies/undone')).status, 404);
+    assert.equal(
+      describeEntry({ ...updateToxic, server: undefined } as unknown as LedgerEntry),
+      'undo update-toxic',
+    );
+  });
+
+  test('an error other than "gone" is passed on', async () => {
+    const harness = await startHarness();
+    const echo = await startEchoServer();
+    await harness.api('POST', '/proxies', { name: 'kept', listen: '127.0.0.1:0', upstream: echo.address });
+    await assert.rejects(
+      undo({
+        time: '2026-01-01T00:00:00.000Z',
+        server: harness.url,
+        description: 'bad body',
+        undo: { kind: 'update-proxy', proxy: 'kept', body: { listen: 'nowhere' } },
+      }),
+      { name: 'FaultlineApiError', status: 400 },
+    );
   });
 });
