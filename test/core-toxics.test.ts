@@ -405,3 +405,194 @@ describe('attribute validation at both bounds, on create and on update', () => {
     });
   });
 });
+
+describe('what each toxic reports and passes on', () => {
+  interface Recorded {
+    out: Array<{ data: string; at: number }>;
+    acted: string[];
+    closed: string[];
+    discarded: number[];
+    ended: boolean;
+  }
+  function run(body: object, random: RandomSource = scripted([0])) {
+    const clock = new FakeClock();
+    const seen: Recorded = { out: [], acted: [], closed: [], discarded: [], ended: false };
+    const running = new Stage(
+      parseToxicCreate(body),
+      {
+        accept: (chunk) => seen.out.push({ data: chunk.data.toString(), at: clock.now() }),
+        end: () => {
+          seen.ended = true;
+        },
+      },
+      random,
+      {
+        clock,
+        discard: (bytes) => seen.discarded.push(bytes),
+        closeLink: (mode) => seen.closed.push(mode),
+        acted: (_toxic, action) => seen.acted.push(action),
+      },
+    );
+    return { clock, seen, running, send: (text: string) => send(running, clock, text) };
+  }
+
+  test('timeout: "drop" once, bytes discarded, "close" when it fires', async () => {
+    const { clock, seen, send: write } = run({ type: 'timeout', attributes: { timeout: 50 } });
+    write('abc');
+    write('de');
+    await clock.advance(50);
+    assert.deepEqual(seen, {
+      out: [],
+      acted: ['drop', 'close'],
+      closed: ['end'],
+      discarded: [3, 2],
+      ended: false,
+    });
+  });
+
+  test('limit_data: "limit" once, no empty piece after the limit, the rest discarded', async () => {
+    const { clock, seen, send: write } = run({ type: 'limit_data', attributes: { bytes: 3 } });
+    write('abc');
+    write('def');
+    await clock.advance(0);
+    assert.deepEqual(seen, {
+      out: [{ data: 'abc', at: 0 }],
+      acted: ['limit'],
+      closed: ['end'],
+      discarded: [0, 3],
+      ended: false,
+    });
+  });
+
+  test('reset_peer: "reset" and the chunk discarded; slow_close: "delay close"', async () => {
+    const reset = run({ type: 'reset_peer', attributes: { timeout: 5 } });
+    reset.send('abcd');
+    await reset.clock.advance(5);
+    assert.deepEqual(
+      [reset.seen.acted, reset.seen.closed, reset.seen.discarded, reset.seen.out],
+      [['reset'], ['reset'], [4], []],
+    );
+    const slow = run({ type: 'slow_close', attributes: { delay: 5 } });
+    slow.send('x');
+    slow.running.end();
+    await slow.clock.advance(5);
+    assert.deepEqual(
+      [slow.seen.acted, slow.seen.ended, slow.seen.out],
+      [['delay close'], true, [{ data: 'x', at: 0 }]],
+    );
+  });
+
+  test('bandwidth: "stall" at rate 0, holding data until interrupted; "throttle" otherwise', async () => {
+    const stalled = run({ type: 'bandwidth', attributes: { rate: 0 } });
+    stalled.send('held');
+    await stalled.clock.advance(10_000);
+    assert.deepEqual([stalled.seen.acted, stalled.seen.out], [['stall'], []]);
+    await stalled.running.interrupt();
+    assert.deepEqual(stalled.seen.out, [{ data: 'held', at: 10_000 }]);
+    const throttled = run({ type: 'bandwidth', attributes: { rate: 1 } });
+    throttled.send('ab');
+    await throttled.clock.advance(2);
+    assert.deepEqual([throttled.seen.acted, throttled.seen.out], [['throttle'], [{ data: 'ab', at: 2 }]]);
+  });
+
+  test('bandwidth interrupted mid-chunk passes the unsent rest at once', async () => {
+    const { clock, seen, running, send: write } = run({ type: 'bandwidth', attributes: { rate: 1 } });
+    write('x'.repeat(250));
+    await clock.advance(150);
+    await running.interrupt();
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data.length, piece.at]),
+      [
+        [100, 100],
+        [150, 150],
+      ],
+    );
+  });
+
+  test('latency 0 neither waits nor reports a delay', async () => {
+    const { clock, seen, send: write } = run({ type: 'latency', attributes: { latency: 0 } });
+    write('a');
+    await clock.advance(0);
+    assert.deepEqual([seen.acted, seen.out], [[], [{ data: 'a', at: 0 }]]);
+  });
+
+  test('slicer: "slice", sizes average + int(-variation, variation), delay µs apart on the schedule', async () => {
+    const random = scripted([0], ['min', 'max', 0]);
+    const {
+      clock,
+      seen,
+      send: write,
+    } = run({ type: 'slicer', attributes: { average_size: 4, size_variation: 2, delay: 1500 } }, random);
+    write('abcdefghijkl');
+    await clock.advance(10);
+    assert.deepEqual(random.intCalls, [
+      [-2, 2],
+      [-2, 2],
+      [-2, 2],
+    ]);
+    // Sizes 4 - 2, 4 + 2 and 4 + 0 cover the 12 bytes; the pieces leave 1.5 ms apart.
+    assert.deepEqual(seen.acted, ['slice']);
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['ab', 0],
+        ['cdefgh', 1.5],
+        ['ijkl', 3],
+      ],
+    );
+  });
+
+  test('slicer without variation draws no numbers; without delay all pieces leave at once', async () => {
+    const random = scripted([0], []);
+    const { clock, seen, send: write } = run({ type: 'slicer', attributes: { average_size: 3 } }, random);
+    write('abcdefg');
+    await clock.advance(0);
+    assert.deepEqual(random.intCalls, []);
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['abc', 0],
+        ['def', 0],
+        ['g', 0],
+      ],
+    );
+  });
+
+  test('noop passes chunks as they are; a toxic that missed its roll reports nothing', async () => {
+    const noop = run({ type: 'noop' });
+    noop.send('a');
+    await noop.clock.advance(0);
+    assert.deepEqual(noop.seen.out, [{ data: 'a', at: 0 }]);
+    const missed = run({ type: 'timeout', toxicity: 0.5, attributes: { timeout: 5 } }, scripted([0.9]));
+    missed.send('a');
+    missed.running.end();
+    await missed.clock.advance(10);
+    assert.deepEqual(
+      [missed.seen.acted, missed.seen.closed, missed.seen.out, missed.seen.ended],
+      [[], [], [{ data: 'a', at: 0 }], true],
+    );
+  });
+
+  test('the end passes once, after the queue, even when end() is called twice', async () => {
+    let ends = 0;
+    const clock = new FakeClock();
+    const order: string[] = [];
+    const running = new Stage(
+      parseToxicCreate({ type: 'latency', attributes: { latency: 5 } }),
+      { accept: (chunk) => order.push(chunk.data.toString()), end: () => ((ends += 1), order.push('end')) },
+      scripted([0]),
+      { clock, discard: () => undefined, closeLink: () => undefined, acted: () => undefined },
+    );
+    send(running, clock, 'a');
+    running.end();
+    running.end();
+    await clock.advance(10);
+    assert.deepEqual([order, ends], [['a', 'end'], 1]);
+    const next: string[] = [];
+    assert.equal(
+      running.flushInto({ accept: () => next.push('chunk'), end: () => next.push('end') }),
+      undefined,
+    );
+    assert.deepEqual(next, [], 'an end already passed is not passed again');
+  });
+});
