@@ -68,6 +68,35 @@ describe('tolerance bounds are inclusive at both ends', () => {
     assert.equal(await check([1, 3, 5], 4), false);
   });
 
+  test('regex: Python named groups and back-references; a missing pattern matches anything', async () => {
+    assert.equal(await check({ type: 'regex', pattern: '(?P<d>\\d)-(?P=d)' }, '4-4'), true);
+    assert.equal(await check({ type: 'regex', pattern: '(?P<d>\\d)-(?P=d)' }, '4-5'), false);
+    assert.equal(await check({ type: 'regex', pattern: '(?P<word>ab)(?P=word)' }, 'abab'), true);
+    assert.equal(await check({ type: 'regex' }, 'anything'), true);
+    await assert.rejects(check({ type: 'regex', pattern: 'x', target: 'stdout' }, 'plain'), {
+      name: 'TypeError',
+      message: '"target": "stdout" needs an object output, got str',
+    });
+  });
+
+  test('jsonpath: no match fails, count 0 passes only without matches, JSON text is parsed', async () => {
+    assert.equal(await check({ type: 'jsonpath', path: '$.nope' }, { a: 1 }), false);
+    assert.equal(await check({ type: 'jsonpath', path: '$.nope', count: 0 }, { a: 1 }), true);
+    assert.equal(await check({ type: 'jsonpath', path: '$.a', count: 0 }, { a: 1 }), false);
+    assert.equal(await check({ type: 'jsonpath', path: '$.a', expect: 1 }, '{"a": 1}'), true);
+    assert.equal(await check({ type: 'jsonpath', path: '$.a', expect: 1 }, 'not json'), false);
+  });
+
+  test('range: null and objects are refused, an empty string and NaN text are out of range', async () => {
+    await assert.rejects(check({ type: 'range', range: [0, 1] }, null), {
+      name: 'TypeError',
+      message: /^range tolerance needs a number, got NoneType/,
+    });
+    assert.equal(await check({ type: 'range', range: [0, 1] }, ''), false);
+    assert.equal(await check({ type: 'range', range: [0, 1] }, 'NaN'), false);
+    assert.equal(await check({ type: 'range', range: [-1, 1] }, ' 0 '), true);
+  });
+
   test('an object tolerance of unknown type never passes, nor does a non-object', async () => {
     assert.equal(await check({ type: 'sometimes' }, 1), false);
     assert.equal(await check(null, null), false);
@@ -112,6 +141,34 @@ describe('rollback strategies against run statuses (Chaos Toolkit semantics)', (
     );
     assert.equal(journal.status, 'completed');
     assert.deepEqual(names(journal.rollbacks), ['undo']);
+  });
+
+  test('always plays the rollbacks of a failed run; default and deviated do not, nor deviated without a deviation', async () => {
+    const failing = () =>
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'broken', 'fail', {}, { tolerance: true })],
+        },
+        rollbacks: [js('action', 'undo', 'value')],
+      });
+    const always = await run(failing(), { rollbackStrategy: 'always' });
+    assert.deepEqual([always.status, names(always.rollbacks)], ['failed', ['undo']]);
+    for (const rollbackStrategy of ['default', 'deviated'] as const) {
+      const journal = await run(failing(), { rollbackStrategy });
+      assert.deepEqual([journal.status, journal.rollbacks], ['failed', []], rollbackStrategy);
+    }
+    const calm = await run(
+      experiment({ method: [js('action', 'a', 'value')], rollbacks: [js('action', 'undo', 'value')] }),
+      {
+        rollbackStrategy: 'deviated',
+      },
+    );
+    assert.deepEqual([calm.status, calm.deviated, calm.rollbacks], ['completed', false, []]);
+    const none = await run(experiment({ method: [js('action', 'a', 'value')] }), {
+      rollbackStrategy: 'always',
+    });
+    assert.deepEqual([none.status, none.rollbacks], ['completed', []]);
   });
 
   test('--max-duration does not override --rollback-strategy never', async () => {
