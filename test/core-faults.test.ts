@@ -117,6 +117,26 @@ describe('fault decisions (shared by Node and the browser script)', () => {
     );
   });
 
+  test('probability fires when the roll is below it, not when equal (scripted rolls)', () => {
+    const rolls = [0.5, 0.49, 0.51];
+    const random = { seed: 0, next: () => rolls.shift()!, int: () => 0, fork: () => random };
+    const decider = createDecider(parseFault({ delay: 1, probability: 0.5 }), at(0), random);
+    assert.deepEqual([decider.decide({}), decider.decide({}), decider.decide({})], [false, true, false]);
+  });
+
+  test('without a seed, two deciders draw from different random sequences', () => {
+    const draws = () => decisions({ delay: 1, probability: 0.5 }, times(64)).map(Number).join('');
+    assert.notEqual(draws(), draws(), 'the chance that 64 unseeded draws repeat is 2^-64');
+  });
+
+  test('httpMethods needs at least one method and accepts several', () => {
+    assert.deepEqual(parseFault({ delay: 1, httpMethods: ['GET', 'POST'] }).httpMethods, ['GET', 'POST']);
+    assert.throws(() => parseFault({ delay: 1, httpMethods: [] }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: /^invalid httpMethods in fault: /,
+    });
+  });
+
   test('probability 0 never fires and 1 always does', () => {
     assert.equal(count(decisions({ delay: 1, probability: 0, seed: 1 }, times(200))), 0);
     assert.equal(count(decisions({ delay: 1, probability: 1, seed: 1 }, times(200))), 200);
