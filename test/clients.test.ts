@@ -24,7 +24,10 @@ describe('toxiproxy-node-client 4.x drives faultline unchanged', () => {
     assert.equal(disabled.enabled, false);
     await (await client.get('node_client')).update({ ...proxy.toJson(), enabled: true });
     await proxy.remove();
-    await assert.rejects(client.get('node_client'), { message: 'Request failed with status code 404' });
+    await assert.rejects(client.get('node_client'), {
+      name: 'Error',
+      message: 'Request failed with status code 404',
+    });
   });
 
   test('toxics: add, get, update with the whole toxic, remove, with traffic in between', async () => {
@@ -71,6 +74,7 @@ describe('toxiproxy-node-client 4.x drives faultline unchanged', () => {
 
   test('errors surface as rejections', async () => {
     await assert.rejects(client.createProxy({ name: '', listen: '127.0.0.1:0', upstream: echo.address }), {
+      name: 'Error',
       message: 'Request failed with status code 400',
     });
   });

@@ -174,6 +174,14 @@ describe('toxics on live traffic', () => {
     client.write('through');
     assert.equal((await readBytes(client, 7)).toString(), 'through');
     client.destroy();
+    const cut = await proxyTo();
+    await addToxic(cut.name, { type: 'limit_data', name: 'always', toxicity: 1, attributes: { bytes: 2 } });
+    for (let connection = 0; connection < 5; connection++) {
+      const limited = await connect(cut.port);
+      const received = readAll(limited);
+      limited.write('through');
+      assert.equal((await received).toString(), 'th', `connection ${connection}`);
+    }
   });
 
   test('toxics added to a live connection act on its next bytes', async () => {

@@ -51,6 +51,7 @@ test('the database lessons: X ms per call costs a request of N sequential calls 
   assert.equal(search!.calls, 2);
   for (const lesson of [blog!, search!]) {
     const { latencyPerCallMs: x, calls: n } = lesson;
+    assert.equal(x, 100, 'the lessons add 100 ms per call');
     assert.deepEqual(lesson.failed, [], `${lesson.lesson}: the runner's own checks`);
     assert.ok(lesson.p50BeforeMs < 50, `${lesson.lesson}: p50 ${lesson.p50BeforeMs} ms without latency`);
     // A latency toxic is never early: one call takes X, a request of N sequential calls N x X.

@@ -59,7 +59,7 @@ describe('tolerances (spec §2)', () => {
     assert.equal(await check({ type: 'regex', pattern: '^\\d+$' }, '42'), true);
     await assert.rejects(
       check({ type: 'regex', pattern: 'x' }, { status: 0 }),
-      TypeError,
+      { name: 'TypeError', message: /^regex tolerance needs a string, got dict; set "target"/ },
       'no target on an object output',
     );
   });

@@ -122,9 +122,13 @@ test('removing a toxic from a connection whose client stopped reading returns at
     () => harness.engine.get('jammed').stats().bytes.downstream.received > 1024 * 1024,
     'the proxy to buffer a megabyte behind the latency toxic',
   );
+  // "At once" against a 10 s latency: both calls must return long before the toxic would have.
+  const started = performance.now();
   const removed = await harness.api('DELETE', '/proxies/jammed/toxics/slow');
   assert.equal(removed.status, 204);
   const reset = await harness.api('POST', '/reset');
   assert.equal(reset.status, 204);
+  const tookMs = performance.now() - started;
+  assert.ok(tookMs < 5000, `removing the toxic and resetting took ${Math.round(tookMs)} ms`);
   client.destroy();
 });

@@ -19,25 +19,31 @@ test('/metrics counts bytes per proxy and direction on live connections, and tox
   const reply = await harness.api('GET', '/metrics');
   assert.equal(reply.status, 200);
   const labels = `direction="upstream",proxy="measured",listener="${proxy.listen}",upstream="${echo.address}"`;
-  assert.match(reply.text, new RegExp(`toxiproxy_proxy_received_bytes_total\\{${labels}\\} 5`));
-  assert.match(reply.text, /toxiproxy_proxy_sent_bytes_total\{direction="downstream",proxy="measured".*\} 5/);
-  assert.match(reply.text, /faultline_connections_active\{proxy="measured"\} 1/);
-  assert.match(reply.text, /faultline_toxics_active\{proxy="measured",stream="downstream"\} 1/);
+  assert.match(reply.text, new RegExp(`^toxiproxy_proxy_received_bytes_total\\{${labels}\\} 5$`, 'm'));
   assert.match(
     reply.text,
-    /faultline_toxic_actions_total\{proxy="measured",toxic="lag",type="latency",stream="downstream"\} 1/,
+    /^toxiproxy_proxy_sent_bytes_total\{direction="downstream",proxy="measured".*\} 5$/m,
+  );
+  assert.match(reply.text, /^faultline_connections_active\{proxy="measured"\} 1$/m);
+  assert.match(reply.text, /^faultline_toxics_active\{proxy="measured",stream="downstream"\} 1$/m);
+  assert.match(
+    reply.text,
+    /^faultline_toxic_actions_total\{proxy="measured",toxic="lag",type="latency",stream="downstream"\} 1$/m,
   );
   client.destroy();
 });
 
 /** Opens /events and collects parsed events until the returned stop() is called. */
-function subscribe(query = '') {
+function subscribe(query = '', headers: Record<string, string> = {}) {
   const events: Array<{ id: string | undefined; type: string; data: any }> = [];
   let buffer = '';
+  // The server registers a subscriber before it sends anything, so a response means subscribed.
+  const state = { subscribed: false };
   const request = http.get(
     `${harness.url}/events${query}`,
-    { headers: { 'User-Agent': 'test' } },
+    { headers: { 'User-Agent': 'test', ...headers } },
     (response) => {
+      state.subscribed = true;
       response.setEncoding('utf8');
       response.on('data', (text: string) => {
         buffer += text;
@@ -59,12 +65,12 @@ function subscribe(query = '') {
     },
   );
   request.on('error', () => undefined);
-  return { events, stop: () => request.destroy() };
+  return { events, subscribed: () => state.subscribed, stop: () => request.destroy() };
 }
 
 test('/events streams proxy and toxic changes and each toxic that fires, with its connection', async () => {
   const stream = subscribe();
-  await waitFor(() => harness.engine.events !== undefined, 'subscription');
+  await waitFor(stream.subscribed, 'subscription');
   const proxy = await createProxy(harness, 'watched', echo.address);
   await harness.api('POST', '/proxies/watched/toxics', {
     name: 'rst',
@@ -76,7 +82,10 @@ test('/events streams proxy and toxic changes and each toxic that fires, with it
   client.write('boom');
   await waitFor(() => stream.events.some((event) => event.type === 'toxic.fired'), 'toxic.fired');
   const types = stream.events.map((event) => event.type);
-  assert.ok(types.indexOf('proxy.created') < types.indexOf('toxic.added'));
+  assert.deepEqual(
+    types.filter((type) => type === 'proxy.created' || type === 'toxic.added'),
+    ['proxy.created', 'toxic.added'],
+  );
   const fired = stream.events.find((event) => event.type === 'toxic.fired')!;
   assert.equal(fired.data.proxy, 'watched');
   assert.equal(fired.data.toxic, 'rst');
@@ -90,6 +99,7 @@ test('/events streams proxy and toxic changes and each toxic that fires, with it
 
 test('/events filters by type and proxy, and replays what a reconnecting client missed', async () => {
   const onlyToxics = subscribe('?types=toxic&proxy=filtered');
+  await waitFor(onlyToxics.subscribed, 'subscription');
   await createProxy(harness, 'filtered', echo.address);
   await createProxy(harness, 'other', echo.address);
   await harness.api('POST', '/proxies/other/toxics', { type: 'noop' });

@@ -38,6 +38,7 @@ export function installHttpFaults(faults: ArmedFault[]): () => void {
     [https, 'https:'],
   ] as const) {
     const request = module.request;
+    const get = module.get;
     const patched = function (this: unknown, ...args: Parameters<typeof http.request>) {
       const client = (request as (...values: unknown[]) => http.ClientRequest).apply(this, args);
       const url = `${scheme}//${client.host}${client.path}`;
@@ -63,6 +64,7 @@ export function installHttpFaults(faults: ArmedFault[]): () => void {
     }) as typeof http.get;
     undo.push(() => {
       module.request = request;
+      module.get = get;
     });
   }
   return () => undo.forEach((step) => step());

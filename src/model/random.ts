@@ -19,6 +19,8 @@ export interface RandomSource {
 
 export function createRandom(seed: number): RandomSource {
   const generator = xoroshiro128plus(seed | 0);
+  // Seeded as is, the first output is ~seed: forks of similar labels would decide in step.
+  generator.jump();
   return {
     seed,
     next: () => uniformFloat64(generator),

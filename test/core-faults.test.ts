@@ -1,0 +1,315 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { parseWhen } from '../src/model/when.js';
+import { type Call, createDecider, effectOf, explainFault } from '../src/model/fault.js';
+import { parseFault } from '../src/model/fault-schema.js';
+import { createRandom } from '../src/model/random.js';
+import { parseToxicCreate } from '../src/model/toxic.js';
+import { Stage } from '../src/proxy/stage.js';
+import { FakeClock } from './fake-clock.js';
+
+/** Within 4 standard deviations of a binomial(n, p) mean: a false alarm about 1 run in 16,000. */
+function withinFourSigma(hits: number, n: number, p: number): boolean {
+  return Math.abs(hits - n * p) <= 4 * Math.sqrt(n * p * (1 - p));
+}
+
+/** Whether a toxic applies on each of `n` connections, each with its own forked random source. */
+function toxicityDecisions(toxicity: number, seed: number, n: number): boolean[] {
+  const clock = new FakeClock();
+  const root = createRandom(seed);
+  const spec = parseToxicCreate({ type: 'timeout', toxicity });
+  const sink = { accept: () => undefined, end: () => undefined };
+  const host = {
+    clock,
+    discard: () => undefined,
+    closeLink: () => undefined,
+    acted: () => undefined,
+    ready: () => undefined,
+  };
+  const decisions: boolean[] = [];
+  for (let connection = 0; connection < n; connection++) {
+    const stage = new Stage(spec, sink, root.fork(`connection ${connection}`), host);
+    // A timeout toxic closes the connection when it is removed, but only where it applied.
+    decisions.push(stage.flushInto(sink) === 'close');
+    stage.dispose();
+  }
+  return decisions;
+}
+
+const count = (decisions: boolean[]) => decisions.filter(Boolean).length;
+const fixedRuns = { seed: 20_251_202, numRuns: 25 };
+
+describe('toxicity over many connections (property)', () => {
+  test('toxicity p applies on a fraction of connections within 4 sigma of p', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 99 }),
+        fc.integer({ min: 0, max: 0x7fffffff }),
+        (percent, seed) => {
+          const p = percent / 100;
+          const n = 1000;
+          const hits = count(toxicityDecisions(p, seed, n));
+          assert.ok(withinFourSigma(hits, n, p), `${hits} of ${n} connections at toxicity ${p}`);
+        },
+      ),
+      fixedRuns,
+    );
+  });
+
+  test('the same seed makes the same decisions; another seed makes others', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0x7ffffffe }), (seed) => {
+        const first = toxicityDecisions(0.5, seed, 200);
+        assert.deepEqual(toxicityDecisions(0.5, seed, 200), first);
+        assert.notDeepEqual(toxicityDecisions(0.5, seed + 1, 200), first);
+      }),
+      { ...fixedRuns, numRuns: 10 },
+    );
+  });
+});
+
+describe('the seeded random source', () => {
+  test('fork seeds are FNV-1a of the label, folded to 31 bits (published test vectors)', () => {
+    // FNV-1a 32-bit: "" = 0x811c9dc5, "a" = 0xe40c292c, "foobar" = 0xbf9cf968; seed 0 leaves the basis as is.
+    assert.equal(createRandom(0).fork('').seed, 0x811c9dc5 & 0x7fffffff);
+    assert.equal(createRandom(0).fork('a').seed, 0xe40c292c & 0x7fffffff);
+    assert.equal(createRandom(0).fork('foobar').seed, 0xbf9cf968 & 0x7fffffff);
+    assert.notEqual(createRandom(1).fork('a').seed, createRandom(0).fork('a').seed);
+  });
+
+  test('next() is in [0, 1) and int(min, max) reaches both ends and nothing beyond', () => {
+    const random = createRandom(7);
+    const seen = new Set<number>();
+    for (let i = 0; i < 2000; i++) {
+      const value = random.next();
+      assert.ok(value >= 0 && value < 1, String(value));
+      seen.add(random.int(-2, 2));
+    }
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      [-2, -1, 0, 1, 2],
+    );
+  });
+
+  test('a source replays its sequence from the same seed, and keeps its seed', () => {
+    const a = createRandom(99);
+    const b = createRandom(99);
+    const first = [a.next(), a.next(), a.int(0, 1000)];
+    assert.deepEqual([b.next(), b.next(), b.int(0, 1000)], first);
+    assert.equal(a.seed, 99);
+    assert.notDeepEqual([createRandom(100).next(), createRandom(100).next()], first.slice(0, 2));
+  });
+});
+
+describe('fault decisions (shared by Node and the browser script)', () => {
+  const at = (now: number) => ({ now: () => now });
+  const decisions = (fault: object, calls: Call[], now = 0) => {
+    const decider = createDecider(parseFault(fault), at(now));
+    return calls.map((call) => decider.decide(call));
+  };
+  const times = (n: number, call: Call = {}) => Array.from({ length: n }, () => call);
+
+  test('probability p fires on a fraction of calls within 4 sigma, and a seed repeats them', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 99 }), fc.integer(), (percent, seed) => {
+        const p = percent / 100;
+        const n = 1000;
+        const fired = decisions({ delay: 1, probability: p, seed }, times(n));
+        assert.ok(withinFourSigma(count(fired), n, p), `${count(fired)} of ${n} at probability ${p}`);
+        assert.deepEqual(decisions({ delay: 1, probability: p, seed }, times(n)), fired);
+      }),
+      fixedRuns,
+    );
+  });
+
+  test('probability fires when the roll is below it, not when equal (scripted rolls)', () => {
+    const rolls = [0.5, 0.49, 0.51];
+    const random = { seed: 0, next: () => rolls.shift()!, int: () => 0, fork: () => random };
+    const decider = createDecider(parseFault({ delay: 1, probability: 0.5 }), at(0), random);
+    assert.deepEqual([decider.decide({}), decider.decide({}), decider.decide({})], [false, true, false]);
+  });
+
+  test('without a seed, two deciders draw from different random sequences', () => {
+    const draws = () => decisions({ delay: 1, probability: 0.5 }, times(64)).map(Number).join('');
+    assert.notEqual(draws(), draws(), 'the chance that 64 unseeded draws repeat is 2^-64');
+  });
+
+  test('httpMethods needs at least one method and accepts several', () => {
+    assert.deepEqual(parseFault({ delay: 1, httpMethods: ['GET', 'POST'] }).httpMethods, ['GET', 'POST']);
+    assert.throws(() => parseFault({ delay: 1, httpMethods: [] }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: /^invalid httpMethods in fault: /,
+    });
+  });
+
+  test('probability 0 never fires and 1 always does', () => {
+    assert.equal(count(decisions({ delay: 1, probability: 0, seed: 1 }, times(200))), 0);
+    assert.equal(count(decisions({ delay: 1, probability: 1, seed: 1 }, times(200))), 200);
+  });
+
+  test('everyNth and firstN count exactly', () => {
+    assert.deepEqual(decisions({ delay: 1, everyNth: 3 }, times(7)), [
+      false,
+      false,
+      true,
+      false,
+      false,
+      true,
+      false,
+    ]);
+    assert.deepEqual(decisions({ delay: 1, everyNth: 1 }, times(3)), [true, true, true]);
+    assert.deepEqual(decisions({ delay: 1, firstN: 2 }, times(4)), [true, true, false, false]);
+    assert.deepEqual(decisions({ delay: 1, firstN: 4, everyNth: 2 }, times(6)), [
+      false,
+      true,
+      false,
+      true,
+      false,
+      false,
+    ]);
+  });
+
+  test('filters: methods, url, HTTP method (GET when absent, any case) and header; only matching calls count', () => {
+    assert.deepEqual(
+      decisions({ delay: 1, methods: ['get'], everyNth: 2 }, [
+        { method: 'get' },
+        { method: 'set' },
+        {},
+        { method: 'get' },
+      ]),
+      [false, false, false, true],
+    );
+    assert.deepEqual(decisions({ delay: 1, url: '^/api/' }, [{ url: '/api/x' }, { url: '/web/api/' }, {}]), [
+      true,
+      false,
+      false,
+    ]);
+    assert.deepEqual(
+      decisions({ delay: 1, httpMethods: ['GET'] }, [{}, { httpMethod: 'get' }, { httpMethod: 'POST' }]),
+      [true, true, false],
+    );
+    assert.deepEqual(
+      decisions({ delay: 1, header: { name: 'X-Chaos' } }, [
+        { headers: { 'x-chaos': '' } },
+        { headers: { other: 'on' } },
+        {},
+      ]),
+      [true, false, false],
+    );
+    assert.deepEqual(
+      decisions({ delay: 1, header: { name: 'X-Tenant', value: '^b' } }, [
+        { headers: { 'x-tenant': ['beta', 'x'] } },
+        { headers: { 'x-tenant': 'alpha' } },
+      ]),
+      [true, false],
+    );
+  });
+
+  test('a window from afterMs (inclusive) to untilMs (exclusive) after the decider was made', () => {
+    let now = 1000;
+    const decider = createDecider(parseFault({ delay: 1, window: { afterMs: 100, untilMs: 200 } }), {
+      now: () => now,
+    });
+    const at = (time: number) => {
+      now = 1000 + time;
+      return decider.decide({});
+    };
+    assert.deepEqual([at(99), at(100), at(199), at(200)], [false, true, true, false]);
+    const open = createDecider(parseFault({ delay: 1, window: { afterMs: 50 } }), { now: () => now });
+    assert.equal(open.decide({}), false, 'afterMs counts from when the decider was made');
+    now += 10_000_000;
+    assert.equal(open.decide({}), true, 'without untilMs the window never closes');
+  });
+
+  test('effects and explanations', () => {
+    assert.equal(effectOf(parseFault({ delay: 5 })), undefined);
+    assert.equal(effectOf(parseFault({ status: 503 })), 'status');
+    assert.equal(
+      explainFault(parseFault({ url: 'pay', status: 503, probability: 0.25, httpMethods: ['POST'] })),
+      'answers requests to /pay/ with status 503, 25% of the time, for POST',
+    );
+    assert.equal(
+      explainFault(parseFault({ error: { name: 'TypeError', message: 'nope' }, everyNth: 1, firstN: 3 })),
+      'fails calls with TypeError: nope, on every call, for the first 3 calls',
+    );
+    assert.equal(
+      explainFault(
+        parseFault({ abort: true, everyNth: 12, header: { name: 'x-a' }, window: { untilMs: 9 } }),
+      ),
+      'drops calls, on every 12th call, when header x-a is present, from 0 ms to 9 ms after start',
+    );
+    assert.equal(
+      explainFault(parseFault({ methods: ['q'], delay: 1, nullify: true, everyNth: 22 })),
+      'delays q calls by 1 ms, then makes them return null, on every 22nd call',
+    );
+    assert.equal(
+      explainFault(parseFault({ slowBody: 10, everyNth: 13 })),
+      'sends the body of calls at 10 bytes/s, on every 13th call',
+    );
+    assert.equal(
+      explainFault(parseFault({ status: 500, everyNth: 103 })),
+      'answers calls with status 500, on every 103rd call',
+    );
+    assert.equal(
+      explainFault(parseFault({ status: 500, everyNth: 111 })),
+      'answers calls with status 500, on every 111th call',
+    );
+  });
+
+  test('a fault with two effects or none is refused', () => {
+    assert.throws(() => parseFault({ status: 500, abort: true }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: /give at most one of error, status, abort, nullify and slowBody/,
+    });
+    assert.throws(() => parseFault({ everyNth: 2 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: /a fault needs something to do/,
+    });
+    assert.throws(() => parseFault({ url: '(', delay: 1 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: /^invalid url in fault: /,
+    });
+  });
+});
+
+describe('"when" selects exactly the calls it names (property)', () => {
+  const selected = (expression: string, upTo: number) =>
+    Array.from({ length: upTo }, (_, index) => index + 1).filter(parseWhen(expression));
+  const range = (from: number, to: number, step = 1) => {
+    const result: number[] = [];
+    for (let n = from; n <= to; n += step) result.push(n);
+    return result;
+  };
+
+  test('N, N+, N+S and N..M (both ends inclusive)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 1, max: 7 }),
+        (first, length, step) => {
+          const last = first + length;
+          assert.deepEqual(selected(`${first}`, 100), [first]);
+          assert.deepEqual(selected(`${first}+`, 100), range(first, 100));
+          assert.deepEqual(selected(`${first}+${step}`, 100), range(first, 100, step));
+          assert.deepEqual(selected(`${first}..${last}`, 100), range(first, last));
+        },
+      ),
+      { seed: 7, numRuns: 100 },
+    );
+  });
+
+  test('no expression selects every call; a bad one is refused with the forms', () => {
+    assert.deepEqual(
+      Array.from({ length: 5 }, (_, index) => index + 1).filter(parseWhen(undefined)),
+      [1, 2, 3, 4, 5],
+    );
+    for (const bad of ['0', 'sometimes', '2-3', '+2', '1..']) {
+      assert.throws(() => parseWhen(bad), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        message: new RegExp(`^invalid when "${bad.replace(/[.+]/g, '\\$&')}": use N`),
+      });
+    }
+  });
+});

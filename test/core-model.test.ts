@@ -1,0 +1,299 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatHostPort, parseHostPort } from '../src/model/address.js';
+import { describeValue, errorCodes, FaultlineError, isFaultlineError } from '../src/model/errors.js';
+import { canonicalKeys } from '../src/model/fields.js';
+import { percentile } from '../src/model/percentile.js';
+import { parseProxyCreate, parseProxyList, parseProxyUpdate } from '../src/model/proxy-spec.js';
+import { explainToxic, parseStream, parseToxicCreate } from '../src/model/toxic.js';
+
+describe('percentile (nearest rank)', () => {
+  test('exact ranks on ten values, and nothing for no values', () => {
+    const values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    assert.equal(percentile(values, 0), 1);
+    assert.equal(percentile(values, 50), 6);
+    assert.equal(percentile(values, 90), 10);
+    assert.equal(percentile(values, 89), 9);
+    assert.equal(percentile(values, 100), 10);
+    assert.equal(percentile([7], 99), 7);
+    assert.equal(percentile([], 50), undefined);
+  });
+});
+
+describe('host:port', () => {
+  test('the forms Toxiproxy accepts, ports 0 and 65535 included', () => {
+    assert.deepEqual(parseHostPort('127.0.0.1:0', 'listen'), { host: '127.0.0.1', port: 0 });
+    assert.deepEqual(parseHostPort('localhost:65535', 'listen'), { host: 'localhost', port: 65535 });
+    assert.deepEqual(parseHostPort(':8080', 'listen'), { host: '', port: 8080 });
+    assert.deepEqual(parseHostPort('[::1]:99', 'listen'), { host: '::1', port: 99 });
+  });
+
+  test('a port past 65535, a missing port or a URL are refused with an example', () => {
+    assert.throws(() => parseHostPort('127.0.0.1:65536', 'upstream'), {
+      code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      message:
+        'upstream must be "host:port" with a port from 0 to 65535, received "127.0.0.1:65536"; for example "127.0.0.1:26379"',
+    });
+    assert.throws(() => parseHostPort('redis', 'listen'), { message: /received "redis"; for example/ });
+    assert.throws(() => parseHostPort('http://x:80', 'upstream'), {
+      message: /\(no scheme: faultline proxies TCP, not URLs\)$/,
+    });
+    assert.throws(() => parseHostPort('a:123456', 'listen'), { code: 'FAULTLINE_ERR_INVALID_ADDRESS' });
+  });
+
+  test('formatting puts IPv6 hosts in brackets', () => {
+    assert.equal(formatHostPort({ host: '::1', port: 5 }), '[::1]:5');
+    assert.equal(formatHostPort({ host: '127.0.0.1', port: 5 }), '127.0.0.1:5');
+  });
+});
+
+describe('errors', () => {
+  test('each code has the HTTP status of the documented table (docs/errors.md)', () => {
+    const expected: Record<string, number> = {
+      FAULTLINE_ERR_BAD_BODY: 400,
+      FAULTLINE_ERR_MISSING_FIELD: 400,
+      FAULTLINE_ERR_INVALID_FIELD: 400,
+      FAULTLINE_ERR_UNKNOWN_FIELD: 400,
+      FAULTLINE_ERR_INVALID_STREAM: 400,
+      FAULTLINE_ERR_INVALID_TOXIC_TYPE: 400,
+      FAULTLINE_ERR_INVALID_ATTRIBUTE: 400,
+      FAULTLINE_ERR_INVALID_ADDRESS: 400,
+      FAULTLINE_ERR_INVALID_CONFIG: 400,
+      FAULTLINE_ERR_PROXY_NOT_FOUND: 404,
+      FAULTLINE_ERR_TOXIC_NOT_FOUND: 404,
+      FAULTLINE_ERR_PROXY_EXISTS: 409,
+      FAULTLINE_ERR_TOXIC_EXISTS: 409,
+      FAULTLINE_ERR_ADDRESS_IN_USE: 409,
+      FAULTLINE_ERR_ADDRESS_UNAVAILABLE: 400,
+      FAULTLINE_ERR_PERMISSION: 403,
+      FAULTLINE_ERR_BODY_TOO_LARGE: 413,
+      FAULTLINE_ERR_INTERNAL: 500,
+    };
+    for (const [code, status] of Object.entries(expected)) {
+      assert.equal(errorCodes[code as keyof typeof errorCodes], status, code);
+    }
+    const error = new FaultlineError('FAULTLINE_ERR_TOXIC_NOT_FOUND', 'gone', { cause: 'x' });
+    assert.deepEqual(
+      [error.name, error.code, error.status, error.message, error.cause],
+      ['FaultlineError', 'FAULTLINE_ERR_TOXIC_NOT_FOUND', 404, 'gone', 'x'],
+    );
+    assert.equal(isFaultlineError(error), true);
+    assert.equal(isFaultlineError(new Error('gone')), false);
+  });
+
+  test('values in messages: nothing for undefined, JSON otherwise, cut at 80 characters', () => {
+    assert.equal(describeValue(undefined), 'nothing');
+    assert.equal(describeValue('a'), '"a"');
+    assert.equal(describeValue(12), '12');
+    assert.equal(describeValue({ a: [1] }), '{"a":[1]}');
+    assert.equal(
+      describeValue(() => 1),
+      '() => 1',
+    );
+    const long = 'x'.repeat(100);
+    assert.equal(describeValue(long), `"${'x'.repeat(76)}...`);
+    assert.equal(describeValue(long).length, 80);
+    assert.equal(describeValue('y'.repeat(78)), `"${'y'.repeat(78)}"`);
+  });
+});
+
+describe('field names fold case; unknown fields are refused', () => {
+  test('canonical spelling, null dropped, the accepted list in the error', () => {
+    assert.deepEqual(canonicalKeys({ NAME: 'a', Upstream: null }, ['name', 'upstream'], 'proxy'), {
+      name: 'a',
+    });
+    assert.throws(() => canonicalKeys({ nom: 1 }, ['name', 'upstream'], 'proxy'), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      message: 'unknown field "nom" in proxy; accepted fields: name, upstream',
+    });
+    for (const body of [null, [], 'text']) {
+      assert.throws(() => canonicalKeys(body, ['name'], 'proxy'), {
+        code: 'FAULTLINE_ERR_BAD_BODY',
+        message: `bad request body: proxy must be a JSON object, received ${JSON.stringify(body)}`,
+      });
+    }
+  });
+});
+
+describe('proxy specs', () => {
+  test('create fills listen 127.0.0.1:0 and enabled true, and parses toxics', () => {
+    assert.deepEqual(parseProxyCreate({ name: 'db', upstream: '127.0.0.1:5432' }), {
+      name: 'db',
+      listen: '127.0.0.1:0',
+      upstream: '127.0.0.1:5432',
+      enabled: true,
+      toxics: undefined,
+    });
+    const full = parseProxyCreate({
+      name: 'db',
+      upstream: '127.0.0.1:5432',
+      listen: ':7000',
+      enabled: false,
+      toxics: [{ type: 'noop' }],
+      Logger: {},
+    });
+    assert.deepEqual(
+      [full.listen, full.enabled, full.toxics?.map((toxic) => toxic.name)],
+      [':7000', false, ['noop_downstream']],
+    );
+  });
+
+  test('missing name or upstream, a "/" in the name, bad addresses and duplicate toxics are refused', () => {
+    assert.throws(() => parseProxyCreate({ upstream: '127.0.0.1:1' }), {
+      code: 'FAULTLINE_ERR_MISSING_FIELD',
+      message: 'missing required field: name',
+    });
+    assert.throws(() => parseProxyCreate({ name: 'a' }, 'proxy 2'), {
+      code: 'FAULTLINE_ERR_MISSING_FIELD',
+      message: 'missing required field: upstream at proxy 2',
+    });
+    assert.throws(() => parseProxyCreate({ name: 'a/b', upstream: '127.0.0.1:1' }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: /^invalid name in proxy: received "a\/b"; a proxy name cannot contain "\/"/,
+    });
+    assert.throws(() => parseProxyCreate({ name: 'a', upstream: '127.0.0.1:1', listen: 'nowhere' }), {
+      code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      message: /^listen of proxy "a" must be "host:port"/,
+    });
+    assert.throws(() => parseProxyCreate({ name: 'a', upstream: 'nowhere' }), {
+      message: /^upstream of proxy "a" must be "host:port"/,
+    });
+    assert.throws(
+      () =>
+        parseProxyCreate({
+          name: 'a',
+          upstream: '127.0.0.1:1',
+          toxics: [{ type: 'noop' }, { type: 'noop' }],
+        }),
+      {
+        code: 'FAULTLINE_ERR_TOXIC_EXISTS',
+        message: /"noop_downstream" appears twice in proxy "a"/,
+      },
+    );
+    assert.throws(() => parseProxyCreate({ name: 'a', upstream: '127.0.0.1:1', toxics: [{ type: 'bad' }] }), {
+      code: 'FAULTLINE_ERR_INVALID_TOXIC_TYPE',
+    });
+  });
+
+  test('update takes listen, upstream and enabled, checks addresses, and ignores an echoed name', () => {
+    assert.deepEqual(parseProxyUpdate({ name: 'db', listen: ':1', upstream: 'h:2', enabled: false }, 'db'), {
+      listen: ':1',
+      upstream: 'h:2',
+      enabled: false,
+    });
+    assert.deepEqual(parseProxyUpdate({}, 'db'), {});
+    assert.deepEqual(parseProxyUpdate({ enabled: true }, 'db'), { enabled: true });
+    assert.throws(() => parseProxyUpdate({ upstream: 'h' }, 'db'), {
+      message: /^upstream of proxy "db" must be "host:port"/,
+    });
+    assert.throws(() => parseProxyUpdate({ listen: 'h' }, 'db'), {
+      message: /^listen of proxy "db" must be/,
+    });
+    assert.throws(() => parseProxyUpdate({ enabled: 'yes' }, 'db'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: /enabled must be true or false/,
+    });
+  });
+
+  test('a list must be an array of uniquely named proxies', () => {
+    assert.deepEqual(
+      parseProxyList(
+        [
+          { name: 'a', upstream: 'h:1' },
+          { name: 'b', upstream: 'h:2' },
+        ],
+        'populate',
+      ).map((spec) => spec.name),
+      ['a', 'b'],
+    );
+    assert.throws(() => parseProxyList({}, 'populate'), {
+      code: 'FAULTLINE_ERR_BAD_BODY',
+      message: /^bad request body: populate must be a JSON array of proxies/,
+    });
+    assert.throws(
+      () =>
+        parseProxyList(
+          [
+            { name: 'a', upstream: 'h:1' },
+            { name: 'a', upstream: 'h:2' },
+          ],
+          'populate',
+        ),
+      {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        message: 'proxy "a" appears twice in populate; names must be unique',
+      },
+    );
+    assert.throws(() => parseProxyList([{ upstream: 'h:1' }], 'populate'), {
+      message: 'missing required field: name at proxy 1',
+    });
+  });
+});
+
+describe('toxic explanations (docs/toxics.md)', () => {
+  const explain = (body: object) => explainToxic(parseToxicCreate(body));
+
+  test('every toxic type in one sentence, with toxicity', () => {
+    assert.equal(
+      explain({ type: 'noop', name: 'n' }),
+      'n: on every connection, passes data through unchanged (downstream)',
+    );
+    assert.equal(
+      explain({ type: 'latency', attributes: { latency: 10, jitter: 2 }, toxicity: 0.254 }),
+      'latency_downstream: on 25% of connection, delays data by 10 ms ± 2 ms (downstream)',
+    );
+    assert.equal(
+      explain({ type: 'latency', attributes: { latency: 10 } }).endsWith('delays data by 10 ms (downstream)'),
+      true,
+    );
+    assert.match(
+      explain({ type: 'bandwidth' }),
+      /on every connection, stalls the connection: no data passes \(/,
+    );
+    assert.match(
+      explain({ type: 'bandwidth', attributes: { rate: 5 } }),
+      /on every connection, limits the connection to 5 KB\/s \(/,
+    );
+    assert.match(
+      explain({ type: 'slow_close', attributes: { delay: 7 } }),
+      /on every connection, delays the close of the connection by 7 ms \(/,
+    );
+    assert.match(
+      explain({ type: 'timeout' }),
+      /on every connection, drops all data and holds the connection open until the toxic is removed \(/,
+    );
+    assert.match(
+      explain({ type: 'timeout', attributes: { timeout: 9 } }),
+      /on every connection, drops all data and closes the connection after 9 ms \(/,
+    );
+    assert.match(
+      explain({ type: 'reset_peer' }),
+      /on every connection, resets the connection \(RST\) as soon as data arrives \(/,
+    );
+    assert.match(
+      explain({ type: 'reset_peer', attributes: { timeout: 3 } }),
+      /on every connection, resets the connection \(RST\) 3 ms after data arrives \(/,
+    );
+    assert.match(
+      explain({ type: 'slicer', attributes: { average_size: 8, size_variation: 2, delay: 5 } }),
+      /on every connection, cuts data into pieces of 8 ± 2 bytes, 5 µs apart \(/,
+    );
+    assert.match(
+      explain({ type: 'slicer', attributes: { average_size: 8 } }),
+      /on every connection, cuts data into pieces of 8 bytes, 0 µs apart \(/,
+    );
+    assert.match(
+      explain({ type: 'limit_data', attributes: { bytes: 4 } }),
+      /on every connection, closes the connection after 4 bytes \(/,
+    );
+  });
+
+  test('streams are case-insensitive and only upstream or downstream', () => {
+    assert.equal(parseStream('UPSTREAM'), 'upstream');
+    assert.equal(parseStream('Downstream'), 'downstream');
+    assert.throws(() => parseStream('both'), {
+      code: 'FAULTLINE_ERR_INVALID_STREAM',
+      message: 'stream was invalid, can be either upstream or downstream; received "both"',
+    });
+  });
+});

@@ -1,0 +1,606 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { RandomSource } from '../src/model/random.js';
+import { parseToxicCreate, parseToxicUpdate, type ToxicSpec } from '../src/model/toxic.js';
+import type { Chunk, Receiver } from '../src/proxy/chunk.js';
+import { Stage } from '../src/proxy/stage.js';
+import { FakeClock } from './fake-clock.js';
+
+/**
+ * A random source that plays back a script, so a test states exactly what every roll returns and
+ * the expected outcome follows from the rule alone, not from the generator under test.
+ */
+function scripted(
+  floats: number[],
+  ints: Array<'min' | 'max' | number> = [],
+): RandomSource & { intCalls: number[][] } {
+  const source = {
+    seed: 0,
+    intCalls: [] as number[][],
+    next() {
+      const value = floats.shift();
+      if (value === undefined) throw new Error('the test scripted too few rolls');
+      return value;
+    },
+    int(min: number, max: number) {
+      source.intCalls.push([min, max]);
+      const pick = ints.shift();
+      if (pick === undefined) throw new Error('the test scripted too few integers');
+      return pick === 'min' ? min : pick === 'max' ? max : pick;
+    },
+    fork: () => source,
+  };
+  return source;
+}
+
+interface Output {
+  out: Array<{ data: string; at: number }>;
+  sink: Receiver;
+}
+
+function recorder(clock: FakeClock): Output {
+  const out: Output['out'] = [];
+  return {
+    out,
+    sink: {
+      accept: (chunk: Chunk) => out.push({ data: chunk.data.toString(), at: clock.now() }),
+      end: () => undefined,
+    },
+  };
+}
+
+function stage(
+  spec: ToxicSpec,
+  next: Receiver,
+  random: RandomSource,
+  clock: FakeClock,
+  acted: string[] = [],
+) {
+  return new Stage(spec, next, random, {
+    clock,
+    discard: () => undefined,
+    closeLink: () => undefined,
+    acted: (_toxic, action) => acted.push(action),
+    ready: () => undefined,
+  });
+}
+
+const send = (target: Receiver, clock: FakeClock, text: string) =>
+  target.accept({ data: Buffer.from(text), time: clock.now() });
+
+describe('toxicity is rolled once per connection, and again on every update', () => {
+  const latency = (toxicity: number) =>
+    parseToxicCreate({ type: 'latency', toxicity, attributes: { latency: 100 } });
+
+  test('a roll below the toxicity applies the toxic; one roll only', async () => {
+    const clock = new FakeClock();
+    const { out, sink } = recorder(clock);
+    // A second roll of 0.7 would switch the toxic off if toxicity were rolled twice (chance t²).
+    const random = scripted([0.3, 0.7]);
+    const running = stage(latency(0.5), sink, random, clock);
+    send(running, clock, 'a');
+    await clock.advance(100);
+    assert.deepEqual(out, [{ data: 'a', at: 100 }]);
+  });
+
+  test('a roll equal to or above the toxicity lets data pass untouched', async () => {
+    for (const roll of [0.5, 0.9]) {
+      const clock = new FakeClock();
+      const { out, sink } = recorder(clock);
+      const running = stage(latency(0.5), sink, scripted([roll]), clock);
+      send(running, clock, 'a');
+      await clock.advance(0);
+      assert.deepEqual(out, [{ data: 'a', at: 0 }], `roll ${roll}`);
+    }
+  });
+
+  test('toxicity 1 applies whatever the roll, toxicity 0 never applies', async () => {
+    const clock = new FakeClock();
+    const always = recorder(clock);
+    send(stage(latency(1), always.sink, scripted([0.999999]), clock), clock, 'a');
+    const never = recorder(clock);
+    send(stage(latency(0), never.sink, scripted([0]), clock), clock, 'b');
+    await clock.advance(100);
+    assert.deepEqual(always.out, [{ data: 'a', at: 100 }]);
+    assert.deepEqual(never.out, [{ data: 'b', at: 0 }]);
+  });
+
+  test('an update rolls again: a toxic that missed can start applying, and the reverse', async () => {
+    const clock = new FakeClock();
+    const { out, sink } = recorder(clock);
+    const running = stage(latency(0.5), sink, scripted([0.9, 0.1, 0.8]), clock);
+    send(running, clock, 'missed');
+    await clock.advance(0);
+    await running.interrupt();
+    running.resume(latency(0.5));
+    send(running, clock, 'applied');
+    await clock.advance(100);
+    await running.interrupt();
+    running.resume(latency(0.5));
+    send(running, clock, 'missed again');
+    await clock.advance(0);
+    assert.deepEqual(out, [
+      { data: 'missed', at: 0 },
+      { data: 'applied', at: 100 },
+      { data: 'missed again', at: 100 },
+    ]);
+  });
+
+  test('acted is reported only when the toxic applies', async () => {
+    const clock = new FakeClock();
+    const acted: string[] = [];
+    const skipped = stage(latency(0.5), recorder(clock).sink, scripted([0.6]), clock, acted);
+    send(skipped, clock, 'x');
+    await clock.advance(100);
+    assert.deepEqual(acted, []);
+    const applied = stage(latency(0.5), recorder(clock).sink, scripted([0.4]), clock, acted);
+    send(applied, clock, 'x');
+    await clock.advance(100);
+    assert.deepEqual(acted, ['delay']);
+  });
+});
+
+describe('latency jitter and stacking', () => {
+  test('jitter moves each delay both ways: int(-jitter, jitter) is added to the latency', async () => {
+    const clock = new FakeClock();
+    const { out, sink } = recorder(clock);
+    const random = scripted([0], ['min', 'max', 7]);
+    const running = stage(
+      parseToxicCreate({ type: 'latency', attributes: { latency: 100, jitter: 20 } }),
+      sink,
+      random,
+      clock,
+    );
+    send(running, clock, 'a');
+    await clock.advance(200);
+    send(running, clock, 'b');
+    await clock.advance(200);
+    send(running, clock, 'c');
+    await clock.advance(200);
+    assert.deepEqual(random.intCalls, [
+      [-20, 20],
+      [-20, 20],
+      [-20, 20],
+    ]);
+    assert.deepEqual(out, [
+      { data: 'a', at: 80 },
+      { data: 'b', at: 200 + 120 },
+      { data: 'c', at: 400 + 107 },
+    ]);
+  });
+
+  test('no jitter draws no random numbers', async () => {
+    const clock = new FakeClock();
+    const random = scripted([0], []);
+    const { out, sink } = recorder(clock);
+    const running = stage(
+      parseToxicCreate({ type: 'latency', attributes: { latency: 30 } }),
+      sink,
+      random,
+      clock,
+    );
+    send(running, clock, 'a');
+    await clock.advance(30);
+    assert.deepEqual(random.intCalls, []);
+    assert.deepEqual(out, [{ data: 'a', at: 30 }]);
+  });
+
+  test('two latency toxics in a row add up: 100 ms then 50 ms leaves at 150 ms', async () => {
+    const clock = new FakeClock();
+    const { out, sink } = recorder(clock);
+    const second = stage(
+      parseToxicCreate({ type: 'latency', name: 'second', attributes: { latency: 50 } }),
+      sink,
+      scripted([0]),
+      clock,
+    );
+    const first = stage(
+      parseToxicCreate({ type: 'latency', name: 'first', attributes: { latency: 100 } }),
+      second,
+      scripted([0]),
+      clock,
+    );
+    send(first, clock, 'a');
+    await clock.advance(200);
+    send(first, clock, 'b');
+    await clock.advance(300);
+    assert.deepEqual(out, [
+      { data: 'a', at: 150 },
+      { data: 'b', at: 350 },
+    ]);
+  });
+});
+
+describe('bandwidth pacing', () => {
+  test('after an idle period a burst is paced at the rate again, not sent at once', async () => {
+    const clock = new FakeClock();
+    const { out, sink } = recorder(clock);
+    // rate 10 KB/s = 10 bytes per ms: 1000 bytes take 100 ms.
+    const running = stage(
+      parseToxicCreate({ type: 'bandwidth', attributes: { rate: 10 } }),
+      sink,
+      scripted([0]),
+      clock,
+    );
+    send(running, clock, 'x'.repeat(1000));
+    await clock.advance(100);
+    await clock.advance(5000);
+    send(running, clock, 'y'.repeat(2000));
+    await clock.advance(300);
+    // The pacer may catch up at most its 10 ms slack after an idle period.
+    assert.deepEqual(
+      out.map((piece) => [piece.data.length, piece.at]),
+      [
+        [1000, 100],
+        [1000, 5100 + 100 - 10],
+        [1000, 5100 + 200 - 10],
+      ],
+    );
+  });
+
+  test('chunks worth less than a millisecond add up on the schedule instead of being lost', async () => {
+    const clock = new FakeClock();
+    const { out, sink } = recorder(clock);
+    // rate 10 = 10 bytes per ms: each 5-byte chunk books 0.5 ms; waits under 1 ms are not slept.
+    const running = stage(
+      parseToxicCreate({ type: 'bandwidth', attributes: { rate: 10 } }),
+      sink,
+      scripted([0]),
+      clock,
+    );
+    for (let i = 0; i < 4; i++) send(running, clock, 'zzzzz');
+    await clock.advance(10);
+    assert.deepEqual(
+      out.map((piece) => piece.at),
+      [0, 1, 1, 2],
+    );
+  });
+});
+
+describe('attribute validation at both bounds, on create and on update', () => {
+  // The documented ranges (docs/toxics.md), written out here rather than read from the definitions.
+  const bounds: Array<[type: string, attribute: string, min: number, max: number, extra?: object]> = [
+    ['latency', 'latency', 0, 86_400_000],
+    ['latency', 'jitter', 0, 86_400_000],
+    ['bandwidth', 'rate', 0, 100_000_000],
+    ['slow_close', 'delay', 0, 86_400_000],
+    ['timeout', 'timeout', 0, 86_400_000],
+    ['reset_peer', 'timeout', 0, 86_400_000],
+    ['limit_data', 'bytes', 0, Number.MAX_SAFE_INTEGER],
+    ['slicer', 'average_size', 1, 16_777_216],
+    ['slicer', 'delay', 0, 60_000_000, { average_size: 10 }],
+  ];
+
+  const invalid = (attribute: string) => ({
+    code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+    message: new RegExp(`invalid attribute ${attribute} of `),
+  });
+
+  for (const [type, attribute, min, max, extra = {}] of bounds) {
+    test(`${type}.${attribute}: ${min} and ${max} pass, ${min - 1} and ${max + 1} fail`, () => {
+      const create = (value: number) =>
+        parseToxicCreate({ type, attributes: { ...extra, [attribute]: value } }).attributes[attribute];
+      assert.equal(create(min), min);
+      assert.equal(create(max), max);
+      assert.throws(() => create(min - 1), invalid(attribute));
+      assert.throws(() => create(max + 1), invalid(attribute));
+      assert.throws(() => create(min + 0.5), invalid(attribute));
+
+      const current = parseToxicCreate({ type, attributes: { ...extra, [attribute]: min } });
+      const update = (value: unknown) =>
+        parseToxicUpdate({ attributes: { [attribute]: value } }, current).attributes[attribute];
+      assert.equal(update(max), max);
+      assert.equal(update(min), min);
+      assert.throws(() => update(min - 1), invalid(attribute));
+      assert.throws(() => update(String(max)), invalid(attribute));
+    });
+  }
+
+  test('limit_data above the largest safe integer is refused', () => {
+    assert.throws(
+      () => parseToxicCreate({ type: 'limit_data', attributes: { bytes: Number.MAX_SAFE_INTEGER + 2 } }),
+      invalid('bytes'),
+    );
+  });
+
+  test('slicer size_variation must stay below average_size, on create and when an update merges', () => {
+    const created = parseToxicCreate({ type: 'slicer', attributes: { average_size: 10, size_variation: 9 } });
+    assert.equal(created.attributes.size_variation, 9);
+    assert.throws(
+      () => parseToxicCreate({ type: 'slicer', attributes: { average_size: 10, size_variation: 10 } }),
+      {
+        code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+        message:
+          /size_variation must be smaller than average_size, received size_variation 10 and average_size 10/,
+      },
+    );
+    assert.throws(() => parseToxicUpdate({ attributes: { average_size: 9 } }, created), {
+      code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+      message: /received size_variation 9 and average_size 9/,
+    });
+  });
+
+  test('an update keeps the attributes it does not name and the toxicity it does not send', () => {
+    const current = parseToxicCreate({
+      type: 'latency',
+      toxicity: 0.25,
+      attributes: { latency: 5, jitter: 2 },
+    });
+    assert.deepEqual(parseToxicUpdate({ attributes: { jitter: 3 } }, current), {
+      name: 'latency_downstream',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 0.25,
+      attributes: { latency: 5, jitter: 3 },
+    });
+  });
+
+  test('toxicity 0 and 1 pass, just outside fails, on create and on update', () => {
+    const toxicity = (value: number) => parseToxicCreate({ type: 'noop', toxicity: value }).toxicity;
+    assert.equal(toxicity(0), 0);
+    assert.equal(toxicity(1), 1);
+    const outside = {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: /toxicity is a probability and must be between 0 and 1/,
+    };
+    assert.throws(() => toxicity(-0.01), outside);
+    assert.throws(() => toxicity(1.01), outside);
+    const current = parseToxicCreate({ type: 'noop', toxicity: 0.5 });
+    assert.equal(parseToxicUpdate({ toxicity: 1 }, current).toxicity, 1);
+    assert.equal(parseToxicUpdate({ toxicity: 0 }, current).toxicity, 0);
+    assert.throws(() => parseToxicUpdate({ toxicity: 1.01 }, current), outside);
+    assert.throws(() => parseToxicUpdate({ toxicity: -0.01 }, current), outside);
+  });
+
+  test('create fills defaults: stream downstream, name type_stream, toxicity 1, attributes from Toxiproxy', () => {
+    assert.deepEqual(parseToxicCreate({ type: 'latency' }), {
+      name: 'latency_downstream',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { latency: 0, jitter: 0 },
+    });
+    assert.deepEqual(parseToxicCreate({ Type: 'noop', STREAM: 'UpStream' }), {
+      name: 'noop_upstream',
+      type: 'noop',
+      stream: 'upstream',
+      toxicity: 1,
+      attributes: {},
+    });
+  });
+
+  test('an update may repeat name, type and stream but not change them', () => {
+    const current = parseToxicCreate({ type: 'latency', name: 'lag', stream: 'upstream' });
+    assert.equal(
+      parseToxicUpdate({ name: 'lag', type: 'latency', stream: 'UPSTREAM', toxicity: 0.5 }, current).toxicity,
+      0.5,
+    );
+    for (const [field, value] of [
+      ['name', 'other'],
+      ['type', 'noop'],
+      ['stream', 'downstream'],
+    ] as const) {
+      assert.throws(() => parseToxicUpdate({ [field]: value }, current), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        message: new RegExp(`the ${field} of a toxic cannot change`),
+      });
+    }
+  });
+
+  test('an unknown type, stream or field is refused by name', () => {
+    assert.throws(() => parseToxicCreate({ type: 'lag' }), {
+      code: 'FAULTLINE_ERR_INVALID_TOXIC_TYPE',
+      message: /invalid toxic type: received "lag"; accepted types: noop, latency, bandwidth/,
+    });
+    assert.throws(() => parseToxicCreate({ type: 'noop', stream: 'sideways' }), {
+      code: 'FAULTLINE_ERR_INVALID_STREAM',
+      message: /received "sideways"/,
+    });
+    assert.throws(() => parseToxicCreate({ type: 'noop', colour: 'red' }), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      message: /unknown field "colour" in toxic/,
+    });
+    assert.throws(() => parseToxicCreate({ type: 'latency', attributes: { latencyy: 1 } }), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      message: /unknown field "latencyy" in attributes of latency toxic/,
+    });
+  });
+});
+
+describe('what each toxic reports and passes on', () => {
+  interface Recorded {
+    out: Array<{ data: string; at: number }>;
+    acted: string[];
+    closed: string[];
+    discarded: number[];
+    ended: boolean;
+  }
+  function run(body: object, random: RandomSource = scripted([0])) {
+    const clock = new FakeClock();
+    const seen: Recorded = { out: [], acted: [], closed: [], discarded: [], ended: false };
+    const running = new Stage(
+      parseToxicCreate(body),
+      {
+        accept: (chunk) => seen.out.push({ data: chunk.data.toString(), at: clock.now() }),
+        end: () => {
+          seen.ended = true;
+        },
+      },
+      random,
+      {
+        clock,
+        discard: (bytes) => seen.discarded.push(bytes),
+        closeLink: (mode) => seen.closed.push(mode),
+        acted: (_toxic, action) => seen.acted.push(action),
+        ready: () => undefined,
+      },
+    );
+    return { clock, seen, running, send: (text: string) => send(running, clock, text) };
+  }
+
+  test('timeout: "drop" once, bytes discarded, "close" when it fires', async () => {
+    const { clock, seen, send: write } = run({ type: 'timeout', attributes: { timeout: 50 } });
+    write('abc');
+    write('de');
+    await clock.advance(50);
+    assert.deepEqual(seen, {
+      out: [],
+      acted: ['drop', 'close'],
+      closed: ['end'],
+      discarded: [3, 2],
+      ended: false,
+    });
+  });
+
+  test('limit_data: "limit" once, no empty piece after the limit, the rest discarded', async () => {
+    const { clock, seen, send: write } = run({ type: 'limit_data', attributes: { bytes: 3 } });
+    write('abc');
+    write('def');
+    await clock.advance(0);
+    assert.deepEqual(seen, {
+      out: [{ data: 'abc', at: 0 }],
+      acted: ['limit'],
+      closed: ['end'],
+      discarded: [0, 3],
+      ended: false,
+    });
+  });
+
+  test('reset_peer: "reset" and the chunk discarded; slow_close: "delay close"', async () => {
+    const reset = run({ type: 'reset_peer', attributes: { timeout: 5 } });
+    reset.send('abcd');
+    await reset.clock.advance(5);
+    assert.deepEqual(
+      [reset.seen.acted, reset.seen.closed, reset.seen.discarded, reset.seen.out],
+      [['reset'], ['reset'], [4], []],
+    );
+    const slow = run({ type: 'slow_close', attributes: { delay: 5 } });
+    slow.send('x');
+    slow.running.end();
+    await slow.clock.advance(5);
+    assert.deepEqual(
+      [slow.seen.acted, slow.seen.ended, slow.seen.out],
+      [['delay close'], true, [{ data: 'x', at: 0 }]],
+    );
+  });
+
+  test('bandwidth: "stall" at rate 0, holding data until interrupted; "throttle" otherwise', async () => {
+    const stalled = run({ type: 'bandwidth', attributes: { rate: 0 } });
+    stalled.send('held');
+    await stalled.clock.advance(10_000);
+    assert.deepEqual([stalled.seen.acted, stalled.seen.out], [['stall'], []]);
+    await stalled.running.interrupt();
+    assert.deepEqual(stalled.seen.out, [{ data: 'held', at: 10_000 }]);
+    const throttled = run({ type: 'bandwidth', attributes: { rate: 1 } });
+    throttled.send('ab');
+    await throttled.clock.advance(2);
+    assert.deepEqual([throttled.seen.acted, throttled.seen.out], [['throttle'], [{ data: 'ab', at: 2 }]]);
+  });
+
+  test('bandwidth interrupted mid-chunk passes the unsent rest at once', async () => {
+    const { clock, seen, running, send: write } = run({ type: 'bandwidth', attributes: { rate: 1 } });
+    write('x'.repeat(250));
+    await clock.advance(150);
+    await running.interrupt();
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data.length, piece.at]),
+      [
+        [100, 100],
+        [150, 150],
+      ],
+    );
+  });
+
+  test('latency 0 neither waits nor reports a delay', async () => {
+    const { clock, seen, send: write } = run({ type: 'latency', attributes: { latency: 0 } });
+    write('a');
+    await clock.advance(0);
+    assert.deepEqual([seen.acted, seen.out], [[], [{ data: 'a', at: 0 }]]);
+  });
+
+  test('slicer: "slice", sizes average + int(-variation, variation), delay µs apart on the schedule', async () => {
+    const random = scripted([0], ['min', 'max', 0]);
+    const {
+      clock,
+      seen,
+      send: write,
+    } = run({ type: 'slicer', attributes: { average_size: 4, size_variation: 2, delay: 1500 } }, random);
+    write('abcdefghijkl');
+    await clock.advance(10);
+    assert.deepEqual(random.intCalls, [
+      [-2, 2],
+      [-2, 2],
+      [-2, 2],
+    ]);
+    // Sizes 4 - 2, 4 + 2 and 4 + 0 cover the 12 bytes; the pieces leave 1.5 ms apart.
+    assert.deepEqual(seen.acted, ['slice']);
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['ab', 0],
+        ['cdefgh', 1.5],
+        ['ijkl', 3],
+      ],
+    );
+  });
+
+  test('slicer without variation draws no numbers; without delay all pieces leave at once', async () => {
+    const random = scripted([0], []);
+    const { clock, seen, send: write } = run({ type: 'slicer', attributes: { average_size: 3 } }, random);
+    write('abcdefg');
+    await clock.advance(0);
+    assert.deepEqual(random.intCalls, []);
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['abc', 0],
+        ['def', 0],
+        ['g', 0],
+      ],
+    );
+  });
+
+  test('noop passes chunks as they are; a toxic that missed its roll reports nothing', async () => {
+    const noop = run({ type: 'noop' });
+    noop.send('a');
+    await noop.clock.advance(0);
+    assert.deepEqual(noop.seen.out, [{ data: 'a', at: 0 }]);
+    const missed = run({ type: 'timeout', toxicity: 0.5, attributes: { timeout: 5 } }, scripted([0.9]));
+    missed.send('a');
+    missed.running.end();
+    await missed.clock.advance(10);
+    assert.deepEqual(
+      [missed.seen.acted, missed.seen.closed, missed.seen.out, missed.seen.ended],
+      [[], [], [{ data: 'a', at: 0 }], true],
+    );
+  });
+
+  test('the end passes once, after the queue, even when end() is called twice', async () => {
+    let ends = 0;
+    const clock = new FakeClock();
+    const order: string[] = [];
+    const running = new Stage(
+      parseToxicCreate({ type: 'latency', attributes: { latency: 5 } }),
+      { accept: (chunk) => order.push(chunk.data.toString()), end: () => ((ends += 1), order.push('end')) },
+      scripted([0]),
+      {
+        clock,
+        discard: () => undefined,
+        closeLink: () => undefined,
+        acted: () => undefined,
+        ready: () => undefined,
+      },
+    );
+    send(running, clock, 'a');
+    running.end();
+    running.end();
+    await clock.advance(10);
+    assert.deepEqual([order, ends], [['a', 'end'], 1]);
+    const next: string[] = [];
+    assert.equal(
+      running.flushInto({ accept: () => next.push('chunk'), end: () => next.push('end') }),
+      undefined,
+    );
+    assert.deepEqual(next, [], 'an end already passed is not passed again');
+  });
+});

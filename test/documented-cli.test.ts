@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { runCli, spawnCli, startEchoServer } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'faultline-documented-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Starts the CLI and resolves with the URL it prints as "<what> on http://…", or rejects with its output. */
+function startListening(args: string[], env: Record<string, string>, what: RegExp) {
+  const cli = spawnCli(args, env);
+  const url = new Promise<string>((resolve, reject) => {
+    cli.child.stderr!.on('data', () => {
+      const match = what.exec(cli.output().stderr);
+      if (match) resolve(match[1]!);
+    });
+    void cli.done.then(({ code, stderr }) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  return { cli, url };
+}
+
+describe('faultline server environment variables (docs/cli.md)', () => {
+  test('FAULTLINE_HOST, FAULTLINE_PORT, FAULTLINE_CONFIG, FAULTLINE_SEED and LOG_LEVEL stand in for the flags', async () => {
+    const echo = await startEchoServer();
+    const config = join(dir, 'env-config.yaml');
+    writeFileSync(
+      config,
+      `proxies:\n  - name: from_env\n    listen: 127.0.0.1:0\n    upstream: ${echo.address}\n`,
+    );
+    const { cli, url } = startListening(
+      ['server'],
+      {
+        FAULTLINE_HOST: '127.0.0.3',
+        FAULTLINE_PORT: '0',
+        FAULTLINE_CONFIG: config,
+        FAULTLINE_SEED: '4242',
+        LOG_LEVEL: 'warn',
+      },
+      /listening on (http:\/\/\S+) /,
+    );
+    const address = await url;
+    assert.match(address, /^http:\/\/127\.0\.0\.3:\d+$/);
+    assert.match(cli.output().stderr, /\(seed 4242\)/);
+    const proxies = (await (await fetch(`${address}/proxies`)).json()) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(proxies), ['from_env']);
+    process.kill(cli.child.pid!, 'SIGTERM');
+    const { code, stdout } = await cli.done;
+    assert.equal(code, 0);
+    assert.equal(stdout.includes('"level":30'), false, 'LOG_LEVEL=warn keeps info lines out');
+  });
+
+  test('bad values from the environment are refused, naming the variable', async () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ FAULTLINE_PORT: '99999' }, /value '99999' from env 'FAULTLINE_PORT' is invalid/],
+      [{ FAULTLINE_BUSY_POLL_US: 'abc' }, /value 'abc' from env 'FAULTLINE_BUSY_POLL_US' is invalid/],
+      [{ FAULTLINE_SEED: '-1' }, /value '-1' from env 'FAULTLINE_SEED' is invalid/],
+      [{ LOG_LEVEL: 'loud', FAULTLINE_PORT: '0' }, /value 'loud' from env 'LOG_LEVEL' is invalid/],
+      [
+        { FAULTLINE_CONFIG: join(dir, 'missing.yaml'), FAULTLINE_PORT: '0' },
+        /cannot read config file .*missing\.yaml/,
+      ],
+    ];
+    for (const [env, message] of cases) {
+      const result = await runCli(['server'], env);
+      assert.equal(result.code, 2, JSON.stringify(env));
+      assert.match(result.stderr, message);
+    }
+  });
+});
+
+describe('faultline browser-proxy flags (docs/cli.md)', () => {
+  async function startApp() {
+    const app = http.createServer((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'text/html' });
+      response.end('<!doctype html><html><head><title>app</title></head><body>app</body></html>');
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    after(() => app.close());
+    return `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  }
+
+  async function injectedConfig(url: string) {
+    // Lenient parsing: before the browser-proxy framing fix (wt-inject) pages came with both
+    // Content-Length and chunked framing; what is checked here is the injected configuration.
+    const page = await new Promise<string>((resolve, reject) =>
+      http
+        .get(url, { insecureHTTPParser: true }, (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => resolve(text));
+        })
+        .on('error', reject),
+    );
+    const match = /window\.__FAULTLINE_CONFIG__ = (\{.*?\});\n/.exec(page);
+    assert.ok(match, `no fault configuration in the page: ${page.slice(0, 200)}`);
+    assert.match(page, /<body>app<\/body>/, 'the page comes from --target');
+    return JSON.parse(match[1]!) as { faults: unknown[] };
+  }
+
+  test('--port and every filter flag reach the fault the page gets', async () => {
+    const target = await startApp();
+    const { cli, url } = startListening(
+      [
+        'browser-proxy',
+        '--target',
+        target,
+        '--port',
+        '0',
+        '--delay',
+        '5',
+        '--status',
+        '503',
+        '--first',
+        '3',
+        '--probability',
+        '0.5',
+        '--seed',
+        '7',
+        '--url',
+        '/api/',
+        '--method',
+        'post',
+        'get',
+      ],
+      {},
+      /browser-proxy on (http:\/\/\S+) -> /,
+    );
+    const address = await url;
+    assert.match(address, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(
+      cli.output().stderr,
+      /delays requests to \/\/api\/\/ by 5 ms, then answers them with status 503, for the first 3 calls, 50% of the time, for POST\/GET/,
+    );
+    assert.deepEqual(await injectedConfig(address), {
+      faults: [
+        {
+          delay: 5,
+          status: 503,
+          firstN: 3,
+          probability: 0.5,
+          seed: 7,
+          url: '/api/',
+          httpMethods: ['POST', 'GET'],
+        },
+      ],
+    });
+    process.kill(cli.child.pid!, 'SIGTERM');
+    assert.equal((await cli.done).code, 0);
+  });
+
+  test('--abort with --every, and --error', async () => {
+    const target = await startApp();
+    for (const [flags, fault] of [
+      [['--abort', '--every', '4'], { abort: true, everyNth: 4 }],
+      [['--error'], { error: 'network error (faultline)' }],
+    ] as const) {
+      const { cli, url } = startListening(
+        ['browser-proxy', '--target', target, '--port', '0', ...flags],
+        {},
+        /browser-proxy on (http:\/\/\S+) -> /,
+      );
+      assert.deepEqual(await injectedConfig(await url), { faults: [fault] });
+      process.kill(cli.child.pid!, 'SIGTERM');
+      await cli.done;
+    }
+  });
+
+  test('a fault without an effect, or two effects, is refused before listening', async () => {
+    const target = 'http://127.0.0.1:9';
+    const none = await runCli(['browser-proxy', '--target', target, '--port', '0', '--every', '2']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /a fault needs something to do/);
+    const both = await runCli([
+      'browser-proxy',
+      '--target',
+      target,
+      '--port',
+      '0',
+      '--abort',
+      '--status',
+      '500',
+    ]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /give at most one of error, status, abort/);
+  });
+});
+
+describe('--host on the listening commands', () => {
+  for (const [command, extra, what] of [
+    ['server', [], /listening on (http:\/\/\S+) /],
+    ['browser-proxy', ['--target', 'http://127.0.0.1:9', '--abort'], /browser-proxy on (http:\/\/\S+) -> /],
+  ] as const) {
+    test(`${command} --host 127.0.0.5 listens there`, async () => {
+      const { cli, url } = startListening(
+        [command, '--host', '127.0.0.5', '--port', '0', ...extra],
+        {},
+        what,
+      );
+      const address = await url;
+      process.kill(cli.child.pid!, 'SIGTERM');
+      await cli.done;
+      assert.match(address, /^http:\/\/127\.0\.0\.5:\d+$/);
+    });
+  }
+});
