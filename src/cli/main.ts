@@ -3,39 +3,15 @@ import { Command, CommanderError, Option } from 'commander';
 import { FaultlineApiError } from '../client/errors.js';
 import { isFaultlineError } from '../model/errors.js';
 import { faultlineVersion } from '../version.js';
-import { applyCommand, exportCommand } from './apply-command.js';
-import { completionCommand } from './completion-command.js';
+import { entriesFor } from './command-table.js';
 import { UsageError } from './context.js';
-import { demoCommand } from './demo-command.js';
-import {
-  createCommand,
-  deleteCommand,
-  inspectCommand,
-  listCommand,
-  toggleCommand,
-} from './proxy-commands.js';
-import { serverCommand } from './server-command.js';
-import { toxicCommand } from './toxic-commands.js';
-import { watchCommand } from './watch-command.js';
-import { runCommand } from './run-command.js';
-import { validateCommand } from './validate-command.js';
-import { rollbackCommand } from './rollback-command.js';
-import { reportCommand } from './report-command.js';
-import { browserProxyCommand, browserScriptCommand } from './browser-commands.js';
-import { loadCommand, processCommand, syscallCommand } from './system-commands.js';
-import { stressCommand } from './stress-command.js';
-import { cgroupCommand } from './cgroup-command.js';
-import { netCommand } from './net-command.js';
-import { observeCommand } from './observe-command.js';
-import { superviseCommand } from './supervise-command.js';
-import { etcdCommand } from './etcd-command.js';
 import { MissingCapability } from '../system/capability.js';
 
 /** Exit statuses: 0 done, 1 the operation failed (API error, server unreachable), 2 bad input. */
 const FAILED = 1;
 const BAD_INPUT = 2;
 
-function buildProgram(): Command {
+async function buildProgram(): Promise<Command> {
   const program = new Command('faultline')
     .description('Chaos engineering for developers and CI: a Toxiproxy-compatible fault proxy and its CLI.')
     .version(faultlineVersion, '-v, --version')
@@ -48,37 +24,9 @@ function buildProgram(): Command {
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [
-    serverCommand(),
-    demoCommand(),
-    listCommand(),
-    inspectCommand(),
-    createCommand(),
-    toggleCommand(),
-    deleteCommand(),
-    toxicCommand(),
-    applyCommand(),
-    exportCommand(),
-    watchCommand(),
-    runCommand(),
-    validateCommand(),
-    rollbackCommand(),
-    reportCommand(),
-    browserScriptCommand(),
-    browserProxyCommand(),
-    loadCommand(),
-    processCommand(),
-    syscallCommand(),
-    superviseCommand(),
-    stressCommand(),
-    cgroupCommand(),
-    netCommand(),
-    observeCommand(),
-    etcdCommand(),
-    completionCommand(() => program),
-  ]) {
-    program.addCommand(inheritSettings(command));
-  }
+  // Only the command that runs is imported (see command-table.ts).
+  const args = compatibleArgv(process.argv).slice(2);
+  for (const entry of entriesFor(args)) program.addCommand(inheritSettings(await entry.load(() => program)));
   return program;
 }
 
@@ -94,7 +42,7 @@ function compatibleArgv(argv: string[]): string[] {
 }
 
 try {
-  await buildProgram().parseAsync(compatibleArgv(process.argv));
+  await (await buildProgram()).parseAsync(compatibleArgv(process.argv));
 } catch (error) {
   if (error instanceof CommanderError) {
     const done = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
