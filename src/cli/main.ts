@@ -1,11 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { FaultlineApiError } from '../client/errors.js';
-import { isFaultlineError } from '../model/errors.js';
 import { faultlineVersion } from '../version.js';
 import { entriesFor } from './command-table.js';
-import { UsageError } from './context.js';
-import { MissingCapability } from '../system/capability.js';
 
 /** Exit statuses: 0 done, 1 the operation failed (API error, server unreachable), 2 bad input. */
 const FAILED = 1;
@@ -48,6 +44,11 @@ try {
     const done = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
     process.exit(done ? 0 : BAD_INPUT);
   }
+  // Loaded only on failure, so a command that succeeds never imports the client or system code.
+  const { UsageError } = await import('./context.js');
+  const { isFaultlineError } = await import('../model/errors.js');
+  const { FaultlineApiError } = await import('../client/errors.js');
+  const { MissingCapability } = await import('../system/capability.js');
   const badInput = error instanceof UsageError || isFaultlineError(error);
   const known = error instanceof FaultlineApiError || error instanceof MissingCapability || badInput;
   const message =
