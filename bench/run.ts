@@ -3,6 +3,7 @@ import { apiUnderSlicer } from './api-under-load.js';
 import { connectionRate } from './connection-rate.js';
 import { startHaproxy } from './haproxy.js';
 import { benchInject } from './inject.js';
+import { startNodePipe } from './node-pipe.js';
 import {
   idleConnections,
   machineStalls,
@@ -13,7 +14,14 @@ import {
   startUpstreams,
   throughput,
 } from './measure.js';
-import { openFileLimit, type ProxyServer, rssMegabytes, startFaultline, startToxiproxy } from './servers.js';
+import {
+  cpuMilliseconds,
+  openFileLimit,
+  type ProxyServer,
+  rssMegabytes,
+  startFaultline,
+  startToxiproxy,
+} from './servers.js';
 import { createProxies, faultlineArgs, idleRss, serverStartToFirstAnswer, wallTime } from './start-up.js';
 
 /**
@@ -52,6 +60,7 @@ const check = (met: boolean, label: string, detail: string, regression = false) 
 console.log(`bench: ${load()} at the start`);
 const upstreams = await startUpstreams();
 const haproxy = await startHaproxy({ bulk: upstreams.sinkPort, echo: upstreams.echoPort });
+const nodePipe = await startNodePipe(upstreams.echoPort);
 const servers: ProxyServer[] = [];
 try {
   const faultline = await startFaultline('faultline');
@@ -124,28 +133,44 @@ try {
   check(added <= 60, 'added round trip', `p50 ${fixed(added)} µs over direct (at most 60 µs)`, true);
 
   // Short connections: rounds interleaved across targets, so a busy period hits them all.
-  const connectionRounds = new Map(targets.map((target) => [target.label, [] as number[]]));
-  const connectionP99 = new Map(targets.map((target) => [target.label, [] as number[]]));
+  const pids = new Map<string, number>([
+    ...servers.map((server) => [server.label, server.pid] as [string, number]),
+    ['plain Node pipe (floor)', nodePipe.pid],
+    ...(haproxy ? [['haproxy', haproxy.pid] as [string, number]] : []),
+  ]);
+  const shortTargets = [...targets, { label: 'plain Node pipe (floor)', bulk: 0, echo: nodePipe.port }];
+  // The proxy process's CPU time per connection: steadier than the rate on a shared machine.
+  const cpuPerConnection = new Map(shortTargets.map((target) => [target.label, [] as number[]]));
+  const connectionRounds = new Map(shortTargets.map((target) => [target.label, [] as number[]]));
+  const connectionP99 = new Map(shortTargets.map((target) => [target.label, [] as number[]]));
   console.log(
     `\nShort connections: ${CONNECTION_ROUNDS} rounds of ${CONNECTIONS_PER_ROUND} sequential connect, 1-byte echo, close.`,
   );
   for (let round = 0; round < CONNECTION_ROUNDS; round++) {
     const cells: string[] = [];
-    for (const target of targets) {
+    for (const target of shortTargets) {
+      const pid = pids.get(target.label);
+      const cpuBefore = pid === undefined ? 0 : cpuMilliseconds(pid);
       const measured = await connectionRate(target.echo, CONNECTIONS_PER_ROUND);
+      if (pid !== undefined)
+        cpuPerConnection
+          .get(target.label)!
+          .push(((cpuMilliseconds(pid) - cpuBefore) * 1000) / CONNECTIONS_PER_ROUND);
       connectionRounds.get(target.label)!.push(measured.perSecond);
       connectionP99.get(target.label)!.push(measured.p99Ms);
       cells.push(`${target.label} ${fixed(measured.perSecond)}/s p99 ${fixed(measured.p99Ms, 2)} ms`);
     }
     console.log(`  round ${round + 1} (${load()}): ${cells.join('; ')}`);
   }
-  console.log('\n| path | connections/s | vs HAProxy | p99 ms |\n|---|---|---|---|');
+  console.log(
+    '\n| path | connections/s | vs HAProxy | p99 ms | proxy CPU µs per connection |\n|---|---|---|---|---|',
+  );
   const haproxyRounds = connectionRounds.get('haproxy');
   const againstHaproxy = (label: string) =>
     median(connectionRounds.get(label)!.map((value, round) => value / haproxyRounds![round]!));
-  for (const target of targets) {
+  for (const target of shortTargets) {
     console.log(
-      `| ${target.label} | ${fixed(median(connectionRounds.get(target.label)!))} | ${haproxyRounds ? fixed(againstHaproxy(target.label), 2) : '—'} | ${fixed(median(connectionP99.get(target.label)!), 2)} |`,
+      `| ${target.label} | ${fixed(median(connectionRounds.get(target.label)!))} | ${haproxyRounds ? fixed(againstHaproxy(target.label), 2) : '—'} | ${fixed(median(connectionP99.get(target.label)!), 2)} | ${cpuPerConnection.get(target.label)!.length ? fixed(median(cpuPerConnection.get(target.label)!)) : '—'} |`,
     );
   }
   const connectionP99Ms = median(connectionP99.get('faultline')!);
@@ -320,6 +345,7 @@ try {
 } finally {
   for (const server of servers) server.stop();
   haproxy?.stop();
+  nodePipe.stop();
   upstreams.close();
   clearTimeout(deadline);
 }
