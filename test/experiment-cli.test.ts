@@ -302,7 +302,7 @@ describe('faultline run, validate and rollback', () => {
     assert.equal((await harness.api('GET', '/proxies/base')).status, 404);
   });
 
-  test('a run that ends normally leaves no ledger behind', async () => {
+  test('a run whose rollbacks took back its faults leaves no ledger behind', async () => {
     const harness = await startHarness();
     const echo = await startEchoServer();
     await createProxy(harness, 'tidy', echo.address);
@@ -318,6 +318,18 @@ describe('faultline run, validate and rollback', () => {
             module: 'toxics',
             func: 'add',
             arguments: { proxy: 'tidy', type: 'latency' },
+          },
+        },
+      ],
+      rollbacks: [
+        {
+          type: 'action',
+          name: 'unlag',
+          provider: {
+            type: 'faultline',
+            module: 'toxics',
+            func: 'remove',
+            arguments: { proxy: 'tidy', name: 'latency_downstream' },
           },
         },
       ],

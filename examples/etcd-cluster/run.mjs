@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { faultlineCli as cli, runExperiment, runFaultline } from '../experiments.mjs';
 import { processGroup } from '../processes.mjs';
 import { requireEtcd, startCluster } from './cluster.mjs';
+import { requirePrometheus, startPrometheus } from './prometheus.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -18,7 +19,7 @@ const scenarios = readdirSync(here)
   .filter((file) => args.length === 0 || args.includes(file[0]))
   .sort();
 
-const { start, stopAll } = processGroup();
+const { start, stopAll, afterStop } = processGroup();
 
 /**
  * The writer's attempts from one scenario's start to its end: how many etcd acknowledged, how
@@ -59,9 +60,28 @@ const recovery = (writes) =>
       ? 'writes still failing at the end'
       : `recovered in ${writes.recoveryMs} ms`;
 
+/**
+ * What Prometheus saw during the scenario: the most leader changes any member counted, and the
+ * seconds some member had no leader (points at 0, one every half second).
+ */
+function seenByPrometheus(journal) {
+  const series = (name) =>
+    journal.run.find((entry) => entry.activity.name === name)?.output?.data?.result ?? [];
+  const values = (name) => series(name).flatMap(({ values }) => values.map(([, value]) => Number(value)));
+  const changes = values('leader-changes-over-the-scenario');
+  const leaderless = series('leadership-over-the-scenario').map(
+    ({ values }) => values.filter(([, value]) => value === '0').length / 2,
+  );
+  return {
+    leaderChanges: changes.length ? Math.max(...changes) : null,
+    leaderlessSeconds: leaderless.length ? Math.max(...leaderless) : null,
+  };
+}
+
 let failures = 0;
 try {
   requireEtcd();
+  requirePrometheus();
   const cluster = await startCluster({ directory: join(out, 'cluster'), faultlineCli: cli, start });
   const writerLog = join(out, 'writes.jsonl');
   writeFileSync(writerLog, '');
@@ -72,6 +92,16 @@ try {
     CLIENT_M2: cluster.clients[1],
     CLIENT_M3: cluster.clients[2],
   };
+  const prometheus = await startPrometheus({
+    jobs: {
+      etcd: cluster.members.map((member) => new URL(member).host),
+      faultline: [new URL(cluster.api).host],
+    },
+    start,
+    afterStop,
+  });
+  context.PROMETHEUS_URL = prometheus.url;
+  writeFileSync(join(out, 'prometheus.json'), JSON.stringify(prometheus, null, 2));
   // A leader first: the writer starts on a working cluster.
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const status = await runFaultline(['etcd', 'status', '--endpoints', cluster.members.join(',')]);
@@ -96,7 +126,8 @@ try {
       start,
       file: join(here, file),
       journalPath: journal,
-      env: context,
+      // Prometheus's series of this scenario start here (Unix seconds, as PromQL's `@` takes them).
+      env: { ...context, SCENARIO_START: String(Date.now() / 1000) },
     });
     // This scenario's writes: from the experiment's start to its end, rollbacks included.
     const writes = writesBetween(writerLog, Date.parse(result.start), Date.parse(result.end));
@@ -117,10 +148,12 @@ try {
       ...writes,
       lostSinceStart: verdict?.lost,
       acknowledgedSinceStart: verdict?.acknowledged,
+      ...seenByPrometheus(result),
     });
     process.stdout.write(
       `${met ? 'held' : 'DID NOT HOLD'}: ${file}: during it ${writes.acknowledged} writes acknowledged, ${writes.failed} failed, ${recovery(writes)}; ` +
-        `${verdict ? `${verdict.lost} of ${verdict.acknowledged} acknowledged since the start lost` : 'no write verdict'}\n`,
+        `${verdict ? `${verdict.lost} of ${verdict.acknowledged} acknowledged since the start lost` : 'no write verdict'}; ` +
+        `Prometheus: ${summary.at(-1).leaderChanges ?? '?'} leader changes, a member without a leader for ${summary.at(-1).leaderlessSeconds ?? '?'} s\n`,
     );
   }
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2));

@@ -181,15 +181,14 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     const journal = await running.journal;
     await stopping;
     await writePrivateFile(flags.journalPath, `${JSON.stringify(journal, null, 2)}\n`);
-    const keep =
-      journal.status === 'interrupted' &&
-      journal.rollbacks.length === 0 &&
-      ledger.path !== undefined &&
-      existsSync(ledger.path);
+    // The ledger is kept while any fault it recorded was not taken back by the run's own
+    // rollbacks, whatever the status: a completed run without rollbacks leaves its faults too.
+    const left = ledger.live().length;
+    const keep = left > 0 && ledger.path !== undefined && existsSync(ledger.path);
     ledger.close(keep);
     if (keep) {
       log.warning(
-        `Faults this run injected may still be in place: "faultline rollback" undoes them (ledger ${ledger.path})`,
+        `${left} fault${left === 1 ? '' : 's'} this run injected may still be in place: "faultline rollback" undoes them (ledger ${ledger.path})`,
       );
     }
     return journal.status === 'completed' && !journal.deviated ? 0 : 1;

@@ -127,7 +127,16 @@ export function checkArguments(
   activity: { name: string; type: string },
 ): void {
   const schema = argumentSchema(module, func);
-  if (!schema) return;
+  if (schema) checkAgainstSchema(schema, `${module}.${func}`, args, activity);
+}
+
+/** Checks arguments against a schema; `label` names the function in the error. */
+export function checkAgainstSchema(
+  schema: z.ZodType,
+  label: string,
+  args: Json,
+  activity: { name: string; type: string },
+): void {
   const result = schema.safeParse(args, { reportInput: true });
   if (result.success) return;
   const problems = result.error.issues
@@ -135,7 +144,7 @@ export function checkArguments(
     .map((issue) => describeIssue(issue, schema, valueAt(args, issue.path)));
   if (problems.length === 0) return;
   throw new InvalidActivity(
-    `invalid arguments for ${module}.${func} in ${activity.type} '${activity.name}': ${problems.join('; ')} (docs/experiments.md lists each function's arguments)`,
+    `invalid arguments for ${label} in ${activity.type} '${activity.name}': ${problems.join('; ')} (docs/experiments.md lists each function's arguments)`,
   );
 }
 

@@ -1,5 +1,6 @@
 import { createClient, type FaultlineClient } from '../../client/index.js';
 import type { JsonObject, Provider } from '../../model/experiment.js';
+import type { ProxyUndo, Undo } from '../../model/ledger.js';
 import type { CreateToxicBody } from '../../model/wire.js';
 import { systemModules } from '../../system/operations/index.js';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
@@ -56,11 +57,18 @@ const chaostoxiProxyActions: Record<string, Operation> = {
   enable_proxy: (client, args, context) =>
     chaostoxiProxyActions.modify_proxy!(client, { ...args, enabled: true }, context),
   async delete_proxy(client, args, context) {
-    await client.deleteProxy(String(args.proxy_name)).catch((error: Error) => context.warn(error.message));
+    const name = String(args.proxy_name);
+    await client.deleteProxy(name).catch((error: Error) => context.warn(error.message));
+    settleProxyFaults(context, client.url, (undo) => undo.proxy === name);
     return true;
   },
-  async reset(client) {
+  async reset(client, _args, context) {
     await client.reset();
+    settleProxyFaults(
+      context,
+      client.url,
+      (undo) => undo.kind === 'remove-toxic' || undo.kind === 'update-toxic',
+    );
     return true;
   },
 };
@@ -108,8 +116,8 @@ const chaostoxiToxicActions: Record<string, Operation> = {
     delay: args.delay,
   })),
   create_limiter_toxic: typedToxic('limit_data', (args) => ({ bytes: args.bytes_limit })),
-  async delete_toxic(client, args) {
-    return client.removeToxic(String(args.for_proxy), String(args.toxic_name)).then(
+  async delete_toxic(client, args, context) {
+    return removeToxic(client, context, String(args.for_proxy), String(args.toxic_name)).then(
       () => true,
       () => false,
     );
@@ -160,7 +168,8 @@ const native: Record<string, Record<string, Operation>> = {
       });
       return after;
     },
-    remove: (client, args) => client.removeToxic(String(args.proxy), String(args.name)).then(() => true),
+    remove: (client, args, context) =>
+      removeToxic(client, context, String(args.proxy), String(args.name)).then(() => true),
     list: (client, args) => client.toxics(String(args.proxy)),
   },
   ...systemAsNative(),
@@ -197,6 +206,33 @@ async function addToxic(
     undo: { kind: 'remove-toxic', proxy, toxic: toxic.name },
   });
   return body.name === undefined ? toxic : toxic.name === body.name;
+}
+
+async function removeToxic(client: FaultlineClient, context: ProviderContext, proxy: string, toxic: string) {
+  await client.removeToxic(proxy, toxic);
+  settleProxyFaults(
+    context,
+    client.url,
+    (undo) =>
+      (undo.kind === 'remove-toxic' || undo.kind === 'update-toxic') &&
+      undo.proxy === proxy &&
+      undo.toxic === toxic,
+  );
+}
+
+/**
+ * A fault the run took back itself (its rollback removed the toxic or deleted the proxy) is
+ * settled in the run's ledger, so the ledger holds exactly what is still in place.
+ */
+function settleProxyFaults(context: ProviderContext, server: string, done: (undo: ProxyUndo) => boolean) {
+  for (const entry of context.ledger.live()) {
+    const undo = entry.undo;
+    if (entry.server === server && isProxyUndo(undo) && done(undo)) context.ledger.settle(entry.seq);
+  }
+}
+
+function isProxyUndo(undo: Undo): undo is ProxyUndo {
+  return ['delete-proxy', 'remove-toxic', 'update-proxy', 'update-toxic'].includes(undo.kind);
 }
 
 /** chaostoolkit-toxiproxy writes the chosen port to the configuration and to <name>_PORT. */

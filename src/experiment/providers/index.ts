@@ -4,6 +4,7 @@ import { httpProvider } from './http.js';
 import { javascriptProvider } from './javascript.js';
 import type { ProviderImplementation } from './provider.js';
 import { processProvider } from './process.js';
+import { isPrometheusModule, prometheusProvider } from './prometheus.js';
 import { pythonProvider } from './python.js';
 
 const providers: Record<string, ProviderImplementation> = {
@@ -17,5 +18,6 @@ const providers: Record<string, ProviderImplementation> = {
 /** python activities on chaostoolkit-toxiproxy's modules run natively, without Python. */
 export function providerFor(provider: Provider): ProviderImplementation | undefined {
   if (provider.type === 'python' && isNativeModule(provider.module)) return faultlineProvider;
+  if (provider.type === 'python' && isPrometheusModule(provider.module)) return prometheusProvider;
   return providers[provider.type];
 }

@@ -1,6 +1,7 @@
 import { maskDeclaredSecrets } from '../secret-mask.js';
 import type { Journal, RunEntry, SteadyState } from '../journal.js';
 import { describeOutcome } from './outcome.js';
+import { prometheusSeries } from './series.js';
 import { formatSeconds, timeline } from './timeline.js';
 
 const escape = (text: unknown) =>
@@ -53,7 +54,7 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } d
 .label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; } .phase { color: #888; font-size: .8em; }
 .track { position: relative; height: 14px; background: #f3f3f3; border-radius: 3px; }
 .bar { position: absolute; top: 0; bottom: 0; border-radius: 3px; }
-.took { font-size: .85em; color: #555; }
+.took { font-size: .85em; color: #555; } .spark { font-family: monospace; letter-spacing: -1px; white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; } td, th { border-bottom: 1px solid #eee; padding: .3rem .4rem; text-align: left; vertical-align: top; }
 code { font-size: .85em; word-break: break-word; }
 details summary { color: #666; font-size: .8em; cursor: pointer; } pre { font-size: .8em; max-height: 24rem; overflow: auto; background: #fafafa; padding: .4rem; }
@@ -81,6 +82,7 @@ ${journal.steady_states.during.length ? `<p>During the method: ${journal.steady_
 ${activityTable(journal.run, 'Nothing ran.')}
 <h2>Rollbacks</h2>
 ${activityTable(journal.rollbacks, 'None ran.')}
+${seriesTable(journal)}
 </body>
 </html>
 `;
@@ -108,6 +110,19 @@ function activityTable(entries: RunEntry[], empty: string): string {
     })
     .join('');
   return `<table><thead><tr><th>Activity</th><th>Status</th><th>Took</th><th>Outcome</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** The Prometheus range answers of the run, one sparkline per series. */
+function seriesTable(journal: Journal): string {
+  const rows = prometheusSeries(journal)
+    .map(
+      (row) =>
+        `<tr><td>${escape(row.probe)}</td><td><code>${escape(row.series)}</code></td><td>${row.min}</td><td>${row.max}</td><td>${row.last}</td><td class="spark" title="${row.points} points">${escape(row.sparkline)}</td></tr>`,
+    )
+    .join('');
+  if (!rows) return '';
+  return `<h2>Prometheus series</h2>
+<table><thead><tr><th>Probe</th><th>Series</th><th>Min</th><th>Max</th><th>Last</th><th>Over the range</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** The one-line outcome, with the whole output folded under it. */

@@ -1,6 +1,7 @@
 import { maskDeclaredSecrets } from '../secret-mask.js';
 import type { Journal, SteadyState } from '../journal.js';
 import { describeOutcome } from './outcome.js';
+import { prometheusSeries } from './series.js';
 import { formatSeconds, timeline } from './timeline.js';
 
 const cell = (text: unknown) =>
@@ -48,6 +49,7 @@ export function markdownReport(written: Journal): string {
         `| ${formatSeconds(item.from)} | ${item.phase} | ${cell(item.name)} (${item.kind}) | ${item.status} | ${formatSeconds(item.to - item.from)} | ${cell(item.detail)} |`,
     ),
     '',
+    ...seriesSection(journal),
   ];
   return lines.join('\n');
 }
@@ -62,6 +64,23 @@ function hypothesisSection(label: string, state: SteadyState | null): string[] {
     ...state.probes.map(
       (entry) =>
         `| ${cell((entry.activity as { name?: string }).name)} | ${cell(JSON.stringify((entry.activity as { tolerance?: unknown }).tolerance))} | ${entry.tolerance_met ? 'yes' : 'no'} | ${cell(describeOutcome(entry))} |`,
+    ),
+    '',
+  ];
+}
+
+/** The Prometheus range answers of the run, one sparkline per series. */
+function seriesSection(journal: Journal): string[] {
+  const rows = prometheusSeries(journal);
+  if (rows.length === 0) return [];
+  return [
+    '## Prometheus series',
+    '',
+    '| probe | series | min | max | last | over the range |',
+    '|---|---|---|---|---|---|',
+    ...rows.map(
+      (row) =>
+        `| ${cell(row.probe)} | ${cell(row.series)} | ${row.min} | ${row.max} | ${row.last} | ${row.sparkline} |`,
     ),
     '',
   ];
