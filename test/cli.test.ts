@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +110,9 @@ describe("toxiproxy-cli's commands, names and output", () => {
   test('--host, -h and TOXIPROXY_URL choose the server', async () => {
     assert.equal((await run(['--host', harness.url, 'ls', '--names'], {})).code, 0);
     assert.equal((await run(['-h', harness.url.replace('http://', ''), 'ls', '--names'], {})).code, 0);
+    assert.equal((await run(['ls', '--names', '-h', harness.url], {})).code, 0, 'after the command too');
+    assert.equal((await run(['-host', harness.url, 'ls', '--names'], {})).code, 0, "Go's -host");
+    assert.equal((await run(['-h', harness.url, 'ls', '-h', harness.url], {})).code, 0, 'twice, the same');
     assert.equal((await run(['ls', '--names'], { TOXIPROXY_URL: harness.url })).code, 0);
   });
 
@@ -169,7 +172,38 @@ describe('errors go to stderr with a status and what to do', () => {
       1,
       /invalid toxic type: received "latncy"/,
     ],
-    ['unknown command', ['explode'], 2, /unknown command 'explode'/],
+    ['unknown command', ['explode'], 2, /^faultline: unknown command 'explode'\n/],
+    [
+      "commander's own errors carry the faultline: prefix",
+      ['list', '--bogus'],
+      2,
+      /^faultline: unknown option '--bogus'\n\(run "faultline list --help" for usage\)\n$/,
+    ],
+    ['a missing argument', ['inspect'], 2, /^faultline: missing required argument 'proxy'\n/],
+    [
+      'an option given twice with different values',
+      ['toxic', 'add', 'cli_a', '-t', 'latency', '-t', 'timeout'],
+      2,
+      /^faultline: --type is given twice with different values \("latency" and "timeout"\); give it once\n$/,
+    ],
+    [
+      'the server URL given twice with different values',
+      ['-h', 'http://127.0.0.1:1', 'list', '-h', 'http://127.0.0.1:2'],
+      2,
+      /^faultline: --host is given twice with different URLs \("http:\/\/127\.0\.0\.1:1" before the command, "http:\/\/127\.0\.0\.1:2" after it\); give it once\n$/,
+    ],
+    [
+      'the server URL given to a command that does not use it',
+      ['--host', 'http://127.0.0.1:1', 'report', 'journal.json'],
+      2,
+      /^faultline: --host \(the control API URL of client commands\) does not apply to "report"; remove it\n$/,
+    ],
+    [
+      'watch --since that is not a number',
+      ['watch', '--since', 'yesterday', '-h', 'http://127.0.0.1:1'],
+      2,
+      /^faultline: option '--since <id>' argument 'yesterday' is invalid\. --since must be a whole number/,
+    ],
   ];
   for (const [label, args, code, message] of cases) {
     test(label, async () => {
@@ -244,7 +278,74 @@ ${extra}`;
       const path = join(tempDirectory('export'), `export.${format}`);
       await writeFile(path, exported.stdout);
       assert.equal((await run(['apply', path])).stdout, `no changes: the server matches ${path}\n`);
+      await rm(path);
     }
+  });
+
+  test('a file is read by its content, not its extension: export > proxies.json then apply it', async () => {
+    const path = join(tempDirectory('export'), 'yaml-in.json');
+    const exported = await run(['export']);
+    assert.match(exported.stdout, /^proxies:\n {2}- name: applied\n/, 'YAML by default');
+    await writeFile(path, exported.stdout);
+    const applied = await run(['apply', path]);
+    assert.deepEqual(applied, { code: 0, stdout: `no changes: the server matches ${path}\n`, stderr: '' });
+    await rm(path);
+  });
+
+  test("export --json is JSON, as every read command's --json", async () => {
+    const exported = await run(['export', '--json']);
+    assert.equal(exported.code, 0, exported.stderr);
+    const document = JSON.parse(exported.stdout);
+    assert.equal(document.proxies[0].name, 'applied');
+    assert.deepEqual(document.proxies[0].toxics[0], {
+      name: 'slow',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { latency: 80, jitter: 0 },
+    });
+    const contradicted = await run(['export', '--json', '--format', 'yaml']);
+    assert.equal(contradicted.code, 2);
+    assert.match(
+      contradicted.stderr,
+      /^faultline: --json and --format yaml contradict each other; give one\n$/,
+    );
+  });
+
+  test('a syntax error is reported with its line and column', async () => {
+    const path = join(tempDirectory('apply'), 'broken.json');
+    await writeFile(path, '[\n  {"name": "x", "upstream": "127.0.0.1:1",}\n  {"name": "y"}\n]\n');
+    const result = await run(['apply', path]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, new RegExp(`^faultline: config file ${path}:3:3: not valid YAML or JSON: `));
+    await rm(path);
+  });
+
+  test('an invalid entry is reported at its line, and duplicate keys are refused', async () => {
+    const path = join(tempDirectory('apply'), 'entry.yaml');
+    await writeFile(
+      path,
+      `proxies:\n  - name: ok\n    upstream: ${echo.address}\n  - name: bad\n    upstream: nowhere\n`,
+    );
+    const entry = await run(['apply', path]);
+    assert.equal(entry.code, 2);
+    assert.match(
+      entry.stderr,
+      new RegExp(`^faultline: config file ${path}:4:5: upstream of proxy "bad" must be "host:port"`),
+    );
+    await writeFile(path, `proxies:\n  - name: twice\n    name: again\n    upstream: ${echo.address}\n`);
+    const duplicate = await run(['apply', path]);
+    assert.equal(duplicate.code, 2);
+    assert.match(
+      duplicate.stderr,
+      new RegExp(`^faultline: config file ${path}:3:5: not valid YAML or JSON: Map keys must be unique`),
+    );
+    await writeFile(path, `proxy:\n  - name: typo\n    upstream: ${echo.address}\n`);
+    const unknown = await run(['apply', path]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, new RegExp(`^faultline: config file ${path}:1:1: unknown key "proxy"`));
+    assert.equal((await harness.api('GET', '/proxies/ok')).status, 404, 'nothing was applied');
+    await rm(path);
   });
 
   test('a broken file is refused with the reason, and nothing changes', async () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { spawnCli, startEchoServer, tempDirectory } from './helpers.js';
 
 function start(args: string[]) {
@@ -53,7 +55,7 @@ test('a config file with an error stops start-up with a message that names the p
   assert.equal(await server.exited, 2);
   assert.match(
     server.output().stderr,
-    /config file .*bad\.json: invalid attribute average_size of slicer toxic/,
+    /^faultline: config file \/\S+bad\.json:1:2: invalid attribute average_size of slicer toxic "slicer_downstream": received 0/,
   );
 });
 
@@ -61,7 +63,10 @@ test('malformed YAML and a missing file are reported, not thrown', async () => {
   const yaml = await writeTemp('broken.yaml', 'proxies: [\n');
   const broken = start(['server', '--port', '0', '--config', yaml]);
   assert.equal(await broken.exited, 2);
-  assert.match(broken.output().stderr, /is not valid YAML/);
+  assert.match(
+    broken.output().stderr,
+    /^faultline: config file \/\S+broken\.yaml:2:1: not valid YAML or JSON: Flow sequence in block collection must be sufficiently indented and end with a \]/,
+  );
   const missing = start(['server', '--port', '0', '--config', '/nonexistent/faultline.json']);
   assert.equal(await missing.exited, 2);
   assert.match(missing.output().stderr, /cannot read config file .*ENOENT; check the path/);
@@ -81,4 +86,87 @@ test('bad flag values are refused before anything starts', async () => {
   const server = start(['server', '--port', '99999']);
   assert.notEqual(await server.exited, 0);
   assert.match(server.output().stderr, /--port must be a whole number from 0 to 65535, received "99999"/);
+});
+
+/** Whether a TCP connect to host:port is accepted. */
+async function accepts(host: string, port: number): Promise<boolean> {
+  const socket = net.connect({ host, port });
+  try {
+    await once(socket, 'connect');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    socket.destroy();
+  }
+}
+
+describe("the listen address is the command's own --host (issue #13)", () => {
+  for (const [label, args, host] of [
+    ['--host', ['server', '--host', '127.0.0.2', '--port', '0'], '127.0.0.2'],
+    ["toxiproxy-server's -host and -port", ['server', '-host', '127.0.0.3', '-port', '0'], '127.0.0.3'],
+    ['-host=ADDRESS', ['server', '-host=127.0.0.4', '-port=0'], '127.0.0.4'],
+  ] as const) {
+    test(`faultline server ${label} listens there, and only there`, async () => {
+      const server = start([...args]);
+      const url = new URL(await server.listening);
+      assert.equal(url.hostname, host);
+      const version = await fetch(new URL('/version', url));
+      assert.equal(version.status, 200);
+      assert.equal(await accepts(host, Number(url.port)), true);
+      assert.equal(await accepts('127.0.0.1', Number(url.port)), false, 'not on 127.0.0.1');
+      process.kill(server.child.pid!, 'SIGTERM');
+      assert.equal(await server.exited, 0);
+    });
+  }
+
+  test('faultline browser-proxy --host listens there', async () => {
+    const proxy = spawnCli([
+      'browser-proxy',
+      '--target',
+      'http://127.0.0.1:9',
+      '--host',
+      '127.0.0.2',
+      '--port',
+      '0',
+      '--delay',
+      '1',
+    ]);
+    const address = await new Promise<URL>((resolve, reject) => {
+      proxy.child.stderr!.on('data', () => {
+        const match = /browser-proxy on (http:\/\/\S+)/.exec(proxy.output().stderr);
+        if (match) resolve(new URL(match[1]!));
+      });
+      void proxy.done.then(({ code }) => reject(new Error(`exited ${code}: ${proxy.output().stderr}`)));
+    });
+    assert.equal(address.hostname, '127.0.0.2');
+    assert.equal(await accepts('127.0.0.2', Number(address.port)), true);
+    assert.equal(await accepts('127.0.0.1', Number(address.port)), false, 'not on 127.0.0.1');
+    process.kill(proxy.child.pid!, 'SIGTERM');
+    const ended = await proxy.done;
+    assert.equal(ended.code, 0, `${proxy.child.signalCode} ${ended.stderr}`);
+  });
+
+  test('--host before "server" (the client\'s server URL) is refused, not dropped', async () => {
+    const server = start(['--host', '0.0.0.0', 'server', '--port', '0']);
+    const outcome = await Promise.race([server.exited, server.listening.then(() => 'listening')]);
+    if (outcome === 'listening') process.kill(server.child.pid!, 'SIGKILL');
+    assert.equal(outcome, 2, 'it must not start on another address than the one given');
+    assert.equal(
+      server.output().stderr,
+      'faultline: --host before "server" is the control API URL of client commands, which "server" does not use; ' +
+        'to choose the address it listens on, put it after the command: faultline server --host ADDRESS\n',
+    );
+  });
+
+  test('an address that is not on this machine says what to do', async () => {
+    const server = start(['server', '--host', '192.0.2.1', '--port', '0']);
+    const outcome = await Promise.race([server.exited, server.listening.then(() => 'listening')]);
+    if (outcome === 'listening') process.kill(server.child.pid!, 'SIGKILL');
+    assert.equal(outcome, 2, 'it must not start on another address than the one given');
+    assert.match(
+      server.output().stderr,
+      /^faultline: cannot listen on 192\.0\.2\.1:0: 192\.0\.2\.1 is not an address of this machine; pass --host with one of its addresses, or 0\.0\.0\.0 for all of them\n$/,
+    );
+  });
 });

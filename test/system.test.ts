@@ -58,7 +58,7 @@ describe('faultline load', () => {
   });
 
   test('the CLI prints JSON with the documented fields, and refuses an unbounded run', async () => {
-    const result = await run(['load', url, '-c', '2', '-n', '20', '--json']);
+    const result = await run(['load', url, '-c', '2', '-n', '20', '--max-failures', '4', '--json']);
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout);
     assert.equal(report.requests, 20);

@@ -3,11 +3,12 @@ import { stringify } from 'yaml';
 import type { FaultlineClient } from '../client/index.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { type Change, planApply } from './apply-plan.js';
-import { clientFor, out } from './context.js';
+import { clientFor, out, UsageError, withServerUrl } from './context.js';
+import { holdsUnsafeText, safe, safeJson } from './terminal-text.js';
 
 export function applyCommand(): Command {
-  return new Command('apply')
-    .description('make the server match a file of proxies and toxics (JSON or YAML), printing what changed')
+  return withServerUrl(new Command('apply'))
+    .description('make the server match a file of proxies and toxics (YAML or JSON), printing what changed')
     .argument('<file>', 'proxies as written by "faultline export" or a Toxiproxy config file')
     .option('--prune', 'also delete proxies the file does not name')
     .option('--dry-run', 'print what would change, change nothing')
@@ -19,10 +20,10 @@ export function applyCommand(): Command {
       const wanted = await loadConfigFile(file);
       const client = clientFor(command);
       const changes = planApply(await client.proxies(), wanted, options.prune === true);
-      if (changes.length === 0) return out(`no changes: the server matches ${file}`);
+      if (changes.length === 0) return out(`no changes: the server matches ${safe(file)}`);
       for (const change of changes) {
         if (!options.dryRun) await execute(client, change);
-        out(change.line);
+        out(safe(change.line));
       }
       if (options.dryRun) out(`(dry run: ${changes.length} changes not made)`);
     });
@@ -56,11 +57,18 @@ async function execute(client: FaultlineClient, change: Change): Promise<void> {
 }
 
 export function exportCommand(): Command {
-  return new Command('export')
+  return withServerUrl(new Command('export'))
     .description('print every proxy and its toxics in the format "faultline apply" reads')
     .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .addHelpText('after', '\nExample:\n  faultline export --format json > proxies.json\n')
-    .action(async (options: { format: 'yaml' | 'json' }, command: Command) => {
+    .option('--json', 'print JSON (the same as --format json)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  faultline export --json > proxies.json && faultline apply proxies.json\n',
+    )
+    .action(async (options: { format: 'yaml' | 'json'; json?: boolean }, command: Command) => {
+      if (options.json && command.getOptionValueSource('format') === 'cli' && options.format !== 'json')
+        throw new UsageError(`--json and --format ${options.format} contradict each other; give one`);
+      const json = options.json === true || options.format === 'json';
       const proxies = Object.values(await clientFor(command).proxies()).sort((a, b) =>
         a.name.localeCompare(b.name),
       );
@@ -79,8 +87,21 @@ export function exportCommand(): Command {
           })),
         })),
       };
-      process.stdout.write(
-        options.format === 'json' ? `${JSON.stringify(document, null, 2)}\n` : stringify(document),
-      );
+      process.stdout.write(json ? `${safeJson(document)}\n` : yamlOf(document));
     });
+}
+
+/**
+ * YAML escapes C0 controls by itself; a string holding DEL, a C1 control or a bidi override is
+ * double-quoted and escaped too, so the export can be printed on a terminal and still read back.
+ */
+function yamlOf(document: unknown): string {
+  if (!holdsUnsafeText(document)) return stringify(document);
+  return stringify(document, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'QUOTE_DOUBLE' }).replace(
+    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (character) => {
+      const code = character.charCodeAt(0);
+      return code <= 0xff ? `\\x${code.toString(16)}` : `\\u${code.toString(16)}`;
+    },
+  );
 }

@@ -78,7 +78,7 @@ export function browserProxyCommand(): Command {
     new Command('browser-proxy')
       .description('serve an app through a proxy that injects the fault script into its pages')
       .requiredOption('--target <url>', 'the app, e.g. http://127.0.0.1:3000')
-      .option('--host <host>', 'address to listen on', '127.0.0.1')
+      .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
       .option('--port <port>', 'port to listen on', integer('--port', 0, 65535), 8480),
   )
     .addHelpText(
@@ -87,11 +87,16 @@ export function browserProxyCommand(): Command {
     )
     .action(async (flags: FaultFlags & { target: string; host: string; port: number }) => {
       const fault = faultFrom(flags);
+      if (!URL.canParse(flags.target) || new URL(flags.target).protocol !== 'http:')
+        throw new UsageError(
+          `--target must be an http:// URL, e.g. http://127.0.0.1:3000, received "${flags.target}"`,
+        );
       const server = createBrowserProxy({ target: flags.target, script: browserScript([fault]) });
       const url = await listenControl(server, flags.host, flags.port);
-      process.stderr.write(`faultline browser-proxy on ${url} -> ${flags.target}: ${explainFault(fault)}\n`);
+      // Handlers first: whoever reads the line below may signal at once.
       const stop = () => server.close(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      process.stderr.write(`faultline browser-proxy on ${url} -> ${flags.target}: ${explainFault(fault)}\n`);
     });
 }

@@ -1,10 +1,38 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { createClient, DEFAULT_URL, type FaultlineClient } from '../client/index.js';
 
-/** The global --host flag, then FAULTLINE_URL, then TOXIPROXY_URL (what toxiproxy-cli reads). */
+const clientCommands = new WeakSet<Command>();
+
+/** `-h, --host URL` (the control API) on a command that talks to a server, as toxiproxy-cli has it. */
+export function withServerUrl(command: Command): Command {
+  clientCommands.add(command);
+  return command.addOption(hostOption());
+}
+
+export const hostOption = () =>
+  new Option('-h, --host <url>', 'control API of the server (default http://127.0.0.1:8474)');
+
+/** Whether a command talks to a server through the client, so the global --host applies to it. */
+export const isClientCommand = (command: Command) => clientCommands.has(command);
+
+/**
+ * The server URL: -h/--host before or after the command (the same URL if both), then
+ * FAULTLINE_URL, then TOXIPROXY_URL (what toxiproxy-cli reads), then the default.
+ */
 export function clientFor(command: Command): FaultlineClient {
-  const { host } = command.optsWithGlobals<{ host?: string }>();
-  return createClient({ url: host ?? process.env.FAULTLINE_URL ?? process.env.TOXIPROXY_URL ?? DEFAULT_URL });
+  const own = command.opts<{ host?: string }>().host;
+  let program = command;
+  while (program.parent) program = program.parent;
+  const global =
+    program.getOptionValueSource('host') === 'cli' ? program.opts<{ host?: string }>().host : undefined;
+  if (own !== undefined && global !== undefined && own !== global) {
+    throw new UsageError(
+      `--host is given twice with different URLs ("${global}" before the command, "${own}" after it); give it once`,
+    );
+  }
+  return createClient({
+    url: own ?? global ?? process.env.FAULTLINE_URL ?? process.env.TOXIPROXY_URL ?? DEFAULT_URL,
+  });
 }
 
 /** The example every command's --help ends with. */

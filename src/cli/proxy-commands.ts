@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import type { ProxyJson } from '../client/index.js';
-import { clientFor, example, isTerminal, out, table, UsageError } from './context.js';
+import { clientFor, example, isTerminal, out, table, UsageError, withServerUrl } from './context.js';
+import { safe, safeJson } from './terminal-text.js';
 
 export function listCommand(): Command {
-  return new Command('list')
+  return withServerUrl(new Command('list'))
     .aliases(['ls', 'l', 'li'])
     .description('list every proxy with its addresses, state and number of toxics')
     .option('--json', 'print the API response as JSON')
@@ -12,20 +13,24 @@ export function listCommand(): Command {
     .action(async (options: { json?: boolean; names?: boolean }, command: Command) => {
       const proxies = await clientFor(command).proxies();
       const sorted = Object.values(proxies).sort((a, b) => a.name.localeCompare(b.name));
-      if (options.json) return out(JSON.stringify(proxies, null, 2));
-      if (options.names) return sorted.forEach((proxy) => out(proxy.name));
+      if (options.json) return out(safeJson(proxies));
+      if (options.names) return sorted.forEach((proxy) => out(safe(proxy.name)));
       if (!isTerminal()) {
         for (const proxy of sorted) {
-          out([proxy.name, proxy.listen, proxy.upstream, state(proxy), proxy.toxics.length].join('\t'));
+          out(
+            [proxy.name, proxy.listen, proxy.upstream, state(proxy), proxy.toxics.length]
+              .map(safe)
+              .join('\t'),
+          );
         }
         return;
       }
       if (sorted.length === 0)
         return out('no proxies\n\nCreate one with: faultline create NAME -l LISTEN -u UPSTREAM');
       const rows = sorted.map((proxy) => [
-        proxy.name,
-        proxy.listen,
-        proxy.upstream,
+        safe(proxy.name),
+        safe(proxy.listen),
+        safe(proxy.upstream),
         state(proxy),
         proxy.toxics.length === 0 ? 'None' : String(proxy.toxics.length),
       ]);
@@ -35,7 +40,7 @@ export function listCommand(): Command {
 }
 
 export function inspectCommand(): Command {
-  return new Command('inspect')
+  return withServerUrl(new Command('inspect'))
     .aliases(['i', 'ins'])
     .description('show a proxy and its toxics')
     .argument('<proxy>', 'proxy name')
@@ -43,18 +48,18 @@ export function inspectCommand(): Command {
     .addHelpText('after', example('faultline inspect redis'))
     .action(async (name: string, options: { json?: boolean }, command: Command) => {
       const proxy = await clientFor(command).proxy(name);
-      if (options.json) return out(JSON.stringify(proxy, null, 2));
+      if (options.json) return out(safeJson(proxy));
       if (!isTerminal()) {
         for (const toxic of proxy.toxics) {
           const attributes = Object.keys(toxic.attributes)
             .sort()
-            .map((key) => `${key}=${toxic.attributes[key]}`);
+            .map((key) => `${safe(key)}=${safe(toxic.attributes[key])}`);
           out(
             [
-              toxic.name,
-              `type=${toxic.type}`,
-              `stream=${toxic.stream}`,
-              `toxicity=${toxic.toxicity.toFixed(2)}`,
+              safe(toxic.name),
+              `type=${safe(toxic.type)}`,
+              `stream=${safe(toxic.stream)}`,
+              `toxicity=${Number(toxic.toxicity).toFixed(2)}`,
               `attributes=[`,
               ...attributes,
               ']',
@@ -63,7 +68,9 @@ export function inspectCommand(): Command {
         }
         return;
       }
-      out(`Name: ${proxy.name}\tListen: ${proxy.listen}\tUpstream: ${proxy.upstream}\t${state(proxy)}`);
+      out(
+        `Name: ${safe(proxy.name)}\tListen: ${safe(proxy.listen)}\tUpstream: ${safe(proxy.upstream)}\t${state(proxy)}`,
+      );
       out('='.repeat(60));
       if (proxy.toxics.length === 0) return out('Proxy has no toxics enabled.');
       for (const stream of ['upstream', 'downstream'] as const) {
@@ -71,9 +78,11 @@ export function inspectCommand(): Command {
         out(`${stream === 'upstream' ? 'Upstream' : 'Downstream'} toxics:`);
         if (toxics.length === 0) out('  Proxy has no toxics enabled.');
         for (const toxic of toxics) {
-          const attributes = Object.entries(toxic.attributes).map(([key, value]) => `${key}=${value}`);
+          const attributes = Object.entries(toxic.attributes).map(
+            ([key, value]) => `${safe(key)}=${safe(value)}`,
+          );
           out(
-            `  ${toxic.name}:\ttype=${toxic.type}\ttoxicity=${toxic.toxicity}\tattributes=[${attributes.join(' ')}]`,
+            `  ${safe(toxic.name)}:\ttype=${safe(toxic.type)}\ttoxicity=${safe(toxic.toxicity)}\tattributes=[${attributes.join(' ')}]`,
           );
         }
       }
@@ -81,7 +90,7 @@ export function inspectCommand(): Command {
 }
 
 export function createCommand(): Command {
-  return new Command('create')
+  return withServerUrl(new Command('create'))
     .aliases(['c', 'new'])
     .description('create a proxy that listens on LISTEN and forwards to UPSTREAM')
     .argument('<proxy>', 'proxy name')
@@ -98,12 +107,12 @@ export function createCommand(): Command {
         upstream: options.upstream,
         enabled: true,
       });
-      out(`Created new proxy ${name}`);
+      out(`Created new proxy ${safe(name)}`);
     });
 }
 
 export function toggleCommand(): Command {
-  return new Command('toggle')
+  return withServerUrl(new Command('toggle'))
     .aliases(['tg', 'tog'])
     .description('enable a disabled proxy, or disable an enabled one (closing its connections)')
     .argument('<proxy>', 'proxy name')
@@ -112,19 +121,19 @@ export function toggleCommand(): Command {
       const client = clientFor(command);
       const proxy = await client.proxy(name);
       const updated = await client.updateProxy(name, { enabled: !proxy.enabled });
-      out(`Proxy ${name} is now ${state(updated)}`);
+      out(`Proxy ${safe(name)} is now ${state(updated)}`);
     });
 }
 
 export function deleteCommand(): Command {
-  return new Command('delete')
+  return withServerUrl(new Command('delete'))
     .aliases(['d'])
     .description('delete a proxy, closing its listener and connections')
     .argument('<proxy>', 'proxy name')
     .addHelpText('after', example('faultline delete redis'))
     .action(async (name: string, _options: unknown, command: Command) => {
       await clientFor(command).deleteProxy(name);
-      out(`Deleted proxy ${name}`);
+      out(`Deleted proxy ${safe(name)}`);
     });
 }
 

@@ -90,7 +90,12 @@ export function serverCommand(): Command {
   return addServerLimitOptions(new Command('server'))
     .description('run the fault proxy and its Toxiproxy-compatible control API')
     .addOption(
-      new Option('--host <host>', 'address of the control API').env('FAULTLINE_HOST').default('127.0.0.1'),
+      new Option(
+        '--host <address>',
+        'address the control API listens on (0.0.0.0 for every interface; also -host)',
+      )
+        .env('FAULTLINE_HOST')
+        .default('127.0.0.1'),
     )
     .addOption(
       new Option('--port <port>', 'port of the control API')
@@ -99,9 +104,10 @@ export function serverCommand(): Command {
         .argParser(integer('--port', 0, 65535)),
     )
     .addOption(
-      new Option('--config <file>', 'proxies (and their toxics) to create at start, JSON or YAML').env(
-        'FAULTLINE_CONFIG',
-      ),
+      new Option(
+        '--config <file>',
+        'proxies (and their toxics) to create at start, YAML or JSON (read by content)',
+      ).env('FAULTLINE_CONFIG'),
     )
     .addOption(
       new Option('--seed <n>', 'seed for jitter, toxicity and slicer decisions, to replay a run')
@@ -145,8 +151,9 @@ export function serverCommand(): Command {
           ...(options.config === undefined ? {} : { config: options.config }),
           ...(options.seed === undefined ? {} : { seed: options.seed }),
         });
-        process.stderr.write(`faultline listening on ${running.url} (seed ${running.engine.seed})\n`);
+        // Handlers first: whoever reads the line below may signal at once.
         stopOnSignals(running, (line) => process.stderr.write(`${line}\n`));
+        process.stderr.write(`faultline listening on ${running.url} (seed ${running.engine.seed})\n`);
       },
     );
 }

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
-import { runLoad } from '../system/load.js';
+import { Command, InvalidArgumentError } from 'commander';
+import {
+  type FailureThreshold,
+  type LoadReport,
+  parseFailureThreshold,
+  runLoad,
+  thresholdBreach,
+} from '../system/load.js';
 import { MissingCapability } from '../system/capability.js';
 import type { SystemContext } from '../system/operations/index.js';
 import { processOperations } from '../system/operations/process-operations.js';
@@ -10,6 +16,7 @@ import { type ProcessInfo, signalName, signalNumber } from '../system/processes.
 import { attachRecorded } from '../system/operations/syscall-operations.js';
 import { injectSyscall, type SyscallFault } from '../system/strace.js';
 import { example, out, UsageError } from './context.js';
+import { EXIT } from './failure.js';
 import { integer } from './server-command.js';
 import { holdFor, holdUntil, withCliLedger } from './system-action.js';
 import { seconds, targetArgs, targetFlag, type TargetFlags, withTargetOptions } from './target-options.js';
@@ -18,7 +25,12 @@ export function loadCommand(): Command {
   return new Command('load')
     .description('HTTP load in the spirit of ab: requests per second, latency percentiles, failures by kind')
     .argument('<url>', 'what to load, e.g. http://127.0.0.1:8080/')
-    .requiredOption('-c, --concurrency <n>', 'requests in flight at once', integer('-c', 1, 10_000))
+    .option(
+      '-c, --concurrency <n>',
+      'requests in flight at once (default 1, as ab)',
+      integer('-c', 1, 10_000),
+      1,
+    )
     .option('-n, --requests <n>', 'stop after this many requests', integer('-n', 1, 10_000_000))
     .option('-t, --time <seconds>', 'stop after this many seconds', integer('-t', 1, 3600))
     .option('-m, --method <method>', 'HTTP method (default GET, or POST with a body)')
@@ -26,11 +38,17 @@ export function loadCommand(): Command {
     .option('-p, --body-file <file>', 'send this file as the body of every request (implies POST)')
     .option('-d, --data <text>', 'send this text as the body of every request (implies POST)')
     .option('-T, --content-type <type>', 'Content-Type of the body (default text/plain)')
+    .option(
+      '--max-failures <n|p%>',
+      'exit 1 when more requests than this fail (4xx, 5xx, no response): a count or a percentage',
+      failureThreshold,
+      { count: 0 },
+    )
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
       example(
-        'faultline load http://127.0.0.1:8080/ -c 10 -t 30 --json\n' +
+        'faultline load http://127.0.0.1:8080/ -c 10 -t 30 --max-failures 1% --json\n' +
           '  faultline load http://127.0.0.1:5000/search -c 1 -t 10 -H "Cookie: sessionID=something" \\\n' +
           '    -T application/x-www-form-urlencoded -d query=Apples',
       ),
@@ -47,42 +65,95 @@ export function loadCommand(): Command {
         throw new UsageError('give the body once: -p FILE or -d TEXT, not both');
       const body = flags.data ?? (flags.bodyFile === undefined ? undefined : readBody(flags.bodyFile));
       const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
+      let interruptedBy: number | undefined;
+      const interrupt = (status: number) => () => {
+        if (interruptedBy !== undefined) process.exit(status);
+        interruptedBy = status;
+        controller.abort();
+      };
+      process.on('SIGINT', interrupt(EXIT.interrupted));
+      process.on('SIGTERM', interrupt(128 + 15));
+      const progress =
+        flags.time !== undefined && process.stderr.isTTY ? progressLine(flags.time) : undefined;
       const report = await runLoad({
         url,
         concurrency: flags.concurrency,
         headers: flags.header,
         signal: controller.signal,
+        ...(progress ? { onProgress: progress.show } : {}),
         ...(flags.method === undefined ? {} : { method: flags.method }),
         ...(flags.contentType === undefined ? {} : { contentType: flags.contentType }),
         ...(body === undefined ? {} : { body }),
         ...(flags.requests === undefined ? {} : { requests: flags.requests }),
         ...(flags.time === undefined ? {} : { seconds: flags.time }),
       });
-      if (flags.json) return out(JSON.stringify(report, null, 2));
-      out(
-        `${report.requests} requests in ${report.durationSeconds} s: ${report.requestsPerSecond} requests/s, concurrency ${report.concurrency}`,
-      );
-      out(
-        `latency ms: min ${report.latencyMs.min}  p50 ${report.latencyMs.p50}  p90 ${report.latencyMs.p90}  p99 ${report.latencyMs.p99}  max ${report.latencyMs.max}`,
-      );
-      out(
-        `failures: ${report.failures.total}${Object.entries(report.failures.byKind)
-          .map(([kind, count]) => `  ${kind}: ${count}`)
-          .join('')}`,
-      );
-      out(
-        `status codes: ${
-          Object.entries(report.statusCodes)
-            .map(([code, count]) => `${code}: ${count}`)
-            .join('  ') || 'none'
-        }`,
-      );
+      progress?.clear();
+      printReport(report, flags.json === true);
+      const breach = thresholdBreach(report, flags.maxFailures);
+      if (interruptedBy !== undefined) {
+        process.stderr.write(`faultline: interrupted after ${report.requests} requests\n`);
+        process.exitCode = interruptedBy;
+      } else if (breach) {
+        process.stderr.write(`faultline: ${breach} by --max-failures\n`);
+        process.exitCode = EXIT.failed;
+      }
     });
+}
+
+function printReport(report: LoadReport, json: boolean): void {
+  if (json) return out(JSON.stringify(report, null, 2));
+  out(
+    `${report.requests} requests in ${report.durationSeconds} s: ${report.requestsPerSecond} requests/s, concurrency ${report.concurrency}`,
+  );
+  out(
+    `latency ms: min ${report.latencyMs.min}  p50 ${report.latencyMs.p50}  p90 ${report.latencyMs.p90}  p99 ${report.latencyMs.p99}  max ${report.latencyMs.max}`,
+  );
+  out(
+    `failures: ${report.failures.total}${Object.entries(report.failures.byKind)
+      .map(([kind, count]) => `  ${kind}: ${count}`)
+      .join('')}`,
+  );
+  out(
+    `status codes: ${
+      Object.entries(report.statusCodes)
+        .map(([code, count]) => `${code}: ${count}`)
+        .join('  ') || 'none'
+    }`,
+  );
+}
+
+/** One line on a terminal's stderr, rewritten each second, for runs that take a while. */
+function progressLine(seconds: number) {
+  return {
+    show: ({
+      elapsedSeconds,
+      requests,
+      failures,
+    }: {
+      elapsedSeconds: number;
+      requests: number;
+      failures: number;
+    }) =>
+      process.stderr.write(
+        `\r\u001b[2K${elapsedSeconds} s of ${seconds} s: ${requests} requests, ${failures} failed`,
+      ),
+    clear: () => process.stderr.write('\r\u001b[2K'),
+  };
+}
+
+function failureThreshold(value: string): FailureThreshold {
+  try {
+    return parseFailureThreshold(value);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      (error as Error).message.replace('the failure threshold', '--max-failures'),
+    );
+  }
 }
 
 interface LoadFlags {
   concurrency: number;
+  maxFailures: FailureThreshold;
   requests?: number;
   time?: number;
   method?: string;

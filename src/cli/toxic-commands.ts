@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { clientFor, collectAttribute, example, out, UsageError } from './context.js';
+import { clientFor, collectAttribute, example, out, UsageError, withServerUrl } from './context.js';
+import { safe } from './terminal-text.js';
 
 function toxicity(value: string): number {
   const number = Number(value);
@@ -27,7 +28,7 @@ interface ToxicFlags {
 }
 
 function addCommand(): Command {
-  return new Command('add')
+  return withServerUrl(new Command('add'))
     .alias('a')
     .description('add a toxic to a proxy')
     .argument('<proxy>', 'proxy name')
@@ -56,12 +57,14 @@ function addCommand(): Command {
         ...(flags.toxicName ? { name: flags.toxicName } : {}),
         ...(flags.toxicity === undefined ? {} : { toxicity: flags.toxicity }),
       });
-      out(`Added ${toxic.stream} ${toxic.type} toxic '${toxic.name}' on proxy '${proxy}'`);
+      out(
+        `Added ${safe(toxic.stream)} ${safe(toxic.type)} toxic '${safe(toxic.name)}' on proxy '${safe(proxy)}'`,
+      );
     });
 }
 
 function updateCommand(): Command {
-  return new Command('update')
+  return withServerUrl(new Command('update'))
     .alias('u')
     .description('change attributes or toxicity of a toxic; what is not given keeps its value')
     .argument('<proxy>', 'proxy name')
@@ -75,12 +78,12 @@ function updateCommand(): Command {
         ...(flags.attribute ? { attributes: flags.attribute } : {}),
         ...(flags.toxicity === undefined ? {} : { toxicity: flags.toxicity }),
       });
-      out(`Updated toxic '${flags.toxicName}' on proxy '${proxy}'`);
+      out(`Updated toxic '${safe(flags.toxicName)}' on proxy '${safe(proxy)}'`);
     });
 }
 
 function removeCommand(): Command {
-  return new Command('remove')
+  return withServerUrl(new Command('remove'))
     .aliases(['r', 'delete', 'd'])
     .description('remove a toxic from a proxy')
     .argument('<proxy>', 'proxy name')
@@ -89,7 +92,7 @@ function removeCommand(): Command {
     .action(async (proxy: string, flags: ToxicFlags, command: Command) => {
       if (!flags.toxicName) throw new UsageError("Required argument 'toxicName' was empty. Pass -n NAME.");
       await clientFor(command).removeToxic(proxy, flags.toxicName);
-      out(`Removed toxic '${flags.toxicName}' on proxy '${proxy}'`);
+      out(`Removed toxic '${safe(flags.toxicName)}' on proxy '${safe(proxy)}'`);
     });
 }
 

@@ -1,22 +1,28 @@
 import { Command } from 'commander';
+import { integer } from './server-command.js';
 import type { ServerEvent } from '../client/index.js';
 import type { EngineEvent } from '../model/events.js';
-import { clientFor, out } from './context.js';
+import { clientFor, out, withServerUrl } from './context.js';
+import { safe, safeJson } from './terminal-text.js';
 
 export function watchCommand(): Command {
-  return new Command('watch')
+  return withServerUrl(new Command('watch'))
     .description('follow the server: one line per change, connection and toxic that fires')
     .option(
       '--types <prefixes>',
       'only these event types or prefixes, comma-separated (e.g. toxic.fired,proxy)',
     )
     .option('--proxy <name>', "only this proxy's events")
-    .option('--since <id>', 'first replay the events after this id')
+    .option(
+      '--since <id>',
+      'first replay the events after this id',
+      integer('--since', 0, Number.MAX_SAFE_INTEGER),
+    )
     .option('--json', 'print each event as a JSON line')
     .addHelpText('after', '\nExample:\n  faultline watch --types toxic.fired,connection.failed\n')
     .action(
       async (
-        options: { types?: string; proxy?: string; since?: string; json?: boolean },
+        options: { types?: string; proxy?: string; since?: number; json?: boolean },
         command: Command,
       ) => {
         const controller = new AbortController();
@@ -27,17 +33,25 @@ export function watchCommand(): Command {
           signal: controller.signal,
           ...(options.types ? { types: options.types.split(',') } : {}),
           ...(options.proxy ? { proxy: options.proxy } : {}),
-          ...(options.since ? { since: Number(options.since) } : {}),
+          ...(options.since === undefined ? {} : { since: options.since }),
         });
-        for await (const event of events) out(options.json ? JSON.stringify(event.data) : describe(event));
+        for await (const event of events) out(options.json ? safeJson(event.data, 0) : describe(event));
       },
     );
 }
 
-/** One readable line: time, type, proxy, then what happened. */
+/** One readable line: time, type, proxy, then what happened; nothing from the server printed raw. */
 export function describe({ time, data: event }: ServerEvent): string {
-  const proxy = typeof event.proxy === 'string' ? event.proxy : event.proxy.name;
-  return `${time.slice(11, 23)}  ${event.type.padEnd(17)} ${proxy.padEnd(12)} ${detail(event)}`;
+  const proxy =
+    typeof event.proxy === 'string' ? event.proxy : (event.proxy as { name?: unknown } | undefined)?.name;
+  let what: string;
+  try {
+    what = detail(event);
+  } catch {
+    // An event of a shape this version does not know (another server, a newer one): show it whole.
+    what = JSON.stringify(event);
+  }
+  return `${safe(String(time).slice(11, 23))}  ${safe(event.type).padEnd(17)} ${safe(proxy).padEnd(12)} ${safe(what)}`;
 }
 
 function detail(event: EngineEvent): string {

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { FaultlineError } from '../model/errors.js';
-import { type ProxySpec, parseProxyList } from '../model/proxy-spec.js';
+import { parseProxyCreate, type ProxySpec } from '../model/proxy-spec.js';
+import { type ParsedFile, parseYamlText } from './yaml-file.js';
 
 /**
- * Reads a config file: JSON or YAML, either Toxiproxy's populate array or `{ proxies: [...] }`.
- * Unlike Toxiproxy, toxics listed on a proxy are applied, and any error stops start-up.
+ * Reads a config file, JSON or YAML whatever its extension: either Toxiproxy's populate array or
+ * `{ proxies: [...] }` as `faultline export` writes it. Unlike Toxiproxy, toxics listed on a proxy
+ * are applied, and any error stops with the file, line and column of the entry at fault.
  */
 export async function loadConfigFile(path: string): Promise<ProxySpec[]> {
   let text: string;
@@ -18,24 +18,55 @@ export async function loadConfigFile(path: string): Promise<ProxySpec[]> {
       `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; check the path`,
     );
   }
-  const document = parseDocument(text, path);
-  const list = Array.isArray(document) ? document : (document as { proxies?: unknown } | null)?.proxies;
-  try {
-    return parseProxyList(list ?? document, `config file ${path}`);
-  } catch (error) {
-    const message = (error as Error).message.replace(/^bad request body: /, '');
-    throw new FaultlineError('FAULTLINE_ERR_INVALID_CONFIG', `config file ${path}: ${message}`);
-  }
+  return proxiesIn(parseYamlText(text, path, 'config file'));
 }
 
-function parseDocument(text: string, path: string): unknown {
-  const yaml = ['.yaml', '.yml'].includes(extname(path).toLowerCase());
-  try {
-    return yaml ? parseYaml(text, { prettyErrors: true }) : JSON.parse(text);
-  } catch (error) {
-    throw new FaultlineError(
-      'FAULTLINE_ERR_INVALID_CONFIG',
-      `config file ${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
+const example = 'proxies: [{ name: redis, listen: "127.0.0.1:26379", upstream: "127.0.0.1:6379" }]';
+
+function proxiesIn(file: ParsedFile): ProxySpec[] {
+  const { value } = file;
+  let list: unknown = value;
+  let prefix: Array<string | number> = [];
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const unknown = Object.keys(value).filter((key) => key !== 'proxies');
+    if (unknown.length > 0) {
+      throw invalid(
+        file.whereKey([unknown[0]!]),
+        `unknown key "${unknown[0]}"; a config file is a list of proxies or has only "proxies", e.g. ${example}`,
+      );
+    }
+    list = (value as { proxies?: unknown }).proxies;
+    prefix = ['proxies'];
+  }
+  if (!Array.isArray(list)) {
+    throw invalid(
+      file.where(prefix),
+      `expected a list of proxies, received ${list === null || list === undefined ? 'nothing' : typeof list}; for example ${example}`,
     );
   }
+  const seen = new Map<string, number>();
+  return list.map((entry, index) => {
+    let spec: ProxySpec;
+    try {
+      spec = parseProxyCreate(entry, `proxy ${index + 1}`);
+    } catch (error) {
+      throw invalid(
+        file.where([...prefix, index]),
+        (error as Error).message.replace(/^bad request body: /, ''),
+      );
+    }
+    const first = seen.get(spec.name);
+    if (first !== undefined) {
+      throw invalid(
+        file.where([...prefix, index]),
+        `proxy "${spec.name}" appears twice (entries ${first + 1} and ${index + 1}); names must be unique`,
+      );
+    }
+    seen.set(spec.name, index);
+    return spec;
+  });
+}
+
+function invalid(where: string, message: string): FaultlineError {
+  return new FaultlineError('FAULTLINE_ERR_INVALID_CONFIG', `config file ${where}: ${message}`);
 }

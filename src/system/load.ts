@@ -17,7 +17,16 @@ export interface LoadOptions {
   contentType?: string;
   /** Per-request time limit in ms (default 10 s). */
   timeout?: number;
+  /** Stops the run; requests in flight are abandoned and not counted. */
   signal?: AbortSignal;
+  /** Called about once a second with the totals so far, for a progress line. */
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+export interface LoadProgress {
+  elapsedSeconds: number;
+  requests: number;
+  failures: number;
 }
 
 export interface LoadReport {
@@ -31,6 +40,8 @@ export interface LoadReport {
   latencyMs: { min: number; mean: number; p50: number; p90: number; p99: number; max: number };
   statusCodes: Record<string, number>;
   perSecond: Array<{ second: number; requests: number; failures: number; p50Ms: number }>;
+  /** True when the signal stopped the run before its count or duration. */
+  interrupted: boolean;
 }
 
 export const MAX_REQUESTS = 10_000_000;
@@ -84,22 +95,34 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
           ...(options.body === undefined ? {} : { body: options.body }),
           headersTimeout: options.timeout ?? 10_000,
           bodyTimeout: options.timeout ?? 10_000,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
         });
         await response.body.dump();
         statusCodes[response.statusCode] = (statusCodes[response.statusCode] ?? 0) + 1;
         if (response.statusCode >= 500) failure = 'status 5xx';
         else if (response.statusCode >= 400) failure = 'status 4xx';
       } catch (error) {
+        if (options.signal?.aborted) return;
         failure = kindOf(error);
       }
       const end = performance.now();
       record(end, end - begin, failure);
     }
   };
+  const progress = options.onProgress
+    ? setInterval(() => {
+        options.onProgress!({
+          elapsedSeconds: Math.floor((performance.now() - started) / 1000),
+          requests: latencies.length,
+          failures: latencies.length - succeeded,
+        });
+      }, 1000)
+    : undefined;
   try {
     await Promise.all(Array.from({ length: options.concurrency }, worker));
   } finally {
-    await pool.close();
+    clearInterval(progress);
+    await (options.signal?.aborted ? pool.destroy() : pool.close());
   }
   const duration = (performance.now() - started) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -132,7 +155,38 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         ) ?? 0,
       ),
     })),
+    interrupted: options.signal?.aborted === true,
   };
+}
+
+/** How many failed requests a run may have and still pass: a count, or a percentage of requests. */
+export type FailureThreshold = { count: number } | { percent: number };
+
+/** Reads `--max-failures` / `maxFailures`: a whole number (0 by default) or a percentage like "5%". */
+export function parseFailureThreshold(value: string | number): FailureThreshold {
+  const text = String(value).trim();
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  if (percent && Number(percent[1]) <= 100) return { percent: Number(percent[1]) };
+  if (/^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return { count: Number(text) };
+  throw new Error(
+    `the failure threshold must be a whole number of requests or a percentage from 0% to 100%, received ${JSON.stringify(value)}; for example 0, 10 or 5%`,
+  );
+}
+
+/**
+ * Why the run fails its threshold, or undefined when it passes. A failure is what a probe
+ * would call one: a 4xx or 5xx status, or no response (refused, reset, timed out).
+ */
+export function thresholdBreach(report: LoadReport, threshold: FailureThreshold): string | undefined {
+  const failed = report.failures.total;
+  const allowed =
+    'count' in threshold ? threshold.count : Math.floor((threshold.percent / 100) * report.requests);
+  if (failed <= allowed) return undefined;
+  const kinds = Object.entries(report.failures.byKind)
+    .map(([kind, count]) => `${kind}: ${count}`)
+    .join(', ');
+  const limit = 'count' in threshold ? `${threshold.count}` : `${threshold.percent}% (${allowed} requests)`;
+  return `${failed} of ${report.requests} requests failed (${kinds}), more than the ${limit} allowed`;
 }
 
 /** The given headers, and a Content-Type for a body that has none. */

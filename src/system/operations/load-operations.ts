@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runLoad } from '../load.js';
+import { parseFailureThreshold, runLoad, thresholdBreach } from '../load.js';
 import { operation, type SystemOperation } from './operation.js';
 
 const run = z
@@ -11,15 +11,30 @@ const run = z
     method: z.string().min(1).optional(),
     headers: z.record(z.string().min(1), z.string()).optional(),
     body: z.string().optional(),
+    maxFailures: z
+      .union([z.number(), z.string()])
+      .optional()
+      .superRefine((value, context) => {
+        if (value === undefined) return;
+        try {
+          parseFailureThreshold(value);
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      }),
   })
   .refine((args) => args.requests !== undefined || args.seconds !== undefined, {
     message: 'give requests or seconds, so the load stops by itself',
   });
 
-/** HTTP load as a probe: its report is what tolerances check ("p99 under 200 ms"). */
+/**
+ * HTTP load as a probe: its report is what tolerances check ("p99 under 200 ms"). With
+ * `maxFailures` (a count or "5%", as the CLI's --max-failures) the probe itself fails when more
+ * requests fail; without it, failures are only counted and a tolerance judges them.
+ */
 export const loadOperations: Record<string, SystemOperation> = {
-  run: operation('load.run', run, (args, context) =>
-    runLoad({
+  run: operation('load.run', run, async (args, context) => {
+    const report = await runLoad({
       url: args.url,
       concurrency: args.concurrency,
       ...(args.method === undefined ? {} : { method: args.method }),
@@ -28,6 +43,11 @@ export const loadOperations: Record<string, SystemOperation> = {
       signal: context.signal,
       ...(args.requests === undefined ? {} : { requests: args.requests }),
       ...(args.seconds === undefined ? {} : { seconds: args.seconds }),
-    }),
-  ),
+    });
+    if (args.maxFailures !== undefined && !report.interrupted) {
+      const breach = thresholdBreach(report, parseFailureThreshold(args.maxFailures));
+      if (breach) throw new Error(`load.run: ${breach} by maxFailures`);
+    }
+    return report;
+  }),
 };

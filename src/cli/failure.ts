@@ -1,0 +1,43 @@
+import { CommanderError } from 'commander';
+import { FaultlineApiError } from '../client/errors.js';
+import { isFaultlineError } from '../model/errors.js';
+import { MissingCapability } from '../system/capability.js';
+import { UsageError } from './context.js';
+import { safe, safeLines } from './terminal-text.js';
+
+/**
+ * The one exit-status rule: 0 done; 2 bad input, refused before anything was attempted (a flag,
+ * an argument, a file); 1 something was attempted and failed (the server refused it or could not
+ * be reached, a load run had failures, a capability is missing); 130 interrupted.
+ */
+export const EXIT = { done: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+
+export interface Failure {
+  status: number;
+  /** What goes to stderr: `faultline: MESSAGE`, then the server's hint on its own line. */
+  text: string;
+}
+
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof CommanderError) {
+    // commander has already printed its message (through the faultline: prefix).
+    const done = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+    return { status: done ? EXIT.done : EXIT.badInput, text: '' };
+  }
+  if (error instanceof FaultlineApiError) {
+    // Everything in it may come from the server, so nothing in it may reach the terminal raw.
+    const hint = 'hint' in error && typeof error.hint === 'string' && error.hint ? error.hint : undefined;
+    return {
+      status: EXIT.failed,
+      text: `faultline: ${safe(error.message)}\n${hint === undefined ? '' : `${safe(hint)}\n`}`,
+    };
+  }
+  const badInput =
+    error instanceof UsageError || (isFaultlineError(error) && error.status >= 400 && error.status < 500);
+  const known = badInput || error instanceof MissingCapability || isFaultlineError(error);
+  const message =
+    known || !process.env.FAULTLINE_DEBUG
+      ? ((error as Error)?.message ?? String(error))
+      : ((error as Error)?.stack ?? String(error));
+  return { status: badInput ? EXIT.badInput : EXIT.failed, text: `faultline: ${safeLines(message)}\n` };
+}

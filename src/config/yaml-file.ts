@@ -1,0 +1,60 @@
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
+import { FaultlineError } from '../model/errors.js';
+
+/** A parsed input file, and where in the text each of its values stands. */
+export interface ParsedFile {
+  value: unknown;
+  /** "path:line:column" of the value at `path` (keys and indexes), or of the file when it is not found. */
+  where(path: ReadonlyArray<string | number>): string;
+  /** "path:line:column" of the key at `path` itself, for a key that is wrong. */
+  whereKey(path: ReadonlyArray<string | number>): string;
+}
+
+/**
+ * Parses an input file with a YAML 1.2 parser, whatever its extension: JSON is YAML 1.2, so a
+ * file that `export` wrote in either format, or a Toxiproxy JSON config, reads the same way.
+ * Duplicate keys, several documents, unknown tags and any syntax error stop with the line and
+ * column; nothing is half-read.
+ */
+export function parseYamlText(text: string, path: string, label: string): ParsedFile {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, {
+    version: '1.2',
+    schema: 'core',
+    uniqueKeys: true,
+    prettyErrors: true,
+    lineCounter,
+  });
+  const problem = document.errors[0] ?? document.warnings[0];
+  if (problem) {
+    const position = problem.linePos?.[0];
+    const [headline = '', ...frame] = problem.message.split('\n');
+    const reason =
+      problem.code === 'MULTIPLE_DOCS'
+        ? 'the file holds more than one YAML document ("---"); keep one'
+        : headline.replace(/ at line \d+, column \d+:$/, '');
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_CONFIG',
+      `${label} ${path}:${position ? `${position.line}:${position.col}` : '1:1'}: not valid YAML or JSON: ${reason}${
+        frame.some((line) => line.trim() !== '') ? `\n${frame.join('\n').replace(/\n+$/, '')}` : ''
+      }`,
+    );
+  }
+  const at = (node: unknown) => {
+    const offset = isNode(node) && node.range ? node.range[0] : undefined;
+    if (offset === undefined) return `${path}:1:1`;
+    const { line, col } = lineCounter.linePos(offset);
+    return `${path}:${line}:${col}`;
+  };
+  return {
+    value: document.toJS({ maxAliasCount: 100 }),
+    where: (keys) => at(document.getIn(keys, true)),
+    whereKey(keys) {
+      const parent = keys.length > 1 ? document.getIn(keys.slice(0, -1), true) : document.contents;
+      const pair = isMap(parent)
+        ? parent.items.find((item) => isScalar(item.key) && item.key.value === keys.at(-1))
+        : undefined;
+      return at(pair?.key);
+    },
+  };
+}
