@@ -22,7 +22,7 @@ import {
   startFaultline,
   startToxiproxy,
 } from './servers.js';
-import { createProxies, faultlineArgs, idleRss, serverStartToFirstAnswer, wallTime } from './start-up.js';
+import { createProxies, faultlineArgs, idleRss, serverStartToFirstAnswer, wallTimes } from './start-up.js';
 
 /**
  * One run on loopback, every comparison against baselines measured in the same run: bulk
@@ -37,7 +37,7 @@ const PINGS = 5000;
 const CONNECTION_ROUNDS = 5;
 const CONNECTIONS_PER_ROUND = 2000;
 const START_UPS = 5;
-const COMMAND_RUNS = 5;
+const COMMAND_RUNS = 9;
 const MANY_PROXIES = 1000;
 const SPACED_TRIPS = 100;
 const SPACING_MS = 20;
@@ -201,9 +201,10 @@ try {
   const fresh = servers.at(-1)!;
   const startUpMs = median(startUps);
   const idleMb = median(idle);
-  const nodeMs = wallTime(['-e', '0'], COMMAND_RUNS);
-  const versionMs = wallTime(faultlineArgs('--version'), COMMAND_RUNS);
-  const listMs = wallTime(faultlineArgs('list', '-h', fresh.url), COMMAND_RUNS);
+  const [nodeMs, versionMs, listMs] = wallTimes(
+    [['-e', '0'], faultlineArgs('--version'), faultlineArgs('list', '-h', fresh.url)],
+    COMMAND_RUNS,
+  ) as [number, number, number];
   const before = rssMegabytes(fresh.pid);
   const creating = await createProxies(fresh, MANY_PROXIES, upstreams.echoPort);
   const many = await idleRss(fresh);

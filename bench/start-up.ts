@@ -17,20 +17,25 @@ export async function serverStartToFirstAnswer(): Promise<{ ms: number; server: 
   return { ms, server };
 }
 
-/** Median wall time of `runs` runs of node with these arguments, in milliseconds. */
-export function wallTime(args: readonly string[], runs: number): number {
-  const times: number[] = [];
+/**
+ * Median wall time, in milliseconds, of `runs` runs of node with each argument list. The
+ * commands take turns run by run, so a busy moment of the machine falls on all of them alike.
+ */
+export function wallTimes(commands: ReadonlyArray<readonly string[]>, runs: number): number[] {
+  const times = commands.map(() => [] as number[]);
   for (let run = 0; run < runs; run++) {
-    const started = performance.now();
-    const result = spawnSync(process.execPath, args, {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: 30_000,
+    commands.forEach((args, index) => {
+      const started = performance.now();
+      const result = spawnSync(process.execPath, args, {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: 30_000,
+      });
+      times[index]!.push(performance.now() - started);
+      if (result.status !== 0)
+        throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
     });
-    times.push(performance.now() - started);
-    if (result.status !== 0)
-      throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
   }
-  return median(times);
+  return times.map(median);
 }
 
 export function faultlineArgs(...args: string[]): string[] {
