@@ -91,6 +91,30 @@ export async function roundTrips(port: number, count: number, warmup = 500): Pro
   return samples.sort((a, b) => a - b);
 }
 
+/**
+ * 1-byte round trips started `gapMs` apart (each waits for the previous reply, then for the
+ * gap): the pattern of a test that sends a request now and then through a latency toxic, where
+ * the proxy's event loop has gone idle between requests. Milliseconds, sorted.
+ */
+export async function spacedRoundTrips(port: number, count: number, gapMs: number): Promise<number[]> {
+  const socket = await open(port);
+  const byte = Buffer.from([1]);
+  const samples: number[] = [];
+  let pending: (() => void) | undefined;
+  socket.on('data', () => pending?.());
+  for (let i = 0; i < count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, gapMs));
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      pending = resolve;
+      socket.write(byte);
+    });
+    samples.push(performance.now() - started);
+  }
+  socket.destroy();
+  return samples.sort((a, b) => a - b);
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   return percentileOf(sorted, p) ?? Number.NaN;
 }

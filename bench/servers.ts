@@ -58,12 +58,13 @@ export async function startToxiproxy(): Promise<ProxyServer | undefined> {
   const port = await freePort();
   const child = spawn(binary, ['-host', '127.0.0.1', '-port', String(port)], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 100; attempt++) {
+  // Polled every 5 ms, so its start-up time can be read off with that resolution.
+  for (let attempt = 0; attempt < 1000; attempt++) {
     try {
       await fetch(`${url}/version`);
       return controlled('toxiproxy-server', url, child);
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
   child.kill();
@@ -108,4 +109,11 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   server.close();
   return port;
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds, from /proc. */
+export function cpuMilliseconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100;
 }

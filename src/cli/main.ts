@@ -1,35 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { faultlineVersion } from '../version.js';
-import { applyCommand, exportCommand } from './apply-command.js';
-import { completionCommand } from './completion-command.js';
+import { entriesFor } from './command-table.js';
 import { collectAttribute, hostOption, isClientCommand, UsageError } from './context.js';
-import { describeFailure } from './failure.js';
-import { demoCommand } from './demo-command.js';
-import {
-  createCommand,
-  deleteCommand,
-  inspectCommand,
-  listCommand,
-  toggleCommand,
-} from './proxy-commands.js';
-import { serverCommand } from './server-command.js';
-import { toxicCommand } from './toxic-commands.js';
-import { watchCommand } from './watch-command.js';
-import { runCommand } from './run-command.js';
-import { validateCommand } from './validate-command.js';
-import { rollbackCommand } from './rollback-command.js';
-import { reportCommand } from './report-command.js';
-import { browserProxyCommand, browserScriptCommand } from './browser-commands.js';
-import { loadCommand, processCommand, syscallCommand } from './system-commands.js';
-import { stressCommand } from './stress-command.js';
-import { cgroupCommand } from './cgroup-command.js';
-import { netCommand } from './net-command.js';
-import { observeCommand } from './observe-command.js';
-import { superviseCommand } from './supervise-command.js';
-import { etcdCommand } from './etcd-command.js';
 
-function buildProgram(): Command {
+async function buildProgram(): Promise<Command> {
   const program = new Command('faultline')
     .description('Chaos engineering for developers and CI: a Toxiproxy-compatible fault proxy and its CLI.')
     .version(faultlineVersion, '-v, --version')
@@ -39,37 +14,9 @@ function buildProgram(): Command {
     // Options before the command are the program's, after it the command's: so `server --host`
     // is the listen address and never the client's server URL.
     .enablePositionalOptions();
-  for (const command of [
-    serverCommand(),
-    demoCommand(),
-    listCommand(),
-    inspectCommand(),
-    createCommand(),
-    toggleCommand(),
-    deleteCommand(),
-    toxicCommand(),
-    applyCommand(),
-    exportCommand(),
-    watchCommand(),
-    runCommand(),
-    validateCommand(),
-    rollbackCommand(),
-    reportCommand(),
-    browserScriptCommand(),
-    browserProxyCommand(),
-    loadCommand(),
-    processCommand(),
-    syscallCommand(),
-    superviseCommand(),
-    stressCommand(),
-    cgroupCommand(),
-    netCommand(),
-    observeCommand(),
-    etcdCommand(),
-    completionCommand(() => program),
-  ]) {
-    program.addCommand(command);
-  }
+  // Only the command that runs is imported (see command-table.ts).
+  for (const entry of entriesFor(compatibleArgv(process.argv).slice(2)))
+    program.addCommand(await entry.load(() => program));
   program.hook('preAction', (_program, action) => refuseMisplacedHost(program, action));
   return inheritSettings(program);
 }
@@ -148,8 +95,10 @@ function compatibleArgv(argv: string[]): string[] {
 }
 
 try {
-  await buildProgram().parseAsync(compatibleArgv(process.argv));
+  await (await buildProgram()).parseAsync(compatibleArgv(process.argv));
 } catch (error) {
+  // Loaded only on failure, so a command that succeeds never imports the client or system code.
+  const { describeFailure } = await import('./failure.js');
   const failure = describeFailure(error);
   if (failure.text) process.stderr.write(failure.text);
   process.exit(failure.status);

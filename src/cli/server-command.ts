@@ -2,7 +2,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine } from '../proxy/engine.js';
 import { type ControlServer, createControlServer } from '../server/app.js';
-import { loadConfigFile } from '../config/config-file.js';
 import { listenControl } from './listen.js';
 import {
   addServerLimitOptions,
@@ -51,6 +50,8 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   const control = createControlServer({ engine, logger, allowedHosts: settings.limits?.allowedHosts ?? [] });
   try {
     if (settings.config) {
+      // The YAML parser is loaded only when there is a file to read.
+      const { loadConfigFile } = await import('../config/config-file.js');
       const proxies = await engine.populate(await loadConfigFile(settings.config));
       logger.info({ config: settings.config, proxies: proxies.length }, 'Populated proxies from file');
     }

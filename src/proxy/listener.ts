@@ -34,7 +34,8 @@ export async function bindListener(
 ): Promise<{ server: net.Server; address: string }> {
   const { host, port } = await resolveListen(listen);
   checkListen(allow, host, port);
-  const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, onConnection);
+  // No `noDelay` here: adoptAccepted sets it on the socket the proxy keeps, once.
+  const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, backlog: ACCEPT_BACKLOG, ...(host === '' ? {} : { host }) }, () => {

@@ -38,6 +38,7 @@ export class FaultProxy {
   private server: net.Server | undefined;
   private readonly links = new Set<Link>();
   private serial = 0;
+  private parsedUpstream: { address: string; host: string; port: number } | undefined;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   private readonly toxicActions = new Map<string, number>();
 
@@ -191,17 +192,23 @@ export class FaultProxy {
     return Promise.all([...this.links].map(change));
   }
 
+  /**
+   * Links the client at once and connects upstream in parallel: the client's first bytes are
+   * read while the upstream handshake runs (net.Socket holds writes until it connects), which
+   * takes one event-loop turn off every new connection. The connection counts as opened when
+   * the upstream answers; if it cannot be reached, both sides close and `connection.failed` says why.
+   */
   private accept(accepted: net.Socket): void {
     const id = ++this.serial;
-    const target = parseHostPort(this.upstream, 'upstream');
+    const target = this.upstreamTarget();
     const readers = { client: new SocketReader(), upstream: new SocketReader() };
     const client = adoptAccepted(accepted, readers.client);
-    const upstream = connectWithReader(target.host || 'localhost', target.port, readers.upstream);
+    const upstream = connectWithReader(target.host, target.port, readers.upstream);
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
-    const abandon = (error: Error) => {
-      client.destroy();
-      upstream.destroy();
-      this.environment.events.emit({
+    const { events } = this.environment;
+    let opened = false;
+    const failed = (error: Error) => {
+      events.emit({
         type: 'connection.failed',
         proxy: this.name,
         client: clientAddress,
@@ -209,14 +216,22 @@ export class FaultProxy {
         error: error.message,
       });
     };
-    client.once('error', abandon);
-    upstream.once('error', abandon);
+    upstream.once('error', failed);
     upstream.once('connect', () => {
-      client.off('error', abandon);
-      upstream.off('error', abandon);
-      if (client.destroyed || !this.enabled) return upstream.destroy();
-      this.link(id, client, upstream, readers, clientAddress);
+      upstream.off('error', failed);
+      opened = true;
+      events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
     });
+    this.link(id, client, upstream, readers, clientAddress, () => opened);
+  }
+
+  /** The upstream address parsed once per change, not once per connection. */
+  private upstreamTarget(): { host: string; port: number } {
+    if (this.parsedUpstream?.address !== this.upstream) {
+      const { host, port } = parseHostPort(this.upstream, 'upstream');
+      this.parsedUpstream = { address: this.upstream, host: host || 'localhost', port };
+    }
+    return this.parsedUpstream;
   }
 
   private link(
@@ -225,6 +240,7 @@ export class FaultProxy {
     upstream: net.Socket,
     readers: Record<'client' | 'upstream', SocketReader>,
     clientAddress: string,
+    opened: () => boolean,
   ): void {
     const { events, clock, busyPoll } = this.environment;
     const link = new Link(id, client, upstream, readers, this.toxicList, {
@@ -246,14 +262,13 @@ export class FaultProxy {
           });
         }
       },
-      closed: (closed) => this.forget(closed, clientAddress),
+      closed: (closed) => this.forget(closed, clientAddress, opened()),
     });
     this.links.add(link);
-    events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
     client.resume();
   }
 
-  private forget(link: Link, clientAddress: string): void {
+  private forget(link: Link, clientAddress: string, opened: boolean): void {
     if (!this.links.delete(link)) return;
     const bytes = { upstream: 0, downstream: 0 };
     for (const stream of streams) {
@@ -262,6 +277,7 @@ export class FaultProxy {
       this.closedBytes[stream].sent += sent;
       bytes[stream] = sent;
     }
+    if (!opened) return;
     this.environment.events.emit({
       type: 'connection.closed',
       proxy: this.name,

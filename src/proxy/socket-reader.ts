@@ -55,6 +55,7 @@ export function adoptAccepted(accepted: net.Socket, reader: SocketReader): net.S
   const shell = accepted as net.Socket & { _handle: unknown };
   const handle = shell._handle;
   if (!handle) {
+    accepted.setNoDelay(true);
     accepted.on('data', (chunk: Buffer) => reader.onData(chunk));
     return accepted;
   }
