@@ -151,7 +151,15 @@ async function execute(
   };
   try {
     return mask.json(
-      await runWithContext(experiment, { ...options, mask }, context, log, methodSignal, rollbackSignal, hooks),
+      await runWithContext(
+        experiment,
+        { ...options, mask },
+        context,
+        log,
+        methodSignal,
+        rollbackSignal,
+        hooks,
+      ),
     );
   } finally {
     await context.python!.close();
@@ -292,6 +300,8 @@ async function runMethod(
         (entry) => journal.run.push(entry),
       );
       if (activity.background === true) {
+        // Settled in the finally below; until then an interruption must not count as unhandled.
+        running.catch(() => undefined);
         background.push(running);
         continue;
       }

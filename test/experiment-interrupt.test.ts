@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { spawnCli, tempDirectory, waitFor } from './helpers.js';
+
+const sleep = (name: string, seconds: number, background: boolean) => ({
+  type: 'action',
+  name,
+  background,
+  provider: { type: 'process', path: 'sleep', arguments: [String(seconds)] },
+});
+
+test('SIGTERM while a background and a foreground activity run: the journal says interrupted, no crash', async () => {
+  const directory = tempDirectory('interrupt');
+  const path = join(directory, 'experiment.json');
+  const journalPath = join(directory, 'journal.json');
+  await writeFile(
+    path,
+    JSON.stringify({
+      title: 'interrupted with a background activity',
+      description: 'd',
+      method: [sleep('behind', 41, true), sleep('in front', 43, false)],
+    }),
+  );
+  const run = spawnCli(['run', path, '--journal-path', journalPath]);
+  await waitFor(() => run.output().stderr.includes('Action: in front'), 'both activities to start', 20_000);
+  process.kill(run.child.pid!, 'SIGTERM');
+  const { code, stderr } = await run.done;
+  assert.equal(code, 1, stderr);
+  assert.doesNotMatch(stderr, /at runControlled|^InterruptExecution/m, 'no crash trace');
+  const journal = JSON.parse(await readFile(journalPath, 'utf8'));
+  assert.equal(journal.status, 'interrupted');
+  assert.deepEqual(journal.run.map((entry: { activity: { name: string } }) => entry.activity.name).sort(), [
+    'behind',
+    'in front',
+  ]);
+});
