@@ -49,7 +49,11 @@ describe('applying a fault', () => {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
       message: 'call fault 2: "status" does not apply here; use one of error, abort',
     });
-    assert.throws(() => arm([{ delay: -1 }], ['error'], 'fault'), { message: /invalid delay in fault 1/ });
+    assert.throws(() => arm([{ delay: -1 }], ['error'], 'fault'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid delay',
+      hint: 'invalid delay in fault 1: Too small: expected number to be >=0, received -1',
+    });
   });
 
   test('pick returns the first fault that applies and records it, with "delay" for a delay alone', () => {

@@ -63,19 +63,35 @@ describe('errors', () => {
       FAULTLINE_ERR_TOXIC_NOT_FOUND: 404,
       FAULTLINE_ERR_PROXY_EXISTS: 409,
       FAULTLINE_ERR_TOXIC_EXISTS: 409,
-      FAULTLINE_ERR_ADDRESS_IN_USE: 409,
-      FAULTLINE_ERR_ADDRESS_UNAVAILABLE: 400,
-      FAULTLINE_ERR_PERMISSION: 403,
+      // Listen failures are 500 with Go's text, as in Toxiproxy: its clients read 409 as "proxy exists".
+      FAULTLINE_ERR_ADDRESS_IN_USE: 500,
+      FAULTLINE_ERR_ADDRESS_UNAVAILABLE: 500,
+      FAULTLINE_ERR_PERMISSION: 500,
+      FAULTLINE_ERR_LISTEN_NOT_ALLOWED: 403,
+      FAULTLINE_ERR_LIMIT_REACHED: 403,
+      FAULTLINE_ERR_HOST_NOT_ALLOWED: 403,
+      FAULTLINE_ERR_CROSS_ORIGIN: 403,
       FAULTLINE_ERR_BODY_TOO_LARGE: 413,
       FAULTLINE_ERR_INTERNAL: 500,
     };
-    for (const [code, status] of Object.entries(expected)) {
-      assert.equal(errorCodes[code as keyof typeof errorCodes], status, code);
-    }
+    assert.deepEqual({ ...errorCodes }, expected);
     const error = new FaultlineError('FAULTLINE_ERR_TOXIC_NOT_FOUND', 'gone', { cause: 'x' });
     assert.deepEqual(
-      [error.name, error.code, error.status, error.message, error.cause],
-      ['FaultlineError', 'FAULTLINE_ERR_TOXIC_NOT_FOUND', 404, 'gone', 'x'],
+      [error.name, error.code, error.status, error.message, error.reason, error.hint, error.cause],
+      ['FaultlineError', 'FAULTLINE_ERR_TOXIC_NOT_FOUND', 404, 'gone', 'gone', undefined, 'x'],
+    );
+    const hinted = new FaultlineError('FAULTLINE_ERR_PROXY_NOT_FOUND', 'proxy not found', {
+      hint: 'there is no proxy named "redis"',
+    });
+    assert.deepEqual(
+      [hinted.status, hinted.reason, hinted.hint, hinted.message, hinted.cause],
+      [
+        404,
+        'proxy not found',
+        'there is no proxy named "redis"',
+        'proxy not found: there is no proxy named "redis"',
+        undefined,
+      ],
     );
     assert.equal(isFaultlineError(error), true);
     assert.equal(isFaultlineError(new Error('gone')), false);
@@ -104,7 +120,8 @@ describe('field names fold case; unknown fields are refused', () => {
     });
     assert.throws(() => canonicalKeys({ nom: 1 }, ['name', 'upstream'], 'proxy'), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
-      message: 'unknown field "nom" in proxy; accepted fields: name, upstream',
+      reason: 'bad request body: json: unknown field "nom"',
+      hint: 'proxy has no field "nom" (Toxiproxy would ignore it in silence); accepted fields: name, upstream',
     });
     for (const body of [null, [], 'text']) {
       assert.throws(() => canonicalKeys(body, ['name'], 'proxy'), {
@@ -141,22 +158,28 @@ describe('proxy specs', () => {
   test('missing name or upstream, a "/" in the name, bad addresses and duplicate toxics are refused', () => {
     assert.throws(() => parseProxyCreate({ upstream: '127.0.0.1:1' }), {
       code: 'FAULTLINE_ERR_MISSING_FIELD',
-      message: 'missing required field: name',
+      reason: 'missing required field: name',
+      hint: 'every proxy needs a name, e.g. {"name":"redis","listen":"127.0.0.1:26379","upstream":"127.0.0.1:6379"}',
     });
     assert.throws(() => parseProxyCreate({ name: 'a' }, 'proxy 2'), {
       code: 'FAULTLINE_ERR_MISSING_FIELD',
-      message: 'missing required field: upstream at proxy 2',
+      reason: 'missing required field: upstream at proxy 2',
+      hint: 'every proxy needs a upstream, e.g. {"name":"redis","listen":"127.0.0.1:26379","upstream":"127.0.0.1:6379"}',
     });
     assert.throws(() => parseProxyCreate({ name: 'a/b', upstream: '127.0.0.1:1' }), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
-      message: /^invalid name in proxy: received "a\/b"; a proxy name cannot contain "\/"/,
+      reason: 'invalid name',
+      hint: 'the proxy name in proxy "a/b" may contain only letters, digits, "_", ".", ":" and "-"',
     });
     assert.throws(() => parseProxyCreate({ name: 'a', upstream: '127.0.0.1:1', listen: 'nowhere' }), {
       code: 'FAULTLINE_ERR_INVALID_ADDRESS',
-      message: /^listen of proxy "a" must be "host:port"/,
+      reason: 'listen tcp: address nowhere: missing port in address',
+      hint: 'listen of proxy "a" must be "host:port" with a port from 0 to 65535, received "nowhere"; for example "127.0.0.1:26379"',
     });
     assert.throws(() => parseProxyCreate({ name: 'a', upstream: 'nowhere' }), {
-      message: /^upstream of proxy "a" must be "host:port"/,
+      code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      reason: 'address nowhere: missing port in address',
+      hint: 'upstream of proxy "a" must be "host:port" with a port from 0 to 65535, received "nowhere"; for example "127.0.0.1:26379"',
     });
     assert.throws(
       () =>
@@ -167,7 +190,8 @@ describe('proxy specs', () => {
         }),
       {
         code: 'FAULTLINE_ERR_TOXIC_EXISTS',
-        message: /"noop_downstream" appears twice in proxy "a"/,
+        reason: 'toxic already exists',
+        hint: '"noop_downstream" appears twice in proxy "a"; give each toxic its own name',
       },
     );
     assert.throws(() => parseProxyCreate({ name: 'a', upstream: '127.0.0.1:1', toxics: [{ type: 'bad' }] }), {
@@ -184,14 +208,25 @@ describe('proxy specs', () => {
     assert.deepEqual(parseProxyUpdate({}, 'db'), {});
     assert.deepEqual(parseProxyUpdate({ enabled: true }, 'db'), { enabled: true });
     assert.throws(() => parseProxyUpdate({ upstream: 'h' }, 'db'), {
-      message: /^upstream of proxy "db" must be "host:port"/,
+      code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      reason: 'address h: missing port in address',
+      hint: 'upstream of proxy "db" must be "host:port" with a port from 0 to 65535, received "h"; for example "127.0.0.1:26379"',
     });
+    // On update Toxiproxy reports Go's SplitHostPort text, without the "listen tcp: " of net.Listen.
     assert.throws(() => parseProxyUpdate({ listen: 'h' }, 'db'), {
-      message: /^listen of proxy "db" must be/,
+      code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      reason: 'address h: missing port in address',
+      hint: 'listen of proxy "db" must be "host:port" with a port from 0 to 65535, received "h"; for example "127.0.0.1:26379"',
+    });
+    assert.throws(() => parseProxyUpdate({ listen: 'h:1:2' }, 'db'), {
+      code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      reason: 'address h:1:2: too many colons in address',
     });
     assert.throws(() => parseProxyUpdate({ enabled: 'yes' }, 'db'), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
-      message: /enabled must be true or false/,
+      reason:
+        'bad request body: json: cannot unmarshal string into Go struct field Proxy.enabled of type bool',
+      hint: 'invalid enabled in update of proxy "db": enabled must be true or false, received "yes"',
     });
   });
 
@@ -208,7 +243,9 @@ describe('proxy specs', () => {
     );
     assert.throws(() => parseProxyList({}, 'populate'), {
       code: 'FAULTLINE_ERR_BAD_BODY',
-      message: /^bad request body: populate must be a JSON array of proxies/,
+      reason:
+        'bad request body: json: cannot unmarshal object into Go value of type []struct { toxiproxy.Proxy; Enabled *bool "json:\\"enabled\\"" }',
+      hint: 'populate must be a JSON array of proxies like [{"name":"redis","listen":"127.0.0.1:26379","upstream":"127.0.0.1:6379"}]',
     });
     assert.throws(
       () =>
@@ -221,11 +258,13 @@ describe('proxy specs', () => {
         ),
       {
         code: 'FAULTLINE_ERR_INVALID_FIELD',
-        message: 'proxy "a" appears twice in populate; names must be unique',
+        reason: 'duplicate proxy name',
+        hint: 'proxy "a" appears twice in populate; names must be unique',
       },
     );
     assert.throws(() => parseProxyList([{ upstream: 'h:1' }], 'populate'), {
-      message: 'missing required field: name at proxy 1',
+      code: 'FAULTLINE_ERR_MISSING_FIELD',
+      reason: 'missing required field: name at proxy 1',
     });
   });
 });
@@ -293,7 +332,8 @@ describe('toxic explanations (docs/toxics.md)', () => {
     assert.equal(parseStream('Downstream'), 'downstream');
     assert.throws(() => parseStream('both'), {
       code: 'FAULTLINE_ERR_INVALID_STREAM',
-      message: 'stream was invalid, can be either upstream or downstream; received "both"',
+      reason: 'stream was invalid, can be either upstream or downstream',
+      hint: 'received "both"',
     });
   });
 });

@@ -258,48 +258,95 @@ describe('bandwidth pacing', () => {
 });
 
 describe('attribute validation at both bounds, on create and on update', () => {
-  // The documented ranges (docs/toxics.md), written out here rather than read from the definitions.
-  const bounds: Array<[type: string, attribute: string, min: number, max: number, extra?: object]> = [
-    ['latency', 'latency', 0, 86_400_000],
-    ['latency', 'jitter', 0, 86_400_000],
-    ['bandwidth', 'rate', 0, 100_000_000],
-    ['slow_close', 'delay', 0, 86_400_000],
-    ['timeout', 'timeout', 0, 86_400_000],
-    ['reset_peer', 'timeout', 0, 86_400_000],
-    ['limit_data', 'bytes', 0, Number.MAX_SAFE_INTEGER],
-    ['slicer', 'average_size', 1, 16_777_216],
-    ['slicer', 'delay', 0, 60_000_000, { average_size: 10 }],
+  // The documented ranges and units (docs/toxics.md) and the Go struct Toxiproxy decodes each
+  // toxic's attributes into, written out here rather than read from the definitions.
+  const bounds: Array<
+    [
+      type: string,
+      attribute: string,
+      min: number,
+      max: number,
+      unit: string,
+      goStruct: string,
+      extra?: object,
+    ]
+  > = [
+    ['latency', 'latency', 0, 86_400_000, 'ms', 'LatencyToxic'],
+    ['latency', 'jitter', 0, 86_400_000, 'ms', 'LatencyToxic'],
+    ['bandwidth', 'rate', 0, 100_000_000, 'KB/s', 'BandwidthToxic'],
+    ['slow_close', 'delay', 0, 86_400_000, 'ms', 'SlowCloseToxic'],
+    ['timeout', 'timeout', 0, 86_400_000, 'ms', 'TimeoutToxic'],
+    ['reset_peer', 'timeout', 0, 86_400_000, 'ms', 'ResetToxic'],
+    ['limit_data', 'bytes', 0, Number.MAX_SAFE_INTEGER, 'bytes', 'LimitDataToxic'],
+    ['slicer', 'average_size', 1, 16_777_216, 'bytes', 'SlicerToxic'],
+    ['slicer', 'delay', 0, 60_000_000, 'µs', 'SlicerToxic', { average_size: 10 }],
   ];
 
-  const invalid = (attribute: string) => ({
+  const escape = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const expectation = (unit: string, min: number, max: number) =>
+    `expected a whole number of ${unit} from ${min} to ${max} (`;
+
+  /** A whole number outside the range: Toxiproxy accepts it, so faultline's reason is its own. */
+  const outOfRange = (type: string, attribute: string, value: number, range: string) => ({
     code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
-    message: new RegExp(`invalid attribute ${attribute} of `),
+    reason: `invalid attribute ${attribute} of ${type} toxic "${type}_downstream"`,
+    hint: new RegExp(`^${escape(`received ${value}; ${range}`)}`),
   });
 
-  for (const [type, attribute, min, max, extra = {}] of bounds) {
+  /** A value that is no int64 for Go: Toxiproxy's own decoding error, then faultline's explanation. */
+  const notInt64 = (
+    type: string,
+    attribute: string,
+    goStruct: string,
+    kind: string,
+    shown: string,
+    range: string,
+  ) => ({
+    code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+    reason: `bad request body: json: cannot unmarshal ${kind} into Go struct field ${goStruct}.attributes.${attribute} of type int64`,
+    hint: new RegExp(
+      `^${escape(`attribute ${attribute} of ${type} toxic "${type}_downstream": received ${shown}; ${range}`)}`,
+    ),
+  });
+
+  for (const [type, attribute, min, max, unit, goStruct, extra = {}] of bounds) {
     test(`${type}.${attribute}: ${min} and ${max} pass, ${min - 1} and ${max + 1} fail`, () => {
+      const range = expectation(unit, min, max);
       const create = (value: number) =>
         parseToxicCreate({ type, attributes: { ...extra, [attribute]: value } }).attributes[attribute];
       assert.equal(create(min), min);
       assert.equal(create(max), max);
-      assert.throws(() => create(min - 1), invalid(attribute));
-      assert.throws(() => create(max + 1), invalid(attribute));
-      assert.throws(() => create(min + 0.5), invalid(attribute));
+      assert.throws(() => create(min - 1), outOfRange(type, attribute, min - 1, range));
+      // One above limit_data's maximum is 2^53, no longer a safe integer (the test below).
+      const aboveMax =
+        type === 'limit_data'
+          ? notInt64(type, attribute, goStruct, 'number 9007199254740992', '9007199254740992', range)
+          : outOfRange(type, attribute, max + 1, range);
+      assert.throws(() => create(max + 1), aboveMax);
+      assert.throws(
+        () => create(min + 0.5),
+        notInt64(type, attribute, goStruct, `number ${min + 0.5}`, `${min + 0.5}`, range),
+      );
 
       const current = parseToxicCreate({ type, attributes: { ...extra, [attribute]: min } });
       const update = (value: unknown) =>
         parseToxicUpdate({ attributes: { [attribute]: value } }, current).attributes[attribute];
       assert.equal(update(max), max);
       assert.equal(update(min), min);
-      assert.throws(() => update(min - 1), invalid(attribute));
-      assert.throws(() => update(String(max)), invalid(attribute));
+      assert.throws(() => update(min - 1), outOfRange(type, attribute, min - 1, range));
+      assert.throws(
+        () => update(String(max)),
+        notInt64(type, attribute, goStruct, 'string', `"${max}"`, range),
+      );
     });
   }
 
   test('limit_data above the largest safe integer is refused', () => {
+    // Past 2^53 JavaScript cannot tell neighbouring integers apart, so such counts are refused.
+    const range = expectation('bytes', 0, 9_007_199_254_740_991);
     assert.throws(
-      () => parseToxicCreate({ type: 'limit_data', attributes: { bytes: Number.MAX_SAFE_INTEGER + 2 } }),
-      invalid('bytes'),
+      () => parseToxicCreate({ type: 'limit_data', attributes: { bytes: 2 ** 53 + 2 } }),
+      notInt64('limit_data', 'bytes', 'LimitDataToxic', 'number 9007199254740994', '9007199254740994', range),
     );
   });
 
@@ -390,19 +437,23 @@ describe('attribute validation at both bounds, on create and on update', () => {
   test('an unknown type, stream or field is refused by name', () => {
     assert.throws(() => parseToxicCreate({ type: 'lag' }), {
       code: 'FAULTLINE_ERR_INVALID_TOXIC_TYPE',
-      message: /invalid toxic type: received "lag"; accepted types: noop, latency, bandwidth/,
+      reason: 'invalid toxic type',
+      hint: 'received "lag"; accepted types: noop, latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data',
     });
     assert.throws(() => parseToxicCreate({ type: 'noop', stream: 'sideways' }), {
       code: 'FAULTLINE_ERR_INVALID_STREAM',
-      message: /received "sideways"/,
+      reason: 'stream was invalid, can be either upstream or downstream',
+      hint: 'received "sideways"',
     });
     assert.throws(() => parseToxicCreate({ type: 'noop', colour: 'red' }), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
-      message: /unknown field "colour" in toxic/,
+      reason: 'bad request body: json: unknown field "colour"',
+      hint: 'toxic has no field "colour" (Toxiproxy would ignore it in silence); accepted fields: name, type, stream, toxicity, attributes',
     });
     assert.throws(() => parseToxicCreate({ type: 'latency', attributes: { latencyy: 1 } }), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
-      message: /unknown field "latencyy" in attributes of latency toxic/,
+      reason: 'bad request body: json: unknown field "latencyy"',
+      hint: 'attributes of latency toxic "latency_downstream" has no field "latencyy" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter',
     });
   });
 });
