@@ -139,8 +139,8 @@ describe('fault decisions (shared by Node and the browser script)', () => {
     assert.deepEqual(parseFault({ delay: 1, httpMethods: ['GET', 'POST'] }).httpMethods, ['GET', 'POST']);
     assert.throws(() => parseFault({ delay: 1, httpMethods: [] }), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
-      reason: 'invalid httpMethods',
-      hint: 'invalid httpMethods in fault: Too small: expected array to have >=1 items, received []',
+      reason: 'invalid httpMethods in fault',
+      hint: 'Too small: expected array to have >=1 items, received []',
     });
   });
 
@@ -261,16 +261,16 @@ describe('fault decisions (shared by Node and the browser script)', () => {
   test('a fault with two effects or none is refused', () => {
     assert.throws(() => parseFault({ status: 500, abort: true }), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
-      reason: 'invalid value',
+      reason: 'invalid value in fault',
       hint:
-        'invalid value in fault: give at most one of error, status, abort, nullify and slowBody ' +
+        'give at most one of error, status, abort, nullify and slowBody ' +
         '(a delay can go with any of them), received {"status":500,"abort":true}',
     });
     assert.throws(() => parseFault({ everyNth: 2 }), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
-      reason: 'invalid value',
+      reason: 'invalid value in fault',
       hint:
-        'invalid value in fault: a fault needs something to do: delay, error, status, abort, nullify ' +
+        'a fault needs something to do: delay, error, status, abort, nullify ' +
         'or slowBody, received {"everyNth":2}',
     });
     assert.throws(() => parseFault({ url: '(', delay: 1 }), {

@@ -51,8 +51,8 @@ describe('applying a fault', () => {
     });
     assert.throws(() => arm([{ delay: -1 }], ['error'], 'fault'), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
-      reason: 'invalid delay',
-      hint: 'invalid delay in fault 1: Too small: expected number to be >=0, received -1',
+      reason: 'invalid delay in fault 1',
+      hint: 'Too small: expected number to be >=0, received -1',
     });
   });
 

@@ -79,7 +79,10 @@ export function canonicalKeys(
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, where: string, go?: GoShape): T {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  // A misspelt key also leaves its field missing: name the key the user wrote, not the absence.
+  const issue =
+    result.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ??
+    result.error.issues[0]!;
   const path = issue.path.map(String).join('.');
   const received = 'input' in issue ? `, received ${describeValue(issue.input)}` : '';
   const detail = `invalid ${path || 'value'} in ${where}: ${issue.message}${received}`;
@@ -93,5 +96,9 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, where: string
       },
     );
   }
-  throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `invalid ${path || 'value'}`, { hint: detail });
+  const code =
+    issue.code === 'unrecognized_keys' ? 'FAULTLINE_ERR_UNKNOWN_FIELD' : 'FAULTLINE_ERR_INVALID_FIELD';
+  throw new FaultlineError(code, `invalid ${path || 'value'} in ${where}`, {
+    hint: `${issue.message}${received}`,
+  });
 }
