@@ -373,6 +373,38 @@ describe('controls: validation and loading', () => {
   });
 });
 
+describe("controls: Python controls share the run's one interpreter", () => {
+  test('hooks count in a module global that a Python probe of the same run reads, all in one interpreter pid', async () => {
+    const counted = (name: string) => ({
+      type: 'probe',
+      name,
+      provider: { type: 'python', module: 'pycounter', func: 'counted', arguments: {} },
+    });
+    const journal = await run(
+      experiment({
+        method: [counted('first'), counted('second')],
+        controls: [{ name: 'counter', provider: { type: 'python', module: 'pycounter' } }],
+      }),
+    );
+    assert.equal(journal.status, 'completed');
+    const second = journal.run[1]?.output as { calls: string[]; pids: number[]; pid: number };
+    assert.deepEqual(second.calls, [
+      'before_activity_control:first',
+      'after_activity_control:first',
+      'before_activity_control:second',
+    ]);
+    assert.equal(typeof second.pid, 'number');
+    assert.notEqual(second.pid, process.pid);
+    assert.deepEqual(
+      second.pids,
+      [second.pid, second.pid, second.pid],
+      "the hooks ran in the probe's interpreter",
+    );
+    const first = journal.run[0]?.output as { pid: number };
+    assert.equal(first.pid, second.pid, 'both probes ran in one interpreter');
+  });
+});
+
 describe('controls: the CLI', () => {
   test('a Python control interrupts in before_activity_control: status interrupted, exit 1, the action never ran', async () => {
     const directory = await temp();

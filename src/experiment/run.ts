@@ -151,7 +151,15 @@ async function execute(
   };
   try {
     return mask.json(
-      await runWithContext(experiment, { ...options, mask }, context, log, methodSignal, rollbackSignal, hooks),
+      await runWithContext(
+        experiment,
+        { ...options, mask },
+        context,
+        log,
+        methodSignal,
+        rollbackSignal,
+        hooks,
+      ),
     );
   } finally {
     await context.python!.close();
@@ -178,6 +186,7 @@ async function runWithContext(
     globals: options.globalControls ?? [],
     settings: options.settings ?? null,
     environment,
+    python: context.python!,
     journal,
     interrupt: hooks.interruptMethod,
     addSecrets: (secrets) => options.mask?.addSecrets(secrets),
