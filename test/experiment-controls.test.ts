@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { silentLog } from '../src/experiment/console.js';
 import { InvalidControl } from '../src/experiment/controls/errors.js';
+import type { ControlRecord } from '../src/experiment/controls/record.js';
 import { InvalidActivity } from '../src/experiment/errors.js';
 import type { Journal } from '../src/experiment/journal.js';
 import { noLedger } from '../src/experiment/ledger.js';
@@ -374,12 +375,13 @@ describe('controls: validation and loading', () => {
 });
 
 describe("controls: Python controls share the run's one interpreter", () => {
+  const counted = (name: string) => ({
+    type: 'probe',
+    name,
+    provider: { type: 'python', module: 'pycounter', func: 'counted', arguments: {} },
+  });
+
   test('hooks count in a module global that a Python probe of the same run reads, all in one interpreter pid', async () => {
-    const counted = (name: string) => ({
-      type: 'probe',
-      name,
-      provider: { type: 'python', module: 'pycounter', func: 'counted', arguments: {} },
-    });
     const journal = await run(
       experiment({
         method: [counted('first'), counted('second')],
@@ -402,6 +404,41 @@ describe("controls: Python controls share the run's one interpreter", () => {
     );
     const first = journal.run[0]?.output as { pid: number };
     assert.equal(first.pid, second.pid, 'both probes ran in one interpreter');
+  });
+
+  test('in the shared interpreter, a raising hook fails with its Python traceback and sys.exit() interrupts', async () => {
+    const journal = await run(
+      experiment({
+        method: [counted('a'), counted('b'), counted('c')],
+        controls: [
+          {
+            name: 'counter',
+            provider: {
+              type: 'python',
+              module: 'pycounter',
+              arguments: { fail_after: 'a', exit_before: 'c' },
+            },
+          },
+        ],
+      }),
+    );
+    assert.equal(journal.status, 'interrupted');
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.status]),
+      [
+        ['a', 'succeeded'],
+        ['b', 'succeeded'],
+      ],
+    );
+    const outcome = (record: ControlRecord) => [record.hook, record.target, record.status, record.message];
+    assert.deepEqual(journal.controls!.filter((record) => record.status !== 'succeeded').map(outcome), [
+      ['after_activity_control', 'a', 'failed', 'RuntimeError: after hook broke after a'],
+      ['before_activity_control', 'c', 'interrupted', 'the control exited (SystemExit 3)'],
+    ]);
+    const traceback = journal.controls!.find((record) => record.status === 'failed')?.exception ?? [];
+    assert.equal(traceback[0], 'Traceback (most recent call last):\n');
+    assert.match(traceback[1] ?? '', /pycounter\.py", line \d+, in after_activity_control\n/);
+    assert.equal(traceback.at(-1), 'RuntimeError: after hook broke after a\n');
   });
 });
 
