@@ -142,19 +142,7 @@ def call(func, request):
         arguments["configuration"] = dict(request["configuration"])
     if request.get("secrets") is not None and "secrets" in parameters:
         arguments["secrets"] = dict(request["secrets"])
-    output = func(**arguments)
-    # Controls may change what they were given in place (configuration, secrets, state).
-    returned = {name: arguments[name] for name in request.get("returning") or [] if name in arguments}
-    return output, returned
-
-
-def functions(request):
-    try:
-        module = importlib.import_module(request["module"])
-    except ImportError:
-        raise Invalid("could not find Python module '%s' in %s '%s'" % (request["module"], request["type"], request["activity"]))
-    members = inspect.getmembers(module, lambda value: inspect.isfunction(value) or inspect.isbuiltin(value))
-    return sorted(name for name, _ in members)
+    return func(**arguments)
 
 
 def control_module(request):
@@ -199,9 +187,7 @@ def handle(request):
     reply = {"id": request["id"]}
     try:
         op = request["op"]
-        if op == "functions":
-            reply["functions"] = functions(request)
-        elif op == "validate":
+        if op == "validate":
             check_signature(find(request), request)
             reply["valid"] = True
         elif op == "control-hooks":
@@ -212,7 +198,7 @@ def handle(request):
         elif op == "control-call":
             reply["returned"] = call_control(request)
         else:
-            reply["output"], reply["returned"] = call(find(request), request)
+            reply["output"] = call(find(request), request)
     except Invalid as error:
         reply["invalid"] = str(error)
     except SystemExit as error:

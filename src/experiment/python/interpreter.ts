@@ -8,7 +8,9 @@ import { HELPER_SCRIPT } from './helper-script.js';
 export interface PythonReply {
   id: number;
   output?: unknown;
+  /** control-call: the configuration and secrets as the hook left them. */
   returned?: Record<string, unknown>;
+  /** control-hooks: the hooks the module has. */
   functions?: string[];
   valid?: true;
   invalid?: string;
@@ -22,7 +24,7 @@ export interface PythonReply {
 }
 
 export interface PythonRequest {
-  op: 'call' | 'validate' | 'functions' | 'control-hooks' | 'control-validate' | 'control-call';
+  op: 'call' | 'validate' | 'control-hooks' | 'control-validate' | 'control-call';
   module: string;
   /** The function, or the control hook, to call. */
   func: string;
@@ -32,8 +34,6 @@ export interface PythonRequest {
   arguments: Record<string, unknown>;
   configuration?: Record<string, unknown> | null;
   secrets?: Record<string, unknown> | null;
-  /** Names of keyword arguments whose values, after the call, come back in `returned`. */
-  returning?: string[];
   /** control-hooks: the hook names to look for in the module. */
   hooks?: string[];
   /** control-validate: the control declaration handed to validate_control. */
