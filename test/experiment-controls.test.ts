@@ -440,6 +440,23 @@ describe("controls: Python controls share the run's one interpreter", () => {
     assert.match(traceback[1] ?? '', /pycounter\.py", line \d+, in after_activity_control\n/);
     assert.equal(traceback.at(-1), 'RuntimeError: after hook broke after a\n');
   });
+
+  test('without a Python interpreter, a Python control is refused at validation, saying what to install', async () => {
+    const python = process.env.FAULTLINE_PYTHON;
+    process.env.FAULTLINE_PYTHON = '/nonexistent/python3';
+    try {
+      await assert.rejects(
+        validateExperiment(experiment({ controls: [pyControl('gate')] }), fixtures),
+        (error: Error) =>
+          error instanceof InvalidControl &&
+          error.message ===
+            "/nonexistent/python3 is not installed, and control module 'pycontrol' is a Python module: install python3 (Debian package python3), or write the control as a JavaScript module",
+      );
+    } finally {
+      if (python === undefined) delete process.env.FAULTLINE_PYTHON;
+      else process.env.FAULTLINE_PYTHON = python;
+    }
+  });
 });
 
 describe('controls: the CLI', () => {
