@@ -457,6 +457,39 @@ describe("controls: Python controls share the run's one interpreter", () => {
       else process.env.FAULTLINE_PYTHON = python;
     }
   });
+
+  test('a Python safeguard probe is validated in the validation interpreter, still open for controls', async () => {
+    const guarded = (func: string) =>
+      experiment({
+        controls: [
+          {
+            name: 'safeguard',
+            provider: {
+              type: 'python',
+              module: 'chaosaddons.controls.safeguards',
+              arguments: {
+                probes: [
+                  {
+                    name: 'pid',
+                    type: 'probe',
+                    provider: { type: 'python', module: 'os', func, arguments: {} },
+                    tolerance: true,
+                  },
+                ],
+              },
+            },
+          },
+        ],
+      });
+    await validateExperiment(guarded('getpid'), fixtures);
+    await assert.rejects(
+      validateExperiment(guarded('no_such_function'), fixtures),
+      (error: Error) =>
+        error instanceof InvalidActivity &&
+        error.message ===
+          "The python module 'os' does not expose a function called 'no_such_function' in probe 'pid'",
+    );
+  });
 });
 
 describe('controls: the CLI', () => {
