@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { silentLog } from '../src/experiment/console.js';
 import { InvalidControl } from '../src/experiment/controls/errors.js';
+import type { ControlRecord } from '../src/experiment/controls/record.js';
 import { InvalidActivity } from '../src/experiment/errors.js';
 import type { Journal } from '../src/experiment/journal.js';
 import { noLedger } from '../src/experiment/ledger.js';
@@ -370,6 +371,124 @@ describe('controls: validation and loading', () => {
       "unknown key 'path' in controls[0] ('shell').provider is not read by the runner",
       `Control 'shell' has provider type "process", which neither Chaos Toolkit nor faultline runs: it is ignored (use python or javascript)`,
     ]);
+  });
+});
+
+describe("controls: Python controls share the run's one interpreter", () => {
+  const counted = (name: string) => ({
+    type: 'probe',
+    name,
+    provider: { type: 'python', module: 'pycounter', func: 'counted', arguments: {} },
+  });
+
+  test('hooks count in a module global that a Python probe of the same run reads, all in one interpreter pid', async () => {
+    const journal = await run(
+      experiment({
+        method: [counted('first'), counted('second')],
+        controls: [{ name: 'counter', provider: { type: 'python', module: 'pycounter' } }],
+      }),
+    );
+    assert.equal(journal.status, 'completed');
+    const second = journal.run[1]?.output as { calls: string[]; pids: number[]; pid: number };
+    assert.deepEqual(second.calls, [
+      'before_activity_control:first',
+      'after_activity_control:first',
+      'before_activity_control:second',
+    ]);
+    assert.equal(typeof second.pid, 'number');
+    assert.notEqual(second.pid, process.pid);
+    assert.deepEqual(
+      second.pids,
+      [second.pid, second.pid, second.pid],
+      "the hooks ran in the probe's interpreter",
+    );
+    const first = journal.run[0]?.output as { pid: number };
+    assert.equal(first.pid, second.pid, 'both probes ran in one interpreter');
+  });
+
+  test('in the shared interpreter, a raising hook fails with its Python traceback and sys.exit() interrupts', async () => {
+    const journal = await run(
+      experiment({
+        method: [counted('a'), counted('b'), counted('c')],
+        controls: [
+          {
+            name: 'counter',
+            provider: {
+              type: 'python',
+              module: 'pycounter',
+              arguments: { fail_after: 'a', exit_before: 'c' },
+            },
+          },
+        ],
+      }),
+    );
+    assert.equal(journal.status, 'interrupted');
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.status]),
+      [
+        ['a', 'succeeded'],
+        ['b', 'succeeded'],
+      ],
+    );
+    const outcome = (record: ControlRecord) => [record.hook, record.target, record.status, record.message];
+    assert.deepEqual(journal.controls!.filter((record) => record.status !== 'succeeded').map(outcome), [
+      ['after_activity_control', 'a', 'failed', 'RuntimeError: after hook broke after a'],
+      ['before_activity_control', 'c', 'interrupted', 'the control exited (SystemExit 3)'],
+    ]);
+    const traceback = journal.controls!.find((record) => record.status === 'failed')?.exception ?? [];
+    assert.equal(traceback[0], 'Traceback (most recent call last):\n');
+    assert.match(traceback[1] ?? '', /pycounter\.py", line \d+, in after_activity_control\n/);
+    assert.equal(traceback.at(-1), 'RuntimeError: after hook broke after a\n');
+  });
+
+  test('without a Python interpreter, a Python control is refused at validation, saying what to install', async () => {
+    const python = process.env.FAULTLINE_PYTHON;
+    process.env.FAULTLINE_PYTHON = '/nonexistent/python3';
+    try {
+      await assert.rejects(
+        validateExperiment(experiment({ controls: [pyControl('gate')] }), fixtures),
+        (error: Error) =>
+          error instanceof InvalidControl &&
+          error.message ===
+            "/nonexistent/python3 is not installed, and control module 'pycontrol' is a Python module: install python3 (Debian package python3), or write the control as a JavaScript module",
+      );
+    } finally {
+      if (python === undefined) delete process.env.FAULTLINE_PYTHON;
+      else process.env.FAULTLINE_PYTHON = python;
+    }
+  });
+
+  test('a Python safeguard probe is validated in the validation interpreter, still open for controls', async () => {
+    const guarded = (func: string) =>
+      experiment({
+        controls: [
+          {
+            name: 'safeguard',
+            provider: {
+              type: 'python',
+              module: 'chaosaddons.controls.safeguards',
+              arguments: {
+                probes: [
+                  {
+                    name: 'pid',
+                    type: 'probe',
+                    provider: { type: 'python', module: 'os', func, arguments: {} },
+                    tolerance: true,
+                  },
+                ],
+              },
+            },
+          },
+        ],
+      });
+    await validateExperiment(guarded('getpid'), fixtures);
+    await assert.rejects(
+      validateExperiment(guarded('no_such_function'), fixtures),
+      (error: Error) =>
+        error instanceof InvalidActivity &&
+        error.message ===
+          "The python module 'os' does not expose a function called 'no_such_function' in probe 'pid'",
+    );
   });
 });
 

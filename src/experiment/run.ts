@@ -186,6 +186,7 @@ async function runWithContext(
     globals: options.globalControls ?? [],
     settings: options.settings ?? null,
     environment,
+    python: context.python!,
     journal,
     interrupt: hooks.interruptMethod,
     addSecrets: (secrets) => options.mask?.addSecrets(secrets),

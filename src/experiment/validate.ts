@@ -61,7 +61,7 @@ export async function validateExperiment(
   }
   const configuration = loadConfiguration(asObject(value.configuration));
   const secrets = loadSecrets(asObject(value.secrets));
-  // One interpreter imports the Python modules of every activity, as chaoslib validates in one process.
+  // One interpreter imports the Python modules of every activity and control, as chaoslib validates in one process.
   const python = createPythonRuntime({ cwd: baseDirectory });
   const context = {
     configuration,
@@ -94,19 +94,20 @@ export async function validateExperiment(
     for (const activity of (value.rollbacks as ActivityOrRef[] | undefined) ?? []) {
       await validateActivity(activity, experiment, context);
     }
+    validateRuntime(value.runtime);
+    await validateControls(value, {
+      globals: options.globalControls ?? [],
+      baseDirectory,
+      python,
+      warn,
+      checkProbe: async (probe) => {
+        await validateActivity(probe as ActivityOrRef, experiment, context);
+        await validateTolerance(probe.tolerance as Json, experiment, context);
+      },
+    });
   } finally {
     await python.close();
   }
-  validateRuntime(value.runtime);
-  await validateControls(value, {
-    globals: options.globalControls ?? [],
-    baseDirectory,
-    warn,
-    checkProbe: async (probe) => {
-      await validateActivity(probe as ActivityOrRef, experiment, context);
-      await validateTolerance(probe.tolerance as Json, experiment, context);
-    },
-  });
   return experiment;
 }
 

@@ -4,6 +4,7 @@ import type { Configuration, Secrets } from '../configuration.js';
 import { InterruptExecution } from '../errors.js';
 import { type Journal, secondsBetween, timestamp } from '../journal.js';
 import { hasValues } from '../providers/provider.js';
+import type { PythonRuntime } from '../python/interpreter.js';
 import { scopeOf, substitute } from '../substitute.js';
 import {
   argumentsOf,
@@ -32,6 +33,8 @@ export interface DispatcherOptions {
   globals: readonly JsonObject[];
   settings: JsonObject | null;
   environment: ActivityEnvironment;
+  /** The run's Python interpreter: Python controls share it (and its module globals) with Python activities. */
+  python: PythonRuntime;
   journal: Journal;
   /** Interrupts the method as exit_gracefully() would; false once the run is past it. */
   interrupt(reason: string): boolean;
@@ -69,6 +72,7 @@ export async function createControlDispatcher(options: DispatcherOptions): Promi
   const modules = await loadControlModules(
     [...declared, ...globals],
     environment.context.baseDirectory,
+    options.python,
     native,
   );
   const moduleOf = (control: JsonObject): ControlModule | undefined => {

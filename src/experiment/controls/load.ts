@@ -1,4 +1,5 @@
 import { isObject, type JsonObject } from '../../model/experiment.js';
+import type { PythonRuntime } from '../python/interpreter.js';
 import { loadJavaScriptControl } from './javascript-control.js';
 import type { ControlModule } from './module.js';
 import { type NativeRun, nativeControl } from './native.js';
@@ -14,11 +15,12 @@ export function moduleKey(control: JsonObject): string | undefined {
 
 /**
  * Loads each control module once: natively for the addons faultline implements, otherwise in
- * Python or the JavaScript thread. A module that cannot be loaded is an InvalidControl.
+ * the run's Python interpreter or the JavaScript thread. A module that cannot be loaded is an InvalidControl.
  */
 export async function loadControlModules(
   controls: readonly JsonObject[],
   baseDirectory: string,
+  python: PythonRuntime,
   run: NativeRun | undefined,
 ): Promise<Map<string, ControlModule & { stop?(): Promise<void> }>> {
   const modules = new Map<string, ControlModule & { stop?(): Promise<void> }>();
@@ -32,7 +34,7 @@ export async function loadControlModules(
     if (native) {
       if (run) modules.set(key, native.create(run));
     } else if (provider.type === 'python') {
-      modules.set(key, await loadPythonControl(name, module, baseDirectory));
+      modules.set(key, await loadPythonControl(name, module, python));
     } else {
       modules.set(key, await loadJavaScriptControl(name, module, baseDirectory));
     }

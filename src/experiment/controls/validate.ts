@@ -1,5 +1,6 @@
 import { isObject, type JsonObject } from '../../model/experiment.js';
 import { InvalidActivity } from '../errors.js';
+import type { PythonRuntime } from '../python/interpreter.js';
 import { declaredControls } from './declaration.js';
 import { InvalidControl } from './errors.js';
 import { loadControlModules, moduleKey } from './load.js';
@@ -9,6 +10,8 @@ export interface ControlValidation {
   /** Controls from the settings file (or --control-file), each with its `name`. */
   globals: readonly JsonObject[];
   baseDirectory: string;
+  /** The validation's Python interpreter, the one that imported the activities' modules. */
+  python: PythonRuntime;
   warn(message: string): void;
   checkProbe: ProbeCheck;
 }
@@ -66,7 +69,7 @@ export async function validateControls(experiment: JsonObject, options: ControlV
     }
   }
   const runnable = controls.filter((control) => moduleKey(control) !== undefined);
-  const modules = await loadControlModules(runnable, options.baseDirectory, undefined);
+  const modules = await loadControlModules(runnable, options.baseDirectory, options.python, undefined);
   for (const control of runnable) {
     const native = nativeControl(control.provider as JsonObject);
     if (native) await native.validate(control, options.checkProbe);

@@ -14,26 +14,19 @@ export interface PythonCall {
   secrets?: Record<string, unknown> | null;
   /** Names the caller in errors: the activity or control name. */
   label?: string;
-  /** probe, action or control: used in chaoslib's error messages. */
+  /** probe or action: used in chaoslib's error messages. */
   kind?: string;
   signal?: AbortSignal;
-  /**
-   * Keyword arguments to send back after the call, as the function left them: a control that
-   * changes `configuration`, `secrets` or `state` in place, as chaoslib lets it.
-   */
-  returning?: string[];
 }
 
 export interface PythonResult {
   /** The function's return value (JSON; anything else as its str()). */
   output: unknown;
-  /** The arguments named in `returning`, after the call. */
-  returned: Record<string, unknown>;
 }
 
 /**
  * The one way faultline calls Python: `module.func(**arguments)` in the run's interpreter.
- * Resolves with the return value and the arguments named in `returning`. An exception in the function rejects with ActivityFailed
+ * Resolves with the return value. An exception in the function rejects with ActivityFailed
  * ("Class: message", the Python traceback in `traceback`); a module or function that cannot
  * be found with InvalidActivity; sys.exit() in the function with InterruptExecution.
  */
@@ -48,30 +41,11 @@ export async function callPython(runtime: PythonRuntime, call: PythonCall): Prom
       arguments: call.arguments,
       configuration: call.configuration ?? null,
       secrets: call.secrets ?? null,
-      ...(call.returning ? { returning: call.returning } : {}),
     },
     call.signal,
   );
   throwIfFailed(reply);
-  return { output: reply.output, returned: reply.returned ?? {} };
-}
-
-/** The functions (and builtins) a module exposes: which control hooks it has, say. */
-export async function pythonFunctions(
-  runtime: PythonRuntime,
-  module: string,
-  label = module,
-): Promise<string[]> {
-  const reply = await runtime.request({
-    op: 'functions',
-    module,
-    func: '',
-    activity: label,
-    type: 'control',
-    arguments: {},
-  });
-  throwIfFailed(reply);
-  return reply.functions ?? [];
+  return { output: reply.output };
 }
 
 /** chaoslib's validate_python_activity: the module imports, the name is a function or builtin, the arguments bind. */
@@ -91,8 +65,8 @@ export async function validatePythonCall(
 }
 
 /**
- * An exception raised by the Python function: `exception` is its qualified class (a control
- * raising chaoslib.exceptions.InterruptExecution is told apart by it); `traceback` is Python's own.
+ * An exception raised by the Python function: `exception` is its qualified class (e.g.
+ * chaoslib.exceptions.InterruptExecution); `traceback` is Python's own.
  */
 export class PythonFailed extends ActivityFailed {
   constructor(

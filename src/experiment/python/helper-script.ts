@@ -7,7 +7,10 @@
  * SIGUSR1 and SIGUSR2 that reach this process (chaoslib.exit sends them to its own pid) are
  * forwarded to the runner, so exit_gracefully()/exit_ungracefully() interrupt the run.
  * When chaostoolkit-lib is not installed, a minimal `chaoslib` (exit and exceptions) is
- * registered so extensions that import it still load.
+ * registered so extensions and control modules that import it still load.
+ *
+ * Control modules run here too (ops control-hooks, control-validate, control-call), so a
+ * control's module globals are the ones the run's Python activities see.
  */
 export const HELPER_SCRIPT = String.raw`
 import importlib, importlib.util, inspect, json, os, signal, sys, threading, traceback, types
@@ -48,7 +51,8 @@ def install_chaoslib_shim():
         "class InvalidSource(ChaosException): pass\n"
         "class InterruptExecution(ChaosException): pass\n"
         "class ExperimentExitedException(Exception): pass\n"
-        "class ControlPythonFunctionLoadingError(Exception): pass\n",
+        "class ControlPythonFunctionLoadingError(Exception): pass\n"
+        "class InvalidControl(ChaosException): pass\n",
         exceptions.__dict__,
     )
     exit_module = types.ModuleType("chaoslib.exit")
@@ -138,40 +142,73 @@ def call(func, request):
         arguments["configuration"] = dict(request["configuration"])
     if request.get("secrets") is not None and "secrets" in parameters:
         arguments["secrets"] = dict(request["secrets"])
-    output = func(**arguments)
-    # Controls may change what they were given in place (configuration, secrets, state).
-    returned = {name: arguments[name] for name in request.get("returning") or [] if name in arguments}
-    return output, returned
+    return func(**arguments)
 
 
-def functions(request):
+def control_module(request):
     try:
-        module = importlib.import_module(request["module"])
-    except ImportError:
-        raise Invalid("could not find Python module '%s' in %s '%s'" % (request["module"], request["type"], request["activity"]))
-    members = inspect.getmembers(module, lambda value: inspect.isfunction(value) or inspect.isbuiltin(value))
-    return sorted(name for name, _ in members)
+        return importlib.import_module(request["module"])
+    except BaseException as error:
+        raise Invalid("%s: %s" % (type(error).__name__, error))
+
+
+def control_hooks(request):
+    module = control_module(request)
+    return [name for name in request["hooks"] if callable(getattr(module, name, None))]
+
+
+def validate_control(request):
+    func = getattr(control_module(request), request["func"], None)
+    if callable(func):
+        func(request["control"])
+
+
+# What chaoslib hands a control hook besides its own arguments, each only where the hook names it.
+NAMED_GIVEN = ("secrets", "configuration", "state", "experiment", "extensions", "settings")
+
+
+def call_control(request):
+    func = getattr(control_module(request), request["func"], None)
+    given = request.get("given") or {}
+    if callable(func):
+        arguments = dict(request["arguments"])
+        parameters = inspect.signature(func).parameters
+        for name in NAMED_GIVEN:
+            if name in parameters and name in given:
+                arguments[name] = given[name]
+        if "context" in given:
+            arguments["context"] = given["context"]
+        func(**arguments)
+    # A hook may change the configuration and secrets it was given, in place.
+    return {name: given.get(name) for name in ("configuration", "secrets")}
 
 
 def handle(request):
     reply = {"id": request["id"]}
     try:
-        if request["op"] == "functions":
-            reply["functions"] = functions(request)
-        elif request["op"] == "validate":
+        op = request["op"]
+        if op == "validate":
             check_signature(find(request), request)
             reply["valid"] = True
+        elif op == "control-hooks":
+            reply["functions"] = control_hooks(request)
+        elif op == "control-validate":
+            validate_control(request)
+            reply["valid"] = True
+        elif op == "control-call":
+            reply["returned"] = call_control(request)
         else:
-            reply["output"], reply["returned"] = call(find(request), request)
+            reply["output"] = call(find(request), request)
     except Invalid as error:
         reply["invalid"] = str(error)
     except SystemExit as error:
         reply["exit"] = error.code
     except BaseException as error:
         reply["failed"] = "%s: %s" % (type(error).__name__, error)
+        reply["message"] = str(error)
         reply["exception"] = "%s.%s" % (type(error).__module__, type(error).__qualname__)
         frames = error.__traceback__
-        # The user's frames only: skip this script's handle() and call().
+        # The user's frames only: skip this script's handle() and the op's function (call(), call_control()...).
         for _ in range(2):
             if frames is not None and frames.tb_next is not None:
                 frames = frames.tb_next

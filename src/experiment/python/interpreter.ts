@@ -8,11 +8,15 @@ import { HELPER_SCRIPT } from './helper-script.js';
 export interface PythonReply {
   id: number;
   output?: unknown;
+  /** control-call: the configuration and secrets as the hook left them. */
   returned?: Record<string, unknown>;
+  /** control-hooks: the hooks the module has. */
   functions?: string[];
   valid?: true;
   invalid?: string;
   failed?: string;
+  /** str() of the exception behind `failed`. */
+  message?: string;
   /** The qualified class of the exception, e.g. chaoslib.exceptions.InterruptExecution. */
   exception?: string;
   traceback?: string[];
@@ -20,16 +24,22 @@ export interface PythonReply {
 }
 
 export interface PythonRequest {
-  op: 'call' | 'validate' | 'functions';
+  op: 'call' | 'validate' | 'control-hooks' | 'control-validate' | 'control-call';
   module: string;
+  /** The function, or the control hook, to call. */
   func: string;
+  /** The activity or control named in errors. */
   activity: string;
   type: string;
   arguments: Record<string, unknown>;
   configuration?: Record<string, unknown> | null;
   secrets?: Record<string, unknown> | null;
-  /** Names of keyword arguments whose values, after the call, come back in `returned`. */
-  returning?: string[];
+  /** control-hooks: the hook names to look for in the module. */
+  hooks?: string[];
+  /** control-validate: the control declaration handed to validate_control. */
+  control?: Record<string, unknown>;
+  /** control-call: what chaoslib hands a hook besides its arguments (context, state, configuration...). */
+  given?: Record<string, unknown>;
 }
 
 /**
@@ -38,6 +48,8 @@ export interface PythonRequest {
  * a crash, stopped by close().
  */
 export interface PythonRuntime {
+  /** The interpreter this runtime starts (python3, or $FAULTLINE_PYTHON). */
+  readonly executable: string;
   /** The running interpreter's pid; undefined before the first request and after a crash. */
   readonly pid: number | undefined;
   /** How many interpreters this runtime has started (1 for a run without crashes). */
@@ -68,6 +80,15 @@ interface Interpreter {
   pending: Map<number, Pending>;
   environment: string;
   exited: Promise<void>;
+}
+
+/** The interpreter cannot be started because the executable is not there. */
+export class PythonNotInstalled extends InvalidActivity {
+  constructor(readonly executable: string) {
+    super(
+      `${executable} is not installed, and this experiment has Python activities: install python3 (Debian package python3) with the modules they need, or set FAULTLINE_PYTHON to the interpreter`,
+    );
+  }
 }
 
 export function pythonExecutable(): string {
@@ -117,13 +138,7 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
           resolve();
         };
         child.once('error', (error: NodeJS.ErrnoException) =>
-          failAll(
-            error.code === 'ENOENT'
-              ? new InvalidActivity(
-                  `${executable} is not installed, and this experiment has Python activities: install python3 (Debian package python3) with the modules they need, or set FAULTLINE_PYTHON to the interpreter`,
-                )
-              : error,
-          ),
+          failAll(error.code === 'ENOENT' ? new PythonNotInstalled(executable) : error),
         );
         child.once('close', (code, signal) => {
           const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
@@ -140,6 +155,7 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
   }
 
   return {
+    executable,
     get pid() {
       return current?.child.pid;
     },
