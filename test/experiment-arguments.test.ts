@@ -6,6 +6,7 @@ import {
   argumentSchemas,
   checkArguments,
 } from '../src/experiment/providers/faultline-arguments.js';
+import type { Json } from '../src/model/experiment.js';
 import { systemModules } from '../src/system/operations/index.js';
 
 const activity = { name: 'a', type: 'action' };
@@ -35,6 +36,45 @@ describe('arguments of faultline provider functions', () => {
           error.message,
         ),
     );
+  });
+
+  test('the toxic or proxy inside the arguments is checked as the server will check it', () => {
+    const refused = (module: string, func: string, args: Json, pattern: RegExp) =>
+      assert.throws(
+        () => checkArguments(module, func, args, activity),
+        (error: Error) => error instanceof InvalidActivity && pattern.test(error.message),
+      );
+    refused(
+      'toxics',
+      'add',
+      { proxy: 'web', type: 'latency', attributes: { latncy: 3000 } },
+      /^invalid arguments for toxics\.add in action 'a': the server would refuse them: .*unknown field "latncy"/,
+    );
+    refused(
+      'toxics',
+      'add',
+      { proxy: 'web', type: 'latncy' },
+      /the server would refuse them: invalid toxic type/,
+    );
+    refused(
+      'chaostoxi.toxic.actions',
+      'create_toxic',
+      { for_proxy: 'web', toxic_name: 't', toxic_type: 'slicer', attributes: { average_size: 0 } },
+      /the server would refuse them: invalid attribute average_size of slicer toxic "t"/,
+    );
+    refused(
+      'proxies',
+      'create',
+      { name: 'web', upstream: 'nowhere' },
+      /the server would refuse them: address nowhere: missing port in address/,
+    );
+    checkArguments(
+      'toxics',
+      'add',
+      { proxy: 'web', type: 'latency', attributes: { latency: 3000 } },
+      activity,
+    );
+    checkArguments('toxics', 'add', { proxy: 'web', type: '${kind}', attributes: { latncy: 1 } }, activity);
   });
 
   test('stress kinds are checked by the stress spec, with the cgroup the runner adds', () => {

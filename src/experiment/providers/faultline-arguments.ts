@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { isFaultlineError } from '../../model/errors.js';
 import { isObject, type Json } from '../../model/experiment.js';
+import { parseProxyCreate } from '../../model/proxy-spec.js';
+import { parseToxicCreate } from '../../model/toxic.js';
 import { stressSpecSchema } from '../../system/stress-spec.js';
 import { systemModules } from '../../system/operations/index.js';
 import { InvalidActivity } from '../errors.js';
@@ -128,6 +131,42 @@ export function checkArguments(
 ): void {
   const schema = argumentSchema(module, func);
   if (schema) checkAgainstSchema(schema, `${module}.${func}`, args, activity);
+  checkBodies(module, func, args, activity);
+}
+
+/**
+ * The toxic or proxy an activity would send is checked as the server will check it, so a typo
+ * inside `attributes` or a toxic `type` fails validation instead of a run that injects nothing.
+ */
+function checkBodies(module: string, func: string, args: Json, activity: { name: string; type: string }) {
+  if (!isObject(args) || JSON.stringify(args).includes('${')) return;
+  const bodies: Array<() => unknown> = [];
+  if (module === 'toxics' && func === 'add') {
+    const { proxy: _proxy, ...toxic } = args;
+    bodies.push(() => parseToxicCreate(toxic));
+  } else if (module === 'chaostoxi.toxic.actions' && func === 'create_toxic') {
+    bodies.push(() =>
+      parseToxicCreate({
+        name: args.toxic_name,
+        type: args.toxic_type,
+        stream: args.stream ?? 'downstream',
+        toxicity: args.toxicity ?? 1,
+        attributes: args.attributes ?? {},
+      }),
+    );
+  } else if (module === 'proxies' && func === 'create') {
+    bodies.push(() => parseProxyCreate(args));
+  }
+  for (const check of bodies) {
+    try {
+      check();
+    } catch (error) {
+      if (!isFaultlineError(error)) throw error;
+      throw new InvalidActivity(
+        `invalid arguments for ${module}.${func} in ${activity.type} '${activity.name}': the server would refuse them: ${error.message}`,
+      );
+    }
+  }
 }
 
 /** Checks arguments against a schema; `label` names the function in the error. */
