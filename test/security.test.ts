@@ -353,10 +353,17 @@ describe('--listen-allow bounds where proxies may listen', () => {
       'POST',
       '/populate',
       {},
-      JSON.stringify([{ name: 'all', listen: ':0', upstream: echo.address }]),
+      JSON.stringify([
+        { name: 'allowed', listen: '127.0.0.3:0', upstream: echo.address },
+        { name: 'all', listen: ':0', upstream: echo.address },
+      ]),
     );
     assert.equal(populate.status, 403);
-    assert.equal(limited.engine.list().length, 1);
+    assert.deepEqual(
+      limited.engine.list().map((proxy) => proxy.name),
+      ['ok'],
+      'a list the limits refuse changes nothing, not even its allowed entries',
+    );
 
     const ports = await startServer({ limits: { listenAllow: [parseListenRule('127.0.0.1:20000-29999')] } });
     const ephemeral = await request(

@@ -5,7 +5,8 @@ import type { ProxySpec, ProxyUpdate } from '../model/proxy-spec.js';
 import { createRandom, randomSeed } from '../model/random.js';
 import { createBusyPoll } from './busy-poll.js';
 import { createEventBus, type EventBus } from './events.js';
-import { canonicalListen } from './listener.js';
+import { canonicalListen, resolveListen } from './listener.js';
+import { checkListen } from './listen-policy.js';
 import { HeldBudget } from './held-budget.js';
 import { defaultLimits, type EngineLimits } from './limits.js';
 import { FaultProxy } from './proxy.js';
@@ -107,6 +108,33 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return existing;
   };
 
+  const checkPopulateLimits = async (specs: readonly ProxySpec[]) => {
+    const added = specs.filter((spec) => !proxies.has(spec.name)).length;
+    for (const spec of specs) {
+      try {
+        checkName(spec.name, 'proxy name', limits.maxNameLength);
+        const { host, port } = await resolveListen(spec.listen);
+        checkListen(limits.listenAllow, host, port);
+        const toxics = spec.toxics ?? [];
+        for (const toxic of toxics) checkName(toxic.name, 'toxic name', limits.maxNameLength);
+        if (toxics.length > limits.maxToxicsPerProxy) {
+          throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many toxics', {
+            hint: `proxy ${JSON.stringify(spec.name)} lists ${toxics.length} toxics, more than this server allows on one proxy (--max-toxics-per-proxy ${limits.maxToxicsPerProxy})`,
+          });
+        }
+      } catch (error) {
+        if (isFaultlineError(error)) throw new PopulateError(error, []);
+        throw error;
+      }
+    }
+    if (proxies.size + added > limits.maxProxies) {
+      const error = new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many proxies', {
+        hint: `this list adds ${added} proxies to ${proxies.size}, more than this server allows (--max-proxies ${limits.maxProxies})`,
+      });
+      throw new PopulateError(error, []);
+    }
+  };
+
   return {
     seed,
     limits,
@@ -130,6 +158,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       events.emit({ type: 'proxy.deleted', proxy: proxy.summary() });
     },
     async populate(specs) {
+      // What the server's limits refuse is known before anything changes, so it refuses the whole
+      // list; only a failure while applying (a port taken) can leave earlier entries in place.
+      await checkPopulateLimits(specs);
       const applied: FaultProxy[] = [];
       for (const spec of specs) {
         try {
