@@ -174,6 +174,12 @@ describe('errors go to stderr with a status and what to do', () => {
     ],
     ['unknown command', ['explode'], 2, /^faultline: unknown command 'explode'\n/],
     [
+      'a --host that is not a URL',
+      ['list', '--host', 'not a url'],
+      2,
+      /^faultline: --host "not a url" is not a URL; give the control API as http:\/\/HOST:PORT/,
+    ],
+    [
       "commander's own errors carry the faultline: prefix",
       ['list', '--bogus'],
       2,

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { createClient, DEFAULT_URL, type FaultlineClient } from '../client/index.js';
+import { createClient, DEFAULT_URL, type FaultlineClient, normalizeUrl } from '../client/index.js';
 
 const clientCommands = new WeakSet<Command>();
 
@@ -30,9 +30,14 @@ export function clientFor(command: Command): FaultlineClient {
       `--host is given twice with different URLs ("${global}" before the command, "${own}" after it); give it once`,
     );
   }
-  return createClient({
-    url: own ?? global ?? process.env.FAULTLINE_URL ?? process.env.TOXIPROXY_URL ?? DEFAULT_URL,
-  });
+  const url = own ?? global ?? process.env.FAULTLINE_URL ?? process.env.TOXIPROXY_URL ?? DEFAULT_URL;
+  if (!URL.canParse(normalizeUrl(url))) {
+    const from = (own ?? global) ? '--host' : process.env.FAULTLINE_URL ? 'FAULTLINE_URL' : 'TOXIPROXY_URL';
+    throw new UsageError(
+      `${from} ${JSON.stringify(url)} is not a URL; give the control API as http://HOST:PORT (or HOST:PORT)`,
+    );
+  }
+  return createClient({ url });
 }
 
 /** The example every command's --help ends with. */
