@@ -142,8 +142,9 @@ function checkBodies(module: string, func: string, args: Json, activity: { name:
   if (!isObject(args) || JSON.stringify(args).includes('${')) return;
   const bodies: Array<() => unknown> = [];
   if (module === 'toxics' && func === 'add') {
-    const { proxy: _proxy, ...toxic } = args;
-    bodies.push(() => parseToxicCreate(toxic));
+    bodies.push(() =>
+      parseToxicCreate(Object.fromEntries(Object.entries(args).filter(([key]) => key !== 'proxy'))),
+    );
   } else if (module === 'chaostoxi.toxic.actions' && func === 'create_toxic') {
     bodies.push(() =>
       parseToxicCreate({
