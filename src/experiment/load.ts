@@ -52,8 +52,20 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InvalidSource(`Failed parsing JSON experiment: ${(error as Error).message}`);
+    throw new InvalidSource(
+      `Failed parsing JSON experiment: ${withLineAndColumn(text, (error as Error).message)}`,
+    );
   }
+}
+
+/** V8 names the offset of a JSON syntax error; people look for a line and a column. */
+function withLineAndColumn(text: string, message: string): string {
+  const position = /at position (\d+)/.exec(message);
+  if (!position || /line \d+ column \d+/.test(message)) return message;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${message} (line ${line}, column ${column})`;
 }
 
 /**
