@@ -12,6 +12,6 @@ test('a JSON experiment with a syntax error names the line and column', async ()
     loadExperiment(path),
     (error: Error) =>
       error instanceof InvalidSource &&
-      /^Failed parsing JSON experiment: .*\(line 2, column 20\)$/.test(error.message),
+      /^Failed parsing JSON experiment: .*\(line 2, column 21\)$/.test(error.message),
   );
 });
