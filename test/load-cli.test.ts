@@ -167,30 +167,28 @@ describe('load.run in an experiment', () => {
     );
   });
 
-  test('a maxFailures that is neither a count nor a percentage fails the probe before any request', async () => {
-    const { run: runExperiment, experiment } = await import('./experiment-helpers.js');
+  test('a maxFailures that is neither a count nor a percentage is refused at validation, before any request', async () => {
+    const { experiment, fixtures } = await import('./experiment-helpers.js');
+    const { validateExperiment } = await import('../src/experiment/validate.js');
     served = 0;
-    const journal = await runExperiment(
-      experiment({
-        method: [
-          {
-            type: 'probe',
-            name: 'load',
-            provider: {
-              type: 'faultline',
-              module: 'load',
-              func: 'run',
-              arguments: { url, requests: 1, maxFailures: 'many' },
-            },
+    const file = experiment({
+      method: [
+        {
+          type: 'probe',
+          name: 'load',
+          provider: {
+            type: 'faultline',
+            module: 'load',
+            func: 'run',
+            arguments: { url, requests: 1, maxFailures: 'many' },
           },
-        ],
-      }),
-    );
-    assert.equal(journal.run[0]!.status, 'failed');
-    assert.match(
-      (journal.run[0]!.exception ?? []).join(''),
-      /maxFailures.*must be a whole number of requests or a percentage from 0% to 100%, received "many"/,
-    );
+        },
+      ],
+    });
+    await assert.rejects(validateExperiment(file, fixtures), {
+      message:
+        "invalid arguments for load.run in probe 'load': argument 'maxFailures': the failure threshold must be a whole number of requests or a percentage from 0% to 100%, received \"many\" (docs/experiments.md lists each function's arguments)",
+    });
     assert.equal(served, 0);
   });
 });

@@ -11,7 +11,8 @@ test('/metrics counts bytes per proxy and direction on live connections, and tox
   await harness.api('POST', '/proxies/measured/toxics', {
     name: 'lag',
     type: 'latency',
-    attributes: { latency: 1 },
+    // Long enough that a busy machine cannot deliver the chunk before it is due (then no delay acts).
+    attributes: { latency: 50 },
   });
   const client = await connect(proxy.port);
   client.write('hello');
