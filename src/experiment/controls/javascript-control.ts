@@ -7,6 +7,7 @@ import type { Configuration, Secrets } from '../configuration.js';
 import { LIFECYCLE_HOOKS } from './declaration.js';
 import { ControlFailed, InvalidControl } from './errors.js';
 import type { ControlModule, HookCall, HookOutcome } from './module.js';
+import { hookValues } from './hook-values.js';
 
 /**
  * A control written as a JavaScript or TypeScript module (`provider: {type: javascript, module}`),
@@ -62,18 +63,7 @@ export async function loadJavaScriptControl(
       }
     },
     async call(call: HookCall): Promise<HookOutcome> {
-      const given: Record<string, unknown> = {
-        ...call.arguments,
-        configuration: call.configuration,
-        secrets: call.secrets,
-        experiment: call.experiment,
-        extensions: call.experiment.extensions ?? null,
-        settings: call.settings,
-      };
-      if (call.hook !== 'configure_control') {
-        given.context = call.context;
-        given.state = call.state ?? null;
-      }
+      const given: Record<string, unknown> = { ...call.arguments, ...hookValues(call) };
       try {
         const reply = (await invoke(
           path,

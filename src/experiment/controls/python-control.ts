@@ -9,6 +9,7 @@ import {
 import { LIFECYCLE_HOOKS } from './declaration.js';
 import { ControlFailed, InvalidControl } from './errors.js';
 import type { ControlModule, HookCall, HookOutcome } from './module.js';
+import { hookValues } from './hook-values.js';
 
 /**
  * A Python control module, run in the run's one Python interpreter (the one its Python
@@ -68,7 +69,7 @@ export async function loadPythonControl(
           op: 'control-call',
           func: call.hook,
           arguments: cleanup ? {} : call.arguments,
-          given: cleanup ? {} : given(call),
+          given: cleanup ? {} : hookValues(call),
         },
         call.signal,
       );
@@ -83,22 +84,6 @@ export async function loadPythonControl(
       };
     },
   };
-}
-
-/** What chaoslib hands a hook besides its arguments; configure_control gets no context or state. */
-function given(call: HookCall): Record<string, unknown> {
-  const values: Record<string, unknown> = {
-    configuration: call.configuration,
-    secrets: call.secrets,
-    experiment: call.experiment,
-    extensions: call.experiment.extensions ?? null,
-    settings: call.settings,
-  };
-  if (call.hook !== 'configure_control') {
-    values.context = call.context;
-    values.state = call.state ?? null;
-  }
-  return values;
 }
 
 /** sys.exit() or an exception class named InterruptExecution (chaoslib's or any module's) stops the run. */
