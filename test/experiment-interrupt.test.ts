@@ -31,6 +31,7 @@ test('SIGTERM while a background and a foreground activity run: the journal says
   assert.doesNotMatch(stderr, /at runControlled|^InterruptExecution/m, 'no crash trace');
   const journal = JSON.parse(await readFile(journalPath, 'utf8'));
   assert.equal(journal.status, 'interrupted');
+  assert.equal(journal.interruption, 'SIGTERM signal received');
   assert.deepEqual(journal.run.map((entry: { activity: { name: string } }) => entry.activity.name).sort(), [
     'behind',
     'in front',

@@ -223,6 +223,11 @@ describe('exit signals (chaoslib.exit)', () => {
     const started = performance.now();
     const journal = await run(exitingExperiment(false, 30), { rollbackStrategy: 'always' });
     assert.equal(journal.status, 'interrupted');
+    assert.equal(
+      journal.interruption,
+      'SIGUSR2 received (exit_ungracefully, SystemExit 30): no rollback plays',
+      'the journal says why',
+    );
     assert.deepEqual(journal.rollbacks, []);
     const wait = journal.run.find((entry) => entry.activity.name === 'long wait')!;
     assert.equal(wait.status, undefined, 'the interrupted activity has no status, as in chaoslib');
@@ -238,6 +243,10 @@ describe('exit signals (chaoslib.exit)', () => {
   test('exit_gracefully() interrupts the run, waits for background activities, and rollbacks play per the strategy', async () => {
     const always = await run(exitingExperiment(true, 1), { rollbackStrategy: 'always' });
     assert.equal(always.status, 'interrupted');
+    assert.equal(
+      always.interruption,
+      'SIGUSR1 received (exit_gracefully, SystemExit 20): rollbacks play per the strategy',
+    );
     assert.deepEqual(
       always.run.map((entry) => [entry.activity.name, entry.status, entry.output]),
       [

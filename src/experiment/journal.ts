@@ -37,6 +37,11 @@ export interface Journal {
   'faultline-version': string;
   /** Each control hook called and each safeguard probe run; only when the run has controls. */
   controls?: ControlRecord[];
+  /**
+   * Why the run was interrupted (a signal, exit_gracefully(), a control, a safeguard, the time
+   * limit); only when it was. chaoslib logs the reason; faultline also keeps it here.
+   */
+  interruption?: string;
 }
 
 /** The chaoslib behaviour faultline follows; reporting tools pick their template from it. */

@@ -242,9 +242,10 @@ async function runWithContext(
     }
   } catch (error) {
     status = error instanceof InterruptExecution || methodSignal.aborted ? 'interrupted' : 'aborted';
-    if (status === 'interrupted')
-      log.critical(`Experiment interrupted: ${methodSignal.reason ?? (error as Error).message}`);
-    else log.error(`Experiment aborted: ${(error as Error).message}`);
+    if (status === 'interrupted') {
+      journal.interruption = String(methodSignal.reason ?? (error as Error).message);
+      log.critical(`Experiment interrupted: ${journal.interruption}`);
+    } else log.error(`Experiment aborted: ${(error as Error).message}`);
   } finally {
     clearTimeout(timer);
   }
@@ -266,6 +267,8 @@ async function runWithContext(
     throw error;
   });
   journal.status = status;
+  if (status === 'interrupted')
+    journal.interruption ??= String(rollbackSignal.reason ?? 'the rollbacks were interrupted');
   journal.end = timestamp();
   journal.duration = secondsBetween(journal.start, journal.end);
   try {
@@ -273,6 +276,7 @@ async function runWithContext(
   } catch (error) {
     if (!(error instanceof InterruptExecution)) throw error;
     journal.status = 'interrupted';
+    journal.interruption ??= error.message;
   } finally {
     await controls.cleanup();
   }

@@ -63,7 +63,7 @@ details summary { color: #666; font-size: .8em; cursor: pointer; } pre { font-si
 <body>
 <h1>${escape(experiment.title)}</h1>
 <p class="description">${escape(experiment.description)}</p>
-<p><span class="status" id="status">${escape(status)}</span></p>
+<p><span class="status" id="status">${escape(status)}</span>${journal.interruption ? ` <span id="interruption">${escape(journal.interruption)}</span>` : ''}</p>
 <dl>
 <dt>Started</dt><dd>${escape(journal.start)}</dd>
 <dt>Ended</dt><dd>${escape(journal.end)}</dd>

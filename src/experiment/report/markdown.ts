@@ -21,7 +21,7 @@ export function markdownReport(written: Journal): string {
     '',
     `| | |`,
     `|---|---|`,
-    `| Status | **${journal.status}**${journal.deviated ? ' (deviated)' : ''} |`,
+    `| Status | **${journal.status}**${journal.deviated ? ' (deviated)' : ''}${journal.interruption ? `: ${cell(journal.interruption)}` : ''} |`,
     `| Started | ${journal.start} |`,
     `| Ended | ${journal.end} |`,
     `| Duration | ${formatSeconds(journal.duration)} |`,
