@@ -22,7 +22,13 @@ const removeToxic = {
   provider: { type: 'faultline', module: 'toxics', func: 'remove', arguments: { proxy: 'db', name: 'slow' } },
 };
 
-async function runExperiment(rollbacks: object[]) {
+const toggle = (name: string, func: 'disable' | 'enable') => ({
+  type: 'action',
+  name,
+  provider: { type: 'faultline', module: 'proxies', func, arguments: { name: 'db' } },
+});
+
+async function runExperiment(rollbacks: object[], method: object[] = [addToxic]) {
   const harness = await startHarness();
   const echo = await startEchoServer();
   await createProxy(harness, 'db', echo.address);
@@ -35,7 +41,7 @@ async function runExperiment(rollbacks: object[]) {
       title: 'a toxic',
       description: 'd',
       configuration: { faultline_url: harness.url },
-      method: [addToxic],
+      method,
       rollbacks,
     }),
   );
@@ -76,5 +82,19 @@ describe('a completed run keeps its ledger exactly while its faults are in place
     assert.deepEqual(toxics, []);
     assert.doesNotMatch(run.stderr, /may still be in place/);
     assert.deepEqual(readdirSync(ledgerDir), []);
+  });
+
+  test('a rollback that enables the proxy the method disabled settles it; the disable alone is kept', async () => {
+    const restored = await runExperiment([toggle('enable', 'enable')], [toggle('disable', 'disable')]);
+    assert.equal(restored.run.code, 0, restored.run.stderr);
+    assert.equal((await restored.harness.api('GET', '/proxies/db')).json.enabled, true);
+    assert.doesNotMatch(restored.run.stderr, /may still be in place/);
+    assert.deepEqual(readdirSync(restored.ledgerDir), []);
+
+    const left = await runExperiment([], [toggle('disable', 'disable'), toggle('disable again', 'disable')]);
+    assert.match(left.run.stderr, /1 fault this run injected may still be in place/);
+    const rolled = await runCli(['rollback', '--ledger-dir', left.ledgerDir]);
+    assert.equal(rolled.code, 0, rolled.stderr);
+    assert.equal((await left.harness.api('GET', '/proxies/db')).json.enabled, true);
   });
 });

@@ -40,14 +40,14 @@ const chaostoxiProxyActions: Record<string, Operation> = {
       ...(typeof args.enabled === 'boolean' ? { enabled: args.enabled } : {}),
     };
     const after = await client.updateProxy(name, body);
-    context.ledger.record({
-      server: client.url,
+    recordChange(context, client.url, {
       description: `modified proxy ${name}`,
       undo: {
         kind: 'update-proxy',
         proxy: name,
         body: { listen: before.listen, upstream: before.upstream, enabled: before.enabled },
       },
+      now: { listen: after.listen, upstream: after.upstream, enabled: after.enabled },
     });
     exportPort(name, after.listen, context);
     return true;
@@ -156,8 +156,7 @@ const native: Record<string, Record<string, Operation>> = {
       const { proxy, name, ...body } = args;
       const before = await client.toxic(String(proxy), String(name));
       const after = await client.updateToxic(String(proxy), String(name), body);
-      context.ledger.record({
-        server: client.url,
+      recordChange(context, client.url, {
         description: `updated toxic ${name} on ${proxy}`,
         undo: {
           kind: 'update-toxic',
@@ -165,6 +164,7 @@ const native: Record<string, Record<string, Operation>> = {
           toxic: String(name),
           body: { attributes: before.attributes, toxicity: before.toxicity },
         },
+        now: { attributes: after.attributes, toxicity: after.toxicity },
       });
       return after;
     },
@@ -218,6 +218,36 @@ async function removeToxic(client: FaultlineClient, context: ProviderContext, pr
       undo.proxy === proxy &&
       undo.toxic === toxic,
   );
+}
+
+type ChangeUndo = Extract<ProxyUndo, { kind: 'update-proxy' | 'update-toxic' }>;
+
+/**
+ * A change to a proxy or toxic is recorded with the state before the run's first change to it:
+ * a later change adds nothing to undo, and one that puts the original state back (a rollback
+ * that enables the proxy its method disabled) settles the record instead of adding another.
+ */
+function recordChange(
+  context: ProviderContext,
+  server: string,
+  change: { description: string; undo: ChangeUndo; now: Record<string, unknown> },
+) {
+  const same = (undo: ProxyUndo) =>
+    undo.kind === change.undo.kind &&
+    undo.proxy === change.undo.proxy &&
+    (undo.kind !== 'update-toxic' || change.undo.kind !== 'update-toxic' || undo.toxic === change.undo.toxic);
+  const first = context.ledger
+    .live()
+    .find((entry) => entry.server === server && isProxyUndo(entry.undo) && same(entry.undo));
+  if (!first) {
+    context.ledger.record({ server, description: change.description, undo: change.undo });
+    return;
+  }
+  const original = (first.undo as ChangeUndo).body as Record<string, unknown>;
+  const restored = Object.entries(original).every(
+    ([key, value]) => JSON.stringify(change.now[key]) === JSON.stringify(value),
+  );
+  if (restored) settleProxyFaults(context, server, same);
 }
 
 /**
