@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { spawnCli, tempDirectory, waitFor } from './helpers.js';
+
+const fixtures = fileURLToPath(new URL('../../test/fixtures/experiment/', import.meta.url));
 
 const sleep = (name: string, seconds: number, background: boolean) => ({
   type: 'action',
@@ -36,4 +39,37 @@ test('SIGTERM while a background and a foreground activity run: the journal says
     'behind',
     'in front',
   ]);
+});
+
+test('SIGTERM stops what the run started but not its Python interpreter: the rollbacks still see its module state', async () => {
+  const directory = tempDirectory('interrupt');
+  const path = join(directory, 'experiment.json');
+  const journalPath = join(directory, 'journal.json');
+  const python = (name: string, func: string) => ({
+    type: 'action',
+    name,
+    provider: { type: 'python', module: 'faultline_python_fixture', func },
+  });
+  await writeFile(
+    path,
+    JSON.stringify({
+      title: 'interrupted with a Python interpreter running',
+      description: 'd',
+      method: [python('count once', 'count'), python('interpreter', 'pid'), sleep('hold', 45, false)],
+      rollbacks: [python('count again', 'count'), python('interpreter after', 'pid')],
+    }),
+  );
+  const run = spawnCli(['run', path, '--journal-path', journalPath, '--rollback-strategy', 'always'], {
+    PYTHONPATH: fixtures,
+  });
+  await waitFor(() => run.output().stderr.includes('Action: hold'), 'the hold to start', 20_000);
+  process.kill(run.child.pid!, 'SIGTERM');
+  const { code, stderr } = await run.done;
+  assert.equal(code, 1, stderr);
+  const journal = JSON.parse(await readFile(journalPath, 'utf8'));
+  const output = (entries: Array<{ activity: { name: string }; output: unknown }>, name: string) =>
+    entries.find((entry) => entry.activity.name === name)?.output;
+  assert.equal(journal.status, 'interrupted');
+  assert.equal(output(journal.rollbacks, 'count again'), 2, 'the module global survived the interruption');
+  assert.equal(output(journal.rollbacks, 'interpreter after'), output(journal.run, 'interpreter'));
 });

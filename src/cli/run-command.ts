@@ -167,7 +167,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   let stopping: Promise<unknown> = Promise.resolve();
   // A background stress or a shell's grandchild would otherwise run on after the runner.
   const stopStarted = () => {
-    const stopped = stopDescendants().then((pids) => {
+    const stopped = stopDescendants(3000, process.pid, running.ownProcesses()).then((pids) => {
       if (pids.length > 0) log.warning(`Stopped the processes this run started: ${pids.join(', ')}`);
     });
     stopping = Promise.all([stopping, stopped]);

@@ -34,10 +34,15 @@ export function descendantsOf(root: number = process.pid): ProcessStamp[] {
 
 /**
  * Stops what this process started: SIGTERM to each descendant now, SIGKILL to those of the same
- * ones still alive after `graceMs`. Returns the pids it signalled.
+ * ones still alive after `graceMs`. The `kept` pids are spared (their own children are not).
+ * Returns the pids it signalled.
  */
-export async function stopDescendants(graceMs = 3000, root: number = process.pid): Promise<number[]> {
-  const targets = descendantsOf(root);
+export async function stopDescendants(
+  graceMs = 3000,
+  root: number = process.pid,
+  kept: readonly number[] = [],
+): Promise<number[]> {
+  const targets = descendantsOf(root).filter((target) => !kept.includes(target.pid));
   for (const target of targets) signal(target, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && targets.some(alive)) {

@@ -21,7 +21,7 @@ import { resolve, runHypothesis } from './hypothesis.js';
 import { createJournal, type Journal, type RunEntry, secondsBetween, timestamp } from './journal.js';
 import type { Ledger } from './ledger.js';
 import { providerFor } from './providers/index.js';
-import { createPythonRuntime } from './python/interpreter.js';
+import { createPythonRuntime, type PythonRuntime } from './python/interpreter.js';
 import type { ProviderContext } from './providers/provider.js';
 import { scopeOf, substitute } from './substitute.js';
 import { resolveVaultSecrets } from './vault.js';
@@ -55,6 +55,8 @@ export interface RunningExperiment {
   /** Interrupts the current phase: the method (then rollbacks follow the strategy), or the rollbacks. */
   interrupt(reason: string): void;
   readonly journal: Promise<Journal>;
+  /** Processes the run keeps for itself while it lasts (its Python interpreter), never to be stopped with the rest. */
+  ownProcesses(): number[];
 }
 
 const BEFORE: HypothesisStrategy[] = ['default', 'before-method-only', 'continuously', 'continously'];
@@ -82,7 +84,8 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
     if (signal === 'SIGUSR2') ungraceful = true;
     interrupt(exitReason(signal), signal === 'SIGUSR1');
   });
-  const journal = execute(experiment, options, method.signal, rollbacks.signal, {
+  const python = createPythonRuntime({ cwd: options.baseDirectory });
+  const journal = execute(experiment, options, method.signal, rollbacks.signal, python, {
     enterRollbacks: () => {
       phase = 'rollbacks';
     },
@@ -100,7 +103,11 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
       return true;
     },
   }).finally(stopListening);
-  return { interrupt: (reason) => interrupt(reason), journal };
+  return {
+    interrupt: (reason) => interrupt(reason),
+    journal,
+    ownProcesses: () => (python.pid === undefined ? [] : [python.pid]),
+  };
 }
 
 interface PhaseHooks {
@@ -119,6 +126,7 @@ async function execute(
   options: RunOptions,
   methodSignal: AbortSignal,
   rollbackSignal: AbortSignal,
+  python: PythonRuntime,
   hooks: PhaseHooks,
 ): Promise<Journal> {
   const mask = options.mask ?? createSecretMask();
@@ -147,7 +155,7 @@ async function execute(
     baseDirectory: options.baseDirectory,
     ledger: options.ledger,
     warn: (message) => log.warning(message),
-    python: createPythonRuntime({ cwd: options.baseDirectory }),
+    python,
   };
   try {
     return mask.json(
