@@ -4,7 +4,7 @@ import { createBrowserProxy } from '../browser/proxy.js';
 import { explainFault, type FaultSpec } from '../model/fault.js';
 import { parseFault } from '../model/fault-schema.js';
 import { example, UsageError } from './context.js';
-import { integer } from './server-command.js';
+import { integer } from './integer-option.js';
 import { listenControl } from './listen.js';
 
 interface FaultFlags {

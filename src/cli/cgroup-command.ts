@@ -3,7 +3,7 @@ import { cgroupByName, cgroupStats } from '../system/cgroups.js';
 import { cgroupOperations } from '../system/operations/cgroup-operations.js';
 import { formatBytes } from '../system/units.js';
 import { example, out } from './context.js';
-import { integer } from './server-command.js';
+import { integer } from './integer-option.js';
 import { holdFor, withCliLedger } from './system-action.js';
 import { seconds, targetArgs, type TargetFlags, withTargetOptions } from './target-options.js';
 

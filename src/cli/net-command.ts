@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { execIn, loadLab } from '../system/netlab.js';
 import { netOperations } from '../system/operations/net-operations.js';
 import { example, out, table } from './context.js';
-import { integer } from './server-command.js';
+import { integer } from './integer-option.js';
 import { holdFor, withCliLedger } from './system-action.js';
 import { seconds } from './target-options.js';
 

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { sampleUse, type UseReport } from '../system/use-probes.js';
 import { formatBytes } from '../system/units.js';
 import { example, out, UsageError } from './context.js';
-import { integer } from './server-command.js';
+import { integer } from './integer-option.js';
 
 const header =
   'cpu% usr  sys  wa   run blk  mem%  avail      swap-in/s swap-out/s  disk%  rx KB/s  tx KB/s  retrans/s  psi-cpu psi-mem psi-io';

@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { integer } from './integer-option.js';
+import { Command, Option } from 'commander';
 import pino from 'pino';
 import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine } from '../proxy/engine.js';
 import { type ControlServer, createControlServer } from '../server/app.js';
@@ -26,18 +27,6 @@ export interface RunningServer {
   control: ControlServer;
   url: string;
   stop(): Promise<void>;
-}
-
-export function integer(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const number = Number(value);
-    if (!Number.isSafeInteger(number) || number < min || number > max) {
-      throw new InvalidArgumentError(
-        `${name} must be a whole number from ${min} to ${max}, received "${value}".`,
-      );
-    }
-    return number;
-  };
 }
 
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {

@@ -1,3 +1,4 @@
+import { integer } from './integer-option.js';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { isFaultlineError } from '../model/errors.js';
 import { defaultLimits, type EngineLimits } from '../proxy/limits.js';
@@ -17,16 +18,6 @@ interface LimitOptions {
   maxHeldBytes: number;
   listenAllow?: ListenRule[];
 }
-
-const whole = (flag: string, min: number, max: number) => (value: string) => {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < min || number > max) {
-    throw new InvalidArgumentError(
-      `${flag} must be a whole number from ${min} to ${max}, received "${value}".`,
-    );
-  }
-  return number;
-};
 
 const units: Record<string, number> = {
   '': 1,
@@ -86,19 +77,19 @@ export function addServerLimitOptions(command: Command): Command {
       new Option('--max-proxies <n>', 'most proxies the server holds')
         .env('FAULTLINE_MAX_PROXIES')
         .default(defaultLimits.maxProxies)
-        .argParser(whole('--max-proxies', 1, 1_000_000)),
+        .argParser(integer('--max-proxies', 1, 1_000_000)),
     )
     .addOption(
       new Option('--max-toxics-per-proxy <n>', 'most toxics one proxy holds')
         .env('FAULTLINE_MAX_TOXICS_PER_PROXY')
         .default(defaultLimits.maxToxicsPerProxy)
-        .argParser(whole('--max-toxics-per-proxy', 1, 100_000)),
+        .argParser(integer('--max-toxics-per-proxy', 1, 100_000)),
     )
     .addOption(
       new Option('--max-name-length <n>', 'longest proxy or toxic name')
         .env('FAULTLINE_MAX_NAME_LENGTH')
         .default(defaultLimits.maxNameLength)
-        .argParser(whole('--max-name-length', 1, 65_536)),
+        .argParser(integer('--max-name-length', 1, 65_536)),
     )
     .addOption(
       new Option(

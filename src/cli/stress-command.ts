@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { startRecordedStress } from '../system/operations/stress-operations.js';
 import { example } from './context.js';
-import { integer } from './server-command.js';
+import { integer } from './integer-option.js';
 import { holdUntil, withCliLedger } from './system-action.js';
 import { seconds } from './target-options.js';
 

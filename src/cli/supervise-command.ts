@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { cgroupByName, commandInCgroup } from '../system/cgroups.js';
 import { type RestartPolicy, type SupervisorEvent, supervise } from '../system/supervisor.js';
 import { example } from './context.js';
-import { integer } from './server-command.js';
+import { integer } from './integer-option.js';
 import { holdUntil } from './system-action.js';
 
 function describe(event: SupervisorEvent, command: string): string {

@@ -17,7 +17,7 @@ import { attachRecorded } from '../system/operations/syscall-operations.js';
 import { injectSyscall, type SyscallFault } from '../system/strace.js';
 import { example, out, UsageError } from './context.js';
 import { EXIT } from './failure.js';
-import { integer } from './server-command.js';
+import { integer } from './integer-option.js';
 import { holdFor, holdUntil, withCliLedger } from './system-action.js';
 import { seconds, targetArgs, targetFlag, type TargetFlags, withTargetOptions } from './target-options.js';
 

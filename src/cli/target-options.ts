@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { integer } from './server-command.js';
+import { integer } from './integer-option.js';
 
 export interface TargetFlags {
   pid?: number;

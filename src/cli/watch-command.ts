@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { integer } from './server-command.js';
+import { integer } from './integer-option.js';
 import type { ServerEvent } from '../client/index.js';
 import type { EngineEvent } from '../model/events.js';
 import { clientFor, out, withServerUrl } from './context.js';
