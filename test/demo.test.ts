@@ -46,6 +46,19 @@ test('a taken demo port is named, with the flag that moves the demo elsewhere', 
   );
 });
 
+test('a taken demo proxy port is the one named, not the first', async () => {
+  const taken = await startTcpServer(() => undefined);
+  const first = taken.port - 1;
+  const { code, stderr } = await runCli(['demo', '--port', '0', '--demo-ports', String(first)]);
+  assert.equal(code, 2, stderr);
+  assert.equal(
+    stderr,
+    `faultline: cannot listen on 127.0.0.1:${taken.port} for a demo proxy: address already in use; ` +
+      'pass --demo-ports with the first of three free consecutive ports (for example --demo-ports 21000), ' +
+      'or --demo-ports 0 to let the system choose\n',
+  );
+});
+
 test('--demo-ports refuses what is not a port, saying what it received', async () => {
   const { code, stderr } = await runCli(['demo', '--demo-ports', '80']);
   assert.equal(code, 2, stderr);

@@ -119,7 +119,7 @@ export function demoCommand(): Command {
         await running.stop();
         upstream.close();
         if (!isFaultlineError(error) || error.code !== 'FAULTLINE_ERR_ADDRESS_IN_USE') throw error;
-        const port = /:(\d+): address already in use/.exec(error.message)?.[1];
+        const port = /:(\d+): bind: address already in use$/.exec(error.reason)?.[1];
         throw portTaken('a demo proxy', Number(port ?? ports.demo));
       }
       const address = (name: string) => running.engine.get(name).listen;
