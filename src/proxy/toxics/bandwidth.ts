@@ -24,7 +24,10 @@ export const bandwidth: ToxicImplementation = {
           const piece = chunk.data.subarray(offset, offset + pieceSize);
           const wait = pacer.step(piece.length / rate);
           if (wait >= 1) await context.clock.sleep(wait, context.signal);
-          else await context.ready();
+          else {
+            const ready = context.ready();
+            if (ready) await ready;
+          }
           if (context.signal.aborted) {
             return context.push({ data: chunk.data.subarray(offset), time: chunk.time });
           }
