@@ -1,6 +1,6 @@
 import { createClient, type FaultlineClient } from '../../client/index.js';
 import type { JsonObject, Provider } from '../../model/experiment.js';
-import type { ProxyUndo, Undo } from '../../model/ledger.js';
+import { isSystemUndo, type ProxyUndo } from '../../model/ledger.js';
 import type { CreateToxicBody } from '../../model/wire.js';
 import { systemModules } from '../../system/operations/index.js';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
@@ -238,7 +238,7 @@ function recordChange(
     (undo.kind !== 'update-toxic' || change.undo.kind !== 'update-toxic' || undo.toxic === change.undo.toxic);
   const first = context.ledger
     .live()
-    .find((entry) => entry.server === server && isProxyUndo(entry.undo) && same(entry.undo));
+    .find((entry) => entry.server === server && !isSystemUndo(entry.undo) && same(entry.undo));
   if (!first) {
     context.ledger.record({ server, description: change.description, undo: change.undo });
     return;
@@ -257,12 +257,8 @@ function recordChange(
 function settleProxyFaults(context: ProviderContext, server: string, done: (undo: ProxyUndo) => boolean) {
   for (const entry of context.ledger.live()) {
     const undo = entry.undo;
-    if (entry.server === server && isProxyUndo(undo) && done(undo)) context.ledger.settle(entry.seq);
+    if (entry.server === server && !isSystemUndo(undo) && done(undo)) context.ledger.settle(entry.seq);
   }
-}
-
-function isProxyUndo(undo: Undo): undo is ProxyUndo {
-  return ['delete-proxy', 'remove-toxic', 'update-proxy', 'update-toxic'].includes(undo.kind);
 }
 
 /** chaostoolkit-toxiproxy writes the chosen port to the configuration and to <name>_PORT. */
