@@ -7,9 +7,6 @@ import type { RunEntry } from './journal.js';
  */
 export type ExitSignal = 'SIGUSR1' | 'SIGUSR2';
 
-/** chaoslib raises SystemExit with these codes from its handlers. */
-export const EXIT_CODES: Record<ExitSignal, number> = { SIGUSR1: 20, SIGUSR2: 30 };
-
 export function exitReason(signal: ExitSignal): string {
   return signal === 'SIGUSR1'
     ? 'SIGUSR1 received (exit_gracefully, SystemExit 20): rollbacks play per the strategy'

@@ -21,9 +21,6 @@ export interface ControlDeclaration extends JsonObject {
   provider: JsonObject & { type: string; module: string; arguments?: JsonObject };
 }
 
-export const CONTROL_KEYS = ['name', 'provider', 'scope', 'automatic', 'ref'];
-export const CONTROL_PROVIDER_KEYS = ['type', 'module', 'arguments'];
-
 /** Every control of a file: top-level, the hypothesis's, then each activity's, as chaoslib lists them. */
 export function declaredControls(experiment: JsonObject): JsonObject[] {
   const hypothesis = isObject(experiment['steady-state-hypothesis'])

@@ -97,7 +97,7 @@ export async function createControlDispatcher(options: DispatcherOptions): Promi
     const start = timestamp();
     const record: ControlRecord = {
       control: String(control.name),
-      provider: module.kind === 'native' ? 'native' : module.kind,
+      provider: module.kind,
       level,
       hook,
       target: String(target.name ?? target.title ?? ''),
