@@ -171,7 +171,7 @@ export function readLedger(path: string): LeftLedger {
   }
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  const header = parseLine(ledgerHeaderSchema, lines[0], path, 1);
+  const header = parseLine(ledgerHeaderSchema, parseJson(lines[0], path, 1), path, 1);
   if (`${header.run}.jsonl` !== path.split('/').pop())
     throw new UnsafeFile(`refused ledger ${path}: its header names run ${header.run}, not this file`);
   if (header.uid !== currentUid())
@@ -181,14 +181,14 @@ export function readLedger(path: string): LeftLedger {
   lines.slice(1).forEach((line, index) => {
     const value = parseJson(line, path, index + 2);
     if (typeof value === 'object' && value !== null && 'settled' in value)
-      settled.add(parseLine(ledgerSettledSchema, line, path, index + 2).settled);
+      settled.add(parseLine(ledgerSettledSchema, value, path, index + 2).settled);
     else {
       const kind = (value as { undo?: { kind?: unknown } } | null)?.undo?.kind;
       if (!undoKinds.includes(String(kind)))
         throw new UnsafeFile(
           `refused ledger ${path}: line ${index + 2}: undo kind ${JSON.stringify(kind)} is none faultline carries out (${undoKinds.join(', ')})`,
         );
-      entries.push(parseLine(ledgerEntrySchema, line, path, index + 2));
+      entries.push(parseLine(ledgerEntrySchema, value, path, index + 2));
     }
   });
   const running =
@@ -207,8 +207,8 @@ function parseJson(line: string | undefined, path: string, number: number): unkn
   }
 }
 
-function parseLine<T>(schema: z.ZodType<T>, line: string | undefined, path: string, number: number): T {
-  const result = schema.safeParse(parseJson(line, path, number));
+function parseLine<T>(schema: z.ZodType<T>, value: unknown, path: string, number: number): T {
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const where = issue.path.join('.') || (number === 1 ? 'header' : 'entry');
@@ -216,8 +216,8 @@ function parseLine<T>(schema: z.ZodType<T>, line: string | undefined, path: stri
 }
 
 /**
- * Marks entries of a left-behind ledger as done, after the same checks as reading it; a ledger
- * left with nothing to undo whose run has ended is removed.
+ * Marks entries of a left-behind ledger as done, after the same checks as reading it. The caller
+ * removes the ledger once it is finished (removeIfFinished), after its last settlement.
  */
 export function settleEntries(path: string, seqs: number[]): void {
   if (seqs.length === 0) return;
@@ -228,7 +228,6 @@ export function settleEntries(path: string, seqs: number[]): void {
   } finally {
     closeSync(fd);
   }
-  removeIfFinished(path);
 }
 
 /** Removes a ledger that has nothing left to undo and whose run has ended. */
@@ -248,10 +247,9 @@ function settleInOtherLedgers(directory: string, own: string, done: (undo: Undo)
   for (const left of scan.ledgers) {
     if (left.path === own) continue;
     try {
-      settleEntries(
-        left.path,
-        left.entries.filter((entry) => done(entry.undo)).map((entry) => entry.seq),
-      );
+      const seqs = left.entries.filter((entry) => done(entry.undo)).map((entry) => entry.seq);
+      settleEntries(left.path, seqs);
+      if (seqs.length > 0) removeIfFinished(left.path);
     } catch {
       // Changed or removed since it was read: `faultline rollback` reports it.
     }
