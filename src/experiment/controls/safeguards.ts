@@ -1,4 +1,5 @@
-import { type Activity, isObject, type Json, type JsonObject } from '../../model/experiment.js';
+import { findActivity } from '../validate.js';
+import { type Activity, type Experiment, isObject, type JsonObject } from '../../model/experiment.js';
 import { runActivity, sleep } from '../activity.js';
 import { InterruptExecution } from '../errors.js';
 import { checkTolerance } from '../hypothesis.js';
@@ -226,13 +227,7 @@ class Guard {
 
 function resolveRef(probe: JsonObject, experiment: JsonObject): JsonObject {
   if (typeof probe.ref !== 'string') return probe;
-  const hypothesis = isObject(experiment['steady-state-hypothesis'])
-    ? experiment['steady-state-hypothesis']
-    : {};
-  const candidates = [...listOf(experiment.method), ...listOf(hypothesis.probes)].filter(isObject);
-  const found = candidates.filter((activity) => activity.name === probe.ref).at(-1);
+  const found = findActivity(experiment as Experiment, probe.ref);
   if (!found) throw new InterruptExecution(`could not find referenced activity '${probe.ref}'`);
-  return found;
+  return found as JsonObject;
 }
-
-const listOf = (value: Json | undefined): Json[] => (Array.isArray(value) ? value : []);
