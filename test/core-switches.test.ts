@@ -94,6 +94,18 @@ describe('fs fault entries', () => {
     }
   });
 
+  test('a misspelt key is named as unknown, not reported as the field it left missing', () => {
+    assert.throws(() => parseFsFault({ syscal: 'write', errno: 'EIO' }, where), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      reason: 'invalid value in fs fault 1',
+      hint: 'Unrecognized key: "syscal", received {"syscal":"write","errno":"EIO"}',
+    });
+    assert.throws(() => parseFsFault({ errno: 'EIO' }, where), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid syscall in fs fault 1',
+    });
+  });
+
   test('empty strings, a delay past an hour, a bad path pattern and a bad when are refused', () => {
     const refused = (extra: object, reason: RegExp) =>
       assert.throws(
