@@ -9,6 +9,7 @@ import { loadExperimentWithControls } from '../src/experiment/controls/loader.js
 import type { Journal } from '../src/experiment/journal.js';
 import { noLedger } from '../src/experiment/ledger.js';
 import { createPythonRuntime } from '../src/experiment/python/interpreter.js';
+import { timeline } from '../src/experiment/report/timeline.js';
 import { startExperiment } from '../src/experiment/run.js';
 import { validateExperiment } from '../src/experiment/validate.js';
 import { experiment, fixtures, js, names, run } from './experiment-helpers.js';
@@ -168,6 +169,17 @@ describe('loader controls: before_ and after_loading_experiment_control of globa
         ['loader', 'after_loading_experiment_control', path, 'succeeded'],
       ],
     );
+    assert.deepEqual(
+      timeline(journal)
+        .filter((item) => item.phase === 'control')
+        .slice(0, 2)
+        .map((item) => [item.name, item.kind]),
+      [
+        [`loader before_loading_experiment_control (${path})`, 'javascript control'],
+        [`loader after_loading_experiment_control (${path})`, 'javascript control'],
+      ],
+      "the report's timeline shows the loader hooks first",
+    );
   });
 
   test("a file's own control with loader hooks is told they run for global controls only", async () => {
@@ -203,8 +215,9 @@ describe('loader controls: before_ and after_loading_experiment_control of globa
       [
         ['before', path, []],
         ['after', path, 'as written'],
+        ['activity', 'added by the loader control'],
       ],
-      "the probe reads the loader hooks' module global: one interpreter from loading to the end",
+      "the probe reads the hooks' module global: one interpreter from loading to the end",
     );
     assert.deepEqual(
       journal.controls!.filter((record) => record.level === 'loader').map((record) => record.hook),
@@ -247,5 +260,44 @@ describe('loader controls: before_ and after_loading_experiment_control of globa
     assert.equal(existsSync(marker), false, 'the method never ran');
     assert.equal(existsSync(journalPath), false, 'chaos run writes no journal when loading is interrupted');
     assert.equal(readFileSync(afterMarker, 'utf8'), 'None');
+  });
+
+  test('a global control from the settings file that cannot be loaded stops the run before the file is even read', async () => {
+    const directory = await temp();
+    const marker = join(directory, 'injected');
+    const settings = join(directory, 'settings.yaml');
+    await writeFile(
+      settings,
+      'controls:\n  guard:\n    provider:\n      type: python\n      module: no_such_global_control\n',
+    );
+    const path = join(directory, 'experiment.json');
+    await writeFile(
+      path,
+      JSON.stringify(
+        experiment({
+          method: [
+            {
+              type: 'action',
+              name: 'inject',
+              provider: { type: 'process', path: 'touch', arguments: [marker] },
+            },
+          ],
+        }),
+      ),
+    );
+    const result = await spawnCli([
+      'run',
+      '--settings',
+      settings,
+      '--journal-path',
+      join(directory, 'j.json'),
+      path,
+    ]).done;
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /Control 'guard' could not be loaded: Python module 'no_such_global_control' failed to import \(ModuleNotFoundError: No module named 'no_such_global_control'\)/,
+    );
+    assert.equal(existsSync(marker), false);
   });
 });

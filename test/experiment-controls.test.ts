@@ -11,6 +11,7 @@ import { InvalidActivity } from '../src/experiment/errors.js';
 import type { Journal } from '../src/experiment/journal.js';
 import { noLedger } from '../src/experiment/ledger.js';
 import { markdownReport } from '../src/experiment/report/markdown.js';
+import { timeline } from '../src/experiment/report/timeline.js';
 import { startExperiment } from '../src/experiment/run.js';
 import { validateExperiment } from '../src/experiment/validate.js';
 import { experiment, fixtures, js, run } from './experiment-helpers.js';
@@ -87,6 +88,13 @@ describe('controls: hooks at every level', () => {
     assert.deepEqual(
       new Set(journal.controls!.map((record) => `${record.provider} ${record.status}`)),
       new Set(['javascript succeeded']),
+    );
+    assert.deepEqual(
+      timeline(journal)
+        .filter((item) => item.phase === 'control')
+        .map((item) => item.name),
+      journal.controls!.map((record) => `tracer ${record.hook} (${record.target})`),
+      "every hook is a row of the report's timeline",
     );
   });
 
