@@ -14,6 +14,7 @@ import { markdownReport } from '../src/experiment/report/markdown.js';
 import { timeline } from '../src/experiment/report/timeline.js';
 import { startExperiment } from '../src/experiment/run.js';
 import { validateExperiment } from '../src/experiment/validate.js';
+import type { JsonObject } from '../src/model/experiment.js';
 import { experiment, fixtures, js, run } from './experiment-helpers.js';
 import { spawnCli, startEchoServer, startHarness } from './helpers.js';
 
@@ -248,6 +249,26 @@ describe('controls: hooks at every level', () => {
       'after_activity_control:a',
       'cleanup_control:test',
     ]);
+  });
+
+  test("global controls come before an activity's own, as chaoslib 1.45 orders them", async () => {
+    const journal = await run(
+      experiment({
+        method: [js('action', 'a', 'value', { value: 1 }, { controls: [jsControl('local')] })],
+      }),
+      { globalControls: [jsControl('global') as unknown as JsonObject] },
+    );
+    assert.deepEqual(
+      journal
+        .controls!.filter((record) => record.level === 'activity')
+        .map((record) => `${record.control} ${record.hook}`),
+      [
+        'global before_activity_control',
+        'local before_activity_control',
+        'global after_activity_control',
+        'local after_activity_control',
+      ],
+    );
   });
 
   test('a hypothesis-level control sees the hypothesis hooks, with the result as state', async () => {
