@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type RunLog, silentLog } from '../src/experiment/console.js';
+import { applyChanges, changesBetween } from '../src/experiment/controls/changes.js';
 import { loadExperimentWithControls } from '../src/experiment/controls/loader.js';
 import type { Journal } from '../src/experiment/journal.js';
 import { noLedger } from '../src/experiment/ledger.js';
@@ -118,6 +119,37 @@ describe('controls change what chaoslib hands them by reference, and the run use
       [failed?.hook, failed?.message],
       ['before_rollback_control', 'Error: the control failed after its change'],
     );
+  });
+});
+
+describe("changes: only what a hook changed is applied to the run's objects", () => {
+  test('a change made meanwhile by the run is kept, and arrays keep their identity', () => {
+    const handed = { run: [{ name: 'a', status: 'succeeded' }], title: 't', gone: 1 };
+    const left = { run: [{ name: 'a', status: 'succeeded', note: 'added' }, { name: 'b' }], title: 't' };
+    const changes = changesBetween(structuredClone(handed), left);
+    assert.deepEqual(changes, [
+      { path: ['gone'], delete: true },
+      { path: ['run'], value: [{ name: 'a', status: 'succeeded', note: 'added' }, { name: 'b' }] },
+    ]);
+    const live = { ...handed, run: handed.run, title: 'changed by the run meanwhile' };
+    const list = live.run;
+    applyChanges(live, changes);
+    assert.equal(live.run, list, "the run's reference to the list still sees it");
+    assert.deepEqual(live, {
+      run: [{ name: 'a', status: 'succeeded', note: 'added' }, { name: 'b' }],
+      title: 'changed by the run meanwhile',
+    });
+  });
+
+  test('nested changes touch only their leaf; a path the run no longer has is skipped', () => {
+    const live = { provider: { arguments: { value: 1, other: 2 } } };
+    const inner = live.provider.arguments;
+    applyChanges(live, [
+      { path: ['provider', 'arguments', 'value'], value: 3 },
+      { path: ['missing', 'deeper'], value: 4 },
+    ]);
+    assert.equal(live.provider.arguments, inner);
+    assert.deepEqual(live, { provider: { arguments: { value: 3, other: 2 } } });
   });
 });
 
