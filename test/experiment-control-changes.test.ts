@@ -83,12 +83,12 @@ describe('controls change what chaoslib hands them by reference, and the run use
   test('JavaScript hooks: the same, and the hypothesis and rollbacks; a change made before a hook throws stays', async () => {
     const journal = await run(
       experiment({
-        configuration: { from_control: 'as written' },
+        configuration: { from_control: 'as written', settings_seen: 'as written' },
         'steady-state-hypothesis': {
           title: 'the tolerance the control sets',
           probes: [js('probe', 'checked', 'value', { value: 'changed' }, { tolerance: 'as written' })],
         },
-        method,
+        method: [...method, js('probe', 'settings seen', 'value', { value: '${settings_seen}' })],
         rollbacks: [js('action', 'undo', 'value', { value: 'as written' })],
         controls: [
           {
@@ -101,7 +101,7 @@ describe('controls change what chaoslib hands them by reference, and the run use
           },
         ],
       }),
-      { rollbackStrategy: 'always' },
+      { rollbackStrategy: 'always', settings: { controls: {} } },
     );
     assert.equal(journal.steady_states.before?.steady_state_met, true);
     assert.equal(journal.steady_states.after?.steady_state_met, true);
@@ -109,6 +109,7 @@ describe('controls change what chaoslib hands them by reference, and the run use
       'set by a JavaScript control',
       'edited by a JavaScript control',
       { was: 1, annotated_by: 'mutate-control' },
+      'none',
     ]);
     assert.deepEqual(
       journal.rollbacks.map((entry) => entry.output),

@@ -94,6 +94,7 @@ export async function createControlDispatcher(options: DispatcherOptions): Promi
     level: ControlRecord['level'],
     target: JsonObject,
     state: unknown,
+    settings = options.settings,
   ): Promise<void> => {
     const module = moduleOf(control);
     if (!module?.has(hook)) return;
@@ -111,7 +112,7 @@ export async function createControlDispatcher(options: DispatcherOptions): Promi
         experiment,
         configuration: context.configuration,
         secrets: context.secrets,
-        settings: options.settings,
+        settings,
         signal: hookSignal,
       },
       level,
@@ -161,8 +162,9 @@ export async function createControlDispatcher(options: DispatcherOptions): Promi
       }
       // chaoslib drops a global control whose configure_control fails.
       globals = globals.filter((control) => !failedGlobals.has(control));
+      // chaoslib's initialize_controls hands the file's own controls no settings, only the global ones.
       for (const control of onceByName(declared)) {
-        await call(control, 'configure_control', 'lifecycle', experiment, null).catch(() => undefined);
+        await call(control, 'configure_control', 'lifecycle', experiment, null, null).catch(() => undefined);
       }
     },
     before: (level, target) => applyLevel(level, 'before', target, null),
