@@ -123,6 +123,37 @@ describe('controls change what chaoslib hands them by reference, and the run use
   });
 });
 
+describe('after_experiment_control', () => {
+  test('InterruptExecution there leaves the status as it is, as chaoslib swallows it, with a warning', async () => {
+    const warnings: string[] = [];
+    const journal = await run(
+      experiment({
+        method: [js('probe', 'p', 'value', { value: 1 })],
+        controls: [
+          {
+            name: 'late',
+            provider: {
+              type: 'javascript',
+              module: join(fixtures, 'mutate-control.mjs'),
+              arguments: { interrupt_at_end: true },
+            },
+          },
+        ],
+      }),
+      { log: { ...silentLog, warning: (message) => warnings.push(message) } },
+    );
+    assert.equal(journal.status, 'completed');
+    assert.equal(journal.interruption, undefined);
+    assert.deepEqual(
+      journal.controls!.filter((record) => record.status !== 'succeeded').map((record) => record.hook),
+      ['after_experiment_control'],
+    );
+    assert.deepEqual(warnings, [
+      "InterruptExecution in after_experiment_control comes after the run ended: the status stays 'completed', as in chaos run (too late to interrupt)",
+    ]);
+  });
+});
+
 describe("changes: only what a hook changed is applied to the run's objects", () => {
   test('a change made meanwhile by the run is kept, and arrays keep their identity', () => {
     const handed = { run: [{ name: 'a', status: 'succeeded' }], title: 't', gone: 1 };
