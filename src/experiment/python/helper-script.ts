@@ -10,7 +10,8 @@
  * registered so extensions and control modules that import it still load.
  *
  * Control modules run here too (ops control-hooks, control-validate, control-call), so a
- * control's module globals are the ones the run's Python activities see.
+ * control's module globals are the ones the run's Python activities see. control-call answers
+ * with what the hook changed in the objects chaoslib hands it by reference (controls/changes.ts).
  */
 export const HELPER_SCRIPT = String.raw`
 import copy, importlib, importlib.util, inspect, json, os, signal, sys, threading, traceback, types
