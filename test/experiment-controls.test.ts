@@ -11,8 +11,10 @@ import { InvalidActivity } from '../src/experiment/errors.js';
 import type { Journal } from '../src/experiment/journal.js';
 import { noLedger } from '../src/experiment/ledger.js';
 import { markdownReport } from '../src/experiment/report/markdown.js';
+import { timeline } from '../src/experiment/report/timeline.js';
 import { startExperiment } from '../src/experiment/run.js';
 import { validateExperiment } from '../src/experiment/validate.js';
+import type { JsonObject } from '../src/model/experiment.js';
 import { experiment, fixtures, js, run } from './experiment-helpers.js';
 import { spawnCli, startEchoServer, startHarness } from './helpers.js';
 
@@ -87,6 +89,13 @@ describe('controls: hooks at every level', () => {
     assert.deepEqual(
       new Set(journal.controls!.map((record) => `${record.provider} ${record.status}`)),
       new Set(['javascript succeeded']),
+    );
+    assert.deepEqual(
+      timeline(journal)
+        .filter((item) => item.phase === 'control')
+        .map((item) => item.name),
+      journal.controls!.map((record) => `tracer ${record.hook} (${record.target})`),
+      "every hook is a row of the report's timeline",
     );
   });
 
@@ -240,6 +249,26 @@ describe('controls: hooks at every level', () => {
       'after_activity_control:a',
       'cleanup_control:test',
     ]);
+  });
+
+  test("global controls come before an activity's own, as chaoslib 1.45 orders them", async () => {
+    const journal = await run(
+      experiment({
+        method: [js('action', 'a', 'value', { value: 1 }, { controls: [jsControl('local')] })],
+      }),
+      { globalControls: [jsControl('global') as unknown as JsonObject] },
+    );
+    assert.deepEqual(
+      journal
+        .controls!.filter((record) => record.level === 'activity')
+        .map((record) => `${record.control} ${record.hook}`),
+      [
+        'global before_activity_control',
+        'local before_activity_control',
+        'global after_activity_control',
+        'local after_activity_control',
+      ],
+    );
   });
 
   test('a hypothesis-level control sees the hypothesis hooks, with the result as state', async () => {

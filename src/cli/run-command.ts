@@ -10,7 +10,9 @@ import { maskedLog } from '../experiment/masked-log.js';
 import { createSecretMask } from '../experiment/secret-mask.js';
 import { checkVars } from '../experiment/vars-check.js';
 import { DEFAULT_LEDGER_DIRECTORY, openLedger } from '../experiment/ledger.js';
-import { loadExperiment } from '../experiment/load.js';
+import { loadExperimentWithControls } from '../experiment/controls/loader.js';
+import type { ControlRecord } from '../experiment/controls/record.js';
+import { createPythonRuntime } from '../experiment/python/interpreter.js';
 import { type LoadedSettings, loadControlFile, loadSettings } from '../experiment/controls/settings.js';
 import { startExperiment } from '../experiment/run.js';
 import { validateExperiment } from '../experiment/validate.js';
@@ -125,6 +127,9 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   const vars = await collectVars(flags, (message) => log.error(message));
   let experiment: Experiment;
   let settings: LoadedSettings;
+  let loaderControls: ControlRecord[];
+  // One interpreter from the loader hooks to the end of the run, as chaos run is one process.
+  const python = createPythonRuntime({ cwd: baseDirectoryOf(source) });
   try {
     settings = loadSettings(flags.settings, (message) => log.warning(message));
     for (const path of flags.controlFile) {
@@ -134,7 +139,15 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     if (settings.globalControls.length > 0) {
       log.info(`Global controls: ${settings.globalControls.map((c) => c.name).join(', ')}`);
     }
-    const document = await loadExperiment(source);
+    const loaded = await loadExperimentWithControls(source, {
+      globals: settings.globalControls,
+      settings: settings.settings,
+      baseDirectory: baseDirectoryOf(source),
+      python,
+      log,
+    });
+    const document = loaded.document;
+    loaderControls = loaded.controls;
     // Secrets written in the file are hidden from the first line on, validation messages included.
     if (isObject(document)) mask.addSecrets(document.secrets);
     if (flags.validation) {
@@ -150,6 +163,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     await checkJournalPath(flags.journalPath);
   } catch (error) {
     log.error((error as Error).message);
+    await python.close();
     return 1;
   }
   const runtime = isObject(experiment.runtime) ? experiment.runtime : undefined;
@@ -180,6 +194,8 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     vars,
     globalControls: settings.globalControls,
     settings: settings.settings,
+    python,
+    loaderControls,
     hypothesisFrequency: flags.hypothesisFrequency,
     hypothesisStrategy,
     rollbackStrategy:

@@ -13,6 +13,7 @@ import { type ActivityEnvironment, runActivity, sleep } from './activity.js';
 import { loadConfiguration, loadSecrets, noVars, type Vars } from './configuration.js';
 import type { RunLog } from './console.js';
 import { createControlDispatcher } from './controls/dispatcher.js';
+import type { ControlRecord } from './controls/record.js';
 import { maskedLog } from './masked-log.js';
 import { createSecretMask, type SecretMask } from './secret-mask.js';
 import { ActivityFailed, InterruptExecution } from './errors.js';
@@ -49,6 +50,13 @@ export interface RunOptions {
   globalControls?: JsonObject[];
   /** The settings file, handed to controls whose hooks take `settings`. */
   settings?: JsonObject;
+  /**
+   * The Python interpreter the run uses (and stops when it ends): the one the loader hooks ran
+   * in, so their module globals carry over as in chaos run's one process. Default: a new one.
+   */
+  python?: PythonRuntime;
+  /** The loader hooks called while the file was read (loadExperimentWithControls), for the journal. */
+  loaderControls?: ControlRecord[];
 }
 
 export interface RunningExperiment {
@@ -84,7 +92,7 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
     if (signal === 'SIGUSR2') ungraceful = true;
     interrupt(exitReason(signal), signal === 'SIGUSR1');
   });
-  const python = createPythonRuntime({ cwd: options.baseDirectory });
+  const python = options.python ?? createPythonRuntime({ cwd: options.baseDirectory });
   const journal = execute(experiment, options, method.signal, rollbacks.signal, python, {
     enterRollbacks: () => {
       phase = 'rollbacks';
@@ -193,6 +201,7 @@ async function runWithContext(
     experiment,
     globals: options.globalControls ?? [],
     settings: options.settings ?? null,
+    loaderControls: options.loaderControls ?? [],
     environment,
     python: context.python!,
     journal,
@@ -283,8 +292,10 @@ async function runWithContext(
     await controls.after('experiment', experiment, journal);
   } catch (error) {
     if (!(error instanceof InterruptExecution)) throw error;
-    journal.status = 'interrupted';
-    journal.interruption ??= error.message;
+    // chaoslib catches it there ("Failed to close controls"): the run is over, its status stays.
+    log.warning(
+      `InterruptExecution in after_experiment_control comes after the run ended: the status stays '${journal.status}', as in chaos run (${error.message})`,
+    );
   } finally {
     await controls.cleanup();
   }

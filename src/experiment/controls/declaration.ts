@@ -9,9 +9,14 @@ export function hookName(level: ControlLevel, scope: ControlScope): string {
   return `${scope}_${level}_control`;
 }
 
+/** Called around reading the experiment file, for global controls only. */
+export const LOADER_HOOKS = ['before_loading_experiment_control', 'after_loading_experiment_control'];
+
+/** Every hook a control module may have. */
 export const LIFECYCLE_HOOKS = [
   'configure_control',
   'cleanup_control',
+  ...LOADER_HOOKS,
   ...LEVELS.flatMap((level) => [hookName(level, 'before'), hookName(level, 'after')]),
 ];
 

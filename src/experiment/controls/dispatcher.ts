@@ -1,22 +1,24 @@
 import type { JsonObject } from '../../model/experiment.js';
 import type { ActivityEnvironment } from '../activity.js';
-import type { Configuration, Secrets } from '../configuration.js';
-import { InterruptExecution } from '../errors.js';
-import { type Journal, secondsBetween, timestamp } from '../journal.js';
+import type { Secrets } from '../configuration.js';
+import type { Journal } from '../journal.js';
 import { hasValues } from '../providers/provider.js';
 import type { PythonRuntime } from '../python/interpreter.js';
 import { scopeOf, substitute } from '../substitute.js';
+import type { RunLog } from '../console.js';
 import {
   argumentsOf,
+  LOADER_HOOKS,
   type ControlLevel,
   type ControlScope,
   declaredControls,
   hookName,
 } from './declaration.js';
-import { ControlFailed } from './errors.js';
+import { applyChanges } from './changes.js';
 import type { ControlHooks } from './hooks.js';
 import { loadControlModules, moduleKey } from './load.js';
-import type { ControlModule, HookOutcome } from './module.js';
+import { invokeHook } from './invoke.js';
+import type { ControlModule, HookChanges } from './module.js';
 import type { NativeRun } from './native.js';
 import type { ControlRecord } from './record.js';
 import { contextControls } from './select.js';
@@ -32,6 +34,8 @@ export interface DispatcherOptions {
   experiment: JsonObject;
   globals: readonly JsonObject[];
   settings: JsonObject | null;
+  /** The loader hooks called before the run: first in the journal's `controls`. */
+  loaderControls: readonly ControlRecord[];
   environment: ActivityEnvironment;
   /** The run's Python interpreter: Python controls share it (and its module globals) with Python activities. */
   python: PythonRuntime;
@@ -45,7 +49,8 @@ export interface DispatcherOptions {
 /**
  * The one dispatcher of lifecycle hooks: every level of the run calls `before` and `after`, and
  * the dispatcher picks the controls of that level as chaoslib does, calls their hook, records
- * it in the journal's `controls`, and applies the configuration and secrets it changed.
+ * it in the journal's `controls`, and applies what it changed in the objects chaoslib hands it
+ * by reference: its context, the experiment, the state, the configuration and the secrets.
  * InterruptExecution from a hook propagates; any other failure is logged and the run goes on.
  */
 export async function createControlDispatcher(options: DispatcherOptions): Promise<ControlDispatcher> {
@@ -53,7 +58,7 @@ export async function createControlDispatcher(options: DispatcherOptions): Promi
   const declared = declaredControls(experiment);
   let globals = [...options.globals];
   if (declared.length === 0 && globals.length === 0) return noControls;
-  const records: ControlRecord[] = [];
+  const records: ControlRecord[] = [...options.loaderControls];
   journal.controls = records;
   const native: NativeRun = {
     environment,
@@ -79,6 +84,7 @@ export async function createControlDispatcher(options: DispatcherOptions): Promi
     const key = moduleKey(control);
     return key === undefined ? undefined : modules.get(key);
   };
+  warnOfLoaderHooks(declared, globals, moduleOf, environment.log);
 
   // Hooks run to the end even when the run is interrupted: after hooks must still see it.
   const hookSignal = new AbortController().signal;
@@ -88,32 +94,16 @@ export async function createControlDispatcher(options: DispatcherOptions): Promi
     level: ControlRecord['level'],
     target: JsonObject,
     state: unknown,
+    settings = options.settings,
   ): Promise<void> => {
     const module = moduleOf(control);
     if (!module?.has(hook)) return;
     const { context } = environment;
     const raw = structuredClone(argumentsOf(control));
     const args = hook !== 'configure_control' && hasValues(context) ? substitute(raw, context.scope) : raw;
-    const start = timestamp();
-    const record: ControlRecord = {
-      control: String(control.name),
-      provider: module.kind,
-      level,
-      hook,
-      target: String(target.name ?? target.title ?? ''),
-      start,
-      end: start,
-      duration: 0,
-      status: 'succeeded',
-    };
-    records.push(record);
-    const finish = (status: ControlRecord['status']) => {
-      record.end = timestamp();
-      record.duration = secondsBetween(record.start, record.end);
-      record.status = status;
-    };
-    try {
-      const outcome = await module.call({
+    await invokeHook({
+      module,
+      call: {
         hook,
         control,
         arguments: args,
@@ -122,38 +112,27 @@ export async function createControlDispatcher(options: DispatcherOptions): Promi
         experiment,
         configuration: context.configuration,
         secrets: context.secrets,
-        settings: options.settings,
+        settings,
         signal: hookSignal,
-      });
-      finish('succeeded');
-      apply(outcome);
-    } catch (error) {
-      if (error instanceof InterruptExecution && level !== 'lifecycle') {
-        finish('interrupted');
-        record.message = error.message;
-        environment.log.critical(
-          `Control '${record.control}' interrupted the run in ${hook}: ${error.message}`,
-        );
-        throw error;
-      }
-      finish('failed');
-      record.message = (error as Error).message;
-      if (error instanceof ControlFailed && error.traceback.length > 0) record.exception = error.traceback;
-      environment.log.warning(
-        `Control '${record.control}' failed in ${hook}, the run goes on as chaos run does: ${(error as Error).message}`,
-      );
-      if (hook === 'configure_control') throw error;
-    }
+      },
+      level,
+      target: String(target.name ?? target.title ?? ''),
+      record: (record) => records.push(record),
+      apply: (changes) => apply(changes, target, state),
+      log: environment.log,
+    });
   };
 
-  const apply = (outcome: HookOutcome) => {
+  // chaoslib hands these objects to hooks by reference: what a hook changes in them is the run's.
+  const apply = (changes: HookChanges, target: JsonObject, state: unknown) => {
     const { context } = environment;
-    if (outcome.configuration) replaceContents(context.configuration, outcome.configuration);
-    if (outcome.secrets) {
-      replaceContents(context.secrets, outcome.secrets);
-      options.addSecrets(outcome.secrets);
-    }
-    if (outcome.configuration || outcome.secrets)
+    applyChanges(context.configuration, changes.configuration);
+    applyChanges(context.secrets, changes.secrets);
+    applyChanges(experiment, changes.experiment);
+    applyChanges(target, changes.context);
+    applyChanges(state, changes.state);
+    if (changes.secrets?.length) options.addSecrets(context.secrets);
+    if (changes.configuration?.length || changes.secrets?.length)
       context.scope = scopeOf(context.configuration, context.secrets);
   };
 
@@ -183,8 +162,9 @@ export async function createControlDispatcher(options: DispatcherOptions): Promi
       }
       // chaoslib drops a global control whose configure_control fails.
       globals = globals.filter((control) => !failedGlobals.has(control));
+      // chaoslib's initialize_controls hands the file's own controls no settings, only the global ones.
       for (const control of onceByName(declared)) {
-        await call(control, 'configure_control', 'lifecycle', experiment, null).catch(() => undefined);
+        await call(control, 'configure_control', 'lifecycle', experiment, null, null).catch(() => undefined);
       }
     },
     before: (level, target) => applyLevel(level, 'before', target, null),
@@ -205,7 +185,26 @@ const noControls: ControlDispatcher = {
   cleanup: async () => undefined,
 };
 
-function replaceContents(target: Configuration, source: Configuration): void {
-  for (const key of Object.keys(target)) if (!(key in source)) delete target[key];
-  Object.assign(target, source);
+/**
+ * chaoslib calls the loader hooks of global controls only: the file's own controls are read
+ * with the file. A file control whose module has them is told so, not skipped in silence.
+ */
+function warnOfLoaderHooks(
+  declared: readonly JsonObject[],
+  globals: readonly JsonObject[],
+  moduleOf: (control: JsonObject) => ControlModule | undefined,
+  log: RunLog,
+): void {
+  const globalModules = new Set(globals.map(moduleKey));
+  const warned = new Set<string | undefined>();
+  for (const control of declared) {
+    const key = moduleKey(control);
+    if (globalModules.has(key) || warned.has(key)) continue;
+    const hooks = LOADER_HOOKS.filter((hook) => moduleOf(control)?.has(hook));
+    if (hooks.length === 0) continue;
+    warned.add(key);
+    log.warning(
+      `Control '${String(control.name)}' has ${hooks.join(' and ')}, which chaos run calls for global controls only (the file is not loaded yet when they run): declare it in the settings file or a --control-file for them to run`,
+    );
+  }
 }

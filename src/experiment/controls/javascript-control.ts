@@ -1,21 +1,22 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { JsonObject } from '../../model/experiment.js';
-import { InterruptExecution } from '../errors.js';
 import { sharedScriptHost } from '../providers/javascript-host.js';
 import type { Configuration, Secrets } from '../configuration.js';
+import type { Change } from './changes.js';
 import { LIFECYCLE_HOOKS } from './declaration.js';
-import { ControlFailed, InvalidControl } from './errors.js';
+import { ControlFailed, ControlInterrupted, InvalidControl } from './errors.js';
 import type { ControlModule, HookCall, HookOutcome } from './module.js';
-import { hookValues } from './hook-values.js';
+import { hookValues, sharedChanges } from './hook-values.js';
 
 /**
  * A control written as a JavaScript or TypeScript module (`provider: {type: javascript, module}`),
  * run in the runner's JavaScript thread like javascript activities. Each hook is an export named
  * as in Chaos Toolkit (`before_activity_control`, ...) and receives one object: the control's
  * `arguments` by name, `context`, `state`, `experiment`, `extensions`, `settings`,
- * `configuration` and `secrets`; and a second `{configuration, secrets, signal}`. Changing
- * `configuration` or `secrets` in place reaches later activities. Throwing an error whose name is
+ * `configuration` and `secrets`; and a second `{configuration, secrets, signal}`. What a hook
+ * changes in place in `context`, `experiment`, `state`, `configuration` or `secrets` reaches the
+ * run, as in chaoslib (which hands them by reference). Throwing an error whose name is
  * `InterruptExecution` interrupts the run.
  */
 export async function loadJavaScriptControl(
@@ -73,12 +74,13 @@ export async function loadJavaScriptControl(
           call.configuration,
           call.secrets,
           call.signal,
-        )) as { configuration: Configuration; secrets: Secrets };
-        return { configuration: reply.configuration, secrets: reply.secrets };
+        )) as { changes: Record<string, Change[]> };
+        return { changes: sharedChanges(reply.changes) };
       } catch (error) {
-        const { name: errorName, message } = error as Error;
-        if (errorName === 'InterruptExecution') throw new InterruptExecution(message);
-        throw new ControlFailed(`${errorName}: ${message}`, [`${errorName}: ${message}\n`]);
+        const { name: errorName, message, changes } = error as Error & { changes?: Record<string, Change[]> };
+        const made = sharedChanges(changes ?? {});
+        if (errorName === 'InterruptExecution') throw new ControlInterrupted(message, made);
+        throw new ControlFailed(`${errorName}: ${message}`, [`${errorName}: ${message}\n`], made);
       }
     },
   };
@@ -89,8 +91,8 @@ function invoke(
   func: string,
   kind: 'check' | 'hook',
   args: JsonObject | Record<string, unknown>,
-  configuration: Configuration,
-  secrets: Secrets,
+  configuration: Configuration | null,
+  secrets: Secrets | null,
   signal: AbortSignal,
 ): Promise<unknown> {
   return sharedScriptHost().run(

@@ -1,5 +1,6 @@
 import type { JsonObject } from '../../model/experiment.js';
 import type { Configuration, Secrets } from '../configuration.js';
+import type { Change } from './changes.js';
 
 /** One call of a control's hook, with what chaoslib hands it. */
 export interface HookCall {
@@ -7,19 +8,29 @@ export interface HookCall {
   control: JsonObject;
   /** The control's own `arguments`, passed by name (substituted, except for configure_control). */
   arguments: JsonObject;
+  /** The experiment, hypothesis or activity; the experiment's source (path or URL) for the loader hooks. */
   context: unknown;
   state: unknown;
-  experiment: JsonObject;
-  configuration: Configuration;
-  secrets: Secrets;
+  /** null for the loader hooks, which run before there is an experiment (chaoslib passes None). */
+  experiment: JsonObject | null;
+  /** null for the loader hooks, as in chaoslib. */
+  configuration: Configuration | null;
+  secrets: Secrets | null;
   settings: JsonObject | null;
   signal: AbortSignal;
 }
 
-/** What a hook changed that chaoslib lets it change: configuration and secrets, in place. */
+/**
+ * What a hook changed in the objects chaoslib hands it by reference, and so lets it change in
+ * place: its context (experiment, hypothesis or activity), the experiment, the state (the
+ * journal, a run entry, the experiment just loaded), the configuration and the secrets.
+ */
+export type HookChanges = Partial<
+  Record<'context' | 'experiment' | 'state' | 'configuration' | 'secrets', Change[]>
+>;
+
 export interface HookOutcome {
-  configuration?: Configuration;
-  secrets?: Secrets;
+  changes: HookChanges;
 }
 
 /**

@@ -1,5 +1,3 @@
-import type { Configuration, Secrets } from '../configuration.js';
-import { InterruptExecution } from '../errors.js';
 import {
   PythonNotInstalled,
   type PythonReply,
@@ -7,16 +5,16 @@ import {
   type PythonRuntime,
 } from '../python/interpreter.js';
 import { LIFECYCLE_HOOKS } from './declaration.js';
-import { ControlFailed, InvalidControl } from './errors.js';
+import { ControlFailed, ControlInterrupted, InvalidControl } from './errors.js';
 import type { ControlModule, HookCall, HookOutcome } from './module.js';
-import { hookValues } from './hook-values.js';
+import { hookValues, sharedChanges } from './hook-values.js';
 
 /**
  * A Python control module, run in the run's one Python interpreter (the one its Python
  * activities use, so both see the same module globals). A hook gets what chaoslib 1.45 gives:
  * the control's `arguments` by name, `context`, and `state`, `experiment`, `configuration`,
- * `secrets`, `settings`, `extensions` only where the hook names them; it hands back the
- * configuration and secrets, which it may change in place. When chaoslib is not installed, the
+ * `secrets`, `settings`, `extensions` only where the hook names them. What it changes in place
+ * in those objects comes back to the run (see changes.ts). When chaoslib is not installed, the
  * interpreter's stand-in `chaoslib.exceptions` lets modules import InterruptExecution unchanged.
  */
 export async function loadPythonControl(
@@ -73,15 +71,12 @@ export async function loadPythonControl(
         },
         call.signal,
       );
-      if (reply.invalid !== undefined) throw new ControlFailed(reply.invalid, []);
+      const changes = sharedChanges(reply.changes ?? {});
+      if (reply.invalid !== undefined) throw new ControlFailed(reply.invalid, [], changes);
       const interrupted = interruption(reply);
-      if (interrupted !== undefined) throw new InterruptExecution(interrupted);
-      if (reply.failed !== undefined) throw new ControlFailed(reply.failed, reply.traceback ?? []);
-      const returned = reply.returned ?? {};
-      return {
-        ...(returned.configuration ? { configuration: returned.configuration as Configuration } : {}),
-        ...(returned.secrets ? { secrets: returned.secrets as Secrets } : {}),
-      };
+      if (interrupted !== undefined) throw new ControlInterrupted(interrupted, changes);
+      if (reply.failed !== undefined) throw new ControlFailed(reply.failed, reply.traceback ?? [], changes);
+      return { changes };
     },
   };
 }

@@ -9,10 +9,16 @@ import type { ControlLevel } from './declaration.js';
 export interface ControlRecord {
   control: string;
   provider: 'python' | 'javascript' | 'native';
-  /** `lifecycle` for configure_control and cleanup_control; `safeguard` for a safeguard probe. */
-  level: ControlLevel | 'lifecycle' | 'safeguard';
+  /**
+   * `lifecycle` for configure_control and cleanup_control; `loader` for the hooks around loading
+   * the experiment file; `safeguard` for a safeguard probe.
+   */
+  level: ControlLevel | 'lifecycle' | 'loader' | 'safeguard';
   hook: string;
-  /** The activity's name, the hypothesis's or experiment's title, or the safeguard probe's name. */
+  /**
+   * The activity's name, the hypothesis's or experiment's title, the safeguard probe's name, or
+   * the experiment's source (file path or URL) for the loader hooks.
+   */
   target: string;
   start: string;
   end: string;

@@ -78,13 +78,13 @@ export const safeguardsControl: NativeControl = {
       async validate() {},
       async call(call) {
         const guard = guardOf(call);
-        if (call.hook === 'before_experiment_control') await guard.start(call.experiment);
+        if (call.hook === 'before_experiment_control') await guard.start(call.experiment!);
         else if (call.hook === 'after_activity_control') guard.checkAfterActivity(call.context as JsonObject);
         else if (call.hook === 'after_experiment_control') {
           run.finished.set = true;
           await guard.stop();
         }
-        return {};
+        return { changes: {} };
       },
       async stop() {
         run.finished.set = true;

@@ -4,10 +4,11 @@ import { listOf } from './declaration.js';
 
 /**
  * The controls a hook applies at one level, as chaoslib 1.45's get_context_controls picks them:
- * the context's own controls and the global ones; at the hypothesis and activity levels the
- * top-level `automatic` controls are put in front (once per local or global control, a chaoslib
- * quirk kept so a file behaves the same); the method and rollback levels use only the top-level
- * automatic controls when the file has any. `ref` entries bring in the top-level control they name.
+ * the global ones, then the context's own (globals first since chaostoolkit-lib#261); at the
+ * hypothesis and activity levels the top-level `automatic` controls are put in front (once per
+ * local or global control, a chaoslib quirk kept so a file behaves the same); the method and
+ * rollback levels use only the top-level automatic controls when the file has any. `ref` entries
+ * bring in the top-level control they name.
  */
 export function contextControls(
   level: ControlLevel,
@@ -16,7 +17,7 @@ export function contextControls(
   globals: readonly JsonObject[],
 ): JsonObject[] {
   const topLevel = listOf(experiment.controls).filter(isObject);
-  const controls = [...listOf(context.controls).filter(isObject), ...globals];
+  const controls = [...globals, ...listOf(context.controls).filter(isObject)];
   if (topLevel.length === 0) return controls;
   const automatic = () => topLevel.filter((control) => control.automatic !== false).map(copy);
   if (controls.length === 0) return automatic();

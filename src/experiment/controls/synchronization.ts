@@ -10,7 +10,7 @@ export const synchronizationControl: NativeControl = {
       async validate() {},
       async call() {
         run.finished.set = true;
-        return {};
+        return { changes: {} };
       },
       async stop() {},
     };

@@ -10,10 +10,11 @@
  * registered so extensions and control modules that import it still load.
  *
  * Control modules run here too (ops control-hooks, control-validate, control-call), so a
- * control's module globals are the ones the run's Python activities see.
+ * control's module globals are the ones the run's Python activities see. control-call answers
+ * with what the hook changed in the objects chaoslib hands it by reference (controls/changes.ts).
  */
 export const HELPER_SCRIPT = String.raw`
-import importlib, importlib.util, inspect, json, os, signal, sys, threading, traceback, types
+import copy, importlib, importlib.util, inspect, json, os, signal, sys, threading, traceback, types
 import faulthandler
 
 # A crash in native code still leaves the Python traceback of every thread on stderr.
@@ -165,22 +166,48 @@ def validate_control(request):
 
 # What chaoslib hands a control hook besides its own arguments, each only where the hook names it.
 NAMED_GIVEN = ("secrets", "configuration", "state", "experiment", "extensions", "settings")
+# Those chaoslib hands by reference: what a hook changes in them is sent back as changes.
+SHARED = ("context", "experiment", "extensions", "state", "configuration", "secrets")
 
 
-def call_control(request):
+def changes(before, after, path):
+    if isinstance(before, dict) and isinstance(after, dict):
+        found = [{"path": path + [key], "delete": True} for key in before if key not in after]
+        for key, value in after.items():
+            if key in before:
+                found.extend(changes(before[key], value, path + [key]))
+            else:
+                found.append({"path": path + [key], "value": value})
+        return found
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        found = []
+        for index, (old, new) in enumerate(zip(before, after)):
+            found.extend(changes(old, new, path + [index]))
+        return found
+    if type(before) is type(after) and before == after:
+        return []
+    return [{"path": path, "value": after}]
+
+
+def call_control(request, reply):
     func = getattr(control_module(request), request["func"], None)
+    if not callable(func):
+        return
     given = request.get("given") or {}
-    if callable(func):
-        arguments = dict(request["arguments"])
-        parameters = inspect.signature(func).parameters
-        for name in NAMED_GIVEN:
-            if name in parameters and name in given:
-                arguments[name] = given[name]
-        if "context" in given:
-            arguments["context"] = given["context"]
+    arguments = dict(request["arguments"])
+    parameters = inspect.signature(func).parameters
+    for name in NAMED_GIVEN:
+        if name in parameters and name in given:
+            arguments[name] = given[name]
+    if "context" in given:
+        arguments["context"] = given["context"]
+    handed = {name: arguments[name] for name in SHARED if name in arguments}
+    before = copy.deepcopy(handed)
+    try:
         func(**arguments)
-    # A hook may change the configuration and secrets it was given, in place.
-    return {name: given.get(name) for name in ("configuration", "secrets")}
+    finally:
+        # Changes stay made when the hook raises, as they do in chaoslib's own process.
+        reply["changes"] = {name: changes(before[name], value, []) for name, value in handed.items()}
 
 
 def handle(request):
@@ -196,7 +223,7 @@ def handle(request):
             validate_control(request)
             reply["valid"] = True
         elif op == "control-call":
-            reply["returned"] = call_control(request)
+            call_control(request, reply)
         else:
             reply["output"] = call(find(request), request)
     except Invalid as error:

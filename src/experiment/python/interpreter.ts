@@ -2,14 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Duplex } from 'node:stream';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
+import type { Change } from '../controls/changes.js';
 import { HELPER_SCRIPT } from './helper-script.js';
 
 /** What the helper script answers for one request. */
 export interface PythonReply {
   id: number;
   output?: unknown;
-  /** control-call: the configuration and secrets as the hook left them. */
-  returned?: Record<string, unknown>;
+  /** control-call: what the hook changed in the objects it was handed (context, state, configuration...). */
+  changes?: Record<string, Change[]>;
   /** control-hooks: the hooks the module has. */
   functions?: string[];
   valid?: true;
