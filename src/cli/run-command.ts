@@ -13,6 +13,7 @@ import { DEFAULT_LEDGER_DIRECTORY, openLedger } from '../experiment/ledger.js';
 import { loadExperiment } from '../experiment/load.js';
 import { type LoadedSettings, loadControlFile, loadSettings } from '../experiment/controls/settings.js';
 import { startExperiment } from '../experiment/run.js';
+import { connectReporter } from '../experiment/report-to-flag.js';
 import { validateExperiment } from '../experiment/validate.js';
 import {
   dryModes,
@@ -42,6 +43,7 @@ interface RunFlags {
   strict?: boolean;
   settings?: string;
   controlFile: string[];
+  reportTo?: string;
 }
 
 const seconds = (flag: string) => (value: string) => {
@@ -102,6 +104,12 @@ export function runCommand(): Command {
       collect,
       [],
     )
+    .addOption(
+      new Option(
+        '--report-to <url>',
+        'register the run with a faultline server, which lists it and whose halt interrupts it (default FAULTLINE_URL)',
+      ).env('FAULTLINE_URL'),
+    )
     .option(
       '--ledger-dir <dir>',
       'where injected faults are recorded for "faultline rollback"',
@@ -125,6 +133,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   const vars = await collectVars(flags, (message) => log.error(message));
   let experiment: Experiment;
   let settings: LoadedSettings;
+  let reporter: Awaited<ReturnType<typeof connectReporter>>;
   try {
     settings = loadSettings(flags.settings, (message) => log.warning(message));
     for (const path of flags.controlFile) {
@@ -148,6 +157,13 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     } else experiment = document as Experiment;
     checkVars(experiment, vars, flags.var, flags.strict === true, (message) => log.warning(message));
     await checkJournalPath(flags.journalPath);
+    reporter = await connectReporter(
+      flags.reportTo,
+      explicit('reportTo'),
+      experiment,
+      flags.journalPath,
+      log,
+    );
   } catch (error) {
     log.error((error as Error).message);
     return 1;
@@ -202,6 +218,11 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  reporter?.onHalt((reason) => {
+    log.critical(`${reason}: interrupting the run, its rollbacks play`);
+    running.interrupt(reason, { playRollbacks: true });
+    stopStarted();
+  });
   try {
     const journal = await running.journal;
     await stopping;
@@ -216,11 +237,13 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
         `${left} fault${left === 1 ? '' : 's'} this run injected may still be in place: "faultline rollback" undoes them (ledger ${ledger.path})`,
       );
     }
+    await reporter?.finish(journal.status ?? 'failed', resolve(flags.journalPath));
     return journal.status === 'completed' && !journal.deviated ? 0 : 1;
   } catch (error) {
     log.error(`Run failed: ${(error as Error).message}`);
     return 1;
   } finally {
+    reporter?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
