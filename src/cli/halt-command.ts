@@ -32,19 +32,22 @@ export function haltCommand(): Command {
     });
 }
 
-/** -h/--host (before or after the command), FAULTLINE_URL, TOXIPROXY_URL; `explicit` when one was given. */
+/**
+ * -h/--host (before or after the command), else FAULTLINE_URL, TOXIPROXY_URL or the default.
+ * `explicit` when --host named it: then a server that cannot be reached is a failure, while one
+ * only the environment or the default names may simply not be running.
+ */
 function serverUrl(command: Command): { url: string; explicit: boolean } {
   let program = command;
   while (program.parent) program = program.parent;
-  const given =
+  const flag =
     command.opts<{ host?: string }>().host ??
-    (program.getOptionValueSource('host') === 'cli' ? program.opts<{ host?: string }>().host : undefined) ??
-    process.env.FAULTLINE_URL ??
-    process.env.TOXIPROXY_URL;
-  const url = normalizeUrl(given ?? DEFAULT_URL);
+    (program.getOptionValueSource('host') === 'cli' ? program.opts<{ host?: string }>().host : undefined);
+  const given = flag ?? process.env.FAULTLINE_URL ?? process.env.TOXIPROXY_URL ?? DEFAULT_URL;
+  const url = normalizeUrl(given);
   if (!URL.canParse(url))
     throw new UsageError(`the server URL ${JSON.stringify(given)} is not a URL; give it as http://HOST:PORT`);
-  return { url, explicit: given !== undefined };
+  return { url, explicit: flag !== undefined };
 }
 
 async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }): Promise<number> {
@@ -81,7 +84,7 @@ async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }
       );
     if (server.explicit || error.status !== 0)
       outcome.failed.push({
-        kind: 'run',
+        kind: 'toxic',
         what: `the server at ${endpoint.url} was not halted: ${error.message}`,
       });
   }
