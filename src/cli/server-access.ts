@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { LedgerAccess } from '../model/halt.js';
 import { generateToken, tokenProblem } from '../server/token.js';
 import { UsageError } from './context.js';
@@ -17,13 +17,7 @@ export function addAccessOptions(command: Command): Command {
       new Option(
         '--token <value>',
         'every request must carry this token (Bearer, http://:TOKEN@host, or /t/TOKEN); "generate" makes one and prints it. Required off loopback',
-      )
-        .env('FAULTLINE_TOKEN')
-        .argParser((value: string) => {
-          const problem = value === 'generate' ? undefined : tokenProblem(value);
-          if (problem) throw new InvalidArgumentError(`${problem}.`);
-          return value;
-        }),
+      ).env('FAULTLINE_TOKEN'),
     )
     .addOption(
       new Option(
@@ -65,6 +59,10 @@ export function resolveToken(
     );
   if (options.insecure && isLoopback(host))
     say(`--insecure changes nothing on the loopback address ${host}, which needs no token`);
+  // Checked here rather than by commander, whose message would repeat the value.
+  const problem =
+    options.token === undefined || options.token === 'generate' ? undefined : tokenProblem(options.token);
+  if (problem) throw new UsageError(`--token (or FAULTLINE_TOKEN): ${problem}`);
   if (options.token === undefined) {
     if (isLoopback(host) || options.insecure) return undefined;
     throw new UsageError(
