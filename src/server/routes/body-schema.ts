@@ -17,10 +17,19 @@ export function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string,
       hint: `${what} takes a JSON object with ${fields}`,
     });
   }
-  const missing = issue.code === 'invalid_type' && issue.input === undefined;
+  const missing = issue.code === 'invalid_type' && valueAt(value, issue.path) === undefined;
   throw new FaultlineError(
     missing ? 'FAULTLINE_ERR_MISSING_FIELD' : 'FAULTLINE_ERR_INVALID_FIELD',
     missing ? `missing required field: ${field}` : `invalid field ${field}: ${issue.message}`,
     { hint: `${what} takes ${fields}` },
   );
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
 }

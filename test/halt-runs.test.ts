@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { describe, test } from 'node:test';
+import { startHarness, waitFor } from './helpers.js';
+
+const harness = await startHarness();
+
+/** Registers a run the way `faultline run --report-to` does, and keeps the stream open. */
+async function register(body: object) {
+  const lines: string[] = [];
+  const url = new URL('/runs', harness.url);
+  const request = httpRequest(url, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
+  request.end(JSON.stringify(body));
+  const response = await new Promise<import('node:http').IncomingMessage>((resolve) =>
+    request.once('response', resolve),
+  );
+  response.setEncoding('utf8');
+  let buffered = '';
+  response.on('data', (chunk: string) => {
+    buffered += chunk;
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    lines.push(...parts.filter((line) => line !== ''));
+  });
+  await waitFor(() => lines.length > 0, 'the registration to answer');
+  const { id } = JSON.parse(lines[0]!) as { id: string };
+  return { id, lines, status: response.statusCode, close: () => request.destroy() };
+}
+
+describe('run registration', () => {
+  test('a registered run is listed; halt reaches it through its stream; it ends with PATCH once', async () => {
+    const run = await register({ title: 'checkout latency', pid: 4242, journal: '/tmp/journal.json' });
+    assert.equal(run.status, 200);
+    assert.match(run.id, /^\d{4}-\d\d-\d\dT[\d-]+Z-[0-9a-f]{6}$/);
+    const listed = (await harness.api('GET', '/runs')).json;
+    assert.deepEqual(listed, [
+      {
+        id: run.id,
+        title: 'checkout latency',
+        status: 'running',
+        started_at: listed[0].started_at,
+        pid: 4242,
+        journal: '/tmp/journal.json',
+      },
+    ]);
+    const halting = harness.api('POST', '/halt', { reason: 'pager' });
+    await waitFor(() => run.lines.length === 2, 'the halt to reach the run');
+    assert.deepEqual(JSON.parse(run.lines[1]!), { halt: 'POST /halt from 127.0.0.1: pager' });
+    assert.equal((await harness.api('GET', `/runs/${run.id}`)).json.status, 'halting');
+    const ended = await harness.api('PATCH', `/runs/${run.id}`, {
+      status: 'interrupted',
+      report: '/tmp/report.html',
+    });
+    assert.equal(ended.status, 200);
+    assert.deepEqual(
+      [ended.json.status, ended.json.report, ended.json.halted],
+      ['interrupted', '/tmp/report.html', 'POST /halt from 127.0.0.1: pager'],
+    );
+    const answer = await halting;
+    assert.deepEqual(answer.json, {
+      undone: [
+        { kind: 'run', what: `interrupted run "checkout latency" (${run.id}); it plays its rollbacks` },
+      ],
+      failed: [],
+    });
+    const again = await harness.api('PATCH', `/runs/${run.id}`, { status: 'completed' });
+    assert.equal(again.status, 400);
+    assert.match(again.json.hint, /ended at .* with status interrupted; a run says how it ended once/);
+    run.close();
+  });
+
+  test('a run whose connection closes before it says how it ended is lost', async () => {
+    const run = await register({ title: 'vanishes' });
+    run.close();
+    await waitFor(
+      async () => (await harness.api('GET', `/runs/${run.id}`)).json.status === 'lost',
+      'the run to be marked lost',
+    );
+    assert.equal(typeof (await harness.api('GET', `/runs/${run.id}`)).json.ended_at, 'string');
+  });
+
+  test('bad registrations and ends are refused, naming the field', async () => {
+    const cases: Array<[string, string, unknown, number, string, RegExp]> = [
+      ['POST', '/runs', {}, 400, 'missing required field: title', /POST \/runs takes "title"/],
+      [
+        'POST',
+        '/runs',
+        { title: 'x', colour: 'red' },
+        400,
+        'unknown field colour',
+        /takes "title" and optionally "pid", "journal" and "report"/,
+      ],
+      [
+        'POST',
+        '/runs',
+        { title: 'x', pid: -1 },
+        400,
+        'invalid field pid: Too small: expected number to be >=1',
+        /POST \/runs/,
+      ],
+      ['PATCH', '/runs/nope', { status: 'completed' }, 404, 'run not found', /GET \/runs lists them/],
+      [
+        'POST',
+        '/halt',
+        { reason: 3 },
+        400,
+        'invalid field reason: Invalid input: expected string, received number',
+        /no body, or/,
+      ],
+      [
+        'POST',
+        '/halt',
+        'not json',
+        400,
+        'bad request body: Unexpected token \'o\', "not json" is not valid JSON',
+        /no body, or/,
+      ],
+    ];
+    for (const [method, path, body, status, error, hint] of cases) {
+      const reply = await harness.api(method, path, body);
+      assert.deepEqual(
+        [reply.status, reply.json?.error],
+        [status, error],
+        `${method} ${path} ${JSON.stringify(body)}`,
+      );
+      assert.match(reply.json.hint, hint);
+    }
+    const run = await register({ title: 'bad end' });
+    const badEnd = await harness.api('PATCH', `/runs/${run.id}`, { status: 'halted' });
+    assert.equal(badEnd.status, 400);
+    assert.match(badEnd.json.error, /^invalid field status: /);
+    assert.match(badEnd.json.hint, /"status" \(completed, failed, aborted, interrupted\)/);
+    run.close();
+  });
+
+  test('a server without a ledger lists none and halts only its own toxics and runs', async () => {
+    assert.deepEqual((await harness.api('GET', '/ledger')).json, []);
+    assert.deepEqual((await harness.api('POST', '/halt')).json, { undone: [], failed: [] });
+  });
+});
