@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
+import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { describe, test } from 'node:test';
 import { startHarness, waitFor } from './helpers.js';
 
@@ -11,9 +11,7 @@ async function register(body: object) {
   const url = new URL('/runs', harness.url);
   const request = httpRequest(url, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
   request.end(JSON.stringify(body));
-  const response = await new Promise<import('node:http').IncomingMessage>((resolve) =>
-    request.once('response', resolve),
-  );
+  const response = await new Promise<IncomingMessage>((resolve) => request.once('response', resolve));
   response.setEncoding('utf8');
   let buffered = '';
   response.on('data', (chunk: string) => {
