@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { type IncomingMessage, request as httpRequest } from 'node:http';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
-import { startHarness, waitFor } from './helpers.js';
+import { freePort, runCli, startHarness, tempDirectory, waitFor } from './helpers.js';
 
 const harness = await startHarness();
 
@@ -134,5 +136,50 @@ describe('run registration', () => {
   test('a server without a ledger lists none and halts only its own toxics and runs', async () => {
     assert.deepEqual((await harness.api('GET', '/ledger')).json, []);
     assert.deepEqual((await harness.api('POST', '/halt')).json, { undone: [], failed: [] });
+  });
+});
+
+describe('halt against other servers', () => {
+  test('a server without /halt (a Toxiproxy) is reset instead, and the ledger is halted too', async () => {
+    const seen: string[] = [];
+    const toxiproxy = createServer((request, response) => {
+      seen.push(`${request.method} ${request.url}`);
+      response
+        .writeHead(request.url === '/reset' ? 204 : 404)
+        .end(request.url === '/reset' ? '' : '404 page not found\n');
+    });
+    toxiproxy.listen(0, '127.0.0.1');
+    await once(toxiproxy, 'listening');
+    const url = `http://127.0.0.1:${(toxiproxy.address() as AddressInfo).port}`;
+    try {
+      const ledgerDir = tempDirectory('halt-toxiproxy');
+      const result = await runCli(['halt', '-h', url, '--ledger-dir', ledgerDir]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(seen, ['POST /halt', 'POST /reset']);
+      assert.equal(
+        result.stdout,
+        `the server at ${url} has no /halt (a Toxiproxy?): reset it, and halting from the ledger\n` +
+          `looked in the ledger ${ledgerDir}\n` +
+          `  undone (toxic): reset the server at ${url}: every toxic removed, every proxy enabled\n`,
+      );
+    } finally {
+      toxiproxy.close();
+    }
+  });
+
+  test('a server named with --host that cannot be reached fails the halt, after the ledger is halted', async () => {
+    const ledgerDir = tempDirectory('halt-nobody');
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const result = await runCli(['halt', '-h', nobody, '--ledger-dir', ledgerDir, '--json']);
+    assert.equal(result.code, 1);
+    const answer = JSON.parse(result.stdout);
+    assert.deepEqual(answer.undone, []);
+    assert.equal(answer.failed.length, 1);
+    assert.match(
+      answer.failed[0].what,
+      new RegExp(
+        `^the server at ${nobody} was not halted: cannot reach the faultline server at ${nobody} \\(ECONNREFUSED\\)`,
+      ),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { isLoopback, isThisServer } from '../src/cli/server-access.js';
@@ -7,7 +7,7 @@ import { endpointOf } from '../src/client/credentials.js';
 import { createEngine } from '../src/proxy/engine.js';
 import { createControlServer } from '../src/server/app.js';
 import { createTokenCheck, generateToken, tokenProblem } from '../src/server/token.js';
-import { startHarness } from './helpers.js';
+import { startHarness, tempDirectory } from './helpers.js';
 
 const TOKEN = 'S3cret-token_for.tests~0123';
 
@@ -154,6 +154,69 @@ describe('the control server with a token', async () => {
     } finally {
       engine.close();
       await control.close();
+    }
+  });
+});
+
+describe('the server command wires the token into its halt', () => {
+  test("the ledger's proxy faults on this very server are undone with its token, and no other server gets it", async () => {
+    const ledgerDir = tempDirectory('token-ledger');
+    const { startServer } = await import('../src/cli/server-command.js');
+    const { openLedger } = await import('../src/experiment/ledger.js');
+    const running = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      busyPoll: 0,
+      logLevel: 'silent',
+      token: TOKEN,
+      ledgerDir,
+    });
+    const seen: Array<string | undefined> = [];
+    const elsewhere = createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      response.writeHead(204).end();
+    });
+    elsewhere.listen(0, '127.0.0.1');
+    await once(elsewhere, 'listening');
+    const other = `http://127.0.0.1:${(elsewhere.address() as { port: number }).port}`;
+    try {
+      const auth = { Authorization: `Bearer ${TOKEN}` };
+      const created = await fetch(`${running.url}/proxies`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: 'made_by_run', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' }),
+      });
+      assert.equal(created.status, 201);
+      const ledger = openLedger(ledgerDir, { run: 'left-behind', experiment: 'token wiring' });
+      ledger.record({
+        server: running.url,
+        description: 'created proxy made_by_run',
+        undo: { kind: 'delete-proxy', proxy: 'made_by_run' },
+      });
+      ledger.record({
+        server: other,
+        description: 'created proxy elsewhere',
+        undo: { kind: 'delete-proxy', proxy: 'elsewhere' },
+      });
+      ledger.close(true);
+      // The server's own token may come from FAULTLINE_TOKEN: still, no other server gets it.
+      process.env.FAULTLINE_TOKEN = TOKEN;
+      const halted = await (await fetch(`${running.url}/halt`, { method: 'POST', headers: auth })).json();
+      delete process.env.FAULTLINE_TOKEN;
+      assert.deepEqual(halted, {
+        undone: [
+          { kind: 'ledger', what: `undone: created proxy elsewhere (${other}) (run left-behind)` },
+          { kind: 'ledger', what: `undone: created proxy made_by_run (${running.url}) (run left-behind)` },
+        ],
+        failed: [],
+      });
+      assert.deepEqual(seen, [undefined], 'the other server got no token');
+      const proxies = await (await fetch(`${running.url}/proxies`, { headers: auth })).json();
+      assert.deepEqual(proxies, {});
+    } finally {
+      delete process.env.FAULTLINE_TOKEN;
+      elsewhere.close();
+      await running.stop();
     }
   });
 });

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { endpointOf } from '../client/credentials.js';
 import { errorFromResponse, FaultlineApiError, unreachable } from '../client/errors.js';
-import { DEFAULT_URL, normalizeUrl } from '../client/index.js';
+import { createClient, DEFAULT_URL, normalizeUrl } from '../client/index.js';
 import type { HaltOutcome } from '../model/halt.js';
 import { faultlineVersion } from '../version.js';
 import { example, out, UsageError, withServerUrl } from './context.js';
@@ -51,43 +51,9 @@ function serverUrl(command: Command): { url: string; explicit: boolean } {
 }
 
 async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }): Promise<number> {
-  const endpoint = endpointOf(server.url);
   const outcome: HaltOutcome = { undone: [], failed: [] };
   const notes: string[] = [];
-  let reached = false;
-  try {
-    const response = await fetch(`${endpoint.base}/halt`, {
-      method: 'POST',
-      headers: {
-        ...endpoint.headers,
-        'Content-Type': 'application/json',
-        'User-Agent': `faultline-client/${faultlineVersion}`,
-      },
-      body: JSON.stringify(flags.reason === undefined ? {} : { reason: flags.reason }),
-      signal: AbortSignal.timeout(60_000),
-    }).catch((error: unknown) => {
-      throw unreachable(endpoint.url, error);
-    });
-    if (!response.ok) throw await errorFromResponse(response, 'halt');
-    const answer = (await response.json()) as HaltOutcome;
-    outcome.undone.push(...answer.undone);
-    outcome.failed.push(...answer.failed);
-    reached = true;
-    notes.push(`halted through the faultline server at ${endpoint.url}`);
-  } catch (error) {
-    if (!(error instanceof FaultlineApiError)) throw error;
-    if (error.status === 0)
-      notes.push(`no faultline server at ${endpoint.url}: halting from the ledger alone`);
-    else
-      notes.push(
-        `the server at ${endpoint.url} did not halt (${error.message}): halting from the ledger alone`,
-      );
-    if (server.explicit || error.status !== 0)
-      outcome.failed.push({
-        kind: 'toxic',
-        what: `the server at ${endpoint.url} was not halted: ${error.message}`,
-      });
-  }
+  const reached = await haltServer(server, flags.reason, outcome, notes);
   if (!reached || flags.ledgerDir !== undefined) {
     const { defaultLedgerDirectory } = await import('../experiment/ledger.js');
     const { haltLedgers } = await import('../experiment/ledger-halt.js');
@@ -99,6 +65,65 @@ async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }
   }
   print(outcome, notes, flags.json === true);
   return outcome.failed.length === 0 ? 0 : 1;
+}
+
+/**
+ * POST /halt; true when the server halted (and so undid its own ledger). A server without
+ * /halt (a Toxiproxy) is reset instead, which removes its toxics and enables its proxies.
+ */
+async function haltServer(
+  server: { url: string; explicit: boolean },
+  reason: string | undefined,
+  outcome: HaltOutcome,
+  notes: string[],
+): Promise<boolean> {
+  const endpoint = endpointOf(server.url);
+  try {
+    const response = await fetch(`${endpoint.base}/halt`, {
+      method: 'POST',
+      headers: {
+        ...endpoint.headers,
+        'Content-Type': 'application/json',
+        'User-Agent': `faultline-client/${faultlineVersion}`,
+      },
+      body: JSON.stringify(reason === undefined ? {} : { reason }),
+      signal: AbortSignal.timeout(60_000),
+    }).catch((error: unknown) => {
+      throw unreachable(endpoint.url, error);
+    });
+    if (response.status === 404) {
+      await response.arrayBuffer();
+      await createClient({ url: server.url }).reset();
+      notes.push(
+        `the server at ${endpoint.url} has no /halt (a Toxiproxy?): reset it, and halting from the ledger`,
+      );
+      outcome.undone.push({
+        kind: 'toxic',
+        what: `reset the server at ${endpoint.url}: every toxic removed, every proxy enabled`,
+      });
+      return false;
+    }
+    if (!response.ok) throw await errorFromResponse(response, 'halt');
+    const answer = (await response.json()) as HaltOutcome;
+    outcome.undone.push(...answer.undone);
+    outcome.failed.push(...answer.failed);
+    notes.push(`halted through the faultline server at ${endpoint.url}`);
+    return true;
+  } catch (error) {
+    if (!(error instanceof FaultlineApiError)) throw error;
+    notes.push(
+      error.status === 0
+        ? `no faultline server at ${endpoint.url}: halting from the ledger alone`
+        : `the server at ${endpoint.url} did not halt (${error.message}): halting from the ledger alone`,
+    );
+    // A server only the environment or the default names may simply not be running.
+    if (server.explicit || error.status !== 0)
+      outcome.failed.push({
+        kind: 'toxic',
+        what: `the server at ${endpoint.url} was not halted: ${error.message}`,
+      });
+    return false;
+  }
 }
 
 function print(outcome: HaltOutcome, notes: string[], json: boolean) {

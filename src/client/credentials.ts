@@ -32,6 +32,7 @@ export function endpointOf(url: string, token = process.env.FAULTLINE_TOKEN || u
   return { url: parsed.toString().replace(/\/+$/, ''), base, headers };
 }
 
+/** An empty token sends none, whatever FAULTLINE_TOKEN says. */
 function bearer(token: string | undefined): Record<string, string> {
-  return token === undefined ? {} : { Authorization: `Bearer ${token}` };
+  return token === undefined || token === '' ? {} : { Authorization: `Bearer ${token}` };
 }

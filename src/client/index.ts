@@ -18,7 +18,8 @@ export interface ClientOptions {
   timeout?: number;
   /**
    * The server's token (`faultline server --token`), sent as a Bearer header; default
-   * FAULTLINE_TOKEN. Credentials (http://:TOKEN@host) or a /t/TOKEN prefix in `url` work too.
+   * FAULTLINE_TOKEN; "" sends none. Credentials (http://:TOKEN@host) or a /t/TOKEN prefix in
+   * `url` work too.
    */
   token?: string;
 }

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { FaultlineError } from '../model/errors.js';
 import type { HaltItem, HaltOutcome, LeftFault } from '../model/halt.js';
 import { isStillRunning, type ProcessIdentity, signalIdentified } from '../system/processes.js';
 import { UnsafeFile } from '../system/private-files.js';
@@ -14,7 +15,11 @@ import { describeEntry, undo } from './rollback.js';
 export interface LedgerHaltOptions {
   /** Pids of runs the caller interrupted itself (runs registered with a server): not signalled. */
   spare?: readonly number[];
-  /** The token of a server a proxy fault was made through, when the caller knows it. */
+  /**
+   * The token of a server a proxy fault was made through. Given, it decides for every server
+   * (undefined: none, never FAULTLINE_TOKEN, which may be the caller's own token); without it the
+   * client's default applies, as in `faultline rollback`.
+   */
   tokenFor?: (server: string) => string | undefined;
   /** How long signalled runs get to stop before their faults are undone for them (default 5 s). */
   waitMs?: number;
@@ -22,7 +27,16 @@ export interface LedgerHaltOptions {
 
 /** Every fault the ledgers in `directory` record, newest run first (GET /ledger). */
 export function listLeftFaults(directory = defaultLedgerDirectory()): LeftFault[] {
-  return scanLedgers(directory).ledgers.flatMap((ledger) =>
+  let scan;
+  try {
+    scan = scanLedgers(directory);
+  } catch (error) {
+    if (!(error instanceof UnsafeFile)) throw error;
+    throw new FaultlineError('FAULTLINE_ERR_INTERNAL', 'ledger refused', {
+      hint: `${error.message}; the ledger is listed and halted once its directory is fixed`,
+    });
+  }
+  return scan.ledgers.flatMap((ledger) =>
     ledger.entries.map((entry) => ({
       run: ledger.header.run,
       kind: entry.undo.kind,
@@ -87,7 +101,8 @@ async function undoAll(
   for (const entry of [...ledger.entries].reverse()) {
     const item = (what: string): HaltItem => ({ kind: 'ledger', what: `${what} (run ${ledger.header.run})` });
     try {
-      const result = await undo(entry, entry.server === undefined ? undefined : tokenFor?.(entry.server));
+      const token = tokenFor && entry.server !== undefined ? (tokenFor(entry.server) ?? '') : undefined;
+      const result = await undo(entry, token);
       settleEntries(ledger.path, [entry.seq]);
       outcome.undone.push(
         item(`${result.result}: ${describeEntry(entry)}${result.note ? `, ${result.note}` : ''}`),

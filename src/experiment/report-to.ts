@@ -56,14 +56,16 @@ export async function reportTo(
     );
   }
   const listeners: Array<(reason: string) => void> = [];
+  // A halt that comes before anyone listens is kept for the first listener.
+  let halted: string | undefined;
   let finished = false;
   void (async () => {
     try {
       for await (const line of lines) {
         const message = JSON.parse(line) as { halt?: unknown };
-        if (typeof message.halt === 'string')
-          for (const listener of listeners)
-            listener(`halted by the faultline server at ${endpoint.url} (${message.halt})`);
+        if (typeof message.halt !== 'string') continue;
+        halted = `halted by the faultline server at ${endpoint.url} (${message.halt})`;
+        for (const listener of listeners) listener(halted);
       }
     } catch {
       // Aborted by close(), or the connection broke: said below.
@@ -76,7 +78,10 @@ export async function reportTo(
 
   return {
     server: endpoint.url,
-    onHalt: (listener) => void listeners.push(listener),
+    onHalt(listener) {
+      listeners.push(listener);
+      if (halted !== undefined) listener(halted);
+    },
     async finish(status, journal) {
       finished = true;
       try {
