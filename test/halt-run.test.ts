@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -214,4 +215,52 @@ describe('halt', () => {
     assert.deepEqual((await api('GET', '/proxies/api/toxics')).json, [], 'the ledger undid the toxic');
     assert.deepEqual((await api('GET', '/ledger')).json, [], 'nothing is left in the ledger');
   });
+
+  test('POST /halt resumes a paused process left in the ledger, and stops a timed pause that still runs', async () => {
+    const sleepers = [spawn('sleep', ['600']), spawn('sleep', ['600'])];
+    after(() => {
+      for (const sleeper of sleepers) if (alive(sleeper.pid!)) process.kill(sleeper.pid!, 'SIGKILL');
+    });
+    const [left, timed] = sleepers.map((sleeper) => sleeper.pid!) as [number, number];
+    const env = { FAULTLINE_LEDGER_DIR: ledgerDir };
+    const paused = await runCli(['process', 'pause', '--pid', String(left)], env);
+    assert.equal(paused.code, 0, paused.stderr);
+    const pausing = spawnCli(['process', 'pause', '--pid', String(timed), '--for', '600'], env);
+    await waitFor(
+      () => stateOf(left) === 'T' && stateOf(timed) === 'T',
+      'both sleepers to be paused',
+      30_000,
+    );
+    await waitFor(
+      async () => (await api('GET', '/ledger')).json.length === 2,
+      'both pauses in the ledger',
+      30_000,
+    );
+
+    const halted = await api('POST', '/halt');
+    assert.deepEqual(halted.json.failed, []);
+    const whats = halted.json.undone.map(
+      (item: { kind: string; what: string }) => `${item.kind}: ${item.what}`,
+    );
+    assert.equal(whats.length, 2, whats.join('\n'));
+    assert.match(
+      whats[0],
+      new RegExp(
+        `^run: interrupted run cli-\\S+ \\(faultline process pause --pid ${timed} --for 600, pid ${pausing.child.pid}\\) with SIGINT, as Ctrl-C would$`,
+      ),
+    );
+    assert.match(
+      whats[1],
+      new RegExp(`^ledger: undone: paused process ${left} \\(sleep 600\\) \\(run cli-\\S+\\)$`),
+    );
+    assert.notEqual(stateOf(left), 'T', 'the left-behind pause is undone');
+    await pausing.done;
+    assert.notEqual(stateOf(timed), 'T', 'the timed pause resumed its process when interrupted');
+    assert.deepEqual((await api('GET', '/ledger')).json, []);
+  });
 });
+
+/** The state letter of /proc/PID/stat: T when stopped. */
+function stateOf(pid: number): string {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.charAt(0);
+}
