@@ -241,6 +241,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     return journal.status === 'completed' && !journal.deviated ? 0 : 1;
   } catch (error) {
     log.error(`Run failed: ${(error as Error).message}`);
+    await reporter?.finish('aborted', resolve(flags.journalPath));
     return 1;
   } finally {
     reporter?.close();
