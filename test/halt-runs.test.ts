@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { freePort, runCli, startHarness, tempDirectory, waitFor } from './helpers.js';
 
@@ -181,5 +183,61 @@ describe('halt against other servers', () => {
         `^the server at ${nobody} was not halted: cannot reach the faultline server at ${nobody} \\(ECONNREFUSED\\)`,
       ),
     );
+  });
+});
+
+describe('faultline run --report-to', () => {
+  const directory = tempDirectory('report-to');
+  const experiment = join(directory, 'tiny.json');
+  writeFileSync(
+    experiment,
+    JSON.stringify({
+      title: 'tiny',
+      description: 'does nothing',
+      method: [{ type: 'action', name: 'noop', provider: { type: 'process', path: 'true' } }],
+    }),
+  );
+  const run = (name: string, args: string[], env: Record<string, string> = {}) => {
+    const journal = join(directory, `${name}.json`);
+    return runCli(
+      ['run', experiment, '--journal-path', journal, '--ledger-dir', join(directory, 'ledger'), ...args],
+      { FAULTLINE_URL: '', ...env },
+    ).then((result) => ({ ...result, journal, output: result.stdout + result.stderr }));
+  };
+
+  test('a registered run is listed with how it ended and its journal', async () => {
+    const result = await run('registered', ['--report-to', harness.url]);
+    assert.equal(result.code, 0, result.output);
+    assert.match(
+      result.output,
+      new RegExp(`Registered with the faultline server at ${harness.url}: its halt interrupts this run`),
+    );
+    const runs: Array<{ title: string; status: string; journal?: string }> = (
+      await harness.api('GET', '/runs')
+    ).json;
+    assert.deepEqual(
+      runs.filter((record) => record.title === 'tiny').map((record) => [record.status, record.journal]),
+      [['completed', result.journal]],
+    );
+  });
+
+  test('a --report-to server that cannot be reached stops the run before it starts; FAULTLINE_URL only warns', async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const refused = await run('refused', ['--report-to', nobody]);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.output,
+      new RegExp(
+        `cannot register the run with --report-to: cannot reach the faultline server at ${nobody} \\(ECONNREFUSED\\).*; drop --report-to to run without a server`,
+      ),
+    );
+    assert.equal(existsSync(refused.journal), false, 'the run did not start');
+    const warned = await run('warned', [], { FAULTLINE_URL: nobody });
+    assert.equal(warned.code, 0, warned.output);
+    assert.match(
+      warned.output,
+      /cannot register the run with FAULTLINE_URL: .*; the run goes on, but a halt on that server will not reach it/,
+    );
+    assert.equal(JSON.parse(readFileSync(warned.journal, 'utf8')).status, 'completed');
   });
 });
