@@ -20,7 +20,13 @@ const children: ChildProcess[] = [];
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 
 before(() => {
-  ip('netns', 'add', NS);
+  try {
+    ip('netns', 'add', NS);
+  } catch (error) {
+    throw new Error(
+      `this test makes a network namespace: it needs root and "ip" (Debian package iproute2): ${(error as Error).message}`,
+    );
+  }
   for (const args of [
     ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1'],
     ['addr', 'add', `${ADDRESS}/24`, 'dev', 'v0'],
