@@ -26,7 +26,9 @@ export async function connectReporter(
     log.info(`Registered with the faultline server at ${reporter.server}: its halt interrupts this run`);
     return reporter;
   } catch (error) {
-    const message = `cannot register the run with ${explicit ? '--report-to' : 'FAULTLINE_URL'}: ${(error as Error).message}`;
+    const hint = (error as { hint?: unknown }).hint;
+    const reason = `${(error as Error).message}${typeof hint === 'string' ? ` (${hint})` : ''}`;
+    const message = `cannot register the run with ${explicit ? '--report-to' : 'FAULTLINE_URL'}: ${reason}`;
     if (explicit) throw new Error(`${message}; drop --report-to to run without a server`);
     warn(
       `${message}; the run goes on, but a halt on that server will not reach it (unset FAULTLINE_URL or pass --report-to '' to stop trying)`,
