@@ -61,6 +61,7 @@ describe('errors', () => {
       FAULTLINE_ERR_INVALID_CONFIG: 400,
       FAULTLINE_ERR_PROXY_NOT_FOUND: 404,
       FAULTLINE_ERR_TOXIC_NOT_FOUND: 404,
+      FAULTLINE_ERR_RUN_NOT_FOUND: 404,
       FAULTLINE_ERR_PROXY_EXISTS: 409,
       FAULTLINE_ERR_TOXIC_EXISTS: 409,
       // Listen failures are 500 with Go's text, as in Toxiproxy: its clients read 409 as "proxy exists".
@@ -71,6 +72,7 @@ describe('errors', () => {
       FAULTLINE_ERR_LIMIT_REACHED: 403,
       FAULTLINE_ERR_HOST_NOT_ALLOWED: 403,
       FAULTLINE_ERR_CROSS_ORIGIN: 403,
+      FAULTLINE_ERR_UNAUTHORIZED: 401,
       FAULTLINE_ERR_BODY_TOO_LARGE: 413,
       FAULTLINE_ERR_INTERNAL: 500,
     };

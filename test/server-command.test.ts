@@ -160,7 +160,7 @@ describe("the listen address is the command's own --host (issue #13)", () => {
   });
 
   test('an address that is not on this machine says what to do', async () => {
-    const server = start(['server', '--host', '192.0.2.1', '--port', '0']);
+    const server = start(['server', '--host', '192.0.2.1', '--port', '0', '--insecure']);
     const outcome = await Promise.race([server.exited, server.listening.then(() => 'listening')]);
     if (outcome === 'listening') process.kill(server.child.pid!, 'SIGKILL');
     assert.equal(outcome, 2, 'it must not start on another address than the one given');

@@ -33,6 +33,7 @@ export const commandTable: readonly CommandEntry[] = [
   { names: ['run'], load: async () => (await import('./run-command.js')).runCommand() },
   { names: ['validate'], load: async () => (await import('./validate-command.js')).validateCommand() },
   { names: ['rollback'], load: async () => (await import('./rollback-command.js')).rollbackCommand() },
+  { names: ['halt'], load: async () => (await import('./halt-command.js')).haltCommand() },
   { names: ['report'], load: async () => (await import('./report-command.js')).reportCommand() },
   {
     names: ['browser-script'],

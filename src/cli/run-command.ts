@@ -15,6 +15,7 @@ import type { ControlRecord } from '../experiment/controls/record.js';
 import { createPythonRuntime } from '../experiment/python/interpreter.js';
 import { type LoadedSettings, loadControlFile, loadSettings } from '../experiment/controls/settings.js';
 import { startExperiment } from '../experiment/run.js';
+import { connectReporter } from '../experiment/report-to-flag.js';
 import { validateExperiment } from '../experiment/validate.js';
 import {
   dryModes,
@@ -44,6 +45,7 @@ interface RunFlags {
   strict?: boolean;
   settings?: string;
   controlFile: string[];
+  reportTo?: string;
 }
 
 const seconds = (flag: string) => (value: string) => {
@@ -104,6 +106,12 @@ export function runCommand(): Command {
       collect,
       [],
     )
+    .addOption(
+      new Option(
+        '--report-to <url>',
+        'register the run with a faultline server, which lists it and whose halt interrupts it (default FAULTLINE_URL)',
+      ).env('FAULTLINE_URL'),
+    )
     .option(
       '--ledger-dir <dir>',
       'where injected faults are recorded for "faultline rollback"',
@@ -130,6 +138,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   let loaderControls: ControlRecord[];
   // One interpreter from the loader hooks to the end of the run, as chaos run is one process.
   const python = createPythonRuntime({ cwd: baseDirectoryOf(source) });
+  let reporter: Awaited<ReturnType<typeof connectReporter>>;
   try {
     settings = loadSettings(flags.settings, (message) => log.warning(message));
     for (const path of flags.controlFile) {
@@ -161,6 +170,13 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     } else experiment = document as Experiment;
     checkVars(experiment, vars, flags.var, flags.strict === true, (message) => log.warning(message));
     await checkJournalPath(flags.journalPath);
+    reporter = await connectReporter(
+      flags.reportTo,
+      explicit('reportTo'),
+      experiment,
+      flags.journalPath,
+      log,
+    );
   } catch (error) {
     log.error((error as Error).message);
     await python.close();
@@ -218,6 +234,11 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  reporter?.onHalt((reason) => {
+    log.critical(`${reason}: interrupting the run, its rollbacks play`);
+    running.interrupt(reason, { playRollbacks: true });
+    stopStarted();
+  });
   try {
     const journal = await running.journal;
     await stopping;
@@ -232,11 +253,14 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
         `${left} fault${left === 1 ? '' : 's'} this run injected may still be in place: "faultline rollback" undoes them (ledger ${ledger.path})`,
       );
     }
+    await reporter?.finish(journal.status ?? 'failed', resolve(flags.journalPath));
     return journal.status === 'completed' && !journal.deviated ? 0 : 1;
   } catch (error) {
     log.error(`Run failed: ${(error as Error).message}`);
+    await reporter?.finish('aborted', resolve(flags.journalPath));
     return 1;
   } finally {
+    reporter?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -5,6 +5,13 @@ import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine } from '../pr
 import { type ControlServer, createControlServer } from '../server/app.js';
 import { listenControl } from './listen.js';
 import {
+  type AccessOptions,
+  addAccessOptions,
+  isThisServer,
+  lazyLedger,
+  resolveToken,
+} from './server-access.js';
+import {
   addServerLimitOptions,
   type LimitOptions,
   limitSettingsFrom,
@@ -20,6 +27,10 @@ export interface ServerSettings {
   logLevel: string;
   /** The control API's Host allow-list and the engine's limits; omitted ones keep defaults. */
   limits?: ServerLimitSettings;
+  /** Every request must carry it; see server-access.ts for when one is required. */
+  token?: string;
+  /** The ledger POST /halt undoes; default that of `faultline rollback`. */
+  ledgerDir?: string;
 }
 
 export interface RunningServer {
@@ -36,7 +47,17 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     busyPollMicroseconds: settings.busyPoll,
     limits: settings.limits?.engine ?? {},
   });
-  const control = createControlServer({ engine, logger, allowedHosts: settings.limits?.allowedHosts ?? [] });
+  let port = settings.port;
+  const { token } = settings;
+  const control = createControlServer({
+    engine,
+    logger,
+    allowedHosts: settings.limits?.allowedHosts ?? [],
+    ...(token === undefined ? {} : { token }),
+    ledger: lazyLedger(settings.ledgerDir, (server) =>
+      token !== undefined && isThisServer(server, settings.host, port) ? token : undefined,
+    ),
+  });
   try {
     if (settings.config) {
       // The YAML parser is loaded only when there is a file to read.
@@ -45,6 +66,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       logger.info({ config: settings.config, proxies: proxies.length }, 'Populated proxies from file');
     }
     const url = await listenControl(control.http, settings.host, settings.port);
+    port = Number(new URL(url).port);
     logger.info({ url, seed: engine.seed }, 'faultline server listening');
     return {
       engine,
@@ -76,7 +98,7 @@ export function stopOnSignals(running: RunningServer, say: (line: string) => voi
 }
 
 export function serverCommand(): Command {
-  return addServerLimitOptions(new Command('server'))
+  return addAccessOptions(addServerLimitOptions(new Command('server')))
     .description('run the fault proxy and its Toxiproxy-compatible control API')
     .addOption(
       new Option(
@@ -123,14 +145,18 @@ export function serverCommand(): Command {
       '\nExample:\n  faultline server --port 8474 --config examples/demo/faultline.yaml --seed 42\n',
     )
     .action(
-      async (options: {
-        host: string;
-        port: number;
-        config?: string;
-        seed?: number;
-        busyPollUs: number;
-        logLevel: string;
-      }) => {
+      async (
+        options: {
+          host: string;
+          port: number;
+          config?: string;
+          seed?: number;
+          busyPollUs: number;
+          logLevel: string;
+        } & AccessOptions,
+      ) => {
+        const say = (line: string) => process.stderr.write(`faultline: ${line}\n`);
+        const token = resolveToken(options.host, options, say);
         const running = await startServer({
           host: options.host,
           port: options.port,
@@ -139,10 +165,18 @@ export function serverCommand(): Command {
           limits: limitSettingsFrom(options as typeof options & LimitOptions),
           ...(options.config === undefined ? {} : { config: options.config }),
           ...(options.seed === undefined ? {} : { seed: options.seed }),
+          ...(token === undefined ? {} : { token }),
+          ...(options.ledgerDir === undefined ? {} : { ledgerDir: options.ledgerDir }),
         });
         // Handlers first: whoever reads the line below may signal at once.
         stopOnSignals(running, (line) => process.stderr.write(`${line}\n`));
-        process.stderr.write(`faultline listening on ${running.url} (seed ${running.engine.seed})\n`);
+        if (options.token === 'generate')
+          say(
+            `token: ${token} (clients send it as FAULTLINE_TOKEN, in the URL http://:TOKEN@host:port, or as the path prefix /t/TOKEN)`,
+          );
+        process.stderr.write(
+          `faultline listening on ${running.url} (seed ${running.engine.seed}${token === undefined ? '' : ', token required'})\n`,
+        );
       },
     );
 }

@@ -7,6 +7,7 @@ import type {
   UpdateToxicBody,
 } from '../model/wire.js';
 import { faultlineVersion } from '../version.js';
+import { type Endpoint, endpointOf } from './credentials.js';
 import { errorFromResponse, FaultlineApiError, unreachable } from './errors.js';
 import { parseEventStream, type ServerEvent } from './event-source.js';
 
@@ -15,6 +16,12 @@ export interface ClientOptions {
   url?: string;
   /** Per-request time limit in ms (default 30 s); the event stream has none. */
   timeout?: number;
+  /**
+   * The server's token (`faultline server --token`), sent as a Bearer header; default
+   * FAULTLINE_TOKEN; "" sends none. Credentials (http://:TOKEN@host) or a /t/TOKEN prefix in
+   * `url` work too.
+   */
+  token?: string;
 }
 
 export interface CallOptions {
@@ -31,6 +38,7 @@ export interface EventOptions extends CallOptions {
 
 /** Typed access to a faultline (or Toxiproxy) control API. */
 export interface FaultlineClient {
+  /** The server's address, without credentials or a /t/TOKEN prefix. */
   readonly url: string;
   version(options?: CallOptions): Promise<{ version: string; faultline?: string }>;
   proxies(options?: CallOptions): Promise<Record<string, ProxyJson>>;
@@ -58,11 +66,13 @@ export function normalizeUrl(url: string): string {
 }
 
 export function createClient(options: ClientOptions = {}): FaultlineClient {
-  const url = normalizeUrl(options.url ?? DEFAULT_URL);
+  const endpoint = endpointOf(normalizeUrl(options.url ?? DEFAULT_URL), options.token);
+  const url = endpoint.url;
   const timeout = options.timeout ?? 30_000;
   const headers = {
     'Content-Type': 'application/json',
     'User-Agent': `faultline-client/${faultlineVersion}`,
+    ...endpoint.headers,
   };
   const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
 
@@ -70,7 +80,7 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
     const signals = [AbortSignal.timeout(timeout), ...(call.signal ? [call.signal] : [])];
     let response: Response;
     try {
-      response = await fetch(`${url}${route}`, {
+      response = await fetch(`${endpoint.base}${route}`, {
         method,
         headers,
         signal: AbortSignal.any(signals),
@@ -128,18 +138,22 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
       empty('DELETE', `/proxies/${path(proxy, 'toxics', name)}`, `remove toxic ${name} of ${proxy}`, call),
     reset: (call) => empty('POST', '/reset', 'reset', call),
     metrics: async (call) => (await send('GET', '/metrics', 'metrics', call ?? {})).text(),
-    events: (eventOptions = {}) => followEvents(url, headers, eventOptions),
+    events: (eventOptions = {}) => followEvents(endpoint, headers, eventOptions),
   };
 }
 
-async function* followEvents(url: string, headers: Record<string, string>, options: EventOptions) {
+async function* followEvents(
+  { url, base }: Endpoint,
+  headers: Record<string, string>,
+  options: EventOptions,
+) {
   const query = new URLSearchParams();
   if (options.types?.length) query.set('types', options.types.join(','));
   if (options.proxy) query.set('proxy', options.proxy);
   if (options.since !== undefined) query.set('since', String(options.since));
   let response: Response;
   try {
-    response = await fetch(`${url}/events?${query}`, {
+    response = await fetch(`${base}/events?${query}`, {
       headers,
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -6,10 +6,16 @@ import { type LeftLedger, removeIfFinished, settleEntries } from './ledger.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8474';
 
-/** Undoes one recorded fault; a proxy, toxic, process or cgroup that is already gone counts as undone. */
-export async function undo(entry: LedgerEntry): Promise<UndoOutcome> {
+/**
+ * Undoes one recorded fault; a proxy, toxic, process or cgroup that is already gone counts as
+ * undone. `token` is the token of the entry's server, when the caller knows it.
+ */
+export async function undo(entry: LedgerEntry, token?: string): Promise<UndoOutcome> {
   if (isSystemUndo(entry.undo)) return undoSystem(entry.undo);
-  const client = createClient({ url: entry.server ?? DEFAULT_SERVER });
+  const client = createClient({
+    url: entry.server ?? DEFAULT_SERVER,
+    ...(token === undefined ? {} : { token }),
+  });
   const step: ProxyUndo = entry.undo;
   try {
     switch (step.kind) {

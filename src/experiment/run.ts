@@ -60,8 +60,12 @@ export interface RunOptions {
 }
 
 export interface RunningExperiment {
-  /** Interrupts the current phase: the method (then rollbacks follow the strategy), or the rollbacks. */
-  interrupt(reason: string): void;
+  /**
+   * Interrupts the current phase: the method (then rollbacks follow the strategy), or the
+   * rollbacks. With `playRollbacks` (a halt), rollbacks play whatever the strategy but "never",
+   * as after --max-duration, and rollbacks already playing go on.
+   */
+  interrupt(reason: string, options?: { playRollbacks?: boolean }): void;
   readonly journal: Promise<Journal>;
   /** Processes the run keeps for itself while it lasts (its Python interpreter), never to be stopped with the rest. */
   ownProcesses(): number[];
@@ -112,7 +116,13 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
     },
   }).finally(stopListening);
   return {
-    interrupt: (reason) => interrupt(reason),
+    interrupt: (reason, how) => {
+      if (how?.playRollbacks) {
+        if (phase === 'rollbacks') return;
+        forceRollbacks = true;
+      }
+      interrupt(reason);
+    },
     journal,
     ownProcesses: () => (python.pid === undefined ? [] : [python.pid]),
   };

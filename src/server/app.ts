@@ -6,12 +6,17 @@ import type { Engine } from '../proxy/engine.js';
 import type { EngineEvent } from '../proxy/events.js';
 import { createEventStream, type EventStream } from './event-stream.js';
 import type { Registry } from 'prom-client';
+import type { LedgerAccess } from '../model/halt.js';
 import { createRequestGuard } from './request-guard.js';
 import { sendError, sendText, toFaultlineError } from './respond.js';
 import type { Route } from './route.js';
 import { proxyRoutes } from './routes/proxies.js';
 import { systemRoutes } from './routes/system.js';
 import { toxicRoutes } from './routes/toxics.js';
+import { haltRoutes } from './routes/halt.js';
+import { runRoutes } from './routes/runs.js';
+import { createRunRegistry, type RunRegistry } from './run-registry.js';
+import { createTokenCheck } from './token.js';
 
 export interface ControlServerOptions {
   engine: Engine;
@@ -22,12 +27,18 @@ export interface ControlServerOptions {
    * header, e.g. a Docker Compose service name; "*" allows any. See request-guard.ts.
    */
   allowedHosts?: readonly string[];
+  /** Every request must carry this token (see token.ts); without it, none needs one. */
+  token?: string;
+  /** The ledger POST /halt undoes and GET /ledger lists; the CLI hands it in, so the server never loads the runner. */
+  ledger?: LedgerAccess;
 }
 
 export interface ControlServer {
   /** A node:http server that is not listening yet; the caller chooses the address. */
   readonly http: http.Server;
   readonly events: EventStream;
+  /** The runs registered with POST /runs. */
+  readonly runs: RunRegistry;
   close(): Promise<void>;
 }
 
@@ -44,6 +55,8 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   const scrape = async (): Promise<Registry> =>
     (metrics ??= import('./metrics.js').then(({ createMetrics }) => createMetrics(engine)));
   const guard = createRequestGuard(options.allowedHosts);
+  const tokenCheck = createTokenCheck(options.token);
+  const runs = createRunRegistry();
   const router = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: false, ignoreDuplicateSlashes: false });
 
   const extraRoutes: Route[] = [
@@ -63,7 +76,8 @@ export function createControlServer(options: ControlServerOptions): ControlServe
       handler: (request, response) => events.serve(request, response),
     },
   ];
-  for (const route of [...proxyRoutes, ...toxicRoutes, ...systemRoutes, ...extraRoutes]) {
+  const controlRoutes = [...runRoutes(runs), ...haltRoutes({ runs, ledger: options.ledger })];
+  for (const route of [...proxyRoutes, ...toxicRoutes, ...systemRoutes, ...extraRoutes, ...controlRoutes]) {
     router.on(route.method, route.path, (request, response, params) =>
       run(route, request, response, params as Record<string, string | undefined>),
     );
@@ -108,8 +122,11 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   const server = http.createServer(
     { requestTimeout: 30_000, headersTimeout: 15_000 },
     (request, response) => {
-      const refused = guard.check(request.headers);
+      // First: it takes a /t/TOKEN prefix off the URL, so no log line below can show the token.
+      const unauthorized = tokenCheck.admit(request);
+      const refused = unauthorized ?? guard.check(request.headers);
       if (refused) {
+        if (unauthorized) response.setHeader('WWW-Authenticate', 'Bearer realm="faultline"');
         log.warn(
           {
             method: request.method,
@@ -139,6 +156,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   return {
     http: server,
     events,
+    runs,
     close: async () => {
       unsubscribe();
       events.close();

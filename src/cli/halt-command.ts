@@ -1,0 +1,136 @@
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { endpointOf } from '../client/credentials.js';
+import { errorFromResponse, FaultlineApiError, unreachable } from '../client/errors.js';
+import { createClient, DEFAULT_URL, normalizeUrl } from '../client/index.js';
+import type { HaltOutcome } from '../model/halt.js';
+import { faultlineVersion } from '../version.js';
+import { example, out, UsageError, withServerUrl } from './context.js';
+import { safe, safeJson } from './terminal-text.js';
+
+interface HaltFlags {
+  host?: string;
+  ledgerDir?: string;
+  reason?: string;
+  json?: boolean;
+}
+
+export function haltCommand(): Command {
+  return withServerUrl(new Command('halt'))
+    .description(
+      'stop every fault now: toxics on the server, runs registered with it, and every fault in the ledger; without a server, the ledger alone',
+    )
+    .option('--reason <text>', 'why, for the journals of the runs it interrupts')
+    .option(
+      '--ledger-dir <dir>',
+      'also undo this ledger here (without a server: the ledger to undo, default that of "faultline rollback")',
+    )
+    .option('--json', 'print {"undone": [...], "failed": [...]} as JSON')
+    .addHelpText('after', example('faultline halt --reason "checkout p99 alarm"'))
+    .action(async (flags: HaltFlags, command: Command) => {
+      process.exitCode = await halt(flags, serverUrl(command));
+    });
+}
+
+/**
+ * -h/--host (before or after the command), else FAULTLINE_URL, TOXIPROXY_URL or the default.
+ * `explicit` when --host named it: then a server that cannot be reached is a failure, while one
+ * only the environment or the default names may simply not be running.
+ */
+function serverUrl(command: Command): { url: string; explicit: boolean } {
+  let program = command;
+  while (program.parent) program = program.parent;
+  const flag =
+    command.opts<{ host?: string }>().host ??
+    (program.getOptionValueSource('host') === 'cli' ? program.opts<{ host?: string }>().host : undefined);
+  const given = flag ?? process.env.FAULTLINE_URL ?? process.env.TOXIPROXY_URL ?? DEFAULT_URL;
+  const url = normalizeUrl(given);
+  if (!URL.canParse(url))
+    throw new UsageError(`the server URL ${JSON.stringify(given)} is not a URL; give it as http://HOST:PORT`);
+  return { url, explicit: flag !== undefined };
+}
+
+async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }): Promise<number> {
+  const outcome: HaltOutcome = { undone: [], failed: [] };
+  const notes: string[] = [];
+  const reached = await haltServer(server, flags.reason, outcome, notes);
+  if (!reached || flags.ledgerDir !== undefined) {
+    const { defaultLedgerDirectory } = await import('../experiment/ledger.js');
+    const { haltLedgers } = await import('../experiment/ledger-halt.js');
+    const directory = resolve(flags.ledgerDir ?? defaultLedgerDirectory());
+    notes.push(`looked in the ledger ${directory}`);
+    const local = await haltLedgers(directory);
+    outcome.undone.push(...local.undone);
+    outcome.failed.push(...local.failed);
+  }
+  print(outcome, notes, flags.json === true);
+  return outcome.failed.length === 0 ? 0 : 1;
+}
+
+/**
+ * POST /halt; true when the server halted (and so undid its own ledger). A server without
+ * /halt (a Toxiproxy) is reset instead, which removes its toxics and enables its proxies.
+ */
+async function haltServer(
+  server: { url: string; explicit: boolean },
+  reason: string | undefined,
+  outcome: HaltOutcome,
+  notes: string[],
+): Promise<boolean> {
+  const endpoint = endpointOf(server.url);
+  try {
+    const response = await fetch(`${endpoint.base}/halt`, {
+      method: 'POST',
+      headers: {
+        ...endpoint.headers,
+        'Content-Type': 'application/json',
+        'User-Agent': `faultline-client/${faultlineVersion}`,
+      },
+      body: JSON.stringify(reason === undefined ? {} : { reason }),
+      signal: AbortSignal.timeout(60_000),
+    }).catch((error: unknown) => {
+      throw unreachable(endpoint.url, error);
+    });
+    if (response.status === 404) {
+      await response.arrayBuffer();
+      await createClient({ url: server.url }).reset();
+      notes.push(
+        `the server at ${endpoint.url} has no /halt (a Toxiproxy?): reset it, and halting from the ledger`,
+      );
+      outcome.undone.push({
+        kind: 'toxic',
+        what: `reset the server at ${endpoint.url}: every toxic removed, every proxy enabled`,
+      });
+      return false;
+    }
+    if (!response.ok) throw await errorFromResponse(response, 'halt');
+    const answer = (await response.json()) as HaltOutcome;
+    outcome.undone.push(...answer.undone);
+    outcome.failed.push(...answer.failed);
+    notes.push(`halted through the faultline server at ${endpoint.url}`);
+    return true;
+  } catch (error) {
+    if (!(error instanceof FaultlineApiError)) throw error;
+    notes.push(
+      error.status === 0
+        ? `no faultline server at ${endpoint.url}: halting from the ledger alone`
+        : `the server at ${endpoint.url} did not halt (${error.message}): halting from the ledger alone`,
+    );
+    // A server only the environment or the default names may simply not be running.
+    if (server.explicit || error.status !== 0)
+      outcome.failed.push({
+        kind: 'toxic',
+        what: `the server at ${endpoint.url} was not halted: ${error.message}`,
+      });
+    return false;
+  }
+}
+
+function print(outcome: HaltOutcome, notes: string[], json: boolean) {
+  if (json) return out(safeJson(outcome));
+  for (const note of notes) out(safe(note));
+  if (outcome.undone.length === 0 && outcome.failed.length === 0)
+    out('nothing to halt: no toxic, no registered run, no fault in the ledger');
+  for (const item of outcome.undone) out(`  undone (${item.kind}): ${safe(item.what)}`);
+  for (const item of outcome.failed) out(`  FAILED (${item.kind}): ${safe(item.what)}`);
+}

@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { FaultlineError } from '../../model/errors.js';
+import type { HaltItem, HaltOutcome, LedgerAccess } from '../../model/halt.js';
+import type { Engine } from '../../proxy/engine.js';
+import { readText } from '../body.js';
+import { sendJson } from '../respond.js';
+import type { Route } from '../route.js';
+import type { HaltedRun, RunRegistry } from '../run-registry.js';
+import { parseBody } from './body-schema.js';
+
+export interface HaltDependencies {
+  runs: RunRegistry;
+  /** The ledger of the user the server runs as; without it, halt reaches toxics and registered runs only. */
+  ledger?: LedgerAccess | undefined;
+  /** How long halt waits for interrupted runs to play their rollbacks (default 10 s). */
+  runWaitMs?: number;
+}
+
+const haltSchema = z.strictObject({ reason: z.string().max(1000).optional() });
+
+/**
+ * POST /halt stops every fault this server can reach, in this order: the toxics on its proxies
+ * (and proxies left disabled) at once; then every registered run, which is interrupted and plays
+ * its rollbacks; then, once those runs ended, every fault the ledger still records. GET /ledger
+ * lists those faults.
+ */
+export function haltRoutes(dependencies: HaltDependencies): Route[] {
+  const { runs, ledger } = dependencies;
+  const runWaitMs = dependencies.runWaitMs ?? 10_000;
+  return [
+    {
+      method: 'POST',
+      path: '/halt',
+      name: 'Halt',
+      handler: async (request, response, { engine, log }) => {
+        const text = await readText(request);
+        const body = parseBody(
+          haltSchema,
+          text.trim() === '' ? {} : parseJson(text),
+          'POST /halt',
+          'no body, or {"reason": "..."}',
+        );
+        const started = performance.now();
+        const reason = `POST /halt from ${request.socket.remoteAddress ?? 'an unknown address'}${body.reason ? `: ${body.reason}` : ''}`;
+        const outcome: HaltOutcome = { undone: [], failed: [] };
+        await clearProxies(engine, outcome);
+        const halted = runs.haltAll(reason);
+        for (const { record } of halted)
+          outcome.undone.push({
+            kind: 'run',
+            what: `interrupted run "${record.title}" (${record.id}); it plays its rollbacks`,
+          });
+        outcome.failed.push(...(await waitForRuns(halted, runWaitMs)));
+        if (ledger) {
+          const spare = halted.flatMap(({ record }) => (record.pid === undefined ? [] : [record.pid]));
+          try {
+            const fromLedger = await ledger.halt({ spare });
+            outcome.undone.push(...fromLedger.undone);
+            outcome.failed.push(...fromLedger.failed);
+          } catch (error) {
+            outcome.failed.push({
+              kind: 'ledger',
+              what: `the ledger could not be read: ${(error as Error).message}`,
+            });
+          }
+        }
+        logHalt(log, reason, outcome, performance.now() - started);
+        sendJson(response, 200, outcome);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/ledger',
+      name: 'LedgerIndex',
+      handler: async (_request, response) => sendJson(response, 200, ledger ? await ledger.list() : []),
+    },
+  ];
+}
+
+/** Removes every toxic and enables every disabled proxy: what POST /reset does, item by item, said. */
+async function clearProxies(engine: Engine, outcome: HaltOutcome): Promise<void> {
+  for (const proxy of engine.list()) {
+    for (const toxic of [...proxy.toxics]) {
+      const what = `${toxic.type} toxic ${toxic.name} on proxy ${proxy.name}`;
+      try {
+        await proxy.removeToxic(toxic.name);
+        outcome.undone.push({ kind: 'toxic', what: `removed the ${what}` });
+      } catch (error) {
+        outcome.failed.push({
+          kind: 'toxic',
+          what: `could not remove the ${what}: ${(error as Error).message}`,
+        });
+      }
+    }
+    if (proxy.enabled) continue;
+    try {
+      await engine.update(proxy.name, { enabled: true });
+      outcome.undone.push({ kind: 'toxic', what: `enabled proxy ${proxy.name}, which was disabled` });
+    } catch (error) {
+      outcome.failed.push({
+        kind: 'toxic',
+        what: `could not enable proxy ${proxy.name}: ${(error as Error).message}`,
+      });
+    }
+  }
+}
+
+async function waitForRuns(halted: HaltedRun[], waitMs: number): Promise<HaltItem[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+  await Promise.race([Promise.all(halted.map((run) => run.ended)), timeout]);
+  clearTimeout(timer);
+  return halted
+    .filter(({ record }) => record.status === 'halting')
+    .map(({ record }) => ({
+      kind: 'run' as const,
+      what: `run "${record.title}" (${record.id}) had not ended ${waitMs / 1000} s after the halt; the faults its ledger records were undone for it`,
+    }));
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new FaultlineError('FAULTLINE_ERR_BAD_BODY', `bad request body: ${(error as Error).message}`, {
+      hint: 'POST /halt takes no body, or {"reason": "..."}',
+    });
+  }
+}
+
+function logHalt(log: Logger, reason: string, outcome: HaltOutcome, ms: number) {
+  log.warn(
+    {
+      reason,
+      undone: outcome.undone.length,
+      failed: outcome.failed.map((item) => item.what),
+      duration_ms: Math.round(ms),
+    },
+    'halt',
+  );
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { FaultlineError } from '../../model/errors.js';
+import { readJson } from '../body.js';
+import { sendJson } from '../respond.js';
+import { param, type Route } from '../route.js';
+import { endStatuses, type RunRegistry } from '../run-registry.js';
+import { parseBody } from './body-schema.js';
+
+const path = z.string().min(1).max(4096);
+const newRunSchema = z.strictObject({
+  title: z.string().max(1000),
+  pid: z.number().int().min(1).optional(),
+  journal: path.optional(),
+  report: path.optional(),
+});
+const runEndSchema = z.strictObject({
+  status: z.enum(endStatuses),
+  journal: path.optional(),
+  report: path.optional(),
+});
+
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * Runs register with POST /runs and keep its answer open: a stream of JSON lines, first
+ * {"id","status"}, then {"halt": reason} when someone halts. A run says how it ended with
+ * PATCH /runs/ID; one whose connection closes first is "lost".
+ */
+export function runRoutes(runs: RunRegistry): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/runs',
+      name: 'RunIndex',
+      handler: (_request, response) => sendJson(response, 200, runs.list()),
+    },
+    {
+      method: 'POST',
+      path: '/runs',
+      name: 'RunRegister',
+      handler: async (request, response) => {
+        const body = parseBody(
+          newRunSchema,
+          await readJson(request),
+          'POST /runs',
+          '"title" and optionally "pid", "journal" and "report"',
+        );
+        response.writeHead(200, {
+          'Content-Type': 'application/x-ndjson',
+          'Cache-Control': 'no-cache',
+          'X-Accel-Buffering': 'no',
+        });
+        const line = (value: unknown) => response.write(`${JSON.stringify(value)}\n`);
+        const record = runs.register(
+          {
+            title: body.title,
+            ...(body.pid === undefined ? {} : { pid: body.pid }),
+            ...(body.journal === undefined ? {} : { journal: body.journal }),
+            ...(body.report === undefined ? {} : { report: body.report }),
+          },
+          { halt: (reason) => line({ halt: reason }) },
+        );
+        line({ id: record.id, status: record.status });
+        // An empty line now and then: a proxy in between keeps the connection, and a dead one shows.
+        const heartbeat = setInterval(() => response.write('\n'), HEARTBEAT_MS);
+        heartbeat.unref();
+        response.once('close', () => {
+          clearInterval(heartbeat);
+          runs.disconnected(record.id);
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/runs/:run',
+      name: 'RunShow',
+      handler: (_request, response, context) => sendJson(response, 200, found(runs, param(context, 'run'))),
+    },
+    {
+      method: 'PATCH',
+      path: '/runs/:run',
+      name: 'RunEnd',
+      handler: async (request, response, context) => {
+        const id = param(context, 'run');
+        const current = found(runs, id);
+        if (current.status !== 'running' && current.status !== 'halting') {
+          throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'run already ended', {
+            hint: `run ${id} ended at ${current.ended_at ?? 'an unknown time'} with status ${current.status}; a run says how it ended once`,
+          });
+        }
+        const body = parseBody(
+          runEndSchema,
+          await readJson(request),
+          'PATCH /runs/ID',
+          `"status" (${endStatuses.join(', ')}) and optionally "journal" and "report"`,
+        );
+        const record = runs.end(id, {
+          status: body.status,
+          ...(body.journal === undefined ? {} : { journal: body.journal }),
+          ...(body.report === undefined ? {} : { report: body.report }),
+        });
+        sendJson(response, 200, record);
+      },
+    },
+  ];
+}
+
+function found(runs: RunRegistry, id: string) {
+  const record = runs.get(id);
+  if (record) return record;
+  throw new FaultlineError('FAULTLINE_ERR_RUN_NOT_FOUND', 'run not found', {
+    hint: `no run registered with this server has the id ${JSON.stringify(id)}; GET /runs lists them`,
+  });
+}

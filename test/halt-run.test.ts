@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { lazyLedger } from '../src/cli/server-access.js';
+import { createEngine } from '../src/proxy/engine.js';
+import { createControlServer } from '../src/server/app.js';
+import { freePort, runCli, spawnCli, startEchoServer, tempDirectory, waitFor } from './helpers.js';
+
+/** A run's ledger and everything it writes stay in this test's own directory, never the user's. */
+const directory = tempDirectory('halt');
+const ledgerDir = join(directory, 'ledger');
+
+const engine = createEngine({ busyPollMicroseconds: 0 });
+const control = createControlServer({ engine, ledger: lazyLedger(ledgerDir, () => undefined) });
+control.http.listen(0, '127.0.0.1');
+await once(control.http, 'listening');
+const url = `http://127.0.0.1:${(control.http.address() as AddressInfo).port}`;
+after(async () => {
+  engine.close();
+  await control.close();
+});
+const echo = await startEchoServer();
+
+const stressPids: number[] = [];
+after(() => {
+  for (const pid of stressPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** A method that adds a toxic, starts a CPU stress and then waits ten minutes; one rollback that leaves a mark. */
+function writeExperiment(name: string, mark: string): string {
+  const path = join(directory, `${name}.json`);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      title: name,
+      description: 'halt reaches a run in its method',
+      configuration: { faultline_url: url },
+      method: [
+        {
+          type: 'action',
+          name: 'slow the api',
+          provider: {
+            type: 'faultline',
+            module: 'toxics',
+            func: 'add',
+            arguments: { proxy: 'api', name: 'slow', type: 'latency', attributes: { latency: 2000 } },
+          },
+        },
+        {
+          type: 'action',
+          name: 'burn cpu',
+          provider: {
+            type: 'faultline',
+            module: 'stress',
+            func: 'cpu',
+            arguments: { workers: 1, percent: 5, seconds: 600 },
+          },
+        },
+        {
+          type: 'action',
+          name: 'wait',
+          provider: { type: 'process', path: 'true' },
+          pauses: { after: 600 },
+        },
+      ],
+      rollbacks: [
+        {
+          type: 'action',
+          name: 'leave a mark',
+          provider: { type: 'process', path: 'touch', arguments: [mark] },
+        },
+      ],
+    }),
+  );
+  return path;
+}
+
+/** The stress worker's pid, once the run has recorded both of its faults in the ledger. */
+async function stressOfRun(): Promise<number> {
+  let faults: Array<{ kind: string; what: string }> = [];
+  await waitFor(
+    async () => {
+      faults = (await api('GET', '/ledger')).json;
+      return faults.length === 2;
+    },
+    'the run to record its toxic and its stress',
+    60_000,
+  );
+  assert.deepEqual(
+    faults.map((fault) => fault.kind),
+    ['remove-toxic', 'stop-process'],
+  );
+  const pid = Number(/pid (\d+)/.exec(faults[1]!.what)?.[1]);
+  stressPids.push(pid);
+  assert.ok(alive(pid), `the stress worker ${pid} runs before the halt`);
+  return pid;
+}
+
+describe('halt', () => {
+  test('POST /halt removes the toxic, stops the stress and interrupts the registered run, which plays its rollbacks', async () => {
+    assert.equal(
+      (await api('POST', '/proxies', { name: 'api', listen: '127.0.0.1:0', upstream: echo.address })).status,
+      201,
+    );
+    const mark = join(directory, 'rolled-back');
+    const journalPath = join(directory, 'journal.json');
+    const run = spawnCli(
+      [
+        'run',
+        writeExperiment('halt test', mark),
+        '--journal-path',
+        journalPath,
+        '--ledger-dir',
+        ledgerDir,
+        '--report-to',
+        url,
+      ],
+      { FAULTLINE_URL: '' },
+    );
+    const stress = await stressOfRun();
+    const runs = (await api('GET', '/runs')).json;
+    assert.deepEqual(
+      runs.map((record: { title: string; status: string }) => [record.title, record.status]),
+      [['halt test', 'running']],
+    );
+    assert.deepEqual(
+      (await api('GET', '/proxies/api/toxics')).json.map((toxic: { name: string }) => toxic.name),
+      ['slow'],
+    );
+
+    const started = performance.now();
+    const halted = await api('POST', '/halt', { reason: 'test halt' });
+    const haltMs = performance.now() - started;
+    assert.equal(halted.status, 200);
+    assert.deepEqual(halted.json.failed, []);
+    assert.deepEqual(halted.json.undone[0], {
+      kind: 'toxic',
+      what: 'removed the latency toxic slow on proxy api',
+    });
+    assert.deepEqual(halted.json.undone[1], {
+      kind: 'run',
+      what: `interrupted run "halt test" (${runs[0].id}); it plays its rollbacks`,
+    });
+
+    assert.deepEqual((await api('GET', '/proxies/api/toxics')).json, [], 'the toxic is gone');
+    await waitFor(() => !alive(stress), `the stress worker ${stress} to be gone`, 10_000);
+    const stressGoneMs = performance.now() - started;
+    const { code } = await run.done;
+    assert.equal(code, 1, run.output().stderr);
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
+    assert.equal(journal.status, 'interrupted');
+    assert.equal(
+      journal.interruption,
+      `halted by the faultline server at ${url} (POST /halt from 127.0.0.1: test halt)`,
+    );
+    assert.deepEqual(
+      journal.rollbacks.map((entry: { activity: { name: string } }) => entry.activity.name),
+      ['leave a mark'],
+    );
+    assert.equal(existsSync(mark), true, 'the rollback ran');
+    const [record] = (await api('GET', '/runs')).json;
+    assert.deepEqual(
+      [record.status, record.journal, typeof record.ended_at],
+      ['interrupted', journalPath, 'string'],
+    );
+    assert.deepEqual((await api('GET', '/ledger')).json, [], 'nothing is left in the ledger');
+    process.stdout.write(
+      `# halt answered in ${Math.round(haltMs)} ms; the stress worker was gone ${Math.round(stressGoneMs)} ms after it was sent\n`,
+    );
+  });
+
+  test('faultline halt without a server interrupts the run with SIGINT and undoes what its ledger records', async () => {
+    const mark = join(directory, 'not-rolled-back');
+    const journalPath = join(directory, 'journal-2.json');
+    // No --report-to and no server: the run is known only by its ledger.
+    const run = spawnCli(
+      ['run', writeExperiment('ledger only', mark), '--journal-path', journalPath, '--ledger-dir', ledgerDir],
+      { FAULTLINE_URL: '' },
+    );
+    const stress = await stressOfRun();
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const halt = await runCli(['halt', '--ledger-dir', ledgerDir], { FAULTLINE_URL: nobody });
+    assert.equal(halt.code, 0, halt.stdout + halt.stderr);
+    const lines = halt.stdout.split('\n');
+    assert.equal(lines[0], `no faultline server at ${nobody}: halting from the ledger alone`);
+    assert.equal(lines[1], `looked in the ledger ${ledgerDir}`);
+    assert.match(
+      lines[2]!,
+      /^ {2}undone \(run\): interrupted run [\w-]+ \(ledger only, pid \d+\) with SIGINT, as Ctrl-C would$/,
+    );
+    assert.equal(halt.stdout.includes('FAILED'), false, halt.stdout);
+    await waitFor(() => !alive(stress), `the stress worker ${stress} to be gone`, 10_000);
+    await run.done;
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
+    assert.deepEqual([journal.status, journal.interruption], ['interrupted', 'SIGINT signal received']);
+    assert.deepEqual((await api('GET', '/proxies/api/toxics')).json, [], 'the ledger undid the toxic');
+    assert.deepEqual((await api('GET', '/ledger')).json, [], 'nothing is left in the ledger');
+  });
+
+  test('POST /halt resumes a paused process left in the ledger, and stops a timed pause that still runs', async () => {
+    const sleepers = [spawn('sleep', ['600']), spawn('sleep', ['600'])];
+    after(() => {
+      for (const sleeper of sleepers) if (alive(sleeper.pid!)) process.kill(sleeper.pid!, 'SIGKILL');
+    });
+    const [left, timed] = sleepers.map((sleeper) => sleeper.pid!) as [number, number];
+    const env = { FAULTLINE_LEDGER_DIR: ledgerDir };
+    const paused = await runCli(['process', 'pause', '--pid', String(left)], env);
+    assert.equal(paused.code, 0, paused.stderr);
+    const pausing = spawnCli(['process', 'pause', '--pid', String(timed), '--for', '600'], env);
+    await waitFor(
+      () => stateOf(left) === 'T' && stateOf(timed) === 'T',
+      'both sleepers to be paused',
+      30_000,
+    );
+    await waitFor(
+      async () => (await api('GET', '/ledger')).json.length === 2,
+      'both pauses in the ledger',
+      30_000,
+    );
+
+    const recorded: Array<{ run: string; what: string }> = (await api('GET', '/ledger')).json;
+    const leftRun = recorded.find((fault) => fault.what === `paused process ${left} (sleep 600)`)?.run;
+    const halted = await api('POST', '/halt');
+    assert.deepEqual(halted.json.failed, []);
+    const whats = halted.json.undone.map(
+      (item: { kind: string; what: string }) => `${item.kind}: ${item.what}`,
+    );
+    const [interrupted, ...undone] = whats as string[];
+    assert.match(
+      interrupted!,
+      new RegExp(
+        `^run: interrupted run cli-\\S+ \\(faultline process pause --pid ${timed} --for 600, pid ${pausing.child.pid}\\) with SIGINT, as Ctrl-C would$`,
+      ),
+    );
+    // The interrupted pause may exit before its settlement reaches the file; then its entry is
+    // undone again (SIGCONT twice is harmless). The left-behind one is always undone by the halt.
+    assert.deepEqual(
+      undone.filter((what) => !what.startsWith(`ledger: undone: paused process ${timed} `)),
+      [`ledger: undone: paused process ${left} (sleep 600) (run ${leftRun})`],
+      whats.join('\n'),
+    );
+    assert.notEqual(stateOf(left), 'T', 'the left-behind pause is undone');
+    await pausing.done;
+    assert.notEqual(stateOf(timed), 'T', 'the timed pause resumed its process when interrupted');
+    assert.deepEqual((await api('GET', '/ledger')).json, []);
+  });
+});
+
+/** The state letter of /proc/PID/stat: T when stopped. */
+function stateOf(pid: number): string {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.charAt(0);
+}

@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage } from 'node:http';
+import { once } from 'node:events';
+import { describe, test } from 'node:test';
+import { isLoopback, isThisServer } from '../src/cli/server-access.js';
+import { endpointOf } from '../src/client/credentials.js';
+import { createEngine } from '../src/proxy/engine.js';
+import { createControlServer } from '../src/server/app.js';
+import { createTokenCheck, generateToken, tokenProblem } from '../src/server/token.js';
+import { startHarness, tempDirectory } from './helpers.js';
+
+const TOKEN = 'S3cret-token_for.tests~0123';
+
+function request(url: string, authorization?: string): IncomingMessage {
+  return { url, headers: authorization === undefined ? {} : { authorization } } as IncomingMessage;
+}
+
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+describe('the token check', () => {
+  const check = createTokenCheck(TOKEN);
+
+  test('accepts the token as Bearer, as the Basic password whatever the user, and as a /t/ prefix', () => {
+    for (const accepted of [
+      request('/proxies', `Bearer ${TOKEN}`),
+      request('/proxies', `bearer   ${TOKEN}`),
+      request('/proxies', basic('', TOKEN)),
+      request('/proxies', basic('ci', TOKEN)),
+      request(`/t/${TOKEN}/proxies`),
+    ])
+      assert.equal(check.admit(accepted), undefined, accepted.headers.authorization ?? accepted.url);
+  });
+
+  test('refuses a missing, wrong or misplaced token with 401 and says how to send it', () => {
+    const cases: Array<[IncomingMessage, RegExp]> = [
+      [request('/proxies'), /^the request carries no token; /],
+      [request('/proxies', `Bearer ${TOKEN}x`), /^the token the request carries is not this server's; /],
+      [request('/proxies', basic(TOKEN, '')), /^the token the request carries is not this server's; /],
+      [request('/proxies', `Token ${TOKEN}`), /^the request carries no token; /],
+      [request(`/proxies/t/${TOKEN}`), /^the request carries no token; /],
+      [request(`/t/${TOKEN.slice(1)}/proxies`), /^the token the request carries is not this server's; /],
+    ];
+    for (const [refused, hint] of cases) {
+      const error = check.admit(refused);
+      assert.equal(error?.status, 401, refused.url);
+      assert.equal(error?.code, 'FAULTLINE_ERR_UNAUTHORIZED');
+      assert.match(error?.hint ?? '', hint);
+    }
+  });
+
+  test('takes the prefix off the URL, right or wrong, so nothing after it sees the token', () => {
+    const cases: Array<[string, string]> = [
+      [`/t/${TOKEN}/proxies/api?x=1`, '/proxies/api?x=1'],
+      [`/t/${TOKEN}`, '/'],
+      [`/t/${TOKEN}?since=3`, '/?since=3'],
+      ['/t/wrong/events', '/events'],
+      ['/proxies/t/x', '/proxies/t/x'],
+    ];
+    for (const [url, rest] of cases) {
+      const incoming = request(url);
+      check.admit(incoming);
+      assert.equal(incoming.url, rest);
+    }
+  });
+
+  test('without a token every request passes, and a /t/ prefix is still taken off', () => {
+    const open = createTokenCheck(undefined);
+    const incoming = request('/t/anything/version');
+    assert.equal(open.admit(incoming), undefined);
+    assert.equal(incoming.url, '/version');
+  });
+
+  test('a token must be long and URL-safe; the message never repeats it; generated ones pass', () => {
+    assert.equal(tokenProblem(TOKEN), undefined);
+    assert.equal(tokenProblem(generateToken()), undefined);
+    assert.notEqual(generateToken(), generateToken());
+    const problem = tokenProblem('pass word/with:odd');
+    assert.match(problem ?? '', /received 18 characters with others among them/);
+    assert.equal(problem?.includes('word'), false);
+    assert.throws(() => createTokenCheck('short'), /invalid token: the token must be 16 to 512 characters/);
+  });
+});
+
+describe('the client finds the token in its URL or the environment', () => {
+  test('credentials become a Basic header and leave the URL; a /t/ prefix stays in requests only', () => {
+    assert.deepEqual(endpointOf(`http://:${TOKEN}@10.0.0.5:8474`, undefined), {
+      url: 'http://10.0.0.5:8474',
+      base: 'http://10.0.0.5:8474',
+      headers: { Authorization: basic('', TOKEN) },
+    });
+    assert.deepEqual(endpointOf(`http://10.0.0.5:8474/t/${TOKEN}/`, undefined), {
+      url: 'http://10.0.0.5:8474',
+      base: `http://10.0.0.5:8474/t/${TOKEN}`,
+      headers: {},
+    });
+    assert.deepEqual(endpointOf('http://10.0.0.5:8474', TOKEN), {
+      url: 'http://10.0.0.5:8474',
+      base: 'http://10.0.0.5:8474',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    assert.deepEqual(endpointOf(`http://me:${TOKEN}@10.0.0.5:8474`, 'other-token-of-the-env').headers, {
+      Authorization: basic('me', TOKEN),
+    });
+  });
+});
+
+describe('which addresses need a token', () => {
+  test('loopback names and addresses are open; everything else is not', () => {
+    for (const host of [
+      '127.0.0.1',
+      '127.1.2.3',
+      'localhost',
+      'api.localhost',
+      '::1',
+      '[::1]',
+      '::ffff:127.0.0.1',
+    ])
+      assert.equal(isLoopback(host), true, host);
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', '128.0.0.1', 'example.test', '127.0.0.1.example.test'])
+      assert.equal(isLoopback(host), false, host);
+  });
+
+  test('the server sends its token only with ledger undos aimed at itself', () => {
+    assert.equal(isThisServer('http://127.0.0.1:8474', '10.0.0.5', 8474), true);
+    assert.equal(isThisServer('http://10.0.0.5:8474', '10.0.0.5', 8474), true);
+    assert.equal(isThisServer('http://10.0.0.6:8474', '10.0.0.5', 8474), false);
+    assert.equal(isThisServer('http://127.0.0.1:8475', '10.0.0.5', 8474), false);
+    assert.equal(
+      isThisServer('http://192.0.2.77:8474', '0.0.0.0', 8474),
+      false,
+      'not an address of this machine',
+    );
+  });
+});
+
+describe('the control server with a token', async () => {
+  const engine = createEngine({ busyPollMicroseconds: 0 });
+  const control = createControlServer({ engine, token: TOKEN });
+  control.http.listen(0, '127.0.0.1');
+  await once(control.http, 'listening');
+  const url = `http://127.0.0.1:${(control.http.address() as { port: number }).port}`;
+  const harness = await startHarness();
+
+  test('a token given is required on loopback too; the Mozilla/ block still applies with it', async () => {
+    try {
+      assert.equal((await fetch(`${url}/proxies`)).status, 401);
+      assert.equal((await fetch(`${url}/t/${TOKEN}/proxies`)).status, 200);
+      const browser = await fetch(`${url}/proxies`, {
+        headers: { Authorization: `Bearer ${TOKEN}`, 'User-Agent': 'Mozilla/5.0' },
+      });
+      assert.equal(browser.status, 403);
+      assert.equal((await harness.api('GET', '/proxies')).status, 200, 'a server without a token stays open');
+    } finally {
+      engine.close();
+      await control.close();
+    }
+  });
+});
+
+describe('the server command wires the token into its halt', () => {
+  test("the ledger's proxy faults on this very server are undone with its token, and no other server gets it", async () => {
+    const ledgerDir = tempDirectory('token-ledger');
+    const { startServer } = await import('../src/cli/server-command.js');
+    const { openLedger } = await import('../src/experiment/ledger.js');
+    const running = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      busyPoll: 0,
+      logLevel: 'silent',
+      token: TOKEN,
+      ledgerDir,
+    });
+    const seen: Array<string | undefined> = [];
+    const elsewhere = createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      response.writeHead(204).end();
+    });
+    elsewhere.listen(0, '127.0.0.1');
+    await once(elsewhere, 'listening');
+    const other = `http://127.0.0.1:${(elsewhere.address() as { port: number }).port}`;
+    try {
+      const auth = { Authorization: `Bearer ${TOKEN}` };
+      const created = await fetch(`${running.url}/proxies`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: 'made_by_run', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' }),
+      });
+      assert.equal(created.status, 201);
+      const ledger = openLedger(ledgerDir, { run: 'left-behind', experiment: 'token wiring' });
+      ledger.record({
+        server: running.url,
+        description: 'created proxy made_by_run',
+        undo: { kind: 'delete-proxy', proxy: 'made_by_run' },
+      });
+      ledger.record({
+        server: other,
+        description: 'created proxy elsewhere',
+        undo: { kind: 'delete-proxy', proxy: 'elsewhere' },
+      });
+      ledger.close(true);
+      // The server's own token may come from FAULTLINE_TOKEN: still, no other server gets it.
+      process.env.FAULTLINE_TOKEN = TOKEN;
+      const halted = await (await fetch(`${running.url}/halt`, { method: 'POST', headers: auth })).json();
+      delete process.env.FAULTLINE_TOKEN;
+      assert.deepEqual(halted, {
+        undone: [
+          { kind: 'ledger', what: `undone: created proxy elsewhere (${other}) (run left-behind)` },
+          { kind: 'ledger', what: `undone: created proxy made_by_run (${running.url}) (run left-behind)` },
+        ],
+        failed: [],
+      });
+      assert.deepEqual(seen, [undefined], 'the other server got no token');
+      const proxies = await (await fetch(`${running.url}/proxies`, { headers: auth })).json();
+      assert.deepEqual(proxies, {});
+    } finally {
+      delete process.env.FAULTLINE_TOKEN;
+      elsewhere.close();
+      await running.stop();
+    }
+  });
+});
