@@ -12,6 +12,8 @@ import type { Route } from './route.js';
 import { proxyRoutes } from './routes/proxies.js';
 import { systemRoutes } from './routes/system.js';
 import { toxicRoutes } from './routes/toxics.js';
+import { uiRoutes } from './routes/ui.js';
+import { createUiSessions } from './ui-session.js';
 
 export interface ControlServerOptions {
   engine: Engine;
@@ -44,9 +46,11 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   const scrape = async (): Promise<Registry> =>
     (metrics ??= import('./metrics.js').then(({ createMetrics }) => createMetrics(engine)));
   const guard = createRequestGuard(options.allowedHosts);
+  const sessions = createUiSessions();
   const router = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: false, ignoreDuplicateSlashes: false });
 
   const extraRoutes: Route[] = [
+    ...uiRoutes(sessions),
     {
       method: 'GET',
       path: '/metrics',
@@ -92,7 +96,8 @@ export function createControlServer(options: ControlServerOptions): ControlServe
         'request',
       ),
     );
-    if (request.headers['user-agent']?.startsWith('Mozilla/')) {
+    const browser = request.headers['user-agent']?.startsWith('Mozilla/') === true;
+    if (browser && !route.page && !sessions.admits(request.headers)) {
       return sendText(response, 403, 'User agent not allowed\n');
     }
     try {
@@ -108,7 +113,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   const server = http.createServer(
     { requestTimeout: 30_000, headersTimeout: 15_000 },
     (request, response) => {
-      const refused = guard.check(request.headers);
+      const refused = guard.check(request.headers) ?? sessions.refusal(request.headers);
       if (refused) {
         log.warn(
           {

@@ -1,0 +1,106 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { api } from './api.js';
+import { followEvents, type ServerEvent, type StreamState } from './events.js';
+import { HaltButton } from './halt.js';
+import type { DashboardProxy } from './model.js';
+import { ProxyCard } from './proxy-card.js';
+import { ProxyForm } from './proxy-form.js';
+import { Ledger, type LedgerRecord, type RunRecord, Runs } from './runs.js';
+import { followThroughput, type Throughput } from './throughput.js';
+import { Timeline } from './timeline.js';
+import { usePoll } from './use-poll.js';
+
+const MAX_EVENTS = 500;
+const changes = /^(proxy|toxic)\.(created|updated|deleted|added|removed)$/;
+
+export function App() {
+  const [proxies, setProxies] = useState<DashboardProxy[]>();
+  const [loadError, setLoadError] = useState<string>();
+  const [events, setEvents] = useState<ServerEvent[]>([]);
+  const [stream, setStream] = useState<StreamState>('connecting');
+  const [rates, setRates] = useState(new Map<string, Throughput>());
+  const [halts, setHalts] = useState(0);
+  const [runs] = usePoll<RunRecord[]>('/runs', 3000, halts);
+  const [ledger] = usePoll<LedgerRecord[]>('/ledger', 5000, halts);
+  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const refresh = useCallback(async () => {
+    try {
+      const all = await api<Record<string, DashboardProxy>>('GET', '/proxies?explain');
+      setProxies(Object.values(all).sort((a, b) => a.name.localeCompare(b.name)));
+      setLoadError(undefined);
+    } catch (error) {
+      setLoadError((error as Error).message);
+    }
+  }, []);
+
+  useEffect(() => {
+    void refresh();
+    const stopEvents = followEvents(
+      (event) => {
+        setEvents((list) => [event, ...list].slice(0, MAX_EVENTS));
+        // Another client changed something: reload once the burst of events is over.
+        if (changes.test(event.type) && pending.current === undefined) {
+          pending.current = setTimeout(() => {
+            pending.current = undefined;
+            void refresh();
+          }, 100);
+        }
+      },
+      (state) => {
+        setStream(state);
+        if (state === 'live') void refresh();
+      },
+    );
+    const stopRates = followThroughput(setRates, () => setRates(new Map()));
+    return () => {
+      stopEvents();
+      stopRates();
+    };
+  }, [refresh]);
+
+  return (
+    <>
+      <header class="top">
+        <h1>
+          faultline <span>dashboard</span>
+        </h1>
+        <HaltButton
+          onHalted={() => {
+            setHalts((count) => count + 1);
+            void refresh();
+          }}
+        />
+      </header>
+      <main class="layout">
+        <section class="panel proxies" aria-labelledby="proxies-title">
+          <h2 id="proxies-title">Proxies</h2>
+          {loadError === undefined ? null : (
+            <p class="error" role="alert">
+              Could not load the proxies: {loadError}
+            </p>
+          )}
+          {proxies === undefined ? <p class="empty">Loading…</p> : null}
+          {proxies?.length === 0 ? <p class="empty">No proxies yet. Create one below.</p> : null}
+          {proxies?.map((proxy) => (
+            <ProxyCard
+              key={proxy.name}
+              proxy={proxy}
+              rate={rates.get(proxy.name)}
+              onChange={() => void refresh()}
+            />
+          ))}
+          <details class="new-proxy" open={proxies?.length === 0}>
+            <summary>New proxy</summary>
+            <ProxyForm onDone={() => void refresh()} />
+          </details>
+        </section>
+        <div class="side">
+          <Timeline events={events} state={stream} />
+          <Runs runs={runs} />
+          <Ledger ledger={ledger} />
+        </div>
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,68 @@
+import type { ToxicJson } from '../model/wire.js';
+import { proxyNameOf, type ServerEvent } from './events.js';
+
+const known = new Set([
+  'id',
+  'time',
+  'type',
+  'proxy',
+  'toxic',
+  'toxicType',
+  'stream',
+  'connection',
+  'action',
+]);
+
+/** One line of the timeline for an event from /events; events of unknown types show their fields. */
+export function describeEvent(event: ServerEvent): string {
+  const proxy = proxyNameOf(event);
+  const field = (name: string) => String(event[name] ?? '');
+  switch (event.type) {
+    case 'toxic.fired':
+      return `${proxy}: ${field('toxic')} (${field('toxicType')}, ${field('stream')}) ${field('action')} on connection #${field('connection')}${extra(event)}`;
+    case 'toxic.added':
+    case 'toxic.updated':
+      return `${proxy}: ${event.type === 'toxic.added' ? 'added' : 'changed'} ${field('explanation')}`;
+    case 'toxic.removed': {
+      const toxic = event.toxic as ToxicJson;
+      return `${proxy}: removed ${toxic.name} (${toxic.type}, ${toxic.stream})`;
+    }
+    case 'proxy.created':
+    case 'proxy.updated':
+    case 'proxy.deleted': {
+      const summary = event.proxy;
+      const verb = event.type.slice('proxy.'.length);
+      if (typeof summary === 'string') return `${summary} ${verb}`;
+      return `${proxy} ${verb}: ${summary.listen} → ${summary.upstream}, ${summary.enabled ? 'enabled' : 'disabled'}`;
+    }
+    case 'connection.opened':
+      return `${proxy}: connection #${field('connection')} from ${field('client')}`;
+    case 'connection.closed': {
+      const bytes = event.bytes as { upstream: number; downstream: number };
+      return `${proxy}: connection #${field('connection')} closed after ${Math.round(Number(event.durationMs))} ms, ${bytes.upstream} B up, ${bytes.downstream} B down`;
+    }
+    case 'connection.failed':
+      return `${proxy}: ${field('client')} could not reach ${field('upstream')}: ${field('error')}`;
+    default:
+      return `${proxy}:${extra(event)}`;
+  }
+}
+
+/** Fields beyond the ones every toxic event has, e.g. the request a per-request toxic acted on. */
+function extra(event: ServerEvent): string {
+  const rest = Object.entries(event).filter(([key]) => !known.has(key));
+  if (rest.length === 0) return '';
+  const method = event.method;
+  const path = event.path;
+  const request = typeof method === 'string' && typeof path === 'string' ? `${method} ${path}` : '';
+  const others = rest
+    .filter(([key]) => request === '' || (key !== 'method' && key !== 'path'))
+    .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  return ` — ${[request, ...others].filter(Boolean).join(' ')}`;
+}
+
+export function clockTime(iso: string): string {
+  const date = new Date(iso);
+  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}

@@ -1,0 +1,29 @@
+import type { ApiError } from './api.js';
+
+/**
+ * Which form field a server error is about, so the message can stand next to it. The server
+ * names the field in its words (`attribute latency of latency toxic "lag"`, `missing required
+ * field: upstream`, `listen tcp ...`); anything it does not name goes at the top of the form.
+ */
+export function fieldOf(error: ApiError, fields: readonly string[]): string | undefined {
+  const text = `${error.error} ${error.hint ?? ''}`;
+  const byCode: Record<string, string> = {
+    FAULTLINE_ERR_INVALID_STREAM: 'stream',
+    FAULTLINE_ERR_INVALID_TOXIC_TYPE: 'type',
+    FAULTLINE_ERR_PROXY_EXISTS: 'name',
+    FAULTLINE_ERR_TOXIC_EXISTS: 'name',
+    FAULTLINE_ERR_LIMIT_REACHED: '',
+  };
+  const coded = error.code === undefined ? undefined : byCode[error.code];
+  if (coded !== undefined) return fields.includes(coded) ? coded : undefined;
+  const attribute = /attributes?[ .]([a-z_]+)/i.exec(text)?.[1];
+  if (attribute !== undefined && fields.includes(`attributes.${attribute}`)) return `attributes.${attribute}`;
+  if (/^listen\b|\blisten (tcp|address)\b|--listen-allow/.test(text) && fields.includes('listen'))
+    return 'listen';
+  // "name" comes last: hints quote names of proxies and toxics in other errors too.
+  const ordered = [
+    ...fields.filter((field) => field !== 'name'),
+    ...fields.filter((field) => field === 'name'),
+  ];
+  return ordered.find((field) => new RegExp(`\\b${field.replace('.', '\\.')}\\b`).test(text));
+}

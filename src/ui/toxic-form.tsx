@@ -1,0 +1,178 @@
+import { useState } from 'preact/hooks';
+import type { ToxicJson } from '../model/wire.js';
+import { api } from './api.js';
+import { Field, FormLevelError } from './field.js';
+import { formError, type FormError, typedValue } from './form-error.js';
+import { attributesOf, summaryOf, toxicTypes } from './model.js';
+
+interface ToxicFormProps {
+  proxy: string;
+  /** The toxic to change; without it the form adds a new one. */
+  current?: ToxicJson;
+  onDone: () => void;
+}
+
+/** Adds a toxic (POST /proxies/{proxy}/toxics) or updates one's toxicity and attributes. */
+export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
+  const [type, setType] = useState<string>(current?.type ?? 'latency');
+  const [name, setName] = useState(current?.name ?? '');
+  const [stream, setStream] = useState<string>(current?.stream ?? 'downstream');
+  const [toxicity, setToxicity] = useState(current === undefined ? '' : String(current.toxicity));
+  const [values, setValues] = useState<Record<string, string>>(
+    Object.fromEntries(Object.entries(current?.attributes ?? {}).map(([key, value]) => [key, String(value)])),
+  );
+  const [error, setError] = useState<FormError>();
+  const [busy, setBusy] = useState(false);
+  const attributes = attributesOf(type);
+  const prefix = `toxic-${proxy}-${current?.name ?? 'new'}`;
+  const fields = [
+    'type',
+    'name',
+    'stream',
+    'toxicity',
+    ...attributes.map((spec) => `attributes.${spec.name}`),
+  ];
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const sent: Record<string, number | string> = {};
+    for (const spec of attributes) {
+      const text = values[spec.name] ?? '';
+      if (text.trim() !== '') sent[spec.name] = typedValue(text);
+    }
+    const body: Record<string, unknown> = { attributes: sent };
+    if (toxicity.trim() !== '') body.toxicity = typedValue(toxicity);
+    setBusy(true);
+    try {
+      if (current === undefined) {
+        await api('POST', `/proxies/${encodeURIComponent(proxy)}/toxics`, {
+          type,
+          stream,
+          ...(name.trim() === '' ? {} : { name: name.trim() }),
+          ...body,
+        });
+      } else {
+        await api(
+          'POST',
+          `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(current.name)}`,
+          body,
+        );
+      }
+      setError(undefined);
+      onDone();
+    } catch (failure) {
+      setError(formError(failure, fields));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      class="toxic-form"
+      noValidate
+      aria-label={current === undefined ? `Add a toxic to ${proxy}` : `Change toxic ${current.name}`}
+      onSubmit={(event) => void submit(event)}
+      onKeyDown={(event) => event.key === 'Escape' && onDone()}
+    >
+      <FormLevelError error={error} />
+      <div class="row">
+        <Field id={`${prefix}-type`} label="Type" field="type" error={error} note={summaryOf(type)}>
+          {(props) => (
+            <select
+              {...props}
+              name="type"
+              value={type}
+              disabled={current !== undefined}
+              onChange={(event) => {
+                setType(event.currentTarget.value);
+                setValues({});
+              }}
+            >
+              {toxicTypes.map((option) => (
+                <option key={option} value={option}>
+                  {option}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field id={`${prefix}-name`} label="Name" field="name" error={error}>
+          {(props) => (
+            <input
+              {...props}
+              name="name"
+              value={name}
+              placeholder={`${type}_${stream}`}
+              disabled={current !== undefined}
+              onInput={(event) => setName(event.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field
+          id={`${prefix}-stream`}
+          label="Stream"
+          field="stream"
+          error={error}
+          note="downstream: server to client; upstream: client to server"
+        >
+          {(props) => (
+            <select
+              {...props}
+              name="stream"
+              value={stream}
+              disabled={current !== undefined}
+              onChange={(event) => setStream(event.currentTarget.value)}
+            >
+              <option value="downstream">downstream</option>
+              <option value="upstream">upstream</option>
+            </select>
+          )}
+        </Field>
+        <Field id={`${prefix}-toxicity`} label="Toxicity (0–1)" field="toxicity" error={error}>
+          {(props) => (
+            <input
+              {...props}
+              name="toxicity"
+              inputMode="decimal"
+              value={toxicity}
+              placeholder="1"
+              onInput={(event) => setToxicity(event.currentTarget.value)}
+            />
+          )}
+        </Field>
+      </div>
+      <div class="row">
+        {attributes.map((spec) => (
+          <Field
+            key={`${type}-${spec.name}`}
+            id={`${prefix}-attr-${spec.name}`}
+            label={`${spec.name} (${spec.unit})`}
+            field={`attributes.${spec.name}`}
+            error={error}
+            note={spec.description}
+          >
+            {(props) => (
+              <input
+                {...props}
+                name={`attributes.${spec.name}`}
+                inputMode="numeric"
+                value={values[spec.name] ?? ''}
+                placeholder={String(spec.default)}
+                onInput={(event) => setValues({ ...values, [spec.name]: event.currentTarget.value })}
+              />
+            )}
+          </Field>
+        ))}
+      </div>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy}>
+          {current === undefined ? 'Add toxic' : 'Save toxic'}
+        </button>
+        <button type="button" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
