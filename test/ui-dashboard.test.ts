@@ -16,8 +16,16 @@ const echo = await startEchoServer();
 const browser: Browser = await launchChromium();
 after(() => browser.close());
 
+/** What the browser reported against the page: script errors and refusals by its CSP. */
+const pageProblems: string[] = [];
+
 async function openDashboard(viewport = { width: 1280, height: 800 }): Promise<Page> {
   const page = await browser.newPage({ viewport });
+  page.on('pageerror', (error) => pageProblems.push(`error: ${error.message}`));
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/.test(message.text()))
+      pageProblems.push(`csp: ${message.text()}`);
+  });
   await page.goto(`${harness.url}/ui/`);
   await page.waitForSelector('.proxies');
   return page;
@@ -80,6 +88,11 @@ describe('the dashboard in headless Chromium', () => {
     const page = await openDashboard();
     const card = page.locator('[data-proxy="alpha"]');
     await card.getByRole('button', { name: 'Add toxic' }).click();
+    assert.equal(
+      await page.evaluate(() => (globalThis as any).document.activeElement?.getAttribute('name') as string),
+      'type',
+      'the keyboard focus moves into the form it opened',
+    );
     await card.getByLabel('Type').selectOption('latency');
     await card.getByLabel('Name').fill('slow');
     await card.getByLabel('latency (ms)').fill('400');
@@ -224,6 +237,10 @@ describe('the dashboard in headless Chromium', () => {
       assert.equal(width, viewport.width, `at ${viewport.width} px the page is ${width} px wide`);
       await page.close();
     }
+  });
+
+  test('no page ran into a script error or a refusal by its Content-Security-Policy', () => {
+    assert.deepEqual(pageProblems, []);
   });
 });
 

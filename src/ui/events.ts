@@ -11,7 +11,7 @@ export interface ServerEvent {
   [field: string]: unknown;
 }
 
-export type StreamState = 'connecting' | 'live' | 'retrying';
+export type StreamState = 'connecting' | 'live' | 'retrying' | 'ended';
 
 const RETRY_MS = 1000;
 
@@ -33,6 +33,7 @@ export function followEvents(
       headers: sessionHeaders,
       signal: stop.signal,
     });
+    if (response.status === 403) return 'ended';
     if (!response.ok || response.body === null) throw new Error(`/events answered ${response.status}`);
     onState('live');
     const parser = createParser({
@@ -47,7 +48,7 @@ export function followEvents(
     const reader = response.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return;
+      if (done) return 'closed';
       parser.feed(decoder.decode(value, { stream: true }));
     }
   };
@@ -55,7 +56,8 @@ export function followEvents(
   void (async () => {
     while (!stop.signal.aborted) {
       try {
-        await read();
+        // The server refuses this page's session once it restarts: only a reload gets a new one.
+        if ((await read()) === 'ended') return onState('ended');
       } catch {
         // The server went away or restarted: try again below, unless the page is closing.
       }

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { useFocusFirst } from './focus.js';
 import { api } from './api.js';
 import { Field, FormLevelError } from './field.js';
 import { formError, type FormError } from './form-error.js';
@@ -21,6 +22,7 @@ export function ProxyForm({ current, onDone }: ProxyFormProps) {
   const [enabled, setEnabled] = useState(true);
   const [error, setError] = useState<FormError>();
   const [busy, setBusy] = useState(false);
+  const form = useFocusFirst(current !== undefined);
   const prefix = `proxy-${current?.name ?? 'new'}`;
   const fields =
     current === undefined ? ['name', 'listen', 'upstream', 'protocol', 'enabled'] : ['listen', 'upstream'];
@@ -59,6 +61,7 @@ export function ProxyForm({ current, onDone }: ProxyFormProps) {
 
   return (
     <form
+      ref={form}
       class="proxy-form"
       noValidate
       aria-label={current === undefined ? 'New proxy' : `Change proxy ${current.name}`}

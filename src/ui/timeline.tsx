@@ -6,6 +6,7 @@ const stateText: Record<StreamState, string> = {
   connecting: 'connecting…',
   live: 'live',
   retrying: 'connection lost, retrying…',
+  ended: 'session ended: reload the page',
 };
 
 /** The newest events first: which fault fired, when, on which connection or request. */

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { useFocusFirst } from './focus.js';
 import type { ToxicJson } from '../model/wire.js';
 import { api } from './api.js';
 import { Field, FormLevelError } from './field.js';
@@ -23,6 +24,7 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
   );
   const [error, setError] = useState<FormError>();
   const [busy, setBusy] = useState(false);
+  const form = useFocusFirst();
   const attributes = attributesOf(type);
   const prefix = `toxic-${proxy}-${current?.name ?? 'new'}`;
   const fields = [
@@ -69,6 +71,7 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
 
   return (
     <form
+      ref={form}
       class="toxic-form"
       noValidate
       aria-label={current === undefined ? `Add a toxic to ${proxy}` : `Change toxic ${current.name}`}
