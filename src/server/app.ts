@@ -8,12 +8,12 @@ import { createEventStream, type EventStream } from './event-stream.js';
 import type { Registry } from 'prom-client';
 import { createRequestGuard } from './request-guard.js';
 import { sendError, sendText, toFaultlineError } from './respond.js';
+import { uiRoutes } from './routes/ui.js';
+import { createUiSessions } from './ui-session.js';
 import type { Route } from './route.js';
 import { proxyRoutes } from './routes/proxies.js';
 import { systemRoutes } from './routes/system.js';
 import { toxicRoutes } from './routes/toxics.js';
-import { uiRoutes } from './routes/ui.js';
-import { createUiSessions } from './ui-session.js';
 
 export interface ControlServerOptions {
   engine: Engine;
@@ -45,8 +45,8 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   let metrics: Promise<Registry> | undefined;
   const scrape = async (): Promise<Registry> =>
     (metrics ??= import('./metrics.js').then(({ createMetrics }) => createMetrics(engine)));
-  const guard = createRequestGuard(options.allowedHosts);
   const sessions = createUiSessions();
+  const guard = createRequestGuard(options.allowedHosts);
   const router = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: false, ignoreDuplicateSlashes: false });
 
   const extraRoutes: Route[] = [
@@ -96,8 +96,10 @@ export function createControlServer(options: ControlServerOptions): ControlServe
         'request',
       ),
     );
+    const session = sessions.verify(request.headers);
+    if (typeof session === 'object') return sendError(response, session);
     const browser = request.headers['user-agent']?.startsWith('Mozilla/') === true;
-    if (browser && !route.page && !sessions.admits(request.headers)) {
+    if (browser && !route.page && session !== 'valid') {
       return sendText(response, 403, 'User agent not allowed\n');
     }
     try {
@@ -113,7 +115,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   const server = http.createServer(
     { requestTimeout: 30_000, headersTimeout: 15_000 },
     (request, response) => {
-      const refused = guard.check(request.headers) ?? sessions.refusal(request.headers);
+      const refused = guard.check(request.headers);
       if (refused) {
         log.warn(
           {

@@ -25,10 +25,6 @@ export interface UiSessions {
    * it is, an error saying what is wrong when it claims to be and is not.
    */
   verify(headers: IncomingHttpHeaders): 'absent' | 'valid' | FaultlineError;
-  /** Whether the request comes from a dashboard page of this server. */
-  admits(headers: IncomingHttpHeaders): boolean;
-  /** Why a request that claims to be the dashboard is refused; undefined when it is not refused. */
-  refusal(headers: IncomingHttpHeaders): FaultlineError | undefined;
 }
 
 interface Session {
@@ -46,12 +42,7 @@ export function createUiSessions(now: () => number = Date.now): UiSessions {
     return undefined;
   };
 
-  const sessions: UiSessions = {
-    admits: (headers) => sessions.verify(headers) === 'valid',
-    refusal(headers) {
-      const verdict = sessions.verify(headers);
-      return verdict === 'absent' || verdict === 'valid' ? undefined : verdict;
-    },
+  return {
     open(headers, response) {
       const cookie = cookieName(headers.host);
       const current = live(readCookie(headers.cookie, cookie));
@@ -101,7 +92,6 @@ export function createUiSessions(now: () => number = Date.now): UiSessions {
       return 'valid';
     },
   };
-  return sessions;
 }
 
 /** Cookies ignore ports, so two servers on one host need two names. */

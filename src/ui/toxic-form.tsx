@@ -4,6 +4,7 @@ import type { ToxicJson } from '../model/wire.js';
 import { api } from './api.js';
 import { Field, FormLevelError } from './field.js';
 import { formError, type FormError, typedValue } from './form-error.js';
+import { type AttributeField, attributeField, attributeText, attributeValue } from './attribute-field.js';
 import { attributesOf, summaryOf, toxicTypes } from './model.js';
 
 interface ToxicFormProps {
@@ -20,12 +21,14 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
   const [stream, setStream] = useState<string>(current?.stream ?? 'downstream');
   const [toxicity, setToxicity] = useState(current === undefined ? '' : String(current.toxicity));
   const [values, setValues] = useState<Record<string, string>>(
-    Object.fromEntries(Object.entries(current?.attributes ?? {}).map(([key, value]) => [key, String(value)])),
+    Object.fromEntries(
+      Object.entries(current?.attributes ?? {}).map(([key, value]) => [key, attributeText(value)]),
+    ),
   );
   const [error, setError] = useState<FormError>();
   const [busy, setBusy] = useState(false);
   const form = useFocusFirst();
-  const attributes = attributesOf(type);
+  const attributes = attributesOf(type).map(attributeField);
   const prefix = `toxic-${proxy}-${current?.name ?? 'new'}`;
   const fields = [
     'type',
@@ -37,10 +40,10 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const sent: Record<string, number | string> = {};
-    for (const spec of attributes) {
-      const text = values[spec.name] ?? '';
-      if (text.trim() !== '') sent[spec.name] = typedValue(text);
+    const sent: Record<string, unknown> = {};
+    for (const field of attributes) {
+      const text = values[field.name] ?? '';
+      if (text.trim() !== '') sent[field.name] = attributeValue(field, text);
     }
     const body: Record<string, unknown> = { attributes: sent };
     if (toxicity.trim() !== '') body.toxicity = typedValue(toxicity);
@@ -146,23 +149,21 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
         </Field>
       </div>
       <div class="row">
-        {attributes.map((spec) => (
+        {attributes.map((field) => (
           <Field
-            key={`${type}-${spec.name}`}
-            id={`${prefix}-attr-${spec.name}`}
-            label={`${spec.name} (${spec.unit})`}
-            field={`attributes.${spec.name}`}
+            key={`${type}-${field.name}`}
+            id={`${prefix}-attr-${field.name}`}
+            label={field.label}
+            field={`attributes.${field.name}`}
             error={error}
-            note={spec.description}
+            note={field.description}
           >
             {(props) => (
-              <input
-                {...props}
-                name={`attributes.${spec.name}`}
-                inputMode="numeric"
-                value={values[spec.name] ?? ''}
-                placeholder={String(spec.default)}
-                onInput={(event) => setValues({ ...values, [spec.name]: event.currentTarget.value })}
+              <AttributeInput
+                field={field}
+                props={props}
+                value={values[field.name] ?? ''}
+                onValue={(value) => setValues({ ...values, [field.name]: value })}
               />
             )}
           </Field>
@@ -177,5 +178,39 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
         </button>
       </div>
     </form>
+  );
+}
+
+interface AttributeInputProps {
+  field: AttributeField;
+  props: Record<string, unknown>;
+  value: string;
+  onValue: (value: string) => void;
+}
+
+/** A select for a choice (empty: the default), a text box for everything else. */
+function AttributeInput({ field, props, value, onValue }: AttributeInputProps) {
+  const name = `attributes.${field.name}`;
+  if (field.choices !== undefined) {
+    return (
+      <select {...props} name={name} value={value} onChange={(event) => onValue(event.currentTarget.value)}>
+        <option value="">default ({field.placeholder})</option>
+        {field.choices.map((choice) => (
+          <option key={choice} value={choice}>
+            {choice}
+          </option>
+        ))}
+      </select>
+    );
+  }
+  return (
+    <input
+      {...props}
+      name={name}
+      inputMode={field.kind === 'integer' ? 'numeric' : 'text'}
+      value={value}
+      placeholder={field.placeholder}
+      onInput={(event) => onValue(event.currentTarget.value)}
+    />
   );
 }
