@@ -26,6 +26,27 @@ async function call(method, path, body) {
   return response.status === 204 ? undefined : response.json();
 }
 
+/**
+ * Registers a run as `faultline run --report-to` does, holding its connection open, on servers
+ * that have /runs (the halt work); elsewhere the page shows the section as unavailable.
+ */
+const runConnections = [];
+async function registerRun(title, end) {
+  const request = http.request(`${base}/runs`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+  });
+  request.end(
+    JSON.stringify({ title, journal: `/home/ci/chaos/${title.replaceAll(' ', '-')}.journal.json` }),
+  );
+  const [response] = await once(request, 'response');
+  if (response.statusCode !== 200) return response.resume();
+  runConnections.push(response);
+  const [first] = await once(response, 'data');
+  const { id } = JSON.parse(first.toString().split('\n')[0]);
+  if (end !== undefined) await call('PATCH', `/runs/${id}`, end);
+}
+
 let browser;
 try {
   const api = await call('POST', '/proxies', {
@@ -59,6 +80,13 @@ try {
     toxicity: 0.1,
     attributes: { timeout: 500 },
   });
+
+  await registerRun('checkout survives a slow database', {
+    status: 'completed',
+    report: 'http://127.0.0.1:8000/reports/checkout-slow-db.html',
+  });
+  await registerRun('cart keeps working when redis resets', { status: 'interrupted' });
+  await registerRun('orders under 10% packet loss');
 
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -102,6 +130,7 @@ try {
   process.stdout.write('wrote docs/dashboard-desktop.png and docs/dashboard-phone.png\n');
 } finally {
   await browser?.close();
+  for (const response of runConnections) response.destroy();
   engine.close();
   await control.close();
   shop.closeAllConnections();

@@ -253,6 +253,7 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
       started_at: '2026-12-01T10:00:00.000Z',
       ended_at: '2026-12-01T10:01:00.000Z',
       report: '/runs/r1/report',
+      halted: 'halted from the dashboard',
     },
     {
       id: 'r2',
@@ -263,7 +264,13 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
     },
   ];
   const ledger = [
-    { run: 'r1', kind: 'stress', what: 'stop cpu stress pid 4242', since: '2026-12-01T10:00:05.000Z' },
+    {
+      run: 'r1',
+      kind: 'stress',
+      what: 'stop cpu stress pid 4242',
+      since: '2026-12-01T10:00:05.000Z',
+      running: true,
+    },
   ];
 
   async function withContracts(page: Page, answers: Record<string, { status: number; body: string }>) {
@@ -297,7 +304,7 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
     const first = page.locator('[data-run="r1"]');
     await first.waitFor();
     assert.equal(await first.locator('td').nth(0).textContent(), 'checkout survives a slow database');
-    assert.equal(await first.locator('.badge').textContent(), 'interrupted');
+    assert.equal(await first.locator('td').nth(1).textContent(), 'interrupted halted from the dashboard');
     assert.equal(
       await first.getByRole('link', { name: 'HTML report' }).getAttribute('href'),
       `${harness.url}/runs/r1/report`,
@@ -306,7 +313,7 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
     assert.equal(await second.getByRole('link').count(), 0, 'a javascript: report is not a link');
     assert.equal(await second.locator('code').textContent(), 'javascript:alert(1)');
     assert.deepEqual(await rowText(page.locator('.ledger li')), [
-      'stress stop cpu stress pid 4242 run r1, since 10:00:05.000',
+      'stress stop cpu stress pid 4242 run r1 (still running), since 10:00:05.000',
     ]);
 
     await page.getByRole('button', { name: 'Halt all faults' }).focus();

@@ -18,7 +18,7 @@ export function ProxyForm({ current, onDone }: ProxyFormProps) {
   const [name, setName] = useState(current?.name ?? '');
   const [listen, setListen] = useState(current?.listen ?? '');
   const [upstream, setUpstream] = useState(current?.upstream ?? '');
-  const [protocol, setProtocol] = useState(current?.protocol ?? 'tcp');
+  const [protocol, setProtocol] = useState<string>(current?.protocol ?? 'tcp');
   const [enabled, setEnabled] = useState(true);
   const [error, setError] = useState<FormError>();
   const [busy, setBusy] = useState(false);

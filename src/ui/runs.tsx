@@ -11,6 +11,8 @@ export interface RunRecord {
   ended_at?: string;
   report?: string;
   journal?: string;
+  /** Why the run was halted, once it was. */
+  halted?: string;
 }
 
 /** A fault the ledger holds that no rollback has undone yet (GET /ledger). */
@@ -19,6 +21,8 @@ export interface LedgerRecord {
   kind: string;
   what: string;
   since: string;
+  /** Whether the run that recorded it is still alive. */
+  running?: boolean;
 }
 
 export function Runs({ runs }: { runs: Polled<RunRecord[]> }) {
@@ -42,6 +46,7 @@ export function Runs({ runs }: { runs: Polled<RunRecord[]> }) {
                 <td>{run.title}</td>
                 <td>
                   <span class={`badge run-${run.status}`}>{run.status}</span>
+                  {run.halted === undefined ? null : <small class="why"> {run.halted}</small>}
                 </td>
                 <td>
                   <time dateTime={run.started_at}>{clockTime(run.started_at)}</time>
@@ -91,7 +96,9 @@ export function Ledger({ ledger }: { ledger: Polled<LedgerRecord[]> }) {
             <li key={`${entry.run}-${index}`}>
               <span class="badge">{entry.kind}</span> {entry.what}{' '}
               <small>
-                run {entry.run}, since <time dateTime={entry.since}>{clockTime(entry.since)}</time>
+                run {entry.run}
+                {entry.running === true ? ' (still running)' : ''}, since{' '}
+                <time dateTime={entry.since}>{clockTime(entry.since)}</time>
               </small>
             </li>
           ))}
