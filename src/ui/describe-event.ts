@@ -61,8 +61,10 @@ function extra(event: ServerEvent): string {
   return ` — ${[request, ...others].filter(Boolean).join(' ')}`;
 }
 
-export function clockTime(iso: string): string {
+/** HH:MM:SS.mmm in the browser's time zone; `withMs` false drops the milliseconds. */
+export function clockTime(iso: string, withMs = true): string {
   const date = new Date(iso);
   const pad = (value: number, width = 2) => String(value).padStart(width, '0');
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+  const seconds = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return withMs ? `${seconds}.${pad(date.getMilliseconds(), 3)}` : seconds;
 }

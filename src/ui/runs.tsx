@@ -49,11 +49,11 @@ export function Runs({ runs }: { runs: Polled<RunRecord[]> }) {
                   {run.halted === undefined ? null : <small class="why"> {run.halted}</small>}
                 </td>
                 <td>
-                  <time dateTime={run.started_at}>{clockTime(run.started_at)}</time>
+                  <time dateTime={run.started_at}>{clockTime(run.started_at, false)}</time>
                   {run.ended_at === undefined ? null : (
                     <>
                       {' – '}
-                      <time dateTime={run.ended_at}>{clockTime(run.ended_at)}</time>
+                      <time dateTime={run.ended_at}>{clockTime(run.ended_at, false)}</time>
                     </>
                   )}
                 </td>
@@ -72,7 +72,12 @@ export function Runs({ runs }: { runs: Polled<RunRecord[]> }) {
 /** Links only to http(s) pages (the server's or another's); a file path is shown for copying. */
 function ReportLink({ run }: { run: RunRecord }) {
   if (run.report === undefined) {
-    return run.journal === undefined ? <span class="empty">none yet</span> : <code>{run.journal}</code>;
+    if (run.journal === undefined) return <span class="empty">none yet</span>;
+    return (
+      <small>
+        journal <code>{run.journal}</code>
+      </small>
+    );
   }
   const target = /^(https?:\/\/|\/)/i.test(run.report)
     ? new URL(run.report.replace(/^\//, ''), apiRoot)
