@@ -159,6 +159,25 @@ describe('the dashboard in headless Chromium', () => {
       assert.equal(await latency.getAttribute('aria-invalid'), 'true');
       assert.equal(await field.locator('.error').getAttribute('role'), 'alert');
     }
+    await latency.fill('');
+    const more = card.getByLabel('Other attributes (JSON object, optional)');
+    await more.fill('{"latncy": 5}');
+    await card.getByRole('button', { name: 'Add toxic' }).click();
+    const moreField = card.locator('.field.invalid');
+    await waitFor(
+      async () => (await moreField.locator('textarea').count()) === 1,
+      'the message at the JSON field',
+    );
+    assert.equal(
+      await moreField.locator('.error strong').textContent(),
+      'bad request body: json: unknown field "latncy"',
+    );
+    await more.fill('{oops');
+    await card.getByRole('button', { name: 'Add toxic' }).click();
+    await waitFor(
+      async () => /^not JSON: /.test((await moreField.locator('.error strong').textContent()) ?? ''),
+      'the page says the text is not JSON',
+    );
     assert.deepEqual(toxicNames('alpha'), ['slow']);
 
     await page.getByText('New proxy').click();

@@ -18,6 +18,8 @@ export function fieldOf(error: ApiError, fields: readonly string[]): string | un
   if (coded !== undefined) return fields.includes(coded) ? coded : undefined;
   const attribute = /attributes?[ .]([a-z_]+)/i.exec(text)?.[1];
   if (attribute !== undefined && fields.includes(`attributes.${attribute}`)) return `attributes.${attribute}`;
+  // An attribute the form has no field of came from the free-form JSON, when there is one.
+  if (attribute !== undefined && fields.includes('attributes.more')) return 'attributes.more';
   if (/^listen\b|\blisten (tcp|address)\b|--listen-allow/.test(text) && fields.includes('listen'))
     return 'listen';
   // "name" comes last: hints quote names of proxies and toxics in other errors too.

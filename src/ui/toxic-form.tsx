@@ -25,6 +25,7 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
       Object.entries(current?.attributes ?? {}).map(([key, value]) => [key, attributeText(value)]),
     ),
   );
+  const [more, setMore] = useState('');
   const [error, setError] = useState<FormError>();
   const [busy, setBusy] = useState(false);
   const form = useFocusFirst();
@@ -36,11 +37,20 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
     'stream',
     'toxicity',
     ...attributes.map((spec) => `attributes.${spec.name}`),
+    ...(more.trim() === '' ? [] : ['attributes.more']),
   ];
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const sent: Record<string, unknown> = {};
+    const extra = parseMore(more);
+    if (typeof extra === 'string') {
+      return setError({
+        field: 'attributes.more',
+        message: extra,
+        hint: 'write a JSON object, or leave it empty',
+      });
+    }
+    const sent: Record<string, unknown> = { ...extra };
     for (const field of attributes) {
       const text = values[field.name] ?? '';
       if (text.trim() !== '') sent[field.name] = attributeValue(field, text);
@@ -169,6 +179,24 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
           </Field>
         ))}
       </div>
+      <Field
+        id={`${prefix}-more`}
+        label="Other attributes (JSON object, optional)"
+        field="attributes.more"
+        error={error}
+        note='Merged into "attributes": what the fields above do not cover, such as a match or a counter of toxics that have them.'
+      >
+        {(props) => (
+          <textarea
+            {...props}
+            name="attributes.more"
+            rows={2}
+            value={more}
+            spellcheck={false}
+            onInput={(event) => setMore(event.currentTarget.value)}
+          />
+        )}
+      </Field>
       <div class="actions">
         <button type="submit" class="primary" disabled={busy}>
           {current === undefined ? 'Add toxic' : 'Save toxic'}
@@ -213,4 +241,17 @@ function AttributeInput({ field, props, value, onValue }: AttributeInputProps) {
       onInput={(event) => onValue(event.currentTarget.value)}
     />
   );
+}
+
+/** The free-form attributes: an object, or a message saying why the text is not one. */
+function parseMore(text: string): Record<string, unknown> | string {
+  if (text.trim() === '') return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
+    return `not a JSON object: ${JSON.stringify(value)}`;
+  } catch (error) {
+    return `not JSON: ${(error as Error).message}`;
+  }
 }
