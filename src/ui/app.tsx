@@ -13,6 +13,18 @@ import { usePoll } from './use-poll.js';
 const MAX_EVENTS = 500;
 const changes = /^(proxy|toxic)\.(created|updated|deleted|added|removed)$/;
 
+/**
+ * The newest MAX_EVENTS events of each kind, connection opens and closes apart from the rest,
+ * so a flood of connections never pushes the fired toxics out of the timeline.
+ */
+function keepRecent(newestFirst: ServerEvent[]): ServerEvent[] {
+  let connections = 0;
+  let others = 0;
+  return newestFirst.filter((event) =>
+    event.type.startsWith('connection.') ? connections++ < MAX_EVENTS : others++ < MAX_EVENTS,
+  );
+}
+
 export function App() {
   const [proxies, setProxies] = useState<DashboardProxy[]>();
   const [loadError, setLoadError] = useState<string>();
@@ -42,12 +54,12 @@ export function App() {
       if (batch.length === 0) return;
       const arrived = batch.reverse();
       batch = [];
-      setEvents((list) => [...arrived, ...list].slice(0, MAX_EVENTS));
+      setEvents((list) => keepRecent([...arrived, ...list]));
     }, 250);
     const stopEvents = followEvents(
       (event) => {
         batch.push(event);
-        if (batch.length > MAX_EVENTS) batch.shift();
+        if (batch.length > 2 * MAX_EVENTS) batch.shift();
         // Another client changed something: reload once the burst of events is over.
         if (changes.test(event.type) && pending.current === undefined) {
           pending.current = setTimeout(() => {
