@@ -113,6 +113,20 @@ describe('the dashboard in headless Chromium', () => {
     const elapsed = await roundTrip(alpha.port);
     assert.ok(elapsed >= 400, `the round trip took ${elapsed} ms, less than the 400 ms latency`);
 
+    // 4 bytes each way, spread over 2 s scrape intervals: each direction shows about 2 B/s in
+    // the interval it fell in (the two may fall in different ones, 400 ms apart).
+    const rate = card.locator('.rate');
+    const seen = { up: false, down: false };
+    await waitFor(
+      async () => {
+        const text = (await rate.textContent()) ?? '';
+        seen.up ||= /↑ [1-9]\d* B\/s/.test(text);
+        seen.down ||= /↓ [1-9]\d* B\/s/.test(text);
+        return seen.up && seen.down;
+      },
+      'a rate above zero each way',
+      10_000,
+    );
     const fired = page.locator('.event[data-type="toxic.fired"] .what');
     await fired.first().waitFor({ timeout: 10_000 });
     assert.equal(
