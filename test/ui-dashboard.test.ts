@@ -31,6 +31,9 @@ async function openDashboard(viewport = { width: 1280, height: 800 }): Promise<P
   return page;
 }
 
+const focusedText = (page: Page) =>
+  page.evaluate(() => (globalThis as any).document.activeElement?.textContent?.trim() as string | undefined);
+
 /** Milliseconds for one 4-byte round trip through the proxy to the echo server. */
 async function roundTrip(port: number): Promise<number> {
   const socket = await connect(port);
@@ -98,6 +101,11 @@ describe('the dashboard in headless Chromium', () => {
     await card.getByLabel('latency (ms)').fill('400');
     await card.getByLabel('latency (ms)').press('Enter');
     await card.locator('[data-toxic="slow"]').waitFor();
+    assert.equal(
+      await focusedText(page),
+      'Add toxic',
+      'the focus returns to the button that opened the form',
+    );
     assert.equal(
       await card.locator('[data-toxic="slow"] .explain').textContent(),
       'slow: on every connection, delays data by 400 ms (downstream)',
@@ -250,8 +258,9 @@ describe('the dashboard in headless Chromium', () => {
     await card.waitFor();
     await card.getByRole('button', { name: 'Disable' }).click();
     await waitFor(() => !harness.engine.get('delta').enabled, 'delta disabled');
-    await card.getByRole('button', { name: 'Delete…' }).click();
-    await card.getByRole('button', { name: 'Delete delta now' }).click();
+    await card.getByRole('button', { name: 'Delete…' }).press('Enter');
+    assert.equal(await focusedText(page), 'Delete delta now', 'the focus moves to the confirmation');
+    await page.keyboard.press('Enter');
     await waitFor(() => !harness.engine.list().some((proxy) => proxy.name === 'delta'), 'delta deleted');
     await card.waitFor({ state: 'detached' });
     await page.close();

@@ -9,3 +9,8 @@ export function useFocusFirst(enabled = true) {
   }, [enabled]);
   return form;
 }
+
+/** A ref that focuses its element when it appears (one function, so re-renders do not refocus). */
+export function focusOnMount(element: HTMLElement | null): void {
+  element?.focus();
+}

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 
 import { api } from './api.js';
 import { ErrorText } from './field.js';
+import { focusOnMount } from './focus.js';
 import { formError, type FormError } from './form-error.js';
 import { type DashboardProxy, type ExplainedToxic, explain } from './model.js';
 import { ProxyForm } from './proxy-form.js';
@@ -20,6 +21,9 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
   const [editing, setEditing] = useState(false);
   const [adding, setAdding] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  // Set once a control replaced by another was used, so the keyboard focus follows the swap.
+  const [swapped, setSwapped] = useState(false);
+  const focusIfSwapped = swapped ? focusOnMount : null;
   const [error, setError] = useState<FormError>();
   const path = `/proxies/${encodeURIComponent(proxy.name)}`;
 
@@ -64,15 +68,26 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
         </button>
         {confirmDelete ? (
           <>
-            <button type="button" class="danger" onClick={() => void act(() => api('DELETE', path))}>
+            <button
+              type="button"
+              class="danger"
+              ref={focusOnMount}
+              onClick={() => void act(() => api('DELETE', path))}
+            >
               Delete {proxy.name} now
             </button>
-            <button type="button" onClick={() => setConfirmDelete(false)}>
+            <button
+              type="button"
+              onClick={() => {
+                setSwapped(true);
+                setConfirmDelete(false);
+              }}
+            >
               Keep it
             </button>
           </>
         ) : (
-          <button type="button" onClick={() => setConfirmDelete(true)}>
+          <button type="button" ref={focusIfSwapped} onClick={() => setConfirmDelete(true)}>
             Delete…
           </button>
         )}
@@ -97,12 +112,13 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
         <ToxicForm
           proxy={proxy.name}
           onDone={() => {
+            setSwapped(true);
             setAdding(false);
             onChange();
           }}
         />
       ) : (
-        <button type="button" class="primary" onClick={() => setAdding(true)}>
+        <button type="button" class="primary" ref={focusIfSwapped} onClick={() => setAdding(true)}>
           Add toxic
         </button>
       )}
