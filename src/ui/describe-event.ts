@@ -43,8 +43,18 @@ export function describeEvent(event: ServerEvent): string {
     }
     case 'connection.failed':
       return `${proxy}: ${field('client')} could not reach ${field('upstream')}: ${field('error')}`;
+    case 'http.fault': {
+      const answer = event.status === undefined ? '' : ` → ${field('status')}`;
+      const grpc = event.grpcCode === undefined ? '' : ` (gRPC status ${field('grpcCode')})`;
+      return `${proxy}: ${field('toxic')} (${field('toxicType')}) ${field('action')} ${field('method')} ${field('path')}${answer}${grpc} on connection #${field('connection')}`;
+    }
+    case 'http.upstream_failed':
+      return `${proxy}: ${field('method')} ${field('path')} → 502, the upstream ${field('upstream')} failed: ${field('error')}`;
     default:
-      return `${proxy}:${extra(event)}`;
+      return `${proxy}: ${Object.entries(event)
+        .filter(([key]) => !['id', 'time', 'type', 'proxy'].includes(key))
+        .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+        .join(' ')}`;
   }
 }
 

@@ -27,5 +27,8 @@ export function fieldOf(error: ApiError, fields: readonly string[]): string | un
     ...fields.filter((field) => field !== 'name'),
     ...fields.filter((field) => field === 'name'),
   ];
-  return ordered.find((field) => new RegExp(`\\b${field.replace('.', '\\.')}\\b`).test(text));
+  const named = ordered.find((field) => new RegExp(`\\b${field.replace('.', '\\.')}\\b`).test(text));
+  if (named !== undefined) return named;
+  // A refused body that names none of the form's fields: what was free-form JSON, when there is one.
+  return error.status === 400 && fields.includes('attributes.more') ? 'attributes.more' : undefined;
 }
