@@ -201,6 +201,9 @@ describe('the dashboard in headless Chromium', () => {
       'the page says the text is not JSON',
     );
     assert.deepEqual(toxicNames('alpha'), ['slow']);
+    await more.press('Escape');
+    await card.locator('form').waitFor({ state: 'detached' });
+    assert.equal(await focusedText(page), 'Add toxic', 'Escape closes the form and gives the focus back');
 
     await page.getByText('New proxy').click();
     const form = page.locator('form[aria-label="New proxy"]');
