@@ -9,6 +9,8 @@ import type { Registry } from 'prom-client';
 import type { LedgerAccess } from '../model/halt.js';
 import { createRequestGuard } from './request-guard.js';
 import { sendError, sendText, toFaultlineError } from './respond.js';
+import { uiRoutes } from './routes/ui.js';
+import { createUiSessions } from './ui-session.js';
 import type { Route } from './route.js';
 import { proxyRoutes } from './routes/proxies.js';
 import { systemRoutes } from './routes/system.js';
@@ -54,12 +56,14 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   let metrics: Promise<Registry> | undefined;
   const scrape = async (): Promise<Registry> =>
     (metrics ??= import('./metrics.js').then(({ createMetrics }) => createMetrics(engine)));
+  const sessions = createUiSessions();
   const guard = createRequestGuard(options.allowedHosts);
   const tokenCheck = createTokenCheck(options.token);
   const runs = createRunRegistry();
   const router = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: false, ignoreDuplicateSlashes: false });
 
   const extraRoutes: Route[] = [
+    ...uiRoutes(sessions),
     {
       method: 'GET',
       path: '/metrics',
@@ -106,7 +110,10 @@ export function createControlServer(options: ControlServerOptions): ControlServe
         'request',
       ),
     );
-    if (request.headers['user-agent']?.startsWith('Mozilla/')) {
+    const session = sessions.verify(request.headers);
+    if (typeof session === 'object') return sendError(response, session);
+    const browser = request.headers['user-agent']?.startsWith('Mozilla/') === true;
+    if (browser && !route.page && session !== 'valid') {
       return sendText(response, 403, 'User agent not allowed\n');
     }
     try {

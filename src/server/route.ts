@@ -19,6 +19,8 @@ export interface Route {
   readonly path: string;
   /** Names the route in access logs, as Toxiproxy does (ProxyIndex, ToxicCreate, ...). */
   readonly name: string;
+  /** A page for browsers (the dashboard): exempt from the block on browser user agents. */
+  readonly page?: boolean;
   readonly handler: RouteHandler;
 }
 

@@ -1,5 +1,6 @@
 import { parseProxyCreate, parseProxyUpdate } from '../../model/proxy-spec.js';
 import { readJson } from '../body.js';
+import { explainedProxyJson, wantsExplanations } from '../explained.js';
 import { sendEmpty, sendJson } from '../respond.js';
 import { param, type Route } from '../route.js';
 import { proxyJson } from '../shapes.js';
@@ -9,12 +10,10 @@ export const proxyRoutes: Route[] = [
     method: 'GET',
     path: '/proxies',
     name: 'ProxyIndex',
-    handler: (_request, response, { engine }) =>
-      sendJson(
-        response,
-        200,
-        Object.fromEntries(engine.list().map((proxy) => [proxy.name, proxyJson(proxy)])),
-      ),
+    handler: (request, response, { engine }) => {
+      const show = wantsExplanations(request.url) ? explainedProxyJson : proxyJson;
+      sendJson(response, 200, Object.fromEntries(engine.list().map((proxy) => [proxy.name, show(proxy)])));
+    },
   },
   {
     method: 'POST',

@@ -1,0 +1,80 @@
+import type { ToxicJson } from '../model/wire.js';
+import { proxyNameOf, type ServerEvent } from './events.js';
+
+const known = new Set([
+  'id',
+  'time',
+  'type',
+  'proxy',
+  'toxic',
+  'toxicType',
+  'stream',
+  'connection',
+  'action',
+]);
+
+/** One line of the timeline for an event from /events; events of unknown types show their fields. */
+export function describeEvent(event: ServerEvent): string {
+  const proxy = proxyNameOf(event);
+  const field = (name: string) => String(event[name] ?? '');
+  switch (event.type) {
+    case 'toxic.fired':
+      return `${proxy}: ${field('toxic')} (${field('toxicType')}, ${field('stream')}) ${field('action')} on connection #${field('connection')}${extra(event)}`;
+    case 'toxic.added':
+    case 'toxic.updated':
+      return `${proxy}: ${event.type === 'toxic.added' ? 'added' : 'changed'} ${field('explanation')}`;
+    case 'toxic.removed': {
+      const toxic = event.toxic as ToxicJson;
+      return `${proxy}: removed ${toxic.name} (${toxic.type}, ${toxic.stream})`;
+    }
+    case 'proxy.created':
+    case 'proxy.updated':
+    case 'proxy.deleted': {
+      const summary = event.proxy;
+      const verb = event.type.slice('proxy.'.length);
+      if (typeof summary === 'string') return `${summary} ${verb}`;
+      return `${proxy} ${verb}: ${summary.listen} → ${summary.upstream}, ${summary.enabled ? 'enabled' : 'disabled'}`;
+    }
+    case 'connection.opened':
+      return `${proxy}: connection #${field('connection')} from ${field('client')}`;
+    case 'connection.closed': {
+      const bytes = event.bytes as { upstream: number; downstream: number };
+      return `${proxy}: connection #${field('connection')} closed after ${Math.round(Number(event.durationMs))} ms, ${bytes.upstream} B up, ${bytes.downstream} B down`;
+    }
+    case 'connection.failed':
+      return `${proxy}: ${field('client')} could not reach ${field('upstream')}: ${field('error')}`;
+    case 'http.fault': {
+      const answer = event.status === undefined ? '' : ` → ${field('status')}`;
+      const grpc = event.grpcCode === undefined ? '' : ` (gRPC status ${field('grpcCode')})`;
+      return `${proxy}: ${field('toxic')} (${field('toxicType')}) ${field('action')} ${field('method')} ${field('path')}${answer}${grpc} on connection #${field('connection')}`;
+    }
+    case 'http.upstream_failed':
+      return `${proxy}: ${field('method')} ${field('path')} → 502, the upstream ${field('upstream')} failed: ${field('error')}`;
+    default:
+      return `${proxy}: ${Object.entries(event)
+        .filter(([key]) => !['id', 'time', 'type', 'proxy'].includes(key))
+        .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+        .join(' ')}`;
+  }
+}
+
+/** Fields beyond the ones every toxic event has, e.g. the request a per-request toxic acted on. */
+function extra(event: ServerEvent): string {
+  const rest = Object.entries(event).filter(([key]) => !known.has(key));
+  if (rest.length === 0) return '';
+  const method = event.method;
+  const path = event.path;
+  const request = typeof method === 'string' && typeof path === 'string' ? `${method} ${path}` : '';
+  const others = rest
+    .filter(([key]) => request === '' || (key !== 'method' && key !== 'path'))
+    .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  return ` — ${[request, ...others].filter(Boolean).join(' ')}`;
+}
+
+/** HH:MM:SS.mmm in the browser's time zone; `withMs` false drops the milliseconds. */
+export function clockTime(iso: string, withMs = true): string {
+  const date = new Date(iso);
+  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+  const seconds = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return withMs ? `${seconds}.${pad(date.getMilliseconds(), 3)}` : seconds;
+}

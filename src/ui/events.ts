@@ -1,0 +1,74 @@
+import { createParser } from 'eventsource-parser';
+import type { ProxySummary } from '../model/events.js';
+import { apiUrl, sessionHeaders } from './api.js';
+
+/** One event from GET /events, as docs/metrics.md describes it. */
+export interface ServerEvent {
+  id: number;
+  time: string;
+  type: string;
+  proxy: string | ProxySummary;
+  [field: string]: unknown;
+}
+
+export type StreamState = 'connecting' | 'live' | 'retrying' | 'ended';
+
+const RETRY_MS = 1000;
+
+/**
+ * Follows /events with fetch rather than EventSource, because EventSource cannot send the
+ * dashboard's session header. Starts with the server's recent history (since=0) and, after a
+ * lost connection, resumes after the last id seen, so nothing is shown twice or missed.
+ */
+export function followEvents(
+  onEvent: (event: ServerEvent) => void,
+  onState: (state: StreamState) => void,
+): () => void {
+  const stop = new AbortController();
+  let lastId = 0;
+
+  const read = async () => {
+    onState('connecting');
+    const response = await fetch(apiUrl(`events?since=${lastId}`), {
+      headers: sessionHeaders,
+      signal: stop.signal,
+    });
+    if (response.status === 403) return 'ended';
+    if (!response.ok || response.body === null) throw new Error(`/events answered ${response.status}`);
+    onState('live');
+    const parser = createParser({
+      onEvent: (message) => {
+        const id = Number(message.id);
+        if (!Number.isFinite(id) || id <= lastId) return;
+        lastId = id;
+        onEvent({ ...(JSON.parse(message.data) as ServerEvent), id });
+      },
+    });
+    const decoder = new TextDecoder();
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return 'closed';
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  };
+
+  void (async () => {
+    while (!stop.signal.aborted) {
+      try {
+        // The server refuses this page's session once it restarts: only a reload gets a new one.
+        if ((await read()) === 'ended') return onState('ended');
+      } catch {
+        // The server went away or restarted: try again below, unless the page is closing.
+      }
+      if (stop.signal.aborted) return;
+      onState('retrying');
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  })();
+  return () => stop.abort();
+}
+
+export function proxyNameOf(event: ServerEvent): string {
+  return typeof event.proxy === 'string' ? event.proxy : event.proxy.name;
+}

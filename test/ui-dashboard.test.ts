@@ -1,0 +1,421 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import type { Browser, Locator, Page } from 'playwright-core';
+import {
+  connect,
+  createProxy,
+  launchChromium,
+  readBytes,
+  startEchoServer,
+  startHarness,
+  waitFor,
+} from './helpers.js';
+
+const harness = await startHarness();
+const echo = await startEchoServer();
+const browser: Browser = await launchChromium();
+after(() => browser.close());
+
+/** What the browser reported against the page: script errors and refusals by its CSP. */
+const pageProblems: string[] = [];
+
+async function openDashboard(viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('pageerror', (error) => pageProblems.push(`error: ${error.message}`));
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/.test(message.text()))
+      pageProblems.push(`csp: ${message.text()}`);
+  });
+  await page.goto(`${harness.url}/ui/`);
+  await page.waitForSelector('.proxies');
+  return page;
+}
+
+const focusedText = (page: Page) =>
+  page.evaluate(() => (globalThis as any).document.activeElement?.textContent?.trim() as string | undefined);
+
+/** Milliseconds for one 4-byte round trip through the proxy to the echo server. */
+async function roundTrip(port: number): Promise<number> {
+  const socket = await connect(port);
+  const started = performance.now();
+  const reply = readBytes(socket, 4);
+  socket.write('ping');
+  assert.equal((await reply).toString(), 'ping');
+  const elapsed = performance.now() - started;
+  socket.destroy();
+  return elapsed;
+}
+
+const toxicNames = (proxy: string) =>
+  harness.engine
+    .get(proxy)
+    .toxics.map((toxic) => toxic.name)
+    .sort();
+
+describe('the dashboard in headless Chromium', () => {
+  let alpha: { port: number; listen: string };
+
+  test('lists every proxy with its protocol, state, addresses and each toxic’s explain() sentence', async () => {
+    alpha = await createProxy(harness, 'alpha', echo.address);
+    await createProxy(harness, 'beta', '127.0.0.1:1', { enabled: false });
+    const added = await harness.api('POST', '/proxies/beta/toxics', {
+      name: 'lag',
+      type: 'latency',
+      toxicity: 0.5,
+      attributes: { latency: 100 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const page = await openDashboard();
+    const cards = page.locator('article.proxy');
+    await waitFor(async () => (await cards.count()) === 2, 'two proxy cards');
+    assert.deepEqual(
+      await cards.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-proxy'))),
+      ['alpha', 'beta'],
+    );
+    const beta = page.locator('[data-proxy="beta"]');
+    assert.equal(await beta.locator('.badge.protocol').textContent(), 'tcp');
+    assert.equal(await beta.locator('.badge.state').textContent(), 'disabled');
+    assert.equal(await beta.locator('.addresses').textContent(), '127.0.0.1:0 → 127.0.0.1:1');
+    assert.equal(
+      await beta.locator('[data-toxic="lag"] .explain').textContent(),
+      'lag: on 50% of connection, delays data by 100 ms (downstream)',
+    );
+    const alphaCard = page.locator('[data-proxy="alpha"]');
+    assert.equal(await alphaCard.locator('.badge.state').textContent(), 'enabled');
+    assert.equal(await alphaCard.locator('.addresses').textContent(), `${alpha.listen} → ${echo.address}`);
+    assert.equal(await alphaCard.locator('.empty').textContent(), 'No toxics: traffic passes untouched.');
+    await page.close();
+  });
+
+  test('a toxic added through the form (with the keyboard) slows the next request, and the timeline shows it fire', async () => {
+    const page = await openDashboard();
+    const card = page.locator('[data-proxy="alpha"]');
+    await card.getByRole('button', { name: 'Add toxic' }).click();
+    assert.equal(
+      await page.evaluate(() => (globalThis as any).document.activeElement?.getAttribute('name') as string),
+      'type',
+      'the keyboard focus moves into the form it opened',
+    );
+    await card.getByLabel('Type').selectOption('latency');
+    await card.getByLabel('Name').fill('slow');
+    await card.getByLabel('latency (ms)').fill('400');
+    await card.getByLabel('latency (ms)').press('Enter');
+    await card.locator('[data-toxic="slow"]').waitFor();
+    assert.equal(
+      await focusedText(page),
+      'Add toxic',
+      'the focus returns to the button that opened the form',
+    );
+    assert.equal(
+      await card.locator('[data-toxic="slow"] .explain').textContent(),
+      'slow: on every connection, delays data by 400 ms (downstream)',
+    );
+    assert.deepEqual(harness.engine.get('alpha').toxic('slow'), {
+      name: 'slow',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { latency: 400, jitter: 0 },
+    });
+
+    const elapsed = await roundTrip(alpha.port);
+    assert.ok(elapsed >= 400, `the round trip took ${elapsed} ms, less than the 400 ms latency`);
+
+    // 4 bytes each way, spread over 2 s scrape intervals: each direction shows about 2 B/s in
+    // the interval it fell in (the two may fall in different ones, 400 ms apart).
+    const rate = card.locator('.rate');
+    const seen = { up: false, down: false };
+    await waitFor(
+      async () => {
+        const text = (await rate.textContent()) ?? '';
+        seen.up ||= /↑ [1-9]\d* B\/s/.test(text);
+        seen.down ||= /↓ [1-9]\d* B\/s/.test(text);
+        return seen.up && seen.down;
+      },
+      'a rate above zero each way',
+      10_000,
+    );
+    const fired = page.locator('.event[data-type="toxic.fired"] .what');
+    await fired.first().waitFor({ timeout: 10_000 });
+    assert.equal(
+      await fired.first().textContent(),
+      'alpha: slow (latency, downstream) delay on connection #1',
+    );
+    const added = page.locator('.event[data-type="toxic.added"] .what');
+    assert.equal(
+      await added.first().textContent(),
+      'alpha: added slow: on every connection, delays data by 400 ms (downstream)',
+    );
+    await page.close();
+  });
+
+  test('a bad value shows the server’s message next to its field, and nothing is added', async () => {
+    const page = await openDashboard();
+    const card = page.locator('[data-proxy="alpha"]');
+    await card.getByRole('button', { name: 'Add toxic' }).click();
+    await card.getByLabel('Name').fill('bad');
+    const latency = card.getByLabel('latency (ms)');
+    const expectations: Array<[string, string, string | null]> = [
+      [
+        '-5',
+        'invalid attribute latency of latency toxic "bad"',
+        'received -5; expected a whole number of ms from 0 to 86400000 (delay added to every chunk)',
+      ],
+      [
+        'soon',
+        'bad request body: json: cannot unmarshal string into Go struct field LatencyToxic.attributes.latency of type int64',
+        'attribute latency of latency toxic "bad": received "soon"; expected a whole number of ms from 0 to 86400000 (delay added to every chunk)',
+      ],
+    ];
+    for (const [value, error, hint] of expectations) {
+      await latency.fill(value);
+      await card.getByRole('button', { name: 'Add toxic' }).click();
+      const field = card.locator('.field.invalid');
+      await waitFor(
+        async () => (await field.locator('.error strong').textContent()) === error,
+        `"${error}"`,
+        10_000,
+      );
+      assert.equal(await field.locator('label').textContent(), 'latency (ms)');
+      assert.equal(await field.locator('.error .hint').textContent(), hint);
+      assert.equal(await latency.getAttribute('aria-invalid'), 'true');
+      assert.equal(await field.locator('.error').getAttribute('role'), 'alert');
+    }
+    await latency.fill('');
+    const more = card.getByLabel('Other attributes (JSON object, optional)');
+    await more.fill('{"latncy": 5}');
+    await card.getByRole('button', { name: 'Add toxic' }).click();
+    const moreField = card.locator('.field.invalid');
+    await waitFor(
+      async () => (await moreField.locator('textarea').count()) === 1,
+      'the message at the JSON field',
+    );
+    assert.equal(
+      await moreField.locator('.error strong').textContent(),
+      'bad request body: json: unknown field "latncy"',
+    );
+    await more.fill('{oops');
+    await card.getByRole('button', { name: 'Add toxic' }).click();
+    await waitFor(
+      async () => /^not JSON: /.test((await moreField.locator('.error strong').textContent()) ?? ''),
+      'the page says the text is not JSON',
+    );
+    assert.deepEqual(toxicNames('alpha'), ['slow']);
+    await more.press('Escape');
+    await card.locator('form').waitFor({ state: 'detached' });
+    assert.equal(await focusedText(page), 'Add toxic', 'Escape closes the form and gives the focus back');
+
+    await page.getByText('New proxy').click();
+    const form = page.locator('form[aria-label="New proxy"]');
+    await form.getByLabel('Name').fill('gamma');
+    await form.getByLabel('Upstream').fill('nohost');
+    await form.getByRole('button', { name: 'Create proxy' }).click();
+    const upstream = form.locator('.field.invalid');
+    await upstream.locator('.error').waitFor();
+    assert.equal(await upstream.locator('label').textContent(), 'Upstream');
+    assert.equal(
+      await upstream.locator('.error strong').textContent(),
+      'address nohost: missing port in address',
+    );
+    assert.deepEqual(
+      harness.engine
+        .list()
+        .map((proxy) => proxy.name)
+        .sort(),
+      ['alpha', 'beta'],
+    );
+    await page.close();
+  });
+
+  test('a toxic is switched off (toxicity 0) and on again, updated, and removed from its row', async () => {
+    const page = await openDashboard();
+    const row = page.locator('[data-toxic="slow"]');
+    const toxicity = () => harness.engine.get('alpha').toxic('slow').toxicity;
+    await row.getByRole('button', { name: 'Turn off' }).click();
+    await waitFor(() => toxicity() === 0, 'toxicity 0');
+    await row.getByRole('button', { name: 'Turn on' }).click();
+    await waitFor(() => toxicity() === 1, 'toxicity 1 again');
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await row.getByLabel('latency (ms)').fill('50');
+    await row.getByRole('button', { name: 'Save toxic' }).click();
+    await waitFor(() => harness.engine.get('alpha').toxic('slow').attributes.latency === 50, 'latency 50');
+    await waitFor(
+      async () =>
+        (await row.locator('.explain').textContent()) ===
+        'slow: on every connection, delays data by 50 ms (downstream)',
+      'the new sentence',
+    );
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await waitFor(() => toxicNames('alpha').length === 0, 'the toxic removed');
+    await page.close();
+  });
+
+  test('a proxy is created, disabled and deleted from the page', async () => {
+    const page = await openDashboard();
+    await page.getByText('New proxy').click();
+    const form = page.locator('form[aria-label="New proxy"]');
+    await form.getByLabel('Name').fill('delta');
+    await form.getByLabel('Upstream').fill(echo.address);
+    await form.getByRole('button', { name: 'Create proxy' }).click();
+    const card = page.locator('[data-proxy="delta"]');
+    await card.waitFor();
+    await card.getByRole('button', { name: 'Disable' }).click();
+    await waitFor(() => !harness.engine.get('delta').enabled, 'delta disabled');
+    await card.getByRole('button', { name: 'Delete…' }).press('Enter');
+    assert.equal(await focusedText(page), 'Delete delta now', 'the focus moves to the confirmation');
+    await page.keyboard.press('Enter');
+    await waitFor(() => !harness.engine.list().some((proxy) => proxy.name === 'delta'), 'delta deleted');
+    await card.waitFor({ state: 'detached' });
+    await page.close();
+  });
+
+  test('it fits 1280×800 and a 390 px phone without sideways scrolling', async () => {
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      const page = await openDashboard(viewport);
+      await page.locator('[data-proxy="beta"]').waitFor();
+      const width = await page.evaluate(
+        () => (globalThis as any).document.documentElement.scrollWidth as number,
+      );
+      assert.equal(width, viewport.width, `at ${viewport.width} px the page is ${width} px wide`);
+      await page.close();
+    }
+  });
+
+  test('no page ran into a script error or a refusal by its Content-Security-Policy', () => {
+    assert.deepEqual(pageProblems, []);
+  });
+});
+
+describe('runs, left-behind faults and halt against the /runs, /ledger and /halt contracts', () => {
+  const runs = [
+    {
+      id: 'r1',
+      title: 'checkout survives a slow database',
+      status: 'interrupted',
+      started_at: '2026-12-01T10:00:00.000Z',
+      ended_at: '2026-12-01T10:01:00.000Z',
+      report: '/runs/r1/report',
+      halted: 'halted from the dashboard',
+    },
+    {
+      id: 'r2',
+      title: 'sneaky',
+      status: 'running',
+      started_at: '2026-12-01T10:02:00.000Z',
+      report: 'javascript:alert(1)',
+    },
+  ];
+  const ledger = [
+    {
+      run: 'r1',
+      kind: 'stress',
+      what: 'stop cpu stress pid 4242',
+      since: '2026-12-01T10:00:05.000Z',
+      running: true,
+    },
+  ];
+
+  async function withContracts(page: Page, answers: Record<string, { status: number; body: string }>) {
+    const headers: Record<string, string | undefined> = {};
+    for (const [path, answer] of Object.entries(answers)) {
+      await page.route(`${harness.url}${path}`, (route) => {
+        headers[path] = route.request().headers()['x-faultline-csrf'];
+        return route.fulfill({ status: answer.status, contentType: 'application/json', body: answer.body });
+      });
+    }
+    return headers;
+  }
+
+  const rowText = (locator: Locator) => locator.evaluateAll((rows) => rows.map((row) => row.textContent));
+
+  test('lists runs with status and a report link, the ledger, and shows what halt undid', async () => {
+    const page = await browser.newPage({ timezoneId: 'UTC' });
+    const sent = await withContracts(page, {
+      '/runs': { status: 200, body: JSON.stringify(runs) },
+      '/ledger': { status: 200, body: JSON.stringify(ledger) },
+      '/halt': {
+        status: 200,
+        body: JSON.stringify({
+          undone: [{ kind: 'toxic', what: 'removed lag from beta' }],
+          failed: [{ kind: 'ledger', what: 'resume pid 77', error: 'no such process' }],
+        }),
+      },
+    });
+    await page.goto(`${harness.url}/ui/`);
+    const token = await page.locator('meta[name="faultline-csrf"]').getAttribute('content');
+    const first = page.locator('[data-run="r1"]');
+    await first.waitFor();
+    assert.equal(await first.locator('td').nth(0).textContent(), 'checkout survives a slow database');
+    assert.equal(await first.locator('td').nth(1).textContent(), 'interrupted halted from the dashboard');
+    assert.equal(
+      await first.getByRole('link', { name: 'HTML report' }).getAttribute('href'),
+      `${harness.url}/runs/r1/report`,
+    );
+    const second = page.locator('[data-run="r2"]');
+    assert.equal(await second.getByRole('link').count(), 0, 'a javascript: report is not a link');
+    assert.equal(await second.locator('code').textContent(), 'javascript:alert(1)');
+    assert.deepEqual(await rowText(page.locator('.ledger li')), [
+      'stress stop cpu stress pid 4242 run r1 (still running), since 10:00:05.000',
+    ]);
+
+    await page.getByRole('button', { name: 'Halt all faults' }).focus();
+    await page.keyboard.press('Enter');
+    const status = page.getByRole('status');
+    await status.locator('li').first().waitFor();
+    assert.equal(await status.locator('p').textContent(), 'Halted: 1 undone, 1 failed.');
+    assert.deepEqual(await rowText(status.locator('li')), [
+      'toxic removed lag from beta',
+      'ledger resume pid 77 no such process',
+    ]);
+    assert.deepEqual(sent, { '/runs': token, '/ledger': token, '/halt': token });
+    await page.close();
+  });
+
+  test('a server without those routes shows each section as unavailable, not broken', async () => {
+    const page = await browser.newPage();
+    const missing = { status: 404, body: '404 page not found\n' };
+    await withContracts(page, { '/runs': missing, '/ledger': missing, '/halt': missing });
+    await page.goto(`${harness.url}/ui/`);
+    await page.locator('.runs .unavailable').waitFor();
+    assert.equal(
+      await page.locator('.runs .unavailable').textContent(),
+      'Unavailable: this server has no /runs.',
+    );
+    assert.equal(
+      await page.locator('.ledger .unavailable').textContent(),
+      'Unavailable: this server has no /ledger.',
+    );
+    await page.getByRole('button', { name: 'Halt all faults' }).click();
+    await page.locator('.halt-result .error').waitFor();
+    assert.equal(
+      await page.locator('.halt-result .error').textContent(),
+      'Halt failed: this server has no /halt',
+    );
+    await page.close();
+  });
+});
+
+describe('GET /proxies?explain', () => {
+  test('adds each toxic’s explain() sentence; without the parameter the body is Toxiproxy’s', async () => {
+    const plain = await harness.api('GET', '/proxies');
+    assert.deepEqual(Object.keys(plain.json.beta.toxics[0]), [
+      'attributes',
+      'name',
+      'type',
+      'stream',
+      'toxicity',
+    ]);
+    const explained = await harness.api('GET', '/proxies?explain');
+    assert.deepEqual(explained.json.beta.toxics[0], {
+      attributes: { latency: 100, jitter: 0 },
+      name: 'lag',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 0.5,
+      explanation: 'lag: on 50% of connection, delays data by 100 ms (downstream)',
+    });
+  });
+});
