@@ -1,17 +1,27 @@
 import type net from 'node:net';
-import { parseHostPort } from '../model/address.js';
 import type { Clock } from '../model/clock.js';
 import { FaultlineError } from '../model/errors.js';
 import type { ProxyUpdate } from '../model/proxy-spec.js';
 import type { RandomSource } from '../model/random.js';
 import { checkName } from '../model/names.js';
-import { explainToxic, type Stream, streams, type ToxicSpec } from '../model/toxic.js';
+import { CounterState, matchesClient } from '../model/match.js';
+import type { ProxyProtocol } from '../model/protocol.js';
+import {
+  type ConnectionToxicSpec,
+  explainToxic,
+  isConnectionToxicSpec,
+  type Stream,
+  streams,
+  type ToxicSpec,
+} from '../model/toxic.js';
 import type { BusyPoll } from './busy-poll.js';
 import type { EventBus, ProxySummary } from './events.js';
 import type { HeldBudget } from './held-budget.js';
 import type { EngineLimits } from './limits.js';
 import { Link } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
+import type { Protocol, ProtocolSession } from './protocol.js';
+import type { ProxyView } from './proxy-view.js';
 import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
 
 export interface ProxyEnvironment {
@@ -29,16 +39,29 @@ export interface ProxyStats {
   toxicActions: Map<string, number>;
 }
 
-/** A named TCP listener that forwards each connection to its upstream through its toxics. */
-export class FaultProxy {
+export interface ProxyOptions {
+  readonly protocol: Protocol;
+  readonly headerFaults: boolean;
+}
+
+/**
+ * A named TCP listener that forwards each connection to its upstream through its toxics. The
+ * connection toxics run on a link per connection; the protocol decides where the link goes (the
+ * upstream for tcp, its request handler for http and http2, which runs the request toxics).
+ */
+export class FaultProxy implements ProxyView {
   listen: string;
   upstream: string;
   enabled = false;
+  headerFaults: boolean;
   private toxicList: ToxicSpec[] = [];
+  private requestToxicList: ToxicSpec[] = [];
   private server: net.Server | undefined;
+  private session: ProtocolSession | undefined;
+  private readonly protocolImplementation: Protocol;
   private readonly links = new Set<Link>();
+  private readonly counters = new WeakMap<ToxicSpec, CounterState>();
   private serial = 0;
-  private parsedUpstream: { address: string; host: string; port: number } | undefined;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   private readonly toxicActions = new Map<string, number>();
 
@@ -46,10 +69,22 @@ export class FaultProxy {
     readonly name: string,
     listen: string,
     upstream: string,
-    private readonly environment: ProxyEnvironment,
+    readonly environment: ProxyEnvironment,
+    options: ProxyOptions,
   ) {
     this.listen = listen;
     this.upstream = upstream;
+    this.protocolImplementation = options.protocol;
+    this.headerFaults = options.headerFaults;
+  }
+
+  get protocol(): ProxyProtocol {
+    return this.protocolImplementation.name;
+  }
+
+  /** The request toxics, in the order they were added; read on every request. */
+  get requestToxics(): readonly ToxicSpec[] {
+    return this.requestToxicList;
   }
 
   get toxics(): readonly ToxicSpec[] {
@@ -76,14 +111,21 @@ export class FaultProxy {
 
   async start(): Promise<void> {
     if (this.server) return;
-    const { server, address } = await bindListener(
-      this.listen,
-      (socket) => this.accept(socket),
-      this.environment.limits.listenAllow,
-    );
-    this.server = server;
-    this.listen = address;
-    this.enabled = true;
+    const session = await this.protocolImplementation.open(this);
+    try {
+      const { server, address } = await bindListener(
+        this.listen,
+        (socket) => this.accept(socket),
+        this.environment.limits.listenAllow,
+      );
+      this.server = server;
+      this.session = session;
+      this.listen = address;
+      this.enabled = true;
+    } catch (error) {
+      session.close();
+      throw error;
+    }
   }
 
   stop(): void {
@@ -91,6 +133,23 @@ export class FaultProxy {
     this.server?.close();
     this.server = undefined;
     this.dropConnections();
+    this.session?.close();
+    this.session = undefined;
+  }
+
+  countAction(toxic: ToxicSpec): void {
+    this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
+  }
+
+  /** One counter per toxic; an updated toxic is a new object, so its counters start again. */
+  countSelected(toxic: ToxicSpec): boolean {
+    if (!toxic.counter) return true;
+    let state = this.counters.get(toxic);
+    if (!state) {
+      state = new CounterState();
+      this.counters.set(toxic, state);
+    }
+    return state.take(toxic.counter);
   }
 
   /** Applies a merge of listen, upstream and enabled; on failure nothing has changed. */
@@ -104,15 +163,18 @@ export class FaultProxy {
       this.listen = newListen;
     } else if (wantEnabled && !this.enabled) await this.start();
     if (!wantEnabled && this.enabled) this.stop();
+    if (update.headerFaults !== undefined) this.headerFaults = update.headerFaults;
     if (update.upstream !== undefined && update.upstream !== this.upstream) {
       this.upstream = update.upstream;
       this.dropConnections();
+      this.session?.upstreamChanged?.();
     }
   }
 
   async addToxic(toxic: ToxicSpec): Promise<void> {
     const { maxToxicsPerProxy, maxNameLength } = this.environment.limits;
     checkName(toxic.name, 'toxic name', maxNameLength);
+    this.protocolImplementation.checkToxic(toxic, this.name);
     if (this.toxicList.some((candidate) => candidate.name === toxic.name)) {
       throw new FaultlineError('FAULTLINE_ERR_TOXIC_EXISTS', 'toxic already exists', {
         hint: `proxy ${JSON.stringify(this.name)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
@@ -124,7 +186,10 @@ export class FaultProxy {
       });
     }
     this.toxicList.push(toxic);
-    await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
+    this.toxicsChanged();
+    if (isConnectionToxicSpec(toxic)) {
+      await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
+    }
     this.environment.events.emit({
       type: 'toxic.added',
       proxy: this.name,
@@ -135,8 +200,12 @@ export class FaultProxy {
 
   async updateToxic(toxic: ToxicSpec): Promise<void> {
     const index = this.toxicList.findIndex((candidate) => candidate.name === toxic.name);
+    this.protocolImplementation.checkToxic(toxic, this.name);
     this.toxicList[index] = toxic;
-    await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
+    this.toxicsChanged();
+    if (isConnectionToxicSpec(toxic)) {
+      await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
+    }
     this.environment.events.emit({
       type: 'toxic.updated',
       proxy: this.name,
@@ -148,7 +217,10 @@ export class FaultProxy {
   async removeToxic(name: string): Promise<void> {
     const toxic = this.toxic(name);
     this.toxicList = this.toxicList.filter((candidate) => candidate !== toxic);
-    await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));
+    this.toxicsChanged();
+    if (isConnectionToxicSpec(toxic)) {
+      await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));
+    }
     this.environment.events.emit({ type: 'toxic.removed', proxy: this.name, toxic });
   }
 
@@ -184,6 +256,14 @@ export class FaultProxy {
     }
   }
 
+  private toxicsChanged(): void {
+    this.requestToxicList = this.toxicList.filter((toxic) => !isConnectionToxicSpec(toxic));
+  }
+
+  private connectionToxics(): ConnectionToxicSpec[] {
+    return this.toxicList.filter(isConnectionToxicSpec);
+  }
+
   private dropConnections(): void {
     for (const link of this.links) link.close('destroy');
   }
@@ -200,7 +280,12 @@ export class FaultProxy {
    */
   private accept(accepted: net.Socket): void {
     const id = ++this.serial;
-    const target = this.upstreamTarget();
+    const session = this.session;
+    if (!session) {
+      accepted.destroy();
+      return;
+    }
+    const target = session.linkTarget();
     const readers = { client: new SocketReader(), upstream: new SocketReader() };
     const client = adoptAccepted(accepted, readers.client);
     const upstream = connectWithReader(target.host, target.port, readers.upstream);
@@ -220,18 +305,14 @@ export class FaultProxy {
     upstream.once('connect', () => {
       upstream.off('error', failed);
       opened = true;
+      const localPort = upstream.localPort;
+      if (session.linked && localPort !== undefined) {
+        session.linked(localPort, { id, client: client.remoteAddress ?? '' });
+        upstream.once('close', () => session.unlinked?.(localPort));
+      }
       events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
     });
     this.link(id, client, upstream, readers, clientAddress, () => opened);
-  }
-
-  /** The upstream address parsed once per change, not once per connection. */
-  private upstreamTarget(): { host: string; port: number } {
-    if (this.parsedUpstream?.address !== this.upstream) {
-      const { host, port } = parseHostPort(this.upstream, 'upstream');
-      this.parsedUpstream = { address: this.upstream, host: host || 'localhost', port };
-    }
-    return this.parsedUpstream;
   }
 
   private link(
@@ -243,13 +324,15 @@ export class FaultProxy {
     opened: () => boolean,
   ): void {
     const { events, clock, busyPoll } = this.environment;
-    const link = new Link(id, client, upstream, readers, this.toxicList, {
+    const clientIp = client.remoteAddress ?? '';
+    const link = new Link(id, client, upstream, readers, this.connectionToxics(), {
       clock,
       random: this.environment.random.fork(String(id)),
       budget: this.environment.budget,
       activity: busyPoll.activity,
+      selects: (toxic) => matchesClient(toxic.match, clientIp) && this.countSelected(toxic),
       acted: (_, toxic, action, first) => {
-        this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
+        this.countAction(toxic);
         if (first || action === 'reset' || action === 'close' || action === 'limit') {
           events.emit({
             type: 'toxic.fired',
