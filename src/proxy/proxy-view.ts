@@ -8,7 +8,8 @@ export interface ProxyView {
   readonly protocol: ProxyProtocol;
   readonly upstream: string;
   readonly headerFaults: boolean;
-  readonly toxics: readonly ToxicSpec[];
+  /** The request toxics, in the order they were added. */
+  readonly requestToxics: readonly ToxicSpec[];
   readonly environment: ProxyEnvironment;
   /** Counts toxic actions for metrics, as connection toxics do. */
   countAction(toxic: ToxicSpec): void;
