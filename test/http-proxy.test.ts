@@ -122,6 +122,20 @@ describe('http proxy: forwarding', () => {
     assert.equal(failed?.type === 'http.upstream_failed' && failed.path, '/orders');
   });
 
+  it('a byte toxic added while a keep-alive connection is open applies to its next request', async () => {
+    const client = new Client(origin);
+    const first = await client.request({ path: '/first', method: 'GET' });
+    await first.body.text();
+    await addToxic({ name: 'later_slow', type: 'latency', attributes: { latency: 300 } });
+    await waitFor(() => harness.engine.get('api').connections === 0, 'the idle connection to be retired');
+    const started = performance.now();
+    const second = await client.request({ path: '/second', method: 'GET' });
+    assert.equal(await second.body.text(), 'ok GET /second');
+    assert.ok(performance.now() - started >= 290, 'the second request did not go through the latency toxic');
+    await removeToxic('later_slow');
+    await client.close();
+  });
+
   it('byte toxics still act on the connection of an http proxy', async () => {
     await addToxic({ name: 'slow', type: 'latency', attributes: { latency: 300 } });
     const started = performance.now();

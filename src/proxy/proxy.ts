@@ -60,6 +60,8 @@ export class FaultProxy implements ProxyView {
   private session: ProtocolSession | undefined;
   private readonly protocolImplementation: Protocol;
   private readonly links = new Set<Link>();
+  /** Connections a request protocol serves as they are, without a link (no connection toxics). */
+  private readonly adopted = new Set<net.Socket>();
   private readonly counters = new WeakMap<ToxicSpec, CounterState>();
   private serial = 0;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
@@ -92,7 +94,7 @@ export class FaultProxy implements ProxyView {
   }
 
   get connections(): number {
-    return this.links.size;
+    return this.links.size + this.adopted.size;
   }
 
   summary(): ProxySummary {
@@ -188,6 +190,7 @@ export class FaultProxy implements ProxyView {
     this.toxicList.push(toxic);
     this.toxicsChanged();
     if (isConnectionToxicSpec(toxic)) {
+      if (this.adopted.size > 0) this.session?.retireAdopted?.();
       await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
     }
     this.environment.events.emit({
@@ -233,6 +236,12 @@ export class FaultProxy implements ProxyView {
 
   stats(): ProxyStats {
     const bytes = structuredClone(this.closedBytes);
+    for (const socket of this.adopted) {
+      bytes.upstream.received += socket.bytesRead;
+      bytes.upstream.sent += socket.bytesRead;
+      bytes.downstream.received += socket.bytesWritten;
+      bytes.downstream.sent += socket.bytesWritten;
+    }
     for (const link of this.links) {
       for (const stream of streams) {
         bytes[stream].received += link.pipelines[stream].stats.received;
@@ -266,6 +275,7 @@ export class FaultProxy implements ProxyView {
 
   private dropConnections(): void {
     for (const link of this.links) link.close('destroy');
+    for (const socket of this.adopted) socket.destroy();
   }
 
   private onEveryLink(change: (link: Link) => Promise<void>): Promise<unknown> {
@@ -283,6 +293,10 @@ export class FaultProxy implements ProxyView {
     const session = this.session;
     if (!session) {
       accepted.destroy();
+      return;
+    }
+    if (session.adopt && !this.toxicList.some(isConnectionToxicSpec)) {
+      this.adopt(id, accepted, session);
       return;
     }
     const target = session.linkTarget();
@@ -313,6 +327,35 @@ export class FaultProxy implements ProxyView {
       events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
     });
     this.link(id, client, upstream, readers, clientAddress, () => opened);
+  }
+
+  /**
+   * Hands a connection to the protocol as it is. Its bytes count as they would through a link:
+   * what the client sent is what went upstream, what it was sent is what came back.
+   */
+  private adopt(id: number, socket: net.Socket, session: ProtocolSession): void {
+    const { events, clock } = this.environment;
+    const clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    const openedAt = clock.now();
+    socket.setNoDelay(true);
+    this.adopted.add(socket);
+    events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
+    socket.once('close', () => {
+      if (!this.adopted.delete(socket)) return;
+      this.closedBytes.upstream.received += socket.bytesRead;
+      this.closedBytes.upstream.sent += socket.bytesRead;
+      this.closedBytes.downstream.received += socket.bytesWritten;
+      this.closedBytes.downstream.sent += socket.bytesWritten;
+      events.emit({
+        type: 'connection.closed',
+        proxy: this.name,
+        connection: id,
+        client: clientAddress,
+        bytes: { upstream: socket.bytesRead, downstream: socket.bytesWritten },
+        durationMs: Math.round(clock.now() - openedAt),
+      });
+    });
+    session.adopt?.(socket, { id, client: socket.remoteAddress ?? '' });
   }
 
   private link(
