@@ -187,16 +187,18 @@ export async function benchHttp(): Promise<HttpBench> {
     if (nginx) {
       const ratio = ours.requestsPerSecond / nginx.requestsPerSecond;
       verdicts.push(
-        `${ratio >= 0.6 ? 'ok    ' : 'MISSED'} faultline http at least 0.6 of nginx: ${fixed(ratio, 2)}`,
+        `${ratio >= 0.6 ? 'ok        ' : 'MISSED    '} faultline http at least 0.6 of nginx: ${fixed(ratio, 2)}`,
       );
     } else
-      verdicts.push('skipped faultline vs nginx: /usr/sbin/nginx is not installed (Debian package nginx)');
+      verdicts.push('skipped    faultline vs nginx: /usr/sbin/nginx is not installed (Debian package nginx)');
     const overNode = ours.requestsPerSecond / nodeRate.requestsPerSecond;
     verdicts.push(
-      `${overNode >= 1.2 ? 'ok    ' : 'MISSED'} faultline http at least 1.2x http-proxy: ${fixed(overNode, 2)}x`,
+      `${overNode >= 1.2 ? 'ok        ' : 'MISSED    '} faultline http at least 1.2x http-proxy: ${fixed(overNode, 2)}x`,
     );
     const addedP50 = ours.p50 - direct.p50;
-    verdicts.push(`${addedP50 <= 1 ? 'ok    ' : 'MISSED'} added p50 at most 1 ms: ${fixed(addedP50, 2)} ms`);
+    verdicts.push(
+      `${addedP50 <= 1 ? 'ok        ' : 'MISSED    '} added p50 at most 1 ms: ${fixed(addedP50, 2)} ms`,
+    );
 
     const grpcDirect = await grpcRate(upstream.grpc!);
     const grpcProxied = await grpcRate(grpcProxyPort);
@@ -210,7 +212,7 @@ export async function benchHttp(): Promise<HttpBench> {
     ]);
     const grpcRatio = grpcProxied.callsPerSecond / grpcDirect.callsPerSecond;
     verdicts.push(
-      `${grpcRatio >= 0.5 ? 'ok    ' : 'MISSED'} gRPC through http2 at least 0.5 of direct: ${fixed(grpcRatio, 2)}`,
+      `${grpcRatio >= 0.5 ? 'ok        ' : 'MISSED    '} gRPC through http2 at least 0.5 of direct: ${fixed(grpcRatio, 2)}`,
     );
     return { rows, verdicts };
   } finally {
