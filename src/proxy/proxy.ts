@@ -21,7 +21,7 @@ import type { EngineLimits } from './limits.js';
 import { Link } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
 import type { Protocol, ProtocolSession } from './protocol.js';
-import type { ProxyView } from './proxy-view.js';
+import type { ProxyView, RequestFaultKey } from './proxy-view.js';
 import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
 
 export interface ProxyEnvironment {
@@ -35,9 +35,13 @@ export interface ProxyEnvironment {
 
 export interface ProxyStats {
   connectionsTotal: number;
+  /** Request faults by toxic, method and outcome; at most MAX_FAULT_ROWS rows. */
+  requestFaults: ReadonlyMap<string, RequestFaultKey & { count: number }>;
   bytes: Record<Stream, { received: number; sent: number }>;
   toxicActions: Map<string, number>;
 }
+
+const MAX_FAULT_ROWS = 1000;
 
 export interface ProxyOptions {
   readonly protocol: Protocol;
@@ -66,6 +70,7 @@ export class FaultProxy implements ProxyView {
   private serial = 0;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   private readonly toxicActions = new Map<string, number>();
+  private readonly requestFaults = new Map<string, RequestFaultKey & { count: number }>();
 
   constructor(
     readonly name: string,
@@ -137,6 +142,14 @@ export class FaultProxy implements ProxyView {
     this.dropConnections();
     this.session?.close();
     this.session = undefined;
+  }
+
+  countFault(fault: RequestFaultKey): void {
+    const key = `${fault.toxic}\u0000${fault.method}\u0000${fault.outcome}`;
+    const row = this.requestFaults.get(key);
+    if (row) row.count += 1;
+    // Methods come from clients; the rows stay bounded whatever they send.
+    else if (this.requestFaults.size < MAX_FAULT_ROWS) this.requestFaults.set(key, { ...fault, count: 1 });
   }
 
   countAction(toxic: ToxicSpec): void {
@@ -248,7 +261,12 @@ export class FaultProxy implements ProxyView {
         bytes[stream].sent += link.pipelines[stream].stats.sent;
       }
     }
-    return { connectionsTotal: this.serial, bytes, toxicActions: this.toxicActions };
+    return {
+      connectionsTotal: this.serial,
+      bytes,
+      toxicActions: this.toxicActions,
+      requestFaults: this.requestFaults,
+    };
   }
 
   private async moveListener(listen: string): Promise<void> {
