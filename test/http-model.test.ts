@@ -206,6 +206,38 @@ describe('protocol field', () => {
     );
   });
 
+  it('a protocol cannot change by update, header_faults needs http, and populate re-creates a proxy whose protocol changed', async () => {
+    const harness = await startHarness();
+    const echo = await startEchoServer();
+    const spec = { name: 'moving', upstream: echo.address, listen: '127.0.0.1:0' };
+    const first = await harness.api('POST', '/populate', [{ ...spec, protocol: 'http' }]);
+    assert.equal(first.status, 201, first.text);
+    assert.equal(first.json.proxies[0].protocol, 'http');
+    const change = await harness.api('POST', '/proxies/moving', { protocol: 'http2' });
+    assert.equal(change.status, 400);
+    assert.equal(change.json.error, 'the protocol of a proxy cannot change');
+    const same = await harness.api('POST', '/proxies/moving', { protocol: 'http', header_faults: true });
+    assert.equal(same.status, 200, same.text);
+    assert.equal(same.json.header_faults, true);
+    const second = await harness.api('POST', '/populate', [spec]);
+    assert.equal(second.status, 201, second.text);
+    assert.deepEqual(Object.keys(second.json.proxies[0]), [
+      'name',
+      'listen',
+      'upstream',
+      'enabled',
+      'Logger',
+      'toxics',
+    ]);
+    const onTcp = await harness.api('POST', '/proxies', {
+      name: 'bytes2',
+      upstream: echo.address,
+      header_faults: true,
+    });
+    assert.equal(onTcp.status, 400);
+    assert.equal(onTcp.json.error, 'header_faults needs an http or http2 proxy');
+  });
+
   it('an HTTP toxic on a tcp proxy, or a request match key on a byte toxic, is a 400 naming what is accepted', async () => {
     const harness = await startHarness();
     const echo = await startEchoServer();
