@@ -10,6 +10,9 @@ import { checkListen } from './listen-policy.js';
 import { HeldBudget } from './held-budget.js';
 import { defaultLimits, type EngineLimits } from './limits.js';
 import { FaultProxy } from './proxy.js';
+import { protocols } from './protocols.js';
+import { checkHeaderFaults } from '../model/proxy-spec.js';
+import { DEFAULT_PROTOCOL } from '../model/protocol.js';
 import { checkName } from '../model/names.js';
 
 export interface EngineOptions {
@@ -84,10 +87,15 @@ export function createEngine(options: EngineOptions = {}): Engine {
         hint: `this server already has ${proxies.size} proxies, the most it allows (--max-proxies); delete some first`,
       });
     }
-    const proxy = new FaultProxy(spec.name, spec.listen, spec.upstream, {
-      ...environment,
-      random: random.fork(spec.name),
-    });
+    const protocol = protocols[spec.protocol ?? DEFAULT_PROTOCOL];
+    protocol.checkProxy(spec.name);
+    const proxy = new FaultProxy(
+      spec.name,
+      spec.listen,
+      spec.upstream,
+      { ...environment, random: random.fork(spec.name) },
+      { protocol, headerFaults: spec.headerFaults ?? false },
+    );
     for (const toxic of spec.toxics ?? []) await proxy.addToxic(toxic);
     if (spec.enabled) await proxy.start();
     proxies.set(spec.name, proxy);
@@ -96,8 +104,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
   };
 
   const apply = async (spec: ProxySpec): Promise<FaultProxy> => {
-    const existing = proxies.get(spec.name);
+    let existing = proxies.get(spec.name);
+    if (existing && existing.protocol !== (spec.protocol ?? DEFAULT_PROTOCOL)) {
+      // A protocol cannot change in place: the proxy is made again, as a delete and a create would.
+      existing.stop();
+      proxies.delete(spec.name);
+      events.emit({ type: 'proxy.deleted', proxy: existing.summary() });
+      existing = undefined;
+    }
     if (!existing) return create(spec);
+    if (existing.headerFaults !== (spec.headerFaults ?? false)) {
+      await existing.update({ headerFaults: spec.headerFaults ?? false });
+    }
     const sameListen =
       (await canonicalListen(spec.listen)) === existing.listen || spec.listen === existing.listen;
     if (!sameListen || spec.upstream !== existing.upstream) {
@@ -113,6 +131,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     for (const spec of specs) {
       try {
         checkName(spec.name, 'proxy name', limits.maxNameLength);
+        protocols[spec.protocol ?? DEFAULT_PROTOCOL].checkProxy(spec.name);
         const { host, port } = await resolveListen(spec.listen);
         checkListen(limits.listenAllow, host, port);
         const toxics = spec.toxics ?? [];
@@ -147,6 +166,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
     create,
     async update(name, update) {
       const proxy = get(name);
+      if (update.protocol !== undefined && update.protocol !== proxy.protocol) {
+        throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'the protocol of a proxy cannot change', {
+          hint: `proxy ${JSON.stringify(name)} has protocol ${proxy.protocol}, received ${JSON.stringify(update.protocol)}; delete the proxy and create it again`,
+        });
+      }
+      if (update.headerFaults) checkHeaderFaults(proxy.protocol, name);
       await proxy.update(update);
       events.emit({ type: 'proxy.updated', proxy: proxy.summary() });
       return proxy;

@@ -1,17 +1,27 @@
 import type net from 'node:net';
-import { parseHostPort } from '../model/address.js';
 import type { Clock } from '../model/clock.js';
 import { FaultlineError } from '../model/errors.js';
 import type { ProxyUpdate } from '../model/proxy-spec.js';
 import type { RandomSource } from '../model/random.js';
 import { checkName } from '../model/names.js';
-import { explainToxic, type Stream, streams, type ToxicSpec } from '../model/toxic.js';
+import { CounterState, matchesClient } from '../model/match.js';
+import type { ProxyProtocol } from '../model/protocol.js';
+import {
+  type ConnectionToxicSpec,
+  explainToxic,
+  isConnectionToxicSpec,
+  type Stream,
+  streams,
+  type ToxicSpec,
+} from '../model/toxic.js';
 import type { BusyPoll } from './busy-poll.js';
 import type { EventBus, ProxySummary } from './events.js';
 import type { HeldBudget } from './held-budget.js';
 import type { EngineLimits } from './limits.js';
 import { Link } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
+import type { Protocol, ProtocolSession } from './protocol.js';
+import type { ProxyView, RequestFaultKey } from './proxy-view.js';
 import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
 
 export interface ProxyEnvironment {
@@ -25,31 +35,63 @@ export interface ProxyEnvironment {
 
 export interface ProxyStats {
   connectionsTotal: number;
+  /** Request faults by toxic, method and outcome; at most MAX_FAULT_ROWS rows. */
+  requestFaults: ReadonlyMap<string, RequestFaultKey & { count: number }>;
   bytes: Record<Stream, { received: number; sent: number }>;
   toxicActions: Map<string, number>;
 }
 
-/** A named TCP listener that forwards each connection to its upstream through its toxics. */
-export class FaultProxy {
+const MAX_FAULT_ROWS = 1000;
+
+export interface ProxyOptions {
+  readonly protocol: Protocol;
+  readonly headerFaults: boolean;
+}
+
+/**
+ * A named TCP listener that forwards each connection to its upstream through its toxics. The
+ * connection toxics run on a link per connection; the protocol decides where the link goes (the
+ * upstream for tcp, its request handler for http and http2, which runs the request toxics).
+ */
+export class FaultProxy implements ProxyView {
   listen: string;
   upstream: string;
   enabled = false;
+  headerFaults: boolean;
   private toxicList: ToxicSpec[] = [];
+  private requestToxicList: ToxicSpec[] = [];
   private server: net.Server | undefined;
+  private session: ProtocolSession | undefined;
+  private readonly protocolImplementation: Protocol;
   private readonly links = new Set<Link>();
+  /** Connections a request protocol serves as they are, without a link (no connection toxics). */
+  private readonly adopted = new Set<net.Socket>();
+  private readonly counters = new WeakMap<ToxicSpec, CounterState>();
   private serial = 0;
-  private parsedUpstream: { address: string; host: string; port: number } | undefined;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   private readonly toxicActions = new Map<string, number>();
+  private readonly requestFaults = new Map<string, RequestFaultKey & { count: number }>();
 
   constructor(
     readonly name: string,
     listen: string,
     upstream: string,
-    private readonly environment: ProxyEnvironment,
+    readonly environment: ProxyEnvironment,
+    options: ProxyOptions,
   ) {
     this.listen = listen;
     this.upstream = upstream;
+    this.protocolImplementation = options.protocol;
+    this.headerFaults = options.headerFaults;
+  }
+
+  get protocol(): ProxyProtocol {
+    return this.protocolImplementation.name;
+  }
+
+  /** The request toxics, in the order they were added; read on every request. */
+  get requestToxics(): readonly ToxicSpec[] {
+    return this.requestToxicList;
   }
 
   get toxics(): readonly ToxicSpec[] {
@@ -57,7 +99,7 @@ export class FaultProxy {
   }
 
   get connections(): number {
-    return this.links.size;
+    return this.links.size + this.adopted.size;
   }
 
   summary(): ProxySummary {
@@ -76,14 +118,21 @@ export class FaultProxy {
 
   async start(): Promise<void> {
     if (this.server) return;
-    const { server, address } = await bindListener(
-      this.listen,
-      (socket) => this.accept(socket),
-      this.environment.limits.listenAllow,
-    );
-    this.server = server;
-    this.listen = address;
-    this.enabled = true;
+    const session = await this.protocolImplementation.open(this);
+    try {
+      const { server, address } = await bindListener(
+        this.listen,
+        (socket) => this.accept(socket),
+        this.environment.limits.listenAllow,
+      );
+      this.server = server;
+      this.session = session;
+      this.listen = address;
+      this.enabled = true;
+    } catch (error) {
+      session.close();
+      throw error;
+    }
   }
 
   stop(): void {
@@ -91,6 +140,31 @@ export class FaultProxy {
     this.server?.close();
     this.server = undefined;
     this.dropConnections();
+    this.session?.close();
+    this.session = undefined;
+  }
+
+  countFault(fault: RequestFaultKey): void {
+    const key = `${fault.toxic}\u0000${fault.method}\u0000${fault.outcome}`;
+    const row = this.requestFaults.get(key);
+    if (row) row.count += 1;
+    // Methods come from clients; the rows stay bounded whatever they send.
+    else if (this.requestFaults.size < MAX_FAULT_ROWS) this.requestFaults.set(key, { ...fault, count: 1 });
+  }
+
+  countAction(toxic: ToxicSpec): void {
+    this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
+  }
+
+  /** One counter per toxic; an updated toxic is a new object, so its counters start again. */
+  countSelected(toxic: ToxicSpec): boolean {
+    if (!toxic.counter) return true;
+    let state = this.counters.get(toxic);
+    if (!state) {
+      state = new CounterState();
+      this.counters.set(toxic, state);
+    }
+    return state.take(toxic.counter);
   }
 
   /** Applies a merge of listen, upstream and enabled; on failure nothing has changed. */
@@ -104,15 +178,18 @@ export class FaultProxy {
       this.listen = newListen;
     } else if (wantEnabled && !this.enabled) await this.start();
     if (!wantEnabled && this.enabled) this.stop();
+    if (update.headerFaults !== undefined) this.headerFaults = update.headerFaults;
     if (update.upstream !== undefined && update.upstream !== this.upstream) {
       this.upstream = update.upstream;
       this.dropConnections();
+      this.session?.upstreamChanged?.();
     }
   }
 
   async addToxic(toxic: ToxicSpec): Promise<void> {
     const { maxToxicsPerProxy, maxNameLength } = this.environment.limits;
     checkName(toxic.name, 'toxic name', maxNameLength);
+    this.protocolImplementation.checkToxic(toxic, this.name);
     if (this.toxicList.some((candidate) => candidate.name === toxic.name)) {
       throw new FaultlineError('FAULTLINE_ERR_TOXIC_EXISTS', 'toxic already exists', {
         hint: `proxy ${JSON.stringify(this.name)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
@@ -124,7 +201,11 @@ export class FaultProxy {
       });
     }
     this.toxicList.push(toxic);
-    await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
+    this.toxicsChanged();
+    if (isConnectionToxicSpec(toxic)) {
+      if (this.adopted.size > 0) this.session?.retireAdopted?.();
+      await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
+    }
     this.environment.events.emit({
       type: 'toxic.added',
       proxy: this.name,
@@ -135,8 +216,12 @@ export class FaultProxy {
 
   async updateToxic(toxic: ToxicSpec): Promise<void> {
     const index = this.toxicList.findIndex((candidate) => candidate.name === toxic.name);
+    this.protocolImplementation.checkToxic(toxic, this.name);
     this.toxicList[index] = toxic;
-    await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
+    this.toxicsChanged();
+    if (isConnectionToxicSpec(toxic)) {
+      await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
+    }
     this.environment.events.emit({
       type: 'toxic.updated',
       proxy: this.name,
@@ -148,7 +233,10 @@ export class FaultProxy {
   async removeToxic(name: string): Promise<void> {
     const toxic = this.toxic(name);
     this.toxicList = this.toxicList.filter((candidate) => candidate !== toxic);
-    await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));
+    this.toxicsChanged();
+    if (isConnectionToxicSpec(toxic)) {
+      await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));
+    }
     this.environment.events.emit({ type: 'toxic.removed', proxy: this.name, toxic });
   }
 
@@ -161,13 +249,24 @@ export class FaultProxy {
 
   stats(): ProxyStats {
     const bytes = structuredClone(this.closedBytes);
+    for (const socket of this.adopted) {
+      bytes.upstream.received += socket.bytesRead;
+      bytes.upstream.sent += socket.bytesRead;
+      bytes.downstream.received += socket.bytesWritten;
+      bytes.downstream.sent += socket.bytesWritten;
+    }
     for (const link of this.links) {
       for (const stream of streams) {
         bytes[stream].received += link.pipelines[stream].stats.received;
         bytes[stream].sent += link.pipelines[stream].stats.sent;
       }
     }
-    return { connectionsTotal: this.serial, bytes, toxicActions: this.toxicActions };
+    return {
+      connectionsTotal: this.serial,
+      bytes,
+      toxicActions: this.toxicActions,
+      requestFaults: this.requestFaults,
+    };
   }
 
   private async moveListener(listen: string): Promise<void> {
@@ -184,8 +283,17 @@ export class FaultProxy {
     }
   }
 
+  private toxicsChanged(): void {
+    this.requestToxicList = this.toxicList.filter((toxic) => !isConnectionToxicSpec(toxic));
+  }
+
+  private connectionToxics(): ConnectionToxicSpec[] {
+    return this.toxicList.filter(isConnectionToxicSpec);
+  }
+
   private dropConnections(): void {
     for (const link of this.links) link.close('destroy');
+    for (const socket of this.adopted) socket.destroy();
   }
 
   private onEveryLink(change: (link: Link) => Promise<void>): Promise<unknown> {
@@ -200,7 +308,16 @@ export class FaultProxy {
    */
   private accept(accepted: net.Socket): void {
     const id = ++this.serial;
-    const target = this.upstreamTarget();
+    const session = this.session;
+    if (!session) {
+      accepted.destroy();
+      return;
+    }
+    if (session.adopt && !this.toxicList.some(isConnectionToxicSpec)) {
+      this.adopt(id, accepted, session);
+      return;
+    }
+    const target = session.linkTarget();
     const readers = { client: new SocketReader(), upstream: new SocketReader() };
     const client = adoptAccepted(accepted, readers.client);
     const upstream = connectWithReader(target.host, target.port, readers.upstream);
@@ -220,18 +337,43 @@ export class FaultProxy {
     upstream.once('connect', () => {
       upstream.off('error', failed);
       opened = true;
+      const localPort = upstream.localPort;
+      if (session.linked && localPort !== undefined) {
+        session.linked(localPort, { id, client: client.remoteAddress ?? '' });
+        upstream.once('close', () => session.unlinked?.(localPort));
+      }
       events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
     });
     this.link(id, client, upstream, readers, clientAddress, () => opened);
   }
 
-  /** The upstream address parsed once per change, not once per connection. */
-  private upstreamTarget(): { host: string; port: number } {
-    if (this.parsedUpstream?.address !== this.upstream) {
-      const { host, port } = parseHostPort(this.upstream, 'upstream');
-      this.parsedUpstream = { address: this.upstream, host: host || 'localhost', port };
-    }
-    return this.parsedUpstream;
+  /**
+   * Hands a connection to the protocol as it is. Its bytes count as they would through a link:
+   * what the client sent is what went upstream, what it was sent is what came back.
+   */
+  private adopt(id: number, socket: net.Socket, session: ProtocolSession): void {
+    const { events, clock } = this.environment;
+    const clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    const openedAt = clock.now();
+    socket.setNoDelay(true);
+    this.adopted.add(socket);
+    events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
+    socket.once('close', () => {
+      if (!this.adopted.delete(socket)) return;
+      this.closedBytes.upstream.received += socket.bytesRead;
+      this.closedBytes.upstream.sent += socket.bytesRead;
+      this.closedBytes.downstream.received += socket.bytesWritten;
+      this.closedBytes.downstream.sent += socket.bytesWritten;
+      events.emit({
+        type: 'connection.closed',
+        proxy: this.name,
+        connection: id,
+        client: clientAddress,
+        bytes: { upstream: socket.bytesRead, downstream: socket.bytesWritten },
+        durationMs: Math.round(clock.now() - openedAt),
+      });
+    });
+    session.adopt?.(socket, { id, client: socket.remoteAddress ?? '' });
   }
 
   private link(
@@ -243,13 +385,15 @@ export class FaultProxy {
     opened: () => boolean,
   ): void {
     const { events, clock, busyPoll } = this.environment;
-    const link = new Link(id, client, upstream, readers, this.toxicList, {
+    const clientIp = client.remoteAddress ?? '';
+    const link = new Link(id, client, upstream, readers, this.connectionToxics(), {
       clock,
       random: this.environment.random.fork(String(id)),
       budget: this.environment.budget,
       activity: busyPoll.activity,
+      selects: (toxic) => matchesClient(toxic.match, clientIp) && this.countSelected(toxic),
       acted: (_, toxic, action, first) => {
-        this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
+        this.countAction(toxic);
         if (first || action === 'reset' || action === 'close' || action === 'limit') {
           events.emit({
             type: 'toxic.fired',

@@ -1,4 +1,5 @@
-import type { ToxicType } from '../../model/toxics/index.js';
+import type { ToxicSpec } from '../../model/toxic.js';
+import { type ConnectionToxicType, isConnectionToxic } from '../../model/toxics/index.js';
 import type { ToxicImplementation } from '../toxic-behaviour.js';
 import { bandwidth } from './bandwidth.js';
 import { latency } from './latency.js';
@@ -10,7 +11,7 @@ import { slowClose } from './slow-close.js';
 import { timeout } from './timeout.js';
 
 /** Every toxic type the model defines has an implementation; the compiler checks completeness. */
-export const toxicImplementations: { readonly [type in ToxicType]: ToxicImplementation } = {
+export const toxicImplementations: { readonly [type in ConnectionToxicType]: ToxicImplementation } = {
   noop,
   latency,
   bandwidth,
@@ -20,3 +21,11 @@ export const toxicImplementations: { readonly [type in ToxicType]: ToxicImplemen
   slicer,
   limit_data: limitData,
 };
+
+/** The byte-level implementation of a toxic; request toxics run in the protocol's request handler instead. */
+export function connectionImplementation(spec: ToxicSpec): ToxicImplementation {
+  if (!isConnectionToxic(spec.type)) {
+    throw new TypeError(`${spec.type} is a request toxic; it has no connection implementation`);
+  }
+  return toxicImplementations[spec.type];
+}
