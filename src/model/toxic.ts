@@ -152,6 +152,9 @@ const goToxicNames: Record<ToxicType, string> = {
   reset_peer: 'ResetToxic',
   slicer: 'SlicerToxic',
   limit_data: 'LimitDataToxic',
+  connect_delay: 'ConnectDelayToxic',
+  refuse: 'RefuseToxic',
+  corrupt: 'CorruptToxic',
 };
 
 export function explainToxic(toxic: ToxicSpec): string {

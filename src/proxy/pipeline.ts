@@ -206,6 +206,8 @@ export class Pipeline {
   }
 
   private appendStage(spec: ToxicSpec): void {
+    // Toxics that act only when a connection starts (connect_delay, refuse) have no stage.
+    if (!toxicImplementations[spec.type].create) return;
     const random = this.host.random.fork(`${this.stream}/${spec.name}`);
     const stage = new Stage(spec, this.sink, random, this.stageHost);
     const last = this.stages.at(-1);

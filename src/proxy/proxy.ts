@@ -13,6 +13,7 @@ import type { EngineLimits } from './limits.js';
 import { Link } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
 import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
+import { ConnectGate } from './connect-gate.js';
 
 export interface ProxyEnvironment {
   readonly clock: Clock;
@@ -41,6 +42,7 @@ export class FaultProxy {
   private parsedUpstream: { address: string; host: string; port: number } | undefined;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   private readonly toxicActions = new Map<string, number>();
+  private readonly gate: ConnectGate;
 
   constructor(
     readonly name: string,
@@ -50,6 +52,12 @@ export class FaultProxy {
   ) {
     this.listen = listen;
     this.upstream = upstream;
+    this.gate = new ConnectGate({
+      clock: environment.clock,
+      random: environment.random,
+      toxics: () => this.toxicList,
+      acted: (toxic, action, connection) => this.toxicActed(toxic, action, true, connection),
+    });
   }
 
   get toxics(): readonly ToxicSpec[] {
@@ -90,6 +98,7 @@ export class FaultProxy {
     this.enabled = false;
     this.server?.close();
     this.server = undefined;
+    this.gate.stop();
     this.dropConnections();
   }
 
@@ -136,6 +145,7 @@ export class FaultProxy {
   async updateToxic(toxic: ToxicSpec): Promise<void> {
     const index = this.toxicList.findIndex((candidate) => candidate.name === toxic.name);
     this.toxicList[index] = toxic;
+    this.gate.interrupt(toxic.name);
     await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
     this.environment.events.emit({
       type: 'toxic.updated',
@@ -148,6 +158,7 @@ export class FaultProxy {
   async removeToxic(name: string): Promise<void> {
     const toxic = this.toxic(name);
     this.toxicList = this.toxicList.filter((candidate) => candidate !== toxic);
+    this.gate.forget(name);
     await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));
     this.environment.events.emit({ type: 'toxic.removed', proxy: this.name, toxic });
   }
@@ -200,9 +211,18 @@ export class FaultProxy {
    */
   private accept(accepted: net.Socket): void {
     const id = ++this.serial;
-    const target = this.upstreamTarget();
     const readers = { client: new SocketReader(), upstream: new SocketReader() };
     const client = adoptAccepted(accepted, readers.client);
+    if (!this.gate.needed) return this.open(id, client, readers);
+    client.on('error', () => undefined);
+    void this.gate.admit(id, client).then((admitted) => {
+      if (!admitted || !this.server) client.resetAndDestroy();
+      else if (!client.destroyed) this.open(id, client, readers);
+    });
+  }
+
+  private open(id: number, client: net.Socket, readers: Record<'client' | 'upstream', SocketReader>): void {
+    const target = this.upstreamTarget();
     const upstream = connectWithReader(target.host, target.port, readers.upstream);
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
     const { events } = this.environment;
@@ -242,30 +262,32 @@ export class FaultProxy {
     clientAddress: string,
     opened: () => boolean,
   ): void {
-    const { events, clock, busyPoll } = this.environment;
+    const { clock, busyPoll } = this.environment;
     const link = new Link(id, client, upstream, readers, this.toxicList, {
       clock,
       random: this.environment.random.fork(String(id)),
       budget: this.environment.budget,
       activity: busyPoll.activity,
-      acted: (_, toxic, action, first) => {
-        this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
-        if (first || action === 'reset' || action === 'close' || action === 'limit') {
-          events.emit({
-            type: 'toxic.fired',
-            proxy: this.name,
-            toxic: toxic.name,
-            toxicType: toxic.type,
-            stream: toxic.stream,
-            connection: id,
-            action,
-          });
-        }
-      },
+      acted: (_, toxic, action, first) => this.toxicActed(toxic, action, first, id),
       closed: (closed) => this.forget(closed, clientAddress, opened()),
     });
     this.links.add(link);
     client.resume();
+  }
+
+  private toxicActed(toxic: ToxicSpec, action: string, first: boolean, connection: number): void {
+    this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
+    if (first || action === 'reset' || action === 'close' || action === 'limit') {
+      this.environment.events.emit({
+        type: 'toxic.fired',
+        proxy: this.name,
+        toxic: toxic.name,
+        toxicType: toxic.type,
+        stream: toxic.stream,
+        connection,
+        action,
+      });
+    }
   }
 
   private forget(link: Link, clientAddress: string, opened: boolean): void {

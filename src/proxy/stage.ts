@@ -64,7 +64,8 @@ export class Stage implements Receiver {
         this.hasActed = true;
       },
     };
-    this.behaviour = toxicImplementations[spec.type].create(context);
+    const create = toxicImplementations[spec.type].create;
+    this.behaviour = create ? create(context) : { chunk: (chunk) => context.push(chunk) };
     this.begin();
   }
 

@@ -43,8 +43,25 @@ export interface ToxicBehaviour {
   removed?(): 'close' | undefined;
 }
 
+/** What a toxic that acts when a connection starts may see, before the upstream is dialled. */
+export interface ConnectContext {
+  readonly attributes: Attributes;
+  readonly clock: Clock;
+  /** Aborted when the toxic is updated or removed, the client leaves or the proxy stops. */
+  readonly signal: AbortSignal;
+  /** How many connections this toxic has applied to on this proxy before this one. */
+  readonly applied: number;
+  acted(action: string): void;
+}
+
+/** "refuse" resets the client at once; the upstream is never dialled. */
+export type ConnectVerdict = 'pass' | 'refuse';
+
 export interface ToxicImplementation {
   /** How many bytes this toxic may hold back per connection before the source is paused. */
   readonly bufferBytes?: number;
-  create(context: ToxicContext): ToxicBehaviour;
+  /** Runs for each new connection the toxic applies to, before the upstream is dialled. */
+  readonly connect?: (context: ConnectContext) => ConnectVerdict | Promise<ConnectVerdict>;
+  /** Absent for toxics that act only at connect: they add no stage, so data keeps the fast path. */
+  readonly create?: (context: ToxicContext) => ToxicBehaviour;
 }

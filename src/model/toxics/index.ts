@@ -1,8 +1,11 @@
 import { bandwidth } from './bandwidth.js';
+import { connectDelay } from './connect-delay.js';
+import { corrupt } from './corrupt.js';
 import type { AttributeSpec, ToxicDefinition } from './definition.js';
 import { latency } from './latency.js';
 import { limitData } from './limit-data.js';
 import { noop } from './noop.js';
+import { refuse } from './refuse.js';
 import { resetPeer } from './reset-peer.js';
 import { slicer } from './slicer.js';
 import { slowClose } from './slow-close.js';
@@ -17,6 +20,9 @@ export const toxicDefinitions = {
   reset_peer: resetPeer,
   slicer,
   limit_data: limitData,
+  connect_delay: connectDelay,
+  refuse,
+  corrupt,
 } as const satisfies Record<string, ToxicDefinition>;
 
 export type ToxicType = keyof typeof toxicDefinitions;

@@ -1,9 +1,12 @@
 import type { ToxicType } from '../../model/toxics/index.js';
 import type { ToxicImplementation } from '../toxic-behaviour.js';
 import { bandwidth } from './bandwidth.js';
+import { connectDelay } from './connect-delay.js';
+import { corrupt } from './corrupt.js';
 import { latency } from './latency.js';
 import { limitData } from './limit-data.js';
 import { noop } from './noop.js';
+import { refuse } from './refuse.js';
 import { resetPeer } from './reset-peer.js';
 import { slicer } from './slicer.js';
 import { slowClose } from './slow-close.js';
@@ -19,4 +22,7 @@ export const toxicImplementations: { readonly [type in ToxicType]: ToxicImplemen
   reset_peer: resetPeer,
   slicer,
   limit_data: limitData,
+  connect_delay: connectDelay,
+  refuse,
+  corrupt,
 };
