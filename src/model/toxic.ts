@@ -155,6 +155,11 @@ const goToxicNames: Record<ToxicType, string> = {
   connect_delay: 'ConnectDelayToxic',
   refuse: 'RefuseToxic',
   corrupt: 'CorruptToxic',
+  udp_latency: 'UdpLatencyToxic',
+  loss: 'LossToxic',
+  duplicate: 'DuplicateToxic',
+  reorder: 'ReorderToxic',
+  udp_bandwidth: 'UdpBandwidthToxic',
 };
 
 export function explainToxic(toxic: ToxicSpec): string {

@@ -10,6 +10,11 @@ import { resetPeer } from './reset-peer.js';
 import { slicer } from './slicer.js';
 import { slowClose } from './slow-close.js';
 import { timeout } from './timeout.js';
+import { udpBandwidth } from './udp-bandwidth.js';
+import { udpDuplicate } from './udp-duplicate.js';
+import { udpLatency } from './udp-latency.js';
+import { udpLoss } from './udp-loss.js';
+import { udpReorder } from './udp-reorder.js';
 
 export const toxicDefinitions = {
   noop,
@@ -23,6 +28,11 @@ export const toxicDefinitions = {
   connect_delay: connectDelay,
   refuse,
   corrupt,
+  udp_latency: udpLatency,
+  loss: udpLoss,
+  duplicate: udpDuplicate,
+  reorder: udpReorder,
+  udp_bandwidth: udpBandwidth,
 } as const satisfies Record<string, ToxicDefinition>;
 
 export type ToxicType = keyof typeof toxicDefinitions;

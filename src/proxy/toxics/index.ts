@@ -25,4 +25,10 @@ export const toxicImplementations: { readonly [type in ToxicType]: ToxicImplemen
   connect_delay: connectDelay,
   refuse,
   corrupt,
+  // Datagram toxics run on udp proxies only (src/proxy/udp); a tcp proxy refuses them.
+  udp_latency: noop,
+  loss: noop,
+  duplicate: noop,
+  reorder: noop,
+  udp_bandwidth: noop,
 };
