@@ -74,5 +74,16 @@ function detail(event: EngineEvent): string {
       return `client ${event.client}: upstream ${event.upstream} unreachable (${event.error})`;
     case 'toxic.fired':
       return `${event.toxic} (${event.toxicType}, ${event.stream}) on connection #${event.connection}: ${event.action}`;
+    case 'http.fault': {
+      const outcome =
+        event.grpcCode !== undefined
+          ? `gRPC ${event.grpcCode}`
+          : event.status !== undefined
+            ? String(event.status)
+            : event.action;
+      return `${event.method} ${event.path} → ${outcome} (${event.toxicType} ${event.toxic})`;
+    }
+    case 'http.upstream_failed':
+      return `${event.method} ${event.path} → 502: upstream ${event.upstream} failed (${event.error})`;
   }
 }

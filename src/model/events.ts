@@ -33,6 +33,30 @@ export type EngineEvent =
       stream: Stream;
       connection: number;
       action: string;
+    }
+  | {
+      /** A request toxic (or a header-driven fault) acted on one request of an http/http2 proxy. */
+      type: 'http.fault';
+      proxy: string;
+      toxic: string;
+      toxicType: string;
+      connection: number;
+      method: string;
+      path: string;
+      action: string;
+      /** The status the client got, when the fault decided it. */
+      status?: number;
+      grpcCode?: number;
+    }
+  | {
+      /** The upstream of an http/http2 proxy could not be reached or did not speak HTTP; the client got a 502. */
+      type: 'http.upstream_failed';
+      proxy: string;
+      connection: number;
+      method: string;
+      path: string;
+      upstream: string;
+      error: string;
     };
 
 export type EngineEventType = EngineEvent['type'];

@@ -64,7 +64,7 @@ export const proxyUndoSchema = z.discriminatedUnion('kind', [
     toxic: proxyName,
     body: z.strictObject({
       toxicity: z.number().min(0).max(1).optional(),
-      attributes: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+      attributes: z.record(z.string(), z.json()).optional(),
     }),
   }),
 ]);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { parseHostPort } from './address.js';
-import { FaultlineError } from './errors.js';
+import { describeValue, FaultlineError } from './errors.js';
 import { canonicalKeys, type GoShape, goValueKind, parseWith } from './fields.js';
 import { checkName } from './names.js';
+import { DEFAULT_PROTOCOL, isProxyProtocol, type ProxyProtocol, proxyProtocols } from './protocol.js';
 import { parseToxicCreate, type ToxicSpec } from './toxic.js';
 
 /** A proxy as it is asked for: by POST /proxies, /populate entries and config files. */
@@ -11,6 +12,12 @@ export interface ProxySpec {
   listen: string;
   upstream: string;
   enabled: boolean;
+  /** How the proxy reads traffic; tcp (bytes, as Toxiproxy) when omitted. */
+  protocol?: ProxyProtocol;
+  /** http/http2 only: requests may ask for a fault with x-faultline-abort / x-faultline-delay. Off when omitted. */
+  headerFaults?: boolean;
+  /** udp only: a flow with no datagram either way for this many ms is closed (60 s when omitted). */
+  idleTimeout?: number;
   /** Undefined means "keep whatever toxics the proxy has"; an array is the exact set wanted. */
   toxics: ToxicSpec[] | undefined;
 }
@@ -19,19 +26,36 @@ export interface ProxyUpdate {
   listen?: string;
   upstream?: string;
   enabled?: boolean;
+  /** Only to repeat the current protocol: a proxy's protocol cannot change. */
+  protocol?: ProxyProtocol;
+  headerFaults?: boolean;
+  idleTimeout?: number;
 }
 
 /** Proxies bind loopback unless told otherwise (Toxiproxy binds every interface). */
 export const DEFAULT_LISTEN = '127.0.0.1:0';
 
 /** `Logger` is what Toxiproxy's own responses carry, so clients that echo a proxy back may send it. */
-const proxyFields = ['name', 'listen', 'upstream', 'enabled', 'toxics', 'logger'] as const;
+const proxyFields = [
+  'name',
+  'listen',
+  'upstream',
+  'enabled',
+  'protocol',
+  'header_faults',
+  'idle_timeout',
+  'toxics',
+  'logger',
+] as const;
 
 const proxyShape = z.object({
   name: z.string({ error: 'name must be a string' }).optional(),
   listen: z.string({ error: 'listen must be a string "host:port"' }).optional(),
   upstream: z.string({ error: 'upstream must be a string "host:port"' }).optional(),
   enabled: z.boolean({ error: 'enabled must be true or false' }).optional(),
+  protocol: z.unknown().optional(),
+  header_faults: z.boolean({ error: 'header_faults must be true or false' }).optional(),
+  idle_timeout: z.unknown().optional(),
   toxics: z.array(z.unknown(), { error: 'toxics must be an array of toxics' }).optional(),
   logger: z.unknown().optional(),
 });
@@ -50,11 +74,25 @@ export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
   const listen = fields.listen || DEFAULT_LISTEN;
   checkAddress(listen, 'listen', name);
   checkAddress(upstream, 'upstream', name);
+  const protocol = parseProtocol(fields.protocol ?? DEFAULT_PROTOCOL, name);
+  const headerFaults = fields.header_faults ?? false;
+  if (headerFaults) checkHeaderFaults(protocol, name);
+  const idleTimeout =
+    fields.idle_timeout === undefined ? undefined : parseIdleTimeout(fields.idle_timeout, protocol, name);
   const toxics = fields.toxics?.map((toxic, i) =>
     parseToxicCreate(toxic, `toxic ${i + 1} of proxy ${JSON.stringify(name)}`),
   );
   if (toxics) rejectDuplicateToxicNames(toxics, name);
-  return { name, listen, upstream, enabled: fields.enabled ?? true, toxics };
+  return {
+    name,
+    listen,
+    upstream,
+    enabled: fields.enabled ?? true,
+    ...(protocol === DEFAULT_PROTOCOL ? {} : { protocol }),
+    ...(headerFaults ? { headerFaults } : {}),
+    ...(idleTimeout === undefined ? {} : { idleTimeout }),
+    toxics,
+  };
 }
 
 /** Name and toxics may be echoed back by clients that save a whole proxy; they are ignored here. */
@@ -65,7 +103,54 @@ export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   if (fields.listen) update.listen = checkAddress(fields.listen, 'listen', name, false);
   if (fields.upstream) update.upstream = checkAddress(fields.upstream, 'upstream', name, false);
   if (fields.enabled !== undefined) update.enabled = fields.enabled;
+  if (fields.protocol !== undefined) update.protocol = parseProtocol(fields.protocol, name);
+  if (fields.header_faults !== undefined) update.headerFaults = fields.header_faults;
+  if (fields.idle_timeout !== undefined)
+    update.idleTimeout = parseIdleTimeout(fields.idle_timeout, 'udp', name);
   return update;
+}
+
+export const MAX_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+/** A udp proxy's flow idle timeout in ms; other protocols have no flows to time out. */
+export function parseIdleTimeout(value: unknown, protocol: ProxyProtocol, name: string): number {
+  if (protocol !== 'udp') {
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'idle_timeout needs a udp proxy', {
+      hint: `proxy ${JSON.stringify(name)} has protocol ${protocol}, which has no flows to time out; remove idle_timeout or create the proxy with "protocol": "udp"`,
+    });
+  }
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_IDLE_TIMEOUT_MS) {
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_FIELD',
+      `invalid idle_timeout of proxy ${JSON.stringify(name)}`,
+      {
+        hint: `received ${describeValue(value)}; expected a whole number of ms from 1 to ${MAX_IDLE_TIMEOUT_MS} (how long a flow may go without datagrams before it is closed; 60000 when omitted)`,
+      },
+    );
+  }
+  return value;
+}
+
+function parseProtocol(value: unknown, name: string): ProxyProtocol {
+  const protocol = typeof value === 'string' ? value.toLowerCase() : value;
+  if (!isProxyProtocol(protocol)) {
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_FIELD',
+      `invalid protocol of proxy ${JSON.stringify(name)}`,
+      {
+        hint: `received ${describeValue(value)}; accepted protocols: ${proxyProtocols.join(', ')} (tcp when omitted)`,
+      },
+    );
+  }
+  return protocol;
+}
+
+/** Header-driven faults need a proxy that reads requests. */
+export function checkHeaderFaults(protocol: ProxyProtocol, name: string): void {
+  if (protocol === 'http' || protocol === 'http2') return;
+  throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `header_faults needs an http or http2 proxy`, {
+    hint: `proxy ${JSON.stringify(name)} has protocol ${protocol}, which does not read requests; create it with "protocol": "http" or "http2"`,
+  });
 }
 
 export function parseProxyList(body: unknown, where: string): ProxySpec[] {

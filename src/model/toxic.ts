@@ -1,8 +1,26 @@
 import { z } from 'zod';
 import { describeValue, FaultlineError } from './errors.js';
 import { canonicalKeys, goFieldError, type GoShape, parseWith } from './fields.js';
+import {
+  type Counter,
+  counterKeys,
+  describeCounter,
+  describeMatch,
+  type Match,
+  parseCounter,
+  parseMatch,
+} from './match.js';
 import { checkName } from './names.js';
-import { type Attributes, definitionOf, isToxicType, type ToxicType, toxicTypes } from './toxics/index.js';
+import { attributeProblem, copyValue, isIntegerSpec } from './toxics/attribute-value.js';
+import {
+  type Attributes,
+  type ConnectionToxicType,
+  definitionOf,
+  isConnectionToxic,
+  isToxicType,
+  type ToxicType,
+  toxicTypes,
+} from './toxics/index.js';
 
 export type Stream = 'upstream' | 'downstream';
 export const streams: readonly Stream[] = ['upstream', 'downstream'];
@@ -14,7 +32,25 @@ export interface ToxicSpec {
   stream: Stream;
   toxicity: number;
   attributes: Attributes;
+  /** Which connections or requests the toxic applies to; all when undefined. */
+  match?: Match;
+  /** first/after/every over what the match selects; undefined applies to each one. */
+  counter?: Counter;
 }
+
+/** A toxic that acts on the bytes of a connection (Toxiproxy's kind). */
+export type ConnectionToxicSpec = ToxicSpec & { type: ConnectionToxicType };
+
+export function isConnectionToxicSpec(toxic: ToxicSpec): toxic is ConnectionToxicSpec {
+  return isConnectionToxic(toxic.type);
+}
+
+/**
+ * Match and counters travel inside `attributes` on the wire (and only when set, so a plain
+ * toxic's JSON is Toxiproxy's): clients that only know `attributes`, such as Toxiproxy's own,
+ * can set them.
+ */
+export const targetingKeys = ['match', ...counterKeys] as const;
 
 const toxicFields = ['name', 'type', 'stream', 'toxicity', 'attributes'] as const;
 
@@ -59,7 +95,7 @@ export function parseToxicCreate(body: unknown, where = 'toxic'): ToxicSpec {
     type: fields.type,
     stream,
     toxicity: fields.toxicity ?? 1,
-    attributes: validateAttributes(fields.type, fields.attributes ?? {}, undefined, name),
+    ...validateAttributes(fields.type, fields.attributes ?? {}, undefined, name),
   };
 }
 
@@ -84,9 +120,11 @@ export function parseToxicUpdate(body: unknown, current: ToxicSpec): ToxicSpec {
     }
   }
   return {
-    ...current,
+    name: current.name,
+    type: current.type,
+    stream: current.stream,
     toxicity: fields.toxicity ?? current.toxicity,
-    attributes: validateAttributes(current.type, fields.attributes ?? {}, current.attributes, current.name),
+    ...validateAttributes(current.type, fields.attributes ?? {}, current, current.name),
   };
 }
 
@@ -102,48 +140,89 @@ export function parseStream(value: string): Stream {
   return stream;
 }
 
-/** Fills defaults (or the current values), then checks every attribute is a known, in-range integer. */
+type Targeting = Pick<ToxicSpec, 'attributes' | 'match' | 'counter'>;
+
+/**
+ * Fills defaults (or the current values), then checks every attribute against its kind: integer
+ * attributes are whole numbers in range (with Toxiproxy's error text), others one of their
+ * choices, text or checked JSON. Match and counters are taken out of the attributes here; on an
+ * update, each one not sent keeps its current value.
+ */
 export function validateAttributes(
   type: ToxicType,
   raw: Record<string, unknown>,
-  base: Attributes | undefined,
+  base: Targeting | undefined,
   toxicName: string,
-): Attributes {
+): Targeting {
   const definition = definitionOf(type);
+  const where = `${type} toxic ${JSON.stringify(toxicName)}`;
+  const { own, targeting } = splitTargeting(raw);
   const sent = canonicalKeys(
-    raw,
+    own,
     definition.attributes.map((spec) => spec.name),
-    `attributes of ${type} toxic ${JSON.stringify(toxicName)}`,
+    `attributes of ${where}`,
   );
   const result: Attributes = {};
   for (const spec of definition.attributes) {
-    const value = sent[spec.name] ?? base?.[spec.name] ?? spec.default;
-    const isWholeNumber = typeof value === 'number' && Number.isSafeInteger(value);
-    if (!isWholeNumber || value < spec.min || value > spec.max) {
-      const what = `attribute ${spec.name} of ${type} toxic ${JSON.stringify(toxicName)}`;
-      const hint = `received ${describeValue(value)}; expected a whole number of ${spec.unit} from ${spec.min} to ${spec.max} (${spec.description})`;
-      const reason = isWholeNumber
-        ? `invalid ${what}`
-        : goFieldError(value, `${goToxicNames[type]}.attributes`, spec.name, 'int64');
+    const value = sent[spec.name] ?? base?.attributes[spec.name] ?? spec.default;
+    const problem = attributeProblem(spec, value);
+    if (problem !== undefined) {
+      const what = `attribute ${spec.name} of ${where}`;
+      const isWholeNumber = typeof value === 'number' && Number.isSafeInteger(value);
+      const goTypeError = isIntegerSpec(spec) && !isWholeNumber;
+      const reason = goTypeError
+        ? goFieldError(value, `${goToxicNames[type] ?? type}.attributes`, spec.name, 'int64')
+        : `invalid ${what}`;
       throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', reason, {
-        hint: isWholeNumber ? hint : `${what}: ${hint}`,
+        hint: goTypeError ? `${what}: ${problem}` : problem,
       });
     }
-    result[spec.name] = value;
+    result[spec.name] = copyValue(value as Attributes[string]);
   }
   const problem = definition.check?.(result);
   if (problem !== undefined) {
-    throw new FaultlineError(
-      'FAULTLINE_ERR_INVALID_ATTRIBUTE',
-      `invalid attributes of ${type} toxic ${JSON.stringify(toxicName)}`,
-      { hint: problem },
-    );
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid attributes of ${where}`, {
+      hint: problem,
+    });
   }
-  return result;
+  const match = targeting.match === undefined ? base?.match : parseMatch(targeting.match, where);
+  const counterSent = counterKeys.some((key) => targeting[key] !== undefined);
+  const counter = counterSent ? parseCounter({ ...base?.counter, ...targeting }, where) : base?.counter;
+  return {
+    attributes: result,
+    ...(match === undefined ? {} : { match }),
+    ...(counter === undefined ? {} : { counter }),
+  };
+}
+
+/** Takes match and counters (any letter case, as Go decodes) out of the attributes; null is "not sent". */
+function splitTargeting(raw: Record<string, unknown>): {
+  own: Record<string, unknown>;
+  targeting: Partial<Record<(typeof targetingKeys)[number], unknown>>;
+} {
+  const own: Record<string, unknown> = {};
+  const targeting: Partial<Record<(typeof targetingKeys)[number], unknown>> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const known = targetingKeys.find((candidate) => candidate === key.toLowerCase());
+    if (known === undefined) own[key] = value;
+    else if (value !== null) targeting[known] = value;
+  }
+  return { own, targeting };
+}
+
+/** The attributes as the API shows them: the toxic's own, then match and counters when set. */
+export function wireAttributes(toxic: ToxicSpec): Attributes {
+  const attributes: Attributes = { ...toxic.attributes };
+  if (toxic.match) attributes.match = toxic.match as unknown as Attributes[string];
+  for (const key of counterKeys) {
+    const value = toxic.counter?.[key];
+    if (value !== undefined) attributes[key] = value;
+  }
+  return attributes;
 }
 
 /** The Go struct each toxic's attributes decode into in Toxiproxy. */
-const goToxicNames: Record<ToxicType, string> = {
+const goToxicNames: Partial<Record<ToxicType, string>> = {
   noop: 'NoopToxic',
   latency: 'LatencyToxic',
   bandwidth: 'BandwidthToxic',
@@ -163,7 +242,13 @@ const goToxicNames: Record<ToxicType, string> = {
 };
 
 export function explainToxic(toxic: ToxicSpec): string {
-  const what = definitionOf(toxic.type).explain(toxic.attributes);
+  const definition = definitionOf(toxic.type);
+  const what = definition.explain(toxic.attributes);
   const how = toxic.toxicity >= 1 ? 'every' : `${Math.round(toxic.toxicity * 100)}% of`;
-  return `${toxic.name}: on ${how} connection, ${what} (${toxic.stream})`;
+  const unit = definition.layer === 'request' ? 'request' : 'connection';
+  const matching = describeMatch(toxic.match);
+  const counted = describeCounter(toxic.counter);
+  const target = `${how} ${matching ? `matching ${unit} (${matching})` : unit}${counted ? `, ${counted}` : ''}`;
+  const direction = definition.layer === 'request' ? '' : ` (${toxic.stream})`;
+  return `${toxic.name}: on ${target}, ${what}${direction}`;
 }

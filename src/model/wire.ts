@@ -1,9 +1,11 @@
+import type { ProxyProtocol } from './protocol.js';
 import type { Stream } from './toxic.js';
-import type { ToxicType } from './toxics/index.js';
+import type { Attributes, JsonValue, ToxicType } from './toxics/index.js';
 
 /** A toxic as the control API sends it. */
 export interface ToxicJson {
-  attributes: Record<string, number>;
+  /** The toxic's own attributes, then match, first, after, every when they are set. */
+  attributes: Attributes;
   name: string;
   type: ToxicType;
   stream: Stream;
@@ -16,6 +18,12 @@ export interface ProxyJson {
   listen: string;
   upstream: string;
   enabled: boolean;
+  /** Omitted for tcp, so a tcp proxy's JSON is Toxiproxy's. */
+  protocol?: ProxyProtocol;
+  /** Omitted when off. */
+  header_faults?: boolean;
+  /** udp only: ms a flow may go without datagrams before it is closed. */
+  idle_timeout?: number;
   Logger: Record<string, never>;
   toxics: ToxicJson[];
 }
@@ -25,6 +33,9 @@ export interface CreateProxyBody {
   upstream: string;
   listen?: string;
   enabled?: boolean;
+  protocol?: ProxyProtocol;
+  header_faults?: boolean;
+  idle_timeout?: number;
   toxics?: CreateToxicBody[];
 }
 
@@ -32,6 +43,8 @@ export interface UpdateProxyBody {
   listen?: string;
   upstream?: string;
   enabled?: boolean;
+  header_faults?: boolean;
+  idle_timeout?: number;
 }
 
 export interface CreateToxicBody {
@@ -39,10 +52,10 @@ export interface CreateToxicBody {
   name?: string;
   stream?: Stream | string;
   toxicity?: number;
-  attributes?: Record<string, number | string>;
+  attributes?: Record<string, JsonValue>;
 }
 
 export interface UpdateToxicBody {
   toxicity?: number;
-  attributes?: Record<string, number | string>;
+  attributes?: Record<string, JsonValue>;
 }

@@ -2,13 +2,16 @@ import type net from 'node:net';
 import type { Clock } from '../model/clock.js';
 import type { RandomSource } from '../model/random.js';
 import type { ToxicSpec } from '../model/toxic.js';
-import { toxicImplementations } from './toxics/index.js';
+import type { IntegerAttributes } from '../model/toxics/index.js';
+import { connectHookOf } from './toxics/index.js';
 
 export interface ConnectGateHost {
   readonly clock: Clock;
   /** The proxy's source; each connection and toxic forks its own from it. */
   readonly random: RandomSource;
   toxics(): readonly ToxicSpec[];
+  /** Whether the toxic's match and counters select this client's connection. */
+  selects(toxic: ToxicSpec, clientIp: string): boolean;
   acted(toxic: ToxicSpec, action: string, connection: number): void;
 }
 
@@ -19,7 +22,6 @@ export interface ConnectGateHost {
  * interrupted toxic passes on what it holds.
  */
 export class ConnectGate {
-  private readonly applied = new Map<string, number>();
   private readonly interrupts = new Map<string, AbortController>();
   private readonly waiting = new Set<AbortController>();
 
@@ -27,7 +29,7 @@ export class ConnectGate {
 
   /** Whether new connections must pass through `admit` first. */
   get needed(): boolean {
-    return this.host.toxics().some((toxic) => toxicImplementations[toxic.type].connect !== undefined);
+    return this.host.toxics().some((toxic) => connectHookOf(toxic) !== undefined);
   }
 
   /** Resolves true when the connection may go on, false when it was refused or abandoned. */
@@ -40,16 +42,15 @@ export class ConnectGate {
       const random = this.host.random.fork(String(connection));
       for (const name of this.host.toxics().map((toxic) => toxic.name)) {
         const toxic = this.host.toxics().find((candidate) => candidate.name === name);
-        const connect = toxic && toxicImplementations[toxic.type].connect;
+        const connect = toxic && connectHookOf(toxic);
         if (!toxic || !connect) continue;
         if (!(random.fork(`connect/${name}`).next() < toxic.toxicity)) continue;
-        const applied = this.applied.get(name) ?? 0;
-        this.applied.set(name, applied + 1);
+        if (!this.host.selects(toxic, client.remoteAddress ?? '')) continue;
         const verdict = await connect({
-          attributes: toxic.attributes,
+          // Connection toxics define integer attributes only (see model/toxics).
+          attributes: toxic.attributes as IntegerAttributes,
           clock: this.host.clock,
           signal: AbortSignal.any([leave.signal, this.interruptOf(name).signal]),
-          applied,
           acted: (action) => this.host.acted(toxic, action, connection),
         });
         if (verdict === 'refuse' || leave.signal.aborted) return false;
@@ -61,16 +62,10 @@ export class ConnectGate {
     }
   }
 
-  /** The toxic changed: connections it holds go on; its count of connections is kept. */
+  /** The toxic changed or is gone: the connections it holds go on. */
   interrupt(name: string): void {
     this.interrupts.get(name)?.abort();
     this.interrupts.delete(name);
-  }
-
-  /** The toxic is gone: connections it holds go on, and a toxic added under its name starts afresh. */
-  forget(name: string): void {
-    this.interrupt(name);
-    this.applied.delete(name);
   }
 
   /** The proxy stopped: every held connection is abandoned. */

@@ -10,6 +10,11 @@ import { checkListen } from './listen-policy.js';
 import { HeldBudget } from './held-budget.js';
 import { defaultLimits, type EngineLimits } from './limits.js';
 import { FaultProxy } from './proxy.js';
+import { UdpProxy } from './udp/udp-proxy.js';
+import type { EngineProxy } from './engine-proxy.js';
+import { protocols } from './protocols.js';
+import { checkHeaderFaults, parseIdleTimeout } from '../model/proxy-spec.js';
+import { DEFAULT_PROTOCOL } from '../model/protocol.js';
 import { checkName } from '../model/names.js';
 
 export interface EngineOptions {
@@ -26,7 +31,7 @@ export interface EngineOptions {
 export class PopulateError extends FaultlineError {
   constructor(
     cause: FaultlineError,
-    readonly applied: FaultProxy[],
+    readonly applied: EngineProxy[],
   ) {
     super(cause.code, cause.reason, { cause, ...(cause.hint === undefined ? {} : { hint: cause.hint }) });
   }
@@ -38,13 +43,13 @@ export interface Engine {
   /** Bytes the toxics of every connection hold right now. */
   readonly heldBytes: number;
   readonly events: EventBus;
-  list(): FaultProxy[];
-  get(name: string): FaultProxy;
-  create(spec: ProxySpec): Promise<FaultProxy>;
-  update(name: string, update: ProxyUpdate): Promise<FaultProxy>;
+  list(): EngineProxy[];
+  get(name: string): EngineProxy;
+  create(spec: ProxySpec): Promise<EngineProxy>;
+  update(name: string, update: ProxyUpdate): Promise<EngineProxy>;
   delete(name: string): void;
   /** Creates or updates each proxy in order; proxies not named are left alone. */
-  populate(specs: readonly ProxySpec[]): Promise<FaultProxy[]>;
+  populate(specs: readonly ProxySpec[]): Promise<EngineProxy[]>;
   /** Enables every proxy and removes every toxic; tries them all before reporting failures. */
   reset(): Promise<void>;
   close(): void;
@@ -60,9 +65,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const limits: EngineLimits = { ...defaultLimits, ...options.limits };
   const budget = new HeldBudget(limits.maxHeldBytes);
   const environment = { clock: options.clock ?? systemClock, busyPoll, events, budget, limits };
-  const proxies = new Map<string, FaultProxy>();
+  const proxies = new Map<string, EngineProxy>();
 
-  const get = (name: string): FaultProxy => {
+  const get = (name: string): EngineProxy => {
     const proxy = proxies.get(name);
     if (!proxy) {
       throw new FaultlineError('FAULTLINE_ERR_PROXY_NOT_FOUND', 'proxy not found', {
@@ -72,7 +77,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return proxy;
   };
 
-  const create = async (spec: ProxySpec): Promise<FaultProxy> => {
+  const create = async (spec: ProxySpec): Promise<EngineProxy> => {
     checkName(spec.name, 'proxy name', limits.maxNameLength);
     if (proxies.has(spec.name)) {
       throw new FaultlineError('FAULTLINE_ERR_PROXY_EXISTS', 'proxy already exists', {
@@ -84,10 +89,15 @@ export function createEngine(options: EngineOptions = {}): Engine {
         hint: `this server already has ${proxies.size} proxies, the most it allows (--max-proxies); delete some first`,
       });
     }
-    const proxy = new FaultProxy(spec.name, spec.listen, spec.upstream, {
-      ...environment,
-      random: random.fork(spec.name),
-    });
+    const protocol = protocols[spec.protocol ?? DEFAULT_PROTOCOL];
+    protocol.checkProxy(spec.name);
+    const proxyEnvironment = { ...environment, random: random.fork(spec.name) };
+    const proxy =
+      protocol.createProxy?.(spec, proxyEnvironment) ??
+      new FaultProxy(spec.name, spec.listen, spec.upstream, proxyEnvironment, {
+        protocol,
+        headerFaults: spec.headerFaults ?? false,
+      });
     for (const toxic of spec.toxics ?? []) await proxy.addToxic(toxic);
     if (spec.enabled) await proxy.start();
     proxies.set(spec.name, proxy);
@@ -95,11 +105,28 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return proxy;
   };
 
-  const apply = async (spec: ProxySpec): Promise<FaultProxy> => {
-    const existing = proxies.get(spec.name);
+  const apply = async (spec: ProxySpec): Promise<EngineProxy> => {
+    let existing = proxies.get(spec.name);
+    if (existing && existing.protocol !== (spec.protocol ?? DEFAULT_PROTOCOL)) {
+      // A protocol cannot change in place: the proxy is made again, as a delete and a create would.
+      existing.stop();
+      proxies.delete(spec.name);
+      events.emit({ type: 'proxy.deleted', proxy: existing.summary() });
+      existing = undefined;
+    }
     if (!existing) return create(spec);
+    if (existing.headerFaults !== (spec.headerFaults ?? false)) {
+      await existing.update({ headerFaults: spec.headerFaults ?? false });
+    }
     const sameListen =
       (await canonicalListen(spec.listen)) === existing.listen || spec.listen === existing.listen;
+    if (
+      spec.idleTimeout !== undefined &&
+      existing instanceof UdpProxy &&
+      spec.idleTimeout !== existing.idleTimeoutMs
+    ) {
+      await existing.update({ idleTimeout: spec.idleTimeout });
+    }
     if (!sameListen || spec.upstream !== existing.upstream) {
       await existing.update({ listen: spec.listen, upstream: spec.upstream });
       events.emit({ type: 'proxy.updated', proxy: existing.summary() });
@@ -113,6 +140,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     for (const spec of specs) {
       try {
         checkName(spec.name, 'proxy name', limits.maxNameLength);
+        protocols[spec.protocol ?? DEFAULT_PROTOCOL].checkProxy(spec.name);
         const { host, port } = await resolveListen(spec.listen);
         checkListen(limits.listenAllow, host, port);
         const toxics = spec.toxics ?? [];
@@ -147,6 +175,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
     create,
     async update(name, update) {
       const proxy = get(name);
+      if (update.protocol !== undefined && update.protocol !== proxy.protocol) {
+        throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'the protocol of a proxy cannot change', {
+          hint: `proxy ${JSON.stringify(name)} has protocol ${proxy.protocol}, received ${JSON.stringify(update.protocol)}; delete the proxy and create it again`,
+        });
+      }
+      if (update.headerFaults) checkHeaderFaults(proxy.protocol, name);
+      if (update.idleTimeout !== undefined) parseIdleTimeout(update.idleTimeout, proxy.protocol, name);
       await proxy.update(update);
       events.emit({ type: 'proxy.updated', proxy: proxy.summary() });
       return proxy;
@@ -161,7 +196,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       // What the server's limits refuse is known before anything changes, so it refuses the whole
       // list; only a failure while applying (a port taken) can leave earlier entries in place.
       await checkPopulateLimits(specs);
-      const applied: FaultProxy[] = [];
+      const applied: EngineProxy[] = [];
       for (const spec of specs) {
         try {
           applied.push(await apply(spec));

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Clock } from '../model/clock.js';
 import type { RandomSource } from '../model/random.js';
-import type { Stream, ToxicSpec } from '../model/toxic.js';
+import type { ConnectionToxicSpec, Stream, ToxicSpec } from '../model/toxic.js';
 import type { HeldBudget } from './held-budget.js';
 import { Pipeline } from './pipeline.js';
 import type { SocketReader } from './socket-reader.js';
@@ -13,6 +13,7 @@ export interface LinkEnvironment {
   readonly budget: HeldBudget;
   activity(): void;
   acted(link: Link, toxic: ToxicSpec, action: string, first: boolean): void;
+  selects(toxic: ToxicSpec): boolean;
   closed(link: Link): void;
 }
 
@@ -32,7 +33,7 @@ export class Link {
     readonly client: Socket,
     readonly upstream: Socket,
     readers: Record<'client' | 'upstream', SocketReader>,
-    toxics: readonly ToxicSpec[],
+    toxics: readonly ConnectionToxicSpec[],
     private readonly environment: LinkEnvironment,
   ) {
     this.openedAt = environment.clock.now();
@@ -44,6 +45,7 @@ export class Link {
       closeLink: (mode: CloseMode) => this.close(mode),
       acted: (toxic: ToxicSpec, action: string, first: boolean) =>
         environment.acted(this, toxic, action, first),
+      selects: (toxic: ToxicSpec) => environment.selects(toxic),
     });
     const of = (stream: Stream) => toxics.filter((toxic) => toxic.stream === stream);
     this.pipelines = {

@@ -1,13 +1,13 @@
 import type { Socket } from 'node:net';
 import type { Clock } from '../model/clock.js';
 import type { RandomSource } from '../model/random.js';
-import type { Stream, ToxicSpec } from '../model/toxic.js';
+import type { ConnectionToxicSpec, Stream } from '../model/toxic.js';
 import type { Chunk, Receiver } from './chunk.js';
 import { yieldIfDue } from './cooperate.js';
 import type { HeldBudget } from './held-budget.js';
 import type { SocketReader } from './socket-reader.js';
 import { Stage, type StageHost } from './stage.js';
-import { toxicImplementations } from './toxics/index.js';
+import { connectionImplementation } from './toxics/index.js';
 
 export interface PipelineHost extends Omit<StageHost, 'discard' | 'ready'> {
   readonly clock: Clock;
@@ -58,7 +58,7 @@ export class Pipeline {
     private readonly source: Socket,
     private readonly destination: Socket,
     private readonly host: PipelineHost,
-    toxics: readonly ToxicSpec[],
+    toxics: readonly ConnectionToxicSpec[],
   ) {
     this.head = this.sink;
     this.stageHost = {
@@ -66,6 +66,7 @@ export class Pipeline {
       discard: (bytes) => this.discard(bytes),
       closeLink: (mode) => host.closeLink(mode),
       acted: (toxic, action, first) => host.acted(toxic, action, first),
+      selects: (toxic) => host.selects?.(toxic) ?? true,
       ready: (signal) => this.ready(signal),
     };
     for (const spec of toxics) this.appendStage(spec);
@@ -77,11 +78,11 @@ export class Pipeline {
     destination.on('drain', () => this.maybeResume());
   }
 
-  addToxic(spec: ToxicSpec): Promise<void> {
+  addToxic(spec: ConnectionToxicSpec): Promise<void> {
     return this.mutate(() => this.appendStage(spec));
   }
 
-  updateToxic(spec: ToxicSpec): Promise<void> {
+  updateToxic(spec: ConnectionToxicSpec): Promise<void> {
     return this.mutate(async () => {
       const stage = this.stages.find((candidate) => candidate.spec.name === spec.name);
       if (!stage) return;
@@ -205,9 +206,9 @@ export class Pipeline {
     if (!this.closed) this.source.resume();
   }
 
-  private appendStage(spec: ToxicSpec): void {
+  private appendStage(spec: ConnectionToxicSpec): void {
     // Toxics that act only when a connection starts (connect_delay, refuse) have no stage.
-    if (!toxicImplementations[spec.type].create) return;
+    if (!connectionImplementation(spec).create) return;
     const random = this.host.random.fork(`${this.stream}/${spec.name}`);
     const stage = new Stage(spec, this.sink, random, this.stageHost);
     const last = this.stages.at(-1);
@@ -219,7 +220,7 @@ export class Pipeline {
 
   private updateLimit(): void {
     const extra = this.stages.reduce(
-      (sum, stage) => sum + (toxicImplementations[stage.spec.type].bufferBytes ?? 0),
+      (sum, stage) => sum + (connectionImplementation(stage.spec).bufferBytes ?? 0),
       0,
     );
     this.limit = Math.min(BASE_BUFFER_BYTES + extra, Math.max(this.host.budget.maxBytes, BASE_BUFFER_BYTES));

@@ -1,17 +1,27 @@
 import type net from 'node:net';
-import { parseHostPort } from '../model/address.js';
 import type { Clock } from '../model/clock.js';
 import { FaultlineError } from '../model/errors.js';
 import type { ProxyUpdate } from '../model/proxy-spec.js';
 import type { RandomSource } from '../model/random.js';
 import { checkName } from '../model/names.js';
-import { explainToxic, type Stream, streams, type ToxicSpec } from '../model/toxic.js';
+import { CounterState, matchesClient } from '../model/match.js';
+import type { ProxyProtocol } from '../model/protocol.js';
+import {
+  type ConnectionToxicSpec,
+  explainToxic,
+  isConnectionToxicSpec,
+  type Stream,
+  streams,
+  type ToxicSpec,
+} from '../model/toxic.js';
 import type { BusyPoll } from './busy-poll.js';
 import type { EventBus, ProxySummary } from './events.js';
 import type { HeldBudget } from './held-budget.js';
 import type { EngineLimits } from './limits.js';
 import { Link } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
+import type { Protocol, ProtocolSession } from './protocol.js';
+import type { ProxyView } from './proxy-view.js';
 import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
 import { ConnectGate } from './connect-gate.js';
 
@@ -30,16 +40,29 @@ export interface ProxyStats {
   toxicActions: Map<string, number>;
 }
 
-/** A named TCP listener that forwards each connection to its upstream through its toxics. */
-export class FaultProxy {
+export interface ProxyOptions {
+  readonly protocol: Protocol;
+  readonly headerFaults: boolean;
+}
+
+/**
+ * A named TCP listener that forwards each connection to its upstream through its toxics. The
+ * connection toxics run on a link per connection; the protocol decides where the link goes (the
+ * upstream for tcp, its request handler for http and http2, which runs the request toxics).
+ */
+export class FaultProxy implements ProxyView {
   listen: string;
   upstream: string;
   enabled = false;
+  headerFaults: boolean;
   private toxicList: ToxicSpec[] = [];
+  private requestToxicList: ToxicSpec[] = [];
   private server: net.Server | undefined;
+  private session: ProtocolSession | undefined;
+  private readonly protocolImplementation: Protocol;
   private readonly links = new Set<Link>();
+  private readonly counters = new WeakMap<ToxicSpec, CounterState>();
   private serial = 0;
-  private parsedUpstream: { address: string; host: string; port: number } | undefined;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   private readonly toxicActions = new Map<string, number>();
   private readonly gate: ConnectGate;
@@ -48,16 +71,29 @@ export class FaultProxy {
     readonly name: string,
     listen: string,
     upstream: string,
-    private readonly environment: ProxyEnvironment,
+    readonly environment: ProxyEnvironment,
+    options: ProxyOptions,
   ) {
     this.listen = listen;
     this.upstream = upstream;
+    this.protocolImplementation = options.protocol;
+    this.headerFaults = options.headerFaults;
     this.gate = new ConnectGate({
       clock: environment.clock,
       random: environment.random,
       toxics: () => this.toxicList,
+      selects: (toxic, clientIp) => matchesClient(toxic.match, clientIp) && this.countSelected(toxic),
       acted: (toxic, action, connection) => this.toxicActed(toxic, action, true, connection),
     });
+  }
+
+  get protocol(): ProxyProtocol {
+    return this.protocolImplementation.name;
+  }
+
+  /** The request toxics, in the order they were added; read on every request. */
+  get requestToxics(): readonly ToxicSpec[] {
+    return this.requestToxicList;
   }
 
   get toxics(): readonly ToxicSpec[] {
@@ -84,14 +120,21 @@ export class FaultProxy {
 
   async start(): Promise<void> {
     if (this.server) return;
-    const { server, address } = await bindListener(
-      this.listen,
-      (socket) => this.accept(socket),
-      this.environment.limits.listenAllow,
-    );
-    this.server = server;
-    this.listen = address;
-    this.enabled = true;
+    const session = await this.protocolImplementation.open(this);
+    try {
+      const { server, address } = await bindListener(
+        this.listen,
+        (socket) => this.accept(socket),
+        this.environment.limits.listenAllow,
+      );
+      this.server = server;
+      this.session = session;
+      this.listen = address;
+      this.enabled = true;
+    } catch (error) {
+      session.close();
+      throw error;
+    }
   }
 
   stop(): void {
@@ -100,6 +143,23 @@ export class FaultProxy {
     this.server = undefined;
     this.gate.stop();
     this.dropConnections();
+    this.session?.close();
+    this.session = undefined;
+  }
+
+  countAction(toxic: ToxicSpec): void {
+    this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
+  }
+
+  /** One counter per toxic; an updated toxic is a new object, so its counters start again. */
+  countSelected(toxic: ToxicSpec): boolean {
+    if (!toxic.counter) return true;
+    let state = this.counters.get(toxic);
+    if (!state) {
+      state = new CounterState();
+      this.counters.set(toxic, state);
+    }
+    return state.take(toxic.counter);
   }
 
   /** Applies a merge of listen, upstream and enabled; on failure nothing has changed. */
@@ -113,15 +173,18 @@ export class FaultProxy {
       this.listen = newListen;
     } else if (wantEnabled && !this.enabled) await this.start();
     if (!wantEnabled && this.enabled) this.stop();
+    if (update.headerFaults !== undefined) this.headerFaults = update.headerFaults;
     if (update.upstream !== undefined && update.upstream !== this.upstream) {
       this.upstream = update.upstream;
       this.dropConnections();
+      this.session?.upstreamChanged?.();
     }
   }
 
   async addToxic(toxic: ToxicSpec): Promise<void> {
     const { maxToxicsPerProxy, maxNameLength } = this.environment.limits;
     checkName(toxic.name, 'toxic name', maxNameLength);
+    this.protocolImplementation.checkToxic(toxic, this.name);
     if (this.toxicList.some((candidate) => candidate.name === toxic.name)) {
       throw new FaultlineError('FAULTLINE_ERR_TOXIC_EXISTS', 'toxic already exists', {
         hint: `proxy ${JSON.stringify(this.name)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
@@ -133,7 +196,10 @@ export class FaultProxy {
       });
     }
     this.toxicList.push(toxic);
-    await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
+    this.toxicsChanged();
+    if (isConnectionToxicSpec(toxic)) {
+      await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
+    }
     this.environment.events.emit({
       type: 'toxic.added',
       proxy: this.name,
@@ -144,9 +210,13 @@ export class FaultProxy {
 
   async updateToxic(toxic: ToxicSpec): Promise<void> {
     const index = this.toxicList.findIndex((candidate) => candidate.name === toxic.name);
+    this.protocolImplementation.checkToxic(toxic, this.name);
     this.toxicList[index] = toxic;
+    this.toxicsChanged();
     this.gate.interrupt(toxic.name);
-    await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
+    if (isConnectionToxicSpec(toxic)) {
+      await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
+    }
     this.environment.events.emit({
       type: 'toxic.updated',
       proxy: this.name,
@@ -158,8 +228,11 @@ export class FaultProxy {
   async removeToxic(name: string): Promise<void> {
     const toxic = this.toxic(name);
     this.toxicList = this.toxicList.filter((candidate) => candidate !== toxic);
-    this.gate.forget(name);
-    await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));
+    this.toxicsChanged();
+    this.gate.interrupt(name);
+    if (isConnectionToxicSpec(toxic)) {
+      await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));
+    }
     this.environment.events.emit({ type: 'toxic.removed', proxy: this.name, toxic });
   }
 
@@ -195,6 +268,14 @@ export class FaultProxy {
     }
   }
 
+  private toxicsChanged(): void {
+    this.requestToxicList = this.toxicList.filter((toxic) => !isConnectionToxicSpec(toxic));
+  }
+
+  private connectionToxics(): ConnectionToxicSpec[] {
+    return this.toxicList.filter(isConnectionToxicSpec);
+  }
+
   private dropConnections(): void {
     for (const link of this.links) link.close('destroy');
   }
@@ -211,18 +292,25 @@ export class FaultProxy {
    */
   private accept(accepted: net.Socket): void {
     const id = ++this.serial;
+    if (!this.session) {
+      accepted.destroy();
+      return;
+    }
     const readers = { client: new SocketReader(), upstream: new SocketReader() };
     const client = adoptAccepted(accepted, readers.client);
     if (!this.gate.needed) return this.open(id, client, readers);
     client.on('error', () => undefined);
     void this.gate.admit(id, client).then((admitted) => {
-      if (!admitted || !this.server) client.resetAndDestroy();
+      if (!admitted || !this.session) client.resetAndDestroy();
       else if (!client.destroyed) this.open(id, client, readers);
     });
   }
 
+  /** Connects upstream (or to the protocol's handler) for a client the connect-time toxics let through. */
   private open(id: number, client: net.Socket, readers: Record<'client' | 'upstream', SocketReader>): void {
-    const target = this.upstreamTarget();
+    const session = this.session;
+    if (!session) return void client.destroy();
+    const target = session.linkTarget();
     const upstream = connectWithReader(target.host, target.port, readers.upstream);
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
     const { events } = this.environment;
@@ -240,18 +328,14 @@ export class FaultProxy {
     upstream.once('connect', () => {
       upstream.off('error', failed);
       opened = true;
+      const localPort = upstream.localPort;
+      if (session.linked && localPort !== undefined) {
+        session.linked(localPort, { id, client: client.remoteAddress ?? '' });
+        upstream.once('close', () => session.unlinked?.(localPort));
+      }
       events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
     });
     this.link(id, client, upstream, readers, clientAddress, () => opened);
-  }
-
-  /** The upstream address parsed once per change, not once per connection. */
-  private upstreamTarget(): { host: string; port: number } {
-    if (this.parsedUpstream?.address !== this.upstream) {
-      const { host, port } = parseHostPort(this.upstream, 'upstream');
-      this.parsedUpstream = { address: this.upstream, host: host || 'localhost', port };
-    }
-    return this.parsedUpstream;
   }
 
   private link(
@@ -263,11 +347,13 @@ export class FaultProxy {
     opened: () => boolean,
   ): void {
     const { clock, busyPoll } = this.environment;
-    const link = new Link(id, client, upstream, readers, this.toxicList, {
+    const clientIp = client.remoteAddress ?? '';
+    const link = new Link(id, client, upstream, readers, this.connectionToxics(), {
       clock,
       random: this.environment.random.fork(String(id)),
       budget: this.environment.budget,
       activity: busyPoll.activity,
+      selects: (toxic) => matchesClient(toxic.match, clientIp) && this.countSelected(toxic),
       acted: (_, toxic, action, first) => this.toxicActed(toxic, action, first, id),
       closed: (closed) => this.forget(closed, clientAddress, opened()),
     });
@@ -276,7 +362,7 @@ export class FaultProxy {
   }
 
   private toxicActed(toxic: ToxicSpec, action: string, first: boolean, connection: number): void {
-    this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
+    this.countAction(toxic);
     if (first || action === 'reset' || action === 'close' || action === 'limit') {
       this.environment.events.emit({
         type: 'toxic.fired',

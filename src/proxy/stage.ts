@@ -1,16 +1,19 @@
 import type { Clock } from '../model/clock.js';
 import type { RandomSource } from '../model/random.js';
+import type { IntegerAttributes } from '../model/toxics/index.js';
 import type { ToxicSpec } from '../model/toxic.js';
 import type { Chunk, Receiver } from './chunk.js';
 import { ChunkQueue } from './chunk-queue.js';
 import type { CloseMode, ToxicBehaviour, ToxicContext } from './toxic-behaviour.js';
-import { toxicImplementations } from './toxics/index.js';
+import { connectionImplementation } from './toxics/index.js';
 
 export interface StageHost {
   readonly clock: Clock;
   discard(bytes: number): void;
   closeLink(mode: CloseMode): void;
   acted(toxic: ToxicSpec, action: string, first: boolean): void;
+  /** Whether the toxic's match and counters select this connection; asked when it starts or changes. */
+  selects?(toxic: ToxicSpec): boolean;
   /** Undefined when work may go on; otherwise resolves when it may (or `signal` aborts). */
   ready(signal: AbortSignal): Promise<void> | undefined;
 }
@@ -48,7 +51,8 @@ export class Stage implements Receiver {
     const currentSignal = () => this.controller.signal;
     const context: ToxicContext = {
       get attributes() {
-        return currentSpec().attributes;
+        // Connection toxics define integer attributes only (see model/toxics).
+        return currentSpec().attributes as IntegerAttributes;
       },
       get signal() {
         return currentSignal();
@@ -64,7 +68,7 @@ export class Stage implements Receiver {
         this.hasActed = true;
       },
     };
-    const create = toxicImplementations[spec.type].create;
+    const create = connectionImplementation(spec).create;
     this.behaviour = create ? create(context) : { chunk: (chunk) => context.push(chunk) };
     this.begin();
   }
@@ -112,7 +116,8 @@ export class Stage implements Receiver {
   }
 
   private begin(): void {
-    this.active = this.random.next() < this.spec.toxicity;
+    const roll = this.random.next();
+    this.active = roll < this.spec.toxicity && (this.host.selects?.(this.spec) ?? true);
     if (this.active) this.behaviour.start?.();
   }
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../model/clock.js';
 import type { RandomSource } from '../model/random.js';
-import type { Attributes } from '../model/toxics/index.js';
+import type { IntegerAttributes } from '../model/toxics/index.js';
 import type { Chunk } from './chunk.js';
 
 /** How a link may be closed by a toxic: a graceful FIN after pending data, or an RST. */
@@ -9,7 +9,7 @@ export type CloseMode = 'end' | 'reset';
 /** What a running toxic may see and do on one direction of one connection. */
 export interface ToxicContext {
   /** Live: an update replaces them between interruptions. */
-  readonly attributes: Attributes;
+  readonly attributes: IntegerAttributes;
   readonly clock: Clock;
   readonly random: RandomSource;
   /** Aborted when the toxic is interrupted (update, removal, connection closed). */
@@ -45,12 +45,10 @@ export interface ToxicBehaviour {
 
 /** What a toxic that acts when a connection starts may see, before the upstream is dialled. */
 export interface ConnectContext {
-  readonly attributes: Attributes;
+  readonly attributes: IntegerAttributes;
   readonly clock: Clock;
   /** Aborted when the toxic is updated or removed, the client leaves or the proxy stops. */
   readonly signal: AbortSignal;
-  /** How many connections this toxic has applied to on this proxy before this one. */
-  readonly applied: number;
   acted(action: string): void;
 }
 

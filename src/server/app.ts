@@ -155,7 +155,10 @@ function newRequestId(): string {
 }
 
 function logEvent(log: Logger, event: EngineEvent): void {
-  const level = event.type.startsWith('connection.') || event.type === 'toxic.fired' ? 'debug' : 'info';
+  const level =
+    event.type.startsWith('connection.') || event.type === 'toxic.fired' || event.type === 'http.fault'
+      ? 'debug'
+      : 'info';
   if (event.type === 'connection.failed')
     return void log.warn(event, 'Unable to open connection to upstream');
   log[level](event, event.type);

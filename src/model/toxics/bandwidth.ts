@@ -1,8 +1,9 @@
-import type { ToxicDefinition } from './definition.js';
+import type { IntegerAttributes, ToxicDefinition } from './definition.js';
 
 export const bandwidth = {
   type: 'bandwidth',
   summary: 'Limits each connection to a rate in KB/s (1 KB = 1000 bytes); 0 stalls the connection.',
+  layer: 'connection',
   attributes: [
     {
       name: 'rate',
@@ -15,4 +16,4 @@ export const bandwidth = {
   ],
   explain: ({ rate = 0 }) =>
     rate === 0 ? 'stalls the connection: no data passes' : `limits the connection to ${rate} KB/s`,
-} as const satisfies ToxicDefinition;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

@@ -1,4 +1,4 @@
-import type { ToxicDefinition } from './definition.js';
+import { type IntegerAttributes, type ToxicDefinition } from './definition.js';
 
 /** Probabilities are whole parts per million, as every toxic attribute is a whole number. */
 export const PER_MILLION = 1_000_000;
@@ -10,6 +10,7 @@ export function percentOf(perMillion: number): string {
 export const corrupt = {
   type: 'corrupt',
   summary: 'Flips one random bit in a passing byte, with a probability per byte; seeded.',
+  layer: 'connection',
   attributes: [
     {
       name: 'probability',
@@ -21,4 +22,4 @@ export const corrupt = {
     },
   ],
   explain: ({ probability = 0 }) => `flips a bit in ${percentOf(probability)} of the bytes`,
-} as const satisfies ToxicDefinition;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

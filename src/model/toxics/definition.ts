@@ -1,28 +1,74 @@
-/** One integer attribute of a toxic, with the name, unit and default Toxiproxy uses. */
-export interface AttributeSpec {
+import type { ProxyProtocol } from '../protocol.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+interface AttributeBase {
   readonly name: string;
+  readonly description: string;
+}
+
+/** A whole number in a range, with a unit: every Toxiproxy attribute is one. `kind` may be omitted. */
+export interface IntegerAttribute extends AttributeBase {
+  readonly kind?: 'integer';
   readonly unit: string;
   readonly default: number;
   readonly min: number;
   readonly max: number;
-  readonly description: string;
 }
 
-export type Attributes = Record<string, number>;
+/** One of a fixed list of strings, e.g. `stage: request | response`. */
+export interface ChoiceAttribute extends AttributeBase {
+  readonly kind: 'choice';
+  readonly choices: readonly string[];
+  readonly default: string;
+}
+
+/** Free text up to a length, e.g. a response body or a gRPC message. */
+export interface TextAttribute extends AttributeBase {
+  readonly kind: 'text';
+  readonly default: string;
+  readonly maxLength: number;
+}
+
+/** Any JSON value that `check` accepts, e.g. a header map or a JSON merge patch. */
+export interface JsonAttribute extends AttributeBase {
+  readonly kind: 'json';
+  readonly default: JsonValue;
+  /** What is accepted, for error messages, e.g. 'an object of header name → string'. */
+  readonly accepts: string;
+  /** Returns what is wrong with the value, or undefined. */
+  check(value: JsonValue): string | undefined;
+}
+
+export type AttributeSpec = IntegerAttribute | ChoiceAttribute | TextAttribute | JsonAttribute;
+
+export type AttributeValue = JsonValue;
+export type Attributes = Record<string, AttributeValue>;
+/** What the byte toxics have: Toxiproxy's integer attributes only. */
+export type IntegerAttributes = Record<string, number>;
+
+/**
+ * Where a toxic acts: on the bytes of a connection (Toxiproxy's toxics, on every protocol) or
+ * on each request of an http/http2 proxy.
+ */
+export type ToxicLayer = 'connection' | 'request';
 
 /** What a toxic is, apart from how the engine runs it: serializable, validated, explainable. */
-export interface ToxicDefinition {
+export interface ToxicDefinition<A extends Attributes = Attributes> {
   readonly type: string;
   readonly summary: string;
+  readonly layer: ToxicLayer;
+  /** The proxy protocols that accept the toxic; every protocol when omitted. */
+  readonly protocols?: readonly ProxyProtocol[];
   readonly attributes: readonly AttributeSpec[];
   /** Checks that involve several attributes; returns what is wrong, or undefined. */
-  readonly check?: (attributes: Attributes) => string | undefined;
-  /** One sentence, in the present tense, about what the toxic does to a connection. */
-  readonly explain: (attributes: Attributes) => string;
+  check?(attributes: A): string | undefined;
+  /** One sentence, in the present tense, about what the toxic does to a connection or request. */
+  explain(attributes: A): string;
 }
 
 export const MAX_MILLISECONDS = 24 * 60 * 60 * 1000;
 
-export function milliseconds(name: string, description: string, defaultValue = 0): AttributeSpec {
+export function milliseconds(name: string, description: string, defaultValue = 0): IntegerAttribute {
   return { name, unit: 'ms', default: defaultValue, min: 0, max: MAX_MILLISECONDS, description };
 }

@@ -2,6 +2,10 @@ import { bandwidth } from './bandwidth.js';
 import { connectDelay } from './connect-delay.js';
 import { corrupt } from './corrupt.js';
 import type { AttributeSpec, ToxicDefinition } from './definition.js';
+import { grpcStatus } from './grpc-status.js';
+import { httpAbort } from './http-abort.js';
+import { httpDelay } from './http-delay.js';
+import { httpModify } from './http-modify.js';
 import { latency } from './latency.js';
 import { limitData } from './limit-data.js';
 import { noop } from './noop.js';
@@ -33,6 +37,10 @@ export const toxicDefinitions = {
   duplicate: udpDuplicate,
   reorder: udpReorder,
   udp_bandwidth: udpBandwidth,
+  http_abort: httpAbort,
+  http_delay: httpDelay,
+  http_modify: httpModify,
+  grpc_status: grpcStatus,
 } as const satisfies Record<string, ToxicDefinition>;
 
 export type ToxicType = keyof typeof toxicDefinitions;
@@ -46,4 +54,24 @@ export function definitionOf(type: ToxicType): ToxicDefinition & { attributes: r
   return toxicDefinitions[type];
 }
 
-export type { AttributeSpec, Attributes, ToxicDefinition } from './definition.js';
+/** Toxics that act on the bytes of a connection, on every protocol: Toxiproxy's. */
+export type ConnectionToxicType = {
+  [T in ToxicType]: (typeof toxicDefinitions)[T]['layer'] extends 'connection' ? T : never;
+}[ToxicType];
+
+/** Toxics that act on each request of an http or http2 proxy. */
+export type RequestToxicType = Exclude<ToxicType, ConnectionToxicType>;
+
+export function isConnectionToxic(type: ToxicType): type is ConnectionToxicType {
+  return toxicDefinitions[type].layer === 'connection';
+}
+
+export type {
+  AttributeSpec,
+  Attributes,
+  AttributeValue,
+  IntegerAttributes,
+  JsonValue,
+  ToxicDefinition,
+  ToxicLayer,
+} from './definition.js';

@@ -1,8 +1,9 @@
-import type { ToxicDefinition } from './definition.js';
+import type { IntegerAttributes, ToxicDefinition } from './definition.js';
 
 export const limitData = {
   type: 'limit_data',
   summary: 'Closes the connection once it has carried a number of bytes.',
+  layer: 'connection',
   attributes: [
     {
       name: 'bytes',
@@ -14,4 +15,4 @@ export const limitData = {
     },
   ],
   explain: ({ bytes = 0 }) => `closes the connection after ${bytes} bytes`,
-} as const satisfies ToxicDefinition;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

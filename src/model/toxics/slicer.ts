@@ -1,8 +1,9 @@
-import type { ToxicDefinition } from './definition.js';
+import type { IntegerAttributes, ToxicDefinition } from './definition.js';
 
 export const slicer = {
   type: 'slicer',
   summary: 'Cuts data into small pieces sent with a delay between them.',
+  layer: 'connection',
   attributes: [
     {
       name: 'average_size',
@@ -28,4 +29,4 @@ export const slicer = {
       : undefined,
   explain: ({ average_size = 0, size_variation = 0, delay = 0 }) =>
     `cuts data into pieces of ${average_size}${size_variation ? ` ± ${size_variation}` : ''} bytes, ${delay} µs apart`,
-} as const satisfies ToxicDefinition;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

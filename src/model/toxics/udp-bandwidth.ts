@@ -1,9 +1,11 @@
-import type { ToxicDefinition } from './definition.js';
+import { type IntegerAttributes, type ToxicDefinition } from './definition.js';
 
 export const udpBandwidth = {
   type: 'udp_bandwidth',
   summary:
     'Limits datagrams to a rate in KB/s; datagrams over the rate wait in a queue of `queue` datagrams, and are dropped and counted when it is full.',
+  layer: 'connection',
+  protocols: ['udp'],
   attributes: [
     {
       name: 'rate',
@@ -24,4 +26,4 @@ export const udpBandwidth = {
   ],
   explain: ({ rate = 1, queue = 1000 }) =>
     `limits datagrams to ${rate} KB/s, queueing up to ${queue} and dropping the rest`,
-} as const satisfies ToxicDefinition;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

@@ -1,9 +1,11 @@
-import type { ToxicDefinition } from './definition.js';
+import { type IntegerAttributes, type ToxicDefinition } from './definition.js';
 import { percentOf, PER_MILLION } from './corrupt.js';
 
 export const udpDuplicate = {
   type: 'duplicate',
   summary: 'Sends a datagram twice, with a probability.',
+  layer: 'connection',
+  protocols: ['udp'],
   attributes: [
     {
       name: 'probability',
@@ -15,4 +17,4 @@ export const udpDuplicate = {
     },
   ],
   explain: ({ probability = 0 }) => `sends ${percentOf(probability)} of datagrams twice`,
-} as const satisfies ToxicDefinition;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

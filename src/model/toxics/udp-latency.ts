@@ -1,10 +1,12 @@
-import { milliseconds, type ToxicDefinition } from './definition.js';
+import { type IntegerAttributes, milliseconds, type ToxicDefinition } from './definition.js';
 import { percentOf, PER_MILLION } from './corrupt.js';
 
 export const udpLatency = {
   type: 'udp_latency',
   summary:
     'Delays each datagram by latency ± jitter, with netem-style correlation between successive delays; datagrams may overtake each other, as with netem.',
+  layer: 'connection',
+  protocols: ['udp'],
   attributes: [
     milliseconds('latency', 'delay added to every datagram'),
     milliseconds('jitter', 'the delay varies uniformly by up to this much either way'),
@@ -21,4 +23,4 @@ export const udpLatency = {
     jitter === 0
       ? `delays each datagram by ${latency} ms`
       : `delays each datagram by ${latency} ms ± ${jitter} ms${correlation > 0 ? `, ${percentOf(correlation)} correlated` : ''}`,
-} as const satisfies ToxicDefinition;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

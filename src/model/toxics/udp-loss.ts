@@ -1,4 +1,4 @@
-import type { ToxicDefinition } from './definition.js';
+import { type IntegerAttributes, type ToxicDefinition } from './definition.js';
 import { percentOf, PER_MILLION } from './corrupt.js';
 
 const perMillion = (name: string, description: string, defaultValue = 0) =>
@@ -12,6 +12,8 @@ export const udpLoss = {
   type: 'loss',
   summary:
     'Drops datagrams: at random with a probability (bursty with correlation, same average), or by the Gilbert-Elliott model.',
+  layer: 'connection',
+  protocols: ['udp'],
   attributes: [
     perMillion('probability', 'chance that a datagram is dropped, in parts per million (100000 = 10%)'),
     perMillion(
@@ -42,4 +44,4 @@ export const udpLoss = {
     to_bad > 0
       ? `drops datagrams by the Gilbert-Elliott model (to bad ${percentOf(to_bad)}, to good ${percentOf(to_good)}, loss ${percentOf(bad_loss)} when bad, ${percentOf(good_loss)} when good)`
       : `drops ${percentOf(probability)} of datagrams${correlation > 0 ? `, in bursts (${percentOf(correlation)} correlated)` : ''}`,
-} as const satisfies ToxicDefinition;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

@@ -1,10 +1,12 @@
-import { milliseconds, type ToxicDefinition } from './definition.js';
+import { type IntegerAttributes, milliseconds, type ToxicDefinition } from './definition.js';
 import { percentOf, PER_MILLION } from './corrupt.js';
 
 export const udpReorder = {
   type: 'reorder',
   summary:
     'Holds a datagram back, with a probability, until `gap` later datagrams have passed it (or `max_hold` ms have gone by).',
+  layer: 'connection',
+  protocols: ['udp'],
   attributes: [
     {
       name: 'probability',
@@ -30,4 +32,4 @@ export const udpReorder = {
   ],
   explain: ({ probability = 0, gap = 1, max_hold = 100 }) =>
     `holds ${percentOf(probability)} of datagrams back until ${gap} later one${gap === 1 ? '' : 's'} passed (at most ${max_hold} ms)`,
-} as const satisfies ToxicDefinition;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

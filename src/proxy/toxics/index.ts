@@ -1,4 +1,5 @@
-import type { ToxicType } from '../../model/toxics/index.js';
+import type { ToxicSpec } from '../../model/toxic.js';
+import { type ConnectionToxicType, isConnectionToxic } from '../../model/toxics/index.js';
 import type { ToxicImplementation } from '../toxic-behaviour.js';
 import { bandwidth } from './bandwidth.js';
 import { connectDelay } from './connect-delay.js';
@@ -13,7 +14,7 @@ import { slowClose } from './slow-close.js';
 import { timeout } from './timeout.js';
 
 /** Every toxic type the model defines has an implementation; the compiler checks completeness. */
-export const toxicImplementations: { readonly [type in ToxicType]: ToxicImplementation } = {
+export const toxicImplementations: { readonly [type in ConnectionToxicType]: ToxicImplementation } = {
   noop,
   latency,
   bandwidth,
@@ -32,3 +33,16 @@ export const toxicImplementations: { readonly [type in ToxicType]: ToxicImplemen
   reorder: noop,
   udp_bandwidth: noop,
 };
+
+/** The byte-level implementation of a toxic; request toxics run in the protocol's request handler instead. */
+export function connectionImplementation(spec: ToxicSpec): ToxicImplementation {
+  if (!isConnectionToxic(spec.type)) {
+    throw new TypeError(`${spec.type} is a request toxic; it has no connection implementation`);
+  }
+  return toxicImplementations[spec.type];
+}
+
+/** The hook a toxic runs before the upstream is dialled (connect_delay, refuse), if it has one. */
+export function connectHookOf(spec: ToxicSpec): ToxicImplementation['connect'] {
+  return isConnectionToxic(spec.type) ? toxicImplementations[spec.type].connect : undefined;
+}

@@ -1,10 +1,8 @@
 import type { ToxicImplementation } from '../toxic-behaviour.js';
 
-/** Resets a new connection before the upstream is dialled; with `first`, only that many. */
+/** Resets a new connection before the upstream is dialled; counters (`first`) decide which ones. */
 export const refuse: ToxicImplementation = {
   connect(context) {
-    const first = context.attributes.first ?? 0;
-    if (first > 0 && context.applied >= first) return 'pass';
     context.acted('refuse');
     return 'refuse';
   },

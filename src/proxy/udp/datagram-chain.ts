@@ -33,6 +33,7 @@ export class DatagramChain {
     this.head = this.sink;
     this.stageHost = {
       clock: host.clock,
+      selects: host.selects,
       acted: host.acted,
       dropped: (toxic) => {
         this.stats.dropped += 1;

@@ -1,11 +1,14 @@
 import type { Clock } from '../../model/clock.js';
 import type { RandomSource } from '../../model/random.js';
 import type { ToxicSpec } from '../../model/toxic.js';
+import type { IntegerAttributes } from '../../model/toxics/index.js';
 import type { Datagram, DatagramBehaviour, DatagramContext, DatagramReceiver } from './datagram.js';
 import { datagramToxics } from './toxics/index.js';
 
 export interface DatagramStageHost {
   readonly clock: Clock;
+  /** Whether the toxic's match (client) and counters select this flow. */
+  selects(toxic: ToxicSpec): boolean;
   dropped(toxic: ToxicSpec): void;
   acted(toxic: ToxicSpec, action: string, first: boolean): void;
 }
@@ -26,7 +29,7 @@ export class DatagramStage implements DatagramReceiver {
     spec: ToxicSpec,
     next: DatagramReceiver,
     private readonly random: RandomSource,
-    host: DatagramStageHost,
+    private readonly host: DatagramStageHost,
   ) {
     this.spec = spec;
     this.next = next;
@@ -34,7 +37,8 @@ export class DatagramStage implements DatagramReceiver {
     const currentSignal = () => this.controller.signal;
     const context: DatagramContext = {
       get attributes() {
-        return currentSpec().attributes;
+        // Datagram toxics define integer attributes only (see model/toxics/udp-*.ts).
+        return currentSpec().attributes as IntegerAttributes;
       },
       get signal() {
         return currentSignal();
@@ -72,6 +76,6 @@ export class DatagramStage implements DatagramReceiver {
   }
 
   private roll(): void {
-    this.active = this.random.next() < this.spec.toxicity;
+    this.active = this.random.next() < this.spec.toxicity && this.host.selects(this.spec);
   }
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../../model/clock.js';
 import type { RandomSource } from '../../model/random.js';
-import type { Attributes } from '../../model/toxics/index.js';
+import type { IntegerAttributes } from '../../model/toxics/index.js';
 
 /** One datagram on its way through a chain, stamped with when it arrived (clock ms). */
 export interface Datagram {
@@ -16,7 +16,7 @@ export interface DatagramReceiver {
 /** What a datagram toxic may see and do on one direction of one flow. */
 export interface DatagramContext {
   /** Live: an update replaces them between interruptions. */
-  readonly attributes: Attributes;
+  readonly attributes: IntegerAttributes;
   readonly clock: Clock;
   readonly random: RandomSource;
   /** Aborted when the toxic is interrupted (update, removal, flow closed). */

@@ -11,11 +11,12 @@ export interface UdpEndpoint {
   family: 'udp4' | 'udp6';
 }
 
-export interface FlowEnvironment extends Omit<DatagramStageHost, 'acted' | 'dropped'> {
+export interface FlowEnvironment extends Omit<DatagramStageHost, 'acted' | 'dropped' | 'selects'> {
   readonly clock: Clock;
   readonly random: RandomSource;
   acted(flow: Flow, toxic: ToxicSpec, action: string, first: boolean): void;
   dropped(flow: Flow, toxic: ToxicSpec): void;
+  selects(flow: Flow, toxic: ToxicSpec): boolean;
   /** The upstream socket failed (an ICMP unreachable shows as ECONNREFUSED on the next send). */
   failed(flow: Flow, error: Error): void;
 }
@@ -45,6 +46,7 @@ export class Flow {
     const random = environment.random.fork(String(id));
     const host: DatagramStageHost = {
       clock: environment.clock,
+      selects: (toxic) => environment.selects(this, toxic),
       acted: (toxic, action, first) => environment.acted(this, toxic, action, first),
       dropped: (toxic) => environment.dropped(this, toxic),
     };

@@ -5,6 +5,7 @@ import { parseHostPort } from '../../model/address.js';
 import { FaultlineError } from '../../model/errors.js';
 import type { ProxyUpdate } from '../../model/proxy-spec.js';
 import { checkName } from '../../model/names.js';
+import { CounterState, matchesClient, requestOnlyKeys } from '../../model/match.js';
 import { explainToxic, type Stream, streams, type ToxicSpec } from '../../model/toxic.js';
 import type { ProxySummary } from '../events.js';
 import { canonicalListen } from '../listener.js';
@@ -32,6 +33,9 @@ export class UdpProxy {
   listen: string;
   upstream: string;
   enabled = false;
+  readonly protocol = 'udp';
+  /** Datagrams carry no requests, so no request headers can ask for faults. */
+  readonly headerFaults = false;
   idleTimeoutMs: number;
   private toxicList: ToxicSpec[] = [];
   private socket: dgram.Socket | undefined;
@@ -43,6 +47,7 @@ export class UdpProxy {
   private readonly toxicActions = new Map<string, number>();
   private refusedDatagrams = 0;
   private droppedDatagrams = 0;
+  private readonly counters = new WeakMap<ToxicSpec, CounterState>();
 
   constructor(
     readonly name: string,
@@ -93,6 +98,19 @@ export class UdpProxy {
     this.socket = socket;
     this.listen = address;
     this.enabled = true;
+    this.startSweeper();
+  }
+
+  private setIdleTimeout(ms: number): void {
+    this.idleTimeoutMs = ms;
+    if (this.sweeper) {
+      clearInterval(this.sweeper);
+      this.startSweeper();
+    }
+  }
+
+  /** Idle flows are looked for a few times per timeout (at most every second, at least every 10 ms). */
+  private startSweeper(): void {
     const every = Math.max(10, Math.min(1000, this.idleTimeoutMs / 4));
     this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref();
@@ -109,6 +127,7 @@ export class UdpProxy {
 
   /** Applies a merge of listen, upstream and enabled; on failure nothing has changed. */
   async update(update: ProxyUpdate): Promise<void> {
+    if (update.idleTimeout !== undefined) this.setIdleTimeout(update.idleTimeout);
     const wantEnabled = update.enabled ?? this.enabled;
     const newListen = update.listen;
     const listenChanged = newListen !== undefined && (await canonicalListen(newListen)) !== this.listen;
@@ -243,6 +262,7 @@ export class UdpProxy {
       clock: this.environment.clock,
       random: this.environment.random,
       acted: (_, toxic, action, first) => this.toxicActed(toxic, action, first, id),
+      selects: (_, toxic) => matchesClient(toxic.match, client.address) && this.countSelected(toxic),
       dropped: () => {
         this.droppedDatagrams += 1;
       },
@@ -258,6 +278,17 @@ export class UdpProxy {
     this.flows.set(`${from.address}|${from.port}`, flow);
     events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientText });
     return flow;
+  }
+
+  /** One counter per toxic; an updated toxic is a new object, so its counters start again. */
+  private countSelected(toxic: ToxicSpec): boolean {
+    if (!toxic.counter) return true;
+    let state = this.counters.get(toxic);
+    if (!state) {
+      state = new CounterState();
+      this.counters.set(toxic, state);
+    }
+    return state.take(toxic.counter);
   }
 
   private sweep(): void {
@@ -306,6 +337,16 @@ export class UdpProxy {
 
 /** Refuses, with a 400, a toxic a udp proxy cannot run. */
 export function checkDatagramToxic(toxic: ToxicSpec, proxy: string): void {
+  const keys = requestOnlyKeys(toxic.match);
+  if (keys.length > 0) {
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+      `match key ${keys.join(', ')} needs a request toxic on an http or http2 proxy`,
+      {
+        hint: `toxic ${JSON.stringify(toxic.name)}: proxy ${JSON.stringify(proxy)} carries datagrams, where only match.client is known`,
+      },
+    );
+  }
   if (datagramToxics[toxic.type]) return;
   const renamed: Record<string, string> = { latency: 'udp_latency', bandwidth: 'udp_bandwidth' };
   const instead = renamed[toxic.type];

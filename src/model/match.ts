@@ -1,0 +1,373 @@
+import { describeValue, FaultlineError } from './errors.js';
+import { blockContains, type IpBlock, parseIp, parseIpBlock } from './ip-block.js';
+import { compilePattern, type Pattern } from './pattern.js';
+
+/**
+ * Which connections or requests a toxic applies to. Every key given must match (AND); a list
+ * (client, method) matches when any entry does. Only `client` is known on a connection; the rest
+ * need an http or http2 proxy, which sees each request.
+ */
+export interface Match {
+  /** Client addresses or CIDR blocks, e.g. ["127.0.0.2", "10.0.0.0/8", "::1"]. */
+  client?: string[];
+  /** Upper-case request methods, e.g. ["POST", "PUT"]. */
+  method?: string[];
+  /** A glob over the path without the query: `*` within one segment, `**` across segments. */
+  path?: string;
+  /** An RE2 regular expression that must match somewhere in the path. */
+  path_regex?: string;
+  /** Query parameters that must have exactly these values. */
+  query?: Record<string, string>;
+  /** Headers (lower-case names) that must have exactly these values. */
+  headers?: Record<string, string>;
+  /** Headers whose value must match these RE2 regular expressions. */
+  headers_regex?: Record<string, string>;
+  /** gRPC calls only: the full service name, e.g. "shop.Orders". */
+  grpc_service?: string;
+  /** gRPC calls only: the method name, e.g. "Create". */
+  grpc_method?: string;
+}
+
+export type MatchKey = keyof Match;
+
+export const matchKeys: readonly MatchKey[] = [
+  'client',
+  'method',
+  'path',
+  'path_regex',
+  'query',
+  'headers',
+  'headers_regex',
+  'grpc_service',
+  'grpc_method',
+];
+
+/** The keys a byte-level (connection) toxic can match on, on any proxy. */
+export const connectionMatchKeys: readonly MatchKey[] = ['client'];
+
+/**
+ * Counters make retry tests exact without a seed: of the requests (or connections) the match
+ * selects, skip the first `after`, then take every `every`-th, and stop after `first` were taken.
+ */
+export interface Counter {
+  first?: number;
+  after?: number;
+  every?: number;
+}
+
+export const counterKeys = ['first', 'after', 'every'] as const;
+
+export const MAX_COUNTER = 1_000_000_000;
+
+/** What the proxy knows of one request when it decides whether a toxic applies. */
+export interface RequestFacts {
+  method: string;
+  /** The path without the query string. */
+  path: string;
+  /** The query string without `?`, as sent. */
+  query: string;
+  /** Lower-case names, as node:http gives them. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The client's IP address. */
+  client: string;
+}
+
+interface CompiledMatch {
+  blocks?: IpBlock[];
+  path?: Pattern;
+  pathRegex?: Pattern;
+  headersRegex?: Array<[string, Pattern]>;
+}
+
+const compiled = new WeakMap<Match, CompiledMatch>();
+
+function invalid(where: string, key: string, value: unknown, accepted: string): FaultlineError {
+  return new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid match.${key} of ${where}`, {
+    hint: `received ${describeValue(value)}; accepted: ${accepted}`,
+  });
+}
+
+function stringList(value: unknown, where: string, key: string, accepted: string): string[] {
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string')) {
+    throw invalid(where, key, value, accepted);
+  }
+  return list as string[];
+}
+
+function stringMap(value: unknown, where: string, key: string, accepted: string): Record<string, string> {
+  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject || !Object.values(value).every((item) => typeof item === 'string')) {
+    throw invalid(where, key, value, accepted);
+  }
+  return { ...(value as Record<string, string>) };
+}
+
+function text(value: unknown, where: string, key: string, accepted: string): string {
+  if (typeof value !== 'string' || value === '') throw invalid(where, key, value, accepted);
+  return value;
+}
+
+/** Turns a path glob into an anchored RE2 expression. */
+export function globToRegex(glob: string): string {
+  let out = '^';
+  for (let i = 0; i < glob.length; i += 1) {
+    const char = glob[i] ?? '';
+    if (char === '*' && glob[i + 1] === '*') {
+      out += '.*';
+      i += 1;
+    } else if (char === '*') out += '[^/]*';
+    else if (char === '?') out += '[^/]';
+    else out += /[\\^$.|+()[\]{}]/.test(char) ? `\\${char}` : char;
+  }
+  return `${out}$`;
+}
+
+/**
+ * Validates a match object from the API (`where` names the toxic) and compiles its patterns, so
+ * a bad regular expression or CIDR block is a 400 when the toxic is created, not a miss later.
+ */
+export function parseMatch(value: unknown, where: string): Match | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid match of ${where}`, {
+      hint: `received ${describeValue(value)}; match is an object with keys ${matchKeys.join(', ')}`,
+    });
+  }
+  const match: Match = {};
+  const compiledMatch: CompiledMatch = {};
+  for (const [rawKey, raw] of Object.entries(value)) {
+    const key = rawKey.toLowerCase() as MatchKey;
+    switch (key) {
+      case 'client': {
+        const list = stringList(raw, where, key, 'an IP address or CIDR block, or a list of them');
+        compiledMatch.blocks = list.map((entry) => {
+          const block = parseIpBlock(entry.trim());
+          if (!block)
+            throw invalid(
+              where,
+              key,
+              entry,
+              'an IP address such as 127.0.0.2 or a CIDR block such as 10.0.0.0/8',
+            );
+          return block;
+        });
+        match.client = list.map((entry) => entry.trim());
+        break;
+      }
+      case 'method': {
+        const list = stringList(
+          raw,
+          where,
+          key,
+          'a method such as "POST", or a list such as ["POST", "PUT"]',
+        );
+        for (const method of list) {
+          if (!/^[A-Za-z]+$/.test(method))
+            throw invalid(where, key, method, 'a method name of letters such as "POST"');
+        }
+        match.method = list.map((method) => method.toUpperCase());
+        break;
+      }
+      case 'path':
+        match.path = text(raw, where, key, 'a path glob such as "/v1/orders/*" (** crosses /)');
+        if (!match.path.startsWith('/') && !match.path.startsWith('*')) {
+          throw invalid(where, key, raw, 'a path glob starting with "/", such as "/v1/orders/*"');
+        }
+        compiledMatch.path = compilePattern(globToRegex(match.path), `match.path of ${where}`);
+        break;
+      case 'path_regex':
+        match.path_regex = text(raw, where, key, 'an RE2 regular expression such as "^/v1/orders/[0-9]+$"');
+        compiledMatch.pathRegex = compilePattern(match.path_regex, `match.path_regex of ${where}`);
+        break;
+      case 'query':
+        match.query = stringMap(
+          raw,
+          where,
+          key,
+          'an object of parameter name → exact value, e.g. {"debug":"1"}',
+        );
+        break;
+      case 'headers':
+        match.headers = lowerCaseKeys(
+          stringMap(raw, where, key, 'an object of header name → exact value, e.g. {"x-user":"alice"}'),
+        );
+        break;
+      case 'headers_regex': {
+        const map = lowerCaseKeys(
+          stringMap(
+            raw,
+            where,
+            key,
+            'an object of header name → RE2 regular expression, e.g. {"user-agent":"curl"}',
+          ),
+        );
+        match.headers_regex = map;
+        compiledMatch.headersRegex = Object.entries(map).map(([name, source]) => [
+          name,
+          compilePattern(source, `match.headers_regex.${name} of ${where}`),
+        ]);
+        break;
+      }
+      case 'grpc_service':
+        match.grpc_service = text(raw, where, key, 'a full gRPC service name such as "shop.Orders"');
+        break;
+      case 'grpc_method':
+        match.grpc_method = text(raw, where, key, 'a gRPC method name such as "Create"');
+        break;
+      default:
+        throw new FaultlineError(
+          'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+          `unknown match key ${JSON.stringify(rawKey)} in ${where}`,
+          {
+            hint: `accepted match keys: ${matchKeys.join(', ')}`,
+          },
+        );
+    }
+  }
+  if (Object.keys(match).length === 0) return undefined;
+  compiled.set(match, compiledMatch);
+  return match;
+}
+
+function lowerCaseKeys(map: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
+/** Compiled patterns for a match that was built in code rather than parsed (e.g. copied). */
+function compiledOf(match: Match): CompiledMatch {
+  let entry = compiled.get(match);
+  if (!entry) {
+    parseMatch(match, 'a toxic');
+    entry = compiled.get(match) ?? {};
+    compiled.set(match, entry);
+  }
+  return entry;
+}
+
+/** The keys of a match a proxy cannot decide on a connection (all but client). */
+export function requestOnlyKeys(match: Match | undefined): MatchKey[] {
+  if (!match) return [];
+  return (Object.keys(match) as MatchKey[]).filter((key) => !connectionMatchKeys.includes(key));
+}
+
+export function matchesClient(match: Match | undefined, client: string): boolean {
+  if (!match?.client) return true;
+  const address = parseIp(client);
+  if (address === undefined) return false;
+  return (compiledOf(match).blocks ?? []).some((block) => blockContains(block, address));
+}
+
+/** Splits "/pkg.Service/Method" into its gRPC service and method. */
+export function grpcCall(path: string): { service: string; method: string } | undefined {
+  const found = /^\/([^/]+)\/([^/]+)$/.exec(path);
+  return found ? { service: found[1] ?? '', method: found[2] ?? '' } : undefined;
+}
+
+function headerValues(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+export function matchesRequest(match: Match | undefined, request: RequestFacts): boolean {
+  if (!match) return true;
+  if (!matchesClient(match, request.client)) return false;
+  if (match.method && !match.method.includes(request.method.toUpperCase())) return false;
+  const patterns = compiledOf(match);
+  if (patterns.path && !patterns.path.test(request.path)) return false;
+  if (patterns.pathRegex && !patterns.pathRegex.test(request.path)) return false;
+  if (match.query) {
+    const query = new URLSearchParams(request.query);
+    for (const [name, value] of Object.entries(match.query)) {
+      if (!query.getAll(name).includes(value)) return false;
+    }
+  }
+  for (const [name, value] of Object.entries(match.headers ?? {})) {
+    if (!headerValues(request.headers[name]).includes(value)) return false;
+  }
+  for (const [name, pattern] of patterns.headersRegex ?? []) {
+    if (!headerValues(request.headers[name]).some((value) => pattern.test(value))) return false;
+  }
+  if (match.grpc_service !== undefined || match.grpc_method !== undefined) {
+    const contentType = headerValues(request.headers['content-type'])[0] ?? '';
+    const call = contentType.startsWith('application/grpc') ? grpcCall(request.path) : undefined;
+    if (!call) return false;
+    if (match.grpc_service !== undefined && call.service !== match.grpc_service) return false;
+    if (match.grpc_method !== undefined && call.method !== match.grpc_method) return false;
+  }
+  return true;
+}
+
+/** Counts what a toxic's match selected; one per toxic (per proxy), restarted when the toxic changes. */
+export class CounterState {
+  private seen = 0;
+  private taken = 0;
+
+  /** Counts one selected request (or connection) and says whether the counter lets it through. */
+  take(counter: Counter | undefined): boolean {
+    if (!counter) return true;
+    this.seen += 1;
+    const position = this.seen - (counter.after ?? 0);
+    if (position < 1) return false;
+    if (counter.every !== undefined && position % counter.every !== 0) return false;
+    if (counter.first !== undefined && this.taken >= counter.first) return false;
+    this.taken += 1;
+    return true;
+  }
+}
+
+export function parseCounter(
+  raw: Partial<Record<(typeof counterKeys)[number], unknown>>,
+  where: string,
+): Counter | undefined {
+  const counter: Counter = {};
+  for (const key of counterKeys) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    const ok = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_COUNTER;
+    if (!ok) {
+      throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid attribute ${key} of ${where}`, {
+        hint: `received ${describeValue(value)}; expected a whole number from 0 to ${MAX_COUNTER} (${counterMeaning[key]}; 0 turns it off)`,
+      });
+    }
+    if (value > 0) counter[key] = value;
+  }
+  return Object.keys(counter).length === 0 ? undefined : counter;
+}
+
+export const counterMeaning: Record<(typeof counterKeys)[number], string> = {
+  first: 'the toxic applies only to the first N matching requests or connections',
+  after: 'the toxic skips the first N matching requests or connections',
+  every: 'the toxic applies to every N-th matching request or connection',
+};
+
+export function describeCounter(counter: Counter | undefined): string {
+  if (!counter) return '';
+  const parts: string[] = [];
+  if (counter.after) parts.push(`after the first ${counter.after}`);
+  if (counter.every) parts.push(`every ${ordinal(counter.every)}`);
+  if (counter.first) parts.push(`at most ${counter.first} times`);
+  return parts.join(', ');
+}
+
+function ordinal(n: number): string {
+  const suffix =
+    n % 100 >= 11 && n % 100 <= 13
+      ? 'th'
+      : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+export function describeMatch(match: Match | undefined): string {
+  if (!match) return '';
+  const parts: string[] = [];
+  if (match.method) parts.push(match.method.join('/'));
+  if (match.path) parts.push(match.path);
+  if (match.path_regex) parts.push(`path ~ /${match.path_regex}/`);
+  if (match.grpc_service || match.grpc_method)
+    parts.push(`gRPC ${match.grpc_service ?? '*'}/${match.grpc_method ?? '*'}`);
+  for (const [name, value] of Object.entries(match.query ?? {})) parts.push(`?${name}=${value}`);
+  for (const [name, value] of Object.entries(match.headers ?? {})) parts.push(`${name}: ${value}`);
+  for (const [name, value] of Object.entries(match.headers_regex ?? {})) parts.push(`${name} ~ /${value}/`);
+  if (match.client) parts.push(`from ${match.client.join(', ')}`);
+  return parts.join(' ');
+}

@@ -1,0 +1,10 @@
+/** How a proxy reads its traffic: bytes (tcp, udp) or requests (http, http2). */
+export const proxyProtocols = ['tcp', 'http', 'http2', 'udp'] as const;
+
+export type ProxyProtocol = (typeof proxyProtocols)[number];
+
+export const DEFAULT_PROTOCOL: ProxyProtocol = 'tcp';
+
+export function isProxyProtocol(value: unknown): value is ProxyProtocol {
+  return typeof value === 'string' && (proxyProtocols as readonly string[]).includes(value);
+}

@@ -1,0 +1,56 @@
+import { describeValue } from '../errors.js';
+import type { AttributeSpec, AttributeValue, JsonValue } from './definition.js';
+
+/** Why a value does not fit its attribute, as the hint of a 400; undefined when it fits. */
+export function attributeProblem(spec: AttributeSpec, value: unknown): string | undefined {
+  const received = `received ${describeValue(value)}`;
+  switch (spec.kind) {
+    case undefined:
+    case 'integer': {
+      const fits =
+        typeof value === 'number' && Number.isSafeInteger(value) && value >= spec.min && value <= spec.max;
+      return fits
+        ? undefined
+        : `${received}; expected a whole number of ${spec.unit} from ${spec.min} to ${spec.max} (${spec.description})`;
+    }
+    case 'choice':
+      return typeof value === 'string' && spec.choices.includes(value)
+        ? undefined
+        : `${received}; expected one of ${spec.choices.map((choice) => JSON.stringify(choice)).join(', ')} (${spec.description})`;
+    case 'text':
+      return typeof value === 'string' && value.length <= spec.maxLength
+        ? undefined
+        : `${received}; expected a string of at most ${spec.maxLength} characters (${spec.description})`;
+    case 'json': {
+      const problem = isJson(value) ? spec.check(value) : 'it is not a JSON value';
+      return problem === undefined ? undefined : `${received}; expected ${spec.accepts}: ${problem}`;
+    }
+  }
+}
+
+export function isIntegerSpec(spec: AttributeSpec): spec is Extract<AttributeSpec, { unit: string }> {
+  return spec.kind === undefined || spec.kind === 'integer';
+}
+
+function isJson(value: unknown): value is JsonValue {
+  if (value === null || ['string', 'boolean'].includes(typeof value)) return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJson);
+  return typeof value === 'object' && Object.values(value as object).every(isJson);
+}
+
+/** An object whose values are all strings (header maps). */
+export function stringMapProblem(value: JsonValue, allowNull = false): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not an object';
+  for (const [name, item] of Object.entries(value)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return `${JSON.stringify(name)} is not a header name`;
+    if (typeof item === 'string') continue;
+    if (item === null && allowNull) continue;
+    return `the value of ${JSON.stringify(name)} is ${describeValue(item)}, not a string${allowNull ? ' or null' : ''}`;
+  }
+  return undefined;
+}
+
+export function copyValue(value: AttributeValue): AttributeValue {
+  return typeof value === 'object' && value !== null ? (structuredClone(value) as AttributeValue) : value;
+}

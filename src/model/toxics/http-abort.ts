@@ -1,0 +1,55 @@
+import { stringMapProblem } from './attribute-value.js';
+import type { JsonValue, ToxicDefinition } from './definition.js';
+
+export interface HttpAbortAttributes {
+  [name: string]: JsonValue;
+  action: string;
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export const httpAbort = {
+  type: 'http_abort',
+  summary:
+    'Answers a request without contacting the upstream: a status with a body, or a reset connection or stream.',
+  layer: 'request',
+  protocols: ['http', 'http2'],
+  attributes: [
+    {
+      kind: 'choice',
+      name: 'action',
+      choices: ['respond', 'reset'],
+      default: 'respond',
+      description:
+        'respond with the status, or reset the connection (HTTP/1.1) or the stream (RST_STREAM on HTTP/2)',
+    },
+    {
+      name: 'status',
+      unit: 'HTTP status',
+      default: 503,
+      min: 100,
+      max: 599,
+      description: 'the status of the answer',
+    },
+    {
+      kind: 'text',
+      name: 'body',
+      default: '',
+      maxLength: 1024 * 1024,
+      description: 'the body of the answer',
+    },
+    {
+      kind: 'json',
+      name: 'headers',
+      default: {},
+      accepts: 'an object of header name → value, e.g. {"retry-after":"1"}',
+      check: (value) => stringMapProblem(value),
+      description: 'headers of the answer',
+    },
+  ],
+  explain: ({ action, status, body }) =>
+    action === 'reset'
+      ? 'resets the connection or stream without contacting the upstream'
+      : `answers ${status}${body ? ` with a ${body.length}-character body` : ''} without contacting the upstream`,
+} as const satisfies ToxicDefinition<HttpAbortAttributes>;

@@ -1,0 +1,86 @@
+import { stringMapProblem } from './attribute-value.js';
+import type { JsonValue, ToxicDefinition } from './definition.js';
+
+export interface HttpModifyAttributes {
+  [name: string]: JsonValue;
+  request_headers: Record<string, string | null>;
+  response_headers: Record<string, string | null>;
+  status: number;
+  body: string | null;
+  json_patch: JsonValue;
+}
+
+const headerMap = {
+  kind: 'json',
+  default: {},
+  accepts: 'an object of header name → value, or null to remove the header',
+  check: (value: JsonValue) => stringMapProblem(value, true),
+} as const;
+
+export const httpModify = {
+  type: 'http_modify',
+  summary:
+    'Rewrites requests and responses: headers, the status, the body, or a JSON merge patch of a JSON body.',
+  layer: 'request',
+  protocols: ['http', 'http2'],
+  attributes: [
+    {
+      ...headerMap,
+      name: 'request_headers',
+      description: 'headers set (or removed, with null) on the request',
+    },
+    {
+      ...headerMap,
+      name: 'response_headers',
+      description: 'headers set (or removed, with null) on the response',
+    },
+    {
+      name: 'status',
+      unit: 'HTTP status',
+      default: 0,
+      min: 0,
+      max: 599,
+      description: 'the response status; 0 keeps it',
+    },
+    {
+      kind: 'json',
+      name: 'body',
+      default: null,
+      accepts: 'a string, or null to keep the body',
+      check: (value) =>
+        value === null || typeof value === 'string' ? undefined : 'it is neither a string nor null',
+      description: 'replaces the response body',
+    },
+    {
+      kind: 'json',
+      name: 'json_patch',
+      default: null,
+      accepts: 'a JSON merge patch object (RFC 7396), or null',
+      check: (value) =>
+        value === null || (typeof value === 'object' && !Array.isArray(value))
+          ? undefined
+          : 'it is not an object',
+      description: 'merged into a JSON response body (RFC 7396); a body that is not JSON passes unchanged',
+    },
+  ],
+  check: ({ status, body, json_patch: patch }) => {
+    if (status !== 0 && status < 100) return `status must be 0 (keep) or from 100 to 599, received ${status}`;
+    if (body !== null && patch !== null)
+      return 'give body or json_patch, not both: a replaced body has nothing to patch';
+    return undefined;
+  },
+  explain: (attributes) => {
+    const changes: string[] = [];
+    const headers = (map: Record<string, string | null>) => Object.keys(map).join(', ');
+    if (Object.keys(attributes.request_headers).length > 0)
+      changes.push(`request headers ${headers(attributes.request_headers)}`);
+    if (Object.keys(attributes.response_headers).length > 0)
+      changes.push(`response headers ${headers(attributes.response_headers)}`);
+    if (attributes.status !== 0) changes.push(`the status to ${attributes.status}`);
+    if (attributes.body !== null) changes.push('the response body');
+    if (attributes.json_patch !== null) changes.push('the JSON response body with a merge patch');
+    return changes.length === 0
+      ? 'passes requests unchanged (nothing to modify)'
+      : `rewrites ${changes.join(', ')}`;
+  },
+} as const satisfies ToxicDefinition<HttpModifyAttributes>;

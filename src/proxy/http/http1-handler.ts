@@ -1,0 +1,232 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { Pool } from 'undici';
+import type { RequestFacts } from '../../model/match.js';
+import type { ProxyView } from '../proxy-view.js';
+import type { ClientTable } from './client-table.js';
+import { faultHeaders } from './header-faults.js';
+import { isHopHeader } from './hop-headers.js';
+import {
+  reportFired,
+  reportUpstreamFailure,
+  type RequestLabel,
+  splitTarget,
+  upstreamFailure,
+} from './report.js';
+import { planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
+import { editHeaders, MAX_REWRITE_BYTES, rewriteBody, rewritesBody } from './rewrite.js';
+
+/**
+ * Serves each HTTP/1.1 request that reaches the proxy: plans the request toxics, then answers
+ * itself or forwards through a keep-alive undici pool to the upstream. Node's server does the
+ * parsing, pipelining (answers in order), chunked bodies and 100-continue.
+ */
+export class Http1Handler {
+  private pool: Pool | undefined;
+  private poolUpstream = '';
+
+  constructor(
+    private readonly proxy: ProxyView,
+    private readonly clients: ClientTable,
+    private readonly randoms: ToxicRandoms,
+  ) {}
+
+  readonly handle = (request: IncomingMessage, response: ServerResponse): void => {
+    response.sendDate = false;
+    const linked = this.clients.find(request.socket.remotePort);
+    const method = request.method ?? 'GET';
+    const { path, query } = splitTarget(request.url ?? '/');
+    const facts: RequestFacts = { method, path, query, headers: request.headers, client: linked.client };
+    const plan = planRequest(this.proxy, facts, this.randoms);
+    const label = { connection: linked.id, method, path };
+    if (plan === undefined) {
+      void this.forward(request, response, undefined, label);
+      return;
+    }
+    void this.run(request, response, plan, label);
+  };
+
+  close(): void {
+    void this.pool?.destroy();
+    this.pool = undefined;
+  }
+
+  /** Forgets pooled upstream connections; the next request connects to the new upstream. */
+  upstreamChanged(): void {
+    this.close();
+  }
+
+  private async run(
+    request: IncomingMessage,
+    response: ServerResponse,
+    plan: RequestPlan,
+    label: RequestLabel,
+  ) {
+    if (plan.problem !== undefined) {
+      request.resume();
+      response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(plan.problem);
+      return;
+    }
+    const gone = new AbortController();
+    response.once('close', () => gone.abort());
+    if (plan.requestDelay > 0) await this.proxy.environment.clock.sleep(plan.requestDelay, gone.signal);
+    if (gone.signal.aborted) return;
+    const abort = plan.abort;
+    if (abort?.kind === 'reset') {
+      reportFired(this.proxy, plan, label, {});
+      request.socket.resetAndDestroy();
+      return;
+    }
+    if (abort) {
+      const status = abort.kind === 'respond' ? abort.status : 200;
+      reportFired(this.proxy, plan, label, abort.kind === 'grpc' ? { grpcCode: abort.code } : { status });
+      request.resume();
+      if (abort.kind === 'grpc') {
+        response
+          .writeHead(200, { 'content-type': 'application/grpc', 'grpc-status': String(abort.code) })
+          .end();
+      } else {
+        const body = Buffer.from(abort.body);
+        response
+          .writeHead(abort.status, { ...abort.headers, 'content-length': String(body.length) })
+          .end(body);
+      }
+      return;
+    }
+    await this.forward(request, response, plan, label, gone);
+  }
+
+  private upstreamPool(): Pool {
+    if (!this.pool || this.poolUpstream !== this.proxy.upstream) {
+      void this.pool?.close();
+      this.poolUpstream = this.proxy.upstream;
+      this.pool = new Pool(`http://${this.proxy.upstream}`, {
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        keepAliveTimeout: 10_000,
+      });
+    }
+    return this.pool;
+  }
+
+  private async forward(
+    request: IncomingMessage,
+    response: ServerResponse,
+    plan: RequestPlan | undefined,
+    label: RequestLabel,
+    gone?: AbortController,
+  ): Promise<void> {
+    const controller = gone ?? new AbortController();
+    if (!gone) response.once('close', () => controller.abort());
+    const headers = this.requestHeaders(request, plan);
+    const hasBody =
+      request.headers['transfer-encoding'] !== undefined ||
+      (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
+    let upstream;
+    try {
+      upstream = await this.upstreamPool().request({
+        method: request.method ?? 'GET',
+        path: request.url ?? '/',
+        headers,
+        body: hasBody ? request : null,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      const text = upstreamFailure(this.proxy.upstream, error as Error);
+      reportUpstreamFailure(this.proxy, label, text);
+      if (plan) reportFired(this.proxy, plan, label, { status: 502 });
+      request.resume();
+      if (!response.headersSent) {
+        response.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        response.end(`${text}\n`);
+      } else response.destroy();
+      return;
+    }
+    try {
+      if (plan && plan.responseDelay > 0) {
+        await this.proxy.environment.clock.sleep(plan.responseDelay, controller.signal);
+        if (controller.signal.aborted) {
+          upstream.body.destroy();
+          return;
+        }
+      }
+      const status = plan?.status ?? upstream.statusCode;
+      const responseHeaders = this.responseHeaders(upstream.headers, plan);
+      if (plan) reportFired(this.proxy, plan, label, { status });
+      if (rewritesBody(plan)) {
+        const read = await readLimited(upstream.body);
+        if (read.rest === undefined) {
+          const body = rewriteBody(Buffer.concat(read.chunks), plan);
+          delete responseHeaders['content-encoding'];
+          responseHeaders['content-length'] = String(body.length);
+          response.writeHead(status, responseHeaders).end(body);
+          return;
+        }
+        response.writeHead(status, responseHeaders);
+        await pipeline(replay(read.chunks, read.rest), response);
+        return;
+      }
+      response.writeHead(status, responseHeaders);
+      await pipeline(upstream.body, response);
+    } catch {
+      upstream.body.destroy();
+      response.destroy();
+    }
+  }
+
+  private requestHeaders(request: IncomingMessage, plan: RequestPlan | undefined): string[] {
+    const raw = request.rawHeaders;
+    const headers: string[] = [];
+    const dropFaultHeaders = this.proxy.headerFaults;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i] ?? '';
+      const lower = name.toLowerCase();
+      if (isHopHeader(lower)) continue;
+      if (dropFaultHeaders && (faultHeaders as readonly string[]).includes(lower)) continue;
+      if (plan && Object.hasOwn(plan.requestHeaders, lower)) continue;
+      headers.push(name, raw[i + 1] ?? '');
+    }
+    for (const [name, value] of Object.entries(plan?.requestHeaders ?? {})) {
+      if (value !== null) headers.push(name, value);
+    }
+    return headers;
+  }
+
+  private responseHeaders(
+    upstream: Record<string, string | string[] | undefined>,
+    plan: RequestPlan | undefined,
+  ): Record<string, string | string[]> {
+    const headers: Record<string, string | string[] | undefined> = {};
+    for (const [name, value] of Object.entries(upstream)) {
+      if (value !== undefined && !isHopHeader(name)) headers[name] = value;
+    }
+    if (plan) editHeaders(headers, plan.responseHeaders);
+    return headers as Record<string, string | string[]>;
+  }
+}
+
+interface LimitedRead {
+  chunks: Buffer[];
+  /** Set when the body was larger than the limit: the part not read yet. */
+  rest: AsyncIterator<Buffer> | undefined;
+}
+
+/** Reads a body to rewrite it, up to MAX_REWRITE_BYTES; a larger one passes on unchanged. */
+async function readLimited(body: AsyncIterable<Buffer>): Promise<LimitedRead> {
+  const iterator = body[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return { chunks, rest: undefined };
+    chunks.push(next.value);
+    size += next.value.length;
+    if (size > MAX_REWRITE_BYTES) return { chunks, rest: iterator };
+  }
+}
+
+async function* replay(chunks: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield* chunks;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}

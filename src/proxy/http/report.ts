@@ -1,0 +1,69 @@
+import type { ProxyView } from '../proxy-view.js';
+import type { RequestPlan } from './request-plan.js';
+
+export interface RequestLabel {
+  readonly connection: number;
+  readonly method: string;
+  readonly path: string;
+}
+
+/** One http.fault event per toxic (or header) that acted on the request, with what the client got. */
+export function reportFired(
+  proxy: ProxyView,
+  plan: RequestPlan,
+  request: RequestLabel,
+  outcome: { status?: number; grpcCode?: number },
+): void {
+  for (const { by, action } of plan.fired) {
+    proxy.environment.events.emit({
+      type: 'http.fault',
+      proxy: proxy.name,
+      toxic: by.name,
+      toxicType: by.type,
+      connection: request.connection,
+      method: request.method,
+      path: request.path,
+      action,
+      ...(outcome.status === undefined ? {} : { status: outcome.status }),
+      ...(outcome.grpcCode === undefined ? {} : { grpcCode: outcome.grpcCode }),
+    });
+  }
+}
+
+export function reportUpstreamFailure(proxy: ProxyView, request: RequestLabel, error: string): void {
+  proxy.environment.events.emit({
+    type: 'http.upstream_failed',
+    proxy: proxy.name,
+    connection: request.connection,
+    method: request.method,
+    path: request.path,
+    upstream: proxy.upstream,
+    error,
+  });
+}
+
+/** What the client reads in a 502, and what the event says. */
+export function upstreamFailure(upstream: string, error: Error & { code?: string }): string {
+  const code = error.code ?? '';
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
+    return `faultline: could not connect to the upstream ${upstream} (${code})`;
+  }
+  return `faultline: the upstream ${upstream} did not answer with HTTP (${code ? `${code}: ` : ''}${error.message})`;
+}
+
+/** Splits a request target into path and query; an absolute-form target keeps only its path. */
+export function splitTarget(target: string): { path: string; query: string } {
+  let rest = target;
+  if (!rest.startsWith('/')) {
+    const scheme = rest.indexOf('://');
+    const slash = scheme === -1 ? -1 : rest.indexOf('/', scheme + 3);
+    rest = slash === -1 ? '/' : rest.slice(slash);
+  }
+  const mark = rest.indexOf('?');
+  return mark === -1 ? { path: rest, query: '' } : { path: rest.slice(0, mark), query: rest.slice(mark + 1) };
+}

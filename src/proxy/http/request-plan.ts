@@ -1,0 +1,101 @@
+import type { JsonValue } from '../../model/toxics/definition.js';
+import { matchesRequest, type RequestFacts } from '../../model/match.js';
+import type { RandomSource } from '../../model/random.js';
+import type { ToxicSpec } from '../../model/toxic.js';
+import type { ProxyView } from '../proxy-view.js';
+import { headerFaults } from './header-faults.js';
+import { requestToxicImplementations } from './toxics/index.js';
+
+/** Header name → new value, or null to remove it. */
+export type HeaderEdits = Record<string, string | null>;
+
+/** Who decided part of the plan: a toxic, or a header-driven fault. */
+export interface Actor {
+  readonly name: string;
+  readonly type: string;
+  readonly toxic?: ToxicSpec;
+}
+
+export type Abort =
+  | { kind: 'respond'; status: number; body: string; headers: Record<string, string>; by: Actor }
+  | { kind: 'reset'; by: Actor }
+  | { kind: 'grpc'; code: number; message: string; by: Actor };
+
+/**
+ * What the request toxics decided for one request, before anything is sent: the toxics add to
+ * it in the order they were added, then the protocol carries it out.
+ */
+export interface RequestPlan {
+  requestDelay: number;
+  responseDelay: number;
+  abort: Abort | undefined;
+  requestHeaders: HeaderEdits;
+  responseHeaders: HeaderEdits;
+  status: number | undefined;
+  body: string | undefined;
+  jsonPatch: JsonValue | undefined;
+  /** Every actor that changed something, with what it did, for events. */
+  fired: Array<{ by: Actor; action: string }>;
+  /** A header-driven fault the request asked for wrongly: answered 400 with this text. */
+  problem: string | undefined;
+}
+
+export function emptyPlan(): RequestPlan {
+  return {
+    requestDelay: 0,
+    responseDelay: 0,
+    abort: undefined,
+    requestHeaders: {},
+    responseHeaders: {},
+    status: undefined,
+    body: undefined,
+    jsonPatch: undefined,
+    fired: [],
+    problem: undefined,
+  };
+}
+
+/** A seeded random source per toxic, so toxicity and jitter decisions repeat with the seed. */
+export class ToxicRandoms {
+  private readonly byToxic = new WeakMap<ToxicSpec, RandomSource>();
+  constructor(private readonly random: RandomSource) {}
+  of(toxic: ToxicSpec): RandomSource {
+    let source = this.byToxic.get(toxic);
+    if (!source) {
+      source = this.random.fork(`request/${toxic.name}`);
+      this.byToxic.set(toxic, source);
+    }
+    return source;
+  }
+}
+
+/**
+ * Decides what happens to one request; undefined when nothing does (the fast path). A toxic
+ * applies when its match selects the request, its counters let it through, and the toxicity
+ * roll (per request) succeeds.
+ */
+export function planRequest(
+  proxy: ProxyView,
+  facts: RequestFacts,
+  randoms: ToxicRandoms,
+): RequestPlan | undefined {
+  const toxics = proxy.requestToxics;
+  if (toxics.length === 0 && !proxy.headerFaults) return undefined;
+  let plan: RequestPlan | undefined;
+  for (const toxic of toxics) {
+    if (!matchesRequest(toxic.match, facts) || !proxy.countSelected(toxic)) continue;
+    const random = randoms.of(toxic);
+    if (toxic.toxicity < 1 && random.next() >= toxic.toxicity) continue;
+    plan ??= emptyPlan();
+    const implementation =
+      requestToxicImplementations[toxic.type as keyof typeof requestToxicImplementations];
+    implementation.plan(plan, toxic.attributes, {
+      random,
+      by: { name: toxic.name, type: toxic.type, toxic },
+    });
+    proxy.countAction(toxic);
+    if (plan.abort) break;
+  }
+  if (proxy.headerFaults) plan = headerFaults(facts.headers, plan);
+  return plan;
+}

@@ -1,0 +1,22 @@
+import type { HttpModifyAttributes } from '../../../model/toxics/http-modify.js';
+import type { RequestToxicImplementation } from './index.js';
+
+/** Later toxics win where two set the same thing. */
+export const httpModify: RequestToxicImplementation = {
+  plan(plan, attributes, { by }) {
+    const modify = attributes as HttpModifyAttributes;
+    Object.assign(plan.requestHeaders, lowerCase(modify.request_headers));
+    Object.assign(plan.responseHeaders, lowerCase(modify.response_headers));
+    if (modify.status !== 0) plan.status = modify.status;
+    if (modify.body !== null) {
+      plan.body = modify.body;
+      plan.jsonPatch = undefined;
+    }
+    if (modify.json_patch !== null) plan.jsonPatch = modify.json_patch;
+    plan.fired.push({ by, action: 'modify' });
+  },
+};
+
+function lowerCase(edits: Record<string, string | null>): Record<string, string | null> {
+  return Object.fromEntries(Object.entries(edits).map(([name, value]) => [name.toLowerCase(), value]));
+}

@@ -1,0 +1,75 @@
+import type { IncomingMessage } from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { parseHostPort } from '../../model/address.js';
+import type { ProxyView } from '../proxy-view.js';
+import type { ClientTable } from './client-table.js';
+import { faultHeaders } from './header-faults.js';
+import { reportFired, reportUpstreamFailure, splitTarget, upstreamFailure } from './report.js';
+import { planRequest, type ToxicRandoms } from './request-plan.js';
+
+/**
+ * An Upgrade (WebSocket, h2c upgrade) passes through as bytes: the request head goes to the
+ * upstream as it came, then both directions are piped. Request toxics still see the upgrade
+ * request, so an abort can refuse it; after the upgrade only connection toxics apply.
+ */
+export function passUpgrade(
+  proxy: ProxyView,
+  clients: ClientTable,
+  randoms: ToxicRandoms,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  const linked = clients.find(request.socket.remotePort);
+  const method = request.method ?? 'GET';
+  const { path, query } = splitTarget(request.url ?? '/');
+  const label = { connection: linked.id, method, path };
+  const plan = planRequest(
+    proxy,
+    { method, path, query, headers: request.headers, client: linked.client },
+    randoms,
+  );
+  socket.on('error', () => socket.destroy());
+  const abort = plan?.abort;
+  if (plan && abort) {
+    reportFired(proxy, plan, label, abort.kind === 'respond' ? { status: abort.status } : {});
+    if (abort.kind === 'respond') {
+      const body = Buffer.from(abort.body);
+      socket.end(
+        `HTTP/1.1 ${abort.status} Fault\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${abort.body}`,
+      );
+    } else socket.destroy();
+    return;
+  }
+  const { host, port } = parseHostPort(proxy.upstream, 'upstream');
+  const upstream = net.connect({ host: host || 'localhost', port, noDelay: true });
+  upstream.once('connect', () => {
+    upstream.write(requestHead(request, proxy.headerFaults));
+    if (head.length > 0) upstream.write(head);
+    socket.pipe(upstream);
+    upstream.pipe(socket);
+  });
+  upstream.once('error', (error) => {
+    if (upstream.bytesRead === 0 && socket.writable) {
+      const text = upstreamFailure(proxy.upstream, error);
+      reportUpstreamFailure(proxy, label, text);
+      socket.end(
+        `HTTP/1.1 502 Bad Gateway\r\ncontent-length: ${Buffer.byteLength(text) + 1}\r\nconnection: close\r\n\r\n${text}\n`,
+      );
+    } else socket.destroy();
+  });
+  socket.once('close', () => upstream.destroy());
+  upstream.once('close', () => socket.destroy());
+}
+
+function requestHead(request: IncomingMessage, dropFaultHeaders: boolean): string {
+  let head = `${request.method} ${request.url} HTTP/${request.httpVersion}\r\n`;
+  const raw = request.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    if (dropFaultHeaders && (faultHeaders as readonly string[]).includes(name.toLowerCase())) continue;
+    head += `${name}: ${raw[i + 1] ?? ''}\r\n`;
+  }
+  return `${head}\r\n`;
+}

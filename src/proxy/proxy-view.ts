@@ -1,0 +1,18 @@
+import type { ProxyProtocol } from '../model/protocol.js';
+import type { ToxicSpec } from '../model/toxic.js';
+import type { ProxyEnvironment } from './proxy.js';
+
+/** What a protocol sees of the proxy it serves: live values, read on every request. */
+export interface ProxyView {
+  readonly name: string;
+  readonly protocol: ProxyProtocol;
+  readonly upstream: string;
+  readonly headerFaults: boolean;
+  /** The request toxics, in the order they were added. */
+  readonly requestToxics: readonly ToxicSpec[];
+  readonly environment: ProxyEnvironment;
+  /** Counts toxic actions for metrics, as connection toxics do. */
+  countAction(toxic: ToxicSpec): void;
+  /** Whether the toxic's counters let this one through (the match was already checked). */
+  countSelected(toxic: ToxicSpec): boolean;
+}

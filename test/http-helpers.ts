@@ -1,0 +1,76 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type net from 'node:net';
+import { after } from 'node:test';
+import type { EngineEvent } from '../src/model/events.js';
+import type { Harness } from './helpers.js';
+
+export interface Upstream {
+  port: number;
+  address: string;
+  /** Requests the upstream served, in arrival order: method, url and headers. */
+  seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders }>;
+}
+
+/**
+ * A node:http upstream: /echo streams the request body back chunked; /big/N answers N bytes
+ * (no content-length, so chunked); /json answers a small JSON object; the rest answer "ok <url>".
+ */
+export async function startHttpUpstream(): Promise<Upstream> {
+  const seen: Upstream['seen'] = [];
+  const server = http.createServer((request, response) => {
+    seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
+    const url = request.url ?? '/';
+    if (url.startsWith('/echo')) {
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      request.pipe(response);
+      return;
+    }
+    request.resume();
+    if (url.startsWith('/big/')) {
+      const size = Number(url.slice(5));
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const piece = Buffer.alloc(64 * 1024, 7);
+      let left = size;
+      const write = () => {
+        while (left > 0) {
+          const part = piece.subarray(0, Math.min(left, piece.length));
+          left -= part.length;
+          if (!response.write(part)) return void response.once('drain', write);
+        }
+        response.end();
+      };
+      write();
+      return;
+    }
+    if (url.startsWith('/json')) {
+      const body = JSON.stringify({ id: 7, status: 'paid', items: [1, 2] });
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+      response.end(body);
+      return;
+    }
+    const body = `ok ${request.method} ${url}`;
+    response.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': 'yes' });
+    response.end(body);
+  });
+  server.on('upgrade', () => undefined);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { port, address: `127.0.0.1:${port}`, seen };
+}
+
+/** Collects the engine's events from now until the file ends. */
+export function collectEvents(harness: Harness): EngineEvent[] {
+  const events: EngineEvent[] = [];
+  const stop = harness.engine.events.on((event) => events.push(event));
+  after(() => stop());
+  return events;
+}

@@ -1,0 +1,290 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { Client, Pool, request } from 'undici';
+import WebSocket, { WebSocketServer } from 'ws';
+import { describe as describeEvent } from '../src/cli/watch-command.js';
+import { createProxy, readAll, startHarness, startTcpServer, waitFor } from './helpers.js';
+import { collectEvents, startHttpUpstream } from './http-helpers.js';
+
+const harness = await startHarness({ seed: 7 });
+const upstream = await startHttpUpstream();
+const proxy = await createProxy(harness, 'api', upstream.address, { protocol: 'http' });
+const origin = `http://127.0.0.1:${proxy.port}`;
+const pool = new Pool(origin, { connections: 4 });
+
+const addToxic = async (body: object) => {
+  const reply = await harness.api('POST', '/proxies/api/toxics', body);
+  assert.equal(reply.status, 200, reply.text);
+  return reply.json;
+};
+const removeToxic = (name: string) => harness.api('DELETE', `/proxies/api/toxics/${name}`);
+
+describe('http proxy: forwarding', () => {
+  it('shows protocol http in its JSON', async () => {
+    const shown = await harness.api('GET', '/proxies/api');
+    assert.equal(shown.json.protocol, 'http');
+    assert.deepEqual(Object.keys(shown.json), [
+      'name',
+      'listen',
+      'upstream',
+      'enabled',
+      'protocol',
+      'Logger',
+      'toxics',
+    ]);
+  });
+
+  it('forwards a GET over keep-alive and keeps the upstream headers', async () => {
+    const reply = await pool.request({ path: '/hello?x=1', method: 'GET' });
+    assert.equal(reply.statusCode, 200);
+    assert.equal(reply.headers['x-upstream'], 'yes');
+    assert.equal(await reply.body.text(), 'ok GET /hello?x=1');
+  });
+
+  it('carries a 1 MiB chunked request body and a 1 MiB chunked response intact', async () => {
+    const body = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < body.length; i += 1) body[i] = (i * 31) % 251;
+    async function* chunks() {
+      for (let i = 0; i < body.length; i += 10_000) yield body.subarray(i, i + 10_000);
+    }
+    const echoed = await pool.request({ path: '/echo', method: 'POST', body: Readable.from(chunks()) });
+    assert.equal(echoed.statusCode, 200);
+    const back = Buffer.from(await echoed.body.arrayBuffer());
+    assert.equal(back.length, body.length);
+    assert.ok(back.equals(body), 'the echoed body differs from what was sent');
+    const big = await pool.request({ path: `/big/${1024 * 1024}`, method: 'GET' });
+    assert.equal(big.headers['transfer-encoding'], 'chunked');
+    assert.equal(Buffer.from(await big.body.arrayBuffer()).length, 1024 * 1024);
+  });
+
+  it('answers pipelined requests in order on one connection', async () => {
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    await once(socket, 'connect');
+    const requests = ['/p/1', '/p/2', '/p/3']
+      .map((path, i) => `GET ${path} HTTP/1.1\r\nHost: x\r\n${i === 2 ? 'Connection: close\r\n' : ''}\r\n`)
+      .join('');
+    socket.write(requests);
+    const text = (await readAll(socket)).toString();
+    const bodies = [...text.matchAll(/ok GET (\/p\/\d)/g)].map((found) => found[1]);
+    assert.deepEqual(bodies, ['/p/1', '/p/2', '/p/3']);
+  });
+
+  it('answers Expect: 100-continue and forwards the body', async () => {
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n',
+    );
+    const [first] = (await once(socket, 'data')) as [Buffer];
+    assert.match(first.toString(), /^HTTP\/1\.1 100 Continue\r\n/);
+    socket.write('hello');
+    const rest = (await readAll(socket)).toString();
+    assert.match(rest, /HTTP\/1\.1 200 OK/);
+    assert.match(rest, /hello/);
+  });
+
+  it('passes a WebSocket upgrade through as bytes', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await once(wss, 'listening');
+    wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo:${String(data)}`)));
+    const wsProxy = await createProxy(harness, 'ws', `127.0.0.1:${(wss.address() as net.AddressInfo).port}`, {
+      protocol: 'http',
+    });
+    const client = new WebSocket(`ws://127.0.0.1:${wsProxy.port}/chat`);
+    await once(client, 'open');
+    client.send('hi');
+    const [message] = (await once(client, 'message')) as [Buffer];
+    assert.equal(String(message), 'echo:hi');
+    client.close();
+    await once(client, 'close');
+    wss.close();
+  });
+
+  it('answers 502 with a body and an event when the upstream does not speak HTTP', async () => {
+    const events = collectEvents(harness);
+    const garbage = await startTcpServer((socket) => socket.end('SSH-2.0-OpenSSH_9.6\r\n'));
+    const bad = await createProxy(harness, 'notHttp', garbage.address, { protocol: 'http' });
+    const reply = await request(`http://127.0.0.1:${bad.port}/orders`);
+    assert.equal(reply.statusCode, 502);
+    const text = await reply.body.text();
+    assert.match(
+      text,
+      new RegExp(`^faultline: the upstream ${garbage.address} did not answer with HTTP \\(`),
+    );
+    await waitFor(
+      () => events.some((event) => event.type === 'http.upstream_failed'),
+      'the upstream failure event',
+    );
+    const failed = events.find((event) => event.type === 'http.upstream_failed');
+    assert.equal(failed?.type === 'http.upstream_failed' && failed.path, '/orders');
+  });
+
+  it('byte toxics still act on the connection of an http proxy', async () => {
+    await addToxic({ name: 'slow', type: 'latency', attributes: { latency: 300 } });
+    const started = performance.now();
+    const reply = await request(`${origin}/slow`);
+    await reply.body.text();
+    assert.ok(performance.now() - started >= 290, 'the response came back before the 300 ms latency');
+    await removeToxic('slow');
+  });
+});
+
+describe('http proxy: request toxics', () => {
+  it('exactly the first 3 matching POSTs fail, the 4th succeeds, a GET on the same path is untouched', async () => {
+    const events = collectEvents(harness);
+    await addToxic({
+      name: 'orders_fail',
+      type: 'http_abort',
+      attributes: {
+        status: 503,
+        body: 'try later',
+        match: { method: 'POST', path: '/v1/orders/*' },
+        first: 3,
+      },
+    });
+    const get = await pool.request({ path: '/v1/orders/1', method: 'GET' });
+    assert.equal(get.statusCode, 200);
+    await get.body.text();
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const post = await pool.request({ path: `/v1/orders/${i}`, method: 'POST', body: 'x' });
+      statuses.push(post.statusCode);
+      await post.body.text();
+    }
+    assert.deepEqual(statuses, [503, 503, 503, 200]);
+    assert.equal(
+      upstream.seen.filter((seen) => seen.method === 'POST' && seen.url.startsWith('/v1/orders/')).length,
+      1,
+    );
+    const fault = events.find((event) => event.type === 'http.fault');
+    assert.ok(fault);
+    const line = describeEvent({ time: '2026-01-01T00:00:00.000Z', data: fault } as never);
+    assert.match(line, /api\s+POST \/v1\/orders\/0 → 503 \(http_abort orders_fail\)$/);
+    await removeToxic('orders_fail');
+  });
+
+  it('a toxic added later applies to a keep-alive connection opened before it', async () => {
+    const client = new Client(origin);
+    const before = await client.request({ path: '/before', method: 'GET' });
+    assert.equal(before.statusCode, 200);
+    await before.body.text();
+    await addToxic({ name: 'late', type: 'http_abort', attributes: { status: 500 } });
+    const after = await client.request({ path: '/after', method: 'GET' });
+    assert.equal(after.statusCode, 500);
+    await after.body.text();
+    await removeToxic('late');
+    await client.close();
+  });
+
+  it('http_modify sets headers, the status and merges a JSON patch into the body', async () => {
+    await addToxic({
+      name: 'rewrite',
+      type: 'http_modify',
+      attributes: {
+        request_headers: { 'x-injected': 'yes' },
+        response_headers: { 'x-modified': '1', 'x-upstream': null },
+        status: 207,
+        json_patch: { status: 'refunded', items: null },
+        match: { path: '/json' },
+      },
+    });
+    const reply = await pool.request({ path: '/json', method: 'GET' });
+    assert.equal(reply.statusCode, 207);
+    assert.equal(reply.headers['x-modified'], '1');
+    assert.equal(reply.headers['x-upstream'], undefined);
+    assert.deepEqual(await reply.body.json(), { id: 7, status: 'refunded' });
+    assert.equal(upstream.seen.at(-1)?.headers['x-injected'], 'yes');
+    await removeToxic('rewrite');
+  });
+
+  it('http_delay holds the response at least the delay; http_abort reset resets the connection', async () => {
+    await addToxic({ name: 'hold', type: 'http_delay', attributes: { stage: 'response', delay: 250 } });
+    const started = performance.now();
+    const held = await request(`${origin}/held`);
+    await held.body.text();
+    assert.ok(performance.now() - started >= 240, 'the response was not held');
+    await removeToxic('hold');
+    await addToxic({ name: 'cut', type: 'http_abort', attributes: { action: 'reset' } });
+    await assert.rejects(request(`${origin}/cut`), { code: 'ECONNRESET' });
+    await removeToxic('cut');
+  });
+
+  it('header-driven faults are off by default: the headers reach the upstream untouched', async () => {
+    const reply = await pool.request({
+      path: '/hdr',
+      method: 'GET',
+      headers: { 'x-faultline-abort': '503' },
+    });
+    assert.equal(reply.statusCode, 200);
+    await reply.body.text();
+    assert.equal(upstream.seen.at(-1)?.headers['x-faultline-abort'], '503');
+  });
+
+  it('with header_faults on, x-faultline-abort answers that status and a bad value is a 400 naming it', async () => {
+    const on = await createProxy(harness, 'chooser', upstream.address, {
+      protocol: 'http',
+      header_faults: true,
+    });
+    const chosen = await request(`http://127.0.0.1:${on.port}/x`, {
+      headers: { 'x-faultline-abort': '429' },
+    });
+    assert.equal(chosen.statusCode, 429);
+    await chosen.body.text();
+    const bad = await request(`http://127.0.0.1:${on.port}/x`, { headers: { 'x-faultline-delay': 'soon' } });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(
+      await bad.body.text(),
+      'faultline: invalid x-faultline-delay header: received "soon"; expected a whole number of milliseconds from 0 to 86400000 (header-driven faults are on for this proxy)\n',
+    );
+    const delayed = await request(`http://127.0.0.1:${on.port}/y`, { headers: { 'x-faultline-delay': '1' } });
+    assert.equal(delayed.statusCode, 200);
+    await delayed.body.text();
+    assert.equal(upstream.seen.at(-1)?.url, '/y');
+    assert.equal(upstream.seen.at(-1)?.headers['x-faultline-delay'], undefined);
+  });
+
+  it('toxics added and removed while requests flow: none lost, duplicated or answered twice', async () => {
+    const total = 300;
+    const before = upstream.seen.length;
+    const answers = new Map<string, number[]>();
+    let running = true;
+    const churn = (async () => {
+      let round = 0;
+      while (running && round < 200) {
+        round += 1;
+        await addToxic({ name: 'churn_delay', type: 'http_delay', attributes: { delay: 1 } });
+        await addToxic({ name: 'churn_abort', type: 'http_abort', attributes: { status: 503, every: 2 } });
+        await removeToxic('churn_delay');
+        await removeToxic('churn_abort');
+      }
+    })();
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, worker) => {
+        for (let i = worker; i < total; i += 8) {
+          const id = `/flow/${i}`;
+          const reply = await pool.request({ path: id, method: 'GET' });
+          await reply.body.text();
+          answers.set(id, [...(answers.get(id) ?? []), reply.statusCode]);
+        }
+      }),
+    );
+    running = false;
+    await churn;
+    const reached = upstream.seen.slice(before).map((seen) => seen.url);
+    assert.equal(new Set(reached).size, reached.length, 'a request reached the upstream twice');
+    assert.equal(answers.size, total);
+    for (const [id, statuses] of answers) {
+      assert.equal(statuses.length, 1, `${id} was answered ${statuses.length} times`);
+      const [status] = statuses;
+      assert.ok(status === 200 || status === 503, `${id} got ${status}`);
+      assert.equal(
+        reached.includes(id),
+        status === 200,
+        `${id}: status ${status} but reached upstream: ${reached.includes(id)}`,
+      );
+    }
+  });
+});
