@@ -5,13 +5,16 @@ import { existsSync } from 'node:fs';
 import { after } from 'node:test';
 import { type Harness, waitFor } from './helpers.js';
 
-/** A UDP echo server on 127.0.0.1:0 that records every datagram it receives; closed after the file. */
-export async function startUdpEcho() {
+/**
+ * A UDP server on 127.0.0.1:0 that records every datagram it receives and, unless `echo` is
+ * false, sends it back; closed after the file.
+ */
+export async function startUdpEcho(echo = true) {
   const socket = dgram.createSocket('udp4');
   const received: Buffer[] = [];
   socket.on('message', (data, from) => {
     received.push(data);
-    socket.send(data, from.port, from.address);
+    if (echo) socket.send(data, from.port, from.address);
   });
   socket.bind(0, '127.0.0.1');
   await once(socket, 'listening');
