@@ -193,3 +193,131 @@ describe('corrupt', () => {
     assert.match(reply.json.hint, /received 1000001; expected a whole number of ppm from 0 to 1000000/);
   });
 });
+
+describe('limit_time', () => {
+  test('mode reset: the client is reset no sooner than the time after the connection opened', async () => {
+    const harness = await startHarness();
+    const echo = await startEchoServer();
+    const proxy = await createProxy(harness, 'short_lived', echo.address);
+    const added = await harness.api('POST', '/proxies/short_lived/toxics', {
+      type: 'limit_time',
+      attributes: { time: 300, mode: 'reset' },
+    });
+    assert.equal(added.status, 200, added.text);
+    assert.deepEqual(added.json.attributes, { time: 300, mode: 'reset' });
+    const started = performance.now();
+    const socket = await connect(proxy.port);
+    const ended = new Promise<string>((resolve) => {
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      socket.on('close', () => resolve('closed without an error'));
+    });
+    socket.write('ping');
+    assert.equal((await readBytes(socket, 4)).toString(), 'ping', 'data passes before the time');
+    assert.equal(await ended, 'ECONNRESET');
+    assert.ok(performance.now() - started >= 300, `reset after ${performance.now() - started} ms`);
+  });
+
+  test('mode hang: after the time, replies stop and nothing closes; removing the toxic closes the connection', async () => {
+    const harness = await startHarness();
+    let serverReceived = '';
+    const upstream = await startTcpServer((socket) => {
+      socket.on('data', (chunk: Buffer) => {
+        serverReceived += chunk.toString();
+        socket.write(chunk);
+      });
+    });
+    const proxy = await createProxy(harness, 'pulled_cable', upstream.address);
+    const fired: string[] = [];
+    harness.engine.events.on((event) => {
+      if (event.type === 'toxic.fired') fired.push(event.action);
+    });
+    await harness.api('POST', '/proxies/pulled_cable/toxics', {
+      type: 'limit_time',
+      attributes: { time: 200, mode: 'hang' },
+    });
+    const socket = await connect(proxy.port);
+    let clientReceived = '';
+    let closed = false;
+    socket.on('data', (chunk: Buffer) => {
+      clientReceived += chunk.toString();
+    });
+    socket.on('close', () => {
+      closed = true;
+    });
+    socket.write('early');
+    await waitFor(() => clientReceived === 'early', 'the echo before the time');
+    await waitFor(() => fired.includes('hang'), 'the hang');
+    socket.write('late');
+    const stats = () => harness.engine.get('pulled_cable').stats().bytes.downstream.received;
+    await waitFor(() => serverReceived === 'earlylate' && stats() === 9, 'the proxy to read the late reply');
+    assert.equal(clientReceived, 'early', 'the late reply never reaches the client');
+    assert.equal(closed, false);
+    assert.equal(harness.engine.get('pulled_cable').connections, 1);
+    assert.equal(
+      (await harness.api('DELETE', '/proxies/pulled_cable/toxics/limit_time_downstream')).status,
+      204,
+    );
+    await waitFor(() => closed, 'the connection to close once the hung toxic is removed');
+  });
+
+  test('a mode that is not offered is refused with the choices', async () => {
+    const harness = await startHarness();
+    await createProxy(harness, 'bad_mode', '127.0.0.1:1');
+    const reply = await harness.api('POST', '/proxies/bad_mode/toxics', {
+      type: 'limit_time',
+      attributes: { time: 10, mode: 'explode' },
+    });
+    assert.equal(reply.status, 400);
+    assert.equal(reply.json.error, 'invalid attribute mode of limit_time toxic "limit_time_downstream"');
+    assert.match(reply.json.hint, /received "explode"; expected one of "reset", "hang"/);
+  });
+});
+
+describe('bandwidth scope', () => {
+  test('scope "proxy" shares one rate across the connections of the proxy (a lower bound)', async () => {
+    const harness = await startHarness();
+    const sink = await startTcpServer((socket) => {
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received >= 100_000) socket.end('done');
+      });
+    });
+    const proxy = await createProxy(harness, 'shared_pipe', sink.address);
+    const added = await harness.api('POST', '/proxies/shared_pipe/toxics', {
+      type: 'bandwidth',
+      stream: 'upstream',
+      attributes: { rate: 200, scope: 'proxy' },
+    });
+    assert.deepEqual(added.json.attributes, { rate: 200, scope: 'proxy' });
+    const started = performance.now();
+    // Two connections of 100 KB at 200 KB/s shared take at least a second; each alone would take half.
+    await Promise.all(
+      [1, 2].map(async () => {
+        const socket = await connect(proxy.port);
+        socket.write(Buffer.alloc(100_000, 1));
+        await readBytes(socket, 4);
+        socket.destroy();
+      }),
+    );
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed >= 950, `two connections finished in ${elapsed} ms`);
+  });
+
+  test('scope "connection" is the default and is left out of the JSON, as Toxiproxy shows bandwidth', async () => {
+    const harness = await startHarness();
+    await createProxy(harness, 'plain_pipe', '127.0.0.1:1');
+    const added = await harness.api('POST', '/proxies/plain_pipe/toxics', {
+      type: 'bandwidth',
+      attributes: { rate: 5, scope: 'connection' },
+    });
+    assert.deepEqual(added.json.attributes, { rate: 5 });
+    const bad = await harness.api('POST', '/proxies/plain_pipe/toxics', {
+      name: 'other',
+      type: 'bandwidth',
+      attributes: { rate: 5, scope: 'browser' },
+    });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.hint, /received "browser"; expected one of "connection", "proxy"/);
+  });
+});

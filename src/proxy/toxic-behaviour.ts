@@ -18,6 +18,8 @@ export interface ToxicContext {
   /** Accounts for bytes the toxic throws away, so flow control stays right. */
   discard(bytes: number): void;
   closeLink(mode: CloseMode): void;
+  /** The value of a choice attribute (e.g. limit_time's mode); `attributes` holds the integers. */
+  choice(name: string): string | undefined;
   /** Records that the toxic acted on this connection (metrics and events). */
   acted(action: string): void;
   /**

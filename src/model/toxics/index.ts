@@ -8,6 +8,7 @@ import { httpDelay } from './http-delay.js';
 import { httpModify } from './http-modify.js';
 import { latency } from './latency.js';
 import { limitData } from './limit-data.js';
+import { limitTime } from './limit-time.js';
 import { noop } from './noop.js';
 import { refuse } from './refuse.js';
 import { resetPeer } from './reset-peer.js';
@@ -31,6 +32,7 @@ export const toxicDefinitions = {
   limit_data: limitData,
   connect_delay: connectDelay,
   refuse,
+  limit_time: limitTime,
   corrupt,
   udp_latency: udpLatency,
   loss: udpLoss,

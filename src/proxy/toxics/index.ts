@@ -6,6 +6,7 @@ import { connectDelay } from './connect-delay.js';
 import { corrupt } from './corrupt.js';
 import { latency } from './latency.js';
 import { limitData } from './limit-data.js';
+import { limitTime } from './limit-time.js';
 import { noop } from './noop.js';
 import { refuse } from './refuse.js';
 import { resetPeer } from './reset-peer.js';
@@ -25,6 +26,7 @@ export const toxicImplementations: { readonly [type in ConnectionToxicType]: Tox
   limit_data: limitData,
   connect_delay: connectDelay,
   refuse,
+  limit_time: limitTime,
   corrupt,
   // Datagram toxics run on udp proxies only (src/proxy/udp); a tcp proxy refuses them.
   udp_latency: noop,
