@@ -34,7 +34,7 @@ function addCommand(): Command {
     .argument('<proxy>', 'proxy name')
     .option(
       '-t, --type <type>',
-      'toxic type: latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop',
+      'toxic type: latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, connect_delay, refuse, limit_time, corrupt; on udp proxies: udp_latency, loss, duplicate, reorder, corrupt, udp_bandwidth',
     )
     .option('-n, --toxicName <name>', 'toxic name (default TYPE_STREAM)')
     .addOption(toxicityOption())
