@@ -4,6 +4,7 @@ import { connectionRate } from './connection-rate.js';
 import { startHaproxy } from './haproxy.js';
 import { benchInject } from './inject.js';
 import { benchPython } from './python.js';
+import { benchUdp } from './udp.js';
 import { startNodePipe } from './node-pipe.js';
 import {
   idleConnections,
@@ -344,6 +345,10 @@ try {
   for (const cells of benchInject()) console.log(`| ${cells.join(' | ')} |`);
   console.log('\n| Python activities | wall time |\n|---|---|');
   for (const cells of await benchPython()) console.log(`| ${cells.join(' | ')} |`);
+  const udp = await benchUdp();
+  console.log('\n| UDP proxy | measured | target |\n|---|---|---|');
+  for (const cells of udp.rows) console.log(`| ${cells.join(' | ')} |`);
+  check(udp.met, 'udp proxy', udp.detail);
   console.log(`\nTargets, against this run's own baselines (${load()} at the end):`);
   for (const verdict of verdicts) console.log(`  ${verdict}`);
 } finally {

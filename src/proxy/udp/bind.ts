@@ -4,6 +4,7 @@ import { formatHostPort } from '../../model/address.js';
 import { FaultlineError } from '../../model/errors.js';
 import { checkListen, type ListenRule } from '../listen-policy.js';
 import { resolveListen } from '../listener.js';
+import { RECEIVE_BUFFER_BYTES } from './flow.js';
 
 /** Binds a UDP socket for a proxy's listen address, with the same checks and wording as tcp listeners. */
 export async function bindDatagramListener(
@@ -12,7 +13,10 @@ export async function bindDatagramListener(
 ): Promise<{ socket: dgram.Socket; address: string }> {
   const { host, port } = await resolveListen(listen);
   checkListen(allow, host, port);
-  const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
+  const socket = dgram.createSocket({
+    type: net.isIPv6(host) ? 'udp6' : 'udp4',
+    recvBufferSize: RECEIVE_BUFFER_BYTES,
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind({ port, ...(host === '' ? {} : { address: host }) }, () => {

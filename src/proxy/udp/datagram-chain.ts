@@ -18,7 +18,7 @@ export class DatagramChain {
 
   constructor(
     readonly stream: Stream,
-    send: (data: Buffer) => void,
+    private readonly send: (data: Buffer) => void,
     private readonly random: RandomSource,
     host: DatagramStageHost,
     toxics: readonly ToxicSpec[],
@@ -27,7 +27,7 @@ export class DatagramChain {
       accept: (datagram: Datagram) => {
         if (this.closed) return;
         this.stats.sent += datagram.data.length;
-        send(datagram.data);
+        this.send(datagram.data);
       },
     };
     this.head = this.sink;
@@ -47,7 +47,10 @@ export class DatagramChain {
     if (this.closed) return;
     this.stats.received += data.length;
     this.stats.datagrams += 1;
-    this.head.accept({ data, time });
+    if (this.head === this.sink) {
+      this.stats.sent += data.length;
+      this.send(data);
+    } else this.head.accept({ data, time });
   }
 
   add(spec: ToxicSpec): void {

@@ -5,6 +5,12 @@ import type { Stream, ToxicSpec } from '../../model/toxic.js';
 import { DatagramChain } from './datagram-chain.js';
 import type { DatagramStageHost } from './datagram-stage.js';
 
+/**
+ * Asked of the kernel for every proxy socket (it caps the size at net.core.rmem_max): the default
+ * ~200 KB holds only a few hundred small datagrams, which a busy moment overflows.
+ */
+export const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export interface UdpEndpoint {
   address: string;
   port: number;
@@ -42,7 +48,7 @@ export class Flow {
     environment: FlowEnvironment,
   ) {
     this.openedAt = this.lastActive = environment.clock.now();
-    this.socket = dgram.createSocket({ type: upstream.family });
+    this.socket = dgram.createSocket({ type: upstream.family, recvBufferSize: RECEIVE_BUFFER_BYTES });
     const random = environment.random.fork(String(id));
     const host: DatagramStageHost = {
       clock: environment.clock,
@@ -51,7 +57,19 @@ export class Flow {
       dropped: (toxic) => environment.dropped(this, toxic),
     };
     const of = (stream: Stream) => toxics.filter((toxic) => toxic.stream === stream);
-    const sendUpstream = (data: Buffer) => this.socket.send(data, upstream.port, upstream.address);
+    // A connected socket sends without an address lookup per datagram; until it is connected,
+    // what the client sends waits here (a send before then would throw).
+    let waiting: Buffer[] | undefined = [];
+    this.socket.connect(upstream.port, upstream.address, () => {
+      const queued = waiting ?? [];
+      waiting = undefined;
+      for (const data of queued) this.socket.send(data);
+    });
+    const sendUpstream = (data: Buffer) => {
+      if (this.closed) return;
+      if (waiting) waiting.push(data);
+      else this.socket.send(data);
+    };
     const sendToClient = (data: Buffer) => listener.send(data, client.port, client.address);
     this.chains = {
       upstream: new DatagramChain('upstream', sendUpstream, random.fork('upstream'), host, of('upstream')),
@@ -63,8 +81,8 @@ export class Flow {
         of('downstream'),
       ),
     };
-    this.socket.on('message', (data, from) => {
-      if (from.port !== upstream.port || from.address !== upstream.address) return;
+    // Connected, the socket only receives from the upstream address.
+    this.socket.on('message', (data) => {
       this.lastActive = environment.clock.now();
       this.chains.downstream.accept(data, this.lastActive);
     });
