@@ -160,6 +160,11 @@ describe('udp_bandwidth', () => {
       'all 50 datagrams to reach the proxy',
     );
     assert.equal(udp.stats().datagramsDropped, 44, 'one in flight and 5 queued; 44 dropped');
+    const metrics = await harness.api('GET', '/metrics');
+    assert.match(
+      metrics.text,
+      /faultline_datagrams_dropped_total\{proxy="narrow",toxic="udp_bandwidth_upstream"\} 44\n/,
+    );
     await harness.api('DELETE', '/proxies/narrow/toxics/udp_bandwidth_upstream');
     await waitFor(
       () => sink.received.length === 6,

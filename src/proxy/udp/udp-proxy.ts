@@ -47,6 +47,8 @@ export class UdpProxy {
   private readonly toxicActions = new Map<string, number>();
   private refusedDatagrams = 0;
   private droppedDatagrams = 0;
+  /** Datagrams each toxic dropped, by toxic name, over the life of the proxy. */
+  readonly datagramDrops = new Map<string, number>();
   private readonly counters = new WeakMap<ToxicSpec, CounterState>();
 
   constructor(
@@ -263,8 +265,9 @@ export class UdpProxy {
       random: this.environment.random,
       acted: (_, toxic, action, first) => this.toxicActed(toxic, action, first, id),
       selects: (_, toxic) => matchesClient(toxic.match, client.address) && this.countSelected(toxic),
-      dropped: () => {
+      dropped: (_, toxic) => {
         this.droppedDatagrams += 1;
+        this.datagramDrops.set(toxic.name, (this.datagramDrops.get(toxic.name) ?? 0) + 1);
       },
       failed: (_, error) =>
         events.emit({
