@@ -24,11 +24,11 @@ export async function startUdpEcho(echo = true) {
 }
 
 /** A UDP client socket on 127.0.0.1 that collects what it receives; closed after the file. */
-export async function udpClient() {
+export async function udpClient(address = '127.0.0.1') {
   const socket = dgram.createSocket('udp4');
   const received: Buffer[] = [];
   socket.on('message', (data) => received.push(data));
-  socket.bind(0, '127.0.0.1');
+  socket.bind(0, address);
   await once(socket, 'listening');
   after(() => {
     try {

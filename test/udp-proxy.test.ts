@@ -4,6 +4,7 @@ import { Resolver } from 'node:dns/promises';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { freePort, startHarness, waitFor } from './helpers.js';
+import type { UdpProxy } from '../src/proxy/udp/udp-proxy.js';
 import { createUdpProxy, startDnsmasq, startUdpEcho, udpClient } from './udp-helpers.js';
 
 const run = promisify(execFile);
@@ -99,6 +100,29 @@ describe('flows', () => {
     client.send('pong', proxy.port);
     await waitFor(() => client.received.length === 2, 'the second echo');
     assert.equal(harness.engine.get('idle').stats().connectionsTotal, 2);
+  });
+});
+
+describe('match.client on a udp proxy', () => {
+  test('a toxic with match.client acts only on flows from those addresses', async () => {
+    const harness = await startHarness();
+    const echo = await startUdpEcho();
+    const proxy = await createUdpProxy(harness, 'picky', echo.address);
+    const added = await harness.api('POST', '/proxies/picky/toxics', {
+      type: 'loss',
+      stream: 'upstream',
+      attributes: { probability: 1_000_000, match: { client: ['127.0.0.2/32'] } },
+    });
+    assert.equal(added.status, 200, added.text);
+    const spared = await udpClient('127.0.0.1');
+    const targeted = await udpClient('127.0.0.2');
+    targeted.send('lost', proxy.port);
+    spared.send('kept', proxy.port);
+    await waitFor(() => spared.received.length === 1, 'the spared echo');
+    const udp = harness.engine.get('picky') as UdpProxy;
+    await waitFor(() => udp.stats().datagramsDropped === 1, 'the targeted datagram to be dropped');
+    assert.deepEqual(echo.received.map(String), ['kept']);
+    assert.equal(targeted.received.length, 0);
   });
 });
 

@@ -86,8 +86,12 @@ export class Flow {
       this.lastActive = environment.clock.now();
       this.chains.downstream.accept(data, this.lastActive);
     });
+    // An unreachable upstream fails every send; the flow reports it once and keeps going.
+    let reported = false;
     this.socket.on('error', (error) => {
-      if (!this.closed) environment.failed(this, error);
+      if (this.closed || reported) return;
+      reported = true;
+      environment.failed(this, error);
     });
   }
 

@@ -47,6 +47,7 @@ export class UdpProxy {
   private readonly toxicActions = new Map<string, number>();
   private refusedDatagrams = 0;
   private droppedDatagrams = 0;
+  private unusableReported = false;
   /** Datagrams each toxic dropped, by toxic name, over the life of the proxy. */
   readonly datagramDrops = new Map<string, number>();
   private readonly counters = new WeakMap<ToxicSpec, CounterState>();
@@ -95,6 +96,7 @@ export class UdpProxy {
     if (this.socket) return;
     const { socket, address } = await bindDatagramListener(this.listen, this.environment.limits.listenAllow);
     this.target = await resolveUpstream(this.upstream);
+    this.unusableReported = false;
     socket.on('message', (data, from) => this.fromClient(data, from));
     socket.on('error', () => undefined);
     this.socket = socket;
@@ -153,6 +155,7 @@ export class UdpProxy {
       this.upstream = update.upstream;
       for (const flow of this.flows.values()) this.closeFlow(flow);
       if (this.socket) this.target = await resolveUpstream(this.upstream);
+      this.unusableReported = false;
     }
   }
 
@@ -245,6 +248,9 @@ export class UdpProxy {
     const clientText =
       client.family === 'udp6' ? `[${client.address}]:${client.port}` : `${client.address}:${client.port}`;
     if (!this.socket || !this.target || this.target instanceof Error) {
+      // Reported once per upstream (or start), not once per datagram.
+      if (this.unusableReported) return undefined;
+      this.unusableReported = true;
       const error = this.target instanceof Error ? this.target.message : 'the proxy is not listening';
       events.emit({
         type: 'connection.failed',
