@@ -16,7 +16,7 @@ import { datagramToxics, datagramToxicTypes } from './toxics/index.js';
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
-/** New client addresses beyond this many live flows are not served (their datagrams are counted as dropped). */
+/** New client addresses beyond this many live flows are not served (counted in `datagramsRefused`). */
 export const MAX_FLOWS = 10_000;
 
 export interface UdpProxyOptions {
