@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import { describe, test } from 'node:test';
+import { once } from 'node:events';
+import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { freePort, startHarness, waitFor } from './helpers.js';
 import type { UdpProxy } from '../src/proxy/udp/udp-proxy.js';
@@ -100,6 +102,39 @@ describe('flows', () => {
     client.send('pong', proxy.port);
     await waitFor(() => client.received.length === 2, 'the second echo');
     assert.equal(harness.engine.get('idle').stats().connectionsTotal, 2);
+  });
+});
+
+describe('IPv6', () => {
+  test('a udp proxy listens on [::1] and forwards to an upstream on [::1]', async () => {
+    const harness = await startHarness();
+    const echo = dgram.createSocket('udp6');
+    echo.on('message', (data, from) => echo.send(data, from.port, from.address));
+    echo.bind(0, '::1');
+    await once(echo, 'listening');
+    after(() => echo.close());
+    const reply = await harness.api('POST', '/proxies', {
+      name: 'six',
+      listen: '[::1]:0',
+      upstream: `[::1]:${echo.address().port}`,
+      protocol: 'udp',
+    });
+    assert.equal(reply.status, 201, reply.text);
+    assert.match(reply.json.listen, /^\[::1\]:\d+$/);
+    const opened: string[] = [];
+    harness.engine.events.on((event) => {
+      if (event.type === 'connection.opened' && event.proxy === 'six') opened.push(event.client);
+    });
+    const client = dgram.createSocket('udp6');
+    const received: string[] = [];
+    client.on('message', (data) => received.push(String(data)));
+    client.bind(0, '::1');
+    await once(client, 'listening');
+    after(() => client.close());
+    client.send('hello six', Number(reply.json.listen.split(':').pop()), '::1');
+    await waitFor(() => received.length === 1, 'the echo over IPv6');
+    assert.deepEqual(received, ['hello six']);
+    assert.deepEqual(opened, [`[::1]:${client.address().port}`]);
   });
 });
 
