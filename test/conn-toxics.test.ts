@@ -85,6 +85,25 @@ describe('connect_delay', () => {
   });
 });
 
+describe('connect_delay when the proxy stops', () => {
+  test('a connection held by connect_delay is reset when the proxy is disabled', async () => {
+    const harness = await startHarness();
+    const echo = await startEchoServer();
+    const proxy = await createProxy(harness, 'stopping', echo.address);
+    await harness.api('POST', '/proxies/stopping/toxics', {
+      type: 'connect_delay',
+      attributes: { delay: 3_600_000 },
+    });
+    const seen = outcome(proxy.port);
+    await waitFor(
+      () => (harness.engine.get('stopping').stats().toxicActions.get('connect_delay_downstream') ?? 0) === 1,
+      'the delay to start',
+    );
+    assert.equal((await harness.api('POST', '/proxies/stopping', { enabled: false })).status, 200);
+    assert.equal(await seen, 'reset');
+  });
+});
+
 describe('refuse', () => {
   test('with first 2, resets the first two connections before dialling the upstream, then lets them pass', async () => {
     const harness = await startHarness();
