@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { apiUnderSlicer } from './api-under-load.js';
 import { connectionRate } from './connection-rate.js';
 import { startHaproxy } from './haproxy.js';
+import { benchHttp } from './http.js';
 import { benchInject } from './inject.js';
 import { benchPython } from './python.js';
 import { benchUdp } from './udp.js';
@@ -345,6 +346,10 @@ try {
   for (const cells of benchInject()) console.log(`| ${cells.join(' | ')} |`);
   console.log('\n| Python activities | wall time |\n|---|---|');
   for (const cells of await benchPython()) console.log(`| ${cells.join(' | ')} |`);
+  const http = await benchHttp();
+  console.log('\n| HTTP proxying (issue #15) | measured |\n|---|---|');
+  for (const cells of http.rows) console.log(`| ${cells.join(' | ')} |`);
+  verdicts.push(...http.verdicts);
   const udp = await benchUdp();
   console.log('\n| UDP proxy | measured | target |\n|---|---|---|');
   for (const cells of udp.rows) console.log(`| ${cells.join(' | ')} |`);

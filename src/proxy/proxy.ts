@@ -21,7 +21,7 @@ import type { EngineLimits } from './limits.js';
 import { Link } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
 import type { Protocol, ProtocolSession } from './protocol.js';
-import type { ProxyView } from './proxy-view.js';
+import type { ProxyView, RequestFaultKey } from './proxy-view.js';
 import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
 import { ConnectGate } from './connect-gate.js';
 
@@ -36,9 +36,13 @@ export interface ProxyEnvironment {
 
 export interface ProxyStats {
   connectionsTotal: number;
+  /** Request faults by toxic, method and outcome; at most MAX_FAULT_ROWS rows. */
+  requestFaults: ReadonlyMap<string, RequestFaultKey & { count: number }>;
   bytes: Record<Stream, { received: number; sent: number }>;
   toxicActions: Map<string, number>;
 }
+
+const MAX_FAULT_ROWS = 1000;
 
 export interface ProxyOptions {
   readonly protocol: Protocol;
@@ -61,11 +65,14 @@ export class FaultProxy implements ProxyView {
   private session: ProtocolSession | undefined;
   private readonly protocolImplementation: Protocol;
   private readonly links = new Set<Link>();
+  /** Connections a request protocol serves as they are, without a link (no connection toxics). */
+  private readonly adopted = new Set<net.Socket>();
   private readonly counters = new WeakMap<ToxicSpec, CounterState>();
   private serial = 0;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   private readonly toxicActions = new Map<string, number>();
   private readonly gate: ConnectGate;
+  private readonly requestFaults = new Map<string, RequestFaultKey & { count: number }>();
 
   constructor(
     readonly name: string,
@@ -101,7 +108,7 @@ export class FaultProxy implements ProxyView {
   }
 
   get connections(): number {
-    return this.links.size;
+    return this.links.size + this.adopted.size;
   }
 
   summary(): ProxySummary {
@@ -145,6 +152,14 @@ export class FaultProxy implements ProxyView {
     this.dropConnections();
     this.session?.close();
     this.session = undefined;
+  }
+
+  countFault(fault: RequestFaultKey): void {
+    const key = `${fault.toxic}\u0000${fault.method}\u0000${fault.outcome}`;
+    const row = this.requestFaults.get(key);
+    if (row) row.count += 1;
+    // Methods come from clients; the rows stay bounded whatever they send.
+    else if (this.requestFaults.size < MAX_FAULT_ROWS) this.requestFaults.set(key, { ...fault, count: 1 });
   }
 
   countAction(toxic: ToxicSpec): void {
@@ -198,6 +213,7 @@ export class FaultProxy implements ProxyView {
     this.toxicList.push(toxic);
     this.toxicsChanged();
     if (isConnectionToxicSpec(toxic)) {
+      if (this.adopted.size > 0) this.session?.retireAdopted?.();
       await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
     }
     this.environment.events.emit({
@@ -245,13 +261,24 @@ export class FaultProxy implements ProxyView {
 
   stats(): ProxyStats {
     const bytes = structuredClone(this.closedBytes);
+    for (const socket of this.adopted) {
+      bytes.upstream.received += socket.bytesRead;
+      bytes.upstream.sent += socket.bytesRead;
+      bytes.downstream.received += socket.bytesWritten;
+      bytes.downstream.sent += socket.bytesWritten;
+    }
     for (const link of this.links) {
       for (const stream of streams) {
         bytes[stream].received += link.pipelines[stream].stats.received;
         bytes[stream].sent += link.pipelines[stream].stats.sent;
       }
     }
-    return { connectionsTotal: this.serial, bytes, toxicActions: this.toxicActions };
+    return {
+      connectionsTotal: this.serial,
+      bytes,
+      toxicActions: this.toxicActions,
+      requestFaults: this.requestFaults,
+    };
   }
 
   private async moveListener(listen: string): Promise<void> {
@@ -278,6 +305,7 @@ export class FaultProxy implements ProxyView {
 
   private dropConnections(): void {
     for (const link of this.links) link.close('destroy');
+    for (const socket of this.adopted) socket.destroy();
   }
 
   private onEveryLink(change: (link: Link) => Promise<void>): Promise<unknown> {
@@ -292,8 +320,14 @@ export class FaultProxy implements ProxyView {
    */
   private accept(accepted: net.Socket): void {
     const id = ++this.serial;
-    if (!this.session) {
+    const session = this.session;
+    if (!session) {
       accepted.destroy();
+      return;
+    }
+    // Connect-time toxics (connect_delay, refuse) are connection toxics, so they keep the link path.
+    if (session.adopt && !this.toxicList.some(isConnectionToxicSpec)) {
+      this.adopt(id, accepted, session);
       return;
     }
     const readers = { client: new SocketReader(), upstream: new SocketReader() };
@@ -336,6 +370,35 @@ export class FaultProxy implements ProxyView {
       events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
     });
     this.link(id, client, upstream, readers, clientAddress, () => opened);
+  }
+
+  /**
+   * Hands a connection to the protocol as it is. Its bytes count as they would through a link:
+   * what the client sent is what went upstream, what it was sent is what came back.
+   */
+  private adopt(id: number, socket: net.Socket, session: ProtocolSession): void {
+    const { events, clock } = this.environment;
+    const clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    const openedAt = clock.now();
+    socket.setNoDelay(true);
+    this.adopted.add(socket);
+    events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
+    socket.once('close', () => {
+      if (!this.adopted.delete(socket)) return;
+      this.closedBytes.upstream.received += socket.bytesRead;
+      this.closedBytes.upstream.sent += socket.bytesRead;
+      this.closedBytes.downstream.received += socket.bytesWritten;
+      this.closedBytes.downstream.sent += socket.bytesWritten;
+      events.emit({
+        type: 'connection.closed',
+        proxy: this.name,
+        connection: id,
+        client: clientAddress,
+        bytes: { upstream: socket.bytesRead, downstream: socket.bytesWritten },
+        durationMs: Math.round(clock.now() - openedAt),
+      });
+    });
+    session.adopt?.(socket, { id, client: socket.remoteAddress ?? '' });
   }
 
   private link(

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type net from 'node:net';
 import type { ProtocolSession } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
 import { ClientTable } from './client-table.js';
@@ -21,8 +22,20 @@ export async function openHttpSession(proxy: ProxyView): Promise<ProtocolSession
     else socket.destroy();
   });
   const target = await listenOnLoopback(server);
+  const adopted = new Set<net.Socket>();
   return {
     linkTarget: () => target,
+    adopt(socket, connection) {
+      clients.mark(socket, connection);
+      adopted.add(socket);
+      socket.once('close', () => adopted.delete(socket));
+      server.emit('connection', socket);
+      socket.resume();
+    },
+    retireAdopted() {
+      for (const socket of adopted) handler.retire(socket);
+      server.closeIdleConnections();
+    },
     linked: (port, connection) => clients.add(port, connection),
     unlinked: (port) => clients.remove(port),
     upstreamChanged: () => handler.upstreamChanged(),

@@ -21,7 +21,7 @@ export function passUpgrade(
   socket: Duplex,
   head: Buffer,
 ): void {
-  const linked = clients.find(request.socket.remotePort);
+  const linked = clients.find(request.socket);
   const method = request.method ?? 'GET';
   const { path, query } = splitTarget(request.url ?? '/');
   const label = { connection: linked.id, method, path };

@@ -1,4 +1,6 @@
 import http2 from 'node:http2';
+import net from 'node:net';
+import { parseHostPort } from '../../model/address.js';
 import type { ProxyView } from '../proxy-view.js';
 
 /**
@@ -18,7 +20,11 @@ export class UpstreamSession {
       return current;
     }
     current?.destroy();
-    const session = http2.connect(`http://${this.proxy.upstream}`);
+    const { host, port } = parseHostPort(this.proxy.upstream, 'upstream');
+    // Small frames (gRPC's) must not wait for Nagle's algorithm: node's http2 leaves it on.
+    const session = http2.connect(`http://${this.proxy.upstream}`, {
+      createConnection: () => net.connect({ host: host || 'localhost', port, noDelay: true }),
+    });
     const forget = () => {
       if (this.session === session) this.session = undefined;
     };

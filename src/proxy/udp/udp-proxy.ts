@@ -16,6 +16,9 @@ import { datagramToxics, datagramToxicTypes } from './toxics/index.js';
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
+/** Datagrams carry no requests, so no request faults. */
+const noRequestFaults: ProxyStats['requestFaults'] = new Map();
+
 /** New client addresses beyond this many live flows are not served (counted in `datagramsRefused`). */
 export const MAX_FLOWS = 10_000;
 
@@ -220,6 +223,7 @@ export class UdpProxy {
     }
     return {
       connectionsTotal: this.serial,
+      requestFaults: noRequestFaults,
       bytes,
       toxicActions: this.toxicActions,
       datagramsDropped: this.droppedDatagrams,
