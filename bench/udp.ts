@@ -13,7 +13,7 @@ import { type ProxyServer, startFaultline } from './servers.js';
  */
 const DATAGRAMS = 300_000;
 const SECONDS = 5;
-const WINDOW = 256;
+const WINDOW = 1024;
 const PACED_SECONDS = 2;
 const SIZE = 64;
 
