@@ -61,6 +61,7 @@ export class Flow {
     // what the client sends waits here (a send before then would throw).
     let waiting: Buffer[] | undefined = [];
     this.socket.connect(upstream.port, upstream.address, () => {
+      if (this.closed) return;
       const queued = waiting ?? [];
       waiting = undefined;
       for (const data of queued) this.socket.send(data);
