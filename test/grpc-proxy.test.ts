@@ -116,6 +116,20 @@ describe('gRPC through an http2 proxy', () => {
     assert.deepEqual(await unary<Order>(client, 'Create', { id: 3, item: 'pad' }), { id: 3, item: 'pad' });
   });
 
+  it('a byte toxic added while the client is connected applies to its next call (GOAWAY, then a link)', async () => {
+    assert.deepEqual(await unary<Order>(client, 'Get', { id: 8 }), { id: 8, item: 'book' });
+    const added = await harness.api('POST', '/proxies/shop/toxics', {
+      name: 'slow_wire',
+      type: 'latency',
+      attributes: { latency: 300 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const started = performance.now();
+    assert.deepEqual(await unary<Order>(client, 'Get', { id: 9 }), { id: 9, item: 'book' });
+    assert.ok(performance.now() - started >= 290, 'the call after the toxic did not go through it');
+    assert.equal((await harness.api('DELETE', '/proxies/shop/toxics/slow_wire')).status, 204);
+  });
+
   it('grpc_status is refused on an http proxy, and a code outside 0-16 is a 400', async () => {
     const httpProxy = await createProxy(harness, 'plainHttp', `127.0.0.1:${upstream.port}`, {
       protocol: 'http',

@@ -15,7 +15,7 @@ export async function openHttpSession(proxy: ProxyView): Promise<ProtocolSession
   const handler = new Http1Handler(proxy, clients, randoms);
   const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 60_000 }, handler.handle);
   server.on('upgrade', (request: http.IncomingMessage, socket, head: Buffer) =>
-    passUpgrade(proxy, clients, randoms, request, socket, head),
+    passUpgrade(proxy, clients, randoms, request, socket, head).catch(() => socket.destroy()),
   );
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');

@@ -42,10 +42,11 @@ export class Http1Handler {
     const plan = planRequest(this.proxy, facts, this.randoms);
     const label = { connection: linked.id, method, path };
     if (plan === undefined) {
-      void this.forward(request, response, undefined, label);
+      this.forward(request, response, undefined, label).catch(() => response.destroy());
       return;
     }
-    void this.run(request, response, plan, label);
+    // Whatever goes wrong with one request ends that request, never the server.
+    this.run(request, response, plan, label).catch(() => response.destroy());
   };
 
   /** The connection closes after the answer in progress (a connection toxic now needs a link). */
