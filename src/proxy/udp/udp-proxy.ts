@@ -51,6 +51,8 @@ export class UdpProxy {
   private refusedDatagrams = 0;
   private droppedDatagrams = 0;
   private unusableReported = false;
+  /** Whether a client was turned away at MAX_FLOWS since a flow last closed (reported once). */
+  private fullReported = false;
   /** Datagrams each toxic dropped, by toxic name, over the life of the proxy. */
   readonly datagramDrops = new Map<string, number>();
   private readonly counters = new WeakMap<ToxicSpec, CounterState>();
@@ -267,6 +269,16 @@ export class UdpProxy {
     }
     if (this.flows.size >= MAX_FLOWS) {
       this.refusedDatagrams += 1;
+      if (!this.fullReported) {
+        this.fullReported = true;
+        events.emit({
+          type: 'connection.failed',
+          proxy: this.name,
+          client: clientText,
+          upstream: this.upstream,
+          error: `the proxy has ${MAX_FLOWS} live flows, the most it serves; datagrams from new clients are not served until flows idle out (idle_timeout ${this.idleTimeoutMs} ms)`,
+        });
+      }
       return undefined;
     }
     const id = ++this.serial;
@@ -315,6 +327,7 @@ export class UdpProxy {
     const key = `${flow.client.address}|${flow.client.port}`;
     if (this.flows.get(key) !== flow) return;
     this.flows.delete(key);
+    this.fullReported = false;
     flow.close();
     const bytes: Record<Stream, number> = { upstream: 0, downstream: 0 };
     for (const stream of streams) {
