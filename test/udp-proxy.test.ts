@@ -105,6 +105,31 @@ describe('flows', () => {
   });
 });
 
+describe('an upstream that is not listening', () => {
+  test('the ICMP "port unreachable" is reported once as connection.failed, and the proxy keeps serving', async () => {
+    const harness = await startHarness();
+    const closed = dgram.createSocket('udp4');
+    closed.bind(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const deadPort = closed.address().port;
+    closed.close();
+    const proxy = await createUdpProxy(harness, 'nobody_home', `127.0.0.1:${deadPort}`);
+    const failures: string[] = [];
+    harness.engine.events.on((event) => {
+      if (event.type === 'connection.failed' && event.proxy === 'nobody_home') failures.push(event.error);
+    });
+    const client = await udpClient();
+    client.send('one', proxy.port);
+    await waitFor(() => failures.length === 1, 'the failure event');
+    client.send('two', proxy.port);
+    client.send('three', proxy.port);
+    const udp = harness.engine.get('nobody_home') as UdpProxy;
+    await waitFor(() => udp.stats().bytes.upstream.sent === 11, 'the later datagrams to be sent on');
+    assert.deepEqual(failures, ['recvmsg ECONNREFUSED']);
+    assert.equal((await harness.api('GET', '/proxies/nobody_home')).status, 200);
+  });
+});
+
 describe('IPv6', () => {
   test('a udp proxy listens on [::1] and forwards to an upstream on [::1]', async () => {
     const harness = await startHarness();
