@@ -5,6 +5,7 @@ import { startHaproxy } from './haproxy.js';
 import { benchHttp } from './http.js';
 import { benchInject } from './inject.js';
 import { benchPython } from './python.js';
+import { benchUdp } from './udp.js';
 import { startNodePipe } from './node-pipe.js';
 import {
   idleConnections,
@@ -349,6 +350,10 @@ try {
   console.log('\n| HTTP proxying (issue #15) | measured |\n|---|---|');
   for (const cells of http.rows) console.log(`| ${cells.join(' | ')} |`);
   verdicts.push(...http.verdicts);
+  const udp = await benchUdp();
+  console.log('\n| UDP proxy | measured | target |\n|---|---|---|');
+  for (const cells of udp.rows) console.log(`| ${cells.join(' | ')} |`);
+  check(udp.met, 'udp proxy', udp.detail);
   console.log(`\nTargets, against this run's own baselines (${load()} at the end):`);
   for (const verdict of verdicts) console.log(`  ${verdict}`);
 } finally {

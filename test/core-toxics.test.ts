@@ -438,7 +438,7 @@ describe('attribute validation at both bounds, on create and on update', () => {
     assert.throws(() => parseToxicCreate({ type: 'lag' }), {
       code: 'FAULTLINE_ERR_INVALID_TOXIC_TYPE',
       reason: 'invalid toxic type',
-      hint: 'received "lag"; accepted types: noop, latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, http_abort, http_delay, http_modify, grpc_status',
+      hint: 'received "lag"; accepted types: noop, latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, connect_delay, refuse, limit_time, corrupt, udp_latency, loss, duplicate, reorder, udp_bandwidth, http_abort, http_delay, http_modify, grpc_status',
     });
     assert.throws(() => parseToxicCreate({ type: 'noop', stream: 'sideways' }), {
       code: 'FAULTLINE_ERR_INVALID_STREAM',

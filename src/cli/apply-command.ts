@@ -73,21 +73,24 @@ export function exportCommand(): Command {
         a.name.localeCompare(b.name),
       );
       const document = {
-        proxies: proxies.map(({ name, listen, upstream, enabled, protocol, header_faults, toxics }) => ({
-          name,
-          listen,
-          upstream,
-          enabled,
-          ...(protocol === undefined ? {} : { protocol }),
-          ...(header_faults === undefined ? {} : { header_faults }),
-          toxics: toxics.map(({ name: toxicName, type, stream, toxicity, attributes }) => ({
-            name: toxicName,
-            type,
-            stream,
-            toxicity,
-            attributes,
-          })),
-        })),
+        proxies: proxies.map(
+          ({ name, listen, upstream, enabled, protocol, header_faults, idle_timeout, toxics }) => ({
+            name,
+            listen,
+            upstream,
+            enabled,
+            ...(protocol === undefined ? {} : { protocol }),
+            ...(header_faults === undefined ? {} : { header_faults }),
+            ...(idle_timeout === undefined ? {} : { idle_timeout }),
+            toxics: toxics.map(({ name: toxicName, type, stream, toxicity, attributes }) => ({
+              name: toxicName,
+              type,
+              stream,
+              toxicity,
+              attributes,
+            })),
+          }),
+        ),
       };
       process.stdout.write(json ? `${safeJson(document)}\n` : yamlOf(document));
     });

@@ -76,6 +76,10 @@ export function planApply(
       body.header_faults = spec.headerFaults ?? false;
       differences.push(`header_faults ${body.header_faults ? 'on' : 'off'}`);
     }
+    if (spec.idleTimeout !== undefined && spec.idleTimeout !== existing.idle_timeout) {
+      body.idle_timeout = spec.idleTimeout;
+      differences.push(`idle_timeout ${existing.idle_timeout ?? 'default'} -> ${spec.idleTimeout}`);
+    }
     if (differences.length > 0) {
       changes.push({
         kind: 'update-proxy',
@@ -177,6 +181,7 @@ export function createProxyBody(spec: ProxySpec): CreateProxyBody {
     enabled: spec.enabled,
     ...(spec.protocol === undefined || spec.protocol === DEFAULT_PROTOCOL ? {} : { protocol: spec.protocol }),
     ...(spec.headerFaults ? { header_faults: true } : {}),
+    ...(spec.idleTimeout === undefined ? {} : { idle_timeout: spec.idleTimeout }),
     toxics: (spec.toxics ?? []).map(createToxicBody),
   };
 }

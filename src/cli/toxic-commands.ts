@@ -42,7 +42,7 @@ function addCommand(): Command {
     .argument('<proxy>', 'proxy name')
     .option(
       '-t, --type <type>',
-      'toxic type: latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop; on http/http2 proxies also http_abort, http_delay, http_modify, grpc_status (http2)',
+      'toxic type: latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, connect_delay, refuse, limit_time, corrupt; on http/http2 proxies also http_abort, http_delay, http_modify, grpc_status (http2); on udp proxies only udp_latency, loss, duplicate, reorder, corrupt, udp_bandwidth, noop',
     )
     .option('-n, --toxicName <name>', 'toxic name (default TYPE_STREAM)')
     .addOption(toxicityOption())

@@ -16,6 +16,8 @@ export interface ProxySpec {
   protocol?: ProxyProtocol;
   /** http/http2 only: requests may ask for a fault with x-faultline-abort / x-faultline-delay. Off when omitted. */
   headerFaults?: boolean;
+  /** udp only: a flow with no datagram either way for this many ms is closed (60 s when omitted). */
+  idleTimeout?: number;
   /** Undefined means "keep whatever toxics the proxy has"; an array is the exact set wanted. */
   toxics: ToxicSpec[] | undefined;
 }
@@ -27,6 +29,7 @@ export interface ProxyUpdate {
   /** Only to repeat the current protocol: a proxy's protocol cannot change. */
   protocol?: ProxyProtocol;
   headerFaults?: boolean;
+  idleTimeout?: number;
 }
 
 /** Proxies bind loopback unless told otherwise (Toxiproxy binds every interface). */
@@ -40,6 +43,7 @@ const proxyFields = [
   'enabled',
   'protocol',
   'header_faults',
+  'idle_timeout',
   'toxics',
   'logger',
 ] as const;
@@ -51,6 +55,7 @@ const proxyShape = z.object({
   enabled: z.boolean({ error: 'enabled must be true or false' }).optional(),
   protocol: z.unknown().optional(),
   header_faults: z.boolean({ error: 'header_faults must be true or false' }).optional(),
+  idle_timeout: z.unknown().optional(),
   toxics: z.array(z.unknown(), { error: 'toxics must be an array of toxics' }).optional(),
   logger: z.unknown().optional(),
 });
@@ -72,6 +77,8 @@ export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
   const protocol = parseProtocol(fields.protocol ?? DEFAULT_PROTOCOL, name);
   const headerFaults = fields.header_faults ?? false;
   if (headerFaults) checkHeaderFaults(protocol, name);
+  const idleTimeout =
+    fields.idle_timeout === undefined ? undefined : parseIdleTimeout(fields.idle_timeout, protocol, name);
   const toxics = fields.toxics?.map((toxic, i) =>
     parseToxicCreate(toxic, `toxic ${i + 1} of proxy ${JSON.stringify(name)}`),
   );
@@ -83,6 +90,7 @@ export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
     enabled: fields.enabled ?? true,
     ...(protocol === DEFAULT_PROTOCOL ? {} : { protocol }),
     ...(headerFaults ? { headerFaults } : {}),
+    ...(idleTimeout === undefined ? {} : { idleTimeout }),
     toxics,
   };
 }
@@ -97,7 +105,30 @@ export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   if (fields.enabled !== undefined) update.enabled = fields.enabled;
   if (fields.protocol !== undefined) update.protocol = parseProtocol(fields.protocol, name);
   if (fields.header_faults !== undefined) update.headerFaults = fields.header_faults;
+  if (fields.idle_timeout !== undefined)
+    update.idleTimeout = parseIdleTimeout(fields.idle_timeout, 'udp', name);
   return update;
+}
+
+export const MAX_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+/** A udp proxy's flow idle timeout in ms; other protocols have no flows to time out. */
+export function parseIdleTimeout(value: unknown, protocol: ProxyProtocol, name: string): number {
+  if (protocol !== 'udp') {
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'idle_timeout needs a udp proxy', {
+      hint: `proxy ${JSON.stringify(name)} has protocol ${protocol}, which has no flows to time out; remove idle_timeout or create the proxy with "protocol": "udp"`,
+    });
+  }
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_IDLE_TIMEOUT_MS) {
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_FIELD',
+      `invalid idle_timeout of proxy ${JSON.stringify(name)}`,
+      {
+        hint: `received ${describeValue(value)}; expected a whole number of ms from 1 to ${MAX_IDLE_TIMEOUT_MS} (how long a flow may go without datagrams before it is closed; 60000 when omitted)`,
+      },
+    );
+  }
+  return value;
 }
 
 function parseProtocol(value: unknown, name: string): ProxyProtocol {

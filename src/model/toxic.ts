@@ -213,6 +213,11 @@ function splitTargeting(raw: Record<string, unknown>): {
 /** The attributes as the API shows them: the toxic's own, then match and counters when set. */
 export function wireAttributes(toxic: ToxicSpec): Attributes {
   const attributes: Attributes = { ...toxic.attributes };
+  for (const spec of definitionOf(toxic.type).attributes) {
+    if (spec.kind === 'choice' && spec.omitDefault && attributes[spec.name] === spec.default) {
+      delete attributes[spec.name];
+    }
+  }
   if (toxic.match) attributes.match = toxic.match as unknown as Attributes[string];
   for (const key of counterKeys) {
     const value = toxic.counter?.[key];
@@ -231,6 +236,14 @@ const goToxicNames: Partial<Record<ToxicType, string>> = {
   reset_peer: 'ResetToxic',
   slicer: 'SlicerToxic',
   limit_data: 'LimitDataToxic',
+  connect_delay: 'ConnectDelayToxic',
+  refuse: 'RefuseToxic',
+  corrupt: 'CorruptToxic',
+  udp_latency: 'UdpLatencyToxic',
+  loss: 'LossToxic',
+  duplicate: 'DuplicateToxic',
+  reorder: 'ReorderToxic',
+  udp_bandwidth: 'UdpBandwidthToxic',
 };
 
 export function explainToxic(toxic: ToxicSpec): string {

@@ -22,6 +22,8 @@ export interface ProxyJson {
   protocol?: ProxyProtocol;
   /** Omitted when off. */
   header_faults?: boolean;
+  /** udp only: ms a flow may go without datagrams before it is closed. */
+  idle_timeout?: number;
   Logger: Record<string, never>;
   toxics: ToxicJson[];
 }
@@ -33,6 +35,7 @@ export interface CreateProxyBody {
   enabled?: boolean;
   protocol?: ProxyProtocol;
   header_faults?: boolean;
+  idle_timeout?: number;
   toxics?: CreateToxicBody[];
 }
 
@@ -41,6 +44,7 @@ export interface UpdateProxyBody {
   upstream?: string;
   enabled?: boolean;
   header_faults?: boolean;
+  idle_timeout?: number;
 }
 
 export interface CreateToxicBody {

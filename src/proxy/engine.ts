@@ -10,8 +10,10 @@ import { checkListen } from './listen-policy.js';
 import { HeldBudget } from './held-budget.js';
 import { defaultLimits, type EngineLimits } from './limits.js';
 import { FaultProxy } from './proxy.js';
+import { UdpProxy } from './udp/udp-proxy.js';
+import type { EngineProxy } from './engine-proxy.js';
 import { protocols } from './protocols.js';
-import { checkHeaderFaults } from '../model/proxy-spec.js';
+import { checkHeaderFaults, parseIdleTimeout } from '../model/proxy-spec.js';
 import { DEFAULT_PROTOCOL } from '../model/protocol.js';
 import { checkName } from '../model/names.js';
 
@@ -29,7 +31,7 @@ export interface EngineOptions {
 export class PopulateError extends FaultlineError {
   constructor(
     cause: FaultlineError,
-    readonly applied: FaultProxy[],
+    readonly applied: EngineProxy[],
   ) {
     super(cause.code, cause.reason, { cause, ...(cause.hint === undefined ? {} : { hint: cause.hint }) });
   }
@@ -41,13 +43,13 @@ export interface Engine {
   /** Bytes the toxics of every connection hold right now. */
   readonly heldBytes: number;
   readonly events: EventBus;
-  list(): FaultProxy[];
-  get(name: string): FaultProxy;
-  create(spec: ProxySpec): Promise<FaultProxy>;
-  update(name: string, update: ProxyUpdate): Promise<FaultProxy>;
+  list(): EngineProxy[];
+  get(name: string): EngineProxy;
+  create(spec: ProxySpec): Promise<EngineProxy>;
+  update(name: string, update: ProxyUpdate): Promise<EngineProxy>;
   delete(name: string): void;
   /** Creates or updates each proxy in order; proxies not named are left alone. */
-  populate(specs: readonly ProxySpec[]): Promise<FaultProxy[]>;
+  populate(specs: readonly ProxySpec[]): Promise<EngineProxy[]>;
   /** Enables every proxy and removes every toxic; tries them all before reporting failures. */
   reset(): Promise<void>;
   close(): void;
@@ -63,9 +65,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const limits: EngineLimits = { ...defaultLimits, ...options.limits };
   const budget = new HeldBudget(limits.maxHeldBytes);
   const environment = { clock: options.clock ?? systemClock, busyPoll, events, budget, limits };
-  const proxies = new Map<string, FaultProxy>();
+  const proxies = new Map<string, EngineProxy>();
 
-  const get = (name: string): FaultProxy => {
+  const get = (name: string): EngineProxy => {
     const proxy = proxies.get(name);
     if (!proxy) {
       throw new FaultlineError('FAULTLINE_ERR_PROXY_NOT_FOUND', 'proxy not found', {
@@ -75,7 +77,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return proxy;
   };
 
-  const create = async (spec: ProxySpec): Promise<FaultProxy> => {
+  const create = async (spec: ProxySpec): Promise<EngineProxy> => {
     checkName(spec.name, 'proxy name', limits.maxNameLength);
     if (proxies.has(spec.name)) {
       throw new FaultlineError('FAULTLINE_ERR_PROXY_EXISTS', 'proxy already exists', {
@@ -89,13 +91,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
     }
     const protocol = protocols[spec.protocol ?? DEFAULT_PROTOCOL];
     protocol.checkProxy(spec.name);
-    const proxy = new FaultProxy(
-      spec.name,
-      spec.listen,
-      spec.upstream,
-      { ...environment, random: random.fork(spec.name) },
-      { protocol, headerFaults: spec.headerFaults ?? false },
-    );
+    const proxyEnvironment = { ...environment, random: random.fork(spec.name) };
+    const proxy =
+      protocol.createProxy?.(spec, proxyEnvironment) ??
+      new FaultProxy(spec.name, spec.listen, spec.upstream, proxyEnvironment, {
+        protocol,
+        headerFaults: spec.headerFaults ?? false,
+      });
     for (const toxic of spec.toxics ?? []) await proxy.addToxic(toxic);
     if (spec.enabled) await proxy.start();
     proxies.set(spec.name, proxy);
@@ -103,7 +105,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return proxy;
   };
 
-  const apply = async (spec: ProxySpec): Promise<FaultProxy> => {
+  const apply = async (spec: ProxySpec): Promise<EngineProxy> => {
     let existing = proxies.get(spec.name);
     if (existing && existing.protocol !== (spec.protocol ?? DEFAULT_PROTOCOL)) {
       // A protocol cannot change in place: the proxy is made again, as a delete and a create would.
@@ -118,6 +120,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
     }
     const sameListen =
       (await canonicalListen(spec.listen)) === existing.listen || spec.listen === existing.listen;
+    if (
+      spec.idleTimeout !== undefined &&
+      existing instanceof UdpProxy &&
+      spec.idleTimeout !== existing.idleTimeoutMs
+    ) {
+      await existing.update({ idleTimeout: spec.idleTimeout });
+    }
     if (!sameListen || spec.upstream !== existing.upstream) {
       await existing.update({ listen: spec.listen, upstream: spec.upstream });
       events.emit({ type: 'proxy.updated', proxy: existing.summary() });
@@ -172,6 +181,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         });
       }
       if (update.headerFaults) checkHeaderFaults(proxy.protocol, name);
+      if (update.idleTimeout !== undefined) parseIdleTimeout(update.idleTimeout, proxy.protocol, name);
       await proxy.update(update);
       events.emit({ type: 'proxy.updated', proxy: proxy.summary() });
       return proxy;
@@ -186,7 +196,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       // What the server's limits refuse is known before anything changes, so it refuses the whole
       // list; only a failure while applying (a port taken) can leave earlier entries in place.
       await checkPopulateLimits(specs);
-      const applied: FaultProxy[] = [];
+      const applied: EngineProxy[] = [];
       for (const spec of specs) {
         try {
           applied.push(await apply(spec));

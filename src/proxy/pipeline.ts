@@ -207,6 +207,8 @@ export class Pipeline {
   }
 
   private appendStage(spec: ConnectionToxicSpec): void {
+    // Toxics that act only when a connection starts (connect_delay, refuse) have no stage.
+    if (!connectionImplementation(spec).create) return;
     const random = this.host.random.fork(`${this.stream}/${spec.name}`);
     const stage = new Stage(spec, this.sink, random, this.stageHost);
     const last = this.stages.at(-1);

@@ -5,6 +5,9 @@ import { requestOnlyKeys } from '../model/match.js';
 import { isConnectionToxicSpec, type ToxicSpec } from '../model/toxic.js';
 import { definitionOf } from '../model/toxics/index.js';
 import type { ProxyView } from './proxy-view.js';
+import type { ProxySpec } from '../model/proxy-spec.js';
+import type { EngineProxy } from './engine-proxy.js';
+import type { ProxyEnvironment } from './proxy.js';
 
 /** Where a proxy's links carry each client's bytes once the connection toxics are applied. */
 export interface LinkTarget {
@@ -45,6 +48,8 @@ export interface Protocol {
   /** Refuses, with a 400, a toxic the protocol cannot run. */
   checkToxic(toxic: ToxicSpec, proxy: string): void;
   open(proxy: ProxyView): Promise<ProtocolSession>;
+  /** A protocol that does not run on tcp listeners and links (udp) builds its own kind of proxy. */
+  createProxy?(spec: ProxySpec, environment: ProxyEnvironment): EngineProxy;
 }
 
 /** Refuses toxics whose definition does not list `protocol`. */

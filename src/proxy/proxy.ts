@@ -23,6 +23,7 @@ import { bindListener, canonicalListen } from './listener.js';
 import type { Protocol, ProtocolSession } from './protocol.js';
 import type { ProxyView, RequestFaultKey } from './proxy-view.js';
 import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
+import { ConnectGate } from './connect-gate.js';
 
 export interface ProxyEnvironment {
   readonly clock: Clock;
@@ -70,6 +71,7 @@ export class FaultProxy implements ProxyView {
   private serial = 0;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   private readonly toxicActions = new Map<string, number>();
+  private readonly gate: ConnectGate;
   private readonly requestFaults = new Map<string, RequestFaultKey & { count: number }>();
 
   constructor(
@@ -83,6 +85,13 @@ export class FaultProxy implements ProxyView {
     this.upstream = upstream;
     this.protocolImplementation = options.protocol;
     this.headerFaults = options.headerFaults;
+    this.gate = new ConnectGate({
+      clock: environment.clock,
+      random: environment.random,
+      toxics: () => this.toxicList,
+      selects: (toxic, clientIp) => matchesClient(toxic.match, clientIp) && this.countSelected(toxic),
+      acted: (toxic, action, connection) => this.toxicActed(toxic, action, true, connection),
+    });
   }
 
   get protocol(): ProxyProtocol {
@@ -139,6 +148,7 @@ export class FaultProxy implements ProxyView {
     this.enabled = false;
     this.server?.close();
     this.server = undefined;
+    this.gate.stop();
     this.dropConnections();
     this.session?.close();
     this.session = undefined;
@@ -219,6 +229,7 @@ export class FaultProxy implements ProxyView {
     this.protocolImplementation.checkToxic(toxic, this.name);
     this.toxicList[index] = toxic;
     this.toxicsChanged();
+    this.gate.interrupt(toxic.name);
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
     }
@@ -234,6 +245,7 @@ export class FaultProxy implements ProxyView {
     const toxic = this.toxic(name);
     this.toxicList = this.toxicList.filter((candidate) => candidate !== toxic);
     this.toxicsChanged();
+    this.gate.interrupt(name);
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));
     }
@@ -313,13 +325,26 @@ export class FaultProxy implements ProxyView {
       accepted.destroy();
       return;
     }
+    // Connect-time toxics (connect_delay, refuse) are connection toxics, so they keep the link path.
     if (session.adopt && !this.toxicList.some(isConnectionToxicSpec)) {
       this.adopt(id, accepted, session);
       return;
     }
-    const target = session.linkTarget();
     const readers = { client: new SocketReader(), upstream: new SocketReader() };
     const client = adoptAccepted(accepted, readers.client);
+    if (!this.gate.needed) return this.open(id, client, readers);
+    client.on('error', () => undefined);
+    void this.gate.admit(id, client).then((admitted) => {
+      if (!admitted || !this.session) client.resetAndDestroy();
+      else if (!client.destroyed) this.open(id, client, readers);
+    });
+  }
+
+  /** Connects upstream (or to the protocol's handler) for a client the connect-time toxics let through. */
+  private open(id: number, client: net.Socket, readers: Record<'client' | 'upstream', SocketReader>): void {
+    const session = this.session;
+    if (!session) return void client.destroy();
+    const target = session.linkTarget();
     const upstream = connectWithReader(target.host, target.port, readers.upstream);
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
     const { events } = this.environment;
@@ -384,7 +409,7 @@ export class FaultProxy implements ProxyView {
     clientAddress: string,
     opened: () => boolean,
   ): void {
-    const { events, clock, busyPoll } = this.environment;
+    const { clock, busyPoll } = this.environment;
     const clientIp = client.remoteAddress ?? '';
     const link = new Link(id, client, upstream, readers, this.connectionToxics(), {
       clock,
@@ -392,24 +417,26 @@ export class FaultProxy implements ProxyView {
       budget: this.environment.budget,
       activity: busyPoll.activity,
       selects: (toxic) => matchesClient(toxic.match, clientIp) && this.countSelected(toxic),
-      acted: (_, toxic, action, first) => {
-        this.countAction(toxic);
-        if (first || action === 'reset' || action === 'close' || action === 'limit') {
-          events.emit({
-            type: 'toxic.fired',
-            proxy: this.name,
-            toxic: toxic.name,
-            toxicType: toxic.type,
-            stream: toxic.stream,
-            connection: id,
-            action,
-          });
-        }
-      },
+      acted: (_, toxic, action, first) => this.toxicActed(toxic, action, first, id),
       closed: (closed) => this.forget(closed, clientAddress, opened()),
     });
     this.links.add(link);
     client.resume();
+  }
+
+  private toxicActed(toxic: ToxicSpec, action: string, first: boolean, connection: number): void {
+    this.countAction(toxic);
+    if (first || action === 'reset' || action === 'close' || action === 'limit') {
+      this.environment.events.emit({
+        type: 'toxic.fired',
+        proxy: this.name,
+        toxic: toxic.name,
+        toxicType: toxic.type,
+        stream: toxic.stream,
+        connection,
+        action,
+      });
+    }
   }
 
   private forget(link: Link, clientAddress: string, opened: boolean): void {

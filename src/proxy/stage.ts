@@ -63,12 +63,17 @@ export class Stage implements Receiver {
       discard: (bytes) => host.discard(bytes),
       closeLink: (mode) => host.closeLink(mode),
       ready: () => host.ready(currentSignal()),
+      choice: (name) => {
+        const value = currentSpec().attributes[name];
+        return typeof value === 'string' ? value : undefined;
+      },
       acted: (action) => {
         host.acted(this.spec, action, !this.hasActed);
         this.hasActed = true;
       },
     };
-    this.behaviour = connectionImplementation(spec).create(context);
+    const create = connectionImplementation(spec).create;
+    this.behaviour = create ? create(context) : { chunk: (chunk) => context.push(chunk) };
     this.begin();
   }
 

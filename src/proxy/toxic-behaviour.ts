@@ -18,6 +18,8 @@ export interface ToxicContext {
   /** Accounts for bytes the toxic throws away, so flow control stays right. */
   discard(bytes: number): void;
   closeLink(mode: CloseMode): void;
+  /** The value of a choice attribute (e.g. limit_time's mode); `attributes` holds the integers. */
+  choice(name: string): string | undefined;
   /** Records that the toxic acted on this connection (metrics and events). */
   acted(action: string): void;
   /**
@@ -43,8 +45,23 @@ export interface ToxicBehaviour {
   removed?(): 'close' | undefined;
 }
 
+/** What a toxic that acts when a connection starts may see, before the upstream is dialled. */
+export interface ConnectContext {
+  readonly attributes: IntegerAttributes;
+  readonly clock: Clock;
+  /** Aborted when the toxic is updated or removed, the client leaves or the proxy stops. */
+  readonly signal: AbortSignal;
+  acted(action: string): void;
+}
+
+/** "refuse" resets the client at once; the upstream is never dialled. */
+export type ConnectVerdict = 'pass' | 'refuse';
+
 export interface ToxicImplementation {
   /** How many bytes this toxic may hold back per connection before the source is paused. */
   readonly bufferBytes?: number;
-  create(context: ToxicContext): ToxicBehaviour;
+  /** Runs for each new connection the toxic applies to, before the upstream is dialled. */
+  readonly connect?: (context: ConnectContext) => ConnectVerdict | Promise<ConnectVerdict>;
+  /** Absent for toxics that act only at connect: they add no stage, so data keeps the fast path. */
+  readonly create?: (context: ToxicContext) => ToxicBehaviour;
 }

@@ -80,6 +80,19 @@ export function createMetrics(engine: Engine): Registry {
       }
     },
   });
+  new Counter({
+    name: 'faultline_datagrams_dropped_total',
+    help: 'Datagrams a toxic of a udp proxy dropped (loss; udp_bandwidth past its queue), per proxy and toxic.',
+    labelNames: ['proxy', 'toxic'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) {
+        if (!('datagramDrops' in proxy)) continue;
+        for (const [toxic, count] of proxy.datagramDrops) this.inc({ proxy: proxy.name, toxic }, count);
+      }
+    },
+  });
   new Gauge({
     name: 'faultline_proxies',
     help: 'Proxies configured, by state.',

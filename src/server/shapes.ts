@@ -1,6 +1,6 @@
 import { type ToxicSpec, wireAttributes } from '../model/toxic.js';
 import type { ProxyJson, ToxicJson } from '../model/wire.js';
-import type { FaultProxy } from '../proxy/proxy.js';
+import type { EngineProxy } from '../proxy/engine-proxy.js';
 
 /** A toxic with Toxiproxy's key order: attributes, name, type, stream, toxicity. */
 export function toxicJson(toxic: ToxicSpec): ToxicJson {
@@ -17,7 +17,7 @@ export function toxicJson(toxic: ToxicSpec): ToxicJson {
  * A proxy with Toxiproxy's key order; `Logger: {}` is what Toxiproxy 2.5+ always sends. The
  * protocol and header_faults appear only when they differ from a plain tcp proxy.
  */
-export function proxyJson(proxy: FaultProxy): ProxyJson {
+export function proxyJson(proxy: EngineProxy): ProxyJson {
   return {
     name: proxy.name,
     listen: proxy.listen,
@@ -25,6 +25,7 @@ export function proxyJson(proxy: FaultProxy): ProxyJson {
     enabled: proxy.enabled,
     ...(proxy.protocol === 'tcp' ? {} : { protocol: proxy.protocol }),
     ...(proxy.headerFaults ? { header_faults: true } : {}),
+    ...('idleTimeoutMs' in proxy ? { idle_timeout: proxy.idleTimeoutMs } : {}),
     Logger: {},
     toxics: proxy.toxics.map(toxicJson),
   };

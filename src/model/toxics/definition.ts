@@ -21,6 +21,8 @@ export interface ChoiceAttribute extends AttributeBase {
   readonly kind: 'choice';
   readonly choices: readonly string[];
   readonly default: string;
+  /** Left out of the API's JSON at its default, so a Toxiproxy toxic keeps Toxiproxy's JSON. */
+  readonly omitDefault?: boolean;
 }
 
 /** Free text up to a length, e.g. a response body or a gRPC message. */

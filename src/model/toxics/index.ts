@@ -1,4 +1,6 @@
 import { bandwidth } from './bandwidth.js';
+import { connectDelay } from './connect-delay.js';
+import { corrupt } from './corrupt.js';
 import type { AttributeSpec, ToxicDefinition } from './definition.js';
 import { grpcStatus } from './grpc-status.js';
 import { httpAbort } from './http-abort.js';
@@ -6,11 +8,18 @@ import { httpDelay } from './http-delay.js';
 import { httpModify } from './http-modify.js';
 import { latency } from './latency.js';
 import { limitData } from './limit-data.js';
+import { limitTime } from './limit-time.js';
 import { noop } from './noop.js';
+import { refuse } from './refuse.js';
 import { resetPeer } from './reset-peer.js';
 import { slicer } from './slicer.js';
 import { slowClose } from './slow-close.js';
 import { timeout } from './timeout.js';
+import { udpBandwidth } from './udp-bandwidth.js';
+import { udpDuplicate } from './udp-duplicate.js';
+import { udpLatency } from './udp-latency.js';
+import { udpLoss } from './udp-loss.js';
+import { udpReorder } from './udp-reorder.js';
 
 export const toxicDefinitions = {
   noop,
@@ -21,6 +30,15 @@ export const toxicDefinitions = {
   reset_peer: resetPeer,
   slicer,
   limit_data: limitData,
+  connect_delay: connectDelay,
+  refuse,
+  limit_time: limitTime,
+  corrupt,
+  udp_latency: udpLatency,
+  loss: udpLoss,
+  duplicate: udpDuplicate,
+  reorder: udpReorder,
+  udp_bandwidth: udpBandwidth,
   http_abort: httpAbort,
   http_delay: httpDelay,
   http_modify: httpModify,

@@ -1,6 +1,15 @@
 import type { ToxicImplementation } from '../toxic-behaviour.js';
 import { createPacer } from './pacer.js';
 
+type Pacer = ReturnType<typeof createPacer>;
+
+/**
+ * With scope "proxy", every connection books its bytes on one schedule (Toxiproxy #190: a browser's
+ * six connections get the rate once, not six times). The key is the toxic's attributes object,
+ * which all links of the proxy share and an update replaces, so an update starts a new schedule.
+ */
+const sharedPacers = new WeakMap<object, Pacer>();
+
 /**
  * Paces bytes to `rate` KB/s (= bytes per ms) on a virtual schedule (see pacer.ts), so waits
  * shorter than a timer tick and late timers carry over instead of being lost. A chunk bigger
@@ -10,10 +19,20 @@ import { createPacer } from './pacer.js';
 export const bandwidth: ToxicImplementation = {
   bufferBytes: 4 * 1024 * 1024,
   create: (context) => {
-    const pacer = createPacer(context.clock, 10);
+    const own = createPacer(context.clock, 10);
+    const schedule = (): Pacer => {
+      if (context.choice('scope') !== 'proxy') return own;
+      let shared = sharedPacers.get(context.attributes);
+      if (!shared) {
+        shared = createPacer(context.clock, 10);
+        sharedPacers.set(context.attributes, shared);
+      }
+      return shared;
+    };
     return {
       async chunk(chunk) {
         const rate = context.attributes.rate ?? 0;
+        const pacer = schedule();
         context.acted(rate === 0 ? 'stall' : 'throttle');
         if (rate === 0) {
           await context.clock.sleep(Number.POSITIVE_INFINITY, context.signal);

@@ -1,0 +1,25 @@
+import { type IntegerAttributes, type ToxicDefinition } from './definition.js';
+
+/** Probabilities are whole parts per million, as every toxic attribute is a whole number. */
+export const PER_MILLION = 1_000_000;
+
+export function percentOf(perMillion: number): string {
+  return `${Number(((perMillion / PER_MILLION) * 100).toPrecision(6))}%`;
+}
+
+export const corrupt = {
+  type: 'corrupt',
+  summary: 'Flips one random bit in a passing byte, with a probability per byte; seeded.',
+  layer: 'connection',
+  attributes: [
+    {
+      name: 'probability',
+      unit: 'ppm',
+      default: 0,
+      min: 0,
+      max: PER_MILLION,
+      description: 'chance per byte that one of its bits flips, in parts per million (1000 = 0.1%)',
+    },
+  ],
+  explain: ({ probability = 0 }) => `flips a bit in ${percentOf(probability)} of the bytes`,
+} as const satisfies ToxicDefinition<IntegerAttributes>;

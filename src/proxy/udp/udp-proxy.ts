@@ -1,0 +1,399 @@
+import { lookup } from 'node:dns/promises';
+import type dgram from 'node:dgram';
+import net from 'node:net';
+import { parseHostPort } from '../../model/address.js';
+import { FaultlineError } from '../../model/errors.js';
+import type { ProxyUpdate } from '../../model/proxy-spec.js';
+import { checkName } from '../../model/names.js';
+import { CounterState, matchesClient, requestOnlyKeys } from '../../model/match.js';
+import { explainToxic, type Stream, streams, type ToxicSpec } from '../../model/toxic.js';
+import type { ProxySummary } from '../events.js';
+import { canonicalListen } from '../listener.js';
+import type { ProxyEnvironment, ProxyStats } from '../proxy.js';
+import { bindDatagramListener } from './bind.js';
+import { Flow, type UdpEndpoint } from './flow.js';
+import { datagramToxics, datagramToxicTypes } from './toxics/index.js';
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+/** Datagrams carry no requests, so no request faults. */
+const noRequestFaults: ProxyStats['requestFaults'] = new Map();
+
+/** New client addresses beyond this many live flows are not served (counted in `datagramsRefused`). */
+export const MAX_FLOWS = 10_000;
+
+export interface UdpProxyOptions {
+  /** A flow with no datagram either way for this long is closed. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * A named UDP listener. Each client address gets a flow with its own upstream socket; a flow
+ * counts as a connection in the API, metrics and events, and closes after `idleTimeoutMs`
+ * without datagrams either way.
+ */
+export class UdpProxy {
+  listen: string;
+  upstream: string;
+  enabled = false;
+  readonly protocol = 'udp';
+  /** Datagrams carry no requests, so no request headers can ask for faults. */
+  readonly headerFaults = false;
+  idleTimeoutMs: number;
+  private toxicList: ToxicSpec[] = [];
+  private socket: dgram.Socket | undefined;
+  private target: UdpEndpoint | Error | undefined;
+  private readonly flows = new Map<string, Flow>();
+  private serial = 0;
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
+  private readonly toxicActions = new Map<string, number>();
+  private refusedDatagrams = 0;
+  private droppedDatagrams = 0;
+  private unusableReported = false;
+  /** Whether a client was turned away at MAX_FLOWS since a flow last closed (reported once). */
+  private fullReported = false;
+  /** Datagrams each toxic dropped, by toxic name, over the life of the proxy. */
+  readonly datagramDrops = new Map<string, number>();
+  private readonly counters = new WeakMap<ToxicSpec, CounterState>();
+
+  constructor(
+    readonly name: string,
+    listen: string,
+    upstream: string,
+    private readonly environment: ProxyEnvironment,
+    options: UdpProxyOptions = {},
+  ) {
+    this.listen = listen;
+    this.upstream = upstream;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  }
+
+  get toxics(): readonly ToxicSpec[] {
+    return streams.flatMap((stream) => this.toxicList.filter((toxic) => toxic.stream === stream));
+  }
+
+  /** Live flows: each client address is one. */
+  get connections(): number {
+    return this.flows.size;
+  }
+
+  /** Datagrams from new clients not served because MAX_FLOWS flows were live. */
+  get datagramsRefused(): number {
+    return this.refusedDatagrams;
+  }
+
+  summary(): ProxySummary {
+    return { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled };
+  }
+
+  toxic(name: string): ToxicSpec {
+    const toxic = this.toxicList.find((candidate) => candidate.name === name);
+    if (!toxic) {
+      throw new FaultlineError('FAULTLINE_ERR_TOXIC_NOT_FOUND', 'toxic not found', {
+        hint: `proxy ${JSON.stringify(this.name)} has no toxic ${JSON.stringify(name)}; GET /proxies/${this.name}/toxics lists them`,
+      });
+    }
+    return toxic;
+  }
+
+  async start(): Promise<void> {
+    if (this.socket) return;
+    const { socket, address } = await bindDatagramListener(this.listen, this.environment.limits.listenAllow);
+    this.target = await resolveUpstream(this.upstream);
+    this.unusableReported = false;
+    socket.on('message', (data, from) => this.fromClient(data, from));
+    socket.on('error', () => undefined);
+    this.socket = socket;
+    this.listen = address;
+    this.enabled = true;
+    this.startSweeper();
+  }
+
+  private setIdleTimeout(ms: number): void {
+    this.idleTimeoutMs = ms;
+    if (this.sweeper) {
+      clearInterval(this.sweeper);
+      this.startSweeper();
+    }
+  }
+
+  /** Idle flows are looked for a few times per timeout (at most every second, at least every 10 ms). */
+  private startSweeper(): void {
+    const every = Math.max(10, Math.min(1000, this.idleTimeoutMs / 4));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    this.enabled = false;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    this.socket?.close();
+    this.socket = undefined;
+    for (const flow of this.flows.values()) this.closeFlow(flow);
+  }
+
+  /** Applies a merge of listen, upstream and enabled; on failure nothing has changed. */
+  async update(update: ProxyUpdate): Promise<void> {
+    if (update.idleTimeout !== undefined) this.setIdleTimeout(update.idleTimeout);
+    const wantEnabled = update.enabled ?? this.enabled;
+    const newListen = update.listen;
+    const listenChanged = newListen !== undefined && (await canonicalListen(newListen)) !== this.listen;
+    if (listenChanged) {
+      const previous = this.listen;
+      const wasRunning = this.socket !== undefined;
+      this.stop();
+      this.listen = newListen;
+      if (wantEnabled) {
+        try {
+          await this.start();
+        } catch (error) {
+          this.listen = previous;
+          if (wasRunning) await this.start().catch(() => undefined);
+          throw error;
+        }
+      }
+    } else if (wantEnabled && !this.enabled) await this.start();
+    if (!wantEnabled && this.enabled) this.stop();
+    if (update.upstream !== undefined && update.upstream !== this.upstream) {
+      this.upstream = update.upstream;
+      for (const flow of this.flows.values()) this.closeFlow(flow);
+      if (this.socket) this.target = await resolveUpstream(this.upstream);
+      this.unusableReported = false;
+    }
+  }
+
+  async addToxic(toxic: ToxicSpec): Promise<void> {
+    checkDatagramToxic(toxic, this.name);
+    const { maxToxicsPerProxy, maxNameLength } = this.environment.limits;
+    checkName(toxic.name, 'toxic name', maxNameLength);
+    if (this.toxicList.some((candidate) => candidate.name === toxic.name)) {
+      throw new FaultlineError('FAULTLINE_ERR_TOXIC_EXISTS', 'toxic already exists', {
+        hint: `proxy ${JSON.stringify(this.name)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
+      });
+    }
+    if (this.toxicList.length >= maxToxicsPerProxy) {
+      throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many toxics', {
+        hint: `proxy ${JSON.stringify(this.name)} has ${this.toxicList.length} toxics, the most this server allows per proxy (--max-toxics-per-proxy); remove some first`,
+      });
+    }
+    this.toxicList.push(toxic);
+    for (const flow of this.flows.values()) flow.chains[toxic.stream].add(toxic);
+    this.environment.events.emit({
+      type: 'toxic.added',
+      proxy: this.name,
+      toxic,
+      explanation: explainToxic(toxic),
+    });
+  }
+
+  async updateToxic(toxic: ToxicSpec): Promise<void> {
+    const index = this.toxicList.findIndex((candidate) => candidate.name === toxic.name);
+    this.toxicList[index] = toxic;
+    for (const flow of this.flows.values()) flow.chains[toxic.stream].update(toxic);
+    this.environment.events.emit({
+      type: 'toxic.updated',
+      proxy: this.name,
+      toxic,
+      explanation: explainToxic(toxic),
+    });
+  }
+
+  async removeToxic(name: string): Promise<void> {
+    const toxic = this.toxic(name);
+    this.toxicList = this.toxicList.filter((candidate) => candidate !== toxic);
+    for (const flow of this.flows.values()) flow.chains[toxic.stream].remove(name);
+    this.environment.events.emit({ type: 'toxic.removed', proxy: this.name, toxic });
+  }
+
+  /** Makes the toxics exactly `wanted`; does nothing when they already are. */
+  async replaceToxics(wanted: readonly ToxicSpec[]): Promise<void> {
+    if (JSON.stringify(wanted) === JSON.stringify(this.toxics)) return;
+    for (const toxic of wanted) checkDatagramToxic(toxic, this.name);
+    for (const toxic of this.toxics) await this.removeToxic(toxic.name);
+    for (const toxic of wanted) await this.addToxic(toxic);
+  }
+
+  stats(): ProxyStats & { datagramsDropped: number } {
+    const bytes = structuredClone(this.closedBytes);
+    for (const flow of this.flows.values()) {
+      for (const stream of streams) {
+        bytes[stream].received += flow.chains[stream].stats.received;
+        bytes[stream].sent += flow.chains[stream].stats.sent;
+      }
+    }
+    return {
+      connectionsTotal: this.serial,
+      requestFaults: noRequestFaults,
+      bytes,
+      toxicActions: this.toxicActions,
+      datagramsDropped: this.droppedDatagrams,
+    };
+  }
+
+  private fromClient(data: Buffer, from: dgram.RemoteInfo): void {
+    const now = this.environment.clock.now();
+    const key = `${from.address}|${from.port}`;
+    let flow = this.flows.get(key);
+    if (!flow) {
+      const opened = this.openFlow(from);
+      if (!opened) return;
+      flow = opened;
+    }
+    flow.fromClient(data, now);
+  }
+
+  private openFlow(from: dgram.RemoteInfo): Flow | undefined {
+    const { events } = this.environment;
+    const client: UdpEndpoint = {
+      address: from.address,
+      port: from.port,
+      family: from.family === 'IPv6' ? 'udp6' : 'udp4',
+    };
+    const clientText =
+      client.family === 'udp6' ? `[${client.address}]:${client.port}` : `${client.address}:${client.port}`;
+    if (!this.socket || !this.target || this.target instanceof Error) {
+      // Reported once per upstream (or start), not once per datagram.
+      if (this.unusableReported) return undefined;
+      this.unusableReported = true;
+      const error = this.target instanceof Error ? this.target.message : 'the proxy is not listening';
+      events.emit({
+        type: 'connection.failed',
+        proxy: this.name,
+        client: clientText,
+        upstream: this.upstream,
+        error,
+      });
+      return undefined;
+    }
+    if (this.flows.size >= MAX_FLOWS) {
+      this.refusedDatagrams += 1;
+      if (!this.fullReported) {
+        this.fullReported = true;
+        events.emit({
+          type: 'connection.failed',
+          proxy: this.name,
+          client: clientText,
+          upstream: this.upstream,
+          error: `the proxy has ${MAX_FLOWS} live flows, the most it serves; datagrams from new clients are not served until flows idle out (idle_timeout ${this.idleTimeoutMs} ms)`,
+        });
+      }
+      return undefined;
+    }
+    const id = ++this.serial;
+    const flow = new Flow(id, client, this.target, this.socket, this.toxicList, {
+      clock: this.environment.clock,
+      random: this.environment.random,
+      acted: (_, toxic, action, first) => this.toxicActed(toxic, action, first, id),
+      selects: (_, toxic) => matchesClient(toxic.match, client.address) && this.countSelected(toxic),
+      dropped: (_, toxic) => {
+        this.droppedDatagrams += 1;
+        this.datagramDrops.set(toxic.name, (this.datagramDrops.get(toxic.name) ?? 0) + 1);
+      },
+      failed: (_, error) =>
+        events.emit({
+          type: 'connection.failed',
+          proxy: this.name,
+          client: clientText,
+          upstream: this.upstream,
+          error: error.message,
+        }),
+    });
+    this.flows.set(`${from.address}|${from.port}`, flow);
+    events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientText });
+    return flow;
+  }
+
+  /** One counter per toxic; an updated toxic is a new object, so its counters start again. */
+  private countSelected(toxic: ToxicSpec): boolean {
+    if (!toxic.counter) return true;
+    let state = this.counters.get(toxic);
+    if (!state) {
+      state = new CounterState();
+      this.counters.set(toxic, state);
+    }
+    return state.take(toxic.counter);
+  }
+
+  private sweep(): void {
+    const now = this.environment.clock.now();
+    for (const flow of this.flows.values()) {
+      if (now - flow.lastActive >= this.idleTimeoutMs) this.closeFlow(flow);
+    }
+  }
+
+  private closeFlow(flow: Flow): void {
+    const key = `${flow.client.address}|${flow.client.port}`;
+    if (this.flows.get(key) !== flow) return;
+    this.flows.delete(key);
+    this.fullReported = false;
+    flow.close();
+    const bytes: Record<Stream, number> = { upstream: 0, downstream: 0 };
+    for (const stream of streams) {
+      const { received, sent } = flow.chains[stream].stats;
+      this.closedBytes[stream].received += received;
+      this.closedBytes[stream].sent += sent;
+      bytes[stream] = sent;
+    }
+    this.environment.events.emit({
+      type: 'connection.closed',
+      proxy: this.name,
+      connection: flow.id,
+      client: flow.clientAddress,
+      bytes,
+      durationMs: Math.round(this.environment.clock.now() - flow.openedAt),
+    });
+  }
+
+  private toxicActed(toxic: ToxicSpec, action: string, first: boolean, connection: number): void {
+    this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
+    if (!first) return;
+    this.environment.events.emit({
+      type: 'toxic.fired',
+      proxy: this.name,
+      toxic: toxic.name,
+      toxicType: toxic.type,
+      stream: toxic.stream,
+      connection,
+      action,
+    });
+  }
+}
+
+/** Refuses, with a 400, a toxic a udp proxy cannot run. */
+export function checkDatagramToxic(toxic: ToxicSpec, proxy: string): void {
+  const keys = requestOnlyKeys(toxic.match);
+  if (keys.length > 0) {
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+      `match key ${keys.join(', ')} needs a request toxic on an http or http2 proxy`,
+      {
+        hint: `toxic ${JSON.stringify(toxic.name)}: proxy ${JSON.stringify(proxy)} carries datagrams, where only match.client is known`,
+      },
+    );
+  }
+  if (datagramToxics[toxic.type]) return;
+  const renamed: Record<string, string> = { latency: 'udp_latency', bandwidth: 'udp_bandwidth' };
+  const instead = renamed[toxic.type];
+  throw new FaultlineError(
+    'FAULTLINE_ERR_INVALID_TOXIC_TYPE',
+    `toxic type ${toxic.type} does not run on a udp proxy`,
+    {
+      hint: `proxy ${JSON.stringify(proxy)} carries datagrams; ${instead ? `use ${instead} instead; ` : ''}accepted types: ${datagramToxicTypes.join(', ')}`,
+    },
+  );
+}
+
+/** The upstream as an address to send to; a name is looked up once per change, IPv4 first. */
+async function resolveUpstream(upstream: string): Promise<UdpEndpoint | Error> {
+  const { host, port } = parseHostPort(upstream, 'upstream');
+  const name = host || 'localhost';
+  if (net.isIP(name) !== 0) return { address: name, port, family: net.isIPv6(name) ? 'udp6' : 'udp4' };
+  try {
+    const { address, family } = await lookup(name, { order: 'ipv4first' });
+    return { address, port, family: family === 6 ? 'udp6' : 'udp4' };
+  } catch (error) {
+    return new Error(`upstream ${upstream}: lookup ${name}: ${(error as Error).message}`);
+  }
+}

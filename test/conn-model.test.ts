@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { explainToxic, parseToxicCreate } from '../src/model/toxic.js';
+
+const explain = (body: object) => explainToxic(parseToxicCreate(body));
+
+test('each new toxic explains itself in one sentence', () => {
+  assert.equal(
+    explain({ type: 'connect_delay', attributes: { delay: 250 } }),
+    'connect_delay_downstream: on every connection, holds each new connection 250 ms before connecting upstream (downstream)',
+  );
+  assert.equal(
+    explain({ type: 'refuse', stream: 'upstream', toxicity: 0.25 }),
+    'refuse_upstream: on 25% of connection, resets new connections at once, before connecting upstream (upstream)',
+  );
+  assert.equal(
+    explain({ type: 'limit_time', attributes: { time: 5000, mode: 'hang' } }),
+    'limit_time_downstream: on every connection, makes the connection hang 5000 ms after it opened (downstream)',
+  );
+  assert.equal(
+    explain({ type: 'limit_time', attributes: { time: 5000 } }),
+    'limit_time_downstream: on every connection, resets the connection (RST) 5000 ms after it opened (downstream)',
+  );
+  assert.equal(
+    explain({ type: 'corrupt', attributes: { probability: 100 } }),
+    'corrupt_downstream: on every connection, flips a bit in 0.01% of the bytes (downstream)',
+  );
+  assert.equal(
+    explain({ type: 'bandwidth', attributes: { rate: 300, scope: 'proxy' } }),
+    'bandwidth_downstream: on every connection, limits all connections of the proxy together to 300 KB/s (downstream)',
+  );
+});
+
+test('each datagram toxic explains itself in one sentence', () => {
+  assert.match(
+    explain({ type: 'loss', attributes: { probability: 100_000, correlation: 250_000 } }),
+    /drops 10% of datagrams, in bursts \(25% correlated\)/,
+  );
+  assert.match(
+    explain({ type: 'loss', attributes: { to_bad: 20_000, to_good: 250_000 } }),
+    /drops datagrams by the Gilbert-Elliott model \(to bad 2%, to good 25%, loss 100% when bad, 0% when good\)/,
+  );
+  assert.match(
+    explain({ type: 'duplicate', attributes: { probability: 5000 } }),
+    /sends 0\.5% of datagrams twice/,
+  );
+  assert.match(
+    explain({ type: 'reorder', attributes: { probability: 50_000, gap: 3 } }),
+    /holds 5% of datagrams back until 3 later ones passed \(at most 100 ms\)/,
+  );
+  assert.match(
+    explain({ type: 'udp_latency', attributes: { latency: 40, jitter: 10, correlation: 500_000 } }),
+    /delays each datagram by 40 ms ± 10 ms, 50% correlated/,
+  );
+  assert.match(
+    explain({ type: 'udp_bandwidth', attributes: { rate: 64, queue: 10 } }),
+    /limits datagrams to 64 KB\/s, queueing up to 10 and dropping the rest/,
+  );
+});
+
+test('a Gilbert-Elliott loss without a way back to the good state is refused', () => {
+  assert.throws(() => parseToxicCreate({ type: 'loss', attributes: { to_bad: 1000 } }), {
+    code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+    hint: 'to_good must be above 0 when to_bad is set, or the bad state never ends; received to_bad 1000 and to_good 0',
+  });
+});

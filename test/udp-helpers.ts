@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { after } from 'node:test';
+import { type Harness, waitFor } from './helpers.js';
+
+/**
+ * A UDP server on 127.0.0.1:0 that records every datagram it receives and, unless `echo` is
+ * false, sends it back; closed after the file.
+ */
+export async function startUdpEcho(echo = true) {
+  const socket = dgram.createSocket('udp4');
+  const received: Buffer[] = [];
+  socket.on('message', (data, from) => {
+    received.push(data);
+    if (echo) socket.send(data, from.port, from.address);
+  });
+  socket.bind(0, '127.0.0.1');
+  await once(socket, 'listening');
+  const { port } = socket.address();
+  after(() => socket.close());
+  return { socket, port, address: `127.0.0.1:${port}`, received };
+}
+
+/** A UDP client socket on 127.0.0.1 that collects what it receives; closed after the file. */
+export async function udpClient(address = '127.0.0.1') {
+  const socket = dgram.createSocket('udp4');
+  const received: Buffer[] = [];
+  socket.on('message', (data) => received.push(data));
+  socket.bind(0, address);
+  await once(socket, 'listening');
+  after(() => {
+    try {
+      socket.close();
+    } catch {
+      // closed by the test already
+    }
+  });
+  return {
+    socket,
+    received,
+    send: (data: Buffer | string, port: number) => socket.send(data, port, '127.0.0.1'),
+  };
+}
+
+export async function createUdpProxy(harness: Harness, name: string, upstream: string, extra: object = {}) {
+  const reply = await harness.api('POST', '/proxies', {
+    name,
+    listen: '127.0.0.1:0',
+    upstream,
+    protocol: 'udp',
+    ...extra,
+  });
+  if (reply.status !== 201) throw new Error(`create udp proxy failed: ${reply.status} ${reply.text}`);
+  return { ...reply.json, port: Number(reply.json.listen.split(':').pop()) } as {
+    name: string;
+    listen: string;
+    port: number;
+  };
+}
+
+/** dnsmasq on 127.0.0.1:port answering example.test with 10.1.2.3, stopped by its pid after the file. */
+export async function startDnsmasq(port: number) {
+  if (!existsSync('/usr/sbin/dnsmasq')) {
+    throw new Error('dnsmasq is missing: install the Debian package "dnsmasq" (apt-get install dnsmasq)');
+  }
+  const child = spawn(
+    '/usr/sbin/dnsmasq',
+    [
+      '--no-daemon',
+      `--port=${port}`,
+      '--listen-address=127.0.0.1',
+      '--bind-interfaces',
+      '--no-resolv',
+      '--no-hosts',
+      '--conf-file=/dev/null',
+      '--pid-file=',
+      '--user=root',
+      '--address=/example.test/10.1.2.3',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  after(() => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM');
+  });
+  await waitFor(() => stderr.includes('started') || child.exitCode !== null, 'dnsmasq to start');
+  if (child.exitCode !== null) throw new Error(`dnsmasq exited with ${child.exitCode}: ${stderr}`);
+  return child;
+}

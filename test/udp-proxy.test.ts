@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
+import { Resolver } from 'node:dns/promises';
+import { once } from 'node:events';
+import { after, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { freePort, startHarness, waitFor } from './helpers.js';
+import type { UdpProxy } from '../src/proxy/udp/udp-proxy.js';
+import { createUdpProxy, startDnsmasq, startUdpEcho, udpClient } from './udp-helpers.js';
+
+const run = promisify(execFile);
+
+describe('a udp proxy in front of a real DNS server (dnsmasq)', async () => {
+  const harness = await startHarness();
+  const dnsPort = await freePort();
+  await startDnsmasq(dnsPort);
+  const proxy = await createUdpProxy(harness, 'dns', `127.0.0.1:${dnsPort}`);
+
+  test('the proxy shows its protocol and idle timeout', async () => {
+    const shown = (await harness.api('GET', '/proxies/dns')).json;
+    assert.equal(shown.protocol, 'udp');
+    assert.equal(shown.idle_timeout, 60_000);
+  });
+
+  test('dig gets its answer through the proxy', async () => {
+    const { stdout } = await run('dig', [
+      '@127.0.0.1',
+      '-p',
+      String(proxy.port),
+      'example.test',
+      '+short',
+      '+tries=1',
+      '+time=5',
+    ]);
+    assert.equal(stdout.trim(), '10.1.2.3');
+  });
+
+  test("Node's resolver gets its answer through the proxy, and each client is a flow", async () => {
+    const resolver = new Resolver({ timeout: 5000, tries: 1 });
+    resolver.setServers([`127.0.0.1:${proxy.port}`]);
+    assert.deepEqual(await resolver.resolve4('example.test'), ['10.1.2.3']);
+    const stats = harness.engine.get('dns').stats();
+    assert.ok(stats.connectionsTotal >= 2, `dig and the resolver opened ${stats.connectionsTotal} flows`);
+    assert.ok(stats.bytes.downstream.sent > 0);
+  });
+
+  test('with loss at 100% on the replies, the resolver times out; removing it brings answers back', async () => {
+    const added = await harness.api('POST', '/proxies/dns/toxics', {
+      type: 'loss',
+      attributes: { probability: 1_000_000 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const resolver = new Resolver({ timeout: 300, tries: 1 });
+    resolver.setServers([`127.0.0.1:${proxy.port}`]);
+    await assert.rejects(resolver.resolve4('example.test'), { code: 'ETIMEOUT' });
+    assert.equal((await harness.api('DELETE', '/proxies/dns/toxics/loss_downstream')).status, 204);
+    const again = new Resolver({ timeout: 5000, tries: 1 });
+    again.setServers([`127.0.0.1:${proxy.port}`]);
+    assert.deepEqual(await again.resolve4('example.test'), ['10.1.2.3']);
+  });
+});
+
+describe('flows', () => {
+  test('replies go back to the client that sent the request; each client address is a connection', async () => {
+    const harness = await startHarness();
+    const echo = await startUdpEcho();
+    const proxy = await createUdpProxy(harness, 'flows', echo.address);
+    const opened: number[] = [];
+    harness.engine.events.on((event) => {
+      if (event.type === 'connection.opened' && event.proxy === 'flows') opened.push(event.connection);
+    });
+    const a = await udpClient();
+    const b = await udpClient();
+    a.send('from a', proxy.port);
+    b.send('from b', proxy.port);
+    a.send('again a', proxy.port);
+    await waitFor(() => a.received.length === 2 && b.received.length === 1, 'both echoes');
+    assert.deepEqual(a.received.map(String).sort(), ['again a', 'from a']);
+    assert.deepEqual(b.received.map(String), ['from b']);
+    assert.deepEqual(opened.sort(), [1, 2]);
+    assert.equal(harness.engine.get('flows').connections, 2);
+    const metrics = await harness.api('GET', '/metrics');
+    assert.match(metrics.text, /faultline_connections_active\{proxy="flows"\} 2/);
+  });
+
+  test('a flow with no datagrams for the idle timeout is closed, and the next datagram opens a new one', async () => {
+    const harness = await startHarness();
+    const echo = await startUdpEcho();
+    const proxy = await createUdpProxy(harness, 'idle', echo.address, { idle_timeout: 150 });
+    const closed: Array<{ connection: number; bytes: Record<string, number> }> = [];
+    harness.engine.events.on((event) => {
+      if (event.type === 'connection.closed' && event.proxy === 'idle') closed.push(event);
+    });
+    const client = await udpClient();
+    client.send('ping', proxy.port);
+    await waitFor(() => client.received.length === 1, 'the echo');
+    assert.equal(harness.engine.get('idle').connections, 1);
+    await waitFor(() => closed.length === 1, 'the idle flow to close');
+    assert.equal(harness.engine.get('idle').connections, 0);
+    assert.deepEqual(closed[0], { ...closed[0], connection: 1, bytes: { upstream: 4, downstream: 4 } });
+    client.send('pong', proxy.port);
+    await waitFor(() => client.received.length === 2, 'the second echo');
+    assert.equal(harness.engine.get('idle').stats().connectionsTotal, 2);
+  });
+});
+
+describe('an upstream that is not listening', () => {
+  test('the ICMP "port unreachable" is reported once as connection.failed, and the proxy keeps serving', async () => {
+    const harness = await startHarness();
+    const closed = dgram.createSocket('udp4');
+    closed.bind(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const deadPort = closed.address().port;
+    closed.close();
+    const proxy = await createUdpProxy(harness, 'nobody_home', `127.0.0.1:${deadPort}`);
+    const failures: string[] = [];
+    harness.engine.events.on((event) => {
+      if (event.type === 'connection.failed' && event.proxy === 'nobody_home') failures.push(event.error);
+    });
+    const client = await udpClient();
+    client.send('one', proxy.port);
+    await waitFor(() => failures.length === 1, 'the failure event');
+    client.send('two', proxy.port);
+    client.send('three', proxy.port);
+    const udp = harness.engine.get('nobody_home') as UdpProxy;
+    await waitFor(() => udp.stats().bytes.upstream.sent === 11, 'the later datagrams to be sent on');
+    assert.deepEqual(failures, ['recvmsg ECONNREFUSED']);
+    assert.equal((await harness.api('GET', '/proxies/nobody_home')).status, 200);
+  });
+});
+
+describe('IPv6', () => {
+  test('a udp proxy listens on [::1] and forwards to an upstream on [::1]', async () => {
+    const harness = await startHarness();
+    const echo = dgram.createSocket('udp6');
+    echo.on('message', (data, from) => echo.send(data, from.port, from.address));
+    echo.bind(0, '::1');
+    await once(echo, 'listening');
+    after(() => echo.close());
+    const reply = await harness.api('POST', '/proxies', {
+      name: 'six',
+      listen: '[::1]:0',
+      upstream: `[::1]:${echo.address().port}`,
+      protocol: 'udp',
+    });
+    assert.equal(reply.status, 201, reply.text);
+    assert.match(reply.json.listen, /^\[::1\]:\d+$/);
+    const opened: string[] = [];
+    harness.engine.events.on((event) => {
+      if (event.type === 'connection.opened' && event.proxy === 'six') opened.push(event.client);
+    });
+    const client = dgram.createSocket('udp6');
+    const received: string[] = [];
+    client.on('message', (data) => received.push(String(data)));
+    client.bind(0, '::1');
+    await once(client, 'listening');
+    after(() => client.close());
+    client.send('hello six', Number(reply.json.listen.split(':').pop()), '::1');
+    await waitFor(() => received.length === 1, 'the echo over IPv6');
+    assert.deepEqual(received, ['hello six']);
+    assert.deepEqual(opened, [`[::1]:${client.address().port}`]);
+  });
+});
+
+describe('match.client on a udp proxy', () => {
+  test('a toxic with match.client acts only on flows from those addresses', async () => {
+    const harness = await startHarness();
+    const echo = await startUdpEcho();
+    const proxy = await createUdpProxy(harness, 'picky', echo.address);
+    const added = await harness.api('POST', '/proxies/picky/toxics', {
+      type: 'loss',
+      stream: 'upstream',
+      attributes: { probability: 1_000_000, match: { client: ['127.0.0.2/32'] } },
+    });
+    assert.equal(added.status, 200, added.text);
+    const spared = await udpClient('127.0.0.1');
+    const targeted = await udpClient('127.0.0.2');
+    targeted.send('lost', proxy.port);
+    spared.send('kept', proxy.port);
+    await waitFor(() => spared.received.length === 1, 'the spared echo');
+    const udp = harness.engine.get('picky') as UdpProxy;
+    await waitFor(() => udp.stats().datagramsDropped === 1, 'the targeted datagram to be dropped');
+    assert.deepEqual(echo.received.map(String), ['kept']);
+    assert.equal(targeted.received.length, 0);
+  });
+});
+
+describe('bad input on udp proxies', () => {
+  test('a stream toxic is refused with the datagram one to use instead', async () => {
+    const harness = await startHarness();
+    await createUdpProxy(harness, 'udp_bad', '127.0.0.1:9');
+    const reply = await harness.api('POST', '/proxies/udp_bad/toxics', {
+      type: 'latency',
+      attributes: { latency: 10 },
+    });
+    assert.equal(reply.status, 400);
+    assert.equal(reply.json.error, 'toxic type latency does not run on a udp proxy');
+    assert.match(
+      reply.json.hint,
+      /use udp_latency instead; accepted types: noop, udp_latency, loss, duplicate, reorder, corrupt, udp_bandwidth/,
+    );
+  });
+
+  test('a datagram toxic is refused on a tcp proxy', async () => {
+    const harness = await startHarness();
+    await harness.api('POST', '/proxies', {
+      name: 'tcp_bad',
+      listen: '127.0.0.1:0',
+      upstream: '127.0.0.1:9',
+    });
+    const reply = await harness.api('POST', '/proxies/tcp_bad/toxics', {
+      type: 'loss',
+      attributes: { probability: 1 },
+    });
+    assert.equal(reply.status, 400);
+    assert.match(reply.json.error, /toxic type loss needs a proxy with protocol udp/);
+  });
+
+  test('idle_timeout is refused on a tcp proxy and out of range', async () => {
+    const harness = await startHarness();
+    const tcp = await harness.api('POST', '/proxies', {
+      name: 'tcp_idle',
+      listen: '127.0.0.1:0',
+      upstream: '127.0.0.1:9',
+      idle_timeout: 1000,
+    });
+    assert.equal(tcp.status, 400);
+    assert.equal(tcp.json.error, 'idle_timeout needs a udp proxy');
+    const zero = await harness.api('POST', '/proxies', {
+      name: 'udp_idle',
+      listen: '127.0.0.1:0',
+      upstream: '127.0.0.1:9',
+      protocol: 'udp',
+      idle_timeout: 0,
+    });
+    assert.equal(zero.status, 400);
+    assert.match(zero.json.hint, /received 0; expected a whole number of ms from 1 to 86400000/);
+  });
+
+  test('Gilbert-Elliott and random loss cannot be mixed', async () => {
+    const harness = await startHarness();
+    await createUdpProxy(harness, 'udp_mix', '127.0.0.1:9');
+    const reply = await harness.api('POST', '/proxies/udp_mix/toxics', {
+      type: 'loss',
+      attributes: { probability: 1000, to_bad: 1000, to_good: 1000 },
+    });
+    assert.equal(reply.status, 400);
+    assert.match(reply.json.hint, /use either probability\/correlation or the Gilbert-Elliott attributes/);
+  });
+});
