@@ -50,6 +50,7 @@ export const commandTable: readonly CommandEntry[] = [
   { names: ['cgroup'], load: async () => (await import('./cgroup-command.js')).cgroupCommand() },
   { names: ['net'], load: async () => (await import('./net-command.js')).netCommand() },
   { names: ['observe'], load: async () => (await import('./observe-command.js')).observeCommand() },
+  { names: ['ca'], load: async () => (await import('./ca-command.js')).caCommand() },
   { names: ['etcd'], load: async () => (await import('./etcd-command.js')).etcdCommand() },
   {
     names: ['completion'],

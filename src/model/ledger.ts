@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCgroupName, LAB_HOST_NAME, LAB_NAME } from './system-names.js';
 
 /**
  * The ledger's records: what each injected fault needs to be taken back. Every undo is a
@@ -21,8 +22,7 @@ const processIdentity = z.strictObject({
 
 const cgroupName = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/)
-  .refine((name) => name !== '.' && name !== '..', 'a cgroup name cannot be . or ..');
+  .refine(isCgroupName, 'a cgroup name is 1-64 letters, digits, dot, dash or underscore, and not . or ..');
 
 /** A cgroup path as /proc/PID/cgroup shows it: absolute, no . or .. segments. */
 const cgroupPath = z
@@ -39,10 +39,10 @@ const cgroupPath = z
     'a cgroup path must be absolute, without empty, . or .. segments',
   );
 
-const labName = z.string().regex(/^[a-z0-9]{1,8}$/, 'a lab name is 1-8 lower-case letters or digits');
+const labName = z.string().regex(LAB_NAME, 'a lab name is 1-8 lower-case letters or digits');
 const hostName = z
   .string()
-  .regex(/^[a-z][a-z0-9]{0,11}$/, 'a host name is a letter and at most 11 more letters or digits');
+  .regex(LAB_HOST_NAME, 'a host name is a letter and at most 11 more letters or digits');
 const proxyName = z.string().min(1).max(1000);
 const decimal = z.string().regex(/^\d{1,20}$/);
 
@@ -114,7 +114,6 @@ export const systemUndoSchema = z.discriminatedUnion('kind', [
 export type ProxyUndo = z.infer<typeof proxyUndoSchema>;
 export type SystemUndo = z.infer<typeof systemUndoSchema>;
 export type Undo = ProxyUndo | SystemUndo;
-export type LedgerProcessIdentity = z.infer<typeof processIdentity>;
 
 const systemKinds = new Set<string>(systemUndoSchema.options.map((option) => option.shape.kind.value));
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MissingCapability, requireRoot } from './capability.js';
+import { isCgroupName } from '../model/system-names.js';
 import { parseKeyValueLines } from './proc-parsers.js';
 
 export type Controller = 'cpu' | 'memory' | 'pids';
@@ -63,7 +64,7 @@ function v1Directory(controller: Controller, relative: string): string {
 }
 
 function validCgroupName(name: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name) || name === '.' || name === '..')
+  if (!isCgroupName(name))
     throw new Error(`cgroup name "${name}" must be 1-64 letters, digits, dot, dash or underscore`);
   return name;
 }

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { LAB_HOST_NAME, LAB_NAME } from '../model/system-names.js';
 import { MissingCapability, requireBinary, requireRoot } from './capability.js';
 import { createExclusive, ensurePrivateDirectory, openTrusted } from './private-files.js';
 
@@ -29,12 +30,12 @@ export interface NetHost {
 export type UndoCommands = string[][];
 
 const labSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9]{1,8}$/),
+  name: z.string().regex(LAB_NAME),
   subnet: z.string().regex(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.0$/),
   hosts: z
     .array(
       z.strictObject({
-        name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/),
+        name: z.string().regex(LAB_HOST_NAME),
         namespace: z.string().regex(/^fl-[a-z0-9]{1,8}-[a-z][a-z0-9]{0,11}$/),
         address: z.string().regex(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/),
         port: z.string().regex(/^p\d{1,2}$/),
@@ -85,13 +86,12 @@ function run(command: string[]): string {
 }
 
 export function validLabName(name: string): string {
-  if (!/^[a-z0-9]{1,8}$/.test(name))
-    throw new Error(`lab name "${name}" must be 1-8 lower-case letters or digits`);
+  if (!LAB_NAME.test(name)) throw new Error(`lab name "${name}" must be 1-8 lower-case letters or digits`);
   return name;
 }
 
 function validHostName(name: string): string {
-  if (!/^[a-z][a-z0-9]{0,11}$/.test(name))
+  if (!LAB_HOST_NAME.test(name))
     throw new Error(
       `host name "${name}" must start with a letter and be at most 12 lower-case letters or digits`,
     );

@@ -25,6 +25,8 @@ export class UnsafeFile extends Error {
 export const currentUid = (): number => process.geteuid?.() ?? process.getuid?.() ?? 0;
 
 const WRITABLE_BY_OTHERS = 0o022;
+const LEDGER_REMEDY =
+  'set XDG_STATE_HOME or FAULTLINE_LEDGER_DIR to a directory of your own (under sudo, use sudo -H)';
 const STICKY = 0o1000;
 
 function mode(stats: Stats): string {
@@ -90,18 +92,18 @@ export function openTrusted(
  * replace it: it is this user's own and writable by no one else, and every directory above it
  * belongs to this user or root and is not writable by others unless sticky (like /tmp).
  */
-export function ensurePrivateDirectory(directory: string, what: string): string {
+export function ensurePrivateDirectory(directory: string, what: string, remedy = LEDGER_REMEDY): string {
   const absolute = resolve(directory);
   mkdirSync(absolute, { recursive: true, mode: 0o700 });
-  checkPrivateDirectory(absolute, what);
+  checkPrivateDirectory(absolute, what, remedy);
   return absolute;
 }
 
 /** The checks of ensurePrivateDirectory, on a directory that exists. */
-export function checkPrivateDirectory(directory: string, what: string): void {
+export function checkPrivateDirectory(directory: string, what: string, remedy = LEDGER_REMEDY): void {
   const absolute = resolve(directory);
   const own = lstatSync(absolute);
-  if (own.isSymbolicLink()) checkPrivateDirectory(realpathSync(absolute), what);
+  if (own.isSymbolicLink()) checkPrivateDirectory(realpathSync(absolute), what, remedy);
   else {
     const problem = own.isDirectory() ? ownershipProblem(own) : 'it is not a directory';
     if (problem !== undefined)
@@ -117,7 +119,7 @@ export function checkPrivateDirectory(directory: string, what: string): void {
       ((stats.mode & WRITABLE_BY_OTHERS) !== 0 && (stats.mode & STICKY) === 0);
     if (replaceable)
       throw new UnsafeFile(
-        `refused the ${what} ${absolute}: ${above} above it is owned by uid ${stats.uid} with mode ${mode(stats)}, so another user could replace it; set XDG_STATE_HOME or FAULTLINE_LEDGER_DIR to a directory of your own (under sudo, use sudo -H)`,
+        `refused the ${what} ${absolute}: ${above} above it is owned by uid ${stats.uid} with mode ${mode(stats)}, so another user could replace it; ${remedy}`,
       );
   }
 }

@@ -32,6 +32,7 @@ export function prometheusSeries(journal: Journal): SeriesRow[] {
   const entries: RunEntry[] = [
     ...(journal.steady_states.before?.probes ?? []),
     ...journal.run,
+    ...journal.steady_states.during.flatMap((check) => check.probes),
     ...(journal.steady_states.after?.probes ?? []),
     ...journal.rollbacks,
   ];

@@ -1,0 +1,76 @@
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { FaultlineError } from '../../model/errors.js';
+
+/**
+ * Checks the PEM a proxy is given before it is used, so a bad certificate is a 400 naming the
+ * field and the problem rather than a handshake that fails later for every client.
+ */
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+export function checkCertificateAndKey(
+  certPem: string,
+  keyPem: string,
+  field: string,
+  now = Date.now(),
+): void {
+  const [leaf] = certificates(certPem, `${field}.cert`);
+  const key = privateKey(keyPem, `${field}.key`);
+  if (leaf === undefined) throw invalid(`${field}.cert`, 'it holds no certificate');
+  if (!leaf.checkPrivateKey(key))
+    throw invalid(`${field}.key`, `it does not belong to the certificate in ${field}.cert (${leaf.subject})`);
+  checkDates(leaf, `${field}.cert`, now);
+}
+
+/** A bundle of CA certificates for verifying an upstream: each must be a CA and valid now. */
+export function checkCaBundle(pem: string, field: string, now = Date.now()): void {
+  const bundle = certificates(pem, field);
+  if (bundle.length === 0) throw invalid(field, 'it holds no certificate');
+  for (const certificate of bundle) {
+    if (!certificate.ca)
+      throw invalid(
+        field,
+        `${certificate.subject.replace(/\n/g, ', ')} is not a CA certificate (basic constraints CA:FALSE)`,
+      );
+    checkDates(certificate, field, now);
+  }
+}
+
+function certificates(pem: string, field: string): X509Certificate[] {
+  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) throw invalid(field, 'it is not PEM: expected -----BEGIN CERTIFICATE-----');
+  return blocks.map((block, index) => {
+    try {
+      return new X509Certificate(block);
+    } catch (error) {
+      throw invalid(field, `certificate ${index + 1} cannot be read (${(error as Error).message})`);
+    }
+  });
+}
+
+function privateKey(pem: string, field: string): KeyObject {
+  try {
+    return createPrivateKey(pem);
+  } catch (error) {
+    const encrypted = /ENCRYPTED/.test(pem) ? '; faultline needs the key without a passphrase' : '';
+    throw invalid(field, `it is not a readable PEM private key (${(error as Error).message})${encrypted}`);
+  }
+}
+
+function checkDates(certificate: X509Certificate, field: string, now: number): void {
+  const subject = certificate.subject.replace(/\n/g, ', ');
+  if (Date.parse(certificate.validTo) < now)
+    throw invalid(
+      field,
+      `the certificate ${subject} expired on ${new Date(certificate.validTo).toISOString()}`,
+    );
+  if (Date.parse(certificate.validFrom) > now)
+    throw invalid(
+      field,
+      `the certificate ${subject} is not valid before ${new Date(certificate.validFrom).toISOString()}`,
+    );
+}
+
+function invalid(field: string, problem: string): FaultlineError {
+  return new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `invalid ${field}`, { hint: problem });
+}
