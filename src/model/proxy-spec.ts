@@ -4,6 +4,12 @@ import { describeValue, FaultlineError } from './errors.js';
 import { canonicalKeys, type GoShape, goValueKind, parseWith } from './fields.js';
 import { checkName } from './names.js';
 import { DEFAULT_PROTOCOL, isProxyProtocol, type ProxyProtocol, proxyProtocols } from './protocol.js';
+import {
+  parseTlsOrigination,
+  parseTlsTermination,
+  type TlsOrigination,
+  type TlsTermination,
+} from './tls-spec.js';
 import { parseToxicCreate, type ToxicSpec } from './toxic.js';
 
 /** A proxy as it is asked for: by POST /proxies, /populate entries and config files. */
@@ -16,6 +22,10 @@ export interface ProxySpec {
   protocol?: ProxyProtocol;
   /** http/http2 only: requests may ask for a fault with x-faultline-abort / x-faultline-delay. Off when omitted. */
   headerFaults?: boolean;
+  /** Present a certificate to clients (TLS termination). */
+  tls?: TlsTermination;
+  /** Speak TLS to the upstream (TLS origination). */
+  upstreamTls?: TlsOrigination;
   /** Undefined means "keep whatever toxics the proxy has"; an array is the exact set wanted. */
   toxics: ToxicSpec[] | undefined;
 }
@@ -27,6 +37,9 @@ export interface ProxyUpdate {
   /** Only to repeat the current protocol: a proxy's protocol cannot change. */
   protocol?: ProxyProtocol;
   headerFaults?: boolean;
+  /** Replaces the certificate clients see; connections already open keep theirs. */
+  tls?: TlsTermination;
+  upstreamTls?: TlsOrigination;
 }
 
 /** Proxies bind loopback unless told otherwise (Toxiproxy binds every interface). */
@@ -40,6 +53,8 @@ const proxyFields = [
   'enabled',
   'protocol',
   'header_faults',
+  'tls',
+  'upstream_tls',
   'toxics',
   'logger',
 ] as const;
@@ -51,6 +66,8 @@ const proxyShape = z.object({
   enabled: z.boolean({ error: 'enabled must be true or false' }).optional(),
   protocol: z.unknown().optional(),
   header_faults: z.boolean({ error: 'header_faults must be true or false' }).optional(),
+  tls: z.unknown().optional(),
+  upstream_tls: z.unknown().optional(),
   toxics: z.array(z.unknown(), { error: 'toxics must be an array of toxics' }).optional(),
   logger: z.unknown().optional(),
 });
@@ -72,6 +89,11 @@ export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
   const protocol = parseProtocol(fields.protocol ?? DEFAULT_PROTOCOL, name);
   const headerFaults = fields.header_faults ?? false;
   if (headerFaults) checkHeaderFaults(protocol, name);
+  const scope = `proxy ${JSON.stringify(name)}`;
+  const tls = fields.tls === undefined ? undefined : parseTlsTermination(fields.tls, scope);
+  const upstreamTls =
+    fields.upstream_tls === undefined ? undefined : parseTlsOrigination(fields.upstream_tls, scope);
+  if ((tls || upstreamTls) && protocol === 'udp') throw tlsOnUdp(name);
   const toxics = fields.toxics?.map((toxic, i) =>
     parseToxicCreate(toxic, `toxic ${i + 1} of proxy ${JSON.stringify(name)}`),
   );
@@ -83,6 +105,8 @@ export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
     enabled: fields.enabled ?? true,
     ...(protocol === DEFAULT_PROTOCOL ? {} : { protocol }),
     ...(headerFaults ? { headerFaults } : {}),
+    ...(tls ? { tls } : {}),
+    ...(upstreamTls ? { upstreamTls } : {}),
     toxics,
   };
 }
@@ -97,6 +121,8 @@ export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   if (fields.enabled !== undefined) update.enabled = fields.enabled;
   if (fields.protocol !== undefined) update.protocol = parseProtocol(fields.protocol, name);
   if (fields.header_faults !== undefined) update.headerFaults = fields.header_faults;
+  if (fields.tls !== undefined) update.tls = parseTlsTermination(fields.tls, where);
+  if (fields.upstream_tls !== undefined) update.upstreamTls = parseTlsOrigination(fields.upstream_tls, where);
   return update;
 }
 
@@ -112,6 +138,12 @@ function parseProtocol(value: unknown, name: string): ProxyProtocol {
     );
   }
   return protocol;
+}
+
+function tlsOnUdp(name: string): FaultlineError {
+  return new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'tls needs a tcp, http or http2 proxy', {
+    hint: `proxy ${JSON.stringify(name)} has protocol udp; DTLS is not supported, remove tls and upstream_tls`,
+  });
 }
 
 /** Header-driven faults need a proxy that reads requests. */

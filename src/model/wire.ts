@@ -1,4 +1,5 @@
 import type { ProxyProtocol } from './protocol.js';
+import type { TlsOrigination, TlsTermination } from './tls-spec.js';
 import type { Stream } from './toxic.js';
 import type { Attributes, JsonValue, ToxicType } from './toxics/index.js';
 
@@ -22,6 +23,9 @@ export interface ProxyJson {
   protocol?: ProxyProtocol;
   /** Omitted when off. */
   header_faults?: boolean;
+  /** Omitted without TLS; private keys show as "[redacted]". */
+  tls?: TlsTermination;
+  upstream_tls?: TlsOrigination;
   Logger: Record<string, never>;
   toxics: ToxicJson[];
 }

@@ -10,6 +10,7 @@ import { checkListen } from './listen-policy.js';
 import { HeldBudget } from './held-budget.js';
 import { defaultLimits, type EngineLimits } from './limits.js';
 import { FaultProxy } from './proxy.js';
+import type { CertificateIssuer } from './tls/proxy-tls.js';
 import { protocols } from './protocols.js';
 import { checkHeaderFaults } from '../model/proxy-spec.js';
 import { DEFAULT_PROTOCOL } from '../model/protocol.js';
@@ -23,6 +24,8 @@ export interface EngineOptions {
   busyPollMicroseconds?: number;
   /** Each one omitted keeps its default (limits.ts). */
   limits?: Partial<EngineLimits>;
+  /** Issues certificates for proxies with `tls.auto` (the server passes its local CA). */
+  issueCertificate?: CertificateIssuer;
 }
 
 /** Thrown by populate when an entry fails after earlier ones were applied. */
@@ -62,7 +65,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const events = createEventBus();
   const limits: EngineLimits = { ...defaultLimits, ...options.limits };
   const budget = new HeldBudget(limits.maxHeldBytes);
-  const environment = { clock: options.clock ?? systemClock, busyPoll, events, budget, limits };
+  const environment = {
+    clock: options.clock ?? systemClock,
+    busyPoll,
+    events,
+    budget,
+    limits,
+    ...(options.issueCertificate ? { issueCertificate: options.issueCertificate } : {}),
+  };
   const proxies = new Map<string, FaultProxy>();
 
   const get = (name: string): FaultProxy => {
@@ -96,6 +106,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       { ...environment, random: random.fork(spec.name) },
       { protocol, headerFaults: spec.headerFaults ?? false },
     );
+    await proxy.setTls(spec);
     for (const toxic of spec.toxics ?? []) await proxy.addToxic(toxic);
     if (spec.enabled) await proxy.start();
     proxies.set(spec.name, proxy);
@@ -113,6 +124,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
       existing = undefined;
     }
     if (!existing) return create(spec);
+    const tlsChange = existing.tlsChange(spec);
+    if (tlsChange) await existing.update(tlsChange);
     if (existing.headerFaults !== (spec.headerFaults ?? false)) {
       await existing.update({ headerFaults: spec.headerFaults ?? false });
     }

@@ -1,6 +1,7 @@
 import { type ToxicSpec, wireAttributes } from '../model/toxic.js';
 import type { ProxyJson, ToxicJson } from '../model/wire.js';
 import type { FaultProxy } from '../proxy/proxy.js';
+import { showOrigination, showTermination } from '../proxy/tls/proxy-tls.js';
 
 /** A toxic with Toxiproxy's key order: attributes, name, type, stream, toxicity. */
 export function toxicJson(toxic: ToxicSpec): ToxicJson {
@@ -25,6 +26,8 @@ export function proxyJson(proxy: FaultProxy): ProxyJson {
     enabled: proxy.enabled,
     ...(proxy.protocol === 'tcp' ? {} : { protocol: proxy.protocol }),
     ...(proxy.headerFaults ? { header_faults: true } : {}),
+    ...(proxy.tls ? { tls: showTermination(proxy.tls) } : {}),
+    ...(proxy.upstreamTls ? { upstream_tls: showOrigination(proxy.upstreamTls) } : {}),
     Logger: {},
     toxics: proxy.toxics.map(toxicJson),
   };
