@@ -4,6 +4,7 @@ import { connectionRate } from './connection-rate.js';
 import { startHaproxy } from './haproxy.js';
 import { benchInject } from './inject.js';
 import { benchPython } from './python.js';
+import { benchTls } from './tls.js';
 import { startNodePipe } from './node-pipe.js';
 import {
   idleConnections,
@@ -344,6 +345,18 @@ try {
   for (const cells of benchInject()) console.log(`| ${cells.join(' | ')} |`);
   console.log('\n| Python activities | wall time |\n|---|---|');
   for (const cells of await benchPython()) console.log(`| ${cells.join(' | ')} |`);
+  const tlsBench = await benchTls(servers[0]!.url, upstreams.sinkPort, (bytes) =>
+    upstreams.sinkReceives(bytes),
+  );
+  console.log(
+    '\n| TLS (terminating proxy) | direct TLS | faultline | faultline / direct |\n|---|---|---|---|',
+  );
+  for (const cells of tlsBench.rows) console.log(`| ${cells.join(' | ')} |`);
+  check(
+    tlsBench.throughputRatio >= 0.7,
+    'TLS bulk throughput',
+    `${fixed(tlsBench.throughputRatio, 2)} of direct TLS (at least 0.7)`,
+  );
   console.log(`\nTargets, against this run's own baselines (${load()} at the end):`);
   for (const verdict of verdicts) console.log(`  ${verdict}`);
 } finally {
