@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { FaultlineClient } from '../client/index.js';
 import { loadConfigFile } from '../config/config-file.js';
-import { type Change, planApply } from './apply-plan.js';
+import { type Change, createProxyBody, createToxicBody, planApply } from './apply-plan.js';
 import { clientFor, out, UsageError, withServerUrl } from './context.js';
 import { holdsUnsafeText, safe, safeJson } from './terminal-text.js';
 
@@ -33,11 +33,11 @@ async function execute(client: FaultlineClient, change: Change): Promise<void> {
   switch (change.kind) {
     case 'create-proxy': {
       const { spec } = change;
-      const created = await client.createProxy({ ...spec, toxics: spec.toxics ?? [] });
+      const created = await client.createProxy(createProxyBody(spec));
       // A Toxiproxy server ignores toxics in a create; add whatever did not arrive.
       const present = new Set(created.toxics.map((toxic) => toxic.name));
       for (const toxic of spec.toxics ?? [])
-        if (!present.has(toxic.name)) await client.addToxic(spec.name, toxic);
+        if (!present.has(toxic.name)) await client.addToxic(spec.name, createToxicBody(toxic));
       return;
     }
     case 'update-proxy':
@@ -46,7 +46,7 @@ async function execute(client: FaultlineClient, change: Change): Promise<void> {
     case 'delete-proxy':
       return client.deleteProxy(change.name);
     case 'add-toxic':
-      await client.addToxic(change.proxy, change.toxic);
+      await client.addToxic(change.proxy, createToxicBody(change.toxic));
       return;
     case 'update-toxic':
       await client.updateToxic(change.proxy, change.name, change.body);
@@ -73,11 +73,13 @@ export function exportCommand(): Command {
         a.name.localeCompare(b.name),
       );
       const document = {
-        proxies: proxies.map(({ name, listen, upstream, enabled, toxics }) => ({
+        proxies: proxies.map(({ name, listen, upstream, enabled, protocol, header_faults, toxics }) => ({
           name,
           listen,
           upstream,
           enabled,
+          ...(protocol === undefined ? {} : { protocol }),
+          ...(header_faults === undefined ? {} : { header_faults }),
           toxics: toxics.map(({ name: toxicName, type, stream, toxicity, attributes }) => ({
             name: toxicName,
             type,

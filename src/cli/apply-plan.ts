@@ -1,6 +1,15 @@
+import { DEFAULT_PROTOCOL } from '../model/protocol.js';
 import type { ProxySpec } from '../model/proxy-spec.js';
-import type { ToxicSpec } from '../model/toxic.js';
-import type { ProxyJson, ToxicJson, UpdateProxyBody, UpdateToxicBody } from '../model/wire.js';
+import { targetingKeys, type ToxicSpec, wireAttributes } from '../model/toxic.js';
+import type { Attributes } from '../model/toxics/index.js';
+import type {
+  CreateProxyBody,
+  CreateToxicBody,
+  ProxyJson,
+  ToxicJson,
+  UpdateProxyBody,
+  UpdateToxicBody,
+} from '../model/wire.js';
 
 /** One step that brings the server closer to the file, with the line `apply` prints for it. */
 export type Change =
@@ -23,11 +32,29 @@ export function planApply(
   const changes: Change[] = [];
   for (const spec of wanted) {
     const existing = current[spec.name];
+    const protocol = spec.protocol ?? DEFAULT_PROTOCOL;
+    const existingProtocol = existing?.protocol ?? DEFAULT_PROTOCOL;
+    if (existing && existingProtocol !== protocol) {
+      // A protocol cannot change in place: the proxy is made again.
+      changes.push(
+        {
+          kind: 'delete-proxy',
+          name: spec.name,
+          line: `- proxy ${spec.name} (protocol ${existingProtocol})`,
+        },
+        {
+          kind: 'create-proxy',
+          spec,
+          line: `+ proxy ${spec.name} ${spec.listen} -> ${spec.upstream} (protocol ${protocol})`,
+        },
+      );
+      continue;
+    }
     if (!existing) {
       changes.push({
         kind: 'create-proxy',
         spec,
-        line: `+ proxy ${spec.name} ${spec.listen} -> ${spec.upstream}`,
+        line: `+ proxy ${spec.name} ${spec.listen} -> ${spec.upstream}${protocol === DEFAULT_PROTOCOL ? '' : ` (protocol ${protocol})`}`,
       });
       continue;
     }
@@ -44,6 +71,10 @@ export function planApply(
     if (spec.enabled !== existing.enabled) {
       body.enabled = spec.enabled;
       differences.push(spec.enabled ? 'enabled' : 'disabled');
+    }
+    if ((spec.headerFaults ?? false) !== (existing.header_faults ?? false)) {
+      body.header_faults = spec.headerFaults ?? false;
+      differences.push(`header_faults ${body.header_faults ? 'on' : 'off'}`);
     }
     if (differences.length > 0) {
       changes.push({
@@ -85,9 +116,15 @@ function planToxics(proxy: string, existing: readonly ToxicJson[], wanted: reado
       });
       continue;
     }
-    const differences = Object.entries(toxic.attributes)
-      .filter(([key, value]) => current.attributes[key] !== value)
-      .map(([key, value]) => `${key} ${current.attributes[key]} -> ${value}`);
+    const attributes = wireAttributes(toxic);
+    // Match and counters the server has but the file does not are cleared ({} and 0 turn them off).
+    for (const key of targetingKeys) {
+      if (current.attributes[key] !== undefined && attributes[key] === undefined)
+        attributes[key] = key === 'match' ? {} : 0;
+    }
+    const differences = Object.entries(attributes)
+      .filter(([key, value]) => !sameValue(current.attributes[key], value, key))
+      .map(([key, value]) => `${key} ${text(current.attributes[key])} -> ${text(value)}`);
     if (current.toxicity !== toxic.toxicity)
       differences.push(`toxicity ${current.toxicity} -> ${toxic.toxicity}`);
     if (differences.length > 0) {
@@ -95,7 +132,7 @@ function planToxics(proxy: string, existing: readonly ToxicJson[], wanted: reado
         kind: 'update-toxic',
         proxy,
         name: toxic.name,
-        body: { attributes: toxic.attributes, toxicity: toxic.toxicity },
+        body: { attributes, toxicity: toxic.toxicity },
         line: `~ toxic ${proxy}/${toxic.name}: ${differences.join(', ')}`,
       });
     }
@@ -113,4 +150,44 @@ export function sameListen(wanted: string, actual: string): boolean {
   const a = split(wanted);
   const b = split(actual);
   return a.host === b.host && (a.port === b.port || a.port === '0');
+}
+
+/** A cleared match or counter ({} or 0) equals one that is not there. */
+function sameValue(
+  current: Attributes[string] | undefined,
+  wanted: Attributes[string],
+  key: string,
+): boolean {
+  const cleared =
+    (targetingKeys as readonly string[]).includes(key) && (wanted === 0 || JSON.stringify(wanted) === '{}');
+  if (current === undefined) return cleared;
+  return JSON.stringify(current) === JSON.stringify(wanted);
+}
+
+function text(value: Attributes[string] | undefined): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
+/** The body POST /proxies takes for a proxy from a file: protocol and header_faults only when set. */
+export function createProxyBody(spec: ProxySpec): CreateProxyBody {
+  return {
+    name: spec.name,
+    listen: spec.listen,
+    upstream: spec.upstream,
+    enabled: spec.enabled,
+    ...(spec.protocol === undefined || spec.protocol === DEFAULT_PROTOCOL ? {} : { protocol: spec.protocol }),
+    ...(spec.headerFaults ? { header_faults: true } : {}),
+    toxics: (spec.toxics ?? []).map(createToxicBody),
+  };
+}
+
+/** The body POST /proxies/{proxy}/toxics takes: match and counters travel inside attributes. */
+export function createToxicBody(toxic: ToxicSpec): CreateToxicBody {
+  return {
+    name: toxic.name,
+    type: toxic.type,
+    stream: toxic.stream,
+    toxicity: toxic.toxicity,
+    attributes: wireAttributes(toxic),
+  };
 }

@@ -68,13 +68,25 @@ export function table(header: string[], rows: string[][]): string {
   return [bold(line(header)), line(widths.map((width) => '='.repeat(width))), ...rows.map(line)].join('\n');
 }
 
-/** Parses repeatable `-a key=value` flags; numbers are sent as numbers, as toxiproxy-cli does. */
-export function collectAttribute(value: string, previous: Record<string, number | string> = {}) {
+/**
+ * Parses repeatable `-a key=value` flags; numbers are sent as numbers, as toxiproxy-cli does, and
+ * a value that starts with { is JSON (header maps of the HTTP toxics).
+ */
+export function collectAttribute(value: string, previous: Record<string, unknown> = {}) {
   const equals = value.indexOf('=');
   if (equals <= 0) {
     throw new UsageError(`attribute ${JSON.stringify(value)} is not key=value; for example -a latency=100`);
   }
   const raw = value.slice(equals + 1);
+  if (raw.trimStart().startsWith('{')) {
+    try {
+      return { ...previous, [value.slice(0, equals)]: JSON.parse(raw) as unknown };
+    } catch (error) {
+      throw new UsageError(
+        `attribute ${JSON.stringify(value)}: the value is not JSON (${(error as Error).message})`,
+      );
+    }
+  }
   const number = Number(raw);
   return {
     ...previous,

@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { type ProxyProtocol, proxyProtocols } from '../model/protocol.js';
 import type { ProxyJson } from '../client/index.js';
 import { clientFor, example, isTerminal, out, table, UsageError, withServerUrl } from './context.js';
 import { safe, safeJson } from './terminal-text.js';
@@ -53,7 +54,7 @@ export function inspectCommand(): Command {
         for (const toxic of proxy.toxics) {
           const attributes = Object.keys(toxic.attributes)
             .sort()
-            .map((key) => `${safe(key)}=${safe(toxic.attributes[key])}`);
+            .map((key) => `${safe(key)}=${safe(attributeText(toxic.attributes[key]))}`);
           out(
             [
               safe(toxic.name),
@@ -68,8 +69,9 @@ export function inspectCommand(): Command {
         }
         return;
       }
+      const protocol = proxy.protocol ? `\tProtocol: ${safe(proxy.protocol)}` : '';
       out(
-        `Name: ${safe(proxy.name)}\tListen: ${safe(proxy.listen)}\tUpstream: ${safe(proxy.upstream)}\t${state(proxy)}`,
+        `Name: ${safe(proxy.name)}\tListen: ${safe(proxy.listen)}\tUpstream: ${safe(proxy.upstream)}\t${state(proxy)}${protocol}`,
       );
       out('='.repeat(60));
       if (proxy.toxics.length === 0) return out('Proxy has no toxics enabled.');
@@ -79,7 +81,7 @@ export function inspectCommand(): Command {
         if (toxics.length === 0) out('  Proxy has no toxics enabled.');
         for (const toxic of toxics) {
           const attributes = Object.entries(toxic.attributes).map(
-            ([key, value]) => `${safe(key)}=${safe(value)}`,
+            ([key, value]) => `${safe(key)}=${safe(attributeText(value))}`,
           );
           out(
             `  ${safe(toxic.name)}:\ttype=${safe(toxic.type)}\ttoxicity=${safe(toxic.toxicity)}\tattributes=[${attributes.join(' ')}]`,
@@ -96,8 +98,23 @@ export function createCommand(): Command {
     .argument('<proxy>', 'proxy name')
     .option('-l, --listen <address>', 'address to listen on, host:port (port 0 picks a free one)')
     .option('-u, --upstream <address>', 'address to forward to, host:port')
-    .addHelpText('after', example('faultline create redis -l 127.0.0.1:26379 -u 127.0.0.1:6379'))
-    .action(async (name: string, options: { listen?: string; upstream?: string }, command: Command) => {
+    .addOption(
+      new Option(
+        '--protocol <protocol>',
+        'how the proxy reads traffic: tcp (bytes, the default), http, http2 (h2c, gRPC)',
+      ).choices(proxyProtocols),
+    )
+    .option(
+      '--header-faults',
+      'http/http2: let requests ask for a fault with x-faultline-abort / x-faultline-delay',
+    )
+    .addHelpText(
+      'after',
+      example(
+        'faultline create redis -l 127.0.0.1:26379 -u 127.0.0.1:6379\n  faultline create api -l 127.0.0.1:8081 -u 127.0.0.1:8080 --protocol http',
+      ),
+    )
+    .action(async (name: string, options: CreateFlags, command: Command) => {
       if (!options.listen) throw new UsageError("Required argument 'listen' was empty. Pass -l HOST:PORT.");
       if (!options.upstream)
         throw new UsageError("Required argument 'upstream' was empty. Pass -u HOST:PORT.");
@@ -106,6 +123,8 @@ export function createCommand(): Command {
         listen: options.listen,
         upstream: options.upstream,
         enabled: true,
+        ...(options.protocol ? { protocol: options.protocol } : {}),
+        ...(options.headerFaults ? { header_faults: true } : {}),
       });
       out(`Created new proxy ${safe(name)}`);
     });
@@ -135,6 +154,18 @@ export function deleteCommand(): Command {
       await clientFor(command).deleteProxy(name);
       out(`Deleted proxy ${safe(name)}`);
     });
+}
+
+interface CreateFlags {
+  listen?: string;
+  upstream?: string;
+  protocol?: ProxyProtocol;
+  headerFaults?: boolean;
+}
+
+/** Numbers and strings as they are; header maps and match objects as JSON. */
+function attributeText(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 
 function state(proxy: ProxyJson): string {

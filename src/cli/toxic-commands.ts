@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { clientFor, collectAttribute, example, out, UsageError, withServerUrl } from './context.js';
+import { type TargetingFlags, targetingAttributes, targetingOptions } from './match-option.js';
+import type { JsonValue } from '../model/toxics/index.js';
 import { safe } from './terminal-text.js';
 
 function toxicity(value: string): number {
@@ -13,28 +15,34 @@ function toxicity(value: string): number {
 const toxicityOption = () =>
   new Option(
     '-x, --toxicity <probability>',
-    'chance (0 to 1) that the toxic applies to a connection',
+    'chance (0 to 1) that the toxic applies to a connection (to a request, for HTTP toxics)',
   ).argParser(toxicity);
 const attributeOption = () =>
   new Option('-a, --attribute <key=value>', 'a toxic attribute; repeat for more').argParser(collectAttribute);
 
-interface ToxicFlags {
+interface ToxicFlags extends TargetingFlags {
   type?: string;
   toxicName?: string;
   toxicity?: number;
-  attribute?: Record<string, number | string>;
+  attribute?: Record<string, unknown>;
   upstream?: boolean;
   downstream?: boolean;
 }
 
+/** Adds --match, --first, --after and --every. */
+function withTargeting(command: Command): Command {
+  for (const option of targetingOptions()) command.addOption(option);
+  return command;
+}
+
 function addCommand(): Command {
-  return withServerUrl(new Command('add'))
+  return withTargeting(withServerUrl(new Command('add')))
     .alias('a')
     .description('add a toxic to a proxy')
     .argument('<proxy>', 'proxy name')
     .option(
       '-t, --type <type>',
-      'toxic type: latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop',
+      'toxic type: latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop; on http/http2 proxies also http_abort, http_delay, http_modify, grpc_status (http2)',
     )
     .option('-n, --toxicName <name>', 'toxic name (default TYPE_STREAM)')
     .addOption(toxicityOption())
@@ -43,7 +51,10 @@ function addCommand(): Command {
     .option('-d, --downstream', 'act on data from the upstream to the client (the default)')
     .addHelpText(
       'after',
-      example('faultline toxic add redis -t latency -a latency=100 -a jitter=20 --toxicity 0.5'),
+      example(
+        'faultline toxic add redis -t latency -a latency=100 -a jitter=20 --toxicity 0.5\n' +
+          "  faultline toxic add api -t http_abort -a status=503 --match method=POST --match path='/v1/orders/*' --first 3",
+      ),
     )
     .action(async (proxy: string, flags: ToxicFlags, command: Command) => {
       if (!flags.type) throw new UsageError("Required argument 'type' was empty. Pass -t TYPE.");
@@ -53,7 +64,7 @@ function addCommand(): Command {
       const toxic = await clientFor(command).addToxic(proxy, {
         type: flags.type,
         stream: flags.upstream ? 'upstream' : 'downstream',
-        attributes: flags.attribute ?? {},
+        attributes: { ...flags.attribute, ...targetingAttributes(flags) } as Record<string, JsonValue>,
         ...(flags.toxicName ? { name: flags.toxicName } : {}),
         ...(flags.toxicity === undefined ? {} : { toxicity: flags.toxicity }),
       });
@@ -64,7 +75,7 @@ function addCommand(): Command {
 }
 
 function updateCommand(): Command {
-  return withServerUrl(new Command('update'))
+  return withTargeting(withServerUrl(new Command('update')))
     .alias('u')
     .description('change attributes or toxicity of a toxic; what is not given keeps its value')
     .argument('<proxy>', 'proxy name')
@@ -74,8 +85,9 @@ function updateCommand(): Command {
     .addHelpText('after', example('faultline toxic update redis -n latency_downstream -a latency=500'))
     .action(async (proxy: string, flags: ToxicFlags, command: Command) => {
       if (!flags.toxicName) throw new UsageError("Required argument 'toxicName' was empty. Pass -n NAME.");
+      const attributes = { ...flags.attribute, ...targetingAttributes(flags) } as Record<string, JsonValue>;
       await clientFor(command).updateToxic(proxy, flags.toxicName, {
-        ...(flags.attribute ? { attributes: flags.attribute } : {}),
+        ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
         ...(flags.toxicity === undefined ? {} : { toxicity: flags.toxicity }),
       });
       out(`Updated toxic '${safe(flags.toxicName)}' on proxy '${safe(proxy)}'`);

@@ -1,5 +1,6 @@
 import type { ProxyProtocol } from '../model/protocol.js';
 import { httpProtocol } from './http/http-protocol.js';
+import { http2Protocol } from './http2/http2-protocol.js';
 import type { Protocol } from './protocol.js';
 import { notYetProtocol, tcpProtocol } from './tcp-protocol.js';
 
@@ -7,6 +8,6 @@ import { notYetProtocol, tcpProtocol } from './tcp-protocol.js';
 export const protocols: { readonly [name in ProxyProtocol]: Protocol } = {
   tcp: tcpProtocol,
   http: httpProtocol,
-  http2: notYetProtocol('http2'),
+  http2: http2Protocol,
   udp: notYetProtocol('udp'),
 };

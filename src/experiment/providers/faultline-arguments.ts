@@ -13,7 +13,8 @@ const name = z.string().min(1);
 const port = z.union([z.number().int().min(0).max(65535), z.string().min(1)]);
 const stream = z.enum(['upstream', 'downstream']);
 const toxicity = z.number().min(0).max(1);
-const attributes = z.record(z.string(), z.union([z.number(), z.string()]));
+/** Integers for the byte toxics; strings, header maps and match objects for the HTTP ones. */
+const attributes = z.record(z.string(), z.json());
 const milliseconds = z.number().min(0);
 const toxicFor = { for_proxy: name, toxic_name: name };
 
@@ -77,6 +78,8 @@ export const argumentSchemas: Record<string, Record<string, z.ZodType>> = {
       upstream: name,
       listen: name.optional(),
       enabled: z.boolean().optional(),
+      protocol: z.string().optional(),
+      header_faults: z.boolean().optional(),
       toxics: z.array(z.record(z.string(), z.unknown())).optional(),
     }),
     enable: z.strictObject({ name }),

@@ -1,6 +1,8 @@
 import { createClient, type FaultlineClient } from '../../client/index.js';
 import type { JsonObject, Provider } from '../../model/experiment.js';
 import { isSystemUndo, type ProxyUndo } from '../../model/ledger.js';
+import { targetingKeys } from '../../model/toxic.js';
+import type { Attributes } from '../../model/toxics/index.js';
 import type { CreateToxicBody } from '../../model/wire.js';
 import { systemModules } from '../../system/operations/index.js';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
@@ -162,7 +164,10 @@ const native: Record<string, Record<string, Operation>> = {
           kind: 'update-toxic',
           proxy: String(proxy),
           toxic: String(name),
-          body: { attributes: before.attributes, toxicity: before.toxicity },
+          body: {
+            attributes: undoAttributes(before.attributes, after.attributes),
+            toxicity: before.toxicity,
+          },
         },
         now: { attributes: after.attributes, toxicity: after.toxicity },
       });
@@ -324,3 +329,15 @@ export const faultlineProvider: ProviderImplementation = {
     }
   },
 };
+
+/**
+ * The attributes that put a toxic back: match and counters the update added are cleared
+ * ({} and 0 turn them off), since attributes left out of an update keep their value.
+ */
+function undoAttributes(before: Attributes, after: Attributes): Attributes {
+  const undo: Attributes = { ...before };
+  for (const key of targetingKeys) {
+    if (before[key] === undefined && after[key] !== undefined) undo[key] = key === 'match' ? {} : 0;
+  }
+  return undo;
+}

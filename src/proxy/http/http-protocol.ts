@@ -1,11 +1,5 @@
-import http from 'node:http';
 import { isConnectionToxicSpec } from '../../model/toxic.js';
 import { checkConnectionMatch, checkToxicProtocol, type Protocol } from '../protocol.js';
-import { ClientTable } from './client-table.js';
-import { Http1Handler } from './http1-handler.js';
-import { listenOnLoopback } from './loopback-server.js';
-import { ToxicRandoms } from './request-plan.js';
-import { passUpgrade } from './upgrade.js';
 
 /**
  * HTTP/1.1: each connection's link (with the connection toxics) ends at a node:http server of
@@ -19,29 +13,6 @@ export const httpProtocol: Protocol = {
     checkToxicProtocol(toxic, 'http', proxy);
     if (isConnectionToxicSpec(toxic)) checkConnectionMatch(toxic, 'http', proxy);
   },
-  async open(proxy) {
-    const clients = new ClientTable();
-    const randoms = new ToxicRandoms(proxy.environment.random.fork('http'));
-    const handler = new Http1Handler(proxy, clients, randoms);
-    const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 60_000 }, handler.handle);
-    server.on('upgrade', (request: http.IncomingMessage, socket, head: Buffer) =>
-      passUpgrade(proxy, clients, randoms, request, socket, head),
-    );
-    server.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-      else socket.destroy();
-    });
-    const target = await listenOnLoopback(server);
-    return {
-      linkTarget: () => target,
-      linked: (port, connection) => clients.add(port, connection),
-      unlinked: (port) => clients.remove(port),
-      upstreamChanged: () => handler.upstreamChanged(),
-      close() {
-        server.close();
-        server.closeAllConnections();
-        handler.close();
-      },
-    };
-  },
+  // The request handler (and undici) load when the first http proxy starts, not with the server.
+  open: async (proxy) => (await import('./http-session.js')).openHttpSession(proxy),
 };

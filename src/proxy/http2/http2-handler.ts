@@ -1,0 +1,223 @@
+import http2 from 'node:http2';
+import type { RequestFacts } from '../../model/match.js';
+import type { ClientTable } from '../http/client-table.js';
+import { faultHeaders } from '../http/header-faults.js';
+import { isHopHeader } from '../http/hop-headers.js';
+import {
+  reportFired,
+  reportUpstreamFailure,
+  type RequestLabel,
+  splitTarget,
+  upstreamFailure,
+} from '../http/report.js';
+import { planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
+import { editHeaders, MAX_REWRITE_BYTES, rewriteBody, rewritesBody } from '../http/rewrite.js';
+import type { ProxyView } from '../proxy-view.js';
+import { encodeGrpcMessage } from './grpc-message.js';
+import type { UpstreamSession } from './upstream-session.js';
+
+const { HTTP2_HEADER_STATUS, NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
+
+type Headers = http2.IncomingHttpHeaders;
+
+/**
+ * Serves each HTTP/2 stream: plans the request toxics, then answers itself (a status, a gRPC
+ * status in trailers-only form, or RST_STREAM) or forwards the stream to the upstream session,
+ * with its body, response headers, data and trailers (which gRPC needs).
+ */
+export class Http2Handler {
+  constructor(
+    private readonly proxy: ProxyView,
+    private readonly clients: ClientTable,
+    private readonly randoms: ToxicRandoms,
+    private readonly upstream: UpstreamSession,
+  ) {}
+
+  readonly handle = (stream: http2.ServerHttp2Stream, headers: Headers, flags: number): void => {
+    stream.on('error', () => stream.destroy());
+    const linked = this.clients.find(stream.session?.socket?.remotePort);
+    const method = String(headers[':method'] ?? 'GET');
+    const { path, query } = splitTarget(String(headers[':path'] ?? '/'));
+    const facts: RequestFacts = { method, path, query, headers, client: linked.client };
+    const plan = planRequest(this.proxy, facts, this.randoms);
+    const label = { connection: linked.id, method, path };
+    const hasBody = (flags & NGHTTP2_FLAG_END_STREAM) === 0;
+    if (plan === undefined) this.forward(stream, headers, hasBody, undefined, label);
+    else void this.run(stream, headers, hasBody, plan, label);
+  };
+
+  private async run(
+    stream: http2.ServerHttp2Stream,
+    headers: Headers,
+    hasBody: boolean,
+    plan: RequestPlan,
+    label: RequestLabel,
+  ): Promise<void> {
+    if (plan.problem !== undefined) {
+      stream.respond({ [HTTP2_HEADER_STATUS]: 400, 'content-type': 'text/plain; charset=utf-8' });
+      stream.end(plan.problem);
+      return;
+    }
+    if (plan.requestDelay > 0) {
+      const gone = new AbortController();
+      const onClose = () => gone.abort();
+      stream.once('close', onClose);
+      await this.proxy.environment.clock.sleep(plan.requestDelay, gone.signal);
+      stream.off('close', onClose);
+      if (gone.signal.aborted) return;
+    }
+    const abort = plan.abort;
+    if (abort?.kind === 'reset') {
+      reportFired(this.proxy, plan, label, {});
+      stream.close(NGHTTP2_INTERNAL_ERROR);
+    } else if (abort?.kind === 'grpc') {
+      reportFired(this.proxy, plan, label, { grpcCode: abort.code });
+      stream.respond(
+        {
+          [HTTP2_HEADER_STATUS]: 200,
+          'content-type': 'application/grpc',
+          'grpc-status': String(abort.code),
+          ...(abort.message ? { 'grpc-message': encodeGrpcMessage(abort.message) } : {}),
+        },
+        { endStream: true },
+      );
+    } else if (abort) {
+      reportFired(this.proxy, plan, label, { status: abort.status });
+      const body = Buffer.from(abort.body);
+      stream.respond({
+        ...abort.headers,
+        [HTTP2_HEADER_STATUS]: abort.status,
+        'content-length': body.length,
+      });
+      stream.end(body);
+    } else this.forward(stream, headers, hasBody, plan, label);
+  }
+
+  private forward(
+    stream: http2.ServerHttp2Stream,
+    headers: Headers,
+    hasBody: boolean,
+    plan: RequestPlan | undefined,
+    label: RequestLabel,
+  ): void {
+    let outgoing: http2.ClientHttp2Stream;
+    try {
+      outgoing = this.upstream.get().request(this.requestHeaders(headers, plan), { endStream: !hasBody });
+    } catch (error) {
+      this.fail(stream, plan, label, error as Error);
+      return;
+    }
+    if (hasBody) stream.pipe(outgoing);
+    let trailers: Headers | undefined;
+    outgoing.on('trailers', (received: Headers) => {
+      trailers = received;
+    });
+    stream.on('wantTrailers', () => {
+      const fields = Object.entries(trailers ?? {}).filter(([name]) => !name.startsWith(':'));
+      stream.sendTrailers(Object.fromEntries(fields) as http2.OutgoingHttpHeaders);
+    });
+    stream.once('close', () => {
+      if (!outgoing.closed) outgoing.close(stream.rstCode || http2.constants.NGHTTP2_CANCEL);
+    });
+    outgoing.on('error', (error: Error) => this.fail(stream, plan, label, error));
+    outgoing.once('response', (received: Headers, responseFlags: number) => {
+      void this.respond(
+        stream,
+        outgoing,
+        received,
+        (responseFlags & NGHTTP2_FLAG_END_STREAM) !== 0,
+        plan,
+        label,
+      );
+    });
+  }
+
+  private async respond(
+    stream: http2.ServerHttp2Stream,
+    outgoing: http2.ClientHttp2Stream,
+    received: Headers,
+    ended: boolean,
+    plan: RequestPlan | undefined,
+    label: RequestLabel,
+  ): Promise<void> {
+    if (plan && plan.responseDelay > 0) {
+      await this.proxy.environment.clock.sleep(plan.responseDelay);
+      if (stream.closed) return;
+    }
+    const headers = this.responseHeaders(received, plan);
+    const status = Number(headers[HTTP2_HEADER_STATUS] ?? 200);
+    if (plan) reportFired(this.proxy, plan, label, { status });
+    if (stream.closed || stream.destroyed) return;
+    if (ended) {
+      stream.respond(headers, { endStream: true });
+      return;
+    }
+    if (rewritesBody(plan)) {
+      const original = await collect(outgoing);
+      if (original !== undefined && !stream.closed) {
+        const body = rewriteBody(original, plan);
+        delete headers['content-encoding'];
+        headers['content-length'] = String(body.length);
+        stream.respond(headers, { waitForTrailers: true });
+        stream.end(body);
+        return;
+      }
+    }
+    stream.respond(headers, { waitForTrailers: true });
+    outgoing.pipe(stream);
+  }
+
+  private fail(
+    stream: http2.ServerHttp2Stream,
+    plan: RequestPlan | undefined,
+    label: RequestLabel,
+    error: Error,
+  ): void {
+    if (stream.closed || stream.destroyed) return;
+    if (stream.headersSent) {
+      stream.close(NGHTTP2_INTERNAL_ERROR);
+      return;
+    }
+    const text = upstreamFailure(this.proxy.upstream, error);
+    reportUpstreamFailure(this.proxy, label, text);
+    if (plan) reportFired(this.proxy, plan, label, { status: 502 });
+    stream.respond({ [HTTP2_HEADER_STATUS]: 502, 'content-type': 'text/plain; charset=utf-8' });
+    stream.end(`${text}\n`);
+  }
+
+  private requestHeaders(headers: Headers, plan: RequestPlan | undefined): http2.OutgoingHttpHeaders {
+    const out: http2.OutgoingHttpHeaders = {};
+    const dropFaultHeaders = this.proxy.headerFaults;
+    for (const [name, value] of Object.entries(headers)) {
+      if (value === undefined || isHopHeader(name)) continue;
+      if (dropFaultHeaders && (faultHeaders as readonly string[]).includes(name)) continue;
+      out[name] = value;
+    }
+    if (plan) editHeaders(out as Record<string, string | string[] | undefined>, plan.requestHeaders);
+    return out;
+  }
+
+  private responseHeaders(received: Headers, plan: RequestPlan | undefined): http2.OutgoingHttpHeaders {
+    const out: Record<string, string | string[] | undefined> = {};
+    for (const [name, value] of Object.entries(received)) {
+      if (value !== undefined && !isHopHeader(name)) out[name] = Array.isArray(value) ? value : String(value);
+    }
+    if (plan) {
+      editHeaders(out, plan.responseHeaders);
+      if (plan.status !== undefined) out[HTTP2_HEADER_STATUS] = String(plan.status);
+    }
+    return out as http2.OutgoingHttpHeaders;
+  }
+}
+
+/** The whole body, for a rewrite; undefined when it is larger than the limit (it then passes unchanged). */
+async function collect(outgoing: http2.ClientHttp2Stream): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of outgoing as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REWRITE_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http2 from 'node:http2';
+import type net from 'node:net';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { createProxy, startHarness, startTcpServer, waitFor } from './helpers.js';
+import { collectEvents } from './http-helpers.js';
+
+interface Order {
+  id: number;
+  item: string;
+}
+
+const protoPath = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'grpc', 'orders.proto');
+const definition = protoLoader.loadSync(protoPath);
+const shop = (grpc.loadPackageDefinition(definition).shop as grpc.GrpcObject)
+  .Orders as grpc.ServiceClientConstructor;
+
+/** A real gRPC server: Create echoes the order, Get answers item "book", Watch streams three orders. */
+async function startGrpcServer(): Promise<{ port: number; calls: string[] }> {
+  const calls: string[] = [];
+  const server = new grpc.Server();
+  server.addService(shop.service, {
+    Create: (call: grpc.ServerUnaryCall<Order, Order>, callback: grpc.sendUnaryData<Order>) => {
+      calls.push(`Create ${call.request.id}`);
+      callback(null, call.request);
+    },
+    Get: (call: grpc.ServerUnaryCall<{ id: number }, Order>, callback: grpc.sendUnaryData<Order>) => {
+      calls.push(`Get ${call.request.id}`);
+      callback(null, { id: call.request.id, item: 'book' });
+    },
+    Watch: (call: grpc.ServerWritableStream<{ id: number }, Order>) => {
+      calls.push(`Watch ${call.request.id}`);
+      for (let i = 1; i <= 3; i += 1) call.write({ id: i, item: `update ${i}` });
+      call.end();
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  after(() => server.forceShutdown());
+  return { port, calls };
+}
+
+function unary<T>(client: grpc.Client, method: string, request: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    (
+      client as unknown as Record<
+        string,
+        (r: object, cb: (e: grpc.ServiceError | null, v: T) => void) => void
+      >
+    )[method]?.(request, (error, value) => (error ? reject(error) : resolve(value)));
+  });
+}
+
+const harness = await startHarness({ seed: 3 });
+const upstream = await startGrpcServer();
+const proxy = await createProxy(harness, 'shop', `127.0.0.1:${upstream.port}`, { protocol: 'http2' });
+const client = new shop(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure());
+after(() => client.close());
+
+describe('gRPC through an http2 proxy', () => {
+  it('unary and server-streaming calls pass with their data and trailers', async () => {
+    const order = await unary<Order>(client, 'Create', { id: 1, item: 'pen' });
+    assert.deepEqual(order, { id: 1, item: 'pen' });
+    const stream = (client as unknown as { Watch(r: object): grpc.ClientReadableStream<Order> }).Watch({
+      id: 9,
+    });
+    const updates: Order[] = [];
+    for await (const update of stream) updates.push(update as Order);
+    assert.deepEqual(
+      updates.map((update) => update.item),
+      ['update 1', 'update 2', 'update 3'],
+    );
+  });
+
+  it('grpc_status answers UNAVAILABLE with its message for the matched method; other methods succeed', async () => {
+    const events = collectEvents(harness);
+    const added = await harness.api('POST', '/proxies/shop/toxics', {
+      name: 'payments_down',
+      type: 'grpc_status',
+      attributes: {
+        code: 14,
+        message: 'payments are down (100%)',
+        match: { grpc_service: 'shop.Orders', grpc_method: 'Create' },
+      },
+    });
+    assert.equal(added.status, 200, added.text);
+    const before = upstream.calls.length;
+    await assert.rejects(unary(client, 'Create', { id: 2, item: 'ink' }), {
+      code: grpc.status.UNAVAILABLE,
+      details: 'payments are down (100%)',
+    });
+    const got = await unary<Order>(client, 'Get', { id: 5 });
+    assert.deepEqual(got, { id: 5, item: 'book' });
+    assert.deepEqual(upstream.calls.slice(before), ['Get 5']);
+    await waitFor(() => events.some((event) => event.type === 'http.fault'), 'the http.fault event');
+    const fault = events.find((event) => event.type === 'http.fault');
+    assert.deepEqual(fault && { ...fault, connection: 0 }, {
+      type: 'http.fault',
+      proxy: 'shop',
+      toxic: 'payments_down',
+      toxicType: 'grpc_status',
+      connection: 0,
+      method: 'POST',
+      path: '/shop.Orders/Create',
+      action: 'grpc_status',
+      grpcCode: 14,
+    });
+    assert.equal((await harness.api('DELETE', '/proxies/shop/toxics/payments_down')).status, 204);
+    assert.deepEqual(await unary<Order>(client, 'Create', { id: 3, item: 'pad' }), { id: 3, item: 'pad' });
+  });
+
+  it('grpc_status is refused on an http proxy, and a code outside 0-16 is a 400', async () => {
+    const httpProxy = await createProxy(harness, 'plainHttp', `127.0.0.1:${upstream.port}`, {
+      protocol: 'http',
+    });
+    const onHttp = await harness.api('POST', `/proxies/${httpProxy.name}/toxics`, { type: 'grpc_status' });
+    assert.equal(onHttp.status, 400);
+    assert.equal(onHttp.json.error, 'toxic type grpc_status needs a proxy with protocol http2');
+    const badCode = await harness.api('POST', '/proxies/shop/toxics', {
+      type: 'grpc_status',
+      attributes: { code: 20 },
+    });
+    assert.equal(badCode.status, 400);
+    assert.equal(badCode.json.error, 'invalid attribute code of grpc_status toxic "grpc_status_downstream"');
+  });
+});
+
+describe('HTTP/2 through an http2 proxy', () => {
+  it('carries a request body, the response, and trailers; http_abort answers a status or resets the stream', async () => {
+    const server = http2.createServer();
+    server.on('stream', (stream, headers) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        stream.respond({ ':status': 200, 'x-path': String(headers[':path']) }, { waitForTrailers: true });
+        stream.on('wantTrailers', () =>
+          stream.sendTrailers({ 'x-checksum': String(Buffer.concat(chunks).length) }),
+        );
+        stream.end(Buffer.concat(chunks));
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    after(() => server.close());
+    const h2 = await createProxy(harness, 'h2', `127.0.0.1:${(server.address() as net.AddressInfo).port}`, {
+      protocol: 'http2',
+    });
+    const session = http2.connect(`http://127.0.0.1:${h2.port}`);
+    after(() => session.close());
+    const exchange = (path: string, body: Buffer) =>
+      new Promise<{ status: number; body: Buffer; trailers: http2.IncomingHttpHeaders }>(
+        (resolve, reject) => {
+          const stream = session.request({ ':method': 'POST', ':path': path });
+          let status = 0;
+          let trailers: http2.IncomingHttpHeaders = {};
+          const chunks: Buffer[] = [];
+          stream.on('response', (headers) => (status = Number(headers[':status'])));
+          stream.on('trailers', (received) => (trailers = received));
+          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+          stream.on('end', () => resolve({ status, body: Buffer.concat(chunks), trailers }));
+          stream.on('error', reject);
+          stream.end(body);
+        },
+      );
+    const payload = Buffer.alloc(1024 * 1024, 3);
+    const passed = await exchange('/upload', payload);
+    assert.equal(passed.status, 200);
+    assert.ok(passed.body.equals(payload));
+    assert.equal(passed.trailers['x-checksum'], String(payload.length));
+    await harness.api('POST', '/proxies/h2/toxics', {
+      name: 'teapot',
+      type: 'http_abort',
+      attributes: { status: 418, body: 'no', match: { path: '/tea' } },
+    });
+    const aborted = await exchange('/tea', Buffer.from('x'));
+    assert.deepEqual([aborted.status, aborted.body.toString()], [418, 'no']);
+    await harness.api('POST', '/proxies/h2/toxics', {
+      name: 'rst',
+      type: 'http_abort',
+      attributes: { action: 'reset', match: { path: '/rst' } },
+    });
+    await assert.rejects(exchange('/rst', Buffer.from('x')), { code: 'ERR_HTTP2_STREAM_ERROR' });
+    const after2 = await exchange('/upload', Buffer.from('still fine'));
+    assert.equal(after2.body.toString(), 'still fine');
+  });
+
+  it('answers 502 with a body when the upstream does not speak HTTP/2', async () => {
+    const garbage = await startTcpServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    const bad = await createProxy(harness, 'notH2', garbage.address, { protocol: 'http2' });
+    const session = http2.connect(`http://127.0.0.1:${bad.port}`);
+    after(() => session.close());
+    const stream = session.request({ ':path': '/x' });
+    const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+    assert.equal(headers[':status'], 502);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    assert.match(
+      Buffer.concat(chunks).toString(),
+      new RegExp(`^faultline: the upstream ${garbage.address} did not answer with HTTP`),
+    );
+  });
+});
