@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import type tls from 'node:tls';
 import type { Clock } from '../model/clock.js';
 import { FaultlineError } from '../model/errors.js';
 import { parseHostPort } from '../model/address.js';
@@ -182,6 +183,10 @@ export class FaultProxy implements ProxyView {
 
   get upstreamTls(): TlsOrigination | undefined {
     return this.clientTls?.spec;
+  }
+
+  get upstreamTlsOptions(): tls.ConnectionOptions | undefined {
+    return this.clientTls?.options;
   }
 
   /** Sets TLS on a proxy not yet started (engine create). */

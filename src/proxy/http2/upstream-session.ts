@@ -1,4 +1,5 @@
 import http2 from 'node:http2';
+import type { ConnectionOptions } from 'node:tls';
 import type { ProxyView } from '../proxy-view.js';
 
 /**
@@ -9,16 +10,20 @@ import type { ProxyView } from '../proxy-view.js';
 export class UpstreamSession {
   private session: http2.ClientHttp2Session | undefined;
   private sessionUpstream = '';
+  private sessionTls: ConnectionOptions | undefined;
 
   constructor(private readonly proxy: ProxyView) {}
 
   get(): http2.ClientHttp2Session {
     const current = this.session;
-    if (current && !current.closed && !current.destroyed && this.sessionUpstream === this.proxy.upstream) {
-      return current;
-    }
+    const secure = this.proxy.upstreamTlsOptions;
+    const same = this.sessionUpstream === this.proxy.upstream && this.sessionTls === secure;
+    if (current && !current.closed && !current.destroyed && same) return current;
     current?.destroy();
-    const session = http2.connect(`http://${this.proxy.upstream}`);
+    const session = secure
+      ? http2.connect(`https://${this.proxy.upstream}`, secure)
+      : http2.connect(`http://${this.proxy.upstream}`);
+    this.sessionTls = secure;
     const forget = () => {
       if (this.session === session) this.session = undefined;
     };
