@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { apiUnderSlicer } from './api-under-load.js';
 import { connectionRate } from './connection-rate.js';
 import { startHaproxy } from './haproxy.js';
+import { benchHttp } from './http.js';
 import { benchInject } from './inject.js';
 import { benchPython } from './python.js';
 import { benchTls } from './tls.js';
@@ -357,6 +358,10 @@ try {
     'TLS bulk throughput',
     `${fixed(tlsBench.throughputRatio, 2)} of direct TLS (at least 0.7)`,
   );
+  const http = await benchHttp();
+  console.log('\n| HTTP proxying (issue #15) | measured |\n|---|---|');
+  for (const cells of http.rows) console.log(`| ${cells.join(' | ')} |`);
+  verdicts.push(...http.verdicts);
   console.log(`\nTargets, against this run's own baselines (${load()} at the end):`);
   for (const verdict of verdicts) console.log(`  ${verdict}`);
 } finally {

@@ -62,6 +62,20 @@ describe('typed attributes', () => {
         hint: 'received {"retry-after":1}; expected an object of header name → value, e.g. {"retry-after":"1"}: the value of "retry-after" is 1, not a string',
       },
     );
+    assert.throws(
+      () => parseToxicCreate({ type: 'http_abort', attributes: { headers: { 'x-a': 'b\r\nx-c: d' } } }),
+      {
+        hint: 'received {"x-a":"b\\r\\nx-c: d"}; expected an object of header name → value, e.g. {"retry-after":"1"}: the value of "x-a" holds a line break or NUL, which no header may',
+      },
+    );
+    assert.throws(
+      () =>
+        parseToxicCreate({ type: 'http_modify', attributes: { request_headers: { Connection: 'close' } } }),
+      {
+        reason: 'invalid attributes of http_modify toxic "http_modify_downstream"',
+        hint: 'Connection describes one connection, not the message, so the proxy sets it itself; accepted: any other header',
+      },
+    );
     const abort = parseToxicCreate({
       type: 'http_abort',
       attributes: { status: 429, headers: { 'retry-after': '1' } },

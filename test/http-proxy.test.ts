@@ -6,6 +6,9 @@ import { describe, it } from 'node:test';
 import { Client, Pool, request } from 'undici';
 import WebSocket, { WebSocketServer } from 'ws';
 import { describe as describeEvent } from '../src/cli/watch-command.js';
+import { parseProxyCreate } from '../src/model/proxy-spec.js';
+import { parseToxicCreate } from '../src/model/toxic.js';
+import { createEngine } from '../src/proxy/engine.js';
 import { createProxy, readAll, startHarness, startTcpServer, waitFor } from './helpers.js';
 import { collectEvents, startHttpUpstream } from './http-helpers.js';
 
@@ -122,6 +125,20 @@ describe('http proxy: forwarding', () => {
     assert.equal(failed?.type === 'http.upstream_failed' && failed.path, '/orders');
   });
 
+  it('a byte toxic added while a keep-alive connection is open applies to its next request', async () => {
+    const client = new Client(origin);
+    const first = await client.request({ path: '/first', method: 'GET' });
+    await first.body.text();
+    await addToxic({ name: 'later_slow', type: 'latency', attributes: { latency: 300 } });
+    await waitFor(() => harness.engine.get('api').connections === 0, 'the idle connection to be retired');
+    const started = performance.now();
+    const second = await client.request({ path: '/second', method: 'GET' });
+    assert.equal(await second.body.text(), 'ok GET /second');
+    assert.ok(performance.now() - started >= 290, 'the second request did not go through the latency toxic');
+    await removeToxic('later_slow');
+    await client.close();
+  });
+
   it('byte toxics still act on the connection of an http proxy', async () => {
     await addToxic({ name: 'slow', type: 'latency', attributes: { latency: 300 } });
     const started = performance.now();
@@ -163,6 +180,11 @@ describe('http proxy: request toxics', () => {
     assert.ok(fault);
     const line = describeEvent({ time: '2026-01-01T00:00:00.000Z', data: fault } as never);
     assert.match(line, /api\s+POST \/v1\/orders\/0 → 503 \(http_abort orders_fail\)$/);
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /^faultline_http_faults_total\{proxy="api",toxic="orders_fail",type="http_abort",method="POST",outcome="503"\} 3$/m,
+    );
     await removeToxic('orders_fail');
   });
 
@@ -286,5 +308,35 @@ describe('http proxy: request toxics', () => {
         `${id}: status ${status} but reached upstream: ${reached.includes(id)}`,
       );
     }
+  });
+});
+
+describe('http proxy: seeded decisions', () => {
+  it('toxicity is rolled per request from the seed: the same seed answers the same requests the same way', async () => {
+    const statusesWith = async (seed: number) => {
+      const engine = createEngine({ seed, busyPollMicroseconds: 0 });
+      try {
+        const created = await engine.create(
+          parseProxyCreate({ name: 'seeded', upstream: upstream.address, protocol: 'http' }),
+        );
+        await created.addToxic(
+          parseToxicCreate({ name: 'coin', type: 'http_abort', toxicity: 0.5, attributes: { status: 503 } }),
+        );
+        const client = new Client(`http://${created.listen}`);
+        const statuses: number[] = [];
+        for (let i = 0; i < 24; i += 1) {
+          const reply = await client.request({ path: `/coin/${i}`, method: 'GET' });
+          statuses.push(reply.statusCode);
+          await reply.body.text();
+        }
+        await client.close();
+        return statuses.join(',');
+      } finally {
+        engine.close();
+      }
+    };
+    const first = await statusesWith(11);
+    assert.equal(await statusesWith(11), first);
+    assert.ok(first.includes('503') && first.includes('200'), `toxicity 0.5 gave ${first}`);
   });
 });

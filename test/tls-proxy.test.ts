@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import http2 from 'node:http2';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -244,4 +245,51 @@ test('GET shows a given certificate with its key redacted, and sending that back
     0,
   );
   assert.equal(await tlsRoundTrip(proxy.port, 'still the given key'), 'still the given key');
+});
+
+test('an http2 proxy with tls.auto speaks h2 over TLS (ALPN) to its clients, and reaches an https upstream with upstream_tls', async (t) => {
+  const pair = await ca.issue(['127.0.0.1']);
+  const upstream = http2.createSecureServer(pair, (request, response) => {
+    response.setHeader('content-type', 'text/plain');
+    response.end(`h2 upstream saw ${request.method} ${request.url}`);
+  });
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as AddressInfo;
+  const proxy = await createProxy(harness, 'h2tls', `127.0.0.1:${port}`, {
+    protocol: 'http2',
+    tls: { auto: true },
+    upstream_tls: { ca: ca.certificatePem },
+  });
+  const client = http2.connect(`https://127.0.0.1:${proxy.port}`, { ca: ca.certificatePem });
+  t.after(() => client.close());
+  const body = await new Promise<string>((resolve, reject) => {
+    const stream = client.request({ ':path': '/orders' });
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => (text += chunk));
+    stream.on('end', () => resolve(text));
+    stream.on('error', reject);
+    stream.end();
+  });
+  assert.equal(client.alpnProtocol, 'h2');
+  assert.equal(body, 'h2 upstream saw GET /orders');
+});
+
+test('an http proxy reaches an https upstream through upstream_tls, verified against the given CA', async (t) => {
+  const pair = await ca.issue(['127.0.0.1']);
+  const upstream = https.createServer(pair, (request, response) =>
+    response.end(`https upstream ${request.url}`),
+  );
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as AddressInfo;
+  const proxy = await createProxy(harness, 'http_to_https', `127.0.0.1:${port}`, {
+    protocol: 'http',
+    upstream_tls: { ca: ca.certificatePem },
+  });
+  const reply = await run('curl', ['-sS', `http://127.0.0.1:${proxy.port}/plain-in`]);
+  assert.equal(reply.stdout, 'https upstream /plain-in');
 });

@@ -16,6 +16,17 @@ export interface ProxyView {
   readonly environment: ProxyEnvironment;
   /** Counts toxic actions for metrics, as connection toxics do. */
   countAction(toxic: ToxicSpec): void;
+  /** Counts one request fault for metrics: by toxic, method and what the client got. */
+  countFault(fault: RequestFaultKey): void;
   /** Whether the toxic's counters let this one through (the match was already checked). */
   countSelected(toxic: ToxicSpec): boolean;
+}
+
+/** One row of faultline_http_faults_total. */
+export interface RequestFaultKey {
+  readonly toxic: string;
+  readonly type: string;
+  readonly method: string;
+  /** "503", "grpc 14", or the action when the fault decided no status (a reset). */
+  readonly outcome: string;
 }

@@ -24,7 +24,7 @@ import type { EngineLimits } from './limits.js';
 import { Link } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
 import type { Protocol, ProtocolSession } from './protocol.js';
-import type { ProxyView } from './proxy-view.js';
+import type { ProxyView, RequestFaultKey } from './proxy-view.js';
 import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
 import {
   type CertificateIssuer,
@@ -34,7 +34,12 @@ import {
   type ServerTls,
   serverTls,
 } from './tls/proxy-tls.js';
-import { acceptSecure, connectSecure } from './tls/secure-sockets.js';
+import {
+  connectSecure,
+  createSecureAcceptor,
+  feedReader,
+  type SecureAcceptor,
+} from './tls/secure-sockets.js';
 
 /** Errors from the TLS layer rather than the TCP connect (which `connection.failed` reports alone). */
 function isTlsError(error: NodeJS.ErrnoException): boolean {
@@ -55,11 +60,15 @@ export interface ProxyEnvironment {
 
 export interface ProxyStats {
   connectionsTotal: number;
+  /** Request faults by toxic, method and outcome; at most MAX_FAULT_ROWS rows. */
+  requestFaults: ReadonlyMap<string, RequestFaultKey & { count: number }>;
   bytes: Record<Stream, { received: number; sent: number }>;
   toxicActions: Map<string, number>;
   /** Failed TLS handshakes by side and reason code (ERR_SSL_..., ETIMEDOUT, ...). */
   tlsFailures: Map<string, number>;
 }
+
+const MAX_FAULT_ROWS = 1000;
 
 export interface ProxyOptions {
   readonly protocol: Protocol;
@@ -82,13 +91,17 @@ export class FaultProxy implements ProxyView {
   private session: ProtocolSession | undefined;
   private readonly protocolImplementation: Protocol;
   private readonly links = new Set<Link>();
+  /** Connections a request protocol serves as they are, without a link (no connection toxics). */
+  private readonly adopted = new Set<net.Socket>();
   private readonly counters = new WeakMap<ToxicSpec, CounterState>();
   private serial = 0;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   private readonly toxicActions = new Map<string, number>();
   private readonly tlsFailures = new Map<string, number>();
   private serverTls: ServerTls | undefined;
+  private secureAcceptor: SecureAcceptor | undefined;
   private clientTls: ClientTls | undefined;
+  private readonly requestFaults = new Map<string, RequestFaultKey & { count: number }>();
 
   constructor(
     readonly name: string,
@@ -117,7 +130,7 @@ export class FaultProxy implements ProxyView {
   }
 
   get connections(): number {
-    return this.links.size;
+    return this.links.size + this.adopted.size;
   }
 
   summary(): ProxySummary {
@@ -162,6 +175,14 @@ export class FaultProxy implements ProxyView {
     this.session = undefined;
   }
 
+  countFault(fault: RequestFaultKey): void {
+    const key = `${fault.toxic}\u0000${fault.method}\u0000${fault.outcome}`;
+    const row = this.requestFaults.get(key);
+    if (row) row.count += 1;
+    // Methods come from clients; the rows stay bounded whatever they send.
+    else if (this.requestFaults.size < MAX_FAULT_ROWS) this.requestFaults.set(key, { ...fault, count: 1 });
+  }
+
   countAction(toxic: ToxicSpec): void {
     this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
   }
@@ -192,7 +213,7 @@ export class FaultProxy implements ProxyView {
   /** Sets TLS on a proxy not yet started (engine create). */
   async setTls(spec: { tls?: TlsTermination; upstreamTls?: TlsOrigination }): Promise<void> {
     const prepared = await this.prepareTls(spec, this.listen, this.upstream);
-    this.serverTls = prepared.server;
+    this.useServerTls(prepared.server);
     this.clientTls = prepared.client;
   }
 
@@ -245,7 +266,7 @@ export class FaultProxy implements ProxyView {
       this.dropConnections();
       this.session?.upstreamChanged?.();
     }
-    this.serverTls = prepared.server;
+    this.useServerTls(prepared.server);
     this.clientTls = prepared.client;
   }
 
@@ -266,6 +287,7 @@ export class FaultProxy implements ProxyView {
     this.toxicList.push(toxic);
     this.toxicsChanged();
     if (isConnectionToxicSpec(toxic)) {
+      if (this.adopted.size > 0) this.session?.retireAdopted?.();
       await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
     }
     this.environment.events.emit({
@@ -311,6 +333,12 @@ export class FaultProxy implements ProxyView {
 
   stats(): ProxyStats {
     const bytes = structuredClone(this.closedBytes);
+    for (const socket of this.adopted) {
+      bytes.upstream.received += socket.bytesRead;
+      bytes.upstream.sent += socket.bytesRead;
+      bytes.downstream.received += socket.bytesWritten;
+      bytes.downstream.sent += socket.bytesWritten;
+    }
     for (const link of this.links) {
       for (const stream of streams) {
         bytes[stream].received += link.pipelines[stream].stats.received;
@@ -322,6 +350,7 @@ export class FaultProxy implements ProxyView {
       bytes,
       toxicActions: this.toxicActions,
       tlsFailures: this.tlsFailures,
+      requestFaults: this.requestFaults,
     };
   }
 
@@ -349,6 +378,7 @@ export class FaultProxy implements ProxyView {
 
   private dropConnections(): void {
     for (const link of this.links) link.close('destroy');
+    for (const socket of this.adopted) socket.destroy();
   }
 
   private onEveryLink(change: (link: Link) => Promise<void>): Promise<unknown> {
@@ -367,20 +397,37 @@ export class FaultProxy implements ProxyView {
       accepted.destroy();
       return;
     }
-    const readers = { client: new SocketReader(), upstream: new SocketReader() };
-    const settings = this.serverTls;
-    if (!settings) {
-      this.connect(session, adoptAccepted(accepted, readers.client), readers);
+    if (this.secureAcceptor) this.secureAcceptor.accept(accepted);
+    else this.route(session, accepted, false);
+  }
+
+  /** Terminates TLS with these settings from now on: connections already open keep theirs. */
+  private useServerTls(settings: ServerTls | undefined): void {
+    if (settings === this.serverTls) return;
+    this.serverTls = settings;
+    this.secureAcceptor?.close();
+    this.secureAcceptor =
+      settings &&
+      createSecureAcceptor(
+        settings,
+        (secure) => {
+          if (this.session) this.route(this.session, secure, true);
+          else secure.destroy();
+        },
+        (client, code, message) => this.tlsFailed('client', client, code, message),
+      );
+  }
+
+  /** A protocol that can take connections as they are gets them when no connection toxic is set. */
+  private route(session: ProtocolSession, socket: net.Socket, decrypted: boolean): void {
+    const id = ++this.serial;
+    if (session.adopt && !this.toxicList.some(isConnectionToxicSpec)) {
+      this.adopt(id, socket, session);
       return;
     }
-    const clientAddress = `${accepted.remoteAddress}:${accepted.remotePort}`;
-    acceptSecure(
-      accepted,
-      settings,
-      readers.client,
-      (secure) => this.connect(session, secure, readers),
-      (code, message) => this.tlsFailed('client', clientAddress, code, message),
-    );
+    const readers = { client: new SocketReader(), upstream: new SocketReader() };
+    const client = decrypted ? feedReader(socket, readers.client) : adoptAccepted(socket, readers.client);
+    this.connect(id, session, client, readers);
   }
 
   /**
@@ -390,11 +437,11 @@ export class FaultProxy implements ProxyView {
    * the upstream answers; if it cannot be reached, both sides close and `connection.failed` says why.
    */
   private connect(
+    id: number,
     session: ProtocolSession,
     client: net.Socket,
     readers: Record<'client' | 'upstream', SocketReader>,
   ): void {
-    const id = ++this.serial;
     const target = session.linkTarget();
     // Only a tcp link reaches the upstream itself; http and http2 sessions originate TLS on their own.
     const secureUpstream = this.protocol === 'tcp' ? this.clientTls : undefined;
@@ -446,6 +493,35 @@ export class FaultProxy implements ProxyView {
       code,
       error: message,
     });
+  }
+
+  /**
+   * Hands a connection to the protocol as it is. Its bytes count as they would through a link:
+   * what the client sent is what went upstream, what it was sent is what came back.
+   */
+  private adopt(id: number, socket: net.Socket, session: ProtocolSession): void {
+    const { events, clock } = this.environment;
+    const clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    const openedAt = clock.now();
+    socket.setNoDelay(true);
+    this.adopted.add(socket);
+    events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
+    socket.once('close', () => {
+      if (!this.adopted.delete(socket)) return;
+      this.closedBytes.upstream.received += socket.bytesRead;
+      this.closedBytes.upstream.sent += socket.bytesRead;
+      this.closedBytes.downstream.received += socket.bytesWritten;
+      this.closedBytes.downstream.sent += socket.bytesWritten;
+      events.emit({
+        type: 'connection.closed',
+        proxy: this.name,
+        connection: id,
+        client: clientAddress,
+        bytes: { upstream: socket.bytesRead, downstream: socket.bytesWritten },
+        durationMs: Math.round(clock.now() - openedAt),
+      });
+    });
+    session.adopt?.(socket, { id, client: socket.remoteAddress ?? '' });
   }
 
   private link(

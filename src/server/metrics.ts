@@ -80,6 +80,21 @@ export function createMetrics(engine: Engine): Registry {
       }
     },
   });
+  new Counter({
+    name: 'faultline_http_faults_total',
+    help: 'Requests an HTTP toxic (or a header-driven fault) acted on, by what the client got: a status, "grpc N", or the action.',
+    labelNames: ['proxy', 'toxic', 'type', 'method', 'outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) {
+        for (const fault of proxy.stats().requestFaults.values()) {
+          const { toxic, type, method, outcome } = fault;
+          this.inc({ proxy: proxy.name, toxic, type, method, outcome }, fault.count);
+        }
+      }
+    },
+  });
   new Gauge({
     name: 'faultline_proxies',
     help: 'Proxies configured, by state.',

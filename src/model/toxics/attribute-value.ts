@@ -44,6 +44,9 @@ export function stringMapProblem(value: JsonValue, allowNull = false): string | 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not an object';
   for (const [name, item] of Object.entries(value)) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return `${JSON.stringify(name)} is not a header name`;
+    if (typeof item === 'string' && /[\r\n\0]/.test(item)) {
+      return `the value of ${JSON.stringify(name)} holds a line break or NUL, which no header may`;
+    }
     if (typeof item === 'string') continue;
     if (item === null && allowNull) continue;
     return `the value of ${JSON.stringify(name)} is ${describeValue(item)}, not a string${allowNull ? ' or null' : ''}`;

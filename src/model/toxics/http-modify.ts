@@ -10,6 +10,18 @@ export interface HttpModifyAttributes {
   json_patch: JsonValue;
 }
 
+/** Headers of one hop (RFC 9110 §7.6.1) and framing: each connection sets its own. */
+const connectionHeaders = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+];
+
 const headerMap = {
   kind: 'json',
   default: {},
@@ -63,7 +75,13 @@ export const httpModify = {
       description: 'merged into a JSON response body (RFC 7396); a body that is not JSON passes unchanged',
     },
   ],
-  check: ({ status, body, json_patch: patch }) => {
+  check: ({ status, body, json_patch: patch, request_headers, response_headers }) => {
+    const hop = [...Object.keys(request_headers), ...Object.keys(response_headers)].find((name) =>
+      connectionHeaders.includes(name.toLowerCase()),
+    );
+    if (hop !== undefined) {
+      return `${hop} describes one connection, not the message, so the proxy sets it itself; accepted: any other header`;
+    }
     if (status !== 0 && status < 100) return `status must be 0 (keep) or from 100 to 599, received ${status}`;
     if (body !== null && patch !== null)
       return 'give body or json_patch, not both: a replaced body has nothing to patch';

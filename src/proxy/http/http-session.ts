@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type net from 'node:net';
 import type { ProtocolSession } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
 import { ClientTable } from './client-table.js';
@@ -14,15 +15,27 @@ export async function openHttpSession(proxy: ProxyView): Promise<ProtocolSession
   const handler = new Http1Handler(proxy, clients, randoms);
   const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 60_000 }, handler.handle);
   server.on('upgrade', (request: http.IncomingMessage, socket, head: Buffer) =>
-    passUpgrade(proxy, clients, randoms, request, socket, head),
+    passUpgrade(proxy, clients, randoms, request, socket, head).catch(() => socket.destroy()),
   );
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
   });
   const target = await listenOnLoopback(server);
+  const adopted = new Set<net.Socket>();
   return {
     linkTarget: () => target,
+    adopt(socket, connection) {
+      clients.mark(socket, connection);
+      adopted.add(socket);
+      socket.once('close', () => adopted.delete(socket));
+      server.emit('connection', socket);
+      socket.resume();
+    },
+    retireAdopted() {
+      for (const socket of adopted) handler.retire(socket);
+      server.closeIdleConnections();
+    },
     linked: (port, connection) => clients.add(port, connection),
     unlinked: (port) => clients.remove(port),
     upstreamChanged: () => handler.upstreamChanged(),

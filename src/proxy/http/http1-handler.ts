@@ -26,6 +26,7 @@ export class Http1Handler {
   private pool: Pool | undefined;
   private poolTls: ConnectionOptions | undefined;
   private poolUpstream = '';
+  private readonly retired = new WeakSet<object>();
 
   constructor(
     private readonly proxy: ProxyView,
@@ -35,18 +36,25 @@ export class Http1Handler {
 
   readonly handle = (request: IncomingMessage, response: ServerResponse): void => {
     response.sendDate = false;
-    const linked = this.clients.find(request.socket.remotePort);
+    if (this.retired.has(request.socket)) response.shouldKeepAlive = false;
+    const linked = this.clients.find(request.socket);
     const method = request.method ?? 'GET';
     const { path, query } = splitTarget(request.url ?? '/');
     const facts: RequestFacts = { method, path, query, headers: request.headers, client: linked.client };
     const plan = planRequest(this.proxy, facts, this.randoms);
     const label = { connection: linked.id, method, path };
     if (plan === undefined) {
-      void this.forward(request, response, undefined, label);
+      this.forward(request, response, undefined, label).catch(() => response.destroy());
       return;
     }
-    void this.run(request, response, plan, label);
+    // Whatever goes wrong with one request ends that request, never the server.
+    this.run(request, response, plan, label).catch(() => response.destroy());
   };
+
+  /** The connection closes after the answer in progress (a connection toxic now needs a link). */
+  retire(socket: object): void {
+    this.retired.add(socket);
+  }
 
   close(): void {
     void this.pool?.destroy();
@@ -70,7 +78,7 @@ export class Http1Handler {
       return;
     }
     const gone = new AbortController();
-    response.once('close', () => gone.abort());
+    response.once('close', () => abortUnlessFinished(response, gone));
     if (plan.requestDelay > 0) await this.proxy.environment.clock.sleep(plan.requestDelay, gone.signal);
     if (gone.signal.aborted) return;
     const abort = plan.abort;
@@ -119,23 +127,21 @@ export class Http1Handler {
     gone?: AbortController,
   ): Promise<void> {
     const controller = gone ?? new AbortController();
-    if (!gone) response.once('close', () => controller.abort());
+    if (!gone) response.once('close', () => abortUnlessFinished(response, controller));
     const headers = this.requestHeaders(request, plan);
     const hasBody =
       request.headers['transfer-encoding'] !== undefined ||
       (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
-    let upstream;
-    try {
-      upstream = await this.upstreamPool().request({
-        method: request.method ?? 'GET',
-        path: request.url ?? '/',
-        headers,
-        body: hasBody ? request : null,
-        signal: controller.signal,
-      });
-    } catch (error) {
+    const options = {
+      method: request.method ?? 'GET',
+      path: request.url ?? '/',
+      headers,
+      body: hasBody ? request : null,
+      signal: controller.signal,
+    };
+    const fail = (error: Error) => {
       if (controller.signal.aborted) return;
-      const text = upstreamFailure(this.proxy.upstream, error as Error);
+      const text = upstreamFailure(this.proxy.upstream, error);
       reportUpstreamFailure(this.proxy, label, text);
       if (plan) reportFired(this.proxy, plan, label, { status: 502 });
       request.resume();
@@ -143,19 +149,42 @@ export class Http1Handler {
         response.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
         response.end(`${text}\n`);
       } else response.destroy();
+    };
+    if (!plan || (plan.responseDelay === 0 && !rewritesBody(plan))) {
+      // The common case streams the answer straight into the response: no body stream between.
+      let answered = false;
+      await this.upstreamPool()
+        .stream(options, ({ statusCode, headers: received }) => {
+          answered = true;
+          const status = plan?.status ?? statusCode;
+          if (plan) reportFired(this.proxy, plan, label, { status });
+          response.writeHead(status, this.responseHeaders(received, plan));
+          return response;
+        })
+        .catch((error: Error) => {
+          if (answered) response.destroy();
+          else fail(error);
+        });
+      return;
+    }
+    let upstream;
+    try {
+      upstream = await this.upstreamPool().request(options);
+    } catch (error) {
+      fail(error as Error);
       return;
     }
     try {
-      if (plan && plan.responseDelay > 0) {
+      if (plan.responseDelay > 0) {
         await this.proxy.environment.clock.sleep(plan.responseDelay, controller.signal);
         if (controller.signal.aborted) {
           upstream.body.destroy();
           return;
         }
       }
-      const status = plan?.status ?? upstream.statusCode;
+      const status = plan.status ?? upstream.statusCode;
       const responseHeaders = this.responseHeaders(upstream.headers, plan);
-      if (plan) reportFired(this.proxy, plan, label, { status });
+      reportFired(this.proxy, plan, label, { status });
       if (rewritesBody(plan)) {
         const read = await readLimited(upstream.body);
         if (read.rest === undefined) {
@@ -206,6 +235,15 @@ export class Http1Handler {
     if (plan) editHeaders(headers, plan.responseHeaders);
     return headers as Record<string, string | string[]>;
   }
+}
+
+/**
+ * A client that went away before its answer was complete cancels the upstream request. An
+ * answered one does not abort: aborting builds a DOMException with a stack, which cost a
+ * tenth of the proxy's time when it ran on every request.
+ */
+function abortUnlessFinished(response: ServerResponse, controller: AbortController): void {
+  if (!response.writableFinished) controller.abort();
 }
 
 interface LimitedRead {

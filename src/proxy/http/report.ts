@@ -14,7 +14,14 @@ export function reportFired(
   request: RequestLabel,
   outcome: { status?: number; grpcCode?: number },
 ): void {
+  const result =
+    outcome.grpcCode !== undefined
+      ? `grpc ${outcome.grpcCode}`
+      : outcome.status !== undefined
+        ? String(outcome.status)
+        : undefined;
   for (const { by, action } of plan.fired) {
+    proxy.countFault({ toxic: by.name, type: by.type, method: request.method, outcome: result ?? action });
     proxy.environment.events.emit({
       type: 'http.fault',
       proxy: proxy.name,

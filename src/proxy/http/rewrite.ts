@@ -5,7 +5,7 @@ import type { HeaderEdits, RequestPlan } from './request-plan.js';
 /** Bodies held to be rewritten stop growing here; beyond it the original passes unchanged. */
 export const MAX_REWRITE_BYTES = 16 * 1024 * 1024;
 
-export function rewritesBody(plan: RequestPlan | undefined): plan is RequestPlan {
+export function rewritesBody(plan: RequestPlan | undefined): boolean {
   return plan !== undefined && (plan.body !== undefined || plan.jsonPatch !== undefined);
 }
 

@@ -12,17 +12,18 @@ import { planRequest, type ToxicRandoms } from './request-plan.js';
 /**
  * An Upgrade (WebSocket, h2c upgrade) passes through as bytes: the request head goes to the
  * upstream as it came, then both directions are piped. Request toxics still see the upgrade
- * request, so an abort can refuse it; after the upgrade only connection toxics apply.
+ * request, so an abort can refuse it and a request delay holds it; after the upgrade only
+ * connection toxics apply.
  */
-export function passUpgrade(
+export async function passUpgrade(
   proxy: ProxyView,
   clients: ClientTable,
   randoms: ToxicRandoms,
   request: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-): void {
-  const linked = clients.find(request.socket.remotePort);
+): Promise<void> {
+  const linked = clients.find(request.socket);
   const method = request.method ?? 'GET';
   const { path, query } = splitTarget(request.url ?? '/');
   const label = { connection: linked.id, method, path };
@@ -42,6 +43,13 @@ export function passUpgrade(
       );
     } else socket.destroy();
     return;
+  }
+  if (plan && plan.requestDelay > 0) {
+    reportFired(proxy, plan, label, {});
+    const gone = new AbortController();
+    socket.once('close', () => gone.abort());
+    await proxy.environment.clock.sleep(plan.requestDelay, gone.signal);
+    if (gone.signal.aborted) return;
   }
   const { host, port } = parseHostPort(proxy.upstream, 'upstream');
   const secure = proxy.upstreamTlsOptions;

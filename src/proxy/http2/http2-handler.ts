@@ -35,15 +35,22 @@ export class Http2Handler {
 
   readonly handle = (stream: http2.ServerHttp2Stream, headers: Headers, flags: number): void => {
     stream.on('error', () => stream.destroy());
-    const linked = this.clients.find(stream.session?.socket?.remotePort);
+    const linked = this.clients.find(stream.session?.socket);
     const method = String(headers[':method'] ?? 'GET');
     const { path, query } = splitTarget(String(headers[':path'] ?? '/'));
     const facts: RequestFacts = { method, path, query, headers, client: linked.client };
     const plan = planRequest(this.proxy, facts, this.randoms);
     const label = { connection: linked.id, method, path };
     const hasBody = (flags & NGHTTP2_FLAG_END_STREAM) === 0;
-    if (plan === undefined) this.forward(stream, headers, hasBody, undefined, label);
-    else void this.run(stream, headers, hasBody, plan, label);
+    if (plan === undefined) {
+      try {
+        this.forward(stream, headers, hasBody, undefined, label);
+      } catch {
+        stream.destroy();
+      }
+    }
+    // Whatever goes wrong with one stream ends that stream, never the server.
+    else this.run(stream, headers, hasBody, plan, label).catch(() => stream.destroy());
   };
 
   private async run(
@@ -121,14 +128,14 @@ export class Http2Handler {
     });
     outgoing.on('error', (error: Error) => this.fail(stream, plan, label, error));
     outgoing.once('response', (received: Headers, responseFlags: number) => {
-      void this.respond(
+      this.respond(
         stream,
         outgoing,
         received,
         (responseFlags & NGHTTP2_FLAG_END_STREAM) !== 0,
         plan,
         label,
-      );
+      ).catch(() => stream.destroy());
     });
   }
 
@@ -152,7 +159,7 @@ export class Http2Handler {
       stream.respond(headers, { endStream: true });
       return;
     }
-    if (rewritesBody(plan)) {
+    if (plan && rewritesBody(plan)) {
       const original = await collect(outgoing);
       if (original !== undefined && !stream.closed) {
         const body = rewriteBody(original, plan);

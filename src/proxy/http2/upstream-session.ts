@@ -1,5 +1,7 @@
 import http2 from 'node:http2';
-import type { ConnectionOptions } from 'node:tls';
+import net from 'node:net';
+import tls, { type ConnectionOptions } from 'node:tls';
+import { parseHostPort } from '../../model/address.js';
 import type { ProxyView } from '../proxy-view.js';
 
 /**
@@ -20,9 +22,20 @@ export class UpstreamSession {
     const same = this.sessionUpstream === this.proxy.upstream && this.sessionTls === secure;
     if (current && !current.closed && !current.destroyed && same) return current;
     current?.destroy();
+    const { host, port } = parseHostPort(this.proxy.upstream, 'upstream');
+    const target = { host: host || 'localhost', port };
+    // Small frames (gRPC's) must not wait for Nagle's algorithm: node's http2 leaves it on.
     const session = secure
-      ? http2.connect(`https://${this.proxy.upstream}`, secure)
-      : http2.connect(`http://${this.proxy.upstream}`);
+      ? http2.connect(`https://${this.proxy.upstream}`, {
+          createConnection: () => {
+            const socket = tls.connect({ ...secure, ...target, ALPNProtocols: ['h2'] });
+            socket.setNoDelay(true);
+            return socket;
+          },
+        })
+      : http2.connect(`http://${this.proxy.upstream}`, {
+          createConnection: () => net.connect({ ...target, noDelay: true }),
+        });
     this.sessionTls = secure;
     const forget = () => {
       if (this.session === session) this.session = undefined;

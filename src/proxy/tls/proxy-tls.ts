@@ -12,7 +12,8 @@ export type CertificateIssuer = (hosts: readonly string[]) => Promise<{ cert: st
 /** What a proxy that terminates TLS presents to its clients. */
 export interface ServerTls {
   readonly spec: TlsTermination;
-  readonly context: tls.SecureContext;
+  /** The certificate chain and key presented: given, or issued by the local CA. */
+  readonly pair: { readonly cert: string; readonly key: string };
   readonly alpn: readonly string[];
 }
 
@@ -47,7 +48,9 @@ export async function serverTls(
     checkCertificateAndKey(spec.cert, spec.key, 'tls');
     pair = spec;
   }
-  return { spec, context: tls.createSecureContext(pair), alpn: ALPN[protocol] };
+  // A pair Node cannot load fails here, as a 400, not at the first client.
+  tls.createSecureContext(pair);
+  return { spec, pair, alpn: ALPN[protocol] };
 }
 
 export function clientTls(spec: TlsOrigination, upstreamHost: string): ClientTls {

@@ -6,38 +6,42 @@ import type { ServerTls } from './proxy-tls.js';
 /** A client that opens a connection and never finishes its handshake is dropped after this long. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/** Terminates TLS on the connections a proxy accepts. */
+export interface SecureAcceptor {
+  accept(socket: net.Socket): void;
+  close(): void;
+}
+
 /**
- * Terminates TLS on an accepted connection. `secured` gets the decrypted socket once the
- * handshake is done, with `reader` fed from it; `failed` gets a short reason code and a sentence.
+ * A tls.Server that never listens: the proxy hands it each accepted connection, as net.Server
+ * would, so Node does the handshake, its timeout and ALPN. `secured` gets each decrypted socket;
+ * `failed` the client, a short reason code and a sentence.
  */
-export function acceptSecure(
-  accepted: net.Socket,
+export function createSecureAcceptor(
   settings: ServerTls,
-  reader: SocketReader,
   secured: (socket: tls.TLSSocket) => void,
-  failed: (code: string, message: string) => void,
-): void {
-  const socket = new tls.TLSSocket(accepted, {
-    isServer: true,
-    secureContext: settings.context,
+  failed: (client: string, code: string, message: string) => void,
+): SecureAcceptor {
+  const server = tls.createServer({
+    ...settings.pair,
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     ...(settings.alpn.length === 0 ? {} : { ALPNProtocols: [...settings.alpn] }),
   });
-  const timer = setTimeout(() => socket.destroy(timeoutError()), HANDSHAKE_TIMEOUT_MS);
-  const onError = (error: NodeJS.ErrnoException) => {
-    clearTimeout(timer);
-    failed(error.code ?? 'ERR_TLS_HANDSHAKE', error.message);
-    socket.destroy();
-  };
-  socket.once('error', onError);
-  socket.once('secure', () => {
-    clearTimeout(timer);
-    socket.off('error', onError);
-    socket.pause();
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
     socket.setNoDelay(true);
-    feed(socket, reader);
     secured(socket);
   });
-  accepted.resume();
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+    failed(`${socket.remoteAddress}:${socket.remotePort}`, error.code ?? 'ERR_TLS_HANDSHAKE', error.message);
+    socket.destroy();
+  });
+  return {
+    accept(socket) {
+      server.emit('connection', socket);
+      socket.resume();
+    },
+    close: () => server.removeAllListeners(),
+  };
 }
 
 /** Connects to an upstream over TLS, reading into `reader`; 'secureConnect' means it is open. */
@@ -49,16 +53,12 @@ export function connectSecure(
 ): tls.TLSSocket {
   const socket = tls.connect({ ...options, host, port });
   socket.setNoDelay(true);
-  feed(socket, reader);
+  feedReader(socket, reader);
   return socket;
 }
 
-function feed(socket: tls.TLSSocket, reader: SocketReader): void {
+/** A TLS socket has no `onread` buffer: its decrypted chunks reach the reader as 'data'. */
+export function feedReader<S extends net.Socket>(socket: S, reader: SocketReader): S {
   socket.on('data', (chunk: Buffer) => reader.onData(chunk));
-}
-
-function timeoutError(): NodeJS.ErrnoException {
-  return Object.assign(new Error(`no TLS handshake within ${HANDSHAKE_TIMEOUT_MS / 1000} s`), {
-    code: 'ETIMEDOUT',
-  });
+  return socket;
 }

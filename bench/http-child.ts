@@ -1,0 +1,66 @@
+import http from 'node:http';
+import type net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import httpProxy from 'http-proxy';
+
+/**
+ * The processes the HTTP bench measures against, each in a process of its own so the load
+ * generator does not share their event loop: `upstream` (a small JSON answer on HTTP/1.1 and a
+ * gRPC unary method) and `http-proxy` (the npm reverse proxy, with keep-alive upstream). Each
+ * prints its ports as one JSON line on stdout.
+ */
+const protoPath = fileURLToPath(new URL('../../test/fixtures/grpc/orders.proto', import.meta.url));
+
+async function upstream(): Promise<void> {
+  const body = JSON.stringify({ id: 7, status: 'paid' });
+  const server = http.createServer((request, response) => {
+    request.resume();
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
+    response.end(body);
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const definition = protoLoader.loadSync(protoPath);
+  const shop = (grpc.loadPackageDefinition(definition).shop as grpc.GrpcObject)
+    .Orders as grpc.ServiceClientConstructor;
+  const grpcServer = new grpc.Server();
+  grpcServer.addService(shop.service, {
+    Get: (call: grpc.ServerUnaryCall<{ id: number }, object>, callback: grpc.sendUnaryData<object>) =>
+      callback(null, { id: call.request.id, item: 'book' }),
+  });
+  const grpcPort = await new Promise<number>((resolve, reject) =>
+    grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) =>
+      error ? reject(error) : resolve(port),
+    ),
+  );
+  process.stdout.write(
+    `${JSON.stringify({ http: (server.address() as net.AddressInfo).port, grpc: grpcPort })}\n`,
+  );
+}
+
+async function reverseProxy(target: string): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const proxy = httpProxy.createProxyServer({ target: `http://${target}`, agent });
+  proxy.on('error', (_error, _request, response) => {
+    if ('writeHead' in response && !response.headersSent) response.writeHead(502).end();
+  });
+  const server = http.createServer((request, response) => proxy.web(request, response));
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  process.stdout.write(`${JSON.stringify({ http: (server.address() as net.AddressInfo).port })}\n`);
+}
+
+const [role, target] = process.argv.slice(2);
+if (role === 'upstream') await upstream();
+else if (role === 'http-proxy' && target) await reverseProxy(target);
+else
+  throw new Error(
+    `usage: http-child.js upstream | http-proxy HOST:PORT (received ${process.argv.slice(2).join(' ')})`,
+  );

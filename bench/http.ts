@@ -1,0 +1,236 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import autocannon from 'autocannon';
+import { freePort } from './haproxy.js';
+import { startFaultline } from './servers.js';
+
+/**
+ * HTTP rows of the bench, in one run on loopback: a small JSON answer over 32 keep-alive
+ * connections with autocannon, directly, through faultline's http proxy with no toxics,
+ * through nginx (upstream keep-alive, one worker; when /usr/sbin/nginx exists) and through
+ * http-proxy (npm); then gRPC unary calls directly and through an http2 proxy. Every run is
+ * bounded in time; every process started is stopped by its pid.
+ */
+const NGINX = '/usr/sbin/nginx';
+const CONNECTIONS = 32;
+const SECONDS = 5;
+const GRPC_CONCURRENCY = 32;
+const GRPC_SECONDS = 5;
+const child = fileURLToPath(new URL('./http-child.js', import.meta.url));
+const protoPath = fileURLToPath(new URL('../../test/fixtures/grpc/orders.proto', import.meta.url));
+
+export interface HttpBench {
+  rows: string[][];
+  verdicts: string[];
+}
+
+interface Rate {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(port: number): Promise<Rate> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/orders/7`,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+function startChild(args: string[], processes: ChildProcess[]): Promise<{ http: number; grpc?: number }> {
+  const started = spawn(process.execPath, [child, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  processes.push(started);
+  return new Promise((resolve, reject) => {
+    let text = '';
+    started.stdout!.on('data', (chunk) => {
+      text += chunk;
+      if (text.includes('\n')) resolve(JSON.parse(text.split('\n')[0]!));
+    });
+    started.once('exit', (code) => reject(new Error(`${args[0]} exited ${code}`)));
+  });
+}
+
+async function startNginx(upstreamPort: number, processes: ChildProcess[], cleanup: Array<() => void>) {
+  if (!existsSync(NGINX)) return undefined;
+  const prefix = mkdtempSync(join(tmpdir(), 'faultline-bench-nginx-'));
+  cleanup.push(() => rmSync(prefix, { recursive: true, force: true }));
+  const port = await freePort();
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    `worker_processes 1;
+daemon off;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+`,
+  );
+  const nginx = spawn(NGINX, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: 'ignore' });
+  processes.push(nginx);
+  for (let attempt = 0; attempt < 500; attempt += 1) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`);
+      return port;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+  throw new Error('nginx did not answer within 5 s');
+}
+
+/** Unary calls with GRPC_CONCURRENCY in flight for GRPC_SECONDS; calls per second. */
+async function grpcRate(port: number): Promise<{ callsPerSecond: number; failures: number }> {
+  const definition = protoLoader.loadSync(protoPath);
+  const shop = (grpc.loadPackageDefinition(definition).shop as grpc.GrpcObject)
+    .Orders as grpc.ServiceClientConstructor;
+  const client = new shop(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as {
+    Get(request: object, callback: (error: Error | null) => void): void;
+    close(): void;
+  };
+  const call = () =>
+    new Promise<boolean>((resolve) => client.Get({ id: 1 }, (error) => resolve(error === null)));
+  await call();
+  const deadline = performance.now() + GRPC_SECONDS * 1000;
+  let calls = 0;
+  let failures = 0;
+  await Promise.all(
+    Array.from({ length: GRPC_CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        if (await call()) calls += 1;
+        else failures += 1;
+      }
+    }),
+  );
+  client.close();
+  return { callsPerSecond: calls / GRPC_SECONDS, failures };
+}
+
+async function createHttpProxy(
+  url: string,
+  name: string,
+  protocol: string,
+  upstreamPort: number,
+): Promise<number> {
+  const response = await fetch(`${url}/proxies`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}`, protocol }),
+  });
+  const proxy = (await response.json()) as { listen: string };
+  if (response.status !== 201) throw new Error(`creating ${name}: ${JSON.stringify(proxy)}`);
+  return Number(proxy.listen.split(':').pop());
+}
+
+export async function benchHttp(): Promise<HttpBench> {
+  const processes: ChildProcess[] = [];
+  const cleanup: Array<() => void> = [];
+  const rows: string[][] = [];
+  const verdicts: string[] = [];
+  const fixed = (value: number, digits = 0) => value.toFixed(digits);
+  try {
+    const upstream = await startChild(['upstream'], processes);
+    const faultline = await startFaultline('faultline (http)');
+    cleanup.unshift(() => faultline.stop());
+    const httpPort = await createHttpProxy(faultline.url, 'api', 'http', upstream.http);
+    const grpcProxyPort = await createHttpProxy(faultline.url, 'grpc', 'http2', upstream.grpc!);
+    const nodeProxy = await startChild(['http-proxy', `127.0.0.1:${upstream.http}`], processes);
+    const nginxPort = await startNginx(upstream.http, processes, cleanup);
+
+    const targets: Array<[string, number]> = [
+      ['direct', upstream.http],
+      ['faultline http, no toxics', httpPort],
+      ...(nginxPort === undefined
+        ? []
+        : ([['nginx reverse proxy (keepalive 64, 1 worker)', nginxPort]] as Array<[string, number]>)),
+      ['http-proxy (npm, keep-alive agent)', nodeProxy.http],
+    ];
+    const rates = new Map<string, Rate>();
+    for (const [label, port] of targets) {
+      await load(port); // warm-up: connections, JIT
+      const rate = await load(port);
+      rates.set(label, rate);
+      rows.push([
+        `HTTP/1.1, ${CONNECTIONS} keep-alive connections, small JSON: ${label}`,
+        `${fixed(rate.requestsPerSecond)} req/s, p50 ${fixed(rate.p50, 2)} ms, p99 ${fixed(rate.p99, 2)} ms${rate.errors ? `, ${rate.errors} errors` : ''}`,
+      ]);
+    }
+    const ours = rates.get('faultline http, no toxics')!;
+    const direct = rates.get('direct')!;
+    const nginx =
+      nginxPort === undefined ? undefined : rates.get('nginx reverse proxy (keepalive 64, 1 worker)');
+    const nodeRate = rates.get('http-proxy (npm, keep-alive agent)')!;
+    if (nginx) {
+      const ratio = ours.requestsPerSecond / nginx.requestsPerSecond;
+      verdicts.push(
+        `${ratio >= 0.6 ? 'ok        ' : 'MISSED    '} faultline http at least 0.6 of nginx: ${fixed(ratio, 2)}`,
+      );
+    } else
+      verdicts.push('skipped    faultline vs nginx: /usr/sbin/nginx is not installed (Debian package nginx)');
+    const overNode = ours.requestsPerSecond / nodeRate.requestsPerSecond;
+    verdicts.push(
+      `${overNode >= 1.2 ? 'ok        ' : 'MISSED    '} faultline http at least 1.2x http-proxy: ${fixed(overNode, 2)}x`,
+    );
+    const addedP50 = ours.p50 - direct.p50;
+    verdicts.push(
+      `${addedP50 <= 1 ? 'ok        ' : 'MISSED    '} added p50 at most 1 ms: ${fixed(addedP50, 2)} ms`,
+    );
+
+    const grpcDirect = await grpcRate(upstream.grpc!);
+    const grpcProxied = await grpcRate(grpcProxyPort);
+    rows.push([
+      `gRPC unary, ${GRPC_CONCURRENCY} in flight (@grpc/grpc-js): direct`,
+      `${fixed(grpcDirect.callsPerSecond)} calls/s${grpcDirect.failures ? `, ${grpcDirect.failures} failed` : ''}`,
+    ]);
+    rows.push([
+      `gRPC unary, ${GRPC_CONCURRENCY} in flight: through faultline http2`,
+      `${fixed(grpcProxied.callsPerSecond)} calls/s${grpcProxied.failures ? `, ${grpcProxied.failures} failed` : ''}`,
+    ]);
+    const grpcRatio = grpcProxied.callsPerSecond / grpcDirect.callsPerSecond;
+    verdicts.push(
+      `${grpcRatio >= 0.5 ? 'ok        ' : 'MISSED    '} gRPC through http2 at least 0.5 of direct: ${fixed(grpcRatio, 2)}`,
+    );
+    return { rows, verdicts };
+  } finally {
+    for (const started of processes) {
+      if (started.exitCode === null && started.pid !== undefined) process.kill(started.pid, 'SIGTERM');
+    }
+    for (const clean of cleanup) clean();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const deadline = setTimeout(() => {
+    console.error('bench/http: gave up after 3 minutes');
+    process.exit(1);
+  }, 180_000);
+  const { rows, verdicts } = await benchHttp();
+  console.log('\n| HTTP proxying | measured |\n|---|---|');
+  for (const cells of rows) console.log(`| ${cells.join(' | ')} |`);
+  for (const verdict of verdicts) console.log(`  ${verdict}`);
+  clearTimeout(deadline);
+}
