@@ -6,6 +6,7 @@ import { benchHttp } from './http.js';
 import { benchInject } from './inject.js';
 import { benchPython } from './python.js';
 import { benchUdp } from './udp.js';
+import { benchTls } from './tls.js';
 import { startNodePipe } from './node-pipe.js';
 import {
   idleConnections,
@@ -346,6 +347,18 @@ try {
   for (const cells of benchInject()) console.log(`| ${cells.join(' | ')} |`);
   console.log('\n| Python activities | wall time |\n|---|---|');
   for (const cells of await benchPython()) console.log(`| ${cells.join(' | ')} |`);
+  const tlsBench = await benchTls(servers[0]!.url, upstreams.sinkPort, (bytes) =>
+    upstreams.sinkReceives(bytes),
+  );
+  console.log(
+    '\n| TLS (terminating proxy) | direct TLS | faultline | faultline / direct |\n|---|---|---|---|',
+  );
+  for (const cells of tlsBench.rows) console.log(`| ${cells.join(' | ')} |`);
+  check(
+    tlsBench.throughputRatio >= 0.7,
+    'TLS bulk throughput',
+    `${fixed(tlsBench.throughputRatio, 2)} of direct TLS (at least 0.7)`,
+  );
   const http = await benchHttp();
   console.log('\n| HTTP proxying (issue #15) | measured |\n|---|---|');
   for (const cells of http.rows) console.log(`| ${cells.join(' | ')} |`);

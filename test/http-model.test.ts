@@ -176,7 +176,7 @@ describe('match', () => {
 });
 
 describe('protocol field', () => {
-  it("a tcp proxy's JSON has no protocol key; other protocols show it; udp is a clear 400 for now", async () => {
+  it("a tcp proxy's JSON has no protocol key; other protocols show it", async () => {
     const harness = await startHarness();
     const echo = await startEchoServer();
     const tcp = await harness.api('POST', '/proxies', {
@@ -191,8 +191,8 @@ describe('protocol field', () => {
       upstream: '127.0.0.1:53',
       protocol: 'udp',
     });
-    assert.equal(udp.status, 400);
-    assert.equal(udp.json.error, 'protocol udp is not supported yet');
+    assert.equal(udp.status, 201, udp.text);
+    assert.equal(udp.json.protocol, 'udp');
     const bad = await harness.api('POST', '/proxies', {
       name: 'x',
       upstream: '127.0.0.1:1',

@@ -1,7 +1,10 @@
 import { integer } from './integer-option.js';
 import { Command, Option } from 'commander';
 import pino from 'pino';
+import { FaultlineError } from '../model/errors.js';
 import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine } from '../proxy/engine.js';
+import type { CertificateIssuer } from '../proxy/tls/proxy-tls.js';
+import type { LocalCa } from '../system/local-ca.js';
 import { type ControlServer, createControlServer } from '../server/app.js';
 import { listenControl } from './listen.js';
 import {
@@ -40,12 +43,30 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** The local CA is read (or made) at the first proxy with tls.auto, not at start-up. */
+function localCaIssuer(): CertificateIssuer {
+  let ca: Promise<LocalCa> | undefined;
+  return async (hosts) => {
+    ca ??= import('../system/local-ca.js').then(({ openLocalCa }) => openLocalCa());
+    try {
+      return await (await ca).issue(hosts);
+    } catch (error) {
+      ca = undefined;
+      throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'invalid tls', {
+        cause: error,
+        hint: `tls.auto needs faultline's local CA, which could not be opened: ${(error as Error).message}`,
+      });
+    }
+  };
+}
+
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {
   const logger = pino({ level: settings.logLevel, base: { service: 'faultline' } });
   const engine = createEngine({
     ...(settings.seed === undefined ? {} : { seed: settings.seed }),
     busyPollMicroseconds: settings.busyPoll,
     limits: settings.limits?.engine ?? {},
+    issueCertificate: localCaIssuer(),
   });
   let port = settings.port;
   const { token } = settings;

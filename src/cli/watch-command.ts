@@ -85,5 +85,7 @@ function detail(event: EngineEvent): string {
     }
     case 'http.upstream_failed':
       return `${event.method} ${event.path} → 502: upstream ${event.upstream} failed (${event.error})`;
+    case 'tls.failed':
+      return `TLS handshake with the ${event.side === 'client' ? `client ${event.client}` : 'upstream'} failed: ${event.code} (${event.error})`;
   }
 }

@@ -26,6 +26,16 @@ export type EngineEvent =
     }
   | { type: 'connection.failed'; proxy: string; client: string; upstream: string; error: string }
   | {
+      /** A TLS handshake failed: with a client (termination) or with the upstream (origination). */
+      type: 'tls.failed';
+      proxy: string;
+      side: 'client' | 'upstream';
+      client: string;
+      /** OpenSSL's or Node's code, e.g. ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN, ETIMEDOUT. */
+      code: string;
+      error: string;
+    }
+  | {
       type: 'toxic.fired';
       proxy: string;
       toxic: string;

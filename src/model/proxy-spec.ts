@@ -4,6 +4,12 @@ import { describeValue, FaultlineError } from './errors.js';
 import { canonicalKeys, type GoShape, goValueKind, parseWith } from './fields.js';
 import { checkName } from './names.js';
 import { DEFAULT_PROTOCOL, isProxyProtocol, type ProxyProtocol, proxyProtocols } from './protocol.js';
+import {
+  parseTlsOrigination,
+  parseTlsTermination,
+  type TlsOrigination,
+  type TlsTermination,
+} from './tls-spec.js';
 import { parseToxicCreate, type ToxicSpec } from './toxic.js';
 
 /** A proxy as it is asked for: by POST /proxies, /populate entries and config files. */
@@ -18,6 +24,10 @@ export interface ProxySpec {
   headerFaults?: boolean;
   /** udp only: a flow with no datagram either way for this many ms is closed (60 s when omitted). */
   idleTimeout?: number;
+  /** Present a certificate to clients (TLS termination). */
+  tls?: TlsTermination;
+  /** Speak TLS to the upstream (TLS origination). */
+  upstreamTls?: TlsOrigination;
   /** Undefined means "keep whatever toxics the proxy has"; an array is the exact set wanted. */
   toxics: ToxicSpec[] | undefined;
 }
@@ -30,6 +40,9 @@ export interface ProxyUpdate {
   protocol?: ProxyProtocol;
   headerFaults?: boolean;
   idleTimeout?: number;
+  /** Replaces the certificate clients see; connections already open keep theirs. */
+  tls?: TlsTermination;
+  upstreamTls?: TlsOrigination;
 }
 
 /** Proxies bind loopback unless told otherwise (Toxiproxy binds every interface). */
@@ -44,6 +57,8 @@ const proxyFields = [
   'protocol',
   'header_faults',
   'idle_timeout',
+  'tls',
+  'upstream_tls',
   'toxics',
   'logger',
 ] as const;
@@ -56,6 +71,8 @@ const proxyShape = z.object({
   protocol: z.unknown().optional(),
   header_faults: z.boolean({ error: 'header_faults must be true or false' }).optional(),
   idle_timeout: z.unknown().optional(),
+  tls: z.unknown().optional(),
+  upstream_tls: z.unknown().optional(),
   toxics: z.array(z.unknown(), { error: 'toxics must be an array of toxics' }).optional(),
   logger: z.unknown().optional(),
 });
@@ -79,6 +96,11 @@ export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
   if (headerFaults) checkHeaderFaults(protocol, name);
   const idleTimeout =
     fields.idle_timeout === undefined ? undefined : parseIdleTimeout(fields.idle_timeout, protocol, name);
+  const scope = `proxy ${JSON.stringify(name)}`;
+  const tls = fields.tls === undefined ? undefined : parseTlsTermination(fields.tls, scope);
+  const upstreamTls =
+    fields.upstream_tls === undefined ? undefined : parseTlsOrigination(fields.upstream_tls, scope);
+  if ((tls || upstreamTls) && protocol === 'udp') throw tlsOnUdp(name);
   const toxics = fields.toxics?.map((toxic, i) =>
     parseToxicCreate(toxic, `toxic ${i + 1} of proxy ${JSON.stringify(name)}`),
   );
@@ -91,6 +113,8 @@ export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
     ...(protocol === DEFAULT_PROTOCOL ? {} : { protocol }),
     ...(headerFaults ? { headerFaults } : {}),
     ...(idleTimeout === undefined ? {} : { idleTimeout }),
+    ...(tls ? { tls } : {}),
+    ...(upstreamTls ? { upstreamTls } : {}),
     toxics,
   };
 }
@@ -107,6 +131,8 @@ export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   if (fields.header_faults !== undefined) update.headerFaults = fields.header_faults;
   if (fields.idle_timeout !== undefined)
     update.idleTimeout = parseIdleTimeout(fields.idle_timeout, 'udp', name);
+  if (fields.tls !== undefined) update.tls = parseTlsTermination(fields.tls, where);
+  if (fields.upstream_tls !== undefined) update.upstreamTls = parseTlsOrigination(fields.upstream_tls, where);
   return update;
 }
 
@@ -143,6 +169,12 @@ function parseProtocol(value: unknown, name: string): ProxyProtocol {
     );
   }
   return protocol;
+}
+
+function tlsOnUdp(name: string): FaultlineError {
+  return new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'tls needs a tcp, http or http2 proxy', {
+    hint: `proxy ${JSON.stringify(name)} has protocol udp; DTLS is not supported, remove tls and upstream_tls`,
+  });
 }
 
 /** Header-driven faults need a proxy that reads requests. */

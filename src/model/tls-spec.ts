@@ -36,6 +36,9 @@ const originationShape = z.strictObject({
   insecure: z.boolean({ error: 'upstream_tls.insecure must be true or false' }).optional(),
 });
 
+/** How the API and `export` show a private key: keys never leave the server. */
+export const REDACTED_KEY = '[redacted]';
+
 export type TlsTermination = { auto: true } | { cert: string; key: string };
 export type TlsOrigination = z.infer<typeof originationShape>;
 

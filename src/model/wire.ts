@@ -1,4 +1,5 @@
 import type { ProxyProtocol } from './protocol.js';
+import type { TlsOrigination, TlsTermination } from './tls-spec.js';
 import type { Stream } from './toxic.js';
 import type { Attributes, JsonValue, ToxicType } from './toxics/index.js';
 
@@ -24,6 +25,9 @@ export interface ProxyJson {
   header_faults?: boolean;
   /** udp only: ms a flow may go without datagrams before it is closed. */
   idle_timeout?: number;
+  /** Omitted without TLS; private keys show as "[redacted]". */
+  tls?: TlsTermination;
+  upstream_tls?: TlsOrigination;
   Logger: Record<string, never>;
   toxics: ToxicJson[];
 }

@@ -12,6 +12,7 @@ import { defaultLimits, type EngineLimits } from './limits.js';
 import { FaultProxy } from './proxy.js';
 import { UdpProxy } from './udp/udp-proxy.js';
 import type { EngineProxy } from './engine-proxy.js';
+import type { CertificateIssuer } from './tls/proxy-tls.js';
 import { protocols } from './protocols.js';
 import { checkHeaderFaults, parseIdleTimeout } from '../model/proxy-spec.js';
 import { DEFAULT_PROTOCOL } from '../model/protocol.js';
@@ -25,6 +26,8 @@ export interface EngineOptions {
   busyPollMicroseconds?: number;
   /** Each one omitted keeps its default (limits.ts). */
   limits?: Partial<EngineLimits>;
+  /** Issues certificates for proxies with `tls.auto` (the server passes its local CA). */
+  issueCertificate?: CertificateIssuer;
 }
 
 /** Thrown by populate when an entry fails after earlier ones were applied. */
@@ -64,7 +67,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const events = createEventBus();
   const limits: EngineLimits = { ...defaultLimits, ...options.limits };
   const budget = new HeldBudget(limits.maxHeldBytes);
-  const environment = { clock: options.clock ?? systemClock, busyPoll, events, budget, limits };
+  const environment = {
+    clock: options.clock ?? systemClock,
+    busyPoll,
+    events,
+    budget,
+    limits,
+    ...(options.issueCertificate ? { issueCertificate: options.issueCertificate } : {}),
+  };
   const proxies = new Map<string, EngineProxy>();
 
   const get = (name: string): EngineProxy => {
@@ -98,6 +108,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         protocol,
         headerFaults: spec.headerFaults ?? false,
       });
+    if (proxy instanceof FaultProxy) await proxy.setTls(spec);
     for (const toxic of spec.toxics ?? []) await proxy.addToxic(toxic);
     if (spec.enabled) await proxy.start();
     proxies.set(spec.name, proxy);
@@ -115,6 +126,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
       existing = undefined;
     }
     if (!existing) return create(spec);
+    const tlsChange = existing.tlsChange(spec);
+    if (tlsChange) await existing.update(tlsChange);
     if (existing.headerFaults !== (spec.headerFaults ?? false)) {
       await existing.update({ headerFaults: spec.headerFaults ?? false });
     }

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { ProxyProtocol } from '../model/protocol.js';
 import type { ToxicSpec } from '../model/toxic.js';
 import type { ProxyEnvironment } from './proxy.js';
@@ -8,6 +9,8 @@ export interface ProxyView {
   readonly protocol: ProxyProtocol;
   readonly upstream: string;
   readonly headerFaults: boolean;
+  /** How to reach the upstream over TLS (upstream_tls), or undefined for plain text; a new object on each change. */
+  readonly upstreamTlsOptions: ConnectionOptions | undefined;
   /** The request toxics, in the order they were added. */
   readonly requestToxics: readonly ToxicSpec[];
   readonly environment: ProxyEnvironment;

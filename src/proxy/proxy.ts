@@ -1,7 +1,10 @@
 import type net from 'node:net';
+import type tls from 'node:tls';
 import type { Clock } from '../model/clock.js';
 import { FaultlineError } from '../model/errors.js';
+import { parseHostPort } from '../model/address.js';
 import type { ProxyUpdate } from '../model/proxy-spec.js';
+import type { TlsOrigination, TlsTermination } from '../model/tls-spec.js';
 import type { RandomSource } from '../model/random.js';
 import { checkName } from '../model/names.js';
 import { CounterState, matchesClient } from '../model/match.js';
@@ -24,6 +27,27 @@ import type { Protocol, ProtocolSession } from './protocol.js';
 import type { ProxyView, RequestFaultKey } from './proxy-view.js';
 import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
 import { ConnectGate } from './connect-gate.js';
+import {
+  type CertificateIssuer,
+  type ClientTls,
+  clientTls,
+  sameTls,
+  type ServerTls,
+  serverTls,
+} from './tls/proxy-tls.js';
+import {
+  connectSecure,
+  createSecureAcceptor,
+  feedReader,
+  type SecureAcceptor,
+} from './tls/secure-sockets.js';
+
+/** Errors from the TLS layer rather than the TCP connect (which `connection.failed` reports alone). */
+function isTlsError(error: NodeJS.ErrnoException): boolean {
+  return /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL|HOSTNAME_MISMATCH)/.test(
+    error.code ?? '',
+  );
+}
 
 export interface ProxyEnvironment {
   readonly clock: Clock;
@@ -32,6 +56,7 @@ export interface ProxyEnvironment {
   readonly events: EventBus;
   readonly budget: HeldBudget;
   readonly limits: EngineLimits;
+  readonly issueCertificate?: CertificateIssuer;
 }
 
 export interface ProxyStats {
@@ -40,6 +65,8 @@ export interface ProxyStats {
   requestFaults: ReadonlyMap<string, RequestFaultKey & { count: number }>;
   bytes: Record<Stream, { received: number; sent: number }>;
   toxicActions: Map<string, number>;
+  /** Failed TLS handshakes by side and reason code (ERR_SSL_..., ETIMEDOUT, ...). */
+  tlsFailures: Map<string, number>;
 }
 
 const MAX_FAULT_ROWS = 1000;
@@ -72,6 +99,10 @@ export class FaultProxy implements ProxyView {
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   private readonly toxicActions = new Map<string, number>();
   private readonly gate: ConnectGate;
+  private readonly tlsFailures = new Map<string, number>();
+  private serverTls: ServerTls | undefined;
+  private secureAcceptor: SecureAcceptor | undefined;
+  private clientTls: ClientTls | undefined;
   private readonly requestFaults = new Map<string, RequestFaultKey & { count: number }>();
 
   constructor(
@@ -177,10 +208,61 @@ export class FaultProxy implements ProxyView {
     return state.take(toxic.counter);
   }
 
+  get tls(): TlsTermination | undefined {
+    return this.serverTls?.spec;
+  }
+
+  get upstreamTls(): TlsOrigination | undefined {
+    return this.clientTls?.spec;
+  }
+
+  get upstreamTlsOptions(): tls.ConnectionOptions | undefined {
+    return this.clientTls?.options;
+  }
+
+  /** Sets TLS on a proxy not yet started (engine create). */
+  async setTls(spec: { tls?: TlsTermination; upstreamTls?: TlsOrigination }): Promise<void> {
+    const prepared = await this.prepareTls(spec, this.listen, this.upstream);
+    this.useServerTls(prepared.server);
+    this.clientTls = prepared.client;
+  }
+
+  /** The update that makes this proxy's TLS what `spec` asks for, or undefined when it already is. */
+  tlsChange(spec: { tls?: TlsTermination; upstreamTls?: TlsOrigination }): ProxyUpdate | undefined {
+    const change: ProxyUpdate = {};
+    if (spec.tls && !sameTls(spec.tls, this.tls)) change.tls = spec.tls;
+    if (spec.upstreamTls && !sameTls(spec.upstreamTls, this.upstreamTls))
+      change.upstreamTls = spec.upstreamTls;
+    return Object.keys(change).length > 0 ? change : undefined;
+  }
+
+  /** Checks and builds TLS settings before anything changes, so a bad certificate changes nothing. */
+  private async prepareTls(
+    spec: { tls?: TlsTermination; upstreamTls?: TlsOrigination },
+    listen: string,
+    upstream: string,
+  ): Promise<{ server: ServerTls | undefined; client: ClientTls | undefined }> {
+    const listenHost = parseHostPort(listen, 'listen').host;
+    const serverSpec = spec.tls ?? this.serverTls?.spec;
+    const reissue = serverSpec !== undefined && (spec.tls !== undefined || listen !== this.listen);
+    const server = reissue
+      ? await serverTls(serverSpec, listenHost, this.protocol, this.environment.issueCertificate)
+      : this.serverTls;
+    const clientSpec = spec.upstreamTls ?? this.clientTls?.spec;
+    const client =
+      clientSpec === undefined ? undefined : clientTls(clientSpec, parseHostPort(upstream, 'upstream').host);
+    return { server, client };
+  }
+
   /** Applies a merge of listen, upstream and enabled; on failure nothing has changed. */
   async update(update: ProxyUpdate): Promise<void> {
     const wantEnabled = update.enabled ?? this.enabled;
     const newListen = update.listen;
+    const prepared = await this.prepareTls(
+      update,
+      newListen ?? this.listen,
+      update.upstream ?? this.upstream,
+    );
     const listenChanged = newListen !== undefined && (await canonicalListen(newListen)) !== this.listen;
     if (listenChanged && wantEnabled) await this.moveListener(newListen);
     else if (listenChanged) {
@@ -194,6 +276,8 @@ export class FaultProxy implements ProxyView {
       this.dropConnections();
       this.session?.upstreamChanged?.();
     }
+    this.useServerTls(prepared.server);
+    this.clientTls = prepared.client;
   }
 
   async addToxic(toxic: ToxicSpec): Promise<void> {
@@ -277,6 +361,7 @@ export class FaultProxy implements ProxyView {
       connectionsTotal: this.serial,
       bytes,
       toxicActions: this.toxicActions,
+      tlsFailures: this.tlsFailures,
       requestFaults: this.requestFaults,
     };
   }
@@ -319,19 +404,42 @@ export class FaultProxy implements ProxyView {
    * the upstream answers; if it cannot be reached, both sides close and `connection.failed` says why.
    */
   private accept(accepted: net.Socket): void {
-    const id = ++this.serial;
     const session = this.session;
     if (!session) {
       accepted.destroy();
       return;
     }
     // Connect-time toxics (connect_delay, refuse) are connection toxics, so they keep the link path.
+    if (this.secureAcceptor) this.secureAcceptor.accept(accepted);
+    else this.route(session, accepted, false);
+  }
+
+  /** Terminates TLS with these settings from now on: connections already open keep theirs. */
+  private useServerTls(settings: ServerTls | undefined): void {
+    if (settings === this.serverTls) return;
+    this.serverTls = settings;
+    this.secureAcceptor?.close();
+    this.secureAcceptor =
+      settings &&
+      createSecureAcceptor(
+        settings,
+        (secure) => {
+          if (this.session) this.route(this.session, secure, true);
+          else secure.destroy();
+        },
+        (client, code, message) => this.tlsFailed('client', client, code, message),
+      );
+  }
+
+  /** A protocol that can take connections as they are gets them when no connection toxic is set. */
+  private route(session: ProtocolSession, socket: net.Socket, decrypted: boolean): void {
+    const id = ++this.serial;
     if (session.adopt && !this.toxicList.some(isConnectionToxicSpec)) {
-      this.adopt(id, accepted, session);
+      this.adopt(id, socket, session);
       return;
     }
     const readers = { client: new SocketReader(), upstream: new SocketReader() };
-    const client = adoptAccepted(accepted, readers.client);
+    const client = decrypted ? feedReader(socket, readers.client) : adoptAccepted(socket, readers.client);
     if (!this.gate.needed) return this.open(id, client, readers);
     client.on('error', () => undefined);
     void this.gate.admit(id, client).then((admitted) => {
@@ -344,12 +452,33 @@ export class FaultProxy implements ProxyView {
   private open(id: number, client: net.Socket, readers: Record<'client' | 'upstream', SocketReader>): void {
     const session = this.session;
     if (!session) return void client.destroy();
+    this.connect(id, session, client, readers);
+  }
+
+  /**
+   * Links the client at once and connects upstream in parallel: the client's first bytes are
+   * read while the upstream handshake runs (net.Socket holds writes until it connects), which
+   * takes one event-loop turn off every new connection. The connection counts as opened when
+   * the upstream answers; if it cannot be reached, both sides close and `connection.failed` says why.
+   */
+  private connect(
+    id: number,
+    session: ProtocolSession,
+    client: net.Socket,
+    readers: Record<'client' | 'upstream', SocketReader>,
+  ): void {
     const target = session.linkTarget();
-    const upstream = connectWithReader(target.host, target.port, readers.upstream);
+    // Only a tcp link reaches the upstream itself; http and http2 sessions originate TLS on their own.
+    const secureUpstream = this.protocol === 'tcp' ? this.clientTls : undefined;
+    const upstream = secureUpstream
+      ? connectSecure(target.host, target.port, secureUpstream.options, readers.upstream)
+      : connectWithReader(target.host, target.port, readers.upstream);
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
     const { events } = this.environment;
     let opened = false;
-    const failed = (error: Error) => {
+    const failed = (error: NodeJS.ErrnoException) => {
+      if (secureUpstream && isTlsError(error))
+        this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', error.message);
       events.emit({
         type: 'connection.failed',
         proxy: this.name,
@@ -359,8 +488,14 @@ export class FaultProxy implements ProxyView {
       });
     };
     upstream.once('error', failed);
-    upstream.once('connect', () => {
+    upstream.once(secureUpstream ? 'secureConnect' : 'connect', () => {
       upstream.off('error', failed);
+      // With TLS 1.3 the server checks a client certificate after the handshake: its alert comes later.
+      if (secureUpstream)
+        upstream.on('error', (error: NodeJS.ErrnoException) => {
+          if (isTlsError(error))
+            this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', error.message);
+        });
       opened = true;
       const localPort = upstream.localPort;
       if (session.linked && localPort !== undefined) {
@@ -370,6 +505,19 @@ export class FaultProxy implements ProxyView {
       events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
     });
     this.link(id, client, upstream, readers, clientAddress, () => opened);
+  }
+
+  private tlsFailed(side: 'client' | 'upstream', client: string, code: string, message: string): void {
+    const key = `${side} ${code}`;
+    this.tlsFailures.set(key, (this.tlsFailures.get(key) ?? 0) + 1);
+    this.environment.events.emit({
+      type: 'tls.failed',
+      proxy: this.name,
+      side,
+      client,
+      code,
+      error: message,
+    });
   }
 
   /**

@@ -1,5 +1,3 @@
-import { FaultlineError } from '../model/errors.js';
-import type { ProxyProtocol } from '../model/protocol.js';
 import { parseHostPort } from '../model/address.js';
 import { checkConnectionMatch, checkToxicProtocol, type LinkTarget, type Protocol } from './protocol.js';
 
@@ -26,18 +24,3 @@ export const tcpProtocol: Protocol = {
     });
   },
 };
-
-/** A protocol the model accepts but this engine cannot run yet: every use is a clear 400. */
-export function notYetProtocol(name: ProxyProtocol): Protocol {
-  const refuse = (proxy: string): never => {
-    throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `protocol ${name} is not supported yet`, {
-      hint: `proxy ${JSON.stringify(proxy)} asks for protocol ${name}, which this faultline version accepts in files but cannot run; use tcp`,
-    });
-  };
-  return {
-    name,
-    checkProxy: refuse,
-    checkToxic: (_toxic, proxy) => refuse(proxy),
-    open: (proxy) => refuse(proxy.name),
-  };
-}

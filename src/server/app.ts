@@ -186,5 +186,6 @@ function logEvent(log: Logger, event: EngineEvent): void {
       : 'info';
   if (event.type === 'connection.failed')
     return void log.warn(event, 'Unable to open connection to upstream');
+  if (event.type === 'tls.failed') return void log.warn(event, 'TLS handshake failed');
   log[level](event, event.type);
 }

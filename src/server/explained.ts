@@ -1,10 +1,10 @@
 import type { ProxyJson, ToxicJson } from '../model/wire.js';
 import { explainToxic } from '../model/toxic.js';
-import type { FaultProxy } from '../proxy/proxy.js';
+import type { EngineProxy } from '../proxy/engine-proxy.js';
 import { proxyJson } from './shapes.js';
 
 /** A proxy as the API shows it, each toxic with its explain() sentence as `explanation`. */
-export function explainedProxyJson(proxy: FaultProxy): ProxyJson & {
+export function explainedProxyJson(proxy: EngineProxy): ProxyJson & {
   toxics: Array<ToxicJson & { explanation: string }>;
 } {
   const shown = proxyJson(proxy);

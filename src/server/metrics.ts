@@ -66,6 +66,21 @@ export function createMetrics(engine: Engine): Registry {
     },
   });
   new Counter({
+    name: 'faultline_tls_handshake_failures_total',
+    help: 'TLS handshakes that failed, per proxy, side (client: termination, upstream: origination) and error code.',
+    labelNames: ['proxy', 'side', 'code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) {
+        for (const [key, count] of proxy.stats().tlsFailures) {
+          const [side = '', code = ''] = key.split(' ');
+          this.inc({ proxy: proxy.name, side, code }, count);
+        }
+      }
+    },
+  });
+  new Counter({
     name: 'faultline_http_faults_total',
     help: 'Requests an HTTP toxic (or a header-driven fault) acted on, by what the client got: a status, "grpc N", or the action.',
     labelNames: ['proxy', 'toxic', 'type', 'method', 'outcome'],

@@ -1,6 +1,7 @@
 import { type ToxicSpec, wireAttributes } from '../model/toxic.js';
 import type { ProxyJson, ToxicJson } from '../model/wire.js';
 import type { EngineProxy } from '../proxy/engine-proxy.js';
+import { showOrigination, showTermination } from '../proxy/tls/proxy-tls.js';
 
 /** A toxic with Toxiproxy's key order: attributes, name, type, stream, toxicity. */
 export function toxicJson(toxic: ToxicSpec): ToxicJson {
@@ -26,6 +27,8 @@ export function proxyJson(proxy: EngineProxy): ProxyJson {
     ...(proxy.protocol === 'tcp' ? {} : { protocol: proxy.protocol }),
     ...(proxy.headerFaults ? { header_faults: true } : {}),
     ...('idleTimeoutMs' in proxy ? { idle_timeout: proxy.idleTimeoutMs } : {}),
+    ...(proxy.tls ? { tls: showTermination(proxy.tls) } : {}),
+    ...(proxy.upstreamTls ? { upstream_tls: showOrigination(proxy.upstreamTls) } : {}),
     Logger: {},
     toxics: proxy.toxics.map(toxicJson),
   };

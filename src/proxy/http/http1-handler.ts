@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
@@ -23,6 +24,7 @@ import { editHeaders, MAX_REWRITE_BYTES, rewriteBody, rewritesBody } from './rew
  */
 export class Http1Handler {
   private pool: Pool | undefined;
+  private poolTls: ConnectionOptions | undefined;
   private poolUpstream = '';
   private readonly retired = new WeakSet<object>();
 
@@ -105,14 +107,14 @@ export class Http1Handler {
   }
 
   private upstreamPool(): Pool {
-    if (!this.pool || this.poolUpstream !== this.proxy.upstream) {
+    const secure = this.proxy.upstreamTlsOptions;
+    if (!this.pool || this.poolUpstream !== this.proxy.upstream || this.poolTls !== secure) {
       void this.pool?.close();
       this.poolUpstream = this.proxy.upstream;
-      this.pool = new Pool(`http://${this.proxy.upstream}`, {
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        keepAliveTimeout: 10_000,
-      });
+      this.poolTls = secure;
+      const options: Pool.Options = { headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 10_000 };
+      if (secure) options.connect = secure as NonNullable<Pool.Options['connect']>;
+      this.pool = new Pool(`${secure ? 'https' : 'http'}://${this.proxy.upstream}`, options);
     }
     return this.pool;
   }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { parseHostPort } from '../../model/address.js';
 import type { ProxyView } from '../proxy-view.js';
@@ -51,8 +52,11 @@ export async function passUpgrade(
     if (gone.signal.aborted) return;
   }
   const { host, port } = parseHostPort(proxy.upstream, 'upstream');
-  const upstream = net.connect({ host: host || 'localhost', port, noDelay: true });
-  upstream.once('connect', () => {
+  const secure = proxy.upstreamTlsOptions;
+  const upstream = secure
+    ? tls.connect({ ...secure, host: host || 'localhost', port })
+    : net.connect({ host: host || 'localhost', port, noDelay: true });
+  upstream.once(secure ? 'secureConnect' : 'connect', () => {
     upstream.write(requestHead(request, proxy.headerFaults));
     if (head.length > 0) upstream.write(head);
     socket.pipe(upstream);

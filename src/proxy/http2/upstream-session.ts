@@ -1,5 +1,6 @@
 import http2 from 'node:http2';
 import net from 'node:net';
+import tls, { type ConnectionOptions } from 'node:tls';
 import { parseHostPort } from '../../model/address.js';
 import type { ProxyView } from '../proxy-view.js';
 
@@ -11,20 +12,31 @@ import type { ProxyView } from '../proxy-view.js';
 export class UpstreamSession {
   private session: http2.ClientHttp2Session | undefined;
   private sessionUpstream = '';
+  private sessionTls: ConnectionOptions | undefined;
 
   constructor(private readonly proxy: ProxyView) {}
 
   get(): http2.ClientHttp2Session {
     const current = this.session;
-    if (current && !current.closed && !current.destroyed && this.sessionUpstream === this.proxy.upstream) {
-      return current;
-    }
+    const secure = this.proxy.upstreamTlsOptions;
+    const same = this.sessionUpstream === this.proxy.upstream && this.sessionTls === secure;
+    if (current && !current.closed && !current.destroyed && same) return current;
     current?.destroy();
     const { host, port } = parseHostPort(this.proxy.upstream, 'upstream');
+    const target = { host: host || 'localhost', port };
     // Small frames (gRPC's) must not wait for Nagle's algorithm: node's http2 leaves it on.
-    const session = http2.connect(`http://${this.proxy.upstream}`, {
-      createConnection: () => net.connect({ host: host || 'localhost', port, noDelay: true }),
-    });
+    const session = secure
+      ? http2.connect(`https://${this.proxy.upstream}`, {
+          createConnection: () => {
+            const socket = tls.connect({ ...secure, ...target, ALPNProtocols: ['h2'] });
+            socket.setNoDelay(true);
+            return socket;
+          },
+        })
+      : http2.connect(`http://${this.proxy.upstream}`, {
+          createConnection: () => net.connect({ ...target, noDelay: true }),
+        });
+    this.sessionTls = secure;
     const forget = () => {
       if (this.session === session) this.session = undefined;
     };

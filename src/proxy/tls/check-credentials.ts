@@ -1,5 +1,6 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { FaultlineError } from '../../model/errors.js';
+import { REDACTED_KEY } from '../../model/tls-spec.js';
 
 /**
  * Checks the PEM a proxy is given before it is used, so a bad certificate is a 400 naming the
@@ -49,6 +50,11 @@ function certificates(pem: string, field: string): X509Certificate[] {
 }
 
 function privateKey(pem: string, field: string): KeyObject {
+  if (pem === REDACTED_KEY)
+    throw invalid(
+      field,
+      `it is "${REDACTED_KEY}", as GET /proxies and faultline export show private keys; put the PEM key back in the file, or use tls.auto`,
+    );
   try {
     return createPrivateKey(pem);
   } catch (error) {

@@ -17,6 +17,7 @@ import { datagramToxics, datagramToxicTypes } from './toxics/index.js';
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 /** Datagrams carry no requests, so no request faults. */
+const noTlsFailures = new Map<string, number>();
 const noRequestFaults: ProxyStats['requestFaults'] = new Map();
 
 /** New client addresses beyond this many live flows are not served (counted in `datagramsRefused`). */
@@ -39,6 +40,9 @@ export class UdpProxy {
   readonly protocol = 'udp';
   /** Datagrams carry no requests, so no request headers can ask for faults. */
   readonly headerFaults = false;
+  /** Datagram proxies speak no TLS (the spec refuses tls on udp); these keep EngineProxy uniform. */
+  readonly tls = undefined;
+  readonly upstreamTls = undefined;
   idleTimeoutMs: number;
   private toxicList: ToxicSpec[] = [];
   private socket: dgram.Socket | undefined;
@@ -215,6 +219,10 @@ export class UdpProxy {
     for (const toxic of wanted) await this.addToxic(toxic);
   }
 
+  tlsChange(): undefined {
+    return undefined;
+  }
+
   stats(): ProxyStats & { datagramsDropped: number } {
     const bytes = structuredClone(this.closedBytes);
     for (const flow of this.flows.values()) {
@@ -228,6 +236,7 @@ export class UdpProxy {
       requestFaults: noRequestFaults,
       bytes,
       toxicActions: this.toxicActions,
+      tlsFailures: noTlsFailures,
       datagramsDropped: this.droppedDatagrams,
     };
   }

@@ -1,0 +1,98 @@
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
+import tls from 'node:tls';
+import { FaultlineError } from '../../model/errors.js';
+import type { ProxyProtocol } from '../../model/protocol.js';
+import { REDACTED_KEY, type TlsOrigination, type TlsTermination } from '../../model/tls-spec.js';
+import { checkCaBundle, checkCertificateAndKey } from './check-credentials.js';
+
+/** Issues a certificate for these host names and addresses (faultline's local CA, given by the server). */
+export type CertificateIssuer = (hosts: readonly string[]) => Promise<{ cert: string; key: string }>;
+
+/** What a proxy that terminates TLS presents to its clients. */
+export interface ServerTls {
+  readonly spec: TlsTermination;
+  /** The certificate chain and key presented: given, or issued by the local CA. */
+  readonly pair: { readonly cert: string; readonly key: string };
+  readonly alpn: readonly string[];
+}
+
+/** How a proxy that originates TLS connects to its upstream (node:tls options, checked). */
+export interface ClientTls {
+  readonly spec: TlsOrigination;
+  readonly options: tls.ConnectionOptions;
+}
+
+/** ALPN offers by protocol: the protocol's own, so an h2 client reaches an http2 proxy. */
+const ALPN: Record<ProxyProtocol, readonly string[]> = {
+  tcp: [],
+  http: ['http/1.1'],
+  http2: ['h2'],
+  udp: [],
+};
+
+export async function serverTls(
+  spec: TlsTermination,
+  listenHost: string,
+  protocol: ProxyProtocol,
+  issue: CertificateIssuer | undefined,
+): Promise<ServerTls> {
+  let pair: { cert: string; key: string };
+  if ('auto' in spec) {
+    if (!issue)
+      throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'invalid tls', {
+        hint: 'tls.auto needs the local CA of a faultline server; this engine was created without one, so give tls.cert and tls.key',
+      });
+    pair = await issue(certificateHosts(listenHost));
+  } else {
+    checkCertificateAndKey(spec.cert, spec.key, 'tls');
+    pair = spec;
+  }
+  // A pair Node cannot load fails here, as a 400, not at the first client.
+  tls.createSecureContext(pair);
+  return { spec, pair, alpn: ALPN[protocol] };
+}
+
+export function clientTls(spec: TlsOrigination, upstreamHost: string): ClientTls {
+  if (spec.ca !== undefined) checkCaBundle(spec.ca, 'upstream_tls.ca');
+  if (spec.cert !== undefined && spec.key !== undefined)
+    checkCertificateAndKey(spec.cert, spec.key, 'upstream_tls');
+  const servername = spec.servername ?? (isIP(upstreamHost) === 0 ? upstreamHost : undefined);
+  return {
+    spec,
+    options: {
+      ...(servername === undefined ? {} : { servername }),
+      ...(spec.ca === undefined ? {} : { ca: spec.ca }),
+      ...(spec.cert === undefined ? {} : { cert: spec.cert, key: spec.key }),
+      rejectUnauthorized: spec.insecure !== true,
+    },
+  };
+}
+
+/** The names a certificate for this listen host must carry for clients on this machine to accept it. */
+export function certificateHosts(listenHost: string): string[] {
+  const everywhere = listenHost === '' || listenHost === '0.0.0.0' || listenHost === '::';
+  if (everywhere) return ['localhost', '127.0.0.1', '::1', hostname()];
+  if (listenHost.startsWith('127.') || listenHost === '::1') return [listenHost, 'localhost'];
+  return [listenHost];
+}
+
+/** What a TLS spec looks like in the API: private keys never leave the server. */
+export function showTermination(spec: TlsTermination): TlsTermination {
+  return 'auto' in spec ? { auto: true } : { cert: spec.cert, key: REDACTED_KEY };
+}
+
+export function showOrigination(spec: TlsOrigination): TlsOrigination {
+  return spec.key === undefined ? { ...spec } : { ...spec, key: REDACTED_KEY };
+}
+
+/** Whether `wanted` (perhaps from `export`, its keys redacted) asks for what `current` is. */
+export function sameTls(
+  wanted: TlsTermination | TlsOrigination,
+  current: TlsTermination | TlsOrigination | undefined,
+): boolean {
+  if (current === undefined) return false;
+  const shown = 'key' in wanted && wanted.key === REDACTED_KEY;
+  const comparable = shown ? ('auto' in current ? current : { ...current, key: REDACTED_KEY }) : current;
+  return JSON.stringify(wanted) === JSON.stringify(comparable);
+}

@@ -1,0 +1,64 @@
+import type net from 'node:net';
+import tls from 'node:tls';
+import type { SocketReader } from '../socket-reader.js';
+import type { ServerTls } from './proxy-tls.js';
+
+/** A client that opens a connection and never finishes its handshake is dropped after this long. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** Terminates TLS on the connections a proxy accepts. */
+export interface SecureAcceptor {
+  accept(socket: net.Socket): void;
+  close(): void;
+}
+
+/**
+ * A tls.Server that never listens: the proxy hands it each accepted connection, as net.Server
+ * would, so Node does the handshake, its timeout and ALPN. `secured` gets each decrypted socket;
+ * `failed` the client, a short reason code and a sentence.
+ */
+export function createSecureAcceptor(
+  settings: ServerTls,
+  secured: (socket: tls.TLSSocket) => void,
+  failed: (client: string, code: string, message: string) => void,
+): SecureAcceptor {
+  const server = tls.createServer({
+    ...settings.pair,
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    ...(settings.alpn.length === 0 ? {} : { ALPNProtocols: [...settings.alpn] }),
+  });
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    socket.setNoDelay(true);
+    secured(socket);
+  });
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+    failed(`${socket.remoteAddress}:${socket.remotePort}`, error.code ?? 'ERR_TLS_HANDSHAKE', error.message);
+    socket.destroy();
+  });
+  return {
+    accept(socket) {
+      server.emit('connection', socket);
+      socket.resume();
+    },
+    close: () => server.removeAllListeners(),
+  };
+}
+
+/** Connects to an upstream over TLS, reading into `reader`; 'secureConnect' means it is open. */
+export function connectSecure(
+  host: string,
+  port: number,
+  options: tls.ConnectionOptions,
+  reader: SocketReader,
+): tls.TLSSocket {
+  const socket = tls.connect({ ...options, host, port });
+  socket.setNoDelay(true);
+  feedReader(socket, reader);
+  return socket;
+}
+
+/** A TLS socket has no `onread` buffer: its decrypted chunks reach the reader as 'data'. */
+export function feedReader<S extends net.Socket>(socket: S, reader: SocketReader): S {
+  socket.on('data', (chunk: Buffer) => reader.onData(chunk));
+  return socket;
+}

@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import http2 from 'node:http2';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import tls from 'node:tls';
+import { promisify } from 'node:util';
+import type { EngineEvent } from '../src/model/events.js';
+import { openLocalCa } from '../src/system/local-ca.js';
+import {
+  connect,
+  createProxy as createPlainProxy,
+  readAll,
+  startEchoServer,
+  startHarness,
+  tempDirectory,
+  waitFor,
+} from './helpers.js';
+import { startHttpUpstream } from './http-helpers.js';
+
+const run = promisify(execFile);
+
+interface TlsProxy {
+  name: string;
+  listen: string;
+  port: number;
+  tls?: unknown;
+  upstream_tls?: { key?: string };
+}
+const createProxy = (...args: Parameters<typeof createPlainProxy>) =>
+  createPlainProxy(...args) as Promise<TlsProxy>;
+const ca = await openLocalCa(join(tempDirectory('tls-proxy'), 'ca'));
+const harness = await startHarness({ issueCertificate: (hosts) => ca.issue(hosts) });
+const events: EngineEvent[] = [];
+harness.engine.events.on((event) => events.push(event));
+
+function tlsRoundTrip(port: number, message: string, options: tls.ConnectionOptions = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, ca: ca.certificatePem, ...options }, () => {
+      socket.end(message);
+    });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    socket.on('error', reject);
+  });
+}
+
+test('a tcp proxy with tls.auto terminates TLS with a certificate from the local CA, verified by Node and openssl', async () => {
+  const echo = await startEchoServer();
+  const proxy = await createProxy(harness, 'tls_echo', `127.0.0.1:${echo.port}`, { tls: { auto: true } });
+  assert.deepEqual(proxy.tls, { auto: true });
+  assert.equal(await tlsRoundTrip(proxy.port, 'hello through tls'), 'hello through tls');
+
+  const sClient = spawn(
+    'openssl',
+    [
+      's_client',
+      '-CAfile',
+      ca.certificatePath,
+      '-connect',
+      `127.0.0.1:${proxy.port}`,
+      '-verify_return_error',
+      '-quiet',
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  sClient.stdin.end('ping from openssl\n');
+  const output = await new Promise<string>((resolve) => {
+    let text = '';
+    sClient.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('ping from openssl')) resolve(text);
+    });
+    sClient.once('exit', () => resolve(text));
+  });
+  sClient.kill();
+  assert.equal(output, 'ping from openssl\n');
+});
+
+test('curl --cacert reaches an HTTPS request through a terminating http proxy, and an http_abort answers it with 503', async () => {
+  const upstream = await startHttpUpstream();
+  const proxy = await createProxy(harness, 'tls_http', upstream.address, {
+    protocol: 'http',
+    tls: { auto: true },
+  });
+  const url = `https://127.0.0.1:${proxy.port}/orders`;
+  const ok = await run('curl', ['-sS', '--cacert', ca.certificatePath, '-w', ' %{http_code}', url]);
+  assert.equal(ok.stdout, 'ok GET /orders 200');
+  const added = await harness.api('POST', '/proxies/tls_http/toxics', {
+    name: 'fail',
+    type: 'http_abort',
+    attributes: { status: 503 },
+  });
+  assert.equal(added.status, 200, added.text);
+  const failed = await run('curl', [
+    '-sS',
+    '--cacert',
+    ca.certificatePath,
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+    url,
+  ]);
+  assert.equal(failed.stdout, '503');
+});
+
+test('a proxy with upstream_tls reaches an https upstream that requires a client certificate (mTLS)', async (t) => {
+  const serverPair = await ca.issue(['127.0.0.1', 'upstream.test']);
+  const clientPair = await ca.issue(['faultline-client']);
+  const server = https.createServer(
+    { ...serverPair, ca: ca.certificatePem, requestCert: true, rejectUnauthorized: true },
+    (request, response) => {
+      const peer = (request.socket as tls.TLSSocket).getPeerCertificate();
+      response.end(`hello ${peer.subject.CN}`);
+    },
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  const { port } = server.address() as AddressInfo;
+
+  const proxy = await createProxy(harness, 'mtls', `127.0.0.1:${port}`, {
+    upstream_tls: {
+      ca: ca.certificatePem,
+      servername: 'upstream.test',
+      cert: clientPair.cert,
+      key: clientPair.key,
+    },
+  });
+  assert.equal(proxy.upstream_tls?.key, '[redacted]');
+  const plain = await connect(proxy.port);
+  plain.end('GET / HTTP/1.1\r\nHost: upstream.test\r\nConnection: close\r\n\r\n');
+  const reply = (await readAll(plain)).toString();
+  assert.match(reply, /^HTTP\/1\.1 200 OK/);
+  assert.match(reply, /hello faultline-client$/);
+
+  // Without the client certificate the upstream refuses the handshake: the event names the upstream side.
+  await createProxy(harness, 'mtls_nocert', `127.0.0.1:${port}`, {
+    upstream_tls: { ca: ca.certificatePem, servername: 'upstream.test' },
+  });
+  const bare = harness.engine.get('mtls_nocert');
+  const refused = await connect(Number(bare.listen.split(':').pop()));
+  refused.end('GET / HTTP/1.1\r\nHost: upstream.test\r\nConnection: close\r\n\r\n');
+  const nothing = await readAll(refused).catch(() => Buffer.alloc(0));
+  assert.equal(nothing.length, 0);
+  await waitFor(
+    () => events.some((event) => event.type === 'tls.failed' && event.proxy === 'mtls_nocert'),
+    'tls.failed',
+  );
+  const alert = events.find((event) => event.type === 'tls.failed' && event.proxy === 'mtls_nocert');
+  assert.equal(alert?.type === 'tls.failed' && alert.side, 'upstream');
+  assert.equal(alert?.type === 'tls.failed' && alert.code, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
+});
+
+test('an upstream whose certificate is not trusted fails with a tls.failed event on the upstream side', async (t) => {
+  const other = await openLocalCa(join(tempDirectory('tls-other'), 'ca'));
+  const pair = await other.issue(['127.0.0.1']);
+  const server = https.createServer(pair, (_request, response) => response.end('should not be reached'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  const { port } = server.address() as AddressInfo;
+  const proxy = await createProxy(harness, 'untrusted', `127.0.0.1:${port}`, {
+    upstream_tls: { ca: ca.certificatePem },
+  });
+  const client = await connect(proxy.port);
+  client.end('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await readAll(client).catch(() => Buffer.alloc(0));
+  await waitFor(
+    () => events.some((event) => event.type === 'tls.failed' && event.proxy === 'untrusted'),
+    'tls.failed',
+  );
+  const failure = events.find((event) => event.type === 'tls.failed' && event.proxy === 'untrusted');
+  assert.equal(failure?.type === 'tls.failed' && failure.side, 'upstream');
+  assert.equal(failure?.type === 'tls.failed' && failure.code, 'SELF_SIGNED_CERT_IN_CHAIN');
+});
+
+test('a client that speaks plain text to a terminating proxy is a tls.failed event and a metric, and the upstream is never dialled', async () => {
+  const echo = await startEchoServer();
+  const proxy = await createProxy(harness, 'tls_plain', `127.0.0.1:${echo.port}`, { tls: { auto: true } });
+  const client = await connect(proxy.port);
+  client.end('GET / HTTP/1.1\r\n\r\n');
+  await readAll(client).catch(() => Buffer.alloc(0));
+  await waitFor(
+    () => events.some((event) => event.type === 'tls.failed' && event.proxy === 'tls_plain'),
+    'tls.failed',
+  );
+  assert.equal(
+    events.some((event) => event.type === 'connection.opened' && event.proxy === 'tls_plain'),
+    false,
+  );
+  const metrics = await harness.api('GET', '/metrics');
+  assert.match(
+    metrics.text,
+    /^faultline_tls_handshake_failures_total\{proxy="tls_plain",side="client",code="ERR_SSL_[A-Z_]+"\} 1$/m,
+  );
+});
+
+test('bad TLS input is a 400 naming the field: not PEM, a mismatched key, a CA file that is not a CA, unknown keys', async () => {
+  const one = await ca.issue(['127.0.0.1']);
+  const two = await ca.issue(['127.0.0.1']);
+  const cases: Array<[object, RegExp]> = [
+    [{ tls: { cert: 'not pem', key: one.key } }, /^invalid tls\.cert: it is not PEM/],
+    [
+      { tls: { cert: one.cert, key: two.key } },
+      /^invalid tls\.key: it does not belong to the certificate in tls\.cert/,
+    ],
+    [
+      { upstream_tls: { ca: one.cert } },
+      /^invalid upstream_tls\.ca: CN=127\.0\.0\.1 is not a CA certificate/,
+    ],
+    [{ tls: { auto: true, extra: 1 } }, /extra/],
+    [{ tls: { cert: one.cert, key: '[redacted]' } }, /^invalid tls\.key: it is "\[redacted\]"/],
+  ];
+  for (const [extra, message] of cases) {
+    const reply = await harness.api('POST', '/proxies', {
+      name: 'bad_tls',
+      upstream: '127.0.0.1:1',
+      ...extra,
+    });
+    assert.equal(reply.status, 400, reply.text);
+    assert.match(`${reply.json.error}: ${reply.json.hint}`, message);
+  }
+  assert.equal((await harness.api('GET', '/proxies/bad_tls')).status, 404);
+});
+
+test('GET shows a given certificate with its key redacted, and sending that back changes nothing', async () => {
+  const echo = await startEchoServer();
+  const pair = await ca.issue(['127.0.0.1']);
+  const proxy = await createProxy(harness, 'given', `127.0.0.1:${echo.port}`, { tls: pair });
+  assert.deepEqual(proxy.tls, { cert: pair.cert, key: '[redacted]' });
+  const populate = await harness.api('POST', '/populate', [
+    { name: 'given', listen: proxy.listen, upstream: `127.0.0.1:${echo.port}`, tls: proxy.tls },
+  ]);
+  assert.equal(populate.status, 201, populate.text);
+  assert.equal(
+    events.filter((event) => event.type === 'proxy.updated' && event.proxy.name === 'given').length,
+    0,
+  );
+  assert.equal(await tlsRoundTrip(proxy.port, 'still the given key'), 'still the given key');
+});
+
+test('an http2 proxy with tls.auto speaks h2 over TLS (ALPN) to its clients, and reaches an https upstream with upstream_tls', async (t) => {
+  const pair = await ca.issue(['127.0.0.1']);
+  const upstream = http2.createSecureServer(pair, (request, response) => {
+    response.setHeader('content-type', 'text/plain');
+    response.end(`h2 upstream saw ${request.method} ${request.url}`);
+  });
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as AddressInfo;
+  const proxy = await createProxy(harness, 'h2tls', `127.0.0.1:${port}`, {
+    protocol: 'http2',
+    tls: { auto: true },
+    upstream_tls: { ca: ca.certificatePem },
+  });
+  const client = http2.connect(`https://127.0.0.1:${proxy.port}`, { ca: ca.certificatePem });
+  t.after(() => client.close());
+  const body = await new Promise<string>((resolve, reject) => {
+    const stream = client.request({ ':path': '/orders' });
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => (text += chunk));
+    stream.on('end', () => resolve(text));
+    stream.on('error', reject);
+    stream.end();
+  });
+  assert.equal(client.alpnProtocol, 'h2');
+  assert.equal(body, 'h2 upstream saw GET /orders');
+});
+
+test('an http proxy reaches an https upstream through upstream_tls, verified against the given CA', async (t) => {
+  const pair = await ca.issue(['127.0.0.1']);
+  const upstream = https.createServer(pair, (request, response) =>
+    response.end(`https upstream ${request.url}`),
+  );
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as AddressInfo;
+  const proxy = await createProxy(harness, 'http_to_https', `127.0.0.1:${port}`, {
+    protocol: 'http',
+    upstream_tls: { ca: ca.certificatePem },
+  });
+  const reply = await run('curl', ['-sS', `http://127.0.0.1:${proxy.port}/plain-in`]);
+  assert.equal(reply.stdout, 'https upstream /plain-in');
+});
