@@ -17,7 +17,12 @@ import type { ControlRecord } from './controls/record.js';
 import { maskedLog } from './masked-log.js';
 import { createSecretMask, type SecretMask } from './secret-mask.js';
 import { ActivityFailed, InterruptExecution } from './errors.js';
-import { exitReason, failInterruptedBackground, listenForExitSignals } from './exit-signals.js';
+import {
+  type ExitSignal,
+  exitReason,
+  failInterruptedBackground,
+  listenForExitSignals,
+} from './exit-signals.js';
 import { resolve, runHypothesis } from './hypothesis.js';
 import { createJournal, type Journal, type RunEntry, secondsBetween, timestamp } from './journal.js';
 import type { Ledger } from './ledger.js';
@@ -88,11 +93,18 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
     method.abort(reason);
     if (!graceful) background.abort(reason);
   };
-  const stopListening = listenForExitSignals((signal) => {
+  const onExitSignal = (signal: ExitSignal) => {
     if (signal === 'SIGUSR2') ungraceful = true;
     interrupt(exitReason(signal), signal === 'SIGUSR1');
-  });
+  };
+  const stopSignals = listenForExitSignals(onExitSignal);
   const python = options.python ?? createPythonRuntime({ cwd: options.baseDirectory });
+  // exit_gracefully()/exit_ungracefully() in a foreground Python call: SystemExit there, and this.
+  const stopPythonExits = python.onExitSignal(onExitSignal);
+  const stopListening = () => {
+    stopSignals();
+    stopPythonExits();
+  };
   const journal = execute(experiment, options, method.signal, rollbacks.signal, python, {
     enterRollbacks: () => {
       phase = 'rollbacks';
@@ -313,7 +325,10 @@ async function runMethod(
   backgroundSignal: AbortSignal,
 ): Promise<RunStatus | undefined> {
   const background: Promise<RunEntry>[] = [];
-  const inBackground = { ...environment, context: { ...environment.context, signal: backgroundSignal } };
+  const inBackground = {
+    ...environment,
+    context: { ...environment.context, signal: backgroundSignal, background: true },
+  };
   try {
     await environment.controls?.before('method', experiment);
     for (const item of experiment.method) {
@@ -361,6 +376,9 @@ function checkContinuously(
 ) {
   const stopper = new AbortController();
   const signal = AbortSignal.any([stopper.signal, environment.context.signal]);
+  // The checks run beside the method (in a thread, as chaoslib's); the context stays the live one.
+  const inThread = Object.create(environment.context, { background: { value: true } }) as ProviderContext;
+  environment = { ...environment, context: inThread };
   const state = { failed: false };
   const done = (async () => {
     while (!signal.aborted) {

@@ -39,6 +39,7 @@ export const pythonProvider: ProviderImplementation = {
           label: activity.name,
           kind: activity.type,
           signal: context.signal,
+          background: context.background === true,
         }).then((result) => result.output),
       );
     } catch (error) {
