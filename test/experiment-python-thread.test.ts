@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { silentLog } from '../src/experiment/console.js';
 import { experiment, run } from './experiment-helpers.js';
 
 process.env.PYTHONDONTWRITEBYTECODE = '1';
@@ -99,5 +100,32 @@ describe('foreground Python calls run on the interpreter main thread, as chaos r
     const facts = Object.fromEntries(journal.run.map((entry) => [entry.activity.name, entry.output]));
     assert.deepEqual(facts.foreground, { main_thread: true, signal: 'ok', event_loop: true });
     assert.equal((facts.background as { main_thread: boolean }).main_thread, false);
+  });
+});
+
+describe('what Python activities print reaches the run log, as on chaos run console', () => {
+  test('print, sys.stderr and logging lines are passed on, secrets masked', async () => {
+    const lines: string[] = [];
+    const journal = await run(
+      experiment({
+        secrets: { vault: { token: 's3cr3t-value' } },
+        method: [
+          {
+            type: 'probe',
+            name: 'chatter',
+            provider: { type: 'python', module: MODULE, func: 'chatter', secrets: ['vault'] },
+          },
+        ],
+      }),
+      { log: { ...silentLog, output: (text) => lines.push(text) } },
+    );
+    assert.equal(journal.status, 'completed');
+    const text = lines.join('');
+    assert.match(text, /^printed to stdout$/m);
+    assert.match(text, /^written to stderr$/m);
+    assert.match(text, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO\] logged by chaostoolkit's logger$/m);
+    assert.match(text, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WARNING\] logged by the module's logger$/m);
+    assert.match(text, /^token is \*\*\*$/m);
+    assert.doesNotMatch(text, /s3cr3t-value/);
   });
 });

@@ -129,7 +129,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   let settings: LoadedSettings;
   let loaderControls: ControlRecord[];
   // One interpreter from the loader hooks to the end of the run, as chaos run is one process.
-  const python = createPythonRuntime({ cwd: baseDirectoryOf(source) });
+  const python = createPythonRuntime({ cwd: baseDirectoryOf(source), output: (text) => log.output?.(text) });
   try {
     settings = loadSettings(flags.settings, (message) => log.warning(message));
     for (const path of flags.controlFile) {

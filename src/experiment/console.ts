@@ -6,6 +6,8 @@ export interface RunLog {
   critical(message: string): void;
   /** Shows "label (12s)" updating once a second until the returned function is called. */
   progress(label: string): () => void;
+  /** What activities print (a Python activity's stdout, stderr and logging), written as it is. */
+  output?(text: string): void;
 }
 
 export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr): RunLog {
@@ -21,6 +23,11 @@ export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr): R
     warning: (message) => write('WARNING', message),
     error: (message) => write('ERROR', message),
     critical: (message) => write('CRITICAL', message),
+    output(text) {
+      if (status) stream.write('\r\u001b[2K');
+      stream.write(text);
+      if (status) stream.write(status);
+    },
     progress(label) {
       if (!live) return () => undefined;
       const started = Date.now();

@@ -98,14 +98,20 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
     interrupt(exitReason(signal), signal === 'SIGUSR1');
   };
   const stopSignals = listenForExitSignals(onExitSignal);
-  const python = options.python ?? createPythonRuntime({ cwd: options.baseDirectory });
+  const mask = options.mask ?? createSecretMask();
+  const python =
+    options.python ??
+    createPythonRuntime({
+      cwd: options.baseDirectory,
+      output: (text) => options.log.output?.(mask.text(text)),
+    });
   // exit_gracefully()/exit_ungracefully() in a foreground Python call: SystemExit there, and this.
   const stopPythonExits = python.onExitSignal(onExitSignal);
   const stopListening = () => {
     stopSignals();
     stopPythonExits();
   };
-  const journal = execute(experiment, options, method.signal, rollbacks.signal, python, {
+  const journal = execute(experiment, { ...options, mask }, method.signal, rollbacks.signal, python, {
     enterRollbacks: () => {
       phase = 'rollbacks';
     },

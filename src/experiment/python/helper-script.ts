@@ -16,7 +16,7 @@
  * with what the hook changed in the objects chaoslib hands it by reference (controls/changes.ts).
  */
 export const HELPER_SCRIPT = String.raw`
-import _thread, copy, importlib, importlib.util, inspect, json, os, queue, signal, sys, threading, traceback, types
+import _thread, copy, importlib, importlib.util, inspect, json, logging, os, queue, signal, sys, threading, traceback, types
 import faulthandler
 
 # A crash in native code still leaves the Python traceback of every thread on stderr.
@@ -98,6 +98,18 @@ def install_chaoslib_shim():
 
 
 install_chaoslib_shim()
+
+
+def configure_logging():
+    # chaos run logs to its console at INFO (DEBUG with --verbose), in its own format; the
+    # runner passes this process's stderr on to its console and log file.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(asctime)s %(levelname)s] %(message)s", "%Y-%m-%d %H:%M:%S"))
+    level = logging.DEBUG if os.environ.get("FAULTLINE_VERBOSE") == "1" else logging.INFO
+    logging.basicConfig(level=level, handlers=[handler])
+
+
+configure_logging()
 
 
 def send(message):

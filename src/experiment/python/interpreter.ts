@@ -76,6 +76,11 @@ export interface PythonRuntimeOptions {
   cwd: string;
   /** Default: $FAULTLINE_PYTHON, else python3. */
   executable?: string;
+  /**
+   * Receives each line the interpreter prints (print, sys.stderr, logging), as chaos run shows
+   * them on its console. Default: written to this process's stderr.
+   */
+  output?: (line: string) => void;
   /** Milliseconds close() waits for the interpreter to exit before it is killed (default 2000). */
   closeGraceMs?: number;
 }
@@ -110,6 +115,7 @@ export function pythonExecutable(): string {
 
 export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntime {
   const executable = options.executable ?? pythonExecutable();
+  const output = options.output ?? ((line: string) => process.stderr.write(line));
   let current: Interpreter | undefined;
   let started = 0;
   let nextId = 1;
@@ -119,7 +125,7 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
   function start(): Interpreter {
     const child = spawn(executable, ['-u', '-c', HELPER_SCRIPT], {
       cwd: options.cwd,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, FAULTLINE_RUNNER_PID: String(process.pid) },
     });
     started += 1;
@@ -129,6 +135,10 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_TAIL);
     });
+    // Whole lines, so a secret is never split between two writes of the (masked) log.
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => output(`${line}\n`));
+    }
     // A broken channel shows as the interpreter's exit (below), which fails the waiting calls.
     channel.on('error', () => undefined);
     createInterface({ input: channel })
