@@ -16,7 +16,7 @@ import { createControlDispatcher } from './controls/dispatcher.js';
 import type { ControlRecord } from './controls/record.js';
 import { maskedLog } from './masked-log.js';
 import { createSecretMask, type SecretMask } from './secret-mask.js';
-import { ActivityFailed, InterruptExecution } from './errors.js';
+import { ActivityAborted, ActivityFailed, InterruptExecution } from './errors.js';
 import {
   type ExitSignal,
   exitReason,
@@ -460,6 +460,8 @@ async function playRollbacks(
     if (error instanceof InterruptExecution) {
       log.critical('Rollbacks interrupted: the remaining ones were not played');
       outcome = 'interrupted';
+    } else if (error instanceof ActivityAborted) {
+      log.error(`Rollbacks aborted: ${error.message}`);
     } else if (!(error instanceof ActivityFailed)) throw error;
   }
   try {

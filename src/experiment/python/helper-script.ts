@@ -1,3 +1,5 @@
+import { CHAOSLIB_SHIM } from './chaoslib-shim.js';
+
 /**
  * The Python side of the per-run interpreter. It reads one JSON request per line on file
  * descriptor 3 and answers on the same descriptor, so whatever activities print never mixes
@@ -8,8 +10,8 @@
  * SIGUSR1 and SIGUSR2 that reach this process (chaoslib.exit sends them to its own pid) raise
  * SystemExit(20)/(30) in the foreground call, as chaoslib's handler does, and the reply names
  * the signal; with no foreground call running they are forwarded to the runner.
- * When chaostoolkit-lib is not installed, a minimal `chaoslib` (exit and exceptions) is
- * registered so extensions and control modules that import it still load.
+ * When chaostoolkit-lib is not installed, stand-ins for what extensions import of it are
+ * registered (chaoslib-shim.ts) so extensions and control modules still load.
  *
  * Control modules run here too (ops control-hooks, control-validate, control-call), so a
  * control's module globals are the ones the run's Python activities see. control-call answers
@@ -62,42 +64,7 @@ signal.signal(signal.SIGUSR2, on_exit_signal)
 signal.signal(signal.SIGINT, on_interrupt)
 
 
-def install_chaoslib_shim():
-    if importlib.util.find_spec("chaoslib") is not None:
-        return
-    package = types.ModuleType("chaoslib")
-    package.__path__ = []
-    package.__faultline_shim__ = True
-    exceptions = types.ModuleType("chaoslib.exceptions")
-    exec(
-        "class ChaosException(Exception): pass\n"
-        "class InvalidExperiment(ChaosException): pass\n"
-        "class InvalidActivity(InvalidExperiment): pass\n"
-        "class ActivityFailed(ChaosException): pass\n"
-        "class InvalidSource(ChaosException): pass\n"
-        "class InterruptExecution(ChaosException): pass\n"
-        "class ExperimentExitedException(Exception): pass\n"
-        "class ControlPythonFunctionLoadingError(Exception): pass\n"
-        "class InvalidControl(ChaosException): pass\n",
-        exceptions.__dict__,
-    )
-    exit_module = types.ModuleType("chaoslib.exit")
-    exec(
-        "import os, signal\n"
-        "def exit_gracefully():\n"
-        "    os.kill(os.getpid(), signal.SIGUSR1)\n"
-        "def exit_ungracefully():\n"
-        "    os.kill(os.getpid(), signal.SIGUSR2)\n",
-        exit_module.__dict__,
-    )
-    package.exceptions = exceptions
-    package.exit = exit_module
-    sys.modules["chaoslib"] = package
-    sys.modules["chaoslib.exceptions"] = exceptions
-    sys.modules["chaoslib.exit"] = exit_module
-
-
-install_chaoslib_shim()
+${CHAOSLIB_SHIM}
 
 
 def configure_logging():
@@ -129,8 +96,12 @@ def find(request):
     name, func_name = request["module"], request["func"]
     try:
         module = importlib.import_module(name)
-    except ImportError:
-        raise Invalid("could not find Python module '%s' in activity '%s'" % (name, request["activity"]))
+    except Exception as error:
+        message = "could not find Python module '%s' in activity '%s'" % (name, request["activity"])
+        if isinstance(error, ModuleNotFoundError) and error.name == name:
+            raise Invalid(message)
+        # Found, but its own import failed: the real cause (what it imports, its own error).
+        raise Invalid("%s (%s: %s)" % (message, type(error).__name__, error))
     candidates = dict(inspect.getmembers(module, inspect.isfunction))
     candidates.update(inspect.getmembers(module, inspect.isbuiltin))
     if func_name not in candidates:
