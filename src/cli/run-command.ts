@@ -156,6 +156,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
         strict: flags.strict === true,
         warn: (message) => log.warning(message),
         globalControls: settings.globalControls,
+        python,
       });
       log.info('Experiment looks valid');
     } else experiment = document as Experiment;
