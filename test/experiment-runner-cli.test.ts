@@ -44,3 +44,89 @@ describe('faultline run: validation and the run share one Python interpreter', (
     assert.deepEqual(journal.run[0]!.output, { imports: 1, validated: ['keeper'] });
   });
 });
+
+describe("faultline run: the settings file's runtime strategies, with chaos run's precedence", () => {
+  const rollback = { type: 'action', name: 'undo', provider: { type: 'process', path: 'true' } };
+  const probe = {
+    type: 'probe',
+    name: 'check',
+    provider: { type: 'process', path: 'true' },
+    tolerance: 0,
+  };
+  async function runWith(experimentFields: object, settings: string, flags: string[] = []) {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {
+      'steady-state-hypothesis': { title: 'h', probes: [probe] },
+      rollbacks: [rollback],
+      ...experimentFields,
+    });
+    const settingsPath = join(directory, 'settings.yaml');
+    await writeFile(settingsPath, settings);
+    const journalPath = join(directory, 'journal.json');
+    const result = await runCli([
+      'run',
+      source,
+      '--settings',
+      settingsPath,
+      '--journal-path',
+      journalPath,
+      ...flags,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const journal = (await readJournal(journalPath)) as Awaited<ReturnType<typeof readJournal>> & {
+      steady_states: { before: unknown };
+    };
+    return { journal, stderr: result.stderr };
+  }
+  const settings = 'runtime:\n  rollbacks:\n    strategy: never\n  hypothesis:\n    strategy: skip\n';
+
+  test('the settings strategies apply when neither the file nor a flag sets one', async () => {
+    const { journal, stderr } = await runWith({}, settings);
+    assert.deepEqual(journal.rollbacks, []);
+    assert.equal(journal.steady_states.before, null);
+    assert.doesNotMatch(stderr, /runtime/);
+  });
+
+  test("the experiment's runtime replaces them: what it leaves out is default, as in chaos run", async () => {
+    const { journal } = await runWith(
+      { runtime: { hypothesis: { strategy: 'before-method-only' } } },
+      settings,
+    );
+    assert.deepEqual(
+      journal.rollbacks.map((entry) => entry.activity.name),
+      ['undo'],
+    );
+    assert.notEqual(journal.steady_states.before, null);
+  });
+
+  test('a flag wins over both', async () => {
+    const { journal } = await runWith({ runtime: { rollbacks: { strategy: 'never' } } }, settings, [
+      '--rollback-strategy',
+      'always',
+    ]);
+    assert.deepEqual(
+      journal.rollbacks.map((entry) => entry.activity.name),
+      ['undo'],
+    );
+  });
+
+  test('an unknown strategy in the settings is refused, naming it', async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {});
+    const settingsPath = join(directory, 'settings.yaml');
+    await writeFile(settingsPath, 'runtime:\n  rollbacks:\n    strategy: sometimes\n');
+    const result = await runCli([
+      'run',
+      source,
+      '--settings',
+      settingsPath,
+      '--journal-path',
+      join(directory, 'j.json'),
+    ]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /runtime\.rollbacks\.strategy in settings file .*settings\.yaml must be one of default, always, never, deviated, received "sometimes"/,
+    );
+  });
+});

@@ -15,6 +15,7 @@ import type { ControlRecord } from '../experiment/controls/record.js';
 import { createPythonRuntime } from '../experiment/python/interpreter.js';
 import { type LoadedSettings, loadControlFile, loadSettings } from '../experiment/controls/settings.js';
 import { startExperiment } from '../experiment/run.js';
+import { pickStrategies } from '../experiment/runtime-strategies.js';
 import { validateExperiment } from '../experiment/validate.js';
 import {
   dryModes,
@@ -167,17 +168,19 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     await python.close();
     return 1;
   }
-  const runtime = isObject(experiment.runtime) ? experiment.runtime : undefined;
-  const fromRuntime = (key: 'hypothesis' | 'rollbacks') => {
-    const block = runtime?.[key];
-    return isObject(block) && typeof block.strategy === 'string' ? block.strategy : undefined;
-  };
+  const strategies = pickStrategies(
+    {
+      ...(flags.hypothesisStrategy ? { hypothesis: flags.hypothesisStrategy } : {}),
+      ...(flags.rollbackStrategy ? { rollbacks: flags.rollbackStrategy } : {}),
+    },
+    experiment.runtime,
+    settings.settings.runtime,
+  );
   const ledger = openLedger(flags.ledgerDir, {
     run: `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
     experiment: String(experiment.title),
   });
-  const hypothesisStrategy =
-    flags.hypothesisStrategy ?? (fromRuntime('hypothesis') as HypothesisStrategy | undefined) ?? 'default';
+  const hypothesisStrategy = strategies.hypothesis;
   warnAboutIdleFlags(hypothesisStrategy, flags, explicit, (message) => log.warning(message));
   let stopping: Promise<unknown> = Promise.resolve();
   // A background stress or a shell's grandchild would otherwise run on after the runner.
@@ -199,8 +202,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     loaderControls,
     hypothesisFrequency: flags.hypothesisFrequency,
     hypothesisStrategy,
-    rollbackStrategy:
-      flags.rollbackStrategy ?? (fromRuntime('rollbacks') as RollbackStrategy | undefined) ?? 'default',
+    rollbackStrategy: strategies.rollbacks,
     ...(flags.dry ? { dry: flags.dry } : {}),
     ...(flags.failFast ? { failFast: true } : {}),
     ...(flags.maxDuration ? { maxDuration: flags.maxDuration, onTimeLimit: () => stopStarted() } : {}),
