@@ -130,3 +130,55 @@ describe("faultline run: the settings file's runtime strategies, with chaos run'
     );
   });
 });
+
+describe("faultline accepts chaos's global options", () => {
+  test('--verbose --no-version-check --change-dir --log-file --settings before run, and run --no-verify-tls', async () => {
+    const directory = tempDirectory('runfix');
+    await writeExperiment(directory, {
+      method: [
+        {
+          type: 'probe',
+          name: 'level',
+          provider: { type: 'python', module: 'faultline_python_fixture', func: 'log_level' },
+        },
+      ],
+      rollbacks: [{ type: 'action', name: 'undo', provider: { type: 'process', path: 'true' } }],
+    });
+    await writeFile(join(directory, 'settings.yaml'), 'runtime:\n  rollbacks:\n    strategy: never\n');
+    const logFile = join(directory, 'run.log');
+    const result = await runCli(
+      [
+        '--verbose',
+        '--no-version-check',
+        '--change-dir',
+        directory,
+        '--log-file',
+        logFile,
+        '--settings',
+        'settings.yaml',
+        'run',
+        'experiment.json',
+        '--no-verify-tls',
+        '--journal-path',
+        'journal.json',
+      ],
+      { PYTHONPATH: fixtures },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const journal = await readJournal(join(directory, 'journal.json'));
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.output]),
+      [['level', 10]],
+      '--verbose: Python logging at DEBUG',
+    );
+    assert.deepEqual(journal.rollbacks, [], "the global --settings' runtime applies");
+    const logged = await readFile(logFile, 'utf8');
+    assert.match(logged, /^\[[^\]]+ INFO\] Experiment ended with status: completed$/m);
+  });
+
+  test('--change-dir to a missing directory is a usage error naming it', async () => {
+    const result = await runCli(['--change-dir', '/nonexistent/faultline-dir', 'run', 'x.json']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--change-dir \/nonexistent\/faultline-dir is not a directory/);
+  });
+});

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadVarFiles, parseVar, type Vars } from '../experiment/configuration.js';
-import { createConsoleLog } from '../experiment/console.js';
+import { createConsoleLog, withLogFile } from '../experiment/console.js';
+import { globalChaosOptions } from './chaos-globals.js';
 import { stopDescendants } from '../experiment/descendants.js';
 import { checkJournalPath, writePrivateFile } from '../experiment/private-file.js';
 import { maskedLog } from '../experiment/masked-log.js';
@@ -45,6 +46,7 @@ interface RunFlags {
   strict?: boolean;
   settings?: string;
   controlFile: string[];
+  verifyTls: boolean;
 }
 
 const seconds = (flag: string) => (value: string) => {
@@ -66,6 +68,7 @@ export function runCommand(): Command {
       ),
     )
     .option('--no-validation', 'skip validation before running')
+    .option('--no-verify-tls', 'do not verify the TLS certificate of an https experiment URL (as chaos run)')
     .addOption(
       new Option('--rollback-strategy <strategy>', 'when to play rollbacks').choices(rollbackStrategies),
     )
@@ -124,7 +127,10 @@ export function runCommand(): Command {
 
 async function run(source: string, flags: RunFlags, explicit: (flag: string) => boolean): Promise<number> {
   const mask = createSecretMask();
-  const log = maskedLog(createConsoleLog(), mask);
+  const globals = globalChaosOptions();
+  if (globals.verbose) process.env.FAULTLINE_VERBOSE = '1';
+  const consoleLog = createConsoleLog();
+  const log = maskedLog(globals.logFile ? withLogFile(consoleLog, globals.logFile) : consoleLog, mask);
   const vars = await collectVars(flags, (message) => log.error(message));
   let experiment: Experiment;
   let settings: LoadedSettings;
@@ -132,7 +138,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   // One interpreter from the loader hooks to the end of the run, as chaos run is one process.
   const python = createPythonRuntime({ cwd: baseDirectoryOf(source), output: (text) => log.output?.(text) });
   try {
-    settings = loadSettings(flags.settings, (message) => log.warning(message));
+    settings = loadSettings(flags.settings ?? globals.settings, (message) => log.warning(message));
     for (const path of flags.controlFile) {
       const controls = loadControlFile(path, (message) => log.warning(message));
       settings.globalControls.push(...controls);
@@ -146,6 +152,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
       baseDirectory: baseDirectoryOf(source),
       python,
       log,
+      verifyTls: flags.verifyTls,
     });
     const document = loaded.document;
     loaderControls = loaded.controls;

@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+
 /** The runner's console: chaos run's log lines on stderr, and a live progress line on a terminal. */
 export interface RunLog {
   info(message: string): void;
@@ -43,6 +45,21 @@ export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr): R
         status = undefined;
       };
     },
+  };
+}
+
+/** The same log, each line also appended to `path` (chaos's --log-file), without the live progress line. */
+export function withLogFile(log: RunLog, path: string): RunLog {
+  // Synchronous, so the lines written before the CLI's process.exit() are all in the file.
+  const append = (level: string, message: string) =>
+    appendFileSync(path, `[${localTime()} ${level}] ${message}\n`, { mode: 0o600 });
+  return {
+    info: (message) => (log.info(message), append('INFO', message)),
+    warning: (message) => (log.warning(message), append('WARNING', message)),
+    error: (message) => (log.error(message), append('ERROR', message)),
+    critical: (message) => (log.critical(message), append('CRITICAL', message)),
+    progress: (label) => log.progress(label),
+    output: (text) => (log.output?.(text), appendFileSync(path, text, { mode: 0o600 })),
   };
 }
 
