@@ -213,7 +213,9 @@ async function runWithContext(
   const rollbackStrategy = options.rollbackStrategy ?? 'default';
   await loadDynamicConfiguration(experiment, context);
   const title = substitute(experiment.title, context.scope);
-  const journal = createJournal({ ...experiment, title }, options.dry);
+  // chaoslib substitutes the title in the experiment itself: hooks and the journal see it so.
+  experiment.title = title as string;
+  const journal = createJournal(experiment, options.dry);
   const environment: ActivityEnvironment = { dry: options.dry, context, log };
   const controls = await createControlDispatcher({
     experiment,

@@ -79,8 +79,13 @@ def configure_logging():
 configure_logging()
 
 
+def to_json(value):
+    # datetime, date and time as chaos's journal writes them; anything else as its str().
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def send(message):
-    data = (json.dumps(message, default=str) + "\n").encode("utf-8")
+    data = (json.dumps(message, default=to_json) + "\n").encode("utf-8")
     with write_lock:
         view = memoryview(data)
         while view:
@@ -247,7 +252,8 @@ def handle(request, main=False):
     except SystemExit as error:
         reply["exit"] = error.code
     except BaseException as error:
-        reply["failed"] = "%s: %s" % (type(error).__name__, error)
+        # Module-qualified as chaoslib and Python's traceback print it (myerr.MyError: custom).
+        reply["failed"] = traceback.format_exception_only(type(error), error)[-1].strip()
         reply["message"] = str(error)
         reply["exception"] = "%s.%s" % (type(error).__module__, type(error).__qualname__)
         frames = error.__traceback__
