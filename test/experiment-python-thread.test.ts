@@ -129,3 +129,22 @@ describe('what Python activities print reaches the run log, as on chaos run cons
     assert.doesNotMatch(text, /s3cr3t-value/);
   });
 });
+
+describe('an interrupted foreground Python call does not hold the main thread', () => {
+  test('--max-duration stops a sleeping foreground activity, and the Python rollback runs at once', async () => {
+    const started = performance.now();
+    const journal = await run(
+      experiment({
+        method: [python('action', 'long wait', 'wait', { seconds: 60 })],
+        rollbacks: [python('action', 'undo', 'count')],
+      }),
+      { maxDuration: 0.5 },
+    );
+    assert.equal(journal.status, 'interrupted');
+    assert.deepEqual(
+      journal.rollbacks.map((entry) => [entry.activity.name, entry.status]),
+      [['undo', 'succeeded']],
+    );
+    assert.ok(performance.now() - started < 40_000, 'the 60 s call was cut short');
+  });
+});

@@ -18,7 +18,7 @@ import { CHAOSLIB_SHIM } from './chaoslib-shim.js';
  * with what the hook changed in the objects chaoslib hands it by reference (controls/changes.ts).
  */
 export const HELPER_SCRIPT = String.raw`
-import _thread, copy, importlib, importlib.util, inspect, json, logging, os, queue, signal, sys, threading, traceback, types
+import copy, importlib, importlib.util, inspect, json, logging, os, queue, signal, sys, threading, traceback, types
 import faulthandler
 
 # A crash in native code still leaves the Python traceback of every thread on stderr.
@@ -53,7 +53,7 @@ def on_interrupt(signum, frame):
     # Ctrl-C reaches the whole process group: the runner decides what it interrupts, and
     # stops this interpreter when the run ends. (A handler, not SIG_IGN, so the processes that
     # activities start still get SIGINT.) The runner's "cancel" of the foreground call ends up
-    # here too (_thread.interrupt_main) and stops that call.
+    # here too (a SIGINT sent to the main thread) and stops that call.
     call = foreground["call"]
     if call is not None and call["cancelled"]:
         raise KeyboardInterrupt("the runner interrupted this call")
@@ -283,7 +283,8 @@ def read_requests():
             call = foreground["call"]
             if call is not None and call["id"] == request["target"]:
                 call["cancelled"] = True
-                _thread.interrupt_main()
+                # A real signal, so a blocking call (time.sleep, a socket read) is cut short too.
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
         elif request.get("background"):
             threading.Thread(target=handle, args=(request,), daemon=True).start()
         else:
