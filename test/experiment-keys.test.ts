@@ -70,3 +70,54 @@ describe('keys nobody reads', () => {
     );
   });
 });
+
+describe('typos in the addons controls faultline runs natively', () => {
+  const safeguarded = () =>
+    experiment({
+      controls: [
+        {
+          name: 'guard',
+          provider: {
+            type: 'python',
+            module: 'chaosaddons.controls.safeguards',
+            arguments: {
+              intrupt_after_activity: true,
+              probes: [
+                {
+                  type: 'probe',
+                  name: 'healthy',
+                  background: true,
+                  frequncy: 1,
+                  provider: { type: 'process', path: 'true' },
+                  tolerance: 0,
+                },
+              ],
+            },
+          },
+        },
+        {
+          name: 'sync',
+          provider: {
+            type: 'python',
+            module: 'chaosaddons.controls.synchronization',
+            arguments: { wait: 1 },
+          },
+        },
+      ],
+    });
+
+  test('a safeguard probe key and control arguments are warned of, with the closest key', () => {
+    assert.deepEqual(checkKeys(safeguarded()).unknown.map(describeUnknownKey), [
+      "unknown key 'intrupt_after_activity' in controls[0] ('guard').provider.arguments is not read by the runner; did you mean 'interrupt_after_activity'?",
+      "unknown key 'frequncy' in controls[0] ('guard').provider.arguments.probes[0] ('healthy') is not read by the runner; did you mean 'frequency'?",
+      "unknown key 'wait' in controls[1] ('sync').provider.arguments is not read by the runner",
+    ]);
+  });
+
+  test('--strict refuses them', async () => {
+    await assert.rejects(validateExperiment(safeguarded(), fixtures, { strict: true }), {
+      name: 'InvalidExperiment',
+      message: /^--strict: unknown key 'intrupt_after_activity'.*unknown key 'frequncy'/,
+    });
+  });
+});

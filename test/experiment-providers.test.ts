@@ -151,12 +151,15 @@ describe('python provider (python3)', () => {
     assert.equal(entry.output, true);
   });
 
-  test('an exception fails the activity as "Class: message"', async () => {
+  test('an exception fails the activity as "module.Class: message", as chaoslib prints it', async () => {
     const entry = await only(
       action('bad json', { type: 'python', module: 'json', func: 'loads', arguments: { s: '{' } }),
     );
     assert.equal(entry.status, 'failed');
-    assert.match(entry.exception!.at(-1)!, /ActivityFailed: JSONDecodeError: Expecting property name/);
+    assert.match(
+      entry.exception!.at(-1)!,
+      /ActivityFailed: json\.decoder\.JSONDecodeError: Expecting property name/,
+    );
   });
 });
 

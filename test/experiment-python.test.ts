@@ -153,7 +153,7 @@ describe('one Python interpreter per run', () => {
         (error: Error) =>
           error instanceof PythonFailed &&
           error.exception === 'chaoslib.exceptions.InterruptExecution' &&
-          error.message === 'InterruptExecution: stop now',
+          error.message === 'chaoslib.exceptions.InterruptExecution: stop now',
       );
     } finally {
       await runtime.close();

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { faultlineVersion } from '../version.js';
+import { takeChaosGlobals } from './chaos-globals.js';
 import { entriesFor } from './command-table.js';
 import { collectAttribute, hostOption, isClientCommand, UsageError } from './context.js';
 
-async function buildProgram(): Promise<Command> {
+async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('faultline')
     .description('Chaos engineering for developers and CI: a Toxiproxy-compatible fault proxy and its CLI.')
     .version(faultlineVersion, '-v, --version')
@@ -15,8 +16,7 @@ async function buildProgram(): Promise<Command> {
     // is the listen address and never the client's server URL.
     .enablePositionalOptions();
   // Only the command that runs is imported (see command-table.ts).
-  for (const entry of entriesFor(compatibleArgv(process.argv).slice(2)))
-    program.addCommand(await entry.load(() => program));
+  for (const entry of entriesFor(argv.slice(2))) program.addCommand(await entry.load(() => program));
   program.hook('preAction', (_program, action) => refuseMisplacedHost(program, action));
   return inheritSettings(program);
 }
@@ -95,7 +95,9 @@ function compatibleArgv(argv: string[]): string[] {
 }
 
 try {
-  await (await buildProgram()).parseAsync(compatibleArgv(process.argv));
+  // chaos's global options (--verbose, --change-dir, --log-file, --settings...): see chaos-globals.ts.
+  const argv = takeChaosGlobals(compatibleArgv(process.argv));
+  await (await buildProgram(argv)).parseAsync(argv);
 } catch (error) {
   // Loaded only on failure, so a command that succeeds never imports the client or system code.
   const { describeFailure } = await import('./failure.js');

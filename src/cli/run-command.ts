@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadVarFiles, parseVar, type Vars } from '../experiment/configuration.js';
-import { createConsoleLog } from '../experiment/console.js';
+import { createConsoleLog, withLogFile } from '../experiment/console.js';
+import { globalChaosOptions } from './chaos-globals.js';
 import { stopDescendants } from '../experiment/descendants.js';
 import { checkJournalPath, writePrivateFile } from '../experiment/private-file.js';
 import { maskedLog } from '../experiment/masked-log.js';
@@ -16,6 +17,7 @@ import { createPythonRuntime } from '../experiment/python/interpreter.js';
 import { type LoadedSettings, loadControlFile, loadSettings } from '../experiment/controls/settings.js';
 import { startExperiment } from '../experiment/run.js';
 import { connectReporter } from '../experiment/report-to-flag.js';
+import { pickStrategies } from '../experiment/runtime-strategies.js';
 import { validateExperiment } from '../experiment/validate.js';
 import {
   dryModes,
@@ -46,6 +48,7 @@ interface RunFlags {
   settings?: string;
   controlFile: string[];
   reportTo?: string;
+  verifyTls: boolean;
 }
 
 const seconds = (flag: string) => (value: string) => {
@@ -67,6 +70,7 @@ export function runCommand(): Command {
       ),
     )
     .option('--no-validation', 'skip validation before running')
+    .option('--no-verify-tls', 'do not verify the TLS certificate of an https experiment URL (as chaos run)')
     .addOption(
       new Option('--rollback-strategy <strategy>', 'when to play rollbacks').choices(rollbackStrategies),
     )
@@ -131,16 +135,19 @@ export function runCommand(): Command {
 
 async function run(source: string, flags: RunFlags, explicit: (flag: string) => boolean): Promise<number> {
   const mask = createSecretMask();
-  const log = maskedLog(createConsoleLog(), mask);
+  const globals = globalChaosOptions();
+  if (globals.verbose) process.env.FAULTLINE_VERBOSE = '1';
+  const consoleLog = createConsoleLog();
+  const log = maskedLog(globals.logFile ? withLogFile(consoleLog, globals.logFile) : consoleLog, mask);
   const vars = await collectVars(flags, (message) => log.error(message));
   let experiment: Experiment;
   let settings: LoadedSettings;
   let loaderControls: ControlRecord[];
   // One interpreter from the loader hooks to the end of the run, as chaos run is one process.
-  const python = createPythonRuntime({ cwd: baseDirectoryOf(source) });
+  const python = createPythonRuntime({ cwd: baseDirectoryOf(source), output: (text) => log.output?.(text) });
   let reporter: Awaited<ReturnType<typeof connectReporter>>;
   try {
-    settings = loadSettings(flags.settings, (message) => log.warning(message));
+    settings = loadSettings(flags.settings ?? globals.settings, (message) => log.warning(message));
     for (const path of flags.controlFile) {
       const controls = loadControlFile(path, (message) => log.warning(message));
       settings.globalControls.push(...controls);
@@ -154,6 +161,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
       baseDirectory: baseDirectoryOf(source),
       python,
       log,
+      verifyTls: flags.verifyTls,
     });
     const document = loaded.document;
     loaderControls = loaded.controls;
@@ -165,6 +173,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
         strict: flags.strict === true,
         warn: (message) => log.warning(message),
         globalControls: settings.globalControls,
+        python,
       });
       log.info('Experiment looks valid');
     } else experiment = document as Experiment;
@@ -182,17 +191,19 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     await python.close();
     return 1;
   }
-  const runtime = isObject(experiment.runtime) ? experiment.runtime : undefined;
-  const fromRuntime = (key: 'hypothesis' | 'rollbacks') => {
-    const block = runtime?.[key];
-    return isObject(block) && typeof block.strategy === 'string' ? block.strategy : undefined;
-  };
+  const strategies = pickStrategies(
+    {
+      ...(flags.hypothesisStrategy ? { hypothesis: flags.hypothesisStrategy } : {}),
+      ...(flags.rollbackStrategy ? { rollbacks: flags.rollbackStrategy } : {}),
+    },
+    experiment.runtime,
+    settings.settings.runtime,
+  );
   const ledger = openLedger(flags.ledgerDir, {
     run: `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
     experiment: String(experiment.title),
   });
-  const hypothesisStrategy =
-    flags.hypothesisStrategy ?? (fromRuntime('hypothesis') as HypothesisStrategy | undefined) ?? 'default';
+  const hypothesisStrategy = strategies.hypothesis;
   warnAboutIdleFlags(hypothesisStrategy, flags, explicit, (message) => log.warning(message));
   let stopping: Promise<unknown> = Promise.resolve();
   // A background stress or a shell's grandchild would otherwise run on after the runner.
@@ -214,8 +225,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     loaderControls,
     hypothesisFrequency: flags.hypothesisFrequency,
     hypothesisStrategy,
-    rollbackStrategy:
-      flags.rollbackStrategy ?? (fromRuntime('rollbacks') as RollbackStrategy | undefined) ?? 'default',
+    rollbackStrategy: strategies.rollbacks,
     ...(flags.dry ? { dry: flags.dry } : {}),
     ...(flags.failFast ? { failFast: true } : {}),
     ...(flags.maxDuration ? { maxDuration: flags.maxDuration, onTimeLimit: () => stopStarted() } : {}),

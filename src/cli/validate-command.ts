@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { createConsoleLog } from '../experiment/console.js';
+import { createConsoleLog, withLogFile } from '../experiment/console.js';
+import { globalChaosOptions } from './chaos-globals.js';
 import { loadSettings } from '../experiment/controls/settings.js';
 import { loadExperiment } from '../experiment/load.js';
 import { validateExperiment } from '../experiment/validate.js';
@@ -17,14 +18,15 @@ export function validateCommand(): Command {
     )
     .addHelpText('after', example('faultline validate experiment.yaml --strict'))
     .action(async (source: string, flags: { strict?: boolean; settings?: string }) => {
-      const log = createConsoleLog();
+      const globals = globalChaosOptions();
+      const log = globals.logFile ? withLogFile(createConsoleLog(), globals.logFile) : createConsoleLog();
       let warnings = 0;
       const warn = (message: string) => {
         warnings += 1;
         log.warning(message);
       };
       try {
-        const { globalControls } = loadSettings(flags.settings, warn);
+        const { globalControls } = loadSettings(flags.settings ?? globals.settings, warn);
         await validateExperiment(await loadExperiment(source), baseDirectoryOf(source), {
           strict: flags.strict === true,
           warn,

@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+
 /** The runner's console: chaos run's log lines on stderr, and a live progress line on a terminal. */
 export interface RunLog {
   info(message: string): void;
@@ -6,6 +8,8 @@ export interface RunLog {
   critical(message: string): void;
   /** Shows "label (12s)" updating once a second until the returned function is called. */
   progress(label: string): () => void;
+  /** What activities print (a Python activity's stdout, stderr and logging), written as it is. */
+  output?(text: string): void;
 }
 
 export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr): RunLog {
@@ -21,6 +25,11 @@ export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr): R
     warning: (message) => write('WARNING', message),
     error: (message) => write('ERROR', message),
     critical: (message) => write('CRITICAL', message),
+    output(text) {
+      if (status) stream.write('\r\u001b[2K');
+      stream.write(text);
+      if (status) stream.write(status);
+    },
     progress(label) {
       if (!live) return () => undefined;
       const started = Date.now();
@@ -36,6 +45,21 @@ export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr): R
         status = undefined;
       };
     },
+  };
+}
+
+/** The same log, each line also appended to `path` (chaos's --log-file), without the live progress line. */
+export function withLogFile(log: RunLog, path: string): RunLog {
+  // Synchronous, so the lines written before the CLI's process.exit() are all in the file.
+  const append = (level: string, message: string) =>
+    appendFileSync(path, `[${localTime()} ${level}] ${message}\n`, { mode: 0o600 });
+  return {
+    info: (message) => (log.info(message), append('INFO', message)),
+    warning: (message) => (log.warning(message), append('WARNING', message)),
+    error: (message) => (log.error(message), append('ERROR', message)),
+    critical: (message) => (log.critical(message), append('CRITICAL', message)),
+    progress: (label) => log.progress(label),
+    output: (text) => (log.output?.(text), appendFileSync(path, text, { mode: 0o600 })),
   };
 }
 

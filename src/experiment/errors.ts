@@ -12,6 +12,14 @@ export class ActivityFailed extends Error {
   override readonly name = 'ActivityFailed';
 }
 
+/**
+ * An error chaoslib does not handle as ActivityFailed (a Python module or function missing at
+ * run time): the run stops with status "aborted", the remaining activities are not run.
+ */
+export class ActivityAborted extends Error {
+  override readonly name = 'ActivityAborted';
+}
+
 /** Stops the run: status "interrupted" (SIGINT, SIGTERM, --max-duration). */
 export class InterruptExecution extends Error {
   override readonly name = 'InterruptExecution';

@@ -33,11 +33,19 @@ export function listenForExitSignals(onSignal: (signal: ExitSignal) => void): ()
 export function failInterruptedBackground(entries: RunEntry[]): void {
   for (const entry of entries) {
     if (entry.activity.background !== true || entry.status !== undefined) continue;
+    // The order of every failed entry: status and exception before end and duration.
+    const { end, duration } = entry;
+    delete entry.end;
+    delete entry.duration;
     entry.status = 'failed';
     entry.exception = [
       'Traceback (most recent call last):\n',
       `  faultline runner, background activity '${String(entry.activity.name)}'\n`,
       'chaoslib.exceptions.ExperimentExitedException: the run exited ungracefully (SIGUSR2) while this background activity ran\n',
     ];
+    Object.assign(entry, {
+      ...(end === undefined ? {} : { end }),
+      ...(duration === undefined ? {} : { duration }),
+    });
   }
 }

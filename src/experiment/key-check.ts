@@ -39,7 +39,12 @@ function eachItem(list: Json | undefined, where: string, report: KeyReport): voi
   });
 }
 
-function checkActivity(activity: JsonObject, where: string, report: KeyReport): void {
+function checkActivity(
+  activity: JsonObject,
+  where: string,
+  report: KeyReport,
+  known: readonly string[] = KNOWN_KEYS.activity,
+): void {
   if ('ref' in activity) {
     // A ref runs the activity it names; anything written beside it is not read.
     report.unknown.push(
@@ -48,7 +53,7 @@ function checkActivity(activity: JsonObject, where: string, report: KeyReport): 
     return;
   }
   const label = typeof activity.name === 'string' ? `${where} ('${activity.name}')` : where;
-  report.unknown.push(...unknownKeys(activity, KNOWN_KEYS.activity, label));
+  report.unknown.push(...unknownKeys(activity, known, label));
   noteControls(activity.controls, label, report);
   if (isObject(activity.pauses)) {
     report.unknown.push(...unknownKeys(activity.pauses, KNOWN_KEYS.pauses, `${label}.pauses`));
@@ -98,6 +103,25 @@ function noteControls(controls: Json | undefined, where: string, report: KeyRepo
     const provider = control.provider;
     if (isObject(provider)) {
       report.unknown.push(...unknownKeys(provider, KNOWN_KEYS.controlProvider, `${label}.provider`));
+      checkAddonArguments(provider, `${label}.provider.arguments`, report);
     }
+  });
+}
+
+/** The addons' controls that faultline runs natively take known arguments; their probes are activities. */
+function checkAddonArguments(provider: JsonObject, where: string, report: KeyReport): void {
+  const known = typeof provider.module === 'string' ? KNOWN_KEYS.addonArguments[provider.module] : undefined;
+  if (!known || !isObject(provider.arguments)) return;
+  report.unknown.push(...unknownKeys(provider.arguments, known, where));
+  if (!Array.isArray(provider.arguments.probes)) return;
+  provider.arguments.probes.forEach((probe, index) => {
+    if (!isObject(probe)) return;
+    const label = `${where}.probes[${index}]`;
+    if ('ref' in probe) {
+      report.unknown.push(...unknownKeys(probe, KNOWN_KEYS.ref, `${label} (ref to '${String(probe.ref)}')`));
+      return;
+    }
+    // A safeguard probe is an activity with a `frequency`.
+    checkActivity(probe, label, report, [...KNOWN_KEYS.activity, 'frequency']);
   });
 }

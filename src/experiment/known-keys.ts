@@ -36,6 +36,11 @@ export const KNOWN_KEYS = {
     'dry',
   ],
   ref: ['ref'],
+  /** The arguments of the addons' controls that faultline runs natively (chaosaddons 0.x). */
+  addonArguments: {
+    'chaosaddons.controls.safeguards': ['probes', 'interrupt_after_activity'],
+    'chaosaddons.controls.synchronization': [],
+  } as Record<string, readonly string[]>,
   /** chaoslib 1.45 reads these of a control; `provider.secrets` is no longer read since 1.2x. */
   control: ['name', 'provider', 'scope', 'automatic', 'ref'],
   controlProvider: ['type', 'module', 'arguments'],

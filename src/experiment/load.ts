@@ -1,3 +1,4 @@
+import { Agent, fetch } from 'undici';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -9,8 +10,13 @@ export class InvalidSource extends Error {
 }
 
 /** Reads an experiment from a .json/.yaml/.yml file or an http(s) URL. */
-export async function loadExperiment(source: string): Promise<unknown> {
-  if (/^https?:\/\//.test(source)) return fetchExperiment(source);
+export interface LoadOptions {
+  /** false: an https source's certificate is not checked (chaos run --no-verify-tls). */
+  verifyTls?: boolean;
+}
+
+export async function loadExperiment(source: string, options: LoadOptions = {}): Promise<unknown> {
+  if (/^https?:\/\//.test(source)) return fetchExperiment(source, options.verifyTls !== false);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
     throw new InvalidSource(`'${source.split(':')[0]}' is not a supported source scheme.`);
   }
@@ -26,9 +32,10 @@ export async function loadExperiment(source: string): Promise<unknown> {
   throw new InvalidExperiment('only files with json, yaml or yml extensions are supported');
 }
 
-async function fetchExperiment(url: string): Promise<unknown> {
+async function fetchExperiment(url: string, verifyTls: boolean): Promise<unknown> {
   const token = process.env.CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN;
   const response = await fetch(url, {
+    ...(verifyTls ? {} : { dispatcher: new Agent({ connect: { rejectUnauthorized: false } }) }),
     headers: {
       Accept: 'application/json, application/x-yaml',
       ...(token ? { Authorization: `bearer ${token}` } : {}),

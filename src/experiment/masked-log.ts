@@ -9,5 +9,6 @@ export function maskedLog(log: RunLog, mask: SecretMask): RunLog {
     error: (message) => log.error(mask.text(message)),
     critical: (message) => log.critical(mask.text(message)),
     progress: (label) => log.progress(mask.text(label)),
+    output: (text) => log.output?.(mask.text(text)),
   };
 }

@@ -16,8 +16,13 @@ import { createControlDispatcher } from './controls/dispatcher.js';
 import type { ControlRecord } from './controls/record.js';
 import { maskedLog } from './masked-log.js';
 import { createSecretMask, type SecretMask } from './secret-mask.js';
-import { ActivityFailed, InterruptExecution } from './errors.js';
-import { exitReason, failInterruptedBackground, listenForExitSignals } from './exit-signals.js';
+import { ActivityAborted, ActivityFailed, InterruptExecution } from './errors.js';
+import {
+  type ExitSignal,
+  exitReason,
+  failInterruptedBackground,
+  listenForExitSignals,
+} from './exit-signals.js';
 import { resolve, runHypothesis } from './hypothesis.js';
 import { createJournal, type Journal, type RunEntry, secondsBetween, timestamp } from './journal.js';
 import type { Ledger } from './ledger.js';
@@ -92,12 +97,25 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
     method.abort(reason);
     if (!graceful) background.abort(reason);
   };
-  const stopListening = listenForExitSignals((signal) => {
+  const onExitSignal = (signal: ExitSignal) => {
     if (signal === 'SIGUSR2') ungraceful = true;
     interrupt(exitReason(signal), signal === 'SIGUSR1');
-  });
-  const python = options.python ?? createPythonRuntime({ cwd: options.baseDirectory });
-  const journal = execute(experiment, options, method.signal, rollbacks.signal, python, {
+  };
+  const stopSignals = listenForExitSignals(onExitSignal);
+  const mask = options.mask ?? createSecretMask();
+  const python =
+    options.python ??
+    createPythonRuntime({
+      cwd: options.baseDirectory,
+      output: (text) => options.log.output?.(mask.text(text)),
+    });
+  // exit_gracefully()/exit_ungracefully() in a foreground Python call: SystemExit there, and this.
+  const stopPythonExits = python.onExitSignal(onExitSignal);
+  const stopListening = () => {
+    stopSignals();
+    stopPythonExits();
+  };
+  const journal = execute(experiment, { ...options, mask }, method.signal, rollbacks.signal, python, {
     enterRollbacks: () => {
       phase = 'rollbacks';
     },
@@ -205,7 +223,9 @@ async function runWithContext(
   const rollbackStrategy = options.rollbackStrategy ?? 'default';
   await loadDynamicConfiguration(experiment, context);
   const title = substitute(experiment.title, context.scope);
-  const journal = createJournal({ ...experiment, title }, options.dry);
+  // chaoslib substitutes the title in the experiment itself: hooks and the journal see it so.
+  experiment.title = title as string;
+  const journal = createJournal(experiment, options.dry);
   const environment: ActivityEnvironment = { dry: options.dry, context, log };
   const controls = await createControlDispatcher({
     experiment,
@@ -323,7 +343,10 @@ async function runMethod(
   backgroundSignal: AbortSignal,
 ): Promise<RunStatus | undefined> {
   const background: Promise<RunEntry>[] = [];
-  const inBackground = { ...environment, context: { ...environment.context, signal: backgroundSignal } };
+  const inBackground = {
+    ...environment,
+    context: { ...environment.context, signal: backgroundSignal, background: true },
+  };
   try {
     await environment.controls?.before('method', experiment);
     for (const item of experiment.method) {
@@ -371,6 +394,9 @@ function checkContinuously(
 ) {
   const stopper = new AbortController();
   const signal = AbortSignal.any([stopper.signal, environment.context.signal]);
+  // The checks run beside the method (in a thread, as chaoslib's); the context stays the live one.
+  const inThread = Object.create(environment.context, { background: { value: true } }) as ProviderContext;
+  environment = { ...environment, context: inThread };
   const state = { failed: false };
   const done = (async () => {
     while (!signal.aborted) {
@@ -446,6 +472,8 @@ async function playRollbacks(
     if (error instanceof InterruptExecution) {
       log.critical('Rollbacks interrupted: the remaining ones were not played');
       outcome = 'interrupted';
+    } else if (error instanceof ActivityAborted) {
+      log.error(`Rollbacks aborted: ${error.message}`);
     } else if (!(error instanceof ActivityFailed)) throw error;
   }
   try {

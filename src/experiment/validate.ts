@@ -10,7 +10,7 @@ import {
   rollbackStrategies,
 } from '../model/experiment.js';
 import { loadConfiguration, loadSecrets } from './configuration.js';
-import { createPythonRuntime } from './python/interpreter.js';
+import { createPythonRuntime, type PythonRuntime } from './python/interpreter.js';
 import { InvalidActivity, InvalidExperiment } from './errors.js';
 import { validateControls } from './controls/validate.js';
 import { compileJsonPath } from './jsonpath2.js';
@@ -27,6 +27,12 @@ export interface ValidateOptions {
   warn?: (message: string) => void;
   /** Global controls (the settings file's), validated and loaded with the file's own. */
   globalControls?: JsonObject[];
+  /**
+   * The run's Python interpreter, so modules are imported once and what validate_control
+   * keeps in them is there for the run, as in chaos run's one process. The caller closes it.
+   * Default: one of its own, closed when validation ends.
+   */
+  python?: PythonRuntime;
 }
 
 const TOLERANCE_TYPES =
@@ -62,7 +68,7 @@ export async function validateExperiment(
   const configuration = loadConfiguration(asObject(value.configuration));
   const secrets = loadSecrets(asObject(value.secrets));
   // One interpreter imports the Python modules of every activity and control, as chaoslib validates in one process.
-  const python = createPythonRuntime({ cwd: baseDirectory });
+  const python = options.python ?? createPythonRuntime({ cwd: baseDirectory });
   const context = {
     configuration,
     secrets,
@@ -106,7 +112,7 @@ export async function validateExperiment(
       },
     });
   } finally {
-    await python.close();
+    if (!options.python) await python.close();
   }
   return experiment;
 }

@@ -114,6 +114,7 @@ export async function createControlDispatcher(options: DispatcherOptions): Promi
         secrets: context.secrets,
         settings,
         signal: hookSignal,
+        background: target.background === true,
       },
       level,
       target: String(target.name ?? target.title ?? ''),

@@ -16,6 +16,8 @@ export interface LoaderControlOptions {
   /** The run's Python interpreter, so a loader hook's module globals are the run's. */
   python: PythonRuntime;
   log: RunLog;
+  /** false: an https source's certificate is not checked (chaos run --no-verify-tls). */
+  verifyTls?: boolean;
 }
 
 export interface LoadedExperiment {
@@ -42,7 +44,8 @@ export async function loadExperimentWithControls(
 ): Promise<LoadedExperiment> {
   const controls: ControlRecord[] = [];
   const globals = options.globals.filter((control) => moduleKey(control) !== undefined);
-  if (globals.length === 0) return { document: await loadExperiment(source), controls };
+  if (globals.length === 0)
+    return { document: await loadExperiment(source, { verifyTls: options.verifyTls !== false }), controls };
   const modules = await loadControlModules(globals, options.baseDirectory, options.python, undefined);
   const signal = new AbortController().signal;
   const applyLoaderControls = async (scope: ControlScope, state: unknown) => {
@@ -75,7 +78,7 @@ export async function loadExperimentWithControls(
   let document: unknown = null;
   try {
     await applyLoaderControls('before', null);
-    document = await loadExperiment(source);
+    document = await loadExperiment(source, { verifyTls: options.verifyTls !== false });
   } finally {
     await applyLoaderControls('after', document);
   }

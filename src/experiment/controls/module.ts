@@ -18,6 +18,8 @@ export interface HookCall {
   secrets: Secrets | null;
   settings: JsonObject | null;
   signal: AbortSignal;
+  /** The hook is for a background activity: a Python hook runs in a thread, not the main one. */
+  background?: boolean;
 }
 
 /**

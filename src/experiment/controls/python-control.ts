@@ -68,6 +68,7 @@ export async function loadPythonControl(
           func: call.hook,
           arguments: cleanup ? {} : call.arguments,
           given: cleanup ? {} : hookValues(call),
+          ...(call.background ? { background: true } : {}),
         },
         call.signal,
       );

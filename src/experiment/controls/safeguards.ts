@@ -155,7 +155,7 @@ class Guard {
     if (this.stopper.signal.aborted || this.run.finished.set) return true;
     const probe = resolveRef(declared, experiment);
     const base = this.run.environment;
-    const context = { ...base.context, signal: this.stopper.signal };
+    const context = { ...base.context, signal: this.stopper.signal, background: true };
     // Safeguards run beside the activities: their own lines would bury the run's; failures still show.
     const log = { ...base.log, info: () => undefined, progress: () => () => undefined };
     const environment = { dry: base.dry, context, log };

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { checkSettingsRuntime } from '../runtime-strategies.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -9,7 +10,7 @@ import { describeUnknownKey, KNOWN_KEYS, unknownKeys } from '../known-keys.js';
 /** Where `chaos run` reads its settings when --settings is not given. */
 export const DEFAULT_SETTINGS_PATH = join(homedir(), '.chaostoolkit', 'settings.yaml');
 
-/** The settings keys chaos reads; faultline acts on `controls` only, and names the others. */
+/** The settings keys chaos reads; faultline acts on `controls` and `runtime`, and names the others. */
 const SETTINGS_KEYS = ['controls', 'auths', 'notifications', 'runtime'];
 
 export interface LoadedSettings {
@@ -46,10 +47,13 @@ export function loadSettings(path: string | undefined, warn: (message: string) =
   for (const key of Object.keys(parsed)) {
     if (!SETTINGS_KEYS.includes(key)) {
       warn(`unknown key '${key}' in settings file ${target} is not read by the runner`);
-    } else if (key !== 'controls') {
-      warn(`settings key '${key}' in ${target} is not acted on by faultline (it reads only 'controls')`);
+    } else if (key !== 'controls' && key !== 'runtime') {
+      warn(
+        `settings key '${key}' in ${target} is not acted on by faultline (it reads only 'controls' and 'runtime')`,
+      );
     }
   }
+  checkSettingsRuntime(parsed.runtime, `settings file ${target}`, warn);
   const globalControls = controlsOf(parsed.controls ?? {}, `settings file ${target}`, warn);
   return { path: target, settings: parsed, globalControls };
 }

@@ -1,11 +1,15 @@
-import { Agent, type Dispatcher, fetch } from 'undici';
+import { Agent, type Dispatcher, getGlobalDispatcher, interceptors, request } from 'undici';
 import { isObject, type Json } from '../../model/experiment.js';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
 import { pyStr } from '../python-values.js';
 import { substitute } from '../substitute.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
 
-const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+// undici's request, not fetch: fetch refuses the ports browsers block (6000, 6665-6669, 10080...),
+// which chaoslib's requests calls. Redirects are followed as requests and fetch follow them.
+const follow = interceptors.redirect({ maxRedirections: 20 });
+const insecure = new Agent({ connect: { rejectUnauthorized: false } }).compose(follow);
+let secure: Dispatcher | undefined;
 
 /**
  * Calls `url` and returns {status, headers, body}. Like Chaos Toolkit, a 4xx or 5xx is not a
@@ -45,32 +49,30 @@ export const httpProvider: ProviderImplementation = {
     }
     const timeout = substitute(provider.timeout, context.scope);
     const seconds = Array.isArray(timeout) ? Number(timeout[0]) + Number(timeout[1]) : Number(timeout);
-    const signals = [
-      context.signal,
-      ...(Number.isFinite(seconds) && seconds > 0 ? [AbortSignal.timeout(seconds * 1000)] : []),
-    ];
-    const dispatcher: Dispatcher | undefined = provider.verify_tls === false ? insecure : undefined;
+    const timer = Number.isFinite(seconds) && seconds > 0 ? AbortSignal.timeout(seconds * 1000) : undefined;
+    const signals = [context.signal, ...(timer ? [timer] : [])];
+    const dispatcher =
+      provider.verify_tls === false ? insecure : (secure ??= getGlobalDispatcher().compose(follow));
     const attempts = 1 + (typeof provider.max_retries === 'number' ? provider.max_retries : 0);
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await fetch(target, {
-          method,
+        const response = await request(target, {
+          method: method as Dispatcher.HttpMethod,
           headers,
           signal: AbortSignal.any(signals),
+          dispatcher,
           ...(body === undefined ? {} : { body }),
-          ...(dispatcher ? { dispatcher } : {}),
         });
-        const text = await response.text();
-        const json = response.headers.get('content-type') === 'application/json';
+        const text = await response.body.text();
+        const responseHeaders = headersOf(response.headers);
         return {
-          status: response.status,
-          headers: Object.fromEntries(response.headers),
-          body: json ? safeJson(text) : text,
+          status: response.statusCode,
+          headers: responseHeaders,
+          body: responseHeaders['content-type'] === 'application/json' ? safeJson(text) : text,
         };
       } catch (error) {
         if (context.signal.aborted) throw error;
-        if ((error as Error).name === 'TimeoutError')
-          throw new ActivityFailed('activity took too long to complete');
+        if (timer?.aborted) throw new ActivityFailed('activity took too long to complete');
         if (attempt < attempts) continue;
         const cause = (error as { cause?: Error }).cause;
         throw new ActivityFailed(
@@ -80,6 +82,19 @@ export const httpProvider: ProviderImplementation = {
     }
   },
 };
+
+/** As fetch's Headers gave them (and the journal has shown them): lower-case names in order, repeats joined. */
+function headersOf(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers)
+      .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
+      .map(([name, value]): [string, string] => [
+        name.toLowerCase(),
+        Array.isArray(value) ? value.join(', ') : value,
+      ])
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+}
 
 function safeJson(text: string): unknown {
   try {

@@ -3,7 +3,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Json } from '../../model/experiment.js';
-import { ActivityFailed, InvalidActivity } from '../errors.js';
+import { ActivityFailed, InterruptExecution, InvalidActivity } from '../errors.js';
 import { pyStr } from '../python-values.js';
 import { hasPlaceholder, substitute, substituteForShell } from '../substitute.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
@@ -111,6 +111,8 @@ function execute(
       clearTimeout(escalation);
       signal.removeEventListener('abort', onAbort);
       if (timedOut) return reject(new ActivityFailed('process activity took too long to complete'));
+      // Killed by the interruption: the activity has no output (null), as in chaoslib's journal.
+      if (signal.aborted) return reject(new InterruptExecution(String(signal.reason)));
       resolve({
         status: code,
         stdout: Buffer.concat(stdout).toString('utf8'),

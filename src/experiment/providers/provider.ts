@@ -14,6 +14,11 @@ export interface ProviderContext {
   baseDirectory: string;
   ledger: Ledger;
   warn(message: string): void;
+  /**
+   * The activity runs beside others (a background activity, a hypothesis check during the
+   * method, a safeguard): its Python call gets a thread; others run on the interpreter's main thread.
+   */
+  background?: boolean;
   /** The run's Python interpreter; without it each Python call starts its own. */
   python?: PythonRuntime;
 }

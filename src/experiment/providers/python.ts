@@ -1,5 +1,5 @@
 import type { Provider } from '../../model/experiment.js';
-import { ActivityFailed, InvalidActivity } from '../errors.js';
+import { ActivityAborted, InvalidActivity } from '../errors.js';
 import { callPython, validatePythonCall } from '../python/call.js';
 import { createPythonRuntime, type PythonRuntime } from '../python/interpreter.js';
 import { substitute } from '../substitute.js';
@@ -39,10 +39,12 @@ export const pythonProvider: ProviderImplementation = {
           label: activity.name,
           kind: activity.type,
           signal: context.signal,
+          background: context.background === true,
         }).then((result) => result.output),
       );
     } catch (error) {
-      if (error instanceof InvalidActivity) throw new ActivityFailed(error.message);
+      // chaoslib imports the module outside its ActivityFailed handling: the run aborts.
+      if (error instanceof InvalidActivity) throw new ActivityAborted(error.message);
       throw error;
     }
   },

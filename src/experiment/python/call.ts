@@ -17,6 +17,8 @@ export interface PythonCall {
   /** probe or action: used in chaoslib's error messages. */
   kind?: string;
   signal?: AbortSignal;
+  /** Runs in a thread of the interpreter instead of its main thread (see PythonRequest). */
+  background?: boolean;
 }
 
 export interface PythonResult {
@@ -41,6 +43,7 @@ export async function callPython(runtime: PythonRuntime, call: PythonCall): Prom
       arguments: call.arguments,
       configuration: call.configuration ?? null,
       secrets: call.secrets ?? null,
+      ...(call.background ? { background: true } : {}),
     },
     call.signal,
   );

@@ -1,20 +1,24 @@
+import { CHAOSLIB_SHIM } from './chaoslib-shim.js';
+
 /**
  * The Python side of the per-run interpreter. It reads one JSON request per line on file
  * descriptor 3 and answers on the same descriptor, so whatever activities print never mixes
- * with the protocol. Each request runs in its own thread, as chaoslib runs background
- * activities in a thread pool, and all of them share the interpreter's modules.
+ * with the protocol. Foreground requests run one at a time on the main thread, as chaos run
+ * calls activities and hooks; background ones (activities, hypothesis checks during the
+ * method) each in a thread, as chaoslib's pool. All of them share the interpreter's modules.
  *
- * SIGUSR1 and SIGUSR2 that reach this process (chaoslib.exit sends them to its own pid) are
- * forwarded to the runner, so exit_gracefully()/exit_ungracefully() interrupt the run.
- * When chaostoolkit-lib is not installed, a minimal `chaoslib` (exit and exceptions) is
- * registered so extensions and control modules that import it still load.
+ * SIGUSR1 and SIGUSR2 that reach this process (chaoslib.exit sends them to its own pid) raise
+ * SystemExit(20)/(30) in the foreground call, as chaoslib's handler does, and the reply names
+ * the signal; with no foreground call running they are forwarded to the runner.
+ * When chaostoolkit-lib is not installed, stand-ins for what extensions import of it are
+ * registered (chaoslib-shim.ts) so extensions and control modules still load.
  *
  * Control modules run here too (ops control-hooks, control-validate, control-call), so a
  * control's module globals are the ones the run's Python activities see. control-call answers
  * with what the hook changed in the objects chaoslib hands it by reference (controls/changes.ts).
  */
 export const HELPER_SCRIPT = String.raw`
-import copy, importlib, importlib.util, inspect, json, os, signal, sys, threading, traceback, types
+import copy, importlib, importlib.util, inspect, json, logging, os, queue, signal, sys, threading, traceback, types
 import faulthandler
 
 # A crash in native code still leaves the Python traceback of every thread on stderr.
@@ -25,58 +29,63 @@ channel_in = open(3, "rb", closefd=False)
 write_lock = threading.Lock()
 
 
-def forward(signum, frame):
+# The foreground call running on the main thread now: {"id": ..., "cancelled": bool}, or None.
+foreground = {"call": None}
+
+
+class ExitSignalled(SystemExit):
+    """chaoslib's SIGUSR1/SIGUSR2 handler: SystemExit(20) or SystemExit(30) in the main thread."""
+
+    def __init__(self, signum):
+        SystemExit.__init__(self, 20 if signum == signal.SIGUSR1 else 30)
+        self.signum = signum
+
+
+def on_exit_signal(signum, frame):
+    # As in chaos run, the signal stops the foreground activity or hook at once; with none
+    # running (the main thread idle, or a background call), the runner is told instead.
+    if foreground["call"] is not None:
+        raise ExitSignalled(signum)
     os.kill(RUNNER, signum)
 
 
-signal.signal(signal.SIGUSR1, forward)
-signal.signal(signal.SIGUSR2, forward)
-# Ctrl-C reaches the whole process group: the runner decides what it interrupts, and
-# stops this interpreter when the run ends. (A handler, not SIG_IGN, so the processes that
-# activities start still get SIGINT.)
-signal.signal(signal.SIGINT, lambda signum, frame: None)
+def on_interrupt(signum, frame):
+    # Ctrl-C reaches the whole process group: the runner decides what it interrupts, and
+    # stops this interpreter when the run ends. (A handler, not SIG_IGN, so the processes that
+    # activities start still get SIGINT.) The runner's "cancel" of the foreground call ends up
+    # here too (a SIGINT sent to the main thread) and stops that call.
+    call = foreground["call"]
+    if call is not None and call["cancelled"]:
+        raise KeyboardInterrupt("the runner interrupted this call")
 
 
-def install_chaoslib_shim():
-    if importlib.util.find_spec("chaoslib") is not None:
-        return
-    package = types.ModuleType("chaoslib")
-    package.__path__ = []
-    package.__faultline_shim__ = True
-    exceptions = types.ModuleType("chaoslib.exceptions")
-    exec(
-        "class ChaosException(Exception): pass\n"
-        "class InvalidExperiment(ChaosException): pass\n"
-        "class InvalidActivity(InvalidExperiment): pass\n"
-        "class ActivityFailed(ChaosException): pass\n"
-        "class InvalidSource(ChaosException): pass\n"
-        "class InterruptExecution(ChaosException): pass\n"
-        "class ExperimentExitedException(Exception): pass\n"
-        "class ControlPythonFunctionLoadingError(Exception): pass\n"
-        "class InvalidControl(ChaosException): pass\n",
-        exceptions.__dict__,
-    )
-    exit_module = types.ModuleType("chaoslib.exit")
-    exec(
-        "import os, signal\n"
-        "def exit_gracefully():\n"
-        "    os.kill(os.getpid(), signal.SIGUSR1)\n"
-        "def exit_ungracefully():\n"
-        "    os.kill(os.getpid(), signal.SIGUSR2)\n",
-        exit_module.__dict__,
-    )
-    package.exceptions = exceptions
-    package.exit = exit_module
-    sys.modules["chaoslib"] = package
-    sys.modules["chaoslib.exceptions"] = exceptions
-    sys.modules["chaoslib.exit"] = exit_module
+signal.signal(signal.SIGUSR1, on_exit_signal)
+signal.signal(signal.SIGUSR2, on_exit_signal)
+signal.signal(signal.SIGINT, on_interrupt)
 
 
-install_chaoslib_shim()
+${CHAOSLIB_SHIM}
+
+
+def configure_logging():
+    # chaos run logs to its console at INFO (DEBUG with --verbose), in its own format; the
+    # runner passes this process's stderr on to its console and log file.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(asctime)s %(levelname)s] %(message)s", "%Y-%m-%d %H:%M:%S"))
+    level = logging.DEBUG if os.environ.get("FAULTLINE_VERBOSE") == "1" else logging.INFO
+    logging.basicConfig(level=level, handlers=[handler])
+
+
+configure_logging()
+
+
+def to_json(value):
+    # datetime, date and time as chaos's journal writes them; anything else as its str().
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def send(message):
-    data = (json.dumps(message, default=str) + "\n").encode("utf-8")
+    data = (json.dumps(message, default=to_json) + "\n").encode("utf-8")
     with write_lock:
         view = memoryview(data)
         while view:
@@ -92,8 +101,12 @@ def find(request):
     name, func_name = request["module"], request["func"]
     try:
         module = importlib.import_module(name)
-    except ImportError:
-        raise Invalid("could not find Python module '%s' in activity '%s'" % (name, request["activity"]))
+    except Exception as error:
+        message = "could not find Python module '%s' in activity '%s'" % (name, request["activity"])
+        if isinstance(error, ModuleNotFoundError) and error.name == name:
+            raise Invalid(message)
+        # Found, but its own import failed: the real cause (what it imports, its own error).
+        raise Invalid("%s (%s: %s)" % (message, type(error).__name__, error))
     candidates = dict(inspect.getmembers(module, inspect.isfunction))
     candidates.update(inspect.getmembers(module, inspect.isbuiltin))
     if func_name not in candidates:
@@ -210,28 +223,37 @@ def call_control(request, reply):
         reply["changes"] = {name: changes(before[name], value, []) for name, value in handed.items()}
 
 
-def handle(request):
+def handle(request, main=False):
     reply = {"id": request["id"]}
     try:
-        op = request["op"]
-        if op == "validate":
-            check_signature(find(request), request)
-            reply["valid"] = True
-        elif op == "control-hooks":
-            reply["functions"] = control_hooks(request)
-        elif op == "control-validate":
-            validate_control(request)
-            reply["valid"] = True
-        elif op == "control-call":
-            call_control(request, reply)
-        else:
-            reply["output"] = call(find(request), request)
+        if main:
+            foreground["call"] = {"id": request["id"], "cancelled": False}
+        try:
+            op = request["op"]
+            if op == "validate":
+                check_signature(find(request), request)
+                reply["valid"] = True
+            elif op == "control-hooks":
+                reply["functions"] = control_hooks(request)
+            elif op == "control-validate":
+                validate_control(request)
+                reply["valid"] = True
+            elif op == "control-call":
+                call_control(request, reply)
+            else:
+                reply["output"] = call(find(request), request)
+        finally:
+            foreground["call"] = None
     except Invalid as error:
         reply["invalid"] = str(error)
+    except ExitSignalled as error:
+        reply["exit"] = error.code
+        reply["signal"] = "SIGUSR1" if error.signum == signal.SIGUSR1 else "SIGUSR2"
     except SystemExit as error:
         reply["exit"] = error.code
     except BaseException as error:
-        reply["failed"] = "%s: %s" % (type(error).__name__, error)
+        # Module-qualified as chaoslib and Python's traceback print it (myerr.MyError: custom).
+        reply["failed"] = traceback.format_exception_only(type(error), error)[-1].strip()
         reply["message"] = str(error)
         reply["exception"] = "%s.%s" % (type(error).__module__, type(error).__qualname__)
         frames = error.__traceback__
@@ -246,12 +268,36 @@ def handle(request):
         send({"id": request["id"], "failed": "the result is not JSON: %s" % error})
 
 
-for line in channel_in:
-    request = json.loads(line)
-    environ = request.pop("environ", None)
-    if environ is not None:
-        for name in [name for name in os.environ if name not in environ]:
-            del os.environ[name]
-        os.environ.update(environ)
-    threading.Thread(target=handle, args=(request,), daemon=True).start()
+main_calls = queue.Queue()
+
+
+def read_requests():
+    for line in channel_in:
+        request = json.loads(line)
+        environ = request.pop("environ", None)
+        if environ is not None:
+            for name in [name for name in os.environ if name not in environ]:
+                del os.environ[name]
+            os.environ.update(environ)
+        if request["op"] == "cancel":
+            call = foreground["call"]
+            if call is not None and call["id"] == request["target"]:
+                call["cancelled"] = True
+                # A real signal, so a blocking call (time.sleep, a socket read) is cut short too.
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+        elif request.get("background"):
+            threading.Thread(target=handle, args=(request,), daemon=True).start()
+        else:
+            main_calls.put(request)
+    main_calls.put(None)
+
+
+# Foreground activities and hooks run on the main thread, as chaos run calls them (signal.signal,
+# asyncio's default loop and chaoslib's exit handlers work there); background ones in threads.
+threading.Thread(target=read_requests, daemon=True).start()
+while True:
+    request = main_calls.get()
+    if request is None:
+        break
+    handle(request, main=True)
 `;

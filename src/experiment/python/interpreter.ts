@@ -22,6 +22,8 @@ export interface PythonReply {
   exception?: string;
   traceback?: string[];
   exit?: unknown;
+  /** The exit signal (exit_gracefully/exit_ungracefully) that raised SystemExit in the call. */
+  signal?: 'SIGUSR1' | 'SIGUSR2';
 }
 
 export interface PythonRequest {
@@ -41,6 +43,11 @@ export interface PythonRequest {
   control?: Record<string, unknown>;
   /** control-call: what chaoslib hands a hook besides its arguments (context, state, configuration...). */
   given?: Record<string, unknown>;
+  /**
+   * Run in a thread of its own (background activities, hypothesis checks during the method);
+   * otherwise on the interpreter's main thread, one call at a time, as chaos run calls them.
+   */
+  background?: boolean;
 }
 
 /**
@@ -56,6 +63,11 @@ export interface PythonRuntime {
   /** How many interpreters this runtime has started (1 for a run without crashes). */
   readonly started: number;
   request(request: PythonRequest, signal?: AbortSignal): Promise<PythonReply>;
+  /**
+   * Called, before the call's reply is handed on, when exit_gracefully()/exit_ungracefully()
+   * stopped a call (SystemExit in it): the run treats it as that signal. Returns the unsubscribe.
+   */
+  onExitSignal(listener: (signal: 'SIGUSR1' | 'SIGUSR2') => void): () => void;
   close(): Promise<void>;
 }
 
@@ -64,6 +76,11 @@ export interface PythonRuntimeOptions {
   cwd: string;
   /** Default: $FAULTLINE_PYTHON, else python3. */
   executable?: string;
+  /**
+   * Receives each line the interpreter prints (print, sys.stderr, logging), as chaos run shows
+   * them on its console. Default: written to this process's stderr.
+   */
+  output?: (line: string) => void;
   /** Milliseconds close() waits for the interpreter to exit before it is killed (default 2000). */
   closeGraceMs?: number;
 }
@@ -98,15 +115,17 @@ export function pythonExecutable(): string {
 
 export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntime {
   const executable = options.executable ?? pythonExecutable();
+  const output = options.output ?? ((line: string) => process.stderr.write(line));
   let current: Interpreter | undefined;
   let started = 0;
   let nextId = 1;
   let closed = false;
+  const exitListeners = new Set<(signal: 'SIGUSR1' | 'SIGUSR2') => void>();
 
   function start(): Interpreter {
     const child = spawn(executable, ['-u', '-c', HELPER_SCRIPT], {
       cwd: options.cwd,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, FAULTLINE_RUNNER_PID: String(process.pid) },
     });
     started += 1;
@@ -116,12 +135,17 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_TAIL);
     });
+    // Whole lines, so a secret is never split between two writes of the (masked) log.
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => output(`${line}\n`));
+    }
     // A broken channel shows as the interpreter's exit (below), which fails the waiting calls.
     channel.on('error', () => undefined);
     createInterface({ input: channel })
       .on('line', (line) => {
         const reply = parseReply(line);
         if (!reply) return;
+        if (reply.signal) for (const listener of exitListeners) listener(reply.signal);
         pending.get(reply.id)?.resolve(reply);
         pending.delete(reply.id);
       })
@@ -172,6 +196,9 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
       return new Promise<PythonReply>((resolve, reject) => {
         const onAbort = () => {
           interpreter.pending.delete(id);
+          // The main thread would stay busy with it: the helper interrupts it (KeyboardInterrupt).
+          if (!request.background)
+            interpreter.channel.write(`${JSON.stringify({ op: 'cancel', id: 0, target: id })}\n`);
           reject(new ActivityFailed(String(signal!.reason)));
         };
         signal?.addEventListener('abort', onAbort, { once: true });
@@ -193,6 +220,11 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
           `${JSON.stringify({ ...request, id, ...(changed ? { environ: process.env } : {}) })}\n`,
         );
       });
+    },
+
+    onExitSignal(listener) {
+      exitListeners.add(listener);
+      return () => exitListeners.delete(listener);
     },
 
     async close() {

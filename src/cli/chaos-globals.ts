@@ -1,0 +1,68 @@
+import { existsSync, statSync } from 'node:fs';
+import { UsageError } from './context.js';
+
+/**
+ * The global options of `chaos` (1.19) that come before the command, so `chaos --verbose
+ * --settings s.yaml run x.json` works unchanged with faultline in its place:
+ * - --verbose: Python activities' and controls' logging at DEBUG;
+ * - --no-version-check: accepted and does nothing (faultline never checks for a newer version);
+ * - --change-dir DIR: changes to DIR before anything else, as chaos does;
+ * - --log-file PATH: the run log is written to PATH too. chaos writes chaostoolkit.log in the
+ *   working directory by default; faultline writes no file unless asked (docs/experiments.md);
+ * - --settings PATH: the settings file, as `run --settings PATH`.
+ */
+export interface ChaosGlobals {
+  verbose: boolean;
+  logFile?: string;
+  settings?: string;
+}
+
+const chaosGlobals: ChaosGlobals = { verbose: false };
+
+export function globalChaosOptions(): Readonly<ChaosGlobals> {
+  return chaosGlobals;
+}
+
+/** Program options of faultline's own that take a value (so their value is not the command). */
+const OWN_WITH_VALUE = ['-h', '--host'];
+
+/**
+ * Takes chaos's global options out of argv (before the command only), acts on --change-dir
+ * at once, and keeps the rest for globalChaosOptions(). Returns the argv commander parses.
+ */
+export function takeChaosGlobals(argv: readonly string[]): string[] {
+  const kept = argv.slice(0, 2);
+  let index = 2;
+  const valueOf = (flag: string, inline: string | undefined): string => {
+    if (inline !== undefined) return inline;
+    const value = argv[index + 1];
+    if (value === undefined || value.startsWith('-'))
+      throw new UsageError(`${flag} needs a value (chaos's global ${flag}); give it before the command`);
+    index += 1;
+    return value;
+  };
+  for (; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--' || !arg.startsWith('-')) break;
+    const [flag = '', inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg];
+    if (flag === '--verbose') chaosGlobals.verbose = true;
+    else if (flag === '--no-version-check') continue;
+    else if (flag === '--change-dir') changeDirectory(valueOf(flag, inline));
+    else if (flag === '--log-file') chaosGlobals.logFile = valueOf(flag, inline);
+    else if (flag === '--settings') chaosGlobals.settings = valueOf(flag, inline);
+    else {
+      kept.push(arg);
+      if (OWN_WITH_VALUE.includes(arg) && index + 1 < argv.length) kept.push(argv[++index]!);
+    }
+  }
+  return [...kept, ...argv.slice(index)];
+}
+
+function changeDirectory(directory: string): void {
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new UsageError(`--change-dir ${directory} is not a directory: give an existing directory`);
+  }
+  process.chdir(directory);
+}

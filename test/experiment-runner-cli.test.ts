@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runCli, tempDirectory } from './helpers.js';
+
+process.env.PYTHONDONTWRITEBYTECODE = '1';
+
+const fixtures = fileURLToPath(new URL('../../test/fixtures/experiment/', import.meta.url));
+
+async function writeExperiment(directory: string, value: object, name = 'experiment.json'): Promise<string> {
+  const path = join(directory, name);
+  await writeFile(path, JSON.stringify({ title: 't', description: 'd', method: [], ...value }));
+  return path;
+}
+
+const readJournal = async (path: string) =>
+  JSON.parse(await readFile(path, 'utf8')) as {
+    status: string;
+    run: Array<{ activity: { name: string }; output: unknown; status?: string }>;
+    rollbacks: Array<{ activity: { name: string } }>;
+  };
+
+describe('faultline run: validation and the run share one Python interpreter', () => {
+  test('a module is imported once and what validate_control kept is there for the run', async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {
+      controls: [{ name: 'keeper', provider: { type: 'python', module: 'pyvalidated' } }],
+      method: [
+        {
+          type: 'probe',
+          name: 'state',
+          provider: { type: 'python', module: 'pyvalidated', func: 'state' },
+        },
+      ],
+    });
+    const journalPath = join(directory, 'journal.json');
+    const result = await runCli(['run', source, '--journal-path', journalPath], {
+      PYTHONPATH: fixtures,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const journal = await readJournal(journalPath);
+    assert.deepEqual(journal.run[0]!.output, { imports: 1, validated: ['keeper'] });
+  });
+});
+
+describe("faultline run: the settings file's runtime strategies, with chaos run's precedence", () => {
+  const rollback = { type: 'action', name: 'undo', provider: { type: 'process', path: 'true' } };
+  const probe = {
+    type: 'probe',
+    name: 'check',
+    provider: { type: 'process', path: 'true' },
+    tolerance: 0,
+  };
+  async function runWith(experimentFields: object, settings: string, flags: string[] = []) {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {
+      'steady-state-hypothesis': { title: 'h', probes: [probe] },
+      rollbacks: [rollback],
+      ...experimentFields,
+    });
+    const settingsPath = join(directory, 'settings.yaml');
+    await writeFile(settingsPath, settings);
+    const journalPath = join(directory, 'journal.json');
+    const result = await runCli([
+      'run',
+      source,
+      '--settings',
+      settingsPath,
+      '--journal-path',
+      journalPath,
+      ...flags,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const journal = (await readJournal(journalPath)) as Awaited<ReturnType<typeof readJournal>> & {
+      steady_states: { before: unknown };
+    };
+    return { journal, stderr: result.stderr };
+  }
+  const settings = 'runtime:\n  rollbacks:\n    strategy: never\n  hypothesis:\n    strategy: skip\n';
+
+  test('the settings strategies apply when neither the file nor a flag sets one', async () => {
+    const { journal, stderr } = await runWith({}, settings);
+    assert.deepEqual(journal.rollbacks, []);
+    assert.equal(journal.steady_states.before, null);
+    assert.doesNotMatch(stderr, /runtime/);
+  });
+
+  test("the experiment's runtime replaces them: what it leaves out is default, as in chaos run", async () => {
+    const { journal } = await runWith(
+      { runtime: { hypothesis: { strategy: 'before-method-only' } } },
+      settings,
+    );
+    assert.deepEqual(
+      journal.rollbacks.map((entry) => entry.activity.name),
+      ['undo'],
+    );
+    assert.notEqual(journal.steady_states.before, null);
+  });
+
+  test('a flag wins over both', async () => {
+    const { journal } = await runWith({ runtime: { rollbacks: { strategy: 'never' } } }, settings, [
+      '--rollback-strategy',
+      'always',
+    ]);
+    assert.deepEqual(
+      journal.rollbacks.map((entry) => entry.activity.name),
+      ['undo'],
+    );
+  });
+
+  test('an unknown strategy in the settings is refused, naming it', async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {});
+    const settingsPath = join(directory, 'settings.yaml');
+    await writeFile(settingsPath, 'runtime:\n  rollbacks:\n    strategy: sometimes\n');
+    const result = await runCli([
+      'run',
+      source,
+      '--settings',
+      settingsPath,
+      '--journal-path',
+      join(directory, 'j.json'),
+    ]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /runtime\.rollbacks\.strategy in settings file .*settings\.yaml must be one of default, always, never, deviated, received "sometimes"/,
+    );
+  });
+});
+
+describe("faultline accepts chaos's global options", () => {
+  test('--verbose --no-version-check --change-dir --log-file --settings before run, and run --no-verify-tls', async () => {
+    const directory = tempDirectory('runfix');
+    await writeExperiment(directory, {
+      method: [
+        {
+          type: 'probe',
+          name: 'level',
+          provider: { type: 'python', module: 'faultline_python_fixture', func: 'log_level' },
+        },
+      ],
+      rollbacks: [{ type: 'action', name: 'undo', provider: { type: 'process', path: 'true' } }],
+    });
+    await writeFile(join(directory, 'settings.yaml'), 'runtime:\n  rollbacks:\n    strategy: never\n');
+    const logFile = join(directory, 'run.log');
+    const result = await runCli(
+      [
+        '--verbose',
+        '--no-version-check',
+        '--change-dir',
+        directory,
+        '--log-file',
+        logFile,
+        '--settings',
+        'settings.yaml',
+        'run',
+        'experiment.json',
+        '--no-verify-tls',
+        '--journal-path',
+        'journal.json',
+      ],
+      { PYTHONPATH: fixtures },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const journal = await readJournal(join(directory, 'journal.json'));
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.output]),
+      [['level', 10]],
+      '--verbose: Python logging at DEBUG',
+    );
+    assert.deepEqual(journal.rollbacks, [], "the global --settings' runtime applies");
+    const logged = await readFile(logFile, 'utf8');
+    assert.match(logged, /^\[[^\]]+ INFO\] Experiment ended with status: completed$/m);
+  });
+
+  test('--change-dir to a missing directory is a usage error naming it', async () => {
+    const result = await runCli(['--change-dir', '/nonexistent/faultline-dir', 'run', 'x.json']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--change-dir \/nonexistent\/faultline-dir is not a directory/);
+  });
+});
