@@ -48,6 +48,9 @@ const result = await build({
   minify: true,
   // Error and class names stay readable in messages and stack traces.
   keepNames: true,
+  // For node --enable-source-maps; replaces tsc's map of main.js, which no longer matches it.
+  sourcemap: 'linked',
+  sourcesContent: false,
   // CommonJS packages inside an ES module bundle still call require for Node's own modules.
   banner: {
     js: "import { createRequire as faultlineRequire } from 'node:module'; const require = faultlineRequire(import.meta.url);",
