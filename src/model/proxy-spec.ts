@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the server loads only the validators it uses (see scripts/build-cli.mjs).
+import * as z from 'zod/mini';
 import { parseHostPort } from './address.js';
 import { FaultlineError } from './errors.js';
 import { canonicalKeys, type GoShape, goValueKind, parseWith } from './fields.js';
@@ -28,12 +29,12 @@ export const DEFAULT_LISTEN = '127.0.0.1:0';
 const proxyFields = ['name', 'listen', 'upstream', 'enabled', 'toxics', 'logger'] as const;
 
 const proxyShape = z.object({
-  name: z.string({ error: 'name must be a string' }).optional(),
-  listen: z.string({ error: 'listen must be a string "host:port"' }).optional(),
-  upstream: z.string({ error: 'upstream must be a string "host:port"' }).optional(),
-  enabled: z.boolean({ error: 'enabled must be true or false' }).optional(),
-  toxics: z.array(z.unknown(), { error: 'toxics must be an array of toxics' }).optional(),
-  logger: z.unknown().optional(),
+  name: z.optional(z.string({ error: 'name must be a string' })),
+  listen: z.optional(z.string({ error: 'listen must be a string "host:port"' })),
+  upstream: z.optional(z.string({ error: 'upstream must be a string "host:port"' })),
+  enabled: z.optional(z.boolean({ error: 'enabled must be true or false' })),
+  toxics: z.optional(z.array(z.unknown(), { error: 'toxics must be an array of toxics' })),
+  logger: z.optional(z.unknown()),
 });
 
 /** What Toxiproxy decodes a proxy body into, for Go's wording of type errors. */
