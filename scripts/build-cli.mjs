@@ -36,6 +36,20 @@ const ownImportMetaUrl = {
   },
 };
 
+/**
+ * zod's locales module gathers its 48 languages (260 KB of the bundle), which every command would
+ * parse at start-up; faultline writes English, so the bundle's locales module offers English only.
+ */
+const englishOnlyZod = {
+  name: 'english-only-zod',
+  setup(bundler) {
+    bundler.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";',
+      loader: 'js',
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: [join(root, 'src/cli/main.ts')],
   outdir,
@@ -55,7 +69,7 @@ const result = await build({
   banner: {
     js: "import { createRequire as faultlineRequire } from 'node:module'; const require = faultlineRequire(import.meta.url);",
   },
-  plugins: [ownImportMetaUrl],
+  plugins: [ownImportMetaUrl, englishOnlyZod],
   metafile: true,
   logLevel: 'warning',
 });
