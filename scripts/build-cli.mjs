@@ -1,20 +1,24 @@
-// Bundles the CLI (src/cli/main.ts and, split into chunks, every command it imports lazily,
-// with the packages they use) over tsc's dist/src/cli/main.js. Loading zod, pino, find-my-way
-// and commander as a few minified chunks instead of some 150 module files is what brings the
-// server's start-up and idle memory down (see README, Performance); bundling our own modules
-// alone changed neither. tsc's output stays in dist/src: the library exports, the tests and
-// worker threads use it, and a tsc-only build leaves a main.js that works the same, only slower.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+// Bundles the CLI over tsc's dist/src/cli/main.js, in two bundles and a launcher:
+// - bundle-cli.js: src/cli/main.ts, every command split into a chunk loaded when it runs;
+// - bundle-server.js: src/cli/server-main.ts, the same program with only the server command, in
+//   one file (its config-file reader stays a chunk of its own, loaded only with --config);
+// - main.js: picks one of the two from the command line.
+// Loading zod, pino, find-my-way and commander as minified bundles instead of some 150 module
+// files is what brings the server's start-up time and idle memory down (README, Performance);
+// bundling our own modules alone changed neither. tsc's output stays in dist/src: the library
+// exports, the tests and worker threads use it, and a tsc-only build leaves a main.js that runs
+// the same program, only slower to start.
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist/src/cli');
-const chunkPrefix = 'bundle-';
+const prefix = 'bundle-';
 
 for (const file of readdirSync(outdir)) {
-  if (file.startsWith(chunkPrefix)) rmSync(join(outdir, file));
+  if (file.startsWith(prefix)) rmSync(join(outdir, file));
 }
 
 /**
@@ -50,51 +54,61 @@ const englishOnlyZod = {
   },
 };
 
-const result = await build({
-  entryPoints: [join(root, 'src/cli/main.ts')],
-  outdir,
-  chunkNames: `${chunkPrefix}[name]-[hash]`,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  // Error and class names stay readable in messages and stack traces.
-  keepNames: true,
-  // For node --enable-source-maps; replaces tsc's map of main.js, which no longer matches it.
-  sourcemap: 'linked',
-  sourcesContent: false,
-  // CommonJS packages inside an ES module bundle still call require for Node's own modules.
-  banner: {
-    js: "import { createRequire as faultlineRequire } from 'node:module'; const require = faultlineRequire(import.meta.url);",
-  },
-  plugins: [ownImportMetaUrl, englishOnlyZod],
-  metafile: true,
-  logLevel: 'warning',
-});
+const bundle = (name, entry) =>
+  build({
+    entryPoints: { [`${prefix}${name}`]: join(root, entry) },
+    outdir,
+    chunkNames: `${prefix}${name}-[name]-[hash]`,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    // Error and class names stay readable in messages and stack traces.
+    keepNames: true,
+    // For node --enable-source-maps.
+    sourcemap: 'linked',
+    sourcesContent: false,
+    // CommonJS packages inside an ES module bundle still call require for Node's own modules.
+    banner: {
+      js: "import { createRequire as faultlineRequire } from 'node:module'; const require = faultlineRequire(import.meta.url);",
+    },
+    plugins: [ownImportMetaUrl, englishOnlyZod],
+    metafile: true,
+    logLevel: 'warning',
+  });
 
-// The server command must load neither the runner nor the system faults (design.md, CLI).
-const serverChunk = Object.entries(result.metafile.outputs).find(([, output]) =>
-  Object.keys(output.inputs).some((input) => input.endsWith('src/cli/server-command.ts')),
+await bundle('cli', 'src/cli/main.ts');
+const server = await bundle('server', 'src/cli/server-main.ts');
+
+// The launcher replaces tsc's main.js (and its map, which no longer matches). command-table.js
+// is tsc's: it imports nothing at run time, so deciding costs one small file.
+writeFileSync(
+  join(outdir, 'main.js'),
+  `#!/usr/bin/env node
+// Written by scripts/build-cli.mjs: \`faultline server\` runs its own bundle, every other command the CLI's.
+import { runsServer } from './command-table.js';
+
+await import(runsServer(process.argv.slice(2)) ? './${prefix}server.js' : './${prefix}cli.js');
+`,
 );
-if (!serverChunk) throw new Error('build-cli: no chunk holds src/cli/server-command.ts');
-const reachable = new Set();
+rmSync(join(outdir, 'main.js.map'), { force: true });
+
+// The server command loads neither the runner nor the system faults (design.md, CLI): check
+// what the server bundle loads at start, following static imports.
+const outputs = server.metafile.outputs;
+const entry = Object.keys(outputs).find((path) => path.endsWith(`/${prefix}server.js`));
+const loaded = new Set();
 const visit = (path) => {
-  if (reachable.has(path)) return;
-  reachable.add(path);
-  for (const imported of result.metafile.outputs[path]?.imports ?? [])
+  if (loaded.has(path) || !outputs[path]) return;
+  loaded.add(path);
+  for (const imported of outputs[path].imports)
     if (imported.kind === 'import-statement') visit(imported.path);
 };
-visit(serverChunk[0]);
-visit(relative(process.cwd(), join(outdir, 'main.js')).split(sep).join('/'));
-const serverInputs = [...reachable].flatMap((path) =>
-  Object.keys(result.metafile.outputs[path]?.inputs ?? {}),
-);
-if (
-  !serverInputs.some((input) => input.endsWith('src/server/app.ts')) ||
-  !serverInputs.some((input) => input.endsWith('src/cli/main.ts'))
-)
-  throw new Error('build-cli: the walk through the chunks the server command loads missed main.ts or app.ts');
-const forbidden = serverInputs.filter((input) => /src\/(experiment|system)\//.test(input));
-if (forbidden.length) throw new Error(`build-cli: the server command's chunks load ${forbidden.join(', ')}`);
+visit(entry);
+const inputs = [...loaded].flatMap((path) => Object.keys(outputs[path].inputs));
+if (!inputs.some((input) => input.endsWith('src/server/app.ts')))
+  throw new Error('build-cli: the walk through what the server bundle loads missed src/server/app.ts');
+const forbidden = inputs.filter((input) => /src\/(experiment|system)\//.test(input));
+if (forbidden.length) throw new Error(`build-cli: the server bundle loads ${forbidden.join(', ')}`);
