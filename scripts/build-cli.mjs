@@ -64,9 +64,11 @@ const bundle = (name, entry) =>
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    minify: true,
-    // Error and class names stay readable in messages and stack traces.
-    keepNames: true,
+    // Identifiers keep their names, so stack traces and class names read as in the source.
+    // (esbuild's keepNames would do it for minified names by redefining the name of every
+    // function as it is created, closures included: 10 KB more per idle proxied connection.)
+    minifySyntax: true,
+    minifyWhitespace: true,
     // For node --enable-source-maps.
     sourcemap: 'linked',
     sourcesContent: false,
