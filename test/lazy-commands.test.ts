@@ -29,6 +29,13 @@ function recordingLoads(): Record<string, string> {
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The files the child resolved, as paths from the package root. */
+const resolvedFiles = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((line) => line.startsWith('LOADED file:'))
+    .map((line) => fileURLToPath(line.slice('LOADED '.length)).slice(root.length));
+
 /**
  * What the child loaded, as paths from the package root: each file it resolved, and for a file
  * of the CLI's bundle (scripts/build-cli.mjs) every source its source map names instead, so the
@@ -102,5 +109,17 @@ describe('each command loads only its own modules', () => {
     assert.equal(runsServer(['help', 'server']), false);
     assert.equal(runsServer(['--help']), false);
     assert.equal(runsServer([]), false);
+  });
+
+  test('npm run build makes `faultline server` run its own bundle and other commands the CLI bundle', async () => {
+    const server = spawnCli(['server', '--port', '0', '--log-level', 'warn'], recordingLoads());
+    await waitFor(() => server.output().stderr.includes('listening on'), 'the server to listen', 30_000);
+    process.kill(server.child.pid!, 'SIGTERM');
+    const serverFiles = resolvedFiles((await server.done).stderr);
+    assert.ok(serverFiles.includes('dist/src/cli/bundle-server.js'), serverFiles.join(', '));
+    assert.equal(serverFiles.includes('dist/src/cli/bundle-cli.js'), false);
+    const version = resolvedFiles((await runCli(['--version'], recordingLoads())).stderr);
+    assert.ok(version.includes('dist/src/cli/bundle-cli.js'), version.join(', '));
+    assert.equal(version.includes('dist/src/cli/bundle-server.js'), false);
   });
 });
