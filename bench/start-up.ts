@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { median } from './measure.js';
@@ -15,6 +15,38 @@ export async function serverStartToFirstAnswer(): Promise<{ ms: number; server: 
   const ms = performance.now() - started;
   if (!response.ok) throw new Error(`GET /version answered ${response.status}`);
   return { ms, server };
+}
+
+/**
+ * The floor under both figures above: a Node process that only answers HTTP (node:http,
+ * nothing else loaded), spawned and asked the same way. No Node server can start faster or
+ * sit smaller on this machine, so the targets read against it.
+ */
+export async function bareNodeServer(): Promise<{ ms: number; pid: number; stop(): void }> {
+  const script =
+    "const server = require('node:http').createServer((request, response) => response.end('{}'));" +
+    "server.listen(0, '127.0.0.1', () => process.stderr.write('listening on http://127.0.0.1:' + server.address().port + '\\n'));";
+  const started = performance.now();
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the bare node:http server exited ${code}: ${stderr}`)));
+  });
+  const response = await fetch(`${url}/version`);
+  await response.text();
+  const ms = performance.now() - started;
+  return {
+    ms,
+    pid: child.pid!,
+    stop: () => {
+      if (child.exitCode === null) process.kill(child.pid!, 'SIGTERM');
+    },
+  };
 }
 
 /**
@@ -43,7 +75,7 @@ export function faultlineArgs(...args: string[]): string[] {
 }
 
 /** Idle RSS: read after the server has answered and then sat still for `settleMs`. */
-export async function idleRss(server: ProxyServer, settleMs = 1000): Promise<number> {
+export async function idleRss(server: { pid: number }, settleMs = 1000): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, settleMs));
   return rssMegabytes(server.pid);
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import type { Command } from 'commander';
-import { commandTable } from '../src/cli/command-table.js';
+import { commandTable, runsServer } from '../src/cli/command-table.js';
 import { runCli, spawnCli, tempDirectory, waitFor } from './helpers.js';
 
 /** NODE_OPTIONS that make the child print every module it resolves, as "LOADED <url>" on stderr. */
@@ -27,11 +27,31 @@ function recordingLoads(): Record<string, string> {
   return { NODE_OPTIONS: `--import ${pathToFileURL(register).href}` };
 }
 
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The files the child resolved, as paths from the package root. */
+const resolvedFiles = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((line) => line.startsWith('LOADED file:'))
+    .map((line) => fileURLToPath(line.slice('LOADED '.length)).slice(root.length));
+
+/**
+ * What the child loaded, as paths from the package root: each file it resolved, and for a file
+ * of the CLI's bundle (scripts/build-cli.mjs) every source its source map names instead, so the
+ * same checks hold whether main.js is tsc's or the bundle's launcher.
+ */
 const loaded = (stderr: string) =>
   stderr
     .split('\n')
-    .filter((line) => line.startsWith('LOADED '))
-    .map((line) => line.slice('LOADED '.length));
+    .filter((line) => line.startsWith('LOADED file:'))
+    .flatMap((line) => {
+      const path = fileURLToPath(line.slice('LOADED '.length));
+      const map = `${path}.map`;
+      if (!/[\\/]bundle-[^\\/]*\.js$/.test(path) || !existsSync(map)) return [path.slice(root.length)];
+      const { sources } = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] };
+      return sources.map((source) => resolve(join(path, '..'), source).slice(root.length));
+    });
 
 describe('each command loads only its own modules', () => {
   test('the server loads neither the runner, the system faults, in-process nor browser faults', async () => {
@@ -41,15 +61,15 @@ describe('each command loads only its own modules', () => {
     const { stderr } = await server.done;
     const modules = loaded(stderr);
     assert.ok(
-      modules.some((url) => url.endsWith('/dist/src/server/app.js')),
+      modules.some((path) => /^(dist\/)?src\/server\/app\.(js|ts)$/.test(path)),
       'the recording works: it saw the control API load',
     );
     assert.deepEqual(
-      modules.filter((url) => /\/dist\/src\/(experiment|system|inject|browser)\//.test(url)),
+      modules.filter((path) => /^(dist\/)?src\/(experiment|system|inject|browser)\//.test(path)),
       [],
     );
     assert.deepEqual(
-      modules.filter((url) => /\/node_modules\/(yaml|prom-client|undici|playwright-core)\//.test(url)),
+      modules.filter((path) => /^node_modules\/(yaml|prom-client|undici|playwright-core)\//.test(path)),
       [],
     );
   });
@@ -59,9 +79,13 @@ describe('each command loads only its own modules', () => {
     const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     assert.equal(code, 0);
     assert.equal(stdout, `${manifest.version}\n`);
-    assert.ok(loaded(stderr).some((url) => url.endsWith('/dist/src/cli/command-table.js')));
+    const modules = loaded(stderr);
+    assert.ok(
+      modules.some((path) => /^(dist\/)?src\/cli\/command-table\.(js|ts)$/.test(path)),
+      'the recording works: it saw the command table load',
+    );
     assert.deepEqual(
-      loaded(stderr).filter((url) => /\/dist\/src\/cli\/[a-z-]+-commands?\.js$/.test(url)),
+      modules.filter((path) => /^(dist\/)?src\/cli\/[a-z-]+-commands?\.(js|ts)$/.test(path)),
       [],
     );
   });
@@ -74,5 +98,28 @@ describe('each command loads only its own modules', () => {
         : await entry.load(program);
       assert.deepEqual([command.name(), ...command.aliases()], entry.names);
     }
+  });
+
+  test('only arguments that run the server alone choose its bundle', () => {
+    assert.equal(runsServer(['server', '--port', '0']), true);
+    assert.equal(runsServer(['-h', 'http://127.0.0.1:1', 'server']), true);
+    assert.equal(runsServer(['server', '--help']), true);
+    assert.equal(runsServer(['list']), false);
+    assert.equal(runsServer(['--version']), false);
+    assert.equal(runsServer(['help', 'server']), false);
+    assert.equal(runsServer(['--help']), false);
+    assert.equal(runsServer([]), false);
+  });
+
+  test('npm run build makes `faultline server` run its own bundle and other commands the CLI bundle', async () => {
+    const server = spawnCli(['server', '--port', '0', '--log-level', 'warn'], recordingLoads());
+    await waitFor(() => server.output().stderr.includes('listening on'), 'the server to listen', 30_000);
+    process.kill(server.child.pid!, 'SIGTERM');
+    const serverFiles = resolvedFiles((await server.done).stderr);
+    assert.ok(serverFiles.includes('dist/src/cli/bundle-server.js'), serverFiles.join(', '));
+    assert.equal(serverFiles.includes('dist/src/cli/bundle-cli.js'), false);
+    const version = resolvedFiles((await runCli(['--version'], recordingLoads())).stderr);
+    assert.ok(version.includes('dist/src/cli/bundle-cli.js'), version.join(', '));
+    assert.equal(version.includes('dist/src/cli/bundle-server.js'), false);
   });
 });

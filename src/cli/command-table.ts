@@ -81,3 +81,9 @@ export function entriesFor(args: readonly string[]): readonly CommandEntry[] {
   const versionOnly = args.some((arg) => arg === '-v' || arg === '--version') && !args.includes('--help');
   return versionOnly ? [] : commandTable;
 }
+
+/** Whether these arguments (after `node` and the script) run `faultline server` and nothing else. */
+export function runsServer(args: readonly string[]): boolean {
+  const entries = entriesFor(args);
+  return entries.length === 1 && entries[0]!.names.includes('server');
+}

@@ -26,7 +26,10 @@ const codeByStatus: Record<number, string> = {
   409: 'FAULTLINE_ERR_CONFLICT',
 };
 
-export async function errorFromResponse(response: Response, what: string): Promise<FaultlineApiError> {
+export async function errorFromResponse(
+  response: Pick<Response, 'status' | 'statusText' | 'text'>,
+  what: string,
+): Promise<FaultlineApiError> {
   const text = await response.text();
   let message = text.trim() || response.statusText;
   let code = codeByStatus[response.status] ?? `FAULTLINE_ERR_HTTP_${response.status}`;
@@ -46,7 +49,10 @@ export async function errorFromResponse(response: Response, what: string): Promi
 
 export function unreachable(url: string, error: unknown): FaultlineApiError {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+  // fetch put the system error in `cause`; node:http raises it itself, with a string code.
+  const code = (error as { code?: unknown }).code;
+  const reason =
+    cause?.code ?? cause?.message ?? (typeof code === 'string' ? code : (error as Error).message);
   return new FaultlineApiError(
     'FAULTLINE_ERR_UNREACHABLE',
     0,

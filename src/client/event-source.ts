@@ -9,10 +9,10 @@ export interface ServerEvent {
 }
 
 /** Parses a Server-Sent Events body into events; comments and keep-alives are skipped. */
-export async function* parseEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerEvent> {
+export async function* parseEventStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<ServerEvent> {
   const decoder = new TextDecoder();
   let buffer = '';
-  for await (const bytes of body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const bytes of body) {
     buffer += decoder.decode(bytes, { stream: true });
     let end = buffer.indexOf('\n\n');
     while (end >= 0) {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type {
   CreateProxyBody,
   CreateToxicBody,
@@ -10,6 +11,7 @@ import { faultlineVersion } from '../version.js';
 import { type Endpoint, endpointOf } from './credentials.js';
 import { errorFromResponse, FaultlineApiError, unreachable } from './errors.js';
 import { parseEventStream, type ServerEvent } from './event-source.js';
+import { type BufferedResponse, open, readText, send as sendRequest } from './transport.js';
 
 export interface ClientOptions {
   /** Base URL of the control API; "host:port" without a scheme gets http://. */
@@ -78,9 +80,9 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
 
   async function send(method: string, route: string, what: string, call: CallOptions, body?: unknown) {
     const signals = [AbortSignal.timeout(timeout), ...(call.signal ? [call.signal] : [])];
-    let response: Response;
+    let response: BufferedResponse;
     try {
-      response = await fetch(`${endpoint.base}${route}`, {
+      response = await sendRequest(`${endpoint.base}${route}`, {
         method,
         headers,
         signal: AbortSignal.any(signals),
@@ -100,9 +102,9 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
     what: string,
     call: CallOptions = {},
     body?: unknown,
-  ) => (await (await send(method, route, what, call, body)).json()) as T;
+  ) => JSON.parse(await (await send(method, route, what, call, body)).text()) as T;
   const empty = async (method: string, route: string, what: string, call: CallOptions = {}) => {
-    await (await send(method, route, what, call)).arrayBuffer();
+    await send(method, route, what, call);
   };
 
   return {
@@ -151,9 +153,9 @@ async function* followEvents(
   if (options.types?.length) query.set('types', options.types.join(','));
   if (options.proxy) query.set('proxy', options.proxy);
   if (options.since !== undefined) query.set('since', String(options.since));
-  let response: Response;
+  let response: IncomingMessage;
   try {
-    response = await fetch(`${base}/events?${query}`, {
+    response = await open(`${base}/events?${query}`, {
       headers,
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -161,9 +163,16 @@ async function* followEvents(
     if (options.signal?.aborted) return;
     throw unreachable(url, error);
   }
-  if (!response.ok || !response.body) throw await errorFromResponse(response, 'follow events');
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status >= 300) {
+    const text = await readText(response);
+    throw await errorFromResponse(
+      { status, statusText: response.statusMessage ?? '', text: async () => text },
+      'follow events',
+    );
+  }
   try {
-    yield* parseEventStream(response.body);
+    yield* parseEventStream(response);
   } catch (error) {
     if (!options.signal?.aborted) throw error;
   }

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { type $ZodType, safeParse } from 'zod/v4/core';
 import { describeValue, FaultlineError } from './errors.js';
 
 /**
@@ -76,8 +76,9 @@ export function canonicalKeys(
  * Validates with a schema. A value of the wrong JSON type gets Go's wording when `go` says what
  * the field decodes into; any other issue names field, value and rule.
  */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, where: string, go?: GoShape): T {
-  const result = schema.safeParse(value, { reportInput: true });
+export function parseWith<T>(schema: $ZodType<T>, value: unknown, where: string, go?: GoShape): T {
+  // Core's safeParse takes classic and mini schemas alike; the server's are mini.
+  const result = safeParse(schema, value, { reportInput: true });
   if (result.success) return result.data;
   // A misspelt key also leaves its field missing: name the key the user wrote, not the absence.
   const issue =

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the server loads only the validators it uses (see scripts/build-cli.mjs).
+import * as z from 'zod/mini';
 import { parseHostPort } from './address.js';
 import { describeValue, FaultlineError } from './errors.js';
 import { canonicalKeys, type GoShape, goValueKind, parseWith } from './fields.js';
@@ -64,17 +65,17 @@ const proxyFields = [
 ] as const;
 
 const proxyShape = z.object({
-  name: z.string({ error: 'name must be a string' }).optional(),
-  listen: z.string({ error: 'listen must be a string "host:port"' }).optional(),
-  upstream: z.string({ error: 'upstream must be a string "host:port"' }).optional(),
-  enabled: z.boolean({ error: 'enabled must be true or false' }).optional(),
-  protocol: z.unknown().optional(),
-  header_faults: z.boolean({ error: 'header_faults must be true or false' }).optional(),
-  idle_timeout: z.unknown().optional(),
-  tls: z.unknown().optional(),
-  upstream_tls: z.unknown().optional(),
-  toxics: z.array(z.unknown(), { error: 'toxics must be an array of toxics' }).optional(),
-  logger: z.unknown().optional(),
+  name: z.optional(z.string({ error: 'name must be a string' })),
+  listen: z.optional(z.string({ error: 'listen must be a string "host:port"' })),
+  upstream: z.optional(z.string({ error: 'upstream must be a string "host:port"' })),
+  enabled: z.optional(z.boolean({ error: 'enabled must be true or false' })),
+  protocol: z.optional(z.unknown()),
+  header_faults: z.optional(z.boolean({ error: 'header_faults must be true or false' })),
+  idle_timeout: z.optional(z.unknown()),
+  tls: z.optional(z.unknown()),
+  upstream_tls: z.optional(z.unknown()),
+  toxics: z.optional(z.array(z.unknown(), { error: 'toxics must be an array of toxics' })),
+  logger: z.optional(z.unknown()),
 });
 
 /** What Toxiproxy decodes a proxy body into, for Go's wording of type errors. */

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the server loads only the validators it uses (see scripts/build-cli.mjs).
+import * as z from 'zod/mini';
 import { describeValue, FaultlineError } from './errors.js';
 import { canonicalKeys, goFieldError, type GoShape, parseWith } from './fields.js';
 import {
@@ -56,15 +57,17 @@ const toxicFields = ['name', 'type', 'stream', 'toxicity', 'attributes'] as cons
 
 const toxicityRule = z
   .number({ error: 'toxicity must be a number' })
-  .min(0, { error: 'toxicity is a probability and must be between 0 and 1' })
-  .max(1, { error: 'toxicity is a probability and must be between 0 and 1' });
+  .check(
+    z.minimum(0, { error: 'toxicity is a probability and must be between 0 and 1' }),
+    z.maximum(1, { error: 'toxicity is a probability and must be between 0 and 1' }),
+  );
 
 const createShape = z.object({
-  name: z.string({ error: 'name must be a string' }).optional(),
-  type: z.unknown().optional(),
-  stream: z.string({ error: 'stream must be "upstream" or "downstream"' }).optional(),
-  toxicity: toxicityRule.optional(),
-  attributes: z.record(z.string(), z.unknown(), { error: 'attributes must be a JSON object' }).optional(),
+  name: z.optional(z.string({ error: 'name must be a string' })),
+  type: z.optional(z.unknown()),
+  stream: z.optional(z.string({ error: 'stream must be "upstream" or "downstream"' })),
+  toxicity: z.optional(toxicityRule),
+  attributes: z.optional(z.record(z.string(), z.unknown(), { error: 'attributes must be a JSON object' })),
 });
 
 /** What Toxiproxy decodes a toxic body into, for Go's wording of type errors. */

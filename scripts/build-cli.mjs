@@ -1,0 +1,116 @@
+// Bundles the CLI over tsc's dist/src/cli/main.js, in two bundles and a launcher:
+// - bundle-cli.js: src/cli/main.ts, every command split into a chunk loaded when it runs;
+// - bundle-server.js: src/cli/server-main.ts, the same program with only the server command, in
+//   one file (its config-file reader stays a chunk of its own, loaded only with --config);
+// - main.js: picks one of the two from the command line.
+// Loading zod, pino, find-my-way and commander as minified bundles instead of some 150 module
+// files is what brings the server's start-up time and idle memory down (README, Performance);
+// bundling our own modules alone changed neither. tsc's output stays in dist/src: the library
+// exports, the tests and worker threads use it, and a tsc-only build leaves a main.js that runs
+// the same program, only slower to start.
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist/src/cli');
+const prefix = 'bundle-';
+
+for (const file of readdirSync(outdir)) {
+  if (file.startsWith(prefix)) rmSync(join(outdir, file));
+}
+
+/**
+ * A bundled module keeps the import.meta.url of its own compiled file in dist/src, so what it
+ * finds relative to itself (package.json, worker files, the browser script, examples) is found
+ * as from tsc's output, wherever the bundle put its code.
+ */
+const ownImportMetaUrl = {
+  name: 'own-import-meta-url',
+  setup(bundler) {
+    bundler.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const compiled = join(root, 'dist', relative(root, args.path)).replace(/\.ts$/, '.js');
+      const fromBundle = relative(outdir, compiled).split(sep).join('/');
+      const url = `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`;
+      return { contents: source.replaceAll('import.meta.url', url), loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * zod's locales module gathers its 48 languages (260 KB of the bundle), which every command would
+ * parse at start-up; faultline writes English, so the bundle's locales module offers English only.
+ */
+const englishOnlyZod = {
+  name: 'english-only-zod',
+  setup(bundler) {
+    bundler.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";',
+      loader: 'js',
+    }));
+  },
+};
+
+const bundle = (name, entry) =>
+  build({
+    entryPoints: { [`${prefix}${name}`]: join(root, entry) },
+    outdir,
+    chunkNames: `${prefix}${name}-[name]-[hash]`,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // Identifiers keep their names, so stack traces and class names read as in the source.
+    // (esbuild's keepNames would do it for minified names by redefining the name of every
+    // function as it is created, closures included: 10 KB more per idle proxied connection.)
+    minifySyntax: true,
+    minifyWhitespace: true,
+    // For node --enable-source-maps.
+    sourcemap: 'linked',
+    sourcesContent: false,
+    // CommonJS packages inside an ES module bundle still call require for Node's own modules.
+    banner: {
+      js: "import { createRequire as faultlineRequire } from 'node:module'; const require = faultlineRequire(import.meta.url);",
+    },
+    plugins: [ownImportMetaUrl, englishOnlyZod],
+    metafile: true,
+    logLevel: 'warning',
+  });
+
+await bundle('cli', 'src/cli/main.ts');
+const server = await bundle('server', 'src/cli/server-main.ts');
+
+// The launcher replaces tsc's main.js (and its map, which no longer matches). command-table.js
+// is tsc's: it imports nothing at run time, so deciding costs one small file.
+writeFileSync(
+  join(outdir, 'main.js'),
+  `#!/usr/bin/env node
+// Written by scripts/build-cli.mjs: \`faultline server\` runs its own bundle, every other command the CLI's.
+import { runsServer } from './command-table.js';
+
+await import(runsServer(process.argv.slice(2)) ? './${prefix}server.js' : './${prefix}cli.js');
+`,
+);
+rmSync(join(outdir, 'main.js.map'), { force: true });
+
+// The server command loads neither the runner nor the system faults (design.md, CLI): check
+// what the server bundle loads at start, following static imports.
+const outputs = server.metafile.outputs;
+const entry = Object.keys(outputs).find((path) => path.endsWith(`/${prefix}server.js`));
+const loaded = new Set();
+const visit = (path) => {
+  if (loaded.has(path) || !outputs[path]) return;
+  loaded.add(path);
+  for (const imported of outputs[path].imports)
+    if (imported.kind === 'import-statement') visit(imported.path);
+};
+visit(entry);
+const inputs = [...loaded].flatMap((path) => Object.keys(outputs[path].inputs));
+if (!inputs.some((input) => input.endsWith('src/server/app.ts')))
+  throw new Error('build-cli: the walk through what the server bundle loads missed src/server/app.ts');
+const forbidden = inputs.filter((input) => /src\/(experiment|system)\//.test(input));
+if (forbidden.length) throw new Error(`build-cli: the server bundle loads ${forbidden.join(', ')}`);

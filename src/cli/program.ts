@@ -1,0 +1,112 @@
+import { Command } from 'commander';
+import { faultlineVersion } from '../version.js';
+import { takeChaosGlobals } from './chaos-globals.js';
+import type { CommandEntry } from './command-table.js';
+import { collectAttribute, hostOption, isClientCommand, UsageError } from './context.js';
+
+/** Which commands to load for these arguments: see entriesFor in command-table.ts. */
+export type CommandChoice = (args: readonly string[]) => readonly CommandEntry[];
+
+async function buildProgram(entriesFor: CommandChoice, argv: string[]): Promise<Command> {
+  const program = new Command('faultline')
+    .description('Chaos engineering for developers and CI: a Toxiproxy-compatible fault proxy and its CLI.')
+    .version(faultlineVersion, '-v, --version')
+    // -h is --host, as in toxiproxy-cli; help is --help only.
+    .helpOption('--help', 'show help')
+    .addOption(hostOption().env('FAULTLINE_URL'))
+    // Options before the command are the program's, after it the command's: so `server --host`
+    // is the listen address and never the client's server URL.
+    .enablePositionalOptions();
+  // Only the command that runs is imported (see command-table.ts).
+  for (const entry of entriesFor(argv.slice(2))) program.addCommand(await entry.load(() => program));
+  program.hook('preAction', (_program, action) => refuseMisplacedHost(program, action));
+  return inheritSettings(program);
+}
+
+/** A global --host given to a command that does not talk to a server would be dropped: refuse it. */
+function refuseMisplacedHost(program: Command, action: Command): void {
+  if (program.getOptionValueSource('host') !== 'cli' || isClientCommand(action)) return;
+  const name = action.name();
+  const listens = ['server', 'browser-proxy'].includes(name);
+  throw new UsageError(
+    listens
+      ? `--host before "${name}" is the control API URL of client commands, which "${name}" does not use; ` +
+          `to choose the address it listens on, put it after the command: faultline ${name} --host ADDRESS`
+      : `--host (the control API URL of client commands) does not apply to "${name}"; remove it`,
+  );
+}
+
+function inheritSettings(command: Command): Command {
+  command
+    .helpOption('--help', 'show help')
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => write(`faultline: ${text.replace(/^error: /, '')}`),
+    })
+    .showHelpAfterError(`(run "${commandPath(command)} --help" for usage)`);
+  refuseConflictingRepeats(command);
+  for (const sub of command.commands) inheritSettings(sub);
+  return command;
+}
+
+const commandPath = (command: Command): string =>
+  command.parent ? `${commandPath(command.parent)} ${command.name()}` : command.name();
+
+/** An option that takes one value, given twice with different values, is ambiguous: refuse it. */
+function refuseConflictingRepeats(command: Command): void {
+  for (const option of command.options) {
+    const repeatable =
+      option.variadic ||
+      Array.isArray(option.defaultValue) ||
+      (option.parseArg?.length ?? 0) >= 2 ||
+      option.parseArg === collectAttribute ||
+      !(option.required || option.optional);
+    if (repeatable) continue;
+    let seen: string | undefined;
+    command.on(`option:${option.name()}`, (value: string) => {
+      if (seen !== undefined && seen !== value) {
+        throw new UsageError(
+          `${option.long ?? option.short} is given twice with different values ("${seen}" and "${value}"); give it once`,
+        );
+      }
+      seen = value;
+    });
+  }
+}
+
+const toxiproxyServerFlags = ['host', 'port', 'config', 'seed'];
+
+/**
+ * toxiproxy-cli spells toxicity "-tox"; toxiproxy-server takes Go's single-dash "-host",
+ * "-port", "-config" and "-seed" (also as "-port=8474"). They are rewritten for commander, up
+ * to a "--" that ends the options.
+ */
+function compatibleArgv(argv: string[]): string[] {
+  const end = argv.indexOf('--');
+  const options = end === -1 ? argv : argv.slice(0, end);
+  const server = options.includes('server');
+  const rewritten = options.map((arg) => {
+    if (arg === '-tox' || arg === '--tox') return '--toxicity';
+    const [flag = '', ...value] = arg.split('=');
+    const name = flag.slice(1);
+    if (!/^-[a-z]/.test(flag) || !toxiproxyServerFlags.includes(name)) return arg;
+    if (name !== 'host' && !server) return arg;
+    return [`--${name}`, ...value].join('=');
+  });
+  return end === -1 ? rewritten : [...rewritten, ...argv.slice(end)];
+}
+
+/** Runs the CLI on process.argv with the commands `entriesFor` chooses; exits non-zero on failure. */
+export async function runCli(entriesFor: CommandChoice): Promise<void> {
+  try {
+    // chaos's global options (--verbose, --change-dir, --log-file, --settings...): see chaos-globals.ts.
+    const argv = takeChaosGlobals(compatibleArgv(process.argv));
+    await (await buildProgram(entriesFor, argv)).parseAsync(argv);
+  } catch (error) {
+    // Loaded only on failure, so a command that succeeds never imports the client or system code.
+    const { describeFailure } = await import('./failure.js');
+    const failure = describeFailure(error);
+    if (failure.text) process.stderr.write(failure.text);
+    process.exit(failure.status);
+  }
+}

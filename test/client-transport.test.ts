@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
+import type net from 'node:net';
+import { after, test } from 'node:test';
+import { createClient, FaultlineApiError } from '../src/client/index.js';
+import { startTcpServer } from './helpers.js';
+
+/** A stand-in control API that counts the TCP connections its clients open. */
+const connections: net.Socket[] = [];
+const api = http.createServer((request, response) => {
+  if (request.url === '/version') {
+    response.writeHead(200, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify({ version: '2.12.0', faultline: 'test' }));
+  } else if (request.url?.startsWith('/events')) {
+    response.writeHead(503, 'Busy', { 'Content-Type': 'application/json' });
+    response.end(
+      JSON.stringify({ error: 'events are off', code: 'FAULTLINE_ERR_TEST', hint: 'turn them on' }),
+    );
+  } else {
+    response.writeHead(404);
+    response.end('no such route');
+  }
+});
+api.on('connection', (socket: net.Socket) => connections.push(socket));
+api.listen(0, '127.0.0.1');
+await once(api, 'listening');
+const url = `http://127.0.0.1:${(api.address() as net.AddressInfo).port}`;
+// Accepts connections and never answers.
+let onSilentConnection: (() => void) | undefined;
+const silent = await startTcpServer(() => onSilentConnection?.());
+after(() => {
+  api.closeAllConnections();
+  api.close();
+});
+
+test('calls of one client share a kept-alive connection', async () => {
+  const client = createClient({ url });
+  const before = connections.length;
+  for (let call = 0; call < 3; call++) assert.equal((await client.version()).faultline, 'test');
+  assert.equal(connections.length - before, 1);
+});
+
+test('a server that does not answer in time is unreachable, and the reason says it timed out', async () => {
+  const client = createClient({ url: `127.0.0.1:${silent.port}`, timeout: 200 });
+  const error = await client.version().catch((caught: unknown) => caught);
+  assert.ok(error instanceof FaultlineApiError);
+  assert.equal(error.code, 'FAULTLINE_ERR_UNREACHABLE');
+  assert.match(
+    error.message,
+    /\(The operation was aborted due to timeout\); start one with "faultline server"/,
+  );
+});
+
+test('a refused connection names the system error', async () => {
+  const error = await createClient({ url: '127.0.0.1:9' })
+    .version()
+    .catch((caught: unknown) => caught);
+  assert.ok(error instanceof FaultlineApiError);
+  assert.match(
+    error.message,
+    /^cannot reach the faultline server at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\);/,
+  );
+});
+
+test('aborting a call in flight rejects with the signal reason', async () => {
+  const client = createClient({ url: `127.0.0.1:${silent.port}` });
+  const controller = new AbortController();
+  const connected = new Promise<void>((resolve) => (onSilentConnection = resolve));
+  const pending = client.version({ signal: controller.signal });
+  await connected;
+  controller.abort(new Error('stopped by the test'));
+  await assert.rejects(pending, { message: 'stopped by the test' });
+});
+
+test('an unsupported scheme is refused with what to use', async () => {
+  const error = await createClient({ url: 'ftp://127.0.0.1:21' })
+    .version()
+    .catch((caught: unknown) => caught);
+  assert.ok(error instanceof FaultlineApiError);
+  assert.match(error.message, /\(ERR_INVALID_PROTOCOL\)/);
+  assert.match(
+    String((error.cause as Error).message),
+    /unsupported scheme "ftp:" \(use http:\/\/ or https:\/\/\)/,
+  );
+});
+
+test('an error status on the event stream is a typed error with the server text', async () => {
+  const client = createClient({ url });
+  const error = await (async () => {
+    for await (const event of client.events()) assert.fail(`no event expected, got ${event.type}`);
+  })().catch((caught: unknown) => caught);
+  assert.ok(error instanceof FaultlineApiError);
+  assert.equal(error.status, 503);
+  assert.equal(error.code, 'FAULTLINE_ERR_TEST');
+  assert.equal(error.message, 'follow events: HTTP 503: events are off');
+  assert.equal(error.hint, 'turn them on');
+});
