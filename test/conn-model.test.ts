@@ -11,7 +11,7 @@ test('each new toxic explains itself in one sentence', () => {
   );
   assert.equal(
     explain({ type: 'refuse', stream: 'upstream', toxicity: 0.25 }),
-    'refuse_upstream: on 25% of connection, resets new connections at once, before connecting upstream (upstream)',
+    'refuse_upstream: on 25% of connections, resets new connections at once, before connecting upstream (upstream)',
   );
   assert.equal(
     explain({ type: 'limit_time', attributes: { time: 5000, mode: 'hang' } }),

@@ -282,7 +282,7 @@ describe('toxic explanations (docs/toxics.md)', () => {
     );
     assert.equal(
       explain({ type: 'latency', attributes: { latency: 10, jitter: 2 }, toxicity: 0.254 }),
-      'latency_downstream: on 25% of connection, delays data by 10 ms ± 2 ms (downstream)',
+      'latency_downstream: on 25% of connections, delays data by 10 ms ± 2 ms (downstream)',
     );
     assert.equal(
       explain({ type: 'latency', attributes: { latency: 10 } }).endsWith('delays data by 10 ms (downstream)'),

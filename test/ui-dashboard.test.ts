@@ -78,7 +78,7 @@ describe('the dashboard in headless Chromium', () => {
     assert.equal(await beta.locator('.addresses').textContent(), '127.0.0.1:0 → 127.0.0.1:1');
     assert.equal(
       await beta.locator('[data-toxic="lag"] .explain').textContent(),
-      'lag: on 50% of connection, delays data by 100 ms (downstream)',
+      'lag: on 50% of connections, delays data by 100 ms (downstream)',
     );
     const alphaCard = page.locator('[data-proxy="alpha"]');
     assert.equal(await alphaCard.locator('.badge.state').textContent(), 'enabled');
@@ -415,7 +415,7 @@ describe('GET /proxies?explain', () => {
       type: 'latency',
       stream: 'downstream',
       toxicity: 0.5,
-      explanation: 'lag: on 50% of connection, delays data by 100 ms (downstream)',
+      explanation: 'lag: on 50% of connections, delays data by 100 ms (downstream)',
     });
   });
 });

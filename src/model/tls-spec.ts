@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the server loads only the validators it uses (see scripts/build-cli.mjs).
+import * as z from 'zod/mini';
 import { FaultlineError } from './errors.js';
 import { parseWith } from './fields.js';
 
@@ -10,30 +11,37 @@ import { parseWith } from './fields.js';
  */
 
 const pem = (what: string) =>
-  z
-    .string({ error: `${what} must be PEM text (-----BEGIN ...)` })
-    .min(1)
-    .max(256 * 1024, { error: `${what} is over 256 KiB; give the certificate chain only` });
+  z.optional(
+    z
+      .string({ error: `${what} must be PEM text (-----BEGIN ...)` })
+      .check(
+        z.minLength(1, { error: `${what} is empty` }),
+        z.maxLength(256 * 1024, { error: `${what} is over 256 KiB; give the certificate chain only` }),
+      ),
+  );
 
 const terminationShape = z.strictObject({
-  cert: pem('tls.cert').optional(),
-  key: pem('tls.key').optional(),
-  auto: z.boolean({ error: 'tls.auto must be true or false' }).optional(),
+  cert: pem('tls.cert'),
+  key: pem('tls.key'),
+  auto: z.optional(z.boolean({ error: 'tls.auto must be true or false' })),
 });
 
+const hostName = 'upstream_tls.servername must be a host name (letters, digits, . and -)';
+
 const originationShape = z.strictObject({
-  servername: z
-    .string({ error: 'upstream_tls.servername must be a host name' })
-    .min(1)
-    .max(253)
-    .regex(/^[A-Za-z0-9.-]+$/, {
-      error: 'upstream_tls.servername must be a host name (letters, digits, . and -)',
-    })
-    .optional(),
-  ca: pem('upstream_tls.ca').optional(),
-  cert: pem('upstream_tls.cert').optional(),
-  key: pem('upstream_tls.key').optional(),
-  insecure: z.boolean({ error: 'upstream_tls.insecure must be true or false' }).optional(),
+  servername: z.optional(
+    z
+      .string({ error: hostName })
+      .check(
+        z.minLength(1, { error: hostName }),
+        z.maxLength(253, { error: hostName }),
+        z.regex(/^[A-Za-z0-9.-]+$/, { error: hostName }),
+      ),
+  ),
+  ca: pem('upstream_tls.ca'),
+  cert: pem('upstream_tls.cert'),
+  key: pem('upstream_tls.key'),
+  insecure: z.optional(z.boolean({ error: 'upstream_tls.insecure must be true or false' })),
 });
 
 /** How the API and `export` show a private key: keys never leave the server. */

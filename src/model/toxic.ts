@@ -253,7 +253,8 @@ export function explainToxic(toxic: ToxicSpec): string {
   const definition = definitionOf(toxic.type);
   const what = definition.explain(toxic.attributes);
   const how = toxic.toxicity >= 1 ? 'every' : `${Math.round(toxic.toxicity * 100)}% of`;
-  const unit = definition.layer === 'request' ? 'request' : 'connection';
+  const singular = definition.layer === 'request' ? 'request' : 'connection';
+  const unit = toxic.toxicity >= 1 ? singular : `${singular}s`;
   const matching = describeMatch(toxic.match);
   const counted = describeCounter(toxic.counter);
   const target = `${how} ${matching ? `matching ${unit} (${matching})` : unit}${counted ? `, ${counted}` : ''}`;
