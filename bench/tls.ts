@@ -18,18 +18,25 @@ const HANDSHAKES = 300;
 const BULK_BYTES = 64 * 1024 * 1024;
 const ROUNDS = 3;
 
-/** A TLS sink: prints its port, then a line each time one connection has brought BYTES bytes. */
-const DIRECT_SERVER = `
+/**
+ * A sink in its own process, TLS when CERT is set, plain otherwise: prints its port, then a line
+ * each time one connection has brought BYTES bytes.
+ */
+const SINK = `
+import net from 'node:net';
 import tls from 'node:tls';
 const target = Number(process.env.BYTES);
-const server = tls.createServer({ cert: process.env.CERT, key: process.env.KEY }, (socket) => {
+const onSocket = (socket) => {
   let received = 0;
   socket.on('error', () => {});
   socket.on('data', (chunk) => {
     received += chunk.length;
     if (received >= target && received - chunk.length < target) process.stdout.write('done\\n');
   });
-});
+};
+const server = process.env.CERT
+  ? tls.createServer({ cert: process.env.CERT, key: process.env.KEY }, onSocket)
+  : net.createServer(onSocket);
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
 `;
 
@@ -38,26 +45,38 @@ export interface TlsBenchResult {
   throughputRatio: number;
 }
 
-export async function benchTls(
-  serverUrl: string,
-  plainSinkPort: number,
-  sinkReceives: (bytes: number) => Promise<void>,
-): Promise<TlsBenchResult> {
+interface Sink {
+  port: number;
+  /** Resolves when one connection has brought BULK_BYTES. */
+  received(): Promise<void>;
+  stop(): void;
+}
+
+async function startSink(tlsPair?: { cert: string; key: string }): Promise<Sink> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', SINK], {
+    env: {
+      ...process.env,
+      ...(tlsPair ? { CERT: tlsPair.cert, KEY: tlsPair.key } : {}),
+      BYTES: String(BULK_BYTES),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const nextLine = () => once(lines, 'line').then(([line]) => String(line));
+  const port = Number(await nextLine());
+  return { port, received: async () => void (await nextLine()), stop: () => child.kill() };
+}
+
+/**
+ * Both paths end in a sink of their own process, so the client's process only encrypts: direct
+ * to a TLS sink, or through the terminating proxy to a plain sink.
+ */
+export async function benchTls(serverUrl: string): Promise<TlsBenchResult> {
   const home = mkdtempSync(join(tmpdir(), 'faultline-bench-tls-'));
   const ca = await openLocalCa(join(home, 'ca'));
   const pair = await ca.issue(['127.0.0.1']);
-  // The direct TLS server runs in its own process, as the proxy does, and says when a
-  // connection has brought it `bytes`.
-  const direct = spawn(process.execPath, ['--input-type=module', '-e', DIRECT_SERVER], {
-    env: { ...process.env, CERT: pair.cert, KEY: pair.key, BYTES: String(BULK_BYTES) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: direct.stdout! });
-  const nextLine = () => once(lines, 'line').then(([line]) => String(line));
-  const directPort = Number(await nextLine());
-  const directReceives = async () => {
-    await nextLine();
-  };
+  const direct = await startSink(pair);
+  const plain = await startSink();
 
   const created = await fetch(`${serverUrl}/proxies`, {
     method: 'POST',
@@ -65,7 +84,7 @@ export async function benchTls(
     body: JSON.stringify({
       name: 'tls_bench',
       listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${plainSinkPort}`,
+      upstream: `127.0.0.1:${plain.port}`,
       tls: pair,
     }),
   });
@@ -77,10 +96,10 @@ export async function benchTls(
     const handshakes = { direct: [] as number[], proxy: [] as number[] };
     const rates = { direct: [] as number[], proxy: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
-      handshakes.direct.push(await handshakeRate(directPort, ca.certificatePem));
+      handshakes.direct.push(await handshakeRate(direct.port, ca.certificatePem));
       handshakes.proxy.push(await handshakeRate(proxyPort, ca.certificatePem));
-      rates.direct.push(await bulk(directPort, ca.certificatePem, directReceives));
-      rates.proxy.push(await bulk(proxyPort, ca.certificatePem, sinkReceives));
+      rates.direct.push(await bulk(direct.port, ca.certificatePem, direct.received));
+      rates.proxy.push(await bulk(proxyPort, ca.certificatePem, plain.received));
     }
     const ratio = median(rates.proxy.map((rate, round) => rate / rates.direct[round]!));
     return {
@@ -102,7 +121,8 @@ export async function benchTls(
     };
   } finally {
     await fetch(`${serverUrl}/proxies/tls_bench`, { method: 'DELETE' });
-    direct.kill();
+    direct.stop();
+    plain.stop();
     rmSync(home, { recursive: true, force: true });
   }
 }
@@ -121,11 +141,11 @@ async function handshakeRate(port: number, ca: string): Promise<number> {
   return HANDSHAKES / ((performance.now() - started) / 1000);
 }
 
-async function bulk(port: number, ca: string, receives: (bytes: number) => Promise<void>): Promise<number> {
+async function bulk(port: number, ca: string, received: () => Promise<void>): Promise<number> {
   const socket = tls.connect({ host: '127.0.0.1', port, ca });
   await once(socket, 'secureConnect');
   const block = Buffer.alloc(64 * 1024, 0x5a);
-  const done = receives(BULK_BYTES);
+  const done = received();
   const started = performance.now();
   for (let sent = 0; sent < BULK_BYTES; sent += block.length) {
     if (!socket.write(block)) await once(socket, 'drain');
