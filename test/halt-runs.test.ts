@@ -71,6 +71,20 @@ describe('run registration', () => {
     run.close();
   });
 
+  test('halt does not claim that a run with the rollback strategy "never" plays its rollbacks', async () => {
+    const run = await register({ title: 'no rollbacks', rollback_strategy: 'never' });
+    const halting = harness.api('POST', '/halt');
+    await waitFor(() => run.lines.length === 2, 'the halt to reach the run');
+    await harness.api('PATCH', `/runs/${run.id}`, { status: 'interrupted' });
+    assert.deepEqual((await halting).json.undone, [
+      {
+        kind: 'run',
+        what: `interrupted run "no rollbacks" (${run.id}); its rollback strategy is "never": it plays no rollbacks`,
+      },
+    ]);
+    run.close();
+  });
+
   test('a run whose connection closes before it says how it ended is lost', async () => {
     const run = await register({ title: 'vanishes' });
     run.close();
@@ -90,7 +104,7 @@ describe('run registration', () => {
         { title: 'x', colour: 'red' },
         400,
         'unknown field colour',
-        /takes "title" and optionally "pid", "journal" and "report"/,
+        /takes "title" and optionally "pid", "journal", "report" and "rollback_strategy"/,
       ],
       [
         'POST',

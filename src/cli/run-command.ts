@@ -176,6 +176,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
       experiment,
       flags.journalPath,
       log,
+      flags.rollbackStrategy,
     );
   } catch (error) {
     log.error((error as Error).message);

@@ -1,6 +1,7 @@
 import { endpointOf } from '../client/credentials.js';
 import { errorFromResponse, unreachable } from '../client/errors.js';
 import { normalizeUrl } from '../client/index.js';
+import { rollbackStrategies } from '../model/experiment.js';
 import { faultlineVersion } from '../version.js';
 
 /**
@@ -19,6 +20,7 @@ export interface RunReporter {
 interface RunInfo {
   title: string;
   journal: string;
+  rollbackStrategy: string;
 }
 
 /** Registers the run; throws when the server cannot be reached or refuses. */
@@ -39,7 +41,14 @@ export async function reportTo(
     response = await fetch(`${endpoint.base}/runs`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ title: run.title.slice(0, 1000), pid: process.pid, journal: run.journal }),
+      body: JSON.stringify({
+        title: run.title.slice(0, 1000),
+        pid: process.pid,
+        journal: run.journal,
+        ...((rollbackStrategies as readonly string[]).includes(run.rollbackStrategy)
+          ? { rollback_strategy: run.rollbackStrategy }
+          : {}),
+      }),
       signal: connection.signal,
     });
   } catch (error) {

@@ -21,6 +21,8 @@ export interface RunRecord {
   pid?: number;
   /** Why it was halted, once it was. */
   halted?: string;
+  /** The run's rollback strategy; with "never" a halt interrupts it but no rollback plays. */
+  rollback_strategy?: string;
 }
 
 export interface NewRun {
@@ -28,6 +30,7 @@ export interface NewRun {
   pid?: number;
   journal?: string;
   report?: string;
+  rollback_strategy?: string;
 }
 
 export interface RunEnd {
@@ -85,6 +88,7 @@ export function createRunRegistry(now: () => Date = () => new Date()): RunRegist
         ...(run.pid === undefined ? {} : { pid: run.pid }),
         ...(run.journal === undefined ? {} : { journal: run.journal }),
         ...(run.report === undefined ? {} : { report: run.report }),
+        ...(run.rollback_strategy === undefined ? {} : { rollback_strategy: run.rollback_strategy }),
       };
       let resolve!: () => void;
       const ended = new Promise<void>((done) => (resolve = done));

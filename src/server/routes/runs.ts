@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rollbackStrategies } from '../../model/experiment.js';
 import { FaultlineError } from '../../model/errors.js';
 import { readJson } from '../body.js';
 import { sendJson } from '../respond.js';
@@ -12,6 +13,7 @@ const newRunSchema = z.strictObject({
   pid: z.number().int().min(1).optional(),
   journal: path.optional(),
   report: path.optional(),
+  rollback_strategy: z.enum(rollbackStrategies).optional(),
 });
 const runEndSchema = z.strictObject({
   status: z.enum(endStatuses),
@@ -43,7 +45,7 @@ export function runRoutes(runs: RunRegistry): Route[] {
           newRunSchema,
           await readJson(request),
           'POST /runs',
-          '"title" and optionally "pid", "journal" and "report"',
+          '"title" and optionally "pid", "journal", "report" and "rollback_strategy"',
         );
         response.writeHead(200, {
           'Content-Type': 'application/x-ndjson',
@@ -57,6 +59,7 @@ export function runRoutes(runs: RunRegistry): Route[] {
             ...(body.pid === undefined ? {} : { pid: body.pid }),
             ...(body.journal === undefined ? {} : { journal: body.journal }),
             ...(body.report === undefined ? {} : { report: body.report }),
+            ...(body.rollback_strategy === undefined ? {} : { rollback_strategy: body.rollback_strategy }),
           },
           { halt: (reason) => line({ halt: reason }) },
         );
