@@ -1,9 +1,9 @@
 /**
  * What a halt reports, whether the server carried it out (POST /halt) or the CLI did from the
  * ledger alone. `kind` says where the fault lived: a toxic (or a disabled proxy) on the server,
- * a fault recorded in a run's ledger, or a run that was interrupted.
+ * a fault recorded in a run's ledger, a run that was interrupted, or the server itself (not reached).
  */
-export type HaltKind = 'toxic' | 'ledger' | 'run';
+export type HaltKind = 'toxic' | 'ledger' | 'run' | 'server';
 
 export interface HaltItem {
   kind: HaltKind;
