@@ -33,18 +33,29 @@ describe('the token check', () => {
   });
 
   test('refuses a missing, wrong or misplaced token with 401 and says how to send it', () => {
-    const cases: Array<[IncomingMessage, RegExp]> = [
-      [request('/proxies'), /^the request carries no token; /],
-      [request('/proxies', `Bearer ${TOKEN}x`), /^the token the request carries is not this server's; /],
-      [request('/proxies', basic(TOKEN, '')), /^the token the request carries is not this server's; /],
-      [request('/proxies', `Token ${TOKEN}`), /^the request carries no token; /],
-      [request(`/proxies/t/${TOKEN}`), /^the request carries no token; /],
-      [request(`/t/${TOKEN.slice(1)}/proxies`), /^the token the request carries is not this server's; /],
+    const missing = 'token required';
+    const wrong = 'wrong token';
+    const cases: Array<[IncomingMessage, string, RegExp]> = [
+      [request('/proxies'), missing, /^the request carries no token; /],
+      [
+        request('/proxies', `Bearer ${TOKEN}x`),
+        wrong,
+        /^the token the request carries is not this server's; /,
+      ],
+      [request('/proxies', basic(TOKEN, '')), wrong, /^the token the request carries is not this server's; /],
+      [request('/proxies', `Token ${TOKEN}`), missing, /^the request carries no token; /],
+      [request(`/proxies/t/${TOKEN}`), missing, /^the request carries no token; /],
+      [
+        request(`/t/${TOKEN.slice(1)}/proxies`),
+        wrong,
+        /^the token the request carries is not this server's; /,
+      ],
     ];
-    for (const [refused, hint] of cases) {
+    for (const [refused, message, hint] of cases) {
       const error = check.admit(refused);
       assert.equal(error?.status, 401, refused.url);
       assert.equal(error?.code, 'FAULTLINE_ERR_UNAUTHORIZED');
+      assert.equal(error?.reason, message, refused.url);
       assert.match(error?.hint ?? '', hint);
     }
   });
@@ -144,7 +155,16 @@ describe('the control server with a token', async () => {
 
   test('a token given is required on loopback too; the Mozilla/ block still applies with it', async () => {
     try {
-      assert.equal((await fetch(`${url}/proxies`)).status, 401);
+      const refused = await fetch(`${url}/proxies`);
+      assert.equal(refused.status, 401);
+      assert.equal(
+        refused.headers.get('www-authenticate'),
+        'Bearer realm="faultline", Basic realm="faultline"',
+      );
+      assert.equal(
+        (await fetch(`${url}/proxies`, { headers: { Authorization: basic('', TOKEN) } })).status,
+        200,
+      );
       assert.equal((await fetch(`${url}/t/${TOKEN}/proxies`)).status, 200);
       const browser = await fetch(`${url}/proxies`, {
         headers: { Authorization: `Bearer ${TOKEN}`, 'User-Agent': 'Mozilla/5.0' },
