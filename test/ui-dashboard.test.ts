@@ -419,3 +419,42 @@ describe('GET /proxies?explain', () => {
     });
   });
 });
+
+describe('a page whose session the server no longer knows', () => {
+  test('halt renews the session same-origin and goes through; the page does not need a reload', async () => {
+    await createProxy(harness, 'stale', echo.address);
+    const added = await harness.api('POST', '/proxies/stale/toxics', {
+      name: 'slow',
+      type: 'latency',
+      attributes: { latency: 50 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const page = await openDashboard();
+    const before = await page.locator('meta[name="faultline-csrf"]').getAttribute('content');
+    // What a restart or a session older than 12 hours leaves: a cookie the server does not know.
+    const port = new URL(harness.url).port;
+    await page
+      .context()
+      .addCookies([{ name: `faultline_ui_${port}`, value: 'unknown-session', url: harness.url }]);
+    const refused = await page.evaluate(
+      async ([token]) =>
+        (
+          (await fetch('../proxies', { headers: { 'X-Faultline-CSRF': token! } }).then((r) =>
+            r.json(),
+          )) as any
+        ).error as string,
+      [before],
+    );
+    assert.equal(refused, 'dashboard session expired', 'the old session is refused');
+    await haltFromPage(page);
+    const status = page.getByRole('status');
+    await status.locator('p').waitFor();
+    assert.match((await status.locator('p').textContent()) ?? '', /^Halted: \d+ undone\.$/);
+    assert.deepEqual(toxicNames('stale'), [], 'the halt went through');
+    await page.close();
+  });
+});
+
+async function haltFromPage(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Halt all faults' }).click();
+}

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api } from './api.js';
+import { api, whenSessionRenewed } from './api.js';
 import { followEvents, type ServerEvent, type StreamState } from './events.js';
 import { HaltButton } from './halt.js';
 import type { DashboardProxy } from './model.js';
@@ -48,6 +48,11 @@ export function App() {
 
   useEffect(() => {
     void refresh();
+    // A renewed session means a restarted server: everything shown may be stale.
+    whenSessionRenewed(() => {
+      setHalts((count) => count + 1);
+      void refresh();
+    });
     // Under load thousands of events a second may arrive: they are drawn in batches, four a second.
     let batch: ServerEvent[] = [];
     const flush = setInterval(() => {
@@ -70,7 +75,17 @@ export function App() {
       },
       (state) => {
         setStream(state);
-        if (state === 'live') void refresh();
+        if (state === 'live') {
+          // Reconnected: reload proxies, runs and the ledger rather than show the old ones as real.
+          void refresh();
+          setHalts((count) => count + 1);
+        } else if (state === 'retrying') {
+          setLoadError('lost the connection to the server; what is shown may be out of date, reconnecting…');
+        }
+      },
+      () => {
+        batch = [];
+        setEvents([]);
       },
     );
     const stopRates = followThroughput(setRates, () => setRates(new Map()));
