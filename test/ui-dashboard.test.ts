@@ -233,6 +233,12 @@ describe('the dashboard in headless Chromium', () => {
     const toxicity = () => harness.engine.get('alpha').toxic('slow').toxicity;
     await row.getByRole('button', { name: 'Turn off' }).click();
     await waitFor(() => toxicity() === 0, 'toxicity 0');
+    await waitFor(
+      async () =>
+        (await row.locator('.explain').textContent()) ===
+        'slow: on 0% of connection, delays data by 400 ms (downstream) off',
+      'the sentence and the off badge, apart',
+    );
     await row.getByRole('button', { name: 'Turn on' }).click();
     await waitFor(() => toxicity() === 1, 'toxicity 1 again');
     await row.getByRole('button', { name: 'Edit' }).click();

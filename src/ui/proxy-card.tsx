@@ -146,7 +146,12 @@ function ToxicRow({ proxy, toxic, act, onChange }: ToxicRowProps) {
     <li class={`toxic${off ? ' off' : ''}`} data-toxic={toxic.name}>
       <p class="explain">
         {explain(toxic)}
-        {off ? <span class="badge off">off</span> : null}
+        {off ? (
+          <>
+            {' '}
+            <span class="badge off">off</span>
+          </>
+        ) : null}
       </p>
       <div class="actions">
         <button type="button" aria-pressed={!off} onClick={() => void toggle()}>
