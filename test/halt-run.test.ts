@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -288,7 +288,9 @@ describe('halt', () => {
     );
     const stress = await stressOfRun();
     const nobody = `http://127.0.0.1:${await freePort()}`;
-    const halt = await runCli(['halt', '--ledger-dir', ledgerDir], { FAULTLINE_URL: nobody });
+    const halt = await runCli(['halt', '--ledger-dir', ledgerDir, '--reason', 'p99 alarm'], {
+      FAULTLINE_URL: nobody,
+    });
     assert.equal(halt.code, 0, halt.stdout + halt.stderr);
     const lines = halt.stdout.split('\n');
     assert.equal(lines[0], `no faultline server at ${nobody}: halting from the ledger alone`);
@@ -301,7 +303,15 @@ describe('halt', () => {
     await waitFor(() => !alive(stress), `the stress worker ${stress} to be gone`, 10_000);
     await run.done;
     const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
-    assert.deepEqual([journal.status, journal.interruption], ['interrupted', 'SIGINT signal received']);
+    assert.deepEqual(
+      [journal.status, journal.interruption],
+      ['interrupted', 'halted by faultline halt (p99 alarm)'],
+    );
+    assert.equal(
+      existsSync(ledgerDir) ? readdirSync(ledgerDir).filter((file) => file.endsWith('.halt')).length : 0,
+      0,
+      'no halt note is left',
+    );
     assert.deepEqual((await api('GET', '/proxies/api/toxics')).json, [], 'the ledger undid the toxic');
     assert.deepEqual((await api('GET', '/ledger')).json, [], 'nothing is left in the ledger');
   });

@@ -63,7 +63,9 @@ async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }
     const { haltLedgers } = await import('../experiment/ledger-halt.js');
     const directory = resolve(flags.ledgerDir ?? defaultLedgerDirectory());
     notes.push(`looked in the ledger ${directory}`);
-    const local = await haltLedgers(directory);
+    const local = await haltLedgers(directory, {
+      reason: `halted by faultline halt${flags.reason === undefined ? '' : ` (${flags.reason})`}`,
+    });
     outcome.undone.push(...local.undone);
     outcome.failed.push(...local.failed);
   }

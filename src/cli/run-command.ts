@@ -15,6 +15,7 @@ import type { ControlRecord } from '../experiment/controls/record.js';
 import { createPythonRuntime } from '../experiment/python/interpreter.js';
 import { type LoadedSettings, loadControlFile, loadSettings } from '../experiment/controls/settings.js';
 import { startExperiment } from '../experiment/run.js';
+import { takeHaltReason } from '../experiment/halt-reason.js';
 import { connectReporter } from '../experiment/report-to-flag.js';
 import { validateExperiment } from '../experiment/validate.js';
 import {
@@ -228,6 +229,14 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     if (signals >= 3) {
       log.critical(`${signal} received a third time: exiting now, without waiting for the rollbacks`);
       process.exit(1);
+    }
+    // A halt from the ledger signals SIGINT and leaves its reason beside the ledger.
+    const halted = signal === 'SIGINT' && ledger.path !== undefined ? takeHaltReason(ledger.path) : undefined;
+    if (halted !== undefined && signals === 1) {
+      log.critical(`${halted}: interrupting the run, its rollbacks play`);
+      running.interrupt(halted, { playRollbacks: true });
+      stopStarted();
+      return;
     }
     log.warning(`${signal} received: interrupting ${signals === 1 ? 'the run' : 'the rollbacks'}`);
     running.interrupt(`${signal} signal received`);

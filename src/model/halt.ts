@@ -34,7 +34,8 @@ export interface LedgerAccess {
   list(): Promise<LeftFault[]>;
   /**
    * Interrupts the runs that still write a ledger (all but `spare`, the pids the caller
-   * interrupted itself), then undoes every fault left in every ledger.
+   * interrupted itself), then undoes every fault left in every ledger. `reason` lands in the
+   * journals of the runs it interrupts.
    */
-  halt(options: { spare: readonly number[] }): Promise<HaltOutcome>;
+  halt(options: { spare: readonly number[]; reason?: string }): Promise<HaltOutcome>;
 }

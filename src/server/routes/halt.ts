@@ -60,7 +60,10 @@ export function haltRoutes(dependencies: HaltDependencies): Route[] {
         if (ledger) {
           const spare = halted.flatMap(({ record }) => (record.pid === undefined ? [] : [record.pid]));
           try {
-            const fromLedger = await ledger.halt({ spare });
+            const fromLedger = await ledger.halt({
+              spare,
+              reason: `halted by the faultline server (${reason})`,
+            });
             outcome.undone.push(...fromLedger.undone);
             outcome.failed.push(...fromLedger.failed);
           } catch (error) {
