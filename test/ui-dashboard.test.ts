@@ -329,12 +329,15 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
     for (const [path, answer] of Object.entries(answers)) {
       await page.route(`${harness.url}${path}`, (route) => {
         headers[path] = route.request().headers()['x-faultline-csrf'];
+        const posted = route.request().postData();
+        if (posted !== null) bodies[path] = JSON.parse(posted);
         return route.fulfill({ status: answer.status, contentType: 'application/json', body: answer.body });
       });
     }
     return headers;
   }
 
+  const bodies: Record<string, unknown> = {};
   const rowText = (locator: Locator) => locator.evaluateAll((rows) => rows.map((row) => row.textContent));
 
   test('lists runs with status and a report link, the ledger, and shows what halt undid', async () => {
@@ -367,7 +370,20 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
       'stress stop cpu stress pid 4242 run r1 (still running), since 10:00:05.000',
     ]);
 
-    await page.getByRole('button', { name: 'Halt all faults' }).focus();
+    const haltButton = page.getByRole('button', { name: 'Halt all faults' });
+    await haltButton.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Halt all faults?' });
+    await dialog.waitFor();
+    assert.equal(await focusedText(page), 'Cancel', 'the confirmation starts on Cancel');
+    await page.keyboard.press('Escape');
+    await waitFor(async () => !(await dialog.isVisible()), 'Escape to close the confirmation');
+    assert.equal(await focusedText(page), 'Halt all faults', 'the focus is back on the button');
+    assert.equal(sent['/halt'], undefined, 'Escape halted nothing');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.type('p99 alarm');
     await page.keyboard.press('Enter');
     const status = page.getByRole('status');
     await status.locator('li').first().waitFor();
@@ -377,6 +393,8 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
       'ledger resume pid 77 no such process',
     ]);
     assert.deepEqual(sent, { '/runs': token, '/ledger': token, '/halt': token });
+    assert.deepEqual(bodies['/halt'], { reason: 'dashboard: p99 alarm' });
+    assert.equal(await focusedText(page), 'Halt all faults', 'the focus returns to the button after a halt');
     await page.close();
   });
 
@@ -394,7 +412,7 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
       await page.locator('.ledger .unavailable').textContent(),
       'Unavailable: this server has no /ledger.',
     );
-    await page.getByRole('button', { name: 'Halt all faults' }).click();
+    await haltFromPage(page);
     await page.locator('.halt-result .error').waitFor();
     assert.equal(
       await page.locator('.halt-result .error').textContent(),
@@ -461,6 +479,11 @@ describe('a page whose session the server no longer knows', () => {
   });
 });
 
-async function haltFromPage(page: Page): Promise<void> {
+/** Halt as a person would: the button, a reason, then "Halt now" in the confirmation. */
+async function haltFromPage(page: Page, reason = ''): Promise<void> {
   await page.getByRole('button', { name: 'Halt all faults' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Halt all faults?' });
+  await dialog.waitFor();
+  if (reason !== '') await dialog.getByLabel(/^Reason/).fill(reason);
+  await dialog.getByRole('button', { name: 'Halt now' }).click();
 }
