@@ -156,6 +156,11 @@ describe('halt', () => {
       [['halt test', 'running']],
     );
     assert.deepEqual(
+      (await api('GET', '/ledger')).json.map((fault: { run: string }) => fault.run),
+      [runs[0].id, runs[0].id],
+      '/runs and /ledger name the run with one id',
+    );
+    assert.deepEqual(
       (await api('GET', '/proxies/api/toxics')).json.map((toxic: { name: string }) => toxic.name),
       ['slow'],
     );

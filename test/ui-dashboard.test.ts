@@ -316,10 +316,24 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
   ];
   const ledger = [
     {
-      run: 'r1',
-      kind: 'stress',
+      run: 'r2',
+      kind: 'stop-process',
       what: 'stop cpu stress pid 4242',
+      since: '2026-12-01T10:02:05.000Z',
+      running: true,
+    },
+    {
+      run: 'r1',
+      kind: 'remove-toxic',
+      what: 'added latency toxic lag on beta',
       since: '2026-12-01T10:00:05.000Z',
+      running: false,
+    },
+    {
+      run: 'r9',
+      kind: 'resume-process',
+      what: 'paused process 77 (sleep 600)',
+      since: '2026-12-01T10:03:00.000Z',
       running: true,
     },
   ];
@@ -366,8 +380,17 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
     const second = page.locator('[data-run="r2"]');
     assert.equal(await second.getByRole('link').count(), 0, 'a javascript: report is not a link');
     assert.equal(await second.locator('code').textContent(), 'javascript:alert(1)');
-    assert.deepEqual(await rowText(page.locator('.ledger li')), [
-      'stress stop cpu stress pid 4242 run r1 (still running), since 10:00:05.000',
+    await page.locator('.ledger .left-faults li').first().waitFor();
+    assert.deepEqual(await rowText(page.locator('.ledger .left-faults li')), [
+      'remove-toxic added latency toxic lag on beta run r1, since 10:00:05.000',
+    ]);
+    assert.deepEqual(
+      await rowText(second.locator('.live-faults li')),
+      ['stop-process stop cpu stress pid 4242 live, since 10:02:05.000'],
+      'a running run shows its live faults under it, not as left behind',
+    );
+    assert.deepEqual(await rowText(page.locator('.ledger .live-faults li')), [
+      'resume-process paused process 77 (sleep 600) run r9 (still running), since 10:03:00.000',
     ]);
 
     const haltButton = page.getByRole('button', { name: 'Halt all faults' });

@@ -140,6 +140,8 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   // One interpreter from the loader hooks to the end of the run, as chaos run is one process.
   const python = createPythonRuntime({ cwd: baseDirectoryOf(source) });
   let reporter: Awaited<ReturnType<typeof connectReporter>>;
+  // One id for the run's ledger and its registration, so /runs and /ledger name it the same way.
+  const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   try {
     settings = loadSettings(flags.settings, (message) => log.warning(message));
     for (const path of flags.controlFile) {
@@ -177,7 +179,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
       experiment,
       flags.journalPath,
       log,
-      flags.rollbackStrategy,
+      { id: runId, rollbackStrategyFlag: flags.rollbackStrategy },
     );
   } catch (error) {
     log.error((error as Error).message);
@@ -190,7 +192,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     return isObject(block) && typeof block.strategy === 'string' ? block.strategy : undefined;
   };
   const ledger = openLedger(flags.ledgerDir, {
-    run: `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
+    run: runId,
     experiment: String(experiment.title),
   });
   const hypothesisStrategy =

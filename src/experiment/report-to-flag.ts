@@ -14,7 +14,7 @@ export async function connectReporter(
   experiment: Experiment,
   journalPath: string,
   log: RunLog,
-  rollbackStrategyFlag?: string,
+  run: { id: string; rollbackStrategyFlag?: string | undefined },
 ): Promise<RunReporter | undefined> {
   if (url === undefined || url === '') return undefined;
   const warn = (message: string) => log.warning(message);
@@ -22,9 +22,10 @@ export async function connectReporter(
     const reporter = await reportTo(
       url,
       {
+        id: run.id,
         title: String(experiment.title),
         journal: resolve(journalPath),
-        rollbackStrategy: rollbackStrategyFlag ?? runtimeRollbackStrategy(experiment),
+        rollbackStrategy: run.rollbackStrategyFlag ?? runtimeRollbackStrategy(experiment),
       },
       warn,
     );

@@ -18,6 +18,8 @@ export interface RunReporter {
 }
 
 interface RunInfo {
+  /** The run's ledger name, so the server lists the run under the id its ledger faults carry. */
+  id: string;
   title: string;
   journal: string;
   rollbackStrategy: string;
@@ -42,6 +44,7 @@ export async function reportTo(
       method: 'POST',
       headers,
       body: JSON.stringify({
+        id: run.id,
         title: run.title.slice(0, 1000),
         pid: process.pid,
         journal: run.journal,

@@ -26,6 +26,8 @@ export interface RunRecord {
 }
 
 export interface NewRun {
+  /** The run's own id (its ledger's name); without it the registry makes one. */
+  id?: string;
   title: string;
   pid?: number;
   journal?: string;
@@ -81,7 +83,7 @@ export function createRunRegistry(now: () => Date = () => new Date()): RunRegist
   return {
     register(run, connection) {
       const record: RunRecord = {
-        id: `${now().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
+        id: run.id ?? `${now().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
         title: run.title,
         status: 'running',
         started_at: now().toISOString(),

@@ -134,8 +134,8 @@ export function App() {
         </section>
         <div class="side">
           <Timeline events={events} state={stream} />
-          <Runs runs={runs} />
-          <Ledger ledger={ledger} />
+          <Runs runs={runs} ledger={ledger} />
+          <Ledger ledger={ledger} runs={runs} />
         </div>
       </main>
     </>
