@@ -200,8 +200,32 @@ describe('the dashboard in headless Chromium', () => {
       async () => /^not JSON: /.test((await moreField.locator('.error strong').textContent()) ?? ''),
       'the page says the text is not JSON',
     );
+    await more.fill('');
+    await latency.fill('5');
+    const toxicityInput = card.getByLabel('Toxicity (0–1)');
+    for (const [value, error] of [
+      ['1.5', 'invalid toxicity in toxic'],
+      [
+        'often',
+        'bad request body: json: cannot unmarshal string into Go struct field ToxicWrapper.toxicity of type float32',
+      ],
+    ]) {
+      await toxicityInput.fill(value!);
+      await card.getByRole('button', { name: 'Add toxic' }).click();
+      const field = card.locator('.field.invalid');
+      await waitFor(
+        async () => (await field.locator('.error strong').textContent()) === error,
+        `"${error}"`,
+        10_000,
+      );
+      assert.equal(
+        await field.locator('label').textContent(),
+        'Toxicity (0–1)',
+        `the error of toxicity ${value}`,
+      );
+    }
     assert.deepEqual(toxicNames('alpha'), ['slow']);
-    await more.press('Escape');
+    await toxicityInput.press('Escape');
     await card.locator('form').waitFor({ state: 'detached' });
     assert.equal(await focusedText(page), 'Add toxic', 'Escape closes the form and gives the focus back');
 
@@ -217,6 +241,19 @@ describe('the dashboard in headless Chromium', () => {
       await upstream.locator('.error strong').textContent(),
       'address nohost: missing port in address',
     );
+    await form.getByLabel('Name').fill('');
+    await form.getByLabel('Upstream').fill('127.0.0.1:9');
+    await form.getByRole('button', { name: 'Create proxy' }).click();
+    await waitFor(
+      async () =>
+        (await form.locator('.field.invalid .error strong').textContent()) === 'missing required field: name',
+      'the empty name refused',
+    );
+    assert.equal(await form.locator('.field.invalid label').textContent(), 'Name');
+    await page.getByText('New proxy').click();
+    await page.getByText('New proxy').click();
+    await form.getByLabel('Name').waitFor();
+    assert.equal(await form.locator('.error').count(), 0, 'a form that closes and opens again starts clean');
     assert.deepEqual(
       harness.engine
         .list()

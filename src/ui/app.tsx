@@ -32,6 +32,7 @@ export function App() {
   const [stream, setStream] = useState<StreamState>('connecting');
   const [rates, setRates] = useState(new Map<string, Throughput>());
   const [halts, setHalts] = useState(0);
+  const [newProxyForm, setNewProxyForm] = useState(0);
   const [runs] = usePoll<RunRecord[]>('/runs', 3000, halts);
   const [ledger] = usePoll<LedgerRecord[]>('/ledger', 5000, halts);
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -127,9 +128,16 @@ export function App() {
               onChange={() => void refresh()}
             />
           ))}
-          <details class="new-proxy" open={proxies?.length === 0}>
+          <details
+            class="new-proxy"
+            open={proxies?.length === 0}
+            onToggle={(event) => {
+              // Closed and opened again: a new form, without the last attempt's errors.
+              if (!event.currentTarget.open) setNewProxyForm((count) => count + 1);
+            }}
+          >
             <summary>New proxy</summary>
-            <ProxyForm onDone={() => void refresh()} />
+            <ProxyForm key={newProxyForm} onDone={() => void refresh()} />
           </details>
         </section>
         <div class="side">

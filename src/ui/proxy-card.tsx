@@ -63,7 +63,14 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
         <button type="button" onClick={() => void act(() => api('POST', path, { enabled: !proxy.enabled }))}>
           {proxy.enabled ? 'Disable' : 'Enable'}
         </button>
-        <button type="button" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+        <button
+          type="button"
+          aria-expanded={editing}
+          onClick={() => {
+            setError(undefined);
+            setEditing(!editing);
+          }}
+        >
           Edit addresses
         </button>
         {confirmDelete ? (
