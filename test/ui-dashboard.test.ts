@@ -280,8 +280,10 @@ describe('the dashboard in headless Chromium', () => {
     await waitFor(() => toxicity() === 1, 'toxicity 1 again');
     await row.getByRole('button', { name: 'Edit' }).click();
     await row.getByLabel('latency (ms)').fill('50');
-    await row.getByRole('button', { name: 'Save toxic' }).click();
+    await row.getByLabel('latency (ms)').press('Enter');
     await waitFor(() => harness.engine.get('alpha').toxic('slow').attributes.latency === 50, 'latency 50');
+    await row.locator('form').waitFor({ state: 'detached' });
+    await waitFor(async () => (await focusedText(page)) === 'Edit', 'the focus back on Edit after Enter');
     await waitFor(
       async () =>
         (await row.locator('.explain').textContent()) ===
@@ -290,6 +292,11 @@ describe('the dashboard in headless Chromium', () => {
     );
     await row.getByRole('button', { name: 'Remove' }).click();
     await waitFor(() => toxicNames('alpha').length === 0, 'the toxic removed');
+    await row.waitFor({ state: 'detached' });
+    await waitFor(
+      async () => (await focusedText(page)) === 'Add toxic',
+      'the focus on Add toxic after Remove',
+    );
     await page.close();
   });
 
@@ -304,9 +311,17 @@ describe('the dashboard in headless Chromium', () => {
     await card.waitFor();
     await card.getByRole('button', { name: 'Disable' }).click();
     await waitFor(() => !harness.engine.get('delta').enabled, 'delta disabled');
+    await card.getByRole('button', { name: 'Edit addresses' }).press('Enter');
+    await card.getByLabel('Listen').press('Escape');
+    await card.locator('form').waitFor({ state: 'detached' });
+    assert.equal(await focusedText(page), 'Edit addresses', 'Escape on Edit addresses gives the focus back');
     await card.getByRole('button', { name: 'Delete…' }).press('Enter');
-    assert.equal(await focusedText(page), 'Delete delta now', 'the focus moves to the confirmation');
-    await page.keyboard.press('Enter');
+    assert.equal(await focusedText(page), 'Keep it', 'the confirmation starts on the safe choice');
+    await page.keyboard.press('Escape');
+    assert.equal(await focusedText(page), 'Delete…', 'Escape cancels the confirmation');
+    assert.equal(harness.engine.get('delta').name, 'delta');
+    await card.getByRole('button', { name: 'Delete…' }).press('Enter');
+    await card.getByRole('button', { name: 'Delete delta now' }).press('Enter');
     await waitFor(() => !harness.engine.list().some((proxy) => proxy.name === 'delta'), 'delta deleted');
     await card.waitFor({ state: 'detached' });
     await page.close();
