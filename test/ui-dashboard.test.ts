@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
 import { after, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
@@ -562,3 +564,56 @@ async function haltFromPage(page: Page, reason = ''): Promise<void> {
   if (reason !== '') await dialog.getByLabel(/^Reason/).fill(reason);
   await dialog.getByRole('button', { name: 'Halt now' }).click();
 }
+
+describe('a server restart under an open page', () => {
+  test('the page renews its session, reloads its proxies instead of showing the old ones, and halts', async () => {
+    const { createEngine } = await import('../src/proxy/engine.js');
+    const { createControlServer } = await import('../src/server/app.js');
+    const start = async (port: number) => {
+      const engine = createEngine({ busyPollMicroseconds: 0 });
+      const control = createControlServer({ engine });
+      control.http.listen(port, '127.0.0.1');
+      await once(control.http, 'listening');
+      return { engine, control, port: (control.http.address() as { port: number }).port };
+    };
+    const stop = async (server: Awaited<ReturnType<typeof start>>) => {
+      server.engine.close();
+      server.control.http.closeAllConnections();
+      await server.control.close();
+    };
+    const first = await start(0);
+    const url = `http://127.0.0.1:${first.port}`;
+    // A new connection each time: a pooled one would still point at the stopped server.
+    const create = (name: string) =>
+      new Promise<{ status: number }>((resolve, reject) => {
+        const request = httpRequest(`${url}/proxies`, { method: 'POST', agent: false }, (response) => {
+          response.resume();
+          resolve({ status: response.statusCode ?? 0 });
+        });
+        request.once('error', reject);
+        request.end(JSON.stringify({ name, listen: '127.0.0.1:0', upstream: echo.address }));
+      });
+    assert.equal((await create('before_restart')).status, 201);
+    const page = await browser.newPage();
+    let second: Awaited<ReturnType<typeof start>> | undefined;
+    try {
+      await page.goto(`${url}/ui/`);
+      await page.locator('[data-proxy="before_restart"]').waitFor();
+      const stream = page.locator('.badge.stream');
+      await waitFor(async () => (await stream.textContent()) === 'live', 'the timeline to be live');
+      await stop(first);
+      second = await start(first.port);
+      assert.equal((await create('after_restart')).status, 201);
+      await page.locator('[data-proxy="after_restart"]').waitFor({ timeout: 20_000 });
+      assert.equal(await page.locator('[data-proxy="before_restart"]').count(), 0, 'the old list is gone');
+      await waitFor(async () => (await stream.textContent()) === 'live', 'the timeline live again', 20_000);
+      await haltFromPage(page, 'after restart');
+      await page.locator('.halt-result p').waitFor();
+      assert.match((await page.locator('.halt-result p').textContent()) ?? '', /^Halted: \d+ undone\.$/);
+    } finally {
+      await page.close();
+      if (second) await stop(second);
+      else await stop(first).catch(() => undefined);
+    }
+  });
+});

@@ -29,6 +29,7 @@ export function followEvents(
 ): () => void {
   const stop = new AbortController();
   let lastId = 0;
+  let renewed = false;
 
   const read = async () => {
     onState('connecting');
@@ -39,12 +40,15 @@ export function followEvents(
     if (response.status === 403) {
       await response.arrayBuffer();
       // The server restarted (or the session grew old): a new session, and its events from the start.
-      if (!(await renewSession())) return 'ended';
+      // Refused again right after a renewal: the session is not the problem, so no loop.
+      if (renewed || !(await renewSession())) return 'ended';
+      renewed = true;
       lastId = 0;
       onRestart();
       return 'renewed';
     }
     if (!response.ok || response.body === null) throw new Error(`/events answered ${response.status}`);
+    renewed = false;
     onState('live');
     const parser = createParser({
       onEvent: (message) => {
