@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -91,6 +91,16 @@ function writeExperiment(name: string, mark: string): string {
           name: 'leave a mark',
           provider: { type: 'process', path: 'touch', arguments: [mark] },
         },
+        {
+          type: 'action',
+          name: 'remove the slow toxic',
+          provider: {
+            type: 'faultline',
+            module: 'toxics',
+            func: 'remove',
+            arguments: { proxy: 'api', name: 'slow' },
+          },
+        },
       ],
     }),
   );
@@ -146,6 +156,11 @@ describe('halt', () => {
       [['halt test', 'running']],
     );
     assert.deepEqual(
+      (await api('GET', '/ledger')).json.map((fault: { run: string }) => fault.run),
+      [runs[0].id, runs[0].id],
+      '/runs and /ledger name the run with one id',
+    );
+    assert.deepEqual(
       (await api('GET', '/proxies/api/toxics')).json.map((toxic: { name: string }) => toxic.name),
       ['slow'],
     );
@@ -156,13 +171,14 @@ describe('halt', () => {
     assert.equal(halted.status, 200);
     assert.deepEqual(halted.json.failed, []);
     assert.deepEqual(halted.json.undone[0], {
-      kind: 'toxic',
-      what: 'removed the latency toxic slow on proxy api',
-    });
-    assert.deepEqual(halted.json.undone[1], {
       kind: 'run',
       what: `interrupted run "halt test" (${runs[0].id}); it plays its rollbacks`,
     });
+    assert.deepEqual(
+      halted.json.undone.filter((item: { kind: string }) => item.kind === 'toxic'),
+      [],
+      'the run removed its own toxic before halt cleared the proxies',
+    );
 
     assert.deepEqual((await api('GET', '/proxies/api/toxics')).json, [], 'the toxic is gone');
     await waitFor(() => !alive(stress), `the stress worker ${stress} to be gone`, 10_000);
@@ -176,9 +192,17 @@ describe('halt', () => {
       `halted by the faultline server at ${url} (POST /halt from 127.0.0.1: test halt)`,
     );
     assert.deepEqual(
-      journal.rollbacks.map((entry: { activity: { name: string } }) => entry.activity.name),
-      ['leave a mark'],
+      journal.rollbacks.map((entry: { activity: { name: string }; status: string }) => [
+        entry.activity.name,
+        entry.status,
+      ]),
+      [
+        ['leave a mark', 'succeeded'],
+        ['remove the slow toxic', 'succeeded'],
+      ],
     );
+    const said = run.output().stdout + run.output().stderr;
+    assert.equal(said.includes('may still be in place'), false, said);
     assert.equal(existsSync(mark), true, 'the rollback ran');
     const [record] = (await api('GET', '/runs')).json;
     assert.deepEqual(
@@ -191,6 +215,74 @@ describe('halt', () => {
     );
   });
 
+  test('a rollback that finds the toxic its run added already removed counts it as removed, and says so', async () => {
+    await api('DELETE', '/proxies/gone');
+    assert.equal(
+      (await api('POST', '/proxies', { name: 'gone', listen: '127.0.0.1:0', upstream: echo.address })).status,
+      201,
+    );
+    const path = join(directory, 'removed-by-someone.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        title: 'removed by someone',
+        description: 'another hand removes the toxic before the rollback does',
+        configuration: { faultline_url: url },
+        method: [
+          {
+            type: 'action',
+            name: 'slow it',
+            provider: {
+              type: 'faultline',
+              module: 'toxics',
+              func: 'add',
+              arguments: { proxy: 'gone', name: 'slow', type: 'latency', attributes: { latency: 10 } },
+            },
+          },
+          {
+            type: 'action',
+            name: 'someone removes it',
+            provider: {
+              type: 'process',
+              path: 'curl',
+              arguments: ['-sS', '-X', 'DELETE', `${url}/proxies/gone/toxics/slow`],
+            },
+          },
+        ],
+        rollbacks: [
+          {
+            type: 'action',
+            name: 'remove it',
+            provider: {
+              type: 'faultline',
+              module: 'toxics',
+              func: 'remove',
+              arguments: { proxy: 'gone', name: 'slow' },
+            },
+          },
+        ],
+      }),
+    );
+    const journalPath = join(directory, 'journal-gone.json');
+    const result = await runCli(['run', path, '--journal-path', journalPath, '--ledger-dir', ledgerDir], {
+      FAULTLINE_URL: '',
+    });
+    const said = result.stdout + result.stderr;
+    assert.equal(result.code, 0, said);
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
+    assert.deepEqual(
+      journal.rollbacks.map((entry: { status: string }) => entry.status),
+      ['succeeded'],
+    );
+    assert.match(
+      said,
+      /toxic slow on proxy gone, which this run added, was already gone \(remove toxic slow of gone: HTTP 404: toxic not found\): counted as removed, not failed/,
+    );
+    assert.equal(said.includes('may still be in place'), false, said);
+    assert.deepEqual((await api('GET', '/ledger')).json, [], 'nothing is left in the ledger');
+    await api('DELETE', '/proxies/gone');
+  });
+
   test('faultline halt without a server interrupts the run with SIGINT and undoes what its ledger records', async () => {
     const mark = join(directory, 'not-rolled-back');
     const journalPath = join(directory, 'journal-2.json');
@@ -201,7 +293,9 @@ describe('halt', () => {
     );
     const stress = await stressOfRun();
     const nobody = `http://127.0.0.1:${await freePort()}`;
-    const halt = await runCli(['halt', '--ledger-dir', ledgerDir], { FAULTLINE_URL: nobody });
+    const halt = await runCli(['halt', '--ledger-dir', ledgerDir, '--reason', 'p99 alarm'], {
+      FAULTLINE_URL: nobody,
+    });
     assert.equal(halt.code, 0, halt.stdout + halt.stderr);
     const lines = halt.stdout.split('\n');
     assert.equal(lines[0], `no faultline server at ${nobody}: halting from the ledger alone`);
@@ -214,7 +308,15 @@ describe('halt', () => {
     await waitFor(() => !alive(stress), `the stress worker ${stress} to be gone`, 10_000);
     await run.done;
     const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
-    assert.deepEqual([journal.status, journal.interruption], ['interrupted', 'SIGINT signal received']);
+    assert.deepEqual(
+      [journal.status, journal.interruption],
+      ['interrupted', 'halted by faultline halt (p99 alarm)'],
+    );
+    assert.equal(
+      existsSync(ledgerDir) ? readdirSync(ledgerDir).filter((file) => file.endsWith('.halt')).length : 0,
+      0,
+      'no halt note is left',
+    );
     assert.deepEqual((await api('GET', '/proxies/api/toxics')).json, [], 'the ledger undid the toxic');
     assert.deepEqual((await api('GET', '/ledger')).json, [], 'nothing is left in the ledger');
   });

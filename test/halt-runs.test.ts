@@ -71,6 +71,33 @@ describe('run registration', () => {
     run.close();
   });
 
+  test('a run registers under its own id (its ledger name), once', async () => {
+    const run = await register({ id: '2026-12-02T08-00-00-000Z-abc123', title: 'own id' });
+    assert.equal(run.id, '2026-12-02T08-00-00-000Z-abc123');
+    const again = await harness.api('POST', '/runs', { id: run.id, title: 'same id' });
+    assert.deepEqual([again.status, again.json.error], [400, 'run id already registered']);
+    const bad = await harness.api('POST', '/runs', { id: '../x', title: 'bad id' });
+    assert.deepEqual(
+      [bad.status, bad.json.error],
+      [400, 'invalid field id: expected 1 to 100 characters from A-Z a-z 0-9 . _ -'],
+    );
+    run.close();
+  });
+
+  test('halt does not claim that a run with the rollback strategy "never" plays its rollbacks', async () => {
+    const run = await register({ title: 'no rollbacks', rollback_strategy: 'never' });
+    const halting = harness.api('POST', '/halt');
+    await waitFor(() => run.lines.length === 2, 'the halt to reach the run');
+    await harness.api('PATCH', `/runs/${run.id}`, { status: 'interrupted' });
+    assert.deepEqual((await halting).json.undone, [
+      {
+        kind: 'run',
+        what: `interrupted run "no rollbacks" (${run.id}); its rollback strategy is "never": it plays no rollbacks`,
+      },
+    ]);
+    run.close();
+  });
+
   test('a run whose connection closes before it says how it ended is lost', async () => {
     const run = await register({ title: 'vanishes' });
     run.close();
@@ -90,7 +117,7 @@ describe('run registration', () => {
         { title: 'x', colour: 'red' },
         400,
         'unknown field colour',
-        /takes "title" and optionally "pid", "journal" and "report"/,
+        /takes "title" and optionally "id", "pid", "journal", "report" and "rollback_strategy"/,
       ],
       [
         'POST',

@@ -7,7 +7,7 @@ import { endpointOf } from '../src/client/credentials.js';
 import { createEngine } from '../src/proxy/engine.js';
 import { createControlServer } from '../src/server/app.js';
 import { createTokenCheck, generateToken, tokenProblem } from '../src/server/token.js';
-import { startHarness, tempDirectory } from './helpers.js';
+import { runCli, startHarness, tempDirectory } from './helpers.js';
 
 const TOKEN = 'S3cret-token_for.tests~0123';
 
@@ -33,18 +33,29 @@ describe('the token check', () => {
   });
 
   test('refuses a missing, wrong or misplaced token with 401 and says how to send it', () => {
-    const cases: Array<[IncomingMessage, RegExp]> = [
-      [request('/proxies'), /^the request carries no token; /],
-      [request('/proxies', `Bearer ${TOKEN}x`), /^the token the request carries is not this server's; /],
-      [request('/proxies', basic(TOKEN, '')), /^the token the request carries is not this server's; /],
-      [request('/proxies', `Token ${TOKEN}`), /^the request carries no token; /],
-      [request(`/proxies/t/${TOKEN}`), /^the request carries no token; /],
-      [request(`/t/${TOKEN.slice(1)}/proxies`), /^the token the request carries is not this server's; /],
+    const missing = 'token required';
+    const wrong = 'wrong token';
+    const cases: Array<[IncomingMessage, string, RegExp]> = [
+      [request('/proxies'), missing, /^the request carries no token; /],
+      [
+        request('/proxies', `Bearer ${TOKEN}x`),
+        wrong,
+        /^the token the request carries is not this server's; /,
+      ],
+      [request('/proxies', basic(TOKEN, '')), wrong, /^the token the request carries is not this server's; /],
+      [request('/proxies', `Token ${TOKEN}`), missing, /^the request carries no token; /],
+      [request(`/proxies/t/${TOKEN}`), missing, /^the request carries no token; /],
+      [
+        request(`/t/${TOKEN.slice(1)}/proxies`),
+        wrong,
+        /^the token the request carries is not this server's; /,
+      ],
     ];
-    for (const [refused, hint] of cases) {
+    for (const [refused, message, hint] of cases) {
       const error = check.admit(refused);
       assert.equal(error?.status, 401, refused.url);
       assert.equal(error?.code, 'FAULTLINE_ERR_UNAUTHORIZED');
+      assert.equal(error?.reason, message, refused.url);
       assert.match(error?.hint ?? '', hint);
     }
   });
@@ -144,7 +155,16 @@ describe('the control server with a token', async () => {
 
   test('a token given is required on loopback too; the Mozilla/ block still applies with it', async () => {
     try {
-      assert.equal((await fetch(`${url}/proxies`)).status, 401);
+      const refused = await fetch(`${url}/proxies`);
+      assert.equal(refused.status, 401);
+      assert.equal(
+        refused.headers.get('www-authenticate'),
+        'Bearer realm="faultline", Basic realm="faultline"',
+      );
+      assert.equal(
+        (await fetch(`${url}/proxies`, { headers: { Authorization: basic('', TOKEN) } })).status,
+        200,
+      );
       assert.equal((await fetch(`${url}/t/${TOKEN}/proxies`)).status, 200);
       const browser = await fetch(`${url}/proxies`, {
         headers: { Authorization: `Bearer ${TOKEN}`, 'User-Agent': 'Mozilla/5.0' },
@@ -215,6 +235,56 @@ describe('the server command wires the token into its halt', () => {
       assert.deepEqual(proxies, {});
     } finally {
       delete process.env.FAULTLINE_TOKEN;
+      elsewhere.close();
+      await running.stop();
+    }
+  });
+});
+
+describe('faultline halt against a server that requires a token', () => {
+  test('without the token it halts nothing, not even from the ledger, and says how to send the token', async () => {
+    const ledgerDir = tempDirectory('token-halt-refused');
+    const { startServer } = await import('../src/cli/server-command.js');
+    const { openLedger } = await import('../src/experiment/ledger.js');
+    const running = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      busyPoll: 0,
+      logLevel: 'silent',
+      token: TOKEN,
+    });
+    const seen: string[] = [];
+    const elsewhere = createServer((request, response) => {
+      seen.push(`${request.method} ${request.url}`);
+      response.writeHead(204).end();
+    });
+    elsewhere.listen(0, '127.0.0.1');
+    await once(elsewhere, 'listening');
+    const other = `http://127.0.0.1:${(elsewhere.address() as { port: number }).port}`;
+    try {
+      const ledger = openLedger(ledgerDir, { run: 'left-behind', experiment: 'refused halt' });
+      ledger.record({
+        server: other,
+        description: 'created proxy elsewhere',
+        undo: { kind: 'delete-proxy', proxy: 'elsewhere' },
+      });
+      ledger.close(true);
+      for (const env of [{ FAULTLINE_TOKEN: '' }, { FAULTLINE_TOKEN: `${TOKEN}x` }]) {
+        const halt = await runCli(['halt', '-h', running.url, '--ledger-dir', ledgerDir, '--json'], env);
+        assert.equal(halt.code, 1, halt.stdout + halt.stderr);
+        const answer = JSON.parse(halt.stdout);
+        assert.deepEqual(answer.undone, []);
+        assert.equal(answer.failed.length, 1);
+        assert.equal(answer.failed[0].kind, 'server');
+        assert.match(
+          answer.failed[0].what,
+          new RegExp(
+            `^the server at ${running.url} refused the halt \\(.*\\); nothing was halted: set FAULTLINE_TOKEN=TOKEN or put the token in the URL \\(-h http://:TOKEN@HOST:PORT\\), then halt again$`,
+          ),
+        );
+      }
+      assert.deepEqual(seen, [], 'the ledger was not undone');
+    } finally {
       elsewhere.close();
       await running.stop();
     }

@@ -135,11 +135,12 @@ describe('a control API off loopback requires a token', () => {
         headers: { Authorization: `Basic ${Buffer.from(`${token}:`).toString('base64')}` },
       }),
     ];
-    for (const reply of refused) {
+    const errors = ['token required', 'token required', 'wrong token', 'wrong token', 'wrong token'];
+    for (const [index, reply] of refused.entries()) {
       assert.equal(reply.status, 401);
-      assert.equal(reply.challenge, 'Bearer realm="faultline"');
+      assert.equal(reply.challenge, 'Bearer realm="faultline", Basic realm="faultline"');
       const body = JSON.parse(reply.body);
-      assert.deepEqual([body.error, body.code], ['token required', 'FAULTLINE_ERR_UNAUTHORIZED']);
+      assert.deepEqual([body.error, body.code], [errors[index], 'FAULTLINE_ERR_UNAUTHORIZED']);
     }
     assert.match(
       JSON.parse(refused[0].body).hint,

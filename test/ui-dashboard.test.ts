@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
 import { after, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
@@ -200,8 +202,32 @@ describe('the dashboard in headless Chromium', () => {
       async () => /^not JSON: /.test((await moreField.locator('.error strong').textContent()) ?? ''),
       'the page says the text is not JSON',
     );
+    await more.fill('');
+    await latency.fill('5');
+    const toxicityInput = card.getByLabel('Toxicity (0–1)');
+    for (const [value, error] of [
+      ['1.5', 'invalid toxicity in toxic'],
+      [
+        'often',
+        'bad request body: json: cannot unmarshal string into Go struct field ToxicWrapper.toxicity of type float32',
+      ],
+    ]) {
+      await toxicityInput.fill(value!);
+      await card.getByRole('button', { name: 'Add toxic' }).click();
+      const field = card.locator('.field.invalid');
+      await waitFor(
+        async () => (await field.locator('.error strong').textContent()) === error,
+        `"${error}"`,
+        10_000,
+      );
+      assert.equal(
+        await field.locator('label').textContent(),
+        'Toxicity (0–1)',
+        `the error of toxicity ${value}`,
+      );
+    }
     assert.deepEqual(toxicNames('alpha'), ['slow']);
-    await more.press('Escape');
+    await toxicityInput.press('Escape');
     await card.locator('form').waitFor({ state: 'detached' });
     assert.equal(await focusedText(page), 'Add toxic', 'Escape closes the form and gives the focus back');
 
@@ -217,6 +243,19 @@ describe('the dashboard in headless Chromium', () => {
       await upstream.locator('.error strong').textContent(),
       'address nohost: missing port in address',
     );
+    await form.getByLabel('Name').fill('');
+    await form.getByLabel('Upstream').fill('127.0.0.1:9');
+    await form.getByRole('button', { name: 'Create proxy' }).click();
+    await waitFor(
+      async () =>
+        (await form.locator('.field.invalid .error strong').textContent()) === 'missing required field: name',
+      'the empty name refused',
+    );
+    assert.equal(await form.locator('.field.invalid label').textContent(), 'Name');
+    await page.getByText('New proxy').click();
+    await page.getByText('New proxy').click();
+    await form.getByLabel('Name').waitFor();
+    assert.equal(await form.locator('.error').count(), 0, 'a form that closes and opens again starts clean');
     assert.deepEqual(
       harness.engine
         .list()
@@ -233,12 +272,20 @@ describe('the dashboard in headless Chromium', () => {
     const toxicity = () => harness.engine.get('alpha').toxic('slow').toxicity;
     await row.getByRole('button', { name: 'Turn off' }).click();
     await waitFor(() => toxicity() === 0, 'toxicity 0');
+    await waitFor(
+      async () =>
+        (await row.locator('.explain').textContent()) ===
+        'slow: on 0% of connection, delays data by 400 ms (downstream) off',
+      'the sentence and the off badge, apart',
+    );
     await row.getByRole('button', { name: 'Turn on' }).click();
     await waitFor(() => toxicity() === 1, 'toxicity 1 again');
     await row.getByRole('button', { name: 'Edit' }).click();
     await row.getByLabel('latency (ms)').fill('50');
-    await row.getByRole('button', { name: 'Save toxic' }).click();
+    await row.getByLabel('latency (ms)').press('Enter');
     await waitFor(() => harness.engine.get('alpha').toxic('slow').attributes.latency === 50, 'latency 50');
+    await row.locator('form').waitFor({ state: 'detached' });
+    await waitFor(async () => (await focusedText(page)) === 'Edit', 'the focus back on Edit after Enter');
     await waitFor(
       async () =>
         (await row.locator('.explain').textContent()) ===
@@ -247,6 +294,11 @@ describe('the dashboard in headless Chromium', () => {
     );
     await row.getByRole('button', { name: 'Remove' }).click();
     await waitFor(() => toxicNames('alpha').length === 0, 'the toxic removed');
+    await row.waitFor({ state: 'detached' });
+    await waitFor(
+      async () => (await focusedText(page)) === 'Add toxic',
+      'the focus on Add toxic after Remove',
+    );
     await page.close();
   });
 
@@ -261,9 +313,17 @@ describe('the dashboard in headless Chromium', () => {
     await card.waitFor();
     await card.getByRole('button', { name: 'Disable' }).click();
     await waitFor(() => !harness.engine.get('delta').enabled, 'delta disabled');
+    await card.getByRole('button', { name: 'Edit addresses' }).press('Enter');
+    await card.getByLabel('Listen').press('Escape');
+    await card.locator('form').waitFor({ state: 'detached' });
+    assert.equal(await focusedText(page), 'Edit addresses', 'Escape on Edit addresses gives the focus back');
     await card.getByRole('button', { name: 'Delete…' }).press('Enter');
-    assert.equal(await focusedText(page), 'Delete delta now', 'the focus moves to the confirmation');
-    await page.keyboard.press('Enter');
+    assert.equal(await focusedText(page), 'Keep it', 'the confirmation starts on the safe choice');
+    await page.keyboard.press('Escape');
+    assert.equal(await focusedText(page), 'Delete…', 'Escape cancels the confirmation');
+    assert.equal(harness.engine.get('delta').name, 'delta');
+    await card.getByRole('button', { name: 'Delete…' }).press('Enter');
+    await card.getByRole('button', { name: 'Delete delta now' }).press('Enter');
     await waitFor(() => !harness.engine.list().some((proxy) => proxy.name === 'delta'), 'delta deleted');
     await card.waitFor({ state: 'detached' });
     await page.close();
@@ -310,10 +370,24 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
   ];
   const ledger = [
     {
-      run: 'r1',
-      kind: 'stress',
+      run: 'r2',
+      kind: 'stop-process',
       what: 'stop cpu stress pid 4242',
+      since: '2026-12-01T10:02:05.000Z',
+      running: true,
+    },
+    {
+      run: 'r1',
+      kind: 'remove-toxic',
+      what: 'added latency toxic lag on beta',
       since: '2026-12-01T10:00:05.000Z',
+      running: false,
+    },
+    {
+      run: 'r9',
+      kind: 'resume-process',
+      what: 'paused process 77 (sleep 600)',
+      since: '2026-12-01T10:03:00.000Z',
       running: true,
     },
   ];
@@ -323,12 +397,15 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
     for (const [path, answer] of Object.entries(answers)) {
       await page.route(`${harness.url}${path}`, (route) => {
         headers[path] = route.request().headers()['x-faultline-csrf'];
+        const posted = route.request().postData();
+        if (posted !== null) bodies[path] = JSON.parse(posted);
         return route.fulfill({ status: answer.status, contentType: 'application/json', body: answer.body });
       });
     }
     return headers;
   }
 
+  const bodies: Record<string, unknown> = {};
   const rowText = (locator: Locator) => locator.evaluateAll((rows) => rows.map((row) => row.textContent));
 
   test('lists runs with status and a report link, the ledger, and shows what halt undid', async () => {
@@ -357,11 +434,33 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
     const second = page.locator('[data-run="r2"]');
     assert.equal(await second.getByRole('link').count(), 0, 'a javascript: report is not a link');
     assert.equal(await second.locator('code').textContent(), 'javascript:alert(1)');
-    assert.deepEqual(await rowText(page.locator('.ledger li')), [
-      'stress stop cpu stress pid 4242 run r1 (still running), since 10:00:05.000',
+    await page.locator('.ledger .left-faults li').first().waitFor();
+    assert.deepEqual(await rowText(page.locator('.ledger .left-faults li')), [
+      'remove-toxic added latency toxic lag on beta run r1, since 10:00:05.000',
+    ]);
+    assert.deepEqual(
+      await rowText(second.locator('.live-faults li')),
+      ['stop-process stop cpu stress pid 4242 live, since 10:02:05.000'],
+      'a running run shows its live faults under it, not as left behind',
+    );
+    assert.deepEqual(await rowText(page.locator('.ledger .live-faults li')), [
+      'resume-process paused process 77 (sleep 600) run r9 (still running), since 10:03:00.000',
     ]);
 
-    await page.getByRole('button', { name: 'Halt all faults' }).focus();
+    const haltButton = page.getByRole('button', { name: 'Halt all faults' });
+    await haltButton.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Halt all faults?' });
+    await dialog.waitFor();
+    assert.equal(await focusedText(page), 'Cancel', 'the confirmation starts on Cancel');
+    await page.keyboard.press('Escape');
+    await waitFor(async () => !(await dialog.isVisible()), 'Escape to close the confirmation');
+    assert.equal(await focusedText(page), 'Halt all faults', 'the focus is back on the button');
+    assert.equal(sent['/halt'], undefined, 'Escape halted nothing');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.type('p99 alarm');
     await page.keyboard.press('Enter');
     const status = page.getByRole('status');
     await status.locator('li').first().waitFor();
@@ -371,6 +470,8 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
       'ledger resume pid 77 no such process',
     ]);
     assert.deepEqual(sent, { '/runs': token, '/ledger': token, '/halt': token });
+    assert.deepEqual(bodies['/halt'], { reason: 'dashboard: p99 alarm' });
+    assert.equal(await focusedText(page), 'Halt all faults', 'the focus returns to the button after a halt');
     await page.close();
   });
 
@@ -388,7 +489,7 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
       await page.locator('.ledger .unavailable').textContent(),
       'Unavailable: this server has no /ledger.',
     );
-    await page.getByRole('button', { name: 'Halt all faults' }).click();
+    await haltFromPage(page);
     await page.locator('.halt-result .error').waitFor();
     assert.equal(
       await page.locator('.halt-result .error').textContent(),
@@ -417,5 +518,102 @@ describe('GET /proxies?explain', () => {
       toxicity: 0.5,
       explanation: 'lag: on 50% of connections, delays data by 100 ms (downstream)',
     });
+  });
+});
+
+describe('a page whose session the server no longer knows', () => {
+  test('halt renews the session same-origin and goes through; the page does not need a reload', async () => {
+    await createProxy(harness, 'stale', echo.address);
+    const added = await harness.api('POST', '/proxies/stale/toxics', {
+      name: 'slow',
+      type: 'latency',
+      attributes: { latency: 50 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const page = await openDashboard();
+    const before = await page.locator('meta[name="faultline-csrf"]').getAttribute('content');
+    // What a restart or a session older than 12 hours leaves: a cookie the server does not know.
+    const port = new URL(harness.url).port;
+    await page
+      .context()
+      .addCookies([{ name: `faultline_ui_${port}`, value: 'unknown-session', url: harness.url }]);
+    const refused = await page.evaluate(
+      async ([token]) =>
+        (
+          (await fetch('../proxies', { headers: { 'X-Faultline-CSRF': token! } }).then((r) =>
+            r.json(),
+          )) as any
+        ).error as string,
+      [before],
+    );
+    assert.equal(refused, 'dashboard session expired', 'the old session is refused');
+    await haltFromPage(page);
+    const status = page.getByRole('status');
+    await status.locator('p').waitFor();
+    assert.match((await status.locator('p').textContent()) ?? '', /^Halted: \d+ undone\.$/);
+    assert.deepEqual(toxicNames('stale'), [], 'the halt went through');
+    await page.close();
+  });
+});
+
+/** Halt as a person would: the button, a reason, then "Halt now" in the confirmation. */
+async function haltFromPage(page: Page, reason = ''): Promise<void> {
+  await page.getByRole('button', { name: 'Halt all faults' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Halt all faults?' });
+  await dialog.waitFor();
+  if (reason !== '') await dialog.getByLabel(/^Reason/).fill(reason);
+  await dialog.getByRole('button', { name: 'Halt now' }).click();
+}
+
+describe('a server restart under an open page', () => {
+  test('the page renews its session, reloads its proxies instead of showing the old ones, and halts', async () => {
+    const { createEngine } = await import('../src/proxy/engine.js');
+    const { createControlServer } = await import('../src/server/app.js');
+    const start = async (port: number) => {
+      const engine = createEngine({ busyPollMicroseconds: 0 });
+      const control = createControlServer({ engine });
+      control.http.listen(port, '127.0.0.1');
+      await once(control.http, 'listening');
+      return { engine, control, port: (control.http.address() as { port: number }).port };
+    };
+    const stop = async (server: Awaited<ReturnType<typeof start>>) => {
+      server.engine.close();
+      server.control.http.closeAllConnections();
+      await server.control.close();
+    };
+    const first = await start(0);
+    const url = `http://127.0.0.1:${first.port}`;
+    // A new connection each time: a pooled one would still point at the stopped server.
+    const create = (name: string) =>
+      new Promise<{ status: number }>((resolve, reject) => {
+        const request = httpRequest(`${url}/proxies`, { method: 'POST', agent: false }, (response) => {
+          response.resume();
+          resolve({ status: response.statusCode ?? 0 });
+        });
+        request.once('error', reject);
+        request.end(JSON.stringify({ name, listen: '127.0.0.1:0', upstream: echo.address }));
+      });
+    assert.equal((await create('before_restart')).status, 201);
+    const page = await browser.newPage();
+    let second: Awaited<ReturnType<typeof start>> | undefined;
+    try {
+      await page.goto(`${url}/ui/`);
+      await page.locator('[data-proxy="before_restart"]').waitFor();
+      const stream = page.locator('.badge.stream');
+      await waitFor(async () => (await stream.textContent()) === 'live', 'the timeline to be live');
+      await stop(first);
+      second = await start(first.port);
+      assert.equal((await create('after_restart')).status, 201);
+      await page.locator('[data-proxy="after_restart"]').waitFor({ timeout: 20_000 });
+      assert.equal(await page.locator('[data-proxy="before_restart"]').count(), 0, 'the old list is gone');
+      await waitFor(async () => (await stream.textContent()) === 'live', 'the timeline live again', 20_000);
+      await haltFromPage(page, 'after restart');
+      await page.locator('.halt-result p').waitFor();
+      assert.match((await page.locator('.halt-result p').textContent()) ?? '', /^Halted: \d+ undone\.$/);
+    } finally {
+      await page.close();
+      if (second) await stop(second);
+      else await stop(first).catch(() => undefined);
+    }
   });
 });

@@ -41,6 +41,7 @@ describe('the dashboard page and its session', () => {
     assert.match(cookie, new RegExp(`^${cookieName}=`));
     assert.match(token, /^[A-Za-z0-9_-]{43}$/);
     assert.match(reply.text, /<script type="module" src="assets\/app.js"><\/script>/);
+    assert.match(reply.text, /<link rel="icon" href="data:,">/, 'no request for /favicon.ico, so no 404');
     assert.doesNotMatch(reply.text, /<script>|https?:\/\//, 'no inline script and no other origin');
   });
 

@@ -54,12 +54,18 @@ async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }
   const outcome: HaltOutcome = { undone: [], failed: [] };
   const notes: string[] = [];
   const reached = await haltServer(server, flags.reason, outcome, notes);
-  if (!reached || flags.ledgerDir !== undefined) {
+  if (reached === 'refused') {
+    print(outcome, notes, flags.json === true);
+    return 1;
+  }
+  if (reached === 'absent' || flags.ledgerDir !== undefined) {
     const { defaultLedgerDirectory } = await import('../experiment/ledger.js');
     const { haltLedgers } = await import('../experiment/ledger-halt.js');
     const directory = resolve(flags.ledgerDir ?? defaultLedgerDirectory());
     notes.push(`looked in the ledger ${directory}`);
-    const local = await haltLedgers(directory);
+    const local = await haltLedgers(directory, {
+      reason: `halted by faultline halt${flags.reason === undefined ? '' : ` (${flags.reason})`}`,
+    });
     outcome.undone.push(...local.undone);
     outcome.failed.push(...local.failed);
   }
@@ -68,15 +74,18 @@ async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }
 }
 
 /**
- * POST /halt; true when the server halted (and so undid its own ledger). A server without
- * /halt (a Toxiproxy) is reset instead, which removes its toxics and enables its proxies.
+ * POST /halt: `halted` when the server halted (and so undid its own ledger); `absent` when no
+ * server answered, or one without /halt (a Toxiproxy) was reset instead; `refused` when the
+ * server turned the token down (401/403). A server that answered is there: halting from the
+ * ledger alone would signal its runs while their rollbacks and undos meet the same refusal, so
+ * a refusal halts nothing.
  */
 async function haltServer(
   server: { url: string; explicit: boolean },
   reason: string | undefined,
   outcome: HaltOutcome,
   notes: string[],
-): Promise<boolean> {
+): Promise<'halted' | 'absent' | 'refused'> {
   const endpoint = endpointOf(server.url);
   try {
     const response = await fetch(`${endpoint.base}/halt`, {
@@ -101,16 +110,23 @@ async function haltServer(
         kind: 'toxic',
         what: `reset the server at ${endpoint.url}: every toxic removed, every proxy enabled`,
       });
-      return false;
+      return 'absent';
     }
     if (!response.ok) throw await errorFromResponse(response, 'halt');
     const answer = (await response.json()) as HaltOutcome;
     outcome.undone.push(...answer.undone);
     outcome.failed.push(...answer.failed);
     notes.push(`halted through the faultline server at ${endpoint.url}`);
-    return true;
+    return 'halted';
   } catch (error) {
     if (!(error instanceof FaultlineApiError)) throw error;
+    if (error.status === 401 || error.status === 403) {
+      outcome.failed.push({
+        kind: 'server',
+        what: `the server at ${endpoint.url} refused the halt (${error.message}); nothing was halted: set FAULTLINE_TOKEN=TOKEN or put the token in the URL (-h http://:TOKEN@HOST:PORT), then halt again`,
+      });
+      return 'refused';
+    }
     notes.push(
       error.status === 0
         ? `no faultline server at ${endpoint.url}: halting from the ledger alone`
@@ -119,10 +135,10 @@ async function haltServer(
     // A server only the environment or the default names may simply not be running.
     if (server.explicit || error.status !== 0)
       outcome.failed.push({
-        kind: 'toxic',
+        kind: 'server',
         what: `the server at ${endpoint.url} was not halted: ${error.message}`,
       });
-    return false;
+    return 'absent';
   }
 }
 

@@ -16,6 +16,7 @@ import type { ControlRecord } from '../experiment/controls/record.js';
 import { createPythonRuntime } from '../experiment/python/interpreter.js';
 import { type LoadedSettings, loadControlFile, loadSettings } from '../experiment/controls/settings.js';
 import { startExperiment } from '../experiment/run.js';
+import { takeHaltReason } from '../experiment/halt-reason.js';
 import { connectReporter } from '../experiment/report-to-flag.js';
 import { pickStrategies } from '../experiment/runtime-strategies.js';
 import { validateExperiment } from '../experiment/validate.js';
@@ -146,6 +147,8 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   // One interpreter from the loader hooks to the end of the run, as chaos run is one process.
   const python = createPythonRuntime({ cwd: baseDirectoryOf(source), output: (text) => log.output?.(text) });
   let reporter: Awaited<ReturnType<typeof connectReporter>>;
+  // One id for the run's ledger and its registration, so /runs and /ledger name it the same way.
+  const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   try {
     settings = loadSettings(flags.settings ?? globals.settings, (message) => log.warning(message));
     for (const path of flags.controlFile) {
@@ -185,6 +188,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
       experiment,
       flags.journalPath,
       log,
+      { id: runId, rollbackStrategyFlag: flags.rollbackStrategy },
     );
   } catch (error) {
     log.error((error as Error).message);
@@ -200,7 +204,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     settings.settings.runtime,
   );
   const ledger = openLedger(flags.ledgerDir, {
-    run: `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
+    run: runId,
     experiment: String(experiment.title),
   });
   const hypothesisStrategy = strategies.hypothesis;
@@ -237,6 +241,14 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     if (signals >= 3) {
       log.critical(`${signal} received a third time: exiting now, without waiting for the rollbacks`);
       process.exit(1);
+    }
+    // A halt from the ledger signals SIGINT and leaves its reason beside the ledger.
+    const halted = signal === 'SIGINT' && ledger.path !== undefined ? takeHaltReason(ledger.path) : undefined;
+    if (halted !== undefined && signals === 1) {
+      log.critical(`${halted}: interrupting the run, its rollbacks play`);
+      running.interrupt(halted, { playRollbacks: true });
+      stopStarted();
+      return;
     }
     log.warning(`${signal} received: interrupting ${signals === 1 ? 'the run' : 'the rollbacks'}`);
     running.interrupt(`${signal} signal received`);

@@ -96,6 +96,11 @@ export function lazyLedger(
   const module = () => import('../experiment/ledger-halt.js');
   return {
     list: async () => (await module()).listLeftFaults(directory),
-    halt: async ({ spare }) => (await module()).haltLedgers(directory, { spare, tokenFor }),
+    halt: async ({ spare, reason }) =>
+      (await module()).haltLedgers(directory, {
+        spare,
+        tokenFor,
+        ...(reason === undefined ? {} : { reason }),
+      }),
   };
 }

@@ -10,6 +10,7 @@ import {
   scanLedgers,
   settleEntries,
 } from './ledger.js';
+import { dropHaltReason, leaveHaltReason } from './halt-reason.js';
 import { describeEntry, undo } from './rollback.js';
 
 export interface LedgerHaltOptions {
@@ -23,6 +24,8 @@ export interface LedgerHaltOptions {
   tokenFor?: (server: string) => string | undefined;
   /** How long signalled runs get to stop before their faults are undone for them (default 5 s). */
   waitMs?: number;
+  /** What a signalled run's journal gives as its interruption (default "halted by faultline halt"). */
+  reason?: string;
 }
 
 /** Every fault the ledgers in `directory` record, newest run first (GET /ledger). */
@@ -80,12 +83,14 @@ export async function haltLedgers(
       continue;
     }
     const identity = { pid: header.pid, startTime: header.startTime };
+    leaveHaltReason(ledger.path, options.reason ?? 'halted by faultline halt');
     if (signalIdentified(identity, 'SIGINT')) {
       signalled.push(identity);
       outcome.undone.push({ kind: 'run', what: `interrupted ${run} with SIGINT, as Ctrl-C would` });
     }
   }
   await waitUntilStopped(signalled, options.waitMs ?? 5000);
+  for (const ledger of first.ledgers) dropHaltReason(ledger.path);
   const scan = scanLedgers(directory);
   for (const refused of scan.refused)
     outcome.failed.push({ kind: 'ledger', what: `${refused.reason}; nothing in it was run` });

@@ -142,6 +142,8 @@ export function scanLedgers(directory: string): LedgerScan {
   checkPrivateDirectory(directory, WHAT);
   for (const file of readdirSync(directory).sort()) {
     const path = join(directory, file);
+    // RUN.halt: the reason a halt left for a run it signals (halt-reason.ts), not a ledger.
+    if (file.endsWith('.halt')) continue;
     if (!file.endsWith('.jsonl')) {
       scan.refused.push({ path, reason: 'not a ledger (a ledger is RUN.jsonl); remove it' });
       continue;

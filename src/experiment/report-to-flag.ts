@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Experiment } from '../model/experiment.js';
+import { type Experiment, isObject } from '../model/experiment.js';
 import type { RunLog } from './console.js';
 import { reportTo, type RunReporter } from './report-to.js';
 
@@ -14,13 +14,19 @@ export async function connectReporter(
   experiment: Experiment,
   journalPath: string,
   log: RunLog,
+  run: { id: string; rollbackStrategyFlag?: string | undefined },
 ): Promise<RunReporter | undefined> {
   if (url === undefined || url === '') return undefined;
   const warn = (message: string) => log.warning(message);
   try {
     const reporter = await reportTo(
       url,
-      { title: String(experiment.title), journal: resolve(journalPath) },
+      {
+        id: run.id,
+        title: String(experiment.title),
+        journal: resolve(journalPath),
+        rollbackStrategy: run.rollbackStrategyFlag ?? runtimeRollbackStrategy(experiment),
+      },
       warn,
     );
     log.info(`Registered with the faultline server at ${reporter.server}: its halt interrupts this run`);
@@ -35,4 +41,10 @@ export async function connectReporter(
     );
     return undefined;
   }
+}
+
+/** The strategy `runtime.rollbacks.strategy` names, so the server's halt says whether rollbacks play. */
+function runtimeRollbackStrategy(experiment: Experiment): string {
+  const block = isObject(experiment.runtime) ? experiment.runtime.rollbacks : undefined;
+  return isObject(block) && typeof block.strategy === 'string' ? block.strategy : 'default';
 }

@@ -1,6 +1,7 @@
 import { endpointOf } from '../client/credentials.js';
 import { errorFromResponse, unreachable } from '../client/errors.js';
 import { normalizeUrl } from '../client/index.js';
+import { rollbackStrategies } from '../model/experiment.js';
 import { faultlineVersion } from '../version.js';
 
 /**
@@ -17,8 +18,11 @@ export interface RunReporter {
 }
 
 interface RunInfo {
+  /** The run's ledger name, so the server lists the run under the id its ledger faults carry. */
+  id: string;
   title: string;
   journal: string;
+  rollbackStrategy: string;
 }
 
 /** Registers the run; throws when the server cannot be reached or refuses. */
@@ -39,7 +43,15 @@ export async function reportTo(
     response = await fetch(`${endpoint.base}/runs`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ title: run.title.slice(0, 1000), pid: process.pid, journal: run.journal }),
+      body: JSON.stringify({
+        id: run.id,
+        title: run.title.slice(0, 1000),
+        pid: process.pid,
+        journal: run.journal,
+        ...((rollbackStrategies as readonly string[]).includes(run.rollbackStrategy)
+          ? { rollback_strategy: run.rollbackStrategy }
+          : {}),
+      }),
       signal: connection.signal,
     });
   } catch (error) {

@@ -1,9 +1,9 @@
 /**
  * What a halt reports, whether the server carried it out (POST /halt) or the CLI did from the
  * ledger alone. `kind` says where the fault lived: a toxic (or a disabled proxy) on the server,
- * a fault recorded in a run's ledger, or a run that was interrupted.
+ * a fault recorded in a run's ledger, a run that was interrupted, or the server itself (not reached).
  */
-export type HaltKind = 'toxic' | 'ledger' | 'run';
+export type HaltKind = 'toxic' | 'ledger' | 'run' | 'server';
 
 export interface HaltItem {
   kind: HaltKind;
@@ -34,7 +34,8 @@ export interface LedgerAccess {
   list(): Promise<LeftFault[]>;
   /**
    * Interrupts the runs that still write a ledger (all but `spare`, the pids the caller
-   * interrupted itself), then undoes every fault left in every ledger.
+   * interrupted itself), then undoes every fault left in every ledger. `reason` lands in the
+   * journals of the runs it interrupts.
    */
-  halt(options: { spare: readonly number[] }): Promise<HaltOutcome>;
+  halt(options: { spare: readonly number[]; reason?: string }): Promise<HaltOutcome>;
 }

@@ -133,7 +133,9 @@ export function createControlServer(options: ControlServerOptions): ControlServe
       const unauthorized = tokenCheck.admit(request);
       const refused = unauthorized ?? guard.check(request.headers);
       if (refused) {
-        if (unauthorized) response.setHeader('WWW-Authenticate', 'Bearer realm="faultline"');
+        // Basic too, so a browser asks for the token (as the password) instead of showing the error.
+        if (unauthorized)
+          response.setHeader('WWW-Authenticate', ['Bearer realm="faultline"', 'Basic realm="faultline"']);
         log.warn(
           {
             method: request.method,

@@ -21,13 +21,18 @@ export interface RunRecord {
   pid?: number;
   /** Why it was halted, once it was. */
   halted?: string;
+  /** The run's rollback strategy; with "never" a halt interrupts it but no rollback plays. */
+  rollback_strategy?: string;
 }
 
 export interface NewRun {
+  /** The run's own id (its ledger's name); without it the registry makes one. */
+  id?: string;
   title: string;
   pid?: number;
   journal?: string;
   report?: string;
+  rollback_strategy?: string;
 }
 
 export interface RunEnd {
@@ -78,13 +83,14 @@ export function createRunRegistry(now: () => Date = () => new Date()): RunRegist
   return {
     register(run, connection) {
       const record: RunRecord = {
-        id: `${now().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
+        id: run.id ?? `${now().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
         title: run.title,
         status: 'running',
         started_at: now().toISOString(),
         ...(run.pid === undefined ? {} : { pid: run.pid }),
         ...(run.journal === undefined ? {} : { journal: run.journal }),
         ...(run.report === undefined ? {} : { report: run.report }),
+        ...(run.rollback_strategy === undefined ? {} : { rollback_strategy: run.rollback_strategy }),
       };
       let resolve!: () => void;
       const ended = new Promise<void>((done) => (resolve = done));

@@ -46,8 +46,9 @@ export function createTokenCheck(token: string | undefined): TokenCheck {
         (candidate): candidate is string => candidate !== undefined,
       );
       if (offered.some((candidate) => timingSafeEqual(digest(candidate), expected))) return undefined;
-      return new FaultlineError('FAULTLINE_ERR_UNAUTHORIZED', 'token required', {
-        hint: `${offered.length === 0 ? 'the request carries no token' : "the token the request carries is not this server's"}; this server was started with a token (--token or FAULTLINE_TOKEN): send it as "Authorization: Bearer TOKEN", as the password in the URL (http://:TOKEN@host:port), or as a path prefix (http://host:port/t/TOKEN)`,
+      const missing = offered.length === 0;
+      return new FaultlineError('FAULTLINE_ERR_UNAUTHORIZED', missing ? 'token required' : 'wrong token', {
+        hint: `${missing ? 'the request carries no token' : "the token the request carries is not this server's"}; this server was started with a token (--token or FAULTLINE_TOKEN): send it as "Authorization: Bearer TOKEN", as the password in the URL (http://:TOKEN@host:port), or as a path prefix (http://host:port/t/TOKEN)`,
       });
     },
   };

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api } from './api.js';
+import { api, whenSessionRenewed } from './api.js';
 import { followEvents, type ServerEvent, type StreamState } from './events.js';
 import { HaltButton } from './halt.js';
 import type { DashboardProxy } from './model.js';
@@ -32,6 +32,7 @@ export function App() {
   const [stream, setStream] = useState<StreamState>('connecting');
   const [rates, setRates] = useState(new Map<string, Throughput>());
   const [halts, setHalts] = useState(0);
+  const [newProxyForm, setNewProxyForm] = useState(0);
   const [runs] = usePoll<RunRecord[]>('/runs', 3000, halts);
   const [ledger] = usePoll<LedgerRecord[]>('/ledger', 5000, halts);
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -48,6 +49,11 @@ export function App() {
 
   useEffect(() => {
     void refresh();
+    // A renewed session means a restarted server: everything shown may be stale.
+    whenSessionRenewed(() => {
+      setHalts((count) => count + 1);
+      void refresh();
+    });
     // Under load thousands of events a second may arrive: they are drawn in batches, four a second.
     let batch: ServerEvent[] = [];
     const flush = setInterval(() => {
@@ -70,7 +76,17 @@ export function App() {
       },
       (state) => {
         setStream(state);
-        if (state === 'live') void refresh();
+        if (state === 'live') {
+          // Reconnected: reload proxies, runs and the ledger rather than show the old ones as real.
+          void refresh();
+          setHalts((count) => count + 1);
+        } else if (state === 'retrying') {
+          setLoadError('lost the connection to the server; what is shown may be out of date, reconnecting…');
+        }
+      },
+      () => {
+        batch = [];
+        setEvents([]);
       },
     );
     const stopRates = followThroughput(setRates, () => setRates(new Map()));
@@ -112,15 +128,22 @@ export function App() {
               onChange={() => void refresh()}
             />
           ))}
-          <details class="new-proxy" open={proxies?.length === 0}>
+          <details
+            class="new-proxy"
+            open={proxies?.length === 0}
+            onToggle={(event) => {
+              // Closed and opened again: a new form, without the last attempt's errors.
+              if (!event.currentTarget.open) setNewProxyForm((count) => count + 1);
+            }}
+          >
             <summary>New proxy</summary>
-            <ProxyForm onDone={() => void refresh()} />
+            <ProxyForm key={newProxyForm} onDone={() => void refresh()} />
           </details>
         </section>
         <div class="side">
           <Timeline events={events} state={stream} />
-          <Runs runs={runs} />
-          <Ledger ledger={ledger} />
+          <Runs runs={runs} ledger={ledger} />
+          <Ledger ledger={ledger} runs={runs} />
         </div>
       </main>
     </>

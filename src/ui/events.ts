@@ -1,6 +1,6 @@
 import { createParser } from 'eventsource-parser';
 import type { ProxySummary } from '../model/events.js';
-import { apiUrl, sessionHeaders } from './api.js';
+import { apiUrl, renewSession, sessionHeaders } from './api.js';
 
 /** One event from GET /events, as docs/metrics.md describes it. */
 export interface ServerEvent {
@@ -18,23 +18,37 @@ const RETRY_MS = 1000;
 /**
  * Follows /events with fetch rather than EventSource, because EventSource cannot send the
  * dashboard's session header. Starts with the server's recent history (since=0) and, after a
- * lost connection, resumes after the last id seen, so nothing is shown twice or missed.
+ * lost connection, resumes after the last id seen, so nothing is shown twice or missed. A
+ * refused session means a restarted server: the session is renewed, `onRestart` lets the page
+ * drop what it showed, and the stream starts again from the new server's history.
  */
 export function followEvents(
   onEvent: (event: ServerEvent) => void,
   onState: (state: StreamState) => void,
+  onRestart: () => void,
 ): () => void {
   const stop = new AbortController();
   let lastId = 0;
+  let renewed = false;
 
   const read = async () => {
     onState('connecting');
     const response = await fetch(apiUrl(`events?since=${lastId}`), {
-      headers: sessionHeaders,
+      headers: sessionHeaders(),
       signal: stop.signal,
     });
-    if (response.status === 403) return 'ended';
+    if (response.status === 403) {
+      await response.arrayBuffer();
+      // The server restarted (or the session grew old): a new session, and its events from the start.
+      // Refused again right after a renewal: the session is not the problem, so no loop.
+      if (renewed || !(await renewSession())) return 'ended';
+      renewed = true;
+      lastId = 0;
+      onRestart();
+      return 'renewed';
+    }
     if (!response.ok || response.body === null) throw new Error(`/events answered ${response.status}`);
+    renewed = false;
     onState('live');
     const parser = createParser({
       onEvent: (message) => {
@@ -56,8 +70,10 @@ export function followEvents(
   void (async () => {
     while (!stop.signal.aborted) {
       try {
-        // The server refuses this page's session once it restarts: only a reload gets a new one.
-        if ((await read()) === 'ended') return onState('ended');
+        // The server refuses this page's session once it restarts; a session that cannot be renewed ends.
+        const how = await read();
+        if (how === 'ended') return onState('ended');
+        if (how === 'renewed') continue;
       } catch {
         // The server went away or restarted: try again below, unless the page is closing.
       }

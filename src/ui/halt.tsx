@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, isMissingRoute } from './api.js';
 
 /** POST /halt's answer: what was undone and what could not be. */
@@ -13,13 +13,23 @@ type HaltState =
   | { state: 'done'; result: HaltResult }
   | { state: 'failed'; why: string };
 
-/** The kill switch: one press removes every toxic, undoes the ledger and interrupts every run. */
+/** The kill switch: it asks first (a reason is optional), then removes every toxic, undoes the ledger and interrupts every run. */
 export function HaltButton({ onHalted }: { onHalted: () => void }) {
   const [status, setStatus] = useState<HaltState>({ state: 'idle' });
-  const halt = async () => {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const reason = useRef<HTMLInputElement>(null);
+  const ask = () => {
+    if (reason.current) reason.current.value = '';
+    dialog.current?.showModal();
+    // Cancel first: one stray Enter must not halt everything.
+    dialog.current?.querySelector<HTMLButtonElement>('button[value="cancel"]')?.focus();
+  };
+  const halt = async (why: string) => {
     setStatus({ state: 'halting' });
     try {
-      setStatus({ state: 'done', result: await api<HaltResult>('POST', '/halt') });
+      const body = { reason: why === '' ? 'dashboard' : `dashboard: ${why}` };
+      setStatus({ state: 'done', result: await api<HaltResult>('POST', '/halt', body) });
     } catch (error) {
       setStatus({
         state: 'failed',
@@ -28,16 +38,58 @@ export function HaltButton({ onHalted }: { onHalted: () => void }) {
     }
     onHalted();
   };
+  // The button is disabled while halting, and a disabled button loses the focus: give it back after.
+  useEffect(() => {
+    if (status.state === 'done' || status.state === 'failed') button.current?.focus();
+  }, [status.state]);
+  const closed = () => {
+    const confirmed = dialog.current?.returnValue === 'halt';
+    if (dialog.current) dialog.current.returnValue = '';
+    if (confirmed) void halt(reason.current?.value.trim() ?? '');
+    else button.current?.focus();
+  };
   return (
     <div class="halt">
       <button
         type="button"
         class="halt-button"
+        ref={button}
         disabled={status.state === 'halting'}
-        onClick={() => void halt()}
+        onClick={ask}
       >
         {status.state === 'halting' ? 'Halting…' : 'Halt all faults'}
       </button>
+      <dialog ref={dialog} class="halt-dialog" aria-labelledby="halt-title" onClose={closed}>
+        <form method="dialog">
+          <h2 id="halt-title">Halt all faults?</h2>
+          <p>
+            Every toxic is removed, every running experiment is interrupted and plays its rollbacks, and every
+            fault in the ledger is undone.
+          </p>
+          <label for="halt-reason">Reason (optional, for the journals and the log)</label>
+          <input
+            id="halt-reason"
+            ref={reason}
+            type="text"
+            maxLength={900}
+            autocomplete="off"
+            onKeyDown={(event) => {
+              // Enter after typing a reason means it (the form's default button is Cancel).
+              if (event.key !== 'Enter') return;
+              event.preventDefault();
+              dialog.current?.close('halt');
+            }}
+          />
+          <div class="actions">
+            <button type="submit" value="cancel">
+              Cancel
+            </button>
+            <button type="submit" value="halt" class="danger">
+              Halt now
+            </button>
+          </div>
+        </form>
+      </dialog>
       <div role="status" class="halt-result">
         {status.state === 'failed' ? <p class="error">Halt failed: {status.why}</p> : null}
         {status.state === 'done' ? <HaltSummary result={status.result} /> : null}

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { api } from './api.js';
 import { ErrorText } from './field.js';
@@ -22,10 +22,24 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
   const [adding, setAdding] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   // Set once a control replaced by another was used, so the keyboard focus follows the swap.
-  const [swapped, setSwapped] = useState(false);
-  const focusIfSwapped = swapped ? focusOnMount : null;
+  const [swapped, setSwapped] = useState<'delete' | 'add'>();
+  const focusIfSwapped = (control: 'delete' | 'add') => (swapped === control ? focusOnMount : null);
   const [error, setError] = useState<FormError>();
   const path = `/proxies/${encodeURIComponent(proxy.name)}`;
+  const editButton = useRef<HTMLButtonElement>(null);
+  const card = useRef<HTMLElement>(null);
+  // A control that closes or vanishes hands the focus on once the card has rendered without it.
+  const [focusNext, setFocusNext] = useState<'edit' | 'add'>();
+  useEffect(() => {
+    if (focusNext === undefined) return;
+    if (focusNext === 'edit') editButton.current?.focus();
+    else card.current?.querySelector<HTMLButtonElement>('button[data-focus="add"]')?.focus();
+    setFocusNext(undefined);
+  }, [focusNext]);
+  const cancelDelete = () => {
+    setSwapped('delete');
+    setConfirmDelete(false);
+  };
 
   const act = async (work: () => Promise<unknown>) => {
     try {
@@ -39,6 +53,7 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
 
   return (
     <article
+      ref={card}
       class={`proxy${proxy.enabled ? '' : ' disabled'}`}
       data-proxy={proxy.name}
       aria-labelledby={`p-${proxy.name}`}
@@ -63,7 +78,15 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
         <button type="button" onClick={() => void act(() => api('POST', path, { enabled: !proxy.enabled }))}>
           {proxy.enabled ? 'Disable' : 'Enable'}
         </button>
-        <button type="button" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+        <button
+          type="button"
+          ref={editButton}
+          aria-expanded={editing}
+          onClick={() => {
+            setError(undefined);
+            setEditing(!editing);
+          }}
+        >
           Edit addresses
         </button>
         {confirmDelete ? (
@@ -71,23 +94,23 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
             <button
               type="button"
               class="danger"
-              ref={focusOnMount}
               onClick={() => void act(() => api('DELETE', path))}
+              onKeyDown={(event) => event.key === 'Escape' && cancelDelete()}
             >
               Delete {proxy.name} now
             </button>
+            {/* The focus lands on the safe choice: one stray Enter keeps the proxy. */}
             <button
               type="button"
-              onClick={() => {
-                setSwapped(true);
-                setConfirmDelete(false);
-              }}
+              ref={focusOnMount}
+              onClick={cancelDelete}
+              onKeyDown={(event) => event.key === 'Escape' && cancelDelete()}
             >
               Keep it
             </button>
           </>
         ) : (
-          <button type="button" ref={focusIfSwapped} onClick={() => setConfirmDelete(true)}>
+          <button type="button" ref={focusIfSwapped('delete')} onClick={() => setConfirmDelete(true)}>
             Delete…
           </button>
         )}
@@ -97,6 +120,7 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
           current={proxy}
           onDone={() => {
             setEditing(false);
+            setFocusNext('edit');
             onChange();
           }}
         />
@@ -105,20 +129,33 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
       {proxy.toxics.length === 0 ? <p class="empty">No toxics: traffic passes untouched.</p> : null}
       <ul class="toxics">
         {proxy.toxics.map((toxic) => (
-          <ToxicRow key={toxic.name} proxy={proxy.name} toxic={toxic} act={act} onChange={onChange} />
+          <ToxicRow
+            key={toxic.name}
+            proxy={proxy.name}
+            toxic={toxic}
+            act={act}
+            onChange={onChange}
+            onRemoved={() => setFocusNext('add')}
+          />
         ))}
       </ul>
       {adding ? (
         <ToxicForm
           proxy={proxy.name}
           onDone={() => {
-            setSwapped(true);
+            setSwapped('add');
             setAdding(false);
             onChange();
           }}
         />
       ) : (
-        <button type="button" class="primary" ref={focusIfSwapped} onClick={() => setAdding(true)}>
+        <button
+          type="button"
+          class="primary"
+          ref={focusIfSwapped('add')}
+          data-focus="add"
+          onClick={() => setAdding(true)}
+        >
           Add toxic
         </button>
       )}
@@ -131,10 +168,19 @@ interface ToxicRowProps {
   toxic: ExplainedToxic;
   act: (work: () => Promise<unknown>) => Promise<void>;
   onChange: () => void;
+  /** The row is about to vanish: the card moves the focus on. */
+  onRemoved: () => void;
 }
 
-function ToxicRow({ proxy, toxic, act, onChange }: ToxicRowProps) {
+function ToxicRow({ proxy, toxic, act, onChange, onRemoved }: ToxicRowProps) {
   const [editing, setEditing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const [refocus, setRefocus] = useState(false);
+  useEffect(() => {
+    if (!refocus) return;
+    editButton.current?.focus();
+    setRefocus(false);
+  }, [refocus]);
   const path = `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(toxic.name)}`;
   const off = isOff(toxic);
   const toggle = () =>
@@ -146,16 +192,29 @@ function ToxicRow({ proxy, toxic, act, onChange }: ToxicRowProps) {
     <li class={`toxic${off ? ' off' : ''}`} data-toxic={toxic.name}>
       <p class="explain">
         {explain(toxic)}
-        {off ? <span class="badge off">off</span> : null}
+        {off ? (
+          <>
+            {' '}
+            <span class="badge off">off</span>
+          </>
+        ) : null}
       </p>
       <div class="actions">
         <button type="button" aria-pressed={!off} onClick={() => void toggle()}>
           {off ? 'Turn on' : 'Turn off'}
         </button>
-        <button type="button" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+        <button type="button" ref={editButton} aria-expanded={editing} onClick={() => setEditing(!editing)}>
           Edit
         </button>
-        <button type="button" onClick={() => void act(() => api('DELETE', path))}>
+        <button
+          type="button"
+          onClick={() =>
+            void act(async () => {
+              await api('DELETE', path);
+              onRemoved();
+            })
+          }
+        >
           Remove
         </button>
       </div>
@@ -165,6 +224,7 @@ function ToxicRow({ proxy, toxic, act, onChange }: ToxicRowProps) {
           current={toxic}
           onDone={() => {
             setEditing(false);
+            setRefocus(true);
             onChange();
           }}
         />

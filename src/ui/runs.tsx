@@ -25,7 +25,14 @@ export interface LedgerRecord {
   running?: boolean;
 }
 
-export function Runs({ runs }: { runs: Polled<RunRecord[]> }) {
+/** The faults a ledger holds for a run that is still alive: its live faults, not left behind. */
+function liveFaultsOf(ledger: Polled<LedgerRecord[]>, run: string): LedgerRecord[] {
+  return ledger.state === 'ready'
+    ? ledger.data.filter((entry) => entry.run === run && entry.running === true)
+    : [];
+}
+
+export function Runs({ runs, ledger }: { runs: Polled<RunRecord[]>; ledger: Polled<LedgerRecord[]> }) {
   return (
     <section class="panel runs" aria-labelledby="runs-title">
       <h2 id="runs-title">Experiment runs</h2>
@@ -43,7 +50,10 @@ export function Runs({ runs }: { runs: Polled<RunRecord[]> }) {
           <tbody>
             {runs.data.map((run) => (
               <tr key={run.id} data-run={run.id}>
-                <td>{run.title}</td>
+                <td>
+                  {run.title}
+                  <FaultList class="live-faults" faults={liveFaultsOf(ledger, run.id)} showRun={false} />
+                </td>
                 <td>
                   <span class={`badge run-${run.status}`}>{run.status}</span>
                   {run.halted === undefined ? null : <small class="why"> {run.halted}</small>}
@@ -90,26 +100,47 @@ function ReportLink({ run }: { run: RunRecord }) {
   );
 }
 
-export function Ledger({ ledger }: { ledger: Polled<LedgerRecord[]> }) {
+/**
+ * What the ledger holds for runs that ended: left behind. Faults of a run still alive are its
+ * live faults, shown under the run when it registered here, else apart.
+ */
+export function Ledger({ ledger, runs }: { ledger: Polled<LedgerRecord[]>; runs: Polled<RunRecord[]> }) {
+  const listed = new Set(runs.state === 'ready' ? runs.data.map((run) => run.id) : []);
+  const entries = ledger.state === 'ready' ? ledger.data : [];
+  const left = entries.filter((entry) => entry.running !== true);
+  const liveElsewhere = entries.filter((entry) => entry.running === true && !listed.has(entry.run));
+  const shown: Polled<LedgerRecord[]> = ledger.state === 'ready' ? { state: 'ready', data: left } : ledger;
   return (
     <section class="panel ledger" aria-labelledby="ledger-title">
       <h2 id="ledger-title">Left-behind faults</h2>
-      <Status polled={ledger} empty="None: every fault the ledger recorded was undone." />
-      {ledger.state === 'ready' && ledger.data.length > 0 ? (
-        <ul>
-          {ledger.data.map((entry, index) => (
-            <li key={`${entry.run}-${index}`}>
-              <span class="badge">{entry.kind}</span> {entry.what}{' '}
-              <small>
-                run {entry.run}
-                {entry.running === true ? ' (still running)' : ''}, since{' '}
-                <time dateTime={entry.since}>{clockTime(entry.since)}</time>
-              </small>
-            </li>
-          ))}
-        </ul>
+      <Status polled={shown} empty="None: every fault of a run that ended was undone." />
+      <FaultList class="left-faults" faults={left} showRun={true} />
+      {liveElsewhere.length > 0 ? (
+        <>
+          <h3>Live faults of runs still running (not registered here)</h3>
+          <FaultList class="live-faults" faults={liveElsewhere} showRun={true} />
+        </>
       ) : null}
     </section>
+  );
+}
+
+function FaultList(props: { class: string; faults: LedgerRecord[]; showRun: boolean }) {
+  if (props.faults.length === 0) return null;
+  return (
+    <ul class={props.class}>
+      {props.faults.map((entry, index) => (
+        <li key={`${entry.run}-${index}`}>
+          <span class="badge">{entry.kind}</span> {entry.what}{' '}
+          <small>
+            {props.showRun
+              ? `run ${entry.run}${entry.running === true ? ' (still running)' : ''}, `
+              : 'live, '}
+            since <time dateTime={entry.since}>{clockTime(entry.since)}</time>
+          </small>
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -42,7 +42,7 @@ export function followThroughput(
 
   const scrape = async () => {
     try {
-      const response = await fetch(apiUrl('metrics'), { headers: sessionHeaders });
+      const response = await fetch(apiUrl('metrics'), { headers: sessionHeaders() });
       if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
       const now = performance.now();
       const totals = sentBytes(await response.text());

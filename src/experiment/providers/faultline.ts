@@ -1,4 +1,5 @@
 import { createClient, type FaultlineClient } from '../../client/index.js';
+import { FaultlineApiError } from '../../client/errors.js';
 import type { JsonObject, Provider } from '../../model/experiment.js';
 import { isSystemUndo, type ProxyUndo } from '../../model/ledger.js';
 import { targetingKeys } from '../../model/toxic.js';
@@ -214,15 +215,34 @@ async function addToxic(
 }
 
 async function removeToxic(client: FaultlineClient, context: ProviderContext, proxy: string, toxic: string) {
-  await client.removeToxic(proxy, toxic);
-  settleProxyFaults(
-    context,
-    client.url,
-    (undo) =>
-      (undo.kind === 'remove-toxic' || undo.kind === 'update-toxic') &&
-      undo.proxy === proxy &&
-      undo.toxic === toxic,
-  );
+  const done = (undo: ProxyUndo) =>
+    (undo.kind === 'remove-toxic' || undo.kind === 'update-toxic') &&
+    undo.proxy === proxy &&
+    undo.toxic === toxic;
+  try {
+    await client.removeToxic(proxy, toxic);
+  } catch (error) {
+    // A toxic this run added that someone else removed first (a halt, a reset) is taken back all the same.
+    if (
+      !(error instanceof FaultlineApiError && error.status === 404) ||
+      !recordedByRun(context, client.url, done)
+    )
+      throw error;
+    context.warn(
+      `toxic ${toxic} on proxy ${proxy}, which this run added, was already gone (${error.message}): counted as removed, not failed`,
+    );
+  }
+  settleProxyFaults(context, client.url, done);
+}
+
+function recordedByRun(
+  context: ProviderContext,
+  server: string,
+  done: (undo: ProxyUndo) => boolean,
+): boolean {
+  return context.ledger
+    .live()
+    .some((entry) => entry.server === server && !isSystemUndo(entry.undo) && done(entry.undo));
 }
 
 type ChangeUndo = Extract<ProxyUndo, { kind: 'update-proxy' | 'update-toxic' }>;

@@ -20,10 +20,10 @@ export interface HaltDependencies {
 const haltSchema = z.strictObject({ reason: z.string().max(1000).optional() });
 
 /**
- * POST /halt stops every fault this server can reach, in this order: the toxics on its proxies
- * (and proxies left disabled) at once; then every registered run, which is interrupted and plays
- * its rollbacks; then, once those runs ended, every fault the ledger still records. GET /ledger
- * lists those faults.
+ * POST /halt stops every fault this server can reach, in this order: every registered run is
+ * interrupted and plays its rollbacks (halt waits for them, bounded); then the toxics still on its
+ * proxies (and proxies left disabled) are removed; then every fault the ledger still records is
+ * undone. GET /ledger lists those faults.
  */
 export function haltRoutes(dependencies: HaltDependencies): Route[] {
   const { runs, ledger } = dependencies;
@@ -44,18 +44,26 @@ export function haltRoutes(dependencies: HaltDependencies): Route[] {
         const started = performance.now();
         const reason = `POST /halt from ${request.socket.remoteAddress ?? 'an unknown address'}${body.reason ? `: ${body.reason}` : ''}`;
         const outcome: HaltOutcome = { undone: [], failed: [] };
-        await clearProxies(engine, outcome);
+        // Runs first: their own rollbacks take back what they injected, and would find it gone otherwise.
         const halted = runs.haltAll(reason);
         for (const { record } of halted)
           outcome.undone.push({
             kind: 'run',
-            what: `interrupted run "${record.title}" (${record.id}); it plays its rollbacks`,
+            what: `interrupted run "${record.title}" (${record.id}); ${
+              record.rollback_strategy === 'never'
+                ? 'its rollback strategy is "never": it plays no rollbacks'
+                : 'it plays its rollbacks'
+            }`,
           });
         outcome.failed.push(...(await waitForRuns(halted, runWaitMs)));
+        await clearProxies(engine, outcome);
         if (ledger) {
           const spare = halted.flatMap(({ record }) => (record.pid === undefined ? [] : [record.pid]));
           try {
-            const fromLedger = await ledger.halt({ spare });
+            const fromLedger = await ledger.halt({
+              spare,
+              reason: `halted by the faultline server (${reason})`,
+            });
             outcome.undone.push(...fromLedger.undone);
             outcome.failed.push(...fromLedger.failed);
           } catch (error) {

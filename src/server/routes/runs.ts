@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rollbackStrategies } from '../../model/experiment.js';
 import { FaultlineError } from '../../model/errors.js';
 import { readJson } from '../body.js';
 import { sendJson } from '../respond.js';
@@ -8,10 +9,16 @@ import { parseBody } from './body-schema.js';
 
 const path = z.string().min(1).max(4096);
 const newRunSchema = z.strictObject({
+  /** The run's own id (its ledger's name), so /runs and /ledger name a run the same way. */
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected 1 to 100 characters from A-Z a-z 0-9 . _ -')
+    .optional(),
   title: z.string().max(1000),
   pid: z.number().int().min(1).optional(),
   journal: path.optional(),
   report: path.optional(),
+  rollback_strategy: z.enum(rollbackStrategies).optional(),
 });
 const runEndSchema = z.strictObject({
   status: z.enum(endStatuses),
@@ -43,8 +50,13 @@ export function runRoutes(runs: RunRegistry): Route[] {
           newRunSchema,
           await readJson(request),
           'POST /runs',
-          '"title" and optionally "pid", "journal" and "report"',
+          '"title" and optionally "id", "pid", "journal", "report" and "rollback_strategy"',
         );
+        if (body.id !== undefined && runs.get(body.id) !== undefined) {
+          throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'run id already registered', {
+            hint: `a run with the id ${body.id} registered before; give another id, or none and the server makes one`,
+          });
+        }
         response.writeHead(200, {
           'Content-Type': 'application/x-ndjson',
           'Cache-Control': 'no-cache',
@@ -53,10 +65,12 @@ export function runRoutes(runs: RunRegistry): Route[] {
         const line = (value: unknown) => response.write(`${JSON.stringify(value)}\n`);
         const record = runs.register(
           {
+            ...(body.id === undefined ? {} : { id: body.id }),
             title: body.title,
             ...(body.pid === undefined ? {} : { pid: body.pid }),
             ...(body.journal === undefined ? {} : { journal: body.journal }),
             ...(body.report === undefined ? {} : { report: body.report }),
+            ...(body.rollback_strategy === undefined ? {} : { rollback_strategy: body.rollback_strategy }),
           },
           { halt: (reason) => line({ halt: reason }) },
         );

@@ -50,6 +50,7 @@ function page(csrf: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="faultline-csrf" content="${csrf}">
 <title>faultline</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="assets/style.css">
 <script type="module" src="assets/app.js"></script>
 </head>
