@@ -260,7 +260,8 @@ describe('activities', () => {
     });
     const journal = await run(paused);
     assert.ok(journal.run[0]!.duration! < 0.1);
-    assert.ok(journal.duration >= 0.2);
+    // Two 100 ms pauses; libuv's timers may fire up to 1 ms early by performance.now()'s reckoning.
+    assert.ok(journal.duration >= 0.198, `duration ${journal.duration}`);
     const skipped = await run(paused, { dry: 'pause' });
     assert.ok(skipped.duration < 0.2);
     assert.equal(skipped.run[0]!.status, 'succeeded');

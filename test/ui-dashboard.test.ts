@@ -275,7 +275,7 @@ describe('the dashboard in headless Chromium', () => {
     await waitFor(
       async () =>
         (await row.locator('.explain').textContent()) ===
-        'slow: on 0% of connection, delays data by 400 ms (downstream) off',
+        'slow: on 0% of connections, delays data by 400 ms (downstream) off',
       'the sentence and the off badge, apart',
     );
     await row.getByRole('button', { name: 'Turn on' }).click();
