@@ -7,6 +7,7 @@ import { parseToxicCreate, type ToxicSpec } from '../src/model/toxic.js';
 import { HeldBudget } from '../src/proxy/held-budget.js';
 import { Pipeline, type PipelineHost } from '../src/proxy/pipeline.js';
 import { SocketReader } from '../src/proxy/socket-reader.js';
+import { Stage } from '../src/proxy/stage.js';
 import { FakeClock } from './fake-clock.js';
 
 const KIB = 1024;
@@ -426,5 +427,38 @@ describe('a stage waits while the destination is backed up', () => {
     await settle();
     await pipeline.updateToxic(toxic('noop', {}, 'pass'));
     assert.equal(destination.text, 'ab', 'the interrupted stage moved on without drain');
+  });
+});
+
+describe('bandwidth between pieces (the pacing needs no sleep at 1000 KB/s)', () => {
+  test('bandwidth waits for drain before a piece whose pacing needs no sleep', async () => {
+    // At 1000 KB/s one byte is due in 0.001 ms: no sleep, so only the backed-up socket holds it.
+    const { reader, destination } = rig([toxic('bandwidth', { rate: 1000 })]);
+    destination.full = true;
+    reader.onData(Buffer.from('a'));
+    await settle();
+    assert.equal(destination.text, '');
+    destination.drain();
+    await settle();
+    assert.equal(destination.text, 'a');
+  });
+
+  test('bandwidth pushes a piece that needs no sleep in the same turn when nothing holds it back', () => {
+    const clock = new FakeClock();
+    const out: string[] = [];
+    const running = new Stage(
+      toxic('bandwidth', { rate: 1000 }),
+      { accept: (chunk) => out.push(chunk.data.toString()), end: () => undefined },
+      alwaysApplies,
+      {
+        clock,
+        discard: () => undefined,
+        closeLink: () => undefined,
+        acted: () => undefined,
+        ready: () => undefined,
+      },
+    );
+    running.accept({ data: Buffer.from('now'), time: 0 });
+    assert.deepEqual(out, ['now'], 'no await (not even a microtask) before the push');
   });
 });
