@@ -126,36 +126,37 @@ describe('installFsFaults, in this process', () => {
   test('writes on a descriptor are matched by the path it was opened with, sync or callback', async () => {
     const target = file('by-descriptor.txt');
     await withFaults([{ syscall: 'write', errno: 'EIO', path: only('by-descriptor.txt') }], async () => {
+      // Both stay open, so the two descriptors have different numbers.
       const syncFd = fs.openSync(target, 'w');
-      try {
-        assert.equal(
-          code(() => fs.writeSync(syncFd, 'x')),
-          'EIO',
-        );
-      } finally {
-        fs.closeSync(syncFd);
-      }
       const callbackFd = await new Promise<number>((resolve, reject) =>
         fs.open(target, 'w', (error, fd) => (error ? reject(error) : resolve(fd))),
       );
-      try {
-        assert.equal(
-          code(() => fs.writeSync(callbackFd, 'x')),
-          'EIO',
-        );
-      } finally {
-        fs.closeSync(callbackFd);
-      }
       const other = fs.openSync(file('unmatched.txt'), 'w');
       try {
-        assert.equal(
-          code(() => fs.writeSync(other, 'x')),
-          'ok',
+        assert.deepEqual(
+          [syncFd, callbackFd, other].map((fd) => code(() => fs.writeSync(fd, 'x'))),
+          ['EIO', 'EIO', 'ok'],
         );
       } finally {
-        fs.closeSync(other);
+        for (const fd of [syncFd, callbackFd, other]) fs.closeSync(fd);
       }
     });
+  });
+
+  test("a call made in another call's callback is the caller's own call and counts", async () => {
+    const target = file('nested-callback.txt');
+    fs.writeFileSync(target, 'x');
+    const inner = await withFaults(
+      [{ syscall: 'stat', errno: 'EIO', path: only('nested-callback.txt'), when: '2' }],
+      () =>
+        new Promise<string>((resolve) =>
+          fs.stat(target, (first) => {
+            assert.equal(first, null);
+            fs.stat(target, (second) => resolve(second?.code ?? 'ok'));
+          }),
+        ),
+    );
+    assert.equal(inner, 'EIO');
   });
 
   test('a call inside another fs call is not counted again', async () => {
@@ -229,6 +230,118 @@ describe('installFsFaults, in this process', () => {
     ]);
     assert.equal(named[0], 'EIO');
     assert.notEqual(named[1], 'EIO');
+  });
+
+  test('each syscall covers its callback, sync and promise functions, each one failed with the errno', async () => {
+    const coverage: Record<string, string[]> = {
+      open: [
+        'open',
+        'openSync',
+        'promises.open',
+        'readFile',
+        'readFileSync',
+        'promises.readFile',
+        'writeFile',
+        'writeFileSync',
+        'promises.writeFile',
+        'appendFile',
+        'appendFileSync',
+        'promises.appendFile',
+      ],
+      write: [
+        'write',
+        'writeSync',
+        'writev',
+        'writevSync',
+        'writeFile',
+        'writeFileSync',
+        'promises.writeFile',
+        'appendFile',
+        'appendFileSync',
+        'promises.appendFile',
+      ],
+      read: ['read', 'readSync', 'readFile', 'readFileSync', 'promises.readFile'],
+      fsync: ['fsync', 'fsyncSync', 'fdatasync', 'fdatasyncSync'],
+      close: ['close', 'closeSync'],
+      unlink: ['unlink', 'unlinkSync', 'promises.unlink'],
+      mkdir: ['mkdir', 'mkdirSync', 'promises.mkdir'],
+      rename: ['rename', 'renameSync', 'promises.rename'],
+      stat: ['stat', 'statSync', 'promises.stat'],
+    };
+    const byDescriptor = new Set(['write', 'writev', 'read', 'fsync', 'fdatasync', 'close']);
+    const argumentsFor = (name: string, target: string, fd: number): unknown[] => {
+      const base = name.replace(/^promises\./, '').replace(/Sync$/, '');
+      if (base === 'write') return [fd, Buffer.from('x')];
+      if (base === 'writev') return [fd, [Buffer.from('x')]];
+      if (base === 'read') return [fd, Buffer.alloc(1), 0, 1, 0];
+      if (byDescriptor.has(base)) return [fd];
+      if (base === 'open') return [target, 'a+'];
+      if (base === 'writeFile' || base === 'appendFile') return [target, 'x'];
+      if (base === 'rename') return [target, `${target}.moved`];
+      return [target];
+    };
+    const outcomes: string[] = [];
+    for (const [syscall, functions] of Object.entries(coverage)) {
+      for (const name of functions) {
+        const target = file(`${syscall}-${name}.txt`);
+        fs.writeFileSync(target, 'data');
+        const undo = installFsFaults([{ syscall, errno: 'EIO', path: only(`${syscall}-${name}.txt`) }]);
+        const base = name.replace(/^promises\./, '').replace(/Sync$/, '');
+        // The descriptor is opened through the patched fs, so its path is known to the faults.
+        const fd = byDescriptor.has(base) ? fs.openSync(target, 'a+') : -1;
+        try {
+          const args = argumentsFor(name, target, fd);
+          const owner = (name.startsWith('promises.') ? fs.promises : fs) as unknown as Record<
+            string,
+            (...values: unknown[]) => unknown
+          >;
+          const key = name.replace(/^promises\./, '');
+          let result: string;
+          if (name.startsWith('promises.')) {
+            result = await (owner[key]!(...args) as Promise<unknown>).then(
+              () => 'ok',
+              (error: NodeJS.ErrnoException) => error.code ?? String(error),
+            );
+          } else if (name.endsWith('Sync')) {
+            result = code(() => owner[key]!(...args));
+          } else {
+            result = await new Promise<string>((resolve) =>
+              owner[key]!(...args, (error: NodeJS.ErrnoException | null) => resolve(error?.code ?? 'ok')),
+            );
+          }
+          outcomes.push(`${syscall} ${name}: ${result}`);
+        } finally {
+          undo();
+          if (fd >= 0 && base !== 'close') fs.closeSync(fd);
+        }
+      }
+    }
+    const expected = Object.entries(coverage).flatMap(([syscall, functions]) =>
+      functions.map((name) => `${syscall} ${name}: EIO`),
+    );
+    assert.deepEqual(outcomes, expected);
+  });
+
+  test('the standard streams are /dev/stdin, /dev/stdout and /dev/stderr to a path pattern', async () => {
+    const outcomes = await withFaults(
+      [{ syscall: 'fsync', errno: 'EIO', path: '^/dev/std(in|out|err)$' }],
+      () => [0, 1, 2].map((fd) => code(() => fs.fsyncSync(fd))),
+    );
+    assert.deepEqual(outcomes, ['EIO', 'EIO', 'EIO']);
+  });
+
+  test('without a path a fault reaches every descriptor but the standard streams', async () => {
+    const target = file('any-descriptor.txt');
+    const fd = fs.openSync(target, 'w');
+    try {
+      const outcomes = await withFaults([{ syscall: 'fsync', errno: 'EIO' }], () =>
+        [0, fd].map((descriptor) => code(() => fs.fsyncSync(descriptor))),
+      );
+      assert.notEqual(outcomes[0], 'EIO');
+      assert.equal(outcomes[1], 'EIO');
+    } finally {
+      fs.closeSync(fd);
+    }
   });
 
   test('an errno the system does not know is refused, naming the fault', () => {

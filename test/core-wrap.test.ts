@@ -54,6 +54,14 @@ describe('wrap', () => {
     assert.equal(wrapped[Symbol.iterator], original[Symbol.iterator]);
   });
 
+  test('a fault without methods replaces every method, and still leaves values and symbols alone', () => {
+    const original = client();
+    const wrapped = wrap(original, { error: 'everywhere' }, { enabled: true });
+    assert.equal(wrapped.label, 'the client');
+    assert.equal(wrapped[Symbol.iterator], original[Symbol.iterator]);
+    assert.notEqual(wrapped.set, original.set);
+  });
+
   test('a fault without methods applies to every method', async () => {
     const wrapped = wrap(client(), [{ methods: ['get'], delay: 1 }, { error: 'everywhere' }], {
       enabled: true,
@@ -198,6 +206,13 @@ describe('withFaults', () => {
     );
   });
 
+  test('a status fault is refused for a function too, naming the fault', () => {
+    assert.throws(() => withFaults(async () => 1, { status: 503 }, { enabled: true }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: 'fault 1: "status" does not apply here; use one of error, abort, nullify',
+    });
+  });
+
   test('the function is called with the this of the call', async () => {
     const holder = {
       label: 'holder',
@@ -306,9 +321,81 @@ describe('createHttpFaults', () => {
     assert.deepEqual([failing.sent.status, failing.sent.body], [500, 'db down']);
   });
 
-  test('abort destroys the socket and writes nothing', async () => {
-    const result = await viaMiddleware(createHttpFaults({ faults: [{ abort: true }], enabled: true }), '/');
-    assert.deepEqual([result.next, result.socket.destroyed, result.sent.status], [false, true, 0]);
+  test('abort destroys the socket, writes nothing and never calls next', async () => {
+    const faults = createHttpFaults({ faults: [{ abort: true }], enabled: true });
+    const { request, response, socket, sent } = exchange('/');
+    let nexts = 0;
+    faults.middleware(request, response, () => void (nexts += 1));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([nexts, socket.destroyed, sent.status], [0, true, 0]);
+  });
+
+  test('a request without url or method is taken as GET /', async () => {
+    const faults = createHttpFaults({
+      faults: [{ url: '^/$', httpMethods: ['GET'], status: 409 }],
+      enabled: true,
+    });
+    const { request, response, sent } = exchange('/');
+    delete (request as { url?: string }).url;
+    delete (request as { method?: string }).method;
+    faults.middleware(request, response, () => assert.fail('the fault should have answered'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(sent.status, 409);
+  });
+
+  test('without faults nothing is armed', () => {
+    assert.deepEqual(createHttpFaults({ enabled: true }).list(), []);
+  });
+
+  test('each fault applied is recorded as an http-server fault', async () => {
+    const seen: FaultApplied[] = [];
+    const stop = onFault((applied) => seen.push(applied));
+    try {
+      await viaMiddleware(
+        createHttpFaults({ faults: [{ name: 'mw-recorded', status: 503 }], enabled: true }),
+        '/x',
+      );
+    } finally {
+      stop();
+    }
+    assert.deepEqual(
+      seen.map(({ fault, target, effect, call }) => [fault, target, effect, call.url, call.httpMethod]),
+      [['mw-recorded', 'http-server', 'status', '/x', 'GET']],
+    );
+  });
+
+  test('an effect that does not apply to a server is refused, naming the fault', () => {
+    assert.throws(() => createHttpFaults({ faults: [{ nullify: true }], enabled: true }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: 'fault 1: "nullify" does not apply here; use one of error, status, abort, slowBody',
+    });
+  });
+
+  test('admin options: the path starts with / and has no spaces; maxBodyBytes is 2 to 16 MiB', () => {
+    const token = 'a-secret-of-sixteen+';
+    const accepted = (admin: object) =>
+      createHttpFaults({ enabled: true, admin: { token, ...admin } }).enabled;
+    assert.equal(accepted({ path: '/admin' }), true);
+    assert.equal(accepted({ path: '/' }), true);
+    for (const path of ['admin', 'x/admin', '/a b', '/admin ']) {
+      assert.throws(() => accepted({ path }), { message: /a path starting with \// }, JSON.stringify(path));
+    }
+    assert.equal(accepted({ maxBodyBytes: 2 }), true);
+    assert.equal(accepted({ maxBodyBytes: 16 * 1024 * 1024 }), true);
+    for (const maxBodyBytes of [1, 16 * 1024 * 1024 + 1]) {
+      assert.throws(
+        () => accepted({ maxBodyBytes }),
+        { code: 'FAULTLINE_ERR_INVALID_FIELD' },
+        String(maxBodyBytes),
+      );
+    }
+  });
+
+  test('options that are not an object are refused with the name of what was wrong', () => {
+    assert.throws(() => createHttpFaults(null as never), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: /createHttpFaults options/,
+    });
   });
 
   test('a delay alone holds the request back, then lets it go on', async () => {
