@@ -277,6 +277,42 @@ describe('pipeline with toxics', () => {
     assert.equal(source.paused, false);
   });
 
+  test('two reads held by one toxic both come out: a stage waits only for a backed-up socket', async () => {
+    const { reader, destination, clock } = rig([toxic('latency', { latency: 10 })]);
+    reader.onData(Buffer.from('one '));
+    reader.onData(Buffer.from('two'));
+    await clock.advance(10);
+    assert.equal(destination.text, 'one two');
+  });
+
+  test('bytes a toxic throws away leave the budget too', async () => {
+    const { reader, budget } = rig([toxic('timeout', { timeout: 0 })]);
+    reader.onData(bytes(100));
+    await settle();
+    assert.equal(budget.held, 0);
+  });
+
+  test('a destroyed destination holds no stage back, even when it said it was full', async () => {
+    const { reader, destination, budget } = rig([toxic('noop')]);
+    destination.full = true;
+    destination.destroyed = true;
+    reader.onData(bytes(10));
+    reader.onData(bytes(10));
+    await settle();
+    assert.deepEqual([budget.held, destination.written], [0, []]);
+  });
+
+  test('the source resumes at exactly half the limit', async () => {
+    const half = (256 * KIB + 32 * 1024 * KIB) / 2;
+    const { reader, source, clock } = rig([toxic('latency', { latency: 10 })], 1024 * 1024 * KIB);
+    reader.onData(bytes(half + 1));
+    await clock.advance(1);
+    reader.onData(bytes(half));
+    assert.equal(source.paused, true, 'one byte past the limit');
+    await clock.advance(9); // the first read leaves: exactly half is held
+    assert.equal(source.paused, false);
+  });
+
   test('the source ending passes through the chain to the destination', async () => {
     const { source, destination, clock, reader } = rig([toxic('latency', { latency: 10 })]);
     reader.onData(Buffer.from('last'));
@@ -348,8 +384,10 @@ describe('changing the chain of a live pipeline', () => {
     assert.equal(source.paused, true, 'one latency allowance is left, not two');
   });
 
-  test('removing a timeout toxic closes the link, as the stream lost data', async () => {
-    const { pipeline, closed } = rig([toxic('timeout', { timeout: 0 }, 'cut')]);
+  test('removing a timeout toxic closes the link, as the stream lost data; removing another does not', async () => {
+    const { pipeline, closed } = rig([toxic('timeout', { timeout: 0 }, 'cut'), toxic('latency', {}, 'slow')]);
+    await pipeline.removeToxic('slow');
+    assert.deepEqual(closed, []);
     await pipeline.removeToxic('cut');
     assert.deepEqual(closed, ['end']);
   });
@@ -379,6 +417,16 @@ describe('closing a pipeline', () => {
     assert.deepEqual([destination.written, destination.ends, budget.held], [[], 0, 0]);
     pipeline.close();
     assert.equal(budget.held, 0, 'a second close gives nothing back twice');
+  });
+
+  test('a drain after close does not resume the source', () => {
+    const { pipeline, reader, source, destination } = rig();
+    destination.full = true;
+    reader.onData(Buffer.from('a'));
+    assert.equal(source.paused, true);
+    pipeline.close();
+    destination.drain();
+    assert.equal(source.resumes, 0);
   });
 
   test('a closed pipeline waiting for budget room is not woken', async () => {
