@@ -24,6 +24,10 @@ function client() {
       calls.push(`fetchLater ${key}`);
       done(null, `${this.label}: ${key} later`);
     },
+    fetchWith(key: string, options: { suffix: string }, done: (error: Error | null, value?: string) => void) {
+      calls.push(`fetchWith ${key}`);
+      done(null, `${key}${options.suffix}`);
+    },
     [Symbol.iterator]: function* () {
       yield 1;
     },
@@ -132,6 +136,16 @@ describe('wrap', () => {
     const late = await callback<string>((done) => slow.fetchLater('c', done));
     assert.deepEqual([late.error, late.value], [null, 'the client: c later']);
     assert.deepEqual(original.calls, ['fetchLater c']);
+  });
+
+  test('the callback is the last argument, however many come before it', async () => {
+    const original = client();
+    const failing = wrap(original, { methods: ['fetchWith'], error: 'cb boom' }, { enabled: true });
+    const failed = await callback<string>((done) => failing.fetchWith('a', { suffix: '!' }, done));
+    assert.deepEqual([failed.error?.message, failed.args], ['cb boom', 1]);
+    const slow = wrap(original, { methods: ['fetchWith'], delay: 1 }, { enabled: true });
+    const late = await callback<string>((done) => slow.fetchWith('b', { suffix: '?' }, done));
+    assert.deepEqual([late.error, late.value], [null, 'b?']);
   });
 
   test('each fault picked is recorded with the method it hit', async () => {
