@@ -358,6 +358,7 @@ describe('time limits and interruptions', () => {
         running.interrupt('SIGTERM signal received');
       }
     }, 5);
+    assert.deepEqual(running.ownProcesses(), [], 'no Python activity, so no interpreter of its own');
     const journal = await running.journal;
     clearInterval(waiting);
     assert.equal(journal.status, 'interrupted');
