@@ -95,6 +95,21 @@ export const equivalentSurvivors = [
       'close() twice: the second releases the in-flight count the first set to 0, forgets a wake that is gone, and disposes stages that are disposed; all of it is idempotent',
   },
   {
+    file: 'src/model/fault-fs.ts',
+    code: 'if (fault.when !== undefined) parseWhen(fault.when);',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (true) parseWhen(fault.when);',
+    reason:
+      'parseWhen(undefined) returns the every-call test without throwing, so checking an absent `when` changes nothing',
+  },
+  {
+    file: 'src/model/names.ts',
+    code: 'if (maxLength !== undefined && name.length > maxLength) {',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (true && name.length > maxLength) {',
+    reason: 'without a limit the comparison is `name.length > undefined`, which is false for every length',
+  },
+  {
     file: 'src/experiment/run.ts',
     code: 'const state = { failed: false };',
     mutator: 'ObjectLiteral',
