@@ -71,6 +71,24 @@ export const equivalentMutants = [
     within: 'const background: Promise<unknown>[] = [];',
     reason: 'a string in the list of background rollbacks settles at once in Promise.all, as no entry would',
   },
+  {
+    file: 'src/experiment/run.ts',
+    code: 'environment.controls?.before',
+    reason:
+      'runMethod and playRollbacks are called only from runWithContext, after it set environment.controls: the `?.` never meets undefined',
+  },
+  {
+    file: 'src/experiment/run.ts',
+    code: 'environment.controls?.after',
+    reason:
+      'runMethod and playRollbacks are called only from runWithContext, after it set environment.controls: the `?.` never meets undefined',
+  },
+  {
+    file: 'src/experiment/run.ts',
+    code: 'options.mask?.addSecrets',
+    reason:
+      "runWithContext is called with `{ ...options, mask }` where execute made `mask` (the caller's or a new one): the `?.` never meets undefined",
+  },
 ];
 
 /**

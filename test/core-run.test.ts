@@ -252,6 +252,21 @@ describe('hypothesis strategies', () => {
     );
   });
 
+  test('--fail-fast: a deviation found after the last activity still fails the run', async () => {
+    // The check runs its probe for a second; the method's one action is done long before.
+    const slowMiss = js('probe', 'slow', 'wait', { ms: 1000 }, { tolerance: 'never this' });
+    const { journal } = await run(
+      experiment({
+        'steady-state-hypothesis': { title: 'h', probes: [slowMiss] },
+        method: [js('action', 'quick', 'value')],
+      }),
+      { hypothesisStrategy: 'during-method-only', failFast: true, hypothesisFrequency: 10 },
+    );
+    assert.equal(journal.status, 'failed');
+    assert.deepEqual(names(journal.run), ['quick']);
+    assert.equal(journal.steady_states.during[0]!.steady_state_met, false);
+  });
+
   test('--fail-fast with the hypothesis met changes nothing', async () => {
     const { journal } = await run(
       experiment({
@@ -300,6 +315,14 @@ describe('--fail-on-action-error', () => {
     );
   });
 
+  test('a background action that succeeds does not fail the run', async () => {
+    const { journal } = await run(
+      experiment({ method: [js('action', 'behind', 'value', {}, { background: true })] }),
+      { failOnActionError: true },
+    );
+    assert.equal(journal.status, 'completed');
+  });
+
   test('a failed background action fails the run too; a failed background probe does not', async () => {
     const action = await run(
       experiment({
@@ -321,6 +344,57 @@ describe('--fail-on-action-error', () => {
       }),
     );
     assert.equal(without.journal.status, 'completed');
+  });
+});
+
+describe('statuses after the method', () => {
+  test('an aborted run checks no hypothesis after the method', async () => {
+    const valid = await validateExperiment(
+      experiment({
+        'steady-state-hypothesis': { title: 'h', probes: [met()] },
+        method: [js('action', 'a', 'value')],
+      }),
+      fixtures,
+    );
+    valid.method.push({ ref: 'missing' } as never);
+    const journal = await startExperiment(valid, {
+      log: recordingLog(),
+      ledger: noLedger,
+      baseDirectory: fixtures,
+    }).journal;
+    assert.equal(journal.status, 'aborted');
+    assert.notEqual(journal.steady_states.before, null);
+    assert.equal(journal.steady_states.after, null);
+  });
+
+  test('a probe that fails to run after the method: failed and deviated', async () => {
+    const { journal } = await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'broken', 'fail', {}, { tolerance: true })],
+        },
+      }),
+      { hypothesisStrategy: 'after-method-only' },
+    );
+    assert.deepEqual([journal.status, journal.deviated], ['failed', true]);
+  });
+
+  test('a rollback that cannot run ends the rollbacks, not the run: no interruption', async () => {
+    const valid = await validateExperiment(
+      experiment({ rollbacks: [js('action', 'first', 'value')] }),
+      fixtures,
+    );
+    (valid.rollbacks as unknown[]).push({ ref: 'missing' }, js('action', 'after it', 'value'));
+    const log = recordingLog();
+    const journal = await startExperiment(valid, { log, ledger: noLedger, baseDirectory: fixtures }).journal;
+    assert.equal(journal.status, 'completed');
+    assert.deepEqual(names(journal.rollbacks), ['first']);
+    assert.equal(
+      log.lines.some((line) => line.startsWith('critical:')),
+      false,
+      log.lines.join('\n'),
+    );
   });
 });
 
