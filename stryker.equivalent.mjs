@@ -72,6 +72,12 @@ export const equivalentMutants = [
     reason: 'a string in the list of background rollbacks settles at once in Promise.all, as no entry would',
   },
   {
+    file: 'src/inject/fs-faults.ts',
+    code: '`path in ${where}`',
+    reason:
+      'parseFsFault has compiled the same pattern with the same label just before, so this second compile never fails and its label is never shown',
+  },
+  {
     file: 'src/experiment/run.ts',
     code: 'environment.controls?.before',
     reason:
