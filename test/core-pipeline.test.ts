@@ -510,3 +510,30 @@ describe('bandwidth between pieces (the pacing needs no sleep at 1000 KB/s)', ()
     assert.deepEqual(out, ['now'], 'no await (not even a microtask) before the push');
   });
 });
+
+describe('slicer between pieces', () => {
+  const slicer = () => toxic('slicer', { average_size: 1, size_variation: 0, delay: 0 }, 'cut');
+
+  test('waits for drain before each next piece', async () => {
+    const { reader, destination } = rig([slicer()]);
+    destination.full = true;
+    reader.onData(Buffer.from('abc'));
+    await settle();
+    assert.equal(destination.text, 'a');
+    destination.drain();
+    await settle();
+    assert.equal(destination.text, 'abc');
+  });
+
+  test('an update while it waits passes the rest of the chunk on as one piece', async () => {
+    const { pipeline, reader, destination } = rig([slicer()]);
+    destination.full = true;
+    reader.onData(Buffer.from('abc'));
+    await settle();
+    await pipeline.updateToxic(slicer());
+    assert.deepEqual(
+      destination.written.map((piece) => piece.toString()),
+      ['a', 'bc'],
+    );
+  });
+});
