@@ -1,13 +1,21 @@
-// Equivalent mutants: code where every mutant Stryker makes behaves exactly like the original, so
-// no test can tell them apart. Stryker's ignore-plugin format, kept apart from src/ so the source
-// carries no tool comments. Each entry names a file, the exact source of the expression or
-// statement, and why its mutants are equivalent. Ignored mutants are shown as "Ignored" with the
-// reason in the report and do not count in the score.
+// Equivalent mutants: code where a mutant Stryker makes behaves exactly like the original, so no
+// test can tell them apart. Kept apart from src/ so the source carries no tool comments.
+//
+// Two lists:
+// - `equivalentMutants`: expressions where EVERY mutant Stryker makes is equivalent. Stryker's
+//   ignore plugin (below) skips them; they show as "Ignored" with the reason and do not count in
+//   the score. Each entry names the file, the exact source of the expression, optionally the
+//   exact source of the expression around it (`within`, when the code alone is not unique), and
+//   why its mutants are equivalent.
+// - `equivalentSurvivors`: single mutants that are equivalent where other mutants of the same
+//   expression are not. Stryker's ignore plugins work per expression, not per mutant, so ignoring
+//   these would hide mutants that tests do kill; they stay in the score as survivors, and are
+//   listed here with the mutator, the replacement and the reason, so nobody writes a test for them.
 //
 // Add an entry only for a mutant that cannot be killed; a mutant that a test could kill needs a test.
 import { declareValuePlugin, PluginKind } from '@stryker-mutator/api/plugin';
 
-/** @type {Array<{ file: string; code: string; reason: string }>} */
+/** @type {Array<{ file: string; code: string; within?: string; reason: string }>} */
 export const equivalentMutants = [
   {
     file: 'src/proxy/chunk-queue.ts',
@@ -15,18 +23,163 @@ export const equivalentMutants = [
     reason:
       'when to compact the consumed prefix is a memory matter only: compacting keeps the remaining chunks and their order, so compacting earlier, later, always or never returns the same chunks',
   },
+  {
+    file: 'src/inject/enabled.ts',
+    code: "''",
+    within: "process.env.FAULTLINE_INJECT ?? ''",
+    reason:
+      'an unset FAULTLINE_INJECT read as any text that is not 1, true, on or yes ("Stryker was here!" is not) leaves faults off, as the empty string does',
+  },
+  {
+    file: 'src/inject/wrap.ts',
+    code: '[]',
+    within: 'fault.decider.fault.methods ?? []',
+    reason:
+      'a fault without `methods` makes every method faulted (everyMethod), so an extra name in the set of faulted methods changes nothing',
+  },
+  {
+    file: 'src/proxy/pipeline.ts',
+    code: "'abort'",
+    within: "signal.removeEventListener('abort', done)",
+    reason:
+      'the listener left behind can only call `done` again, which resolves a promise that is already resolved',
+  },
+  {
+    file: 'src/proxy/pipeline.ts',
+    code: "'drain'",
+    within: "this.destination.off('drain', done)",
+    reason:
+      'the listener left behind resolves an already resolved promise and clears roomForWrites, after which the next wait makes a new promise that the same drain resolves: the same waits, one listener more',
+  },
+  {
+    file: 'src/proxy/pipeline.ts',
+    code: "'close'",
+    within: "this.destination.off('close', done)",
+    reason:
+      'the listener left behind resolves an already resolved promise and clears roomForWrites, after which the next wait makes a new promise that the same event resolves: the same waits, one listener more',
+  },
+  {
+    file: 'src/experiment/run.ts',
+    code: '[]',
+    within: 'const background: Promise<RunEntry>[] = [];',
+    reason:
+      'a string in the list of background runs settles at once in Promise.allSettled/Promise.all, and as an entry it has no status "failed": the method ends the same way',
+  },
+  {
+    file: 'src/experiment/run.ts',
+    code: '[]',
+    within: 'const background: Promise<unknown>[] = [];',
+    reason: 'a string in the list of background rollbacks settles at once in Promise.all, as no entry would',
+  },
+  {
+    file: 'src/inject/fs-faults.ts',
+    code: '`path in ${where}`',
+    reason:
+      'parseFsFault has compiled the same pattern with the same label just before, so this second compile never fails and its label is never shown',
+  },
+  {
+    file: 'src/experiment/run.ts',
+    code: 'environment.controls?.before',
+    reason:
+      'runMethod and playRollbacks are called only from runWithContext, after it set environment.controls: the `?.` never meets undefined',
+  },
+  {
+    file: 'src/experiment/run.ts',
+    code: 'environment.controls?.after',
+    reason:
+      'runMethod and playRollbacks are called only from runWithContext, after it set environment.controls: the `?.` never meets undefined',
+  },
+  {
+    file: 'src/experiment/run.ts',
+    code: 'options.mask?.addSecrets',
+    reason:
+      "runWithContext is called with `{ ...options, mask }` where execute made `mask` (the caller's or a new one): the `?.` never meets undefined",
+  },
 ];
 
-/** @param {{ node: { type: string }, hub?: { file?: { opts?: { filename?: string }, code?: string } }, getSource(): string }} path */
+/**
+ * Equivalent mutants left in the score (see above).
+ * @type {Array<{ file: string; code: string; mutator: string; replacement: string; reason: string }>}
+ */
+export const equivalentSurvivors = [
+  {
+    file: 'src/proxy/pipeline.ts',
+    code: 'if (!this.closed) this.head.end();',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (true) this.head.end();',
+    reason:
+      'after close() the head is either the sink, whose end() checks `closed` itself, or a stage that close() disposed, whose end() runs nothing: ending it changes nothing',
+  },
+  {
+    file: 'src/proxy/pipeline.ts',
+    code: 'if (this.closed) return;',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (false) return;',
+    reason:
+      'close() twice: the second releases the in-flight count the first set to 0, forgets a wake that is gone, and disposes stages that are disposed; all of it is idempotent',
+  },
+  {
+    file: 'src/model/fault-fs.ts',
+    code: 'if (fault.when !== undefined) parseWhen(fault.when);',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (true) parseWhen(fault.when);',
+    reason:
+      'parseWhen(undefined) returns the every-call test without throwing, so checking an absent `when` changes nothing',
+  },
+  {
+    file: 'src/model/names.ts',
+    code: 'if (maxLength !== undefined && name.length > maxLength) {',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (true && name.length > maxLength) {',
+    reason: 'without a limit the comparison is `name.length > undefined`, which is false for every length',
+  },
+  {
+    file: 'src/experiment/run.ts',
+    code: "if (loop?.failed && status === undefined) status = 'failed';",
+    mutator: 'ConditionalExpression',
+    replacement: "if (loop?.failed && true) status = 'failed';",
+    reason:
+      'runMethod returns only "failed" or undefined, so setting "failed" over a status that is already there changes nothing',
+  },
+  {
+    file: 'src/experiment/run.ts',
+    code: "if (status !== 'aborted' && hasProbes && AFTER.includes(hypothesisStrategy)) {",
+    mutator: 'ConditionalExpression, StringLiteral',
+    replacement: 'if (true && hasProbes && …) and if (status !== "" && hasProbes && …)',
+    reason:
+      'status is what runMethod returned, "failed" or undefined, never "aborted" (an aborted method throws and skips this line), so the first test is always true',
+  },
+  {
+    file: 'src/experiment/run.ts',
+    code: 'const state = { failed: false };',
+    mutator: 'ObjectLiteral',
+    replacement: 'const state = {};',
+    reason:
+      '`failed` is then undefined instead of false until it is set to true, and every reader tests it for truth (`=== true`, `&&`)',
+  },
+];
+
+/** @param {{ node: { type: string }, parentPath?: { getSource(): string } | null, hub?: { file?: { opts?: { filename?: string } } }, getSource(): string }} path */
 function shouldIgnore(path) {
   const filename = path.hub?.file?.opts?.filename;
   if (filename === undefined) return undefined;
   const normalized = filename.replaceAll('\\', '/');
   for (const entry of equivalentMutants) {
     if (!normalized.endsWith(`/${entry.file}`)) continue;
-    if (path.getSource() === entry.code) return `equivalent: ${entry.reason}`;
+    if (path.getSource() !== entry.code) continue;
+    if (entry.within !== undefined && !withinSource(path, entry.within)) continue;
+    return `equivalent: ${entry.reason}`;
   }
   return undefined;
+}
+
+/** Whether an ancestor of the node (up to its statement) has exactly this source. */
+function withinSource(path, source) {
+  for (let ancestor = path.parentPath; ancestor; ancestor = ancestor.parentPath) {
+    if (ancestor.getSource() === source) return true;
+    if (ancestor.node.type.endsWith('Statement') || ancestor.node.type.endsWith('Declaration')) break;
+  }
+  return false;
 }
 
 export const strykerPlugins = [declareValuePlugin(PluginKind.Ignore, 'equivalent', { shouldIgnore })];

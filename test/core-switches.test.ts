@@ -125,6 +125,7 @@ describe('fs fault entries', () => {
 describe('when', () => {
   test('a step of 0 and a range that ends before it starts are refused, each with its own reason', () => {
     assert.throws(() => parseWhen('2+0'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
       message: 'invalid when "2+0": the step after + must be 1 or more',
     });
     assert.throws(() => parseWhen('5..3'), { message: 'invalid when "5..3": 3 comes before 5' });
@@ -140,6 +141,8 @@ describe('when', () => {
     assert.deepEqual(selected(' 2 '), [2]);
     assert.deepEqual(selected('2+3'), [2, 5]);
     assert.deepEqual(selected('6+'), [6, 7]);
+    assert.deepEqual([1, 11, 12, 21, 31].filter(parseWhen('1+10')), [1, 11, 21, 31], 'a step of two digits');
+    assert.deepEqual([9, 10, 11, 12, 13].filter(parseWhen('10..12')), [10, 11, 12], 'bounds of two digits');
   });
 });
 

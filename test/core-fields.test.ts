@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { z } from 'zod';
+import { canonicalKeys, type GoShape, goValueKind, parseWith } from '../src/model/fields.js';
+
+const go: GoShape = {
+  value: 'toxiproxy.Proxy',
+  struct: 'Proxy',
+  fields: { name: 'string', enabled: 'bool', 'attributes.latency': 'int64' },
+};
+const proxy = z.strictObject({
+  name: z.string().min(1),
+  enabled: z.boolean().optional(),
+  attributes: z.strictObject({ latency: z.number().int().min(0) }).optional(),
+});
+
+describe('parseWith: what a refusal says', () => {
+  test('a wrongly typed field known to Go gets the text Go gives, with the rule as the hint', () => {
+    assert.throws(() => parseWith(proxy, { name: 5 }, 'proxy', go), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason:
+        'bad request body: json: cannot unmarshal number into Go struct field Proxy.name of type string',
+      hint: 'invalid name in proxy: Invalid input: expected string, received number, received 5',
+    });
+  });
+
+  test('a nested field is named by its dotted path', () => {
+    assert.throws(() => parseWith(proxy, { name: 'a', attributes: { latency: 'slow' } }, 'proxy', go), {
+      reason:
+        'bad request body: json: cannot unmarshal string into Go struct field Proxy.attributes.latency of type int64',
+    });
+    assert.throws(() => parseWith(proxy, { name: 'a', attributes: { latency: -1 } }, 'proxy'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid attributes.latency in proxy',
+      hint: 'Too small: expected number to be >=0, received -1',
+    });
+  });
+
+  test('a rule other than the type is never put in Go words, even for a Go field', () => {
+    assert.throws(() => parseWith(proxy, { name: '' }, 'proxy', go), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid name in proxy',
+      hint: 'Too small: expected string to have >=1 characters, received ""',
+    });
+  });
+
+  test('a wrongly typed field Go does not know, or no Go shape at all: the plain wording', () => {
+    const loose = z.strictObject({ name: z.string(), extra: z.string().optional() });
+    assert.throws(() => parseWith(loose, { name: 'a', extra: 1 }, 'proxy', go), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid extra in proxy',
+      hint: 'Invalid input: expected string, received number, received 1',
+    });
+    assert.throws(() => parseWith(proxy, { name: 5 }, 'proxy'), {
+      reason: 'invalid name in proxy',
+    });
+  });
+
+  test('a whole value of the wrong shape is "value"', () => {
+    assert.throws(() => parseWith(proxy, 'text', 'proxy'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid value in proxy',
+      hint: 'Invalid input: expected object, received string, received "text"',
+    });
+  });
+
+  test('a misspelt key is named as unknown, even when it leaves a field missing', () => {
+    assert.throws(() => parseWith(proxy, { nmae: 'a' }, 'proxy'), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      reason: 'invalid value in proxy',
+      hint: 'Unrecognized key: "nmae", received {"nmae":"a"}',
+    });
+  });
+});
+
+describe('canonicalKeys with a Go shape', () => {
+  test('a body that is not an object gets the Go text, with the plain one as the hint', () => {
+    assert.throws(() => canonicalKeys([1], ['name'], 'proxy', go), {
+      code: 'FAULTLINE_ERR_BAD_BODY',
+      reason: 'bad request body: json: cannot unmarshal array into Go value of type toxiproxy.Proxy',
+      hint: 'proxy must be a JSON object, received [1]',
+    });
+  });
+});
+
+describe('goValueKind', () => {
+  test('numbers name their value only for Go integer types', () => {
+    assert.equal(goValueKind(1.5, 'int64'), 'number 1.5');
+    assert.equal(goValueKind(7, 'uint32'), 'number 7');
+    assert.equal(goValueKind(7, 'float64'), 'number');
+    assert.equal(goValueKind(7, 'map[string]int'), 'number');
+  });
+});

@@ -1,0 +1,356 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { type FaultApplied, onFault } from '../src/inject/events.js';
+import { fsError, installFsFaults } from '../src/inject/fs-faults.js';
+
+// The faults are installed in this process, so each one names a path in this directory and is
+// undone before the test ends: the runner's own files are never touched.
+const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-fs-faults-'));
+after(() => fs.rmSync(directory, { recursive: true, force: true }));
+const file = (name: string) => path.join(directory, name);
+const only = (name: string) => `^${file(name).replaceAll(/[.+]/g, '\\$&')}$`;
+
+/** Installs the faults for the body only, whatever the body does. */
+async function withFaults<T>(faults: unknown[], body: () => T | Promise<T>): Promise<T> {
+  const undo = installFsFaults(faults);
+  try {
+    return await body();
+  } finally {
+    undo();
+  }
+}
+
+const code = (action: () => unknown): string => {
+  try {
+    action();
+    return 'ok';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
+  }
+};
+
+describe('fsError', () => {
+  test('looks like the error node itself throws: errno, code, syscall, path and message', () => {
+    const error = fsError('ENOSPC', 'write', '/data/x');
+    assert.deepEqual(
+      [error.message, error.errno, error.code, error.syscall, error.path],
+      [
+        "ENOSPC: no space left on device, write '/data/x'",
+        -os.constants.errno.ENOSPC,
+        'ENOSPC',
+        'write',
+        '/data/x',
+      ],
+    );
+    const bare = fsError('EIO', 'fsync');
+    assert.deepEqual([bare.message, 'path' in bare], ['EIO: i/o error, fsync', false]);
+  });
+
+  test('every documented errno has its own message', () => {
+    const expected: Record<string, string> = {
+      EIO: 'i/o error',
+      ENOSPC: 'no space left on device',
+      EACCES: 'permission denied',
+      EPERM: 'operation not permitted',
+      EROFS: 'read-only file system',
+      ENOENT: 'no such file or directory',
+      EMFILE: 'too many open files',
+      EEXIST: 'file already exists',
+      EBUSY: 'resource busy or locked',
+      EDQUOT: 'disk quota exceeded',
+      EAGAIN: 'resource temporarily unavailable',
+      EINTR: 'interrupted system call',
+    };
+    for (const [errno, message] of Object.entries(expected)) {
+      assert.equal(fsError(errno, 'open').message, `${errno}: ${message}, open`);
+    }
+    assert.equal(fsError('ENOTDIR', 'open').message, 'ENOTDIR: injected error, open');
+    assert.equal(fsError('ENOTANERRNO', 'open').errno, -0);
+  });
+});
+
+describe('installFsFaults, in this process', () => {
+  test('sync calls throw, callback calls get the error, promise calls reject, each with the path', async () => {
+    const target = file('each-form.txt');
+    fs.writeFileSync(target, 'data');
+    await withFaults([{ syscall: 'open', errno: 'EACCES', path: only('each-form.txt') }], async () => {
+      assert.throws(() => fs.readFileSync(target), {
+        code: 'EACCES',
+        syscall: 'open',
+        path: target,
+        message: `EACCES: permission denied, open '${target}'`,
+      });
+      const viaCallback = await new Promise<NodeJS.ErrnoException | null>((resolve) =>
+        fs.readFile(target, (error) => resolve(error)),
+      );
+      assert.equal(viaCallback?.code, 'EACCES');
+      await assert.rejects(fs.promises.readFile(target), { code: 'EACCES', path: target });
+      assert.equal(fs.readFileSync(file('other.txt'), { flag: 'a+' }).toString(), '', 'another path passes');
+    });
+    assert.equal(fs.readFileSync(target, 'utf8'), 'data', 'undo restores fs');
+  });
+
+  test('when: 2..3 fails exactly the 2nd and 3rd matching calls', async () => {
+    const target = file('counted.txt');
+    fs.writeFileSync(target, 'x');
+    const outcomes = await withFaults(
+      [{ syscall: 'stat', errno: 'EIO', path: only('counted.txt'), when: '2..3' }],
+      () => [1, 2, 3, 4, 5].map(() => code(() => fs.statSync(target))),
+    );
+    assert.deepEqual(outcomes, ['ok', 'EIO', 'EIO', 'ok', 'ok']);
+  });
+
+  test('a fault covers the functions its syscall names, and no others', async () => {
+    const target = file('covered.txt');
+    fs.writeFileSync(target, 'x');
+    const outcomes = await withFaults(
+      [{ syscall: 'write', errno: 'ENOSPC', path: only('covered.txt') }],
+      () => ({
+        appendFileSync: code(() => fs.appendFileSync(target, 'y')),
+        writeFileSync: code(() => fs.writeFileSync(target, 'y')),
+        readFileSync: code(() => fs.readFileSync(target)),
+        statSync: code(() => fs.statSync(target)),
+      }),
+    );
+    assert.deepEqual(outcomes, {
+      appendFileSync: 'ENOSPC',
+      writeFileSync: 'ENOSPC',
+      readFileSync: 'ok',
+      statSync: 'ok',
+    });
+  });
+
+  test('writes on a descriptor are matched by the path it was opened with, sync or callback', async () => {
+    const target = file('by-descriptor.txt');
+    await withFaults([{ syscall: 'write', errno: 'EIO', path: only('by-descriptor.txt') }], async () => {
+      // Both stay open, so the two descriptors have different numbers.
+      const syncFd = fs.openSync(target, 'w');
+      const callbackFd = await new Promise<number>((resolve, reject) =>
+        fs.open(target, 'w', (error, fd) => (error ? reject(error) : resolve(fd))),
+      );
+      const other = fs.openSync(file('unmatched.txt'), 'w');
+      try {
+        assert.deepEqual(
+          [syncFd, callbackFd, other].map((fd) => code(() => fs.writeSync(fd, 'x'))),
+          ['EIO', 'EIO', 'ok'],
+        );
+      } finally {
+        for (const fd of [syncFd, callbackFd, other]) fs.closeSync(fd);
+      }
+    });
+  });
+
+  test("a call made in another call's callback is the caller's own call and counts", async () => {
+    const target = file('nested-callback.txt');
+    fs.writeFileSync(target, 'x');
+    const inner = await withFaults(
+      [{ syscall: 'stat', errno: 'EIO', path: only('nested-callback.txt'), when: '2' }],
+      () =>
+        new Promise<string>((resolve) =>
+          fs.stat(target, (first) => {
+            assert.equal(first, null);
+            fs.stat(target, (second) => resolve(second?.code ?? 'ok'));
+          }),
+        ),
+    );
+    assert.equal(inner, 'EIO');
+  });
+
+  test('a call inside another fs call is not counted again', async () => {
+    const target = file('inner.txt');
+    const outcomes = await withFaults(
+      [{ syscall: 'write', errno: 'EIO', path: only('inner.txt'), when: '2' }],
+      () => [code(() => fs.writeFileSync(target, 'a')), code(() => fs.writeFileSync(target, 'b'))],
+    );
+    // writeFileSync calls openSync and writeSync itself; counted once per public call, the 2nd fails.
+    assert.deepEqual(outcomes, ['ok', 'EIO']);
+  });
+
+  test('a URL and a Buffer path are matched as the path they name', async () => {
+    const target = file('shapes.txt');
+    fs.writeFileSync(target, 'x');
+    await withFaults([{ syscall: 'stat', errno: 'EIO', path: only('shapes.txt') }], () => {
+      assert.equal(
+        code(() => fs.statSync(new URL(`file://${target}`))),
+        'EIO',
+      );
+      assert.throws(
+        () => fs.statSync(Buffer.from(target)),
+        (error: NodeJS.ErrnoException) => {
+          assert.deepEqual([error.code, error.path], ['EIO', target], 'the path as text, not the Buffer');
+          return true;
+        },
+      );
+    });
+  });
+
+  test('a delay holds the error back; each fault applied is recorded', async () => {
+    const seen: FaultApplied[] = [];
+    const stop = onFault((applied) => seen.push(applied));
+    const target = file('late.txt');
+    try {
+      await withFaults(
+        [{ name: 'slow-disk', syscall: 'mkdir', errno: 'EROFS', path: only('late.txt'), delay: 20 }],
+        async () => {
+          const started = performance.now();
+          await assert.rejects(fs.promises.mkdir(target), { code: 'EROFS', syscall: 'mkdir' });
+          assert.ok(performance.now() - started >= 20, 'the delay held the error back');
+        },
+      );
+    } finally {
+      stop();
+    }
+    assert.deepEqual(
+      seen.map(({ fault, target: where, effect, call }) => [fault, where, effect, call.method, call.url]),
+      [['slow-disk', 'fs', 'error', 'promises.mkdir', target]],
+    );
+  });
+
+  test('an unnamed fault is named after its syscall and errno', async () => {
+    const seen: string[] = [];
+    const stop = onFault((applied) => seen.push(applied.fault));
+    try {
+      await withFaults([{ syscall: 'unlink', errno: 'EBUSY', path: only('gone.txt') }], () =>
+        code(() => fs.unlinkSync(file('gone.txt'))),
+      );
+    } finally {
+      stop();
+    }
+    assert.deepEqual(seen, ['fs-unlink-EBUSY']);
+  });
+
+  test('without a path a fault skips the standard streams; with one naming /dev/stdout it reaches descriptor 1', async () => {
+    const outcomes = await withFaults([{ syscall: 'fsync', errno: 'EIO' }], () => [
+      code(() => fs.fsyncSync(1)),
+    ]);
+    assert.notEqual(outcomes[0], 'EIO', 'descriptor 1 is not failed without a path');
+    const named = await withFaults([{ syscall: 'fsync', errno: 'EIO', path: '^/dev/stdout$' }], () => [
+      code(() => fs.fsyncSync(1)),
+      code(() => fs.fsyncSync(2)),
+    ]);
+    assert.equal(named[0], 'EIO');
+    assert.notEqual(named[1], 'EIO');
+  });
+
+  test('each syscall covers its callback, sync and promise functions, each one failed with the errno', async () => {
+    const coverage: Record<string, string[]> = {
+      open: [
+        'open',
+        'openSync',
+        'promises.open',
+        'readFile',
+        'readFileSync',
+        'promises.readFile',
+        'writeFile',
+        'writeFileSync',
+        'promises.writeFile',
+        'appendFile',
+        'appendFileSync',
+        'promises.appendFile',
+      ],
+      write: [
+        'write',
+        'writeSync',
+        'writev',
+        'writevSync',
+        'writeFile',
+        'writeFileSync',
+        'promises.writeFile',
+        'appendFile',
+        'appendFileSync',
+        'promises.appendFile',
+      ],
+      read: ['read', 'readSync', 'readFile', 'readFileSync', 'promises.readFile'],
+      fsync: ['fsync', 'fsyncSync', 'fdatasync', 'fdatasyncSync'],
+      close: ['close', 'closeSync'],
+      unlink: ['unlink', 'unlinkSync', 'promises.unlink'],
+      mkdir: ['mkdir', 'mkdirSync', 'promises.mkdir'],
+      rename: ['rename', 'renameSync', 'promises.rename'],
+      stat: ['stat', 'statSync', 'promises.stat'],
+    };
+    const byDescriptor = new Set(['write', 'writev', 'read', 'fsync', 'fdatasync', 'close']);
+    const argumentsFor = (name: string, target: string, fd: number): unknown[] => {
+      const base = name.replace(/^promises\./, '').replace(/Sync$/, '');
+      if (base === 'write') return [fd, Buffer.from('x')];
+      if (base === 'writev') return [fd, [Buffer.from('x')]];
+      if (base === 'read') return [fd, Buffer.alloc(1), 0, 1, 0];
+      if (byDescriptor.has(base)) return [fd];
+      if (base === 'open') return [target, 'a+'];
+      if (base === 'writeFile' || base === 'appendFile') return [target, 'x'];
+      if (base === 'rename') return [target, `${target}.moved`];
+      return [target];
+    };
+    const outcomes: string[] = [];
+    for (const [syscall, functions] of Object.entries(coverage)) {
+      for (const name of functions) {
+        const target = file(`${syscall}-${name}.txt`);
+        fs.writeFileSync(target, 'data');
+        const undo = installFsFaults([{ syscall, errno: 'EIO', path: only(`${syscall}-${name}.txt`) }]);
+        const base = name.replace(/^promises\./, '').replace(/Sync$/, '');
+        // The descriptor is opened through the patched fs, so its path is known to the faults.
+        const fd = byDescriptor.has(base) ? fs.openSync(target, 'a+') : -1;
+        try {
+          const args = argumentsFor(name, target, fd);
+          const owner = (name.startsWith('promises.') ? fs.promises : fs) as unknown as Record<
+            string,
+            (...values: unknown[]) => unknown
+          >;
+          const key = name.replace(/^promises\./, '');
+          let result: string;
+          if (name.startsWith('promises.')) {
+            result = await (owner[key]!(...args) as Promise<unknown>).then(
+              () => 'ok',
+              (error: NodeJS.ErrnoException) => error.code ?? String(error),
+            );
+          } else if (name.endsWith('Sync')) {
+            result = code(() => owner[key]!(...args));
+          } else {
+            result = await new Promise<string>((resolve) =>
+              owner[key]!(...args, (error: NodeJS.ErrnoException | null) => resolve(error?.code ?? 'ok')),
+            );
+          }
+          outcomes.push(`${syscall} ${name}: ${result}`);
+        } finally {
+          undo();
+          if (fd >= 0 && base !== 'close') fs.closeSync(fd);
+        }
+      }
+    }
+    const expected = Object.entries(coverage).flatMap(([syscall, functions]) =>
+      functions.map((name) => `${syscall} ${name}: EIO`),
+    );
+    assert.deepEqual(outcomes, expected);
+  });
+
+  test('the standard streams are /dev/stdin, /dev/stdout and /dev/stderr to a path pattern', async () => {
+    const outcomes = await withFaults(
+      [{ syscall: 'fsync', errno: 'EIO', path: '^/dev/std(in|out|err)$' }],
+      () => [0, 1, 2].map((fd) => code(() => fs.fsyncSync(fd))),
+    );
+    assert.deepEqual(outcomes, ['EIO', 'EIO', 'EIO']);
+  });
+
+  test('without a path a fault reaches every descriptor but the standard streams', async () => {
+    const target = file('any-descriptor.txt');
+    const fd = fs.openSync(target, 'w');
+    try {
+      const outcomes = await withFaults([{ syscall: 'fsync', errno: 'EIO' }], () =>
+        [0, fd].map((descriptor) => code(() => fs.fsyncSync(descriptor))),
+      );
+      assert.notEqual(outcomes[0], 'EIO');
+      assert.equal(outcomes[1], 'EIO');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  test('an errno the system does not know is refused, naming the fault', () => {
+    assert.throws(() => installFsFaults([{ syscall: 'open', errno: 'ENOTHING' }]), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: 'fs fault 1: unknown errno "ENOTHING"; for example EIO, ENOSPC or EACCES',
+    });
+  });
+});

@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { ActivityEnvironment } from '../src/experiment/activity.js';
+import type { RunLog } from '../src/experiment/console.js';
+import type { ControlHooks } from '../src/experiment/controls/hooks.js';
+import { ActivityFailed } from '../src/experiment/errors.js';
+import { checkTolerance, resolve, runHypothesis } from '../src/experiment/hypothesis.js';
+import { noLedger } from '../src/experiment/ledger.js';
+import type { Activity, JsonObject } from '../src/model/experiment.js';
+import { experiment, fixtures, js } from './experiment-helpers.js';
+
+/** A log that keeps every line with its level, so the runner's messages can be checked exactly. */
+function recordingLog(): RunLog & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (message) => lines.push(`info: ${message}`),
+    warning: (message) => lines.push(`warning: ${message}`),
+    error: (message) => lines.push(`error: ${message}`),
+    critical: (message) => lines.push(`critical: ${message}`),
+    progress: () => () => undefined,
+  };
+}
+
+function environment(
+  log: RunLog,
+  extra: { controls?: ControlHooks; signal?: AbortSignal; dry?: ActivityEnvironment['dry'] } = {},
+): ActivityEnvironment {
+  return {
+    dry: extra.dry,
+    log,
+    ...(extra.controls ? { controls: extra.controls } : {}),
+    context: {
+      configuration: {},
+      secrets: {},
+      scope: {},
+      signal: extra.signal ?? new AbortController().signal,
+      baseDirectory: fixtures,
+      ledger: noLedger,
+      warn: () => undefined,
+    },
+  };
+}
+
+const probe = (name: string, func: string, args: object, tolerance: unknown) =>
+  js('probe', name, func, args, { tolerance }) as unknown as Activity;
+
+describe('resolve: a ref names an activity of the experiment', () => {
+  const named = probe('status', 'value', { value: 1 }, 1);
+  const owner = experiment({ method: [named] });
+
+  test('an activity is returned as it is, a ref as the activity it names', () => {
+    assert.equal(resolve(named, owner), named);
+    assert.equal(resolve({ ref: 'status' }, owner), named);
+  });
+
+  test('a ref to no activity fails with the name it looked for', () => {
+    assert.throws(() => resolve({ ref: 'missing' }, owner), {
+      name: ActivityFailed.name,
+      message: "could not find referenced activity 'missing'",
+    });
+  });
+});
+
+describe('runHypothesis: probes in order, the first miss stops it', () => {
+  test('all probes within tolerance: met, not errored, with the log lines chaostoolkit prints', async () => {
+    const log = recordingLog();
+    const hypothesis = {
+      title: 'all is well',
+      probes: [probe('one', 'value', { value: 1 }, 1), probe('two', 'value', { value: 'ok' }, 'ok')],
+    };
+    const result = await runHypothesis(hypothesis, experiment({}), environment(log));
+    assert.equal(result.errored, false);
+    assert.equal(result.state.steady_state_met, true);
+    assert.deepEqual(
+      result.state.probes.map((entry) => [entry.activity.name, entry.status, entry.tolerance_met]),
+      [
+        ['one', 'succeeded', true],
+        ['two', 'succeeded', true],
+      ],
+    );
+    assert.deepEqual(log.lines, [
+      'info: Steady state hypothesis: all is well',
+      'info: Probe: one',
+      'info: Probe: two',
+      'info: Steady state hypothesis is met!',
+    ]);
+  });
+
+  test('a hypothesis without probes is met at once', async () => {
+    const log = recordingLog();
+    const result = await runHypothesis({ title: 'empty' }, experiment({}), environment(log));
+    assert.deepEqual(result, { state: { steady_state_met: true, probes: [] }, errored: false });
+  });
+
+  test('a probe out of tolerance: not met, not errored, and the probes after it do not run', async () => {
+    const log = recordingLog();
+    const hypothesis = {
+      title: 'h',
+      probes: [probe('off', 'value', { value: 2 }, 1), probe('later', 'value', { value: 1 }, 1)],
+    };
+    const result = await runHypothesis(hypothesis, experiment({}), environment(log));
+    assert.equal(result.errored, false);
+    assert.equal(result.state.steady_state_met, false);
+    assert.deepEqual(
+      result.state.probes.map((entry) => [entry.activity.name, entry.tolerance_met]),
+      [['off', false]],
+    );
+    assert.equal(
+      log.lines.at(-1),
+      "critical: Steady state probe 'off' is not in the given tolerance so failing this experiment",
+    );
+  });
+
+  test('a probe that fails to run: not met and errored, its tolerance counted as missed', async () => {
+    const log = recordingLog();
+    const hypothesis = {
+      title: 'h',
+      probes: [probe('broken', 'fail', {}, true), probe('later', 'value', { value: 1 }, 1)],
+    };
+    const result = await runHypothesis(hypothesis, experiment({}), environment(log));
+    assert.equal(result.errored, true);
+    assert.equal(result.state.steady_state_met, false);
+    assert.deepEqual(
+      result.state.probes.map((entry) => [entry.activity.name, entry.status, entry.tolerance_met]),
+      [['broken', 'failed', false]],
+    );
+    assert.equal(
+      log.lines.at(-1),
+      "critical: Steady state probe 'broken' is not in the given tolerance so failing this experiment",
+    );
+  });
+
+  test('in a dry run of probes the tolerance is not checked', async () => {
+    const hypothesis = { title: 'h', probes: [probe('off', 'value', { value: 2 }, 1)] };
+    const result = await runHypothesis(
+      hypothesis,
+      experiment({}),
+      environment(recordingLog(), { dry: 'probes' }),
+    );
+    assert.equal(result.state.steady_state_met, true);
+    assert.equal(result.state.probes[0]!.tolerance_met, true);
+  });
+
+  test('a ref among the probes runs the activity it names', async () => {
+    const named = probe('named', 'value', { value: 7 }, 7);
+    const result = await runHypothesis(
+      { title: 'h', probes: [{ ref: 'named' }] },
+      experiment({ method: [named] }),
+      environment(recordingLog()),
+    );
+    assert.deepEqual(
+      result.state.probes.map((entry) => [entry.activity.name, entry.output]),
+      [['named', 7]],
+    );
+  });
+
+  test('controls see the hypothesis level around the probes, and its state after', async () => {
+    const calls: Array<[string, string, unknown]> = [];
+    const controls: ControlHooks = {
+      before: async (level, context) => {
+        calls.push(['before', level, context.title ?? context.name]);
+      },
+      after: async (level, context, state) => {
+        calls.push([
+          'after',
+          level,
+          level === 'hypothesis' ? (state as { steady_state_met: boolean }).steady_state_met : context.name,
+        ]);
+      },
+    };
+    const hypothesis: JsonObject = { title: 'watched', probes: [probe('p', 'value', { value: 1 }, 1)] };
+    const result = await runHypothesis(hypothesis, experiment({}), environment(recordingLog(), { controls }));
+    assert.equal(result.state.steady_state_met, true);
+    assert.deepEqual(calls, [
+      ['before', 'hypothesis', 'watched'],
+      ['before', 'activity', 'p'],
+      ['after', 'activity', 'p'],
+      ['after', 'hypothesis', true],
+    ]);
+  });
+
+  test('the after-hypothesis control runs with a null state when a probe throws', async () => {
+    const states: unknown[] = [];
+    const controls: ControlHooks = {
+      before: async () => undefined,
+      after: async (level, _context, state) => {
+        if (level === 'hypothesis') states.push(state);
+      },
+    };
+    await assert.rejects(
+      runHypothesis(
+        { title: 'h', probes: [{ ref: 'nowhere' }] },
+        experiment({}),
+        environment(recordingLog(), { controls }),
+      ),
+      { name: ActivityFailed.name, message: "could not find referenced activity 'nowhere'" },
+    );
+    assert.deepEqual(states, [null]);
+  });
+});
+
+describe('checkTolerance', () => {
+  const output = { status: 5 };
+
+  test('a probe tolerance gets the value beside its own arguments', async () => {
+    const tolerance = (low: number, high: number) => ({
+      type: 'probe',
+      name: 'between',
+      provider: {
+        type: 'javascript',
+        module: './tolerance-probes.mjs',
+        func: 'between',
+        arguments: { low, high },
+      },
+    });
+    const log = recordingLog();
+    const inside = probe('p', 'value', {}, tolerance(5, 5));
+    const outside = probe('p', 'value', {}, tolerance(6, 9));
+    assert.equal(await checkTolerance(inside, 5, environment(log)), true);
+    assert.equal(await checkTolerance(outside, 5, environment(log)), false);
+    assert.deepEqual(log.lines, []);
+  });
+
+  test('a probe tolerance that fails to run is a miss, not an error', async () => {
+    const failing = {
+      type: 'probe',
+      name: 'breaks',
+      provider: { type: 'javascript', module: './activities.mjs', func: 'fail' },
+    };
+    const log = recordingLog();
+    assert.equal(await checkTolerance(probe('p', 'value', {}, failing), 1, environment(log)), false);
+    assert.deepEqual(log.lines, []);
+  });
+
+  test('a tolerance that cannot be checked is a miss, and the log says why', async () => {
+    const log = recordingLog();
+    const range = { type: 'range', range: [0, 9] };
+    assert.equal(await checkTolerance(probe('shaped', 'value', {}, range), output, environment(log)), false);
+    assert.deepEqual(log.lines, [
+      `error: Could not check the tolerance of probe 'shaped': range tolerance needs a number, got dict; set "target" (e.g. "status")`,
+    ]);
+  });
+
+  test('a probe tolerance whose provider cannot run is logged as unchecked, not taken as a miss of its own', async () => {
+    const log = recordingLog();
+    const unknown = { type: 'probe', name: 'odd', provider: { type: 'carrier-pigeon' } };
+    assert.equal(await checkTolerance(probe('p', 'value', {}, unknown), 1, environment(log)), false);
+    assert.equal(log.lines.length, 1);
+    assert.match(
+      log.lines[0]!,
+      /^error: Could not check the tolerance of probe 'p': Cannot read properties of undefined/,
+    );
+  });
+
+  test('an error from a probe tolerance in an interrupted run is passed on', async () => {
+    const stopped = new AbortController();
+    stopped.abort('SIGINT');
+    const tolerance = {
+      type: 'probe',
+      name: 'breaks',
+      provider: {
+        type: 'javascript',
+        module: './activities.mjs',
+        func: 'fail',
+        arguments: { message: 'mid-way' },
+      },
+    };
+    const log = recordingLog();
+    await assert.rejects(
+      checkTolerance(probe('p', 'value', {}, tolerance), 1, environment(log, { signal: stopped.signal })),
+      (error: Error) => {
+        assert.ok(!(error instanceof TypeError) && !(error instanceof ActivityFailed), String(error));
+        assert.match(error.message, /mid-way/);
+        return true;
+      },
+    );
+    assert.deepEqual(log.lines, []);
+  });
+});

@@ -1,0 +1,539 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { describe, test } from 'node:test';
+import type { RandomSource } from '../src/model/random.js';
+import { parseToxicCreate, type ToxicSpec } from '../src/model/toxic.js';
+import { HeldBudget } from '../src/proxy/held-budget.js';
+import { Pipeline, type PipelineHost } from '../src/proxy/pipeline.js';
+import { SocketReader } from '../src/proxy/socket-reader.js';
+import { Stage } from '../src/proxy/stage.js';
+import { FakeClock } from './fake-clock.js';
+
+const KIB = 1024;
+
+/**
+ * The parts of a socket a pipeline uses, in memory: what was written, whether it is paused, and
+ * a `full` switch standing for a kernel send buffer that is full (write returns false until
+ * `drain`).
+ */
+class FakeSocket extends EventEmitter {
+  written: Buffer[] = [];
+  paused = false;
+  pauses = 0;
+  resumes = 0;
+  ends = 0;
+  destroyed = false;
+  writableEnded = false;
+  full = false;
+  writableLength = 0;
+
+  get writableNeedDrain(): boolean {
+    return this.full;
+  }
+
+  get text(): string {
+    return Buffer.concat(this.written).toString();
+  }
+
+  write(data: Buffer): boolean {
+    this.written.push(Buffer.from(data));
+    return !this.full;
+  }
+
+  end(): void {
+    this.ends += 1;
+    this.writableEnded = true;
+  }
+
+  pause(): this {
+    this.pauses += 1;
+    this.paused = true;
+    return this;
+  }
+
+  resume(): this {
+    this.resumes += 1;
+    this.paused = false;
+    return this;
+  }
+
+  drain(): void {
+    this.full = false;
+    this.emit('drain');
+  }
+}
+
+/** Every roll is 0, so each toxic (toxicity above 0) applies. */
+const alwaysApplies: RandomSource = {
+  seed: 0,
+  next: () => 0,
+  int: (min) => min,
+  fork: () => alwaysApplies,
+};
+
+interface Rig {
+  pipeline: Pipeline;
+  reader: SocketReader;
+  source: FakeSocket;
+  destination: FakeSocket;
+  clock: FakeClock;
+  budget: HeldBudget;
+  closed: string[];
+  acted: string[];
+  activity: { count: number };
+  forks: string[];
+}
+
+function rig(toxics: ToxicSpec[] = [], budgetBytes = 64 * 1024 * KIB): Rig {
+  const clock = new FakeClock();
+  const source = new FakeSocket();
+  const destination = new FakeSocket();
+  const reader = new SocketReader();
+  const budget = new HeldBudget(budgetBytes);
+  const closed: string[] = [];
+  const acted: string[] = [];
+  const activity = { count: 0 };
+  const forks: string[] = [];
+  const random: RandomSource = {
+    ...alwaysApplies,
+    fork: (label) => {
+      forks.push(label);
+      return alwaysApplies;
+    },
+  };
+  const host: PipelineHost = {
+    clock,
+    random,
+    budget,
+    activity: () => {
+      activity.count += 1;
+    },
+    closeLink: (mode) => closed.push(mode),
+    acted: (toxic, action, first) => acted.push(`${toxic.name}:${action}${first ? ':first' : ''}`),
+  };
+  const pipeline = new Pipeline(
+    'downstream',
+    reader,
+    source as unknown as Socket,
+    destination as unknown as Socket,
+    host,
+    toxics,
+  );
+  return { pipeline, reader, source, destination, clock, budget, closed, acted, activity, forks };
+}
+
+const toxic = (type: string, attributes: Record<string, number> = {}, name?: string) =>
+  parseToxicCreate({ type, attributes, ...(name === undefined ? {} : { name }) });
+
+const bytes = (size: number, fill = 'x') => Buffer.alloc(size, fill);
+
+/** Lets queued stages and promise chains run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/** True when the reader hands out a fresh buffer for the next read (the last one was retained). */
+function retained(reader: SocketReader): boolean {
+  const first = reader.options.buffer();
+  reader.options.callback(0, first);
+  return reader.options.buffer() !== first;
+}
+
+describe('pipeline without toxics (the fast path)', () => {
+  test('writes each read straight out and counts it both ways', () => {
+    const { pipeline, reader, destination, activity, budget } = rig();
+    reader.onData(Buffer.from('hello '));
+    reader.onData(Buffer.from('world'));
+    assert.equal(destination.text, 'hello world');
+    assert.deepEqual(pipeline.stats, { received: 11, sent: 11 });
+    assert.equal(activity.count, 2);
+    assert.equal(budget.held, 0, 'the fast path holds nothing');
+  });
+
+  test('keeps the read buffer only when the write was not taken whole', () => {
+    const taken = rig();
+    taken.reader.onData(Buffer.from('a'));
+    assert.equal(retained(taken.reader), false);
+    const queued = rig();
+    queued.destination.writableLength = 1;
+    queued.reader.onData(Buffer.from('a'));
+    assert.equal(retained(queued.reader), true);
+  });
+
+  test('a full destination pauses the source once; drain resumes it', () => {
+    const { reader, source, destination } = rig();
+    destination.full = true;
+    reader.onData(Buffer.from('a'));
+    reader.onData(Buffer.from('b'));
+    assert.deepEqual([source.paused, source.pauses], [true, 1]);
+    destination.drain();
+    assert.deepEqual([source.paused, source.resumes], [false, 1]);
+    destination.drain();
+    assert.equal(source.resumes, 1, 'a drain with nothing paused resumes nothing');
+  });
+
+  test('the source ending ends the destination', () => {
+    const { source, destination } = rig();
+    source.emit('end');
+    assert.equal(destination.ends, 1);
+  });
+
+  test('nothing is written to a destination that was ended or destroyed', () => {
+    const ended = rig();
+    ended.destination.writableEnded = true;
+    ended.reader.onData(Buffer.from('late'));
+    assert.deepEqual([ended.destination.written, ended.pipeline.stats.sent], [[], 0]);
+    const destroyed = rig();
+    destroyed.destination.destroyed = true;
+    destroyed.reader.onData(Buffer.from('late'));
+    destroyed.source.emit('end');
+    assert.deepEqual([destroyed.destination.written, destroyed.destination.ends], [[], 0]);
+  });
+});
+
+describe('pipeline with toxics', () => {
+  test('each toxic gets a random source forked by stream and toxic name', () => {
+    const { forks } = rig([toxic('noop', {}, 'first'), toxic('latency', { latency: 5 }, 'second')]);
+    assert.deepEqual(forks, ['downstream/first', 'downstream/second']);
+  });
+
+  test('a read is copied before it enters the chain: the reader may reuse its buffer at once', async () => {
+    const { reader, destination, clock } = rig([toxic('latency', { latency: 10 })]);
+    const view = Buffer.from('abc');
+    reader.onData(view);
+    view.write('zzz');
+    await clock.advance(10);
+    assert.equal(destination.text, 'abc');
+  });
+
+  test('held bytes count against the shared budget until they are written out', async () => {
+    const { reader, destination, clock, budget, pipeline } = rig([toxic('latency', { latency: 10 })]);
+    reader.onData(bytes(3000));
+    assert.equal(budget.held, 3000);
+    await clock.advance(10);
+    assert.equal(budget.held, 0);
+    assert.deepEqual(pipeline.stats, { received: 3000, sent: 3000 });
+    assert.equal(destination.written.length, 1);
+  });
+
+  test('a chain holding more than 256 KiB plus its toxics allowance pauses the source', () => {
+    // latency asks for 32 MiB on top of the base 256 KiB.
+    const { reader, source } = rig([toxic('latency', { latency: 100 })]);
+    reader.onData(bytes(256 * KIB + 32 * 1024 * KIB));
+    assert.equal(source.paused, false, 'exactly the limit is not too much');
+    reader.onData(bytes(1));
+    assert.deepEqual([source.paused, source.pauses], [true, 1]);
+    reader.onData(bytes(1));
+    assert.equal(source.pauses, 1, 'a paused source is not paused again');
+  });
+
+  test('the limit is never above the shared budget (nor below 256 KiB)', () => {
+    const capped = rig([toxic('latency', { latency: 100 })], 1024 * KIB);
+    capped.reader.onData(bytes(1024 * KIB));
+    assert.equal(capped.source.paused, false);
+    capped.reader.onData(bytes(1));
+    assert.equal(capped.source.paused, true);
+  });
+
+  test('the source resumes only when the chain is down to half its limit', async () => {
+    const { reader, source, clock } = rig([toxic('latency', { latency: 10 })], 1024 * 1024 * KIB);
+    // Limit: 256 KiB + 32 MiB. Three reads of 12 MiB each go past it.
+    const third = 12 * 1024 * KIB;
+    reader.onData(bytes(third));
+    await clock.advance(1);
+    reader.onData(bytes(third));
+    await clock.advance(1);
+    reader.onData(bytes(third));
+    assert.equal(source.paused, true);
+    await clock.advance(8); // the first read leaves: 24 MiB held, more than half the limit
+    assert.equal(source.paused, true, 'still paused above half');
+    await clock.advance(1); // the second leaves: 12 MiB held
+    assert.equal(source.paused, false);
+    assert.equal(source.resumes, 1);
+  });
+
+  test('when the shared budget is spent, a chain pauses past 64 KiB and waits for room', async () => {
+    const { reader, source, clock, budget } = rig([toxic('latency', { latency: 10 })], 100 * KIB);
+    budget.take(100 * KIB + 1); // another connection spent the budget
+    reader.onData(bytes(10 * KIB));
+    await clock.advance(1);
+    reader.onData(bytes(54 * KIB));
+    assert.equal(source.paused, false, 'exactly 64 KiB may still move');
+    reader.onData(bytes(1));
+    assert.equal(source.paused, true);
+    await clock.advance(9); // the first 10 KiB leave; 54 KiB + 1 is more than half the window
+    assert.equal(source.paused, true, 'resuming waits for the budget');
+    budget.release(100 * KIB + 1);
+    assert.equal(source.paused, false, 'the budget woke it');
+  });
+
+  test('with the budget spent, a chain down to half the window resumes without waiting', async () => {
+    const { reader, source, clock, budget } = rig([toxic('latency', { latency: 10 })], 100 * KIB);
+    budget.take(100 * KIB + 1);
+    reader.onData(bytes(33 * KIB));
+    await clock.advance(1);
+    reader.onData(bytes(32 * KIB));
+    assert.equal(source.paused, true);
+    await clock.advance(9); // 33 KiB leave, 32 KiB stay: half the window exactly
+    assert.equal(source.paused, false);
+  });
+
+  test('two reads held by one toxic both come out: a stage waits only for a backed-up socket', async () => {
+    const { reader, destination, clock } = rig([toxic('latency', { latency: 10 })]);
+    reader.onData(Buffer.from('one '));
+    reader.onData(Buffer.from('two'));
+    await clock.advance(10);
+    assert.equal(destination.text, 'one two');
+  });
+
+  test('bytes a toxic throws away leave the budget too', async () => {
+    const { reader, budget } = rig([toxic('timeout', { timeout: 0 })]);
+    reader.onData(bytes(100));
+    await settle();
+    assert.equal(budget.held, 0);
+  });
+
+  test('a destroyed destination holds no stage back, even when it said it was full', async () => {
+    const { reader, destination, budget } = rig([toxic('noop')]);
+    destination.full = true;
+    destination.destroyed = true;
+    reader.onData(bytes(10));
+    reader.onData(bytes(10));
+    await settle();
+    assert.deepEqual([budget.held, destination.written], [0, []]);
+  });
+
+  test('the source resumes at exactly half the limit', async () => {
+    const half = (256 * KIB + 32 * 1024 * KIB) / 2;
+    const { reader, source, clock } = rig([toxic('latency', { latency: 10 })], 1024 * 1024 * KIB);
+    reader.onData(bytes(half + 1));
+    await clock.advance(1);
+    reader.onData(bytes(half));
+    assert.equal(source.paused, true, 'one byte past the limit');
+    await clock.advance(9); // the first read leaves: exactly half is held
+    assert.equal(source.paused, false);
+  });
+
+  test('the source ending passes through the chain to the destination', async () => {
+    const { source, destination, clock, reader } = rig([toxic('latency', { latency: 10 })]);
+    reader.onData(Buffer.from('last'));
+    source.emit('end');
+    assert.equal(destination.ends, 0, 'the end waits behind the data');
+    await clock.advance(10);
+    assert.deepEqual([destination.text, destination.ends], ['last', 1]);
+  });
+});
+
+describe('changing the chain of a live pipeline', () => {
+  test('a toxic added later applies to the next read', async () => {
+    const { pipeline, reader, destination, clock } = rig();
+    reader.onData(Buffer.from('before '));
+    await pipeline.addToxic(toxic('latency', { latency: 10 }));
+    reader.onData(Buffer.from('after'));
+    assert.equal(destination.text, 'before ');
+    await clock.advance(10);
+    assert.equal(destination.text, 'before after');
+  });
+
+  test('an update changes the running toxic; an unknown name changes nothing', async () => {
+    const { pipeline, reader, destination, clock } = rig([toxic('latency', { latency: 10 }, 'slow')]);
+    await pipeline.updateToxic(toxic('latency', { latency: 50 }, 'slow'));
+    await pipeline.updateToxic(toxic('latency', { latency: 1 }, 'other'));
+    reader.onData(Buffer.from('a'));
+    await clock.advance(49);
+    assert.equal(destination.text, '');
+    await clock.advance(1);
+    assert.equal(destination.text, 'a');
+  });
+
+  test('removing a toxic passes what it held on, in order, and later reads go straight out', async () => {
+    const { pipeline, reader, destination, clock, budget } = rig([
+      toxic('latency', { latency: 1000 }, 'slow'),
+    ]);
+    reader.onData(Buffer.from('one '));
+    reader.onData(Buffer.from('two '));
+    await clock.advance(1);
+    await pipeline.removeToxic('nothing-by-this-name');
+    assert.equal(destination.text, '');
+    await pipeline.removeToxic('slow');
+    reader.onData(Buffer.from('three'));
+    assert.equal(destination.text, 'one two three');
+    assert.equal(budget.held, 0);
+  });
+
+  test('removing the middle toxic links its neighbours', async () => {
+    const { pipeline, reader, destination, clock } = rig([
+      toxic('latency', { latency: 10 }, 'a'),
+      toxic('latency', { latency: 20 }, 'b'),
+      toxic('latency', { latency: 30 }, 'c'),
+    ]);
+    await pipeline.removeToxic('b');
+    reader.onData(Buffer.from('x'));
+    await clock.advance(39);
+    assert.equal(destination.text, '');
+    await clock.advance(1);
+    assert.equal(destination.text, 'x');
+  });
+
+  test('removing a toxic lowers the limit it had raised', async () => {
+    const { pipeline, reader, source } = rig([
+      toxic('latency', { latency: 100 }, 'one'),
+      toxic('latency', { latency: 100 }, 'two'),
+    ]);
+    await pipeline.removeToxic('two');
+    reader.onData(bytes(256 * KIB + 32 * 1024 * KIB + 1));
+    assert.equal(source.paused, true, 'one latency allowance is left, not two');
+  });
+
+  test('removing a timeout toxic closes the link, as the stream lost data; removing another does not', async () => {
+    const { pipeline, closed } = rig([toxic('timeout', { timeout: 0 }, 'cut'), toxic('latency', {}, 'slow')]);
+    await pipeline.removeToxic('slow');
+    assert.deepEqual(closed, []);
+    await pipeline.removeToxic('cut');
+    assert.deepEqual(closed, ['end']);
+  });
+
+  test('chain changes run one after another even when not awaited', async () => {
+    const { pipeline, reader, destination, clock } = rig();
+    void pipeline.addToxic(toxic('latency', { latency: 10 }, 'a'));
+    void pipeline.updateToxic(toxic('latency', { latency: 30 }, 'a'));
+    await pipeline.addToxic(toxic('latency', { latency: 5 }, 'b'));
+    reader.onData(Buffer.from('x'));
+    await clock.advance(34);
+    assert.equal(destination.text, '');
+    await clock.advance(1);
+    assert.equal(destination.text, 'x');
+  });
+});
+
+describe('closing a pipeline', () => {
+  test('gives its held bytes back to the budget and ignores what is read afterwards', async () => {
+    const { pipeline, reader, destination, clock, budget, source } = rig([toxic('latency', { latency: 10 })]);
+    reader.onData(bytes(500));
+    pipeline.close();
+    assert.equal(budget.held, 0);
+    reader.onData(bytes(500));
+    source.emit('end');
+    await clock.advance(10);
+    assert.deepEqual([destination.written, destination.ends, budget.held], [[], 0, 0]);
+    pipeline.close();
+    assert.equal(budget.held, 0, 'a second close gives nothing back twice');
+  });
+
+  test('a drain after close does not resume the source', () => {
+    const { pipeline, reader, source, destination } = rig();
+    destination.full = true;
+    reader.onData(Buffer.from('a'));
+    assert.equal(source.paused, true);
+    pipeline.close();
+    destination.drain();
+    assert.equal(source.resumes, 0);
+  });
+
+  test('a closed pipeline waiting for budget room is not woken', async () => {
+    const { pipeline, reader, source, budget, clock } = rig([toxic('latency', { latency: 10 })], 10 * KIB);
+    budget.take(10 * KIB + 1);
+    reader.onData(bytes(10 * KIB));
+    await clock.advance(1);
+    reader.onData(bytes(55 * KIB));
+    await clock.advance(9);
+    assert.equal(source.paused, true);
+    pipeline.close();
+    budget.release(10 * KIB + 1);
+    assert.equal(source.resumes, 0);
+  });
+});
+
+describe('a stage waits while the destination is backed up', () => {
+  test('the next chunk goes out only after drain', async () => {
+    const { reader, destination } = rig([toxic('noop')]);
+    destination.full = true;
+    reader.onData(Buffer.from('a'));
+    reader.onData(Buffer.from('b'));
+    await settle();
+    assert.equal(destination.text, 'a');
+    destination.drain();
+    await settle();
+    assert.equal(destination.text, 'ab');
+  });
+
+  test('a destination that closes releases the waiting stage too', async () => {
+    const { reader, destination } = rig([toxic('noop')]);
+    destination.full = true;
+    reader.onData(Buffer.from('a'));
+    reader.onData(Buffer.from('b'));
+    await settle();
+    destination.emit('close');
+    await settle();
+    assert.equal(destination.text, 'ab');
+  });
+
+  test('an update interrupts a stage waiting for drain', async () => {
+    const { pipeline, reader, destination } = rig([toxic('noop', {}, 'pass')]);
+    destination.full = true;
+    reader.onData(Buffer.from('a'));
+    reader.onData(Buffer.from('b'));
+    await settle();
+    await pipeline.updateToxic(toxic('noop', {}, 'pass'));
+    assert.equal(destination.text, 'ab', 'the interrupted stage moved on without drain');
+  });
+});
+
+describe('bandwidth between pieces (the pacing needs no sleep at 1000 KB/s)', () => {
+  test('bandwidth waits for drain before a piece whose pacing needs no sleep', async () => {
+    // At 1000 KB/s one byte is due in 0.001 ms: no sleep, so only the backed-up socket holds it.
+    const { reader, destination } = rig([toxic('bandwidth', { rate: 1000 })]);
+    destination.full = true;
+    reader.onData(Buffer.from('a'));
+    await settle();
+    assert.equal(destination.text, '');
+    destination.drain();
+    await settle();
+    assert.equal(destination.text, 'a');
+  });
+
+  test('bandwidth pushes a piece that needs no sleep in the same turn when nothing holds it back', () => {
+    const clock = new FakeClock();
+    const out: string[] = [];
+    const running = new Stage(
+      toxic('bandwidth', { rate: 1000 }),
+      { accept: (chunk) => out.push(chunk.data.toString()), end: () => undefined },
+      alwaysApplies,
+      {
+        clock,
+        discard: () => undefined,
+        closeLink: () => undefined,
+        acted: () => undefined,
+        ready: () => undefined,
+      },
+    );
+    running.accept({ data: Buffer.from('now'), time: 0 });
+    assert.deepEqual(out, ['now'], 'no await (not even a microtask) before the push');
+  });
+});
+
+describe('slicer between pieces', () => {
+  const slicer = () => toxic('slicer', { average_size: 1, size_variation: 0, delay: 0 }, 'cut');
+
+  test('waits for drain before each next piece', async () => {
+    const { reader, destination } = rig([slicer()]);
+    destination.full = true;
+    reader.onData(Buffer.from('abc'));
+    await settle();
+    assert.equal(destination.text, 'a');
+    destination.drain();
+    await settle();
+    assert.equal(destination.text, 'abc');
+  });
+
+  test('an update while it waits passes the rest of the chunk on as one piece', async () => {
+    const { pipeline, reader, destination } = rig([slicer()]);
+    destination.full = true;
+    reader.onData(Buffer.from('abc'));
+    await settle();
+    await pipeline.updateToxic(slicer());
+    assert.deepEqual(
+      destination.written.map((piece) => piece.toString()),
+      ['a', 'bc'],
+    );
+  });
+});
