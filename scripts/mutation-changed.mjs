@@ -11,7 +11,8 @@
 //   3. HEAD's parent, when HEAD is that branch itself or neither exists: the last commit's changes.
 //      A merge commit's first parent makes this every file the merge brought in.
 // A checkout with no parent commit (a clone of depth 1) has nothing to compare with: the script
-// says so and fails; clone with depth 2 or more, or pass a base.
+// says so, mutates nothing and exits 0, so CI does not fail for how it was cloned; clone with
+// depth 2 or more, or pass a base, to judge a change.
 // Exits 0 without running Stryker when no core file changed, and says so.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -40,10 +41,13 @@ function chooseBase() {
     if (base !== head) return { base, why: `where HEAD left ${branch}` };
   }
   if (hasRef('HEAD~1')) return { base: git('rev-parse', 'HEAD~1'), why: "HEAD's parent (the last commit)" };
-  return fail(
-    'no base to compare with: no origin/main or main behind HEAD, and HEAD has no parent (a clone of depth 1?); ' +
-      'fetch more history (git fetch --deepen=1) or pass a base ref',
+  // A clone of depth 1 (what many CI systems make) has no change to judge. CI must not fail for
+  // how it was cloned, so this says loudly that nothing was mutated, and why.
+  process.stdout.write(
+    'mutation:changed: SKIPPED: no base to compare with (no origin/main or main behind HEAD, and HEAD has no parent: a clone of depth 1?); ' +
+      'fetch more history (git fetch --deepen=1) or pass a base ref to mutate what changed\n',
   );
+  return process.exit(0);
 }
 
 const args = process.argv.slice(2);
