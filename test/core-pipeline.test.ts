@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import type { RandomSource } from '../src/model/random.js';
-import { parseToxicCreate, type ToxicSpec } from '../src/model/toxic.js';
+import { type ConnectionToxicSpec, isConnectionToxicSpec, parseToxicCreate } from '../src/model/toxic.js';
 import { HeldBudget } from '../src/proxy/held-budget.js';
 import { Pipeline, type PipelineHost } from '../src/proxy/pipeline.js';
 import { SocketReader } from '../src/proxy/socket-reader.js';
@@ -85,7 +85,7 @@ interface Rig {
   forks: string[];
 }
 
-function rig(toxics: ToxicSpec[] = [], budgetBytes = 64 * 1024 * KIB): Rig {
+function rig(toxics: ConnectionToxicSpec[] = [], budgetBytes = 64 * 1024 * KIB): Rig {
   const clock = new FakeClock();
   const source = new FakeSocket();
   const destination = new FakeSocket();
@@ -123,8 +123,11 @@ function rig(toxics: ToxicSpec[] = [], budgetBytes = 64 * 1024 * KIB): Rig {
   return { pipeline, reader, source, destination, clock, budget, closed, acted, activity, forks };
 }
 
-const toxic = (type: string, attributes: Record<string, number> = {}, name?: string) =>
-  parseToxicCreate({ type, attributes, ...(name === undefined ? {} : { name }) });
+function toxic(type: string, attributes: Record<string, number> = {}, name?: string): ConnectionToxicSpec {
+  const spec = parseToxicCreate({ type, attributes, ...(name === undefined ? {} : { name }) });
+  if (!isConnectionToxicSpec(spec)) throw new Error(`${type} is not a connection toxic`);
+  return spec;
+}
 
 const bytes = (size: number, fill = 'x') => Buffer.alloc(size, fill);
 

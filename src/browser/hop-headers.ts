@@ -1,17 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { HOP_BY_HOP_HEADERS } from '../model/hop-headers.js';
 
-/** Headers that describe one connection (RFC 9110 §7.6.1), never forwarded by a proxy. */
-const hopByHop = [
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'proxy-authenticate',
-  'proxy-authorization',
-];
+/** The proxy's own credentials are for this hop too. */
+const hopByHop = [...HOP_BY_HOP_HEADERS, 'proxy-authenticate', 'proxy-authorization'];
 
 /**
  * The end-to-end headers only: hop-by-hop ones and those the Connection header names are

@@ -1,3 +1,4 @@
+import { HOP_BY_HOP_HEADERS } from '../hop-headers.js';
 import { stringMapProblem } from './attribute-value.js';
 import type { JsonValue, ToxicDefinition } from './definition.js';
 
@@ -10,17 +11,8 @@ export interface HttpModifyAttributes {
   json_patch: JsonValue;
 }
 
-/** Headers of one hop (RFC 9110 §7.6.1) and framing: each connection sets its own. */
-const connectionHeaders = [
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'expect',
-];
+/** Headers of one hop and framing, and `expect`: each connection sets its own. */
+const connectionHeaders = [...HOP_BY_HOP_HEADERS, 'expect'];
 
 const headerMap = {
   kind: 'json',

@@ -1,18 +1,10 @@
+import { HOP_BY_HOP_HEADERS } from '../../model/hop-headers.js';
+
 /**
- * Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus `expect`, which node's
- * server has already answered with 100 Continue. They are not forwarded; the next hop makes its own.
+ * The hop-by-hop headers, plus `expect`, which node's server has already answered with 100
+ * Continue, and h2c's `http2-settings`. They are not forwarded; the next hop makes its own.
  */
-export const hopHeaders = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'expect',
-  'http2-settings',
-]);
+export const hopHeaders = new Set([...HOP_BY_HOP_HEADERS, 'expect', 'http2-settings']);
 
 export function isHopHeader(lowerCaseName: string): boolean {
   return hopHeaders.has(lowerCaseName);
