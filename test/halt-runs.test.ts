@@ -71,6 +71,39 @@ describe('run registration', () => {
     run.close();
   });
 
+  test('halt removes the toxics while a run is still playing its rollbacks: a slow run holds no toxic up', async () => {
+    const echo = createServer((_request, response) => response.end('ok'));
+    echo.listen(0, '127.0.0.1');
+    await once(echo, 'listening');
+    const upstream = `127.0.0.1:${(echo.address() as AddressInfo).port}`;
+    assert.equal((await harness.api('POST', '/proxies', { name: 'slow_run', upstream })).status, 201);
+    const added = await harness.api('POST', '/proxies/slow_run/toxics', { name: 'lag', type: 'latency' });
+    assert.equal(added.status, 200);
+    const run = await register({ title: 'slow rollbacks' });
+    // The run never says it ended: halt waits for it (10 s), but not before removing the toxic.
+    const halting = harness.api('POST', '/halt', { reason: 'slow' });
+    await waitFor(() => run.lines.length === 2, 'the halt to reach the run');
+    await waitFor(
+      async () => (await harness.api('GET', '/proxies/slow_run/toxics')).json.length === 0,
+      'the toxic to go while the run has not ended',
+      5000,
+    );
+    assert.equal((await harness.api('GET', `/runs/${run.id}`)).json.status, 'halting');
+    await harness.api('PATCH', `/runs/${run.id}`, { status: 'interrupted' });
+    const answer = await halting;
+    assert.deepEqual(answer.json.failed, []);
+    assert.ok(
+      answer.json.undone.some(
+        (item: { kind: string; what: string }) =>
+          item.kind === 'toxic' && item.what === 'removed the latency toxic lag on proxy slow_run',
+      ),
+      JSON.stringify(answer.json),
+    );
+    run.close();
+    echo.close();
+    await harness.api('DELETE', '/proxies/slow_run');
+  });
+
   test('a run registers under its own id (its ledger name), once', async () => {
     const run = await register({ id: '2026-12-02T08-00-00-000Z-abc123', title: 'own id' });
     assert.equal(run.id, '2026-12-02T08-00-00-000Z-abc123');
