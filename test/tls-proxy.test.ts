@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import https from 'node:https';
@@ -14,6 +15,7 @@ import {
   connect,
   createProxy as createPlainProxy,
   readAll,
+  runCli,
   startEchoServer,
   startHarness,
   tempDirectory,
@@ -292,4 +294,49 @@ test('an http proxy reaches an https upstream through upstream_tls, verified aga
   });
   const reply = await run('curl', ['-sS', `http://127.0.0.1:${proxy.port}/plain-in`]);
   assert.equal(reply.stdout, 'https upstream /plain-in');
+});
+
+test('export writes tls and upstream_tls (keys redacted), apply brings them back and then changes nothing, and tls: null takes TLS off', async () => {
+  const echo = await startEchoServer();
+  const pair = await ca.issue(['127.0.0.1']);
+  const proxy = await createProxy(harness, 'round_trip', `127.0.0.1:${echo.port}`, {
+    tls: pair,
+    upstream_tls: { insecure: true },
+  });
+  const dir = tempDirectory('tls-export');
+  const file = join(dir, 'proxies.json');
+  const exported = await runCli(['-h', harness.url, 'export', '--json']);
+  assert.equal(exported.code, 0, exported.stderr);
+  const document = JSON.parse(exported.stdout) as {
+    proxies: Array<{ name: string; tls?: unknown; upstream_tls?: unknown }>;
+  };
+  const entry = document.proxies.find((candidate) => candidate.name === 'round_trip');
+  assert.deepEqual(entry?.tls, { cert: pair.cert, key: '[redacted]' });
+  assert.deepEqual(entry?.upstream_tls, { insecure: true });
+  writeFileSync(file, JSON.stringify({ proxies: [entry] }));
+
+  const again = await runCli(['-h', harness.url, 'apply', file]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout.trim(), `no changes: the server matches ${file}`);
+
+  // A file whose proxy has no tls makes the server's proxy plain: apply matches the file.
+  writeFileSync(file, JSON.stringify({ proxies: [{ ...entry, tls: undefined, upstream_tls: undefined }] }));
+  const off = await runCli(['-h', harness.url, 'apply', file]);
+  assert.equal(off.code, 0, off.stderr);
+  assert.match(off.stdout, /~ proxy round_trip: tls off, upstream_tls off/);
+  const shown = await harness.api('GET', '/proxies/round_trip');
+  assert.equal(shown.json.tls, undefined);
+  const plain = await connect(proxy.port);
+  plain.end('plain again');
+  assert.equal((await readAll(plain)).toString(), 'plain again');
+
+  const on = await harness.api('POST', '/proxies/round_trip', { tls: { auto: true } });
+  assert.equal(on.status, 200, on.text);
+  assert.equal(await tlsRoundTrip(proxy.port, 'tls again'), 'tls again');
+  const removed = await harness.api('POST', '/proxies/round_trip', { tls: null });
+  assert.equal(removed.status, 200, removed.text);
+  assert.equal(removed.json.tls, undefined);
+  const plainAgain = await connect(proxy.port);
+  plainAgain.end('and plain');
+  assert.equal((await readAll(plainAgain)).toString(), 'and plain');
 });

@@ -74,7 +74,18 @@ export function exportCommand(): Command {
       );
       const document = {
         proxies: proxies.map(
-          ({ name, listen, upstream, enabled, protocol, header_faults, idle_timeout, toxics }) => ({
+          ({
+            name,
+            listen,
+            upstream,
+            enabled,
+            protocol,
+            header_faults,
+            idle_timeout,
+            tls,
+            upstream_tls,
+            toxics,
+          }) => ({
             name,
             listen,
             upstream,
@@ -82,6 +93,9 @@ export function exportCommand(): Command {
             ...(protocol === undefined ? {} : { protocol }),
             ...(header_faults === undefined ? {} : { header_faults }),
             ...(idle_timeout === undefined ? {} : { idle_timeout }),
+            // Private keys come back "[redacted]": apply of this file keeps the server's.
+            ...(tls === undefined ? {} : { tls }),
+            ...(upstream_tls === undefined ? {} : { upstream_tls }),
             toxics: toxics.map(({ name: toxicName, type, stream, toxicity, attributes }) => ({
               name: toxicName,
               type,

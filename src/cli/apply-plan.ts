@@ -1,5 +1,6 @@
 import { DEFAULT_PROTOCOL } from '../model/protocol.js';
 import type { ProxySpec } from '../model/proxy-spec.js';
+import { showOrigination, showTermination } from '../model/tls-spec.js';
 import { targetingKeys, type ToxicSpec, wireAttributes } from '../model/toxic.js';
 import type { Attributes } from '../model/toxics/index.js';
 import type {
@@ -79,6 +80,20 @@ export function planApply(
     if (spec.idleTimeout !== undefined && spec.idleTimeout !== existing.idle_timeout) {
       body.idle_timeout = spec.idleTimeout;
       differences.push(`idle_timeout ${existing.idle_timeout ?? 'default'} -> ${spec.idleTimeout}`);
+    }
+    if (!sameShown(spec.tls && showTermination(spec.tls), existing.tls)) {
+      body.tls = spec.tls ?? null;
+      differences.push(spec.tls ? (existing.tls ? 'tls changed' : 'tls on') : 'tls off');
+    }
+    if (!sameShown(spec.upstreamTls && showOrigination(spec.upstreamTls), existing.upstream_tls)) {
+      body.upstream_tls = spec.upstreamTls ?? null;
+      differences.push(
+        spec.upstreamTls
+          ? existing.upstream_tls
+            ? 'upstream_tls changed'
+            : 'upstream_tls on'
+          : 'upstream_tls off',
+      );
     }
     if (differences.length > 0) {
       changes.push({
@@ -168,6 +183,11 @@ function sameValue(
   return JSON.stringify(current) === JSON.stringify(wanted);
 }
 
+/** TLS as the API shows it (keys redacted) against the server's: the same or not. */
+function sameShown(wanted: object | undefined, current: object | undefined): boolean {
+  return JSON.stringify(wanted) === JSON.stringify(current);
+}
+
 function text(value: Attributes[string] | undefined): string {
   return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
@@ -182,6 +202,8 @@ export function createProxyBody(spec: ProxySpec): CreateProxyBody {
     ...(spec.protocol === undefined || spec.protocol === DEFAULT_PROTOCOL ? {} : { protocol: spec.protocol }),
     ...(spec.headerFaults ? { header_faults: true } : {}),
     ...(spec.idleTimeout === undefined ? {} : { idle_timeout: spec.idleTimeout }),
+    ...(spec.tls === undefined ? {} : { tls: spec.tls }),
+    ...(spec.upstreamTls === undefined ? {} : { upstream_tls: spec.upstreamTls }),
     toxics: (spec.toxics ?? []).map(createToxicBody),
   };
 }

@@ -42,8 +42,9 @@ export interface ProxyUpdate {
   headerFaults?: boolean;
   idleTimeout?: number;
   /** Replaces the certificate clients see; connections already open keep theirs. */
-  tls?: TlsTermination;
-  upstreamTls?: TlsOrigination;
+  /** null takes TLS off: new connections are plain again. */
+  tls?: TlsTermination | null;
+  upstreamTls?: TlsOrigination | null;
 }
 
 /** Proxies bind loopback unless told otherwise (Toxiproxy binds every interface). */
@@ -132,8 +133,11 @@ export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   if (fields.header_faults !== undefined) update.headerFaults = fields.header_faults;
   if (fields.idle_timeout !== undefined)
     update.idleTimeout = parseIdleTimeout(fields.idle_timeout, 'udp', name);
+  // A null field reads as absent, as Go reads it, except where null is how TLS is taken off.
   if (fields.tls !== undefined) update.tls = parseTlsTermination(fields.tls, where);
+  else if (sentNull(body, 'tls')) update.tls = null;
   if (fields.upstream_tls !== undefined) update.upstreamTls = parseTlsOrigination(fields.upstream_tls, where);
+  else if (sentNull(body, 'upstream_tls')) update.upstreamTls = null;
   return update;
 }
 
@@ -170,6 +174,12 @@ function parseProtocol(value: unknown, name: string): ProxyProtocol {
     );
   }
   return protocol;
+}
+
+/** Whether the body sets `field` (in any letter case) to null. */
+function sentNull(body: unknown, field: string): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  return Object.entries(body).some(([key, value]) => key.toLowerCase() === field && value === null);
 }
 
 function tlsOnUdp(name: string): FaultlineError {

@@ -85,3 +85,12 @@ export function parseTlsOrigination(value: unknown, where: string): TlsOriginati
 function invalid(field: string, where: string, hint: string): FaultlineError {
   return new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `invalid ${field} in ${where}`, { hint });
 }
+
+/** What a TLS spec looks like in the API: private keys never leave the server. */
+export function showTermination(spec: TlsTermination): TlsTermination {
+  return 'auto' in spec ? { auto: true } : { cert: spec.cert, key: REDACTED_KEY };
+}
+
+export function showOrigination(spec: TlsOrigination): TlsOrigination {
+  return spec.key === undefined ? { ...spec } : { ...spec, key: REDACTED_KEY };
+}

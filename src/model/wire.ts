@@ -49,6 +49,9 @@ export interface UpdateProxyBody {
   enabled?: boolean;
   header_faults?: boolean;
   idle_timeout?: number;
+  /** null takes TLS off. */
+  tls?: TlsTermination | null;
+  upstream_tls?: TlsOrigination | null;
 }
 
 export interface CreateToxicBody {

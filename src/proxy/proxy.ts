@@ -40,6 +40,7 @@ import {
   createSecureAcceptor,
   feedReader,
   type SecureAcceptor,
+  tlsReason,
 } from './tls/secure-sockets.js';
 
 /** Errors from the TLS layer rather than the TCP connect (which `connection.failed` reports alone). */
@@ -230,25 +231,28 @@ export class FaultProxy implements ProxyView {
   /** The update that makes this proxy's TLS what `spec` asks for, or undefined when it already is. */
   tlsChange(spec: { tls?: TlsTermination; upstreamTls?: TlsOrigination }): ProxyUpdate | undefined {
     const change: ProxyUpdate = {};
-    if (spec.tls && !sameTls(spec.tls, this.tls)) change.tls = spec.tls;
-    if (spec.upstreamTls && !sameTls(spec.upstreamTls, this.upstreamTls))
-      change.upstreamTls = spec.upstreamTls;
+    if (spec.tls ? !sameTls(spec.tls, this.tls) : this.tls !== undefined) change.tls = spec.tls ?? null;
+    if (spec.upstreamTls ? !sameTls(spec.upstreamTls, this.upstreamTls) : this.upstreamTls !== undefined)
+      change.upstreamTls = spec.upstreamTls ?? null;
     return Object.keys(change).length > 0 ? change : undefined;
   }
 
   /** Checks and builds TLS settings before anything changes, so a bad certificate changes nothing. */
   private async prepareTls(
-    spec: { tls?: TlsTermination; upstreamTls?: TlsOrigination },
+    spec: { tls?: TlsTermination | null; upstreamTls?: TlsOrigination | null },
     listen: string,
     upstream: string,
   ): Promise<{ server: ServerTls | undefined; client: ClientTls | undefined }> {
     const listenHost = parseHostPort(listen, 'listen').host;
-    const serverSpec = spec.tls ?? this.serverTls?.spec;
+    // undefined keeps what the proxy has; null takes it off.
+    const serverSpec = spec.tls === null ? undefined : (spec.tls ?? this.serverTls?.spec);
     const reissue = serverSpec !== undefined && (spec.tls !== undefined || listen !== this.listen);
     const server = reissue
       ? await serverTls(serverSpec, listenHost, this.protocol, this.environment.issueCertificate)
-      : this.serverTls;
-    const clientSpec = spec.upstreamTls ?? this.clientTls?.spec;
+      : serverSpec === undefined
+        ? undefined
+        : this.serverTls;
+    const clientSpec = spec.upstreamTls === null ? undefined : (spec.upstreamTls ?? this.clientTls?.spec);
     const client =
       clientSpec === undefined ? undefined : clientTls(clientSpec, parseHostPort(upstream, 'upstream').host);
     return { server, client };
@@ -478,7 +482,7 @@ export class FaultProxy implements ProxyView {
     let opened = false;
     const failed = (error: NodeJS.ErrnoException) => {
       if (secureUpstream && isTlsError(error))
-        this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', error.message);
+        this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', tlsReason(error));
       events.emit({
         type: 'connection.failed',
         proxy: this.name,
@@ -494,7 +498,7 @@ export class FaultProxy implements ProxyView {
       if (secureUpstream)
         upstream.on('error', (error: NodeJS.ErrnoException) => {
           if (isTlsError(error))
-            this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', error.message);
+            this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', tlsReason(error));
         });
       opened = true;
       const localPort = upstream.localPort;

@@ -1,7 +1,7 @@
 import { type ToxicSpec, wireAttributes } from '../model/toxic.js';
 import type { ProxyJson, ToxicJson } from '../model/wire.js';
 import type { EngineProxy } from '../proxy/engine-proxy.js';
-import { showOrigination, showTermination } from '../proxy/tls/proxy-tls.js';
+import { showOrigination, showTermination } from '../model/tls-spec.js';
 
 /** A toxic with Toxiproxy's key order: attributes, name, type, stream, toxicity. */
 export function toxicJson(toxic: ToxicSpec): ToxicJson {

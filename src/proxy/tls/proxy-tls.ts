@@ -77,15 +77,6 @@ export function certificateHosts(listenHost: string): string[] {
   return [listenHost];
 }
 
-/** What a TLS spec looks like in the API: private keys never leave the server. */
-export function showTermination(spec: TlsTermination): TlsTermination {
-  return 'auto' in spec ? { auto: true } : { cert: spec.cert, key: REDACTED_KEY };
-}
-
-export function showOrigination(spec: TlsOrigination): TlsOrigination {
-  return spec.key === undefined ? { ...spec } : { ...spec, key: REDACTED_KEY };
-}
-
 /** Whether `wanted` (perhaps from `export`, its keys redacted) asks for what `current` is. */
 export function sameTls(
   wanted: TlsTermination | TlsOrigination,

@@ -31,8 +31,13 @@ export function createSecureAcceptor(
     socket.setNoDelay(true);
     secured(socket);
   });
-  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
-    failed(`${socket.remoteAddress}:${socket.remotePort}`, error.code ?? 'ERR_TLS_HANDSHAKE', error.message);
+  server.on('tlsClientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: tls.TLSSocket) => {
+    // A client that has already closed has no address left to name.
+    const client =
+      socket.remoteAddress === undefined
+        ? 'a client that had gone'
+        : `${socket.remoteAddress}:${socket.remotePort}`;
+    failed(client, error.code ?? 'ERR_TLS_HANDSHAKE', tlsReason(error));
     socket.destroy();
   });
   return {
@@ -61,4 +66,9 @@ export function connectSecure(
 export function feedReader<S extends net.Socket>(socket: S, reader: SocketReader): S {
   socket.on('data', (chunk: Buffer) => reader.onData(chunk));
   return socket;
+}
+
+/** OpenSSL's message carries its source file and line; its reason is the readable part. */
+export function tlsReason(error: Error & { reason?: unknown }): string {
+  return typeof error.reason === 'string' ? error.reason : (error.message.split('\n')[0] ?? '');
 }
