@@ -340,3 +340,54 @@ test('export writes tls and upstream_tls (keys redacted), apply brings them back
   plainAgain.end('and plain');
   assert.equal((await readAll(plainAgain)).toString(), 'and plain');
 });
+
+test('faultline create takes TLS from flags: PEM files are read by the CLI, and an unreadable one is a usage error', async () => {
+  const echo = await startEchoServer();
+  const pair = await ca.issue(['127.0.0.1']);
+  const dir = tempDirectory('tls-flags');
+  writeFileSync(join(dir, 'cert.pem'), pair.cert);
+  writeFileSync(join(dir, 'key.pem'), pair.key);
+  writeFileSync(join(dir, 'ca.pem'), ca.certificatePem);
+  const created = await runCli([
+    '-h',
+    harness.url,
+    'create',
+    'flagged',
+    '-l',
+    '127.0.0.1:0',
+    '-u',
+    `127.0.0.1:${echo.port}`,
+    '--tls-cert',
+    join(dir, 'cert.pem'),
+    '--tls-key',
+    join(dir, 'key.pem'),
+    '--upstream-ca',
+    join(dir, 'ca.pem'),
+    '--upstream-servername',
+    'upstream.test',
+  ]);
+  assert.equal(created.code, 0, created.stderr);
+  const shown = (await harness.api('GET', '/proxies/flagged')).json;
+  assert.deepEqual(shown.tls, { cert: pair.cert, key: '[redacted]' });
+  assert.deepEqual(shown.upstream_tls, { servername: 'upstream.test', ca: ca.certificatePem });
+  const missing = await runCli([
+    '-h',
+    harness.url,
+    'create',
+    'nofile',
+    '-l',
+    '127.0.0.1:0',
+    '-u',
+    '127.0.0.1:1',
+    '--tls-cert',
+    join(dir, 'absent.pem'),
+    '--tls-key',
+    join(dir, 'key.pem'),
+  ]);
+  assert.equal(missing.code, 2);
+  assert.match(
+    missing.stderr,
+    /--tls-cert \S+absent\.pem cannot be read \(ENOENT\); give a readable PEM file/,
+  );
+  assert.equal((await harness.api('GET', '/proxies/nofile')).status, 404);
+});

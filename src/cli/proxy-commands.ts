@@ -3,6 +3,7 @@ import { type ProxyProtocol, proxyProtocols } from '../model/protocol.js';
 import type { ProxyJson } from '../client/index.js';
 import { clientFor, example, isTerminal, out, table, UsageError, withServerUrl } from './context.js';
 import { safe, safeJson } from './terminal-text.js';
+import { addProxyExtraOptions, type ProxyExtraFlags, proxyExtraFields } from './tls-options.js';
 
 export function listCommand(): Command {
   return withServerUrl(new Command('list'))
@@ -92,7 +93,7 @@ export function inspectCommand(): Command {
 }
 
 export function createCommand(): Command {
-  return withServerUrl(new Command('create'))
+  const command = withServerUrl(new Command('create'))
     .aliases(['c', 'new'])
     .description('create a proxy that listens on LISTEN and forwards to UPSTREAM')
     .argument('<proxy>', 'proxy name')
@@ -107,11 +108,12 @@ export function createCommand(): Command {
     .option(
       '--header-faults',
       'http/http2: let requests ask for a fault with x-faultline-abort / x-faultline-delay',
-    )
+    );
+  return addProxyExtraOptions(command)
     .addHelpText(
       'after',
       example(
-        'faultline create redis -l 127.0.0.1:26379 -u 127.0.0.1:6379\n  faultline create api -l 127.0.0.1:8081 -u 127.0.0.1:8080 --protocol http',
+        'faultline create redis -l 127.0.0.1:26379 -u 127.0.0.1:6379\n  faultline create api -l 127.0.0.1:8081 -u 127.0.0.1:8080 --protocol http\n  faultline create api_tls -l 127.0.0.1:8443 -u 127.0.0.1:8080 --protocol http --tls-auto',
       ),
     )
     .action(async (name: string, options: CreateFlags, command: Command) => {
@@ -125,6 +127,7 @@ export function createCommand(): Command {
         enabled: true,
         ...(options.protocol ? { protocol: options.protocol } : {}),
         ...(options.headerFaults ? { header_faults: true } : {}),
+        ...proxyExtraFields(options),
       });
       out(`Created new proxy ${safe(name)}`);
     });
@@ -156,7 +159,7 @@ export function deleteCommand(): Command {
     });
 }
 
-interface CreateFlags {
+interface CreateFlags extends ProxyExtraFlags {
   listen?: string;
   upstream?: string;
   protocol?: ProxyProtocol;

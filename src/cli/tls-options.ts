@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { integer } from './integer-option.js';
+import { UsageError } from './context.js';
+
+/** The TLS and UDP options of `create`, read into the API's fields (PEM files are read here, not by the server). */
+export interface ProxyExtraFlags {
+  tlsAuto?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  upstreamTls?: boolean;
+  upstreamCa?: string;
+  upstreamServername?: string;
+  upstreamCert?: string;
+  upstreamKey?: string;
+  upstreamInsecure?: boolean;
+  idleTimeout?: number;
+}
+
+export function addProxyExtraOptions(command: Command): Command {
+  return command
+    .option('--tls-auto', "terminate TLS with a certificate from faultline's local CA (see faultline ca)")
+    .option('--tls-cert <file>', 'terminate TLS with this PEM certificate chain (with --tls-key)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--upstream-tls', "speak TLS to the upstream, verified against the system's CAs")
+    .option('--upstream-ca <file>', 'speak TLS to the upstream, verified against these PEM CA certificates')
+    .option('--upstream-servername <name>', 'the name the upstream certificate must carry (SNI)')
+    .option('--upstream-cert <file>', 'a PEM client certificate for the upstream (mTLS, with --upstream-key)')
+    .option('--upstream-key <file>', 'the PEM private key of --upstream-cert')
+    .option('--upstream-insecure', 'speak TLS to the upstream without verifying it (only when you mean it)')
+    .option(
+      '--idle-timeout <ms>',
+      'udp: close a flow after this many ms without datagrams',
+      integer('--idle-timeout', 0, Number.MAX_SAFE_INTEGER),
+    );
+}
+
+export function proxyExtraFields(flags: ProxyExtraFlags): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (flags.tlsAuto && (flags.tlsCert || flags.tlsKey))
+    throw new UsageError('--tls-auto and --tls-cert/--tls-key contradict each other; give one');
+  if (flags.tlsAuto) fields.tls = { auto: true };
+  else if (flags.tlsCert || flags.tlsKey) {
+    if (!flags.tlsCert || !flags.tlsKey)
+      throw new UsageError('--tls-cert and --tls-key go together; give both');
+    fields.tls = { cert: pem(flags.tlsCert, '--tls-cert'), key: pem(flags.tlsKey, '--tls-key') };
+  }
+  const upstream: Record<string, unknown> = {};
+  if (flags.upstreamCa) upstream.ca = pem(flags.upstreamCa, '--upstream-ca');
+  if (flags.upstreamServername) upstream.servername = flags.upstreamServername;
+  if (flags.upstreamCert) upstream.cert = pem(flags.upstreamCert, '--upstream-cert');
+  if (flags.upstreamKey) upstream.key = pem(flags.upstreamKey, '--upstream-key');
+  if (flags.upstreamInsecure) upstream.insecure = true;
+  if (flags.upstreamTls || Object.keys(upstream).length > 0) fields.upstream_tls = upstream;
+  if (flags.idleTimeout !== undefined) fields.idle_timeout = flags.idleTimeout;
+  return fields;
+}
+
+function pem(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `${flag} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give a readable PEM file`,
+    );
+  }
+}
