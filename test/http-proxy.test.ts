@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http from 'node:http';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -130,13 +131,77 @@ describe('http proxy: forwarding', () => {
     const first = await client.request({ path: '/first', method: 'GET' });
     await first.body.text();
     await addToxic({ name: 'later_slow', type: 'latency', attributes: { latency: 300 } });
-    await waitFor(() => harness.engine.get('api').connections === 0, 'the idle connection to be retired');
     const started = performance.now();
     const second = await client.request({ path: '/second', method: 'GET' });
     assert.equal(await second.body.text(), 'ok GET /second');
     assert.ok(performance.now() - started >= 290, 'the second request did not go through the latency toxic');
     await removeToxic('later_slow');
     await client.close();
+  });
+
+  it('adding a byte toxic never resets the next request of a keep-alive node http.Agent', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port: proxy.port, path, agent }, (reply) => {
+            let text = '';
+            reply.setEncoding('utf8');
+            reply.on('data', (chunk: string) => (text += chunk));
+            reply.on('end', () => resolve(`${reply.statusCode} ${text}`));
+          })
+          .on('error', reject);
+      });
+    try {
+      await get('/warm');
+      const answers: string[] = [];
+      for (let round = 0; round < 20; round += 1) {
+        await addToxic({ name: 'tiny', type: 'latency', attributes: { latency: 1 } });
+        answers.push(await get(`/round/${round}`));
+        await removeToxic('tiny');
+        answers.push(await get(`/after/${round}`));
+      }
+      const expected = Array.from({ length: 20 }, (_, round) => [
+        `200 ok GET /round/${round}`,
+        `200 ok GET /after/${round}`,
+      ]).flat();
+      assert.deepEqual(answers, expected);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('a byte toxic added while a WebSocket is open applies to its next message', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await once(wss, 'listening');
+    wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo:${String(data)}`)));
+    const wsProxy = await createProxy(
+      harness,
+      'wslate',
+      `127.0.0.1:${(wss.address() as net.AddressInfo).port}`,
+      {
+        protocol: 'http',
+      },
+    );
+    const client = new WebSocket(`ws://127.0.0.1:${wsProxy.port}/chat`);
+    await once(client, 'open');
+    client.send('one');
+    const [first] = (await once(client, 'message')) as [Buffer];
+    assert.equal(String(first), 'echo:one');
+    const added = await harness.api('POST', '/proxies/wslate/toxics', {
+      name: 'ws_slow',
+      type: 'latency',
+      attributes: { latency: 300 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const started = performance.now();
+    client.send('two');
+    const [second] = (await once(client, 'message')) as [Buffer];
+    assert.equal(String(second), 'echo:two');
+    assert.ok(performance.now() - started >= 290, 'the open WebSocket did not go through the latency toxic');
+    client.close();
+    await once(client, 'close');
+    wss.close();
   });
 
   it('byte toxics still act on the connection of an http proxy', async () => {

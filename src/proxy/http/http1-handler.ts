@@ -26,7 +26,6 @@ export class Http1Handler {
   private pool: Pool | undefined;
   private poolTls: ConnectionOptions | undefined;
   private poolUpstream = '';
-  private readonly retired = new WeakSet<object>();
 
   constructor(
     private readonly proxy: ProxyView,
@@ -36,7 +35,6 @@ export class Http1Handler {
 
   readonly handle = (request: IncomingMessage, response: ServerResponse): void => {
     response.sendDate = false;
-    if (this.retired.has(request.socket)) response.shouldKeepAlive = false;
     const linked = this.clients.find(request.socket);
     const method = request.method ?? 'GET';
     const { path, query } = splitTarget(request.url ?? '/');
@@ -50,11 +48,6 @@ export class Http1Handler {
     // Whatever goes wrong with one request ends that request, never the server.
     this.run(request, response, plan, label).catch(() => response.destroy());
   };
-
-  /** The connection closes after the answer in progress (a connection toxic now needs a link). */
-  retire(socket: object): void {
-    this.retired.add(socket);
-  }
 
   close(): void {
     void this.pool?.destroy();
