@@ -10,6 +10,7 @@ import { describe as describeEvent } from '../src/cli/watch-command.js';
 import { parseProxyCreate } from '../src/model/proxy-spec.js';
 import { parseToxicCreate } from '../src/model/toxic.js';
 import { createEngine } from '../src/proxy/engine.js';
+import { defaultLimits } from '../src/proxy/limits.js';
 import { createProxy, readAll, startHarness, startTcpServer, waitFor } from './helpers.js';
 import { collectEvents, startHttpUpstream } from './http-helpers.js';
 
@@ -403,5 +404,30 @@ describe('http proxy: seeded decisions', () => {
     const first = await statusesWith(11);
     assert.equal(await statusesWith(11), first);
     assert.ok(first.includes('503') && first.includes('200'), `toxicity 0.5 gave ${first}`);
+  });
+});
+
+describe('http proxy: upstream response timeout', () => {
+  it('answers 504 with a body and an event when the upstream takes the request and never answers', async () => {
+    const patient = await startHarness({ seed: 5, limits: { upstreamResponseTimeoutMs: 300 } });
+    const events = collectEvents(patient);
+    const silent = await startTcpServer((socket) => socket.resume());
+    const slow = await createProxy(patient, 'silent', silent.address, { protocol: 'http' });
+    const reply = await request(`http://127.0.0.1:${slow.port}/orders/1`);
+    assert.equal(reply.statusCode, 504);
+    assert.equal(
+      await reply.body.text(),
+      `faultline: the upstream ${silent.address} sent no response headers within 300 ms (the upstream response timeout)\n`,
+    );
+    await waitFor(
+      () => events.some((event) => event.type === 'http.upstream_failed'),
+      'the upstream failure event',
+    );
+    const failed = events.find((event) => event.type === 'http.upstream_failed');
+    assert.equal(failed?.type === 'http.upstream_failed' && failed.path, '/orders/1');
+  });
+
+  it('waits 60 s for response headers by default', () => {
+    assert.equal(defaultLimits.upstreamResponseTimeoutMs, 60_000);
   });
 });

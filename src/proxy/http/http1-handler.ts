@@ -8,6 +8,7 @@ import type { ClientTable } from './client-table.js';
 import { faultHeaders } from './header-faults.js';
 import { isHopHeader } from './hop-headers.js';
 import {
+  isResponseTimeout,
   reportFired,
   reportUpstreamFailure,
   type RequestLabel,
@@ -105,7 +106,11 @@ export class Http1Handler {
       void this.pool?.close();
       this.poolUpstream = this.proxy.upstream;
       this.poolTls = secure;
-      const options: Pool.Options = { headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 10_000 };
+      const options: Pool.Options = {
+        headersTimeout: this.proxy.environment.limits.upstreamResponseTimeoutMs,
+        bodyTimeout: 0,
+        keepAliveTimeout: 10_000,
+      };
       if (secure) options.connect = secure as NonNullable<Pool.Options['connect']>;
       this.pool = new Pool(`${secure ? 'https' : 'http'}://${this.proxy.upstream}`, options);
     }
@@ -134,12 +139,14 @@ export class Http1Handler {
     };
     const fail = (error: Error) => {
       if (controller.signal.aborted) return;
-      const text = upstreamFailure(this.proxy.upstream, error);
+      const timeoutMs = this.proxy.environment.limits.upstreamResponseTimeoutMs;
+      const text = upstreamFailure(this.proxy.upstream, error, timeoutMs);
+      const status = isResponseTimeout(error) ? 504 : 502;
       reportUpstreamFailure(this.proxy, label, text);
-      if (plan) reportFired(this.proxy, plan, label, { status: 502 });
+      if (plan) reportFired(this.proxy, plan, label, { status });
       request.resume();
       if (!response.headersSent) {
-        response.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
         response.end(`${text}\n`);
       } else response.destroy();
     };
