@@ -278,6 +278,52 @@ describe('HTTP/2 through an http2 proxy', () => {
     assert.ok(outcomes.length >= 400, `only ${outcomes.length} calls were made`);
   });
 
+  it('a grpc_status toxic with no match answers gRPC calls only: other requests reach the upstream', async () => {
+    const server = http2.createServer();
+    server.on('stream', (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'text/plain' });
+      stream.end('upstream answer');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    after(() => server.close());
+    const mixed = await createProxy(
+      harness,
+      'mixed',
+      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      {
+        protocol: 'http2',
+      },
+    );
+    const added = await harness.api('POST', '/proxies/mixed/toxics', {
+      name: 'everything_down',
+      type: 'grpc_status',
+      attributes: { code: 3 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const session = http2.connect(`http://127.0.0.1:${mixed.port}`);
+    after(() => session.close());
+    const ask = (headers: http2.OutgoingHttpHeaders) =>
+      new Promise<string>((resolve, reject) => {
+        const stream = session.request(headers);
+        let head = '';
+        let text = '';
+        stream.on('response', (received) => {
+          head = `${received[':status']} ${received['grpc-status'] ?? '-'}`;
+        });
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (text += chunk));
+        stream.on('end', () => resolve(`${head} ${text}`));
+        stream.on('error', reject);
+        stream.end();
+      });
+    assert.equal(await ask({ ':path': '/page' }), '200 - upstream answer');
+    assert.equal(
+      await ask({ ':method': 'POST', ':path': '/shop.Orders/Get', 'content-type': 'application/grpc' }),
+      '200 3 ',
+    );
+  });
+
   it('answers 502 with a body when the upstream does not speak HTTP/2', async () => {
     const garbage = await startTcpServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
     const bad = await createProxy(harness, 'notH2', garbage.address, { protocol: 'http2' });

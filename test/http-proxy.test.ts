@@ -334,6 +334,30 @@ describe('http proxy: request toxics', () => {
     assert.equal(upstream.seen.at(-1)?.headers['x-faultline-delay'], undefined);
   });
 
+  it('x-faultline-grpc-status answers only gRPC calls: a plain GET passes to the upstream', async () => {
+    const on = await createProxy(harness, 'grpcHeader', upstream.address, {
+      protocol: 'http',
+      header_faults: true,
+    });
+    const plain = await request(`http://127.0.0.1:${on.port}/plain`, {
+      headers: { 'x-faultline-grpc-status': '3' },
+    });
+    assert.deepEqual(
+      [plain.statusCode, plain.headers['grpc-status'], await plain.body.text()],
+      [200, undefined, 'ok GET /plain'],
+    );
+    const call = await request(`http://127.0.0.1:${on.port}/shop.Orders/Get`, {
+      method: 'POST',
+      headers: { 'x-faultline-grpc-status': '3', 'content-type': 'application/grpc+proto' },
+      body: '',
+    });
+    await call.body.text();
+    assert.deepEqual(
+      [call.statusCode, call.headers['content-type'], call.headers['grpc-status']],
+      [200, 'application/grpc', '3'],
+    );
+  });
+
   it('toxics added and removed while requests flow: none lost, duplicated or answered twice', async () => {
     const total = 300;
     const before = upstream.seen.length;
