@@ -358,6 +358,25 @@ describe('http proxy: request toxics', () => {
     );
   });
 
+  it('http_abort on an Upgrade request answers with the standard reason phrase and its headers', async () => {
+    await addToxic({
+      name: 'no_ws',
+      type: 'http_abort',
+      attributes: { status: 403, body: 'no sockets', headers: { 'x-why': 'test' }, match: { path: '/ws' } },
+    });
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    const text = (await readAll(socket)).toString();
+    await removeToxic('no_ws');
+    assert.equal(
+      text,
+      'HTTP/1.1 403 Forbidden\r\nx-why: test\r\ncontent-length: 10\r\nconnection: close\r\n\r\nno sockets',
+    );
+  });
+
   it('toxics added and removed while requests flow: none lost, duplicated or answered twice', async () => {
     const total = 300;
     const before = upstream.seen.length;
