@@ -116,7 +116,7 @@ describe('gRPC through an http2 proxy', () => {
     assert.deepEqual(await unary<Order>(client, 'Create', { id: 3, item: 'pad' }), { id: 3, item: 'pad' });
   });
 
-  it('a byte toxic added while the client is connected applies to its next call (GOAWAY, then a link)', async () => {
+  it('a byte toxic added while the client is connected applies to its next call on the same connection', async () => {
     assert.deepEqual(await unary<Order>(client, 'Get', { id: 8 }), { id: 8, item: 'book' });
     const added = await harness.api('POST', '/proxies/shop/toxics', {
       name: 'slow_wire',
@@ -203,6 +203,125 @@ describe('HTTP/2 through an http2 proxy', () => {
     await assert.rejects(exchange('/rst', Buffer.from('x')), { code: 'ERR_HTTP2_STREAM_ERROR' });
     const after2 = await exchange('/upload', Buffer.from('still fine'));
     assert.equal(after2.body.toString(), 'still fine');
+  });
+
+  it('adding and removing a byte toxic while an h2 client keeps sending fails none of its requests', async () => {
+    const server = http2.createServer();
+    server.on('stream', (stream) => {
+      stream.on('error', () => undefined);
+      stream.respond({ ':status': 200 });
+      stream.end('ok');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    after(() => server.close());
+    const busy = await createProxy(
+      harness,
+      'h2busy',
+      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      {
+        protocol: 'http2',
+      },
+    );
+    const sessions: http2.ClientHttp2Session[] = [];
+    let session!: http2.ClientHttp2Session;
+    const connect = () => {
+      session = http2.connect(`http://127.0.0.1:${busy.port}`);
+      session.on('error', () => undefined);
+      session.on('goaway', connect);
+      sessions.push(session);
+    };
+    connect();
+    const outcomes: string[] = [];
+    const call = () =>
+      new Promise<void>((resolve) => {
+        const stream = session.request({ ':path': '/x' });
+        let text = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (text += chunk));
+        stream.on('end', () => resolve(void outcomes.push(text)));
+        stream.on('error', (error: NodeJS.ErrnoException) => resolve(void outcomes.push(String(error.code))));
+      });
+    let sending = true;
+    const senders = Array.from({ length: 8 }, async () => {
+      for (let sent = 0; sending && sent < 2000; sent += 1) await call();
+    });
+    const rounds = async () => {
+      for (let round = 0; round < 10; round += 1) {
+        // Calls sent in the same turn as the toxic: in flight when the proxy reacts to it.
+        const adding = harness.api('POST', '/proxies/h2busy/toxics', {
+          name: 'tiny',
+          type: 'latency',
+          attributes: { latency: 1 },
+        });
+        const inFlight = Array.from({ length: 8 }, call);
+        const added = await adding;
+        assert.equal(added.status, 200, added.text);
+        await Promise.all(inFlight);
+        await waitFor(() => outcomes.length >= (round * 2 + 1) * 20, 'calls with the toxic');
+        assert.equal((await harness.api('DELETE', '/proxies/h2busy/toxics/tiny')).status, 204);
+        const old = session;
+        connect();
+        old.close();
+        await waitFor(() => outcomes.length >= (round * 2 + 2) * 20, 'calls without the toxic');
+      }
+    };
+    try {
+      await rounds();
+    } finally {
+      sending = false;
+      await Promise.all(senders);
+      for (const opened of sessions) opened.close();
+    }
+    const failed = outcomes.filter((outcome) => outcome !== 'ok');
+    assert.deepEqual(failed, []);
+    assert.ok(outcomes.length >= 400, `only ${outcomes.length} calls were made`);
+  });
+
+  it('a grpc_status toxic with no match answers gRPC calls only: other requests reach the upstream', async () => {
+    const server = http2.createServer();
+    server.on('stream', (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'text/plain' });
+      stream.end('upstream answer');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    after(() => server.close());
+    const mixed = await createProxy(
+      harness,
+      'mixed',
+      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      {
+        protocol: 'http2',
+      },
+    );
+    const added = await harness.api('POST', '/proxies/mixed/toxics', {
+      name: 'everything_down',
+      type: 'grpc_status',
+      attributes: { code: 3 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const session = http2.connect(`http://127.0.0.1:${mixed.port}`);
+    after(() => session.close());
+    const ask = (headers: http2.OutgoingHttpHeaders) =>
+      new Promise<string>((resolve, reject) => {
+        const stream = session.request(headers);
+        let head = '';
+        let text = '';
+        stream.on('response', (received) => {
+          head = `${received[':status']} ${received['grpc-status'] ?? '-'}`;
+        });
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (text += chunk));
+        stream.on('end', () => resolve(`${head} ${text}`));
+        stream.on('error', reject);
+        stream.end();
+      });
+    assert.equal(await ask({ ':path': '/page' }), '200 - upstream answer');
+    assert.equal(
+      await ask({ ':method': 'POST', ':path': '/shop.Orders/Get', 'content-type': 'application/grpc' }),
+      '200 3 ',
+    );
   });
 
   it('answers 502 with a body when the upstream does not speak HTTP/2', async () => {

@@ -110,6 +110,36 @@ describe('typed attributes', () => {
   });
 });
 
+describe('request toxics and stream', () => {
+  it('refuses stream "upstream" on a request toxic with a 400 naming the field; the default "downstream" is accepted', () => {
+    assert.throws(() => parseToxicCreate({ type: 'http_abort', stream: 'upstream' }), {
+      code: 'FAULTLINE_ERR_INVALID_STREAM',
+      reason: 'stream does not apply to http_abort toxics',
+      hint: 'received "upstream"; a request toxic acts on whole requests and answers, so leave stream out (or send the default "downstream")',
+    });
+    assert.equal(
+      parseToxicCreate({ type: 'grpc_status', stream: 'Downstream' }).name,
+      'grpc_status_downstream',
+    );
+    assert.equal(parseToxicCreate({ type: 'latency', stream: 'upstream' }).stream, 'upstream');
+  });
+});
+
+describe('counter explanations', () => {
+  it('say "once" for a first of 1 and "at most N times" above', () => {
+    const once = parseToxicCreate({ type: 'http_abort', attributes: { first: 1 } });
+    assert.equal(
+      explainToxic(once),
+      'http_abort_downstream: on every request, at most once, answers 503 without contacting the upstream',
+    );
+    const twice = parseToxicCreate({ type: 'http_abort', attributes: { first: 2 } });
+    assert.equal(
+      explainToxic(twice),
+      'http_abort_downstream: on every request, at most 2 times, answers 503 without contacting the upstream',
+    );
+  });
+});
+
 describe('match', () => {
   it('rejects an unknown key, a bad regular expression and a bad CIDR block by name', () => {
     assert.throws(() => parseMatch({ verb: 'GET' }, 'toxic x'), {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http from 'node:http';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -9,6 +10,7 @@ import { describe as describeEvent } from '../src/cli/watch-command.js';
 import { parseProxyCreate } from '../src/model/proxy-spec.js';
 import { parseToxicCreate } from '../src/model/toxic.js';
 import { createEngine } from '../src/proxy/engine.js';
+import { defaultLimits } from '../src/proxy/limits.js';
 import { createProxy, readAll, startHarness, startTcpServer, waitFor } from './helpers.js';
 import { collectEvents, startHttpUpstream } from './http-helpers.js';
 
@@ -130,13 +132,77 @@ describe('http proxy: forwarding', () => {
     const first = await client.request({ path: '/first', method: 'GET' });
     await first.body.text();
     await addToxic({ name: 'later_slow', type: 'latency', attributes: { latency: 300 } });
-    await waitFor(() => harness.engine.get('api').connections === 0, 'the idle connection to be retired');
     const started = performance.now();
     const second = await client.request({ path: '/second', method: 'GET' });
     assert.equal(await second.body.text(), 'ok GET /second');
     assert.ok(performance.now() - started >= 290, 'the second request did not go through the latency toxic');
     await removeToxic('later_slow');
     await client.close();
+  });
+
+  it('adding a byte toxic never resets the next request of a keep-alive node http.Agent', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port: proxy.port, path, agent }, (reply) => {
+            let text = '';
+            reply.setEncoding('utf8');
+            reply.on('data', (chunk: string) => (text += chunk));
+            reply.on('end', () => resolve(`${reply.statusCode} ${text}`));
+          })
+          .on('error', reject);
+      });
+    try {
+      await get('/warm');
+      const answers: string[] = [];
+      for (let round = 0; round < 20; round += 1) {
+        await addToxic({ name: 'tiny', type: 'latency', attributes: { latency: 1 } });
+        answers.push(await get(`/round/${round}`));
+        await removeToxic('tiny');
+        answers.push(await get(`/after/${round}`));
+      }
+      const expected = Array.from({ length: 20 }, (_, round) => [
+        `200 ok GET /round/${round}`,
+        `200 ok GET /after/${round}`,
+      ]).flat();
+      assert.deepEqual(answers, expected);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('a byte toxic added while a WebSocket is open applies to its next message', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await once(wss, 'listening');
+    wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo:${String(data)}`)));
+    const wsProxy = await createProxy(
+      harness,
+      'wslate',
+      `127.0.0.1:${(wss.address() as net.AddressInfo).port}`,
+      {
+        protocol: 'http',
+      },
+    );
+    const client = new WebSocket(`ws://127.0.0.1:${wsProxy.port}/chat`);
+    await once(client, 'open');
+    client.send('one');
+    const [first] = (await once(client, 'message')) as [Buffer];
+    assert.equal(String(first), 'echo:one');
+    const added = await harness.api('POST', '/proxies/wslate/toxics', {
+      name: 'ws_slow',
+      type: 'latency',
+      attributes: { latency: 300 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const started = performance.now();
+    client.send('two');
+    const [second] = (await once(client, 'message')) as [Buffer];
+    assert.equal(String(second), 'echo:two');
+    assert.ok(performance.now() - started >= 290, 'the open WebSocket did not go through the latency toxic');
+    client.close();
+    await once(client, 'close');
+    wss.close();
   });
 
   it('byte toxics still act on the connection of an http proxy', async () => {
@@ -268,6 +334,49 @@ describe('http proxy: request toxics', () => {
     assert.equal(upstream.seen.at(-1)?.headers['x-faultline-delay'], undefined);
   });
 
+  it('x-faultline-grpc-status answers only gRPC calls: a plain GET passes to the upstream', async () => {
+    const on = await createProxy(harness, 'grpcHeader', upstream.address, {
+      protocol: 'http',
+      header_faults: true,
+    });
+    const plain = await request(`http://127.0.0.1:${on.port}/plain`, {
+      headers: { 'x-faultline-grpc-status': '3' },
+    });
+    assert.deepEqual(
+      [plain.statusCode, plain.headers['grpc-status'], await plain.body.text()],
+      [200, undefined, 'ok GET /plain'],
+    );
+    const call = await request(`http://127.0.0.1:${on.port}/shop.Orders/Get`, {
+      method: 'POST',
+      headers: { 'x-faultline-grpc-status': '3', 'content-type': 'application/grpc+proto' },
+      body: '',
+    });
+    await call.body.text();
+    assert.deepEqual(
+      [call.statusCode, call.headers['content-type'], call.headers['grpc-status']],
+      [200, 'application/grpc', '3'],
+    );
+  });
+
+  it('http_abort on an Upgrade request answers with the standard reason phrase and its headers', async () => {
+    await addToxic({
+      name: 'no_ws',
+      type: 'http_abort',
+      attributes: { status: 403, body: 'no sockets', headers: { 'x-why': 'test' }, match: { path: '/ws' } },
+    });
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    const text = (await readAll(socket)).toString();
+    await removeToxic('no_ws');
+    assert.equal(
+      text,
+      'HTTP/1.1 403 Forbidden\r\nx-why: test\r\ncontent-length: 10\r\nconnection: close\r\n\r\nno sockets',
+    );
+  });
+
   it('toxics added and removed while requests flow: none lost, duplicated or answered twice', async () => {
     const total = 300;
     const before = upstream.seen.length;
@@ -338,5 +447,30 @@ describe('http proxy: seeded decisions', () => {
     const first = await statusesWith(11);
     assert.equal(await statusesWith(11), first);
     assert.ok(first.includes('503') && first.includes('200'), `toxicity 0.5 gave ${first}`);
+  });
+});
+
+describe('http proxy: upstream response timeout', () => {
+  it('answers 504 with a body and an event when the upstream takes the request and never answers', async () => {
+    const patient = await startHarness({ seed: 5, limits: { upstreamResponseTimeoutMs: 300 } });
+    const events = collectEvents(patient);
+    const silent = await startTcpServer((socket) => socket.resume());
+    const slow = await createProxy(patient, 'silent', silent.address, { protocol: 'http' });
+    const reply = await request(`http://127.0.0.1:${slow.port}/orders/1`);
+    assert.equal(reply.statusCode, 504);
+    assert.equal(
+      await reply.body.text(),
+      `faultline: the upstream ${silent.address} sent no response headers within 300 ms (the upstream response timeout)\n`,
+    );
+    await waitFor(
+      () => events.some((event) => event.type === 'http.upstream_failed'),
+      'the upstream failure event',
+    );
+    const failed = events.find((event) => event.type === 'http.upstream_failed');
+    assert.equal(failed?.type === 'http.upstream_failed' && failed.path, '/orders/1');
+  });
+
+  it('waits 60 s for response headers by default', () => {
+    assert.equal(defaultLimits.upstreamResponseTimeoutMs, 60_000);
   });
 });

@@ -345,7 +345,7 @@ export function describeCounter(counter: Counter | undefined): string {
   const parts: string[] = [];
   if (counter.after) parts.push(`after the first ${counter.after}`);
   if (counter.every) parts.push(`every ${ordinal(counter.every)}`);
-  if (counter.first) parts.push(`at most ${counter.first} times`);
+  if (counter.first) parts.push(counter.first === 1 ? 'at most once' : `at most ${counter.first} times`);
   return parts.join(', ');
 }
 

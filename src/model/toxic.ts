@@ -92,6 +92,15 @@ export function parseToxicCreate(body: unknown, where = 'toxic'): ToxicSpec {
       hint: `received ${describeValue(fields.type)}; accepted types: ${toxicTypes.join(', ')}`,
     });
   }
+  if (definitionOf(fields.type).layer === 'request' && stream !== 'downstream') {
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_STREAM',
+      `stream does not apply to ${fields.type} toxics`,
+      {
+        hint: `received ${describeValue(fields.stream)}; a request toxic acts on whole requests and answers, so leave stream out (or send the default "downstream")`,
+      },
+    );
+  }
   const name = checkName(fields.name || `${fields.type}_${stream}`, `toxic name in ${where}`);
   return {
     name,

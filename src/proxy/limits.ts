@@ -10,7 +10,11 @@ export interface EngineLimits {
   readonly maxHeldBytes: number;
   /** Where proxies may listen; undefined means anywhere. */
   readonly listenAllow: readonly ListenRule[] | undefined;
+  /** How long an http proxy waits for the upstream's response headers before it answers 504. */
+  readonly upstreamResponseTimeoutMs: number;
 }
+
+export const UPSTREAM_RESPONSE_TIMEOUT_MS = 60_000;
 
 export const defaultLimits: EngineLimits = {
   maxProxies: 1000,
@@ -18,4 +22,5 @@ export const defaultLimits: EngineLimits = {
   maxNameLength: DEFAULT_MAX_NAME_LENGTH,
   maxHeldBytes: 64 * 1024 * 1024,
   listenAllow: undefined,
+  upstreamResponseTimeoutMs: UPSTREAM_RESPONSE_TIMEOUT_MS,
 };

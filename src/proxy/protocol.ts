@@ -1,4 +1,3 @@
-import type net from 'node:net';
 import { FaultlineError } from '../model/errors.js';
 import type { ProxyProtocol } from '../model/protocol.js';
 import { requestOnlyKeys } from '../model/match.js';
@@ -22,16 +21,6 @@ export interface ProtocolSession {
   /** The link of connection `id` from `client` reached the target from local port `localPort`. */
   linked?(localPort: number, connection: { id: number; client: string }): void;
   unlinked?(localPort: number): void;
-  /**
-   * Serves a client socket as it is, with no link: the fast path of request protocols while the
-   * proxy has no connection toxics.
-   */
-  adopt?(socket: net.Socket, connection: { id: number; client: string }): void;
-  /**
-   * A connection toxic was added: connections served as they are close when idle (HTTP/1.1) or
-   * are asked to go away (HTTP/2 GOAWAY), so clients reconnect through a link that runs it.
-   */
-  retireAdopted?(): void;
   /** Drops what the protocol holds for the upstream (pooled connections), e.g. when it changes. */
   upstreamChanged?(): void;
   close(): void;

@@ -93,8 +93,6 @@ export class FaultProxy implements ProxyView {
   private session: ProtocolSession | undefined;
   private readonly protocolImplementation: Protocol;
   private readonly links = new Set<Link>();
-  /** Connections a request protocol serves as they are, without a link (no connection toxics). */
-  private readonly adopted = new Set<net.Socket>();
   private readonly counters = new WeakMap<ToxicSpec, CounterState>();
   private serial = 0;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
@@ -140,7 +138,7 @@ export class FaultProxy implements ProxyView {
   }
 
   get connections(): number {
-    return this.links.size + this.adopted.size;
+    return this.links.size;
   }
 
   summary(): ProxySummary {
@@ -301,7 +299,6 @@ export class FaultProxy implements ProxyView {
     this.toxicList.push(toxic);
     this.toxicsChanged();
     if (isConnectionToxicSpec(toxic)) {
-      if (this.adopted.size > 0) this.session?.retireAdopted?.();
       await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
     }
     this.environment.events.emit({
@@ -349,12 +346,6 @@ export class FaultProxy implements ProxyView {
 
   stats(): ProxyStats {
     const bytes = structuredClone(this.closedBytes);
-    for (const socket of this.adopted) {
-      bytes.upstream.received += socket.bytesRead;
-      bytes.upstream.sent += socket.bytesRead;
-      bytes.downstream.received += socket.bytesWritten;
-      bytes.downstream.sent += socket.bytesWritten;
-    }
     for (const link of this.links) {
       for (const stream of streams) {
         bytes[stream].received += link.pipelines[stream].stats.received;
@@ -394,7 +385,6 @@ export class FaultProxy implements ProxyView {
 
   private dropConnections(): void {
     for (const link of this.links) link.close('destroy');
-    for (const socket of this.adopted) socket.destroy();
   }
 
   private onEveryLink(change: (link: Link) => Promise<void>): Promise<unknown> {
@@ -435,13 +425,13 @@ export class FaultProxy implements ProxyView {
       );
   }
 
-  /** A protocol that can take connections as they are gets them when no connection toxic is set. */
+  /**
+   * Every connection goes through a link, http and http2 too: a byte toxic added later then applies
+   * to it at once. Serving them without a link and retiring them when a byte toxic came raced the
+   * clients' next request (HTTP/1.1 ECONNRESET, HTTP/2 REFUSED_STREAM after GOAWAY).
+   */
   private route(session: ProtocolSession, socket: net.Socket, decrypted: boolean): void {
     const id = ++this.serial;
-    if (session.adopt && !this.toxicList.some(isConnectionToxicSpec)) {
-      this.adopt(id, socket, session);
-      return;
-    }
     const readers = { client: new SocketReader(), upstream: new SocketReader() };
     const client = decrypted ? feedReader(socket, readers.client) : adoptAccepted(socket, readers.client);
     if (!this.gate.needed) return this.open(id, client, readers);
@@ -522,35 +512,6 @@ export class FaultProxy implements ProxyView {
       code,
       error: message,
     });
-  }
-
-  /**
-   * Hands a connection to the protocol as it is. Its bytes count as they would through a link:
-   * what the client sent is what went upstream, what it was sent is what came back.
-   */
-  private adopt(id: number, socket: net.Socket, session: ProtocolSession): void {
-    const { events, clock } = this.environment;
-    const clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
-    const openedAt = clock.now();
-    socket.setNoDelay(true);
-    this.adopted.add(socket);
-    events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
-    socket.once('close', () => {
-      if (!this.adopted.delete(socket)) return;
-      this.closedBytes.upstream.received += socket.bytesRead;
-      this.closedBytes.upstream.sent += socket.bytesRead;
-      this.closedBytes.downstream.received += socket.bytesWritten;
-      this.closedBytes.downstream.sent += socket.bytesWritten;
-      events.emit({
-        type: 'connection.closed',
-        proxy: this.name,
-        connection: id,
-        client: clientAddress,
-        bytes: { upstream: socket.bytesRead, downstream: socket.bytesWritten },
-        durationMs: Math.round(clock.now() - openedAt),
-      });
-    });
-    session.adopt?.(socket, { id, client: socket.remoteAddress ?? '' });
   }
 
   private link(

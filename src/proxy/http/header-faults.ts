@@ -1,5 +1,6 @@
 import type { RequestFacts } from '../../model/match.js';
 import { MAX_MILLISECONDS } from '../../model/toxics/definition.js';
+import { isGrpcCall } from './grpc-call.js';
 import { emptyPlan, type RequestPlan } from './request-plan.js';
 
 export const ABORT_HEADER = 'x-faultline-abort';
@@ -18,7 +19,8 @@ export function headerFaults(
 ): RequestPlan | undefined {
   const abort = headers[ABORT_HEADER];
   const delay = headers[DELAY_HEADER];
-  const grpc = headers[GRPC_STATUS_HEADER];
+  // Only a gRPC call can be answered with a gRPC status: on any other request the header does nothing.
+  const grpc = isGrpcCall(headers) ? headers[GRPC_STATUS_HEADER] : undefined;
   if (abort === undefined && delay === undefined && grpc === undefined) return plan;
   const result = plan ?? emptyPlan();
   const by = (name: string) => ({ name, type: 'header' });

@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type net from 'node:net';
 import type { ProtocolSession } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
 import { ClientTable } from './client-table.js';
@@ -22,20 +21,11 @@ export async function openHttpSession(proxy: ProxyView): Promise<ProtocolSession
     else socket.destroy();
   });
   const target = await listenOnLoopback(server);
-  const adopted = new Set<net.Socket>();
+  // Every HTTP/1.1 connection goes through a link, never adopted: a byte toxic then applies to
+  // open connections at once. Closing adopted idle connections instead raced the keep-alive
+  // client's next request (ECONNRESET), and an upgraded WebSocket never saw the toxic at all.
   return {
     linkTarget: () => target,
-    adopt(socket, connection) {
-      clients.mark(socket, connection);
-      adopted.add(socket);
-      socket.once('close', () => adopted.delete(socket));
-      server.emit('connection', socket);
-      socket.resume();
-    },
-    retireAdopted() {
-      for (const socket of adopted) handler.retire(socket);
-      server.closeIdleConnections();
-    },
     linked: (port, connection) => clients.add(port, connection),
     unlinked: (port) => clients.remove(port),
     upstreamChanged: () => handler.upstreamChanged(),

@@ -8,6 +8,7 @@ import type { ClientTable } from './client-table.js';
 import { faultHeaders } from './header-faults.js';
 import { isHopHeader } from './hop-headers.js';
 import {
+  isResponseTimeout,
   reportFired,
   reportUpstreamFailure,
   type RequestLabel,
@@ -26,7 +27,6 @@ export class Http1Handler {
   private pool: Pool | undefined;
   private poolTls: ConnectionOptions | undefined;
   private poolUpstream = '';
-  private readonly retired = new WeakSet<object>();
 
   constructor(
     private readonly proxy: ProxyView,
@@ -36,7 +36,6 @@ export class Http1Handler {
 
   readonly handle = (request: IncomingMessage, response: ServerResponse): void => {
     response.sendDate = false;
-    if (this.retired.has(request.socket)) response.shouldKeepAlive = false;
     const linked = this.clients.find(request.socket);
     const method = request.method ?? 'GET';
     const { path, query } = splitTarget(request.url ?? '/');
@@ -50,11 +49,6 @@ export class Http1Handler {
     // Whatever goes wrong with one request ends that request, never the server.
     this.run(request, response, plan, label).catch(() => response.destroy());
   };
-
-  /** The connection closes after the answer in progress (a connection toxic now needs a link). */
-  retire(socket: object): void {
-    this.retired.add(socket);
-  }
 
   close(): void {
     void this.pool?.destroy();
@@ -112,7 +106,11 @@ export class Http1Handler {
       void this.pool?.close();
       this.poolUpstream = this.proxy.upstream;
       this.poolTls = secure;
-      const options: Pool.Options = { headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 10_000 };
+      const options: Pool.Options = {
+        headersTimeout: this.proxy.environment.limits.upstreamResponseTimeoutMs,
+        bodyTimeout: 0,
+        keepAliveTimeout: 10_000,
+      };
       if (secure) options.connect = secure as NonNullable<Pool.Options['connect']>;
       this.pool = new Pool(`${secure ? 'https' : 'http'}://${this.proxy.upstream}`, options);
     }
@@ -141,12 +139,14 @@ export class Http1Handler {
     };
     const fail = (error: Error) => {
       if (controller.signal.aborted) return;
-      const text = upstreamFailure(this.proxy.upstream, error);
+      const timeoutMs = this.proxy.environment.limits.upstreamResponseTimeoutMs;
+      const text = upstreamFailure(this.proxy.upstream, error, timeoutMs);
+      const status = isResponseTimeout(error) ? 504 : 502;
       reportUpstreamFailure(this.proxy, label, text);
-      if (plan) reportFired(this.proxy, plan, label, { status: 502 });
+      if (plan) reportFired(this.proxy, plan, label, { status });
       request.resume();
       if (!response.headersSent) {
-        response.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
         response.end(`${text}\n`);
       } else response.destroy();
     };

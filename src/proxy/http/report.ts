@@ -49,9 +49,21 @@ export function reportUpstreamFailure(proxy: ProxyView, request: RequestLabel, e
   });
 }
 
-/** What the client reads in a 502, and what the event says. */
-export function upstreamFailure(upstream: string, error: Error & { code?: string }): string {
+/** An upstream that took the request but sent no response headers in time gets a 504, not a 502. */
+export function isResponseTimeout(error: Error & { code?: string }): boolean {
+  return error.code === 'UND_ERR_HEADERS_TIMEOUT';
+}
+
+/** What the client reads in a 502 or 504, and what the event says. */
+export function upstreamFailure(
+  upstream: string,
+  error: Error & { code?: string },
+  timeoutMs?: number,
+): string {
   const code = error.code ?? '';
+  if (isResponseTimeout(error)) {
+    return `faultline: the upstream ${upstream} sent no response headers within ${timeoutMs ?? '?'} ms (the upstream response timeout)`;
+  }
   if (
     code === 'ECONNREFUSED' ||
     code === 'ENOTFOUND' ||

@@ -83,12 +83,13 @@ export function planRequest(
   if (toxics.length === 0 && !proxy.headerFaults) return undefined;
   let plan: RequestPlan | undefined;
   for (const toxic of toxics) {
+    const implementation =
+      requestToxicImplementations[toxic.type as keyof typeof requestToxicImplementations];
+    if (implementation.appliesTo && !implementation.appliesTo(facts)) continue;
     if (!matchesRequest(toxic.match, facts) || !proxy.countSelected(toxic)) continue;
     const random = randoms.of(toxic);
     if (toxic.toxicity < 1 && random.next() >= toxic.toxicity) continue;
     plan ??= emptyPlan();
-    const implementation =
-      requestToxicImplementations[toxic.type as keyof typeof requestToxicImplementations];
     implementation.plan(plan, toxic.attributes, {
       random,
       by: { name: toxic.name, type: toxic.type, toxic },

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
@@ -38,8 +38,13 @@ export async function passUpgrade(
     reportFired(proxy, plan, label, abort.kind === 'respond' ? { status: abort.status } : {});
     if (abort.kind === 'respond') {
       const body = Buffer.from(abort.body);
+      const reason = STATUS_CODES[abort.status] ?? 'Unknown';
+      const extra = Object.entries(abort.headers)
+        .filter(([name]) => !['content-length', 'connection'].includes(name.toLowerCase()))
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
       socket.end(
-        `HTTP/1.1 ${abort.status} Fault\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${abort.body}`,
+        `HTTP/1.1 ${abort.status} ${reason}\r\n${extra}content-length: ${body.length}\r\nconnection: close\r\n\r\n${abort.body}`,
       );
     } else socket.destroy();
     return;

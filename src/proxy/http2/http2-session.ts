@@ -15,11 +15,8 @@ export async function openHttp2Session(proxy: ProxyView): Promise<ProtocolSessio
   const handler = new Http2Handler(proxy, clients, randoms, upstream);
   const server = http2.createServer({ maxSessionMemory: 64 });
   const sessions = new Set<http2.ServerHttp2Session>();
-  const adopted = new Set<http2.ServerHttp2Session>();
   server.on('session', (session) => {
     sessions.add(session);
-    if (clients.isMarked(session.socket)) adopted.add(session);
-    session.once('close', () => adopted.delete(session));
     session.on('error', () => session.destroy());
     session.once('close', () => sessions.delete(session));
   });
@@ -27,14 +24,6 @@ export async function openHttp2Session(proxy: ProxyView): Promise<ProtocolSessio
   const target = await listenOnLoopback(server);
   return {
     linkTarget: () => target,
-    adopt(socket, connection) {
-      clients.mark(socket, connection);
-      server.emit('connection', socket);
-      socket.resume();
-    },
-    retireAdopted() {
-      for (const session of adopted) session.goaway();
-    },
     linked: (port, connection) => clients.add(port, connection),
     unlinked: (port) => clients.remove(port),
     upstreamChanged: () => upstream.close(),

@@ -1,3 +1,4 @@
+import type { RequestFacts } from '../../../model/match.js';
 import type { RandomSource } from '../../../model/random.js';
 import type { Attributes, RequestToxicType } from '../../../model/toxics/index.js';
 import type { Actor, RequestPlan } from '../request-plan.js';
@@ -13,6 +14,8 @@ export interface RequestToxicContext {
 
 /** A request toxic adds what it does to the request's plan; the protocol carries the plan out. */
 export interface RequestToxicImplementation {
+  /** Whether the toxic can act on this request at all (before its match, counters and toxicity); all by default. */
+  appliesTo?(facts: RequestFacts): boolean;
   plan(plan: RequestPlan, attributes: Attributes, context: RequestToxicContext): void;
 }
 
