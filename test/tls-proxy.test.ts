@@ -391,3 +391,31 @@ test('faultline create takes TLS from flags: PEM files are read by the CLI, and 
   );
   assert.equal((await harness.api('GET', '/proxies/nofile')).status, 404);
 });
+
+test('an http proxy whose upstream certificate is not trusted answers 502 saying the TLS handshake failed, with a tls.failed event and the metric', async (t) => {
+  const pair = await ca.issue(['127.0.0.1']);
+  const upstream = https.createServer(pair, (_request, response) => response.end('should not be reached'));
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as AddressInfo;
+  // No ca: the system's CAs, which do not know faultline's local CA.
+  const proxy = await createProxy(harness, 'http_untrusted', `127.0.0.1:${port}`, {
+    protocol: 'http',
+    upstream_tls: {},
+  });
+  const reply = await run('curl', ['-sS', '-w', ' %{http_code}', `http://127.0.0.1:${proxy.port}/x`]);
+  assert.match(
+    reply.stdout,
+    new RegExp(
+      `^faultline: the TLS handshake with the upstream 127\\.0\\.0\\.1:${port} failed \\(SELF_SIGNED_CERT_IN_CHAIN: [^)]+\\)\\n 502$`,
+    ),
+  );
+  const failure = events.find((event) => event.type === 'tls.failed' && event.proxy === 'http_untrusted');
+  assert.equal(failure?.type === 'tls.failed' && failure.side, 'upstream');
+  const metrics = await harness.api('GET', '/metrics');
+  assert.match(
+    metrics.text,
+    /^faultline_tls_handshake_failures_total\{proxy="http_untrusted",side="upstream",code="SELF_SIGNED_CERT_IN_CHAIN"\} 1$/m,
+  );
+});

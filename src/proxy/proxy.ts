@@ -40,15 +40,9 @@ import {
   createSecureAcceptor,
   feedReader,
   type SecureAcceptor,
+  isTlsError,
   tlsReason,
 } from './tls/secure-sockets.js';
-
-/** Errors from the TLS layer rather than the TCP connect (which `connection.failed` reports alone). */
-function isTlsError(error: NodeJS.ErrnoException): boolean {
-  return /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL|HOSTNAME_MISMATCH)/.test(
-    error.code ?? '',
-  );
-}
 
 export interface ProxyEnvironment {
   readonly clock: Clock;
@@ -501,7 +495,7 @@ export class FaultProxy implements ProxyView {
     this.link(id, client, upstream, readers, clientAddress, () => opened);
   }
 
-  private tlsFailed(side: 'client' | 'upstream', client: string, code: string, message: string): void {
+  tlsFailed(side: 'client' | 'upstream', client: string, code: string, message: string): void {
     const key = `${side} ${code}`;
     this.tlsFailures.set(key, (this.tlsFailures.get(key) ?? 0) + 1);
     this.environment.events.emit({

@@ -140,7 +140,7 @@ export class Http1Handler {
     const fail = (error: Error) => {
       if (controller.signal.aborted) return;
       const timeoutMs = this.proxy.environment.limits.upstreamResponseTimeoutMs;
-      const text = upstreamFailure(this.proxy.upstream, error, timeoutMs);
+      const text = upstreamFailure(this.proxy, error, timeoutMs);
       const status = isResponseTimeout(error) ? 504 : 502;
       reportUpstreamFailure(this.proxy, label, text);
       if (plan) reportFired(this.proxy, plan, label, { status });

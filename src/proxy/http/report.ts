@@ -1,5 +1,6 @@
 import type { ProxyView } from '../proxy-view.js';
 import type { RequestPlan } from './request-plan.js';
+import { isTlsError, tlsReason } from '../tls/secure-sockets.js';
 
 export interface RequestLabel {
   readonly connection: number;
@@ -56,13 +57,18 @@ export function isResponseTimeout(error: Error & { code?: string }): boolean {
 
 /** What the client reads in a 502 or 504, and what the event says. */
 export function upstreamFailure(
-  upstream: string,
+  proxy: ProxyView,
   error: Error & { code?: string },
   timeoutMs?: number,
 ): string {
+  const upstream = proxy.upstream;
   const code = error.code ?? '';
   if (isResponseTimeout(error)) {
     return `faultline: the upstream ${upstream} sent no response headers within ${timeoutMs ?? '?'} ms (the upstream response timeout)`;
+  }
+  if (isTlsError(error)) {
+    proxy.tlsFailed('upstream', `a request to ${proxy.name}`, code, tlsReason(error));
+    return `faultline: the TLS handshake with the upstream ${upstream} failed (${code}: ${tlsReason(error)})`;
   }
   if (
     code === 'ECONNREFUSED' ||

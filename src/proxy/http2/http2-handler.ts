@@ -185,7 +185,7 @@ export class Http2Handler {
       stream.close(NGHTTP2_INTERNAL_ERROR);
       return;
     }
-    const text = upstreamFailure(this.proxy.upstream, error);
+    const text = upstreamFailure(this.proxy, error);
     reportUpstreamFailure(this.proxy, label, text);
     if (plan) reportFired(this.proxy, plan, label, { status: 502 });
     stream.respond({ [HTTP2_HEADER_STATUS]: 502, 'content-type': 'text/plain; charset=utf-8' });

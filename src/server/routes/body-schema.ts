@@ -1,9 +1,9 @@
-import type { z } from 'zod';
+import { type $ZodType, safeParse } from 'zod/v4/core';
 import { FaultlineError } from '../../model/errors.js';
 
 /** Checks a request body against a schema; the first problem becomes a 400 that names the field. */
-export function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string, fields: string): T {
-  const result = schema.safeParse(value);
+export function parseBody<T>(schema: $ZodType<T>, value: unknown, what: string, fields: string): T {
+  const result = safeParse(schema, value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { z } from 'zod';
+// zod/mini: the server loads only the validators it uses (see scripts/build-cli.mjs).
+import * as z from 'zod/mini';
 import { FaultlineError } from '../../model/errors.js';
 import type { HaltItem, HaltOutcome, LedgerAccess } from '../../model/halt.js';
 import type { Engine } from '../../proxy/engine.js';
@@ -17,7 +18,13 @@ export interface HaltDependencies {
   runWaitMs?: number;
 }
 
-const haltSchema = z.strictObject({ reason: z.string().max(1000).optional() });
+const haltSchema = z.strictObject({
+  reason: z.optional(
+    z
+      .string({ error: (issue) => `Invalid input: expected string, received ${typeof issue.input}` })
+      .check(z.maxLength(1000, { error: 'Too big: at most 1000 characters' })),
+  ),
+});
 
 /**
  * POST /halt stops every fault this server can reach, in this order: every registered run is

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the server loads only the validators it uses (see scripts/build-cli.mjs).
+import * as z from 'zod/mini';
 import { rollbackStrategies } from '../../model/experiment.js';
 import { FaultlineError } from '../../model/errors.js';
 import { readJson } from '../body.js';
@@ -7,23 +8,39 @@ import { param, type Route } from '../route.js';
 import { endStatuses, type RunRegistry } from '../run-registry.js';
 import { parseBody } from './body-schema.js';
 
-const path = z.string().min(1).max(4096);
+const path = z
+  .string({ error: 'Invalid input: expected a path' })
+  .check(
+    z.minLength(1, { error: 'Too small: expected a path' }),
+    z.maxLength(4096, { error: 'Too big: at most 4096 characters' }),
+  );
 const newRunSchema = z.strictObject({
   /** The run's own id (its ledger's name), so /runs and /ledger name a run the same way. */
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected 1 to 100 characters from A-Z a-z 0-9 . _ -')
-    .optional(),
-  title: z.string().max(1000),
-  pid: z.number().int().min(1).optional(),
-  journal: path.optional(),
-  report: path.optional(),
-  rollback_strategy: z.enum(rollbackStrategies).optional(),
+  id: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected 1 to 100 characters from A-Z a-z 0-9 . _ -'),
+      ),
+  ),
+  title: z
+    .string({ error: (issue) => `Invalid input: expected string, received ${typeof issue.input}` })
+    .check(z.maxLength(1000, { error: 'Too big: at most 1000 characters' })),
+  pid: z.optional(
+    z
+      .int({ error: 'Invalid input: expected a whole number' })
+      .check(z.minimum(1, { error: 'Too small: expected number to be >=1' })),
+  ),
+  journal: z.optional(path),
+  report: z.optional(path),
+  rollback_strategy: z.optional(
+    z.enum(rollbackStrategies, { error: `Invalid option: expected one of ${rollbackStrategies.join(', ')}` }),
+  ),
 });
 const runEndSchema = z.strictObject({
-  status: z.enum(endStatuses),
-  journal: path.optional(),
-  report: path.optional(),
+  status: z.enum(endStatuses, { error: `Invalid option: expected one of ${endStatuses.join(', ')}` }),
+  journal: z.optional(path),
+  report: z.optional(path),
 });
 
 const HEARTBEAT_MS = 15_000;
