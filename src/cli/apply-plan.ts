@@ -1,6 +1,6 @@
 import { DEFAULT_PROTOCOL } from '../model/protocol.js';
 import type { ProxySpec } from '../model/proxy-spec.js';
-import { showOrigination, showTermination } from '../model/tls-spec.js';
+import { sameOrigination, sameTermination } from '../model/tls-spec.js';
 import { targetingKeys, type ToxicSpec, wireAttributes } from '../model/toxic.js';
 import type { Attributes } from '../model/toxics/index.js';
 import type {
@@ -81,11 +81,11 @@ export function planApply(
       body.idle_timeout = spec.idleTimeout;
       differences.push(`idle_timeout ${existing.idle_timeout ?? 'default'} -> ${spec.idleTimeout}`);
     }
-    if (!sameShown(spec.tls && showTermination(spec.tls), existing.tls)) {
+    if (!sameTermination(spec.tls, existing.tls)) {
       body.tls = spec.tls ?? null;
       differences.push(spec.tls ? (existing.tls ? 'tls changed' : 'tls on') : 'tls off');
     }
-    if (!sameShown(spec.upstreamTls && showOrigination(spec.upstreamTls), existing.upstream_tls)) {
+    if (!sameOrigination(spec.upstreamTls, existing.upstream_tls)) {
       body.upstream_tls = spec.upstreamTls ?? null;
       differences.push(
         spec.upstreamTls
@@ -181,11 +181,6 @@ function sameValue(
     (targetingKeys as readonly string[]).includes(key) && (wanted === 0 || JSON.stringify(wanted) === '{}');
   if (current === undefined) return cleared;
   return JSON.stringify(current) === JSON.stringify(wanted);
-}
-
-/** TLS as the API shows it (keys redacted) against the server's: the same or not. */
-function sameShown(wanted: object | undefined, current: object | undefined): boolean {
-  return JSON.stringify(wanted) === JSON.stringify(current);
 }
 
 function text(value: Attributes[string] | undefined): string {

@@ -94,3 +94,16 @@ export function showTermination(spec: TlsTermination): TlsTermination {
 export function showOrigination(spec: TlsOrigination): TlsOrigination {
   return spec.key === undefined ? { ...spec } : { ...spec, key: REDACTED_KEY };
 }
+
+/**
+ * Whether two TLS settings are the same as the API shows them (keys redacted), so a file from
+ * `export` matches the server it came from. A certificate has one key, so comparing the shown
+ * forms loses nothing.
+ */
+export function sameTermination(a: TlsTermination | undefined, b: TlsTermination | undefined): boolean {
+  return JSON.stringify(a && showTermination(a)) === JSON.stringify(b && showTermination(b));
+}
+
+export function sameOrigination(a: TlsOrigination | undefined, b: TlsOrigination | undefined): boolean {
+  return JSON.stringify(a && showOrigination(a)) === JSON.stringify(b && showOrigination(b));
+}

@@ -4,7 +4,12 @@ import type { Clock } from '../model/clock.js';
 import { FaultlineError } from '../model/errors.js';
 import { parseHostPort } from '../model/address.js';
 import type { ProxyUpdate } from '../model/proxy-spec.js';
-import type { TlsOrigination, TlsTermination } from '../model/tls-spec.js';
+import {
+  sameOrigination,
+  sameTermination,
+  type TlsOrigination,
+  type TlsTermination,
+} from '../model/tls-spec.js';
 import type { RandomSource } from '../model/random.js';
 import { checkName } from '../model/names.js';
 import { CounterState, matchesClient } from '../model/match.js';
@@ -31,7 +36,6 @@ import {
   type CertificateIssuer,
   type ClientTls,
   clientTls,
-  sameTls,
   type ServerTls,
   serverTls,
 } from './tls/proxy-tls.js';
@@ -223,9 +227,8 @@ export class FaultProxy implements ProxyView {
   /** The update that makes this proxy's TLS what `spec` asks for, or undefined when it already is. */
   tlsChange(spec: { tls?: TlsTermination; upstreamTls?: TlsOrigination }): ProxyUpdate | undefined {
     const change: ProxyUpdate = {};
-    if (spec.tls ? !sameTls(spec.tls, this.tls) : this.tls !== undefined) change.tls = spec.tls ?? null;
-    if (spec.upstreamTls ? !sameTls(spec.upstreamTls, this.upstreamTls) : this.upstreamTls !== undefined)
-      change.upstreamTls = spec.upstreamTls ?? null;
+    if (!sameTermination(spec.tls, this.tls)) change.tls = spec.tls ?? null;
+    if (!sameOrigination(spec.upstreamTls, this.upstreamTls)) change.upstreamTls = spec.upstreamTls ?? null;
     return Object.keys(change).length > 0 ? change : undefined;
   }
 

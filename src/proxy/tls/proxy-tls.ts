@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import tls from 'node:tls';
 import { FaultlineError } from '../../model/errors.js';
 import type { ProxyProtocol } from '../../model/protocol.js';
-import { REDACTED_KEY, type TlsOrigination, type TlsTermination } from '../../model/tls-spec.js';
+import type { TlsOrigination, TlsTermination } from '../../model/tls-spec.js';
 import { checkCaBundle, checkCertificateAndKey } from './check-credentials.js';
 
 /** Issues a certificate for these host names and addresses (faultline's local CA, given by the server). */
@@ -75,15 +75,4 @@ export function certificateHosts(listenHost: string): string[] {
   if (everywhere) return ['localhost', '127.0.0.1', '::1', hostname()];
   if (listenHost.startsWith('127.') || listenHost === '::1') return [listenHost, 'localhost'];
   return [listenHost];
-}
-
-/** Whether `wanted` (perhaps from `export`, its keys redacted) asks for what `current` is. */
-export function sameTls(
-  wanted: TlsTermination | TlsOrigination,
-  current: TlsTermination | TlsOrigination | undefined,
-): boolean {
-  if (current === undefined) return false;
-  const shown = 'key' in wanted && wanted.key === REDACTED_KEY;
-  const comparable = shown ? ('auto' in current ? current : { ...current, key: REDACTED_KEY }) : current;
-  return JSON.stringify(wanted) === JSON.stringify(comparable);
 }
