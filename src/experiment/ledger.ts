@@ -1,4 +1,4 @@
-import { closeSync, existsSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -19,6 +19,7 @@ import {
   currentUid,
   ensurePrivateDirectory,
   openTrusted,
+  readTrusted,
   UnsafeFile,
 } from '../system/private-files.js';
 import { identify, isStillRunning } from '../system/processes.js';
@@ -164,14 +165,7 @@ export function scanLedgers(directory: string): LedgerScan {
 
 /** One ledger file, checked (owner, mode, every line against the schema) before anything in it is used. */
 export function readLedger(path: string): LeftLedger {
-  const { fd } = openTrusted(path, 'ledger');
-  let text: string;
-  try {
-    text = readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
-  const lines = text.split('\n');
+  const lines = readTrusted(path, 'ledger').split('\n');
   if (lines.at(-1) === '') lines.pop();
   const header = parseLine(ledgerHeaderSchema, parseJson(lines[0], path, 1), path, 1);
   if (`${header.run}.jsonl` !== path.split('/').pop())

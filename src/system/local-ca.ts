@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { X509Certificate as NodeCertificate, webcrypto } from 'node:crypto';
-import { closeSync, existsSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { createExclusive, ensurePrivateDirectory, openTrusted } from './private-files.js';
+import { createExclusive, ensurePrivateDirectory, readTrusted } from './private-files.js';
 
 /**
  * faultline's local certificate authority: made once per user, kept private, and used to issue
@@ -151,15 +151,6 @@ function writeNew(path: string, text: string, mode: number): void {
   const fd = createExclusive(path, mode);
   try {
     writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function readTrusted(path: string, what: string): string {
-  const { fd } = openTrusted(path, what);
-  try {
-    return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);
   }

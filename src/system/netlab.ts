@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LAB_HOST_NAME, LAB_NAME } from '../model/system-names.js';
 import { MissingCapability, requireBinary, requireRoot } from './capability.js';
-import { createExclusive, ensurePrivateDirectory, openTrusted } from './private-files.js';
+import { createExclusive, ensurePrivateDirectory, readTrusted } from './private-files.js';
 
 /**
  * A network lab: hosts in their own network namespaces, each joined by a veth pair to a bridge in
@@ -199,13 +199,7 @@ export function loadLab(name: string): NetLab {
   const path = statePath(name);
   if (!existsSync(path))
     throw new Error(`there is no lab ${name}; create it with "faultline net create ${name} --hosts a,b"`);
-  const { fd } = openTrusted(path, 'lab state', { rootToo: true });
-  let text: string;
-  try {
-    text = readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
+  const text = readTrusted(path, 'lab state', { rootToo: true });
   let parsed;
   try {
     parsed = labSchema.safeParse(JSON.parse(text));

@@ -5,6 +5,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readFileSync,
   realpathSync,
   type Stats,
   statSync,
@@ -85,6 +86,16 @@ export function openTrusted(
     throw new UnsafeFile(`refused ${what} ${path}: ${problem}; remove it if you did not write it`);
   }
   return { fd, stats };
+}
+
+/** The text of a file openTrusted accepts, read through the descriptor it checked. */
+export function readTrusted(path: string, what: string, options: { rootToo?: boolean } = {}): string {
+  const { fd } = openTrusted(path, what, options);
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
-import { closeSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { basename } from 'node:path';
-import { openTrusted } from './private-files.js';
+import { readTrusted } from './private-files.js';
 
 export interface ProcessInfo {
   pid: number;
@@ -107,12 +107,7 @@ export function signalNumber(name: string): number {
 function pidFromFile(path: string): number {
   let text: string;
   try {
-    const { fd } = openTrusted(path, 'pidfile', { rootToo: true });
-    try {
-      text = readFileSync(fd, 'utf8').trim();
-    } finally {
-      closeSync(fd);
-    }
+    text = readTrusted(path, 'pidfile', { rootToo: true }).trim();
   } catch (error) {
     if ((error as Error).name === 'UnsafeFile') throw error;
     throw new Error(`cannot read pidfile ${path}: ${(error as Error).message}`);
