@@ -85,10 +85,11 @@ interface Rig {
   forks: string[];
 }
 
-function rig(toxics: ConnectionToxicSpec[] = [], budgetBytes = 64 * 1024 * KIB): Rig {
+function rig(toxics: ConnectionToxicSpec[] = [], budgetBytes = 64 * 1024 * KIB, keepsChunks = false): Rig {
   const clock = new FakeClock();
   const source = new FakeSocket();
   const destination = new FakeSocket();
+  if (keepsChunks) Object.assign(destination, { keepsWrittenChunks: true });
   const reader = new SocketReader();
   const budget = new HeldBudget(budgetBytes);
   const closed: string[] = [];
@@ -160,6 +161,12 @@ describe('pipeline without toxics (the fast path)', () => {
     queued.destination.writableLength = 1;
     queued.reader.onData(Buffer.from('a'));
     assert.equal(retained(queued.reader), true);
+  });
+
+  test('keeps the read buffer after every write to a destination that keeps written chunks', () => {
+    const keeping = rig([], 64 * 1024 * KIB, true);
+    keeping.reader.onData(Buffer.from('a'));
+    assert.equal(retained(keeping.reader), true);
   });
 
   test('a full destination pauses the source once; drain resumes it', () => {

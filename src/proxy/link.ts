@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Clock } from '../model/clock.js';
 import type { RandomSource } from '../model/random.js';
 import type { ConnectionToxicSpec, Stream, ToxicSpec } from '../model/toxic.js';
@@ -6,6 +7,9 @@ import type { HeldBudget } from './held-budget.js';
 import { Pipeline } from './pipeline.js';
 import type { SocketReader } from './socket-reader.js';
 import type { CloseMode } from './toxic-behaviour.js';
+
+/** Where a link carries the client's bytes: a TCP socket, or a protocol's in-process end. */
+export type LinkPeer = Duplex & { resetAndDestroy(): unknown };
 
 export interface LinkEnvironment {
   readonly clock: Clock;
@@ -31,7 +35,7 @@ export class Link {
   constructor(
     readonly id: number,
     readonly client: Socket,
-    readonly upstream: Socket,
+    readonly upstream: LinkPeer,
     readers: Record<'client' | 'upstream', SocketReader>,
     toxics: readonly ConnectionToxicSpec[],
     private readonly environment: LinkEnvironment,
@@ -81,7 +85,7 @@ export class Link {
     }
   }
 
-  private watch(socket: Socket, peer: Socket): void {
+  private watch(socket: LinkPeer, peer: LinkPeer): void {
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (this.closing) return;
       if (error.code === 'ECONNRESET' && !peer.destroyed) {
@@ -104,7 +108,7 @@ export class Link {
   }
 
   /** A socket that closed after both its directions ended leaves its peer to finish on its own. */
-  private bothDirectionsEnded(socket: Socket): boolean {
+  private bothDirectionsEnded(socket: Duplex): boolean {
     return socket.readableEnded && socket.writableFinished;
   }
 }

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Clock } from '../model/clock.js';
 import type { RandomSource } from '../model/random.js';
 import type { ConnectionToxicSpec, Stream } from '../model/toxic.js';
@@ -16,6 +16,11 @@ export interface PipelineHost extends Omit<StageHost, 'discard' | 'ready'> {
   readonly budget: HeldBudget;
   /** Called on every read, to keep the busy-poll window open. */
   activity(): void;
+}
+
+/** A destination that holds on to the buffers written to it, rather than copying them. */
+export interface KeepsChunks {
+  readonly keepsWrittenChunks: true;
 }
 
 /** Bytes a chain may hold before the source is paused, on top of what its toxics ask for. */
@@ -42,6 +47,8 @@ export class Pipeline {
   private readonly stageHost: StageHost;
   private readonly reader: SocketReader;
   private roomForWrites: Promise<void> | undefined;
+  /** A socket copies what it is given unless the write waits; an in-process end keeps every chunk. */
+  private readonly keepsWrittenViews: boolean;
   private readonly sink: Receiver = {
     accept: (chunk: Chunk) => {
       this.writeOut(chunk.data);
@@ -55,12 +62,13 @@ export class Pipeline {
   constructor(
     readonly stream: Stream,
     reader: SocketReader,
-    private readonly source: Socket,
-    private readonly destination: Socket,
+    private readonly source: Duplex,
+    private readonly destination: Duplex,
     private readonly host: PipelineHost,
     toxics: readonly ConnectionToxicSpec[],
   ) {
     this.head = this.sink;
+    this.keepsWrittenViews = (destination as Partial<KeepsChunks>).keepsWrittenChunks === true;
     this.stageHost = {
       clock: host.clock,
       discard: (bytes) => this.discard(bytes),
@@ -171,7 +179,7 @@ export class Pipeline {
     this.host.activity();
     if (this.head === this.sink) {
       this.writeOut(data);
-      if (this.destination.writableLength > 0) this.reader.retain();
+      if (this.keepsWrittenViews || this.destination.writableLength > 0) this.reader.retain();
       return;
     }
     this.inflight += data.length;

@@ -3,6 +3,7 @@ import type { ProxyProtocol } from '../model/protocol.js';
 import { requestOnlyKeys } from '../model/match.js';
 import { isConnectionToxicSpec, type ToxicSpec } from '../model/toxic.js';
 import { definitionOf } from '../model/toxics/index.js';
+import type { MemorySocket } from './memory-socket.js';
 import type { ProxyView } from './proxy-view.js';
 import type { ProxySpec } from '../model/proxy-spec.js';
 import type { EngineProxy } from './engine-proxy.js';
@@ -14,17 +15,34 @@ export interface LinkTarget {
   port: number;
 }
 
-/** What a protocol runs for one started proxy. */
-export interface ProtocolSession {
-  /** Where each accepted connection's link connects: the upstream for tcp, a request handler for http. */
-  linkTarget(): LinkTarget;
-  /** The link of connection `id` from `client` reached the target from local port `localPort`. */
-  linked?(localPort: number, connection: { id: number; client: string }): void;
-  unlinked?(localPort: number): void;
+interface SessionBase {
   /** Drops what the protocol holds for the upstream (pooled connections), e.g. when it changes. */
   upstreamChanged?(): void;
   close(): void;
 }
+
+/** A protocol whose links connect somewhere over TCP: the upstream (tcp) or a handler on loopback. */
+export interface ForwardingSession extends SessionBase {
+  /** Where each accepted connection's link connects. */
+  linkTarget(): LinkTarget;
+  /** The link of connection `id` from `client` reached the target from local port `localPort`. */
+  linked?(localPort: number, connection: ServedConnection): void;
+  unlinked?(localPort: number): void;
+}
+
+/** A protocol that serves each connection in the proxy's own process, at the end of its link. */
+export interface ServingSession extends SessionBase {
+  /** Starts serving connection `id` from `client`; the link writes to and reads from the returned end. */
+  serve(connection: ServedConnection): MemorySocket;
+}
+
+export interface ServedConnection {
+  readonly id: number;
+  readonly client: string;
+}
+
+/** What a protocol runs for one started proxy. */
+export type ProtocolSession = ForwardingSession | ServingSession;
 
 /**
  * How a proxy reads traffic. The engine and the API ask the protocol, never test the name:

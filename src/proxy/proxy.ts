@@ -26,9 +26,9 @@ import type { BusyPoll } from './busy-poll.js';
 import type { EventBus, ProxySummary } from './events.js';
 import type { HeldBudget } from './held-budget.js';
 import type { EngineLimits } from './limits.js';
-import { Link } from './link.js';
+import { Link, type LinkPeer } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
-import type { Protocol, ProtocolSession } from './protocol.js';
+import type { Protocol, ProtocolSession, ServingSession } from './protocol.js';
 import type { ProxyView, RequestFaultKey } from './proxy-view.js';
 import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
 import { ConnectGate } from './connect-gate.js';
@@ -458,6 +458,7 @@ export class FaultProxy implements ProxyView {
     client: net.Socket,
     readers: Record<'client' | 'upstream', SocketReader>,
   ): void {
+    if ('serve' in session) return this.serve(id, session, client, readers);
     const target = session.linkTarget();
     // Only a tcp link reaches the upstream itself; http and http2 sessions originate TLS on their own.
     const secureUpstream = this.protocol === 'tcp' ? this.clientTls : undefined;
@@ -498,6 +499,25 @@ export class FaultProxy implements ProxyView {
     this.link(id, client, upstream, readers, clientAddress, () => opened);
   }
 
+  /** Links the client to the protocol's handler in this process: the connection is open at once. */
+  private serve(
+    id: number,
+    session: ServingSession,
+    client: net.Socket,
+    readers: Record<'client' | 'upstream', SocketReader>,
+  ): void {
+    const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
+    const served = session.serve({ id, client: client.remoteAddress ?? '' });
+    served.on('data', (chunk: Buffer) => readers.upstream.onData(chunk));
+    this.environment.events.emit({
+      type: 'connection.opened',
+      proxy: this.name,
+      connection: id,
+      client: clientAddress,
+    });
+    this.link(id, client, served, readers, clientAddress, () => true);
+  }
+
   tlsFailed(side: 'client' | 'upstream', client: string, code: string, message: string): void {
     const key = `${side} ${code}`;
     this.tlsFailures.set(key, (this.tlsFailures.get(key) ?? 0) + 1);
@@ -514,7 +534,7 @@ export class FaultProxy implements ProxyView {
   private link(
     id: number,
     client: net.Socket,
-    upstream: net.Socket,
+    upstream: LinkPeer,
     readers: Record<'client' | 'upstream', SocketReader>,
     clientAddress: string,
     opened: () => boolean,

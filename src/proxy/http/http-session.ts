@@ -1,14 +1,14 @@
 import http from 'node:http';
-import type { ProtocolSession } from '../protocol.js';
+import { MemorySocket } from '../memory-socket.js';
+import type { ServingSession } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
 import { ClientTable } from './client-table.js';
 import { Http1Handler } from './http1-handler.js';
-import { listenOnLoopback } from './loopback-server.js';
 import { ToxicRandoms } from './request-plan.js';
 import { passUpgrade } from './upgrade.js';
 
 /** Starts the request handler of one http proxy. */
-export async function openHttpSession(proxy: ProxyView): Promise<ProtocolSession> {
+export function openHttpSession(proxy: ProxyView): ServingSession {
   const clients = new ClientTable();
   const randoms = new ToxicRandoms(proxy.environment.random.fork('http'));
   const handler = new Http1Handler(proxy, clients, randoms);
@@ -20,18 +20,24 @@ export async function openHttpSession(proxy: ProxyView): Promise<ProtocolSession
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
   });
-  const target = await listenOnLoopback(server);
+  // The server never listens; node:http tracks only connections of a listening server.
+  const open = new Set<MemorySocket>();
   // Every HTTP/1.1 connection goes through a link, never adopted: a byte toxic then applies to
   // open connections at once. Closing adopted idle connections instead raced the keep-alive
   // client's next request (ECONNRESET), and an upgraded WebSocket never saw the toxic at all.
+  // The link ends in this process: node:http reads the other end of an in-memory pair.
   return {
-    linkTarget: () => target,
-    linked: (port, connection) => clients.add(port, connection),
-    unlinked: (port) => clients.remove(port),
+    serve(connection) {
+      const [linkEnd, serverEnd] = MemorySocket.pair();
+      clients.serve(serverEnd, connection);
+      open.add(serverEnd);
+      serverEnd.once('close', () => open.delete(serverEnd));
+      server.emit('connection', serverEnd);
+      return linkEnd;
+    },
     upstreamChanged: () => handler.upstreamChanged(),
     close() {
-      server.close();
-      server.closeAllConnections();
+      for (const socket of open) socket.destroy();
       handler.close();
     },
   };

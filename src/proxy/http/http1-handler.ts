@@ -1,10 +1,11 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import type { RequestFacts } from '../../model/match.js';
 import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
+import { ForwardedResponse } from './forwarded-response.js';
 import { faultHeaders } from './header-faults.js';
 import { isHopHeader } from './hop-headers.js';
 import {
@@ -43,7 +44,7 @@ export class Http1Handler {
     const plan = planRequest(this.proxy, facts, this.randoms);
     const label = { connection: linked.id, method, path };
     if (plan === undefined) {
-      this.forward(request, response, undefined, label).catch(() => response.destroy());
+      this.forward(request, response, undefined, label);
       return;
     }
     // Whatever goes wrong with one request ends that request, never the server.
@@ -97,7 +98,8 @@ export class Http1Handler {
       }
       return;
     }
-    await this.forward(request, response, plan, label, gone);
+    if (plan.responseDelay === 0 && !rewritesBody(plan)) this.forward(request, response, plan, label);
+    else await this.forwardHeld(request, response, plan, label, gone);
   }
 
   private upstreamPool(): Pool {
@@ -117,67 +119,50 @@ export class Http1Handler {
     return this.pool;
   }
 
-  private async forward(
+  /** Sends the request upstream and the answer back, as it streams, through undici's handler. */
+  private forward(
     request: IncomingMessage,
     response: ServerResponse,
     plan: RequestPlan | undefined,
     label: RequestLabel,
-    gone?: AbortController,
-  ): Promise<void> {
-    const controller = gone ?? new AbortController();
-    if (!gone) response.once('close', () => abortUnlessFinished(response, controller));
-    const headers = this.requestHeaders(request, plan);
-    const hasBody =
-      request.headers['transfer-encoding'] !== undefined ||
-      (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
-    const options = {
-      method: request.method ?? 'GET',
-      path: request.url ?? '/',
-      headers,
-      body: hasBody ? request : null,
-      signal: controller.signal,
-    };
-    const fail = (error: Error) => {
-      if (controller.signal.aborted) return;
-      const timeoutMs = this.proxy.environment.limits.upstreamResponseTimeoutMs;
-      const text = upstreamFailure(this.proxy, error, timeoutMs);
-      const status = isResponseTimeout(error) ? 504 : 502;
-      reportUpstreamFailure(this.proxy, label, text);
-      if (plan) reportFired(this.proxy, plan, label, { status });
-      request.resume();
-      if (!response.headersSent) {
-        response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-        response.end(`${text}\n`);
-      } else response.destroy();
-    };
-    if (!plan || (plan.responseDelay === 0 && !rewritesBody(plan))) {
-      // The common case streams the answer straight into the response: no body stream between.
-      let answered = false;
-      await this.upstreamPool()
-        .stream(options, ({ statusCode, headers: received }) => {
-          answered = true;
-          const status = plan?.status ?? statusCode;
-          if (plan) reportFired(this.proxy, plan, label, { status });
-          response.writeHead(status, this.responseHeaders(received, plan));
-          return response;
-        })
-        .catch((error: Error) => {
-          if (answered) response.destroy();
-          else fail(error);
-        });
-      return;
+  ): void {
+    const answer = new ForwardedResponse(response, plan?.responseHeaders, {
+      answered: (upstreamStatus) => {
+        const status = plan?.status ?? upstreamStatus;
+        if (plan) reportFired(this.proxy, plan, label, { status });
+        return status;
+      },
+      failed: (error) => this.failed(request, response, plan, label, error),
+    });
+    try {
+      this.upstreamPool().dispatch(this.upstreamRequest(request, plan), answer);
+    } catch (error) {
+      answer.onError(error as Error);
     }
+  }
+
+  /** Holds the answer: for a response delay, or to rewrite its body. */
+  private async forwardHeld(
+    request: IncomingMessage,
+    response: ServerResponse,
+    plan: RequestPlan,
+    label: RequestLabel,
+    gone: AbortController,
+  ): Promise<void> {
     let upstream;
     try {
-      upstream = await this.upstreamPool().request(options);
+      upstream = await this.upstreamPool().request({
+        ...this.upstreamRequest(request, plan),
+        signal: gone.signal,
+      });
     } catch (error) {
-      fail(error as Error);
+      if (!gone.signal.aborted) this.failed(request, response, plan, label, error as Error);
       return;
     }
     try {
       if (plan.responseDelay > 0) {
-        await this.proxy.environment.clock.sleep(plan.responseDelay, controller.signal);
-        if (controller.signal.aborted) {
+        await this.proxy.environment.clock.sleep(plan.responseDelay, gone.signal);
+        if (gone.signal.aborted) {
           upstream.body.destroy();
           return;
         }
@@ -204,6 +189,41 @@ export class Http1Handler {
       upstream.body.destroy();
       response.destroy();
     }
+  }
+
+  private upstreamRequest(
+    request: IncomingMessage,
+    plan: RequestPlan | undefined,
+  ): Dispatcher.DispatchOptions {
+    const hasBody =
+      request.headers['transfer-encoding'] !== undefined ||
+      (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
+    return {
+      method: (request.method ?? 'GET') as Dispatcher.HttpMethod,
+      path: request.url ?? '/',
+      headers: this.requestHeaders(request, plan),
+      body: hasBody ? request : null,
+    };
+  }
+
+  /** The upstream could not be reached or did not answer in time: 502 or 504, saying why. */
+  private failed(
+    request: IncomingMessage,
+    response: ServerResponse,
+    plan: RequestPlan | undefined,
+    label: RequestLabel,
+    error: Error,
+  ): void {
+    const timeoutMs = this.proxy.environment.limits.upstreamResponseTimeoutMs;
+    const text = upstreamFailure(this.proxy, error, timeoutMs);
+    const status = isResponseTimeout(error) ? 504 : 502;
+    reportUpstreamFailure(this.proxy, label, text);
+    if (plan) reportFired(this.proxy, plan, label, { status });
+    request.resume();
+    if (!response.headersSent) {
+      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      response.end(`${text}\n`);
+    } else response.destroy();
   }
 
   private requestHeaders(request: IncomingMessage, plan: RequestPlan | undefined): string[] {

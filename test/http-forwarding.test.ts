@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import { after, describe, it } from 'node:test';
+import { createProxy, startHarness } from './helpers.js';
+
+/**
+ * How an http proxy forwards the answer it streams from the upstream: headers as the upstream
+ * sent them (repeated ones too) without hop-by-hop ones, back-pressure from a slow client, and a
+ * client that leaves cancelling the upstream request.
+ */
+const upstreamClosed: Array<{ url: string; finished: boolean }> = [];
+let slowAnswer: http.ServerResponse | undefined;
+const upstream = http.createServer((request, response) => {
+  request.resume();
+  response.once('close', () =>
+    upstreamClosed.push({ url: request.url ?? '', finished: response.writableFinished }),
+  );
+  if (request.url === '/cookies') {
+    response.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/']);
+    response.setHeader('keep-alive', 'timeout=5');
+    response.setHeader('x-kept', 'yes');
+    response.end('cookies');
+  } else if (request.url === '/slow') {
+    response.writeHead(200, { 'content-type': 'text/plain' });
+    response.write('first part\n');
+    slowAnswer = response;
+  } else if (request.url === '/large') {
+    const piece = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < piece.length; i += 1) piece[i] = i % 251;
+    let left = 64;
+    const write = () => {
+      while (left > 0) {
+        left -= 1;
+        if (!response.write(piece)) return void response.once('drain', write);
+      }
+      response.end();
+    };
+    response.writeHead(200, { 'content-length': String(64 * piece.length) });
+    write();
+  } else response.end('ok');
+});
+upstream.listen(0, '127.0.0.1');
+await once(upstream, 'listening');
+after(() => {
+  upstream.closeAllConnections();
+  upstream.close();
+});
+const harness = await startHarness({ seed: 3 });
+const proxy = await createProxy(harness, 'fwd', `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`, {
+  protocol: 'http',
+});
+
+function get(path: string): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port: proxy.port, path, agent: false }, resolve);
+    request.once('error', reject);
+  });
+}
+
+describe('http proxy: the forwarded answer', () => {
+  it('keeps repeated headers and drops hop-by-hop ones', async () => {
+    const response = await get('/cookies');
+    const raw: string[] = [];
+    for (let i = 0; i < response.rawHeaders.length; i += 2)
+      raw.push(`${response.rawHeaders[i]!.toLowerCase()}: ${response.rawHeaders[i + 1]}`);
+    response.resume();
+    await once(response, 'end');
+    assert.deepEqual(
+      raw.filter((line) => line.startsWith('set-cookie') || line.startsWith('x-kept')),
+      ['set-cookie: a=1; Path=/', 'set-cookie: b=2; Path=/', 'x-kept: yes'],
+    );
+    assert.equal(response.headers['keep-alive'], undefined, 'the upstream hop-by-hop keep-alive passed');
+  });
+
+  it('a client that reads slowly still gets every byte in order', async () => {
+    const response = await get('/large');
+    response.pause();
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) {
+      chunks.push(chunk as Buffer);
+      if (chunks.length % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const body = Buffer.concat(chunks);
+    assert.equal(body.length, 64 * 64 * 1024);
+    for (let i = 0; i < body.length; i += 4099) assert.equal(body[i], (i % (64 * 1024)) % 251, `byte ${i}`);
+  });
+
+  it('a client that leaves in the middle of an answer cancels the upstream request', async () => {
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    socket.write('GET /slow HTTP/1.1\r\nhost: x\r\n\r\n');
+    let received = '';
+    for await (const chunk of socket) {
+      received += String(chunk);
+      if (received.includes('first part')) break;
+    }
+    assert.ok(slowAnswer, 'the upstream got the request');
+    const closed = once(slowAnswer, 'close');
+    socket.destroy();
+    await closed;
+    assert.deepEqual(
+      upstreamClosed.find((entry) => entry.url === '/slow'),
+      { url: '/slow', finished: false },
+    );
+  });
+});

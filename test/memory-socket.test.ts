@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { describe, test } from 'node:test';
+import { MemorySocket } from '../src/proxy/memory-socket.js';
+
+function collect(socket: MemorySocket): { text: () => string } {
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return { text: () => Buffer.concat(chunks).toString() };
+}
+
+describe('MemorySocket: an in-process connection', () => {
+  test('what one end writes the other reads, in order, both ways', async () => {
+    const [left, right] = MemorySocket.pair();
+    const atRight = collect(right);
+    const atLeft = collect(left);
+    left.write('one ');
+    left.write('two');
+    right.write('back');
+    left.end();
+    right.end();
+    await Promise.all([once(right, 'end'), once(left, 'end')]);
+    assert.equal(atRight.text(), 'one two');
+    assert.equal(atLeft.text(), 'back');
+  });
+
+  test('corked writes reach the reader as one chunk', async () => {
+    const [left, right] = MemorySocket.pair();
+    const chunks: string[] = [];
+    right.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    left.cork();
+    left.write('HTTP/1.1 200 OK\r\n\r\n');
+    left.write('body');
+    left.uncork();
+    left.end();
+    await once(right, 'end');
+    assert.deepEqual(chunks, ['HTTP/1.1 200 OK\r\n\r\nbody']);
+  });
+
+  test('a reader that stops reading holds the writer back, and nothing is lost', async () => {
+    const [left, right] = MemorySocket.pair();
+    right.pause();
+    const piece = Buffer.alloc(1024, 'x');
+    let accepted = 0;
+    while (left.write(piece)) accepted += 1;
+    assert.ok(accepted < 64, `the writer was held back after ${accepted} KiB, not let run`);
+    assert.equal(left.writableNeedDrain, true);
+    const drained = once(left, 'drain');
+    let received = 0;
+    right.on('data', (chunk: Buffer) => (received += chunk.length));
+    right.resume();
+    await drained;
+    left.end();
+    await once(right, 'end');
+    assert.equal(received, (accepted + 1) * 1024);
+  });
+
+  test('end() is a half-close: the peer reads the end and can still answer', async () => {
+    const [left, right] = MemorySocket.pair();
+    const atLeft = collect(left);
+    right.resume();
+    left.end('question');
+    await once(right, 'end');
+    right.end('answer');
+    await once(left, 'end');
+    assert.equal(atLeft.text(), 'answer');
+  });
+
+  test('destroy() closes the peer once it has read what was sent before', async () => {
+    const [left, right] = MemorySocket.pair();
+    right.pause();
+    left.write('last words');
+    left.destroy();
+    const atRight = collect(right);
+    const closed = once(right, 'close');
+    right.resume();
+    await closed;
+    assert.equal(atRight.text(), 'last words');
+    assert.equal(right.destroyed, true);
+  });
+
+  test('resetAndDestroy() is ECONNRESET at the peer', async () => {
+    const [left, right] = MemorySocket.pair();
+    const failed = once(right, 'error');
+    left.resetAndDestroy();
+    const [error] = (await failed) as [NodeJS.ErrnoException];
+    assert.equal(error.code, 'ECONNRESET');
+    assert.equal(left.destroyed, true);
+    assert.equal(right.destroyed, true);
+  });
+
+  test('writing to an end whose peer is gone fails with EPIPE', async () => {
+    const [left, right] = MemorySocket.pair();
+    right.destroy();
+    const failed = once(left, 'error');
+    left.write('too late');
+    const [error] = (await failed) as [NodeJS.ErrnoException];
+    assert.equal(error.code, 'EPIPE');
+  });
+});
