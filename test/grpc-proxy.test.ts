@@ -116,6 +116,29 @@ describe('gRPC through an http2 proxy', () => {
     assert.deepEqual(await unary<Order>(client, 'Create', { id: 3, item: 'pad' }), { id: 3, item: 'pad' });
   });
 
+  it('match.client picks calls by the address of the client connection, and events name the connection', async () => {
+    const events = collectEvents(harness);
+    const add = (name: string, client: string[]) =>
+      harness.api('POST', '/proxies/shop/toxics', {
+        name,
+        type: 'grpc_status',
+        attributes: { code: 4, message: name, match: { grpc_method: 'Get', client } },
+      });
+    assert.equal((await add('elsewhere', ['10.0.0.0/8'])).status, 200);
+    assert.deepEqual(await unary<Order>(client, 'Get', { id: 8 }), { id: 8, item: 'book' });
+    assert.equal((await add('here', ['127.0.0.1/32'])).status, 200);
+    await assert.rejects(unary(client, 'Get', { id: 9 }), {
+      code: grpc.status.DEADLINE_EXCEEDED,
+      details: 'here',
+    });
+    await waitFor(() => events.some((event) => event.type === 'http.fault'), 'the http.fault event');
+    const fault = events.find((event) => event.type === 'http.fault');
+    assert.equal(fault?.type === 'http.fault' && fault.toxic, 'here');
+    assert.ok(fault?.type === 'http.fault' && fault.connection > 0, 'the fault names the client connection');
+    for (const name of ['elsewhere', 'here'])
+      assert.equal((await harness.api('DELETE', `/proxies/shop/toxics/${name}`)).status, 204);
+  });
+
   it('a byte toxic added while the client is connected applies to its next call on the same connection', async () => {
     assert.deepEqual(await unary<Order>(client, 'Get', { id: 8 }), { id: 8, item: 'book' });
     const added = await harness.api('POST', '/proxies/shop/toxics', {

@@ -9,7 +9,7 @@ import type { ProxySpec } from '../model/proxy-spec.js';
 import type { EngineProxy } from './engine-proxy.js';
 import type { ProxyEnvironment } from './proxy.js';
 
-/** Where a proxy's links carry each client's bytes once the connection toxics are applied. */
+/** Where a tcp proxy's links carry each client's bytes once the connection toxics are applied. */
 export interface LinkTarget {
   host: string;
   port: number;
@@ -21,13 +21,10 @@ interface SessionBase {
   close(): void;
 }
 
-/** A protocol whose links connect somewhere over TCP: the upstream (tcp) or a handler on loopback. */
+/** A protocol whose links connect to the upstream over TCP. */
 export interface ForwardingSession extends SessionBase {
   /** Where each accepted connection's link connects. */
   linkTarget(): LinkTarget;
-  /** The link of connection `id` from `client` reached the target from local port `localPort`. */
-  linked?(localPort: number, connection: ServedConnection): void;
-  unlinked?(localPort: number): void;
 }
 
 /** A protocol that serves each connection in the proxy's own process, at the end of its link. */

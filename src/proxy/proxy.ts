@@ -489,11 +489,6 @@ export class FaultProxy implements ProxyView {
             this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', tlsReason(error));
         });
       opened = true;
-      const localPort = upstream.localPort;
-      if (session.linked && localPort !== undefined) {
-        session.linked(localPort, { id, client: client.remoteAddress ?? '' });
-        upstream.once('close', () => session.unlinked?.(localPort));
-      }
       events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
     });
     this.link(id, client, upstream, readers, clientAddress, () => opened);

@@ -2,8 +2,8 @@ import { isConnectionToxicSpec } from '../../model/toxic.js';
 import { checkConnectionMatch, checkToxicProtocol, type Protocol } from '../protocol.js';
 
 /**
- * HTTP/1.1: each connection's link (with the connection toxics) ends at a node:http server of
- * the proxy's own on loopback, which runs the request toxics on every request of every
+ * HTTP/1.1: each connection's link (with the connection toxics) ends in process at a node:http
+ * server of the proxy's own, which runs the request toxics on every request of every
  * connection, whenever the toxic was added, and forwards through undici.
  */
 export const httpProtocol: Protocol = {

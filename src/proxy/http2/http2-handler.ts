@@ -35,7 +35,7 @@ export class Http2Handler {
 
   readonly handle = (stream: http2.ServerHttp2Stream, headers: Headers, flags: number): void => {
     stream.on('error', () => stream.destroy());
-    const linked = this.clients.find(stream.session?.socket);
+    const linked = this.clients.find(stream.session);
     const method = String(headers[':method'] ?? 'GET');
     const { path, query } = splitTarget(String(headers[':path'] ?? '/'));
     const facts: RequestFacts = { method, path, query, headers, client: linked.client };

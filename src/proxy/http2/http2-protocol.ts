@@ -3,7 +3,7 @@ import { checkConnectionMatch, checkToxicProtocol, type Protocol } from '../prot
 
 /**
  * HTTP/2 in cleartext with prior knowledge (h2c), as gRPC clients speak it without TLS: the
- * links end at a node:http2 server of the proxy's own, and streams go upstream over one
+ * links end in process at a node:http2 server of the proxy's own, and streams go upstream over one
  * node:http2 session.
  */
 export const http2Protocol: Protocol = {

@@ -1,34 +1,39 @@
 import http2 from 'node:http2';
 import { ClientTable } from '../http/client-table.js';
-import { listenOnLoopback } from '../http/loopback-server.js';
 import { ToxicRandoms } from '../http/request-plan.js';
-import type { ProtocolSession } from '../protocol.js';
+import { MemorySocket } from '../memory-socket.js';
+import type { ServedConnection, ServingSession } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
 import { Http2Handler } from './http2-handler.js';
 import { UpstreamSession } from './upstream-session.js';
 
 /** Starts the stream handler of one http2 proxy. */
-export async function openHttp2Session(proxy: ProxyView): Promise<ProtocolSession> {
+export function openHttp2Session(proxy: ProxyView): ServingSession {
   const clients = new ClientTable();
   const randoms = new ToxicRandoms(proxy.environment.random.fork('http2'));
   const upstream = new UpstreamSession(proxy);
   const handler = new Http2Handler(proxy, clients, randoms, upstream);
   const server = http2.createServer({ maxSessionMemory: 64 });
   const sessions = new Set<http2.ServerHttp2Session>();
+  let arriving: ServedConnection | undefined;
   server.on('session', (session) => {
+    if (arriving) clients.serve(session, arriving);
     sessions.add(session);
     session.on('error', () => session.destroy());
     session.once('close', () => sessions.delete(session));
   });
   server.on('stream', handler.handle);
-  const target = await listenOnLoopback(server);
   return {
-    linkTarget: () => target,
-    linked: (port, connection) => clients.add(port, connection),
-    unlinked: (port) => clients.remove(port),
+    // The session is made, and 'session' emitted, while the connection is handed over.
+    serve(connection) {
+      const [linkEnd, serverEnd] = MemorySocket.pair();
+      arriving = connection;
+      server.emit('connection', serverEnd);
+      arriving = undefined;
+      return linkEnd;
+    },
     upstreamChanged: () => upstream.close(),
     close() {
-      server.close();
       for (const session of sessions) session.destroy();
       upstream.close();
     },
