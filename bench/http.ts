@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import autocannon from 'autocannon';
 import { freePort } from './haproxy.js';
-import { startFaultline } from './servers.js';
+import { cpuMilliseconds, startFaultline } from './servers.js';
 
 /**
  * HTTP rows of the bench, in one run on loopback: a small JSON answer over 32 keep-alive
@@ -31,18 +31,38 @@ export interface HttpBench {
 
 interface Rate {
   requestsPerSecond: number;
+  /** CPU time the proxy process (nginx: its worker too) spent per request, in µs. */
+  cpuPerRequest: number | undefined;
   p50: number;
   p99: number;
   errors: number;
 }
 
-async function load(port: number): Promise<Rate> {
+/** The process and its children (nginx's worker), CPU milliseconds so far. */
+function treeCpuMilliseconds(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // No children file (an old kernel): the process alone.
+  }
+  return children.reduce((sum, child) => sum + cpuMilliseconds(child), cpuMilliseconds(pid));
+}
+
+async function load(port: number, pid: number | undefined): Promise<Rate> {
+  const cpuBefore = pid === undefined ? 0 : treeCpuMilliseconds(pid);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/orders/7`,
     connections: CONNECTIONS,
     duration: SECONDS,
   });
+  const cpu = pid === undefined ? undefined : treeCpuMilliseconds(pid) - cpuBefore;
   return {
+    cpuPerRequest:
+      cpu === undefined || result.requests.total === 0 ? undefined : (cpu * 1000) / result.requests.total,
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -50,14 +70,17 @@ async function load(port: number): Promise<Rate> {
   };
 }
 
-function startChild(args: string[], processes: ChildProcess[]): Promise<{ http: number; grpc?: number }> {
+function startChild(
+  args: string[],
+  processes: ChildProcess[],
+): Promise<{ http: number; grpc?: number; pid: number }> {
   const started = spawn(process.execPath, [child, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   processes.push(started);
   return new Promise((resolve, reject) => {
     let text = '';
     started.stdout!.on('data', (chunk) => {
       text += chunk;
-      if (text.includes('\n')) resolve(JSON.parse(text.split('\n')[0]!));
+      if (text.includes('\n')) resolve({ ...JSON.parse(text.split('\n')[0]!), pid: started.pid! });
     });
     started.once('exit', (code) => reject(new Error(`${args[0]} exited ${code}`)));
   });
@@ -95,7 +118,7 @@ http {
   for (let attempt = 0; attempt < 500; attempt += 1) {
     try {
       await fetch(`http://127.0.0.1:${port}/`);
-      return port;
+      return { port, pid: nginx.pid! };
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -167,22 +190,26 @@ export async function benchHttp(): Promise<HttpBench> {
     const nodeProxy = await startChild(['http-proxy', `127.0.0.1:${upstream.http}`], processes);
     const nginxPort = await startNginx(upstream.http, processes, cleanup);
 
-    const targets: Array<[string, number]> = [
-      ['direct', upstream.http],
-      ['faultline http, no toxics', httpPort],
+    const targets: Array<[string, number, number | undefined]> = [
+      ['direct', upstream.http, undefined],
+      ['faultline http, no toxics', httpPort, faultline.pid],
       ...(nginxPort === undefined
         ? []
-        : ([['nginx reverse proxy (keepalive 64, 1 worker)', nginxPort]] as Array<[string, number]>)),
-      ['http-proxy (npm, keep-alive agent)', nodeProxy.http],
+        : ([['nginx reverse proxy (keepalive 64, 1 worker)', nginxPort.port, nginxPort.pid]] as Array<
+            [string, number, number]
+          >)),
+      ['http-proxy (npm, keep-alive agent)', nodeProxy.http, nodeProxy.pid],
     ];
     const rates = new Map<string, Rate>();
-    for (const [label, port] of targets) {
-      await load(port); // warm-up: connections, JIT
-      const rate = await load(port);
+    for (const [label, port, pid] of targets) {
+      await load(port, pid); // warm-up: connections, JIT
+      const rate = await load(port, pid);
       rates.set(label, rate);
+      const cpu =
+        rate.cpuPerRequest === undefined ? '' : `, proxy CPU ${fixed(rate.cpuPerRequest)} µs/request`;
       rows.push([
         `HTTP/1.1, ${CONNECTIONS} keep-alive connections, small JSON: ${label}`,
-        `${fixed(rate.requestsPerSecond)} req/s, p50 ${fixed(rate.p50, 2)} ms, p99 ${fixed(rate.p99, 2)} ms${rate.errors ? `, ${rate.errors} errors` : ''}`,
+        `${fixed(rate.requestsPerSecond)} req/s, p50 ${fixed(rate.p50, 2)} ms, p99 ${fixed(rate.p99, 2)} ms${cpu}${rate.errors ? `, ${rate.errors} errors` : ''}`,
       ]);
     }
     const ours = rates.get('faultline http, no toxics')!;
@@ -201,6 +228,10 @@ export async function benchHttp(): Promise<HttpBench> {
     verdicts.push(
       `${overNode >= 1.2 ? 'ok        ' : 'MISSED    '} faultline http at least 1.2x http-proxy: ${fixed(overNode, 2)}x`,
     );
+    if (ours.cpuPerRequest !== undefined && nodeRate.cpuPerRequest !== undefined)
+      verdicts.push(
+        `info       proxy CPU per request (steadier than the rate on a shared machine): faultline ${fixed(ours.cpuPerRequest)} µs, http-proxy ${fixed(nodeRate.cpuPerRequest)} µs${nginx?.cpuPerRequest === undefined ? '' : `, nginx ${fixed(nginx.cpuPerRequest)} µs`}`,
+      );
     const addedP50 = ours.p50 - direct.p50;
     verdicts.push(
       `${addedP50 <= 1 ? 'ok        ' : 'MISSED    '} added p50 at most 1 ms: ${fixed(addedP50, 2)} ms`,
