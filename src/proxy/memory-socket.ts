@@ -29,6 +29,13 @@ export class MemorySocket extends Duplex implements KeepsChunks {
     return [one, other];
   }
 
+  /** node:http's way to close after its last answer: the FIN goes after what is written, then both ends close. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
   resetAndDestroy(): this {
     this.resetting = true;
     return this.destroy();
@@ -79,14 +86,17 @@ export class MemorySocket extends Duplex implements KeepsChunks {
     else this.blockedWrite = done;
   }
 
-  /** The peer closed: what it sent is still read, then this end closes too. */
+  /**
+   * The peer closed: what it sent is still read, then this end finishes its side too and closes,
+   * so a reader sees both directions ended, as after a TCP close, not an abrupt loss.
+   */
   private closeAfterReading(): void {
     if (this.readableEnded) {
-      this.destroy();
+      this.destroySoon();
       return;
     }
     this.push(null);
-    this.once('end', () => this.destroy());
+    this.once('end', () => this.destroySoon());
     if (this.readableLength === 0 && !this.readableFlowing) this.resume();
   }
 }

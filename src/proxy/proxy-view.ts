@@ -13,6 +13,11 @@ export interface ProxyView {
   readonly upstreamTlsOptions: ConnectionOptions | undefined;
   /** The request toxics, in the order they were added. */
   readonly requestToxics: readonly ToxicSpec[];
+  /**
+   * Aborts when a request toxic is updated or removed (a fresh signal follows): what a delay
+   * holds goes on at once, as an interrupted byte toxic passes on what it holds.
+   */
+  readonly requestToxicsChanged: AbortSignal;
   readonly environment: ProxyEnvironment;
   /** Counts toxic actions for metrics, as connection toxics do. */
   countAction(toxic: ToxicSpec): void;

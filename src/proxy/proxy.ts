@@ -87,6 +87,7 @@ export class FaultProxy implements ProxyView {
   headerFaults: boolean;
   private toxicList: ToxicSpec[] = [];
   private requestToxicList: ToxicSpec[] = [];
+  private requestToxicChange: AbortController | undefined;
   private server: net.Server | undefined;
   private session: ProtocolSession | undefined;
   private readonly protocolImplementation: Protocol;
@@ -129,6 +130,18 @@ export class FaultProxy implements ProxyView {
   /** The request toxics, in the order they were added; read on every request. */
   get requestToxics(): readonly ToxicSpec[] {
     return this.requestToxicList;
+  }
+
+  get requestToxicsChanged(): AbortSignal {
+    this.requestToxicChange ??= new AbortController();
+    return this.requestToxicChange.signal;
+  }
+
+  /** Releases what request delays hold: their toxic changed or went. */
+  private releaseHeldRequests(toxic: ToxicSpec): void {
+    if (isConnectionToxicSpec(toxic)) return;
+    this.requestToxicChange?.abort();
+    this.requestToxicChange = undefined;
   }
 
   get toxics(): readonly ToxicSpec[] {
@@ -311,6 +324,7 @@ export class FaultProxy implements ProxyView {
     this.protocolImplementation.checkToxic(toxic, this.name);
     this.toxicList[index] = toxic;
     this.toxicsChanged();
+    this.releaseHeldRequests(toxic);
     this.gate.interrupt(toxic.name);
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
@@ -327,6 +341,7 @@ export class FaultProxy implements ProxyView {
     const toxic = this.toxic(name);
     this.toxicList = this.toxicList.filter((candidate) => candidate !== toxic);
     this.toxicsChanged();
+    this.releaseHeldRequests(toxic);
     this.gate.interrupt(name);
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));

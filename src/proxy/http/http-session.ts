@@ -12,7 +12,9 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
   const clients = new ClientTable();
   const randoms = new ToxicRandoms(proxy.environment.random.fork('http'));
   const handler = new Http1Handler(proxy, clients, randoms);
-  const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 60_000 }, handler.handle);
+  // No keep-alive timeout: like a tcp proxy, the proxy leaves idle connections to the client (a
+  // timeout would need a timer per connection, and node would announce one it cannot keep here).
+  const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 0 }, handler.handle);
   server.on('upgrade', (request: http.IncomingMessage, socket, head: Buffer) =>
     passUpgrade(proxy, clients, randoms, request, socket, head).catch(() => socket.destroy()),
   );
@@ -20,7 +22,9 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
   });
-  // The server never listens; node:http tracks only connections of a listening server.
+  // The server never listens, and node:http tracks connections (for headersTimeout, 60 s by
+  // default: a client that never finishes its headers gets a 408) from its 'listening' event on.
+  server.emit('listening');
   const open = new Set<MemorySocket>();
   // Every HTTP/1.1 connection goes through a link, never adopted: a byte toxic then applies to
   // open connections at once. Closing adopted idle connections instead raced the keep-alive
@@ -37,6 +41,7 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
     },
     upstreamChanged: () => handler.upstreamChanged(),
     close() {
+      server.close(); // stops the connection checks
       for (const socket of open) socket.destroy();
       handler.close();
     },

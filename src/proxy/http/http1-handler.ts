@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { type Dispatcher, Pool } from 'undici';
 import type { RequestFacts } from '../../model/match.js';
@@ -7,6 +8,7 @@ import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
 import { ForwardedResponse } from './forwarded-response.js';
 import { faultHeaders } from './header-faults.js';
+import { hold } from './hold.js';
 import { isHopHeader } from './hop-headers.js';
 import {
   isResponseTimeout,
@@ -74,12 +76,11 @@ export class Http1Handler {
     }
     const gone = new AbortController();
     response.once('close', () => abortUnlessFinished(response, gone));
-    if (plan.requestDelay > 0) await this.proxy.environment.clock.sleep(plan.requestDelay, gone.signal);
-    if (gone.signal.aborted) return;
+    if (plan.requestDelay > 0 && !(await hold(this.proxy, plan.requestDelay, gone.signal))) return;
     const abort = plan.abort;
     if (abort?.kind === 'reset') {
       reportFired(this.proxy, plan, label, {});
-      request.socket.resetAndDestroy();
+      resetInTurn(response);
       return;
     }
     if (abort) {
@@ -160,12 +161,9 @@ export class Http1Handler {
       return;
     }
     try {
-      if (plan.responseDelay > 0) {
-        await this.proxy.environment.clock.sleep(plan.responseDelay, gone.signal);
-        if (gone.signal.aborted) {
-          upstream.body.destroy();
-          return;
-        }
+      if (plan.responseDelay > 0 && !(await hold(this.proxy, plan.responseDelay, gone.signal))) {
+        upstream.body.destroy();
+        return;
       }
       const status = plan.status ?? upstream.statusCode;
       const responseHeaders = this.responseHeaders(upstream.headers, plan);
@@ -255,6 +253,15 @@ export class Http1Handler {
     if (plan) editHeaders(headers, plan.responseHeaders);
     return headers as Record<string, string | string[]>;
   }
+}
+
+/**
+ * Resets the connection when this answer's turn comes: pipelined requests before it get their
+ * answers first, as the reset stands in for this request's answer only.
+ */
+function resetInTurn(response: ServerResponse): void {
+  if (response.socket) response.socket.resetAndDestroy();
+  else response.once('socket', (socket: Socket) => setImmediate(() => socket.resetAndDestroy()));
 }
 
 /**

@@ -6,6 +6,7 @@ import { parseHostPort } from '../../model/address.js';
 import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
 import { faultHeaders } from './header-faults.js';
+import { hold } from './hold.js';
 import { reportFired, reportUpstreamFailure, splitTarget, upstreamFailure } from './report.js';
 import { planRequest, type ToxicRandoms } from './request-plan.js';
 
@@ -53,8 +54,7 @@ export async function passUpgrade(
     reportFired(proxy, plan, label, {});
     const gone = new AbortController();
     socket.once('close', () => gone.abort());
-    await proxy.environment.clock.sleep(plan.requestDelay, gone.signal);
-    if (gone.signal.aborted) return;
+    if (!(await hold(proxy, plan.requestDelay, gone.signal))) return;
   }
   const { host, port } = parseHostPort(proxy.upstream, 'upstream');
   const secure = proxy.upstreamTlsOptions;

@@ -1,6 +1,7 @@
 import http2 from 'node:http2';
 import type { RequestFacts } from '../../model/match.js';
 import type { ClientTable } from '../http/client-table.js';
+import { hold } from '../http/hold.js';
 import { faultHeaders } from '../http/header-faults.js';
 import { isHopHeader } from '../http/hop-headers.js';
 import {
@@ -69,9 +70,9 @@ export class Http2Handler {
       const gone = new AbortController();
       const onClose = () => gone.abort();
       stream.once('close', onClose);
-      await this.proxy.environment.clock.sleep(plan.requestDelay, gone.signal);
+      const stillWanted = await hold(this.proxy, plan.requestDelay, gone.signal);
       stream.off('close', onClose);
-      if (gone.signal.aborted) return;
+      if (!stillWanted) return;
     }
     const abort = plan.abort;
     if (abort?.kind === 'reset') {
@@ -148,8 +149,12 @@ export class Http2Handler {
     label: RequestLabel,
   ): Promise<void> {
     if (plan && plan.responseDelay > 0) {
-      await this.proxy.environment.clock.sleep(plan.responseDelay);
-      if (stream.closed) return;
+      const gone = new AbortController();
+      const onClose = () => gone.abort();
+      stream.once('close', onClose);
+      const stillWanted = await hold(this.proxy, plan.responseDelay, gone.signal);
+      stream.off('close', onClose);
+      if (!stillWanted || stream.closed) return;
     }
     const headers = this.responseHeaders(received, plan);
     const status = Number(headers[HTTP2_HEADER_STATUS] ?? 200);
