@@ -6,7 +6,7 @@ import v8 from 'node:v8';
  * to 2 x 16 MB after a burst of API calls or connections. A burst of 1,000 POST /proxies grew it
  * to 16 MB, which the process then kept: 12 of the 19.6 MB the 1,000 proxies seemed to cost. A
  * proxy keeps little alive between chunks, so scavenges stay cheap at this size (README,
- * Performance: the same CPU per MiB and per connection, measured turn about). V8 reads the flag
+ * Performance: CPU per MiB and per connection within the noise, measured turn about). V8 reads the flag
  * at each growth decision, so setting it once the process runs takes effect. Only the server
  * command imports this module; a program that embeds the library keeps its own settings.
  */
