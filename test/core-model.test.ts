@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { describe, test, type TestContext } from 'node:test';
 import { formatHostPort, parseHostPort } from '../src/model/address.js';
 import { describeValue, errorCodes, FaultlineError, isFaultlineError } from '../src/model/errors.js';
@@ -349,6 +350,7 @@ describe('the system clock (timers and performance.now replaced)', () => {
       now: start,
       timers: [] as number[],
       immediates: 0,
+      cleared: [] as unknown[],
       next: undefined as (() => void) | undefined,
     };
     t.mock.method(performance, 'now', () => state.now);
@@ -357,13 +359,13 @@ describe('the system clock (timers and performance.now replaced)', () => {
       state.next = callback;
       return { ms } as unknown as NodeJS.Timeout;
     });
-    t.mock.method(globalThis, 'clearTimeout', () => undefined);
+    t.mock.method(globalThis, 'clearTimeout', (handle: unknown) => state.cleared.push(handle));
     t.mock.method(globalThis, 'setImmediate', (callback: () => void) => {
       state.immediates += 1;
       state.next = callback;
-      return {} as NodeJS.Immediate;
+      return { immediate: state.immediates } as unknown as NodeJS.Immediate;
     });
-    t.mock.method(globalThis, 'clearImmediate', () => undefined);
+    t.mock.method(globalThis, 'clearImmediate', (handle: unknown) => state.cleared.push(handle));
     return state;
   }
 
@@ -404,5 +406,26 @@ describe('the system clock (timers and performance.now replaced)', () => {
     controller.abort();
     await forever;
     assert.deepEqual(timers.timers, []);
+  });
+
+  test('an abort clears the pending timer or turn, and a finished wait leaves no listener', async (t) => {
+    const timers = fakeTimers(t, 0);
+    const duringTimer = new AbortController();
+    const first = systemClock.sleep(10, duringTimer.signal);
+    duringTimer.abort();
+    await first;
+    assert.deepEqual(timers.cleared, [{ ms: 10 }]);
+    const duringTurn = new AbortController();
+    const second = systemClock.sleep(0.5, duringTurn.signal);
+    duringTurn.abort();
+    await second;
+    assert.deepEqual(timers.cleared, [{ ms: 10 }, { immediate: 1 }]);
+    const kept = new AbortController();
+    const third = systemClock.sleep(0.5, kept.signal);
+    assert.equal(getEventListeners(kept.signal, 'abort').length, 1);
+    timers.now = 0.5;
+    timers.next!();
+    await third;
+    assert.equal(getEventListeners(kept.signal, 'abort').length, 0);
   });
 });
