@@ -4,6 +4,9 @@ import fc from 'fast-check';
 import { parseWhen } from '../src/model/when.js';
 import { type Call, createDecider, effectOf, explainFault } from '../src/model/fault.js';
 import { parseFault } from '../src/model/fault-schema.js';
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { createRandom } from '../src/model/random.js';
 import { parseToxicCreate } from '../src/model/toxic.js';
 import { Stage } from '../src/proxy/stage.js';
@@ -99,6 +102,20 @@ describe('the seeded random source', () => {
     assert.deepEqual([b.next(), b.next(), b.int(0, 1000)], first);
     assert.equal(a.seed, 99);
     assert.notDeepEqual([createRandom(100).next(), createRandom(100).next()], first.slice(0, 2));
+  });
+
+  test('draws are xoroshiro128+ seeded with the seed and jumped once, started at the first draw', () => {
+    const generator = xoroshiro128plus(41);
+    generator.jump();
+    const expected = [uniformFloat64(generator), uniformInt(generator, 1, 6), uniformFloat64(generator)];
+    const forked = createRandom(3).fork('late');
+    const random = createRandom(41);
+    assert.deepEqual([random.next(), random.int(1, 6), random.next()], expected);
+    // A fork made before its parent draws, or after, is the same source.
+    const generatorOfFork = xoroshiro128plus(forked.seed);
+    generatorOfFork.jump();
+    assert.equal(forked.next(), uniformFloat64(generatorOfFork));
+    assert.equal(createRandom(3).fork('late').seed, forked.seed);
   });
 });
 

@@ -1,3 +1,5 @@
+// First, so the young generation is held before the rest of the server loads.
+import './server-heap.js';
 import { integer } from './integer-option.js';
 import { Command, Option } from 'commander';
 import pino from 'pino';

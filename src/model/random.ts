@@ -2,6 +2,8 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 
+type RandomGenerator = ReturnType<typeof xoroshiro128plus>;
+
 /**
  * A seeded source of randomness. Toxics never call Math.random: each one gets a source forked
  * from the server seed by a stable label (proxy, connection number, stream, toxic), so the same
@@ -18,15 +20,38 @@ export interface RandomSource {
 }
 
 export function createRandom(seed: number): RandomSource {
-  const generator = xoroshiro128plus(seed | 0);
-  // Seeded as is, the first output is ~seed: forks of similar labels would decide in step.
-  generator.jump();
-  return {
-    seed,
-    next: () => uniformFloat64(generator),
-    int: (min, max) => uniformInt(generator, min, max),
-    fork: (label) => createRandom(hashLabel(seed, label)),
-  };
+  return new SeededRandom(seed);
+}
+
+/**
+ * The generator starts at the first draw: a proxy, a connection and a stage each fork a source,
+ * and most never draw (a proxy without toxics, a toxic without jitter or toxicity below 1).
+ */
+class SeededRandom implements RandomSource {
+  private generator: RandomGenerator | undefined;
+
+  constructor(readonly seed: number) {}
+
+  next(): number {
+    return uniformFloat64(this.started());
+  }
+
+  int(min: number, max: number): number {
+    return uniformInt(this.started(), min, max);
+  }
+
+  fork(label: string): RandomSource {
+    return new SeededRandom(hashLabel(this.seed, label));
+  }
+
+  private started(): RandomGenerator {
+    if (this.generator === undefined) {
+      this.generator = xoroshiro128plus(this.seed | 0);
+      // Seeded as is, the first output is ~seed: forks of similar labels would decide in step.
+      this.generator.jump();
+    }
+    return this.generator;
+  }
 }
 
 export function randomSeed(): number {

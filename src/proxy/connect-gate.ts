@@ -15,6 +15,11 @@ export interface ConnectGateHost {
   acted(toxic: ToxicSpec, action: string, connection: number): void;
 }
 
+/** Whether new connections must pass through a ConnectGate's `admit` first. */
+export function holdsConnections(toxics: readonly ToxicSpec[]): boolean {
+  return toxics.some((toxic) => connectHookOf(toxic) !== undefined);
+}
+
 /**
  * Runs the toxics that act when a connection starts (connect_delay, refuse) before the upstream
  * is dialled, in chain order. The client socket stays paused meanwhile, so what it sends waits
@@ -26,11 +31,6 @@ export class ConnectGate {
   private readonly waiting = new Set<AbortController>();
 
   constructor(private readonly host: ConnectGateHost) {}
-
-  /** Whether new connections must pass through `admit` first. */
-  get needed(): boolean {
-    return this.host.toxics().some((toxic) => connectHookOf(toxic) !== undefined);
-  }
 
   /** Resolves true when the connection may go on, false when it was refused or abandoned. */
   async admit(connection: number, client: net.Socket): Promise<boolean> {

@@ -9,7 +9,7 @@ import { canonicalListen, resolveListen } from './listener.js';
 import { checkListen } from './listen-policy.js';
 import { HeldBudget } from './held-budget.js';
 import { defaultLimits, type EngineLimits } from './limits.js';
-import { FaultProxy } from './proxy.js';
+import { FaultProxy, type ProxyEnvironment } from './proxy.js';
 import { UdpProxy } from './udp/udp-proxy.js';
 import type { EngineProxy } from './engine-proxy.js';
 import type { CertificateIssuer } from './tls/proxy-tls.js';
@@ -67,14 +67,19 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const events = createEventBus();
   const limits: EngineLimits = { ...defaultLimits, ...options.limits };
   const budget = new HeldBudget(limits.maxHeldBytes);
-  const environment = {
-    clock: options.clock ?? systemClock,
+  const clock = options.clock ?? systemClock;
+  const { issueCertificate } = options;
+  // One literal, always the same keys: every proxy's environment then shares one hidden class
+  // (a spread of a shared object made V8 build a new one per proxy, 280 bytes each).
+  const environmentOf = (name: string): ProxyEnvironment => ({
+    clock,
+    random: random.fork(name),
     busyPoll,
     events,
     budget,
     limits,
-    ...(options.issueCertificate ? { issueCertificate: options.issueCertificate } : {}),
-  };
+    issueCertificate,
+  });
   const proxies = new Map<string, EngineProxy>();
 
   const get = (name: string): EngineProxy => {
@@ -101,7 +106,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     }
     const protocol = protocols[spec.protocol ?? DEFAULT_PROTOCOL];
     protocol.checkProxy(spec.name);
-    const proxyEnvironment = { ...environment, random: random.fork(spec.name) };
+    const proxyEnvironment = environmentOf(spec.name);
     const proxy =
       protocol.createProxy?.(spec, proxyEnvironment) ??
       new FaultProxy(spec.name, spec.listen, spec.upstream, proxyEnvironment, {

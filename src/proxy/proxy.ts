@@ -30,23 +30,11 @@ import { Link, type LinkPeer } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
 import type { Protocol, ProtocolSession, ServingSession } from './protocol.js';
 import type { ProxyView, RequestFaultKey } from './proxy-view.js';
-import { adoptAccepted, connectWithReader, SocketReader } from './socket-reader.js';
-import { ConnectGate } from './connect-gate.js';
-import {
-  type CertificateIssuer,
-  type ClientTls,
-  clientTls,
-  type ServerTls,
-  serverTls,
-} from './tls/proxy-tls.js';
-import {
-  connectSecure,
-  createSecureAcceptor,
-  feedReader,
-  type SecureAcceptor,
-  isTlsError,
-  tlsReason,
-} from './tls/secure-sockets.js';
+import { adoptAccepted, connectWithReader, feedReader, SocketReader } from './socket-reader.js';
+import { ConnectGate, holdsConnections } from './connect-gate.js';
+import type { CertificateIssuer, ClientTls, ServerTls } from './tls/proxy-tls.js';
+import type { SecureAcceptor } from './tls/secure-sockets.js';
+import { isTlsError, tlsReason } from './tls/tls-errors.js';
 
 export interface ProxyEnvironment {
   readonly clock: Clock;
@@ -55,7 +43,7 @@ export interface ProxyEnvironment {
   readonly events: EventBus;
   readonly budget: HeldBudget;
   readonly limits: EngineLimits;
-  readonly issueCertificate?: CertificateIssuer;
+  readonly issueCertificate: CertificateIssuer | undefined;
 }
 
 export interface ProxyStats {
@@ -63,12 +51,14 @@ export interface ProxyStats {
   /** Request faults by toxic, method and outcome; at most MAX_FAULT_ROWS rows. */
   requestFaults: ReadonlyMap<string, RequestFaultKey & { count: number }>;
   bytes: Record<Stream, { received: number; sent: number }>;
-  toxicActions: Map<string, number>;
+  toxicActions: ReadonlyMap<string, number>;
   /** Failed TLS handshakes by side and reason code (ERR_SSL_..., ETIMEDOUT, ...). */
-  tlsFailures: Map<string, number>;
+  tlsFailures: ReadonlyMap<string, number>;
 }
 
 const MAX_FAULT_ROWS = 1000;
+/** What stats() shows of a count nothing has added to yet. */
+const noCounts: ReadonlyMap<string, never> = new Map<string, never>();
 
 export interface ProxyOptions {
   readonly protocol: Protocol;
@@ -92,16 +82,17 @@ export class FaultProxy implements ProxyView {
   private session: ProtocolSession | undefined;
   private readonly protocolImplementation: Protocol;
   private readonly links = new Set<Link>();
-  private readonly counters = new WeakMap<ToxicSpec, CounterState>();
   private serial = 0;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
-  private readonly toxicActions = new Map<string, number>();
-  private readonly gate: ConnectGate;
-  private readonly tlsFailures = new Map<string, number>();
+  // What most proxies never use is made at first use: a server holds thousands of proxies.
+  private counters: WeakMap<ToxicSpec, CounterState> | undefined;
+  private toxicActions: Map<string, number> | undefined;
+  private tlsFailures: Map<string, number> | undefined;
+  private requestFaults: Map<string, RequestFaultKey & { count: number }> | undefined;
+  private connectGate: ConnectGate | undefined;
   private serverTls: ServerTls | undefined;
   private secureAcceptor: SecureAcceptor | undefined;
   private clientTls: ClientTls | undefined;
-  private readonly requestFaults = new Map<string, RequestFaultKey & { count: number }>();
 
   constructor(
     readonly name: string,
@@ -114,13 +105,18 @@ export class FaultProxy implements ProxyView {
     this.upstream = upstream;
     this.protocolImplementation = options.protocol;
     this.headerFaults = options.headerFaults;
-    this.gate = new ConnectGate({
-      clock: environment.clock,
-      random: environment.random,
+  }
+
+  /** Made when a connect-time toxic (connect_delay, refuse) first holds a connection. */
+  private get gate(): ConnectGate {
+    this.connectGate ??= new ConnectGate({
+      clock: this.environment.clock,
+      random: this.environment.random,
       toxics: () => this.toxicList,
       selects: (toxic, clientIp) => matchesClient(toxic.match, clientIp) && this.countSelected(toxic),
       acted: (toxic, action, connection) => this.toxicActed(toxic, action, true, connection),
     });
+    return this.connectGate;
   }
 
   get protocol(): ProxyProtocol {
@@ -189,7 +185,7 @@ export class FaultProxy implements ProxyView {
     this.enabled = false;
     this.server?.close();
     this.server = undefined;
-    this.gate.stop();
+    this.connectGate?.stop();
     this.dropConnections();
     this.session?.close();
     this.session = undefined;
@@ -197,23 +193,26 @@ export class FaultProxy implements ProxyView {
 
   countFault(fault: RequestFaultKey): void {
     const key = `${fault.toxic}\u0000${fault.method}\u0000${fault.outcome}`;
-    const row = this.requestFaults.get(key);
+    const rows = (this.requestFaults ??= new Map());
+    const row = rows.get(key);
     if (row) row.count += 1;
     // Methods come from clients; the rows stay bounded whatever they send.
-    else if (this.requestFaults.size < MAX_FAULT_ROWS) this.requestFaults.set(key, { ...fault, count: 1 });
+    else if (rows.size < MAX_FAULT_ROWS) rows.set(key, { ...fault, count: 1 });
   }
 
   countAction(toxic: ToxicSpec): void {
-    this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
+    const counts = (this.toxicActions ??= new Map());
+    counts.set(toxic.name, (counts.get(toxic.name) ?? 0) + 1);
   }
 
   /** One counter per toxic; an updated toxic is a new object, so its counters start again. */
   countSelected(toxic: ToxicSpec): boolean {
     if (!toxic.counter) return true;
-    let state = this.counters.get(toxic);
+    const counters = (this.counters ??= new WeakMap());
+    let state = counters.get(toxic);
     if (!state) {
       state = new CounterState();
-      this.counters.set(toxic, state);
+      counters.set(toxic, state);
     }
     return state.take(toxic.counter);
   }
@@ -255,12 +254,15 @@ export class FaultProxy implements ProxyView {
     // undefined keeps what the proxy has; null takes it off.
     const serverSpec = spec.tls === null ? undefined : (spec.tls ?? this.serverTls?.spec);
     const reissue = serverSpec !== undefined && (spec.tls !== undefined || listen !== this.listen);
+    const kept = serverSpec === undefined ? undefined : this.serverTls;
+    const clientSpec = spec.upstreamTls === null ? undefined : (spec.upstreamTls ?? this.clientTls?.spec);
+    if (!reissue && clientSpec === undefined) return { server: kept, client: undefined };
+    // node:tls and the X.509 checks load with the first TLS setting: a server without one saves
+    // about 3 MB (README, Performance).
+    const { serverTls, clientTls } = await import('./tls/proxy-tls.js');
     const server = reissue
       ? await serverTls(serverSpec, listenHost, this.protocol, this.environment.issueCertificate)
-      : serverSpec === undefined
-        ? undefined
-        : this.serverTls;
-    const clientSpec = spec.upstreamTls === null ? undefined : (spec.upstreamTls ?? this.clientTls?.spec);
+      : kept;
     const client =
       clientSpec === undefined ? undefined : clientTls(clientSpec, parseHostPort(upstream, 'upstream').host);
     return { server, client };
@@ -325,7 +327,7 @@ export class FaultProxy implements ProxyView {
     this.toxicList[index] = toxic;
     this.toxicsChanged();
     this.releaseHeldRequests(toxic);
-    this.gate.interrupt(toxic.name);
+    this.connectGate?.interrupt(toxic.name);
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
     }
@@ -342,7 +344,7 @@ export class FaultProxy implements ProxyView {
     this.toxicList = this.toxicList.filter((candidate) => candidate !== toxic);
     this.toxicsChanged();
     this.releaseHeldRequests(toxic);
-    this.gate.interrupt(name);
+    this.connectGate?.interrupt(name);
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));
     }
@@ -367,9 +369,9 @@ export class FaultProxy implements ProxyView {
     return {
       connectionsTotal: this.serial,
       bytes,
-      toxicActions: this.toxicActions,
-      tlsFailures: this.tlsFailures,
-      requestFaults: this.requestFaults,
+      toxicActions: this.toxicActions ?? noCounts,
+      tlsFailures: this.tlsFailures ?? noCounts,
+      requestFaults: this.requestFaults ?? noCounts,
     };
   }
 
@@ -425,16 +427,13 @@ export class FaultProxy implements ProxyView {
     if (settings === this.serverTls) return;
     this.serverTls = settings;
     this.secureAcceptor?.close();
-    this.secureAcceptor =
-      settings &&
-      createSecureAcceptor(
-        settings,
-        (secure) => {
-          if (this.session) this.route(this.session, secure, true);
-          else secure.destroy();
-        },
-        (client, code, message) => this.tlsFailed('client', client, code, message),
-      );
+    this.secureAcceptor = settings?.acceptor(
+      (secure) => {
+        if (this.session) this.route(this.session, secure, true);
+        else secure.destroy();
+      },
+      (client, code, message) => this.tlsFailed('client', client, code, message),
+    );
   }
 
   /**
@@ -446,7 +445,7 @@ export class FaultProxy implements ProxyView {
     const id = ++this.serial;
     const readers = { client: new SocketReader(), upstream: new SocketReader() };
     const client = decrypted ? feedReader(socket, readers.client) : adoptAccepted(socket, readers.client);
-    if (!this.gate.needed) return this.open(id, client, readers);
+    if (!holdsConnections(this.toxicList)) return this.open(id, client, readers);
     client.on('error', () => undefined);
     void this.gate.admit(id, client).then((admitted) => {
       if (!admitted || !this.session) client.resetAndDestroy();
@@ -478,7 +477,7 @@ export class FaultProxy implements ProxyView {
     // Only a tcp link reaches the upstream itself; http and http2 sessions originate TLS on their own.
     const secureUpstream = this.protocol === 'tcp' ? this.clientTls : undefined;
     const upstream = secureUpstream
-      ? connectSecure(target.host, target.port, secureUpstream.options, readers.upstream)
+      ? secureUpstream.connect(target.host, target.port, readers.upstream)
       : connectWithReader(target.host, target.port, readers.upstream);
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
     const { events } = this.environment;
@@ -530,7 +529,8 @@ export class FaultProxy implements ProxyView {
 
   tlsFailed(side: 'client' | 'upstream', client: string, code: string, message: string): void {
     const key = `${side} ${code}`;
-    this.tlsFailures.set(key, (this.tlsFailures.get(key) ?? 0) + 1);
+    const failures = (this.tlsFailures ??= new Map());
+    failures.set(key, (failures.get(key) ?? 0) + 1);
     this.environment.events.emit({
       type: 'tls.failed',
       proxy: this.name,

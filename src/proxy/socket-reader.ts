@@ -39,6 +39,12 @@ export class SocketReader {
   }
 }
 
+/** A TLS socket has no `onread` buffer: its decrypted chunks reach the reader as 'data'. */
+export function feedReader<S extends net.Socket>(socket: S, reader: SocketReader): S {
+  socket.on('data', (chunk: Buffer) => reader.onData(chunk));
+  return socket;
+}
+
 /** Connects upstream with a reader attached from the first byte. */
 export function connectWithReader(host: string, port: number, reader: SocketReader): net.Socket {
   return net.connect({ host, port, noDelay: true, allowHalfOpen: true, onread: reader.options });

@@ -1,6 +1,6 @@
 import type { ProxyView } from '../proxy-view.js';
 import type { RequestPlan } from './request-plan.js';
-import { isTlsError, tlsReason } from '../tls/secure-sockets.js';
+import { isTlsError, tlsReason } from '../tls/tls-errors.js';
 
 export interface RequestLabel {
   readonly connection: number;

@@ -4,7 +4,9 @@ import tls from 'node:tls';
 import { FaultlineError } from '../../model/errors.js';
 import type { ProxyProtocol } from '../../model/protocol.js';
 import type { TlsOrigination, TlsTermination } from '../../model/tls-spec.js';
+import type { SocketReader } from '../socket-reader.js';
 import { checkCaBundle, checkCertificateAndKey } from './check-credentials.js';
+import { connectSecure, createSecureAcceptor, type SecureAcceptor } from './secure-sockets.js';
 
 /** Issues a certificate for these host names and addresses (faultline's local CA, given by the server). */
 export type CertificateIssuer = (hosts: readonly string[]) => Promise<{ cert: string; key: string }>;
@@ -15,12 +17,19 @@ export interface ServerTls {
   /** The certificate chain and key presented: given, or issued by the local CA. */
   readonly pair: { readonly cert: string; readonly key: string };
   readonly alpn: readonly string[];
+  /** Terminates TLS with these settings on the connections handed to it. */
+  acceptor(
+    secured: (socket: tls.TLSSocket) => void,
+    failed: (client: string, code: string, message: string) => void,
+  ): SecureAcceptor;
 }
 
 /** How a proxy that originates TLS connects to its upstream (node:tls options, checked). */
 export interface ClientTls {
   readonly spec: TlsOrigination;
   readonly options: tls.ConnectionOptions;
+  /** Opens a TLS connection with these settings, reading into `reader`. */
+  connect(host: string, port: number, reader: SocketReader): tls.TLSSocket;
 }
 
 /** ALPN offers by protocol: the protocol's own, so an h2 client reaches an http2 proxy. */
@@ -50,7 +59,13 @@ export async function serverTls(
   }
   // A pair Node cannot load fails here, as a 400, not at the first client.
   tls.createSecureContext(pair);
-  return { spec, pair, alpn: ALPN[protocol] };
+  const settings: ServerTls = {
+    spec,
+    pair,
+    alpn: ALPN[protocol],
+    acceptor: (secured, failed) => createSecureAcceptor(settings, secured, failed),
+  };
+  return settings;
 }
 
 export function clientTls(spec: TlsOrigination, upstreamHost: string): ClientTls {
@@ -58,15 +73,13 @@ export function clientTls(spec: TlsOrigination, upstreamHost: string): ClientTls
   if (spec.cert !== undefined && spec.key !== undefined)
     checkCertificateAndKey(spec.cert, spec.key, 'upstream_tls');
   const servername = spec.servername ?? (isIP(upstreamHost) === 0 ? upstreamHost : undefined);
-  return {
-    spec,
-    options: {
-      ...(servername === undefined ? {} : { servername }),
-      ...(spec.ca === undefined ? {} : { ca: spec.ca }),
-      ...(spec.cert === undefined ? {} : { cert: spec.cert, key: spec.key }),
-      rejectUnauthorized: spec.insecure !== true,
-    },
+  const options: tls.ConnectionOptions = {
+    ...(servername === undefined ? {} : { servername }),
+    ...(spec.ca === undefined ? {} : { ca: spec.ca }),
+    ...(spec.cert === undefined ? {} : { cert: spec.cert, key: spec.key }),
+    rejectUnauthorized: spec.insecure !== true,
   };
+  return { spec, options, connect: (host, port, reader) => connectSecure(host, port, options, reader) };
 }
 
 /** The names a certificate for this listen host must carry for clients on this machine to accept it. */

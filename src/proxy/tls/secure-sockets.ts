@@ -1,7 +1,8 @@
 import type net from 'node:net';
 import tls from 'node:tls';
-import type { SocketReader } from '../socket-reader.js';
+import { feedReader, type SocketReader } from '../socket-reader.js';
 import type { ServerTls } from './proxy-tls.js';
+import { tlsReason } from './tls-errors.js';
 
 /** A client that opens a connection and never finishes its handshake is dropped after this long. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -60,22 +61,4 @@ export function connectSecure(
   socket.setNoDelay(true);
   feedReader(socket, reader);
   return socket;
-}
-
-/** A TLS socket has no `onread` buffer: its decrypted chunks reach the reader as 'data'. */
-export function feedReader<S extends net.Socket>(socket: S, reader: SocketReader): S {
-  socket.on('data', (chunk: Buffer) => reader.onData(chunk));
-  return socket;
-}
-
-/** OpenSSL's message carries its source file and line; its reason is the readable part. */
-export function tlsReason(error: Error & { reason?: unknown }): string {
-  return typeof error.reason === 'string' ? error.reason : (error.message.split('\n')[0] ?? '');
-}
-
-/** Errors from the TLS layer rather than the TCP connect (which `connection.failed` reports alone). */
-export function isTlsError(error: Error & { code?: unknown }): boolean {
-  return /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL|HOSTNAME_MISMATCH)/.test(
-    typeof error.code === 'string' ? error.code : '',
-  );
 }
