@@ -24,6 +24,9 @@ const BASE_BUFFER_BYTES = 256 * 1024;
 /** While the engine's held-bytes budget is spent, each chain still moves this much at a time. */
 const WINDOW_WHEN_BUDGET_FULL = 64 * 1024;
 
+/** A burst of chunks (TLS records) is written out as one batch of at most about this much. */
+export const BATCH_BYTES = 64 * 1024;
+
 /**
  * One direction of a connection: source socket → toxic stages → destination socket.
  * With no toxics, reads are written straight out (the fast path). Chain changes are serialized
@@ -42,6 +45,7 @@ export class Pipeline {
   private readonly stageHost: StageHost;
   private readonly reader: SocketReader;
   private roomForWrites: Promise<void> | undefined;
+  private batching = false;
   private readonly sink: Receiver = {
     accept: (chunk: Chunk) => {
       this.writeOut(chunk.data);
@@ -170,6 +174,7 @@ export class Pipeline {
     this.stats.received += data.length;
     this.host.activity();
     if (this.head === this.sink) {
+      if (this.reader.inBursts) return this.writeBatched(data);
       this.writeOut(data);
       if (this.destination.writableLength > 0) this.reader.retain();
       return;
@@ -187,8 +192,31 @@ export class Pipeline {
   private writeOut(data: Buffer): void {
     if (this.closed || this.destination.destroyed || this.destination.writableEnded) return;
     this.stats.sent += data.length;
-    if (!this.destination.write(data)) this.pauseSource();
+    if (!this.destination.write(data) && !this.batching) this.pauseSource();
   }
+
+  /**
+   * The chunks of one burst go out in one writev: the destination is corked at the first and
+   * uncorked once BATCH_BYTES are queued or the burst is over (setImmediate runs after this
+   * turn's reads; process.nextTick would run after each chunk). Written one by one, 16 KiB
+   * records cost a write call each and made the source pause and resume on every one.
+   */
+  private writeBatched(data: Buffer): void {
+    if (!this.batching) {
+      this.batching = true;
+      this.destination.cork();
+      setImmediate(this.flushBatch);
+    }
+    this.writeOut(data);
+    if (this.destination.writableLength >= BATCH_BYTES) this.flushBatch();
+  }
+
+  private readonly flushBatch = (): void => {
+    if (!this.batching) return;
+    this.batching = false;
+    this.destination.uncork();
+    if (this.destination.writableLength >= this.destination.writableHighWaterMark) this.pauseSource();
+  };
 
   private pauseSource(): void {
     if (this.sourcePaused) return;

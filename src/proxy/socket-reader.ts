@@ -14,6 +14,12 @@ const LARGEST = 256 * 1024;
  */
 export class SocketReader {
   onData: (view: Buffer) => void = () => undefined;
+  /**
+   * True when one read from the kernel reaches `onData` as several chunks in the same turn (a
+   * TLS socket hands over each record of at most 16 KiB on its own), so the pipeline writes
+   * them out together.
+   */
+  inBursts = false;
   private buffer = Buffer.allocUnsafe(SMALLEST);
   private retained = false;
   private grow = false;

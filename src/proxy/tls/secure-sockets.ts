@@ -62,8 +62,12 @@ export function connectSecure(
   return socket;
 }
 
-/** A TLS socket has no `onread` buffer: its decrypted chunks reach the reader as 'data'. */
+/**
+ * A TLS socket has no `onread` buffer: its decrypted chunks reach the reader as 'data', one per
+ * TLS record, several for one read.
+ */
 export function feedReader<S extends net.Socket>(socket: S, reader: SocketReader): S {
+  reader.inBursts = true;
   socket.on('data', (chunk: Buffer) => reader.onData(chunk));
   return socket;
 }
