@@ -15,6 +15,8 @@ export interface ServerTls {
   /** The certificate chain and key presented: given, or issued by the local CA. */
   readonly pair: { readonly cert: string; readonly key: string };
   readonly alpn: readonly string[];
+  /** When set, clients must present a certificate signed by one of these CAs. */
+  readonly clientCa?: string;
 }
 
 /** How a proxy that originates TLS connects to its upstream (node:tls options, checked). */
@@ -46,11 +48,13 @@ export async function serverTls(
     pair = await issue(certificateHosts(listenHost));
   } else {
     checkCertificateAndKey(spec.cert, spec.key, 'tls');
-    pair = spec;
+    pair = { cert: spec.cert, key: spec.key };
   }
+  const clientCa = spec.client_ca;
+  if (clientCa !== undefined) checkCaBundle(clientCa, 'tls.client_ca');
   // A pair Node cannot load fails here, as a 400, not at the first client.
-  tls.createSecureContext(pair);
-  return { spec, pair, alpn: ALPN[protocol] };
+  tls.createSecureContext({ ...pair, ...(clientCa === undefined ? {} : { ca: clientCa }) });
+  return { spec, pair, alpn: ALPN[protocol], ...(clientCa === undefined ? {} : { clientCa }) };
 }
 
 export function clientTls(spec: TlsOrigination, upstreamHost: string): ClientTls {
