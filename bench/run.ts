@@ -371,7 +371,7 @@ try {
   for (const cells of benchInject()) console.log(`| ${cells.join(' | ')} |`);
   console.log('\n| Python activities | wall time |\n|---|---|');
   for (const cells of await benchPython()) console.log(`| ${cells.join(' | ')} |`);
-  const tlsBench = await benchTls(servers[0]!.url);
+  const tlsBench = await benchTls(servers[0]!.url, servers[0]!.pid);
   console.log(
     '\n| TLS (terminating proxy) | direct TLS | faultline | faultline / direct |\n|---|---|---|---|',
   );

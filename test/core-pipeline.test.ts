@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import type { RandomSource } from '../src/model/random.js';
 import { type ConnectionToxicSpec, isConnectionToxicSpec, parseToxicCreate } from '../src/model/toxic.js';
 import { HeldBudget } from '../src/proxy/held-budget.js';
-import { Pipeline, type PipelineHost } from '../src/proxy/pipeline.js';
+import { BATCH_BYTES, Pipeline, type PipelineHost } from '../src/proxy/pipeline.js';
 import { SocketReader } from '../src/proxy/socket-reader.js';
 import { Stage } from '../src/proxy/stage.js';
 import { FakeClock } from './fake-clock.js';
@@ -27,6 +27,14 @@ class FakeSocket extends EventEmitter {
   writableEnded = false;
   full = false;
   writableLength = 0;
+  writableHighWaterMark = 16 * KIB;
+  corked = false;
+  corks = 0;
+  /** The bytes each uncork sent out together. */
+  batches: number[] = [];
+  /** What stays queued after an uncork: the kernel did not take it all. */
+  leftAfterUncork = 0;
+  private batch = 0;
 
   get writableNeedDrain(): boolean {
     return this.full;
@@ -38,7 +46,23 @@ class FakeSocket extends EventEmitter {
 
   write(data: Buffer): boolean {
     this.written.push(Buffer.from(data));
+    if (this.corked) {
+      this.batch += data.length;
+      this.writableLength += data.length;
+    }
     return !this.full;
+  }
+
+  cork(): void {
+    this.corks += 1;
+    this.corked = true;
+  }
+
+  uncork(): void {
+    this.corked = false;
+    this.batches.push(this.batch);
+    this.batch = 0;
+    this.writableLength = this.leftAfterUncork;
   }
 
   end(): void {
@@ -197,6 +221,70 @@ describe('pipeline without toxics (the fast path)', () => {
     destroyed.reader.onData(Buffer.from('late'));
     destroyed.source.emit('end');
     assert.deepEqual([destroyed.destination.written, destroyed.destination.ends], [[], 0]);
+  });
+});
+
+describe('pipeline without toxics, reading TLS records (chunks in bursts)', () => {
+  function burstRig(): Rig {
+    const made = rig();
+    made.reader.inBursts = true;
+    return made;
+  }
+
+  test('the chunks of one turn go out as one batch once the turn is over', async () => {
+    const { pipeline, reader, source, destination } = burstRig();
+    reader.onData(Buffer.from('one '));
+    reader.onData(Buffer.from('two '));
+    reader.onData(Buffer.from('three'));
+    assert.deepEqual([destination.corks, destination.batches], [1, []], 'held while the turn runs');
+    await settle();
+    assert.deepEqual(destination.batches, [13]);
+    assert.equal(destination.text, 'one two three');
+    assert.deepEqual(pipeline.stats, { received: 13, sent: 13 });
+    assert.equal(source.pauses, 0);
+  });
+
+  test('a batch goes out at once when it reaches 64 KiB; the next chunk starts another', async () => {
+    const { reader, destination } = burstRig();
+    assert.equal(BATCH_BYTES, 64 * KIB);
+    reader.onData(bytes(32 * KIB));
+    reader.onData(bytes(32 * KIB - 1));
+    assert.deepEqual(destination.batches, [], 'one byte short of 64 KiB waits for the turn to end');
+    reader.onData(bytes(1));
+    assert.deepEqual(destination.batches, [64 * KIB]);
+    reader.onData(bytes(5));
+    assert.equal(destination.corks, 2);
+    await settle();
+    assert.deepEqual(destination.batches, [64 * KIB, 5], 'each batch is uncorked once');
+  });
+
+  test('a write refused while batching does not pause; a batch the socket did not take does', async () => {
+    const { reader, source, destination } = burstRig();
+    destination.full = true;
+    destination.leftAfterUncork = 16 * KIB;
+    reader.onData(Buffer.from('a'));
+    reader.onData(Buffer.from('b'));
+    assert.equal(source.pauses, 0);
+    await settle();
+    assert.deepEqual([source.paused, source.pauses], [true, 1]);
+    destination.writableLength = 0;
+    destination.drain();
+    assert.equal(source.paused, false);
+  });
+
+  test('a batch the socket nearly took keeps the source reading', async () => {
+    const { reader, source, destination } = burstRig();
+    destination.leftAfterUncork = 16 * KIB - 1;
+    reader.onData(Buffer.from('a'));
+    await settle();
+    assert.equal(source.pauses, 0);
+  });
+
+  test('chunks read one by one (plain TCP) are never corked', () => {
+    const { reader, destination } = rig();
+    reader.onData(Buffer.from('a'));
+    reader.onData(Buffer.from('b'));
+    assert.deepEqual([destination.corks, destination.text], [0, 'ab']);
   });
 });
 

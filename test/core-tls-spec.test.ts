@@ -58,6 +58,30 @@ test('tls: each field is checked with a message that names it', () => {
   assert.deepEqual(parseTlsTermination({ auto: false, cert: 'C', key: 'K' }, where), { cert: 'C', key: 'K' });
 });
 
+test('tls.client_ca: PEM text kept with either way of presenting a certificate, checked by name', () => {
+  assert.deepEqual(parseTlsTermination({ auto: true, client_ca: 'A' }, where), {
+    auto: true,
+    client_ca: 'A',
+  });
+  assert.deepEqual(parseTlsTermination({ cert: 'C', key: 'K', client_ca: 'A' }, where), {
+    cert: 'C',
+    key: 'K',
+    client_ca: 'A',
+  });
+  refused(
+    () => parseTlsTermination({ auto: true, client_ca: 3 }, where),
+    'invalid client_ca in tls of proxy "p": tls.client_ca must be PEM text (-----BEGIN ...), received 3',
+  );
+  refused(
+    () => parseTlsTermination({ auto: true, client_ca: '' }, where),
+    'invalid client_ca in tls of proxy "p": tls.client_ca is empty, received ""',
+  );
+  refused(
+    () => parseTlsTermination({ client_ca: 'A' }, where),
+    `invalid tls in proxy "p": tls.cert is missing; give cert and key as PEM, or auto: true for a certificate from faultline's local CA`,
+  );
+});
+
 test('upstream_tls: servername, PEM fields, a half client pair and insecure with a CA are refused by name', () => {
   const hostName = 'upstream_tls.servername must be a host name (letters, digits, . and -)';
   for (const [value, shown] of [
@@ -101,6 +125,21 @@ test('keys are shown redacted, and settings compare as they are shown', () => {
   assert.equal(REDACTED_KEY, '[redacted]');
   assert.deepEqual(showTermination({ auto: true }), { auto: true });
   assert.deepEqual(showTermination({ cert: 'C', key: 'K' }), { cert: 'C', key: '[redacted]' });
+  assert.deepEqual(showTermination({ auto: true, client_ca: 'A' }), { auto: true, client_ca: 'A' });
+  assert.deepEqual(showTermination({ cert: 'C', key: 'K', client_ca: 'A' }), {
+    cert: 'C',
+    key: '[redacted]',
+    client_ca: 'A',
+  });
+  assert.equal(sameTermination({ auto: true, client_ca: 'A' }, { auto: true, client_ca: 'B' }), false);
+  assert.equal(sameTermination({ auto: true, client_ca: 'A' }, { auto: true }), false);
+  assert.equal(
+    sameTermination(
+      { cert: 'C', key: '[redacted]', client_ca: 'A' },
+      { cert: 'C', key: 'K', client_ca: 'A' },
+    ),
+    true,
+  );
   assert.deepEqual(showOrigination({ ca: 'A' }), { ca: 'A' });
   assert.deepEqual(showOrigination({ cert: 'C', key: 'K' }), { cert: 'C', key: '[redacted]' });
   assert.equal(sameTermination({ cert: 'C', key: '[redacted]' }, { cert: 'C', key: 'K' }), true);

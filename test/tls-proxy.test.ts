@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import tls from 'node:tls';
@@ -182,6 +182,48 @@ test('an upstream whose certificate is not trusted fails with a tls.failed event
   const failure = events.find((event) => event.type === 'tls.failed' && event.proxy === 'untrusted');
   assert.equal(failure?.type === 'tls.failed' && failure.side, 'upstream');
   assert.equal(failure?.type === 'tls.failed' && failure.code, 'SELF_SIGNED_CERT_IN_CHAIN');
+});
+
+test('a byte toxic added while a TLS connection is open applies to it at once, and the bytes counted are the bytes sent', async () => {
+  const received: Buffer[] = [];
+  const upstream = net.createServer((socket) => socket.on('data', (chunk: Buffer) => received.push(chunk)));
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  const proxy = await createProxy(
+    harness,
+    'tls_limit',
+    `127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+    {
+      tls: { auto: true },
+    },
+  );
+  const client = tls.connect({ host: '127.0.0.1', port: proxy.port, ca: ca.certificatePem });
+  await once(client, 'secureConnect');
+  // 1 MiB in 16 KiB TLS records, many to a read: the batched writes must keep every byte in order.
+  const first = Buffer.from(Array.from({ length: 1024 * 1024 }, (_, index) => (index * 7) % 251));
+  client.write(first);
+  const receivedBytes = () => received.reduce((sum, chunk) => sum + chunk.length, 0);
+  await waitFor(() => receivedBytes() === first.length, 'the first MiB at the upstream');
+  assert.deepEqual(Buffer.concat(received), first);
+
+  const added = await harness.api('POST', '/proxies/tls_limit/toxics', {
+    name: 'cut',
+    type: 'limit_data',
+    stream: 'upstream',
+    attributes: { bytes: 100_000 },
+  });
+  assert.equal(added.status, 200, added.text);
+  const second = Buffer.alloc(1024 * 1024, 0x42);
+  client.write(second);
+  await once(client, 'close');
+  await waitFor(
+    () => events.some((event) => event.type === 'connection.closed' && event.proxy === 'tls_limit'),
+    'connection.closed',
+  );
+  assert.deepEqual(Buffer.concat(received), Buffer.concat([first, second.subarray(0, 100_000)]));
+  const closed = events.find((event) => event.type === 'connection.closed' && event.proxy === 'tls_limit');
+  assert.equal(closed?.type === 'connection.closed' && closed.bytes.upstream, first.length + 100_000);
+  upstream.close();
 });
 
 test('a client that speaks plain text to a terminating proxy is a tls.failed event and a metric, and the upstream is never dialled', async () => {

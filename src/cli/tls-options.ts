@@ -8,6 +8,7 @@ export interface ProxyExtraFlags {
   tlsAuto?: boolean;
   tlsCert?: string;
   tlsKey?: string;
+  tlsClientCa?: string;
   upstreamTls?: boolean;
   upstreamCa?: string;
   upstreamServername?: string;
@@ -22,6 +23,10 @@ export function addProxyExtraOptions(command: Command): Command {
     .option('--tls-auto', "terminate TLS with a certificate from faultline's local CA (see faultline ca)")
     .option('--tls-cert <file>', 'terminate TLS with this PEM certificate chain (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option(
+      '--tls-client-ca <file>',
+      'with --tls-auto or --tls-cert: require client certificates signed by these PEM CA certificates (mTLS)',
+    )
     .option('--upstream-tls', "speak TLS to the upstream, verified against the system's CAs")
     .option('--upstream-ca <file>', 'speak TLS to the upstream, verified against these PEM CA certificates')
     .option('--upstream-servername <name>', 'the name the upstream certificate must carry (SNI)')
@@ -44,6 +49,13 @@ export function proxyExtraFields(flags: ProxyExtraFlags): Record<string, unknown
     if (!flags.tlsCert || !flags.tlsKey)
       throw new UsageError('--tls-cert and --tls-key go together; give both');
     fields.tls = { cert: pem(flags.tlsCert, '--tls-cert'), key: pem(flags.tlsKey, '--tls-key') };
+  }
+  if (flags.tlsClientCa) {
+    if (!fields.tls)
+      throw new UsageError(
+        '--tls-client-ca asks clients for certificates, which needs TLS termination; add --tls-auto or --tls-cert and --tls-key',
+      );
+    fields.tls = { ...(fields.tls as object), client_ca: pem(flags.tlsClientCa, '--tls-client-ca') };
   }
   const upstream: Record<string, unknown> = {};
   if (flags.upstreamCa) upstream.ca = pem(flags.upstreamCa, '--upstream-ca');

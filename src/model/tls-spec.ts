@@ -24,6 +24,7 @@ const terminationShape = z.strictObject({
   cert: pem('tls.cert'),
   key: pem('tls.key'),
   auto: z.optional(z.boolean({ error: 'tls.auto must be true or false' })),
+  client_ca: pem('tls.client_ca'),
 });
 
 const hostName = 'upstream_tls.servername must be a host name (letters, digits, . and -)';
@@ -47,7 +48,11 @@ const originationShape = z.strictObject({
 /** How the API and `export` show a private key: keys never leave the server. */
 export const REDACTED_KEY = '[redacted]';
 
-export type TlsTermination = { auto: true } | { cert: string; key: string };
+/**
+ * `client_ca`: the CA certificates that sign client certificates; when set, the proxy asks each
+ * client for a certificate and refuses one without a certificate those CAs signed (mTLS).
+ */
+export type TlsTermination = ({ auto: true } | { cert: string; key: string }) & { client_ca?: string };
 export type TlsOrigination = z.infer<typeof originationShape>;
 
 export function parseTlsTermination(value: unknown, where: string): TlsTermination {
@@ -55,14 +60,15 @@ export function parseTlsTermination(value: unknown, where: string): TlsTerminati
   const hasPair = spec.cert !== undefined || spec.key !== undefined;
   if (spec.auto === true && hasPair)
     throw invalid('tls', where, 'give either auto: true or cert and key, not both');
-  if (spec.auto === true) return { auto: true };
+  const clients = spec.client_ca === undefined ? {} : { client_ca: spec.client_ca };
+  if (spec.auto === true) return { auto: true, ...clients };
   if (spec.cert === undefined || spec.key === undefined)
     throw invalid(
       'tls',
       where,
       `${spec.cert === undefined ? 'tls.cert' : 'tls.key'} is missing; give cert and key as PEM, or auto: true for a certificate from faultline's local CA`,
     );
-  return { cert: spec.cert, key: spec.key };
+  return { cert: spec.cert, key: spec.key, ...clients };
 }
 
 export function parseTlsOrigination(value: unknown, where: string): TlsOrigination {
@@ -86,9 +92,9 @@ function invalid(field: string, where: string, hint: string): FaultlineError {
   return new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `invalid ${field} in ${where}`, { hint });
 }
 
-/** What a TLS spec looks like in the API: private keys never leave the server. */
+/** What a TLS spec looks like in the API: private keys never leave the server; CA certificates are public. */
 export function showTermination(spec: TlsTermination): TlsTermination {
-  return 'auto' in spec ? { auto: true } : { cert: spec.cert, key: REDACTED_KEY };
+  return 'auto' in spec ? { ...spec } : { ...spec, key: REDACTED_KEY };
 }
 
 export function showOrigination(spec: TlsOrigination): TlsOrigination {

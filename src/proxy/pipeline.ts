@@ -29,6 +29,9 @@ const BASE_BUFFER_BYTES = 256 * 1024;
 /** While the engine's held-bytes budget is spent, each chain still moves this much at a time. */
 const WINDOW_WHEN_BUDGET_FULL = 64 * 1024;
 
+/** A burst of chunks (TLS records) is written out as one batch of at most about this much. */
+export const BATCH_BYTES = 64 * 1024;
+
 /**
  * One direction of a connection: source socket → toxic stages → destination socket.
  * With no toxics, reads are written straight out (the fast path). Chain changes are serialized
@@ -49,6 +52,7 @@ export class Pipeline {
   private roomForWrites: Promise<void> | undefined;
   /** A socket copies what it is given unless the write waits; an in-process end keeps every chunk. */
   private readonly keepsWrittenViews: boolean;
+  private batching = false;
   private readonly sink: Receiver = {
     accept: (chunk: Chunk) => {
       this.writeOut(chunk.data);
@@ -178,6 +182,7 @@ export class Pipeline {
     this.stats.received += data.length;
     this.host.activity();
     if (this.head === this.sink) {
+      if (this.reader.inBursts) return this.writeBatched(data);
       this.writeOut(data);
       if (this.keepsWrittenViews || this.destination.writableLength > 0) this.reader.retain();
       return;
@@ -195,8 +200,31 @@ export class Pipeline {
   private writeOut(data: Buffer): void {
     if (this.closed || this.destination.destroyed || this.destination.writableEnded) return;
     this.stats.sent += data.length;
-    if (!this.destination.write(data)) this.pauseSource();
+    if (!this.destination.write(data) && !this.batching) this.pauseSource();
   }
+
+  /**
+   * The chunks of one burst go out in one writev: the destination is corked at the first and
+   * uncorked once BATCH_BYTES are queued or the burst is over (setImmediate runs after this
+   * turn's reads; process.nextTick would run after each chunk). Written one by one, 16 KiB
+   * records cost a write call each and made the source pause and resume on every one.
+   */
+  private writeBatched(data: Buffer): void {
+    if (!this.batching) {
+      this.batching = true;
+      this.destination.cork();
+      setImmediate(this.flushBatch);
+    }
+    this.writeOut(data);
+    if (this.destination.writableLength >= BATCH_BYTES) this.flushBatch();
+  }
+
+  private readonly flushBatch = (): void => {
+    if (!this.batching) return;
+    this.batching = false;
+    this.destination.uncork();
+    if (this.destination.writableLength >= this.destination.writableHighWaterMark) this.pauseSource();
+  };
 
   private pauseSource(): void {
     if (this.sourcePaused) return;

@@ -14,6 +14,12 @@ const LARGEST = 256 * 1024;
  */
 export class SocketReader {
   onData: (view: Buffer) => void = () => undefined;
+  /**
+   * True when one read from the kernel reaches `onData` as several chunks in the same turn (a
+   * TLS socket hands over each record of at most 16 KiB on its own), so the pipeline writes
+   * them out together.
+   */
+  inBursts = false;
   private buffer = Buffer.allocUnsafe(SMALLEST);
   private retained = false;
   private grow = false;
@@ -39,8 +45,12 @@ export class SocketReader {
   }
 }
 
-/** A TLS socket has no `onread` buffer: its decrypted chunks reach the reader as 'data'. */
+/**
+ * A TLS socket has no `onread` buffer: its decrypted chunks reach the reader as 'data', one per
+ * TLS record, several for one read.
+ */
 export function feedReader<S extends net.Socket>(socket: S, reader: SocketReader): S {
+  reader.inBursts = true;
   socket.on('data', (chunk: Buffer) => reader.onData(chunk));
   return socket;
 }

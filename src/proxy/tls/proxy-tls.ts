@@ -17,6 +17,8 @@ export interface ServerTls {
   /** The certificate chain and key presented: given, or issued by the local CA. */
   readonly pair: { readonly cert: string; readonly key: string };
   readonly alpn: readonly string[];
+  /** When set, clients must present a certificate signed by one of these CAs. */
+  readonly clientCa?: string;
   /** Terminates TLS with these settings on the connections handed to it. */
   acceptor(
     secured: (socket: tls.TLSSocket) => void,
@@ -55,14 +57,17 @@ export async function serverTls(
     pair = await issue(certificateHosts(listenHost));
   } else {
     checkCertificateAndKey(spec.cert, spec.key, 'tls');
-    pair = spec;
+    pair = { cert: spec.cert, key: spec.key };
   }
+  const clientCa = spec.client_ca;
+  if (clientCa !== undefined) checkCaBundle(clientCa, 'tls.client_ca');
   // A pair Node cannot load fails here, as a 400, not at the first client.
-  tls.createSecureContext(pair);
+  tls.createSecureContext({ ...pair, ...(clientCa === undefined ? {} : { ca: clientCa }) });
   const settings: ServerTls = {
     spec,
     pair,
     alpn: ALPN[protocol],
+    ...(clientCa === undefined ? {} : { clientCa }),
     acceptor: (secured, failed) => createSecureAcceptor(settings, secured, failed),
   };
   return settings;

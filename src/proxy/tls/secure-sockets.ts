@@ -27,27 +27,44 @@ export function createSecureAcceptor(
     ...settings.pair,
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     ...(settings.alpn.length === 0 ? {} : { ALPNProtocols: [...settings.alpn] }),
+    // A client without a certificate fails the handshake (with a "certificate required" alert);
+    // Node closes one whose certificate these CAs did not sign right after it.
+    ...(settings.clientCa === undefined
+      ? {}
+      : { requestCert: true, rejectUnauthorized: true, ca: settings.clientCa }),
   });
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     socket.setNoDelay(true);
     secured(socket);
   });
   server.on('tlsClientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: tls.TLSSocket) => {
-    // A client that has already closed has no address left to name.
-    const client =
-      socket.remoteAddress === undefined
-        ? 'a client that had gone'
-        : `${socket.remoteAddress}:${socket.remotePort}`;
-    failed(client, error.code ?? 'ERR_TLS_HANDSHAKE', tlsReason(error));
+    const client = clientAddress(socket);
+    const refused = (socket as { authorizationError?: Error | string }).authorizationError;
+    if (refused)
+      failed(client, String(refused), `the client certificate is not signed by tls.client_ca (${refused})`);
+    else failed(client, error.code ?? 'ERR_TLS_HANDSHAKE', tlsReason(error));
     socket.destroy();
   });
   return {
     accept(socket) {
+      // Read now: Node keeps the address it read, and the TLS socket over this one may close first.
+      void socket.remoteAddress;
       server.emit('connection', socket);
       socket.resume();
     },
     close: () => server.removeAllListeners(),
   };
+}
+
+/**
+ * The client's address, from the TLS socket or, once that has closed, from the accepted socket
+ * under it (`_parent`, which read it on accept). A client gone before either did is unnamed.
+ */
+function clientAddress(socket: tls.TLSSocket): string {
+  for (const candidate of [socket, (socket as { _parent?: net.Socket })._parent]) {
+    if (candidate?.remoteAddress !== undefined) return `${candidate.remoteAddress}:${candidate.remotePort}`;
+  }
+  return 'a client that had gone';
 }
 
 /** Connects to an upstream over TLS, reading into `reader`; 'secureConnect' means it is open. */
