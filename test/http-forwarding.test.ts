@@ -148,4 +148,41 @@ describe('http proxy: the forwarded answer', () => {
     assert.match(received, /^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nok$/);
     assert.equal((await harness.api('DELETE', '/proxies/fwd/toxics/rst')).status, 204);
   });
+
+  async function raw(text: string): Promise<string> {
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.on('error', () => undefined);
+    socket.write(text);
+    let received = '';
+    for await (const chunk of socket) {
+      received += String(chunk);
+      if (/\r\n\r\n/.test(received) && /connection: close/i.test(received)) break;
+    }
+    socket.destroy();
+    return received;
+  }
+
+  it('a request the proxy cannot forward is a 400 saying why; CONNECT is a 405', async () => {
+    const star = await raw('OPTIONS * HTTP/1.1\r\nhost: x\r\n\r\n');
+    assert.match(star, /^HTTP\/1\.1 400 /);
+    assert.match(star, /faultline: the proxy cannot forward this request: /);
+    const tunnel = await raw('CONNECT example.test:443 HTTP/1.1\r\nhost: example.test:443\r\n\r\n');
+    assert.match(tunnel, /^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+  });
+
+  it('an http_abort with 204 sends no body and no content-length', async () => {
+    const added = await harness.api('POST', '/proxies/fwd/toxics', {
+      name: 'empty',
+      type: 'http_abort',
+      attributes: { status: 204, body: 'nope', match: { path: '/empty' } },
+    });
+    assert.equal(added.status, 200, added.text);
+    const response = await get('/empty');
+    assert.equal(response.statusCode, 204);
+    assert.equal(response.headers['content-length'], undefined);
+    response.resume();
+    await once(response, 'end');
+    assert.equal((await harness.api('DELETE', '/proxies/fwd/toxics/empty')).status, 204);
+  });
 });

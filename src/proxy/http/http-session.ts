@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { MemorySocket } from '../memory-socket.js';
 import type { ServingSession } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
@@ -17,6 +18,12 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
   const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 0 }, handler.handle);
   server.on('upgrade', (request: http.IncomingMessage, socket, head: Buffer) =>
     passUpgrade(proxy, clients, randoms, request, socket, head).catch(() => socket.destroy()),
+  );
+  // CONNECT asks for a tunnel, which a reverse proxy does not open: say so rather than hang up.
+  server.on('connect', (_request: http.IncomingMessage, socket: Duplex) =>
+    socket.end(
+      'HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\ncontent-length: 0\r\nconnection: close\r\n\r\n',
+    ),
   );
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');

@@ -92,10 +92,11 @@ export class Http1Handler {
           .writeHead(200, { 'content-type': 'application/grpc', 'grpc-status': String(abort.code) })
           .end();
       } else {
-        const body = Buffer.from(abort.body);
-        response
-          .writeHead(abort.status, { ...abort.headers, 'content-length': String(body.length) })
-          .end(body);
+        // 204 and 304 answers have no body, and no length to announce (RFC 9110 8.6).
+        const body = abort.status === 204 || abort.status === 304 ? Buffer.alloc(0) : Buffer.from(abort.body);
+        const length =
+          body.length === 0 && abort.status !== 200 ? {} : { 'content-length': String(body.length) };
+        response.writeHead(abort.status, { ...abort.headers, ...length }).end(body);
       }
       return;
     }
@@ -212,6 +213,14 @@ export class Http1Handler {
     label: RequestLabel,
     error: Error,
   ): void {
+    if ((error as NodeJS.ErrnoException).code === 'UND_ERR_INVALID_ARG') {
+      // undici refused the request itself (a target such as `*`, two Host headers): the
+      // client's request, not the upstream, is at fault, and the upstream never saw it.
+      request.resume();
+      response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      response.end(`faultline: the proxy cannot forward this request: ${error.message}\n`);
+      return;
+    }
     const timeoutMs = this.proxy.environment.limits.upstreamResponseTimeoutMs;
     const text = upstreamFailure(this.proxy, error, timeoutMs);
     const status = isResponseTimeout(error) ? 504 : 502;
