@@ -237,8 +237,8 @@ function lowerCaseKeys(map: Record<string, string>): Record<string, string> {
 function compiledOf(match: Match): CompiledMatch {
   let entry = compiled.get(match);
   if (!entry) {
-    parseMatch(match, 'a toxic');
-    entry = compiled.get(match) ?? {};
+    const parsed = parseMatch(match, 'a toxic');
+    entry = parsed === undefined ? {} : (compiled.get(parsed) ?? {});
     compiled.set(match, entry);
   }
   return entry;
