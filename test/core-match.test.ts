@@ -140,6 +140,10 @@ describe('parseMatch refuses what is not a match, saying what it received', () =
   test('path: a glob from "/" or "*"; empty, relative or not text refused', () => {
     assert.deepEqual(parsed({ path: '/v1/*' }), { path: '/v1/*' });
     assert.deepEqual(parsed({ path: '**/x' }), { path: '**/x' });
+    assert.throws(() => parseMatch({ path: `/${'a*'.repeat(200)}` }, 'toxic t'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: 'match.path of toxic t: the pattern is 1203 characters long; the limit is 1024',
+    });
     assert.throws(
       () => parseMatch({ path: 'v1/orders' }, 'toxic t'),
       refusal(
@@ -191,6 +195,13 @@ describe('parseMatch refuses what is not a match, saying what it received', () =
         refusal('invalid match.query of toxic t', `received ${shown}; accepted: ${queryAccepted}`),
       );
     }
+    assert.throws(
+      () => parseMatch({ headers: { a: 'x', b: 2 } }, 'toxic t'),
+      refusal(
+        'invalid match.headers of toxic t',
+        'received {"a":"x","b":2}; accepted: an object of header name → exact value, e.g. {"x-user":"alice"}',
+      ),
+    );
     assert.throws(
       () => parseMatch({ headers: { a: true } }, 'toxic t'),
       refusal(
@@ -383,6 +394,24 @@ describe('matchesRequest: every key given must match', () => {
     assert.equal(matchesRequest(match, { ...hit, headers: {} }), false);
   });
 
+  test('an empty match built in code matches everything; an invalid one is refused when used', () => {
+    assert.equal(matchesRequest({}, request()), true);
+    assert.equal(matchesClient({}, '10.0.0.1'), true);
+    assert.throws(
+      () => matchesRequest({ path: 'orders' }, request()),
+      refusal(
+        'invalid match.path of a toxic',
+        'received "orders"; accepted: a path glob starting with "/", such as "/v1/orders/*"',
+      ),
+    );
+  });
+
+  test('a header that is absent matches no pattern, not even one that matches any text', () => {
+    const match = parsed({ headers_regex: { 'x-any': '.' } });
+    assert.equal(matchesRequest(match, request({ headers: { 'x-any': 'v' } })), true);
+    assert.equal(matchesRequest(match, request()), false);
+  });
+
   test('a match built in code or copied matches as the parsed one does', () => {
     const copied: Match = { ...parsed({ path: '/a/*', path_regex: 'b$', headers_regex: { h: '^v' } }) };
     const built: Match = { client: ['10.0.0.0/8'] };
@@ -552,5 +581,6 @@ describe('describing a match and a counter', () => {
       'POST/PUT /a/* path ~ /^/x/ gRPC */Create ?q=1 h: v ua ~ /curl/ from 10.0.0.0/8, ::1',
     );
     assert.equal(describeMatch(parsed({ grpc_service: 'shop.Orders' })), 'gRPC shop.Orders/*');
+    assert.equal(describeMatch(parsed({ method: 'GET' })), 'GET');
   });
 });
