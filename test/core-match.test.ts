@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { blockContains, parseIp, parseIpBlock } from '../src/model/ip-block.js';
 import {
   type Counter,
   CounterState,
@@ -582,5 +583,109 @@ describe('describing a match and a counter', () => {
     );
     assert.equal(describeMatch(parsed({ grpc_service: 'shop.Orders' })), 'gRPC shop.Orders/*');
     assert.equal(describeMatch(parsed({ method: 'GET' })), 'GET');
+  });
+});
+
+describe('IP addresses and CIDR blocks', () => {
+  const mapped = (v4: bigint) => 0xffff_0000_0000n | v4;
+
+  test('parseIp: IPv4 as IPv4-mapped IPv6, IPv6 in every written form, brackets and zones dropped', () => {
+    assert.equal(parseIp('127.0.0.1'), 0xffff_7f00_0001n);
+    assert.equal(parseIp('01.2.3.4'), mapped(0x0102_0304n));
+    assert.equal(parseIp('255.255.255.255'), mapped(0xffff_ffffn));
+    assert.equal(parseIp('::'), 0n);
+    assert.equal(parseIp('[::1]'), 1n);
+    assert.equal(parseIp('fe80::1%eth0'), (0xfe80n << 112n) | 1n);
+    assert.equal(parseIp('1:2:3:4:5:6:7:8'), 0x0001_0002_0003_0004_0005_0006_0007_0008n);
+    assert.equal(parseIp('1::2:3:4:5:6:7'), 0x0001_0000_0002_0003_0004_0005_0006_0007n);
+    assert.equal(parseIp('ABCD::'), 0xabcdn << 112n);
+    assert.equal(parseIp('::ffff:10.1.2.3'), mapped(0x0a01_0203n));
+    assert.equal(parseIp('::1.2.3.4'), 0x0102_0304n);
+  });
+
+  test('parseIp: anything else is no address', () => {
+    for (const text of [
+      '',
+      'localhost',
+      '256.0.0.1',
+      '1.2.3',
+      '1.2.3.4.5',
+      '1.2.3.1234',
+      '1.2.3.-4',
+      '1.2.3.4:',
+      '1:2:3:4:5:6:7',
+      '1:2:3:4:5:6:7:8:9',
+      '1:2:3:4:5:6:7::8',
+      '1::2::3',
+      '12345::',
+      'g::1',
+      '::1.2.3',
+      '::1.2.3.4:5',
+      '[::1',
+    ]) {
+      assert.equal(parseIp(text), undefined, text);
+    }
+  });
+
+  test('parseIpBlock: an address is a block of one; the base is masked to the prefix', () => {
+    assert.deepEqual(parseIpBlock('10.1.2.3/8'), {
+      source: '10.1.2.3/8',
+      base: mapped(0x0a00_0000n),
+      prefix: 104,
+    });
+    assert.deepEqual(parseIpBlock('10.0.0.1'), {
+      source: '10.0.0.1',
+      base: mapped(0x0a00_0001n),
+      prefix: 128,
+    });
+    assert.deepEqual(parseIpBlock('10.0.0.1/32'), {
+      source: '10.0.0.1/32',
+      base: mapped(0x0a00_0001n),
+      prefix: 128,
+    });
+    assert.deepEqual(parseIpBlock('0.0.0.0/0'), { source: '0.0.0.0/0', base: mapped(0n), prefix: 96 });
+    assert.deepEqual(parseIpBlock('::1'), { source: '::1', base: 1n, prefix: 128 });
+    assert.deepEqual(parseIpBlock('::/0'), { source: '::/0', base: 0n, prefix: 0 });
+    assert.deepEqual(parseIpBlock('2001:db8:1::/32'), {
+      source: '2001:db8:1::/32',
+      base: 0x2001_0db8n << 96n,
+      prefix: 32,
+    });
+    for (const text of [
+      '10.0.0.0/33',
+      '::/129',
+      '10.0.0.0/8/1',
+      '10.0.0.0/x',
+      '10.0.0.0/',
+      '10.0.0.0/0008',
+      'nope/8',
+      '/8',
+    ]) {
+      assert.equal(parseIpBlock(text), undefined, text);
+    }
+  });
+
+  test('blockContains: exactly the addresses under the prefix', () => {
+    const contains = (block: string, address: string) => {
+      const parsedBlock = parseIpBlock(block);
+      const parsedAddress = parseIp(address);
+      assert.ok(parsedBlock && parsedAddress !== undefined, `${block} and ${address} parse`);
+      return blockContains(parsedBlock, parsedAddress);
+    };
+    assert.equal(contains('10.0.0.0/8', '10.255.255.255'), true);
+    assert.equal(contains('10.0.0.0/8', '11.0.0.0'), false);
+    assert.equal(contains('10.0.0.0/8', '9.255.255.255'), false);
+    assert.equal(contains('10.0.0.0/31', '10.0.0.1'), true);
+    assert.equal(contains('10.0.0.0/31', '10.0.0.2'), false);
+    assert.equal(contains('10.0.0.1', '10.0.0.1'), true);
+    assert.equal(contains('10.0.0.1', '10.0.0.0'), false);
+    assert.equal(contains('0.0.0.0/0', '203.0.113.9'), true);
+    assert.equal(contains('0.0.0.0/0', '::1'), false);
+    assert.equal(contains('::/0', '::1'), true);
+    assert.equal(contains('::/0', '10.0.0.1'), true);
+    assert.equal(contains('2001:db8::/32', '2001:db8:ffff::1'), true);
+    assert.equal(contains('2001:db8::/32', '2001:db9::'), false);
+    assert.equal(contains('8000::/1', 'ffff::'), true);
+    assert.equal(contains('8000::/1', '7fff::'), false);
   });
 });
