@@ -107,6 +107,20 @@ describe('arming faults: what is not a fault is refused, Error objects become da
     assert.equal(given.error, error);
   });
 
+  test('an Error with more properties (a system error) keeps its message, name and code only', () => {
+    const systemError = Object.assign(new Error('EIO: i/o error, read'), {
+      code: 'EIO',
+      errno: -5,
+      syscall: 'read',
+    });
+    const [armed] = arm({ error: systemError }, ['error'], 'fault');
+    assert.deepEqual(armed!.decider.fault.error, {
+      message: 'EIO: i/o error, read',
+      name: 'Error',
+      code: 'EIO',
+    });
+  });
+
   test('errorOf: a name without a code, a code without a name', () => {
     const named = errorOf(parseFault({ error: { message: 'm', name: 'Named' } }));
     assert.deepEqual([named.name, named.message, 'code' in named], ['Named', 'm', false]);
@@ -162,7 +176,11 @@ describe('outbound fetch faults, in this process', () => {
 describe('outbound fetch faults: what a fault sees of the call', () => {
   test('the full URL and the method, from init, from a Request, or GET', async () => {
     const seen: Array<[string, string | undefined]> = [];
-    const stop = onFault((applied) => seen.push([applied.call.url ?? '', applied.call.httpMethod]));
+    const targets = new Set<string>();
+    const stop = onFault((applied) => {
+      targets.add(applied.target);
+      seen.push([applied.call.url ?? '', applied.call.httpMethod]);
+    });
     const undo = installFetchFaults(
       arm(
         [
@@ -188,6 +206,7 @@ describe('outbound fetch faults: what a fault sees of the call', () => {
       undo();
       stop();
     }
+    assert.deepEqual([...targets], ['fetch']);
     assert.deepEqual(seen, [
       ['http://127.0.0.1:9/put', 'PUT'],
       ['http://127.0.0.1:9/put', 'PUT'],
@@ -251,7 +270,11 @@ describe('outbound http.request faults, in this process', () => {
   test('a fault sees the full URL and the method; a delay comes before an error', async () => {
     const port = (server.address() as AddressInfo).port;
     const seen: Array<[string, string | undefined]> = [];
-    const stop = onFault((applied) => seen.push([applied.call.url ?? '', applied.call.httpMethod]));
+    const targets = new Set<string>();
+    const stop = onFault((applied) => {
+      targets.add(applied.target);
+      seen.push([applied.call.url ?? '', applied.call.httpMethod]);
+    });
     const undo = installHttpFaults(
       arm(
         [
@@ -289,6 +312,7 @@ describe('outbound http.request faults, in this process', () => {
       undo();
       stop();
     }
+    assert.deepEqual([...targets], ['http-client']);
     assert.deepEqual(seen, [
       ['http://127.0.0.1/no-host', 'GET'],
       [`http://127.0.0.1:${port}/put`, 'PUT'],
