@@ -95,6 +95,27 @@ export const equivalentMutants = [
     reason:
       "runWithContext is called with `{ ...options, mask }` where execute made `mask` (the caller's or a new one): the `?.` never meets undefined",
   },
+  {
+    file: 'src/model/match.ts',
+    code: '[]',
+    within: 'compiledOf(match).blocks ?? []',
+    reason:
+      'this line runs only for a match with `client`, and compiling such a match always gives its blocks (or throws): the fallback list is never used',
+  },
+  {
+    file: 'src/model/match.ts',
+    code: "''",
+    within: "found[1] ?? ''",
+    reason:
+      'both groups of /^\\/([^/]+)\\/([^/]+)$/ take part in every match, so found[1] is never undefined',
+  },
+  {
+    file: 'src/model/match.ts',
+    code: "''",
+    within: "found[2] ?? ''",
+    reason:
+      'both groups of /^\\/([^/]+)\\/([^/]+)$/ take part in every match, so found[2] is never undefined',
+  },
 ];
 
 /**
@@ -156,6 +177,29 @@ export const equivalentSurvivors = [
     replacement: 'const state = {};',
     reason:
       '`failed` is then undefined instead of false until it is set to true, and every reader tests it for truth (`=== true`, `&&`)',
+  },
+  {
+    file: 'src/model/match.ts',
+    code: 'if (!entry) {',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (true) {',
+    reason:
+      'compiling a match again on every use gives the same patterns from the same match: only time is lost, no decision changes',
+  },
+  {
+    file: 'src/model/match.ts',
+    code: 'if (counter.first !== undefined && this.taken >= counter.first) return false;',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (true && this.taken >= counter.first) return false;',
+    reason: 'without `first` the comparison is `taken >= undefined`, which is false for every count',
+  },
+  {
+    file: 'src/model/match.ts',
+    code: "typeof value === 'number' && Number.isSafeInteger(value) && …",
+    mutator: 'ConditionalExpression',
+    replacement: 'true && Number.isSafeInteger(value) && …',
+    reason:
+      'Number.isSafeInteger is false for every value that is not a number, so the typeof test decides nothing on its own',
   },
 ];
 

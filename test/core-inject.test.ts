@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { abortError, arm, errorOf, pick } from '../src/inject/apply.js';
@@ -83,6 +84,54 @@ describe('applying a fault', () => {
   });
 });
 
+describe('arming faults: what is not a fault is refused, Error objects become data', () => {
+  test('a string, null or a number is refused as a fault, not taken apart', () => {
+    for (const [value, received] of [
+      ['boom', 'string, received "boom"'],
+      [null, 'null, received null'],
+      [5, 'number, received 5'],
+    ] as const) {
+      assert.throws(() => arm(value, ['error'], 'fault'), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        reason: 'invalid value in fault 1',
+        hint: `Invalid input: expected object, received ${received}`,
+      });
+    }
+  });
+
+  test('an Error without a code keeps no code; the fault given is not changed', () => {
+    const error = new RangeError('out of range');
+    const given = { error };
+    const [armed] = arm(given, ['error'], 'fault');
+    assert.deepEqual(armed!.decider.fault.error, { message: 'out of range', name: 'RangeError' });
+    assert.equal(given.error, error);
+  });
+
+  test('an Error with more properties (a system error) keeps its message, name and code only', () => {
+    const systemError = Object.assign(new Error('EIO: i/o error, read'), {
+      code: 'EIO',
+      errno: -5,
+      syscall: 'read',
+    });
+    const [armed] = arm({ error: systemError }, ['error'], 'fault');
+    assert.deepEqual(armed!.decider.fault.error, {
+      message: 'EIO: i/o error, read',
+      name: 'Error',
+      code: 'EIO',
+    });
+  });
+
+  test('errorOf: a name without a code, a code without a name', () => {
+    const named = errorOf(parseFault({ error: { message: 'm', name: 'Named' } }));
+    assert.deepEqual([named.name, named.message, 'code' in named], ['Named', 'm', false]);
+    const coded = errorOf(parseFault({ error: { message: 'c', code: 'ECODE' } }));
+    assert.deepEqual(
+      [coded.name, coded.message, (coded as NodeJS.ErrnoException).code],
+      ['Error', 'c', 'ECODE'],
+    );
+  });
+});
+
 describe('outbound fetch faults, in this process', () => {
   test('status answers without a network call; error and abort reject as fetch does; others pass; undo restores', async () => {
     const original = globalThis.fetch;
@@ -124,6 +173,62 @@ describe('outbound fetch faults, in this process', () => {
   });
 });
 
+describe('outbound fetch faults: what a fault sees of the call', () => {
+  test('the full URL and the method, from init, from a Request, or GET', async () => {
+    const seen: Array<[string, string | undefined]> = [];
+    const targets = new Set<string>();
+    const stop = onFault((applied) => {
+      targets.add(applied.target);
+      seen.push([applied.call.url ?? '', applied.call.httpMethod]);
+    });
+    const undo = installFetchFaults(
+      arm(
+        [
+          { url: '^http://127\\.0\\.0\\.1:9/put$', httpMethods: ['PUT'], status: 418 },
+          { url: '^http://127\\.0\\.0\\.1:9/any$', status: 419 },
+        ],
+        ['status'],
+        'fetch fault',
+      ),
+    );
+    try {
+      const statuses = [
+        (await fetch(new Request('http://127.0.0.1:9/put', { method: 'PUT' }))).status,
+        (await fetch('http://127.0.0.1:9/put', { method: 'PUT' })).status,
+        (await fetch(new URL('http://127.0.0.1:9/any'))).status,
+      ];
+      assert.deepEqual(statuses, [418, 418, 419]);
+      assert.equal(
+        await (await fetch(new Request(`${base}/put`, { method: 'POST', body: 'x' }))).text(),
+        'real POST /put',
+      );
+    } finally {
+      undo();
+      stop();
+    }
+    assert.deepEqual([...targets], ['fetch']);
+    assert.deepEqual(seen, [
+      ['http://127.0.0.1:9/put', 'PUT'],
+      ['http://127.0.0.1:9/put', 'PUT'],
+      ['http://127.0.0.1:9/any', 'GET'],
+    ]);
+  });
+
+  test('a delay comes before a status answer', async () => {
+    const undo = installFetchFaults(
+      arm([{ url: '/slow-status$', delay: 30, status: 504 }], ['status'], 'fetch fault'),
+    );
+    try {
+      const started = performance.now();
+      const response = await fetch('http://127.0.0.1:9/slow-status');
+      assert.equal(response.status, 504);
+      assert.ok(performance.now() - started >= 30, 'the delay held the answer back');
+    } finally {
+      undo();
+    }
+  });
+});
+
 describe('outbound http.request faults, in this process', () => {
   const get = (path: string) =>
     new Promise<string>((resolve) =>
@@ -160,6 +265,91 @@ describe('outbound http.request faults, in this process', () => {
       undo();
     }
     assert.equal(http.request, originalRequest);
+  });
+
+  test('a fault sees the full URL and the method; a delay comes before an error', async () => {
+    const port = (server.address() as AddressInfo).port;
+    const seen: Array<[string, string | undefined]> = [];
+    const targets = new Set<string>();
+    const stop = onFault((applied) => {
+      targets.add(applied.target);
+      seen.push([applied.call.url ?? '', applied.call.httpMethod]);
+    });
+    const undo = installHttpFaults(
+      arm(
+        [
+          { url: `^http://127\\.0\\.0\\.1:${port}/put$`, httpMethods: ['PUT'], abort: true },
+          { url: '/late-error$', delay: 30, error: 'late' },
+          { url: '^http://127\\.0\\.0\\.1/no-host$', error: 'no host header' },
+        ],
+        ['error', 'abort'],
+        'http fault',
+      ),
+    );
+    const send = (method: string, path: string) =>
+      new Promise<string>((resolve) => {
+        const client = http.request(`${base}${path}`, { method }, (response) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk));
+          response.on('end', () => resolve(body));
+        });
+        client.on('error', (error: NodeJS.ErrnoException) => resolve(`error ${error.message}`));
+        assert.equal(client.end(), client);
+      });
+    try {
+      const withoutHost = http.request({ host: '127.0.0.1', port, path: '/no-host', setHost: false });
+      const withoutHostFailed = new Promise<string>((resolve) =>
+        withoutHost.on('error', (error) => resolve(error.message)),
+      );
+      withoutHost.end();
+      assert.equal(await withoutHostFailed, 'no host header');
+      assert.equal(await send('PUT', '/put'), 'error socket hang up');
+      assert.equal(await send('POST', '/put'), 'real POST /put');
+      const started = performance.now();
+      assert.equal(await send('GET', '/late-error'), 'error late');
+      assert.ok(performance.now() - started >= 30, 'the delay came first');
+    } finally {
+      undo();
+      stop();
+    }
+    assert.deepEqual([...targets], ['http-client']);
+    assert.deepEqual(seen, [
+      ['http://127.0.0.1/no-host', 'GET'],
+      [`http://127.0.0.1:${port}/put`, 'PUT'],
+      [`http://127.0.0.1:${port}/late-error`, 'GET'],
+    ]);
+  });
+
+  test('https.request and https.get are patched too, with an https: URL, and restored', async () => {
+    const originalRequest = https.request;
+    const originalGet = https.get;
+    const seen: string[] = [];
+    const stop = onFault((applied) => seen.push(applied.call.url ?? ''));
+    const undo = installHttpFaults(
+      arm([{ url: '^https://faultline\\.invalid/', abort: true }], ['abort'], 'http fault'),
+    );
+    // A lookup that never answers: the request never leaves this process.
+    const lookup = () => undefined;
+    const failed = (client: http.ClientRequest) =>
+      new Promise<string>((resolve) =>
+        client.on('error', (error: NodeJS.ErrnoException) => resolve(`${error.code ?? ''} ${error.message}`)),
+      );
+    try {
+      const request = https.request('https://faultline.invalid/request', { lookup });
+      const requestFailed = failed(request);
+      request.end();
+      assert.equal(await requestFailed, 'ECONNRESET socket hang up');
+      assert.equal(
+        await failed(https.get('https://faultline.invalid/get', { lookup })),
+        'ECONNRESET socket hang up',
+      );
+    } finally {
+      undo();
+      stop();
+    }
+    assert.deepEqual(seen, ['https://faultline.invalid/request', 'https://faultline.invalid/get']);
+    assert.equal(https.request, originalRequest);
+    assert.equal(https.get, originalGet);
   });
 
   test('undo restores http.get too', async () => {

@@ -4,10 +4,12 @@ import { describe, test, type TestContext } from 'node:test';
 import { formatHostPort, parseHostPort } from '../src/model/address.js';
 import { describeValue, errorCodes, FaultlineError, isFaultlineError } from '../src/model/errors.js';
 import { canonicalKeys } from '../src/model/fields.js';
+import { mergePatch } from '../src/model/json-merge-patch.js';
 import { percentile } from '../src/model/percentile.js';
 import { systemClock } from '../src/model/system-clock.js';
 import { parseProxyCreate, parseProxyList, parseProxyUpdate } from '../src/model/proxy-spec.js';
 import { explainToxic, parseStream, parseToxicCreate } from '../src/model/toxic.js';
+import type { JsonValue } from '../src/model/toxics/index.js';
 
 describe('percentile (nearest rank)', () => {
   test('exact ranks on ten values, and nothing for no values', () => {
@@ -427,5 +429,37 @@ describe('the system clock (timers and performance.now replaced)', () => {
     timers.next!();
     await third;
     assert.equal(getEventListeners(kept.signal, 'abort').length, 0);
+describe('JSON merge patch (RFC 7396)', () => {
+  test("the RFC's test cases (appendix A)", () => {
+    const cases: Array<[target: JsonValue, patch: JsonValue, result: JsonValue]> = [
+      [{ a: 'b' }, { a: 'c' }, { a: 'c' }],
+      [{ a: 'b' }, { b: 'c' }, { a: 'b', b: 'c' }],
+      [{ a: 'b' }, { a: null }, {}],
+      [{ a: 'b', b: 'c' }, { a: null }, { b: 'c' }],
+      [{ a: ['b'] }, { a: 'c' }, { a: 'c' }],
+      [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
+      [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
+      [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+        ['c', 'd'],
+      ],
+      [{ a: 'b' }, ['c'], ['c']],
+      [{ a: 'foo' }, null, null],
+      [{ a: 'foo' }, 'bar', 'bar'],
+      [{ e: null }, { a: 1 }, { e: null, a: 1 }],
+      [[1, 2], { a: 'b', c: null }, { a: 'b' }],
+      [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
+    ];
+    for (const [target, patch, result] of cases) {
+      assert.deepEqual(mergePatch(target, patch), result, JSON.stringify([target, patch]));
+    }
+  });
+
+  test('the target is not changed', () => {
+    const target = { a: { b: 1 }, c: 2 };
+    assert.deepEqual(mergePatch(target, { a: { b: null, d: 3 }, c: null }), { a: { d: 3 } });
+    assert.deepEqual(target, { a: { b: 1 }, c: 2 });
   });
 });

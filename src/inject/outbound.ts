@@ -41,7 +41,9 @@ export function installHttpFaults(faults: ArmedFault[]): () => void {
     const get = module.get;
     const patched = function (this: unknown, ...args: Parameters<typeof http.request>) {
       const client = (request as (...values: unknown[]) => http.ClientRequest).apply(this, args);
-      const url = `${scheme}//${client.host}${client.path}`;
+      // The Host header Node sets carries the port (and brackets an IPv6 host); client.host has neither.
+      const authority = client.getHeader('host') ?? client.host;
+      const url = `${scheme}//${String(authority)}${client.path}`;
       const fault = pick(faults, { url, httpMethod: client.method }, 'http-client');
       if (!fault) return client;
       const end = client.end.bind(client) as (...values: unknown[]) => http.ClientRequest;

@@ -110,17 +110,9 @@ function text(value: unknown, where: string, key: string, accepted: string): str
 
 /** Turns a path glob into an anchored RE2 expression. */
 export function globToRegex(glob: string): string {
-  let out = '^';
-  for (let i = 0; i < glob.length; i += 1) {
-    const char = glob[i] ?? '';
-    if (char === '*' && glob[i + 1] === '*') {
-      out += '.*';
-      i += 1;
-    } else if (char === '*') out += '[^/]*';
-    else if (char === '?') out += '[^/]';
-    else out += /[\\^$.|+()[\]{}]/.test(char) ? `\\${char}` : char;
-  }
-  return `${out}$`;
+  const wildcards: Record<string, string> = { '**': '.*', '*': '[^/]*', '?': '[^/]' };
+  const body = glob.replace(/\*\*|[*?\\^$.|+()[\]{}]/g, (token) => wildcards[token] ?? `\\${token}`);
+  return `^${body}$`;
 }
 
 /**
@@ -128,6 +120,10 @@ export function globToRegex(glob: string): string {
  * a bad regular expression or CIDR block is a 400 when the toxic is created, not a miss later.
  */
 export function parseMatch(value: unknown, where: string): Match | undefined {
+  return compileMatch(value, where)?.match;
+}
+
+function compileMatch(value: unknown, where: string): { match: Match; patterns: CompiledMatch } | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid match of ${where}`, {
       hint: `received ${describeValue(value)}; match is an object with keys ${matchKeys.join(', ')}`,
@@ -224,21 +220,18 @@ export function parseMatch(value: unknown, where: string): Match | undefined {
         );
     }
   }
-  if (Object.keys(match).length === 0) return undefined;
-  compiled.set(match, compiledMatch);
-  return match;
+  return Object.keys(match).length === 0 ? undefined : { match, patterns: compiledMatch };
 }
 
 function lowerCaseKeys(map: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(map).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
-/** Compiled patterns for a match that was built in code rather than parsed (e.g. copied). */
+/** A match's compiled patterns, compiled on first use (a parsed, copied or hand-built match alike). */
 function compiledOf(match: Match): CompiledMatch {
   let entry = compiled.get(match);
   if (!entry) {
-    parseMatch(match, 'a toxic');
-    entry = compiled.get(match) ?? {};
+    entry = compileMatch(match, 'a toxic')?.patterns ?? {};
     compiled.set(match, entry);
   }
   return entry;
@@ -288,8 +281,8 @@ export function matchesRequest(match: Match | undefined, request: RequestFacts):
     if (!headerValues(request.headers[name]).some((value) => pattern.test(value))) return false;
   }
   if (match.grpc_service !== undefined || match.grpc_method !== undefined) {
-    const contentType = headerValues(request.headers['content-type'])[0] ?? '';
-    const call = contentType.startsWith('application/grpc') ? grpcCall(request.path) : undefined;
+    const contentType = headerValues(request.headers['content-type'])[0];
+    const call = contentType?.startsWith('application/grpc') ? grpcCall(request.path) : undefined;
     if (!call) return false;
     if (match.grpc_service !== undefined && call.service !== match.grpc_service) return false;
     if (match.grpc_method !== undefined && call.method !== match.grpc_method) return false;
