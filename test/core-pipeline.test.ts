@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import type { RandomSource } from '../src/model/random.js';
 import { type ConnectionToxicSpec, isConnectionToxicSpec, parseToxicCreate } from '../src/model/toxic.js';
+import { ChunkQueue } from '../src/proxy/chunk-queue.js';
 import { HeldBudget } from '../src/proxy/held-budget.js';
 import { Pipeline, type PipelineHost } from '../src/proxy/pipeline.js';
 import { SocketReader } from '../src/proxy/socket-reader.js';
@@ -538,5 +539,38 @@ describe('slicer between pieces', () => {
       destination.written.map((piece) => piece.toString()),
       ['a', 'bc'],
     );
+  });
+});
+
+describe('the chunk queue of a stage', () => {
+  const numbered = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => ({ data: Buffer.from(String(from + i)), time: 0 }));
+  const shiftAll = (queue: ChunkQueue, count: number) =>
+    Array.from({ length: count }, () => queue.shift()?.data.toString());
+
+  test('keeps every chunk once, in order, across the compaction of its consumed prefix', () => {
+    // 3000 queued: the consumed prefix is compacted away once more than 1024 and more than half
+    // were taken (after the 1501st shift); the chunks after it must still come out once each.
+    const queue = new ChunkQueue();
+    for (const chunk of numbered(0, 3000)) queue.push(chunk);
+    const expected = Array.from({ length: 3000 }, (_, i) => String(i));
+    assert.deepEqual(shiftAll(queue, 1600), expected.slice(0, 1600));
+    for (const chunk of numbered(3000, 2)) queue.push(chunk);
+    assert.deepEqual(shiftAll(queue, 1402), [...expected.slice(1600), '3000', '3001']);
+    assert.equal(queue.shift(), undefined);
+  });
+
+  test('takeAll hands over what was not shifted and leaves the queue empty', () => {
+    const queue = new ChunkQueue();
+    for (const chunk of numbered(0, 5)) queue.push(chunk);
+    assert.deepEqual(shiftAll(queue, 2), ['0', '1']);
+    assert.deepEqual(
+      queue.takeAll().map((chunk) => chunk.data.toString()),
+      ['2', '3', '4'],
+    );
+    assert.equal(queue.shift(), undefined);
+    assert.deepEqual(queue.takeAll(), []);
+    queue.push(numbered(9, 1)[0]!);
+    assert.deepEqual(shiftAll(queue, 2), ['9', undefined]);
   });
 });
