@@ -611,6 +611,111 @@ describe('what each toxic reports and passes on', () => {
     );
   });
 
+  test('timeout 0 drops data without ever closing; "drop" is reported once however many chunks', async () => {
+    const { clock, seen, send: write } = run({ type: 'timeout', attributes: { timeout: 0 } });
+    write('abc');
+    write('de');
+    write('f');
+    await clock.advance(86_400_000);
+    assert.deepEqual(seen, { out: [], acted: ['drop'], closed: [], discarded: [3, 2, 1], ended: false });
+  });
+
+  test('timeout: the end of the stream closes the link at once', async () => {
+    const { clock, seen, running, send: write } = run({ type: 'timeout', attributes: { timeout: 0 } });
+    write('xy');
+    running.end();
+    await clock.advance(0);
+    assert.deepEqual(seen, { out: [], acted: ['drop'], closed: ['end'], discarded: [2], ended: true });
+  });
+
+  test('slicer: an empty chunk makes no piece', async () => {
+    const { clock, seen, running } = run(
+      { type: 'slicer', attributes: { average_size: 1 } },
+      scripted([0], []),
+    );
+    running.accept({ data: Buffer.alloc(0), time: 0 });
+    send(running, clock, 'ab');
+    await clock.advance(0);
+    assert.deepEqual(
+      seen.out.map((piece) => piece.data),
+      ['a', 'b'],
+    );
+  });
+
+  test('slicer without delay pushes every piece in the same turn when nothing holds it back', () => {
+    const { seen, send: write } = run({ type: 'slicer', attributes: { average_size: 1 } }, scripted([0], []));
+    write('abc');
+    assert.deepEqual(
+      seen.out.map((piece) => piece.data),
+      ['a', 'b', 'c'],
+      'no await (not even a microtask) between pieces',
+    );
+  });
+
+  test('slicer: delays under 1 ms add up on the schedule and are slept once they reach 1 ms', async () => {
+    const {
+      clock,
+      seen,
+      send: write,
+    } = run({ type: 'slicer', attributes: { average_size: 1, delay: 500 } }, scripted([0], []));
+    write('abcde');
+    await clock.advance(10);
+    // Due at 0, 0.5, 1, 1.5 and 2 ms: a wait under 1 ms is not slept, a wait of exactly 1 ms is.
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['a', 0],
+        ['b', 0],
+        ['c', 1],
+        ['d', 1],
+        ['e', 2],
+      ],
+    );
+  });
+
+  test('slicer waits only between the pieces of a chunk, not after its last one', async () => {
+    const {
+      clock,
+      seen,
+      send: write,
+    } = run({ type: 'slicer', attributes: { average_size: 2, delay: 2000 } }, scripted([0], []));
+    write('abcd');
+    write('ef');
+    await clock.advance(10);
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['ab', 0],
+        ['cd', 2],
+        ['ef', 2],
+      ],
+    );
+  });
+
+  test('slicer updated to delay 0 while waiting: later pieces no longer wait for the old schedule', async () => {
+    const {
+      clock,
+      seen,
+      running,
+      send: write,
+    } = run({ type: 'slicer', attributes: { average_size: 1, delay: 5000 } }, scripted([0, 0], []));
+    write('abc');
+    await clock.advance(2);
+    await running.interrupt();
+    running.resume(parseToxicCreate({ type: 'slicer', attributes: { average_size: 1, delay: 0 } }));
+    write('de');
+    await clock.advance(10);
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['a', 0],
+        ['bc', 2],
+        ['d', 2],
+        ['e', 2],
+      ],
+    );
+  });
+
   test('noop passes chunks as they are; a toxic that missed its roll reports nothing', async () => {
     const noop = run({ type: 'noop' });
     noop.send('a');
