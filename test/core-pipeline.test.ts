@@ -86,7 +86,11 @@ interface Rig {
   forks: string[];
 }
 
-function rig(toxics: ConnectionToxicSpec[] = [], budgetBytes = 64 * 1024 * KIB): Rig {
+function rig(
+  toxics: ConnectionToxicSpec[] = [],
+  budgetBytes = 64 * 1024 * KIB,
+  selects?: PipelineHost['selects'],
+): Rig {
   const clock = new FakeClock();
   const source = new FakeSocket();
   const destination = new FakeSocket();
@@ -112,6 +116,7 @@ function rig(toxics: ConnectionToxicSpec[] = [], budgetBytes = 64 * 1024 * KIB):
     },
     closeLink: (mode) => closed.push(mode),
     acted: (toxic, action, first) => acted.push(`${toxic.name}:${action}${first ? ':first' : ''}`),
+    ...(selects ? { selects } : {}),
   };
   const pipeline = new Pipeline(
     'downstream',
@@ -230,6 +235,14 @@ describe('pipeline with toxics', () => {
     assert.equal(source.pauses, 1, 'a paused source is not paused again');
   });
 
+  test('bandwidth asks for 4 MiB on top of the base 256 KiB', () => {
+    const { reader, source } = rig([toxic('bandwidth', { rate: 0 })]);
+    reader.onData(bytes(256 * KIB + 4 * 1024 * KIB));
+    assert.equal(source.paused, false, 'exactly the limit is not too much');
+    reader.onData(bytes(1));
+    assert.equal(source.paused, true);
+  });
+
   test('the limit is never above the shared budget (nor below 256 KiB)', () => {
     const capped = rig([toxic('latency', { latency: 100 })], 1024 * KIB);
     capped.reader.onData(bytes(1024 * KIB));
@@ -324,6 +337,32 @@ describe('pipeline with toxics', () => {
     assert.equal(destination.ends, 0, 'the end waits behind the data');
     await clock.advance(10);
     assert.deepEqual([destination.text, destination.ends], ['last', 1]);
+  });
+});
+
+describe('which toxics get a stage', () => {
+  test('a toxic the host does not select (match or counters) lets data pass untouched', async () => {
+    const { reader, destination, clock, acted } = rig(
+      [toxic('latency', { latency: 50 }, 'skipped'), toxic('latency', { latency: 20 }, 'taken')],
+      undefined,
+      (spec) => spec.name !== 'skipped',
+    );
+    reader.onData(Buffer.from('abc'));
+    await clock.advance(19);
+    assert.equal(destination.text, '');
+    await clock.advance(1);
+    assert.deepEqual([destination.text, acted], ['abc', ['taken:delay:first']]);
+  });
+
+  test('connect_delay and refuse act before the upstream is dialled: no stage, no random source', () => {
+    const { reader, destination, forks } = rig([
+      toxic('connect_delay', { delay: 50 }),
+      toxic('refuse'),
+      toxic('noop'),
+    ]);
+    assert.deepEqual(forks, ['downstream/noop_downstream']);
+    reader.onData(Buffer.from('abc'));
+    assert.equal(destination.text, 'abc');
   });
 });
 
