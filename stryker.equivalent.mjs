@@ -119,6 +119,14 @@ export const equivalentSurvivors = [
       'close() twice: the second releases the in-flight count the first set to 0, forgets a wake that is gone, and disposes stages that are disposed; all of it is idempotent',
   },
   {
+    file: 'src/proxy/stage.ts',
+    code: "return typeof value === 'string' ? value : undefined;",
+    mutator: 'ConditionalExpression',
+    replacement: 'return true ? value : undefined;',
+    reason:
+      'the one caller, bandwidth, asks for `scope`, a choice attribute the model fills with a string or leaves out: no value of another type reaches this test',
+  },
+  {
     file: 'src/proxy/http/header-faults.ts',
     code: 'if (text === undefined || !/^\\d{1,9}$/.test(text)) return undefined;',
     mutator: 'ConditionalExpression',
