@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -229,5 +229,41 @@ describe('undo: the request each proxy undo makes, carried out', () => {
       'a recorded fault (http://127.0.0.1:1)',
     );
     assert.equal(describeEntry(entry({ kind: 'delete-proxy', proxy: 'db' })), 'a recorded fault');
+  });
+});
+
+describe('system undos through the same functions', () => {
+  test('remove-file: explained, carried out while the path is the same file, left alone once replaced', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'faultline-undo-file-'));
+    try {
+      const path = join(directory, 'made-by-a-run');
+      const identify = () => {
+        const stat = statSync(path, { bigint: true });
+        return { kind: 'remove-file' as const, path, device: String(stat.dev), inode: String(stat.ino) };
+      };
+      writeFileSync(path, 'x');
+      const step = identify();
+      assert.equal(
+        explainUndo(entry(step)),
+        `unlink ${path} if it is still the file with device ${step.device} and inode ${step.inode}`,
+      );
+      assert.deepEqual(await undo(entry(step)), { result: 'undone' });
+      assert.equal(existsSync(path), false);
+
+      writeFileSync(path, 'made by someone else');
+      const lines: string[] = [];
+      const replaced = { ...step, inode: String(BigInt(identify().inode) + 1n) };
+      await undoEntries(
+        [entry(replaced)],
+        (line) => lines.push(line),
+        () => undefined,
+      );
+      assert.deepEqual(lines, [
+        `already gone: a recorded fault (${path} now names another file, left alone)`,
+      ]);
+      assert.equal(existsSync(path), true);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
