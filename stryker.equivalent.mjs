@@ -140,6 +140,30 @@ export const equivalentSurvivors = [
       'close() twice: the second releases the in-flight count the first set to 0, forgets a wake that is gone, and disposes stages that are disposed; all of it is idempotent',
   },
   {
+    file: 'src/experiment/rollback.ts',
+    code: '...(token === undefined ? {} : { token }),',
+    mutator: 'ConditionalExpression',
+    replacement: '...(false ? {} : { token }),',
+    reason:
+      "`token: undefined` reaches endpointOf's default parameter just as a missing token does (FAULTLINE_TOKEN, else none): the same request",
+  },
+  {
+    file: 'src/proxy/stage.ts',
+    code: "return typeof value === 'string' ? value : undefined;",
+    mutator: 'ConditionalExpression',
+    replacement: 'return true ? value : undefined;',
+    reason:
+      'the one caller, bandwidth, asks for `scope`, a choice attribute the model fills with a string or leaves out: no value of another type reaches this test',
+  },
+  {
+    file: 'src/proxy/http/header-faults.ts',
+    code: 'if (text === undefined || !/^\\d{1,9}$/.test(text)) return undefined;',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (false || !/^\\d{1,9}$/.test(text)) return undefined;',
+    reason:
+      'RegExp test() reads undefined as the text "undefined", which has no digit: a header given as an empty list is refused all the same',
+  },
+  {
     file: 'src/model/fault-fs.ts',
     code: 'if (fault.when !== undefined) parseWhen(fault.when);',
     mutator: 'ConditionalExpression',

@@ -103,6 +103,35 @@ describe('tolerance bounds are inclusive at both ends', () => {
   });
 });
 
+describe('tolerance details', () => {
+  const scoped = (tolerance: unknown, value: unknown, scope: Record<string, unknown>) =>
+    withinTolerance(tolerance as Json, value, scope, async () => {
+      throw new Error('no probe tolerance in these tests');
+    });
+
+  test('only a string tolerance is substituted: list items are compared as written', async () => {
+    assert.equal(await scoped(['${x}', 'a', 'b'], '${x}', { x: 'y' }), true);
+    assert.equal(await scoped(['${x}', 'a', 'b'], 'y', { x: 'y' }), false);
+    assert.equal(await scoped('${x}', 'y', { x: 'y' }), true);
+  });
+
+  test('range: a blank string is not 0', async () => {
+    assert.equal(await check({ type: 'range', range: [-1, 1] }, '  '), false);
+    assert.equal(await check({ type: 'range', range: [-1, 1] }, '0'), true);
+  });
+
+  test('jsonpath: only a string is parsed as JSON; a list is searched as it is', async () => {
+    assert.equal(await check({ type: 'jsonpath', path: '$[0]', expect: 3 }, [3]), true);
+    assert.equal(await check({ type: 'jsonpath', path: '$[0]', expect: 3 }, '[3]'), true);
+  });
+
+  test('jsonpath without a path: the path parser says what it expected', async () => {
+    await assert.rejects(check({ type: 'jsonpath' }, { a: 1 }), {
+      message: 'expected "$" at position 0 of ""',
+    });
+  });
+});
+
 describe('rollback strategies against run statuses (Chaos Toolkit semantics)', () => {
   const rollingBack = () =>
     experiment({

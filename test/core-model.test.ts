@@ -429,6 +429,9 @@ describe('the system clock (timers and performance.now replaced)', () => {
     timers.next!();
     await third;
     assert.equal(getEventListeners(kept.signal, 'abort').length, 0);
+  });
+});
+
 describe('JSON merge patch (RFC 7396)', () => {
   test("the RFC's test cases (appendix A)", () => {
     const cases: Array<[target: JsonValue, patch: JsonValue, result: JsonValue]> = [

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import type { RandomSource } from '../src/model/random.js';
 import { type ConnectionToxicSpec, isConnectionToxicSpec, parseToxicCreate } from '../src/model/toxic.js';
+import { ChunkQueue } from '../src/proxy/chunk-queue.js';
 import { HeldBudget } from '../src/proxy/held-budget.js';
 import { BATCH_BYTES, Pipeline, type PipelineHost } from '../src/proxy/pipeline.js';
 import { SocketReader } from '../src/proxy/socket-reader.js';
@@ -109,7 +110,12 @@ interface Rig {
   forks: string[];
 }
 
-function rig(toxics: ConnectionToxicSpec[] = [], budgetBytes = 64 * 1024 * KIB, keepsChunks = false): Rig {
+function rig(
+  toxics: ConnectionToxicSpec[] = [],
+  budgetBytes = 64 * 1024 * KIB,
+  selects?: PipelineHost['selects'],
+  keepsChunks = false,
+): Rig {
   const clock = new FakeClock();
   const source = new FakeSocket();
   const destination = new FakeSocket();
@@ -136,6 +142,7 @@ function rig(toxics: ConnectionToxicSpec[] = [], budgetBytes = 64 * 1024 * KIB, 
     },
     closeLink: (mode) => closed.push(mode),
     acted: (toxic, action, first) => acted.push(`${toxic.name}:${action}${first ? ':first' : ''}`),
+    ...(selects ? { selects } : {}),
   };
   const pipeline = new Pipeline(
     'downstream',
@@ -188,7 +195,7 @@ describe('pipeline without toxics (the fast path)', () => {
   });
 
   test('keeps the read buffer after every write to a destination that keeps written chunks', () => {
-    const keeping = rig([], 64 * 1024 * KIB, true);
+    const keeping = rig([], 64 * 1024 * KIB, undefined, true);
     keeping.reader.onData(Buffer.from('a'));
     assert.equal(retained(keeping.reader), true);
   });
@@ -324,6 +331,14 @@ describe('pipeline with toxics', () => {
     assert.equal(source.pauses, 1, 'a paused source is not paused again');
   });
 
+  test('bandwidth asks for 4 MiB on top of the base 256 KiB', () => {
+    const { reader, source } = rig([toxic('bandwidth', { rate: 0 })]);
+    reader.onData(bytes(256 * KIB + 4 * 1024 * KIB));
+    assert.equal(source.paused, false, 'exactly the limit is not too much');
+    reader.onData(bytes(1));
+    assert.equal(source.paused, true);
+  });
+
   test('the limit is never above the shared budget (nor below 256 KiB)', () => {
     const capped = rig([toxic('latency', { latency: 100 })], 1024 * KIB);
     capped.reader.onData(bytes(1024 * KIB));
@@ -418,6 +433,32 @@ describe('pipeline with toxics', () => {
     assert.equal(destination.ends, 0, 'the end waits behind the data');
     await clock.advance(10);
     assert.deepEqual([destination.text, destination.ends], ['last', 1]);
+  });
+});
+
+describe('which toxics get a stage', () => {
+  test('a toxic the host does not select (match or counters) lets data pass untouched', async () => {
+    const { reader, destination, clock, acted } = rig(
+      [toxic('latency', { latency: 50 }, 'skipped'), toxic('latency', { latency: 20 }, 'taken')],
+      undefined,
+      (spec) => spec.name !== 'skipped',
+    );
+    reader.onData(Buffer.from('abc'));
+    await clock.advance(19);
+    assert.equal(destination.text, '');
+    await clock.advance(1);
+    assert.deepEqual([destination.text, acted], ['abc', ['taken:delay:first']]);
+  });
+
+  test('connect_delay and refuse act before the upstream is dialled: no stage, no random source', () => {
+    const { reader, destination, forks } = rig([
+      toxic('connect_delay', { delay: 50 }),
+      toxic('refuse'),
+      toxic('noop'),
+    ]);
+    assert.deepEqual(forks, ['downstream/noop_downstream']);
+    reader.onData(Buffer.from('abc'));
+    assert.equal(destination.text, 'abc');
   });
 });
 
@@ -633,5 +674,38 @@ describe('slicer between pieces', () => {
       destination.written.map((piece) => piece.toString()),
       ['a', 'bc'],
     );
+  });
+});
+
+describe('the chunk queue of a stage', () => {
+  const numbered = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => ({ data: Buffer.from(String(from + i)), time: 0 }));
+  const shiftAll = (queue: ChunkQueue, count: number) =>
+    Array.from({ length: count }, () => queue.shift()?.data.toString());
+
+  test('keeps every chunk once, in order, across the compaction of its consumed prefix', () => {
+    // 3000 queued: the consumed prefix is compacted away once more than 1024 and more than half
+    // were taken (after the 1501st shift); the chunks after it must still come out once each.
+    const queue = new ChunkQueue();
+    for (const chunk of numbered(0, 3000)) queue.push(chunk);
+    const expected = Array.from({ length: 3000 }, (_, i) => String(i));
+    assert.deepEqual(shiftAll(queue, 1600), expected.slice(0, 1600));
+    for (const chunk of numbered(3000, 2)) queue.push(chunk);
+    assert.deepEqual(shiftAll(queue, 1402), [...expected.slice(1600), '3000', '3001']);
+    assert.equal(queue.shift(), undefined);
+  });
+
+  test('takeAll hands over what was not shifted and leaves the queue empty', () => {
+    const queue = new ChunkQueue();
+    for (const chunk of numbered(0, 5)) queue.push(chunk);
+    assert.deepEqual(shiftAll(queue, 2), ['0', '1']);
+    assert.deepEqual(
+      queue.takeAll().map((chunk) => chunk.data.toString()),
+      ['2', '3', '4'],
+    );
+    assert.equal(queue.shift(), undefined);
+    assert.deepEqual(queue.takeAll(), []);
+    queue.push(numbered(9, 1)[0]!);
+    assert.deepEqual(shiftAll(queue, 2), ['9', undefined]);
   });
 });

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
-import { describe, test } from 'node:test';
-import { explainUndo, undoEntries } from '../src/experiment/rollback.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { FaultlineApiError } from '../src/client/errors.js';
+import { openLedger, readLedger } from '../src/experiment/ledger.js';
+import { describeEntry, explainUndo, undo, undoEntries, undoLedger } from '../src/experiment/rollback.js';
 import type { LedgerEntry } from '../src/model/ledger.js';
 
 const entry = (undo: LedgerEntry['undo'], server?: string): LedgerEntry => ({
@@ -57,6 +63,207 @@ describe('undoEntries', () => {
     assert.equal(lines.length, 2);
     for (const line of lines) {
       assert.match(line, new RegExp(`^failed: a recorded fault \\(http://127\\.0\\.0\\.1:${port}\\): .+`));
+    }
+  });
+});
+
+/**
+ * A stand-in faultline API on 127.0.0.1 that records each request (method, path, body and the
+ * Authorization header): /proxies/gone... answers 404, /proxies/broken... 500, the rest succeed.
+ */
+function recordingApi() {
+  const requests: string[] = [];
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (data: Buffer) => (body += data.toString()));
+    request.on('end', () => {
+      const auth = request.headers.authorization;
+      requests.push(`${request.method} ${request.url}${body ? ` ${body}` : ''}${auth ? ` [${auth}]` : ''}`);
+      const json = (status: number, value: object) => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(value));
+      };
+      if (request.url?.startsWith('/proxies/gone'))
+        return json(404, { error: 'proxy not found', status: 404 });
+      if (request.url?.startsWith('/proxies/broken')) return json(500, { error: 'it broke', status: 500 });
+      if (request.method === 'DELETE') return response.writeHead(204).end();
+      return json(200, {});
+    });
+  });
+  return {
+    requests,
+    url: '',
+    async start() {
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      this.url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    },
+    stop: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+describe('undo: the request each proxy undo makes, carried out', () => {
+  const api = recordingApi();
+  before(() => api.start());
+  after(() => api.stop());
+
+  test('each kind sends its request to the recorded server, with the token when one is given', async () => {
+    api.requests.length = 0;
+    const outcomes = [
+      await undo(entry({ kind: 'delete-proxy', proxy: 'a b' }, api.url), 'secret'),
+      await undo(entry({ kind: 'remove-toxic', proxy: 'db', toxic: 'lag/1' }, api.url)),
+      await undo(
+        entry({ kind: 'update-proxy', proxy: 'db', body: { enabled: true, listen: undefined } }, api.url),
+      ),
+      await undo(
+        entry(
+          {
+            kind: 'update-toxic',
+            proxy: 'db',
+            toxic: 'lag',
+            body: { toxicity: 0.5, attributes: { latency: 9 } },
+          },
+          api.url,
+        ),
+      ),
+    ];
+    assert.deepEqual(outcomes, [
+      { result: 'undone' },
+      { result: 'undone' },
+      { result: 'undone' },
+      { result: 'undone' },
+    ]);
+    assert.deepEqual(api.requests, [
+      'DELETE /proxies/a%20b [Bearer secret]',
+      'DELETE /proxies/db/toxics/lag%2F1',
+      'PATCH /proxies/db {"enabled":true}',
+      'PATCH /proxies/db/toxics/lag {"toxicity":0.5,"attributes":{"latency":9}}',
+    ]);
+  });
+
+  test('a proxy or toxic already gone (404) counts as undone; any other error is thrown', async () => {
+    assert.deepEqual(await undo(entry({ kind: 'remove-toxic', proxy: 'gone', toxic: 'lag' }, api.url)), {
+      result: 'already gone',
+    });
+    await assert.rejects(
+      undo(entry({ kind: 'delete-proxy', proxy: 'broken' }, api.url)),
+      (error: unknown) => {
+        assert.ok(error instanceof FaultlineApiError, `not a FaultlineApiError: ${String(error)}`);
+        assert.equal(error.status, 500);
+        return true;
+      },
+    );
+  });
+
+  test('undoEntries: newest first, each settled once undone, reported with its server and outcome', async () => {
+    api.requests.length = 0;
+    const lines: string[] = [];
+    const settled: number[] = [];
+    const entries = [
+      { ...entry({ kind: 'delete-proxy', proxy: 'first' }, api.url), seq: 1, description: 'proxy first' },
+      { ...entry({ kind: 'delete-proxy', proxy: 'broken' }, api.url), seq: 2, description: 'proxy broken' },
+      { ...entry({ kind: 'delete-proxy', proxy: 'gone' }, api.url), seq: 3, description: 'proxy gone' },
+    ];
+    const outcome = await undoEntries(
+      entries,
+      (line) => lines.push(line),
+      (seq) => settled.push(seq),
+    );
+    assert.deepEqual(outcome, { failed: 1 });
+    assert.deepEqual(settled, [3, 1]);
+    assert.deepEqual(api.requests, [
+      'DELETE /proxies/gone',
+      'DELETE /proxies/broken',
+      'DELETE /proxies/first',
+    ]);
+    assert.equal(lines[0], `already gone: proxy gone (${api.url})`);
+    assert.match(
+      lines[1]!,
+      new RegExp(`^failed: proxy broken \\(${api.url.replaceAll('.', '\\.')}\\): .*it broke`),
+    );
+    assert.equal(lines[2], `undone: proxy first (${api.url})`);
+    assert.equal(lines.length, 3);
+    assert.deepEqual(
+      entries.map((one) => one.seq),
+      [1, 2, 3],
+      "the caller's list is left in its order",
+    );
+  });
+
+  test('undoLedger settles what it undid in the file and removes the file once nothing is left', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'faultline-rollback-'));
+    try {
+      const write = (run: string, proxies: string[]) => {
+        const ledger = openLedger(directory, { run, experiment: 'e' });
+        for (const proxy of proxies)
+          ledger.record({
+            description: `proxy ${proxy}`,
+            server: api.url,
+            undo: { kind: 'delete-proxy', proxy },
+          });
+        const path = ledger.path!;
+        ledger.close(true);
+        return path;
+      };
+      const done = write('run-done', ['a', 'b']);
+      const lines: string[] = [];
+      assert.deepEqual(await undoLedger(readLedger(done), (line) => lines.push(line)), { failed: 0 });
+      assert.deepEqual(lines, [`undone: proxy b (${api.url})`, `undone: proxy a (${api.url})`]);
+      assert.equal(existsSync(done), false);
+
+      const half = write('run-half', ['a', 'broken']);
+      assert.deepEqual(await undoLedger(readLedger(half), () => undefined), { failed: 1 });
+      assert.deepEqual(
+        readLedger(half).entries.map((left) => left.description),
+        ['proxy broken'],
+        'the undone entry is settled in the file; the failed one stays',
+      );
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  test('describeEntry names the server when the entry has one', () => {
+    assert.equal(
+      describeEntry(entry({ kind: 'delete-proxy', proxy: 'db' }, 'http://127.0.0.1:1')),
+      'a recorded fault (http://127.0.0.1:1)',
+    );
+    assert.equal(describeEntry(entry({ kind: 'delete-proxy', proxy: 'db' })), 'a recorded fault');
+  });
+});
+
+describe('system undos through the same functions', () => {
+  test('remove-file: explained, carried out while the path is the same file, left alone once replaced', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'faultline-undo-file-'));
+    try {
+      const path = join(directory, 'made-by-a-run');
+      const identify = () => {
+        const stat = statSync(path, { bigint: true });
+        return { kind: 'remove-file' as const, path, device: String(stat.dev), inode: String(stat.ino) };
+      };
+      writeFileSync(path, 'x');
+      const step = identify();
+      assert.equal(
+        explainUndo(entry(step)),
+        `unlink ${path} if it is still the file with device ${step.device} and inode ${step.inode}`,
+      );
+      assert.deepEqual(await undo(entry(step)), { result: 'undone' });
+      assert.equal(existsSync(path), false);
+
+      writeFileSync(path, 'made by someone else');
+      const lines: string[] = [];
+      const replaced = { ...step, inode: String(BigInt(identify().inode) + 1n) };
+      await undoEntries(
+        [entry(replaced)],
+        (line) => lines.push(line),
+        () => undefined,
+      );
+      assert.deepEqual(lines, [
+        `already gone: a recorded fault (${path} now names another file, left alone)`,
+      ]);
+      assert.equal(existsSync(path), true);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });

@@ -551,3 +551,117 @@ describe('configuration values that are probes, by provider', () => {
     );
   });
 });
+
+describe('halts and exit signals', () => {
+  /** Calls `act` once the log has the line (bounded polling: the run under test writes it soon). */
+  function whenLogged(log: { lines: string[] }, line: string, act: () => void) {
+    const started = Date.now();
+    const polling = setInterval(() => {
+      if (log.lines.includes(line) || Date.now() - started > 20_000) {
+        clearInterval(polling);
+        act();
+      }
+    }, 5);
+  }
+  const longMethod = (extra: object = {}) =>
+    experiment({
+      method: [js('action', 'long', 'wait', { ms: 30_000 })],
+      rollbacks: [js('action', 'undo', 'value')],
+      ...extra,
+    });
+
+  test('a halt (playRollbacks) interrupts the method and plays the rollbacks even under "deviated"', async () => {
+    const { running, log } = await start(longMethod(), { rollbackStrategy: 'deviated' });
+    whenLogged(log, 'info: Action: long', () =>
+      running.interrupt('halted by the operator', { playRollbacks: true }),
+    );
+    const journal = await running.journal;
+    assert.deepEqual(
+      [journal.status, journal.interruption, names(journal.rollbacks)],
+      ['interrupted', 'halted by the operator', ['undo']],
+    );
+  });
+
+  test('a halt plays no rollbacks under "never"; a plain interruption plays none under "deviated"', async () => {
+    const never = await start(longMethod(), { rollbackStrategy: 'never' });
+    whenLogged(never.log, 'info: Action: long', () =>
+      never.running.interrupt('halt', { playRollbacks: true }),
+    );
+    const deviated = await start(longMethod(), { rollbackStrategy: 'deviated' });
+    whenLogged(deviated.log, 'info: Action: long', () => deviated.running.interrupt('stop'));
+    const journals = [await never.running.journal, await deviated.running.journal];
+    assert.deepEqual(
+      journals.map((journal) => [journal.status, names(journal.rollbacks)]),
+      [
+        ['interrupted', []],
+        ['interrupted', []],
+      ],
+    );
+  });
+
+  test('a halt during the rollbacks lets them go on', async () => {
+    const { running, log } = await start(
+      experiment({
+        rollbacks: [js('action', 'slow undo', 'wait', { ms: 200 }), js('action', 'next undo', 'value')],
+      }),
+    );
+    whenLogged(log, 'info: Rollback: slow undo', () => running.interrupt('halt', { playRollbacks: true }));
+    const journal = await running.journal;
+    assert.deepEqual(
+      [journal.status, 'interruption' in journal, names(journal.rollbacks)],
+      ['completed', false, ['slow undo', 'next undo']],
+    );
+  });
+
+  test('SIGUSR2 (exit_ungracefully): interrupted, no rollback whatever the strategy, background activities failed', async () => {
+    const { running, log } = await start(
+      experiment({
+        method: [
+          js('action', 'behind', 'wait', { ms: 30_000 }, { background: true }),
+          js('action', 'long', 'wait', { ms: 30_000 }),
+        ],
+        rollbacks: [js('action', 'undo', 'value')],
+      }),
+      { rollbackStrategy: 'always' },
+    );
+    whenLogged(log, 'info: Action: long', () => process.emit('SIGUSR2', 'SIGUSR2'));
+    const journal = await running.journal;
+    assert.deepEqual(
+      [journal.status, journal.interruption, names(journal.rollbacks)],
+      ['interrupted', 'SIGUSR2 received (exit_ungracefully, SystemExit 30): no rollback plays', []],
+    );
+    assert.ok(
+      log.lines.includes('warning: Received an exit signal (SIGUSR2): leaving without applying rollbacks.'),
+      log.lines.join('\n'),
+    );
+    const behind = journal.run.find((entry) => entry.activity.name === 'behind');
+    assert.equal(behind?.status, 'failed');
+    assert.equal(process.listenerCount('SIGUSR2'), 0, 'the run stops listening when it ends');
+  });
+
+  test('SIGUSR1 (exit_gracefully): the method stops, background activities are waited for, rollbacks per the strategy', async () => {
+    const { running, log } = await start(
+      experiment({
+        method: [
+          js('action', 'behind', 'wait', { ms: 300 }, { background: true }),
+          js('action', 'long', 'wait', { ms: 30_000 }),
+        ],
+        rollbacks: [js('action', 'undo', 'value')],
+      }),
+      { rollbackStrategy: 'always' },
+    );
+    whenLogged(log, 'info: Action: long', () => process.emit('SIGUSR1', 'SIGUSR1'));
+    const journal = await running.journal;
+    assert.deepEqual(
+      [journal.status, journal.interruption, names(journal.rollbacks)],
+      [
+        'interrupted',
+        'SIGUSR1 received (exit_gracefully, SystemExit 20): rollbacks play per the strategy',
+        ['undo'],
+      ],
+    );
+    const behind = journal.run.find((entry) => entry.activity.name === 'behind');
+    assert.equal(behind?.status, 'succeeded', 'the background action ran to its end');
+    assert.equal(process.listenerCount('SIGUSR1'), 0, 'the run stops listening when it ends');
+  });
+});

@@ -611,6 +611,149 @@ describe('what each toxic reports and passes on', () => {
     );
   });
 
+  test('timeout 0 drops data without ever closing; "drop" is reported once however many chunks', async () => {
+    const { clock, seen, send: write } = run({ type: 'timeout', attributes: { timeout: 0 } });
+    write('abc');
+    write('de');
+    write('f');
+    await clock.advance(86_400_000);
+    assert.deepEqual(seen, { out: [], acted: ['drop'], closed: [], discarded: [3, 2, 1], ended: false });
+  });
+
+  test('timeout: the end of the stream closes the link at once', async () => {
+    const { clock, seen, running, send: write } = run({ type: 'timeout', attributes: { timeout: 0 } });
+    write('xy');
+    running.end();
+    await clock.advance(0);
+    assert.deepEqual(seen, { out: [], acted: ['drop'], closed: ['end'], discarded: [2], ended: true });
+  });
+
+  test('slicer: an empty chunk makes no piece', async () => {
+    const { clock, seen, running } = run(
+      { type: 'slicer', attributes: { average_size: 1 } },
+      scripted([0], []),
+    );
+    running.accept({ data: Buffer.alloc(0), time: 0 });
+    send(running, clock, 'ab');
+    await clock.advance(0);
+    assert.deepEqual(
+      seen.out.map((piece) => piece.data),
+      ['a', 'b'],
+    );
+  });
+
+  test('slicer without delay pushes every piece in the same turn when nothing holds it back', () => {
+    const { seen, send: write } = run({ type: 'slicer', attributes: { average_size: 1 } }, scripted([0], []));
+    write('abc');
+    assert.deepEqual(
+      seen.out.map((piece) => piece.data),
+      ['a', 'b', 'c'],
+      'no await (not even a microtask) between pieces',
+    );
+  });
+
+  test('slicer: delays under 1 ms add up on the schedule and are slept once they reach 1 ms', async () => {
+    const {
+      clock,
+      seen,
+      send: write,
+    } = run({ type: 'slicer', attributes: { average_size: 1, delay: 500 } }, scripted([0], []));
+    write('abcde');
+    await clock.advance(10);
+    // Due at 0, 0.5, 1, 1.5 and 2 ms: a wait under 1 ms is not slept, a wait of exactly 1 ms is.
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['a', 0],
+        ['b', 0],
+        ['c', 1],
+        ['d', 1],
+        ['e', 2],
+      ],
+    );
+  });
+
+  test('slicer waits only between the pieces of a chunk, not after its last one', async () => {
+    const {
+      clock,
+      seen,
+      send: write,
+    } = run({ type: 'slicer', attributes: { average_size: 2, delay: 2000 } }, scripted([0], []));
+    write('abcd');
+    write('ef');
+    await clock.advance(10);
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['ab', 0],
+        ['cd', 2],
+        ['ef', 2],
+      ],
+    );
+  });
+
+  test('slicer updated to delay 0 while waiting: later pieces no longer wait for the old schedule', async () => {
+    const {
+      clock,
+      seen,
+      running,
+      send: write,
+    } = run({ type: 'slicer', attributes: { average_size: 1, delay: 5000 } }, scripted([0, 0], []));
+    write('abc');
+    await clock.advance(2);
+    await running.interrupt();
+    running.resume(parseToxicCreate({ type: 'slicer', attributes: { average_size: 1, delay: 0 } }));
+    write('de');
+    await clock.advance(10);
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['a', 0],
+        ['bc', 2],
+        ['d', 2],
+        ['e', 2],
+      ],
+    );
+  });
+
+  test('limit_data 0 passes nothing, not even an empty piece, and closes at the first chunk', async () => {
+    const { clock, seen, send: write } = run({ type: 'limit_data', attributes: { bytes: 0 } });
+    write('abc');
+    await clock.advance(0);
+    assert.deepEqual(seen, { out: [], acted: ['limit'], closed: ['end'], discarded: [3], ended: false });
+  });
+
+  test('reset_peer: the end of the stream without data resets too, after the timeout', async () => {
+    const { clock, seen, running } = run({ type: 'reset_peer', attributes: { timeout: 20 } });
+    running.end();
+    await clock.advance(19);
+    assert.deepEqual([seen.acted, seen.closed], [[], []]);
+    await clock.advance(1);
+    assert.deepEqual(seen, { out: [], acted: ['reset'], closed: ['reset'], discarded: [], ended: true });
+  });
+
+  test('bandwidth 0 updated to a rate: data flows at that rate, the stall left no debt on the schedule', async () => {
+    const {
+      clock,
+      seen,
+      running,
+      send: write,
+    } = run({ type: 'bandwidth', attributes: { rate: 0 } }, scripted([0, 0]));
+    write('held');
+    await clock.advance(50);
+    await running.interrupt();
+    running.resume(parseToxicCreate({ type: 'bandwidth', attributes: { rate: 10 } }));
+    write('x'.repeat(1000));
+    await clock.advance(200);
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data.length, piece.at]),
+      [
+        [4, 50],
+        [1000, 150],
+      ],
+    );
+  });
+
   test('noop passes chunks as they are; a toxic that missed its roll reports nothing', async () => {
     const noop = run({ type: 'noop' });
     noop.send('a');
@@ -653,5 +796,141 @@ describe('what each toxic reports and passes on', () => {
       undefined,
     );
     assert.deepEqual(next, [], 'an end already passed is not passed again');
+  });
+});
+
+describe('bandwidth scope', () => {
+  /** Two connections' stages of one toxic: the same spec, so the same attributes object. */
+  async function twoConnections(attributes: Record<string, unknown>) {
+    const clock = new FakeClock();
+    const { out, sink } = recorder(clock);
+    const spec = parseToxicCreate({ type: 'bandwidth', attributes });
+    const first = stage(spec, sink, scripted([0]), clock);
+    const second = stage(spec, sink, scripted([0]), clock);
+    // rate 10 KB/s = 10 bytes per ms: 1000 bytes take 100 ms.
+    send(first, clock, 'a'.repeat(1000));
+    send(second, clock, 'b'.repeat(1000));
+    await clock.advance(300);
+    return out.map((piece) => [piece.data[0], piece.at]);
+  }
+
+  test('"proxy": the connections share one schedule, so the second one waits for the first', async () => {
+    assert.deepEqual(await twoConnections({ rate: 10, scope: 'proxy' }), [
+      ['a', 100],
+      ['b', 200],
+    ]);
+  });
+
+  test('"connection" (the default): each connection gets the whole rate', async () => {
+    const each = [
+      ['a', 100],
+      ['b', 100],
+    ];
+    assert.deepEqual(await twoConnections({ rate: 10, scope: 'connection' }), each);
+    assert.deepEqual(await twoConnections({ rate: 10 }), each);
+  });
+});
+
+describe('a stage', () => {
+  function host(clock: FakeClock, acted: string[] = []) {
+    return {
+      clock,
+      discard: () => undefined,
+      closeLink: () => undefined,
+      acted: (_toxic: ToxicSpec, action: string, first: boolean) =>
+        acted.push(`${action}${first ? ' (first)' : ''}`),
+      ready: () => undefined,
+    };
+  }
+  const latency = (ms: number, name?: string) =>
+    parseToxicCreate({ type: 'latency', ...(name ? { name } : {}), attributes: { latency: ms } });
+
+  test("tells the host which action is the toxic's first on this connection", async () => {
+    const clock = new FakeClock();
+    const acted: string[] = [];
+    const running = new Stage(latency(10), recorder(clock).sink, scripted([0]), host(clock, acted));
+    send(running, clock, 'a');
+    await clock.advance(10);
+    send(running, clock, 'b');
+    await clock.advance(10);
+    assert.deepEqual(acted, ['delay (first)', 'delay']);
+  });
+
+  test('passes chunks through in the same turn when the toxic and the host hold nothing back', () => {
+    const clock = new FakeClock();
+    const out: string[] = [];
+    // Returns nothing, as a socket sink or a next stage does.
+    const sink: Receiver = {
+      accept: (chunk) => {
+        out.push(chunk.data.toString());
+      },
+      end: () => undefined,
+    };
+    const running = new Stage(parseToxicCreate({ type: 'noop' }), sink, scripted([0]), host(clock));
+    send(running, clock, 'a');
+    send(running, clock, 'b');
+    assert.deepEqual(out, ['a', 'b'], 'no await (not even a microtask) between chunks');
+  });
+
+  test('a toxic with no byte-level behaviour (connect_delay) passes chunks unchanged', async () => {
+    const clock = new FakeClock();
+    const { out, sink } = recorder(clock);
+    const spec = parseToxicCreate({ type: 'connect_delay', attributes: { delay: 50 } });
+    const running = new Stage(spec, sink, scripted([0]), host(clock));
+    send(running, clock, 'a');
+    await clock.advance(0);
+    assert.deepEqual(out, [{ data: 'a', at: 0 }]);
+  });
+
+  test("an interrupted latency leaves the chunk's time as it was, so a latency after it still counts from arrival", async () => {
+    const clock = new FakeClock();
+    const { out, sink } = recorder(clock);
+    const second = new Stage(latency(50, 'second'), sink, scripted([0]), host(clock));
+    const first = new Stage(latency(100, 'first'), second, scripted([0]), host(clock));
+    send(first, clock, 'a');
+    await clock.advance(30);
+    await first.interrupt();
+    await clock.advance(200);
+    assert.deepEqual(out, [{ data: 'a', at: 50 }]);
+  });
+
+  test('flushInto hands a pending end to the next receiver once', async () => {
+    const clock = new FakeClock();
+    const firstEnds: string[] = [];
+    const running = new Stage(
+      latency(100),
+      { accept: () => undefined, end: () => firstEnds.push('end') },
+      scripted([0]),
+      host(clock),
+    );
+    send(running, clock, 'a');
+    running.end();
+    await running.interrupt();
+    const next: string[] = [];
+    const receiver = {
+      accept: (chunk: Chunk) => next.push(chunk.data.toString()),
+      end: () => next.push('end'),
+    };
+    assert.equal(running.flushInto(receiver), undefined);
+    running.flushInto(receiver);
+    assert.deepEqual([firstEnds, next], [[], ['end']]);
+  });
+
+  test('a disposed stage passes nothing on: neither what it queued nor what comes later', async () => {
+    const clock = new FakeClock();
+    const order: string[] = [];
+    const receiver = {
+      accept: (chunk: Chunk) => order.push(chunk.data.toString()),
+      end: () => order.push('end'),
+    };
+    const running = new Stage(latency(100), receiver, scripted([0]), host(clock));
+    send(running, clock, 'held');
+    send(running, clock, 'queued');
+    running.dispose();
+    send(running, clock, 'later');
+    running.end();
+    await clock.advance(300);
+    // The chunk the latency held is let go when the stage aborts; nothing after it.
+    assert.deepEqual(order, ['held']);
   });
 });

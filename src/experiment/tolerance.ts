@@ -45,7 +45,7 @@ export async function withinTolerance(
     case 'range': {
       const target = targetOf(tolerance, value);
       const [low, high] = tolerance.range as [number, number];
-      if (target === null || typeof target === 'object') {
+      if (typeof target === 'object') {
         throw new TypeError(
           `range tolerance needs a number, got ${pyType(target)}; set "target" (e.g. "status")`,
         );

@@ -5,10 +5,6 @@ export class ChunkQueue {
   private items: Chunk[] = [];
   private head = 0;
 
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
   push(chunk: Chunk): void {
     this.items.push(chunk);
   }

@@ -78,7 +78,7 @@ export class Pipeline {
       discard: (bytes) => this.discard(bytes),
       closeLink: (mode) => host.closeLink(mode),
       acted: (toxic, action, first) => host.acted(toxic, action, first),
-      selects: (toxic) => host.selects?.(toxic) ?? true,
+      selects: (toxic) => host.selects?.(toxic) !== false,
       ready: (signal) => this.ready(signal),
     };
     for (const spec of toxics) this.appendStage(spec);

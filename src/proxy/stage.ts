@@ -30,7 +30,7 @@ export class Stage implements Receiver {
   private readonly behaviour: ToxicBehaviour;
   private readonly random: RandomSource;
   private controller = new AbortController();
-  private active = false;
+  private active: boolean;
   private paused = false;
   private ended = false;
   private endPassed = false;
@@ -74,7 +74,7 @@ export class Stage implements Receiver {
     };
     const create = connectionImplementation(spec).create;
     this.behaviour = create ? create(context) : { chunk: (chunk) => context.push(chunk) };
-    this.begin();
+    this.active = this.begin();
   }
 
   accept(chunk: Chunk): void {
@@ -99,7 +99,7 @@ export class Stage implements Receiver {
     this.spec = spec;
     this.controller = new AbortController();
     this.paused = false;
-    this.begin();
+    this.active = this.begin();
     this.kick();
   }
 
@@ -119,10 +119,12 @@ export class Stage implements Receiver {
     this.queue.takeAll();
   }
 
-  private begin(): void {
+  /** Rolls toxicity (and asks the host's match and counters); starts the toxic if it applies. */
+  private begin(): boolean {
     const roll = this.random.next();
-    this.active = roll < this.spec.toxicity && (this.host.selects?.(this.spec) ?? true);
-    if (this.active) this.behaviour.start?.();
+    const active = roll < this.spec.toxicity && (this.host.selects?.(this.spec) ?? true);
+    if (active) this.behaviour.start?.();
+    return active;
   }
 
   private kick(): void {

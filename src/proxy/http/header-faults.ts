@@ -70,9 +70,9 @@ export function headerFaults(
 }
 
 function parseWhole(value: string | string[], min: number, max: number): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (text === undefined || !/^\d{1,9}$/.test(text.trim())) return undefined;
-  const number = Number(text.trim());
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (text === undefined || !/^\d{1,9}$/.test(text)) return undefined;
+  const number = Number(text);
   return number >= min && number <= max ? number : undefined;
 }
 

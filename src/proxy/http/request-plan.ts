@@ -79,10 +79,8 @@ export function planRequest(
   facts: RequestFacts,
   randoms: ToxicRandoms,
 ): RequestPlan | undefined {
-  const toxics = proxy.requestToxics;
-  if (toxics.length === 0 && !proxy.headerFaults) return undefined;
   let plan: RequestPlan | undefined;
-  for (const toxic of toxics) {
+  for (const toxic of proxy.requestToxics) {
     const implementation =
       requestToxicImplementations[toxic.type as keyof typeof requestToxicImplementations];
     if (implementation.appliesTo && !implementation.appliesTo(facts)) continue;

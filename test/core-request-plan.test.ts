@@ -1,0 +1,487 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CounterState, type RequestFacts } from '../src/model/match.js';
+import type { RandomSource } from '../src/model/random.js';
+import { parseToxicCreate, type ToxicSpec } from '../src/model/toxic.js';
+import { headerFaults } from '../src/proxy/http/header-faults.js';
+import { emptyPlan, planRequest, type RequestPlan, ToxicRandoms } from '../src/proxy/http/request-plan.js';
+import { editHeaders, MAX_REWRITE_BYTES, rewriteBody, rewritesBody } from '../src/proxy/http/rewrite.js';
+import type { ProxyView } from '../src/proxy/proxy-view.js';
+
+/** A random source per label that plays back a script; `forks` records every fork asked for. */
+function scriptedRandoms(script: Record<string, number[]>, ints: number[] = []) {
+  const forks: string[] = [];
+  const source = (label: string): RandomSource => ({
+    seed: 0,
+    next() {
+      const value = script[label]?.shift();
+      if (value === undefined) throw new Error(`the test scripted too few rolls for ${label}`);
+      return value;
+    },
+    int(min, max) {
+      const value = ints.shift();
+      if (value === undefined) throw new Error(`the test scripted too few integers (asked ${min}..${max})`);
+      return value;
+    },
+    fork: () => {
+      throw new Error('a toxic source is not forked again');
+    },
+  });
+  const root: RandomSource = {
+    seed: 0,
+    next: () => {
+      throw new Error('the root source is only forked');
+    },
+    int: () => {
+      throw new Error('the root source is only forked');
+    },
+    fork(label) {
+      forks.push(label);
+      return source(label);
+    },
+  };
+  return { randoms: new ToxicRandoms(root), forks };
+}
+
+/**
+ * The parts of a proxy planRequest reads: its request toxics, the header_faults switch, and the
+ * counters, which are real (CounterState) so first/after/every count what the plan asks them.
+ */
+function proxyWith(toxics: ToxicSpec[], headerFaultsOn = false) {
+  const selected: string[] = [];
+  const actions: string[] = [];
+  const counters = new Map<ToxicSpec, CounterState>();
+  const view = {
+    requestToxics: toxics,
+    headerFaults: headerFaultsOn,
+    countSelected(toxic: ToxicSpec) {
+      selected.push(toxic.name);
+      const state = counters.get(toxic) ?? new CounterState();
+      counters.set(toxic, state);
+      return state.take(toxic.counter);
+    },
+    countAction(toxic: ToxicSpec) {
+      actions.push(toxic.name);
+    },
+  };
+  return { proxy: view as unknown as ProxyView, selected, actions };
+}
+
+const request = (overrides: Partial<RequestFacts> = {}): RequestFacts => ({
+  method: 'GET',
+  path: '/orders',
+  query: '',
+  headers: {},
+  client: '127.0.0.1',
+  ...overrides,
+});
+
+const grpcRequest = (headers: RequestFacts['headers'] = {}) =>
+  request({ method: 'POST', headers: { 'content-type': 'application/grpc', ...headers } });
+
+const toxic = (body: object) => parseToxicCreate(body);
+
+const delay = (name: string, ms: number, extra: object = {}) =>
+  toxic({ type: 'http_delay', name, attributes: { delay: ms }, ...extra });
+
+const abort = (name: string, status: number, extra: object = {}) =>
+  toxic({ type: 'http_abort', name, attributes: { status, body: 'no' }, ...extra });
+
+/** A plan in which nothing was decided, written out here rather than taken from emptyPlan(). */
+const nothingPlanned = (): RequestPlan => ({
+  requestDelay: 0,
+  responseDelay: 0,
+  abort: undefined,
+  requestHeaders: {},
+  responseHeaders: {},
+  status: undefined,
+  body: undefined,
+  jsonPatch: undefined,
+  fired: [],
+  problem: undefined,
+});
+
+/** What a plan says, without the actors' toxic specs, for exact comparisons. */
+const firedBy = (plan: RequestPlan | undefined) =>
+  plan?.fired.map(({ by, action }) => `${by.name}:${by.type}:${action}`);
+
+describe('planRequest: which request toxics fire', () => {
+  test('no request toxics and header faults off: no plan at all, even with fault headers', () => {
+    const { proxy } = proxyWith([]);
+    const { randoms, forks } = scriptedRandoms({});
+    const facts = request({ headers: { 'x-faultline-abort': '503', 'x-faultline-delay': '5' } });
+    assert.equal(planRequest(proxy, facts, randoms), undefined);
+    assert.deepEqual(forks, []);
+  });
+
+  test('a toxic that applies makes a plan; it is counted as selected and as acted', () => {
+    const { proxy, selected, actions } = proxyWith([delay('slow', 40)]);
+    const { randoms } = scriptedRandoms({});
+    const plan = planRequest(proxy, request(), randoms);
+    assert.deepEqual(plan, {
+      ...nothingPlanned(),
+      requestDelay: 40,
+      fired: [
+        { by: { name: 'slow', type: 'http_delay', toxic: proxy.requestToxics[0] }, action: 'delay_request' },
+      ],
+    });
+    assert.deepEqual([selected, actions], [['slow'], ['slow']]);
+  });
+
+  test('a toxic whose match does not select the request is skipped before its counters', () => {
+    const onlyPost = delay('post-only', 10, { attributes: { delay: 10, match: { method: ['POST'] } } });
+    const { proxy, selected, actions } = proxyWith([onlyPost]);
+    const { randoms, forks } = scriptedRandoms({});
+    assert.equal(planRequest(proxy, request({ method: 'GET' }), randoms), undefined);
+    assert.deepEqual([selected, actions, forks], [[], [], []]);
+    assert.equal(planRequest(proxy, request({ method: 'POST' }), randoms)?.requestDelay, 10);
+    assert.deepEqual([selected, actions], [['post-only'], ['post-only']]);
+  });
+
+  test('counters see only the requests the match selects: after 1, every 2, first 2 fire on the 3rd and 5th', () => {
+    const counted = delay('counted', 7, {
+      attributes: { delay: 7, match: { path: '/orders' }, after: 1, every: 2, first: 2 },
+    });
+    const { proxy, actions } = proxyWith([counted]);
+    const { randoms } = scriptedRandoms({});
+    const delays: number[] = [];
+    for (let i = 1; i <= 8; i++) {
+      // A request the match skips between each one: it must not move the counters.
+      assert.equal(planRequest(proxy, request({ path: '/health' }), randoms), undefined);
+      delays.push(planRequest(proxy, request(), randoms)?.requestDelay ?? 0);
+    }
+    assert.deepEqual(delays, [0, 0, 7, 0, 7, 0, 0, 0]);
+    assert.deepEqual(actions, ['counted', 'counted']);
+  });
+
+  test('toxicity is rolled per request after the counters: below it applies, at or above it does not', () => {
+    const half = delay('half', 5, { toxicity: 0.5 });
+    const { proxy, selected, actions } = proxyWith([half]);
+    const { randoms, forks } = scriptedRandoms({ 'request/half': [0.49, 0.5, 0.9, 0] });
+    const delays = [1, 2, 3, 4].map(() => planRequest(proxy, request(), randoms)?.requestDelay);
+    assert.deepEqual(delays, [5, undefined, undefined, 5]);
+    assert.deepEqual(selected, ['half', 'half', 'half', 'half']);
+    assert.deepEqual(actions, ['half', 'half']);
+    assert.deepEqual(forks, ['request/half'], 'one source per toxic, forked once by its name');
+  });
+
+  test('toxicity 1 draws no roll; toxicity 0 never fires', () => {
+    const { proxy } = proxyWith([delay('always', 3), delay('never', 9, { toxicity: 0 })]);
+    // "always" has no rolls scripted: a roll for it would throw.
+    const { randoms } = scriptedRandoms({ 'request/never': [0, 0] });
+    assert.equal(planRequest(proxy, request(), randoms)?.requestDelay, 3);
+    assert.equal(planRequest(proxy, request(), randoms)?.requestDelay, 3);
+  });
+
+  test('a toxic counter turned away draws no toxicity roll', () => {
+    const once = delay('once', 2, { toxicity: 0.5, attributes: { delay: 2, first: 1 } });
+    const { proxy } = proxyWith([once]);
+    const { randoms } = scriptedRandoms({ 'request/once': [0.1] });
+    assert.equal(planRequest(proxy, request(), randoms)?.requestDelay, 2);
+    // The second request: the counter says no; a roll would throw (none scripted).
+    assert.equal(planRequest(proxy, request(), randoms), undefined);
+  });
+
+  test('each toxic rolls on its own source', () => {
+    const first = delay('a', 1, { toxicity: 0.5 });
+    const second = delay('b', 10, { toxicity: 0.5 });
+    const { proxy } = proxyWith([first, second]);
+    const { randoms, forks } = scriptedRandoms({ 'request/a': [0.9, 0.1], 'request/b': [0.1, 0.9] });
+    assert.equal(planRequest(proxy, request(), randoms)?.requestDelay, 10);
+    assert.equal(planRequest(proxy, request(), randoms)?.requestDelay, 1);
+    assert.deepEqual(forks, ['request/a', 'request/b']);
+  });
+
+  test('delays add up, in the order the toxics were added', () => {
+    const { proxy } = proxyWith([delay('one', 10), delay('two', 25)]);
+    const plan = planRequest(proxy, request(), scriptedRandoms({}).randoms);
+    assert.equal(plan?.requestDelay, 35);
+    assert.deepEqual(firedBy(plan), ['one:http_delay:delay_request', 'two:http_delay:delay_request']);
+  });
+
+  test('an abort ends the plan: toxics after it neither apply nor count as acted', () => {
+    const { proxy, selected, actions } = proxyWith([
+      delay('before', 4),
+      abort('stop', 503),
+      delay('after', 6),
+    ]);
+    const plan = planRequest(proxy, request(), scriptedRandoms({}).randoms);
+    assert.equal(plan?.requestDelay, 4);
+    assert.deepEqual(plan?.abort, {
+      kind: 'respond',
+      status: 503,
+      body: 'no',
+      headers: {},
+      by: { name: 'stop', type: 'http_abort', toxic: proxy.requestToxics[1] },
+    });
+    assert.deepEqual(firedBy(plan), ['before:http_delay:delay_request', 'stop:http_abort:abort']);
+    assert.deepEqual(
+      [selected, actions],
+      [
+        ['before', 'stop'],
+        ['before', 'stop'],
+      ],
+    );
+  });
+
+  test('a gRPC status toxic skips a request that is no gRPC call, before its match and counters', () => {
+    const grpc = toxic({ type: 'grpc_status', name: 'unavailable', attributes: { code: 14, first: 1 } });
+    const { proxy, selected } = proxyWith([grpc]);
+    const { randoms } = scriptedRandoms({});
+    assert.equal(planRequest(proxy, request({ method: 'POST' }), randoms), undefined);
+    assert.deepEqual(selected, []);
+    const plan = planRequest(proxy, grpcRequest(), randoms);
+    assert.deepEqual(plan?.abort, {
+      kind: 'grpc',
+      code: 14,
+      message: '',
+      by: { name: 'unavailable', type: 'grpc_status', toxic: grpc },
+    });
+    assert.deepEqual(selected, ['unavailable']);
+  });
+
+  test('with header faults on, the request headers add to what the toxics planned', () => {
+    const { proxy } = proxyWith([delay('slow', 10)], true);
+    const plan = planRequest(
+      proxy,
+      request({ headers: { 'x-faultline-delay': '15' } }),
+      scriptedRandoms({}).randoms,
+    );
+    assert.equal(plan?.requestDelay, 25);
+    assert.deepEqual(firedBy(plan), [
+      'slow:http_delay:delay_request',
+      'x-faultline-delay:header:delay_request',
+    ]);
+  });
+
+  test('with header faults on and no request toxics, only a request with fault headers gets a plan', () => {
+    const { proxy } = proxyWith([], true);
+    const { randoms } = scriptedRandoms({});
+    assert.equal(planRequest(proxy, request(), randoms), undefined);
+    assert.equal(
+      planRequest(proxy, request({ headers: { 'x-faultline-delay': '8' } }), randoms)?.requestDelay,
+      8,
+    );
+  });
+
+  test('with header faults off, fault headers do nothing to a plan the toxics made', () => {
+    const { proxy } = proxyWith([delay('slow', 10)], false);
+    const facts = request({ headers: { 'x-faultline-delay': '15', 'x-faultline-abort': '500' } });
+    const plan = planRequest(proxy, facts, scriptedRandoms({}).randoms);
+    assert.deepEqual(
+      [plan?.requestDelay, plan?.abort, firedBy(plan)],
+      [10, undefined, ['slow:http_delay:delay_request']],
+    );
+  });
+});
+
+describe('ToxicRandoms', () => {
+  test('forks one source per toxic, by its name, and keeps it for later requests', () => {
+    const { randoms, forks } = scriptedRandoms({ 'request/a': [0.25, 0.75] });
+    const a = delay('a', 1);
+    const source = randoms.of(a);
+    assert.equal(randoms.of(a), source);
+    assert.deepEqual([source.next(), randoms.of(a).next()], [0.25, 0.75]);
+    randoms.of(delay('b', 1));
+    assert.deepEqual(forks, ['request/a', 'request/b']);
+  });
+});
+
+describe('headerFaults: Envoy-style fault headers', () => {
+  const problemText = (header: string, shown: string, accepted: string) =>
+    `faultline: invalid ${header} header: received ${shown}; expected ${accepted} (header-driven faults are on for this proxy)\n`;
+  const delayRange = 'a whole number of milliseconds from 0 to 86400000';
+
+  test('emptyPlan: nothing decided', () => {
+    assert.deepEqual(emptyPlan(), nothingPlanned());
+    assert.notEqual(emptyPlan().fired, emptyPlan().fired, 'each plan has its own lists');
+  });
+
+  test('no fault header: the plan comes back as it was, undefined included', () => {
+    const plan = emptyPlan();
+    assert.equal(headerFaults({ 'x-other': '1' }, plan), plan);
+    assert.equal(headerFaults({}, undefined), undefined);
+  });
+
+  test('x-faultline-delay adds to the request delay, from 0 to 86400000 ms, spaces trimmed', () => {
+    const planned = emptyPlan();
+    planned.requestDelay = 5;
+    const plan = headerFaults({ 'x-faultline-delay': ' 86400000 ' }, planned);
+    assert.equal(plan, planned);
+    assert.deepEqual(plan, {
+      ...nothingPlanned(),
+      requestDelay: 86_400_005,
+      fired: [{ by: { name: 'x-faultline-delay', type: 'header' }, action: 'delay_request' }],
+    });
+    assert.equal(headerFaults({ 'x-faultline-delay': '0' }, undefined)?.requestDelay, 0);
+    assert.equal(headerFaults({ 'x-faultline-delay': ['12', '900'] }, undefined)?.requestDelay, 12);
+  });
+
+  test('a bad x-faultline-delay is a problem, named with what was received, and stops there', () => {
+    for (const [value, shown] of [
+      ['86400001', '"86400001"'],
+      ['-1', '"-1"'],
+      ['1.5', '"1.5"'],
+      ['1e3', '"1e3"'],
+      ['', '""'],
+      ['1234567890', '"1234567890"'],
+      ['5ms', '"5ms"'],
+      ['x5', '"x5"'],
+    ] as const) {
+      const plan = headerFaults({ 'x-faultline-delay': value, 'x-faultline-abort': '503' }, undefined);
+      assert.deepEqual(
+        plan,
+        { ...nothingPlanned(), problem: problemText('x-faultline-delay', shown, delayRange) },
+        `delay ${shown}`,
+      );
+    }
+    const listed = headerFaults({ 'x-faultline-delay': [] as string[] }, undefined);
+    assert.equal(listed?.problem, problemText('x-faultline-delay', '[]', delayRange));
+  });
+
+  test('x-faultline-abort answers with the status asked for, from 100 to 599', () => {
+    for (const status of [100, 599]) {
+      const plan = headerFaults({ 'x-faultline-abort': String(status) }, undefined);
+      assert.deepEqual(plan, {
+        ...nothingPlanned(),
+        abort: {
+          kind: 'respond',
+          status,
+          body: `faultline: answered ${status} because the request asked for it with x-faultline-abort\n`,
+          headers: {},
+          by: { name: 'x-faultline-abort', type: 'header' },
+        },
+        fired: [{ by: { name: 'x-faultline-abort', type: 'header' }, action: 'abort' }],
+      });
+    }
+    // Ten digits are refused even where the number is in range.
+    for (const value of ['99', '600', 'busy', '0000000503']) {
+      assert.equal(
+        headerFaults({ 'x-faultline-abort': value }, undefined)?.problem,
+        problemText('x-faultline-abort', JSON.stringify(value), 'an HTTP status from 100 to 599'),
+      );
+    }
+  });
+
+  test('delay and abort headers together: both fire, the delay first', () => {
+    const plan = headerFaults({ 'x-faultline-delay': '20', 'x-faultline-abort': '502' }, undefined);
+    assert.deepEqual(
+      [plan?.requestDelay, plan?.abort?.kind, plan?.fired.map((fired) => fired.action)],
+      [20, 'respond', ['delay_request', 'abort']],
+    );
+  });
+
+  test('a toxic that already aborted keeps its answer: the abort and gRPC headers are not even checked', () => {
+    const planned = emptyPlan();
+    const by = { name: 'stop', type: 'http_abort' };
+    planned.abort = { kind: 'reset', by };
+    const plan = headerFaults(
+      { 'content-type': 'application/grpc', 'x-faultline-abort': 'bad', 'x-faultline-grpc-status': 'bad' },
+      planned,
+    );
+    assert.deepEqual(plan, { ...nothingPlanned(), abort: { kind: 'reset', by } });
+  });
+
+  test('x-faultline-grpc-status answers a gRPC call with the code, from 0 to 16', () => {
+    for (const code of [0, 16]) {
+      const plan = headerFaults(grpcRequest({ 'x-faultline-grpc-status': String(code) }).headers, undefined);
+      assert.deepEqual(plan, {
+        ...nothingPlanned(),
+        abort: {
+          kind: 'grpc',
+          code,
+          message: 'asked for with x-faultline-grpc-status',
+          by: { name: 'x-faultline-grpc-status', type: 'header' },
+        },
+        fired: [{ by: { name: 'x-faultline-grpc-status', type: 'header' }, action: 'grpc_status' }],
+      });
+    }
+    assert.equal(
+      headerFaults(grpcRequest({ 'x-faultline-grpc-status': '17' }).headers, undefined)?.problem,
+      problemText('x-faultline-grpc-status', '"17"', 'a gRPC status code from 0 to 16'),
+    );
+  });
+
+  test('x-faultline-grpc-status does nothing on a request that is no gRPC call', () => {
+    assert.equal(headerFaults({ 'x-faultline-grpc-status': '14' }, undefined), undefined);
+    const json = { 'content-type': 'application/json', 'x-faultline-grpc-status': '14' };
+    assert.equal(headerFaults(json, undefined), undefined);
+  });
+
+  test('gRPC content types: application/grpc, +proto and ;parameters, any case; not grpc-web', () => {
+    const code = (type: string | string[]) =>
+      headerFaults({ 'content-type': type, 'x-faultline-grpc-status': '3' }, undefined)?.abort;
+    const grpc = (abort: RequestPlan['abort']) => (abort?.kind === 'grpc' ? abort.code : undefined);
+    assert.deepEqual(
+      [
+        grpc(code(' Application/GRPC ')),
+        grpc(code('application/grpc+proto')),
+        grpc(code('application/grpc; charset=utf-8')),
+        grpc(code(['application/grpc', 'text/plain'])),
+        grpc(code('application/grpc-web')),
+        grpc(code('text/plain')),
+      ],
+      [3, 3, 3, 3, undefined, undefined],
+    );
+  });
+
+  test('an abort header wins over a gRPC status header on the same call', () => {
+    const plan = headerFaults(
+      grpcRequest({ 'x-faultline-abort': '503', 'x-faultline-grpc-status': '14' }).headers,
+      undefined,
+    );
+    assert.deepEqual([plan?.abort?.kind, plan?.fired.map((fired) => fired.action)], ['respond', ['abort']]);
+  });
+});
+
+describe('rewrite: bodies and headers', () => {
+  const planWith = (changes: Partial<RequestPlan>): RequestPlan => ({ ...nothingPlanned(), ...changes });
+
+  test('bodies are held to be rewritten up to the documented 16 MiB', () => {
+    assert.equal(MAX_REWRITE_BYTES, 16_777_216);
+  });
+
+  test('rewritesBody: only a plan with a body or a JSON patch holds the body back', () => {
+    assert.deepEqual(
+      [
+        rewritesBody(undefined),
+        rewritesBody(emptyPlan()),
+        rewritesBody(planWith({ status: 500, requestDelay: 5 })),
+        rewritesBody(planWith({ body: '' })),
+        rewritesBody(planWith({ jsonPatch: {} })),
+      ],
+      [false, false, false, true, true],
+    );
+  });
+
+  test('a replacement body replaces whatever came, JSON or not', () => {
+    assert.equal(rewriteBody(Buffer.from('{"a":1}'), planWith({ body: 'new' })).toString(), 'new');
+    assert.equal(rewriteBody(Buffer.from('{"a":1}'), planWith({ body: '' })).toString(), '');
+  });
+
+  test('a JSON merge patch: objects merge by key, null removes, anything else replaces', () => {
+    const original = Buffer.from('{"id":7,"user":{"name":"ada","role":"admin"},"tags":["a"],"gone":true}');
+    const patch = { user: { role: null, team: 'ops' }, tags: ['b'], gone: null, added: 1 };
+    assert.equal(
+      rewriteBody(original, planWith({ jsonPatch: patch })).toString(),
+      '{"id":7,"user":{"name":"ada","team":"ops"},"tags":["b"],"added":1}',
+    );
+  });
+
+  test('a body that is not JSON, or no patch at all, passes unchanged (the same buffer)', () => {
+    const text = Buffer.from('not json');
+    assert.equal(rewriteBody(text, planWith({ jsonPatch: { a: 1 } })), text);
+    const json = Buffer.from('{"a":1}');
+    assert.equal(rewriteBody(json, emptyPlan()), json);
+  });
+
+  test('editHeaders sets, replaces and removes (null) in place; other headers stay', () => {
+    const headers: Record<string, string | string[] | undefined> = {
+      'content-type': 'text/plain',
+      'x-trace': 'abc',
+      'set-cookie': ['a=1', 'b=2'],
+    };
+    editHeaders(headers, { 'x-trace': 'def', 'set-cookie': null, 'x-added': '1', 'x-absent': null });
+    assert.deepEqual(headers, { 'content-type': 'text/plain', 'x-trace': 'def', 'x-added': '1' });
+  });
+});
