@@ -119,9 +119,11 @@ describe('http proxy: the forwarded answer', () => {
     let received = '';
     for await (const chunk of socket) {
       received += String(chunk);
-      if (received.includes('too big')) break;
+      if (received.includes('too big') || received.includes('EPIPE')) break;
     }
-    assert.match(received, /^HTTP\/1\.1 413 /);
+    // undici may hit EPIPE sending the body before it reads the early answer: then a 502 says so
+    // (a known limit: docs/http-faults.md). Either way the connection must not stay behind.
+    assert.match(received, /^HTTP\/1\.1 (413 |502 [\s\S]*EPIPE)/);
     socket.destroy();
     await waitFor(
       () => events.some((event) => event.type === 'connection.closed'),
