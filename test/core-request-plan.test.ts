@@ -339,8 +339,8 @@ describe('headerFaults: Envoy-style fault headers', () => {
     assert.equal(listed?.problem, problemText('x-faultline-delay', '[]', delayRange));
   });
 
-  test('x-faultline-abort answers with the status asked for, from 100 to 599', () => {
-    for (const status of [100, 599]) {
+  test('x-faultline-abort answers with the status asked for, from 200 to 599', () => {
+    for (const status of [200, 599]) {
       const plan = headerFaults({ 'x-faultline-abort': String(status) }, undefined);
       assert.deepEqual(plan, {
         ...nothingPlanned(),
@@ -355,10 +355,10 @@ describe('headerFaults: Envoy-style fault headers', () => {
       });
     }
     // Ten digits are refused even where the number is in range.
-    for (const value of ['99', '600', 'busy', '0000000503']) {
+    for (const value of ['199', '600', 'busy', '0000000503']) {
       assert.equal(
         headerFaults({ 'x-faultline-abort': value }, undefined)?.problem,
-        problemText('x-faultline-abort', JSON.stringify(value), 'an HTTP status from 100 to 599'),
+        problemText('x-faultline-abort', JSON.stringify(value), 'an HTTP status from 200 to 599'),
       );
     }
   });

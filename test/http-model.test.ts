@@ -49,8 +49,32 @@ describe('typed attributes', () => {
     assert.throws(() => parseToxicCreate({ type: 'http_abort', attributes: { status: 600 } }), {
       code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
       reason: 'invalid attribute status of http_abort toxic "http_abort_downstream"',
-      hint: 'received 600; expected a whole number of HTTP status from 100 to 599 (the status of the answer)',
+      hint: 'received 600; expected a whole number of HTTP status from 200 to 599 (the status of the answer)',
     });
+    assert.throws(() => parseToxicCreate({ type: 'http_abort', attributes: { status: 199 } }), {
+      code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+      hint: 'received 199; expected a whole number of HTTP status from 200 to 599 (the status of the answer)',
+    });
+    assert.equal(
+      parseToxicCreate({ type: 'http_abort', attributes: { status: 200 } }).attributes.status,
+      200,
+    );
+    assert.throws(() => parseToxicCreate({ type: 'http_modify', attributes: { status: 199 } }), {
+      code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+      hint: /status must be 0 \(keep\) or from 200 to 599 \(1xx answers are interim, never final\), received 199/,
+    });
+    assert.equal(
+      parseToxicCreate({ type: 'http_modify', attributes: { status: 200 } }).attributes.status,
+      200,
+    );
+    for (const side of ['request_headers', 'response_headers'])
+      assert.throws(
+        () => parseToxicCreate({ type: 'http_modify', attributes: { [side]: { 'Content-Length': '5' } } }),
+        {
+          code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+          hint: /Content-Length frames the body, so the proxy sets it from the body it sends; to change the body use body or json_patch/,
+        },
+      );
     assert.throws(() => parseToxicCreate({ type: 'grpc_status', attributes: { code: 17 } }), {
       code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
       hint: 'received 17; expected a whole number of gRPC status code from 0 to 16 (e.g. 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED)',

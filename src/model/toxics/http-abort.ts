@@ -28,7 +28,8 @@ export const httpAbort = {
       name: 'status',
       unit: 'HTTP status',
       default: 503,
-      min: 100,
+      // 1xx answers are interim: a client waits on for the final one (Envoy's range is the same).
+      min: 200,
       max: 599,
       description: 'the status of the answer',
     },

@@ -74,7 +74,14 @@ export const httpModify = {
     if (hop !== undefined) {
       return `${hop} describes one connection, not the message, so the proxy sets it itself; accepted: any other header`;
     }
-    if (status !== 0 && status < 100) return `status must be 0 (keep) or from 100 to 599, received ${status}`;
+    const framing = [...Object.keys(request_headers), ...Object.keys(response_headers)].find(
+      (name) => name.toLowerCase() === 'content-length',
+    );
+    if (framing !== undefined) {
+      return `${framing} frames the body, so the proxy sets it from the body it sends; to change the body use body or json_patch`;
+    }
+    if (status !== 0 && status < 200)
+      return `status must be 0 (keep) or from 200 to 599 (1xx answers are interim, never final), received ${status}`;
     if (body !== null && patch !== null)
       return 'give body or json_patch, not both: a replaced body has nothing to patch';
     return undefined;

@@ -38,9 +38,9 @@ export function headerFaults(
     result.fired.push({ by: by(DELAY_HEADER), action: 'delay_request' });
   }
   if (abort !== undefined && !result.abort) {
-    const status = parseWhole(abort, 100, 599);
+    const status = parseWhole(abort, 200, 599);
     if (status === undefined) {
-      result.problem = problem(ABORT_HEADER, abort, 'an HTTP status from 100 to 599');
+      result.problem = problem(ABORT_HEADER, abort, 'an HTTP status from 200 to 599');
       return result;
     }
     result.abort = {
