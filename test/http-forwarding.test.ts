@@ -12,8 +12,10 @@ import { collectEvents } from './http-helpers.js';
  * client that leaves cancelling the upstream request.
  */
 const upstreamClosed: Array<{ url: string; finished: boolean }> = [];
+const upstreamSaw: string[] = [];
 let slowAnswer: http.ServerResponse | undefined;
 const upstream = http.createServer((request, response) => {
+  upstreamSaw.push(request.url ?? '');
   if (request.url !== '/early') request.resume();
   response.once('close', () =>
     upstreamClosed.push({ url: request.url ?? '', finished: response.writableFinished }),
@@ -186,5 +188,27 @@ describe('http proxy: the forwarded answer', () => {
     response.resume();
     await once(response, 'end');
     assert.equal((await harness.api('DELETE', '/proxies/fwd/toxics/empty')).status, 204);
+  });
+
+  it('removing an http_delay releases the requests it holds at once', async () => {
+    const added = await harness.api('POST', '/proxies/fwd/toxics', {
+      name: 'hold',
+      type: 'http_delay',
+      attributes: { delay: 600_000, match: { path: '/held' } },
+    });
+    assert.equal(added.status, 200, added.text);
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk) => (received += String(chunk)));
+    // Pipelined: node's server hands /held to the proxy (which holds it) before it parses /after,
+    // which goes upstream at once; so once the upstream saw /after, /held is being held.
+    socket.write('GET /held HTTP/1.1\r\nhost: x\r\n\r\nGET /after HTTP/1.1\r\nhost: x\r\n\r\n');
+    await waitFor(() => upstreamSaw.includes('/after'), 'the upstream to get /after');
+    assert.equal(upstreamSaw.includes('/held'), false, 'the delay did not hold /held');
+    assert.equal((await harness.api('DELETE', '/proxies/fwd/toxics/hold')).status, 204);
+    await waitFor(() => (received.match(/HTTP\/1\.1 200 OK/g) ?? []).length === 2, 'both answers');
+    assert.ok(upstreamSaw.includes('/held'));
+    socket.destroy();
   });
 });
