@@ -188,6 +188,17 @@ describe('http proxy: the forwarded answer', () => {
     response.resume();
     await once(response, 'end');
     assert.equal((await harness.api('DELETE', '/proxies/fwd/toxics/empty')).status, 204);
+    const unavailable = await harness.api('POST', '/proxies/fwd/toxics', {
+      name: 'down',
+      type: 'http_abort',
+      attributes: { status: 503, match: { path: '/down' } },
+    });
+    assert.equal(unavailable.status, 200, unavailable.text);
+    const down = await get('/down');
+    assert.deepEqual([down.statusCode, down.headers['content-length']], [503, '0']);
+    down.resume();
+    await once(down, 'end');
+    assert.equal((await harness.api('DELETE', '/proxies/fwd/toxics/down')).status, 204);
   });
 
   it('removing an http_delay releases the requests it holds at once', async () => {

@@ -93,10 +93,14 @@ export class Http1Handler {
           .end();
       } else {
         // 204 and 304 answers have no body, and no length to announce (RFC 9110 8.6).
-        const body = abort.status === 204 || abort.status === 304 ? Buffer.alloc(0) : Buffer.from(abort.body);
-        const length =
-          body.length === 0 && abort.status !== 200 ? {} : { 'content-length': String(body.length) };
-        response.writeHead(abort.status, { ...abort.headers, ...length }).end(body);
+        if (abort.status === 204 || abort.status === 304) {
+          response.writeHead(abort.status, abort.headers).end();
+        } else {
+          const body = Buffer.from(abort.body);
+          response
+            .writeHead(abort.status, { ...abort.headers, 'content-length': String(body.length) })
+            .end(body);
+        }
       }
       return;
     }
