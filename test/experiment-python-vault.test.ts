@@ -222,7 +222,7 @@ describe('vault secrets over the HTTP API (recorded exchanges)', () => {
     assert.match(
       warnings[0]!,
       new RegExp(
-        `^Vault secret 'password' \\(path app/db\\) could not be read from ${closed.replace(/\./g, '\\.')}: fetch failed \\(ECONNREFUSED\\); it stays unresolved$`,
+        `^Vault secret 'password' \\(path app/db\\) could not be read from ${closed.replace(/\./g, '\\.')}: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed.split(':').pop()}; it stays unresolved$`,
       ),
     );
   });

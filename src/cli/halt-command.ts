@@ -4,6 +4,7 @@ import { endpointOf } from '../client/credentials.js';
 import { errorFromResponse, FaultlineApiError, unreachable } from '../client/errors.js';
 import { createClient, DEFAULT_URL, normalizeUrl } from '../client/index.js';
 import type { HaltOutcome } from '../model/halt.js';
+import { fetchAnyPort } from '../net/fetch-any-port.js';
 import { faultlineVersion } from '../version.js';
 import { example, out, UsageError, withServerUrl } from './context.js';
 import { safe, safeJson } from './terminal-text.js';
@@ -88,7 +89,7 @@ async function haltServer(
 ): Promise<'halted' | 'absent' | 'refused'> {
   const endpoint = endpointOf(server.url);
   try {
-    const response = await fetch(`${endpoint.base}/halt`, {
+    const response = await fetchAnyPort(`${endpoint.base}/halt`, {
       method: 'POST',
       headers: {
         ...endpoint.headers,

@@ -1,7 +1,7 @@
-import { Agent, fetch } from 'undici';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
+import { fetchAnyPort } from '../net/fetch-any-port.js';
 import { InvalidExperiment } from './errors.js';
 
 /** The experiment source could not be read (chaostoolkit's InvalidSource). */
@@ -34,8 +34,8 @@ export async function loadExperiment(source: string, options: LoadOptions = {}):
 
 async function fetchExperiment(url: string, verifyTls: boolean): Promise<unknown> {
   const token = process.env.CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN;
-  const response = await fetch(url, {
-    ...(verifyTls ? {} : { dispatcher: new Agent({ connect: { rejectUnauthorized: false } }) }),
+  const response = await fetchAnyPort(url, {
+    insecure: !verifyTls,
     headers: {
       Accept: 'application/json, application/x-yaml',
       ...(token ? { Authorization: `bearer ${token}` } : {}),

@@ -2,6 +2,7 @@ import { endpointOf } from '../client/credentials.js';
 import { errorFromResponse, unreachable } from '../client/errors.js';
 import { normalizeUrl } from '../client/index.js';
 import { rollbackStrategies } from '../model/experiment.js';
+import { fetchAnyPort } from '../net/fetch-any-port.js';
 import { faultlineVersion } from '../version.js';
 
 /**
@@ -40,7 +41,7 @@ export async function reportTo(
   const connection = new AbortController();
   let response: Response;
   try {
-    response = await fetch(`${endpoint.base}/runs`, {
+    response = await fetchAnyPort(`${endpoint.base}/runs`, {
       method: 'POST',
       headers,
       body: JSON.stringify({
@@ -97,7 +98,7 @@ export async function reportTo(
     async finish(status, journal) {
       finished = true;
       try {
-        const end = await fetch(`${endpoint.base}/runs/${encodeURIComponent(id)}`, {
+        const end = await fetchAnyPort(`${endpoint.base}/runs/${encodeURIComponent(id)}`, {
           method: 'PATCH',
           headers,
           body: JSON.stringify({ status, journal }),

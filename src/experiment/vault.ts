@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
+import { fetchAnyPort } from '../net/fetch-any-port.js';
 import type { Configuration, Secrets } from './configuration.js';
 import { InvalidExperiment } from './errors.js';
 
@@ -116,7 +117,7 @@ async function authenticate(address: string, configuration: Configuration): Prom
 }
 
 async function login(address: string, route: string, method: string, body: object): Promise<string> {
-  const response = await fetch(`${address}/v1/${route}`, {
+  const response = await fetchAnyPort(`${address}/v1/${route}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -143,7 +144,7 @@ async function readSecret(
   version: string,
 ): Promise<Record<string, unknown> | undefined> {
   const route = version === '2' ? `${mount}/data/${path}` : `${mount}/${path}`;
-  const response = await fetch(`${address}/v1/${route.replace(/\/+/g, '/')}`, {
+  const response = await fetchAnyPort(`${address}/v1/${route.replace(/\/+/g, '/')}`, {
     headers: token === undefined ? {} : { 'X-Vault-Token': token },
     signal: AbortSignal.timeout(TIMEOUT_MS),
   });
@@ -154,9 +155,6 @@ async function readSecret(
   return isObject(payload as Json) ? (payload as Record<string, unknown>) : undefined;
 }
 
-/** fetch's "fetch failed" says nothing by itself: add the system error code (ECONNREFUSED, ...). */
 function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  const code = typeof cause?.code === 'string' ? ` (${cause.code})` : '';
-  return `${(error as Error).message}${code}`;
+  return (error as Error).message;
 }

@@ -1,4 +1,5 @@
 /** etcd's v3 HTTP gateway and /metrics, for probes that need no etcdctl. */
+import { fetchAnyPort } from '../net/fetch-any-port.js';
 
 export interface MemberStatus {
   endpoint: string;
@@ -36,7 +37,7 @@ async function call(
 ): Promise<Record<string, unknown>> {
   let response: Response;
   try {
-    response = await fetch(`${baseUrl(endpoint)}${path}`, {
+    response = await fetchAnyPort(`${baseUrl(endpoint)}${path}`, {
       method: 'POST',
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
@@ -97,7 +98,9 @@ export async function memberStatus(endpoint: string, timeoutMs = 2000): Promise<
 }
 
 export async function metrics(endpoint: string, timeoutMs = 2000): Promise<EtcdMetrics> {
-  const response = await fetch(`${baseUrl(endpoint)}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+  const response = await fetchAnyPort(`${baseUrl(endpoint)}/metrics`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   const text = await response.text();
   const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
   return {

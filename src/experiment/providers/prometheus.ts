@@ -1,6 +1,6 @@
-import { Agent, fetch } from 'undici';
 import { z } from 'zod';
 import type { Json } from '../../model/experiment.js';
+import { fetchAnyPort } from '../../net/fetch-any-port.js';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
 import { hasPlaceholder, substitute } from '../substitute.js';
 import { checkAgainstSchema } from './faultline-arguments.js';
@@ -42,8 +42,6 @@ interface Args {
   verify_tls?: boolean;
   when?: string | number | null;
 }
-
-const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 
 export function isPrometheusModule(module: unknown): boolean {
   return module === PROMETHEUS_MODULE;
@@ -127,10 +125,10 @@ async function ask(
   let response;
   let text;
   try {
-    response = await fetch(target, {
+    response = await fetchAnyPort(target, {
       headers: { accept: 'application/json' },
       signal: AbortSignal.any([signal, deadline]),
-      ...(verifyTls ? {} : { dispatcher: insecure }),
+      insecure: !verifyTls,
     });
     text = await response.text();
   } catch (error) {
@@ -140,9 +138,9 @@ async function ask(
         `Prometheus at ${url} did not answer within ${seconds} s; check that it is not overloaded, or give the probe a larger "timeout"`,
       );
     }
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const code = (error as { code?: unknown }).code;
     throw new ActivityFailed(
-      `Prometheus at ${url} is unreachable (${cause?.code ?? cause?.message ?? (error as Error).message}); check that it runs and set the configuration key "prometheus_base_url" to its address`,
+      `Prometheus at ${url} is unreachable (${typeof code === 'string' ? code : (error as Error).message}); check that it runs and set the configuration key "prometheus_base_url" to its address`,
     );
   }
   let body: unknown;

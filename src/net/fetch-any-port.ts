@@ -1,0 +1,49 @@
+import { Readable } from 'node:stream';
+import { Agent, type Dispatcher, getGlobalDispatcher, interceptors, request } from 'undici';
+
+/**
+ * fetch, as the WHATWG standard defines it, refuses the ports browsers block (6000, 6665-6669,
+ * 10080 ...): a Prometheus, Vault, etcd or faultline server listening there would look
+ * unreachable with "fetch failed: bad port". This sends the request with undici's `request`, which
+ * has no such list, follows redirects as fetch does, and answers a standard `Response`.
+ * Network errors keep their own message ("connect ECONNREFUSED 127.0.0.1:6000") and `code`.
+ */
+export interface AnyPortRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  /** Accept any certificate from an https server (`verify_tls: false`). */
+  insecure?: boolean;
+}
+
+const follow = interceptors.redirect({ maxRedirections: 20 });
+let verifying: Dispatcher | undefined;
+let trusting: Dispatcher | undefined;
+
+/** Statuses whose answer has no body: a `Response` refuses to be built with one. */
+const BODILESS = new Set([101, 204, 205, 304]);
+
+export async function fetchAnyPort(url: string | URL, init: AnyPortRequest = {}): Promise<Response> {
+  const dispatcher = init.insecure
+    ? (trusting ??= new Agent({ connect: { rejectUnauthorized: false } }).compose(follow))
+    : (verifying ??= getGlobalDispatcher().compose(follow));
+  const answer = await request(url, {
+    method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+    ...(init.headers ? { headers: init.headers } : {}),
+    ...(init.body === undefined ? {} : { body: init.body }),
+    ...(init.signal ? { signal: init.signal } : {}),
+    dispatcher,
+  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(answer.headers)) {
+    for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value])
+      headers.append(name, one);
+  }
+  if (BODILESS.has(answer.statusCode)) {
+    await answer.body.dump();
+    return new Response(null, { status: answer.statusCode, headers });
+  }
+  const body = Readable.toWeb(answer.body) as ReadableStream<Uint8Array>;
+  return new Response(body, { status: answer.statusCode, headers });
+}
