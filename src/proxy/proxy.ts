@@ -1,7 +1,6 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Clock } from '../model/clock.js';
-import { FaultlineError } from '../model/errors.js';
 import { parseHostPort } from '../model/address.js';
 import type { ProxyUpdate } from '../model/proxy-spec.js';
 import {
@@ -11,12 +10,10 @@ import {
   type TlsTermination,
 } from '../model/tls-spec.js';
 import type { RandomSource } from '../model/random.js';
-import { checkName } from '../model/names.js';
-import { CounterState, matchesClient } from '../model/match.js';
+import { matchesClient } from '../model/match.js';
 import type { ProxyProtocol } from '../model/protocol.js';
 import {
   type ConnectionToxicSpec,
-  explainToxic,
   isConnectionToxicSpec,
   type Stream,
   streams,
@@ -35,6 +32,7 @@ import { ConnectGate, holdsConnections } from './connect-gate.js';
 import type { CertificateIssuer, ClientTls, ServerTls } from './tls/proxy-tls.js';
 import type { SecureAcceptor } from './tls/secure-sockets.js';
 import { isTlsError, tlsReason } from './tls/tls-errors.js';
+import { ToxicRoster } from './toxic-roster.js';
 
 export interface ProxyEnvironment {
   readonly clock: Clock;
@@ -75,7 +73,7 @@ export class FaultProxy implements ProxyView {
   upstream: string;
   enabled = false;
   headerFaults: boolean;
-  private toxicList: ToxicSpec[] = [];
+  private readonly roster: ToxicRoster;
   private requestToxicList: ToxicSpec[] = [];
   private requestToxicChange: AbortController | undefined;
   private server: net.Server | undefined;
@@ -85,8 +83,6 @@ export class FaultProxy implements ProxyView {
   private serial = 0;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   // What most proxies never use is made at first use: a server holds thousands of proxies.
-  private counters: WeakMap<ToxicSpec, CounterState> | undefined;
-  private toxicActions: Map<string, number> | undefined;
   private tlsFailures: Map<string, number> | undefined;
   private requestFaults: Map<string, RequestFaultKey & { count: number }> | undefined;
   private connectGate: ConnectGate | undefined;
@@ -105,6 +101,7 @@ export class FaultProxy implements ProxyView {
     this.upstream = upstream;
     this.protocolImplementation = options.protocol;
     this.headerFaults = options.headerFaults;
+    this.roster = new ToxicRoster(name, environment.events, environment.limits);
   }
 
   /** Made when a connect-time toxic (connect_delay, refuse) first holds a connection. */
@@ -112,8 +109,8 @@ export class FaultProxy implements ProxyView {
     this.connectGate ??= new ConnectGate({
       clock: this.environment.clock,
       random: this.environment.random,
-      toxics: () => this.toxicList,
-      selects: (toxic, clientIp) => matchesClient(toxic.match, clientIp) && this.countSelected(toxic),
+      toxics: () => this.roster.inOrder,
+      selects: (toxic, clientIp) => matchesClient(toxic.match, clientIp) && this.roster.countSelected(toxic),
       acted: (toxic, action, connection) => this.toxicActed(toxic, action, true, connection),
     });
     return this.connectGate;
@@ -141,7 +138,7 @@ export class FaultProxy implements ProxyView {
   }
 
   get toxics(): readonly ToxicSpec[] {
-    return streams.flatMap((stream) => this.toxicList.filter((toxic) => toxic.stream === stream));
+    return this.roster.byStream;
   }
 
   get connections(): number {
@@ -153,13 +150,7 @@ export class FaultProxy implements ProxyView {
   }
 
   toxic(name: string): ToxicSpec {
-    const toxic = this.toxicList.find((candidate) => candidate.name === name);
-    if (!toxic) {
-      throw new FaultlineError('FAULTLINE_ERR_TOXIC_NOT_FOUND', 'toxic not found', {
-        hint: `proxy ${JSON.stringify(this.name)} has no toxic ${JSON.stringify(name)}; GET /proxies/${this.name}/toxics lists them`,
-      });
-    }
-    return toxic;
+    return this.roster.named(name);
   }
 
   async start(): Promise<void> {
@@ -201,20 +192,11 @@ export class FaultProxy implements ProxyView {
   }
 
   countAction(toxic: ToxicSpec): void {
-    const counts = (this.toxicActions ??= new Map());
-    counts.set(toxic.name, (counts.get(toxic.name) ?? 0) + 1);
+    this.roster.countAction(toxic);
   }
 
-  /** One counter per toxic; an updated toxic is a new object, so its counters start again. */
   countSelected(toxic: ToxicSpec): boolean {
-    if (!toxic.counter) return true;
-    const counters = (this.counters ??= new WeakMap());
-    let state = counters.get(toxic);
-    if (!state) {
-      state = new CounterState();
-      counters.set(toxic, state);
-    }
-    return state.take(toxic.counter);
+    return this.roster.countSelected(toxic);
   }
 
   get tls(): TlsTermination | undefined {
@@ -295,60 +277,36 @@ export class FaultProxy implements ProxyView {
   }
 
   async addToxic(toxic: ToxicSpec): Promise<void> {
-    const { maxToxicsPerProxy, maxNameLength } = this.environment.limits;
-    checkName(toxic.name, 'toxic name', maxNameLength);
     this.protocolImplementation.checkToxic(toxic, this.name);
-    if (this.toxicList.some((candidate) => candidate.name === toxic.name)) {
-      throw new FaultlineError('FAULTLINE_ERR_TOXIC_EXISTS', 'toxic already exists', {
-        hint: `proxy ${JSON.stringify(this.name)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
-      });
-    }
-    if (this.toxicList.length >= maxToxicsPerProxy) {
-      throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many toxics', {
-        hint: `proxy ${JSON.stringify(this.name)} has ${this.toxicList.length} toxics, the most this server allows per proxy (--max-toxics-per-proxy); remove some first`,
-      });
-    }
-    this.toxicList.push(toxic);
+    this.roster.add(toxic);
     this.toxicsChanged();
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].addToxic(toxic));
     }
-    this.environment.events.emit({
-      type: 'toxic.added',
-      proxy: this.name,
-      toxic,
-      explanation: explainToxic(toxic),
-    });
+    this.roster.announce('toxic.added', toxic);
   }
 
   async updateToxic(toxic: ToxicSpec): Promise<void> {
-    const index = this.toxicList.findIndex((candidate) => candidate.name === toxic.name);
     this.protocolImplementation.checkToxic(toxic, this.name);
-    this.toxicList[index] = toxic;
+    this.roster.replace(toxic);
     this.toxicsChanged();
     this.releaseHeldRequests(toxic);
     this.connectGate?.interrupt(toxic.name);
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
     }
-    this.environment.events.emit({
-      type: 'toxic.updated',
-      proxy: this.name,
-      toxic,
-      explanation: explainToxic(toxic),
-    });
+    this.roster.announce('toxic.updated', toxic);
   }
 
   async removeToxic(name: string): Promise<void> {
-    const toxic = this.toxic(name);
-    this.toxicList = this.toxicList.filter((candidate) => candidate !== toxic);
+    const toxic = this.roster.remove(name);
     this.toxicsChanged();
     this.releaseHeldRequests(toxic);
     this.connectGate?.interrupt(name);
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));
     }
-    this.environment.events.emit({ type: 'toxic.removed', proxy: this.name, toxic });
+    this.roster.announce('toxic.removed', toxic);
   }
 
   /** Makes the toxics exactly `wanted`; does nothing when they already are. */
@@ -369,7 +327,7 @@ export class FaultProxy implements ProxyView {
     return {
       connectionsTotal: this.serial,
       bytes,
-      toxicActions: this.toxicActions ?? noCounts,
+      toxicActions: this.roster.actionCounts,
       tlsFailures: this.tlsFailures ?? noCounts,
       requestFaults: this.requestFaults ?? noCounts,
     };
@@ -390,11 +348,11 @@ export class FaultProxy implements ProxyView {
   }
 
   private toxicsChanged(): void {
-    this.requestToxicList = this.toxicList.filter((toxic) => !isConnectionToxicSpec(toxic));
+    this.requestToxicList = this.roster.inOrder.filter((toxic) => !isConnectionToxicSpec(toxic));
   }
 
   private connectionToxics(): ConnectionToxicSpec[] {
-    return this.toxicList.filter(isConnectionToxicSpec);
+    return this.roster.inOrder.filter(isConnectionToxicSpec);
   }
 
   private dropConnections(): void {
@@ -445,7 +403,7 @@ export class FaultProxy implements ProxyView {
     const id = ++this.serial;
     const readers = { client: new SocketReader(), upstream: new SocketReader() };
     const client = decrypted ? feedReader(socket, readers.client) : adoptAccepted(socket, readers.client);
-    if (!holdsConnections(this.toxicList)) return this.open(id, client, readers);
+    if (!holdsConnections(this.roster.inOrder)) return this.open(id, client, readers);
     client.on('error', () => undefined);
     void this.gate.admit(id, client).then((admitted) => {
       if (!admitted || !this.session) client.resetAndDestroy();
@@ -556,7 +514,7 @@ export class FaultProxy implements ProxyView {
       random: this.environment.random.fork(String(id)),
       budget: this.environment.budget,
       activity: busyPoll.activity,
-      selects: (toxic) => matchesClient(toxic.match, clientIp) && this.countSelected(toxic),
+      selects: (toxic) => matchesClient(toxic.match, clientIp) && this.roster.countSelected(toxic),
       acted: (_, toxic, action, first) => this.toxicActed(toxic, action, first, id),
       closed: (closed) => this.forget(closed, clientAddress, opened()),
     });
@@ -565,7 +523,7 @@ export class FaultProxy implements ProxyView {
   }
 
   private toxicActed(toxic: ToxicSpec, action: string, first: boolean, connection: number): void {
-    this.countAction(toxic);
+    this.roster.countAction(toxic);
     if (first || action === 'reset' || action === 'close' || action === 'limit') {
       this.environment.events.emit({
         type: 'toxic.fired',

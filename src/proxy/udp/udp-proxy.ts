@@ -4,12 +4,12 @@ import net from 'node:net';
 import { parseHostPort } from '../../model/address.js';
 import { FaultlineError } from '../../model/errors.js';
 import type { ProxyUpdate } from '../../model/proxy-spec.js';
-import { checkName } from '../../model/names.js';
-import { CounterState, matchesClient, requestOnlyKeys } from '../../model/match.js';
-import { explainToxic, type Stream, streams, type ToxicSpec } from '../../model/toxic.js';
+import { matchesClient, requestOnlyKeys } from '../../model/match.js';
+import { type Stream, streams, type ToxicSpec } from '../../model/toxic.js';
 import type { ProxySummary } from '../events.js';
 import { canonicalListen } from '../listener.js';
 import type { ProxyEnvironment, ProxyStats } from '../proxy.js';
+import { ToxicRoster } from '../toxic-roster.js';
 import { bindDatagramListener } from './bind.js';
 import { Flow, type UdpEndpoint } from './flow.js';
 import { datagramToxics, datagramToxicTypes } from './toxics/index.js';
@@ -44,14 +44,13 @@ export class UdpProxy {
   readonly tls = undefined;
   readonly upstreamTls = undefined;
   idleTimeoutMs: number;
-  private toxicList: ToxicSpec[] = [];
+  private readonly roster: ToxicRoster;
   private socket: dgram.Socket | undefined;
   private target: UdpEndpoint | Error | undefined;
   private readonly flows = new Map<string, Flow>();
   private serial = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
-  private readonly toxicActions = new Map<string, number>();
   private refusedDatagrams = 0;
   private droppedDatagrams = 0;
   private unusableReported = false;
@@ -59,7 +58,6 @@ export class UdpProxy {
   private fullReported = false;
   /** Datagrams each toxic dropped, by toxic name, over the life of the proxy. */
   readonly datagramDrops = new Map<string, number>();
-  private readonly counters = new WeakMap<ToxicSpec, CounterState>();
 
   constructor(
     readonly name: string,
@@ -71,10 +69,11 @@ export class UdpProxy {
     this.listen = listen;
     this.upstream = upstream;
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.roster = new ToxicRoster(name, environment.events, environment.limits);
   }
 
   get toxics(): readonly ToxicSpec[] {
-    return streams.flatMap((stream) => this.toxicList.filter((toxic) => toxic.stream === stream));
+    return this.roster.byStream;
   }
 
   /** Live flows: each client address is one. */
@@ -92,13 +91,7 @@ export class UdpProxy {
   }
 
   toxic(name: string): ToxicSpec {
-    const toxic = this.toxicList.find((candidate) => candidate.name === name);
-    if (!toxic) {
-      throw new FaultlineError('FAULTLINE_ERR_TOXIC_NOT_FOUND', 'toxic not found', {
-        hint: `proxy ${JSON.stringify(this.name)} has no toxic ${JSON.stringify(name)}; GET /proxies/${this.name}/toxics lists them`,
-      });
-    }
-    return toxic;
+    return this.roster.named(name);
   }
 
   async start(): Promise<void> {
@@ -170,45 +163,21 @@ export class UdpProxy {
 
   async addToxic(toxic: ToxicSpec): Promise<void> {
     checkDatagramToxic(toxic, this.name);
-    const { maxToxicsPerProxy, maxNameLength } = this.environment.limits;
-    checkName(toxic.name, 'toxic name', maxNameLength);
-    if (this.toxicList.some((candidate) => candidate.name === toxic.name)) {
-      throw new FaultlineError('FAULTLINE_ERR_TOXIC_EXISTS', 'toxic already exists', {
-        hint: `proxy ${JSON.stringify(this.name)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
-      });
-    }
-    if (this.toxicList.length >= maxToxicsPerProxy) {
-      throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many toxics', {
-        hint: `proxy ${JSON.stringify(this.name)} has ${this.toxicList.length} toxics, the most this server allows per proxy (--max-toxics-per-proxy); remove some first`,
-      });
-    }
-    this.toxicList.push(toxic);
+    this.roster.add(toxic);
     for (const flow of this.flows.values()) flow.chains[toxic.stream].add(toxic);
-    this.environment.events.emit({
-      type: 'toxic.added',
-      proxy: this.name,
-      toxic,
-      explanation: explainToxic(toxic),
-    });
+    this.roster.announce('toxic.added', toxic);
   }
 
   async updateToxic(toxic: ToxicSpec): Promise<void> {
-    const index = this.toxicList.findIndex((candidate) => candidate.name === toxic.name);
-    this.toxicList[index] = toxic;
+    this.roster.replace(toxic);
     for (const flow of this.flows.values()) flow.chains[toxic.stream].update(toxic);
-    this.environment.events.emit({
-      type: 'toxic.updated',
-      proxy: this.name,
-      toxic,
-      explanation: explainToxic(toxic),
-    });
+    this.roster.announce('toxic.updated', toxic);
   }
 
   async removeToxic(name: string): Promise<void> {
-    const toxic = this.toxic(name);
-    this.toxicList = this.toxicList.filter((candidate) => candidate !== toxic);
+    const toxic = this.roster.remove(name);
     for (const flow of this.flows.values()) flow.chains[toxic.stream].remove(name);
-    this.environment.events.emit({ type: 'toxic.removed', proxy: this.name, toxic });
+    this.roster.announce('toxic.removed', toxic);
   }
 
   /** Makes the toxics exactly `wanted`; does nothing when they already are. */
@@ -235,7 +204,7 @@ export class UdpProxy {
       connectionsTotal: this.serial,
       requestFaults: noRequestFaults,
       bytes,
-      toxicActions: this.toxicActions,
+      toxicActions: this.roster.actionCounts,
       tlsFailures: noTlsFailures,
       datagramsDropped: this.droppedDatagrams,
     };
@@ -291,11 +260,11 @@ export class UdpProxy {
       return undefined;
     }
     const id = ++this.serial;
-    const flow = new Flow(id, client, this.target, this.socket, this.toxicList, {
+    const flow = new Flow(id, client, this.target, this.socket, this.roster.inOrder, {
       clock: this.environment.clock,
       random: this.environment.random,
       acted: (_, toxic, action, first) => this.toxicActed(toxic, action, first, id),
-      selects: (_, toxic) => matchesClient(toxic.match, client.address) && this.countSelected(toxic),
+      selects: (_, toxic) => matchesClient(toxic.match, client.address) && this.roster.countSelected(toxic),
       dropped: (_, toxic) => {
         this.droppedDatagrams += 1;
         this.datagramDrops.set(toxic.name, (this.datagramDrops.get(toxic.name) ?? 0) + 1);
@@ -312,17 +281,6 @@ export class UdpProxy {
     this.flows.set(`${from.address}|${from.port}`, flow);
     events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientText });
     return flow;
-  }
-
-  /** One counter per toxic; an updated toxic is a new object, so its counters start again. */
-  private countSelected(toxic: ToxicSpec): boolean {
-    if (!toxic.counter) return true;
-    let state = this.counters.get(toxic);
-    if (!state) {
-      state = new CounterState();
-      this.counters.set(toxic, state);
-    }
-    return state.take(toxic.counter);
   }
 
   private sweep(): void {
@@ -356,7 +314,7 @@ export class UdpProxy {
   }
 
   private toxicActed(toxic: ToxicSpec, action: string, first: boolean, connection: number): void {
-    this.toxicActions.set(toxic.name, (this.toxicActions.get(toxic.name) ?? 0) + 1);
+    this.roster.countAction(toxic);
     if (!first) return;
     this.environment.events.emit({
       type: 'toxic.fired',

@@ -1,0 +1,100 @@
+import { FaultlineError } from '../model/errors.js';
+import { CounterState } from '../model/match.js';
+import { checkName } from '../model/names.js';
+import { explainToxic, streams, type ToxicSpec } from '../model/toxic.js';
+import type { EventBus } from './events.js';
+import type { EngineLimits } from './limits.js';
+
+/**
+ * A proxy's toxics in the order they were added, and what every kind of proxy (tcp, http, udp)
+ * does with them alike: the name, duplicate and per-proxy limit checks, the toxic events, and
+ * the counters that `first`/`after`/`every` and the metrics read.
+ */
+export class ToxicRoster {
+  private list: ToxicSpec[] = [];
+  // Most proxies never count: made at first use, as a server holds thousands of proxies.
+  private counters: WeakMap<ToxicSpec, CounterState> | undefined;
+  private actions: Map<string, number> | undefined;
+
+  constructor(
+    private readonly proxy: string,
+    private readonly events: EventBus,
+    private readonly limits: EngineLimits,
+  ) {}
+
+  /** In the order they were added: the order toxics apply in. */
+  get inOrder(): readonly ToxicSpec[] {
+    return this.list;
+  }
+
+  /** Upstream toxics first, then downstream, each in the order added: how the API lists them. */
+  get byStream(): ToxicSpec[] {
+    return streams.flatMap((stream) => this.list.filter((toxic) => toxic.stream === stream));
+  }
+
+  named(name: string): ToxicSpec {
+    const toxic = this.list.find((candidate) => candidate.name === name);
+    if (!toxic) {
+      throw new FaultlineError('FAULTLINE_ERR_TOXIC_NOT_FOUND', 'toxic not found', {
+        hint: `proxy ${JSON.stringify(this.proxy)} has no toxic ${JSON.stringify(name)}; GET /proxies/${this.proxy}/toxics lists them`,
+      });
+    }
+    return toxic;
+  }
+
+  add(toxic: ToxicSpec): void {
+    checkName(toxic.name, 'toxic name', this.limits.maxNameLength);
+    if (this.list.some((candidate) => candidate.name === toxic.name)) {
+      throw new FaultlineError('FAULTLINE_ERR_TOXIC_EXISTS', 'toxic already exists', {
+        hint: `proxy ${JSON.stringify(this.proxy)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
+      });
+    }
+    if (this.list.length >= this.limits.maxToxicsPerProxy) {
+      throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many toxics', {
+        hint: `proxy ${JSON.stringify(this.proxy)} has ${this.list.length} toxics, the most this server allows per proxy (--max-toxics-per-proxy); remove some first`,
+      });
+    }
+    this.list.push(toxic);
+  }
+
+  /** Puts `toxic` in the place of the toxic of the same name. */
+  replace(toxic: ToxicSpec): void {
+    this.list[this.list.indexOf(this.named(toxic.name))] = toxic;
+  }
+
+  /** Takes the named toxic out and returns it. */
+  remove(name: string): ToxicSpec {
+    const toxic = this.named(name);
+    this.list = this.list.filter((candidate) => candidate !== toxic);
+    return toxic;
+  }
+
+  announce(type: 'toxic.added' | 'toxic.updated' | 'toxic.removed', toxic: ToxicSpec): void {
+    if (type === 'toxic.removed') this.events.emit({ type, proxy: this.proxy, toxic });
+    else this.events.emit({ type, proxy: this.proxy, toxic, explanation: explainToxic(toxic) });
+  }
+
+  /** One counter per toxic; an updated toxic is a new object, so its counters start again. */
+  countSelected(toxic: ToxicSpec): boolean {
+    if (!toxic.counter) return true;
+    const counters = (this.counters ??= new WeakMap());
+    let state = counters.get(toxic);
+    if (!state) {
+      state = new CounterState();
+      counters.set(toxic, state);
+    }
+    return state.take(toxic.counter);
+  }
+
+  countAction(toxic: ToxicSpec): void {
+    const counts = (this.actions ??= new Map());
+    counts.set(toxic.name, (counts.get(toxic.name) ?? 0) + 1);
+  }
+
+  /** Actions taken, by toxic name, over the life of the proxy. */
+  get actionCounts(): ReadonlyMap<string, number> {
+    return this.actions ?? noActions;
+  }
+}
+
+const noActions: ReadonlyMap<string, number> = new Map();
