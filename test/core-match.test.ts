@@ -528,6 +528,29 @@ describe('parseCounter', () => {
   });
 });
 
+describe('parseCounter for a new toxic', () => {
+  test('first: 0 and every: 0 are refused: they would read as none and select everything', () => {
+    for (const key of ['first', 'every'] as const) {
+      const meaning =
+        key === 'first'
+          ? 'the toxic applies only to the first N matching requests or connections'
+          : 'the toxic applies to every N-th matching request or connection';
+      assert.throws(
+        () => parseCounter({ [key]: 0 }, 'toxic t', true),
+        refusal(
+          `invalid attribute ${key} of toxic t`,
+          `received 0; a new toxic takes ${key} from 1 to 1000000000 (${meaning}); leave ${key} out for no counter (0 takes a counter off only in an update)`,
+        ),
+      );
+    }
+  });
+
+  test('after: 0 skips none, as leaving it out does; 1 and up are counters as in an update', () => {
+    assert.equal(parseCounter({ after: 0 }, 'toxic t', true), undefined);
+    assert.deepEqual(parseCounter({ first: 1, after: 0, every: 2 }, 'toxic t', true), { first: 1, every: 2 });
+  });
+});
+
 describe('describing a match and a counter', () => {
   test('describeCounter: in words, with English ordinals', () => {
     assert.equal(describeCounter(undefined), '');

@@ -119,6 +119,16 @@ describe('typed attributes', () => {
     });
   });
 
+  it('a new toxic refuses first: 0 and every: 0, which would select every request, not none', () => {
+    assert.throws(() => parseToxicCreate({ type: 'refuse', attributes: { first: 0 } }), {
+      reason: 'invalid attribute first of refuse toxic "refuse_downstream"',
+    });
+    assert.throws(() => parseToxicCreate({ type: 'http_abort', attributes: { every: 0 } }), {
+      reason: 'invalid attribute every of http_abort toxic "http_abort_downstream"',
+    });
+    assert.equal(parseToxicCreate({ type: 'refuse', attributes: { after: 0 } }).counter, undefined);
+  });
+
   it('an update merges counters and keeps the match unless it is sent; 0 turns a counter off', () => {
     const toxic = parseToxicCreate({
       type: 'http_abort',

@@ -308,9 +308,15 @@ export class CounterState {
   }
 }
 
+/**
+ * In an update, 0 takes a counter off. On a new toxic, `first: 0` or `every: 0` would read as
+ * "none" but mean "no counter", which selects everything: refused. `after: 0` skips none, as
+ * leaving it out does.
+ */
 export function parseCounter(
   raw: Partial<Record<(typeof counterKeys)[number], unknown>>,
   where: string,
+  creating = false,
 ): Counter | undefined {
   const counter: Counter = {};
   for (const key of counterKeys) {
@@ -320,6 +326,11 @@ export function parseCounter(
     if (!ok) {
       throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid attribute ${key} of ${where}`, {
         hint: `received ${describeValue(value)}; expected a whole number from 0 to ${MAX_COUNTER} (${counterMeaning[key]}; 0 turns it off)`,
+      });
+    }
+    if (value === 0 && creating && key !== 'after') {
+      throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid attribute ${key} of ${where}`, {
+        hint: `received 0; a new toxic takes ${key} from 1 to ${MAX_COUNTER} (${counterMeaning[key]}); leave ${key} out for no counter (0 takes a counter off only in an update)`,
       });
     }
     if (value > 0) counter[key] = value;

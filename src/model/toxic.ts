@@ -199,7 +199,9 @@ export function validateAttributes(
   }
   const match = targeting.match === undefined ? base?.match : parseMatch(targeting.match, where);
   const counterSent = counterKeys.some((key) => targeting[key] !== undefined);
-  const counter = counterSent ? parseCounter({ ...base?.counter, ...targeting }, where) : base?.counter;
+  const counter = counterSent
+    ? parseCounter({ ...base?.counter, ...targeting }, where, base === undefined)
+    : base?.counter;
   return {
     attributes: result,
     ...(match === undefined ? {} : { match }),
