@@ -281,4 +281,47 @@ describe('faultline provider and chaostoolkit-toxiproxy experiments', async () =
     assert.equal(proxy.enabled, false);
     assert.equal(proxy.toxics[0].name, 'timeout_downstream');
   });
+
+  test('proxies.create takes the API fields protocol, idle_timeout and upstream_tls', async () => {
+    const journal = await run(
+      experiment({
+        configuration: { faultline_url: harness.url },
+        method: [
+          action('datagrams', {
+            type: 'faultline',
+            module: 'proxies',
+            func: 'create',
+            arguments: {
+              name: 'dns',
+              listen: '127.0.0.1:0',
+              upstream: '127.0.0.1:53',
+              protocol: 'udp',
+              idle_timeout: 3000,
+            },
+          }),
+          action('secure', {
+            type: 'faultline',
+            module: 'proxies',
+            func: 'create',
+            arguments: {
+              name: 'secure',
+              listen: '127.0.0.1:0',
+              upstream: echo.address,
+              upstream_tls: { servername: 'orders.internal', insecure: true },
+            },
+          }),
+        ],
+      }),
+    );
+    assert.deepEqual(
+      journal.run.map((entry) => entry.status),
+      ['succeeded', 'succeeded'],
+      JSON.stringify(journal.run.map((entry) => entry.exception)),
+    );
+    const dns = (await harness.api('GET', '/proxies/dns')).json;
+    assert.equal(dns.protocol, 'udp');
+    assert.equal(dns.idle_timeout, 3000);
+    const secure = (await harness.api('GET', '/proxies/secure')).json;
+    assert.deepEqual(secure.upstream_tls, { servername: 'orders.internal', insecure: true });
+  });
 });

@@ -45,30 +45,44 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** The local CA is read (or made) at the first proxy with tls.auto, not at start-up. */
-function localCaIssuer(): CertificateIssuer {
+/**
+ * The local CA is read (or made) at the first proxy with tls.auto, or the first GET /ca.pem, not
+ * at start-up.
+ */
+function localCaAccess(): { issue: CertificateIssuer; certificatePem: () => Promise<string> } {
   let ca: Promise<LocalCa> | undefined;
-  return async (hosts) => {
+  const open = async (): Promise<LocalCa> => {
     ca ??= import('../system/local-ca.js').then(({ openLocalCa }) => openLocalCa());
     try {
-      return await (await ca).issue(hosts);
+      return await ca;
     } catch (error) {
       ca = undefined;
-      throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'invalid tls', {
-        cause: error,
-        hint: `tls.auto needs faultline's local CA, which could not be opened: ${(error as Error).message}`,
-      });
+      throw error;
     }
+  };
+  return {
+    issue: async (hosts) => {
+      try {
+        return await (await open()).issue(hosts);
+      } catch (error) {
+        throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'invalid tls', {
+          cause: error,
+          hint: `tls.auto needs faultline's local CA, which could not be opened: ${(error as Error).message}`,
+        });
+      }
+    },
+    certificatePem: async () => (await open()).certificatePem,
   };
 }
 
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {
   const logger = pino({ level: settings.logLevel, base: { service: 'faultline' } });
+  const localCa = localCaAccess();
   const engine = createEngine({
     ...(settings.seed === undefined ? {} : { seed: settings.seed }),
     busyPollMicroseconds: settings.busyPoll,
     limits: settings.limits?.engine ?? {},
-    issueCertificate: localCaIssuer(),
+    issueCertificate: localCa.issue,
   });
   let port = settings.port;
   const { token } = settings;
@@ -76,6 +90,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     engine,
     logger,
     allowedHosts: settings.limits?.allowedHosts ?? [],
+    caCertificate: localCa.certificatePem,
     ...(token === undefined ? {} : { token }),
     ledger: lazyLedger(settings.ledgerDir, (server) =>
       token !== undefined && isThisServer(server, settings.host, port) ? token : undefined,

@@ -40,6 +40,8 @@ export interface CreateProxyBody {
   protocol?: ProxyProtocol;
   header_faults?: boolean;
   idle_timeout?: number;
+  tls?: TlsTermination;
+  upstream_tls?: TlsOrigination;
   toxics?: CreateToxicBody[];
 }
 

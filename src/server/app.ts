@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import type { LedgerAccess } from '../model/halt.js';
 import { createRequestGuard } from './request-guard.js';
 import { sendError, sendText, toFaultlineError } from './respond.js';
+import { caRoute } from './routes/ca.js';
 import { uiRoutes } from './routes/ui.js';
 import { createUiSessions } from './ui-session.js';
 import type { Route } from './route.js';
@@ -33,6 +34,8 @@ export interface ControlServerOptions {
   token?: string;
   /** The ledger POST /halt undoes and GET /ledger lists; the CLI hands it in, so the server never loads the runner. */
   ledger?: LedgerAccess;
+  /** The PEM of the CA that signs `tls.auto` certificates, served at GET /ca.pem. */
+  caCertificate?: () => Promise<string>;
 }
 
 export interface ControlServer {
@@ -73,6 +76,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
         sendText(response, 200, await registry.metrics(), registry.contentType);
       },
     },
+    caRoute(options.caCertificate),
     {
       method: 'GET',
       path: '/events',

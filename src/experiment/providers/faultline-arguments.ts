@@ -80,6 +80,10 @@ export const argumentSchemas: Record<string, Record<string, z.ZodType>> = {
       enabled: z.boolean().optional(),
       protocol: z.string().optional(),
       header_faults: z.boolean().optional(),
+      // The server checks these in full and answers with the field and what it accepts.
+      idle_timeout: z.number().optional(),
+      tls: z.record(z.string(), z.unknown()).optional(),
+      upstream_tls: z.record(z.string(), z.unknown()).optional(),
       toxics: z.array(z.record(z.string(), z.unknown())).optional(),
     }),
     enable: z.strictObject({ name }),
