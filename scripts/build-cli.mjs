@@ -54,6 +54,26 @@ const englishOnlyZod = {
   },
 };
 
+/**
+ * RE2JS builds its Unicode tables when its module is evaluated (about 1 MB of an idle server's
+ * RSS), and only a fault or match with a pattern needs it. In the CLI bundles, pattern.ts loads
+ * it at the first pattern compiled: a require() of a bundled module is evaluated at its first
+ * call. The browser script and tsc's output keep the plain import.
+ */
+const re2jsAtFirstPattern = {
+  name: 're2js-at-first-pattern',
+  setup(bundler) {
+    bundler.onLoad({ filter: /[\\/]src[\\/]model[\\/]pattern\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const eager = "import { RE2JS } from 're2js';";
+      if (!source.includes(eager)) throw new Error(`build-cli: ${args.path} no longer has ${eager}`);
+      const lazy =
+        "const RE2JS = { compile: (source: string) => (require('re2js') as typeof import('re2js')).RE2JS.compile(source) };";
+      return { contents: source.replace(eager, lazy), loader: 'ts' };
+    });
+  },
+};
+
 const bundle = (name, entry) =>
   build({
     entryPoints: { [`${prefix}${name}`]: join(root, entry) },
@@ -76,7 +96,7 @@ const bundle = (name, entry) =>
     banner: {
       js: "import { createRequire as faultlineRequire } from 'node:module'; const require = faultlineRequire(import.meta.url);",
     },
-    plugins: [ownImportMetaUrl, englishOnlyZod],
+    plugins: [ownImportMetaUrl, englishOnlyZod, re2jsAtFirstPattern],
     metafile: true,
     logLevel: 'warning',
   });
