@@ -47,14 +47,74 @@ const ownImportMetaUrl = {
 const englishOnlyZod = {
   name: 'english-only-zod',
   setup(bundler) {
-    bundler.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
-      contents: 'export { default as en } from "./en.js";',
+    bundler.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.c?js$/ }, (args) => ({
+      contents: args.path.endsWith('.cjs')
+        ? 'exports.en = require("./en.cjs");'
+        : 'export { default as en } from "./en.js";',
       loader: 'js',
     }));
   },
 };
 
-const bundle = (name, entry) =>
+/**
+ * RE2JS builds its Unicode tables when its module is evaluated (about 1 MB of an idle server's
+ * RSS), and only a fault or match with a pattern needs it. In the CLI bundles, pattern.ts loads
+ * it at the first pattern compiled: a require() of a bundled module is evaluated at its first
+ * call. The browser script and tsc's output keep the plain import.
+ */
+const re2jsAtFirstPattern = {
+  name: 're2js-at-first-pattern',
+  setup(bundler) {
+    bundler.onLoad({ filter: /[\\/]src[\\/]model[\\/]pattern\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const eager = "import { RE2JS } from 're2js';";
+      if (!source.includes(eager)) throw new Error(`build-cli: ${args.path} no longer has ${eager}`);
+      const lazy =
+        "const RE2JS = { compile: (source: string) => (require('re2js') as typeof import('re2js')).RE2JS.compile(source) };";
+      return { contents: source.replace(eager, lazy), loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * zod's module costs an idle server about 2.8 MB of RSS when it is evaluated, and the server's
+ * schemas are built at their first use (lazySchema in src/model/fields.ts). In the server bundle
+ * the files that use zod reach it through require(), which a bundle evaluates at its first
+ * call, so zod loads with the first request that needs validating. Every zod import in that
+ * bundle goes through require, so its one copy of zod is the CommonJS build, never both.
+ */
+const zodFiles =
+  /[\\/]src[\\/](model[\\/](toxic|proxy-spec|tls-spec|fields)|server[\\/]routes[\\/](halt|runs|body-schema))\.ts$/;
+const zodAtFirstValidation = {
+  name: 'zod-at-first-validation',
+  setup(bundler) {
+    bundler.onLoad({ filter: zodFiles }, (args) => {
+      let source = readFileSync(args.path, 'utf8');
+      const replace = (eager, lazy) => {
+        if (!source.includes(eager)) throw new Error(`build-cli: ${args.path} no longer has ${eager}`);
+        source = source.replace(eager, lazy);
+      };
+      if (source.includes("from 'zod/mini'")) {
+        replace(
+          "import * as z from 'zod/mini';",
+          "const z = new Proxy({}, { get: (_target, key) => (require('zod/mini') as Record<PropertyKey, unknown>)[key] }) as any;",
+        );
+      }
+      if (source.includes("from 'zod/v4/core'")) {
+        replace(
+          "import { type $ZodType, safeParse } from 'zod/v4/core';",
+          "import type { $ZodType } from 'zod/v4/core';\n" +
+            "const safeParse: typeof import('zod/v4/core').safeParse = (...args) => (require('zod/v4/core') as typeof import('zod/v4/core')).safeParse(...args);",
+        );
+      }
+      if (/^import (?!type )[^;]*from 'zod/m.test(source))
+        throw new Error(`build-cli: ${args.path} imports zod in a way the lazy rewrite does not know`);
+      return { contents: source, loader: 'ts' };
+    });
+  },
+};
+
+const bundle = (name, entry, extraPlugins = []) =>
   build({
     entryPoints: { [`${prefix}${name}`]: join(root, entry) },
     outdir,
@@ -76,13 +136,13 @@ const bundle = (name, entry) =>
     banner: {
       js: "import { createRequire as faultlineRequire } from 'node:module'; const require = faultlineRequire(import.meta.url);",
     },
-    plugins: [ownImportMetaUrl, englishOnlyZod],
+    plugins: [ownImportMetaUrl, englishOnlyZod, re2jsAtFirstPattern, ...extraPlugins],
     metafile: true,
     logLevel: 'warning',
   });
 
 await bundle('cli', 'src/cli/main.ts');
-const server = await bundle('server', 'src/cli/server-main.ts');
+const server = await bundle('server', 'src/cli/server-main.ts', [zodAtFirstValidation]);
 
 // The launcher replaces tsc's main.js (and its map, which no longer matches). command-table.js
 // is tsc's: it imports nothing at run time, so deciding costs one small file.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
-import { canonicalKeys, type GoShape, goValueKind, parseWith } from '../src/model/fields.js';
+import { canonicalKeys, type GoShape, goValueKind, lazySchema, parseWith } from '../src/model/fields.js';
 
 const go: GoShape = {
   value: 'toxiproxy.Proxy',
@@ -89,5 +89,21 @@ describe('goValueKind', () => {
     assert.equal(goValueKind(7, 'uint32'), 'number 7');
     assert.equal(goValueKind(7, 'float64'), 'number');
     assert.equal(goValueKind(7, 'map[string]int'), 'number');
+  });
+});
+
+describe('lazySchema', () => {
+  test('builds nothing until asked, then builds once and hands out the same schema', () => {
+    let builds = 0;
+    const schema = lazySchema(() => {
+      builds += 1;
+      return z.string();
+    });
+    assert.equal(builds, 0);
+    const first = schema();
+    const second = schema();
+    assert.equal(builds, 1);
+    assert.equal(first, second);
+    assert.equal(parseWith(first, 'text', 'test'), 'text');
   });
 });

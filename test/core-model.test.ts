@@ -140,6 +140,32 @@ describe('field names fold case; unknown fields are refused', () => {
 });
 
 describe('proxy specs', () => {
+  test("a wrongly typed field says what the field takes, beside Go's wording", () => {
+    const base = { name: 'p', listen: '127.0.0.1:0', upstream: '127.0.0.1:1' };
+    const hints: Array<[field: object, hint: string]> = [
+      [{ name: 5 }, 'invalid name in proxy: name must be a string, received 5'],
+      [{ listen: 5 }, 'invalid listen in proxy: listen must be a string "host:port", received 5'],
+      [{ upstream: 5 }, 'invalid upstream in proxy: upstream must be a string "host:port", received 5'],
+      [{ header_faults: 'x' }, 'header_faults must be true or false, received "x"'],
+      [{ toxics: 5 }, 'toxics must be an array of toxics, received 5'],
+    ];
+    for (const [field, hint] of hints)
+      assert.throws(() => parseProxyCreate({ ...base, ...field }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        hint,
+      });
+    const toxicHints: Array<[field: object, hint: string]> = [
+      [{ name: 5 }, 'invalid name in toxic: name must be a string, received 5'],
+      [{ stream: 5 }, 'invalid stream in toxic: stream must be "upstream" or "downstream", received 5'],
+      [{ toxicity: 'x' }, 'invalid toxicity in toxic: toxicity must be a number, received "x"'],
+    ];
+    for (const [field, hint] of toxicHints)
+      assert.throws(() => parseToxicCreate({ type: 'latency', ...field }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        hint,
+      });
+  });
+
   test('create fills listen 127.0.0.1:0 and enabled true, and parses toxics', () => {
     assert.deepEqual(parseProxyCreate({ name: 'db', upstream: '127.0.0.1:5432' }), {
       name: 'db',

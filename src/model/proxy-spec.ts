@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import { parseHostPort } from './address.js';
 import { describeValue, FaultlineError } from './errors.js';
-import { canonicalKeys, type GoShape, goValueKind, parseWith } from './fields.js';
+import { canonicalKeys, type GoShape, goValueKind, lazySchema, parseWith } from './fields.js';
 import { checkName } from './names.js';
 import { DEFAULT_PROTOCOL, isProxyProtocol, type ProxyProtocol, proxyProtocols } from './protocol.js';
 import {
@@ -65,19 +65,21 @@ const proxyFields = [
   'logger',
 ] as const;
 
-const proxyShape = z.object({
-  name: z.optional(z.string({ error: 'name must be a string' })),
-  listen: z.optional(z.string({ error: 'listen must be a string "host:port"' })),
-  upstream: z.optional(z.string({ error: 'upstream must be a string "host:port"' })),
-  enabled: z.optional(z.boolean({ error: 'enabled must be true or false' })),
-  protocol: z.optional(z.unknown()),
-  header_faults: z.optional(z.boolean({ error: 'header_faults must be true or false' })),
-  idle_timeout: z.optional(z.unknown()),
-  tls: z.optional(z.unknown()),
-  upstream_tls: z.optional(z.unknown()),
-  toxics: z.optional(z.array(z.unknown(), { error: 'toxics must be an array of toxics' })),
-  logger: z.optional(z.unknown()),
-});
+const proxyShape = lazySchema(() =>
+  z.object({
+    name: z.optional(z.string({ error: 'name must be a string' })),
+    listen: z.optional(z.string({ error: 'listen must be a string "host:port"' })),
+    upstream: z.optional(z.string({ error: 'upstream must be a string "host:port"' })),
+    enabled: z.optional(z.boolean({ error: 'enabled must be true or false' })),
+    protocol: z.optional(z.unknown()),
+    header_faults: z.optional(z.boolean({ error: 'header_faults must be true or false' })),
+    idle_timeout: z.optional(z.unknown()),
+    tls: z.optional(z.unknown()),
+    upstream_tls: z.optional(z.unknown()),
+    toxics: z.optional(z.array(z.unknown(), { error: 'toxics must be an array of toxics' })),
+    logger: z.optional(z.unknown()),
+  }),
+);
 
 /** What Toxiproxy decodes a proxy body into, for Go's wording of type errors. */
 const goProxy: GoShape = {
@@ -87,7 +89,7 @@ const goProxy: GoShape = {
 };
 
 export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
-  const fields = parseWith(proxyShape, canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
+  const fields = parseWith(proxyShape(), canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
   const name = checkName(requireField(fields.name, 'name', where), `proxy name in ${where}`);
   const upstream = requireField(fields.upstream, 'upstream', where);
   const listen = fields.listen || DEFAULT_LISTEN;
@@ -124,7 +126,7 @@ export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
 /** Name and toxics may be echoed back by clients that save a whole proxy; they are ignored here. */
 export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   const where = `update of proxy ${JSON.stringify(name)}`;
-  const fields = parseWith(proxyShape, canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
+  const fields = parseWith(proxyShape(), canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
   const update: ProxyUpdate = {};
   if (fields.listen) update.listen = checkAddress(fields.listen, 'listen', name, false);
   if (fields.upstream) update.upstream = checkAddress(fields.upstream, 'upstream', name, false);

@@ -1,7 +1,7 @@
 // zod/mini: the server loads only the validators it uses (see scripts/build-cli.mjs).
 import * as z from 'zod/mini';
 import { FaultlineError } from './errors.js';
-import { parseWith } from './fields.js';
+import { lazySchema, parseWith } from './fields.js';
 
 /**
  * TLS on a proxy: `tls` makes it present a certificate to its clients (termination), and
@@ -20,30 +20,34 @@ const pem = (what: string) =>
       ),
   );
 
-const terminationShape = z.strictObject({
-  cert: pem('tls.cert'),
-  key: pem('tls.key'),
-  auto: z.optional(z.boolean({ error: 'tls.auto must be true or false' })),
-  client_ca: pem('tls.client_ca'),
-});
+const terminationShape = lazySchema(() =>
+  z.strictObject({
+    cert: pem('tls.cert'),
+    key: pem('tls.key'),
+    auto: z.optional(z.boolean({ error: 'tls.auto must be true or false' })),
+    client_ca: pem('tls.client_ca'),
+  }),
+);
 
 const hostName = 'upstream_tls.servername must be a host name (letters, digits, . and -)';
 
-const originationShape = z.strictObject({
-  servername: z.optional(
-    z
-      .string({ error: hostName })
-      .check(
-        z.minLength(1, { error: hostName }),
-        z.maxLength(253, { error: hostName }),
-        z.regex(/^[A-Za-z0-9.-]+$/, { error: hostName }),
-      ),
-  ),
-  ca: pem('upstream_tls.ca'),
-  cert: pem('upstream_tls.cert'),
-  key: pem('upstream_tls.key'),
-  insecure: z.optional(z.boolean({ error: 'upstream_tls.insecure must be true or false' })),
-});
+const originationShape = lazySchema(() =>
+  z.strictObject({
+    servername: z.optional(
+      z
+        .string({ error: hostName })
+        .check(
+          z.minLength(1, { error: hostName }),
+          z.maxLength(253, { error: hostName }),
+          z.regex(/^[A-Za-z0-9.-]+$/, { error: hostName }),
+        ),
+    ),
+    ca: pem('upstream_tls.ca'),
+    cert: pem('upstream_tls.cert'),
+    key: pem('upstream_tls.key'),
+    insecure: z.optional(z.boolean({ error: 'upstream_tls.insecure must be true or false' })),
+  }),
+);
 
 /** How the API and `export` show a private key: keys never leave the server. */
 export const REDACTED_KEY = '[redacted]';
@@ -53,10 +57,10 @@ export const REDACTED_KEY = '[redacted]';
  * client for a certificate and refuses one without a certificate those CAs signed (mTLS).
  */
 export type TlsTermination = ({ auto: true } | { cert: string; key: string }) & { client_ca?: string };
-export type TlsOrigination = z.infer<typeof originationShape>;
+export type TlsOrigination = z.infer<ReturnType<typeof originationShape>>;
 
 export function parseTlsTermination(value: unknown, where: string): TlsTermination {
-  const spec = parseWith(terminationShape, value, `tls of ${where}`);
+  const spec = parseWith(terminationShape(), value, `tls of ${where}`);
   const hasPair = spec.cert !== undefined || spec.key !== undefined;
   if (spec.auto === true && hasPair)
     throw invalid('tls', where, 'give either auto: true or cert and key, not both');
@@ -72,7 +76,7 @@ export function parseTlsTermination(value: unknown, where: string): TlsTerminati
 }
 
 export function parseTlsOrigination(value: unknown, where: string): TlsOrigination {
-  const spec = parseWith(originationShape, value, `upstream_tls of ${where}`);
+  const spec = parseWith(originationShape(), value, `upstream_tls of ${where}`);
   if ((spec.cert === undefined) !== (spec.key === undefined))
     throw invalid(
       'upstream_tls',

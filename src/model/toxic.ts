@@ -1,7 +1,7 @@
 // zod/mini: the server loads only the validators it uses (see scripts/build-cli.mjs).
 import * as z from 'zod/mini';
 import { describeValue, FaultlineError } from './errors.js';
-import { canonicalKeys, goFieldError, type GoShape, parseWith } from './fields.js';
+import { canonicalKeys, goFieldError, type GoShape, lazySchema, parseWith } from './fields.js';
 import {
   type Counter,
   counterKeys,
@@ -55,20 +55,22 @@ export const targetingKeys = ['match', ...counterKeys] as const;
 
 const toxicFields = ['name', 'type', 'stream', 'toxicity', 'attributes'] as const;
 
-const toxicityRule = z
-  .number({ error: 'toxicity must be a number' })
-  .check(
-    z.minimum(0, { error: 'toxicity is a probability and must be between 0 and 1' }),
-    z.maximum(1, { error: 'toxicity is a probability and must be between 0 and 1' }),
-  );
-
-const createShape = z.object({
-  name: z.optional(z.string({ error: 'name must be a string' })),
-  type: z.optional(z.unknown()),
-  stream: z.optional(z.string({ error: 'stream must be "upstream" or "downstream"' })),
-  toxicity: z.optional(toxicityRule),
-  attributes: z.optional(z.record(z.string(), z.unknown(), { error: 'attributes must be a JSON object' })),
-});
+const createShape = lazySchema(() =>
+  z.object({
+    name: z.optional(z.string({ error: 'name must be a string' })),
+    type: z.optional(z.unknown()),
+    stream: z.optional(z.string({ error: 'stream must be "upstream" or "downstream"' })),
+    toxicity: z.optional(
+      z
+        .number({ error: 'toxicity must be a number' })
+        .check(
+          z.minimum(0, { error: 'toxicity is a probability and must be between 0 and 1' }),
+          z.maximum(1, { error: 'toxicity is a probability and must be between 0 and 1' }),
+        ),
+    ),
+    attributes: z.optional(z.record(z.string(), z.unknown(), { error: 'attributes must be a JSON object' })),
+  }),
+);
 
 /** What Toxiproxy decodes a toxic body into, for Go's wording of type errors. */
 const goToxic: GoShape = {
@@ -85,7 +87,7 @@ const goToxic: GoShape = {
 
 /** Parses a toxic as POST /proxies/{proxy}/toxics receives it, checking in Toxiproxy's order. */
 export function parseToxicCreate(body: unknown, where = 'toxic'): ToxicSpec {
-  const fields = parseWith(createShape, canonicalKeys(body, toxicFields, where, goToxic), where, goToxic);
+  const fields = parseWith(createShape(), canonicalKeys(body, toxicFields, where, goToxic), where, goToxic);
   const stream = parseStream(fields.stream ?? 'downstream');
   if (!isToxicType(fields.type)) {
     throw new FaultlineError('FAULTLINE_ERR_INVALID_TOXIC_TYPE', 'invalid toxic type', {
@@ -118,7 +120,7 @@ export function parseToxicCreate(body: unknown, where = 'toxic'): ToxicSpec {
  */
 export function parseToxicUpdate(body: unknown, current: ToxicSpec): ToxicSpec {
   const where = `update of toxic ${JSON.stringify(current.name)}`;
-  const fields = parseWith(createShape, canonicalKeys(body, toxicFields, where, goToxic), where, goToxic);
+  const fields = parseWith(createShape(), canonicalKeys(body, toxicFields, where, goToxic), where, goToxic);
   const unchangeable: Array<[string, unknown, string]> = [
     ['name', fields.name, current.name],
     ['type', fields.type, current.type],

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import FindMyWay, { type HTTPVersion } from 'find-my-way';
 import pino, { type Logger } from 'pino';
@@ -18,6 +17,7 @@ import { systemRoutes } from './routes/system.js';
 import { toxicRoutes } from './routes/toxics.js';
 import { haltRoutes } from './routes/halt.js';
 import { runRoutes } from './routes/runs.js';
+import { createRequestIds } from './request-id.js';
 import { createRunRegistry, type RunRegistry } from './run-registry.js';
 import { createTokenCheck } from './token.js';
 
@@ -63,6 +63,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   const guard = createRequestGuard(options.allowedHosts);
   const tokenCheck = createTokenCheck(options.token);
   const runs = createRunRegistry();
+  const newRequestId = createRequestIds();
   const router = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: false, ignoreDuplicateSlashes: false });
 
   const extraRoutes: Route[] = [
@@ -177,12 +178,6 @@ export function createControlServer(options: ControlServerOptions): ControlServe
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** Toxiproxy's ids are 20-character xids; these are 20 random base32 characters. */
-function newRequestId(): string {
-  const alphabet = '0123456789abcdefghijklmnopqrstuv';
-  return Array.from(randomBytes(20), (byte) => alphabet[byte & 31]).join('');
 }
 
 function logEvent(log: Logger, event: EngineEvent): void {

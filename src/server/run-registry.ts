@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from './lazy-crypto.js';
 
 /** How a registered run ended, as its journal says, or how the server lost it. */
 export const endStatuses = ['completed', 'failed', 'aborted', 'interrupted'] as const;
@@ -83,7 +83,9 @@ export function createRunRegistry(now: () => Date = () => new Date()): RunRegist
   return {
     register(run, connection) {
       const record: RunRecord = {
-        id: run.id ?? `${now().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
+        id:
+          run.id ??
+          `${now().toISOString().replace(/[:.]/g, '-')}-${nodeCrypto().randomBytes(3).toString('hex')}`,
         title: run.title,
         status: 'running',
         started_at: now().toISOString(),

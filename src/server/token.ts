@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from './lazy-crypto.js';
 import type { IncomingMessage } from 'node:http';
 import { FaultlineError } from '../model/errors.js';
 
@@ -6,7 +6,7 @@ import { FaultlineError } from '../model/errors.js';
 const TOKEN_PATTERN = /^[A-Za-z0-9._~-]{16,512}$/;
 
 export function generateToken(): string {
-  return randomBytes(24).toString('base64url');
+  return nodeCrypto().randomBytes(24).toString('base64url');
 }
 
 /** Why a token cannot be used, or undefined when it can. Never repeats the token itself. */
@@ -45,7 +45,8 @@ export function createTokenCheck(token: string | undefined): TokenCheck {
       const offered = [fromPath, ...fromAuthorization(request.headers.authorization)].filter(
         (candidate): candidate is string => candidate !== undefined,
       );
-      if (offered.some((candidate) => timingSafeEqual(digest(candidate), expected))) return undefined;
+      if (offered.some((candidate) => nodeCrypto().timingSafeEqual(digest(candidate), expected)))
+        return undefined;
       const missing = offered.length === 0;
       return new FaultlineError('FAULTLINE_ERR_UNAUTHORIZED', missing ? 'token required' : 'wrong token', {
         hint: `${missing ? 'the request carries no token' : "the token the request carries is not this server's"}; this server was started with a token (--token or FAULTLINE_TOKEN): send it as "Authorization: Bearer TOKEN", as the password in the URL (http://:TOKEN@host:port), or as a path prefix (http://host:port/t/TOKEN)`,
@@ -56,7 +57,7 @@ export function createTokenCheck(token: string | undefined): TokenCheck {
 
 /** A hash first, so both sides of the comparison have the same length whatever was sent. */
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return nodeCrypto().createHash('sha256').update(value).digest();
 }
 
 function stripPrefix(request: IncomingMessage): string | undefined {

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from './lazy-crypto.js';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { FaultlineError } from '../model/errors.js';
 
@@ -48,8 +48,11 @@ export function createUiSessions(now: () => number = Date.now): UiSessions {
       const current = live(readCookie(headers.cookie, cookie));
       if (current !== undefined) return current.csrf;
       if (store.size >= MAX_SESSIONS) store.delete(store.keys().next().value as string);
-      const id = randomBytes(32).toString('base64url');
-      const session = { csrf: randomBytes(32).toString('base64url'), expires: now() + LIFETIME_MS };
+      const id = nodeCrypto().randomBytes(32).toString('base64url');
+      const session = {
+        csrf: nodeCrypto().randomBytes(32).toString('base64url'),
+        expires: now() + LIFETIME_MS,
+      };
       store.set(id, session);
       response.setHeader(
         'Set-Cookie',
@@ -111,7 +114,7 @@ function readCookie(header: string | undefined, name: string): string | undefine
 function sameSecret(sent: string, expected: string): boolean {
   const a = Buffer.from(sent);
   const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return a.length === b.length && nodeCrypto().timingSafeEqual(a, b);
 }
 
 function refusal(reason: string, hint: string): FaultlineError {

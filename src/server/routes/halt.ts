@@ -8,6 +8,7 @@ import { readText } from '../body.js';
 import { sendJson } from '../respond.js';
 import type { Route } from '../route.js';
 import type { HaltedRun, RunRegistry } from '../run-registry.js';
+import { lazySchema } from '../../model/fields.js';
 import { parseBody } from './body-schema.js';
 
 export interface HaltDependencies {
@@ -18,13 +19,15 @@ export interface HaltDependencies {
   runWaitMs?: number;
 }
 
-const haltSchema = z.strictObject({
-  reason: z.optional(
-    z
-      .string({ error: (issue) => `Invalid input: expected string, received ${typeof issue.input}` })
-      .check(z.maxLength(1000, { error: 'Too big: at most 1000 characters' })),
-  ),
-});
+const haltSchema = lazySchema(() =>
+  z.strictObject({
+    reason: z.optional(
+      z
+        .string({ error: (issue) => `Invalid input: expected string, received ${typeof issue.input}` })
+        .check(z.maxLength(1000, { error: 'Too big: at most 1000 characters' })),
+    ),
+  }),
+);
 
 /**
  * POST /halt stops every fault this server can reach, in this order: every registered run is
@@ -43,7 +46,7 @@ export function haltRoutes(dependencies: HaltDependencies): Route[] {
       handler: async (request, response, { engine, log }) => {
         const text = await readText(request);
         const body = parseBody(
-          haltSchema,
+          haltSchema(),
           text.trim() === '' ? {} : parseJson(text),
           'POST /halt',
           'no body, or {"reason": "..."}',

@@ -6,42 +6,50 @@ import { readJson } from '../body.js';
 import { sendJson } from '../respond.js';
 import { param, type Route } from '../route.js';
 import { endStatuses, type RunRegistry } from '../run-registry.js';
+import { lazySchema } from '../../model/fields.js';
 import { parseBody } from './body-schema.js';
 
-const path = z
-  .string({ error: 'Invalid input: expected a path' })
-  .check(
-    z.minLength(1, { error: 'Too small: expected a path' }),
-    z.maxLength(4096, { error: 'Too big: at most 4096 characters' }),
-  );
-const newRunSchema = z.strictObject({
-  /** The run's own id (its ledger's name), so /runs and /ledger name a run the same way. */
-  id: z.optional(
-    z
-      .string()
-      .check(
-        z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected 1 to 100 characters from A-Z a-z 0-9 . _ -'),
-      ),
-  ),
-  title: z
-    .string({ error: (issue) => `Invalid input: expected string, received ${typeof issue.input}` })
-    .check(z.maxLength(1000, { error: 'Too big: at most 1000 characters' })),
-  pid: z.optional(
-    z
-      .int({ error: 'Invalid input: expected a whole number' })
-      .check(z.minimum(1, { error: 'Too small: expected number to be >=1' })),
-  ),
-  journal: z.optional(path),
-  report: z.optional(path),
-  rollback_strategy: z.optional(
-    z.enum(rollbackStrategies, { error: `Invalid option: expected one of ${rollbackStrategies.join(', ')}` }),
-  ),
-});
-const runEndSchema = z.strictObject({
-  status: z.enum(endStatuses, { error: `Invalid option: expected one of ${endStatuses.join(', ')}` }),
-  journal: z.optional(path),
-  report: z.optional(path),
-});
+const path = () =>
+  z
+    .string({ error: 'Invalid input: expected a path' })
+    .check(
+      z.minLength(1, { error: 'Too small: expected a path' }),
+      z.maxLength(4096, { error: 'Too big: at most 4096 characters' }),
+    );
+const newRunSchema = lazySchema(() =>
+  z.strictObject({
+    /** The run's own id (its ledger's name), so /runs and /ledger name a run the same way. */
+    id: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected 1 to 100 characters from A-Z a-z 0-9 . _ -'),
+        ),
+    ),
+    title: z
+      .string({ error: (issue) => `Invalid input: expected string, received ${typeof issue.input}` })
+      .check(z.maxLength(1000, { error: 'Too big: at most 1000 characters' })),
+    pid: z.optional(
+      z
+        .int({ error: 'Invalid input: expected a whole number' })
+        .check(z.minimum(1, { error: 'Too small: expected number to be >=1' })),
+    ),
+    journal: z.optional(path()),
+    report: z.optional(path()),
+    rollback_strategy: z.optional(
+      z.enum(rollbackStrategies, {
+        error: `Invalid option: expected one of ${rollbackStrategies.join(', ')}`,
+      }),
+    ),
+  }),
+);
+const runEndSchema = lazySchema(() =>
+  z.strictObject({
+    status: z.enum(endStatuses, { error: `Invalid option: expected one of ${endStatuses.join(', ')}` }),
+    journal: z.optional(path()),
+    report: z.optional(path()),
+  }),
+);
 
 const HEARTBEAT_MS = 15_000;
 
@@ -64,7 +72,7 @@ export function runRoutes(runs: RunRegistry): Route[] {
       name: 'RunRegister',
       handler: async (request, response) => {
         const body = parseBody(
-          newRunSchema,
+          newRunSchema(),
           await readJson(request),
           'POST /runs',
           '"title" and optionally "id", "pid", "journal", "report" and "rollback_strategy"',
@@ -120,7 +128,7 @@ export function runRoutes(runs: RunRegistry): Route[] {
           });
         }
         const body = parseBody(
-          runEndSchema,
+          runEndSchema(),
           await readJson(request),
           'PATCH /runs/ID',
           `"status" (${endStatuses.join(', ')}) and optionally "journal" and "report"`,
