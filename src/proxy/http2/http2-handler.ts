@@ -5,6 +5,7 @@ import { hold } from '../http/hold.js';
 import { faultHeaders } from '../http/header-faults.js';
 import { isHopHeader } from '../http/hop-headers.js';
 import {
+  answerCut,
   reportFired,
   reportUpstreamFailure,
   type RequestLabel,
@@ -127,7 +128,8 @@ export class Http2Handler {
     stream.once('close', () => {
       if (!outgoing.closed) outgoing.close(stream.rstCode || http2.constants.NGHTTP2_CANCEL);
     });
-    outgoing.on('error', (error: Error) => this.fail(stream, plan, label, error));
+    const passed = { bodyBytes: 0 };
+    outgoing.on('error', (error: Error) => this.fail(stream, plan, label, error, passed.bodyBytes));
     outgoing.once('response', (received: Headers, responseFlags: number) => {
       this.respond(
         stream,
@@ -136,6 +138,7 @@ export class Http2Handler {
         (responseFlags & NGHTTP2_FLAG_END_STREAM) !== 0,
         plan,
         label,
+        passed,
       ).catch(() => stream.destroy());
     });
   }
@@ -147,6 +150,7 @@ export class Http2Handler {
     ended: boolean,
     plan: RequestPlan | undefined,
     label: RequestLabel,
+    passed: { bodyBytes: number },
   ): Promise<void> {
     if (plan && plan.responseDelay > 0) {
       const gone = new AbortController();
@@ -176,6 +180,7 @@ export class Http2Handler {
       }
     }
     stream.respond(headers, { waitForTrailers: true });
+    outgoing.on('data', (chunk: Buffer) => (passed.bodyBytes += chunk.length));
     outgoing.pipe(stream);
   }
 
@@ -184,14 +189,18 @@ export class Http2Handler {
     plan: RequestPlan | undefined,
     label: RequestLabel,
     error: Error,
+    bodyBytes = 0,
   ): void {
     if (stream.closed || stream.destroyed) return;
     if (stream.headersSent) {
       stream.close(NGHTTP2_INTERNAL_ERROR);
+      const status = Number(stream.sentHeaders[HTTP2_HEADER_STATUS] ?? 200);
+      const text = answerCut(this.proxy, bodyBytes, error);
+      reportUpstreamFailure(this.proxy, label, text, status, bodyBytes);
       return;
     }
     const text = upstreamFailure(this.proxy, error);
-    reportUpstreamFailure(this.proxy, label, text);
+    reportUpstreamFailure(this.proxy, label, text, 502);
     if (plan) reportFired(this.proxy, plan, label, { status: 502 });
     stream.respond({ [HTTP2_HEADER_STATUS]: 502, 'content-type': 'text/plain; charset=utf-8' });
     stream.end(`${text}\n`);
