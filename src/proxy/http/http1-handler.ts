@@ -19,7 +19,8 @@ import {
   splitTarget,
   upstreamFailure,
 } from './report.js';
-import { planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
+import { emptyPlan, planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
+import { ConnectionTurns } from './turns.js';
 import { editHeaders, rewriteBody, rewritesBody } from './rewrite.js';
 
 /**
@@ -29,6 +30,7 @@ import { editHeaders, rewriteBody, rewritesBody } from './rewrite.js';
  */
 export class Http1Handler {
   private pool: Pool | undefined;
+  private readonly turns = new ConnectionTurns();
   private poolTls: ConnectionOptions | undefined;
   private poolUpstream = '';
 
@@ -56,13 +58,19 @@ export class Http1Handler {
     const facts: RequestFacts = { method, path, query, headers: request.headers, client: linked.client };
     const plan = planRequest(this.proxy, facts, this.randoms);
     const label = { connection: linked.id, method, path };
-    if (plan === undefined) {
+    const ahead = this.turns.ahead(request.socket);
+    if (plan === undefined && ahead === undefined) {
       if (expectsContinue) response.writeContinue();
       this.forward(request, response, undefined, label);
       return;
     }
+    const holds = ahead !== undefined || plan!.requestDelay > 0;
+    const turn = { ahead, release: holds ? this.turns.take(request.socket) : undefined };
     // Whatever goes wrong with one request ends that request, never the server.
-    this.run(request, response, plan, label, expectsContinue).catch(() => response.destroy());
+    this.run(request, response, plan ?? emptyPlan(), label, expectsContinue, turn).catch(() => {
+      turn.release?.();
+      response.destroy();
+    });
   }
 
   close(): void {
@@ -81,18 +89,27 @@ export class Http1Handler {
     plan: RequestPlan,
     label: RequestLabel,
     expectsContinue: boolean,
+    turn: Turn,
   ) {
     // A client told no 100 Continue may never send the body it announced: answered without
     // it, the connection closes, or the proxy would read the next request as that body.
     const unread = expectsContinue ? { connection: 'close' } : {};
     if (plan.problem !== undefined) {
+      turn.release?.();
       request.resume();
       response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', ...unread }).end(plan.problem);
       return;
     }
     const gone = new AbortController();
     response.once('close', () => abortUnlessFinished(response, gone));
-    if (plan.requestDelay > 0 && !(await hold(this.proxy, plan.requestDelay, gone.signal))) return;
+    try {
+      if (turn.ahead !== undefined) await turn.ahead;
+      if (gone.signal.aborted) return;
+      if (plan.requestDelay > 0 && !(await hold(this.proxy, plan.requestDelay, gone.signal))) return;
+    } finally {
+      // The requests behind go on once this one has: it goes upstream before they run.
+      turn.release?.();
+    }
     const abort = plan.abort;
     if (abort?.kind === 'reset') {
       reportFired(this.proxy, plan, label, {});
@@ -300,6 +317,12 @@ export class Http1Handler {
     if (plan) editHeaders(headers, plan.responseHeaders);
     return headers as Record<string, string | string[]>;
   }
+}
+
+/** The request before this one on its connection, still held, and what lets the next one go. */
+interface Turn {
+  ahead: Promise<void> | undefined;
+  release: (() => void) | undefined;
 }
 
 /**
