@@ -168,6 +168,16 @@ describe('http proxy: a cut answer the proxy holds to rewrite', () => {
     const fault = events.find((event) => event.type === 'http.fault' && event.path === '/cut-at-once');
     assert.ok(fault?.type === 'http.fault');
     assert.equal(fault.status, 502);
+    // The two cut answers of the suites above, and this 502.
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /^faultline_http_upstream_failures_total\{proxy="edges",status="200",cut="true"\} 2$/m,
+    );
+    assert.match(
+      metrics,
+      /^faultline_http_upstream_failures_total\{proxy="edges",status="502",cut="false"\} 1$/m,
+    );
     assert.equal((await harness.api('DELETE', '/proxies/edges/toxics/rewrite')).status, 204);
   });
 });

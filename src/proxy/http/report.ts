@@ -49,6 +49,7 @@ export function reportUpstreamFailure(
   status: number,
   cutAfter?: number,
 ): void {
+  proxy.countUpstreamFailure(status, cutAfter !== undefined);
   proxy.environment.events.emit({
     type: 'http.upstream_failed',
     proxy: proxy.name,
