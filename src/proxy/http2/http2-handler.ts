@@ -18,7 +18,8 @@ import type { ProxyView } from '../proxy-view.js';
 import { encodeGrpcMessage } from './grpc-message.js';
 import type { UpstreamSession } from './upstream-session.js';
 
-const { HTTP2_HEADER_STATUS, NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
+const { HTTP2_HEADER_STATUS, NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR } =
+  http2.constants;
 
 type Headers = http2.IncomingHttpHeaders;
 
@@ -181,7 +182,20 @@ export class Http2Handler {
     }
     stream.respond(headers, { waitForTrailers: true });
     outgoing.on('data', (chunk: Buffer) => (passed.bodyBytes += chunk.length));
-    outgoing.pipe(stream);
+    outgoing.pipe(stream, { end: false });
+    // node ends the readable side of a stream the upstream reset before it reports the reset:
+    // pass the reset on, rather than end the client's stream as if the answer were whole.
+    outgoing.once('end', () => {
+      const code = outgoing.rstCode;
+      if (code === undefined || code === NGHTTP2_NO_ERROR) {
+        stream.end();
+        return;
+      }
+      stream.close(code);
+      const error = new Error(`the upstream reset the stream with code ${code}`);
+      const text = answerCut(this.proxy, passed.bodyBytes, error);
+      reportUpstreamFailure(this.proxy, label, text, status, passed.bodyBytes);
+    });
   }
 
   private fail(
