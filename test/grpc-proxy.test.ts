@@ -362,4 +362,44 @@ describe('HTTP/2 through an http2 proxy', () => {
       new RegExp(`^faultline: the upstream ${garbage.address} did not answer with HTTP`),
     );
   });
+
+  it('an answer the upstream cuts mid-body is reset for the client too, and reported as cut', async () => {
+    const events = collectEvents(harness);
+    const server = http2.createServer();
+    server.on('stream', (stream) => {
+      stream.respond({ ':status': 200 });
+      stream.on('error', () => undefined);
+      // The upstream's connection goes in the middle of the answer: node ends the proxy's
+      // upstream stream with code CANCEL and no error, which passed on as a whole answer.
+      stream.write('ten bytes.', () => stream.session?.destroy());
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    after(() => server.close());
+    const h2 = await createProxy(
+      harness,
+      'h2cut',
+      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      {
+        protocol: 'http2',
+      },
+    );
+    const session = http2.connect(`http://127.0.0.1:${h2.port}`);
+    after(() => session.close());
+    const stream = session.request({ ':path': '/cut' });
+    let body = '';
+    stream.on('data', (chunk: Buffer) => (body += String(chunk)));
+    const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+    assert.equal(headers[':status'], 200);
+    stream.on('error', () => undefined);
+    await once(stream, 'close');
+    assert.equal(body, 'ten bytes.');
+    assert.equal(stream.rstCode, http2.constants.NGHTTP2_CANCEL, 'the client stream ended as if whole');
+    const cutEvent = () =>
+      events.find((event) => event.type === 'http.upstream_failed' && event.proxy === 'h2cut');
+    await waitFor(() => cutEvent() !== undefined, 'the event of the cut answer');
+    const cut = cutEvent();
+    assert.ok(cut?.type === 'http.upstream_failed');
+    assert.deepEqual([cut.status, cut.cut, cut.bodyBytes], [200, true, 10]);
+  });
 });

@@ -13,9 +13,11 @@ import { collectEvents } from './http-helpers.js';
  */
 const upstreamClosed: Array<{ url: string; finished: boolean }> = [];
 const upstreamSaw: string[] = [];
+const upstreamSawAt = new Map<string, number>();
 let slowAnswer: http.ServerResponse | undefined;
 const upstream = http.createServer((request, response) => {
   upstreamSaw.push(request.url ?? '');
+  upstreamSawAt.set(request.url ?? '', performance.now());
   if (request.url !== '/early') request.resume();
   response.once('close', () =>
     upstreamClosed.push({ url: request.url ?? '', finished: response.writableFinished }),
@@ -57,6 +59,11 @@ const harness = await startHarness({ seed: 3 });
 const proxy = await createProxy(harness, 'fwd', `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`, {
   protocol: 'http',
 });
+
+function toxicActions(toxic: string): number {
+  const served = harness.engine.list().find((candidate) => candidate.name === 'fwd');
+  return served?.stats().toxicActions.get(toxic) ?? 0;
+}
 
 function get(path: string): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
@@ -212,14 +219,38 @@ describe('http proxy: the forwarded answer', () => {
     await once(socket, 'connect');
     let received = '';
     socket.on('data', (chunk) => (received += String(chunk)));
-    // Pipelined: node's server hands /held to the proxy (which holds it) before it parses /after,
-    // which goes upstream at once; so once the upstream saw /after, /held is being held.
     socket.write('GET /held HTTP/1.1\r\nhost: x\r\n\r\nGET /after HTTP/1.1\r\nhost: x\r\n\r\n');
-    await waitFor(() => upstreamSaw.includes('/after'), 'the upstream to get /after');
+    // The toxic counts its action when it decides to hold the request, before the hold starts.
+    await waitFor(() => toxicActions('hold') === 1, 'the delay to take /held');
     assert.equal(upstreamSaw.includes('/held'), false, 'the delay did not hold /held');
+    assert.equal(upstreamSaw.includes('/after'), false, '/after went upstream before the held /held');
     assert.equal((await harness.api('DELETE', '/proxies/fwd/toxics/hold')).status, 204);
     await waitFor(() => (received.match(/HTTP\/1\.1 200 OK/g) ?? []).length === 2, 'both answers');
-    assert.ok(upstreamSaw.includes('/held'));
+    assert.deepEqual(
+      upstreamSaw.filter((url) => url === '/held' || url === '/after'),
+      ['/held', '/after'],
+    );
     socket.destroy();
+  });
+
+  it('a delayed request on a pipelined connection holds back the requests behind it', async () => {
+    const added = await harness.api('POST', '/proxies/fwd/toxics', {
+      name: 'slow-first',
+      type: 'http_delay',
+      attributes: { delay: 500, match: { path: '/first' } },
+    });
+    assert.equal(added.status, 200, added.text);
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk) => (received += String(chunk)));
+    const sent = performance.now();
+    socket.write('GET /first HTTP/1.1\r\nhost: x\r\n\r\nGET /second HTTP/1.1\r\nhost: x\r\n\r\n');
+    await waitFor(() => upstreamSawAt.has('/second'), 'the upstream to get /second');
+    const secondAfter = upstreamSawAt.get('/second')! - sent;
+    assert.ok(secondAfter >= 490, `/second reached the upstream ${secondAfter} ms after it was sent`);
+    await waitFor(() => (received.match(/HTTP\/1\.1 200 OK/g) ?? []).length === 2, 'both answers');
+    socket.destroy();
+    assert.equal((await harness.api('DELETE', '/proxies/fwd/toxics/slow-first')).status, 204);
   });
 });

@@ -125,6 +125,7 @@ describe('http proxy: forwarding', () => {
     );
     const failed = events.find((event) => event.type === 'http.upstream_failed');
     assert.equal(failed?.type === 'http.upstream_failed' && failed.path, '/orders');
+    assert.equal(failed?.type === 'http.upstream_failed' && failed.status, 502);
   });
 
   it('a byte toxic added while a keep-alive connection is open applies to its next request', async () => {
@@ -468,6 +469,9 @@ describe('http proxy: upstream response timeout', () => {
     );
     const failed = events.find((event) => event.type === 'http.upstream_failed');
     assert.equal(failed?.type === 'http.upstream_failed' && failed.path, '/orders/1');
+    assert.equal(failed?.type === 'http.upstream_failed' && failed.status, 504);
+    const line = describeEvent({ time: '2026-01-01T00:00:00.000Z', data: failed } as never);
+    assert.match(line, /GET \/orders\/1 → 504: upstream /);
   });
 
   it('waits 60 s for response headers by default', () => {

@@ -84,7 +84,9 @@ function detail(event: EngineEvent): string {
       return `${event.method} ${event.path} → ${outcome} (${event.toxicType} ${event.toxic})`;
     }
     case 'http.upstream_failed':
-      return `${event.method} ${event.path} → 502: upstream ${event.upstream} failed (${event.error})`;
+      return event.cut
+        ? `${event.method} ${event.path} → ${event.status} cut after ${event.bodyBytes} bytes of the body (${event.error})`
+        : `${event.method} ${event.path} → ${event.status}: upstream ${event.upstream} failed (${event.error})`;
     case 'tls.failed':
       return `TLS handshake with the ${event.side === 'client' ? `client ${event.client}` : 'upstream'} failed: ${event.code} (${event.error})`;
   }

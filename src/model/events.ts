@@ -59,13 +59,21 @@ export type EngineEvent =
       grpcCode?: number;
     }
   | {
-      /** The upstream of an http/http2 proxy could not be reached or did not speak HTTP; the client got a 502. */
+      /**
+       * The upstream of an http/http2 proxy failed one request: it could not be reached, did not
+       * speak HTTP or did not answer in time (the client got `status`, 502 or 504, with `error`),
+       * or it cut its answer after the headers (`cut`: the client got the upstream's `status` and
+       * `bodyBytes` of the body, then its connection or stream was cut, as the upstream's was).
+       */
       type: 'http.upstream_failed';
       proxy: string;
       connection: number;
       method: string;
       path: string;
       upstream: string;
+      status: number;
+      cut?: true;
+      bodyBytes?: number;
       error: string;
     };
 

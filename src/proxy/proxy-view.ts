@@ -23,6 +23,8 @@ export interface ProxyView {
   countAction(toxic: ToxicSpec): void;
   /** Counts one request fault for metrics: by toxic, method and what the client got. */
   countFault(fault: RequestFaultKey): void;
+  /** Counts one request the upstream failed, by the status the client got and whether its answer was cut. */
+  countUpstreamFailure(status: number, cut: boolean): void;
   /** A TLS handshake failed: a tls.failed event and the metric. */
   tlsFailed(side: 'client' | 'upstream', client: string, code: string, message: string): void;
   /** Whether the toxic's counters let this one through (the match was already checked). */

@@ -52,6 +52,8 @@ export interface ProxyStats {
   toxicActions: ReadonlyMap<string, number>;
   /** Failed TLS handshakes by side and reason code (ERR_SSL_..., ETIMEDOUT, ...). */
   tlsFailures: ReadonlyMap<string, number>;
+  /** Requests the upstream failed, by "STATUS cut" or "STATUS" (what the client got). */
+  upstreamFailures: ReadonlyMap<string, number>;
 }
 
 const MAX_FAULT_ROWS = 1000;
@@ -84,6 +86,7 @@ export class FaultProxy implements ProxyView {
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   // What most proxies never use is made at first use: a server holds thousands of proxies.
   private tlsFailures: Map<string, number> | undefined;
+  private upstreamFailures: Map<string, number> | undefined;
   private requestFaults: Map<string, RequestFaultKey & { count: number }> | undefined;
   private connectGate: ConnectGate | undefined;
   private serverTls: ServerTls | undefined;
@@ -189,6 +192,12 @@ export class FaultProxy implements ProxyView {
     if (row) row.count += 1;
     // Methods come from clients; the rows stay bounded whatever they send.
     else if (rows.size < MAX_FAULT_ROWS) rows.set(key, { ...fault, count: 1 });
+  }
+
+  countUpstreamFailure(status: number, cut: boolean): void {
+    const key = cut ? `${status} cut` : String(status);
+    const failures = (this.upstreamFailures ??= new Map());
+    failures.set(key, (failures.get(key) ?? 0) + 1);
   }
 
   countAction(toxic: ToxicSpec): void {
@@ -329,6 +338,7 @@ export class FaultProxy implements ProxyView {
       bytes,
       toxicActions: this.roster.actionCounts,
       tlsFailures: this.tlsFailures ?? noCounts,
+      upstreamFailures: this.upstreamFailures ?? noCounts,
       requestFaults: this.requestFaults ?? noCounts,
     };
   }

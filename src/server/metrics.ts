@@ -96,6 +96,21 @@ export function createMetrics(engine: Engine): Registry {
     },
   });
   new Counter({
+    name: 'faultline_http_upstream_failures_total',
+    help: 'Requests of an http/http2 proxy the upstream failed, by the status the client got (502, 504, or the upstream\'s own when it cut its answer after the headers: cut="true").',
+    labelNames: ['proxy', 'status', 'cut'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) {
+        for (const [key, count] of proxy.stats().upstreamFailures) {
+          const [status = '', cut] = key.split(' ');
+          this.inc({ proxy: proxy.name, status, cut: String(cut === 'cut') }, count);
+        }
+      }
+    },
+  });
+  new Counter({
     name: 'faultline_datagrams_dropped_total',
     help: 'Datagrams a toxic of a udp proxy dropped (loss; udp_bandwidth past its queue), per proxy and toxic.',
     labelNames: ['proxy', 'toxic'],

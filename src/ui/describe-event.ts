@@ -49,7 +49,9 @@ export function describeEvent(event: ServerEvent): string {
       return `${proxy}: ${field('toxic')} (${field('toxicType')}) ${field('action')} ${field('method')} ${field('path')}${answer}${grpc} on connection #${field('connection')}`;
     }
     case 'http.upstream_failed':
-      return `${proxy}: ${field('method')} ${field('path')} → 502, the upstream ${field('upstream')} failed: ${field('error')}`;
+      return event.cut === true
+        ? `${proxy}: ${field('method')} ${field('path')} → ${field('status')} cut after ${field('bodyBytes')} bytes of the body: ${field('error')}`
+        : `${proxy}: ${field('method')} ${field('path')} → ${field('status')}, the upstream ${field('upstream')} failed: ${field('error')}`;
     default:
       return `${proxy}: ${Object.entries(event)
         .filter(([key]) => !['id', 'time', 'type', 'proxy'].includes(key))

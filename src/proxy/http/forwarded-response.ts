@@ -1,24 +1,29 @@
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { isHopHeader } from './hop-headers.js';
+import { isHopHeader, namedByConnection } from './hop-headers.js';
 import type { HeaderEdits } from './request-plan.js';
+import { answerIsChunked, trailerFields } from './trailers.js';
 
 export interface ForwardOutcome {
   /** The upstream's status, before a plan replaces it; the status sent is `status ?? upstream`. */
   answered(upstreamStatus: number): number;
   /** The upstream could not be reached, or failed before its status line. */
   failed(error: Error): void;
+  /** The upstream failed after the client got `status` and `bodyBytes` of the body: the answer is cut. */
+  cut(status: number, bodyBytes: number, error: Error): void;
 }
 
 /**
  * Streams an upstream answer into the client's response as undici reads it, with back-pressure
  * both ways, through undici's own handler interface: no body stream, abort signal or header
- * object between. Hop-by-hop headers stay behind; a plan's header edits apply on the way.
+ * object between. Hop-by-hop headers stay behind; a plan's header edits apply on the way;
+ * trailers after a chunked body follow it.
  */
 export class ForwardedResponse implements Dispatcher.DispatchHandler {
   private abortUpstream: ((error?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
-  private headersSent = false;
+  private status = 0;
+  private bodyBytes = 0;
   private clientGone = false;
 
   constructor(
@@ -35,29 +40,39 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    // 1xx answers other than the final one; node's server has already sent 100 Continue itself.
+    // 1xx answers other than the final one; the proxy sent its own 100 Continue.
     if (statusCode < 200) return true;
     this.resumeUpstream = resume;
     const status = this.outcome.answered(statusCode);
-    this.response.writeHead(status, forwardedHeaders(rawHeaders, this.edits));
-    this.headersSent = true;
+    const headers = forwardedHeaders(rawHeaders, this.edits);
+    const trailer = fieldOf(rawHeaders, 'trailer');
+    if (trailer !== undefined && answerIsChunked(this.response, status, hasField(headers, 'content-length')))
+      headers.push('trailer', trailer);
+    this.response.writeHead(status, headers);
+    this.status = status;
     return true;
   }
 
   onData(chunk: Buffer): boolean {
+    this.bodyBytes += chunk.length;
     if (this.response.write(chunk)) return true;
     this.response.once('drain', this.onDrain);
     return false;
   }
 
-  onComplete(): void {
+  onComplete(trailers: Buffer[] | string[] | null): void {
+    if (trailers !== null && trailers.length > 0) this.response.addTrailers(trailerFields(trailers));
     this.response.end();
   }
 
   onError(error: Error): void {
     if (this.clientGone) return;
-    if (this.headersSent) this.response.destroy();
-    else this.outcome.failed(error);
+    if (this.status === 0) {
+      this.outcome.failed(error);
+      return;
+    }
+    this.response.destroy();
+    this.outcome.cut(this.status, this.bodyBytes, error);
   }
 
   private readonly onDrain = (): void => this.resumeUpstream?.();
@@ -72,16 +87,45 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
 
 /** The upstream's headers as node's flat [name, value, ...] list, without hop-by-hop ones, edited. */
 export function forwardedHeaders(rawHeaders: Buffer[], edits: HeaderEdits | undefined): string[] {
-  const headers: string[] = [];
+  let headers: string[] = [];
+  let connection: string[] | undefined;
   for (let index = 0; index < rawHeaders.length; index += 2) {
     const name = rawHeaders[index]!.toString('latin1');
     const lower = name.toLowerCase();
+    if (lower === 'connection') (connection ??= []).push(rawHeaders[index + 1]!.toString('latin1'));
     if (isHopHeader(lower) || (edits !== undefined && Object.hasOwn(edits, lower))) continue;
     headers.push(name, rawHeaders[index + 1]!.toString('latin1'));
   }
+  const hopToo = namedByConnection(connection);
+  if (hopToo.length > 0) headers = withoutNamed(headers, hopToo);
   if (edits !== undefined)
     for (const [name, value] of Object.entries(edits)) {
       if (value !== null) headers.push(name, value);
     }
   return headers;
+}
+
+function withoutNamed(headers: string[], names: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < headers.length; index += 2) {
+    if (!names.includes(headers[index]!.toLowerCase())) kept.push(headers[index]!, headers[index + 1]!);
+  }
+  return kept;
+}
+
+/** The first value of a header in undici's raw list; names compared without case. */
+function fieldOf(rawHeaders: Buffer[], lowerCaseName: string): string | undefined {
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index]!;
+    if (name.length === lowerCaseName.length && name.toString('latin1').toLowerCase() === lowerCaseName)
+      return rawHeaders[index + 1]!.toString('latin1');
+  }
+  return undefined;
+}
+
+function hasField(headers: string[], lowerCaseName: string): boolean {
+  for (let index = 0; index < headers.length; index += 2) {
+    if (headers[index]!.toLowerCase() === lowerCaseName) return true;
+  }
+  return false;
 }

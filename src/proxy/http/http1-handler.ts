@@ -1,16 +1,17 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { pipeline } from 'node:stream/promises';
 import { type Dispatcher, Pool } from 'undici';
 import type { RequestFacts } from '../../model/match.js';
 import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
 import { ForwardedResponse } from './forwarded-response.js';
 import { faultHeaders } from './header-faults.js';
+import { answerCutBeforeSending, type HeldAnswer, readLimited, replay, sendHeld } from './held-answer.js';
 import { hold } from './hold.js';
-import { isHopHeader } from './hop-headers.js';
+import { isHopHeader, namedByConnection } from './hop-headers.js';
 import {
+  answerCut,
   isResponseTimeout,
   reportFired,
   reportUpstreamFailure,
@@ -18,8 +19,9 @@ import {
   splitTarget,
   upstreamFailure,
 } from './report.js';
-import { planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
-import { editHeaders, MAX_REWRITE_BYTES, rewriteBody, rewritesBody } from './rewrite.js';
+import { emptyPlan, planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
+import { ConnectionTurns } from './turns.js';
+import { editHeaders, rewriteBody, rewritesBody } from './rewrite.js';
 
 /**
  * Serves each HTTP/1.1 request that reaches the proxy: plans the request toxics, then answers
@@ -28,6 +30,7 @@ import { editHeaders, MAX_REWRITE_BYTES, rewriteBody, rewritesBody } from './rew
  */
 export class Http1Handler {
   private pool: Pool | undefined;
+  private readonly turns = new ConnectionTurns();
   private poolTls: ConnectionOptions | undefined;
   private poolUpstream = '';
 
@@ -37,7 +40,17 @@ export class Http1Handler {
     private readonly randoms: ToxicRandoms,
   ) {}
 
-  readonly handle = (request: IncomingMessage, response: ServerResponse): void => {
+  readonly handle = (request: IncomingMessage, response: ServerResponse): void =>
+    this.serve(request, response, false);
+
+  /**
+   * A request with `Expect: 100-continue`: 100 Continue goes out only when the request goes
+   * upstream, so an abort answers instead and a request delay holds the 100 too.
+   */
+  readonly handleExpectingContinue = (request: IncomingMessage, response: ServerResponse): void =>
+    this.serve(request, response, true);
+
+  private serve(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void {
     response.sendDate = false;
     const linked = this.clients.find(request.socket);
     const method = request.method ?? 'GET';
@@ -45,13 +58,20 @@ export class Http1Handler {
     const facts: RequestFacts = { method, path, query, headers: request.headers, client: linked.client };
     const plan = planRequest(this.proxy, facts, this.randoms);
     const label = { connection: linked.id, method, path };
-    if (plan === undefined) {
+    const ahead = this.turns.ahead(request.socket);
+    if (plan === undefined && ahead === undefined) {
+      if (expectsContinue) response.writeContinue();
       this.forward(request, response, undefined, label);
       return;
     }
+    const holds = ahead !== undefined || plan!.requestDelay > 0;
+    const turn = { ahead, release: holds ? this.turns.take(request.socket) : undefined };
     // Whatever goes wrong with one request ends that request, never the server.
-    this.run(request, response, plan, label).catch(() => response.destroy());
-  };
+    this.run(request, response, plan ?? emptyPlan(), label, expectsContinue, turn).catch(() => {
+      turn.release?.();
+      response.destroy();
+    });
+  }
 
   close(): void {
     void this.pool?.destroy();
@@ -68,15 +88,28 @@ export class Http1Handler {
     response: ServerResponse,
     plan: RequestPlan,
     label: RequestLabel,
+    expectsContinue: boolean,
+    turn: Turn,
   ) {
+    // A client told no 100 Continue may never send the body it announced: answered without
+    // it, the connection closes, or the proxy would read the next request as that body.
+    const unread = expectsContinue ? { connection: 'close' } : {};
     if (plan.problem !== undefined) {
+      turn.release?.();
       request.resume();
-      response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(plan.problem);
+      response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', ...unread }).end(plan.problem);
       return;
     }
     const gone = new AbortController();
     response.once('close', () => abortUnlessFinished(response, gone));
-    if (plan.requestDelay > 0 && !(await hold(this.proxy, plan.requestDelay, gone.signal))) return;
+    try {
+      if (turn.ahead !== undefined) await turn.ahead;
+      if (gone.signal.aborted) return;
+      if (plan.requestDelay > 0 && !(await hold(this.proxy, plan.requestDelay, gone.signal))) return;
+    } finally {
+      // The requests behind go on once this one has: it goes upstream before they run.
+      turn.release?.();
+    }
     const abort = plan.abort;
     if (abort?.kind === 'reset') {
       reportFired(this.proxy, plan, label, {});
@@ -89,21 +122,30 @@ export class Http1Handler {
       request.resume();
       if (abort.kind === 'grpc') {
         response
-          .writeHead(200, { 'content-type': 'application/grpc', 'grpc-status': String(abort.code) })
+          .writeHead(200, {
+            'content-type': 'application/grpc',
+            'grpc-status': String(abort.code),
+            ...unread,
+          })
           .end();
       } else {
         // 204 and 304 answers have no body, and no length to announce (RFC 9110 8.6).
         if (abort.status === 204 || abort.status === 304) {
-          response.writeHead(abort.status, abort.headers).end();
+          response.writeHead(abort.status, { ...abort.headers, ...unread }).end();
         } else {
           const body = Buffer.from(abort.body);
           response
-            .writeHead(abort.status, { ...abort.headers, 'content-length': String(body.length) })
+            .writeHead(abort.status, {
+              ...abort.headers,
+              ...unread,
+              'content-length': String(body.length),
+            })
             .end(body);
         }
       }
       return;
     }
+    if (expectsContinue) response.writeContinue();
     if (plan.responseDelay === 0 && !rewritesBody(plan)) this.forward(request, response, plan, label);
     else await this.forwardHeld(request, response, plan, label, gone);
   }
@@ -139,6 +181,8 @@ export class Http1Handler {
         return status;
       },
       failed: (error) => this.failed(request, response, plan, label, error),
+      cut: (status, bodyBytes, error) =>
+        reportUpstreamFailure(this.proxy, label, answerCut(this.proxy, bodyBytes, error), status, bodyBytes),
     });
     try {
       this.upstreamPool().dispatch(this.upstreamRequest(request, plan), answer);
@@ -170,24 +214,29 @@ export class Http1Handler {
         upstream.body.destroy();
         return;
       }
-      const status = plan.status ?? upstream.statusCode;
-      const responseHeaders = this.responseHeaders(upstream.headers, plan);
-      reportFired(this.proxy, plan, label, { status });
-      if (rewritesBody(plan)) {
-        const read = await readLimited(upstream.body);
-        if (read.rest === undefined) {
-          const body = rewriteBody(Buffer.concat(read.chunks), plan);
-          delete responseHeaders['content-encoding'];
-          responseHeaders['content-length'] = String(body.length);
-          response.writeHead(status, responseHeaders).end(body);
-          return;
-        }
-        response.writeHead(status, responseHeaders);
-        await pipeline(replay(read.chunks, read.rest), response);
+      const held: HeldAnswer = {
+        response,
+        status: plan.status ?? upstream.statusCode,
+        headers: this.responseHeaders(upstream.headers, plan),
+        upstream,
+        plan,
+        label,
+        clientGone: gone.signal,
+      };
+      if (!rewritesBody(plan)) {
+        await sendHeld(this.proxy, held, upstream.body);
         return;
       }
-      response.writeHead(status, responseHeaders);
-      await pipeline(upstream.body, response);
+      const read = await readLimited(upstream.body);
+      if (read.cut !== undefined) {
+        if (!gone.signal.aborted) answerCutBeforeSending(this.proxy, held, read.cut, read.size);
+      } else if (read.rest === undefined) {
+        const body = rewriteBody(Buffer.concat(read.chunks), plan);
+        delete held.headers['content-encoding'];
+        held.headers['content-length'] = String(body.length);
+        reportFired(this.proxy, plan, label, { status: held.status });
+        response.writeHead(held.status, held.headers).end(body);
+      } else await sendHeld(this.proxy, held, replay(read.chunks, read.rest));
     } catch {
       upstream.body.destroy();
       response.destroy();
@@ -228,7 +277,7 @@ export class Http1Handler {
     const timeoutMs = this.proxy.environment.limits.upstreamResponseTimeoutMs;
     const text = upstreamFailure(this.proxy, error, timeoutMs);
     const status = isResponseTimeout(error) ? 504 : 502;
-    reportUpstreamFailure(this.proxy, label, text);
+    reportUpstreamFailure(this.proxy, label, text, status);
     if (plan) reportFired(this.proxy, plan, label, { status });
     request.resume();
     if (!response.headersSent) {
@@ -241,10 +290,11 @@ export class Http1Handler {
     const raw = request.rawHeaders;
     const headers: string[] = [];
     const dropFaultHeaders = this.proxy.headerFaults;
+    const hopToo = namedByConnection(request.headers.connection);
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] ?? '';
       const lower = name.toLowerCase();
-      if (isHopHeader(lower)) continue;
+      if (isHopHeader(lower) || (hopToo.length > 0 && hopToo.includes(lower))) continue;
       if (dropFaultHeaders && (faultHeaders as readonly string[]).includes(lower)) continue;
       if (plan && Object.hasOwn(plan.requestHeaders, lower)) continue;
       headers.push(name, raw[i + 1] ?? '');
@@ -260,12 +310,19 @@ export class Http1Handler {
     plan: RequestPlan | undefined,
   ): Record<string, string | string[]> {
     const headers: Record<string, string | string[] | undefined> = {};
+    const hopToo = namedByConnection(upstream.connection);
     for (const [name, value] of Object.entries(upstream)) {
-      if (value !== undefined && !isHopHeader(name)) headers[name] = value;
+      if (value !== undefined && !isHopHeader(name) && !hopToo.includes(name)) headers[name] = value;
     }
     if (plan) editHeaders(headers, plan.responseHeaders);
     return headers as Record<string, string | string[]>;
   }
+}
+
+/** The request before this one on its connection, still held, and what lets the next one go. */
+interface Turn {
+  ahead: Promise<void> | undefined;
+  release: (() => void) | undefined;
 }
 
 /**
@@ -284,29 +341,4 @@ function resetInTurn(response: ServerResponse): void {
  */
 function abortUnlessFinished(response: ServerResponse, controller: AbortController): void {
   if (!response.writableFinished) controller.abort();
-}
-
-interface LimitedRead {
-  chunks: Buffer[];
-  /** Set when the body was larger than the limit: the part not read yet. */
-  rest: AsyncIterator<Buffer> | undefined;
-}
-
-/** Reads a body to rewrite it, up to MAX_REWRITE_BYTES; a larger one passes on unchanged. */
-async function readLimited(body: AsyncIterable<Buffer>): Promise<LimitedRead> {
-  const iterator = body[Symbol.asyncIterator]();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for (;;) {
-    const next = await iterator.next();
-    if (next.done) return { chunks, rest: undefined };
-    chunks.push(next.value);
-    size += next.value.length;
-    if (size > MAX_REWRITE_BYTES) return { chunks, rest: iterator };
-  }
-}
-
-async function* replay(chunks: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  yield* chunks;
-  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }

@@ -38,7 +38,18 @@ export function reportFired(
   }
 }
 
-export function reportUpstreamFailure(proxy: ProxyView, request: RequestLabel, error: string): void {
+/**
+ * The upstream failed this request: the client got `status` (502, 504) saying so, or, when the
+ * upstream's own answer was cut after its headers, that status and `cutAfter` bytes of its body.
+ */
+export function reportUpstreamFailure(
+  proxy: ProxyView,
+  request: RequestLabel,
+  error: string,
+  status: number,
+  cutAfter?: number,
+): void {
+  proxy.countUpstreamFailure(status, cutAfter !== undefined);
   proxy.environment.events.emit({
     type: 'http.upstream_failed',
     proxy: proxy.name,
@@ -46,8 +57,21 @@ export function reportUpstreamFailure(proxy: ProxyView, request: RequestLabel, e
     method: request.method,
     path: request.path,
     upstream: proxy.upstream,
+    status,
+    ...(cutAfter === undefined ? {} : { cut: true as const, bodyBytes: cutAfter }),
     error,
   });
+}
+
+/** What the event says when the upstream cut its answer in the middle of the body. */
+export function answerCut(
+  proxy: ProxyView,
+  bodyBytes: number | undefined,
+  error: Error & { code?: string },
+): string {
+  const code = error.code ? `${error.code}: ` : '';
+  const after = bodyBytes === undefined ? '' : ` after ${bodyBytes} bytes of the body`;
+  return `faultline: the upstream ${proxy.upstream} cut its answer${after} (${code}${error.message})`;
 }
 
 /** An upstream that took the request but sent no response headers in time gets a 504, not a 502. */

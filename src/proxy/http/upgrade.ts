@@ -70,7 +70,7 @@ export async function passUpgrade(
   upstream.once('error', (error) => {
     if (upstream.bytesRead === 0 && socket.writable) {
       const text = upstreamFailure(proxy, error);
-      reportUpstreamFailure(proxy, label, text);
+      reportUpstreamFailure(proxy, label, text, 502);
       socket.end(
         `HTTP/1.1 502 Bad Gateway\r\ncontent-length: ${Buffer.byteLength(text) + 1}\r\nconnection: close\r\n\r\n${text}\n`,
       );

@@ -5,6 +5,7 @@ import { hold } from '../http/hold.js';
 import { faultHeaders } from '../http/header-faults.js';
 import { isHopHeader } from '../http/hop-headers.js';
 import {
+  answerCut,
   reportFired,
   reportUpstreamFailure,
   type RequestLabel,
@@ -17,7 +18,8 @@ import type { ProxyView } from '../proxy-view.js';
 import { encodeGrpcMessage } from './grpc-message.js';
 import type { UpstreamSession } from './upstream-session.js';
 
-const { HTTP2_HEADER_STATUS, NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
+const { HTTP2_HEADER_STATUS, NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR } =
+  http2.constants;
 
 type Headers = http2.IncomingHttpHeaders;
 
@@ -127,7 +129,8 @@ export class Http2Handler {
     stream.once('close', () => {
       if (!outgoing.closed) outgoing.close(stream.rstCode || http2.constants.NGHTTP2_CANCEL);
     });
-    outgoing.on('error', (error: Error) => this.fail(stream, plan, label, error));
+    const passed = { bodyBytes: 0 };
+    outgoing.on('error', (error: Error) => this.fail(stream, plan, label, error, passed.bodyBytes));
     outgoing.once('response', (received: Headers, responseFlags: number) => {
       this.respond(
         stream,
@@ -136,6 +139,7 @@ export class Http2Handler {
         (responseFlags & NGHTTP2_FLAG_END_STREAM) !== 0,
         plan,
         label,
+        passed,
       ).catch(() => stream.destroy());
     });
   }
@@ -147,6 +151,7 @@ export class Http2Handler {
     ended: boolean,
     plan: RequestPlan | undefined,
     label: RequestLabel,
+    passed: { bodyBytes: number },
   ): Promise<void> {
     if (plan && plan.responseDelay > 0) {
       const gone = new AbortController();
@@ -176,7 +181,21 @@ export class Http2Handler {
       }
     }
     stream.respond(headers, { waitForTrailers: true });
-    outgoing.pipe(stream);
+    outgoing.on('data', (chunk: Buffer) => (passed.bodyBytes += chunk.length));
+    outgoing.pipe(stream, { end: false });
+    // node ends the readable side of a stream the upstream reset before it reports the reset:
+    // pass the reset on, rather than end the client's stream as if the answer were whole.
+    outgoing.once('end', () => {
+      const code = outgoing.rstCode;
+      if (code === undefined || code === NGHTTP2_NO_ERROR) {
+        stream.end();
+        return;
+      }
+      stream.close(code);
+      const error = new Error(`the upstream reset the stream with code ${code}`);
+      const text = answerCut(this.proxy, passed.bodyBytes, error);
+      reportUpstreamFailure(this.proxy, label, text, status, passed.bodyBytes);
+    });
   }
 
   private fail(
@@ -184,14 +203,18 @@ export class Http2Handler {
     plan: RequestPlan | undefined,
     label: RequestLabel,
     error: Error,
+    bodyBytes = 0,
   ): void {
     if (stream.closed || stream.destroyed) return;
     if (stream.headersSent) {
       stream.close(NGHTTP2_INTERNAL_ERROR);
+      const status = Number(stream.sentHeaders[HTTP2_HEADER_STATUS] ?? 200);
+      const text = answerCut(this.proxy, bodyBytes, error);
+      reportUpstreamFailure(this.proxy, label, text, status, bodyBytes);
       return;
     }
     const text = upstreamFailure(this.proxy, error);
-    reportUpstreamFailure(this.proxy, label, text);
+    reportUpstreamFailure(this.proxy, label, text, 502);
     if (plan) reportFired(this.proxy, plan, label, { status: 502 });
     stream.respond({ [HTTP2_HEADER_STATUS]: 502, 'content-type': 'text/plain; charset=utf-8' });
     stream.end(`${text}\n`);

@@ -17,7 +17,7 @@ import { datagramToxics, datagramToxicTypes } from './toxics/index.js';
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 /** Datagrams carry no requests, so no request faults. */
-const noTlsFailures = new Map<string, number>();
+const noCounts = new Map<string, number>();
 const noRequestFaults: ProxyStats['requestFaults'] = new Map();
 
 /** New client addresses beyond this many live flows are not served (counted in `datagramsRefused`). */
@@ -205,7 +205,8 @@ export class UdpProxy {
       requestFaults: noRequestFaults,
       bytes,
       toxicActions: this.roster.actionCounts,
-      tlsFailures: noTlsFailures,
+      tlsFailures: noCounts,
+      upstreamFailures: noCounts,
       datagramsDropped: this.droppedDatagrams,
     };
   }

@@ -1,0 +1,124 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { ProxyView } from '../proxy-view.js';
+import { answerCut, reportFired, reportUpstreamFailure, type RequestLabel } from './report.js';
+import type { RequestPlan } from './request-plan.js';
+import { MAX_REWRITE_BYTES } from './rewrite.js';
+import { answerIsChunked, trailerFields } from './trailers.js';
+
+/** An upstream answer the proxy held (a response delay, a body to rewrite), ready to go on. */
+export interface HeldAnswer {
+  readonly response: ServerResponse;
+  readonly status: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly upstream: Dispatcher.ResponseData;
+  readonly plan: RequestPlan;
+  readonly label: RequestLabel;
+  readonly clientGone: AbortSignal;
+}
+
+/**
+ * Sends a held answer on once its body flows: the headers with the first chunk, the body, then
+ * the trailers. A body cut before anything went out is a 502 that says so; one cut after is
+ * reported with the status and the bytes the client got, and the client's connection is cut.
+ */
+export async function sendHeld(
+  proxy: ProxyView,
+  held: HeldAnswer,
+  body: AsyncIterable<Buffer>,
+): Promise<void> {
+  const { response, status, headers, upstream, plan, label, clientGone } = held;
+  const chunks = body[Symbol.asyncIterator]();
+  let next: IteratorResult<Buffer>;
+  try {
+    next = await chunks.next();
+  } catch (error) {
+    if (!clientGone.aborted) answerCutBeforeSending(proxy, held, error as Error, undefined);
+    return;
+  }
+  reportFired(proxy, plan, label, { status });
+  const trailer = upstream.headers.trailer;
+  if (trailer !== undefined && answerIsChunked(response, status, headers['content-length'] !== undefined))
+    headers.trailer = trailer;
+  response.writeHead(status, headers);
+  let bodyBytes = 0;
+  try {
+    while (next.done !== true) {
+      bodyBytes += next.value.length;
+      if (!response.write(next.value)) await once(response, 'drain', { signal: clientGone });
+      next = await chunks.next();
+    }
+  } catch (error) {
+    upstream.body.destroy();
+    response.destroy();
+    if (!clientGone.aborted) {
+      const text = answerCut(proxy, bodyBytes, error as Error);
+      reportUpstreamFailure(proxy, label, text, status, bodyBytes);
+    }
+    return;
+  }
+  response.addTrailers(trailerFields(flatTrailers(upstream.trailers)));
+  response.end();
+}
+
+/** The upstream cut the body before the proxy sent anything on: a 502 says so. */
+export function answerCutBeforeSending(
+  proxy: ProxyView,
+  held: HeldAnswer,
+  error: Error,
+  bodyBytes: number | undefined,
+): void {
+  const text = answerCut(proxy, bodyBytes, error);
+  reportUpstreamFailure(proxy, held.label, text, 502);
+  reportFired(proxy, held.plan, held.label, { status: 502 });
+  const body = Buffer.from(`${text}\n`);
+  held.response.writeHead(502, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': String(body.length),
+    connection: 'close',
+  });
+  held.response.end(body);
+}
+
+export interface LimitedRead {
+  chunks: Buffer[];
+  size: number;
+  /** Set when the body was larger than the limit: the part not read yet. */
+  rest: AsyncIterator<Buffer> | undefined;
+  /** Set when the upstream cut the body before its end. */
+  cut: Error | undefined;
+}
+
+/** Reads a body to rewrite it, up to MAX_REWRITE_BYTES; a larger one passes on unchanged. */
+export async function readLimited(body: AsyncIterable<Buffer>): Promise<LimitedRead> {
+  const iterator = body[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return { chunks, size, rest: undefined, cut: undefined };
+      chunks.push(next.value);
+      size += next.value.length;
+      if (size > MAX_REWRITE_BYTES) return { chunks, size, rest: iterator, cut: undefined };
+    }
+  } catch (error) {
+    return { chunks, size, rest: undefined, cut: error as Error };
+  }
+}
+
+export async function* replay(chunks: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield* chunks;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+/** undici's parsed trailers as a raw [name, value, ...] list; a repeated field keeps each value. */
+function flatTrailers(trailers: Record<string, string | string[] | undefined>): string[] {
+  const raw: string[] = [];
+  for (const [name, value] of Object.entries(trailers)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) raw.push(name, one);
+  }
+  return raw;
+}
