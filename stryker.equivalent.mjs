@@ -225,6 +225,14 @@ export const equivalentSurvivors = [
     reason:
       'Number.isSafeInteger is false for every value that is not a number, so the typeof test decides nothing on its own',
   },
+  {
+    file: 'src/inject/fs-faults.ts',
+    code: 'if (fd !== undefined) fdPaths.set(fd, path);',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (true) fdPaths.set(fd, path);',
+    reason:
+      'fs.open calls back without a descriptor only with an error; a path kept under `undefined` is never read, because paths are looked up by descriptor number only',
+  },
 ];
 
 /** @param {{ node: { type: string }, parentPath?: { getSource(): string } | null, hub?: { file?: { opts?: { filename?: string } } }, getSource(): string }} path */

@@ -163,9 +163,13 @@ describe('installFsFaults, in this process', () => {
     const target = file('inner.txt');
     const outcomes = await withFaults(
       [{ syscall: 'write', errno: 'EIO', path: only('inner.txt'), when: '2' }],
-      () => [code(() => fs.writeFileSync(target, 'a')), code(() => fs.writeFileSync(target, 'b'))],
+      () => [
+        code(() => fs.writeFileSync(target, Buffer.from('a'))),
+        code(() => fs.writeFileSync(target, Buffer.from('b'))),
+      ],
     );
-    // writeFileSync calls openSync and writeSync itself; counted once per public call, the 2nd fails.
+    // With a Buffer, writeFileSync calls fs.openSync and fs.writeSync itself (a string goes
+    // through one native call instead); counted once per public call, so the 2nd fails.
     assert.deepEqual(outcomes, ['ok', 'EIO']);
   });
 
@@ -352,5 +356,159 @@ describe('installFsFaults, in this process', () => {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
       message: 'fs fault 1: unknown errno "ENOTHING"; for example EIO, ENOSPC or EACCES',
     });
+  });
+
+  test('a file named 0, 1 or 2 is a file, not a standard stream', async () => {
+    // Relative names that do not exist: a fault without path fails them before fs looks.
+    const outcomes = await withFaults([{ syscall: 'stat', errno: 'EIO' }], () =>
+      ['0', '1', '2'].map((name) => code(() => fs.statSync(name))),
+    );
+    assert.deepEqual(outcomes, ['EIO', 'EIO', 'EIO']);
+  });
+
+  test('a descriptor opened before the faults has no path: no pattern matches it, not even one matching any text', async () => {
+    const before = fs.openSync(file('opened-before.txt'), 'w');
+    try {
+      const outcomes = await withFaults([{ syscall: 'fsync', errno: 'EIO', path: '.' }], () => {
+        const after = fs.openSync(file('opened-after.txt'), 'w');
+        try {
+          return [code(() => fs.fsyncSync(before)), code(() => fs.fsyncSync(after))];
+        } finally {
+          fs.closeSync(after);
+        }
+      });
+      assert.deepEqual(outcomes, ['ok', 'EIO']);
+    } finally {
+      fs.closeSync(before);
+    }
+  });
+
+  test('a fault without path on a descriptor of unknown path is recorded with an empty url', async () => {
+    const seen: FaultApplied[] = [];
+    const stop = onFault((applied) => seen.push(applied));
+    const fd = fs.openSync(file('unknown-path.txt'), 'w');
+    try {
+      const outcome = await withFaults([{ syscall: 'fsync', errno: 'EIO' }], () =>
+        code(() => fs.fsyncSync(fd)),
+      );
+      assert.equal(outcome, 'EIO');
+    } finally {
+      stop();
+      fs.closeSync(fd);
+    }
+    assert.deepEqual(
+      seen.map(({ fault, call }) => [fault, call.method, call.url]),
+      [['fs-fsync-EIO', 'fsyncSync', '']],
+    );
+  });
+
+  test('a byte count a write returns is not taken for a descriptor', async () => {
+    // `unknown` was opened before the faults; a write of exactly `unknown` bytes returns that number.
+    const unknown = fs.openSync(file('count-unknown.txt'), 'w');
+    try {
+      const outcomes = await withFaults(
+        [{ syscall: 'fsync', errno: 'EIO', path: only('count-known.txt') }],
+        () => {
+          const known = fs.openSync(file('count-known.txt'), 'w');
+          try {
+            assert.equal(fs.writeSync(known, Buffer.alloc(unknown)), unknown);
+            return [code(() => fs.fsyncSync(unknown)), code(() => fs.fsyncSync(known))];
+          } finally {
+            fs.closeSync(known);
+          }
+        },
+      );
+      assert.deepEqual(outcomes, ['ok', 'EIO']);
+    } finally {
+      fs.closeSync(unknown);
+    }
+  });
+
+  test('a callback gets every argument fs gives it, not only the first two', async () => {
+    const target = file('read-back.txt');
+    fs.writeFileSync(target, 'abc');
+    const fd = fs.openSync(target, 'r');
+    try {
+      const buffer = Buffer.alloc(3);
+      const [bytesRead, filled] = await withFaults(
+        [{ syscall: 'read', errno: 'EIO', path: only('elsewhere.txt') }],
+        () =>
+          new Promise<[number, Buffer]>((resolve, reject) =>
+            fs.read(fd, buffer, 0, 3, 0, (error, count, into) =>
+              error ? reject(error) : resolve([count, into]),
+            ),
+          ),
+      );
+      assert.equal(bytesRead, 3);
+      assert.equal(filled, buffer);
+      assert.equal(filled.toString(), 'abc');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  test('arguments the faults do not take reach fs untouched, and fs refuses them itself', async () => {
+    const target = file('untouched.txt');
+    fs.writeFileSync(target, 'x');
+    const mode = function mode() {};
+    await withFaults([{ syscall: 'stat', errno: 'EIO', path: only('elsewhere.txt') }], async () => {
+      // A function where a sync or promise call takes a mode is not a callback to wrap.
+      const received = 'The "mode" argument must be of type number. Received function mode';
+      assert.throws(() => fs.openSync(target, 'r', mode as never), {
+        code: 'ERR_INVALID_ARG_TYPE',
+        message: received,
+      });
+      await assert.rejects(fs.promises.open(target, 'r', mode as never), {
+        code: 'ERR_INVALID_ARG_TYPE',
+        message: received,
+      });
+      // A callback call without its callback gets node's own error.
+      assert.throws(() => (fs.stat as unknown as (path: string) => void)(target), {
+        code: 'ERR_INVALID_ARG_TYPE',
+        message: 'The "cb" argument must be of type function. Received undefined',
+      });
+    });
+  });
+
+  test('fs.close without a callback under a fault: the fault is recorded and nothing is thrown, now or later', async () => {
+    const seen: string[] = [];
+    const stop = onFault((applied) => seen.push(String(applied.call.method)));
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    const target = file('close-no-callback.txt');
+    fs.writeFileSync(target, 'x');
+    let known = -1;
+    try {
+      await withFaults(
+        [{ syscall: 'close', errno: 'EIO', path: only('close-no-callback.txt') }],
+        async () => {
+          // Opened through the patched fs, so the fault knows its path.
+          known = fs.openSync(target, 'r');
+          assert.equal((fs.close as (fd: number) => void)(known), undefined);
+          // A delay of 0 delivers in a microtask; an unhandled rejection would be reported before this.
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+      );
+    } finally {
+      stop();
+      process.off('unhandledRejection', onRejection);
+      // The fault took the place of the close, so the descriptor is still open.
+      if (known >= 0) fs.closeSync(known);
+    }
+    assert.deepEqual([seen, rejections], [['close'], []]);
+  });
+
+  test('a function this fs does not have is not added', async () => {
+    const owner = fs as unknown as Record<string, unknown>;
+    const original = owner.fdatasyncSync;
+    owner.fdatasyncSync = undefined;
+    try {
+      const during = await withFaults([{ syscall: 'fsync', errno: 'EIO' }], () => owner.fdatasyncSync);
+      assert.equal(during, undefined);
+      assert.equal(owner.fdatasyncSync, undefined);
+    } finally {
+      owner.fdatasyncSync = original;
+    }
   });
 });

@@ -406,17 +406,20 @@ describe('createHttpFaults', () => {
   });
 
   test('options that are not an object are refused with the name of what was wrong', () => {
-    assert.throws(() => createHttpFaults(null as never), {
-      code: 'FAULTLINE_ERR_INVALID_FIELD',
-      message: /createHttpFaults options/,
-    });
+    for (const options of [null, 'faults', 3]) {
+      assert.throws(() => createHttpFaults(options as never), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        message: /createHttpFaults options/,
+      });
+    }
   });
 
   test('a delay alone holds the request back, then lets it go on', async () => {
+    // Long enough that the way without the delay, slow as it is on a loaded machine, stays shorter.
     const started = performance.now();
-    const result = await viaMiddleware(createHttpFaults({ faults: [{ delay: 20 }], enabled: true }), '/');
+    const result = await viaMiddleware(createHttpFaults({ faults: [{ delay: 400 }], enabled: true }), '/');
     assert.equal(result.next, true);
-    assert.ok(performance.now() - started >= 20, 'the delay held the request back');
+    assert.ok(performance.now() - started >= 400, 'the delay held the request back');
   });
 
   test('the request method and url are what the faults match', async () => {
@@ -486,6 +489,26 @@ describe('createHttpFaults', () => {
     assert.throws(() => createHttpFaults({ admin: { token: 'short' } }), {
       message: /the token must be 16 characters or more/,
     });
+  });
+
+  test('a request without url is taken as / by the admin route too', async () => {
+    const faults = createHttpFaults({ enabled: true, admin: { token: 'a-secret-of-sixteen+', path: '/' } });
+    const { request, response, sent } = exchange(undefined as never);
+    let wentOn = false;
+    await new Promise<void>((resolve) => {
+      const end = sent.end;
+      sent.end = (body?: string) => {
+        end(body);
+        resolve();
+        return sent;
+      };
+      faults.middleware(request, response, () => {
+        wentOn = true;
+        resolve();
+      });
+    });
+    // The admin route took it: without the token it answers 401 and the request goes no further.
+    assert.deepEqual([wentOn, sent.status], [false, 401]);
   });
 
   test('the admin route answers on its path with the token, and only there', async () => {

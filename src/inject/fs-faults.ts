@@ -116,7 +116,8 @@ export function fsError(code: string, syscall: string, path?: string): NodeJS.Er
 /** Patches the fs module (and fs.promises) for these faults; returns the function that undoes it. */
 export function installFsFaults(faults: unknown[]): () => void {
   const armed = faults.map(arm);
-  const fdPaths = new Map<number, string>();
+  /** The path each descriptor opened through the patched fs was opened with. */
+  const fdPaths = new Map<number, string | undefined>();
 
   const pathOf = (first: unknown): string | undefined =>
     typeof first === 'number'
@@ -130,7 +131,7 @@ export function installFsFaults(faults: unknown[]): () => void {
             : undefined;
 
   const decide = (functionName: string, first: unknown, path: string | undefined): Armed | undefined => {
-    const standard = typeof first === 'number' && first >= 0 && first < standardStreams.length;
+    const standard = typeof first === 'number' && standardStreams[first] !== undefined;
     for (const candidate of armed) {
       if (!candidate.functions.has(functionName)) continue;
       if (candidate.path === undefined ? standard : path === undefined || !candidate.path.test(path))
@@ -174,15 +175,15 @@ export function installFsFaults(faults: unknown[]): () => void {
         // The caller's callback runs in the caller's context, where its own fs calls count.
         const bound = AsyncResource.bind(callback as (...values: unknown[]) => unknown);
         args[args.length - 1] =
-          key === 'open' && path !== undefined
+          key === 'open'
             ? (error: unknown, fd?: number) => {
-                if (!error && fd !== undefined) fdPaths.set(fd, path);
+                if (fd !== undefined) fdPaths.set(fd, path);
                 bound(error, fd);
               }
             : bound;
       }
       const result = insidePublicCall.run(true, () => original.apply(this, args));
-      if (key === 'openSync' && typeof result === 'number' && path !== undefined) fdPaths.set(result, path);
+      if (key === 'openSync') fdPaths.set(result as number, path);
       return result;
     };
     restore.push(() => {
