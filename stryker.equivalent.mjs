@@ -196,9 +196,9 @@ export const equivalentSurvivors = [
   },
   {
     file: 'src/experiment/run.ts',
-    code: 'const state = { failed: false };',
+    code: 'const state: { failed: boolean; error?: Error } = { failed: false };',
     mutator: 'ObjectLiteral',
-    replacement: 'const state = {};',
+    replacement: 'const state: { failed: boolean; error?: Error } = {};',
     reason:
       '`failed` is then undefined instead of false until it is set to true, and every reader tests it for truth (`=== true`, `&&`)',
   },
