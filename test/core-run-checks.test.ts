@@ -9,6 +9,29 @@ import { prepared, runLogged, scriptedActivity, scriptedPython, startRun } from 
 const met = (name = 'p') => js('probe', name, 'value', { value: 1 }, { tolerance: 1 });
 const missed = (name = 'p') => js('probe', name, 'value', { value: 2 }, { tolerance: 1 });
 
+describe('the hypothesis before the method', () => {
+  test('missed: the method is skipped, the run completes and default plays the rollbacks, as chaos run', async () => {
+    const { journal, log } = await runLogged(
+      experiment({
+        'steady-state-hypothesis': { title: 'h', probes: [missed()] },
+        method: [js('action', 'a', 'value')],
+        rollbacks: [js('action', 'undo', 'value')],
+      }),
+    );
+    assert.deepEqual(
+      [
+        journal.status,
+        journal.deviated,
+        names(journal.run),
+        names(journal.rollbacks),
+        journal.steady_states.after,
+      ],
+      ['completed', false, [], ['undo'], null],
+    );
+    assert.equal(log.lines.includes("info: Playing your experiment's method now..."), false);
+  });
+});
+
 describe('how often the hypothesis is checked during the method', () => {
   test('by default every second: a method of 200 ms sees the first check only', async () => {
     const { journal } = await runLogged(

@@ -141,6 +141,29 @@ describe('what the caller chose', () => {
   });
 });
 
+describe('configuration values that are probes', () => {
+  test('each value is in scope at once: for the next probe and for the title', async () => {
+    const { journal } = await runLogged(
+      experiment({
+        title: 'drill ${doubled}',
+        configuration: {
+          answer: {
+            type: 'probe',
+            name: 'ask',
+            provider: js('probe', 'ask', 'value', { value: 21 }).provider,
+          },
+          doubled: {
+            type: 'probe',
+            name: 'again',
+            provider: js('probe', 'again', 'value', { value: '${answer}${answer}' }).provider,
+          },
+        },
+      }),
+    );
+    assert.equal(journal.experiment.title, 'drill 2121');
+  });
+});
+
 describe('the journal records when the run ended', () => {
   test('end is a timestamp after start, and duration the seconds between them', async () => {
     const { journal } = await runLogged(experiment({ method: [js('action', 'a', 'wait', { ms: 150 })] }));
