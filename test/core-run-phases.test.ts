@@ -3,8 +3,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { experiment, js, names } from './experiment-helpers.js';
-import { prepared, scriptedActivity, scriptedPython, startRun, whenLogged } from './run-helpers.js';
+import { noLedger } from '../src/experiment/ledger.js';
+import { startExperiment } from '../src/experiment/run.js';
+import { experiment, fixtures, js, names } from './experiment-helpers.js';
+import {
+  prepared,
+  recordingLog,
+  scriptedActivity,
+  scriptedPython,
+  startRun,
+  whenLogged,
+} from './run-helpers.js';
 
 // The run's phases past the method: the rollbacks' endings, the after-experiment hook, the
 // cleanup on a crash, and the run's own Python interpreter (a scripted stand-in here).
@@ -237,6 +246,28 @@ describe("the run's Python interpreter", () => {
     const printed = log.printed.join('');
     assert.match(printed, /^token is \*\*\*$/m);
     assert.doesNotMatch(printed, /printed-s3cret/);
+  });
+
+  test('a log without output: what Python prints is left out and the run goes on', async () => {
+    const valid = await prepared(
+      experiment({
+        method: [
+          {
+            type: 'action',
+            name: 'chatter',
+            provider: { type: 'python', module: 'faultline_python_fixture', func: 'chatter' },
+          },
+        ],
+      }),
+    );
+    const { info, warning, error, critical, progress } = recordingLog();
+    const withoutOutput = { info, warning, error, critical, progress };
+    const journal = await startExperiment(valid, {
+      log: withoutOutput,
+      ledger: noLedger,
+      baseDirectory: fixtures,
+    }).journal;
+    assert.deepEqual([journal.status, journal.run[0]!.output], ['completed', 'chatted']);
   });
 
   test('exit_ungracefully() in a Python call: interrupted and no rollback, whatever the strategy', async () => {
