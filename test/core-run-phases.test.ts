@@ -67,6 +67,18 @@ describe('an interruption from outside the run', () => {
       log.lines.join('\n'),
     );
   });
+  test('an error after the interruption is reported as the interruption, not as an abort', async () => {
+    // The method's hook is still running when the interruption comes; then the missing ref fails.
+    const valid = await prepared(experiment({ controls: [phaseControl({ hold_ms: 1000 })] }), {
+      method: [{ ref: 'missing' }],
+    });
+    const { log, running } = startRun(valid);
+    whenLogged(log, "info: Playing your experiment's method now...", () =>
+      running.interrupt('stopped by the caller'),
+    );
+    const journal = await running.journal;
+    assert.deepEqual([journal.status, journal.interruption], ['interrupted', 'stopped by the caller']);
+  });
 });
 
 describe('rollback strategies after a deviation or an abort', () => {
