@@ -164,6 +164,23 @@ describe('configuration values that are probes', () => {
   });
 });
 
+describe('--max-duration', () => {
+  test('a run that ends inside the limit is not told of it later', async () => {
+    let told = 0;
+    const started = Date.now();
+    const { journal } = await runLogged(experiment({ method: [js('action', 'a', 'value')] }), {
+      maxDuration: 2,
+      onTimeLimit: () => {
+        told += 1;
+      },
+    });
+    assert.equal(journal.status, 'completed');
+    // A timer due after the limit runs after any timer the run left for it.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 2200 - Date.now())));
+    assert.equal(told, 0);
+  });
+});
+
 describe('the journal records when the run ended', () => {
   test('end is a timestamp after start, and duration the seconds between them', async () => {
     const { journal } = await runLogged(experiment({ method: [js('action', 'a', 'wait', { ms: 150 })] }));
