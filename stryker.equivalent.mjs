@@ -196,11 +196,19 @@ export const equivalentSurvivors = [
   },
   {
     file: 'src/experiment/run.ts',
-    code: 'const state = { failed: false };',
+    code: 'const state: { failed: boolean; error?: Error } = { failed: false };',
     mutator: 'ObjectLiteral',
-    replacement: 'const state = {};',
+    replacement: 'const state: { failed: boolean; error?: Error } = {};',
     reason:
       '`failed` is then undefined instead of false until it is set to true, and every reader tests it for truth (`=== true`, `&&`)',
+  },
+  {
+    file: 'src/experiment/run.ts',
+    code: 'if (!(error instanceof InterruptExecution)) throw error;',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (false) throw error;',
+    reason:
+      "around controls.after('experiment') and controls.after('rollback'): the dispatcher lets only InterruptExecution out of a before/after hook (invokeHook records and logs every other failure, and rethrows one only from configure_control), so no other error reaches this test",
   },
   {
     file: 'src/model/match.ts',

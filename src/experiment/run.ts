@@ -273,10 +273,14 @@ async function runWithContext(
         environment,
         journal,
         options,
-        () => loop?.failed === true,
+        () => loop?.failed === true || loop?.error !== undefined,
         hooks.backgroundSignal,
       );
       await loop?.stop();
+      // A foreground activity ends an interrupted method with InterruptExecution; a method of
+      // background activities only ends when they settle, and is just as interrupted.
+      if (methodSignal.aborted) throw new InterruptExecution(String(methodSignal.reason));
+      if (loop?.error !== undefined) throw loop.error;
       if (loop?.failed && status === undefined) status = 'failed';
       if (status !== 'aborted' && hasProbes && AFTER.includes(hypothesisStrategy)) {
         const after = await runHypothesis(hypothesis, experiment, environment);
@@ -397,7 +401,7 @@ function checkContinuously(
   // The checks run beside the method (in a thread, as chaoslib's); the context stays the live one.
   const inThread = Object.create(environment.context, { background: { value: true } }) as ProviderContext;
   environment = { ...environment, context: inThread };
-  const state = { failed: false };
+  const state: { failed: boolean; error?: Error } = { failed: false };
   const done = (async () => {
     while (!signal.aborted) {
       const result = await runHypothesis(hypothesis, experiment, environment);
@@ -410,12 +414,20 @@ function checkContinuously(
       await sleep((options.hypothesisFrequency ?? 1) * 1000, signal);
     }
   })().catch((error: unknown) => {
-    // A control's InterruptExecution in a check during the method interrupts the run, as in chaoslib.
+    // As in chaoslib: a control's InterruptExecution in a check interrupts the run; any other
+    // error aborts it once the activity in progress ends.
     if (error instanceof InterruptExecution) interrupt(error.message);
+    else
+      state.error = new Error(
+        `the steady-state hypothesis check during the method failed: ${(error as Error).message}`,
+      );
   });
   return {
     get failed() {
       return state.failed;
+    },
+    get error() {
+      return state.error;
     },
     stop: async () => {
       stopper.abort();
