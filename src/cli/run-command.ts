@@ -145,7 +145,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   let settings: LoadedSettings;
   let loaderControls: ControlRecord[];
   // One interpreter from the loader hooks to the end of the run, as chaos run is one process.
-  const python = createPythonRuntime({ cwd: baseDirectoryOf(source), output: (text) => log.output?.(text) });
+  const python = createPythonRuntime({ moduleDirectory: baseDirectoryOf(source), output: (text) => log.output?.(text) });
   let reporter: Awaited<ReturnType<typeof connectReporter>>;
   // One id for the run's ledger and its registration, so /runs and /ledger name it the same way.
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;

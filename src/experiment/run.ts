@@ -106,7 +106,7 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
   const python =
     options.python ??
     createPythonRuntime({
-      cwd: options.baseDirectory,
+      moduleDirectory: options.baseDirectory,
       output: (text) => options.log.output?.(mask.text(text)),
     });
   // exit_gracefully()/exit_ungracefully() in a foreground Python call: SystemExit there, and this.
