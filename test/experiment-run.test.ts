@@ -83,6 +83,51 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
     assert.deepEqual(journal.rollbacks, []);
   });
 
+  test('a gate tolerance that cannot be checked aborts the run before the method, as chaos run stops', async () => {
+    const lines: string[] = [];
+    const journal = await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [
+            js('probe', 'shaped', 'value', { value: 7 }, { tolerance: { type: 'regex', pattern: '7' } }),
+          ],
+        },
+        method: [js('action', 'a', 'value')],
+        rollbacks: [js('action', 'undo', 'value')],
+      }),
+      { log: { ...silentLog, error: (line: string) => lines.push(line) } },
+    );
+    assert.equal(journal.status, 'aborted');
+    assert.deepEqual(journal.run, []);
+    assert.deepEqual(lines, [
+      'Experiment aborted: the tolerance of probe \'shaped\' cannot be checked: regex tolerance needs a string, got int; set "target" (e.g. "stdout" or "body")',
+    ]);
+  });
+
+  test('a tolerance that cannot be checked during the method stops the checks and says why', async () => {
+    const lines: string[] = [];
+    const journal = await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [
+            js('probe', 'shaped', 'value', { value: 7 }, { tolerance: { type: 'regex', pattern: '7' } }),
+          ],
+        },
+        method: [js('action', 'a', 'value')],
+      }),
+      {
+        log: { ...silentLog, error: (line: string) => lines.push(line) },
+        hypothesisStrategy: 'during-method-only',
+      },
+    );
+    assert.deepEqual(journal.steady_states.during, []);
+    assert.deepEqual(lines, [
+      'The steady-state checks during the method stopped: the tolerance of probe \'shaped\' cannot be checked: regex tolerance needs a string, got int; set "target" (e.g. "stdout" or "body")',
+    ]);
+  });
+
   test('a deviation after the method: completed and deviated', async () => {
     const flag = key();
     const journal = await run(

@@ -46,7 +46,36 @@ const cases: Array<[string, unknown, string | RegExp]> = [
   [
     'unknown tolerance type',
     withHypothesis([probe({ tolerance: { type: 'magic' } })]),
-    "hypothesis probe tolerance type 'magic' is unsupported",
+    `hypothesis probe tolerance type 'magic' is unsupported: use "probe", "regex", "jsonpath" or "range"`,
+  ],
+  [
+    'tolerance object without type',
+    withHypothesis([probe({ tolerance: { pattern: 'x' } })]),
+    'hypothesis probe tolerance is an object with no "type": set "type" to "probe", "regex", "jsonpath" or "range" (or use a bool, int, string or list tolerance)',
+  ],
+  [
+    'regex without target on an http probe',
+    withHypothesis([
+      {
+        type: 'probe',
+        name: 'web',
+        provider: { type: 'http', url: 'http://127.0.0.1:9/' },
+        tolerance: { type: 'regex', pattern: 'ok' },
+      },
+    ]),
+    `the regex tolerance of probe 'web' has no "target", so it would test the whole output of the http probe, an object, which cannot be checked (chaos run crashes on it): add "target": "status", "headers" or "body"`,
+  ],
+  [
+    'range without target on a process probe',
+    withHypothesis([
+      {
+        type: 'probe',
+        name: 'cmd',
+        provider: { type: 'process', path: 'true' },
+        tolerance: { type: 'range', range: [0, 1] },
+      },
+    ]),
+    `the range tolerance of probe 'cmd' has no "target", so it would test the whole output of the process probe, an object, which cannot be checked (chaos run crashes on it): add "target": "status", "stdout" or "stderr"`,
   ],
   [
     'regex without pattern',
@@ -198,7 +227,7 @@ const cases: Array<[string, unknown, string | RegExp]> = [
         { type: 'action', name: 'x', provider: { type: 'python', module: 'no_such_module_x', func: 'f' } },
       ],
     },
-    "could not find Python module 'no_such_module_x' in activity 'x'",
+    `could not find Python module 'no_such_module_x' in activity 'x' (working directory ${process.cwd()}; install it, or add its folder to PYTHONPATH)`,
   ],
   [
     'python function missing',

@@ -412,6 +412,8 @@ function checkContinuously(
   })().catch((error: unknown) => {
     // A control's InterruptExecution in a check during the method interrupts the run, as in chaoslib.
     if (error instanceof InterruptExecution) interrupt(error.message);
+    else
+      environment.log.error(`The steady-state checks during the method stopped: ${(error as Error).message}`);
   });
   return {
     get failed() {

@@ -19,6 +19,7 @@ import { checkKeys } from './key-check.js';
 import { describeUnknownKey } from './known-keys.js';
 import { scopeOf } from './substitute.js';
 import { pythonRegex } from './tolerance.js';
+import { refuseUntargetedTolerance } from './tolerance-target.js';
 
 export interface ValidateOptions {
   /** Unknown keys are errors instead of warnings. */
@@ -68,7 +69,7 @@ export async function validateExperiment(
   const configuration = loadConfiguration(asObject(value.configuration));
   const secrets = loadSecrets(asObject(value.secrets));
   // One interpreter imports the Python modules of every activity and control, as chaoslib validates in one process.
-  const python = options.python ?? createPythonRuntime({ cwd: baseDirectory });
+  const python = options.python ?? createPythonRuntime({ moduleDirectory: baseDirectory });
   const context = {
     configuration,
     secrets,
@@ -88,6 +89,7 @@ export async function validateExperiment(
         if (!('tolerance' in probe))
           throw new InvalidActivity('hypothesis probe must have a tolerance entry');
         await validateTolerance(probe.tolerance as Json, experiment, context);
+        refuseUntargetedTolerance(probe as unknown as JsonObject);
       }
     }
     if (!Array.isArray(value.method)) {
@@ -246,8 +248,14 @@ async function validateTolerance(tolerance: Json, experiment: Experiment, contex
         throw new InvalidActivity('hypothesis range upper boundary must be a number');
       return;
     }
+    case undefined:
+      throw new InvalidActivity(
+        'hypothesis probe tolerance is an object with no "type": set "type" to "probe", "regex", "jsonpath" or "range" (or use a bool, int, string or list tolerance)',
+      );
     default:
-      throw new InvalidActivity(`hypothesis probe tolerance type '${tolerance.type}' is unsupported`);
+      throw new InvalidActivity(
+        `hypothesis probe tolerance type '${String(tolerance.type)}' is unsupported: use "probe", "regex", "jsonpath" or "range"`,
+      );
   }
 }
 
