@@ -48,6 +48,41 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     withHypothesis([probe({ tolerance: { type: 'magic' } })]),
     `hypothesis probe tolerance type 'magic' is unsupported: use "probe", "regex", "jsonpath" or "range"`,
   ],
+  ...(['1', '${t}', 0] as const).map((timeout): [string, unknown, string] => [
+    `process timeout ${JSON.stringify(timeout)}`,
+    {
+      ...base,
+      configuration: { t: 1 },
+      method: [{ type: 'action', name: 'x', provider: { type: 'process', path: 'true', timeout } }],
+    },
+    `process activity 'x' has timeout ${JSON.stringify(timeout)}: it must be a number of seconds above 0, written as a number (chaos run neither converts nor substitutes it, and fails on a string)`,
+  ]),
+  ...(['abc', '1', [1], -2] as const).map((timeout): [string, unknown, string] => [
+    `http timeout ${JSON.stringify(timeout)}`,
+    {
+      ...base,
+      method: [{ type: 'probe', name: 'x', provider: { type: 'http', url: 'http://127.0.0.1:9/', timeout } }],
+    },
+    `a HTTP activity timeout is ${JSON.stringify(timeout)}: use a number of seconds above 0, a [connect, read] pair of them, or "\${name}" (chaos run fails on anything else)`,
+  ]),
+  [
+    'http url with an ftp scheme',
+    { ...base, method: [{ type: 'probe', name: 'x', provider: { type: 'http', url: 'ftp://127.0.0.1/f' } }] },
+    "a HTTP activity URL must start with http:// or https://; got 'ftp://127.0.0.1/f' (scheme ftp)",
+  ],
+  [
+    'http url that is not absolute',
+    {
+      ...base,
+      method: [{ type: 'probe', name: 'x', provider: { type: 'http', url: '127.0.0.1:9/health' } }],
+    },
+    "a HTTP activity URL must be absolute, such as http://host:port/path; got '127.0.0.1:9/health'",
+  ],
+  [
+    'negative pause',
+    { ...base, method: [{ ...js('action', 'x', 'value'), pauses: { before: -1 } }] },
+    "activity before pause is -1 in activity 'x': a pause is a number of seconds, 0 or more (chaos run fails on a negative one)",
+  ],
   [
     'tolerance object without type',
     withHypothesis([probe({ tolerance: { pattern: 'x' } })]),
@@ -192,7 +227,7 @@ const cases: Array<[string, unknown, string | RegExp]> = [
       ...base,
       method: [{ type: 'action', name: 'x', provider: { type: 'process', path: 'no-such-binary-here' } }],
     },
-    "path 'no-such-binary-here' cannot be found, in activity 'x'",
+    "path 'no-such-binary-here' cannot be found, in activity 'x' (a bare name is looked up in PATH; write ./no-such-binary-here or an absolute path for a file of the working directory)",
   ],
   [
     'http without url',

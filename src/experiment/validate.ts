@@ -193,6 +193,11 @@ async function validateActivity(
         `activity ${when} pause must be a number or a pattern to a variable from the configuration or secrets`,
       );
     }
+    if (typeof pause === 'number' && pause < 0) {
+      throw new InvalidActivity(
+        `activity ${when} pause is ${pause} in activity '${String(candidate.name)}': a pause is a number of seconds, 0 or more (chaos run fails on a negative one)`,
+      );
+    }
   }
   if (candidate.background !== undefined && typeof candidate.background !== 'boolean') {
     throw new InvalidActivity('activity background must be a boolean');
