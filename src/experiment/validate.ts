@@ -122,7 +122,7 @@ export async function validateExperiment(
 /** Unknown keys: warnings that name them, or one error listing them all with --strict. */
 function reportKeys(experiment: JsonObject, strict: boolean, warn: (message: string) => void): void {
   const report = checkKeys(experiment);
-  const problems = report.unknown.map(describeUnknownKey);
+  const problems = [...report.unknown.map(describeUnknownKey), ...report.ignored];
   if (strict && problems.length > 0) {
     throw new InvalidExperiment(
       `--strict: ${problems.join('; ')}. Fix or remove these keys, or run without --strict to only warn`,
