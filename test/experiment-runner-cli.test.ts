@@ -212,3 +212,12 @@ describe('faultline run: a bad --var or --var-file is a usage error that says wh
     });
   }
 });
+
+test('run --help says what --fail-on-action-error does to the method and the rollbacks', async () => {
+  const result = await runCli(['run', '--help']);
+  assert.equal(result.code, 0);
+  assert.match(
+    result.stdout.replace(/\s+/g, ' '),
+    /--fail-on-action-error stop the method at the first failed action and end the run 'failed' \(so the default rollback strategy plays no rollbacks\)/,
+  );
+});

@@ -99,7 +99,10 @@ export function runCommand(): Command {
       'interrupt and roll back the run when it takes longer',
       seconds('--max-duration'),
     )
-    .option('--fail-on-action-error', 'a failed action in the method fails the run')
+    .option(
+      '--fail-on-action-error',
+      "stop the method at the first failed action and end the run 'failed' (so the default rollback strategy plays no rollbacks)",
+    )
     .option('--strict', 'unknown keys and unknown --var names are errors, not warnings')
     .option(
       '--settings <path>',
