@@ -128,6 +128,27 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
     ]);
   });
 
+  test('a dynamic-configuration process that exits non-zero drops its key with a warning, as chaoslib', async () => {
+    const warnings: string[] = [];
+    const journal = await run(
+      experiment({
+        configuration: {
+          version: {
+            type: 'probe',
+            name: 'get version',
+            provider: { type: 'process', path: 'sh', arguments: ['-c', 'echo no version >&2; exit 3'] },
+          },
+        },
+        method: [js('probe', 'show', 'value', { value: '${version}' })],
+      }),
+      { log: { ...silentLog, warning: (line: string) => warnings.push(line) } },
+    );
+    assert.deepEqual(warnings, [
+      'Some of the dynamic configuration failed to be loaded: version (process exited with status 3: no version)',
+    ]);
+    assert.equal(journal.run[0]!.output, '${version}');
+  });
+
   test('a deviation after the method: completed and deviated', async () => {
     const flag = key();
     const journal = await run(

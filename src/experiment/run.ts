@@ -502,8 +502,13 @@ async function loadDynamicConfiguration(experiment: Experiment, context: Provide
           : activity.provider.type === 'http'
             ? (output as { body: unknown }).body
             : output;
-      if (result === undefined) delete context.configuration[key];
-      else context.configuration[key] = result;
+      if (result === undefined) {
+        delete context.configuration[key];
+        const { status, stderr } = output as { status: number; stderr: string };
+        context.warn(
+          `Some of the dynamic configuration failed to be loaded: ${key} (process exited with status ${status}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''})`,
+        );
+      } else context.configuration[key] = result;
     } catch (error) {
       delete context.configuration[key];
       context.warn(`Dynamic configuration ${key} could not be loaded: ${(error as Error).message}`);
