@@ -233,24 +233,22 @@ describe('checkTolerance', () => {
     assert.deepEqual(log.lines, []);
   });
 
-  test('a tolerance that cannot be checked is a miss, and the log says why', async () => {
+  test('a tolerance that cannot be checked is an error naming the probe and why, not a miss', async () => {
     const log = recordingLog();
     const range = { type: 'range', range: [0, 9] };
-    assert.equal(await checkTolerance(probe('shaped', 'value', {}, range), output, environment(log)), false);
-    assert.deepEqual(log.lines, [
-      `error: Could not check the tolerance of probe 'shaped': range tolerance needs a number, got dict; set "target" (e.g. "status")`,
-    ]);
+    await assert.rejects(checkTolerance(probe('shaped', 'value', {}, range), output, environment(log)), {
+      name: 'ToleranceUncheckable',
+      message: `the tolerance of probe 'shaped' cannot be checked: range tolerance needs a number, got dict; set "target" (e.g. "status")`,
+    });
+    assert.deepEqual(log.lines, []);
   });
 
-  test('a probe tolerance whose provider cannot run is logged as unchecked, not taken as a miss of its own', async () => {
-    const log = recordingLog();
+  test('a probe tolerance whose provider cannot run is an error, not a miss of its own', async () => {
     const unknown = { type: 'probe', name: 'odd', provider: { type: 'carrier-pigeon' } };
-    assert.equal(await checkTolerance(probe('p', 'value', {}, unknown), 1, environment(log)), false);
-    assert.equal(log.lines.length, 1);
-    assert.match(
-      log.lines[0]!,
-      /^error: Could not check the tolerance of probe 'p': Cannot read properties of undefined/,
-    );
+    await assert.rejects(checkTolerance(probe('p', 'value', {}, unknown), 1, environment(recordingLog())), {
+      name: 'ToleranceUncheckable',
+      message: /^the tolerance of probe 'p' cannot be checked: Cannot read properties of undefined/,
+    });
   });
 
   test('an error from a probe tolerance in an interrupted run is passed on', async () => {

@@ -121,3 +121,51 @@ describe('typos in the addons controls faultline runs natively', () => {
     });
   });
 });
+
+describe('keys chaos run accepts and then ignores', () => {
+  const value = () =>
+    experiment({
+      'steady-state-hypothesis': {
+        title: 'h',
+        probes: [
+          {
+            type: 'probe',
+            name: 'p',
+            background: true,
+            provider: { type: 'process', path: 'true' },
+            tolerance: 0,
+          },
+        ],
+      },
+      method: [
+        {
+          type: 'probe',
+          name: 'web',
+          timeout: 3,
+          dry: true,
+          provider: { type: 'http', url: 'http://127.0.0.1:9/', expected_status: 200 },
+          tolerance: 200,
+        },
+      ],
+    });
+  const expected = [
+    "'background' on steady-state-hypothesis.probes[0] ('p') is ignored (chaos run ignores it too): hypothesis probes run one after the other",
+    `'expected_status' in method[0] ('web').provider is ignored (chaos run ignores it too, since chaoslib 0.9.1): check the status with a tolerance in the hypothesis, e.g. {"type": "range", "range": [200, 299], "target": "status"}`,
+    "'timeout' on method[0] ('web') itself is ignored (chaos run ignores it too): put it in the provider, as provider.timeout (process, http, javascript)",
+    "'dry' on method[0] ('web') is ignored (chaos run ignores it too): use --dry=actions|probes|activities|pause for the whole run",
+    "'tolerance' on method[0] ('web') is not checked (chaos run checks tolerances only in the steady-state hypothesis): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis",
+  ];
+
+  test('each is named in a warning with what to write instead', async () => {
+    const warnings: string[] = [];
+    await validateExperiment(value(), fixtures, { warn: (message) => warnings.push(message) });
+    assert.deepEqual(warnings, expected);
+  });
+
+  test('--strict refuses them, as it refuses unknown keys', async () => {
+    await assert.rejects(validateExperiment(value(), fixtures, { strict: true, warn: () => undefined }), {
+      name: 'InvalidExperiment',
+      message: `--strict: ${expected.join('; ')}. Fix or remove these keys, or run without --strict to only warn`,
+    });
+  });
+});

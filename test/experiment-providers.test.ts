@@ -4,7 +4,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { connect, readBytes, startEchoServer, startHarness } from './helpers.js';
-import { experiment, run } from './experiment-helpers.js';
+import { silentLog } from '../src/experiment/console.js';
+import { noLedger } from '../src/experiment/ledger.js';
+import { startExperiment } from '../src/experiment/run.js';
+import { experiment, fixtures, run } from './experiment-helpers.js';
 
 const action = (name: string, provider: object, extra: object = {}) => ({
   type: 'action',
@@ -323,5 +326,34 @@ describe('faultline provider and chaostoolkit-toxiproxy experiments', async () =
     assert.equal(dns.idle_timeout, 3000);
     const secure = (await harness.api('GET', '/proxies/secure')).json;
     assert.deepEqual(secure.upstream_tls, { servername: 'orders.internal', insecure: true });
+  });
+});
+
+describe('http provider: what requests refuses aborts the run, as chaoslib does not catch it', () => {
+  const runUnvalidated = (method: object[], configuration: object = {}) =>
+    startExperiment(experiment({ configuration, method }), {
+      log: silentLog,
+      ledger: noLedger,
+      baseDirectory: fixtures,
+    }).journal;
+
+  test('a URL that is not http or https (no validation): aborted, the rest not run', async () => {
+    const journal = await runUnvalidated([
+      probe('ftp', { type: 'http', url: 'ftp://127.0.0.1/f' }),
+      probe('next', { type: 'process', path: 'true' }),
+    ]);
+    assert.equal(journal.status, 'aborted');
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.status]),
+      [['ftp', undefined]],
+    );
+  });
+
+  test('a substituted timeout that is not a number: aborted', async () => {
+    const journal = await runUnvalidated(
+      [probe('slow', { type: 'http', url: 'http://127.0.0.1:9/', timeout: '${t}' })],
+      { t: 'abc' },
+    );
+    assert.equal(journal.status, 'aborted');
   });
 });

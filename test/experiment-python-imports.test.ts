@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { silentLog } from '../src/experiment/console.js';
 import { noLedger } from '../src/experiment/ledger.js';
 import { startExperiment } from '../src/experiment/run.js';
 import { validateExperiment } from '../src/experiment/validate.js';
 import { experiment, fixtures, run } from './experiment-helpers.js';
+import { tempDirectory } from './helpers.js';
 
 process.env.PYTHONDONTWRITEBYTECODE = '1';
 
@@ -59,6 +62,53 @@ describe('Python extensions that import chaoslib and logzero, without chaostoolk
     assert.deepEqual(
       journal.run.map((entry) => entry.activity.name),
       ['missing'],
+    );
+  });
+});
+
+describe("Python runs in the caller's working directory, as chaos run", () => {
+  test('os.getcwd() is the working directory, not the experiment file folder', async () => {
+    const journal = await run(experiment({ method: [activity('where', 'os', 'getcwd')] }));
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.status, entry.output]),
+      [['succeeded', process.cwd()]],
+    );
+    assert.notEqual(process.cwd(), fixtures.replace(/\/$/, ''));
+  });
+
+  test("a module in the working directory is found, and the experiment's folder still is", async () => {
+    const directory = tempDirectory('pycwd');
+    await writeFile(join(directory, 'faultline_cwd_module.py'), 'def here():\n    return "cwd module"\n');
+    const previous = process.cwd();
+    process.chdir(directory);
+    try {
+      const journal = await run(
+        experiment({
+          method: [
+            activity('cwd', 'faultline_cwd_module', 'here'),
+            activity('beside', 'faultline_python_fixture', 'count'),
+          ],
+        }),
+      );
+      assert.deepEqual(
+        journal.run.map((entry) => [entry.activity.name, entry.status]),
+        [
+          ['cwd', 'succeeded'],
+          ['beside', 'succeeded'],
+        ],
+      );
+      assert.equal(journal.run[0]!.output, 'cwd module');
+    } finally {
+      process.chdir(previous);
+    }
+  });
+
+  test('a module that is nowhere is refused naming the working directory and PYTHONPATH', async () => {
+    await assert.rejects(
+      validateExperiment(experiment({ method: [activity('gone', 'faultline_nowhere_x', 'f')] }), fixtures),
+      {
+        message: `could not find Python module 'faultline_nowhere_x' in activity 'gone' (working directory ${process.cwd()}; install it, or add its folder to PYTHONPATH)`,
+      },
     );
   });
 });

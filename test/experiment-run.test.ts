@@ -83,6 +83,73 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
     assert.deepEqual(journal.rollbacks, []);
   });
 
+  test('a gate tolerance that cannot be checked aborts the run before the method, as chaos run stops', async () => {
+    const lines: string[] = [];
+    const journal = await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [
+            js('probe', 'shaped', 'value', { value: 7 }, { tolerance: { type: 'regex', pattern: '7' } }),
+          ],
+        },
+        method: [js('action', 'a', 'value')],
+        rollbacks: [js('action', 'undo', 'value')],
+      }),
+      { log: { ...silentLog, error: (line: string) => lines.push(line) } },
+    );
+    assert.equal(journal.status, 'aborted');
+    assert.deepEqual(journal.run, []);
+    assert.deepEqual(lines, [
+      'Experiment aborted: the tolerance of probe \'shaped\' cannot be checked: regex tolerance needs a string, got int; set "target" (e.g. "stdout" or "body")',
+    ]);
+  });
+
+  test('a tolerance that cannot be checked during the method aborts the run and says why', async () => {
+    const lines: string[] = [];
+    const journal = await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [
+            js('probe', 'shaped', 'value', { value: 7 }, { tolerance: { type: 'regex', pattern: '7' } }),
+          ],
+        },
+        method: [js('action', 'a', 'value')],
+      }),
+      {
+        log: { ...silentLog, error: (line: string) => lines.push(line) },
+        hypothesisStrategy: 'during-method-only',
+      },
+    );
+    assert.equal(journal.status, 'aborted');
+    assert.deepEqual(journal.steady_states.during, []);
+    assert.deepEqual(lines, [
+      'Experiment aborted: the steady-state hypothesis check during the method failed: the tolerance of probe \'shaped\' cannot be checked: regex tolerance needs a string, got int; set "target" (e.g. "stdout" or "body")',
+    ]);
+  });
+
+  test('a dynamic-configuration process that exits non-zero drops its key with a warning, as chaoslib', async () => {
+    const warnings: string[] = [];
+    const journal = await run(
+      experiment({
+        configuration: {
+          version: {
+            type: 'probe',
+            name: 'get version',
+            provider: { type: 'process', path: 'sh', arguments: ['-c', 'echo no version >&2; exit 3'] },
+          },
+        },
+        method: [js('probe', 'show', 'value', { value: '${version}' })],
+      }),
+      { log: { ...silentLog, warning: (line: string) => warnings.push(line) } },
+    );
+    assert.deepEqual(warnings, [
+      'Some of the dynamic configuration failed to be loaded: version (process exited with status 3: no version)',
+    ]);
+    assert.equal(journal.run[0]!.output, '${version}');
+  });
+
   test('a deviation after the method: completed and deviated', async () => {
     const flag = key();
     const journal = await run(

@@ -182,3 +182,42 @@ describe("faultline accepts chaos's global options", () => {
     assert.match(result.stderr, /--change-dir \/nonexistent\/faultline-dir is not a directory/);
   });
 });
+
+describe('faultline run: a bad --var or --var-file is a usage error that says what was wrong, as click', () => {
+  const cases: Array<[string[], string]> = [
+    [
+      ['--var', 'foo'],
+      `faultline: Invalid value for '--var': not enough values to unpack (expected 2, got 1): "foo" should be name[:type]=value\n`,
+    ],
+    [
+      ['--var', 'x:float=abc'],
+      `faultline: Invalid value for '--var': could not convert string to float: 'abc'\n`,
+    ],
+    [
+      ['--var', 'x:list=1'],
+      `faultline: Invalid value for '--var': variable type can only be: bool, str, int, float, bytes or json\n`,
+    ],
+    [
+      ['--var-file', 'nope-faultline.yaml'],
+      `faultline: Invalid value for '--var-file': Path 'nope-faultline.yaml' does not exist.\n`,
+    ],
+  ];
+  for (const [flags, message] of cases) {
+    test(flags.join(' '), async () => {
+      const directory = tempDirectory('runvar');
+      const source = await writeExperiment(directory, { configuration: { x: 1 } });
+      const result = await runCli(['run', source, '--journal-path', join(directory, 'j.json'), ...flags]);
+      assert.equal(result.code, 2);
+      assert.equal(result.stderr, message);
+    });
+  }
+});
+
+test('run --help says what --fail-on-action-error does to the method and the rollbacks', async () => {
+  const result = await runCli(['run', '--help']);
+  assert.equal(result.code, 0);
+  assert.match(
+    result.stdout.replace(/\s+/g, ' '),
+    /--fail-on-action-error stop the method at the first failed action and end the run 'failed' \(so the default rollback strategy plays no rollbacks\)/,
+  );
+});

@@ -138,7 +138,6 @@ describe('nothing a user wrote is ignored in silence', () => {
             timeout: 1,
             verify_tls: false,
             max_retries: 0,
-            expected_status: 200,
           },
           background: false,
         },

@@ -46,7 +46,71 @@ const cases: Array<[string, unknown, string | RegExp]> = [
   [
     'unknown tolerance type',
     withHypothesis([probe({ tolerance: { type: 'magic' } })]),
-    "hypothesis probe tolerance type 'magic' is unsupported",
+    `hypothesis probe tolerance type 'magic' is unsupported: use "probe", "regex", "jsonpath" or "range"`,
+  ],
+  ...(['1', '${t}', 0] as const).map((timeout): [string, unknown, string] => [
+    `process timeout ${JSON.stringify(timeout)}`,
+    {
+      ...base,
+      configuration: { t: 1 },
+      method: [{ type: 'action', name: 'x', provider: { type: 'process', path: 'true', timeout } }],
+    },
+    `process activity 'x' has timeout ${JSON.stringify(timeout)}: it must be a number of seconds above 0, written as a number (chaos run neither converts nor substitutes it, and fails on a string)`,
+  ]),
+  ...(['abc', '1', [1], -2] as const).map((timeout): [string, unknown, string] => [
+    `http timeout ${JSON.stringify(timeout)}`,
+    {
+      ...base,
+      method: [{ type: 'probe', name: 'x', provider: { type: 'http', url: 'http://127.0.0.1:9/', timeout } }],
+    },
+    `a HTTP activity timeout is ${JSON.stringify(timeout)}: use a number of seconds above 0, a [connect, read] pair of them, or "\${name}" (chaos run fails on anything else)`,
+  ]),
+  [
+    'http url with an ftp scheme',
+    { ...base, method: [{ type: 'probe', name: 'x', provider: { type: 'http', url: 'ftp://127.0.0.1/f' } }] },
+    "a HTTP activity URL must start with http:// or https://; got 'ftp://127.0.0.1/f' (scheme ftp)",
+  ],
+  [
+    'http url that is not absolute',
+    {
+      ...base,
+      method: [{ type: 'probe', name: 'x', provider: { type: 'http', url: '127.0.0.1:9/health' } }],
+    },
+    "a HTTP activity URL must be absolute, such as http://host:port/path; got '127.0.0.1:9/health'",
+  ],
+  [
+    'negative pause',
+    { ...base, method: [{ ...js('action', 'x', 'value'), pauses: { before: -1 } }] },
+    "activity before pause is -1 in activity 'x': a pause is a number of seconds, 0 or more (chaos run fails on a negative one)",
+  ],
+  [
+    'tolerance object without type',
+    withHypothesis([probe({ tolerance: { pattern: 'x' } })]),
+    'hypothesis probe tolerance is an object with no "type": set "type" to "probe", "regex", "jsonpath" or "range" (or use a bool, int, string or list tolerance)',
+  ],
+  [
+    'regex without target on an http probe',
+    withHypothesis([
+      {
+        type: 'probe',
+        name: 'web',
+        provider: { type: 'http', url: 'http://127.0.0.1:9/' },
+        tolerance: { type: 'regex', pattern: 'ok' },
+      },
+    ]),
+    `the regex tolerance of probe 'web' has no "target", so it would test the whole output of the http probe, an object, which cannot be checked (chaos run crashes on it): add "target": "status", "headers" or "body"`,
+  ],
+  [
+    'range without target on a process probe',
+    withHypothesis([
+      {
+        type: 'probe',
+        name: 'cmd',
+        provider: { type: 'process', path: 'true' },
+        tolerance: { type: 'range', range: [0, 1] },
+      },
+    ]),
+    `the range tolerance of probe 'cmd' has no "target", so it would test the whole output of the process probe, an object, which cannot be checked (chaos run crashes on it): add "target": "status", "stdout" or "stderr"`,
   ],
   [
     'regex without pattern',
@@ -163,7 +227,7 @@ const cases: Array<[string, unknown, string | RegExp]> = [
       ...base,
       method: [{ type: 'action', name: 'x', provider: { type: 'process', path: 'no-such-binary-here' } }],
     },
-    "path 'no-such-binary-here' cannot be found, in activity 'x'",
+    "path 'no-such-binary-here' cannot be found, in activity 'x' (a bare name is looked up in PATH; write ./no-such-binary-here or an absolute path for a file of the working directory)",
   ],
   [
     'http without url',
@@ -198,7 +262,7 @@ const cases: Array<[string, unknown, string | RegExp]> = [
         { type: 'action', name: 'x', provider: { type: 'python', module: 'no_such_module_x', func: 'f' } },
       ],
     },
-    "could not find Python module 'no_such_module_x' in activity 'x'",
+    `could not find Python module 'no_such_module_x' in activity 'x' (working directory ${process.cwd()}; install it, or add its folder to PYTHONPATH)`,
   ],
   [
     'python function missing',

@@ -30,7 +30,7 @@ import {
   rollbackStrategies,
   type RollbackStrategy,
 } from '../model/experiment.js';
-import { example } from './context.js';
+import { example, UsageError } from './context.js';
 
 interface RunFlags {
   journalPath: string;
@@ -99,7 +99,10 @@ export function runCommand(): Command {
       'interrupt and roll back the run when it takes longer',
       seconds('--max-duration'),
     )
-    .option('--fail-on-action-error', 'a failed action in the method fails the run')
+    .option(
+      '--fail-on-action-error',
+      "stop the method at the first failed action and end the run 'failed' (so the default rollback strategy plays no rollbacks)",
+    )
     .option('--strict', 'unknown keys and unknown --var names are errors, not warnings')
     .option(
       '--settings <path>',
@@ -145,7 +148,10 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   let settings: LoadedSettings;
   let loaderControls: ControlRecord[];
   // One interpreter from the loader hooks to the end of the run, as chaos run is one process.
-  const python = createPythonRuntime({ cwd: baseDirectoryOf(source), output: (text) => log.output?.(text) });
+  const python = createPythonRuntime({
+    moduleDirectory: baseDirectoryOf(source),
+    output: (text) => log.output?.(text),
+  });
   let reporter: Awaited<ReturnType<typeof connectReporter>>;
   // One id for the run's ledger and its registration, so /runs and /ledger name it the same way.
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
@@ -309,7 +315,8 @@ function warnAboutIdleFlags(
 
 async function collectVars(flags: RunFlags, warn: (message: string) => void): Promise<Vars> {
   for (const path of flags.varFile) {
-    if (!existsSync(path)) throw new InvalidArgumentError(`--var-file ${path} does not exist.`);
+    if (!existsSync(path))
+      throw new UsageError(`Invalid value for '--var-file': Path '${path}' does not exist.`);
   }
   const vars = await loadVarFiles(flags.varFile, warn);
   for (const text of flags.var) {
@@ -317,7 +324,8 @@ async function collectVars(flags: RunFlags, warn: (message: string) => void): Pr
       const [name, value] = parseVar(text);
       vars.configuration[name] = value;
     } catch (error) {
-      throw new InvalidArgumentError(`Invalid value for '--var': ${(error as Error).message}`);
+      // Thrown after commander's parsing, so commander would not print it: a plain usage error (exit 2).
+      throw new UsageError(`Invalid value for '--var': ${(error as Error).message}`);
     }
   }
   return vars;

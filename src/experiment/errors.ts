@@ -24,3 +24,8 @@ export class ActivityAborted extends Error {
 export class InterruptExecution extends Error {
   override readonly name = 'InterruptExecution';
 }
+
+/** A tolerance that cannot be applied to the probe's output (regex on a number...): the run is aborted. */
+export class ToleranceUncheckable extends Error {
+  override readonly name = 'ToleranceUncheckable';
+}

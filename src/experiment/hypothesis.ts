@@ -7,7 +7,7 @@ import {
   type JsonObject,
 } from '../model/experiment.js';
 import { type ActivityEnvironment, isDry, runActivity } from './activity.js';
-import { ActivityFailed } from './errors.js';
+import { ActivityFailed, ToleranceUncheckable } from './errors.js';
 import type { RunEntry, SteadyState } from './journal.js';
 import { providerFor } from './providers/index.js';
 import { withinTolerance } from './tolerance.js';
@@ -81,13 +81,13 @@ async function checkProbes(
   return { state: { steady_state_met: true, probes }, errored: false };
 }
 
-/** Whether a probe's output is within its tolerance; a tolerance that cannot be checked is not met. */
+/** Whether a probe's output is within its tolerance; one that cannot be checked aborts the run. */
 export async function checkTolerance(
   probe: Activity,
   output: unknown,
   environment: ActivityEnvironment,
 ): Promise<boolean> {
-  const { context, log } = environment;
+  const { context } = environment;
   try {
     return await withinTolerance(
       probe.tolerance as Json,
@@ -110,7 +110,9 @@ export async function checkTolerance(
     );
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
-    log.error(`Could not check the tolerance of probe '${probe.name}': ${error.message}`);
-    return false;
+    // chaos run crashes here (exit 1); faultline aborts the run, so rollbacks and the journal still happen.
+    throw new ToleranceUncheckable(
+      `the tolerance of probe '${probe.name}' cannot be checked: ${error.message}`,
+    );
   }
 }

@@ -1,14 +1,17 @@
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
+import { ignoredKeys } from './ignored-keys.js';
 import { KNOWN_KEYS, type UnknownKey, unknownKeys } from './known-keys.js';
 
 /** What validation noticed that the run would otherwise ignore in silence. */
 export interface KeyReport {
   unknown: UnknownKey[];
+  /** Known keys that chaos run and faultline do not act on where they are written. */
+  ignored: string[];
 }
 
 /** Walks every level chaoslib reads, controls included, and lists keys it would ignore. */
 export function checkKeys(experiment: JsonObject): KeyReport {
-  const report: KeyReport = { unknown: [] };
+  const report: KeyReport = { unknown: [], ignored: [] };
   report.unknown.push(...unknownKeys(experiment, KNOWN_KEYS.experiment, 'the experiment'));
   noteControls(experiment.controls, 'the experiment', report);
   const hypothesis = experiment['steady-state-hypothesis'];
@@ -54,6 +57,7 @@ function checkActivity(
   }
   const label = typeof activity.name === 'string' ? `${where} ('${activity.name}')` : where;
   report.unknown.push(...unknownKeys(activity, known, label));
+  report.ignored.push(...ignoredKeys(activity, label));
   noteControls(activity.controls, label, report);
   if (isObject(activity.pauses)) {
     report.unknown.push(...unknownKeys(activity.pauses, KNOWN_KEYS.pauses, `${label}.pauses`));

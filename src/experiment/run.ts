@@ -106,7 +106,7 @@ export function startExperiment(experiment: Experiment, options: RunOptions): Ru
   const python =
     options.python ??
     createPythonRuntime({
-      cwd: options.baseDirectory,
+      moduleDirectory: options.baseDirectory,
       output: (text) => options.log.output?.(mask.text(text)),
     });
   // exit_gracefully()/exit_ungracefully() in a foreground Python call: SystemExit there, and this.
@@ -512,8 +512,13 @@ async function loadDynamicConfiguration(experiment: Experiment, context: Provide
           : activity.provider.type === 'http'
             ? (output as { body: unknown }).body
             : output;
-      if (result === undefined) delete context.configuration[key];
-      else context.configuration[key] = result;
+      if (result === undefined) {
+        delete context.configuration[key];
+        const { status, stderr } = output as { status: number; stderr: string };
+        context.warn(
+          `Some of the dynamic configuration failed to be loaded: ${key} (process exited with status ${status}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''})`,
+        );
+      } else context.configuration[key] = result;
     } catch (error) {
       delete context.configuration[key];
       context.warn(`Dynamic configuration ${key} could not be loaded: ${(error as Error).message}`);

@@ -19,6 +19,7 @@ import { checkKeys } from './key-check.js';
 import { describeUnknownKey } from './known-keys.js';
 import { scopeOf } from './substitute.js';
 import { pythonRegex } from './tolerance.js';
+import { refuseUntargetedTolerance } from './tolerance-target.js';
 
 export interface ValidateOptions {
   /** Unknown keys are errors instead of warnings. */
@@ -68,7 +69,7 @@ export async function validateExperiment(
   const configuration = loadConfiguration(asObject(value.configuration));
   const secrets = loadSecrets(asObject(value.secrets));
   // One interpreter imports the Python modules of every activity and control, as chaoslib validates in one process.
-  const python = options.python ?? createPythonRuntime({ cwd: baseDirectory });
+  const python = options.python ?? createPythonRuntime({ moduleDirectory: baseDirectory });
   const context = {
     configuration,
     secrets,
@@ -88,6 +89,7 @@ export async function validateExperiment(
         if (!('tolerance' in probe))
           throw new InvalidActivity('hypothesis probe must have a tolerance entry');
         await validateTolerance(probe.tolerance as Json, experiment, context);
+        refuseUntargetedTolerance(probe as unknown as JsonObject);
       }
     }
     if (!Array.isArray(value.method)) {
@@ -120,7 +122,7 @@ export async function validateExperiment(
 /** Unknown keys: warnings that name them, or one error listing them all with --strict. */
 function reportKeys(experiment: JsonObject, strict: boolean, warn: (message: string) => void): void {
   const report = checkKeys(experiment);
-  const problems = report.unknown.map(describeUnknownKey);
+  const problems = [...report.unknown.map(describeUnknownKey), ...report.ignored];
   if (strict && problems.length > 0) {
     throw new InvalidExperiment(
       `--strict: ${problems.join('; ')}. Fix or remove these keys, or run without --strict to only warn`,
@@ -191,6 +193,11 @@ async function validateActivity(
         `activity ${when} pause must be a number or a pattern to a variable from the configuration or secrets`,
       );
     }
+    if (typeof pause === 'number' && pause < 0) {
+      throw new InvalidActivity(
+        `activity ${when} pause is ${pause} in activity '${String(candidate.name)}': a pause is a number of seconds, 0 or more (chaos run fails on a negative one)`,
+      );
+    }
   }
   if (candidate.background !== undefined && typeof candidate.background !== 'boolean') {
     throw new InvalidActivity('activity background must be a boolean');
@@ -246,8 +253,14 @@ async function validateTolerance(tolerance: Json, experiment: Experiment, contex
         throw new InvalidActivity('hypothesis range upper boundary must be a number');
       return;
     }
+    case undefined:
+      throw new InvalidActivity(
+        'hypothesis probe tolerance is an object with no "type": set "type" to "probe", "regex", "jsonpath" or "range" (or use a bool, int, string or list tolerance)',
+      );
     default:
-      throw new InvalidActivity(`hypothesis probe tolerance type '${tolerance.type}' is unsupported`);
+      throw new InvalidActivity(
+        `hypothesis probe tolerance type '${String(tolerance.type)}' is unsupported: use "probe", "regex", "jsonpath" or "range"`,
+      );
   }
 }
 

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher, getGlobalDispatcher, interceptors, request } from 'undici';
 import { isObject, type Json } from '../../model/experiment.js';
-import { ActivityFailed, InvalidActivity } from '../errors.js';
+import { ActivityAborted, ActivityFailed, InvalidActivity } from '../errors.js';
 import { pyStr } from '../python-values.js';
 import { substitute } from '../substitute.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
@@ -18,8 +18,18 @@ let secure: Dispatcher | undefined;
 export const httpProvider: ProviderImplementation = {
   async validate(provider) {
     if (!provider.url) throw new InvalidActivity('a HTTP activity must have a URL');
+    if (!isPlaceholder(provider.url as Json)) {
+      const problem = urlProblem(String(provider.url));
+      if (problem) throw new InvalidActivity(problem);
+    }
     if (provider.headers !== undefined && !isObject(provider.headers)) {
       throw new InvalidActivity('a HTTP activities expect headers as a mapping');
+    }
+    const timeout = provider.timeout;
+    if (timeout !== undefined && !isPlaceholder(timeout) && timeoutSeconds(timeout) === undefined) {
+      throw new InvalidActivity(
+        `a HTTP activity timeout is ${JSON.stringify(timeout)}: use a number of seconds above 0, a [connect, read] pair of them, or "\${name}" (chaos run fails on anything else)`,
+      );
     }
   },
 
@@ -33,6 +43,9 @@ export const httpProvider: ProviderImplementation = {
     );
     const args = (hasValues(context) ? substitute(provider.arguments, context.scope) : provider.arguments) as
       Record<string, Json> | undefined;
+    const problem = urlProblem(url);
+    // requests raises InvalidSchema/MissingSchema, which chaoslib does not catch: the run is aborted.
+    if (problem) throw new ActivityAborted(problem);
     const target = new URL(url);
     let body: string | undefined;
     if (args && method === 'GET') {
@@ -48,8 +61,14 @@ export const httpProvider: ProviderImplementation = {
         headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
     }
     const timeout = substitute(provider.timeout, context.scope);
-    const seconds = Array.isArray(timeout) ? Number(timeout[0]) + Number(timeout[1]) : Number(timeout);
-    const timer = Number.isFinite(seconds) && seconds > 0 ? AbortSignal.timeout(seconds * 1000) : undefined;
+    const seconds = timeout === undefined ? undefined : timeoutSeconds(timeout);
+    if (timeout !== undefined && seconds === undefined) {
+      // requests raises ValueError, which chaoslib does not catch: the run is aborted.
+      throw new ActivityAborted(
+        `the HTTP timeout ${JSON.stringify(provider.timeout)} became ${JSON.stringify(timeout)}, not a number of seconds above 0 nor a [connect, read] pair`,
+      );
+    }
+    const timer = seconds === undefined ? undefined : AbortSignal.timeout(seconds * 1000);
     const signals = [context.signal, ...(timer ? [timer] : [])];
     const dispatcher =
       provider.verify_tls === false ? insecure : (secure ??= getGlobalDispatcher().compose(follow));
@@ -102,4 +121,22 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+const isPlaceholder = (value: Json | undefined) => typeof value === 'string' && /\$\{\w+\}/.test(value);
+
+/** Seconds a `timeout` allows in all (connect + read for a pair); undefined when it is not one. */
+function timeoutSeconds(timeout: Json): number | undefined {
+  const parts = Array.isArray(timeout) && timeout.length === 2 ? timeout : [timeout];
+  if (!parts.every((part) => typeof part === 'number' && part > 0)) return undefined;
+  return (parts as number[]).reduce((sum, part) => sum + part, 0);
+}
+
+/** Why `url` cannot be requested (not a URL, not http/https), or undefined. */
+function urlProblem(url: string): string | undefined {
+  if (!URL.canParse(url))
+    return `a HTTP activity URL must be absolute, such as http://host:port/path; got '${url}'`;
+  const { protocol } = new URL(url);
+  if (protocol === 'http:' || protocol === 'https:') return undefined;
+  return `a HTTP activity URL must start with http:// or https://; got '${url}' (scheme ${protocol.slice(0, -1)})`;
 }

@@ -30,7 +30,14 @@ export const processProvider: ProviderImplementation = {
   async validate(provider, activity, context) {
     if (!provider.path) throw new InvalidActivity('a process activity must have a path');
     if (!which(String(provider.path))) {
-      throw new InvalidActivity(`path '${provider.path}' cannot be found, in activity '${activity.name}'`);
+      throw new InvalidActivity(
+        `path '${provider.path}' cannot be found, in activity '${activity.name}' (a bare name is looked up in PATH; write ./${String(provider.path).replace(/^\.\//, '')} or an absolute path for a file of the working directory)`,
+      );
+    }
+    if (provider.timeout !== undefined && (typeof provider.timeout !== 'number' || !(provider.timeout > 0))) {
+      throw new InvalidActivity(
+        `process activity '${activity.name}' has timeout ${JSON.stringify(provider.timeout)}: it must be a number of seconds above 0, written as a number (chaos run neither converts nor substitutes it, and fails on a string)`,
+      );
     }
     if (typeof provider.arguments === 'string' && hasPlaceholder(provider.arguments)) {
       context.warn(

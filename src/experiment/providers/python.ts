@@ -62,7 +62,7 @@ async function withRuntime<T>(
   use: (runtime: PythonRuntime) => Promise<T>,
 ): Promise<T> {
   if (context.python) return use(context.python);
-  const runtime = createPythonRuntime({ cwd: context.baseDirectory });
+  const runtime = createPythonRuntime({ moduleDirectory: context.baseDirectory });
   try {
     return await use(runtime);
   } finally {

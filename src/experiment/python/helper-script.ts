@@ -25,6 +25,10 @@ import faulthandler
 faulthandler.enable()
 
 RUNNER = int(os.environ["FAULTLINE_RUNNER_PID"])
+# Modules beside the experiment file are found after those of the working directory and PYTHONPATH.
+for directory in sys.argv[1:]:
+    if directory not in sys.path:
+        sys.path.append(directory)
 channel_in = open(3, "rb", closefd=False)
 write_lock = threading.Lock()
 
@@ -104,7 +108,9 @@ def find(request):
     except Exception as error:
         message = "could not find Python module '%s' in activity '%s'" % (name, request["activity"])
         if isinstance(error, ModuleNotFoundError) and error.name == name:
-            raise Invalid(message)
+            raise Invalid(
+                "%s (working directory %s; install it, or add its folder to PYTHONPATH)" % (message, os.getcwd())
+            )
         # Found, but its own import failed: the real cause (what it imports, its own error).
         raise Invalid("%s (%s: %s)" % (message, type(error).__name__, error))
     candidates = dict(inspect.getmembers(module, inspect.isfunction))

@@ -72,8 +72,13 @@ export interface PythonRuntime {
 }
 
 export interface PythonRuntimeOptions {
-  /** The interpreter's working directory, first on its module path (the experiment's directory). */
-  cwd: string;
+  /**
+   * The interpreter's working directory, first on its module path. Default: this process's, as
+   * chaos runs its activities in the caller's working directory.
+   */
+  cwd?: string;
+  /** Searched for modules after the working directory and PYTHONPATH (the experiment's directory). */
+  moduleDirectory?: string;
   /** Default: $FAULTLINE_PYTHON, else python3. */
   executable?: string;
   /**
@@ -123,8 +128,9 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
   const exitListeners = new Set<(signal: 'SIGUSR1' | 'SIGUSR2') => void>();
 
   function start(): Interpreter {
-    const child = spawn(executable, ['-u', '-c', HELPER_SCRIPT], {
-      cwd: options.cwd,
+    const moduleDirectories = options.moduleDirectory === undefined ? [] : [options.moduleDirectory];
+    const child = spawn(executable, ['-u', '-c', HELPER_SCRIPT, ...moduleDirectories], {
+      cwd: options.cwd ?? process.cwd(),
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, FAULTLINE_RUNNER_PID: String(process.pid) },
     });

@@ -1,0 +1,37 @@
+import { isObject, type JsonObject } from '../model/experiment.js';
+
+/**
+ * Keys chaos run accepts and then does not act on (documented, or read elsewhere): faultline does
+ * not act on them either, so each is named with what to write instead.
+ */
+export function ignoredKeys(activity: JsonObject, where: string): string[] {
+  const notes: string[] = [];
+  const inHypothesis = where.startsWith('steady-state-hypothesis');
+  const provider = isObject(activity.provider) ? activity.provider : {};
+  if (provider.type === 'http' && 'expected_status' in provider) {
+    notes.push(
+      `'expected_status' in ${where}.provider is ignored (chaos run ignores it too, since chaoslib 0.9.1): check the status with a tolerance in the hypothesis, e.g. {"type": "range", "range": [200, 299], "target": "status"}`,
+    );
+  }
+  if ('timeout' in activity) {
+    notes.push(
+      `'timeout' on ${where} itself is ignored (chaos run ignores it too): put it in the provider, as provider.timeout (process, http, javascript)`,
+    );
+  }
+  if ('dry' in activity) {
+    notes.push(
+      `'dry' on ${where} is ignored (chaos run ignores it too): use --dry=actions|probes|activities|pause for the whole run`,
+    );
+  }
+  if (!inHypothesis && activity.type === 'probe' && 'tolerance' in activity) {
+    notes.push(
+      `'tolerance' on ${where} is not checked (chaos run checks tolerances only in the steady-state hypothesis): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis`,
+    );
+  }
+  if (inHypothesis && activity.background === true) {
+    notes.push(
+      `'background' on ${where} is ignored (chaos run ignores it too): hypothesis probes run one after the other`,
+    );
+  }
+  return notes;
+}
