@@ -1,6 +1,6 @@
 import type { FaultlineClient } from '../client/index.js';
 import { REDACTED_KEY } from '../model/tls-spec.js';
-import type { ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
+import type { CreateProxyBody, ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
 
 /**
  * How to take back one change `apply` made, from the server's state before the apply. A step
@@ -52,11 +52,24 @@ export function undoDelete(before: ProxyJson): Undo {
       run: async () => undefined,
       lost: keyLost(before.name, lost),
     };
-  const { Logger: _logger, toxics, ...proxy } = before;
+  const {
+    name,
+    listen,
+    upstream,
+    enabled,
+    protocol,
+    header_faults,
+    idle_timeout,
+    tls,
+    upstream_tls,
+    toxics,
+  } = before;
+  const proxy = { name, listen, upstream, enabled, protocol, header_faults, idle_timeout, tls, upstream_tls };
   return {
     what: `recreate proxy ${before.name}`,
     run: async (client) => {
-      await client.createProxy({ ...proxy, toxics: [] });
+      const set = Object.fromEntries(Object.entries(proxy).filter(([, value]) => value !== undefined));
+      await client.createProxy({ ...(set as unknown as CreateProxyBody), toxics: [] });
       for (const toxic of toxics) await client.addToxic(before.name, toxicBody(toxic));
     },
   };
