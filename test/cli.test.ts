@@ -39,7 +39,10 @@ describe("toxiproxy-cli's commands, names and output", () => {
   test('list prints tab-separated lines when piped, and --json and --names for scripts', async () => {
     const listed = await run(['ls']);
     const line = listed.stdout.split('\n').find((text) => text.startsWith('cli_a\t'))!;
-    assert.match(line, new RegExp(`^cli_a\\t127\\.0\\.0\\.1:\\d+\\t${echo.address}\\tenabled\\t0$`));
+    assert.match(
+      line,
+      new RegExp(`^cli_a\\t127\\.0\\.0\\.1:\\d+\\t${echo.address}\\tenabled\\t0\\ttcp\\t-$`),
+    );
     const json = JSON.parse((await run(['list', '--json'])).stdout);
     assert.equal(json.cli_a.name, 'cli_a');
     assert.deepEqual((await run(['list', '--names'])).stdout.split('\n').filter(Boolean).slice(0, 2), [
@@ -230,6 +233,63 @@ describe('errors go to stderr with a status and what to do', () => {
   });
 });
 
+describe('create: udp and its flags', () => {
+  test('TLS flags on a udp proxy are named, and --idle-timeout states the range the server takes', async () => {
+    const insecure = await run([
+      'create',
+      'u1',
+      '-l',
+      '127.0.0.1:0',
+      '-u',
+      '127.0.0.1:53',
+      '--protocol',
+      'udp',
+      '--upstream-insecure',
+    ]);
+    assert.deepEqual(insecure, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: --upstream-insecure needs a tcp, http or http2 proxy, and --protocol is udp; DTLS is not supported: remove it\n',
+    });
+    const both = await run([
+      'create',
+      'u1',
+      '-l',
+      '127.0.0.1:0',
+      '-u',
+      '127.0.0.1:53',
+      '--protocol',
+      'udp',
+      '--tls-auto',
+      '--upstream-tls',
+    ]);
+    assert.match(
+      both.stderr,
+      /^faultline: --tls-auto, --upstream-tls need a tcp, http or http2 proxy, and --protocol is udp; DTLS is not supported: remove them\n$/,
+    );
+    const fraction = await run([
+      'create',
+      'u1',
+      '-l',
+      '127.0.0.1:0',
+      '-u',
+      '127.0.0.1:53',
+      '--protocol',
+      'udp',
+      '--idle-timeout',
+      '1.5',
+    ]);
+    assert.equal(fraction.code, 2);
+    assert.match(
+      fraction.stderr,
+      /--idle-timeout must be a whole number from 1 to 86400000, received "1\.5"/,
+    );
+    assert.match((await run(['create', '--help'])).stdout, /http2 \(h2c, gRPC\), udp\s+\(datagrams\)/);
+    assert.equal((await harness.api('GET', '/proxies/u1')).status, 404);
+  });
+});
+
 describe('apply and export', () => {
   const file = join(tempDirectory('apply'), 'apply.yaml');
   const yaml = (latency: number, extra = '') => `proxies:
@@ -244,7 +304,10 @@ ${extra}`;
     await writeFile(file, yaml(40));
     const applied = await run(['apply', file]);
     assert.equal(applied.code, 0, applied.stderr);
-    assert.equal(applied.stdout, `+ proxy applied 127.0.0.1:0 -> ${echo.address}\n`);
+    assert.equal(
+      applied.stdout,
+      `+ proxy applied 127.0.0.1:0 -> ${echo.address}\n+ toxic applied/slow (latency, downstream)\n`,
+    );
     const socket = await connect(await portOf('applied'));
     const started = performance.now();
     socket.write('x');

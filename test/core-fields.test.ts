@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
 import { canonicalKeys, type GoShape, goValueKind, lazySchema, parseWith } from '../src/model/fields.js';
+import { closest } from '../src/model/closest-key.js';
 
 const go: GoShape = {
   value: 'toxiproxy.Proxy',
@@ -60,15 +61,44 @@ describe('parseWith: what a refusal says', () => {
     assert.throws(() => parseWith(proxy, 'text', 'proxy'), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
       reason: 'invalid value in proxy',
-      hint: 'Invalid input: expected object, received string, received "text"',
+      hint: 'expected an object with keys name, enabled, attributes, received "text"',
     });
   });
 
-  test('a misspelt key is named as unknown, even when it leaves a field missing', () => {
+  test('a misspelt key is named as unknown, with the accepted keys and the closest, even when it leaves a field missing', () => {
     assert.throws(() => parseWith(proxy, { nmae: 'a' }, 'proxy'), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
-      reason: 'invalid value in proxy',
-      hint: 'Unrecognized key: "nmae", received {"nmae":"a"}',
+      reason: 'unknown field "nmae" in proxy',
+      hint: 'accepted keys: name, enabled, attributes; did you mean "name"?',
+    });
+    assert.throws(() => parseWith(proxy, { name: 'a', colour: 'red' }, 'proxy'), {
+      reason: 'unknown field "colour" in proxy',
+      hint: 'accepted keys: name, enabled, attributes',
+    });
+  });
+
+  test("a misspelt key inside a nested object is named with that object's keys", () => {
+    assert.throws(() => parseWith(proxy, { name: 'a', attributes: { latncy: 1 } }, 'proxy'), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      reason: 'unknown field "latncy" in attributes of proxy',
+      hint: 'accepted keys: latency; did you mean "latency"?',
+    });
+    assert.throws(() => parseWith(proxy, { name: 'a', attributes: 7 }, 'proxy'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid attributes in proxy',
+      hint: 'expected an object with keys latency, received 7',
+    });
+  });
+
+  test('canonicalKeys: no accepted fields says so, and a note follows the list', () => {
+    assert.throws(() => canonicalKeys({ count: 1 }, [], 'attributes'), {
+      hint: 'attributes has no field "count" (Toxiproxy would ignore it in silence); it accepts no fields',
+    });
+    assert.throws(() => canonicalKeys({ count: 1 }, [], 'attributes', undefined, '; only match'), {
+      hint: 'attributes has no field "count" (Toxiproxy would ignore it in silence); only match',
+    });
+    assert.throws(() => canonicalKeys({ lat: 1 }, ['latency'], 'attributes', undefined, '; and match'), {
+      hint: 'attributes has no field "lat" (Toxiproxy would ignore it in silence); accepted fields: latency; and match',
     });
   });
 });
@@ -105,5 +135,19 @@ describe('lazySchema', () => {
     assert.equal(builds, 1);
     assert.equal(first, second);
     assert.equal(parseWith(first, 'text', 'test'), 'text');
+  });
+});
+
+describe('closest: the accepted key a misspelling was meant to be', () => {
+  test('within a third of the length in edits, at least 2; the nearest wins; case is ignored', () => {
+    assert.equal(closest('clientca', ['cert', 'key', 'auto', 'client_ca']), 'client_ca');
+    assert.equal(closest('NMAE', ['name', 'upstream']), 'name', 'a swapped pair is one edit');
+    assert.equal(closest('ab', ['abcd']), 'abcd', 'two edits pass for a short key');
+    assert.equal(closest('ab', ['abcde']), undefined, 'three do not');
+    assert.equal(closest('latencyxyz', ['latency']), 'latency', 'three edits pass for a 10-letter key');
+    assert.equal(closest('latencywxyz', ['latency']), undefined, 'four do not for an 11-letter key');
+    assert.equal(closest('jiter', ['latency', 'jitter', 'jitters']), 'jitter', 'the nearest of several');
+    assert.equal(closest('colour', ['name', 'type']), undefined);
+    assert.equal(closest('abc', []), undefined);
   });
 });

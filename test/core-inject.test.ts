@@ -87,14 +87,14 @@ describe('applying a fault', () => {
 describe('arming faults: what is not a fault is refused, Error objects become data', () => {
   test('a string, null or a number is refused as a fault, not taken apart', () => {
     for (const [value, received] of [
-      ['boom', 'string, received "boom"'],
-      [null, 'null, received null'],
-      [5, 'number, received 5'],
+      ['boom', '"boom"'],
+      [null, 'null'],
+      [5, '5'],
     ] as const) {
       assert.throws(() => arm(value, ['error'], 'fault'), {
         code: 'FAULTLINE_ERR_INVALID_FIELD',
         reason: 'invalid value in fault 1',
-        hint: `Invalid input: expected object, received ${received}`,
+        hint: `expected an object with keys name, delay, error, status, body, abort, nullify, slowBody, methods, url, httpMethods, header, everyNth, firstN, probability, seed, window, received ${received}`,
       });
     }
   });

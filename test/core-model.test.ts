@@ -128,7 +128,7 @@ describe('field names fold case; unknown fields are refused', () => {
     assert.throws(() => canonicalKeys({ nom: 1 }, ['name', 'upstream'], 'proxy'), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
       reason: 'bad request body: json: unknown field "nom"',
-      hint: 'proxy has no field "nom" (Toxiproxy would ignore it in silence); accepted fields: name, upstream',
+      hint: 'proxy has no field "nom" (Toxiproxy would ignore it in silence); accepted fields: name, upstream; did you mean "name"?',
     });
     for (const body of [null, [], 'text']) {
       assert.throws(() => canonicalKeys(body, ['name'], 'proxy'), {
@@ -164,6 +164,23 @@ describe('proxy specs', () => {
         code: 'FAULTLINE_ERR_INVALID_FIELD',
         hint,
       });
+  });
+
+  test('tls or upstream_tls on a udp proxy is refused naming the field that was given', () => {
+    const udp = { name: 'u', upstream: '127.0.0.1:53', protocol: 'udp' };
+    assert.throws(() => parseProxyCreate({ ...udp, upstream_tls: { insecure: true } }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'upstream_tls needs a tcp, http or http2 proxy',
+      hint: 'proxy "u" has protocol udp; DTLS is not supported, remove upstream_tls',
+    });
+    assert.throws(() => parseProxyCreate({ ...udp, tls: { auto: true } }), {
+      reason: 'tls needs a tcp, http or http2 proxy',
+      hint: 'proxy "u" has protocol udp; DTLS is not supported, remove tls',
+    });
+    assert.equal(
+      parseProxyCreate({ ...udp, protocol: 'tcp', upstream_tls: {} }).upstreamTls?.insecure,
+      undefined,
+    );
   });
 
   test('create fills listen 127.0.0.1:0 and enabled true, and parses toxics', () => {

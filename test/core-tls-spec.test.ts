@@ -22,6 +22,24 @@ function refused(parse: () => unknown, message: string) {
   });
 }
 
+test('tls: not an object, or a misspelt key, is named with the accepted keys', () => {
+  assert.throws(() => parseTlsTermination(true, where), {
+    code: 'FAULTLINE_ERR_INVALID_FIELD',
+    reason: 'invalid value in tls of proxy "p"',
+    hint: 'expected an object with keys cert, key, auto, client_ca, received true',
+  });
+  assert.throws(() => parseTlsTermination({ auto: true, clientca: 'PEM' }, where), {
+    code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+    reason: 'unknown field "clientca" in tls of proxy "p"',
+    hint: 'accepted keys: cert, key, auto, client_ca; did you mean "client_ca"?',
+  });
+  assert.throws(() => parseTlsOrigination({ insecur: true }, where), {
+    code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+    reason: 'unknown field "insecur" in upstream_tls of proxy "p"',
+    hint: 'accepted keys: servername, ca, cert, key, insecure; did you mean "insecure"?',
+  });
+});
+
 test('tls: each field is checked with a message that names it', () => {
   refused(
     () => parseTlsTermination({ cert: 1 }, where),

@@ -453,8 +453,17 @@ describe('attribute validation at both bounds, on create and on update', () => {
     assert.throws(() => parseToxicCreate({ type: 'latency', attributes: { latencyy: 1 } }), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
       reason: 'bad request body: json: unknown field "latencyy"',
-      hint: 'attributes of latency toxic "latency_downstream" has no field "latencyy" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter',
+      hint: 'attributes of latency toxic "latency_downstream" has no field "latencyy" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter; did you mean "latency"?',
     });
+    assert.throws(() => parseToxicCreate({ type: 'refuse', attributes: { count: 2 } }), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      reason: 'bad request body: json: unknown field "count"',
+      hint: 'attributes of refuse toxic "refuse_downstream" has no field "count" (Toxiproxy would ignore it in silence); a refuse toxic has no attributes of its own, only the ones every toxic takes (match, first, after, every). Resets new connections at once (TCP RST), before the upstream is dialled: every one it applies to; with the counter `first: N`, the first N, after which they pass.',
+    });
+    assert.throws(() => parseToxicCreate({ type: 'noop', attributes: { count: 2 } }), {
+      hint: 'attributes of noop toxic "noop_downstream" has no field "count" (Toxiproxy would ignore it in silence); a noop toxic has no attributes of its own, only the ones every toxic takes (match, first, after, every). Passes data through unchanged.',
+    });
+    assert.equal(parseToxicCreate({ type: 'refuse', attributes: { first: 2 } }).type, 'refuse');
   });
 });
 

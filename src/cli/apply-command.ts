@@ -1,8 +1,19 @@
 import { Command, Option } from 'commander';
-import { stringify } from 'yaml';
+import { Document, Scalar, visit } from 'yaml';
 import type { FaultlineClient } from '../client/index.js';
 import { loadConfigFile } from '../config/config-file.js';
-import { type Change, createProxyBody, createToxicBody, planApply } from './apply-plan.js';
+import type { ProxyJson, ToxicJson } from '../model/wire.js';
+import { checkCredentials } from './apply-check.js';
+import { type Change, changeLines, createProxyBody, createToxicBody, planApply } from './apply-plan.js';
+import {
+  type Undo,
+  undoAddToxic,
+  undoCreate,
+  undoDelete,
+  undoRemoveToxic,
+  undoUpdate,
+  undoUpdateToxic,
+} from './apply-undo.js';
 import { clientFor, out, UsageError, withServerUrl } from './context.js';
 import { holdsUnsafeText, safe, safeJson } from './terminal-text.js';
 
@@ -19,21 +30,47 @@ export function applyCommand(): Command {
     .action(async (file: string, options: { prune?: boolean; dryRun?: boolean }, command: Command) => {
       const wanted = await loadConfigFile(file);
       const client = clientFor(command);
-      const changes = planApply(await client.proxies(), wanted, options.prune === true);
+      const current = await client.proxies();
+      const changes = planApply(current, wanted, options.prune === true);
       if (changes.length === 0) return out(`no changes: the server matches ${safe(file)}`);
-      for (const change of changes) {
-        if (!options.dryRun) await execute(client, change);
-        out(safe(change.line));
+      checkCredentials(changes, file);
+      if (options.dryRun) {
+        for (const change of changes) printChange(change);
+        return out(`(dry run: ${count(changes.length, 'change')} not made)`);
       }
-      if (options.dryRun) out(`(dry run: ${changes.length} changes not made)`);
+      const undos: Undo[] = [];
+      for (const change of changes) {
+        try {
+          await execute(client, change, current, undos);
+        } catch (error) {
+          throw await rollBack(client, change, error, undos);
+        }
+        printChange(change);
+      }
     });
 }
 
-async function execute(client: FaultlineClient, change: Change): Promise<void> {
+function printChange(change: Change): void {
+  for (const line of changeLines(change)) out(safe(line));
+}
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/**
+ * Makes one change, recording how to take back each server call that succeeded, so a failure
+ * part-way leaves nothing of this apply behind.
+ */
+async function execute(
+  client: FaultlineClient,
+  change: Change,
+  current: Record<string, ProxyJson>,
+  undos: Undo[],
+): Promise<void> {
   switch (change.kind) {
     case 'create-proxy': {
       const { spec } = change;
       const created = await client.createProxy(createProxyBody(spec));
+      undos.push(undoCreate(spec.name));
       // A Toxiproxy server ignores toxics in a create; add whatever did not arrive.
       const present = new Set(created.toxics.map((toxic) => toxic.name));
       for (const toxic of spec.toxics ?? [])
@@ -42,18 +79,66 @@ async function execute(client: FaultlineClient, change: Change): Promise<void> {
     }
     case 'update-proxy':
       await client.updateProxy(change.name, change.body);
+      undos.push(undoUpdate(current[change.name]!, change.body));
       return;
     case 'delete-proxy':
-      return client.deleteProxy(change.name);
+      await client.deleteProxy(change.name);
+      undos.push(undoDelete(current[change.name]!));
+      return;
     case 'add-toxic':
       await client.addToxic(change.proxy, createToxicBody(change.toxic));
+      undos.push(undoAddToxic(change.proxy, change.toxic.name));
       return;
     case 'update-toxic':
       await client.updateToxic(change.proxy, change.name, change.body);
+      undos.push(undoUpdateToxic(change.proxy, toxicBefore(current, change.proxy, change.name)));
       return;
     case 'remove-toxic':
-      return client.removeToxic(change.proxy, change.name);
+      await client.removeToxic(change.proxy, change.name);
+      undos.push(undoRemoveToxic(change.proxy, toxicBefore(current, change.proxy, change.name)));
+      return;
   }
+}
+
+function toxicBefore(current: Record<string, ProxyJson>, proxy: string, name: string): ToxicJson {
+  return current[proxy]!.toxics.find((toxic) => toxic.name === name)!;
+}
+
+/** Takes back what this apply changed, newest first, and says what failed and what is left. */
+async function rollBack(
+  client: FaultlineClient,
+  failed: Change,
+  error: unknown,
+  undos: readonly Undo[],
+): Promise<Error> {
+  const problems: string[] = [];
+  for (const undo of [...undos].reverse()) {
+    if (undo.lost) problems.push(undo.lost);
+    try {
+      await undo.run(client);
+    } catch (undoError) {
+      problems.push(`could not ${undo.what}: ${(undoError as Error).message}`);
+    }
+  }
+  // The server's words may hold anything: each line of them is escaped for the terminal.
+  const message = safe((error as Error).message);
+  const hint = (error as { hint?: unknown }).hint;
+  const reason =
+    typeof hint === 'string' && hint !== '' && !(error as Error).message.includes(hint)
+      ? `${message}\n${safe(hint)}`
+      : message;
+  const outcome =
+    problems.length > 0
+      ? `undid what it could of the ${count(undos.length, 'step')} made before it, but:\n${problems.map((problem) => `  ${safe(problem)}`).join('\n')}`
+      : undos.length === 0
+        ? 'nothing had been changed, so nothing was left changed'
+        : `undid the ${count(undos.length, 'step')} made before it: nothing was left changed`;
+  return new ApplyFailed(`apply stopped at "${safe(changeLines(failed)[0])}": ${reason}\n${outcome}`);
+}
+
+/** A real apply that failed part-way; its message says what was undone. */
+class ApplyFailed extends Error {
+  override readonly name = 'ApplyFailed';
 }
 
 export function exportCommand(): Command {
@@ -111,16 +196,24 @@ export function exportCommand(): Command {
 }
 
 /**
- * YAML escapes C0 controls by itself; a string holding DEL, a C1 control or a bidi override is
- * double-quoted and escaped too, so the export can be printed on a terminal and still read back.
+ * Plain keys, and multi-line strings (certificates) as `|` literal blocks, each line as it is.
+ * Only a string holding a character the terminal would act on (a control other than the line
+ * break, DEL, C1, a bidi override) is double-quoted, with that character escaped, so the export
+ * can be printed on a terminal and still read back.
  */
-function yamlOf(document: unknown): string {
-  if (!holdsUnsafeText(document)) return stringify(document);
-  return stringify(document, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'QUOTE_DOUBLE' }).replace(
-    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
-    (character) => {
+function yamlOf(value: unknown): string {
+  const document = new Document(value);
+  visit(document, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string') return;
+      if (holdsUnsafeText(node.value.replaceAll('\n', ''))) node.type = Scalar.QUOTE_DOUBLE;
+      else if (node.value.includes('\n')) node.type = Scalar.BLOCK_LITERAL;
+    },
+  });
+  return document
+    .toString({ lineWidth: 0 })
+    .replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (character) => {
       const code = character.charCodeAt(0);
       return code <= 0xff ? `\\x${code.toString(16)}` : `\\u${code.toString(16)}`;
-    },
-  );
+    });
 }

@@ -159,6 +159,18 @@ function planToxics(proxy: string, existing: readonly ToxicJson[], wanted: reado
   return changes;
 }
 
+/** What `apply` prints for a change: a created proxy lists the toxics it is created with. */
+export function changeLines(change: Change): string[] {
+  if (change.kind !== 'create-proxy') return [change.line];
+  const { spec } = change;
+  return [
+    change.line,
+    ...(spec.toxics ?? []).map(
+      (toxic) => `+ toxic ${spec.name}/${toxic.name} (${toxic.type}, ${toxic.stream})`,
+    ),
+  ];
+}
+
 /** "localhost:P" matches "127.0.0.1:P", and port 0 in the file matches whatever port was picked. */
 export function sameListen(wanted: string, actual: string): boolean {
   const split = (address: string) => {

@@ -1,9 +1,15 @@
 import { Command, Option } from 'commander';
-import { type ProxyProtocol, proxyProtocols } from '../model/protocol.js';
+import { DEFAULT_PROTOCOL, type ProxyProtocol, proxyProtocols } from '../model/protocol.js';
 import type { ProxyJson } from '../client/index.js';
 import { clientFor, example, isTerminal, out, table, UsageError, withServerUrl } from './context.js';
+import { proxySettings } from './proxy-settings.js';
 import { safe, safeJson } from './terminal-text.js';
-import { addProxyExtraOptions, type ProxyExtraFlags, proxyExtraFields } from './tls-options.js';
+import {
+  addProxyExtraOptions,
+  type ProxyExtraFlags,
+  proxyExtraFields,
+  rejectTlsOnUdp,
+} from './tls-options.js';
 
 export function listCommand(): Command {
   return withServerUrl(new Command('list'))
@@ -20,7 +26,15 @@ export function listCommand(): Command {
       if (!isTerminal()) {
         for (const proxy of sorted) {
           out(
-            [proxy.name, proxy.listen, proxy.upstream, state(proxy), proxy.toxics.length]
+            [
+              proxy.name,
+              proxy.listen,
+              proxy.upstream,
+              state(proxy),
+              proxy.toxics.length,
+              proxy.protocol ?? DEFAULT_PROTOCOL,
+              proxySettings(proxy).join('; ') || '-',
+            ]
               .map(safe)
               .join('\t'),
           );
@@ -33,10 +47,12 @@ export function listCommand(): Command {
         safe(proxy.name),
         safe(proxy.listen),
         safe(proxy.upstream),
+        safe(proxy.protocol ?? DEFAULT_PROTOCOL),
         state(proxy),
         proxy.toxics.length === 0 ? 'None' : String(proxy.toxics.length),
+        safe(proxySettings(proxy).join('; ')),
       ]);
-      out(table(['Name', 'Listen', 'Upstream', 'Enabled', 'Toxics'], rows));
+      out(table(['Name', 'Listen', 'Upstream', 'Protocol', 'Enabled', 'Toxics', 'Settings'], rows));
       out('\nHint: inspect toxics with: faultline inspect PROXY');
     });
 }
@@ -70,10 +86,10 @@ export function inspectCommand(): Command {
         }
         return;
       }
-      const protocol = proxy.protocol ? `\tProtocol: ${safe(proxy.protocol)}` : '';
       out(
-        `Name: ${safe(proxy.name)}\tListen: ${safe(proxy.listen)}\tUpstream: ${safe(proxy.upstream)}\t${state(proxy)}${protocol}`,
+        `Name: ${safe(proxy.name)}\tListen: ${safe(proxy.listen)}\tUpstream: ${safe(proxy.upstream)}\t${state(proxy)}\tProtocol: ${safe(proxy.protocol ?? DEFAULT_PROTOCOL)}`,
       );
+      for (const setting of proxySettings(proxy)) out(safe(setting));
       out('='.repeat(60));
       if (proxy.toxics.length === 0) return out('Proxy has no toxics enabled.');
       for (const stream of ['upstream', 'downstream'] as const) {
@@ -102,7 +118,7 @@ export function createCommand(): Command {
     .addOption(
       new Option(
         '--protocol <protocol>',
-        'how the proxy reads traffic: tcp (bytes, the default), http, http2 (h2c, gRPC)',
+        'how the proxy reads traffic: tcp (bytes, the default), http, http2 (h2c, gRPC), udp (datagrams)',
       ).choices(proxyProtocols),
     )
     .option(
@@ -120,6 +136,7 @@ export function createCommand(): Command {
       if (!options.listen) throw new UsageError("Required argument 'listen' was empty. Pass -l HOST:PORT.");
       if (!options.upstream)
         throw new UsageError("Required argument 'upstream' was empty. Pass -u HOST:PORT.");
+      if (options.protocol === 'udp') rejectTlsOnUdp(options);
       await clientFor(command).createProxy({
         name,
         listen: options.listen,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { MAX_IDLE_TIMEOUT_MS } from '../model/protocol.js';
 import { integer } from './integer-option.js';
 import { UsageError } from './context.js';
 
@@ -35,9 +36,36 @@ export function addProxyExtraOptions(command: Command): Command {
     .option('--upstream-insecure', 'speak TLS to the upstream without verifying it (only when you mean it)')
     .option(
       '--idle-timeout <ms>',
-      'udp: close a flow after this many ms without datagrams',
-      integer('--idle-timeout', 0, Number.MAX_SAFE_INTEGER),
+      `udp: close a flow after this many ms without datagrams (1 to ${MAX_IDLE_TIMEOUT_MS}, 60000 when omitted)`,
+      integer('--idle-timeout', 1, MAX_IDLE_TIMEOUT_MS),
     );
+}
+
+const tlsFlags = ['--tls-auto', '--tls-cert', '--tls-key', '--tls-client-ca'] as const;
+const upstreamTlsFlags = [
+  '--upstream-tls',
+  '--upstream-ca',
+  '--upstream-servername',
+  '--upstream-cert',
+  '--upstream-key',
+  '--upstream-insecure',
+] as const;
+
+/** UDP has no TLS (DTLS is not supported): name the flags given, not the API fields. */
+export function rejectTlsOnUdp(flags: ProxyExtraFlags): void {
+  const given = [...tlsFlags, ...upstreamTlsFlags].filter(
+    (flag) => flags[flagKey(flag)] !== undefined && flags[flagKey(flag)] !== false,
+  );
+  if (given.length > 0)
+    throw new UsageError(
+      `${given.join(', ')} ${given.length === 1 ? 'needs' : 'need'} a tcp, http or http2 proxy, and --protocol is udp; DTLS is not supported: remove ${given.length === 1 ? 'it' : 'them'}`,
+    );
+}
+
+function flagKey(flag: string): keyof ProxyExtraFlags {
+  return flag
+    .slice(2)
+    .replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase()) as keyof ProxyExtraFlags;
 }
 
 export function proxyExtraFields(flags: ProxyExtraFlags): Record<string, unknown> {

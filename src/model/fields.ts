@@ -1,4 +1,5 @@
 import { type $ZodType, safeParse } from 'zod/v4/core';
+import { closest } from './closest-key.js';
 import { describeValue, FaultlineError } from './errors.js';
 
 /**
@@ -46,6 +47,8 @@ export function canonicalKeys(
   accepted: readonly string[],
   where: string,
   go?: GoShape,
+  /** Said after the accepted fields, e.g. what else a toxic's attributes may hold. */
+  note = '',
 ): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const hint = `${where} must be a JSON object, received ${describeValue(value)}`;
@@ -63,7 +66,7 @@ export function canonicalKeys(
         'FAULTLINE_ERR_UNKNOWN_FIELD',
         `bad request body: json: unknown field ${JSON.stringify(key)}`,
         {
-          hint: `${where} has no field ${JSON.stringify(key)} (Toxiproxy would ignore it in silence); accepted fields: ${accepted.join(', ')}`,
+          hint: `${where} has no field ${JSON.stringify(key)} (Toxiproxy would ignore it in silence)${acceptedText(accepted, note)}${didYouMean(key, accepted)}`,
         },
       );
     }
@@ -94,6 +97,22 @@ export function parseWith<T>(schema: $ZodType<T>, value: unknown, where: string,
     result.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ??
     result.error.issues[0]!;
   const path = issue.path.map(String).join('.');
+  const keys = objectKeys(schema, issue.path);
+  if (issue.code === 'unrecognized_keys' && keys) {
+    const [key = ''] = issue.keys;
+    throw new FaultlineError(
+      'FAULTLINE_ERR_UNKNOWN_FIELD',
+      `unknown field ${JSON.stringify(key)} in ${path ? `${path} of ` : ''}${where}`,
+      {
+        hint: `accepted keys: ${keys.join(', ')}${didYouMean(key, keys)}`,
+      },
+    );
+  }
+  if (issue.code === 'invalid_type' && issue.expected === 'object' && keys) {
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `invalid ${path || 'value'} in ${where}`, {
+      hint: `expected an object with keys ${keys.join(', ')}, received ${describeValue('input' in issue ? issue.input : undefined)}`,
+    });
+  }
   const received = 'input' in issue ? `, received ${describeValue(issue.input)}` : '';
   const detail = `invalid ${path || 'value'} in ${where}: ${issue.message}${received}`;
   const goType = go?.fields[path];
@@ -111,4 +130,30 @@ export function parseWith<T>(schema: $ZodType<T>, value: unknown, where: string,
   throw new FaultlineError(code, `invalid ${path || 'value'} in ${where}`, {
     hint: `${issue.message}${received}`,
   });
+}
+
+function acceptedText(accepted: readonly string[], note: string): string {
+  if (accepted.length > 0) return `; accepted fields: ${accepted.join(', ')}${note}`;
+  return note === '' ? '; it accepts no fields' : note;
+}
+
+function didYouMean(key: string, accepted: readonly string[]): string {
+  const near = closest(key, accepted);
+  return near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`;
+}
+
+/** The keys an object schema (or the object schema at `path` inside it) accepts. */
+function objectKeys(schema: $ZodType, path: readonly PropertyKey[]): string[] | undefined {
+  let current: $ZodType | undefined = schema;
+  for (const key of path) current = shapeOf(current)?.[String(key)];
+  const shape = shapeOf(current);
+  return shape && Object.keys(shape);
+}
+
+/** The fields of an object schema, seen through optional(). */
+function shapeOf(schema: $ZodType | undefined): Record<string, $ZodType> | undefined {
+  const def = schema?._zod.def as
+    { type?: string; shape?: Record<string, $ZodType>; innerType?: $ZodType } | undefined;
+  if (def?.type === 'optional') return shapeOf(def.innerType);
+  return def?.type === 'object' ? def.shape : undefined;
 }

@@ -8,3 +8,6 @@ export const DEFAULT_PROTOCOL: ProxyProtocol = 'tcp';
 export function isProxyProtocol(value: unknown): value is ProxyProtocol {
   return typeof value === 'string' && (proxyProtocols as readonly string[]).includes(value);
 }
+
+/** The longest a udp proxy's flow may go without datagrams before it is closed: one day, in ms. */
+export const MAX_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1000;

@@ -4,7 +4,13 @@ import { parseHostPort } from './address.js';
 import { describeValue, FaultlineError } from './errors.js';
 import { canonicalKeys, type GoShape, goValueKind, lazySchema, parseWith } from './fields.js';
 import { checkName } from './names.js';
-import { DEFAULT_PROTOCOL, isProxyProtocol, type ProxyProtocol, proxyProtocols } from './protocol.js';
+import {
+  DEFAULT_PROTOCOL,
+  isProxyProtocol,
+  MAX_IDLE_TIMEOUT_MS,
+  type ProxyProtocol,
+  proxyProtocols,
+} from './protocol.js';
 import {
   parseTlsOrigination,
   parseTlsTermination,
@@ -104,7 +110,8 @@ export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
   const tls = fields.tls === undefined ? undefined : parseTlsTermination(fields.tls, scope);
   const upstreamTls =
     fields.upstream_tls === undefined ? undefined : parseTlsOrigination(fields.upstream_tls, scope);
-  if ((tls || upstreamTls) && protocol === 'udp') throw tlsOnUdp(name);
+  if (tls && protocol === 'udp') throw tlsOnUdp(name, 'tls');
+  if (upstreamTls && protocol === 'udp') throw tlsOnUdp(name, 'upstream_tls');
   const toxics = fields.toxics?.map((toxic, i) =>
     parseToxicCreate(toxic, `toxic ${i + 1} of proxy ${JSON.stringify(name)}`),
   );
@@ -143,7 +150,7 @@ export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   return update;
 }
 
-export const MAX_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+export { MAX_IDLE_TIMEOUT_MS };
 
 /** A udp proxy's flow idle timeout in ms; other protocols have no flows to time out. */
 export function parseIdleTimeout(value: unknown, protocol: ProxyProtocol, name: string): number {
@@ -184,9 +191,9 @@ function sentNull(body: unknown, field: string): boolean {
   return Object.entries(body).some(([key, value]) => key.toLowerCase() === field && value === null);
 }
 
-function tlsOnUdp(name: string): FaultlineError {
-  return new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'tls needs a tcp, http or http2 proxy', {
-    hint: `proxy ${JSON.stringify(name)} has protocol udp; DTLS is not supported, remove tls and upstream_tls`,
+function tlsOnUdp(name: string, field: 'tls' | 'upstream_tls'): FaultlineError {
+  return new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `${field} needs a tcp, http or http2 proxy`, {
+    hint: `proxy ${JSON.stringify(name)} has protocol udp; DTLS is not supported, remove ${field}`,
   });
 }
 

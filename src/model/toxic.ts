@@ -175,6 +175,10 @@ export function validateAttributes(
     own,
     definition.attributes.map((spec) => spec.name),
     `attributes of ${where}`,
+    undefined,
+    definition.attributes.length === 0
+      ? `; a ${type} toxic has no attributes of its own, only the ones every toxic takes (${targetingKeys.join(', ')}). ${definition.summary}`
+      : '',
   );
   const result: Attributes = {};
   for (const spec of definition.attributes) {

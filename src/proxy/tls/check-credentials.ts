@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { FaultlineError } from '../../model/errors.js';
-import { REDACTED_KEY } from '../../model/tls-spec.js';
+import { REDACTED_KEY, type TlsOrigination, type TlsTermination } from '../../model/tls-spec.js';
 
 /**
  * Checks the PEM a proxy is given before it is used, so a bad certificate is a 400 naming the
@@ -8,6 +8,22 @@ import { REDACTED_KEY } from '../../model/tls-spec.js';
  */
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * Every certificate and key of a proxy's `tls`, checked as the server checks them before it
+ * listens; `apply` runs the same checks before it changes anything. `tls.auto` is issued by the
+ * server itself, so only its client_ca is checked here.
+ */
+export function checkTermination(spec: TlsTermination, now = Date.now()): void {
+  if (!('auto' in spec)) checkCertificateAndKey(spec.cert, spec.key, 'tls', now);
+  if (spec.client_ca !== undefined) checkCaBundle(spec.client_ca, 'tls.client_ca', now);
+}
+
+export function checkOrigination(spec: TlsOrigination, now = Date.now()): void {
+  if (spec.ca !== undefined) checkCaBundle(spec.ca, 'upstream_tls.ca', now);
+  if (spec.cert !== undefined && spec.key !== undefined)
+    checkCertificateAndKey(spec.cert, spec.key, 'upstream_tls', now);
+}
 
 export function checkCertificateAndKey(
   certPem: string,
@@ -39,7 +55,8 @@ export function checkCaBundle(pem: string, field: string, now = Date.now()): voi
 
 function certificates(pem: string, field: string): X509Certificate[] {
   const blocks = pem.match(PEM_CERTIFICATE) ?? [];
-  if (blocks.length === 0) throw invalid(field, 'it is not PEM: expected -----BEGIN CERTIFICATE-----');
+  if (blocks.length === 0)
+    throw invalid(field, `it is not PEM: expected -----BEGIN CERTIFICATE-----${fileAdvice(pem, field)}`);
   return blocks.map((block, index) => {
     try {
       return new X509Certificate(block);
@@ -59,8 +76,30 @@ function privateKey(pem: string, field: string): KeyObject {
     return createPrivateKey(pem);
   } catch (error) {
     const encrypted = /ENCRYPTED/.test(pem) ? '; faultline needs the key without a passphrase' : '';
-    throw invalid(field, `it is not a readable PEM private key (${(error as Error).message})${encrypted}`);
+    throw invalid(
+      field,
+      `it is not a readable PEM private key (${(error as Error).message})${encrypted}${fileAdvice(pem, field)}`,
+    );
   }
+}
+
+/** The CLI flag that reads a file into each field. */
+const fileFlags: Record<string, string> = {
+  'tls.cert': '--tls-cert',
+  'tls.key': '--tls-key',
+  'tls.client_ca': '--tls-client-ca',
+  'upstream_tls.ca': '--upstream-ca',
+  'upstream_tls.cert': '--upstream-cert',
+  'upstream_tls.key': '--upstream-key',
+};
+
+/** A value on one line that names a file is a path given where the PEM text belongs. */
+function fileAdvice(value: string, field: string): string {
+  const looksLikePath =
+    !/[\r\n]/.test(value) && /^(~|\.{0,2}\/|[\w.-]+\/)|\.(pem|crt|cer|key)$/i.test(value.trim());
+  if (!looksLikePath) return '';
+  const flag = fileFlags[field];
+  return `; ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)} looks like a file path, but the server never reads files: put the PEM text inline (a YAML "|" block)${flag ? ` or use faultline create ${flag} FILE` : ''}`;
 }
 
 function checkDates(certificate: X509Certificate, field: string, now: number): void {

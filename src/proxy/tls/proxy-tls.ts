@@ -5,7 +5,7 @@ import { FaultlineError } from '../../model/errors.js';
 import type { ProxyProtocol } from '../../model/protocol.js';
 import type { TlsOrigination, TlsTermination } from '../../model/tls-spec.js';
 import type { SocketReader } from '../socket-reader.js';
-import { checkCaBundle, checkCertificateAndKey } from './check-credentials.js';
+import { checkOrigination, checkTermination } from './check-credentials.js';
 import { connectSecure, createSecureAcceptor, type SecureAcceptor } from './secure-sockets.js';
 
 /** Issues a certificate for these host names and addresses (faultline's local CA, given by the server). */
@@ -48,6 +48,7 @@ export async function serverTls(
   protocol: ProxyProtocol,
   issue: CertificateIssuer | undefined,
 ): Promise<ServerTls> {
+  checkTermination(spec);
   let pair: { cert: string; key: string };
   if ('auto' in spec) {
     if (!issue)
@@ -55,12 +56,8 @@ export async function serverTls(
         hint: 'tls.auto needs the local CA of a faultline server; this engine was created without one, so give tls.cert and tls.key',
       });
     pair = await issue(certificateHosts(listenHost));
-  } else {
-    checkCertificateAndKey(spec.cert, spec.key, 'tls');
-    pair = { cert: spec.cert, key: spec.key };
-  }
+  } else pair = { cert: spec.cert, key: spec.key };
   const clientCa = spec.client_ca;
-  if (clientCa !== undefined) checkCaBundle(clientCa, 'tls.client_ca');
   // A pair Node cannot load fails here, as a 400, not at the first client.
   tls.createSecureContext({ ...pair, ...(clientCa === undefined ? {} : { ca: clientCa }) });
   const settings: ServerTls = {
@@ -74,9 +71,7 @@ export async function serverTls(
 }
 
 export function clientTls(spec: TlsOrigination, upstreamHost: string): ClientTls {
-  if (spec.ca !== undefined) checkCaBundle(spec.ca, 'upstream_tls.ca');
-  if (spec.cert !== undefined && spec.key !== undefined)
-    checkCertificateAndKey(spec.cert, spec.key, 'upstream_tls');
+  checkOrigination(spec);
   const servername = spec.servername ?? (isIP(upstreamHost) === 0 ? upstreamHost : undefined);
   const options: tls.ConnectionOptions = {
     ...(servername === undefined ? {} : { servername }),

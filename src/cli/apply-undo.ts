@@ -1,0 +1,104 @@
+import type { FaultlineClient } from '../client/index.js';
+import { REDACTED_KEY } from '../model/tls-spec.js';
+import type { CreateProxyBody, ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
+
+/**
+ * How to take back one change `apply` made, from the server's state before the apply. A step
+ * that cannot be taken back says why: the API never shows a private key, so a certificate and
+ * key replaced or deleted cannot be put back.
+ */
+export interface Undo {
+  /** What the step restores, e.g. "delete proxy w". */
+  what: string;
+  run(client: FaultlineClient): Promise<unknown>;
+  /** Set when the step cannot restore everything. */
+  lost?: string;
+}
+
+export const undoCreate = (name: string): Undo => ({
+  what: `delete proxy ${name}`,
+  run: (client) => client.deleteProxy(name),
+});
+
+export function undoUpdate(before: ProxyJson, body: UpdateProxyBody): Undo {
+  const back: UpdateProxyBody = {};
+  if (body.listen !== undefined) back.listen = before.listen;
+  if (body.upstream !== undefined) back.upstream = before.upstream;
+  if (body.enabled !== undefined) back.enabled = before.enabled;
+  if (body.header_faults !== undefined) back.header_faults = before.header_faults ?? false;
+  if (body.idle_timeout !== undefined && before.idle_timeout !== undefined)
+    back.idle_timeout = before.idle_timeout;
+  const lost: string[] = [];
+  if (body.tls !== undefined) {
+    if (holdsRedactedKey(before.tls)) lost.push('tls');
+    else back.tls = before.tls ?? null;
+  }
+  if (body.upstream_tls !== undefined) {
+    if (holdsRedactedKey(before.upstream_tls)) lost.push('upstream_tls');
+    else back.upstream_tls = before.upstream_tls ?? null;
+  }
+  return {
+    what: `restore proxy ${before.name}`,
+    run: (client) => client.updateProxy(before.name, back),
+    ...(lost.length > 0 ? { lost: keyLost(before.name, lost) } : {}),
+  };
+}
+
+export function undoDelete(before: ProxyJson): Undo {
+  const lost = (['tls', 'upstream_tls'] as const).filter((field) => holdsRedactedKey(before[field]));
+  if (lost.length > 0)
+    return {
+      what: `recreate proxy ${before.name}`,
+      run: async () => undefined,
+      lost: keyLost(before.name, lost),
+    };
+  const {
+    name,
+    listen,
+    upstream,
+    enabled,
+    protocol,
+    header_faults,
+    idle_timeout,
+    tls,
+    upstream_tls,
+    toxics,
+  } = before;
+  const proxy = { name, listen, upstream, enabled, protocol, header_faults, idle_timeout, tls, upstream_tls };
+  return {
+    what: `recreate proxy ${before.name}`,
+    run: async (client) => {
+      const set = Object.fromEntries(Object.entries(proxy).filter(([, value]) => value !== undefined));
+      await client.createProxy({ ...(set as unknown as CreateProxyBody), toxics: [] });
+      for (const toxic of toxics) await client.addToxic(before.name, toxicBody(toxic));
+    },
+  };
+}
+
+export const undoAddToxic = (proxy: string, name: string): Undo => ({
+  what: `remove toxic ${proxy}/${name}`,
+  run: (client) => client.removeToxic(proxy, name),
+});
+
+export const undoUpdateToxic = (proxy: string, before: ToxicJson): Undo => ({
+  what: `restore toxic ${proxy}/${before.name}`,
+  run: (client) =>
+    client.updateToxic(proxy, before.name, { attributes: before.attributes, toxicity: before.toxicity }),
+});
+
+export const undoRemoveToxic = (proxy: string, before: ToxicJson): Undo => ({
+  what: `add back toxic ${proxy}/${before.name}`,
+  run: (client) => client.addToxic(proxy, toxicBody(before)),
+});
+
+function toxicBody({ name, type, stream, toxicity, attributes }: ToxicJson) {
+  return { name, type, stream, toxicity, attributes };
+}
+
+function holdsRedactedKey(spec: object | undefined): boolean {
+  return spec !== undefined && 'key' in spec && spec.key === REDACTED_KEY;
+}
+
+function keyLost(name: string, fields: readonly string[]): string {
+  return `the ${fields.join(' and ')} private key of proxy ${name} cannot be put back (the server never shows private keys); apply the file that holds it again`;
+}
