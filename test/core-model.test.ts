@@ -274,6 +274,167 @@ describe('proxy specs', () => {
       reason: 'missing required field: name at proxy 1',
     });
   });
+
+  const base = { name: 'p', upstream: '127.0.0.1:1' };
+
+  test('protocol: tcp is left out, the others kept in lower case, anything else refused with the list', () => {
+    assert.deepEqual(parseProxyCreate({ ...base, protocol: 'tcp' }), {
+      name: 'p',
+      listen: '127.0.0.1:0',
+      upstream: '127.0.0.1:1',
+      enabled: true,
+      toxics: undefined,
+    });
+    assert.equal(parseProxyCreate({ ...base, protocol: 'HTTP2' }).protocol, 'http2');
+    assert.equal(parseProxyCreate({ ...base, protocol: 'udp' }).protocol, 'udp');
+    assert.throws(() => parseProxyCreate({ ...base, protocol: 'sctp' }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid protocol of proxy "p"',
+      hint: 'received "sctp"; accepted protocols: tcp, http, http2, udp (tcp when omitted)',
+    });
+    assert.throws(() => parseProxyCreate({ ...base, protocol: 7 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      hint: 'received 7; accepted protocols: tcp, http, http2, udp (tcp when omitted)',
+    });
+    assert.deepEqual(parseProxyUpdate({ Protocol: 'Http' }, 'p'), { protocol: 'http' });
+    assert.throws(() => parseProxyUpdate({ protocol: 'ftp' }, 'p'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid protocol of proxy "p"',
+      hint: 'received "ftp"; accepted protocols: tcp, http, http2, udp (tcp when omitted)',
+    });
+  });
+
+  test('an empty listen means the default; an empty name or upstream is missing', () => {
+    assert.equal(parseProxyCreate({ ...base, listen: '' }).listen, '127.0.0.1:0');
+    assert.throws(() => parseProxyCreate({ name: '', upstream: 'h:1' }), {
+      code: 'FAULTLINE_ERR_MISSING_FIELD',
+      reason: 'missing required field: name',
+    });
+    assert.throws(() => parseProxyCreate({ name: 'p', upstream: '' }), {
+      code: 'FAULTLINE_ERR_MISSING_FIELD',
+      reason: 'missing required field: upstream',
+    });
+    assert.deepEqual(parseProxyUpdate({ listen: '', upstream: '' }, 'p'), {});
+  });
+
+  test("bad ports and colons get Go's SplitHostPort reason", () => {
+    const reason = (address: string) => {
+      try {
+        parseProxyUpdate({ upstream: address }, 'p');
+      } catch (error) {
+        return (error as FaultlineError).reason;
+      }
+      return 'accepted';
+    };
+    assert.equal(reason('h:99999'), 'address h:99999: invalid port');
+    assert.equal(reason('[::1]:99999'), 'address [::1]:99999: invalid port');
+    assert.equal(reason('::1:80'), 'address ::1:80: too many colons in address');
+    assert.equal(reason('[::1]'), 'address [::1]: missing port in address');
+    assert.equal(reason('[::1]:80'), 'accepted');
+  });
+
+  test('header_faults: only on http and http2, and kept only when on', () => {
+    assert.equal(parseProxyCreate({ ...base, protocol: 'http', header_faults: true }).headerFaults, true);
+    assert.equal(parseProxyCreate({ ...base, protocol: 'http2', header_faults: true }).headerFaults, true);
+    assert.equal(
+      'headerFaults' in parseProxyCreate({ ...base, protocol: 'http', header_faults: false }),
+      false,
+    );
+    for (const protocol of ['tcp', 'udp']) {
+      assert.throws(() => parseProxyCreate({ ...base, protocol, header_faults: true }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        reason: 'header_faults needs an http or http2 proxy',
+        hint: `proxy "p" has protocol ${protocol}, which does not read requests; create it with "protocol": "http" or "http2"`,
+      });
+    }
+    // tcp with the switch off is fine: off asks for nothing.
+    assert.equal(parseProxyCreate({ ...base, header_faults: false }).name, 'p');
+    assert.deepEqual(parseProxyUpdate({ header_faults: false }, 'p'), { headerFaults: false });
+    assert.deepEqual(parseProxyUpdate({ header_faults: true }, 'p'), { headerFaults: true });
+  });
+
+  test('idle_timeout: udp only, a whole number of ms from 1 to 24 h', () => {
+    const udp = { ...base, protocol: 'udp' };
+    assert.equal(parseProxyCreate({ ...udp, idle_timeout: 1 }).idleTimeout, 1);
+    assert.equal(parseProxyCreate({ ...udp, idle_timeout: 86_400_000 }).idleTimeout, 86_400_000);
+    assert.equal('idleTimeout' in parseProxyCreate(udp), false);
+    assert.equal('idleTimeout' in parseProxyCreate({ ...udp, idle_timeout: null }), false);
+    for (const [value, shown] of [
+      [0, '0'],
+      [86_400_001, '86400001'],
+      [1.5, '1.5'],
+      ['5', '"5"'],
+    ] as const) {
+      assert.throws(() => parseProxyCreate({ ...udp, idle_timeout: value }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        reason: 'invalid idle_timeout of proxy "p"',
+        hint: `received ${shown}; expected a whole number of ms from 1 to 86400000 (how long a flow may go without datagrams before it is closed; 60000 when omitted)`,
+      });
+    }
+    assert.throws(() => parseProxyCreate({ ...base, protocol: 'http', idle_timeout: 5 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'idle_timeout needs a udp proxy',
+      hint: 'proxy "p" has protocol http, which has no flows to time out; remove idle_timeout or create the proxy with "protocol": "udp"',
+    });
+    assert.deepEqual(parseProxyUpdate({ idle_timeout: 5 }, 'p'), { idleTimeout: 5 });
+    assert.throws(() => parseProxyUpdate({ idle_timeout: 0 }, 'p'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid idle_timeout of proxy "p"',
+    });
+  });
+
+  test('tls and upstream_tls: kept when given, checked in the proxy scope, refused on udp', () => {
+    assert.deepEqual(parseProxyCreate({ ...base, tls: { auto: true }, upstream_tls: { insecure: true } }), {
+      name: 'p',
+      listen: '127.0.0.1:0',
+      upstream: '127.0.0.1:1',
+      enabled: true,
+      tls: { auto: true },
+      upstreamTls: { insecure: true },
+      toxics: undefined,
+    });
+    assert.throws(() => parseProxyCreate({ ...base, tls: {} }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid tls in proxy "p"',
+    });
+    assert.throws(() => parseProxyCreate({ ...base, upstream_tls: { cert: 'x' } }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid upstream_tls in proxy "p"',
+    });
+    const onUdp = {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'tls needs a tcp, http or http2 proxy',
+      hint: 'proxy "p" has protocol udp; DTLS is not supported, remove tls and upstream_tls',
+    };
+    assert.throws(() => parseProxyCreate({ ...base, protocol: 'udp', tls: { auto: true } }), onUdp);
+    assert.throws(
+      () => parseProxyCreate({ ...base, protocol: 'udp', upstream_tls: { insecure: true } }),
+      onUdp,
+    );
+  });
+
+  test('an update sets or replaces TLS, and null (in any letter case) takes it off', () => {
+    assert.deepEqual(parseProxyUpdate({ tls: { auto: true }, upstream_tls: { servername: 'db' } }, 'p'), {
+      tls: { auto: true },
+      upstreamTls: { servername: 'db' },
+    });
+    assert.deepEqual(parseProxyUpdate({ TLS: null, Upstream_TLS: null }, 'p'), {
+      tls: null,
+      upstreamTls: null,
+    });
+    assert.deepEqual(parseProxyUpdate({ tls: null }, 'p'), { tls: null });
+    assert.deepEqual(parseProxyUpdate({ upstream_tls: null }, 'p'), { upstreamTls: null });
+    // Any other field sent as null is absent, as Go reads it.
+    assert.deepEqual(parseProxyUpdate({ listen: null, enabled: null }, 'p'), {});
+    assert.throws(() => parseProxyUpdate({ tls: {} }, 'p'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid tls in update of proxy "p"',
+    });
+    assert.throws(() => parseProxyUpdate({ upstream_tls: { key: 'x' } }, 'p'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid upstream_tls in update of proxy "p"',
+    });
+  });
 });
 
 describe('toxic explanations (docs/toxics.md)', () => {
