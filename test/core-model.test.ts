@@ -9,7 +9,7 @@ import { percentile } from '../src/model/percentile.js';
 import { systemClock } from '../src/model/system-clock.js';
 import { parseProxyCreate, parseProxyList, parseProxyUpdate } from '../src/model/proxy-spec.js';
 import { explainToxic, parseStream, parseToxicCreate } from '../src/model/toxic.js';
-import type { JsonValue } from '../src/model/toxics/index.js';
+import { definitionOf, type JsonValue, type ToxicType, toxicTypes } from '../src/model/toxics/index.js';
 
 describe('percentile (nearest rank)', () => {
   test('exact ranks on ten values, and nothing for no values', () => {
@@ -434,6 +434,119 @@ describe('proxy specs', () => {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
       reason: 'invalid upstream_tls in update of proxy "p"',
     });
+  });
+});
+
+describe('the toxic catalogue (docs/toxics.md, docs/udp.md, docs/http-faults.md)', () => {
+  /** One line per toxic: its key, its own type name, layer, protocols and attributes (kind, unit, choices, default). */
+  const outline = (type: ToxicType) => {
+    const definition = definitionOf(type);
+    const attributes = definition.attributes.map((spec) => {
+      const kind = spec.kind ?? 'integer';
+      if (spec.kind === undefined || spec.kind === 'integer') return `${spec.name} ${kind} ${spec.unit}`;
+      if (spec.kind === 'choice')
+        return `${spec.name} choice ${spec.choices.join('|')} =${spec.default}${spec.omitDefault ? ' (omitted)' : ''}`;
+      if (spec.kind === 'text')
+        return `${spec.name} text ≤${spec.maxLength} =${JSON.stringify(spec.default)}`;
+      return `${spec.name} json =${JSON.stringify(spec.default)}`;
+    });
+    return [
+      type,
+      definition.type,
+      definition.layer,
+      definition.protocols?.join('/') ?? 'any',
+      attributes.join(', '),
+    ];
+  };
+
+  test('every type, its layer, the protocols that take it and its attributes', () => {
+    assert.deepEqual(toxicTypes.map(outline), [
+      ['noop', 'noop', 'connection', 'any', ''],
+      ['latency', 'latency', 'connection', 'any', 'latency integer ms, jitter integer ms'],
+      [
+        'bandwidth',
+        'bandwidth',
+        'connection',
+        'any',
+        'rate integer KB/s, scope choice connection|proxy =connection (omitted)',
+      ],
+      ['slow_close', 'slow_close', 'connection', 'any', 'delay integer ms'],
+      ['timeout', 'timeout', 'connection', 'any', 'timeout integer ms'],
+      ['reset_peer', 'reset_peer', 'connection', 'any', 'timeout integer ms'],
+      [
+        'slicer',
+        'slicer',
+        'connection',
+        'any',
+        'average_size integer bytes, size_variation integer bytes, delay integer µs',
+      ],
+      ['limit_data', 'limit_data', 'connection', 'any', 'bytes integer bytes'],
+      ['connect_delay', 'connect_delay', 'connection', 'any', 'delay integer ms'],
+      ['refuse', 'refuse', 'connection', 'any', ''],
+      ['limit_time', 'limit_time', 'connection', 'any', 'time integer ms, mode choice reset|hang =reset'],
+      ['corrupt', 'corrupt', 'connection', 'any', 'probability integer ppm'],
+      [
+        'udp_latency',
+        'udp_latency',
+        'connection',
+        'udp',
+        'latency integer ms, jitter integer ms, correlation integer ppm',
+      ],
+      [
+        'loss',
+        'loss',
+        'connection',
+        'udp',
+        'probability integer ppm, correlation integer ppm, to_bad integer ppm, to_good integer ppm, bad_loss integer ppm, good_loss integer ppm',
+      ],
+      ['duplicate', 'duplicate', 'connection', 'udp', 'probability integer ppm'],
+      [
+        'reorder',
+        'reorder',
+        'connection',
+        'udp',
+        'probability integer ppm, gap integer datagrams, max_hold integer ms',
+      ],
+      ['udp_bandwidth', 'udp_bandwidth', 'connection', 'udp', 'rate integer KB/s, queue integer datagrams'],
+      [
+        'http_abort',
+        'http_abort',
+        'request',
+        'http/http2',
+        'action choice respond|reset =respond, status integer HTTP status, body text ≤1048576 ="", headers json ={}',
+      ],
+      [
+        'http_delay',
+        'http_delay',
+        'request',
+        'http/http2',
+        'stage choice request|response =request, delay integer ms, jitter integer ms',
+      ],
+      [
+        'http_modify',
+        'http_modify',
+        'request',
+        'http/http2',
+        'request_headers json ={}, response_headers json ={}, status integer HTTP status, body json =null, json_patch json =null',
+      ],
+      [
+        'grpc_status',
+        'grpc_status',
+        'request',
+        'http2',
+        'code integer gRPC status code, message text ≤4096 =""',
+      ],
+    ]);
+  });
+
+  test('every type has a one-sentence summary and every attribute a description (the dashboard shows them)', () => {
+    for (const type of toxicTypes) {
+      const definition = definitionOf(type);
+      assert.match(definition.summary, /^[A-Z][^\n]{20,}\.$/, `summary of ${type}`);
+      for (const spec of definition.attributes) {
+        assert.match(spec.description, /^[^\n]{10,}$/, `description of ${type} ${spec.name}`);
+      }
+    }
   });
 });
 
