@@ -238,9 +238,8 @@ export function wireAttributes(toxic: ToxicSpec): Attributes {
   return attributes;
 }
 
-/** The Go struct each toxic's attributes decode into in Toxiproxy. */
+/** The Go struct each toxic's integer attributes decode into (noop and refuse have none). */
 const goToxicNames: Partial<Record<ToxicType, string>> = {
-  noop: 'NoopToxic',
   latency: 'LatencyToxic',
   bandwidth: 'BandwidthToxic',
   slow_close: 'SlowCloseToxic',
@@ -249,7 +248,6 @@ const goToxicNames: Partial<Record<ToxicType, string>> = {
   slicer: 'SlicerToxic',
   limit_data: 'LimitDataToxic',
   connect_delay: 'ConnectDelayToxic',
-  refuse: 'RefuseToxic',
   corrupt: 'CorruptToxic',
   udp_latency: 'UdpLatencyToxic',
   loss: 'LossToxic',
