@@ -4,8 +4,11 @@ import type { FaultlineError } from '../src/model/errors.js';
 import type { RandomSource } from '../src/model/random.js';
 import {
   explainToxic,
+  isConnectionToxicSpec,
   parseToxicCreate,
   parseToxicUpdate,
+  streams,
+  targetingKeys,
   type ToxicSpec,
   wireAttributes,
 } from '../src/model/toxic.js';
@@ -1159,5 +1162,62 @@ describe('toxic explanations: how many, which, in which direction', () => {
       explain({ type: 'http_abort', toxicity: 1 }),
       'http_abort_downstream: on every request, answers 503 without contacting the upstream',
     );
+  });
+});
+
+describe('toxic bodies of the wrong JSON type', () => {
+  const refusal = (body: unknown) => {
+    try {
+      parseToxicCreate(body);
+    } catch (error) {
+      const { code, reason, hint } = error as FaultlineError;
+      return { code, reason, hint };
+    }
+    return 'accepted';
+  };
+
+  test("Go's wording for the field's Go type, then what faultline accepts", () => {
+    assert.deepEqual(refusal([]), {
+      code: 'FAULTLINE_ERR_BAD_BODY',
+      reason: 'bad request body: json: cannot unmarshal array into Go value of type toxics.ToxicWrapper',
+      hint: 'toxic must be a JSON object, received []',
+    });
+    assert.deepEqual(refusal({ type: 'noop', name: 7 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason:
+        'bad request body: json: cannot unmarshal number into Go struct field ToxicWrapper.name of type string',
+      hint: 'invalid name in toxic: name must be a string, received 7',
+    });
+    assert.deepEqual(refusal({ type: 'noop', stream: true }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason:
+        'bad request body: json: cannot unmarshal bool into Go struct field ToxicWrapper.stream of type string',
+      hint: 'invalid stream in toxic: stream must be "upstream" or "downstream", received true',
+    });
+    assert.deepEqual(refusal({ type: 'noop', toxicity: '0.5' }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason:
+        'bad request body: json: cannot unmarshal string into Go struct field ToxicWrapper.toxicity of type float32',
+      hint: 'invalid toxicity in toxic: toxicity must be a number, received "0.5"',
+    });
+    assert.deepEqual(refusal({ type: 'noop', attributes: [1] }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason:
+        'bad request body: json: cannot unmarshal array into Go struct field ToxicWrapper.attributes of type toxics.NoopToxic',
+      hint: 'invalid attributes in toxic: attributes must be a JSON object, received [1]',
+    });
+    assert.deepEqual(refusal({ type: 5 }), {
+      code: 'FAULTLINE_ERR_INVALID_TOXIC_TYPE',
+      reason: 'invalid toxic type',
+      hint: 'received 5; accepted types: noop, latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, connect_delay, refuse, limit_time, corrupt, udp_latency, loss, duplicate, reorder, udp_bandwidth, http_abort, http_delay, http_modify, grpc_status',
+    });
+  });
+
+  test('streams are listed upstream first, and only Toxiproxy-kind toxics act on connection bytes', () => {
+    assert.deepEqual(streams, ['upstream', 'downstream']);
+    assert.equal(isConnectionToxicSpec(parseToxicCreate({ type: 'latency' })), true);
+    assert.equal(isConnectionToxicSpec(parseToxicCreate({ type: 'loss' })), true);
+    assert.equal(isConnectionToxicSpec(parseToxicCreate({ type: 'http_delay' })), false);
+    assert.deepEqual(targetingKeys, ['match', 'first', 'after', 'every']);
   });
 });
