@@ -116,6 +116,20 @@ export const equivalentMutants = [
     reason:
       'both groups of /^\\/([^/]+)\\/([^/]+)$/ take part in every match, so found[2] is never undefined',
   },
+  {
+    file: 'src/model/proxy-spec.ts',
+    code: "'array'",
+    within: "goValueKind(body, 'array')",
+    reason:
+      "goValueKind reads its Go type only to word a number as `number N` for an integer type (/^u?int/); neither 'array' nor any text a mutant puts there starts with int, so the words are the same",
+  },
+  {
+    file: 'src/model/proxy-spec.ts',
+    code: "''",
+    within: "value.replaceAll(/\\[[^\\]]*\\]/g, '')",
+    reason:
+      'the bracketed IPv6 host is cut out only so that its colons are not counted; any text without a colon in its place ("Stryker was here!") gives the same count',
+  },
 ];
 
 /**
@@ -224,6 +238,14 @@ export const equivalentSurvivors = [
     replacement: 'true && Number.isSafeInteger(value) && …',
     reason:
       'Number.isSafeInteger is false for every value that is not a number, so the typeof test decides nothing on its own',
+  },
+  {
+    file: 'src/model/proxy-spec.ts',
+    code: "if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_IDLE_TIMEOUT_MS) {",
+    mutator: 'ConditionalExpression',
+    replacement: 'if (false || !Number.isSafeInteger(value) || …) {',
+    reason:
+      'Number.isSafeInteger is false for anything that is not a number, so the value is refused all the same; the typeof is there for the type checker, which needs a number to compare',
   },
 ];
 

@@ -277,6 +277,56 @@ describe('proxy specs', () => {
 
   const base = { name: 'p', upstream: '127.0.0.1:1' };
 
+  test("a field of the wrong JSON type gets Go's wording for the Proxy struct, then faultline's message", () => {
+    const refusal = (body: unknown) => {
+      try {
+        parseProxyCreate(body);
+      } catch (error) {
+        const { code, reason, hint } = error as FaultlineError;
+        return { code, reason, hint };
+      }
+      return 'accepted';
+    };
+    const goField = (field: string, kind: string, type: string) =>
+      `bad request body: json: cannot unmarshal ${kind} into Go struct field Proxy.${field} of type ${type}`;
+    assert.deepEqual(refusal('db'), {
+      code: 'FAULTLINE_ERR_BAD_BODY',
+      reason: 'bad request body: json: cannot unmarshal string into Go value of type toxiproxy.Proxy',
+      hint: 'proxy must be a JSON object, received "db"',
+    });
+    assert.deepEqual(refusal({ ...base, name: 7 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: goField('name', 'number', 'string'),
+      hint: 'invalid name in proxy: name must be a string, received 7',
+    });
+    assert.deepEqual(refusal({ ...base, listen: 7 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: goField('listen', 'number', 'string'),
+      hint: 'invalid listen in proxy: listen must be a string "host:port", received 7',
+    });
+    assert.deepEqual(refusal({ ...base, upstream: ['h:1'] }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: goField('upstream', 'array', 'string'),
+      hint: 'invalid upstream in proxy: upstream must be a string "host:port", received ["h:1"]',
+    });
+    // Fields Toxiproxy does not have get faultline's reason, with the same hint.
+    assert.deepEqual(refusal({ ...base, header_faults: 'yes' }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid header_faults in proxy',
+      hint: 'header_faults must be true or false, received "yes"',
+    });
+    assert.deepEqual(refusal({ ...base, toxics: {} }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid toxics in proxy',
+      hint: 'toxics must be an array of toxics, received {}',
+    });
+    assert.deepEqual(refusal({ ...base, toxics: [{ type: 'noop' }, { type: 'latency', colour: 1 }] }), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      reason: 'bad request body: json: unknown field "colour"',
+      hint: 'toxic 2 of proxy "p" has no field "colour" (Toxiproxy would ignore it in silence); accepted fields: name, type, stream, toxicity, attributes',
+    });
+  });
+
   test('protocol: tcp is left out, the others kept in lower case, anything else refused with the list', () => {
     assert.deepEqual(parseProxyCreate({ ...base, protocol: 'tcp' }), {
       name: 'p',
