@@ -110,7 +110,20 @@ describe('ledger undo records (read back only through these schemas)', () => {
       messages(undoSchema, { kind: 'remove-cgroup', cgroup: 'g', moved: [{ pid: 7, from: { cpu } }] });
     const refused = ['a cgroup path must be absolute, without empty, . or .. segments'];
     for (const path of ['/', '/a', '/user.slice/a-b/c']) assert.deepEqual(from(path), [], path);
-    for (const path of ['', 'a', 'a/', '//', '/a/', '/a//b', '/a/./b', '/a/../b', '/..', '/a\nb', '/a\0b']) {
+    for (const path of [
+      '',
+      'a',
+      'user.slice',
+      'a/',
+      '//',
+      '/a/',
+      '/a//b',
+      '/a/./b',
+      '/a/../b',
+      '/..',
+      '/a\nb',
+      '/a\0b',
+    ]) {
       assert.deepEqual(from(path), refused, JSON.stringify(path));
     }
     assert.equal(
