@@ -247,6 +247,29 @@ export const equivalentSurvivors = [
     reason:
       'Number.isSafeInteger is false for anything that is not a number, so the value is refused all the same; the typeof is there for the type checker, which needs a number to compare',
   },
+  {
+    file: 'src/model/toxic.ts',
+    code: "const isWholeNumber = typeof value === 'number' && Number.isSafeInteger(value);",
+    mutator: 'ConditionalExpression',
+    replacement: 'const isWholeNumber = true && Number.isSafeInteger(value);',
+    reason:
+      'Number.isSafeInteger is false for anything that is not a number; the typeof is there for the type checker',
+  },
+  {
+    file: 'src/model/toxic.ts',
+    code: 'const counterSent = counterKeys.some((key) => targeting[key] !== undefined);',
+    mutator: 'ConditionalExpression',
+    replacement: 'counterKeys.some((key) => true)',
+    reason:
+      'with no counter sent, parseCounter reads the current counters again (or none) and returns what it returned when they were set: the same counter',
+  },
+  {
+    file: 'src/model/toxic.ts',
+    code: "if (spec.kind === 'choice' && spec.omitDefault && attributes[spec.name] === spec.default) {",
+    mutator: 'ConditionalExpression',
+    replacement: 'if (true && spec.omitDefault && …) {',
+    reason: 'only choice attributes have omitDefault; the kind test is there for the type checker',
+  },
 ];
 
 /** @param {{ node: { type: string }, parentPath?: { getSource(): string } | null, hub?: { file?: { opts?: { filename?: string } } }, getSource(): string }} path */

@@ -74,9 +74,9 @@ const createShape = z.object({
 const goToxic: GoShape = {
   value: 'toxics.ToxicWrapper',
   struct: 'ToxicWrapper',
+  // type is checked against the list of types, with a message of its own.
   fields: {
     name: 'string',
-    type: 'string',
     stream: 'string',
     toxicity: 'float32',
     attributes: 'toxics.NoopToxic',
