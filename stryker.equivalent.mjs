@@ -116,6 +116,20 @@ export const equivalentMutants = [
     reason:
       'both groups of /^\\/([^/]+)\\/([^/]+)$/ take part in every match, so found[2] is never undefined',
   },
+  {
+    file: 'src/model/proxy-spec.ts',
+    code: "'array'",
+    within: "goValueKind(body, 'array')",
+    reason:
+      "goValueKind reads its Go type only to word a number as `number N` for an integer type (/^u?int/); neither 'array' nor any text a mutant puts there starts with int, so the words are the same",
+  },
+  {
+    file: 'src/model/proxy-spec.ts',
+    code: "''",
+    within: "value.replaceAll(/\\[[^\\]]*\\]/g, '')",
+    reason:
+      'the bracketed IPv6 host is cut out only so that its colons are not counted; any text without a colon in its place ("Stryker was here!") gives the same count',
+  },
 ];
 
 /**
@@ -240,6 +254,37 @@ export const equivalentSurvivors = [
     replacement: 'if (true) fdPaths.set(fd, path);',
     reason:
       'fs.open calls back without a descriptor only with an error; a path kept under `undefined` is never read, because paths are looked up by descriptor number only',
+  },
+  {
+    file: 'src/model/proxy-spec.ts',
+    code: "if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_IDLE_TIMEOUT_MS) {",
+    mutator: 'ConditionalExpression',
+    replacement: 'if (false || !Number.isSafeInteger(value) || …) {',
+    reason:
+      'Number.isSafeInteger is false for anything that is not a number, so the value is refused all the same; the typeof is there for the type checker, which needs a number to compare',
+  },
+  {
+    file: 'src/model/toxic.ts',
+    code: "const isWholeNumber = typeof value === 'number' && Number.isSafeInteger(value);",
+    mutator: 'ConditionalExpression',
+    replacement: 'const isWholeNumber = true && Number.isSafeInteger(value);',
+    reason:
+      'Number.isSafeInteger is false for anything that is not a number; the typeof is there for the type checker',
+  },
+  {
+    file: 'src/model/toxic.ts',
+    code: 'const counterSent = counterKeys.some((key) => targeting[key] !== undefined);',
+    mutator: 'ConditionalExpression',
+    replacement: 'counterKeys.some((key) => true)',
+    reason:
+      'with no counter sent, parseCounter reads the current counters again (or none) and returns what it returned when they were set: the same counter',
+  },
+  {
+    file: 'src/model/toxic.ts',
+    code: "if (spec.kind === 'choice' && spec.omitDefault && attributes[spec.name] === spec.default) {",
+    mutator: 'ConditionalExpression',
+    replacement: 'if (true && spec.omitDefault && …) {',
+    reason: 'only choice attributes have omitDefault; the kind test is there for the type checker',
   },
 ];
 

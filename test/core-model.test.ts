@@ -9,7 +9,7 @@ import { percentile } from '../src/model/percentile.js';
 import { systemClock } from '../src/model/system-clock.js';
 import { parseProxyCreate, parseProxyList, parseProxyUpdate } from '../src/model/proxy-spec.js';
 import { explainToxic, parseStream, parseToxicCreate } from '../src/model/toxic.js';
-import type { JsonValue } from '../src/model/toxics/index.js';
+import { definitionOf, type JsonValue, type ToxicType, toxicTypes } from '../src/model/toxics/index.js';
 
 describe('percentile (nearest rank)', () => {
   test('exact ranks on ten values, and nothing for no values', () => {
@@ -316,6 +316,330 @@ describe('proxy specs', () => {
       code: 'FAULTLINE_ERR_MISSING_FIELD',
       reason: 'missing required field: name at proxy 1',
     });
+  });
+
+  const base = { name: 'p', upstream: '127.0.0.1:1' };
+
+  test("a field of the wrong JSON type gets Go's wording for the Proxy struct, then faultline's message", () => {
+    const refusal = (body: unknown) => {
+      try {
+        parseProxyCreate(body);
+      } catch (error) {
+        const { code, reason, hint } = error as FaultlineError;
+        return { code, reason, hint };
+      }
+      return 'accepted';
+    };
+    const goField = (field: string, kind: string, type: string) =>
+      `bad request body: json: cannot unmarshal ${kind} into Go struct field Proxy.${field} of type ${type}`;
+    assert.deepEqual(refusal('db'), {
+      code: 'FAULTLINE_ERR_BAD_BODY',
+      reason: 'bad request body: json: cannot unmarshal string into Go value of type toxiproxy.Proxy',
+      hint: 'proxy must be a JSON object, received "db"',
+    });
+    assert.deepEqual(refusal({ ...base, name: 7 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: goField('name', 'number', 'string'),
+      hint: 'invalid name in proxy: name must be a string, received 7',
+    });
+    assert.deepEqual(refusal({ ...base, listen: 7 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: goField('listen', 'number', 'string'),
+      hint: 'invalid listen in proxy: listen must be a string "host:port", received 7',
+    });
+    assert.deepEqual(refusal({ ...base, upstream: ['h:1'] }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: goField('upstream', 'array', 'string'),
+      hint: 'invalid upstream in proxy: upstream must be a string "host:port", received ["h:1"]',
+    });
+    // Fields Toxiproxy does not have get faultline's reason, with the same hint.
+    assert.deepEqual(refusal({ ...base, header_faults: 'yes' }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid header_faults in proxy',
+      hint: 'header_faults must be true or false, received "yes"',
+    });
+    assert.deepEqual(refusal({ ...base, toxics: {} }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid toxics in proxy',
+      hint: 'toxics must be an array of toxics, received {}',
+    });
+    assert.deepEqual(refusal({ ...base, toxics: [{ type: 'noop' }, { type: 'latency', colour: 1 }] }), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      reason: 'bad request body: json: unknown field "colour"',
+      hint: 'toxic 2 of proxy "p" has no field "colour" (Toxiproxy would ignore it in silence); accepted fields: name, type, stream, toxicity, attributes',
+    });
+  });
+
+  test('protocol: tcp is left out, the others kept in lower case, anything else refused with the list', () => {
+    assert.deepEqual(parseProxyCreate({ ...base, protocol: 'tcp' }), {
+      name: 'p',
+      listen: '127.0.0.1:0',
+      upstream: '127.0.0.1:1',
+      enabled: true,
+      toxics: undefined,
+    });
+    assert.equal(parseProxyCreate({ ...base, protocol: 'HTTP2' }).protocol, 'http2');
+    assert.equal(parseProxyCreate({ ...base, protocol: 'udp' }).protocol, 'udp');
+    assert.throws(() => parseProxyCreate({ ...base, protocol: 'sctp' }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid protocol of proxy "p"',
+      hint: 'received "sctp"; accepted protocols: tcp, http, http2, udp (tcp when omitted)',
+    });
+    assert.throws(() => parseProxyCreate({ ...base, protocol: 7 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      hint: 'received 7; accepted protocols: tcp, http, http2, udp (tcp when omitted)',
+    });
+    assert.deepEqual(parseProxyUpdate({ Protocol: 'Http' }, 'p'), { protocol: 'http' });
+    assert.throws(() => parseProxyUpdate({ protocol: 'ftp' }, 'p'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid protocol of proxy "p"',
+      hint: 'received "ftp"; accepted protocols: tcp, http, http2, udp (tcp when omitted)',
+    });
+  });
+
+  test('an empty listen means the default; an empty name or upstream is missing', () => {
+    assert.equal(parseProxyCreate({ ...base, listen: '' }).listen, '127.0.0.1:0');
+    assert.throws(() => parseProxyCreate({ name: '', upstream: 'h:1' }), {
+      code: 'FAULTLINE_ERR_MISSING_FIELD',
+      reason: 'missing required field: name',
+    });
+    assert.throws(() => parseProxyCreate({ name: 'p', upstream: '' }), {
+      code: 'FAULTLINE_ERR_MISSING_FIELD',
+      reason: 'missing required field: upstream',
+    });
+    assert.deepEqual(parseProxyUpdate({ listen: '', upstream: '' }, 'p'), {});
+  });
+
+  test("bad ports and colons get Go's SplitHostPort reason", () => {
+    const reason = (address: string) => {
+      try {
+        parseProxyUpdate({ upstream: address }, 'p');
+      } catch (error) {
+        return (error as FaultlineError).reason;
+      }
+      return 'accepted';
+    };
+    assert.equal(reason('h:99999'), 'address h:99999: invalid port');
+    assert.equal(reason('[::1]:99999'), 'address [::1]:99999: invalid port');
+    assert.equal(reason('::1:80'), 'address ::1:80: too many colons in address');
+    assert.equal(reason('[::1]'), 'address [::1]: missing port in address');
+    assert.equal(reason('[::1]:80'), 'accepted');
+  });
+
+  test('header_faults: only on http and http2, and kept only when on', () => {
+    assert.equal(parseProxyCreate({ ...base, protocol: 'http', header_faults: true }).headerFaults, true);
+    assert.equal(parseProxyCreate({ ...base, protocol: 'http2', header_faults: true }).headerFaults, true);
+    assert.equal(
+      'headerFaults' in parseProxyCreate({ ...base, protocol: 'http', header_faults: false }),
+      false,
+    );
+    for (const protocol of ['tcp', 'udp']) {
+      assert.throws(() => parseProxyCreate({ ...base, protocol, header_faults: true }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        reason: 'header_faults needs an http or http2 proxy',
+        hint: `proxy "p" has protocol ${protocol}, which does not read requests; create it with "protocol": "http" or "http2"`,
+      });
+    }
+    // tcp with the switch off is fine: off asks for nothing.
+    assert.equal(parseProxyCreate({ ...base, header_faults: false }).name, 'p');
+    assert.deepEqual(parseProxyUpdate({ header_faults: false }, 'p'), { headerFaults: false });
+    assert.deepEqual(parseProxyUpdate({ header_faults: true }, 'p'), { headerFaults: true });
+  });
+
+  test('idle_timeout: udp only, a whole number of ms from 1 to 24 h', () => {
+    const udp = { ...base, protocol: 'udp' };
+    assert.equal(parseProxyCreate({ ...udp, idle_timeout: 1 }).idleTimeout, 1);
+    assert.equal(parseProxyCreate({ ...udp, idle_timeout: 86_400_000 }).idleTimeout, 86_400_000);
+    assert.equal('idleTimeout' in parseProxyCreate(udp), false);
+    assert.equal('idleTimeout' in parseProxyCreate({ ...udp, idle_timeout: null }), false);
+    for (const [value, shown] of [
+      [0, '0'],
+      [86_400_001, '86400001'],
+      [1.5, '1.5'],
+      ['5', '"5"'],
+    ] as const) {
+      assert.throws(() => parseProxyCreate({ ...udp, idle_timeout: value }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        reason: 'invalid idle_timeout of proxy "p"',
+        hint: `received ${shown}; expected a whole number of ms from 1 to 86400000 (how long a flow may go without datagrams before it is closed; 60000 when omitted)`,
+      });
+    }
+    assert.throws(() => parseProxyCreate({ ...base, protocol: 'http', idle_timeout: 5 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'idle_timeout needs a udp proxy',
+      hint: 'proxy "p" has protocol http, which has no flows to time out; remove idle_timeout or create the proxy with "protocol": "udp"',
+    });
+    assert.deepEqual(parseProxyUpdate({ idle_timeout: 5 }, 'p'), { idleTimeout: 5 });
+    assert.throws(() => parseProxyUpdate({ idle_timeout: 0 }, 'p'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid idle_timeout of proxy "p"',
+    });
+  });
+
+  test('tls and upstream_tls: kept when given, checked in the proxy scope, refused on udp', () => {
+    assert.deepEqual(parseProxyCreate({ ...base, tls: { auto: true }, upstream_tls: { insecure: true } }), {
+      name: 'p',
+      listen: '127.0.0.1:0',
+      upstream: '127.0.0.1:1',
+      enabled: true,
+      tls: { auto: true },
+      upstreamTls: { insecure: true },
+      toxics: undefined,
+    });
+    assert.throws(() => parseProxyCreate({ ...base, tls: {} }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid tls in proxy "p"',
+    });
+    assert.throws(() => parseProxyCreate({ ...base, upstream_tls: { cert: 'x' } }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid upstream_tls in proxy "p"',
+    });
+    const onUdp = (field: string) => ({
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: `${field} needs a tcp, http or http2 proxy`,
+      hint: `proxy "p" has protocol udp; DTLS is not supported, remove ${field}`,
+    });
+    assert.throws(() => parseProxyCreate({ ...base, protocol: 'udp', tls: { auto: true } }), onUdp('tls'));
+    assert.throws(
+      () => parseProxyCreate({ ...base, protocol: 'udp', upstream_tls: { insecure: true } }),
+      onUdp('upstream_tls'),
+    );
+  });
+
+  test('an update sets or replaces TLS, and null (in any letter case) takes it off', () => {
+    assert.deepEqual(parseProxyUpdate({ tls: { auto: true }, upstream_tls: { servername: 'db' } }, 'p'), {
+      tls: { auto: true },
+      upstreamTls: { servername: 'db' },
+    });
+    assert.deepEqual(parseProxyUpdate({ TLS: null, Upstream_TLS: null }, 'p'), {
+      tls: null,
+      upstreamTls: null,
+    });
+    assert.deepEqual(parseProxyUpdate({ tls: null }, 'p'), { tls: null });
+    assert.deepEqual(parseProxyUpdate({ upstream_tls: null }, 'p'), { upstreamTls: null });
+    // Any other field sent as null is absent, as Go reads it.
+    assert.deepEqual(parseProxyUpdate({ listen: null, enabled: null }, 'p'), {});
+    assert.throws(() => parseProxyUpdate({ tls: {} }, 'p'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid tls in update of proxy "p"',
+    });
+    assert.throws(() => parseProxyUpdate({ upstream_tls: { key: 'x' } }, 'p'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid upstream_tls in update of proxy "p"',
+    });
+  });
+});
+
+describe('the toxic catalogue (docs/toxics.md, docs/udp.md, docs/http-faults.md)', () => {
+  /** One line per toxic: its key, its own type name, layer, protocols and attributes (kind, unit, choices, default). */
+  const outline = (type: ToxicType) => {
+    const definition = definitionOf(type);
+    const attributes = definition.attributes.map((spec) => {
+      const kind = spec.kind ?? 'integer';
+      if (spec.kind === undefined || spec.kind === 'integer') return `${spec.name} ${kind} ${spec.unit}`;
+      if (spec.kind === 'choice')
+        return `${spec.name} choice ${spec.choices.join('|')} =${spec.default}${spec.omitDefault ? ' (omitted)' : ''}`;
+      if (spec.kind === 'text')
+        return `${spec.name} text ≤${spec.maxLength} =${JSON.stringify(spec.default)}`;
+      return `${spec.name} json =${JSON.stringify(spec.default)}`;
+    });
+    return [
+      type,
+      definition.type,
+      definition.layer,
+      definition.protocols?.join('/') ?? 'any',
+      attributes.join(', '),
+    ];
+  };
+
+  test('every type, its layer, the protocols that take it and its attributes', () => {
+    assert.deepEqual(toxicTypes.map(outline), [
+      ['noop', 'noop', 'connection', 'any', ''],
+      ['latency', 'latency', 'connection', 'any', 'latency integer ms, jitter integer ms'],
+      [
+        'bandwidth',
+        'bandwidth',
+        'connection',
+        'any',
+        'rate integer KB/s, scope choice connection|proxy =connection (omitted)',
+      ],
+      ['slow_close', 'slow_close', 'connection', 'any', 'delay integer ms'],
+      ['timeout', 'timeout', 'connection', 'any', 'timeout integer ms'],
+      ['reset_peer', 'reset_peer', 'connection', 'any', 'timeout integer ms'],
+      [
+        'slicer',
+        'slicer',
+        'connection',
+        'any',
+        'average_size integer bytes, size_variation integer bytes, delay integer µs',
+      ],
+      ['limit_data', 'limit_data', 'connection', 'any', 'bytes integer bytes'],
+      ['connect_delay', 'connect_delay', 'connection', 'any', 'delay integer ms'],
+      ['refuse', 'refuse', 'connection', 'any', ''],
+      ['limit_time', 'limit_time', 'connection', 'any', 'time integer ms, mode choice reset|hang =reset'],
+      ['corrupt', 'corrupt', 'connection', 'any', 'probability integer ppm'],
+      [
+        'udp_latency',
+        'udp_latency',
+        'connection',
+        'udp',
+        'latency integer ms, jitter integer ms, correlation integer ppm',
+      ],
+      [
+        'loss',
+        'loss',
+        'connection',
+        'udp',
+        'probability integer ppm, correlation integer ppm, to_bad integer ppm, to_good integer ppm, bad_loss integer ppm, good_loss integer ppm',
+      ],
+      ['duplicate', 'duplicate', 'connection', 'udp', 'probability integer ppm'],
+      [
+        'reorder',
+        'reorder',
+        'connection',
+        'udp',
+        'probability integer ppm, gap integer datagrams, max_hold integer ms',
+      ],
+      ['udp_bandwidth', 'udp_bandwidth', 'connection', 'udp', 'rate integer KB/s, queue integer datagrams'],
+      [
+        'http_abort',
+        'http_abort',
+        'request',
+        'http/http2',
+        'action choice respond|reset =respond, status integer HTTP status, body text ≤1048576 ="", headers json ={}',
+      ],
+      [
+        'http_delay',
+        'http_delay',
+        'request',
+        'http/http2',
+        'stage choice request|response =request, delay integer ms, jitter integer ms',
+      ],
+      [
+        'http_modify',
+        'http_modify',
+        'request',
+        'http/http2',
+        'request_headers json ={}, response_headers json ={}, status integer HTTP status, body json =null, json_patch json =null',
+      ],
+      [
+        'grpc_status',
+        'grpc_status',
+        'request',
+        'http2',
+        'code integer gRPC status code, message text ≤4096 =""',
+      ],
+    ]);
+  });
+
+  test('every type has a one-sentence summary and every attribute a description (the dashboard shows them)', () => {
+    for (const type of toxicTypes) {
+      const definition = definitionOf(type);
+      assert.match(definition.summary, /^[A-Z][^\n]{20,}\.$/, `summary of ${type}`);
+      for (const spec of definition.attributes) {
+        assert.match(spec.description, /^[^\n]{10,}$/, `description of ${type} ${spec.name}`);
+      }
+    }
   });
 });
 

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { FaultlineError } from '../src/model/errors.js';
 import type { RandomSource } from '../src/model/random.js';
-import { parseToxicCreate, parseToxicUpdate, type ToxicSpec } from '../src/model/toxic.js';
+import {
+  explainToxic,
+  isConnectionToxicSpec,
+  parseToxicCreate,
+  parseToxicUpdate,
+  streams,
+  targetingKeys,
+  type ToxicSpec,
+  wireAttributes,
+} from '../src/model/toxic.js';
 import type { Chunk, Receiver } from '../src/proxy/chunk.js';
 import { Stage } from '../src/proxy/stage.js';
 import { FakeClock } from './fake-clock.js';
@@ -340,6 +350,60 @@ describe('attribute validation at both bounds, on create and on update', () => {
       );
     });
   }
+
+  test('a wrongly typed integer attribute names the struct it would decode into, for every type', () => {
+    const reason = (type: string, attribute: string) => {
+      try {
+        parseToxicCreate({ type, attributes: { [attribute]: 'x' } });
+      } catch (error) {
+        return (error as FaultlineError).reason;
+      }
+      return 'accepted';
+    };
+    const struct = (type: string, attribute: string) =>
+      /Go struct field (\S+) of type int64$/.exec(reason(type, attribute))?.[1];
+    assert.deepEqual(
+      [
+        struct('latency', 'latency'),
+        struct('bandwidth', 'rate'),
+        struct('slow_close', 'delay'),
+        struct('timeout', 'timeout'),
+        struct('reset_peer', 'timeout'),
+        struct('slicer', 'average_size'),
+        struct('limit_data', 'bytes'),
+        struct('connect_delay', 'delay'),
+        struct('corrupt', 'probability'),
+        struct('udp_latency', 'correlation'),
+        struct('loss', 'to_good'),
+        struct('duplicate', 'probability'),
+        struct('reorder', 'gap'),
+        struct('udp_bandwidth', 'queue'),
+        // Types without a struct of their own are named by their type.
+        struct('limit_time', 'time'),
+        struct('http_abort', 'status'),
+        struct('grpc_status', 'code'),
+      ],
+      [
+        'LatencyToxic.attributes.latency',
+        'BandwidthToxic.attributes.rate',
+        'SlowCloseToxic.attributes.delay',
+        'TimeoutToxic.attributes.timeout',
+        'ResetToxic.attributes.timeout',
+        'SlicerToxic.attributes.average_size',
+        'LimitDataToxic.attributes.bytes',
+        'ConnectDelayToxic.attributes.delay',
+        'CorruptToxic.attributes.probability',
+        'UdpLatencyToxic.attributes.correlation',
+        'LossToxic.attributes.to_good',
+        'DuplicateToxic.attributes.probability',
+        'ReorderToxic.attributes.gap',
+        'UdpBandwidthToxic.attributes.queue',
+        'limit_time.attributes.time',
+        'http_abort.attributes.status',
+        'grpc_status.attributes.code',
+      ],
+    );
+  });
 
   test('limit_data above the largest safe integer is refused', () => {
     // Past 2^53 JavaScript cannot tell neighbouring integers apart, so such counts are refused.
@@ -941,5 +1005,228 @@ describe('a stage', () => {
     await clock.advance(300);
     // The chunk the latency held is let go when the stage aborts; nothing after it.
     assert.deepEqual(order, ['held']);
+  });
+});
+
+describe('toxic targeting on the wire: match and counters inside attributes', () => {
+  test('match and counters are read in any letter case and taken out of the attributes; null is not sent', () => {
+    const toxic = parseToxicCreate({
+      type: 'latency',
+      attributes: { Latency: 5, MATCH: { client: '127.0.0.2' }, First: 2, every: null },
+    });
+    assert.deepEqual(toxic, {
+      name: 'latency_downstream',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { latency: 5, jitter: 0 },
+      match: { client: ['127.0.0.2'] },
+      counter: { first: 2 },
+    });
+    assert.deepEqual(parseToxicCreate({ type: 'noop', attributes: { match: null, after: null } }), {
+      name: 'noop_downstream',
+      type: 'noop',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: {},
+    });
+  });
+
+  test('an update keeps match and counters it does not send, and merges the counters it does', () => {
+    const current = parseToxicCreate({
+      type: 'latency',
+      attributes: { latency: 5, match: { client: '127.0.0.2' }, first: 3, after: 1 },
+    });
+    const same = parseToxicUpdate({ attributes: { latency: 6, match: null } }, current);
+    assert.deepEqual(
+      [same.attributes, same.match, same.counter],
+      [{ latency: 6, jitter: 0 }, { client: ['127.0.0.2'] }, { first: 3, after: 1 }],
+    );
+    const changed = parseToxicUpdate({ attributes: { AFTER: 4, match: { client: '10.0.0.0/8' } } }, current);
+    assert.deepEqual([changed.match, changed.counter], [{ client: ['10.0.0.0/8'] }, { first: 3, after: 4 }]);
+    const plain = parseToxicCreate({ type: 'noop' });
+    const counted = parseToxicUpdate({ attributes: { every: 2 } }, plain);
+    assert.deepEqual([counted.match, counted.counter], [undefined, { every: 2 }]);
+    assert.equal('match' in counted, false);
+  });
+
+  test('the wire form: own attributes, a choice at its omitted default left out, then match and counters', () => {
+    const show = (body: object) => wireAttributes(parseToxicCreate(body));
+    assert.deepEqual(show({ type: 'bandwidth', attributes: { rate: 5 } }), { rate: 5 });
+    assert.deepEqual(show({ type: 'bandwidth', attributes: { rate: 5, scope: 'proxy' } }), {
+      rate: 5,
+      scope: 'proxy',
+    });
+    // limit_time's mode has no omitDefault: it is shown at its default too.
+    assert.deepEqual(show({ type: 'limit_time' }), { time: 0, mode: 'reset' });
+    const targeted = show({
+      type: 'latency',
+      attributes: { latency: 1, every: 3, match: { client: '127.0.0.2' }, first: 2, after: 1 },
+    });
+    assert.deepEqual(targeted, {
+      latency: 1,
+      jitter: 0,
+      match: { client: ['127.0.0.2'] },
+      first: 2,
+      after: 1,
+      every: 3,
+    });
+    assert.deepEqual(Object.keys(targeted), ['latency', 'jitter', 'match', 'first', 'after', 'every']);
+    const toxic = parseToxicCreate({ type: 'bandwidth', attributes: { rate: 5 } });
+    wireAttributes(toxic);
+    assert.deepEqual(toxic.attributes, { rate: 5, scope: 'connection' }, 'the toxic itself keeps its scope');
+  });
+
+  test('names: an empty name takes the default, a bad one is refused with where it was', () => {
+    assert.equal(parseToxicCreate({ type: 'noop', name: '' }).name, 'noop_downstream');
+    assert.throws(() => parseToxicCreate({ type: 'noop', name: 'a/b' }, 'toxic 2 of proxy "db"'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid name',
+      hint: 'the toxic name in toxic 2 of proxy "db" "a/b" may contain only letters, digits, "_", ".", ":" and "-"',
+    });
+    assert.throws(() => parseToxicCreate({ type: 'noop', colour: 1 }, 'toxic 2 of proxy "db"'), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      hint: 'toxic 2 of proxy "db" has no field "colour" (Toxiproxy would ignore it in silence); accepted fields: name, type, stream, toxicity, attributes',
+    });
+  });
+
+  test('a request toxic refuses stream upstream, in any case, and takes downstream in any case', () => {
+    for (const stream of ['upstream', 'UpStream']) {
+      assert.throws(() => parseToxicCreate({ type: 'http_delay', stream }), {
+        code: 'FAULTLINE_ERR_INVALID_STREAM',
+        reason: 'stream does not apply to http_delay toxics',
+        hint: `received ${JSON.stringify(stream)}; a request toxic acts on whole requests and answers, so leave stream out (or send the default "downstream")`,
+      });
+    }
+    assert.equal(parseToxicCreate({ type: 'http_delay', stream: 'DOWNSTREAM' }).stream, 'downstream');
+  });
+
+  test('an update names the toxic in its errors and says what the unchangeable field is', () => {
+    const current = parseToxicCreate({ type: 'latency', name: 'lag', stream: 'upstream' });
+    assert.throws(() => parseToxicUpdate({ stream: 'Downstream' }, current), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'the stream of a toxic cannot change',
+      hint: 'it is "upstream", received "downstream"; remove the toxic and add a new one instead',
+    });
+    assert.throws(() => parseToxicUpdate({ type: 'noop' }, current), {
+      reason: 'the type of a toxic cannot change',
+      hint: 'it is "latency", received "noop"; remove the toxic and add a new one instead',
+    });
+    assert.throws(() => parseToxicUpdate({ colour: 1 }, current), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      hint: 'update of toxic "lag" has no field "colour" (Toxiproxy would ignore it in silence); accepted fields: name, type, stream, toxicity, attributes',
+    });
+    assert.throws(() => parseToxicUpdate({ attributes: { latency: -1 } }, current), {
+      code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+      reason: 'invalid attribute latency of latency toxic "lag"',
+    });
+    assert.throws(() => parseToxicUpdate({ attributes: { colour: 1 } }, current), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      hint: 'attributes of latency toxic "lag" has no field "colour" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter',
+    });
+  });
+
+  test("an attribute that is not an integer but has the wrong value keeps faultline's own reason", () => {
+    assert.throws(() => parseToxicCreate({ type: 'limit_time', attributes: { mode: 'stop' } }), {
+      code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+      reason: 'invalid attribute mode of limit_time toxic "limit_time_downstream"',
+      hint: /^received "stop"; expected one of "reset", "hang" \(/,
+    });
+    assert.throws(() => parseToxicCreate({ type: 'loss', attributes: { to_bad: 5 } }), {
+      code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+      reason: 'invalid attributes of loss toxic "loss_downstream"',
+      hint: 'to_good must be above 0 when to_bad is set, or the bad state never ends; received to_bad 5 and to_good 0',
+    });
+  });
+
+  test('a json attribute is copied: changing the body sent later does not change the toxic', () => {
+    const headers = { 'retry-after': '1' };
+    const toxic = parseToxicCreate({ type: 'http_abort', attributes: { headers } });
+    headers['retry-after'] = '2';
+    assert.deepEqual(toxic.attributes.headers, { 'retry-after': '1' });
+  });
+});
+
+describe('toxic explanations: how many, which, in which direction', () => {
+  const explain = (body: object) => explainToxic(parseToxicCreate(body));
+
+  test('connections or requests, every or a percentage, matching and counted', () => {
+    assert.equal(
+      explain({ type: 'noop', toxicity: 0.5, stream: 'upstream' }),
+      'noop_upstream: on 50% of connections, passes data through unchanged (upstream)',
+    );
+    assert.equal(
+      explain({ type: 'noop', toxicity: 0, attributes: { match: { client: '127.0.0.2' }, every: 2 } }),
+      'noop_downstream: on 0% of matching connections (from 127.0.0.2), every 2nd, passes data through unchanged (downstream)',
+    );
+    assert.equal(
+      explain({ type: 'noop', attributes: { match: { client: '127.0.0.2' } } }),
+      'noop_downstream: on every matching connection (from 127.0.0.2), passes data through unchanged (downstream)',
+    );
+    assert.equal(
+      explain({ type: 'http_abort', toxicity: 0.25, attributes: { after: 2 } }),
+      'http_abort_downstream: on 25% of requests, after the first 2, answers 503 without contacting the upstream',
+    );
+    assert.equal(
+      explain({ type: 'http_abort', toxicity: 1 }),
+      'http_abort_downstream: on every request, answers 503 without contacting the upstream',
+    );
+  });
+});
+
+describe('toxic bodies of the wrong JSON type', () => {
+  const refusal = (body: unknown) => {
+    try {
+      parseToxicCreate(body);
+    } catch (error) {
+      const { code, reason, hint } = error as FaultlineError;
+      return { code, reason, hint };
+    }
+    return 'accepted';
+  };
+
+  test("Go's wording for the field's Go type, then what faultline accepts", () => {
+    assert.deepEqual(refusal([]), {
+      code: 'FAULTLINE_ERR_BAD_BODY',
+      reason: 'bad request body: json: cannot unmarshal array into Go value of type toxics.ToxicWrapper',
+      hint: 'toxic must be a JSON object, received []',
+    });
+    assert.deepEqual(refusal({ type: 'noop', name: 7 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason:
+        'bad request body: json: cannot unmarshal number into Go struct field ToxicWrapper.name of type string',
+      hint: 'invalid name in toxic: name must be a string, received 7',
+    });
+    assert.deepEqual(refusal({ type: 'noop', stream: true }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason:
+        'bad request body: json: cannot unmarshal bool into Go struct field ToxicWrapper.stream of type string',
+      hint: 'invalid stream in toxic: stream must be "upstream" or "downstream", received true',
+    });
+    assert.deepEqual(refusal({ type: 'noop', toxicity: '0.5' }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason:
+        'bad request body: json: cannot unmarshal string into Go struct field ToxicWrapper.toxicity of type float32',
+      hint: 'invalid toxicity in toxic: toxicity must be a number, received "0.5"',
+    });
+    assert.deepEqual(refusal({ type: 'noop', attributes: [1] }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason:
+        'bad request body: json: cannot unmarshal array into Go struct field ToxicWrapper.attributes of type toxics.NoopToxic',
+      hint: 'invalid attributes in toxic: attributes must be a JSON object, received [1]',
+    });
+    assert.deepEqual(refusal({ type: 5 }), {
+      code: 'FAULTLINE_ERR_INVALID_TOXIC_TYPE',
+      reason: 'invalid toxic type',
+      hint: 'received 5; accepted types: noop, latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, connect_delay, refuse, limit_time, corrupt, udp_latency, loss, duplicate, reorder, udp_bandwidth, http_abort, http_delay, http_modify, grpc_status',
+    });
+  });
+
+  test('streams are listed upstream first, and only Toxiproxy-kind toxics act on connection bytes', () => {
+    assert.deepEqual(streams, ['upstream', 'downstream']);
+    assert.equal(isConnectionToxicSpec(parseToxicCreate({ type: 'latency' })), true);
+    assert.equal(isConnectionToxicSpec(parseToxicCreate({ type: 'loss' })), true);
+    assert.equal(isConnectionToxicSpec(parseToxicCreate({ type: 'http_delay' })), false);
+    assert.deepEqual(targetingKeys, ['match', 'first', 'after', 'every']);
   });
 });

@@ -136,7 +136,7 @@ export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   const fields = parseWith(proxyShape(), canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
   const update: ProxyUpdate = {};
   if (fields.listen) update.listen = checkAddress(fields.listen, 'listen', name, false);
-  if (fields.upstream) update.upstream = checkAddress(fields.upstream, 'upstream', name, false);
+  if (fields.upstream) update.upstream = checkAddress(fields.upstream, 'upstream', name);
   if (fields.enabled !== undefined) update.enabled = fields.enabled;
   if (fields.protocol !== undefined) update.protocol = parseProtocol(fields.protocol, name);
   if (fields.header_faults !== undefined) update.headerFaults = fields.header_faults;
@@ -185,10 +185,12 @@ function parseProtocol(value: unknown, name: string): ProxyProtocol {
   return protocol;
 }
 
-/** Whether the body sets `field` (in any letter case) to null. */
+/**
+ * Whether the body sets `field` (in any letter case) to null. Called where canonicalKeys has
+ * checked that the body is an object and dropped null fields: a key still in the body is null.
+ */
 function sentNull(body: unknown, field: string): boolean {
-  if (typeof body !== 'object' || body === null) return false;
-  return Object.entries(body).some(([key, value]) => key.toLowerCase() === field && value === null);
+  return Object.keys(body as object).some((key) => key.toLowerCase() === field);
 }
 
 function tlsOnUdp(name: string, field: 'tls' | 'upstream_tls'): FaultlineError {
@@ -230,8 +232,8 @@ export function parseProxyList(body: unknown, where: string): ProxySpec[] {
 
 /**
  * Toxiproxy reports a bad listen address with Go's net.Listen text (`listen tcp: address x:
- * missing port in address`) and a bad upstream only on update (`address x: ...`); faultline
- * checks both up front with those texts, and says what is wrong in the hint.
+ * missing port in address`), but on update with SplitHostPort's (`address x: ...`, as for a bad
+ * upstream); faultline checks both up front with those texts, and says what is wrong in the hint.
  */
 function checkAddress(value: string, field: 'listen' | 'upstream', name: string, creating = true): string {
   try {

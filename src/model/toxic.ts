@@ -76,9 +76,9 @@ const createShape = lazySchema(() =>
 const goToxic: GoShape = {
   value: 'toxics.ToxicWrapper',
   struct: 'ToxicWrapper',
+  // type is checked against the list of types, with a message of its own.
   fields: {
     name: 'string',
-    type: 'string',
     stream: 'string',
     toxicity: 'float32',
     attributes: 'toxics.NoopToxic',
@@ -246,9 +246,8 @@ export function wireAttributes(toxic: ToxicSpec): Attributes {
   return attributes;
 }
 
-/** The Go struct each toxic's attributes decode into in Toxiproxy. */
+/** The Go struct each toxic's integer attributes decode into (noop and refuse have none). */
 const goToxicNames: Partial<Record<ToxicType, string>> = {
-  noop: 'NoopToxic',
   latency: 'LatencyToxic',
   bandwidth: 'BandwidthToxic',
   slow_close: 'SlowCloseToxic',
@@ -257,7 +256,6 @@ const goToxicNames: Partial<Record<ToxicType, string>> = {
   slicer: 'SlicerToxic',
   limit_data: 'LimitDataToxic',
   connect_delay: 'ConnectDelayToxic',
-  refuse: 'RefuseToxic',
   corrupt: 'CorruptToxic',
   udp_latency: 'UdpLatencyToxic',
   loss: 'LossToxic',
