@@ -178,7 +178,7 @@ describe('export with certificates stays readable and round-trips', () => {
 });
 
 describe('list shows protocol and settings', () => {
-  test('piped: two more columns, protocol and TLS / idle_timeout in words', async () => {
+  test('piped: the five columns of toxiproxy-cli; --wide adds protocol and TLS / idle_timeout in words', async () => {
     await harness.api('POST', '/proxies', {
       name: 'udpflows',
       listen: '127.0.0.1:0',
@@ -193,7 +193,12 @@ describe('list shows protocol and settings', () => {
       tls: { auto: true },
       upstream_tls: { insecure: true, servername: 'api.test' },
     });
-    const lines = (await run(['list'])).stdout.split('\n');
+    const plain = (await run(['list'])).stdout.split('\n').filter((text) => text.length > 0);
+    assert.deepEqual(
+      plain.map((text) => text.split('\t').length),
+      plain.map(() => 5),
+    );
+    const lines = (await run(['list', '--wide'])).stdout.split('\n');
     const line = (name: string) =>
       lines
         .find((text) => text.startsWith(`${name}\t`))!

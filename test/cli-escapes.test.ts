@@ -53,7 +53,7 @@ describe('text from a server never reaches the terminal raw', () => {
   test('list', async () => {
     const listed = await run(['list']);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.equal(listed.stdout, `${shown}\t127.0.0.1:1\\x1b[1A\t127.0.0.1:2\tenabled\t1\ttcp\t-\n`);
+    assert.equal(listed.stdout, `${shown}\t127.0.0.1:1\\x1b[1A\t127.0.0.1:2\tenabled\t1\n`);
     const names = await run(['list', '--names']);
     assert.equal(names.stdout, `${shown}\n`);
   });

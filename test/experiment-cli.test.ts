@@ -129,8 +129,14 @@ describe('the seed experiments', () => {
     assert.equal(journal.run[1].output.stdout, 'deployed 10 versions as Follower 3\n');
     assert.deepEqual(journal.rollbacks, []);
     const logged = result.stderr.split('\n').map((line) => line.replace(/^\[[^\]]+ (\w+)\] /, '$1 '));
-    assert.deepEqual(logged.slice(0, 10), [
+    // The seed puts tolerances on method probes, which chaos run does not check either: said once each.
+    const unchecked = (index: number, partition: string) =>
+      `WARNING 'tolerance' on method[${index}] ('Create workflow instance of latest version on partition ${partition}') is not checked (chaos run checks tolerances only in the steady-state hypothesis): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis`;
+    assert.deepEqual(logged.slice(0, 13), [
       "INFO Validating the experiment's syntax",
+      unchecked(3, 'one'),
+      unchecked(4, 'two'),
+      unchecked(5, 'three'),
       'INFO Experiment looks valid',
       'INFO Running experiment: Zeebe deployment distribution',
       'INFO Steady-state strategy: default',

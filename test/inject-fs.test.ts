@@ -129,7 +129,7 @@ describe('fs fault configuration', () => {
     };
     assert.equal(
       await refused({ syscall: 'write', errno: 'EIO', pth: 'x' }),
-      'faultline/register: invalid value in fs fault 1: Unrecognized key: "pth", received {"syscall":"write","errno":"EIO","pth":"x"}\n',
+      'faultline/register: unknown field "pth" in fs fault 1: accepted keys: name, syscall, errno, path, when, delay; did you mean "path"?\n',
     );
     assert.match(
       await refused({ syscall: 'writ', errno: 'EIO' }),

@@ -179,7 +179,7 @@ describe('USE probes', () => {
       use.process!({ pid: 4_000_000, seconds: 0.1 }, context),
       /no process matches pid 4000000: nothing was sampled/,
     );
-    await assert.rejects(use.cpu!({ seconds: 0.1, extra: 1 }, context), /Unrecognized key/);
+    await assert.rejects(use.cpu!({ seconds: 0.1, extra: 1 }, context), /unknown field "extra"/);
   });
 
   test('faultline observe prints vmstat-like lines, or JSON', async () => {

@@ -17,8 +17,9 @@ export function listCommand(): Command {
     .description('list every proxy with its addresses, state and number of toxics')
     .option('--json', 'print the API response as JSON')
     .option('--names', 'print only the names, one a line (for scripts and completion)')
+    .option('--wide', "piped: add protocol and settings columns after toxiproxy-cli's five")
     .addHelpText('after', example("faultline list --json | jq '.redis.toxics'"))
-    .action(async (options: { json?: boolean; names?: boolean }, command: Command) => {
+    .action(async (options: { json?: boolean; names?: boolean; wide?: boolean }, command: Command) => {
       const proxies = await clientFor(command).proxies();
       const sorted = Object.values(proxies).sort((a, b) => a.name.localeCompare(b.name));
       if (options.json) return out(safeJson(proxies));
@@ -32,8 +33,10 @@ export function listCommand(): Command {
               proxy.upstream,
               state(proxy),
               proxy.toxics.length,
-              proxy.protocol ?? DEFAULT_PROTOCOL,
-              proxySettings(proxy).join('; ') || '-',
+              // toxiproxy-cli's five columns exactly, for the scripts that read them.
+              ...(options.wide
+                ? [proxy.protocol ?? DEFAULT_PROTOCOL, proxySettings(proxy).join('; ') || '-']
+                : []),
             ]
               .map(safe)
               .join('\t'),
