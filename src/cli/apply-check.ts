@@ -9,25 +9,9 @@ import type { Change } from './apply-plan.js';
  */
 export function checkCredentials(changes: readonly Change[], file: string): void {
   for (const change of changes) {
-    const name =
-      change.kind === 'create-proxy'
-        ? change.spec.name
-        : change.kind === 'update-proxy'
-          ? change.name
-          : undefined;
-    if (name === undefined) continue;
-    const tls =
-      change.kind === 'create-proxy'
-        ? change.spec.tls
-        : change.kind === 'update-proxy'
-          ? change.body.tls
-          : undefined;
-    const upstreamTls =
-      change.kind === 'create-proxy'
-        ? change.spec.upstreamTls
-        : change.kind === 'update-proxy'
-          ? change.body.upstream_tls
-          : undefined;
+    const sent = credentialsSent(change);
+    if (!sent) continue;
+    const { name, tls, upstreamTls } = sent;
     try {
       if (tls) checkTermination(tls);
       if (upstreamTls) checkOrigination(upstreamTls);
@@ -39,4 +23,13 @@ export function checkCredentials(changes: readonly Change[], file: string): void
       );
     }
   }
+}
+
+/** The proxy a change names and the TLS settings it sends; null TLS (taking it off) checks nothing. */
+function credentialsSent(change: Change) {
+  if (change.kind === 'create-proxy')
+    return { name: change.spec.name, tls: change.spec.tls, upstreamTls: change.spec.upstreamTls };
+  if (change.kind === 'update-proxy')
+    return { name: change.name, tls: change.body.tls, upstreamTls: change.body.upstream_tls };
+  return undefined;
 }

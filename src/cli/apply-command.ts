@@ -15,6 +15,7 @@ import {
   undoUpdateToxic,
 } from './apply-undo.js';
 import { clientFor, out, UsageError, withServerUrl } from './context.js';
+import { proxyBody } from './proxy-body.js';
 import { holdsUnsafeText, safe, safeJson } from './terminal-text.js';
 
 export function applyCommand(): Command {
@@ -157,40 +158,7 @@ export function exportCommand(): Command {
       const proxies = Object.values(await clientFor(command).proxies()).sort((a, b) =>
         a.name.localeCompare(b.name),
       );
-      const document = {
-        proxies: proxies.map(
-          ({
-            name,
-            listen,
-            upstream,
-            enabled,
-            protocol,
-            header_faults,
-            idle_timeout,
-            tls,
-            upstream_tls,
-            toxics,
-          }) => ({
-            name,
-            listen,
-            upstream,
-            enabled,
-            ...(protocol === undefined ? {} : { protocol }),
-            ...(header_faults === undefined ? {} : { header_faults }),
-            ...(idle_timeout === undefined ? {} : { idle_timeout }),
-            // Private keys come back "[redacted]": apply of this file keeps the server's.
-            ...(tls === undefined ? {} : { tls }),
-            ...(upstream_tls === undefined ? {} : { upstream_tls }),
-            toxics: toxics.map(({ name: toxicName, type, stream, toxicity, attributes }) => ({
-              name: toxicName,
-              type,
-              stream,
-              toxicity,
-              attributes,
-            })),
-          }),
-        ),
-      };
+      const document = { proxies: proxies.map(proxyBody) };
       process.stdout.write(json ? `${safeJson(document)}\n` : yamlOf(document));
     });
 }

@@ -1,6 +1,7 @@
 import type { FaultlineClient } from '../client/index.js';
 import { REDACTED_KEY } from '../model/tls-spec.js';
-import type { CreateProxyBody, ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
+import type { ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
+import { proxyBody, toxicBody } from './proxy-body.js';
 
 /**
  * How to take back one change `apply` made, from the server's state before the apply. A step
@@ -52,25 +53,12 @@ export function undoDelete(before: ProxyJson): Undo {
       run: async () => undefined,
       lost: keyLost(before.name, lost),
     };
-  const {
-    name,
-    listen,
-    upstream,
-    enabled,
-    protocol,
-    header_faults,
-    idle_timeout,
-    tls,
-    upstream_tls,
-    toxics,
-  } = before;
-  const proxy = { name, listen, upstream, enabled, protocol, header_faults, idle_timeout, tls, upstream_tls };
+  const { toxics, ...proxy } = proxyBody(before);
   return {
     what: `recreate proxy ${before.name}`,
     run: async (client) => {
-      const set = Object.fromEntries(Object.entries(proxy).filter(([, value]) => value !== undefined));
-      await client.createProxy({ ...(set as unknown as CreateProxyBody), toxics: [] });
-      for (const toxic of toxics) await client.addToxic(before.name, toxicBody(toxic));
+      await client.createProxy({ ...proxy, toxics: [] });
+      for (const toxic of toxics) await client.addToxic(before.name, toxic);
     },
   };
 }
@@ -90,10 +78,6 @@ export const undoRemoveToxic = (proxy: string, before: ToxicJson): Undo => ({
   what: `add back toxic ${proxy}/${before.name}`,
   run: (client) => client.addToxic(proxy, toxicBody(before)),
 });
-
-function toxicBody({ name, type, stream, toxicity, attributes }: ToxicJson) {
-  return { name, type, stream, toxicity, attributes };
-}
 
 function holdsRedactedKey(spec: object | undefined): boolean {
   return spec !== undefined && 'key' in spec && spec.key === REDACTED_KEY;
