@@ -24,10 +24,15 @@ let trusting: Dispatcher | undefined;
 /** Statuses whose answer has no body: a `Response` refuses to be built with one. */
 const BODILESS = new Set([101, 204, 205, 304]);
 
-export async function fetchAnyPort(url: string | URL, init: AnyPortRequest = {}): Promise<Response> {
-  const dispatcher = init.insecure
+/** undici's dispatcher that follows redirects as fetch does; `insecure` accepts any certificate. */
+export function redirectingDispatcher(insecure: boolean): Dispatcher {
+  return insecure
     ? (trusting ??= new Agent({ connect: { rejectUnauthorized: false } }).compose(follow))
     : (verifying ??= getGlobalDispatcher().compose(follow));
+}
+
+export async function fetchAnyPort(url: string | URL, init: AnyPortRequest = {}): Promise<Response> {
+  const dispatcher = redirectingDispatcher(init.insecure === true);
   const answer = await request(url, {
     method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
     ...(init.headers ? { headers: init.headers } : {}),

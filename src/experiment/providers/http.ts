@@ -1,5 +1,6 @@
-import { Agent, type Dispatcher, getGlobalDispatcher, interceptors, request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { isObject, type Json } from '../../model/experiment.js';
+import { redirectingDispatcher } from '../../net/fetch-any-port.js';
 import { ActivityAborted, ActivityFailed, InvalidActivity } from '../errors.js';
 import { pyStr } from '../python-values.js';
 import { substitute } from '../substitute.js';
@@ -7,9 +8,6 @@ import { hasValues, type ProviderImplementation } from './provider.js';
 
 // undici's request, not fetch: fetch refuses the ports browsers block (6000, 6665-6669, 10080...),
 // which chaoslib's requests calls. Redirects are followed as requests and fetch follow them.
-const follow = interceptors.redirect({ maxRedirections: 20 });
-const insecure = new Agent({ connect: { rejectUnauthorized: false } }).compose(follow);
-let secure: Dispatcher | undefined;
 
 /**
  * Calls `url` and returns {status, headers, body}. Like Chaos Toolkit, a 4xx or 5xx is not a
@@ -70,8 +68,7 @@ export const httpProvider: ProviderImplementation = {
     }
     const timer = seconds === undefined ? undefined : AbortSignal.timeout(seconds * 1000);
     const signals = [context.signal, ...(timer ? [timer] : [])];
-    const dispatcher =
-      provider.verify_tls === false ? insecure : (secure ??= getGlobalDispatcher().compose(follow));
+    const dispatcher = redirectingDispatcher(provider.verify_tls === false);
     const attempts = 1 + (typeof provider.max_retries === 'number' ? provider.max_retries : 0);
     for (let attempt = 1; ; attempt++) {
       try {
