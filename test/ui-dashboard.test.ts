@@ -36,6 +36,29 @@ async function openDashboard(viewport = { width: 1280, height: 800 }): Promise<P
 const focusedText = (page: Page) =>
   page.evaluate(() => (globalThis as any).document.activeElement?.textContent?.trim() as string | undefined);
 
+/**
+ * Runs `act`, then gives the text of the element that had the focus when `selector` left the page,
+ * read by a MutationObserver in the same turn: a focus handed back a frame later (after a paint, where
+ * a screen reader announces the page body) reads as the body.
+ */
+async function focusWhenRemoved(page: Page, selector: string, act: () => Promise<void>): Promise<string> {
+  await page.evaluate((watched) => {
+    const doc = (globalThis as any).document;
+    const seen = globalThis as any;
+    seen.focusAtRemoval = undefined;
+    const observer = new (globalThis as any).MutationObserver(() => {
+      if (doc.querySelector(watched) !== null) return;
+      seen.focusAtRemoval =
+        doc.activeElement === doc.body ? '<body>' : doc.activeElement?.textContent?.trim();
+      observer.disconnect();
+    });
+    observer.observe(doc.body, { childList: true, subtree: true });
+  }, selector);
+  await act();
+  const handle = await page.waitForFunction(() => (globalThis as any).focusAtRemoval as string | undefined);
+  return (await handle.jsonValue()) as string;
+}
+
 /** Milliseconds for one 4-byte round trip through the proxy to the echo server. */
 async function roundTrip(port: number): Promise<number> {
   const socket = await connect(port);
@@ -227,9 +250,11 @@ describe('the dashboard in headless Chromium', () => {
       );
     }
     assert.deepEqual(toxicNames('alpha'), ['slow']);
-    await toxicityInput.press('Escape');
-    await card.locator('form').waitFor({ state: 'detached' });
-    assert.equal(await focusedText(page), 'Add toxic', 'Escape closes the form and gives the focus back');
+    assert.equal(
+      await focusWhenRemoved(page, '[data-proxy="alpha"] form', () => toxicityInput.press('Escape')),
+      'Add toxic',
+      'Escape closes the form and gives the focus back as it goes',
+    );
 
     await page.getByText('New proxy').click();
     const form = page.locator('form[aria-label="New proxy"]');
@@ -314,9 +339,13 @@ describe('the dashboard in headless Chromium', () => {
     await card.getByRole('button', { name: 'Disable' }).click();
     await waitFor(() => !harness.engine.get('delta').enabled, 'delta disabled');
     await card.getByRole('button', { name: 'Edit addresses' }).press('Enter');
-    await card.getByLabel('Listen').press('Escape');
-    await card.locator('form').waitFor({ state: 'detached' });
-    assert.equal(await focusedText(page), 'Edit addresses', 'Escape on Edit addresses gives the focus back');
+    assert.equal(
+      await focusWhenRemoved(page, '[data-proxy="delta"] form', () =>
+        card.getByLabel('Listen').press('Escape'),
+      ),
+      'Edit addresses',
+      'Escape on Edit addresses gives the focus back as the form goes',
+    );
     await card.getByRole('button', { name: 'Delete…' }).press('Enter');
     assert.equal(await focusedText(page), 'Keep it', 'the confirmation starts on the safe choice');
     await page.keyboard.press('Escape');

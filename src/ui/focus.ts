@@ -1,9 +1,9 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 /** Moves the keyboard focus into a form when it opens, to its first control that can change. */
 export function useFocusFirst(enabled = true) {
   const form = useRef<HTMLFormElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!enabled) return;
     form.current?.querySelector<HTMLElement>('input:not([disabled]), select:not([disabled])')?.focus();
   }, [enabled]);

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, isMissingRoute } from './api.js';
 
 /** POST /halt's answer: what was undone and what could not be. */
@@ -39,7 +39,7 @@ export function HaltButton({ onHalted }: { onHalted: () => void }) {
     onHalted();
   };
   // The button is disabled while halting, and a disabled button loses the focus: give it back after.
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (status.state === 'done' || status.state === 'failed') button.current?.focus();
   }, [status.state]);
   const closed = () => {

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 import { api } from './api.js';
 import { ErrorText } from './field.js';
@@ -30,7 +30,7 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
   const card = useRef<HTMLElement>(null);
   // A control that closes or vanishes hands the focus on once the card has rendered without it.
   const [focusNext, setFocusNext] = useState<'edit' | 'add'>();
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (focusNext === undefined) return;
     if (focusNext === 'edit') editButton.current?.focus();
     else card.current?.querySelector<HTMLButtonElement>('button[data-focus="add"]')?.focus();
@@ -176,7 +176,7 @@ function ToxicRow({ proxy, toxic, act, onChange, onRemoved }: ToxicRowProps) {
   const [editing, setEditing] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
   const [refocus, setRefocus] = useState(false);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!refocus) return;
     editButton.current?.focus();
     setRefocus(false);
