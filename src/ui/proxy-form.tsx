@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { useFocusFirst } from './focus.js';
 import { api } from './api.js';
 import { Field, FormLevelError } from './field.js';
-import { formError, type FormError } from './form-error.js';
+import { useFormSubmit } from './form-submit.js';
 import type { DashboardProxy } from './model.js';
 
 interface ProxyFormProps {
@@ -20,17 +20,15 @@ export function ProxyForm({ current, onDone }: ProxyFormProps) {
   const [upstream, setUpstream] = useState(current?.upstream ?? '');
   const [protocol, setProtocol] = useState<string>(current?.protocol ?? 'tcp');
   const [enabled, setEnabled] = useState(true);
-  const [error, setError] = useState<FormError>();
-  const [busy, setBusy] = useState(false);
   const form = useFocusFirst(current !== undefined);
   const prefix = `proxy-${current?.name ?? 'new'}`;
   const fields =
     current === undefined ? ['name', 'listen', 'upstream', 'protocol', 'enabled'] : ['listen', 'upstream'];
+  const { error, busy, send } = useFormSubmit(fields, onDone);
 
-  const submit = async (event: Event) => {
+  const submit = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    try {
+    return send(async () => {
       if (current === undefined) {
         await api('POST', '/proxies', {
           name,
@@ -50,13 +48,7 @@ export function ProxyForm({ current, onDone }: ProxyFormProps) {
         };
         await api('POST', `/proxies/${encodeURIComponent(current.name)}`, changed);
       }
-      setError(undefined);
-      onDone();
-    } catch (failure) {
-      setError(formError(failure, fields));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

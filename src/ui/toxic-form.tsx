@@ -3,7 +3,8 @@ import { useFocusFirst } from './focus.js';
 import type { ToxicJson } from '../model/wire.js';
 import { api } from './api.js';
 import { Field, FormLevelError } from './field.js';
-import { formError, type FormError, typedValue } from './form-error.js';
+import { typedValue } from './form-error.js';
+import { useFormSubmit } from './form-submit.js';
 import { type AttributeField, attributeField, attributeText, attributeValue } from './attribute-field.js';
 import { attributesOf, summaryOf, toxicTypes } from './model.js';
 
@@ -26,8 +27,6 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
     ),
   );
   const [more, setMore] = useState('');
-  const [error, setError] = useState<FormError>();
-  const [busy, setBusy] = useState(false);
   const form = useFocusFirst();
   const attributes = attributesOf(type).map(attributeField);
   const prefix = `toxic-${proxy}-${current?.name ?? 'new'}`;
@@ -39,6 +38,7 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
     ...attributes.map((spec) => `attributes.${spec.name}`),
     ...(more.trim() === '' ? [] : ['attributes.more']),
   ];
+  const { error, setError, busy, send } = useFormSubmit(fields, onDone);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -57,8 +57,7 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
     }
     const body: Record<string, unknown> = { attributes: sent };
     if (toxicity.trim() !== '') body.toxicity = typedValue(toxicity);
-    setBusy(true);
-    try {
+    return send(async () => {
       if (current === undefined) {
         await api('POST', `/proxies/${encodeURIComponent(proxy)}/toxics`, {
           type,
@@ -73,13 +72,7 @@ export function ToxicForm({ proxy, current, onDone }: ToxicFormProps) {
           body,
         );
       }
-      setError(undefined);
-      onDone();
-    } catch (failure) {
-      setError(formError(failure, fields));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
