@@ -213,6 +213,36 @@ describe('limit_time on a connection', () => {
     assert.equal(running.flushInto({ accept: () => undefined, end: () => undefined }), 'close');
   });
 
+  test('the end of the stream before `time` passes on at once; the timer still resets later', async () => {
+    const { clock, recorded, running } = stageOf('limit_time', { time: 100 }, scripted([0]));
+    running.end();
+    await clock.advance(0);
+    assert.equal(recorded.ended, true);
+    await clock.advance(100);
+    assert.deepEqual(recorded.closes, ['reset']);
+  });
+
+  test("the time counts from when the toxic started on the connection, not from the clock's zero", async () => {
+    const clock = new FakeClock();
+    await clock.advance(1000);
+    const closes: CloseMode[] = [];
+    const spec = parseToxicCreate({ type: 'limit_time', attributes: { time: 100 } });
+    const running = new Stage(spec, { accept: () => undefined, end: () => undefined }, scripted([0, 0]), {
+      clock,
+      discard: () => undefined,
+      closeLink: (mode) => closes.push(mode),
+      acted: () => undefined,
+      ready: () => undefined,
+    });
+    await clock.advance(30);
+    await running.interrupt();
+    running.resume(parseToxicUpdate({ attributes: { time: 150 } }, spec));
+    await clock.advance(119);
+    assert.deepEqual(closes, [], 'not 149 ms after the start');
+    await clock.advance(1);
+    assert.deepEqual(closes, ['reset']);
+  });
+
   test('removed before it fired: nothing to close, as no data was lost', async () => {
     const { clock, running } = stageOf('limit_time', { time: 50, mode: 'hang' }, scripted([0]));
     await clock.advance(49);

@@ -9,13 +9,14 @@ import type { ToxicImplementation } from '../toxic-behaviour.js';
  * seed and the same bytes give the same corruption. Returns how many bytes it changed.
  */
 export function createBitFlipper(random: RandomSource): (data: Buffer, probability: number) => number {
-  let gap: number | undefined;
+  // A probability of 0 never reaches the draw, so the first call always draws a gap.
+  let gap = 0;
   let gapProbability = 0;
   const drawGap = (probability: number) =>
     probability >= 1 ? 0 : Math.floor(Math.log1p(-random.next()) / Math.log1p(-probability));
   return (data, probability) => {
     if (probability <= 0) return 0;
-    if (gap === undefined || gapProbability !== probability) {
+    if (gapProbability !== probability) {
       gap = drawGap(probability);
       gapProbability = probability;
     }
