@@ -12,6 +12,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import ts from 'typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist/src/cli');
@@ -80,15 +81,67 @@ const re2jsAtFirstPattern = {
 /**
  * zod's module costs an idle server about 2.8 MB of RSS when it is evaluated, and the server's
  * schemas are built at their first use (lazySchema in src/model/fields.ts). In the server bundle
- * the files that use zod reach it through require() of a file of its own, bundle-server-zod.cjs
- * (zod/mini, whose `core` is zod/v4/core), so zod is read, parsed and evaluated with the first
- * request that needs validating: kept inside the server bundle, its 300 KB of source were parsed
- * at every start and held in the heap of every idle server. Every zod import in that bundle goes
- * through that file, so the server has one copy of zod, never two.
+ * the files that use zod reach it through require() of a file of its own, bundle-server-zod.cjs,
+ * so zod is read, parsed and evaluated with the first request that needs validating: inside the
+ * server bundle its 300 KB of source were parsed at every start and held in every idle server's
+ * heap. That file holds only the zod functions those files call (zodFunctionsCalled), tree-shaken
+ * from zod's ES modules: the whole of zod/mini took 200 ms of a loaded machine's CPU to evaluate,
+ * all of it in the first POST /proxies. Every zod import in the server bundle goes through that
+ * file, so the server has one copy of zod, never two.
  */
 const serverZod = `./${prefix}server-zod.cjs`;
-const zodFiles =
-  /[\\/]src[\\/](model[\\/](toxic|proxy-spec|tls-spec|fields)|server[\\/]routes[\\/](halt|runs|body-schema))\.ts$/;
+const zodSources = [
+  'src/model/toxic.ts',
+  'src/model/proxy-spec.ts',
+  'src/model/tls-spec.ts',
+  'src/model/fields.ts',
+  'src/server/routes/halt.ts',
+  'src/server/routes/runs.ts',
+  'src/server/routes/body-schema.ts',
+];
+const zodFiles = new RegExp(
+  `[\\\\/](${zodSources.map((file) => file.replace(/\//g, '[\\\\/]').replace('.', '\\.')).join('|')})$`,
+);
+
+/**
+ * The zod/mini functions the server's files call, read from their syntax trees: every use of
+ * the namespace `z` is `z.NAME(...)` or the type `z.infer<...>`. Any other use (passed on,
+ * indexed, a property read) could reach past what the tree-shaken file exports, so it stops
+ * the build.
+ */
+function zodFunctionsCalled() {
+  const names = new Set();
+  for (const file of zodSources) {
+    const tree = ts.createSourceFile(
+      file,
+      readFileSync(join(root, file), 'utf8'),
+      ts.ScriptTarget.Latest,
+      true,
+    );
+    const visit = (node) => {
+      if (ts.isIdentifier(node) && node.text === 'z' && !ts.isNamespaceImport(node.parent)) {
+        const access = node.parent;
+        const call = access.parent;
+        if (
+          ts.isPropertyAccessExpression(access) &&
+          access.expression === node &&
+          ts.isCallExpression(call) &&
+          call.expression === access
+        )
+          names.add(access.name.text);
+        else if (!(ts.isQualifiedName(access) && access.right.text === 'infer'))
+          throw new Error(
+            `build-cli: ${file}:${tree.getLineAndCharacterOfPosition(node.getStart()).line + 1} uses z as ${JSON.stringify(access.getText())}; ` +
+              "the server's zod file exports only the functions called as z.NAME(...)",
+          );
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(tree);
+  }
+  return [...names].sort();
+}
+
 const zodAtFirstValidation = {
   name: 'zod-at-first-validation',
   setup(bundler) {
@@ -100,18 +153,23 @@ const zodAtFirstValidation = {
       };
       // One require, at the first use: the Proxy below and safeParse reach zod through it. At the
       // end, so line numbers stay the source's.
-      source += `\nlet zodModule: any;\nfunction loadZod(): any { return (zodModule ??= require('${serverZod}')); }\n`;
+      source +=
+        `\nlet zodModule: any;\nfunction loadZod(): any { return (zodModule ??= require('${serverZod}')); }\n` +
+        'function zodExport(key: PropertyKey): unknown {\n' +
+        '  const value = loadZod()[key];\n' +
+        `  if (value === undefined) throw new Error(\`z.\${String(key)} is not in ${serverZod}: scripts/build-cli.mjs exports what zodFunctionsCalled finds\`);\n` +
+        '  return value;\n}\n';
       if (source.includes("from 'zod/mini'")) {
         replace(
           "import * as z from 'zod/mini';",
-          'const z = new Proxy({}, { get: (_target, key) => (loadZod() as Record<PropertyKey, unknown>)[key] }) as any;',
+          'const z = new Proxy({}, { get: (_target, key) => zodExport(key) }) as any;',
         );
       }
       if (source.includes("from 'zod/v4/core'")) {
         replace(
           "import { type $ZodType, safeParse } from 'zod/v4/core';",
           "import type { $ZodType } from 'zod/v4/core'; " +
-            "const safeParse: typeof import('zod/v4/core').safeParse = (...args) => (loadZod().core as typeof import('zod/v4/core')).safeParse(...args);",
+            "const safeParse: typeof import('zod/v4/core').safeParse = (...args) => loadZod().safeParse(...args);",
         );
       }
       if (/^import (?!type )[^;]*from 'zod/m.test(source))
@@ -154,7 +212,13 @@ await bundle('cli', 'src/cli/main.ts');
 // RE2JS, whose one CommonJS file is required from node_modules at the first pattern compiled.
 // Inside the bundle their 480 KB of source would be parsed at every start and held in the heap.
 await build({
-  stdin: { contents: "module.exports = require('zod/mini');", resolveDir: root, sourcefile: 'zod-mini.cjs' },
+  stdin: {
+    contents:
+      `export { ${zodFunctionsCalled().join(', ')} } from 'zod/mini';\n` +
+      "export { safeParse } from 'zod/v4/core';\n",
+    resolveDir: root,
+    sourcefile: 'server-zod.js',
+  },
   outfile: join(outdir, serverZod),
   bundle: true,
   format: 'cjs',
