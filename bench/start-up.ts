@@ -109,6 +109,27 @@ export async function createProxies(
   return (performance.now() - started) / 1000;
 }
 
+/**
+ * Milliseconds for a fresh server's first POST /proxies, which a test file sends right after
+ * start: the server reads and evaluates what validating a body needs (zod) at this request.
+ */
+export async function firstProxyMs(server: ProxyServer, upstreamPort: number): Promise<number> {
+  const agent = new http.Agent({ keepAlive: false });
+  const body = JSON.stringify({
+    name: 'first',
+    listen: '127.0.0.1:0',
+    upstream: `127.0.0.1:${upstreamPort}`,
+  });
+  const started = performance.now();
+  try {
+    const { status, text } = await post(agent, `${server.url}/proxies`, body);
+    if (status !== 201) throw new Error(`${server.label} first POST /proxies: ${status} ${text}`);
+  } finally {
+    agent.destroy();
+  }
+  return performance.now() - started;
+}
+
 function post(agent: http.Agent, url: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request(

@@ -12,6 +12,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import ts from 'typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist/src/cli');
@@ -70,7 +71,8 @@ const re2jsAtFirstPattern = {
       const eager = "import { RE2JS } from 're2js';";
       if (!source.includes(eager)) throw new Error(`build-cli: ${args.path} no longer has ${eager}`);
       const lazy =
-        "const RE2JS = { compile: (source: string) => (require('re2js') as typeof import('re2js')).RE2JS.compile(source) };";
+        "let re2js: typeof import('re2js') | undefined; " +
+        "const RE2JS = { compile: (source: string) => (re2js ??= require('re2js') as typeof import('re2js')).RE2JS.compile(source) };";
       return { contents: source.replace(eager, lazy), loader: 'ts' };
     });
   },
@@ -79,12 +81,67 @@ const re2jsAtFirstPattern = {
 /**
  * zod's module costs an idle server about 2.8 MB of RSS when it is evaluated, and the server's
  * schemas are built at their first use (lazySchema in src/model/fields.ts). In the server bundle
- * the files that use zod reach it through require(), which a bundle evaluates at its first
- * call, so zod loads with the first request that needs validating. Every zod import in that
- * bundle goes through require, so its one copy of zod is the CommonJS build, never both.
+ * the files that use zod reach it through require() of a file of its own, bundle-server-zod.cjs,
+ * so zod is read, parsed and evaluated with the first request that needs validating: inside the
+ * server bundle its 300 KB of source were parsed at every start and held in every idle server's
+ * heap. That file holds only the zod functions those files call (zodFunctionsCalled), tree-shaken
+ * from zod's ES modules: the whole of zod/mini took 200 ms of a loaded machine's CPU to evaluate,
+ * all of it in the first POST /proxies. Every zod import in the server bundle goes through that
+ * file, so the server has one copy of zod, never two.
  */
-const zodFiles =
-  /[\\/]src[\\/](model[\\/](toxic|proxy-spec|tls-spec|fields)|server[\\/]routes[\\/](halt|runs|body-schema))\.ts$/;
+const serverZod = `./${prefix}server-zod.cjs`;
+const zodSources = [
+  'src/model/toxic.ts',
+  'src/model/proxy-spec.ts',
+  'src/model/tls-spec.ts',
+  'src/model/fields.ts',
+  'src/server/routes/halt.ts',
+  'src/server/routes/runs.ts',
+  'src/server/routes/body-schema.ts',
+];
+const zodFiles = new RegExp(
+  `[\\\\/](${zodSources.map((file) => file.replace(/\//g, '[\\\\/]').replace('.', '\\.')).join('|')})$`,
+);
+
+/**
+ * The zod/mini functions the server's files call, read from their syntax trees: every use of
+ * the namespace `z` is `z.NAME(...)` or the type `z.infer<...>`. Any other use (passed on,
+ * indexed, a property read) could reach past what the tree-shaken file exports, so it stops
+ * the build.
+ */
+function zodFunctionsCalled() {
+  const names = new Set();
+  for (const file of zodSources) {
+    const tree = ts.createSourceFile(
+      file,
+      readFileSync(join(root, file), 'utf8'),
+      ts.ScriptTarget.Latest,
+      true,
+    );
+    const visit = (node) => {
+      if (ts.isIdentifier(node) && node.text === 'z' && !ts.isNamespaceImport(node.parent)) {
+        const access = node.parent;
+        const call = access.parent;
+        if (
+          ts.isPropertyAccessExpression(access) &&
+          access.expression === node &&
+          ts.isCallExpression(call) &&
+          call.expression === access
+        )
+          names.add(access.name.text);
+        else if (!(ts.isQualifiedName(access) && access.right.text === 'infer'))
+          throw new Error(
+            `build-cli: ${file}:${tree.getLineAndCharacterOfPosition(node.getStart()).line + 1} uses z as ${JSON.stringify(access.getText())}; ` +
+              "the server's zod file exports only the functions called as z.NAME(...)",
+          );
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(tree);
+  }
+  return [...names].sort();
+}
+
 const zodAtFirstValidation = {
   name: 'zod-at-first-validation',
   setup(bundler) {
@@ -94,17 +151,25 @@ const zodAtFirstValidation = {
         if (!source.includes(eager)) throw new Error(`build-cli: ${args.path} no longer has ${eager}`);
         source = source.replace(eager, lazy);
       };
+      // One require, at the first use: the Proxy below and safeParse reach zod through it. At the
+      // end, so line numbers stay the source's.
+      source +=
+        `\nlet zodModule: any;\nfunction loadZod(): any { return (zodModule ??= require('${serverZod}')); }\n` +
+        'function zodExport(key: PropertyKey): unknown {\n' +
+        '  const value = loadZod()[key];\n' +
+        `  if (value === undefined) throw new Error(\`z.\${String(key)} is not in ${serverZod}: scripts/build-cli.mjs exports what zodFunctionsCalled finds\`);\n` +
+        '  return value;\n}\n';
       if (source.includes("from 'zod/mini'")) {
         replace(
           "import * as z from 'zod/mini';",
-          "const z = new Proxy({}, { get: (_target, key) => (require('zod/mini') as Record<PropertyKey, unknown>)[key] }) as any;",
+          'const z = new Proxy({}, { get: (_target, key) => zodExport(key) }) as any;',
         );
       }
       if (source.includes("from 'zod/v4/core'")) {
         replace(
           "import { type $ZodType, safeParse } from 'zod/v4/core';",
-          "import type { $ZodType } from 'zod/v4/core';\n" +
-            "const safeParse: typeof import('zod/v4/core').safeParse = (...args) => (require('zod/v4/core') as typeof import('zod/v4/core')).safeParse(...args);",
+          "import type { $ZodType } from 'zod/v4/core'; " +
+            "const safeParse: typeof import('zod/v4/core').safeParse = (...args) => loadZod().safeParse(...args);",
         );
       }
       if (/^import (?!type )[^;]*from 'zod/m.test(source))
@@ -114,7 +179,7 @@ const zodAtFirstValidation = {
   },
 };
 
-const bundle = (name, entry, extraPlugins = []) =>
+const bundle = (name, entry, extraPlugins = [], external = []) =>
   build({
     entryPoints: { [`${prefix}${name}`]: join(root, entry) },
     outdir,
@@ -137,12 +202,36 @@ const bundle = (name, entry, extraPlugins = []) =>
       js: "import { createRequire as faultlineRequire } from 'node:module'; const require = faultlineRequire(import.meta.url);",
     },
     plugins: [ownImportMetaUrl, englishOnlyZod, re2jsAtFirstPattern, ...extraPlugins],
+    external,
     metafile: true,
     logLevel: 'warning',
   });
 
 await bundle('cli', 'src/cli/main.ts');
-const server = await bundle('server', 'src/cli/server-main.ts', [zodAtFirstValidation]);
+// The server bundle leaves out what an idle server never runs: zod (bundled alone, above) and
+// RE2JS, whose one CommonJS file is required from node_modules at the first pattern compiled.
+// Inside the bundle their 480 KB of source would be parsed at every start and held in the heap.
+await build({
+  stdin: {
+    contents:
+      `export { ${zodFunctionsCalled().join(', ')} } from 'zod/mini';\n` +
+      "export { safeParse } from 'zod/v4/core';\n",
+    resolveDir: root,
+    sourcefile: 'server-zod.js',
+  },
+  outfile: join(outdir, serverZod),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  plugins: [englishOnlyZod],
+  logLevel: 'warning',
+});
+const server = await bundle('server', 'src/cli/server-main.ts', [zodAtFirstValidation], [serverZod, 're2js']);
 
 // The launcher replaces tsc's main.js (and its map, which no longer matches). command-table.js
 // is tsc's: it imports nothing at run time, so deciding costs one small file.
@@ -174,3 +263,6 @@ if (!inputs.some((input) => input.endsWith('src/server/app.ts')))
   throw new Error('build-cli: the walk through what the server bundle loads missed src/server/app.ts');
 const forbidden = inputs.filter((input) => /src\/(experiment|system)\//.test(input));
 if (forbidden.length) throw new Error(`build-cli: the server bundle loads ${forbidden.join(', ')}`);
+// ... nor zod or RE2JS, which load from their own files when first used.
+const eager = inputs.filter((input) => /node_modules\/(zod|re2js)\//.test(input));
+if (eager.length) throw new Error(`build-cli: the server bundle loads ${eager.join(', ')} at start`);

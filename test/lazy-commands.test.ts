@@ -74,6 +74,51 @@ describe('each command loads only its own modules', () => {
     );
   });
 
+  test('the server reads zod at the first body it validates and RE2JS at the first pattern, not at start', async () => {
+    // NODE_DEBUG=module names each file require() loads; the resolve hook sees only imports.
+    const server = spawnCli(['server', '--port', '0', '--log-level', 'warn'], {
+      ...recordingLoads(),
+      NODE_DEBUG: 'module',
+    });
+    await waitFor(() => server.output().stderr.includes('listening on'), 'the server to listen', 30_000);
+    const url = /listening on (http:\/\/\S+)/.exec(server.output().stderr)![1]!;
+    const required = (file: RegExp) => new RegExp(`load "[^"]*${file.source}"`).test(server.output().stderr);
+    const zod = /dist\/src\/cli\/bundle-server-zod\.cjs/;
+    const re2js = /node_modules\/re2js\/build\/index\.cjs/;
+    assert.deepEqual(
+      loaded(server.output().stderr).filter((path) => /^node_modules\/(zod|re2js)\//.test(path)),
+      [],
+    );
+    assert.equal(required(zod), false);
+    assert.equal(required(re2js), false);
+    await (await fetch(`${url}/version`)).text();
+    assert.equal(required(zod), false, 'GET /version validates no body');
+
+    const created = await fetch(`${url}/proxies`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'web', listen: '127.0.0.1:0', upstream: '127.0.0.1:9', protocol: 'http' }),
+    });
+    assert.equal(created.status, 201, await created.text());
+    assert.equal(required(zod), true);
+    assert.equal(required(re2js), false);
+
+    const refused = await fetch(`${url}/proxies/web/toxics`, {
+      method: 'POST',
+      body: JSON.stringify({
+        type: 'http_abort',
+        attributes: { status: 503, match: { path_regex: '^/a(b' } },
+      }),
+    });
+    assert.equal(refused.status, 400);
+    assert.match(
+      ((await refused.json()) as { error: string }).error,
+      /^match\.path_regex of http_abort toxic "http_abort_downstream": invalid pattern "\^\/a\(b": error parsing regexp: missing closing \)/,
+    );
+    assert.equal(required(re2js), true);
+    process.kill(server.child.pid!, 'SIGTERM');
+    await server.done;
+  });
+
   test('--version loads no command', async () => {
     const { code, stdout, stderr } = await runCli(['--version'], recordingLoads());
     const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
