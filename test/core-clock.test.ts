@@ -204,6 +204,40 @@ describe('the system clock (timers and performance.now replaced)', () => {
     controller.abort();
     await forever;
     assert.deepEqual(loop.log, []);
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+  });
+
+  test('a wait added while turns have not run for a while pays for that time, and may end the turns', async (t) => {
+    const loop = fakeLoop(t, 0);
+    const clock = createSystemClock();
+    const spinning = clock.sleep(1);
+    assert.deepEqual(loop.log, ['turn']);
+    // The loop was busy 4.5 ms without a turn: 4 + 0.45 - 4.5 leaves nothing to spin with.
+    loop.now = 4.5;
+    const later = clock.sleep(10);
+    assert.deepEqual(loop.log, ['turn', 'clear turn', 'timer 1']);
+    loop.fire(5.5);
+    await spinning;
+    loop.fire(14.5);
+    await later;
+  });
+
+  test('an allowance of exactly nothing spins no turn', async (t) => {
+    const loop = fakeLoop(t, 0);
+    const clock = createSystemClock();
+    const first = clock.sleep(1);
+    // One turn that came 5 ms late: 4 + 0.5 - 5 = -0.5.
+    loop.turn(5);
+    await first;
+    const second = clock.sleep(1);
+    assert.deepEqual(loop.log, ['turn', 'timer 1']);
+    // 5 ms on a timer earn the 0.5 back: the allowance is 0.
+    loop.fire(10);
+    await second;
+    const third = clock.sleep(1);
+    assert.deepEqual(loop.log, ['turn', 'timer 1', 'timer 1']);
+    loop.fire(11);
+    await third;
   });
 
   test('an abort withdraws the wait: the timer or turn goes when nothing else waits, stays for what does', async (t) => {
@@ -227,6 +261,7 @@ describe('the system clock (timers and performance.now replaced)', () => {
     assert.deepEqual(loop.log.slice(2), ['turn']);
     spinning.abort();
     await onTurns;
+    assert.equal(getEventListeners(spinning.signal, 'abort').length, 0);
     assert.deepEqual(loop.log.slice(2), ['turn', 'clear turn', 'timer 4']);
     loop.fire(5);
     await later;
@@ -303,13 +338,15 @@ describe('deadline heap', () => {
     const heap = new DeadlineHeap();
     const first = heap.add(1, () => undefined);
     heap.add(2, () => undefined);
+    heap.add(2.5, () => undefined);
     assert.equal(heap.takeDue(1), first);
     heap.withdraw(first);
-    assert.equal(heap.size, 1);
+    assert.equal(heap.size, 2);
     assert.equal(heap.earliest, 2);
     const last = heap.add(3, () => undefined);
     heap.withdraw(last);
     assert.equal(heap.takeDue(10)?.at, 2);
+    assert.equal(heap.takeDue(10)?.at, 2.5);
     assert.equal(heap.takeDue(10), undefined);
   });
 });

@@ -16,9 +16,9 @@ export const TIMER_MARGIN_MS = 0.25;
  * milliseconds left until the earliest deadline less TIMER_MARGIN_MS, and the rest is spent in
  * setImmediate turns, which poll I/O meanwhile: a wait is never short and rarely late by more
  * than a loop turn. Those turns are one chain however many waits are finishing, and they may take
- * at most SPIN_SHARE of the time: past that (a thousand connections whose deadlines fall a
- * millisecond apart), a wait finishes on a 1 ms timer instead, up to a millisecond late, rather
- * than spinning a core.
+ * at most SPIN_SHARE of the time: past that (a thousand connections whose deadlines fall less
+ * than a millisecond apart), a wait finishes on a 1 ms timer instead, up to a millisecond late,
+ * rather than spinning a core. A wait of Infinity arms nothing: only its signal ends it.
  */
 export function createSystemClock(): Clock {
   const waits = new DeadlineHeap();
@@ -95,10 +95,6 @@ export function createSystemClock(): Clock {
     sleep: (ms, signal) =>
       new Promise<void>((resolve) => {
         if (signal?.aborted || !(ms > 0)) return resolve();
-        if (ms === Number.POSITIVE_INFINITY) {
-          signal?.addEventListener('abort', () => resolve(), { once: true });
-          return;
-        }
         const now = performance.now();
         const abort = () => {
           waits.withdraw(wait);
