@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { percentile as percentileOf } from '../src/model/percentile.js';
@@ -6,6 +7,7 @@ import { percentile as percentileOf } from '../src/model/percentile.js';
 export async function startUpstreams() {
   let received = 0;
   let onReceived: (() => void) | undefined;
+  let echoedAt = Number.NaN;
   const sink = net.createServer({ noDelay: true }, (socket) => {
     socket.on('data', (chunk) => {
       received += chunk.length;
@@ -14,7 +16,10 @@ export async function startUpstreams() {
     socket.on('error', () => undefined);
   });
   const echo = net.createServer({ noDelay: true }, (socket) => {
-    socket.on('data', (chunk) => socket.write(chunk));
+    socket.on('data', (chunk) => {
+      echoedAt = performance.now();
+      socket.write(chunk);
+    });
     socket.on('error', () => undefined);
   });
   const idle = net.createServer((socket) => socket.on('error', () => undefined));
@@ -28,6 +33,8 @@ export async function startUpstreams() {
     sinkPort: port(sink),
     echoPort: port(echo),
     idlePort: port(idle),
+    /** When the echo last wrote back what it read (performance.now()). */
+    echoedAt: () => echoedAt,
     /** Resolves when the sink has received `bytes` more bytes. */
     sinkReceives(bytes: number): Promise<void> {
       const target = received + bytes;
@@ -94,12 +101,20 @@ export async function roundTrips(port: number, count: number, warmup = 500): Pro
 /**
  * 1-byte round trips started `gapMs` apart (each waits for the previous reply, then for the
  * gap): the pattern of a test that sends a request now and then through a latency toxic, where
- * the proxy's event loop has gone idle between requests. Milliseconds, sorted.
+ * the proxy's event loop has gone idle between requests. `total` is each round trip; `back` the
+ * part from the echo's write to the reply reaching the client, the leg a downstream toxic delays.
+ * Milliseconds, each list sorted.
  */
-export async function spacedRoundTrips(port: number, count: number, gapMs: number): Promise<number[]> {
+export async function spacedRoundTrips(
+  port: number,
+  count: number,
+  gapMs: number,
+  upstreams: Upstreams,
+): Promise<{ total: number[]; back: number[] }> {
   const socket = await open(port);
   const byte = Buffer.from([1]);
-  const samples: number[] = [];
+  const total: number[] = [];
+  const back: number[] = [];
   let pending: (() => void) | undefined;
   socket.on('data', () => pending?.());
   for (let i = 0; i < count; i++) {
@@ -109,10 +124,52 @@ export async function spacedRoundTrips(port: number, count: number, gapMs: numbe
       pending = resolve;
       socket.write(byte);
     });
-    samples.push(performance.now() - started);
+    const ended = performance.now();
+    total.push(ended - started);
+    back.push(ended - upstreams.echoedAt());
   }
   socket.destroy();
-  return samples.sort((a, b) => a - b);
+  const ascending = (a: number, b: number) => a - b;
+  return { total: total.sort(ascending), back: back.sort(ascending) };
+}
+
+/**
+ * How long this machine takes to hand a process data that another process wrote, when the
+ * reader has slept `idleMs` before it (milliseconds, sorted). A client that waits 100 ms for a
+ * delayed reply pays this on every round trip through a latency toxic, whatever the proxy does:
+ * a virtual CPU left idle that long is woken slower than one idle for a fraction of a millisecond.
+ */
+export async function wakeAfterIdle(idleMs: number, count: number): Promise<number[]> {
+  // The peer waits idleMs after each request, then writes the monotonic time it wrote at.
+  const peerSource = `
+    const net = require('node:net');
+    const server = net.createServer({ noDelay: true }, (socket) => socket.on('data', () => {
+      const reply = () => socket.write(process.hrtime.bigint().toString() + '\\n');
+      ${idleMs > 0 ? `setTimeout(reply, ${idleMs})` : 'reply()'};
+    }));
+    server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+    process.stdin.on('end', () => process.exit(0)).resume();`;
+  const peer = spawn(process.execPath, ['-e', peerSource], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const [line] = (await once(peer.stdout, 'data')) as [Buffer];
+    const socket = await open(Number(String(line).trim()));
+    const samples: number[] = [];
+    let pending: ((reply: string) => void) | undefined;
+    socket.setEncoding('utf8');
+    socket.on('data', (reply: string) => pending?.(reply));
+    for (let i = 0; i < count; i++) {
+      const reply = await new Promise<string>((resolve) => {
+        pending = resolve;
+        socket.write('?');
+      });
+      samples.push(Number(process.hrtime.bigint() - BigInt(reply.trim())) / 1e6);
+    }
+    socket.destroy();
+    return samples.sort((a, b) => a - b);
+  } finally {
+    peer.stdin.end();
+    if (peer.exitCode === null) await once(peer, 'exit');
+  }
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

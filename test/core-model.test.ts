@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { getEventListeners } from 'node:events';
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import { formatHostPort, parseHostPort } from '../src/model/address.js';
 import { describeValue, errorCodes, FaultlineError, isFaultlineError } from '../src/model/errors.js';
 import { canonicalKeys } from '../src/model/fields.js';
 import { mergePatch } from '../src/model/json-merge-patch.js';
 import { percentile } from '../src/model/percentile.js';
-import { systemClock } from '../src/model/system-clock.js';
 import { parseProxyCreate, parseProxyList, parseProxyUpdate } from '../src/model/proxy-spec.js';
 import { explainToxic, parseStream, parseToxicCreate } from '../src/model/toxic.js';
 import { definitionOf, type JsonValue, type ToxicType, toxicTypes } from '../src/model/toxics/index.js';
@@ -709,93 +707,6 @@ describe('toxic explanations (docs/toxics.md)', () => {
       reason: 'stream was invalid, can be either upstream or downstream',
       hint: 'received "both"',
     });
-  });
-});
-
-describe('the system clock (timers and performance.now replaced)', () => {
-  /** Replaces performance.now, setTimeout and setImmediate; returns what sleep asked of them. */
-  function fakeTimers(t: TestContext, start: number) {
-    const state = {
-      now: start,
-      timers: [] as number[],
-      immediates: 0,
-      cleared: [] as unknown[],
-      next: undefined as (() => void) | undefined,
-    };
-    t.mock.method(performance, 'now', () => state.now);
-    t.mock.method(globalThis, 'setTimeout', (callback: () => void, ms: number) => {
-      state.timers.push(ms);
-      state.next = callback;
-      return { ms } as unknown as NodeJS.Timeout;
-    });
-    t.mock.method(globalThis, 'clearTimeout', (handle: unknown) => state.cleared.push(handle));
-    t.mock.method(globalThis, 'setImmediate', (callback: () => void) => {
-      state.immediates += 1;
-      state.next = callback;
-      return { immediate: state.immediates } as unknown as NodeJS.Immediate;
-    });
-    t.mock.method(globalThis, 'clearImmediate', (handle: unknown) => state.cleared.push(handle));
-    return state;
-  }
-
-  test('a timer for the whole milliseconds left, then turns of the loop to the deadline, never before', async (t) => {
-    const timers = fakeTimers(t, 1000.25);
-    let done = false;
-    const sleeping = systemClock.sleep(100).then(() => (done = true));
-    assert.deepEqual(timers.timers, [100]);
-    // The loop's millisecond clock let the timer fire 1.6 ms early: a timer for the last whole one.
-    timers.now = 1098.65;
-    timers.next!();
-    assert.deepEqual(timers.timers, [100, 1]);
-    // Exactly one millisecond left is still a timer's to wait.
-    timers.now = 1099.25;
-    timers.next!();
-    assert.deepEqual([timers.timers, timers.immediates], [[100, 1, 1], 0]);
-    timers.now = 1099.5;
-    timers.next!();
-    assert.equal(timers.immediates, 1);
-    timers.now = 1100.24;
-    timers.next!();
-    await Promise.resolve();
-    assert.equal(done, false);
-    assert.equal(timers.immediates, 2);
-    timers.now = 1100.25;
-    timers.next!();
-    await sleeping;
-    assert.deepEqual(timers.timers, [100, 1, 1]);
-    assert.equal(timers.immediates, 2);
-  });
-
-  test('an aborted signal ends the wait at once; Infinity waits for the signal alone', async (t) => {
-    const timers = fakeTimers(t, 5);
-    await systemClock.sleep(50, AbortSignal.abort());
-    const controller = new AbortController();
-    const forever = systemClock.sleep(Number.POSITIVE_INFINITY, controller.signal);
-    assert.deepEqual([timers.timers, timers.immediates], [[], 0]);
-    controller.abort();
-    await forever;
-    assert.deepEqual(timers.timers, []);
-  });
-
-  test('an abort clears the pending timer or turn, and a finished wait leaves no listener', async (t) => {
-    const timers = fakeTimers(t, 0);
-    const duringTimer = new AbortController();
-    const first = systemClock.sleep(10, duringTimer.signal);
-    duringTimer.abort();
-    await first;
-    assert.deepEqual(timers.cleared, [{ ms: 10 }]);
-    const duringTurn = new AbortController();
-    const second = systemClock.sleep(0.5, duringTurn.signal);
-    duringTurn.abort();
-    await second;
-    assert.deepEqual(timers.cleared, [{ ms: 10 }, { immediate: 1 }]);
-    const kept = new AbortController();
-    const third = systemClock.sleep(0.5, kept.signal);
-    assert.equal(getEventListeners(kept.signal, 'abort').length, 1);
-    timers.now = 0.5;
-    timers.next!();
-    await third;
-    assert.equal(getEventListeners(kept.signal, 'abort').length, 0);
   });
 });
 
