@@ -66,6 +66,10 @@ test('tls: each field is checked with a message that names it', () => {
     `invalid tls in proxy "p": tls.cert is missing; give cert and key as PEM, or auto: true for a certificate from faultline's local CA`,
   );
   refused(
+    () => parseTlsTermination({ cert: 'C' }, where),
+    `invalid tls in proxy "p": tls.key is missing; give cert and key as PEM, or auto: true for a certificate from faultline's local CA`,
+  );
+  refused(
     () => parseTlsTermination({ cert: 'C', auto: true }, where),
     'invalid tls in proxy "p": give either auto: true or cert and key, not both',
   );
@@ -136,6 +140,10 @@ test('upstream_tls: servername, PEM fields, a half client pair and insecure with
     'invalid upstream_tls in proxy "p": insecure: true skips verification, so ca would be ignored; give one of them',
   );
   assert.deepEqual(parseTlsOrigination({ insecure: true }, where), { insecure: true });
+  refused(
+    () => parseTlsOrigination({ insecure: 'yes' }, where),
+    'invalid insecure in upstream_tls of proxy "p": upstream_tls.insecure must be true or false, received "yes"',
+  );
   assert.deepEqual(parseTlsOrigination({ insecure: false, ca: 'X' }, where), { insecure: false, ca: 'X' });
 });
 

@@ -1050,6 +1050,18 @@ describe('toxic targeting on the wire: match and counters inside attributes', ()
     assert.equal('match' in counted, false);
   });
 
+  test('first: 0 is refused on a new toxic and takes the counter off in an update', () => {
+    assert.throws(() => parseToxicCreate({ type: 'latency', name: 'lag', attributes: { first: 0 } }), {
+      code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+      reason: 'invalid attribute first of latency toxic "lag"',
+      hint: 'received 0; a new toxic takes first from 1 to 1000000000 (the toxic applies only to the first N matching requests or connections); leave first out for no counter (0 takes a counter off only in an update)',
+    });
+    const current = parseToxicCreate({ type: 'latency', name: 'lag', attributes: { first: 2, every: 3 } });
+    assert.deepEqual(parseToxicUpdate({ attributes: { first: 0 } }, current).counter, { every: 3 });
+    const off = parseToxicUpdate({ attributes: { first: 0, every: 0 } }, current);
+    assert.equal('counter' in off, false);
+  });
+
   test('the wire form: own attributes, a choice at its omitted default left out, then match and counters', () => {
     const show = (body: object) => wireAttributes(parseToxicCreate(body));
     assert.deepEqual(show({ type: 'bandwidth', attributes: { rate: 5 } }), { rate: 5 });

@@ -35,12 +35,9 @@ const originationShape = lazySchema(() =>
   z.strictObject({
     servername: z.optional(
       z
+        // The string's error is also the message of its checks: one text for every way to be wrong.
         .string({ error: hostName })
-        .check(
-          z.minLength(1, { error: hostName }),
-          z.maxLength(253, { error: hostName }),
-          z.regex(/^[A-Za-z0-9.-]+$/, { error: hostName }),
-        ),
+        .check(z.maxLength(253), z.regex(/^[A-Za-z0-9.-]+$/)),
     ),
     ca: pem('upstream_tls.ca'),
     cert: pem('upstream_tls.cert'),
