@@ -275,6 +275,64 @@ describe('fault decisions (shared by Node and the browser script)', () => {
     );
   });
 
+  test('explanations: a delay then each effect, error texts, patterns, windows and ordinals', () => {
+    const explain = (fault: object) => explainFault(parseFault(fault));
+    assert.equal(explain({ delay: 20 }), 'delays calls by 20 ms');
+    assert.equal(
+      explain({ delay: 20, error: 'ECONNRESET' }),
+      'delays calls by 20 ms, then fails them with ECONNRESET',
+    );
+    assert.equal(explain({ error: { message: 'boom' } }), 'fails calls with Error: boom');
+    assert.equal(
+      explain({ url: 'pay', delay: 5, status: 502 }),
+      'delays requests to /pay/ by 5 ms, then answers them with status 502',
+    );
+    assert.equal(explain({ delay: 5, abort: true }), 'delays calls by 5 ms, then drops them');
+    assert.equal(explain({ nullify: true }), 'makes calls return null');
+    assert.equal(
+      explain({ delay: 5, slowBody: 64 }),
+      'delays calls by 5 ms, then sends the body of them at 64 bytes/s',
+    );
+    assert.equal(
+      explain({ delay: 1, header: { name: 'X-Tenant', value: '^beta$' } }),
+      'delays calls by 1 ms, when header X-Tenant matches /^beta$/',
+    );
+    assert.equal(
+      explain({ delay: 1, window: { afterMs: 100, untilMs: 250 } }),
+      'delays calls by 1 ms, from 100 ms to 250 ms after start',
+    );
+    assert.equal(
+      explain({ delay: 1, window: { afterMs: 100 } }),
+      'delays calls by 1 ms, from 100 ms after start',
+    );
+    assert.equal(explain({ delay: 1, probability: 0.125 }), 'delays calls by 1 ms, 13% of the time');
+    const ordinals = [2, 3, 4, 11, 12, 13, 21, 23, 101, 112].map(
+      (everyNth) => explain({ delay: 1, everyNth }).split(', ')[1],
+    );
+    assert.deepEqual(ordinals, [
+      'on every 2nd call',
+      'on every 3rd call',
+      'on every 4th call',
+      'on every 11th call',
+      'on every 12th call',
+      'on every 13th call',
+      'on every 21st call',
+      'on every 23rd call',
+      'on every 101st call',
+      'on every 112th call',
+    ]);
+  });
+
+  test('a header given as a list is tested as its values joined by commas', () => {
+    assert.deepEqual(
+      decisions({ delay: 1, header: { name: 'x-tenant', value: '^beta,x$' } }, [
+        { headers: { 'x-tenant': ['beta', 'x'] } },
+        { headers: { 'x-tenant': 'betax' } },
+      ]),
+      [true, false],
+    );
+  });
+
   test('a fault with two effects or none is refused', () => {
     assert.throws(() => parseFault({ status: 500, abort: true }), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
