@@ -7,7 +7,7 @@ import { parseFault } from '../src/model/fault-schema.js';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { createRandom } from '../src/model/random.js';
+import { createRandom, randomSeed } from '../src/model/random.js';
 import { parseToxicCreate } from '../src/model/toxic.js';
 import { Stage } from '../src/proxy/stage.js';
 import { FakeClock } from './fake-clock.js';
@@ -102,6 +102,14 @@ describe('the seeded random source', () => {
     assert.deepEqual([b.next(), b.next(), b.int(0, 1000)], first);
     assert.equal(a.seed, 99);
     assert.notDeepEqual([createRandom(100).next(), createRandom(100).next()], first.slice(0, 2));
+  });
+
+  test('randomSeed: a whole number from 0 to 2^31 - 2, a new one each time', () => {
+    const seeds = Array.from({ length: 64 }, () => randomSeed());
+    for (const seed of seeds)
+      assert.ok(Number.isSafeInteger(seed) && seed >= 0 && seed < 0x7fffffff, String(seed));
+    // 64 draws from 2^31 values repeat one with a chance of about 1 in a million.
+    assert.equal(new Set(seeds).size, 64);
   });
 
   test('draws are xoroshiro128+ seeded with the seed and jumped once, started at the first draw', () => {
@@ -331,6 +339,21 @@ describe('fault decisions (shared by Node and the browser script)', () => {
       ]),
       [true, false],
     );
+  });
+
+  test('a url pattern of 1024 characters passes, one more is refused with its length and the limit', () => {
+    const longest = `^/${'a'.repeat(1022)}`;
+    assert.equal(parseFault({ delay: 1, url: longest }).url, longest);
+    assert.throws(() => parseFault({ delay: 1, url: `${longest}b` }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: 'url in fault: the pattern is 1025 characters long; the limit is 1024',
+    });
+    assert.throws(() => parseFault({ delay: 1, header: { name: 'x', value: 'a(?=b)' } }, 'fault "f"'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message:
+        'header value in fault "f": invalid pattern "a(?=b)": error parsing regexp: invalid or unsupported Perl syntax: `(?=`. ' +
+        'Patterns use RE2 syntax (matching in linear time), which has no lookahead, lookbehind or backreferences',
+    });
   });
 
   test('a fault with two effects or none is refused', () => {

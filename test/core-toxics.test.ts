@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FaultlineError } from '../src/model/errors.js';
 import type { RandomSource } from '../src/model/random.js';
+import { attributeProblem, isIntegerSpec, stringMapProblem } from '../src/model/toxics/attribute-value.js';
+import { isToxicType } from '../src/model/toxics/index.js';
 import {
   explainToxic,
   isConnectionToxicSpec,
@@ -1462,5 +1464,50 @@ describe('text, choice and json attributes: what a refusal names', () => {
         'size_variation must be smaller than average_size, received size_variation 10 and average_size 10',
       ),
     );
+  });
+
+  test('an attribute that says kind "integer" is checked as one that leaves kind out', () => {
+    const explicit = {
+      kind: 'integer',
+      name: 'n',
+      unit: 'ms',
+      default: 0,
+      min: 1,
+      max: 3,
+      description: 'a test attribute',
+    } as const;
+    assert.equal(isIntegerSpec(explicit), true);
+    assert.equal(
+      isIntegerSpec({ kind: 'text', name: 't', default: '', maxLength: 1, description: 'd' }),
+      false,
+    );
+    assert.equal(attributeProblem(explicit, 3), undefined);
+    assert.equal(
+      attributeProblem(explicit, 4),
+      'received 4; expected a whole number of ms from 1 to 3 (a test attribute)',
+    );
+  });
+
+  test('a header map that is null is not an object (parsing drops null attributes before this check)', () => {
+    assert.equal(stringMapProblem(null), 'it is not an object');
+    assert.equal(stringMapProblem({ 'x-a': null }, true), undefined);
+  });
+
+  test('booleans are JSON: a json attribute given one gets its own check, not "not a JSON value"', () => {
+    assert.deepEqual(
+      refusal('http_modify', { body: true }),
+      invalid(
+        'http_modify',
+        'body',
+        'received true; expected a string, or null to keep the body: it is neither a string nor null',
+      ),
+    );
+  });
+
+  test('a toxic type is a string naming a toxic, not something that prints as one', () => {
+    assert.equal(isToxicType('latency'), true);
+    assert.equal(isToxicType(['latency']), false);
+    assert.equal(isToxicType('toString'), false);
+    assert.deepEqual(refusal('latency', {}), 'accepted');
   });
 });
