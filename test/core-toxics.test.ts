@@ -1504,6 +1504,25 @@ describe('text, choice and json attributes: what a refusal names', () => {
     );
   });
 
+  test('a text attribute is a string, not a short list; a header value is a string, not a list that holds a line break', () => {
+    assert.deepEqual(
+      refusal('http_abort', { body: ['x'] }),
+      invalid(
+        'http_abort',
+        'body',
+        'received ["x"]; expected a string of at most 1048576 characters (the body of the answer)',
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_abort', { headers: { 'x-a': ['a\nb'] } }),
+      invalid(
+        'http_abort',
+        'headers',
+        'received {"x-a":["a\\nb"]}; expected an object of header name → value, e.g. {"retry-after":"1"}: the value of "x-a" is ["a\\nb"], not a string',
+      ),
+    );
+  });
+
   test('a toxic type is a string naming a toxic, not something that prints as one', () => {
     assert.equal(isToxicType('latency'), true);
     assert.equal(isToxicType(['latency']), false);
