@@ -286,6 +286,22 @@ export const equivalentSurvivors = [
     replacement: 'if (true && spec.omitDefault && …) {',
     reason: 'only choice attributes have omitDefault; the kind test is there for the type checker',
   },
+  {
+    file: 'src/model/toxics/attribute-value.ts',
+    code: "typeof value === 'number' && Number.isSafeInteger(value) && value >= spec.min && value <= spec.max",
+    mutator: 'ConditionalExpression',
+    replacement: 'true && Number.isSafeInteger(value) && …',
+    reason:
+      'Number.isSafeInteger is false for anything that is not a number; the typeof is there for the type checker, which needs a number to compare',
+  },
+  {
+    file: 'src/model/toxics/attribute-value.ts',
+    code: "typeof value === 'string' && spec.choices.includes(value)",
+    mutator: 'ConditionalExpression',
+    replacement: 'true && spec.choices.includes(value)',
+    reason:
+      'the choices are strings, and includes() compares without conversion, so a value that is not a string is never among them; the typeof is there for the type checker',
+  },
 ];
 
 /** @param {{ node: { type: string }, parentPath?: { getSource(): string } | null, hub?: { file?: { opts?: { filename?: string } } }, getSource(): string }} path */

@@ -7,7 +7,7 @@ import { parseFault } from '../src/model/fault-schema.js';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { createRandom } from '../src/model/random.js';
+import { createRandom, randomSeed } from '../src/model/random.js';
 import { parseToxicCreate } from '../src/model/toxic.js';
 import { Stage } from '../src/proxy/stage.js';
 import { FakeClock } from './fake-clock.js';
@@ -102,6 +102,14 @@ describe('the seeded random source', () => {
     assert.deepEqual([b.next(), b.next(), b.int(0, 1000)], first);
     assert.equal(a.seed, 99);
     assert.notDeepEqual([createRandom(100).next(), createRandom(100).next()], first.slice(0, 2));
+  });
+
+  test('randomSeed: a whole number from 0 to 2^31 - 2, a new one each time', () => {
+    const seeds = Array.from({ length: 64 }, () => randomSeed());
+    for (const seed of seeds)
+      assert.ok(Number.isSafeInteger(seed) && seed >= 0 && seed < 0x7fffffff, String(seed));
+    // 64 draws from 2^31 values repeat one with a chance of about 1 in a million.
+    assert.equal(new Set(seeds).size, 64);
   });
 
   test('draws are xoroshiro128+ seeded with the seed and jumped once, started at the first draw', () => {
@@ -273,6 +281,79 @@ describe('fault decisions (shared by Node and the browser script)', () => {
       explainFault(parseFault({ status: 500, everyNth: 111 })),
       'answers calls with status 500, on every 111th call',
     );
+  });
+
+  test('explanations: a delay then each effect, error texts, patterns, windows and ordinals', () => {
+    const explain = (fault: object) => explainFault(parseFault(fault));
+    assert.equal(explain({ delay: 20 }), 'delays calls by 20 ms');
+    assert.equal(
+      explain({ delay: 20, error: 'ECONNRESET' }),
+      'delays calls by 20 ms, then fails them with ECONNRESET',
+    );
+    assert.equal(explain({ error: { message: 'boom' } }), 'fails calls with Error: boom');
+    assert.equal(
+      explain({ url: 'pay', delay: 5, status: 502 }),
+      'delays requests to /pay/ by 5 ms, then answers them with status 502',
+    );
+    assert.equal(explain({ delay: 5, abort: true }), 'delays calls by 5 ms, then drops them');
+    assert.equal(explain({ nullify: true }), 'makes calls return null');
+    assert.equal(
+      explain({ delay: 5, slowBody: 64 }),
+      'delays calls by 5 ms, then sends the body of them at 64 bytes/s',
+    );
+    assert.equal(
+      explain({ delay: 1, header: { name: 'X-Tenant', value: '^beta$' } }),
+      'delays calls by 1 ms, when header X-Tenant matches /^beta$/',
+    );
+    assert.equal(
+      explain({ delay: 1, window: { afterMs: 100, untilMs: 250 } }),
+      'delays calls by 1 ms, from 100 ms to 250 ms after start',
+    );
+    assert.equal(
+      explain({ delay: 1, window: { afterMs: 100 } }),
+      'delays calls by 1 ms, from 100 ms after start',
+    );
+    assert.equal(explain({ delay: 1, probability: 0.125 }), 'delays calls by 1 ms, 13% of the time');
+    const ordinals = [2, 3, 4, 11, 12, 13, 21, 23, 101, 112].map(
+      (everyNth) => explain({ delay: 1, everyNth }).split(', ')[1],
+    );
+    assert.deepEqual(ordinals, [
+      'on every 2nd call',
+      'on every 3rd call',
+      'on every 4th call',
+      'on every 11th call',
+      'on every 12th call',
+      'on every 13th call',
+      'on every 21st call',
+      'on every 23rd call',
+      'on every 101st call',
+      'on every 112th call',
+    ]);
+  });
+
+  test('a header given as a list is tested as its values joined by commas', () => {
+    assert.deepEqual(
+      decisions({ delay: 1, header: { name: 'x-tenant', value: '^beta,x$' } }, [
+        { headers: { 'x-tenant': ['beta', 'x'] } },
+        { headers: { 'x-tenant': 'betax' } },
+      ]),
+      [true, false],
+    );
+  });
+
+  test('a url pattern of 1024 characters passes, one more is refused with its length and the limit', () => {
+    const longest = `^/${'a'.repeat(1022)}`;
+    assert.equal(parseFault({ delay: 1, url: longest }).url, longest);
+    assert.throws(() => parseFault({ delay: 1, url: `${longest}b` }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: 'url in fault: the pattern is 1025 characters long; the limit is 1024',
+    });
+    assert.throws(() => parseFault({ delay: 1, header: { name: 'x', value: 'a(?=b)' } }, 'fault "f"'), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message:
+        'header value in fault "f": invalid pattern "a(?=b)": error parsing regexp: invalid or unsupported Perl syntax: `(?=`. ' +
+        'Patterns use RE2 syntax (matching in linear time), which has no lookahead, lookbehind or backreferences',
+    });
   });
 
   test('a fault with two effects or none is refused', () => {

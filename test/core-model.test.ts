@@ -744,3 +744,188 @@ describe('JSON merge patch (RFC 7396)', () => {
     assert.deepEqual(target, { a: { b: 1 }, c: 2 });
   });
 });
+
+describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, docs/udp.md, docs/http-faults.md)', () => {
+  /** What the toxic does, as explainToxic says it after "on every connection," / "on every request,". */
+  const what = (body: object) => {
+    const sentence = explainToxic(parseToxicCreate(body));
+    return sentence.slice(sentence.indexOf(', ') + 2).replace(/ \((up|down)stream\)$/, '');
+  };
+
+  test('connection toxics: each branch of each sentence', () => {
+    assert.equal(
+      what({ type: 'bandwidth', attributes: { rate: 5, scope: 'proxy' } }),
+      'limits all connections of the proxy together to 5 KB/s',
+    );
+    assert.equal(
+      what({ type: 'connect_delay', attributes: { delay: 250 } }),
+      'holds each new connection 250 ms before connecting upstream',
+    );
+    assert.equal(what({ type: 'refuse' }), 'resets new connections at once, before connecting upstream');
+    assert.equal(
+      what({ type: 'limit_time', attributes: { time: 5000 } }),
+      'resets the connection (RST) 5000 ms after it opened',
+    );
+    assert.equal(
+      what({ type: 'limit_time', attributes: { time: 5000, mode: 'hang' } }),
+      'makes the connection hang 5000 ms after it opened',
+    );
+    assert.equal(
+      what({ type: 'corrupt', attributes: { probability: 1000 } }),
+      'flips a bit in 0.1% of the bytes',
+    );
+  });
+
+  test('percentages of parts per million: six significant digits, no trailing zeros', () => {
+    assert.equal(
+      what({ type: 'corrupt', attributes: { probability: 1 } }),
+      'flips a bit in 0.0001% of the bytes',
+    );
+    assert.equal(
+      what({ type: 'corrupt', attributes: { probability: 333_333 } }),
+      'flips a bit in 33.3333% of the bytes',
+    );
+    assert.equal(
+      what({ type: 'corrupt', attributes: { probability: 1_000_000 } }),
+      'flips a bit in 100% of the bytes',
+    );
+  });
+
+  test('udp toxics: each branch of each sentence', () => {
+    assert.equal(what({ type: 'udp_latency', attributes: { latency: 50 } }), 'delays each datagram by 50 ms');
+    assert.equal(
+      what({ type: 'udp_latency', attributes: { latency: 50, correlation: 250_000 } }),
+      'delays each datagram by 50 ms',
+    );
+    assert.equal(
+      what({ type: 'udp_latency', attributes: { latency: 50, jitter: 10 } }),
+      'delays each datagram by 50 ms ± 10 ms',
+    );
+    assert.equal(
+      what({ type: 'udp_latency', attributes: { latency: 50, jitter: 10, correlation: 250_000 } }),
+      'delays each datagram by 50 ms ± 10 ms, 25% correlated',
+    );
+    assert.equal(what({ type: 'loss', attributes: { probability: 100_000 } }), 'drops 10% of datagrams');
+    assert.equal(
+      what({ type: 'loss', attributes: { probability: 100_000, correlation: 500_000 } }),
+      'drops 10% of datagrams, in bursts (50% correlated)',
+    );
+    assert.equal(
+      what({ type: 'loss', attributes: { to_bad: 10_000, to_good: 200_000 } }),
+      'drops datagrams by the Gilbert-Elliott model (to bad 1%, to good 20%, loss 100% when bad, 0% when good)',
+    );
+    assert.equal(
+      what({
+        type: 'loss',
+        attributes: { to_bad: 10_000, to_good: 200_000, bad_loss: 500_000, good_loss: 2000 },
+      }),
+      'drops datagrams by the Gilbert-Elliott model (to bad 1%, to good 20%, loss 50% when bad, 0.2% when good)',
+    );
+    assert.equal(
+      what({ type: 'duplicate', attributes: { probability: 20_000 } }),
+      'sends 2% of datagrams twice',
+    );
+    assert.equal(
+      what({ type: 'reorder', attributes: { probability: 50_000 } }),
+      'holds 5% of datagrams back until 1 later one passed (at most 100 ms)',
+    );
+    assert.equal(
+      what({ type: 'reorder', attributes: { probability: 50_000, gap: 3, max_hold: 20 } }),
+      'holds 5% of datagrams back until 3 later ones passed (at most 20 ms)',
+    );
+    assert.equal(
+      what({ type: 'udp_bandwidth' }),
+      'limits datagrams to 1 KB/s, queueing up to 1000 and dropping the rest',
+    );
+    assert.equal(
+      what({ type: 'udp_bandwidth', attributes: { rate: 64, queue: 10 } }),
+      'limits datagrams to 64 KB/s, queueing up to 10 and dropping the rest',
+    );
+  });
+
+  test('http and grpc toxics: each branch of each sentence', () => {
+    assert.equal(what({ type: 'http_abort' }), 'answers 503 without contacting the upstream');
+    assert.equal(
+      what({ type: 'http_abort', attributes: { status: 500, body: 'oops' } }),
+      'answers 500 with a 4-character body without contacting the upstream',
+    );
+    assert.equal(
+      what({ type: 'http_abort', attributes: { action: 'reset', body: 'oops' } }),
+      'resets the connection or stream without contacting the upstream',
+    );
+    assert.equal(what({ type: 'http_delay', attributes: { delay: 100 } }), 'holds the request for 100 ms');
+    assert.equal(
+      what({ type: 'http_delay', attributes: { stage: 'response', delay: 100, jitter: 20 } }),
+      'holds the response for 100 ms ± 20 ms',
+    );
+    assert.equal(what({ type: 'http_modify' }), 'passes requests unchanged (nothing to modify)');
+    assert.equal(
+      what({
+        type: 'http_modify',
+        attributes: {
+          request_headers: { 'x-a': '1', 'x-b': null },
+          response_headers: { 'x-c': '2' },
+          status: 418,
+          body: 'short',
+        },
+      }),
+      'rewrites request headers x-a, x-b, response headers x-c, the status to 418, the response body',
+    );
+    assert.equal(
+      what({ type: 'http_modify', attributes: { response_headers: { 'x-c': '2' }, json_patch: { a: 1 } } }),
+      'rewrites response headers x-c, the JSON response body with a merge patch',
+    );
+    assert.equal(
+      what({ type: 'grpc_status' }),
+      'answers gRPC calls with status 14 UNAVAILABLE without contacting the upstream',
+    );
+    assert.equal(
+      what({ type: 'grpc_status', attributes: { code: 4, message: 'slow' } }),
+      'answers gRPC calls with status 4 DEADLINE_EXCEEDED "slow" without contacting the upstream',
+    );
+  });
+
+  test('the gRPC status code names, 0 to 16 (grpc/doc/statuscodes.md)', () => {
+    const names = [
+      'OK',
+      'CANCELLED',
+      'UNKNOWN',
+      'INVALID_ARGUMENT',
+      'DEADLINE_EXCEEDED',
+      'NOT_FOUND',
+      'ALREADY_EXISTS',
+      'PERMISSION_DENIED',
+      'RESOURCE_EXHAUSTED',
+      'FAILED_PRECONDITION',
+      'ABORTED',
+      'OUT_OF_RANGE',
+      'UNIMPLEMENTED',
+      'INTERNAL',
+      'UNAVAILABLE',
+      'DATA_LOSS',
+      'UNAUTHENTICATED',
+    ];
+    names.forEach((name, code) =>
+      assert.equal(
+        what({ type: 'grpc_status', attributes: { code } }),
+        `answers gRPC calls with status ${code} ${name} without contacting the upstream`,
+      ),
+    );
+  });
+
+  test('explain called with no attributes uses the documented defaults', () => {
+    const bare = (type: ToxicType) => definitionOf(type).explain({});
+    assert.equal(bare('latency'), 'delays data by 0 ms');
+    assert.equal(bare('bandwidth'), 'stalls the connection: no data passes');
+    assert.equal(definitionOf('bandwidth').explain({ rate: 3 }), 'limits the connection to 3 KB/s');
+    assert.equal(bare('limit_time'), 'resets the connection (RST) 0 ms after it opened');
+    assert.equal(bare('reorder'), 'holds 0% of datagrams back until 1 later one passed (at most 100 ms)');
+    assert.equal(
+      bare('udp_bandwidth'),
+      'limits datagrams to 1 KB/s, queueing up to 1000 and dropping the rest',
+    );
+    assert.equal(bare('loss'), 'drops 0% of datagrams');
+    assert.equal(bare('udp_latency'), 'delays each datagram by 0 ms');
+    assert.equal(bare('slicer'), 'cuts data into pieces of 0 bytes, 0 µs apart');
+  });
+});

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FaultlineError } from '../src/model/errors.js';
 import type { RandomSource } from '../src/model/random.js';
+import { attributeProblem, isIntegerSpec, stringMapProblem } from '../src/model/toxics/attribute-value.js';
+import { isToxicType } from '../src/model/toxics/index.js';
 import {
   explainToxic,
   isConnectionToxicSpec,
@@ -1240,5 +1242,303 @@ describe('toxic bodies of the wrong JSON type', () => {
     assert.equal(isConnectionToxicSpec(parseToxicCreate({ type: 'loss' })), true);
     assert.equal(isConnectionToxicSpec(parseToxicCreate({ type: 'http_delay' })), false);
     assert.deepEqual(targetingKeys, ['match', 'first', 'after', 'every']);
+  });
+});
+
+describe('text, choice and json attributes: what a refusal names', () => {
+  const refusal = (type: string, attributes: object) => {
+    try {
+      parseToxicCreate({ type, attributes });
+    } catch (error) {
+      const { code, reason, hint } = error as FaultlineError;
+      return { code, reason, hint };
+    }
+    return 'accepted';
+  };
+  const invalid = (type: string, attribute: string, hint: string) => ({
+    code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+    reason: `invalid attribute ${attribute} of ${type} toxic "${type}_downstream"`,
+    hint,
+  });
+  const invalidTogether = (type: string, hint: string) => ({
+    code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+    reason: `invalid attributes of ${type} toxic "${type}_downstream"`,
+    hint,
+  });
+
+  test('a text attribute: a string up to its length, inclusive', () => {
+    assert.equal(refusal('grpc_status', { message: 'm'.repeat(4096) }), 'accepted');
+    assert.deepEqual(
+      refusal('grpc_status', { message: 'm'.repeat(4097) }),
+      invalid(
+        'grpc_status',
+        'message',
+        `received "${'m'.repeat(76)}...; expected a string of at most 4096 characters (the grpc-message the client sees)`,
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_abort', { body: 5 }),
+      invalid(
+        'http_abort',
+        'body',
+        'received 5; expected a string of at most 1048576 characters (the body of the answer)',
+      ),
+    );
+  });
+
+  test('a choice attribute: only one of its strings', () => {
+    assert.deepEqual(
+      refusal('http_abort', { action: 1 }),
+      invalid(
+        'http_abort',
+        'action',
+        'received 1; expected one of "respond", "reset" (respond with the status, or reset the connection (HTTP/1.1) or the stream (RST_STREAM on HTTP/2))',
+      ),
+    );
+  });
+
+  test('header maps: names are HTTP tokens, values strings (or null to remove, in http_modify only)', () => {
+    const accepts = 'expected an object of header name → value, e.g. {"retry-after":"1"}';
+    assert.deepEqual(
+      refusal('http_abort', { headers: { 'bad name': 'x' } }),
+      invalid(
+        'http_abort',
+        'headers',
+        `received {"bad name":"x"}; ${accepts}: "bad name" is not a header name`,
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_abort', { headers: { 'x-a': 'b\0' } }),
+      invalid(
+        'http_abort',
+        'headers',
+        `received {"x-a":"b\\u0000"}; ${accepts}: the value of "x-a" holds a line break or NUL, which no header may`,
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_abort', { headers: { 'x-a': 'b\nc' } }),
+      invalid(
+        'http_abort',
+        'headers',
+        `received {"x-a":"b\\nc"}; ${accepts}: the value of "x-a" holds a line break or NUL, which no header may`,
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_abort', { headers: { 'x-a': null } }),
+      invalid(
+        'http_abort',
+        'headers',
+        `received {"x-a":null}; ${accepts}: the value of "x-a" is null, not a string`,
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_abort', { headers: ['x-a'] }),
+      invalid('http_abort', 'headers', `received ["x-a"]; ${accepts}: it is not an object`),
+    );
+    assert.deepEqual(
+      refusal('http_abort', { headers: 'x-a: 1' }),
+      invalid('http_abort', 'headers', `received "x-a: 1"; ${accepts}: it is not an object`),
+    );
+    assert.deepEqual(
+      refusal('http_abort', { headers: { 'x-a': Number.NaN } }),
+      invalid('http_abort', 'headers', `received {"x-a":null}; ${accepts}: it is not a JSON value`),
+    );
+    assert.deepEqual(
+      refusal('http_abort', { headers: { a: [{ b: Number.POSITIVE_INFINITY }] } }),
+      invalid('http_abort', 'headers', `received {"a":[{"b":null}]}; ${accepts}: it is not a JSON value`),
+    );
+    assert.deepEqual(
+      refusal('http_abort', { headers: { a: [{ b: () => 1 }] } }),
+      invalid('http_abort', 'headers', `received {"a":[{}]}; ${accepts}: it is not a JSON value`),
+    );
+    assert.deepEqual(
+      parseToxicCreate({ type: 'http_abort', attributes: { headers: { "!#$%&'*+.^_`|~09Az-": 'v' } } })
+        .attributes.headers,
+      {
+        "!#$%&'*+.^_`|~09Az-": 'v',
+      },
+    );
+
+    const modifyAccepts = 'expected an object of header name → value, or null to remove the header';
+    const modify = parseToxicCreate({
+      type: 'http_modify',
+      attributes: { request_headers: { 'x-a': null, 'x-b': '1' }, response_headers: { 'x-c': null } },
+    });
+    assert.deepEqual(modify.attributes.request_headers, { 'x-a': null, 'x-b': '1' });
+    assert.deepEqual(modify.attributes.response_headers, { 'x-c': null });
+    assert.deepEqual(
+      refusal('http_modify', { response_headers: { 'x-a': 1 } }),
+      invalid(
+        'http_modify',
+        'response_headers',
+        `received {"x-a":1}; ${modifyAccepts}: the value of "x-a" is 1, not a string or null`,
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_modify', { request_headers: { 'x-a': true } }),
+      invalid(
+        'http_modify',
+        'request_headers',
+        `received {"x-a":true}; ${modifyAccepts}: the value of "x-a" is true, not a string or null`,
+      ),
+    );
+  });
+
+  test("http_modify's body and json_patch: each checked, and not both", () => {
+    assert.deepEqual(
+      refusal('http_modify', { body: 5 }),
+      invalid(
+        'http_modify',
+        'body',
+        'received 5; expected a string, or null to keep the body: it is neither a string nor null',
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_modify', { json_patch: [1] }),
+      invalid(
+        'http_modify',
+        'json_patch',
+        'received [1]; expected a JSON merge patch object (RFC 7396), or null: it is not an object',
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_modify', { json_patch: 'a' }),
+      invalid(
+        'http_modify',
+        'json_patch',
+        'received "a"; expected a JSON merge patch object (RFC 7396), or null: it is not an object',
+      ),
+    );
+    assert.deepEqual(
+      parseToxicCreate({ type: 'http_modify', attributes: { json_patch: { a: null } } }).attributes
+        .json_patch,
+      {
+        a: null,
+      },
+    );
+    assert.equal(parseToxicCreate({ type: 'http_modify', attributes: { body: '' } }).attributes.body, '');
+    assert.deepEqual(
+      refusal('http_modify', { body: 'x', json_patch: { a: 1 } }),
+      invalidTogether(
+        'http_modify',
+        'give body or json_patch, not both: a replaced body has nothing to patch',
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_modify', { response_headers: { 'X-Keep': '1', 'content-length': '5' } }),
+      invalidTogether(
+        'http_modify',
+        'content-length frames the body, so the proxy sets it from the body it sends; to change the body use body or json_patch',
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_modify', { response_headers: { Expect: '100-continue' } }),
+      invalidTogether(
+        'http_modify',
+        'Expect describes one connection, not the message, so the proxy sets it itself; accepted: any other header',
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_modify', { status: 100 }),
+      invalidTogether(
+        'http_modify',
+        'status must be 0 (keep) or from 200 to 599 (1xx answers are interim, never final), received 100',
+      ),
+    );
+    assert.equal(parseToxicCreate({ type: 'http_modify', attributes: { status: 0 } }).attributes.status, 0);
+  });
+
+  test("loss: random and Gilbert-Elliott attributes don't mix, and the bad state needs a way out", () => {
+    assert.deepEqual(
+      refusal('loss', { to_bad: 3, to_good: 4, probability: 1 }),
+      invalidTogether(
+        'loss',
+        'use either probability/correlation or the Gilbert-Elliott attributes, received probability 1, correlation 0 and to_bad 3',
+      ),
+    );
+    assert.deepEqual(
+      refusal('loss', { to_bad: 3, to_good: 4, correlation: 2 }),
+      invalidTogether(
+        'loss',
+        'use either probability/correlation or the Gilbert-Elliott attributes, received probability 0, correlation 2 and to_bad 3',
+      ),
+    );
+    assert.equal(refusal('loss', { to_bad: 1, to_good: 1 }), 'accepted');
+    assert.equal(refusal('loss', { probability: 1, correlation: 1 }), 'accepted');
+  });
+
+  test('slicer: size_variation must stay below average_size', () => {
+    assert.equal(refusal('slicer', { average_size: 10, size_variation: 9 }), 'accepted');
+    assert.deepEqual(
+      refusal('slicer', { average_size: 10, size_variation: 10 }),
+      invalidTogether(
+        'slicer',
+        'size_variation must be smaller than average_size, received size_variation 10 and average_size 10',
+      ),
+    );
+  });
+
+  test('an attribute that says kind "integer" is checked as one that leaves kind out', () => {
+    const explicit = {
+      kind: 'integer',
+      name: 'n',
+      unit: 'ms',
+      default: 0,
+      min: 1,
+      max: 3,
+      description: 'a test attribute',
+    } as const;
+    assert.equal(isIntegerSpec(explicit), true);
+    assert.equal(
+      isIntegerSpec({ kind: 'text', name: 't', default: '', maxLength: 1, description: 'd' }),
+      false,
+    );
+    assert.equal(attributeProblem(explicit, 3), undefined);
+    assert.equal(
+      attributeProblem(explicit, 4),
+      'received 4; expected a whole number of ms from 1 to 3 (a test attribute)',
+    );
+  });
+
+  test('a header map that is null is not an object (parsing drops null attributes before this check)', () => {
+    assert.equal(stringMapProblem(null), 'it is not an object');
+    assert.equal(stringMapProblem({ 'x-a': null }, true), undefined);
+  });
+
+  test('booleans are JSON: a json attribute given one gets its own check, not "not a JSON value"', () => {
+    assert.deepEqual(
+      refusal('http_modify', { body: true }),
+      invalid(
+        'http_modify',
+        'body',
+        'received true; expected a string, or null to keep the body: it is neither a string nor null',
+      ),
+    );
+  });
+
+  test('a text attribute is a string, not a short list; a header value is a string, not a list that holds a line break', () => {
+    assert.deepEqual(
+      refusal('http_abort', { body: ['x'] }),
+      invalid(
+        'http_abort',
+        'body',
+        'received ["x"]; expected a string of at most 1048576 characters (the body of the answer)',
+      ),
+    );
+    assert.deepEqual(
+      refusal('http_abort', { headers: { 'x-a': ['a\nb'] } }),
+      invalid(
+        'http_abort',
+        'headers',
+        'received {"x-a":["a\\nb"]}; expected an object of header name → value, e.g. {"retry-after":"1"}: the value of "x-a" is ["a\\nb"], not a string',
+      ),
+    );
+  });
+
+  test('a toxic type is a string naming a toxic, not something that prints as one', () => {
+    assert.equal(isToxicType('latency'), true);
+    assert.equal(isToxicType(['latency']), false);
+    assert.equal(isToxicType('toString'), false);
+    assert.deepEqual(refusal('latency', {}), 'accepted');
   });
 });

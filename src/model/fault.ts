@@ -2,7 +2,7 @@ import type { Clock } from './clock.js';
 import { effectOf } from './fault-effects.js';
 import type { FaultSpec } from './fault-schema.js';
 import { compilePattern } from './pattern.js';
-import { createRandom, type RandomSource } from './random.js';
+import { createRandom, type RandomSource, randomSeed } from './random.js';
 
 export { effectOf, type FaultEffect } from './fault-effects.js';
 export type { FaultSpec } from './fault-schema.js';
@@ -72,7 +72,7 @@ export function createDecider(
   random?: RandomSource,
 ): FaultDecider {
   const started = clock.now();
-  const source = random ?? createRandom(fault.seed ?? Math.floor(Math.random() * 0x7fffffff));
+  const source = random ?? createRandom(fault.seed ?? randomSeed());
   const url = fault.url === undefined ? undefined : compilePattern(fault.url, 'url');
   const header =
     fault.header?.value === undefined ? undefined : compilePattern(fault.header.value, 'header value');

@@ -35,7 +35,7 @@ export function isIntegerSpec(spec: AttributeSpec): spec is Extract<AttributeSpe
 function isJson(value: unknown): value is JsonValue {
   if (value === null || ['string', 'boolean'].includes(typeof value)) return true;
   if (typeof value === 'number') return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every(isJson);
+  // An array's values are its items.
   return typeof value === 'object' && Object.values(value as object).every(isJson);
 }
 
@@ -55,5 +55,5 @@ export function stringMapProblem(value: JsonValue, allowNull = false): string | 
 }
 
 export function copyValue(value: AttributeValue): AttributeValue {
-  return typeof value === 'object' && value !== null ? (structuredClone(value) as AttributeValue) : value;
+  return structuredClone(value);
 }

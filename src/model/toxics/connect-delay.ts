@@ -7,4 +7,4 @@ export const connectDelay = {
   layer: 'connection',
   attributes: [milliseconds('delay', 'how long a new connection waits before the upstream is dialled')],
   explain: ({ delay = 0 }) => `holds each new connection ${delay} ms before connecting upstream`,
-} as const satisfies ToxicDefinition<IntegerAttributes>;
+} satisfies ToxicDefinition<IntegerAttributes>;

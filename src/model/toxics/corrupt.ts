@@ -22,4 +22,4 @@ export const corrupt = {
     },
   ],
   explain: ({ probability = 0 }) => `flips a bit in ${percentOf(probability)} of the bytes`,
-} as const satisfies ToxicDefinition<IntegerAttributes>;
+} satisfies ToxicDefinition<IntegerAttributes>;

@@ -52,4 +52,4 @@ export const grpcStatus = {
   ],
   explain: ({ code, message }) =>
     `answers gRPC calls with status ${code} ${grpcCodeNames[code] ?? ''}${message ? ` "${message}"` : ''} without contacting the upstream`,
-} as const satisfies ToxicDefinition<GrpcStatusAttributes>;
+} satisfies ToxicDefinition<GrpcStatusAttributes>;

@@ -100,4 +100,4 @@ export const httpModify = {
       ? 'passes requests unchanged (nothing to modify)'
       : `rewrites ${changes.join(', ')}`;
   },
-} as const satisfies ToxicDefinition<HttpModifyAttributes>;
+} satisfies ToxicDefinition<HttpModifyAttributes>;

@@ -15,4 +15,4 @@ export const limitData = {
     },
   ],
   explain: ({ bytes = 0 }) => `closes the connection after ${bytes} bytes`,
-} as const satisfies ToxicDefinition<IntegerAttributes>;
+} satisfies ToxicDefinition<IntegerAttributes>;

@@ -6,4 +6,4 @@ export const noop = {
   layer: 'connection',
   attributes: [],
   explain: () => 'passes data through unchanged',
-} as const satisfies ToxicDefinition<IntegerAttributes>;
+} satisfies ToxicDefinition<IntegerAttributes>;

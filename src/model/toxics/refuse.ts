@@ -11,4 +11,4 @@ export const refuse = {
   layer: 'connection',
   attributes: [],
   explain: () => 'resets new connections at once, before connecting upstream',
-} as const satisfies ToxicDefinition<IntegerAttributes>;
+} satisfies ToxicDefinition<IntegerAttributes>;

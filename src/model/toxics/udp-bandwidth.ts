@@ -26,4 +26,4 @@ export const udpBandwidth = {
   ],
   explain: ({ rate = 1, queue = 1000 }) =>
     `limits datagrams to ${rate} KB/s, queueing up to ${queue} and dropping the rest`,
-} as const satisfies ToxicDefinition<IntegerAttributes>;
+} satisfies ToxicDefinition<IntegerAttributes>;

@@ -17,4 +17,4 @@ export const udpDuplicate = {
     },
   ],
   explain: ({ probability = 0 }) => `sends ${percentOf(probability)} of datagrams twice`,
-} as const satisfies ToxicDefinition<IntegerAttributes>;
+} satisfies ToxicDefinition<IntegerAttributes>;

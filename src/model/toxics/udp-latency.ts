@@ -23,4 +23,4 @@ export const udpLatency = {
     jitter === 0
       ? `delays each datagram by ${latency} ms`
       : `delays each datagram by ${latency} ms ± ${jitter} ms${correlation > 0 ? `, ${percentOf(correlation)} correlated` : ''}`,
-} as const satisfies ToxicDefinition<IntegerAttributes>;
+} satisfies ToxicDefinition<IntegerAttributes>;

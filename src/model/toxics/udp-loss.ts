@@ -44,4 +44,4 @@ export const udpLoss = {
     to_bad > 0
       ? `drops datagrams by the Gilbert-Elliott model (to bad ${percentOf(to_bad)}, to good ${percentOf(to_good)}, loss ${percentOf(bad_loss)} when bad, ${percentOf(good_loss)} when good)`
       : `drops ${percentOf(probability)} of datagrams${correlation > 0 ? `, in bursts (${percentOf(correlation)} correlated)` : ''}`,
-} as const satisfies ToxicDefinition<IntegerAttributes>;
+} satisfies ToxicDefinition<IntegerAttributes>;

@@ -32,4 +32,4 @@ export const udpReorder = {
   ],
   explain: ({ probability = 0, gap = 1, max_hold = 100 }) =>
     `holds ${percentOf(probability)} of datagrams back until ${gap} later one${gap === 1 ? '' : 's'} passed (at most ${max_hold} ms)`,
-} as const satisfies ToxicDefinition<IntegerAttributes>;
+} satisfies ToxicDefinition<IntegerAttributes>;
