@@ -512,6 +512,35 @@ describe('configuration values that are probes, by provider', () => {
     assert.equal(Object.hasOwn(configuration, 'refused'), false);
   });
 
+  test('a process that exits non-zero is named in a warning with its status and the last three lines of its stderr, if any', async () => {
+    const { configuration, log } = await shown({
+      silent: { type: 'probe', name: 'quiet', provider: { type: 'process', path: 'false' } },
+      blank: {
+        type: 'probe',
+        name: 'blank line',
+        provider: { type: 'process', path: 'sh', arguments: ['-c', 'echo >&2; exit 2'] },
+      },
+      chatty: {
+        type: 'probe',
+        name: 'loud',
+        provider: {
+          type: 'process',
+          path: 'sh',
+          arguments: ['-c', 'printf "one\\ntwo\\nthree\\nfour\\n" >&2; exit 4'],
+        },
+      },
+    });
+    assert.deepEqual(Object.keys(configuration), []);
+    assert.deepEqual(
+      log.lines.filter((line) => line.startsWith('warning:')),
+      [
+        'warning: Some of the dynamic configuration failed to be loaded: silent (process exited with status 1)',
+        'warning: Some of the dynamic configuration failed to be loaded: blank (process exited with status 2)',
+        'warning: Some of the dynamic configuration failed to be loaded: chatty (process exited with status 4: two | three | four)',
+      ],
+    );
+  });
+
   test('http: the body of the response', async () => {
     await listening;
     const port = (server.address() as AddressInfo).port;

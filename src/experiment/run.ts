@@ -281,8 +281,8 @@ async function runWithContext(
       // background activities only ends when they settle, and is just as interrupted.
       if (methodSignal.aborted) throw new InterruptExecution(String(methodSignal.reason));
       if (loop?.error !== undefined) throw loop.error;
-      if (loop?.failed && status === undefined) status = 'failed';
-      if (status !== 'aborted' && hasProbes && AFTER.includes(hypothesisStrategy)) {
+      if (loop?.failed) status = 'failed';
+      if (hasProbes && AFTER.includes(hypothesisStrategy)) {
         const after = await runHypothesis(hypothesis, experiment, environment);
         journal.steady_states.after = after.state;
         if (!after.state.steady_state_met) {
