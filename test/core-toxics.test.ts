@@ -1157,7 +1157,7 @@ describe('toxic explanations: how many, which, in which direction', () => {
     );
     assert.equal(
       explain({ type: 'noop', toxicity: 0, attributes: { match: { client: '127.0.0.2' }, every: 2 } }),
-      'noop_downstream: on 0% of matching connections (from 127.0.0.2), every 2nd, passes data through unchanged (downstream)',
+      'noop_downstream: on 0% of every 2nd matching connection (from 127.0.0.2), passes data through unchanged (downstream)',
     );
     assert.equal(
       explain({ type: 'noop', attributes: { match: { client: '127.0.0.2' } } }),
@@ -1165,7 +1165,19 @@ describe('toxic explanations: how many, which, in which direction', () => {
     );
     assert.equal(
       explain({ type: 'http_abort', toxicity: 0.25, attributes: { after: 2 } }),
-      'http_abort_downstream: on 25% of requests, after the first 2, answers 503 without contacting the upstream',
+      'http_abort_downstream: on 25% of the requests after the first 2, answers 503 without contacting the upstream',
+    );
+    assert.equal(
+      explain({
+        type: 'http_abort',
+        toxicity: 0.5,
+        attributes: { status: 502, first: 10, match: { method: 'GET' } },
+      }),
+      'http_abort_downstream: on 50% of the first 10 matching requests (GET), answers 502 without contacting the upstream',
+    );
+    assert.equal(
+      explain({ type: 'noop', toxicity: 0.5 }),
+      'noop_downstream: on 50% of connections, passes data through unchanged (downstream)',
     );
     assert.equal(
       explain({ type: 'http_abort', toxicity: 1 }),

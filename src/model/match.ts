@@ -353,6 +353,21 @@ export function describeCounter(counter: Counter | undefined): string {
   return parts.join(', ');
 }
 
+/**
+ * The units the counters pick, as the set a toxicity roll happens among: "the first 10 requests",
+ * "every 3rd request after the first 2", "the first 4 of every 2nd connection".
+ */
+export function describeCounted(counter: Counter | undefined, singular: string, plural: string): string {
+  if (!counter) return plural;
+  const after = counter.after ? ` after the first ${counter.after}` : '';
+  const every = counter.every ? `every ${ordinal(counter.every)} ${singular}${after}` : undefined;
+  if (counter.first === undefined) return every ?? `the ${plural}${after}`;
+  if (every !== undefined) return `the first ${counter.first} of ${every}`;
+  if (after)
+    return counter.first === 1 ? `the ${singular}${after}` : `the ${counter.first} ${plural}${after}`;
+  return counter.first === 1 ? `the first ${singular}` : `the first ${counter.first} ${plural}`;
+}
+
 function ordinal(n: number): string {
   const suffix =
     n % 100 >= 11 && n % 100 <= 13

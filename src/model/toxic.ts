@@ -5,6 +5,7 @@ import { canonicalKeys, goFieldError, type GoShape, lazySchema, parseWith } from
 import {
   type Counter,
   counterKeys,
+  describeCounted,
   describeCounter,
   describeMatch,
   type Match,
@@ -267,12 +268,18 @@ const goToxicNames: Partial<Record<ToxicType, string>> = {
 export function explainToxic(toxic: ToxicSpec): string {
   const definition = definitionOf(toxic.type);
   const what = definition.explain(toxic.attributes);
-  const how = toxic.toxicity >= 1 ? 'every' : `${Math.round(toxic.toxicity * 100)}% of`;
   const singular = definition.layer === 'request' ? 'request' : 'connection';
-  const unit = toxic.toxicity >= 1 ? singular : `${singular}s`;
   const matching = describeMatch(toxic.match);
-  const counted = describeCounter(toxic.counter);
-  const target = `${how} ${matching ? `matching ${unit} (${matching})` : unit}${counted ? `, ${counted}` : ''}`;
+  const noun = (unit: string) => (matching ? `matching ${unit} (${matching})` : unit);
+  let target: string;
+  if (toxic.toxicity >= 1) {
+    const counted = describeCounter(toxic.counter);
+    target = `every ${noun(singular)}${counted ? `, ${counted}` : ''}`;
+  } else {
+    // The counters pick first; the roll then happens among what they picked.
+    const picked = describeCounted(toxic.counter, noun(singular), noun(`${singular}s`));
+    target = `${Math.round(toxic.toxicity * 100)}% of ${picked}`;
+  }
   const direction = definition.layer === 'request' ? '' : ` (${toxic.stream})`;
   return `${toxic.name}: on ${target}, ${what}${direction}`;
 }
