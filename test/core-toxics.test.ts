@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { matchKeys, wholeMatch } from '../src/model/match.js';
 import { describe, test } from 'node:test';
 import type { FaultlineError } from '../src/model/errors.js';
 import type { RandomSource } from '../src/model/random.js';
@@ -1048,6 +1049,60 @@ describe('toxic targeting on the wire: match and counters inside attributes', ()
     const counted = parseToxicUpdate({ attributes: { every: 2 } }, plain);
     assert.deepEqual([counted.match, counted.counter], [undefined, { every: 2 }]);
     assert.equal('match' in counted, false);
+  });
+
+  test('an update merges the match key by key: a key sent replaces it, null removes it, {} removes all', () => {
+    const current = parseToxicCreate({
+      type: 'http_abort',
+      attributes: { status: 502, match: { client: '10.0.0.0/8', method: ['POST', 'PUT'], path: '/v1/*' } },
+    });
+    const narrowed = parseToxicUpdate({ attributes: { match: { CLIENT: '127.0.0.1' } } }, current);
+    assert.deepEqual(narrowed.match, { client: ['127.0.0.1'], method: ['POST', 'PUT'], path: '/v1/*' });
+    const removed = parseToxicUpdate({ attributes: { match: { method: null, path: null } } }, current);
+    assert.deepEqual(removed.match, { client: ['10.0.0.0/8'] });
+    const emptied = parseToxicUpdate(
+      { attributes: { match: { client: null, method: null, path: null } } },
+      current,
+    );
+    assert.equal('match' in emptied, false);
+    assert.equal('match' in parseToxicUpdate({ attributes: { match: {} } }, current), false);
+    assert.throws(() => parseToxicUpdate({ attributes: { match: { method: [] } } }, current), {
+      code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+    });
+    assert.throws(() => parseToxicUpdate({ attributes: { match: 'POST' } }, current), {
+      message: /invalid match/,
+    });
+  });
+
+  test('wholeMatch: the update that leaves exactly the desired match, every other key sent as null', () => {
+    assert.deepEqual(wholeMatch(undefined), {});
+    assert.deepEqual(wholeMatch(null), {});
+    assert.deepEqual(wholeMatch({}), {});
+    assert.equal(wholeMatch('POST'), 'POST');
+    const current = parseToxicCreate({
+      type: 'http_abort',
+      attributes: { match: { client: '10.0.0.0/8', method: 'POST', headers: { 'x-a': '1' } } },
+    });
+    const restored = parseToxicUpdate({ attributes: { match: wholeMatch({ path: '/x' }) } }, current);
+    assert.deepEqual(restored.match, { path: '/x' });
+    assert.deepEqual(Object.keys(wholeMatch({ path: '/x' }) as object).length, matchKeys.length);
+  });
+
+  test('null unsets body or json_patch in an update, so one request swaps them; null keeps an integer', () => {
+    const current = parseToxicCreate({ type: 'http_modify', attributes: { body: 'small', status: 201 } });
+    const swapped = parseToxicUpdate(
+      { attributes: { BODY: null, json_patch: { x: 1 }, status: null } },
+      current,
+    );
+    assert.deepEqual(
+      [swapped.attributes.body, swapped.attributes.json_patch, swapped.attributes.status],
+      [null, { x: 1 }, 201],
+    );
+    const kept = parseToxicUpdate({ attributes: { status: 202 } }, current);
+    assert.deepEqual([kept.attributes.body, kept.attributes.status], ['small', 202]);
+    assert.throws(() => parseToxicUpdate({ attributes: { json_patch: { x: 1 } } }, current), {
+      hint: 'give body or json_patch, not both: a replaced body has nothing to patch',
+    });
   });
 
   test('the wire form: own attributes, a choice at its omitted default left out, then match and counters', () => {

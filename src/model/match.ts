@@ -309,6 +309,17 @@ export class CounterState {
 }
 
 /**
+ * The match to send in an update so the toxic ends with exactly `desired` (an update merges the
+ * match key by key): every key `desired` lacks is sent as null; no match at all is `{}`.
+ */
+export function wholeMatch(desired: unknown): unknown {
+  if (desired === undefined || desired === null) return {};
+  if (typeof desired !== 'object' || Array.isArray(desired) || Object.keys(desired).length === 0)
+    return desired;
+  return { ...Object.fromEntries(matchKeys.map((key) => [key, null])), ...desired };
+}
+
+/**
  * In an update, 0 takes a counter off. On a new toxic, `first: 0` or `every: 0` would read as
  * "none" but mean "no counter", which selects everything: refused. `after: 0` skips none, as
  * leaving it out does.
