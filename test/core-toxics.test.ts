@@ -1202,6 +1202,31 @@ describe('toxic targeting on the wire: match and counters inside attributes', ()
   });
 });
 
+describe('http_abort refuses what the client would never get', () => {
+  const abortWith = (attributes: object) => () => parseToxicCreate({ type: 'http_abort', attributes });
+
+  test("content-length and hop-by-hop headers are the proxy's to set, as for http_modify", () => {
+    assert.throws(abortWith({ headers: { 'Content-Length': '99' } }), {
+      hint: 'content-length frames the body, so the proxy sets it from body; to change the answer, change body',
+    });
+    assert.throws(abortWith({ headers: { 'transfer-encoding': 'chunked' } }), {
+      hint: 'transfer-encoding describes one connection, not the answer, so the proxy sets it itself; accepted: any other header',
+    });
+    assert.doesNotThrow(abortWith({ headers: { 'retry-after': '1' } }));
+  });
+
+  test('a body with 204 or 304 is refused; without one, or with another status, it is taken', () => {
+    for (const status of [204, 304]) {
+      assert.throws(abortWith({ status, body: 'hello' }), {
+        hint: `a ${status} answer has no body (RFC 9110), so a client would never see "body"; leave body out, or use a status that carries one`,
+      });
+      assert.doesNotThrow(abortWith({ status }));
+    }
+    assert.doesNotThrow(abortWith({ status: 205 }));
+    assert.doesNotThrow(abortWith({ status: 200, body: 'hello' }));
+  });
+});
+
 describe('toxic explanations: how many, which, in which direction', () => {
   const explain = (body: object) => explainToxic(parseToxicCreate(body));
 
