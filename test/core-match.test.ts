@@ -6,6 +6,7 @@ import {
   type Counter,
   CounterState,
   connectionMatchKeys,
+  describeCounted,
   describeCounter,
   describeMatch,
   globToRegex,
@@ -552,6 +553,39 @@ describe('parseCounter for a new toxic', () => {
 });
 
 describe('describing a match and a counter', () => {
+  test('describeCounted: the set the counters pick, which a toxicity roll then happens among', () => {
+    const picked = (counter: Parameters<typeof describeCounted>[0]) =>
+      describeCounted(counter, 'request', 'requests');
+    assert.deepEqual(
+      [
+        picked(undefined),
+        picked({}),
+        picked({ first: 10 }),
+        picked({ first: 1 }),
+        picked({ after: 2 }),
+        picked({ every: 3 }),
+        picked({ after: 2, every: 3 }),
+        picked({ first: 10, after: 2 }),
+        picked({ first: 1, after: 2 }),
+        picked({ first: 10, every: 2 }),
+        picked({ first: 4, every: 2, after: 1 }),
+      ],
+      [
+        'requests',
+        'the requests',
+        'the first 10 requests',
+        'the first request',
+        'the requests after the first 2',
+        'every 3rd request',
+        'every 3rd request after the first 2',
+        'the 10 requests after the first 2',
+        'the request after the first 2',
+        'the first 10 of every 2nd request',
+        'the first 4 of every 2nd request after the first 1',
+      ],
+    );
+  });
+
   test('describeCounter: in words, with English ordinals', () => {
     assert.equal(describeCounter(undefined), '');
     assert.equal(describeCounter({}), '');

@@ -650,6 +650,47 @@ describe('bandwidth between pieces (the pacing needs no sleep at 1000 KB/s)', ()
   });
 });
 
+describe('a stage decides with the counters first, then rolls toxicity among what they picked', () => {
+  /** A limit_data stage of toxicity 0.5 whose roll is `roll`, and what its host saw. */
+  function limitStage(roll: number, picked: boolean) {
+    const log: string[] = [];
+    const out: string[] = [];
+    const random: RandomSource = { ...alwaysApplies, next: () => (log.push('roll'), roll) };
+    const spec = parseToxicCreate({ type: 'limit_data', toxicity: 0.5, attributes: { bytes: 2 } });
+    const stage = new Stage(
+      spec,
+      { accept: (chunk) => out.push(chunk.data.toString()), end: () => undefined },
+      random,
+      {
+        clock: new FakeClock(),
+        discard: () => undefined,
+        closeLink: (mode) => log.push(`close ${mode}`),
+        acted: () => undefined,
+        ready: () => undefined,
+        selects: () => (log.push('counted'), picked),
+      },
+    );
+    stage.accept({ data: Buffer.from('hello'), time: 0 });
+    return { log, out };
+  }
+
+  test('a roll that misses still spends the counters: they picked the connection', async () => {
+    const { log, out } = limitStage(0.9, true);
+    await settle();
+    assert.deepEqual([log, out], [['roll', 'counted'], ['hello']]);
+  });
+
+  test('a roll that hits acts only on what the counters picked', async () => {
+    const notPicked = limitStage(0.1, false);
+    await settle();
+    assert.deepEqual([notPicked.log, notPicked.out], [['roll', 'counted'], ['hello']]);
+    const picked = limitStage(0.1, true);
+    await settle();
+    assert.deepEqual(picked.out, ['he']);
+    assert.deepEqual(picked.log.slice(0, 2), ['roll', 'counted']);
+  });
+});
+
 describe('slicer between pieces', () => {
   const slicer = () => toxic('slicer', { average_size: 1, size_variation: 0, delay: 0 }, 'cut');
 

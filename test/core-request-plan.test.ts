@@ -5,7 +5,15 @@ import type { RandomSource } from '../src/model/random.js';
 import { parseToxicCreate, type ToxicSpec } from '../src/model/toxic.js';
 import { headerFaults } from '../src/proxy/http/header-faults.js';
 import { emptyPlan, planRequest, type RequestPlan, ToxicRandoms } from '../src/proxy/http/request-plan.js';
-import { editHeaders, MAX_REWRITE_BYTES, rewriteBody, rewritesBody } from '../src/proxy/http/rewrite.js';
+import {
+  editHeaders,
+  MAX_REWRITE_BYTES,
+  NOT_JSON,
+  replacesBody,
+  rewriteBody,
+  rewritesBody,
+  TOO_LARGE_TO_PATCH,
+} from '../src/proxy/http/rewrite.js';
 import type { ProxyView } from '../src/proxy/proxy-view.js';
 
 /** A random source per label that plays back a script; `forks` records every fork asked for. */
@@ -97,6 +105,7 @@ const nothingPlanned = (): RequestPlan => ({
   status: undefined,
   body: undefined,
   jsonPatch: undefined,
+  bodyBy: undefined,
   fired: [],
   problem: undefined,
 });
@@ -434,6 +443,29 @@ describe('headerFaults: Envoy-style fault headers', () => {
   });
 });
 
+describe('http_modify in a plan: the last body change wins and is named', () => {
+  const modify = (name: string, attributes: object) => toxic({ type: 'http_modify', name, attributes });
+
+  test('a JSON patch after a replacement body drops it; the plan names the toxic that set the body', () => {
+    const { proxy } = proxyWith([modify('first', { body: 'x' }), modify('second', { json_patch: { a: 1 } })]);
+    const plan = planRequest(proxy, request(), scriptedRandoms({}).randoms);
+    assert.deepEqual([plan?.body, plan?.jsonPatch, plan?.bodyBy?.name], [undefined, { a: 1 }, 'second']);
+  });
+
+  test('a replacement body after a JSON patch drops it; a toxic with neither leaves the body alone', () => {
+    const { proxy } = proxyWith([
+      modify('first', { json_patch: { a: 1 } }),
+      modify('second', { body: 'x' }),
+      modify('third', { status: 201 }),
+    ]);
+    const plan = planRequest(proxy, request(), scriptedRandoms({}).randoms);
+    assert.deepEqual(
+      [plan?.body, plan?.jsonPatch, plan?.bodyBy?.name, plan?.status],
+      ['x', undefined, 'second', 201],
+    );
+  });
+});
+
 describe('rewrite: bodies and headers', () => {
   const planWith = (changes: Partial<RequestPlan>): RequestPlan => ({ ...nothingPlanned(), ...changes });
 
@@ -455,24 +487,49 @@ describe('rewrite: bodies and headers', () => {
   });
 
   test('a replacement body replaces whatever came, JSON or not', () => {
-    assert.equal(rewriteBody(Buffer.from('{"a":1}'), planWith({ body: 'new' })).toString(), 'new');
-    assert.equal(rewriteBody(Buffer.from('{"a":1}'), planWith({ body: '' })).toString(), '');
+    const replaced = rewriteBody(Buffer.from('{"a":1}'), planWith({ body: 'new' }));
+    assert.deepEqual([replaced.body.toString(), replaced.skipped], ['new', undefined]);
+    const emptied = rewriteBody(Buffer.from('{"a":1}'), planWith({ body: '' }));
+    assert.deepEqual([emptied.body.toString(), emptied.skipped], ['', undefined]);
+  });
+
+  test('replacesBody: only a replacement body, which needs none of the original, at any size', () => {
+    assert.deepEqual(
+      [
+        replacesBody(undefined),
+        replacesBody(emptyPlan()),
+        replacesBody(planWith({ jsonPatch: { a: 1 } })),
+        replacesBody(planWith({ body: '' })),
+      ],
+      [false, false, false, true],
+    );
   });
 
   test('a JSON merge patch: objects merge by key, null removes, anything else replaces', () => {
     const original = Buffer.from('{"id":7,"user":{"name":"ada","role":"admin"},"tags":["a"],"gone":true}');
     const patch = { user: { role: null, team: 'ops' }, tags: ['b'], gone: null, added: 1 };
-    assert.equal(
-      rewriteBody(original, planWith({ jsonPatch: patch })).toString(),
-      '{"id":7,"user":{"name":"ada","team":"ops"},"tags":["b"],"added":1}',
+    const patched = rewriteBody(original, planWith({ jsonPatch: patch }));
+    assert.deepEqual(
+      [patched.body.toString(), patched.skipped],
+      ['{"id":7,"user":{"name":"ada","team":"ops"},"tags":["b"],"added":1}', undefined],
     );
   });
 
-  test('a body that is not JSON, or no patch at all, passes unchanged (the same buffer)', () => {
+  test('a body that is not JSON passes unchanged (the same buffer) and says why; no patch changes nothing', () => {
     const text = Buffer.from('not json');
-    assert.equal(rewriteBody(text, planWith({ jsonPatch: { a: 1 } })), text);
+    const passed = rewriteBody(text, planWith({ jsonPatch: { a: 1 } }));
+    assert.equal(passed.body, text);
+    assert.equal(passed.skipped, 'json_patch: the body is not JSON; it passed unchanged');
+    assert.equal(NOT_JSON, passed.skipped);
     const json = Buffer.from('{"a":1}');
-    assert.equal(rewriteBody(json, emptyPlan()), json);
+    assert.deepEqual(rewriteBody(json, emptyPlan()), { body: json, skipped: undefined });
+  });
+
+  test('the reason a body over the limit passed unchanged names the limit', () => {
+    assert.equal(
+      TOO_LARGE_TO_PATCH,
+      'json_patch: the body is over the 16777216 bytes (16 MiB) a patch holds; it passed unchanged',
+    );
   });
 
   test('editHeaders sets, replaces and removes (null) in place; other headers stay', () => {

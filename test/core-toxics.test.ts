@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { matchKeys, wholeMatch } from '../src/model/match.js';
 import { describe, test } from 'node:test';
 import type { FaultlineError } from '../src/model/errors.js';
 import type { RandomSource } from '../src/model/random.js';
@@ -1064,6 +1065,60 @@ describe('toxic targeting on the wire: match and counters inside attributes', ()
     assert.equal('counter' in off, false);
   });
 
+  test('an update merges the match key by key: a key sent replaces it, null removes it, {} removes all', () => {
+    const current = parseToxicCreate({
+      type: 'http_abort',
+      attributes: { status: 502, match: { client: '10.0.0.0/8', method: ['POST', 'PUT'], path: '/v1/*' } },
+    });
+    const narrowed = parseToxicUpdate({ attributes: { match: { CLIENT: '127.0.0.1' } } }, current);
+    assert.deepEqual(narrowed.match, { client: ['127.0.0.1'], method: ['POST', 'PUT'], path: '/v1/*' });
+    const removed = parseToxicUpdate({ attributes: { match: { method: null, path: null } } }, current);
+    assert.deepEqual(removed.match, { client: ['10.0.0.0/8'] });
+    const emptied = parseToxicUpdate(
+      { attributes: { match: { client: null, method: null, path: null } } },
+      current,
+    );
+    assert.equal('match' in emptied, false);
+    assert.equal('match' in parseToxicUpdate({ attributes: { match: {} } }, current), false);
+    assert.throws(() => parseToxicUpdate({ attributes: { match: { method: [] } } }, current), {
+      code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+    });
+    assert.throws(() => parseToxicUpdate({ attributes: { match: 'POST' } }, current), {
+      message: /invalid match/,
+    });
+  });
+
+  test('wholeMatch: the update that leaves exactly the desired match, every other key sent as null', () => {
+    assert.deepEqual(wholeMatch(undefined), {});
+    assert.deepEqual(wholeMatch(null), {});
+    assert.deepEqual(wholeMatch({}), {});
+    assert.equal(wholeMatch('POST'), 'POST');
+    const current = parseToxicCreate({
+      type: 'http_abort',
+      attributes: { match: { client: '10.0.0.0/8', method: 'POST', headers: { 'x-a': '1' } } },
+    });
+    const restored = parseToxicUpdate({ attributes: { match: wholeMatch({ path: '/x' }) } }, current);
+    assert.deepEqual(restored.match, { path: '/x' });
+    assert.deepEqual(Object.keys(wholeMatch({ path: '/x' }) as object).length, matchKeys.length);
+  });
+
+  test('null unsets body or json_patch in an update, so one request swaps them; null keeps an integer', () => {
+    const current = parseToxicCreate({ type: 'http_modify', attributes: { body: 'small', status: 201 } });
+    const swapped = parseToxicUpdate(
+      { attributes: { BODY: null, json_patch: { x: 1 }, status: null } },
+      current,
+    );
+    assert.deepEqual(
+      [swapped.attributes.body, swapped.attributes.json_patch, swapped.attributes.status],
+      [null, { x: 1 }, 201],
+    );
+    const kept = parseToxicUpdate({ attributes: { status: 202 } }, current);
+    assert.deepEqual([kept.attributes.body, kept.attributes.status], ['small', 202]);
+    assert.throws(() => parseToxicUpdate({ attributes: { json_patch: { x: 1 } } }, current), {
+      hint: 'give body or json_patch, not both: a replaced body has nothing to patch',
+    });
+  });
+
   test('the wire form: own attributes, a choice at its omitted default left out, then match and counters', () => {
     const show = (body: object) => wireAttributes(parseToxicCreate(body));
     assert.deepEqual(show({ type: 'bandwidth', attributes: { rate: 5 } }), { rate: 5 });
@@ -1161,6 +1216,31 @@ describe('toxic targeting on the wire: match and counters inside attributes', ()
   });
 });
 
+describe('http_abort refuses what the client would never get', () => {
+  const abortWith = (attributes: object) => () => parseToxicCreate({ type: 'http_abort', attributes });
+
+  test("content-length and hop-by-hop headers are the proxy's to set, as for http_modify", () => {
+    assert.throws(abortWith({ headers: { 'Content-Length': '99' } }), {
+      hint: 'content-length frames the body, so the proxy sets it from body; to change the answer, change body',
+    });
+    assert.throws(abortWith({ headers: { 'transfer-encoding': 'chunked' } }), {
+      hint: 'transfer-encoding describes one connection, not the answer, so the proxy sets it itself; accepted: any other header',
+    });
+    assert.doesNotThrow(abortWith({ headers: { 'retry-after': '1' } }));
+  });
+
+  test('a body with 204 or 304 is refused; without one, or with another status, it is taken', () => {
+    for (const status of [204, 304]) {
+      assert.throws(abortWith({ status, body: 'hello' }), {
+        hint: `a ${status} answer has no body (RFC 9110), so a client would never see "body"; leave body out, or use a status that carries one`,
+      });
+      assert.doesNotThrow(abortWith({ status }));
+    }
+    assert.doesNotThrow(abortWith({ status: 205 }));
+    assert.doesNotThrow(abortWith({ status: 200, body: 'hello' }));
+  });
+});
+
 describe('toxic explanations: how many, which, in which direction', () => {
   const explain = (body: object) => explainToxic(parseToxicCreate(body));
 
@@ -1171,7 +1251,7 @@ describe('toxic explanations: how many, which, in which direction', () => {
     );
     assert.equal(
       explain({ type: 'noop', toxicity: 0, attributes: { match: { client: '127.0.0.2' }, every: 2 } }),
-      'noop_downstream: on 0% of matching connections (from 127.0.0.2), every 2nd, passes data through unchanged (downstream)',
+      'noop_downstream: on 0% of every 2nd matching connection (from 127.0.0.2), passes data through unchanged (downstream)',
     );
     assert.equal(
       explain({ type: 'noop', attributes: { match: { client: '127.0.0.2' } } }),
@@ -1179,7 +1259,19 @@ describe('toxic explanations: how many, which, in which direction', () => {
     );
     assert.equal(
       explain({ type: 'http_abort', toxicity: 0.25, attributes: { after: 2 } }),
-      'http_abort_downstream: on 25% of requests, after the first 2, answers 503 without contacting the upstream',
+      'http_abort_downstream: on 25% of the requests after the first 2, answers 503 without contacting the upstream',
+    );
+    assert.equal(
+      explain({
+        type: 'http_abort',
+        toxicity: 0.5,
+        attributes: { status: 502, first: 10, match: { method: 'GET' } },
+      }),
+      'http_abort_downstream: on 50% of the first 10 matching requests (GET), answers 502 without contacting the upstream',
+    );
+    assert.equal(
+      explain({ type: 'noop', toxicity: 0.5 }),
+      'noop_downstream: on 50% of connections, passes data through unchanged (downstream)',
     );
     assert.equal(
       explain({ type: 'http_abort', toxicity: 1 }),

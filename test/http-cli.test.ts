@@ -96,4 +96,82 @@ describe('CLI: HTTP proxies and toxics', () => {
     const again = await run(['apply', file]);
     assert.equal(again.stdout, `no changes: the server matches ${file}\n`);
   });
+  it('toxic update --match merges key by key, KEY= removes one, and the CLI prints the match that results', async () => {
+    const created = await run([
+      'create',
+      'merge',
+      '-l',
+      '127.0.0.1:0',
+      '-u',
+      upstream.address,
+      '--protocol',
+      'http',
+    ]);
+    assert.equal(created.code, 0, created.stderr);
+    const add = ['toxic', 'add', 'merge', '-t', 'http_abort', '-n', 'narrow', '-a', 'status=502'];
+    const added = await run([...add, '--match', 'client=10.0.0.0/8', '--match', 'method=POST,PUT']);
+    assert.equal(added.code, 0, added.stderr);
+    const narrowed = await run(['toxic', 'update', 'merge', '-n', 'narrow', '--match', 'client=127.0.0.1']);
+    assert.equal(narrowed.code, 0, narrowed.stderr);
+    assert.equal(
+      narrowed.stdout,
+      `Updated toxic 'narrow' on proxy 'merge'\nmatch: {"client":["127.0.0.1"],"method":["POST","PUT"]}\n`,
+    );
+    const listen = (await harness.api('GET', '/proxies/merge')).json.listen as string;
+    const get = await request(`http://${listen}/x`);
+    await get.body.text();
+    const post = await request(`http://${listen}/x`, { method: 'POST', body: 'x' });
+    await post.body.text();
+    assert.deepEqual([get.statusCode, post.statusCode], [200, 502], 'a GET still passes: method was kept');
+    const unmethod = await run(['toxic', 'update', 'merge', '-n', 'narrow', '--match', 'method=']);
+    assert.equal(
+      unmethod.stdout,
+      `Updated toxic 'narrow' on proxy 'merge'\nmatch: {"client":["127.0.0.1"]}\n`,
+    );
+    const none = await run(['toxic', 'update', 'merge', '-n', 'narrow', '--match', 'client=']);
+    assert.equal(
+      none.stdout,
+      `Updated toxic 'narrow' on proxy 'merge'\nmatch: none (the toxic applies to every request or connection)\n`,
+    );
+    const emptyOnAdd = await run(['toxic', 'add', 'merge', '-t', 'http_abort', '--match', 'method=']);
+    assert.equal(emptyOnAdd.code, 2);
+    assert.match(
+      emptyOnAdd.stderr,
+      /--match method= has no value: an empty value removes a key .* in toxic update/,
+    );
+  });
+
+  it('toxic update -a body=null unsets the body, so json_patch can replace it in one call; "null" in quotes is text', async () => {
+    const added = await run(['toxic', 'add', 'merge', '-t', 'http_modify', '-n', 'big', '-a', 'body=small']);
+    assert.equal(added.code, 0, added.stderr);
+    const swapped = await run([
+      'toxic',
+      'update',
+      'merge',
+      '-n',
+      'big',
+      '-a',
+      'body=null',
+      '-a',
+      'json_patch={"x":1}',
+    ]);
+    assert.equal(swapped.code, 0, swapped.stderr);
+    const toxic = (await harness.api('GET', '/proxies/merge/toxics/big')).json;
+    assert.deepEqual([toxic.attributes.body, toxic.attributes.json_patch], [null, { x: 1 }]);
+    const text = await run([
+      'toxic',
+      'update',
+      'merge',
+      '-n',
+      'big',
+      '-a',
+      'json_patch=null',
+      '-a',
+      'body="null"',
+    ]);
+    assert.equal(text.code, 0, text.stderr);
+    const after = (await harness.api('GET', '/proxies/merge/toxics/big')).json;
+    assert.deepEqual([after.attributes.body, after.attributes.json_patch], ['null', null]);
+    assert.equal((await harness.api('DELETE', '/proxies/merge')).status, 204);
+  });
 });

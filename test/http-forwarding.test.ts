@@ -182,11 +182,23 @@ describe('http proxy: the forwarded answer', () => {
     assert.match(tunnel, /^HTTP\/1\.1 405 Method Not Allowed\r\n/);
   });
 
-  it('an http_abort with 204 sends no body and no content-length', async () => {
-    const added = await harness.api('POST', '/proxies/fwd/toxics', {
+  it('an http_abort with 204 sends no body and no content-length; a body for it is refused, saying why', async () => {
+    const refused = await harness.api('POST', '/proxies/fwd/toxics', {
       name: 'empty',
       type: 'http_abort',
       attributes: { status: 204, body: 'nope', match: { path: '/empty' } },
+    });
+    assert.deepEqual(
+      [refused.status, refused.json.hint],
+      [
+        400,
+        'a 204 answer has no body (RFC 9110), so a client would never see "body"; leave body out, or use a status that carries one',
+      ],
+    );
+    const added = await harness.api('POST', '/proxies/fwd/toxics', {
+      name: 'empty',
+      type: 'http_abort',
+      attributes: { status: 204, match: { path: '/empty' } },
     });
     assert.equal(added.status, 200, added.text);
     const response = await get('/empty');

@@ -77,8 +77,13 @@ describe('typed attributes', () => {
       );
     assert.throws(() => parseToxicCreate({ type: 'grpc_status', attributes: { code: 17 } }), {
       code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
-      hint: 'received 17; expected a whole number of gRPC status code from 0 to 16 (e.g. 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED)',
+      hint: 'received 17; expected a whole number of gRPC status code from 1 to 16 (e.g. 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED; 0 OK is not a fault (a trailers-only OK has no reply message))',
     });
+    assert.throws(() => parseToxicCreate({ type: 'grpc_status', attributes: { code: 0 } }), {
+      code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+      hint: 'received 0; expected a whole number of gRPC status code from 1 to 16 (e.g. 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED; 0 OK is not a fault (a trailers-only OK has no reply message))',
+    });
+    assert.equal(parseToxicCreate({ type: 'grpc_status', attributes: { code: 1 } }).attributes.code, 1);
     assert.throws(
       () => parseToxicCreate({ type: 'http_abort', attributes: { headers: { 'retry-after': 1 } } }),
       {

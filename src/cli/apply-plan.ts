@@ -1,8 +1,9 @@
 import { DEFAULT_PROTOCOL } from '../model/protocol.js';
+import { wholeMatch } from '../model/match.js';
 import type { ProxySpec } from '../model/proxy-spec.js';
 import { sameOrigination, sameTermination } from '../model/tls-spec.js';
 import { targetingKeys, type ToxicSpec, wireAttributes } from '../model/toxic.js';
-import type { Attributes } from '../model/toxics/index.js';
+import type { Attributes, JsonValue } from '../model/toxics/index.js';
 import type {
   CreateProxyBody,
   CreateToxicBody,
@@ -151,7 +152,11 @@ function planToxics(proxy: string, existing: readonly ToxicJson[], wanted: reado
         kind: 'update-toxic',
         proxy,
         name: toxic.name,
-        body: { attributes, toxicity: toxic.toxicity },
+        // An update merges the match key by key: the file's match is sent whole, other keys as null.
+        body: {
+          attributes: { ...attributes, match: wholeMatch(attributes.match) as JsonValue },
+          toxicity: toxic.toxicity,
+        },
         line: `~ toxic ${proxy}/${toxic.name}: ${differences.join(', ')}`,
       });
     }

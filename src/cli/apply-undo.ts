@@ -1,4 +1,6 @@
 import type { FaultlineClient } from '../client/index.js';
+import { wholeMatch } from '../model/match.js';
+import type { JsonValue } from '../model/toxics/index.js';
 import { REDACTED_KEY } from '../model/tls-spec.js';
 import type { ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
 import { proxyBody, toxicBody } from './proxy-body.js';
@@ -71,7 +73,10 @@ export const undoAddToxic = (proxy: string, name: string): Undo => ({
 export const undoUpdateToxic = (proxy: string, before: ToxicJson): Undo => ({
   what: `restore toxic ${proxy}/${before.name}`,
   run: (client) =>
-    client.updateToxic(proxy, before.name, { attributes: before.attributes, toxicity: before.toxicity }),
+    client.updateToxic(proxy, before.name, {
+      attributes: { ...before.attributes, match: wholeMatch(before.attributes.match) as JsonValue },
+      toxicity: before.toxicity,
+    }),
 });
 
 export const undoRemoveToxic = (proxy: string, before: ToxicJson): Undo => ({

@@ -78,7 +78,10 @@ export function collectAttribute(value: string, previous: Record<string, unknown
     throw new UsageError(`attribute ${JSON.stringify(value)} is not key=value; for example -a latency=100`);
   }
   const raw = value.slice(equals + 1);
-  if (raw.trimStart().startsWith('{')) {
+  // null unsets an attribute whose unset value is null (-a body=null); "…" is a JSON string, so
+  // -a 'body="null"' sends the text null.
+  if (raw === 'null') return { ...previous, [value.slice(0, equals)]: null };
+  if (raw.trimStart().startsWith('{') || raw.startsWith('"')) {
     try {
       return { ...previous, [value.slice(0, equals)]: JSON.parse(raw) as unknown };
     } catch (error) {

@@ -1,14 +1,14 @@
 import { Option } from 'commander';
 import { UsageError } from './context.js';
 
-type MatchObject = Record<string, string | string[] | Record<string, string>>;
+type MatchObject = Record<string, string | string[] | Record<string, string> | null>;
 
 const listKeys = ['method', 'client'];
 const textKeys = ['path', 'path_regex', 'grpc_service', 'grpc_method'];
 const mapKeys: Record<string, string> = { query: 'query', header: 'headers', header_regex: 'headers_regex' };
 
 const accepted =
-  'method=POST[,PUT], path=GLOB, path_regex=RE, client=ADDRESS|CIDR[,...], query.NAME=VALUE, header.NAME=VALUE, header_regex.NAME=RE, grpc_service=NAME, grpc_method=NAME';
+  'method=POST[,PUT], path=GLOB, path_regex=RE, client=ADDRESS|CIDR[,...], query.NAME=VALUE, header.NAME=VALUE, header_regex.NAME=RE, grpc_service=NAME, grpc_method=NAME; in toxic update, KEY= (empty) removes a key (query=, header=, header_regex= the whole map)';
 
 /**
  * Parses repeatable `--match key=value` flags into the API's match object. `previous` has no
@@ -21,6 +21,12 @@ export function collectMatch(value: string, previous: MatchObject | undefined): 
   const key = value.slice(0, equals);
   const raw = value.slice(equals + 1);
   const match: MatchObject = { ...previous };
+  const field = mapKeys[key] ?? key;
+  if (raw === '' && (listKeys.includes(key) || textKeys.includes(key) || mapKeys[key] !== undefined)) {
+    // An empty value removes the key from the toxic's match (toxic update merges key by key).
+    match[field] = null;
+    return match;
+  }
   if (listKeys.includes(key)) {
     const before = match[key];
     const items = raw
@@ -35,11 +41,11 @@ export function collectMatch(value: string, previous: MatchObject | undefined): 
     return match;
   }
   const dot = key.indexOf('.');
-  const field = dot > 0 ? mapKeys[key.slice(0, dot)] : undefined;
-  if (field !== undefined && dot < key.length - 1) {
-    const before = match[field];
-    const map = typeof before === 'object' && !Array.isArray(before) ? before : {};
-    match[field] = { ...map, [key.slice(dot + 1)]: raw };
+  const mapField = dot > 0 ? mapKeys[key.slice(0, dot)] : undefined;
+  if (mapField !== undefined && dot < key.length - 1) {
+    const before = match[mapField];
+    const map = typeof before === 'object' && before !== null && !Array.isArray(before) ? before : {};
+    match[mapField] = { ...map, [key.slice(dot + 1)]: raw };
     return match;
   }
   throw new UsageError(`--match has no key ${JSON.stringify(key)}; accepted: ${accepted}`);

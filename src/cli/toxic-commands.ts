@@ -61,6 +61,12 @@ function addCommand(): Command {
       if (flags.upstream && flags.downstream) {
         throw new UsageError('Only one should be specified: upstream or downstream.');
       }
+      const removed = Object.entries(flags.match ?? {}).find(([, value]) => value === null);
+      if (removed) {
+        throw new UsageError(
+          `--match ${removed[0]}= has no value: an empty value removes a key from a toxic's match in toxic update; toxic add needs a value`,
+        );
+      }
       const toxic = await clientFor(command).addToxic(proxy, {
         type: flags.type,
         stream: flags.upstream ? 'upstream' : 'downstream',
@@ -82,15 +88,31 @@ function updateCommand(): Command {
     .option('-n, --toxicName <name>', 'toxic name')
     .addOption(toxicityOption())
     .addOption(attributeOption())
-    .addHelpText('after', example('faultline toxic update redis -n latency_downstream -a latency=500'))
+    .addHelpText(
+      'after',
+      example(
+        'faultline toxic update redis -n latency_downstream -a latency=500\n' +
+          '  faultline toxic update api -n slow --match client=127.0.0.1 --match method=   # merges; method= removes the key\n' +
+          '  faultline toxic update api -n rewrite -a body=null -a \'json_patch={"x":1}\'   # null unsets',
+      ),
+    )
     .action(async (proxy: string, flags: ToxicFlags, command: Command) => {
       if (!flags.toxicName) throw new UsageError("Required argument 'toxicName' was empty. Pass -n NAME.");
       const attributes = { ...flags.attribute, ...targetingAttributes(flags) } as Record<string, JsonValue>;
-      await clientFor(command).updateToxic(proxy, flags.toxicName, {
+      const toxic = await clientFor(command).updateToxic(proxy, flags.toxicName, {
         ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
         ...(flags.toxicity === undefined ? {} : { toxicity: flags.toxicity }),
       });
       out(`Updated toxic '${safe(flags.toxicName)}' on proxy '${safe(proxy)}'`);
+      // --match merges key by key: show what the toxic now matches, not only what was sent.
+      if (flags.match) {
+        const match = (toxic.attributes as Record<string, unknown> | undefined)?.match;
+        out(
+          match === undefined
+            ? 'match: none (the toxic applies to every request or connection)'
+            : `match: ${safe(JSON.stringify(match))}`,
+        );
+      }
     });
 }
 

@@ -81,7 +81,8 @@ function detail(event: EngineEvent): string {
           : event.status !== undefined
             ? String(event.status)
             : event.action;
-      return `${event.method} ${event.path} → ${outcome} (${event.toxicType} ${event.toxic})`;
+      const skipped = event.skipped === undefined ? '' : `; skipped ${event.skipped}`;
+      return `${event.method} ${event.path} → ${outcome} (${event.toxicType} ${event.toxic}${skipped})`;
     }
     case 'http.upstream_failed':
       return event.cut

@@ -57,6 +57,8 @@ export type EngineEvent =
       /** The status the client got, when the fault decided it. */
       status?: number;
       grpcCode?: number;
+      /** The body change this toxic asked for was not made, and why (the original body passed). */
+      skipped?: string;
     }
   | {
       /**

@@ -309,6 +309,17 @@ export class CounterState {
 }
 
 /**
+ * The match to send in an update so the toxic ends with exactly `desired` (an update merges the
+ * match key by key): every key `desired` lacks is sent as null; no match at all is `{}`.
+ */
+export function wholeMatch(desired: unknown): unknown {
+  if (desired === undefined || desired === null) return {};
+  if (typeof desired !== 'object' || Array.isArray(desired) || Object.keys(desired).length === 0)
+    return desired;
+  return { ...Object.fromEntries(matchKeys.map((key) => [key, null])), ...desired };
+}
+
+/**
  * In an update, 0 takes a counter off. On a new toxic, `first: 0` or `every: 0` would read as
  * "none" but mean "no counter", which selects everything: refused. `after: 0` skips none, as
  * leaving it out does.
@@ -351,6 +362,21 @@ export function describeCounter(counter: Counter | undefined): string {
   if (counter.every) parts.push(`every ${ordinal(counter.every)}`);
   if (counter.first) parts.push(counter.first === 1 ? 'at most once' : `at most ${counter.first} times`);
   return parts.join(', ');
+}
+
+/**
+ * The units the counters pick, as the set a toxicity roll happens among: "the first 10 requests",
+ * "every 3rd request after the first 2", "the first 4 of every 2nd connection".
+ */
+export function describeCounted(counter: Counter | undefined, singular: string, plural: string): string {
+  if (!counter) return plural;
+  const after = counter.after ? ` after the first ${counter.after}` : '';
+  const every = counter.every ? `every ${ordinal(counter.every)} ${singular}${after}` : undefined;
+  if (counter.first === undefined) return every ?? `the ${plural}${after}`;
+  if (every !== undefined) return `the first ${counter.first} of ${every}`;
+  if (after)
+    return counter.first === 1 ? `the ${singular}${after}` : `the ${counter.first} ${plural}${after}`;
+  return counter.first === 1 ? `the first ${singular}` : `the first ${counter.first} ${plural}`;
 }
 
 function ordinal(n: number): string {

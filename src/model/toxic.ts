@@ -5,6 +5,7 @@ import { canonicalKeys, goFieldError, type GoShape, lazySchema, parseWith } from
 import {
   type Counter,
   counterKeys,
+  describeCounted,
   describeCounter,
   describeMatch,
   type Match,
@@ -182,7 +183,7 @@ export function validateAttributes(
   );
   const result: Attributes = {};
   for (const spec of definition.attributes) {
-    const value = sent[spec.name] ?? base?.attributes[spec.name] ?? spec.default;
+    const value = unsets(spec, own) ? null : (sent[spec.name] ?? base?.attributes[spec.name] ?? spec.default);
     const problem = attributeProblem(spec, value);
     if (problem !== undefined) {
       const what = `attribute ${spec.name} of ${where}`;
@@ -203,7 +204,10 @@ export function validateAttributes(
       hint: problem,
     });
   }
-  const match = targeting.match === undefined ? base?.match : parseMatch(targeting.match, where);
+  const match =
+    targeting.match === undefined
+      ? base?.match
+      : parseMatch(base === undefined ? targeting.match : mergedMatch(base.match, targeting.match), where);
   const counterSent = counterKeys.some((key) => targeting[key] !== undefined);
   const counter = counterSent
     ? parseCounter({ ...base?.counter, ...targeting }, where, base === undefined)
@@ -213,6 +217,34 @@ export function validateAttributes(
     ...(match === undefined ? {} : { match }),
     ...(counter === undefined ? {} : { counter }),
   };
+}
+
+/**
+ * null sent for an attribute whose unset value is null (http_modify's body, json_patch) unsets
+ * it; for the others null means "not sent", as Go's decoder leaves a field alone on null.
+ */
+function unsets(spec: { name: string; default: unknown }, own: Record<string, unknown>): boolean {
+  if (spec.default !== null) return false;
+  const name = spec.name.toLowerCase();
+  return Object.entries(own).some(([key, value]) => value === null && key.toLowerCase() === name);
+}
+
+/**
+ * An update's match merges onto the current one key by key, as Toxiproxy merges attributes: a
+ * key sent replaces that key, `"key": null` removes it, keys not sent stay. `{}` removes the
+ * whole match. Anything but an object is left for parseMatch to refuse.
+ */
+export function mergedMatch(current: Match | undefined, sent: unknown): unknown {
+  if (typeof sent !== 'object' || sent === null || Array.isArray(sent)) return sent;
+  const changes = Object.entries(sent);
+  if (changes.length === 0) return {};
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of changes) {
+    const lower = key.toLowerCase();
+    if (value === null) delete merged[lower];
+    else merged[lower] = value;
+  }
+  return merged;
 }
 
 /** Takes match and counters (any letter case, as Go decodes) out of the attributes; null is "not sent". */
@@ -267,12 +299,18 @@ const goToxicNames: Partial<Record<ToxicType, string>> = {
 export function explainToxic(toxic: ToxicSpec): string {
   const definition = definitionOf(toxic.type);
   const what = definition.explain(toxic.attributes);
-  const how = toxic.toxicity >= 1 ? 'every' : `${Math.round(toxic.toxicity * 100)}% of`;
   const singular = definition.layer === 'request' ? 'request' : 'connection';
-  const unit = toxic.toxicity >= 1 ? singular : `${singular}s`;
   const matching = describeMatch(toxic.match);
-  const counted = describeCounter(toxic.counter);
-  const target = `${how} ${matching ? `matching ${unit} (${matching})` : unit}${counted ? `, ${counted}` : ''}`;
+  const noun = (unit: string) => (matching ? `matching ${unit} (${matching})` : unit);
+  let target: string;
+  if (toxic.toxicity >= 1) {
+    const counted = describeCounter(toxic.counter);
+    target = `every ${noun(singular)}${counted ? `, ${counted}` : ''}`;
+  } else {
+    // The counters pick first; the roll then happens among what they picked.
+    const picked = describeCounted(toxic.counter, noun(singular), noun(`${singular}s`));
+    target = `${Math.round(toxic.toxicity * 100)}% of ${picked}`;
+  }
   const direction = definition.layer === 'request' ? '' : ` (${toxic.stream})`;
   return `${toxic.name}: on ${target}, ${what}${direction}`;
 }

@@ -44,8 +44,10 @@ export class ConnectGate {
         const toxic = this.host.toxics().find((candidate) => candidate.name === name);
         const connect = toxic && connectHookOf(toxic);
         if (!toxic || !connect) continue;
-        if (!(random.fork(`connect/${name}`).next() < toxic.toxicity)) continue;
+        // The counters pick the connections; toxicity rolls among them, as for every toxic.
+        const roll = random.fork(`connect/${name}`).next();
         if (!this.host.selects(toxic, client.remoteAddress ?? '')) continue;
+        if (!(roll < toxic.toxicity)) continue;
         const verdict = await connect({
           // Connection toxics define integer attributes only (see model/toxics).
           attributes: toxic.attributes as IntegerAttributes,

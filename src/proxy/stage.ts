@@ -20,8 +20,8 @@ export interface StageHost {
 
 /**
  * One toxic running on one direction of one connection. Chunks queue here and pass through the
- * toxic one at a time, in order. Whether the toxic applies at all on this connection is rolled
- * from `toxicity` when it starts and again when it is updated.
+ * toxic one at a time, in order. Whether the toxic applies at all on this connection is decided
+ * (counters, then a `toxicity` roll) when it starts and again when it is updated.
  */
 export class Stage implements Receiver {
   next: Receiver;
@@ -119,10 +119,13 @@ export class Stage implements Receiver {
     this.queue.takeAll();
   }
 
-  /** Rolls toxicity (and asks the host's match and counters); starts the toxic if it applies. */
+  /**
+   * Asks the host's match and counters, then rolls toxicity among the connections they pick (as
+   * request toxics do); starts the toxic if it applies.
+   */
   private begin(): boolean {
     const roll = this.random.next();
-    const active = roll < this.spec.toxicity && (this.host.selects?.(this.spec) ?? true);
+    const active = (this.host.selects?.(this.spec) ?? true) && roll < this.spec.toxicity;
     if (active) this.behaviour.start?.();
     return active;
   }

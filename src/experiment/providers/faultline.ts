@@ -1,6 +1,7 @@
 import { createClient, type FaultlineClient } from '../../client/index.js';
 import { FaultlineApiError } from '../../client/errors.js';
 import type { JsonObject, Provider } from '../../model/experiment.js';
+import { wholeMatch } from '../../model/match.js';
 import { isSystemUndo, type ProxyUndo } from '../../model/ledger.js';
 import { targetingKeys } from '../../model/toxic.js';
 import type { Attributes } from '../../model/toxics/index.js';
@@ -359,5 +360,7 @@ function undoAttributes(before: Attributes, after: Attributes): Attributes {
   for (const key of targetingKeys) {
     if (before[key] === undefined && after[key] !== undefined) undo[key] = key === 'match' ? {} : 0;
   }
+  // An update merges the match key by key: keys the action added are sent as null to go again.
+  if (before.match !== undefined) undo.match = wholeMatch(before.match) as Attributes[string];
   return undo;
 }

@@ -38,9 +38,11 @@ export const grpcStatus = {
       name: 'code',
       unit: 'gRPC status code',
       default: 14,
-      min: 0,
+      // 0 OK is no fault: with no message after it, grpc-js reports "12 No message received".
+      min: 1,
       max: 16,
-      description: 'e.g. 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED',
+      description:
+        'e.g. 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED; 0 OK is not a fault (a trailers-only OK has no reply message)',
     },
     {
       kind: 'text',

@@ -1,3 +1,4 @@
+import { HOP_BY_HOP_HEADERS } from '../hop-headers.js';
 import { stringMapProblem } from './attribute-value.js';
 import type { JsonValue, ToxicDefinition } from './definition.js';
 
@@ -49,6 +50,17 @@ export const httpAbort = {
       description: 'headers of the answer',
     },
   ],
+  check: ({ status, body, headers }) => {
+    const names = Object.keys(headers).map((name) => name.toLowerCase());
+    const hop = names.find((name) => HOP_BY_HOP_HEADERS.includes(name));
+    if (hop !== undefined)
+      return `${hop} describes one connection, not the answer, so the proxy sets it itself; accepted: any other header`;
+    if (names.includes('content-length'))
+      return 'content-length frames the body, so the proxy sets it from body; to change the answer, change body';
+    if ((status === 204 || status === 304) && body !== '')
+      return `a ${status} answer has no body (RFC 9110), so a client would never see "body"; leave body out, or use a status that carries one`;
+    return undefined;
+  },
   explain: ({ action, status, body }) =>
     action === 'reset'
       ? 'resets the connection or stream without contacting the upstream'

@@ -27,6 +27,7 @@ export async function sendHeld(
   proxy: ProxyView,
   held: HeldAnswer,
   body: AsyncIterable<Buffer>,
+  skipped?: string,
 ): Promise<void> {
   const { response, status, headers, upstream, plan, label, clientGone } = held;
   const chunks = body[Symbol.asyncIterator]();
@@ -37,7 +38,7 @@ export async function sendHeld(
     if (!clientGone.aborted) answerCutBeforeSending(proxy, held, error as Error, undefined);
     return;
   }
-  reportFired(proxy, plan, label, { status });
+  reportFired(proxy, plan, label, { status, skipped });
   const trailer = upstream.headers.trailer;
   if (trailer !== undefined && answerIsChunked(response, status, headers['content-length'] !== undefined))
     headers.trailer = trailer;
@@ -60,6 +61,36 @@ export async function sendHeld(
   }
   response.addTrailers(trailerFields(flatTrailers(upstream.trailers)));
   response.end();
+}
+
+/**
+ * Sends a whole new body with its own length. A body that was changed loses the upstream's
+ * content-encoding, which described the old one; one that passed unchanged (`skipped`) keeps it.
+ */
+export function sendWhole(
+  proxy: ProxyView,
+  held: HeldAnswer,
+  body: Buffer,
+  skipped: string | undefined,
+): void {
+  if (skipped === undefined) delete held.headers['content-encoding'];
+  held.headers['content-length'] = String(body.length);
+  reportFired(proxy, held.plan, held.label, { status: held.status, skipped });
+  held.response.writeHead(held.status, held.headers).end(body);
+}
+
+/**
+ * Reads and drops a body the client will not get, holding none of it, to its end: an upstream
+ * that cuts it fails the request as it would without the toxic.
+ */
+export async function drain(body: AsyncIterable<Buffer>): Promise<{ size: number; cut: Error | undefined }> {
+  let size = 0;
+  try {
+    for await (const chunk of body) size += chunk.length;
+  } catch (error) {
+    return { size, cut: error as Error };
+  }
+  return { size, cut: undefined };
 }
 
 /** The upstream cut the body before the proxy sent anything on: a 502 says so. */

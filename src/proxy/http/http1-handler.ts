@@ -7,7 +7,15 @@ import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
 import { ForwardedResponse } from './forwarded-response.js';
 import { faultHeaders } from './header-faults.js';
-import { answerCutBeforeSending, type HeldAnswer, readLimited, replay, sendHeld } from './held-answer.js';
+import {
+  answerCutBeforeSending,
+  drain,
+  type HeldAnswer,
+  readLimited,
+  replay,
+  sendHeld,
+  sendWhole,
+} from './held-answer.js';
 import { hold } from './hold.js';
 import { isHopHeader, namedByConnection } from './hop-headers.js';
 import {
@@ -21,7 +29,7 @@ import {
 } from './report.js';
 import { emptyPlan, planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
 import { ConnectionTurns } from './turns.js';
-import { editHeaders, rewriteBody, rewritesBody } from './rewrite.js';
+import { editHeaders, replacesBody, rewriteBody, rewritesBody, TOO_LARGE_TO_PATCH } from './rewrite.js';
 
 /**
  * Serves each HTTP/1.1 request that reaches the proxy: plans the request toxics, then answers
@@ -227,16 +235,19 @@ export class Http1Handler {
         await sendHeld(this.proxy, held, upstream.body);
         return;
       }
+      if (replacesBody(plan)) {
+        const drained = await drain(upstream.body);
+        if (drained.cut === undefined) sendWhole(this.proxy, held, Buffer.from(plan.body), undefined);
+        else if (!gone.signal.aborted) answerCutBeforeSending(this.proxy, held, drained.cut, drained.size);
+        return;
+      }
       const read = await readLimited(upstream.body);
       if (read.cut !== undefined) {
         if (!gone.signal.aborted) answerCutBeforeSending(this.proxy, held, read.cut, read.size);
       } else if (read.rest === undefined) {
-        const body = rewriteBody(Buffer.concat(read.chunks), plan);
-        delete held.headers['content-encoding'];
-        held.headers['content-length'] = String(body.length);
-        reportFired(this.proxy, plan, label, { status: held.status });
-        response.writeHead(held.status, held.headers).end(body);
-      } else await sendHeld(this.proxy, held, replay(read.chunks, read.rest));
+        const { body, skipped } = rewriteBody(Buffer.concat(read.chunks), plan);
+        sendWhole(this.proxy, held, body, skipped);
+      } else await sendHeld(this.proxy, held, replay(read.chunks, read.rest), TOO_LARGE_TO_PATCH);
     } catch {
       upstream.body.destroy();
       response.destroy();

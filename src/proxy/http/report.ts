@@ -13,7 +13,7 @@ export function reportFired(
   proxy: ProxyView,
   plan: RequestPlan,
   request: RequestLabel,
-  outcome: { status?: number; grpcCode?: number },
+  outcome: { status?: number; grpcCode?: number; skipped?: string | undefined },
 ): void {
   const result =
     outcome.grpcCode !== undefined
@@ -22,7 +22,9 @@ export function reportFired(
         ? String(outcome.status)
         : undefined;
   for (const { by, action } of plan.fired) {
-    proxy.countFault({ toxic: by.name, type: by.type, method: request.method, outcome: result ?? action });
+    const skipped = by === plan.bodyBy ? outcome.skipped : undefined;
+    const counted = skipped === undefined ? (result ?? action) : 'skipped';
+    proxy.countFault({ toxic: by.name, type: by.type, method: request.method, outcome: counted });
     proxy.environment.events.emit({
       type: 'http.fault',
       proxy: proxy.name,
@@ -34,6 +36,7 @@ export function reportFired(
       action,
       ...(outcome.status === undefined ? {} : { status: outcome.status }),
       ...(outcome.grpcCode === undefined ? {} : { grpcCode: outcome.grpcCode }),
+      ...(skipped === undefined ? {} : { skipped }),
     });
   }
 }

@@ -34,6 +34,8 @@ export interface RequestPlan {
   status: number | undefined;
   body: string | undefined;
   jsonPatch: JsonValue | undefined;
+  /** The toxic whose body or json_patch the plan carries, to name it when the change is skipped. */
+  bodyBy: Actor | undefined;
   /** Every actor that changed something, with what it did, for events. */
   fired: Array<{ by: Actor; action: string }>;
   /** A header-driven fault the request asked for wrongly: answered 400 with this text. */
@@ -50,6 +52,7 @@ export function emptyPlan(): RequestPlan {
     status: undefined,
     body: undefined,
     jsonPatch: undefined,
+    bodyBy: undefined,
     fired: [],
     problem: undefined,
   };

@@ -13,7 +13,14 @@ import {
   upstreamFailure,
 } from '../http/report.js';
 import { planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
-import { editHeaders, MAX_REWRITE_BYTES, rewriteBody, rewritesBody } from '../http/rewrite.js';
+import {
+  editHeaders,
+  MAX_REWRITE_BYTES,
+  replacesBody,
+  rewriteBody,
+  rewritesBody,
+  TOO_LARGE_TO_PATCH,
+} from '../http/rewrite.js';
 import type { ProxyView } from '../proxy-view.js';
 import { encodeGrpcMessage } from './grpc-message.js';
 import type { UpstreamSession } from './upstream-session.js';
@@ -163,24 +170,37 @@ export class Http2Handler {
     }
     const headers = this.responseHeaders(received, plan);
     const status = Number(headers[HTTP2_HEADER_STATUS] ?? 200);
-    if (plan) reportFired(this.proxy, plan, label, { status });
-    if (stream.closed || stream.destroyed) return;
-    if (ended) {
-      stream.respond(headers, { endStream: true });
-      return;
-    }
-    if (plan && rewritesBody(plan)) {
-      const original = await collect(outgoing);
-      if (original !== undefined && !stream.closed) {
-        const body = rewriteBody(original, plan);
-        delete headers['content-encoding'];
-        headers['content-length'] = String(body.length);
-        stream.respond(headers, { waitForTrailers: true });
-        stream.end(body);
+    if (!plan || !rewritesBody(plan) || (ended && !replacesBody(plan))) {
+      if (plan) reportFired(this.proxy, plan, label, { status });
+      if (stream.closed || stream.destroyed) return;
+      if (ended) {
+        stream.respond(headers, { endStream: true });
         return;
       }
+    } else if (replacesBody(plan)) {
+      // The upstream's body is read and dropped to its end; a reset fails the stream as without the toxic.
+      if (!ended && !(await drained(outgoing))) return;
+      if (stream.closed || stream.destroyed) return;
+      sendWhole(stream, headers, Buffer.from(plan.body), undefined);
+      reportFired(this.proxy, plan, label, { status });
+      return;
+    } else {
+      const read = await collect(outgoing);
+      if (read === undefined || stream.closed || stream.destroyed) return;
+      if (read.whole !== undefined) {
+        const { body, skipped } = rewriteBody(read.whole, plan);
+        reportFired(this.proxy, plan, label, { status, skipped });
+        sendWhole(stream, headers, body, skipped);
+        return;
+      }
+      reportFired(this.proxy, plan, label, { status, skipped: TOO_LARGE_TO_PATCH });
+      stream.respond(headers, { waitForTrailers: true });
+      for (const chunk of read.held) {
+        passed.bodyBytes += chunk.length;
+        stream.write(chunk);
+      }
     }
-    stream.respond(headers, { waitForTrailers: true });
+    if (!stream.headersSent) stream.respond(headers, { waitForTrailers: true });
     outgoing.on('data', (chunk: Buffer) => (passed.bodyBytes += chunk.length));
     outgoing.pipe(stream, { end: false });
     // node ends the readable side of a stream the upstream reset before it reports the reset:
@@ -245,14 +265,64 @@ export class Http2Handler {
   }
 }
 
-/** The whole body, for a rewrite; undefined when it is larger than the limit (it then passes unchanged). */
-async function collect(outgoing: http2.ClientHttp2Stream): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of outgoing as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REWRITE_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/**
+ * Reads the body to patch it: the whole body, or, once it grows past the limit, the part read
+ * so far with the stream paused (the rest then streams on unchanged); undefined when the upstream
+ * stream ended in error (its handler answers the client).
+ */
+function collect(
+  outgoing: http2.ClientHttp2Stream,
+): Promise<{ whole: Buffer; held?: never } | { whole?: never; held: Buffer[] } | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      outgoing.off('data', onData).off('end', onEnd).off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size <= MAX_REWRITE_BYTES) return;
+      outgoing.pause();
+      stop();
+      resolve({ held: chunks });
+    };
+    const onEnd = () => {
+      stop();
+      resolve({ whole: Buffer.concat(chunks) });
+    };
+    const onClose = () => {
+      stop();
+      resolve(undefined);
+    };
+    outgoing.on('data', onData).once('end', onEnd).once('close', onClose);
+  });
+}
+
+/** Reads and drops a body to its end: true when it ended, false when the stream closed first. */
+function drained(outgoing: http2.ClientHttp2Stream): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onEnd = () => {
+      outgoing.off('close', onClose);
+      resolve(true);
+    };
+    const onClose = () => {
+      outgoing.off('end', onEnd);
+      resolve(false);
+    };
+    outgoing.once('end', onEnd).once('close', onClose).resume();
+  });
+}
+
+/** Answers with a whole body and its length; a changed body drops the content-encoding of the old one. */
+function sendWhole(
+  stream: http2.ServerHttp2Stream,
+  headers: http2.OutgoingHttpHeaders,
+  body: Buffer,
+  skipped: string | undefined,
+): void {
+  if (skipped === undefined) delete headers['content-encoding'];
+  headers['content-length'] = String(body.length);
+  stream.respond(headers, { waitForTrailers: true });
+  stream.end(body);
 }

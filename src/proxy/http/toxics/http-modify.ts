@@ -11,8 +11,13 @@ export const httpModify: RequestToxicImplementation = {
     if (modify.body !== null) {
       plan.body = modify.body;
       plan.jsonPatch = undefined;
+      plan.bodyBy = by;
     }
-    if (modify.json_patch !== null) plan.jsonPatch = modify.json_patch;
+    if (modify.json_patch !== null) {
+      plan.jsonPatch = modify.json_patch;
+      plan.body = undefined;
+      plan.bodyBy = by;
+    }
     plan.fired.push({ by, action: 'modify' });
   },
 };
