@@ -4,7 +4,13 @@ import { CounterState, type RequestFacts } from '../src/model/match.js';
 import type { RandomSource } from '../src/model/random.js';
 import { parseToxicCreate, type ToxicSpec } from '../src/model/toxic.js';
 import { headerFaults } from '../src/proxy/http/header-faults.js';
-import { emptyPlan, planRequest, type RequestPlan, ToxicRandoms } from '../src/proxy/http/request-plan.js';
+import {
+  dropPendingFaults,
+  emptyPlan,
+  planRequest,
+  type RequestPlan,
+  ToxicRandoms,
+} from '../src/proxy/http/request-plan.js';
 import { editHeaders, MAX_REWRITE_BYTES, rewriteBody, rewritesBody } from '../src/proxy/http/rewrite.js';
 import type { ProxyView } from '../src/proxy/proxy-view.js';
 
@@ -483,5 +489,55 @@ describe('rewrite: bodies and headers', () => {
     };
     editHeaders(headers, { 'x-trace': 'def', 'set-cookie': null, 'x-added': '1', 'x-absent': null });
     assert.deepEqual(headers, { 'content-type': 'text/plain', 'x-trace': 'def', 'x-added': '1' });
+  });
+});
+
+describe('dropPendingFaults: halt or reset released a held request', () => {
+  const everything = (): RequestPlan => {
+    const by = (name: string) => ({ name, type: 'test' });
+    return {
+      requestDelay: 100,
+      responseDelay: 200,
+      abort: { kind: 'respond', status: 503, body: 'no', headers: {}, by: by('fail') },
+      requestHeaders: { 'x-up': '1' },
+      responseHeaders: { 'x-down': '1' },
+      status: 418,
+      body: 'new',
+      jsonPatch: { a: 1 },
+      fired: [
+        { by: by('slow'), action: 'delay_request' },
+        { by: by('late'), action: 'delay_response' },
+        { by: by('edit'), action: 'modify' },
+        { by: by('fail'), action: 'abort' },
+        { by: by('cut'), action: 'reset' },
+        { by: by('grpc'), action: 'grpc_status' },
+      ],
+      problem: undefined,
+    };
+  };
+
+  test('held before going upstream: nothing is left but the request delay that held it', () => {
+    const plan = everything();
+    dropPendingFaults(plan, 'request');
+    assert.deepEqual(plan, {
+      ...nothingPlanned(),
+      requestDelay: 100,
+      fired: [{ by: { name: 'slow', type: 'test' }, action: 'delay_request' }],
+    });
+  });
+
+  test('held as an answer: the request went up rewritten, so its headers and the delays stay reported', () => {
+    const plan = everything();
+    dropPendingFaults(plan, 'response');
+    assert.deepEqual(plan, {
+      ...nothingPlanned(),
+      requestDelay: 100,
+      requestHeaders: { 'x-up': '1' },
+      fired: [
+        { by: { name: 'slow', type: 'test' }, action: 'delay_request' },
+        { by: { name: 'late', type: 'test' }, action: 'delay_response' },
+        { by: { name: 'edit', type: 'test' }, action: 'modify' },
+      ],
+    });
   });
 });

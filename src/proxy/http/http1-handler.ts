@@ -19,7 +19,7 @@ import {
   splitTarget,
   upstreamFailure,
 } from './report.js';
-import { emptyPlan, planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
+import { dropPendingFaults, emptyPlan, planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
 import { ConnectionTurns } from './turns.js';
 import { editHeaders, rewriteBody, rewritesBody } from './rewrite.js';
 
@@ -105,7 +105,11 @@ export class Http1Handler {
     try {
       if (turn.ahead !== undefined) await turn.ahead;
       if (gone.signal.aborted) return;
-      if (plan.requestDelay > 0 && !(await hold(this.proxy, plan.requestDelay, gone.signal))) return;
+      if (plan.requestDelay > 0) {
+        const held = await hold(this.proxy, plan.requestDelay, gone.signal);
+        if (held.clientLeft) return;
+        if (held.faultsStopped) dropPendingFaults(plan, 'request');
+      }
     } finally {
       // The requests behind go on once this one has: it goes upstream before they run.
       turn.release?.();
@@ -210,9 +214,13 @@ export class Http1Handler {
       return;
     }
     try {
-      if (plan.responseDelay > 0 && !(await hold(this.proxy, plan.responseDelay, gone.signal))) {
-        upstream.body.destroy();
-        return;
+      if (plan.responseDelay > 0) {
+        const held = await hold(this.proxy, plan.responseDelay, gone.signal);
+        if (held.clientLeft) {
+          upstream.body.destroy();
+          return;
+        }
+        if (held.faultsStopped) dropPendingFaults(plan, 'response');
       }
       const held: HeldAnswer = {
         response,

@@ -55,6 +55,23 @@ export function emptyPlan(): RequestPlan {
   };
 }
 
+/**
+ * Halt or reset stopped every fault while a delay held this request (`request`) or its answer
+ * (`response`): it goes on with no further fault. Only what already acted stays reported: the
+ * delays that held it, and on the response side the request's rewrite, which went upstream.
+ */
+export function dropPendingFaults(plan: RequestPlan, stage: 'request' | 'response'): void {
+  const acted = stage === 'request' ? ['delay_request'] : ['delay_request', 'delay_response', 'modify'];
+  plan.fired = plan.fired.filter((fired) => acted.includes(fired.action));
+  plan.abort = undefined;
+  plan.responseDelay = 0;
+  plan.responseHeaders = {};
+  plan.status = undefined;
+  plan.body = undefined;
+  plan.jsonPatch = undefined;
+  if (stage === 'request') plan.requestHeaders = {};
+}
+
 /** A seeded random source per toxic, so toxicity and jitter decisions repeat with the seed. */
 export class ToxicRandoms {
   private readonly byToxic = new WeakMap<ToxicSpec, RandomSource>();

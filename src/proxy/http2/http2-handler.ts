@@ -12,7 +12,7 @@ import {
   splitTarget,
   upstreamFailure,
 } from '../http/report.js';
-import { planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
+import { dropPendingFaults, planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
 import { editHeaders, MAX_REWRITE_BYTES, rewriteBody, rewritesBody } from '../http/rewrite.js';
 import type { ProxyView } from '../proxy-view.js';
 import { encodeGrpcMessage } from './grpc-message.js';
@@ -72,9 +72,10 @@ export class Http2Handler {
       const gone = new AbortController();
       const onClose = () => gone.abort();
       stream.once('close', onClose);
-      const stillWanted = await hold(this.proxy, plan.requestDelay, gone.signal);
+      const held = await hold(this.proxy, plan.requestDelay, gone.signal);
       stream.off('close', onClose);
-      if (!stillWanted) return;
+      if (held.clientLeft) return;
+      if (held.faultsStopped) dropPendingFaults(plan, 'request');
     }
     const abort = plan.abort;
     if (abort?.kind === 'reset') {
@@ -157,9 +158,10 @@ export class Http2Handler {
       const gone = new AbortController();
       const onClose = () => gone.abort();
       stream.once('close', onClose);
-      const stillWanted = await hold(this.proxy, plan.responseDelay, gone.signal);
+      const held = await hold(this.proxy, plan.responseDelay, gone.signal);
       stream.off('close', onClose);
-      if (!stillWanted || stream.closed) return;
+      if (held.clientLeft || stream.closed) return;
+      if (held.faultsStopped) dropPendingFaults(plan, 'response');
     }
     const headers = this.responseHeaders(received, plan);
     const status = Number(headers[HTTP2_HEADER_STATUS] ?? 200);

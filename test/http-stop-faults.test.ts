@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { request } from 'undici';
+import type { FaultProxy } from '../src/proxy/proxy.js';
+import { createProxy, startHarness, waitFor } from './helpers.js';
+import { startHttpUpstream } from './http-helpers.js';
+
+// Halt is the kill switch and reset the between-tests call: neither may leave a request held
+// by a delay (a toxic's or a header's) to wait out its time, nor let it meet its abort after.
+const harness = await startHarness({ seed: 3 });
+const upstream = await startHttpUpstream();
+
+const heldOn = (name: string) => () => (harness.engine.get(name) as FaultProxy).heldRequests === 1;
+const HOLD_AND_FAIL = { 'x-faultline-delay': '60000', 'x-faultline-abort': '503' };
+
+describe('halt and reset release what delays hold', () => {
+  it('halt releases a header-delayed request, which goes upstream unfaulted, and switches header faults off', async () => {
+    const proxy = await createProxy(harness, 'halted', upstream.address, {
+      protocol: 'http',
+      header_faults: true,
+    });
+    const origin = `http://127.0.0.1:${proxy.port}`;
+    assert.equal((await harness.api('GET', '/proxies/halted')).json.header_faults, true);
+    const held = request(`${origin}/held`, { headers: HOLD_AND_FAIL });
+    await waitFor(heldOn('halted'), 'the request to be held');
+    const halt = await harness.api('POST', '/halt');
+    assert.equal(halt.status, 200, halt.text);
+    assert.deepEqual(halt.json, {
+      undone: [
+        { kind: 'toxic', what: 'switched header-driven faults off on proxy halted (header_faults: false)' },
+        {
+          kind: 'toxic',
+          what: "released 1 request that a delay (a toxic's or a header's) held on proxy halted: it goes on with no further fault",
+        },
+      ],
+      failed: [],
+    });
+    const reply = await held;
+    assert.equal(reply.statusCode, 200);
+    assert.equal(await reply.body.text(), 'ok GET /held');
+    // Left out of the proxy's JSON when off, as every faultline-only key is.
+    assert.equal(Object.hasOwn((await harness.api('GET', '/proxies/halted')).json, 'header_faults'), false);
+    // Off means off: the header is now an ordinary one, passed to the upstream.
+    const after = await request(`${origin}/after`, { headers: { 'x-faultline-abort': '503' } });
+    assert.equal(after.statusCode, 200);
+    await after.body.text();
+    assert.equal(upstream.seen.at(-1)?.headers['x-faultline-abort'], '503');
+  });
+
+  it('reset releases a request a delay toxic holds, without the abort toxic behind it, and keeps header_faults', async () => {
+    const proxy = await createProxy(harness, 'reset', upstream.address, {
+      protocol: 'http',
+      header_faults: true,
+    });
+    const origin = `http://127.0.0.1:${proxy.port}`;
+    for (const toxic of [
+      { name: 'slow', type: 'http_delay', attributes: { delay: 60000 } },
+      { name: 'fail', type: 'http_abort', attributes: { status: 500 } },
+    ]) {
+      assert.equal((await harness.api('POST', '/proxies/reset/toxics', toxic)).status, 200);
+    }
+    const byToxic = request(`${origin}/by-toxic`);
+    await waitFor(heldOn('reset'), 'the request to be held by the toxic');
+    assert.equal((await harness.api('POST', '/reset')).status, 204);
+    const toxicReply = await byToxic;
+    assert.equal(toxicReply.statusCode, 200);
+    assert.equal(await toxicReply.body.text(), 'ok GET /by-toxic');
+
+    const byHeader = request(`${origin}/by-header`, { headers: HOLD_AND_FAIL });
+    await waitFor(heldOn('reset'), 'the request to be held by its header');
+    assert.equal((await harness.api('POST', '/reset')).status, 204);
+    const headerReply = await byHeader;
+    assert.equal(headerReply.statusCode, 200);
+    assert.equal(await headerReply.body.text(), 'ok GET /by-header');
+    // header_faults is the proxy's setting, not a fault: the next test's requests may still ask.
+    const asked = await request(`${origin}/asked`, { headers: { 'x-faultline-abort': '418' } });
+    assert.equal(asked.statusCode, 418);
+    await asked.body.text();
+    assert.equal((await harness.api('DELETE', '/proxies/reset')).status, 204);
+  });
+
+  it('halt releases an answer a response delay holds and sends it without the rewrite', async () => {
+    const proxy = await createProxy(harness, 'answer', upstream.address, { protocol: 'http' });
+    for (const toxic of [
+      { name: 'late', type: 'http_delay', attributes: { stage: 'response', delay: 60000 } },
+      { name: 'teapot', type: 'http_modify', attributes: { status: 418, body: 'rewritten' } },
+    ]) {
+      assert.equal((await harness.api('POST', '/proxies/answer/toxics', toxic)).status, 200);
+    }
+    const held = request(`http://127.0.0.1:${proxy.port}/late`);
+    await waitFor(heldOn('answer'), 'the answer to be held');
+    const halt = await harness.api('POST', '/halt');
+    assert.deepEqual(
+      halt.json.undone.map((item: { what: string }) => item.what),
+      [
+        "released 1 request that a delay (a toxic's or a header's) held on proxy answer: it goes on with no further fault",
+        'removed the http_delay toxic late on proxy answer',
+        'removed the http_modify toxic teapot on proxy answer',
+      ],
+    );
+    const reply = await held;
+    assert.equal(reply.statusCode, 200);
+    assert.equal(await reply.body.text(), 'ok GET /late');
+  });
+});
