@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import { request } from 'undici';
+import { describe as describeEvent } from '../src/cli/watch-command.js';
 import type { FaultProxy } from '../src/proxy/proxy.js';
 import { createProxy, startHarness, waitFor } from './helpers.js';
-import { startHttpUpstream } from './http-helpers.js';
+import { collectEvents, startHttpUpstream } from './http-helpers.js';
 
 // Halt is the kill switch and reset the between-tests call: neither may leave a request held
 // by a delay (a toxic's or a header's) to wait out its time, nor let it meet its abort after.
@@ -101,5 +103,80 @@ describe('halt and reset release what delays hold', () => {
     const reply = await held;
     assert.equal(reply.statusCode, 200);
     assert.equal(await reply.body.text(), 'ok GET /late');
+  });
+});
+
+describe('a client that leaves while a delay holds it', () => {
+  const leaveWhileHeld = async (proxyName: string, port: number, path: string, headers = '') => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(`GET ${path} HTTP/1.1\r\nhost: x\r\n${headers}\r\n`);
+    await waitFor(heldOn(proxyName), `${path} to be held`);
+    socket.destroy();
+  };
+
+  it('leaves an http.fault event and a metric saying the client left, and nothing reaches the upstream', async () => {
+    const events = collectEvents(harness);
+    const asked = await createProxy(harness, 'left', upstream.address, {
+      protocol: 'http',
+      header_faults: true,
+    });
+    const toxic = await createProxy(harness, 'leftLate', upstream.address, { protocol: 'http' });
+    const late = { name: 'late', type: 'http_delay', attributes: { stage: 'response', delay: 60000 } };
+    assert.equal((await harness.api('POST', '/proxies/leftLate/toxics', late)).status, 200);
+    const seenBefore = upstream.seen.length;
+    await leaveWhileHeld('left', asked.port, '/gone', 'x-faultline-delay: 60000\r\n');
+    await leaveWhileHeld('leftLate', toxic.port, '/answered');
+    const faults = () => events.filter((event) => event.type === 'http.fault');
+    await waitFor(() => faults().length === 2, 'two http.fault events');
+    const [header, answer] = faults().map((event) => {
+      assert.equal(event.type, 'http.fault');
+      const { clientLeftAfterMs, connection, ...rest } = event as typeof event & {
+        clientLeftAfterMs: number;
+      };
+      assert.ok(clientLeftAfterMs >= 0 && clientLeftAfterMs < 60000, `held ${clientLeftAfterMs} ms`);
+      assert.equal(typeof connection, 'number');
+      return rest;
+    });
+    assert.deepEqual(header, {
+      type: 'http.fault',
+      proxy: 'left',
+      toxic: 'x-faultline-delay',
+      toxicType: 'header',
+      method: 'GET',
+      path: '/gone',
+      action: 'delay_request',
+    });
+    assert.deepEqual(answer, {
+      type: 'http.fault',
+      proxy: 'leftLate',
+      toxic: 'late',
+      toxicType: 'http_delay',
+      method: 'GET',
+      path: '/answered',
+      action: 'delay_response',
+    });
+    // The held request never went upstream; the held answer's request did.
+    assert.deepEqual(
+      upstream.seen.slice(seenBefore).map((seen) => seen.url),
+      ['/answered'],
+    );
+    const heldFor = faults()[0] as { clientLeftAfterMs: number };
+    const line = describeEvent({ time: '2026-01-01T00:00:00.000Z', data: faults()[0] } as never);
+    assert.match(
+      line,
+      new RegExp(
+        `left\\s+GET /gone: the client left after ${heldFor.clientLeftAfterMs} ms \\(header x-faultline-delay\\)$`,
+      ),
+    );
+    const metrics = (await harness.api('GET', '/metrics')).text;
+    assert.match(
+      metrics,
+      /^faultline_http_faults_total\{proxy="left",toxic="x-faultline-delay",type="header",method="GET",outcome="client left"\} 1$/m,
+    );
+    assert.match(
+      metrics,
+      /^faultline_http_faults_total\{proxy="leftLate",toxic="late",type="http_delay",method="GET",outcome="client left"\} 1$/m,
+    );
   });
 });

@@ -57,6 +57,8 @@ export type EngineEvent =
       /** The status the client got, when the fault decided it. */
       status?: number;
       grpcCode?: number;
+      /** The client went away this long after a delay began to hold its request or answer: it got nothing. */
+      clientLeftAfterMs?: number;
     }
   | {
       /**

@@ -13,13 +13,20 @@ import { isHopHeader, namedByConnection } from './hop-headers.js';
 import {
   answerCut,
   isResponseTimeout,
+  reportClientLeft,
   reportFired,
   reportUpstreamFailure,
   type RequestLabel,
   splitTarget,
   upstreamFailure,
 } from './report.js';
-import { dropPendingFaults, emptyPlan, planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
+import {
+  dropPendingFaults,
+  emptyPlan,
+  planRequest,
+  type RequestPlan,
+  type ToxicRandoms,
+} from './request-plan.js';
 import { ConnectionTurns } from './turns.js';
 import { editHeaders, rewriteBody, rewritesBody } from './rewrite.js';
 
@@ -107,7 +114,10 @@ export class Http1Handler {
       if (gone.signal.aborted) return;
       if (plan.requestDelay > 0) {
         const held = await hold(this.proxy, plan.requestDelay, gone.signal);
-        if (held.clientLeft) return;
+        if (held.clientLeft) {
+          reportClientLeft(this.proxy, plan, label, 'request', held.heldMs);
+          return;
+        }
         if (held.faultsStopped) dropPendingFaults(plan, 'request');
       }
     } finally {
@@ -218,6 +228,7 @@ export class Http1Handler {
         const held = await hold(this.proxy, plan.responseDelay, gone.signal);
         if (held.clientLeft) {
           upstream.body.destroy();
+          reportClientLeft(this.proxy, plan, label, 'response', held.heldMs);
           return;
         }
         if (held.faultsStopped) dropPendingFaults(plan, 'response');

@@ -1,5 +1,5 @@
 import type { ProxyView } from '../proxy-view.js';
-import type { RequestPlan } from './request-plan.js';
+import { dropPendingFaults, type RequestPlan } from './request-plan.js';
 import { isTlsError, tlsReason } from '../tls/tls-errors.js';
 
 export interface RequestLabel {
@@ -8,19 +8,21 @@ export interface RequestLabel {
   readonly path: string;
 }
 
-/** One http.fault event per toxic (or header) that acted on the request, with what the client got. */
+/** One http.fault event per toxic (or header) that acted on the request, with what the client got (or when it left). */
 export function reportFired(
   proxy: ProxyView,
   plan: RequestPlan,
   request: RequestLabel,
-  outcome: { status?: number; grpcCode?: number },
+  outcome: { status?: number; grpcCode?: number; clientLeftAfterMs?: number },
 ): void {
   const result =
-    outcome.grpcCode !== undefined
-      ? `grpc ${outcome.grpcCode}`
-      : outcome.status !== undefined
-        ? String(outcome.status)
-        : undefined;
+    outcome.clientLeftAfterMs !== undefined
+      ? 'client left'
+      : outcome.grpcCode !== undefined
+        ? `grpc ${outcome.grpcCode}`
+        : outcome.status !== undefined
+          ? String(outcome.status)
+          : undefined;
   for (const { by, action } of plan.fired) {
     proxy.countFault({ toxic: by.name, type: by.type, method: request.method, outcome: result ?? action });
     proxy.environment.events.emit({
@@ -34,8 +36,24 @@ export function reportFired(
       action,
       ...(outcome.status === undefined ? {} : { status: outcome.status }),
       ...(outcome.grpcCode === undefined ? {} : { grpcCode: outcome.grpcCode }),
+      ...(outcome.clientLeftAfterMs === undefined ? {} : { clientLeftAfterMs: outcome.clientLeftAfterMs }),
     });
   }
+}
+
+/**
+ * The client went away while a delay held its request (`request`) or its answer (`response`):
+ * the faults that had acted (the delays, a request rewrite) say so, with how long it was held.
+ */
+export function reportClientLeft(
+  proxy: ProxyView,
+  plan: RequestPlan,
+  request: RequestLabel,
+  stage: 'request' | 'response',
+  heldMs: number,
+): void {
+  dropPendingFaults(plan, stage);
+  reportFired(proxy, plan, request, { clientLeftAfterMs: heldMs });
 }
 
 /**

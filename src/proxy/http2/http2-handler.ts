@@ -6,6 +6,7 @@ import { faultHeaders } from '../http/header-faults.js';
 import { isHopHeader } from '../http/hop-headers.js';
 import {
   answerCut,
+  reportClientLeft,
   reportFired,
   reportUpstreamFailure,
   type RequestLabel,
@@ -74,7 +75,10 @@ export class Http2Handler {
       stream.once('close', onClose);
       const held = await hold(this.proxy, plan.requestDelay, gone.signal);
       stream.off('close', onClose);
-      if (held.clientLeft) return;
+      if (held.clientLeft) {
+        reportClientLeft(this.proxy, plan, label, 'request', held.heldMs);
+        return;
+      }
       if (held.faultsStopped) dropPendingFaults(plan, 'request');
     }
     const abort = plan.abort;
@@ -160,7 +164,10 @@ export class Http2Handler {
       stream.once('close', onClose);
       const held = await hold(this.proxy, plan.responseDelay, gone.signal);
       stream.off('close', onClose);
-      if (held.clientLeft || stream.closed) return;
+      if (held.clientLeft || stream.closed) {
+        reportClientLeft(this.proxy, plan, label, 'response', held.heldMs);
+        return;
+      }
       if (held.faultsStopped) dropPendingFaults(plan, 'response');
     }
     const headers = this.responseHeaders(received, plan);
