@@ -180,3 +180,34 @@ describe('a client that leaves while a delay holds it', () => {
     );
   });
 });
+
+describe('header-driven faults meet toxics', () => {
+  it("the header's answer wins over an http_abort toxic; a bad or unknown fault header is a 400 before any toxic", async () => {
+    const proxy = await createProxy(harness, 'both', upstream.address, {
+      protocol: 'http',
+      header_faults: true,
+    });
+    const fail = { name: 'fail', type: 'http_abort', attributes: { status: 500 } };
+    assert.equal((await harness.api('POST', '/proxies/both/toxics', fail)).status, 200);
+    const origin = `http://127.0.0.1:${proxy.port}`;
+    const ask = async (headers: Record<string, string>) => {
+      const reply = await request(`${origin}/asked`, { headers });
+      return [reply.statusCode, await reply.body.text()];
+    };
+    const seenBefore = upstream.seen.length;
+    assert.deepEqual(await ask({ 'x-faultline-abort': '418' }), [
+      418,
+      'faultline: answered 418 because the request asked for it with x-faultline-abort\n',
+    ]);
+    assert.deepEqual(await ask({ 'x-faultline-abort': '4180' }), [
+      400,
+      'faultline: invalid x-faultline-abort header: received "4180"; expected an HTTP status from 200 to 599 (header-driven faults are on for this proxy)\n',
+    ]);
+    assert.deepEqual(await ask({ 'x-faultline-abrot': '503' }), [
+      400,
+      'faultline: unknown header x-faultline-abrot (received "503"): header-driven faults are on for this proxy, and they are x-faultline-abort, x-faultline-delay, x-faultline-grpc-status; correct the name, or send it to a proxy without header_faults to pass it to the upstream\n',
+    ]);
+    assert.deepEqual(await ask({}), [500, '']);
+    assert.equal(upstream.seen.length, seenBefore);
+  });
+});

@@ -3,7 +3,7 @@ import { matchesRequest, type RequestFacts } from '../../model/match.js';
 import type { RandomSource } from '../../model/random.js';
 import type { ToxicSpec } from '../../model/toxic.js';
 import type { ProxyView } from '../proxy-view.js';
-import { headerFaults } from './header-faults.js';
+import { headerFaults, withAsked } from './header-faults.js';
 import { requestToxicImplementations } from './toxics/index.js';
 
 /** Header name → new value, or null to remove it. */
@@ -96,8 +96,13 @@ export function planRequest(
   facts: RequestFacts,
   randoms: ToxicRandoms,
 ): RequestPlan | undefined {
+  // The headers are checked first: a bad one is a 400 whatever the toxics would do.
+  const asked = proxy.headerFaults ? headerFaults(facts.headers) : undefined;
+  if (asked?.problem !== undefined) return asked;
   let plan: RequestPlan | undefined;
   for (const toxic of proxy.requestToxics) {
+    // A request that asked for its own answer meets only the toxics that hold it on its way.
+    if (asked?.abort !== undefined && !holdsRequest(toxic)) continue;
     const implementation =
       requestToxicImplementations[toxic.type as keyof typeof requestToxicImplementations];
     if (implementation.appliesTo && !implementation.appliesTo(facts)) continue;
@@ -112,6 +117,9 @@ export function planRequest(
     proxy.countAction(toxic);
     if (plan.abort) break;
   }
-  if (proxy.headerFaults) plan = headerFaults(facts.headers, plan);
-  return plan;
+  return withAsked(plan, asked);
+}
+
+function holdsRequest(toxic: ToxicSpec): boolean {
+  return toxic.type === 'http_delay' && (toxic.attributes as { stage?: string }).stage !== 'response';
 }
