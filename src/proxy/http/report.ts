@@ -104,6 +104,9 @@ export function upstreamFailure(
   timeoutMs?: number,
 ): string {
   const upstream = proxy.upstream;
+  // An http2 stream whose session never connected is cancelled; the session's error says why.
+  if (error.code === 'ERR_HTTP2_STREAM_CANCEL' && error.cause instanceof Error)
+    return upstreamFailure(proxy, error.cause as Error & { code?: string }, timeoutMs);
   const code = error.code ?? '';
   if (isResponseTimeout(error)) {
     return `faultline: the upstream ${upstream} sent no response headers within ${timeoutMs ?? '?'} ms (the upstream response timeout)`;
