@@ -560,7 +560,10 @@ describe('header-driven faults against toxics: the headers are checked first and
       request({ headers: { 'x-faultline-abort': '418', 'x-faultline-delay': '5' } }),
       scriptedRandoms({}).randoms,
     );
-    assert.deepEqual([plan?.requestDelay, plan?.responseDelay], [15, 0]);
+    assert.deepEqual(
+      [plan?.requestDelay, plan?.responseDelay, plan?.abort?.by.name],
+      [15, 0, 'x-faultline-abort'],
+    );
     assert.deepEqual(firedBy(plan), [
       'slow:http_delay:delay_request',
       'x-faultline-delay:header:delay_request',

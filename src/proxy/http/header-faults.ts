@@ -1,7 +1,7 @@
 import type { RequestFacts } from '../../model/match.js';
 import { MAX_MILLISECONDS } from '../../model/toxics/definition.js';
 import { isGrpcCall } from './grpc-call.js';
-import { type Abort, emptyPlan, type RequestPlan } from './request-plan.js';
+import { emptyPlan, type RequestPlan } from './request-plan.js';
 
 export const ABORT_HEADER = 'x-faultline-abort';
 export const DELAY_HEADER = 'x-faultline-delay';
@@ -77,7 +77,7 @@ export function withAsked(
 ): RequestPlan | undefined {
   if (asked === undefined || plan === undefined) return asked ?? plan;
   plan.requestDelay += asked.requestDelay;
-  if (asked.abort !== undefined) plan.abort = asked.abort as Abort;
+  if (asked.abort !== undefined) plan.abort = asked.abort;
   plan.fired.push(...asked.fired);
   return plan;
 }
