@@ -3,8 +3,14 @@ import { describe, test } from 'node:test';
 import { CounterState, type RequestFacts } from '../src/model/match.js';
 import type { RandomSource } from '../src/model/random.js';
 import { parseToxicCreate, type ToxicSpec } from '../src/model/toxic.js';
-import { headerFaults } from '../src/proxy/http/header-faults.js';
-import { emptyPlan, planRequest, type RequestPlan, ToxicRandoms } from '../src/proxy/http/request-plan.js';
+import { headerFaults, withAsked } from '../src/proxy/http/header-faults.js';
+import {
+  dropPendingFaults,
+  emptyPlan,
+  planRequest,
+  type RequestPlan,
+  ToxicRandoms,
+} from '../src/proxy/http/request-plan.js';
 import {
   editHeaders,
   MAX_REWRITE_BYTES,
@@ -306,24 +312,20 @@ describe('headerFaults: Envoy-style fault headers', () => {
     assert.notEqual(emptyPlan().fired, emptyPlan().fired, 'each plan has its own lists');
   });
 
-  test('no fault header: the plan comes back as it was, undefined included', () => {
-    const plan = emptyPlan();
-    assert.equal(headerFaults({ 'x-other': '1' }, plan), plan);
-    assert.equal(headerFaults({}, undefined), undefined);
+  test('no fault header: no plan', () => {
+    assert.equal(headerFaults({ 'x-other': '1' }), undefined);
+    assert.equal(headerFaults({}), undefined);
   });
 
-  test('x-faultline-delay adds to the request delay, from 0 to 86400000 ms, spaces trimmed', () => {
-    const planned = emptyPlan();
-    planned.requestDelay = 5;
-    const plan = headerFaults({ 'x-faultline-delay': ' 86400000 ' }, planned);
-    assert.equal(plan, planned);
+  test('x-faultline-delay asks for a request delay, from 0 to 86400000 ms, spaces trimmed', () => {
+    const plan = headerFaults({ 'x-faultline-delay': ' 86400000 ' });
     assert.deepEqual(plan, {
       ...nothingPlanned(),
-      requestDelay: 86_400_005,
+      requestDelay: 86_400_000,
       fired: [{ by: { name: 'x-faultline-delay', type: 'header' }, action: 'delay_request' }],
     });
-    assert.equal(headerFaults({ 'x-faultline-delay': '0' }, undefined)?.requestDelay, 0);
-    assert.equal(headerFaults({ 'x-faultline-delay': ['12', '900'] }, undefined)?.requestDelay, 12);
+    assert.equal(headerFaults({ 'x-faultline-delay': '0' })?.requestDelay, 0);
+    assert.equal(headerFaults({ 'x-faultline-delay': ['12', '900'] })?.requestDelay, 12);
   });
 
   test('a bad x-faultline-delay is a problem, named with what was received, and stops there', () => {
@@ -337,20 +339,20 @@ describe('headerFaults: Envoy-style fault headers', () => {
       ['5ms', '"5ms"'],
       ['x5', '"x5"'],
     ] as const) {
-      const plan = headerFaults({ 'x-faultline-delay': value, 'x-faultline-abort': '503' }, undefined);
+      const plan = headerFaults({ 'x-faultline-delay': value, 'x-faultline-abort': '503' });
       assert.deepEqual(
         plan,
         { ...nothingPlanned(), problem: problemText('x-faultline-delay', shown, delayRange) },
         `delay ${shown}`,
       );
     }
-    const listed = headerFaults({ 'x-faultline-delay': [] as string[] }, undefined);
+    const listed = headerFaults({ 'x-faultline-delay': [] as string[] });
     assert.equal(listed?.problem, problemText('x-faultline-delay', '[]', delayRange));
   });
 
   test('x-faultline-abort answers with the status asked for, from 200 to 599', () => {
     for (const status of [200, 599]) {
-      const plan = headerFaults({ 'x-faultline-abort': String(status) }, undefined);
+      const plan = headerFaults({ 'x-faultline-abort': String(status) });
       assert.deepEqual(plan, {
         ...nothingPlanned(),
         abort: {
@@ -366,34 +368,31 @@ describe('headerFaults: Envoy-style fault headers', () => {
     // Ten digits are refused even where the number is in range.
     for (const value of ['199', '600', 'busy', '0000000503']) {
       assert.equal(
-        headerFaults({ 'x-faultline-abort': value }, undefined)?.problem,
+        headerFaults({ 'x-faultline-abort': value })?.problem,
         problemText('x-faultline-abort', JSON.stringify(value), 'an HTTP status from 200 to 599'),
       );
     }
   });
 
   test('delay and abort headers together: both fire, the delay first', () => {
-    const plan = headerFaults({ 'x-faultline-delay': '20', 'x-faultline-abort': '502' }, undefined);
+    const plan = headerFaults({ 'x-faultline-delay': '20', 'x-faultline-abort': '502' });
     assert.deepEqual(
       [plan?.requestDelay, plan?.abort?.kind, plan?.fired.map((fired) => fired.action)],
       [20, 'respond', ['delay_request', 'abort']],
     );
   });
 
-  test('a toxic that already aborted keeps its answer: the abort and gRPC headers are not even checked', () => {
-    const planned = emptyPlan();
-    const by = { name: 'stop', type: 'http_abort' };
-    planned.abort = { kind: 'reset', by };
-    const plan = headerFaults(
-      { 'content-type': 'application/grpc', 'x-faultline-abort': 'bad', 'x-faultline-grpc-status': 'bad' },
-      planned,
+  test('every fault header is checked, even one an abort header makes moot', () => {
+    assert.equal(
+      headerFaults(grpcRequest({ 'x-faultline-abort': '503', 'x-faultline-grpc-status': 'bad' }).headers)
+        ?.problem,
+      problemText('x-faultline-grpc-status', '"bad"', 'a gRPC status code from 0 to 16'),
     );
-    assert.deepEqual(plan, { ...nothingPlanned(), abort: { kind: 'reset', by } });
   });
 
   test('x-faultline-grpc-status answers a gRPC call with the code, from 0 to 16', () => {
     for (const code of [0, 16]) {
-      const plan = headerFaults(grpcRequest({ 'x-faultline-grpc-status': String(code) }).headers, undefined);
+      const plan = headerFaults(grpcRequest({ 'x-faultline-grpc-status': String(code) }).headers);
       assert.deepEqual(plan, {
         ...nothingPlanned(),
         abort: {
@@ -406,20 +405,20 @@ describe('headerFaults: Envoy-style fault headers', () => {
       });
     }
     assert.equal(
-      headerFaults(grpcRequest({ 'x-faultline-grpc-status': '17' }).headers, undefined)?.problem,
+      headerFaults(grpcRequest({ 'x-faultline-grpc-status': '17' }).headers)?.problem,
       problemText('x-faultline-grpc-status', '"17"', 'a gRPC status code from 0 to 16'),
     );
   });
 
   test('x-faultline-grpc-status does nothing on a request that is no gRPC call', () => {
-    assert.equal(headerFaults({ 'x-faultline-grpc-status': '14' }, undefined), undefined);
+    assert.equal(headerFaults({ 'x-faultline-grpc-status': '14' }), undefined);
     const json = { 'content-type': 'application/json', 'x-faultline-grpc-status': '14' };
-    assert.equal(headerFaults(json, undefined), undefined);
+    assert.equal(headerFaults(json), undefined);
   });
 
   test('gRPC content types: application/grpc, +proto and ;parameters, any case; not grpc-web', () => {
     const code = (type: string | string[]) =>
-      headerFaults({ 'content-type': type, 'x-faultline-grpc-status': '3' }, undefined)?.abort;
+      headerFaults({ 'content-type': type, 'x-faultline-grpc-status': '3' })?.abort;
     const grpc = (abort: RequestPlan['abort']) => (abort?.kind === 'grpc' ? abort.code : undefined);
     assert.deepEqual(
       [
@@ -437,7 +436,6 @@ describe('headerFaults: Envoy-style fault headers', () => {
   test('an abort header wins over a gRPC status header on the same call', () => {
     const plan = headerFaults(
       grpcRequest({ 'x-faultline-abort': '503', 'x-faultline-grpc-status': '14' }).headers,
-      undefined,
     );
     assert.deepEqual([plan?.abort?.kind, plan?.fired.map((fired) => fired.action)], ['respond', ['abort']]);
   });
@@ -540,5 +538,159 @@ describe('rewrite: bodies and headers', () => {
     };
     editHeaders(headers, { 'x-trace': 'def', 'set-cookie': null, 'x-added': '1', 'x-absent': null });
     assert.deepEqual(headers, { 'content-type': 'text/plain', 'x-trace': 'def', 'x-added': '1' });
+  });
+});
+
+describe('dropPendingFaults: halt or reset released a held request', () => {
+  const everything = (): RequestPlan => {
+    const by = (name: string) => ({ name, type: 'test' });
+    return {
+      requestDelay: 100,
+      responseDelay: 200,
+      abort: { kind: 'respond', status: 503, body: 'no', headers: {}, by: by('fail') },
+      requestHeaders: { 'x-up': '1' },
+      responseHeaders: { 'x-down': '1' },
+      status: 418,
+      body: 'new',
+      jsonPatch: { a: 1 },
+      fired: [
+        { by: by('slow'), action: 'delay_request' },
+        { by: by('late'), action: 'delay_response' },
+        { by: by('edit'), action: 'modify' },
+        { by: by('fail'), action: 'abort' },
+        { by: by('cut'), action: 'reset' },
+        { by: by('grpc'), action: 'grpc_status' },
+      ],
+      problem: undefined,
+    };
+  };
+
+  test('held before going upstream: nothing is left but the request delay that held it', () => {
+    const plan = everything();
+    dropPendingFaults(plan, 'request');
+    assert.deepEqual(plan, {
+      ...nothingPlanned(),
+      requestDelay: 100,
+      fired: [{ by: { name: 'slow', type: 'test' }, action: 'delay_request' }],
+    });
+  });
+
+  test('held as an answer: the request went up rewritten, so its headers and the delays stay reported', () => {
+    const plan = everything();
+    dropPendingFaults(plan, 'response');
+    assert.deepEqual(plan, {
+      ...nothingPlanned(),
+      requestDelay: 100,
+      requestHeaders: { 'x-up': '1' },
+      fired: [
+        { by: { name: 'slow', type: 'test' }, action: 'delay_request' },
+        { by: { name: 'late', type: 'test' }, action: 'delay_response' },
+        { by: { name: 'edit', type: 'test' }, action: 'modify' },
+      ],
+    });
+  });
+});
+
+describe('header-driven faults against toxics: the headers are checked first and their answer wins', () => {
+  const lateDelay = (name: string) =>
+    toxic({ type: 'http_delay', name, attributes: { stage: 'response', delay: 7 } });
+
+  test("the header's abort replaces a toxic's, whose counters are not even asked", () => {
+    const { proxy, selected, actions } = proxyWith([abort('fail', 500)], true);
+    const plan = planRequest(
+      proxy,
+      request({ headers: { 'x-faultline-abort': '418' } }),
+      scriptedRandoms({}).randoms,
+    );
+    assert.deepEqual(
+      [plan?.abort?.kind, plan?.abort?.kind === 'respond' && plan.abort.status],
+      ['respond', 418],
+    );
+    assert.deepEqual(firedBy(plan), ['x-faultline-abort:header:abort']);
+    assert.deepEqual([selected, actions], [[], []]);
+  });
+
+  test('a request that asks for its answer still meets the request delays before it, not the rest', () => {
+    const { proxy, selected } = proxyWith([delay('slow', 10), lateDelay('late'), abort('fail', 500)], true);
+    const plan = planRequest(
+      proxy,
+      request({ headers: { 'x-faultline-abort': '418', 'x-faultline-delay': '5' } }),
+      scriptedRandoms({}).randoms,
+    );
+    assert.deepEqual(
+      [plan?.requestDelay, plan?.responseDelay, plan?.abort?.by.name],
+      [15, 0, 'x-faultline-abort'],
+    );
+    assert.deepEqual(firedBy(plan), [
+      'slow:http_delay:delay_request',
+      'x-faultline-delay:header:delay_request',
+      'x-faultline-abort:header:abort',
+    ]);
+    assert.deepEqual(selected, ['slow']);
+  });
+
+  test("a gRPC status header replaces a gRPC status toxic's on a gRPC call", () => {
+    const grpc = toxic({ type: 'grpc_status', name: 'down', attributes: { code: 14 } });
+    const { proxy } = proxyWith([grpc], true);
+    const plan = planRequest(
+      proxy,
+      grpcRequest({ 'x-faultline-grpc-status': '5' }),
+      scriptedRandoms({}).randoms,
+    );
+    assert.deepEqual([plan?.abort?.kind, plan?.abort?.kind === 'grpc' && plan.abort.code], ['grpc', 5]);
+    assert.deepEqual(firedBy(plan), ['x-faultline-grpc-status:header:grpc_status']);
+  });
+
+  test('a bad header is the answer (a 400) whatever the toxics would do, and no toxic counts it', () => {
+    const { proxy, selected } = proxyWith([delay('slow', 10), abort('fail', 500)], true);
+    const plan = planRequest(
+      proxy,
+      request({ headers: { 'x-faultline-abort': '4180' } }),
+      scriptedRandoms({}).randoms,
+    );
+    assert.deepEqual(plan, {
+      ...nothingPlanned(),
+      problem:
+        'faultline: invalid x-faultline-abort header: received "4180"; expected an HTTP status from 200 to 599 (header-driven faults are on for this proxy)\n',
+    });
+    assert.deepEqual(selected, []);
+  });
+
+  test('without an answer asked, a toxic abort stands and the header delay adds to the toxic delays', () => {
+    const { proxy } = proxyWith([lateDelay('late'), abort('fail', 500)], true);
+    const plan = planRequest(
+      proxy,
+      request({ headers: { 'x-faultline-delay': '3' } }),
+      scriptedRandoms({}).randoms,
+    );
+    assert.deepEqual([plan?.requestDelay, plan?.responseDelay, plan?.abort?.by.name], [3, 7, 'fail']);
+    assert.deepEqual(firedBy(plan), [
+      'late:http_delay:delay_response',
+      'fail:http_abort:abort',
+      'x-faultline-delay:header:delay_request',
+    ]);
+  });
+
+  test('withAsked: either side alone comes back as it is', () => {
+    const alone = emptyPlan();
+    assert.equal(withAsked(alone, undefined), alone);
+    assert.equal(withAsked(undefined, alone), alone);
+    assert.equal(withAsked(undefined, undefined), undefined);
+  });
+});
+
+describe('unknown x-faultline- headers on a proxy with header faults', () => {
+  test('a mistyped fault header is a 400 naming it and listing the accepted ones', () => {
+    assert.equal(
+      headerFaults({ 'x-faultline-abrot': '503', 'x-faultline-delay': '5' })?.problem,
+      'faultline: unknown header x-faultline-abrot (received "503"): header-driven faults are on for this proxy, and they are x-faultline-abort, x-faultline-delay, x-faultline-grpc-status; correct the name, or send it to a proxy without header_faults to pass it to the upstream\n',
+    );
+  });
+
+  test("faultline's dashboard CSRF header and other prefixes pass untouched", () => {
+    assert.equal(
+      headerFaults({ 'x-faultline-csrf': 'token', 'x-faultlinex': '1', 'x-fault': '1' }),
+      undefined,
+    );
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { createProxy, startHarness, startTcpServer, waitFor } from './helpers.js';
+import { createProxy, freePort, startHarness, startTcpServer, waitFor } from './helpers.js';
 import { collectEvents } from './http-helpers.js';
 
 interface Order {
@@ -360,6 +360,22 @@ describe('HTTP/2 through an http2 proxy', () => {
     assert.match(
       Buffer.concat(chunks).toString(),
       new RegExp(`^faultline: the upstream ${garbage.address} did not answer with HTTP`),
+    );
+  });
+
+  it('answers 502 saying it could not connect when nothing listens at the upstream, as the http proxy does', async () => {
+    const closedPort = await freePort();
+    const refused = await createProxy(harness, 'refusedH2', `127.0.0.1:${closedPort}`, { protocol: 'http2' });
+    const session = http2.connect(`http://127.0.0.1:${refused.port}`);
+    after(() => session.close());
+    const stream = session.request({ ':path': '/x' });
+    const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+    assert.equal(headers[':status'], 502);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    assert.equal(
+      Buffer.concat(chunks).toString(),
+      `faultline: could not connect to the upstream 127.0.0.1:${closedPort} (ECONNREFUSED)\n`,
     );
   });
 

@@ -75,6 +75,8 @@ function detail(event: EngineEvent): string {
     case 'toxic.fired':
       return `${event.toxic} (${event.toxicType}, ${event.stream}) on connection #${event.connection}: ${event.action}`;
     case 'http.fault': {
+      if (event.clientLeftAfterMs !== undefined)
+        return `${event.method} ${event.path}: the client left after ${event.clientLeftAfterMs} ms (${event.toxicType} ${event.toxic})`;
       const outcome =
         event.grpcCode !== undefined
           ? `gRPC ${event.grpcCode}`

@@ -59,6 +59,8 @@ export type EngineEvent =
       grpcCode?: number;
       /** The body change this toxic asked for was not made, and why (the original body passed). */
       skipped?: string;
+      /** The client went away this long after a delay began to hold its request or answer: it got nothing. */
+      clientLeftAfterMs?: number;
     }
   | {
       /**

@@ -53,7 +53,10 @@ export interface Engine {
   delete(name: string): void;
   /** Creates or updates each proxy in order; proxies not named are left alone. */
   populate(specs: readonly ProxySpec[]): Promise<EngineProxy[]>;
-  /** Enables every proxy and removes every toxic; tries them all before reporting failures. */
+  /**
+   * Enables every proxy, removes every toxic and releases every request a delay holds; tries
+   * them all before reporting failures.
+   */
   reset(): Promise<void>;
   close(): void;
 }
@@ -230,6 +233,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       for (const proxy of proxies.values()) {
         try {
           if (!proxy.enabled) await proxy.start();
+          // What delays hold (a toxic's or a header's) goes on with no further fault; header_faults,
+          // a setting of the proxy, stays as it is.
+          proxy.releaseHeldRequests();
           for (const toxic of proxy.toxics) await proxy.removeToxic(toxic.name);
         } catch (error) {
           failures.push({ proxy: proxy.name, error });

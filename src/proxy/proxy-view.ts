@@ -18,6 +18,8 @@ export interface ProxyView {
    * holds goes on at once, as an interrupted byte toxic passes on what it holds.
    */
   readonly requestToxicsChanged: AbortSignal;
+  /** A delay starts holding a request or an answer; the function returned says it ended. */
+  holdStarted(): () => void;
   readonly environment: ProxyEnvironment;
   /** Counts toxic actions for metrics, as connection toxics do. */
   countAction(toxic: ToxicSpec): void;

@@ -33,6 +33,7 @@ import type { CertificateIssuer, ClientTls, ServerTls } from './tls/proxy-tls.js
 import type { SecureAcceptor } from './tls/secure-sockets.js';
 import { isTlsError, tlsReason } from './tls/tls-errors.js';
 import { ToxicRoster } from './toxic-roster.js';
+import { FAULTS_STOPPED } from './http/hold.js';
 
 export interface ProxyEnvironment {
   readonly clock: Clock;
@@ -78,6 +79,7 @@ export class FaultProxy implements ProxyView {
   private readonly roster: ToxicRoster;
   private requestToxicList: ToxicSpec[] = [];
   private requestToxicChange: AbortController | undefined;
+  private holdsNow = 0;
   private server: net.Server | undefined;
   private session: ProtocolSession | undefined;
   private readonly protocolImplementation: Protocol;
@@ -133,8 +135,33 @@ export class FaultProxy implements ProxyView {
     return this.requestToxicChange.signal;
   }
 
+  holdStarted(): () => void {
+    this.holdsNow += 1;
+    let ended = false;
+    return () => {
+      if (!ended) this.holdsNow -= 1;
+      ended = true;
+    };
+  }
+
+  /** Requests and answers a delay (a toxic's or a header's) holds right now. */
+  get heldRequests(): number {
+    return this.holdsNow;
+  }
+
+  /**
+   * Halt and reset: every request or answer a delay holds goes on at once, with no further
+   * fault (no abort, no rewrite). Returns how many there were.
+   */
+  releaseHeldRequests(): number {
+    const held = this.holdsNow;
+    this.requestToxicChange?.abort(FAULTS_STOPPED);
+    this.requestToxicChange = undefined;
+    return held;
+  }
+
   /** Releases what request delays hold: their toxic changed or went. */
-  private releaseHeldRequests(toxic: ToxicSpec): void {
+  private releaseHeldBy(toxic: ToxicSpec): void {
     if (isConnectionToxicSpec(toxic)) return;
     this.requestToxicChange?.abort();
     this.requestToxicChange = undefined;
@@ -299,7 +326,7 @@ export class FaultProxy implements ProxyView {
     this.protocolImplementation.checkToxic(toxic, this.name);
     this.roster.replace(toxic);
     this.toxicsChanged();
-    this.releaseHeldRequests(toxic);
+    this.releaseHeldBy(toxic);
     this.connectGate?.interrupt(toxic.name);
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
@@ -310,7 +337,7 @@ export class FaultProxy implements ProxyView {
   async removeToxic(name: string): Promise<void> {
     const toxic = this.roster.remove(name);
     this.toxicsChanged();
-    this.releaseHeldRequests(toxic);
+    this.releaseHeldBy(toxic);
     this.connectGate?.interrupt(name);
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].removeToxic(name));

@@ -44,7 +44,12 @@ export function describeEvent(event: ServerEvent): string {
     case 'connection.failed':
       return `${proxy}: ${field('client')} could not reach ${field('upstream')}: ${field('error')}`;
     case 'http.fault': {
-      const answer = event.status === undefined ? '' : ` → ${field('status')}`;
+      const answer =
+        event.clientLeftAfterMs !== undefined
+          ? `: the client left after ${field('clientLeftAfterMs')} ms, before its answer`
+          : event.status === undefined
+            ? ''
+            : ` → ${field('status')}`;
       const grpc = event.grpcCode === undefined ? '' : ` (gRPC status ${field('grpcCode')})`;
       return `${proxy}: ${field('toxic')} (${field('toxicType')}) ${field('action')} ${field('method')} ${field('path')}${answer}${grpc} on connection #${field('connection')}`;
     }

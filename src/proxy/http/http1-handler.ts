@@ -21,13 +21,20 @@ import { isHopHeader, namedByConnection } from './hop-headers.js';
 import {
   answerCut,
   isResponseTimeout,
+  reportClientLeft,
   reportFired,
   reportUpstreamFailure,
   type RequestLabel,
   splitTarget,
   upstreamFailure,
 } from './report.js';
-import { emptyPlan, planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
+import {
+  dropPendingFaults,
+  emptyPlan,
+  planRequest,
+  type RequestPlan,
+  type ToxicRandoms,
+} from './request-plan.js';
 import { ConnectionTurns } from './turns.js';
 import { editHeaders, replacesBody, rewriteBody, rewritesBody, TOO_LARGE_TO_PATCH } from './rewrite.js';
 
@@ -113,7 +120,14 @@ export class Http1Handler {
     try {
       if (turn.ahead !== undefined) await turn.ahead;
       if (gone.signal.aborted) return;
-      if (plan.requestDelay > 0 && !(await hold(this.proxy, plan.requestDelay, gone.signal))) return;
+      if (plan.requestDelay > 0) {
+        const held = await hold(this.proxy, plan.requestDelay, gone.signal);
+        if (held.clientLeft) {
+          reportClientLeft(this.proxy, plan, label, 'request', held.heldMs);
+          return;
+        }
+        if (held.faultsStopped) dropPendingFaults(plan, 'request');
+      }
     } finally {
       // The requests behind go on once this one has: it goes upstream before they run.
       turn.release?.();
@@ -218,9 +232,14 @@ export class Http1Handler {
       return;
     }
     try {
-      if (plan.responseDelay > 0 && !(await hold(this.proxy, plan.responseDelay, gone.signal))) {
-        upstream.body.destroy();
-        return;
+      if (plan.responseDelay > 0) {
+        const held = await hold(this.proxy, plan.responseDelay, gone.signal);
+        if (held.clientLeft) {
+          upstream.body.destroy();
+          reportClientLeft(this.proxy, plan, label, 'response', held.heldMs);
+          return;
+        }
+        if (held.faultsStopped) dropPendingFaults(plan, 'response');
       }
       const held: HeldAnswer = {
         response,

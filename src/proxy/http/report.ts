@@ -1,5 +1,5 @@
 import type { ProxyView } from '../proxy-view.js';
-import type { RequestPlan } from './request-plan.js';
+import { dropPendingFaults, type RequestPlan } from './request-plan.js';
 import { isTlsError, tlsReason } from '../tls/tls-errors.js';
 
 export interface RequestLabel {
@@ -8,19 +8,21 @@ export interface RequestLabel {
   readonly path: string;
 }
 
-/** One http.fault event per toxic (or header) that acted on the request, with what the client got. */
+/** One http.fault event per toxic (or header) that acted on the request, with what the client got (or when it left). */
 export function reportFired(
   proxy: ProxyView,
   plan: RequestPlan,
   request: RequestLabel,
-  outcome: { status?: number; grpcCode?: number; skipped?: string | undefined },
+  outcome: { status?: number; grpcCode?: number; skipped?: string | undefined; clientLeftAfterMs?: number },
 ): void {
   const result =
-    outcome.grpcCode !== undefined
-      ? `grpc ${outcome.grpcCode}`
-      : outcome.status !== undefined
-        ? String(outcome.status)
-        : undefined;
+    outcome.clientLeftAfterMs !== undefined
+      ? 'client left'
+      : outcome.grpcCode !== undefined
+        ? `grpc ${outcome.grpcCode}`
+        : outcome.status !== undefined
+          ? String(outcome.status)
+          : undefined;
   for (const { by, action } of plan.fired) {
     const skipped = by === plan.bodyBy ? outcome.skipped : undefined;
     const counted = skipped === undefined ? (result ?? action) : 'skipped';
@@ -37,8 +39,24 @@ export function reportFired(
       ...(outcome.status === undefined ? {} : { status: outcome.status }),
       ...(outcome.grpcCode === undefined ? {} : { grpcCode: outcome.grpcCode }),
       ...(skipped === undefined ? {} : { skipped }),
+      ...(outcome.clientLeftAfterMs === undefined ? {} : { clientLeftAfterMs: outcome.clientLeftAfterMs }),
     });
   }
+}
+
+/**
+ * The client went away while a delay held its request (`request`) or its answer (`response`):
+ * the faults that had acted (the delays, a request rewrite) say so, with how long it was held.
+ */
+export function reportClientLeft(
+  proxy: ProxyView,
+  plan: RequestPlan,
+  request: RequestLabel,
+  stage: 'request' | 'response',
+  heldMs: number,
+): void {
+  dropPendingFaults(plan, stage);
+  reportFired(proxy, plan, request, { clientLeftAfterMs: heldMs });
 }
 
 /**
@@ -89,6 +107,9 @@ export function upstreamFailure(
   timeoutMs?: number,
 ): string {
   const upstream = proxy.upstream;
+  // An http2 stream whose session never connected is cancelled; the session's error says why.
+  if (error.code === 'ERR_HTTP2_STREAM_CANCEL' && error.cause instanceof Error)
+    return upstreamFailure(proxy, error.cause as Error & { code?: string }, timeoutMs);
   const code = error.code ?? '';
   if (isResponseTimeout(error)) {
     return `faultline: the upstream ${upstream} sent no response headers within ${timeoutMs ?? '?'} ms (the upstream response timeout)`;

@@ -3,7 +3,7 @@ import { matchesRequest, type RequestFacts } from '../../model/match.js';
 import type { RandomSource } from '../../model/random.js';
 import type { ToxicSpec } from '../../model/toxic.js';
 import type { ProxyView } from '../proxy-view.js';
-import { headerFaults } from './header-faults.js';
+import { headerFaults, withAsked } from './header-faults.js';
 import { requestToxicImplementations } from './toxics/index.js';
 
 /** Header name → new value, or null to remove it. */
@@ -58,6 +58,23 @@ export function emptyPlan(): RequestPlan {
   };
 }
 
+/**
+ * Halt or reset stopped every fault while a delay held this request (`request`) or its answer
+ * (`response`): it goes on with no further fault. Only what already acted stays reported: the
+ * delays that held it, and on the response side the request's rewrite, which went upstream.
+ */
+export function dropPendingFaults(plan: RequestPlan, stage: 'request' | 'response'): void {
+  const acted = stage === 'request' ? ['delay_request'] : ['delay_request', 'delay_response', 'modify'];
+  plan.fired = plan.fired.filter((fired) => acted.includes(fired.action));
+  plan.abort = undefined;
+  plan.responseDelay = 0;
+  plan.responseHeaders = {};
+  plan.status = undefined;
+  plan.body = undefined;
+  plan.jsonPatch = undefined;
+  if (stage === 'request') plan.requestHeaders = {};
+}
+
 /** A seeded random source per toxic, so toxicity and jitter decisions repeat with the seed. */
 export class ToxicRandoms {
   private readonly byToxic = new WeakMap<ToxicSpec, RandomSource>();
@@ -82,8 +99,13 @@ export function planRequest(
   facts: RequestFacts,
   randoms: ToxicRandoms,
 ): RequestPlan | undefined {
+  // The headers are checked first: a bad one is a 400 whatever the toxics would do.
+  const asked = proxy.headerFaults ? headerFaults(facts.headers) : undefined;
+  if (asked?.problem !== undefined) return asked;
   let plan: RequestPlan | undefined;
   for (const toxic of proxy.requestToxics) {
+    // A request that asked for its own answer meets only the toxics that hold it on its way.
+    if (asked?.abort !== undefined && !holdsRequest(toxic)) continue;
     const implementation =
       requestToxicImplementations[toxic.type as keyof typeof requestToxicImplementations];
     if (implementation.appliesTo && !implementation.appliesTo(facts)) continue;
@@ -98,6 +120,9 @@ export function planRequest(
     proxy.countAction(toxic);
     if (plan.abort) break;
   }
-  if (proxy.headerFaults) plan = headerFaults(facts.headers, plan);
-  return plan;
+  return withAsked(plan, asked);
+}
+
+function holdsRequest(toxic: ToxicSpec): boolean {
+  return toxic.type === 'http_delay' && (toxic.attributes as { stage?: string }).stage !== 'response';
 }

@@ -34,6 +34,12 @@ export async function passUpgrade(
     randoms,
   );
   socket.on('error', () => socket.destroy());
+  if (plan?.problem !== undefined) {
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(plan.problem)}\r\nconnection: close\r\n\r\n${plan.problem}`,
+    );
+    return;
+  }
   const abort = plan?.abort;
   if (plan && abort) {
     reportFired(proxy, plan, label, abort.kind === 'respond' ? { status: abort.status } : {});
@@ -54,7 +60,7 @@ export async function passUpgrade(
     reportFired(proxy, plan, label, {});
     const gone = new AbortController();
     socket.once('close', () => gone.abort());
-    if (!(await hold(proxy, plan.requestDelay, gone.signal))) return;
+    if ((await hold(proxy, plan.requestDelay, gone.signal)).clientLeft) return;
   }
   const { host, port } = parseHostPort(proxy.upstream, 'upstream');
   const secure = proxy.upstreamTlsOptions;

@@ -6,13 +6,14 @@ import { faultHeaders } from '../http/header-faults.js';
 import { isHopHeader } from '../http/hop-headers.js';
 import {
   answerCut,
+  reportClientLeft,
   reportFired,
   reportUpstreamFailure,
   type RequestLabel,
   splitTarget,
   upstreamFailure,
 } from '../http/report.js';
-import { planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
+import { dropPendingFaults, planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
 import {
   editHeaders,
   MAX_REWRITE_BYTES,
@@ -79,9 +80,13 @@ export class Http2Handler {
       const gone = new AbortController();
       const onClose = () => gone.abort();
       stream.once('close', onClose);
-      const stillWanted = await hold(this.proxy, plan.requestDelay, gone.signal);
+      const held = await hold(this.proxy, plan.requestDelay, gone.signal);
       stream.off('close', onClose);
-      if (!stillWanted) return;
+      if (held.clientLeft) {
+        reportClientLeft(this.proxy, plan, label, 'request', held.heldMs);
+        return;
+      }
+      if (held.faultsStopped) dropPendingFaults(plan, 'request');
     }
     const abort = plan.abort;
     if (abort?.kind === 'reset') {
@@ -164,9 +169,13 @@ export class Http2Handler {
       const gone = new AbortController();
       const onClose = () => gone.abort();
       stream.once('close', onClose);
-      const stillWanted = await hold(this.proxy, plan.responseDelay, gone.signal);
+      const held = await hold(this.proxy, plan.responseDelay, gone.signal);
       stream.off('close', onClose);
-      if (!stillWanted || stream.closed) return;
+      if (held.clientLeft || stream.closed) {
+        reportClientLeft(this.proxy, plan, label, 'response', held.heldMs);
+        return;
+      }
+      if (held.faultsStopped) dropPendingFaults(plan, 'response');
     }
     const headers = this.responseHeaders(received, plan);
     const status = Number(headers[HTTP2_HEADER_STATUS] ?? 200);

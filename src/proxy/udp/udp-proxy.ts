@@ -40,6 +40,8 @@ export class UdpProxy {
   readonly protocol = 'udp';
   /** Datagrams carry no requests, so no request headers can ask for faults. */
   readonly headerFaults = false;
+  /** Nor can a delay hold one: halt and reset find none to release. */
+  readonly heldRequests = 0;
   /** Datagram proxies speak no TLS (the spec refuses tls on udp); these keep EngineProxy uniform. */
   readonly tls = undefined;
   readonly upstreamTls = undefined;
@@ -120,6 +122,10 @@ export class UdpProxy {
     const every = Math.max(10, Math.min(1000, this.idleTimeoutMs / 4));
     this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref();
+  }
+
+  releaseHeldRequests(): number {
+    return 0;
   }
 
   stop(): void {

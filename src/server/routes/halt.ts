@@ -100,9 +100,33 @@ export function haltRoutes(dependencies: HaltDependencies): Route[] {
   ];
 }
 
-/** Removes every toxic and enables every disabled proxy: what POST /reset does, item by item, said. */
+/**
+ * Removes every toxic and enables every disabled proxy, as POST /reset does, and more: switches
+ * header-driven faults off and releases every request a delay still holds; item by item, said.
+ */
 async function clearProxies(engine: Engine, outcome: HaltOutcome): Promise<void> {
   for (const proxy of engine.list()) {
+    if (proxy.headerFaults) {
+      try {
+        await engine.update(proxy.name, { headerFaults: false });
+        outcome.undone.push({
+          kind: 'toxic',
+          what: `switched header-driven faults off on proxy ${proxy.name} (header_faults: false)`,
+        });
+      } catch (error) {
+        outcome.failed.push({
+          kind: 'toxic',
+          what: `could not switch header-driven faults off on proxy ${proxy.name}: ${(error as Error).message}`,
+        });
+      }
+    }
+    // Before the toxics go: released by a removed toxic, a request would still meet the plan's abort.
+    const held = proxy.releaseHeldRequests();
+    if (held > 0)
+      outcome.undone.push({
+        kind: 'toxic',
+        what: `released ${held === 1 ? '1 request' : `${held} requests`} that a delay (a toxic's or a header's) held on proxy ${proxy.name}: ${held === 1 ? 'it goes' : 'they go'} on with no further fault`,
+      });
     for (const toxic of [...proxy.toxics]) {
       const what = `${toxic.type} toxic ${toxic.name} on proxy ${proxy.name}`;
       try {
