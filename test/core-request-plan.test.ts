@@ -552,6 +552,7 @@ describe('dropPendingFaults: halt or reset released a held request', () => {
       responseHeaders: { 'x-down': '1' },
       status: 418,
       body: 'new',
+      bodyBy: by('edit'),
       jsonPatch: { a: 1 },
       fired: [
         { by: by('slow'), action: 'delay_request' },

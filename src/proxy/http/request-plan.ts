@@ -71,6 +71,7 @@ export function dropPendingFaults(plan: RequestPlan, stage: 'request' | 'respons
   plan.responseHeaders = {};
   plan.status = undefined;
   plan.body = undefined;
+  plan.bodyBy = undefined;
   plan.jsonPatch = undefined;
   if (stage === 'request') plan.requestHeaders = {};
 }
