@@ -5,6 +5,7 @@ import type { ControlHooks } from './controls/hooks.js';
 import { ActivityFailed, InterruptExecution } from './errors.js';
 import { type RunEntry, secondsBetween, timestamp } from './journal.js';
 import { providerFor } from './providers/index.js';
+import { describeExit, isProcessOutput } from './process-output.js';
 import { PythonFailed } from './python/call.js';
 import type { ProviderContext } from './providers/provider.js';
 import { substitute } from './substitute.js';
@@ -103,9 +104,9 @@ async function runControlled(
 function warnAboutStatus(activity: Activity, entry: RunEntry, log: RunLog): void {
   if ('tolerance' in activity || entry.status !== 'succeeded') return;
   const status = (entry.output as { status?: unknown } | null)?.status;
-  if (activity.provider.type === 'process' && typeof status === 'number' && status !== 0) {
+  if (activity.provider.type === 'process' && isProcessOutput(entry.output) && status !== 0) {
     log.warning(
-      'This process returned a non-zero exit code. This may indicate some error and not what you expected. Please have a look at the logs.',
+      `This process returned a non-zero exit code. This may indicate some error and not what you expected. Activity '${activity.name}': ${describeExit(entry.output)} (the journal holds the whole output).`,
     );
   }
   if (activity.provider.type === 'http' && typeof status === 'number' && status >= 400) {
