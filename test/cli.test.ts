@@ -406,7 +406,9 @@ ${extra}`;
     assert.equal(duplicate.code, 2);
     assert.match(
       duplicate.stderr,
-      new RegExp(`^faultline: config file ${path}:3:5: not valid YAML or JSON: Map keys must be unique`),
+      new RegExp(
+        `^faultline: config file ${path}:3:5: not valid YAML or JSON: duplicate key 'name' \\(first written at line 2\\): Map keys must be unique`,
+      ),
     );
     await writeFile(path, `proxy:\n  - name: typo\n    upstream: ${echo.address}\n`);
     const unknown = await run(['apply', path]);

@@ -132,6 +132,68 @@ describe('tolerance details', () => {
   });
 });
 
+describe('list tolerances compare values as Python does (value in tolerance, low <= value <= high)', () => {
+  test('membership is by value: lists and dicts inside the tolerance match equal outputs', async () => {
+    assert.equal(await check([[1, 2]], [1, 2]), true);
+    assert.equal(await check([[1, 2]], [2, 1]), false);
+    assert.equal(await check([[1, 2]], [1, 2, 3]), false);
+    assert.equal(await check([{ a: 1 }, { b: 2 }, { c: [3] }], { c: [3] }), true);
+    assert.equal(await check([{ a: 1 }, { b: 2 }, { c: [3] }], { c: [4] }), false);
+    assert.equal(await check([{ a: 1 }, { b: 2 }, { c: 3 }], { a: 1, b: 2 }), false);
+  });
+
+  test('1 == 1.0 == True inside lists and dicts, but None is not 0 and a dict key must be its own', async () => {
+    assert.equal(await check([{ ok: 1 }], { ok: true }), true);
+    assert.equal(await check([[1.0, false]], [1, 0]), true);
+    assert.equal(await check([{ ok: null }], { ok: 0 }), false);
+    assert.equal(await check([{ ok: null }], { ok: undefined }), true);
+    assert.equal(await check([{ toString: 1 }], { valueOf: 1 }), false);
+  });
+
+  test('a pair of lists is a range in Python list order: the first unequal item decides, then length', async () => {
+    const cases: Array<[unknown, boolean]> = [
+      [[1, 2], true],
+      [[2, 0], true],
+      [[3, 4], true],
+      [[3, 4, 0], false],
+      [[1, 1, 9], false],
+      [[1, 2, 0], true],
+      [[1], false],
+      [[5], false],
+    ];
+    for (const [value, expected] of cases) {
+      assert.equal(
+        await check(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          value,
+        ),
+        expected,
+        `[[1, 2], [3, 4]] with ${JSON.stringify(value)}`,
+      );
+    }
+  });
+
+  test('a pair that Python cannot order fails with the reason and how to test "one of two"', async () => {
+    await assert.rejects(check([{ a: 1 }, { b: 2 }], { b: 2 }), {
+      name: 'TypeError',
+      message:
+        "'<=' not supported between instances of 'dict' and 'dict': a list of two items is the range [low, high] in Chaos Toolkit, " +
+        'so both bounds and the value must be numbers, strings or lists; ' +
+        'to accept either of two values, repeat one of them (three or more items mean "one of")',
+    });
+    await assert.rejects(check([[1], ['a']], [1]), {
+      name: 'TypeError',
+      message: /^'<=' not supported between instances of 'int' and 'str': a list of two items/,
+    });
+    await assert.rejects(check([[1], [2]], 1), {
+      message: /^'<=' not supported between instances of 'list' and 'int': /,
+    });
+  });
+});
+
 describe('rollback strategies against run statuses (Chaos Toolkit semantics)', () => {
   const rollingBack = () =>
     experiment({

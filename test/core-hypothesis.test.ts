@@ -112,6 +112,32 @@ describe('runHypothesis: probes in order, the first miss stops it', () => {
     );
   });
 
+  test('a process probe out of tolerance: the miss names its exit code and the end of its stderr', async () => {
+    const log = recordingLog();
+    const script = 'echo fine; echo first >&2; echo second >&2; echo third >&2; echo last >&2; exit 3';
+    const hypothesis = {
+      title: 'h',
+      probes: [
+        {
+          type: 'probe',
+          name: 'health',
+          tolerance: 0,
+          provider: { type: 'process', path: 'sh', arguments: ['-c', script] },
+        } as unknown as Activity,
+      ],
+    };
+    const result = await runHypothesis(hypothesis, experiment({}), environment(log));
+    assert.deepEqual(result.state.probes[0]?.output, {
+      status: 3,
+      stdout: 'fine\n',
+      stderr: 'first\nsecond\nthird\nlast\n',
+    });
+    assert.equal(
+      log.lines.at(-1),
+      "critical: Steady state probe 'health' is not in the given tolerance so failing this experiment (it returned exit code 3; stderr ends with: second | third | last)",
+    );
+  });
+
   test('a probe that fails to run: not met and errored, its tolerance counted as missed', async () => {
     const log = recordingLog();
     const hypothesis = {

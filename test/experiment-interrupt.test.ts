@@ -73,3 +73,53 @@ test('SIGTERM stops what the run started but not its Python interpreter: the rol
   assert.equal(output(journal.rollbacks, 'count again'), 2, 'the module global survived the interruption');
   assert.equal(output(journal.rollbacks, 'interpreter after'), output(journal.run, 'interpreter'));
 });
+
+test('SIGINT while the experiment is validated ends the run at once (exit 130, said aloud) and stops the Python child by its pid', async () => {
+  const directory = tempDirectory('interrupt');
+  const path = join(directory, 'experiment.json');
+  const pidFile = join(directory, 'python.pid');
+  await writeFile(
+    join(directory, 'slow_import.py'),
+    `import os, time\nopen(${JSON.stringify(pidFile)}, "w").write(str(os.getpid()))\ntime.sleep(60)\ndef probe():\n    return 1\n`,
+  );
+  await writeFile(
+    path,
+    JSON.stringify({
+      title: 'interrupted while validated',
+      description: 'd',
+      method: [
+        { type: 'probe', name: 'p', provider: { type: 'python', module: 'slow_import', func: 'probe' } },
+      ],
+    }),
+  );
+  const run = spawnCli(['run', path, '--journal-path', join(directory, 'journal.json')]);
+  let pid = 0;
+  await waitFor(
+    async () => {
+      pid = Number(await readFile(pidFile, 'utf8').catch(() => '0'));
+      return pid > 0;
+    },
+    'the Python module to be imported',
+    20_000,
+  );
+  process.kill(run.child.pid!, 'SIGINT');
+  const { code, stderr } = await run.done;
+  assert.equal(code, 130, stderr);
+  assert.match(
+    stderr,
+    /CRITICAL\] SIGINT received while the experiment was being loaded and validated: nothing ran, no journal is written; stopping\n$/,
+  );
+  await waitFor(
+    () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    'the Python interpreter to be gone',
+    10_000,
+  );
+  await assert.rejects(readFile(join(directory, 'journal.json')), { code: 'ENOENT' });
+});

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidSource, loadExperiment } from '../src/experiment/load.js';
@@ -14,4 +17,36 @@ test('a JSON experiment with a syntax error names the line and column', async ()
       error instanceof InvalidSource &&
       /^Failed parsing JSON experiment: .*\(line 2, column 21\)$/.test(error.message),
   );
+});
+
+test('a YAML experiment with a duplicate key is refused naming the key and both lines', async () => {
+  const path = join(tempDirectory('load'), 'experiment.yaml');
+  await writeFile(path, 'title: t\ndescription: d\nmethod:\n  - name: a\n    type: action\n    name: b\n');
+  await assert.rejects(loadExperiment(path), {
+    name: 'InvalidSource',
+    message:
+      /^Failed parsing YAML experiment: duplicate key 'name' \(first written at line 4\): Map keys must be unique at line 6, column 5:/,
+  });
+});
+
+test('an experiment URL that answers 404 or 500 names the URL, the status and the body', async () => {
+  const server = http.createServer((request, response) => {
+    response.statusCode = request.url === '/gone.json' ? 404 : 500;
+    response.end(request.url === '/gone.json' ? 'no such experiment\n' : '');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    await assert.rejects(loadExperiment(`${base}/gone.json`), {
+      name: 'InvalidSource',
+      message: `Failed to fetch the experiment: ${base}/gone.json answered HTTP 404: no such experiment`,
+    });
+    await assert.rejects(loadExperiment(`${base}/broken.json`), {
+      name: 'InvalidSource',
+      message: `Failed to fetch the experiment: ${base}/broken.json answered HTTP 500 (empty body)`,
+    });
+  } finally {
+    server.close();
+  }
 });

@@ -37,6 +37,35 @@ describe('process provider', () => {
     assert.equal(entry.status, 'succeeded', 'a non-zero exit is not a failure');
   });
 
+  test('a non-zero exit warns with the exit code and the end of stderr; a signal is minus its number', async () => {
+    const warnings: string[] = [];
+    const log = { ...silentLog, warning: (message: string) => warnings.push(message) };
+    const journal = await run(
+      experiment({
+        method: [
+          action('fails', { type: 'process', path: 'sh', arguments: ['-c', 'echo why >&2; exit 4'] }),
+          action('killed', { type: 'process', path: 'sh', arguments: ['-c', 'kill -9 $$'] }),
+          action('fine', { type: 'process', path: 'true' }),
+        ],
+      }),
+      { log },
+    );
+    assert.deepEqual(
+      journal.run.map((entry) => entry.output),
+      [
+        { status: 4, stdout: '', stderr: 'why\n' },
+        { status: -9, stdout: '', stderr: '' },
+        { status: 0, stdout: '', stderr: '' },
+      ],
+    );
+    const chaosWords =
+      'This process returned a non-zero exit code. This may indicate some error and not what you expected.';
+    assert.deepEqual(warnings, [
+      `${chaosWords} Activity 'fails': exit code 4; stderr ends with: why (the journal holds the whole output).`,
+      `${chaosWords} Activity 'killed': killed by SIGKILL (status -9); stderr was empty (the journal holds the whole output).`,
+    ]);
+  });
+
   test('a string runs through the shell, substituted', async () => {
     const journal = await run(
       experiment({

@@ -334,6 +334,45 @@ describe('activities', () => {
     assert.equal(skipped.run[0]!.status, 'succeeded');
   });
 
+  test('a pause that substitution makes negative or a string aborts the run naming it; a falsy one is no pause', async () => {
+    const withPause = (after: unknown) =>
+      experiment({
+        configuration: { negative: -1, word: 'soon', text: '2', none: null, zero: 0 },
+        method: [
+          js('action', 'paused', 'value', {}, { pauses: { after } }),
+          js('action', 'next', 'value', {}),
+        ],
+      });
+    const expected: Array<[string, string]> = [
+      ['${negative}', `"\${negative}", which became -1: a pause is a number of seconds, 0 or more`],
+      ['${word}', `"\${word}", which became "soon": a pause is a number of seconds, 0 or more`],
+      [
+        '${text}',
+        `"\${text}", which became "2": a pause is a number of seconds, 0 or more; a value read from the environment is a string: give it "env_var_type": "float"`,
+      ],
+      [
+        '${absent}',
+        `"\${absent}", which was not substituted (no configuration or secret has that name): a pause is a number of seconds, 0 or more`,
+      ],
+    ];
+    for (const [after, reason] of expected) {
+      const errors: string[] = [];
+      const journal = await run(withPause(after), {
+        log: { ...silentLog, error: (line) => errors.push(line) },
+      });
+      assert.equal(journal.status, 'aborted', after);
+      assert.deepEqual(names(journal.run), ['paused'], `${after}: the activity after it does not run`);
+      assert.deepEqual(errors, [
+        `Experiment aborted: the after pause of activity 'paused' is ${reason} (chaos run fails on it too: time.sleep raises)`,
+      ]);
+    }
+    for (const after of ['${none}', '${zero}']) {
+      const journal = await run(withPause(after));
+      assert.equal(journal.status, 'completed', after);
+      assert.deepEqual(names(journal.run), ['paused', 'next'], after);
+    }
+  });
+
   test('dry modes: activities, probes, actions', async () => {
     const flag = key();
     const value = experiment({

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { silentLog } from '../src/experiment/console.js';
+import { noLedger } from '../src/experiment/ledger.js';
+import { startExperiment } from '../src/experiment/run.js';
 import { validateExperiment } from '../src/experiment/validate.js';
 import { fixtures, js } from './experiment-helpers.js';
 
@@ -349,4 +352,25 @@ test('validation accepts the forms Chaos Toolkit accepts', async () => {
     },
     fixtures,
   );
+});
+
+test('${name} that string.Template cannot take stays as written, with a warning naming where and what to write', async () => {
+  const warnings: string[] = [];
+  const value = {
+    ...base,
+    title: 'reach ${target-host}',
+    configuration: { 'some-service': 'http://127.0.0.1:1', ok_name: 'substituted' },
+    method: [js('action', 'echo', 'value', { value: '${some-service} ${ok_name} $${not-a-name} ${2nd}' })],
+  };
+  const valid = await validateExperiment(value, fixtures, { warn: (message) => warnings.push(message) });
+  const rule =
+    "is left as written, not substituted: a name chaos substitutes is letters, digits and _ and does not start with a digit (Python's string.Template)";
+  assert.deepEqual(warnings, [
+    `'\${target-host}' in the title ${rule}`,
+    `'\${some-service}' in method[0] ('echo').provider ${rule}; rename the key 'some-service' to 'some_service' and write \${some_service}`,
+    `'\${2nd}' in method[0] ('echo').provider ${rule}`,
+  ]);
+  const journal = await startExperiment(valid, { log: silentLog, ledger: noLedger, baseDirectory: fixtures })
+    .journal;
+  assert.equal(journal.run[0]?.output, '${some-service} substituted ${not-a-name} ${2nd}');
 });

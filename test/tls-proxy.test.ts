@@ -161,6 +161,36 @@ test('a proxy with upstream_tls reaches an https upstream that requires a client
   assert.equal(alert?.type === 'tls.failed' && alert.code, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
 });
 
+test('an http proxy whose https upstream requires a client certificate it lacks answers 502 saying so, with a tls.failed event', async (t) => {
+  const serverPair = await ca.issue(['127.0.0.1', 'upstream.test']);
+  const server = https.createServer(
+    { ...serverPair, ca: ca.certificatePem, requestCert: true, rejectUnauthorized: true },
+    (_request, response) => response.end('should not be reached'),
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  const upstream = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const proxy = await createProxy(harness, 'http_mtls_nocert', upstream, {
+    protocol: 'http',
+    upstream_tls: { ca: ca.certificatePem, servername: 'upstream.test' },
+  });
+  const reply = await fetch(`http://127.0.0.1:${proxy.port}/`);
+  assert.equal(reply.status, 502);
+  assert.equal(
+    await reply.text(),
+    `faultline: the TLS handshake with the upstream ${upstream} failed (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: tlsv13 alert certificate required); the upstream requires a client certificate: set upstream_tls.cert and upstream_tls.key on the proxy\n`,
+  );
+  const failures = events.flatMap((event) =>
+    event.type === 'tls.failed' && event.proxy === 'http_mtls_nocert'
+      ? [`${event.side} ${event.code}: ${event.error}`]
+      : [],
+  );
+  assert.deepEqual(failures, [
+    'upstream ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: tlsv13 alert certificate required',
+  ]);
+});
+
 test('an upstream whose certificate is not trusted fails with a tls.failed event on the upstream side', async (t) => {
   const other = await openLocalCa(join(tempDirectory('tls-other'), 'ca'));
   const pair = await other.issue(['127.0.0.1']);

@@ -155,6 +155,19 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   let reporter: Awaited<ReturnType<typeof connectReporter>>;
   // One id for the run's ledger and its registration, so /runs and /ledger name it the same way.
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  // Until the run starts, a signal ends faultline as KeyboardInterrupt ends chaos (130), said aloud.
+  const beforeStart = (signal: NodeJS.Signals) => {
+    log.critical(
+      `${signal} received while the experiment was being loaded and validated: nothing ran, no journal is written; stopping`,
+    );
+    void python.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', beforeStart);
+  process.on('SIGTERM', beforeStart);
+  const stopListening = () => {
+    process.off('SIGINT', beforeStart);
+    process.off('SIGTERM', beforeStart);
+  };
   try {
     settings = loadSettings(flags.settings ?? globals.settings, (message) => log.warning(message));
     for (const path of flags.controlFile) {
@@ -199,6 +212,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   } catch (error) {
     log.error((error as Error).message);
     await python.close();
+    stopListening();
     return 1;
   }
   const strategies = pickStrategies(
@@ -260,6 +274,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     running.interrupt(`${signal} signal received`);
     if (signals === 1) stopStarted();
   };
+  stopListening();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   reporter?.onHalt((reason) => {

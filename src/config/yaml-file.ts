@@ -1,5 +1,8 @@
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { FaultlineError } from '../model/errors.js';
+import { duplicateKey } from './yaml-duplicate-key.js';
+
+const withKey = (key: string | undefined) => (key ? `${key}: ` : '');
 
 /** A parsed input file, and where in the text each of its values stands. */
 export interface ParsedFile {
@@ -32,7 +35,7 @@ export function parseYamlText(text: string, path: string, label: string): Parsed
     const reason =
       problem.code === 'MULTIPLE_DOCS'
         ? 'the file holds more than one YAML document ("---"); keep one'
-        : headline.replace(/ at line \d+, column \d+:$/, '');
+        : `${withKey(duplicateKey(document, problem, text))}${headline.replace(/ at line \d+, column \d+:$/, '')}`;
     throw new FaultlineError(
       'FAULTLINE_ERR_INVALID_CONFIG',
       `${label} ${path}:${position ? `${position.line}:${position.col}` : '1:1'}: not valid YAML or JSON: ${reason}${

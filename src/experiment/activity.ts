@@ -2,12 +2,13 @@ import type { Activity, DryMode, Json } from '../model/experiment.js';
 import { isObject } from '../model/experiment.js';
 import type { RunLog } from './console.js';
 import type { ControlHooks } from './controls/hooks.js';
-import { ActivityFailed, InterruptExecution } from './errors.js';
+import { ActivityAborted, ActivityFailed, InterruptExecution } from './errors.js';
 import { type RunEntry, secondsBetween, timestamp } from './journal.js';
 import { providerFor } from './providers/index.js';
+import { describeExit, isProcessOutput } from './process-output.js';
 import { PythonFailed } from './python/call.js';
 import type { ProviderContext } from './providers/provider.js';
-import { substitute } from './substitute.js';
+import { type Scope, substitute } from './substitute.js';
 
 export interface ActivityEnvironment {
   dry: DryMode | undefined;
@@ -103,9 +104,9 @@ async function runControlled(
 function warnAboutStatus(activity: Activity, entry: RunEntry, log: RunLog): void {
   if ('tolerance' in activity || entry.status !== 'succeeded') return;
   const status = (entry.output as { status?: unknown } | null)?.status;
-  if (activity.provider.type === 'process' && typeof status === 'number' && status !== 0) {
+  if (activity.provider.type === 'process' && isProcessOutput(entry.output) && status !== 0) {
     log.warning(
-      'This process returned a non-zero exit code. This may indicate some error and not what you expected. Please have a look at the logs.',
+      `This process returned a non-zero exit code. This may indicate some error and not what you expected. Activity '${activity.name}': ${describeExit(entry.output)} (the journal holds the whole output).`,
     );
   }
   if (activity.provider.type === 'http' && typeof status === 'number' && status >= 400) {
@@ -126,12 +127,34 @@ async function pause(
 ) {
   const pauses = activity.pauses;
   if (skip || !isObject(pauses) || pauses[when] === undefined) return;
-  const seconds = Number(substitute(pauses[when] as Json, environment.context.scope));
+  const seconds = pauseSeconds(activity, when, pauses[when] as Json, environment.context.scope);
   if (!seconds) return;
   environment.log.info(`Pausing ${when} activity for ${seconds}s...`);
   await sleep(seconds * 1000, environment.context.signal);
   if (environment.context.signal.aborted)
     throw new InterruptExecution(String(environment.context.signal.reason));
+}
+
+/**
+ * chaoslib sleeps `pause` seconds after substitution: a falsy value (0, null, "") is no pause, and
+ * anything time.sleep refuses (a negative number, any string) raises, aborting the run.
+ */
+function pauseSeconds(activity: Activity, when: 'before' | 'after', written: Json, scope: Scope): number {
+  const value = substitute(written, scope);
+  if (value === null || value === '' || value === false) return 0;
+  if (value === true) return 1;
+  if (typeof value === 'number' && value >= 0) return value;
+  const became =
+    value === written
+      ? `${JSON.stringify(written)}, which was not substituted (no configuration or secret has that name)`
+      : `${JSON.stringify(written)}, which became ${JSON.stringify(value)}`;
+  const hint =
+    typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))
+      ? '; a value read from the environment is a string: give it "env_var_type": "float"'
+      : '';
+  throw new ActivityAborted(
+    `the ${when} pause of activity '${activity.name}' is ${became}: a pause is a number of seconds, 0 or more${hint} (chaos run fails on it too: time.sleep raises)`,
+  );
 }
 
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {

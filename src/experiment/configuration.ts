@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
 import { InvalidExperiment } from './errors.js';
+import { parseYamlNamingKeys } from '../config/yaml-duplicate-key.js';
 
 export type Configuration = Record<string, unknown>;
 export type Secrets = Record<string, Record<string, unknown>>;
@@ -74,7 +75,9 @@ export async function loadVarFiles(paths: readonly string[], warn: (message: str
     const extension = extname(path).toLowerCase();
     if (['.json', '.yaml', '.yml'].includes(extension)) {
       try {
-        const document = (extension === '.json' ? JSON.parse(text) : parseYaml(text)) as JsonObject | null;
+        const document = (
+          extension === '.json' ? JSON.parse(text) : parseYamlNamingKeys(text)
+        ) as JsonObject | null;
         Object.assign(vars.configuration, document?.configuration ?? {});
         Object.assign(vars.secrets, document?.secrets ?? {});
         continue;

@@ -9,6 +9,7 @@ import {
 import { type ActivityEnvironment, isDry, runActivity } from './activity.js';
 import { ActivityFailed, ToleranceUncheckable } from './errors.js';
 import type { RunEntry, SteadyState } from './journal.js';
+import { describeExit, isProcessOutput } from './process-output.js';
 import { providerFor } from './providers/index.js';
 import { withinTolerance } from './tolerance.js';
 import { findActivity } from './validate.js';
@@ -71,8 +72,9 @@ async function checkProbes(
     entry.tolerance_met =
       isDry(probe, environment.dry) || (await checkTolerance(probe, entry.output, environment));
     if (!entry.tolerance_met) {
+      const returned = isProcessOutput(entry.output) ? ` (it returned ${describeExit(entry.output)})` : '';
       log.critical(
-        `Steady state probe '${probe.name}' is not in the given tolerance so failing this experiment`,
+        `Steady state probe '${probe.name}' is not in the given tolerance so failing this experiment${returned}`,
       );
       return { state: { steady_state_met: false, probes }, errored: false };
     }

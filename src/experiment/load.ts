@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
+import { duplicateKey } from '../config/yaml-duplicate-key.js';
 import { fetchAnyPort } from '../net/fetch-any-port.js';
 import { InvalidExperiment } from './errors.js';
 
@@ -44,7 +45,13 @@ async function fetchExperiment(url: string, verifyTls: boolean): Promise<unknown
     throw new InvalidSource(`Failed to fetch the experiment: ${error.message}`);
   });
   const text = await response.text();
-  if (response.status !== 200) throw new InvalidSource(`Failed to fetch the experiment: ${text}`);
+  if (response.status !== 200) {
+    // chaos says only the body; the status and the URL say what went wrong.
+    const body = text.trim() ? `: ${text.trim().slice(0, 500)}` : ' (empty body)';
+    throw new InvalidSource(
+      `Failed to fetch the experiment: ${url} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${body}`,
+    );
+  }
   const type = response.headers.get('content-type') ?? '';
   if (type.includes('json')) return parseJson(text);
   if (type.includes('yaml')) return parseYamlExperiment(text);
@@ -82,7 +89,10 @@ function withLineAndColumn(text: string, message: string): string {
 function parseYamlExperiment(text: string): unknown {
   const document = parseDocument(text);
   const [error] = document.errors;
-  if (error) throw new InvalidSource(`Failed parsing YAML experiment: ${error.message}`);
+  if (error) {
+    const key = duplicateKey(document, error, text);
+    throw new InvalidSource(`Failed parsing YAML experiment: ${key ? `${key}: ` : ''}${error.message}`);
+  }
   const unsafe = document.warnings.find((warning) => warning.code === 'TAG_RESOLVE_FAILED');
   if (unsafe) {
     const tag = /Unresolved tag: (\S+)/.exec(unsafe.message)?.[1] ?? 'unknown';

@@ -33,9 +33,9 @@ function pyFloat(value: number): string {
   return text.includes('.') || text.includes('e') ? text : `${text}.0`;
 }
 
-/** Python ==: True == 1, 1 == 1.0, deep equality for lists and dicts. */
+/** Python ==: True == 1, 1 == 1.0, deep equality for lists and dicts; undefined is None too. */
 export function pyEquals(a: unknown, b: unknown): boolean {
-  const scalar = (value: unknown) => (typeof value === 'boolean' ? Number(value) : value);
+  const scalar = (value: unknown) => (typeof value === 'boolean' ? Number(value) : (value ?? null));
   if (Array.isArray(a) || Array.isArray(b)) {
     return (
       Array.isArray(a) &&
@@ -47,13 +47,24 @@ export function pyEquals(a: unknown, b: unknown): boolean {
   if (isPlainObject(a) || isPlainObject(b)) {
     if (!isPlainObject(a) || !isPlainObject(b)) return false;
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => key in b && pyEquals(a[key], b[key]));
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every((key) => Object.hasOwn(b, key) && pyEquals(a[key], b[key]))
+    );
   }
-  return scalar(a) === scalar(b) && (a === null) === (b === null);
+  return scalar(a) === scalar(b);
 }
 
-/** Python's <=: numbers (and booleans) with numbers, strings with strings; anything else is a TypeError. */
+/**
+ * Python's <=: numbers (and booleans) with numbers, strings with strings, lists item by item
+ * (the first unequal pair decides, else the shorter list is smaller); anything else is a TypeError.
+ */
 export function pyLessOrEqual(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const differs = a.findIndex((item, i) => i >= b.length || !pyEquals(item, b[i]));
+    if (differs === -1 || differs >= b.length) return a.length <= b.length;
+    return pyLessOrEqual(a[differs], b[differs]);
+  }
   const numeric = (value: unknown) => typeof value === 'number' || typeof value === 'boolean';
   if (numeric(a) && numeric(b)) return Number(a) <= Number(b);
   if (typeof a === 'string' && typeof b === 'string') return a <= b;

@@ -23,8 +23,7 @@ export async function withinTolerance(
   if (typeof tolerance === 'string') return value === tolerance;
   if (Array.isArray(tolerance)) {
     if (isObject(value) && 'status' in value) return tolerance.some((item) => pyEquals(value.status, item));
-    if (tolerance.length === 2)
-      return pyLessOrEqual(tolerance[0], value) && pyLessOrEqual(value, tolerance[1]);
+    if (tolerance.length === 2) return withinPair(tolerance[0], tolerance[1], value);
     return tolerance.some((item) => pyEquals(value, item));
   }
   if (!isObject(tolerance)) return false;
@@ -55,6 +54,19 @@ export async function withinTolerance(
     }
     default:
       return false;
+  }
+}
+
+/** Chaos Toolkit reads a two-item list as the range low <= value <= high, in Python's ordering. */
+function withinPair(low: Json | undefined, high: Json | undefined, value: unknown): boolean {
+  try {
+    return pyLessOrEqual(low, value) && pyLessOrEqual(value, high);
+  } catch (error) {
+    throw new TypeError(
+      `${(error as Error).message}: a list of two items is the range [low, high] in Chaos Toolkit, ` +
+        'so both bounds and the value must be numbers, strings or lists; ' +
+        'to accept either of two values, repeat one of them (three or more items mean "one of")',
+    );
   }
 }
 

@@ -16,6 +16,7 @@ import { validateControls } from './controls/validate.js';
 import { compileJsonPath } from './jsonpath2.js';
 import { providerFor } from './providers/index.js';
 import { checkKeys } from './key-check.js';
+import { unsubstitutableNames } from './placeholder-check.js';
 import { describeUnknownKey } from './known-keys.js';
 import { scopeOf } from './substitute.js';
 import { pythonRegex } from './tolerance.js';
@@ -53,6 +54,7 @@ export async function validateExperiment(
   }
   const warn = options.warn ?? (() => undefined);
   reportKeys(value, options.strict === true, warn);
+  for (const problem of unsubstitutableNames(value)) warn(problem);
   if (!value.title) throw new InvalidExperiment('experiment requires a title');
   if (!value.description) throw new InvalidExperiment('experiment requires a description');
   if (value.tags !== undefined) {

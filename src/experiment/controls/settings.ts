@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { checkSettingsRuntime } from '../runtime-strategies.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+
 import { isObject, type JsonObject } from '../../model/experiment.js';
 import { InvalidExperiment } from '../errors.js';
 import { describeUnknownKey, KNOWN_KEYS, unknownKeys } from '../known-keys.js';
+import { parseYamlNamingKeys } from '../../config/yaml-duplicate-key.js';
 
 /** Where `chaos run` reads its settings when --settings is not given. */
 export const DEFAULT_SETTINGS_PATH = join(homedir(), '.chaostoolkit', 'settings.yaml');
@@ -34,7 +35,7 @@ export function loadSettings(path: string | undefined, warn: (message: string) =
   }
   let parsed: unknown;
   try {
-    parsed = parseYaml(readFileSync(target, 'utf8'));
+    parsed = parseYamlNamingKeys(readFileSync(target, 'utf8'));
   } catch (error) {
     throw new InvalidExperiment(`Settings file ${target} is not valid YAML: ${(error as Error).message}`);
   }
@@ -70,7 +71,7 @@ export function loadControlFile(path: string, warn: (message: string) => void): 
   }
   let parsed: unknown;
   try {
-    parsed = parseYaml(readFileSync(path, 'utf8'));
+    parsed = parseYamlNamingKeys(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new InvalidExperiment(
       `Control file ${path} is not valid JSON or YAML: ${(error as Error).message}`,

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Json } from '../../model/experiment.js';
 import { ActivityFailed, InterruptExecution, InvalidActivity } from '../errors.js';
+import { exitStatus, type ProcessOutput } from '../process-output.js';
 import { pyStr } from '../python-values.js';
 import { hasPlaceholder, substitute, substituteForShell } from '../substitute.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
@@ -79,7 +80,7 @@ function execute(
   timeout: number | undefined,
   signal: AbortSignal,
 ) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+  return new Promise<ProcessOutput>((resolve, reject) => {
     // A group of its own: a timeout or an interruption ends the shell and whatever it started.
     const child = spawn(command, argv, { shell, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const killGroup = (name: NodeJS.Signals) => {
@@ -113,7 +114,7 @@ function execute(
       signal.removeEventListener('abort', onAbort);
       reject(new ActivityFailed(`${error.name}: ${error.message}`));
     });
-    child.once('close', (code) => {
+    child.once('close', (code, signalName) => {
       clearTimeout(timer);
       clearTimeout(escalation);
       signal.removeEventListener('abort', onAbort);
@@ -121,7 +122,7 @@ function execute(
       // Killed by the interruption: the activity has no output (null), as in chaoslib's journal.
       if (signal.aborted) return reject(new InterruptExecution(String(signal.reason)));
       resolve({
-        status: code,
+        status: exitStatus(code, signalName),
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: Buffer.concat(stderr).toString('utf8'),
       });

@@ -37,6 +37,7 @@ import {
 } from './request-plan.js';
 import { ConnectionTurns } from './turns.js';
 import { editHeaders, replacesBody, rewriteBody, rewritesBody, TOO_LARGE_TO_PATCH } from './rewrite.js';
+import { tlsConnector } from './tls-connector.js';
 
 /**
  * Serves each HTTP/1.1 request that reaches the proxy: plans the request toxics, then answers
@@ -48,6 +49,7 @@ export class Http1Handler {
   private readonly turns = new ConnectionTurns();
   private poolTls: ConnectionOptions | undefined;
   private poolUpstream = '';
+  private tls: ReturnType<typeof tlsConnector> | undefined;
 
   constructor(
     private readonly proxy: ProxyView,
@@ -183,7 +185,8 @@ export class Http1Handler {
         bodyTimeout: 0,
         keepAliveTimeout: 10_000,
       };
-      if (secure) options.connect = secure as NonNullable<Pool.Options['connect']>;
+      this.tls = secure ? tlsConnector(secure) : undefined;
+      if (this.tls) options.connect = this.tls.connect;
       this.pool = new Pool(`${secure ? 'https' : 'http'}://${this.proxy.upstream}`, options);
     }
     return this.pool;
@@ -304,6 +307,24 @@ export class Http1Handler {
       response.end(`faultline: the proxy cannot forward this request: ${error.message}\n`);
       return;
     }
+    const tls = this.tls;
+    if ((error as NodeJS.ErrnoException).code === 'UND_ERR_SOCKET' && tls) {
+      // "other side closed" may hide the upstream's TLS refusal, which its socket reports next.
+      void tls
+        .tlsErrorOf(error)
+        .then((tlsError) => this.answerFailure(request, response, plan, label, tlsError ?? error));
+      return;
+    }
+    this.answerFailure(request, response, plan, label, error);
+  }
+
+  private answerFailure(
+    request: IncomingMessage,
+    response: ServerResponse,
+    plan: RequestPlan | undefined,
+    label: RequestLabel,
+    error: Error,
+  ): void {
     const timeoutMs = this.proxy.environment.limits.upstreamResponseTimeoutMs;
     const text = upstreamFailure(this.proxy, error, timeoutMs);
     const status = isResponseTimeout(error) ? 504 : 502;

@@ -116,7 +116,10 @@ export function upstreamFailure(
   }
   if (isTlsError(error)) {
     proxy.tlsFailed('upstream', `a request to ${proxy.name}`, code, tlsReason(error));
-    return `faultline: the TLS handshake with the upstream ${upstream} failed (${code}: ${tlsReason(error)})`;
+    const hint = /CERTIFICATE_REQUIRED/.test(code)
+      ? '; the upstream requires a client certificate: set upstream_tls.cert and upstream_tls.key on the proxy'
+      : '';
+    return `faultline: the TLS handshake with the upstream ${upstream} failed (${code}: ${tlsReason(error)})${hint}`;
   }
   if (
     code === 'ECONNREFUSED' ||
