@@ -885,7 +885,7 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
     );
   });
 
-  test('the gRPC status code names, 0 to 16 (grpc/doc/statuscodes.md)', () => {
+  test('the gRPC status code names, 1 to 16 (grpc/doc/statuscodes.md); 0 OK is refused', () => {
     const names = [
       'OK',
       'CANCELLED',
@@ -905,12 +905,19 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
       'DATA_LOSS',
       'UNAUTHENTICATED',
     ];
-    names.forEach((name, code) =>
-      assert.equal(
-        what({ type: 'grpc_status', attributes: { code } }),
-        `answers gRPC calls with status ${code} ${name} without contacting the upstream`,
-      ),
-    );
+    names
+      .slice(1)
+      .forEach((name, index) =>
+        assert.equal(
+          what({ type: 'grpc_status', attributes: { code: index + 1 } }),
+          `answers gRPC calls with status ${index + 1} ${name} without contacting the upstream`,
+        ),
+      );
+    assert.equal(names[0], 'OK');
+    assert.throws(() => what({ type: 'grpc_status', attributes: { code: 0 } }), {
+      code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+      message: /received 0; .*0 OK is not a fault/,
+    });
   });
 
   test('explain called with no attributes uses the documented defaults', () => {
