@@ -17,6 +17,7 @@ import { protocols } from './protocols.js';
 import { checkHeaderFaults, parseIdleTimeout } from '../model/proxy-spec.js';
 import { DEFAULT_PROTOCOL } from '../model/protocol.js';
 import { checkName } from '../model/names.js';
+import { type HostLookup, systemLookup } from '../net/host-lookup.js';
 
 export interface EngineOptions {
   /** Makes jitter, toxicity and slicer decisions repeatable; random when omitted. */
@@ -28,6 +29,8 @@ export interface EngineOptions {
   limits?: Partial<EngineLimits>;
   /** Issues certificates for proxies with `tls.auto` (the server passes its local CA). */
   issueCertificate?: CertificateIssuer;
+  /** Looks up an upstream host name (udp proxies); node:dns's lookup when omitted. */
+  lookupHost?: HostLookup;
 }
 
 /** Thrown by populate when an entry fails after earlier ones were applied. */
@@ -72,6 +75,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const budget = new HeldBudget(limits.maxHeldBytes);
   const clock = options.clock ?? systemClock;
   const { issueCertificate } = options;
+  const lookupHost = options.lookupHost ?? systemLookup;
   // One literal, always the same keys: every proxy's environment then shares one hidden class
   // (a spread of a shared object made V8 build a new one per proxy, 280 bytes each).
   const environmentOf = (name: string): ProxyEnvironment => ({
@@ -82,6 +86,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     budget,
     limits,
     issueCertificate,
+    lookupHost,
   });
   const proxies = new Map<string, EngineProxy>();
 

@@ -34,6 +34,7 @@ import type { SecureAcceptor } from './tls/secure-sockets.js';
 import { isTlsError, tlsReason } from './tls/tls-errors.js';
 import { ToxicRoster } from './toxic-roster.js';
 import { FAULTS_STOPPED } from './http/hold.js';
+import type { HostLookup } from '../net/host-lookup.js';
 
 export interface ProxyEnvironment {
   readonly clock: Clock;
@@ -43,6 +44,7 @@ export interface ProxyEnvironment {
   readonly budget: HeldBudget;
   readonly limits: EngineLimits;
   readonly issueCertificate: CertificateIssuer | undefined;
+  readonly lookupHost: HostLookup;
 }
 
 export interface ProxyStats {

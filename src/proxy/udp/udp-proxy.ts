@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import type dgram from 'node:dgram';
 import net from 'node:net';
 import { parseHostPort } from '../../model/address.js';
@@ -10,6 +9,7 @@ import type { ProxySummary } from '../events.js';
 import { canonicalListen } from '../listener.js';
 import type { ProxyEnvironment, ProxyStats } from '../proxy.js';
 import { ToxicRoster } from '../toxic-roster.js';
+import type { HostLookup } from '../../net/host-lookup.js';
 import { bindDatagramListener } from './bind.js';
 import { Flow, type UdpEndpoint } from './flow.js';
 import { datagramToxics, datagramToxicTypes } from './toxics/index.js';
@@ -56,6 +56,9 @@ export class UdpProxy {
   private refusedDatagrams = 0;
   private droppedDatagrams = 0;
   private unusableReported = false;
+  /** When the upstream's name was last looked up (clock ms), and the lookup under way. */
+  private lookedUpAt = 0;
+  private lookingUp: Promise<void> | undefined;
   /** Whether a client was turned away at MAX_FLOWS since a flow last closed (reported once). */
   private fullReported = false;
   /** Datagrams each toxic dropped, by toxic name, over the life of the proxy. */
@@ -99,7 +102,8 @@ export class UdpProxy {
   async start(): Promise<void> {
     if (this.socket) return;
     const { socket, address } = await bindDatagramListener(this.listen, this.environment.limits.listenAllow);
-    this.target = await resolveUpstream(this.upstream);
+    this.target = await resolveUpstream(this.upstream, this.environment.lookupHost);
+    this.lookedUpAt = this.environment.clock.now();
     this.unusableReported = false;
     socket.on('message', (data, from) => this.fromClient(data, from));
     socket.on('error', () => undefined);
@@ -162,7 +166,8 @@ export class UdpProxy {
     if (update.upstream !== undefined && update.upstream !== this.upstream) {
       this.upstream = update.upstream;
       for (const flow of this.flows.values()) this.closeFlow(flow);
-      if (this.socket) this.target = await resolveUpstream(this.upstream);
+      if (this.socket) this.target = await resolveUpstream(this.upstream, this.environment.lookupHost);
+      this.lookedUpAt = this.environment.clock.now();
       this.unusableReported = false;
     }
   }
@@ -229,8 +234,30 @@ export class UdpProxy {
     flow.fromClient(data, now);
   }
 
+  /**
+   * A host-name upstream is looked up again, in the background, for the flows that come after:
+   * when the last lookup is LOOKUP_REFRESH_MS old, failed or not (Toxiproxy looks the name up for
+   * each connection it dials), one lookup at a time, never per datagram.
+   */
+  private refreshTarget(): void {
+    const { clock, lookupHost } = this.environment;
+    if (this.lookingUp || !this.socket || clock.now() - this.lookedUpAt < LOOKUP_REFRESH_MS) return;
+    if (net.isIP(parseHostPort(this.upstream, 'upstream').host) !== 0) return;
+    const upstream = this.upstream;
+    this.lookingUp = resolveUpstream(upstream, lookupHost).then((target) => {
+      this.lookingUp = undefined;
+      // An update changed the upstream meanwhile and looked the new one up itself.
+      if (upstream !== this.upstream) return;
+      this.lookedUpAt = clock.now();
+      // A change between failing and working is reported afresh (once) when it fails.
+      if (target instanceof Error !== this.target instanceof Error) this.unusableReported = false;
+      this.target = target;
+    });
+  }
+
   private openFlow(from: dgram.RemoteInfo): Flow | undefined {
     const { events } = this.environment;
+    this.refreshTarget();
     const client: UdpEndpoint = {
       address: from.address,
       port: from.port,
@@ -359,13 +386,16 @@ export function checkDatagramToxic(toxic: ToxicSpec, proxy: string): void {
   );
 }
 
-/** The upstream as an address to send to; a name is looked up once per change, IPv4 first. */
-async function resolveUpstream(upstream: string): Promise<UdpEndpoint | Error> {
+/** How old a lookup of the upstream's name may be before a new flow has it looked up again. */
+const LOOKUP_REFRESH_MS = 1000;
+
+/** The upstream as an address to send to; a name is looked up with `lookupHost`. */
+async function resolveUpstream(upstream: string, lookupHost: HostLookup): Promise<UdpEndpoint | Error> {
   const { host, port } = parseHostPort(upstream, 'upstream');
   const name = host || 'localhost';
   if (net.isIP(name) !== 0) return { address: name, port, family: net.isIPv6(name) ? 'udp6' : 'udp4' };
   try {
-    const { address, family } = await lookup(name, { order: 'ipv4first' });
+    const { address, family } = await lookupHost(name);
     return { address, port, family: family === 6 ? 'udp6' : 'udp4' };
   } catch (error) {
     return new Error(`upstream ${upstream}: lookup ${name}: ${(error as Error).message}`);

@@ -1,0 +1,7 @@
+import { lookup } from 'node:dns/promises';
+
+/** An address for a host name, as node:dns's lookup gives it (family 4 or 6). */
+export type HostLookup = (name: string) => Promise<{ address: string; family: number }>;
+
+/** The system resolver (getaddrinfo: /etc/hosts, then DNS), IPv4 first. */
+export const systemLookup: HostLookup = (name) => lookup(name, { order: 'ipv4first' });
