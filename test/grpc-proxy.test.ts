@@ -418,4 +418,34 @@ describe('HTTP/2 through an http2 proxy', () => {
     assert.ok(cut?.type === 'http.upstream_failed');
     assert.deepEqual([cut.status, cut.cut, cut.bodyBytes], [200, true, 10]);
   });
+
+  it('fault headers on a gRPC call: a valid status is answered, an invalid one is INVALID_ARGUMENT with the reason', async () => {
+    const headed = await createProxy(harness, 'shop_headers', `127.0.0.1:${upstream.port}`, {
+      protocol: 'http2',
+      header_faults: true,
+    });
+    const viaHeaders = new shop(`127.0.0.1:${headed.port}`, grpc.credentials.createInsecure());
+    after(() => viaHeaders.close());
+    const call = (status: string) =>
+      new Promise((resolve, reject) => {
+        const metadata = new grpc.Metadata();
+        metadata.set('x-faultline-grpc-status', status);
+        (
+          viaHeaders as unknown as Record<
+            string,
+            (r: object, m: grpc.Metadata, cb: (e: grpc.ServiceError | null, v: unknown) => void) => void
+          >
+        ).Create?.({ id: 7, item: 'cup' }, metadata, (error, value) =>
+          error ? reject(error) : resolve(value),
+        );
+      });
+    const before = upstream.calls.length;
+    await assert.rejects(call('14'), { code: grpc.status.UNAVAILABLE });
+    await assert.rejects(call('99'), {
+      code: grpc.status.INVALID_ARGUMENT,
+      details:
+        'faultline: invalid x-faultline-grpc-status header: received "99"; expected a gRPC status code from 0 to 16 (header-driven faults are on for this proxy)',
+    });
+    assert.deepEqual(upstream.calls.slice(before), [], 'neither call reached the upstream');
+  });
 });

@@ -23,8 +23,12 @@ import {
   TOO_LARGE_TO_PATCH,
 } from '../http/rewrite.js';
 import type { ProxyView } from '../proxy-view.js';
+import { isGrpcCall } from '../http/grpc-call.js';
 import { encodeGrpcMessage } from './grpc-message.js';
 import type { UpstreamSession } from './upstream-session.js';
+
+/** The gRPC status for a request whose fault headers are invalid. */
+const GRPC_INVALID_ARGUMENT = 3;
 
 const { HTTP2_HEADER_STATUS, NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR } =
   http2.constants;
@@ -72,8 +76,21 @@ export class Http2Handler {
     label: RequestLabel,
   ): Promise<void> {
     if (plan.problem !== undefined) {
-      stream.respond({ [HTTP2_HEADER_STATUS]: 400, 'content-type': 'text/plain; charset=utf-8' });
-      stream.end(plan.problem);
+      // A gRPC client shows a status and its message, not an HTTP 400's body: INVALID_ARGUMENT says it.
+      if (isGrpcCall(headers)) {
+        stream.respond(
+          {
+            [HTTP2_HEADER_STATUS]: 200,
+            'content-type': 'application/grpc',
+            'grpc-status': String(GRPC_INVALID_ARGUMENT),
+            'grpc-message': encodeGrpcMessage(plan.problem.trimEnd()),
+          },
+          { endStream: true },
+        );
+      } else {
+        stream.respond({ [HTTP2_HEADER_STATUS]: 400, 'content-type': 'text/plain; charset=utf-8' });
+        stream.end(plan.problem);
+      }
       return;
     }
     if (plan.requestDelay > 0) {
