@@ -316,6 +316,7 @@ describe('the dashboard in headless Chromium', () => {
         (await row.locator('.explain').textContent()) ===
         'slow: on every connection, delays data by 50 ms (downstream)',
       'the new sentence',
+      10_000,
     );
     await row.getByRole('button', { name: 'Remove' }).click();
     await waitFor(() => toxicNames('alpha').length === 0, 'the toxic removed');
