@@ -387,6 +387,47 @@ ${extra}`;
     await rm(path);
   });
 
+  test("a toxic's bad attribute is reported at the attribute's own line, not its proxy's", async () => {
+    const path = join(tempDirectory('apply'), 'toxic.yaml');
+    const file = (attributes: string) =>
+      [
+        'proxies:',
+        '  - name: web',
+        `    upstream: ${echo.address}`,
+        '    toxics:',
+        '      - name: fine',
+        '        type: latency',
+        '        attributes:',
+        '          latency: 5',
+        '      - name: wrong',
+        '        type: latency',
+        '        attributes:',
+        '          latency: 5',
+        attributes,
+        '',
+      ].join('\n');
+    await writeFile(path, file('          stag: 3'));
+    const unknownKey = await run(['apply', path]);
+    assert.equal(unknownKey.code, 2);
+    assert.match(
+      unknownKey.stderr,
+      new RegExp(`^faultline: config file ${path}:13:11: json: unknown field "stag"`),
+    );
+    await writeFile(path, file('          jitter: -4'));
+    const outOfRange = await run(['apply', path]);
+    assert.equal(outOfRange.code, 2);
+    assert.match(
+      outOfRange.stderr,
+      new RegExp(`^faultline: config file ${path}:13:11: invalid attribute jitter of latency toxic "wrong"`),
+    );
+    await writeFile(path, file('        stream: sideways'));
+    const badToxic = await run(['apply', path]);
+    assert.equal(badToxic.code, 2);
+    assert.match(badToxic.stderr, new RegExp(`^faultline: config file ${path}:9:9: `), 'the toxic at fault');
+    assert.equal((await harness.api('GET', '/proxies/web')).status, 404, 'nothing was applied');
+    await rm(path);
+  });
+
   test('an invalid entry is reported at its line, and duplicate keys are refused', async () => {
     const path = join(tempDirectory('apply'), 'entry.yaml');
     await writeFile(

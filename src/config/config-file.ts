@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { FaultlineError } from '../model/errors.js';
 import { parseProxyCreate, type ProxySpec } from '../model/proxy-spec.js';
+import { parseToxicCreate } from '../model/toxic.js';
 import { type ParsedFile, parseYamlText } from './yaml-file.js';
 
 /**
@@ -50,9 +51,13 @@ function proxiesIn(file: ParsedFile): ProxySpec[] {
     try {
       spec = parseProxyCreate(entry, `proxy ${index + 1}`);
     } catch (error) {
+      const message = (error as Error).message;
+      const at = toxicAtFault(entry, message);
       throw invalid(
-        file.where([...prefix, index]),
-        (error as Error).message.replace(/^bad request body: /, ''),
+        at?.attribute === undefined
+          ? file.where([...prefix, index, ...(at ? ['toxics', at.index] : [])])
+          : file.whereKey([...prefix, index, 'toxics', at.index, 'attributes', at.attribute]),
+        message.replace(/^bad request body: /, ''),
       );
     }
     const first = seen.get(spec.name);
@@ -65,6 +70,33 @@ function proxiesIn(file: ParsedFile): ProxySpec[] {
     seen.set(spec.name, index);
     return spec;
   });
+}
+
+/**
+ * The toxic of an entry that fails on its own, and the attribute key its error names when the
+ * toxic has that key, so an error points at the line the user wrote wrong, not at its proxy.
+ */
+function toxicAtFault(entry: unknown, message: string): { index: number; attribute?: string } | undefined {
+  const toxics = (entry as { toxics?: unknown } | null)?.toxics;
+  if (!Array.isArray(toxics)) return undefined;
+  const index = toxics.findIndex((toxic) => {
+    try {
+      parseToxicCreate(toxic);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (index < 0) return undefined;
+  const named = /unknown field "([^"]+)": attributes of|\battribute ([A-Za-z_]+) of /.exec(message);
+  const attribute = named?.[1] ?? named?.[2];
+  const attributes = (toxics[index] as { attributes?: unknown } | null)?.attributes;
+  const written =
+    attribute !== undefined &&
+    attributes !== null &&
+    typeof attributes === 'object' &&
+    attribute in attributes;
+  return written ? { index, attribute } : { index };
 }
 
 function invalid(where: string, message: string): FaultlineError {
