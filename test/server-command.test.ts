@@ -53,9 +53,10 @@ test('a config file with an error stops start-up with a message that names the p
   );
   const server = start(['server', '--port', '0', '--config', config]);
   assert.equal(await server.exited, 2);
+  // Column 49 is the toxic at fault (its average_size is not written, so no key to point at).
   assert.match(
     server.output().stderr,
-    /^faultline: config file \/\S+bad\.json:1:2: invalid attribute average_size of slicer toxic "slicer_downstream": received 0/,
+    /^faultline: config file \/\S+bad\.json:1:49: invalid attribute average_size of slicer toxic "slicer_downstream": received 0/,
   );
 });
 
