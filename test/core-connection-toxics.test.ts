@@ -9,27 +9,7 @@ import { connectDelay } from '../src/proxy/toxics/connect-delay.js';
 import { createBitFlipper } from '../src/proxy/toxics/corrupt.js';
 import { refuse } from '../src/proxy/toxics/refuse.js';
 import { FakeClock } from './fake-clock.js';
-
-/** Plays back the rolls a test states; a roll it did not state fails the test. */
-function scripted(floats: number[], ints: number[] = []): RandomSource & { intCalls: number[][] } {
-  const source = {
-    seed: 0,
-    intCalls: [] as number[][],
-    next() {
-      const value = floats.shift();
-      if (value === undefined) throw new Error('the test scripted too few rolls');
-      return value;
-    },
-    int(min: number, max: number) {
-      source.intCalls.push([min, max]);
-      const pick = ints.shift();
-      if (pick === undefined) throw new Error('the test scripted too few integers');
-      return pick;
-    },
-    fork: () => source,
-  };
-  return source;
-}
+import { scripted } from './scripted-random.js';
 
 function connectContext(clock: FakeClock, attributes: Record<string, number>, signal?: AbortSignal) {
   const acted: string[] = [];
