@@ -77,17 +77,8 @@ export class Http2Handler {
   ): Promise<void> {
     if (plan.problem !== undefined) {
       // A gRPC client shows a status and its message, not an HTTP 400's body: INVALID_ARGUMENT says it.
-      if (isGrpcCall(headers)) {
-        stream.respond(
-          {
-            [HTTP2_HEADER_STATUS]: 200,
-            'content-type': 'application/grpc',
-            'grpc-status': String(GRPC_INVALID_ARGUMENT),
-            'grpc-message': encodeGrpcMessage(plan.problem.trimEnd()),
-          },
-          { endStream: true },
-        );
-      } else {
+      if (isGrpcCall(headers)) answerGrpcStatus(stream, GRPC_INVALID_ARGUMENT, plan.problem.trimEnd());
+      else {
         stream.respond({ [HTTP2_HEADER_STATUS]: 400, 'content-type': 'text/plain; charset=utf-8' });
         stream.end(plan.problem);
       }
@@ -111,15 +102,7 @@ export class Http2Handler {
       stream.close(NGHTTP2_INTERNAL_ERROR);
     } else if (abort?.kind === 'grpc') {
       reportFired(this.proxy, plan, label, { grpcCode: abort.code });
-      stream.respond(
-        {
-          [HTTP2_HEADER_STATUS]: 200,
-          'content-type': 'application/grpc',
-          'grpc-status': String(abort.code),
-          ...(abort.message ? { 'grpc-message': encodeGrpcMessage(abort.message) } : {}),
-        },
-        { endStream: true },
-      );
+      answerGrpcStatus(stream, abort.code, abort.message);
     } else if (abort) {
       reportFired(this.proxy, plan, label, { status: abort.status });
       const body = Buffer.from(abort.body);
@@ -351,4 +334,17 @@ function sendWhole(
   headers['content-length'] = String(body.length);
   stream.respond(headers, { waitForTrailers: true });
   stream.end(body);
+}
+
+/** Ends a gRPC call with `code` in trailers-only form: the status and its message in the headers. */
+function answerGrpcStatus(stream: http2.ServerHttp2Stream, code: number, message: string | undefined): void {
+  stream.respond(
+    {
+      [HTTP2_HEADER_STATUS]: 200,
+      'content-type': 'application/grpc',
+      'grpc-status': String(code),
+      ...(message ? { 'grpc-message': encodeGrpcMessage(message) } : {}),
+    },
+    { endStream: true },
+  );
 }
