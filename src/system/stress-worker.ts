@@ -33,6 +33,7 @@ async function cpu(spec: Extract<StressSpec, { kind: 'cpu' }>) {
     { length: spec.workers },
     () => new Worker(new URL(import.meta.url), { workerData: { percent: spec.percent, until } }),
   );
+  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('online', resolve))));
   report({ type: 'ready', detail: `${spec.workers} CPU workers at ${spec.percent}% for ${spec.seconds} s` });
   await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
   report({ type: 'done', detail: `burned CPU for ${spec.seconds} s` });
