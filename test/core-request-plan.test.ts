@@ -21,6 +21,7 @@ import {
   TOO_LARGE_TO_PATCH,
 } from '../src/proxy/http/rewrite.js';
 import type { ProxyView } from '../src/proxy/proxy-view.js';
+import { scripted } from './scripted-random.js';
 
 /** A random source per label that plays back a script; `forks` records every fork asked for. */
 function scriptedRandoms(script: Record<string, number[]>, ints: number[] = []) {
@@ -302,6 +303,22 @@ describe('ToxicRandoms', () => {
   });
 });
 
+/** The fault headers alone, where no percentage is sent: a roll would be a bug. */
+const noRolls: RandomSource = {
+  seed: 0,
+  next: () => {
+    throw new Error('a fault header without a percentage is never rolled');
+  },
+  int: () => {
+    throw new Error('a fault header is never rolled for an integer');
+  },
+  fork: () => {
+    throw new Error('the header source is not forked');
+  },
+};
+const asked = (headers: RequestFacts['headers'], random: RandomSource = noRolls) =>
+  headerFaults(headers, random);
+
 describe('headerFaults: Envoy-style fault headers', () => {
   const problemText = (header: string, shown: string, accepted: string) =>
     `faultline: invalid ${header} header: received ${shown}; expected ${accepted} (header-driven faults are on for this proxy)\n`;
@@ -313,19 +330,19 @@ describe('headerFaults: Envoy-style fault headers', () => {
   });
 
   test('no fault header: no plan', () => {
-    assert.equal(headerFaults({ 'x-other': '1' }), undefined);
-    assert.equal(headerFaults({}), undefined);
+    assert.equal(asked({ 'x-other': '1' }), undefined);
+    assert.equal(asked({}), undefined);
   });
 
   test('x-faultline-delay asks for a request delay, from 0 to 86400000 ms, spaces trimmed', () => {
-    const plan = headerFaults({ 'x-faultline-delay': ' 86400000 ' });
+    const plan = asked({ 'x-faultline-delay': ' 86400000 ' });
     assert.deepEqual(plan, {
       ...nothingPlanned(),
       requestDelay: 86_400_000,
       fired: [{ by: { name: 'x-faultline-delay', type: 'header' }, action: 'delay_request' }],
     });
-    assert.equal(headerFaults({ 'x-faultline-delay': '0' })?.requestDelay, 0);
-    assert.equal(headerFaults({ 'x-faultline-delay': ['12', '900'] })?.requestDelay, 12);
+    assert.equal(asked({ 'x-faultline-delay': '0' })?.requestDelay, 0);
+    assert.equal(asked({ 'x-faultline-delay': ['12', '900'] })?.requestDelay, 12);
   });
 
   test('a bad x-faultline-delay is a problem, named with what was received, and stops there', () => {
@@ -339,20 +356,20 @@ describe('headerFaults: Envoy-style fault headers', () => {
       ['5ms', '"5ms"'],
       ['x5', '"x5"'],
     ] as const) {
-      const plan = headerFaults({ 'x-faultline-delay': value, 'x-faultline-abort': '503' });
+      const plan = asked({ 'x-faultline-delay': value, 'x-faultline-abort': '503' });
       assert.deepEqual(
         plan,
         { ...nothingPlanned(), problem: problemText('x-faultline-delay', shown, delayRange) },
         `delay ${shown}`,
       );
     }
-    const listed = headerFaults({ 'x-faultline-delay': [] as string[] });
+    const listed = asked({ 'x-faultline-delay': [] as string[] });
     assert.equal(listed?.problem, problemText('x-faultline-delay', '[]', delayRange));
   });
 
   test('x-faultline-abort answers with the status asked for, from 200 to 599', () => {
     for (const status of [200, 599]) {
-      const plan = headerFaults({ 'x-faultline-abort': String(status) });
+      const plan = asked({ 'x-faultline-abort': String(status) });
       assert.deepEqual(plan, {
         ...nothingPlanned(),
         abort: {
@@ -368,14 +385,14 @@ describe('headerFaults: Envoy-style fault headers', () => {
     // Ten digits are refused even where the number is in range.
     for (const value of ['199', '600', 'busy', '0000000503']) {
       assert.equal(
-        headerFaults({ 'x-faultline-abort': value })?.problem,
+        asked({ 'x-faultline-abort': value })?.problem,
         problemText('x-faultline-abort', JSON.stringify(value), 'an HTTP status from 200 to 599'),
       );
     }
   });
 
   test('delay and abort headers together: both fire, the delay first', () => {
-    const plan = headerFaults({ 'x-faultline-delay': '20', 'x-faultline-abort': '502' });
+    const plan = asked({ 'x-faultline-delay': '20', 'x-faultline-abort': '502' });
     assert.deepEqual(
       [plan?.requestDelay, plan?.abort?.kind, plan?.fired.map((fired) => fired.action)],
       [20, 'respond', ['delay_request', 'abort']],
@@ -384,15 +401,14 @@ describe('headerFaults: Envoy-style fault headers', () => {
 
   test('every fault header is checked, even one an abort header makes moot', () => {
     assert.equal(
-      headerFaults(grpcRequest({ 'x-faultline-abort': '503', 'x-faultline-grpc-status': 'bad' }).headers)
-        ?.problem,
+      asked(grpcRequest({ 'x-faultline-abort': '503', 'x-faultline-grpc-status': 'bad' }).headers)?.problem,
       problemText('x-faultline-grpc-status', '"bad"', 'a gRPC status code from 0 to 16'),
     );
   });
 
   test('x-faultline-grpc-status answers a gRPC call with the code, from 0 to 16', () => {
     for (const code of [0, 16]) {
-      const plan = headerFaults(grpcRequest({ 'x-faultline-grpc-status': String(code) }).headers);
+      const plan = asked(grpcRequest({ 'x-faultline-grpc-status': String(code) }).headers);
       assert.deepEqual(plan, {
         ...nothingPlanned(),
         abort: {
@@ -405,20 +421,20 @@ describe('headerFaults: Envoy-style fault headers', () => {
       });
     }
     assert.equal(
-      headerFaults(grpcRequest({ 'x-faultline-grpc-status': '17' }).headers)?.problem,
+      asked(grpcRequest({ 'x-faultline-grpc-status': '17' }).headers)?.problem,
       problemText('x-faultline-grpc-status', '"17"', 'a gRPC status code from 0 to 16'),
     );
   });
 
   test('x-faultline-grpc-status does nothing on a request that is no gRPC call', () => {
-    assert.equal(headerFaults({ 'x-faultline-grpc-status': '14' }), undefined);
+    assert.equal(asked({ 'x-faultline-grpc-status': '14' }), undefined);
     const json = { 'content-type': 'application/json', 'x-faultline-grpc-status': '14' };
-    assert.equal(headerFaults(json), undefined);
+    assert.equal(asked(json), undefined);
   });
 
   test('gRPC content types: application/grpc, +proto and ;parameters, any case; not grpc-web', () => {
     const code = (type: string | string[]) =>
-      headerFaults({ 'content-type': type, 'x-faultline-grpc-status': '3' })?.abort;
+      asked({ 'content-type': type, 'x-faultline-grpc-status': '3' })?.abort;
     const grpc = (abort: RequestPlan['abort']) => (abort?.kind === 'grpc' ? abort.code : undefined);
     assert.deepEqual(
       [
@@ -434,9 +450,7 @@ describe('headerFaults: Envoy-style fault headers', () => {
   });
 
   test('an abort header wins over a gRPC status header on the same call', () => {
-    const plan = headerFaults(
-      grpcRequest({ 'x-faultline-abort': '503', 'x-faultline-grpc-status': '14' }).headers,
-    );
+    const plan = asked(grpcRequest({ 'x-faultline-abort': '503', 'x-faultline-grpc-status': '14' }).headers);
     assert.deepEqual([plan?.abort?.kind, plan?.fired.map((fired) => fired.action)], ['respond', ['abort']]);
   });
 });
@@ -683,15 +697,153 @@ describe('header-driven faults against toxics: the headers are checked first and
 describe('unknown x-faultline- headers on a proxy with header faults', () => {
   test('a mistyped fault header is a 400 naming it and listing the accepted ones', () => {
     assert.equal(
-      headerFaults({ 'x-faultline-abrot': '503', 'x-faultline-delay': '5' })?.problem,
-      'faultline: unknown header x-faultline-abrot (received "503"): header-driven faults are on for this proxy, and they are x-faultline-abort, x-faultline-delay, x-faultline-grpc-status; correct the name, or send it to a proxy without header_faults to pass it to the upstream\n',
+      asked({ 'x-faultline-abrot': '503', 'x-faultline-delay': '5' })?.problem,
+      'faultline: unknown header x-faultline-abrot (received "503"): header-driven faults are on for this proxy, and they are x-faultline-abort, x-faultline-grpc-status, x-faultline-delay, x-faultline-abort-percentage, x-faultline-delay-percentage; correct the name, or send it to a proxy without header_faults to pass it to the upstream\n',
     );
   });
 
   test("faultline's dashboard CSRF header and other prefixes pass untouched", () => {
+    assert.equal(asked({ 'x-faultline-csrf': 'token', 'x-faultlinex': '1', 'x-fault': '1' }), undefined);
+  });
+});
+
+describe("Envoy's fault headers and the percentage headers", () => {
+  const onHere = '(header-driven faults are on for this proxy)';
+  const header = (name: string) => ({ name, type: 'header' });
+
+  test("Envoy's names ask for the same faults, and the plan names the header that was sent", () => {
+    const abortPlan = asked({ 'x-envoy-fault-abort-request': '503' });
+    assert.deepEqual(abortPlan, {
+      ...nothingPlanned(),
+      abort: {
+        kind: 'respond',
+        status: 503,
+        body: 'faultline: answered 503 because the request asked for it with x-envoy-fault-abort-request\n',
+        headers: {},
+        by: header('x-envoy-fault-abort-request'),
+      },
+      fired: [{ by: header('x-envoy-fault-abort-request'), action: 'abort' }],
+    });
+    assert.deepEqual(asked({ 'x-envoy-fault-delay-request': '25' }), {
+      ...nothingPlanned(),
+      requestDelay: 25,
+      fired: [{ by: header('x-envoy-fault-delay-request'), action: 'delay_request' }],
+    });
+    assert.deepEqual(asked(grpcRequest({ 'x-envoy-fault-abort-grpc-request': '14' }).headers)?.abort, {
+      kind: 'grpc',
+      code: 14,
+      message: 'asked for with x-envoy-fault-abort-grpc-request',
+      by: header('x-envoy-fault-abort-grpc-request'),
+    });
+  });
+
+  test("Envoy's names are checked as faultline's are", () => {
     assert.equal(
-      headerFaults({ 'x-faultline-csrf': 'token', 'x-faultlinex': '1', 'x-fault': '1' }),
+      asked({ 'x-envoy-fault-abort-request': '600' })?.problem,
+      `faultline: invalid x-envoy-fault-abort-request header: received "600"; expected an HTTP status from 200 to 599 ${onHere}\n`,
+    );
+    assert.equal(
+      asked({ 'x-envoy-fault-abort-rquest': '503' })?.problem,
+      `faultline: unknown header x-envoy-fault-abort-rquest (received "503"): header-driven faults are on for this proxy, and Envoy's names for them are x-envoy-fault-abort-request, x-envoy-fault-abort-grpc-request, x-envoy-fault-delay-request, x-envoy-fault-abort-request-percentage, x-envoy-fault-delay-request-percentage; correct the name, or send it to a proxy without header_faults to pass it to the upstream\n`,
+    );
+  });
+
+  test('a throughput header is refused, not ignored: faultline does not throttle single answers', () => {
+    assert.equal(
+      asked({ 'x-envoy-fault-throughput-response': '64' })?.problem,
+      `faultline: unknown header x-envoy-fault-throughput-response (received "64"): header-driven faults are on for this proxy, and Envoy's names for them are x-envoy-fault-abort-request, x-envoy-fault-abort-grpc-request, x-envoy-fault-delay-request, x-envoy-fault-abort-request-percentage, x-envoy-fault-delay-request-percentage; faultline does not throttle single answers; a bandwidth toxic throttles the connection\n`,
+    );
+  });
+
+  test("the same fault asked by faultline's header and Envoy's is a 400, whatever the values", () => {
+    for (const [own, envoy] of [
+      ['x-faultline-abort', 'x-envoy-fault-abort-request'],
+      ['x-faultline-delay', 'x-envoy-fault-delay-request'],
+      ['x-faultline-grpc-status', 'x-envoy-fault-abort-grpc-request'],
+      ['x-faultline-abort-percentage', 'x-envoy-fault-abort-request-percentage'],
+      ['x-faultline-delay-percentage', 'x-envoy-fault-delay-request-percentage'],
+    ] as const)
+      assert.equal(
+        asked({ [own]: '5', [envoy]: '5' })?.problem,
+        `faultline: the request asks for the same fault twice, with ${own} and ${envoy}; send one of them ${onHere}\n`,
+      );
+  });
+
+  test('an abort percentage rolls once per request: below it the abort fires, at it or above it does not', () => {
+    const headers = { 'x-faultline-abort': '503', 'x-faultline-abort-percentage': '30' };
+    assert.equal(asked(headers, scripted([0.2999]))?.abort?.kind, 'respond');
+    assert.equal(asked(headers, scripted([0.3])), undefined, 'nothing chosen, nothing planned');
+  });
+
+  test('100 or no percentage never rolls; 0 never fires', () => {
+    assert.equal(
+      asked({ 'x-faultline-abort': '503', 'x-faultline-abort-percentage': '100' })?.abort?.kind,
+      'respond',
+    );
+    assert.equal(
+      asked({ 'x-faultline-delay': '7', 'x-faultline-delay-percentage': ' 100 ' })?.requestDelay,
+      7,
+    );
+    assert.deepEqual(
+      asked({ 'x-faultline-abort': '503', 'x-faultline-abort-percentage': '0' }, scripted([0])),
       undefined,
     );
+  });
+
+  test('the delay and the abort roll apart, the delay first', () => {
+    const headers = {
+      'x-envoy-fault-delay-request': '40',
+      'x-envoy-fault-delay-request-percentage': '50',
+      'x-envoy-fault-abort-request': '502',
+      'x-envoy-fault-abort-request-percentage': '50',
+    };
+    const abortOnly = asked(headers, scripted([0.6, 0.1]));
+    assert.deepEqual(
+      [abortOnly?.requestDelay, abortOnly?.abort?.kind, abortOnly?.fired.map((fired) => fired.action)],
+      [0, 'respond', ['abort']],
+    );
+    const delayOnly = asked(headers, scripted([0.1, 0.6]));
+    assert.deepEqual(
+      [delayOnly?.requestDelay, delayOnly?.abort, delayOnly?.fired.map((fired) => fired.action)],
+      [40, undefined, ['delay_request']],
+    );
+  });
+
+  test('the abort percentage applies to a gRPC status header too', () => {
+    const headers = grpcRequest({
+      'x-faultline-grpc-status': '14',
+      'x-faultline-abort-percentage': '20',
+    }).headers;
+    assert.equal(asked(headers, scripted([0.19]))?.abort?.kind, 'grpc');
+    assert.equal(asked(headers, scripted([0.2])), undefined);
+  });
+
+  test('a percentage without its fault, or out of range, is a 400', () => {
+    assert.equal(
+      asked({ 'x-faultline-abort-percentage': '50', 'x-faultline-delay': '5' })?.problem,
+      `faultline: x-faultline-abort-percentage (received "50") without an abort or gRPC status header has no fault to apply to; send it with x-faultline-abort or x-envoy-fault-abort-request ${onHere}\n`,
+    );
+    assert.equal(
+      asked({ 'x-envoy-fault-delay-request-percentage': '50', 'x-faultline-abort': '503' })?.problem,
+      `faultline: x-envoy-fault-delay-request-percentage (received "50") without a delay header has no fault to apply to; send it with x-faultline-delay or x-envoy-fault-delay-request ${onHere}\n`,
+    );
+    for (const value of ['101', '50.5', '-1', 'half'])
+      assert.equal(
+        asked({ 'x-faultline-abort': '503', 'x-faultline-abort-percentage': value })?.problem,
+        `faultline: invalid x-faultline-abort-percentage header: received ${JSON.stringify(value)}; expected a whole percentage from 0 to 100 ${onHere}\n`,
+      );
+    assert.equal(
+      asked({ 'x-faultline-delay': '5', 'x-faultline-delay-percentage': '101' })?.problem,
+      `faultline: invalid x-faultline-delay-percentage header: received "101"; expected a whole percentage from 0 to 100 ${onHere}\n`,
+    );
+  });
+
+  test('planRequest rolls the percentages from one source forked for the headers', () => {
+    const { proxy } = proxyWith([], true);
+    const { randoms, forks } = scriptedRandoms({ 'request/headers': [0.4, 0.9] });
+    const facts = request({ headers: { 'x-faultline-abort': '503', 'x-faultline-abort-percentage': '50' } });
+    assert.equal(planRequest(proxy, facts, randoms)?.abort?.kind, 'respond');
+    assert.equal(planRequest(proxy, facts, randoms), undefined);
+    assert.deepEqual(forks, ['request/headers']);
   });
 });

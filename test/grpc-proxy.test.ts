@@ -419,17 +419,17 @@ describe('HTTP/2 through an http2 proxy', () => {
     assert.deepEqual([cut.status, cut.cut, cut.bodyBytes], [200, true, 10]);
   });
 
-  it('fault headers on a gRPC call: a valid status is answered, an invalid one is INVALID_ARGUMENT with the reason', async () => {
+  it("fault headers on a gRPC call (faultline's or Envoy's): a valid status is answered, an invalid one is INVALID_ARGUMENT with the reason", async () => {
     const headed = await createProxy(harness, 'shop_headers', `127.0.0.1:${upstream.port}`, {
       protocol: 'http2',
       header_faults: true,
     });
     const viaHeaders = new shop(`127.0.0.1:${headed.port}`, grpc.credentials.createInsecure());
     after(() => viaHeaders.close());
-    const call = (status: string) =>
+    const call = (status: string, header = 'x-faultline-grpc-status') =>
       new Promise((resolve, reject) => {
         const metadata = new grpc.Metadata();
-        metadata.set('x-faultline-grpc-status', status);
+        metadata.set(header, status);
         (
           viaHeaders as unknown as Record<
             string,
@@ -441,6 +441,10 @@ describe('HTTP/2 through an http2 proxy', () => {
       });
     const before = upstream.calls.length;
     await assert.rejects(call('14'), { code: grpc.status.UNAVAILABLE });
+    await assert.rejects(call('8', 'x-envoy-fault-abort-grpc-request'), {
+      code: grpc.status.RESOURCE_EXHAUSTED,
+      details: 'asked for with x-envoy-fault-abort-grpc-request',
+    });
     await assert.rejects(call('99'), {
       code: grpc.status.INVALID_ARGUMENT,
       details:

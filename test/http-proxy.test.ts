@@ -335,6 +335,38 @@ describe('http proxy: request toxics', () => {
     assert.equal(upstream.seen.at(-1)?.headers['x-faultline-delay'], undefined);
   });
 
+  it("Envoy's fault headers work unchanged, with their percentages, and never reach the upstream", async () => {
+    const on = await createProxy(harness, 'envoyHeaders', upstream.address, {
+      protocol: 'http',
+      header_faults: true,
+    });
+    const url = `http://127.0.0.1:${on.port}`;
+    const aborted = await request(`${url}/a`, {
+      headers: { 'x-envoy-fault-abort-request': '503', 'x-envoy-fault-abort-request-percentage': '100' },
+    });
+    assert.deepEqual(
+      [aborted.statusCode, await aborted.body.text()],
+      [503, 'faultline: answered 503 because the request asked for it with x-envoy-fault-abort-request\n'],
+    );
+    const spared = await request(`${url}/b`, {
+      headers: {
+        'x-envoy-fault-abort-request': '503',
+        'x-envoy-fault-abort-request-percentage': '0',
+        'x-envoy-fault-delay-request': '1',
+      },
+    });
+    assert.deepEqual([spared.statusCode, await spared.body.text()], [200, 'ok GET /b']);
+    const seen = upstream.seen.at(-1)?.headers ?? {};
+    assert.deepEqual(
+      Object.keys(seen).filter((name) => name.startsWith('x-envoy-')),
+      [],
+      'the fault headers were consumed',
+    );
+    const throttled = await request(`${url}/c`, { headers: { 'x-envoy-fault-throughput-response': '64' } });
+    assert.equal(throttled.statusCode, 400);
+    assert.match(await throttled.body.text(), /does not throttle single answers; a bandwidth toxic/);
+  });
+
   it('x-faultline-grpc-status answers only gRPC calls: a plain GET passes to the upstream', async () => {
     const on = await createProxy(harness, 'grpcHeader', upstream.address, {
       protocol: 'http',

@@ -1,70 +1,112 @@
 import type { RequestFacts } from '../../model/match.js';
+import type { RandomSource } from '../../model/random.js';
 import { MAX_MILLISECONDS } from '../../model/toxics/definition.js';
 import { isGrpcCall } from './grpc-call.js';
 import { emptyPlan, type RequestPlan } from './request-plan.js';
 
-export const ABORT_HEADER = 'x-faultline-abort';
-export const DELAY_HEADER = 'x-faultline-delay';
-export const GRPC_STATUS_HEADER = 'x-faultline-grpc-status';
-export const faultHeaders = [ABORT_HEADER, DELAY_HEADER, GRPC_STATUS_HEADER] as const;
-const FAULT_PREFIX = 'x-faultline-';
+/**
+ * Each fault a request may ask for, by faultline's header and by the header Envoy's fault
+ * filter reads for it, so a test written against Envoy runs unchanged.
+ */
+const askedBy = {
+  abort: ['x-faultline-abort', 'x-envoy-fault-abort-request'],
+  grpcStatus: ['x-faultline-grpc-status', 'x-envoy-fault-abort-grpc-request'],
+  delay: ['x-faultline-delay', 'x-envoy-fault-delay-request'],
+  abortPercentage: ['x-faultline-abort-percentage', 'x-envoy-fault-abort-request-percentage'],
+  delayPercentage: ['x-faultline-delay-percentage', 'x-envoy-fault-delay-request-percentage'],
+} as const;
+type Asked = keyof typeof askedBy;
+
+export const faultHeaders: readonly string[] = Object.values(askedBy).flat();
+const FAULT_PREFIXES = ['x-faultline-', 'x-envoy-fault-'];
 /** faultline's own header that is no fault: the dashboard's CSRF token passes through a proxy untouched. */
 const PASSED_THROUGH = ['x-faultline-csrf'];
+const THROUGHPUT_PREFIX = 'x-envoy-fault-throughput-response';
+
+interface HeaderValue {
+  name: string;
+  value: string | string[];
+}
 
 /**
  * Envoy's fault-filter headers, faultline's way: on a proxy with header_faults on, a request
- * may ask for its own fault (a plan of the headers alone; undefined when it asks for none). The
+ * may ask for its own fault (a plan of the headers alone; undefined when it asks for none, or
+ * its percentages chose none). The
  * headers never reach the upstream there; with header_faults off they pass through untouched,
- * like any other header. Every header is checked, whatever the others ask: a bad value or an
- * unknown `x-faultline-` header is a plan with a problem (a 400), never ignored.
+ * like any other header. Every header is checked, whatever the others ask: a bad value, an
+ * unknown fault header or a percentage without its fault is a plan with a problem (a 400), never
+ * ignored. A percentage is rolled with `random` only when it is below 100.
  */
-export function headerFaults(headers: RequestFacts['headers']): RequestPlan | undefined {
+export function headerFaults(
+  headers: RequestFacts['headers'],
+  random: RandomSource,
+): RequestPlan | undefined {
   const unknown = Object.keys(headers).find(
-    (name) => name.startsWith(FAULT_PREFIX) && !isFaultHeader(name) && !PASSED_THROUGH.includes(name),
+    (name) =>
+      FAULT_PREFIXES.some((prefix) => name.startsWith(prefix)) &&
+      !faultHeaders.includes(name) &&
+      !PASSED_THROUGH.includes(name),
   );
   if (unknown !== undefined) return withProblem(unknownHeader(unknown, headers[unknown] ?? ''));
-  const abort = headers[ABORT_HEADER];
-  const delay = headers[DELAY_HEADER];
-  // Only a gRPC call can be answered with a gRPC status: on any other request the header does nothing.
-  const grpc = isGrpcCall(headers) ? headers[GRPC_STATUS_HEADER] : undefined;
-  if (abort === undefined && delay === undefined && grpc === undefined) return undefined;
-  const result = emptyPlan();
-  const by = (name: string) => ({ name, type: 'header' });
-  if (delay !== undefined) {
-    const value = parseWhole(delay, 0, MAX_MILLISECONDS);
-    if (value === undefined)
-      return withProblem(
-        problem(DELAY_HEADER, delay, `a whole number of milliseconds from 0 to ${MAX_MILLISECONDS}`),
-      );
-    result.requestDelay = value;
-    result.fired.push({ by: by(DELAY_HEADER), action: 'delay_request' });
+  const found = {} as Record<Asked, HeaderValue | undefined>;
+  for (const asked of Object.keys(askedBy) as Asked[]) {
+    const [own, envoy] = askedBy[asked].map((name) => headers[name]);
+    if (own !== undefined && envoy !== undefined) return withProblem(bothNames(asked));
+    const index = own === undefined ? 1 : 0;
+    const value = own ?? envoy;
+    found[asked] = value === undefined ? undefined : { name: askedBy[asked][index], value };
   }
-  const status = abort === undefined ? undefined : parseWhole(abort, 200, 599);
-  if (abort !== undefined && status === undefined)
-    return withProblem(problem(ABORT_HEADER, abort, 'an HTTP status from 200 to 599'));
-  const code = grpc === undefined ? undefined : parseWhole(grpc, 0, 16);
-  if (grpc !== undefined && code === undefined)
-    return withProblem(problem(GRPC_STATUS_HEADER, grpc, 'a gRPC status code from 0 to 16'));
+  // Only a gRPC call can be answered with a gRPC status: on any other request the header does nothing.
+  const grpc = isGrpcCall(headers) ? found.grpcStatus : undefined;
+  const { abort, delay, abortPercentage, delayPercentage } = found;
+  if (abortPercentage !== undefined && abort === undefined && found.grpcStatus === undefined)
+    return withProblem(aloneProblem(abortPercentage, 'abort'));
+  if (delayPercentage !== undefined && delay === undefined)
+    return withProblem(aloneProblem(delayPercentage, 'delay'));
+  if (abort === undefined && delay === undefined && grpc === undefined) return undefined;
+
+  const delayMs = delay && parseWhole(delay.value, 0, MAX_MILLISECONDS);
+  if (delay && delayMs === undefined)
+    return withProblem(problem(delay, `a whole number of milliseconds from 0 to ${MAX_MILLISECONDS}`));
+  const status = abort && parseWhole(abort.value, 200, 599);
+  if (abort && status === undefined) return withProblem(problem(abort, 'an HTTP status from 200 to 599'));
+  const code = grpc && parseWhole(grpc.value, 0, 16);
+  if (grpc && code === undefined) return withProblem(problem(grpc, 'a gRPC status code from 0 to 16'));
+  const abortChance = abortPercentage && parseWhole(abortPercentage.value, 0, 100);
+  if (abortPercentage && abortChance === undefined)
+    return withProblem(problem(abortPercentage, 'a whole percentage from 0 to 100'));
+  const delayChance = delayPercentage && parseWhole(delayPercentage.value, 0, 100);
+  if (delayPercentage && delayChance === undefined)
+    return withProblem(problem(delayPercentage, 'a whole percentage from 0 to 100'));
+
+  const result = emptyPlan();
+  const by = (header: HeaderValue) => ({ name: header.name, type: 'header' });
+  if (delay && delayMs !== undefined && chosen(delayChance, random)) {
+    result.requestDelay = delayMs;
+    result.fired.push({ by: by(delay), action: 'delay_request' });
+  }
+  const aborts = (status !== undefined || code !== undefined) && chosen(abortChance, random);
   // An abort header wins over a gRPC status header on the same call.
-  if (status !== undefined) {
+  if (aborts && abort && status !== undefined) {
     result.abort = {
       kind: 'respond',
       status,
-      body: `faultline: answered ${status} because the request asked for it with ${ABORT_HEADER}\n`,
+      body: `faultline: answered ${status} because the request asked for it with ${abort.name}\n`,
       headers: {},
-      by: by(ABORT_HEADER),
+      by: by(abort),
     };
-    result.fired.push({ by: by(ABORT_HEADER), action: 'abort' });
-  } else if (code !== undefined) {
-    result.abort = {
-      kind: 'grpc',
-      code,
-      message: `asked for with ${GRPC_STATUS_HEADER}`,
-      by: by(GRPC_STATUS_HEADER),
-    };
-    result.fired.push({ by: by(GRPC_STATUS_HEADER), action: 'grpc_status' });
+    result.fired.push({ by: by(abort), action: 'abort' });
+  } else if (aborts && grpc && code !== undefined) {
+    result.abort = { kind: 'grpc', code, message: `asked for with ${grpc.name}`, by: by(grpc) };
+    result.fired.push({ by: by(grpc), action: 'grpc_status' });
   }
-  return result;
+  return result.fired.length === 0 ? undefined : result;
+}
+
+/** A percentage header's roll, as Envoy's: a whole percentage of 100, none meaning always. */
+function chosen(percentage: number | undefined, random: RandomSource): boolean {
+  if (percentage === undefined || percentage === 100) return true;
+  return random.next() * 100 < percentage;
 }
 
 /**
@@ -82,10 +124,6 @@ export function withAsked(
   return plan;
 }
 
-function isFaultHeader(name: string): boolean {
-  return (faultHeaders as readonly string[]).includes(name);
-}
-
 function withProblem(text: string): RequestPlan {
   const plan = emptyPlan();
   plan.problem = text;
@@ -99,10 +137,27 @@ function parseWhole(value: string | string[], min: number, max: number): number 
   return number >= min && number <= max ? number : undefined;
 }
 
-function problem(header: string, value: string | string[], accepted: string): string {
-  return `faultline: invalid ${header} header: received ${JSON.stringify(value)}; expected ${accepted} (header-driven faults are on for this proxy)\n`;
+const ON_HERE = '(header-driven faults are on for this proxy)';
+
+function problem(header: HeaderValue, accepted: string): string {
+  return `faultline: invalid ${header.name} header: received ${JSON.stringify(header.value)}; expected ${accepted} ${ON_HERE}\n`;
+}
+
+function aloneProblem(header: HeaderValue, fault: 'abort' | 'delay'): string {
+  const with_ = fault === 'abort' ? 'an abort or gRPC status header' : 'a delay header';
+  return `faultline: ${header.name} (received ${JSON.stringify(header.value)}) without ${with_} has no fault to apply to; send it with ${askedBy[fault].join(' or ')} ${ON_HERE}\n`;
+}
+
+function bothNames(asked: Asked): string {
+  const [own, envoy] = askedBy[asked];
+  return `faultline: the request asks for the same fault twice, with ${own} and ${envoy}; send one of them ${ON_HERE}\n`;
 }
 
 function unknownHeader(header: string, value: string | string[]): string {
-  return `faultline: unknown header ${header} (received ${JSON.stringify(value)}): header-driven faults are on for this proxy, and they are ${faultHeaders.join(', ')}; correct the name, or send it to a proxy without header_faults to pass it to the upstream\n`;
+  const envoy = header.startsWith('x-envoy-fault-');
+  const names = Object.values(askedBy).map((pair) => pair[envoy ? 1 : 0]);
+  const advice = header.startsWith(THROUGHPUT_PREFIX)
+    ? 'faultline does not throttle single answers; a bandwidth toxic throttles the connection'
+    : 'correct the name, or send it to a proxy without header_faults to pass it to the upstream';
+  return `faultline: unknown header ${header} (received ${JSON.stringify(value)}): header-driven faults are on for this proxy, and ${envoy ? "Envoy's names for them" : 'they'} are ${names.join(', ')}; ${advice}\n`;
 }

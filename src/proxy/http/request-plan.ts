@@ -79,7 +79,13 @@ export function dropPendingFaults(plan: RequestPlan, stage: 'request' | 'respons
 /** A seeded random source per toxic, so toxicity and jitter decisions repeat with the seed. */
 export class ToxicRandoms {
   private readonly byToxic = new WeakMap<ToxicSpec, RandomSource>();
+  private headerSource: RandomSource | undefined;
   constructor(private readonly random: RandomSource) {}
+  /** The source of the fault headers' percentage rolls. */
+  get headers(): RandomSource {
+    this.headerSource ??= this.random.fork('request/headers');
+    return this.headerSource;
+  }
   of(toxic: ToxicSpec): RandomSource {
     let source = this.byToxic.get(toxic);
     if (!source) {
@@ -101,7 +107,7 @@ export function planRequest(
   randoms: ToxicRandoms,
 ): RequestPlan | undefined {
   // The headers are checked first: a bad one is a 400 whatever the toxics would do.
-  const asked = proxy.headerFaults ? headerFaults(facts.headers) : undefined;
+  const asked = proxy.headerFaults ? headerFaults(facts.headers, randoms.headers) : undefined;
   if (asked?.problem !== undefined) return asked;
   let plan: RequestPlan | undefined;
   for (const toxic of proxy.requestToxics) {
