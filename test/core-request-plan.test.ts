@@ -748,7 +748,18 @@ describe("Envoy's fault headers and the percentage headers", () => {
     );
   });
 
+  test('an unknown fault header with no value is named with an empty value', () => {
+    assert.match(
+      asked({ 'x-faultline-abrot': undefined })?.problem ?? '',
+      /^faultline: unknown header x-faultline-abrot \(received ""\)/,
+    );
+  });
+
   test('a throughput header is refused, not ignored: faultline does not throttle single answers', () => {
+    assert.match(
+      asked({ 'x-envoy-fault-throughput-response-percentage': '10' })?.problem ?? '',
+      /faultline does not throttle single answers; a bandwidth toxic throttles the connection\n$/,
+    );
     assert.equal(
       asked({ 'x-envoy-fault-throughput-response': '64' })?.problem,
       `faultline: unknown header x-envoy-fault-throughput-response (received "64"): header-driven faults are on for this proxy, and Envoy's names for them are x-envoy-fault-abort-request, x-envoy-fault-abort-grpc-request, x-envoy-fault-delay-request, x-envoy-fault-abort-request-percentage, x-envoy-fault-delay-request-percentage; faultline does not throttle single answers; a bandwidth toxic throttles the connection\n`,

@@ -63,50 +63,67 @@ export function headerFaults(
     return withProblem(aloneProblem(abortPercentage, 'abort'));
   if (delayPercentage !== undefined && delay === undefined)
     return withProblem(aloneProblem(delayPercentage, 'delay'));
-  if (abort === undefined && delay === undefined && grpc === undefined) return undefined;
 
-  const delayMs = delay && parseWhole(delay.value, 0, MAX_MILLISECONDS);
-  if (delay && delayMs === undefined)
-    return withProblem(problem(delay, `a whole number of milliseconds from 0 to ${MAX_MILLISECONDS}`));
-  const status = abort && parseWhole(abort.value, 200, 599);
-  if (abort && status === undefined) return withProblem(problem(abort, 'an HTTP status from 200 to 599'));
-  const code = grpc && parseWhole(grpc.value, 0, 16);
-  if (grpc && code === undefined) return withProblem(problem(grpc, 'a gRPC status code from 0 to 16'));
-  const abortChance = abortPercentage && parseWhole(abortPercentage.value, 0, 100);
-  if (abortPercentage && abortChance === undefined)
-    return withProblem(problem(abortPercentage, 'a whole percentage from 0 to 100'));
-  const delayChance = delayPercentage && parseWhole(delayPercentage.value, 0, 100);
-  if (delayPercentage && delayChance === undefined)
-    return withProblem(problem(delayPercentage, 'a whole percentage from 0 to 100'));
+  const percentage = 'a whole percentage from 0 to 100';
+  const values = [
+    read(delay, 0, MAX_MILLISECONDS, `a whole number of milliseconds from 0 to ${MAX_MILLISECONDS}`),
+    read(abort, 200, 599, 'an HTTP status from 200 to 599'),
+    read(grpc, 0, 16, 'a gRPC status code from 0 to 16'),
+    read(abortPercentage, 0, 100, percentage),
+    read(delayPercentage, 0, 100, percentage),
+  ] as const;
+  const wrong = values.find((value) => typeof value === 'string');
+  if (typeof wrong === 'string') return withProblem(wrong);
+  const [delayMs, status, code, abortChance, delayChance] = values.map((value) =>
+    typeof value === 'string' ? undefined : value,
+  );
 
   const result = emptyPlan();
-  const by = (header: HeaderValue) => ({ name: header.name, type: 'header' });
-  if (delay && delayMs !== undefined && chosen(delayChance, random)) {
-    result.requestDelay = delayMs;
-    result.fired.push({ by: by(delay), action: 'delay_request' });
+  if (delayMs && chosen(delayChance, random)) {
+    result.requestDelay = delayMs.value;
+    result.fired.push({ by: delayMs.by, action: 'delay_request' });
   }
-  const aborts = (status !== undefined || code !== undefined) && chosen(abortChance, random);
   // An abort header wins over a gRPC status header on the same call.
-  if (aborts && abort && status !== undefined) {
-    result.abort = {
-      kind: 'respond',
-      status,
-      body: `faultline: answered ${status} because the request asked for it with ${abort.name}\n`,
-      headers: {},
-      by: by(abort),
-    };
-    result.fired.push({ by: by(abort), action: 'abort' });
-  } else if (aborts && grpc && code !== undefined) {
-    result.abort = { kind: 'grpc', code, message: `asked for with ${grpc.name}`, by: by(grpc) };
-    result.fired.push({ by: by(grpc), action: 'grpc_status' });
+  const answer = status ?? code;
+  if (answer && chosen(abortChance, random)) {
+    result.abort =
+      answer === status
+        ? {
+            kind: 'respond',
+            status: answer.value,
+            body: `faultline: answered ${answer.value} because the request asked for it with ${answer.by.name}\n`,
+            headers: {},
+            by: answer.by,
+          }
+        : { kind: 'grpc', code: answer.value, message: `asked for with ${answer.by.name}`, by: answer.by };
+    result.fired.push({ by: answer.by, action: answer === status ? 'abort' : 'grpc_status' });
   }
   return result.fired.length === 0 ? undefined : result;
 }
 
+/** A fault header's number, with who asked for it. */
+interface Asking {
+  value: number;
+  by: { name: string; type: string };
+}
+
+/** The header's number; undefined when it was not sent; the 400's text when it is out of range. */
+function read(
+  header: HeaderValue | undefined,
+  min: number,
+  max: number,
+  accepted: string,
+): Asking | string | undefined {
+  if (header === undefined) return undefined;
+  const value = parseWhole(header.value, min, max);
+  if (value === undefined) return problem(header, accepted);
+  return { value, by: { name: header.name, type: 'header' } };
+}
+
 /** A percentage header's roll, as Envoy's: a whole percentage of 100, none meaning always. */
-function chosen(percentage: number | undefined, random: RandomSource): boolean {
-  if (percentage === undefined || percentage === 100) return true;
-  return random.next() * 100 < percentage;
+function chosen(percentage: Asking | undefined, random: RandomSource): boolean {
+  if (percentage === undefined || percentage.value === 100) return true;
+  return random.next() * 100 < percentage.value;
 }
 
 /**
@@ -131,8 +148,8 @@ function withProblem(text: string): RequestPlan {
 }
 
 function parseWhole(value: string | string[], min: number, max: number): number | undefined {
-  const text = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (text === undefined || !/^\d{1,9}$/.test(text)) return undefined;
+  const text = (Array.isArray(value) ? (value[0] ?? '') : value).trim();
+  if (!/^\d{1,9}$/.test(text)) return undefined;
   const number = Number(text);
   return number >= min && number <= max ? number : undefined;
 }
