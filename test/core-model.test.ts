@@ -934,5 +934,30 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
     assert.equal(bare('loss'), 'drops 0% of datagrams');
     assert.equal(bare('udp_latency'), 'delays each datagram by 0 ms');
     assert.equal(bare('slicer'), 'cuts data into pieces of 0 bytes, 0 µs apart');
+    assert.equal(
+      definitionOf('limit_time').explain({ time: 5 }),
+      'resets the connection (RST) 5 ms after it opened',
+    );
+  });
+
+  test('a gRPC code without a name in the table is said as its number alone', () => {
+    assert.equal(
+      definitionOf('grpc_status').explain({ code: 17, message: '' }),
+      'answers gRPC calls with status 17 without contacting the upstream',
+    );
+  });
+
+  test("json attributes' own checks: null is a value json_patch and body take", () => {
+    const check = (type: ToxicType, name: string, value: JsonValue) => {
+      const spec = definitionOf(type).attributes.find((attribute) => attribute.name === name);
+      assert.ok(spec?.kind === 'json', `${type} ${name} is a json attribute`);
+      return spec.check(value);
+    };
+    assert.equal(check('http_modify', 'json_patch', null), undefined);
+    assert.equal(check('http_modify', 'json_patch', {}), undefined);
+    assert.equal(check('http_modify', 'json_patch', []), 'it is not an object');
+    assert.equal(check('http_modify', 'json_patch', 0), 'it is not an object');
+    assert.equal(check('http_modify', 'body', null), undefined);
+    assert.equal(check('http_modify', 'body', {}), 'it is neither a string nor null');
   });
 });
