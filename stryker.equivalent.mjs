@@ -194,22 +194,6 @@ export const equivalentSurvivors = [
   },
   {
     file: 'src/experiment/run.ts',
-    code: "if (loop?.failed && status === undefined) status = 'failed';",
-    mutator: 'ConditionalExpression',
-    replacement: "if (loop?.failed && true) status = 'failed';",
-    reason:
-      'runMethod returns only "failed" or undefined, so setting "failed" over a status that is already there changes nothing',
-  },
-  {
-    file: 'src/experiment/run.ts',
-    code: "if (status !== 'aborted' && hasProbes && AFTER.includes(hypothesisStrategy)) {",
-    mutator: 'ConditionalExpression, StringLiteral',
-    replacement: 'if (true && hasProbes && …) and if (status !== "" && hasProbes && …)',
-    reason:
-      'status is what runMethod returned, "failed" or undefined, never "aborted" (an aborted method throws and skips this line), so the first test is always true',
-  },
-  {
-    file: 'src/experiment/run.ts',
     code: 'const state: { failed: boolean; error?: Error } = { failed: false };',
     mutator: 'ObjectLiteral',
     replacement: 'const state: { failed: boolean; error?: Error } = {};',
