@@ -130,6 +130,13 @@ export const equivalentMutants = [
     reason:
       'the bracketed IPv6 host is cut out only so that its colons are not counted; any text without a colon in its place ("Stryker was here!") gives the same count',
   },
+  {
+    file: 'src/model/fields.ts',
+    code: "''",
+    within: "key = ''",
+    reason:
+      'zod reports unrecognized_keys only with the keys it did not recognize, at least one, so the first is never missing',
+  },
 ];
 
 /**
@@ -207,6 +214,21 @@ export const equivalentSurvivors = [
     replacement: 'if (false) throw error;',
     reason:
       "around controls.after('experiment') and controls.after('rollback'): the dispatcher lets only InterruptExecution out of a before/after hook (invokeHook records and logs every other failure, and rethrows one only from configure_control), so no other error reaches this test",
+  },
+  {
+    file: 'src/model/fault.ts',
+    code: 'if (fault.methods && (call.method === undefined || !fault.methods.includes(call.method))) return false;',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (fault.methods && (false || !fault.methods.includes(call.method))) return false;',
+    reason:
+      'fault.methods holds strings only, so includes(undefined) is false and a call without a method is refused all the same; the undefined test is there for the type checker',
+  },
+  {
+    file: 'src/model/fault.ts',
+    code: 'if (fault.firstN !== undefined && matching > fault.firstN) return false;',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (true && matching > fault.firstN) return false;',
+    reason: 'without `firstN` the comparison is `matching > undefined`, which is false for every count',
   },
   {
     file: 'src/model/match.ts',

@@ -57,6 +57,15 @@ describe('parseWith: what a refusal says', () => {
     });
   });
 
+  test('an unknown key in an object inside a list: the rule and the value, as no key list reaches there', () => {
+    const withItems = z.strictObject({ items: z.array(z.strictObject({ a: z.string() })) });
+    assert.throws(() => parseWith(withItems, { items: [{ a: 'x', b: 1 }] }, 'list'), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      reason: 'invalid items.0 in list',
+      hint: 'Unrecognized key: "b", received {"a":"x","b":1}',
+    });
+  });
+
   test('a whole value of the wrong shape is "value"', () => {
     assert.throws(() => parseWith(proxy, 'text', 'proxy'), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
