@@ -159,4 +159,16 @@ describe('closest: the accepted key a misspelling was meant to be', () => {
     assert.equal(closest('colour', ['name', 'type']), undefined);
     assert.equal(closest('abc', []), undefined);
   });
+
+  test('edits counted exactly: a swap of neighbours is one, and only of neighbours; ties go to the first', () => {
+    assert.equal(closest('axby', ['xayb']), 'xayb', 'two swaps are two edits');
+    assert.equal(closest('abcdef', ['badcfe']), undefined, 'three swaps are three');
+    assert.equal(closest('axby', ['baxab']), undefined, 'three edits: no swap of neighbours in it');
+    assert.equal(closest('axby', ['abab']), undefined, 'three substitutions');
+    assert.equal(closest('nmae', ['nmaexy', 'name']), 'name', 'one swap beats two insertions');
+    assert.equal(closest('xyzab', ['ab']), undefined, 'three deletions at the start');
+    assert.equal(closest('ab', ['xyzab']), undefined, 'three insertions at the start');
+    assert.equal(closest('jiter', ['jitters', 'jitter']), 'jitter', 'a nearer key later in the list wins');
+    assert.equal(closest('ab', ['abx', 'aby']), 'abx', 'of two as near, the first');
+  });
 });

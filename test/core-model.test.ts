@@ -41,6 +41,10 @@ describe('host:port', () => {
       message: /\(no scheme: faultline proxies TCP, not URLs\)$/,
     });
     assert.throws(() => parseHostPort('a:123456', 'listen'), { code: 'FAULTLINE_ERR_INVALID_ADDRESS' });
+    assert.throws(() => parseHostPort('/http://x:80', 'upstream'), {
+      message:
+        'upstream must be "host:port" with a port from 0 to 65535, received "/http://x:80"; for example "127.0.0.1:26379"',
+    });
   });
 
   test('formatting puts IPv6 hosts in brackets', () => {
@@ -98,6 +102,7 @@ describe('errors', () => {
         undefined,
       ],
     );
+    assert.equal(Object.hasOwn(hinted, 'cause'), false, 'no cause given, none set');
     assert.equal(isFaultlineError(error), true);
     assert.equal(isFaultlineError(new Error('gone')), false);
   });
