@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { parseWhen } from '../src/model/when.js';
-import { type Call, createDecider, effectOf, explainFault } from '../src/model/fault.js';
+import { type Call, createDecider, effectOf, explainFault, type FaultSpec } from '../src/model/fault.js';
 import { parseFault } from '../src/model/fault-schema.js';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
@@ -298,6 +298,10 @@ describe('fault decisions (shared by Node and the browser script)', () => {
     assert.equal(explain({ delay: 5, abort: true }), 'delays calls by 5 ms, then drops them');
     assert.equal(explain({ nullify: true }), 'makes calls return null');
     assert.equal(
+      explain({ methods: ['get', 'set'], delay: 3, httpMethods: ['GET', 'POST'] }),
+      'delays get/set calls by 3 ms, for GET/POST',
+    );
+    assert.equal(
       explain({ delay: 5, slowBody: 64 }),
       'delays calls by 5 ms, then sends the body of them at 64 bytes/s',
     );
@@ -329,6 +333,18 @@ describe('fault decisions (shared by Node and the browser script)', () => {
       'on every 101st call',
       'on every 112th call',
     ]);
+  });
+
+  test('a fault that did not go through parseFault: its patterns are compiled, and a bad one named', () => {
+    const unchecked = (fault: object) => () => createDecider(fault as FaultSpec, at(0));
+    assert.throws(unchecked({ delay: 1, url: '(' }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: /^url: invalid pattern "\(": /,
+    });
+    assert.throws(unchecked({ delay: 1, header: { name: 'x', value: '[' } }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: /^header value: invalid pattern "\[": /,
+    });
   });
 
   test('a header given as a list is tested as its values joined by commas', () => {

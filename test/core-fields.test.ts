@@ -57,6 +57,15 @@ describe('parseWith: what a refusal says', () => {
     });
   });
 
+  test('an unknown key in an object inside a list: the rule and the value, as no key list reaches there', () => {
+    const withItems = z.strictObject({ items: z.array(z.strictObject({ a: z.string() })) });
+    assert.throws(() => parseWith(withItems, { items: [{ a: 'x', b: 1 }] }, 'list'), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      reason: 'invalid items.0 in list',
+      hint: 'Unrecognized key: "b", received {"a":"x","b":1}',
+    });
+  });
+
   test('a whole value of the wrong shape is "value"', () => {
     assert.throws(() => parseWith(proxy, 'text', 'proxy'), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
@@ -149,5 +158,17 @@ describe('closest: the accepted key a misspelling was meant to be', () => {
     assert.equal(closest('jiter', ['latency', 'jitter', 'jitters']), 'jitter', 'the nearest of several');
     assert.equal(closest('colour', ['name', 'type']), undefined);
     assert.equal(closest('abc', []), undefined);
+  });
+
+  test('edits counted exactly: a swap of neighbours is one, and only of neighbours; ties go to the first', () => {
+    assert.equal(closest('axby', ['xayb']), 'xayb', 'two swaps are two edits');
+    assert.equal(closest('abcdef', ['badcfe']), undefined, 'three swaps are three');
+    assert.equal(closest('axby', ['baxab']), undefined, 'three edits: no swap of neighbours in it');
+    assert.equal(closest('axby', ['abab']), undefined, 'three substitutions');
+    assert.equal(closest('nmae', ['nmaexy', 'name']), 'name', 'one swap beats two insertions');
+    assert.equal(closest('xyzab', ['ab']), undefined, 'three deletions at the start');
+    assert.equal(closest('ab', ['xyzab']), undefined, 'three insertions at the start');
+    assert.equal(closest('jiter', ['jitters', 'jitter']), 'jitter', 'a nearer key later in the list wins');
+    assert.equal(closest('ab', ['abx', 'aby']), 'abx', 'of two as near, the first');
   });
 });

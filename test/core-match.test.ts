@@ -679,6 +679,9 @@ describe('IP addresses and CIDR blocks', () => {
       '::1.2.3',
       '::1.2.3.4:5',
       '[::1',
+      '1:2:3:4:5:6:7::8::9',
+      'a[::1]',
+      '[::1]2',
     ]) {
       assert.equal(parseIp(text), undefined, text);
     }

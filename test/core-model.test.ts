@@ -41,6 +41,10 @@ describe('host:port', () => {
       message: /\(no scheme: faultline proxies TCP, not URLs\)$/,
     });
     assert.throws(() => parseHostPort('a:123456', 'listen'), { code: 'FAULTLINE_ERR_INVALID_ADDRESS' });
+    assert.throws(() => parseHostPort('/http://x:80', 'upstream'), {
+      message:
+        'upstream must be "host:port" with a port from 0 to 65535, received "/http://x:80"; for example "127.0.0.1:26379"',
+    });
   });
 
   test('formatting puts IPv6 hosts in brackets', () => {
@@ -98,6 +102,7 @@ describe('errors', () => {
         undefined,
       ],
     );
+    assert.equal(Object.hasOwn(hinted, 'cause'), false, 'no cause given, none set');
     assert.equal(isFaultlineError(error), true);
     assert.equal(isFaultlineError(new Error('gone')), false);
   });
@@ -934,5 +939,30 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
     assert.equal(bare('loss'), 'drops 0% of datagrams');
     assert.equal(bare('udp_latency'), 'delays each datagram by 0 ms');
     assert.equal(bare('slicer'), 'cuts data into pieces of 0 bytes, 0 µs apart');
+    assert.equal(
+      definitionOf('limit_time').explain({ time: 5 }),
+      'resets the connection (RST) 5 ms after it opened',
+    );
+  });
+
+  test('a gRPC code without a name in the table is said as its number alone', () => {
+    assert.equal(
+      definitionOf('grpc_status').explain({ code: 17, message: '' }),
+      'answers gRPC calls with status 17 without contacting the upstream',
+    );
+  });
+
+  test("json attributes' own checks: null is a value json_patch and body take", () => {
+    const check = (type: ToxicType, name: string, value: JsonValue) => {
+      const spec = definitionOf(type).attributes.find((attribute) => attribute.name === name);
+      assert.ok(spec?.kind === 'json', `${type} ${name} is a json attribute`);
+      return spec.check(value);
+    };
+    assert.equal(check('http_modify', 'json_patch', null), undefined);
+    assert.equal(check('http_modify', 'json_patch', {}), undefined);
+    assert.equal(check('http_modify', 'json_patch', []), 'it is not an object');
+    assert.equal(check('http_modify', 'json_patch', 0), 'it is not an object');
+    assert.equal(check('http_modify', 'body', null), undefined);
+    assert.equal(check('http_modify', 'body', {}), 'it is neither a string nor null');
   });
 });

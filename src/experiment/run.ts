@@ -337,7 +337,7 @@ async function runWithContext(
   return journal;
 }
 
-/** Runs method activities in order (background ones alongside); returns a status if the method ended early. */
+/** Runs method activities in order (background ones alongside); 'failed' when --fail-on-action-error ends it. */
 async function runMethod(
   experiment: Experiment,
   environment: ActivityEnvironment,
@@ -373,7 +373,8 @@ async function runMethod(
         );
         return 'failed';
       }
-      if (hypothesisFailed()) return 'failed';
+      // The caller reads how the check ended: failed, or an error that aborts the run.
+      if (hypothesisFailed()) return undefined;
     }
   } finally {
     await Promise.allSettled(background);

@@ -11,14 +11,16 @@ export function closest(key: string, known: readonly string[]): string | undefin
 
 /** Damerau-Levenshtein (optimal string alignment): a swapped pair of letters is one edit. */
 function editDistance(a: string, b: string): number {
+  // Row 0 is j and column 0 is i; the cells inside are all written before they are read.
   const rows = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    Array.from({ length: b.length + 1 }, (_, j) => i + j),
   );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let value = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+      // a[-1] and b[-1] are undefined, so a swap is never seen in the first row or column.
+      if (a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
         value = Math.min(value, rows[i - 2]![j - 2]! + 1);
       }
       rows[i]![j] = value;

@@ -70,6 +70,6 @@ export function isFaultlineError(value: unknown): value is FaultlineError {
 /** Renders any value for an error message, short enough to read in a terminal. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -108,20 +108,20 @@ export function parseWith<T>(schema: $ZodType<T>, value: unknown, where: string,
       },
     );
   }
-  if (issue.code === 'invalid_type' && issue.expected === 'object' && keys) {
+  // Only an object schema has keys, so a wrong type there is a value that is not an object.
+  if (issue.code === 'invalid_type' && keys) {
     throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `invalid ${path || 'value'} in ${where}`, {
-      hint: `expected an object with keys ${keys.join(', ')}, received ${describeValue('input' in issue ? issue.input : undefined)}`,
+      hint: `expected an object with keys ${keys.join(', ')}, received ${describeValue(issue.input)}`,
     });
   }
-  const received = 'input' in issue ? `, received ${describeValue(issue.input)}` : '';
-  const detail = `invalid ${path || 'value'} in ${where}: ${issue.message}${received}`;
+  const received = `, received ${describeValue(issue.input)}`;
   const goType = go?.fields[path];
   if (go && goType && issue.code === 'invalid_type') {
     throw new FaultlineError(
       'FAULTLINE_ERR_INVALID_FIELD',
       goFieldError(issue.input, go.struct, path, goType),
       {
-        hint: detail,
+        hint: `invalid ${path} in ${where}: ${issue.message}${received}`,
       },
     );
   }

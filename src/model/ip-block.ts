@@ -39,8 +39,8 @@ function parseGroups(text: string): bigint[] | undefined {
 function parseV6(text: string): bigint | undefined {
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
-  const head = parseGroups(halves[0] ?? '');
-  const tail = halves.length === 2 ? parseGroups(halves[1] ?? '') : [];
+  const head = parseGroups(halves[0]!);
+  const tail = parseGroups(halves[1] ?? '');
   if (!head || !tail) return undefined;
   const missing = 8 - head.length - tail.length;
   if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
@@ -53,7 +53,7 @@ export function parseIp(text: string): bigint | undefined {
   const unbracketed = text.replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
   const v4 = parseV4(unbracketed);
   if (v4 !== undefined) return V4_MAPPED | v4;
-  return unbracketed.includes(':') ? parseV6(unbracketed) : undefined;
+  return parseV6(unbracketed);
 }
 
 /** Parses "10.0.0.0/8", "::1" or "127.0.0.2"; undefined when it is neither an address nor a block. */
@@ -73,7 +73,7 @@ export function parseIpBlock(text: string): IpBlock | undefined {
 
 function mask(prefix: number): bigint {
   const all = (1n << 128n) - 1n;
-  return prefix === 0 ? 0n : (all >> BigInt(128 - prefix)) << BigInt(128 - prefix);
+  return (all >> BigInt(128 - prefix)) << BigInt(128 - prefix);
 }
 
 export function blockContains(block: IpBlock, address: bigint): boolean {

@@ -24,7 +24,7 @@ export const bandwidth = {
         'connection: each connection gets the rate (as Toxiproxy); proxy: all connections of the proxy share it',
     },
   ],
-  explain: ({ rate = 0, scope = 'connection' }) =>
+  explain: ({ rate = 0, scope }) =>
     rate === 0
       ? 'stalls the connection: no data passes'
       : scope === 'proxy'

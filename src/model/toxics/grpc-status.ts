@@ -52,6 +52,8 @@ export const grpcStatus = {
       description: 'the grpc-message the client sees',
     },
   ],
-  explain: ({ code, message }) =>
-    `answers gRPC calls with status ${code} ${grpcCodeNames[code] ?? ''}${message ? ` "${message}"` : ''} without contacting the upstream`,
+  explain: ({ code, message }) => {
+    const name = grpcCodeNames[code];
+    return `answers gRPC calls with status ${code}${name === undefined ? '' : ` ${name}`}${message ? ` "${message}"` : ''} without contacting the upstream`;
+  },
 } satisfies ToxicDefinition<GrpcStatusAttributes>;

@@ -60,10 +60,9 @@ export const httpModify = {
       name: 'json_patch',
       default: null,
       accepts: 'a JSON merge patch object (RFC 7396), or null',
+      // typeof null is 'object': null passes here, as it should.
       check: (value) =>
-        value === null || (typeof value === 'object' && !Array.isArray(value))
-          ? undefined
-          : 'it is not an object',
+        typeof value === 'object' && !Array.isArray(value) ? undefined : 'it is not an object',
       description: 'merged into a JSON response body (RFC 7396); a body that is not JSON passes unchanged',
     },
   ],

@@ -16,7 +16,7 @@ export const limitTime = {
         'reset: both sides get an RST; hang: data and the close on this stream stop, the connection stays open',
     },
   ],
-  explain: ({ time = 0, mode = 'reset' }) =>
+  explain: ({ time = 0, mode }) =>
     mode === 'hang'
       ? `makes the connection hang ${time} ms after it opened`
       : `resets the connection (RST) ${time} ms after it opened`,
