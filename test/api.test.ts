@@ -25,6 +25,18 @@ describe('transport behaviour', () => {
     const wrong = await harness.api('PUT', '/proxies');
     assert.equal(wrong.status, 405);
     assert.equal(wrong.text, '');
+    assert.equal(wrong.headers.get('content-length'), '0');
+    assert.equal(wrong.headers.get('allow'), 'GET, POST');
+  });
+
+  test('an empty name in the path is no route, as gorilla/mux matches {proxy} to one character or more', async () => {
+    await createProxy(harness, 'slashes', echo.address);
+    for (const path of ['/proxies/', '/proxies//toxics', '/proxies/slashes/toxics/', '/proxies//toxics/x']) {
+      const reply = await harness.api('GET', path);
+      assert.deepEqual([reply.status, reply.text], [404, '404 page not found\n'], path);
+    }
+    const wrong = await harness.api('DELETE', '/proxies/');
+    assert.deepEqual([wrong.status, wrong.text], [404, '404 page not found\n']);
   });
 
   test('/version is JSON with a space after the colon and a trailing newline', async () => {
