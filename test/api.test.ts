@@ -116,6 +116,22 @@ describe('proxies', () => {
     assert.equal(await canConnect(proxy.port), true);
   });
 
+  test('an update may repeat the name but not change it (Toxiproxy ignores a new one in silence)', async () => {
+    await createProxy(harness, 'named', echo.address);
+    const same = await harness.api('PATCH', '/proxies/named', { name: 'named', enabled: false });
+    assert.deepEqual([same.status, same.json.enabled], [200, false]);
+    const renamed = await harness.api('POST', '/proxies/named', { name: 'other', enabled: true });
+    assert.equal(renamed.status, 400);
+    assert.deepEqual(renamed.json, {
+      error: 'the name of a proxy cannot change',
+      status: 400,
+      hint: 'it is "named", received "other"; delete the proxy and create it again under the new name',
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+    });
+    assert.equal((await harness.api('GET', '/proxies/named')).json.enabled, false, 'nothing changed');
+    assert.equal((await harness.api('GET', '/proxies/other')).status, 404);
+  });
+
   test('delete closes the port and a second delete is 404', async () => {
     const proxy = await createProxy(harness, 'doomed', echo.address);
     assert.equal((await harness.api('DELETE', '/proxies/doomed')).status, 204);

@@ -130,10 +130,18 @@ export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
   };
 }
 
-/** Name and toxics may be echoed back by clients that save a whole proxy; they are ignored here. */
+/**
+ * Clients that save a whole proxy echo its name and toxics back: toxics are ignored here (they have
+ * their own routes), and the name may be repeated but not changed (Toxiproxy ignores a new one).
+ */
 export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   const where = `update of proxy ${JSON.stringify(name)}`;
   const fields = parseWith(proxyShape(), canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
+  if (fields.name !== undefined && fields.name !== name) {
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'the name of a proxy cannot change', {
+      hint: `it is ${JSON.stringify(name)}, received ${describeValue(fields.name)}; delete the proxy and create it again under the new name`,
+    });
+  }
   const update: ProxyUpdate = {};
   if (fields.listen) update.listen = checkAddress(fields.listen, 'listen', name, false);
   if (fields.upstream) update.upstream = checkAddress(fields.upstream, 'upstream', name);
