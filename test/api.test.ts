@@ -229,6 +229,27 @@ describe('toxics', () => {
     assert.equal(retype.json.error, 'the type of a toxic cannot change');
   });
 
+  test('a taken name is 409 before the attributes are checked, in the order Toxiproxy checks', async () => {
+    const reply = await harness.api('POST', '/proxies/tox/toxics', {
+      type: 'latency',
+      attributes: { latency: 'x' },
+    });
+    assert.equal(reply.status, 409);
+    assert.equal(reply.json.error, 'toxic already exists');
+    assert.equal(
+      reply.json.hint,
+      'proxy "tox" has a toxic named "latency_downstream"; update it, remove it first, or pick another name',
+    );
+    const badType = await harness.api('POST', '/proxies/tox/toxics', { type: 'latncy', name: 'merge' });
+    assert.equal(badType.json.error, 'invalid toxic type', 'the type is checked before the name');
+    const free = await harness.api('POST', '/proxies/tox/toxics', {
+      type: 'latency',
+      name: 'free',
+      attributes: { latency: 'x' },
+    });
+    assert.equal(free.status, 400);
+  });
+
   test('remove gives 204 then 404', async () => {
     assert.equal((await harness.api('DELETE', '/proxies/tox/toxics/merge')).status, 204);
     const again = await harness.api('DELETE', '/proxies/tox/toxics/merge');
