@@ -154,7 +154,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       await existing.update({ idleTimeout: spec.idleTimeout });
     }
     if (!sameListen || spec.upstream !== existing.upstream) {
-      await existing.update({ listen: spec.listen, upstream: spec.upstream });
+      // Toxiproxy makes a changed entry anew, so it takes the entry's `enabled`; an unchanged one
+      // keeps its state.
+      await existing.update({ listen: spec.listen, upstream: spec.upstream, enabled: spec.enabled });
       events.emit({ type: 'proxy.updated', proxy: existing.summary() });
     }
     if (spec.toxics) await existing.replaceToxics(spec.toxics);
