@@ -132,6 +132,21 @@ describe('proxies', () => {
     assert.equal((await harness.api('GET', '/proxies/other')).status, 404);
   });
 
+  test('an update with an empty listen or upstream is a 400 and changes nothing (Toxiproxy: 500, or stored)', async () => {
+    const proxy = await createProxy(harness, 'emptied', echo.address);
+    for (const field of ['listen', 'upstream']) {
+      const reply = await harness.api('PATCH', '/proxies/emptied', { [field]: '' });
+      assert.equal(reply.status, 400);
+      assert.equal(reply.json.error, 'address : missing port in address');
+      assert.equal(
+        reply.json.hint,
+        `${field} of proxy "emptied" must be "host:port" with a port from 0 to 65535, received ""; for example "127.0.0.1:26379"`,
+      );
+    }
+    const after = (await harness.api('GET', '/proxies/emptied')).json;
+    assert.deepEqual([after.listen, after.upstream], [proxy.listen, echo.address]);
+  });
+
   test('delete closes the port and a second delete is 404', async () => {
     const proxy = await createProxy(harness, 'doomed', echo.address);
     assert.equal((await harness.api('DELETE', '/proxies/doomed')).status, 204);

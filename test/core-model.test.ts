@@ -395,7 +395,7 @@ describe('proxy specs', () => {
     });
   });
 
-  test('an empty listen means the default; an empty name or upstream is missing', () => {
+  test('an empty listen means the default on create; an empty name or upstream is missing', () => {
     assert.equal(parseProxyCreate({ ...base, listen: '' }).listen, '127.0.0.1:0');
     assert.throws(() => parseProxyCreate({ name: '', upstream: 'h:1' }), {
       code: 'FAULTLINE_ERR_MISSING_FIELD',
@@ -405,7 +405,14 @@ describe('proxy specs', () => {
       code: 'FAULTLINE_ERR_MISSING_FIELD',
       reason: 'missing required field: upstream',
     });
-    assert.deepEqual(parseProxyUpdate({ listen: '', upstream: '' }, 'p'), {});
+    // An update has no default to fall back on: "" is an address without a port, as Go reads it.
+    for (const field of ['listen', 'upstream']) {
+      assert.throws(() => parseProxyUpdate({ [field]: '' }, 'p'), {
+        code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+        reason: 'address : missing port in address',
+        hint: `${field} of proxy "p" must be "host:port" with a port from 0 to 65535, received ""; for example "127.0.0.1:26379"`,
+      });
+    }
   });
 
   test("bad ports and colons get Go's SplitHostPort reason", () => {

@@ -143,8 +143,9 @@ export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
     });
   }
   const update: ProxyUpdate = {};
-  if (fields.listen) update.listen = checkAddress(fields.listen, 'listen', name, false);
-  if (fields.upstream) update.upstream = checkAddress(fields.upstream, 'upstream', name);
+  // "" is no address here, as Go's ResolveTCPAddr finds (create reads an empty listen as the default).
+  if (fields.listen !== undefined) update.listen = checkAddress(fields.listen, 'listen', name, false);
+  if (fields.upstream !== undefined) update.upstream = checkAddress(fields.upstream, 'upstream', name);
   if (fields.enabled !== undefined) update.enabled = fields.enabled;
   if (fields.protocol !== undefined) update.protocol = parseProtocol(fields.protocol, name);
   if (fields.header_faults !== undefined) update.headerFaults = fields.header_faults;
