@@ -121,6 +121,18 @@ describe("the listen address is the command's own --host (issue #13)", () => {
     });
   }
 
+  test("toxiproxy-server's -proxy-metrics and -runtime-metrics are taken; /metrics has Toxiproxy's counters", async () => {
+    const server = start(['server', '-port', '0', '-proxy-metrics', '--runtime-metrics']);
+    const url = await server.listening;
+    const metrics = await fetch(new URL('/metrics', url));
+    assert.equal(metrics.status, 200);
+    const text = await metrics.text();
+    assert.match(text, /^# TYPE toxiproxy_proxy_sent_bytes_total counter$/m);
+    assert.match(text, /^# TYPE faultline_process_cpu_seconds_total counter$/m);
+    process.kill(server.child.pid!, 'SIGTERM');
+    assert.equal(await server.exited, 0);
+  });
+
   test('faultline browser-proxy --host listens there', async () => {
     const proxy = spawnCli([
       'browser-proxy',
