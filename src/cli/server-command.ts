@@ -190,7 +190,8 @@ export function serverCommand(): Command {
       .addOption(
         new Option('--log-level <level>', 'log level of the JSON logs on stdout')
           .env('LOG_LEVEL')
-          .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+          // panic is zerolog's level above fatal, which Toxiproxy's LOG_LEVEL takes; pino has none above fatal.
+          .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic', 'silent'])
           .default('info'),
       )
       .addHelpText(
@@ -214,7 +215,7 @@ export function serverCommand(): Command {
             host: options.host,
             port: options.port,
             busyPoll: options.busyPollUs,
-            logLevel: options.logLevel,
+            logLevel: options.logLevel === 'panic' ? 'fatal' : options.logLevel,
             limits: limitSettingsFrom(options as typeof options & LimitOptions),
             ...(options.config === undefined ? {} : { config: options.config }),
             ...(options.seed === undefined ? {} : { seed: options.seed }),
