@@ -249,24 +249,25 @@ function checkAddress(value: string, field: 'listen' | 'upstream', name: string,
     parseHostPort(value, `${field} of proxy ${JSON.stringify(name)}`);
   } catch (error) {
     const prefix = field === 'listen' && creating ? 'listen tcp: ' : '';
-    throw new FaultlineError(
-      'FAULTLINE_ERR_INVALID_ADDRESS',
-      `${prefix}address ${value}: ${goAddressProblem(value)}`,
-      {
-        cause: error,
-        hint: (error as Error).message,
-      },
-    );
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_ADDRESS', `${prefix}${goAddressError(value)}`, {
+      cause: error,
+      hint: (error as Error).message,
+    });
   }
   return value;
 }
 
-/** The reason Go's net.SplitHostPort (or the port parser after it) gives for an address. */
-function goAddressProblem(value: string): string {
+/**
+ * Go's error for an address: net.SplitHostPort's, which names the whole address, or the port
+ * parser's after it, which names the port alone (`address 99999: invalid port`).
+ */
+function goAddressError(value: string): string {
   const colons = value.replaceAll(/\[[^\]]*\]/g, '').split(':').length - 1;
-  if (colons === 0) return 'missing port in address';
-  if (colons > 1) return 'too many colons in address';
-  return 'invalid port';
+  if (colons === 0) return `address ${value}: missing port in address`;
+  if (colons > 1) return `address ${value}: too many colons in address`;
+  const port = value.slice(value.lastIndexOf(':') + 1);
+  // Go would look a name up as a service (http is 80); faultline takes numbers only.
+  return port === '' ? `address ${value}: missing port in address` : `address ${port}: invalid port`;
 }
 
 function requireField(value: string | undefined, field: string, where: string): string {
