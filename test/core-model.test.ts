@@ -5,7 +5,12 @@ import { describeValue, errorCodes, FaultlineError, isFaultlineError } from '../
 import { canonicalKeys } from '../src/model/fields.js';
 import { mergePatch } from '../src/model/json-merge-patch.js';
 import { percentile } from '../src/model/percentile.js';
-import { parseProxyCreate, parseProxyList, parseProxyUpdate } from '../src/model/proxy-spec.js';
+import {
+  checkListenAddress,
+  parseProxyCreate,
+  parseProxyList,
+  parseProxyUpdate,
+} from '../src/model/proxy-spec.js';
 import { explainToxic, parseStream, parseToxicCreate } from '../src/model/toxic.js';
 import { definitionOf, type JsonValue, type ToxicType, toxicTypes } from '../src/model/toxics/index.js';
 
@@ -314,6 +319,19 @@ describe('proxy specs', () => {
       code: 'FAULTLINE_ERR_MISSING_FIELD',
       reason: 'missing required field: name at proxy 1',
     });
+  });
+
+  test('a list leaves a bad listen to be found when its entry is applied, as Toxiproxy finds it', () => {
+    const [spec] = parseProxyList([{ name: 'two', listen: 'local373', upstream: 'h:1' }], 'populate');
+    assert.equal(spec!.listen, 'local373');
+    const expected = {
+      code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      reason: 'listen tcp: address local373: missing port in address',
+      hint: 'listen of proxy "two" must be "host:port" with a port from 0 to 65535, received "local373"; for example "127.0.0.1:26379"',
+    };
+    assert.throws(() => checkListenAddress('local373', 'two'), expected);
+    assert.doesNotThrow(() => checkListenAddress('127.0.0.1:0', 'two'));
+    assert.throws(() => parseProxyCreate({ name: 'two', listen: 'local373', upstream: 'h:1' }), expected);
   });
 
   const base = { name: 'p', upstream: '127.0.0.1:1' };

@@ -115,6 +115,24 @@ test('a populate that fails part-way reports the proxies it applied', async () =
   assert.equal((await harness.api('GET', '/proxies/p3')).status, 404);
 });
 
+test("a listen that is not host:port fails at its entry, and the entries before it stay (Toxiproxy's TestPopulateProxyWithBadDataShouldReturnError)", async () => {
+  const harness = await startHarness();
+  const reply = await harness.api('POST', '/populate', [
+    { name: 'one', listen: '127.0.0.1:0', upstream: echo.address },
+    { name: 'two', listen: 'local373', upstream: echo.address },
+    { name: 'three', listen: '127.0.0.1:0', upstream: echo.address },
+  ]);
+  assert.equal(reply.status, 400);
+  assert.equal(reply.json.error, 'listen tcp: address local373: missing port in address');
+  assert.deepEqual(
+    reply.json.proxies.map((proxy: { name: string }) => proxy.name),
+    ['one'],
+  );
+  const proxies = (await harness.api('GET', '/proxies')).json;
+  assert.deepEqual(Object.keys(proxies), ['one']);
+  assert.equal(await canConnect(port(proxies.one.listen)), true);
+});
+
 test('populate rejects a body that is not an array', async () => {
   const harness = await startHarness();
   const reply = await harness.api('POST', '/populate', { name: 'x' });

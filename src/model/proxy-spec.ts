@@ -94,12 +94,16 @@ const goProxy: GoShape = {
   fields: { name: 'string', listen: 'string', upstream: 'string', enabled: 'bool' },
 };
 
-export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
+/**
+ * `listenChecked` false leaves the listen address to be checked when the proxy is made
+ * (checkListenAddress), as /populate does: Toxiproxy finds a bad one only when it gets there.
+ */
+export function parseProxyCreate(body: unknown, where = 'proxy', listenChecked = true): ProxySpec {
   const fields = parseWith(proxyShape(), canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
   const name = checkName(requireField(fields.name, 'name', where), `proxy name in ${where}`);
   const upstream = requireField(fields.upstream, 'upstream', where);
   const listen = fields.listen || DEFAULT_LISTEN;
-  checkAddress(listen, 'listen', name);
+  if (listenChecked) checkAddress(listen, 'listen', name);
   checkAddress(upstream, 'upstream', name);
   const protocol = parseProtocol(fields.protocol ?? DEFAULT_PROTOCOL, name);
   const headerFaults = fields.header_faults ?? false;
@@ -226,7 +230,7 @@ export function parseProxyList(body: unknown, where: string): ProxySpec[] {
       },
     );
   }
-  const specs = body.map((entry, i) => parseProxyCreate(entry, `proxy ${i + 1}`));
+  const specs = body.map((entry, i) => parseProxyCreate(entry, `proxy ${i + 1}`, false));
   const seen = new Set<string>();
   for (const spec of specs) {
     if (seen.has(spec.name)) {
@@ -237,6 +241,11 @@ export function parseProxyList(body: unknown, where: string): ProxySpec[] {
     seen.add(spec.name);
   }
   return specs;
+}
+
+/** Throws Go's net.Listen error for a listen that is not "host:port". */
+export function checkListenAddress(listen: string, name: string): void {
+  checkAddress(listen, 'listen', name);
 }
 
 /**
