@@ -25,11 +25,25 @@ describe('transport behaviour', () => {
     const wrong = await harness.api('PUT', '/proxies');
     assert.equal(wrong.status, 405);
     assert.equal(wrong.text, '');
+    assert.equal(wrong.headers.get('content-length'), '0');
+    assert.equal(wrong.headers.get('allow'), 'GET, POST');
+  });
+
+  test('an empty name in the path is no route, as gorilla/mux matches {proxy} to one character or more', async () => {
+    await createProxy(harness, 'slashes', echo.address);
+    for (const path of ['/proxies/', '/proxies//toxics', '/proxies/slashes/toxics/', '/proxies//toxics/x']) {
+      const reply = await harness.api('GET', path);
+      assert.deepEqual([reply.status, reply.text], [404, '404 page not found\n'], path);
+    }
+    const wrong = await harness.api('DELETE', '/proxies/');
+    assert.deepEqual([wrong.status, wrong.text], [404, '404 page not found\n']);
   });
 
   test('/version is JSON with a space after the colon and a trailing newline', async () => {
     const reply = await harness.api('GET', '/version');
-    assert.match(reply.text, /^\{"version": "2\.12\.0", "faultline": "\d+\.\d+\.\d+"\}\n$/);
+    // Byte for byte Toxiproxy's (its TestVersionEndpointReturnsVersion); faultline's version is a header.
+    assert.equal(reply.text, '{"version": "2.12.0"}\n');
+    assert.match(reply.headers.get('x-faultline-version') ?? '', /^\d+\.\d+\.\d+$/);
     assert.equal(reply.headers.get('content-type'), 'application/json;charset=utf-8');
   });
 });
@@ -102,6 +116,37 @@ describe('proxies', () => {
     assert.equal(on.json.enabled, true);
     assert.equal(on.json.listen, proxy.listen, 're-enabling listens on the same resolved address');
     assert.equal(await canConnect(proxy.port), true);
+  });
+
+  test('an update may repeat the name but not change it (Toxiproxy ignores a new one in silence)', async () => {
+    await createProxy(harness, 'named', echo.address);
+    const same = await harness.api('PATCH', '/proxies/named', { name: 'named', enabled: false });
+    assert.deepEqual([same.status, same.json.enabled], [200, false]);
+    const renamed = await harness.api('POST', '/proxies/named', { name: 'other', enabled: true });
+    assert.equal(renamed.status, 400);
+    assert.deepEqual(renamed.json, {
+      error: 'the name of a proxy cannot change',
+      status: 400,
+      hint: 'it is "named", received "other"; delete the proxy and create it again under the new name',
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+    });
+    assert.equal((await harness.api('GET', '/proxies/named')).json.enabled, false, 'nothing changed');
+    assert.equal((await harness.api('GET', '/proxies/other')).status, 404);
+  });
+
+  test('an update with an empty listen or upstream is a 400 and changes nothing (Toxiproxy: 500, or stored)', async () => {
+    const proxy = await createProxy(harness, 'emptied', echo.address);
+    for (const field of ['listen', 'upstream']) {
+      const reply = await harness.api('PATCH', '/proxies/emptied', { [field]: '' });
+      assert.equal(reply.status, 400);
+      assert.equal(reply.json.error, 'address : missing port in address');
+      assert.equal(
+        reply.json.hint,
+        `${field} of proxy "emptied" must be "host:port" with a port from 0 to 65535, received ""; for example "127.0.0.1:26379"`,
+      );
+    }
+    const after = (await harness.api('GET', '/proxies/emptied')).json;
+    assert.deepEqual([after.listen, after.upstream], [proxy.listen, echo.address]);
   });
 
   test('delete closes the port and a second delete is 404', async () => {
@@ -199,6 +244,27 @@ describe('toxics', () => {
     const retype = await harness.api('PATCH', '/proxies/tox/toxics/merge', { type: 'bandwidth' });
     assert.equal(retype.status, 400);
     assert.equal(retype.json.error, 'the type of a toxic cannot change');
+  });
+
+  test('a taken name is 409 before the attributes are checked, in the order Toxiproxy checks', async () => {
+    const reply = await harness.api('POST', '/proxies/tox/toxics', {
+      type: 'latency',
+      attributes: { latency: 'x' },
+    });
+    assert.equal(reply.status, 409);
+    assert.equal(reply.json.error, 'toxic already exists');
+    assert.equal(
+      reply.json.hint,
+      'proxy "tox" has a toxic named "latency_downstream"; update it, remove it first, or pick another name',
+    );
+    const badType = await harness.api('POST', '/proxies/tox/toxics', { type: 'latncy', name: 'merge' });
+    assert.equal(badType.json.error, 'invalid toxic type', 'the type is checked before the name');
+    const free = await harness.api('POST', '/proxies/tox/toxics', {
+      type: 'latency',
+      name: 'free',
+      attributes: { latency: 'x' },
+    });
+    assert.equal(free.status, 400);
   });
 
   test('remove gives 204 then 404', async () => {

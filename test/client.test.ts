@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createClient, FaultlineApiError, normalizeUrl } from '../src/client/index.js';
+import { faultlineVersion } from '../src/version.js';
 import { connect, readBytes, startEchoServer, startHarness } from './helpers.js';
 
 const harness = await startHarness();
@@ -8,7 +9,7 @@ const echo = await startEchoServer();
 const client = createClient({ url: harness.url });
 
 test('every route has a typed method', async () => {
-  assert.equal((await client.version()).version, '2.12.0');
+  assert.deepEqual(await client.version(), { version: '2.12.0', faultline: faultlineVersion });
   const created = await client.createProxy({ name: 'typed', listen: '127.0.0.1:0', upstream: echo.address });
   assert.equal(created.enabled, true);
   assert.deepEqual(Object.keys(await client.proxies()), ['typed']);

@@ -5,7 +5,12 @@ import { describeValue, errorCodes, FaultlineError, isFaultlineError } from '../
 import { canonicalKeys } from '../src/model/fields.js';
 import { mergePatch } from '../src/model/json-merge-patch.js';
 import { percentile } from '../src/model/percentile.js';
-import { parseProxyCreate, parseProxyList, parseProxyUpdate } from '../src/model/proxy-spec.js';
+import {
+  checkListenAddress,
+  parseProxyCreate,
+  parseProxyList,
+  parseProxyUpdate,
+} from '../src/model/proxy-spec.js';
 import { explainToxic, parseStream, parseToxicCreate } from '../src/model/toxic.js';
 import { definitionOf, type JsonValue, type ToxicType, toxicTypes } from '../src/model/toxics/index.js';
 
@@ -321,6 +326,19 @@ describe('proxy specs', () => {
     });
   });
 
+  test('a list leaves a bad listen to be found when its entry is applied, as Toxiproxy finds it', () => {
+    const [spec] = parseProxyList([{ name: 'two', listen: 'local373', upstream: 'h:1' }], 'populate');
+    assert.equal(spec!.listen, 'local373');
+    const expected = {
+      code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      reason: 'listen tcp: address local373: missing port in address',
+      hint: 'listen of proxy "two" must be "host:port" with a port from 0 to 65535, received "local373"; for example "127.0.0.1:26379"',
+    };
+    assert.throws(() => checkListenAddress('local373', 'two'), expected);
+    assert.doesNotThrow(() => checkListenAddress('127.0.0.1:0', 'two'));
+    assert.throws(() => parseProxyCreate({ name: 'two', listen: 'local373', upstream: 'h:1' }), expected);
+  });
+
   const base = { name: 'p', upstream: '127.0.0.1:1' };
 
   test("a field of the wrong JSON type gets Go's wording for the Proxy struct, then faultline's message", () => {
@@ -400,7 +418,7 @@ describe('proxy specs', () => {
     });
   });
 
-  test('an empty listen means the default; an empty name or upstream is missing', () => {
+  test('an empty listen means the default on create; an empty name or upstream is missing', () => {
     assert.equal(parseProxyCreate({ ...base, listen: '' }).listen, '127.0.0.1:0');
     assert.throws(() => parseProxyCreate({ name: '', upstream: 'h:1' }), {
       code: 'FAULTLINE_ERR_MISSING_FIELD',
@@ -410,7 +428,14 @@ describe('proxy specs', () => {
       code: 'FAULTLINE_ERR_MISSING_FIELD',
       reason: 'missing required field: upstream',
     });
-    assert.deepEqual(parseProxyUpdate({ listen: '', upstream: '' }, 'p'), {});
+    // An update has no default to fall back on: "" is an address without a port, as Go reads it.
+    for (const field of ['listen', 'upstream']) {
+      assert.throws(() => parseProxyUpdate({ [field]: '' }, 'p'), {
+        code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+        reason: 'address : missing port in address',
+        hint: `${field} of proxy "p" must be "host:port" with a port from 0 to 65535, received ""; for example "127.0.0.1:26379"`,
+      });
+    }
   });
 
   test("bad ports and colons get Go's SplitHostPort reason", () => {
@@ -422,8 +447,11 @@ describe('proxy specs', () => {
       }
       return 'accepted';
     };
-    assert.equal(reason('h:99999'), 'address h:99999: invalid port');
-    assert.equal(reason('[::1]:99999'), 'address [::1]:99999: invalid port');
+    // Go's port parser names the port alone.
+    assert.equal(reason('h:99999'), 'address 99999: invalid port');
+    assert.equal(reason('[::1]:123456'), 'address 123456: invalid port');
+    assert.equal(reason('h:http'), 'address http: invalid port');
+    assert.equal(reason('h:'), 'address h:: missing port in address');
     assert.equal(reason('::1:80'), 'address ::1:80: too many colons in address');
     assert.equal(reason('[::1]'), 'address [::1]: missing port in address');
     assert.equal(reason('[::1]:80'), 'accepted');

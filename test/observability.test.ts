@@ -19,12 +19,12 @@ test('/metrics counts bytes per proxy and direction on live connections, and tox
   await readBytes(client, 5);
   const reply = await harness.api('GET', '/metrics');
   assert.equal(reply.status, 200);
-  const labels = `direction="upstream",proxy="measured",listener="${proxy.listen}",upstream="${echo.address}"`;
-  assert.match(reply.text, new RegExp(`^toxiproxy_proxy_received_bytes_total\\{${labels}\\} 5$`, 'm'));
-  assert.match(
-    reply.text,
-    /^toxiproxy_proxy_sent_bytes_total\{direction="downstream",proxy="measured".*\} 5$/m,
-  );
+  // Label names sorted, as Prometheus's Go client writes them: Toxiproxy's e2e script greps this line.
+  const labels = (direction: string) =>
+    `{direction="${direction}",listener="${proxy.listen}",proxy="measured",upstream="${echo.address}"} 5`;
+  const lines = reply.text.split('\n');
+  assert.ok(lines.includes(`toxiproxy_proxy_received_bytes_total${labels('upstream')}`), reply.text);
+  assert.ok(lines.includes(`toxiproxy_proxy_sent_bytes_total${labels('downstream')}`), reply.text);
   assert.match(reply.text, /^faultline_connections_active\{proxy="measured"\} 1$/m);
   assert.match(reply.text, /^faultline_toxics_active\{proxy="measured",stream="downstream"\} 1$/m);
   assert.match(

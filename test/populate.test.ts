@@ -37,6 +37,29 @@ test('populate is idempotent: an unchanged proxy keeps its toxics and connection
   assert.equal(again.json.proxies[0].toxics.length, 1);
 });
 
+test("a changed entry takes the entry's enabled; an unchanged one keeps the proxy's state, as in Toxiproxy", async () => {
+  const harness = await startHarness();
+  const created = await harness.api('POST', '/populate', [
+    { name: 'off', listen: '127.0.0.1:0', upstream: echo.address, enabled: false },
+    { name: 'on', listen: '127.0.0.1:0', upstream: echo.address },
+    { name: 'kept', listen: '127.0.0.1:0', upstream: echo.address },
+  ]);
+  const kept = created.json.proxies[2].listen;
+  await harness.api('PATCH', '/proxies/kept', { enabled: false });
+  const reply = await harness.api('POST', '/populate', [
+    // enabled omitted means true, so the disabled proxy whose upstream changed listens again.
+    { name: 'off', listen: '127.0.0.1:0', upstream: `localhost:${port(echo.address)}` },
+    { name: 'on', listen: '127.0.0.1:0', upstream: `localhost:${port(echo.address)}`, enabled: false },
+    { name: 'kept', listen: kept, upstream: echo.address, enabled: true },
+  ]);
+  assert.equal(reply.status, 201, reply.text);
+  const [off, on, same] = reply.json.proxies;
+  assert.deepEqual([off.enabled, on.enabled, same.enabled], [true, false, false]);
+  assert.equal(await canConnect(port(off.listen)), true);
+  assert.equal(on.listen, '127.0.0.1:0', 'a disabled proxy keeps the listen it was given');
+  assert.equal(await canConnect(port(kept)), false);
+});
+
 test('toxics in populate entries are applied with their proxy, and re-applying them changes nothing', async () => {
   const harness = await startHarness();
   const entry = {
@@ -90,6 +113,24 @@ test('a populate that fails part-way reports the proxies it applied', async () =
     ['p1'],
   );
   assert.equal((await harness.api('GET', '/proxies/p3')).status, 404);
+});
+
+test("a listen that is not host:port fails at its entry, and the entries before it stay (Toxiproxy's TestPopulateProxyWithBadDataShouldReturnError)", async () => {
+  const harness = await startHarness();
+  const reply = await harness.api('POST', '/populate', [
+    { name: 'one', listen: '127.0.0.1:0', upstream: echo.address },
+    { name: 'two', listen: 'local373', upstream: echo.address },
+    { name: 'three', listen: '127.0.0.1:0', upstream: echo.address },
+  ]);
+  assert.equal(reply.status, 400);
+  assert.equal(reply.json.error, 'listen tcp: address local373: missing port in address');
+  assert.deepEqual(
+    reply.json.proxies.map((proxy: { name: string }) => proxy.name),
+    ['one'],
+  );
+  const proxies = (await harness.api('GET', '/proxies')).json;
+  assert.deepEqual(Object.keys(proxies), ['one']);
+  assert.equal(await canConnect(port(proxies.one.listen)), true);
 });
 
 test('populate rejects a body that is not an array', async () => {

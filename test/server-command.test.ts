@@ -121,6 +121,28 @@ describe("the listen address is the command's own --host (issue #13)", () => {
     });
   }
 
+  test("toxiproxy-server's -proxy-metrics, -runtime-metrics and log level panic are taken; /metrics has Toxiproxy's counters", async () => {
+    // LOG_LEVEL=panic too, which a Toxiproxy container's environment may set.
+    const server = start([
+      'server',
+      '-port',
+      '0',
+      '-proxy-metrics',
+      '--runtime-metrics',
+      '--log-level',
+      'panic',
+    ]);
+    const url = await server.listening;
+    const metrics = await fetch(new URL('/metrics', url));
+    assert.equal(metrics.status, 200);
+    const text = await metrics.text();
+    assert.match(text, /^# TYPE toxiproxy_proxy_sent_bytes_total counter$/m);
+    assert.match(text, /^# TYPE faultline_process_cpu_seconds_total counter$/m);
+    process.kill(server.child.pid!, 'SIGTERM');
+    assert.equal(await server.exited, 0);
+    assert.equal(server.output().stdout, '', 'at panic, the info lines of each request are not logged');
+  });
+
   test('faultline browser-proxy --host listens there', async () => {
     const proxy = spawnCli([
       'browser-proxy',

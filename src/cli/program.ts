@@ -74,12 +74,12 @@ function refuseConflictingRepeats(command: Command): void {
   }
 }
 
-const toxiproxyServerFlags = ['host', 'port', 'config', 'seed'];
+const toxiproxyServerFlags = ['host', 'port', 'config', 'seed', 'proxy-metrics', 'runtime-metrics'];
 
 /**
  * toxiproxy-cli spells toxicity "-tox"; toxiproxy-server takes Go's single-dash "-host",
- * "-port", "-config" and "-seed" (also as "-port=8474"). They are rewritten for commander, up
- * to a "--" that ends the options.
+ * "-port", "-config", "-seed", "-proxy-metrics" and "-runtime-metrics" (also as "-port=8474").
+ * They are rewritten for commander, up to a "--" that ends the options.
  */
 function compatibleArgv(argv: string[]): string[] {
   const end = argv.indexOf('--');

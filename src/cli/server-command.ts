@@ -136,85 +136,102 @@ export function stopOnSignals(running: RunningServer, say: (line: string) => voi
 }
 
 export function serverCommand(): Command {
-  return addAccessOptions(addServerLimitOptions(new Command('server')))
-    .description('run the fault proxy and its Toxiproxy-compatible control API')
-    .addOption(
-      new Option(
-        '--host <address>',
-        'address the control API listens on (0.0.0.0 for every interface; also -host)',
+  return (
+    addAccessOptions(addServerLimitOptions(new Command('server')))
+      .description('run the fault proxy and its Toxiproxy-compatible control API')
+      .addOption(
+        new Option(
+          '--host <address>',
+          'address the control API listens on (0.0.0.0 for every interface; also -host)',
+        )
+          .env('FAULTLINE_HOST')
+          .default('127.0.0.1'),
       )
-        .env('FAULTLINE_HOST')
-        .default('127.0.0.1'),
-    )
-    .addOption(
-      new Option('--port <port>', 'port of the control API')
-        .env('FAULTLINE_PORT')
-        .default(8474)
-        .argParser(integer('--port', 0, 65535)),
-    )
-    .addOption(
-      new Option(
-        '--config <file>',
-        'proxies (and their toxics) to create at start, YAML or JSON (read by content)',
-      ).env('FAULTLINE_CONFIG'),
-    )
-    .addOption(
-      new Option('--seed <n>', 'seed for jitter, toxicity and slicer decisions, to replay a run')
-        .env('FAULTLINE_SEED')
-        .argParser(integer('--seed', 0, 2 ** 31 - 1)),
-    )
-    .addOption(
-      new Option(
-        '--busy-poll-us <microseconds>',
-        'keep polling sockets this long after traffic (lower latency, more CPU); 0 turns it off',
+      .addOption(
+        new Option('--port <port>', 'port of the control API')
+          .env('FAULTLINE_PORT')
+          .default(8474)
+          .argParser(integer('--port', 0, 65535)),
       )
-        .env('FAULTLINE_BUSY_POLL_US')
-        .default(DEFAULT_BUSY_POLL_MICROSECONDS)
-        .argParser(integer('--busy-poll-us', 0, 1_000_000)),
-    )
-    .addOption(
-      new Option('--log-level <level>', 'log level of the JSON logs on stdout')
-        .env('LOG_LEVEL')
-        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
-        .default('info'),
-    )
-    .addHelpText(
-      'after',
-      '\nExample:\n  faultline server --port 8474 --config examples/demo/faultline.yaml --seed 42\n',
-    )
-    .action(
-      async (
-        options: {
-          host: string;
-          port: number;
-          config?: string;
-          seed?: number;
-          busyPollUs: number;
-          logLevel: string;
-        } & AccessOptions,
-      ) => {
-        const say = (line: string) => process.stderr.write(`faultline: ${line}\n`);
-        const token = resolveToken(options.host, options, say);
-        const running = await startServer({
-          host: options.host,
-          port: options.port,
-          busyPoll: options.busyPollUs,
-          logLevel: options.logLevel,
-          limits: limitSettingsFrom(options as typeof options & LimitOptions),
-          ...(options.config === undefined ? {} : { config: options.config }),
-          ...(options.seed === undefined ? {} : { seed: options.seed }),
-          ...(token === undefined ? {} : { token }),
-          ...(options.ledgerDir === undefined ? {} : { ledgerDir: options.ledgerDir }),
-        });
-        // Handlers first: whoever reads the line below may signal at once.
-        stopOnSignals(running, (line) => process.stderr.write(`${line}\n`));
-        if (options.token === 'generate')
-          say(
-            `token: ${token} (clients send it as FAULTLINE_TOKEN, in the URL http://:TOKEN@host:port, or as the path prefix /t/TOKEN)`,
+      .addOption(
+        new Option(
+          '--config <file>',
+          'proxies (and their toxics) to create at start, YAML or JSON (read by content)',
+        ).env('FAULTLINE_CONFIG'),
+      )
+      .addOption(
+        new Option('--seed <n>', 'seed for jitter, toxicity and slicer decisions, to replay a run')
+          .env('FAULTLINE_SEED')
+          .argParser(integer('--seed', 0, 2 ** 31 - 1)),
+      )
+      .addOption(
+        new Option(
+          '--busy-poll-us <microseconds>',
+          'keep polling sockets this long after traffic (lower latency, more CPU); 0 turns it off',
+        )
+          .env('FAULTLINE_BUSY_POLL_US')
+          .default(DEFAULT_BUSY_POLL_MICROSECONDS)
+          .argParser(integer('--busy-poll-us', 0, 1_000_000)),
+      )
+      // toxiproxy-server serves /metrics only with these; faultline always does, so a command line
+      // written for it works and gets what it asked for.
+      .addOption(
+        new Option(
+          '--proxy-metrics',
+          'accepted as toxiproxy-server takes it (also -proxy-metrics): /metrics is always on',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--runtime-metrics',
+          'accepted as toxiproxy-server takes it (also -runtime-metrics): /metrics always has the process and Node.js metrics',
+        ),
+      )
+      .addOption(
+        new Option('--log-level <level>', 'log level of the JSON logs on stdout')
+          .env('LOG_LEVEL')
+          // panic is zerolog's level above fatal, which Toxiproxy's LOG_LEVEL takes; pino has none above fatal.
+          .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic', 'silent'])
+          .default('info'),
+      )
+      .addHelpText(
+        'after',
+        '\nExample:\n  faultline server --port 8474 --config examples/demo/faultline.yaml --seed 42\n',
+      )
+      .action(
+        async (
+          options: {
+            host: string;
+            port: number;
+            config?: string;
+            seed?: number;
+            busyPollUs: number;
+            logLevel: string;
+          } & AccessOptions,
+        ) => {
+          const say = (line: string) => process.stderr.write(`faultline: ${line}\n`);
+          const token = resolveToken(options.host, options, say);
+          const running = await startServer({
+            host: options.host,
+            port: options.port,
+            busyPoll: options.busyPollUs,
+            logLevel: options.logLevel === 'panic' ? 'fatal' : options.logLevel,
+            limits: limitSettingsFrom(options as typeof options & LimitOptions),
+            ...(options.config === undefined ? {} : { config: options.config }),
+            ...(options.seed === undefined ? {} : { seed: options.seed }),
+            ...(token === undefined ? {} : { token }),
+            ...(options.ledgerDir === undefined ? {} : { ledgerDir: options.ledgerDir }),
+          });
+          // Handlers first: whoever reads the line below may signal at once.
+          stopOnSignals(running, (line) => process.stderr.write(`${line}\n`));
+          if (options.token === 'generate')
+            say(
+              `token: ${token} (clients send it as FAULTLINE_TOKEN, in the URL http://:TOKEN@host:port, or as the path prefix /t/TOKEN)`,
+            );
+          process.stderr.write(
+            `faultline listening on ${running.url} (seed ${running.engine.seed}${token === undefined ? '' : ', token required'})\n`,
           );
-        process.stderr.write(
-          `faultline listening on ${running.url} (seed ${running.engine.seed}${token === undefined ? '' : ', token required'})\n`,
-        );
-      },
-    );
+        },
+      )
+  );
 }

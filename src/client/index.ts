@@ -109,11 +109,14 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
 
   return {
     url,
-    version: async (call) =>
-      JSON.parse(await (await send('GET', '/version', 'version', call ?? {})).text()) as {
-        version: string;
-        faultline?: string;
-      },
+    version: async (call) => {
+      const response = await send('GET', '/version', 'version', call ?? {});
+      const body = JSON.parse(await response.text()) as { version: string; faultline?: string };
+      // Servers before 0.1.x put faultline's version in the body; now it is a header, so the
+      // body is Toxiproxy's byte for byte.
+      const faultline = response.header('x-faultline-version') ?? body.faultline;
+      return { version: body.version, ...(faultline === undefined ? {} : { faultline }) };
+    },
     proxies: (call) => json('GET', '/proxies', 'list proxies', call),
     proxy: (name, call) => json('GET', `/proxies/${path(name)}`, `get proxy ${name}`, call),
     createProxy: (body, call) => json('POST', '/proxies', `create proxy ${body.name}`, call, body),

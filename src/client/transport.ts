@@ -17,6 +17,8 @@ export interface BufferedResponse {
   readonly status: number;
   readonly statusText: string;
   readonly ok: boolean;
+  /** A response header, as sent (the first, when sent twice). */
+  header(name: string): string | undefined;
   text(): Promise<string>;
 }
 
@@ -84,6 +86,7 @@ export async function send(url: string, options: RequestOptions): Promise<Buffer
     status,
     statusText: response.statusMessage ?? '',
     ok: status >= 200 && status < 300,
+    header: (name) => [response.headers[name.toLowerCase()]].flat()[0],
     text: async () => body,
   };
 }

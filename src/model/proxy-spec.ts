@@ -94,12 +94,16 @@ const goProxy: GoShape = {
   fields: { name: 'string', listen: 'string', upstream: 'string', enabled: 'bool' },
 };
 
-export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
+/**
+ * `listenChecked` false leaves the listen address to be checked when the proxy is made
+ * (checkListenAddress), as /populate does: Toxiproxy finds a bad one only when it gets there.
+ */
+export function parseProxyCreate(body: unknown, where = 'proxy', listenChecked = true): ProxySpec {
   const fields = parseWith(proxyShape(), canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
   const name = checkName(requireField(fields.name, 'name', where), `proxy name in ${where}`);
   const upstream = requireField(fields.upstream, 'upstream', where);
   const listen = fields.listen || DEFAULT_LISTEN;
-  checkAddress(listen, 'listen', name);
+  if (listenChecked) checkAddress(listen, 'listen', name);
   checkAddress(upstream, 'upstream', name);
   const protocol = parseProtocol(fields.protocol ?? DEFAULT_PROTOCOL, name);
   const headerFaults = fields.header_faults ?? false;
@@ -130,13 +134,22 @@ export function parseProxyCreate(body: unknown, where = 'proxy'): ProxySpec {
   };
 }
 
-/** Name and toxics may be echoed back by clients that save a whole proxy; they are ignored here. */
+/**
+ * Clients that save a whole proxy echo its name and toxics back: toxics are ignored here (they have
+ * their own routes), and the name may be repeated but not changed (Toxiproxy ignores a new one).
+ */
 export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   const where = `update of proxy ${JSON.stringify(name)}`;
   const fields = parseWith(proxyShape(), canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
+  if (fields.name !== undefined && fields.name !== name) {
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'the name of a proxy cannot change', {
+      hint: `it is ${JSON.stringify(name)}, received ${describeValue(fields.name)}; delete the proxy and create it again under the new name`,
+    });
+  }
   const update: ProxyUpdate = {};
-  if (fields.listen) update.listen = checkAddress(fields.listen, 'listen', name, false);
-  if (fields.upstream) update.upstream = checkAddress(fields.upstream, 'upstream', name);
+  // "" is no address here, as Go's ResolveTCPAddr finds (create reads an empty listen as the default).
+  if (fields.listen !== undefined) update.listen = checkAddress(fields.listen, 'listen', name, false);
+  if (fields.upstream !== undefined) update.upstream = checkAddress(fields.upstream, 'upstream', name);
   if (fields.enabled !== undefined) update.enabled = fields.enabled;
   if (fields.protocol !== undefined) update.protocol = parseProtocol(fields.protocol, name);
   if (fields.header_faults !== undefined) update.headerFaults = fields.header_faults;
@@ -217,7 +230,7 @@ export function parseProxyList(body: unknown, where: string): ProxySpec[] {
       },
     );
   }
-  const specs = body.map((entry, i) => parseProxyCreate(entry, `proxy ${i + 1}`));
+  const specs = body.map((entry, i) => parseProxyCreate(entry, `proxy ${i + 1}`, false));
   const seen = new Set<string>();
   for (const spec of specs) {
     if (seen.has(spec.name)) {
@@ -230,6 +243,11 @@ export function parseProxyList(body: unknown, where: string): ProxySpec[] {
   return specs;
 }
 
+/** Throws Go's net.Listen error for a listen that is not "host:port". */
+export function checkListenAddress(listen: string, name: string): void {
+  checkAddress(listen, 'listen', name);
+}
+
 /**
  * Toxiproxy reports a bad listen address with Go's net.Listen text (`listen tcp: address x:
  * missing port in address`), but on update with SplitHostPort's (`address x: ...`, as for a bad
@@ -240,24 +258,25 @@ function checkAddress(value: string, field: 'listen' | 'upstream', name: string,
     parseHostPort(value, `${field} of proxy ${JSON.stringify(name)}`);
   } catch (error) {
     const prefix = field === 'listen' && creating ? 'listen tcp: ' : '';
-    throw new FaultlineError(
-      'FAULTLINE_ERR_INVALID_ADDRESS',
-      `${prefix}address ${value}: ${goAddressProblem(value)}`,
-      {
-        cause: error,
-        hint: (error as Error).message,
-      },
-    );
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_ADDRESS', `${prefix}${goAddressError(value)}`, {
+      cause: error,
+      hint: (error as Error).message,
+    });
   }
   return value;
 }
 
-/** The reason Go's net.SplitHostPort (or the port parser after it) gives for an address. */
-function goAddressProblem(value: string): string {
+/**
+ * Go's error for an address: net.SplitHostPort's, which names the whole address, or the port
+ * parser's after it, which names the port alone (`address 99999: invalid port`).
+ */
+function goAddressError(value: string): string {
   const colons = value.replaceAll(/\[[^\]]*\]/g, '').split(':').length - 1;
-  if (colons === 0) return 'missing port in address';
-  if (colons > 1) return 'too many colons in address';
-  return 'invalid port';
+  if (colons === 0) return `address ${value}: missing port in address`;
+  if (colons > 1) return `address ${value}: too many colons in address`;
+  const port = value.slice(value.lastIndexOf(':') + 1);
+  // Go would look a name up as a service (http is 80); faultline takes numbers only.
+  return port === '' ? `address ${value}: missing port in address` : `address ${port}: invalid port`;
 }
 
 function requireField(value: string | undefined, field: string, where: string): string {

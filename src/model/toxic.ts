@@ -87,7 +87,15 @@ const goToxic: GoShape = {
 };
 
 /** Parses a toxic as POST /proxies/{proxy}/toxics receives it, checking in Toxiproxy's order. */
-export function parseToxicCreate(body: unknown, where = 'toxic'): ToxicSpec {
+/**
+ * `nameFree` is asked after the name is known and before the attributes are checked, so a taken
+ * name is a 409 even when an attribute is wrong, in the order Toxiproxy checks them.
+ */
+export function parseToxicCreate(
+  body: unknown,
+  where = 'toxic',
+  nameFree: (name: string) => void = () => {},
+): ToxicSpec {
   const fields = parseWith(createShape(), canonicalKeys(body, toxicFields, where, goToxic), where, goToxic);
   const stream = parseStream(fields.stream ?? 'downstream');
   if (!isToxicType(fields.type)) {
@@ -105,6 +113,7 @@ export function parseToxicCreate(body: unknown, where = 'toxic'): ToxicSpec {
     );
   }
   const name = checkName(fields.name || `${fields.type}_${stream}`, `toxic name in ${where}`);
+  nameFree(name);
   return {
     name,
     type: fields.type,
@@ -141,6 +150,12 @@ export function parseToxicUpdate(body: unknown, current: ToxicSpec): ToxicSpec {
     toxicity: fields.toxicity ?? current.toxicity,
     ...validateAttributes(current.type, fields.attributes ?? {}, current, current.name),
   };
+}
+
+export function toxicExists(proxy: string, toxic: string): FaultlineError {
+  return new FaultlineError('FAULTLINE_ERR_TOXIC_EXISTS', 'toxic already exists', {
+    hint: `proxy ${JSON.stringify(proxy)} has a toxic named ${JSON.stringify(toxic)}; update it, remove it first, or pick another name`,
+  });
 }
 
 export function parseStream(value: string): Stream {

@@ -14,7 +14,7 @@ import { UdpProxy } from './udp/udp-proxy.js';
 import type { EngineProxy } from './engine-proxy.js';
 import type { CertificateIssuer } from './tls/proxy-tls.js';
 import { protocols } from './protocols.js';
-import { checkHeaderFaults, parseIdleTimeout } from '../model/proxy-spec.js';
+import { checkHeaderFaults, checkListenAddress, parseIdleTimeout } from '../model/proxy-spec.js';
 import { DEFAULT_PROTOCOL } from '../model/protocol.js';
 import { checkName } from '../model/names.js';
 import { type HostLookup, systemLookup } from '../net/host-lookup.js';
@@ -34,6 +34,16 @@ export interface EngineOptions {
 }
 
 /** Thrown by populate when an entry fails after earlier ones were applied. */
+/** A listen that is not "host:port" fails when its entry is applied, as in Toxiproxy, not up front. */
+function wellFormedListen(spec: ProxySpec): boolean {
+  try {
+    checkListenAddress(spec.listen, spec.name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class PopulateError extends FaultlineError {
   constructor(
     cause: FaultlineError,
@@ -130,6 +140,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   };
 
   const apply = async (spec: ProxySpec): Promise<EngineProxy> => {
+    checkListenAddress(spec.listen, spec.name);
     let existing = proxies.get(spec.name);
     if (existing && existing.protocol !== (spec.protocol ?? DEFAULT_PROTOCOL)) {
       // A protocol cannot change in place: the proxy is made again, as a delete and a create would.
@@ -154,7 +165,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       await existing.update({ idleTimeout: spec.idleTimeout });
     }
     if (!sameListen || spec.upstream !== existing.upstream) {
-      await existing.update({ listen: spec.listen, upstream: spec.upstream });
+      // Toxiproxy makes a changed entry anew, so it takes the entry's `enabled`; an unchanged one
+      // keeps its state.
+      await existing.update({ listen: spec.listen, upstream: spec.upstream, enabled: spec.enabled });
       events.emit({ type: 'proxy.updated', proxy: existing.summary() });
     }
     if (spec.toxics) await existing.replaceToxics(spec.toxics);
@@ -167,8 +180,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
       try {
         checkName(spec.name, 'proxy name', limits.maxNameLength);
         protocols[spec.protocol ?? DEFAULT_PROTOCOL].checkProxy(spec.name);
-        const { host, port } = await resolveListen(spec.listen);
-        checkListen(limits.listenAllow, host, port);
+        if (wellFormedListen(spec)) {
+          const { host, port } = await resolveListen(spec.listen);
+          checkListen(limits.listenAllow, host, port);
+        }
         const toxics = spec.toxics ?? [];
         for (const toxic of toxics) checkName(toxic.name, 'toxic name', limits.maxNameLength);
         if (toxics.length > limits.maxToxicsPerProxy) {

@@ -1,7 +1,7 @@
 import { FaultlineError } from '../model/errors.js';
 import { CounterState } from '../model/match.js';
 import { checkName } from '../model/names.js';
-import { explainToxic, streams, type ToxicSpec } from '../model/toxic.js';
+import { explainToxic, streams, toxicExists, type ToxicSpec } from '../model/toxic.js';
 import type { EventBus } from './events.js';
 import type { EngineLimits } from './limits.js';
 
@@ -45,9 +45,7 @@ export class ToxicRoster {
   add(toxic: ToxicSpec): void {
     checkName(toxic.name, 'toxic name', this.limits.maxNameLength);
     if (this.list.some((candidate) => candidate.name === toxic.name)) {
-      throw new FaultlineError('FAULTLINE_ERR_TOXIC_EXISTS', 'toxic already exists', {
-        hint: `proxy ${JSON.stringify(this.proxy)} has a toxic named ${JSON.stringify(toxic.name)}; update it, remove it first, or pick another name`,
-      });
+      throw toxicExists(this.proxy, toxic.name);
     }
     if (this.list.length >= this.limits.maxToxicsPerProxy) {
       throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many toxics', {

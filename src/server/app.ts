@@ -92,6 +92,12 @@ export function createControlServer(options: ControlServerOptions): ControlServe
     );
   }
 
+  /** A route whose path parameters are all present: `/proxies/` names no proxy, as in gorilla/mux. */
+  function routeFor(method: string, path: string) {
+    const found = router.find(method as 'GET', path);
+    return found && Object.values(found.params).every((value) => value !== '') ? found : null;
+  }
+
   async function run(
     route: Route,
     request: IncomingMessage,
@@ -154,10 +160,10 @@ export function createControlServer(options: ControlServerOptions): ControlServe
       }
       const path = (request.url ?? '/').split('?')[0] ?? '/';
       const method = request.method ?? 'GET';
-      if (router.find(method as 'GET', path)) return router.lookup(request, response);
-      const allowed = methods.filter((other) => router.find(other, path));
+      if (routeFor(method, path)) return router.lookup(request, response);
+      const allowed = methods.filter((other) => routeFor(other, path));
       if (allowed.length > 0) {
-        response.writeHead(405, { Allow: allowed.join(', ') });
+        response.writeHead(405, { Allow: allowed.join(', '), 'Content-Length': 0 });
         return response.end();
       }
       sendText(response, 404, '404 page not found\n');

@@ -157,13 +157,14 @@ function byteCounter(registry: Registry, engine: Engine, side: 'received' | 'sen
   new Counter({
     name: `toxiproxy_proxy_${side}_bytes_total`,
     help,
-    labelNames: ['direction', 'proxy', 'listener', 'upstream'],
+    // Prometheus's Go client writes label names sorted; scripts grep Toxiproxy's exact line.
+    labelNames: ['direction', 'listener', 'proxy', 'upstream'],
     registers: [registry],
     collect() {
       this.reset();
       for (const proxy of engine.list()) {
         for (const [direction, bytes] of Object.entries(proxy.stats().bytes)) {
-          const labels = { direction, proxy: proxy.name, listener: proxy.listen, upstream: proxy.upstream };
+          const labels = { direction, listener: proxy.listen, proxy: proxy.name, upstream: proxy.upstream };
           this.inc(labels, bytes[side]);
         }
       }

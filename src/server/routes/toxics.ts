@@ -1,4 +1,4 @@
-import { parseToxicCreate, parseToxicUpdate } from '../../model/toxic.js';
+import { parseToxicCreate, parseToxicUpdate, toxicExists } from '../../model/toxic.js';
 import { readJson } from '../body.js';
 import { sendEmpty, sendJson } from '../respond.js';
 import { param, type Route } from '../route.js';
@@ -18,7 +18,9 @@ export const toxicRoutes: Route[] = [
     name: 'ToxicCreate',
     handler: async (request, response, context) => {
       const proxy = context.engine.get(param(context, 'proxy'));
-      const toxic = parseToxicCreate(await readJson(request));
+      const toxic = parseToxicCreate(await readJson(request), 'toxic', (name) => {
+        if (proxy.toxics.some((other) => other.name === name)) throw toxicExists(proxy.name, name);
+      });
       await proxy.addToxic(toxic);
       sendJson(response, 200, toxicJson(toxic));
     },
