@@ -82,3 +82,31 @@ export type EngineEvent =
     };
 
 export type EngineEventType = EngineEvent['type'];
+
+/** Every event type once; the compiler keeps the table complete. */
+const eventTypeTable: Record<EngineEventType, true> = {
+  'proxy.created': true,
+  'proxy.updated': true,
+  'proxy.deleted': true,
+  'toxic.added': true,
+  'toxic.updated': true,
+  'toxic.removed': true,
+  'connection.opened': true,
+  'connection.closed': true,
+  'connection.failed': true,
+  'tls.failed': true,
+  'toxic.fired': true,
+  'http.fault': true,
+  'http.upstream_failed': true,
+};
+export const engineEventTypes = Object.keys(eventTypeTable) as EngineEventType[];
+
+/** Whether an event of type `type` passes a `types` filter entry: the type itself or a prefix up to a dot. */
+export function typeMatches(type: string, prefix: string): boolean {
+  return type === prefix || type.startsWith(`${prefix}.`);
+}
+
+/** The entries of a `types` filter that no event type can pass, so they would show nothing. */
+export function unknownEventTypes(prefixes: readonly string[]): string[] {
+  return prefixes.filter((prefix) => !engineEventTypes.some((type) => typeMatches(type, prefix)));
+}
