@@ -83,23 +83,26 @@ export type EngineEvent =
 
 export type EngineEventType = EngineEvent['type'];
 
-/** Every event type once; the compiler keeps the table complete. */
-const eventTypeTable: Record<EngineEventType, true> = {
-  'proxy.created': true,
-  'proxy.updated': true,
-  'proxy.deleted': true,
-  'toxic.added': true,
-  'toxic.updated': true,
-  'toxic.removed': true,
-  'connection.opened': true,
-  'connection.closed': true,
-  'connection.failed': true,
-  'tls.failed': true,
-  'toxic.fired': true,
-  'http.fault': true,
-  'http.upstream_failed': true,
-};
-export const engineEventTypes = Object.keys(eventTypeTable) as EngineEventType[];
+/** Every event type once. */
+export const engineEventTypes = [
+  'proxy.created',
+  'proxy.updated',
+  'proxy.deleted',
+  'toxic.added',
+  'toxic.updated',
+  'toxic.removed',
+  'connection.opened',
+  'connection.closed',
+  'connection.failed',
+  'tls.failed',
+  'toxic.fired',
+  'http.fault',
+  'http.upstream_failed',
+] as const satisfies readonly EngineEventType[];
+
+/** Fails to compile while an event type is missing from the list above. */
+type Complete<Missing extends never> = Missing;
+export type EventTypesListed = Complete<Exclude<EngineEventType, (typeof engineEventTypes)[number]>>;
 
 /** Whether an event of type `type` passes a `types` filter entry: the type itself or a prefix up to a dot. */
 export function typeMatches(type: string, prefix: string): boolean {
