@@ -368,6 +368,24 @@ try {
     );
   }
 
+  for (const delay of [100, 1000]) {
+    const name = `slicer${delay}`;
+    const port = await accuracy.createProxy(name, upstreams.sinkPort);
+    await accuracy.addToxic(name, {
+      type: 'slicer',
+      stream: 'upstream',
+      attributes: { average_size: 1, delay },
+    });
+    const bytes = 2000;
+    const seconds = bytes / ((await throughput(port, upstreams, bytes)) * 1e6);
+    const scheduled = ((bytes - 1) * delay) / 1e6;
+    row(
+      `slicer toxic, 1-byte pieces ${delay} µs apart (${bytes} B)`,
+      `${fixed(seconds, 3)} s for ${fixed(scheduled, 3)} s scheduled (${fixed(((seconds - scheduled) / scheduled) * 100, 1)}%, ${load()})`,
+      'within 5%',
+    );
+  }
+
   const sliced = await startFaultline('faultline (fresh, for the API under a slicer)');
   servers.push(sliced);
   const api = await apiUnderSlicer(sliced, upstreams.sinkPort);

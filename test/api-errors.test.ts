@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { createClient, FaultlineApiError } from '../src/client/index.js';
 import { createProxy, startEchoServer, startHarness } from './helpers.js';
 
@@ -261,5 +261,66 @@ describe("every error route answers Toxiproxy's exact error text, then faultline
     assert.equal(error.hint, 'there is no proxy named "nope"; GET /proxies lists them');
     assert.equal(error.code, 'FAULTLINE_ERR_PROXY_NOT_FOUND');
     assert.equal(error.status, 404);
+  });
+});
+
+describe('a body nested deeper than 256 levels is a 400 that names the limit, on every body route', () => {
+  const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+  const inAttributes = (depth: number) => `{"type":"latency","attributes":{"latency":${nested(depth - 2)}}}`;
+  const routes: Array<[method: string, path: string, body: (depth: number) => string]> = [
+    ['POST', '/populate', nested],
+    [
+      'POST',
+      '/proxies',
+      (depth) => `{"name":"deep","upstream":"${echo.address}","toxics":${nested(depth - 1)}}`,
+    ],
+    ['POST', '/proxies/held', nested],
+    ['PATCH', '/proxies/held', nested],
+    ['POST', '/proxies/held/toxics', inAttributes],
+    ['POST', '/proxies/held/toxics/lat', inAttributes],
+    ['PATCH', '/proxies/held/toxics/lat', inAttributes],
+    ['POST', '/runs', (depth) => `{"title":"deep","journal":${nested(depth - 1)}}`],
+    ['PATCH', '/runs/deep-run', (depth) => `{"status":"completed","journal":${nested(depth - 1)}}`],
+    ['POST', '/halt', (depth) => `{"reason":${nested(depth - 1)}}`],
+  ];
+
+  // A run stays registered while its POST /runs stream is open.
+  const registration = new AbortController();
+  before(async () => {
+    const response = await fetch(`${harness.url}/runs`, {
+      method: 'POST',
+      body: JSON.stringify({ id: 'deep-run', title: 'a run to end' }),
+      signal: registration.signal,
+    });
+    const reader = response.body!.getReader();
+    assert.match(new TextDecoder().decode((await reader.read()).value), /"id":"deep-run"/);
+  });
+  after(() => registration.abort());
+
+  for (const [method, path, body] of routes) {
+    test(`${method} ${path}`, async () => {
+      for (const depth of [257, 5000, 100_000]) {
+        const reply = await harness.api(method, path, body(depth));
+        assert.deepEqual(
+          [reply.status, reply.json?.error, reply.json?.code, reply.json?.hint],
+          [
+            400,
+            'bad request body: JSON nested deeper than 256 levels',
+            'FAULTLINE_ERR_BAD_BODY',
+            `received arrays and objects nested ${depth} levels deep; the limit is 256, and no request of the API comes near it: check that the body is the one you meant to send`,
+          ],
+          `depth ${depth}`,
+        );
+      }
+      const atLimit = await harness.api(method, path, body(256));
+      assert.doesNotMatch(atLimit.text, /nested deeper/, 'depth 256 is allowed');
+      assert.notEqual(atLimit.status, 500, atLimit.text);
+    });
+  }
+
+  test('nothing changed: no proxy "deep", and the toxic "lat" is as it was', async () => {
+    assert.equal((await harness.api('GET', '/proxies/deep')).status, 404);
+    const toxic = await harness.api('GET', '/proxies/held/toxics/lat');
+    assert.deepEqual(toxic.json.attributes, { latency: 0, jitter: 0 });
   });
 });

@@ -210,6 +210,30 @@ describe('errors go to stderr with a status and what to do', () => {
       2,
       /^faultline: option '--since <id>' argument 'yesterday' is invalid\. --since must be a whole number/,
     ],
+    [
+      'watch --types that no event type passes (it would print nothing forever)',
+      ['watch', '--types', 'toxic.fired,bogus.type,tox', '-h', 'http://127.0.0.1:1'],
+      2,
+      /^faultline: --types "toxic\.fired,bogus\.type,tox" names no event type: no event type is or starts with "bogus\.type", "tox"; event types: proxy\.created, .*, http\.upstream_failed \(or a prefix such as proxy, toxic, connection, http\)\n$/,
+    ],
+    [
+      'toxic add with one attribute given twice with different values',
+      [
+        'toxic',
+        'add',
+        'echo',
+        '-t',
+        'latency',
+        '-a',
+        'latency=10',
+        '-a',
+        'latency=20',
+        '-h',
+        'http://127.0.0.1:1',
+      ],
+      2,
+      /^faultline: attribute latency is given twice with different values \(10 and 20\); give it once\n$/,
+    ],
   ];
   for (const [label, args, code, message] of cases) {
     test(label, async () => {
@@ -507,5 +531,28 @@ describe('watch', () => {
     process.kill(child.pid!, 'SIGINT');
     await new Promise((resolve) => child.once('exit', resolve));
     assert.equal(child.exitCode, 0);
+  });
+
+  test('says so when the server goes away, with the id to resume from, and exits 1', async () => {
+    const gone = await startHarness();
+    const child = spawn(process.execPath, [cli, 'watch', '--since', '0', '--types', 'proxy'], {
+      env: { PATH: process.env.PATH ?? '', FAULTLINE_URL: gone.url },
+    });
+    after(() => {
+      if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL');
+    });
+    let output = '';
+    let errors = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (errors += chunk));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await gone.api('POST', '/proxies', { name: 'brief', listen: '127.0.0.1:0', upstream: echo.address });
+    await waitFor(() => output.includes('proxy.created'), 'watch to print the proxy');
+    await gone.close();
+    assert.equal(await exited, 1);
+    assert.equal(
+      errors,
+      `faultline: watch: the server at ${gone.url} closed the event stream: it stopped or restarted\nrun faultline watch again once it is back; --since 1 first replays what it still has after the last event shown\n`,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { engineEventTypes, typeMatches, unknownEventTypes } from '../src/model/events.js';
 import { describe, test } from 'node:test';
 import { formatHostPort, parseHostPort } from '../src/model/address.js';
 import { describeValue, errorCodes, FaultlineError, isFaultlineError } from '../src/model/errors.js';
@@ -222,7 +223,7 @@ describe('proxy specs', () => {
     assert.throws(() => parseProxyCreate({ name: 'a' }, 'proxy 2'), {
       code: 'FAULTLINE_ERR_MISSING_FIELD',
       reason: 'missing required field: upstream at proxy 2',
-      hint: 'every proxy needs a upstream, e.g. {"name":"redis","listen":"127.0.0.1:26379","upstream":"127.0.0.1:6379"}',
+      hint: 'every proxy needs an upstream, e.g. {"name":"redis","listen":"127.0.0.1:26379","upstream":"127.0.0.1:6379"}',
     });
     assert.throws(() => parseProxyCreate({ name: 'a/b', upstream: '127.0.0.1:1' }), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
@@ -992,5 +993,47 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
     assert.equal(check('http_modify', 'json_patch', 0), 'it is not an object');
     assert.equal(check('http_modify', 'body', null), undefined);
     assert.equal(check('http_modify', 'body', {}), 'it is neither a string nor null');
+  });
+});
+
+describe('event types and the types filter of /events', () => {
+  test('every engine event type, once', () => {
+    assert.deepEqual(engineEventTypes, [
+      'proxy.created',
+      'proxy.updated',
+      'proxy.deleted',
+      'toxic.added',
+      'toxic.updated',
+      'toxic.removed',
+      'connection.opened',
+      'connection.closed',
+      'connection.failed',
+      'tls.failed',
+      'toxic.fired',
+      'http.fault',
+      'http.upstream_failed',
+    ]);
+  });
+
+  test('a filter entry matches its own type or a prefix up to a dot, never part of a word', () => {
+    assert.deepEqual(
+      [
+        typeMatches('toxic.fired', 'toxic.fired'),
+        typeMatches('toxic.fired', 'toxic'),
+        typeMatches('toxic.fired', 'tox'),
+        typeMatches('toxic.fired', 'toxic.'),
+        typeMatches('toxic', 'toxic.fired'),
+      ],
+      [true, true, false, false, false],
+    );
+  });
+
+  test('unknownEventTypes names the entries no event type passes, in order', () => {
+    assert.deepEqual(unknownEventTypes(['proxy', 'bogus.type', 'toxic.fired', 'tox', 'http', 'proxy.']), [
+      'bogus.type',
+      'tox',
+      'proxy.',
+    ]);
+    assert.deepEqual(unknownEventTypes(['tls.failed', 'connection']), []);
   });
 });

@@ -516,8 +516,7 @@ describe('what each toxic reports and passes on', () => {
     discarded: number[];
     ended: boolean;
   }
-  function run(body: object, random: RandomSource = scripted([0])) {
-    const clock = new FakeClock();
+  function run(body: object, random: RandomSource = scripted([0]), clock = new FakeClock()) {
     const seen: Recorded = { out: [], acted: [], closed: [], discarded: [], ended: false };
     const running = new Stage(
       parseToxicCreate(body),
@@ -719,6 +718,82 @@ describe('what each toxic reports and passes on', () => {
         ['c', 1],
         ['d', 1],
         ['e', 2],
+      ],
+    );
+  });
+
+  test('slicer: a timer that wakes late is made up on the next pieces, so the schedule holds', async () => {
+    const {
+      clock,
+      seen,
+      send: write,
+    } = run(
+      { type: 'slicer', attributes: { average_size: 1, delay: 1000 } },
+      scripted([0], []),
+      new FakeClock(0.5),
+    );
+    write('abcdefg');
+    await clock.advance(20);
+    // Due at 0, 1, 2 ... 6 ms. Each sleep wakes 0.5 ms late; the wait after it is 0.5 ms shorter,
+    // and under 1 ms it is not slept, so every second piece leaves with the one before it.
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['a', 0],
+        ['b', 1.5],
+        ['c', 1.5],
+        ['d', 3.5],
+        ['e', 3.5],
+        ['f', 5.5],
+        ['g', 5.5],
+      ],
+    );
+  });
+
+  test('slicer catches up at most 10 ms of a late wake-up; later pieces keep their full gap', async () => {
+    const {
+      clock,
+      seen,
+      send: write,
+    } = run(
+      { type: 'slicer', attributes: { average_size: 1, delay: 4000 } },
+      scripted([0], []),
+      new FakeClock(20),
+    );
+    write('abcde');
+    await clock.advance(100);
+    // b is due at 4 and wakes at 24: the schedule moves on from 24 - 10, so c (due at 18) and d
+    // (22) go at once, and e, due at 26, sleeps 2 ms and wakes at 46.
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['a', 0],
+        ['b', 24],
+        ['c', 24],
+        ['d', 24],
+        ['e', 46],
+      ],
+    );
+  });
+
+  test('slicer: a chunk after an idle connection keeps its full gaps, the idle time is no debt', async () => {
+    const {
+      clock,
+      seen,
+      send: write,
+    } = run({ type: 'slicer', attributes: { average_size: 1, delay: 2000 } }, scripted([0], []));
+    write('ab');
+    await clock.advance(50);
+    write('cde');
+    await clock.advance(50);
+    assert.deepEqual(
+      seen.out.map((piece) => [piece.data, piece.at]),
+      [
+        ['a', 0],
+        ['b', 2],
+        ['c', 50],
+        ['d', 52],
+        ['e', 54],
       ],
     );
   });

@@ -1,9 +1,14 @@
 import type { Clock } from '../src/model/clock.js';
 
-/** A clock that only moves when the test says so; sleeps resolve as time passes their deadline. */
+/**
+ * A clock that only moves when the test says so; sleeps resolve as time passes their deadline,
+ * or `wakesLateMs` after it, as a real timer does on a loaded machine.
+ */
 export class FakeClock implements Clock {
   private time = 0;
   private sleepers: Array<{ deadline: number; resolve: () => void }> = [];
+
+  constructor(private readonly wakesLateMs = 0) {}
 
   now(): number {
     return this.time;
@@ -12,7 +17,7 @@ export class FakeClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
-      const sleeper = { deadline: this.time + ms, resolve };
+      const sleeper = { deadline: this.time + ms + this.wakesLateMs, resolve };
       this.sleepers.push(sleeper);
       signal?.addEventListener('abort', () => {
         this.sleepers = this.sleepers.filter((other) => other !== sleeper);

@@ -123,7 +123,7 @@ describe('each command loads only its own modules', () => {
     const { code, stdout, stderr } = await runCli(['--version'], recordingLoads());
     const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     assert.equal(code, 0);
-    assert.equal(stdout, `${manifest.version}\n`);
+    assert.equal(stdout, `faultline ${manifest.version} (Toxiproxy API 2.12.0)\n`);
     const modules = loaded(stderr);
     assert.ok(
       modules.some((path) => /^(dist\/)?src\/cli\/command-table\.(js|ts)$/.test(path)),

@@ -117,3 +117,146 @@ test('/events filters by type and proxy, and replays what a reconnecting client 
   onlyToxics.stop();
   replay.stop();
 });
+
+test('/events refuses a filter or id it cannot honour, saying what it takes', async () => {
+  const types =
+    'proxy.created, proxy.updated, proxy.deleted, toxic.added, toxic.updated, toxic.removed, connection.opened, connection.closed, connection.failed, tls.failed, toxic.fired, http.fault, http.upstream_failed (or a prefix such as proxy, toxic, connection, http)';
+  const cases: Array<[query: string, headers: Record<string, string>, error: string, hint: string]> = [
+    [
+      '?types=bogus.type,toxic',
+      {},
+      'types names no event type: "bogus.type,toxic"',
+      `no event type is or starts with "bogus.type"; event types: ${types}`,
+    ],
+    [
+      '?types=tox',
+      {},
+      'types names no event type: "tox"',
+      `no event type is or starts with "tox"; event types: ${types}`,
+    ],
+    ['?types=,', {}, 'types names no event type: ","', `event types: ${types}`],
+    [
+      '?since=abc',
+      {},
+      'invalid since',
+      'received "abc"; expected the id of an event, a whole number (0 replays everything the server still has)',
+    ],
+    [
+      '?since=-1',
+      {},
+      'invalid since',
+      'received "-1"; expected the id of an event, a whole number (0 replays everything the server still has)',
+    ],
+    [
+      '',
+      { 'Last-Event-ID': 'x7' },
+      'invalid the Last-Event-ID header',
+      'received "x7"; expected the id of an event, a whole number (0 replays everything the server still has)',
+    ],
+    ['?type=toxic', {}, 'unknown query parameter "type"', 'GET /events takes types, proxy, since'],
+    [
+      '?proxy=a&proxy=b',
+      {},
+      'query parameter proxy given more than once',
+      'give it once (types takes a comma-separated list)',
+    ],
+  ];
+  for (const [query, headers, error, hint] of cases) {
+    const reply = await harness.api('GET', `/events${query}`, undefined, headers);
+    assert.deepEqual(
+      [reply.status, reply.json?.error, reply.json?.hint, reply.json?.code],
+      [400, error, hint, 'FAULTLINE_ERR_INVALID_FIELD'],
+      `${query} ${JSON.stringify(headers)}`,
+    );
+  }
+});
+
+/** The raw text of an event stream until `until` matches it; the request is then closed. */
+async function streamText(url: string, headers: Record<string, string>, until: RegExp): Promise<string> {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers, signal: controller.signal });
+  let text = '';
+  const decoder = new TextDecoder();
+  for await (const bytes of response.body!) {
+    text += decoder.decode(bytes as Uint8Array, { stream: true });
+    if (until.test(text)) break;
+  }
+  controller.abort();
+  return text;
+}
+
+test('/events for a proxy that does not exist yet says so in a comment', async () => {
+  const fresh = await startHarness();
+  const text = await streamText(`${fresh.url}/events?proxy=later`, {}, /now; .*\n\n/);
+  assert.equal(
+    text,
+    ': faultline events\n\n: no proxy is named "later" now; its events show once a proxy of that name is created\n\n',
+  );
+  const existing = await streamText(`${harness.url}/events?proxy=measured`, {}, /: faultline events\n\n/);
+  assert.equal(existing, ': faultline events\n\n', 'no comment for a proxy that exists');
+});
+
+test('a Last-Event-ID older than the 1000 events kept gets an events.lost event first, with the count', async () => {
+  const fresh = await startHarness();
+  for (let connection = 1; connection <= 1200; connection++) {
+    fresh.engine.events.emit({ type: 'connection.opened', proxy: 'p', connection, client: '127.0.0.1:1' });
+  }
+  const text = await streamText(`${fresh.url}/events`, { 'Last-Event-ID': '5' }, /id: 202\n/);
+  const blocks = text.split('\n\n');
+  const lost = /^event: events\.lost\ndata: (.*)$/.exec(blocks[1]!);
+  assert.ok(lost, blocks[1]);
+  const { time, ...notice } = JSON.parse(lost[1]!);
+  assert.match(time, /^\d{4}-\d\d-\d\dT/);
+  assert.deepEqual(notice, {
+    type: 'events.lost',
+    after: 5,
+    lost: 195,
+    replayFrom: 201,
+    message: '195 events after id 5 are lost: the server keeps the last 1000; replaying from id 201',
+  });
+  assert.match(blocks[2]!, /^id: 201\nevent: connection\.opened\n/);
+
+  const kept = await streamText(`${fresh.url}/events`, { 'Last-Event-ID': '200' }, /id: 202\n/);
+  assert.match(kept, /^: faultline events\n\nid: 201\n/, 'nothing lost after id 200: no notice');
+});
+
+test('a Last-Event-ID from before a restart (no event has it yet) says so and replays all it has', async () => {
+  const fresh = await startHarness();
+  for (let connection = 1; connection <= 3; connection++) {
+    fresh.engine.events.emit({ type: 'connection.opened', proxy: 'p', connection, client: '127.0.0.1:1' });
+  }
+  const text = await streamText(`${fresh.url}/events?since=40`, {}, /id: 3\n/);
+  const blocks = text.split('\n\n');
+  const { time, ...notice } = JSON.parse(/^event: events\.lost\ndata: (.*)$/.exec(blocks[1]!)![1]!);
+  assert.match(time, /^\d{4}-\d\d-\d\dT/);
+  assert.deepEqual(notice, {
+    type: 'events.lost',
+    after: 40,
+    lost: null,
+    replayFrom: 1,
+    message:
+      'no event has had the id 40 yet: the server restarted since (ids start again at 1), so events between are lost; replaying the 3 it still has',
+  });
+  assert.deepEqual(
+    blocks.slice(2, 5).map((block) => block.split('\n')[0]),
+    ['id: 1', 'id: 2', 'id: 3'],
+  );
+});
+
+test('proxy.deleted shows the proxy as it was when deleted: enabled, or disabled', async () => {
+  const stream = subscribe('?types=proxy.deleted');
+  await waitFor(stream.subscribed, 'subscription');
+  await createProxy(harness, 'gone-enabled', echo.address);
+  await createProxy(harness, 'gone-disabled', echo.address, { enabled: false });
+  await harness.api('DELETE', '/proxies/gone-enabled');
+  await harness.api('DELETE', '/proxies/gone-disabled');
+  await waitFor(() => stream.events.length === 2, 'two proxy.deleted events');
+  assert.deepEqual(
+    stream.events.map((event) => [event.data.proxy.name, event.data.proxy.enabled]),
+    [
+      ['gone-enabled', true],
+      ['gone-disabled', false],
+    ],
+  );
+  stream.stop();
+});

@@ -77,6 +77,17 @@ export function collectAttribute(value: string, previous: Record<string, unknown
   if (equals <= 0) {
     throw new UsageError(`attribute ${JSON.stringify(value)} is not key=value; for example -a latency=100`);
   }
+  const key = value.slice(0, equals);
+  const collected = parseAttribute(value, equals, previous);
+  if (Object.hasOwn(previous, key) && JSON.stringify(previous[key]) !== JSON.stringify(collected[key])) {
+    throw new UsageError(
+      `attribute ${key} is given twice with different values (${JSON.stringify(previous[key])} and ${JSON.stringify(collected[key])}); give it once`,
+    );
+  }
+  return collected;
+}
+
+function parseAttribute(value: string, equals: number, previous: Record<string, unknown>) {
   const raw = value.slice(equals + 1);
   // null unsets an attribute whose unset value is null (-a body=null); "…" is a JSON string, so
   // -a 'body="null"' sends the text null.

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { faultlineVersion } from '../version.js';
+import { faultlineVersion, toxiproxyApiVersion } from '../version.js';
 import { takeChaosGlobals } from './chaos-globals.js';
 import type { CommandEntry } from './command-table.js';
 import { collectAttribute, hostOption, isClientCommand, UsageError } from './context.js';
@@ -10,7 +10,8 @@ export type CommandChoice = (args: readonly string[]) => readonly CommandEntry[]
 async function buildProgram(entriesFor: CommandChoice, argv: string[]): Promise<Command> {
   const program = new Command('faultline')
     .description('Chaos engineering for developers and CI: a Toxiproxy-compatible fault proxy and its CLI.')
-    .version(faultlineVersion, '-v, --version')
+    // GET /version answers the Toxiproxy API version clients compare, so both are named here.
+    .version(`faultline ${faultlineVersion} (Toxiproxy API ${toxiproxyApiVersion})`, '-v, --version')
     // -h is --host, as in toxiproxy-cli; help is --help only.
     .helpOption('--help', 'show help')
     .addOption(hostOption().env('FAULTLINE_URL'))

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { integer } from './integer-option.js';
 import type { ServerEvent } from '../client/index.js';
-import type { EngineEvent } from '../model/events.js';
-import { clientFor, out, withServerUrl } from './context.js';
+import { FaultlineApiError } from '../client/errors.js';
+import { type EngineEvent, engineEventTypes, unknownEventTypes } from '../model/events.js';
+import { clientFor, out, UsageError, withServerUrl } from './context.js';
 import { safe, safeJson } from './terminal-text.js';
 
 export function watchCommand(): Command {
@@ -29,32 +30,69 @@ export function watchCommand(): Command {
         const stop = () => controller.abort();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
-        const events = clientFor(command).events({
+        const types = options.types?.split(',').filter(Boolean);
+        if (types !== undefined) checkTypes(options.types ?? '', types);
+        const client = clientFor(command);
+        const events = client.events({
           signal: controller.signal,
-          ...(options.types ? { types: options.types.split(',') } : {}),
+          ...(types ? { types } : {}),
           ...(options.proxy ? { proxy: options.proxy } : {}),
           ...(options.since === undefined ? {} : { since: options.since }),
         });
-        for await (const event of events) out(options.json ? safeJson(event.data, 0) : describe(event));
+        let lastId: number | undefined;
+        let closed: unknown;
+        try {
+          for await (const event of events) {
+            if (Number.isSafeInteger(event.id)) lastId = event.id;
+            out(options.json ? safeJson(event.data, 0) : describe(event));
+          }
+        } catch (error) {
+          if (!(error instanceof FaultlineApiError && error.code === 'FAULTLINE_ERR_STREAM_CLOSED'))
+            throw error;
+          closed = error;
+        }
+        if (controller.signal.aborted) return;
+        // Watching goes on until Ctrl-C: a stream that ends is the server going away.
+        throw new FaultlineApiError(
+          'FAULTLINE_ERR_STREAM_CLOSED',
+          0,
+          `watch: the server at ${client.url} closed the event stream: it stopped or restarted`,
+          {
+            cause: closed,
+            hint: `run faultline watch again once it is back${lastId === undefined ? '' : `; --since ${lastId} first replays what it still has after the last event shown`}`,
+          },
+        );
       },
     );
+}
+
+/** A --types filter that no event type passes would print nothing forever: refused at once. */
+function checkTypes(given: string, types: string[]): void {
+  const unknown = unknownEventTypes(types);
+  if (types.length > 0 && unknown.length === 0) return;
+  throw new UsageError(
+    `--types ${JSON.stringify(given)} names no event type${unknown.length > 0 ? `: no event type is or starts with ${unknown.map((type) => JSON.stringify(type)).join(', ')}` : ''}; event types: ${engineEventTypes.join(', ')} (or a prefix such as proxy, toxic, connection, http)`,
+  );
 }
 
 /** One readable line: time, type, proxy, then what happened; nothing from the server printed raw. */
 export function describe({ time, data: event }: ServerEvent): string {
   const proxy =
     typeof event.proxy === 'string' ? event.proxy : (event.proxy as { name?: unknown } | undefined)?.name;
-  let what: string;
+  let what: string | undefined;
   try {
-    what = detail(event);
+    // The server's own notice (events.lost) carries its sentence.
+    const notice = (event as { message?: unknown }).message;
+    what = (event.type as string) === 'events.lost' ? String(notice) : detail(event);
   } catch {
-    // An event of a shape this version does not know (another server, a newer one): show it whole.
-    what = JSON.stringify(event);
+    what = undefined;
   }
+  // An event of a type or shape this version does not know (another server, a newer one): show it whole.
+  what ??= JSON.stringify(event);
   return `${safe(String(time).slice(11, 23))}  ${safe(event.type).padEnd(17)} ${safe(proxy).padEnd(12)} ${safe(what)}`;
 }
 
-function detail(event: EngineEvent): string {
+function detail(event: EngineEvent): string | undefined {
   switch (event.type) {
     case 'proxy.created':
     case 'proxy.updated':

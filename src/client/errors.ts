@@ -47,6 +47,18 @@ export async function errorFromResponse(
   });
 }
 
+/** The server dropped GET /events after it had begun (it stopped or restarted). */
+export function streamClosed(url: string, error: unknown): FaultlineApiError {
+  const code = (error as { code?: unknown }).code;
+  const reason = typeof code === 'string' ? code : (error as Error).message;
+  return new FaultlineApiError(
+    'FAULTLINE_ERR_STREAM_CLOSED',
+    0,
+    `the server at ${url} closed the event stream (${reason})`,
+    { cause: error, hint: 'it stopped or restarted; follow the events again once it is back' },
+  );
+}
+
 export function unreachable(url: string, error: unknown): FaultlineApiError {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   // fetch put the system error in `cause`; node:http raises it itself, with a string code.

@@ -9,7 +9,7 @@ import type {
 } from '../model/wire.js';
 import { faultlineVersion } from '../version.js';
 import { type Endpoint, endpointOf } from './credentials.js';
-import { errorFromResponse, FaultlineApiError, unreachable } from './errors.js';
+import { errorFromResponse, FaultlineApiError, streamClosed, unreachable } from './errors.js';
 import { parseEventStream, type ServerEvent } from './event-source.js';
 import { type BufferedResponse, open, readText, send as sendRequest } from './transport.js';
 
@@ -56,7 +56,10 @@ export interface FaultlineClient {
   removeToxic(proxy: string, name: string, options?: CallOptions): Promise<void>;
   reset(options?: CallOptions): Promise<void>;
   metrics(options?: CallOptions): Promise<string>;
-  /** Follows GET /events until the signal aborts or the server closes the stream. */
+  /**
+   * Follows GET /events until the signal aborts or the server ends the stream; a connection the
+   * server drops throws FAULTLINE_ERR_STREAM_CLOSED.
+   */
   events(options?: EventOptions): AsyncIterable<ServerEvent>;
 }
 
@@ -177,7 +180,7 @@ async function* followEvents(
   try {
     yield* parseEventStream(response);
   } catch (error) {
-    if (!options.signal?.aborted) throw error;
+    if (!options.signal?.aborted) throw streamClosed(url, error);
   }
 }
 

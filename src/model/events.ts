@@ -82,3 +82,34 @@ export type EngineEvent =
     };
 
 export type EngineEventType = EngineEvent['type'];
+
+/** Every event type once. */
+export const engineEventTypes = [
+  'proxy.created',
+  'proxy.updated',
+  'proxy.deleted',
+  'toxic.added',
+  'toxic.updated',
+  'toxic.removed',
+  'connection.opened',
+  'connection.closed',
+  'connection.failed',
+  'tls.failed',
+  'toxic.fired',
+  'http.fault',
+  'http.upstream_failed',
+] as const satisfies readonly EngineEventType[];
+
+/** Fails to compile while an event type is missing from the list above. */
+type Complete<Missing extends never> = Missing;
+export type EventTypesListed = Complete<Exclude<EngineEventType, (typeof engineEventTypes)[number]>>;
+
+/** Whether an event of type `type` passes a `types` filter entry: the type itself or a prefix up to a dot. */
+export function typeMatches(type: string, prefix: string): boolean {
+  return type === prefix || type.startsWith(`${prefix}.`);
+}
+
+/** The entries of a `types` filter that no event type can pass, so they would show nothing. */
+export function unknownEventTypes(prefixes: readonly string[]): string[] {
+  return prefixes.filter((prefix) => !engineEventTypes.some((type) => typeMatches(type, prefix)));
+}

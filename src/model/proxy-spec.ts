@@ -283,7 +283,7 @@ function requireField(value: string | undefined, field: string, where: string): 
   if (!value) {
     const suffix = where === 'proxy' ? '' : ` at ${where}`;
     throw new FaultlineError('FAULTLINE_ERR_MISSING_FIELD', `missing required field: ${field}${suffix}`, {
-      hint: `every proxy needs a ${field}, e.g. {"name":"redis","listen":"127.0.0.1:26379","upstream":"127.0.0.1:6379"}`,
+      hint: `every proxy needs ${field === 'upstream' ? 'an' : 'a'} ${field}, e.g. {"name":"redis","listen":"127.0.0.1:26379","upstream":"127.0.0.1:6379"}`,
     });
   }
   return value;

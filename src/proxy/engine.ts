@@ -229,9 +229,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
     delete(name) {
       const proxy = get(name);
+      // As it was when deleted: once stopped, a proxy reads as disabled.
+      const summary = proxy.summary();
       proxy.stop();
       proxies.delete(name);
-      events.emit({ type: 'proxy.deleted', proxy: proxy.summary() });
+      events.emit({ type: 'proxy.deleted', proxy: summary });
     },
     async populate(specs) {
       // What the server's limits refuse is known before anything changes, so it refuses the whole

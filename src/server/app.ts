@@ -53,7 +53,7 @@ const methods = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'HEAD', 'OPTIONS'] as 
 export function createControlServer(options: ControlServerOptions): ControlServer {
   const { engine } = options;
   const log = options.logger ?? pino({ level: 'silent' });
-  const events = createEventStream(engine.events);
+  const events = createEventStream(engine.events, () => engine.list().map((proxy) => proxy.name));
   // prom-client is loaded on the first scrape: a server that is never scraped starts faster
   // and smaller. Every metric is read from the engine at scrape time, so none is missed.
   let metrics: Promise<Registry> | undefined;

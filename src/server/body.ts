@@ -3,6 +3,12 @@ import { FaultlineError } from '../model/errors.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Arrays and objects in a body may nest this deep. No request needs a tenth of it (a journal
+ * with its arguments stays under 30), and validating a much deeper body would exhaust the stack.
+ */
+export const MAX_JSON_DEPTH = 256;
+
 /** Reads a JSON body. The Content-Type is not checked, as Toxiproxy does not (curl -d works). */
 export async function readJson(request: IncomingMessage): Promise<unknown> {
   const text = await readText(request);
@@ -11,13 +17,43 @@ export async function readJson(request: IncomingMessage): Promise<unknown> {
       hint: 'the body is empty; send a JSON value',
     });
   }
+  return parseJsonBody(text, 'the body is not valid JSON; check quotes, commas and brackets');
+}
+
+/** Parses a body's text; `hint` says what to send when it is not JSON. */
+export function parseJsonBody(text: string, hint: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new FaultlineError('FAULTLINE_ERR_BAD_BODY', `bad request body: ${(error as Error).message}`, {
-      hint: 'the body is not valid JSON; check quotes, commas and brackets',
+      hint,
     });
   }
+  const depth = nestingDepth(value);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new FaultlineError(
+      'FAULTLINE_ERR_BAD_BODY',
+      `bad request body: JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+      {
+        hint: `received arrays and objects nested ${depth} levels deep; the limit is ${MAX_JSON_DEPTH}, and no request of the API comes near it: check that the body is the one you meant to send`,
+      },
+    );
+  }
+  return value;
+}
+
+/** How deep arrays and objects nest in a parsed JSON value (0 for a scalar); no recursion. */
+function nestingDepth(root: unknown): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[root, 0]];
+  for (let entry = pending.pop(); entry; entry = pending.pop()) {
+    const [value, depth] = entry;
+    if (typeof value !== 'object' || value === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 export async function readText(request: IncomingMessage): Promise<string> {

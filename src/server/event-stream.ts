@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FaultlineError } from '../model/errors.js';
+import { engineEventTypes, typeMatches, unknownEventTypes } from '../model/events.js';
 import type { EngineEvent, EventBus } from '../proxy/events.js';
 
 export interface StampedEvent {
@@ -19,9 +21,10 @@ const HEARTBEAT_MS = 15_000;
 
 /**
  * Filters: `?types=toxic.fired,proxy` keeps events whose type equals or starts with a listed
- * prefix; `?proxy=name` keeps one proxy's events.
+ * prefix; `?proxy=name` keeps one proxy's events. `?since=ID` or Last-Event-ID replays what the
+ * history still holds after that id, first saying with an `events.lost` event what it lost.
  */
-export function createEventStream(bus: EventBus): EventStream {
+export function createEventStream(bus: EventBus, proxyNames: () => string[]): EventStream {
   const history: StampedEvent[] = [];
   const clients = new Set<{ send(stamped: StampedEvent): void; ping(): void }>();
   let nextId = 1;
@@ -36,10 +39,31 @@ export function createEventStream(bus: EventBus): EventStream {
   }, HEARTBEAT_MS);
   heartbeat.unref();
 
+  /** What a client that last saw `lastSeen` missed beyond the history, as an `events.lost` event. */
+  const gapSince = (lastSeen: number): object | undefined => {
+    if (lastSeen >= nextId) {
+      return {
+        after: lastSeen,
+        lost: null,
+        replayFrom: history[0]?.id ?? nextId,
+        message: `no event has had the id ${lastSeen} yet: the server restarted since (ids start again at 1), so events between are lost; replaying the ${history.length} it still has`,
+      };
+    }
+    const oldest = history[0]?.id ?? nextId;
+    if (oldest <= lastSeen + 1) return undefined;
+    const lost = oldest - lastSeen - 1;
+    return {
+      after: lastSeen,
+      lost,
+      replayFrom: oldest,
+      message: `${lost} events after id ${lastSeen} are lost: the server keeps the last ${HISTORY}; replaying from id ${oldest}`,
+    };
+  };
+
   return {
     serve(request, response) {
-      const url = new URL(request.url ?? '/', 'http://localhost');
-      const wants = matcher(url.searchParams);
+      const query = readQuery(request);
+      const unknownProxy = query.proxy !== undefined && !proxyNames().includes(query.proxy);
       response.writeHead(200, {
         'Content-Type': 'text/event-stream',
         'Cache-Control': 'no-cache',
@@ -47,16 +71,30 @@ export function createEventStream(bus: EventBus): EventStream {
         'X-Accel-Buffering': 'no',
       });
       response.write(': faultline events\n\n');
+      if (unknownProxy) {
+        response.write(
+          `: no proxy is named ${JSON.stringify(query.proxy)} now; its events show once a proxy of that name is created\n\n`,
+        );
+      }
+      const wants = matcher(query);
       const send = (stamped: StampedEvent) => {
         if (!wants(stamped.event)) return;
         response.write(
           `id: ${stamped.id}\nevent: ${stamped.event.type}\ndata: ${JSON.stringify({ time: stamped.time, ...stamped.event })}\n\n`,
         );
       };
-      const lastSeen = Number(
-        request.headers['last-event-id'] ?? url.searchParams.get('since') ?? Number.NaN,
-      );
-      if (Number.isFinite(lastSeen)) for (const stamped of history) if (stamped.id > lastSeen) send(stamped);
+      if (query.lastSeen !== undefined) {
+        const gap = gapSince(query.lastSeen);
+        // No id line: a browser's EventSource keeps the id it will resume from.
+        if (gap) {
+          response.write(
+            `event: events.lost\ndata: ${JSON.stringify({ time: new Date().toISOString(), type: 'events.lost', ...gap })}\n\n`,
+          );
+        }
+        // An id no event has had yet is from before a restart: everything kept is new to the client.
+        const after = query.lastSeen >= nextId ? 0 : query.lastSeen;
+        for (const stamped of history) if (stamped.id > after) send(stamped);
+      }
       const client = { send, ping: () => response.write(': keep-alive\n\n') };
       clients.add(client);
       const stop = () => clients.delete(client);
@@ -72,13 +110,69 @@ export function createEventStream(bus: EventBus): EventStream {
   };
 }
 
-function matcher(query: URLSearchParams): (event: EngineEvent) => boolean {
-  const types = query.get('types')?.split(',').filter(Boolean);
-  const proxy = query.get('proxy');
+interface EventQuery {
+  types?: string[];
+  proxy?: string;
+  lastSeen?: number;
+}
+
+const queryKeys = ['types', 'proxy', 'since'];
+
+/** The query and Last-Event-ID, checked: a filter that could never match or a bad id is a 400. */
+function readQuery(request: IncomingMessage): EventQuery {
+  const params = new URL(request.url ?? '/', 'http://localhost').searchParams;
+  for (const key of new Set(params.keys())) {
+    if (!queryKeys.includes(key)) {
+      throw badQuery(
+        `unknown query parameter ${JSON.stringify(key)}`,
+        `GET /events takes ${queryKeys.join(', ')}`,
+      );
+    }
+    if (params.getAll(key).length > 1) {
+      throw badQuery(
+        `query parameter ${key} given more than once`,
+        'give it once (types takes a comma-separated list)',
+      );
+    }
+  }
+  const query: EventQuery = {};
+  const types = params.get('types');
+  if (types !== null) {
+    query.types = types.split(',').filter(Boolean);
+    const unknown = unknownEventTypes(query.types);
+    if (query.types.length === 0 || unknown.length > 0) {
+      throw badQuery(
+        `types names no event type: ${JSON.stringify(types)}`,
+        `${unknown.length > 0 ? `no event type is or starts with ${unknown.map((type) => JSON.stringify(type)).join(', ')}; ` : ''}event types: ${engineEventTypes.join(', ')} (or a prefix such as proxy, toxic, connection, http)`,
+      );
+    }
+  }
+  const proxy = params.get('proxy');
+  if (proxy !== null) query.proxy = proxy;
+  const sent = request.headers['last-event-id'];
+  const header = Array.isArray(sent) ? sent.join(', ') : sent;
+  const since = header === undefined || header === '' ? params.get('since') : header;
+  if (since !== null) {
+    if (!/^\d{1,15}$/.test(since)) {
+      const where = header ? 'the Last-Event-ID header' : 'since';
+      throw badQuery(
+        `invalid ${where}`,
+        `received ${JSON.stringify(since)}; expected the id of an event, a whole number (0 replays everything the server still has)`,
+      );
+    }
+    query.lastSeen = Number(since);
+  }
+  return query;
+}
+
+function badQuery(message: string, hint: string): FaultlineError {
+  return new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', message, { hint });
+}
+
+function matcher({ types, proxy }: EventQuery): (event: EngineEvent) => boolean {
   return (event) => {
-    if (types && !types.some((prefix) => event.type === prefix || event.type.startsWith(`${prefix}.`)))
-      return false;
-    if (proxy === null) return true;
+    if (types && !types.some((prefix) => typeMatches(event.type, prefix))) return false;
+    if (proxy === undefined) return true;
     const name = typeof event.proxy === 'string' ? event.proxy : event.proxy.name;
     return name === proxy;
   };

@@ -2,8 +2,9 @@ import type { Clock } from '../../model/clock.js';
 
 /**
  * A virtual schedule for toxics that space data out in time. Each step is due a fixed time after
- * the previous one, so sub-millisecond steps add up. With `slackMs` > 0 a late timer is caught
- * up (up to that much), which keeps an average rate exact; with 0 every step keeps its full gap.
+ * the previous one, so sub-millisecond steps add up, and a timer that fires late is caught up (by
+ * up to `slackMs`) on the next steps, so the schedule holds on a loaded machine. The slack bounds
+ * the burst after time that should not be caught up; `restart()` drops such time entirely.
  */
 export function createPacer(clock: Clock, slackMs: number) {
   let due = Number.NEGATIVE_INFINITY;
@@ -13,6 +14,10 @@ export function createPacer(clock: Clock, slackMs: number) {
       const now = clock.now();
       due = (due === Number.NEGATIVE_INFINITY ? now : Math.max(due, now - slackMs)) + ms;
       return due - now;
+    },
+    /** Starts the schedule from now (after idle time), keeping a step that is not yet due. */
+    restart(): void {
+      due = Math.max(due, clock.now());
     },
   };
 }

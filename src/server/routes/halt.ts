@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
 // zod/mini: the server loads only the validators it uses (see scripts/build-cli.mjs).
 import * as z from 'zod/mini';
-import { FaultlineError } from '../../model/errors.js';
 import type { HaltItem, HaltOutcome, LedgerAccess } from '../../model/halt.js';
 import type { Engine } from '../../proxy/engine.js';
-import { readText } from '../body.js';
+import { parseJsonBody, readText } from '../body.js';
 import { sendJson } from '../respond.js';
 import type { Route } from '../route.js';
 import type { HaltedRun, RunRegistry } from '../run-registry.js';
@@ -47,7 +46,7 @@ export function haltRoutes(dependencies: HaltDependencies): Route[] {
         const text = await readText(request);
         const body = parseBody(
           haltSchema(),
-          text.trim() === '' ? {} : parseJson(text),
+          text.trim() === '' ? {} : parseJsonBody(text, 'POST /halt takes no body, or {"reason": "..."}'),
           'POST /halt',
           'no body, or {"reason": "..."}',
         );
@@ -166,16 +165,6 @@ async function waitForRuns(halted: HaltedRun[], waitMs: number, totalMs = waitMs
       kind: 'run' as const,
       what: `run "${record.title}" (${record.id}) had not ended ${totalMs / 1000} s after the halt; the faults its ledger records were undone for it`,
     }));
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new FaultlineError('FAULTLINE_ERR_BAD_BODY', `bad request body: ${(error as Error).message}`, {
-      hint: 'POST /halt takes no body, or {"reason": "..."}',
-    });
-  }
 }
 
 function logHalt(log: Logger, reason: string, outcome: HaltOutcome, ms: number) {
