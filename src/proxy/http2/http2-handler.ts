@@ -24,7 +24,7 @@ import {
 } from '../http/rewrite.js';
 import type { ProxyView } from '../proxy-view.js';
 import { isGrpcCall } from '../http/grpc-call.js';
-import { encodeGrpcMessage } from './grpc-message.js';
+import { answerGrpcStatus } from './grpc-message.js';
 import type { UpstreamSession } from './upstream-session.js';
 
 /** The gRPC status for a request whose fault headers are invalid. */
@@ -334,17 +334,4 @@ function sendWhole(
   headers['content-length'] = String(body.length);
   stream.respond(headers, { waitForTrailers: true });
   stream.end(body);
-}
-
-/** Ends a gRPC call with `code` in trailers-only form: the status and its message in the headers. */
-function answerGrpcStatus(stream: http2.ServerHttp2Stream, code: number, message: string | undefined): void {
-  stream.respond(
-    {
-      [HTTP2_HEADER_STATUS]: 200,
-      'content-type': 'application/grpc',
-      'grpc-status': String(code),
-      ...(message ? { 'grpc-message': encodeGrpcMessage(message) } : {}),
-    },
-    { endStream: true },
-  );
 }
