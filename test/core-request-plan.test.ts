@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { CounterState, type RequestFacts } from '../src/model/match.js';
 import type { RandomSource } from '../src/model/random.js';
 import { parseToxicCreate, type ToxicSpec } from '../src/model/toxic.js';
-import { headerFaults, withAsked } from '../src/proxy/http/header-faults.js';
+import { dropsFaultHeaders, headerFaults, withAsked } from '../src/proxy/http/header-faults.js';
 import {
   dropPendingFaults,
   emptyPlan,
@@ -670,6 +670,22 @@ describe('header-driven faults against toxics: the headers are checked first and
       'fail:http_abort:abort',
       'x-faultline-delay:header:delay_request',
     ]);
+  });
+
+  test('dropsFaultHeaders: on, or a header asked for a fault when the request came (halt may have switched them off since)', () => {
+    const askedDelay = headerFaults({ 'x-faultline-delay': '5' });
+    const byToxic = emptyPlan();
+    byToxic.fired.push({ by: { name: 'slow', type: 'http_delay' }, action: 'delay_request' });
+    assert.deepEqual(
+      [
+        dropsFaultHeaders(true, undefined),
+        dropsFaultHeaders(false, undefined),
+        dropsFaultHeaders(false, askedDelay),
+        dropsFaultHeaders(false, byToxic),
+        dropsFaultHeaders(true, byToxic),
+      ],
+      [true, false, true, false, true],
+    );
   });
 
   test('withAsked: either side alone comes back as it is', () => {

@@ -82,6 +82,15 @@ export function withAsked(
   return plan;
 }
 
+/**
+ * Whether a request's fault headers are faultline's, not the upstream's: header faults are on,
+ * or were when the request asked for a fault with them (halt may switch them off while a delay
+ * holds it, and its headers still never go upstream).
+ */
+export function dropsFaultHeaders(headerFaultsOn: boolean, plan: RequestPlan | undefined): boolean {
+  return headerFaultsOn || (plan?.fired.some(({ by }) => by.type === 'header') ?? false);
+}
+
 function isFaultHeader(name: string): boolean {
   return (faultHeaders as readonly string[]).includes(name);
 }

@@ -6,7 +6,7 @@ import type { RequestFacts } from '../../model/match.js';
 import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
 import { ForwardedResponse } from './forwarded-response.js';
-import { faultHeaders } from './header-faults.js';
+import { dropsFaultHeaders, faultHeaders } from './header-faults.js';
 import {
   answerCutBeforeSending,
   drain,
@@ -340,7 +340,7 @@ export class Http1Handler {
   private requestHeaders(request: IncomingMessage, plan: RequestPlan | undefined): string[] {
     const raw = request.rawHeaders;
     const headers: string[] = [];
-    const dropFaultHeaders = this.proxy.headerFaults;
+    const dropFaultHeaders = dropsFaultHeaders(this.proxy.headerFaults, plan);
     const hopToo = namedByConnection(request.headers.connection);
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] ?? '';

@@ -2,7 +2,7 @@ import http2 from 'node:http2';
 import type { RequestFacts } from '../../model/match.js';
 import type { ClientTable } from '../http/client-table.js';
 import { hold } from '../http/hold.js';
-import { faultHeaders } from '../http/header-faults.js';
+import { dropsFaultHeaders, faultHeaders } from '../http/header-faults.js';
 import { isHopHeader } from '../http/hop-headers.js';
 import {
   answerCut,
@@ -251,7 +251,7 @@ export class Http2Handler {
 
   private requestHeaders(headers: Headers, plan: RequestPlan | undefined): http2.OutgoingHttpHeaders {
     const out: http2.OutgoingHttpHeaders = {};
-    const dropFaultHeaders = this.proxy.headerFaults;
+    const dropFaultHeaders = dropsFaultHeaders(this.proxy.headerFaults, plan);
     for (const [name, value] of Object.entries(headers)) {
       if (value === undefined || isHopHeader(name)) continue;
       if (dropFaultHeaders && (faultHeaders as readonly string[]).includes(name)) continue;
