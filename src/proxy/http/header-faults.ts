@@ -37,7 +37,7 @@ export function headerFaults(headers: RequestFacts['headers']): RequestPlan | un
         problem(DELAY_HEADER, delay, `a whole number of milliseconds from 0 to ${MAX_MILLISECONDS}`),
       );
     result.requestDelay = value;
-    result.fired.push({ by: by(DELAY_HEADER), action: 'delay_request' });
+    result.fired.push({ by: by(DELAY_HEADER), action: 'delay_request', ms: value });
   }
   const status = abort === undefined ? undefined : parseWhole(abort, 200, 599);
   if (abort !== undefined && status === undefined)

@@ -28,13 +28,7 @@ import {
   splitTarget,
   upstreamFailure,
 } from './report.js';
-import {
-  dropPendingFaults,
-  emptyPlan,
-  planRequest,
-  type RequestPlan,
-  type ToxicRandoms,
-} from './request-plan.js';
+import { emptyPlan, planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
 import { ConnectionTurns } from './turns.js';
 import { editHeaders, replacesBody, rewriteBody, rewritesBody, TOO_LARGE_TO_PATCH } from './rewrite.js';
 import { tlsConnector } from './tls-connector.js';
@@ -123,12 +117,11 @@ export class Http1Handler {
       if (turn.ahead !== undefined) await turn.ahead;
       if (gone.signal.aborted) return;
       if (plan.requestDelay > 0) {
-        const held = await hold(this.proxy, plan.requestDelay, gone.signal);
+        const held = await hold(this.proxy, plan, 'request', gone.signal);
         if (held.clientLeft) {
           reportClientLeft(this.proxy, plan, label, 'request', held.heldMs);
           return;
         }
-        if (held.faultsStopped) dropPendingFaults(plan, 'request');
       }
     } finally {
       // The requests behind go on once this one has: it goes upstream before they run.
@@ -236,13 +229,12 @@ export class Http1Handler {
     }
     try {
       if (plan.responseDelay > 0) {
-        const held = await hold(this.proxy, plan.responseDelay, gone.signal);
+        const held = await hold(this.proxy, plan, 'response', gone.signal);
         if (held.clientLeft) {
           upstream.body.destroy();
           reportClientLeft(this.proxy, plan, label, 'response', held.heldMs);
           return;
         }
-        if (held.faultsStopped) dropPendingFaults(plan, 'response');
       }
       const held: HeldAnswer = {
         response,

@@ -60,7 +60,7 @@ export async function passUpgrade(
     reportFired(proxy, plan, label, {});
     const gone = new AbortController();
     socket.once('close', () => gone.abort());
-    if ((await hold(proxy, plan.requestDelay, gone.signal)).clientLeft) return;
+    if ((await hold(proxy, plan, 'request', gone.signal)).clientLeft) return;
   }
   const { host, port } = parseHostPort(proxy.upstream, 'upstream');
   const secure = proxy.upstreamTlsOptions;

@@ -13,7 +13,7 @@ import {
   splitTarget,
   upstreamFailure,
 } from '../http/report.js';
-import { dropPendingFaults, planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
+import { planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
 import {
   editHeaders,
   MAX_REWRITE_BYTES,
@@ -88,13 +88,12 @@ export class Http2Handler {
       const gone = new AbortController();
       const onClose = () => gone.abort();
       stream.once('close', onClose);
-      const held = await hold(this.proxy, plan.requestDelay, gone.signal);
+      const held = await hold(this.proxy, plan, 'request', gone.signal);
       stream.off('close', onClose);
       if (held.clientLeft) {
         reportClientLeft(this.proxy, plan, label, 'request', held.heldMs);
         return;
       }
-      if (held.faultsStopped) dropPendingFaults(plan, 'request');
     }
     const abort = plan.abort;
     if (abort?.kind === 'reset') {
@@ -169,13 +168,12 @@ export class Http2Handler {
       const gone = new AbortController();
       const onClose = () => gone.abort();
       stream.once('close', onClose);
-      const held = await hold(this.proxy, plan.responseDelay, gone.signal);
+      const held = await hold(this.proxy, plan, 'response', gone.signal);
       stream.off('close', onClose);
       if (held.clientLeft || stream.closed) {
         reportClientLeft(this.proxy, plan, label, 'response', held.heldMs);
         return;
       }
-      if (held.faultsStopped) dropPendingFaults(plan, 'response');
     }
     const headers = this.responseHeaders(received, plan);
     const status = Number(headers[HTTP2_HEADER_STATUS] ?? 200);
