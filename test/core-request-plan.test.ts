@@ -781,7 +781,7 @@ describe('dropRemovedFaults: toxics removed or updated while a delay held the re
     const toxics = [
       delay('slow', 10),
       modify('first', { request_headers: { 'X-A': '1' }, response_headers: { 'X-B': '1' }, status: 201 }),
-      modify('second', { request_headers: { 'X-A': '2' }, body: 'replaced', status: 418 }),
+      modify('second', { request_headers: { 'X-A': '2', 'X-Second': '2' }, body: 'replaced', status: 418 }),
       modify('third', { response_headers: { 'X-C': '3' }, json_patch: { a: 1 } }),
     ];
     const atRequest = planThenKeep(toxics, ['first', 'third']);
@@ -822,7 +822,7 @@ describe('dropRemovedFaults: toxics removed or updated while a delay held the re
         bodyBy: atResponse.plan.bodyBy?.name,
       },
       {
-        requestHeaders: { 'x-a': '2' },
+        requestHeaders: { 'x-a': '2', 'x-second': '2' },
         responseHeaders: {},
         status: 418,
         body: 'replaced',

@@ -67,7 +67,10 @@ export function emptyPlan(): RequestPlan {
   };
 }
 
-/** What has acted on a request once it is released at `stage`: the delays that held it, and on the response side the request's rewrite, which went upstream. */
+/**
+ * What has acted on a request once it is released at `stage`: the delays that held it, and on
+ * the response side the request's rewrite, which went upstream.
+ */
 function actedBy(stage: 'request' | 'response'): readonly string[] {
   return stage === 'request' ? ['delay_request'] : ['delay_request', 'delay_response', 'modify'];
 }
@@ -132,7 +135,10 @@ export function delayStillPlanned(
   return ms;
 }
 
-/** Whether the toxic behind an actor is still on the proxy, as it was planned (an update replaces it); a header always is. */
+/**
+ * Whether the toxic behind an actor is still on the proxy as it was when the request was
+ * planned (an update replaces it); a header's fault has no toxic, so always.
+ */
 export function stillOnProxy(proxy: ProxyView): (by: Actor) => boolean {
   return (by) => by.toxic === undefined || proxy.requestToxics.includes(by.toxic);
 }
