@@ -1012,6 +1012,7 @@ describe('event types and the types filter of /events', () => {
       'toxic.fired',
       'http.fault',
       'http.upstream_failed',
+      'protocol.mismatch',
     ]);
   });
 

@@ -3,12 +3,15 @@ import { describe, test } from 'node:test';
 import { CounterState, type RequestFacts } from '../src/model/match.js';
 import type { RandomSource } from '../src/model/random.js';
 import { parseToxicCreate, type ToxicSpec } from '../src/model/toxic.js';
-import { headerFaults, withAsked } from '../src/proxy/http/header-faults.js';
+import { dropsFaultHeaders, headerFaults, withAsked } from '../src/proxy/http/header-faults.js';
 import {
+  delayStillPlanned,
   dropPendingFaults,
+  dropRemovedFaults,
   emptyPlan,
   planRequest,
   type RequestPlan,
+  stillOnProxy,
   ToxicRandoms,
 } from '../src/proxy/http/request-plan.js';
 import {
@@ -138,7 +141,11 @@ describe('planRequest: which request toxics fire', () => {
       ...nothingPlanned(),
       requestDelay: 40,
       fired: [
-        { by: { name: 'slow', type: 'http_delay', toxic: proxy.requestToxics[0] }, action: 'delay_request' },
+        {
+          by: { name: 'slow', type: 'http_delay', toxic: proxy.requestToxics[0] },
+          action: 'delay_request',
+          ms: 40,
+        },
       ],
     });
     assert.deepEqual([selected, actions], [['slow'], ['slow']]);
@@ -339,7 +346,7 @@ describe('headerFaults: Envoy-style fault headers', () => {
     assert.deepEqual(plan, {
       ...nothingPlanned(),
       requestDelay: 86_400_000,
-      fired: [{ by: { name: 'x-faultline-delay', type: 'header' }, action: 'delay_request' }],
+      fired: [{ by: { name: 'x-faultline-delay', type: 'header' }, action: 'delay_request', ms: 86_400_000 }],
     });
     assert.equal(asked({ 'x-faultline-delay': '0' })?.requestDelay, 0);
     assert.equal(asked({ 'x-faultline-delay': ['12', '900'] })?.requestDelay, 12);
@@ -686,6 +693,25 @@ describe('header-driven faults against toxics: the headers are checked first and
     ]);
   });
 
+  test('dropsFaultHeaders: on, or a header asked for a fault when the request came (halt may have switched them off since)', () => {
+    const askedDelay = asked({ 'x-faultline-delay': '5' });
+    const byToxic = emptyPlan();
+    byToxic.fired.push({ by: { name: 'slow', type: 'http_delay' }, action: 'delay_request' });
+    const both = asked({ 'x-faultline-delay': '5' })!;
+    both.fired.unshift({ by: { name: 'slow', type: 'http_delay' }, action: 'delay_request' });
+    assert.deepEqual(
+      [
+        dropsFaultHeaders(true, undefined),
+        dropsFaultHeaders(false, undefined),
+        dropsFaultHeaders(false, askedDelay),
+        dropsFaultHeaders(false, byToxic),
+        dropsFaultHeaders(true, byToxic),
+        dropsFaultHeaders(false, both),
+      ],
+      [true, false, true, false, true, true],
+    );
+  });
+
   test('withAsked: either side alone comes back as it is', () => {
     const alone = emptyPlan();
     assert.equal(withAsked(alone, undefined), alone);
@@ -856,5 +882,156 @@ describe("Envoy's fault headers and the percentage headers", () => {
     assert.equal(planRequest(proxy, facts, randoms)?.abort?.kind, 'respond');
     assert.equal(planRequest(proxy, facts, randoms), undefined);
     assert.deepEqual(forks, ['request/headers']);
+  });
+});
+
+describe('dropRemovedFaults: toxics removed or updated while a delay held the request', () => {
+  const modify = (name: string, attributes: object) => toxic({ type: 'http_modify', name, attributes });
+  const lateDelay = (name: string, ms: number) =>
+    toxic({ type: 'http_delay', name, attributes: { stage: 'response', delay: ms } });
+  /** Plans one request through real toxics, then keeps on the proxy only the ones named. */
+  const planThenKeep = (toxics: ToxicSpec[], kept: string[], headers: RequestFacts['headers'] = {}) => {
+    const { proxy } = proxyWith(toxics, true);
+    const plan = planRequest(proxy, request({ headers }), scriptedRandoms({}).randoms)!;
+    const still = proxyWith(toxics.filter((one) => kept.includes(one.name))).proxy;
+    return { plan, stillOn: stillOnProxy(still) };
+  };
+
+  test('nothing removed: the plan is left exactly as it was', () => {
+    const { plan, stillOn } = planThenKeep(
+      [
+        delay('slow', 10),
+        modify('edit', { status: 418, request_headers: { 'X-Up': '1' } }),
+        abort('fail', 503),
+      ],
+      ['slow', 'edit', 'fail'],
+    );
+    const before = structuredClone({ ...plan, fired: firedBy(plan) });
+    dropRemovedFaults(plan, 'request', stillOn);
+    assert.deepEqual({ ...plan, fired: firedBy(plan) }, before);
+  });
+
+  test("a removed abort is dropped; the removed delay that held the request stays reported, the other toxics' parts stay", () => {
+    const { plan, stillOn } = planThenKeep(
+      [delay('slow', 10), delay('slower', 20), lateDelay('late', 30), abort('fail', 503)],
+      ['slower', 'late'],
+    );
+    dropRemovedFaults(plan, 'request', stillOn);
+    assert.equal(plan.abort, undefined);
+    assert.equal(plan.responseDelay, 30);
+    assert.deepEqual(firedBy(plan), [
+      'slow:http_delay:delay_request',
+      'slower:http_delay:delay_request',
+      'late:http_delay:delay_response',
+    ]);
+  });
+
+  test('an abort still on stays: the released request meets it at once, as a request arriving now would', () => {
+    const { plan, stillOn } = planThenKeep([delay('slow', 10), abort('fail', 503)], ['fail']);
+    dropRemovedFaults(plan, 'request', stillOn);
+    assert.equal(plan.abort?.by.name, 'fail');
+    assert.deepEqual(firedBy(plan), ['slow:http_delay:delay_request', 'fail:http_abort:abort']);
+  });
+
+  test('a removed response delay no longer holds the answer, and is not reported', () => {
+    const { plan, stillOn } = planThenKeep([delay('slow', 10), lateDelay('late', 30)], ['slow']);
+    dropRemovedFaults(plan, 'request', stillOn);
+    assert.equal(plan.responseDelay, 0);
+    assert.deepEqual(firedBy(plan), ['slow:http_delay:delay_request']);
+  });
+
+  test('a removed rewrite is made again from the rewrites still on, in their order', () => {
+    const toxics = [
+      delay('slow', 10),
+      modify('first', { request_headers: { 'X-A': '1' }, response_headers: { 'X-B': '1' }, status: 201 }),
+      modify('second', { request_headers: { 'X-A': '2', 'X-Second': '2' }, body: 'replaced', status: 418 }),
+      modify('third', { response_headers: { 'X-C': '3' }, json_patch: { a: 1 } }),
+    ];
+    const atRequest = planThenKeep(toxics, ['first', 'third']);
+    dropRemovedFaults(atRequest.plan, 'request', atRequest.stillOn);
+    assert.deepEqual(
+      {
+        requestHeaders: atRequest.plan.requestHeaders,
+        responseHeaders: atRequest.plan.responseHeaders,
+        status: atRequest.plan.status,
+        body: atRequest.plan.body,
+        jsonPatch: atRequest.plan.jsonPatch,
+        bodyBy: atRequest.plan.bodyBy?.name,
+      },
+      {
+        requestHeaders: { 'x-a': '1' },
+        responseHeaders: { 'x-b': '1', 'x-c': '3' },
+        status: 201,
+        body: undefined,
+        jsonPatch: { a: 1 },
+        bodyBy: 'third',
+      },
+    );
+    assert.deepEqual(firedBy(atRequest.plan), [
+      'slow:http_delay:delay_request',
+      'first:http_modify:modify',
+      'third:http_modify:modify',
+    ]);
+    // Once the request went upstream, its headers stay as sent; only the answer's part is made again.
+    const atResponse = planThenKeep(toxics, ['second']);
+    dropRemovedFaults(atResponse.plan, 'response', atResponse.stillOn);
+    assert.deepEqual(
+      {
+        requestHeaders: atResponse.plan.requestHeaders,
+        responseHeaders: atResponse.plan.responseHeaders,
+        status: atResponse.plan.status,
+        body: atResponse.plan.body,
+        jsonPatch: atResponse.plan.jsonPatch,
+        bodyBy: atResponse.plan.bodyBy?.name,
+      },
+      {
+        requestHeaders: { 'x-a': '2', 'x-second': '2' },
+        responseHeaders: {},
+        status: 418,
+        body: 'replaced',
+        jsonPatch: undefined,
+        bodyBy: 'second',
+      },
+    );
+    // The removed rewrites had acted on the request that went upstream: they stay reported.
+    assert.deepEqual(firedBy(atResponse.plan), [
+      'slow:http_delay:delay_request',
+      'first:http_modify:modify',
+      'second:http_modify:modify',
+      'third:http_modify:modify',
+    ]);
+  });
+
+  test('a removed rewrite with none left clears the rewrite', () => {
+    const { plan, stillOn } = planThenKeep(
+      [delay('slow', 10), modify('edit', { response_headers: { 'X-B': '1' }, status: 500, body: 'x' })],
+      ['slow'],
+    );
+    dropRemovedFaults(plan, 'response', stillOn);
+    assert.deepEqual(
+      [plan.responseHeaders, plan.status, plan.body, plan.bodyBy],
+      [{}, undefined, undefined, undefined],
+    );
+  });
+
+  test("a header's delay and answer have no toxic: they stay whatever toxics go", () => {
+    const { plan, stillOn } = planThenKeep([delay('slow', 10)], [], {
+      'x-faultline-delay': '7',
+      'x-faultline-abort': '418',
+    });
+    assert.equal(delayStillPlanned(plan, 'request', stillOn), 7);
+    dropRemovedFaults(plan, 'request', stillOn);
+    assert.equal(plan.abort?.by.name, 'x-faultline-abort');
+  });
+
+  test('delayStillPlanned adds the delays still on at that stage; an updated toxic (a new spec) counts as gone', () => {
+    const toxics = [delay('a', 10), delay('b', 20), lateDelay('late', 30)];
+    const { plan } = planThenKeep(toxics, []);
+    const updated = { ...toxics[1]! };
+    const stillOn = stillOnProxy(proxyWith([toxics[0]!, updated, toxics[2]!]).proxy);
+    assert.deepEqual(
+      [delayStillPlanned(plan, 'request', stillOn), delayStillPlanned(plan, 'response', stillOn)],
+      [10, 30],
+    );
   });
 });

@@ -40,6 +40,12 @@ describe('halt and reset release what delays hold', () => {
     const reply = await held;
     assert.equal(reply.statusCode, 200);
     assert.equal(await reply.body.text(), 'ok GET /held');
+    const upstreamSaw = upstream.seen.find((seen) => seen.url === '/held')?.headers ?? {};
+    assert.deepEqual(
+      Object.keys(upstreamSaw).filter((name) => name.startsWith('x-faultline-')),
+      [],
+      'the fault headers the request was planned with reached the upstream',
+    );
     // Left out of the proxy's JSON when off, as every faultline-only key is.
     assert.equal(Object.hasOwn((await harness.api('GET', '/proxies/halted')).json, 'header_faults'), false);
     // Off means off: the header is now an ordinary one, passed to the upstream.

@@ -128,6 +128,8 @@ function detail(event: EngineEvent): string | undefined {
       return event.cut
         ? `${event.method} ${event.path} → ${event.status} cut after ${event.bodyBytes} bytes of the body (${event.error})`
         : `${event.method} ${event.path} → ${event.status}: upstream ${event.upstream} failed (${event.error})`;
+    case 'protocol.mismatch':
+      return `connection #${event.connection} from ${event.client} sent ${event.received}${event.detail === undefined ? '' : ` (${event.detail})`}, which this proxy does not speak → ${event.answer}`;
     case 'tls.failed':
       return `TLS handshake with the ${event.side === 'client' ? `client ${event.client}` : 'upstream'} failed: ${event.code} (${event.error})`;
   }

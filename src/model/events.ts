@@ -79,7 +79,25 @@ export type EngineEvent =
       cut?: true;
       bodyBytes?: number;
       error: string;
+    }
+  | {
+      /**
+       * A connection spoke another protocol than its proxy: HTTP/1.x to an http2 proxy, HTTP/2 to
+       * an http proxy (each answered with a status whose body says what to change), a TLS
+       * handshake or unknown bytes to an http2 proxy (closed). `answer` is what the client got.
+       */
+      type: 'protocol.mismatch';
+      proxy: string;
+      connection: number;
+      client: string;
+      received: MismatchedProtocol;
+      /** The request line, or the first bytes in hex. */
+      detail?: string;
+      answer: string;
     };
+
+/** What a connection spoke that its proxy does not: a protocol.mismatch event's `received`. */
+export type MismatchedProtocol = 'HTTP/1.x' | 'HTTP/2' | 'TLS' | 'unknown';
 
 export type EngineEventType = EngineEvent['type'];
 
@@ -98,6 +116,7 @@ export const engineEventTypes = [
   'toxic.fired',
   'http.fault',
   'http.upstream_failed',
+  'protocol.mismatch',
 ] as const satisfies readonly EngineEventType[];
 
 /** Fails to compile while an event type is missing from the list above. */

@@ -1,4 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
+import type { MismatchedProtocol } from '../model/events.js';
 import type { ProxyProtocol } from '../model/protocol.js';
 import type { ToxicSpec } from '../model/toxic.js';
 import type { ProxyEnvironment } from './proxy.js';
@@ -29,6 +30,8 @@ export interface ProxyView {
   countUpstreamFailure(status: number, cut: boolean): void;
   /** A TLS handshake failed: a tls.failed event and the metric. */
   tlsFailed(side: 'client' | 'upstream', client: string, code: string, message: string): void;
+  /** A connection spoke another protocol (`received`): a protocol.mismatch event and the metric. */
+  protocolMismatch(mismatch: ProtocolMismatch): void;
   /** Whether the toxic's counters let this one through (the match was already checked). */
   countSelected(toxic: ToxicSpec): boolean;
 }
@@ -40,4 +43,13 @@ export interface RequestFaultKey {
   readonly method: string;
   /** "503", "grpc 14", or the action when the fault decided no status (a reset). */
   readonly outcome: string;
+}
+
+/** A connection that spoke another protocol than its proxy, and what it got. */
+export interface ProtocolMismatch {
+  readonly connection: number;
+  readonly client: string;
+  readonly received: MismatchedProtocol;
+  readonly detail?: string;
+  readonly answer: string;
 }

@@ -26,7 +26,7 @@ import type { EngineLimits } from './limits.js';
 import { Link, type LinkPeer } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
 import type { Protocol, ProtocolSession, ServingSession } from './protocol.js';
-import type { ProxyView, RequestFaultKey } from './proxy-view.js';
+import type { ProtocolMismatch, ProxyView, RequestFaultKey } from './proxy-view.js';
 import { adoptAccepted, connectWithReader, feedReader, SocketReader } from './socket-reader.js';
 import { ConnectGate, holdsConnections } from './connect-gate.js';
 import type { CertificateIssuer, ClientTls, ServerTls } from './tls/proxy-tls.js';
@@ -57,6 +57,8 @@ export interface ProxyStats {
   tlsFailures: ReadonlyMap<string, number>;
   /** Requests the upstream failed, by "STATUS cut" or "STATUS" (what the client got). */
   upstreamFailures: ReadonlyMap<string, number>;
+  /** Connections that spoke another protocol, by what they spoke (HTTP/1.x, HTTP/2, TLS, unknown). */
+  protocolMismatches: ReadonlyMap<string, number>;
 }
 
 const MAX_FAULT_ROWS = 1000;
@@ -91,6 +93,7 @@ export class FaultProxy implements ProxyView {
   // What most proxies never use is made at first use: a server holds thousands of proxies.
   private tlsFailures: Map<string, number> | undefined;
   private upstreamFailures: Map<string, number> | undefined;
+  private protocolMismatches: Map<string, number> | undefined;
   private requestFaults: Map<string, RequestFaultKey & { count: number }> | undefined;
   private connectGate: ConnectGate | undefined;
   private serverTls: ServerTls | undefined;
@@ -368,6 +371,7 @@ export class FaultProxy implements ProxyView {
       toxicActions: this.roster.actionCounts,
       tlsFailures: this.tlsFailures ?? noCounts,
       upstreamFailures: this.upstreamFailures ?? noCounts,
+      protocolMismatches: this.protocolMismatches ?? noCounts,
       requestFaults: this.requestFaults ?? noCounts,
     };
   }
@@ -522,6 +526,12 @@ export class FaultProxy implements ProxyView {
       client: clientAddress,
     });
     this.link(id, client, served, readers, clientAddress, () => true);
+  }
+
+  protocolMismatch(mismatch: ProtocolMismatch): void {
+    const counts = (this.protocolMismatches ??= new Map());
+    counts.set(mismatch.received, (counts.get(mismatch.received) ?? 0) + 1);
+    this.environment.events.emit({ type: 'protocol.mismatch', proxy: this.name, ...mismatch });
   }
 
   tlsFailed(side: 'client' | 'upstream', client: string, code: string, message: string): void {

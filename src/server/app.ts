@@ -194,5 +194,7 @@ function logEvent(log: Logger, event: EngineEvent): void {
   if (event.type === 'connection.failed')
     return void log.warn(event, 'Unable to open connection to upstream');
   if (event.type === 'tls.failed') return void log.warn(event, 'TLS handshake failed');
+  if (event.type === 'protocol.mismatch')
+    return void log.warn(event, 'A client spoke another protocol than the proxy');
   log[level](event, event.type);
 }

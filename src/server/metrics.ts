@@ -111,6 +111,19 @@ export function createMetrics(engine: Engine): Registry {
     },
   });
   new Counter({
+    name: 'faultline_protocol_mismatches_total',
+    help: 'Connections of an http/http2 proxy that spoke another protocol (received: HTTP/1.x, HTTP/2, TLS or unknown).',
+    labelNames: ['proxy', 'received'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) {
+        for (const [received, count] of proxy.stats().protocolMismatches)
+          this.inc({ proxy: proxy.name, received }, count);
+      }
+    },
+  });
+  new Counter({
     name: 'faultline_datagrams_dropped_total',
     help: 'Datagrams a toxic of a udp proxy dropped (loss; udp_bandwidth past its queue), per proxy and toxic.',
     labelNames: ['proxy', 'toxic'],

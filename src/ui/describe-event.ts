@@ -57,6 +57,8 @@ export function describeEvent(event: ServerEvent): string {
       return event.cut === true
         ? `${proxy}: ${field('method')} ${field('path')} → ${field('status')} cut after ${field('bodyBytes')} bytes of the body: ${field('error')}`
         : `${proxy}: ${field('method')} ${field('path')} → ${field('status')}, the upstream ${field('upstream')} failed: ${field('error')}`;
+    case 'protocol.mismatch':
+      return `${proxy}: connection #${field('connection')} from ${field('client')} sent ${field('received')}${event.detail === undefined ? '' : ` (${field('detail')})`}, which this proxy does not speak → ${field('answer')}`;
     default:
       return `${proxy}: ${Object.entries(event)
         .filter(([key]) => !['id', 'time', 'type', 'proxy'].includes(key))

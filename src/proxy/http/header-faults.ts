@@ -81,7 +81,7 @@ export function headerFaults(
   const result = emptyPlan();
   if (delayMs && chosen(delayChance, random)) {
     result.requestDelay = delayMs.value;
-    result.fired.push({ by: delayMs.by, action: 'delay_request' });
+    result.fired.push({ by: delayMs.by, action: 'delay_request', ms: delayMs.value });
   }
   // An abort header wins over a gRPC status header on the same call.
   const answer = status ?? code;
@@ -139,6 +139,15 @@ export function withAsked(
   if (asked.abort !== undefined) plan.abort = asked.abort;
   plan.fired.push(...asked.fired);
   return plan;
+}
+
+/**
+ * Whether a request's fault headers are faultline's, not the upstream's: header faults are on,
+ * or were when the request asked for a fault with them (halt may switch them off while a delay
+ * holds it, and its headers still never go upstream).
+ */
+export function dropsFaultHeaders(headerFaultsOn: boolean, plan: RequestPlan | undefined): boolean {
+  return headerFaultsOn || (plan?.fired.some(({ by }) => by.type === 'header') ?? false);
 }
 
 function withProblem(text: string): RequestPlan {

@@ -1,4 +1,11 @@
 import type { ProxyView } from '../proxy-view.js';
+import {
+  delayStillPlanned,
+  dropPendingFaults,
+  dropRemovedFaults,
+  type RequestPlan,
+  stillOnProxy,
+} from './request-plan.js';
 
 /** The reason a proxy's held requests are released with when halt or reset stops every fault. */
 export const FAULTS_STOPPED = 'faults stopped';
@@ -8,28 +15,42 @@ export interface HoldEnd {
   readonly clientLeft: boolean;
   /** How long it was held, in ms. */
   readonly heldMs: number;
-  /** Halt or reset released it: it goes on with no further fault. */
-  readonly faultsStopped: boolean;
 }
 
 /**
- * Holds a request or an answer for a delay (a toxic's or a header's): `ms`, or less when the
- * request toxics change (an update or removal releases it at once), or when halt or reset
- * stops every fault.
+ * Holds a request (`request`) or its answer (`response`) for the delays its plan has at that
+ * stage (toxics' and a header's), then leaves the plan with what is still to be done:
+ * - a delay toxic updated or removed stops holding at once; the other delays keep holding for
+ *   their part, and what removed toxics had decided for the request is dropped from its plan;
+ * - halt or reset stops every fault: it goes on at once with no further fault.
  */
-export async function hold(proxy: ProxyView, ms: number, clientGone: AbortSignal): Promise<HoldEnd> {
+export async function hold(
+  proxy: ProxyView,
+  plan: RequestPlan,
+  stage: 'request' | 'response',
+  clientGone: AbortSignal,
+): Promise<HoldEnd> {
   const clock = proxy.environment.clock;
-  const released = proxy.requestToxicsChanged;
+  const stillOn = stillOnProxy(proxy);
   const started = clock.now();
   const done = proxy.holdStarted();
+  let faultsStopped = false;
   try {
-    await clock.sleep(ms, AbortSignal.any([clientGone, released]));
+    for (;;) {
+      const changed = proxy.requestToxicsChanged;
+      const left = delayStillPlanned(plan, stage, stillOn) - (clock.now() - started);
+      if (left <= 0) break;
+      await clock.sleep(left, AbortSignal.any([clientGone, changed]));
+      if (clientGone.aborted || !changed.aborted) break;
+      if (changed.reason === FAULTS_STOPPED) {
+        faultsStopped = true;
+        break;
+      }
+    }
   } finally {
     done();
   }
-  return {
-    clientLeft: clientGone.aborted,
-    heldMs: Math.round(clock.now() - started),
-    faultsStopped: released.aborted && released.reason === FAULTS_STOPPED,
-  };
+  if (faultsStopped) dropPendingFaults(plan, stage);
+  else if (!clientGone.aborted) dropRemovedFaults(plan, stage, stillOn);
+  return { clientLeft: clientGone.aborted, heldMs: Math.round(clock.now() - started) };
 }

@@ -1,10 +1,13 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { readFirstBytes } from '../first-bytes.js';
 import { MemorySocket } from '../memory-socket.js';
 import type { ServingSession } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
 import { ClientTable } from './client-table.js';
 import { Http1Handler } from './http1-handler.js';
+import { http2Refuser } from './not-http1.js';
+import { http1Opening } from './opening.js';
 import { ToxicRandoms } from './request-plan.js';
 import { passUpgrade } from './upgrade.js';
 
@@ -35,6 +38,7 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
   // default: a client that never finishes its headers gets a 408) from its 'listening' event on.
   server.emit('listening');
   const open = new Set<MemorySocket>();
+  const refuser = http2Refuser(proxy);
   // Every HTTP/1.1 connection goes through a link, never adopted: a byte toxic then applies to
   // open connections at once. Closing adopted idle connections instead raced the keep-alive
   // client's next request (ECONNRESET), and an upgraded WebSocket never saw the toxic at all.
@@ -45,13 +49,19 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
       clients.serve(serverEnd, connection);
       open.add(serverEnd);
       serverEnd.once('close', () => open.delete(serverEnd));
-      server.emit('connection', serverEnd);
+      // node:http would read the HTTP/2 preface as a bad request, in silence: the first bytes decide.
+      readFirstBytes(serverEnd, http1Opening, (opening) => {
+        if (opening === 'http2') return refuser.refuse(serverEnd, connection);
+        server.emit('connection', serverEnd);
+        serverEnd.resume();
+      });
       return linkEnd;
     },
     upstreamChanged: () => handler.upstreamChanged(),
     close() {
       server.close(); // stops the connection checks
       for (const socket of open) socket.destroy();
+      refuser.close();
       handler.close();
     },
   };

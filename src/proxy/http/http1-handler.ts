@@ -6,7 +6,7 @@ import type { RequestFacts } from '../../model/match.js';
 import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
 import { ForwardedResponse } from './forwarded-response.js';
-import { faultHeaders } from './header-faults.js';
+import { dropsFaultHeaders, faultHeaders } from './header-faults.js';
 import {
   answerCutBeforeSending,
   drain,
@@ -28,13 +28,7 @@ import {
   splitTarget,
   upstreamFailure,
 } from './report.js';
-import {
-  dropPendingFaults,
-  emptyPlan,
-  planRequest,
-  type RequestPlan,
-  type ToxicRandoms,
-} from './request-plan.js';
+import { emptyPlan, planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
 import { ConnectionTurns } from './turns.js';
 import { editHeaders, replacesBody, rewriteBody, rewritesBody, TOO_LARGE_TO_PATCH } from './rewrite.js';
 import { tlsConnector } from './tls-connector.js';
@@ -123,12 +117,11 @@ export class Http1Handler {
       if (turn.ahead !== undefined) await turn.ahead;
       if (gone.signal.aborted) return;
       if (plan.requestDelay > 0) {
-        const held = await hold(this.proxy, plan.requestDelay, gone.signal);
+        const held = await hold(this.proxy, plan, 'request', gone.signal);
         if (held.clientLeft) {
           reportClientLeft(this.proxy, plan, label, 'request', held.heldMs);
           return;
         }
-        if (held.faultsStopped) dropPendingFaults(plan, 'request');
       }
     } finally {
       // The requests behind go on once this one has: it goes upstream before they run.
@@ -236,13 +229,12 @@ export class Http1Handler {
     }
     try {
       if (plan.responseDelay > 0) {
-        const held = await hold(this.proxy, plan.responseDelay, gone.signal);
+        const held = await hold(this.proxy, plan, 'response', gone.signal);
         if (held.clientLeft) {
           upstream.body.destroy();
           reportClientLeft(this.proxy, plan, label, 'response', held.heldMs);
           return;
         }
-        if (held.faultsStopped) dropPendingFaults(plan, 'response');
       }
       const held: HeldAnswer = {
         response,
@@ -340,7 +332,7 @@ export class Http1Handler {
   private requestHeaders(request: IncomingMessage, plan: RequestPlan | undefined): string[] {
     const raw = request.rawHeaders;
     const headers: string[] = [];
-    const dropFaultHeaders = this.proxy.headerFaults;
+    const dropFaultHeaders = dropsFaultHeaders(this.proxy.headerFaults, plan);
     const hopToo = namedByConnection(request.headers.connection);
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] ?? '';

@@ -4,7 +4,9 @@ import type { RandomSource } from '../../model/random.js';
 import type { ToxicSpec } from '../../model/toxic.js';
 import type { ProxyView } from '../proxy-view.js';
 import { headerFaults, withAsked } from './header-faults.js';
+import { addRewrite } from './toxics/http-modify.js';
 import { requestToxicImplementations } from './toxics/index.js';
+import type { HttpModifyAttributes } from '../../model/toxics/http-modify.js';
 
 /** Header name → new value, or null to remove it. */
 export type HeaderEdits = Record<string, string | null>;
@@ -14,6 +16,13 @@ export interface Actor {
   readonly name: string;
   readonly type: string;
   readonly toxic?: ToxicSpec;
+}
+
+/** One actor's part in a plan: what it did (`delay_request`, `abort`, …), and a delay's length. */
+export interface Fired {
+  readonly by: Actor;
+  readonly action: string;
+  readonly ms?: number;
 }
 
 export type Abort =
@@ -36,8 +45,8 @@ export interface RequestPlan {
   jsonPatch: JsonValue | undefined;
   /** The toxic whose body or json_patch the plan carries, to name it when the change is skipped. */
   bodyBy: Actor | undefined;
-  /** Every actor that changed something, with what it did, for events. */
-  fired: Array<{ by: Actor; action: string }>;
+  /** Every actor that changed something, with what it did, for events; a delay with its `ms`. */
+  fired: Fired[];
   /** A header-driven fault the request asked for wrongly: answered 400 with this text. */
   problem: string | undefined;
 }
@@ -59,12 +68,19 @@ export function emptyPlan(): RequestPlan {
 }
 
 /**
+ * What has acted on a request once it is released at `stage`: the delays that held it, and on
+ * the response side the request's rewrite, which went upstream.
+ */
+function actedBy(stage: 'request' | 'response'): readonly string[] {
+  return stage === 'request' ? ['delay_request'] : ['delay_request', 'delay_response', 'modify'];
+}
+
+/**
  * Halt or reset stopped every fault while a delay held this request (`request`) or its answer
- * (`response`): it goes on with no further fault. Only what already acted stays reported: the
- * delays that held it, and on the response side the request's rewrite, which went upstream.
+ * (`response`): it goes on with no further fault. Only what already acted stays reported.
  */
 export function dropPendingFaults(plan: RequestPlan, stage: 'request' | 'response'): void {
-  const acted = stage === 'request' ? ['delay_request'] : ['delay_request', 'delay_response', 'modify'];
+  const acted = actedBy(stage);
   plan.fired = plan.fired.filter((fired) => acted.includes(fired.action));
   plan.abort = undefined;
   plan.responseDelay = 0;
@@ -74,6 +90,57 @@ export function dropPendingFaults(plan: RequestPlan, stage: 'request' | 'respons
   plan.bodyBy = undefined;
   plan.jsonPatch = undefined;
   if (stage === 'request') plan.requestHeaders = {};
+}
+
+/**
+ * Toxics were removed or updated while a delay held this request (`request`) or its answer
+ * (`response`): what they decided for it at arrival and had not done yet is dropped, as a
+ * removed toxic no longer acts on anything; the toxics still on the proxy (`stillOn`) keep what
+ * they decided. A header's fault has no toxic and stays.
+ */
+export function dropRemovedFaults(
+  plan: RequestPlan,
+  stage: 'request' | 'response',
+  stillOn: (by: Actor) => boolean,
+): void {
+  const removed = plan.fired.filter(({ by }) => !stillOn(by));
+  if (removed.length === 0) return;
+  const acted = actedBy(stage);
+  plan.fired = plan.fired.filter(({ by, action }) => stillOn(by) || acted.includes(action));
+  if (plan.abort !== undefined && !stillOn(plan.abort.by)) plan.abort = undefined;
+  plan.responseDelay = delayStillPlanned(plan, 'response', stillOn);
+  if (!removed.some(({ action }) => action === 'modify')) return;
+  // Rewrites merge into one: made again from the rewriting toxics still on, in their order.
+  if (stage === 'request') plan.requestHeaders = {};
+  plan.responseHeaders = {};
+  plan.status = undefined;
+  plan.body = undefined;
+  plan.jsonPatch = undefined;
+  plan.bodyBy = undefined;
+  for (const { by, action } of plan.fired) {
+    if (action === 'modify' && by.toxic !== undefined && stillOn(by))
+      addRewrite(plan, by.toxic.attributes as HttpModifyAttributes, by, stage);
+  }
+}
+
+/** How long the delays still on the proxy (and the request's own header) hold it at `stage`. */
+export function delayStillPlanned(
+  plan: RequestPlan,
+  stage: 'request' | 'response',
+  stillOn: (by: Actor) => boolean,
+): number {
+  const action = `delay_${stage}`;
+  let ms = 0;
+  for (const fired of plan.fired) if (fired.action === action && stillOn(fired.by)) ms += fired.ms ?? 0;
+  return ms;
+}
+
+/**
+ * Whether the toxic behind an actor is still on the proxy as it was when the request was
+ * planned (an update replaces it); a header's fault has no toxic, so always.
+ */
+export function stillOnProxy(proxy: ProxyView): (by: Actor) => boolean {
+  return (by) => by.toxic === undefined || proxy.requestToxics.includes(by.toxic);
 }
 
 /** A seeded random source per toxic, so toxicity and jitter decisions repeat with the seed. */

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { parseHostPort } from '../../model/address.js';
 import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
-import { faultHeaders } from './header-faults.js';
+import { dropsFaultHeaders, faultHeaders } from './header-faults.js';
 import { hold } from './hold.js';
 import { reportFired, reportUpstreamFailure, splitTarget, upstreamFailure } from './report.js';
 import { planRequest, type ToxicRandoms } from './request-plan.js';
@@ -60,7 +60,7 @@ export async function passUpgrade(
     reportFired(proxy, plan, label, {});
     const gone = new AbortController();
     socket.once('close', () => gone.abort());
-    if ((await hold(proxy, plan.requestDelay, gone.signal)).clientLeft) return;
+    if ((await hold(proxy, plan, 'request', gone.signal)).clientLeft) return;
   }
   const { host, port } = parseHostPort(proxy.upstream, 'upstream');
   const secure = proxy.upstreamTlsOptions;
@@ -68,7 +68,7 @@ export async function passUpgrade(
     ? tls.connect({ ...secure, host: host || 'localhost', port })
     : net.connect({ host: host || 'localhost', port, noDelay: true });
   upstream.once(secure ? 'secureConnect' : 'connect', () => {
-    upstream.write(requestHead(request, proxy.headerFaults));
+    upstream.write(requestHead(request, dropsFaultHeaders(proxy.headerFaults, plan)));
     if (head.length > 0) upstream.write(head);
     socket.pipe(upstream);
     upstream.pipe(socket);

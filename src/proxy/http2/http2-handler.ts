@@ -2,7 +2,7 @@ import http2 from 'node:http2';
 import type { RequestFacts } from '../../model/match.js';
 import type { ClientTable } from '../http/client-table.js';
 import { hold } from '../http/hold.js';
-import { faultHeaders } from '../http/header-faults.js';
+import { dropsFaultHeaders, faultHeaders } from '../http/header-faults.js';
 import { isHopHeader } from '../http/hop-headers.js';
 import {
   answerCut,
@@ -13,7 +13,7 @@ import {
   splitTarget,
   upstreamFailure,
 } from '../http/report.js';
-import { dropPendingFaults, planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
+import { planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
 import {
   editHeaders,
   MAX_REWRITE_BYTES,
@@ -24,7 +24,7 @@ import {
 } from '../http/rewrite.js';
 import type { ProxyView } from '../proxy-view.js';
 import { isGrpcCall } from '../http/grpc-call.js';
-import { encodeGrpcMessage } from './grpc-message.js';
+import { answerGrpcStatus } from './grpc-message.js';
 import type { UpstreamSession } from './upstream-session.js';
 
 /** The gRPC status for a request whose fault headers are invalid. */
@@ -88,13 +88,12 @@ export class Http2Handler {
       const gone = new AbortController();
       const onClose = () => gone.abort();
       stream.once('close', onClose);
-      const held = await hold(this.proxy, plan.requestDelay, gone.signal);
+      const held = await hold(this.proxy, plan, 'request', gone.signal);
       stream.off('close', onClose);
       if (held.clientLeft) {
         reportClientLeft(this.proxy, plan, label, 'request', held.heldMs);
         return;
       }
-      if (held.faultsStopped) dropPendingFaults(plan, 'request');
     }
     const abort = plan.abort;
     if (abort?.kind === 'reset') {
@@ -169,13 +168,12 @@ export class Http2Handler {
       const gone = new AbortController();
       const onClose = () => gone.abort();
       stream.once('close', onClose);
-      const held = await hold(this.proxy, plan.responseDelay, gone.signal);
+      const held = await hold(this.proxy, plan, 'response', gone.signal);
       stream.off('close', onClose);
       if (held.clientLeft || stream.closed) {
         reportClientLeft(this.proxy, plan, label, 'response', held.heldMs);
         return;
       }
-      if (held.faultsStopped) dropPendingFaults(plan, 'response');
     }
     const headers = this.responseHeaders(received, plan);
     const status = Number(headers[HTTP2_HEADER_STATUS] ?? 200);
@@ -251,7 +249,7 @@ export class Http2Handler {
 
   private requestHeaders(headers: Headers, plan: RequestPlan | undefined): http2.OutgoingHttpHeaders {
     const out: http2.OutgoingHttpHeaders = {};
-    const dropFaultHeaders = this.proxy.headerFaults;
+    const dropFaultHeaders = dropsFaultHeaders(this.proxy.headerFaults, plan);
     for (const [name, value] of Object.entries(headers)) {
       if (value === undefined || isHopHeader(name)) continue;
       if (dropFaultHeaders && (faultHeaders as readonly string[]).includes(name)) continue;
@@ -334,17 +332,4 @@ function sendWhole(
   headers['content-length'] = String(body.length);
   stream.respond(headers, { waitForTrailers: true });
   stream.end(body);
-}
-
-/** Ends a gRPC call with `code` in trailers-only form: the status and its message in the headers. */
-function answerGrpcStatus(stream: http2.ServerHttp2Stream, code: number, message: string | undefined): void {
-  stream.respond(
-    {
-      [HTTP2_HEADER_STATUS]: 200,
-      'content-type': 'application/grpc',
-      'grpc-status': String(code),
-      ...(message ? { 'grpc-message': encodeGrpcMessage(message) } : {}),
-    },
-    { endStream: true },
-  );
 }

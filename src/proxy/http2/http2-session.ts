@@ -1,10 +1,13 @@
 import http2 from 'node:http2';
 import { ClientTable } from '../http/client-table.js';
+import { http2Opening } from '../http/opening.js';
+import { readFirstBytes } from '../first-bytes.js';
 import { ToxicRandoms } from '../http/request-plan.js';
 import { MemorySocket } from '../memory-socket.js';
 import type { ServedConnection, ServingSession } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
 import { Http2Handler } from './http2-handler.js';
+import { refuseNotHttp2 } from './not-http2.js';
 import { UpstreamSession } from './upstream-session.js';
 
 /** Starts the stream handler of one http2 proxy. */
@@ -24,12 +27,16 @@ export function openHttp2Session(proxy: ProxyView): ServingSession {
   });
   server.on('stream', handler.handle);
   return {
-    // The session is made, and 'session' emitted, while the connection is handed over.
     serve(connection) {
       const [linkEnd, serverEnd] = MemorySocket.pair();
-      arriving = connection;
-      server.emit('connection', serverEnd);
-      arriving = undefined;
+      // node:http2 would fail anything but the preface in silence: the first bytes decide.
+      readFirstBytes(serverEnd, http2Opening, (opening) => {
+        if (opening.kind !== 'http2') return refuseNotHttp2(proxy, serverEnd, connection, opening);
+        // The session is made, and 'session' emitted, while the connection is handed over.
+        arriving = connection;
+        server.emit('connection', serverEnd);
+        arriving = undefined;
+      });
       return linkEnd;
     },
     upstreamChanged: () => upstream.close(),

@@ -218,6 +218,7 @@ export class UdpProxy {
       toxicActions: this.roster.actionCounts,
       tlsFailures: noCounts,
       upstreamFailures: noCounts,
+      protocolMismatches: noCounts,
       datagramsDropped: this.droppedDatagrams,
     };
   }

@@ -8,6 +8,6 @@ export const httpDelay: RequestToxicImplementation = {
     const wait = Math.max(0, jitter > 0 ? delay + random.int(-jitter, jitter) : delay);
     if (stage === 'response') plan.responseDelay += wait;
     else plan.requestDelay += wait;
-    plan.fired.push({ by, action: `delay_${stage}` });
+    plan.fired.push({ by, action: `delay_${stage}`, ms: wait });
   },
 };

@@ -1,0 +1,35 @@
+import type { Duplex } from 'node:stream';
+
+const NOTHING: Buffer = Buffer.alloc(0);
+
+/**
+ * Reads a connection's first bytes until `classify` can tell what they are (it returns
+ * undefined while it needs more; `ended` says no more will come), then puts them back, unread,
+ * for whoever reads the connection next, and calls `decided`. The connection is left paused,
+ * with the bytes in its buffer. One comparison on the first chunk decides in the usual case.
+ */
+export function readFirstBytes<T>(
+  socket: Duplex,
+  classify: (head: Buffer, ended: boolean) => T | undefined,
+  decided: (verdict: T, head: Buffer) => void,
+): void {
+  let head: Buffer = NOTHING;
+  const stop = () => {
+    socket.off('data', onData).off('end', onEnd).off('close', stop);
+  };
+  const onData = (chunk: Buffer) => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    const verdict = classify(head, false);
+    if (verdict === undefined) return;
+    stop();
+    socket.pause();
+    socket.unshift(head);
+    decided(verdict, head);
+  };
+  // After the end nothing can be put back: what came is all there is.
+  const onEnd = () => {
+    stop();
+    decided(classify(head, true) as T, head);
+  };
+  socket.on('data', onData).once('end', onEnd).once('close', stop);
+}
