@@ -26,7 +26,8 @@ function pyRepr(value: unknown): string {
   return pyStr(value);
 }
 
-function pyFloat(value: number): string {
+/** Python's str() of a float: 1 prints as 1.0. */
+export function pyFloat(value: number): string {
   if (Number.isNaN(value)) return 'nan';
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
   const text = String(value);
