@@ -781,6 +781,12 @@ describe('halts and exit signals', () => {
       log.lines.includes('warning: Received an exit signal (SIGUSR2): leaving without applying rollbacks.'),
       log.lines.join('\n'),
     );
+    const said = log.lines.indexOf('warning: Received the exit signal: 30');
+    assert.deepEqual(log.lines.slice(said, said + 3), [
+      'warning: Received the exit signal: 30',
+      'warning: Ignoring rollbacks as per signal',
+      'critical: Experiment interrupted: SIGUSR2 received (exit_ungracefully, SystemExit 30): no rollback plays',
+    ]);
     const behind = journal.run.find((entry) => entry.activity.name === 'behind');
     assert.equal(behind?.status, 'failed');
     assert.equal(process.listenerCount('SIGUSR2'), 0, 'the run stops listening when it ends');
@@ -807,6 +813,8 @@ describe('halts and exit signals', () => {
         ['undo'],
       ],
     );
+    assert.ok(log.lines.includes('warning: Received the exit signal: 20'), log.lines.join('\n'));
+    assert.equal(log.lines.includes('warning: Ignoring rollbacks as per signal'), false);
     const behind = journal.run.find((entry) => entry.activity.name === 'behind');
     assert.equal(behind?.status, 'succeeded', 'the background action ran to its end');
     assert.equal(process.listenerCount('SIGUSR1'), 0, 'the run stops listening when it ends');

@@ -20,6 +20,7 @@ import { ActivityAborted, ActivityFailed, InterruptExecution } from './errors.js
 import {
   type ExitSignal,
   exitReason,
+  chaosInterruptionLines,
   failInterruptedBackground,
   listenForExitSignals,
 } from './exit-signals.js';
@@ -305,6 +306,7 @@ async function runWithContext(
     status = error instanceof InterruptExecution || methodSignal.aborted ? 'interrupted' : 'aborted';
     if (status === 'interrupted') {
       journal.interruption = String(methodSignal.reason ?? (error as Error).message);
+      for (const line of chaosInterruptionLines(journal.interruption)) log.warning(line);
       log.critical(`Experiment interrupted: ${journal.interruption}`);
     } else log.error(`Experiment aborted: ${(error as Error).message}`);
   } finally {
