@@ -193,6 +193,11 @@ describe('the log of a run', () => {
     ]);
   });
 
+  test('the old spelling "continously" is logged as the strategy it means', async () => {
+    const { log } = await run(experiment({}), { hypothesisStrategy: 'continously' });
+    assert.equal(log.lines[1], 'info: Steady-state strategy: continuously');
+  });
+
   test('rollbacks to play but none declared: said so', async () => {
     const { log } = await run(experiment({}), { rollbackStrategy: 'always' });
     assert.deepEqual(log.lines.slice(-3), [

@@ -256,7 +256,10 @@ async function runWithContext(
 
   log.info(`Running experiment: ${title}`);
   if (options.dry) log.warning(`Running experiment with dry ${options.dry}`);
-  log.info(`Steady-state strategy: ${hypothesisStrategy}`);
+  // chaoslib reads the old spelling "continously" as Strategy.CONTINUOUS and logs its value.
+  log.info(
+    `Steady-state strategy: ${hypothesisStrategy === 'continously' ? 'continuously' : hypothesisStrategy}`,
+  );
   log.info(`Rollbacks strategy: ${rollbackStrategy}`);
   const hypothesis = experiment['steady-state-hypothesis'];
   const hasProbes = isObject(hypothesis) && Array.isArray(hypothesis.probes) && hypothesis.probes.length > 0;
