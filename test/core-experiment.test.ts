@@ -315,6 +315,15 @@ describe("regex tolerances are Python's re.search", () => {
         ['b', true],
       ],
     ],
+    ['(?s)(?-s:.)', [['\n', false]]],
+    ['(?m)(?-m:^b)', [['a\nb', false]]],
+    ['(?x)(?-x:a b)', [['a b', true]]],
+    ['(?x)a # c\nb', [['ab', true]]],
+    ['[\\101-\\103]', [['B', true]]],
+    ['[\\1]', [['\x01', true]]],
+    ['(?m:^b)', [['a\nb', true]]],
+    ['(?a:\\w)', [['é', false]]],
+    ['[\\x41-\\x43]+', [['ABC', true]]],
     ['a{,2}b', [['b', true]]],
     [
       '^a{2,}$',
@@ -424,11 +433,42 @@ describe("regex tolerances are Python's re.search", () => {
       ['\\x4', 'incomplete escape \\x4 at position 0'],
       ['\\400', 'octal escape value \\400 outside of range 0-0o377 at position 0'],
       ['(?L)a', "bad inline flags: cannot use 'L' flag with a str pattern at position 3"],
+      ['(?P<n', 'missing >, unterminated name at position 4'],
+      ['(?P=n', 'missing ), unterminated name at position 4'],
+      ['(?#abc', 'missing ), unterminated comment at position 0'],
+      ['\\U00110000', 'bad escape \\U00110000 at position 0'],
+      ['[\\', 'bad escape (end of pattern) at position 1'],
     ];
     for (const [pattern, message] of refused) {
       assert.throws(() => pythonRegex(pattern), { name: 'Error', message }, pattern);
     }
     assert.throws(() => pythonRegex('(a)\\2'), PythonRegexError);
+  });
+
+  test('the JavaScript written for a pattern', () => {
+    const written: Array<[string, string]> = [
+      ['a|b', 'a|b'],
+      ['(?:a)(?=b)(?!c)(?<=d)(?<!e)', '(?:a)(?=b)(?!c)(?<=d)(?<!e)'],
+      ['(?P<n>a)(?P=n)', '(?<n>a)\\k<n>'],
+      ['\\A\\Z', '^$'],
+      ['.', '[^\\n]'],
+      ['(?s).', '[\\s\\S]'],
+      ['^$', '^(?=\\n?$)'],
+      ['(?m)^$', '(?:^|(?<=\\n))(?=\\n|$)'],
+      ['\\d\\W', '[\\p{Nd}][^\\p{L}\\p{N}_]'],
+      ['(?a)\\D\\w\\s', '[^0-9][A-Za-z0-9_][\\t-\\r\\x20]'],
+      ['\\101\\0\\n', 'A\\u{0}\\u{a}'],
+      ['a{2}b{,3}?c*?d+?e??', 'a{2}b{0,3}?c*?d+?e??'],
+      ['x{}y{', 'x\\{\\}y\\{'],
+      ['[^a-c\\w-]', '[^a-c\\p{L}\\p{N}_\\u{2d}]'],
+      ['[\\S]', '[[^\\t-\\r\\x1C-\\x20\\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]]'],
+      ['a(?#c)b', 'ab'],
+      ['(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)(l)\\12', '(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)(l)\\12'],
+      ['a.b-c', 'a[^\\n]b\\u{2d}c'],
+    ];
+    for (const [pattern, source] of written) assert.equal(pythonRegex(pattern).source, source, pattern);
+    assert.equal(pythonRegex('(?i)a').flags, 'iv');
+    assert.equal(pythonRegex('a').flags, 'v');
   });
 
   test('what JavaScript cannot match as Python does is refused, naming it', () => {
