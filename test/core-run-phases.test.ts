@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { chaosInterruptionLines, exitReason } from '../src/experiment/exit-signals.js';
 import { noLedger } from '../src/experiment/ledger.js';
 import { startExperiment } from '../src/experiment/run.js';
 import { experiment, fixtures, js, names } from './experiment-helpers.js';
@@ -304,6 +305,24 @@ describe("the run's Python interpreter", () => {
       log.lines.includes('warning: Received an exit signal (SIGUSR2): leaving without applying rollbacks.'),
       log.lines.join('\n'),
     );
+  });
+});
+
+describe("chaoslib's lines for an interruption", () => {
+  test('Ctrl-C, the exit signals and sys.exit() are said as chaoslib says them; other reasons add nothing', () => {
+    assert.deepEqual(chaosInterruptionLines('SIGINT signal received'), [
+      'Received a termination signal (Ctrl-C)...',
+    ]);
+    assert.deepEqual(chaosInterruptionLines(exitReason('SIGUSR1')), ['Received the exit signal: 20']);
+    assert.deepEqual(chaosInterruptionLines(exitReason('SIGUSR2')), [
+      'Received the exit signal: 30',
+      'Ignoring rollbacks as per signal',
+    ]);
+    assert.deepEqual(chaosInterruptionLines('SystemExit(3) raised in Python'), [
+      'Received the exit signal: 3',
+    ]);
+    assert.deepEqual(chaosInterruptionLines('SIGTERM signal received'), []);
+    assert.deepEqual(chaosInterruptionLines('stopped by the caller'), []);
   });
 });
 

@@ -9,7 +9,7 @@ import type { Journal } from '../src/experiment/journal.js';
 import { noLedger } from '../src/experiment/ledger.js';
 import { type RunOptions, startExperiment } from '../src/experiment/run.js';
 import { validateExperiment } from '../src/experiment/validate.js';
-import type { Experiment } from '../src/model/experiment.js';
+import type { Experiment, RollbackStrategy } from '../src/model/experiment.js';
 import { experiment, fixtures, js, names } from './experiment-helpers.js';
 
 /** A log that keeps every line with its level, so the runner's messages can be checked exactly. */
@@ -60,6 +60,7 @@ describe('the log of a run', () => {
       'info: Running experiment: checkout survives',
       'info: Steady-state strategy: default',
       'info: Rollbacks strategy: default',
+      "info: No steady state hypothesis defined. That's ok, just exploring.",
       "info: Playing your experiment's method now...",
       'info: Action: a',
       "info: Let's rollback...",
@@ -75,7 +76,110 @@ describe('the log of a run', () => {
       { hypothesisStrategy: 'after-method-only' },
     );
     assert.deepEqual([journal.status, journal.deviated], ['completed', true]);
-    assert.equal(log.lines.at(-1), 'info: Experiment ended with status: deviated');
+    assert.deepEqual(log.lines.slice(-2), [
+      'info: Experiment ended with status: deviated',
+      'info: The steady-state has deviated, a weakness may have been discovered',
+    ]);
+  });
+
+  test('a run with a hypothesis says nothing of exploring; a dry run says it is dry', async () => {
+    const { log } = await run(experiment({ 'steady-state-hypothesis': { title: 'h', probes: [met()] } }), {
+      dry: 'actions',
+    });
+    assert.deepEqual(log.lines.slice(0, 5), [
+      'info: Running experiment: test',
+      'warning: Running experiment with dry actions',
+      'info: Steady-state strategy: default',
+      'info: Rollbacks strategy: default',
+      'info: Steady state hypothesis: h',
+    ]);
+    const empty = await run(experiment({ 'steady-state-hypothesis': { title: 'h', probes: [] } }));
+    assert.equal(empty.log.lines[3], "info: No steady state hypothesis defined. That's ok, just exploring.");
+  });
+
+  test('checks during the method are announced, each miss is named, and their end is said', async () => {
+    const { log } = await run(
+      experiment({
+        'steady-state-hypothesis': { title: 'h', probes: [missed('steady')] },
+        method: [js('action', 'slow', 'wait', { ms: 200 })],
+      }),
+      { hypothesisStrategy: 'during-method-only', failFast: true, hypothesisFrequency: 0.05 },
+    );
+    assert.deepEqual(
+      log.lines.filter((line) => /[Cc]ontinuous|Terminating/.test(line)),
+      [
+        'info: Executing the steady-state hypothesis continuously every 0.05 seconds',
+        "warning: Continuous steady state probe 'steady' is not in the given tolerance",
+        'info: Terminating immediately the experiment',
+        'info: Continuous steady state hypothesis terminated',
+      ],
+    );
+    const held = await run(
+      experiment({
+        'steady-state-hypothesis': { title: 'h', probes: [met()] },
+        method: [js('action', 'quick', 'value')],
+      }),
+      { hypothesisStrategy: 'during-method-only' },
+    );
+    assert.deepEqual(
+      held.log.lines.filter((line) => /[Cc]ontinuous|Terminating/.test(line)),
+      [
+        'info: Executing the steady-state hypothesis continuously every 1.0 seconds',
+        'info: Continuous steady state hypothesis terminated',
+      ],
+    );
+  });
+
+  test('a hypothesis probe that fails to run is said to be unjudged, then the run fails', async () => {
+    const { log } = await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'broken', 'fail', {}, { tolerance: true })],
+        },
+      }),
+    );
+    const at = log.lines.indexOf(
+      'warning: Probe terminated unexpectedly, so its tolerance could not be validated',
+    );
+    assert.deepEqual(log.lines.slice(at - 1, at + 2), [
+      'error:   => failed: ActivityFailed: Error: it failed',
+      'warning: Probe terminated unexpectedly, so its tolerance could not be validated',
+      "critical: Steady state probe 'broken' is not in the given tolerance so failing this experiment",
+    ]);
+  });
+
+  test('each rollback strategy a user chose is said as chaoslib says it, whether they play or not', async () => {
+    const said = async (rollbackStrategy: RollbackStrategy, probe: object) => {
+      const { log } = await run(
+        experiment({
+          'steady-state-hypothesis': { title: 'h', probes: [probe] },
+          rollbacks: [js('action', 'undo', 'value')],
+        }),
+        { rollbackStrategy, hypothesisStrategy: 'after-method-only' },
+      );
+      return log.lines.filter((line) => /Rollbacks (were|will)/.test(line));
+    };
+    assert.deepEqual(await said('always', met()), [
+      'warning: Rollbacks were explicitly requested to be played',
+    ]);
+    assert.deepEqual(await said('always', missed()), [
+      'warning: Rollbacks were explicitly requested to be played',
+    ]);
+    assert.deepEqual(await said('never', met()), [
+      'warning: Rollbacks were explicitly requested to not be played',
+    ]);
+    assert.deepEqual(await said('never', missed()), [
+      'warning: Rollbacks were explicitly requested to not be played',
+    ]);
+    assert.deepEqual(await said('deviated', missed()), [
+      'warning: Rollbacks will be played only because the experiment deviated',
+    ]);
+    assert.deepEqual(await said('deviated', met()), [
+      'warning: Rollbacks were explicitely requested to be played only if the experiment deviated. Since this is not the case, we will not play them.',
+      'warning: Rollbacks were not played (strategy deviated, status completed); --rollback-strategy always plays them',
+    ]);
+    assert.deepEqual(await said('default', met()), []);
   });
 
   test('the strategies named are logged', async () => {
@@ -87,6 +191,11 @@ describe('the log of a run', () => {
       'info: Steady-state strategy: skip',
       'info: Rollbacks strategy: never',
     ]);
+  });
+
+  test('the old spelling "continously" is logged as the strategy it means', async () => {
+    const { log } = await run(experiment({}), { hypothesisStrategy: 'continously' });
+    assert.equal(log.lines[1], 'info: Steady-state strategy: continuously');
   });
 
   test('rollbacks to play but none declared: said so', async () => {
@@ -114,18 +223,11 @@ describe('the log of a run', () => {
       ),
       log.lines.join('\n'),
     );
+    const unplayed = (lines: string[]) => lines.filter((line) => line.includes('not played ('));
     const never = await run(failing(), { rollbackStrategy: 'never' });
-    assert.deepEqual(
-      never.log.lines.filter((line) => line.startsWith('warning:')),
-      [],
-      'never asked for no rollbacks: nothing to warn about',
-    );
+    assert.deepEqual(unplayed(never.log.lines), [], 'never asked for no rollbacks: nothing to warn about');
     const none = await run(experiment({ 'steady-state-hypothesis': failing()['steady-state-hypothesis'] }));
-    assert.deepEqual(
-      none.log.lines.filter((line) => line.startsWith('warning:')),
-      [],
-      'no rollbacks declared: nothing was skipped',
-    );
+    assert.deepEqual(unplayed(none.log.lines), [], 'no rollbacks declared: nothing was skipped');
   });
 
   test('an aborted run logs the error', async () => {
@@ -461,6 +563,27 @@ describe('time limits and interruptions', () => {
     assert.ok(ends.quick! < ends.behind!, 'quick ended while behind was still waiting');
   });
 
+  test('entries are listed in declared order, though a paused background activity starts last', async () => {
+    const late = { background: true, pauses: { before: 0.2 } };
+    const { journal } = await run(
+      experiment({
+        method: [
+          js('action', 'first', 'value'),
+          js('action', 'behind', 'value', {}, late),
+          js('action', 'also behind', 'value', {}, late),
+          js('action', 'quick', 'value'),
+        ],
+        rollbacks: [js('action', 'undo behind', 'value', {}, late), js('action', 'undo', 'value')],
+      }),
+      { rollbackStrategy: 'always' },
+    );
+    assert.deepEqual(names(journal.run), ['first', 'behind', 'also behind', 'quick']);
+    assert.deepEqual(names(journal.rollbacks), ['undo behind', 'undo']);
+    const started = (name: string) =>
+      Date.parse(String(journal.run.find((entry) => entry.activity.name === name)?.start));
+    assert.ok(started('quick') < started('behind'), 'the background ones started after quick');
+  });
+
   test('no interruption recorded for a run that was not interrupted', async () => {
     const { journal } = await run(experiment({ method: [js('action', 'a', 'value')] }));
     assert.equal('interruption' in journal, false);
@@ -663,6 +786,12 @@ describe('halts and exit signals', () => {
       log.lines.includes('warning: Received an exit signal (SIGUSR2): leaving without applying rollbacks.'),
       log.lines.join('\n'),
     );
+    const said = log.lines.indexOf('warning: Received the exit signal: 30');
+    assert.deepEqual(log.lines.slice(said, said + 3), [
+      'warning: Received the exit signal: 30',
+      'warning: Ignoring rollbacks as per signal',
+      'critical: Experiment interrupted: SIGUSR2 received (exit_ungracefully, SystemExit 30): no rollback plays',
+    ]);
     const behind = journal.run.find((entry) => entry.activity.name === 'behind');
     assert.equal(behind?.status, 'failed');
     assert.equal(process.listenerCount('SIGUSR2'), 0, 'the run stops listening when it ends');
@@ -689,6 +818,8 @@ describe('halts and exit signals', () => {
         ['undo'],
       ],
     );
+    assert.ok(log.lines.includes('warning: Received the exit signal: 20'), log.lines.join('\n'));
+    assert.equal(log.lines.includes('warning: Ignoring rollbacks as per signal'), false);
     const behind = journal.run.find((entry) => entry.activity.name === 'behind');
     assert.equal(behind?.status, 'succeeded', 'the background action ran to its end');
     assert.equal(process.listenerCount('SIGUSR1'), 0, 'the run stops listening when it ends');

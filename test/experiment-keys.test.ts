@@ -41,6 +41,25 @@ describe('keys nobody reads', () => {
     ]);
   });
 
+  test('a contribution level reports do not know is named; the four levels are not', () => {
+    const report = checkKeys({
+      title: 't',
+      description: 'd',
+      method: [],
+      contributions: { reliability: 'high', cost: 'none', latency: 'extreme', security: 3 },
+    });
+    assert.deepEqual(report.ignored, [
+      `contributions 'latency' is "extreme": a contribution is "high", "medium", "low" or "none" (chaos run does not check it either; reports show it as written)`,
+      `contributions 'security' is 3: a contribution is "high", "medium", "low" or "none" (chaos run does not check it either; reports show it as written)`,
+    ]);
+    assert.deepEqual(
+      checkKeys({ title: 't', description: 'd', method: [], contributions: ['high'] }).ignored,
+      [
+        'contributions is ["high"], not an object of {name: "high" | "medium" | "low" | "none"}: reports will not read it',
+      ],
+    );
+  });
+
   test('an unknown runtime strategy is an error, not a silent default', async () => {
     await assert.rejects(
       validateExperiment(experiment({ runtime: { rollbacks: { strategy: 'alwayz' } } }), fixtures),

@@ -162,8 +162,40 @@ describe('http provider', async () => {
       requests.map((request) => [request.method, request.url, request.body]),
       [
         ['GET', '/q?a=1&b=True', ''],
-        ['POST', '/p', '{"a":1}'],
+        ['POST', '/p', '{"a": 1}'],
         ['POST', '/p', 'a=1'],
+      ],
+    );
+  });
+
+  test('arguments reach the server as requests encodes them: lists repeat, None is left out, JSON as Python writes it', async () => {
+    requests.length = 0;
+    const args = { l: ['1', 2], n: null, b: true, f: 1.5, e: '', d: { k: 'v' }, s: 'a b~*/é' };
+    await only(probe('get', { type: 'http', url: `${url}/q?z=0`, arguments: args }));
+    await only(action('form', { type: 'http', url: `${url}/p`, method: 'PUT', arguments: args }));
+    await only(action('nothing', { type: 'http', url: `${url}/p`, method: 'POST', arguments: {} }));
+    await only(
+      action('json', {
+        type: 'http',
+        url: `${url}/p`,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Gone': null },
+        arguments: { s: 'é😀', t: [true, null, 0.00001, { k: 2.5e-7 }], u: {} },
+      }),
+    );
+    const form = 'l=1&l=2&b=True&f=1.5&e=&d=k&s=a+b~%2A%2F%C3%A9';
+    assert.deepEqual(
+      requests.map((request) => [request.method, request.url, request.body, request.type]),
+      [
+        ['GET', `/q?z=0&${form}`, '', undefined],
+        ['PUT', '/p', form, 'application/x-www-form-urlencoded'],
+        ['POST', '/p', '', undefined],
+        [
+          'POST',
+          '/p',
+          '{"s": "\\u00e9\\ud83d\\ude00", "t": [true, null, 1e-05, {"k": 2.5e-07}], "u": {}}',
+          'application/json',
+        ],
       ],
     );
   });

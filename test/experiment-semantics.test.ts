@@ -193,6 +193,33 @@ describe('configuration, secrets and vars (spec §3)', () => {
     assert.throws(() => parseVar('n:int=x'), /invalid literal for int\(\)/);
   });
 
+  test("int and float read text as Python's int() and float() do", () => {
+    const read: Array<[string, string, unknown]> = [
+      ['int', ' 12 ', 12],
+      ['int', '+7', 7],
+      ['int', '1_000', 1000],
+      ['float', '1_0.5', 10.5],
+      ['float', ' .5 ', 0.5],
+      ['float', '5.', 5],
+      ['float', '1e3', 1000],
+      ['float', '-inf', -Infinity],
+      ['float', 'Infinity', Infinity],
+    ];
+    for (const [type, text, value] of read)
+      assert.equal(convertToType(type, text), value, `${type}(${text})`);
+    assert.ok(Number.isNaN(convertToType('float', 'nan')));
+    for (const text of ['1__000', '_1', '1_', '0x10', '']) {
+      assert.throws(() => convertToType('int', text), {
+        message: `invalid literal for int() with base 10: '${text}'`,
+      });
+    }
+    for (const text of ['0x10', '0b1', '1__0', 'e5', '.', '']) {
+      assert.throws(() => convertToType('float', text), {
+        message: `could not convert string to float: '${text}'`,
+      });
+    }
+  });
+
   test('var files: JSON/YAML configuration and secrets, .env into the environment, broken ones skipped', async () => {
     const directory = tempDirectory('vars');
     const json = join(directory, 'vars.json');

@@ -16,6 +16,14 @@ export interface Vars {
 
 export const noVars = (): Vars => ({ configuration: {}, secrets: {} });
 
+// What Python's int() and float() read: digits with single underscores between them, no 0x/0b/0o.
+const DIGITS = String.raw`\d(?:_?\d)*`;
+const PYTHON_INT = new RegExp(`^[-+]?${DIGITS}$`);
+const PYTHON_FLOAT = new RegExp(
+  `^[-+]?(?:(?:${DIGITS}(?:\\.(?:${DIGITS})?)?|\\.${DIGITS})(?:[eE][-+]?${DIGITS})?|inf(?:inity)?|nan)$`,
+  'i',
+);
+
 /** convert_to_type: the types `env_var_type` and `--var name:type=value` accept. */
 export function convertToType(type: string | undefined, value: string | null | undefined): unknown {
   if (value === null || value === undefined) return value;
@@ -26,16 +34,17 @@ export function convertToType(type: string | undefined, value: string | null | u
       return value;
     case 'int':
     case 'integer': {
-      if (!/^\s*[-+]?\d+\s*$/.test(value))
+      if (!PYTHON_INT.test(value.trim()))
         throw new Error(`invalid literal for int() with base 10: '${value}'`);
-      return Number.parseInt(value, 10);
+      return Number.parseInt(value.trim().replaceAll('_', ''), 10);
     }
     case 'float':
     case 'number': {
-      const number = Number(value);
-      if (value.trim() === '' || Number.isNaN(number))
-        throw new Error(`could not convert string to float: '${value}'`);
-      return number;
+      const text = value.trim();
+      if (!PYTHON_FLOAT.test(text)) throw new Error(`could not convert string to float: '${value}'`);
+      if (/nan$/i.test(text)) return Number.NaN;
+      if (/inf(inity)?$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
+      return Number(text.replaceAll('_', ''));
     }
     case 'bytes':
       return value;

@@ -49,3 +49,18 @@ export function failInterruptedBackground(entries: RunEntry[]): void {
     });
   }
 }
+
+/**
+ * What chaoslib logs, as warnings, when a run is interrupted for `reason`: KeyboardInterrupt for
+ * SIGINT, SystemExit with its code for exit signals and sys.exit(), and the rollbacks skipped
+ * after SIGUSR2. Other interruptions (SIGTERM, a control) it logs as the reason alone.
+ */
+export function chaosInterruptionLines(reason: string): string[] {
+  if (reason.startsWith('SIGINT')) return ['Received a termination signal (Ctrl-C)...'];
+  if (reason === exitReason('SIGUSR2')) {
+    return ['Received the exit signal: 30', 'Ignoring rollbacks as per signal'];
+  }
+  if (reason === exitReason('SIGUSR1')) return ['Received the exit signal: 20'];
+  const code = /^SystemExit\((.*)\) raised in Python/.exec(reason)?.[1];
+  return code === undefined ? [] : [`Received the exit signal: ${code}`];
+}

@@ -64,6 +64,7 @@ async function checkProbes(
     probes.push(entry);
     if (entry.status === 'failed') {
       entry.tolerance_met = false;
+      log.warning('Probe terminated unexpectedly, so its tolerance could not be validated');
       log.critical(
         `Steady state probe '${probe.name}' is not in the given tolerance so failing this experiment`,
       );

@@ -65,6 +65,20 @@ export function createJournal(experiment: JsonObject, dry: DryMode | undefined):
   };
 }
 
+/**
+ * Records run entries in the order their activities are declared, as chaoslib lists them: a
+ * background activity records itself when it starts (after its pause), maybe after later ones.
+ */
+export function inDeclaredOrder(entries: RunEntry[]): (position: number) => (entry: RunEntry) => void {
+  const positions: number[] = [];
+  return (position) => (entry) => {
+    let at = positions.length;
+    while (at > 0 && positions[at - 1]! > position) at -= 1;
+    positions.splice(at, 0, position);
+    entries.splice(at, 0, entry);
+  };
+}
+
 /** Python's datetime.now(UTC).isoformat(): microseconds and "+00:00". */
 export function timestamp(epochMs = performance.timeOrigin + performance.now()): string {
   const whole = Math.floor(epochMs);

@@ -32,7 +32,27 @@ export function checkKeys(experiment: JsonObject): KeyReport {
   }
   checkConfiguration(experiment.configuration, report);
   checkSecrets(experiment.secrets, report);
+  checkContributions(experiment.contributions, report);
   return report;
+}
+
+const CONTRIBUTION_LEVELS = ['high', 'medium', 'low', 'none'];
+
+/** chaoslib does not check contributions; reports read only these levels, so say what they will not. */
+function checkContributions(contributions: Json | undefined, report: KeyReport): void {
+  if (contributions === undefined) return;
+  if (!isObject(contributions)) {
+    report.ignored.push(
+      `contributions is ${JSON.stringify(contributions)}, not an object of {name: "high" | "medium" | "low" | "none"}: reports will not read it`,
+    );
+    return;
+  }
+  for (const [name, level] of Object.entries(contributions)) {
+    if (typeof level === 'string' && CONTRIBUTION_LEVELS.includes(level)) continue;
+    report.ignored.push(
+      `contributions '${name}' is ${JSON.stringify(level)}: a contribution is "high", "medium", "low" or "none" (chaos run does not check it either; reports show it as written)`,
+    );
+  }
 }
 
 function eachItem(list: Json | undefined, where: string, report: KeyReport): void {

@@ -26,11 +26,18 @@ function pyRepr(value: unknown): string {
   return pyStr(value);
 }
 
-function pyFloat(value: number): string {
+/** Python's str() (repr) of a float: 1 prints as 1.0, 1e-05 and 1e+16 in exponent form. */
+export function pyFloat(value: number): string {
   if (Number.isNaN(value)) return 'nan';
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const [digits, power] = value.toExponential().split('e') as [string, string];
+  const exponent = Number(power);
+  if (exponent < -4 || exponent >= 16) {
+    return `${digits}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  }
   const text = String(value);
-  return text.includes('.') || text.includes('e') ? text : `${text}.0`;
+  return text.includes('.') ? text : `${text}.0`;
 }
 
 /** Python ==: True == 1, 1 == 1.0, deep equality for lists and dicts; undefined is None too. */

@@ -20,17 +20,26 @@ import { ActivityAborted, ActivityFailed, InterruptExecution } from './errors.js
 import {
   type ExitSignal,
   exitReason,
+  chaosInterruptionLines,
   failInterruptedBackground,
   listenForExitSignals,
 } from './exit-signals.js';
 import { resolve, runHypothesis } from './hypothesis.js';
-import { createJournal, type Journal, type RunEntry, secondsBetween, timestamp } from './journal.js';
+import {
+  createJournal,
+  inDeclaredOrder,
+  type Journal,
+  type RunEntry,
+  secondsBetween,
+  timestamp,
+} from './journal.js';
 import type { Ledger } from './ledger.js';
 import { providerFor } from './providers/index.js';
 import { createPythonRuntime, type PythonRuntime } from './python/interpreter.js';
 import type { ProviderContext } from './providers/provider.js';
 import { scopeOf, substitute } from './substitute.js';
 import { resolveVaultSecrets } from './vault.js';
+import { pyFloat } from './python-values.js';
 
 export interface RunOptions {
   log: RunLog;
@@ -246,10 +255,15 @@ async function runWithContext(
       : setTimeout(hooks.maxDurationReached, options.maxDuration * 1000);
 
   log.info(`Running experiment: ${title}`);
-  log.info(`Steady-state strategy: ${hypothesisStrategy}`);
+  if (options.dry) log.warning(`Running experiment with dry ${options.dry}`);
+  // chaoslib reads the old spelling "continously" as Strategy.CONTINUOUS and logs its value.
+  log.info(
+    `Steady-state strategy: ${hypothesisStrategy === 'continously' ? 'continuously' : hypothesisStrategy}`,
+  );
   log.info(`Rollbacks strategy: ${rollbackStrategy}`);
   const hypothesis = experiment['steady-state-hypothesis'];
   const hasProbes = isObject(hypothesis) && Array.isArray(hypothesis.probes) && hypothesis.probes.length > 0;
+  if (!hasProbes) log.info("No steady state hypothesis defined. That's ok, just exploring.");
   let status: RunStatus | undefined;
   try {
     await controls.before('experiment', experiment);
@@ -295,6 +309,7 @@ async function runWithContext(
     status = error instanceof InterruptExecution || methodSignal.aborted ? 'interrupted' : 'aborted';
     if (status === 'interrupted') {
       journal.interruption = String(methodSignal.reason ?? (error as Error).message);
+      for (const line of chaosInterruptionLines(journal.interruption)) log.warning(line);
       log.critical(`Experiment interrupted: ${journal.interruption}`);
     } else log.error(`Experiment aborted: ${(error as Error).message}`);
   } finally {
@@ -334,6 +349,7 @@ async function runWithContext(
     await controls.cleanup();
   }
   log.info(`Experiment ended with status: ${journal.deviated ? 'deviated' : journal.status}`);
+  if (journal.deviated) log.info('The steady-state has deviated, a weakness may have been discovered');
   return journal;
 }
 
@@ -351,14 +367,15 @@ async function runMethod(
     ...environment,
     context: { ...environment.context, signal: backgroundSignal, background: true },
   };
+  const record = inDeclaredOrder(journal.run);
   try {
     await environment.controls?.before('method', experiment);
-    for (const item of experiment.method) {
+    for (const [position, item] of experiment.method.entries()) {
       const activity = resolve(item, experiment);
       const running = runActivity(
         activity,
         activity.background === true ? inBackground : environment,
-        (entry) => journal.run.push(entry),
+        record(position),
       );
       if (activity.background === true) {
         // Settled in the finally below; until then an interruption must not count as unhandled.
@@ -403,16 +420,28 @@ function checkContinuously(
   const inThread = Object.create(environment.context, { background: { value: true } }) as ProviderContext;
   environment = { ...environment, context: inThread };
   const state: { failed: boolean; error?: Error } = { failed: false };
+  const { log } = environment;
+  const frequency = options.hypothesisFrequency ?? 1;
+  log.info(`Executing the steady-state hypothesis continuously every ${pyFloat(frequency)} seconds`);
   const done = (async () => {
-    while (!signal.aborted) {
-      const result = await runHypothesis(hypothesis, experiment, environment);
-      journal.steady_states.during.push(result.state);
-      if (!result.state.steady_state_met && options.failFast) {
-        state.failed = true;
-        environment.log.critical('Steady state hypothesis deviated during the method and --fail-fast is set');
-        return;
+    try {
+      while (!signal.aborted) {
+        const result = await runHypothesis(hypothesis, experiment, environment);
+        journal.steady_states.during.push(result.state);
+        if (!result.state.steady_state_met) {
+          const probe = result.state.probes.at(-1)?.activity.name;
+          log.warning(`Continuous steady state probe '${probe}' is not in the given tolerance`);
+        }
+        if (!result.state.steady_state_met && options.failFast) {
+          state.failed = true;
+          log.info('Terminating immediately the experiment');
+          log.critical('Steady state hypothesis deviated during the method and --fail-fast is set');
+          return;
+        }
+        await sleep(frequency * 1000, signal);
       }
-      await sleep((options.hypothesisFrequency ?? 1) * 1000, signal);
+    } finally {
+      log.info('Continuous steady state hypothesis terminated');
     }
   })().catch((error: unknown) => {
     // As in chaoslib: a control's InterruptExecution in a check interrupts the run; any other
@@ -457,6 +486,8 @@ async function playRollbacks(
     (strategy === 'default' && status !== 'failed' && status !== 'interrupted') ||
     (strategy === 'deviated' && journal.deviated) ||
     (forced && strategy !== 'never');
+  const said = STRATEGY_SAYS[strategy];
+  if (said && !forced) log.warning(journal.deviated ? said.deviated : said.otherwise);
   if (!play) {
     if (strategy !== 'never' && (experiment.rollbacks as ActivityOrRef[] | undefined)?.length) {
       log.warning(
@@ -469,13 +500,14 @@ async function playRollbacks(
   const rollbacks = (experiment.rollbacks as ActivityOrRef[] | undefined) ?? [];
   const background: Promise<unknown>[] = [];
   let outcome = status;
+  const record = inDeclaredOrder(journal.rollbacks);
   try {
     await environment.controls?.before('rollback', experiment);
     if (rollbacks.length === 0) log.info("No declared rollbacks, let's move on.");
-    for (const item of rollbacks) {
+    for (const [position, item] of rollbacks.entries()) {
       const activity = resolve(item, experiment);
       log.info(`Rollback: ${activity.name}`);
-      const running = runActivity(activity, environment, (entry) => journal.rollbacks.push(entry));
+      const running = runActivity(activity, environment, record(position));
       if (activity.background === true) background.push(running);
       else await running;
     }
@@ -497,6 +529,23 @@ async function playRollbacks(
   }
   return outcome;
 }
+
+/** What chaoslib logs, as a warning, for the rollback strategies a user chose. */
+const STRATEGY_SAYS: Partial<Record<RollbackStrategy, { deviated: string; otherwise: string }>> = {
+  always: {
+    deviated: 'Rollbacks were explicitly requested to be played',
+    otherwise: 'Rollbacks were explicitly requested to be played',
+  },
+  never: {
+    deviated: 'Rollbacks were explicitly requested to not be played',
+    otherwise: 'Rollbacks were explicitly requested to not be played',
+  },
+  deviated: {
+    deviated: 'Rollbacks will be played only because the experiment deviated',
+    otherwise:
+      'Rollbacks were explicitely requested to be played only if the experiment deviated. Since this is not the case, we will not play them.',
+  },
+};
 
 /** Configuration values that are probes run at start, in order; a failure drops the key. */
 async function loadDynamicConfiguration(experiment: Experiment, context: ProviderContext): Promise<void> {

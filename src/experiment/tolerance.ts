@@ -1,6 +1,8 @@
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
 import { compileJsonPath } from './jsonpath2.js';
 import { pyEquals, pyLessOrEqual, pyType } from './python-values.js';
+import { decimalWithin } from './python-decimal.js';
+import { pythonRegex } from './python-regex.js';
 import { type Scope, substitute } from './substitute.js';
 
 /** Runs a probe used as a tolerance, with `value` set to the checked output; true when it passes. */
@@ -37,7 +39,7 @@ export async function withinTolerance(
           `regex tolerance needs a string, got ${pyType(target)}; set "target" (e.g. "stdout" or "body")`,
         );
       }
-      return new RegExp(pythonRegex(String(substitute(tolerance.pattern ?? '', scope)))).test(target);
+      return compiled(String(substitute(tolerance.pattern ?? '', scope))).test(target);
     }
     case 'jsonpath':
       return jsonPathTolerance(tolerance, targetOf(tolerance, value), scope);
@@ -49,8 +51,7 @@ export async function withinTolerance(
           `range tolerance needs a number, got ${pyType(target)}; set "target" (e.g. "status")`,
         );
       }
-      const number = Number(target);
-      return !Number.isNaN(number) && String(target).trim() !== '' && low <= number && number <= high;
+      return decimalWithin(target as string | number | boolean, low, high);
     }
     default:
       return false;
@@ -93,7 +94,8 @@ function jsonPathTolerance(tolerance: JsonObject, target: unknown, scope: Scope)
   }
   const matches = compileJsonPath(String(substitute(tolerance.path ?? '', scope)))(document);
   let result = matches.length > 0;
-  if (typeof tolerance.count === 'number') result = matches.length === tolerance.count;
+  if (tolerance.count !== undefined && tolerance.count !== null)
+    result = pyEquals(matches.length, tolerance.count);
   if ('expect' in tolerance) {
     const expected = substitute(tolerance.expect as Json, scope);
     result = pyEquals(matches, Array.isArray(expected) ? expected : [expected]);
@@ -101,7 +103,11 @@ function jsonPathTolerance(tolerance: JsonObject, target: unknown, scope: Scope)
   return result;
 }
 
-/** Python's re is close to JavaScript's for the patterns people write; named groups differ. */
-export function pythonRegex(pattern: string): string {
-  return pattern.replace(/\(\?P</g, '(?<').replace(/\(\?P=(\w+)\)/g, '\\k<$1>');
+/** A pattern that only fails once substituted crashes chaos run (re.error): it cannot be checked. */
+function compiled(pattern: string): RegExp {
+  try {
+    return pythonRegex(pattern);
+  } catch (error) {
+    throw new TypeError(`regex pattern ${pattern} is invalid: ${(error as Error).message}`);
+  }
 }

@@ -19,7 +19,7 @@ import { checkKeys } from './key-check.js';
 import { unsubstitutableNames } from './placeholder-check.js';
 import { describeUnknownKey } from './known-keys.js';
 import { scopeOf } from './substitute.js';
-import { pythonRegex } from './tolerance.js';
+import { pythonRegex } from './python-regex.js';
 import { refuseUntargetedTolerance } from './tolerance-target.js';
 
 export interface ValidateOptions {
@@ -223,7 +223,7 @@ async function validateTolerance(tolerance: Json, experiment: Experiment, contex
         );
       }
       try {
-        new RegExp(pythonRegex(tolerance.pattern));
+        pythonRegex(tolerance.pattern);
       } catch (error) {
         throw new InvalidActivity(
           `hypothesis probe tolerance pattern ${tolerance.pattern} seems invalid: ${(error as Error).message}`,

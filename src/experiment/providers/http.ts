@@ -4,6 +4,7 @@ import { redirectingDispatcher } from '../../net/fetch-any-port.js';
 import { ActivityAborted, ActivityFailed, InvalidActivity } from '../errors.js';
 import { pyStr } from '../python-values.js';
 import { substitute } from '../substitute.js';
+import { pythonJsonDumps, requestsForm } from './http-encoding.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
 
 // undici's request, not fetch: fetch refuses the ports browsers block (6000, 6665-6669, 10080...),
@@ -34,10 +35,11 @@ export const httpProvider: ProviderImplementation = {
   async run(provider, _activity, context) {
     const url = String(substitute(provider.url as Json, context.scope));
     const method = String(provider.method ?? 'GET').toUpperCase();
+    // requests leaves out a header whose value is None.
     const headers = Object.fromEntries(
-      Object.entries((substitute(provider.headers ?? {}, context.scope) as Record<string, Json>) ?? {}).map(
-        ([key, value]) => [key, pyStr(value)],
-      ),
+      Object.entries((substitute(provider.headers ?? {}, context.scope) as Record<string, Json>) ?? {})
+        .filter(([, value]) => value !== null)
+        .map(([key, value]) => [key, pyStr(value)]),
     );
     const args = (hasValues(context) ? substitute(provider.arguments, context.scope) : provider.arguments) as
       Record<string, Json> | undefined;
@@ -47,16 +49,14 @@ export const httpProvider: ProviderImplementation = {
     const target = new URL(url);
     let body: string | undefined;
     if (args && method === 'GET') {
-      for (const [key, value] of Object.entries(args)) target.searchParams.append(key, pyStr(value));
+      const query = requestsForm(args);
+      if (query) target.search = target.search ? `${target.search}&${query}` : `?${query}`;
+    } else if (args && headers['Content-Type'] === 'application/json') {
+      body = pythonJsonDumps(args);
     } else if (args) {
-      body =
-        headers['Content-Type'] === 'application/json'
-          ? JSON.stringify(args)
-          : new URLSearchParams(
-              Object.entries(args).map(([key, value]): [string, string] => [key, pyStr(value)]),
-            ).toString();
-      if (headers['Content-Type'] !== 'application/json')
-        headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
+      body = requestsForm(args) || undefined;
+      const typed = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+      if (body !== undefined && !typed) headers['Content-Type'] = 'application/x-www-form-urlencoded';
     }
     const timeout = substitute(provider.timeout, context.scope);
     const seconds = timeout === undefined ? undefined : timeoutSeconds(timeout);
