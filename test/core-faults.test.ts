@@ -179,11 +179,12 @@ describe('fault decisions (shared by Node and the browser script)', () => {
       decisions({ delay: 1, httpMethods: ['post'] }, [{ httpMethod: 'POST' }, { httpMethod: 'GET' }]),
       [true, false],
     );
-    assert.throws(() => parseFault({ delay: 1, httpMethods: ['GET /'] }), {
-      code: 'FAULTLINE_ERR_INVALID_FIELD',
-      reason: 'invalid httpMethods.0 in fault',
-      hint: 'an HTTP method such as GET or POST, received "GET /"',
-    });
+    for (const method of ['GET /', '/GET'])
+      assert.throws(() => parseFault({ delay: 1, httpMethods: [method] }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        reason: 'invalid httpMethods.0 in fault',
+        hint: `an HTTP method such as GET or POST, received ${JSON.stringify(method)}`,
+      });
   });
 
   test('a seed without probability is refused: it would repeat nothing', () => {

@@ -637,4 +637,33 @@ describe('installFsFaults, in this process', () => {
     );
     assert.deepEqual([readError.code, readError.syscall, readError.path], ['EACCES', 'read', read]);
   });
+
+  test('the undo puts back the very functions fs had, and patches only the covered ones', () => {
+    const names = (owner: object) =>
+      Object.keys(owner).filter((key) => typeof Reflect.get(owner, key) === 'function');
+    const before = new Map([
+      ...names(fs).map((key) => [`fs.${key}`, Reflect.get(fs, key)] as const),
+      ...names(fs.promises).map((key) => [`promises.${key}`, Reflect.get(fs.promises, key)] as const),
+    ]);
+    const undo = installFsFaults([{ syscall: 'stat', errno: 'EIO', path: only('restored.txt') }]);
+    const changed = [...before].filter(([name, original]) => {
+      const [owner, key] = name.startsWith('fs.') ? [fs, name.slice(3)] : [fs.promises, name.slice(9)];
+      return Reflect.get(owner, key) !== original;
+    });
+    undo();
+    const notRestored = [...before].filter(([name, original]) => {
+      const [owner, key] = name.startsWith('fs.') ? [fs, name.slice(3)] : [fs.promises, name.slice(9)];
+      return Reflect.get(owner, key) !== original;
+    });
+    const patched = [
+      ...['open', 'readFile', 'writeFile', 'appendFile', 'write', 'writev', 'read', 'readv'],
+      ...['fsync', 'fdatasync', 'close', 'unlink', 'mkdir', 'rename', 'stat', 'fstat'],
+    ].flatMap((name) => [`fs.${name}`, `fs.${name}Sync`]);
+    const promised = ['open', 'readFile', 'writeFile', 'appendFile', 'unlink', 'mkdir', 'rename', 'stat'];
+    assert.deepEqual(
+      changed.map(([name]) => name).sort(),
+      [...patched, ...promised.map((name) => `promises.${name}`)].sort(),
+    );
+    assert.deepEqual(notRestored, []);
+  });
 });

@@ -615,6 +615,9 @@ describe('synchronous functions stay synchronous (sync)', () => {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
       message: message('fault 2', 'add'),
     });
+    assert.throws(() => withFaults(add, { delay: 5 }, { enabled: true, sync: true }), {
+      message: message('fault 1', 'add'),
+    });
     const store = { size: () => 1, async get() {} };
     assert.throws(
       () => wrap(store, { methods: ['get', 'size'], delay: 5 }, { enabled: true, sync: ['size'] }),
@@ -669,8 +672,12 @@ describe('synchronous functions stay synchronous (sync)', () => {
     assert.throws(() => wrap({ add }, { error: 'x' }, { enabled: true, sync: 'add' } as never), {
       message: 'wrap options: sync must be true, false or a list of method names, received "add"',
     });
-    assert.throws(() => wrap({ add }, { error: 'x' }, { enabled: true, sync: [1] } as never), {
-      message: 'wrap options: sync must be true, false or a list of method names, received [1]',
+    assert.throws(() => wrap({ add }, { error: 'x' }, { enabled: true, sync: ['add', 1] } as never), {
+      message: 'wrap options: sync must be true, false or a list of method names, received ["add",1]',
+    });
+    assert.throws(() => wrap({ add }, { error: 'x' }, 'sync' as never), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: 'wrap options: expected an object such as { sync: true }, received sync',
     });
     assert.throws(() => wrap({ add }, { error: 'x' }, null as never), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
@@ -694,6 +701,14 @@ describe('fields that could never match are refused', () => {
     assert.throws(() => wrap(new Store(), { methods: ['nosuch'], error: 'x' }, { enabled: true }), {
       message:
         'fault 1: the object has no method "nosuch", so a fault on it would never apply; its methods are read, write',
+    });
+    const many = Object.fromEntries(
+      Array.from({ length: 13 }, (_, index) => [`method${String(index + 1).padStart(2, '0')}`, () => index]),
+    );
+    assert.throws(() => wrap(many, { methods: ['zzzzzzzzzzzz'], error: 'x' }, { enabled: true }), {
+      message:
+        'fault 1: the object has no method "zzzzzzzzzzzz", so a fault on it would never apply; its methods are ' +
+        'method01, method02, method03, method04, method05, method06, method07, method08, method09, method10, method11, method12, …',
     });
     assert.throws(() => wrap({ label: 'x' }, { methods: ['label'], error: 'x' }, { enabled: true }), {
       message:

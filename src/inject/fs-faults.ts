@@ -160,9 +160,7 @@ export function installFsFaults(faults: unknown[]): () => void {
           ? subject
           : Buffer.isBuffer(subject)
             ? subject.toString()
-            : typeof subject === 'object' && subject !== null
-              ? handlePaths.get(subject)
-              : undefined;
+            : handlePaths.get(subject as object);
 
   const decide = (functionName: string, subject: unknown, path: string | undefined): Armed | undefined => {
     const standard = typeof subject === 'number' && standardStreams[subject] !== undefined;
@@ -196,8 +194,7 @@ export function installFsFaults(faults: unknown[]): () => void {
   function faulty(name: string, original: Method): Method {
     const handleMethod = name.startsWith('handle.');
     const promise = handleMethod || name.startsWith('promises.');
-    const key = name.slice(name.indexOf('.') + 1);
-    const sync = key.endsWith('Sync');
+    const sync = name.endsWith('Sync');
     return function (this: unknown, ...args: unknown[]) {
       if (!installed || insidePublicCall.getStore()) return original.apply(this, args);
       const subject = handleMethod ? this : args[0];
@@ -237,7 +234,6 @@ export function installFsFaults(faults: unknown[]): () => void {
 
   const restore: Array<() => void> = [];
   for (const name of new Set(Object.values(coverage).flat())) {
-    if (name.startsWith('handle.')) continue;
     const promise = name.startsWith('promises.');
     const key = promise ? name.slice('promises.'.length) : name;
     const owner = (promise ? fs.promises : fs) as unknown as Record<string, Method>;

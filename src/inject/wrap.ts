@@ -144,7 +144,9 @@ function requireMethod(client: object, name: string, where: string): unknown {
   throw new FaultlineError(
     'FAULTLINE_ERR_INVALID_FIELD',
     `${where}: the object has no method "${name}", so a fault on it would never apply; ${
-      guess ? `did you mean "${guess}"?` : `its methods are ${methods.slice(0, 12).join(', ') || 'none'}`
+      guess
+        ? `did you mean "${guess}"?`
+        : `its methods are ${methods.slice(0, 12).join(', ') || 'none'}${methods.length > 12 ? ', …' : ''}`
     }`,
   );
 }
