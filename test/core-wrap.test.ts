@@ -710,6 +710,12 @@ describe('fields that could never match are refused', () => {
         'fault 1: the object has no method "zzzzzzzzzzzz", so a fault on it would never apply; its methods are ' +
         'method01, method02, method03, method04, method05, method06, method07, method08, method09, method10, method11, method12, …',
     });
+    delete many.method13;
+    assert.throws(() => wrap(many, { methods: ['zzzzzzzzzzzz'], error: 'x' }, { enabled: true }), {
+      message:
+        'fault 1: the object has no method "zzzzzzzzzzzz", so a fault on it would never apply; its methods are ' +
+        'method01, method02, method03, method04, method05, method06, method07, method08, method09, method10, method11, method12',
+    });
     assert.throws(() => wrap({ label: 'x' }, { methods: ['label'], error: 'x' }, { enabled: true }), {
       message:
         'fault 1: the object has no method "label", so a fault on it would never apply; its methods are none',
