@@ -13,6 +13,10 @@ const client = {
     this.total += n;
     return this.total;
   },
+  /** The other method, which a fault may name (wrap refuses a method the client does not have). */
+  get() {
+    return this.total;
+  },
 };
 
 function nanosecondsPerCall(target: typeof client): number {

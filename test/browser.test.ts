@@ -116,6 +116,75 @@ describe('the browser script in headless Chromium', () => {
     await tab.close();
   });
 
+  test('abort looks like an abort: XHR fires abort (not error) and ends UNSENT with status 0; fetch rejects with an AbortError', async () => {
+    const tab = await browser.newPage();
+    await tab.addInitScript(browserScript([{ abort: true, url: '/api/' }]));
+    await tab.goto(app);
+    const seen = await tab.evaluate(async () => {
+      interface Target {
+        addEventListener(type: string, listener: () => void): void;
+      }
+      interface Request extends Target {
+        readyState: number;
+        status: number;
+        upload: Target;
+        open(method: string, url: string): void;
+        send(body: string | null): void;
+        abort(): void;
+      }
+      const Xhr = (globalThis as unknown as { XMLHttpRequest: new () => Request }).XMLHttpRequest;
+      /** The events a request fires, with readyState and status at each; `abort` aborts it at once. */
+      const xhr = (url: string, body: string | null, abort: boolean) =>
+        new Promise<string[]>((resolve) => {
+          const request = new Xhr();
+          const events: string[] = [];
+          const note =
+            (type: string, where = '') =>
+            () =>
+              events.push(`${where}${type} ${request.readyState} ${request.status}`);
+          request.open(body === null ? 'GET' : 'POST', url);
+          for (const type of ['readystatechange', 'load', 'error', 'abort', 'timeout'])
+            request.addEventListener(type, note(type));
+          for (const type of ['abort', 'error', 'loadend'])
+            request.upload.addEventListener(type, note(type, 'upload '));
+          request.addEventListener('loadend', () => {
+            events.push(`loadend ${request.readyState} ${request.status}`);
+            queueMicrotask(() => resolve([...events, `after ${request.readyState} ${request.status}`]));
+          });
+          request.send(body);
+          if (abort) request.abort();
+        });
+      const fetched = await fetch('/api/item/1').then(
+        () => 'resolved',
+        (error: Error) => `${error.name} ${error instanceof DOMException}`,
+      );
+      return {
+        get: await xhr('/api/item/1', null, false),
+        post: await xhr('/api/item/1', 'payload', false),
+        realGet: await xhr('/other/1', null, true),
+        realPost: await xhr('/other/1', 'payload', true),
+        fetched,
+      };
+    });
+    // Chromium fires the upload's events too, with or without a body, when the page listens there.
+    const aborted = [
+      'readystatechange 4 0',
+      'upload abort 4 0',
+      'upload loadend 4 0',
+      'abort 4 0',
+      'loadend 4 0',
+      'after 0 0',
+    ];
+    assert.deepEqual(seen, {
+      get: aborted,
+      post: aborted,
+      realGet: aborted,
+      realPost: aborted,
+      fetched: 'AbortError true',
+    });
+    await tab.close();
+  });
+
   test('WebSocket: an error fault closes the socket before it opens; without it, messages flow', async () => {
     const tab = await browser.newPage();
     const talk = (url: string) =>

@@ -169,6 +169,51 @@ describe('fault decisions (shared by Node and the browser script)', () => {
     });
   });
 
+  test('httpMethods are upper-cased, so "get" matches a GET; a method that is not a word is refused', () => {
+    assert.deepEqual(parseFault({ delay: 1, httpMethods: ['get', 'Post', 'M-SEARCH'] }).httpMethods, [
+      'GET',
+      'POST',
+      'M-SEARCH',
+    ]);
+    assert.deepEqual(
+      decisions({ delay: 1, httpMethods: ['post'] }, [{ httpMethod: 'POST' }, { httpMethod: 'GET' }]),
+      [true, false],
+    );
+    for (const method of ['GET /', '/GET'])
+      assert.throws(() => parseFault({ delay: 1, httpMethods: [method] }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        reason: 'invalid httpMethods.0 in fault',
+        hint: `an HTTP method such as GET or POST, received ${JSON.stringify(method)}`,
+      });
+  });
+
+  test('a seed without probability is refused: it would repeat nothing', () => {
+    assert.throws(() => parseFault({ error: 'x', seed: 5 }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      reason: 'invalid value in fault',
+      hint: 'seed repeats the draws of probability, and there is no probability; give both, or drop seed, received {"error":"x","seed":5}',
+    });
+    assert.equal(parseFault({ error: 'x', seed: 5, probability: 0.5 }).seed, 5);
+  });
+
+  test('a window that closes before it opens is refused; one that opens is kept', () => {
+    const refused = (window: object) =>
+      assert.throws(
+        () => parseFault({ delay: 1, window }),
+        {
+          code: 'FAULTLINE_ERR_INVALID_FIELD',
+          reason: 'invalid value in fault',
+          hint: `window: untilMs must be later than afterMs (0 when not given), or the fault would never apply, received ${JSON.stringify({ delay: 1, window })}`,
+        },
+        JSON.stringify(window),
+      );
+    refused({ afterMs: 100000, untilMs: 10 });
+    refused({ afterMs: 10, untilMs: 10 });
+    refused({ untilMs: 0 });
+    for (const window of [{ afterMs: 10, untilMs: 11 }, { untilMs: 1 }, { afterMs: 5 }, {}])
+      assert.deepEqual(parseFault({ delay: 1, window }).window, window);
+  });
+
   test('probability 0 never fires and 1 always does', () => {
     assert.equal(count(decisions({ delay: 1, probability: 0, seed: 1 }, times(200))), 0);
     assert.equal(count(decisions({ delay: 1, probability: 1, seed: 1 }, times(200))), 200);

@@ -267,20 +267,30 @@ describe('installFsFaults, in this process', () => {
         'appendFileSync',
         'promises.appendFile',
       ],
-      read: ['read', 'readSync', 'readFile', 'readFileSync', 'promises.readFile'],
+      read: ['read', 'readSync', 'readv', 'readvSync', 'readFile', 'readFileSync', 'promises.readFile'],
       fsync: ['fsync', 'fsyncSync', 'fdatasync', 'fdatasyncSync'],
       close: ['close', 'closeSync'],
       unlink: ['unlink', 'unlinkSync', 'promises.unlink'],
       mkdir: ['mkdir', 'mkdirSync', 'promises.mkdir'],
       rename: ['rename', 'renameSync', 'promises.rename'],
-      stat: ['stat', 'statSync', 'promises.stat'],
+      stat: ['stat', 'statSync', 'promises.stat', 'fstat', 'fstatSync'],
     };
-    const byDescriptor = new Set(['write', 'writev', 'read', 'fsync', 'fdatasync', 'close']);
+    const byDescriptor = new Set([
+      'write',
+      'writev',
+      'read',
+      'readv',
+      'fsync',
+      'fdatasync',
+      'close',
+      'fstat',
+    ]);
     const argumentsFor = (name: string, target: string, fd: number): unknown[] => {
       const base = name.replace(/^promises\./, '').replace(/Sync$/, '');
       if (base === 'write') return [fd, Buffer.from('x')];
       if (base === 'writev') return [fd, [Buffer.from('x')]];
       if (base === 'read') return [fd, Buffer.alloc(1), 0, 1, 0];
+      if (base === 'readv') return [fd, [Buffer.alloc(1)], 0];
       if (byDescriptor.has(base)) return [fd];
       if (base === 'open') return [target, 'a+'];
       if (base === 'writeFile' || base === 'appendFile') return [target, 'x'];
@@ -510,5 +520,150 @@ describe('installFsFaults, in this process', () => {
     } finally {
       owner.fdatasyncSync = original;
     }
+  });
+
+  test('each FileHandle method is covered by its syscall, and fails with the path it was opened with', async () => {
+    const cases: Array<[string, string, (handle: fs.promises.FileHandle) => Promise<unknown>]> = [
+      ['write', 'write', (handle) => handle.write('x')],
+      ['write', 'writev', (handle) => handle.writev([Buffer.from('x')])],
+      ['write', 'writeFile', (handle) => handle.writeFile('x')],
+      ['write', 'appendFile', (handle) => handle.appendFile('x')],
+      ['read', 'read', (handle) => handle.read(Buffer.alloc(1), 0, 1, 0)],
+      ['read', 'readv', (handle) => handle.readv([Buffer.alloc(1)], 0)],
+      ['read', 'readFile', (handle) => handle.readFile()],
+      ['fsync', 'sync', (handle) => handle.sync()],
+      ['fsync', 'datasync', (handle) => handle.datasync()],
+      ['close', 'close', (handle) => handle.close()],
+      ['stat', 'stat', (handle) => handle.stat()],
+    ];
+    const outcomes: string[] = [];
+    const seen: string[] = [];
+    const stop = onFault((applied) => seen.push(String(applied.call.method)));
+    try {
+      for (const [syscall, method, call] of cases) {
+        const name = `handle-${method}.txt`;
+        fs.writeFileSync(file(name), 'data');
+        const undo = installFsFaults([{ syscall, errno: 'EIO', path: only(name) }]);
+        const handle = await fs.promises.open(file(name), 'r+');
+        const other = await fs.promises.open(file(`other-${name}`), 'w+');
+        try {
+          const failed = await call(handle).then(
+            () => 'ok',
+            (error: NodeJS.ErrnoException) => `${error.code} ${error.syscall} ${error.path}`,
+          );
+          const passed = await call(other).then(
+            () => 'ok',
+            (error: NodeJS.ErrnoException) => error.code,
+          );
+          outcomes.push(`${method}: ${failed}; another path: ${passed}`);
+        } finally {
+          undo();
+          await handle.close();
+          await other.close();
+        }
+      }
+    } finally {
+      stop();
+    }
+    assert.deepEqual(
+      outcomes,
+      cases.map(
+        ([syscall, method]) => `${method}: EIO ${syscall} ${file(`handle-${method}.txt`)}; another path: ok`,
+      ),
+    );
+    assert.deepEqual(
+      seen,
+      cases.map(([, method]) => `handle.${method}`),
+    );
+  });
+
+  test('a FileHandle is matched by its path in fs.promises.writeFile too; after the undo its methods work again', async () => {
+    const name = 'handle-after.txt';
+    const undo = installFsFaults([{ syscall: 'write', errno: 'ENOSPC', path: only(name) }]);
+    const handle = await fs.promises.open(file(name), 'w');
+    try {
+      await assert.rejects(fs.promises.writeFile(handle, 'x'), { code: 'ENOSPC', path: file(name) });
+      await assert.rejects(handle.write('x'), { code: 'ENOSPC' });
+      undo();
+      assert.equal((await handle.write('abc')).bytesWritten, 3);
+    } finally {
+      undo();
+      await handle.close();
+    }
+    assert.equal(fs.readFileSync(file(name), 'utf8'), 'abc');
+  });
+
+  test('a FileHandle opened before the faults keeps its methods, as a descriptor keeps its unknown path', async () => {
+    const name = 'handle-before.txt';
+    const handle = await fs.promises.open(file(name), 'w');
+    try {
+      const outcome = await withFaults([{ syscall: 'write', errno: 'EIO' }], () =>
+        handle.write('x').then(
+          () => 'ok',
+          (error: NodeJS.ErrnoException) => String(error.code),
+        ),
+      );
+      assert.equal(outcome, 'ok');
+    } finally {
+      await handle.close();
+    }
+  });
+
+  test('streams go through fs.open, write(v), read and close: createWriteStream and createReadStream fail too', async () => {
+    const written = file('stream-out.txt');
+    const writeError = await withFaults(
+      [{ syscall: 'write', errno: 'EIO', path: only('stream-out.txt') }],
+      () =>
+        new Promise<NodeJS.ErrnoException>((resolve, reject) => {
+          const stream = fs.createWriteStream(written);
+          stream.on('error', resolve);
+          stream.on('finish', () => reject(new Error('the stream finished without an error')));
+          stream.write('a');
+          stream.end('b');
+        }),
+    );
+    assert.deepEqual([writeError.code, writeError.syscall, writeError.path], ['EIO', 'write', written]);
+    const read = file('stream-in.txt');
+    fs.writeFileSync(read, 'data');
+    const readError = await withFaults(
+      [{ syscall: 'read', errno: 'EACCES', path: only('stream-in.txt') }],
+      () =>
+        new Promise<NodeJS.ErrnoException>((resolve, reject) => {
+          const stream = fs.createReadStream(read);
+          stream.on('error', resolve);
+          stream.on('end', () => reject(new Error('the stream ended without an error')));
+          stream.resume();
+        }),
+    );
+    assert.deepEqual([readError.code, readError.syscall, readError.path], ['EACCES', 'read', read]);
+  });
+
+  test('the undo puts back the very functions fs had, and patches only the covered ones', () => {
+    const names = (owner: object) =>
+      Object.keys(owner).filter((key) => typeof Reflect.get(owner, key) === 'function');
+    const before = new Map([
+      ...names(fs).map((key) => [`fs.${key}`, Reflect.get(fs, key)] as const),
+      ...names(fs.promises).map((key) => [`promises.${key}`, Reflect.get(fs.promises, key)] as const),
+    ]);
+    const undo = installFsFaults([{ syscall: 'stat', errno: 'EIO', path: only('restored.txt') }]);
+    const changed = [...before].filter(([name, original]) => {
+      const [owner, key] = name.startsWith('fs.') ? [fs, name.slice(3)] : [fs.promises, name.slice(9)];
+      return Reflect.get(owner, key) !== original;
+    });
+    undo();
+    const notRestored = [...before].filter(([name, original]) => {
+      const [owner, key] = name.startsWith('fs.') ? [fs, name.slice(3)] : [fs.promises, name.slice(9)];
+      return Reflect.get(owner, key) !== original;
+    });
+    const patched = [
+      ...['open', 'readFile', 'writeFile', 'appendFile', 'write', 'writev', 'read', 'readv'],
+      ...['fsync', 'fdatasync', 'close', 'unlink', 'mkdir', 'rename', 'stat', 'fstat'],
+    ].flatMap((name) => [`fs.${name}`, `fs.${name}Sync`]);
+    const promised = ['open', 'readFile', 'writeFile', 'appendFile', 'unlink', 'mkdir', 'rename', 'stat'];
+    assert.deepEqual(
+      changed.map(([name]) => name).sort(),
+      [...patched, ...promised.map((name) => `promises.${name}`)].sort(),
+    );
+    assert.deepEqual(notRestored, []);
   });
 });

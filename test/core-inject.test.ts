@@ -37,12 +37,19 @@ describe('applying a fault', () => {
   });
 
   test('arm turns Error objects into data, names faults, and refuses effects that do not apply', () => {
-    const [armed] = arm(
-      [{ error: Object.assign(new TypeError('nope'), { code: 'E_NOPE' }) }],
+    const [armed, delayed] = arm(
+      [{ error: Object.assign(new TypeError('nope'), { code: 'E_NOPE' }) }, { delay: 1 }],
       ['error'],
       'fault',
+      { label: (fault) => `arm-test-${fault.delay ?? 0}` },
     );
-    assert.equal(armed!.name, 'fault-1');
+    assert.deepEqual([armed!.name, delayed!.name], ['arm-test-0-error', 'arm-test-1-delay']);
+    const [again] = arm([{ error: 'x' }], ['error'], 'fault', { label: () => 'arm-test-0' });
+    assert.equal(again!.name, 'arm-test-0-error-2', 'an unnamed fault never takes the name of another');
+    const [third] = arm([{ error: 'x' }], ['error'], 'fault', { label: () => 'arm-test-0' });
+    assert.equal(third!.name, 'arm-test-0-error-3');
+    const [plain] = arm([{ abort: true }], ['abort'], 'fault');
+    assert.match(plain!.name, /^fault-abort(-\d+)?$/);
     assert.deepEqual(armed!.decider.fault.error, { message: 'nope', name: 'TypeError', code: 'E_NOPE' });
     const [named] = arm({ name: 'slow', delay: 3 }, ['error'], 'fault');
     assert.equal(named!.name, 'slow');
@@ -55,6 +62,33 @@ describe('applying a fault', () => {
       reason: 'invalid delay in fault 1',
       hint: 'Too small: expected number to be >=0, received -1',
     });
+  });
+
+  test('arm refuses filters the calls it sees never have; without sees, any filter goes', () => {
+    assert.throws(() => arm([{ url: '^/a', error: 'x' }], ['error'], 'call fault', { sees: 'calls' }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message:
+        'call fault 1: "url" filters HTTP requests and never matches a method call; drop it, or use "methods" to choose methods',
+    });
+    assert.throws(() => arm([{ header: { name: 'x' }, delay: 1 }], ['error'], 'f', { sees: 'calls' }), {
+      message: /^f 1: "header" filters HTTP requests/,
+    });
+    assert.throws(
+      () => arm([{ methods: ['get', 'set'], delay: 1 }], ['error'], 'fetch fault', { sees: 'requests' }),
+      {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        message:
+          'fetch fault 1: "methods" names client methods for wrap() and never matches an HTTP request; for HTTP methods write "httpMethods": ["get","set"]',
+      },
+    );
+    assert.equal(arm([{ methods: ['get'], delay: 1 }], ['error'], 'f', { sees: 'calls' }).length, 1);
+    assert.equal(
+      arm([{ url: '^/a', httpMethods: ['GET'], header: { name: 'x' }, delay: 1 }], ['error'], 'f', {
+        sees: 'requests',
+      }).length,
+      1,
+    );
+    assert.equal(arm([{ methods: ['get'], url: '^/a', delay: 1 }], ['error'], 'f').length, 1);
   });
 
   test('pick returns the first fault that applies and records it, with "delay" for a delay alone', () => {

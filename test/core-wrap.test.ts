@@ -181,18 +181,14 @@ describe('withFaults', () => {
     assert.equal(withFaults(fn, { error: 'boom' }, { enabled: false }), fn);
   });
 
-  test('every call is a candidate, whatever `methods` says, and is recorded under the function name', async () => {
+  test('every call is a candidate and is recorded under the function name', async () => {
     const seen: FaultApplied[] = [];
     const stop = onFault((applied) => seen.push(applied));
     async function lookup(key: string) {
       return `found ${key}`;
     }
     try {
-      const faulty = withFaults(
-        lookup,
-        { methods: ['other'], error: 'no lookups', firstN: 1 },
-        { enabled: true },
-      );
+      const faulty = withFaults(lookup, { error: 'no lookups', firstN: 1 }, { enabled: true });
       await assert.rejects(faulty('a'), { message: 'no lookups' });
       assert.equal(await faulty('b'), 'found b');
     } finally {
@@ -204,19 +200,36 @@ describe('withFaults', () => {
     );
   });
 
-  test('an unnamed function is called "function"', async () => {
+  test('methods is refused: withFaults applies to every call, so it would choose nothing', () => {
+    async function lookup() {
+      return 1;
+    }
+    assert.throws(
+      () => withFaults(lookup, [{ delay: 1 }, { methods: ['other'], error: 'x' }], { enabled: true }),
+      {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        message:
+          'fault 2: withFaults applies to every call of lookup, so "methods" would choose nothing; drop it (methods chooses the methods of wrap())',
+      },
+    );
+  });
+
+  test('an unnamed function is called "anonymous", in events and in the name of its fault', async () => {
     const seen: FaultApplied[] = [];
     const stop = onFault((applied) => seen.push(applied));
     const unnamed = [async () => 'x'][0]!;
     assert.equal(unnamed.name, '');
     try {
-      assert.equal(await withFaults(unnamed, { nullify: true }, { enabled: true })(), null);
+      assert.equal(
+        await withFaults(unnamed, { abort: true, firstN: 1 }, { enabled: true })().catch(() => null),
+        null,
+      );
     } finally {
       stop();
     }
     assert.deepEqual(
-      seen.map(({ call }) => call.method),
-      ['function'],
+      seen.map(({ fault, call }) => [fault.replace(/-\d+$/, ''), call.method]),
+      [['anonymous-abort', 'anonymous']],
     );
   });
 
@@ -537,5 +550,259 @@ describe('createHttpFaults', () => {
       listed.faults.map(({ status, explanation }) => [status, explanation]),
       [[503, 'answers calls with status 503']],
     );
+  });
+});
+
+describe('synchronous functions stay synchronous (sync)', () => {
+  const add = (a: number, b: number) => a + b;
+
+  test('withFaults with sync: an error throws at once, and the next call returns the sum itself', () => {
+    const faulty = withFaults(add, { error: 'boom', firstN: 1 }, { enabled: true, sync: true });
+    assert.throws(() => faulty(1, 2), { name: 'Error', message: 'boom' });
+    assert.equal(faulty(1, 2), 3);
+  });
+
+  test('withFaults with sync: nullify returns null and abort throws an AbortError, at once', () => {
+    assert.equal(withFaults(add, { nullify: true }, { enabled: true, sync: true })(1, 2), null);
+    assert.throws(() => withFaults(add, { abort: true }, { enabled: true, sync: true })(1, 2), {
+      name: 'AbortError',
+      code: 'ABORT_ERR',
+    });
+  });
+
+  test('wrap with sync names: those methods throw or return null at once; the others still reject', async () => {
+    const original = client();
+    const store = Object.assign(original, {
+      size: () => 3,
+      has: (key: string) => key === 'k',
+    });
+    const wrapped = wrap(
+      store,
+      [
+        { methods: ['size'], nullify: true },
+        { methods: ['has', 'get'], error: 'down' },
+      ],
+      { enabled: true, sync: ['size', 'has'] },
+    );
+    assert.equal(wrapped.size(), null);
+    assert.throws(() => wrapped.has('k'), { message: 'down' });
+    const pending = wrapped.get('k');
+    assert.ok(pending instanceof Promise, 'a method left out of sync still answers with a promise');
+    await assert.rejects(pending, { message: 'down' });
+  });
+
+  test('wrap with sync: true makes every method synchronous, this kept for the calls that go through', () => {
+    const counter = {
+      count: 2,
+      next() {
+        return ++this.count;
+      },
+    };
+    const wrapped = wrap(
+      counter,
+      { methods: ['next'], error: 'jammed', everyNth: 2 },
+      { enabled: true, sync: true },
+    );
+    assert.equal(wrapped.next(), 3);
+    assert.throws(() => wrapped.next(), { message: 'jammed' });
+    assert.equal(wrapped.next(), 4);
+  });
+
+  test('a delay on a synchronous function is refused: it would block the process', () => {
+    const message = (where: string, name: string) =>
+      `${where}: a delay cannot hold back ${name}, which is synchronous (sync), without blocking the whole process; use error, abort or nullify on it, or leave it out of sync if it returns a promise`;
+    assert.throws(() => withFaults(add, [{ error: 'x' }, { delay: 5 }], { enabled: true, sync: true }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: message('fault 2', 'add'),
+    });
+    assert.throws(() => withFaults(add, { delay: 5 }, { enabled: true, sync: true }), {
+      message: message('fault 1', 'add'),
+    });
+    const store = { size: () => 1, async get() {} };
+    assert.throws(
+      () => wrap(store, { methods: ['get', 'size'], delay: 5 }, { enabled: true, sync: ['size'] }),
+      {
+        message: message('fault 1', 'size'),
+      },
+    );
+    assert.throws(() => wrap(store, { delay: 5 }, { enabled: true, sync: ['size'] }), {
+      message: message('fault 1', 'size'),
+    });
+    assert.throws(() => wrap(store, { methods: ['get'], delay: 5 }, { enabled: true, sync: true }), {
+      message: message('fault 1', 'get'),
+    });
+    assert.throws(() => wrap(store, { delay: 5 }, { enabled: true, sync: true }), {
+      message: message('fault 1', 'every method'),
+    });
+    // A delay on a method left out of sync is fine.
+    assert.equal(
+      typeof wrap(store, { methods: ['get'], delay: 5 }, { enabled: true, sync: ['size'] }).get,
+      'function',
+    );
+  });
+
+  test('an async function declared sync is refused: it returns a promise', () => {
+    async function load() {
+      return 1;
+    }
+    const message = 'sync: load is an async function, so it returns a promise; leave it out of sync';
+    assert.throws(() => withFaults(load, { error: 'x' }, { enabled: true, sync: true }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message,
+    });
+    assert.throws(() => wrap({ load }, { error: 'x' }, { enabled: true, sync: ['load'] }), { message });
+    // Without sync, a faulted call of a function not declared sync answers with a promise, as before.
+    assert.ok(
+      withFaults(load, { error: 'x' }, { enabled: true })().catch(() => undefined) instanceof Promise,
+    );
+  });
+
+  test('options: an unknown key, and a sync that is not a boolean (or names), are refused', () => {
+    assert.throws(() => withFaults(add, { error: 'x' }, { enabled: true, synchronous: true } as never), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+      message: 'withFaults options: unknown key "synchronous"; the keys are enabled and sync',
+    });
+    assert.throws(() => wrap({ add }, { error: 'x' }, { enabled: false, snyc: true } as never), {
+      message: 'wrap options: unknown key "snyc"; the keys are enabled and sync',
+    });
+    assert.throws(() => withFaults(add, { error: 'x' }, { enabled: true, sync: ['add'] } as never), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: 'withFaults options: sync must be true or false, received ["add"]',
+    });
+    assert.throws(() => wrap({ add }, { error: 'x' }, { enabled: true, sync: 'add' } as never), {
+      message: 'wrap options: sync must be true, false or a list of method names, received "add"',
+    });
+    assert.throws(() => wrap({ add }, { error: 'x' }, { enabled: true, sync: ['add', 1] } as never), {
+      message: 'wrap options: sync must be true, false or a list of method names, received ["add",1]',
+    });
+    assert.throws(() => wrap({ add }, { error: 'x' }, 'sync' as never), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: 'wrap options: expected an object such as { sync: true }, received sync',
+    });
+    assert.throws(() => wrap({ add }, { error: 'x' }, null as never), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: 'wrap options: expected an object such as { sync: true }, received null',
+    });
+    assert.equal(typeof wrap({ add }, { error: 'x' }, { enabled: true, sync: false }).add, 'function');
+  });
+});
+
+describe('fields that could never match are refused', () => {
+  test('wrap: a method the object does not have, with the closest one, or the methods it has', () => {
+    assert.throws(() => wrap(client(), { methods: ['get', 'gte'], error: 'x' }, { enabled: true }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message:
+        'fault 1: the object has no method "gte", so a fault on it would never apply; did you mean "get"?',
+    });
+    class Store {
+      read() {}
+      write() {}
+    }
+    assert.throws(() => wrap(new Store(), { methods: ['nosuch'], error: 'x' }, { enabled: true }), {
+      message:
+        'fault 1: the object has no method "nosuch", so a fault on it would never apply; its methods are read, write',
+    });
+    const many = Object.fromEntries(
+      Array.from({ length: 13 }, (_, index) => [`method${String(index + 1).padStart(2, '0')}`, () => index]),
+    );
+    assert.throws(() => wrap(many, { methods: ['zzzzzzzzzzzz'], error: 'x' }, { enabled: true }), {
+      message:
+        'fault 1: the object has no method "zzzzzzzzzzzz", so a fault on it would never apply; its methods are ' +
+        'method01, method02, method03, method04, method05, method06, method07, method08, method09, method10, method11, method12, …',
+    });
+    delete many.method13;
+    assert.throws(() => wrap(many, { methods: ['zzzzzzzzzzzz'], error: 'x' }, { enabled: true }), {
+      message:
+        'fault 1: the object has no method "zzzzzzzzzzzz", so a fault on it would never apply; its methods are ' +
+        'method01, method02, method03, method04, method05, method06, method07, method08, method09, method10, method11, method12',
+    });
+    assert.throws(() => wrap({ label: 'x' }, { methods: ['label'], error: 'x' }, { enabled: true }), {
+      message:
+        'fault 1: the object has no method "label", so a fault on it would never apply; its methods are none',
+    });
+    assert.throws(() => wrap(new Store(), { error: 'x' }, { enabled: true, sync: ['reed'] }), {
+      message:
+        'sync: the object has no method "reed", so a fault on it would never apply; did you mean "read"?',
+    });
+  });
+
+  test('wrap and withFaults: url, httpMethods and header filter HTTP requests and are refused', () => {
+    for (const [key, value] of [
+      ['url', '^/a'],
+      ['httpMethods', ['GET']],
+      ['header', { name: 'x' }],
+    ] as const) {
+      const message = `fault 1: "${key}" filters HTTP requests and never matches a method call; drop it, or use "methods" to choose methods`;
+      assert.throws(() => wrap(client(), { [key]: value, error: 'x' }, { enabled: true }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        message,
+      });
+      assert.throws(() => withFaults(async () => 1, { [key]: value, error: 'x' }, { enabled: true }), {
+        message,
+      });
+    }
+  });
+
+  test('createHttpFaults: methods (client methods) is refused, pointing to httpMethods', () => {
+    const message =
+      'fault 2: "methods" names client methods for wrap() and never matches an HTTP request; for HTTP methods write "httpMethods": ["GET"]';
+    assert.throws(
+      () => createHttpFaults({ faults: [{ delay: 1 }, { methods: ['GET'], status: 500 }], enabled: true }),
+      {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        message,
+      },
+    );
+    const faults = createHttpFaults({ faults: [], enabled: true });
+    assert.throws(() => faults.set([{ delay: 1 }, { methods: ['GET'], status: 500 }]), { message });
+  });
+
+  test('createHttpFaults: lower-case httpMethods match, upper-cased', async () => {
+    const faults = createHttpFaults({ faults: [{ httpMethods: ['post'], status: 500 }], enabled: true });
+    assert.deepEqual(faults.list(), [{ httpMethods: ['POST'], status: 500 }]);
+    assert.equal((await viaMiddleware(faults, '/', 'POST')).sent.status, 500);
+    assert.equal((await viaMiddleware(faults, '/', 'GET')).next, true);
+  });
+});
+
+describe('unnamed faults get names of their own', () => {
+  test('two wraps of the same method: distinct names, each counted apart', async () => {
+    const seen: string[] = [];
+    const stop = onFault((applied) => seen.push(applied.fault));
+    const store = { async distinctRead() {}, async distinctWrite() {} };
+    try {
+      const first = wrap(store, { methods: ['distinctRead'], nullify: true }, { enabled: true });
+      const second = wrap(store, { methods: ['distinctRead'], nullify: true }, { enabled: true });
+      const both = wrap(
+        store,
+        { methods: ['distinctRead', 'distinctWrite'], abort: true },
+        { enabled: true },
+      );
+      await first.distinctRead();
+      await second.distinctRead();
+      await both.distinctWrite().catch(() => undefined);
+    } finally {
+      stop();
+    }
+    assert.deepEqual(seen, [
+      'distinctRead-nullify',
+      'distinctRead-nullify-2',
+      'distinctRead+distinctWrite-abort',
+    ]);
+  });
+
+  test('a fault without methods is named after wrap; a server fault after http-server; a delay alone after delay', async () => {
+    const seen: string[] = [];
+    const stop = onFault((applied) => seen.push(applied.fault.replace(/-\d+$/, '')));
+    try {
+      await wrap(client(), { error: 'x' }, { enabled: true })
+        .set('a')
+        .catch(() => undefined);
+      await viaMiddleware(createHttpFaults({ faults: [{ status: 503 }], enabled: true }), '/');
+      await withFaults(async function slowOne() {}, { delay: 1 }, { enabled: true })();
+    } finally {
+      stop();
+    }
+    assert.deepEqual(seen, ['wrap-error', 'http-server-status', 'slowOne-delay']);
   });
 });

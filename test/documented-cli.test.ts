@@ -73,6 +73,27 @@ describe('faultline server environment variables (docs/cli.md)', () => {
   });
 });
 
+describe('faultline browser-script flags (docs/cli.md)', () => {
+  test('--seed without --probability is refused (exit 2): it would repeat nothing', async () => {
+    const refused = await runCli(['browser-script', '--error', '--seed', '5'], {}, false);
+    assert.deepEqual(refused, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: --seed 5 repeats the draws of --probability, and there is no --probability; give both, or drop --seed\n',
+    });
+  });
+
+  test('--method in lower case is matched upper-cased', async () => {
+    const printed = await runCli(['browser-script', '--abort', '--method', 'post', 'get'], {}, false);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.match(
+      printed.stdout,
+      /^window\.__FAULTLINE_CONFIG__ = \{"faults":\[\{"abort":true,"httpMethods":\["POST","GET"\]\}\]\};\n/,
+    );
+  });
+});
+
 describe('faultline browser-proxy flags (docs/cli.md)', () => {
   async function startApp() {
     const app = http.createServer((_request, response) => {

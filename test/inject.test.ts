@@ -294,6 +294,30 @@ describe('node --import faultline/register', () => {
     });
   });
 
+  test('a key written twice in FAULTLINE_FAULTS stops the process, naming the key', async () => {
+    const result = await runHooked(
+      'console.log("the app ran")',
+      switchEnv('1', { FAULTLINE_FAULTS: '[{"target":"http",\n  "delay":200, "delay":5000}]' }),
+    );
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, '');
+    assert.equal(
+      result.stderr,
+      "faultline/register: FAULTLINE_FAULTS has a duplicate key 'delay' (first written at line 2); JSON.parse would keep only the last value, so write each key once\n",
+    );
+  });
+
+  test('methods on a fetch fault stops the process, pointing to httpMethods', async () => {
+    const result = await runNode('console.log("the app ran")', [
+      { target: 'fetch', methods: ['post'], status: 503 },
+    ]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      'faultline/register: fetch fault 1: "methods" names client methods for wrap() and never matches an HTTP request; for HTTP methods write "httpMethods": ["post"]\n',
+    );
+  });
+
   test('bad configuration stops the process with the reason', async () => {
     const result = await runNode('console.log(1)', [
       { target: 'fs', syscall: 'write', errno: 'EIO', when: 'sometimes' },

@@ -60,8 +60,23 @@ function install(config: Config): Installed {
       return new Response(fault.body ?? `injected fault: status ${fault.status}`, {
         status: fault.status ?? 500,
       });
-    if (effect === 'error' || effect === 'abort') throw new TypeError('Failed to fetch (faultline)');
+    if (effect === 'abort') throw new DOMException('The operation was aborted (faultline)', 'AbortError');
+    if (effect === 'error') throw new TypeError('Failed to fetch (faultline)');
     return originalFetch(input, init);
+  };
+
+  /**
+   * What xhr.abort() does to a request in flight in Chromium: readyState 4 with status 0,
+   * readystatechange, abort and loadend (on the upload first, body or not), then readyState 0.
+   */
+  const abortLikeThePage = (request: XMLHttpRequest) => {
+    const readyState = (value: number) =>
+      Object.defineProperty(request, 'readyState', { configurable: true, value });
+    readyState(4);
+    request.dispatchEvent(new Event('readystatechange'));
+    for (const target of [request.upload, request])
+      for (const type of ['abort', 'loadend']) target.dispatchEvent(new ProgressEvent(type));
+    readyState(0);
   };
 
   const xhr = XMLHttpRequest.prototype;
@@ -91,11 +106,12 @@ function install(config: Config): Installed {
         }
         for (const type of ['readystatechange', 'load', 'loadend'])
           this.dispatchEvent(new ProgressEvent(type));
-      } else if (effect === 'error' || effect === 'abort') {
+      } else if (effect === 'error') {
         Object.defineProperty(this, 'readyState', { configurable: true, value: 4 });
         for (const type of ['readystatechange', 'error', 'loadend'])
           this.dispatchEvent(new ProgressEvent(type));
-      } else originalSend.call(this, body);
+      } else if (effect === 'abort') abortLikeThePage(this);
+      else originalSend.call(this, body);
     }, fault.delay ?? 0);
   };
 

@@ -42,6 +42,10 @@ function withFaultFlags(command: Command): Command {
 }
 
 function faultFrom(flags: FaultFlags): FaultSpec {
+  if (flags.seed !== undefined && flags.probability === undefined)
+    throw new UsageError(
+      `--seed ${flags.seed} repeats the draws of --probability, and there is no --probability; give both, or drop --seed`,
+    );
   const fault = {
     ...(flags.delay !== undefined ? { delay: flags.delay } : {}),
     ...(flags.error ? { error: 'network error (faultline)' } : {}),

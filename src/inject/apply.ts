@@ -2,7 +2,7 @@ import { systemClock } from '../model/system-clock.js';
 import { FaultlineError } from '../model/errors.js';
 import { type Call, createDecider, effectOf, type FaultDecider, type FaultSpec } from '../model/fault.js';
 import { parseFault } from '../model/fault-schema.js';
-import { faultName, recordFault } from './events.js';
+import { recordFault, unnamedFault } from './events.js';
 
 /** A fault ready to decide, with the name events and counters use. */
 export interface ArmedFault {
@@ -10,18 +10,52 @@ export interface ArmedFault {
   decider: FaultDecider;
 }
 
-export function arm(faults: unknown, allowed: readonly string[], where: string): ArmedFault[] {
+export interface ArmOptions {
+  /**
+   * What the faults are asked about: method calls (wrap, withFaults) or HTTP requests (servers,
+   * fetch, http). A filter only the other kind has could never match, so it is refused.
+   */
+  sees?: 'calls' | 'requests';
+  /** Starts the name of an unnamed fault: "fetch" names it "fetch-abort" (then "fetch-abort-2"). */
+  label?: (fault: FaultSpec) => string;
+}
+
+const requestFilters = ['url', 'httpMethods', 'header'] as const;
+
+export function arm(
+  faults: unknown,
+  allowed: readonly string[],
+  where: string,
+  { sees, label = () => 'fault' }: ArmOptions = {},
+): ArmedFault[] {
   const list = Array.isArray(faults) ? faults : [faults];
   return list.map((value, index) => {
-    const fault = parseFault(normalize(value), `${where} ${index + 1}`);
+    const place = `${where} ${index + 1}`;
+    const fault = parseFault(normalize(value), place);
     const effect = effectOf(fault);
     if (effect && !allowed.includes(effect)) {
       throw new FaultlineError(
         'FAULTLINE_ERR_INVALID_FIELD',
-        `${where} ${index + 1}: "${effect}" does not apply here; use one of ${allowed.join(', ')}`,
+        `${place}: "${effect}" does not apply here; use one of ${allowed.join(', ')}`,
       );
     }
-    return { name: faultName(fault, index), decider: createDecider(fault, systemClock) };
+    const requestFilter = requestFilters.find((key) => fault[key] !== undefined);
+    if (sees === 'calls' && requestFilter) {
+      throw new FaultlineError(
+        'FAULTLINE_ERR_INVALID_FIELD',
+        `${place}: "${requestFilter}" filters HTTP requests and never matches a method call; drop it, or use "methods" to choose methods`,
+      );
+    }
+    if (sees === 'requests' && fault.methods) {
+      throw new FaultlineError(
+        'FAULTLINE_ERR_INVALID_FIELD',
+        `${place}: "methods" names client methods for wrap() and never matches an HTTP request; for HTTP methods write "httpMethods": ${JSON.stringify(fault.methods)}`,
+      );
+    }
+    return {
+      name: fault.name ?? unnamedFault(`${label(fault)}-${effect ?? 'delay'}`),
+      decider: createDecider(fault, systemClock),
+    };
   });
 }
 

@@ -1,5 +1,5 @@
 import diagnostics from 'node:diagnostics_channel';
-import type { Call, FaultSpec } from '../model/fault.js';
+import type { Call } from '../model/fault.js';
 
 /** Published on the "faultline:fault" diagnostics channel each time a fault is applied. */
 export interface FaultApplied {
@@ -12,8 +12,16 @@ export interface FaultApplied {
 export const faultChannel = diagnostics.channel('faultline:fault');
 const counts = new Map<string, number>();
 
-export function faultName(fault: FaultSpec, index: number): string {
-  return fault.name ?? `fault-${index + 1}`;
+const unnamed = new Map<string, number>();
+
+/**
+ * A name no other unnamed fault in this process was given, so counters never merge two faults:
+ * the first "fetch-abort" is called that, the next "fetch-abort-2", and so on.
+ */
+export function unnamedFault(base: string): string {
+  const count = (unnamed.get(base) ?? 0) + 1;
+  unnamed.set(base, count);
+  return count === 1 ? base : `${base}-${count}`;
 }
 
 export function recordFault(applied: FaultApplied): void {

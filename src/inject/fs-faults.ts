@@ -25,7 +25,12 @@ const messages: Record<string, string> = {
   EINTR: 'interrupted system call',
 };
 
-/** Which public fs functions each syscall covers (callback, sync and promise forms). */
+/**
+ * Which public fs functions each syscall covers: callback, sync and promise forms, and the methods
+ * of a FileHandle (`handle.*`) that fs.promises.open gave while the faults were installed. Streams
+ * (createReadStream, createWriteStream) call fs.open, read, write, writev and close, so they are
+ * covered through those.
+ */
 const coverage: Record<FsFault['syscall'], string[]> = {
   open: [
     'open',
@@ -52,15 +57,34 @@ const coverage: Record<FsFault['syscall'], string[]> = {
     'appendFile',
     'appendFileSync',
     'promises.appendFile',
+    'handle.write',
+    'handle.writev',
+    'handle.writeFile',
+    'handle.appendFile',
   ],
-  read: ['read', 'readSync', 'readFile', 'readFileSync', 'promises.readFile'],
-  fsync: ['fsync', 'fsyncSync', 'fdatasync', 'fdatasyncSync'],
-  close: ['close', 'closeSync'],
+  read: [
+    'read',
+    'readSync',
+    'readv',
+    'readvSync',
+    'readFile',
+    'readFileSync',
+    'promises.readFile',
+    'handle.read',
+    'handle.readv',
+    'handle.readFile',
+  ],
+  fsync: ['fsync', 'fsyncSync', 'fdatasync', 'fdatasyncSync', 'handle.sync', 'handle.datasync'],
+  close: ['close', 'closeSync', 'handle.close'],
   unlink: ['unlink', 'unlinkSync', 'promises.unlink'],
   mkdir: ['mkdir', 'mkdirSync', 'promises.mkdir'],
   rename: ['rename', 'renameSync', 'promises.rename'],
-  stat: ['stat', 'statSync', 'promises.stat'],
+  stat: ['stat', 'statSync', 'promises.stat', 'fstat', 'fstatSync', 'handle.stat'],
 };
+
+const handleMethods = [...new Set(Object.values(coverage).flat())].filter((name) =>
+  name.startsWith('handle.'),
+);
 
 /**
  * Descriptors 0-2 are matched by these names. A fault reaches them only when its `path` pattern
@@ -113,25 +137,33 @@ export function fsError(code: string, syscall: string, path?: string): NodeJS.Er
   });
 }
 
-/** Patches the fs module (and fs.promises) for these faults; returns the function that undoes it. */
+type Method = (...args: unknown[]) => unknown;
+
+/**
+ * Patches the fs module, fs.promises and the FileHandles fs.promises.open gives for these faults;
+ * returns the function that undoes it.
+ */
 export function installFsFaults(faults: unknown[]): () => void {
   const armed = faults.map(arm);
+  let installed = true;
   /** The path each descriptor opened through the patched fs was opened with. */
   const fdPaths = new Map<number, string | undefined>();
+  /** The path each FileHandle opened through the patched fs.promises.open was opened with. */
+  const handlePaths = new WeakMap<object, string | undefined>();
 
-  const pathOf = (first: unknown): string | undefined =>
-    typeof first === 'number'
-      ? (standardStreams[first] ?? fdPaths.get(first))
-      : first instanceof URL
-        ? first.pathname
-        : typeof first === 'string'
-          ? first
-          : Buffer.isBuffer(first)
-            ? first.toString()
-            : undefined;
+  const pathOf = (subject: unknown): string | undefined =>
+    typeof subject === 'number'
+      ? (standardStreams[subject] ?? fdPaths.get(subject))
+      : subject instanceof URL
+        ? subject.pathname
+        : typeof subject === 'string'
+          ? subject
+          : Buffer.isBuffer(subject)
+            ? subject.toString()
+            : handlePaths.get(subject as object);
 
-  const decide = (functionName: string, first: unknown, path: string | undefined): Armed | undefined => {
-    const standard = typeof first === 'number' && standardStreams[first] !== undefined;
+  const decide = (functionName: string, subject: unknown, path: string | undefined): Armed | undefined => {
+    const standard = typeof subject === 'number' && standardStreams[subject] !== undefined;
     for (const candidate of armed) {
       if (!candidate.functions.has(functionName)) continue;
       if (candidate.path === undefined ? standard : path === undefined || !candidate.path.test(path))
@@ -149,18 +181,25 @@ export function installFsFaults(faults: unknown[]): () => void {
     return undefined;
   };
 
-  const restore: Array<() => void> = [];
-  for (const name of new Set(Object.values(coverage).flat())) {
-    const promise = name.startsWith('promises.');
-    const key = promise ? name.slice('promises.'.length) : name;
-    const owner = (promise ? fs.promises : fs) as unknown as Record<string, (...args: unknown[]) => unknown>;
-    const original = owner[key];
-    if (typeof original !== 'function') continue;
-    const sync = key.endsWith('Sync');
-    owner[key] = function (this: unknown, ...args: unknown[]) {
-      if (insidePublicCall.getStore()) return original.apply(this, args);
-      const path = pathOf(args[0]);
-      const hit = decide(name, args[0], path);
+  /** Gives the FileHandle its faulty methods and remembers the path it was opened with. */
+  const track = (handle: Record<string, unknown>, path: string | undefined): void => {
+    handlePaths.set(handle, path);
+    for (const name of handleMethods) {
+      const key = name.slice('handle.'.length);
+      const original = handle[key];
+      if (typeof original === 'function') handle[key] = faulty(name, original as Method);
+    }
+  };
+
+  function faulty(name: string, original: Method): Method {
+    const handleMethod = name.startsWith('handle.');
+    const promise = handleMethod || name.startsWith('promises.');
+    const sync = name.endsWith('Sync');
+    return function (this: unknown, ...args: unknown[]) {
+      if (!installed || insidePublicCall.getStore()) return original.apply(this, args);
+      const subject = handleMethod ? this : args[0];
+      const path = pathOf(subject);
+      const hit = decide(name, subject, path);
       const last = args.at(-1);
       const callback = !sync && !promise && typeof last === 'function' ? last : undefined;
       if (hit) {
@@ -175,7 +214,7 @@ export function installFsFaults(faults: unknown[]): () => void {
         // The caller's callback runs in the caller's context, where its own fs calls count.
         const bound = AsyncResource.bind(callback as (...values: unknown[]) => unknown);
         args[args.length - 1] =
-          key === 'open'
+          name === 'open'
             ? (error: unknown, fd?: number) => {
                 if (fd !== undefined) fdPaths.set(fd, path);
                 bound(error, fd);
@@ -183,12 +222,30 @@ export function installFsFaults(faults: unknown[]): () => void {
             : bound;
       }
       const result = insidePublicCall.run(true, () => original.apply(this, args));
-      if (key === 'openSync') fdPaths.set(result as number, path);
+      if (name === 'openSync') fdPaths.set(result as number, path);
+      if (name === 'promises.open')
+        return (result as Promise<Record<string, unknown>>).then((handle) => {
+          track(handle, path);
+          return handle;
+        });
       return result;
     };
+  }
+
+  const restore: Array<() => void> = [];
+  for (const name of new Set(Object.values(coverage).flat())) {
+    const promise = name.startsWith('promises.');
+    const key = promise ? name.slice('promises.'.length) : name;
+    const owner = (promise ? fs.promises : fs) as unknown as Record<string, Method>;
+    const original = owner[key];
+    if (typeof original !== 'function') continue;
+    owner[key] = faulty(name, original);
     restore.push(() => {
       owner[key] = original;
     });
   }
-  return () => restore.forEach((undo) => undo());
+  return () => {
+    installed = false;
+    restore.forEach((undo) => undo());
+  };
 }

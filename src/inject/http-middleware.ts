@@ -14,6 +14,8 @@ import { faultsEnabled } from './enabled.js';
 import { slowDown } from './slow-body.js';
 
 const HTTP_EFFECTS = ['error', 'status', 'abort', 'slowBody'];
+const armHttp = (faults: unknown): ArmedFault[] =>
+  arm(faults, HTTP_EFFECTS, 'fault', { sees: 'requests', label: () => 'http-server' });
 
 export type { AdminRouteOptions } from './admin-route.js';
 
@@ -94,9 +96,9 @@ function parseOptions(options: HttpFaultsOptions): z.infer<typeof optionsShape> 
 export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
   const settings = parseOptions(options);
   if (!faultsEnabled(settings.enabled)) return inert();
-  let armed: ArmedFault[] = arm(settings.faults ?? [], HTTP_EFFECTS, 'fault');
+  let armed: ArmedFault[] = armHttp(settings.faults ?? []);
   const set = (faults: unknown) => {
-    armed = arm(faults, HTTP_EFFECTS, 'fault');
+    armed = armHttp(faults);
   };
   const admin =
     settings.admin &&

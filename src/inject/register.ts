@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
+import { duplicateKey, parseYamlNamingKeys } from '../config/yaml-duplicate-key.js';
 import { arm } from './apply.js';
 import { faultsEnabled } from './enabled.js';
 import { installFsFaults } from './fs-faults.js';
@@ -18,17 +19,28 @@ const prefix = 'faultline/register:';
 function load(raw: string): Array<Record<string, unknown>> {
   const file = raw.startsWith('@') ? raw.slice(1) : undefined;
   const text = file === undefined ? raw : readFileSync(file, 'utf8');
+  const yaml = file !== undefined && /\.ya?ml$/.test(file);
+  const source = `FAULTLINE_FAULTS${file === undefined ? '' : ` (${file})`}`;
   let value: unknown;
   try {
-    value = file !== undefined && /\.ya?ml$/.test(file) ? parseYaml(text) : JSON.parse(text);
+    value = yaml ? parseYamlNamingKeys(text) : JSON.parse(text);
   } catch (error) {
-    throw new Error(
-      `FAULTLINE_FAULTS${file === undefined ? '' : ` (${file})`} is not valid ${file !== undefined && /\.ya?ml$/.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
-    );
+    throw new Error(`${source} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
   }
+  if (!yaml) refuseDuplicateKeys(text, source);
   if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'object' || entry === null))
     throw new Error(`FAULTLINE_FAULTS must be an array of fault objects, received ${text.slice(0, 200)}`);
   return value as Array<Record<string, unknown>>;
+}
+
+/** JSON.parse keeps the last of two equal keys in silence; JSON is YAML 1.2, whose parser names them. */
+function refuseDuplicateKeys(json: string, source: string): void {
+  const document = parseDocument(json, { version: '1.2', uniqueKeys: true });
+  const error = document.errors.find((problem) => problem.code === 'DUPLICATE_KEY');
+  if (error)
+    throw new Error(
+      `${source} has a ${duplicateKey(document, error, json) ?? 'duplicate key'}; JSON.parse would keep only the last value, so write each key once`,
+    );
 }
 
 function install(raw: string): void {
@@ -38,8 +50,15 @@ function install(raw: string): void {
     throw new Error(`every fault needs "target": "fetch", "http" or "fs"; got ${JSON.stringify(unknown)}`);
   const of = (target: string) =>
     entries.filter((entry) => entry.target === target).map(({ target: _target, ...fault }) => fault);
-  if (of('fetch').length) installFetchFaults(arm(of('fetch'), ['error', 'status', 'abort'], 'fetch fault'));
-  if (of('http').length) installHttpFaults(arm(of('http'), ['error', 'abort'], 'http fault'));
+  const sees = 'requests';
+  if (of('fetch').length)
+    installFetchFaults(
+      arm(of('fetch'), ['error', 'status', 'abort'], 'fetch fault', { sees, label: () => 'fetch' }),
+    );
+  if (of('http').length)
+    installHttpFaults(
+      arm(of('http'), ['error', 'abort'], 'http fault', { sees, label: () => 'http-client' }),
+    );
   if (of('fs').length) installFsFaults(of('fs'));
   syncBuiltinESMExports();
 }

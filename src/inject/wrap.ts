@@ -1,3 +1,5 @@
+import { closest } from '../model/closest-key.js';
+import { FaultlineError } from '../model/errors.js';
 import type { FaultSpec } from '../model/fault.js';
 import { abortError, type ArmedFault, arm, delay, errorOf, pick } from './apply.js';
 import { faultsEnabled } from './enabled.js';
@@ -7,22 +9,50 @@ export type FaultOptions = Omit<FaultSpec, 'error'> & { error?: FaultSpec['error
 export interface WrapOptions {
   /** Overrides FAULTLINE_INJECT for this call. */
   enabled?: boolean;
+  /**
+   * The methods that return their value, not a promise (`true`: every method). A fault makes them
+   * throw or return null at once, as they would themselves; a delay on them is refused.
+   */
+  sync?: boolean | readonly string[];
+}
+export interface WithFaultsOptions {
+  /** Overrides FAULTLINE_INJECT for this call. */
+  enabled?: boolean;
+  /** The function returns its value, not a promise (see WrapOptions.sync). */
+  sync?: boolean;
 }
 
 const CALL_EFFECTS = ['error', 'abort', 'nullify'];
+const AsyncFunction = (async () => undefined).constructor;
 
 /**
  * A proxy around any client object whose chosen methods are delayed or failed. Works for methods
- * that return promises and for callback methods (last argument a function). When faults are
- * off (see enabled.ts) the client itself is returned, so there is no cost per call.
+ * that return promises, for callback methods (last argument a function) and for the synchronous
+ * methods named in `sync`. When faults are off (see enabled.ts) the client itself is returned, so
+ * there is no cost per call.
  */
 export function wrap<T extends object>(
   client: T,
   faults: FaultOptions | FaultOptions[],
   options: WrapOptions = {},
 ): T {
+  checkOptions(options, 'wrap');
   if (!faultsEnabled(options.enabled)) return client;
-  const armed = arm(faults, CALL_EFFECTS, 'fault');
+  const armed = arm(faults, CALL_EFFECTS, 'fault', {
+    sees: 'calls',
+    label: (fault) => fault.methods?.join('+') ?? 'wrap',
+  });
+  armed.forEach(({ decider }, index) =>
+    decider.fault.methods?.forEach((name) => requireMethod(client, name, `fault ${index + 1}`)),
+  );
+  const sync = syncMethods(client, options.sync);
+  for (const [index, { decider }] of armed.entries()) {
+    if (decider.fault.delay === undefined) continue;
+    const chosen = decider.fault.methods;
+    const held =
+      sync === 'all' ? (chosen?.[0] ?? 'every method') : (chosen ?? [...sync]).find((name) => sync.has(name));
+    if (held !== undefined) refuseDelay(`fault ${index + 1}`, held);
+  }
   const everyMethod = armed.some((fault) => fault.decider.fault.methods === undefined);
   const faulted = new Set(armed.flatMap((fault) => fault.decider.fault.methods ?? []));
   const cache = new Map<PropertyKey, unknown>();
@@ -33,7 +63,8 @@ export function wrap<T extends object>(
       if (!everyMethod && !faulted.has(property)) return value;
       let replacement = cache.get(property);
       if (replacement === undefined) {
-        replacement = faulty(value as (...args: unknown[]) => unknown, armed, property, target);
+        const synchronous = sync === 'all' || sync.has(property);
+        replacement = faulty(value as Callable, armed, property, target, synchronous);
         cache.set(property, replacement);
       }
       return replacement;
@@ -41,36 +72,117 @@ export function wrap<T extends object>(
   });
 }
 
-/** One function with faults; `methods` does not apply, every call is a candidate. */
+/**
+ * One function with faults; every call is a candidate. Events name the function (an unnamed one
+ * is "anonymous"). `sync: true` keeps a function that returns its value synchronous.
+ */
 export function withFaults<F extends (...args: never[]) => unknown>(
   fn: F,
   faults: FaultOptions | FaultOptions[],
-  options: WrapOptions = {},
+  options: WithFaultsOptions = {},
 ): F {
+  checkOptions(options, 'withFaults');
   if (!faultsEnabled(options.enabled)) return fn;
-  const list = (Array.isArray(faults) ? faults : [faults]).map((fault) => ({
-    ...fault,
-    methods: [fn.name || 'function'],
-  }));
-  const armed = arm(list, CALL_EFFECTS, 'fault');
-  return faulty(
-    fn as unknown as (...args: unknown[]) => unknown,
-    armed,
-    fn.name || 'function',
-    undefined,
-  ) as unknown as F;
+  const name = fn.name || 'anonymous';
+  const armed = arm(faults, CALL_EFFECTS, 'fault', { sees: 'calls', label: () => name });
+  armed.forEach(({ decider }, index) => {
+    if (decider.fault.methods)
+      throw new FaultlineError(
+        'FAULTLINE_ERR_INVALID_FIELD',
+        `fault ${index + 1}: withFaults applies to every call of ${name}, so "methods" would choose nothing; drop it (methods chooses the methods of wrap())`,
+      );
+  });
+  if (options.sync === true) {
+    if (fn instanceof AsyncFunction) refuseAsync(name);
+    const delayed = armed.findIndex(({ decider }) => decider.fault.delay !== undefined);
+    if (delayed >= 0) refuseDelay(`fault ${delayed + 1}`, name);
+  }
+  return faulty(fn as unknown as Callable, armed, name, undefined, options.sync === true) as unknown as F;
 }
 
-function faulty(
-  original: (...args: unknown[]) => unknown,
-  faults: ArmedFault[],
-  method: string,
-  self: unknown,
-) {
+type Callable = (...args: unknown[]) => unknown;
+
+function checkOptions(options: object, caller: string): void {
+  if (typeof options !== 'object' || options === null)
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_FIELD',
+      `${caller} options: expected an object such as { sync: true }, received ${String(options)}`,
+    );
+  const unknown = Object.keys(options).find((key) => key !== 'enabled' && key !== 'sync');
+  if (unknown !== undefined)
+    throw new FaultlineError(
+      'FAULTLINE_ERR_UNKNOWN_FIELD',
+      `${caller} options: unknown key "${unknown}"; the keys are enabled and sync`,
+    );
+  const { sync } = options as { sync?: unknown };
+  const fits =
+    sync === undefined ||
+    typeof sync === 'boolean' ||
+    (caller === 'wrap' && Array.isArray(sync) && sync.every((name) => typeof name === 'string'));
+  if (!fits)
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_FIELD',
+      `${caller} options: sync must be ${caller === 'wrap' ? 'true, false or a list of method names' : 'true or false'}, received ${JSON.stringify(sync)}`,
+    );
+}
+
+/** The methods declared synchronous: 'all', or the names (each a method of the client, none async). */
+function syncMethods(client: object, sync: WrapOptions['sync']): 'all' | ReadonlySet<string> {
+  if (sync === true) return 'all';
+  const names = new Set(sync || []);
+  for (const name of names) {
+    if (requireMethod(client, name, 'sync') instanceof AsyncFunction) refuseAsync(name);
+  }
+  return names;
+}
+
+function requireMethod(client: object, name: string, where: string): unknown {
+  const value: unknown = Reflect.get(client, name);
+  if (typeof value === 'function') return value;
+  const methods = methodNames(client);
+  const guess = closest(name, methods);
+  throw new FaultlineError(
+    'FAULTLINE_ERR_INVALID_FIELD',
+    `${where}: the object has no method "${name}", so a fault on it would never apply; ${
+      guess
+        ? `did you mean "${guess}"?`
+        : `its methods are ${methods.slice(0, 12).join(', ') || 'none'}${methods.length > 12 ? ', …' : ''}`
+    }`,
+  );
+}
+
+/** The names of the functions on an object and its prototypes, short of Object.prototype. */
+function methodNames(client: object): string[] {
+  const names = new Set<string>();
+  for (let level: object | null = client; level && level !== Object.prototype;) {
+    for (const name of Object.getOwnPropertyNames(level)) {
+      if (name !== 'constructor' && typeof Reflect.get(client, name) === 'function') names.add(name);
+    }
+    level = Object.getPrototypeOf(level) as object | null;
+  }
+  return [...names];
+}
+
+function refuseAsync(name: string): never {
+  throw new FaultlineError(
+    'FAULTLINE_ERR_INVALID_FIELD',
+    `sync: ${name} is an async function, so it returns a promise; leave it out of sync`,
+  );
+}
+
+function refuseDelay(where: string, name: string): never {
+  throw new FaultlineError(
+    'FAULTLINE_ERR_INVALID_FIELD',
+    `${where}: a delay cannot hold back ${name}, which is synchronous (sync), without blocking the whole process; use error, abort or nullify on it, or leave it out of sync if it returns a promise`,
+  );
+}
+
+function faulty(original: Callable, faults: ArmedFault[], method: string, self: unknown, sync: boolean) {
   return function (this: unknown, ...args: unknown[]) {
     const fault = pick(faults, { method }, 'call');
     const receiver = self ?? this;
     if (!fault) return original.apply(receiver, args);
+    if (sync) return synchronously(fault);
     const callback =
       typeof args.at(-1) === 'function' ? (args.at(-1) as (...values: unknown[]) => void) : undefined;
     const outcome = async () => {
@@ -89,4 +201,11 @@ function faulty(
     }
     return outcome().then((value) => (value === null ? null : original.apply(receiver, args)));
   };
+}
+
+/** A synchronous function's own failure: a throw or null, at once (a delay was refused in wrap). */
+function synchronously(fault: FaultSpec): null {
+  if (fault.nullify) return null;
+  if (fault.abort) throw abortError();
+  throw errorOf(fault);
 }

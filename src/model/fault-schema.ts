@@ -26,7 +26,16 @@ const faultShape = z
     slowBody: z.number().int().min(1).optional(),
     methods: z.array(z.string().min(1)).min(1).optional(),
     url: z.string().min(1).optional(),
-    httpMethods: z.array(z.string().min(1)).min(1).optional(),
+    /** Upper-cased, as methods arrive: "get" matches a GET. */
+    httpMethods: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z-]+$/, 'an HTTP method such as GET or POST')
+          .transform((method) => method.toUpperCase()),
+      )
+      .min(1)
+      .optional(),
     header: z.strictObject({ name: z.string().min(1), value: z.string().optional() }).optional(),
     everyNth: z.number().int().min(1).optional(),
     firstN: z.number().int().min(1).optional(),
@@ -42,6 +51,12 @@ const faultShape = z
   })
   .refine((fault) => fault.delay !== undefined || effects(fault).length === 1, {
     message: 'a fault needs something to do: delay, error, status, abort, nullify or slowBody',
+  })
+  .refine((fault) => fault.seed === undefined || fault.probability !== undefined, {
+    message: 'seed repeats the draws of probability, and there is no probability; give both, or drop seed',
+  })
+  .refine((fault) => (fault.window?.untilMs ?? Number.POSITIVE_INFINITY) > (fault.window?.afterMs ?? 0), {
+    message: 'window: untilMs must be later than afterMs (0 when not given), or the fault would never apply',
   });
 
 export type FaultSpec = z.infer<typeof faultShape>;
