@@ -86,6 +86,17 @@ export function cgroupByName(name: string): Cgroup {
   return { name, version, directories };
 }
 
+/** Whether faultline/NAME exists under any controller. */
+export function cgroupExists(name: string): boolean {
+  try {
+    cgroupByName(name);
+    return true;
+  } catch (error) {
+    if (error instanceof MissingCapability) throw error;
+    return false;
+  }
+}
+
 /** Creates faultline/NAME under each controller and applies the limits. */
 export function createCgroup(name: string, limits: CgroupLimits): Cgroup {
   validCgroupName(name);
@@ -218,6 +229,14 @@ function readKeyed(directory: string | undefined, file: string): Record<string, 
 
 function processesIn(directory: string): number[] {
   return readFileSync(join(directory, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+}
+
+/** Every process in the group, under any of its controllers, in pid order. */
+export function processesOf(group: Cgroup): number[] {
+  const pids = new Set<number>();
+  for (const directory of new Set(Object.values(group.directories)))
+    if (existsSync(directory)) for (const pid of processesIn(directory)) pids.add(pid);
+  return [...pids].sort((a, b) => a - b);
 }
 
 /** The fields whose files hold a number; a missing file or "max" leaves its field out. */
