@@ -469,3 +469,32 @@ describe('stopping signals sent with process kill', () => {
     assert.deepEqual(readdirSync(directory), []);
   });
 });
+
+describe('stress paths', () => {
+  test('a relative disk stress path is taken from the current directory, as for io stress', async () => {
+    const directory = fresh('relative-fill');
+    mkdirSync(join(directory, 'fill'));
+    const env = { FAULTLINE_LEDGER_DIR: fresh('relative-ledger') };
+    const filled = await faultline(['stress', 'disk', '--path', 'fill', '--bytes', '64k', '-t', '1'], {
+      cwd: directory,
+      env,
+    });
+    assert.equal(filled.code, 0, filled.stderr);
+    assert.match(
+      filled.stderr,
+      new RegExp(`: ${directory}/fill/faultline-fill-\\d+-[0-9a-f]{8} holds 64\\.0 KiB`),
+    );
+    assert.match(
+      filled.stderr,
+      new RegExp(`stress exited with 0: removed ${directory}/fill/faultline-fill-`),
+    );
+    assert.deepEqual(readdirSync(join(directory, 'fill')), []);
+    const here = await faultline(['stress', 'disk', '--path', '.', '--bytes', '64k', '-t', '1'], {
+      cwd: directory,
+      env,
+    });
+    assert.equal(here.code, 0, here.stderr);
+    assert.match(here.stderr, new RegExp(`: ${directory}/faultline-fill-\\d+-[0-9a-f]{8} holds 64\\.0 KiB`));
+    assert.deepEqual(readdirSync(directory), ['fill']);
+  });
+});

@@ -12,6 +12,7 @@ import { stressOperations as stress } from '../src/system/operations/stress-oper
 import { useOperations as use } from '../src/system/operations/use-operations.js';
 import { startStress } from '../src/system/stress.js';
 import { identify, isStillRunning } from '../src/system/processes.js';
+import { stopProcess } from '../src/system/undo.js';
 import { sampleUse } from '../src/system/use-probes.js';
 import { runCli, tempDirectory, waitFor } from './helpers.js';
 
@@ -266,6 +267,64 @@ describe('cgroups: remove, refusals', () => {
     for (const name of ['test-bare', 'test-tiny'])
       assert.throws(() => cgroupByName(name), /there is no faultline cgroup/);
     assert.deepEqual(readdirSync(env.FAULTLINE_LEDGER_DIR), []);
+  });
+});
+
+describe('memory stress and the machine', () => {
+  test('more than the available memory is refused without a memory-limited cgroup; inside one it runs', async () => {
+    const env = { FAULTLINE_LEDGER_DIR: join(directory, 'memory-guard-ledger') };
+    const refused = await runCli(['stress', 'memory', '--bytes', '4000000G', '-t', '5'], env);
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /^faultline: a memory stress of 4000000\.0 GiB is more than the \d+\.\d (GiB|MiB) this machine has available: the kernel would OOM-kill processes anywhere on it, so nothing was started; .*--cgroup small\), or force it \(--force, or force: true\)\n$/,
+    );
+    assert.equal(existsSync(env.FAULTLINE_LEDGER_DIR) ? readdirSync(env.FAULTLINE_LEDGER_DIR).length : 0, 0);
+    const ledger = openLedger(join(directory, 'memory-guard-run'), { run: 'guard', experiment: 'guard' });
+    await cgroup.create!({ name: 'test-unlimited', cpuPercent: 50 }, { ...context, ledger });
+    await cgroup.create!({ name: 'test-held', memory: '32M' }, { ...context, ledger });
+    try {
+      await assert.rejects(
+        stress.memory!({ bytes: '4000000G', seconds: 5, cgroup: 'test-unlimited' }, { ...context, ledger }),
+        /\(cgroup faultline\/test-unlimited has no memory limit\): the kernel would OOM-kill/,
+      );
+      await assert.rejects(
+        stress.cpu!({ seconds: 1, force: true }, context),
+        /force is true or false, and only memory stress takes it, not cpu stress/,
+      );
+      const held = (await stress.memory!(
+        { bytes: '4000000G', seconds: 5, cgroup: 'test-held' },
+        { ...context, ledger },
+      )) as { ready: string };
+      assert.match(held.ready, /ended before full strength: killed by SIGKILL/);
+    } finally {
+      await undoLedger(scanLedgers(join(directory, 'memory-guard-run')).ledgers[0]!, () => undefined);
+    }
+  });
+});
+
+describe('stopping a stress', () => {
+  test('a process that ignores SIGTERM is SIGKILLed, and stopProcess returns once it is gone', async () => {
+    const stubborn = spawn(
+      process.execPath,
+      ['-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    await once(stubborn.stdout!, 'data');
+    const identity = identify(stubborn.pid!)!;
+    assert.equal(await stopProcess(identity, 100), true);
+    assert.equal(isStillRunning(identity), false, 'gone when stopProcess returns');
+    assert.equal(stubborn.signalCode ?? (await once(stubborn, 'exit'))[1], 'SIGKILL');
+  });
+
+  test('stress.stop returns once the ledger entries of what it stopped are settled', async () => {
+    const ledger = openLedger(join(directory, 'stop-ledger'), { run: 'stop', experiment: 'stop' });
+    await stress.cpu!({ workers: 1, percent: 10, seconds: 60 }, { ...context, ledger });
+    await stress.disk!({ path: directory, bytes: '64k', seconds: 60 }, { ...context, ledger });
+    assert.equal(ledger.live().length, 3);
+    await stress.stop!({}, { ...context, ledger });
+    assert.deepEqual(ledger.live(), []);
+    ledger.close(false);
   });
 });
 
