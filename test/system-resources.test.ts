@@ -277,7 +277,7 @@ describe('memory stress and the machine', () => {
     assert.equal(refused.code, 2);
     assert.match(
       refused.stderr,
-      /^faultline: a memory stress of 4000000\.0 GiB is more than the \d+\.\d (GiB|MiB) this machine has available: the kernel would OOM-kill processes anywhere on it, so nothing was started; .*--cgroup small\), or force it \(--force, or force: true\)\n$/,
+      /^faultline: a memory stress of 4000000\.0 GiB is more than the \d+\.\d (GiB|MiB) this machine has available: the kernel would OOM-kill processes beyond the stress, so nothing was started; .*--cgroup small\), or force it \(--force, or force: true\)\n$/,
     );
     assert.equal(existsSync(env.FAULTLINE_LEDGER_DIR) ? readdirSync(env.FAULTLINE_LEDGER_DIR).length : 0, 0);
     const ledger = openLedger(join(directory, 'memory-guard-run'), { run: 'guard', experiment: 'guard' });
@@ -299,6 +299,32 @@ describe('memory stress and the machine', () => {
       assert.match(held.ready, /ended before full strength: killed by SIGKILL/);
     } finally {
       await undoLedger(scanLedgers(join(directory, 'memory-guard-run')).ledgers[0]!, () => undefined);
+    }
+  });
+});
+
+describe('memory stress in a memory-limited container', () => {
+  test('the room a memory cgroup faultline runs in leaves is the limit, not the machine', async () => {
+    const ledger = openLedger(join(directory, 'room-run'), { run: 'room', experiment: 'room' });
+    await cgroup.create!({ name: 'test-room', memory: '256M' }, { ...context, ledger });
+    try {
+      const cli = new URL('../src/cli/main.js', import.meta.url).pathname;
+      const command = [process.execPath, cli, 'stress', 'memory', '--bytes', '512M', '-t', '5'];
+      const [file, ...args] = commandInCgroup(cgroupByName('test-room'), command);
+      const child = spawn(file!, args, {
+        env: { ...process.env, FAULTLINE_LEDGER_DIR: join(directory, 'room-ledger') },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => (stderr += chunk));
+      const [code] = await once(child, 'close');
+      assert.equal(code, 2, stderr);
+      assert.match(
+        stderr,
+        /^faultline: a memory stress of 512\.0 MiB is more than the \d+\.\d MiB the memory cgroup \/faultline\/test-room leaves \(its limit minus its use\): the kernel would OOM-kill processes beyond the stress, so nothing was started; /,
+      );
+    } finally {
+      await undoLedger(scanLedgers(join(directory, 'room-run')).ledgers[0]!, () => undefined);
     }
   });
 });
