@@ -259,15 +259,17 @@ describe('faultline process kill', () => {
     children.push(sleeper);
     const exited = once(sleeper, 'exit');
     await waitFor(() => findProcesses({ match: '^sleep 6172$' }).length === 1, 'the sleeper to exec');
-    const long = spawn('sh', ['-c', 'sleep 6173; true', padding], { stdio: 'ignore' });
+    // One process (no child to outlive it) whose command line is longer than 60 characters.
+    const longCommand = [process.execPath, '-e', 'setInterval(() => {}, 1000)', `tag6173-${padding}`];
+    const long = spawn(longCommand[0]!, longCommand.slice(1), { stdio: 'ignore' });
     children.push(long);
-    await waitFor(() => findProcesses({ match: `^sh -c sleep 6173; true ${padding}$` }).length === 1, 'sh');
-    const cut = `${long.pid} (${`sh -c sleep 6173; true ${padding}`.slice(0, 59)}…)`;
-    const paused = await run(['process', 'pause', '--match', '^sh -c sleep 6173', '--dry-run']);
+    await waitFor(() => findProcesses({ match: 'tag6173-x' }).length === 1, 'the long command line');
+    const cut = `${long.pid} (${longCommand.join(' ').slice(0, 59)}…)`;
+    const paused = await run(['process', 'pause', '--match', 'tag6173-x', '--dry-run']);
     assert.equal(paused.code, 0, paused.stderr);
     assert.equal(paused.stdout, `would pause ${cut}\n`);
     assert.equal(stateOf(long.pid!), 'S', '--dry-run paused nothing');
-    const counted = await run(['process', 'kill', '--match', '^sh -c sleep 6173', '--expect', '2']);
+    const counted = await run(['process', 'kill', '--match', 'tag6173-x', '--expect', '2']);
     assert.match(
       counted.stderr,
       new RegExp(`1 processes match but --expect 2: nothing was signalled; matched: ${escape(cut)}\n`),
