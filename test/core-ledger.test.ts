@@ -236,5 +236,9 @@ describe('ledger file lines', () => {
     assert.equal(noLedger.path, undefined);
     assert.equal(noLedger.record({ description: 'x', undo: { kind: 'delete-proxy', proxy: 'p' } }), 0);
     assert.deepEqual(noLedger.live(), []);
+    assert.deepEqual(
+      noLedger.liveWhere(() => true),
+      [],
+    );
   });
 });

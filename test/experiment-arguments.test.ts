@@ -79,6 +79,12 @@ describe('arguments of faultline provider functions', () => {
 
   test('stress kinds are checked by the stress spec, with the cgroup the runner adds', () => {
     checkArguments('stress', 'memory', { bytes: '64MiB', seconds: 5, cgroup: 'web' }, activity);
+    checkArguments('stress', 'memory', { bytes: '64MiB', seconds: 5, force: true }, activity);
+    assert.throws(
+      () => checkArguments('stress', 'cpu', { seconds: 5, force: true }, activity),
+      (error: Error) =>
+        error instanceof InvalidActivity && /stress\.cpu/.test(error.message) && /force/.test(error.message),
+    );
     assert.throws(
       () => checkArguments('stress', 'memory', { byte: '64MiB', seconds: 5 }, activity),
       (error: Error) =>

@@ -414,3 +414,87 @@ describe('the ledger: every undo clears its entry', () => {
     assert.match((await faultline(['rollback'], { env })).stdout, /nothing to roll back/);
   });
 });
+
+describe('stopping signals sent with process kill', () => {
+  test('SIGTSTP, and SIGSTOP by number, are recorded as pauses: rollback resumes the process', async () => {
+    const directory = fresh('kill-stop');
+    const env = { FAULTLINE_LEDGER_DIR: directory };
+    const target = sleeper();
+    await waitFor(() => identify(target.pid!) !== undefined, 'the sleeper to start');
+    const pid = String(target.pid);
+    const stopped = await faultline(['process', 'kill', '--pid', pid, '--signal', 'TSTP'], { env });
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal(stopped.stdout, `signal ${pid} (sleep 600) with SIGTSTP\n`);
+    assert.match(stopped.stderr, /the change stays in place; "faultline rollback" undoes it/);
+    assert.equal(stateOf(target.pid!), 'T');
+    const preview = await faultline(['rollback', '--dry-run'], { env });
+    assert.match(
+      preview.stdout,
+      new RegExp(
+        `would undo: stopped process ${pid} \\(sleep 600\\) with SIGTSTP\n    by: SIGCONT pid ${pid} `,
+      ),
+    );
+    const rolled = await faultline(['rollback'], { env });
+    assert.match(rolled.stdout, new RegExp(`undone: stopped process ${pid} \\(sleep 600\\) with SIGTSTP`));
+    assert.notEqual(stateOf(target.pid!), 'T');
+    assert.deepEqual(readdirSync(directory), []);
+
+    const byNumber = await faultline(['process', 'kill', '--pid', pid, '--signal', '19'], { env });
+    assert.equal(byNumber.stdout, `signal ${pid} (sleep 600) with SIGSTOP\n`);
+    assert.equal(stateOf(target.pid!), 'T');
+    assert.equal(readdirSync(directory).length, 1);
+    const halted = await faultline(['halt', '--ledger-dir', directory], {
+      env: { ...env, FAULTLINE_URL: 'http://127.0.0.1:9' },
+    });
+    assert.match(halted.stdout, new RegExp(`paused process ${pid} \\(sleep 600\\)`));
+    assert.notEqual(stateOf(target.pid!), 'T');
+    assert.deepEqual(readdirSync(directory), []);
+  });
+
+  test('SIGCONT sent with kill clears the pause it ends, so nothing is left to roll back', async () => {
+    const directory = fresh('kill-cont');
+    const env = { FAULTLINE_LEDGER_DIR: directory };
+    const target = sleeper();
+    await waitFor(() => identify(target.pid!) !== undefined, 'the sleeper to start');
+    const pid = String(target.pid);
+    assert.equal(
+      (await faultline(['process', 'kill', '--pid', pid, '--signal', 'SIGSTOP'], { env })).code,
+      0,
+    );
+    assert.equal(readdirSync(directory).length, 1);
+    const resumed = await faultline(['process', 'kill', '--pid', pid, '--signal', 'cont'], { env });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.stderr, '');
+    assert.notEqual(stateOf(target.pid!), 'T');
+    assert.deepEqual(readdirSync(directory), []);
+  });
+});
+
+describe('stress paths', () => {
+  test('a relative disk stress path is taken from the current directory, as for io stress', async () => {
+    const directory = fresh('relative-fill');
+    mkdirSync(join(directory, 'fill'));
+    const env = { FAULTLINE_LEDGER_DIR: fresh('relative-ledger') };
+    const filled = await faultline(['stress', 'disk', '--path', 'fill', '--bytes', '64k', '-t', '1'], {
+      cwd: directory,
+      env,
+    });
+    assert.equal(filled.code, 0, filled.stderr);
+    assert.match(
+      filled.stderr,
+      new RegExp(`: ${directory}/fill/faultline-fill-\\d+-[0-9a-f]{8} holds 64\\.0 KiB`),
+    );
+    assert.match(
+      filled.stderr,
+      new RegExp(`stress exited with 0: removed ${directory}/fill/faultline-fill-`),
+    );
+    assert.deepEqual(readdirSync(join(directory, 'fill')), []);
+    const here = await faultline(['stress', 'disk', '--path', '.', '--bytes', '64k', '-t', '1'], {
+      cwd: directory,
+      env,
+    });
+    assert.equal(here.code, 0, here.stderr);
+    assert.match(here.stderr, new RegExp(`: ${directory}/faultline-fill-\\d+-[0-9a-f]{8} holds 64\\.0 KiB`));
+    assert.deepEqual(readdirSync(directory), ['fill']);
+  });
+});

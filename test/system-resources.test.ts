@@ -1,20 +1,26 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { noLedger, openLedger, scanLedgers } from '../src/experiment/ledger.js';
 import { undoLedger } from '../src/experiment/rollback.js';
-import { cgroupByName, cgroupStats } from '../src/system/cgroups.js';
+import { cgroupByName, cgroupStats, cgroupVersion, commandInCgroup } from '../src/system/cgroups.js';
 import { cgroupOperations as cgroup } from '../src/system/operations/cgroup-operations.js';
 import { stressOperations as stress } from '../src/system/operations/stress-operations.js';
 import { useOperations as use } from '../src/system/operations/use-operations.js';
 import { startStress } from '../src/system/stress.js';
-import { isStillRunning } from '../src/system/processes.js';
+import { identify, isStillRunning } from '../src/system/processes.js';
+import { stopProcess } from '../src/system/undo.js';
 import { sampleUse } from '../src/system/use-probes.js';
 import { runCli, tempDirectory, waitFor } from './helpers.js';
 
 const directory = tempDirectory('resources');
 const context = { ledger: noLedger, signal: new AbortController().signal, warn: () => undefined };
+
+/** The file that holds a group's CPU quota. */
+const quotaFile = () => (cgroupVersion() === 1 ? 'cpu.cfs_quota_us' : 'cpu.max');
 
 describe('stress', () => {
   test('memory stress touches its pages: the RSS really grows by the amount asked for', async () => {
@@ -163,6 +169,188 @@ describe('cgroups', () => {
     const gone = await runCli(['cgroup', 'stats', 'test-cli'], env);
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /there is no faultline cgroup "test-cli"; create it first/);
+  });
+});
+
+describe('cgroups: remove, refusals', () => {
+  test('cgroup remove puts a limited process back where it came from, and leaves nothing to roll back', async () => {
+    const env = { FAULTLINE_LEDGER_DIR: join(directory, 'remove-ledger') };
+    const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+    try {
+      await waitFor(() => identify(sleeper.pid!) !== undefined, 'the sleeper to start');
+      const before = readFileSync(`/proc/${sleeper.pid}/cgroup`, 'utf8');
+      const limited = await runCli(
+        ['cgroup', 'limit', 'test-back', '--pid', String(sleeper.pid), '--cpu', '50'],
+        env,
+      );
+      assert.equal(limited.code, 0, limited.stderr);
+      assert.match(readFileSync(`/proc/${sleeper.pid}/cgroup`, 'utf8'), /:cpu:\/faultline\/test-back\n/);
+      const removed = await runCli(['cgroup', 'remove', 'test-back'], env);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.match(
+        removed.stdout,
+        new RegExp(
+          `^moved ${sleeper.pid} back to cpu:/\\S* memory:/\\S* pids:/\\S*\nremoved faultline/test-back\n$`,
+        ),
+      );
+      assert.equal(readFileSync(`/proc/${sleeper.pid}/cgroup`, 'utf8'), before, 'back in its own cgroups');
+      assert.deepEqual(readdirSync(env.FAULTLINE_LEDGER_DIR), []);
+      assert.match((await runCli(['rollback'], env)).stdout, /nothing to roll back/);
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  });
+
+  test('cgroup remove is refused while a process started inside has nowhere recorded to go back to', async () => {
+    const env = { FAULTLINE_LEDGER_DIR: join(directory, 'inside-ledger') };
+    assert.equal((await runCli(['cgroup', 'create', 'test-inside', '--pids-max', '8'], env)).code, 0);
+    const [file, ...args] = commandInCgroup(cgroupByName('test-inside'), ['sleep', '600']);
+    const inside = spawn(file!, args, { stdio: 'ignore' });
+    try {
+      await waitFor(
+        () => cgroupStats(cgroupByName('test-inside')).processes.includes(inside.pid!),
+        'the move',
+      );
+      const refused = await runCli(['cgroup', 'remove', 'test-inside'], env);
+      assert.equal(refused.code, 2);
+      assert.equal(
+        refused.stderr,
+        `faultline: faultline/test-inside holds processes faultline did not move there (pid ${inside.pid}: sleep 600): no origin is recorded to put them back, so nothing was removed; stop them (faultline rollback stops a stress faultline started in the group), then remove it\n`,
+      );
+      assert.deepEqual(cgroupStats(cgroupByName('test-inside')).processes, [inside.pid]);
+    } finally {
+      inside.kill('SIGKILL');
+      await once(inside, 'exit');
+    }
+    await waitFor(
+      () => cgroupStats(cgroupByName('test-inside')).processes.length === 0,
+      'the group to empty',
+    );
+    const removed = await runCli(['cgroup', 'remove', 'test-inside'], env);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(removed.stdout, 'removed faultline/test-inside\n');
+    assert.deepEqual(readdirSync(env.FAULTLINE_LEDGER_DIR), []);
+  });
+
+  test('create and limit refuse an existing group, limit refuses no limit, memory under a page is refused', async () => {
+    const env = { FAULTLINE_LEDGER_DIR: join(directory, 'refusals-ledger') };
+    const created = await runCli(['cgroup', 'create', 'test-twice', '--cpu', '50'], env);
+    assert.equal(created.code, 0, created.stderr);
+    try {
+      const again = await runCli(['cgroup', 'create', 'test-twice', '--cpu', '10'], env);
+      assert.equal(again.code, 2);
+      assert.equal(
+        again.stderr,
+        'faultline: faultline/test-twice exists already, so nothing was created or changed; choose another name, or remove it first (faultline cgroup stats test-twice shows what it holds, faultline cgroup remove test-twice removes it)\n',
+      );
+      const into = await runCli(
+        ['cgroup', 'limit', 'test-twice', '--pid', String(process.pid), '--cpu', '10'],
+        env,
+      );
+      assert.equal(into.code, 2);
+      assert.match(into.stderr, /faultline\/test-twice exists already, so nothing was created or changed/);
+      const quota = readFileSync(join(cgroupByName('test-twice').directories.cpu!, quotaFile()), 'utf8');
+      assert.match(quota, /^50000\b/, 'the first quota stands');
+      assert.equal(readdirSync(env.FAULTLINE_LEDGER_DIR).length, 1, 'one entry, for the one group made');
+    } finally {
+      assert.equal((await runCli(['rollback'], env)).code, 0);
+    }
+    const bare = await runCli(['cgroup', 'limit', 'test-bare', '--pid', String(process.pid)], env);
+    assert.equal(bare.code, 2);
+    assert.match(
+      bare.stderr,
+      /give a limit \(cpuPercent, memory or pidsMax; on the command line --cpu, --memory or --pids-max\)/,
+    );
+    const tiny = await runCli(['cgroup', 'create', 'test-tiny', '--memory', '1k'], env);
+    assert.equal(tiny.code, 2);
+    assert.match(tiny.stderr, /memory "1k" is 1024 bytes, less than one page \(4096 bytes\)/);
+    for (const name of ['test-bare', 'test-tiny'])
+      assert.throws(() => cgroupByName(name), /there is no faultline cgroup/);
+    assert.deepEqual(readdirSync(env.FAULTLINE_LEDGER_DIR), []);
+  });
+});
+
+describe('memory stress and the machine', () => {
+  test('more than the available memory is refused without a memory-limited cgroup; inside one it runs', async () => {
+    const env = { FAULTLINE_LEDGER_DIR: join(directory, 'memory-guard-ledger') };
+    const refused = await runCli(['stress', 'memory', '--bytes', '4000000G', '-t', '5'], env);
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /^faultline: a memory stress of 4000000\.0 GiB is more than the \d+\.\d (GiB|MiB) this machine has available: the kernel would OOM-kill processes beyond the stress, so nothing was started; .*--cgroup small\), or force it \(--force, or force: true\)\n$/,
+    );
+    assert.equal(existsSync(env.FAULTLINE_LEDGER_DIR) ? readdirSync(env.FAULTLINE_LEDGER_DIR).length : 0, 0);
+    const ledger = openLedger(join(directory, 'memory-guard-run'), { run: 'guard', experiment: 'guard' });
+    await cgroup.create!({ name: 'test-unlimited', cpuPercent: 50 }, { ...context, ledger });
+    await cgroup.create!({ name: 'test-held', memory: '32M' }, { ...context, ledger });
+    try {
+      await assert.rejects(
+        stress.memory!({ bytes: '4000000G', seconds: 5, cgroup: 'test-unlimited' }, { ...context, ledger }),
+        /\(cgroup faultline\/test-unlimited has no memory limit\): the kernel would OOM-kill/,
+      );
+      await assert.rejects(
+        stress.cpu!({ seconds: 1, force: true }, context),
+        /force is true or false, and only memory stress takes it, not cpu stress/,
+      );
+      const held = (await stress.memory!(
+        { bytes: '4000000G', seconds: 5, cgroup: 'test-held' },
+        { ...context, ledger },
+      )) as { ready: string };
+      assert.match(held.ready, /ended before full strength: killed by SIGKILL/);
+    } finally {
+      await undoLedger(scanLedgers(join(directory, 'memory-guard-run')).ledgers[0]!, () => undefined);
+    }
+  });
+});
+
+describe('memory stress in a memory-limited container', () => {
+  test('the room a memory cgroup faultline runs in leaves is the limit, not the machine', async () => {
+    const ledger = openLedger(join(directory, 'room-run'), { run: 'room', experiment: 'room' });
+    await cgroup.create!({ name: 'test-room', memory: '256M' }, { ...context, ledger });
+    try {
+      const cli = new URL('../src/cli/main.js', import.meta.url).pathname;
+      const command = [process.execPath, cli, 'stress', 'memory', '--bytes', '512M', '-t', '5'];
+      const [file, ...args] = commandInCgroup(cgroupByName('test-room'), command);
+      const child = spawn(file!, args, {
+        env: { ...process.env, FAULTLINE_LEDGER_DIR: join(directory, 'room-ledger') },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => (stderr += chunk));
+      const [code] = await once(child, 'close');
+      assert.equal(code, 2, stderr);
+      assert.match(
+        stderr,
+        /^faultline: a memory stress of 512\.0 MiB is more than the \d+\.\d MiB the memory cgroup \/faultline\/test-room leaves \(its limit minus its use\): the kernel would OOM-kill processes beyond the stress, so nothing was started; /,
+      );
+    } finally {
+      await undoLedger(scanLedgers(join(directory, 'room-run')).ledgers[0]!, () => undefined);
+    }
+  });
+});
+
+describe('stopping a stress', () => {
+  test('a process that ignores SIGTERM is SIGKILLed, and stopProcess returns once it is gone', async () => {
+    const stubborn = spawn(
+      process.execPath,
+      ['-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    await once(stubborn.stdout!, 'data');
+    const identity = identify(stubborn.pid!)!;
+    assert.equal(await stopProcess(identity, 100), true);
+    assert.equal(isStillRunning(identity), false, 'gone when stopProcess returns');
+    assert.equal(stubborn.signalCode ?? (await once(stubborn, 'exit'))[1], 'SIGKILL');
+  });
+
+  test('stress.stop returns once the ledger entries of what it stopped are settled', async () => {
+    const ledger = openLedger(join(directory, 'stop-ledger'), { run: 'stop', experiment: 'stop' });
+    await stress.cpu!({ workers: 1, percent: 10, seconds: 60 }, { ...context, ledger });
+    await stress.disk!({ path: directory, bytes: '64k', seconds: 60 }, { ...context, ledger });
+    assert.equal(ledger.live().length, 3);
+    await stress.stop!({}, { ...context, ledger });
+    assert.deepEqual(ledger.live(), []);
+    ledger.close(false);
   });
 });
 

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { noLedger } from '../src/model/ledger.js';
 import { runLoad } from '../src/system/load.js';
+import { processOperations } from '../src/system/operations/process-operations.js';
 import { findProcesses } from '../src/system/processes.js';
 import { runCli, tempDirectory, waitFor } from './helpers.js';
 
@@ -17,6 +19,14 @@ after(() => {
 });
 
 const run = (args: string[]) => runCli(args);
+
+/** The one-letter state in /proc/PID/stat: T when stopped, S when sleeping. */
+function stateOf(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 let served = 0;
 const server = http.createServer((_request, response) => {
@@ -215,8 +225,75 @@ describe('faultline process kill', () => {
     assert.match((await run(['process', 'kill'])).stderr, /exactly one of pid, port, match or pidfile/);
     assert.match(
       (await run(['process', 'kill', '--pid', '1', '--signal', 'SIGNOPE'])).stderr,
-      /unknown signal "SIGNOPE"/,
+      /unknown signal "SIGNOPE"; give a name or its number/,
     );
+    const zero = await run(['process', 'kill', '--pid', '1', '--signal', '0']);
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /unknown signal "0"/);
+  });
+
+  test('pid 1 is refused unless --force, whether named or matched; faultline itself always', async () => {
+    const named = await run(['process', 'kill', '--pid', '1', '--dry-run']);
+    assert.equal(named.code, 2);
+    assert.equal(named.stdout, '');
+    assert.match(
+      named.stderr,
+      /^faultline: refused to touch 1 \(.*, the init process: stopping it can take the machine or container down\): nothing was signalled; choose the processes more narrowly, or add --force if you mean it\n$/,
+    );
+    const matched = await run(['process', 'pause', '--match', '.', '--dry-run']);
+    assert.equal(matched.code, 2);
+    assert.match(matched.stderr, /refused to touch 1 \(.*\): nothing was paused/);
+    const forced = await run(['process', 'kill', '--pid', '1', '--dry-run', '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, /^would signal 1 \(.+\) with SIGTERM\n$/);
+    const context = { ledger: noLedger, signal: new AbortController().signal, warn: () => undefined };
+    await assert.rejects(
+      processOperations.pause!({ pid: process.pid, force: true }, context),
+      new RegExp(`^Error: pid ${process.pid} is this faultline process itself: nothing was paused$`),
+    );
+  });
+
+  test('numeric signals, pause --dry-run, --expect 0 with no match, and long command lines cut with "…"', async () => {
+    const padding = 'x'.repeat(80);
+    const sleeper = spawn('sh', ['-c', 'exec sleep 6172', padding], { stdio: 'ignore' });
+    children.push(sleeper);
+    const exited = once(sleeper, 'exit');
+    await waitFor(() => findProcesses({ match: '^sleep 6172$' }).length === 1, 'the sleeper to exec');
+    // One process (no child to outlive it) whose command line is longer than 60 characters.
+    const longCommand = [process.execPath, '-e', 'setInterval(() => {}, 1000)', `tag6173-${padding}`];
+    const long = spawn(longCommand[0]!, longCommand.slice(1), { stdio: 'ignore' });
+    children.push(long);
+    await waitFor(() => findProcesses({ match: 'tag6173-x' }).length === 1, 'the long command line');
+    const cut = `${long.pid} (${longCommand.join(' ').slice(0, 59)}…)`;
+    const paused = await run(['process', 'pause', '--match', 'tag6173-x', '--dry-run']);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.equal(paused.stdout, `would pause ${cut}\n`);
+    assert.equal(stateOf(long.pid!), 'S', '--dry-run paused nothing');
+    const counted = await run(['process', 'kill', '--match', 'tag6173-x', '--expect', '2']);
+    assert.match(
+      counted.stderr,
+      new RegExp(`1 processes match but --expect 2: nothing was signalled; matched: ${escape(cut)}\n`),
+    );
+    const none = await run(['process', 'kill', '--match', '^sleep 6999$', '--expect', '0']);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(
+      none.stdout,
+      'no process matches --match "^sleep 6999$", as --expect 0 allows: nothing was signalled\n',
+    );
+    const killed = await run([
+      'process',
+      'kill',
+      '--match',
+      '^sleep 6172$',
+      '--expect',
+      '1',
+      '--signal',
+      '9',
+    ]);
+    assert.equal(killed.code, 0, killed.stderr);
+    assert.equal(killed.stdout, `signal ${sleeper.pid} (sleep 6172) with SIGKILL\n`);
+    const [, signal] = await exited;
+    assert.equal(signal, 'SIGKILL');
   });
 });
 

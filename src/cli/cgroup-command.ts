@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { cgroupByName, cgroupStats } from '../system/cgroups.js';
+import { cgroupByName, cgroupStats, type MovedProcess } from '../system/cgroups.js';
 import { cgroupOperations } from '../system/operations/cgroup-operations.js';
 import { formatBytes } from '../system/units.js';
 import { example, out } from './context.js';
@@ -46,7 +46,7 @@ export function cgroupCommand(): Command {
 
   const limit = withTargetOptions(limitOptions(new Command('limit')))
     .description(
-      'move processes into a new limited cgroup; held for --for seconds, or until faultline rollback',
+      'move processes into a new limited cgroup (refused if it exists); held for --for seconds, or until faultline rollback',
     )
     .argument('<name>')
     .option('--for <seconds>', 'hold the limit this long, then move the processes back', seconds('--for'))
@@ -83,11 +83,20 @@ export function cgroupCommand(): Command {
     });
 
   const remove = new Command('remove')
-    .description('move the processes of a faultline cgroup out and remove it')
+    .description(
+      'move the processes of a faultline cgroup back where they came from and remove it; refused while it holds a process started inside',
+    )
     .argument('<name>')
     .action(async (name: string) => {
       await withCliLedger((context) => cgroupOperations.remove!({ name }, context), {
-        report: () => out(`removed faultline/${name}`),
+        report: (result) => {
+          const { movedBack } = result as { movedBack: MovedProcess[] };
+          for (const { pid, from } of movedBack) {
+            const where = Object.entries(from).map(([controller, path]) => `${controller}:${path}`);
+            out(`moved ${pid} back to ${where.join(' ')}`);
+          }
+          out(`removed faultline/${name}`);
+        },
       });
     });
 

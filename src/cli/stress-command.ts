@@ -26,6 +26,10 @@ function stressSubcommand(kind: 'cpu' | 'memory' | 'disk' | 'io', description: s
         'spread the allocation over this many seconds',
         integer('--ramp', 0, 3600),
         0,
+      )
+      .option(
+        '--force',
+        "allocate more than the machine's available memory outside a memory-limited cgroup (refused otherwise: the kernel would OOM-kill processes anywhere)",
       );
   }
   if (kind === 'disk') {
@@ -45,6 +49,7 @@ function stressSubcommand(kind: 'cpu' | 'memory' | 'disk' | 'io', description: s
       ...(flags.cgroup ? { cgroup: flags.cgroup } : {}),
       ...(kind === 'cpu' ? { workers: flags.workers, percent: flags.percent } : {}),
       ...(kind === 'memory' ? { bytes: flags.bytes, rampSeconds: flags.ramp } : {}),
+      ...(kind === 'memory' && flags.force === true ? { force: true } : {}),
       ...(kind === 'disk' ? { path: flags.path, bytes: flags.bytes } : {}),
       ...(kind === 'io' ? { path: flags.path, blockBytes: flags.block, fsync: flags.fsync } : {}),
     };

@@ -12,7 +12,7 @@ import type { SystemContext } from '../system/operations/index.js';
 import { processOperations } from '../system/operations/process-operations.js';
 import { onlyOne, resolveTargets } from '../system/operations/selector.js';
 import { UnsafeFile } from '../system/private-files.js';
-import { type ProcessInfo, signalName, signalNumber } from '../system/processes.js';
+import { type ProcessInfo, shortCommand, signalName, signalNumber } from '../system/processes.js';
 import { attachRecorded } from '../system/operations/syscall-operations.js';
 import { injectSyscall, type SyscallFault } from '../system/strace.js';
 import { example, out, UsageError } from './context.js';
@@ -183,26 +183,36 @@ function readBody(file: string): string {
 export function processCommand(): Command {
   const kill = withTargetOptions(new Command('kill'))
     .description('send a signal to processes chosen by pid, pidfile, listening port or command-line pattern')
-    .option('--signal <name>', 'signal to send', 'SIGTERM')
-    .option('--dry-run', 'list the matching processes and kill nothing')
+    .option('--signal <name|number>', 'signal to send: a name (SIGKILL, KILL) or a number (9)', 'SIGTERM')
+    .option('--dry-run', 'list the matching processes and signal nothing')
     .addHelpText(
       'after',
       example("faultline process kill --match 'node server.js' --expect 1 --signal SIGKILL"),
     )
-    .action((flags: TargetFlags & { signal: string; dryRun?: boolean }) => {
-      let signal: number;
+    .action(async (flags: TargetFlags & { signal: string; dryRun?: boolean }) => {
+      let signal: string;
       try {
-        signal = signalNumber(flags.signal);
+        signalNumber(flags.signal);
+        signal = signalName(flags.signal);
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
       const found = chooseTargets(flags, 'signalled');
-      for (const info of found)
-        out(
-          `${flags.dryRun ? 'would signal' : 'signal'} ${info.pid} (${info.command}) with ${signalName(flags.signal)}`,
-        );
-      if (flags.dryRun) return;
-      for (const info of found) process.kill(info.pid, signal);
+      const line = (info: ProcessInfo) => `${info.pid} (${shortCommand(info.command)}) with ${signal}`;
+      if (flags.dryRun) {
+        for (const info of found) out(`would signal ${line(info)}`);
+        return;
+      }
+      // A stopping signal is recorded as a pause, so rollback and halt resume the process.
+      const kill = async (context: SystemContext) => {
+        for (const info of found)
+          await processOperations.kill!({ pid: info.pid, signal, force: flags.force === true }, context);
+      };
+      await withCliLedger(kill, {
+        report: () => {
+          for (const info of found) out(`signal ${line(info)}`);
+        },
+      });
     });
 
   const pause = withTargetOptions(new Command('pause'))
@@ -210,16 +220,22 @@ export function processCommand(): Command {
       'stop processes with SIGSTOP; SIGCONT after --for seconds, on Ctrl-C, or by faultline rollback',
     )
     .option('--for <seconds>', 'resume after this long', seconds('--for'))
+    .option('--dry-run', 'list the matching processes and pause nothing')
     .addHelpText('after', example('faultline process pause --port 8080 --expect 1 --for 10'))
-    .action(async (flags: TargetFlags & { for?: number }) => {
+    .action(async (flags: TargetFlags & { for?: number; dryRun?: boolean }) => {
       const found = chooseTargets(flags, 'paused');
+      if (flags.dryRun) {
+        for (const info of found) out(`would pause ${info.pid} (${shortCommand(info.command)})`);
+        return;
+      }
       const pause = async (context: SystemContext) => {
-        for (const info of found) await processOperations.pause!({ pid: info.pid }, context);
+        for (const info of found)
+          await processOperations.pause!({ pid: info.pid, force: flags.force === true }, context);
       };
       await withCliLedger(pause, {
         hold: holdFor(flags.for),
         report: () => {
-          for (const info of found) out(`paused ${info.pid} (${info.command})`);
+          for (const info of found) out(`paused ${info.pid} (${shortCommand(info.command)})`);
         },
       });
     });
@@ -230,11 +246,12 @@ export function processCommand(): Command {
     .action(async (flags: TargetFlags) => {
       const found = chooseTargets(flags, 'resumed');
       const resume = async (context: SystemContext) => {
-        for (const info of found) await processOperations.resume!({ pid: info.pid }, context);
+        for (const info of found)
+          await processOperations.resume!({ pid: info.pid, force: flags.force === true }, context);
       };
       await withCliLedger(resume, {
         report: () => {
-          for (const info of found) out(`resumed ${info.pid} (${info.command})`);
+          for (const info of found) out(`resumed ${info.pid} (${shortCommand(info.command)})`);
         },
       });
     });
@@ -246,14 +263,27 @@ export function processCommand(): Command {
     .addCommand(resume);
 }
 
-/** The processes the flags choose, or a usage error that says why none were touched. */
+/**
+ * The processes the flags choose, or a usage error that says why none were touched. None at all
+ * (allowed by --expect 0) is said, so an empty output is never the only answer.
+ */
 function chooseTargets(flags: TargetFlags, verb: string): ProcessInfo[] {
+  let found: ProcessInfo[];
   try {
-    return resolveTargets(targetArgs(flags), verb, targetFlag);
+    found = resolveTargets(targetArgs(flags), verb, targetFlag);
   } catch (error) {
     if (error instanceof UnsafeFile) throw error;
     throw new UsageError((error as Error).message);
   }
+  if (found.length === 0) {
+    const [key, value] = Object.entries(targetArgs(flags)).find(([name]) =>
+      ['pid', 'port', 'match', 'pidfile'].includes(name),
+    )!;
+    out(
+      `no process matches ${targetFlag(key)} ${JSON.stringify(value)}, as --expect 0 allows: nothing was ${verb}`,
+    );
+  }
+  return found;
 }
 
 export function syscallCommand(): Command {

@@ -8,6 +8,7 @@ export interface TargetFlags {
   pidfile?: string;
   expect?: number;
   includeSupervisors?: boolean;
+  force?: boolean;
 }
 
 /** The process-choosing flags every process fault takes: exactly one of them, and a count guard. */
@@ -25,7 +26,8 @@ export function withTargetOptions(command: Command): Command {
     .option(
       '--include-supervisors',
       'let --match and --port also choose "faultline supervise" processes, left out by default',
-    );
+    )
+    .option('--force', 'also act on pid 1 or on the process that started faultline, refused otherwise');
 }
 
 /** The CLI spelling of a target field, for messages: includeSupervisors is --include-supervisors. */
@@ -34,9 +36,9 @@ export function targetFlag(field: string): string {
 }
 
 export function targetArgs(flags: TargetFlags): TargetFlags {
-  const { pid, port, match, pidfile, expect, includeSupervisors } = flags;
+  const { pid, port, match, pidfile, expect, includeSupervisors, force } = flags;
   return Object.fromEntries(
-    Object.entries({ pid, port, match, pidfile, expect, includeSupervisors }).filter(
+    Object.entries({ pid, port, match, pidfile, expect, includeSupervisors, force }).filter(
       ([, value]) => value !== undefined,
     ),
   ) as TargetFlags;

@@ -99,6 +99,11 @@ export function openLedger(directory: string, header: { run: string; experiment:
       for (const entry of live()) if (done(entry.undo)) ledger.settle(entry.seq);
       settleInOtherLedgers(directory, path, done);
     },
+    liveWhere(wanted) {
+      const own = live().map((entry) => entry.undo);
+      const others = otherLedgers(directory, path).flatMap((left) => left.entries.map((entry) => entry.undo));
+      return [...own, ...others].filter(wanted);
+    },
     live,
     close(keep) {
       if (closed) return;
@@ -233,15 +238,17 @@ export function removeIfFinished(path: string): void {
   if (left.entries.length === 0 && !left.running) rmSync(path, { force: true });
 }
 
-function settleInOtherLedgers(directory: string, own: string, done: (undo: Undo) => boolean) {
-  let scan: LedgerScan;
+/** The other ledgers in `directory` that pass the checks; an unsafe directory holds none here. */
+function otherLedgers(directory: string, own: string): LeftLedger[] {
   try {
-    scan = scanLedgers(directory);
+    return scanLedgers(directory).ledgers.filter((left) => left.path !== own);
   } catch {
-    return; // An unsafe directory is refused by `faultline rollback`, which says why.
+    return []; // An unsafe directory is refused by `faultline rollback`, which says why.
   }
-  for (const left of scan.ledgers) {
-    if (left.path === own) continue;
+}
+
+function settleInOtherLedgers(directory: string, own: string, done: (undo: Undo) => boolean) {
+  for (const left of otherLedgers(directory, own)) {
     try {
       const seqs = left.entries.filter((entry) => done(entry.undo)).map((entry) => entry.seq);
       settleEntries(left.path, seqs);

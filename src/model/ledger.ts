@@ -174,6 +174,11 @@ export interface Ledger {
    * whose undo `done` says was just carried out another way (`cgroup remove`, `net destroy`).
    */
   settleWhere(done: (undo: Undo) => boolean): void;
+  /**
+   * The undos of the live entries `wanted` picks, in this ledger and in the current user's other
+   * ledgers, so an action done another way (`cgroup remove`) can do it as the undo would.
+   */
+  liveWhere(wanted: (undo: Undo) => boolean): Undo[];
   /** Entries not yet settled, oldest first. */
   live(): LedgerEntry[];
   /** Removes the file, or keeps it when faults may still be in place. */
@@ -185,6 +190,7 @@ export const noLedger: Ledger = {
   record: () => 0,
   settle: () => undefined,
   settleWhere: () => undefined,
+  liveWhere: () => [],
   live: () => [],
   close: () => undefined,
 };

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { MissingCapability, requireRoot } from './capability.js';
 import { isCgroupName } from '../model/system-names.js';
 import { parseKeyValueLines } from './proc-parsers.js';
@@ -84,6 +84,17 @@ export function cgroupByName(name: string): Cgroup {
       `there is no faultline cgroup "${name}"; create it first (faultline cgroup limit, or cgroup.create)`,
     );
   return { name, version, directories };
+}
+
+/** Whether faultline/NAME exists under any controller. */
+export function cgroupExists(name: string): boolean {
+  try {
+    cgroupByName(name);
+    return true;
+  } catch (error) {
+    if (error instanceof MissingCapability) throw error;
+    return false;
+  }
 }
 
 /** Creates faultline/NAME under each controller and applies the limits. */
@@ -173,6 +184,33 @@ function directoryOf(version: 1 | 2, controller: Controller, path: string): stri
   return version === 1 ? join(ROOT, controller, path) : join(ROOT, path);
 }
 
+/** The memory cgroup path of a process ("/user.slice/..."), if the memory controller is mounted. */
+export function memoryPathOf(pid: number): string | undefined {
+  return currentPaths(pid, cgroupVersion()).memory;
+}
+
+/**
+ * The least memory left (limit minus use) in the memory cgroup at `path` and its ancestors, and
+ * where; undefined when none of them is limited.
+ */
+export function memoryHeadroom(path: string): { bytes: number; path: string } | undefined {
+  const version = cgroupVersion();
+  const [limitFile, usageFile] =
+    version === 1 ? ['memory.limit_in_bytes', 'memory.usage_in_bytes'] : ['memory.max', 'memory.current'];
+  let tightest: { bytes: number; path: string } | undefined;
+  for (let current = path; ; current = dirname(current)) {
+    const directory = directoryOf(version, 'memory', current);
+    const limit = readNumber(directory, limitFile);
+    // Inactive page cache is reclaimed before an OOM kill, so it does not count as used.
+    const stat = readKeyed(directory, 'memory.stat');
+    const reclaimable = (version === 1 ? stat.total_inactive_file : stat.inactive_file) ?? 0;
+    const usage = (readNumber(directory, usageFile) ?? 0) - reclaimable;
+    if (limit !== undefined && (tightest === undefined || limit - usage < tightest.bytes))
+      tightest = { bytes: Math.max(0, limit - usage), path: current };
+    if (current === '/' || current === '.') return tightest;
+  }
+}
+
 /** Where a process sits now, recorded before a move so the move can be undone. */
 export function originOf(pid: number): MovedProcess {
   return { pid, from: currentPaths(pid, cgroupVersion()) };
@@ -218,6 +256,14 @@ function readKeyed(directory: string | undefined, file: string): Record<string, 
 
 function processesIn(directory: string): number[] {
   return readFileSync(join(directory, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+}
+
+/** Every process in the group, under any of its controllers, in pid order. */
+export function processesOf(group: Cgroup): number[] {
+  const pids = new Set<number>();
+  for (const directory of new Set(Object.values(group.directories)))
+    if (existsSync(directory)) for (const pid of processesIn(directory)) pids.add(pid);
+  return [...pids].sort((a, b) => a - b);
 }
 
 /** The fields whose files hold a number; a missing file or "max" leaves its field out. */

@@ -71,7 +71,12 @@ export function isSupervisor(pid: number): boolean {
   });
 }
 
-/** The processes a selector names, read from /proc; never this process itself. */
+/**
+ * The processes a selector names, read from /proc; never this process itself. A pattern or a port
+ * also leaves out the process that started this one: a shell running `faultline … --match X` has X
+ * on its own command line. A pid or pidfile names its process exactly, so the parent stays in, for
+ * the selector's guard (protectedReason) to refuse.
+ */
 export function findProcesses(selector: ProcessSelector): ProcessInfo[] {
   let pids: number[];
   if ('pid' in selector) pids = commandOf(selector.pid) === undefined ? [] : [selector.pid];
@@ -81,23 +86,41 @@ export function findProcesses(selector: ProcessSelector): ProcessInfo[] {
     const pattern = new RegExp(selector.match);
     pids = allPids().filter((pid) => pattern.test(commandOf(pid) ?? ''));
   }
+  const exact = 'pid' in selector || 'pidfile' in selector;
   return pids
-    .filter((pid) => pid !== process.pid && pid !== process.ppid)
+    .filter((pid) => pid !== process.pid && (exact || pid !== process.ppid))
     .map((pid) => ({ pid, command: commandOf(pid) ?? '' }))
     .filter((info) => info.command !== '');
 }
 
-/** "kill", "KILL" and "SIGKILL" all name SIGKILL. */
+/** "kill", "KILL", "SIGKILL" and "9" all name SIGKILL; a number no signal has is kept as it is. */
 export function signalName(name: string): string {
-  const upper = name.toUpperCase();
+  const trimmed = name.trim();
+  if (/^\d+$/.test(trimmed)) {
+    const number = Number(trimmed);
+    return Object.entries(os.constants.signals).find(([, value]) => value === number)?.[0] ?? trimmed;
+  }
+  const upper = trimmed.toUpperCase();
   return upper.startsWith('SIG') ? upper : `SIG${upper}`;
 }
 
 export function signalNumber(name: string): number {
   const number = os.constants.signals[signalName(name) as keyof typeof os.constants.signals];
   if (number === undefined)
-    throw new Error(`unknown signal "${name}"; for example SIGTERM, SIGKILL, SIGSTOP, SIGCONT`);
+    throw new Error(
+      `unknown signal "${name}"; give a name or its number, for example SIGTERM, SIGKILL (9), SIGSTOP, SIGCONT`,
+    );
   return number;
+}
+
+/** The signals that stop a process until SIGCONT, as SIGSTOP does (the last three can be caught). */
+export const STOP_SIGNALS: readonly string[] = ['SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU'];
+
+const COMMAND_SHOWN = 60;
+
+/** A command line cut for one line of output; "…" says where it was cut. */
+export function shortCommand(command: string): string {
+  return command.length > COMMAND_SHOWN ? `${command.slice(0, COMMAND_SHOWN - 1)}…` : command;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { FileIdentity } from './private-files.js';
 import { parseBytes } from './units.js';
@@ -12,6 +13,12 @@ const size = (field: string) =>
       return z.NEVER;
     }
   });
+
+/** A directory, relative to the current one or absolute; kept absolute, as the ledger records it. */
+const directory = z
+  .string()
+  .min(1)
+  .transform((path) => resolve(path));
 
 const cpu = z.strictObject({
   kind: z.literal('cpu'),
@@ -28,13 +35,13 @@ const memory = z.strictObject({
 });
 const disk = z.strictObject({
   kind: z.literal('disk'),
-  path: z.string().min(1),
+  path: directory,
   bytes: size('bytes'),
   seconds,
 });
 const io = z.strictObject({
   kind: z.literal('io'),
-  path: z.string().min(1),
+  path: directory,
   blockBytes: size('blockBytes').default(4 * 1024 * 1024),
   fsync: z.boolean().default(true),
   seconds,

@@ -23,16 +23,27 @@ export interface UndoOutcome {
 }
 
 const STOP_GRACE_MS = 2000;
+/** How long a SIGKILLed process may take to be gone (it first leaves a D state, then is reaped). */
+const KILL_WAIT_MS = 5000;
 
-/** Stops a process faultline started: SIGTERM, then SIGKILL after `graceMs`. */
+/**
+ * Stops a process faultline started: SIGTERM, then SIGKILL after `graceMs`, and returns once it
+ * is gone (or `KILL_WAIT_MS` after SIGKILL), so whoever settles its ledger entry next is right.
+ */
 export async function stopProcess(identity: ProcessIdentity, graceMs = STOP_GRACE_MS): Promise<boolean> {
   if (!signalIdentified(identity, 'SIGCONT') || !signalIdentified(identity, 'SIGTERM')) return false;
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (!isStillRunning(identity)) return true;
+  if (await goneWithin(identity, graceMs)) return true;
+  signalIdentified(identity, 'SIGKILL');
+  await goneWithin(identity, KILL_WAIT_MS);
+  return true;
+}
+
+async function goneWithin(identity: ProcessIdentity, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (isStillRunning(identity)) {
+    if (Date.now() >= deadline) return false;
     await delay(20);
   }
-  signalIdentified(identity, 'SIGKILL');
   return true;
 }
 

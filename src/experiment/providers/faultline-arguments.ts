@@ -118,9 +118,17 @@ export function argumentSchema(module: string, func: string): z.ZodType | undefi
   const own = argumentSchemas[module]?.[func];
   if (own) return own;
   if (module === 'stress' && func !== 'stop') {
+    // A memory stress also takes force (past the available memory); the runner takes both out.
+    const runnerKeys = func === 'memory' ? ['cgroup', 'force'] : ['cgroup'];
     return z
-      .looseObject({ cgroup: name.optional() })
-      .transform(({ cgroup: _cgroup, ...rest }) => ({ ...rest, kind: func }))
+      .looseObject({
+        cgroup: name.optional(),
+        ...(func === 'memory' ? { force: z.boolean().optional() } : {}),
+      })
+      .transform((args) => ({
+        ...Object.fromEntries(Object.entries(args).filter(([key]) => !runnerKeys.includes(key))),
+        kind: func,
+      }))
       .pipe(stressSpecSchema);
   }
   return systemModules[module]?.[func]?.schema;

@@ -3,14 +3,19 @@ import {
   type Cgroup,
   type CgroupLimits,
   cgroupByName,
+  cgroupExists,
   cgroupStats,
   createCgroup,
   type MovedProcess,
   moveInto,
   originOf,
+  processesOf,
   removeCgroup,
 } from '../cgroups.js';
+import type { Undo } from '../../model/ledger.js';
 import { oomKillsSince, uptimeSeconds } from '../kernel-log.js';
+import { FaultlineError } from '../../model/errors.js';
+import { findProcesses, shortCommand } from '../processes.js';
 import { parseBytes } from '../units.js';
 import { operation, type SystemContext, type SystemOperation } from './operation.js';
 import { resolveTargets, targetFields } from './selector.js';
@@ -22,6 +27,9 @@ const limits = {
   pidsMax: z.coerce.number().int().min(1).optional(),
 };
 
+/** The kernel counts memory in pages and rounds a limit down to whole ones. */
+const PAGE_BYTES = 4096;
+
 function limitsOf(args: {
   cpuPercent?: number | undefined;
   memory?: number | string | undefined;
@@ -29,13 +37,43 @@ function limitsOf(args: {
 }): CgroupLimits {
   const result: CgroupLimits = {};
   if (args.cpuPercent !== undefined) result.cpuPercent = args.cpuPercent;
-  if (args.memory !== undefined) result.memoryBytes = parseBytes(args.memory, 'memory');
+  if (args.memory !== undefined) result.memoryBytes = memoryBytes(args.memory);
   if (args.pidsMax !== undefined) result.pidsMax = args.pidsMax;
   return result;
 }
 
+function memoryBytes(memory: number | string): number {
+  let bytes: number;
+  try {
+    bytes = parseBytes(memory, 'memory');
+  } catch (error) {
+    throw refusal((error as Error).message);
+  }
+  if (bytes < PAGE_BYTES)
+    throw refusal(
+      `memory ${JSON.stringify(memory)} is ${bytes} bytes, less than one page (${PAGE_BYTES} bytes), and the kernel would round it down to a limit of 0; give at least 4k (a process needs about 1M to start at all)`,
+    );
+  return bytes;
+}
+
+/** Refused before anything was changed: bad input, exit 2 on the command line. */
+const refusal = (message: string) => new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', message);
+
+function describePid(pid: number): string {
+  const [info] = findProcesses({ pid });
+  return info ? `pid ${pid}: ${shortCommand(info.command)}` : `pid ${pid}`;
+}
+
 /** The kernel-log time the run began reading from, so OOM probes only see this run's kills. */
 const startedAt = uptimeSeconds();
+
+/** Refuses a group that exists: creating it again would change the limits of whatever uses it. */
+function refuseExisting(name: string): void {
+  if (cgroupExists(name))
+    throw refusal(
+      `faultline/${name} exists already, so nothing was created or changed; choose another name, or remove it first (faultline cgroup stats ${name} shows what it holds, faultline cgroup remove ${name} removes it)`,
+    );
+}
 
 function create(name: string, wanted: CgroupLimits, context: SystemContext, moved: MovedProcess[]): Cgroup {
   const group = createCgroup(name, wanted);
@@ -49,16 +87,29 @@ function create(name: string, wanted: CgroupLimits, context: SystemContext, move
 export const cgroupOperations: Record<string, SystemOperation> = {
   /** An empty limited group, for stress or supervised targets started inside it. */
   create: operation('cgroup.create', z.strictObject(limits), async (args, context) => {
-    const group = create(args.name, limitsOf(args), context, []);
+    const wanted = limitsOf(args);
+    refuseExisting(args.name);
+    const group = create(args.name, wanted, context, []);
     return { name: group.name, version: group.version, directories: group.directories };
   }),
 
   /** Moves the chosen processes into a new limited group; the undo moves them back. */
   limit: operation('cgroup.limit', z.strictObject({ ...limits, ...targetFields }), async (args, context) => {
-    const found = resolveTargets(args, 'limited');
-    if (found.length === 0) throw new Error('no process matches, so nothing was limited');
+    const wanted = limitsOf(args);
+    if (Object.keys(wanted).length === 0)
+      throw refusal(
+        'give a limit (cpuPercent, memory or pidsMax; on the command line --cpu, --memory or --pids-max): without one the processes would be moved and nothing limited, so nothing was done',
+      );
+    refuseExisting(args.name);
+    let found;
+    try {
+      found = resolveTargets(args, 'limited');
+    } catch (error) {
+      throw refusal((error as Error).message);
+    }
+    if (found.length === 0) throw refusal('no process matches, so nothing was limited');
     const moved = found.map((info) => originOf(info.pid));
-    const group = create(args.name, limitsOf(args), context, moved);
+    const group = create(args.name, wanted, context, moved);
     for (const info of found) moveInto(group, info.pid);
     return { name: group.name, version: group.version, processes: found };
   }),
@@ -67,11 +118,27 @@ export const cgroupOperations: Record<string, SystemOperation> = {
     cgroupStats(cgroupByName(args.name)),
   ),
 
-  /** Removes a group; every ledger entry that would remove it is cleared, so no rollback repeats it. */
+  /**
+   * Removes a group as its undo would: each process moved in goes back where the ledger says it
+   * came from. A process the ledger has no origin for (one started inside) is not moved anywhere
+   * by guess: the removal is refused. Every entry that would remove the group is then cleared.
+   */
   remove: operation('cgroup.remove', z.strictObject({ name: z.string().min(1) }), async (args, context) => {
-    removeCgroup(cgroupByName(args.name));
-    context.ledger.settleWhere((undo) => undo.kind === 'remove-cgroup' && undo.cgroup === args.name);
-    return true;
+    const group = cgroupByName(args.name);
+    const removes = (undo: Undo) => undo.kind === 'remove-cgroup' && undo.cgroup === args.name;
+    const moved = context.ledger
+      .liveWhere(removes)
+      .flatMap((undo) => (undo.kind === 'remove-cgroup' ? undo.moved : []));
+    const origins = new Set(moved.map((entry) => entry.pid));
+    const strangers = processesOf(group).filter((pid) => !origins.has(pid));
+    if (strangers.length > 0)
+      throw refusal(
+        `faultline/${args.name} holds processes faultline did not move there (${strangers.map(describePid).join(', ')}): no origin is recorded to put them back, so nothing was removed; stop them (faultline rollback stops a stress faultline started in the group), then remove it`,
+      );
+    const inside = new Set(processesOf(group));
+    removeCgroup(group, moved);
+    context.ledger.settleWhere(removes);
+    return { name: args.name, movedBack: moved.filter((entry) => inside.has(entry.pid)) };
   }),
 
   /** OOM kills in the kernel log since this runner started, optionally only those of one group. */

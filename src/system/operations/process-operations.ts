@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { identify, signalName, signalNumber } from '../processes.js';
-import { operation, type SystemOperation } from './operation.js';
+import {
+  identify,
+  type ProcessInfo,
+  shortCommand,
+  signalName,
+  signalNumber,
+  STOP_SIGNALS,
+} from '../processes.js';
+import { operation, type SystemContext, type SystemOperation } from './operation.js';
 import { resolveTargets, targetFields } from './selector.js';
 
 const kill = z.strictObject({
@@ -10,26 +17,47 @@ const kill = z.strictObject({
 });
 const pause = z.strictObject({ ...targetFields });
 
+/**
+ * Sends a stopping signal, recorded with a SIGCONT undo first, so a rollback, `faultline rollback`
+ * or `faultline halt` resumes the process however it was stopped.
+ */
+function stopRecorded(info: ProcessInfo, signal: string, context: SystemContext): void {
+  const identity = identify(info.pid);
+  if (!identity) return;
+  const what = `process ${info.pid} (${shortCommand(info.command)})`;
+  context.ledger.record({
+    description: signal === 'SIGSTOP' ? `paused ${what}` : `stopped ${what} with ${signal}`,
+    undo: { kind: 'resume-process', process: identity },
+  });
+  process.kill(info.pid, signal);
+}
+
+/** The stopped processes are running again: their pause entries are cleared, so no rollback repeats it. */
+function settleResumed(found: ProcessInfo[], context: SystemContext): void {
+  const pids = new Set(found.map((info) => info.pid));
+  context.ledger.settleWhere((undo) => undo.kind === 'resume-process' && pids.has(undo.process.pid));
+}
+
 export const processOperations: Record<string, SystemOperation> = {
-  kill: operation('process.kill', kill, async (args) => {
+  /** Any signal; one that stops the process is recorded as a pause is, and SIGCONT clears pauses. */
+  kill: operation('process.kill', kill, async (args, context) => {
     const signal = signalNumber(args.signal);
+    const name = signalName(args.signal);
     const found = resolveTargets(args, 'signalled');
-    if (!args.dryRun) for (const info of found) process.kill(info.pid, signal);
-    return found.map((info) => ({ ...info, signal: signalName(args.signal), sent: !args.dryRun }));
+    if (!args.dryRun) {
+      for (const info of found) {
+        if (STOP_SIGNALS.includes(name)) stopRecorded(info, name, context);
+        else process.kill(info.pid, signal);
+      }
+      if (name === 'SIGCONT') settleResumed(found, context);
+    }
+    return found.map((info) => ({ ...info, signal: name, sent: !args.dryRun }));
   }),
 
   /** SIGSTOP, recorded with a SIGCONT undo, so a rollback or `faultline rollback` resumes it. */
   pause: operation('process.pause', pause, async (args, context) => {
     const found = resolveTargets(args, 'paused');
-    for (const info of found) {
-      const identity = identify(info.pid);
-      if (!identity) continue;
-      process.kill(info.pid, 'SIGSTOP');
-      context.ledger.record({
-        description: `paused process ${info.pid} (${info.command.slice(0, 60)})`,
-        undo: { kind: 'resume-process', process: identity },
-      });
-    }
+    for (const info of found) stopRecorded(info, 'SIGSTOP', context);
     return found;
   }),
 
@@ -37,8 +65,7 @@ export const processOperations: Record<string, SystemOperation> = {
   resume: operation('process.resume', pause, async (args, context) => {
     const found = resolveTargets(args, 'resumed');
     for (const info of found) process.kill(info.pid, 'SIGCONT');
-    const pids = new Set(found.map((info) => info.pid));
-    context.ledger.settleWhere((undo) => undo.kind === 'resume-process' && pids.has(undo.process.pid));
+    settleResumed(found, context);
     return found;
   }),
 };

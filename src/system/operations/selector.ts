@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { findTargets, type ProcessInfo, selectorFrom } from '../processes.js';
+import { findTargets, type ProcessInfo, selectorFrom, shortCommand } from '../processes.js';
 
-/** The fields every process-targeting action takes: exactly one way to choose, and a count guard. */
-export const targetFields = {
+/** The fields every process-choosing action takes: exactly one way to choose, and a count guard. */
+export const readTargetFields = {
   pid: z.coerce.number().int().positive().optional(),
   port: z.coerce.number().int().min(1).max(65535).optional(),
   match: z.string().min(1).optional(),
@@ -12,6 +12,9 @@ export const targetFields = {
   includeSupervisors: z.boolean().optional(),
 };
 
+/** The fields of a fault on processes: also `force`, to act on pid 1 or on faultline's parent. */
+export const targetFields = { ...readTargetFields, force: z.boolean().optional() };
+
 export interface TargetArgs {
   pid?: number | undefined;
   port?: number | undefined;
@@ -19,14 +22,24 @@ export interface TargetArgs {
   pidfile?: string | undefined;
   expect?: number | undefined;
   includeSupervisors?: boolean | undefined;
+  force?: boolean | undefined;
 }
 
 /**
  * The processes the arguments name. Refuses when `expect` is given and the count differs, and when
  * nothing matches and `expect` is not 0: a fault aimed at nothing is a mistake, not a success.
+ * A fault (`protect`, the default) is also refused on pid 1 and on the process that started
+ * faultline unless `force`, and always on faultline itself.
  */
-export function resolveTargets(args: TargetArgs, verb: string, flag = (name: string) => name): ProcessInfo[] {
+export function resolveTargets(
+  args: TargetArgs,
+  verb: string,
+  flag = (name: string) => name,
+  options: { protect?: boolean } = {},
+): ProcessInfo[] {
   const selector = selectorFrom(args);
+  if ('pid' in selector && selector.pid === process.pid)
+    throw new Error(`pid ${selector.pid} is this faultline process itself: nothing was ${verb}`);
   const { found, supervisors } = findTargets(selector, {
     includeSupervisors: args.includeSupervisors === true,
   });
@@ -35,7 +48,7 @@ export function resolveTargets(args: TargetArgs, verb: string, flag = (name: str
       ? ''
       : `; left out ${supervisors.length} faultline supervisor(s) (${supervisors.map((info) => info.pid).join(', ')}): ${flag('includeSupervisors')} includes them`;
   if (args.expect !== undefined && found.length !== args.expect) {
-    const listed = found.map((info) => `${info.pid} (${info.command.slice(0, 60)})`).join(', ');
+    const listed = found.map((info) => `${info.pid} (${shortCommand(info.command)})`).join(', ');
     throw new Error(
       `${found.length} processes match but ${flag('expect')} ${args.expect}: nothing was ${verb}${listed ? `; matched: ${listed}` : ''}${left}`,
     );
@@ -44,8 +57,22 @@ export function resolveTargets(args: TargetArgs, verb: string, flag = (name: str
     const [key, value] = Object.entries(selector)[0]!;
     throw new Error(`no process matches ${flag(key)} ${JSON.stringify(value)}: nothing was ${verb}${left}`);
   }
+  const guarded = options.protect === false || args.force === true ? [] : found.filter(isProtected);
+  if (guarded.length > 0) {
+    const named = guarded.map((info) => `${info.pid} (${shortCommand(info.command)}, ${roleOf(info.pid)})`);
+    throw new Error(
+      `refused to touch ${named.join(' and ')}: nothing was ${verb}; choose the processes more narrowly, or add ${flag('force')} if you mean it`,
+    );
+  }
   return found;
 }
+
+const isProtected = (info: ProcessInfo) => info.pid === 1 || info.pid === process.ppid;
+
+const roleOf = (pid: number) =>
+  pid === 1
+    ? 'the init process: stopping it can take the machine or container down'
+    : 'the process that started faultline';
 
 /** The one process among `found`; otherwise an error that starts with `what` and gives the count. */
 export function onlyOne(found: ProcessInfo[], what: string): ProcessInfo {

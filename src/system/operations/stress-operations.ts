@@ -1,11 +1,15 @@
 import { basename, dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { cgroupByName } from '../cgroups.js';
+import { checkMemoryStress } from '../memory-guard.js';
 import { removeIdentified } from '../private-files.js';
 import { startStress, type RunningStress } from '../stress.js';
 import { parseStressSpec, type StressKind } from '../stress-spec.js';
 import { stopProcess } from '../undo.js';
 import { operation, type SystemContext, type SystemOperation } from './operation.js';
+
+const CLOSE_WAIT_MS = 5000;
 
 /** Stress processes started from this process, so `stress.stop` ends them all. */
 const running = new Set<RunningStress>();
@@ -16,11 +20,15 @@ export async function startRecordedStress(
   args: Record<string, unknown>,
   context: SystemContext,
 ): Promise<RunningStress> {
-  const { cgroup, ...rest } = args;
+  const { cgroup, force, ...rest } = args;
   if (cgroup !== undefined && typeof cgroup !== 'string')
     throw new Error('cgroup must be the name of a faultline cgroup');
+  if (force !== undefined && (kind !== 'memory' || typeof force !== 'boolean'))
+    throw new Error(`force is true or false, and only memory stress takes it, not ${kind} stress`);
   const spec = parseStressSpec({ ...rest, kind });
-  const stress = await startStress(spec, cgroup === undefined ? {} : { cgroup: cgroupByName(cgroup) });
+  const group = cgroup === undefined ? undefined : cgroupByName(cgroup);
+  if (spec.kind === 'memory') checkMemoryStress(spec.bytes, { cgroup: group, force: force === true });
+  const stress = await startStress(spec, group === undefined ? {} : { cgroup: group });
   const recorded = [
     context.ledger.record({
       description: `started ${kind} stress, pid ${stress.identity.pid}`,
@@ -59,9 +67,19 @@ export const stressOperations: Record<string, SystemOperation> = {
   memory: start('memory'),
   disk: start('disk'),
   io: start('io'),
+  /** Returns once every stress has ended and its ledger entries are settled, SIGKILL or not. */
   stop: operation('stress.stop', z.strictObject({}), async () => {
-    const stopped = [...running].map((stress) => stress.identity.pid);
-    await Promise.all([...running].map((stress) => stopProcess(stress.identity)));
-    return { stopped };
+    const stopping = [...running];
+    await Promise.all(
+      stopping.map(async (stress) => {
+        await stopProcess(stress.identity);
+        // Gone by now; its stdout closes next, and with it the settling of its entries.
+        await Promise.race([
+          stress.finished.catch(() => undefined),
+          delay(CLOSE_WAIT_MS, undefined, { ref: false }),
+        ]);
+      }),
+    );
+    return { stopped: stopping.map((stress) => stress.identity.pid) };
   }),
 };

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { sampleUse, type UseReport } from '../use-probes.js';
 import { operation, type SystemOperation } from './operation.js';
-import { onlyOne, resolveTargets, targetFields } from './selector.js';
+import { onlyOne, readTargetFields, resolveTargets } from './selector.js';
 
 const sample = z.strictObject({
-  ...targetFields,
+  ...readTargetFields,
   seconds: z.coerce.number().positive().max(3600).default(1),
   path: z.string().optional(),
 });
@@ -14,7 +14,10 @@ const probe = (where: string, pick: (report: UseReport) => unknown): SystemOpera
     const selected = [args.pid, args.port, args.match, args.pidfile].some((value) => value !== undefined);
     let pid: number | undefined;
     if (selected) {
-      pid = onlyOne(resolveTargets(args, 'sampled'), `${where} samples one process`).pid;
+      pid = onlyOne(
+        resolveTargets(args, 'sampled', undefined, { protect: false }),
+        `${where} samples one process`,
+      ).pid;
     }
     const report = await sampleUse({
       seconds: args.seconds,

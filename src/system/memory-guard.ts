@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { FaultlineError } from '../model/errors.js';
+import { type Cgroup, cgroupStats, memoryHeadroom, memoryPathOf } from './cgroups.js';
+import { parseMeminfo } from './proc-parsers.js';
+import { formatBytes } from './units.js';
+
+/** What the kernel says it can hand out without swapping (MemAvailable), in bytes. */
+export function availableMemoryBytes(): number | undefined {
+  try {
+    return parseMeminfo(readFileSync('/proc/meminfo', 'utf8')).MemAvailable;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a new process in `group` (or beside this one) can take before an OOM kill reaches past it:
+ * MemAvailable, or less when a memory cgroup it would sit in (a container's) leaves less.
+ */
+function roomFor(group: Cgroup | undefined): { bytes: number; where: string } | undefined {
+  const available = availableMemoryBytes();
+  let headroom: { bytes: number; path: string } | undefined;
+  try {
+    const path = group ? `/faultline/${group.name}` : memoryPathOf(process.pid);
+    headroom = path === undefined ? undefined : memoryHeadroom(path);
+  } catch {
+    headroom = undefined; // No cgroup file system: the machine's figure is all there is.
+  }
+  if (headroom !== undefined && (available === undefined || headroom.bytes < available))
+    return {
+      bytes: headroom.bytes,
+      where: `the memory cgroup ${headroom.path} leaves (its limit minus its use)`,
+    };
+  return available === undefined ? undefined : { bytes: available, where: 'this machine has available' };
+}
+
+/**
+ * Refuses a memory stress larger than the machine (or the memory cgroup faultline runs in) has
+ * available, unless a cgroup's memory limit holds it (then only the stress is OOM-killed) or
+ * `force`: past it the OOM killer picks its victims among every process there.
+ */
+export function checkMemoryStress(
+  bytes: number,
+  options: { cgroup?: Cgroup | undefined; force?: boolean | undefined },
+): void {
+  if (options.force) return;
+  const limit = options.cgroup ? cgroupStats(options.cgroup).memory?.limitBytes : undefined;
+  if (limit !== undefined) return;
+  const room = roomFor(options.cgroup);
+  if (room === undefined || bytes <= room.bytes) return;
+  const inGroup = options.cgroup ? ` (cgroup faultline/${options.cgroup.name} has no memory limit)` : '';
+  throw new FaultlineError(
+    'FAULTLINE_ERR_INVALID_FIELD',
+    `a memory stress of ${formatBytes(bytes)} is more than the ${formatBytes(room.bytes)} ${room.where}${inGroup}: the kernel would OOM-kill processes beyond the stress, so nothing was started; give a smaller size, run it in a cgroup with a memory limit (faultline cgroup create small --memory 512M, then --cgroup small), or force it (--force, or force: true)`,
+  );
+}
