@@ -73,8 +73,7 @@ export async function undoSystem(step: SystemUndo): Promise<UndoOutcome> {
     case 'remove-limit':
     case 'remove-delay': {
       const commands = labCommands(step.lab, (lab) => netCommands(step, lab));
-      if (commands) runUndo(commands);
-      return outcome(commands !== undefined);
+      return outcome(commands !== undefined && runUndo(commands) > 0);
     }
     case 'destroy-lab': {
       const present = labExists(step.lab);
@@ -88,7 +87,8 @@ function netCommands(
   step: Extract<SystemUndo, { kind: 'remove-partition' | 'remove-limit' | 'remove-delay' }>,
   lab: ReturnType<typeof loadLab>,
 ): UndoCommands {
-  if (step.kind === 'remove-partition') return partitionUndo(lab, step.from, step.to, step.oneWay);
+  if (step.kind === 'remove-partition')
+    return partitionUndo(lab, step.from, step.to, step.oneWay, step.priority);
   return step.kind === 'remove-limit' ? limitUndo(lab, step.host) : delayUndo(lab, step.host);
 }
 
