@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { openLedger, scanLedgers } from '../src/experiment/ledger.js';
 import { undoLedger } from '../src/experiment/rollback.js';
 import type { SystemUndo } from '../src/model/ledger.js';
 import { destroyLab, loadLab } from '../src/system/netlab.js';
-import { undoSystem } from '../src/system/undo.js';
+import { stopLabProcesses, undoSystem } from '../src/system/undo.js';
 import { netOperations as net } from '../src/system/operations/net-operations.js';
-import { runCli, tempDirectory } from './helpers.js';
+import { runCli, spawnCli, tempDirectory, waitFor } from './helpers.js';
 
 const ledgerDirectory = tempDirectory('netlab');
 const ledger = openLedger(ledgerDirectory, { run: 'netlab', experiment: 'netlab' });
@@ -16,8 +17,16 @@ const context = { ledger, signal: new AbortController().signal, warn: () => unde
 const LAB = 'fltest';
 
 const servers: ChildProcess[] = [];
-after(() => {
-  for (const server of servers) if (server.exitCode === null) process.kill(server.pid!, 'SIGKILL');
+after(async () => {
+  for (const server of servers)
+    if (server.exitCode === null && server.signalCode === null) {
+      try {
+        process.kill(server.pid!, 'SIGKILL');
+      } catch {
+        // Stopped already (the lab's undo stops what runs in it), not yet reaped.
+      }
+    }
+  await stopLabProcesses(LAB);
   destroyLab(LAB);
 });
 
@@ -180,9 +189,56 @@ describe('network lab: namespaces, veth pairs and a bridge', () => {
     const [left] = scanLedgers(ledgerDirectory).ledgers;
     const lines: string[] = [];
     await undoLedger(left!, (line) => lines.push(line));
-    assert.equal(lines.at(-1), `undone: created network lab ${LAB}`);
+    assert.match(
+      lines.at(-1)!,
+      new RegExp(
+        `^undone: created network lab ${LAB} \\(stopped what ran in it: ${servers[0]!.pid} \\(.*node -e .*\\) in fl-${LAB}-b, ${servers[1]!.pid} \\(.*\\) in fl-${LAB}-c\\)$`,
+      ),
+      'the sinks the tests started in the lab are stopped with it',
+    );
     assert.throws(() => loadLab(LAB), /there is no lab/);
     const list = await runCli(['net', 'show', LAB]);
     assert.equal(list.code, 2, 'a lab that is not there is bad input');
+  });
+
+  test('SIGTERM to "net exec" is passed on to the command, which ends with the CLI', async () => {
+    await net.create!({ lab: LAB, hosts: ['a', 'b'] }, context);
+    const cli = spawnCli(['net', 'exec', LAB, 'b', '--', 'sh', '-c', 'echo $$; exec sleep 300']);
+    await waitFor(() => /^\d+\n/.test(cli.output().stdout), 'the command printing its pid', 20_000);
+    const command = Number(cli.output().stdout.trim());
+    assert.deepEqual(
+      execFileSync('ip', ['netns', 'pids', `fl-${LAB}-b`], { encoding: 'utf8' }).trim(),
+      String(command),
+    );
+    cli.child.kill('SIGTERM');
+    const result = await cli.done;
+    assert.equal(result.code, 143, result.stderr);
+    await waitFor(() => !existsSync(`/proc/${command}`), 'the command to end', 10_000);
+  });
+
+  test('"net destroy" refuses while processes run in the lab, naming them; --force stops them first', async () => {
+    const sleeper = spawn('ip', ['netns', 'exec', `fl-${LAB}-a`, 'sleep', '300'], { stdio: 'ignore' });
+    servers.push(sleeper);
+    await waitFor(
+      () => execFileSync('ip', ['netns', 'pids', `fl-${LAB}-a`], { encoding: 'utf8' }).trim() !== '',
+      'sleep in host a',
+    );
+    const refused = await runCli(['net', 'destroy', LAB]);
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `lab ${LAB} still has processes running in it: ${sleeper.pid} \\(sleep 300\\) in fl-${LAB}-a; stop them first, or "faultline net destroy ${LAB} --force" stops them`,
+      ),
+    );
+    assert.equal(loadLab(LAB).name, LAB, 'the lab is still there');
+    const forced = await runCli(['net', 'destroy', LAB, '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(
+      forced.stdout,
+      `destroyed ${LAB}, after stopping ${sleeper.pid} (sleep 300) in fl-${LAB}-a\n`,
+    );
+    assert.equal(sleeper.exitCode ?? sleeper.signalCode ?? (await once(sleeper, 'exit'))[1], 'SIGTERM');
+    assert.throws(() => loadLab(LAB), /there is no lab/);
   });
 });

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { closeSync, existsSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LAB_HOST_NAME, LAB_NAME } from '../model/system-names.js';
@@ -235,13 +236,60 @@ export function labExists(name: string): boolean {
   return existsSync(statePath(validLabName(name)));
 }
 
-export function destroyLab(name: string, lab?: NetLab): void {
-  requireNetworking('removing network namespaces');
+/** A process running inside one of a lab's namespaces. */
+export interface LabProcess {
+  pid: number;
+  namespace: string;
+  command: string;
+}
+
+function labNamespaces(name: string, lab?: NetLab): string[] {
   const prefix = `fl-${validLabName(name)}-`;
   const known = lab?.hosts.map((host) => host.namespace) ?? [];
-  for (const namespace of existingNamespaces()) {
-    if (namespace.startsWith(prefix) || known.includes(namespace)) run(['ip', 'netns', 'del', namespace]);
-  }
+  return existingNamespaces().filter(
+    (namespace) => namespace.startsWith(prefix) || known.includes(namespace),
+  );
+}
+
+/** The processes inside the lab's namespaces (`ip netns pids`): `net exec` leaves them to the user. */
+export function labProcesses(name: string, lab?: NetLab): LabProcess[] {
+  requireNetworking('listing the processes in a lab');
+  return labNamespaces(name, lab).flatMap((namespace) =>
+    run(['ip', 'netns', 'pids', namespace])
+      .split('\n')
+      .filter((line) => /^\d+$/.test(line.trim()))
+      .map((line) => {
+        const pid = Number(line.trim());
+        let command = '';
+        try {
+          command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+        } catch {
+          // Exited since it was listed.
+        }
+        return { pid, namespace, command };
+      }),
+  );
+}
+
+/** "4242 (sleep 300) in fl-lab-b, ...", for messages. */
+export function describeLabProcesses(processes: LabProcess[]): string {
+  return processes
+    .map(({ pid, command, namespace }) => `${pid} (${command || 'exited'}) in ${namespace}`)
+    .join(', ');
+}
+
+/**
+ * Removes every namespace of the lab. Refuses while processes run in them: deleting a namespace's
+ * name leaves its processes running in it, out of reach of every faultline command.
+ */
+export function destroyLab(name: string, lab?: NetLab): void {
+  requireNetworking('removing network namespaces');
+  const left = labProcesses(name, lab);
+  if (left.length > 0)
+    throw new BadInput(
+      `lab ${name} still has processes running in it: ${describeLabProcesses(left)}; stop them first, or "faultline net destroy ${name} --force" stops them (SIGTERM, then SIGKILL after 2 s)`,
+    );
+  for (const namespace of labNamespaces(name, lab)) run(['ip', 'netns', 'del', namespace]);
   rmSync(statePath(name), { force: true });
 }
 
@@ -539,12 +587,24 @@ export function heal(lab: NetLab): void {
   }
 }
 
-/** Runs a command inside a host's namespace; resolves with its exit code. */
-export function execIn(lab: NetLab, name: string, command: string[]): Promise<number> {
+/**
+ * Runs a command inside a host's namespace; resolves with its exit status (128 + the signal that
+ * ended it). SIGINT and SIGTERM to this process are passed on to the command, so it does not
+ * outlive the CLI that started it.
+ */
+export async function execIn(lab: NetLab, name: string, command: string[]): Promise<number> {
   const target = host(lab, name);
   const child = spawn('ip', ['netns', 'exec', target.namespace, ...command], { stdio: 'inherit' });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? 15 : 0)));
-  });
+  const pass = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', pass).on('SIGTERM', pass);
+  try {
+    return await new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, signal) =>
+        resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)),
+      );
+    });
+  } finally {
+    process.off('SIGINT', pass).off('SIGTERM', pass);
+  }
 }

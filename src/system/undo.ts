@@ -3,7 +3,10 @@ import type { SystemUndo } from '../model/ledger.js';
 import { type Cgroup, cgroupByName, explainRemoval, removeCgroup } from './cgroups.js';
 import {
   delayUndo,
+  describeLabProcesses,
   destroyLab,
+  type LabProcess,
+  labProcesses,
   labExists,
   limitUndo,
   loadLab,
@@ -12,7 +15,7 @@ import {
   type UndoCommands,
 } from './netlab.js';
 import { removeIdentified } from './private-files.js';
-import { isStillRunning, type ProcessIdentity, signalIdentified } from './processes.js';
+import { identify, isStillRunning, type ProcessIdentity, signalIdentified } from './processes.js';
 
 export type { SystemUndo } from '../model/ledger.js';
 
@@ -34,6 +37,18 @@ export async function stopProcess(identity: ProcessIdentity, graceMs = STOP_GRAC
   }
   signalIdentified(identity, 'SIGKILL');
   return true;
+}
+
+/** Stops every process inside the lab's namespaces; returns those it stopped. */
+export async function stopLabProcesses(lab: string): Promise<LabProcess[]> {
+  const running = labProcesses(lab);
+  const stopped = await Promise.all(
+    running.map(async (found) => {
+      const identity = identify(found.pid);
+      return identity !== undefined && (await stopProcess(identity)) ? [found] : [];
+    }),
+  );
+  return stopped.flat();
 }
 
 const outcome = (done: boolean): UndoOutcome => ({ result: done ? 'undone' : 'already gone' });
@@ -77,8 +92,12 @@ export async function undoSystem(step: SystemUndo): Promise<UndoOutcome> {
     }
     case 'destroy-lab': {
       const present = labExists(step.lab);
+      const stopped = await stopLabProcesses(step.lab);
       destroyLab(step.lab);
-      return outcome(present);
+      return {
+        ...outcome(present),
+        ...(stopped.length > 0 ? { note: `stopped what ran in it: ${describeLabProcesses(stopped)}` } : {}),
+      };
     }
   }
 }
@@ -116,6 +135,6 @@ export function explainSystemUndo(step: SystemUndo): string {
         .join('; ');
     }
     case 'destroy-lab':
-      return `ip netns del each namespace named fl-${step.lab}-*, and remove the lab's state`;
+      return `stop each process in a namespace named fl-${step.lab}-* (SIGTERM, SIGKILL after ${STOP_GRACE_MS / 1000} s), ip netns del each of them, and remove the lab's state`;
   }
 }

@@ -10,6 +10,7 @@ import {
   partition,
 } from '../netlab.js';
 import type { Undo } from '../../model/ledger.js';
+import { stopLabProcesses } from '../undo.js';
 import { operation, type SystemOperation } from './operation.js';
 
 const lab = z.string().min(1);
@@ -31,12 +32,20 @@ export const netOperations: Record<string, SystemOperation> = {
       return created;
     },
   ),
-  /** Removes the lab; every ledger entry about it is cleared, so no rollback repeats it. */
-  destroy: operation('net.destroy', z.strictObject({ lab }), async (args, context) => {
-    destroyLab(args.lab);
-    context.ledger.settleWhere((undo) => labOf(undo) === args.lab);
-    return true;
-  }),
+  /**
+   * Removes the lab, refusing while processes run in it unless `force` stops them; every ledger
+   * entry about it is cleared, so no rollback repeats it.
+   */
+  destroy: operation(
+    'net.destroy',
+    z.strictObject({ lab, force: z.boolean().default(false) }),
+    async (args, context) => {
+      const stopped = args.force ? await stopLabProcesses(args.lab) : [];
+      destroyLab(args.lab);
+      context.ledger.settleWhere((undo) => labOf(undo) === args.lab);
+      return { stopped };
+    },
+  ),
   partition: operation(
     'net.partition',
     z.strictObject({ lab, from: z.string(), to: z.string(), oneWay: z.boolean().default(false) }),
