@@ -169,6 +169,23 @@ describe('ledger undo records (read back only through these schemas)', () => {
     assert.equal(undoOk({ kind: 'remove-delay', lab: 'l', host: '9' }), false);
   });
 
+  test("a partition's filter priority, when recorded, is a whole number from 1 to 65535", () => {
+    const priority = (value: unknown) =>
+      messages(undoSchema, {
+        kind: 'remove-partition',
+        lab: 'l',
+        from: 'a',
+        to: 'b',
+        oneWay: false,
+        priority: value,
+      });
+    for (const value of [1, 1000, 65_535]) assert.deepEqual(priority(value), [], String(value));
+    for (const value of [0, 65_536])
+      assert.deepEqual(priority(value), ['a filter priority is 1 to 65535'], String(value));
+    assert.notDeepEqual(priority(1.5), []);
+    assert.notDeepEqual(priority('1000'), []);
+  });
+
   test('proxy names are 1 to 1000 characters; update bodies take only the fields an undo sends', () => {
     assert.equal(undoOk({ kind: 'delete-proxy', proxy: '' }), false);
     assert.equal(undoOk({ kind: 'delete-proxy', proxy: 'p'.repeat(1000) }), true);

@@ -94,6 +94,22 @@ describe('fs fault entries', () => {
     }
   });
 
+  test('a missing errno says what an fs fault needs: a delay alone is no fault', () => {
+    for (const fault of [{ syscall: 'write', delay: 200 }, { syscall: 'write' }]) {
+      assert.throws(() => parseFsFault(fault, where), {
+        code: 'FAULTLINE_ERR_MISSING_FIELD',
+        reason: 'missing errno in fs fault 1',
+        hint: 'an fs fault fails the call with an errno such as EIO, ENOSPC or EACCES; a delay holds the call before it fails, and is not a fault alone',
+      });
+    }
+    assert.throws(() => parseFsFault({ syscall: 'write', errno: undefined }, where), {
+      reason: 'invalid errno in fs fault 1',
+    });
+    assert.throws(() => parseFsFault({ syscall: 'nope' }, where), {
+      reason: 'invalid syscall in fs fault 1',
+    });
+  });
+
   test('a misspelt key is named as unknown, not reported as the field it left missing', () => {
     assert.throws(() => parseFsFault({ syscal: 'write', errno: 'EIO' }, where), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',

@@ -167,8 +167,34 @@ describe('cgroups', () => {
     assert.match(rollback.stdout, /undone: created cgroup faultline\/test-cli/);
     assert.equal(readdirSync(env.FAULTLINE_LEDGER_DIR).length, 0);
     const gone = await runCli(['cgroup', 'stats', 'test-cli'], env);
-    assert.equal(gone.code, 1);
-    assert.match(gone.stderr, /there is no faultline cgroup "test-cli"; create it first/);
+    assert.equal(gone.code, 2);
+    assert.match(
+      gone.stderr,
+      /there is no faultline cgroup "test-cli": no faultline\/test-cli under the cpu, memory or pids controllers; "faultline cgroup create test-cli" or "faultline cgroup limit test-cli" makes one/,
+    );
+  });
+
+  test('bad input to cgroup and stress exits 2, as docs/cli.md says, and names what was wrong', async () => {
+    const env = { FAULTLINE_LEDGER_DIR: join(directory, 'bad-input-ledger') };
+    for (const [args, message] of [
+      [
+        ['stress', 'memory', '--bytes', 'abc', '-t', '1'],
+        /bytes must be a size such as 512M, 1G or 20971520/,
+      ],
+      [
+        ['cgroup', 'create', '../x'],
+        /cgroup name "\.\.\/x" must be 1-64 letters, digits, dot, dash or underscore/,
+      ],
+      [
+        ['stress', 'disk', '--path', join(directory, 'no-such-directory'), '--bytes', '1M', '-t', '1'],
+        /disk stress path .*no-such-directory is not a directory; give an existing directory to fill/,
+      ],
+      [['cgroup', 'remove', 'nope'], /there is no faultline cgroup "nope": no faultline\/nope under/],
+    ] as const) {
+      const result = await runCli([...args], env);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { FaultlineApiError } from '../client/errors.js';
 import { isFaultlineError } from '../model/errors.js';
+import { BadInput } from '../system/bad-input.js';
 import { MissingCapability } from '../system/capability.js';
 import { UsageError } from './context.js';
 import { safe, safeLines } from './terminal-text.js';
@@ -32,7 +33,10 @@ export function describeFailure(error: unknown): Failure {
       text: `faultline: ${safe(error.message)}\n${hint === undefined ? '' : `${safe(hint)}\n`}`,
     };
   }
-  const badInput = error instanceof UsageError || (isFaultlineError(error) && isInputProblem(error));
+  const badInput =
+    error instanceof UsageError ||
+    error instanceof BadInput ||
+    (isFaultlineError(error) && isInputProblem(error));
   const known = badInput || error instanceof MissingCapability || isFaultlineError(error);
   const message =
     known || !process.env.FAULTLINE_DEBUG

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { execIn, loadLab } from '../system/netlab.js';
+import { describeLabProcesses, execIn, type LabProcess, loadLab } from '../system/netlab.js';
 import { netOperations } from '../system/operations/net-operations.js';
 import { example, out, table } from './context.js';
 import { integer } from './integer-option.js';
@@ -55,12 +55,22 @@ export function netCommand(): Command {
     .argument('<lab>')
     .action(showLab);
   const destroy = new Command('destroy')
-    .description('remove every namespace of a lab')
+    .description('remove every namespace of a lab (refused while processes run in it, unless --force)')
     .argument('<lab>')
-    .action(async (lab: string) => {
-      await withCliLedger((context) => netOperations.destroy!({ lab }, context), {
-        report: () => out(`destroyed ${lab}`),
-      });
+    .option('--force', 'stop the processes running in the lab first (SIGTERM, then SIGKILL after 2 s)')
+    .action(async (lab: string, flags: { force?: boolean }) => {
+      await withCliLedger(
+        (context) =>
+          netOperations.destroy!({ lab, force: flags.force === true }, context) as Promise<{
+            stopped: LabProcess[];
+          }>,
+        {
+          report: ({ stopped }) =>
+            out(
+              `destroyed ${lab}${stopped.length > 0 ? `, after stopping ${describeLabProcesses(stopped)}` : ''}`,
+            ),
+        },
+      );
     });
   const heal = new Command('heal')
     .description('remove every partition, limit and delay in a lab')

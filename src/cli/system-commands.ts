@@ -12,9 +12,16 @@ import type { SystemContext } from '../system/operations/index.js';
 import { processOperations } from '../system/operations/process-operations.js';
 import { onlyOne, resolveTargets } from '../system/operations/selector.js';
 import { UnsafeFile } from '../system/private-files.js';
-import { type ProcessInfo, shortCommand, signalName, signalNumber } from '../system/processes.js';
-import { attachRecorded } from '../system/operations/syscall-operations.js';
-import { injectSyscall, type SyscallFault } from '../system/strace.js';
+import {
+  describeExit,
+  type ProcessInfo,
+  shortCommand,
+  signalName,
+  signalNumber,
+} from '../system/processes.js';
+import { attachRecorded, injectRecorded } from '../system/operations/syscall-operations.js';
+import { type SyscallFault, type SyscallReport } from '../system/strace.js';
+import { BadInput } from '../system/bad-input.js';
 import { example, out, UsageError } from './context.js';
 import { EXIT } from './failure.js';
 import { integer } from './integer-option.js';
@@ -300,25 +307,31 @@ export function syscallCommand(): Command {
     )
     .action(
       async (command: string[], flags: { syscall: string; error: string; when?: string; json?: boolean }) => {
-        let report;
+        const stop = new AbortController();
+        const received: NodeJS.Signals[] = [];
+        const onSignal = (signal: NodeJS.Signals) => {
+          received.push(signal);
+          stop.abort();
+        };
+        process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
         try {
-          report = await injectSyscall({
-            syscall: flags.syscall,
-            error: flags.error,
-            command,
-            ...(flags.when ? { when: flags.when } : {}),
-          });
-        } catch (error) {
-          throw new UsageError((error as Error).message);
-        }
-        if (flags.json) out(JSON.stringify(report, null, 2));
-        else {
-          process.stderr.write(
-            `faultline: ${report.injected.length} ${flags.syscall} call(s) failed with ${flags.error}; the command exited with ${report.signal ?? report.exitCode}\n`,
+          await withCliLedger(
+            (context) =>
+              injectRecorded(
+                {
+                  syscall: flags.syscall,
+                  error: flags.error,
+                  command,
+                  ...(flags.when ? { when: flags.when } : {}),
+                },
+                context,
+                stop.signal,
+              ),
+            { report: (report) => reportInjection(report, flags, received[0]) },
           );
-          for (const { pid, call } of report.injected) process.stderr.write(`  [${pid}] ${call}\n`);
+        } finally {
+          process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
         }
-        process.exitCode = report.exitCode ?? 1;
       },
     );
   const attach = withTargetOptions(new Command('attach'))
@@ -358,10 +371,11 @@ export function syscallCommand(): Command {
         };
         const attach = async (context: SystemContext) => {
           try {
-            return await attachRecorded(target.pid, fault, context);
+            return await attachRecorded(target.pid, fault, flags.for, context);
           } catch (error) {
-            if (error instanceof MissingCapability) throw error;
-            throw new UsageError((error as Error).message);
+            if (error instanceof MissingCapability || error instanceof BadInput) throw error;
+            // strace was started and could not attach: a failure, not bad input.
+            throw new Error((error as Error).message);
           }
         };
         await withCliLedger(attach, {
@@ -380,4 +394,27 @@ export function syscallCommand(): Command {
       },
     );
   return new Command('syscall').description('system call faults').addCommand(inject).addCommand(attach);
+}
+
+/**
+ * What `syscall inject` prints, and the status it exits with: the command's, or 128 + the signal
+ * that ended it or that ended faultline's wait (130 for SIGINT, 143 for SIGTERM).
+ */
+function reportInjection(
+  report: SyscallReport & { interrupted: boolean },
+  flags: { syscall: string; error: string; json?: boolean },
+  interruptedBy: NodeJS.Signals | undefined,
+) {
+  if (flags.json) out(JSON.stringify(report, null, 2));
+  else {
+    const ended = interruptedBy
+      ? `faultline got ${interruptedBy} and stopped strace, which passed SIGTERM on to the command`
+      : `the command ${describeExit(report.exitCode, report.signal as NodeJS.Signals | null)}`;
+    process.stderr.write(
+      `faultline: ${report.injected.length} ${flags.syscall} call(s) failed with ${flags.error}; ${ended}\n`,
+    );
+    for (const { pid, call } of report.injected) process.stderr.write(`  [${pid}] ${call}\n`);
+  }
+  const signal = interruptedBy ?? (report.signal as NodeJS.Signals | null);
+  process.exitCode = signal ? 128 + signalNumber(signal) : (report.exitCode ?? 1);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FaultlineError } from './errors.js';
 import { parseWith } from './fields.js';
 import { compilePattern } from './pattern.js';
 import { parseWhen } from './when.js';
@@ -32,8 +33,22 @@ const fsFaultShape = z.strictObject({
 export type FsFault = z.infer<typeof fsFaultShape>;
 
 export function parseFsFault(value: unknown, where: string): FsFault {
-  const fault = parseWith(fsFaultShape, value, where);
+  const fault = parseWithErrnoNamed(value, where);
   if (fault.path !== undefined) compilePattern(fault.path, `path in ${where}`);
   if (fault.when !== undefined) parseWhen(fault.when);
   return fault;
+}
+
+/** parseWith, except that a missing errno says what an fs fault needs, rather than "received nothing". */
+function parseWithErrnoNamed(value: unknown, where: string): FsFault {
+  try {
+    return parseWith(fsFaultShape, value, where);
+  } catch (error) {
+    const missing = typeof value === 'object' && value !== null && !('errno' in value);
+    if (missing && (error as FaultlineError).reason === `invalid errno in ${where}`)
+      throw new FaultlineError('FAULTLINE_ERR_MISSING_FIELD', `missing errno in ${where}`, {
+        hint: 'an fs fault fails the call with an errno such as EIO, ENOSPC or EACCES; a delay holds the call before it fails, and is not a fault alone',
+      });
+    throw error;
+  }
 }

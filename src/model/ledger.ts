@@ -105,6 +105,13 @@ export const systemUndoSchema = z.discriminatedUnion('kind', [
     from: hostName,
     to: hostName,
     oneWay: z.boolean(),
+    /** The tc filter priority the partition's filters alone have (absent in older ledgers). */
+    priority: z
+      .number()
+      .int()
+      .min(1, 'a filter priority is 1 to 65535')
+      .max(65_535, 'a filter priority is 1 to 65535')
+      .optional(),
   }),
   z.strictObject({ kind: z.literal('remove-limit'), lab: labName, host: hostName }),
   z.strictObject({ kind: z.literal('remove-delay'), lab: labName, host: hostName }),

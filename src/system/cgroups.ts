@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { BadInput } from './bad-input.js';
 import { MissingCapability, requireRoot } from './capability.js';
 import { isCgroupName } from '../model/system-names.js';
 import { parseKeyValueLines } from './proc-parsers.js';
@@ -65,7 +66,7 @@ function v1Directory(controller: Controller, relative: string): string {
 
 function validCgroupName(name: string): string {
   if (!isCgroupName(name))
-    throw new Error(`cgroup name "${name}" must be 1-64 letters, digits, dot, dash or underscore`);
+    throw new BadInput(`cgroup name "${name}" must be 1-64 letters, digits, dot, dash or underscore`);
   return name;
 }
 
@@ -80,8 +81,8 @@ export function cgroupByName(name: string): Cgroup {
     if (existsSync(directory)) directories[controller] = directory;
   }
   if (Object.keys(directories).length === 0)
-    throw new Error(
-      `there is no faultline cgroup "${name}"; create it first (faultline cgroup limit, or cgroup.create)`,
+    throw new BadInput(
+      `there is no faultline cgroup "${name}": no faultline/${name} under the cpu, memory or pids controllers; "faultline cgroup create ${name}" or "faultline cgroup limit ${name}" makes one`,
     );
   return { name, version, directories };
 }

@@ -1,8 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, rmSync, writeSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { closeSync, existsSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LAB_HOST_NAME, LAB_NAME } from '../model/system-names.js';
+import { BadInput } from './bad-input.js';
 import { MissingCapability, requireBinary, requireRoot } from './capability.js';
 import { createExclusive, ensurePrivateDirectory, readTrusted } from './private-files.js';
 
@@ -48,6 +51,14 @@ const labSchema = z.strictObject({
 const STATE_DIRECTORY = process.env.FAULTLINE_STATE_DIR ?? '/run/faultline';
 const DROP_CLASS = '1:20';
 const OPEN_CLASS = '1:10';
+/** Each fault's qdisc has a handle of its own, so its undo removes that qdisc and no other. */
+const INBOUND_LIMIT_HANDLE = '10:';
+const LIMIT_HANDLE = '31:';
+const DELAY_HANDLE = '32:';
+/** The qdiscs a lab uses, to name the one a kernel lacks. */
+const QDISC_KINDS = ['netem', 'tbf', 'pfifo', 'htb'];
+/** Partition filters take a priority of their own from this range (the lab's fixed filters use none). */
+const PARTITION_PRIORITIES = { first: 1000, last: 49_999 };
 
 function switchNamespace(lab: string) {
   return `fl-${lab}-sw`;
@@ -72,8 +83,7 @@ function run(command: string[]): string {
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
     if (/Specified qdisc kind is unknown|Unknown qdisc/.test(stderr)) {
-      const kind =
-        command[command.indexOf('root') + 1] ?? command.find((part) => part === 'netem') ?? 'qdisc';
+      const kind = QDISC_KINDS.find((name) => command.includes(name)) ?? 'qdisc';
       throw new MissingCapability(
         `tc ${kind} is missing from this kernel (no sch_${kind} module)`,
         kind === 'netem'
@@ -86,13 +96,13 @@ function run(command: string[]): string {
 }
 
 export function validLabName(name: string): string {
-  if (!LAB_NAME.test(name)) throw new Error(`lab name "${name}" must be 1-8 lower-case letters or digits`);
+  if (!LAB_NAME.test(name)) throw new BadInput(`lab name "${name}" must be 1-8 lower-case letters or digits`);
   return name;
 }
 
 function validHostName(name: string): string {
   if (!LAB_HOST_NAME.test(name))
-    throw new Error(
+    throw new BadInput(
       `host name "${name}" must start with a letter and be at most 12 lower-case letters or digits`,
     );
   return name;
@@ -103,7 +113,7 @@ function subnetFor(lab: string, given?: string): string {
   if (given !== undefined) {
     const match = /^(\d+)\.(\d+)\.(\d+)\.0(?:\/24)?$/.exec(given);
     if (!match || match.slice(1).some((part) => Number(part) > 255))
-      throw new Error(`subnet "${given}" must be a /24 such as 10.213.7.0/24`);
+      throw new BadInput(`subnet "${given}" must be a /24 such as 10.213.7.0/24`);
     return `${match[1]}.${match[2]}.${match[3]}.0`;
   }
   let hash = 0;
@@ -114,11 +124,13 @@ function subnetFor(lab: string, given?: string): string {
 export function createLab(name: string, hostNames: string[], options: { subnet?: string } = {}): NetLab {
   validLabName(name);
   hostNames.forEach(validHostName);
-  if (hostNames.length < 2 || hostNames.length > 32) throw new Error('a lab needs 2 to 32 hosts');
-  if (new Set(hostNames).size !== hostNames.length) throw new Error('host names must differ');
+  if (hostNames.length < 2 || hostNames.length > 32)
+    throw new BadInput(`a lab needs 2 to 32 hosts, and --hosts names ${hostNames.length}`);
+  const twice = hostNames.find((host, index) => hostNames.indexOf(host) !== index);
+  if (twice !== undefined) throw new BadInput(`host "${twice}" is named twice; host names must differ`);
   requireNetworking('creating network namespaces');
   if (existingNamespaces().includes(switchNamespace(name)))
-    throw new Error(`lab ${name} exists already; "faultline net destroy ${name}" removes it`);
+    throw new BadInput(`lab ${name} exists already; "faultline net destroy ${name}" removes it`);
   const subnet = subnetFor(name, options.subnet);
   const prefix = subnet.split('.').slice(0, 3).join('.');
   const lab: NetLab = {
@@ -198,7 +210,7 @@ export function loadLab(name: string): NetLab {
   validLabName(name);
   const path = statePath(name);
   if (!existsSync(path))
-    throw new Error(`there is no lab ${name}; create it with "faultline net create ${name} --hosts a,b"`);
+    throw new BadInput(`there is no lab ${name}; create it with "faultline net create ${name} --hosts a,b"`);
   const text = readTrusted(path, 'lab state', { rootToo: true });
   let parsed;
   try {
@@ -224,54 +236,124 @@ export function labExists(name: string): boolean {
   return existsSync(statePath(validLabName(name)));
 }
 
-export function destroyLab(name: string, lab?: NetLab): void {
-  requireNetworking('removing network namespaces');
+/** A process running inside one of a lab's namespaces. */
+export interface LabProcess {
+  pid: number;
+  namespace: string;
+  command: string;
+}
+
+function labNamespaces(name: string, lab?: NetLab): string[] {
   const prefix = `fl-${validLabName(name)}-`;
   const known = lab?.hosts.map((host) => host.namespace) ?? [];
-  for (const namespace of existingNamespaces()) {
-    if (namespace.startsWith(prefix) || known.includes(namespace)) run(['ip', 'netns', 'del', namespace]);
-  }
+  return existingNamespaces().filter(
+    (namespace) => namespace.startsWith(prefix) || known.includes(namespace),
+  );
+}
+
+/** The processes inside the lab's namespaces (`ip netns pids`): `net exec` leaves them to the user. */
+export function labProcesses(name: string, lab?: NetLab): LabProcess[] {
+  requireNetworking('listing the processes in a lab');
+  return labNamespaces(name, lab).flatMap((namespace) =>
+    run(['ip', 'netns', 'pids', namespace])
+      .split('\n')
+      .filter((line) => /^\d+$/.test(line.trim()))
+      .map((line) => {
+        const pid = Number(line.trim());
+        let command = '';
+        try {
+          command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+        } catch {
+          // Exited since it was listed.
+        }
+        return { pid, namespace, command };
+      }),
+  );
+}
+
+/** "4242 (sleep 300) in fl-lab-b, ...", for messages. */
+export function describeLabProcesses(processes: LabProcess[]): string {
+  return processes
+    .map(({ pid, command, namespace }) => `${pid} (${command || 'exited'}) in ${namespace}`)
+    .join(', ');
+}
+
+/**
+ * Removes every namespace of the lab. Refuses while processes run in them: deleting a namespace's
+ * name leaves its processes running in it, out of reach of every faultline command.
+ */
+export function destroyLab(name: string, lab?: NetLab): void {
+  requireNetworking('removing network namespaces');
+  const left = labProcesses(name, lab);
+  if (left.length > 0)
+    throw new BadInput(
+      `lab ${name} still has processes running in it: ${describeLabProcesses(left)}; stop them first, or "faultline net destroy ${name} --force" stops them (SIGTERM, then SIGKILL after 2 s)`,
+    );
+  for (const namespace of labNamespaces(name, lab)) run(['ip', 'netns', 'del', namespace]);
   rmSync(statePath(name), { force: true });
 }
 
 function host(lab: NetLab, name: string): NetHost {
   const found = lab.hosts.find((candidate) => candidate.name === name);
   if (!found)
-    throw new Error(
+    throw new BadInput(
       `lab ${lab.name} has no host "${name}"; its hosts: ${lab.hosts.map((h) => h.name).join(', ')}`,
     );
   return found;
 }
 
-/** The commands that remove a partition made by `partition` (both ways unless oneWay). */
-export function partitionUndo(lab: NetLab, a: string, b: string, oneWay: boolean): UndoCommands {
+/**
+ * The commands that remove a partition made by `partition` (both ways unless oneWay): the filters
+ * at its own priority, so an overlapping partition or isolation of the same hosts stays. A ledger
+ * written before partitions had their own priority names none; those used 100 + the host's index.
+ */
+export function partitionUndo(
+  lab: NetLab,
+  a: string,
+  b: string,
+  oneWay: boolean,
+  priority?: number,
+): UndoCommands {
   const from = host(lab, a);
   const to = host(lab, b);
-  return [dropFilter(lab, from, to).undo, ...(oneWay ? [] : [dropFilter(lab, to, from).undo])];
-}
-
-/** The commands that remove a limit made by `limitBandwidth`. */
-export function limitUndo(lab: NetLab, name: string): UndoCommands {
-  const target = host(lab, name);
+  const own = (source: NetHost) => priority ?? 100 + lab.hosts.indexOf(source);
   return [
-    ['ip', 'netns', 'exec', target.namespace, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root'],
-    [
-      ...['ip', 'netns', 'exec', switchNamespace(lab.name), 'tc', 'qdisc', 'del', 'dev', target.port],
-      ...['parent', OPEN_CLASS, 'handle', '10:'],
-    ],
+    dropFilter(lab, from, to, own(from)).undo,
+    ...(oneWay ? [] : [dropFilter(lab, to, from, own(to)).undo]),
   ];
 }
 
-/** The commands that remove a delay made by `addDelay`. */
-export function delayUndo(lab: NetLab, name: string): UndoCommands {
+/** The commands that remove a limit made by `limitBandwidth`, and no other qdisc. */
+export function limitUndo(lab: NetLab, name: string): UndoCommands {
   const target = host(lab, name);
-  return [['ip', 'netns', 'exec', target.namespace, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root']];
+  return [
+    [...hostQdisc(target), 'del', 'dev', 'eth0', 'root', 'handle', LIMIT_HANDLE],
+    [...switchQdisc(lab), 'del', 'dev', target.port, 'parent', OPEN_CLASS, 'handle', INBOUND_LIMIT_HANDLE],
+  ];
 }
 
-function dropFilter(lab: NetLab, from: NetHost, to: NetHost): { apply: string[]; undo: string[] } {
-  const priority = String(100 + lab.hosts.indexOf(from));
+/** The commands that remove a delay made by `addDelay`, and no other qdisc. */
+export function delayUndo(lab: NetLab, name: string): UndoCommands {
+  const target = host(lab, name);
+  return [[...hostQdisc(target), 'del', 'dev', 'eth0', 'root', 'handle', DELAY_HANDLE]];
+}
+
+function hostQdisc(target: NetHost): string[] {
+  return ['ip', 'netns', 'exec', target.namespace, 'tc', 'qdisc'];
+}
+
+function switchQdisc(lab: NetLab): string[] {
+  return ['ip', 'netns', 'exec', switchNamespace(lab.name), 'tc', 'qdisc'];
+}
+
+function dropFilter(
+  lab: NetLab,
+  from: NetHost,
+  to: NetHost,
+  priority: number,
+): { apply: string[]; undo: string[] } {
   const base = ['ip', 'netns', 'exec', switchNamespace(lab.name), 'tc', 'filter'];
-  const where = ['dev', to.port, 'parent', '1:', 'protocol', 'ip', 'prio', priority];
+  const where = ['dev', to.port, 'parent', '1:', 'protocol', 'ip', 'prio', String(priority)];
   return {
     apply: [
       ...base,
@@ -289,18 +371,59 @@ function dropFilter(lab: NetLab, from: NetHost, to: NetHost): { apply: string[];
   };
 }
 
-/** Drops every IP packet from `a` to `b` (and back unless oneWay). Returns the undo. */
+/** The filter priorities in use on the lab's switch ports. */
+function usedPriorities(lab: NetLab): Set<number> {
+  const used = new Set<number>();
+  for (const target of lab.hosts) {
+    const listed = run([
+      ...['ip', 'netns', 'exec', switchNamespace(lab.name), 'tc', '-j'],
+      ...['filter', 'show', 'dev', target.port],
+    ]);
+    for (const filter of JSON.parse(listed || '[]') as Array<{ pref?: number }>)
+      if (typeof filter.pref === 'number') used.add(filter.pref);
+  }
+  return used;
+}
+
+/**
+ * A filter priority no filter in the lab has: each partition owns one, so its undo deletes its own
+ * filters only. Chosen at random so two faultline processes partitioning the same lab at the same
+ * moment do not pick the same one.
+ */
+function freePriority(lab: NetLab): number {
+  const used = usedPriorities(lab);
+  for (let tries = 0; tries < 1000; tries++) {
+    const candidate = randomInt(PARTITION_PRIORITIES.first, PARTITION_PRIORITIES.last + 1);
+    if (!used.has(candidate)) return candidate;
+  }
+  throw new Error(
+    `lab ${lab.name} has no free filter priority left; "faultline net heal ${lab.name}" clears it`,
+  );
+}
+
+/** A partition in place: its filters' priority, which its undo needs, and the undo itself. */
+export interface AppliedPartition {
+  priority: number;
+  undo: UndoCommands;
+}
+
+/** Drops every IP packet from `a` to `b` (and back unless oneWay). */
 export function partition(
   lab: NetLab,
   a: string,
   b: string,
   options: { oneWay?: boolean } = {},
-): UndoCommands {
+): AppliedPartition {
   requireNetworking('partitioning hosts');
   const from = host(lab, a);
   const to = host(lab, b);
-  if (from === to) throw new Error('a host cannot be partitioned from itself');
-  const filters = [dropFilter(lab, from, to), ...(options.oneWay ? [] : [dropFilter(lab, to, from)])];
+  if (from === to)
+    throw new BadInput(`a host cannot be partitioned from itself (both are "${a}"); name two hosts`);
+  const priority = freePriority(lab);
+  const filters = [
+    dropFilter(lab, from, to, priority),
+    ...(options.oneWay ? [] : [dropFilter(lab, to, from, priority)]),
+  ];
   const undo: UndoCommands = [];
   try {
     for (const filter of filters) {
@@ -311,55 +434,130 @@ export function partition(
     runUndo(undo);
     throw error;
   }
-  return undo;
+  return { priority, undo };
 }
 
-/** Cuts one host off from every other host. */
-export function isolate(lab: NetLab, name: string): UndoCommands {
+/** Cuts one host off from every other host: one partition per other host. */
+export function isolate(lab: NetLab, name: string): Array<AppliedPartition & { other: string }> {
   const target = host(lab, name);
-  return lab.hosts.filter((other) => other !== target).flatMap((other) => partition(lab, name, other.name));
+  const applied: Array<AppliedPartition & { other: string }> = [];
+  try {
+    for (const other of lab.hosts.filter((candidate) => candidate !== target))
+      applied.push({ other: other.name, ...partition(lab, name, other.name) });
+  } catch (error) {
+    for (const done of applied.reverse()) runUndo(done.undo);
+    throw error;
+  }
+  return applied;
+}
+
+/** What holds a host's own queue (its eth0 root): a limit, a delay, or nothing of faultline's. */
+function hostQueueHolder(target: NetHost): 'limit' | 'delay' | undefined {
+  const listed = run([...hostQdisc(target).slice(0, 5), '-j', 'qdisc', 'show', 'dev', 'eth0', 'root']);
+  const [root] = JSON.parse(listed || '[]') as Array<{ handle?: string }>;
+  if (root?.handle === LIMIT_HANDLE) return 'limit';
+  if (root?.handle === DELAY_HANDLE) return 'delay';
+  return undefined;
+}
+
+/** Refuses a limit or a delay on a host that has one already: a second would replace the first. */
+function refuseSecondQueue(lab: NetLab, target: NetHost, adding: 'limit' | 'delay') {
+  const holder = hostQueueHolder(target);
+  if (holder === undefined) return;
+  const shown = run([...hostQdisc(target), 'show', 'dev', 'eth0', 'root']).trim();
+  throw new BadInput(
+    `host ${target.name} in lab ${lab.name} has a ${holder} already (${shown}); a ${adding} would replace it. ` +
+      `Undo that one first ("faultline rollback", or "faultline net heal ${lab.name}" for every fault in the lab)`,
+  );
 }
 
 /** Limits what `name` sends and receives to `rate` (tc syntax: 1mbit, 512kbit, 10mbps) with tbf. */
 export function limitBandwidth(lab: NetLab, name: string, rate: string): UndoCommands {
   requireNetworking('limiting bandwidth');
-  if (!/^\d+(\.\d+)?(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/.test(rate))
-    throw new Error(`rate "${rate}" must be in tc's units, such as 512kbit, 10mbit or 1mbps`);
+  checkRate(rate);
   const target = host(lab, name);
+  refuseSecondQueue(lab, target, 'limit');
   const tbf = ['tbf', 'rate', rate, 'burst', '32kbit', 'latency', '100ms'];
-  const inbound = ['ip', 'netns', 'exec', switchNamespace(lab.name), 'tc', 'qdisc'];
-  const outbound = ['ip', 'netns', 'exec', target.namespace, 'tc', 'qdisc'];
-  run([...inbound, 'replace', 'dev', target.port, 'parent', OPEN_CLASS, 'handle', '10:', ...tbf]);
-  const undo: UndoCommands = [[...inbound, 'del', 'dev', target.port, 'parent', OPEN_CLASS, 'handle', '10:']];
+  const [outbound, inbound] = limitUndo(lab, name) as [string[], string[]];
+  run([
+    ...switchQdisc(lab),
+    'add',
+    'dev',
+    target.port,
+    'parent',
+    OPEN_CLASS,
+    'handle',
+    INBOUND_LIMIT_HANDLE,
+    ...tbf,
+  ]);
   try {
-    run([...outbound, 'replace', 'dev', 'eth0', 'root', ...tbf]);
+    run([...hostQdisc(target), 'add', 'dev', 'eth0', 'root', 'handle', LIMIT_HANDLE, ...tbf]);
   } catch (error) {
-    runUndo(undo);
+    runUndo([inbound]);
     throw error;
   }
-  return [[...outbound, 'del', 'dev', 'eth0', 'root'], ...undo];
+  return [outbound, inbound];
 }
+
+/** tc's rate units, and more than nothing: tc itself answers a zero rate with its usage text. */
+function checkRate(rate: string) {
+  const match = /^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/.exec(rate);
+  if (!match)
+    throw new BadInput(
+      `rate "${rate}" must be a number and one of tc's units: bit, kbit, mbit, gbit, bps, kbps, mbps, gbps (such as 512kbit, 10mbit or 1mbps)`,
+    );
+  if (Number(match[1]) * (RATE_BITS[match[2]!] ?? 1) < 8)
+    throw new BadInput(`rate "${rate}" is below 8 bit/s, which tc cannot shape to; give at least 8bit`);
+}
+
+const RATE_BITS: Record<string, number> = {
+  bit: 1,
+  kbit: 1e3,
+  mbit: 1e6,
+  gbit: 1e9,
+  bps: 8,
+  kbps: 8e3,
+  mbps: 8e6,
+  gbps: 8e9,
+};
 
 /** Adds latency with netem where the kernel has it; the error names the alternative where not. */
 export function addDelay(lab: NetLab, name: string, milliseconds: number): UndoCommands {
   requireNetworking('adding latency');
   if (!Number.isInteger(milliseconds) || milliseconds < 1 || milliseconds > 60_000)
-    throw new Error(`delay must be a whole number of milliseconds from 1 to 60000, not ${milliseconds}`);
+    throw new BadInput(`delay must be a whole number of milliseconds from 1 to 60000, not ${milliseconds}`);
   const target = host(lab, name);
-  const qdisc = ['ip', 'netns', 'exec', target.namespace, 'tc', 'qdisc'];
-  run([...qdisc, 'replace', 'dev', 'eth0', 'root', 'netem', 'delay', `${milliseconds}ms`]);
-  return [[...qdisc, 'del', 'dev', 'eth0', 'root']];
+  refuseSecondQueue(lab, target, 'delay');
+  run([
+    ...hostQdisc(target),
+    'add',
+    'dev',
+    'eth0',
+    'root',
+    'handle',
+    DELAY_HANDLE,
+    'netem',
+    'delay',
+    `${milliseconds}ms`,
+  ]);
+  return delayUndo(lab, name);
 }
 
-/** Runs undo commands, ignoring what is already undone (a filter, qdisc or namespace that is gone). */
-export function runUndo(commands: UndoCommands): void {
+/**
+ * Runs undo commands, skipping what is already undone (a filter, qdisc or namespace that is gone);
+ * returns how many of them removed something.
+ */
+export function runUndo(commands: UndoCommands): number {
+  let removed = 0;
   for (const command of [...commands].reverse()) {
     try {
       run(command);
+      removed++;
     } catch {
       // Already gone: the lab was destroyed or the fault healed another way.
     }
   }
+  return removed;
 }
 
 /** Removes every partition, limit and delay in the lab. */
@@ -389,12 +587,24 @@ export function heal(lab: NetLab): void {
   }
 }
 
-/** Runs a command inside a host's namespace; resolves with its exit code. */
-export function execIn(lab: NetLab, name: string, command: string[]): Promise<number> {
+/**
+ * Runs a command inside a host's namespace; resolves with its exit status (128 + the signal that
+ * ended it). SIGINT and SIGTERM to this process are passed on to the command, so it does not
+ * outlive the CLI that started it.
+ */
+export async function execIn(lab: NetLab, name: string, command: string[]): Promise<number> {
   const target = host(lab, name);
   const child = spawn('ip', ['netns', 'exec', target.namespace, ...command], { stdio: 'inherit' });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? 15 : 0)));
-  });
+  const pass = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', pass).on('SIGTERM', pass);
+  try {
+    return await new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, signal) =>
+        resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)),
+      );
+    });
+  } finally {
+    process.off('SIGINT', pass).off('SIGTERM', pass);
+  }
 }

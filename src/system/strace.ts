@@ -1,9 +1,12 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseWhen } from '../model/when.js';
+import { BadInput } from './bad-input.js';
 import { requireBinary } from './capability.js';
+import { createExclusive, type FileIdentity, identifyFile, removeIdentified } from './private-files.js';
 import { identify, type ProcessIdentity } from './processes.js';
 
 export interface SyscallFault {
@@ -18,7 +21,6 @@ export interface SyscallFault {
 
 export interface SyscallInjection extends SyscallFault {
   command: string[];
-  signal?: AbortSignal;
 }
 
 export interface InjectedCall {
@@ -38,20 +40,23 @@ export function requireStrace(): void {
   requireBinary('strace', 'strace', 'or use faultline/register for fs faults in Node programs');
 }
 
+/** strace keeps its `when` counts in 16 bits: the first call and the step up to 65535, the last to 65534. */
+const WHEN_LIMITS = { first: 65_535, last: 65_534, step: 65_535 };
+
 /** strace's `-e inject=` expression, after checking every part. */
 export function injectExpression(fault: SyscallFault): string {
   if (!/^[a-z_0-9]+$/.test(fault.syscall))
-    throw new Error(`"${fault.syscall}" is not a syscall name (for example write, openat, connect)`);
+    throw new BadInput(`"${fault.syscall}" is not a syscall name (for example write, openat, connect)`);
   if (fault.error === undefined && fault.delayEnterMs === undefined)
-    throw new Error('say what to inject: an error (such as EIO), a delay, or both');
+    throw new BadInput('say what to inject: an error (such as EIO), a delay, or both');
   if (
     fault.error !== undefined &&
     os.constants.errno[fault.error as keyof typeof os.constants.errno] === undefined
   )
-    throw new Error(`unknown errno "${fault.error}"; for example EIO, ENOSPC, EACCES, ECONNREFUSED`);
+    throw new BadInput(`unknown errno "${fault.error}"; for example EIO, ENOSPC, EACCES, ECONNREFUSED`);
   if (fault.delayEnterMs !== undefined && !(fault.delayEnterMs > 0 && fault.delayEnterMs <= 60_000))
-    throw new Error(`delay must be from 1 to 60000 ms, not ${fault.delayEnterMs}`);
-  if (fault.when !== undefined) parseWhen(fault.when);
+    throw new BadInput(`delay must be from 1 to 60000 ms, not ${fault.delayEnterMs}`);
+  if (fault.when !== undefined) checkWhen(fault.when);
   return [
     fault.syscall,
     ...(fault.error ? [`error=${fault.error}`] : []),
@@ -60,14 +65,52 @@ export function injectExpression(fault: SyscallFault): string {
   ].join(':');
 }
 
-/** The calls strace marked `(INJECTED)` in its -o log (`-f` prefixes each line with the pid). */
-export function parseInjected(log: string): InjectedCall[] {
+function checkWhen(when: string) {
+  try {
+    parseWhen(when);
+  } catch (error) {
+    throw new BadInput((error as Error).message);
+  }
+  const [, first, last, step] = /^(\d+)(?:\.\.(\d+))?(?:\+(\d+))?/.exec(when.trim()) ?? [];
+  const over = (value: string | undefined, limit: number) => value !== undefined && Number(value) > limit;
+  if (over(first, WHEN_LIMITS.first) || over(last, WHEN_LIMITS.last) || over(step, WHEN_LIMITS.step))
+    throw new BadInput(
+      `when "${when}" counts past what strace can: the first call and the step go up to ${WHEN_LIMITS.first}, the last call of N..M to ${WHEN_LIMITS.last}`,
+    );
+}
+
+/**
+ * Asks strace whether it takes the fault, by tracing `true` with it, so a name strace does not
+ * know (`--syscall bogus`) is refused before any command runs or any process is traced.
+ */
+function checkStraceAccepts(fault: SyscallFault, inject: string): void {
+  const checked = spawnSync(
+    'strace',
+    ['-qq', '-o', '/dev/null', '-e', `trace=${fault.syscall}`, '-e', `inject=${inject}`, '--', 'true'],
+    { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 },
+  );
+  const refusal = /^strace: (invalid .*)$/m.exec(checked.stderr ?? '')?.[1];
+  if (refusal === undefined) return;
+  if (/^invalid system call/.test(refusal))
+    throw new BadInput(
+      `strace knows no system call "${fault.syscall}" on this machine (strace: ${refusal}); name one such as write, openat or connect`,
+    );
+  throw new BadInput(`strace refuses the fault ${inject} (strace: ${refusal})`);
+}
+
+/**
+ * The calls strace marked `(INJECTED)` or `(DELAYED)`. With -f each line starts with the pid: `PID `
+ * in an -o log, `[pid PID] ` on stderr (where the first tracee's lines have none: `pid` is theirs).
+ */
+export function parseInjected(log: string, pid = 0): InjectedCall[] {
   return log
     .split('\n')
     .filter((line) => line.includes('(INJECTED)') || line.includes('(DELAYED)'))
     .map((line) => {
-      const match = /^(\d+)\s+(.*)$/.exec(line);
-      return match ? { pid: Number(match[1]), call: match[2]!.trim() } : { pid: 0, call: line.trim() };
+      const match = /^(?:(\d+)|\[pid\s+(\d+)\])\s+(.*)$/.exec(line);
+      return match
+        ? { pid: Number(match[1] ?? match[2]), call: match[3]!.trim() }
+        : { pid, call: line.trim() };
     });
 }
 
@@ -80,32 +123,54 @@ function readLog(path: string): string {
 }
 
 /**
- * Runs COMMAND under `strace -e inject=...` and reports each injected call and how the command
- * exited. The command's own output passes through.
+ * A file for strace's log, new and this user's alone, named so that its ledger entry removes it
+ * (and nothing else) if the CLI is killed before it can.
  */
-export async function injectSyscall(options: SyscallInjection): Promise<SyscallReport> {
+export function createTraceLog(): FileIdentity {
+  const path = join(os.tmpdir(), `faultline-strace-${randomBytes(8).toString('hex')}.log`);
+  closeSync(createExclusive(path));
+  return identifyFile(path);
+}
+
+/** A command running under strace with the fault. */
+export interface RunningInjection {
+  /** strace; stopping it (SIGTERM) passes the signal on to the command and detaches. */
+  tracer: ProcessIdentity;
+  /** Settles when strace has exited, with what it injected; the log is removed by then. */
+  done: Promise<SyscallReport>;
+}
+
+/**
+ * Starts COMMAND under `strace -e inject=...`, its output passing through; `done` reports each
+ * injected call and how the command exited. strace runs with `-I 2`, so a SIGTERM to it reaches
+ * the command (strace's default with -o and a command blocks it, which left both running).
+ */
+export function startInjection(options: SyscallInjection, log: FileIdentity): RunningInjection {
   requireStrace();
   const inject = injectExpression(options);
-  const directory = mkdtempSync(join(os.tmpdir(), 'faultline-strace-'));
-  const log = join(directory, 'trace');
-  const args = ['-f', '-qq', '-e', `trace=${options.syscall}`, '-e', `inject=${inject}`, '-o', log, '--'];
-  try {
-    const child = spawn('strace', [...args, ...options.command], {
-      stdio: 'inherit',
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    const [exitCode, signal] = await new Promise<[number | null, string | null]>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code, name) => resolve([code, name]));
-    });
-    return { command: options.command, exitCode, signal, injected: parseInjected(readLog(log)) };
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
+  checkStraceAccepts(options, inject);
+  const args = ['-f', '-qq', '-I', '2', '-e', `trace=${options.syscall}`, '-e', `inject=${inject}`];
+  const child = spawn('strace', [...args, '-o', log.path, '--', ...options.command], { stdio: 'inherit' });
+  const tracer = child.pid === undefined ? undefined : identify(child.pid);
+  const exited = new Promise<[number | null, string | null]>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, name) => resolve([code, name]));
+  });
+  if (!tracer) {
+    void exited.catch(() => undefined);
+    throw new Error(`strace did not start (${options.command.join(' ')} never ran)`);
   }
+  const done = exited.then(([exitCode, signal]) => {
+    const injected = parseInjected(readLog(log.path));
+    removeIdentified(log);
+    return { command: options.command, exitCode, signal, injected };
+  });
+  return { tracer, done };
 }
 
 export interface AttachedFault {
   target: number;
+  /** The process that holds strace to its deadline (timeout(1)); stopping it detaches strace. */
   tracer: ProcessIdentity;
   /** Settles when strace has exited, detached or killed. */
   ended: Promise<void>;
@@ -113,36 +178,61 @@ export interface AttachedFault {
   detach(): Promise<InjectedCall[]>;
 }
 
+/** Seconds between the deadline's SIGTERM to strace and a SIGKILL, should it not detach. */
+const DETACH_GRACE_SECONDS = 5;
+
 /**
  * Attaches strace to a running process (`strace -p PID -f`) and injects the fault into it, as the
- * book's chapter 6 does; resolves once strace has attached, so the fault is live.
+ * book's chapter 6 does; resolves once strace has attached, so the fault is live. `onStarted` is
+ * told the tracer's identity before strace attaches, so a record of it precedes the fault. strace runs
+ * under timeout(1) with the deadline, so it detaches by then even if this process is killed; its
+ * log comes through its stderr pipe, so nothing is left on disk, and a strace whose reader was
+ * killed ends at its next line.
  */
-export async function attachSyscallFault(pid: number, fault: SyscallFault): Promise<AttachedFault> {
+export async function attachSyscallFault(
+  pid: number,
+  fault: SyscallFault,
+  deadlineSeconds: number,
+  onStarted: (tracer: ProcessIdentity) => void = () => undefined,
+): Promise<AttachedFault> {
   requireStrace();
   const inject = injectExpression(fault);
-  const directory = mkdtempSync(join(os.tmpdir(), 'faultline-strace-'));
-  const log = join(directory, 'trace');
+  checkStraceAccepts(fault, inject);
+  const tracedBy = tracerOf(pid);
+  if (tracedBy !== undefined)
+    throw new Error(
+      `process ${pid} is traced already, by process ${tracedBy.pid} (${tracedBy.command}), and a process takes one tracer; ` +
+        'stop that one first (if it is faultline\'s, "faultline rollback" or "faultline halt" does)',
+    );
   const child = spawn(
-    'strace',
-    ['-f', '-p', String(pid), '-e', `trace=${fault.syscall}`, '-e', `inject=${inject}`, '-o', log],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+    'timeout',
+    [
+      ...['-s', 'TERM', '-k', String(DETACH_GRACE_SECONDS), String(deadlineSeconds)],
+      ...['strace', '-f', '-p', String(pid), '-e', `trace=${fault.syscall}`, '-e', `inject=${inject}`],
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  let stderr = '';
-  const attached = await new Promise<boolean>((resolve) => {
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text;
-      if (/Process \d+ attached/.test(stderr)) resolve(true);
-    });
-    child.once('error', () => resolve(false));
-    void exited.then(() => resolve(false));
+  const injected: InjectedCall[] = [];
+  let before = '';
+  let partial = '';
+  let attached: (value: boolean) => void = () => undefined;
+  const attaching = new Promise<boolean>((resolve) => (attached = resolve));
+  const stderr = child.stderr!.setEncoding('utf8');
+  stderr.on('data', (text: string) => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    injected.push(...parseInjected(lines.join('\n'), pid));
+    if (before.length < 4096) before += text;
+    if (/Process \d+ attached/.test(before)) attached(true);
   });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  child.once('error', () => attached(false));
+  void exited.then(() => attached(false));
   const tracer = child.pid === undefined ? undefined : identify(child.pid);
-  if (!attached || !tracer) {
-    rmSync(directory, { recursive: true, force: true });
-    throw new Error(`strace could not attach to process ${pid}: ${stderr.trim() || 'it exited at once'}`);
+  if (tracer) onStarted(tracer);
+  if (!(await attaching) || !tracer) {
+    child.kill('SIGTERM');
+    throw new Error(`strace could not attach to process ${pid}: ${before.trim() || 'it exited at once'}`);
   }
   return {
     target: pid,
@@ -151,9 +241,28 @@ export async function attachSyscallFault(pid: number, fault: SyscallFault): Prom
     async detach() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
-      const injected = parseInjected(readLog(log));
-      rmSync(directory, { recursive: true, force: true });
+      injected.push(...parseInjected(partial, pid));
+      partial = '';
       return injected;
     },
   };
+}
+
+/** The process tracing `pid` (TracerPid in /proc/PID/status), if any. */
+function tracerOf(pid: number): { pid: number; command: string } | undefined {
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const tracer = Number(/^TracerPid:\s*(\d+)$/m.exec(status)?.[1] ?? 0);
+  if (tracer === 0) return undefined;
+  let command = 'its command line unreadable';
+  try {
+    command = readFileSync(`/proc/${tracer}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    // It may have just exited.
+  }
+  return { pid: tracer, command };
 }

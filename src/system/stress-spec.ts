@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { BadInput } from './bad-input.js';
 import type { FileIdentity } from './private-files.js';
 import { parseBytes } from './units.js';
 
@@ -60,7 +61,7 @@ export function parseStressSpec(input: unknown): StressSpec {
     const where = issue.path.join('.') || 'stress';
     return `${where}: ${issue.message}`;
   });
-  throw new Error(`invalid stress: ${problems.join('; ')}`);
+  throw new BadInput(`invalid stress: ${problems.join('; ')}`);
 }
 
 /** What a stress process writes on its stdout, one JSON object per line. */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { BadInput } from './bad-input.js';
 import { fileURLToPath } from 'node:url';
 import { type Cgroup, commandInCgroup } from './cgroups.js';
 import type { FileIdentity } from './private-files.js';
@@ -39,7 +40,7 @@ export async function startStress(
     (spec.kind === 'disk' || spec.kind === 'io') &&
     !(existsSync(spec.path) && statSync(spec.path).isDirectory())
   )
-    throw new Error(
+    throw new BadInput(
       `${spec.kind} stress path ${spec.path} is not a directory; give an existing directory to fill`,
     );
   const base = [process.execPath, workerPath, JSON.stringify(spec)];

@@ -3,7 +3,10 @@ import type { SystemUndo } from '../model/ledger.js';
 import { type Cgroup, cgroupByName, explainRemoval, removeCgroup } from './cgroups.js';
 import {
   delayUndo,
+  describeLabProcesses,
   destroyLab,
+  type LabProcess,
+  labProcesses,
   labExists,
   limitUndo,
   loadLab,
@@ -12,7 +15,7 @@ import {
   type UndoCommands,
 } from './netlab.js';
 import { removeIdentified } from './private-files.js';
-import { isStillRunning, type ProcessIdentity, signalIdentified } from './processes.js';
+import { identify, isStillRunning, type ProcessIdentity, signalIdentified } from './processes.js';
 
 export type { SystemUndo } from '../model/ledger.js';
 
@@ -45,6 +48,18 @@ async function goneWithin(identity: ProcessIdentity, ms: number): Promise<boolea
     await delay(20);
   }
   return true;
+}
+
+/** Stops every process inside the lab's namespaces; returns those it stopped. */
+export async function stopLabProcesses(lab: string): Promise<LabProcess[]> {
+  const running = labProcesses(lab);
+  const stopped = await Promise.all(
+    running.map(async (found) => {
+      const identity = identify(found.pid);
+      return identity !== undefined && (await stopProcess(identity)) ? [found] : [];
+    }),
+  );
+  return stopped.flat();
 }
 
 const outcome = (done: boolean): UndoOutcome => ({ result: done ? 'undone' : 'already gone' });
@@ -84,13 +99,16 @@ export async function undoSystem(step: SystemUndo): Promise<UndoOutcome> {
     case 'remove-limit':
     case 'remove-delay': {
       const commands = labCommands(step.lab, (lab) => netCommands(step, lab));
-      if (commands) runUndo(commands);
-      return outcome(commands !== undefined);
+      return outcome(commands !== undefined && runUndo(commands) > 0);
     }
     case 'destroy-lab': {
       const present = labExists(step.lab);
+      const stopped = await stopLabProcesses(step.lab);
       destroyLab(step.lab);
-      return outcome(present);
+      return {
+        ...outcome(present),
+        ...(stopped.length > 0 ? { note: `stopped what ran in it: ${describeLabProcesses(stopped)}` } : {}),
+      };
     }
   }
 }
@@ -99,7 +117,8 @@ function netCommands(
   step: Extract<SystemUndo, { kind: 'remove-partition' | 'remove-limit' | 'remove-delay' }>,
   lab: ReturnType<typeof loadLab>,
 ): UndoCommands {
-  if (step.kind === 'remove-partition') return partitionUndo(lab, step.from, step.to, step.oneWay);
+  if (step.kind === 'remove-partition')
+    return partitionUndo(lab, step.from, step.to, step.oneWay, step.priority);
   return step.kind === 'remove-limit' ? limitUndo(lab, step.host) : delayUndo(lab, step.host);
 }
 
@@ -127,6 +146,6 @@ export function explainSystemUndo(step: SystemUndo): string {
         .join('; ');
     }
     case 'destroy-lab':
-      return `ip netns del each namespace named fl-${step.lab}-*, and remove the lab's state`;
+      return `stop each process in a namespace named fl-${step.lab}-* (SIGTERM, SIGKILL after ${STOP_GRACE_MS / 1000} s), ip netns del each of them, and remove the lab's state`;
   }
 }

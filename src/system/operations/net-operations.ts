@@ -10,6 +10,7 @@ import {
   partition,
 } from '../netlab.js';
 import type { Undo } from '../../model/ledger.js';
+import { stopLabProcesses } from '../undo.js';
 import { operation, type SystemOperation } from './operation.js';
 
 const lab = z.string().min(1);
@@ -31,31 +32,51 @@ export const netOperations: Record<string, SystemOperation> = {
       return created;
     },
   ),
-  /** Removes the lab; every ledger entry about it is cleared, so no rollback repeats it. */
-  destroy: operation('net.destroy', z.strictObject({ lab }), async (args, context) => {
-    destroyLab(args.lab);
-    context.ledger.settleWhere((undo) => labOf(undo) === args.lab);
-    return true;
-  }),
+  /**
+   * Removes the lab, refusing while processes run in it unless `force` stops them; every ledger
+   * entry about it is cleared, so no rollback repeats it.
+   */
+  destroy: operation(
+    'net.destroy',
+    z.strictObject({ lab, force: z.boolean().default(false) }),
+    async (args, context) => {
+      const stopped = args.force ? await stopLabProcesses(args.lab) : [];
+      destroyLab(args.lab);
+      context.ledger.settleWhere((undo) => labOf(undo) === args.lab);
+      return { stopped };
+    },
+  ),
   partition: operation(
     'net.partition',
     z.strictObject({ lab, from: z.string(), to: z.string(), oneWay: z.boolean().default(false) }),
     async (args, context) => {
-      partition(loadLab(args.lab), args.from, args.to, { oneWay: args.oneWay });
+      const { priority } = partition(loadLab(args.lab), args.from, args.to, { oneWay: args.oneWay });
       context.ledger.record({
         description: `partitioned ${args.from} ${args.oneWay ? '->' : 'from'} ${args.to} in lab ${args.lab}`,
-        undo: { kind: 'remove-partition', lab: args.lab, from: args.from, to: args.to, oneWay: args.oneWay },
+        undo: {
+          kind: 'remove-partition',
+          lab: args.lab,
+          from: args.from,
+          to: args.to,
+          oneWay: args.oneWay,
+          priority,
+        },
       });
       return true;
     },
   ),
   isolate: operation('net.isolate', z.strictObject({ lab, host: z.string() }), async (args, context) => {
-    const found = loadLab(args.lab);
-    isolate(found, args.host);
-    for (const other of found.hosts.filter((host) => host.name !== args.host)) {
+    for (const { other, priority } of isolate(loadLab(args.lab), args.host)) {
       context.ledger.record({
-        description: `isolated ${args.host} from ${other.name} in lab ${args.lab}`,
-        undo: { kind: 'remove-partition', lab: args.lab, from: args.host, to: other.name, oneWay: false },
+        description: `isolated ${args.host} from ${other} in lab ${args.lab}`,
+        undo: {
+          kind: 'remove-partition',
+          lab: args.lab,
+          from: args.host,
+          to: other,
+          oneWay: false,
+          priority,
+        },
       });
     }
     return true;

@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { type AttachedFault, attachSyscallFault, type SyscallFault } from '../strace.js';
+import { removeIdentified } from '../private-files.js';
+import type { ProcessIdentity } from '../processes.js';
+import {
+  type AttachedFault,
+  attachSyscallFault,
+  createTraceLog,
+  startInjection,
+  type SyscallFault,
+  type SyscallInjection,
+  type SyscallReport,
+} from '../strace.js';
+import { stopProcess } from '../undo.js';
 import { operation, type SystemContext, type SystemOperation } from './operation.js';
 import { onlyOne, resolveTargets, targetFields } from './selector.js';
 
@@ -27,6 +38,7 @@ export const syscallOperations: Record<string, SystemOperation> = {
         ...(args.delayMs === undefined ? {} : { delayEnterMs: args.delayMs }),
         ...(args.when === undefined ? {} : { when: args.when }),
       },
+      args.seconds,
       context,
     );
     attached.add(fault);
@@ -45,21 +57,75 @@ export const syscallOperations: Record<string, SystemOperation> = {
 };
 
 /**
- * Attaches strace with a ledger entry that stops it, so a crash leaves nothing attached for long;
- * the entry is cleared as soon as strace ends, however it ends.
+ * Attaches strace with a ledger entry that stops it, so a crash leaves nothing attached for long
+ * (strace also detaches by itself at `seconds`); the entry is cleared as soon as strace ends,
+ * however it ends.
  */
 export async function attachRecorded(
   pid: number,
   fault: SyscallFault,
+  seconds: number,
   context: SystemContext,
 ): Promise<AttachedFault> {
-  const attachedFault = await attachSyscallFault(pid, fault);
-  const seq = context.ledger.record({
-    description: `attached strace to ${pid} injecting ${fault.syscall} ${fault.error ?? `+${fault.delayEnterMs} ms`}`,
-    undo: { kind: 'stop-process', process: attachedFault.tracer },
-  });
-  void attachedFault.ended.then(() => context.ledger.settle(seq));
+  let seq: number | undefined;
+  const record = (tracer: ProcessIdentity) => {
+    seq = context.ledger.record({
+      description: `attached strace to ${pid} injecting ${fault.syscall} ${fault.error ?? `+${fault.delayEnterMs} ms`}`,
+      undo: { kind: 'stop-process', process: tracer },
+    });
+  };
+  const settle = () => {
+    if (seq !== undefined) context.ledger.settle(seq);
+  };
+  let attachedFault;
+  try {
+    attachedFault = await attachSyscallFault(pid, fault, seconds, record);
+  } catch (error) {
+    settle();
+    throw error;
+  }
+  void attachedFault.ended.then(settle);
   return attachedFault;
+}
+
+/**
+ * Runs a command under strace with the fault, recorded in the ledger while it runs (strace, which
+ * passes a SIGTERM on to the command, and its log file), so `faultline halt` or `rollback` stops
+ * it if the CLI was killed. `stop` (SIGINT, SIGTERM to the CLI) stops strace and so the command.
+ */
+export async function injectRecorded(
+  injection: SyscallInjection,
+  context: SystemContext,
+  stop: AbortSignal,
+): Promise<SyscallReport & { interrupted: boolean }> {
+  const log = createTraceLog();
+  const logSeq = context.ledger.record({
+    description: `created strace's log ${log.path}`,
+    undo: { kind: 'remove-file', ...log },
+  });
+  let running;
+  try {
+    running = startInjection(injection, log);
+  } catch (error) {
+    removeIdentified(log);
+    context.ledger.settle(logSeq);
+    throw error;
+  }
+  const tracerSeq = context.ledger.record({
+    description: `ran ${injection.command.join(' ')} under strace injecting ${injection.syscall} ${injection.error ?? `+${injection.delayEnterMs} ms`}`,
+    undo: { kind: 'stop-process', process: running.tracer },
+  });
+  const onStop = () => void stopProcess(running.tracer);
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop, { once: true });
+  try {
+    const report = await running.done;
+    return { ...report, interrupted: stop.aborted };
+  } finally {
+    stop.removeEventListener('abort', onStop);
+    context.ledger.settle(tracerSeq);
+    context.ledger.settle(logSeq);
+  }
 }
 
 const detaching = new Map<AttachedFault, Promise<Awaited<ReturnType<AttachedFault['detach']>>>>();
