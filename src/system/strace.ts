@@ -204,13 +204,16 @@ export async function attachSyscallFault(
       `process ${pid} is traced already, by process ${tracedBy.pid} (${tracedBy.command}), and a process takes one tracer; ` +
         'stop that one first (if it is faultline\'s, "faultline rollback" or "faultline halt" does)',
     );
+  // strace waits behind a shell's `read` until `onStarted` has recorded the process that becomes
+  // it (exec keeps the pid and start time): a CLI killed in between leaves no strace at all.
   const child = spawn(
-    'timeout',
+    'sh',
     [
-      ...['-s', 'TERM', '-k', String(DETACH_GRACE_SECONDS), String(deadlineSeconds)],
+      ...['-c', 'read -r go && exec "$@"', 'faultline-strace'],
+      ...['timeout', '-s', 'TERM', '-k', String(DETACH_GRACE_SECONDS), String(deadlineSeconds)],
       ...['strace', '-f', '-p', String(pid), '-e', `trace=${fault.syscall}`, '-e', `inject=${inject}`],
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['pipe', 'ignore', 'pipe'] },
   );
   const injected: InjectedCall[] = [];
   let before = '';
@@ -228,8 +231,12 @@ export async function attachSyscallFault(
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   child.once('error', () => attached(false));
   void exited.then(() => attached(false));
+  child.stdin!.on('error', () => undefined); // the shell is gone: `exited` says so
   const tracer = child.pid === undefined ? undefined : identify(child.pid);
-  if (tracer) onStarted(tracer);
+  if (tracer) {
+    onStarted(tracer);
+    child.stdin!.end('go\n');
+  } else child.stdin!.destroy();
   if (!(await attaching) || !tracer) {
     child.kill('SIGTERM');
     throw new Error(`strace could not attach to process ${pid}: ${before.trim() || 'it exited at once'}`);
