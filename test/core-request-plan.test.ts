@@ -753,7 +753,7 @@ describe("Envoy's fault headers and the percentage headers", () => {
     assert.deepEqual(asked({ 'x-envoy-fault-delay-request': '25' }), {
       ...nothingPlanned(),
       requestDelay: 25,
-      fired: [{ by: header('x-envoy-fault-delay-request'), action: 'delay_request' }],
+      fired: [{ by: header('x-envoy-fault-delay-request'), action: 'delay_request', ms: 25 }],
     });
     assert.deepEqual(asked(grpcRequest({ 'x-envoy-fault-abort-grpc-request': '14' }).headers)?.abort, {
       kind: 'grpc',

@@ -567,16 +567,11 @@ describe('a page whose session the server no longer knows', () => {
     await page
       .context()
       .addCookies([{ name: `faultline_ui_${port}`, value: 'unknown-session', url: harness.url }]);
-    const refused = await page.evaluate(
-      async ([token]) =>
-        (
-          (await fetch('../proxies', { headers: { 'X-Faultline-CSRF': token! } }).then((r) =>
-            r.json(),
-          )) as any
-        ).error as string,
-      [before],
-    );
-    assert.equal(refused, 'dashboard session expired', 'the old session is refused');
+    // Asked from here, not from the page: the page's own refresh may renew its session first.
+    const refused = (await fetch(`${harness.url}/proxies`, {
+      headers: { 'X-Faultline-CSRF': before!, cookie: `faultline_ui_${port}=unknown-session` },
+    }).then((r) => r.json())) as { error: string };
+    assert.equal(refused.error, 'dashboard session expired', 'the old session is refused');
     await haltFromPage(page);
     const status = page.getByRole('status');
     await status.locator('p').waitFor();
