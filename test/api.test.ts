@@ -134,6 +134,45 @@ describe('proxies', () => {
     assert.equal((await harness.api('GET', '/proxies/other')).status, 404);
   });
 
+  test('toxics sent with a proxy update are not applied, and a difference is said in a Warning header', async () => {
+    await createProxy(harness, 'saved', echo.address);
+    const lag = { name: 'lag', type: 'latency', stream: 'downstream', toxicity: 0.3 };
+    const added = await harness.api('POST', '/proxies/saved/toxics', { ...lag, attributes: { latency: 40 } });
+    assert.equal(added.status, 200, added.text);
+    // What toxiproxy-go's Save() sends: the whole proxy, toxicity as a float32.
+    const echoed = await harness.api('POST', '/proxies/saved', {
+      name: 'saved',
+      enabled: false,
+      toxics: [{ ...lag, toxicity: 0.30000001192092896, attributes: { latency: 40, jitter: 0 } }],
+    });
+    assert.deepEqual([echoed.status, echoed.json.enabled, echoed.headers.get('warning')], [200, false, null]);
+
+    const changed = await harness.api('POST', '/proxies/saved', {
+      enabled: true,
+      toxics: [
+        { ...lag, attributes: { latency: 900 } },
+        { name: 'cut', type: 'reset_peer', attributes: {} },
+      ],
+    });
+    assert.deepEqual([changed.status, changed.json.enabled], [200, true], 'the proxy part is applied');
+    assert.equal(
+      changed.headers.get('warning'),
+      '299 faultline "the toxics of this update were not applied (lag, cut): a proxy update changes the proxy only, as in Toxiproxy; add, change or remove toxics with /proxies/saved/toxics"',
+    );
+    const toxics = await harness.api('GET', '/proxies/saved/toxics');
+    assert.deepEqual(
+      toxics.json.map((toxic: { name: string; attributes: { latency: number } }) => [
+        toxic.name,
+        toxic.attributes.latency,
+      ]),
+      [['lag', 40]],
+    );
+
+    const emptied = await harness.api('PATCH', '/proxies/saved', { Toxics: [] });
+    assert.match(emptied.headers.get('warning') ?? '', /not applied \(lag\)/, 'a toxic left out is said too');
+    assert.equal((await harness.api('GET', '/proxies/saved/toxics')).json.length, 1);
+  });
+
   test('an update with an empty listen or upstream is a 400 and changes nothing (Toxiproxy: 500, or stored)', async () => {
     const proxy = await createProxy(harness, 'emptied', echo.address);
     for (const field of ['listen', 'upstream']) {

@@ -3,6 +3,7 @@ import { engineEventTypes, typeMatches, unknownEventTypes } from '../src/model/e
 import { describe, test } from 'node:test';
 import { formatHostPort, parseHostPort } from '../src/model/address.js';
 import { describeValue, errorCodes, FaultlineError, isFaultlineError } from '../src/model/errors.js';
+import { toxicsNotApplied } from '../src/model/echoed-toxics.js';
 import { canonicalKeys } from '../src/model/fields.js';
 import { mergePatch } from '../src/model/json-merge-patch.js';
 import { percentile } from '../src/model/percentile.js';
@@ -1036,5 +1037,91 @@ describe('event types and the types filter of /events', () => {
       'proxy.',
     ]);
     assert.deepEqual(unknownEventTypes(['tls.failed', 'connection']), []);
+  });
+});
+
+describe("toxicsNotApplied: the toxics a proxy update sent that are not the proxy's", () => {
+  const current = [
+    parseToxicCreate({ name: 'lag', type: 'latency', toxicity: 0.3, attributes: { latency: 40 } }),
+    parseToxicCreate({
+      name: 'fail',
+      type: 'http_abort',
+      attributes: { status: 503, match: { method: 'POST' }, first: 2 },
+    }),
+  ];
+  const lag = {
+    name: 'lag',
+    type: 'latency',
+    stream: 'downstream',
+    toxicity: 0.3,
+    attributes: { latency: 40 },
+  };
+  const fail = {
+    name: 'fail',
+    type: 'http_abort',
+    attributes: { status: 503, match: { method: 'POST' }, first: 2 },
+  };
+
+  test("none when the update sends no toxics, or echoes the proxy's own in any key case", () => {
+    assert.deepEqual(
+      [
+        toxicsNotApplied({ enabled: false }, current),
+        toxicsNotApplied(null, current),
+        toxicsNotApplied([lag], current),
+        toxicsNotApplied({ toxics: null }, current),
+        toxicsNotApplied({ toxics: [lag, fail] }, current),
+        toxicsNotApplied({ ToXiCs: [fail, lag] }, current),
+        toxicsNotApplied({ toxics: [{ ...lag, toxicity: 0.30000001192092896 }, fail] }, current),
+        toxicsNotApplied({ toxics: [{ ...lag, toxicity: 0.299999 }, fail] }, current),
+        toxicsNotApplied({ toxics: [] }, []),
+        toxicsNotApplied('toxics', current),
+        toxicsNotApplied(undefined, current),
+        toxicsNotApplied({ toxics: [{ ...lag, toxicity: 1e-6 }] }, [
+          parseToxicCreate({ ...lag, toxicity: 0 }),
+        ]),
+      ],
+      [[], [], [], [], [], [], [], [], [], [], [], []],
+    );
+  });
+
+  test("each toxic that differs in any part, and each of the proxy's left out, by name", () => {
+    const differing = (toxic: object) => toxicsNotApplied({ toxics: [toxic, fail] }, current);
+    assert.deepEqual(
+      [
+        differing({ ...lag, toxicity: 0.300002 }),
+        differing({ ...lag, type: 'bandwidth', attributes: { rate: 40 } }),
+        differing({ ...lag, stream: 'upstream' }),
+        differing({ ...lag, attributes: { latency: 41 } }),
+        differing({ ...lag, name: 'lag2' }),
+        toxicsNotApplied(
+          { toxics: [lag, { ...fail, attributes: { ...fail.attributes, match: { method: 'GET' } } }] },
+          current,
+        ),
+        toxicsNotApplied(
+          { toxics: [lag, { ...fail, attributes: { ...fail.attributes, first: 3 } }] },
+          current,
+        ),
+        toxicsNotApplied({ toxics: [lag] }, current),
+        toxicsNotApplied(
+          { toxics: [lag, fail, { type: 'latency', attributes: { latency: -1 } }, 7, null, { name: 7 }] },
+          current,
+        ),
+        toxicsNotApplied({ toxics: [{ name: 'cut', type: 'reset_peer', attributes: { timeout: 100 } }] }, [
+          parseToxicCreate({ name: 'cut', type: 'timeout', attributes: { timeout: 100 } }),
+        ]),
+      ],
+      [
+        ['lag'],
+        ['lag'],
+        ['lag'],
+        ['lag'],
+        ['lag2', 'lag'],
+        ['fail'],
+        ['fail'],
+        ['fail'],
+        ['toxic 3', 'toxic 4', 'toxic 5', 'toxic 6'],
+        ['cut'],
+      ],
+    );
   });
 });

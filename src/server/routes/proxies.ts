@@ -1,3 +1,4 @@
+import { toxicsNotApplied } from '../../model/echoed-toxics.js';
 import { parseProxyCreate, parseProxyUpdate } from '../../model/proxy-spec.js';
 import { readJson } from '../body.js';
 import { explainedProxyJson, wantsExplanations } from '../explained.js';
@@ -37,8 +38,16 @@ export const proxyRoutes: Route[] = [
     name: 'ProxyUpdate',
     handler: async (request, response, context) => {
       const name = param(context, 'proxy');
-      context.engine.get(name);
-      const proxy = await context.engine.update(name, parseProxyUpdate(await readJson(request), name));
+      const before = context.engine.get(name);
+      const body = await readJson(request);
+      const proxy = await context.engine.update(name, parseProxyUpdate(body, name));
+      const notApplied = toxicsNotApplied(body, before.toxics);
+      if (notApplied.length > 0) {
+        const text = toxicsNotAppliedText(name, notApplied);
+        context.log.warn({ proxy: name, toxics: notApplied }, text);
+        // A header carries printable ASCII only; a toxic name may hold anything.
+        response.setHeader('Warning', `299 faultline ${JSON.stringify(text).replace(/[^\x20-\x7e]/g, '?')}`);
+      }
       sendJson(response, 200, proxyJson(proxy));
     },
   })),
@@ -52,3 +61,11 @@ export const proxyRoutes: Route[] = [
     },
   },
 ];
+
+/** Said with a proxy update whose `toxics` differ from the proxy's: they were not applied. */
+function toxicsNotAppliedText(proxy: string, names: string[]): string {
+  return (
+    `the toxics of this update were not applied (${names.join(', ')}): a proxy update changes the proxy only, as in Toxiproxy; ` +
+    `add, change or remove toxics with /proxies/${proxy}/toxics`
+  );
+}
