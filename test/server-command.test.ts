@@ -73,6 +73,24 @@ test('malformed YAML and a missing file are reported, not thrown', async () => {
   assert.match(missing.output().stderr, /cannot read config file .*ENOENT; check the path/);
 });
 
+test('a config proxy whose listen port is taken names the file and the proxy', async () => {
+  const holder = net.createServer();
+  holder.listen(0, '127.0.0.1');
+  await once(holder, 'listening');
+  const taken = (holder.address() as net.AddressInfo).port;
+  const config = await writeTemp(
+    'clash.yaml',
+    `proxies:\n  - name: fine\n    listen: 127.0.0.1:0\n    upstream: 127.0.0.1:1\n  - name: clash\n    listen: 127.0.0.1:${taken}\n    upstream: 127.0.0.1:1\n`,
+  );
+  const server = start(['server', '--port', '0', '--config', config]);
+  assert.equal(await server.exited, 2);
+  holder.close();
+  assert.equal(
+    server.output().stderr,
+    `faultline: config file ${config}: proxy "clash" (proxy 2 of 2): listen tcp 127.0.0.1:${taken}: bind: address already in use: something else holds this port: stop it or pick another port (port 0 picks a free one)\n`,
+  );
+});
+
 test('a taken control port is reported with what to do', async () => {
   const first = start(['server', '--port', '0']);
   const port = new URL(await first.listening).port;

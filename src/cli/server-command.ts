@@ -4,7 +4,8 @@ import { integer } from './integer-option.js';
 import { Command, Option } from 'commander';
 import pino from 'pino';
 import { FaultlineError } from '../model/errors.js';
-import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine } from '../proxy/engine.js';
+import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine, PopulateError } from '../proxy/engine.js';
+import type { ProxySpec } from '../model/proxy-spec.js';
 import type { CertificateIssuer } from '../proxy/tls/proxy-tls.js';
 import type { LocalCa } from '../system/local-ca.js';
 import { type ControlServer, createControlServer } from '../server/app.js';
@@ -100,7 +101,10 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     if (settings.config) {
       // The YAML parser is loaded only when there is a file to read.
       const { loadConfigFile } = await import('../config/config-file.js');
-      const proxies = await engine.populate(await loadConfigFile(settings.config));
+      const specs = await loadConfigFile(settings.config);
+      const proxies = await engine.populate(specs).catch((error: unknown) => {
+        throw error instanceof PopulateError ? inConfig(error, settings.config!, specs) : error;
+      });
       logger.info({ config: settings.config, proxies: proxies.length }, 'Populated proxies from file');
     }
     const url = await listenControl(control.http, settings.host, settings.port);
@@ -120,6 +124,16 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     await control.close();
     throw error;
   }
+}
+
+/** A proxy of the config file that could not be made, named with the file. */
+function inConfig(error: PopulateError, file: string, specs: readonly ProxySpec[]): FaultlineError {
+  const failed = specs[error.applied.length]!;
+  return new FaultlineError(
+    error.code,
+    `config file ${file}: proxy ${JSON.stringify(failed.name)} (proxy ${error.applied.length + 1} of ${specs.length}): ${error.reason}`,
+    error.hint === undefined ? {} : { hint: error.hint },
+  );
 }
 
 /** Stops cleanly on the first SIGINT or SIGTERM; a second one exits at once. */
