@@ -46,6 +46,14 @@ test('faultline server prints its address, applies a YAML config with toxics, lo
   assert.equal(await server.exited, 0);
 });
 
+test("Toxiproxy's -seed takes an int64, such as the time in nanoseconds it defaults to; the server says the seed as given", async () => {
+  const server = start(['server', '--port', '0', '-seed', '-1700000000000000000']);
+  await server.listening;
+  assert.match(server.output().stderr, /\(seed -1700000000000000000\)\n/);
+  process.kill(server.child.pid!, 'SIGTERM');
+  assert.equal(await server.exited, 0);
+});
+
 test('a config file with an error stops start-up with a message that names the problem', async () => {
   const config = await writeTemp(
     'bad.json',

@@ -1,6 +1,7 @@
 // First, so the young generation is held before the rest of the server loads.
 import './server-heap.js';
 import { integer } from './integer-option.js';
+import { parseServerSeed, type ServerSeed } from './seed-option.js';
 import { Command, Option } from 'commander';
 import pino from 'pino';
 import { FaultlineError } from '../model/errors.js';
@@ -176,7 +177,7 @@ export function serverCommand(): Command {
       .addOption(
         new Option('--seed <n>', 'seed for jitter, toxicity and slicer decisions, to replay a run')
           .env('FAULTLINE_SEED')
-          .argParser(integer('--seed', 0, 2 ** 31 - 1)),
+          .argParser(parseServerSeed),
       )
       .addOption(
         new Option(
@@ -218,7 +219,7 @@ export function serverCommand(): Command {
             host: string;
             port: number;
             config?: string;
-            seed?: number;
+            seed?: ServerSeed;
             busyPollUs: number;
             logLevel: string;
           } & AccessOptions,
@@ -232,7 +233,7 @@ export function serverCommand(): Command {
             logLevel: options.logLevel === 'panic' ? 'fatal' : options.logLevel,
             limits: limitSettingsFrom(options as typeof options & LimitOptions),
             ...(options.config === undefined ? {} : { config: options.config }),
-            ...(options.seed === undefined ? {} : { seed: options.seed }),
+            ...(options.seed === undefined ? {} : { seed: options.seed.seed }),
             ...(token === undefined ? {} : { token }),
             ...(options.ledgerDir === undefined ? {} : { ledgerDir: options.ledgerDir }),
           });
@@ -243,7 +244,7 @@ export function serverCommand(): Command {
               `token: ${token} (clients send it as FAULTLINE_TOKEN, in the URL http://:TOKEN@host:port, or as the path prefix /t/TOKEN)`,
             );
           process.stderr.write(
-            `faultline listening on ${running.url} (seed ${running.engine.seed}${token === undefined ? '' : ', token required'})\n`,
+            `faultline listening on ${running.url} (seed ${options.seed?.given ?? running.engine.seed}${token === undefined ? '' : ', token required'})\n`,
           );
         },
       )
