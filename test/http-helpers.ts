@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import http from 'node:http';
+import http2 from 'node:http2';
 import type net from 'node:net';
 import { after } from 'node:test';
 import type { EngineEvent } from '../src/model/events.js';
@@ -73,4 +74,20 @@ export function collectEvents(harness: Harness): EngineEvent[] {
   const stop = harness.engine.events.on((event) => events.push(event));
   after(() => stop());
   return events;
+}
+
+/** One GET over HTTP/2 with prior knowledge (h2c): the status and the body. */
+export async function h2get(port: number, path: string): Promise<[number, string]> {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => undefined);
+  try {
+    const stream = session.request({ ':path': path });
+    const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+    let body = '';
+    stream.setEncoding('utf8');
+    for await (const chunk of stream) body += chunk as string;
+    return [Number(headers[':status']), body];
+  } finally {
+    session.close();
+  }
 }

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { request } from 'undici';
 import type { FaultProxy } from '../src/proxy/proxy.js';
 import { createProxy, startHarness, waitFor } from './helpers.js';
-import { collectEvents, startHttpUpstream } from './http-helpers.js';
+import { collectEvents, h2get, startHttpUpstream } from './http-helpers.js';
 
 // A toxic removed (or updated) while a delay holds a request acts on it at once, as Toxiproxy's
 // toxics act on bytes in flight: what the removed toxic had decided for the request is dropped,
@@ -54,18 +54,7 @@ for (const protocol of ['http', 'http2'] as const) {
           const reply = await request(`http://127.0.0.1:${proxy.port}${path}`);
           return [reply.statusCode, await reply.body.text()];
         }
-        const session = http2.connect(`http://127.0.0.1:${proxy.port}`);
-        session.on('error', () => undefined);
-        try {
-          const stream = session.request({ ':path': path });
-          const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
-          let body = '';
-          stream.setEncoding('utf8');
-          for await (const chunk of stream) body += chunk as string;
-          return [Number(headers[':status']), body];
-        } finally {
-          session.close();
-        }
+        return h2get(proxy.port, path);
       };
       const remove = async (toxic: string) =>
         assert.equal((await harness.api('DELETE', `/proxies/${name}/toxics/${toxic}`)).status, 204);

@@ -12,7 +12,7 @@ import { readFirstBytes } from '../src/proxy/first-bytes.js';
 import { http1Opening, http2Opening } from '../src/proxy/http/opening.js';
 import { MemorySocket } from '../src/proxy/memory-socket.js';
 import { connect, createProxy, readAll, startHarness, waitFor } from './helpers.js';
-import { collectEvents, startHttpUpstream } from './http-helpers.js';
+import { collectEvents, h2get, startHttpUpstream } from './http-helpers.js';
 
 // A client that speaks the other HTTP (curl without --http2-prior-knowledge to an http2 proxy,
 // a gRPC client to an http proxy) gets an answer saying so, in a form it can read, never a
@@ -44,22 +44,6 @@ async function exchangeRaw(port: number, bytes: string | Buffer): Promise<string
   const reply = readAll(socket);
   socket.write(bytes);
   return (await reply).toString('latin1');
-}
-
-/** One request over HTTP/2 with prior knowledge: the status and the body. */
-async function h2get(port: number, path: string): Promise<[number, string]> {
-  const session = http2.connect(`http://127.0.0.1:${port}`);
-  session.on('error', () => undefined);
-  try {
-    const stream = session.request({ ':path': path });
-    const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
-    let body = '';
-    stream.setEncoding('utf8');
-    for await (const chunk of stream) body += chunk as string;
-    return [Number(headers[':status']), body];
-  } finally {
-    session.close();
-  }
 }
 
 describe('HTTP/1.x sent to an http2 proxy', () => {
