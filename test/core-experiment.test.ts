@@ -4,6 +4,7 @@ import { silentLog } from '../src/experiment/console.js';
 import { type LedgerEntry, noLedger } from '../src/experiment/ledger.js';
 import { describeEntry, undo, undoEntries } from '../src/experiment/rollback.js';
 import { type RunOptions, startExperiment } from '../src/experiment/run.js';
+import { decimalWithin } from '../src/experiment/python-decimal.js';
 import { PythonRegexError, pythonRegex } from '../src/experiment/python-regex.js';
 import { withinTolerance } from '../src/experiment/tolerance.js';
 import { validateExperiment } from '../src/experiment/validate.js';
@@ -152,6 +153,50 @@ describe('tolerance bounds are inclusive at both ends', () => {
         expected,
         `${JSON.stringify(value)} in ${JSON.stringify(range)}`,
       );
+    }
+  });
+
+  test("range bounds of YAML's .inf and -.inf: Decimal's infinities, past every finite value", () => {
+    // Expected values are CPython 3.11's Decimal(low) <= Decimal(value) <= Decimal(high).
+    const cases: Array<[string | number, number, number, boolean]> = [
+      ['-1e999', -Infinity, 0, true],
+      ['-1e999', -1e308, 0, false],
+      ['1e999', 0, Infinity, true],
+      ['-inf', -Infinity, 0, true],
+      ['inf', 0, Infinity, true],
+      ['Inf', 0, Infinity, true],
+      ['+INFINITY', 0, Infinity, true],
+      [Infinity, 0, Infinity, true],
+      [-Infinity, -Infinity, 0, true],
+      [Infinity, 0, 1e308, false],
+      [Infinity, -Infinity, Infinity, true],
+    ];
+    for (const [value, low, high, expected] of cases) {
+      assert.equal(decimalWithin(value, low, high), expected, `${String(value)} in [${low}, ${high}]`);
+    }
+  });
+
+  test('range reads long and scaled decimal text exactly', () => {
+    const cases: Array<[string | number, number, number, boolean]> = [
+      [`${'0'.repeat(500)}1`, 0, 2, true], // leading zeros do not make a number large
+      ['5e-1', 0, 1, true],
+      ['5e-1', 0, 0.4, false],
+      ['0e-999999', -1, 0, true],
+      ['1e-999', 0, 5e-324, true],
+      ['-0.5', -0.5, 0, true],
+      ['0.5', 0.5, 0.5, true],
+      [0.5, 0.5, 0.5, true],
+      ['-0.0', 0, 0, true],
+      ['1.5e2', 150, 150, true],
+      ['15E1', 150, 150, true],
+      ['1500e-1', 150, 150, true],
+      // The double nearest 12345678901234567890 is 12345678901234567168 exactly.
+      ['12345678901234567890', 0, 12345678901234567168, false],
+      ['12345678901234567168', 12345678901234567168, 12345678901234567168, true],
+      ['12345678901234567169', 0, 12345678901234567168, false],
+    ];
+    for (const [value, low, high, expected] of cases) {
+      assert.equal(decimalWithin(value, low, high), expected, `${String(value)} in [${low}, ${high}]`);
     }
   });
 
@@ -397,6 +442,94 @@ describe("regex tolerances are Python's re.search", () => {
         ['cb', false],
       ],
     ],
+    ['(?#c)(?i)a', [['A', true]]],
+    ['(?x) (?i)a', [['A', true]]],
+    ['(?x)#c\n(?i)a', [['A', true]]],
+    [
+      '(?s)(?m)a.^b',
+      [
+        ['a\nb', true],
+        ['a\n\nb', false],
+      ],
+    ],
+    [
+      '(?im)^A$',
+      [
+        ['x\na', true],
+        ['x\nb', false],
+      ],
+    ],
+    [
+      'a{2,2}b',
+      [
+        ['aab', true],
+        ['ab', false],
+      ],
+    ],
+    [
+      'a{10}',
+      [
+        ['aaaaaaaaaa', true],
+        ['aaaaaaaaa', false],
+      ],
+    ],
+    [
+      '^a{2,10}$',
+      [
+        ['aaaaaaaaaa', true],
+        ['aaaaaaaaaaa', false],
+        ['a', false],
+      ],
+    ],
+    [
+      'a{x,}',
+      [
+        ['a{x,}', true],
+        ['a', false],
+      ],
+    ],
+    [
+      'a#b',
+      [
+        ['a#b', true],
+        ['a', false],
+      ],
+    ],
+    [
+      'a b',
+      [
+        ['a b', true],
+        ['ab', false],
+      ],
+    ],
+    [
+      '(?s:a).',
+      [
+        ['a\n', false],
+        ['ab', true],
+      ],
+    ],
+    [
+      '(?m-s:a.)',
+      [
+        ['a\n', false],
+        ['ab', true],
+      ],
+    ],
+    [
+      '(?m:^b)$',
+      [
+        ['a\nb', true],
+        ['b\nc', false],
+      ],
+    ],
+    [
+      '(?ax)\\w #c',
+      [
+        ['é', false],
+        ['e', true],
+      ],
+    ],
     [
       '[à-ü]+',
       [
@@ -438,6 +571,16 @@ describe("regex tolerances are Python's re.search", () => {
       ['(?#abc', 'missing ), unterminated comment at position 0'],
       ['\\U00110000', 'bad escape \\U00110000 at position 0'],
       ['[\\', 'bad escape (end of pattern) at position 1'],
+      ['(?:x)(?s)', 'global flags not at the start of the expression at position 5'],
+      ['()(?i)a', 'global flags not at the start of the expression at position 2'],
+      ['((?i)a)', 'global flags not at the start of the expression at position 1'],
+      ['(?Li)a', "bad inline flags: cannot use 'L' flag with a str pattern at position 3"],
+      ['(?iL)a', "bad inline flags: cannot use 'L' flag with a str pattern at position 4"],
+      ['(?L:a)', "bad inline flags: cannot use 'L' flag with a str pattern at position 3"],
+      ['(?iL:a)', "bad inline flags: cannot use 'L' flag with a str pattern at position 4"],
+      ['(?i-i:a)', 'bad inline flags: flag turned on and off at position 5'],
+      ['(?im-sm:a)', 'bad inline flags: flag turned on and off at position 7'],
+      ['(?s-ms:a)', 'bad inline flags: flag turned on and off at position 6'],
     ];
     for (const [pattern, message] of refused) {
       assert.throws(() => pythonRegex(pattern), { name: 'Error', message }, pattern);
@@ -469,6 +612,49 @@ describe("regex tolerances are Python's re.search", () => {
     for (const [pattern, source] of written) assert.equal(pythonRegex(pattern).source, source, pattern);
     assert.equal(pythonRegex('(?i)a').flags, 'iv');
     assert.equal(pythonRegex('a').flags, 'v');
+  });
+
+  test('a repeat follows an atom, never an anchor, an alternation or a group opening (as CPython 3.11 says)', () => {
+    const refused: Array<[string, string]> = [
+      ['a|*b', 'nothing to repeat at position 2'],
+      ['$*', 'nothing to repeat at position 1'],
+      ['(?m)^*', 'nothing to repeat at position 5'],
+      ['(?m)$*', 'nothing to repeat at position 5'],
+      ['(*a)', 'nothing to repeat at position 1'],
+      ['(?:*a)', 'nothing to repeat at position 3'],
+      ['(?=*a)', 'nothing to repeat at position 3'],
+      ['(?!*a)', 'nothing to repeat at position 3'],
+      ['(?<=*a)', 'nothing to repeat at position 4'],
+      ['(?<!*a)', 'nothing to repeat at position 4'],
+      ['(?P<n>*a)', 'nothing to repeat at position 6'],
+      ['(?s:*a)', 'nothing to repeat at position 4'],
+      ['\\A*', 'nothing to repeat at position 2'],
+      ['\\Z*', 'nothing to repeat at position 2'],
+      ['\\b*', 'nothing to repeat at position 2'],
+      ['\\B*', 'nothing to repeat at position 2'],
+      ['(?#c)*a', 'nothing to repeat at position 5'],
+      ['^(?#c)*', 'nothing to repeat at position 6'],
+      ['a(?#c)**', 'multiple repeat at position 7'],
+      ['a*?*', 'multiple repeat at position 3'],
+      ['a{2}*', 'multiple repeat at position 4'],
+    ];
+    for (const [pattern, message] of refused) {
+      assert.throws(() => pythonRegex(pattern), { name: 'Error', message }, pattern);
+    }
+    const repeated: Array<[string, string]> = [
+      ['(a)*', '(a)*'],
+      ['[a]*', '[a]*'],
+      ['.*', '[^\\n]*'],
+      ['a*', 'a*'],
+      ['(?P<n>a)(?P=n)*', '(?<n>a)\\k<n>*'],
+      ['\\d*', '[\\p{Nd}]*'],
+      ['\\W*', '[^\\p{L}\\p{N}_]*'],
+      ['(a)\\1*', '(a)\\1*'],
+      ['\\101*', 'A*'],
+      ['\\.*', '\\.*'],
+      ['a(?#c)*', 'a*'],
+    ];
+    for (const [pattern, source] of repeated) assert.equal(pythonRegex(pattern).source, source, pattern);
   });
 
   test('what JavaScript cannot match as Python does is refused, naming it', () => {
