@@ -183,7 +183,7 @@ class Translator {
     if (kind === '>') throw this.unsupported('atomic groups (?>...)', at);
     if (kind === '(') throw this.unsupported('conditional groups (?(...)...)', at);
     const written = this.readWhile((char) => char !== ':' && char !== ')');
-    if (/^[aiLmsux]*(-[imsx]+)?$/.test(written) && written !== '' && this.peek() === ':') {
+    if (/^[aiLmsux]*(-[imsx]+)?$/.test(written) && this.peek() === ':') {
       this.position += 1;
       const flags = this.scopedFlags(written, at);
       this.open.push(saved);
@@ -257,7 +257,8 @@ class Translator {
         return { text: this.octal(digits, at), repeatable: true };
       const group = digits.slice(0, 2);
       this.position -= digits.length - group.length;
-      return { text: `\\${group}`, repeatable: true };
+      // Grouped, so that a digit after it is not read by JavaScript as more of the number.
+      return { text: `(?:\\${group})`, repeatable: true };
     }
     return { text: literal(this.escapedCharacter(char, at)), repeatable: true };
   }
