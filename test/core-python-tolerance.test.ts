@@ -97,6 +97,19 @@ describe("range tolerances are Python's Decimal comparisons", () => {
       ['12345678901234567890', 0, 12345678901234567168, false],
       ['12345678901234567168', 12345678901234567168, 12345678901234567168, true],
       ['12345678901234567169', 0, 12345678901234567168, false],
+      // The smallest double, 5e-324, is 4.9406564584124654...e-324.
+      ['4.94e-324', 0, 5e-324, true],
+      ['4.95e-324', 0, 5e-324, false],
+      // Exponents too large to write out: compared as Decimal compares them, without the digits.
+      ['1e-999999999', 0, 1, true],
+      ['-1e-999999999', -1, 0, true],
+      ['1e999999999', 0, Infinity, true],
+      ['10000000001e395', 0, Infinity, true],
+      ['1e399', Infinity, Infinity, false],
+      ['01e399', Infinity, Infinity, false],
+      ['1e401', Infinity, Infinity, false], // a finite number, however large, is below infinity
+      ['-1e401', -Infinity, -Infinity, false],
+      ['inf', Infinity, Infinity, true],
     ];
     for (const [value, low, high, expected] of cases) {
       assert.equal(decimalWithin(value, low, high), expected, `${String(value)} in [${low}, ${high}]`);
@@ -261,7 +274,13 @@ describe("regex tolerances are Python's re.search", () => {
     ['(?s)(?-s:.)', [['\n', false]]],
     ['(?m)(?-m:^b)', [['a\nb', false]]],
     ['(?x)(?-x:a b)', [['a b', true]]],
-    ['(?x)a # c\nb', [['ab', true]]],
+    [
+      '(?x)a # c\nb',
+      [
+        ['ab', true],
+        ['ac', false],
+      ],
+    ],
     ['[\\101-\\103]', [['B', true]]],
     ['[\\1]', [['\x01', true]]],
     ['(?m:^b)', [['a\nb', true]]],
@@ -384,6 +403,7 @@ describe("regex tolerances are Python's re.search", () => {
       [
         ['a{x,}', true],
         ['a', false],
+        ['a}', false],
       ],
     ],
     [
@@ -482,6 +502,54 @@ describe("regex tolerances are Python's re.search", () => {
       ],
     ],
     [
+      '(?-i:a)',
+      [
+        ['a', true],
+        ['A', false],
+      ],
+    ],
+    ['a?#', [['#', true]]],
+    [
+      '(a#)',
+      [
+        ['a#', true],
+        ['a', false],
+      ],
+    ],
+    ['(?m)(?-s:^b)', [['a\nb', true]]],
+    ['(?s)(?-m:.)', [['\n', true]]],
+    ['(?x)(?-s:a b)', [['ab', true]]],
+    ['(?i)(?-m:a)', [['A', true]]],
+    [
+      '(?i)^b',
+      [
+        ['a\nb', false],
+        ['B', true],
+      ],
+    ],
+    [
+      '(?i)a.b',
+      [
+        ['a\nb', false],
+        ['A.B', true],
+      ],
+    ],
+    [
+      '(?i)a b',
+      [
+        ['A B', true],
+        ['AB', false],
+      ],
+    ],
+    ['(?i)\\w', [['é', true]]],
+    [
+      '(?x)a#c',
+      [
+        ['a', true],
+        ['c', false],
+      ],
+    ],
+    [
       '[à-ü]+',
       [
         ['àü', true],
@@ -524,6 +592,13 @@ describe("regex tolerances are Python's re.search", () => {
       ['[\\', 'bad escape (end of pattern) at position 1'],
       ['(?:x)(?s)', 'global flags not at the start of the expression at position 5'],
       ['(?P<a-b>x)', "bad character in group name 'a-b' at position 4"],
+      ['x?i)', 'unbalanced parenthesis at position 3'],
+      ['(?<<a>b)', 'unknown extension ?<< at position 1'],
+      ['(?z:a)', 'unknown extension ?z at position 1'],
+      ['(?zP)', 'unknown extension ?z at position 1'],
+      ['a(?im)', 'global flags not at the start of the expression at position 1'],
+      ['(?Px)', 'unknown extension ?Px at position 1'],
+      ['(?', 'unexpected end of pattern at position 2'],
       ['[a-', 'unterminated character set at position 0'],
       ['[a-\\w]', 'bad character range a-\\w at position 1'],
       ['[\\8]', 'bad escape \\8 at position 1'],
@@ -541,6 +616,16 @@ describe("regex tolerances are Python's re.search", () => {
       assert.throws(() => pythonRegex(pattern), { name: 'Error', message }, pattern);
     }
     assert.throws(() => pythonRegex('(a)\\2'), PythonRegexError);
+  });
+
+  test("a flag typo is refused in faultline's words (Python says 'unknown flag' or 'missing -, : or )')", () => {
+    const refused: Array<[string, string]> = [
+      ['(?:a)(?iz)', 'unknown extension ?i at position 6'],
+      ['(?i', 'unknown extension ?i at position 1'],
+    ];
+    for (const [pattern, message] of refused) {
+      assert.throws(() => pythonRegex(pattern), { name: 'Error', message }, pattern);
+    }
   });
 
   test('the JavaScript written for a pattern', () => {
@@ -626,6 +711,8 @@ describe("regex tolerances are Python's re.search", () => {
         'case-insensitivity for part of a pattern ((?i:...) or (?-i:...)); use (?i) at the start at position 4',
       ],
       ['(?>a)', 'atomic groups (?>...) at position 0'],
+      ['(?>=a)', 'atomic groups (?>...) at position 0'],
+      ['(?><a>b)', 'atomic groups (?>...) at position 0'],
       ['a++', 'possessive quantifiers at position 1'],
       ['\\N{EM DASH}', 'named characters \\N{...} at position 0'],
       ['(?(1)a|b)', 'conditional groups (?(...)...) at position 0'],

@@ -11,8 +11,12 @@ interface Fraction {
   denominator: bigint;
 }
 
-/** Magnitudes past any double (1.8e308) or below any non-zero one (4.9e-324) compare as these do. */
+/**
+ * Finite magnitudes past any double (1.8e308) or below any non-zero one (4.9e-324) compare as these
+ * do; infinity is past them all.
+ */
 const HUGE = 10n ** 400n;
+const INFINITE = HUGE * 10n;
 
 const DECIMAL_TEXT = /^([+-]?)(?:(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?|(inf|infinity)|(s?nan)\d*)$/i;
 
@@ -34,7 +38,7 @@ function fromText(text: string): Fraction | 'nan' | undefined {
   const [, sign, whole, fraction = '', exponent, infinite, nan] = match;
   if (nan) return 'nan';
   const negative = sign === '-';
-  if (infinite) return { numerator: negative ? -HUGE : HUGE, denominator: 1n };
+  if (infinite) return { numerator: negative ? -INFINITE : INFINITE, denominator: 1n };
   const digits = whole! + fraction;
   if (digits === '') return undefined;
   const scale = Number(exponent ?? 0) - fraction.length;
@@ -52,7 +56,7 @@ function fromText(text: string): Fraction | 'nan' | undefined {
 
 /** A double's exact value (Decimal(0.1) is 0.1000000000000000055511151231257827...). */
 function fromNumber(value: number): Fraction {
-  if (!Number.isFinite(value)) return { numerator: value > 0 ? HUGE : -HUGE, denominator: 1n };
+  if (!Number.isFinite(value)) return { numerator: value > 0 ? INFINITE : -INFINITE, denominator: 1n };
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, value);
   const bits = view.getBigUint64(0);

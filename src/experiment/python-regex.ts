@@ -80,7 +80,7 @@ class Translator {
         continue;
       }
       // Global flags, such as (?i), while nothing is written yet (comments and verbose spaces aside).
-      const global = /^\?([aiLmsux]+)\)/.exec(this.rest(0));
+      const global = /^\?([aiLmsux]+)\)/.exec(this.rest());
       if (char === '(' && out === '' && global) {
         this.flags = this.flagsFrom(global[1]!, this.flags, at + 2);
         this.position += global[0].length;
@@ -109,7 +109,7 @@ class Translator {
   private quantifier(char: string): string | undefined {
     if (char === '*' || char === '+' || char === '?') return char;
     if (char !== '{') return undefined;
-    const match = /^(\d*)(,(\d*))?\}/.exec(this.rest(0));
+    const match = /^(\d*)(,(\d*))?\}/.exec(this.rest());
     if (!match || (match[1] === '' && match[2] === undefined)) return undefined;
     this.position += match[0].length;
     const low = match[1] || '0';
@@ -155,7 +155,8 @@ class Translator {
     }
     this.position += 1;
     const kind = this.peek();
-    if (kind === ':' || kind === '=' || kind === '!') {
+    if (kind === undefined) throw this.error('unexpected end of pattern', at + 2);
+    if (kind === '=' || kind === '!') {
       this.position += 1;
       this.open.push(saved);
       return { text: `(?${kind}`, repeatable: false };
@@ -253,7 +254,7 @@ class Translator {
     }
     if (/[1-9]/.test(char)) {
       const digits = char + this.readWhile((next, index) => index < 2 && /\d/.test(next));
-      if (digits.length === 3 && /^[0-7]{3}$/.test(digits))
+      if (digits.length === 3 && !/[89]/.test(digits))
         return { text: this.octal(digits, at), repeatable: true };
       const group = digits.slice(0, 2);
       this.position -= digits.length - group.length;
@@ -356,16 +357,17 @@ class Translator {
     return this.chars[this.position + ahead];
   }
 
-  private rest(ahead: number): string {
-    return this.chars.slice(this.position + ahead, this.position + ahead + 24).join('');
+  /** The next characters, enough for any {m,n} or inline flags. */
+  private rest(): string {
+    return this.chars.slice(this.position, this.position + 24).join('');
   }
 
   private readWhile(keep: (char: string, index: number) => boolean): string {
-    let read = '';
-    while (this.position < this.chars.length && keep(this.chars[this.position]!, read.length)) {
-      read += this.chars[this.position++];
-    }
-    return read;
+    const rest = this.chars.slice(this.position);
+    const end = rest.findIndex((char, index) => !keep(char, index));
+    const count = end === -1 ? rest.length : end;
+    this.position += count;
+    return rest.slice(0, count).join('');
   }
 
   private error(message: string, at: number): PythonRegexError {
