@@ -345,6 +345,46 @@ export const equivalentSurvivors = [
     reason:
       'the choices are strings, and includes() compares without conversion, so a value that is not a string is never among them; the typeof is there for the type checker',
   },
+  {
+    file: 'src/experiment/python-decimal.ts',
+    code: 'if (size > 400) return { numerator: negative ? -HUGE : HUGE, denominator: 1n };',
+    mutator: 'EqualityOperator',
+    replacement: 'if (size >= 400) return { numerator: negative ? -HUGE : HUGE, denominator: 1n };',
+    reason:
+      'a number of 400 digits is 1e399 or more: above every double (1.8e308) and below infinity, as HUGE is; range bounds are doubles or infinities, so it compares with each of them as HUGE does',
+  },
+  {
+    file: 'src/experiment/python-decimal.ts',
+    code: 'if (size < -400) return { numerator: negative ? -1n : 1n, denominator: HUGE };',
+    mutator: 'EqualityOperator',
+    replacement: 'if (size <= -400) return { numerator: negative ? -1n : 1n, denominator: HUGE };',
+    reason:
+      'a number of size -400 lies between 1e-401 and 1e-400: nearer 0 than any non-zero double (4.9e-324), as 1/HUGE is; against bounds that are doubles or infinities it compares as 1/HUGE does',
+  },
+  {
+    file: 'src/experiment/python-decimal.ts',
+    code: "const size = digits.replace(/^0+/, '').length + scale;",
+    mutator: 'StringLiteral',
+    replacement: 'const size = digits.replace(/^0+/, "Stryker was here!").length + scale;',
+    reason:
+      'the mutant only makes a number with leading zeros look larger, so more of them are taken as HUGE: all of those are past every double and below infinity, where HUGE is too, and a tiny one is still tiny (the same as the two boundary mutants above)',
+  },
+  {
+    file: 'src/experiment/python-decimal.ts',
+    code: 'if (!Number.isFinite(value)) return { numerator: value > 0 ? INFINITE : -INFINITE, denominator: 1n };',
+    mutator: 'EqualityOperator',
+    replacement:
+      'if (!Number.isFinite(value)) return { numerator: value >= 0 ? INFINITE : -INFINITE, denominator: 1n };',
+    reason: 'only Infinity, -Infinity and NaN are not finite, and `> 0` and `>= 0` differ only at 0',
+  },
+  {
+    file: 'src/model/deadline-heap.ts',
+    code: 'return a.at < b.at || (a.at === b.at && a.order < b.order);',
+    mutator: 'EqualityOperator',
+    replacement: 'return a.at < b.at || (a.at === b.at && a.order <= b.order);',
+    reason:
+      'every entry gets its own `order` (a counter) and an entry is never compared with itself, so two orders are never equal',
+  },
 ];
 
 /** @param {{ node: { type: string }, parentPath?: { getSource(): string } | null, hub?: { file?: { opts?: { filename?: string } } }, getSource(): string }} path */

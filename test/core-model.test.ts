@@ -5,6 +5,7 @@ import { formatHostPort, parseHostPort } from '../src/model/address.js';
 import { describeValue, errorCodes, FaultlineError, isFaultlineError } from '../src/model/errors.js';
 import { toxicsNotApplied } from '../src/model/echoed-toxics.js';
 import { canonicalKeys } from '../src/model/fields.js';
+import { effectOf, effects } from '../src/model/fault-effects.js';
 import { mergePatch } from '../src/model/json-merge-patch.js';
 import { percentile } from '../src/model/percentile.js';
 import {
@@ -767,6 +768,7 @@ describe('JSON merge patch (RFC 7396)', () => {
       [{ e: null }, { a: 1 }, { e: null, a: 1 }],
       [[1, 2], { a: 'b', c: null }, { a: 'b' }],
       [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
+      [{ a: { b: 1 } }, { a: { c: 2 } }, { a: { b: 1, c: 2 } }], // a nested patch keeps the keys it does not name
     ];
     for (const [target, patch, result] of cases) {
       assert.deepEqual(mergePatch(target, patch), result, JSON.stringify([target, patch]));
@@ -777,6 +779,18 @@ describe('JSON merge patch (RFC 7396)', () => {
     const target = { a: { b: 1 }, c: 2 };
     assert.deepEqual(mergePatch(target, { a: { b: null, d: 3 }, c: null }), { a: { d: 3 } });
     assert.deepEqual(target, { a: { b: 1 }, c: 2 });
+  });
+});
+
+describe('fault effects', () => {
+  test('the effects a fault sets, in the order error, status, abort, nullify, slowBody; null counts as set', () => {
+    assert.deepEqual(effects({}), []);
+    assert.deepEqual(effects({ slowBody: 0, error: 'x' }), ['error', 'slowBody']);
+    assert.deepEqual(effects({ nullify: null, status: 503, abort: false }), ['status', 'abort', 'nullify']);
+    assert.deepEqual(effects({ error: undefined }), []);
+    assert.equal(effectOf({ abort: true, status: 500 }), 'status');
+    assert.equal(effectOf({ slowBody: 10 }), 'slowBody');
+    assert.equal(effectOf({}), undefined);
   });
 });
 

@@ -11,8 +11,12 @@ interface Fraction {
   denominator: bigint;
 }
 
-/** Magnitudes past any double (1.8e308) or below any non-zero one (4.9e-324) compare as these do. */
+/**
+ * Finite magnitudes past any double (1.8e308) or below any non-zero one (4.9e-324) compare as these
+ * do; infinity is past them all.
+ */
 const HUGE = 10n ** 400n;
+const INFINITE = HUGE * 10n;
 
 const DECIMAL_TEXT = /^([+-]?)(?:(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?|(inf|infinity)|(s?nan)\d*)$/i;
 
@@ -24,34 +28,35 @@ export function decimalWithin(value: string | number | boolean, low: number, hig
   const exact = typeof value === 'string' ? fromText(value) : fromNumber(Number(value));
   if (exact === undefined) return false;
   if (exact === 'nan') throw new TypeError(`range tolerance cannot order NaN (${JSON.stringify(value)})`);
-  return compare(fromNumber(low), exact) <= 0 && compare(exact, fromNumber(high)) <= 0;
+  return atMost(fromNumber(low), exact) && atMost(exact, fromNumber(high));
 }
 
 function fromText(text: string): Fraction | 'nan' | undefined {
   // Decimal strips the text and drops every underscore before reading it ('_1' is 1).
   const match = DECIMAL_TEXT.exec(text.trim().replaceAll('_', ''));
   if (!match) return undefined;
-  const [, sign, whole = '', fraction, exponent = '0', infinite, nan] = match;
+  const [, sign, whole, fraction = '', exponent, infinite, nan] = match;
   if (nan) return 'nan';
   const negative = sign === '-';
-  if (infinite) return { numerator: negative ? -HUGE : HUGE, denominator: 1n };
-  if (whole === '' && (fraction === undefined || fraction === '')) return undefined;
-  const digits = whole + (fraction ?? '');
-  const scale = Number(exponent) - (fraction ?? '').length;
+  if (infinite) return { numerator: negative ? -INFINITE : INFINITE, denominator: 1n };
+  const digits = whole! + fraction;
+  if (digits === '') return undefined;
+  const scale = Number(exponent ?? 0) - fraction.length;
   const magnitude = BigInt(digits);
   const numerator = negative ? -magnitude : magnitude;
   if (magnitude === 0n) return { numerator: 0n, denominator: 1n };
   const size = digits.replace(/^0+/, '').length + scale;
   if (size > 400) return { numerator: negative ? -HUGE : HUGE, denominator: 1n };
   if (size < -400) return { numerator: negative ? -1n : 1n, denominator: HUGE };
-  return scale >= 0
-    ? { numerator: numerator * 10n ** BigInt(scale), denominator: 1n }
-    : { numerator, denominator: 10n ** BigInt(-scale) };
+  return {
+    numerator: numerator * 10n ** BigInt(Math.max(scale, 0)),
+    denominator: 10n ** BigInt(Math.max(-scale, 0)),
+  };
 }
 
 /** A double's exact value (Decimal(0.1) is 0.1000000000000000055511151231257827...). */
 function fromNumber(value: number): Fraction {
-  if (!Number.isFinite(value)) return { numerator: value > 0 ? HUGE : -HUGE, denominator: 1n };
+  if (!Number.isFinite(value)) return { numerator: value > 0 ? INFINITE : -INFINITE, denominator: 1n };
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, value);
   const bits = view.getBigUint64(0);
@@ -61,13 +66,12 @@ function fromNumber(value: number): Fraction {
   const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
   const power = (biased === 0 ? 1 : biased) - 1075;
   const numerator = negative ? -mantissa : mantissa;
-  return power >= 0
-    ? { numerator: numerator << BigInt(power), denominator: 1n }
-    : { numerator, denominator: 1n << BigInt(-power) };
+  return {
+    numerator: numerator << BigInt(Math.max(power, 0)),
+    denominator: 1n << BigInt(Math.max(-power, 0)),
+  };
 }
 
-function compare(a: Fraction, b: Fraction): number {
-  const left = a.numerator * b.denominator;
-  const right = b.numerator * a.denominator;
-  return left < right ? -1 : left > right ? 1 : 0;
+function atMost(a: Fraction, b: Fraction): boolean {
+  return a.numerator * b.denominator <= b.numerator * a.denominator;
 }

@@ -9,8 +9,11 @@
  */
 export class PythonRegexError extends Error {}
 
-/** What a quantifier may follow: an atom; not nothing, an anchor or a group's opening. */
-type Kind = 'none' | 'atom' | 'keep';
+/** Regex text, and whether a quantifier may follow it: an atom may; an anchor or a group's opening not. */
+interface Piece {
+  text: string;
+  repeatable: boolean;
+}
 
 interface Flags {
   ignoreCase: boolean;
@@ -59,17 +62,10 @@ class Translator {
   }
 
   translate(): string {
-    while (this.peek() === '(' && this.peek(1) === '?' && /^[aiLmsux]+\)/.test(this.rest(2))) {
-      this.position += 2;
-      this.flags = this.flagsFrom(
-        this.readWhile((char) => char !== ')'),
-        this.flags,
-      );
-      this.position += 1;
-    }
     let out = '';
-    // What a quantifier may follow: nothing yet, an atom, or an already quantified atom.
-    let last: 'none' | 'atom' | 'quantified' = 'none';
+    // Whether what came last may take a quantifier, and whether it already took one.
+    let repeatable = false;
+    let quantified = false;
     while (this.position < this.chars.length) {
       const at = this.position;
       const char = this.chars[this.position++]!;
@@ -78,18 +74,31 @@ class Translator {
         this.readWhile((next) => next !== '\n');
         continue;
       }
+      // Python drops a (?#...) comment: a repeat after it applies to what came before.
+      if (char === '(' && this.peek() === '?' && this.peek(1) === '#') {
+        this.skipComment(at);
+        continue;
+      }
+      // Global flags, such as (?i), while nothing is written yet (comments and verbose spaces aside).
+      const global = /^\?([aiLmsux]+)\)/.exec(this.rest());
+      if (char === '(' && out === '' && global) {
+        this.flags = this.flagsFrom(global[1]!, this.flags, at + 2);
+        this.position += global[0].length;
+        continue;
+      }
       const quantifier = this.quantifier(char);
       if (quantifier !== undefined) {
-        if (last === 'none') throw this.error('nothing to repeat', at);
-        if (last === 'quantified') throw this.error('multiple repeat', at);
+        if (!repeatable) throw this.error(quantified ? 'multiple repeat' : 'nothing to repeat', at);
         if (this.peek() === '+') throw this.unsupported('possessive quantifiers', at);
         out += quantifier + (this.peek() === '?' ? this.chars[this.position++] : '');
-        last = 'quantified';
+        repeatable = false;
+        quantified = true;
         continue;
       }
       const piece = this.atom(char, at);
       out += piece.text;
-      if (piece.kind !== 'keep') last = piece.kind;
+      repeatable = piece.repeatable;
+      quantified = false;
     }
     const unclosed = this.open.at(-1);
     if (unclosed) throw this.error('missing ), unterminated subpattern', unclosed.at);
@@ -100,7 +109,7 @@ class Translator {
   private quantifier(char: string): string | undefined {
     if (char === '*' || char === '+' || char === '?') return char;
     if (char !== '{') return undefined;
-    const match = /^(\d*)(,(\d*))?\}/.exec(this.rest(0));
+    const match = /^(\d*)(,(\d*))?\}/.exec(this.rest());
     if (!match || (match[1] === '' && match[2] === undefined)) return undefined;
     this.position += match[0].length;
     const low = match[1] || '0';
@@ -111,7 +120,7 @@ class Translator {
     return `{${low},${match[3]}}`;
   }
 
-  private atom(char: string, at: number): { text: string; kind: Kind } {
+  private atom(char: string, at: number): Piece {
     switch (char) {
       case '(':
         return this.group(at);
@@ -119,42 +128,43 @@ class Translator {
         const group = this.open.pop();
         if (!group) throw this.error('unbalanced parenthesis', at);
         this.flags = group.flags;
-        return { text: ')', kind: 'atom' };
+        return { text: ')', repeatable: true };
       }
       case '|':
-        return { text: '|', kind: 'none' };
+        return { text: '|', repeatable: false };
       case '[':
-        return { text: this.characterClass(at), kind: 'atom' };
+        return { text: this.characterClass(at), repeatable: true };
       case '.':
-        return { text: this.flags.dotAll ? '[\\s\\S]' : '[^\\n]', kind: 'atom' };
+        return { text: this.flags.dotAll ? '[\\s\\S]' : '[^\\n]', repeatable: true };
       case '^':
-        return { text: this.flags.multiline ? '(?:^|(?<=\\n))' : '^', kind: 'none' };
+        return { text: this.flags.multiline ? '(?:^|(?<=\\n))' : '^', repeatable: false };
       case '$':
-        return { text: this.flags.multiline ? '(?=\\n|$)' : '(?=\\n?$)', kind: 'none' };
+        return { text: this.flags.multiline ? '(?=\\n|$)' : '(?=\\n?$)', repeatable: false };
       case '\\':
         return this.escape(at);
       default:
-        return { text: literal(char), kind: 'atom' };
+        return { text: literal(char), repeatable: true };
     }
   }
 
-  private group(at: number): { text: string; kind: Kind } {
+  private group(at: number): Piece {
     const saved = { at, flags: this.flags };
     if (this.peek() !== '?') {
       this.open.push(saved);
-      return { text: '(', kind: 'none' };
+      return { text: '(', repeatable: false };
     }
     this.position += 1;
     const kind = this.peek();
-    if (kind === ':' || kind === '=' || kind === '!') {
+    if (kind === undefined) throw this.error('unexpected end of pattern', at + 2);
+    if (kind === '=' || kind === '!') {
       this.position += 1;
       this.open.push(saved);
-      return { text: `(?${kind}`, kind: 'none' };
+      return { text: `(?${kind}`, repeatable: false };
     }
     if (kind === '<' && (this.peek(1) === '=' || this.peek(1) === '!')) {
       this.position += 2;
       this.open.push(saved);
-      return { text: `(?<${this.chars[this.position - 1]}`, kind: 'none' };
+      return { text: `(?<${this.chars[this.position - 1]}`, repeatable: false };
     }
     if (kind === 'P' && this.peek(1) === '<') {
       this.position += 2;
@@ -163,29 +173,23 @@ class Translator {
       if (!/^[\p{L}_][\p{L}\p{N}_]*$/u.test(name))
         throw this.error(`bad character in group name '${name}'`, at + 4);
       this.open.push(saved);
-      return { text: `(?<${name}>`, kind: 'none' };
+      return { text: `(?<${name}>`, repeatable: false };
     }
     if (kind === 'P' && this.peek(1) === '=') {
       this.position += 2;
       const name = this.readWhile((char) => char !== ')');
       if (this.chars[this.position++] !== ')') throw this.error('missing ), unterminated name', at + 4);
-      return { text: `\\k<${name}>`, kind: 'atom' };
-    }
-    if (kind === '#') {
-      this.readWhile((char) => char !== ')');
-      if (this.chars[this.position++] !== ')') throw this.error('missing ), unterminated comment', at);
-      // Python drops a comment: a repeat after it applies to what came before.
-      return { text: '', kind: 'keep' };
+      return { text: `\\k<${name}>`, repeatable: true };
     }
     if (kind === '>') throw this.unsupported('atomic groups (?>...)', at);
     if (kind === '(') throw this.unsupported('conditional groups (?(...)...)', at);
     const written = this.readWhile((char) => char !== ':' && char !== ')');
-    if (/^[aiLmsux]*(-[imsx]+)?$/.test(written) && written !== '' && this.peek() === ':') {
+    if (/^[aiLmsux]*(-[imsx]+)?$/.test(written) && this.peek() === ':') {
       this.position += 1;
       const flags = this.scopedFlags(written, at);
       this.open.push(saved);
       this.flags = flags;
-      return { text: '(?:', kind: 'none' };
+      return { text: '(?:', repeatable: false };
     }
     if (/^[aiLmsux]+$/.test(written) && this.peek() === ')') {
       throw this.error('global flags not at the start of the expression', at);
@@ -193,10 +197,17 @@ class Translator {
     throw this.error(`unknown extension ?${written.slice(0, /^[<P]/.test(written) ? 2 : 1)}`, at + 1);
   }
 
+  private skipComment(at: number): void {
+    this.readWhile((char) => char !== ')');
+    if (this.chars[this.position++] !== ')') throw this.error('missing ), unterminated comment', at);
+  }
+
   private scopedFlags(written: string, at: number): Flags {
     const [on, off = ''] = written.split('-') as [string, string?];
-    const flags = this.flagsFrom(on, this.flags);
-    for (const letter of off) {
+    const flags = this.flagsFrom(on, this.flags, at + 2);
+    for (const [index, letter] of Array.from(off).entries()) {
+      if (on.includes(letter))
+        throw this.error('bad inline flags: flag turned on and off', at + on.length + index + 4);
       if (letter === 'm') flags.multiline = false;
       if (letter === 's') flags.dotAll = false;
       if (letter === 'x') flags.verbose = false;
@@ -211,11 +222,12 @@ class Translator {
     return flags;
   }
 
-  private flagsFrom(letters: string, base: Flags): Flags {
+  /** `letters` start at `lettersAt`; Python places an error just after the letter at fault. */
+  private flagsFrom(letters: string, base: Flags, lettersAt: number): Flags {
     const flags = { ...base };
-    for (const letter of letters) {
+    for (const [index, letter] of Array.from(letters).entries()) {
       if (letter === 'L')
-        throw this.error("bad inline flags: cannot use 'L' flag with a str pattern", this.position);
+        throw this.error("bad inline flags: cannot use 'L' flag with a str pattern", lettersAt + index + 1);
       if (letter === 'i') flags.ignoreCase = true;
       if (letter === 'm') flags.multiline = true;
       if (letter === 's') flags.dotAll = true;
@@ -226,29 +238,30 @@ class Translator {
   }
 
   /** An escape outside a class. */
-  private escape(at: number): { text: string; kind: Kind } {
+  private escape(at: number): Piece {
     const char = this.chars[this.position++];
     if (char === undefined) throw this.error('bad escape (end of pattern)', at);
     const shorthand = this.shorthand(char);
     if (shorthand !== undefined)
-      return { text: shorthand.negated ? `[^${shorthand.body}]` : `[${shorthand.body}]`, kind: 'atom' };
-    if (char === 'A') return { text: '^', kind: 'none' };
-    if (char === 'Z') return { text: '$', kind: 'none' };
+      return { text: shorthand.negated ? `[^${shorthand.body}]` : `[${shorthand.body}]`, repeatable: true };
+    if (char === 'A') return { text: '^', repeatable: false };
+    if (char === 'Z') return { text: '$', repeatable: false };
     if (char === 'b' || char === 'B') {
       const word = `[${this.shorthand('w')!.body}]`;
       const boundary = `(?<=${word})(?!${word})|(?<!${word})(?=${word})`;
       const inside = `(?<=${word})(?=${word})|(?<!${word})(?!${word})`;
-      return { text: `(?:${char === 'b' ? boundary : inside})`, kind: 'none' };
+      return { text: `(?:${char === 'b' ? boundary : inside})`, repeatable: false };
     }
     if (/[1-9]/.test(char)) {
       const digits = char + this.readWhile((next, index) => index < 2 && /\d/.test(next));
-      if (digits.length === 3 && /^[0-7]{3}$/.test(digits))
-        return { text: this.octal(digits, at), kind: 'atom' };
+      if (digits.length === 3 && !/[89]/.test(digits))
+        return { text: this.octal(digits, at), repeatable: true };
       const group = digits.slice(0, 2);
       this.position -= digits.length - group.length;
-      return { text: `\\${group}`, kind: 'atom' };
+      // Grouped, so that a digit after it is not read by JavaScript as more of the number.
+      return { text: `(?:\\${group})`, repeatable: true };
     }
-    return { text: literal(this.escapedCharacter(char, at)), kind: 'atom' };
+    return { text: literal(this.escapedCharacter(char, at)), repeatable: true };
   }
 
   /** \d \D \w \W \s \S as a class body (for the v flag), Unicode or ASCII as the flags say. */
@@ -344,16 +357,17 @@ class Translator {
     return this.chars[this.position + ahead];
   }
 
-  private rest(ahead: number): string {
-    return this.chars.slice(this.position + ahead, this.position + ahead + 24).join('');
+  /** The next characters, enough for any {m,n} or inline flags. */
+  private rest(): string {
+    return this.chars.slice(this.position, this.position + 24).join('');
   }
 
   private readWhile(keep: (char: string, index: number) => boolean): string {
-    let read = '';
-    while (this.position < this.chars.length && keep(this.chars[this.position]!, read.length)) {
-      read += this.chars[this.position++];
-    }
-    return read;
+    const rest = this.chars.slice(this.position);
+    const end = rest.findIndex((char, index) => !keep(char, index));
+    const count = end === -1 ? rest.length : end;
+    this.position += count;
+    return rest.slice(0, count).join('');
   }
 
   private error(message: string, at: number): PythonRegexError {

@@ -6,7 +6,7 @@ export type ProxyProtocol = (typeof proxyProtocols)[number];
 export const DEFAULT_PROTOCOL: ProxyProtocol = 'tcp';
 
 export function isProxyProtocol(value: unknown): value is ProxyProtocol {
-  return typeof value === 'string' && (proxyProtocols as readonly string[]).includes(value);
+  return (proxyProtocols as readonly unknown[]).includes(value);
 }
 
 /** The longest a udp proxy's flow may go without datagrams before it is closed: one day, in ms. */
