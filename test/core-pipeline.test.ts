@@ -635,7 +635,7 @@ describe('bandwidth between pieces (the pacing needs no sleep at 1000 KB/s)', ()
     const out: string[] = [];
     const running = new Stage(
       toxic('bandwidth', { rate: 1000 }),
-      { accept: (chunk) => out.push(chunk.data.toString()), end: () => undefined },
+      { accept: (chunk) => out.push(chunk.data.toString()), finish: () => undefined, end: () => undefined },
       alwaysApplies,
       {
         clock,
@@ -659,7 +659,7 @@ describe('a stage decides with the counters first, then rolls toxicity among wha
     const spec = parseToxicCreate({ type: 'limit_data', toxicity: 0.5, attributes: { bytes: 2 } });
     const stage = new Stage(
       spec,
-      { accept: (chunk) => out.push(chunk.data.toString()), end: () => undefined },
+      { accept: (chunk) => out.push(chunk.data.toString()), finish: () => undefined, end: () => undefined },
       random,
       {
         clock: new FakeClock(),

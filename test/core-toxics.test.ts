@@ -31,6 +31,7 @@ function recorder(clock: FakeClock): Output {
     out,
     sink: {
       accept: (chunk: Chunk) => out.push({ data: chunk.data.toString(), at: clock.now() }),
+      finish: () => undefined,
       end: () => undefined,
     },
   };
@@ -522,6 +523,8 @@ describe('what each toxic reports and passes on', () => {
       parseToxicCreate(body),
       {
         accept: (chunk) => seen.out.push({ data: chunk.data.toString(), at: clock.now() }),
+        // As the pipeline's sink does: a finished stream closes the connection.
+        finish: () => seen.closed.push('end'),
         end: () => {
           seen.ended = true;
         },
@@ -669,12 +672,12 @@ describe('what each toxic reports and passes on', () => {
     assert.deepEqual(seen, { out: [], acted: ['drop'], closed: [], discarded: [3, 2, 1], ended: false });
   });
 
-  test('timeout: the end of the stream closes the link at once', async () => {
+  test('timeout: the end of the stream closes the link at once, in place of a half-close', async () => {
     const { clock, seen, running, send: write } = run({ type: 'timeout', attributes: { timeout: 0 } });
     write('xy');
     running.end();
     await clock.advance(0);
-    assert.deepEqual(seen, { out: [], acted: ['drop'], closed: ['end'], discarded: [2], ended: true });
+    assert.deepEqual(seen, { out: [], acted: ['drop'], closed: ['end'], discarded: [2], ended: false });
   });
 
   test('slicer: an empty chunk makes no piece', async () => {
@@ -900,7 +903,11 @@ describe('what each toxic reports and passes on', () => {
     const order: string[] = [];
     const running = new Stage(
       parseToxicCreate({ type: 'latency', attributes: { latency: 5 } }),
-      { accept: (chunk) => order.push(chunk.data.toString()), end: () => ((ends += 1), order.push('end')) },
+      {
+        accept: (chunk) => order.push(chunk.data.toString()),
+        finish: () => undefined,
+        end: () => ((ends += 1), order.push('end')),
+      },
       scripted([0]),
       {
         clock,
@@ -917,7 +924,11 @@ describe('what each toxic reports and passes on', () => {
     assert.deepEqual([order, ends], [['a', 'end'], 1]);
     const next: string[] = [];
     assert.equal(
-      running.flushInto({ accept: () => next.push('chunk'), end: () => next.push('end') }),
+      running.flushInto({
+        accept: () => next.push('chunk'),
+        finish: () => undefined,
+        end: () => next.push('end'),
+      }),
       undefined,
     );
     assert.deepEqual(next, [], 'an end already passed is not passed again');
@@ -989,6 +1000,7 @@ describe('a stage', () => {
       accept: (chunk) => {
         out.push(chunk.data.toString());
       },
+      finish: () => undefined,
       end: () => undefined,
     };
     const running = new Stage(parseToxicCreate({ type: 'noop' }), sink, scripted([0]), host(clock));
@@ -1024,7 +1036,7 @@ describe('a stage', () => {
     const firstEnds: string[] = [];
     const running = new Stage(
       latency(100),
-      { accept: () => undefined, end: () => firstEnds.push('end') },
+      { accept: () => undefined, finish: () => undefined, end: () => firstEnds.push('end') },
       scripted([0]),
       host(clock),
     );
@@ -1035,6 +1047,7 @@ describe('a stage', () => {
     const receiver = {
       accept: (chunk: Chunk) => next.push(chunk.data.toString()),
       end: () => next.push('end'),
+      finish: () => next.push('finish'),
     };
     assert.equal(running.flushInto(receiver), undefined);
     running.flushInto(receiver);
@@ -1047,6 +1060,7 @@ describe('a stage', () => {
     const receiver = {
       accept: (chunk: Chunk) => order.push(chunk.data.toString()),
       end: () => order.push('end'),
+      finish: () => order.push('finish'),
     };
     const running = new Stage(latency(100), receiver, scripted([0]), host(clock));
     send(running, clock, 'held');

@@ -32,8 +32,11 @@ export class Stage implements Receiver {
   private controller = new AbortController();
   private active: boolean;
   private paused = false;
-  private ended = false;
+  /** How the input ended: at EOF, or closed by a toxic before this one. */
+  private ending: 'end' | 'close' | undefined;
   private endPassed = false;
+  /** This toxic closed the stream: what reaches it from now on is thrown away. */
+  private closedStream = false;
   private hasActed = false;
   private busy = false;
   private running: Promise<void> = Promise.resolve();
@@ -61,7 +64,7 @@ export class Stage implements Receiver {
       random,
       push: (chunk) => this.next.accept(chunk),
       discard: (bytes) => host.discard(bytes),
-      closeLink: (mode) => host.closeLink(mode),
+      closeLink: (mode) => (mode === 'end' ? this.closeStream() : host.closeLink(mode)),
       ready: () => host.ready(currentSignal()),
       choice: (name) => {
         const value = currentSpec().attributes[name];
@@ -83,7 +86,12 @@ export class Stage implements Receiver {
   }
 
   end(): void {
-    this.ended = true;
+    this.ending ??= 'end';
+    this.kick();
+  }
+
+  finish(): void {
+    this.ending = 'close';
     this.kick();
   }
 
@@ -105,10 +113,11 @@ export class Stage implements Receiver {
 
   /** Hands queued chunks (and a pending end) to the next receiver; used when the stage is removed. */
   flushInto(next: Receiver): 'close' | undefined {
-    for (const chunk of this.queue.takeAll()) next.accept(chunk);
-    if (this.ended && !this.endPassed) {
+    for (const chunk of this.queue.takeAll()) this.pass(chunk, next);
+    if (this.ending !== undefined && !this.endPassed) {
       this.endPassed = true;
-      next.end();
+      if (this.ending === 'close') next.finish();
+      else next.end();
     }
     return this.active ? this.behaviour.removed?.() : undefined;
   }
@@ -117,6 +126,24 @@ export class Stage implements Receiver {
     this.paused = true;
     this.controller.abort();
     this.queue.takeAll();
+  }
+
+  /** Passes a chunk the toxic does not see: on, or away once the toxic has closed the stream. */
+  private pass(chunk: Chunk, next: Receiver): void {
+    if (this.closedStream) this.host.discard(chunk.data.length);
+    else next.accept(chunk);
+  }
+
+  /**
+   * The toxic closed its stream gracefully: the rest of the chain gets what was pushed before,
+   * then the close; bytes that reach this toxic afterwards are dropped.
+   */
+  private closeStream(): void {
+    if (this.closedStream) return;
+    this.closedStream = true;
+    if (this.endPassed) return;
+    this.endPassed = true;
+    this.next.finish();
   }
 
   /**
@@ -139,7 +166,7 @@ export class Stage implements Receiver {
     try {
       let chunk = this.queue.shift();
       while (chunk !== undefined) {
-        if (!this.active) this.next.accept(chunk);
+        if (this.closedStream || !this.active) this.pass(chunk, this.next);
         else {
           const pending = this.behaviour.chunk(chunk);
           if (pending) await pending;
@@ -149,10 +176,12 @@ export class Stage implements Receiver {
         if (this.paused) return;
         chunk = this.queue.shift();
       }
-      if (this.ended && !this.endPassed) {
-        if (this.active && this.behaviour.end) await this.behaviour.end();
+      if (this.ending !== undefined && !this.endPassed) {
+        if (this.active && !this.closedStream && this.behaviour.end) await this.behaviour.end();
+        if (this.endPassed) return;
         this.endPassed = true;
-        this.next.end();
+        if (this.ending === 'close') this.next.finish();
+        else this.next.end();
       }
     } finally {
       this.busy = false;
