@@ -1697,3 +1697,135 @@ describe('text, choice and json attributes: what a refusal names', () => {
     assert.deepEqual(refusal('latency', {}), 'accepted');
   });
 });
+
+describe('a toxic that closes its stream lets the toxics after it drain first, as Toxiproxy does', () => {
+  interface Seen {
+    log: string[];
+    discarded: number[];
+    closed: string[];
+  }
+  function chain(first: object, second: object) {
+    const clock = new FakeClock();
+    const seen: Seen = { log: [], discarded: [], closed: [] };
+    const sink: Receiver = {
+      accept: (chunk) => seen.log.push(`${chunk.data.toString()}@${clock.now()}`),
+      end: () => seen.log.push(`end@${clock.now()}`),
+      finish: () => seen.log.push(`finish@${clock.now()}`),
+    };
+    const host = {
+      clock,
+      discard: (bytes: number) => seen.discarded.push(bytes),
+      closeLink: (mode: string) => seen.closed.push(mode),
+      acted: () => undefined,
+      ready: () => undefined,
+    };
+    const tail = new Stage(parseToxicCreate(second), sink, scripted([0]), host);
+    const head = new Stage(parseToxicCreate(first), tail, scripted([0]), host);
+    return { clock, seen, head, tail };
+  }
+
+  test('limit_data before a latency: the cut bytes arrive delayed, then the close; later bytes are thrown away', async () => {
+    const { clock, seen, head } = chain(
+      { type: 'limit_data', attributes: { bytes: 4 } },
+      { type: 'latency', attributes: { latency: 100 } },
+    );
+    send(head, clock, 'abcdef');
+    send(head, clock, 'gh');
+    head.end();
+    await clock.advance(99);
+    assert.deepEqual(seen.log, []);
+    await clock.advance(1);
+    assert.deepEqual(seen, { log: ['abcd@100', 'finish@100'], discarded: [2, 2], closed: [] });
+  });
+
+  test('a timeout that fires passes the close through slow_close, which holds it for its delay', async () => {
+    const { clock, seen, head } = chain(
+      { type: 'timeout', attributes: { timeout: 10 } },
+      { type: 'slow_close', attributes: { delay: 30 } },
+    );
+    await clock.advance(39);
+    assert.deepEqual(seen.log, []);
+    await clock.advance(1);
+    assert.deepEqual(seen.log, ['finish@40']);
+    head.end();
+    await clock.advance(100);
+    assert.deepEqual(seen.log, ['finish@40'], 'the EOF after the close passes nothing more');
+  });
+
+  test('a close that reaches a stage waits behind its queued chunks; an EOF after it does not turn it into a half-close', async () => {
+    const { clock, seen, tail } = chain({ type: 'noop' }, { type: 'latency', attributes: { latency: 50 } });
+    send(tail, clock, 'x');
+    tail.finish();
+    tail.end();
+    await clock.advance(50);
+    assert.deepEqual(seen.log, ['x@50', 'finish@50']);
+  });
+
+  test('a stage removed while a close waits in it hands on the close, not an EOF', async () => {
+    const { clock, seen, tail } = chain({ type: 'noop' }, { type: 'latency', attributes: { latency: 50 } });
+    send(tail, clock, 'x');
+    send(tail, clock, 'y');
+    tail.finish();
+    await clock.advance(1);
+    await tail.interrupt();
+    const handed: string[] = [];
+    tail.flushInto({
+      accept: (chunk) => handed.push(chunk.data.toString()),
+      end: () => handed.push('end'),
+      finish: () => handed.push('finish'),
+    });
+    assert.deepEqual([seen.log, handed], [['x@1'], ['y', 'finish']]);
+  });
+
+  test('a limit_data that closed its stream throws away what it still queues when it is removed', async () => {
+    const { clock, seen, head } = chain({ type: 'limit_data', attributes: { bytes: 1 } }, { type: 'noop' });
+    send(head, clock, 'ab');
+    await clock.advance(0);
+    await head.interrupt();
+    send(head, clock, 'cd');
+    const handed: string[] = [];
+    head.end();
+    head.flushInto({
+      accept: (chunk) => handed.push(chunk.data.toString()),
+      end: () => handed.push('end'),
+      finish: () => handed.push('finish'),
+    });
+    assert.deepEqual([seen.log, handed, seen.discarded], [['a@0', 'finish@0'], [], [1, 2]]);
+  });
+
+  test('a close at toxicity 0 passes through the inactive toxic like data does', async () => {
+    const clock = new FakeClock();
+    const log: string[] = [];
+    const stage = new Stage(
+      parseToxicCreate({ type: 'slow_close', toxicity: 0, attributes: { delay: 100 } }),
+      {
+        accept: (chunk) => log.push(chunk.data.toString()),
+        end: () => log.push('end'),
+        finish: () => log.push(`finish@${clock.now()}`),
+      },
+      scripted([0.5]),
+      {
+        clock,
+        discard: () => undefined,
+        closeLink: () => undefined,
+        acted: () => undefined,
+        ready: () => undefined,
+      },
+    );
+    send(stage, clock, 'z');
+    stage.finish();
+    await clock.advance(0);
+    assert.deepEqual(log, ['z', 'finish@0']);
+  });
+
+  test('reset_peer after a closed stream still resets: the close is an input to it, as EOF is', async () => {
+    const { clock, seen, head } = chain(
+      { type: 'limit_data', attributes: { bytes: 0 } },
+      { type: 'reset_peer', attributes: { timeout: 20 } },
+    );
+    send(head, clock, 'q');
+    await clock.advance(20);
+    // The close that follows the reset finds the connection already gone (Link.close runs once).
+    assert.deepEqual(seen, { log: ['finish@20'], discarded: [1], closed: ['reset'] });
+  });
+});
