@@ -1752,6 +1752,13 @@ describe('a toxic that closes its stream lets the toxics after it drain first, a
     assert.deepEqual(seen.log, ['finish@40'], 'the EOF after the close passes nothing more');
   });
 
+  test('a timeout closed by EOF passes one close, even when its timer fires later', async () => {
+    const { clock, seen, head } = chain({ type: 'timeout', attributes: { timeout: 10 } }, { type: 'noop' });
+    head.end();
+    await clock.advance(10);
+    assert.deepEqual(seen.log, ['finish@0']);
+  });
+
   test('a close that reaches a stage waits behind its queued chunks; an EOF after it does not turn it into a half-close', async () => {
     const { clock, seen, tail } = chain({ type: 'noop' }, { type: 'latency', attributes: { latency: 50 } });
     send(tail, clock, 'x');

@@ -398,6 +398,31 @@ describe('timeout_test.go', () => {
   });
 });
 
+describe('timeout 0', () => {
+  test('downstream: replies are dropped and the connection stays open while the client goes on sending', async () => {
+    const upstream = await startRecordingServer();
+    const proxy = await proxyTo(upstream.address);
+    await addToxic(proxy.name, { type: 'timeout', attributes: { timeout: 0 } });
+    const client = await connect(proxy.port);
+    let clientEnded = false;
+    client.on('end', () => (clientEnded = true));
+    client.on('data', () => assert.fail('a reply passed a timeout toxic'));
+    const server = await upstream.connection(0);
+    for (let round = 1; round <= 3; round++) {
+      client.write(`ask ${round};`);
+      await waitFor(() => server.received().length === round * 6, `question ${round} at the server`);
+      server.socket.write(`answer ${round}`);
+      await waitFor(
+        () => harness.engine.get(proxy.name).stats().bytes.downstream.received === round * 8,
+        `answer ${round} at the proxy`,
+      );
+    }
+    assert.equal(clientEnded, false);
+    assert.equal(server.socket.destroyed, false);
+    client.destroy();
+  });
+});
+
 /** foobar from the client to the server and back, as WithEstablishedProxy checks before each test. */
 async function assertEchoThrough(client: net.Socket, server: { socket: net.Socket; received: () => Buffer }) {
   client.write('foobar');
@@ -495,6 +520,42 @@ describe('link_test.go', () => {
   });
 });
 
+describe('toxic_collection_test.go, bidirectional_test.go', () => {
+  test('TestUpdateToxicJsonDoesNotShareStateWithLiveToxic: a rejected update leaves the toxic and its live connections as they were', async () => {
+    const upstream = await startRecordingServer();
+    const proxy = await proxyTo(upstream.address);
+    await addToxic(proxy.name, {
+      name: 'lag',
+      type: 'latency',
+      stream: 'upstream',
+      attributes: { latency: 150 },
+    });
+    const client = await connect(proxy.port);
+    const server = await upstream.connection(0);
+    const rejected = await harness.api('PATCH', `/proxies/${proxy.name}/toxics/lag`, {
+      attributes: { latency: 0, jitter: -1 },
+    });
+    assert.equal(rejected.status, 400, rejected.text);
+    const kept = await harness.api('GET', `/proxies/${proxy.name}/toxics/lag`);
+    assert.deepEqual(kept.json.attributes, { latency: 150, jitter: 0 });
+    const started = performance.now();
+    client.write('x');
+    await waitFor(() => server.received().length === 1, 'the byte at the server');
+    assert.ok(performance.now() - started >= 150, 'the live connection kept the 150 ms');
+    client.destroy();
+  });
+
+  test('stream "both", which only a Go test toxic knows, is refused with the valid streams', async () => {
+    const proxy = await proxyTo(echo.address);
+    const reply = await harness.api('POST', `/proxies/${proxy.name}/toxics`, {
+      type: 'latency',
+      stream: 'both',
+    });
+    assert.equal(reply.status, 400, reply.text);
+    assert.equal(reply.json.error, 'stream was invalid, can be either upstream or downstream');
+  });
+});
+
 describe('proxy_test.go', () => {
   test('TestProxyTwoPartMessage: two writes then a close arrive as one stream, then EOF', async () => {
     const upstream = await startRecordingServer();
@@ -580,6 +641,17 @@ describe('proxy_test.go', () => {
     const moved = await connect(port);
     await assertEcho(moved, 'after');
     moved.destroy();
+  });
+
+  test('TestProxyUpdateWithHostname: listen 127.0.0.1:P changed to localhost:P is the same address; the live connection stays', async () => {
+    const proxy = await proxyTo(echo.address);
+    const client = await connect(proxy.port);
+    await assertEcho(client, 'one');
+    const reply = await harness.api('PATCH', `/proxies/${proxy.name}`, { listen: `localhost:${proxy.port}` });
+    assert.equal(reply.status, 200, reply.text);
+    assert.equal(reply.json.listen, `127.0.0.1:${proxy.port}`);
+    await assertEcho(client, 'two');
+    client.destroy();
   });
 
   test('an update that changes neither listen nor upstream leaves open connections alone', async () => {

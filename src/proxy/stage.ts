@@ -32,8 +32,9 @@ export class Stage implements Receiver {
   private controller = new AbortController();
   private active: boolean;
   private paused = false;
-  /** How the input ended: at EOF, or closed by a toxic before this one. */
-  private ending: 'end' | 'close' | undefined;
+  private ended = false;
+  /** The input was closed by a toxic before this one, not ended by EOF. */
+  private closedBefore = false;
   private endPassed = false;
   /** This toxic closed the stream: what reaches it from now on is thrown away. */
   private closedStream = false;
@@ -86,12 +87,13 @@ export class Stage implements Receiver {
   }
 
   end(): void {
-    this.ending ??= 'end';
+    this.ended = true;
     this.kick();
   }
 
   finish(): void {
-    this.ending = 'close';
+    this.ended = true;
+    this.closedBefore = true;
     this.kick();
   }
 
@@ -114,11 +116,7 @@ export class Stage implements Receiver {
   /** Hands queued chunks (and a pending end) to the next receiver; used when the stage is removed. */
   flushInto(next: Receiver): 'close' | undefined {
     for (const chunk of this.queue.takeAll()) this.pass(chunk, next);
-    if (this.ending !== undefined && !this.endPassed) {
-      this.endPassed = true;
-      if (this.ending === 'close') next.finish();
-      else next.end();
-    }
+    if (this.ended) this.passEnd(next);
     return this.active ? this.behaviour.removed?.() : undefined;
   }
 
@@ -139,11 +137,16 @@ export class Stage implements Receiver {
    * then the close; bytes that reach this toxic afterwards are dropped.
    */
   private closeStream(): void {
-    if (this.closedStream) return;
     this.closedStream = true;
+    this.passEnd(this.next);
+  }
+
+  /** Passes the end on, once: a close if a toxic closed the stream here or before, else an EOF. */
+  private passEnd(next: Receiver): void {
     if (this.endPassed) return;
     this.endPassed = true;
-    this.next.finish();
+    if (this.closedStream || this.closedBefore) next.finish();
+    else next.end();
   }
 
   /**
@@ -176,12 +179,9 @@ export class Stage implements Receiver {
         if (this.paused) return;
         chunk = this.queue.shift();
       }
-      if (this.ending !== undefined && !this.endPassed) {
-        if (this.active && !this.closedStream && this.behaviour.end) await this.behaviour.end();
-        if (this.endPassed) return;
-        this.endPassed = true;
-        if (this.ending === 'close') this.next.finish();
-        else this.next.end();
+      if (this.ended && !this.endPassed) {
+        if (this.active && this.behaviour.end) await this.behaviour.end();
+        this.passEnd(this.next);
       }
     } finally {
       this.busy = false;
