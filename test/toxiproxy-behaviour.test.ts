@@ -680,6 +680,56 @@ describe('proxy_test.go', () => {
   });
 });
 
+describe('proxy lifecycle with toxics and live connections', () => {
+  test('deleting a proxy closes its live connections on both sides and its port', async () => {
+    const upstream = await startRecordingServer();
+    const proxy = await proxyTo(upstream.address);
+    const client = await connect(proxy.port);
+    const server = await upstream.connection(0);
+    const closed = readAll(client);
+    assert.equal((await harness.api('DELETE', `/proxies/${proxy.name}`)).status, 204);
+    await closed;
+    await server.ended;
+    assert.equal(await canConnect(proxy.port), false);
+  });
+
+  test('a disabled proxy keeps its toxics: enabled again, new connections get them', async () => {
+    const upstream = await startRecordingServer();
+    const proxy = await proxyTo(upstream.address);
+    await addToxic(proxy.name, { type: 'latency', stream: 'upstream', attributes: { latency: 150 } });
+    assert.equal((await harness.api('POST', `/proxies/${proxy.name}`, { enabled: false })).status, 200);
+    assert.equal((await harness.api('POST', `/proxies/${proxy.name}`, { enabled: true })).status, 200);
+    const client = await connect(proxy.port);
+    const server = await upstream.connection(0);
+    const started = performance.now();
+    client.write('x');
+    await waitFor(() => server.received().length === 1, 'the byte at the server');
+    assert.ok(performance.now() - started >= 150);
+    client.destroy();
+  });
+
+  test('TestUpdateToxics on a live connection: a new latency applies to the next bytes', async () => {
+    const upstream = await startRecordingServer();
+    const proxy = await proxyTo(upstream.address);
+    await addToxic(proxy.name, {
+      name: 'lag',
+      type: 'latency',
+      stream: 'upstream',
+      attributes: { latency: 10 },
+    });
+    const client = await connect(proxy.port);
+    const server = await upstream.connection(0);
+    client.write('a');
+    await waitFor(() => server.received().length === 1, 'the first byte');
+    await updateToxic(proxy.name, 'lag', { attributes: { latency: 250 } });
+    const started = performance.now();
+    client.write('b');
+    await waitFor(() => server.received().length === 2, 'the second byte');
+    assert.ok(performance.now() - started >= 250, 'the updated latency applied');
+    client.destroy();
+  });
+});
+
 describe('stacking and ordering', () => {
   test('toxics on one stream apply in the order they were added: a limit before a latency cuts, then delays', async () => {
     const upstream = await startRecordingServer();
@@ -744,10 +794,31 @@ describe('stacking and ordering', () => {
   });
 });
 
+describe('EOF through toxics', () => {
+  for (const [how, close] of [
+    ['ends', (socket: net.Socket) => socket.end('reply')],
+    ['ends and is destroyed', (socket: net.Socket) => socket.end('reply', () => socket.destroy())],
+  ] as const) {
+    test(`a server that replies and ${how}: the reply still comes through a latency, then EOF`, async () => {
+      const upstream = await startRecordingServer();
+      const proxy = await proxyTo(upstream.address);
+      await addToxic(proxy.name, { type: 'latency', attributes: { latency: 150 } });
+      const client = await connect(proxy.port);
+      const received = readAll(client);
+      const server = await upstream.connection(0);
+      const started = performance.now();
+      close(server.socket);
+      assert.equal((await received).toString(), 'reply');
+      assert.ok(performance.now() - started >= 150);
+    });
+  }
+});
+
 describe('noop toxics', () => {
   test('TestToxicAddRemove: noop toxics added and removed on both streams between 100 echoes', async () => {
     const proxy = await proxyTo(echo.address);
     const client = await connect(proxy.port);
+    client.setMaxListeners(0); // each of the 100 reads leaves its error and close listeners
     for (let i = 0; i < 100; i++) {
       if (i % 2 === 0) {
         await addToxic(proxy.name, { name: 'noop_up', type: 'noop', stream: 'upstream' });
