@@ -324,6 +324,27 @@ describe('limit_data_test.go', () => {
     await server.ended;
   });
 
+  test('lowering the limit below what already passed closes the connection at the next data, which is dropped', async () => {
+    const upstream = await startRecordingServer();
+    const proxy = await proxyTo(upstream.address);
+    await addToxic(proxy.name, {
+      name: 'cap',
+      type: 'limit_data',
+      stream: 'upstream',
+      attributes: { bytes: 100 },
+    });
+    const client = await connect(proxy.port);
+    const closed = readAll(client);
+    const server = await upstream.connection(0);
+    const first = payload(50);
+    client.write(first);
+    await waitFor(() => server.received().length === 50, 'the first 50 bytes');
+    await updateToxic(proxy.name, 'cap', { attributes: { bytes: 20 } });
+    client.write('more');
+    assert.deepEqual(await server.ended, first);
+    assert.equal((await closed).length, 0);
+  });
+
   test('TestLimitDataToxicChunkLengthMatchesLimit: a chunk of exactly the limit passes whole, then both sides close', async () => {
     const upstream = await startRecordingServer();
     const proxy = await proxyTo(upstream.address);
