@@ -128,6 +128,7 @@ function stageOf(type: 'corrupt' | 'limit_time', attributes: Record<string, unkn
   const recorded: Recorded = { out: [], ended: false, closes: [], discarded: 0, acted: [] };
   const sink: Receiver = {
     accept: (chunk: Chunk) => recorded.out.push(chunk.data.toString('latin1')),
+    finish: () => undefined,
     end: () => (recorded.ended = true),
   };
   const spec = parseToxicCreate({ type, attributes });
@@ -190,7 +191,10 @@ describe('limit_time on a connection', () => {
     assert.equal(recorded.discarded, 5);
     assert.equal(recorded.ended, false, 'the close is held back while hung');
     assert.deepEqual(recorded.closes, [], 'hang never resets');
-    assert.equal(running.flushInto({ accept: () => undefined, end: () => undefined }), 'close');
+    assert.equal(
+      running.flushInto({ accept: () => undefined, finish: () => undefined, end: () => undefined }),
+      'close',
+    );
   });
 
   test('the end of the stream before `time` passes on at once; the timer still resets later', async () => {
@@ -207,13 +211,18 @@ describe('limit_time on a connection', () => {
     await clock.advance(1000);
     const closes: CloseMode[] = [];
     const spec = parseToxicCreate({ type: 'limit_time', attributes: { time: 100 } });
-    const running = new Stage(spec, { accept: () => undefined, end: () => undefined }, scripted([0, 0]), {
-      clock,
-      discard: () => undefined,
-      closeLink: (mode) => closes.push(mode),
-      acted: () => undefined,
-      ready: () => undefined,
-    });
+    const running = new Stage(
+      spec,
+      { accept: () => undefined, finish: () => undefined, end: () => undefined },
+      scripted([0, 0]),
+      {
+        clock,
+        discard: () => undefined,
+        closeLink: (mode) => closes.push(mode),
+        acted: () => undefined,
+        ready: () => undefined,
+      },
+    );
     await clock.advance(30);
     await running.interrupt();
     running.resume(parseToxicUpdate({ attributes: { time: 150 } }, spec));
@@ -226,7 +235,10 @@ describe('limit_time on a connection', () => {
   test('removed before it fired: nothing to close, as no data was lost', async () => {
     const { clock, running } = stageOf('limit_time', { time: 50, mode: 'hang' }, scripted([0]));
     await clock.advance(49);
-    assert.equal(running.flushInto({ accept: () => undefined, end: () => undefined }), undefined);
+    assert.equal(
+      running.flushInto({ accept: () => undefined, finish: () => undefined, end: () => undefined }),
+      undefined,
+    );
   });
 
   test('an update keeps the start: 100 ms then 30 ms after an update to 150 fires at 150, not at 180', async () => {
@@ -269,7 +281,7 @@ describe('limit_time on a connection', () => {
     const closes: CloseMode[] = [];
     new Stage(
       parseToxicCreate({ type: 'limit_time', toxicity: 0.5, attributes: { time: 10 } }),
-      { accept: () => undefined, end: () => undefined },
+      { accept: () => undefined, finish: () => undefined, end: () => undefined },
       scripted([0.7]),
       {
         clock,

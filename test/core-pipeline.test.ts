@@ -531,6 +531,18 @@ describe('changing the chain of a live pipeline', () => {
     assert.deepEqual(closed, ['end']);
   });
 
+  test('a limit reached in the chain closes the link gracefully once the toxics after it have written what they held', async () => {
+    const { reader, destination, clock, closed } = rig([
+      toxic('limit_data', { bytes: 3 }, 'cap'),
+      toxic('latency', { latency: 20 }, 'slow'),
+    ]);
+    reader.onData(Buffer.from('abcdef'));
+    await clock.advance(19);
+    assert.deepEqual([destination.text, closed], ['', []]);
+    await clock.advance(1);
+    assert.deepEqual([destination.text, closed], ['abc', ['end']]);
+  });
+
   test('chain changes run one after another even when not awaited', async () => {
     const { pipeline, reader, destination, clock } = rig();
     void pipeline.addToxic(toxic('latency', { latency: 10 }, 'a'));
@@ -635,7 +647,7 @@ describe('bandwidth between pieces (the pacing needs no sleep at 1000 KB/s)', ()
     const out: string[] = [];
     const running = new Stage(
       toxic('bandwidth', { rate: 1000 }),
-      { accept: (chunk) => out.push(chunk.data.toString()), end: () => undefined },
+      { accept: (chunk) => out.push(chunk.data.toString()), finish: () => undefined, end: () => undefined },
       alwaysApplies,
       {
         clock,
@@ -659,7 +671,7 @@ describe('a stage decides with the counters first, then rolls toxicity among wha
     const spec = parseToxicCreate({ type: 'limit_data', toxicity: 0.5, attributes: { bytes: 2 } });
     const stage = new Stage(
       spec,
-      { accept: (chunk) => out.push(chunk.data.toString()), end: () => undefined },
+      { accept: (chunk) => out.push(chunk.data.toString()), finish: () => undefined, end: () => undefined },
       random,
       {
         clock: new FakeClock(),

@@ -31,6 +31,7 @@ function recorder(clock: FakeClock): Output {
     out,
     sink: {
       accept: (chunk: Chunk) => out.push({ data: chunk.data.toString(), at: clock.now() }),
+      finish: () => undefined,
       end: () => undefined,
     },
   };
@@ -522,6 +523,8 @@ describe('what each toxic reports and passes on', () => {
       parseToxicCreate(body),
       {
         accept: (chunk) => seen.out.push({ data: chunk.data.toString(), at: clock.now() }),
+        // As the pipeline's sink does: a finished stream closes the connection.
+        finish: () => seen.closed.push('end'),
         end: () => {
           seen.ended = true;
         },
@@ -669,12 +672,12 @@ describe('what each toxic reports and passes on', () => {
     assert.deepEqual(seen, { out: [], acted: ['drop'], closed: [], discarded: [3, 2, 1], ended: false });
   });
 
-  test('timeout: the end of the stream closes the link at once', async () => {
+  test('timeout: the end of the stream closes the link at once, in place of a half-close', async () => {
     const { clock, seen, running, send: write } = run({ type: 'timeout', attributes: { timeout: 0 } });
     write('xy');
     running.end();
     await clock.advance(0);
-    assert.deepEqual(seen, { out: [], acted: ['drop'], closed: ['end'], discarded: [2], ended: true });
+    assert.deepEqual(seen, { out: [], acted: ['drop'], closed: ['end'], discarded: [2], ended: false });
   });
 
   test('slicer: an empty chunk makes no piece', async () => {
@@ -900,7 +903,11 @@ describe('what each toxic reports and passes on', () => {
     const order: string[] = [];
     const running = new Stage(
       parseToxicCreate({ type: 'latency', attributes: { latency: 5 } }),
-      { accept: (chunk) => order.push(chunk.data.toString()), end: () => ((ends += 1), order.push('end')) },
+      {
+        accept: (chunk) => order.push(chunk.data.toString()),
+        finish: () => undefined,
+        end: () => ((ends += 1), order.push('end')),
+      },
       scripted([0]),
       {
         clock,
@@ -917,7 +924,11 @@ describe('what each toxic reports and passes on', () => {
     assert.deepEqual([order, ends], [['a', 'end'], 1]);
     const next: string[] = [];
     assert.equal(
-      running.flushInto({ accept: () => next.push('chunk'), end: () => next.push('end') }),
+      running.flushInto({
+        accept: () => next.push('chunk'),
+        finish: () => undefined,
+        end: () => next.push('end'),
+      }),
       undefined,
     );
     assert.deepEqual(next, [], 'an end already passed is not passed again');
@@ -989,6 +1000,7 @@ describe('a stage', () => {
       accept: (chunk) => {
         out.push(chunk.data.toString());
       },
+      finish: () => undefined,
       end: () => undefined,
     };
     const running = new Stage(parseToxicCreate({ type: 'noop' }), sink, scripted([0]), host(clock));
@@ -1024,7 +1036,7 @@ describe('a stage', () => {
     const firstEnds: string[] = [];
     const running = new Stage(
       latency(100),
-      { accept: () => undefined, end: () => firstEnds.push('end') },
+      { accept: () => undefined, finish: () => undefined, end: () => firstEnds.push('end') },
       scripted([0]),
       host(clock),
     );
@@ -1035,6 +1047,7 @@ describe('a stage', () => {
     const receiver = {
       accept: (chunk: Chunk) => next.push(chunk.data.toString()),
       end: () => next.push('end'),
+      finish: () => next.push('finish'),
     };
     assert.equal(running.flushInto(receiver), undefined);
     running.flushInto(receiver);
@@ -1047,6 +1060,7 @@ describe('a stage', () => {
     const receiver = {
       accept: (chunk: Chunk) => order.push(chunk.data.toString()),
       end: () => order.push('end'),
+      finish: () => order.push('finish'),
     };
     const running = new Stage(latency(100), receiver, scripted([0]), host(clock));
     send(running, clock, 'held');
@@ -1681,5 +1695,144 @@ describe('text, choice and json attributes: what a refusal names', () => {
     assert.equal(isToxicType(['latency']), false);
     assert.equal(isToxicType('toString'), false);
     assert.deepEqual(refusal('latency', {}), 'accepted');
+  });
+});
+
+describe('a toxic that closes its stream lets the toxics after it drain first, as Toxiproxy does', () => {
+  interface Seen {
+    log: string[];
+    discarded: number[];
+    closed: string[];
+  }
+  function chain(first: object, second: object) {
+    const clock = new FakeClock();
+    const seen: Seen = { log: [], discarded: [], closed: [] };
+    const sink: Receiver = {
+      accept: (chunk) => seen.log.push(`${chunk.data.toString()}@${clock.now()}`),
+      end: () => seen.log.push(`end@${clock.now()}`),
+      finish: () => seen.log.push(`finish@${clock.now()}`),
+    };
+    const host = {
+      clock,
+      discard: (bytes: number) => seen.discarded.push(bytes),
+      closeLink: (mode: string) => seen.closed.push(mode),
+      acted: () => undefined,
+      ready: () => undefined,
+    };
+    const tail = new Stage(parseToxicCreate(second), sink, scripted([0]), host);
+    const head = new Stage(parseToxicCreate(first), tail, scripted([0]), host);
+    return { clock, seen, head, tail };
+  }
+
+  test('limit_data before a latency: the cut bytes arrive delayed, then the close; later bytes are thrown away', async () => {
+    const { clock, seen, head } = chain(
+      { type: 'limit_data', attributes: { bytes: 4 } },
+      { type: 'latency', attributes: { latency: 100 } },
+    );
+    send(head, clock, 'abcdef');
+    send(head, clock, 'gh');
+    head.end();
+    await clock.advance(99);
+    assert.deepEqual(seen.log, []);
+    await clock.advance(1);
+    assert.deepEqual(seen, { log: ['abcd@100', 'finish@100'], discarded: [2, 2], closed: [] });
+  });
+
+  test('a timeout that fires passes the close through slow_close, which holds it for its delay', async () => {
+    const { clock, seen, head } = chain(
+      { type: 'timeout', attributes: { timeout: 10 } },
+      { type: 'slow_close', attributes: { delay: 30 } },
+    );
+    await clock.advance(39);
+    assert.deepEqual(seen.log, []);
+    await clock.advance(1);
+    assert.deepEqual(seen.log, ['finish@40']);
+    head.end();
+    await clock.advance(100);
+    assert.deepEqual(seen.log, ['finish@40'], 'the EOF after the close passes nothing more');
+  });
+
+  test('a timeout closed by EOF passes one close, even when its timer fires later', async () => {
+    const { clock, seen, head } = chain({ type: 'timeout', attributes: { timeout: 10 } }, { type: 'noop' });
+    head.end();
+    await clock.advance(10);
+    assert.deepEqual(seen.log, ['finish@0']);
+  });
+
+  test('a close that reaches a stage waits behind its queued chunks; an EOF after it does not turn it into a half-close', async () => {
+    const { clock, seen, tail } = chain({ type: 'noop' }, { type: 'latency', attributes: { latency: 50 } });
+    send(tail, clock, 'x');
+    tail.finish();
+    tail.end();
+    await clock.advance(50);
+    assert.deepEqual(seen.log, ['x@50', 'finish@50']);
+  });
+
+  test('a stage removed while a close waits in it hands on the close, not an EOF', async () => {
+    const { clock, seen, tail } = chain({ type: 'noop' }, { type: 'latency', attributes: { latency: 50 } });
+    send(tail, clock, 'x');
+    send(tail, clock, 'y');
+    tail.finish();
+    await clock.advance(1);
+    await tail.interrupt();
+    const handed: string[] = [];
+    tail.flushInto({
+      accept: (chunk) => handed.push(chunk.data.toString()),
+      end: () => handed.push('end'),
+      finish: () => handed.push('finish'),
+    });
+    assert.deepEqual([seen.log, handed], [['x@1'], ['y', 'finish']]);
+  });
+
+  test('a limit_data that closed its stream throws away what it still queues when it is removed', async () => {
+    const { clock, seen, head } = chain({ type: 'limit_data', attributes: { bytes: 1 } }, { type: 'noop' });
+    send(head, clock, 'ab');
+    await clock.advance(0);
+    await head.interrupt();
+    send(head, clock, 'cd');
+    const handed: string[] = [];
+    head.end();
+    head.flushInto({
+      accept: (chunk) => handed.push(chunk.data.toString()),
+      end: () => handed.push('end'),
+      finish: () => handed.push('finish'),
+    });
+    assert.deepEqual([seen.log, handed, seen.discarded], [['a@0', 'finish@0'], [], [1, 2]]);
+  });
+
+  test('a close at toxicity 0 passes through the inactive toxic like data does', async () => {
+    const clock = new FakeClock();
+    const log: string[] = [];
+    const stage = new Stage(
+      parseToxicCreate({ type: 'slow_close', toxicity: 0, attributes: { delay: 100 } }),
+      {
+        accept: (chunk) => log.push(chunk.data.toString()),
+        end: () => log.push('end'),
+        finish: () => log.push(`finish@${clock.now()}`),
+      },
+      scripted([0.5]),
+      {
+        clock,
+        discard: () => undefined,
+        closeLink: () => undefined,
+        acted: () => undefined,
+        ready: () => undefined,
+      },
+    );
+    send(stage, clock, 'z');
+    stage.finish();
+    await clock.advance(0);
+    assert.deepEqual(log, ['z', 'finish@0']);
+  });
+
+  test('reset_peer after a closed stream still resets: the close is an input to it, as EOF is', async () => {
+    const { clock, seen, head } = chain(
+      { type: 'limit_data', attributes: { bytes: 0 } },
+      { type: 'reset_peer', attributes: { timeout: 20 } },
+    );
+    send(head, clock, 'q');
+    await clock.advance(20);
+    // The close that follows the reset finds the connection already gone (Link.close runs once).
+    assert.deepEqual(seen, { log: ['finish@20'], discarded: [1], closed: ['reset'] });
   });
 });

@@ -21,6 +21,8 @@ function runToxic(body: object, seed = 1): Run {
   const run = { clock, out: [], ended: false, closed: [] } as unknown as Run;
   const sink: Receiver = {
     accept: (chunk: Chunk) => run.out.push({ data: chunk.data.toString(), at: clock.now() }),
+    // The pipeline's last receiver closes the connection when a toxic finishes the stream.
+    finish: () => run.closed.push('end'),
     end: () => {
       run.ended = true;
     },
@@ -80,7 +82,11 @@ describe('latency', () => {
     await run.stage.interrupt();
     assert.deepEqual(run.out, [{ data: 'held', at: 1 }], 'passed on at the moment of the interruption');
     const next: string[] = [];
-    run.stage.flushInto({ accept: (chunk) => next.push(chunk.data.toString()), end: () => undefined });
+    run.stage.flushInto({
+      accept: (chunk) => next.push(chunk.data.toString()),
+      finish: () => undefined,
+      end: () => undefined,
+    });
     assert.deepEqual(next, ['queued'], 'the queue is handed over, in order');
   });
 });

@@ -9,4 +9,10 @@ export interface Receiver {
   accept(chunk: Chunk): void;
   /** The source reached EOF and everything before it has been accepted. */
   end(): void;
+  /**
+   * A toxic closed the stream (limit_data, timeout): like end(), what comes before passes on
+   * first, through the toxics that follow, and then the connection closes, as Toxiproxy closes
+   * a toxic's output and lets the rest of the chain drain.
+   */
+  finish(): void;
 }

@@ -61,6 +61,7 @@ export class Pipeline {
     end: () => {
       if (!this.closed && !this.destination.destroyed) this.destination.end();
     },
+    finish: () => this.host.closeLink('end'),
   };
 
   constructor(

@@ -33,7 +33,11 @@ export class Stage implements Receiver {
   private active: boolean;
   private paused = false;
   private ended = false;
+  /** The input was closed by a toxic before this one, not ended by EOF. */
+  private closedBefore = false;
   private endPassed = false;
+  /** This toxic closed the stream: what reaches it from now on is thrown away. */
+  private closedStream = false;
   private hasActed = false;
   private busy = false;
   private running: Promise<void> = Promise.resolve();
@@ -61,7 +65,7 @@ export class Stage implements Receiver {
       random,
       push: (chunk) => this.next.accept(chunk),
       discard: (bytes) => host.discard(bytes),
-      closeLink: (mode) => host.closeLink(mode),
+      closeLink: (mode) => (mode === 'end' ? this.closeStream() : host.closeLink(mode)),
       ready: () => host.ready(currentSignal()),
       choice: (name) => {
         const value = currentSpec().attributes[name];
@@ -87,6 +91,12 @@ export class Stage implements Receiver {
     this.kick();
   }
 
+  finish(): void {
+    this.ended = true;
+    this.closedBefore = true;
+    this.kick();
+  }
+
   /** Stops the toxic at the next chunk boundary; what it holds is pushed on at once. */
   async interrupt(): Promise<void> {
     this.paused = true;
@@ -105,11 +115,8 @@ export class Stage implements Receiver {
 
   /** Hands queued chunks (and a pending end) to the next receiver; used when the stage is removed. */
   flushInto(next: Receiver): 'close' | undefined {
-    for (const chunk of this.queue.takeAll()) next.accept(chunk);
-    if (this.ended && !this.endPassed) {
-      this.endPassed = true;
-      next.end();
-    }
+    for (const chunk of this.queue.takeAll()) this.pass(chunk, next);
+    if (this.ended) this.passEnd(next);
     return this.active ? this.behaviour.removed?.() : undefined;
   }
 
@@ -117,6 +124,29 @@ export class Stage implements Receiver {
     this.paused = true;
     this.controller.abort();
     this.queue.takeAll();
+  }
+
+  /** Passes a chunk the toxic does not see: on, or away once the toxic has closed the stream. */
+  private pass(chunk: Chunk, next: Receiver): void {
+    if (this.closedStream) this.host.discard(chunk.data.length);
+    else next.accept(chunk);
+  }
+
+  /**
+   * The toxic closed its stream gracefully: the rest of the chain gets what was pushed before,
+   * then the close; bytes that reach this toxic afterwards are dropped.
+   */
+  private closeStream(): void {
+    this.closedStream = true;
+    this.passEnd(this.next);
+  }
+
+  /** Passes the end on, once: a close if a toxic closed the stream here or before, else an EOF. */
+  private passEnd(next: Receiver): void {
+    if (this.endPassed) return;
+    this.endPassed = true;
+    if (this.closedStream || this.closedBefore) next.finish();
+    else next.end();
   }
 
   /**
@@ -139,7 +169,7 @@ export class Stage implements Receiver {
     try {
       let chunk = this.queue.shift();
       while (chunk !== undefined) {
-        if (!this.active) this.next.accept(chunk);
+        if (this.closedStream || !this.active) this.pass(chunk, this.next);
         else {
           const pending = this.behaviour.chunk(chunk);
           if (pending) await pending;
@@ -151,8 +181,7 @@ export class Stage implements Receiver {
       }
       if (this.ended && !this.endPassed) {
         if (this.active && this.behaviour.end) await this.behaviour.end();
-        this.endPassed = true;
-        this.next.end();
+        this.passEnd(this.next);
       }
     } finally {
       this.busy = false;
