@@ -101,10 +101,10 @@ class Invalid(Exception):
     pass
 
 
-def find(request):
-    name, func_name = request["module"], request["func"]
+def import_module(request):
+    name = request["module"]
     try:
-        module = importlib.import_module(name)
+        return importlib.import_module(name)
     except Exception as error:
         message = "could not find Python module '%s' in activity '%s'" % (name, request["activity"])
         if isinstance(error, ModuleNotFoundError) and error.name == name:
@@ -113,6 +113,12 @@ def find(request):
             )
         # Found, but its own import failed: the real cause (what it imports, its own error).
         raise Invalid("%s (%s: %s)" % (message, type(error).__name__, error))
+
+
+def find(request):
+    """Validation's lookup, chaoslib's: only a function or a builtin of the module."""
+    name, func_name = request["module"], request["func"]
+    module = import_module(request)
     candidates = dict(inspect.getmembers(module, inspect.isfunction))
     candidates.update(inspect.getmembers(module, inspect.isbuiltin))
     if func_name not in candidates:
@@ -121,6 +127,18 @@ def find(request):
             % (name, func_name, request["type"], request["activity"])
         )
     return candidates[func_name]
+
+
+def find_callable(request):
+    """The run's lookup, chaoslib's getattr: any callable attribute (random.choice, a class, a partial)."""
+    module = import_module(request)
+    func = getattr(module, request["func"], None)
+    if not callable(func):
+        raise Invalid(
+            "The python module '%s' does not expose a function called '%s' in %s '%s'"
+            % (request["module"], request["func"], request["type"], request["activity"])
+        )
+    return func
 
 
 def check_signature(func, request):
@@ -247,7 +265,7 @@ def handle(request, main=False):
             elif op == "control-call":
                 call_control(request, reply)
             else:
-                reply["output"] = call(find(request), request)
+                reply["output"] = call(find_callable(request), request)
         finally:
             foreground["call"] = None
     except Invalid as error:
