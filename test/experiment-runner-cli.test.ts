@@ -176,6 +176,49 @@ describe("faultline accepts chaos's global options", () => {
     assert.match(logged, /^\[[^\]]+ INFO\] Experiment ended with status: completed$/m);
   });
 
+  test("--log-file holds chaos run's DEBUG lines (settings file, runtime strategies); the console only with --verbose", async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {
+      runtime: { hypothesis: { strategy: 'before-method-only' } },
+    });
+    const settingsPath = join(directory, 'settings.yaml');
+    await writeFile(settingsPath, 'runtime:\n  rollbacks:\n    strategy: never\n');
+    const logFile = join(directory, 'run.log');
+    const quiet = await runCli([
+      '--log-file',
+      logFile,
+      '--settings',
+      settingsPath,
+      'run',
+      source,
+      '--rollback-strategy',
+      'deviated',
+      '--journal-path',
+      join(directory, 'journal.json'),
+    ]);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    const debugLines = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => / DEBUG\] /.test(line))
+        .map((line) => line.replace(/^\[[^\]]+ DEBUG\] /, ''));
+    assert.deepEqual(debugLines(await readFile(logFile, 'utf8')), [
+      `Using settings file '${settingsPath}'`,
+      'Runtime strategies: hypothesis - before-method-only / rollbacks - deviated',
+    ]);
+    assert.deepEqual(debugLines(quiet.stderr), [], 'no DEBUG line on the console without --verbose');
+
+    const home = tempDirectory('runhome');
+    const verbose = await runCli(['--verbose', 'run', source, '--journal-path', join(directory, 'j2.json')], {
+      HOME: home,
+    });
+    assert.equal(verbose.code, 0, verbose.stderr);
+    assert.deepEqual(debugLines(verbose.stderr), [
+      `Using settings file '${join(home, '.chaostoolkit', 'settings.yaml')}'`,
+      'Runtime strategies: hypothesis - before-method-only / rollbacks - default',
+    ]);
+  });
+
   test('--change-dir to a missing directory is a usage error naming it', async () => {
     const result = await runCli(['--change-dir', '/nonexistent/faultline-dir', 'run', 'x.json']);
     assert.equal(result.code, 2);
