@@ -264,3 +264,89 @@ test('run --help says what --fail-on-action-error does to the method and the rol
     /--fail-on-action-error stop the method at the first failed action and end the run 'failed' \(so the default rollback strategy plays no rollbacks\)/,
   );
 });
+
+describe("chaos's CLI tests (chaostoolkit test_cli.py), against faultline run", () => {
+  test('no source: a usage error, exit 2, naming the argument', async () => {
+    const result = await runCli(['run']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /missing required argument 'source'/);
+  });
+
+  test("a source that does not exist: exit 1 and chaos's message", async () => {
+    const directory = tempDirectory('runfix');
+    const result = await runCli(['--change-dir', directory, 'run', 'invalid.jsn']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /\] Path "invalid\.jsn" does not exist\.\n/);
+  });
+
+  test('a source that is not JSON or YAML by its extension: exit 1, nothing run', async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {}, 'experiment.txt');
+    const journalPath = join(directory, 'journal.json');
+    const result = await runCli(['run', source, '--journal-path', journalPath]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /\] only files with json, yaml or yml extensions are supported\n/);
+    await assert.rejects(readFile(journalPath), { code: 'ENOENT' });
+  });
+});
+
+describe('Python global controls as chaoslib runs them (test_control.py)', () => {
+  async function runWithGlobalControl(module: string) {
+    const directory = tempDirectory('runfix');
+    const probe = (name: string) => ({
+      type: 'probe',
+      name,
+      provider: { type: 'python', module: 'os.path', func: 'isdir', arguments: { s: directory } },
+    });
+    const source = await writeExperiment(directory, {
+      'steady-state-hypothesis': { title: 'h', probes: [{ ...probe('h'), tolerance: true }] },
+      method: [probe('m')],
+      rollbacks: [probe('r')],
+    });
+    const settingsPath = join(directory, 'settings.yaml');
+    await writeFile(
+      settingsPath,
+      `controls:\n  c:\n    provider:\n      type: python\n      module: ${module}\n`,
+    );
+    const journalPath = join(directory, 'journal.json');
+    const result = await runCli(['--settings', settingsPath, 'run', source, '--journal-path', journalPath], {
+      PYTHONPATH: fixtures,
+    });
+    const journal = JSON.parse(await readFile(journalPath, 'utf8')) as Record<string, unknown> & {
+      status: string;
+      run: Array<Record<string, unknown>>;
+      rollbacks: Array<Record<string, unknown>>;
+    };
+    return { result, journal };
+  }
+
+  test('hooks wrapped by decorators are found and called: every activity is counted', async () => {
+    const { result, journal } = await runWithGlobalControl('pydecorated');
+    assert.equal(result.code, 0, result.stderr);
+    // Two hypothesis checks, one method activity, one rollback.
+    assert.equal(journal.activities_seen, 4);
+  });
+
+  test('a configure_control that raises leaves the control out of the run, its cleanup too', async () => {
+    const { result, journal } = await runWithGlobalControl('pyfailinit');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(journal.status, 'completed');
+    assert.deepEqual(
+      [...journal.run, ...journal.rollbacks].filter((entry) => 'called_after_a_failed_configure' in entry),
+      [],
+    );
+    assert.match(result.stderr, /Control 'c' failed in configure_control.*RuntimeError: cannot start\n/);
+    assert.doesNotMatch(result.stderr, /cleanup_control/);
+  });
+
+  test('a cleanup_control that raises does not fail the run it cleans up after', async () => {
+    const { result, journal } = await runWithGlobalControl('pyfailcleanup');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(journal.status, 'completed');
+    assert.deepEqual(
+      [...journal.run, ...journal.rollbacks].map((entry) => entry.seen_by_control),
+      [true, true],
+    );
+    assert.match(result.stderr, /Control 'c' failed in cleanup_control.*RuntimeError: cannot clean up\n/);
+  });
+});
