@@ -349,4 +349,44 @@ describe('Python global controls as chaoslib runs them (test_control.py)', () =>
     );
     assert.match(result.stderr, /Control 'c' failed in cleanup_control.*RuntimeError: cannot clean up\n/);
   });
+
+  test('every hook, configure_control included, is handed the secrets of the experiment', async () => {
+    const directory = tempDirectory('runfix');
+    const probe = {
+      type: 'probe',
+      name: 'p',
+      provider: { type: 'python', module: 'os.path', func: 'isdir', arguments: { s: directory } },
+    };
+    const source = await writeExperiment(directory, {
+      secrets: { mystuff: { somesecret: 'somevalue' } },
+      controls: [{ name: 'c', provider: { type: 'python', module: 'pysecretsseen', secrets: ['mystuff'] } }],
+      'steady-state-hypothesis': { title: 'h', probes: [{ ...probe, tolerance: true }] },
+      method: [probe],
+      rollbacks: [probe],
+    });
+    const journalPath = join(directory, 'journal.json');
+    const result = await runCli(['run', source, '--journal-path', journalPath], { PYTHONPATH: fixtures });
+    assert.equal(result.code, 0, result.stderr);
+    const journal = JSON.parse(await readFile(journalPath, 'utf8')) as {
+      secrets_seen: Record<string, unknown>;
+    };
+    const hooks = [
+      'configure_control',
+      'before_experiment_control',
+      'after_experiment_control',
+      'before_hypothesis_control',
+      'after_hypothesis_control',
+      'before_method_control',
+      'after_method_control',
+      'before_rollback_control',
+      'after_rollback_control',
+      'before_activity_control',
+      'after_activity_control',
+    ];
+    // The journal masks secret values, so "***" here is the secret's own value.
+    assert.deepEqual(
+      journal.secrets_seen,
+      Object.fromEntries(hooks.map((hook) => [hook, { mystuff: { somesecret: '***' } }])),
+    );
+  });
 });
