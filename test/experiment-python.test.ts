@@ -149,6 +149,31 @@ describe('one Python interpreter per run', () => {
     assert.equal(exception[2], 'chaoslib.exceptions.ActivityFailed: ZeroDivisionError: division by zero\n');
   });
 
+  test('a call cancelled while it waits behind another never runs', async () => {
+    const runtime = createPythonRuntime({ cwd: fixtures });
+    try {
+      const before = (await output(runtime, { module: MODULE, func: 'count', arguments: {} })) as number;
+      const first = output(runtime, { module: MODULE, func: 'wait', arguments: { seconds: 1 } });
+      const controller = new AbortController();
+      const queued = output(runtime, {
+        module: MODULE,
+        func: 'count',
+        arguments: {},
+        signal: controller.signal,
+      });
+      controller.abort('cut short by the run');
+      await assert.rejects(queued, { message: 'cut short by the run' });
+      assert.equal(await first, 1, 'the call in progress was not the one cancelled');
+      assert.equal(
+        await output(runtime, { module: MODULE, func: 'count', arguments: {} }),
+        before + 1,
+        'the cancelled count never ran',
+      );
+    } finally {
+      await runtime.close();
+    }
+  });
+
   test("an exception from the function names its qualified class, chaoslib's InterruptExecution included", async () => {
     const runtime = createPythonRuntime({ cwd: fixtures });
     try {

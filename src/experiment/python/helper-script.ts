@@ -35,6 +35,10 @@ write_lock = threading.Lock()
 
 # The foreground call running on the main thread now: {"id": ..., "cancelled": bool}, or None.
 foreground = {"call": None}
+# Ids of foreground calls the runner cancelled before the main thread took them up; the lock
+# makes "is it running? else remember it" and "start it, unless cancelled" one step each.
+cancelled_before_start = set()
+cancel_lock = threading.Lock()
 
 
 class ExitSignalled(SystemExit):
@@ -251,7 +255,13 @@ def handle(request, main=False):
     reply = {"id": request["id"]}
     try:
         if main:
-            foreground["call"] = {"id": request["id"], "cancelled": False}
+            with cancel_lock:
+                foreground["call"] = {"id": request["id"], "cancelled": False}
+                cancelled = request["id"] in cancelled_before_start
+                cancelled_before_start.discard(request["id"])
+            if cancelled:
+                foreground["call"] = None
+                raise KeyboardInterrupt("the runner interrupted this call before it started")
         try:
             op = request["op"]
             if op == "validate":
@@ -304,11 +314,15 @@ def read_requests():
                 del os.environ[name]
             os.environ.update(environ)
         if request["op"] == "cancel":
-            call = foreground["call"]
-            if call is not None and call["id"] == request["target"]:
-                call["cancelled"] = True
-                # A real signal, so a blocking call (time.sleep, a socket read) is cut short too.
-                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            with cancel_lock:
+                call = foreground["call"]
+                if call is not None and call["id"] == request["target"]:
+                    call["cancelled"] = True
+                    # A real signal, so a blocking call (time.sleep, a socket read) is cut short too.
+                    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+                else:
+                    # Still queued behind another call (or not read yet): it must never start.
+                    cancelled_before_start.add(request["target"])
         elif request.get("background"):
             threading.Thread(target=handle, args=(request,), daemon=True).start()
         else:
