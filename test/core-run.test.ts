@@ -369,6 +369,31 @@ describe('hypothesis strategies', () => {
     assert.equal(journal.steady_states.during[0]!.steady_state_met, false);
   });
 
+  test('continuously with --fail-fast: the method stops, the check after the method still runs and its miss leaves the run completed and deviated', async () => {
+    // chaoslib's test_exit_immediately_when_continuous_ssh_fails_and_failfast, as chaoslib 1.45
+    // ends it (1.35 made a deviation "completed"): met before, missed during and after.
+    const counted = js('probe', 'counted', 'count', { key: 'continuous-fail-fast' }, { tolerance: 1 });
+    const { journal } = await run(
+      experiment({
+        'steady-state-hypothesis': { title: 'h', probes: [counted] },
+        method: [js('action', 'first', 'wait', { ms: 300 }), js('action', 'second', 'value')],
+        rollbacks: [js('action', 'cleanup', 'value', { value: 'cleaned' })],
+      }),
+      {
+        hypothesisStrategy: 'continuously',
+        failFast: true,
+        hypothesisFrequency: 0.01,
+        rollbackStrategy: 'always',
+      },
+    );
+    assert.deepEqual([journal.status, journal.deviated], ['completed', true]);
+    assert.deepEqual(names(journal.run), ['first']);
+    assert.equal(journal.steady_states.before!.steady_state_met, true);
+    assert.equal(journal.steady_states.during[0]!.steady_state_met, false);
+    assert.equal(journal.steady_states.after!.steady_state_met, false);
+    assert.deepEqual(names(journal.rollbacks), ['cleanup']);
+  });
+
   test('--fail-fast with the hypothesis met changes nothing', async () => {
     const { journal } = await run(
       experiment({

@@ -171,7 +171,7 @@ describe('keys chaos run accepts and then ignores', () => {
     "'background' on steady-state-hypothesis.probes[0] ('p') is ignored (chaos run ignores it too): hypothesis probes run one after the other",
     `'expected_status' in method[0] ('web').provider is ignored (chaos run ignores it too, since chaoslib 0.9.1): check the status with a tolerance in the hypothesis, e.g. {"type": "range", "range": [200, 299], "target": "status"}`,
     "'timeout' on method[0] ('web') itself is ignored (chaos run ignores it too): put it in the provider, as provider.timeout (process, http, javascript)",
-    "'dry' on method[0] ('web') is ignored (chaos run ignores it too): use --dry=actions|probes|activities|pause for the whole run",
+    "'dry' on method[0] ('web') is ignored (chaos run reads it only when Python code sets it; from a file it even cancels --dry for this activity, which faultline keeps dry): use --dry=actions|probes|activities|pause for the whole run",
     "'tolerance' on method[0] ('web') is not checked (chaos run checks tolerances only in the steady-state hypothesis): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis",
   ];
 

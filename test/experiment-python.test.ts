@@ -8,7 +8,11 @@ import { InvalidSource, loadExperiment } from '../src/experiment/load.js';
 import { callPython, type PythonCall, PythonFailed } from '../src/experiment/python/call.js';
 import type { PythonRuntime } from '../src/experiment/python/interpreter.js';
 import { createPythonRuntime } from '../src/experiment/python/interpreter.js';
+import { silentLog } from '../src/experiment/console.js';
+import { noLedger } from '../src/experiment/ledger.js';
+import { startExperiment } from '../src/experiment/run.js';
 import { validateExperiment } from '../src/experiment/validate.js';
+import type { Experiment } from '../src/model/experiment.js';
 import { experiment, fixtures, run } from './experiment-helpers.js';
 import { tempDirectory } from './helpers.js';
 
@@ -143,6 +147,31 @@ describe('one Python interpreter per run', () => {
     assert.match(exception[1]!, /faultline_python_fixture\.py", line \d+, in divide\n/);
     assert.equal(exception.length, 3);
     assert.equal(exception[2], 'chaoslib.exceptions.ActivityFailed: ZeroDivisionError: division by zero\n');
+  });
+
+  test('a call cancelled while it waits behind another never runs', async () => {
+    const runtime = createPythonRuntime({ cwd: fixtures });
+    try {
+      const before = (await output(runtime, { module: MODULE, func: 'count', arguments: {} })) as number;
+      const first = output(runtime, { module: MODULE, func: 'wait', arguments: { seconds: 1 } });
+      const controller = new AbortController();
+      const queued = output(runtime, {
+        module: MODULE,
+        func: 'count',
+        arguments: {},
+        signal: controller.signal,
+      });
+      controller.abort('cut short by the run');
+      await assert.rejects(queued, { message: 'cut short by the run' });
+      assert.equal(await first, 1, 'the call in progress was not the one cancelled');
+      assert.equal(
+        await output(runtime, { module: MODULE, func: 'count', arguments: {} }),
+        before + 1,
+        'the cancelled count never ran',
+      );
+    } finally {
+      await runtime.close();
+    }
   });
 
   test("an exception from the function names its qualified class, chaoslib's InterruptExecution included", async () => {
@@ -308,6 +337,58 @@ describe('exit signals (chaoslib.exit)', () => {
     assert.equal(journal.status, 'interrupted');
     assert.deepEqual(journal.rollbacks, []);
     assert.equal(process.listenerCount('SIGUSR2'), 0, 'the handler is removed when the run ends');
+  });
+});
+
+describe('the run looks the function up as chaoslib runs it (getattr), validation as it validates', () => {
+  const pick = (func: string, args: object) => ({
+    type: 'probe',
+    name: 'pick',
+    provider: { type: 'python', module: 'random', func, arguments: args },
+  });
+  // As chaos run --no-validation: straight to the run.
+  const runUnvalidated = (value: Experiment, errors: string[] = []) =>
+    startExperiment(value, {
+      log: {
+        ...silentLog,
+        error: (message) => errors.push(message),
+        critical: (message) => errors.push(message),
+      },
+      ledger: noLedger,
+      baseDirectory: fixtures,
+    }).journal;
+
+  test('a bound method such as random.choice is called', async () => {
+    const journal = await runUnvalidated(experiment({ method: [pick('choice', { seq: ['only'] })] }));
+    assert.equal(journal.status, 'completed');
+    assert.equal(journal.run[0]!.status, 'succeeded');
+    assert.equal(journal.run[0]!.output, 'only');
+  });
+
+  test('an attribute that cannot be called aborts the run, naming it, as a missing function does', async () => {
+    const errors: string[] = [];
+    const journal = await runUnvalidated(
+      experiment({
+        method: [
+          pick('BPF', {}),
+          { type: 'probe', name: 'next', provider: { type: 'process', path: 'true' } },
+        ],
+      }),
+      errors,
+    );
+    assert.equal(journal.status, 'aborted');
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.status]),
+      [['pick', undefined]],
+    );
+    assert.ok(
+      errors.some((message) =>
+        message.includes(
+          "The python module 'random' does not expose a function called 'BPF' in probe 'pick'",
+        ),
+      ),
+      errors.join('\n'),
+    );
   });
 });
 

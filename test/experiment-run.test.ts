@@ -407,6 +407,22 @@ describe('activities', () => {
     assert.equal(onlyActions.run[0]!.output, null);
   });
 
+  test("an activity's own 'dry' neither makes it dry nor cancels --dry (chaos run's file value would cancel it)", async () => {
+    const flag = key();
+    const written = js('action', 'set', 'set', { key: flag, value: 'set' }, { dry: 'actions' });
+    const dry = await run(experiment({ method: [written] }), { dry: 'activities' });
+    assert.deepEqual(
+      dry.run.map((entry) => [entry.status, entry.output]),
+      [['succeeded', null]],
+    );
+    const wet = await run(experiment({ method: [written, js('probe', 'read', 'get', { key: flag })] }));
+    assert.deepEqual(
+      wet.run.map((entry) => entry.output),
+      [true, 'set'],
+      'without --dry the activity runs, its own dry notwithstanding',
+    );
+  });
+
   test('configuration reaches activities through substitution and the context', async () => {
     const journal = await run(
       experiment({

@@ -176,6 +176,49 @@ describe("faultline accepts chaos's global options", () => {
     assert.match(logged, /^\[[^\]]+ INFO\] Experiment ended with status: completed$/m);
   });
 
+  test("--log-file holds chaos run's DEBUG lines (settings file, runtime strategies); the console only with --verbose", async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {
+      runtime: { hypothesis: { strategy: 'before-method-only' } },
+    });
+    const settingsPath = join(directory, 'settings.yaml');
+    await writeFile(settingsPath, 'runtime:\n  rollbacks:\n    strategy: never\n');
+    const logFile = join(directory, 'run.log');
+    const quiet = await runCli([
+      '--log-file',
+      logFile,
+      '--settings',
+      settingsPath,
+      'run',
+      source,
+      '--rollback-strategy',
+      'deviated',
+      '--journal-path',
+      join(directory, 'journal.json'),
+    ]);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    const debugLines = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => / DEBUG\] /.test(line))
+        .map((line) => line.replace(/^\[[^\]]+ DEBUG\] /, ''));
+    assert.deepEqual(debugLines(await readFile(logFile, 'utf8')), [
+      `Using settings file '${settingsPath}'`,
+      'Runtime strategies: hypothesis - before-method-only / rollbacks - deviated',
+    ]);
+    assert.deepEqual(debugLines(quiet.stderr), [], 'no DEBUG line on the console without --verbose');
+
+    const home = tempDirectory('runhome');
+    const verbose = await runCli(['--verbose', 'run', source, '--journal-path', join(directory, 'j2.json')], {
+      HOME: home,
+    });
+    assert.equal(verbose.code, 0, verbose.stderr);
+    assert.deepEqual(debugLines(verbose.stderr), [
+      `Using settings file '${join(home, '.chaostoolkit', 'settings.yaml')}'`,
+      'Runtime strategies: hypothesis - before-method-only / rollbacks - default',
+    ]);
+  });
+
   test('--change-dir to a missing directory is a usage error naming it', async () => {
     const result = await runCli(['--change-dir', '/nonexistent/faultline-dir', 'run', 'x.json']);
     assert.equal(result.code, 2);
@@ -220,4 +263,130 @@ test('run --help says what --fail-on-action-error does to the method and the rol
     result.stdout.replace(/\s+/g, ' '),
     /--fail-on-action-error stop the method at the first failed action and end the run 'failed' \(so the default rollback strategy plays no rollbacks\)/,
   );
+});
+
+describe("chaos's CLI tests (chaostoolkit test_cli.py), against faultline run", () => {
+  test('no source: a usage error, exit 2, naming the argument', async () => {
+    const result = await runCli(['run']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /missing required argument 'source'/);
+  });
+
+  test("a source that does not exist: exit 1 and chaos's message", async () => {
+    const directory = tempDirectory('runfix');
+    const result = await runCli(['--change-dir', directory, 'run', 'invalid.jsn']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /\] Path "invalid\.jsn" does not exist\.\n/);
+  });
+
+  test('a source that is not JSON or YAML by its extension: exit 1, nothing run', async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {}, 'experiment.txt');
+    const journalPath = join(directory, 'journal.json');
+    const result = await runCli(['run', source, '--journal-path', journalPath]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /\] only files with json, yaml or yml extensions are supported\n/);
+    await assert.rejects(readFile(journalPath), { code: 'ENOENT' });
+  });
+});
+
+describe('Python global controls as chaoslib runs them (test_control.py)', () => {
+  async function runWithGlobalControl(module: string) {
+    const directory = tempDirectory('runfix');
+    const probe = (name: string) => ({
+      type: 'probe',
+      name,
+      provider: { type: 'python', module: 'os.path', func: 'isdir', arguments: { s: directory } },
+    });
+    const source = await writeExperiment(directory, {
+      'steady-state-hypothesis': { title: 'h', probes: [{ ...probe('h'), tolerance: true }] },
+      method: [probe('m')],
+      rollbacks: [probe('r')],
+    });
+    const settingsPath = join(directory, 'settings.yaml');
+    await writeFile(
+      settingsPath,
+      `controls:\n  c:\n    provider:\n      type: python\n      module: ${module}\n`,
+    );
+    const journalPath = join(directory, 'journal.json');
+    const result = await runCli(['--settings', settingsPath, 'run', source, '--journal-path', journalPath], {
+      PYTHONPATH: fixtures,
+    });
+    const journal = JSON.parse(await readFile(journalPath, 'utf8')) as Record<string, unknown> & {
+      status: string;
+      run: Array<Record<string, unknown>>;
+      rollbacks: Array<Record<string, unknown>>;
+    };
+    return { result, journal };
+  }
+
+  test('hooks wrapped by decorators are found and called: every activity is counted', async () => {
+    const { result, journal } = await runWithGlobalControl('pydecorated');
+    assert.equal(result.code, 0, result.stderr);
+    // Two hypothesis checks, one method activity, one rollback.
+    assert.equal(journal.activities_seen, 4);
+  });
+
+  test('a configure_control that raises leaves the control out of the run, its cleanup too', async () => {
+    const { result, journal } = await runWithGlobalControl('pyfailinit');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(journal.status, 'completed');
+    assert.deepEqual(
+      [...journal.run, ...journal.rollbacks].filter((entry) => 'called_after_a_failed_configure' in entry),
+      [],
+    );
+    assert.match(result.stderr, /Control 'c' failed in configure_control.*RuntimeError: cannot start\n/);
+    assert.doesNotMatch(result.stderr, /cleanup_control/);
+  });
+
+  test('a cleanup_control that raises does not fail the run it cleans up after', async () => {
+    const { result, journal } = await runWithGlobalControl('pyfailcleanup');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(journal.status, 'completed');
+    assert.deepEqual(
+      [...journal.run, ...journal.rollbacks].map((entry) => entry.seen_by_control),
+      [true, true],
+    );
+    assert.match(result.stderr, /Control 'c' failed in cleanup_control.*RuntimeError: cannot clean up\n/);
+  });
+
+  test('every hook, configure_control included, is handed the secrets of the experiment', async () => {
+    const directory = tempDirectory('runfix');
+    const probe = {
+      type: 'probe',
+      name: 'p',
+      provider: { type: 'python', module: 'os.path', func: 'isdir', arguments: { s: directory } },
+    };
+    const source = await writeExperiment(directory, {
+      secrets: { mystuff: { somesecret: 'somevalue' } },
+      controls: [{ name: 'c', provider: { type: 'python', module: 'pysecretsseen', secrets: ['mystuff'] } }],
+      'steady-state-hypothesis': { title: 'h', probes: [{ ...probe, tolerance: true }] },
+      method: [probe],
+      rollbacks: [probe],
+    });
+    const journalPath = join(directory, 'journal.json');
+    const result = await runCli(['run', source, '--journal-path', journalPath], { PYTHONPATH: fixtures });
+    assert.equal(result.code, 0, result.stderr);
+    const journal = JSON.parse(await readFile(journalPath, 'utf8')) as {
+      secrets_seen: Record<string, unknown>;
+    };
+    const hooks = [
+      'configure_control',
+      'before_experiment_control',
+      'after_experiment_control',
+      'before_hypothesis_control',
+      'after_hypothesis_control',
+      'before_method_control',
+      'after_method_control',
+      'before_rollback_control',
+      'after_rollback_control',
+      'before_activity_control',
+      'after_activity_control',
+    ];
+    // The journal masks secret values, so "***" here is the secret's own value.
+    assert.deepEqual(
+      journal.secrets_seen,
+      Object.fromEntries(hooks.map((hook) => [hook, { mystuff: { somesecret: '***' } }])),
+    );
+  });
 });

@@ -14,7 +14,12 @@ import { DEFAULT_LEDGER_DIRECTORY, openLedger } from '../experiment/ledger.js';
 import { loadExperimentWithControls } from '../experiment/controls/loader.js';
 import type { ControlRecord } from '../experiment/controls/record.js';
 import { createPythonRuntime } from '../experiment/python/interpreter.js';
-import { type LoadedSettings, loadControlFile, loadSettings } from '../experiment/controls/settings.js';
+import {
+  DEFAULT_SETTINGS_PATH,
+  type LoadedSettings,
+  loadControlFile,
+  loadSettings,
+} from '../experiment/controls/settings.js';
 import { startExperiment } from '../experiment/run.js';
 import { takeHaltReason } from '../experiment/halt-reason.js';
 import { connectReporter } from '../experiment/report-to-flag.js';
@@ -141,7 +146,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   const mask = createSecretMask();
   const globals = globalChaosOptions();
   if (globals.verbose) process.env.FAULTLINE_VERBOSE = '1';
-  const consoleLog = createConsoleLog();
+  const consoleLog = createConsoleLog(process.stderr, globals.verbose);
   const log = maskedLog(globals.logFile ? withLogFile(consoleLog, globals.logFile) : consoleLog, mask);
   const vars = await collectVars(flags, (message) => log.error(message));
   let experiment: Experiment;
@@ -169,6 +174,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     process.off('SIGTERM', beforeStart);
   };
   try {
+    log.debug?.(`Using settings file '${flags.settings ?? globals.settings ?? DEFAULT_SETTINGS_PATH}'`);
     settings = loadSettings(flags.settings ?? globals.settings, (message) => log.warning(message));
     for (const path of flags.controlFile) {
       const controls = loadControlFile(path, (message) => log.warning(message));
@@ -222,6 +228,9 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     },
     experiment.runtime,
     settings.settings.runtime,
+  );
+  log.debug?.(
+    `Runtime strategies: hypothesis - ${strategies.hypothesis} / rollbacks - ${strategies.rollbacks}`,
   );
   const ledger = openLedger(flags.ledgerDir, {
     run: runId,

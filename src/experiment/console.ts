@@ -6,13 +6,15 @@ export interface RunLog {
   warning(message: string): void;
   error(message: string): void;
   critical(message: string): void;
+  /** chaos run's DEBUG lines: always in a --log-file (chaos's log file is at DEBUG), on the console with --verbose. */
+  debug?(message: string): void;
   /** Shows "label (12s)" updating once a second until the returned function is called. */
   progress(label: string): () => void;
   /** What activities print (a Python activity's stdout, stderr and logging), written as it is. */
   output?(text: string): void;
 }
 
-export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr): RunLog {
+export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr, verbose = false): RunLog {
   const live = stream.isTTY === true;
   let status: string | undefined;
   const write = (level: string, message: string) => {
@@ -25,6 +27,9 @@ export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr): R
     warning: (message) => write('WARNING', message),
     error: (message) => write('ERROR', message),
     critical: (message) => write('CRITICAL', message),
+    debug: (message) => {
+      if (verbose) write('DEBUG', message);
+    },
     output(text) {
       if (status) stream.write('\r\u001b[2K');
       stream.write(text);
@@ -58,6 +63,7 @@ export function withLogFile(log: RunLog, path: string): RunLog {
     warning: (message) => (log.warning(message), append('WARNING', message)),
     error: (message) => (log.error(message), append('ERROR', message)),
     critical: (message) => (log.critical(message), append('CRITICAL', message)),
+    debug: (message) => (log.debug?.(message), append('DEBUG', message)),
     progress: (label) => log.progress(label),
     output: (text) => (log.output?.(text), appendFileSync(path, text, { mode: 0o600 })),
   };

@@ -20,7 +20,7 @@ export function ignoredKeys(activity: JsonObject, where: string): string[] {
   }
   if ('dry' in activity) {
     notes.push(
-      `'dry' on ${where} is ignored (chaos run ignores it too): use --dry=actions|probes|activities|pause for the whole run`,
+      `'dry' on ${where} is ignored (chaos run reads it only when Python code sets it; from a file it even cancels --dry for this activity, which faultline keeps dry): use --dry=actions|probes|activities|pause for the whole run`,
     );
   }
   if (!inHypothesis && activity.type === 'probe' && 'tolerance' in activity) {

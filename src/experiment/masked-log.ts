@@ -8,6 +8,7 @@ export function maskedLog(log: RunLog, mask: SecretMask): RunLog {
     warning: (message) => log.warning(mask.text(message)),
     error: (message) => log.error(mask.text(message)),
     critical: (message) => log.critical(mask.text(message)),
+    debug: (message) => log.debug?.(mask.text(message)),
     progress: (label) => log.progress(mask.text(label)),
     output: (text) => log.output?.(mask.text(text)),
   };

@@ -35,6 +35,10 @@ write_lock = threading.Lock()
 
 # The foreground call running on the main thread now: {"id": ..., "cancelled": bool}, or None.
 foreground = {"call": None}
+# Ids of foreground calls the runner cancelled before the main thread took them up; the lock
+# makes "is it running? else remember it" and "start it, unless cancelled" one step each.
+cancelled_before_start = set()
+cancel_lock = threading.Lock()
 
 
 class ExitSignalled(SystemExit):
@@ -101,10 +105,10 @@ class Invalid(Exception):
     pass
 
 
-def find(request):
-    name, func_name = request["module"], request["func"]
+def import_module(request):
+    name = request["module"]
     try:
-        module = importlib.import_module(name)
+        return importlib.import_module(name)
     except Exception as error:
         message = "could not find Python module '%s' in activity '%s'" % (name, request["activity"])
         if isinstance(error, ModuleNotFoundError) and error.name == name:
@@ -113,6 +117,12 @@ def find(request):
             )
         # Found, but its own import failed: the real cause (what it imports, its own error).
         raise Invalid("%s (%s: %s)" % (message, type(error).__name__, error))
+
+
+def find(request):
+    """Validation's lookup, chaoslib's: only a function or a builtin of the module."""
+    name, func_name = request["module"], request["func"]
+    module = import_module(request)
     candidates = dict(inspect.getmembers(module, inspect.isfunction))
     candidates.update(inspect.getmembers(module, inspect.isbuiltin))
     if func_name not in candidates:
@@ -121,6 +131,18 @@ def find(request):
             % (name, func_name, request["type"], request["activity"])
         )
     return candidates[func_name]
+
+
+def find_callable(request):
+    """The run's lookup, chaoslib's getattr: any callable attribute (random.choice, a class, a partial)."""
+    module = import_module(request)
+    func = getattr(module, request["func"], None)
+    if not callable(func):
+        raise Invalid(
+            "The python module '%s' does not expose a function called '%s' in %s '%s'"
+            % (request["module"], request["func"], request["type"], request["activity"])
+        )
+    return func
 
 
 def check_signature(func, request):
@@ -233,7 +255,13 @@ def handle(request, main=False):
     reply = {"id": request["id"]}
     try:
         if main:
-            foreground["call"] = {"id": request["id"], "cancelled": False}
+            with cancel_lock:
+                foreground["call"] = {"id": request["id"], "cancelled": False}
+                cancelled = request["id"] in cancelled_before_start
+                cancelled_before_start.discard(request["id"])
+            if cancelled:
+                foreground["call"] = None
+                raise KeyboardInterrupt("the runner interrupted this call before it started")
         try:
             op = request["op"]
             if op == "validate":
@@ -247,7 +275,7 @@ def handle(request, main=False):
             elif op == "control-call":
                 call_control(request, reply)
             else:
-                reply["output"] = call(find(request), request)
+                reply["output"] = call(find_callable(request), request)
         finally:
             foreground["call"] = None
     except Invalid as error:
@@ -286,11 +314,15 @@ def read_requests():
                 del os.environ[name]
             os.environ.update(environ)
         if request["op"] == "cancel":
-            call = foreground["call"]
-            if call is not None and call["id"] == request["target"]:
-                call["cancelled"] = True
-                # A real signal, so a blocking call (time.sleep, a socket read) is cut short too.
-                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            with cancel_lock:
+                call = foreground["call"]
+                if call is not None and call["id"] == request["target"]:
+                    call["cancelled"] = True
+                    # A real signal, so a blocking call (time.sleep, a socket read) is cut short too.
+                    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+                else:
+                    # Still queued behind another call (or not read yet): it must never start.
+                    cancelled_before_start.add(request["target"])
         elif request.get("background"):
             threading.Thread(target=handle, args=(request,), daemon=True).start()
         else:
