@@ -203,6 +203,12 @@ describe('errors go to stderr with a status and what to do', () => {
       /^faultline: --host \(the control API URL of client commands\) does not apply to "report"; remove it\n$/,
     ],
     [
+      'the server URL given to a subcommand names the whole command',
+      ['--host', 'http://127.0.0.1:1', 'stress', 'cpu', '-t', '1'],
+      2,
+      /^faultline: --host \(the control API URL of client commands\) does not apply to "stress cpu"; remove it\n$/,
+    ],
+    [
       'watch --since that is not a number',
       ['watch', '--since', 'yesterday', '-h', 'http://127.0.0.1:1'],
       2,
