@@ -89,7 +89,9 @@ describe('the browser script in headless Chromium', () => {
     assert.ok(elapsed >= 600, `the page took ${elapsed} ms (baseline ${baseline} ms)`);
     assert.ok(
       logs.some((line) =>
-        line.startsWith('[faultline] installed 1 fault(s): delays requests to //api// by 150 ms'),
+        line.startsWith(
+          '[faultline] installed 1 fault(s): delays requests whose URL matches "/api/" by 150 ms',
+        ),
       ),
     );
     assert.equal(
@@ -226,7 +228,10 @@ describe('faultline browser-proxy', () => {
       });
       proxy.once('exit', (code) => reject(new Error(`browser-proxy exited ${code}: ${stderr}`)));
     });
-    assert.match(stderr, /fails requests to \/\/api\/\/ with network error \(faultline\), on every 2nd call/);
+    assert.match(
+      stderr,
+      /fails requests whose URL matches "\/api\/" with network error \(faultline\), on every 2nd call/,
+    );
     const tab = await browser.newPage();
     const { items } = await results(tab, url);
     assert.deepEqual(items, [

@@ -4,6 +4,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { commandTable } from '../src/cli/command-table.js';
 import {
   canConnect,
   connect,
@@ -116,26 +118,22 @@ describe("toxiproxy-cli's commands, names and output", () => {
     assert.equal((await run(['ls', '--names'], { TOXIPROXY_URL: harness.url })).code, 0);
   });
 
-  test('--help of every command shows an example', async () => {
-    for (const command of [
-      ['list'],
-      ['inspect'],
-      ['create'],
-      ['toggle'],
-      ['delete'],
-      ['toxic', 'add'],
-      ['toxic', 'update'],
-      ['toxic', 'remove'],
-      ['apply'],
-      ['export'],
-      ['watch'],
-      ['completion'],
-      ['server'],
-    ]) {
-      const help = await run([...command, '--help']);
-      assert.equal(help.code, 0);
-      assert.match(help.stdout, /Example:\n {2}faultline /, command.join(' '));
+  test('--help of every command, down to each subcommand, ends with an example', async () => {
+    const root = new Command('faultline');
+    for (const entry of commandTable) root.addCommand(await entry.load(() => root));
+    const leaves = (command: Command): Command[] =>
+      command.commands.length === 0 ? [command] : command.commands.flatMap(leaves);
+    const missing: string[] = [];
+    let checked = 0;
+    for (const leaf of leaves(root)) {
+      let help = '';
+      leaf.configureOutput({ writeOut: (text) => (help += text) });
+      leaf.outputHelp();
+      checked += 1;
+      if (!/\nExamples?:\n {2}faultline /.test(help)) missing.push(`${leaf.parent?.name()} ${leaf.name()}`);
     }
+    assert.deepEqual(missing, []);
+    assert.ok(checked >= 50, `only ${checked} commands found`);
   });
 });
 
@@ -203,6 +201,12 @@ describe('errors go to stderr with a status and what to do', () => {
       ['--host', 'http://127.0.0.1:1', 'report', 'journal.json'],
       2,
       /^faultline: --host \(the control API URL of client commands\) does not apply to "report"; remove it\n$/,
+    ],
+    [
+      'the server URL given to a subcommand names the whole command',
+      ['--host', 'http://127.0.0.1:1', 'stress', 'cpu', '-t', '1'],
+      2,
+      /^faultline: --host \(the control API URL of client commands\) does not apply to "stress cpu"; remove it\n$/,
     ],
     [
       'watch --since that is not a number',

@@ -298,7 +298,7 @@ describe('fault decisions (shared by Node and the browser script)', () => {
     assert.equal(effectOf(parseFault({ status: 503 })), 'status');
     assert.equal(
       explainFault(parseFault({ url: 'pay', status: 503, probability: 0.25, httpMethods: ['POST'] })),
-      'answers requests to /pay/ with status 503, 25% of the time, for POST',
+      'answers requests whose URL matches "pay" with status 503, 25% of the time, for POST',
     );
     assert.equal(
       explainFault(parseFault({ error: { name: 'TypeError', message: 'nope' }, everyNth: 1, firstN: 3 })),
@@ -338,7 +338,7 @@ describe('fault decisions (shared by Node and the browser script)', () => {
     assert.equal(explain({ error: { message: 'boom' } }), 'fails calls with Error: boom');
     assert.equal(
       explain({ url: 'pay', delay: 5, status: 502 }),
-      'delays requests to /pay/ by 5 ms, then answers them with status 502',
+      'delays requests whose URL matches "pay" by 5 ms, then answers them with status 502',
     );
     assert.equal(explain({ delay: 5, abort: true }), 'delays calls by 5 ms, then drops them');
     assert.equal(explain({ nullify: true }), 'makes calls return null');

@@ -84,6 +84,34 @@ describe('faultline browser-script flags (docs/cli.md)', () => {
     });
   });
 
+  test('--method takes a comma-separated list too, as --match method= does', async () => {
+    const printed = await runCli(['browser-script', '--abort', '--method', 'post,put', 'get'], {}, false);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.match(
+      printed.stdout,
+      /^window\.__FAULTLINE_CONFIG__ = \{"faults":\[\{"abort":true,"httpMethods":\["POST","PUT","GET"\]\}\]\};\n/,
+    );
+  });
+
+  test('a bad flag value is refused naming the flag, not the fault field behind it', async () => {
+    const refused = await runCli(['browser-script', '--abort', '--method', 'GE T'], {}, false);
+    assert.deepEqual(refused, {
+      code: 2,
+      stdout: '',
+      stderr: 'faultline: invalid --method: an HTTP method such as GET or POST, received "GE T"\n',
+    });
+  });
+
+  test('a URL pattern RE2 cannot run is refused naming --url', async () => {
+    const refused = await runCli(['browser-script', '--abort', '--url', '^/(?=a)'], {}, false);
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /^faultline: invalid --url: invalid pattern "\^\/\(\?=a\)": error parsing regexp/,
+    );
+    assert.doesNotMatch(refused.stderr, /pass one of/);
+  });
+
   test('--method in lower case is matched upper-cased', async () => {
     const printed = await runCli(['browser-script', '--abort', '--method', 'post', 'get'], {}, false);
     assert.equal(printed.code, 0, printed.stderr);
@@ -157,7 +185,7 @@ describe('faultline browser-proxy flags (docs/cli.md)', () => {
     assert.match(address, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(
       cli.output().stderr,
-      /delays requests to \/\/api\/\/ by 5 ms, then answers them with status 503, for the first 3 calls, 50% of the time, for POST\/GET/,
+      /delays requests whose URL matches "\/api\/" by 5 ms, then answers them with status 503, for the first 3 calls, 50% of the time, for POST\/GET/,
     );
     assert.deepEqual(await injectedConfig(address), {
       faults: [

@@ -184,7 +184,7 @@ describe('keys chaos run accepts and then ignores', () => {
   test('--strict refuses them, as it refuses unknown keys', async () => {
     await assert.rejects(validateExperiment(value(), fixtures, { strict: true, warn: () => undefined }), {
       name: 'InvalidExperiment',
-      message: `--strict: ${expected.join('; ')}. Fix or remove these keys, or run without --strict to only warn`,
+      message: `--strict: ${expected.join('; ')} (fix or remove these keys, or run without --strict to only warn)`,
     });
   });
 });

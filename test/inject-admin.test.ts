@@ -276,7 +276,7 @@ describe('the legitimate use still works', () => {
           name: 'slow-api',
           url: '^/api',
           status: 503,
-          explanation: 'answers requests to /^/api/ with status 503',
+          explanation: 'answers requests whose URL matches "^/api" with status 503',
         },
       ],
     });

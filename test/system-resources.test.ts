@@ -401,4 +401,15 @@ describe('USE probes', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.ok(JSON.parse(result.stdout).memory.totalBytes > 0);
   });
+
+  test('faultline observe --pid of no process says so before it prints anything', async () => {
+    // 2^22 is the kernel's largest pid_max, and pids stay below pid_max: no process has it.
+    const result = await runCli(['observe', '-c', '1', '-i', '1', '--pid', String(2 ** 22)]);
+    assert.deepEqual(result, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: there is no process 4194304 (no /proc/4194304); give the pid of a running process\n',
+    });
+  });
 });

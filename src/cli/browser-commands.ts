@@ -38,7 +38,7 @@ function withFaultFlags(command: Command): Command {
     .option('--probability <p>', 'only this fraction of matching requests', probability)
     .option('--seed <n>', 'seed for --probability, to replay a run', integer('--seed', 0, 2 ** 31 - 1))
     .option('--url <regex>', 'only requests whose URL matches')
-    .option('--method <method...>', 'only these HTTP methods');
+    .option('--method <method...>', 'only these HTTP methods (GET POST, or GET,POST)');
 }
 
 function faultFrom(flags: FaultFlags): FaultSpec {
@@ -56,13 +56,40 @@ function faultFrom(flags: FaultFlags): FaultSpec {
     ...(flags.probability !== undefined ? { probability: flags.probability } : {}),
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(flags.url !== undefined ? { url: flags.url } : {}),
-    ...(flags.method ? { httpMethods: flags.method.map((method) => method.toUpperCase()) } : {}),
+    ...(flags.method
+      ? { httpMethods: flags.method.flatMap((method) => method.toUpperCase().split(',')) }
+      : {}),
   };
   try {
     return parseFault(fault, 'the fault flags');
   } catch (error) {
-    throw new UsageError(`${(error as Error).message} (pass --delay, --error, --status or --abort)`);
+    throw new UsageError(flagMessage((error as Error).message));
   }
+}
+
+/** The fault model's field names, as the flags that set them. */
+const flagOfField: Record<string, string> = {
+  delay: '--delay',
+  error: '--error',
+  status: '--status',
+  abort: '--abort',
+  everyNth: '--every',
+  firstN: '--first',
+  probability: '--probability',
+  seed: '--seed',
+  url: '--url',
+  httpMethods: '--method',
+};
+
+/**
+ * "invalid httpMethods.0 in the fault flags: …" becomes "invalid --method: …"; an error about the
+ * fault as a whole (no effect, two effects) says which flags give one.
+ */
+function flagMessage(message: string): string {
+  const field = /^(?:invalid )?(\w+)(?:\.\d+)? in the fault flags: /.exec(message);
+  const flag = field ? flagOfField[field[1]!] : undefined;
+  if (field && flag) return `invalid ${flag}: ${message.slice(field[0].length)}`;
+  return field?.[1] === 'value' ? `${message} (pass one of --delay, --error, --status or --abort)` : message;
 }
 
 export function browserScriptCommand(): Command {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { out } from './context.js';
+import { example, out } from './context.js';
 
 export function caCommand(): Command {
   return new Command('ca')
@@ -8,7 +8,10 @@ export function caCommand(): Command {
     .option('--pem', 'print the CA certificate itself')
     .addHelpText(
       'after',
-      '\nThe CA issues the certificates of proxies created with "tls": {"auto": true}. It lives in\n$FAULTLINE_CA_DIR, else $XDG_CONFIG_HOME/faultline/ca, else ~/.config/faultline/ca (mode 0700).\nA server elsewhere (a container, another user) serves its own CA certificate at GET /ca.pem:\n  curl -s http://127.0.0.1:8474/ca.pem -o faultline-ca.pem\n',
+      '\nThe CA issues the certificates of proxies created with "tls": {"auto": true}. It lives in\n$FAULTLINE_CA_DIR, else $XDG_CONFIG_HOME/faultline/ca, else ~/.config/faultline/ca (mode 0700).\nA server elsewhere (a container, another user) serves its own CA certificate at GET /ca.pem:\n  curl -s http://127.0.0.1:8474/ca.pem -o faultline-ca.pem\n' +
+        example(
+          'faultline ca --pem > faultline-ca.pem && curl --cacert faultline-ca.pem https://127.0.0.1:8443/',
+        ),
     )
     .action(async (options: { json?: boolean; pem?: boolean }) => {
       const { defaultCaDirectory, openLocalCa } = await import('../system/local-ca.js');

@@ -68,6 +68,7 @@ export function cgroupCommand(): Command {
     .description('CPU throttling, memory use and OOM kills of a faultline cgroup')
     .argument('<name>')
     .option('--json', 'print JSON')
+    .addHelpText('after', example('faultline cgroup stats small --json'))
     .action((name: string, flags: { json?: boolean }) => {
       const result = cgroupStats(cgroupByName(name));
       if (flags.json) return out(JSON.stringify(result, null, 2));
@@ -87,6 +88,7 @@ export function cgroupCommand(): Command {
       'move the processes of a faultline cgroup back where they came from and remove it; refused while it holds a process started inside',
     )
     .argument('<name>')
+    .addHelpText('after', example('faultline cgroup remove small'))
     .action(async (name: string) => {
       await withCliLedger((context) => cgroupOperations.remove!({ name }, context), {
         report: (result) => {
@@ -104,6 +106,7 @@ export function cgroupCommand(): Command {
     .description('OOM kills in the kernel log, optionally of one faultline cgroup')
     .option('--name <cgroup>', 'only kills in this faultline cgroup')
     .option('--json', 'print JSON')
+    .addHelpText('after', example('faultline cgroup oom --name hog'))
     .action(async (flags: { name?: string; json?: boolean }) => {
       const { oomKillsSince } = await import('../system/kernel-log.js');
       const kills = oomKillsSince(0).filter(

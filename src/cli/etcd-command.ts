@@ -32,6 +32,10 @@ export function etcdCommand(): Command {
   const status = new Command('status')
     .description("each member's view: leader, term, errors")
     .requiredOption('--endpoints <list>', 'comma-separated client URLs')
+    .addHelpText(
+      'after',
+      example('faultline etcd status --endpoints http://127.0.0.1:2379,http://127.0.0.1:22379'),
+    )
     .action(async (flags: { endpoints: string }) => {
       const status = await etcdOperations.status!({ endpoints: flags.endpoints.split(',') }, directContext());
       out(JSON.stringify(status, null, 2));

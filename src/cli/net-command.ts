@@ -53,11 +53,13 @@ export function netCommand(): Command {
   const show = new Command('show')
     .description('hosts, namespaces and addresses of a lab')
     .argument('<lab>')
+    .addHelpText('after', example('faultline net show lab'))
     .action(showLab);
   const destroy = new Command('destroy')
     .description('remove every namespace of a lab (refused while processes run in it, unless --force)')
     .argument('<lab>')
     .option('--force', 'stop the processes running in the lab first (SIGTERM, then SIGKILL after 2 s)')
+    .addHelpText('after', example('faultline net destroy lab --force'))
     .action(async (lab: string, flags: { force?: boolean }) => {
       await withCliLedger(
         (context) =>
@@ -75,6 +77,7 @@ export function netCommand(): Command {
   const heal = new Command('heal')
     .description('remove every partition, limit and delay in a lab')
     .argument('<lab>')
+    .addHelpText('after', example('faultline net heal lab'))
     .action(async (lab: string) => {
       await withCliLedger((context) => netOperations.heal!({ lab }, context), {
         report: () => out(`healed ${lab}`),

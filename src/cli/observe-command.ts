@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { sampleUse, type UseReport } from '../system/use-probes.js';
 import { formatBytes } from '../system/units.js';
@@ -50,6 +51,11 @@ export function observeCommand(): Command {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
+      if (flags.pid !== undefined && !existsSync(`/proc/${flags.pid}/stat`)) {
+        throw new UsageError(
+          `there is no process ${flags.pid} (no /proc/${flags.pid}); give the pid of a running process`,
+        );
+      }
       try {
         if (!flags.json) out(header);
         for (let index = 0; index < flags.count && !stop.signal.aborted; index += 1) {

@@ -28,7 +28,8 @@ async function buildProgram(entriesFor: CommandChoice, argv: string[]): Promise<
 /** A global --host given to a command that does not talk to a server would be dropped: refuse it. */
 function refuseMisplacedHost(program: Command, action: Command): void {
   if (program.getOptionValueSource('host') !== 'cli' || isClientCommand(action)) return;
-  const name = action.name();
+  // The whole command ("stress cpu", not "cpu"), without the program's name.
+  const name = commandPath(action).split(' ').slice(1).join(' ');
   const listens = ['server', 'browser-proxy'].includes(name);
   throw new UsageError(
     listens

@@ -127,7 +127,7 @@ function reportKeys(experiment: JsonObject, strict: boolean, warn: (message: str
   const problems = [...report.unknown.map(describeUnknownKey), ...report.ignored];
   if (strict && problems.length > 0) {
     throw new InvalidExperiment(
-      `--strict: ${problems.join('; ')}. Fix or remove these keys, or run without --strict to only warn`,
+      `--strict: ${problems.join('; ')} (fix or remove these keys, or run without --strict to only warn)`,
     );
   }
   for (const problem of problems) warn(problem);

@@ -12,7 +12,7 @@ export function explainFault(fault: FaultSpec): string {
   const target = fault.methods
     ? `${fault.methods.join('/')} calls`
     : fault.url
-      ? `requests to /${fault.url}/`
+      ? `requests whose URL matches "${fault.url}"`
       : 'calls';
   const verbs: string[] = [];
   if (fault.delay !== undefined) verbs.push(`delays ${target} by ${fault.delay} ms`);
