@@ -12,8 +12,8 @@ import { cpuMilliseconds, startFaultline } from './servers.js';
 /**
  * HTTP rows of the bench, in one run on loopback: a small JSON answer over 32 keep-alive
  * connections with autocannon, directly, through faultline's http proxy with no toxics,
- * through nginx (upstream keep-alive, one worker; when /usr/sbin/nginx exists) and through
- * http-proxy (npm); then gRPC unary calls directly and through an http2 proxy. Every run is
+ * through nginx (upstream keep-alive, one worker; when /usr/sbin/nginx exists), through
+ * http-proxy (npm) and through the least a node:http + undici proxy does; then gRPC unary calls directly and through an http2 proxy. Every run is
  * bounded in time; every process started is stopped by its pid.
  */
 const NGINX = '/usr/sbin/nginx';
@@ -188,6 +188,7 @@ export async function benchHttp(): Promise<HttpBench> {
     const httpPort = await createHttpProxy(faultline.url, 'api', 'http', upstream.http);
     const grpcProxyPort = await createHttpProxy(faultline.url, 'grpc', 'http2', upstream.grpc!);
     const nodeProxy = await startChild(['http-proxy', `127.0.0.1:${upstream.http}`], processes);
+    const floor = await startChild(['node-floor', `127.0.0.1:${upstream.http}`], processes);
     const nginxPort = await startNginx(upstream.http, processes, cleanup);
 
     const targets: Array<[string, number, number | undefined]> = [
@@ -199,6 +200,7 @@ export async function benchHttp(): Promise<HttpBench> {
             [string, number, number]
           >)),
       ['http-proxy (npm, keep-alive agent)', nodeProxy.http, nodeProxy.pid],
+      ['node:http + undici, nothing between (the floor for faultline)', floor.http, floor.pid],
     ];
     const rates = new Map<string, Rate>();
     for (const [label, port, pid] of targets) {
@@ -228,9 +230,10 @@ export async function benchHttp(): Promise<HttpBench> {
     verdicts.push(
       `${overNode >= 1.2 ? 'ok        ' : 'MISSED    '} faultline http at least 1.2x http-proxy: ${fixed(overNode, 2)}x`,
     );
+    const floorRate = rates.get('node:http + undici, nothing between (the floor for faultline)')!;
     if (ours.cpuPerRequest !== undefined && nodeRate.cpuPerRequest !== undefined)
       verdicts.push(
-        `info       proxy CPU per request (steadier than the rate on a shared machine): faultline ${fixed(ours.cpuPerRequest)} µs, http-proxy ${fixed(nodeRate.cpuPerRequest)} µs${nginx?.cpuPerRequest === undefined ? '' : `, nginx ${fixed(nginx.cpuPerRequest)} µs`}`,
+        `info       proxy CPU per request (steadier than the rate on a shared machine): faultline ${fixed(ours.cpuPerRequest)} µs, node:http + undici floor ${fixed(floorRate.cpuPerRequest ?? 0)} µs, http-proxy ${fixed(nodeRate.cpuPerRequest)} µs${nginx?.cpuPerRequest === undefined ? '' : `, nginx ${fixed(nginx.cpuPerRequest)} µs`}`,
       );
     const addedP50 = ours.p50 - direct.p50;
     verdicts.push(

@@ -55,6 +55,37 @@ describe('MemorySocket: an in-process connection', () => {
     assert.equal(received, (accepted + 1) * 1024);
   });
 
+  test('a reader that pauses in its data handler gets nothing until it resumes, then the rest in order', async () => {
+    const [left, right] = MemorySocket.pair();
+    const seen: string[] = [];
+    right.on('data', (chunk: Buffer) => {
+      seen.push(chunk.toString());
+      if (seen.length === 1) right.pause();
+    });
+    left.write('a');
+    left.write('b');
+    left.write('c');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(seen, ['a']);
+    right.resume();
+    left.end();
+    await once(right, 'end');
+    assert.equal(seen.join(''), 'abc');
+  });
+
+  test('writes queued behind a paused reader arrive in order once it resumes', async () => {
+    const [left, right] = MemorySocket.pair();
+    right.pause();
+    const pieces = Array.from({ length: 100 }, (_, index) => `${String(index).padStart(3, '0')}`.repeat(300));
+    for (const piece of pieces) left.write(piece);
+    assert.equal(left.writableNeedDrain, true);
+    const atRight = collect(right);
+    right.resume();
+    left.end();
+    await once(right, 'end');
+    assert.equal(atRight.text(), pieces.join(''));
+  });
+
   test('end() is a half-close: the peer reads the end and can still answer', async () => {
     const [left, right] = MemorySocket.pair();
     const atLeft = collect(left);

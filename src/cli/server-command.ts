@@ -182,7 +182,7 @@ export function serverCommand(): Command {
       .addOption(
         new Option(
           '--busy-poll-us <microseconds>',
-          'keep polling sockets this long after traffic (lower latency, more CPU); 0 turns it off',
+          'keep polling sockets this long after traffic through a tcp proxy (lower latency, more CPU); 0 turns it off',
         )
           .env('FAULTLINE_BUSY_POLL_US')
           .default(DEFAULT_BUSY_POLL_MICROSECONDS)

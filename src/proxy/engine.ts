@@ -3,7 +3,7 @@ import { systemClock } from '../model/system-clock.js';
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import type { ProxySpec, ProxyUpdate } from '../model/proxy-spec.js';
 import { createRandom, randomSeed } from '../model/random.js';
-import { createBusyPoll } from './busy-poll.js';
+import { type BusyPoll, createBusyPoll } from './busy-poll.js';
 import { createEventBus, type EventBus } from './events.js';
 import { canonicalListen, resolveListen } from './listener.js';
 import { checkListen } from './listen-policy.js';
@@ -25,6 +25,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Keep polling this long after socket activity (see busy-poll.ts); 0 turns it off. */
   busyPollMicroseconds?: number;
+  /** A busy poll made elsewhere (a test's, to count activity); replaces busyPollMicroseconds. */
+  busyPoll?: BusyPoll;
   /** Each one omitted keeps its default (limits.ts). */
   limits?: Partial<EngineLimits>;
   /** Issues certificates for proxies with `tls.auto` (the server passes its local CA). */
@@ -79,7 +81,8 @@ export const DEFAULT_BUSY_POLL_MICROSECONDS = 200;
 export function createEngine(options: EngineOptions = {}): Engine {
   const seed = options.seed ?? randomSeed();
   const random = createRandom(seed);
-  const busyPoll = createBusyPoll(options.busyPollMicroseconds ?? DEFAULT_BUSY_POLL_MICROSECONDS);
+  const busyPoll =
+    options.busyPoll ?? createBusyPoll(options.busyPollMicroseconds ?? DEFAULT_BUSY_POLL_MICROSECONDS);
   const events = createEventBus();
   const limits: EngineLimits = { ...defaultLimits, ...options.limits };
   const budget = new HeldBudget(limits.maxHeldBytes);

@@ -15,6 +15,7 @@ export class MemorySocket extends Duplex implements KeepsChunks {
   private peer!: MemorySocket;
   private blockedWrite: (() => void) | undefined;
   private resetting = false;
+  private reading = false;
 
   private constructor() {
     super({ allowHalfOpen: true, decodeStrings: true });
@@ -57,7 +58,12 @@ export class MemorySocket extends Duplex implements KeepsChunks {
     const blocked = this.peer.blockedWrite;
     if (blocked === undefined) return;
     this.peer.blockedWrite = undefined;
-    blocked();
+    this.reading = true;
+    try {
+      blocked();
+    } finally {
+      this.reading = false;
+    }
   }
 
   override _final(done: (error?: Error | null) => void): void {
@@ -82,8 +88,25 @@ export class MemorySocket extends Duplex implements KeepsChunks {
       done(brokenPipe());
       return;
     }
-    if (this.peer.push(chunk)) done();
+    if (this.peer.takesAtOnce()) {
+      this.peer.emit('data', chunk);
+      done();
+    } else if (this.peer.push(chunk)) done();
     else this.blockedWrite = done;
+  }
+
+  /**
+   * Flowing, nothing buffered, a reader listening and no read under way: `push` would hand the
+   * chunk straight to 'data', then schedule a read-ahead (a tick, read(0), _read) that finds
+   * nothing, twice per proxied request. The chunk goes to 'data' without them.
+   */
+  private takesAtOnce(): boolean {
+    return (
+      this.readableFlowing === true &&
+      this.readableLength === 0 &&
+      !this.reading &&
+      this.listenerCount('data') > 0
+    );
   }
 
   /**

@@ -25,6 +25,7 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
   private status = 0;
   private bodyBytes = 0;
   private clientGone = false;
+  private held: Buffer | undefined;
 
   constructor(
     private readonly response: ServerResponse,
@@ -44,25 +45,35 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true;
     this.resumeUpstream = resume;
     const status = this.outcome.answered(statusCode);
-    const headers = forwardedHeaders(rawHeaders, this.edits);
-    const trailer = fieldOf(rawHeaders, 'trailer');
-    if (trailer !== undefined && answerIsChunked(this.response, status, hasField(headers, 'content-length')))
+    const { headers, trailer, hasLength } = forwardedHeaders(rawHeaders, this.edits);
+    if (trailer !== undefined && answerIsChunked(this.response, status, hasLength))
       headers.push('trailer', trailer);
     this.response.writeHead(status, headers);
     this.status = status;
     return true;
   }
 
+  /**
+   * The first chunk waits for the end of the parser's turn: a small answer, whole in one read,
+   * then leaves with `end(chunk)`, one pass through node's response instead of write and end.
+   */
   onData(chunk: Buffer): boolean {
     this.bodyBytes += chunk.length;
-    if (this.response.write(chunk)) return true;
-    this.response.once('drain', this.onDrain);
-    return false;
+    if (this.bodyBytes === chunk.length && this.held === undefined) {
+      this.held = chunk;
+      queueMicrotask(this.sendHeld);
+      return true;
+    }
+    this.sendHeld();
+    return this.write(chunk);
   }
 
   onComplete(trailers: Buffer[] | string[] | null): void {
     if (trailers !== null && trailers.length > 0) this.response.addTrailers(trailerFields(trailers));
-    this.response.end();
+    const last = this.held;
+    this.held = undefined;
+    if (last === undefined) this.response.end();
+    else this.response.end(last);
   }
 
   onError(error: Error): void {
@@ -71,11 +82,26 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
       this.outcome.failed(error);
       return;
     }
+    this.sendHeld();
     this.response.destroy();
     this.outcome.cut(this.status, this.bodyBytes, error);
   }
 
   private readonly onDrain = (): void => this.resumeUpstream?.();
+
+  private readonly sendHeld = (): void => {
+    const chunk = this.held;
+    if (chunk === undefined) return;
+    this.held = undefined;
+    // Its write may fill the buffer after onData said go on: the next chunk waits for the drain.
+    this.write(chunk);
+  };
+
+  private write(chunk: Buffer): boolean {
+    if (this.response.write(chunk)) return true;
+    this.response.once('drain', this.onDrain);
+    return false;
+  }
 
   /** A client that went away before its answer was complete cancels the upstream request. */
   private readonly onClientClose = (): void => {
@@ -85,15 +111,29 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
   };
 }
 
-/** The upstream's headers as node's flat [name, value, ...] list, without hop-by-hop ones, edited. */
-export function forwardedHeaders(rawHeaders: Buffer[], edits: HeaderEdits | undefined): string[] {
+/** The headers to send back, with what the answer's framing needs to know of them. */
+export interface Forwarded {
+  /** node's flat [name, value, ...] list, without hop-by-hop headers, edited. */
+  headers: string[];
+  /** The upstream's `Trailer` header (hop-by-hop, so not in `headers`). */
+  trailer: string | undefined;
+  hasLength: boolean;
+}
+
+/** The upstream's headers as they go back, read in one pass over undici's raw list. */
+export function forwardedHeaders(rawHeaders: Buffer[], edits: HeaderEdits | undefined): Forwarded {
   let headers: string[] = [];
   let connection: string[] | undefined;
+  let trailer: string | undefined;
   for (let index = 0; index < rawHeaders.length; index += 2) {
     const name = rawHeaders[index]!.toString('latin1');
     const lower = name.toLowerCase();
-    if (lower === 'connection') (connection ??= []).push(rawHeaders[index + 1]!.toString('latin1'));
-    if (isHopHeader(lower) || (edits !== undefined && Object.hasOwn(edits, lower))) continue;
+    if (isHopHeader(lower)) {
+      if (lower === 'connection') (connection ??= []).push(rawHeaders[index + 1]!.toString('latin1'));
+      else if (lower === 'trailer') trailer ??= rawHeaders[index + 1]!.toString('latin1');
+      continue;
+    }
+    if (edits !== undefined && Object.hasOwn(edits, lower)) continue;
     headers.push(name, rawHeaders[index + 1]!.toString('latin1'));
   }
   const hopToo = namedByConnection(connection);
@@ -102,7 +142,7 @@ export function forwardedHeaders(rawHeaders: Buffer[], edits: HeaderEdits | unde
     for (const [name, value] of Object.entries(edits)) {
       if (value !== null) headers.push(name, value);
     }
-  return headers;
+  return { headers, trailer, hasLength: hasField(headers, 'content-length') };
 }
 
 function withoutNamed(headers: string[], names: readonly string[]): string[] {
@@ -113,19 +153,10 @@ function withoutNamed(headers: string[], names: readonly string[]): string[] {
   return kept;
 }
 
-/** The first value of a header in undici's raw list; names compared without case. */
-function fieldOf(rawHeaders: Buffer[], lowerCaseName: string): string | undefined {
-  for (let index = 0; index < rawHeaders.length; index += 2) {
-    const name = rawHeaders[index]!;
-    if (name.length === lowerCaseName.length && name.toString('latin1').toLowerCase() === lowerCaseName)
-      return rawHeaders[index + 1]!.toString('latin1');
-  }
-  return undefined;
-}
-
 function hasField(headers: string[], lowerCaseName: string): boolean {
   for (let index = 0; index < headers.length; index += 2) {
-    if (headers[index]!.toLowerCase() === lowerCaseName) return true;
+    const name = headers[index]!;
+    if (name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName) return true;
   }
   return false;
 }

@@ -19,6 +19,11 @@ const noNames: readonly string[] = [];
  */
 export function namedByConnection(connection: string | readonly string[] | undefined): readonly string[] {
   if (connection === undefined) return noNames;
+  // The usual value is one token (`keep-alive`, `close`): no list to split.
+  if (typeof connection === 'string' && !connection.includes(',')) {
+    const name = connection.trim().toLowerCase();
+    return name === '' || hopHeaders.has(name) ? noNames : [name];
+  }
   let names: string[] | undefined;
   for (const field of typeof connection === 'string' ? [connection] : connection) {
     for (const token of field.split(',')) {

@@ -63,13 +63,19 @@ export class Http1Handler {
 
   private serve(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void {
     response.sendDate = false;
+    const ahead = this.turns.ahead(request.socket);
+    if (ahead === undefined && this.proxy.requestToxics.length === 0 && !this.proxy.headerFaults) {
+      // Nothing to plan or match: the request's label is made only if something is reported.
+      if (expectsContinue) response.writeContinue();
+      this.forward(request, response, undefined, undefined);
+      return;
+    }
     const linked = this.clients.find(request.socket);
     const method = request.method ?? 'GET';
     const { path, query } = splitTarget(request.url ?? '/');
     const facts: RequestFacts = { method, path, query, headers: request.headers, client: linked.client };
     const plan = planRequest(this.proxy, facts, this.randoms);
     const label = { connection: linked.id, method, path };
-    const ahead = this.turns.ahead(request.socket);
     if (plan === undefined && ahead === undefined) {
       if (expectsContinue) response.writeContinue();
       this.forward(request, response, undefined, label);
@@ -190,23 +196,37 @@ export class Http1Handler {
     request: IncomingMessage,
     response: ServerResponse,
     plan: RequestPlan | undefined,
-    label: RequestLabel,
+    planned: RequestLabel | undefined,
   ): void {
+    const socket = request.socket;
+    const label = () => planned ?? this.labelOf(request, socket);
     const answer = new ForwardedResponse(response, plan?.responseHeaders, {
       answered: (upstreamStatus) => {
         const status = plan?.status ?? upstreamStatus;
-        if (plan) reportFired(this.proxy, plan, label, { status });
+        if (plan) reportFired(this.proxy, plan, label(), { status });
         return status;
       },
-      failed: (error) => this.failed(request, response, plan, label, error),
+      failed: (error) => this.failed(request, response, plan, label(), error),
       cut: (status, bodyBytes, error) =>
-        reportUpstreamFailure(this.proxy, label, answerCut(this.proxy, bodyBytes, error), status, bodyBytes),
+        reportUpstreamFailure(
+          this.proxy,
+          label(),
+          answerCut(this.proxy, bodyBytes, error),
+          status,
+          bodyBytes,
+        ),
     });
     try {
       this.upstreamPool().dispatch(this.upstreamRequest(request, plan), answer);
     } catch (error) {
       answer.onError(error as Error);
     }
+  }
+
+  /** How events name a request: its connection, method and path. */
+  private labelOf(request: IncomingMessage, socket: Socket): RequestLabel {
+    const { path } = splitTarget(request.url ?? '/');
+    return { connection: this.clients.find(socket).id, method: request.method ?? 'GET', path };
   }
 
   /** Holds the answer: for a response delay, or to rewrite its body. */
