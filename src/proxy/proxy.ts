@@ -574,7 +574,6 @@ export class FaultProxy implements ProxyView {
   /** Made with the first connection: one for every link of this proxy. */
   private get linkOwner(): LinkOwner {
     if (this.owner) return this.owner;
-    const proxy = this;
     const { clock, busyPoll, budget, random } = this.environment;
     this.owner = {
       clock,
@@ -582,9 +581,9 @@ export class FaultProxy implements ProxyView {
       activity: busyPoll.activity,
       random: (link) => random.fork(String(link.id)),
       selects: (link, toxic) =>
-        matchesClient(toxic.match, link.client.remoteAddress ?? '') && proxy.roster.countSelected(toxic),
-      acted: (link, toxic, action, first) => proxy.toxicActed(toxic, action, first, link.id),
-      closed: (link) => proxy.forget(link),
+        matchesClient(toxic.match, link.client.remoteAddress ?? '') && this.roster.countSelected(toxic),
+      acted: (link, toxic, action, first) => this.toxicActed(toxic, action, first, link.id),
+      closed: (link) => this.forget(link),
     };
     return this.owner;
   }
