@@ -11,7 +11,8 @@ import { cpuMilliseconds } from './servers.js';
 /**
  * Where the tail of short connections comes from, for comparing builds turn about in the same
  * minutes: `node dist/bench/connection-tail.js [ROUNDS] [CLI...]` starts a server of each CLI
- * (default: this build's) and a plain Node pipe, and runs ROUNDS (default 5) of 2,000 sequential
+ * (default: this build's; a CLI may carry server options after a space, as in
+ * 'dist/src/cli/main.js --busy-poll-us 0') and a plain Node pipe, and runs ROUNDS (default 5) of 2,000 sequential
  * connect, 1-byte echo, close through each, the targets taking turns. Every server process
  * reports its garbage collections (a PerformanceObserver loaded with --import), so beside the
  * rate, p99 and CPU per connection it prints scavenges per 1,000 connections, their pauses, and
@@ -79,8 +80,9 @@ async function waitFor(child: ChildProcess, stderr: () => string, pattern: RegEx
   }
 }
 
-async function startFaultline(cli: string, echoPort: number): Promise<Target> {
-  const { child, stderr } = await spawned([cli, 'server', '--port', '0', '--log-level', 'warn']);
+async function startFaultline(spec: string, echoPort: number): Promise<Target> {
+  const [cli = '', ...options] = spec.split(' ').filter(Boolean);
+  const { child, stderr } = await spawned([cli, 'server', '--port', '0', '--log-level', 'warn', ...options]);
   const url = await waitFor(child, stderr, /listening on (http:\/\/\S+)/);
   const response = await fetch(`${url}/proxies`, {
     method: 'POST',
@@ -88,8 +90,8 @@ async function startFaultline(cli: string, echoPort: number): Promise<Target> {
     body: JSON.stringify({ name: 'echo', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echoPort}` }),
   });
   const proxy = (await response.json()) as { listen: string };
-  if (!response.ok) throw new Error(`${cli}: POST /proxies answered ${response.status}`);
-  return { label: cli, child, port: Number(proxy.listen.split(':').at(-1)) };
+  if (!response.ok) throw new Error(`${spec}: POST /proxies answered ${response.status}`);
+  return { label: spec, child, port: Number(proxy.listen.split(':').at(-1)) };
 }
 
 async function startPipe(echoPort: number): Promise<Target> {
