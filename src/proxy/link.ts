@@ -4,22 +4,30 @@ import type { Clock } from '../model/clock.js';
 import type { RandomSource } from '../model/random.js';
 import type { ConnectionToxicSpec, Stream, ToxicSpec } from '../model/toxic.js';
 import type { HeldBudget } from './held-budget.js';
-import { Pipeline } from './pipeline.js';
+import { Pipeline, type PipelineHost } from './pipeline.js';
 import type { SocketReader } from './socket-reader.js';
 import type { CloseMode } from './toxic-behaviour.js';
 
 /** Where a link carries the client's bytes: a TCP socket, or a protocol's in-process end. */
 export type LinkPeer = Duplex & { resetAndDestroy(): unknown };
 
-export interface LinkEnvironment {
+/**
+ * What a link asks of its proxy. One owner serves every link of a proxy, so a connection costs
+ * no closures of its own: a server may open thousands a second, and each allocation brings the
+ * next pause of the garbage collector closer.
+ */
+export interface LinkOwner {
   readonly clock: Clock;
-  readonly random: RandomSource;
   readonly budget: HeldBudget;
   activity(): void;
+  /** The link's random source, asked for when a toxic of the link first needs one. */
+  random(link: Link): RandomSource;
   acted(link: Link, toxic: ToxicSpec, action: string, first: boolean): void;
-  selects(toxic: ToxicSpec): boolean;
+  selects(link: Link, toxic: ToxicSpec): boolean;
   closed(link: Link): void;
 }
+
+const noToxics: readonly ConnectionToxicSpec[] = [];
 
 /**
  * One client connection and its upstream connection, with a pipeline each way: upstream carries
@@ -29,37 +37,40 @@ export interface LinkEnvironment {
 export class Link {
   readonly pipelines: Record<Stream, Pipeline>;
   readonly openedAt: number;
+  /** Set once the upstream has answered (at once for a protocol's in-process end). */
+  opened = false;
   private closing = false;
   private socketsOpen = 2;
+  private forkedRandom: RandomSource | undefined;
 
   constructor(
     readonly id: number,
     readonly client: Socket,
     readonly upstream: LinkPeer,
+    /** "address:port" of the client, read when it connected. */
+    readonly clientAddress: string,
     readers: Record<'client' | 'upstream', SocketReader>,
     toxics: readonly ConnectionToxicSpec[],
-    private readonly environment: LinkEnvironment,
+    private readonly owner: LinkOwner,
   ) {
-    this.openedAt = environment.clock.now();
-    const host = (stream: Stream) => ({
-      clock: environment.clock,
-      random: environment.random.fork(stream),
-      budget: environment.budget,
-      activity: environment.activity,
-      closeLink: (mode: CloseMode) => this.close(mode),
-      acted: (toxic: ToxicSpec, action: string, first: boolean) =>
-        environment.acted(this, toxic, action, first),
-      selects: (toxic: ToxicSpec) => environment.selects(toxic),
-    });
-    const of = (stream: Stream) => toxics.filter((toxic) => toxic.stream === stream);
+    this.openedAt = owner.clock.now();
+    const of = (stream: Stream) =>
+      toxics.length === 0 ? noToxics : toxics.filter((toxic) => toxic.stream === stream);
     this.pipelines = {
-      upstream: new Pipeline('upstream', readers.client, client, upstream, host('upstream'), of('upstream')),
+      upstream: new Pipeline(
+        'upstream',
+        readers.client,
+        client,
+        upstream,
+        new LinkSide(this, 'upstream', owner),
+        of('upstream'),
+      ),
       downstream: new Pipeline(
         'downstream',
         readers.upstream,
         upstream,
         client,
-        host('downstream'),
+        new LinkSide(this, 'downstream', owner),
         of('downstream'),
       ),
     };
@@ -67,8 +78,8 @@ export class Link {
     this.watch(upstream, client);
   }
 
-  get clientAddress(): string {
-    return `${this.client.remoteAddress}:${this.client.remotePort}`;
+  get random(): RandomSource {
+    return (this.forkedRandom ??= this.owner.random(this));
   }
 
   /** Closes both sides: "end" after pending writes, "reset" with an RST, "destroy" at once. */
@@ -102,7 +113,7 @@ export class Link {
       if (this.socketsOpen === 0) {
         this.pipelines.upstream.close();
         this.pipelines.downstream.close();
-        this.environment.closed(this);
+        this.owner.closed(this);
       }
     });
   }
@@ -110,5 +121,45 @@ export class Link {
   /** A socket that closed after both its directions ended leaves its peer to finish on its own. */
   private bothDirectionsEnded(socket: Duplex): boolean {
     return socket.readableEnded && socket.writableFinished;
+  }
+}
+
+/** One direction's view of its link, for the pipeline and its toxics. */
+class LinkSide implements PipelineHost {
+  private forkedRandom: RandomSource | undefined;
+
+  constructor(
+    private readonly link: Link,
+    private readonly stream: Stream,
+    private readonly owner: LinkOwner,
+  ) {}
+
+  get clock(): Clock {
+    return this.owner.clock;
+  }
+
+  get budget(): HeldBudget {
+    return this.owner.budget;
+  }
+
+  /** Forked when a toxic first asks: most connections never draw. */
+  get random(): RandomSource {
+    return (this.forkedRandom ??= this.link.random.fork(this.stream));
+  }
+
+  activity(): void {
+    this.owner.activity();
+  }
+
+  closeLink(mode: CloseMode): void {
+    this.link.close(mode);
+  }
+
+  acted(toxic: ToxicSpec, action: string, first: boolean): void {
+    this.owner.acted(this.link, toxic, action, first);
+  }
+
+  selects(toxic: ToxicSpec): boolean {
+    return this.owner.selects(this.link, toxic);
   }
 }

@@ -23,7 +23,7 @@ import type { BusyPoll } from './busy-poll.js';
 import type { EventBus, ProxySummary } from './events.js';
 import type { HeldBudget } from './held-budget.js';
 import type { EngineLimits } from './limits.js';
-import { Link, type LinkPeer } from './link.js';
+import { Link, type LinkOwner, type LinkPeer } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
 import type { Protocol, ProtocolSession, ServingSession } from './protocol.js';
 import type { ProtocolMismatch, ProxyView, RequestFaultKey } from './proxy-view.js';
@@ -100,6 +100,7 @@ export class FaultProxy implements ProxyView {
   private serverTls: ServerTls | undefined;
   private secureAcceptor: SecureAcceptor | undefined;
   private clientTls: ClientTls | undefined;
+  private owner: LinkOwner | undefined;
 
   constructor(
     readonly name: string,
@@ -483,7 +484,6 @@ export class FaultProxy implements ProxyView {
       : connectWithReader(target.host, target.port, readers.upstream);
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
     const { events } = this.environment;
-    let opened = false;
     const failed = (error: NodeJS.ErrnoException) => {
       if (secureUpstream && isTlsError(error))
         this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', tlsReason(error));
@@ -504,10 +504,12 @@ export class FaultProxy implements ProxyView {
           if (isTlsError(error))
             this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', tlsReason(error));
         });
-      opened = true;
+      link.opened = true;
       events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
     });
     this.link(id, client, upstream, readers, clientAddress, () => opened, this.environment.busyPoll.activity);
+    const link = this.link(id, client, upstream, readers, clientAddress);
+    client.resume();
   }
 
   /** Links the client to the protocol's handler in this process: the connection is open at once. */
@@ -531,6 +533,8 @@ export class FaultProxy implements ProxyView {
     // spinning cost an http proxy a fifth more CPU per request and fewer requests per second,
     // as turns that found one event each replaced turns that served a batch.
     this.link(id, client, served, readers, clientAddress, () => true, noActivity);
+    this.link(id, client, served, readers, clientAddress).opened = true;
+    client.resume();
   }
 
   protocolMismatch(mismatch: ProtocolMismatch): void {
@@ -553,6 +557,7 @@ export class FaultProxy implements ProxyView {
     });
   }
 
+  /** Links a client to its peer; the caller resumes the client once it listens for the peer's events. */
   private link(
     id: number,
     client: net.Socket,
@@ -573,8 +578,35 @@ export class FaultProxy implements ProxyView {
       acted: (_, toxic, action, first) => this.toxicActed(toxic, action, first, id),
       closed: (closed) => this.forget(closed, clientAddress, opened()),
     });
+  ): Link {
+    const link = new Link(
+      id,
+      client,
+      upstream,
+      clientAddress,
+      readers,
+      this.connectionToxics(),
+      this.linkOwner,
+    );
     this.links.add(link);
-    client.resume();
+    return link;
+  }
+
+  /** Made with the first connection: one for every link of this proxy. */
+  private get linkOwner(): LinkOwner {
+    if (this.owner) return this.owner;
+    const { clock, busyPoll, budget, random } = this.environment;
+    this.owner = {
+      clock,
+      budget,
+      activity: busyPoll.activity,
+      random: (link) => random.fork(String(link.id)),
+      selects: (link, toxic) =>
+        matchesClient(toxic.match, link.client.remoteAddress ?? '') && this.roster.countSelected(toxic),
+      acted: (link, toxic, action, first) => this.toxicActed(toxic, action, first, link.id),
+      closed: (link) => this.forget(link),
+    };
+    return this.owner;
   }
 
   private toxicActed(toxic: ToxicSpec, action: string, first: boolean, connection: number): void {
@@ -592,7 +624,7 @@ export class FaultProxy implements ProxyView {
     }
   }
 
-  private forget(link: Link, clientAddress: string, opened: boolean): void {
+  private forget(link: Link): void {
     if (!this.links.delete(link)) return;
     const bytes = { upstream: 0, downstream: 0 };
     for (const stream of streams) {
@@ -601,12 +633,12 @@ export class FaultProxy implements ProxyView {
       this.closedBytes[stream].sent += sent;
       bytes[stream] = sent;
     }
-    if (!opened) return;
+    if (!link.opened) return;
     this.environment.events.emit({
       type: 'connection.closed',
       proxy: this.name,
       connection: link.id,
-      client: clientAddress,
+      client: link.clientAddress,
       bytes,
       durationMs: Math.round(this.environment.clock.now() - link.openedAt),
     });

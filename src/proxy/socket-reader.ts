@@ -12,8 +12,10 @@ const LARGEST = 256 * 1024;
  * The view handed to `onData` is valid only during the call. A consumer that keeps it (a write
  * the kernel did not take at once) calls `retain()`, and the next read goes into a fresh buffer.
  */
+const ignore = (): void => undefined;
+
 export class SocketReader {
-  onData: (view: Buffer) => void = () => undefined;
+  onData: (view: Buffer) => void = ignore;
   /**
    * True when one read from the kernel reaches `onData` as several chunks in the same turn (a
    * TLS socket hands over each record of at most 16 KiB on its own), so the pipeline writes
@@ -60,19 +62,51 @@ export function connectWithReader(host: string, port: number, reader: SocketRead
   return net.connect({ host, port, noDelay: true, allowHalfOpen: true, onread: reader.options });
 }
 
+/** A socket's onread settings, under the names net gives them (Symbol descriptions in lib/net.js). */
+interface OnreadKeys {
+  buffer: symbol;
+  callback: symbol;
+  generator: symbol;
+}
+
+/** Found once, on a socket without a handle; undefined when this runtime's net names them otherwise. */
+const onreadKeys: OnreadKeys | undefined = (() => {
+  const probe = new net.Socket();
+  const symbols = Object.getOwnPropertySymbols(probe);
+  probe.destroy();
+  const named = (description: string) => symbols.find((symbol) => symbol.description === description);
+  const [buffer, callback, generator] = [named('kBuffer'), named('kBufferCb'), named('kBufferGen')];
+  return buffer && callback && generator ? { buffer, callback, generator } : undefined;
+})();
+
+type AcceptedHandle = { useUserBuffer?: (buffer: Uint8Array) => void; reading?: boolean };
+
 /**
- * net.Server cannot give accepted sockets an `onread` buffer, so the accepted (still paused)
- * socket's handle moves into a new Socket that has one, and the empty shell is destroyed so the
- * server's connection count stays right. This is what net.Server itself does on accept, with one
- * more option; `handle` and `pauseOnCreate` are the options it uses. Without a handle (another
- * runtime), the socket is used as it is, reading through 'data' events.
+ * net.Server cannot give accepted sockets an `onread` buffer, so the accepted socket (still
+ * paused: the listener sets `pauseOnConnect`) is given one as net's constructor would: the same
+ * three settings, and the first buffer handed to the handle. A second Socket around the handle,
+ * as this did before, cost every connection a Socket built and destroyed, about a tenth of what
+ * a short connection allocates. Where net keeps these settings elsewhere, the handle moves into a
+ * new Socket that has one, and the empty shell is destroyed so the server's connection count stays
+ * right (`handle` and `pauseOnCreate` are the options net.Server itself uses on accept). Without a
+ * handle (another runtime), the socket is used as it is, reading through 'data' events.
  */
 export function adoptAccepted(accepted: net.Socket, reader: SocketReader): net.Socket {
-  const shell = accepted as net.Socket & { _handle: unknown };
+  const shell = accepted as net.Socket & { _handle: AcceptedHandle | null };
   const handle = shell._handle;
   if (!handle) {
     accepted.setNoDelay(true);
     accepted.on('data', (chunk: Buffer) => reader.onData(chunk));
+    return accepted;
+  }
+  if (onreadKeys && typeof handle.useUserBuffer === 'function' && handle.reading === false) {
+    const settings = accepted as unknown as Record<symbol, unknown>;
+    const first = reader.options.buffer();
+    settings[onreadKeys.generator] = reader.options.buffer;
+    settings[onreadKeys.callback] = reader.options.callback;
+    settings[onreadKeys.buffer] = first;
+    handle.useUserBuffer(first);
+    accepted.setNoDelay(true);
     return accepted;
   }
   const socket = new net.Socket({

@@ -5,7 +5,8 @@ import type { EngineEvent, EventBus } from '../proxy/events.js';
 
 export interface StampedEvent {
   id: number;
-  time: string;
+  /** When it happened, in epoch milliseconds: formatted only for a client that is sent it. */
+  at: number;
   event: EngineEvent;
 }
 
@@ -29,7 +30,7 @@ export function createEventStream(bus: EventBus, proxyNames: () => string[]): Ev
   const clients = new Set<{ send(stamped: StampedEvent): void; ping(): void }>();
   let nextId = 1;
   const unsubscribe = bus.on((event) => {
-    const stamped = { id: nextId++, time: new Date().toISOString(), event };
+    const stamped = { id: nextId++, at: Date.now(), event };
     history.push(stamped);
     if (history.length > HISTORY) history.shift();
     for (const client of clients) client.send(stamped);
@@ -80,7 +81,7 @@ export function createEventStream(bus: EventBus, proxyNames: () => string[]): Ev
       const send = (stamped: StampedEvent) => {
         if (!wants(stamped.event)) return;
         response.write(
-          `id: ${stamped.id}\nevent: ${stamped.event.type}\ndata: ${JSON.stringify({ time: stamped.time, ...stamped.event })}\n\n`,
+          `id: ${stamped.id}\nevent: ${stamped.event.type}\ndata: ${JSON.stringify({ time: new Date(stamped.at).toISOString(), ...stamped.event })}\n\n`,
         );
       };
       if (query.lastSeen !== undefined) {
