@@ -507,7 +507,6 @@ export class FaultProxy implements ProxyView {
       link.opened = true;
       events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientAddress });
     });
-    this.link(id, client, upstream, readers, clientAddress, () => opened, this.environment.busyPoll.activity);
     const link = this.link(id, client, upstream, readers, clientAddress);
     client.resume();
   }
@@ -528,11 +527,6 @@ export class FaultProxy implements ProxyView {
       connection: id,
       client: clientAddress,
     });
-    // No busy polling after its reads: the loop spins to catch an upstream's reply the link
-    // reads, and here undici reads it. Measured turn about under 32 keep-alive connections,
-    // spinning cost an http proxy a fifth more CPU per request and fewer requests per second,
-    // as turns that found one event each replaced turns that served a batch.
-    this.link(id, client, served, readers, clientAddress, () => true, noActivity);
     this.link(id, client, served, readers, clientAddress).opened = true;
     client.resume();
   }
@@ -564,20 +558,6 @@ export class FaultProxy implements ProxyView {
     upstream: LinkPeer,
     readers: Record<'client' | 'upstream', SocketReader>,
     clientAddress: string,
-    opened: () => boolean,
-    activity: () => void,
-  ): void {
-    const { clock } = this.environment;
-    const clientIp = client.remoteAddress ?? '';
-    const link = new Link(id, client, upstream, readers, this.connectionToxics(), {
-      clock,
-      random: this.environment.random.fork(String(id)),
-      budget: this.environment.budget,
-      activity,
-      selects: (toxic) => matchesClient(toxic.match, clientIp) && this.roster.countSelected(toxic),
-      acted: (_, toxic, action, first) => this.toxicActed(toxic, action, first, id),
-      closed: (closed) => this.forget(closed, clientAddress, opened()),
-    });
   ): Link {
     const link = new Link(
       id,
@@ -599,7 +579,11 @@ export class FaultProxy implements ProxyView {
     this.owner = {
       clock,
       budget,
-      activity: busyPoll.activity,
+      // Only a tcp proxy's links busy-poll after their reads: the loop spins to catch an upstream's
+      // reply the link reads, and on http and http2 undici reads it. Measured turn about under 32
+      // keep-alive connections, spinning cost an http proxy a fifth more CPU per request and fewer
+      // requests per second, as turns that found one event each replaced turns that served a batch.
+      activity: this.protocol === 'tcp' ? busyPoll.activity : noActivity,
       random: (link) => random.fork(String(link.id)),
       selects: (link, toxic) =>
         matchesClient(toxic.match, link.client.remoteAddress ?? '') && this.roster.countSelected(toxic),
