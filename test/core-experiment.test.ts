@@ -109,6 +109,21 @@ describe('tolerance bounds are inclusive at both ends', () => {
     }
   });
 
+  test('range: a NaN value or bound (YAML .nan, a probe returning float("nan")) is refused, as Decimal refuses to order it', async () => {
+    const cases: Array<[unknown[], unknown, string]> = [
+      [[0, 1], Number.NaN, 'NaN'],
+      [[Number.NaN, 1], 0.5, 'its lower bound'],
+      [[0, Number.NaN], 0.5, 'its upper bound'],
+      [[Number.NaN, Number.NaN], 'abc', 'its lower bound'],
+    ];
+    for (const [range, value, what] of cases) {
+      await assert.rejects(check({ type: 'range', range }, value), {
+        name: 'TypeError',
+        message: `range tolerance cannot order NaN (${what})`,
+      });
+    }
+  });
+
   test('an object tolerance of unknown type never passes, nor does a non-object', async () => {
     assert.equal(await check({ type: 'sometimes' }, 1), false);
     assert.equal(await check(null, null), false);

@@ -22,12 +22,20 @@ const DECIMAL_TEXT = /^([+-]?)(?:(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?|(inf|infinity
 
 /**
  * Whether low <= value <= high as Python's Decimal decides it; false for text Decimal cannot read
- * (InvalidOperation), a TypeError for NaN, which Decimal refuses to order.
+ * (InvalidOperation), a TypeError for NaN (the value or a bound), which Decimal refuses to order.
  */
 export function decimalWithin(value: string | number | boolean, low: number, high: number): boolean {
+  for (const [bound, which] of [
+    [low, 'lower'],
+    [high, 'upper'],
+  ] as const)
+    if (Number.isNaN(bound)) throw new TypeError(`range tolerance cannot order NaN (its ${which} bound)`);
   const exact = typeof value === 'string' ? fromText(value) : fromNumber(Number(value));
   if (exact === undefined) return false;
-  if (exact === 'nan') throw new TypeError(`range tolerance cannot order NaN (${JSON.stringify(value)})`);
+  if (exact === 'nan' || Number.isNaN(value))
+    throw new TypeError(
+      `range tolerance cannot order NaN (${typeof value === 'string' ? JSON.stringify(value) : 'NaN'})`,
+    );
   return atMost(fromNumber(low), exact) && atMost(exact, fromNumber(high));
 }
 
