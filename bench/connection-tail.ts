@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
-import net from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { median, percentile, startUpstreams } from './measure.js';
 import { cpuMilliseconds } from './servers.js';
+import { timedConnections } from './connection-rate.js';
+import { nodePipeSource } from './node-pipe.js';
 
 /**
  * Where the tail of short connections comes from, for comparing builds turn about in the same
@@ -42,19 +43,6 @@ new PerformanceObserver((list) => {
 process.on('SIGUSR2', () => writeSync(3, JSON.stringify(seen) + '\\n'));
 `;
 const observed = ['--import', `data:text/javascript,${encodeURIComponent(observer)}`];
-
-const pipeSource = `
-const net = require('node:net');
-const upstreamPort = Number(process.argv[1]);
-const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
-  const upstream = net.connect({ port: upstreamPort, host: '127.0.0.1', allowHalfOpen: true, noDelay: true });
-  client.pipe(upstream);
-  upstream.pipe(client);
-  client.on('error', () => upstream.destroy());
-  upstream.on('error', () => client.destroy());
-});
-server.listen(0, '127.0.0.1', () => console.error('listening on port ' + server.address().port));
-`;
 
 interface Target {
   label: string;
@@ -95,29 +83,19 @@ async function startFaultline(spec: string, echoPort: number): Promise<Target> {
 }
 
 async function startPipe(echoPort: number): Promise<Target> {
-  const { child, stderr } = await spawned(['-e', pipeSource, String(echoPort)]);
-  const port = Number(await waitFor(child, stderr, /listening on port (\d+)/));
-  return { label: 'plain Node pipe (floor)', child, port };
+  const child = spawn(process.execPath, [...observed, '-e', nodePipeSource, String(echoPort)], {
+    stdio: ['ignore', 'pipe', 'inherit', 'pipe'],
+  });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { label: 'plain Node pipe (floor)', child, port: Number(String(line).trim()) };
 }
 
 /** One connection's [start in epoch ms, duration ms, index in its round]. */
 type Sample = [number, number, number];
 
 async function connections(port: number, count: number): Promise<{ samples: Sample[]; seconds: number }> {
-  const samples: Sample[] = [];
-  const byte = Buffer.from([7]);
-  const started = performance.now();
-  for (let index = 0; index < count; index++) {
-    const opened = performance.now();
-    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
-    await once(socket, 'connect');
-    socket.write(byte);
-    await once(socket, 'data');
-    socket.end();
-    await once(socket, 'close');
-    samples.push([performance.timeOrigin + opened, performance.now() - opened, index]);
-  }
-  return { samples, seconds: (performance.now() - started) / 1000 };
+  const { starts, durations, seconds } = await timedConnections(port, count);
+  return { samples: starts.map((start, index): Sample => [start, durations[index]!, index]), seconds };
 }
 
 async function collectionsOf(child: ChildProcess): Promise<Collection[]> {

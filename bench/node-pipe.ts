@@ -6,7 +6,7 @@ import { once } from 'node:events';
  * own process. Not a product: the floor any Node proxy starts from, so the short-connection rows
  * show what is Node's cost per connection and what is faultline's.
  */
-const source = `
+export const nodePipeSource = `
 const net = require('node:net');
 const upstreamPort = Number(process.argv[1]);
 const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
@@ -22,7 +22,7 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 export async function startNodePipe(
   upstreamPort: number,
 ): Promise<{ port: number; pid: number; stop(): void }> {
-  const child = spawn(process.execPath, ['-e', source, String(upstreamPort)], {
+  const child = spawn(process.execPath, ['-e', nodePipeSource, String(upstreamPort)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
