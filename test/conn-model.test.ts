@@ -23,7 +23,7 @@ test('each new toxic explains itself in one sentence', () => {
   );
   assert.equal(
     explain({ type: 'corrupt', attributes: { probability: 100 } }),
-    'corrupt_downstream: on every connection, flips a bit in 0.01% of the bytes (downstream)',
+    'corrupt_downstream: on every connection, flips a bit in 0.01% of the bytes (of the datagrams, on a udp proxy) (downstream)',
   );
   assert.equal(
     explain({ type: 'bandwidth', attributes: { rate: 300, scope: 'proxy' } }),
@@ -45,8 +45,8 @@ test('each datagram toxic explains itself in one sentence', () => {
     /sends 0\.5% of datagrams twice/,
   );
   assert.match(
-    explain({ type: 'reorder', attributes: { probability: 50_000, gap: 3 } }),
-    /holds 5% of datagrams back until 3 later ones passed \(at most 100 ms\)/,
+    explain({ type: 'reorder', attributes: { probability: 50_000, gap: 3, latency: 10 } }),
+    /delays datagrams by 10 ms but sends 5% of them at once, ahead of the waiting ones; after one did, the next 2 wait/,
   );
   assert.match(
     explain({ type: 'udp_latency', attributes: { latency: 40, jitter: 10, correlation: 500_000 } }),
@@ -58,9 +58,14 @@ test('each datagram toxic explains itself in one sentence', () => {
   );
 });
 
-test('a Gilbert-Elliott loss without a way back to the good state is refused', () => {
-  assert.throws(() => parseToxicCreate({ type: 'loss', attributes: { to_bad: 1000 } }), {
-    code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
-    hint: 'to_good must be above 0 when to_bad is set, or the bad state never ends; received to_bad 1000 and to_good 0',
-  });
+test("a Gilbert-Elliott loss with p alone takes netem's defaults: r = 1 - p, 1-h = 100%, 1-k = 0", () => {
+  const toxic = parseToxicCreate({ type: 'loss', attributes: { to_bad: 1000 } });
+  assert.deepEqual(
+    [toxic.attributes.to_good, toxic.attributes.bad_loss, toxic.attributes.good_loss],
+    [0, 1_000_000, 0],
+  );
+  assert.match(
+    explainToxic(toxic),
+    /Gilbert-Elliott model \(to bad 0\.1%, to good 99\.9%, loss 100% when bad, 0% when good\)/,
+  );
 });

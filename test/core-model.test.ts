@@ -617,24 +617,30 @@ describe('the toxic catalogue (docs/toxics.md, docs/udp.md, docs/http-faults.md)
         'udp_latency',
         'connection',
         'udp',
-        'latency integer ms, jitter integer ms, correlation integer ppm',
+        'latency integer ms, jitter integer ms, correlation integer ppm, distribution choice uniform|normal|pareto|paretonormal =uniform',
       ],
       [
         'loss',
         'loss',
         'connection',
         'udp',
-        'probability integer ppm, correlation integer ppm, to_bad integer ppm, to_good integer ppm, bad_loss integer ppm, good_loss integer ppm',
+        'probability integer ppm, correlation integer ppm, p13 integer ppm, p31 integer ppm, p32 integer ppm, p23 integer ppm, p14 integer ppm, to_bad integer ppm, to_good integer ppm, bad_loss integer ppm, good_loss integer ppm',
       ],
-      ['duplicate', 'duplicate', 'connection', 'udp', 'probability integer ppm'],
+      ['duplicate', 'duplicate', 'connection', 'udp', 'probability integer ppm, correlation integer ppm'],
       [
         'reorder',
         'reorder',
         'connection',
         'udp',
-        'probability integer ppm, gap integer datagrams, max_hold integer ms',
+        'probability integer ppm, correlation integer ppm, gap integer datagrams, latency integer ms',
       ],
-      ['udp_bandwidth', 'udp_bandwidth', 'connection', 'udp', 'rate integer KB/s, queue integer datagrams'],
+      [
+        'udp_bandwidth',
+        'udp_bandwidth',
+        'connection',
+        'udp',
+        'rate integer KB/s, queue integer datagrams, packet_overhead integer bytes, cell_size integer bytes, cell_overhead integer bytes',
+      ],
       [
         'http_abort',
         'http_abort',
@@ -821,22 +827,22 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
     );
     assert.equal(
       what({ type: 'corrupt', attributes: { probability: 1000 } }),
-      'flips a bit in 0.1% of the bytes',
+      'flips a bit in 0.1% of the bytes (of the datagrams, on a udp proxy)',
     );
   });
 
   test('percentages of parts per million: six significant digits, no trailing zeros', () => {
     assert.equal(
       what({ type: 'corrupt', attributes: { probability: 1 } }),
-      'flips a bit in 0.0001% of the bytes',
+      'flips a bit in 0.0001% of the bytes (of the datagrams, on a udp proxy)',
     );
     assert.equal(
       what({ type: 'corrupt', attributes: { probability: 333_333 } }),
-      'flips a bit in 33.3333% of the bytes',
+      'flips a bit in 33.3333% of the bytes (of the datagrams, on a udp proxy)',
     );
     assert.equal(
       what({ type: 'corrupt', attributes: { probability: 1_000_000 } }),
-      'flips a bit in 100% of the bytes',
+      'flips a bit in 100% of the bytes (of the datagrams, on a udp proxy)',
     );
   });
 
@@ -875,12 +881,50 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
       'sends 2% of datagrams twice',
     );
     assert.equal(
-      what({ type: 'reorder', attributes: { probability: 50_000 } }),
-      'holds 5% of datagrams back until 1 later one passed (at most 100 ms)',
+      what({ type: 'duplicate', attributes: { probability: 20_000, correlation: 250_000 } }),
+      'sends 2% of datagrams twice (25% correlated)',
     );
     assert.equal(
-      what({ type: 'reorder', attributes: { probability: 50_000, gap: 3, max_hold: 20 } }),
-      'holds 5% of datagrams back until 3 later ones passed (at most 20 ms)',
+      what({ type: 'reorder', attributes: { probability: 50_000, latency: 10 } }),
+      'delays datagrams by 10 ms but sends 5% of them at once, ahead of the waiting ones',
+    );
+    assert.equal(
+      what({
+        type: 'reorder',
+        attributes: { probability: 50_000, correlation: 500_000, gap: 3, latency: 20 },
+      }),
+      'delays datagrams by 20 ms but sends 5% (50% correlated) of them at once, ahead of the waiting ones; after one did, the next 2 wait',
+    );
+    assert.equal(
+      what({ type: 'loss', attributes: { p13: 50_000 } }),
+      'drops datagrams by the 4-state model (p13 5%, p31 95%, p32 0%, p23 100%, p14 0%)',
+    );
+    assert.equal(
+      what({ type: 'loss', attributes: { p13: 50_000, p31: 400_000, p32: 1000, p23: 2000, p14: 3000 } }),
+      'drops datagrams by the 4-state model (p13 5%, p31 40%, p32 0.1%, p23 0.2%, p14 0.3%)',
+    );
+    assert.equal(
+      what({ type: 'loss', attributes: { to_bad: 10_000 } }),
+      'drops datagrams by the Gilbert-Elliott model (to bad 1%, to good 99%, loss 100% when bad, 0% when good)',
+    );
+    assert.equal(
+      what({ type: 'udp_latency', attributes: { latency: 50, jitter: 10, distribution: 'pareto' } }),
+      'delays each datagram by 50 ms ± 10 ms (pareto)',
+    );
+    assert.equal(
+      what({ type: 'udp_bandwidth', attributes: { rate: 64, packet_overhead: 42 } }),
+      'limits datagrams to 64 KB/s counting 42 bytes more each, queueing up to 1000 and dropping the rest',
+    );
+    assert.equal(
+      what({ type: 'udp_bandwidth', attributes: { rate: 64, cell_size: 48 } }),
+      'limits datagrams to 64 KB/s in cells of 48 bytes, queueing up to 1000 and dropping the rest',
+    );
+    assert.equal(
+      what({
+        type: 'udp_bandwidth',
+        attributes: { rate: 64, packet_overhead: -14, cell_size: 48, cell_overhead: 5 },
+      }),
+      'limits datagrams to 64 KB/s counting -14 bytes more each in cells of 48 + 5 bytes, queueing up to 1000 and dropping the rest',
     );
     assert.equal(
       what({ type: 'udp_bandwidth' }),
@@ -975,7 +1019,11 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
     assert.equal(bare('bandwidth'), 'stalls the connection: no data passes');
     assert.equal(definitionOf('bandwidth').explain({ rate: 3 }), 'limits the connection to 3 KB/s');
     assert.equal(bare('limit_time'), 'resets the connection (RST) 0 ms after it opened');
-    assert.equal(bare('reorder'), 'holds 0% of datagrams back until 1 later one passed (at most 100 ms)');
+    assert.equal(
+      bare('reorder'),
+      'delays datagrams by 0 ms but sends 0% of them at once, ahead of the waiting ones',
+    );
+    assert.equal(bare('duplicate'), 'sends 0% of datagrams twice');
     assert.equal(
       bare('udp_bandwidth'),
       'limits datagrams to 1 KB/s, queueing up to 1000 and dropping the rest',

@@ -1264,10 +1264,10 @@ describe('toxic targeting on the wire: match and counters inside attributes', ()
       reason: 'invalid attribute mode of limit_time toxic "limit_time_downstream"',
       hint: /^received "stop"; expected one of "reset", "hang" \(/,
     });
-    assert.throws(() => parseToxicCreate({ type: 'loss', attributes: { to_bad: 5 } }), {
+    assert.throws(() => parseToxicCreate({ type: 'loss', attributes: { to_good: 5 } }), {
       code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
       reason: 'invalid attributes of loss toxic "loss_downstream"',
-      hint: 'to_good must be above 0 when to_bad is set, or the bad state never ends; received to_bad 5 and to_good 0',
+      hint: 'to_good set without p13 (4-state model) or to_bad (Gilbert-Elliott), which choose their model; received to_good 5. Use one model: probability/correlation, p13/p31/p32/p23/p14 or to_bad/to_good/bad_loss/good_loss',
     });
   });
 
@@ -1603,23 +1603,108 @@ describe('text, choice and json attributes: what a refusal names', () => {
     assert.equal(parseToxicCreate({ type: 'http_modify', attributes: { status: 0 } }).attributes.status, 0);
   });
 
-  test("loss: random and Gilbert-Elliott attributes don't mix, and the bad state needs a way out", () => {
+  test("loss: one of netem's three models at a time, each chosen by its first attribute", () => {
+    const oneModel =
+      '. Use one model: probability/correlation, p13/p31/p32/p23/p14 or to_bad/to_good/bad_loss/good_loss';
     assert.deepEqual(
       refusal('loss', { to_bad: 3, to_good: 4, probability: 1 }),
       invalidTogether(
         'loss',
-        'use either probability/correlation or the Gilbert-Elliott attributes, received probability 1, correlation 0 and to_bad 3',
+        `probability does not belong to the Gilbert-Elliott model that to_bad chooses; received probability 1${oneModel}`,
       ),
     );
     assert.deepEqual(
-      refusal('loss', { to_bad: 3, to_good: 4, correlation: 2 }),
+      refusal('loss', { to_bad: 3, correlation: 2, p23: 5 }),
       invalidTogether(
         'loss',
-        'use either probability/correlation or the Gilbert-Elliott attributes, received probability 0, correlation 2 and to_bad 3',
+        `correlation, p23 do not belong to the Gilbert-Elliott model that to_bad chooses; received correlation 2, p23 5${oneModel}`,
       ),
     );
-    assert.equal(refusal('loss', { to_bad: 1, to_good: 1 }), 'accepted');
+    assert.deepEqual(
+      refusal('loss', { p13: 3, to_bad: 2, bad_loss: 7, probability: 9 }),
+      invalidTogether(
+        'loss',
+        `probability, to_bad, bad_loss do not belong to the 4-state model that p13 chooses; received probability 9, to_bad 2, bad_loss 7${oneModel}`,
+      ),
+    );
+    assert.deepEqual(
+      refusal('loss', { p31: 3, good_loss: 1 }),
+      invalidTogether(
+        'loss',
+        `p31, good_loss set without p13 (4-state model) or to_bad (Gilbert-Elliott), which choose their model; received p31 3, good_loss 1${oneModel}`,
+      ),
+    );
+    assert.deepEqual(
+      refusal('loss', { p14: 1 }),
+      invalidTogether(
+        'loss',
+        `p14 set without p13 (4-state model) or to_bad (Gilbert-Elliott), which choose their model; received p14 1${oneModel}`,
+      ),
+    );
+    assert.deepEqual(
+      refusal('loss', { p13: 600_000, p14: 400_001 }),
+      invalidTogether(
+        'loss',
+        'p13 + p14 is the chance of leaving state 1 and cannot pass 1000000; received p13 600000 and p14 400001',
+      ),
+    );
+    assert.deepEqual(
+      refusal('loss', { p13: 1, p31: 500_000, p32: 500_001 }),
+      invalidTogether(
+        'loss',
+        'p31 + p32 is the chance of leaving state 3 and cannot pass 1000000; received p31 500000 and p32 500001',
+      ),
+    );
+    assert.equal(refusal('loss', { p13: 600_000, p14: 400_000 }), 'accepted');
+    assert.equal(refusal('loss', { p13: 1, p31: 500_000, p32: 500_000, p23: 0, p14: 1 }), 'accepted');
+    assert.equal(refusal('loss', { to_bad: 1, to_good: 0, bad_loss: 0, good_loss: 1 }), 'accepted');
+    assert.equal(refusal('loss', { to_bad: 1, p23: 1_000_000, bad_loss: 1_000_000 }), 'accepted');
     assert.equal(refusal('loss', { probability: 1, correlation: 1 }), 'accepted');
+    assert.equal(refusal('loss', { correlation: 1 }), 'accepted');
+  });
+
+  test('reorder needs latency, and gap needs a probability, as netem', () => {
+    assert.deepEqual(
+      refusal('reorder', { probability: 1 }),
+      invalidTogether(
+        'reorder',
+        'reordering needs latency above 0: chosen datagrams overtake the ones waiting latency ms (netem: "reordering not possible without specifying some delay"); received probability 1 and latency 0',
+      ),
+    );
+    assert.deepEqual(
+      refusal('reorder', { gap: 2, latency: 5 }),
+      invalidTogether(
+        'reorder',
+        'gap needs a probability above 0: it counts datagrams between reorderings; received gap 2 and probability 0',
+      ),
+    );
+    assert.equal(refusal('reorder', { probability: 1, latency: 1, gap: 2 }), 'accepted');
+    assert.equal(refusal('reorder', { latency: 1 }), 'accepted');
+    assert.equal(refusal('reorder', { gap: 1 }), 'accepted');
+  });
+
+  test('a distribution shapes jitter, so it needs jitter; cell_overhead needs cell_size', () => {
+    assert.deepEqual(
+      refusal('udp_latency', { latency: 10, distribution: 'normal' }),
+      invalidTogether(
+        'udp_latency',
+        'distribution normal shapes the jitter, so it needs jitter above 0 (netem: "distribution specified but no latency and jitter values"); received jitter 0',
+      ),
+    );
+    assert.equal(
+      refusal('udp_latency', { latency: 10, jitter: 1, distribution: 'paretonormal' }),
+      'accepted',
+    );
+    assert.equal(refusal('udp_latency', { latency: 10, distribution: 'uniform' }), 'accepted');
+    assert.deepEqual(
+      refusal('udp_bandwidth', { cell_overhead: 5 }),
+      invalidTogether(
+        'udp_bandwidth',
+        'cell_overhead needs cell_size above 0: it is added to each cell; received cell_overhead 5 and cell_size 0',
+      ),
+    );
+    assert.equal(refusal('udp_bandwidth', { cell_overhead: -5, cell_size: 48 }), 'accepted');
+    assert.equal(refusal('udp_bandwidth', { packet_overhead: -65_535 }), 'accepted');
   });
 
   test('slicer: size_variation must stay below average_size', () => {

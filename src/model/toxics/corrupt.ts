@@ -9,7 +9,8 @@ export function percentOf(perMillion: number): string {
 
 export const corrupt = {
   type: 'corrupt',
-  summary: 'Flips one random bit in a passing byte, with a probability per byte; seeded.',
+  summary:
+    'Flips one random bit in a passing byte, with a probability per byte; on udp proxies, in a datagram, with a probability per datagram (as netem); seeded.',
   layer: 'connection',
   attributes: [
     {
@@ -18,8 +19,10 @@ export const corrupt = {
       default: 0,
       min: 0,
       max: PER_MILLION,
-      description: 'chance per byte that one of its bits flips, in parts per million (1000 = 0.1%)',
+      description:
+        'chance per byte that one of its bits flips, in parts per million (1000 = 0.1%); on udp proxies, chance per datagram that one bit of it flips',
     },
   ],
-  explain: ({ probability = 0 }) => `flips a bit in ${percentOf(probability)} of the bytes`,
+  explain: ({ probability = 0 }) =>
+    `flips a bit in ${percentOf(probability)} of the bytes (of the datagrams, on a udp proxy)`,
 } satisfies ToxicDefinition<IntegerAttributes>;

@@ -3,7 +3,7 @@ import { percentOf, PER_MILLION } from './corrupt.js';
 
 export const udpDuplicate = {
   type: 'duplicate',
-  summary: 'Sends a datagram twice, with a probability.',
+  summary: 'Sends a datagram twice, with a probability (netem duplicate P CORR).',
   layer: 'connection',
   protocols: ['udp'],
   attributes: [
@@ -15,6 +15,16 @@ export const udpDuplicate = {
       max: PER_MILLION,
       description: 'chance that a datagram is sent twice, in parts per million',
     },
+    {
+      name: 'correlation',
+      unit: 'ppm',
+      default: 0,
+      min: 0,
+      max: PER_MILLION,
+      description:
+        'how much more likely a duplicate is right after a duplicate, in parts per million; the average rate stays `probability`',
+    },
   ],
-  explain: ({ probability = 0 }) => `sends ${percentOf(probability)} of datagrams twice`,
+  explain: ({ probability = 0, correlation = 0 }) =>
+    `sends ${percentOf(probability)} of datagrams twice${correlation > 0 ? ` (${percentOf(correlation)} correlated)` : ''}`,
 } satisfies ToxicDefinition<IntegerAttributes>;

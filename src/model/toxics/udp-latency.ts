@@ -1,15 +1,20 @@
-import { type IntegerAttributes, milliseconds, type ToxicDefinition } from './definition.js';
+import { type Attributes, milliseconds, type ToxicDefinition } from './definition.js';
 import { percentOf, PER_MILLION } from './corrupt.js';
+
+const num = (value: unknown) => (typeof value === 'number' ? value : 0);
 
 export const udpLatency = {
   type: 'udp_latency',
   summary:
-    'Delays each datagram by latency ± jitter, with netem-style correlation between successive delays; datagrams may overtake each other, as with netem.',
+    'Delays each datagram by latency ± jitter (uniform, or normal, pareto or paretonormal as netem), with netem-style correlation between successive delays; datagrams may overtake each other, as with netem.',
   layer: 'connection',
   protocols: ['udp'],
   attributes: [
     milliseconds('latency', 'delay added to every datagram'),
-    milliseconds('jitter', 'the delay varies uniformly by up to this much either way'),
+    milliseconds(
+      'jitter',
+      'the delay varies by up to this much either way (uniform), or this is the spread of the distribution',
+    ),
     {
       name: 'correlation',
       unit: 'ppm',
@@ -18,9 +23,21 @@ export const udpLatency = {
       max: PER_MILLION,
       description: "how much each datagram's jitter follows the previous one's, in parts per million",
     },
+    {
+      name: 'distribution',
+      kind: 'choice',
+      choices: ['uniform', 'normal', 'pareto', 'paretonormal'],
+      default: 'uniform',
+      description:
+        "the shape of the jitter, as netem's distribution tables: uniform within ± jitter, or normal, pareto, paretonormal with jitter as the spread (within ± 4 jitter)",
+    },
   ],
-  explain: ({ latency = 0, jitter = 0, correlation = 0 }) =>
-    jitter === 0
-      ? `delays each datagram by ${latency} ms`
-      : `delays each datagram by ${latency} ms ± ${jitter} ms${correlation > 0 ? `, ${percentOf(correlation)} correlated` : ''}`,
-} satisfies ToxicDefinition<IntegerAttributes>;
+  check: ({ jitter, distribution }) =>
+    distribution !== 'uniform' && num(jitter) === 0
+      ? `distribution ${String(distribution)} shapes the jitter, so it needs jitter above 0 (netem: "distribution specified but no latency and jitter values"); received jitter 0`
+      : undefined,
+  explain: ({ latency, jitter, correlation, distribution }) =>
+    num(jitter) === 0
+      ? `delays each datagram by ${num(latency)} ms`
+      : `delays each datagram by ${num(latency)} ms ± ${num(jitter)} ms${distribution === 'uniform' ? '' : ` (${String(distribution)})`}${num(correlation) > 0 ? `, ${percentOf(num(correlation))} correlated` : ''}`,
+} satisfies ToxicDefinition<Attributes>;

@@ -37,7 +37,7 @@ export class DatagramStage implements DatagramReceiver {
     const currentSignal = () => this.controller.signal;
     const context: DatagramContext = {
       get attributes() {
-        // Datagram toxics define integer attributes only (see model/toxics/udp-*.ts).
+        // Datagram toxics define integer attributes, but for udp_latency's distribution (a choice).
         return currentSpec().attributes as IntegerAttributes;
       },
       get signal() {

@@ -1,8 +1,21 @@
 import { createPacer } from '../../toxics/pacer.js';
+import type { IntegerAttributes } from '../../../model/toxics/index.js';
 import type { Datagram, DatagramToxic } from '../datagram.js';
 
 /**
- * Sends datagrams at `rate` KB/s (= bytes per ms) on a virtual schedule; while one waits for its
+ * The bytes a datagram counts for, as netem's rate counts them: its length plus
+ * `packet_overhead`, then, with `cell_size`, rounded up to whole cells of `cell_size +
+ * cell_overhead` bytes each.
+ */
+export function timedBytes(length: number, a: IntegerAttributes): number {
+  const bytes = length + (a.packet_overhead ?? 0);
+  const cell = a.cell_size ?? 0;
+  if (cell === 0) return Math.max(0, bytes);
+  return Math.max(0, Math.ceil(bytes / cell) * (cell + (a.cell_overhead ?? 0)));
+}
+
+/**
+ * Sends datagrams at `rate` KB/s (counted with `timedBytes`) (= bytes per ms) on a virtual schedule; while one waits for its
  * turn, up to `queue` more wait behind it, and any beyond that are dropped and counted.
  */
 export const bandwidth: DatagramToxic = {
@@ -16,7 +29,9 @@ export const bandwidth: DatagramToxic = {
       const signal = context.signal;
       while (mine === run && waiting.length > 0) {
         const datagram = waiting[0]!;
-        const wait = pacer.step(datagram.data.length / (context.attributes.rate ?? 1));
+        const wait = pacer.step(
+          timedBytes(datagram.data.length, context.attributes) / (context.attributes.rate ?? 1),
+        );
         if (wait >= 1) await context.clock.sleep(wait, signal);
         if (mine !== run) return;
         waiting.shift();

@@ -1,24 +1,26 @@
 import { PER_MILLION } from '../../../model/toxics/corrupt.js';
+import { createCorrelatedUniform } from '../correlated.js';
 import type { Datagram, DatagramToxic } from '../datagram.js';
+import { type JitterDistribution, jitterShapes } from '../distributions.js';
 
 /**
- * Each datagram leaves `latency ± jitter` ms after it arrived. With correlation c, the random
- * part follows netem's formula: next = c · previous + (1 - c) · fresh. Datagrams are scheduled
- * independently, so with jitter a later one may overtake an earlier one, as with netem.
+ * Each datagram leaves `latency + jitter · shape(u)` ms after it arrived, where u is netem's
+ * correlated uniform value (c · previous + (1 - c) · fresh) and the shape is the chosen
+ * distribution's. Datagrams are scheduled independently, so with jitter a later one may overtake
+ * an earlier one, as with netem; a delay below 0 sends at once.
  */
 export const latency: DatagramToxic = {
   create: (context) => {
     const held = new Set<Datagram>();
-    let previous: number | undefined;
+    const uniform = createCorrelatedUniform(context.random);
     return {
       datagram(datagram) {
         const { latency: base = 0, jitter = 0, correlation = 0 } = context.attributes;
         let delay = base;
         if (jitter > 0) {
-          const weight = correlation / PER_MILLION;
-          const fresh = context.random.next();
-          previous = previous === undefined ? fresh : weight * previous + (1 - weight) * fresh;
-          delay += (2 * previous - 1) * jitter;
+          const { distribution } = context.attributes as Readonly<Record<string, unknown>>;
+          const shape = jitterShapes[distribution as JitterDistribution] ?? jitterShapes.uniform;
+          delay += jitter * shape(uniform(correlation / PER_MILLION));
         }
         const wait = delay - (context.clock.now() - datagram.time);
         if (wait <= 0) return context.push(datagram);

@@ -1,34 +1,40 @@
 import { PER_MILLION } from '../../../model/toxics/corrupt.js';
+import { createCorrelatedChance } from '../correlated.js';
 import type { Datagram, DatagramToxic } from '../datagram.js';
 
-/** Holds one chosen datagram at a time until `gap` later ones have passed it, or `max_hold` ms. */
+/**
+ * netem's reordering: each datagram waits `latency` ms from its arrival, except a chosen one,
+ * which goes at once and overtakes those waiting. After one is chosen, the next `gap - 1` wait
+ * whatever the chance says; from the gap-th on, each is chosen with `probability`.
+ */
 export const reorder: DatagramToxic = {
   create: (context) => {
-    let held: Datagram | undefined;
-    let passed = 0;
-    const release = () => {
-      const datagram = held;
-      held = undefined;
-      if (datagram) context.push(datagram);
-    };
+    const held = new Set<Datagram>();
+    const chosen = createCorrelatedChance(context.random);
+    let sinceChosen = 0;
     return {
       datagram(datagram) {
-        const { probability = 0, gap = 1, max_hold: maxHold = 100 } = context.attributes;
-        if (held) {
-          context.push(datagram);
-          passed += 1;
-          if (passed >= gap) release();
-          return;
+        const { probability = 0, correlation = 0, gap = 1, latency = 0 } = context.attributes;
+        if (sinceChosen >= gap - 1 && chosen(probability / PER_MILLION, correlation / PER_MILLION)) {
+          sinceChosen = 0;
+          context.acted('reorder');
+          return context.push(datagram);
         }
-        if (context.random.next() >= probability / PER_MILLION) return context.push(datagram);
-        context.acted('reorder');
-        held = datagram;
-        passed = 0;
-        void context.clock.sleep(maxHold, context.signal).then(() => {
-          if (held === datagram) release();
+        sinceChosen += 1;
+        const wait = latency - (context.clock.now() - datagram.time);
+        if (wait <= 0) return context.push(datagram);
+        held.add(datagram);
+        void context.clock.sleep(wait, context.signal).then(() => {
+          if (!held.delete(datagram)) return;
+          datagram.time += wait;
+          context.push(datagram);
         });
       },
-      flush: release,
+      flush() {
+        const waiting = [...held];
+        held.clear();
+        for (const datagram of waiting) context.push(datagram);
+      },
     };
   },
 };
