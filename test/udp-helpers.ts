@@ -3,6 +3,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { after } from 'node:test';
+import type { UdpProxy } from '../src/proxy/udp/udp-proxy.js';
 import { type Harness, waitFor } from './helpers.js';
 
 /**
@@ -91,4 +92,55 @@ export async function startDnsmasq(port: number) {
   await waitFor(() => stderr.includes('started') || child.exitCode !== null, 'dnsmasq to start');
   if (child.exitCode !== null) throw new Error(`dnsmasq exited with ${child.exitCode}: ${stderr}`);
   return child;
+}
+
+export const SIZE = 16;
+
+/** A datagram carrying its sequence number. */
+export const numbered = (sequence: number) => {
+  const data = Buffer.alloc(SIZE);
+  data.writeUInt32BE(sequence, 0);
+  return data;
+};
+
+/**
+ * Sends `count` numbered datagrams through the proxy in batches of 100; after each batch, waits
+ * until the proxy has read every one and the server has every one the proxy sent on, so no
+ * socket buffer overflows and nothing the test counts is lost outside the toxics.
+ */
+export async function sendThrough(
+  harness: Harness,
+  name: string,
+  count: number,
+  sink: { received: Buffer[] },
+) {
+  const proxy = harness.engine.get(name) as UdpProxy;
+  const port = Number(proxy.listen.split(':').pop());
+  const client = await udpClient();
+  for (let sent = 0; sent < count;) {
+    const batch = Math.min(100, count - sent);
+    for (let i = 0; i < batch; i++) client.send(numbered(sent + i), port);
+    sent += batch;
+    await waitFor(() => {
+      const { bytes } = proxy.stats();
+      return bytes.upstream.received === sent * SIZE && sink.received.length * SIZE === bytes.upstream.sent;
+    }, `datagrams up to ${sent} to settle`);
+  }
+  return sink.received.map((data) => data.readUInt32BE(0));
+}
+
+/** Runs of consecutive lost sequence numbers, as lengths. */
+export function lossBursts(received: number[], count: number): number[] {
+  const arrived = new Set(received);
+  const bursts: number[] = [];
+  let run = 0;
+  for (let sequence = 0; sequence < count; sequence++) {
+    if (!arrived.has(sequence)) run += 1;
+    else if (run > 0) {
+      bursts.push(run);
+      run = 0;
+    }
+  }
+  if (run > 0) bursts.push(run);
+  return bursts;
 }

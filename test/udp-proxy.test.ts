@@ -246,6 +246,9 @@ describe('bad input on udp proxies', () => {
       attributes: { probability: 1000, to_bad: 1000, to_good: 1000 },
     });
     assert.equal(reply.status, 400);
-    assert.match(reply.json.hint, /use either probability\/correlation or the Gilbert-Elliott attributes/);
+    assert.match(
+      reply.json.hint,
+      /^probability does not belong to the Gilbert-Elliott model that to_bad chooses; received probability 1000\. Use one model/,
+    );
   });
 });
