@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import type { RandomSource } from '../src/model/random.js';
+import { createCorrelatedChance, createCorrelatedUniform } from '../src/proxy/udp/correlated.js';
 import { jitterShapes } from '../src/proxy/udp/distributions.js';
 import { timedBytes } from '../src/proxy/udp/toxics/bandwidth.js';
 import type { UdpProxy } from '../src/proxy/udp/udp-proxy.js';
@@ -333,4 +335,32 @@ test('the same seed and the same traffic give the same decisions in every netem 
   assert.ok(first.dropped > 0, 'some datagrams were lost');
   assert.deepEqual(await run(11), first);
   assert.notDeepEqual((await run(12)).seen, first.seen);
+});
+
+describe("netem's correlated uniform, and the correlated chance that keeps its rate", () => {
+  /** A random source that returns the given draws in turn. */
+  const draws = (...values: number[]): RandomSource => {
+    let index = 0;
+    const source: RandomSource = {
+      seed: 0,
+      next: () => values[index++]!,
+      int: () => 0,
+      fork: () => source,
+    };
+    return source;
+  };
+
+  test('next = c · last + (1 - c) · fresh, the first draw as it comes', () => {
+    const uniform = createCorrelatedUniform(draws(0.2, 0.8, 0.4, 0.6));
+    assert.deepEqual([uniform(0.5), uniform(0.5), uniform(0.5), uniform(0)], [0.2, 0.5, 0.45, 0.6]);
+  });
+
+  test('after a yes the chance is p + c(1 - p), after a no p(1 - c)', () => {
+    // p 0.1, c 0.5: after a no 0.05, after a yes 0.55.
+    const chance = createCorrelatedChance(draws(0.049, 0.54, 0.56, 0.051, 0.09));
+    assert.deepEqual(
+      [chance(0.1, 0.5), chance(0.1, 0.5), chance(0.1, 0.5), chance(0.1, 0.5), chance(0.1, 0)],
+      [true, true, false, false, true],
+    );
+  });
 });
