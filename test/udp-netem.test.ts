@@ -150,6 +150,8 @@ const popcount = (byte: number) => {
 /** Sends `count` numbered datagrams in one go; each one's arrival at the server in ms after sending. */
 async function timedThrough(harness: Harness, attributes: object, type: string, count: number) {
   const sink = await startUdpEcho(false);
+  // Delayed datagrams come out in bursts; the default ~200 KB buffer holds only a few hundred.
+  sink.socket.setRecvBufferSize(4 * 1024 * 1024);
   const proxy = await createUdpProxy(harness, 'timed', sink.address);
   const added = await harness.api('POST', '/proxies/timed/toxics', { type, stream: 'upstream', attributes });
   assert.equal(added.status, 200, added.text);
