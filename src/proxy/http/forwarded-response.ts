@@ -32,7 +32,8 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
     private readonly edits: HeaderEdits | undefined,
     private readonly outcome: ForwardOutcome,
   ) {
-    response.once('close', this.onClientClose);
+    // 'close' comes once: `on` spares the wrapper `once` builds for every request.
+    response.on('close', this.onClientClose);
   }
 
   onConnect(abort: (error?: Error) => void): void {
