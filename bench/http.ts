@@ -120,18 +120,11 @@ async function sequentialLatencies(
   targets: Array<[string, number, number | undefined]>,
 ): Promise<Map<string, Sequential>> {
   const clients = targets.map(([, port]) => new Client(`http://127.0.0.1:${port}`, { pipelining: 1 }));
-  const results = new Map<string, Sequential>(
-    targets.map(([label]) => [label, { samples: [], cpuMicroseconds: 0, errors: 0 }]),
-  );
+  const empty = (): Sequential => ({ samples: [], cpuMicroseconds: 0, errors: 0 });
+  const results = new Map<string, Sequential>(targets.map(([label]) => [label, empty()]));
   try {
     for (const client of clients)
-      await sequential(
-        client,
-        SEQUENTIAL_PER_ROUND,
-        SEQUENTIAL_ROUND_MS,
-        { samples: [], cpuMicroseconds: 0, errors: 0 },
-        undefined,
-      );
+      await sequential(client, SEQUENTIAL_PER_ROUND, SEQUENTIAL_ROUND_MS, empty(), undefined);
     for (let round = 0; round < SEQUENTIAL_ROUNDS; round += 1) {
       const order = targets.map((_, index) => index);
       if (round % 2 === 1) order.reverse();
@@ -257,10 +250,6 @@ async function createHttpProxy(
   return Number(proxy.listen.split(':').pop());
 }
 
-function pid(targets: Array<[string, number, number | undefined]>, label: string): number | undefined {
-  return targets.find(([name]) => name === label)?.[2];
-}
-
 export async function benchHttp(): Promise<HttpBench> {
   const processes: ChildProcess[] = [];
   const cleanup: Array<() => void> = [];
@@ -325,13 +314,11 @@ export async function benchHttp(): Promise<HttpBench> {
     const sorted = new Map(
       [...latencies].map(([label, run]) => [label, [...run.samples].sort((a, b) => a - b)]),
     );
-    for (const [label] of targets) {
+    for (const [label, , pid] of targets) {
       const run = latencies.get(label)!;
       const samples = sorted.get(label)!;
       const cpu =
-        pid(targets, label) === undefined
-          ? ''
-          : `, proxy CPU ${fixed(run.cpuMicroseconds / samples.length)} µs/request`;
+        pid === undefined ? '' : `, proxy CPU ${fixed(run.cpuMicroseconds / samples.length)} µs/request`;
       rows.push([
         `HTTP/1.1, one keep-alive connection, one request at a time (${samples.length}): ${label}`,
         `p50 ${fixed(percentile(samples, 0.5))} µs, p99 ${fixed(percentile(samples, 0.99))} µs${cpu}${run.errors ? `, ${run.errors} errors` : ''}`,
