@@ -55,6 +55,14 @@ describe('forwardedHeaders', () => {
     assert.deepEqual(forwarded, { headers: ['X-Other', 'b'], trailer: undefined, hasLength: false });
   });
 
+  it('drops the headers each of several Connection fields names', () => {
+    const forwarded = forwardedHeaders(
+      raw('X-A', '1', 'Connection', 'x-a', 'X-B', '2', 'connection', 'X-B', 'X-C', '3'),
+      undefined,
+    );
+    assert.deepEqual(forwarded, { headers: ['X-C', '3'], trailer: undefined, hasLength: false });
+  });
+
   it('holds the first Trailer header apart, as it goes only with a chunked answer', () => {
     const forwarded = forwardedHeaders(raw('Trailer', 'x-sum', 'trailer', 'x-other', 'A', '1'), undefined);
     assert.deepEqual(forwarded, { headers: ['A', '1'], trailer: 'x-sum', hasLength: false });

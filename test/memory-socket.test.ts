@@ -120,6 +120,80 @@ describe('MemorySocket: an in-process connection', () => {
     assert.equal(right.destroyed, true);
   });
 
+  test('a buffer written to a flowing reader with nothing queued is read before write() returns', () => {
+    const [left, right] = MemorySocket.pair();
+    const received: Buffer[] = [];
+    right.on('data', (chunk: Buffer) => received.push(chunk));
+    const sent = Buffer.from('GET / HTTP/1.1\r\n\r\n');
+    assert.equal(left.write(sent), true);
+    assert.equal(received.length, 1);
+    assert.equal(received[0], sent, 'the reader gets the very buffer written');
+    assert.equal(left.writableLength, 0);
+  });
+
+  test('a write while the reader still holds earlier chunks waits behind them', async () => {
+    const [left, right] = MemorySocket.pair();
+    right.pause();
+    left.write(Buffer.from('first '));
+    const seen: string[] = [];
+    right.on('data', (chunk: Buffer) => seen.push(chunk.toString()));
+    right.resume();
+    left.write(Buffer.from('second'));
+    assert.deepEqual(seen, [], 'nothing overtook the chunk the reader held');
+    left.end();
+    await once(right, 'end');
+    assert.equal(seen.join(''), 'first second');
+  });
+
+  test('a write with a callback calls it once the reader has the chunk', async () => {
+    const [left, right] = MemorySocket.pair();
+    const atRight = collect(right);
+    let readWhenCalledBack = '';
+    await new Promise<void>((resolve, reject) =>
+      left.write(Buffer.from('ping'), (error) => {
+        readWhenCalledBack = atRight.text();
+        if (error) reject(error);
+        else resolve();
+      }),
+    );
+    assert.equal(readWhenCalledBack, 'ping');
+  });
+
+  test('corked strings reach the reader encoded as each was written, with the buffers between them', async () => {
+    const [left, right] = MemorySocket.pair();
+    const chunks: Buffer[] = [];
+    right.on('data', (chunk: Buffer) => chunks.push(chunk));
+    left.cork();
+    left.write('é', 'utf8');
+    left.write(Buffer.from([0x00, 0x01]));
+    left.write('é', 'latin1');
+    left.write('', 'latin1');
+    left.uncork();
+    left.end();
+    await once(right, 'end');
+    assert.equal(chunks.length, 1);
+    assert.deepEqual([...chunks[0]!], [0xc3, 0xa9, 0x00, 0x01, 0xe9]);
+  });
+
+  test('a single string write reaches the reader in its encoding', async () => {
+    const [left, right] = MemorySocket.pair();
+    const chunks: Buffer[] = [];
+    right.on('data', (chunk: Buffer) => chunks.push(chunk));
+    left.end('é', 'latin1');
+    await once(right, 'end');
+    assert.deepEqual([...Buffer.concat(chunks)], [0xe9]);
+  });
+
+  test('writing a buffer to an end whose peer is gone fails with EPIPE', async () => {
+    const [left, right] = MemorySocket.pair();
+    right.on('data', () => undefined);
+    right.destroy();
+    const failed = once(left, 'error');
+    assert.equal(left.write(Buffer.from('too late')), false);
+    const [error] = (await failed) as [NodeJS.ErrnoException];
+    assert.equal(error.code, 'EPIPE');
+  });
+
   test('writing to an end whose peer is gone fails with EPIPE', async () => {
     const [left, right] = MemorySocket.pair();
     right.destroy();

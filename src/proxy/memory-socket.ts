@@ -18,7 +18,8 @@ export class MemorySocket extends Duplex implements KeepsChunks {
   private reading = false;
 
   private constructor() {
-    super({ allowHalfOpen: true, decodeStrings: true });
+    // Strings stay strings until they are delivered: a corked head and body are copied once.
+    super({ allowHalfOpen: true, decodeStrings: false });
   }
 
   /** Two connected ends. */
@@ -42,16 +43,50 @@ export class MemorySocket extends Duplex implements KeepsChunks {
     return this.destroy();
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.deliver(chunk, done);
+  /**
+   * A chunk the reader takes at once skips the Writable's bookkeeping: no write state, no
+   * callback queued for the next tick. A link writes each read so, and no callback waits on it.
+   * Anything else (a callback, a corked or busy stream, a reader that would buffer) goes the
+   * Writable's way, in order behind what is queued.
+   */
+  override write(
+    chunk: unknown,
+    encoding?: BufferEncoding | ((error: Error | null | undefined) => void),
+    callback?: (error: Error | null | undefined) => void,
+  ): boolean {
+    if (
+      callback === undefined &&
+      encoding === undefined &&
+      chunk instanceof Buffer &&
+      this.writable &&
+      this.writableLength === 0 &&
+      this.writableCorked === 0 &&
+      this.peer.takesAtOnce()
+    ) {
+      this.peer.emit('data', chunk);
+      return true;
+    }
+    return super.write(chunk, encoding as BufferEncoding, callback);
+  }
+
+  override _write(
+    chunk: Buffer | string,
+    encoding: BufferEncoding,
+    done: (error?: Error | null) => void,
+  ): void {
+    this.deliver(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk, done);
   }
 
   /** A corked head and body reach the reader as one chunk, as they would in one TCP segment. */
-  override _writev(chunks: Array<{ chunk: Buffer }>, done: (error?: Error | null) => void): void {
-    this.deliver(
-      chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map(({ chunk }) => chunk)),
-      done,
-    );
+  override _writev(
+    chunks: Array<{ chunk: Buffer | string; encoding: BufferEncoding }>,
+    done: (error?: Error | null) => void,
+  ): void {
+    if (chunks.length === 1) {
+      this._write(chunks[0]!.chunk, chunks[0]!.encoding, done);
+      return;
+    }
+    this.deliver(joined(chunks), done);
   }
 
   override _read(): void {
@@ -102,6 +137,8 @@ export class MemorySocket extends Duplex implements KeepsChunks {
    */
   private takesAtOnce(): boolean {
     return (
+      !this.destroyed &&
+      !this.readableEnded &&
       this.readableFlowing === true &&
       this.readableLength === 0 &&
       !this.reading &&
@@ -122,6 +159,18 @@ export class MemorySocket extends Duplex implements KeepsChunks {
     this.once('end', () => this.destroySoon());
     if (this.readableLength === 0 && !this.readableFlowing) this.resume();
   }
+}
+
+/** The chunks in one buffer, strings encoded straight into it: one copy of each. */
+function joined(chunks: Array<{ chunk: Buffer | string; encoding: BufferEncoding }>): Buffer {
+  let size = 0;
+  for (const { chunk, encoding } of chunks)
+    size += typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.length;
+  const whole = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (const { chunk, encoding } of chunks)
+    offset += typeof chunk === 'string' ? whole.write(chunk, offset, encoding) : chunk.copy(whole, offset);
+  return whole;
 }
 
 function connectionReset(): NodeJS.ErrnoException {

@@ -32,7 +32,8 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
     private readonly edits: HeaderEdits | undefined,
     private readonly outcome: ForwardOutcome,
   ) {
-    response.once('close', this.onClientClose);
+    // 'close' comes once: `on` spares the wrapper `once` builds for every request.
+    response.on('close', this.onClientClose);
   }
 
   onConnect(abort: (error?: Error) => void): void {
@@ -123,13 +124,15 @@ export interface Forwarded {
 /** The upstream's headers as they go back, read in one pass over undici's raw list. */
 export function forwardedHeaders(rawHeaders: Buffer[], edits: HeaderEdits | undefined): Forwarded {
   let headers: string[] = [];
-  let connection: string[] | undefined;
+  // Usually one field (`keep-alive`), kept as a string: namedByConnection reads it without a split.
+  let connection: string | string[] | undefined;
   let trailer: string | undefined;
   for (let index = 0; index < rawHeaders.length; index += 2) {
     const name = rawHeaders[index]!.toString('latin1');
     const lower = name.toLowerCase();
     if (isHopHeader(lower)) {
-      if (lower === 'connection') (connection ??= []).push(rawHeaders[index + 1]!.toString('latin1'));
+      if (lower === 'connection')
+        connection = withField(connection, rawHeaders[index + 1]!.toString('latin1'));
       else if (lower === 'trailer') trailer ??= rawHeaders[index + 1]!.toString('latin1');
       continue;
     }
@@ -143,6 +146,13 @@ export function forwardedHeaders(rawHeaders: Buffer[], edits: HeaderEdits | unde
       if (value !== null) headers.push(name, value);
     }
   return { headers, trailer, hasLength: hasField(headers, 'content-length') };
+}
+
+function withField(fields: string | string[] | undefined, value: string): string | string[] {
+  if (fields === undefined) return value;
+  if (typeof fields === 'string') return [fields, value];
+  fields.push(value);
+  return fields;
 }
 
 function withoutNamed(headers: string[], names: readonly string[]): string[] {

@@ -362,9 +362,10 @@ export class Http1Handler {
       if (plan && Object.hasOwn(plan.requestHeaders, lower)) continue;
       headers.push(name, raw[i + 1] ?? '');
     }
-    for (const [name, value] of Object.entries(plan?.requestHeaders ?? {})) {
-      if (value !== null) headers.push(name, value);
-    }
+    if (plan)
+      for (const [name, value] of Object.entries(plan.requestHeaders)) {
+        if (value !== null) headers.push(name, value);
+      }
     return headers;
   }
 
