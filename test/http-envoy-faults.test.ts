@@ -78,6 +78,19 @@ describe('Envoy fault headers on an http proxy', () => {
     assert.deepEqual([reply.statusCode, await reply.body.text()], [503, 'fault filter abort']);
   });
 
+  it('a header sent twice reaches faultline joined by node (503, 504), which is a 400 (Envoy takes the first)', async () => {
+    const reply = await request(`${origin}/twice`, {
+      headers: ['x-envoy-fault-abort-request', '503', 'x-envoy-fault-abort-request', '504'],
+    });
+    assert.deepEqual(
+      [reply.statusCode, await reply.body.text()],
+      [
+        400,
+        'faultline: invalid x-envoy-fault-abort-request header: received "503, 504"; expected an HTTP status from 200 to 599 (header-driven faults are on for this proxy)\n',
+      ],
+    );
+  });
+
   it('x-envoy-fault-delay-request holds the request before it goes upstream, then forwards it', async () => {
     const started = performance.now();
     let upstreamAt = 0;
