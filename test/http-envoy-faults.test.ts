@@ -239,6 +239,56 @@ describe("Envoy's response rate limit, slice by slice, on a clock the test moves
   });
 });
 
+describe('the response rate limit ends with reset, or with the client', () => {
+  it('POST /reset lets the rest of a paced answer go at once; a client that leaves ends the pacing', async () => {
+    const clock = new FakeClock();
+    const paced = await startHarness({ seed: 4, clock });
+    const pacedProxy = await createProxy(paced, 'pacedReset', upstream.address, {
+      protocol: 'http',
+      header_faults: true,
+    });
+    const fetchPaced = (path: string, onData: (bytes: number) => void, onEnd: () => void) => {
+      const client = http.get(
+        {
+          host: '127.0.0.1',
+          port: pacedProxy.port,
+          path,
+          agent: false,
+          headers: { 'x-envoy-fault-throughput-response': '1' },
+        },
+        (response) => {
+          response.on('data', (chunk: Buffer) => onData(chunk.length));
+          response.on('end', onEnd);
+        },
+      );
+      client.on('error', () => undefined);
+      after(() => client.destroy());
+      return client;
+    };
+    let received = 0;
+    let ended = false;
+    fetchPaced(
+      '/big/4096',
+      (bytes) => (received += bytes),
+      () => (ended = true),
+    );
+    await waitFor(() => received === 64 && clock.pending === 1, 'the first slice, then the throttle waits');
+    assert.equal((await paced.api('POST', '/reset')).status, 204);
+    await waitFor(() => ended, 'the rest of the answer, without the clock moving');
+    assert.deepEqual([received, clock.pending], [4096, 0]);
+
+    let leftAfter = 0;
+    const leaving = fetchPaced(
+      '/big/4096',
+      (bytes) => (leftAfter += bytes),
+      () => undefined,
+    );
+    await waitFor(() => leftAfter === 64 && clock.pending === 1, 'the first slice of the second answer');
+    leaving.destroy();
+    await waitFor(() => clock.pending === 0, 'the throttle stops when its client leaves');
+  });
+});
+
 describe('a delay does not count against the upstream response timeout', () => {
   it('a 600 ms header delay in front of a 300 ms upstream response timeout still gets the answer', async () => {
     const strict = await startHarness({ seed: 2, limits: { upstreamResponseTimeoutMs: 300 } });
