@@ -86,9 +86,10 @@ export function headerFaults(
   ] as const;
   const wrong = values.find((value) => typeof value === 'string');
   if (typeof wrong === 'string') return withProblem(wrong);
-  const [delayMs, status, code, kibps, abortChance, delayChance, throughputChance] = values.map((value) =>
-    typeof value === 'string' ? undefined : value,
-  );
+  // No value is a problem's text past this point.
+  const [delayMs, status, code, kibps, abortChance, delayChance, throughputChance] = values as readonly (
+    Asking | undefined
+  )[];
   // A gRPC status answers gRPC calls only; an abort header (which wins over it) answers any request.
   if (code !== undefined && status === undefined && !grpcCall)
     return withProblem(notGrpcProblem(code, headers['content-type']));
