@@ -205,6 +205,29 @@ describe('Envoy fault headers on an http proxy', () => {
   });
 });
 
+describe('the response rate limit on an answer a toxic rewrote', () => {
+  it('an http_modify body of 4 KiB is paced too: over 180 ms at 16 KiB/s, with its own length', async () => {
+    const toxic = {
+      name: 'rewrite',
+      type: 'http_modify',
+      attributes: { body: 'r'.repeat(4096), match: { path: '/rewritten' } },
+    };
+    assert.equal((await harness.api('POST', '/proxies/envoyLike/toxics', toxic)).status, 200);
+    after(() => harness.api('DELETE', '/proxies/envoyLike/toxics/rewrite'));
+    const started = performance.now();
+    const reply = await request(`${origin}/rewritten`, {
+      headers: { 'x-envoy-fault-throughput-response': '16' },
+    });
+    const body = await reply.body.text();
+    const elapsed = performance.now() - started;
+    assert.deepEqual(
+      [reply.statusCode, reply.headers['content-length'], body],
+      [200, '4096', 'r'.repeat(4096)],
+    );
+    assert.ok(elapsed >= 180, `the rewritten 4 KiB answer came in ${elapsed} ms`);
+  });
+});
+
 describe("Envoy's response rate limit, slice by slice, on a clock the test moves", () => {
   it('at 1 KiB/s a 128-byte answer comes as 64 bytes at once and 64 more 62.5 ms later (Envoy: ResponseRateLimit)', async () => {
     const clock = new FakeClock();
