@@ -198,22 +198,6 @@ export const equivalentSurvivors = [
       'a header given as an empty list is read as a text with no digit; "Stryker was here!" has no digit either, so the header is refused all the same',
   },
   {
-    file: 'src/proxy/http/header-faults.ts',
-    code: "typeof value === 'string' ? undefined : value,",
-    mutator: 'ConditionalExpression',
-    replacement: 'false ? undefined : value,',
-    reason:
-      'the line above has already returned when any value is a string (the 400 text), so this test only narrows the type: it is never true when it runs',
-  },
-  {
-    file: 'src/proxy/http/header-faults.ts',
-    code: "typeof value === 'string' ? undefined : value,",
-    mutator: 'StringLiteral',
-    replacement: 'typeof value === "" ? undefined : value,',
-    reason:
-      'as above: no value is a string by the time this runs, so testing for no type at all changes nothing',
-  },
-  {
     file: 'src/model/fault-fs.ts',
     code: 'if (fault.when !== undefined) parseWhen(fault.when);',
     mutator: 'ConditionalExpression',

@@ -109,6 +109,7 @@ const abort = (name: string, status: number, extra: object = {}) =>
 const nothingPlanned = (): RequestPlan => ({
   requestDelay: 0,
   responseDelay: 0,
+  responseThroughput: undefined,
   abort: undefined,
   requestHeaders: {},
   responseHeaders: {},
@@ -348,8 +349,15 @@ describe('headerFaults: Envoy-style fault headers', () => {
       requestDelay: 86_400_000,
       fired: [{ by: { name: 'x-faultline-delay', type: 'header' }, action: 'delay_request', ms: 86_400_000 }],
     });
-    assert.equal(asked({ 'x-faultline-delay': '0' })?.requestDelay, 0);
     assert.equal(asked({ 'x-faultline-delay': ['12', '900'] })?.requestDelay, 12);
+  });
+
+  test('a delay of 0 ms is no fault, as in Envoy: no plan, nothing reported', () => {
+    assert.equal(asked({ 'x-faultline-delay': '0' }), undefined);
+    assert.equal(
+      asked({ 'x-envoy-fault-delay-request': '0', 'x-envoy-fault-delay-request-percentage': '50' }),
+      undefined,
+    );
   });
 
   test('a bad x-faultline-delay is a problem, named with what was received, and stops there', () => {
@@ -359,7 +367,7 @@ describe('headerFaults: Envoy-style fault headers', () => {
       ['1.5', '"1.5"'],
       ['1e3', '"1e3"'],
       ['', '""'],
-      ['1234567890', '"1234567890"'],
+      ['12345678901', '"12345678901"'],
       ['5ms', '"5ms"'],
       ['x5', '"x5"'],
     ] as const) {
@@ -383,14 +391,15 @@ describe('headerFaults: Envoy-style fault headers', () => {
           kind: 'respond',
           status,
           body: `faultline: answered ${status} because the request asked for it with x-faultline-abort\n`,
-          headers: {},
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
           by: { name: 'x-faultline-abort', type: 'header' },
         },
         fired: [{ by: { name: 'x-faultline-abort', type: 'header' }, action: 'abort' }],
       });
     }
-    // Ten digits are refused even where the number is in range.
-    for (const value of ['199', '600', 'busy', '0000000503']) {
+    // Eleven digits are refused even where the number is in range; ten are read.
+    assert.equal(asked({ 'x-faultline-abort': '0000000503' })?.abort?.kind, 'respond');
+    for (const value of ['199', '600', 'busy', '00000000503']) {
       assert.equal(
         asked({ 'x-faultline-abort': value })?.problem,
         problemText('x-faultline-abort', JSON.stringify(value), 'an HTTP status from 200 to 599'),
@@ -409,12 +418,12 @@ describe('headerFaults: Envoy-style fault headers', () => {
   test('every fault header is checked, even one an abort header makes moot', () => {
     assert.equal(
       asked(grpcRequest({ 'x-faultline-abort': '503', 'x-faultline-grpc-status': 'bad' }).headers)?.problem,
-      problemText('x-faultline-grpc-status', '"bad"', 'a gRPC status code from 0 to 16'),
+      problemText('x-faultline-grpc-status', '"bad"', 'a gRPC status code from 0 to 4294967295'),
     );
   });
 
-  test('x-faultline-grpc-status answers a gRPC call with the code, from 0 to 16', () => {
-    for (const code of [0, 16]) {
+  test('x-faultline-grpc-status answers a gRPC call with the code, any 32-bit one as Envoy takes', () => {
+    for (const code of [0, 16, 4_294_967_295]) {
       const plan = asked(grpcRequest({ 'x-faultline-grpc-status': String(code) }).headers);
       assert.deepEqual(plan, {
         ...nothingPlanned(),
@@ -428,15 +437,49 @@ describe('headerFaults: Envoy-style fault headers', () => {
       });
     }
     assert.equal(
-      asked(grpcRequest({ 'x-faultline-grpc-status': '17' }).headers)?.problem,
-      problemText('x-faultline-grpc-status', '"17"', 'a gRPC status code from 0 to 16'),
+      asked(grpcRequest({ 'x-faultline-grpc-status': '4294967296' }).headers)?.problem,
+      problemText('x-faultline-grpc-status', '"4294967296"', 'a gRPC status code from 0 to 4294967295'),
     );
   });
 
-  test('x-faultline-grpc-status does nothing on a request that is no gRPC call', () => {
-    assert.equal(asked({ 'x-faultline-grpc-status': '14' }), undefined);
-    const json = { 'content-type': 'application/json', 'x-faultline-grpc-status': '14' };
-    assert.equal(asked(json), undefined);
+  test('a gRPC status header on a request that is no gRPC call is a 400 saying so, not ignored', () => {
+    assert.equal(
+      asked({ 'x-faultline-grpc-status': '14' })?.problem,
+      'faultline: x-faultline-grpc-status (received "14") answers gRPC calls only (content-type application/grpc or application/grpc+...), and this request has no content-type; send an HTTP status with x-faultline-abort instead (header-driven faults are on for this proxy)\n',
+    );
+    const json = { 'content-type': 'application/json', 'x-envoy-fault-abort-grpc-request': '14' };
+    assert.equal(
+      asked(json)?.problem,
+      'faultline: x-envoy-fault-abort-grpc-request (received "14") answers gRPC calls only (content-type application/grpc or application/grpc+...), and this request has content-type "application/json"; send an HTTP status with x-envoy-fault-abort-request instead (header-driven faults are on for this proxy)\n',
+    );
+    const withAbort = asked({ 'x-faultline-grpc-status': '14', 'x-faultline-abort': '503' });
+    assert.equal(withAbort?.abort?.kind, 'respond', 'an abort header answers any request, and wins');
+  });
+
+  test('an HTTP status asked on a gRPC call is answered in gRPC terms, the status mapped as gRPC maps it', () => {
+    const mapped = (status: string, name = 'x-faultline-abort') =>
+      asked(grpcRequest({ [name]: status }).headers)?.abort;
+    assert.deepEqual(mapped('503'), {
+      kind: 'grpc',
+      code: 14,
+      message: 'asked for with x-faultline-abort: 503',
+      by: { name: 'x-faultline-abort', type: 'header' },
+    });
+    assert.deepEqual(mapped('429', 'x-envoy-fault-abort-request'), {
+      kind: 'grpc',
+      code: 14,
+      message: 'fault filter abort',
+      by: { name: 'x-envoy-fault-abort-request', type: 'header' },
+    });
+    const codes = ['400', '401', '403', '404', '429', '502', '503', '504', '500', '200'].map((status) => {
+      const abort = mapped(status);
+      return abort?.kind === 'grpc' ? abort.code : undefined;
+    });
+    assert.deepEqual(codes, [13, 16, 7, 12, 14, 14, 14, 14, 2, 2]);
+    assert.deepEqual(
+      asked(grpcRequest({ 'x-faultline-abort': '503' }).headers)?.fired.map((fired) => fired.action),
+      ['abort'],
+    );
   });
 
   test('gRPC content types: application/grpc, +proto and ;parameters, any case; not grpc-web', () => {
@@ -457,8 +500,11 @@ describe('headerFaults: Envoy-style fault headers', () => {
   });
 
   test('an abort header wins over a gRPC status header on the same call', () => {
-    const plan = asked(grpcRequest({ 'x-faultline-abort': '503', 'x-faultline-grpc-status': '14' }).headers);
-    assert.deepEqual([plan?.abort?.kind, plan?.fired.map((fired) => fired.action)], ['respond', ['abort']]);
+    const plan = asked(grpcRequest({ 'x-faultline-abort': '503', 'x-faultline-grpc-status': '5' }).headers);
+    assert.deepEqual(
+      [plan?.abort?.kind === 'grpc' && plan.abort.code, plan?.fired.map((fired) => fired.action)],
+      [14, ['abort']],
+    );
   });
 });
 
@@ -568,6 +614,7 @@ describe('dropPendingFaults: halt or reset released a held request', () => {
     return {
       requestDelay: 100,
       responseDelay: 200,
+      responseThroughput: 64,
       abort: { kind: 'respond', status: 503, body: 'no', headers: {}, by: by('fail') },
       requestHeaders: { 'x-up': '1' },
       responseHeaders: { 'x-down': '1' },
@@ -724,7 +771,7 @@ describe('unknown x-faultline- headers on a proxy with header faults', () => {
   test('a mistyped fault header is a 400 naming it and listing the accepted ones', () => {
     assert.equal(
       asked({ 'x-faultline-abrot': '503', 'x-faultline-delay': '5' })?.problem,
-      'faultline: unknown header x-faultline-abrot (received "503"): header-driven faults are on for this proxy, and they are x-faultline-abort, x-faultline-grpc-status, x-faultline-delay, x-faultline-abort-percentage, x-faultline-delay-percentage; correct the name, or send it to a proxy without header_faults to pass it to the upstream\n',
+      'faultline: unknown header x-faultline-abrot (received "503"): header-driven faults are on for this proxy, and they are x-faultline-abort, x-faultline-grpc-status, x-faultline-delay, x-faultline-throughput, x-faultline-abort-percentage, x-faultline-delay-percentage, x-faultline-throughput-percentage; correct the name, or send it to a proxy without header_faults to pass it to the upstream\n',
     );
   });
 
@@ -744,8 +791,8 @@ describe("Envoy's fault headers and the percentage headers", () => {
       abort: {
         kind: 'respond',
         status: 503,
-        body: 'faultline: answered 503 because the request asked for it with x-envoy-fault-abort-request\n',
-        headers: {},
+        body: 'fault filter abort',
+        headers: { 'content-type': 'text/plain' },
         by: header('x-envoy-fault-abort-request'),
       },
       fired: [{ by: header('x-envoy-fault-abort-request'), action: 'abort' }],
@@ -758,7 +805,7 @@ describe("Envoy's fault headers and the percentage headers", () => {
     assert.deepEqual(asked(grpcRequest({ 'x-envoy-fault-abort-grpc-request': '14' }).headers)?.abort, {
       kind: 'grpc',
       code: 14,
-      message: 'asked for with x-envoy-fault-abort-grpc-request',
+      message: 'fault filter abort',
       by: header('x-envoy-fault-abort-grpc-request'),
     });
   });
@@ -770,7 +817,7 @@ describe("Envoy's fault headers and the percentage headers", () => {
     );
     assert.equal(
       asked({ 'x-envoy-fault-abort-rquest': '503' })?.problem,
-      `faultline: unknown header x-envoy-fault-abort-rquest (received "503"): header-driven faults are on for this proxy, and Envoy's names for them are x-envoy-fault-abort-request, x-envoy-fault-abort-grpc-request, x-envoy-fault-delay-request, x-envoy-fault-abort-request-percentage, x-envoy-fault-delay-request-percentage; correct the name, or send it to a proxy without header_faults to pass it to the upstream\n`,
+      `faultline: unknown header x-envoy-fault-abort-rquest (received "503"): header-driven faults are on for this proxy, and Envoy's names for them are x-envoy-fault-abort-request, x-envoy-fault-abort-grpc-request, x-envoy-fault-delay-request, x-envoy-fault-throughput-response, x-envoy-fault-abort-request-percentage, x-envoy-fault-delay-request-percentage, x-envoy-fault-throughput-response-percentage; correct the name, or send it to a proxy without header_faults to pass it to the upstream\n`,
     );
   });
 
@@ -781,15 +828,42 @@ describe("Envoy's fault headers and the percentage headers", () => {
     );
   });
 
-  test('a throughput header is refused, not ignored: faultline does not throttle single answers', () => {
-    assert.match(
-      asked({ 'x-envoy-fault-throughput-response-percentage': '10' })?.problem ?? '',
-      /faultline does not throttle single answers; a bandwidth toxic throttles the connection\n$/,
-    );
+  test('a throughput header limits the answer in KiB/s, from 1 up; its percentage rolls first', () => {
+    assert.deepEqual(asked({ 'x-envoy-fault-throughput-response': ' 64 ' }), {
+      ...nothingPlanned(),
+      responseThroughput: 64,
+      fired: [{ by: header('x-envoy-fault-throughput-response'), action: 'throttle_response' }],
+    });
+    assert.equal(asked({ 'x-faultline-throughput': '1000000000' })?.responseThroughput, 1_000_000_000);
+    for (const value of ['0', '1000000001', '1.5', 'fast'])
+      assert.equal(
+        asked({ 'x-envoy-fault-throughput-response': value })?.problem,
+        `faultline: invalid x-envoy-fault-throughput-response header: received ${JSON.stringify(value)}; expected a whole number of KiB/s from 1 to 1000000000 ${onHere}\n`,
+      );
+    const headers = {
+      'x-faultline-throughput': '8',
+      'x-faultline-throughput-percentage': '30',
+      'x-faultline-delay': '5',
+      'x-faultline-delay-percentage': '30',
+    };
+    const throttledOnly = asked(headers, scripted([0.2999, 0.3]));
+    assert.deepEqual([throttledOnly?.responseThroughput, throttledOnly?.requestDelay], [8, 0]);
+    const delayedOnly = asked(headers, scripted([0.3, 0.1]));
+    assert.deepEqual([delayedOnly?.responseThroughput, delayedOnly?.requestDelay], [undefined, 5]);
     assert.equal(
-      asked({ 'x-envoy-fault-throughput-response': '64' })?.problem,
-      `faultline: unknown header x-envoy-fault-throughput-response (received "64"): header-driven faults are on for this proxy, and Envoy's names for them are x-envoy-fault-abort-request, x-envoy-fault-abort-grpc-request, x-envoy-fault-delay-request, x-envoy-fault-abort-request-percentage, x-envoy-fault-delay-request-percentage; faultline does not throttle single answers; a bandwidth toxic throttles the connection\n`,
+      asked({ 'x-envoy-fault-throughput-response-percentage': '10', 'x-faultline-delay': '5' })?.problem,
+      `faultline: x-envoy-fault-throughput-response-percentage (received "10") without a throughput header has no fault to apply to; send it with x-faultline-throughput or x-envoy-fault-throughput-response ${onHere}\n`,
     );
+  });
+
+  test('a throughput header adds to what the toxics planned', () => {
+    const { proxy } = proxyWith([delay('slow', 10)], true);
+    const plan = planRequest(
+      proxy,
+      request({ headers: { 'x-faultline-throughput': '16' } }),
+      scriptedRandoms({}).randoms,
+    );
+    assert.deepEqual([plan?.requestDelay, plan?.responseThroughput], [10, 16]);
   });
 
   test("the same fault asked by faultline's header and Envoy's is a 400, whatever the values", () => {
@@ -799,6 +873,8 @@ describe("Envoy's fault headers and the percentage headers", () => {
       ['x-faultline-grpc-status', 'x-envoy-fault-abort-grpc-request'],
       ['x-faultline-abort-percentage', 'x-envoy-fault-abort-request-percentage'],
       ['x-faultline-delay-percentage', 'x-envoy-fault-delay-request-percentage'],
+      ['x-faultline-throughput', 'x-envoy-fault-throughput-response'],
+      ['x-faultline-throughput-percentage', 'x-envoy-fault-throughput-response-percentage'],
     ] as const)
       assert.equal(
         asked({ [own]: '5', [envoy]: '5' })?.problem,

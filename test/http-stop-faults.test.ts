@@ -211,7 +211,7 @@ describe('header-driven faults meet toxics', () => {
     ]);
     assert.deepEqual(await ask({ 'x-faultline-abrot': '503' }), [
       400,
-      'faultline: unknown header x-faultline-abrot (received "503"): header-driven faults are on for this proxy, and they are x-faultline-abort, x-faultline-grpc-status, x-faultline-delay, x-faultline-abort-percentage, x-faultline-delay-percentage; correct the name, or send it to a proxy without header_faults to pass it to the upstream\n',
+      'faultline: unknown header x-faultline-abrot (received "503"): header-driven faults are on for this proxy, and they are x-faultline-abort, x-faultline-grpc-status, x-faultline-delay, x-faultline-throughput, x-faultline-abort-percentage, x-faultline-delay-percentage, x-faultline-throughput-percentage; correct the name, or send it to a proxy without header_faults to pass it to the upstream\n',
     ]);
     assert.deepEqual(await ask({}), [500, '']);
     assert.equal(upstream.seen.length, seenBefore);

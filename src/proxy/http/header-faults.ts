@@ -2,7 +2,8 @@ import type { RequestFacts } from '../../model/match.js';
 import type { RandomSource } from '../../model/random.js';
 import { MAX_MILLISECONDS } from '../../model/toxics/definition.js';
 import { isGrpcCall } from './grpc-call.js';
-import { emptyPlan, type RequestPlan } from './request-plan.js';
+import { grpcCodeForHttpStatus } from './grpc-from-http.js';
+import { type Abort, emptyPlan, type RequestPlan } from './request-plan.js';
 
 /**
  * Each fault a request may ask for, by faultline's header and by the header Envoy's fault
@@ -12,8 +13,10 @@ const askedBy = {
   abort: ['x-faultline-abort', 'x-envoy-fault-abort-request'],
   grpcStatus: ['x-faultline-grpc-status', 'x-envoy-fault-abort-grpc-request'],
   delay: ['x-faultline-delay', 'x-envoy-fault-delay-request'],
+  throughput: ['x-faultline-throughput', 'x-envoy-fault-throughput-response'],
   abortPercentage: ['x-faultline-abort-percentage', 'x-envoy-fault-abort-request-percentage'],
   delayPercentage: ['x-faultline-delay-percentage', 'x-envoy-fault-delay-request-percentage'],
+  throughputPercentage: ['x-faultline-throughput-percentage', 'x-envoy-fault-throughput-response-percentage'],
 } as const;
 type Asked = keyof typeof askedBy;
 
@@ -21,7 +24,12 @@ export const faultHeaders: readonly string[] = Object.values(askedBy).flat();
 const FAULT_PREFIXES = ['x-faultline-', 'x-envoy-fault-'];
 /** faultline's own header that is no fault: the dashboard's CSRF token passes through a proxy untouched. */
 const PASSED_THROUGH = ['x-faultline-csrf'];
-const THROUGHPUT_PREFIX = 'x-envoy-fault-throughput-response';
+/** What Envoy's fault filter answers an abort with: the body of an HTTP abort, the grpc-message of a gRPC one. */
+export const ENVOY_ABORT_TEXT = 'fault filter abort';
+/** The largest gRPC status a header may ask for: Envoy takes any 32-bit code, to test undefined ones too. */
+const MAX_GRPC_CODE = 4_294_967_295;
+/** The largest response rate a header may ask for, in KiB/s (about 1 TB/s: no limit in practice). */
+export const MAX_THROUGHPUT_KIBPS = 1_000_000_000;
 
 interface HeaderValue {
   name: string;
@@ -56,49 +64,83 @@ export function headerFaults(
     const value = own ?? envoy;
     found[asked] = value === undefined ? undefined : { name: askedBy[asked][index], value };
   }
-  // Only a gRPC call can be answered with a gRPC status: on any other request the header does nothing.
-  const grpc = isGrpcCall(headers) ? found.grpcStatus : undefined;
-  const { abort, delay, abortPercentage, delayPercentage } = found;
-  if (abortPercentage !== undefined && abort === undefined && found.grpcStatus === undefined)
+  const grpcCall = isGrpcCall(headers);
+  const { abort, grpcStatus, delay, throughput } = found;
+  const { abortPercentage, delayPercentage, throughputPercentage } = found;
+  if (abortPercentage !== undefined && abort === undefined && grpcStatus === undefined)
     return withProblem(aloneProblem(abortPercentage, 'abort'));
   if (delayPercentage !== undefined && delay === undefined)
     return withProblem(aloneProblem(delayPercentage, 'delay'));
+  if (throughputPercentage !== undefined && throughput === undefined)
+    return withProblem(aloneProblem(throughputPercentage, 'throughput'));
 
   const percentage = 'a whole percentage from 0 to 100';
   const values = [
     read(delay, 0, MAX_MILLISECONDS, `a whole number of milliseconds from 0 to ${MAX_MILLISECONDS}`),
     read(abort, 200, 599, 'an HTTP status from 200 to 599'),
-    read(grpc, 0, 16, 'a gRPC status code from 0 to 16'),
+    read(grpcStatus, 0, MAX_GRPC_CODE, `a gRPC status code from 0 to ${MAX_GRPC_CODE}`),
+    read(throughput, 1, MAX_THROUGHPUT_KIBPS, `a whole number of KiB/s from 1 to ${MAX_THROUGHPUT_KIBPS}`),
     read(abortPercentage, 0, 100, percentage),
     read(delayPercentage, 0, 100, percentage),
+    read(throughputPercentage, 0, 100, percentage),
   ] as const;
   const wrong = values.find((value) => typeof value === 'string');
   if (typeof wrong === 'string') return withProblem(wrong);
-  const [delayMs, status, code, abortChance, delayChance] = values.map((value) =>
-    typeof value === 'string' ? undefined : value,
-  );
+  // No value is a problem's text past this point.
+  const [delayMs, status, code, kibps, abortChance, delayChance, throughputChance] = values as readonly (
+    Asking | undefined
+  )[];
+  // A gRPC status answers gRPC calls only; an abort header (which wins over it) answers any request.
+  if (code !== undefined && status === undefined && !grpcCall)
+    return withProblem(notGrpcProblem(code, headers['content-type']));
 
   const result = emptyPlan();
-  if (delayMs && chosen(delayChance, random)) {
+  // Envoy rolls the rate limit, then the delay, then (after the delay) the abort; a zero delay is none.
+  if (kibps && chosen(throughputChance, random)) {
+    result.responseThroughput = kibps.value;
+    result.fired.push({ by: kibps.by, action: 'throttle_response' });
+  }
+  if (delayMs && delayMs.value > 0 && chosen(delayChance, random)) {
     result.requestDelay = delayMs.value;
     result.fired.push({ by: delayMs.by, action: 'delay_request', ms: delayMs.value });
   }
-  // An abort header wins over a gRPC status header on the same call.
   const answer = status ?? code;
   if (answer && chosen(abortChance, random)) {
-    result.abort =
-      answer === status
-        ? {
-            kind: 'respond',
-            status: answer.value,
-            body: `faultline: answered ${answer.value} because the request asked for it with ${answer.by.name}\n`,
-            headers: {},
-            by: answer.by,
-          }
-        : { kind: 'grpc', code: answer.value, message: `asked for with ${answer.by.name}`, by: answer.by };
+    result.abort = answerFor(answer, answer === status, grpcCall);
     result.fired.push({ by: answer.by, action: answer === status ? 'abort' : 'grpc_status' });
   }
   return result.fired.length === 0 ? undefined : result;
+}
+
+/**
+ * The answer a request asked for. Envoy's names get Envoy's answer: `fault filter abort` as a
+ * text/plain body, or as the grpc-message. An HTTP status asked for on a gRPC call is answered
+ * as Envoy does, in gRPC's terms (HTTP 200, the status gRPC maps it to, trailers-only), so the
+ * client reads the status and the message rather than `Received HTTP status code 503`.
+ */
+function answerFor(answer: Asking, isHttpStatus: boolean, grpcCall: boolean): Abort {
+  const { value, by } = answer;
+  const envoy = by.name.startsWith('x-envoy-');
+  if (isHttpStatus && !grpcCall) {
+    return envoy
+      ? {
+          kind: 'respond',
+          status: value,
+          body: ENVOY_ABORT_TEXT,
+          headers: { 'content-type': 'text/plain' },
+          by,
+        }
+      : {
+          kind: 'respond',
+          status: value,
+          body: `faultline: answered ${value} because the request asked for it with ${by.name}\n`,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+          by,
+        };
+  }
+  const code = isHttpStatus ? grpcCodeForHttpStatus(value) : value;
+  const message = envoy ? ENVOY_ABORT_TEXT : `asked for with ${by.name}${isHttpStatus ? `: ${value}` : ''}`;
+  return { kind: 'grpc', code, message, by };
 }
 
 /** A fault header's number, with who asked for it. */
@@ -136,6 +178,7 @@ export function withAsked(
 ): RequestPlan | undefined {
   if (asked === undefined || plan === undefined) return asked ?? plan;
   plan.requestDelay += asked.requestDelay;
+  plan.responseThroughput = asked.responseThroughput;
   if (asked.abort !== undefined) plan.abort = asked.abort;
   plan.fired.push(...asked.fired);
   return plan;
@@ -158,7 +201,7 @@ function withProblem(text: string): RequestPlan {
 
 function parseWhole(value: string | string[], min: number, max: number): number | undefined {
   const text = (Array.isArray(value) ? (value[0] ?? '') : value).trim();
-  if (!/^\d{1,9}$/.test(text)) return undefined;
+  if (!/^\d{1,10}$/.test(text)) return undefined;
   const number = Number(text);
   return number >= min && number <= max ? number : undefined;
 }
@@ -169,8 +212,12 @@ function problem(header: HeaderValue, accepted: string): string {
   return `faultline: invalid ${header.name} header: received ${JSON.stringify(header.value)}; expected ${accepted} ${ON_HERE}\n`;
 }
 
-function aloneProblem(header: HeaderValue, fault: 'abort' | 'delay'): string {
-  const with_ = fault === 'abort' ? 'an abort or gRPC status header' : 'a delay header';
+function aloneProblem(header: HeaderValue, fault: 'abort' | 'delay' | 'throughput'): string {
+  const with_ = {
+    abort: 'an abort or gRPC status header',
+    delay: 'a delay header',
+    throughput: 'a throughput header',
+  }[fault];
   return `faultline: ${header.name} (received ${JSON.stringify(header.value)}) without ${with_} has no fault to apply to; send it with ${askedBy[fault].join(' or ')} ${ON_HERE}\n`;
 }
 
@@ -179,11 +226,15 @@ function bothNames(asked: Asked): string {
   return `faultline: the request asks for the same fault twice, with ${own} and ${envoy}; send one of them ${ON_HERE}\n`;
 }
 
+function notGrpcProblem(code: Asking, contentType: string | string[] | undefined): string {
+  const received =
+    contentType === undefined ? 'no content-type' : `content-type ${JSON.stringify(contentType)}`;
+  return `faultline: ${code.by.name} (received "${code.value}") answers gRPC calls only (content-type application/grpc or application/grpc+...), and this request has ${received}; send an HTTP status with ${code.by.name.startsWith('x-envoy-') ? askedBy.abort[1] : askedBy.abort[0]} instead ${ON_HERE}\n`;
+}
+
 function unknownHeader(header: string, value: string | string[]): string {
   const envoy = header.startsWith('x-envoy-fault-');
   const names = Object.values(askedBy).map((pair) => pair[envoy ? 1 : 0]);
-  const advice = header.startsWith(THROUGHPUT_PREFIX)
-    ? 'faultline does not throttle single answers; a bandwidth toxic throttles the connection'
-    : 'correct the name, or send it to a proxy without header_faults to pass it to the upstream';
+  const advice = 'correct the name, or send it to a proxy without header_faults to pass it to the upstream';
   return `faultline: unknown header ${header} (received ${JSON.stringify(value)}): header-driven faults are on for this proxy, and ${envoy ? "Envoy's names for them" : 'they'} are ${names.join(', ')}; ${advice}\n`;
 }

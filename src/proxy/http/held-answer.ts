@@ -5,6 +5,7 @@ import type { ProxyView } from '../proxy-view.js';
 import { answerCut, reportFired, reportUpstreamFailure, type RequestLabel } from './report.js';
 import type { RequestPlan } from './request-plan.js';
 import { MAX_REWRITE_BYTES } from './rewrite.js';
+import { throttled } from './throttle.js';
 import { answerIsChunked, trailerFields } from './trailers.js';
 
 /** An upstream answer the proxy held (a response delay, a body to rewrite), ready to go on. */
@@ -76,7 +77,23 @@ export function sendWhole(
   if (skipped === undefined) delete held.headers['content-encoding'];
   held.headers['content-length'] = String(body.length);
   reportFired(proxy, held.plan, held.label, { status: held.status, skipped });
-  held.response.writeHead(held.status, held.headers).end(body);
+  const kibps = held.plan.responseThroughput;
+  if (kibps === undefined) held.response.writeHead(held.status, held.headers).end(body);
+  else void sendPaced(proxy, held, body, kibps);
+}
+
+/** A whole body under a response rate limit. */
+async function sendPaced(proxy: ProxyView, held: HeldAnswer, body: Buffer, kibps: number): Promise<void> {
+  const { response, clientGone } = held;
+  response.writeHead(held.status, held.headers);
+  try {
+    for await (const piece of throttled([body], kibps, proxy, clientGone)) {
+      if (!response.write(piece)) await once(response, 'drain', { signal: clientGone });
+    }
+    response.end();
+  } catch {
+    response.destroy();
+  }
 }
 
 /**

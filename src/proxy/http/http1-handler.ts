@@ -31,7 +31,9 @@ import {
 import { emptyPlan, planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
 import { ConnectionTurns } from './turns.js';
 import { editHeaders, replacesBody, rewriteBody, rewritesBody, TOO_LARGE_TO_PATCH } from './rewrite.js';
+import { throttled } from './throttle.js';
 import { tlsConnector } from './tls-connector.js';
+import { encodeGrpcMessage } from '../http2/grpc-message.js';
 
 /**
  * Serves each HTTP/1.1 request that reaches the proxy: plans the request toxics, then answers
@@ -148,6 +150,7 @@ export class Http1Handler {
           .writeHead(200, {
             'content-type': 'application/grpc',
             'grpc-status': String(abort.code),
+            ...(abort.message ? { 'grpc-message': encodeGrpcMessage(abort.message) } : {}),
             ...unread,
           })
           .end();
@@ -169,7 +172,8 @@ export class Http1Handler {
       return;
     }
     if (expectsContinue) response.writeContinue();
-    if (plan.responseDelay === 0 && !rewritesBody(plan)) this.forward(request, response, plan, label);
+    if (plan.responseDelay === 0 && !rewritesBody(plan) && plan.responseThroughput === undefined)
+      this.forward(request, response, plan, label);
     else await this.forwardHeld(request, response, plan, label, gone);
   }
 
@@ -229,7 +233,7 @@ export class Http1Handler {
     return { connection: this.clients.find(socket).id, method: request.method ?? 'GET', path };
   }
 
-  /** Holds the answer: for a response delay, or to rewrite its body. */
+  /** Holds the answer: for a response delay, to rewrite its body, or to pace it (a response rate limit). */
   private async forwardHeld(
     request: IncomingMessage,
     response: ServerResponse,
@@ -265,8 +269,12 @@ export class Http1Handler {
         label,
         clientGone: gone.signal,
       };
+      const paced = (body: AsyncIterable<Buffer>) =>
+        plan.responseThroughput === undefined
+          ? body
+          : throttled(body, plan.responseThroughput, this.proxy, gone.signal);
       if (!rewritesBody(plan)) {
-        await sendHeld(this.proxy, held, upstream.body);
+        await sendHeld(this.proxy, held, paced(upstream.body));
         return;
       }
       if (replacesBody(plan)) {
@@ -281,7 +289,7 @@ export class Http1Handler {
       } else if (read.rest === undefined) {
         const { body, skipped } = rewriteBody(Buffer.concat(read.chunks), plan);
         sendWhole(this.proxy, held, body, skipped);
-      } else await sendHeld(this.proxy, held, replay(read.chunks, read.rest), TOO_LARGE_TO_PATCH);
+      } else await sendHeld(this.proxy, held, paced(replay(read.chunks, read.rest)), TOO_LARGE_TO_PATCH);
     } catch {
       upstream.body.destroy();
       response.destroy();

@@ -37,6 +37,8 @@ export type Abort =
 export interface RequestPlan {
   requestDelay: number;
   responseDelay: number;
+  /** A response rate limit on the answer's body, in KiB/s (Envoy's x-envoy-fault-throughput-response). */
+  responseThroughput: number | undefined;
   abort: Abort | undefined;
   requestHeaders: HeaderEdits;
   responseHeaders: HeaderEdits;
@@ -55,6 +57,7 @@ export function emptyPlan(): RequestPlan {
   return {
     requestDelay: 0,
     responseDelay: 0,
+    responseThroughput: undefined,
     abort: undefined,
     requestHeaders: {},
     responseHeaders: {},
@@ -84,6 +87,7 @@ export function dropPendingFaults(plan: RequestPlan, stage: 'request' | 'respons
   plan.fired = plan.fired.filter((fired) => acted.includes(fired.action));
   plan.abort = undefined;
   plan.responseDelay = 0;
+  plan.responseThroughput = undefined;
   plan.responseHeaders = {};
   plan.status = undefined;
   plan.body = undefined;

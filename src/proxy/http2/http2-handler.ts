@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import http2 from 'node:http2';
 import type { RequestFacts } from '../../model/match.js';
 import type { ClientTable } from '../http/client-table.js';
@@ -26,6 +27,7 @@ import type { ProxyView } from '../proxy-view.js';
 import { isGrpcCall } from '../http/grpc-call.js';
 import { answerGrpcStatus } from './grpc-message.js';
 import type { UpstreamSession } from './upstream-session.js';
+import { throttled } from '../http/throttle.js';
 
 /** The gRPC status for a request whose fault headers are invalid. */
 const GRPC_INVALID_ARGUMENT = 3;
@@ -188,8 +190,8 @@ export class Http2Handler {
       // The upstream's body is read and dropped to its end; a reset fails the stream as without the toxic.
       if (!ended && !(await drained(outgoing))) return;
       if (stream.closed || stream.destroyed) return;
-      sendWhole(stream, headers, Buffer.from(plan.body), undefined);
       reportFired(this.proxy, plan, label, { status });
+      this.sendWhole(stream, headers, Buffer.from(plan.body), undefined, plan);
       return;
     } else {
       const read = await collect(outgoing);
@@ -197,7 +199,7 @@ export class Http2Handler {
       if (read.whole !== undefined) {
         const { body, skipped } = rewriteBody(read.whole, plan);
         reportFired(this.proxy, plan, label, { status, skipped });
-        sendWhole(stream, headers, body, skipped);
+        this.sendWhole(stream, headers, body, skipped, plan);
         return;
       }
       reportFired(this.proxy, plan, label, { status, skipped: TOO_LARGE_TO_PATCH });
@@ -208,21 +210,79 @@ export class Http2Handler {
       }
     }
     if (!stream.headersSent) stream.respond(headers, { waitForTrailers: true });
-    outgoing.on('data', (chunk: Buffer) => (passed.bodyBytes += chunk.length));
-    outgoing.pipe(stream, { end: false });
-    // node ends the readable side of a stream the upstream reset before it reports the reset:
-    // pass the reset on, rather than end the client's stream as if the answer were whole.
-    outgoing.once('end', () => {
-      const code = outgoing.rstCode;
-      if (code === undefined || code === NGHTTP2_NO_ERROR) {
-        stream.end();
-        return;
+    const kibps = plan?.responseThroughput;
+    if (kibps === undefined) {
+      outgoing.on('data', (chunk: Buffer) => (passed.bodyBytes += chunk.length));
+      outgoing.pipe(stream, { end: false });
+      outgoing.once('end', () => this.ended(stream, outgoing, label, status, passed));
+    } else {
+      await this.sendPaced(stream, outgoing, kibps, passed);
+      this.ended(stream, outgoing, label, status, passed);
+    }
+  }
+
+  /** Sends the upstream's body on at `kibps` KiB/s (a response rate limit), holding the client's stream to it. */
+  private async sendPaced(
+    stream: http2.ServerHttp2Stream,
+    outgoing: AsyncIterable<Buffer> | Iterable<Buffer>,
+    kibps: number,
+    passed = { bodyBytes: 0 },
+  ): Promise<void> {
+    const gone = new AbortController();
+    const onClose = () => gone.abort();
+    stream.once('close', onClose);
+    try {
+      for await (const piece of throttled(outgoing, kibps, this.proxy, gone.signal)) {
+        passed.bodyBytes += piece.length;
+        if (!stream.write(piece)) await once(stream, 'drain', { signal: gone.signal });
       }
-      stream.close(code);
-      const error = new Error(`the upstream reset the stream with code ${code}`);
-      const text = answerCut(this.proxy, passed.bodyBytes, error);
-      reportUpstreamFailure(this.proxy, label, text, status, passed.bodyBytes);
-    });
+    } catch {
+      // A reset upstream stream or a client that left: ended() and the close handlers say so.
+    } finally {
+      stream.off('close', onClose);
+    }
+  }
+
+  /** A whole body with its length, paced when the plan limits the answer's rate. */
+  private sendWhole(
+    stream: http2.ServerHttp2Stream,
+    headers: http2.OutgoingHttpHeaders,
+    body: Buffer,
+    skipped: string | undefined,
+    plan: RequestPlan,
+  ): void {
+    const kibps = plan.responseThroughput;
+    if (kibps === undefined) {
+      sendWhole(stream, headers, body, skipped);
+      return;
+    }
+    if (skipped === undefined) delete headers['content-encoding'];
+    headers['content-length'] = String(body.length);
+    stream.respond(headers, { waitForTrailers: true });
+    void this.sendPaced(stream, [body], kibps).then(() => stream.end());
+  }
+
+  /**
+   * The upstream's body ended: so does the client's stream. node ends the readable side of a
+   * stream the upstream reset before it reports the reset: the reset is passed on, rather than
+   * the client's stream ended as if the answer were whole.
+   */
+  private ended(
+    stream: http2.ServerHttp2Stream,
+    outgoing: http2.ClientHttp2Stream,
+    label: RequestLabel,
+    status: number,
+    passed: { bodyBytes: number },
+  ): void {
+    const code = outgoing.rstCode;
+    if (code === undefined || code === NGHTTP2_NO_ERROR) {
+      stream.end();
+      return;
+    }
+    stream.close(code);
+    const error = new Error(`the upstream reset the stream with code ${code}`);
+    const text = answerCut(this.proxy, passed.bodyBytes, error);
+    reportUpstreamFailure(this.proxy, label, text, status, passed.bodyBytes);
   }
 
   private fail(
