@@ -248,6 +248,36 @@ describe('checkTolerance', () => {
     assert.deepEqual(log.lines, []);
   });
 
+  test("the value is also set in the tolerance's own arguments, as chaoslib does (journal.experiment shows it)", async () => {
+    const tolerance = {
+      type: 'probe',
+      name: 'between',
+      provider: {
+        type: 'javascript',
+        module: './tolerance-probes.mjs',
+        func: 'between',
+        arguments: { low: 1, high: 9 },
+      },
+    };
+    const checked = probe('p', 'value', {}, tolerance);
+    assert.equal(await checkTolerance(checked, 4, environment(recordingLog())), true);
+    assert.deepEqual(tolerance.provider.arguments, { low: 1, high: 9, value: 4 });
+    assert.equal(await checkTolerance(checked, 12, environment(recordingLog())), false);
+    assert.deepEqual(tolerance.provider.arguments, { low: 1, high: 9, value: 12 }, 'the last value checked');
+    const withList = { ...tolerance, provider: { ...tolerance.provider, arguments: [1, 9] } };
+    await checkTolerance(probe('p', 'value', {}, withList), 4, environment(recordingLog())).catch(
+      () => false,
+    );
+    assert.deepEqual(withList.provider.arguments, [1, 9], 'a list is not given a key');
+    const without = {
+      type: 'probe',
+      name: 'n',
+      provider: { type: 'javascript', module: './tolerance-probes.mjs', func: 'between' },
+    };
+    await checkTolerance(probe('p', 'value', {}, without), 4, environment(recordingLog())).catch(() => false);
+    assert.equal('arguments' in without.provider, false, 'no arguments are made up in the experiment');
+  });
+
   test('a probe tolerance that fails to run is a miss, not an error', async () => {
     const failing = {
       type: 'probe',
