@@ -265,16 +265,27 @@ describe('checkTolerance', () => {
     assert.equal(await checkTolerance(checked, 12, environment(recordingLog())), false);
     assert.deepEqual(tolerance.provider.arguments, { low: 1, high: 9, value: 12 }, 'the last value checked');
     const withList = { ...tolerance, provider: { ...tolerance.provider, arguments: [1, 9] } };
-    await checkTolerance(probe('p', 'value', {}, withList), 4, environment(recordingLog())).catch(
-      () => false,
+    // Without bounds of its own, between() says false: the check ran, and left the list alone.
+    assert.equal(
+      await checkTolerance(probe('p', 'value', {}, withList), 4, environment(recordingLog())),
+      false,
     );
-    assert.deepEqual(withList.provider.arguments, [1, 9], 'a list is not given a key');
+    assert.deepEqual(Object.keys(withList.provider.arguments), ['0', '1'], 'a list is not given a key');
+    const withNull = { ...tolerance, provider: { ...tolerance.provider, arguments: null } };
+    assert.equal(
+      await checkTolerance(probe('p', 'value', {}, withNull), 4, environment(recordingLog())),
+      false,
+    );
+    assert.equal(withNull.provider.arguments, null, 'null arguments stay null');
     const without = {
       type: 'probe',
       name: 'n',
       provider: { type: 'javascript', module: './tolerance-probes.mjs', func: 'between' },
     };
-    await checkTolerance(probe('p', 'value', {}, without), 4, environment(recordingLog())).catch(() => false);
+    assert.equal(
+      await checkTolerance(probe('p', 'value', {}, without), 4, environment(recordingLog())),
+      false,
+    );
     assert.equal('arguments' in without.provider, false, 'no arguments are made up in the experiment');
   });
 
