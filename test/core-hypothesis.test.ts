@@ -248,6 +248,47 @@ describe('checkTolerance', () => {
     assert.deepEqual(log.lines, []);
   });
 
+  test("the value is also set in the tolerance's own arguments, as chaoslib does (journal.experiment shows it)", async () => {
+    const tolerance = {
+      type: 'probe',
+      name: 'between',
+      provider: {
+        type: 'javascript',
+        module: './tolerance-probes.mjs',
+        func: 'between',
+        arguments: { low: 1, high: 9 },
+      },
+    };
+    const checked = probe('p', 'value', {}, tolerance);
+    assert.equal(await checkTolerance(checked, 4, environment(recordingLog())), true);
+    assert.deepEqual(tolerance.provider.arguments, { low: 1, high: 9, value: 4 });
+    assert.equal(await checkTolerance(checked, 12, environment(recordingLog())), false);
+    assert.deepEqual(tolerance.provider.arguments, { low: 1, high: 9, value: 12 }, 'the last value checked');
+    const withList = { ...tolerance, provider: { ...tolerance.provider, arguments: [1, 9] } };
+    // Without bounds of its own, between() says false: the check ran, and left the list alone.
+    assert.equal(
+      await checkTolerance(probe('p', 'value', {}, withList), 4, environment(recordingLog())),
+      false,
+    );
+    assert.deepEqual(Object.keys(withList.provider.arguments), ['0', '1'], 'a list is not given a key');
+    const withNull = { ...tolerance, provider: { ...tolerance.provider, arguments: null } };
+    assert.equal(
+      await checkTolerance(probe('p', 'value', {}, withNull), 4, environment(recordingLog())),
+      false,
+    );
+    assert.equal(withNull.provider.arguments, null, 'null arguments stay null');
+    const without = {
+      type: 'probe',
+      name: 'n',
+      provider: { type: 'javascript', module: './tolerance-probes.mjs', func: 'between' },
+    };
+    assert.equal(
+      await checkTolerance(probe('p', 'value', {}, without), 4, environment(recordingLog())),
+      false,
+    );
+    assert.equal('arguments' in without.provider, false, 'no arguments are made up in the experiment');
+  });
+
   test('a probe tolerance that fails to run is a miss, not an error', async () => {
     const failing = {
       type: 'probe',

@@ -32,6 +32,7 @@ describe('ledger undo records (read back only through these schemas)', () => {
       'update-proxy',
       'update-toxic',
       'stop-process',
+      'stop-activity',
       'resume-process',
       'remove-cgroup',
       'remove-file',
@@ -51,6 +52,7 @@ describe('ledger undo records (read back only through these schemas)', () => {
         body: { toxicity: 0.5, attributes: { latency: 5 } },
       },
       { kind: 'stop-process', process: identity },
+      { kind: 'stop-activity', process: identity, mark: 'a'.repeat(32) },
       { kind: 'resume-process', process: identity },
       { kind: 'remove-cgroup', cgroup: 'cpu-hog', moved: [{ pid: 7, from: { cpu: '/', memory: '/a/b' } }] },
       { kind: 'remove-file', path: '/tmp/fill', device: '2049', inode: '131' },
@@ -67,6 +69,7 @@ describe('ledger undo records (read back only through these schemas)', () => {
         ['update-proxy', true, false],
         ['update-toxic', true, false],
         ['stop-process', true, true],
+        ['stop-activity', true, true],
         ['resume-process', true, true],
         ['remove-cgroup', true, true],
         ['remove-file', true, true],
@@ -91,6 +94,23 @@ describe('ledger undo records (read back only through these schemas)', () => {
     assert.equal(stop({ pid: 1, startTime: '' }), false);
     assert.equal(stop({ pid: 1, startTime: 'x1' }), false);
     assert.equal(stop({ pid: 1, startTime: '1x' }), false);
+  });
+
+  test("a process activity's mark is 32 lower-case hexadecimal digits, beside the process", () => {
+    const activity = (mark: unknown) => ({ kind: 'stop-activity', process: identity, mark });
+    assert.equal(undoOk(activity('0123456789abcdef'.repeat(2))), true);
+    assert.deepEqual(messages(undoSchema, activity('0123456789ABCDEF'.repeat(2))), [
+      'an activity mark is 32 lower-case hexadecimal digits',
+    ]);
+    assert.equal(undoOk(activity('a'.repeat(31))), false);
+    assert.equal(undoOk(activity('a'.repeat(33))), false);
+    assert.equal(undoOk(activity(`x${'a'.repeat(32)}`)), false);
+    assert.equal(undoOk(activity(`${'a'.repeat(32)}x`)), false);
+    assert.equal(undoOk({ kind: 'stop-activity', process: identity }), false);
+    assert.equal(
+      undoOk({ kind: 'stop-activity', process: { pid: 0, startTime: '1' }, mark: 'a'.repeat(32) }),
+      false,
+    );
   });
 
   test('cgroup names: 1-64 letters, digits, dot, dash or underscore, not . or ..', () => {

@@ -14,7 +14,7 @@ import { startExperiment } from '../src/experiment/run.js';
 import { validateExperiment } from '../src/experiment/validate.js';
 import type { Experiment } from '../src/model/experiment.js';
 import { experiment, fixtures, run } from './experiment-helpers.js';
-import { tempDirectory } from './helpers.js';
+import { runCli, tempDirectory } from './helpers.js';
 
 process.env.PYTHONDONTWRITEBYTECODE = '1';
 
@@ -290,6 +290,44 @@ describe('exit signals (chaoslib.exit)', () => {
     const byDefault = await run(exitingExperiment(true, 0));
     assert.equal(byDefault.status, 'interrupted');
     assert.deepEqual(byDefault.rollbacks, [], 'the default strategy plays no rollback after an interruption');
+  });
+
+  test('exit_gracefully() as the last act of the only background activity interrupts the run, every time', async () => {
+    // Its reply used to reach the runner before the signal did: the method ended, and so did the
+    // run, "completed". Ten runs in a row, each one interrupted, and the CLI exits 1 for it.
+    const lastAct = experiment({
+      method: [
+        python('action', 'exit at once', 'exit_after', { seconds: 0, graceful: true }, { background: true }),
+      ],
+    });
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      const journal = await run(lastAct);
+      assert.equal(journal.status, 'interrupted', `run ${attempt}`);
+      assert.equal(
+        journal.interruption,
+        'SIGUSR1 received (exit_gracefully, SystemExit 20): rollbacks play per the strategy',
+      );
+      assert.deepEqual(
+        journal.run.map((entry) => [entry.activity.name, entry.status, entry.output]),
+        [['exit at once', 'succeeded', 'signalled']],
+      );
+    }
+    const directory = tempDirectory('exit-last-act');
+    const source = join(directory, 'experiment.json');
+    writeFileSync(source, JSON.stringify(lastAct));
+    const cli = await runCli(
+      [
+        'run',
+        source,
+        '--journal-path',
+        join(directory, 'journal.json'),
+        '--ledger-dir',
+        join(directory, 'ledger'),
+      ],
+      { PYTHONPATH: fixtures },
+    );
+    assert.equal(cli.code, 1, cli.stderr);
+    assert.match(cli.stderr, /Experiment ended with status: interrupted/);
   });
 
   test('sys.exit() in a Python activity interrupts the run (SystemExit), as in chaoslib', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type SupervisorEvent, supervise } from '../src/system/supervisor.js';
@@ -105,5 +105,47 @@ describe('faultline supervise and process kill --pidfile', () => {
     const notPid = await runCli(['process', 'kill', '--pidfile', bad]);
     assert.equal(notPid.code, 2);
     assert.match(notPid.stderr, /holds "hello", not a pid/);
+  });
+});
+
+describe('a program that cannot run is a usage error: exit 2, nothing started', () => {
+  const cannot = (program: string, reason: string) =>
+    `faultline: cannot supervise ${program} --port 1: ${reason}; nothing was started\n`;
+
+  test('supervise: a missing path, a file without x, a directory, a name not in PATH', async () => {
+    const notExecutable = join(directory, 'not-executable.sh');
+    writeFileSync(notExecutable, 'exit 0\n', { mode: 0o644 });
+    const pidfile = join(directory, 'never.pid');
+    const cases: Array<[string, string, Record<string, string>]> = [
+      [join(directory, 'missing'), `${join(directory, 'missing')} does not exist; check the path`, {}],
+      [
+        notExecutable,
+        `${notExecutable} is not executable; make it so (chmod +x ${notExecutable}) or run it through its interpreter (sh ${notExecutable})`,
+        {},
+      ],
+      [directory, `${directory} is not a file (a directory?); give the program inside it`, {}],
+      [
+        'faultline-no-such-program',
+        `no executable named faultline-no-such-program in PATH (${directory}); give its path (./faultline-no-such-program for one in this directory), or install it`,
+        { PATH: directory },
+      ],
+    ];
+    for (const [program, reason, env] of cases) {
+      const result = await runCli(['supervise', '--pidfile', pidfile, '--', program, '--port', '1'], env);
+      assert.deepEqual([result.code, result.stderr], [2, cannot(program, reason)], program);
+      assert.equal(existsSync(pidfile), false, 'nothing started, no pidfile');
+    }
+  });
+
+  test('syscall inject: the same check, before strace is asked', async () => {
+    const missing = join(directory, 'missing');
+    const result = await runCli(['syscall', 'inject', '--syscall', 'write', '--error', 'EIO', '--', missing]);
+    assert.deepEqual(
+      [result.code, result.stderr],
+      [
+        2,
+        `faultline: cannot run ${missing}: ${missing} does not exist; check the path; nothing was started\n`,
+      ],
+    );
   });
 });

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { cgroupByName, commandInCgroup } from '../system/cgroups.js';
 import { type RestartPolicy, type SupervisorEvent, supervise } from '../system/supervisor.js';
-import { example } from './context.js';
+import { whyNotRunnable } from '../system/executable.js';
+import { example, UsageError } from './context.js';
 import { integer } from './integer-option.js';
 import { holdUntil } from './system-action.js';
 
@@ -70,6 +71,9 @@ export function superviseCommand(): Command {
         },
       ) => {
         const name = command.join(' ');
+        const problem = whyNotRunnable(command[0]!);
+        if (problem !== undefined)
+          throw new UsageError(`cannot supervise ${name}: ${problem}; nothing was started`);
         const run = flags.cgroup ? commandInCgroup(cgroupByName(flags.cgroup), command) : command;
         const supervised = supervise(run, {
           policy: {

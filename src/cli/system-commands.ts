@@ -22,6 +22,7 @@ import {
 import { attachRecorded, injectRecorded } from '../system/operations/syscall-operations.js';
 import { type SyscallFault, type SyscallReport } from '../system/strace.js';
 import { BadInput } from '../system/bad-input.js';
+import { whyNotRunnable } from '../system/executable.js';
 import { example, out, UsageError } from './context.js';
 import { EXIT } from './failure.js';
 import { integer } from './integer-option.js';
@@ -307,6 +308,9 @@ export function syscallCommand(): Command {
     )
     .action(
       async (command: string[], flags: { syscall: string; error: string; when?: string; json?: boolean }) => {
+        const problem = whyNotRunnable(command[0]!);
+        if (problem !== undefined)
+          throw new UsageError(`cannot run ${command.join(' ')}: ${problem}; nothing was started`);
         const stop = new AbortController();
         const received: NodeJS.Signals[] = [];
         const onSignal = (signal: NodeJS.Signals) => {

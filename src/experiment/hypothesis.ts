@@ -97,6 +97,10 @@ export async function checkTolerance(
       output,
       context.scope,
       async (definition, value) => {
+        // chaoslib sets `value` in the tolerance's own arguments, and its journal.experiment, a
+        // shallow copy, shows the last value checked: so does faultline's.
+        const own = (definition.provider as JsonObject).arguments;
+        if (typeof own === 'object' && own !== null && !Array.isArray(own)) own.value = value as Json;
         const activity = structuredClone(definition) as unknown as Activity;
         const provider = activity.provider as JsonObject;
         provider.arguments = {

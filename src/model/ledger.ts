@@ -72,6 +72,15 @@ export const proxyUndoSchema = z.discriminatedUnion('kind', [
 export const systemUndoSchema = z.discriminatedUnion('kind', [
   /** SIGTERM, then SIGKILL, to a process faultline started (a stress worker, a tracer). */
   z.strictObject({ kind: z.literal('stop-process'), process: processIdentity }),
+  /**
+   * A process activity's process, recorded before its program runs: it is stopped (SIGTERM, then
+   * SIGKILL) if still the process recorded, with every process whose environment holds the mark.
+   */
+  z.strictObject({
+    kind: z.literal('stop-activity'),
+    process: processIdentity,
+    mark: z.string().regex(/^[0-9a-f]{32}$/, 'an activity mark is 32 lower-case hexadecimal digits'),
+  }),
   /** SIGCONT to a process faultline paused. */
   z.strictObject({ kind: z.literal('resume-process'), process: processIdentity }),
   /** Move the processes of faultline/NAME back where they were, then remove the group. */

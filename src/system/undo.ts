@@ -14,6 +14,12 @@ import {
   runUndo,
   type UndoCommands,
 } from './netlab.js';
+import {
+  ACTIVITY_MARK_VARIABLE,
+  activityProcesses,
+  describeProcesses,
+  type FoundProcess,
+} from './activity-processes.js';
 import { removeIdentified } from './private-files.js';
 import { identify, isStillRunning, type ProcessIdentity, signalIdentified } from './processes.js';
 
@@ -50,6 +56,13 @@ async function goneWithin(identity: ProcessIdentity, ms: number): Promise<boolea
   return true;
 }
 
+/** Stops a process activity's process and what it started; returns those it stopped. */
+export async function stopActivity(leader: ProcessIdentity, mark: string): Promise<FoundProcess[]> {
+  const found = activityProcesses(leader, mark);
+  const stopped = await Promise.all(found.map(async (each) => ((await stopProcess(each)) ? [each] : [])));
+  return stopped.flat();
+}
+
 /** Stops every process inside the lab's namespaces; returns those it stopped. */
 export async function stopLabProcesses(lab: string): Promise<LabProcess[]> {
   const running = labProcesses(lab);
@@ -82,6 +95,13 @@ export async function undoSystem(step: SystemUndo): Promise<UndoOutcome> {
   switch (step.kind) {
     case 'stop-process':
       return outcome(await stopProcess(step.process));
+    case 'stop-activity': {
+      const stopped = await stopActivity(step.process, step.mark);
+      return {
+        ...outcome(stopped.length > 0),
+        ...(stopped.length > 0 ? { note: `stopped ${describeProcesses(stopped)}` } : {}),
+      };
+    }
     case 'resume-process':
       return outcome(signalIdentified(step.process, 'SIGCONT'));
     case 'remove-cgroup': {
@@ -127,6 +147,8 @@ export function explainSystemUndo(step: SystemUndo): string {
   switch (step.kind) {
     case 'stop-process':
       return `SIGTERM pid ${step.process.pid} if it is still the process started at tick ${step.process.startTime}, SIGKILL after ${STOP_GRACE_MS / 1000} s`;
+    case 'stop-activity':
+      return `SIGTERM pid ${step.process.pid} if it is still the process started at tick ${step.process.startTime}, and each process whose environment holds ${ACTIVITY_MARK_VARIABLE}=${step.mark} (what it started); SIGKILL after ${STOP_GRACE_MS / 1000} s`;
     case 'resume-process':
       return `SIGCONT pid ${step.process.pid} if it is still the process started at tick ${step.process.startTime}`;
     case 'remove-cgroup': {

@@ -1,30 +1,15 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { Json } from '../../model/experiment.js';
 import { ActivityFailed, InterruptExecution, InvalidActivity } from '../errors.js';
 import { exitStatus, type ProcessOutput } from '../process-output.js';
 import { pyStr } from '../python-values.js';
 import { hasPlaceholder, substitute, substituteForShell } from '../substitute.js';
-import { hasValues, type ProviderImplementation } from './provider.js';
-
-/** shutil.which: a name is looked up in PATH; a path with a slash must be an executable file. */
-export function which(path: string): string | undefined {
-  const executable = (candidate: string) => {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return statSync(candidate).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (path.includes('/')) return executable(path) ? path : undefined;
-  return (process.env.PATH ?? '')
-    .split(delimiter)
-    .map((directory) => join(directory || '.', path))
-    .find(executable);
-}
+import { ACTIVITY_MARK_VARIABLE, newActivityMark } from '../../system/activity-processes.js';
+import { which } from '../../system/executable.js';
+import { identify, shortCommand } from '../../system/processes.js';
+import { hasValues, type ProviderContext, type ProviderImplementation } from './provider.js';
 
 /** Runs `path` with `arguments` (a string goes through the shell; a list does not). */
 export const processProvider: ProviderImplementation = {
@@ -47,7 +32,7 @@ export const processProvider: ProviderImplementation = {
     }
   },
 
-  async run(provider, _activity, context) {
+  async run(provider, activity, context) {
     const raw = String(provider.path);
     const path = which(raw.replace(/^~(?=$|\/)/, homedir()));
     if (!path) throw new ActivityFailed(`path '${raw}' cannot be found`);
@@ -60,29 +45,64 @@ export const processProvider: ProviderImplementation = {
       context.warn('process arguments given as an object are deprecated; use a list');
       args = Object.entries(args).flat();
     }
-    const [command, argv, shell] =
+    // A string goes through /bin/sh -c, as Node's `shell: true` and Python's `shell=True` run it.
+    const command =
       typeof args === 'string'
-        ? [`${path} ${args}`, [], true]
+        ? ['/bin/sh', '-c', `${path} ${args}`]
         : [
             path,
-            (Array.isArray(args) ? args : []).filter((item) => item !== null && item !== '').map(pyStr),
-            false,
+            ...(Array.isArray(args) ? args : []).filter((item) => item !== null && item !== '').map(pyStr),
           ];
     const timeout = typeof provider.timeout === 'number' ? provider.timeout * 1000 : undefined;
-    return execute(command, argv, shell, timeout, context.signal);
+    // The ledger names the program alone: its arguments may hold substituted secrets.
+    return execute(
+      command,
+      `process activity '${String(activity.name)}' (${shortCommand(path)})`,
+      timeout,
+      context,
+    );
   },
 };
 
-function execute(
-  command: string,
-  argv: string[],
-  shell: boolean,
-  timeout: number | undefined,
-  signal: AbortSignal,
-) {
+/**
+ * The shell that becomes the activity's program (exec keeps its pid and start time) once a line
+ * comes on descriptor 3, which it closes first: until the ledger records it, it runs nothing, and
+ * a runner killed before then leaves a shell that reads end-of-file and exits.
+ */
+const GATE = 'read -r go <&3 && exec 3<&- && exec "$@"';
+
+function execute(command: string[], what: string, timeout: number | undefined, context: ProviderContext) {
+  const { signal, ledger } = context;
   return new Promise<ProcessOutput>((resolve, reject) => {
     // A group of its own: a timeout or an interruption ends the shell and whatever it started.
-    const child = spawn(command, argv, { shell, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // The mark in its environment, inherited by all it starts, names them to a later recovery.
+    const mark = newActivityMark();
+    const child = spawn('/bin/sh', ['-c', GATE, 'faultline-activity', ...command], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, [ACTIVITY_MARK_VARIABLE]: mark },
+    });
+    const gate = child.stdio[3] as Writable;
+    gate.on('error', () => undefined); // the shell is gone: 'close' says how
+    let seq = 0;
+    if (child.pid !== undefined) {
+      const identity = identify(child.pid);
+      try {
+        if (!identity) throw new Error(`pid ${child.pid} was gone from /proc`);
+        seq = ledger.record({
+          description: `${what}, pid ${identity.pid}`,
+          undo: { kind: 'stop-activity', process: identity, mark },
+        });
+      } catch (error) {
+        gate.destroy();
+        return reject(
+          new ActivityFailed(
+            `${what} was not started, as it could not be recorded: ${(error as Error).message}`,
+          ),
+        );
+      }
+      gate.end('go\n');
+    }
     const killGroup = (name: NodeJS.Signals) => {
       try {
         process.kill(-child.pid!, name);
@@ -92,8 +112,8 @@ function execute(
     };
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
     let timedOut = false;
     const timer =
       timeout === undefined
@@ -115,6 +135,7 @@ function execute(
       reject(new ActivityFailed(`${error.name}: ${error.message}`));
     });
     child.once('close', (code, signalName) => {
+      ledger.settle(seq);
       clearTimeout(timer);
       clearTimeout(escalation);
       signal.removeEventListener('abort', onAbort);

@@ -9,7 +9,8 @@ import { CHAOSLIB_SHIM } from './chaoslib-shim.js';
  *
  * SIGUSR1 and SIGUSR2 that reach this process (chaoslib.exit sends them to its own pid) raise
  * SystemExit(20)/(30) in the foreground call, as chaoslib's handler does, and the reply names
- * the signal; with no foreground call running they are forwarded to the runner.
+ * the signal; with no foreground call running they are passed on to the runner in the channel
+ * (a reply with id 0). A background call's own exit_gracefully() is passed on before its reply.
  * When chaostoolkit-lib is not installed, stand-ins for what extensions import of it are
  * registered (chaoslib-shim.ts) so extensions and control modules still load.
  *
@@ -24,7 +25,6 @@ import faulthandler
 # A crash in native code still leaves the Python traceback of every thread on stderr.
 faulthandler.enable()
 
-RUNNER = int(os.environ["FAULTLINE_RUNNER_PID"])
 # Modules beside the experiment file are found after those of the working directory and PYTHONPATH.
 for directory in sys.argv[1:]:
     if directory not in sys.path:
@@ -49,12 +49,53 @@ class ExitSignalled(SystemExit):
         self.signum = signum
 
 
+EXIT_SIGNALS = {signal.SIGUSR1: "SIGUSR1", signal.SIGUSR2: "SIGUSR2"}
+exit_signal_lock = threading.Lock()
+
+
+def pass_on(signum):
+    # id 0 answers no call: the runner takes the signal as if it had been sent to it.
+    send({"id": 0, "signal": EXIT_SIGNALS[signum]})
+
+
 def on_exit_signal(signum, frame):
     # As in chaos run, the signal stops the foreground activity or hook at once; with none
     # running (the main thread idle, or a background call), the runner is told instead.
-    if foreground["call"] is not None:
-        raise ExitSignalled(signum)
-    os.kill(RUNNER, signum)
+    with exit_signal_lock:
+        if foreground["call"] is None:
+            pass_on(signum)
+            return
+    raise ExitSignalled(signum)
+
+
+real_kill, real_raise_signal = os.kill, signal.raise_signal
+
+
+def exit_from_background(signum):
+    # chaoslib.exit signals its own pid, and the kernel hands such a signal to the main thread
+    # whenever that thread next runs: a background call that exits gracefully as its last act
+    # would see its reply reach the runner first, and the run end "completed". Told here, in the
+    # channel, the signal precedes the reply; a foreground call is stopped as the signal would.
+    with exit_signal_lock:
+        if foreground["call"] is None:
+            pass_on(signum)
+            return
+    signal.pthread_kill(threading.main_thread().ident, signum)
+
+
+def kill(pid, signum):
+    if pid == os.getpid() and signum in EXIT_SIGNALS and threading.current_thread() is not threading.main_thread():
+        return exit_from_background(signum)
+    return real_kill(pid, signum)
+
+
+def raise_signal(signum):
+    if signum in EXIT_SIGNALS and threading.current_thread() is not threading.main_thread():
+        return exit_from_background(signum)
+    return real_raise_signal(signum)
+
+
+os.kill, signal.raise_signal = kill, raise_signal
 
 
 def on_interrupt(signum, frame):

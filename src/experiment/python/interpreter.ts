@@ -65,7 +65,9 @@ export interface PythonRuntime {
   request(request: PythonRequest, signal?: AbortSignal): Promise<PythonReply>;
   /**
    * Called, before the call's reply is handed on, when exit_gracefully()/exit_ungracefully()
-   * stopped a call (SystemExit in it): the run treats it as that signal. Returns the unsubscribe.
+   * stopped a call (SystemExit in it), or reached the interpreter outside a foreground call (a
+   * background call's last act: passed on ahead of its reply). The run treats it as that signal.
+   * Returns the unsubscribe.
    */
   onExitSignal(listener: (signal: 'SIGUSR1' | 'SIGUSR2') => void): () => void;
   close(): Promise<void>;
@@ -132,7 +134,6 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
     const child = spawn(executable, ['-u', '-c', HELPER_SCRIPT, ...moduleDirectories], {
       cwd: options.cwd ?? process.cwd(),
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, FAULTLINE_RUNNER_PID: String(process.pid) },
     });
     started += 1;
     const channel = child.stdio[3] as Duplex;
