@@ -126,7 +126,7 @@ export function createCommand(): Command {
     )
     .option(
       '--header-faults',
-      'http/http2: let requests ask for a fault with x-faultline-abort / x-faultline-delay',
+      "http/http2: let requests ask for a fault with x-faultline-abort/-delay/-throughput or Envoy's x-envoy-fault-* headers",
     );
   return addProxyExtraOptions(command)
     .addHelpText(

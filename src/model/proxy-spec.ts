@@ -27,7 +27,7 @@ export interface ProxySpec {
   enabled: boolean;
   /** How the proxy reads traffic; tcp (bytes, as Toxiproxy) when omitted. */
   protocol?: ProxyProtocol;
-  /** http/http2 only: requests may ask for a fault with x-faultline-abort / x-faultline-delay. Off when omitted. */
+  /** http/http2 only: requests may ask for a fault with x-faultline-* or Envoy x-envoy-fault-* headers. Off when omitted. */
   headerFaults?: boolean;
   /** udp only: a flow with no datagram either way for this many ms is closed (60 s when omitted). */
   idleTimeout?: number;
