@@ -160,6 +160,17 @@ describe('RecordReader', () => {
     assert.deepEqual(views, ['a'.repeat(2 * KIB), 'bb', 'cc']);
   });
 
+  test('a flush before a consumer is attached keeps what was read for it', async () => {
+    const reader = new RecordReader();
+    decryptBytes(reader, 2 * KIB, 'a');
+    decrypt(reader, 'bb');
+    assert.doesNotThrow(() => reader.flush());
+    const views: string[] = [];
+    reader.onData = (view) => views.push(view.toString());
+    reader.flush();
+    assert.deepEqual(views, ['a'.repeat(2 * KIB), 'bb']);
+  });
+
   test('attaching a consumer with nothing read hands on nothing', async () => {
     const reader = new RecordReader();
     let calls = 0;
