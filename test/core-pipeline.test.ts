@@ -6,7 +6,8 @@ import type { RandomSource } from '../src/model/random.js';
 import { type ConnectionToxicSpec, isConnectionToxicSpec, parseToxicCreate } from '../src/model/toxic.js';
 import { ChunkQueue } from '../src/proxy/chunk-queue.js';
 import { HeldBudget } from '../src/proxy/held-budget.js';
-import { BATCH_BYTES, Pipeline, type PipelineHost } from '../src/proxy/pipeline.js';
+import { Pipeline, type PipelineHost } from '../src/proxy/pipeline.js';
+import { RecordReader } from '../src/proxy/record-reader.js';
 import { SocketReader } from '../src/proxy/socket-reader.js';
 import { Stage } from '../src/proxy/stage.js';
 import { FakeClock } from './fake-clock.js';
@@ -28,14 +29,6 @@ class FakeSocket extends EventEmitter {
   writableEnded = false;
   full = false;
   writableLength = 0;
-  writableHighWaterMark = 16 * KIB;
-  corked = false;
-  corks = 0;
-  /** The bytes each uncork sent out together. */
-  batches: number[] = [];
-  /** What stays queued after an uncork: the kernel did not take it all. */
-  leftAfterUncork = 0;
-  private batch = 0;
 
   get writableNeedDrain(): boolean {
     return this.full;
@@ -47,23 +40,7 @@ class FakeSocket extends EventEmitter {
 
   write(data: Buffer): boolean {
     this.written.push(Buffer.from(data));
-    if (this.corked) {
-      this.batch += data.length;
-      this.writableLength += data.length;
-    }
     return !this.full;
-  }
-
-  cork(): void {
-    this.corks += 1;
-    this.corked = true;
-  }
-
-  uncork(): void {
-    this.corked = false;
-    this.batches.push(this.batch);
-    this.batch = 0;
-    this.writableLength = this.leftAfterUncork;
   }
 
   end(): void {
@@ -231,67 +208,63 @@ describe('pipeline without toxics (the fast path)', () => {
   });
 });
 
-describe('pipeline without toxics, reading TLS records (chunks in bursts)', () => {
-  function burstRig(): Rig {
-    const made = rig();
-    made.reader.inBursts = true;
-    return made;
+describe('pipeline without toxics, reading a TLS socket (a RecordReader)', () => {
+  function recordRig(): {
+    pipeline: Pipeline;
+    reader: RecordReader;
+    source: FakeSocket;
+    destination: FakeSocket;
+  } {
+    const reader = new RecordReader();
+    const source = new FakeSocket();
+    const destination = new FakeSocket();
+    const host: PipelineHost = {
+      clock: new FakeClock(),
+      random: alwaysApplies,
+      budget: new HeldBudget(64 * 1024 * KIB),
+      activity: () => undefined,
+      closeLink: () => undefined,
+      acted: () => undefined,
+    };
+    const pipeline = new Pipeline(
+      'upstream',
+      reader,
+      source as unknown as Socket,
+      destination as unknown as Socket,
+      host,
+      [],
+    );
+    return { pipeline, reader, source, destination };
   }
 
-  test('the chunks of one turn go out as one batch once the turn is over', async () => {
-    const { pipeline, reader, source, destination } = burstRig();
-    reader.onData(Buffer.from('one '));
-    reader.onData(Buffer.from('two '));
-    reader.onData(Buffer.from('three'));
-    assert.deepEqual([destination.corks, destination.batches], [1, []], 'held while the turn runs');
+  /** What Node does with one decrypted record: copies it into the reader's buffer and calls back. */
+  function decrypt(reader: RecordReader, text: string): void {
+    const free = reader.options.buffer();
+    reader.options.callback(free.write(text));
+  }
+
+  test('the records of one turn go out as one write once the turn is over, counted once', async () => {
+    const { pipeline, reader, destination } = recordRig();
+    // Records that fill the reader's buffer grow it (2 KiB to 32 KiB), each written at once.
+    for (const size of [2, 4, 8, 16]) decrypt(reader, 'g'.repeat(size * KIB));
+    assert.equal(destination.written.length, 4);
+    decrypt(reader, 'one ');
+    decrypt(reader, 'two ');
+    decrypt(reader, 'three');
+    assert.equal(destination.written.length, 4, 'held while the turn runs');
     await settle();
-    assert.deepEqual(destination.batches, [13]);
-    assert.equal(destination.text, 'one two three');
-    assert.deepEqual(pipeline.stats, { received: 13, sent: 13 });
-    assert.equal(source.pauses, 0);
+    assert.deepEqual(
+      [destination.written.length, destination.written.at(-1)?.toString()],
+      [5, 'one two three'],
+    );
+    assert.deepEqual(pipeline.stats, { received: 30 * KIB + 13, sent: 30 * KIB + 13 });
   });
 
-  test('a batch goes out at once when it reaches 64 KiB; the next chunk starts another', async () => {
-    const { reader, destination } = burstRig();
-    assert.equal(BATCH_BYTES, 64 * KIB);
-    reader.onData(bytes(32 * KIB));
-    reader.onData(bytes(32 * KIB - 1));
-    assert.deepEqual(destination.batches, [], 'one byte short of 64 KiB waits for the turn to end');
-    reader.onData(bytes(1));
-    assert.deepEqual(destination.batches, [64 * KIB]);
-    reader.onData(bytes(5));
-    assert.equal(destination.corks, 2);
-    await settle();
-    assert.deepEqual(destination.batches, [64 * KIB, 5], 'each batch is uncorked once');
-  });
-
-  test('a write refused while batching does not pause; a batch the socket did not take does', async () => {
-    const { reader, source, destination } = burstRig();
-    destination.full = true;
-    destination.leftAfterUncork = 16 * KIB;
-    reader.onData(Buffer.from('a'));
-    reader.onData(Buffer.from('b'));
-    assert.equal(source.pauses, 0);
-    await settle();
-    assert.deepEqual([source.paused, source.pauses], [true, 1]);
-    destination.writableLength = 0;
-    destination.drain();
-    assert.equal(source.paused, false);
-  });
-
-  test('a batch the socket nearly took keeps the source reading', async () => {
-    const { reader, source, destination } = burstRig();
-    destination.leftAfterUncork = 16 * KIB - 1;
-    reader.onData(Buffer.from('a'));
-    await settle();
-    assert.equal(source.pauses, 0);
-  });
-
-  test('chunks read one by one (plain TCP) are never corked', () => {
-    const { reader, destination } = rig();
-    reader.onData(Buffer.from('a'));
-    reader.onData(Buffer.from('b'));
-    assert.deepEqual([destination.corks, destination.text], [0, 'ab']);
+  test("the source's end writes the records still held before it ends the destination", () => {
+    const { reader, source, destination } = recordRig();
+    decrypt(reader, 'last words');
+    source.emit('end');
+    assert.deepEqual([destination.text, destination.ends], ['last words', 1]);
   });
 });
 

@@ -256,6 +256,81 @@ test('a byte toxic added while a TLS connection is open applies to it at once, a
   upstream.close();
 });
 
+test('16 MiB each way through a proxy that terminates and originates TLS arrive byte for byte, and are counted', async (t) => {
+  const upstreamPair = await ca.issue(['127.0.0.1']);
+  // A TLS echo server: each connection sends back what it reads.
+  const echo = tls.createServer(upstreamPair, (socket) => socket.pipe(socket));
+  echo.listen(0, '127.0.0.1');
+  await once(echo, 'listening');
+  t.after(() => echo.close());
+  const proxy = await createProxy(
+    harness,
+    'tls_both_ways',
+    `127.0.0.1:${(echo.address() as AddressInfo).port}`,
+    { tls: { auto: true }, upstream_tls: { ca: ca.certificatePem } },
+  );
+  const client = tls.connect({ host: '127.0.0.1', port: proxy.port, ca: ca.certificatePem });
+  t.after(() => client.destroy());
+  await once(client, 'secureConnect');
+  // Bytes that differ from one position to the next within 251, so a lost, doubled or moved
+  // record shows; written in pieces of sizes that are not multiples of a TLS record.
+  const sent = Buffer.from(Array.from({ length: 16 * 1024 * 1024 }, (_, index) => (index * 13) % 251));
+  const echoed: Buffer[] = [];
+  let echoedBytes = 0;
+  client.on('data', (chunk: Buffer) => {
+    echoed.push(chunk);
+    echoedBytes += chunk.length;
+  });
+  for (let offset = 0; offset < sent.length; offset += 100_003) {
+    if (!client.write(sent.subarray(offset, offset + 100_003))) await once(client, 'drain');
+  }
+  await waitFor(() => echoedBytes >= sent.length, 'the 16 MiB echoed', 60_000);
+  assert.equal(echoedBytes, sent.length);
+  assert.ok(Buffer.concat(echoed).equals(sent), 'the echo is the bytes sent, in order');
+  client.end();
+  await waitFor(
+    () => events.some((event) => event.type === 'connection.closed' && event.proxy === 'tls_both_ways'),
+    'connection.closed',
+  );
+  const closed = events.find(
+    (event) => event.type === 'connection.closed' && event.proxy === 'tls_both_ways',
+  );
+  assert.deepEqual(closed?.type === 'connection.closed' && closed.bytes, {
+    upstream: sent.length,
+    downstream: sent.length,
+  });
+});
+
+test('what a TLS client sends while connect_delay holds its connection reaches the upstream once it is let through', async (t) => {
+  const received: Buffer[] = [];
+  const upstream = net.createServer((socket) => socket.on('data', (chunk: Buffer) => received.push(chunk)));
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const proxy = await createProxy(
+    harness,
+    'tls_held',
+    `127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+    {
+      tls: { auto: true },
+    },
+  );
+  const added = await harness.api('POST', '/proxies/tls_held/toxics', {
+    type: 'connect_delay',
+    attributes: { delay: 300 },
+  });
+  assert.equal(added.status, 200, added.text);
+  const client = tls.connect({ host: '127.0.0.1', port: proxy.port, ca: ca.certificatePem });
+  t.after(() => client.destroy());
+  await once(client, 'secureConnect');
+  // Sent during the hold: records of 16 KiB and a short one, decrypted before the link exists.
+  const early = Buffer.from(Array.from({ length: 40_000 }, (_, index) => (index * 7) % 251));
+  client.write(early);
+  const receivedBytes = () => received.reduce((sum, chunk) => sum + chunk.length, 0);
+  await waitFor(() => receivedBytes() >= early.length, 'the bytes sent during the hold', 10_000);
+  assert.deepEqual(Buffer.concat(received), early);
+});
+
 test('a client that speaks plain text to a terminating proxy is a tls.failed event and a metric, and the upstream is never dialled', async () => {
   const echo = await startEchoServer();
   const proxy = await createProxy(harness, 'tls_plain', `127.0.0.1:${echo.port}`, { tls: { auto: true } });

@@ -5,7 +5,7 @@ import type { RandomSource } from '../model/random.js';
 import type { ConnectionToxicSpec, Stream, ToxicSpec } from '../model/toxic.js';
 import type { HeldBudget } from './held-budget.js';
 import { Pipeline, type PipelineHost } from './pipeline.js';
-import type { SocketReader } from './socket-reader.js';
+import type { Reader } from './socket-reader.js';
 import type { CloseMode } from './toxic-behaviour.js';
 
 /** Where a link carries the client's bytes: a TCP socket, or a protocol's in-process end. */
@@ -49,7 +49,7 @@ export class Link {
     readonly upstream: LinkPeer,
     /** "address:port" of the client, read when it connected. */
     readonly clientAddress: string,
-    readers: Record<'client' | 'upstream', SocketReader>,
+    readers: Record<'client' | 'upstream', Reader>,
     toxics: readonly ConnectionToxicSpec[],
     private readonly owner: LinkOwner,
   ) {

@@ -5,7 +5,7 @@ import type { ConnectionToxicSpec, Stream } from '../model/toxic.js';
 import type { Chunk, Receiver } from './chunk.js';
 import { yieldIfDue } from './cooperate.js';
 import type { HeldBudget } from './held-budget.js';
-import type { SocketReader } from './socket-reader.js';
+import type { Reader } from './socket-reader.js';
 import { Stage, type StageHost } from './stage.js';
 import { connectionImplementation } from './toxics/index.js';
 
@@ -29,9 +29,6 @@ const BASE_BUFFER_BYTES = 256 * 1024;
 /** While the engine's held-bytes budget is spent, each chain still moves this much at a time. */
 const WINDOW_WHEN_BUDGET_FULL = 64 * 1024;
 
-/** A burst of chunks (TLS records) is written out as one batch of at most about this much. */
-export const BATCH_BYTES = 64 * 1024;
-
 /**
  * One direction of a connection: source socket → toxic stages → destination socket.
  * With no toxics, reads are written straight out (the fast path). Chain changes are serialized
@@ -48,11 +45,10 @@ export class Pipeline {
   private closed = false;
   private mutations: Promise<void> = Promise.resolve();
   private readonly stageHost: StageHost;
-  private readonly reader: SocketReader;
+  private readonly reader: Reader;
   private roomForWrites: Promise<void> | undefined;
   /** A socket copies what it is given unless the write waits; an in-process end keeps every chunk. */
   private readonly keepsWrittenViews: boolean;
-  private batching = false;
   private readonly sink: Receiver = {
     accept: (chunk: Chunk) => {
       this.writeOut(chunk.data);
@@ -66,7 +62,7 @@ export class Pipeline {
 
   constructor(
     readonly stream: Stream,
-    reader: SocketReader,
+    reader: Reader,
     private readonly source: Duplex,
     private readonly destination: Duplex,
     private readonly host: PipelineHost,
@@ -86,7 +82,10 @@ export class Pipeline {
     this.reader = reader;
     reader.onData = this.onData;
     source.on('end', () => {
-      if (!this.closed) this.head.end();
+      if (this.closed) return;
+      // A TLS reader may still hold this turn's last records.
+      this.reader.flush();
+      this.head.end();
     });
     destination.on('drain', () => this.maybeResume());
   }
@@ -183,7 +182,6 @@ export class Pipeline {
     this.stats.received += data.length;
     this.host.activity();
     if (this.head === this.sink) {
-      if (this.reader.inBursts) return this.writeBatched(data);
       this.writeOut(data);
       if (this.keepsWrittenViews || this.destination.writableLength > 0) this.reader.retain();
       return;
@@ -201,31 +199,8 @@ export class Pipeline {
   private writeOut(data: Buffer): void {
     if (this.closed || this.destination.destroyed || this.destination.writableEnded) return;
     this.stats.sent += data.length;
-    if (!this.destination.write(data) && !this.batching) this.pauseSource();
+    if (!this.destination.write(data)) this.pauseSource();
   }
-
-  /**
-   * The chunks of one burst go out in one writev: the destination is corked at the first and
-   * uncorked once BATCH_BYTES are queued or the burst is over (setImmediate runs after this
-   * turn's reads; process.nextTick would run after each chunk). Written one by one, 16 KiB
-   * records cost a write call each and made the source pause and resume on every one.
-   */
-  private writeBatched(data: Buffer): void {
-    if (!this.batching) {
-      this.batching = true;
-      this.destination.cork();
-      setImmediate(this.flushBatch);
-    }
-    this.writeOut(data);
-    if (this.destination.writableLength >= BATCH_BYTES) this.flushBatch();
-  }
-
-  private readonly flushBatch = (): void => {
-    if (!this.batching) return;
-    this.batching = false;
-    this.destination.uncork();
-    if (this.destination.writableLength >= this.destination.writableHighWaterMark) this.pauseSource();
-  };
 
   private pauseSource(): void {
     if (this.sourcePaused) return;

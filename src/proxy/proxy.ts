@@ -27,7 +27,8 @@ import { Link, type LinkOwner, type LinkPeer } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
 import type { Protocol, ProtocolSession, ServingSession } from './protocol.js';
 import type { ProtocolMismatch, ProxyView, RequestFaultKey } from './proxy-view.js';
-import { adoptAccepted, connectWithReader, feedReader, SocketReader } from './socket-reader.js';
+import { RecordReader } from './record-reader.js';
+import { adoptAccepted, connectWithReader, type Reader, SocketReader } from './socket-reader.js';
 import { ConnectGate, holdsConnections } from './connect-gate.js';
 import type { CertificateIssuer, ClientTls, ServerTls } from './tls/proxy-tls.js';
 import type { SecureAcceptor } from './tls/secure-sockets.js';
@@ -422,7 +423,10 @@ export class FaultProxy implements ProxyView {
     }
     // Connect-time toxics (connect_delay, refuse) are connection toxics, so they keep the link path.
     if (this.secureAcceptor) this.secureAcceptor.accept(accepted);
-    else this.route(session, accepted, false);
+    else {
+      const reader = new SocketReader();
+      this.route(session, adoptAccepted(accepted, reader), reader);
+    }
   }
 
   /** Terminates TLS with these settings from now on: connections already open keep theirs. */
@@ -431,8 +435,8 @@ export class FaultProxy implements ProxyView {
     this.serverTls = settings;
     this.secureAcceptor?.close();
     this.secureAcceptor = settings?.acceptor(
-      (secure) => {
-        if (this.session) this.route(this.session, secure, true);
+      (secure, reader) => {
+        if (this.session) this.route(this.session, secure, reader);
         else secure.destroy();
       },
       (client, code, message) => this.tlsFailed('client', client, code, message),
@@ -444,23 +448,21 @@ export class FaultProxy implements ProxyView {
    * to it at once. Serving them without a link and retiring them when a byte toxic came raced the
    * clients' next request (HTTP/1.1 ECONNRESET, HTTP/2 REFUSED_STREAM after GOAWAY).
    */
-  private route(session: ProtocolSession, socket: net.Socket, decrypted: boolean): void {
+  private route(session: ProtocolSession, client: net.Socket, reader: Reader): void {
     const id = ++this.serial;
-    const readers = { client: new SocketReader(), upstream: new SocketReader() };
-    const client = decrypted ? feedReader(socket, readers.client) : adoptAccepted(socket, readers.client);
-    if (!holdsConnections(this.roster.inOrder)) return this.open(id, client, readers);
+    if (!holdsConnections(this.roster.inOrder)) return this.open(id, client, reader);
     client.on('error', () => undefined);
     void this.gate.admit(id, client).then((admitted) => {
       if (!admitted || !this.session) client.resetAndDestroy();
-      else if (!client.destroyed) this.open(id, client, readers);
+      else if (!client.destroyed) this.open(id, client, reader);
     });
   }
 
   /** Connects upstream (or to the protocol's handler) for a client the connect-time toxics let through. */
-  private open(id: number, client: net.Socket, readers: Record<'client' | 'upstream', SocketReader>): void {
+  private open(id: number, client: net.Socket, reader: Reader): void {
     const session = this.session;
     if (!session) return void client.destroy();
-    this.connect(id, session, client, readers);
+    this.connect(id, session, client, reader);
   }
 
   /**
@@ -469,19 +471,13 @@ export class FaultProxy implements ProxyView {
    * takes one event-loop turn off every new connection. The connection counts as opened when
    * the upstream answers; if it cannot be reached, both sides close and `connection.failed` says why.
    */
-  private connect(
-    id: number,
-    session: ProtocolSession,
-    client: net.Socket,
-    readers: Record<'client' | 'upstream', SocketReader>,
-  ): void {
-    if ('serve' in session) return this.serve(id, session, client, readers);
+  private connect(id: number, session: ProtocolSession, client: net.Socket, clientReader: Reader): void {
+    if ('serve' in session) return this.serve(id, session, client, clientReader);
     const target = session.linkTarget();
     // Only a tcp link reaches the upstream itself; http and http2 sessions originate TLS on their own.
     const secureUpstream = this.protocol === 'tcp' ? this.clientTls : undefined;
-    const upstream = secureUpstream
-      ? secureUpstream.connect(target.host, target.port, readers.upstream)
-      : connectWithReader(target.host, target.port, readers.upstream);
+    const { socket: upstream, reader: upstreamReader } = dial(target.host, target.port, secureUpstream);
+    const readers = { client: clientReader, upstream: upstreamReader };
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
     const { events } = this.environment;
     const failed = (error: NodeJS.ErrnoException) => {
@@ -512,12 +508,8 @@ export class FaultProxy implements ProxyView {
   }
 
   /** Links the client to the protocol's handler in this process: the connection is open at once. */
-  private serve(
-    id: number,
-    session: ServingSession,
-    client: net.Socket,
-    readers: Record<'client' | 'upstream', SocketReader>,
-  ): void {
+  private serve(id: number, session: ServingSession, client: net.Socket, clientReader: Reader): void {
+    const readers = { client: clientReader, upstream: new SocketReader() };
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
     const served = session.serve({ id, client: client.remoteAddress ?? '' });
     served.on('data', (chunk: Buffer) => readers.upstream.onData(chunk));
@@ -556,7 +548,7 @@ export class FaultProxy implements ProxyView {
     id: number,
     client: net.Socket,
     upstream: LinkPeer,
-    readers: Record<'client' | 'upstream', SocketReader>,
+    readers: Record<'client' | 'upstream', Reader>,
     clientAddress: string,
   ): Link {
     const link = new Link(
@@ -627,4 +619,18 @@ export class FaultProxy implements ProxyView {
       durationMs: Math.round(this.environment.clock.now() - link.openedAt),
     });
   }
+}
+
+/** Connects to the upstream, over TLS when `secure` says how, reading into a reader made for it. */
+function dial(
+  host: string,
+  port: number,
+  secure: ClientTls | undefined,
+): { socket: net.Socket; reader: Reader } {
+  if (secure) {
+    const reader = new RecordReader();
+    return { socket: secure.connect(host, port, reader), reader };
+  }
+  const reader = new SocketReader();
+  return { socket: connectWithReader(host, port, reader), reader };
 }

@@ -3,6 +3,18 @@ import net from 'node:net';
 const SMALLEST = 2 * 1024;
 const LARGEST = 256 * 1024;
 
+const ignore = (): void => undefined;
+
+/** Where a pipeline gets the bytes its source read. */
+export interface Reader {
+  /** Set by the pipeline: called with each view read, valid only during the call. */
+  onData: (view: Buffer) => void;
+  /** The consumer keeps the last view it was handed: it must not be written over. */
+  retain(): void;
+  /** Hands on at once whatever was read and not yet handed on. */
+  flush(): void;
+}
+
 /**
  * Reads a socket into its own reusable buffer (net's `onread`), skipping the Readable stream
  * machinery and, for bulk transfers, reading up to 256 KiB per call instead of 64 KiB: the
@@ -12,16 +24,8 @@ const LARGEST = 256 * 1024;
  * The view handed to `onData` is valid only during the call. A consumer that keeps it (a write
  * the kernel did not take at once) calls `retain()`, and the next read goes into a fresh buffer.
  */
-const ignore = (): void => undefined;
-
-export class SocketReader {
+export class SocketReader implements Reader {
   onData: (view: Buffer) => void = ignore;
-  /**
-   * True when one read from the kernel reaches `onData` as several chunks in the same turn (a
-   * TLS socket hands over each record of at most 16 KiB on its own), so the pipeline writes
-   * them out together.
-   */
-  inBursts = false;
   private buffer = Buffer.allocUnsafe(SMALLEST);
   private retained = false;
   private grow = false;
@@ -45,14 +49,13 @@ export class SocketReader {
   retain(): void {
     this.retained = true;
   }
+
+  /** Each read is handed on as it comes: nothing waits. */
+  flush(): void {}
 }
 
-/**
- * A TLS socket has no `onread` buffer: its decrypted chunks reach the reader as 'data', one per
- * TLS record, several for one read.
- */
-export function feedReader<S extends net.Socket>(socket: S, reader: SocketReader): S {
-  reader.inBursts = true;
+/** A socket read through 'data' events (a runtime whose net names its onread settings otherwise). */
+export function feedReader<S extends net.Socket>(socket: S, reader: Reader): S {
   socket.on('data', (chunk: Buffer) => reader.onData(chunk));
   return socket;
 }
@@ -82,6 +85,26 @@ const onreadKeys: OnreadKeys | undefined = (() => {
 type AcceptedHandle = { useUserBuffer?: (buffer: Uint8Array) => void; reading?: boolean };
 
 /**
+ * Gives a socket that has a handle an `onread` buffer, as net's constructor does for the sockets it
+ * connects: the three settings, and the first buffer handed to the handle. False when this runtime
+ * offers no way to (the socket then reads through 'data' events).
+ */
+export function readInto(
+  socket: net.Socket,
+  options: net.OnReadOpts & { buffer: () => Uint8Array },
+): boolean {
+  const handle = (socket as net.Socket & { _handle: AcceptedHandle | null })._handle;
+  if (!onreadKeys || !handle || typeof handle.useUserBuffer !== 'function') return false;
+  const settings = socket as unknown as Record<symbol, unknown>;
+  const first = options.buffer();
+  settings[onreadKeys.generator] = options.buffer;
+  settings[onreadKeys.callback] = options.callback;
+  settings[onreadKeys.buffer] = first;
+  handle.useUserBuffer(first);
+  return true;
+}
+
+/**
  * net.Server cannot give accepted sockets an `onread` buffer, so the accepted socket (still
  * paused: the listener sets `pauseOnConnect`) is given one as net's constructor would: the same
  * three settings, and the first buffer handed to the handle. A second Socket around the handle,
@@ -99,13 +122,7 @@ export function adoptAccepted(accepted: net.Socket, reader: SocketReader): net.S
     accepted.on('data', (chunk: Buffer) => reader.onData(chunk));
     return accepted;
   }
-  if (onreadKeys && typeof handle.useUserBuffer === 'function' && handle.reading === false) {
-    const settings = accepted as unknown as Record<symbol, unknown>;
-    const first = reader.options.buffer();
-    settings[onreadKeys.generator] = reader.options.buffer;
-    settings[onreadKeys.callback] = reader.options.callback;
-    settings[onreadKeys.buffer] = first;
-    handle.useUserBuffer(first);
+  if (handle.reading === false && readInto(accepted, reader.options)) {
     accepted.setNoDelay(true);
     return accepted;
   }

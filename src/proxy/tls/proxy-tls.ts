@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import { FaultlineError } from '../../model/errors.js';
 import type { ProxyProtocol } from '../../model/protocol.js';
 import type { TlsOrigination, TlsTermination } from '../../model/tls-spec.js';
-import type { SocketReader } from '../socket-reader.js';
+import type { RecordReader } from '../record-reader.js';
 import { checkOrigination, checkTermination } from './check-credentials.js';
 import { connectSecure, createSecureAcceptor, type SecureAcceptor } from './secure-sockets.js';
 
@@ -21,7 +21,7 @@ export interface ServerTls {
   readonly clientCa?: string;
   /** Terminates TLS with these settings on the connections handed to it. */
   acceptor(
-    secured: (socket: tls.TLSSocket) => void,
+    secured: (socket: tls.TLSSocket, reader: RecordReader) => void,
     failed: (client: string, code: string, message: string) => void,
   ): SecureAcceptor;
 }
@@ -31,7 +31,7 @@ export interface ClientTls {
   readonly spec: TlsOrigination;
   readonly options: tls.ConnectionOptions;
   /** Opens a TLS connection with these settings, reading into `reader`. */
-  connect(host: string, port: number, reader: SocketReader): tls.TLSSocket;
+  connect(host: string, port: number, reader: RecordReader): tls.TLSSocket;
 }
 
 /** ALPN offers by protocol: the protocol's own, so an h2 client reaches an http2 proxy. */

@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import tls from 'node:tls';
-import { feedReader, type SocketReader } from '../socket-reader.js';
+import { RecordReader } from '../record-reader.js';
+import { feedReader, readInto } from '../socket-reader.js';
 import type { ServerTls } from './proxy-tls.js';
 import { tlsReason } from './tls-errors.js';
 
@@ -15,12 +16,12 @@ export interface SecureAcceptor {
 
 /**
  * A tls.Server that never listens: the proxy hands it each accepted connection, as net.Server
- * would, so Node does the handshake, its timeout and ALPN. `secured` gets each decrypted socket;
- * `failed` the client, a short reason code and a sentence.
+ * would, so Node does the handshake, its timeout and ALPN. `secured` gets each decrypted socket,
+ * paused, with the reader it reads into; `failed` the client, a short reason code and a sentence.
  */
 export function createSecureAcceptor(
   settings: ServerTls,
-  secured: (socket: tls.TLSSocket) => void,
+  secured: (socket: tls.TLSSocket, reader: RecordReader) => void,
   failed: (client: string, code: string, message: string) => void,
 ): SecureAcceptor {
   const server = tls.createServer({
@@ -35,7 +36,8 @@ export function createSecureAcceptor(
   });
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     socket.setNoDelay(true);
-    secured(socket);
+    const reader = new RecordReader();
+    secured(adoptSecure(socket, reader), reader);
   });
   server.on('tlsClientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: tls.TLSSocket) => {
     const client = clientAddress(socket);
@@ -67,15 +69,32 @@ function clientAddress(socket: tls.TLSSocket): string {
   return 'a client that had gone';
 }
 
+/**
+ * Reads a client's decrypted socket into `reader` and pauses it, as the proxy's listener pauses
+ * the connections it accepts: the proxy resumes it once the connection is linked. Records Node
+ * had already decrypted when it paused wait in the reader.
+ */
+export function adoptSecure(socket: tls.TLSSocket, reader: RecordReader): tls.TLSSocket {
+  if (!readInto(socket, reader.options)) return feedReader(socket, reader);
+  socket.pause();
+  return socket;
+}
+
 /** Connects to an upstream over TLS, reading into `reader`; 'secureConnect' means it is open. */
 export function connectSecure(
   host: string,
   port: number,
   options: tls.ConnectionOptions,
-  reader: SocketReader,
+  reader: RecordReader,
 ): tls.TLSSocket {
-  const socket = tls.connect({ ...options, host, port });
+  // tls.connect documents `onread` (for a socket it opens itself); @types/node leaves it out.
+  const reading: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
+    ...options,
+    host,
+    port,
+    onread: reader.options,
+  };
+  const socket = tls.connect(reading);
   socket.setNoDelay(true);
-  feedReader(socket, reader);
   return socket;
 }
