@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import dns from 'node:dns';
+import type dns from 'node:dns';
 import net from 'node:net';
 import { formatHostPort } from '../../model/address.js';
 import { FaultlineError } from '../../model/errors.js';
@@ -46,7 +46,11 @@ export function literalFirstLookup(
 ): void {
   const literal = net.isIP(address);
   if (literal !== 0) callback(null, address, literal);
-  else dns.lookup(address, typeof family === 'number' ? { family } : family, callback);
+  // node:dns loads only when a name is sent to, which a listener (bound to a literal) never does.
+  else
+    void import('node:dns').then(({ lookup }) =>
+      lookup(address, typeof family === 'number' ? { family } : family, callback),
+    );
 }
 
 function bindError(host: string, port: number, error: NodeJS.ErrnoException): FaultlineError {
