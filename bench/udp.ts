@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { type ProxyServer, startFaultline } from './servers.js';
+import { cpuMilliseconds, type ProxyServer, startFaultline } from './servers.js';
 
 /**
  * UDP datagrams per second through a udp proxy with no toxics, against the echo server
@@ -46,7 +46,7 @@ async function client() {
 }
 
 /** Echoes per second with WINDOW datagrams in flight; a window lost for 100 ms is sent again. */
-async function closedLoopRate(port: number): Promise<{ rate: number; lost: number }> {
+async function closedLoopRate(port: number): Promise<{ rate: number; lost: number; received: number }> {
   const socket = await client();
   const payload = Buffer.alloc(SIZE, 7);
   let sent = 0;
@@ -80,7 +80,7 @@ async function closedLoopRate(port: number): Promise<{ rate: number; lost: numbe
     for (let i = 0; i < WINDOW; i++) send();
   });
   socket.close();
-  return { rate: (received * 1000) / result, lost };
+  return { rate: (received * 1000) / result, lost, received };
 }
 
 /** Sends `rate` datagrams per second for PACED_SECONDS, then counts how many never came back. */
@@ -141,7 +141,10 @@ export async function benchUdp(): Promise<UdpBench> {
   try {
     const port = await createUdpProxy(server, echo.port);
     const direct = await closedLoopRate(echo.port);
+    const cpuBefore = cpuMilliseconds(server.pid);
     const proxied = await closedLoopRate(port);
+    // Each echoed datagram crosses the proxy twice: the request and its reply.
+    const cpuPerDatagram = ((cpuMilliseconds(server.pid) - cpuBefore) * 1000) / proxied.received;
     const ratio = proxied.rate / direct.rate;
     const paced = await pacedLoss(port, Math.floor(direct.rate / 2));
     const rows = [
@@ -155,6 +158,7 @@ export async function benchUdp(): Promise<UdpBench> {
         `${proxied.rate.toFixed(0)} datagrams/s (${ratio.toFixed(2)} of direct)`,
         'at least 0.5 of direct',
       ],
+      ['proxy CPU per echoed datagram (request and reply)', `${cpuPerDatagram.toFixed(1)} µs`, '—'],
       [
         `through the proxy at half the direct rate for ${PACED_SECONDS} s`,
         `${paced.lost} of ${paced.sent} lost`,

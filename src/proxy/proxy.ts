@@ -478,6 +478,19 @@ export class FaultProxy implements ProxyView {
     const secureUpstream = this.protocol === 'tcp' ? this.clientTls : undefined;
     const { socket: upstream, reader: upstreamReader } = dial(target.host, target.port, secureUpstream);
     const readers = { client: clientReader, upstream: upstreamReader };
+    // net dials an IP address on the next tick. Linking on the tick after that sends the SYN
+    // first, so the upstream server wakes and accepts while this process builds the link.
+    process.nextTick(() => this.linkDialled(id, client, upstream, secureUpstream, readers));
+  }
+
+  /** The rest of `connect`, once the upstream's dial has started. */
+  private linkDialled(
+    id: number,
+    client: net.Socket,
+    upstream: net.Socket,
+    secureUpstream: ClientTls | undefined,
+    readers: Record<'client' | 'upstream', Reader>,
+  ): void {
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
     const { events } = this.environment;
     const failed = (error: NodeJS.ErrnoException) => {

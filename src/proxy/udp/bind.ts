@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import type dns from 'node:dns';
 import net from 'node:net';
 import { formatHostPort } from '../../model/address.js';
 import { FaultlineError } from '../../model/errors.js';
@@ -16,6 +17,7 @@ export async function bindDatagramListener(
   const socket = dgram.createSocket({
     type: net.isIPv6(host) ? 'udp6' : 'udp4',
     recvBufferSize: RECEIVE_BUFFER_BYTES,
+    lookup: literalFirstLookup,
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
@@ -29,6 +31,26 @@ export async function bindDatagramListener(
   });
   const bound = socket.address();
   return { socket, address: formatHostPort({ host: bound.address, port: bound.port }) };
+}
+
+/**
+ * The listener sends every reply to a client address node reported as an IP literal. node's
+ * default lookup answers a literal on the next tick, one deferred call per reply; this answers at
+ * once, so the reply leaves within the call that sends it. A name still goes to `dns.lookup`.
+ */
+export function literalFirstLookup(
+  address: string,
+  // node's dgram passes the socket's family as a number, which its types do not say.
+  family: dns.LookupOneOptions | number,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const literal = net.isIP(address);
+  if (literal !== 0) callback(null, address, literal);
+  // node:dns loads only when a name is sent to, which a listener (bound to a literal) never does.
+  else
+    void import('node:dns').then(({ lookup }) =>
+      lookup(address, typeof family === 'number' ? { family } : family, callback),
+    );
 }
 
 function bindError(host: string, port: number, error: NodeJS.ErrnoException): FaultlineError {

@@ -4,6 +4,7 @@ import type { RandomSource } from '../../model/random.js';
 import type { Stream, ToxicSpec } from '../../model/toxic.js';
 import { DatagramChain } from './datagram-chain.js';
 import type { DatagramStageHost } from './datagram-stage.js';
+import { handleDatagrams } from './datagram-handler.js';
 
 /**
  * Asked of the kernel for every proxy socket (it caps the size at net.core.rmem_max): the default
@@ -62,6 +63,11 @@ export class Flow {
     let waiting: Buffer[] | undefined = [];
     this.socket.connect(upstream.port, upstream.address, () => {
       if (this.closed) return;
+      // Connected, the socket only receives from the upstream address.
+      handleDatagrams(this.socket, (data) => {
+        this.lastActive = environment.clock.now();
+        this.chains.downstream.accept(data, this.lastActive);
+      });
       const queued = waiting ?? [];
       waiting = undefined;
       for (const data of queued) this.socket.send(data);
@@ -82,11 +88,6 @@ export class Flow {
         of('downstream'),
       ),
     };
-    // Connected, the socket only receives from the upstream address.
-    this.socket.on('message', (data) => {
-      this.lastActive = environment.clock.now();
-      this.chains.downstream.accept(data, this.lastActive);
-    });
     // An unreachable upstream fails every send; the flow reports it once and keeps going.
     let reported = false;
     this.socket.on('error', (error) => {

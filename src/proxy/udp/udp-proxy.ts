@@ -11,7 +11,9 @@ import type { ProxyEnvironment, ProxyStats } from '../proxy.js';
 import { ToxicRoster } from '../toxic-roster.js';
 import type { HostLookup } from '../../net/host-lookup.js';
 import { bindDatagramListener } from './bind.js';
+import { handleDatagrams } from './datagram-handler.js';
 import { Flow, type UdpEndpoint } from './flow.js';
+import { FlowTable } from './flow-table.js';
 import { datagramToxics, datagramToxicTypes } from './toxics/index.js';
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -49,7 +51,7 @@ export class UdpProxy {
   private readonly roster: ToxicRoster;
   private socket: dgram.Socket | undefined;
   private target: UdpEndpoint | Error | undefined;
-  private readonly flows = new Map<string, Flow>();
+  private readonly flows = new FlowTable();
   private serial = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
@@ -105,7 +107,7 @@ export class UdpProxy {
     this.target = await resolveUpstream(this.upstream, this.environment.lookupHost);
     this.lookedUpAt = this.environment.clock.now();
     this.unusableReported = false;
-    socket.on('message', (data, from) => this.fromClient(data, from));
+    handleDatagrams(socket, (data, from) => this.fromClient(data, from));
     socket.on('error', () => undefined);
     this.socket = socket;
     this.listen = address;
@@ -224,15 +226,8 @@ export class UdpProxy {
   }
 
   private fromClient(data: Buffer, from: dgram.RemoteInfo): void {
-    const now = this.environment.clock.now();
-    const key = `${from.address}|${from.port}`;
-    let flow = this.flows.get(key);
-    if (!flow) {
-      const opened = this.openFlow(from);
-      if (!opened) return;
-      flow = opened;
-    }
-    flow.fromClient(data, now);
+    const flow = this.flows.get(from.address, from.port) ?? this.openFlow(from);
+    flow?.fromClient(data, this.environment.clock.now());
   }
 
   /**
@@ -313,7 +308,7 @@ export class UdpProxy {
           error: error.message,
         }),
     });
-    this.flows.set(`${from.address}|${from.port}`, flow);
+    this.flows.add(flow);
     events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientText });
     return flow;
   }
@@ -326,9 +321,7 @@ export class UdpProxy {
   }
 
   private closeFlow(flow: Flow): void {
-    const key = `${flow.client.address}|${flow.client.port}`;
-    if (this.flows.get(key) !== flow) return;
-    this.flows.delete(key);
+    if (!this.flows.delete(flow)) return;
     this.fullReported = false;
     flow.close();
     const bytes: Record<Stream, number> = { upstream: 0, downstream: 0 };
