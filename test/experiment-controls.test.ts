@@ -677,8 +677,10 @@ describe('controls: chaosaddons safeguards, natively', async () => {
                 arguments: { proxy: 'guarded', name: 'slow', type: 'latency', attributes: { latency: 500 } },
               },
             },
-            touch('trip the safeguard', trip),
-            js('action', 'long wait', 'wait', { ms: 30_000 }),
+            js('action', 'a step that runs', 'value', { value: 1 }),
+            // The trip file is made by the long wait itself once it is waiting: a file made by an
+            // action before it could be seen by the safeguard before that action was recorded done.
+            js('action', 'long wait', 'wait', { ms: 30_000, mark: trip }),
           ],
           rollbacks: [
             {
@@ -712,7 +714,7 @@ describe('controls: chaosaddons safeguards, natively', async () => {
         [
           ['create proxy', 'succeeded'],
           ['add latency', 'succeeded'],
-          ['trip the safeguard', 'succeeded'],
+          ['a step that runs', 'succeeded'],
           ['long wait', undefined],
         ],
       );

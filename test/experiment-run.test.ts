@@ -323,14 +323,16 @@ describe('activities', () => {
 
   test('pauses happen outside the recorded duration, and --dry pause skips them', async () => {
     const paused = experiment({
-      method: [js('action', 'a', 'value', {}, { pauses: { before: 0.1, after: 0.1 } })],
+      method: [js('action', 'a', 'value', {}, { pauses: { before: 0.5, after: 0.5 } })],
     });
+    // Pauses of 500 ms, so that a loaded machine's slow run of the activity itself (a stall of
+    // 100 ms is common at load 20) cannot pass for, or hide, a pause.
     const journal = await run(paused);
-    assert.ok(journal.run[0]!.duration! < 0.1);
-    // Two 100 ms pauses; libuv's timers may fire up to 1 ms early by performance.now()'s reckoning.
-    assert.ok(journal.duration >= 0.198, `duration ${journal.duration}`);
+    assert.ok(journal.run[0]!.duration! < 0.5, `activity duration ${journal.run[0]!.duration}`);
+    // Two 500 ms pauses; libuv's timers may fire up to 1 ms early by performance.now()'s reckoning.
+    assert.ok(journal.duration >= 0.998, `duration ${journal.duration}`);
     const skipped = await run(paused, { dry: 'pause' });
-    assert.ok(skipped.duration < 0.2);
+    assert.ok(skipped.duration < 0.9, `duration ${skipped.duration} with the pauses skipped`);
     assert.equal(skipped.run[0]!.status, 'succeeded');
   });
 

@@ -113,8 +113,12 @@ export function readBytes(socket: net.Socket, bytes: number): Promise<Buffer> {
   });
 }
 
-/** Polls `condition` every few ms until it holds, failing after `timeoutMs`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000) {
+/**
+ * Polls `condition` every few ms until it holds, failing after `timeoutMs`. The default is a
+ * deadline, not a speed: it costs nothing when the condition comes, and a machine at load 25
+ * takes several seconds to start a process or move one into a cgroup.
+ */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
   const deadline = performance.now() + timeoutMs;
   while (!(await condition())) {
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -219,6 +223,63 @@ export async function freePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+/**
+ * Starts a server that must be told its port on a loopback port free a moment ago, and on another
+ * one when that port was taken before the server bound it: any process may bind a port seen free
+ * until ours does. `launch` resolves once the server is ready; it rejects with `portTaken` true
+ * when the bind failed ("Address already in use"), and only then is another port tried.
+ */
+export async function startOnFreePort<T>(
+  what: string,
+  launch: (port: number) => Promise<T>,
+  attempts = 5,
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    try {
+      return await launch(port);
+    } catch (error) {
+      if (!(error as { portTaken?: boolean }).portTaken || attempt === attempts) throw error;
+      process.stderr.write(`${what}: port ${port} was taken before it could bind it; trying another\n`);
+    }
+  }
+}
+
+/**
+ * Resolves with the first match of `pattern` in what the child writes to its piped `stream`.
+ * Rejects if the child ends first, saying what it wrote, with `portTaken` true when that says
+ * its bind failed. With no pattern it only watches for that end.
+ */
+export function announced(
+  child: ChildProcess,
+  stream: 'stdout' | 'stderr',
+  pattern: RegExp | null,
+  what: string,
+): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let settled = false;
+    child[stream]!.setEncoding('utf8').on('data', (chunk: string) => {
+      if (settled) return;
+      text += chunk;
+      const match = pattern?.exec(text);
+      if (match) {
+        settled = true;
+        resolve(match);
+      }
+    });
+    // 'close', not 'exit': by then everything it wrote has been read.
+    child.once('close', (code, signal) => {
+      if (settled) return;
+      settled = true;
+      const error = new Error(
+        `${what} ended (${signal ?? `exit status ${code}`}) before it was ready: ${text}`,
+      );
+      reject(Object.assign(error, { portTaken: /address already in use/i.test(text) }));
+    });
+  });
 }
 
 /**

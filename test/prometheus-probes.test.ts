@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { markdownReport } from '../src/experiment/report/markdown.js';
 import { htmlReport } from '../src/experiment/report/html.js';
 import { experiment, run } from './experiment-helpers.js';
-import { freePort, tempDirectory } from './helpers.js';
+import { announced, freePort, startOnFreePort, tempDirectory } from './helpers.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
@@ -42,25 +42,30 @@ before(async () => {
     config,
     `global:\n  scrape_interval: 500ms\n  evaluation_interval: 500ms\nscrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: ['${target}']\n`,
   );
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
-    PROMETHEUS,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(directory, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=error',
-    ],
-    { stdio: 'ignore' },
-  );
-  // Until the demo job has been scraped twice: an instant query then sees it, a range has points.
-  await poll(async () => {
-    const answer = await fetch(`${baseUrl}/api/v1/query?query=demo_scrapes_total`).catch(() => undefined);
-    if (!answer?.ok) return false;
-    const body = (await answer.json()) as { data: { result: Array<{ value: [number, string] }> } };
-    return Number(body.data.result[0]?.value[1] ?? 0) >= 2;
-  }, 'Prometheus to scrape the demo endpoint twice');
+  await startOnFreePort('Prometheus', async (port) => {
+    baseUrl = `http://127.0.0.1:${port}`;
+    prometheus = spawn(
+      PROMETHEUS,
+      [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${join(directory, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=error',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    // It ends at once when the port it was given was taken before it bound it.
+    let ended: Error | undefined;
+    announced(prometheus, 'stderr', null, 'Prometheus').catch((error: Error) => (ended = error));
+    // Until the demo job has been scraped twice: an instant query then sees it, a range has points.
+    await poll(async () => {
+      if (ended) throw ended;
+      const answer = await fetch(`${baseUrl}/api/v1/query?query=demo_scrapes_total`).catch(() => undefined);
+      if (!answer?.ok) return false;
+      const body = (await answer.json()) as { data: { result: Array<{ value: [number, string] }> } };
+      return Number(body.data.result[0]?.value[1] ?? 0) >= 2;
+    }, 'Prometheus to scrape the demo endpoint twice');
+  });
 });
 
 after(async () => {
@@ -72,11 +77,14 @@ after(async () => {
   metrics.close();
 });
 
-/** Asks every 100 ms until `condition` holds, for at most 30 s (Prometheus starts in 1-3 s). */
+/**
+ * Asks every 100 ms until `condition` holds, for at most 60 s: Prometheus starts in 1-3 s on a
+ * quiet machine, and takes several times that on a loaded one.
+ */
 async function poll(condition: () => Promise<boolean>, what: string) {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after 30 s waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after 60 s waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

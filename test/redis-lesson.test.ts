@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import net from 'node:net';
 import { after, test } from 'node:test';
 import { createClient } from 'redis';
 import { wrap } from '../src/inject/index.js';
-import { freePort, waitFor } from './helpers.js';
+import { announced, startOnFreePort } from './helpers.js';
 
 /** The book's chapter 7 lesson: a chaos wrapper around a real Redis client. */
 
@@ -16,26 +15,19 @@ async function startRedis(): Promise<{ url: string; process: ChildProcess }> {
       'redis-server is not installed: install the Debian package "redis-server" (apt-get install redis-server)',
     );
   }
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  after(() => {
-    if (child.exitCode === null) process.kill(child.pid!, 'SIGTERM');
+  return startOnFreePort('redis-server', async (port) => {
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    after(() => {
+      if (child.exitCode === null) process.kill(child.pid!, 'SIGTERM');
+    });
+    // Said once its port is bound, so what answers there is this server.
+    await announced(child, 'stdout', /Ready to accept connections/, 'redis-server');
+    return { url: `redis://127.0.0.1:${port}`, process: child };
   });
-  await waitFor(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const socket = net.connect(port, '127.0.0.1');
-        socket.once('connect', () => resolve(socket.destroy() === socket));
-        socket.once('error', () => resolve(false));
-      }),
-    'redis-server to listen',
-    10_000,
-  );
-  return { url: `redis://127.0.0.1:${port}`, process: child };
 }
 
 /** The application code under test: reads a price, and falls back to a default when Redis fails. */

@@ -4,27 +4,25 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { noLedger } from '../src/experiment/ledger.js';
 import { syscallOperations as syscall } from '../src/system/operations/syscall-operations.js';
-import { runCli, freePort, tempDirectory, waitFor } from './helpers.js';
+import { announced, runCli, tempDirectory, waitFor } from './helpers.js';
 
 const directory = tempDirectory('attach');
 const server = new URL('../../examples/book/journal-server.mjs', import.meta.url).pathname;
 
-const port = await freePort();
-const target = spawn(process.execPath, [server, String(port), join(directory, 'entries.log')], {
-  stdio: 'ignore',
+const target = spawn(process.execPath, [server, '0', join(directory, 'entries.log')], {
+  stdio: ['ignore', 'pipe', 'ignore'],
 });
 after(() => {
   if (target.exitCode === null) process.kill(target.pid!, 'SIGKILL');
 });
-const url = `http://127.0.0.1:${port}`;
-await waitFor(
-  () =>
-    fetch(`${url}/health`).then(
-      (response) => response.arrayBuffer().then(() => true),
-      () => false,
-    ),
+// Port 0, and the port it got from its own line: no port seen free can be taken first.
+const [, url, portText] = await announced(
+  target,
+  'stdout',
+  /^listening on (http:\/\/127\.0\.0\.1:(\d+))$/m,
   'the journal server',
 );
+const port = Number(portText);
 const post = async () => (await fetch(`${url}/entries`, { method: 'POST' })).status;
 const context = { ledger: noLedger, signal: new AbortController().signal, warn: () => undefined };
 

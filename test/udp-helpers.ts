@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { after } from 'node:test';
 import type { UdpProxy } from '../src/proxy/udp/udp-proxy.js';
-import { type Harness, waitFor } from './helpers.js';
+import { announced, type Harness, startOnFreePort, waitFor } from './helpers.js';
 
 /**
  * A UDP server on 127.0.0.1:0 that records every datagram it receives and, unless `echo` is
@@ -62,36 +62,35 @@ export async function createUdpProxy(harness: Harness, name: string, upstream: s
 }
 
 /** dnsmasq on 127.0.0.1:port answering example.test with 10.1.2.3, stopped by its pid after the file. */
-export async function startDnsmasq(port: number) {
+/** A real DNS server (dnsmasq) on a free loopback port, stopped after the file. */
+export async function startDnsmasq(): Promise<{ child: ChildProcess; port: number }> {
   if (!existsSync('/usr/sbin/dnsmasq')) {
     throw new Error('dnsmasq is missing: install the Debian package "dnsmasq" (apt-get install dnsmasq)');
   }
-  const child = spawn(
-    '/usr/sbin/dnsmasq',
-    [
-      '--no-daemon',
-      `--port=${port}`,
-      '--listen-address=127.0.0.1',
-      '--bind-interfaces',
-      '--no-resolv',
-      '--no-hosts',
-      '--conf-file=/dev/null',
-      '--pid-file=',
-      '--user=root',
-      '--address=/example.test/10.1.2.3',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk;
+  return startOnFreePort('dnsmasq', async (port) => {
+    const child = spawn(
+      '/usr/sbin/dnsmasq',
+      [
+        '--no-daemon',
+        `--port=${port}`,
+        '--listen-address=127.0.0.1',
+        '--bind-interfaces',
+        '--no-resolv',
+        '--no-hosts',
+        '--conf-file=/dev/null',
+        '--pid-file=',
+        '--user=root',
+        '--address=/example.test/10.1.2.3',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    after(() => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM');
+    });
+    // "started" comes after its UDP and TCP sockets are bound; a port taken meanwhile ends it.
+    await announced(child, 'stderr', /started/, 'dnsmasq');
+    return { child, port };
   });
-  after(() => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM');
-  });
-  await waitFor(() => stderr.includes('started') || child.exitCode !== null, 'dnsmasq to start');
-  if (child.exitCode !== null) throw new Error(`dnsmasq exited with ${child.exitCode}: ${stderr}`);
-  return child;
 }
 
 export const SIZE = 16;

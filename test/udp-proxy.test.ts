@@ -5,7 +5,7 @@ import { Resolver } from 'node:dns/promises';
 import { once } from 'node:events';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { freePort, startHarness, waitFor } from './helpers.js';
+import { startHarness, waitFor } from './helpers.js';
 import type { UdpProxy } from '../src/proxy/udp/udp-proxy.js';
 import { createUdpProxy, startDnsmasq, startUdpEcho, udpClient } from './udp-helpers.js';
 
@@ -13,8 +13,7 @@ const run = promisify(execFile);
 
 describe('a udp proxy in front of a real DNS server (dnsmasq)', async () => {
   const harness = await startHarness();
-  const dnsPort = await freePort();
-  await startDnsmasq(dnsPort);
+  const { port: dnsPort } = await startDnsmasq();
   const proxy = await createUdpProxy(harness, 'dns', `127.0.0.1:${dnsPort}`);
 
   test('the proxy shows its protocol and idle timeout', async () => {

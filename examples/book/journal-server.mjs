@@ -8,7 +8,7 @@ const fd = openSync(journalPath, 'a+');
 let position = 0;
 const stats = { written: 0, storageErrors: 0, lastError: null };
 
-createServer((request, response) => {
+const server = createServer((request, response) => {
   if (request.url === '/health')
     return response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
   if (request.url !== '/entries') return response.writeHead(404).end();
@@ -22,4 +22,8 @@ createServer((request, response) => {
     stats.lastError = error.code;
     response.writeHead(503).end(`storage unavailable: ${error.code}\n`);
   }
-}).listen(port, '127.0.0.1');
+});
+// Port 0 picks a free port; this line says which.
+server.listen(port, '127.0.0.1', () =>
+  process.stdout.write(`listening on http://127.0.0.1:${server.address().port}\n`),
+);

@@ -2,7 +2,7 @@
 // PostgreSQL queries, one of them per post on the page (the N+1 pattern). Every query is counted,
 // so the lesson's N is measured, not declared; /one-query makes a single query, so what one
 // round trip costs is measured too.
-// Usage: node blog.mjs <port> <postgres url> [posts per page]
+// Usage: node blog.mjs <port, 0 for any free one> <postgres url> [posts per page]
 import { createServer } from 'node:http';
 import pg from 'pg';
 
@@ -110,7 +110,10 @@ client.on('error', (error) => {
   if (!stopping) console.error(`blog: database connection: ${error.message}`);
 });
 await seed();
-server.listen(Number(port), '127.0.0.1');
+// Port 0 picks a free port; the runner reads which from this line.
+server.listen(Number(port), '127.0.0.1', () =>
+  process.stdout.write(`listening on http://127.0.0.1:${server.address().port}\n`),
+);
 process.on('SIGTERM', () => {
   stopping = true;
   server.close();

@@ -1,12 +1,22 @@
-// Real PostgreSQL and Redis servers for the database lessons, on 127.0.0.1 and free ports, with
+// Real PostgreSQL and Redis servers for the database lessons, on 127.0.0.1 and free ports (another
+// one when the port was taken before the server bound it), with
 // PostgreSQL's data in a temporary directory removed at the end. They are started through the caller's process
 // group, so they are stopped by pid with everything else.
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort } from '../processes.mjs';
+import { announced, startOnFreePort } from '../processes.mjs';
 
 /** Debian keeps the server binaries out of PATH, in /usr/lib/postgresql/<major>/bin. */
 export function postgresBinaries() {
@@ -76,34 +86,47 @@ export async function startPostgres({ directory, start, afterStop }) {
   } catch (error) {
     throw new Error(`initdb failed: ${error.stderr?.toString().trim() || error.message}`);
   }
-  const port = await freePort();
-  const log = openSync(join(directory, 'postgres.log'), 'a');
-  start(
-    postgres,
-    [
-      '-D',
-      data,
-      '-p',
-      String(port),
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      `unix_socket_directories=${sockets}`,
-      '-c',
-      'fsync=off',
-    ],
-    { stdio: ['ignore', log, log], ...user },
-  );
-  await waitForPort(port, 'PostgreSQL');
-  return { port, url: `postgres://faultline@127.0.0.1:${port}/postgres` };
+  const logPath = join(directory, 'postgres.log');
+  return startOnFreePort('PostgreSQL', async (port) => {
+    const server = start(
+      postgres,
+      [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=${sockets}`,
+        '-c',
+        'fsync=off',
+      ],
+      { stdio: ['ignore', openSync(logPath, 'a'), 'pipe'], ...user },
+    );
+    // Ready is said once its TCP socket is bound: whatever answers on the port is this server.
+    await announced(
+      server,
+      'stderr',
+      /database system is ready to accept connections/,
+      'PostgreSQL',
+      (text) => appendFileSync(logPath, text),
+    );
+    return { port, url: `postgres://faultline@127.0.0.1:${port}/postgres` };
+  });
 }
 
 export async function startRedis({ start }) {
   requireRedis();
-  const port = await freePort();
-  start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-  await waitForPort(port, 'redis-server');
-  return { port };
+  return startOnFreePort('redis-server', async (port) => {
+    const server = start(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await announced(server, 'stdout', /Ready to accept connections/, 'redis-server');
+    return { port };
+  });
 }
 
 export async function waitForPort(port, what) {

@@ -2,7 +2,7 @@
 // session's last queries from Redis and writes them back, two sequential calls, and carries on
 // without them when Redis fails (the book's `except RedisError`). Calls are counted; /one-call
 // makes a single cache call, so what one round trip costs is measured too.
-// Usage: node recommendations.mjs <port> <redis url>
+// Usage: node recommendations.mjs <port, 0 for any free one> <redis url>
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createClient } from 'redis';
@@ -91,7 +91,10 @@ const server = createServer(async (request, response) => {
 });
 
 await cache.connect();
-server.listen(Number(port), '127.0.0.1');
+// Port 0 picks a free port; the runner reads which from this line.
+server.listen(Number(port), '127.0.0.1', () =>
+  process.stdout.write(`listening on http://127.0.0.1:${server.address().port}\n`),
+);
 process.on('SIGTERM', () => {
   server.close();
   server.closeAllConnections();

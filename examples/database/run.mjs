@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { faultlineCli, outcomeOf, outputOf, runExperiment, waitForHttp } from '../experiments.mjs';
-import { freePort, processGroup } from '../processes.mjs';
-import { postgresBinaries, requireRedis, startPostgres, startRedis, waitForPort } from './databases.mjs';
+import { announced, processGroup } from '../processes.mjs';
+import { postgresBinaries, requireRedis, startPostgres, startRedis } from './databases.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -128,35 +128,42 @@ try {
     if (!lesson) throw new Error(`unknown lesson ${name}; choose from ${Object.keys(lessons).join(', ')}`);
     lesson.requireServer();
   }
-  const proxyPorts = Object.fromEntries(
-    await Promise.all(chosen.map(async (name) => [name, await freePort()])),
-  );
   const databases = {};
   for (const name of chosen) databases[name] = await lessons[name].database(join(out, name));
   const config = join(out, 'faultline.json');
+  // Port 0 everywhere faultline and the services bind: each reports the port it got, so no port
+  // seen free a moment earlier can be taken by another process first.
   writeFileSync(
     config,
     JSON.stringify(
       chosen.map((name) => ({
         name: lessons[name].proxy,
-        listen: `127.0.0.1:${proxyPorts[name]}`,
+        listen: '127.0.0.1:0',
         upstream: `127.0.0.1:${databases[name].port}`,
       })),
       null,
       2,
     ),
   );
-  const apiPort = await freePort();
-  start(process.execPath, [faultlineCli, 'server', '--port', String(apiPort), '--config', config]);
-  const api = `http://127.0.0.1:${apiPort}`;
-  await waitForHttp(`${api}/version`);
-  for (const name of chosen) await waitForPort(proxyPorts[name], `proxy ${lessons[name].proxy}`);
+  const server = start(process.execPath, [faultlineCli, 'server', '--port', '0', '--config', config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const [, api] = await announced(
+    server,
+    'stderr',
+    /^faultline listening on (http:\/\/127\.0\.0\.1:\d+) /m,
+    'faultline server',
+    (text) => process.stderr.write(text),
+  );
+  const proxies = await (await fetch(`${api}/proxies`)).json();
+  const proxyPort = (name) => Number(proxies[lessons[name].proxy].listen.split(':').pop());
 
   for (const name of chosen) {
     const lesson = lessons[name];
-    const port = await freePort();
-    start(process.execPath, lesson.service(port, proxyPorts[name]));
-    const url = `http://127.0.0.1:${port}`;
+    const service = start(process.execPath, lesson.service(0, proxyPort(name)), {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [, url] = await announced(service, 'stdout', /^listening on (http:\/\/127\.0\.0\.1:\d+)$/m, name);
     await waitForHttp(`${url}/health`, 20_000);
     const journalPath = join(out, lesson.file.replace('.json', '.journal.json'));
     const { journal } = await runExperiment({

@@ -32,7 +32,7 @@ function line(report: UseReport): string {
     (report.pressure.io?.someAvg10 ?? 0).toFixed(2).padStart(6),
   ];
   const process = report.process
-    ? `  pid ${report.process.pid} ${report.process.command}: ${report.process.cpuPercent}% cpu, ${formatBytes(report.process.rssBytes)} rss`
+    ? `  pid ${report.process.pid} ${report.process.command}: ${report.process.cpuPercent}% cpu${report.process.cpuWaitPercent === undefined ? '' : `, ${report.process.cpuWaitPercent}% waiting for a cpu`}, ${formatBytes(report.process.rssBytes)} rss`
     : '';
   return cells.join(' ') + process;
 }
@@ -44,7 +44,11 @@ export function observeCommand(): Command {
     )
     .option('-i, --interval <seconds>', 'seconds between readings', integer('--interval', 1, 3600), 1)
     .option('-c, --count <n>', 'how many readings', integer('--count', 1, 86_400), 5)
-    .option('--pid <pid>', 'also report this process: CPU% and RSS', integer('--pid', 1, 2 ** 22))
+    .option(
+      '--pid <pid>',
+      'also report this process: CPU%, run-queue wait% and RSS',
+      integer('--pid', 1, 2 ** 22),
+    )
     .option('--json', 'one JSON report per line')
     .addHelpText('after', example('faultline observe -i 1 -c 10 --pid 4242'))
     .action(async (flags: { interval: number; count: number; pid?: number; json?: boolean }) => {

@@ -3,9 +3,20 @@
  * process so it can be placed in a cgroup, killed by pid, and OOM-killed without harm.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdtempSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  statfsSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { isMainThread, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createExclusive, identifyFile, removeIdentified } from './private-files.js';
 import { parseStressSpec, type StressReport, type StressSpec } from './stress-spec.js';
 import { formatBytes } from './units.js';
@@ -16,13 +27,41 @@ function report(value: StressReport) {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-function burnSlices(percent: number, until: number) {
+const THREAD_SCHEDSTAT = '/proc/thread-self/schedstat';
+
+/**
+ * A clock of the milliseconds of CPU the calling thread has run, from the kernel's per-thread
+ * schedstat, or undefined without one. It reads into one buffer and parses the digits in place:
+ * the busy loop reads it thousands of times a second, and garbage would bring the collector's
+ * helper threads, which a busy machine leaves waiting, into the loop.
+ */
+function threadCpuClock(): (() => number) | undefined {
+  if (!existsSync(THREAD_SCHEDSTAT)) return undefined;
+  const fd = openSync(THREAD_SCHEDSTAT, 'r');
+  const buffer = Buffer.alloc(64);
+  return () => {
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    let nanoseconds = 0;
+    for (let index = 0; index < length && buffer[index]! >= 0x30; index += 1)
+      nanoseconds = nanoseconds * 10 + buffer[index]! - 0x30;
+    return nanoseconds / 1e6;
+  };
+}
+
+/**
+ * Each slice burns percent% of SLICE_MS of the thread's own CPU time, then sleeps the rest. On a
+ * busy machine the time spent waiting for a CPU stretches the burn instead of eating into it, so
+ * the worker still sleeps 40 ms for every 60 ms it burns at 60%, as on an idle one.
+ */
+function burnSlices(percent: number, until: number, clock: () => number) {
   const busy = (SLICE_MS * percent) / 100;
+  const rest = SLICE_MS - busy;
   const shared = new Int32Array(new SharedArrayBuffer(4));
   while (Date.now() < until) {
-    const sliceStart = Date.now();
-    while (Date.now() - sliceStart < busy) Math.sqrt(Math.random());
-    const rest = SLICE_MS - (Date.now() - sliceStart);
+    const sliceStart = clock();
+    while (clock() - sliceStart < busy && Date.now() < until) {
+      for (let step = 0; step < 1000; step += 1) Math.sqrt(Math.random());
+    }
     if (rest > 0) Atomics.wait(shared, 0, 0, rest);
   }
 }
@@ -33,8 +72,22 @@ async function cpu(spec: Extract<StressSpec, { kind: 'cpu' }>) {
     { length: spec.workers },
     () => new Worker(new URL(import.meta.url), { workerData: { percent: spec.percent, until } }),
   );
-  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('online', resolve))));
-  report({ type: 'ready', detail: `${spec.workers} CPU workers at ${spec.percent}% for ${spec.seconds} s` });
+  // 'online' comes as a worker starts, before it has loaded its modules (seconds on a busy
+  // machine): full strength is when each worker says it is burning.
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        }),
+    ),
+  );
+  const clock = existsSync(THREAD_SCHEDSTAT) ? '' : ` (of wall-clock time: no ${THREAD_SCHEDSTAT})`;
+  report({
+    type: 'ready',
+    detail: `${spec.workers} CPU workers at ${spec.percent}%${clock} for ${spec.seconds} s`,
+  });
   await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
   report({ type: 'done', detail: `burned CPU for ${spec.seconds} s` });
 }
@@ -131,7 +184,8 @@ async function io(spec: Extract<StressSpec, { kind: 'io' }>) {
 
 if (!isMainThread) {
   const { percent, until } = workerData as { percent: number; until: number };
-  burnSlices(percent, until);
+  parentPort!.postMessage('burning');
+  burnSlices(percent, until, threadCpuClock() ?? Date.now);
 } else {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0));
   const spec = parseStressSpec(JSON.parse(process.argv[2] ?? '{}'));

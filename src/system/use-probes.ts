@@ -1,4 +1,4 @@
-import { readFileSync, statfsSync } from 'node:fs';
+import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   cpuPercent,
@@ -10,6 +10,7 @@ import {
   parsePressure,
   parseProcessStat,
   parseProcessStatus,
+  parseSchedstat,
   parseSnmp,
   type Pressure,
 } from './proc-parsers.js';
@@ -79,6 +80,12 @@ export interface ProcessUse {
   command: string;
   state: string;
   cpuPercent: number;
+  /**
+   * CPU saturation: the share of the interval its threads spent runnable but waiting in a run
+   * queue for a CPU, summed over threads as cpuPercent is. cpuPercent plus this is the CPU the
+   * process asked for. Absent when the kernel keeps no /proc/PID/task/TID/schedstat.
+   */
+  cpuWaitPercent?: number;
   rssBytes: number;
   threads: number;
 }
@@ -91,6 +98,8 @@ interface Reading {
   interfaces: ReturnType<typeof parseNetDev>;
   tcp: Record<string, number>;
   processTicks?: number;
+  /** Nanoseconds each thread (by tid) has waited in a run queue, when the kernel says. */
+  threadWaits?: Map<string, number>;
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -107,10 +116,37 @@ function optional(path: string): string | undefined {
   }
 }
 
+/** Run-queue wait of each thread of a process, or undefined when the kernel keeps no schedstat. */
+function threadWaits(pid: number): Map<string, number> | undefined {
+  const waits = new Map<string, number>();
+  for (const tid of optionalList(`/proc/${pid}/task`)) {
+    const text = optional(`/proc/${pid}/task/${tid}/schedstat`);
+    // A thread that ended between the listing and the read has nothing left to count.
+    if (text !== undefined) waits.set(tid, parseSchedstat(text).waitNanoseconds);
+  }
+  return waits.size > 0 ? waits : undefined;
+}
+
+function optionalList(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+/** Nanoseconds waited between two readings, by the threads seen in the second one. */
+function waitedBetween(before: Map<string, number>, after: Map<string, number>): number {
+  let waited = 0;
+  for (const [tid, nanoseconds] of after) waited += nanoseconds - (before.get(tid) ?? 0);
+  return waited;
+}
+
 function snapshot(pid?: number): Reading {
   const vmstat = parseKeyValueLines(read('/proc/vmstat'));
   const processStat = pid === undefined ? undefined : optional(`/proc/${pid}/stat`);
   if (pid !== undefined && processStat === undefined) throw new Error(`there is no process ${pid}`);
+  const waits = pid === undefined ? undefined : threadWaits(pid);
   return {
     at: performance.now(),
     stat: parseKernelStat(read('/proc/stat')),
@@ -119,6 +155,7 @@ function snapshot(pid?: number): Reading {
     interfaces: parseNetDev(read('/proc/net/dev')),
     tcp: parseSnmp(read('/proc/net/snmp'), 'Tcp'),
     ...(processStat ? { processTicks: parseProcessStat(processStat).cpuTicks } : {}),
+    ...(waits ? { threadWaits: waits } : {}),
   };
 }
 
@@ -233,6 +270,9 @@ export async function sampleUse(
         (((after.processTicks ?? 0) - (before.processTicks ?? 0)) * 100) / CLOCK_TICKS_PER_SECOND,
         seconds,
       ),
+      ...(before.threadWaits && after.threadWaits
+        ? { cpuWaitPercent: rate(waitedBetween(before.threadWaits, after.threadWaits) / 1e7, seconds) }
+        : {}),
       rssBytes: status.VmRSS ?? 0,
       threads: stat.threads,
     };
