@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { connect, readBytes, startEchoServer, startHarness } from './helpers.js';
 import { silentLog } from '../src/experiment/console.js';
@@ -74,6 +77,27 @@ describe('process provider', () => {
       }),
     );
     assert.equal((journal.run[0]!.output as { stdout: string }).stdout, 'HELLO WORLD\n');
+  });
+
+  test('an executable file that is neither ELF nor #! fails with ENOEXEC, as subprocess does; through the shell it runs', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'faultline-enoexec-'));
+    after(() => rmSync(directory, { recursive: true, force: true }));
+    const script = join(directory, 'no-shebang');
+    writeFileSync(script, 'echo ran\n', { mode: 0o755 });
+    const journal = await run(
+      experiment({
+        method: [
+          action('list', { type: 'process', path: script, arguments: [] }),
+          action('string', { type: 'process', path: script, arguments: '' }),
+        ],
+      }),
+    );
+    assert.equal(journal.run[0]!.status, 'failed');
+    assert.equal(
+      journal.run[0]!.exception!.at(-1),
+      `chaoslib.exceptions.ActivityFailed: [Errno 8] Exec format error: '${script}'\n`,
+    );
+    assert.deepEqual(journal.run[1]!.output, { status: 0, stdout: 'ran\n', stderr: '' });
   });
 
   test("a timeout fails the activity with chaoslib's message", async () => {

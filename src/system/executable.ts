@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** shutil.which: a name is looked up in PATH; a path with a slash must be an executable file. */
@@ -40,5 +40,22 @@ function whyNotExecutable(path: string): string | undefined {
     return undefined;
   } catch {
     return `is not executable; make it so (chmod +x ${path}) or run it through its interpreter (sh ${path})`;
+  }
+}
+
+/**
+ * Whether the kernel can run `path` itself: an ELF image or a `#!` script. A shell's exec, and
+ * glibc's execvp, run any other file as a shell script; Python's subprocess, which chaos run
+ * uses, fails with ENOEXEC instead.
+ */
+export function isExecutableImage(path: string): boolean {
+  const head = Buffer.alloc(4);
+  const descriptor = openSync(path, 'r');
+  try {
+    const length = readSync(descriptor, head, 0, 4, 0);
+    const elf = length === 4 && head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    return elf || (length >= 2 && head[0] === 0x23 && head[1] === 0x21);
+  } finally {
+    closeSync(descriptor);
   }
 }

@@ -7,7 +7,7 @@ import { exitStatus, type ProcessOutput } from '../process-output.js';
 import { pyStr } from '../python-values.js';
 import { hasPlaceholder, substitute, substituteForShell } from '../substitute.js';
 import { ACTIVITY_MARK_VARIABLE, newActivityMark } from '../../system/activity-processes.js';
-import { which } from '../../system/executable.js';
+import { isExecutableImage, which } from '../../system/executable.js';
 import { identify, shortCommand } from '../../system/processes.js';
 import { hasValues, type ProviderContext, type ProviderImplementation } from './provider.js';
 
@@ -53,6 +53,9 @@ export const processProvider: ProviderImplementation = {
             path,
             ...(Array.isArray(args) ? args : []).filter((item) => item !== null && item !== '').map(pyStr),
           ];
+    // The gate's `exec` would read any other file as a shell script; chaos run's subprocess refuses it.
+    if (typeof args !== 'string' && !isExecutableImage(path))
+      throw new ActivityFailed(`[Errno 8] Exec format error: '${path}'`);
     const timeout = typeof provider.timeout === 'number' ? provider.timeout * 1000 : undefined;
     // The ledger names the program alone: its arguments may hold substituted secrets.
     return execute(
