@@ -84,7 +84,7 @@ for (let round = 0; round < rounds; round++) {
       });
       const before = cpuMilliseconds(child.pid!);
       const trips = await spacedRoundTrips(port, TRIPS, GAP_MS, upstreams);
-      const cpu = (cpuMilliseconds(child.pid!) - before) / TRIPS;
+      const cpu = (cpuMilliseconds(child.pid!) - before) / (TRIPS + 1);
       const result = results[index]!;
       const p50 = percentile(trips.total, 50);
       const p99 = percentile(trips.total, 99);
