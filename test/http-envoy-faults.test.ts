@@ -49,6 +49,35 @@ describe('Envoy fault headers on an http proxy', () => {
     assert.equal(seen(), 0, 'an abort never reaches the upstream');
   });
 
+  it("a local answer carries a Date, as Envoy's and RFC 9110 §6.6.1 ask; a forwarded one keeps the upstream's or gets one", async () => {
+    const aborted = await request(`${origin}/d`, { headers: { 'x-envoy-fault-abort-request': '503' } });
+    await aborted.body.text();
+    assert.match(String(aborted.headers.date), /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    const upstreamDate = 'Tue, 01 Dec 2026 10:00:00 GMT';
+    const dated = http.createServer((_, response) => {
+      response.sendDate = false;
+      response.setHeader('date', upstreamDate);
+      response.end('dated');
+    });
+    const undated = http.createServer((_, response) => {
+      response.sendDate = false;
+      response.end('undated');
+    });
+    for (const server of [dated, undated]) {
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      after(() => server.close());
+    }
+    const address = (server: http.Server) => `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const viaDated = await createProxy(harness, 'datedUpstream', address(dated), { protocol: 'http' });
+    const viaUndated = await createProxy(harness, 'undatedUpstream', address(undated), { protocol: 'http' });
+    const kept = await request(`http://127.0.0.1:${viaDated.port}/`);
+    assert.deepEqual([kept.headers.date, await kept.body.text()], [upstreamDate, 'dated']);
+    const added = await request(`http://127.0.0.1:${viaUndated.port}/`);
+    assert.equal(await added.body.text(), 'undated');
+    assert.match(String(added.headers.date), /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+  });
+
   it('any status from 200 to 599 is answered, as Envoy takes [200, 600)', async () => {
     for (const status of [200, 301, 418, 599]) {
       const reply = await request(`${origin}/s`, {

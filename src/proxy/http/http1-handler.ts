@@ -64,7 +64,6 @@ export class Http1Handler {
     this.serve(request, response, true);
 
   private serve(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void {
-    response.sendDate = false;
     const ahead = this.turns.ahead(request.socket);
     if (ahead === undefined && this.proxy.requestToxics.length === 0 && !this.proxy.headerFaults) {
       // Nothing to plan or match: the request's label is made only if something is reported.
