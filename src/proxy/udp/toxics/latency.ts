@@ -1,6 +1,7 @@
 import { PER_MILLION } from '../../../model/toxics/corrupt.js';
+import { createHeldDatagrams } from './held-datagrams.js';
 import { createCorrelatedUniform } from '../correlated.js';
-import type { Datagram, DatagramToxic } from '../datagram.js';
+import type { DatagramToxic } from '../datagram.js';
 import { type JitterDistribution, jitterShapes } from '../distributions.js';
 
 /**
@@ -11,7 +12,7 @@ import { type JitterDistribution, jitterShapes } from '../distributions.js';
  */
 export const latency: DatagramToxic = {
   create: (context) => {
-    const held = new Set<Datagram>();
+    const held = createHeldDatagrams(context);
     const uniform = createCorrelatedUniform(context.random);
     return {
       datagram(datagram) {
@@ -25,18 +26,9 @@ export const latency: DatagramToxic = {
         const wait = delay - (context.clock.now() - datagram.time);
         if (wait <= 0) return context.push(datagram);
         context.acted('delay');
-        held.add(datagram);
-        void context.clock.sleep(wait, context.signal).then(() => {
-          if (!held.delete(datagram)) return;
-          datagram.time += wait;
-          context.push(datagram);
-        });
+        held.hold(datagram, wait);
       },
-      flush() {
-        const waiting = [...held];
-        held.clear();
-        for (const datagram of waiting) context.push(datagram);
-      },
+      flush: held.flush,
     };
   },
 };

@@ -1,6 +1,7 @@
 import { PER_MILLION } from '../../../model/toxics/corrupt.js';
+import { createHeldDatagrams } from './held-datagrams.js';
 import { createCorrelatedChance } from '../correlated.js';
-import type { Datagram, DatagramToxic } from '../datagram.js';
+import type { DatagramToxic } from '../datagram.js';
 
 /**
  * netem's reordering: each datagram waits `latency` ms from its arrival, except a chosen one,
@@ -9,7 +10,7 @@ import type { Datagram, DatagramToxic } from '../datagram.js';
  */
 export const reorder: DatagramToxic = {
   create: (context) => {
-    const held = new Set<Datagram>();
+    const held = createHeldDatagrams(context);
     const chosen = createCorrelatedChance(context.random);
     let sinceChosen = 0;
     return {
@@ -23,18 +24,9 @@ export const reorder: DatagramToxic = {
         sinceChosen += 1;
         const wait = latency - (context.clock.now() - datagram.time);
         if (wait <= 0) return context.push(datagram);
-        held.add(datagram);
-        void context.clock.sleep(wait, context.signal).then(() => {
-          if (!held.delete(datagram)) return;
-          datagram.time += wait;
-          context.push(datagram);
-        });
+        held.hold(datagram, wait);
       },
-      flush() {
-        const waiting = [...held];
-        held.clear();
-        for (const datagram of waiting) context.push(datagram);
-      },
+      flush: held.flush,
     };
   },
 };
