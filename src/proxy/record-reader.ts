@@ -1,9 +1,7 @@
-import type { Reader } from './socket-reader.js';
+import { LARGEST, type Reader, SMALLEST } from './socket-reader.js';
 
 /** The most plaintext one TLS record carries. */
 export const RECORD_BYTES = 16 * 1024;
-const SMALLEST = 2 * 1024;
-const LARGEST = 256 * 1024;
 
 const nobody = (): void => undefined;
 

@@ -1,7 +1,8 @@
 import net from 'node:net';
 
-const SMALLEST = 2 * 1024;
-const LARGEST = 256 * 1024;
+/** A read buffer's first size, and the most it grows to while reads keep filling it. */
+export const SMALLEST = 2 * 1024;
+export const LARGEST = 256 * 1024;
 
 const ignore = (): void => undefined;
 
@@ -119,8 +120,7 @@ export function adoptAccepted(accepted: net.Socket, reader: SocketReader): net.S
   const handle = shell._handle;
   if (!handle) {
     accepted.setNoDelay(true);
-    accepted.on('data', (chunk: Buffer) => reader.onData(chunk));
-    return accepted;
+    return feedReader(accepted, reader);
   }
   if (handle.reading === false && readInto(accepted, reader.options)) {
     accepted.setNoDelay(true);
