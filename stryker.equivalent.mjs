@@ -158,6 +158,62 @@ export const equivalentMutants = [
  */
 export const equivalentSurvivors = [
   {
+    file: 'src/proxy/record-reader.ts',
+    code: 'if (this.held.length > 0 || this.end > this.start) this.queueFlush();',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (true) this.queueFlush();',
+    reason:
+      'attaching a consumer queues a flush of what waits; in every state a reader can reach, a flush is already queued or the bytes are already held: the first read without a consumer always goes to `held` (a 2 KiB buffer leaves less than a record free), and with a consumer each read queues one. So a flush queued when nothing waits finds nothing, and one not queued for `end > start` alone is already queued',
+  },
+  {
+    file: 'src/proxy/record-reader.ts',
+    code: 'if (this.held.length > 0 || this.end > this.start) this.queueFlush();',
+    mutator: 'EqualityOperator',
+    replacement: 'this.held.length >= 0',
+    reason:
+      'attaching a consumer queues a flush of what waits; in every state a reader can reach, a flush is already queued or the bytes are already held: the first read without a consumer always goes to `held` (a 2 KiB buffer leaves less than a record free), and with a consumer each read queues one. So a flush queued when nothing waits finds nothing, and one not queued for `end > start` alone is already queued',
+  },
+  {
+    file: 'src/proxy/record-reader.ts',
+    code: 'if (this.held.length > 0 || this.end > this.start) this.queueFlush();',
+    mutator: 'ConditionalExpression',
+    replacement: 'this.held.length > 0 || false',
+    reason:
+      'attaching a consumer queues a flush of what waits; in every state a reader can reach, a flush is already queued or the bytes are already held: the first read without a consumer always goes to `held` (a 2 KiB buffer leaves less than a record free), and with a consumer each read queues one. So a flush queued when nothing waits finds nothing, and one not queued for `end > start` alone is already queued',
+  },
+  {
+    file: 'src/proxy/record-reader.ts',
+    code: 'if (this.held.length > 0 || this.end > this.start) this.queueFlush();',
+    mutator: 'EqualityOperator',
+    replacement: 'this.end >= this.start',
+    reason:
+      'attaching a consumer queues a flush of what waits; in every state a reader can reach, a flush is already queued or the bytes are already held: the first read without a consumer always goes to `held` (a 2 KiB buffer leaves less than a record free), and with a consumer each read queues one. So a flush queued when nothing waits finds nothing, and one not queued for `end > start` alone is already queued',
+  },
+  {
+    file: 'src/proxy/record-reader.ts',
+    code: 'if (this.held.length > 0 || this.end > this.start) this.queueFlush();',
+    mutator: 'EqualityOperator',
+    replacement: 'this.end <= this.start',
+    reason:
+      'attaching a consumer queues a flush of what waits; in every state a reader can reach, a flush is already queued or the bytes are already held: the first read without a consumer always goes to `held` (a 2 KiB buffer leaves less than a record free), and with a consumer each read queues one. So a flush queued when nothing waits finds nothing, and one not queued for `end > start` alone is already queued',
+  },
+  {
+    file: 'src/proxy/record-reader.ts',
+    code: 'if (this.flushQueued) return;',
+    mutator: 'ConditionalExpression',
+    replacement: 'if (false) return;',
+    reason:
+      'the guard only saves a second setImmediate in one turn: the second flush finds `held` empty and `start` at `end`, and hands nothing on',
+  },
+  {
+    file: 'src/proxy/record-reader.ts',
+    code: 'this.flushQueued = true;',
+    mutator: 'BooleanLiteral',
+    replacement: 'this.flushQueued = false;',
+    reason:
+      'the same guard left off: a second setImmediate in one turn flushes a reader the first already emptied',
+  },
+  {
     file: 'src/proxy/pipeline.ts',
     code: 'if (!this.closed) this.head.end();',
     mutator: 'ConditionalExpression',

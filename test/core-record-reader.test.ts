@@ -53,6 +53,18 @@ function grown(): { reader: RecordReader; views: string[]; sizes: number[] } {
 }
 
 describe('RecordReader', () => {
+  test('every read answers true, so net keeps reading: false would stop the socket (readStop)', () => {
+    const { reader } = collecting();
+    const answers: boolean[] = [];
+    for (const size of [100, RECORD_BYTES, 3 * RECORD_BYTES]) {
+      const free = reader.options.buffer();
+      const piece = Math.min(size, free.length);
+      free.fill('r', 0, piece);
+      answers.push(reader.options.callback(piece));
+    }
+    assert.deepEqual(answers, [true, true, true]);
+  });
+
   test('records read in one turn reach the consumer together, in order, once the turn is over', async () => {
     const { reader, views } = grown();
     decrypt(reader, 'one ');
