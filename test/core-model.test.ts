@@ -617,7 +617,7 @@ describe('the toxic catalogue (docs/toxics.md, docs/udp.md, docs/http-faults.md)
         'udp_latency',
         'connection',
         'udp',
-        'latency integer ms, jitter integer ms, correlation integer ppm, distribution choice uniform|normal|pareto|paretonormal =uniform',
+        'latency integer ms, jitter integer ms, correlation integer ppm, distribution choice uniform|normal|pareto|paretonormal =uniform, limit integer datagrams',
       ],
       [
         'loss',
@@ -632,7 +632,7 @@ describe('the toxic catalogue (docs/toxics.md, docs/udp.md, docs/http-faults.md)
         'reorder',
         'connection',
         'udp',
-        'probability integer ppm, correlation integer ppm, gap integer datagrams, latency integer ms',
+        'probability integer ppm, correlation integer ppm, gap integer datagrams, latency integer ms, limit integer datagrams',
       ],
       [
         'udp_bandwidth',
@@ -1030,6 +1030,32 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
     );
     assert.equal(bare('loss'), 'drops 0% of datagrams');
     assert.equal(bare('udp_latency'), 'delays each datagram by 0 ms');
+    assert.equal(parseToxicCreate({ type: 'udp_latency' }).attributes.limit, 1000);
+    assert.equal(parseToxicCreate({ type: 'reorder', attributes: { limit: 0 } }).attributes.limit, 0);
+    assert.equal(
+      parseToxicCreate({ type: 'udp_latency', attributes: { limit: 1_000_000 } }).attributes.limit,
+      1_000_000,
+    );
+    for (const [type, limit] of [
+      ['udp_latency', -1],
+      ['reorder', 1_000_001],
+    ] as const) {
+      assert.throws(() => parseToxicCreate({ type, attributes: { limit } }), {
+        message: `invalid attribute limit of ${type} toxic "${type}_downstream": received ${limit}; expected a whole number of datagrams from 0 to 1000000 (how many datagrams may wait at once on one flow and direction, as netem's limit; new ones beyond it are dropped and counted)`,
+      });
+    }
+    assert.equal(
+      definitionOf('udp_latency').explain({ latency: 50, limit: 20 }),
+      'delays each datagram by 50 ms, holding at most 20 and dropping the rest',
+    );
+    assert.equal(
+      definitionOf('reorder').explain({ probability: 250_000, latency: 10, limit: 1000 }),
+      'delays datagrams by 10 ms but sends 25% of them at once, ahead of the waiting ones',
+    );
+    assert.equal(
+      definitionOf('reorder').explain({ probability: 250_000, latency: 10, limit: 0 }),
+      'delays datagrams by 10 ms but sends 25% of them at once, ahead of the waiting ones, holding at most 0 and dropping the rest',
+    );
     assert.equal(bare('slicer'), 'cuts data into pieces of 0 bytes, 0 µs apart');
     assert.equal(
       definitionOf('limit_time').explain({ time: 5 }),

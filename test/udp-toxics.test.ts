@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { UdpProxy } from '../src/proxy/udp/udp-proxy.js';
-import { startHarness, waitFor } from './helpers.js';
+import { type Harness, startHarness, waitFor } from './helpers.js';
 import { createUdpProxy, lossBursts, SIZE, sendThrough, startUdpEcho, udpClient } from './udp-helpers.js';
 
 async function lossRun(seed: number, attributes: object, count = 10_000) {
@@ -129,6 +129,93 @@ describe('udp_bandwidth', () => {
       sink.received.map((data) => data[0]),
       [0, 1, 2, 3, 4, 5],
     );
+  });
+});
+
+/**
+ * Sends COUNT datagrams of 1000 bytes (each starting with its index) through a proxy whose one
+ * upstream toxic holds them, and waits until all reached the proxy.
+ */
+async function holdThrough(harness: Harness, toxic: object, count: number) {
+  const sink = await startUdpEcho(false);
+  const proxy = await createUdpProxy(harness, 'holding', sink.address);
+  const added = await harness.api('POST', '/proxies/holding/toxics', { ...toxic, stream: 'upstream' });
+  assert.equal(added.status, 200, added.text);
+  const client = await udpClient();
+  for (let i = 0; i < count; i++) client.send(Buffer.alloc(1000, i), proxy.port);
+  const udp = harness.engine.get('holding') as UdpProxy;
+  await waitFor(
+    () => udp.stats().bytes.upstream.received === count * 1000,
+    `all ${count} datagrams to reach the proxy`,
+  );
+  return { sink, udp };
+}
+
+describe('datagrams held by udp_latency and reorder are bounded', () => {
+  test('udp_latency holds at most `limit` datagrams; the rest are dropped and counted', async () => {
+    const harness = await startHarness();
+    const { sink, udp } = await holdThrough(
+      harness,
+      { type: 'udp_latency', name: 'far', attributes: { latency: 600_000, limit: 5 } },
+      50,
+    );
+    assert.equal(udp.stats().datagramsDropped, 45);
+    assert.equal(harness.engine.heldBytes, 5000, 'the held datagrams count against --max-held-bytes');
+    const metrics = await harness.api('GET', '/metrics');
+    assert.match(metrics.text, /faultline_datagrams_dropped_total\{proxy="holding",toxic="far"\} 45\n/);
+    await harness.api('DELETE', '/proxies/holding/toxics/far');
+    await waitFor(() => sink.received.length === 5, 'the held datagrams, sent on when the toxic is removed');
+    assert.deepEqual(
+      sink.received.map((data) => data[0]),
+      [0, 1, 2, 3, 4],
+    );
+    assert.equal(harness.engine.heldBytes, 0);
+  });
+
+  test("udp_latency's limit is 1000 datagrams unless set, as netem's", async () => {
+    const harness = await startHarness();
+    const { udp } = await holdThrough(
+      harness,
+      { type: 'udp_latency', name: 'far', attributes: { latency: 600_000 } },
+      1010,
+    );
+    assert.equal(udp.stats().datagramsDropped, 10);
+    const toxic = await harness.api('GET', '/proxies/holding/toxics/far');
+    assert.equal((toxic.json as { attributes: { limit: number } }).attributes.limit, 1000);
+  });
+
+  test('reorder holds at most `limit` datagrams waiting their latency', async () => {
+    const harness = await startHarness({ seed: 1 });
+    const { udp } = await holdThrough(
+      harness,
+      { type: 'reorder', name: 'shuffle', attributes: { latency: 600_000, probability: 1, limit: 3 } },
+      20,
+    );
+    assert.equal(udp.stats().datagramsDropped, 17);
+    assert.equal(harness.engine.heldBytes, 3000);
+  });
+
+  test('no datagram toxic holds more than the server-wide --max-held-bytes', async () => {
+    const harness = await startHarness({ limits: { maxHeldBytes: 64 * 1024 } });
+    const { udp } = await holdThrough(
+      harness,
+      { type: 'udp_latency', name: 'far', attributes: { latency: 600_000, limit: 1_000_000 } },
+      100,
+    );
+    // Held while the budget is not over 65,536 bytes: 66 datagrams of 1000 bytes.
+    assert.equal(harness.engine.heldBytes, 66_000);
+    assert.equal(udp.stats().datagramsDropped, 34);
+  });
+
+  test('udp_bandwidth queues no more than the server-wide --max-held-bytes either', async () => {
+    const harness = await startHarness({ limits: { maxHeldBytes: 64 * 1024 } });
+    const { udp } = await holdThrough(
+      harness,
+      { type: 'udp_bandwidth', name: 'narrow', attributes: { rate: 1, queue: 1_000_000 } },
+      100,
+    );
+    assert.equal(harness.engine.heldBytes, 66_000);
+    assert.equal(udp.stats().datagramsDropped, 34);
   });
 });
 

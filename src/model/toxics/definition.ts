@@ -74,3 +74,25 @@ export const MAX_MILLISECONDS = 24 * 60 * 60 * 1000;
 export function milliseconds(name: string, description: string, defaultValue = 0): IntegerAttribute {
   return { name, unit: 'ms', default: defaultValue, min: 0, max: MAX_MILLISECONDS, description };
 }
+
+/** How many datagrams a delaying datagram toxic may hold on one flow and direction (netem's limit). */
+export const HELD_DATAGRAMS_DEFAULT = 1000;
+
+/** What explain() adds for a held-datagram limit other than netem's default. */
+export function heldLimitText(limit: unknown): string {
+  return typeof limit === 'number' && limit !== HELD_DATAGRAMS_DEFAULT
+    ? `, holding at most ${limit} and dropping the rest`
+    : '';
+}
+
+export function heldLimit(): IntegerAttribute {
+  return {
+    name: 'limit',
+    unit: 'datagrams',
+    default: HELD_DATAGRAMS_DEFAULT,
+    min: 0,
+    max: 1_000_000,
+    description:
+      "how many datagrams may wait at once on one flow and direction, as netem's limit; new ones beyond it are dropped and counted",
+  };
+}

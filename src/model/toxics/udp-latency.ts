@@ -1,4 +1,10 @@
-import { type Attributes, milliseconds, type ToxicDefinition } from './definition.js';
+import {
+  type Attributes,
+  heldLimit,
+  heldLimitText,
+  milliseconds,
+  type ToxicDefinition,
+} from './definition.js';
 import { percentOf, PER_MILLION } from './corrupt.js';
 
 const num = (value: unknown) => (typeof value === 'number' ? value : 0);
@@ -31,13 +37,15 @@ export const udpLatency = {
       description:
         "the shape of the jitter, as netem's distribution tables: uniform within ± jitter, or normal, pareto, paretonormal with jitter as the spread (within ± 4 jitter)",
     },
+    heldLimit(),
   ],
   check: ({ jitter, distribution }) =>
     distribution !== 'uniform' && num(jitter) === 0
       ? `distribution ${String(distribution)} shapes the jitter, so it needs jitter above 0 (netem: "distribution specified but no latency and jitter values"); received jitter 0`
       : undefined,
-  explain: ({ latency, jitter, correlation, distribution }) =>
-    num(jitter) === 0
+  explain: ({ latency, jitter, correlation, distribution, limit }) =>
+    (num(jitter) === 0
       ? `delays each datagram by ${num(latency)} ms`
-      : `delays each datagram by ${num(latency)} ms ± ${num(jitter)} ms${distribution === 'uniform' ? '' : ` (${String(distribution)})`}${num(correlation) > 0 ? `, ${percentOf(num(correlation))} correlated` : ''}`,
+      : `delays each datagram by ${num(latency)} ms ± ${num(jitter)} ms${distribution === 'uniform' ? '' : ` (${String(distribution)})`}${num(correlation) > 0 ? `, ${percentOf(num(correlation))} correlated` : ''}`) +
+    heldLimitText(limit),
 } satisfies ToxicDefinition<Attributes>;

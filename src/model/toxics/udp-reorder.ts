@@ -1,4 +1,10 @@
-import { type IntegerAttributes, milliseconds, type ToxicDefinition } from './definition.js';
+import {
+  heldLimit,
+  heldLimitText,
+  type IntegerAttributes,
+  milliseconds,
+  type ToxicDefinition,
+} from './definition.js';
 import { percentOf, PER_MILLION } from './corrupt.js';
 
 /**
@@ -42,6 +48,7 @@ export const udpReorder = {
       'latency',
       'how long the datagrams not chosen wait (netem delay); reordering needs it above 0',
     ),
+    heldLimit(),
   ],
   check: ({ probability = 0, gap = 1, latency = 0 }) => {
     if (probability > 0 && latency === 0) {
@@ -52,6 +59,6 @@ export const udpReorder = {
     }
     return undefined;
   },
-  explain: ({ probability = 0, correlation = 0, gap = 1, latency = 0 }) =>
-    `delays datagrams by ${latency} ms but sends ${percentOf(probability)}${correlation > 0 ? ` (${percentOf(correlation)} correlated)` : ''} of them at once, ahead of the waiting ones${gap > 1 ? `; after one did, the next ${gap - 1} wait` : ''}`,
+  explain: ({ probability = 0, correlation = 0, gap = 1, latency = 0, limit }) =>
+    `delays datagrams by ${latency} ms but sends ${percentOf(probability)}${correlation > 0 ? ` (${percentOf(correlation)} correlated)` : ''} of them at once, ahead of the waiting ones${gap > 1 ? `; after one did, the next ${gap - 1} wait` : ''}${heldLimitText(limit)}`,
 } satisfies ToxicDefinition<IntegerAttributes>;

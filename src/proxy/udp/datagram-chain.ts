@@ -33,6 +33,7 @@ export class DatagramChain {
     this.head = this.sink;
     this.stageHost = {
       clock: host.clock,
+      budget: host.budget,
       selects: host.selects,
       acted: host.acted,
       dropped: (toxic) => {

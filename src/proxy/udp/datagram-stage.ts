@@ -2,11 +2,13 @@ import type { Clock } from '../../model/clock.js';
 import type { RandomSource } from '../../model/random.js';
 import type { ToxicSpec } from '../../model/toxic.js';
 import type { IntegerAttributes } from '../../model/toxics/index.js';
+import type { HeldBudget } from '../held-budget.js';
 import type { Datagram, DatagramBehaviour, DatagramContext, DatagramReceiver } from './datagram.js';
 import { datagramToxics } from './toxics/index.js';
 
 export interface DatagramStageHost {
   readonly clock: Clock;
+  readonly budget: HeldBudget;
   /** Whether the toxic's match (client) and counters select this flow. */
   selects(toxic: ToxicSpec): boolean;
   dropped(toxic: ToxicSpec): void;
@@ -44,6 +46,7 @@ export class DatagramStage implements DatagramReceiver {
         return currentSignal();
       },
       clock: host.clock,
+      budget: host.budget,
       random,
       push: (datagram) => this.next.accept(datagram),
       drop: () => host.dropped(this.spec),

@@ -1,6 +1,7 @@
 import type { Clock } from '../../model/clock.js';
 import type { RandomSource } from '../../model/random.js';
 import type { IntegerAttributes } from '../../model/toxics/index.js';
+import type { HeldBudget } from '../held-budget.js';
 
 /** One datagram on its way through a chain, stamped with when it arrived (clock ms). */
 export interface Datagram {
@@ -22,6 +23,11 @@ export interface DatagramContext {
   /** Aborted when the toxic is interrupted (update, removal, flow closed). */
   readonly signal: AbortSignal;
   push(datagram: Datagram): void;
+  /**
+   * The server's budget of held bytes (--max-held-bytes), shared with every tcp pipeline: a toxic
+   * that holds datagrams takes their bytes from it, and drops new ones while it is full.
+   */
+  readonly budget: Pick<HeldBudget, 'full' | 'take' | 'release'>;
   /** Counts a datagram the toxic threw away (metrics and the flow's statistics). */
   drop(): void;
   /** Records that the toxic acted on this flow (metrics and events). */

@@ -53,6 +53,7 @@ export class Flow {
     const random = environment.random.fork(String(id));
     const host: DatagramStageHost = {
       clock: environment.clock,
+      budget: environment.budget,
       selects: (toxic) => environment.selects(this, toxic),
       acted: (toxic, action, first) => environment.acted(this, toxic, action, first),
       dropped: (toxic) => environment.dropped(this, toxic),

@@ -292,6 +292,7 @@ export class UdpProxy {
     const id = ++this.serial;
     const flow = new Flow(id, client, this.target, this.socket, this.roster.inOrder, {
       clock: this.environment.clock,
+      budget: this.environment.budget,
       random: this.environment.random,
       acted: (_, toxic, action, first) => this.toxicActed(toxic, action, first, id),
       selects: (_, toxic) => matchesClient(toxic.match, client.address) && this.roster.countSelected(toxic),

@@ -1,6 +1,7 @@
 import { createPacer } from '../../toxics/pacer.js';
 import type { IntegerAttributes } from '../../../model/toxics/index.js';
 import type { Datagram, DatagramToxic } from '../datagram.js';
+import { dropDatagram } from './held-datagrams.js';
 
 /**
  * The bytes a datagram counts for, as netem's rate counts them: its length plus
@@ -35,18 +36,17 @@ export const bandwidth: DatagramToxic = {
         if (wait >= 1) await context.clock.sleep(wait, signal);
         if (mine !== run) return;
         waiting.shift();
+        context.budget.release(datagram.data.length);
         context.push(datagram);
       }
       running = false;
     };
     return {
       datagram(datagram) {
-        if (waiting.length > (context.attributes.queue ?? 0)) {
-          context.acted('drop');
-          context.drop();
-          return;
-        }
+        if (waiting.length > (context.attributes.queue ?? 0) || context.budget.full)
+          return dropDatagram(context);
         context.acted('throttle');
+        context.budget.take(datagram.data.length);
         waiting.push(datagram);
         if (!running) void send(run);
       },
@@ -55,7 +55,10 @@ export const bandwidth: DatagramToxic = {
         running = false;
         const held = waiting;
         waiting = [];
-        for (const datagram of held) context.push(datagram);
+        for (const datagram of held) {
+          context.budget.release(datagram.data.length);
+          context.push(datagram);
+        }
       },
     };
   },

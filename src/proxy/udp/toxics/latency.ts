@@ -1,5 +1,6 @@
 import { PER_MILLION } from '../../../model/toxics/corrupt.js';
-import { createHeldDatagrams } from './held-datagrams.js';
+import { HELD_DATAGRAMS_DEFAULT } from '../../../model/toxics/definition.js';
+import { createHeldDatagrams, dropDatagram } from './held-datagrams.js';
 import { createCorrelatedUniform } from '../correlated.js';
 import type { DatagramToxic } from '../datagram.js';
 import { type JitterDistribution, jitterShapes } from '../distributions.js';
@@ -16,7 +17,12 @@ export const latency: DatagramToxic = {
     const uniform = createCorrelatedUniform(context.random);
     return {
       datagram(datagram) {
-        const { latency: base = 0, jitter = 0, correlation = 0 } = context.attributes;
+        const {
+          latency: base = 0,
+          jitter = 0,
+          correlation = 0,
+          limit = HELD_DATAGRAMS_DEFAULT,
+        } = context.attributes;
         let delay = base;
         if (jitter > 0) {
           const { distribution } = context.attributes as Readonly<Record<string, unknown>>;
@@ -25,8 +31,8 @@ export const latency: DatagramToxic = {
         }
         const wait = delay - (context.clock.now() - datagram.time);
         if (wait <= 0) return context.push(datagram);
+        if (!held.hold(datagram, wait, limit)) return dropDatagram(context);
         context.acted('delay');
-        held.hold(datagram, wait);
       },
       flush: held.flush,
     };

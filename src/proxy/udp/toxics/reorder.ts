@@ -1,5 +1,6 @@
 import { PER_MILLION } from '../../../model/toxics/corrupt.js';
-import { createHeldDatagrams } from './held-datagrams.js';
+import { HELD_DATAGRAMS_DEFAULT } from '../../../model/toxics/definition.js';
+import { createHeldDatagrams, dropDatagram } from './held-datagrams.js';
 import { createCorrelatedChance } from '../correlated.js';
 import type { DatagramToxic } from '../datagram.js';
 
@@ -15,7 +16,13 @@ export const reorder: DatagramToxic = {
     let sinceChosen = 0;
     return {
       datagram(datagram) {
-        const { probability = 0, correlation = 0, gap = 1, latency = 0 } = context.attributes;
+        const {
+          probability = 0,
+          correlation = 0,
+          gap = 1,
+          latency = 0,
+          limit = HELD_DATAGRAMS_DEFAULT,
+        } = context.attributes;
         if (sinceChosen >= gap - 1 && chosen(probability / PER_MILLION, correlation / PER_MILLION)) {
           sinceChosen = 0;
           context.acted('reorder');
@@ -24,7 +31,7 @@ export const reorder: DatagramToxic = {
         sinceChosen += 1;
         const wait = latency - (context.clock.now() - datagram.time);
         if (wait <= 0) return context.push(datagram);
-        held.hold(datagram, wait);
+        if (!held.hold(datagram, wait, limit)) dropDatagram(context);
       },
       flush: held.flush,
     };
