@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FaultlineApiError } from '../src/client/errors.js';
+import { closedPort } from './helpers.js';
 import { openLedger, readLedger } from '../src/experiment/ledger.js';
 import { describeEntry, explainUndo, undo, undoEntries, undoLedger } from '../src/experiment/rollback.js';
 import type { LedgerEntry } from '../src/model/ledger.js';
@@ -46,10 +47,7 @@ describe('explainUndo: the request each proxy undo makes', () => {
 describe('undoEntries', () => {
   test('an undo that fails is reported and counted, is not settled, and the others still run', async () => {
     // A port nothing listens on: the request is refused at once.
-    const probe = net.createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const port = (probe.address() as net.AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await closedPort();
     const refused = { ...entry({ kind: 'delete-proxy', proxy: 'db' }, `http://127.0.0.1:${port}`), seq: 2 };
     const lines: string[] = [];
     const settled: number[] = [];

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { silentLog } from '../src/experiment/console.js';
 import { InvalidExperiment } from '../src/experiment/errors.js';
 import { experiment, run } from './experiment-helpers.js';
-import { freePort } from './helpers.js';
+import { closedPort } from './helpers.js';
 
 process.env.PYTHONDONTWRITEBYTECODE = '1';
 
@@ -207,7 +207,7 @@ describe('vault secrets over the HTTP API (recorded exchanges)', () => {
 
   test('when Vault cannot be reached, the secret stays unresolved with a warning and the run goes on', async () => {
     const { warnings, log } = collectingLog();
-    const closed = `http://127.0.0.1:${await freePort()}`;
+    const closed = `http://127.0.0.1:${await closedPort()}`;
     const journal = await run(
       experiment({
         configuration: { vault_addr: closed, vault_token: 'root-token' },

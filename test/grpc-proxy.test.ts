@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { createProxy, freePort, startHarness, startTcpServer, waitFor } from './helpers.js';
+import { createProxy, closedPort, startHarness, startTcpServer, waitFor } from './helpers.js';
 import { collectEvents } from './http-helpers.js';
 
 interface Order {
@@ -364,8 +364,10 @@ describe('HTTP/2 through an http2 proxy', () => {
   });
 
   it('answers 502 saying it could not connect when nothing listens at the upstream, as the http proxy does', async () => {
-    const closedPort = await freePort();
-    const refused = await createProxy(harness, 'refusedH2', `127.0.0.1:${closedPort}`, { protocol: 'http2' });
+    const refusingPort = await closedPort();
+    const refused = await createProxy(harness, 'refusedH2', `127.0.0.1:${refusingPort}`, {
+      protocol: 'http2',
+    });
     const session = http2.connect(`http://127.0.0.1:${refused.port}`);
     after(() => session.close());
     const stream = session.request({ ':path': '/x' });
@@ -375,7 +377,7 @@ describe('HTTP/2 through an http2 proxy', () => {
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     assert.equal(
       Buffer.concat(chunks).toString(),
-      `faultline: could not connect to the upstream 127.0.0.1:${closedPort} (ECONNREFUSED)\n`,
+      `faultline: could not connect to the upstream 127.0.0.1:${refusingPort} (ECONNREFUSED)\n`,
     );
   });
 

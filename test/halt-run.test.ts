@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import { lazyLedger } from '../src/cli/server-access.js';
 import { createEngine } from '../src/proxy/engine.js';
 import { createControlServer } from '../src/server/app.js';
-import { freePort, runCli, spawnCli, startEchoServer, tempDirectory, waitFor } from './helpers.js';
+import { closedPort, runCli, spawnCli, startEchoServer, tempDirectory, waitFor } from './helpers.js';
 
 /** A run's ledger and everything it writes stay in this test's own directory, never the user's. */
 const directory = tempDirectory('halt');
@@ -292,7 +292,7 @@ describe('halt', () => {
       { FAULTLINE_URL: '' },
     );
     const stress = await stressOfRun();
-    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const nobody = `http://127.0.0.1:${await closedPort()}`;
     const halt = await runCli(['halt', '--ledger-dir', ledgerDir, '--reason', 'p99 alarm'], {
       FAULTLINE_URL: nobody,
     });

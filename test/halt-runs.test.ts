@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, request as httpRequest } from 'node
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { freePort, runCli, startHarness, tempDirectory, waitFor } from './helpers.js';
+import { closedPort, runCli, startHarness, tempDirectory, waitFor } from './helpers.js';
 
 const harness = await startHarness();
 
@@ -231,7 +231,7 @@ describe('halt against other servers', () => {
 
   test('a server named with --host that cannot be reached fails the halt, after the ledger is halted', async () => {
     const ledgerDir = tempDirectory('halt-nobody');
-    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const nobody = `http://127.0.0.1:${await closedPort()}`;
     const result = await runCli(['halt', '-h', nobody, '--ledger-dir', ledgerDir, '--json']);
     assert.equal(result.code, 1);
     const answer = JSON.parse(result.stdout);
@@ -282,7 +282,7 @@ describe('faultline run --report-to', () => {
   });
 
   test('a --report-to server that cannot be reached stops the run before it starts; FAULTLINE_URL only warns', async () => {
-    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const nobody = `http://127.0.0.1:${await closedPort()}`;
     const refused = await run('refused', ['--report-to', nobody]);
     assert.equal(refused.code, 1);
     assert.match(

@@ -216,6 +216,26 @@ export async function runCli(
 }
 
 /** A loopback port free a moment ago, for servers that must be told their port up front. */
+/**
+ * A loopback port that refuses connections: one below 1024, checked refused now. Binding port 0
+ * never hands those out, so no other test can start listening there between this check and its
+ * use, as it could on a port that freePort() saw free a moment ago.
+ */
+export async function closedPort(): Promise<number> {
+  for (const port of [9, 1, 3, 5, 11, 15]) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+    });
+    if (refused) return port;
+  }
+  throw new Error('no closed port below 1024 on 127.0.0.1: something listens on 9, 1, 3, 5, 11 and 15');
+}
+
 export async function freePort(): Promise<number> {
   const server = net.createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');

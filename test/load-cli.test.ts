@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCli, spawnCli } from './helpers.js';
+import { closedPort, runCli, spawnCli } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -23,16 +23,6 @@ after(() => {
   server.close();
 });
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-
-/** A port nothing listens on: bound and closed again. */
-async function closedPort(): Promise<number> {
-  const probe = http.createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
 
 describe('faultline load fails when its requests fail', () => {
   test('every request refused: exit 1, the report, and why on stderr', async () => {

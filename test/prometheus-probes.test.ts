@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { markdownReport } from '../src/experiment/report/markdown.js';
 import { htmlReport } from '../src/experiment/report/html.js';
 import { experiment, run } from './experiment-helpers.js';
-import { announced, freePort, startOnFreePort, tempDirectory } from './helpers.js';
+import { announced, closedPort, startOnFreePort, tempDirectory } from './helpers.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
@@ -215,10 +215,10 @@ test("bad PromQL fails the probe with Prometheus's reason", async () => {
 });
 
 test('an unreachable Prometheus fails the probe and names the configuration key', async () => {
-  const closedPort = await freePort();
+  const refusingPort = await closedPort();
   const journal = await run(
     experiment({
-      configuration: { prometheus_base_url: `http://127.0.0.1:${closedPort}` },
+      configuration: { prometheus_base_url: `http://127.0.0.1:${refusingPort}` },
       method: [prometheusProbe('nowhere', 'query', { query: 'up' })],
     }),
   );
@@ -226,7 +226,7 @@ test('an unreachable Prometheus fails the probe and names the configuration key'
   assert.match(
     journal.run[0]!.exception!.join(''),
     new RegExp(
-      `Prometheus at http://127\\.0\\.0\\.1:${closedPort}/api/v1/query is unreachable \\(ECONNREFUSED\\); .*"prometheus_base_url"`,
+      `Prometheus at http://127\\.0\\.0\\.1:${refusingPort}/api/v1/query is unreachable \\(ECONNREFUSED\\); .*"prometheus_base_url"`,
     ),
   );
 });
