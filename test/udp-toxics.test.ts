@@ -195,28 +195,19 @@ describe('datagrams held by udp_latency and reorder are bounded', () => {
     assert.equal(harness.engine.heldBytes, 3000);
   });
 
-  test('no datagram toxic holds more than the server-wide --max-held-bytes', async () => {
-    const harness = await startHarness({ limits: { maxHeldBytes: 64 * 1024 } });
-    const { udp } = await holdThrough(
-      harness,
-      { type: 'udp_latency', name: 'far', attributes: { latency: 600_000, limit: 1_000_000 } },
-      100,
-    );
-    // Held while the budget is not over 65,536 bytes: 66 datagrams of 1000 bytes.
-    assert.equal(harness.engine.heldBytes, 66_000);
-    assert.equal(udp.stats().datagramsDropped, 34);
-  });
-
-  test('udp_bandwidth queues no more than the server-wide --max-held-bytes either', async () => {
-    const harness = await startHarness({ limits: { maxHeldBytes: 64 * 1024 } });
-    const { udp } = await holdThrough(
-      harness,
-      { type: 'udp_bandwidth', name: 'narrow', attributes: { rate: 1, queue: 1_000_000 } },
-      100,
-    );
-    assert.equal(harness.engine.heldBytes, 66_000);
-    assert.equal(udp.stats().datagramsDropped, 34);
-  });
+  for (const toxic of [
+    { type: 'udp_latency', name: 'far', attributes: { latency: 600_000, limit: 1_000_000 } },
+    { type: 'reorder', name: 'shuffle', attributes: { latency: 600_000, probability: 1, limit: 1_000_000 } },
+    { type: 'udp_bandwidth', name: 'narrow', attributes: { rate: 1, queue: 1_000_000 } },
+  ]) {
+    test(`${toxic.type} holds no more than the server-wide --max-held-bytes`, async () => {
+      const harness = await startHarness({ limits: { maxHeldBytes: 64 * 1024 }, seed: 1 });
+      const { udp } = await holdThrough(harness, toxic, 100);
+      // Held while the budget is not over 65,536 bytes: 66 datagrams of 1000 bytes.
+      assert.equal(harness.engine.heldBytes, 66_000);
+      assert.equal(udp.stats().datagramsDropped, 34);
+    });
+  }
 });
 
 describe('udp_latency', () => {
