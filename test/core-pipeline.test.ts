@@ -842,6 +842,7 @@ describe('finishWriting: passing an end of stream on', () => {
 
   test('a pipeline records whether the end of stream closed its destination or half-closed it', async () => {
     const halfClosed = rig();
+    assert.equal(halfClosed.pipeline.closedDestination, false, 'nothing ended yet');
     halfClosed.source.emit('end');
     assert.equal(halfClosed.destination.ends, 1);
     assert.equal(halfClosed.pipeline.closedDestination, false);
