@@ -95,7 +95,36 @@ describe('cpuWaitShare', () => {
     assert.equal(share(), 0, 'no wait in the next 10 ms');
   });
 
-  test('is undefined where the file cannot be read or says nothing', () => {
+  test('reads the file no more where it could not be read at first', () => {
+    let reads = 0;
+    const share = cpuWaitShare(
+      () => {
+        reads += 1;
+        throw new Error('ENOENT');
+      },
+      () => performance.now(),
+    );
+    assert.equal(share(), undefined);
+    assert.equal(share(), undefined);
+    assert.equal(reads, 1);
+  });
+
+  test('is undefined once the file cannot be read or says nothing', () => {
+    const readings = ['1 2 3', '1 4 3'];
+    let clock = 0;
+    const failing = cpuWaitShare(
+      () => {
+        const next = readings.shift();
+        if (next === undefined) throw new Error('EIO');
+        return next;
+      },
+      () => (clock += 10),
+    );
+    assert.equal(failing(), 2 / 1e6 / 10);
+    assert.equal(failing(), undefined);
+  });
+
+  test('is undefined where the file cannot be read or says nothing from the start', () => {
     const clock = { at: 0 };
     const unreadable = cpuWaitShare(
       () => {

@@ -23,6 +23,8 @@ export function cpuWaitShare(
     }
   };
   let lastWaited = waitedNs();
+  // Not Linux, or hidden: no file to read every time.
+  if (lastWaited === undefined) return () => undefined;
   let lastLook = now();
   return () => {
     const waited = waitedNs();
