@@ -8,12 +8,14 @@ import { median, percentile, startUpstreams } from './measure.js';
 import { cpuMilliseconds } from './servers.js';
 import { timedConnections } from './connection-rate.js';
 import { nodePipeSource } from './node-pipe.js';
+import { startHaproxy } from './haproxy.js';
 
 /**
  * Where the tail of short connections comes from, for comparing builds turn about in the same
  * minutes: `node dist/bench/connection-tail.js [ROUNDS] [CLI...]` starts a server of each CLI
  * (default: this build's; a CLI may carry server options after a space, as in
- * 'dist/src/cli/main.js --busy-poll-us 0') and a plain Node pipe, and runs ROUNDS (default 5) of 2,000 sequential
+ * 'dist/src/cli/main.js --busy-poll-us 0'), a plain Node pipe and, where it is installed, HAProxy (each
+ * row's rate is also given as a median of its rounds' ratios to HAProxy's), and runs ROUNDS (default 5) of 2,000 sequential
  * connect, 1-byte echo, close through each, the targets taking turns. Every server process
  * reports its garbage collections (a PerformanceObserver loaded with --import), so beside the
  * rate, p99 and CPU per connection it prints scavenges per 1,000 connections, their pauses, and
@@ -46,7 +48,9 @@ const observed = ['--import', `data:text/javascript,${encodeURIComponent(observe
 
 interface Target {
   label: string;
-  child: ChildProcess;
+  /** A Node process that reports its collections; HAProxy has none to report. */
+  child: ChildProcess | undefined;
+  pid: number;
   port: number;
 }
 
@@ -79,7 +83,7 @@ async function startFaultline(spec: string, echoPort: number): Promise<Target> {
   });
   const proxy = (await response.json()) as { listen: string };
   if (!response.ok) throw new Error(`${spec}: POST /proxies answered ${response.status}`);
-  return { label: spec, child, port: Number(proxy.listen.split(':').at(-1)) };
+  return { label: spec, child, pid: child.pid!, port: Number(proxy.listen.split(':').at(-1)) };
 }
 
 async function startPipe(echoPort: number): Promise<Target> {
@@ -87,7 +91,7 @@ async function startPipe(echoPort: number): Promise<Target> {
     stdio: ['ignore', 'pipe', 'inherit', 'pipe'],
   });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { label: 'plain Node pipe (floor)', child, port: Number(String(line).trim()) };
+  return { label: 'plain Node pipe (floor)', child, pid: child.pid!, port: Number(String(line).trim()) };
 }
 
 /** One connection's [start in epoch ms, duration ms, index in its round]. */
@@ -119,9 +123,13 @@ new PerformanceObserver((list) => {
 
 const upstreams = await startUpstreams();
 const targets: Target[] = [];
+const haproxy = await startHaproxy({ echo: upstreams.echoPort });
 try {
   for (const cli of clis) targets.push(await startFaultline(cli, upstreams.echoPort));
   targets.push(await startPipe(upstreams.echoPort));
+  if (haproxy)
+    targets.push({ label: 'HAProxy', child: undefined, pid: haproxy.pid, port: haproxy.ports.echo! });
+  else console.log('HAProxy is not installed (apt-get install haproxy): no ratio to it');
   const results = targets.map(() => ({
     rate: [] as number[],
     p99: [] as number[],
@@ -139,9 +147,9 @@ try {
     const order = round % 2 === 0 ? [...targets.keys()] : [...targets.keys()].reverse();
     for (const index of order) {
       const target = targets[index]!;
-      const before = cpuMilliseconds(target.child.pid!);
+      const before = cpuMilliseconds(target.pid);
       const { samples, seconds } = await connections(target.port, PER_ROUND);
-      const cpu = ((cpuMilliseconds(target.child.pid!) - before) * 1000) / PER_ROUND;
+      const cpu = ((cpuMilliseconds(target.pid) - before) * 1000) / PER_ROUND;
       const sorted = samples.map((sample) => sample[1]).sort((a, b) => a - b);
       const result = results[index]!;
       result.rate.push(PER_ROUND / seconds);
@@ -154,12 +162,20 @@ try {
     }
     console.log(`round ${round + 1} (load ${load()}): ${cells.join('; ')}`);
   }
+  const haproxyRates = haproxy ? results.at(-1)!.rate : undefined;
+  const toHaproxy = (rate: number[]) =>
+    haproxyRates ? median(rate.map((value, round) => value / haproxyRates[round]!)).toFixed(2) : '—';
   console.log(
-    '\n| path | connections/s | p99 ms | CPU µs per connection | scavenges per 1,000 connections | scavenge pause median / max ms | slowest 1% a proxy scavenge overlapped (all connections) | slowest 1% a bench-process collection overlapped | slowest 1% first in their round |',
+    '\n| path | connections/s | ratio to HAProxy (median of rounds) | p99 ms | CPU µs per connection | scavenges per 1,000 connections | scavenge pause median / max ms | slowest 1% a proxy scavenge overlapped (all connections) | slowest 1% a bench-process collection overlapped | slowest 1% first in their round |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const [index, target] of targets.entries()) {
     const { rate, p99, cpu, samples } = results[index]!;
+    const summary = `| ${target.label} | ${median(rate).toFixed(0)} | ${toHaproxy(rate)} | ${median(p99).toFixed(2)} | ${median(cpu).toFixed(0)} | `;
+    if (!target.child) {
+      console.log(`${summary}— | — | — | — | — |`);
+      continue;
+    }
     const first = samples[0]![0];
     const last = Math.max(...samples.map(([start, duration]) => start + duration));
     const scavenges = (await collectionsOf(target.child)).filter(
@@ -175,7 +191,7 @@ try {
     const share = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
     const pauses = scavenges.map((scavenge) => scavenge[1]).sort((a, b) => a - b);
     console.log(
-      `| ${target.label} | ${median(rate).toFixed(0)} | ${median(p99).toFixed(2)} | ${median(cpu).toFixed(0)} | ` +
+      summary +
         `${((1000 * scavenges.length) / samples.length).toFixed(1)} | ${median(pauses).toFixed(2)} / ${(pauses.at(-1) ?? Number.NaN).toFixed(2)} | ` +
         `${share(slowest.filter((sample) => overlapped(scavenges, sample)).length, slowest.length)} (${share(samples.filter((sample) => overlapped(scavenges, sample)).length, samples.length)}) | ` +
         `${share(slowest.filter((sample) => overlapped(ownCollections, sample)).length, slowest.length)} | ` +
@@ -184,6 +200,7 @@ try {
   }
   console.log(`\nload ${load()}`);
 } finally {
-  for (const target of targets) target.child.kill('SIGTERM');
+  for (const target of targets) target.child?.kill('SIGTERM');
+  haproxy?.stop();
   upstreams.close();
 }

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
-import { describe, test } from 'node:test';
+import { EventEmitter, once } from 'node:events';
+import net, { type Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { after, describe, test } from 'node:test';
+import tls from 'node:tls';
 import type { RandomSource } from '../src/model/random.js';
 import { type ConnectionToxicSpec, isConnectionToxicSpec, parseToxicCreate } from '../src/model/toxic.js';
 import { ChunkQueue } from '../src/proxy/chunk-queue.js';
+import { finishWriting } from '../src/proxy/finish-writing.js';
 import { HeldBudget } from '../src/proxy/held-budget.js';
 import { Pipeline, type PipelineHost } from '../src/proxy/pipeline.js';
 import { RecordReader } from '../src/proxy/record-reader.js';
@@ -733,5 +736,140 @@ describe('the chunk queue of a stage', () => {
     assert.deepEqual(queue.takeAll(), []);
     queue.push(numbered(9, 1)[0]!);
     assert.deepEqual(shiftAll(queue, 2), ['9', undefined]);
+  });
+});
+
+describe('finishWriting: passing an end of stream on', () => {
+  const opened: (() => void)[] = [];
+  after(() => {
+    for (const close of opened) close();
+  });
+
+  /** A loopback connection: `near` is the accepted end (half-open allowed, as the proxy's are). */
+  const connectedPair = async (): Promise<{ near: net.Socket; far: net.Socket }> => {
+    const server = net.createServer({ allowHalfOpen: true });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const accepted = once(server, 'connection') as Promise<[net.Socket]>;
+    const far = net.connect({
+      port: (server.address() as net.AddressInfo).port,
+      host: '127.0.0.1',
+      allowHalfOpen: true,
+    });
+    const [near] = await accepted;
+    await once(far, 'connect');
+    opened.push(() => {
+      near.destroy();
+      far.destroy();
+      server.close();
+    });
+    return { near, far };
+  };
+
+  /** Everything `socket` reads until its end, and whether it closed with an error. */
+  const readToClose = (socket: net.Socket) =>
+    new Promise<{ text: string; hadError: boolean; errors: string[] }>((resolve) => {
+      const chunks: Buffer[] = [];
+      const errors: string[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
+      socket.on('close', (hadError) => resolve({ text: Buffer.concat(chunks).toString(), hadError, errors }));
+    });
+
+  test('a TCP socket whose peer has ended and that holds no write is closed at once, and its peer reads an end, not a reset', async () => {
+    const { near, far } = await connectedPair();
+    near.resume();
+    far.end('bye');
+    await once(near, 'end');
+    near.write('last words');
+    assert.equal(near.writableLength, 0);
+    const farSees = readToClose(far);
+    assert.equal(finishWriting(near), true);
+    assert.equal(near.destroyed, true);
+    assert.deepEqual(await farSees, { text: 'last words', hadError: false, errors: [] });
+  });
+
+  test('a socket whose peer has not ended is half-closed: it still reads what the peer sends after', async () => {
+    const { near, far } = await connectedPair();
+    const nearReads = readToClose(near);
+    const farEnded = once(far, 'end');
+    far.resume();
+    assert.equal(finishWriting(near), false);
+    assert.equal(near.destroyed, false);
+    assert.equal(near.writableEnded, true);
+    await farEnded;
+    far.end('after the FIN');
+    assert.deepEqual(await nearReads, { text: 'after the FIN', hadError: false, errors: [] });
+  });
+
+  test('a socket that still holds writes ends after them: the peer reads every byte', async () => {
+    const { near, far } = await connectedPair();
+    near.resume();
+    far.end();
+    await once(near, 'end');
+    const payload = Buffer.alloc(8 * 1024 * 1024, 'x');
+    near.write(payload);
+    assert.ok(near.writableLength > 0, 'the kernel did not take 8 MiB at once');
+    const farSees = readToClose(far);
+    assert.equal(finishWriting(near), false);
+    assert.equal(near.destroyed, false);
+    const seen = await farSees;
+    assert.equal(seen.text.length, payload.length);
+    assert.deepEqual(seen.errors, []);
+  });
+
+  test('a TLS socket ends, so its close_notify goes first, even when its peer has ended', async () => {
+    const { near } = await connectedPair();
+    const secure = new tls.TLSSocket(near);
+    // Its own end would come after a handshake and the peer's close_notify; said here instead.
+    Object.defineProperty(secure, 'readableEnded', { value: true });
+    assert.equal(secure.encrypted, true);
+    assert.equal(finishWriting(secure), false);
+    assert.equal(secure.destroyed, false);
+    assert.equal(secure.writableEnded, true);
+    secure.destroy();
+  });
+
+  test('a stream that is not a socket (an in-process end) ends, even when its reading side has ended', async () => {
+    const end = new PassThrough({ allowHalfOpen: true });
+    end.push(null);
+    end.resume();
+    await once(end, 'end');
+    assert.equal(finishWriting(end), false);
+    assert.equal(end.destroyed, false);
+    assert.equal(end.writableEnded, true);
+  });
+
+  test('a pipeline records whether the end of stream closed its destination or half-closed it', async () => {
+    const halfClosed = rig();
+    assert.equal(halfClosed.pipeline.closedDestination, false, 'nothing ended yet');
+    halfClosed.source.emit('end');
+    assert.equal(halfClosed.destination.ends, 1);
+    assert.equal(halfClosed.pipeline.closedDestination, false);
+
+    const { near, far } = await connectedPair();
+    near.resume();
+    far.end();
+    await once(near, 'end');
+    const source = new FakeSocket();
+    const host: PipelineHost = {
+      clock: new FakeClock(),
+      random: alwaysApplies,
+      budget: new HeldBudget(KIB * KIB),
+      activity: () => undefined,
+      closeLink: () => undefined,
+      acted: () => undefined,
+    };
+    const pipeline = new Pipeline(
+      'downstream',
+      new SocketReader(),
+      source as unknown as Socket,
+      near,
+      host,
+      [],
+    );
+    source.emit('end');
+    assert.equal(pipeline.closedDestination, true);
+    assert.equal(near.destroyed, true);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import net from 'node:net';
 import { describe, test } from 'node:test';
 import {
   canConnect,
@@ -47,6 +48,33 @@ describe('forwarding', () => {
     client.end('question');
     assert.equal((await reply).toString(), 'got question');
   });
+
+  for (const size of [64 * 1024, 4 * 1024 * 1024]) {
+    test(`a server that ends first still reads the client's last ${size / 1024} KiB whole, then an end`, async () => {
+      // The client's FIN comes last: the proxy then closes the upstream socket (both ways ended)
+      // rather than shutting it down, and a close must not cost the bytes still on their way.
+      let serverSaw!: (seen: { bytes: number; errors: string[] }) => void;
+      const received = new Promise<{ bytes: number; errors: string[] }>((resolve) => (serverSaw = resolve));
+      const server = await startTcpServer(
+        (socket) => {
+          let bytes = 0;
+          const errors: string[] = [];
+          socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          socket.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
+          socket.on('close', () => serverSaw({ bytes, errors }));
+          socket.end('bye');
+        },
+        { allowHalfOpen: true },
+      );
+      const proxy = await proxyTo(server.address);
+      const client = net.connect({ port: proxy.port, host: '127.0.0.1', allowHalfOpen: true });
+      assert.equal((await readAll(client)).toString(), 'bye');
+      const closed = once(client, 'close');
+      client.end(Buffer.alloc(size, 'z'));
+      assert.deepEqual(await received, { bytes: size, errors: [] });
+      assert.deepEqual(await closed, [false]);
+    });
+  }
 
   test('an unreachable upstream accepts, then closes the client', async () => {
     const closed = await startTcpServer(() => undefined);

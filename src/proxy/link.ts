@@ -118,9 +118,13 @@ export class Link {
     });
   }
 
-  /** A socket that closed after both its directions ended leaves its peer to finish on its own. */
+  /**
+   * A socket that closed after both its directions ended leaves its peer to finish on its own:
+   * its writes finished, or the end of stream closed it with nothing left to write.
+   */
   private bothDirectionsEnded(socket: Duplex): boolean {
-    return socket.readableEnded && socket.writableFinished;
+    const writes = socket === this.client ? this.pipelines.downstream : this.pipelines.upstream;
+    return socket.readableEnded && (socket.writableFinished || writes.closedDestination);
   }
 }
 

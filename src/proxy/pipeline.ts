@@ -4,6 +4,7 @@ import type { RandomSource } from '../model/random.js';
 import type { ConnectionToxicSpec, Stream } from '../model/toxic.js';
 import type { Chunk, Receiver } from './chunk.js';
 import { yieldIfDue } from './cooperate.js';
+import { finishWriting } from './finish-writing.js';
 import type { HeldBudget } from './held-budget.js';
 import type { Reader } from './socket-reader.js';
 import { Stage, type StageHost } from './stage.js';
@@ -37,6 +38,8 @@ const WINDOW_WHEN_BUDGET_FULL = 64 * 1024;
  */
 export class Pipeline {
   readonly stats = { received: 0, sent: 0 };
+  /** The end of stream closed the destination (finish-writing.ts) rather than half-closing it. */
+  closedDestination = false;
   private stages: Stage[] = [];
   private head: Receiver;
   private inflight = 0;
@@ -55,7 +58,8 @@ export class Pipeline {
       this.release(chunk.data.length);
     },
     end: () => {
-      if (!this.closed && !this.destination.destroyed) this.destination.end();
+      if (!this.closed && !this.destination.destroyed)
+        this.closedDestination = finishWriting(this.destination);
     },
     finish: () => this.host.closeLink('end'),
   };
