@@ -63,9 +63,13 @@ export class YoungGenerationPolicy {
   }
 }
 
-/** The real V8 heap. */
+/**
+ * The real V8 heap. Growth is by 4 at a time, where V8's default is 2: under 32 keep-alive
+ * connections, 2 still had the young generation growing after 8 s of load; 4 reaches V8's 16 MB
+ * bound in about 3 s.
+ */
 export const v8Heap: YoungGenerationHeap = {
-  allowGrowth: (allowed) => v8.setFlagsFromString(`--semi-space-growth-factor=${allowed ? 2 : 1}`),
+  allowGrowth: (allowed) => v8.setFlagsFromString(`--semi-space-growth-factor=${allowed ? 4 : 1}`),
   size: () => v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0,
   collect: () => collector()({ type: 'minor' }),
 };
