@@ -9,7 +9,9 @@ import {
   type YoungGenerationHeap,
   YoungGenerationPolicy,
 } from '../src/cli/young-generation.js';
-import { connect, createProxy, startEchoServer, startHarness, waitFor } from './helpers.js';
+import { Pool } from 'undici';
+import { parseProxyCreate } from '../src/model/proxy-spec.js';
+import { connect, createProxy, startEchoServer, startHarness, tempDirectory, waitFor } from './helpers.js';
 
 /** A stand-in heap that records what the policy asked of it. */
 function fakeHeap(startSize: number) {
@@ -170,5 +172,50 @@ describe('HTTP traffic the policy follows', () => {
     await new Promise((resolve) => tcp.once('data', resolve));
     tcp.destroy();
     assert.equal(httpBytes(harness.engine), before);
+  });
+});
+
+describe('the server command follows HTTP traffic', () => {
+  it('grows the young generation while requests flow through an http proxy, and has it back after 10 s of quiet', async () => {
+    const upstream = http.createServer((request, response) => {
+      request.resume();
+      response.end('{"id":7,"status":"paid"}');
+    });
+    upstream.listen(0, '127.0.0.1');
+    await new Promise((resolve) => upstream.once('listening', resolve));
+    after(() => upstream.close());
+    const { startServer } = await import('../src/cli/server-command.js');
+    const running = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      busyPoll: 0,
+      logLevel: 'silent',
+      ledgerDir: tempDirectory('young-generation'),
+    });
+    after(() => running.stop());
+    const proxy = await running.engine.create(
+      parseProxyCreate({
+        name: 'api',
+        upstream: `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`,
+        protocol: 'http',
+      }),
+    );
+    const start = v8Heap.size();
+    const pool = new Pool(`http://${proxy.listen}`, { connections: 32 });
+    after(() => pool.close());
+    // 32 requests in flight at a time, for at most 20 s, until V8 has grown it.
+    const deadline = performance.now() + 20_000;
+    let sent = 0;
+    while (v8Heap.size() <= start && performance.now() < deadline) {
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          const { body } = await pool.request({ method: 'GET', path: '/orders/7' });
+          await body.dump();
+        }),
+      );
+      sent += 32;
+    }
+    assert.ok(v8Heap.size() > start, `young generation still ${v8Heap.size()} bytes after ${sent} requests`);
+    await waitFor(() => v8Heap.size() <= start, 'the young generation back to its size at start', 40_000);
   });
 });
