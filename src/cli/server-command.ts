@@ -24,6 +24,7 @@ import {
   limitSettingsFrom,
   type ServerLimitSettings,
 } from './server-limits.js';
+import { followHttpTraffic } from './young-generation.js';
 
 export interface ServerSettings {
   host: string;
@@ -111,11 +112,13 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     const url = await listenControl(control.http, settings.host, settings.port);
     port = Number(new URL(url).port);
     logger.info({ url, seed: engine.seed }, 'faultline server listening');
+    const stopHeapPolicy = followHttpTraffic(engine);
     return {
       engine,
       control,
       url,
       stop: async () => {
+        stopHeapPolicy();
         engine.close();
         await control.close();
       },

@@ -7,7 +7,8 @@ import v8 from 'node:v8';
  * to 16 MB, which the process then kept: 12 of the 19.6 MB the 1,000 proxies seemed to cost. A
  * proxy keeps little alive between chunks, so scavenges stay cheap at this size (README,
  * Performance: CPU per MiB and per connection within the noise, measured turn about). V8 reads the flag
- * at each growth decision, so setting it once the process runs takes effect. Only the server
- * command imports this module; a program that embeds the library keeps its own settings.
+ * at each growth decision, so setting it once the process runs takes effect. HTTP traffic is the
+ * exception: while it flows, young-generation.ts lets V8 grow it, and takes it back at idle. Only
+ * the server command imports this module; a program that embeds the library keeps its own settings.
  */
 v8.setFlagsFromString('--semi-space-growth-factor=1');
