@@ -48,14 +48,20 @@ export function compileWithCodeCache(filename: string): { script: Script; codeCa
 }
 
 /**
- * The code cache beside `filename`, unless it is missing or older than the file: V8 checks a
- * cache's version, flags and source length, not the source itself, so a file edited after the
- * build must not run an earlier build's bytecode.
+ * A file changed this long after its code cache was written was edited since the build: a copy
+ * that does not keep times (cp -r, a container layer) writes both within seconds, in any order.
+ */
+const EDITED_AFTER_BUILD_MS = 60_000;
+
+/**
+ * The code cache beside `filename`, unless it is missing or the file was edited after it was
+ * written: V8 checks a cache's version, flags and source length, not the source itself, so an
+ * edited file must not run an earlier build's bytecode.
  */
 function freshCodeCache(filename: string): Buffer | undefined {
   const cacheFile = filename + CODE_CACHE_SUFFIX;
   try {
-    if (statSync(cacheFile).mtimeMs < statSync(filename).mtimeMs) return undefined;
+    if (statSync(filename).mtimeMs > statSync(cacheFile).mtimeMs + EDITED_AFTER_BUILD_MS) return undefined;
     return readFileSync(cacheFile);
   } catch {
     // No cache (a tsc-only build, a copied bundle): compiling the source is the designed fallback.
