@@ -114,4 +114,29 @@ describe('the server bundle runs with V8 code caches (cached-script.ts)', () => 
     assert.throws(() => runBundleFile(file), /^Error: first run fails$/);
     assert.deepEqual(runBundleFile(file), { runs: 2 });
   });
+
+  test('with --enable-source-maps the bundle runs through Node’s require, so stack traces name the sources', () => {
+    const directory = tempDirectory('cached-script');
+    const file = join(directory, 'bundle-server.cjs');
+    writeFileSync(file, 'throw new Error("mapped");\n//# sourceMappingURL=bundle-server.cjs.map\n');
+    writeFileSync(
+      `${file}.map`,
+      JSON.stringify({ version: 3, sources: ['original.ts'], names: [], mappings: 'AASA' }),
+    );
+    const loader = new URL('../src/cli/cached-script.js', import.meta.url).href;
+    const firstFrame = (flags: string[]) =>
+      execFileSync(
+        process.execPath,
+        [
+          ...flags,
+          '--input-type=module',
+          '-e',
+          `const { runBundleFile } = await import(${JSON.stringify(loader)});\n` +
+            `try { runBundleFile(${JSON.stringify(file)}); } catch (error) { process.stdout.write(error.stack.split('\\n')[1].trim()); }`,
+        ],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+    assert.match(firstFrame(['--enable-source-maps']), /original\.ts:10:1\)?$/);
+    assert.match(firstFrame([]), /bundle-server\.cjs:1:7\)?$/);
+  });
 });

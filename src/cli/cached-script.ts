@@ -71,6 +71,8 @@ function freshCodeCache(filename: string): Buffer | undefined {
 
 /** Runs a file of the bundle once, as require would, and answers its exports. */
 export function runBundleFile(filename: string): unknown {
+  // Node maps stack traces (--enable-source-maps) only for files its own loaders compiled.
+  if (process.sourceMapsEnabled) return createRequire(filename)(filename);
   const known = scripts.get(filename);
   if (known) return known.module.exports;
   const { script, codeCache } = compileWithCodeCache(filename);
