@@ -3,12 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import {
-  CODE_CACHE_SUFFIX,
-  compileWithCodeCache,
-  runBundleFile,
-  writeCodeCaches,
-} from '../src/cli/cached-script.js';
+import { CODE_CACHE_SUFFIX, runBundleFile, writeCodeCaches } from '../src/cli/cached-script.js';
 import { tempDirectory } from './helpers.js';
 
 /** A directory holding a bundle entry that requires one chunk, a Node module and a package-like file. */

@@ -1,3 +1,4 @@
+import type fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { debuglog } from 'node:util';
@@ -19,9 +20,7 @@ const BUNDLE_FILE = /^\.\/bundle-server(-[a-z0-9-]+-[A-Z0-9]{8})?\.cjs$/;
 
 // Not an import: an ES module importing node:fs makes Node read each of its lazy properties
 // (fs.promises, the streams), which loads fs/promises, readline and file watchers into every server.
-const { readFileSync, statSync, writeFileSync } = createRequire(import.meta.url)(
-  'node:fs',
-) as typeof import('node:fs');
+const { readFileSync, statSync, writeFileSync } = createRequire(import.meta.url)('node:fs') as typeof fs;
 
 /** What NODE_DEBUG=module prints, with Node's own lines for the files its require loads. */
 const trace = debuglog('module');
