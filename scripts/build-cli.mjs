@@ -1,13 +1,16 @@
 // Bundles the CLI over tsc's dist/src/cli/main.js, in two bundles and a launcher:
 // - bundle-cli.js: src/cli/main.ts, every command split into a chunk loaded when it runs;
-// - bundle-server.js: src/cli/server-main.ts, the same program with only the server command, in
-//   one file (its config-file reader stays a chunk of its own, loaded only with --config);
+// - bundle-server.cjs: src/cli/server-main.ts, the same program with only the server command, in
+//   one file (what only some servers run stays in chunks of their own, loaded at first use), as
+//   CommonJS with V8's code cache of what a start-up runs beside each file (src/cli/cached-script.ts);
 // - main.js: picks one of the two from the command line.
 // Loading zod, pino, find-my-way and commander as minified bundles instead of some 150 module
 // files is what brings the server's start-up time and idle memory down (README, Performance);
 // bundling our own modules alone changed neither. tsc's output stays in dist/src: the library
 // exports, the tests and worker threads use it, and a tsc-only build leaves a main.js that runs
 // the same program, only slower to start.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +77,79 @@ const re2jsAtFirstPattern = {
         "let re2js: typeof import('re2js') | undefined; " +
         "const RE2JS = { compile: (source: string) => (re2js ??= require('re2js') as typeof import('re2js')).RE2JS.compile(source) };";
       return { contents: source.replace(eager, lazy), loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * pino loads its transport code (thread-stream, with node:worker_threads and its message ports)
+ * when it is evaluated, though only pino.transport() runs it: in the server bundle it is required
+ * at its first use, and pino's check that it runs on the main thread, which it asks
+ * worker_threads at the logger's creation, is answered for the bundle that only ever runs as
+ * `faultline server`'s main thread. 0.5 MB of an idle server's RSS and 1 ms of its start.
+ */
+const pinoWithoutThreadsUntilUsed = {
+  name: 'pino-without-threads-until-used',
+  setup(bundler) {
+    const edits = {
+      'pino.js': [
+        [
+          "module.exports.transport = require('./lib/transport')",
+          "Object.defineProperty(module.exports, 'transport', { enumerable: true, get: () => require('./lib/transport') })",
+        ],
+      ],
+      'lib/tools.js': [
+        [
+          "const { isMainThread } = require('worker_threads')",
+          '// faultline: the server bundle runs on the main thread.\nconst isMainThread = true',
+        ],
+        [
+          "const transport = require('./transport')",
+          "const transport = (options) => require('./transport')(options)",
+        ],
+      ],
+    };
+    bundler.onLoad({ filter: /[\\/]node_modules[\\/]pino[\\/](pino|lib[\\/]tools)\.js$/ }, (args) => {
+      let source = readFileSync(args.path, 'utf8');
+      const file = args.path.endsWith('pino.js') ? 'pino.js' : 'lib/tools.js';
+      for (const [eager, lazy] of edits[file]) {
+        if (!source.includes(eager)) throw new Error(`build-cli: pino's ${file} no longer has ${eager}`);
+        source = source.replace(eager, lazy);
+      }
+      return { contents: source, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * find-my-way (as it registers routes) and sonic-boom call node:assert only as assert(value,
+ * message), always with a message, and an idle server's assertions all hold. In the server
+ * bundle they reach node:assert at the first assertion that fails, which throws what it would
+ * have: node:assert and its four internal modules stay unloaded (1.5 ms of a start, 0.2 MB).
+ */
+const assertAtFirstFailure = {
+  name: 'assert-at-first-failure',
+  setup(bundler) {
+    const files = {
+      'find-my-way/index.js': "const assert = require('node:assert')",
+      'find-my-way/lib/constrainer.js': "const assert = require('node:assert')",
+      'find-my-way/lib/strategies/accept-host.js': "const assert = require('node:assert')",
+      'find-my-way/lib/strategies/accept-version.js': "const assert = require('node:assert')",
+      'sonic-boom/index.js': "const assert = require('assert')",
+    };
+    bundler.onLoad({ filter: /[\\/]node_modules[\\/](find-my-way|sonic-boom)[\\/].*\.js$/ }, (args) => {
+      const file = Object.keys(files).find((name) =>
+        args.path.split(sep).join('/').endsWith(`/node_modules/${name}`),
+      );
+      if (file === undefined) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      const eager = files[file];
+      if (!source.includes(eager)) throw new Error(`build-cli: ${file} no longer has ${eager}`);
+      if (/\bassert\s*\./.test(source) || /\bassert\(\s*[^,()]+\s*\)/.test(source))
+        throw new Error(`build-cli: ${file} uses node:assert as more than assert(value, message)`);
+      const lazy =
+        "const assert = (value, message) => { if (!value) require('node:assert')(value, message) }";
+      return { contents: source.replace(eager, lazy), loader: 'js' };
     });
   },
 };
@@ -179,7 +255,11 @@ const zodAtFirstValidation = {
   },
 };
 
-const bundle = (name, entry, extraPlugins = [], external = []) =>
+// CommonJS packages inside an ES module bundle still call require for Node's own modules.
+const requireBanner =
+  "import { createRequire as faultlineRequire } from 'node:module'; const require = faultlineRequire(import.meta.url);";
+
+const bundle = (name, entry, extraPlugins = [], external = [], banner = requireBanner) =>
   build({
     entryPoints: { [`${prefix}${name}`]: join(root, entry) },
     outdir,
@@ -197,15 +277,114 @@ const bundle = (name, entry, extraPlugins = [], external = []) =>
     // For node --enable-source-maps.
     sourcemap: 'linked',
     sourcesContent: false,
-    // CommonJS packages inside an ES module bundle still call require for Node's own modules.
-    banner: {
-      js: "import { createRequire as faultlineRequire } from 'node:module'; const require = faultlineRequire(import.meta.url);",
-    },
+    banner: { js: banner },
     plugins: [ownImportMetaUrl, englishOnlyZod, re2jsAtFirstPattern, ...extraPlugins],
     external,
     metafile: true,
     logLevel: 'warning',
   });
+
+/**
+ * Node 20 keeps no code cache of ES modules, and esbuild splits only ES modules into chunks: the
+ * server's files are split as ES modules, then each becomes a CommonJS file (.cjs) that requires
+ * the others where it imported them, so cached-script.ts can run them with V8's code cache. Their
+ * import.meta.url is the URL of the .cjs file, in the same directory.
+ */
+async function asCommonJs(files) {
+  const ownFile = /^\.\/bundle-server[^/]*\.js$/;
+  for (const file of files) {
+    await build({
+      entryPoints: [file],
+      outfile: file.replace(/\.js$/, '.cjs'),
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      // import() of a chunk becomes a require, run when the import() would have loaded it.
+      supported: { 'dynamic-import': false },
+      define: { 'import.meta.url': '__faultlineModuleUrl' },
+      banner: { js: 'var __faultlineModuleUrl=require("node:url").pathToFileURL(__filename).href;' },
+      external: [serverZod, 're2js'],
+      plugins: [
+        {
+          name: 'chunks-as-common-js',
+          setup(bundler) {
+            bundler.onResolve({ filter: ownFile }, (args) => ({
+              path: args.path.replace(/\.js$/, '.cjs'),
+              external: true,
+            }));
+          },
+        },
+      ],
+      minifySyntax: true,
+      minifyWhitespace: true,
+      sourcemap: 'linked',
+      sourcesContent: false,
+      logLevel: 'warning',
+    });
+    const converted = readFileSync(file.replace(/\.js$/, '.cjs'), 'utf8');
+    // (A method named import, as @peculiar/x509 has, follows a dot, a brace or a name.)
+    if (converted.includes('import.meta') || /(?<![.\w}$])import\(/.test(converted))
+      throw new Error(`build-cli: ${file} as CommonJS still uses import.meta or import()`);
+    rmSync(file);
+    rmSync(`${file}.map`, { force: true });
+  }
+}
+
+/**
+ * Starts the server from its CommonJS bundle (scripts/write-code-cache.mjs), asks it GET /version,
+ * and has it write the code cache of the files it ran; then checks that a fresh process, this one,
+ * has V8 accept each of them, so a cache that would be rejected stops the build instead of
+ * quietly costing every start-up.
+ */
+async function writeServerCodeCache() {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('FAULTLINE_')),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'scripts/write-code-cache.mjs'),
+      join(outdir, `${prefix}server.cjs`),
+      'server',
+      '--port',
+      '0',
+      '--log-level',
+      'warn',
+    ],
+    { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+  );
+  let stderr = '';
+  let timer;
+  try {
+    const url = await new Promise((resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`build-cli: the server did not listen within 30 s: ${stderr}`)),
+        30_000,
+      );
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        const match = /listening on (http:\/\/\S+)/.exec(stderr);
+        if (match) resolve(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`build-cli: the server exited ${code}: ${stderr}`)));
+    });
+    const answer = await fetch(`${url}/version`, { signal: AbortSignal.timeout(30_000) });
+    if (!answer.ok)
+      throw new Error(`build-cli: the server answered GET /version ${answer.status}: ${await answer.text()}`);
+    child.send('write');
+    const [written] = await once(child, 'message');
+    const { compileWithCodeCache } = await import('../dist/src/cli/cached-script.js');
+    for (const file of written) {
+      const { codeCache } = compileWithCodeCache(file);
+      if (codeCache !== 'accepted')
+        throw new Error(`build-cli: V8's code cache of ${file} is ${codeCache} in a fresh process`);
+    }
+  } finally {
+    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+  }
+}
 
 await bundle('cli', 'src/cli/main.ts');
 // The server bundle leaves out what an idle server never runs: zod (bundled alone, above) and
@@ -231,7 +410,16 @@ await build({
   plugins: [englishOnlyZod],
   logLevel: 'warning',
 });
-const server = await bundle('server', 'src/cli/server-main.ts', [zodAtFirstValidation], [serverZod, 're2js']);
+// No require banner: the files become CommonJS below, where require is the module's own.
+const server = await bundle(
+  'server',
+  'src/cli/server-main.ts',
+  [zodAtFirstValidation, pinoWithoutThreadsUntilUsed, assertAtFirstFailure],
+  [serverZod, 're2js'],
+  '',
+);
+await asCommonJs(Object.keys(server.metafile.outputs).filter((path) => path.endsWith('.js')));
+await writeServerCodeCache();
 
 // The launcher replaces tsc's main.js (and its map, which no longer matches). command-table.js
 // is tsc's: it imports nothing at run time, so deciding costs one small file.
@@ -239,9 +427,12 @@ writeFileSync(
   join(outdir, 'main.js'),
   `#!/usr/bin/env node
 // Written by scripts/build-cli.mjs: \`faultline server\` runs its own bundle, every other command the CLI's.
+import { fileURLToPath } from 'node:url';
 import { runsServer } from './command-table.js';
 
-await import(runsServer(process.argv.slice(2)) ? './${prefix}server.js' : './${prefix}cli.js');
+if (runsServer(process.argv.slice(2)))
+  (await import('./cached-script.js')).runBundleFile(fileURLToPath(new URL('./${prefix}server.cjs', import.meta.url)));
+else await import('./${prefix}cli.js');
 `,
 );
 rmSync(join(outdir, 'main.js.map'), { force: true });

@@ -37,25 +37,41 @@ const resolvedFiles = (stderr: string) =>
     .map((line) => fileURLToPath(line.slice('LOADED '.length)).slice(root.length));
 
 /**
- * What the child loaded, as paths from the package root: each file it resolved, and for a file
- * of the CLI's bundle (scripts/build-cli.mjs) every source its source map names instead, so the
- * same checks hold whether main.js is tsc's or the bundle's launcher.
+ * The files of the server's CommonJS bundle the child ran through cached-script.ts, which names
+ * each under NODE_DEBUG=module with what became of its code cache.
+ */
+const bundleFilesRun = (stderr: string) =>
+  [...stderr.matchAll(/load "([^"]+)" with V8 code cache (\w+)/g)].map(([, path, codeCache]) => ({
+    file: path!.slice(root.length),
+    codeCache: codeCache!,
+  }));
+
+/**
+ * What the child loaded, as paths from the package root: each file it resolved or ran from the
+ * server's bundle, and for a file of the CLI's bundles (scripts/build-cli.mjs) every source its
+ * source map names instead, so the same checks hold whether main.js is tsc's or the bundle's
+ * launcher. The server's bundle shows only with NODE_DEBUG=module.
  */
 const loaded = (stderr: string) =>
-  stderr
-    .split('\n')
-    .filter((line) => line.startsWith('LOADED file:'))
-    .flatMap((line) => {
-      const path = fileURLToPath(line.slice('LOADED '.length));
-      const map = `${path}.map`;
-      if (!/[\\/]bundle-[^\\/]*\.js$/.test(path) || !existsSync(map)) return [path.slice(root.length)];
-      const { sources } = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] };
-      return sources.map((source) => resolve(join(path, '..'), source).slice(root.length));
-    });
+  [
+    ...stderr
+      .split('\n')
+      .filter((line) => line.startsWith('LOADED file:'))
+      .map((line) => fileURLToPath(line.slice('LOADED '.length))),
+    ...bundleFilesRun(stderr).map(({ file }) => join(root, file)),
+  ].flatMap((path) => {
+    const map = `${path}.map`;
+    if (!/[\\/]bundle-[^\\/]*\.c?js$/.test(path) || !existsSync(map)) return [path.slice(root.length)];
+    const { sources } = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] };
+    return sources.map((source) => resolve(join(path, '..'), source).slice(root.length));
+  });
 
 describe('each command loads only its own modules', () => {
   test('the server loads neither the runner, the system faults, in-process nor browser faults', async () => {
-    const server = spawnCli(['server', '--port', '0', '--log-level', 'warn'], recordingLoads());
+    const server = spawnCli(['server', '--port', '0', '--log-level', 'warn'], {
+      ...recordingLoads(),
+      NODE_DEBUG: 'module',
+    });
     await waitFor(() => server.output().stderr.includes('listening on'), 'the server to listen', 30_000);
     process.kill(server.child.pid!, 'SIGTERM');
     const { stderr } = await server.done;
@@ -157,14 +173,36 @@ describe('each command loads only its own modules', () => {
   });
 
   test('npm run build makes `faultline server` run its own bundle and other commands the CLI bundle', async () => {
-    const server = spawnCli(['server', '--port', '0', '--log-level', 'warn'], recordingLoads());
+    const server = spawnCli(['server', '--port', '0', '--log-level', 'warn'], {
+      ...recordingLoads(),
+      NODE_DEBUG: 'module',
+    });
     await waitFor(() => server.output().stderr.includes('listening on'), 'the server to listen', 30_000);
     process.kill(server.child.pid!, 'SIGTERM');
-    const serverFiles = resolvedFiles((await server.done).stderr);
-    assert.ok(serverFiles.includes('dist/src/cli/bundle-server.js'), serverFiles.join(', '));
-    assert.equal(serverFiles.includes('dist/src/cli/bundle-cli.js'), false);
-    const version = resolvedFiles((await runCli(['--version'], recordingLoads())).stderr);
-    assert.ok(version.includes('dist/src/cli/bundle-cli.js'), version.join(', '));
-    assert.equal(version.includes('dist/src/cli/bundle-server.js'), false);
+    const { stderr } = await server.done;
+    assert.ok(
+      bundleFilesRun(stderr).some(({ file }) => file === 'dist/src/cli/bundle-server.cjs'),
+      stderr,
+    );
+    assert.equal(resolvedFiles(stderr).includes('dist/src/cli/bundle-cli.js'), false);
+    const version = (await runCli(['--version'], { ...recordingLoads(), NODE_DEBUG: 'module' })).stderr;
+    assert.ok(resolvedFiles(version).includes('dist/src/cli/bundle-cli.js'), version);
+    assert.deepEqual(bundleFilesRun(version), []);
+  });
+
+  test('the server starts from V8’s code cache of every file it runs at start-up, written by the build', async () => {
+    const server = spawnCli(['server', '--port', '0', '--log-level', 'warn'], { NODE_DEBUG: 'module' });
+    await waitFor(() => server.output().stderr.includes('listening on'), 'the server to listen', 30_000);
+    const url = /listening on (http:\/\/\S+)/.exec(server.output().stderr)![1]!;
+    assert.equal((await fetch(`${url}/version`)).status, 200);
+    process.kill(server.child.pid!, 'SIGTERM');
+    const run = bundleFilesRun((await server.done).stderr);
+    assert.equal(run[0]?.file, 'dist/src/cli/bundle-server.cjs');
+    assert.ok(run.length >= 5, JSON.stringify(run));
+    assert.deepEqual(
+      run.filter(({ codeCache }) => codeCache !== 'accepted'),
+      [],
+      'a file whose cache is missing or rejected compiles from source at every start',
+    );
   });
 });

@@ -12,3 +12,12 @@ import v8 from 'node:v8';
  * the server command imports this module; a program that embeds the library keeps its own settings.
  */
 v8.setFlagsFromString('--semi-space-growth-factor=1');
+
+/**
+ * Puts the flag above back to V8's default. V8 accepts a code cache only under the flags it was
+ * made with, and the server's files are compiled before this module sets its flag, so the build
+ * calls this before it writes the server's code cache (src/cli/cached-script.ts).
+ */
+export function restoreDefaultHeapFlags(): void {
+  v8.setFlagsFromString('--semi-space-growth-factor=2');
+}

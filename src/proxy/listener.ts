@@ -1,4 +1,5 @@
-import { lookup } from 'node:dns/promises';
+// dns.promises is read at the first lookup: a server whose proxies listen on addresses never loads it.
+import dns from 'node:dns';
 import net from 'node:net';
 import { formatHostPort, parseHostPort } from '../model/address.js';
 import { FaultlineError } from '../model/errors.js';
@@ -12,7 +13,7 @@ export async function resolveListen(listen: string): Promise<{ host: string; por
   const { host, port } = parseHostPort(listen, 'listen');
   if (host === '' || net.isIP(host) !== 0) return { host, port };
   try {
-    const { address } = await lookup(host, { order: 'ipv4first' });
+    const { address } = await dns.promises.lookup(host, { order: 'ipv4first' });
     return { host: address, port };
   } catch (error) {
     throw new FaultlineError('FAULTLINE_ERR_INVALID_ADDRESS', `listen tcp: lookup ${host}: no such host`, {

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+// fs.promises is read at the first asset served, so an idle server never loads it.
+import fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { FaultlineError } from '../../model/errors.js';
@@ -104,7 +105,7 @@ export function uiRoutes(sessions: UiSessions): Route[] {
 async function sendAsset(response: ServerResponse, file: string, type: string): Promise<void> {
   let body: Buffer;
   try {
-    body = await readFile(new URL(file, assetDirectory));
+    body = await fs.promises.readFile(new URL(file, assetDirectory));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     if (file === 'app.js' || file === 'style.css') {
