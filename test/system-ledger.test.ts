@@ -56,10 +56,26 @@ async function faultline(args: string[], options: { cwd?: string; env?: Record<s
   return { code, stdout, stderr };
 }
 
-function sleeper(): ChildProcess {
-  const child = spawn('sleep', ['600'], { stdio: 'ignore' });
+/**
+ * `sleep 600` in a process group of its own whose parent (this process) is in another group of
+ * the same session, so the group is never orphaned: the kernel discards SIGTSTP, SIGTTIN and
+ * SIGTTOU sent to an orphaned group's processes, which is what this test's own group is when a
+ * CI runner starts it in a session of its own. `ignoring` starts it with that signal ignored.
+ */
+function sleeper(ignoring?: string): ChildProcess {
+  const ignore = ignoring ? `signal.signal(signal.${ignoring}, signal.SIG_IGN); ` : '';
+  const child = spawn(
+    'python3',
+    ['-c', `import os, signal; ${ignore}os.setpgid(0, 0); os.execvp("sleep", ["sleep", "600"])`],
+    { stdio: 'ignore' },
+  );
   children.push(child);
   return child;
+}
+
+/** The command line of a process, as /proc shows it after its last exec. */
+function commandOf(pid: number): string {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
 }
 
 /** The one-letter state in /proc/PID/stat: T when stopped. */
@@ -118,7 +134,7 @@ describe('the ledger: one private place per user', () => {
     const started = fresh('started-here');
     const elsewhere = fresh('elsewhere');
     const target = sleeper();
-    await waitFor(() => identify(target.pid!) !== undefined, 'the sleeper to start');
+    await waitFor(() => /^sleep/.test(commandOf(target.pid!)), 'the sleeper to start');
     const env = { XDG_STATE_HOME: state };
     const paused = await faultline(['process', 'pause', '--pid', String(target.pid)], { cwd: started, env });
     assert.equal(paused.code, 0, paused.stderr);
@@ -351,7 +367,7 @@ describe('the ledger: every undo clears its entry', () => {
     const directory = fresh('timed');
     const { path, undo } = victim();
     const target = sleeper();
-    await waitFor(() => identify(target.pid!) !== undefined, 'the sleeper to start');
+    await waitFor(() => /^sleep/.test(commandOf(target.pid!)), 'the sleeper to start');
     const running = faultline(['process', 'pause', '--pid', String(target.pid), '--for', '2'], {
       env: { FAULTLINE_LEDGER_DIR: directory },
     });
@@ -422,7 +438,7 @@ describe('stopping signals sent with process kill', () => {
     const directory = fresh('kill-stop');
     const env = { FAULTLINE_LEDGER_DIR: directory };
     const target = sleeper();
-    await waitFor(() => identify(target.pid!) !== undefined, 'the sleeper to start');
+    await waitFor(() => /^sleep/.test(commandOf(target.pid!)), 'the sleeper to start');
     const pid = String(target.pid);
     const stopped = await faultline(['process', 'kill', '--pid', pid, '--signal', 'TSTP'], { env });
     assert.equal(stopped.code, 0, stopped.stderr);
@@ -453,11 +469,33 @@ describe('stopping signals sent with process kill', () => {
     assert.deepEqual(readdirSync(directory), []);
   });
 
+  test('a process that does not stop on SIGTSTP is said so, and nothing is recorded to resume', async () => {
+    const directory = fresh('kill-ignored');
+    const env = { FAULTLINE_LEDGER_DIR: directory };
+    const target = sleeper('SIGTSTP');
+    await waitFor(() => /^sleep/.test(commandOf(target.pid!)), 'the sleeper to start');
+    const pid = String(target.pid);
+    const sent = await faultline(['process', 'kill', '--pid', pid, '--signal', 'TSTP'], { env });
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal(sent.stdout, `signal ${pid} (sleep 600) with SIGTSTP\n`);
+    assert.match(
+      sent.stderr,
+      new RegExp(
+        `process ${pid} \\(sleep 600\\) did not stop on SIGTSTP: it catches or ignores it, or its process group is orphaned, where the kernel discards SIGTSTP; nothing is recorded to resume\\. SIGSTOP stops any process\\.`,
+      ),
+    );
+    assert.doesNotMatch(sent.stderr, /faultline rollback" undoes it/);
+    assert.notEqual(stateOf(target.pid!), 'T');
+    const preview = await faultline(['rollback', '--dry-run'], { env });
+    assert.doesNotMatch(preview.stdout, /would undo/);
+    assert.deepEqual(readdirSync(directory), []);
+  });
+
   test('SIGCONT sent with kill clears the pause it ends, so nothing is left to roll back', async () => {
     const directory = fresh('kill-cont');
     const env = { FAULTLINE_LEDGER_DIR: directory };
     const target = sleeper();
-    await waitFor(() => identify(target.pid!) !== undefined, 'the sleeper to start');
+    await waitFor(() => /^sleep/.test(commandOf(target.pid!)), 'the sleeper to start');
     const pid = String(target.pid);
     assert.equal(
       (await faultline(['process', 'kill', '--pid', pid, '--signal', 'SIGSTOP'], { env })).code,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   identify,
   type ProcessInfo,
+  processState,
   shortCommand,
   signalName,
   signalNumber,
@@ -21,15 +22,34 @@ const pause = z.strictObject({ ...targetFields });
  * Sends a stopping signal, recorded with a SIGCONT undo first, so a rollback, `faultline rollback`
  * or `faultline halt` resumes the process however it was stopped.
  */
-function stopRecorded(info: ProcessInfo, signal: string, context: SystemContext): void {
+async function stopRecorded(info: ProcessInfo, signal: string, context: SystemContext): Promise<void> {
   const identity = identify(info.pid);
   if (!identity) return;
   const what = `process ${info.pid} (${shortCommand(info.command)})`;
-  context.ledger.record({
+  const seq = context.ledger.record({
     description: signal === 'SIGSTOP' ? `paused ${what}` : `stopped ${what} with ${signal}`,
     undo: { kind: 'resume-process', process: identity },
   });
   process.kill(info.pid, signal);
+  if (signal === 'SIGSTOP' || (await stopsWithin(info.pid, STOP_WAIT_MS))) return;
+  context.ledger.settle(seq);
+  context.warn(
+    `${what} did not stop on ${signal}: it catches or ignores it, or its process group is orphaned, where the kernel discards ${signal}; nothing is recorded to resume. SIGSTOP stops any process.`,
+  );
+}
+
+/** How long a process may take to show that a catchable stop signal stopped it. */
+const STOP_WAIT_MS = 500;
+
+/** Whether the process shows as stopped (T) within `ms`, looked at every few milliseconds. */
+async function stopsWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const state = processState(pid);
+    if (state === 'T' || state === 't') return true;
+    if (state === undefined || performance.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 /** The stopped processes are running again: their pause entries are cleared, so no rollback repeats it. */
@@ -46,7 +66,7 @@ export const processOperations: Record<string, SystemOperation> = {
     const found = resolveTargets(args, 'signalled');
     if (!args.dryRun) {
       for (const info of found) {
-        if (STOP_SIGNALS.includes(name)) stopRecorded(info, name, context);
+        if (STOP_SIGNALS.includes(name)) await stopRecorded(info, name, context);
         else process.kill(info.pid, signal);
       }
       if (name === 'SIGCONT') settleResumed(found, context);
@@ -57,7 +77,7 @@ export const processOperations: Record<string, SystemOperation> = {
   /** SIGSTOP, recorded with a SIGCONT undo, so a rollback or `faultline rollback` resumes it. */
   pause: operation('process.pause', pause, async (args, context) => {
     const found = resolveTargets(args, 'paused');
-    for (const info of found) stopRecorded(info, 'SIGSTOP', context);
+    for (const info of found) await stopRecorded(info, 'SIGSTOP', context);
     return found;
   }),
 
