@@ -77,11 +77,7 @@ function writeExperiment(name: string, mark: string): string {
             func: 'cpu',
             arguments: { workers: 1, percent: 5, seconds: 600 },
           },
-        },
-        {
-          type: 'action',
-          name: 'wait',
-          provider: { type: 'process', path: 'true' },
+          // The run waits here; a process activity to wait on would be in the ledger while it ran.
           pauses: { after: 600 },
         },
       ],
