@@ -125,7 +125,7 @@ export function createMetrics(engine: Engine): Registry {
   });
   new Counter({
     name: 'faultline_datagrams_dropped_total',
-    help: 'Datagrams a toxic of a udp proxy dropped (loss; udp_bandwidth past its queue), per proxy and toxic.',
+    help: 'Datagrams a toxic of a udp proxy dropped (loss; udp_bandwidth past its queue; udp_latency and reorder past their limit; any of these three when --max-held-bytes is spent), per proxy and toxic.',
     labelNames: ['proxy', 'toxic'],
     registers: [registry],
     collect() {
