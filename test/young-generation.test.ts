@@ -27,6 +27,16 @@ function fakeHeap(startSize: number) {
 
 const settings = { checkEveryMs: 1000, idleAfterMs: 3000 };
 
+/** A policy on a fake heap of 1 KiB that has seen its first traffic (one check, one grow). */
+function afterFirstTraffic() {
+  const { heap, calls } = fakeHeap(1024);
+  const traffic = { bytes: 0 };
+  const policy = new YoungGenerationPolicy(heap, () => traffic.bytes, settings);
+  traffic.bytes = 1;
+  policy.check();
+  return { heap, calls, policy, traffic };
+}
+
 describe('young generation policy', () => {
   it('leaves the heap alone while no HTTP traffic moves', () => {
     const { heap, calls } = fakeHeap(1024);
@@ -47,11 +57,7 @@ describe('young generation policy', () => {
   });
 
   it('holds and collects a grown young generation after idleAfterMs without traffic, not before', () => {
-    const { heap, calls } = fakeHeap(1024);
-    let traffic = 0;
-    const policy = new YoungGenerationPolicy(heap, () => traffic, settings);
-    traffic = 1;
-    policy.check();
+    const { heap, calls, policy } = afterFirstTraffic();
     heap.current = 32 * 1024;
     policy.check();
     policy.check();
@@ -61,11 +67,7 @@ describe('young generation policy', () => {
   });
 
   it('holds without collecting when the young generation kept its size', () => {
-    const { heap, calls } = fakeHeap(1024);
-    let traffic = 0;
-    const policy = new YoungGenerationPolicy(heap, () => traffic, settings);
-    traffic = 1;
-    policy.check();
+    const { calls, policy } = afterFirstTraffic();
     for (let i = 0; i < 3; i++) policy.check();
     assert.deepEqual(calls, ['grow', 'hold']);
     for (let i = 0; i < 9; i++) policy.check();
@@ -73,11 +75,7 @@ describe('young generation policy', () => {
   });
 
   it('collects again only after another quiet spell while V8 keeps it grown, and stops once it shrank', () => {
-    const { heap, calls } = fakeHeap(1024);
-    let traffic = 0;
-    const policy = new YoungGenerationPolicy(heap, () => traffic, settings);
-    traffic = 1;
-    policy.check();
+    const { heap, calls, policy } = afterFirstTraffic();
     heap.current = 16 * 1024;
     for (let i = 0; i < 3; i++) policy.check();
     assert.deepEqual(calls, ['grow', 'hold', 'collect']);
@@ -92,18 +90,14 @@ describe('young generation policy', () => {
   });
 
   it('lets it grow again when traffic comes back, and a quiet spell counts from the last traffic', () => {
-    const { heap, calls } = fakeHeap(1024);
-    let traffic = 0;
-    const policy = new YoungGenerationPolicy(heap, () => traffic, settings);
-    traffic = 1;
-    policy.check();
+    const { calls, policy, traffic } = afterFirstTraffic();
     for (let i = 0; i < 3; i++) policy.check();
-    traffic = 2;
+    traffic.bytes = 2;
     policy.check();
     assert.deepEqual(calls, ['grow', 'hold', 'grow']);
     policy.check();
     policy.check();
-    traffic = 3;
+    traffic.bytes = 3;
     policy.check();
     policy.check();
     policy.check();
