@@ -491,6 +491,27 @@ describe('stopping signals sent with process kill', () => {
     assert.deepEqual(readdirSync(directory), []);
   });
 
+  test('a stop signal to a process already stopped records nothing more to resume', async () => {
+    const directory = fresh('kill-twice');
+    const env = { FAULTLINE_LEDGER_DIR: directory };
+    const target = sleeper();
+    await waitFor(() => /^sleep/.test(commandOf(target.pid!)), 'the sleeper to start');
+    const pid = String(target.pid);
+    assert.equal((await faultline(['process', 'kill', '--pid', pid, '--signal', 'TSTP'], { env })).code, 0);
+    const again = await faultline(['process', 'kill', '--pid', pid, '--signal', 'STOP'], { env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stderr,
+      new RegExp(
+        `process ${pid} \\(sleep 600\\) was already stopped: SIGSTOP changed nothing, so nothing is recorded to resume`,
+      ),
+    );
+    const rolled = await faultline(['rollback'], { env });
+    assert.equal(rolled.stdout.match(/undone: /g)?.length, 1, rolled.stdout);
+    assert.notEqual(stateOf(target.pid!), 'T');
+    assert.deepEqual(readdirSync(directory), []);
+  });
+
   test('SIGCONT sent with kill clears the pause it ends, so nothing is left to roll back', async () => {
     const directory = fresh('kill-cont');
     const env = { FAULTLINE_LEDGER_DIR: directory };

@@ -26,6 +26,13 @@ async function stopRecorded(info: ProcessInfo, signal: string, context: SystemCo
   const identity = identify(info.pid);
   if (!identity) return;
   const what = `process ${info.pid} (${shortCommand(info.command)})`;
+  if (isStopped(processState(info.pid))) {
+    process.kill(info.pid, signal);
+    context.warn(
+      `${what} was already stopped: ${signal} changed nothing, so nothing is recorded to resume (whoever stopped it resumes it)`,
+    );
+    return;
+  }
   const seq = context.ledger.record({
     description: signal === 'SIGSTOP' ? `paused ${what}` : `stopped ${what} with ${signal}`,
     undo: { kind: 'resume-process', process: identity },
@@ -38,6 +45,9 @@ async function stopRecorded(info: ProcessInfo, signal: string, context: SystemCo
   );
 }
 
+/** T: stopped by a signal; t: stopped by a tracer. */
+const isStopped = (state: string | undefined) => state === 'T' || state === 't';
+
 /** How long a process may take to show that a catchable stop signal stopped it. */
 const STOP_WAIT_MS = 500;
 
@@ -46,7 +56,7 @@ async function stopsWithin(pid: number, ms: number): Promise<boolean> {
   const deadline = performance.now() + ms;
   for (;;) {
     const state = processState(pid);
-    if (state === 'T' || state === 't') return true;
+    if (isStopped(state)) return true;
     if (state === undefined || performance.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
