@@ -154,23 +154,26 @@ export function identify(pid: number): ProcessIdentity | undefined {
 
 /** The state letter of /proc/PID/stat (R, S, D, T stopped, t traced, Z ...), if the process exists. */
 export function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
+  return statFieldsAfterCommand(pid)?.[0];
 }
 
 export function isStillRunning(identity: ProcessIdentity): boolean {
   return startTimeOf(identity.pid) === identity.startTime;
 }
 
-/** Field 22 of /proc/PID/stat, in clock ticks since boot; the command name may hold spaces. */
+/** Field 22 of /proc/PID/stat, in clock ticks since boot. */
 function startTimeOf(pid: number): string | undefined {
+  return statFieldsAfterCommand(pid)?.[19];
+}
+
+/**
+ * The fields of /proc/PID/stat after the command name (which may hold spaces and parentheses),
+ * from field 3 (the state) on; undefined when the process is gone.
+ */
+function statFieldsAfterCommand(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
