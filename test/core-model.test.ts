@@ -8,6 +8,7 @@ import { canonicalKeys } from '../src/model/fields.js';
 import { effectOf, effects } from '../src/model/fault-effects.js';
 import { mergePatch } from '../src/model/json-merge-patch.js';
 import { percentile } from '../src/model/percentile.js';
+import { parseSchedstat } from '../src/model/schedstat.js';
 import {
   checkListenAddress,
   parseProxyCreate,
@@ -1211,5 +1212,20 @@ describe("toxicsNotApplied: the toxics a proxy update sent that are not the prox
         ['cut'],
       ],
     );
+  });
+});
+
+describe('/proc schedstat', () => {
+  test('schedstat: nanoseconds on a CPU and waiting in a run queue; anything else is refused', () => {
+    assert.deepEqual(parseSchedstat('640310 1528396 12\n'), {
+      runNanoseconds: 640310,
+      waitNanoseconds: 1528396,
+    });
+    assert.throws(
+      () => parseSchedstat('640310\n'),
+      /^Error: a schedstat line is "<run ns> <wait ns> <slices>", read "640310"$/,
+    );
+    assert.throws(() => parseSchedstat('x y 1'), /read "x y 1"/);
+    assert.throws(() => parseSchedstat('x 5 1'), /read "x 5 1"/);
   });
 });

@@ -10,7 +10,6 @@ import {
   parseNetDev,
   parsePressure,
   parseProcessStat,
-  parseSchedstat,
   parseSnmp,
 } from '../src/system/proc-parsers.js';
 import { describeExit } from '../src/system/processes.js';
@@ -70,18 +69,6 @@ describe('/proc parsers', () => {
       [stat.pid, stat.command, stat.state, stat.cpuTicks, stat.threads],
       [42, 'my (odd) name', 'S', 200, 7],
     );
-  });
-
-  test('schedstat: nanoseconds on a CPU and waiting in a run queue; anything else is refused', () => {
-    assert.deepEqual(parseSchedstat('640310 1528396 12\n'), {
-      runNanoseconds: 640310,
-      waitNanoseconds: 1528396,
-    });
-    assert.throws(
-      () => parseSchedstat('640310\n'),
-      /^Error: a schedstat line is "<run ns> <wait ns> <slices>", read "640310"$/,
-    );
-    assert.throws(() => parseSchedstat('x y 1'), /read "x y 1"/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseSchedstat } from '../model/schedstat.js';
 
 /** Linux's account of the calling thread: run time, time waiting for a CPU, time slices (ns). */
 const SCHEDSTAT = '/proc/thread-self/schedstat';
@@ -16,8 +17,7 @@ export function cpuWaitShare(
 ): CpuWaitShare {
   const waitedNs = (): number | undefined => {
     try {
-      const field = read().split(' ')[1];
-      return field === undefined || field.trim() === '' ? undefined : Number(field);
+      return parseSchedstat(read()).waitNanoseconds;
     } catch {
       return undefined;
     }

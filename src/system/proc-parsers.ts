@@ -195,18 +195,7 @@ export function parseProcessStat(text: string): ProcessStat {
   };
 }
 
-/** One thread's /proc/PID/task/TID/schedstat: nanoseconds on a CPU and waiting in a run queue. */
-export interface Schedstat {
-  runNanoseconds: number;
-  waitNanoseconds: number;
-}
-
-export function parseSchedstat(text: string): Schedstat {
-  const [run, wait] = text.trim().split(/\s+/).map(Number);
-  if (!Number.isFinite(run) || !Number.isFinite(wait))
-    throw new Error(`a schedstat line is "<run ns> <wait ns> <slices>", read "${text.trim()}"`);
-  return { runNanoseconds: run!, waitNanoseconds: wait! };
-}
+export { parseSchedstat, type Schedstat } from '../model/schedstat.js';
 
 /** VmRSS and friends from /proc/PID/status, in bytes. */
 export function parseProcessStatus(text: string): Record<string, number> {
