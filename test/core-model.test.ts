@@ -1227,5 +1227,9 @@ describe('/proc schedstat', () => {
     );
     assert.throws(() => parseSchedstat('x y 1'), /read "x y 1"/);
     assert.throws(() => parseSchedstat('x 5 1'), /read "x 5 1"/);
+    assert.deepEqual(parseSchedstat('640310  1528396\t12'), {
+      runNanoseconds: 640310,
+      waitNanoseconds: 1528396,
+    });
   });
 });
