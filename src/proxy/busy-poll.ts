@@ -1,4 +1,5 @@
 import { type CpuWaitShare, cpuWaitShare } from './cpu-contention.js';
+import { monotonicNow } from './monotonic-now.js';
 
 /**
  * An idle Node event loop sleeps in epoll, and waking it costs tens of microseconds on every
@@ -30,7 +31,7 @@ export interface BusyPollOptions {
 
 export function createBusyPoll(windowMicroseconds: number, options: BusyPollOptions = {}): BusyPoll {
   if (windowMicroseconds <= 0) return { activity: () => undefined, stop: () => undefined };
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? monotonicNow;
   const waitShare = options.waitShare ?? cpuWaitShare();
   const windowMs = windowMicroseconds / 1000;
   let until = 0;

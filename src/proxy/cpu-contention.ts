@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseSchedstat } from '../model/schedstat.js';
+import { monotonicNow } from './monotonic-now.js';
 
 /** Linux's account of the calling thread: run time, time waiting for a CPU, time slices (ns). */
 const SCHEDSTAT = '/proc/thread-self/schedstat';
@@ -13,7 +14,7 @@ export type CpuWaitShare = () => number | undefined;
 
 export function cpuWaitShare(
   read: () => string = () => readFileSync(SCHEDSTAT, 'latin1'),
-  now: () => number = () => performance.now(),
+  now: () => number = monotonicNow,
 ): CpuWaitShare {
   const waitedNs = (): number | undefined => {
     try {
