@@ -1,7 +1,7 @@
 import type fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { debuglog } from 'node:util';
+import type util from 'node:util';
 import { Script } from 'node:vm';
 
 /**
@@ -18,12 +18,14 @@ export const CODE_CACHE_SUFFIX = '.v8-cache';
 /** A file the server bundle names in a require: `./bundle-server.cjs`, `./bundle-server-chunk-X.cjs`… */
 const BUNDLE_FILE = /^\.\/bundle-server(-[a-z0-9-]+-[A-Z0-9]{8})?\.cjs$/;
 
-// Not an import: an ES module importing node:fs makes Node read each of its lazy properties
-// (fs.promises, the streams), which loads fs/promises, readline and file watchers into every server.
-const { readFileSync, statSync, writeFileSync } = createRequire(import.meta.url)('node:fs') as typeof fs;
+// Not imports: an ES module importing node:fs or node:util makes Node read each of their lazy
+// properties, which loads fs/promises, readline and file watchers (fs.promises, the streams), and
+// util's argument parser and MIME classes (util.parseArgs, util.MIMEType) into every server.
+const requireBuiltin = createRequire(import.meta.url);
+const { readFileSync, statSync, writeFileSync } = requireBuiltin('node:fs') as typeof fs;
 
 /** What NODE_DEBUG=module prints, with Node's own lines for the files its require loads. */
-const trace = debuglog('module');
+const trace = (requireBuiltin('node:util') as typeof util).debuglog('module');
 
 export type CodeCache = 'accepted' | 'rejected' | 'none';
 
