@@ -61,12 +61,12 @@ export function findTargets(
   return { found: all.filter((info) => !supervisors.includes(info)), supervisors };
 }
 
-/** Whether a process is `faultline supervise` (run as `faultline …` or `node …/cli/main.js …`). */
+/** Whether a process is `faultline supervise` (run as `faultline …`, or `node …/cli/main.cjs …` or `main.js`). */
 export function isSupervisor(pid: number): boolean {
   const argv = argvOf(pid) ?? [];
   return argv.slice(0, 3).some((arg, index) => {
     const name = basename(arg);
-    const isFaultline = name === 'faultline' || arg.endsWith('/cli/main.js');
+    const isFaultline = name === 'faultline' || /\/cli\/main\.c?js$/.test(arg);
     return isFaultline && argv[index + 1] === 'supervise';
   });
 }
