@@ -3,9 +3,8 @@ import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { median, percentile, startUpstreams } from './measure.js';
-import { cpuMilliseconds } from './servers.js';
+import { cpuMilliseconds, faultlineBin } from './servers.js';
 import { timedConnections } from './connection-rate.js';
 import { nodePipeSource } from './node-pipe.js';
 import { startHaproxy } from './haproxy.js';
@@ -24,7 +23,7 @@ import { startHaproxy } from './haproxy.js';
  */
 const rounds = Number(process.argv[2] ?? 5);
 const clis = process.argv.slice(3);
-if (clis.length === 0) clis.push(fileURLToPath(new URL('../src/cli/main.js', import.meta.url)));
+if (clis.length === 0) clis.push(faultlineBin);
 if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 50)) {
   console.error(`connection-tail: ROUNDS must be a whole number from 1 to 50, not ${process.argv[2]}`);
   process.exit(2);

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import {
   machineStalls,
   median,
@@ -10,7 +9,7 @@ import {
   startUpstreams,
   wakeAfterIdle,
 } from './measure.js';
-import { cpuMilliseconds } from './servers.js';
+import { cpuMilliseconds, faultlineBin } from './servers.js';
 
 /**
  * The latency toxic's accuracy alone, for comparing builds turn about in the same minutes:
@@ -23,7 +22,7 @@ import { cpuMilliseconds } from './servers.js';
  */
 const rounds = Number(process.argv[2] ?? 3);
 const clis = process.argv.slice(3);
-if (clis.length === 0) clis.push(fileURLToPath(new URL('../src/cli/main.js', import.meta.url)));
+if (clis.length === 0) clis.push(faultlineBin);
 
 const TRIPS = 100;
 const GAP_MS = 20;

@@ -14,7 +14,16 @@ export interface ProxyServer {
   stop(): void;
 }
 
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/**
+ * The file `faultline` runs, as package.json's bin names it (npm's shim runs it): what users
+ * start, so what the bench starts.
+ */
+export const faultlineBin = fileURLToPath(
+  new URL(
+    `../../${(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { bin: { faultline: string } }).bin.faultline}`,
+    import.meta.url,
+  ),
+);
 
 export function rssMegabytes(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -32,9 +41,13 @@ export function openFileLimit(): number {
 }
 
 export async function startFaultline(label: string, extraArgs: string[] = []): Promise<ProxyServer> {
-  const child = spawn(process.execPath, [cli, 'server', '--port', '0', '--log-level', 'warn', ...extraArgs], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [faultlineBin, 'server', '--port', '0', '--log-level', 'warn', ...extraArgs],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (chunk) => {

@@ -2,14 +2,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { median } from './measure.js';
-import { cpuMilliseconds, rssMegabytes } from './servers.js';
+import { cpuMilliseconds, faultlineBin, rssMegabytes } from './servers.js';
 
 /**
  * Start-up of builds turn about, for comparing them in the same minutes:
  * `node dist/bench/start-up-turns.js [ROUNDS] [CLI...]` starts `CLI server --port 0` for each CLI
- * (default: this build's) and a bare node:http server, one after another, ROUNDS times (default
+ * (default: this build's bin) and a bare node:http server, one after another, ROUNDS times (default
  * 9), and prints for each the median wall time from spawn to the answer of GET /version, the
  * server's CPU by then (/proc/PID/stat, 10 ms ticks: the figure a loaded machine blurs least)
  * and its RSS 1 s after the answer. Copy each build's dist/ and package.json into one directory
@@ -17,7 +16,7 @@ import { cpuMilliseconds, rssMegabytes } from './servers.js';
  */
 const rounds = Number(process.argv[2] ?? 9);
 const clis = process.argv.slice(3);
-if (clis.length === 0) clis.push(fileURLToPath(new URL('../src/cli/main.js', import.meta.url)));
+if (clis.length === 0) clis.push(faultlineBin);
 if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 50)) {
   console.error(`start-up-turns: ROUNDS must be a whole number from 1 to 50, not ${process.argv[2]}`);
   process.exit(2);
@@ -95,14 +94,19 @@ for (let round = 0; round < rounds; round++) {
   for (const target of round % 2 === 0 ? targets : [...targets].reverse()) await startOnce(target);
 }
 console.log(
-  '\n| start | spawn to the answer of GET /version, ms | server CPU by then, ms | RSS 1 s later, MB |',
+  "\n| start | spawn to the answer of GET /version, ms | server CPU by then, ms | RSS 1 s later, MB | wall / CPU against the first, median of the rounds' ratios |",
 );
-console.log('|---|---|---|---|');
+console.log('|---|---|---|---|---|');
+// A round's ratio compares starts made within seconds of each other, which a change of the
+// machine's load between rounds moves less than the medians.
+const ratios = (values: number[], against: number[]) =>
+  median(values.map((value, round) => value / Math.max(against[round]!, 1))).toFixed(2);
 for (const target of targets) {
   const range = (values: number[], digits: number) =>
     `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
+  const first = targets[0]!;
   console.log(
-    `| ${target.label} | ${range(target.wallMs, 1)} | ${range(target.cpuMs, 0)} | ${range(target.rssMb, 1)} |`,
+    `| ${target.label} | ${range(target.wallMs, 1)} | ${range(target.cpuMs, 0)} | ${range(target.rssMb, 1)} | ${ratios(target.wallMs, first.wallMs)} / ${ratios(target.cpuMs, first.cpuMs)} |`,
   );
 }
 console.log(`\nload ${load()}`);

@@ -1,10 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { median } from './measure.js';
-import { type ProxyServer, rssMegabytes, startFaultline } from './servers.js';
-
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+import { faultlineBin, type ProxyServer, rssMegabytes, startFaultline } from './servers.js';
 
 /** Milliseconds from spawning `faultline server` to the answer of its first GET /version. */
 export async function serverStartToFirstAnswer(): Promise<{ ms: number; server: ProxyServer }> {
@@ -71,7 +68,7 @@ export function wallTimes(commands: ReadonlyArray<readonly string[]>, runs: numb
 }
 
 export function faultlineArgs(...args: string[]): string[] {
-  return [cli, ...args];
+  return [faultlineBin, ...args];
 }
 
 /** Idle RSS: read after the server has answered and then sat still for `settleMs`. */
