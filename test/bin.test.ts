@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { tempDirectory, waitFor } from './helpers.js';
+import { connect, readBytes, startEchoServer, tempDirectory, waitFor } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -45,6 +45,15 @@ function startBin(args: string[], env: Record<string, string> = {}) {
   return { child, done, output: () => ({ stdout, stderr }) };
 }
 
+/** The modules the child has loaded, from the preload reportingModules() installs. */
+async function modulesLoaded(started: ReturnType<typeof startBin>): Promise<string[]> {
+  const before = started.output().stderr.length;
+  process.kill(started.child.pid!, 'SIGUSR2');
+  const report = () => /MODULES (.*)\n/.exec(started.output().stderr.slice(before));
+  await waitFor(() => report() !== null, 'the module list', 10_000);
+  return report()![1]!.split(',');
+}
+
 describe('the bin', () => {
   test('is CommonJS, so `faultline server` starts without Node’s ES module loader', async () => {
     assert.match(manifest.bin.faultline, /\.cjs$/);
@@ -54,10 +63,7 @@ describe('the bin', () => {
     const version = await fetch(`${url}/version`);
     assert.equal(version.status, 200);
     assert.equal(((await version.json()) as { version: string }).version, '2.12.0');
-
-    process.kill(server.child.pid!, 'SIGUSR2');
-    await waitFor(() => server.output().stderr.includes('MODULES '), 'the module list', 10_000);
-    const modules = /MODULES (.*)\n/.exec(server.output().stderr)![1]!.split(',');
+    const modules = await modulesLoaded(server);
     assert.ok(modules.includes('NativeModule http'), 'the recording works: it saw node:http load');
     assert.deepEqual(
       modules.filter((name) =>
@@ -67,14 +73,38 @@ describe('the bin', () => {
       "Node's ES module loader (and the fs/promises it reads files with) is not loaded",
     );
     assert.equal(modules.includes('NativeModule perf_hooks'), false, 'nothing read the global `performance`');
-
-    const created = await fetch(`${url}/proxies`, {
-      method: 'POST',
-      body: JSON.stringify({ name: 'db', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' }),
-    });
-    assert.equal(created.status, 201, await created.text());
     process.kill(server.child.pid!, 'SIGTERM');
     assert.equal((await server.done).code, 0);
+  });
+
+  test('proxies through a latency toxic without loading node:perf_hooks', async () => {
+    const echo = await startEchoServer();
+    const server = startBin(['server', '--port', '0', '--log-level', 'warn'], reportingModules());
+    await waitFor(() => server.output().stderr.includes('listening on'), 'the server to listen', 30_000);
+    const url = /listening on (http:\/\/\S+)/.exec(server.output().stderr)![1]!;
+    const created = await fetch(`${url}/proxies`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'echo', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` }),
+    });
+    const body = await created.text();
+    assert.equal(created.status, 201, body);
+    const { listen } = JSON.parse(body) as { listen: string };
+    const toxic = await fetch(`${url}/proxies/echo/toxics`, {
+      method: 'POST',
+      body: JSON.stringify({ type: 'latency', attributes: { latency: 20 } }),
+    });
+    assert.equal(toxic.status, 200, await toxic.text());
+    const socket = await connect(Number(listen.split(':').pop()));
+    const started = performance.now();
+    socket.write('ping');
+    assert.equal((await readBytes(socket, 4)).toString(), 'ping');
+    assert.ok(performance.now() - started >= 20, 'the latency toxic held the answer');
+    socket.destroy();
+    const modules = await modulesLoaded(server);
+    assert.ok(modules.includes('NativeModule net'), 'the recording works: it saw node:net load');
+    assert.equal(modules.includes('NativeModule perf_hooks'), false, 'nothing read the global `performance`');
+    process.kill(server.child.pid!, 'SIGTERM');
+    await server.done;
   });
 
   test('runs every other command from the CLI bundle', async () => {

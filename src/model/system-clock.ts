@@ -19,8 +19,10 @@ export const TIMER_MARGIN_MS = 0.25;
  * at most SPIN_SHARE of the time: past that (a thousand connections whose deadlines fall less
  * than a millisecond apart), a wait finishes on a 1 ms timer instead, up to a millisecond late,
  * rather than spinning a core. A wait of Infinity arms nothing: only its signal ends it.
+ * `monotonicNow` reads the time in milliseconds; the proxy's engine passes one that does not
+ * load node:perf_hooks (see proxy/monotonic-now.ts).
  */
-export function createSystemClock(): Clock {
+export function createSystemClock(monotonicNow: () => number = () => performance.now()): Clock {
   const waits = new DeadlineHeap();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timerFiresAt = Number.POSITIVE_INFINITY;
@@ -73,7 +75,7 @@ export function createSystemClock(): Clock {
   };
 
   const wakeDue = (spinning: boolean): void => {
-    const now = performance.now();
+    const now = monotonicNow();
     account(now, spinning);
     for (let wait = waits.takeDue(now); wait; wait = waits.takeDue(now)) wait.wake();
     schedule(now);
@@ -91,14 +93,14 @@ export function createSystemClock(): Clock {
   }
 
   return {
-    now: () => performance.now(),
+    now: monotonicNow,
     sleep: (ms, signal) =>
       new Promise<void>((resolve) => {
         if (signal?.aborted || !(ms > 0)) return resolve();
-        const now = performance.now();
+        const now = monotonicNow();
         const abort = () => {
           waits.withdraw(wait);
-          plan(performance.now());
+          plan(monotonicNow());
           resolve();
         };
         const wait = waits.add(now + ms, () => {

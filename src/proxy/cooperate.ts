@@ -1,3 +1,5 @@
+import { monotonicNow } from './monotonic-now.js';
+
 /**
  * Toxics share the event loop with the control API. A toxic that does a lot of work per chunk
  * (a slicer cutting 256 KiB into 1-byte pieces) must not keep the loop from polling sockets, or
@@ -16,7 +18,7 @@ const closeSlice = () => {
 
 /** Undefined while this iteration's slice lasts; otherwise a promise for the next iteration. */
 export function yieldIfDue(): Promise<void> | undefined {
-  const now = performance.now();
+  const now = monotonicNow();
   if (!sliceOpen) {
     sliceOpen = true;
     sliceStart = now;

@@ -1,9 +1,9 @@
 import type { Clock } from '../model/clock.js';
-import { systemClock } from '../model/system-clock.js';
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import type { ProxySpec, ProxyUpdate } from '../model/proxy-spec.js';
 import { createRandom, randomSeed } from '../model/random.js';
 import { type BusyPoll, createBusyPoll } from './busy-poll.js';
+import { engineClock } from './engine-clock.js';
 import { createEventBus, type EventBus } from './events.js';
 import { canonicalListen, resolveListen } from './listener.js';
 import { checkListen } from './listen-policy.js';
@@ -86,7 +86,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const events = createEventBus();
   const limits: EngineLimits = { ...defaultLimits, ...options.limits };
   const budget = new HeldBudget(limits.maxHeldBytes);
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? engineClock;
   const { issueCertificate } = options;
   const lookupHost = options.lookupHost ?? systemLookup;
   // One literal, always the same keys: every proxy's environment then shares one hidden class
