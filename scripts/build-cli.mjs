@@ -1,14 +1,16 @@
-// Bundles the CLI over tsc's dist/src/cli/main.js, in two bundles and a launcher:
+// Bundles the CLI over tsc's dist/src/cli/main.js, in two bundles and two launchers:
 // - bundle-cli.js: src/cli/main.ts, every command split into a chunk loaded when it runs;
 // - bundle-server.cjs: src/cli/server-main.ts, the same program with only the server command, in
 //   one file (what only some servers run stays in chunks of their own, loaded at first use), as
 //   CommonJS with V8's code cache of what a start-up runs beside each file (src/cli/cached-script.ts);
-// - main.js: picks one of the two from the command line.
+// - main.js: picks one of the two from the command line;
+// - main.cjs, the bin: the same launcher as CommonJS, so `faultline server` runs without Node's ES
+//   module loader.
 // Loading zod, pino, find-my-way and commander as minified bundles instead of some 150 module
 // files is what brings the server's start-up time and idle memory down (README, Performance);
 // bundling our own modules alone changed neither. tsc's output stays in dist/src: the library
 // exports, the tests and worker threads use it, and a tsc-only build leaves a main.js that runs
-// the same program, only slower to start.
+// the same program, only slower to start (and no main.cjs: the bin needs this build).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
