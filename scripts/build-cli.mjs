@@ -442,10 +442,10 @@ rmSync(join(outdir, 'main.js.map'), { force: true });
 // The bin (package.json) is the same launcher as CommonJS. Node runs a .js file of this package
 // ("type": "module") through its ES module loader, whose start (the loader, the fs/promises,
 // readline and file watchers it requires, then resolving, reading and compiling each module
-// without a code cache) was about 30 profiled ms of a server's CPU and 0.7 MB of RSS; a .cjs file runs through
-// require. The command table and the code-cache loader are bundled into it; the command modules
-// the table imports stay where they are, and every command but `server` imports the CLI's bundle
-// as main.js does.
+// without a code cache) was about 30 profiled ms of a server's CPU and 0.7 MB of RSS; a .cjs
+// file runs through require. The command table and the code-cache loader are bundled into it;
+// the command modules the table imports stay where they are, and every command but `server`
+// imports the CLI's bundle as main.js does.
 await build({
   stdin: {
     contents:
