@@ -107,7 +107,7 @@ async function undoAll(
     const item = (what: string): HaltItem => ({ kind: 'ledger', what: `${what} (run ${ledger.header.run})` });
     try {
       const token = tokenFor && entry.server !== undefined ? (tokenFor(entry.server) ?? '') : undefined;
-      const result = await undo(entry, token);
+      const result = await undo(entry, token, 'halt');
       settleEntries(ledger.path, [entry.seq]);
       outcome.undone.push(
         item(`${result.result}: ${describeEntry(entry)}${result.note ? `, ${result.note}` : ''}`),
