@@ -285,6 +285,31 @@ describe('undo: the request each proxy undo makes, carried out', () => {
     ]);
   });
 
+  test('a failed undo of a left-behind ledger says how to discard it: by server when unreachable, else by run', async () => {
+    const port = await closedPort();
+    const unreachable = `http://127.0.0.1:${port}`;
+    const lines: string[] = [];
+    await undoEntries(
+      [
+        { ...entry({ kind: 'delete-proxy', proxy: 'broken' }, api.url), seq: 1 },
+        { ...entry({ kind: 'delete-proxy', proxy: 'db' }, unreachable), seq: 2 },
+      ],
+      (line) => lines.push(line),
+      () => undefined,
+      'run-1',
+    );
+    assert.match(
+      lines[0]!,
+      new RegExp(
+        `; if ${unreachable} is gone for good, "faultline rollback --forget ${unreachable}" discards what the ledger holds for it, undoing nothing$`,
+      ),
+    );
+    assert.match(
+      lines[1]!,
+      /it broke; once it is dealt with by hand, "faultline rollback --forget run-1" discards the run's entries, undoing nothing$/,
+    );
+  });
+
   test('describeEntry names the server when the entry has one', () => {
     assert.equal(
       describeEntry(entry({ kind: 'delete-proxy', proxy: 'db' }, 'http://127.0.0.1:1')),

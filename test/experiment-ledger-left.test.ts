@@ -219,3 +219,62 @@ describe('a proxy the run deletes is an outage the ledger records', () => {
     assert.deepEqual((await harness.api('GET', '/proxies/db/toxics')).json, []);
   });
 });
+
+describe('faultline rollback --forget', () => {
+  test('a server gone for good: rollback and halt fail and say how to forget it; --forget discards it, undoing nothing', async () => {
+    const { ledgerDir, harness } = await runExperiment([]);
+    const url = harness.url;
+    await harness.close();
+    const failed = await runCli(['rollback', '--ledger-dir', ledgerDir]);
+    assert.equal(failed.code, 1);
+    assert.match(
+      failed.stdout,
+      new RegExp(
+        `if ${url.replaceAll('.', '\\.')} is gone for good, "faultline rollback --forget ${url.replaceAll('.', '\\.')}" discards`,
+      ),
+    );
+    const halted = await runCli(['halt', '--ledger-dir', ledgerDir], { FAULTLINE_URL: url });
+    assert.equal(halted.code, 1);
+    assert.match(halted.stdout, /FAILED \(ledger\): could not undo .*"faultline rollback --forget http/);
+
+    const unknown = await runCli(['rollback', '--ledger-dir', ledgerDir, '--forget', 'no-such-run']);
+    assert.equal(unknown.code, 2);
+    assert.match(
+      unknown.stderr,
+      /--forget "no-such-run": no run with that id, and no server with faults, in the ledger; it holds: .*http/,
+    );
+    const dry = await runCli(['rollback', '--ledger-dir', ledgerDir, '--forget', url, '--dry-run']);
+    assert.match(dry.stdout, /would forget: added latency toxic slow on db/);
+    assert.equal(readdirSync(ledgerDir).length, 1);
+    const forgot = await runCli([
+      'rollback',
+      '--ledger-dir',
+      ledgerDir,
+      '--forget',
+      url.replace('http://', ''),
+    ]);
+    assert.equal(forgot.code, 0, forgot.stderr);
+    assert.match(forgot.stdout, /forgotten: added latency toxic slow on db/);
+    assert.match(forgot.stdout, /undid nothing/);
+    assert.deepEqual(readdirSync(ledgerDir), []);
+    const after = await runCli(['rollback', '--ledger-dir', ledgerDir]);
+    assert.equal(after.code, 0);
+    assert.match(after.stdout, /nothing to roll back/);
+  });
+
+  test('a run by its id: its entries are discarded and its fault is left in place', async () => {
+    const { ledgerDir, harness } = await runExperiment([]);
+    const run = readdirSync(ledgerDir)[0]!.replace(/\.jsonl$/, '');
+    const forgot = await runCli(['rollback', '--ledger-dir', ledgerDir, '--forget', run]);
+    assert.equal(forgot.code, 0, forgot.stderr);
+    assert.match(
+      forgot.stdout,
+      new RegExp(`run ${run} \\(a toxic\\)[^\\n]*:\\n  forgotten: added latency toxic slow on db`),
+    );
+    assert.deepEqual(readdirSync(ledgerDir), []);
+    assert.deepEqual(
+      (await harness.api('GET', '/proxies/db/toxics')).json.map((toxic: { name: string }) => toxic.name),
+      ['slow'],
+    );
+  });
+});

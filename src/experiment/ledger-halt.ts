@@ -11,7 +11,7 @@ import {
   settleEntries,
 } from './ledger.js';
 import { dropHaltReason, leaveHaltReason } from './halt-reason.js';
-import { describeEntry, undo } from './rollback.js';
+import { describeEntry, forgetAdvice, undo } from './rollback.js';
 
 export interface LedgerHaltOptions {
   /** Pids of runs the caller interrupted itself (runs registered with a server): not signalled. */
@@ -113,7 +113,11 @@ async function undoAll(
         item(`${result.result}: ${describeEntry(entry)}${result.note ? `, ${result.note}` : ''}`),
       );
     } catch (error) {
-      outcome.failed.push(item(`could not undo ${describeEntry(entry)}: ${(error as Error).message}`));
+      outcome.failed.push(
+        item(
+          `could not undo ${describeEntry(entry)}: ${(error as Error).message}; ${forgetAdvice(entry, ledger.header.run, error)}`,
+        ),
+      );
     }
   }
   try {

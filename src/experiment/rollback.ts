@@ -120,12 +120,14 @@ export function explainUndo(entry: LedgerEntry): string {
 
 /**
  * Undoes entries newest first, settling each one as soon as it is undone (so an interrupted
- * rollback never repeats it). Failures are reported and counted; the rest still run.
+ * rollback never repeats it). Failures are reported and counted; the rest still run. Given the
+ * run of a left-behind ledger, a failure says how to discard what cannot be undone.
  */
 export async function undoEntries(
   entries: LedgerEntry[],
   report: (line: string) => void,
   settle: (seq: number) => void,
+  run?: string,
 ): Promise<{ failed: number }> {
   let failed = 0;
   for (const entry of [...entries].reverse()) {
@@ -135,10 +137,21 @@ export async function undoEntries(
       report(`${outcome.result}: ${describeEntry(entry)}${outcome.note ? ` (${outcome.note})` : ''}`);
     } catch (error) {
       failed += 1;
-      report(`failed: ${describeEntry(entry)}: ${(error as Error).message}`);
+      const advice = run === undefined ? '' : `; ${forgetAdvice(entry, run, error)}`;
+      report(`failed: ${describeEntry(entry)}: ${(error as Error).message}${advice}`);
     }
   }
   return { failed };
+}
+
+/**
+ * How to stop an entry that cannot be undone from failing every later rollback and halt: a
+ * server that is gone for good (a CI container torn down) takes its faults with it.
+ */
+export function forgetAdvice(entry: LedgerEntry, run: string, error: unknown): string {
+  if (entry.server !== undefined && error instanceof FaultlineApiError && error.status === 0)
+    return `if ${entry.server} is gone for good, "faultline rollback --forget ${entry.server}" discards what the ledger holds for it, undoing nothing`;
+  return `once it is dealt with by hand, "faultline rollback --forget ${run}" discards the run's entries, undoing nothing`;
 }
 
 /** Undoes a left-behind ledger, newest fault first; the file goes once nothing is left in it. */
@@ -146,7 +159,12 @@ export async function undoLedger(
   ledger: LeftLedger,
   report: (line: string) => void,
 ): Promise<{ failed: number }> {
-  const outcome = await undoEntries(ledger.entries, report, (seq) => settleEntries(ledger.path, [seq]));
+  const outcome = await undoEntries(
+    ledger.entries,
+    report,
+    (seq) => settleEntries(ledger.path, [seq]),
+    ledger.header.run,
+  );
   removeIfFinished(ledger.path);
   return outcome;
 }
