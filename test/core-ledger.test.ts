@@ -28,6 +28,7 @@ describe('ledger undo records (read back only through these schemas)', () => {
   test('every kind, in this order, and which of them act on this machine', () => {
     assert.deepEqual(undoKinds, [
       'delete-proxy',
+      'recreate-proxy',
       'remove-toxic',
       'update-proxy',
       'update-toxic',
@@ -43,6 +44,20 @@ describe('ledger undo records (read back only through these schemas)', () => {
     ]);
     const samples: Undo[] = [
       { kind: 'delete-proxy', proxy: 'db' },
+      {
+        kind: 'recreate-proxy',
+        proxy: 'db',
+        body: {
+          listen: '127.0.0.1:1',
+          upstream: 'h:2',
+          enabled: false,
+          protocol: 'http',
+          header_faults: true,
+          toxics: [
+            { name: 'lag', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 5 } },
+          ],
+        },
+      },
       { kind: 'remove-toxic', proxy: 'db', toxic: 'lag' },
       { kind: 'update-proxy', proxy: 'db', body: { listen: '127.0.0.1:1', upstream: 'h:2', enabled: true } },
       {
@@ -65,6 +80,7 @@ describe('ledger undo records (read back only through these schemas)', () => {
       samples.map((undo) => [undo.kind, undoOk(undo), isSystemUndo(undo)]),
       [
         ['delete-proxy', true, false],
+        ['recreate-proxy', true, false],
         ['remove-toxic', true, false],
         ['update-proxy', true, false],
         ['update-toxic', true, false],
@@ -81,6 +97,21 @@ describe('ledger undo records (read back only through these schemas)', () => {
     );
     assert.equal(undoOk({ kind: 'run-command', command: 'rm -rf /' }), false);
     assert.equal(undoOk({ kind: 'delete-proxy', proxy: 'db', extra: 1 }), false);
+    const recreate = (body: object) =>
+      undoOk({
+        kind: 'recreate-proxy',
+        proxy: 'db',
+        body: { listen: 'a:1', upstream: 'b:2', enabled: true, toxics: [], ...body },
+      });
+    assert.deepEqual(
+      [
+        recreate({}),
+        recreate({ protocol: 'quic' }),
+        recreate({ name: 'db' }),
+        recreate({ toxics: [{ name: 'x' }] }),
+      ],
+      [true, false, false, false],
+    );
   });
 
   test('a process is a pid from 1 to 2^22 and the start time of /proc/PID/stat, 1 to 20 digits', () => {

@@ -84,6 +84,7 @@ function recordingApi() {
       if (request.url?.startsWith('/proxies/gone'))
         return json(404, { error: 'proxy not found', status: 404 });
       if (request.url?.startsWith('/proxies/broken')) return json(500, { error: 'it broke', status: 500 });
+      if (body.includes('"name":"exists"')) return json(409, { error: 'proxy already exists', status: 409 });
       if (request.method === 'DELETE') return response.writeHead(204).end();
       return json(200, {});
     });
@@ -219,6 +220,94 @@ describe('undo: the request each proxy undo makes, carried out', () => {
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
+  });
+
+  test('recreate-proxy: rollback sends the proxy as it was; halt sends it enabled, without toxics or header faults', async () => {
+    const deleted = (proxy: string, body: object = {}) =>
+      entry(
+        {
+          kind: 'recreate-proxy',
+          proxy,
+          body: {
+            listen: '127.0.0.1:2000',
+            upstream: '127.0.0.1:3000',
+            enabled: false,
+            protocol: 'http',
+            header_faults: true,
+            toxics: [
+              { name: 'lag', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 5 } },
+            ],
+            ...body,
+          },
+        },
+        api.url,
+      );
+    api.requests.length = 0;
+    assert.deepEqual(await undo(deleted('db')), { result: 'undone' });
+    assert.deepEqual(await undo(deleted('db'), undefined, 'halt'), {
+      result: 'undone',
+      note: 'created enabled, without its 1 toxic(s) or header-driven faults: halt adds no fault',
+    });
+    assert.deepEqual(api.requests, [
+      'POST /proxies {"name":"db","listen":"127.0.0.1:2000","upstream":"127.0.0.1:3000","enabled":false,"protocol":"http","header_faults":true,"toxics":[{"name":"lag","type":"latency","stream":"downstream","toxicity":1,"attributes":{"latency":5}}]}',
+      'POST /proxies {"name":"db","listen":"127.0.0.1:2000","upstream":"127.0.0.1:3000","enabled":true,"protocol":"http"}',
+    ]);
+    assert.equal(
+      explainUndo(deleted('db')),
+      `POST ${api.url}/proxies {"name":"db","listen":"127.0.0.1:2000","upstream":"127.0.0.1:3000","enabled":false,"protocol":"http","header_faults":true,"toxics":[{"name":"lag","type":"latency","stream":"downstream","toxicity":1,"attributes":{"latency":5}}]}`,
+    );
+    assert.deepEqual(await undo(deleted('exists')), {
+      result: 'already gone',
+      note: 'proxy exists exists again: left as it is',
+    });
+    api.requests.length = 0;
+    await assert.rejects(
+      undo(deleted('tls', { tls: { cert: 'PEM', key: '[redacted]' } })),
+      /proxy tls cannot be created again: the server never shows private keys, so its tls key was not recorded/,
+    );
+    assert.deepEqual(api.requests, [], 'nothing is sent for a proxy that cannot be made as it was');
+  });
+
+  test('halt never disables a proxy: an update-proxy undo that would is sent without enabled', async () => {
+    api.requests.length = 0;
+    const enabledByRun = entry(
+      { kind: 'update-proxy', proxy: 'db', body: { upstream: 'h:1', enabled: false } },
+      api.url,
+    );
+    assert.deepEqual(await undo(enabledByRun, undefined, 'halt'), {
+      result: 'undone',
+      note: 'left enabled: halt disables no proxy',
+    });
+    assert.deepEqual(await undo(enabledByRun), { result: 'undone' });
+    assert.deepEqual(api.requests, [
+      'PATCH /proxies/db {"upstream":"h:1"}',
+      'PATCH /proxies/db {"upstream":"h:1","enabled":false}',
+    ]);
+  });
+
+  test('a failed undo of a left-behind ledger says how to discard it: by server when unreachable, else by run', async () => {
+    const port = await closedPort();
+    const unreachable = `http://127.0.0.1:${port}`;
+    const lines: string[] = [];
+    await undoEntries(
+      [
+        { ...entry({ kind: 'delete-proxy', proxy: 'broken' }, api.url), seq: 1 },
+        { ...entry({ kind: 'delete-proxy', proxy: 'db' }, unreachable), seq: 2 },
+      ],
+      (line) => lines.push(line),
+      () => undefined,
+      'run-1',
+    );
+    assert.match(
+      lines[0]!,
+      new RegExp(
+        `; if ${unreachable} is gone for good, "faultline rollback --forget ${unreachable}" discards what the ledger holds for it, undoing nothing$`,
+      ),
+    );
+    assert.match(
+      lines[1]!,
+      /it broke; once it is dealt with by hand, "faultline rollback --forget run-1" discards the run's entries, undoing nothing$/,
+    );
   });
 
   test('describeEntry names the server when the entry has one', () => {

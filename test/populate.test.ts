@@ -143,3 +143,46 @@ test('populate rejects a body that is not an array', async () => {
   );
   assert.match(reply.json.hint, /must be a JSON array/);
 });
+
+test('an entry keeps the toxics it does not list: re-applying a list never removes a toxic added since', async () => {
+  const harness = await startHarness();
+  const entry = {
+    name: 'kept',
+    listen: '127.0.0.1:0',
+    upstream: echo.address,
+    toxics: [{ name: 'slow', type: 'latency', attributes: { latency: 50 } }],
+  };
+  const created = await harness.api('POST', '/populate', [entry]);
+  const listen = created.json.proxies[0].listen;
+  await harness.api('POST', '/proxies/kept/toxics', { name: 'extra', type: 'timeout', stream: 'upstream' });
+  const names = (reply: { json: { proxies: Array<{ toxics: Array<{ name: string }> }> } }) =>
+    reply.json.proxies[0]!.toxics.map((toxic) => toxic.name);
+
+  const again = await harness.api('POST', '/populate', [{ ...entry, listen }]);
+  assert.equal(again.status, 201, again.text);
+  assert.deepEqual(names(again), ['extra', 'slow']);
+  assert.deepEqual(
+    again.json.proxies[0].toxics.find((toxic: { name: string }) => toxic.name === 'slow'),
+    created.json.proxies[0].toxics[0],
+  );
+
+  const changed = await harness.api('POST', '/populate', [
+    { ...entry, listen, toxics: [{ name: 'slow', type: 'latency', attributes: { latency: 80 } }] },
+  ]);
+  assert.deepEqual(names(changed), ['extra', 'slow']);
+  assert.equal(changed.json.proxies[0].toxics[1].attributes.latency, 80);
+
+  const retyped = await harness.api('POST', '/populate', [
+    { ...entry, listen, toxics: [{ name: 'extra', type: 'latency', stream: 'upstream' }] },
+  ]);
+  assert.deepEqual(
+    retyped.json.proxies[0].toxics.map((toxic: { name: string; type: string }) => [toxic.name, toxic.type]),
+    [
+      ['extra', 'latency'],
+      ['slow', 'latency'],
+    ],
+  );
+
+  const without = await harness.api('POST', '/populate', [{ name: 'kept', listen, upstream: echo.address }]);
+  assert.deepEqual(names(without), ['extra', 'slow']);
+});

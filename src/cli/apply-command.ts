@@ -15,7 +15,7 @@ import {
   undoUpdateToxic,
 } from './apply-undo.js';
 import { clientFor, out, UsageError, withServerUrl } from './context.js';
-import { proxyBody } from './proxy-body.js';
+import { proxyBody } from '../model/proxy-body.js';
 import { holdsUnsafeText, safe, safeJson } from './terminal-text.js';
 
 export function applyCommand(): Command {

@@ -3,7 +3,7 @@ import { wholeMatch } from '../model/match.js';
 import type { JsonValue } from '../model/toxics/index.js';
 import { REDACTED_KEY } from '../model/tls-spec.js';
 import type { ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
-import { proxyBody, toxicBody } from './proxy-body.js';
+import { proxyBody, toxicBody } from '../model/proxy-body.js';
 
 /**
  * How to take back one change `apply` made, from the server's state before the apply. A step

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { defaultLedgerDirectory, type LedgerScan, scanLedgers } from '../experiment/ledger.js';
+import { forget, pickForgotten, selectorsIn } from '../experiment/ledger-forget.js';
 import { describeEntry, explainUndo, undoLedger } from '../experiment/rollback.js';
 import { UnsafeFile } from '../system/private-files.js';
 import { example, out, UsageError } from './context.js';
@@ -10,6 +11,7 @@ interface RollbackFlags {
   ledgerDir?: string;
   dryRun?: boolean;
   force?: boolean;
+  forget: string[];
 }
 
 export function rollbackCommand(): Command {
@@ -21,7 +23,18 @@ export function rollbackCommand(): Command {
     )
     .option('--dry-run', 'show exactly what would be done, and do nothing')
     .option('--force', 'also undo the faults of runs that are still running')
-    .addHelpText('after', example('faultline rollback --dry-run'))
+    .option(
+      '--forget <run-or-server>',
+      'discard, undoing nothing, what the ledger holds for a run (its id, as rollback prints it) or a server (its URL, in every run): for faults that went with their server or were undone by hand; repeatable',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
+    .addHelpText(
+      'after',
+      example(
+        'faultline rollback --dry-run\n  faultline rollback --forget http://10.0.0.5:8474   # that server is gone for good',
+      ),
+    )
     .action(async (flags: RollbackFlags) => {
       process.exitCode = await rollback(flags);
     });
@@ -38,6 +51,7 @@ async function rollback(flags: RollbackFlags): Promise<number> {
     if (error instanceof UnsafeFile) throw new UsageError(`${error.message}; nothing was undone`);
     throw error;
   }
+  if (flags.forget.length > 0) return forgetEntries(scan, flags);
   let problems = 0;
   for (const refused of scan.refused) {
     problems += 1;
@@ -68,6 +82,41 @@ async function rollback(flags: RollbackFlags): Promise<number> {
     const { failed } = await undoLedger(ledger, (line) => out(`  ${line}`));
     problems += failed;
   }
+  return problems === 0 ? 0 : 1;
+}
+
+/** --forget: settles the entries the selectors pick without undoing them, and says which. */
+function forgetEntries(scan: LedgerScan, flags: RollbackFlags): number {
+  const { picked, unmatched } = pickForgotten(scan, flags.forget);
+  if (unmatched.length > 0) {
+    const known = selectorsIn(scan);
+    throw new UsageError(
+      `--forget ${unmatched.map((selector) => JSON.stringify(selector)).join(', ')}: no run with that id, and no server with faults, in the ledger; ${
+        known.length > 0 ? `it holds: ${known.join(', ')}` : 'it holds nothing'
+      }; nothing was forgotten`,
+    );
+  }
+  let problems = 0;
+  for (const chosen of picked) {
+    const { header } = chosen.ledger;
+    if (chosen.ledger.running && !flags.force) {
+      problems += 1;
+      out(
+        `skipped run ${header.run} (${header.experiment}): it is still running as pid ${header.pid}; --force forgets its entries anyway`,
+      );
+      continue;
+    }
+    out(`run ${header.run} (${header.experiment}), started ${header.started} in ${header.cwd}:`);
+    for (const entry of [...chosen.entries].reverse())
+      out(`  ${flags.dryRun ? 'would forget' : 'forgotten'}: ${describeEntry(entry)}`);
+    if (chosen.entries.length === 0) out('  nothing left to undo');
+    if (!flags.dryRun) forget(chosen);
+  }
+  out(
+    flags.dryRun
+      ? 'dry run: nothing was forgotten or undone'
+      : 'undid nothing: whatever these entries recorded is left as it is',
+  );
   return problems === 0 ? 0 : 1;
 }
 

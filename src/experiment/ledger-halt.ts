@@ -11,7 +11,7 @@ import {
   settleEntries,
 } from './ledger.js';
 import { dropHaltReason, leaveHaltReason } from './halt-reason.js';
-import { describeEntry, undo } from './rollback.js';
+import { describeEntry, forgetAdvice, undo } from './rollback.js';
 
 export interface LedgerHaltOptions {
   /** Pids of runs the caller interrupted itself (runs registered with a server): not signalled. */
@@ -107,13 +107,17 @@ async function undoAll(
     const item = (what: string): HaltItem => ({ kind: 'ledger', what: `${what} (run ${ledger.header.run})` });
     try {
       const token = tokenFor && entry.server !== undefined ? (tokenFor(entry.server) ?? '') : undefined;
-      const result = await undo(entry, token);
+      const result = await undo(entry, token, 'halt');
       settleEntries(ledger.path, [entry.seq]);
       outcome.undone.push(
         item(`${result.result}: ${describeEntry(entry)}${result.note ? `, ${result.note}` : ''}`),
       );
     } catch (error) {
-      outcome.failed.push(item(`could not undo ${describeEntry(entry)}: ${(error as Error).message}`));
+      outcome.failed.push(
+        item(
+          `could not undo ${describeEntry(entry)}: ${(error as Error).message}; ${forgetAdvice(entry, ledger.header.run, error)}`,
+        ),
+      );
     }
   }
   try {

@@ -1,16 +1,29 @@
 import { createClient } from '../client/index.js';
 import { FaultlineApiError } from '../client/errors.js';
 import { isSystemUndo, type LedgerEntry, type ProxyUndo } from '../model/ledger.js';
+import { REDACTED_KEY } from '../model/tls-spec.js';
+import type { CreateProxyBody } from '../model/wire.js';
 import { explainSystemUndo, type UndoOutcome, undoSystem } from '../system/undo.js';
 import { type LeftLedger, removeIfFinished, settleEntries } from './ledger.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8474';
 
 /**
+ * `rollback` puts back the state before the run; `halt` stops faults and never adds one: a
+ * deleted proxy comes back enabled, without toxics or header-driven faults, and a proxy the run
+ * enabled is not disabled again.
+ */
+export type UndoMode = 'rollback' | 'halt';
+
+/**
  * Undoes one recorded fault; a proxy, toxic, process or cgroup that is already gone counts as
  * undone. `token` is the token of the entry's server, when the caller knows it.
  */
-export async function undo(entry: LedgerEntry, token?: string): Promise<UndoOutcome> {
+export async function undo(
+  entry: LedgerEntry,
+  token?: string,
+  mode: UndoMode = 'rollback',
+): Promise<UndoOutcome> {
   if (isSystemUndo(entry.undo)) return undoSystem(entry.undo);
   const client = createClient({
     url: entry.server ?? DEFAULT_SERVER,
@@ -22,12 +35,21 @@ export async function undo(entry: LedgerEntry, token?: string): Promise<UndoOutc
       case 'delete-proxy':
         await client.deleteProxy(step.proxy);
         break;
+      case 'recreate-proxy':
+        return await recreateProxy(client, step, mode);
       case 'remove-toxic':
         await client.removeToxic(step.proxy, step.toxic);
         break;
-      case 'update-proxy':
+      case 'update-proxy': {
+        const { enabled, ...rest } = step.body;
+        if (mode === 'halt' && enabled === false) {
+          if (Object.keys(withoutUndefined(rest)).length > 0)
+            await client.updateProxy(step.proxy, withoutUndefined(rest));
+          return { result: 'undone', note: 'left enabled: halt disables no proxy' };
+        }
         await client.updateProxy(step.proxy, withoutUndefined(step.body));
         break;
+      }
       case 'update-toxic':
         await client.updateToxic(step.proxy, step.toxic, withoutUndefined(step.body));
         break;
@@ -39,6 +61,44 @@ export async function undo(entry: LedgerEntry, token?: string): Promise<UndoOutc
   }
 }
 
+type RecreateProxy = Extract<ProxyUndo, { kind: 'recreate-proxy' }>;
+
+/** The request that creates a deleted proxy again: as it was, or, for halt, without any fault. */
+function recreateBody(step: RecreateProxy, mode: UndoMode): CreateProxyBody {
+  const { header_faults, toxics, ...definition } = step.body;
+  const body = { name: step.proxy, ...withoutUndefined(definition) } as CreateProxyBody;
+  if (mode === 'halt') return { ...body, enabled: true };
+  return { ...body, ...(header_faults === undefined ? {} : { header_faults }), toxics };
+}
+
+async function recreateProxy(
+  client: ReturnType<typeof createClient>,
+  step: RecreateProxy,
+  mode: UndoMode,
+): Promise<UndoOutcome> {
+  const hidden = (['tls', 'upstream_tls'] as const).filter((field) => step.body[field]?.key === REDACTED_KEY);
+  if (hidden.length > 0)
+    throw new Error(
+      `proxy ${step.proxy} cannot be created again: the server never shows private keys, so its ${hidden.join(' and ')} key was not recorded; create it with its key (faultline create ... --tls-key FILE, or faultline apply FILE)`,
+    );
+  try {
+    await client.createProxy(recreateBody(step, mode));
+  } catch (error) {
+    if (error instanceof FaultlineApiError && error.status === 409)
+      return { result: 'already gone', note: `proxy ${step.proxy} exists again: left as it is` };
+    throw error;
+  }
+  if (mode === 'rollback') return { result: 'undone' };
+  const left = [
+    ...(step.body.toxics.length > 0 ? [`its ${step.body.toxics.length} toxic(s)`] : []),
+    ...(step.body.header_faults ? ['header-driven faults'] : []),
+  ];
+  return {
+    result: 'undone',
+    note: `created enabled${left.length > 0 ? `, without ${left.join(' or ')}` : ''}: halt adds no fault`,
+  };
+}
+
 /** Exactly what `undo` would do for an entry: the request, signal or commands. */
 export function explainUndo(entry: LedgerEntry): string {
   if (isSystemUndo(entry.undo)) return explainSystemUndo(entry.undo);
@@ -47,6 +107,8 @@ export function explainUndo(entry: LedgerEntry): string {
   switch (entry.undo.kind) {
     case 'delete-proxy':
       return `DELETE ${proxy}`;
+    case 'recreate-proxy':
+      return `POST ${server}/proxies ${JSON.stringify(recreateBody(entry.undo, 'rollback'))}`;
     case 'remove-toxic':
       return `DELETE ${proxy}/toxics/${encodeURIComponent(entry.undo.toxic)}`;
     case 'update-proxy':
@@ -58,12 +120,14 @@ export function explainUndo(entry: LedgerEntry): string {
 
 /**
  * Undoes entries newest first, settling each one as soon as it is undone (so an interrupted
- * rollback never repeats it). Failures are reported and counted; the rest still run.
+ * rollback never repeats it). Failures are reported and counted; the rest still run. Given the
+ * run of a left-behind ledger, a failure says how to discard what cannot be undone.
  */
 export async function undoEntries(
   entries: LedgerEntry[],
   report: (line: string) => void,
   settle: (seq: number) => void,
+  run?: string,
 ): Promise<{ failed: number }> {
   let failed = 0;
   for (const entry of [...entries].reverse()) {
@@ -73,10 +137,21 @@ export async function undoEntries(
       report(`${outcome.result}: ${describeEntry(entry)}${outcome.note ? ` (${outcome.note})` : ''}`);
     } catch (error) {
       failed += 1;
-      report(`failed: ${describeEntry(entry)}: ${(error as Error).message}`);
+      const advice = run === undefined ? '' : `; ${forgetAdvice(entry, run, error)}`;
+      report(`failed: ${describeEntry(entry)}: ${(error as Error).message}${advice}`);
     }
   }
   return { failed };
+}
+
+/**
+ * How to stop an entry that cannot be undone from failing every later rollback and halt: a
+ * server that is gone for good (a CI container torn down) takes its faults with it.
+ */
+export function forgetAdvice(entry: LedgerEntry, run: string, error: unknown): string {
+  if (entry.server !== undefined && error instanceof FaultlineApiError && error.status === 0)
+    return `if ${entry.server} is gone for good, "faultline rollback --forget ${entry.server}" discards what the ledger holds for it, undoing nothing`;
+  return `once it is dealt with by hand, "faultline rollback --forget ${run}" discards the run's entries, undoing nothing`;
 }
 
 /** Undoes a left-behind ledger, newest fault first; the file goes once nothing is left in it. */
@@ -84,7 +159,12 @@ export async function undoLedger(
   ledger: LeftLedger,
   report: (line: string) => void,
 ): Promise<{ failed: number }> {
-  const outcome = await undoEntries(ledger.entries, report, (seq) => settleEntries(ledger.path, [seq]));
+  const outcome = await undoEntries(
+    ledger.entries,
+    report,
+    (seq) => settleEntries(ledger.path, [seq]),
+    ledger.header.run,
+  );
   removeIfFinished(ledger.path);
   return outcome;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { proxyProtocols } from './protocol.js';
 import { isCgroupName, LAB_HOST_NAME, LAB_NAME } from './system-names.js';
 
 /**
@@ -45,16 +46,41 @@ const hostName = z
   .regex(LAB_HOST_NAME, 'a host name is a letter and at most 11 more letters or digits');
 const proxyName = z.string().min(1).max(1000);
 const decimal = z.string().regex(/^\d{1,20}$/);
+const address = z.string().max(300);
+
+/** A toxic as the API shows it, to be sent back as it was. */
+const toxicDefinition = z.strictObject({
+  name: proxyName,
+  type: z.string().min(1).max(100),
+  stream: z.enum(['upstream', 'downstream']),
+  toxicity: z.number().min(0).max(1),
+  attributes: z.record(z.string(), z.json()),
+});
+
+/** A deleted proxy as the API showed it before the run changed it, without its name. */
+const proxyDefinition = z.strictObject({
+  listen: address,
+  upstream: address,
+  enabled: z.boolean(),
+  protocol: z.enum(proxyProtocols).optional(),
+  header_faults: z.boolean().optional(),
+  idle_timeout: z.number().int().min(0).optional(),
+  tls: z.record(z.string(), z.json()).optional(),
+  upstream_tls: z.record(z.string(), z.json()).optional(),
+  toxics: z.array(toxicDefinition).max(10_000),
+});
 
 export const proxyUndoSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('delete-proxy'), proxy: proxyName }),
+  /** A proxy the run deleted, created again as it was (POST /proxies with its toxics). */
+  z.strictObject({ kind: z.literal('recreate-proxy'), proxy: proxyName, body: proxyDefinition }),
   z.strictObject({ kind: z.literal('remove-toxic'), proxy: proxyName, toxic: proxyName }),
   z.strictObject({
     kind: z.literal('update-proxy'),
     proxy: proxyName,
     body: z.strictObject({
-      listen: z.string().max(300).optional(),
-      upstream: z.string().max(300).optional(),
+      listen: address.optional(),
+      upstream: address.optional(),
       enabled: z.boolean().optional(),
     }),
   }),

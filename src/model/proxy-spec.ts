@@ -35,7 +35,10 @@ export interface ProxySpec {
   tls?: TlsTermination;
   /** Speak TLS to the upstream (TLS origination). */
   upstreamTls?: TlsOrigination;
-  /** Undefined means "keep whatever toxics the proxy has"; an array is the exact set wanted. */
+  /**
+   * Undefined keeps whatever toxics the proxy has; an array lists toxics to have as listed, and
+   * the proxy keeps those it does not list (a proxy made anew has only these).
+   */
   toxics: ToxicSpec[] | undefined;
 }
 

@@ -66,7 +66,10 @@ export interface Engine {
   create(spec: ProxySpec): Promise<EngineProxy>;
   update(name: string, update: ProxyUpdate): Promise<EngineProxy>;
   delete(name: string): void;
-  /** Creates or updates each proxy in order; proxies not named are left alone. */
+  /**
+   * Creates or updates each proxy in order; proxies not named, and toxics an entry does not list,
+   * are left alone.
+   */
   populate(specs: readonly ProxySpec[]): Promise<EngineProxy[]>;
   /**
    * Enables every proxy, removes every toxic and releases every request a delay holds; tries
@@ -173,7 +176,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       await existing.update({ listen: spec.listen, upstream: spec.upstream, enabled: spec.enabled });
       events.emit({ type: 'proxy.updated', proxy: existing.summary() });
     }
-    if (spec.toxics) await existing.replaceToxics(spec.toxics);
+    if (spec.toxics) await existing.mergeToxics(spec.toxics);
     return existing;
   };
 

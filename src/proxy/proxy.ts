@@ -1,3 +1,4 @@
+import { mergeToxics } from './toxic-merge.js';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Clock } from '../model/clock.js';
@@ -353,11 +354,10 @@ export class FaultProxy implements ProxyView {
     this.roster.announce('toxic.removed', toxic);
   }
 
-  /** Makes the toxics exactly `wanted`; does nothing when they already are. */
-  async replaceToxics(wanted: readonly ToxicSpec[]): Promise<void> {
-    if (JSON.stringify(wanted) === JSON.stringify(this.toxics)) return;
-    for (const toxic of this.toxics) await this.removeToxic(toxic.name);
-    for (const toxic of wanted) await this.addToxic(toxic);
+  /** Makes each toxic of `wanted` as listed; the others stay (see mergeToxics). */
+  async mergeToxics(wanted: readonly ToxicSpec[]): Promise<void> {
+    for (const toxic of wanted) this.protocolImplementation.checkToxic(toxic, this.name);
+    await mergeToxics(this, wanted);
   }
 
   stats(): ProxyStats {

@@ -11,6 +11,7 @@ import { ActivityFailed, InvalidActivity } from '../errors.js';
 import { substitute } from '../substitute.js';
 import { checkArguments } from './faultline-arguments.js';
 import { argumentsOf, type ProviderContext, type ProviderImplementation } from './provider.js';
+import { deleteProxy, recordCreated, resetProxies, settleProxyFaults } from './proxy-ledger.js';
 
 type Args = Record<string, unknown>;
 type Operation = (client: FaultlineClient, args: Args, context: ProviderContext) => Promise<unknown>;
@@ -27,11 +28,7 @@ const chaostoxiProxyActions: Record<string, Operation> = {
     // chaostoolkit-toxiproxy listens on 0.0.0.0 unless told; faultline keeps to loopback unless told.
     const listen = `${args.listen_host ?? '127.0.0.1'}:${args.listen_port ?? 0}`;
     const proxy = await client.createProxy({ name, listen, upstream, enabled: args.enabled !== false });
-    context.ledger.record({
-      server: client.url,
-      description: `created proxy ${name}`,
-      undo: { kind: 'delete-proxy', proxy: name },
-    });
+    recordCreated(context, client.url, proxy);
     exportPort(name, proxy.listen, context);
     return true;
   },
@@ -61,18 +58,11 @@ const chaostoxiProxyActions: Record<string, Operation> = {
   enable_proxy: (client, args, context) =>
     chaostoxiProxyActions.modify_proxy!(client, { ...args, enabled: true }, context),
   async delete_proxy(client, args, context) {
-    const name = String(args.proxy_name);
-    await client.deleteProxy(name).catch((error: Error) => context.warn(error.message));
-    settleProxyFaults(context, client.url, (undo) => undo.proxy === name);
+    await deleteProxy(client, context, String(args.proxy_name));
     return true;
   },
   async reset(client, _args, context) {
-    await client.reset();
-    settleProxyFaults(
-      context,
-      client.url,
-      (undo) => undo.kind === 'remove-toxic' || undo.kind === 'update-toxic',
-    );
+    await resetProxies(client, context);
     return true;
   },
 };
@@ -133,11 +123,7 @@ const native: Record<string, Record<string, Operation>> = {
   proxies: {
     async create(client, args, context) {
       const proxy = await client.createProxy(args as never);
-      context.ledger.record({
-        server: client.url,
-        description: `created proxy ${proxy.name}`,
-        undo: { kind: 'delete-proxy', proxy: proxy.name },
-      });
+      recordCreated(context, client.url, proxy);
       exportPort(proxy.name, proxy.listen, context);
       return proxy;
     },
@@ -274,17 +260,6 @@ function recordChange(
     ([key, value]) => JSON.stringify(change.now[key]) === JSON.stringify(value),
   );
   if (restored) settleProxyFaults(context, server, same);
-}
-
-/**
- * A fault the run took back itself (its rollback removed the toxic or deleted the proxy) is
- * settled in the run's ledger, so the ledger holds exactly what is still in place.
- */
-function settleProxyFaults(context: ProviderContext, server: string, done: (undo: ProxyUndo) => boolean) {
-  for (const entry of context.ledger.live()) {
-    const undo = entry.undo;
-    if (entry.server === server && !isSystemUndo(undo) && done(undo)) context.ledger.settle(entry.seq);
-  }
 }
 
 /** chaostoolkit-toxiproxy writes the chosen port to the configuration and to <name>_PORT. */

@@ -1,3 +1,4 @@
+import { mergeToxics } from '../toxic-merge.js';
 import type dgram from 'node:dgram';
 import net from 'node:net';
 import { parseHostPort } from '../../model/address.js';
@@ -193,12 +194,10 @@ export class UdpProxy {
     this.roster.announce('toxic.removed', toxic);
   }
 
-  /** Makes the toxics exactly `wanted`; does nothing when they already are. */
-  async replaceToxics(wanted: readonly ToxicSpec[]): Promise<void> {
-    if (JSON.stringify(wanted) === JSON.stringify(this.toxics)) return;
+  /** Makes each toxic of `wanted` as listed; the others stay (see mergeToxics). */
+  async mergeToxics(wanted: readonly ToxicSpec[]): Promise<void> {
     for (const toxic of wanted) checkDatagramToxic(toxic, this.name);
-    for (const toxic of this.toxics) await this.removeToxic(toxic.name);
-    for (const toxic of wanted) await this.addToxic(toxic);
+    await mergeToxics(this, wanted);
   }
 
   tlsChange(): undefined {

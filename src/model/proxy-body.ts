@@ -1,8 +1,9 @@
-import type { CreateProxyBody, CreateToxicBody, ProxyJson, ToxicJson } from '../model/wire.js';
+import type { CreateProxyBody, CreateToxicBody, ProxyJson, ToxicJson } from './wire.js';
 
 /**
  * A proxy as the API shows it, back as the body that creates it: the fields that are set, in the
- * API's order, and its toxics in order. `export` writes it; `apply` recreates a deleted proxy from it.
+ * API's order, and its toxics in order. `export` writes it; `apply`
+ * and a run's ledger recreate a deleted proxy from it.
  */
 export function proxyBody(proxy: ProxyJson): CreateProxyBody & { toxics: CreateToxicBody[] } {
   const { name, listen, upstream, enabled, protocol, header_faults, idle_timeout, tls, upstream_tls } = proxy;
