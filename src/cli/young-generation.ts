@@ -64,12 +64,15 @@ export class YoungGenerationPolicy {
 }
 
 /**
- * The real V8 heap. Growth is by 4 at a time, where V8's default is 2: under 32 keep-alive
- * connections, 2 still had the young generation growing after 8 s of load; 4 reaches V8's 16 MB
- * bound in about 3 s.
+ * The real V8 heap. V8 grows the young generation once what survived its collections since the
+ * last growth passes its size, by the growth factor (V8's default 2). Here the factor is 16: past
+ * the doubling V8 makes at the first collections, one step reaches V8's bound (16 MB a
+ * semi-space). By 4, under 32 keep-alive connections, it spent 2-3 s a quarter of the way there;
+ * and V8 itself shrinks it at the first collection of a burst that follows seconds without
+ * allocation, so a load that pauses paid those seconds again at every burst (docs/performance.md).
  */
 export const v8Heap: YoungGenerationHeap = {
-  allowGrowth: (allowed) => v8.setFlagsFromString(`--semi-space-growth-factor=${allowed ? 4 : 1}`),
+  allowGrowth: (allowed) => v8.setFlagsFromString(`--semi-space-growth-factor=${allowed ? 16 : 1}`),
   size: () => v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0,
   collect: () => collector()({ type: 'minor' }),
 };
@@ -100,11 +103,19 @@ export function httpBytes(engine: Engine): number {
   return total;
 }
 
+/**
+ * How long without HTTP traffic before the young generation goes back to its starting size.
+ * Loads come in bursts with pauses between them (a test suite's files, a benchmark's turns): at
+ * 10 s, a pause of 12-18 s between turns of `node dist/bench/http.js` shrank it before every
+ * turn, and each turn began with the scavenge every 70 requests that growing it is there to end.
+ */
+export const QUIET_BEFORE_SHRINKING_MS = 30_000;
+
 /** Starts the policy for a running engine; the returned function stops it. */
 export function followHttpTraffic(
   engine: Engine,
   heap: YoungGenerationHeap = v8Heap,
-  settings: YoungGenerationSettings = { checkEveryMs: 1000, idleAfterMs: 10_000 },
+  settings: YoungGenerationSettings = { checkEveryMs: 1000, idleAfterMs: QUIET_BEFORE_SHRINKING_MS },
 ): () => void {
   const policy = new YoungGenerationPolicy(heap, () => httpBytes(engine), settings);
   const timer = setInterval(() => policy.check(), settings.checkEveryMs);
