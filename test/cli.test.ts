@@ -258,6 +258,45 @@ describe('errors go to stderr with a status and what to do', () => {
   });
 });
 
+describe('a command group without its command', () => {
+  const groups: Array<[string, string]> = [
+    ['toxic', 'add, update, remove'],
+    ['process', 'kill, pause, resume'],
+    ['syscall', 'inject, attach'],
+    ['stress', 'cpu, memory, disk, io'],
+    ['cgroup', 'create, limit, stats, remove, oom'],
+    ['net', 'create, show, partition, isolate, limit, delay, heal, exec, destroy'],
+    ['etcd', 'status, writer'],
+  ];
+  for (const [group, commands] of groups) {
+    test(`"faultline ${group}" did nothing: its help on stderr, exit 2, and what is missing`, async () => {
+      const result = await run([group]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(result.stdout, '');
+      assert.match(result.stderr, new RegExp(`^Usage: faultline ${group}\\b`));
+      assert.ok(
+        result.stderr.endsWith(`\nfaultline: "faultline ${group}" needs a command: ${commands}\n`),
+        result.stderr,
+      );
+    });
+  }
+
+  test('"faultline" alone is a usage error too; --help and help still exit 0 on stdout', async () => {
+    const bare = await run([]);
+    assert.equal(bare.code, 2);
+    assert.equal(bare.stdout, '');
+    assert.match(bare.stderr, /^Usage: faultline \[options\] \[command\]\n/);
+    assert.match(bare.stderr, /\nfaultline: no command given; run one of the commands listed above\n$/);
+    for (const args of [['--help'], ['help'], ['toxic', '--help'], ['help', 'toxic'], ['toxic', 'help']]) {
+      const asked = await run(args);
+      assert.equal(asked.code, 0, args.join(' '));
+      assert.equal(asked.stderr, '', args.join(' '));
+      assert.match(asked.stdout, /^Usage: faultline/, args.join(' '));
+      assert.doesNotMatch(asked.stdout, /needs a command|no command given/, args.join(' '));
+    }
+  });
+});
+
 describe('create: udp and its flags', () => {
   test('TLS flags on a udp proxy are named, and --idle-timeout states the range the server takes', async () => {
     const insecure = await run([
