@@ -1,7 +1,7 @@
 import { createClient } from '../client/index.js';
 import { FaultlineApiError } from '../client/errors.js';
 import { isSystemUndo, type LedgerEntry, type ProxyUndo } from '../model/ledger.js';
-import { explainSystemUndo, type UndoOutcome, undoSystem } from '../system/undo.js';
+import { explainSystemUndo, nothingLeftToUndo, type UndoOutcome, undoSystem } from '../system/undo.js';
 import { type LeftLedger, removeIfFinished, settleEntries } from './ledger.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8474';
@@ -35,6 +35,28 @@ export async function undo(entry: LedgerEntry, token?: string): Promise<UndoOutc
     return { result: 'undone' };
   } catch (error) {
     if (error instanceof FaultlineApiError && error.status === 404) return { result: 'already gone' };
+    throw error;
+  }
+}
+
+/**
+ * Why `undo` would find nothing left of an entry's fault, or undefined when it would act: the
+ * system undo's own check, or for a proxy fault whether the server still has the proxy or toxic
+ * (the 404 that makes `undo` say "already gone"). A server that cannot be asked throws, as `undo`
+ * would fail.
+ */
+export async function nothingLeftOf(entry: LedgerEntry, token?: string): Promise<string | undefined> {
+  if (isSystemUndo(entry.undo)) return nothingLeftToUndo(entry.undo);
+  const server = entry.server ?? DEFAULT_SERVER;
+  const client = createClient({ url: server, ...(token === undefined ? {} : { token }) });
+  const step: ProxyUndo = entry.undo;
+  try {
+    if (step.kind === 'delete-proxy' || step.kind === 'update-proxy') await client.proxy(step.proxy);
+    else await client.toxic(step.proxy, step.toxic);
+    return undefined;
+  } catch (error) {
+    if (error instanceof FaultlineApiError && error.status === 404)
+      return `${server} answers: ${error.message}`;
     throw error;
   }
 }
