@@ -185,6 +185,33 @@ describe('match.client on a udp proxy', () => {
   });
 });
 
+describe('the words for a udp proxy', () => {
+  test('?explain and the toxic events say flow, not connection', async () => {
+    const harness = await startHarness();
+    const explanations: string[] = [];
+    harness.engine.events.on((event) => {
+      if (event.type === 'toxic.added') explanations.push(event.explanation);
+    });
+    await createUdpProxy(harness, 'udp_words', '127.0.0.1:9');
+    for (const toxic of [
+      { type: 'udp_latency', toxicity: 0.5, attributes: { latency: 10 } },
+      { type: 'corrupt', attributes: { probability: 1000 } },
+    ]) {
+      assert.equal((await harness.api('POST', '/proxies/udp_words/toxics', toxic)).status, 200);
+    }
+    const expected = [
+      'udp_latency_downstream: on 50% of flows, delays each datagram by 10 ms (downstream)',
+      'corrupt_downstream: on every flow, flips a bit in 0.1% of the datagrams (downstream)',
+    ];
+    const shown = (await harness.api('GET', '/proxies?explain')).json.udp_words;
+    assert.deepEqual(
+      shown.toxics.map((toxic: { explanation: string }) => toxic.explanation),
+      expected,
+    );
+    assert.deepEqual(explanations, expected);
+  });
+});
+
 describe('bad input on udp proxies', () => {
   test('a stream toxic is refused with the datagram one to use instead', async () => {
     const harness = await startHarness();

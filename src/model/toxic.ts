@@ -14,7 +14,8 @@ import {
 } from './match.js';
 import { checkName } from './names.js';
 import { attributeProblem, copyValue, isIntegerSpec } from './toxics/attribute-value.js';
-import type { AttributeSpec } from './toxics/definition.js';
+import type { AttributeSpec, ToxicDefinition } from './toxics/definition.js';
+import type { ProxyProtocol } from './protocol.js';
 import {
   type Attributes,
   type ConnectionToxicType,
@@ -345,10 +346,14 @@ const goToxicNames: Partial<Record<ToxicType, string>> = {
   udp_bandwidth: 'UdpBandwidthToxic',
 };
 
-export function explainToxic(toxic: ToxicSpec): string {
+/**
+ * The toxic in one sentence: what it acts on (every connection, a flow of a udp proxy, or each
+ * request), then what it does. `protocol` is its proxy's; datagram toxics act on flows anyway.
+ */
+export function explainToxic(toxic: ToxicSpec, protocol?: ProxyProtocol): string {
   const definition = definitionOf(toxic.type);
-  const what = definition.explain(toxic.attributes);
-  const singular = definition.layer === 'request' ? 'request' : 'connection';
+  const what = definition.explain(toxic.attributes, protocol);
+  const singular = unitOf(definition, protocol);
   const matching = describeMatch(toxic.match);
   const noun = (unit: string) => (matching ? `matching ${unit} (${matching})` : unit);
   let target: string;
@@ -362,4 +367,11 @@ export function explainToxic(toxic: ToxicSpec): string {
   }
   const direction = definition.layer === 'request' ? '' : ` (${toxic.stream})`;
   return `${toxic.name}: on ${target}, ${what}${direction}`;
+}
+
+/** What a toxic rolls and counts one by one: a request, a udp flow (one per client address) or a connection. */
+function unitOf(definition: ToxicDefinition, protocol: ProxyProtocol | undefined): string {
+  if (definition.layer === 'request') return 'request';
+  const datagramOnly = definition.protocols?.length === 1 && definition.protocols[0] === 'udp';
+  return protocol === 'udp' || datagramOnly ? 'flow' : 'connection';
 }
