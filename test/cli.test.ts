@@ -248,6 +248,26 @@ describe('errors go to stderr with a status and what to do', () => {
     });
   }
 
+  test('demo --port out of range is a usage error, as server --port is', async () => {
+    const result = await run(['demo', '--port', '70000']);
+    assert.deepEqual(result, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: option \'--port <port>\' argument \'70000\' is invalid. --port must be a whole number from 0 to 65535, received "70000".\n(run "faultline demo --help" for usage)\n',
+    });
+  });
+
+  test('etcd status with no member answering exits 1 and says what to check', async () => {
+    const result = await run(['etcd', 'status', '--endpoints', 'http://127.0.0.1:9']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(JSON.parse(result.stdout).members[0].ok, false, 'what it saw is still printed');
+    assert.equal(
+      result.stderr,
+      'faultline: no etcd member answered at http://127.0.0.1:9; check the endpoints (client URLs such as http://127.0.0.1:2379) and that etcd runs there\n',
+    );
+  });
+
   test('an unreachable server', async () => {
     const result = await run(['ls'], { FAULTLINE_URL: 'http://127.0.0.1:9' });
     assert.equal(result.code, 1);
