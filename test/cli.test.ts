@@ -221,6 +221,18 @@ describe('errors go to stderr with a status and what to do', () => {
       /^faultline: --types "toxic\.fired,bogus\.type,tox" names no event type: no event type is or starts with "bogus\.type", "tox"; event types: proxy\.created, .*, http\.upstream_failed, protocol\.mismatch \(or a prefix such as proxy, toxic, connection, http\)\n$/,
     ],
     [
+      'ca with two outputs that contradict each other',
+      ['ca', '--json', '--pem'],
+      2,
+      /^faultline: option '--json' cannot be used with option '--pem'\n/,
+    ],
+    [
+      'supervise with a pidfile in a directory that is not there, found before anything starts',
+      ['supervise', '--pidfile', '/nonexistent-faultline/dir/api.pid', '--', 'true'],
+      2,
+      /^faultline: cannot keep the pidfile \/nonexistent-faultline\/dir\/api\.pid: \/nonexistent-faultline\/dir is not a directory here; create it or choose another path \(nothing was started\)\n$/,
+    ],
+    [
       'toxic add with one attribute given twice with different values',
       [
         'toxic',
