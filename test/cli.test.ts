@@ -221,6 +221,18 @@ describe('errors go to stderr with a status and what to do', () => {
       /^faultline: --types "toxic\.fired,bogus\.type,tox" names no event type: no event type is or starts with "bogus\.type", "tox"; event types: proxy\.created, .*, http\.upstream_failed, protocol\.mismatch \(or a prefix such as proxy, toxic, connection, http\)\n$/,
     ],
     [
+      'list with two outputs that contradict each other',
+      ['list', '--json', '--names'],
+      2,
+      /^faultline: option '--json' cannot be used with option '--names'\n/,
+    ],
+    [
+      'list --names with --wide, which only the table has',
+      ['list', '--names', '--wide'],
+      2,
+      /^faultline: option '--names' cannot be used with option '--wide'\n/,
+    ],
+    [
       'ca with two outputs that contradict each other',
       ['ca', '--json', '--pem'],
       2,
