@@ -11,6 +11,7 @@ import {
   connect,
   readBytes,
   runCli,
+  spawnCli,
   startEchoServer,
   startHarness,
   tempDirectory,
@@ -618,6 +619,23 @@ describe('watch', () => {
     process.kill(child.pid!, 'SIGINT');
     await new Promise((resolve) => child.once('exit', resolve));
     assert.equal(child.exitCode, 0);
+  });
+
+  test('--proxy for a proxy the server does not have says so on stderr, and watches on', async () => {
+    const watching = spawnCli(
+      ['watch', '--proxy', 'later', '--types', 'proxy', '--since', '0'],
+      { FAULTLINE_URL: harness.url },
+      false,
+    );
+    await waitFor(() => watching.output().stderr.includes('has no proxy'), 'the note about the proxy');
+    assert.equal(
+      watching.output().stderr,
+      `faultline: watch: the server at ${harness.url} has no proxy "later" now; its events show once it is created ("faultline list" names the proxies there)\n`,
+    );
+    await harness.api('POST', '/proxies', { name: 'later', listen: '127.0.0.1:0', upstream: echo.address });
+    await waitFor(() => watching.output().stdout.includes('proxy.created'), 'the proxy created later');
+    process.kill(watching.child.pid!, 'SIGINT');
+    assert.equal((await watching.done).code, 0);
   });
 
   test('says so when the server goes away, with the id to resume from, and exits 1', async () => {
