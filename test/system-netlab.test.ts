@@ -181,7 +181,7 @@ describe('network lab: namespaces, veth pairs and a bridge', () => {
     assert.equal(single.code, 2);
     assert.match(
       single.stderr,
-      /^faultline: invalid hosts in net\.create: a lab needs at least two hosts to put faults between: give two or more, as --hosts a,b/,
+      /^faultline: invalid hosts in net\.create: a lab needs at least two hosts to put faults between: give two or more \(--hosts a,b; "hosts": \["a", "b"\] in an experiment\)/,
     );
     const missing = await runCli(['net', 'destroy', 'nolab']);
     assert.deepEqual(missing, {

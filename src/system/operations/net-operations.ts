@@ -24,7 +24,10 @@ export const netOperations: Record<string, SystemOperation> = {
       lab,
       hosts: z
         .array(z.string())
-        .min(2, 'a lab needs at least two hosts to put faults between: give two or more, as --hosts a,b'),
+        .min(
+          2,
+          'a lab needs at least two hosts to put faults between: give two or more (--hosts a,b; "hosts": ["a", "b"] in an experiment)',
+        ),
       subnet: z.string().optional(),
     }),
     async (args, context) => {
