@@ -11,6 +11,7 @@ import {
   connect,
   readBytes,
   runCli,
+  spawnCli,
   startEchoServer,
   startHarness,
   tempDirectory,
@@ -221,6 +222,30 @@ describe('errors go to stderr with a status and what to do', () => {
       /^faultline: --types "toxic\.fired,bogus\.type,tox" names no event type: no event type is or starts with "bogus\.type", "tox"; event types: proxy\.created, .*, http\.upstream_failed, protocol\.mismatch \(or a prefix such as proxy, toxic, connection, http\)\n$/,
     ],
     [
+      'list with two outputs that contradict each other',
+      ['list', '--json', '--names'],
+      2,
+      /^faultline: option '--json' cannot be used with option '--names'\n/,
+    ],
+    [
+      'list --names with --wide, which only the table has',
+      ['list', '--names', '--wide'],
+      2,
+      /^faultline: option '--names' cannot be used with option '--wide'\n/,
+    ],
+    [
+      'ca with two outputs that contradict each other',
+      ['ca', '--json', '--pem'],
+      2,
+      /^faultline: option '--json' cannot be used with option '--pem'\n/,
+    ],
+    [
+      'supervise with a pidfile in a directory that is not there, found before anything starts',
+      ['supervise', '--pidfile', '/nonexistent-faultline/dir/api.pid', '--', 'true'],
+      2,
+      /^faultline: cannot keep the pidfile \/nonexistent-faultline\/dir\/api\.pid: \/nonexistent-faultline\/dir is not a directory here; create it or choose another path \(nothing was started\)\n$/,
+    ],
+    [
       'toxic add with one attribute given twice with different values',
       [
         'toxic',
@@ -248,6 +273,26 @@ describe('errors go to stderr with a status and what to do', () => {
     });
   }
 
+  test('demo --port out of range is a usage error, as server --port is', async () => {
+    const result = await run(['demo', '--port', '70000']);
+    assert.deepEqual(result, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: option \'--port <port>\' argument \'70000\' is invalid. --port must be a whole number from 0 to 65535, received "70000".\n(run "faultline demo --help" for usage)\n',
+    });
+  });
+
+  test('etcd status with no member answering exits 1 and says what to check', async () => {
+    const result = await run(['etcd', 'status', '--endpoints', 'http://127.0.0.1:9']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(JSON.parse(result.stdout).members[0].ok, false, 'what it saw is still printed');
+    assert.equal(
+      result.stderr,
+      'faultline: no etcd member answered at http://127.0.0.1:9; check the endpoints (client URLs such as http://127.0.0.1:2379) and that etcd runs there\n',
+    );
+  });
+
   test('an unreachable server', async () => {
     const result = await run(['ls'], { FAULTLINE_URL: 'http://127.0.0.1:9' });
     assert.equal(result.code, 1);
@@ -255,6 +300,45 @@ describe('errors go to stderr with a status and what to do', () => {
       result.stderr,
       /cannot reach the faultline server at http:\/\/127\.0\.0\.1:9 .*start one with "faultline server"/,
     );
+  });
+});
+
+describe('a command group without its command', () => {
+  const groups: Array<[string, string]> = [
+    ['toxic', 'add, update, remove'],
+    ['process', 'kill, pause, resume'],
+    ['syscall', 'inject, attach'],
+    ['stress', 'cpu, memory, disk, io'],
+    ['cgroup', 'create, limit, stats, remove, oom'],
+    ['net', 'create, show, partition, isolate, limit, delay, heal, exec, destroy'],
+    ['etcd', 'status, writer'],
+  ];
+  for (const [group, commands] of groups) {
+    test(`"faultline ${group}" did nothing: its help on stderr, exit 2, and what is missing`, async () => {
+      const result = await run([group]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(result.stdout, '');
+      assert.match(result.stderr, new RegExp(`^Usage: faultline ${group}\\b`));
+      assert.ok(
+        result.stderr.endsWith(`\nfaultline: "faultline ${group}" needs a command: ${commands}\n`),
+        result.stderr,
+      );
+    });
+  }
+
+  test('"faultline" alone is a usage error too; --help and help still exit 0 on stdout', async () => {
+    const bare = await run([]);
+    assert.equal(bare.code, 2);
+    assert.equal(bare.stdout, '');
+    assert.match(bare.stderr, /^Usage: faultline \[options\] \[command\]\n/);
+    assert.match(bare.stderr, /\nfaultline: no command given; run one of the commands listed above\n$/);
+    for (const args of [['--help'], ['help'], ['toxic', '--help'], ['help', 'toxic'], ['toxic', 'help']]) {
+      const asked = await run(args);
+      assert.equal(asked.code, 0, args.join(' '));
+      assert.equal(asked.stderr, '', args.join(' '));
+      assert.match(asked.stdout, /^Usage: faultline/, args.join(' '));
+      assert.doesNotMatch(asked.stdout, /needs a command|no command given/, args.join(' '));
+    }
   });
 });
 
@@ -535,6 +619,23 @@ describe('watch', () => {
     process.kill(child.pid!, 'SIGINT');
     await new Promise((resolve) => child.once('exit', resolve));
     assert.equal(child.exitCode, 0);
+  });
+
+  test('--proxy for a proxy the server does not have says so on stderr, and watches on', async () => {
+    const watching = spawnCli(
+      ['watch', '--proxy', 'later', '--types', 'proxy', '--since', '0'],
+      { FAULTLINE_URL: harness.url },
+      false,
+    );
+    await waitFor(() => watching.output().stderr.includes('has no proxy'), 'the note about the proxy');
+    assert.equal(
+      watching.output().stderr,
+      `faultline: watch: the server at ${harness.url} has no proxy "later" now; its events show once it is created ("faultline list" names the proxies there)\n`,
+    );
+    await harness.api('POST', '/proxies', { name: 'later', listen: '127.0.0.1:0', upstream: echo.address });
+    await waitFor(() => watching.output().stdout.includes('proxy.created'), 'the proxy created later');
+    process.kill(watching.child.pid!, 'SIGINT');
+    assert.equal((await watching.done).code, 0);
   });
 
   test('says so when the server goes away, with the id to resume from, and exits 1', async () => {

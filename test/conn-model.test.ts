@@ -69,3 +69,27 @@ test("a Gilbert-Elliott loss with p alone takes netem's defaults: r = 1 - p, 1-h
     /Gilbert-Elliott model \(to bad 0\.1%, to good 99\.9%, loss 100% when bad, 0% when good\)/,
   );
 });
+
+test('a udp toxic acts on flows, one per client address, and its sentence says so', () => {
+  assert.equal(
+    explain({ type: 'loss', toxicity: 0.25, attributes: { probability: 100_000 } }),
+    'loss_downstream: on 25% of flows, drops 10% of datagrams (downstream)',
+  );
+  assert.equal(
+    explain({ type: 'udp_latency', attributes: { latency: 40, match: { client: '127.0.0.2' }, first: 2 } }),
+    'udp_latency_downstream: on every matching flow (from 127.0.0.2), at most 2 times, delays each datagram by 40 ms (downstream)',
+  );
+  const onUdp = (body: object) => explainToxic(parseToxicCreate(body), 'udp');
+  assert.equal(
+    onUdp({ type: 'corrupt', attributes: { probability: 100 } }),
+    'corrupt_downstream: on every flow, flips a bit in 0.01% of the datagrams (downstream)',
+  );
+  assert.equal(
+    onUdp({ type: 'noop' }),
+    'noop_downstream: on every flow, passes data through unchanged (downstream)',
+  );
+  assert.equal(
+    explainToxic(parseToxicCreate({ type: 'corrupt', attributes: { probability: 100 } }), 'tcp'),
+    'corrupt_downstream: on every connection, flips a bit in 0.01% of the bytes (downstream)',
+  );
+});

@@ -1182,6 +1182,35 @@ describe('toxic targeting on the wire: match and counters inside attributes', ()
     });
   });
 
+  test('null is "not sent" where the default is the zero value, as Toxiproxy; refused where it is not', () => {
+    const lag = parseToxicCreate({ type: 'latency', attributes: { latency: null, JITTER: null } });
+    assert.deepEqual(lag.attributes, { latency: 0, jitter: 0 }, "Go's zero value: what Toxiproxy creates");
+    const updated = parseToxicUpdate(
+      { attributes: { latency: null } },
+      { ...lag, attributes: { latency: 7, jitter: 0 } },
+    );
+    assert.equal(updated.attributes.latency, 7, 'Go leaves the field alone on null: the current value stays');
+    for (const [type, attribute, hint] of [
+      [
+        'http_abort',
+        'status',
+        /^received null, which could mean the default 503, zero or none; leave status out for its default 503, or give a whole number of HTTP status from 200 to 599$/,
+      ],
+      [
+        'udp_latency',
+        'distribution',
+        /leave distribution out for its default "uniform", or give one of "uniform", "normal", "pareto", "paretonormal"$/,
+      ],
+      ['loss', 'P23', /leave p23 out for its default 1000000/],
+    ] as const) {
+      assert.throws(() => parseToxicCreate({ type, name: 'x', attributes: { [attribute]: null } }), {
+        code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+        reason: `invalid attribute ${attribute.toLowerCase()} of ${type} toxic "x"`,
+        hint,
+      });
+    }
+  });
+
   test('the wire form: own attributes, a choice at its omitted default left out, then match and counters', () => {
     const show = (body: object) => wireAttributes(parseToxicCreate(body));
     assert.deepEqual(show({ type: 'bandwidth', attributes: { rate: 5 } }), { rate: 5 });

@@ -311,6 +311,69 @@ describe('the ledger: one private place per user', () => {
     assert.equal(forced.code, 0, forced.stderr);
     assert.deepEqual((await harness.api('GET', '/proxies/base/toxics')).json, []);
   });
+
+  test('--dry-run says "already gone" for what the real run will find gone, with why', async () => {
+    const harness = await startHarness();
+    after(() => harness.close());
+    const echo = await startEchoServer();
+    await createProxy(harness, 'kept', echo.address);
+    const directory = fresh('dry-gone');
+    const exited = sleeper();
+    await waitFor(() => identify(exited.pid!) !== undefined, 'the sleeper to start');
+    const identity = identify(exited.pid!)!;
+    process.kill(exited.pid!, 'SIGKILL');
+    await waitFor(() => identify(exited.pid!) === undefined, 'the sleeper to be gone');
+    writeLedger(directory, 'gone', [
+      header('gone'),
+      entry({ kind: 'resume-process', process: identity }, { description: `paused process ${identity.pid}` }),
+      entry(
+        { kind: 'remove-toxic', proxy: 'kept', toxic: 'removed' },
+        { seq: 2, server: harness.url, description: 'added toxic removed on kept' },
+      ),
+      entry(
+        { kind: 'delete-proxy', proxy: 'kept' },
+        { seq: 3, server: harness.url, description: 'created kept' },
+      ),
+    ]);
+    const preview = await faultline(['rollback', '--ledger-dir', directory, '--dry-run']);
+    assert.equal(preview.code, 0, preview.stderr);
+    assert.equal(
+      preview.stdout.split('\n').slice(2).join('\n'),
+      [
+        `  would undo: created kept (${harness.url})`,
+        `    by: DELETE ${harness.url}/proxies/kept`,
+        `  already gone: added toxic removed on kept (${harness.url}) (${harness.url} answers: get toxic removed of kept: HTTP 404: toxic not found); nothing to undo`,
+        `  already gone: paused process ${identity.pid} (pid ${identity.pid} has exited); nothing to undo`,
+        '',
+      ].join('\n'),
+    );
+    const rolled = await faultline(['rollback', '--ledger-dir', directory]);
+    assert.equal(rolled.code, 0, rolled.stderr);
+    assert.match(rolled.stdout, new RegExp(`undone: created kept`));
+    assert.match(rolled.stdout, new RegExp(`already gone: added toxic removed on kept`));
+    assert.match(
+      rolled.stdout,
+      new RegExp(`already gone: paused process ${identity.pid} \\(pid ${identity.pid} has exited\\)`),
+    );
+    assert.equal((await harness.api('GET', '/proxies/kept')).status, 404);
+  });
+
+  test('--dry-run says which entries the real run would fail on, and exits 1 as it would', async () => {
+    const directory = fresh('dry-unreachable');
+    writeLedger(directory, 'away', [
+      header('away'),
+      entry(
+        { kind: 'delete-proxy', proxy: 'far' },
+        { server: 'http://127.0.0.1:9', description: 'created far' },
+      ),
+    ]);
+    const preview = await faultline(['rollback', '--ledger-dir', directory, '--dry-run']);
+    assert.equal(preview.code, 1, preview.stdout);
+    assert.match(
+      preview.stdout,
+      /\n {2}would fail: created far \(http:\/\/127\.0\.0\.1:9\): .*cannot reach the faultline server at http:\/\/127\.0\.0\.1:9/,
+    );
+  });
 });
 
 describe('the ledger after a crash', () => {

@@ -177,6 +177,19 @@ describe('network lab: namespaces, veth pairs and a bridge', () => {
       const result = await runCli(['net', ...args]);
       assert.equal(result.code, 2, `net ${args.join(' ')}: ${result.stderr}`);
     }
+    const single = await runCli(['net', 'create', 'one', '--hosts', 'a']);
+    assert.equal(single.code, 2);
+    assert.match(
+      single.stderr,
+      /^faultline: invalid hosts in net\.create: a lab needs at least two hosts to put faults between: give two or more \(--hosts a,b; "hosts": \["a", "b"\] in an experiment\)/,
+    );
+    const missing = await runCli(['net', 'destroy', 'nolab']);
+    assert.deepEqual(missing, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: there is no lab nolab (no state and no namespace fl-nolab-*): nothing was destroyed; check the name (a lab\'s namespaces show in "ip netns list" as fl-LAB-*)\n',
+    });
     await assert.rejects(net.create!({ lab: 'Bad Name', hosts: ['a', 'b'] }, context), /lab name "Bad Name"/);
     await assert.rejects(
       net.partition!({ lab: 'nolab', from: 'a', to: 'b' }, context),

@@ -185,6 +185,33 @@ describe('match.client on a udp proxy', () => {
   });
 });
 
+describe('the words for a udp proxy', () => {
+  test('?explain and the toxic events say flow, not connection', async () => {
+    const harness = await startHarness();
+    const explanations: string[] = [];
+    harness.engine.events.on((event) => {
+      if (event.type === 'toxic.added') explanations.push(event.explanation);
+    });
+    await createUdpProxy(harness, 'udp_words', '127.0.0.1:9');
+    for (const toxic of [
+      { type: 'udp_latency', toxicity: 0.5, attributes: { latency: 10 } },
+      { type: 'corrupt', attributes: { probability: 1000 } },
+    ]) {
+      assert.equal((await harness.api('POST', '/proxies/udp_words/toxics', toxic)).status, 200);
+    }
+    const expected = [
+      'udp_latency_downstream: on 50% of flows, delays each datagram by 10 ms (downstream)',
+      'corrupt_downstream: on every flow, flips a bit in 0.1% of the datagrams (downstream)',
+    ];
+    const shown = (await harness.api('GET', '/proxies?explain')).json.udp_words;
+    assert.deepEqual(
+      shown.toxics.map((toxic: { explanation: string }) => toxic.explanation),
+      expected,
+    );
+    assert.deepEqual(explanations, expected);
+  });
+});
+
 describe('bad input on udp proxies', () => {
   test('a stream toxic is refused with the datagram one to use instead', async () => {
     const harness = await startHarness();
@@ -235,6 +262,36 @@ describe('bad input on udp proxies', () => {
     });
     assert.equal(zero.status, 400);
     assert.match(zero.json.hint, /received 0; expected a whole number of ms from 1 to 86400000/);
+  });
+
+  test('null for an attribute whose default is not zero is refused with what to send instead', async () => {
+    const harness = await startHarness();
+    await createUdpProxy(harness, 'udp_null', '127.0.0.1:9');
+    const created = await harness.api('POST', '/proxies/udp_null/toxics', {
+      name: 'held',
+      type: 'udp_latency',
+      attributes: { latency: 10, limit: null },
+    });
+    assert.equal(created.status, 400);
+    assert.equal(created.json.error, 'invalid attribute limit of udp_latency toxic "held"');
+    assert.equal(
+      created.json.hint,
+      'received null, which could mean the default 1000, zero or none; leave limit out for its default 1000, or give a whole number of datagrams from 0 to 1000000',
+    );
+    const added = await harness.api('POST', '/proxies/udp_null/toxics', {
+      name: 'held',
+      type: 'reorder',
+      attributes: { latency: null, probability: 0, limit: 10 },
+    });
+    assert.equal(added.status, 200, 'null is "not sent" where the default is zero, as Toxiproxy decodes it');
+    assert.equal(added.json.attributes.latency, 0);
+    const updated = await harness.api('POST', '/proxies/udp_null/toxics/held', { attributes: { gap: null } });
+    assert.equal(updated.status, 400);
+    assert.match(
+      updated.json.hint,
+      /^received null, which could mean the default 1, zero or none; leave gap out to keep 1, or give/,
+    );
+    assert.equal((await harness.api('GET', '/proxies/udp_null/toxics/held')).json.attributes.limit, 10);
   });
 
   test('Gilbert-Elliott and random loss cannot be mixed', async () => {

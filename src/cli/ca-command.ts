@@ -1,10 +1,10 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { example, out } from './context.js';
 
 export function caCommand(): Command {
   return new Command('ca')
     .description("print where faultline's local CA certificate is and how to trust it (made on first use)")
-    .option('--json', 'print path and fingerprint as JSON')
+    .addOption(new Option('--json', 'print path and fingerprint as JSON').conflicts('pem'))
     .option('--pem', 'print the CA certificate itself')
     .addHelpText(
       'after',

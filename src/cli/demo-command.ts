@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfigFile } from '../config/config-file.js';
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import type { ProxySpec } from '../model/proxy-spec.js';
+import { integer } from './integer-option.js';
 import { startServer, stopOnSignals } from './server-command.js';
 
 const demoConfig = fileURLToPath(new URL('../../../examples/demo/faultline.yaml', import.meta.url));
@@ -86,7 +87,7 @@ Press Ctrl-C to stop.
 export function demoCommand(): Command {
   return new Command('demo')
     .description('start a demo HTTP upstream and the server with examples/demo/faultline.yaml')
-    .option('--port <port>', 'port of the control API', '8474')
+    .option('--port <port>', 'port of the control API', integer('--port', 0, 65535), 8474)
     .option(
       '--demo-ports <first>',
       `first of three consecutive ports for proxy "demo", proxy "demo_slow" and the upstream; 0 lets the system choose free ones`,
@@ -97,7 +98,7 @@ export function demoCommand(): Command {
       'after',
       '\nExamples:\n  faultline demo\n  curl -s http://127.0.0.1:20001/\n  faultline demo --port 0 --demo-ports 0     # when 8474 or 20000-20002 are taken\n',
     )
-    .action(async (options: { port: string; demoPorts: number }) => {
+    .action(async (options: { port: number; demoPorts: number }) => {
       const ports = portsFrom(options.demoPorts);
       const upstream = await startUpstream(ports.upstream);
       const upstreamPort = (upstream.address() as AddressInfo).port;
@@ -105,7 +106,7 @@ export function demoCommand(): Command {
       try {
         running = await startServer({
           host: '127.0.0.1',
-          port: Number(options.port),
+          port: options.port,
           busyPoll: 200,
           logLevel: 'warn',
         });

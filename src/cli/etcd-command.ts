@@ -37,8 +37,18 @@ export function etcdCommand(): Command {
       example('faultline etcd status --endpoints http://127.0.0.1:2379,http://127.0.0.1:22379'),
     )
     .action(async (flags: { endpoints: string }) => {
-      const status = await etcdOperations.status!({ endpoints: flags.endpoints.split(',') }, directContext());
+      const status = (await etcdOperations.status!(
+        { endpoints: flags.endpoints.split(',') },
+        directContext(),
+      )) as { members: Array<{ ok: boolean }> };
       out(JSON.stringify(status, null, 2));
+      // One member down is what a chaos experiment looks at; none answering is no status at all.
+      if (status.members.every((member) => !member.ok)) {
+        process.stderr.write(
+          `faultline: no etcd member answered at ${flags.endpoints}; check the endpoints (client URLs such as http://127.0.0.1:2379) and that etcd runs there\n`,
+        );
+        process.exitCode = 1;
+      }
     });
   return new Command('etcd')
     .description('etcd probes: member status and a lost-write checker')

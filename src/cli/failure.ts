@@ -21,8 +21,11 @@ export interface Failure {
 
 export function describeFailure(error: unknown): Failure {
   if (error instanceof CommanderError) {
-    // commander has already printed its message (through the faultline: prefix).
-    const done = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+    // commander has already printed its message (through the faultline: prefix). Help asked for
+    // (--help, `help`) exits 0; help shown because a command is missing has exitCode 1 from
+    // commander, and is a usage error like an unknown command.
+    const asked = error.code === 'commander.help' && error.exitCode === 0;
+    const done = ['commander.helpDisplayed', 'commander.version'].includes(error.code) || asked;
     return { status: done ? EXIT.done : EXIT.badInput, text: '' };
   }
   if (error instanceof FaultlineApiError) {

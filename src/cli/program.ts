@@ -47,9 +47,24 @@ function inheritSettings(command: Command): Command {
       outputError: (text, write) => write(`faultline: ${text.replace(/^error: /, '')}`),
     })
     .showHelpAfterError(`(run "${commandPath(command)} --help" for usage)`);
+  if (command.commands.length > 0) sayWhatIsMissing(command);
   refuseConflictingRepeats(command);
   for (const sub of command.commands) inheritSettings(sub);
   return command;
+}
+
+/**
+ * A group run without its command (`faultline toxic`, or `faultline` alone) did nothing, so
+ * commander's help goes to stderr and the exit is 2 (see failure.ts), never 0: a script running
+ * `faultline toxic $EMPTY` must not pass. This line after the help says what was wrong.
+ */
+function sayWhatIsMissing(command: Command): void {
+  command.addHelpText('after', ({ error }) => {
+    if (!error) return '';
+    if (!command.parent) return '\nfaultline: no command given; run one of the commands listed above';
+    const choices = command.commands.map((sub) => sub.name());
+    return `\nfaultline: "${commandPath(command)}" needs a command: ${choices.join(', ')}`;
+  });
 }
 
 const commandPath = (command: Command): string =>

@@ -12,11 +12,16 @@ import {
 } from './tls-options.js';
 
 export function listCommand(): Command {
+  // --json, --names and --wide each pick the whole output: two at once would drop one in silence.
   return withServerUrl(new Command('list'))
     .aliases(['ls', 'l', 'li'])
     .description('list every proxy with its addresses, state and number of toxics')
-    .option('--json', 'print the API response as JSON')
-    .option('--names', 'print only the names, one a line (for scripts and completion)')
+    .addOption(new Option('--json', 'print the API response as JSON').conflicts(['names', 'wide']))
+    .addOption(
+      new Option('--names', 'print only the names, one a line (for scripts and completion)').conflicts(
+        'wide',
+      ),
+    )
     .option('--wide', "piped: add protocol and settings columns after toxiproxy-cli's five")
     .addHelpText('after', example("faultline list --json | jq '.redis.toxics'"))
     .action(async (options: { json?: boolean; names?: boolean; wide?: boolean }, command: Command) => {

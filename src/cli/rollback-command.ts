@@ -1,9 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { defaultLedgerDirectory, type LedgerScan, scanLedgers } from '../experiment/ledger.js';
+import {
+  defaultLedgerDirectory,
+  type LedgerEntry,
+  type LedgerScan,
+  scanLedgers,
+} from '../experiment/ledger.js';
 import { forget, pickForgotten, selectorsIn } from '../experiment/ledger-forget.js';
-import { describeEntry, explainUndo, undoLedger } from '../experiment/rollback.js';
+import { describeEntry, explainUndo, nothingLeftOf, undoLedger } from '../experiment/rollback.js';
 import { UnsafeFile } from '../system/private-files.js';
 import { example, out, UsageError } from './context.js';
 
@@ -75,8 +80,7 @@ async function rollback(flags: RollbackFlags): Promise<number> {
     out(`run ${header.run} (${header.experiment}), started ${header.started} in ${header.cwd}:`);
     if (ledger.entries.length === 0) out('  nothing left to undo');
     if (flags.dryRun) {
-      for (const entry of [...ledger.entries].reverse())
-        out(`  would undo: ${describeEntry(entry)}\n    by: ${explainUndo(entry)}`);
+      problems += await preview(ledger.entries);
       continue;
     }
     const { failed } = await undoLedger(ledger, (line) => out(`  ${line}`));
@@ -118,6 +122,28 @@ function forgetEntries(scan: LedgerScan, flags: RollbackFlags): number {
       : 'undid nothing: whatever these entries recorded is left as it is',
   );
   return problems === 0 ? 0 : 1;
+}
+
+/**
+ * What the real run would do with each entry, newest first, decided as the real run decides:
+ * undo it, find it already gone (saying why), or fail to reach its server. Returns the failures.
+ */
+async function preview(entries: readonly LedgerEntry[]): Promise<number> {
+  let failures = 0;
+  for (const entry of [...entries].reverse()) {
+    let nothingLeft: string | undefined;
+    try {
+      nothingLeft = await nothingLeftOf(entry);
+    } catch (error) {
+      failures += 1;
+      out(`  would fail: ${describeEntry(entry)}: ${(error as Error).message}`);
+      continue;
+    }
+    if (nothingLeft === undefined)
+      out(`  would undo: ${describeEntry(entry)}\n    by: ${explainUndo(entry)}`);
+    else out(`  already gone: ${describeEntry(entry)} (${nothingLeft}); nothing to undo`);
+  }
+  return failures;
 }
 
 /** Ledgers once lived in ./.faultline/ledger; they are never run now, but their owner should know. */

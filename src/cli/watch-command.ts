@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { integer } from './integer-option.js';
-import type { ServerEvent } from '../client/index.js';
+import type { FaultlineClient, ServerEvent } from '../client/index.js';
 import { FaultlineApiError } from '../client/errors.js';
 import { type EngineEvent, engineEventTypes, unknownEventTypes } from '../model/events.js';
 import { clientFor, out, UsageError, withServerUrl } from './context.js';
@@ -33,6 +33,7 @@ export function watchCommand(): Command {
         const types = options.types?.split(',').filter(Boolean);
         if (types !== undefined) checkTypes(options.types ?? '', types);
         const client = clientFor(command);
+        if (options.proxy !== undefined) await sayWhenProxyIsMissing(client, options.proxy);
         const events = client.events({
           signal: controller.signal,
           ...(types ? { types } : {}),
@@ -64,6 +65,21 @@ export function watchCommand(): Command {
         );
       },
     );
+}
+
+/**
+ * --proxy for a proxy the server does not have would print nothing, maybe forever: it may be
+ * created later, so watching goes on, but stderr says so.
+ */
+async function sayWhenProxyIsMissing(client: FaultlineClient, name: string): Promise<void> {
+  try {
+    await client.proxy(name);
+  } catch (error) {
+    if (!(error instanceof FaultlineApiError && error.status === 404)) throw error;
+    process.stderr.write(
+      `faultline: watch: the server at ${client.url} has no proxy ${JSON.stringify(safe(name))} now; its events show once it is created ("faultline list" names the proxies there)\n`,
+    );
+  }
 }
 
 /** A --types filter that no event type passes would print nothing forever: refused at once. */

@@ -3,7 +3,7 @@ import { FaultlineApiError } from '../client/errors.js';
 import { isSystemUndo, type LedgerEntry, type ProxyUndo } from '../model/ledger.js';
 import { REDACTED_KEY } from '../model/tls-spec.js';
 import type { CreateProxyBody } from '../model/wire.js';
-import { explainSystemUndo, type UndoOutcome, undoSystem } from '../system/undo.js';
+import { explainSystemUndo, nothingLeftToUndo, type UndoOutcome, undoSystem } from '../system/undo.js';
 import { type LeftLedger, removeIfFinished, settleEntries } from './ledger.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8474';
@@ -97,6 +97,43 @@ async function recreateProxy(
     result: 'undone',
     note: `created enabled${left.length > 0 ? `, without ${left.join(' or ')}` : ''}: halt adds no fault`,
   };
+}
+
+/**
+ * Why `undo` would find nothing left of an entry's fault, or undefined when it would act: the
+ * system undo's own check, or for a proxy fault whether the server still has the proxy or toxic
+ * (the 404 that makes `undo` say "already gone"). A server that cannot be asked throws, as `undo`
+ * would fail.
+ */
+export async function nothingLeftOf(entry: LedgerEntry, token?: string): Promise<string | undefined> {
+  if (isSystemUndo(entry.undo)) return nothingLeftToUndo(entry.undo);
+  const server = entry.server ?? DEFAULT_SERVER;
+  const client = createClient({ url: server, ...(token === undefined ? {} : { token }) });
+  const step: ProxyUndo = entry.undo;
+  if (step.kind === 'recreate-proxy') return proxyExistsAgain(client, step.proxy);
+  try {
+    if (step.kind === 'delete-proxy' || step.kind === 'update-proxy') await client.proxy(step.proxy);
+    else await client.toxic(step.proxy, step.toxic);
+    return undefined;
+  } catch (error) {
+    if (error instanceof FaultlineApiError && error.status === 404)
+      return `${server} answers: ${error.message}`;
+    throw error;
+  }
+}
+
+/** A deleted proxy is recreated unless the server has a proxy of that name again (undo's 409). */
+async function proxyExistsAgain(
+  client: ReturnType<typeof createClient>,
+  proxy: string,
+): Promise<string | undefined> {
+  try {
+    await client.proxy(proxy);
+    return `proxy ${proxy} exists again: left as it is`;
+  } catch (error) {
+    if (error instanceof FaultlineApiError && error.status === 404) return undefined;
+    throw error;
+  }
 }
 
 /** Exactly what `undo` would do for an entry: the request, signal or commands. */

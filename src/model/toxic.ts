@@ -14,6 +14,8 @@ import {
 } from './match.js';
 import { checkName } from './names.js';
 import { attributeProblem, copyValue, isIntegerSpec } from './toxics/attribute-value.js';
+import type { AttributeSpec, ToxicDefinition } from './toxics/definition.js';
+import type { ProxyProtocol } from './protocol.js';
 import {
   type Attributes,
   type ConnectionToxicType,
@@ -198,7 +200,12 @@ export function validateAttributes(
   );
   const result: Attributes = {};
   for (const spec of definition.attributes) {
-    const value = unsets(spec, own) ? null : (sent[spec.name] ?? base?.attributes[spec.name] ?? spec.default);
+    const sentNull = isSentAsNull(spec.name, own);
+    if (sentNull) refuseAmbiguousNull(spec, base, where);
+    const value =
+      sentNull && spec.default === null
+        ? null
+        : (sent[spec.name] ?? base?.attributes[spec.name] ?? spec.default);
     const problem = attributeProblem(spec, value);
     if (problem !== undefined) {
       const what = `attribute ${spec.name} of ${where}`;
@@ -235,13 +242,41 @@ export function validateAttributes(
 }
 
 /**
- * null sent for an attribute whose unset value is null (http_modify's body, json_patch) unsets
- * it; for the others null means "not sent", as Go's decoder leaves a field alone on null.
+ * null is "not sent" (Toxiproxy's rule: Go's decoder leaves the field alone) only where that
+ * cannot be misread: an attribute whose default is its zero value (0, "", {}), so null gives
+ * what Toxiproxy gives. Where the default is something else (udp_latency's limit 1000, reorder's
+ * gap 1, http_abort's status 503), null could mean the default, zero or "no limit": refused.
  */
-function unsets(spec: { name: string; default: unknown }, own: Record<string, unknown>): boolean {
-  if (spec.default !== null) return false;
-  const name = spec.name.toLowerCase();
-  return Object.entries(own).some(([key, value]) => value === null && key.toLowerCase() === name);
+function refuseAmbiguousNull(spec: AttributeSpec, base: Targeting | undefined, where: string): void {
+  if (spec.default === null || isZeroValue(spec.default)) return;
+  const instead =
+    base === undefined
+      ? `leave ${spec.name} out for its default ${JSON.stringify(spec.default)}`
+      : `leave ${spec.name} out to keep ${JSON.stringify(base.attributes[spec.name])}`;
+  throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid attribute ${spec.name} of ${where}`, {
+    hint: `received null, which could mean the default ${JSON.stringify(spec.default)}, zero or none; ${instead}, or give ${expectedValue(spec)}`,
+  });
+}
+
+function expectedValue(spec: AttributeSpec): string {
+  if (isIntegerSpec(spec)) return `a whole number of ${spec.unit} from ${spec.min} to ${spec.max}`;
+  if (spec.kind === 'choice')
+    return `one of ${spec.choices.map((choice) => JSON.stringify(choice)).join(', ')}`;
+  return spec.kind === 'json' ? spec.accepts : 'a string';
+}
+
+const isZeroValue = (value: unknown) =>
+  value === 0 ||
+  value === '' ||
+  (typeof value === 'object' && value !== null && Object.keys(value).length === 0);
+
+/**
+ * Whether the attribute was sent as null, in any letter case. null unsets an attribute whose unset
+ * value is null (http_modify's body, json_patch); see refuseAmbiguousNull for the others.
+ */
+function isSentAsNull(name: string, own: Record<string, unknown>): boolean {
+  const lower = name.toLowerCase();
+  return Object.entries(own).some(([key, value]) => value === null && key.toLowerCase() === lower);
 }
 
 /**
@@ -311,10 +346,14 @@ const goToxicNames: Partial<Record<ToxicType, string>> = {
   udp_bandwidth: 'UdpBandwidthToxic',
 };
 
-export function explainToxic(toxic: ToxicSpec): string {
+/**
+ * The toxic in one sentence: what it acts on (every connection, a flow of a udp proxy, or each
+ * request), then what it does. `protocol` is its proxy's; datagram toxics act on flows anyway.
+ */
+export function explainToxic(toxic: ToxicSpec, protocol?: ProxyProtocol): string {
   const definition = definitionOf(toxic.type);
-  const what = definition.explain(toxic.attributes);
-  const singular = definition.layer === 'request' ? 'request' : 'connection';
+  const what = definition.explain(toxic.attributes, protocol);
+  const singular = unitOf(definition, protocol);
   const matching = describeMatch(toxic.match);
   const noun = (unit: string) => (matching ? `matching ${unit} (${matching})` : unit);
   let target: string;
@@ -328,4 +367,11 @@ export function explainToxic(toxic: ToxicSpec): string {
   }
   const direction = definition.layer === 'request' ? '' : ` (${toxic.stream})`;
   return `${toxic.name}: on ${target}, ${what}${direction}`;
+}
+
+/** What a toxic rolls and counts one by one: a request, a udp flow (one per client address) or a connection. */
+function unitOf(definition: ToxicDefinition, protocol: ProxyProtocol | undefined): string {
+  if (definition.layer === 'request') return 'request';
+  const datagramOnly = definition.protocols?.length === 1 && definition.protocols[0] === 'udp';
+  return protocol === 'udp' || datagramOnly ? 'flow' : 'connection';
 }

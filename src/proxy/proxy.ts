@@ -115,7 +115,7 @@ export class FaultProxy implements ProxyView {
     this.upstream = upstream;
     this.protocolImplementation = options.protocol;
     this.headerFaults = options.headerFaults;
-    this.roster = new ToxicRoster(name, environment.events, environment.limits);
+    this.roster = new ToxicRoster(name, environment.events, environment.limits, () => this.protocol);
   }
 
   /** Made when a connect-time toxic (connect_delay, refuse) first holds a connection. */

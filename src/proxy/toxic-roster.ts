@@ -1,6 +1,7 @@
 import { FaultlineError } from '../model/errors.js';
 import { CounterState } from '../model/match.js';
 import { checkName } from '../model/names.js';
+import type { ProxyProtocol } from '../model/protocol.js';
 import { explainToxic, streams, toxicExists, type ToxicSpec } from '../model/toxic.js';
 import type { EventBus } from './events.js';
 import type { EngineLimits } from './limits.js';
@@ -20,6 +21,8 @@ export class ToxicRoster {
     private readonly proxy: string,
     private readonly events: EventBus,
     private readonly limits: EngineLimits,
+    /** The proxy's protocol, for the words of the explanations (a udp proxy has flows). */
+    private readonly protocol: () => ProxyProtocol,
   ) {}
 
   /** In the order they were added: the order toxics apply in. */
@@ -69,7 +72,8 @@ export class ToxicRoster {
 
   announce(type: 'toxic.added' | 'toxic.updated' | 'toxic.removed', toxic: ToxicSpec): void {
     if (type === 'toxic.removed') this.events.emit({ type, proxy: this.proxy, toxic });
-    else this.events.emit({ type, proxy: this.proxy, toxic, explanation: explainToxic(toxic) });
+    else
+      this.events.emit({ type, proxy: this.proxy, toxic, explanation: explainToxic(toxic, this.protocol()) });
   }
 
   /** One counter per toxic; an updated toxic is a new object, so its counters start again. */

@@ -12,7 +12,7 @@ export function explainedProxyJson(proxy: EngineProxy): ProxyJson & {
     ...shown,
     toxics: shown.toxics.map((toxic, index) => {
       const spec = proxy.toxics[index];
-      return { ...toxic, explanation: spec === undefined ? '' : explainToxic(spec) };
+      return { ...toxic, explanation: spec === undefined ? '' : explainToxic(spec, proxy.protocol) };
     }),
   };
 }

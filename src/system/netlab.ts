@@ -236,6 +236,11 @@ export function labExists(name: string): boolean {
   return existsSync(statePath(validLabName(name)));
 }
 
+/** Whether nothing of a lab is left: neither its state nor a namespace named after it. */
+export function labIsGone(name: string): boolean {
+  return !labExists(name) && labNamespaces(name).length === 0;
+}
+
 /** A process running inside one of a lab's namespaces. */
 export interface LabProcess {
   pid: number;

@@ -158,19 +158,25 @@ export function identifyFile(path: string): FileIdentity {
   return { path, device: String(stats.dev), inode: String(stats.ino) };
 }
 
-/**
- * Removes `file.path` only while it is still the regular file identified (same device and inode),
- * so a file or symlink put in its place is left alone.
- */
-export function removeIdentified(file: FileIdentity): 'removed' | 'gone' | 'replaced' {
+/** Whether `file.path` is still the regular file identified, is gone, or names another file now. */
+export function findIdentified(file: FileIdentity): 'present' | 'gone' | 'replaced' {
   let stats;
   try {
     stats = lstatSync(file.path, { bigint: true });
   } catch {
     return 'gone';
   }
-  if (!stats.isFile() || String(stats.dev) !== file.device || String(stats.ino) !== file.inode)
-    return 'replaced';
+  const same = stats.isFile() && String(stats.dev) === file.device && String(stats.ino) === file.inode;
+  return same ? 'present' : 'replaced';
+}
+
+/**
+ * Removes `file.path` only while it is still the regular file identified (same device and inode),
+ * so a file or symlink put in its place is left alone.
+ */
+export function removeIdentified(file: FileIdentity): 'removed' | 'gone' | 'replaced' {
+  const found = findIdentified(file);
+  if (found !== 'present') return found;
   try {
     unlinkSync(file.path);
   } catch (error) {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, lstatSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
   createExclusive,
@@ -11,6 +11,7 @@ import {
   removeIdentified,
   UnsafeFile,
 } from './private-files.js';
+import { BadInput } from './bad-input.js';
 import { describeExit } from './processes.js';
 
 /** systemd's Restart=, RestartSec= and StartLimitBurst=/StartLimitIntervalSec=, with its defaults. */
@@ -172,6 +173,7 @@ function checkPidfile(path: string): void {
   try {
     stats = lstatSync(path);
   } catch {
+    checkPidfileDirectory(path);
     return;
   }
   const problem = stats.isSymbolicLink()
@@ -181,6 +183,21 @@ function checkPidfile(path: string): void {
       : 'it is not a regular file';
   if (problem !== undefined)
     throw new UnsafeFile(`refused pidfile ${path}: ${problem}; remove it or choose another path`);
+}
+
+/** A new pidfile goes in a directory that is there: found out before anything starts, not after. */
+function checkPidfileDirectory(path: string): void {
+  const directory = dirname(path);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch {
+    // Missing: said below.
+  }
+  if (!isDirectory)
+    throw new BadInput(
+      `cannot keep the pidfile ${path}: ${directory} is not a directory here; create it or choose another path (nothing was started)`,
+    );
 }
 
 /**

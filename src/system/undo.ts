@@ -6,6 +6,7 @@ import {
   describeLabProcesses,
   destroyLab,
   type LabProcess,
+  labIsGone,
   labProcesses,
   labExists,
   limitUndo,
@@ -20,7 +21,7 @@ import {
   describeProcesses,
   type FoundProcess,
 } from './activity-processes.js';
-import { removeIdentified } from './private-files.js';
+import { findIdentified, removeIdentified } from './private-files.js';
 import { identify, isStillRunning, type ProcessIdentity, signalIdentified } from './processes.js';
 
 export type { SystemUndo } from '../model/ledger.js';
@@ -90,8 +91,49 @@ function existingCgroup(name: string): Cgroup | undefined {
   }
 }
 
+/**
+ * Why there is nothing left for an undo to act on (the process has exited, the file or cgroup or
+ * lab is gone), or undefined when there is. undoSystem decides by it before acting, and
+ * `faultline rollback --dry-run` shows it, so the dry run says what the real one will do.
+ */
+export function nothingLeftToUndo(step: SystemUndo): string | undefined {
+  switch (step.kind) {
+    case 'stop-process':
+    case 'resume-process':
+      return isStillRunning(step.process) ? undefined : processGone(step.process);
+    case 'stop-activity':
+      return activityProcesses(step.process, step.mark).length > 0
+        ? undefined
+        : `${processGone(step.process)}, and no process holds ${ACTIVITY_MARK_VARIABLE}=${step.mark}`;
+    case 'remove-cgroup':
+      return existingCgroup(step.cgroup) ? undefined : `faultline/${step.cgroup} is gone`;
+    case 'remove-file': {
+      const found = findIdentified(step);
+      if (found === 'present') return undefined;
+      return found === 'gone' ? `${step.path} is gone` : `${step.path} now names another file, left alone`;
+    }
+    case 'remove-partition':
+    case 'remove-limit':
+    case 'remove-delay':
+      return labExists(step.lab) ? undefined : `lab ${step.lab} is gone`;
+    case 'destroy-lab':
+      return labIsGone(step.lab)
+        ? `lab ${step.lab} is gone, and no namespace fl-${step.lab}-* is left`
+        : undefined;
+  }
+}
+
+function processGone(process: ProcessIdentity): string {
+  const now = identify(process.pid);
+  return now === undefined
+    ? `pid ${process.pid} has exited`
+    : `pid ${process.pid} has exited (the pid now names another process, left alone)`;
+}
+
 /** Carries out one structured system undo; every action is built here, from validated fields. */
 export async function undoSystem(step: SystemUndo): Promise<UndoOutcome> {
+  const nothingLeft = nothingLeftToUndo(step);
+  if (nothingLeft !== undefined) return { result: 'already gone', note: nothingLeft };
   switch (step.kind) {
     case 'stop-process':
       return outcome(await stopProcess(step.process));
@@ -122,11 +164,10 @@ export async function undoSystem(step: SystemUndo): Promise<UndoOutcome> {
       return outcome(commands !== undefined && runUndo(commands) > 0);
     }
     case 'destroy-lab': {
-      const present = labExists(step.lab);
       const stopped = await stopLabProcesses(step.lab);
       destroyLab(step.lab);
       return {
-        ...outcome(present),
+        result: 'undone',
         ...(stopped.length > 0 ? { note: `stopped what ran in it: ${describeLabProcesses(stopped)}` } : {}),
       };
     }

@@ -23,6 +23,11 @@ export const corrupt = {
         'chance per byte that one of its bits flips, in parts per million (1000 = 0.1%); on udp proxies, chance per datagram that one bit of it flips',
     },
   ],
-  explain: ({ probability = 0 }) =>
-    `flips a bit in ${percentOf(probability)} of the bytes (of the datagrams, on a udp proxy)`,
+  explain: ({ probability = 0 }, protocol) => {
+    const rate = percentOf(probability);
+    if (protocol === 'udp') return `flips a bit in ${rate} of the datagrams`;
+    if (protocol === undefined)
+      return `flips a bit in ${rate} of the bytes (of the datagrams, on a udp proxy)`;
+    return `flips a bit in ${rate} of the bytes`;
+  },
 } satisfies ToxicDefinition<IntegerAttributes>;

@@ -65,8 +65,11 @@ export interface ToxicDefinition<A extends Attributes = Attributes> {
   readonly attributes: readonly AttributeSpec[];
   /** Checks that involve several attributes; returns what is wrong, or undefined. */
   check?(attributes: A): string | undefined;
-  /** One sentence, in the present tense, about what the toxic does to a connection or request. */
-  explain(attributes: A): string;
+  /**
+   * One sentence, in the present tense, about what the toxic does to a connection, flow or
+   * request; `protocol` is its proxy's, when known.
+   */
+  explain(attributes: A, protocol?: ProxyProtocol): string;
 }
 
 export const MAX_MILLISECONDS = 24 * 60 * 60 * 1000;

@@ -77,7 +77,7 @@ export class UdpProxy {
     this.listen = listen;
     this.upstream = upstream;
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    this.roster = new ToxicRoster(name, environment.events, environment.limits);
+    this.roster = new ToxicRoster(name, environment.events, environment.limits, () => this.protocol);
   }
 
   get toxics(): readonly ToxicSpec[] {

@@ -5,11 +5,13 @@ import {
   destroyLab,
   heal,
   isolate,
+  labIsGone,
   limitBandwidth,
   loadLab,
   partition,
 } from '../netlab.js';
 import type { Undo } from '../../model/ledger.js';
+import { BadInput } from '../bad-input.js';
 import { stopLabProcesses } from '../undo.js';
 import { operation, type SystemOperation } from './operation.js';
 
@@ -18,7 +20,16 @@ const lab = z.string().min(1);
 export const netOperations: Record<string, SystemOperation> = {
   create: operation(
     'net.create',
-    z.strictObject({ lab, hosts: z.array(z.string()).min(2), subnet: z.string().optional() }),
+    z.strictObject({
+      lab,
+      hosts: z
+        .array(z.string())
+        .min(
+          2,
+          'a lab needs at least two hosts to put faults between: give two or more (--hosts a,b; "hosts": ["a", "b"] in an experiment)',
+        ),
+      subnet: z.string().optional(),
+    }),
     async (args, context) => {
       const created = createLab(
         args.lab,
@@ -40,6 +51,10 @@ export const netOperations: Record<string, SystemOperation> = {
     'net.destroy',
     z.strictObject({ lab, force: z.boolean().default(false) }),
     async (args, context) => {
+      if (labIsGone(args.lab))
+        throw new BadInput(
+          `there is no lab ${args.lab} (no state and no namespace fl-${args.lab}-*): nothing was destroyed; check the name (a lab's namespaces show in "ip netns list" as fl-LAB-*)`,
+        );
       const stopped = args.force ? await stopLabProcesses(args.lab) : [];
       destroyLab(args.lab);
       context.ledger.settleWhere((undo) => labOf(undo) === args.lab);
