@@ -245,6 +245,10 @@ test('refusals say what PyYAML or chaos would do and what to write instead', () 
     refusal('a: {yes: 1, 1: 2}'),
     /^duplicate key '1' at line 1, column 13 \(first written at line 1, column 5 as 'yes'\): PyYAML reads both as the same key \(true == 1\)/,
   );
+  assert.match(
+    refusal('a: {on: 1, "true": 2}'),
+    /^duplicate key 'true' at line 1, column 12 \(first written at line 1, column 5 as 'on'\): both become the key "true"/,
+  );
 });
 
 test('an integer beyond 2^53 is read with a warning naming it, as chaos would keep it exact', () => {

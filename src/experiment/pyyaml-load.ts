@@ -71,7 +71,7 @@ export function safeLoad(text: string, warn: (message: string) => void): unknown
       if (node.tag === `${TAG}omap` || node.tag === `${TAG}pairs`) return asPairList(node as YAMLSeq, at);
       if (isMap(node)) {
         checkMerges(node.items, document, at);
-        checkNumericKeys(node.items, at);
+        checkKeyCollisions(node.items, at);
       }
       return undefined;
     },
@@ -163,20 +163,27 @@ function checkMerges(items: Pair[], document: Document, at: (node: Node) => stri
 }
 
 /**
- * yaml compares keys by value and type, Python by ==: `yes` and `1` (True == 1) are one key to
- * PyYAML, which keeps the last value, so they are a duplicate key here too.
+ * yaml compares keys by value and type. Python compares them with ==, so `yes` and `1` are one
+ * key to PyYAML (True == 1), which keeps the last value; and `yes` and `"true"`, two keys to
+ * Python, are one in JSON, so the later would replace the earlier. Either is a duplicate key here.
  */
-function checkNumericKeys(items: Pair[], at: (node: Node) => string): void {
-  const seen = new Map<number, Scalar>();
+function checkKeyCollisions(items: Pair[], at: (node: Node) => string): void {
+  const seen = new Map<string, Scalar>();
   for (const { key } of items) {
-    if (!isScalar(key) || (typeof key.value !== 'number' && typeof key.value !== 'boolean')) continue;
-    const first = seen.get(Number(key.value));
-    if (first)
+    if (!isScalar(key) || typeof key.value === 'symbol') continue;
+    const numeric = typeof key.value === 'number' || typeof key.value === 'boolean';
+    const names = [`json ${String(jsonKey(key))}`, ...(numeric ? [`number ${Number(key.value)}`] : [])];
+    const clash = names.find((name) => seen.has(name));
+    if (clash) {
+      const first = seen.get(clash)!;
+      const reason = clash.startsWith('number')
+        ? `PyYAML reads both as the same key (${String(first.value)} == ${String(key.value)}) and keeps only the last value`
+        : `both become the key ${JSON.stringify(clash.slice('json '.length))}, and only the last value would be kept`;
       throw new Error(
-        `duplicate key '${key.source}' at ${at(key)} (first written at ${at(first)} as '${first.source}'): ` +
-          `PyYAML reads both as the same key (${String(first.value)} == ${String(key.value)}) and keeps only the last value; write it once`,
+        `duplicate key '${key.source}' at ${at(key)} (first written at ${at(first)} as '${first.source}'): ${reason}; write it once`,
       );
-    seen.set(Number(key.value), key);
+    }
+    for (const name of names) seen.set(name, key);
   }
 }
 
