@@ -251,6 +251,25 @@ test('refusals say what PyYAML or chaos would do and what to write instead', () 
   );
 });
 
+test('an anchor merged into many activities is read, as PyYAML reads it, and a billion laughs file is refused', () => {
+  const activities = Array.from({ length: 500 }, (_, i) => `  - {<<: *provider, name: a${i}}`).join('\n');
+  const document = safeLoad(
+    `x: &provider {type: python, module: m}\nmethod:\n${activities}\n`,
+    () => undefined,
+  );
+  assert.deepEqual((document as { method: unknown[] }).method[499], {
+    type: 'python',
+    module: 'm',
+    name: 'a499',
+  });
+  const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+  for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g'].entries())
+    laughs.push(`${name}: &${name} [${Array(10).fill(`*${'abcdefg'[i]}`).join(', ')}]`);
+  assert.throws(() => safeLoad(laughs.join('\n'), () => undefined), {
+    message: /^the aliases \(\*name\) expand past 10000 copies/,
+  });
+});
+
 test('an integer beyond 2^53 is read with a warning naming it, as chaos would keep it exact', () => {
   const warnings: string[] = [];
   assert.deepEqual(

@@ -22,6 +22,11 @@ const TAG = 'tag:yaml.org,2002:';
 const UNWRITABLE: Record<string, string> = { [`${TAG}binary`]: 'bytes', [`${TAG}set`]: 'a set' };
 /** Plain scalars PyYAML resolves to tags it has a constructor for only as keys. */
 const KEY_ONLY: Record<string, string> = { '=': 'value', '<<': 'merge' };
+/**
+ * yaml's default of 100 refused an experiment with `<<: *defaults` in 101 activities, which PyYAML
+ * reads; this still stops a "billion laughs" file, whose nested aliases multiply.
+ */
+const MAX_ALIAS_COUNT = 10_000;
 const STANDARD_SCALARS = ['int', 'float', 'bool', 'null', 'str', 'timestamp'].map((name) => `${TAG}${name}`);
 
 /**
@@ -83,7 +88,15 @@ export function safeLoad(text: string, warn: (message: string) => void): unknown
       if (isScalar(pair.key)) pair.key.value = jsonKey(pair.key);
     },
   });
-  return document.toJS();
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!/Excessive alias count/.test((error as Error).message)) throw error;
+    throw new Error(
+      `the aliases (*name) expand past ${MAX_ALIAS_COUNT} copies, counting the aliases inside each anchor: ` +
+        'faultline refuses this to stay safe from "billion laughs" files (PyYAML has no limit); use fewer nested aliases',
+    );
+  }
 }
 
 /** A tag safe_load has no constructor for is refused as unsafe; other warnings are passed on. */
