@@ -129,6 +129,8 @@ const SNIPPETS = [
   'a: !!binary aGVsbG8=',
   'a: !!set {x, y}',
   'a: !!python/name:os.system',
+  'a: *nope',
+  'a: &x 1\nb: &x 2\nc: *x',
   'a: !secret x',
   'a: 1\n---\nb: 2',
   '%YAML 1.2\n---\na: yes',

@@ -57,8 +57,28 @@ export function safeLoad(text: string, warn: (message: string) => void): unknown
     throw new Error(`${key ? `${key}: ` : ''}${error.message}`);
   }
   checkTags(document, warn);
+  // The anchors defined so far, in document order: what an alias met next refers to. (yaml's
+  // Alias.resolve(document) searches the whole document for each alias.)
+  const anchors = new Map<string, Node>();
+  const anchor = (node: Node) => {
+    if (!node.anchor) return;
+    const first = anchors.get(node.anchor);
+    if (first)
+      throw new Error(
+        `found duplicate anchor '${node.anchor}' at ${at(node)} (first at ${at(first)}): PyYAML refuses a second ` +
+          'anchor of the same name; rename one',
+      );
+    anchors.set(node.anchor, node);
+  };
   visit(document, {
+    Alias(_, node) {
+      if (!anchors.has(node.source))
+        throw new Error(
+          `found undefined alias '${node.source}' at ${at(node)}: define &${node.source} before it`,
+        );
+    },
     Scalar(key, node) {
+      anchor(node);
       if (node.tag && node.tag in UNWRITABLE) throw unwritable(node, at(node));
       const special = key === 'key' || node.type !== Scalar.PLAIN ? undefined : KEY_ONLY[node.source ?? ''];
       if (special)
@@ -72,10 +92,11 @@ export function safeLoad(text: string, warn: (message: string) => void): unknown
         );
     },
     Collection(_, node) {
+      anchor(node);
       if (node.tag && node.tag in UNWRITABLE) throw unwritable(node, at(node));
       if (node.tag === `${TAG}omap` || node.tag === `${TAG}pairs`) return asPairList(node as YAMLSeq, at);
       if (isMap(node)) {
-        checkMerges(node.items, document, at);
+        checkMerges(node.items, anchors, at);
         checkKeyCollisions(node.items, at);
       }
       return undefined;
@@ -152,7 +173,7 @@ function asPairList(node: YAMLSeq, at: (node: Node) => string): YAMLSeq {
  * the list wins), and keys written in the mapping win over merged ones wherever they stand.
  * PyYAML also lets a second `<<` win over the first, a duplicate key faultline refuses.
  */
-function checkMerges(items: Pair[], document: Document, at: (node: Node) => string): void {
+function checkMerges(items: Pair[], anchors: Map<string, Node>, at: (node: Node) => string): void {
   const merges = items.filter((pair) => isScalar(pair.key) && typeof pair.key.value === 'symbol');
   const [first, second] = merges;
   if (!first) return;
@@ -161,14 +182,14 @@ function checkMerges(items: Pair[], document: Document, at: (node: Node) => stri
       `duplicate key '<<' at ${at(second.key as Node)} (first written at ${at(first.key as Node)}): ` +
         'merge several mappings with one key, <<: [*first, *second] (the first listed wins)',
     );
-  const resolve = (node: unknown) => (isAlias(node) ? node.resolve(document) : node);
+  const resolve = (node: unknown) => (isAlias(node) ? anchors.get(node.source) : node);
   const value = resolve(first.value);
   const sources = isSeq(value) ? value.items.map(resolve) : [value];
-  const wrong = sources.find((source) => !isMap(source));
-  if (wrong !== undefined || value === null)
+  const wrong = sources.findIndex((source) => !isMap(source));
+  if (wrong >= 0)
     throw new Error(
       `merge key '<<' at ${at(first.key as Node)}: expected a mapping or list of mappings for merging, but found ` +
-        `${describe(wrong ?? value)}; write <<: *anchor, where the anchor names a mapping, or <<: [*a, *b]`,
+        `${describe(sources[wrong])}; write <<: *anchor, where the anchor names a mapping, or <<: [*a, *b]`,
     );
   // Merged keys come first in a Python dict; yaml adds them where `<<` stands.
   items.splice(items.indexOf(first), 1);
