@@ -8,6 +8,7 @@ set -euo pipefail
 #   zsh           the zsh completion script
 #   chromium      the HTML report and the browser faults (through playwright-core)
 #   python3       the python provider and controls
+#   python3-yaml  PyYAML, whose safe_load the YAML 1.1 reading of experiments is checked against
 #   redis-server  the chapter 8 lesson and the Redis client tests
 #   postgresql    the chapter 4 lesson (initdb and postgres, run as the postgres user)
 #   etcd-server etcd-client   the 3-member etcd cluster scenarios
@@ -16,7 +17,7 @@ set -euo pipefail
 #   haproxy nginx dnsmasq prometheus dnsutils curl openssl   real peers for the HTTP, UDP and TLS
 #                 tests and the bench
 packages=(
-  zsh chromium python3 redis-server postgresql etcd-server etcd-client strace iproute2
+  zsh chromium python3 python3-yaml redis-server postgresql etcd-server etcd-client strace iproute2
   haproxy nginx dnsmasq prometheus dnsutils curl openssl
 )
 

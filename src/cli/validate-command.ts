@@ -27,7 +27,7 @@ export function validateCommand(): Command {
       };
       try {
         const { globalControls } = loadSettings(flags.settings ?? globals.settings, warn);
-        await validateExperiment(await loadExperiment(source), baseDirectoryOf(source), {
+        await validateExperiment(await loadExperiment(source, { warn }), baseDirectoryOf(source), {
           strict: flags.strict === true,
           warn,
           globalControls,

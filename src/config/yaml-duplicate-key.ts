@@ -28,7 +28,7 @@ export function duplicateKey(document: Document, error: YAMLError, text: string)
   return `duplicate key '${String(duplicate.value)}'${line ? ` (first written at line ${line})` : ''}`;
 }
 
-/** yaml's parse(), whose error names a duplicate key; for the small files read whole (settings, var and control files). */
+/** yaml's YAML 1.2 parse(), whose error names a duplicate key: for faultline's own small files (FAULTLINE_FAULTS). */
 export function parseYamlNamingKeys(text: string): unknown {
   const document = parseDocument(text);
   const [error] = document.errors;

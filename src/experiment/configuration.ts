@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
 import { InvalidExperiment } from './errors.js';
-import { parseYamlNamingKeys } from '../config/yaml-duplicate-key.js';
+import { safeLoad } from './pyyaml-load.js';
 
 export type Configuration = Record<string, unknown>;
 export type Secrets = Record<string, Record<string, unknown>>;
@@ -85,7 +85,7 @@ export async function loadVarFiles(paths: readonly string[], warn: (message: str
     if (['.json', '.yaml', '.yml'].includes(extension)) {
       try {
         const document = (
-          extension === '.json' ? JSON.parse(text) : parseYamlNamingKeys(text)
+          extension === '.json' ? JSON.parse(text) : safeLoad(text, warn)
         ) as JsonObject | null;
         Object.assign(vars.configuration, document?.configuration ?? {});
         Object.assign(vars.secrets, document?.secrets ?? {});

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parseDocument } from 'yaml';
-import { duplicateKey } from '../config/yaml-duplicate-key.js';
 import { fetchAnyPort } from '../net/fetch-any-port.js';
 import { InvalidExperiment } from './errors.js';
+import { safeLoad } from './pyyaml-load.js';
 
 /** The experiment source could not be read (chaostoolkit's InvalidSource). */
 export class InvalidSource extends Error {
@@ -14,10 +13,13 @@ export class InvalidSource extends Error {
 export interface LoadOptions {
   /** false: an https source's certificate is not checked (chaos run --no-verify-tls). */
   verifyTls?: boolean;
+  /** Hears what was read but changed on the way (an integer too large to hold exactly). */
+  warn?: (message: string) => void;
 }
 
 export async function loadExperiment(source: string, options: LoadOptions = {}): Promise<unknown> {
-  if (/^https?:\/\//.test(source)) return fetchExperiment(source, options.verifyTls !== false);
+  const warn = options.warn ?? (() => undefined);
+  if (/^https?:\/\//.test(source)) return fetchExperiment(source, options.verifyTls !== false, warn);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
     throw new InvalidSource(`'${source.split(':')[0]}' is not a supported source scheme.`);
   }
@@ -29,11 +31,15 @@ export async function loadExperiment(source: string, options: LoadOptions = {}):
     throw new InvalidSource(`Path "${source}" does not exist.`);
   }
   if (extension === '.json') return parseJson(text);
-  if (extension === '.yaml' || extension === '.yml') return parseYamlExperiment(text);
+  if (extension === '.yaml' || extension === '.yml') return parseYamlExperiment(text, warn);
   throw new InvalidExperiment('only files with json, yaml or yml extensions are supported');
 }
 
-async function fetchExperiment(url: string, verifyTls: boolean): Promise<unknown> {
+async function fetchExperiment(
+  url: string,
+  verifyTls: boolean,
+  warn: (message: string) => void,
+): Promise<unknown> {
   const token = process.env.CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN;
   const response = await fetchAnyPort(url, {
     insecure: !verifyTls,
@@ -54,11 +60,11 @@ async function fetchExperiment(url: string, verifyTls: boolean): Promise<unknown
   }
   const type = response.headers.get('content-type') ?? '';
   if (type.includes('json')) return parseJson(text);
-  if (type.includes('yaml')) return parseYamlExperiment(text);
+  if (type.includes('yaml')) return parseYamlExperiment(text, warn);
   try {
     return JSON.parse(text);
   } catch {
-    return parseYamlExperiment(text);
+    return parseYamlExperiment(text, warn);
   }
 }
 
@@ -82,28 +88,9 @@ function withLineAndColumn(text: string, message: string): string {
   return `${message} (line ${line}, column ${column})`;
 }
 
-/**
- * YAML as chaostoolkit reads it (safe_load): a tag that is not standard YAML, such as
- * `!!python/object`, would construct arbitrary objects there and is refused here.
- */
-function parseYamlExperiment(text: string): unknown {
-  const document = parseDocument(text);
-  const [error] = document.errors;
-  if (error) {
-    const key = duplicateKey(document, error, text);
-    throw new InvalidSource(`Failed parsing YAML experiment: ${key ? `${key}: ` : ''}${error.message}`);
-  }
-  const unsafe = document.warnings.find((warning) => warning.code === 'TAG_RESOLVE_FAILED');
-  if (unsafe) {
-    const tag = /Unresolved tag: (\S+)/.exec(unsafe.message)?.[1] ?? 'unknown';
-    const [line, column] = unsafe.linePos?.[0] ? [unsafe.linePos[0].line, unsafe.linePos[0].col] : ['?', '?'];
-    throw new InvalidSource(
-      `Failed parsing YAML experiment: could not determine a constructor for the tag '${tag}' at line ${line}, column ${column}. ` +
-        'Experiments are read as safe YAML, as chaostoolkit does: remove the tag and write the value as plain YAML.',
-    );
-  }
+function parseYamlExperiment(text: string, warn: (message: string) => void): unknown {
   try {
-    return document.toJS();
+    return safeLoad(text, warn);
   } catch (error) {
     throw new InvalidSource(`Failed parsing YAML experiment: ${(error as Error).message}`);
   }

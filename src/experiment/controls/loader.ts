@@ -45,7 +45,13 @@ export async function loadExperimentWithControls(
   const controls: ControlRecord[] = [];
   const globals = options.globals.filter((control) => moduleKey(control) !== undefined);
   if (globals.length === 0)
-    return { document: await loadExperiment(source, { verifyTls: options.verifyTls !== false }), controls };
+    return {
+      document: await loadExperiment(source, {
+        verifyTls: options.verifyTls !== false,
+        warn: (message) => options.log.warning(message),
+      }),
+      controls,
+    };
   const modules = await loadControlModules(globals, options.baseDirectory, options.python, undefined);
   const signal = new AbortController().signal;
   const applyLoaderControls = async (scope: ControlScope, state: unknown) => {
@@ -78,7 +84,10 @@ export async function loadExperimentWithControls(
   let document: unknown = null;
   try {
     await applyLoaderControls('before', null);
-    document = await loadExperiment(source, { verifyTls: options.verifyTls !== false });
+    document = await loadExperiment(source, {
+      verifyTls: options.verifyTls !== false,
+      warn: (message) => options.log.warning(message),
+    });
   } finally {
     await applyLoaderControls('after', document);
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { isObject, type JsonObject } from '../../model/experiment.js';
 import { InvalidExperiment } from '../errors.js';
 import { describeUnknownKey, KNOWN_KEYS, unknownKeys } from '../known-keys.js';
-import { parseYamlNamingKeys } from '../../config/yaml-duplicate-key.js';
+import { safeLoad } from '../pyyaml-load.js';
 
 /** Where `chaos run` reads its settings when --settings is not given. */
 export const DEFAULT_SETTINGS_PATH = join(homedir(), '.chaostoolkit', 'settings.yaml');
@@ -35,7 +35,7 @@ export function loadSettings(path: string | undefined, warn: (message: string) =
   }
   let parsed: unknown;
   try {
-    parsed = parseYamlNamingKeys(readFileSync(target, 'utf8'));
+    parsed = safeLoad(readFileSync(target, 'utf8'), warn);
   } catch (error) {
     throw new InvalidExperiment(`Settings file ${target} is not valid YAML: ${(error as Error).message}`);
   }
@@ -71,7 +71,7 @@ export function loadControlFile(path: string, warn: (message: string) => void): 
   }
   let parsed: unknown;
   try {
-    parsed = parseYamlNamingKeys(readFileSync(path, 'utf8'));
+    parsed = safeLoad(readFileSync(path, 'utf8'), warn);
   } catch (error) {
     throw new InvalidExperiment(
       `Control file ${path} is not valid JSON or YAML: ${(error as Error).message}`,
