@@ -131,7 +131,7 @@ describe('the seed experiments', () => {
     const logged = result.stderr.split('\n').map((line) => line.replace(/^\[[^\]]+ (\w+)\] /, '$1 '));
     // The seed puts tolerances on method probes, which chaos run does not check either: said once each.
     const unchecked = (index: number, partition: string) =>
-      `WARNING 'tolerance' on method[${index}] ('Create workflow instance of latest version on partition ${partition}') is not checked (chaos run checks tolerances only in the steady-state hypothesis): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis`;
+      `WARNING 'tolerance' on method[${index}] ('Create workflow instance of latest version on partition ${partition}') is not checked (chaos run checks tolerances only in the steady-state hypothesis and in safeguard probes): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis`;
     assert.deepEqual(logged.slice(0, 13), [
       "INFO Validating the experiment's syntax",
       unchecked(3, 'one'),
