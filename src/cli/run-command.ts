@@ -106,7 +106,10 @@ export function runCommand(): Command {
     )
     .option(
       '--fail-on-action-error',
-      "stop the method at the first failed action and end the run 'failed' (so the default rollback strategy plays no rollbacks)",
+      "stop the method at the first failed action and end the run 'failed' (so the default rollback strategy plays no rollbacks). " +
+        'An action fails when its provider raises, as in chaos: a process that cannot start or times out, an HTTP request ' +
+        'with no answer, a Python or JavaScript exception, a faultline call the server refuses. A process that exits ' +
+        'non-zero and an HTTP error status are not failures: check them with a probe and a tolerance',
     )
     .option('--strict', 'unknown keys and unknown --var names are errors, not warnings')
     .option(
