@@ -174,6 +174,17 @@ describe('faultline run, validate and rollback', () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /ERROR\] an activity requires a provider/);
     assert.equal((await start(['validate', invalid]).done).code, 1);
+    const twice = await writeExperiment(directory, {
+      method: [{ type: 'action', name: 'x' }],
+      rollbacks: [{ type: 'action', name: 'y', provider: { type: 'magic' } }],
+    });
+    const both = await start(['validate', twice]).done;
+    assert.equal(both.code, 1);
+    assert.match(
+      both.stderr,
+      /ERROR\] an activity requires a provider\n\[[^\]]* ERROR\] unknown provider type 'magic'\n$/,
+      'each error on its own line',
+    );
     const fine = await writeExperiment(directory, { method: [] });
     const validated = await start(['validate', fine]).done;
     assert.equal(validated.code, 0);

@@ -25,6 +25,7 @@ import { takeHaltReason } from '../experiment/halt-reason.js';
 import { connectReporter } from '../experiment/report-to-flag.js';
 import { pickStrategies } from '../experiment/runtime-strategies.js';
 import { validateExperiment } from '../experiment/validate.js';
+import { validationErrorsOf } from '../experiment/errors.js';
 import {
   dryModes,
   type DryMode,
@@ -221,7 +222,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
       { id: runId, rollbackStrategyFlag: flags.rollbackStrategy },
     );
   } catch (error) {
-    log.error((error as Error).message);
+    for (const each of validationErrorsOf(error)) log.error(each.message);
     await python.close();
     stopListening();
     return 1;
