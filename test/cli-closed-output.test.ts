@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -42,28 +42,33 @@ async function runIntoHead(args: string[], method: object[], rollbacks: object[]
       rollbacks,
     }),
   );
-  const head = spawn('head', ['-n', '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const runner = spawn(
-    process.execPath,
+  const { runner, shown, exited } = await intoHead(
     [main, 'run', path, '--journal-path', join(directory, 'journal.json'), ...args],
-    { cwd: directory, stdio: ['ignore', head.stdin!, head.stdin!] },
+    { cwd: directory },
   );
+  return {
+    harness,
+    directory,
+    runner,
+    shown,
+    release: () => writeFile(go, ''),
+    status: async () => (await exited)[0] as number | null,
+    journal: async () => JSON.parse(await readFile(join(directory, 'journal.json'), 'utf8')),
+  };
+}
+
+/** Node running `args` with stdout and stderr into `head -n 1`; resolves once head has exited and its output is read. */
+async function intoHead(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const head = spawn('head', ['-n', '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const runner = spawn(process.execPath, args, { ...options, stdio: ['ignore', head.stdin!, head.stdin!] });
   head.stdin!.destroy();
   stopAfter(head);
   stopAfter(runner);
   const exited = once(runner, 'exit');
   let shown = '';
   head.stdout!.setEncoding('utf8').on('data', (text: string) => (shown += text));
-  await once(head, 'exit');
-  return {
-    harness,
-    directory,
-    runner,
-    shown: () => shown,
-    release: () => writeFile(go, ''),
-    status: async () => (await exited)[0] as number | null,
-    journal: async () => JSON.parse(await readFile(join(directory, 'journal.json'), 'utf8')),
-  };
+  await once(head, 'close');
+  return { runner, shown: () => shown, exited };
 }
 
 function stopAfter(child: ChildProcess): void {
@@ -142,5 +147,24 @@ describe('faultline run whose output pipe closes goes on as if it were still rea
     assert.equal(journal.status, 'interrupted');
     assert.equal(journal.rollbacks[0]?.status, 'succeeded');
     assert.deepEqual((await run.harness.api('GET', '/proxies/db/toxics')).json, []);
+  });
+});
+
+describe('a command holding a fault whose output pipe closes', () => {
+  test('process pause --for: the pause holds after the reader has gone, then is undone and its ledger settled', async () => {
+    const sleeper = spawn('sleep', ['600']);
+    stopAfter(sleeper);
+    const ledgerDir = join(tempDirectory('closed-output-ledger'), 'ledger');
+    const stateOf = () => /^State:\s+(\S)/m.exec(readFileSync(`/proc/${sleeper.pid}/status`, 'utf8'))?.[1];
+    // Its lines after the first ("held for 5 s; undoing", "undone: ...") go into the closed pipe.
+    const { shown, exited } = await intoHead(
+      [main, 'process', 'pause', '--pid', String(sleeper.pid), '--for', '5'],
+      { env: { ...process.env, FAULTLINE_LEDGER_DIR: ledgerDir } },
+    );
+    assert.match(shown(), /^paused /);
+    assert.equal(existsSync(ledgerDir) && readdirSync(ledgerDir).length, 1, 'held when the reader went');
+    assert.deepEqual(await exited, [0, null], 'the status of a read run');
+    assert.notEqual(stateOf(), 'T', 'resumed');
+    assert.deepEqual(readdirSync(ledgerDir), [], 'the ledger is settled and removed');
   });
 });
