@@ -6,6 +6,7 @@ import type { ControlHooks } from '../src/experiment/controls/hooks.js';
 import { ActivityFailed } from '../src/experiment/errors.js';
 import { checkTolerance, resolve, runHypothesis } from '../src/experiment/hypothesis.js';
 import { noLedger } from '../src/experiment/ledger.js';
+import { validateExperiment } from '../src/experiment/validate.js';
 import type { Activity, JsonObject } from '../src/model/experiment.js';
 import { experiment, fixtures, js } from './experiment-helpers.js';
 
@@ -287,6 +288,30 @@ describe('checkTolerance', () => {
       false,
     );
     assert.equal('arguments' in without.provider, false, 'no arguments are made up in the experiment');
+  });
+
+  test('a process tolerance without arguments gets no deprecation warning: only arguments written as an object do, at validation', async () => {
+    const tolerance = (extra: object) => ({
+      type: 'probe',
+      name: 'exits 0',
+      provider: { type: 'process', path: 'true', ...extra },
+    });
+    const warnings: string[] = [];
+    const warn = (message: string) => void warnings.push(message);
+    const env = environment(recordingLog());
+    env.context.warn = warn;
+    assert.equal(await checkTolerance(probe('p', 'value', {}, tolerance({})), 4, env), true);
+    assert.deepEqual(warnings, [], 'the value faultline adds is not the user writing an object');
+    const hypothesis = (extra: object) =>
+      experiment({
+        'steady-state-hypothesis': { title: 'h', probes: [probe('p', 'value', {}, tolerance(extra))] },
+      });
+    await validateExperiment(hypothesis({}), fixtures, { warn });
+    assert.deepEqual(warnings, []);
+    await validateExperiment(hypothesis({ arguments: { '-V': null } }), fixtures, { warn });
+    assert.deepEqual(warnings, [
+      "activity 'exits 0': process arguments given as an object are deprecated; use a list",
+    ]);
   });
 
   test('a probe tolerance that fails to run is a miss, not an error', async () => {

@@ -421,6 +421,30 @@ describe('hypothesis strategies', () => {
 });
 
 describe('--fail-on-action-error', () => {
+  test('a process action that exits non-zero succeeded, as chaoslib records it: the method goes on', async () => {
+    const { journal } = await run(
+      experiment({
+        method: [
+          {
+            type: 'action',
+            name: 'exits 3',
+            provider: { type: 'process', path: 'sh', arguments: ['-c', 'exit 3'] },
+          },
+          js('action', 'later', 'value'),
+        ],
+      }),
+      { failOnActionError: true },
+    );
+    assert.equal(journal.status, 'completed');
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.status]),
+      [
+        ['exits 3', 'succeeded'],
+        ['later', 'succeeded'],
+      ],
+    );
+  });
+
   test('only a failed action fails the run: a failed probe or a succeeding action does not', async () => {
     const { journal } = await run(
       experiment({ method: [js('probe', 'broken', 'fail'), js('action', 'fine', 'value')] }),

@@ -131,7 +131,7 @@ describe('the seed experiments', () => {
     const logged = result.stderr.split('\n').map((line) => line.replace(/^\[[^\]]+ (\w+)\] /, '$1 '));
     // The seed puts tolerances on method probes, which chaos run does not check either: said once each.
     const unchecked = (index: number, partition: string) =>
-      `WARNING 'tolerance' on method[${index}] ('Create workflow instance of latest version on partition ${partition}') is not checked (chaos run checks tolerances only in the steady-state hypothesis): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis`;
+      `WARNING 'tolerance' on method[${index}] ('Create workflow instance of latest version on partition ${partition}') is not checked (chaos run checks tolerances only in the steady-state hypothesis and in safeguard probes): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis`;
     assert.deepEqual(logged.slice(0, 13), [
       "INFO Validating the experiment's syntax",
       unchecked(3, 'one'),
@@ -174,6 +174,17 @@ describe('faultline run, validate and rollback', () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /ERROR\] an activity requires a provider/);
     assert.equal((await start(['validate', invalid]).done).code, 1);
+    const twice = await writeExperiment(directory, {
+      method: [{ type: 'action', name: 'x' }],
+      rollbacks: [{ type: 'action', name: 'y', provider: { type: 'magic' } }],
+    });
+    const both = await start(['validate', twice]).done;
+    assert.equal(both.code, 1);
+    assert.match(
+      both.stderr,
+      /ERROR\] an activity requires a provider\n\[[^\]]* ERROR\] unknown provider type 'magic'\n$/,
+      'each error on its own line',
+    );
     const fine = await writeExperiment(directory, { method: [] });
     const validated = await start(['validate', fine]).done;
     assert.equal(validated.code, 0);

@@ -141,6 +141,47 @@ describe('typos in the addons controls faultline runs natively', () => {
   });
 });
 
+describe('safeguard probes: their tolerance and background are read', () => {
+  // docs/experiments.md's own example, with background: true beside it.
+  const guarded = () =>
+    experiment({
+      controls: [
+        {
+          name: 'safeguard',
+          provider: {
+            type: 'python',
+            module: 'chaosaddons.controls.safeguards',
+            arguments: {
+              probes: [
+                {
+                  name: 'error rate is low',
+                  type: 'probe',
+                  provider: { type: 'http', url: 'http://127.0.0.1:9090/api/errors' },
+                  tolerance: 200,
+                  frequency: 2,
+                },
+                {
+                  name: 'up at once',
+                  type: 'probe',
+                  background: true,
+                  provider: { type: 'http', url: 'http://127.0.0.1:9090/health' },
+                  tolerance: 200,
+                },
+              ],
+            },
+          },
+        },
+      ],
+    });
+
+  test('validate warns of neither, and --strict accepts them', async () => {
+    const warnings: string[] = [];
+    await validateExperiment(guarded(), fixtures, { warn: (message) => warnings.push(message) });
+    assert.deepEqual(warnings, []);
+    await validateExperiment(guarded(), fixtures, { strict: true });
+  });
+});
+
 describe('keys chaos run accepts and then ignores', () => {
   const value = () =>
     experiment({
@@ -172,7 +213,7 @@ describe('keys chaos run accepts and then ignores', () => {
     `'expected_status' in method[0] ('web').provider is ignored (chaos run ignores it too, since chaoslib 0.9.1): check the status with a tolerance in the hypothesis, e.g. {"type": "range", "range": [200, 299], "target": "status"}`,
     "'timeout' on method[0] ('web') itself is ignored (chaos run ignores it too): put it in the provider, as provider.timeout (process, http, javascript)",
     "'dry' on method[0] ('web') is ignored (chaos run reads it only when Python code sets it; from a file it even cancels --dry for this activity, which faultline keeps dry): use --dry=actions|probes|activities|pause for the whole run",
-    "'tolerance' on method[0] ('web') is not checked (chaos run checks tolerances only in the steady-state hypothesis): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis",
+    "'tolerance' on method[0] ('web') is not checked (chaos run checks tolerances only in the steady-state hypothesis and in safeguard probes): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis",
   ];
 
   test('each is named in a warning with what to write instead', async () => {

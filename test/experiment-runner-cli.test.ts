@@ -256,12 +256,12 @@ describe('faultline run: a bad --var or --var-file is a usage error that says wh
   }
 });
 
-test('run --help says what --fail-on-action-error does to the method and the rollbacks', async () => {
+test('run --help says what --fail-on-action-error does to the method and the rollbacks, and what counts as a failed action', async () => {
   const result = await runCli(['run', '--help']);
   assert.equal(result.code, 0);
   assert.match(
     result.stdout.replace(/\s+/g, ' '),
-    /--fail-on-action-error stop the method at the first failed action and end the run 'failed' \(so the default rollback strategy plays no rollbacks\)/,
+    /--fail-on-action-error stop the method at the first failed action and end the run 'failed' \(so the default rollback strategy plays no rollbacks\)\. An action fails when its provider raises, as in chaos: a process that cannot start or times out, an HTTP request with no answer, a Python or JavaScript exception, a faultline call the server refuses\. A process that exits non-zero and an HTTP error status are not failures: check them with a probe and a tolerance/,
   );
 });
 

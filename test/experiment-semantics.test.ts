@@ -227,8 +227,11 @@ describe('configuration, secrets and vars (spec §3)', () => {
     await writeFile(json, JSON.stringify({ configuration: { a: 2 }, secrets: { s: { k: 'v' } } }));
     await writeFile(env, '# comment\nFAULTLINE_FROM_DOTENV="yes"\n');
     const warnings: string[] = [];
-    const vars = await loadVarFiles([json, env, '/nonexistent.json'], (message) => warnings.push(message));
+    const { vars, unread } = await loadVarFiles([json, env, '/nonexistent.json'], (message) =>
+      warnings.push(message),
+    );
     assert.deepEqual(vars, { configuration: { a: 2 }, secrets: { s: { k: 'v' } } });
+    assert.deepEqual(unread, []);
     assert.equal(process.env.FAULTLINE_FROM_DOTENV, 'yes');
     assert.equal(warnings.length, 1);
     assert.deepEqual(

@@ -185,6 +185,46 @@ describe('nothing a user wrote is ignored in silence', () => {
     assert.equal(existsSync(marker), false, 'nothing ran');
   });
 
+  test('a var file key beside configuration and secrets is named (a typo, a flat key); --strict refuses it before running', async () => {
+    const directory = await temp();
+    const marker = join(directory, 'ran');
+    const path = await writeExperiment(directory, {
+      configuration: { lat: 1 },
+      method: [touch('mark', marker)],
+    });
+    const varFile = join(directory, 'vars.yaml');
+    await writeFile(varFile, 'configuraton:\n  lat: 7\nlat: 7\n');
+    const journal = join(directory, 'j.json');
+    const warned = await finished(['run', path, '--var-file', varFile, '--journal-path', journal]);
+    assert.equal(warned.code, 0, warned.stderr);
+    const shape = 'a var file holds configuration: {KEY: VALUE} and secrets: {SCOPE: {KEY: VALUE}}';
+    assert.ok(
+      warned.stderr.includes(
+        `WARNING] --var-file ${varFile}: top-level key 'configuraton' is not read (${shape}; chaos run ignores other keys too); did you mean 'configuration'?\n`,
+      ),
+      warned.stderr,
+    );
+    assert.ok(
+      warned.stderr.includes(
+        `WARNING] --var-file ${varFile}: top-level key 'lat' is not read (${shape}; chaos run ignores other keys too); to set it, write configuration: {lat: ...}\n`,
+      ),
+      warned.stderr,
+    );
+    await rm(marker);
+    const strict = await finished([
+      'run',
+      path,
+      '--var-file',
+      varFile,
+      '--strict',
+      '--journal-path',
+      journal,
+    ]);
+    assert.equal(strict.code, 1);
+    assert.match(strict.stderr, /ERROR\] --strict: --var-file .*top-level key 'configuraton' is not read/);
+    assert.equal(existsSync(marker), false, 'nothing ran');
+  });
+
   test('--fail-fast without checks during the method says it does nothing', async () => {
     const directory = await temp();
     const path = await writeExperiment(directory, { method: [] });

@@ -374,3 +374,56 @@ test('${name} that string.Template cannot take stays as written, with a warning 
     .journal;
   assert.equal(journal.run[0]?.output, '${some-service} substituted ${not-a-name} ${2nd}');
 });
+
+test('every independent error is reported, in the order of the checks; one alone is thrown as chaos throws it', async () => {
+  const broken = {
+    description: 'd',
+    'steady-state-hypothesis': { title: 'h', probes: [probe({})] },
+    method: [
+      { type: 'action', name: 'a', provider: { type: 'magic' } },
+      js('action', 'fine', 'value', { value: 1 }),
+    ],
+    rollbacks: [{ type: 'action', provider: { type: 'process', path: 'true' } }],
+    runtime: { rollbacks: { strategy: 'sometimes' } },
+  };
+  const expected = [
+    'experiment requires a title',
+    'hypothesis probe must have a tolerance entry',
+    "unknown provider type 'magic'",
+    'an activity must have a name',
+    'runtime.rollbacks.strategy must be one of default, always, never, deviated; received "sometimes"',
+  ];
+  await assert.rejects(validateExperiment(broken, fixtures), (error: Error & { errors?: Error[] }) => {
+    assert.equal(error.name, 'ValidationErrors');
+    assert.deepEqual(
+      error.errors?.map((each) => each.message),
+      expected,
+    );
+    assert.equal(error.message, `the experiment is not valid, 5 errors: ${expected.join('; ')}`);
+    return true;
+  });
+  await assert.rejects(
+    validateExperiment(
+      { ...base, method: [{ type: 'action', name: 'a', provider: { type: 'magic' } }] },
+      fixtures,
+    ),
+    { name: 'InvalidActivity', message: "unknown provider type 'magic'" },
+  );
+  // Without the configuration nothing that reads it is checked: the errors so far, then that one.
+  await assert.rejects(
+    validateExperiment(
+      { ...broken, configuration: { k: { type: 'env', key: 'FAULTLINE_SURELY_UNSET' } } },
+      fixtures,
+    ),
+    (error: Error & { errors?: Error[] }) => {
+      assert.deepEqual(
+        error.errors?.map((each) => each.message),
+        [
+          'experiment requires a title',
+          'Configuration makes reference to an environment key that does not exist: FAULTLINE_SURELY_UNSET',
+        ],
+      );
+      return true;
+    },
+  );
+});

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { sampleUse, type UseReport } from '../system/use-probes.js';
 import { formatBytes } from '../system/units.js';
+import { whenStdoutCloses } from './closed-output.js';
 import { example, out, UsageError } from './context.js';
 import { integer } from './integer-option.js';
 
@@ -55,6 +56,7 @@ export function observeCommand(): Command {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
+      const unsubscribe = whenStdoutCloses(onSignal);
       if (flags.pid !== undefined && !existsSync(`/proc/${flags.pid}/stat`)) {
         throw new UsageError(
           `there is no process ${flags.pid} (no /proc/${flags.pid}); give the pid of a running process`,
@@ -75,6 +77,7 @@ export function observeCommand(): Command {
         }
       } finally {
         process.off('SIGINT', onSignal);
+        unsubscribe();
       }
     });
 }

@@ -3,7 +3,7 @@ import { faultlineVersion, toxiproxyApiVersion } from '../version.js';
 import { takeChaosGlobals } from './chaos-globals.js';
 import type { CommandEntry } from './command-table.js';
 import { collectAttribute, hostOption, isClientCommand, UsageError } from './context.js';
-import { endQuietlyWhenOutputCloses } from './closed-output.js';
+import { keepGoingWhenOutputCloses } from './closed-output.js';
 
 /** Which commands to load for these arguments: see entriesFor in command-table.ts. */
 export type CommandChoice = (args: readonly string[]) => readonly CommandEntry[];
@@ -116,7 +116,7 @@ function compatibleArgv(argv: string[]): string[] {
 
 /** Runs the CLI on process.argv with the commands `entriesFor` chooses; exits non-zero on failure. */
 export async function runCli(entriesFor: CommandChoice): Promise<void> {
-  endQuietlyWhenOutputCloses();
+  keepGoingWhenOutputCloses();
   try {
     // chaos's global options (--verbose, --change-dir, --log-file, --settings...): see chaos-globals.ts.
     const argv = takeChaosGlobals(compatibleArgv(process.argv));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadVarFiles, parseVar, type Vars } from '../experiment/configuration.js';
+import { loadVarFiles, parseVar, type VarFiles } from '../experiment/configuration.js';
 import { createConsoleLog, withLogFile } from '../experiment/console.js';
 import { globalChaosOptions } from './chaos-globals.js';
 import { stopDescendants } from '../experiment/descendants.js';
@@ -25,6 +25,7 @@ import { takeHaltReason } from '../experiment/halt-reason.js';
 import { connectReporter } from '../experiment/report-to-flag.js';
 import { pickStrategies } from '../experiment/runtime-strategies.js';
 import { validateExperiment } from '../experiment/validate.js';
+import { validationErrorsOf } from '../experiment/errors.js';
 import {
   dryModes,
   type DryMode,
@@ -106,7 +107,10 @@ export function runCommand(): Command {
     )
     .option(
       '--fail-on-action-error',
-      "stop the method at the first failed action and end the run 'failed' (so the default rollback strategy plays no rollbacks)",
+      "stop the method at the first failed action and end the run 'failed' (so the default rollback strategy plays no rollbacks). " +
+        'An action fails when its provider raises, as in chaos: a process that cannot start or times out, an HTTP request ' +
+        'with no answer, a Python or JavaScript exception, a faultline call the server refuses. A process that exits ' +
+        'non-zero and an HTTP error status are not failures: check them with a probe and a tolerance',
     )
     .option('--strict', 'unknown keys and unknown --var names are errors, not warnings')
     .option(
@@ -148,7 +152,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   if (globals.verbose) process.env.FAULTLINE_VERBOSE = '1';
   const consoleLog = createConsoleLog(process.stderr, globals.verbose);
   const log = maskedLog(globals.logFile ? withLogFile(consoleLog, globals.logFile) : consoleLog, mask);
-  const vars = await collectVars(flags, (message) => log.error(message));
+  const { vars, unread } = await collectVars(flags, (message) => log.error(message));
   let experiment: Experiment;
   let settings: LoadedSettings;
   let loaderControls: ControlRecord[];
@@ -205,7 +209,9 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
       });
       log.info('Experiment looks valid');
     } else experiment = document as Experiment;
-    checkVars(experiment, vars, flags.var, flags.strict === true, (message) => log.warning(message));
+    checkVars(experiment, vars, { varFlags: flags.var, unread, strict: flags.strict === true }, (message) =>
+      log.warning(message),
+    );
     await checkJournalPath(flags.journalPath);
     reporter = await connectReporter(
       flags.reportTo,
@@ -216,7 +222,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
       { id: runId, rollbackStrategyFlag: flags.rollbackStrategy },
     );
   } catch (error) {
-    log.error((error as Error).message);
+    for (const each of validationErrorsOf(error)) log.error(each.message);
     await python.close();
     stopListening();
     return 1;
@@ -337,22 +343,22 @@ function warnAboutIdleFlags(
   }
 }
 
-async function collectVars(flags: RunFlags, warn: (message: string) => void): Promise<Vars> {
+async function collectVars(flags: RunFlags, warn: (message: string) => void): Promise<VarFiles> {
   for (const path of flags.varFile) {
     if (!existsSync(path))
       throw new UsageError(`Invalid value for '--var-file': Path '${path}' does not exist.`);
   }
-  const vars = await loadVarFiles(flags.varFile, warn);
+  const files = await loadVarFiles(flags.varFile, warn);
   for (const text of flags.var) {
     try {
       const [name, value] = parseVar(text);
-      vars.configuration[name] = value;
+      files.vars.configuration[name] = value;
     } catch (error) {
       // Thrown after commander's parsing, so commander would not print it: a plain usage error (exit 2).
       throw new UsageError(`Invalid value for '--var': ${(error as Error).message}`);
     }
   }
-  return vars;
+  return files;
 }
 
 export function baseDirectoryOf(source: string): string {

@@ -4,6 +4,7 @@ import { globalChaosOptions } from './chaos-globals.js';
 import { loadSettings } from '../experiment/controls/settings.js';
 import { loadExperiment } from '../experiment/load.js';
 import { validateExperiment } from '../experiment/validate.js';
+import { validationErrorsOf } from '../experiment/errors.js';
 import { example } from './context.js';
 import { baseDirectoryOf } from './run-command.js';
 
@@ -38,7 +39,7 @@ export function validateCommand(): Command {
             : `experiment syntax and semantic look valid, with ${warnings} warning${warnings === 1 ? '' : 's'} above`,
         );
       } catch (error) {
-        log.error((error as Error).message);
+        for (const each of validationErrorsOf(error)) log.error(each.message);
         process.exitCode = 1;
       }
     });

@@ -3,6 +3,7 @@ import { integer } from './integer-option.js';
 import type { FaultlineClient, ServerEvent } from '../client/index.js';
 import { FaultlineApiError } from '../client/errors.js';
 import { type EngineEvent, engineEventTypes, unknownEventTypes } from '../model/events.js';
+import { whenStdoutCloses } from './closed-output.js';
 import { clientFor, out, UsageError, withServerUrl } from './context.js';
 import { safe, safeJson } from './terminal-text.js';
 
@@ -30,6 +31,7 @@ export function watchCommand(): Command {
         const stop = () => controller.abort();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        whenStdoutCloses(stop);
         const types = options.types?.split(',').filter(Boolean);
         if (types !== undefined) checkTypes(options.types ?? '', types);
         const client = clientFor(command);

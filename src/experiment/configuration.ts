@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 
+import { closest } from '../model/closest-key.js';
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
 import { InvalidExperiment } from './errors.js';
 import { safeLoad } from './pyyaml-load.js';
@@ -71,8 +72,18 @@ export function parseVar(text: string): [string, unknown] {
  * is a .env file whose lines go into the environment. Unreadable files are reported and skipped,
  * as Chaos Toolkit does.
  */
-export async function loadVarFiles(paths: readonly string[], warn: (message: string) => void): Promise<Vars> {
+/** What var files hold, and what in them is not read (named, for a warning or --strict). */
+export interface VarFiles {
+  vars: Vars;
+  unread: string[];
+}
+
+export async function loadVarFiles(
+  paths: readonly string[],
+  warn: (message: string) => void,
+): Promise<VarFiles> {
   const vars = noVars();
+  const unread: string[] = [];
   for (const path of paths) {
     let text: string;
     try {
@@ -83,17 +94,18 @@ export async function loadVarFiles(paths: readonly string[], warn: (message: str
     }
     const extension = extname(path).toLowerCase();
     if (['.json', '.yaml', '.yml'].includes(extension)) {
+      let document: Json | undefined;
       try {
-        const document = (
-          extension === '.json' ? JSON.parse(text) : safeLoad(text, warn)
-        ) as JsonObject | null;
-        Object.assign(vars.configuration, document?.configuration ?? {});
-        Object.assign(vars.secrets, document?.secrets ?? {});
-        continue;
+        document = (extension === '.json' ? JSON.parse(text) : safeLoad(text, warn)) as Json;
       } catch (error) {
         warn(`Failed to parse var file ${path}: ${(error as Error).message}`);
         continue;
       }
+      unread.push(...unreadInVarFile(document, path));
+      if (!isObject(document)) continue;
+      if (isObject(document.configuration)) Object.assign(vars.configuration, document.configuration);
+      if (isObject(document.secrets)) Object.assign(vars.secrets, document.secrets);
+      continue;
     }
     for (const line of text.split('\n')) {
       const trimmed = line.trim();
@@ -105,7 +117,36 @@ export async function loadVarFiles(paths: readonly string[], warn: (message: str
         .replace(/^(['"])(.*)\1$/, '$2');
     }
   }
-  return vars;
+  return { vars, unread };
+}
+
+const VAR_FILE_KEYS = ['configuration', 'secrets'];
+const VAR_FILE_SHAPE = 'a var file holds configuration: {KEY: VALUE} and secrets: {SCOPE: {KEY: VALUE}}';
+
+/** chaoslib reads `configuration` and `secrets` of a var file and nothing else. */
+function unreadInVarFile(document: Json | undefined, path: string): string[] {
+  if (document === null || document === undefined) return [];
+  if (!isObject(document)) {
+    return [
+      `--var-file ${path} holds ${Array.isArray(document) ? 'a list' : JSON.stringify(document)}, which is not read: ${VAR_FILE_SHAPE}`,
+    ];
+  }
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(document)) {
+    if (VAR_FILE_KEYS.includes(key)) {
+      if (!isObject(value))
+        problems.push(
+          `--var-file ${path}: '${key}' is ${JSON.stringify(value)}, not a mapping, and is not read: ${VAR_FILE_SHAPE}`,
+        );
+      continue;
+    }
+    const suggestion = closest(key, VAR_FILE_KEYS);
+    problems.push(
+      `--var-file ${path}: top-level key '${key}' is not read (${VAR_FILE_SHAPE}; chaos run ignores other keys too)` +
+        (suggestion ? `; did you mean '${suggestion}'?` : `; to set it, write configuration: {${key}: ...}`),
+    );
+  }
+  return problems;
 }
 
 /**

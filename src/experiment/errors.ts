@@ -7,6 +7,28 @@ export class InvalidActivity extends InvalidExperiment {
   override readonly name = 'InvalidActivity';
 }
 
+/**
+ * Every error validation found, in the order of the checks; one error alone is thrown as it is,
+ * so a file with one mistake gets chaos's own exception and message.
+ */
+export class ValidationErrors extends InvalidExperiment {
+  override readonly name = 'ValidationErrors';
+
+  private constructor(readonly errors: readonly InvalidExperiment[]) {
+    super(
+      `the experiment is not valid, ${errors.length} errors: ${errors.map((error) => error.message).join('; ')}`,
+    );
+  }
+
+  static of(errors: readonly InvalidExperiment[]): InvalidExperiment {
+    return errors.length === 1 ? errors[0]! : new ValidationErrors(errors);
+  }
+}
+
+/** Each error in what validation threw, to be said one per line. */
+export const validationErrorsOf = (error: unknown): readonly Error[] =>
+  error instanceof ValidationErrors ? error.errors : [error as Error];
+
 /** An activity failed; recorded in its run entry, the experiment goes on (ActivityFailed). */
 export class ActivityFailed extends Error {
   override readonly name = 'ActivityFailed';

@@ -1,12 +1,18 @@
 import { isObject, type JsonObject } from '../model/experiment.js';
 
 /**
+ * Where an activity is written decides what is read of it: a tolerance is checked on a hypothesis
+ * probe and on a safeguard probe (chaosaddons.controls.safeguards), `background` is read on a
+ * safeguard probe and in the method.
+ */
+export type ActivityRole = 'hypothesis probe' | 'safeguard probe' | 'activity';
+
+/**
  * Keys chaos run accepts and then does not act on (documented, or read elsewhere): faultline does
  * not act on them either, so each is named with what to write instead.
  */
-export function ignoredKeys(activity: JsonObject, where: string): string[] {
+export function ignoredKeys(activity: JsonObject, where: string, role: ActivityRole): string[] {
   const notes: string[] = [];
-  const inHypothesis = where.startsWith('steady-state-hypothesis');
   const provider = isObject(activity.provider) ? activity.provider : {};
   if (provider.type === 'http' && 'expected_status' in provider) {
     notes.push(
@@ -23,12 +29,12 @@ export function ignoredKeys(activity: JsonObject, where: string): string[] {
       `'dry' on ${where} is ignored (chaos run reads it only when Python code sets it; from a file it even cancels --dry for this activity, which faultline keeps dry): use --dry=actions|probes|activities|pause for the whole run`,
     );
   }
-  if (!inHypothesis && activity.type === 'probe' && 'tolerance' in activity) {
+  if (role === 'activity' && activity.type === 'probe' && 'tolerance' in activity) {
     notes.push(
-      `'tolerance' on ${where} is not checked (chaos run checks tolerances only in the steady-state hypothesis): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis`,
+      `'tolerance' on ${where} is not checked (chaos run checks tolerances only in the steady-state hypothesis and in safeguard probes): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis`,
     );
   }
-  if (inHypothesis && activity.background === true) {
+  if (role === 'hypothesis probe' && activity.background === true) {
     notes.push(
       `'background' on ${where} is ignored (chaos run ignores it too): hypothesis probes run one after the other`,
     );

@@ -1,5 +1,5 @@
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
-import { ignoredKeys } from './ignored-keys.js';
+import { type ActivityRole, ignoredKeys } from './ignored-keys.js';
 import { KNOWN_KEYS, type UnknownKey, unknownKeys } from './known-keys.js';
 
 /** What validation noticed that the run would otherwise ignore in silence. */
@@ -18,10 +18,10 @@ export function checkKeys(experiment: JsonObject): KeyReport {
   if (isObject(hypothesis)) {
     report.unknown.push(...unknownKeys(hypothesis, KNOWN_KEYS.hypothesis, 'steady-state-hypothesis'));
     noteControls(hypothesis.controls, 'steady-state-hypothesis', report);
-    eachItem(hypothesis.probes, 'steady-state-hypothesis.probes', report);
+    eachItem(hypothesis.probes, 'steady-state-hypothesis.probes', 'hypothesis probe', report);
   }
-  eachItem(experiment.method, 'method', report);
-  eachItem(experiment.rollbacks, 'rollbacks', report);
+  eachItem(experiment.method, 'method', 'activity', report);
+  eachItem(experiment.rollbacks, 'rollbacks', 'activity', report);
   if (isObject(experiment.runtime)) {
     report.unknown.push(...unknownKeys(experiment.runtime, KNOWN_KEYS.runtime, 'runtime'));
     for (const phase of ['hypothesis', 'rollbacks'] as const) {
@@ -55,16 +55,17 @@ function checkContributions(contributions: Json | undefined, report: KeyReport):
   }
 }
 
-function eachItem(list: Json | undefined, where: string, report: KeyReport): void {
+function eachItem(list: Json | undefined, where: string, role: ActivityRole, report: KeyReport): void {
   if (!Array.isArray(list)) return;
   list.forEach((item, index) => {
-    if (isObject(item)) checkActivity(item, `${where}[${index}]`, report);
+    if (isObject(item)) checkActivity(item, `${where}[${index}]`, role, report);
   });
 }
 
 function checkActivity(
   activity: JsonObject,
   where: string,
+  role: ActivityRole,
   report: KeyReport,
   known: readonly string[] = KNOWN_KEYS.activity,
 ): void {
@@ -77,7 +78,7 @@ function checkActivity(
   }
   const label = typeof activity.name === 'string' ? `${where} ('${activity.name}')` : where;
   report.unknown.push(...unknownKeys(activity, known, label));
-  report.ignored.push(...ignoredKeys(activity, label));
+  report.ignored.push(...ignoredKeys(activity, label, role));
   noteControls(activity.controls, label, report);
   if (isObject(activity.pauses)) {
     report.unknown.push(...unknownKeys(activity.pauses, KNOWN_KEYS.pauses, `${label}.pauses`));
@@ -91,7 +92,7 @@ function checkActivity(
   if (isObject(tolerance) && typeof tolerance.type === 'string') {
     const known = KNOWN_KEYS.tolerance[tolerance.type];
     if (known) report.unknown.push(...unknownKeys(tolerance, known, `${label}.tolerance`));
-    else if (tolerance.type === 'probe') checkActivity(tolerance, `${label}.tolerance`, report);
+    else if (tolerance.type === 'probe') checkActivity(tolerance, `${label}.tolerance`, role, report);
   }
 }
 
@@ -101,7 +102,7 @@ function checkConfiguration(configuration: Json | undefined, report: KeyReport):
     if (!isObject(value)) continue;
     if (value.type === 'env') {
       report.unknown.push(...unknownKeys(value, KNOWN_KEYS.envValue, `configuration.${key}`));
-    } else if (value.type === 'probe') checkActivity(value, `configuration.${key}`, report);
+    } else if (value.type === 'probe') checkActivity(value, `configuration.${key}`, 'activity', report);
   }
 }
 
@@ -146,6 +147,6 @@ function checkAddonArguments(provider: JsonObject, where: string, report: KeyRep
       return;
     }
     // A safeguard probe is an activity with a `frequency`.
-    checkActivity(probe, label, report, [...KNOWN_KEYS.activity, 'frequency']);
+    checkActivity(probe, label, 'safeguard probe', report, [...KNOWN_KEYS.activity, 'frequency']);
   });
 }

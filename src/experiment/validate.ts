@@ -11,7 +11,7 @@ import {
 } from '../model/experiment.js';
 import { loadConfiguration, loadSecrets } from './configuration.js';
 import { createPythonRuntime, type PythonRuntime } from './python/interpreter.js';
-import { InvalidActivity, InvalidExperiment } from './errors.js';
+import { InvalidActivity, InvalidExperiment, ValidationErrors } from './errors.js';
 import { validateControls } from './controls/validate.js';
 import { compileJsonPath } from './jsonpath2.js';
 import { providerFor } from './providers/index.js';
@@ -41,8 +41,11 @@ const TOLERANCE_TYPES =
   'hypothesis probe tolerance must either be an integer, a string, a boolean or a pair of values for boundaries. It can also be a dictionary which is a probe activity definition that takes an argument called `value` with the value of the probe itself to be validated';
 
 /**
- * ensure_experiment_is_valid: the rules in Chaos Toolkit's order, with its messages; the first
- * error wins. One addition: refs in rollbacks are checked too (Chaos Toolkit crashes on them).
+ * ensure_experiment_is_valid: the rules in Chaos Toolkit's order, with its messages. Chaos
+ * Toolkit stops at the first error; faultline goes on to every check that does not depend on
+ * the failed one (each hypothesis probe, method activity and rollback, the runtime, the
+ * controls) and throws them all together (see ValidationErrors). One addition: refs in
+ * rollbacks are checked too (Chaos Toolkit crashes on them).
  */
 export async function validateExperiment(
   value: unknown,
@@ -53,23 +56,28 @@ export async function validateExperiment(
     throw new InvalidExperiment('an empty experiment is not an experiment');
   }
   const warn = options.warn ?? (() => undefined);
-  reportKeys(value, options.strict === true, warn);
-  for (const problem of unsubstitutableNames(value)) warn(problem);
-  if (!value.title) throw new InvalidExperiment('experiment requires a title');
-  if (!value.description) throw new InvalidExperiment('experiment requires a description');
-  if (value.tags !== undefined) {
-    if (!Array.isArray(value.tags) || value.tags.some((tag) => typeof tag !== 'string' || tag === '')) {
-      throw new InvalidExperiment('experiment tags must be a non-empty string');
+  const errors: InvalidExperiment[] = [];
+  const check = async (rule: () => void | Promise<void>): Promise<boolean> => {
+    try {
+      await rule();
+      return true;
+    } catch (error) {
+      if (!(error instanceof InvalidExperiment)) throw error;
+      errors.push(error);
+      return false;
     }
-  }
-  if (
-    Array.isArray(value.extensions) &&
-    value.extensions.some((extension) => !isObject(extension) || !extension.name)
-  ) {
-    throw new InvalidExperiment('All extensions require a non-empty name');
-  }
-  const configuration = loadConfiguration(asObject(value.configuration));
-  const secrets = loadSecrets(asObject(value.secrets));
+  };
+  await check(() => reportKeys(value, options.strict === true, warn));
+  for (const problem of unsubstitutableNames(value)) warn(problem);
+  for (const rule of headingRules) await check(() => rule(value));
+  let configuration: ReturnType<typeof loadConfiguration> = {};
+  let secrets: ReturnType<typeof loadSecrets> = {};
+  // Activities are checked with the configuration and secrets: without them, nothing further is.
+  const loaded = await check(() => {
+    configuration = loadConfiguration(asObject(value.configuration));
+    secrets = loadSecrets(asObject(value.secrets));
+  });
+  if (!loaded) throw ValidationErrors.of(errors);
   // One interpreter imports the Python modules of every activity and control, as chaoslib validates in one process.
   const python = options.python ?? createPythonRuntime({ moduleDirectory: baseDirectory });
   const context = {
@@ -84,42 +92,75 @@ export async function validateExperiment(
   try {
     const hypothesis = value['steady-state-hypothesis'];
     if (hypothesis !== undefined && hypothesis !== null) {
-      if (!isObject(hypothesis) || !hypothesis.title)
-        throw new InvalidExperiment('hypothesis requires a title');
-      for (const probe of (hypothesis.probes as ActivityOrRef[] | undefined) ?? []) {
-        await validateActivity(probe, experiment, context);
-        if (!('tolerance' in probe))
-          throw new InvalidActivity('hypothesis probe must have a tolerance entry');
-        await validateTolerance(probe.tolerance as Json, experiment, context);
-        refuseUntargetedTolerance(probe as unknown as JsonObject);
+      const titled = await check(() => {
+        if (!isObject(hypothesis) || !hypothesis.title)
+          throw new InvalidExperiment('hypothesis requires a title');
+      });
+      const probes = titled ? ((hypothesis as JsonObject).probes as ActivityOrRef[] | undefined) : undefined;
+      for (const probe of probes ?? []) {
+        await check(async () => {
+          await validateActivity(probe, experiment, context);
+          if (!('tolerance' in probe))
+            throw new InvalidActivity('hypothesis probe must have a tolerance entry');
+          await validateTolerance(probe.tolerance as Json, experiment, context);
+          refuseUntargetedTolerance(probe as unknown as JsonObject);
+        });
       }
     }
-    if (!Array.isArray(value.method)) {
-      throw new InvalidExperiment(
-        'an experiment requires a method, which can be empty for only checking steady state hypothesis ',
-      );
-    }
-    for (const activity of value.method as ActivityOrRef[])
-      await validateActivity(activity, experiment, context);
-    for (const activity of (value.rollbacks as ActivityOrRef[] | undefined) ?? []) {
-      await validateActivity(activity, experiment, context);
-    }
-    validateRuntime(value.runtime);
-    await validateControls(value, {
-      globals: options.globalControls ?? [],
-      baseDirectory,
-      python,
-      warn,
-      checkProbe: async (probe) => {
-        await validateActivity(probe as ActivityOrRef, experiment, context);
-        await validateTolerance(probe.tolerance as Json, experiment, context);
-      },
+    await check(() => {
+      if (!Array.isArray(value.method)) {
+        throw new InvalidExperiment(
+          'an experiment requires a method, which can be empty for only checking steady state hypothesis ',
+        );
+      }
     });
+    for (const activity of Array.isArray(value.method) ? (value.method as ActivityOrRef[]) : [])
+      await check(() => validateActivity(activity, experiment, context));
+    for (const activity of (value.rollbacks as ActivityOrRef[] | undefined) ?? [])
+      await check(() => validateActivity(activity, experiment, context));
+    await check(() => validateRuntime(value.runtime));
+    await check(() =>
+      validateControls(value, {
+        globals: options.globalControls ?? [],
+        baseDirectory,
+        python,
+        warn,
+        checkProbe: async (probe) => {
+          await validateActivity(probe as ActivityOrRef, experiment, context);
+          await validateTolerance(probe.tolerance as Json, experiment, context);
+        },
+      }),
+    );
   } finally {
     if (!options.python) await python.close();
   }
+  if (errors.length > 0) throw ValidationErrors.of(errors);
   return experiment;
 }
+
+/** Title, description, tags and extensions: each with chaos's message, each checked. */
+const headingRules: Array<(value: JsonObject) => void> = [
+  (value) => {
+    if (!value.title) throw new InvalidExperiment('experiment requires a title');
+  },
+  (value) => {
+    if (!value.description) throw new InvalidExperiment('experiment requires a description');
+  },
+  (value) => {
+    if (value.tags === undefined) return;
+    if (!Array.isArray(value.tags) || value.tags.some((tag) => typeof tag !== 'string' || tag === '')) {
+      throw new InvalidExperiment('experiment tags must be a non-empty string');
+    }
+  },
+  (value) => {
+    if (
+      Array.isArray(value.extensions) &&
+      value.extensions.some((extension) => !isObject(extension) || !extension.name)
+    ) {
+      throw new InvalidExperiment('All extensions require a non-empty name');
+    }
+  },
+];
 
 /** Unknown keys: warnings that name them, or one error listing them all with --strict. */
 function reportKeys(experiment: JsonObject, strict: boolean, warn: (message: string) => void): void {

@@ -3,6 +3,14 @@ import type { Vars } from './configuration.js';
 import { InvalidExperiment } from './errors.js';
 import { closest } from './known-keys.js';
 
+export interface VarsCheck {
+  /** The --var flags as given, so a dropped key is named as the flag or the file it came from. */
+  varFlags: readonly string[];
+  /** What var files hold beside their configuration and secrets (see loadVarFiles). */
+  unread: readonly string[];
+  strict: boolean;
+}
+
 /**
  * --var and --var-file only override what the experiment declares; chaos run drops the rest in
  * silence. faultline names each value that would be dropped (an error with --strict).
@@ -10,14 +18,14 @@ import { closest } from './known-keys.js';
 export function checkVars(
   experiment: Experiment,
   vars: Vars,
-  varFlags: readonly string[],
-  strict: boolean,
+  { varFlags, unread, strict }: VarsCheck,
   warn: (message: string) => void,
 ): void {
   const declared = isObject(experiment.configuration) ? Object.keys(experiment.configuration) : [];
   const scopes = isObject(experiment.secrets) ? Object.keys(experiment.secrets) : [];
   const fromFlags = new Set(varFlags.map((text) => text.split('=')[0]!.split(':')[0]!));
   const problems = [
+    ...unread,
     ...Object.keys(vars.configuration)
       .filter((key) => !declared.includes(key))
       .map((key) =>

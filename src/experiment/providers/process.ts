@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import type { Writable } from 'node:stream';
-import type { Json } from '../../model/experiment.js';
+import { isObject, type Json } from '../../model/experiment.js';
 import { ActivityFailed, InterruptExecution, InvalidActivity } from '../errors.js';
 import { exitStatus, type ProcessOutput } from '../process-output.js';
 import { pyStr } from '../python-values.js';
@@ -25,6 +25,13 @@ export const processProvider: ProviderImplementation = {
         `process activity '${activity.name}' has timeout ${JSON.stringify(provider.timeout)}: it must be a number of seconds above 0, written as a number (chaos run neither converts nor substitutes it, and fails on a string)`,
       );
     }
+    // Said of what the file holds, not at run time: a probe tolerance's arguments get `value`
+    // added to them, an object even where the file gave none.
+    if (isObject(provider.arguments)) {
+      context.warn(
+        `activity '${activity.name}': process arguments given as an object are deprecated; use a list`,
+      );
+    }
     if (typeof provider.arguments === 'string' && hasPlaceholder(provider.arguments)) {
       context.warn(
         `activity '${activity.name}': its string arguments run through /bin/sh and contain a substitution (${provider.arguments}); faultline quotes each substituted value as one word, but a list of arguments runs without a shell: prefer a list`,
@@ -41,10 +48,7 @@ export const processProvider: ProviderImplementation = {
         ? substituteForShell(provider.arguments, context.scope)
         : substitute(provider.arguments, context.scope);
     let args = (hasValues(context) ? substituted : provider.arguments) as Json | undefined;
-    if (args && typeof args === 'object' && !Array.isArray(args)) {
-      context.warn('process arguments given as an object are deprecated; use a list');
-      args = Object.entries(args).flat();
-    }
+    if (args && typeof args === 'object' && !Array.isArray(args)) args = Object.entries(args).flat();
     // A string goes through /bin/sh -c, as Node's `shell: true` and Python's `shell=True` run it.
     const command =
       typeof args === 'string'
