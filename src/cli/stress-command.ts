@@ -56,8 +56,10 @@ function stressSubcommand(kind: 'cpu' | 'memory' | 'disk' | 'io', description: s
     await withCliLedger((context) => startRecordedStress(kind, args, context), {
       report: (stress) =>
         process.stderr.write(`faultline: stress pid ${stress.identity.pid}: ${stress.ready}\n`),
-      hold: async (stress) => {
+      hold: async (stress, interrupted) => {
         const finished = new AbortController();
+        if (interrupted.aborted) finished.abort();
+        else interrupted.addEventListener('abort', () => finished.abort(), { once: true });
         const ended = await Promise.race([stress.finished, holdUntil(undefined, finished.signal)]);
         finished.abort();
         if (typeof ended === 'string') return 'interrupted';

@@ -12,6 +12,7 @@ export async function holdUntil(
   seconds: number | undefined,
   signal?: AbortSignal,
 ): Promise<'elapsed' | 'signal'> {
+  if (signal?.aborted) return 'signal';
   const stop = new AbortController();
   const waits: Array<Promise<'elapsed' | 'signal'>> = [
     once(process, 'SIGINT', { signal: stop.signal }).then(() => 'signal' as const),
@@ -36,9 +37,34 @@ export async function holdUntil(
 }
 
 /** Holds a fault for `seconds` (or until SIGINT/SIGTERM); undefined leaves it in place. */
-export function holdFor(seconds: number | undefined): ((result: unknown) => Promise<string>) | undefined {
+export function holdFor(seconds: number | undefined): Hold<unknown> | undefined {
   if (seconds === undefined) return undefined;
-  return async () => ((await holdUntil(seconds)) === 'signal' ? 'interrupted' : `held for ${seconds} s`);
+  return async (_result, interrupted) =>
+    (await holdUntil(seconds, interrupted)) === 'signal' ? 'interrupted' : `held for ${seconds} s`;
+}
+
+/**
+ * How long a fault lasts: settles with what to tell the user. `interrupted` is aborted by a SIGINT
+ * or SIGTERM that came at any time since the fault began to be made, before the hold listened too.
+ */
+export type Hold<T> = (result: T, interrupted: AbortSignal) => Promise<string>;
+
+/**
+ * Catches SIGINT and SIGTERM from before a held fault is made until its hold ends: a Ctrl-C in
+ * between would otherwise kill faultline with the fault in place, leaving it to `faultline rollback`.
+ */
+function catchInterrupts(): { signal: AbortSignal; release: () => void } {
+  const interrupted = new AbortController();
+  const abort = () => interrupted.abort();
+  process.on('SIGINT', abort);
+  process.on('SIGTERM', abort);
+  return {
+    signal: interrupted.signal,
+    release: () => {
+      process.off('SIGINT', abort);
+      process.off('SIGTERM', abort);
+    },
+  };
 }
 
 /**
@@ -49,7 +75,7 @@ export function holdFor(seconds: number | undefined): ((result: unknown) => Prom
  */
 export async function withCliLedger<T>(
   apply: (context: SystemContext) => Promise<T>,
-  options: { hold?: ((result: T) => Promise<string>) | undefined; report: (result: T) => void },
+  options: { hold?: Hold<T> | undefined; report: (result: T) => void },
 ): Promise<void> {
   let ledger: Ledger;
   try {
@@ -61,10 +87,12 @@ export async function withCliLedger<T>(
     throw asUsageError(error);
   }
   const context: SystemContext = { ...directContext(), ledger };
+  const interrupts = options.hold === undefined ? undefined : catchInterrupts();
   let result: T;
   try {
     result = await apply(context);
   } catch (error) {
+    interrupts?.release();
     const { failed } = await undoLive(ledger);
     ledger.close(failed > 0);
     throw asUsageError(error);
@@ -78,7 +106,7 @@ export async function withCliLedger<T>(
     else ledger.close(false);
     return;
   }
-  const how = await options.hold(result);
+  const how = await options.hold(result, interrupts!.signal).finally(() => interrupts!.release());
   process.stderr.write(`faultline: ${how}${ledger.live().length > 0 ? '; undoing' : ''}\n`);
   const { failed } = await undoLive(ledger);
   ledger.close(failed > 0);

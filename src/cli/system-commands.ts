@@ -387,8 +387,8 @@ export function syscallCommand(): Command {
             process.stderr.write(
               `faultline: strace attached to ${target.pid} (${target.command}); detaching in ${flags.for} s\n`,
             ),
-          hold: async (attached) => {
-            const how = await holdUntil(flags.for);
+          hold: async (attached, interrupted) => {
+            const how = await holdUntil(flags.for, interrupted);
             const injected = await attached.detach();
             if (flags.json) out(JSON.stringify({ target: target.pid, injected }, null, 2));
             else for (const { pid, call } of injected) process.stderr.write(`  [${pid}] ${call}\n`);
