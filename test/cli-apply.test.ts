@@ -121,7 +121,7 @@ describe('a failure only the server finds undoes what the apply changed', () => 
 + proxy fresh 127.0.0.1:0 -> ${echo.address}
 + toxic fresh/slow (latency, downstream)
 + proxy blocked ${busy.address} -> ${echo.address}
-(dry run: 6 changes not made)
+(dry run: 7 changes not made)
 `,
     );
     const applied = await run(['apply', path]);

@@ -111,6 +111,7 @@ describe('gRPC through an http2 proxy', () => {
       path: '/shop.Orders/Create',
       action: 'grpc_status',
       grpcCode: 14,
+      statusBy: 'payments_down',
     });
     assert.equal((await harness.api('DELETE', '/proxies/shop/toxics/payments_down')).status, 204);
     assert.deepEqual(await unary<Order>(client, 'Create', { id: 3, item: 'pad' }), { id: 3, item: 'pad' });

@@ -289,6 +289,46 @@ describe('http proxy: request toxics', () => {
     await removeToxic('rewrite');
   });
 
+  it('two http_modify toxics on one request: only the one that set the status is credited with it', async () => {
+    const events = collectEvents(harness);
+    await addToxic({ name: 'm1', type: 'http_modify', attributes: { response_headers: { 'x-m1': 'yes' } } });
+    await addToxic({ name: 'm2', type: 'http_modify', attributes: { status: 418 } });
+    const reply = await pool.request({ path: '/teapot', method: 'GET' });
+    assert.equal(reply.statusCode, 418);
+    assert.equal(reply.headers['x-m1'], 'yes');
+    await reply.body.text();
+    await waitFor(
+      () => events.filter((event) => event.type === 'http.fault' && event.path === '/teapot').length === 2,
+      'an http.fault event for each toxic',
+    );
+    const fired = events.filter((event) => event.type === 'http.fault' && event.path === '/teapot');
+    assert.deepEqual(
+      fired.map((event) =>
+        event.type === 'http.fault' ? [event.toxic, event.action, event.status, event.statusBy] : [],
+      ),
+      [
+        ['m1', 'modify', 418, 'm2'],
+        ['m2', 'modify', 418, 'm2'],
+      ],
+    );
+    const lines = fired.map((event) =>
+      describeEvent({ time: '2026-01-01T00:00:00.000Z', data: event } as never),
+    );
+    assert.match(lines[0]!, /GET \/teapot → 418 set by m2 \(http_modify m1: modify\)$/);
+    assert.match(lines[1]!, /GET \/teapot → 418 \(http_modify m2\)$/);
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /^faultline_http_faults_total\{proxy="api",toxic="m1",type="http_modify",method="GET",outcome="modify"\} 1$/m,
+    );
+    assert.match(
+      metrics,
+      /^faultline_http_faults_total\{proxy="api",toxic="m2",type="http_modify",method="GET",outcome="418"\} 1$/m,
+    );
+    await removeToxic('m1');
+    await removeToxic('m2');
+  });
+
   it('http_delay holds the response at least the delay; http_abort reset resets the connection', async () => {
     await addToxic({ name: 'hold', type: 'http_delay', attributes: { stage: 'response', delay: 250 } });
     const started = performance.now();

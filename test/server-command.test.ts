@@ -5,7 +5,8 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { spawnCli, startEchoServer, tempDirectory } from './helpers.js';
+import { parseServerSeed } from '../src/cli/seed-option.js';
+import { spawnCli, startEchoServer, tempDirectory, waitFor } from './helpers.js';
 
 function start(args: string[]) {
   const cli = spawnCli(args);
@@ -47,12 +48,29 @@ test('faultline server prints its address, applies a YAML config with toxics, lo
   assert.equal(await server.exited, 0);
 });
 
-test("Toxiproxy's -seed takes an int64, such as the time in nanoseconds it defaults to; the server says the seed as given", async () => {
-  const server = start(['server', '--port', '0', '-seed', '-1700000000000000000']);
-  await server.listening;
-  assert.match(server.output().stderr, /\(seed -1700000000000000000\)\n/);
-  process.kill(server.child.pid!, 'SIGTERM');
-  assert.equal(await server.exited, 0);
+test("Toxiproxy's -seed takes an int64, such as the time in nanoseconds it defaults to; stderr and the log say the one seed that replays the run, and how it was folded", async () => {
+  for (const given of ['-1700000000000000000', '-1']) {
+    const { seed } = parseServerSeed(given);
+    const server = start(['server', '--port', '0', '-seed', given]);
+    await server.listening;
+    assert.ok(
+      server
+        .output()
+        .stderr.includes(`(seed ${seed}, folded from --seed ${given} (outside 0 to 2147483647))\n`),
+      server.output().stderr,
+    );
+    const listening = () =>
+      server
+        .output()
+        .stdout.split('\n')
+        .find((text) => text.includes('faultline server listening'));
+    await waitFor(() => listening() !== undefined, 'the JSON log line of the listening server');
+    const line = listening();
+    const logged = JSON.parse(line!);
+    assert.deepEqual([logged.seed, logged.seed_given], [seed, given]);
+    process.kill(server.child.pid!, 'SIGTERM');
+    assert.equal(await server.exited, 0);
+  }
 });
 
 test('a config file with an error stops start-up with a message that names the problem', async () => {

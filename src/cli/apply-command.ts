@@ -36,8 +36,10 @@ export function applyCommand(): Command {
       if (changes.length === 0) return out(`no changes: the server matches ${safe(file)}`);
       checkCredentials(changes, file);
       if (options.dryRun) {
-        for (const change of changes) printChange(change);
-        return out(`(dry run: ${count(changes.length, 'change')} not made)`);
+        // A created proxy's toxics are changes of their own, printed and counted one a line.
+        const lines = changes.flatMap(changeLines);
+        for (const line of lines) out(safe(line));
+        return out(`(dry run: ${count(lines.length, 'change')} not made)`);
       }
       const undos: Undo[] = [];
       for (const change of changes) {

@@ -1,19 +1,22 @@
 import { Command, Option } from 'commander';
-import { example, out } from './context.js';
+import { clientFor, example, out, withServerUrl } from './context.js';
 
 export function caCommand(): Command {
-  return new Command('ca')
-    .description("print where faultline's local CA certificate is and how to trust it (made on first use)")
+  return withServerUrl(new Command('ca'))
+    .description(
+      "print where faultline's local CA certificate is and how to trust it (made on first use); with -h, the CA of that server",
+    )
     .addOption(new Option('--json', 'print path and fingerprint as JSON').conflicts('pem'))
     .option('--pem', 'print the CA certificate itself')
     .addHelpText(
       'after',
-      '\nThe CA issues the certificates of proxies created with "tls": {"auto": true}. It lives in\n$FAULTLINE_CA_DIR, else $XDG_CONFIG_HOME/faultline/ca, else ~/.config/faultline/ca (mode 0700).\nA server elsewhere (a container, another user) serves its own CA certificate at GET /ca.pem:\n  curl -s http://127.0.0.1:8474/ca.pem -o faultline-ca.pem\n' +
+      '\nThe CA issues the certificates of proxies created with "tls": {"auto": true}. It lives in\n$FAULTLINE_CA_DIR, else $XDG_CONFIG_HOME/faultline/ca, else ~/.config/faultline/ca (mode 0700).\nWithout -h this is the CA of the user running this command, in this environment. A server started\nwith another CA directory (another FAULTLINE_CA_DIR, another user, a container) signs with its own:\n-h URL asks that server for it (GET /ca.pem).\n' +
         example(
-          'faultline ca --pem > faultline-ca.pem && curl --cacert faultline-ca.pem https://127.0.0.1:8443/',
+          'faultline ca -h http://127.0.0.1:8474 --pem > faultline-ca.pem && curl --cacert faultline-ca.pem https://127.0.0.1:8443/',
         ),
     )
-    .action(async (options: { json?: boolean; pem?: boolean }) => {
+    .action(async (options: { json?: boolean; pem?: boolean }, command: Command) => {
+      if (hostGiven(command)) return printServerCa(command, options);
       const { defaultCaDirectory, openLocalCa } = await import('../system/local-ca.js');
       const ca = await openLocalCa(defaultCaDirectory());
       if (options.pem) {
@@ -24,7 +27,7 @@ export function caCommand(): Command {
         out(JSON.stringify({ certificate: ca.certificatePath, sha256: ca.fingerprint }, null, 2));
         return;
       }
-      out(`faultline's local CA certificate: ${ca.certificatePath}`);
+      out(`faultline's local CA certificate (of this user, here): ${ca.certificatePath}`);
       out(`SHA-256 fingerprint: ${ca.fingerprint}`);
       out('');
       out('Trust it where you test, not system-wide:');
@@ -32,5 +35,39 @@ export function caCommand(): Command {
       out(`  NODE_EXTRA_CA_CERTS=${ca.certificatePath} node app.js`);
       out(`  openssl s_client -CAfile ${ca.certificatePath} -connect 127.0.0.1:PORT`);
       out(`  SSL_CERT_FILE=${ca.certificatePath} python3 app.py`);
+      out('');
+      out('A server started with another CA directory signs with its own CA; get that one with:');
+      out('  faultline ca -h http://127.0.0.1:8474 --pem > faultline-ca.pem');
     });
+}
+
+/** -h/--host given before or after the command: the server's CA is wanted, not this user's. */
+function hostGiven(command: Command): boolean {
+  let program = command;
+  while (program.parent) program = program.parent;
+  return (
+    command.opts<{ host?: string }>().host !== undefined || program.getOptionValueSource('host') === 'cli'
+  );
+}
+
+async function printServerCa(command: Command, options: { json?: boolean; pem?: boolean }): Promise<void> {
+  const client = clientFor(command);
+  const pem = await client.caCertificate();
+  if (options.pem) {
+    process.stdout.write(pem);
+    return;
+  }
+  const { X509Certificate } = await import('node:crypto');
+  const sha256 = new X509Certificate(pem).fingerprint256;
+  if (options.json) {
+    out(JSON.stringify({ server: client.url, sha256, pem }, null, 2));
+    return;
+  }
+  out(`the CA certificate of the server at ${client.url} (GET /ca.pem)`);
+  out(`SHA-256 fingerprint: ${sha256}`);
+  out('');
+  out('Save it and trust it where you test, not system-wide:');
+  out(`  faultline ca -h ${client.url} --pem > faultline-ca.pem`);
+  out('  curl --cacert faultline-ca.pem https://127.0.0.1:PORT/');
+  out('  NODE_EXTRA_CA_CERTS=faultline-ca.pem node app.js');
 }

@@ -30,14 +30,26 @@ export function clientFor(command: Command): FaultlineClient {
       `--host is given twice with different URLs ("${global}" before the command, "${own}" after it); give it once`,
     );
   }
-  const url = own ?? global ?? process.env.FAULTLINE_URL ?? process.env.TOXIPROXY_URL ?? DEFAULT_URL;
+  const flag = own ?? global;
+  const { url, from } = flag === undefined ? serverUrlFromEnvironment() : { url: flag, from: '--host' };
   if (!URL.canParse(normalizeUrl(url))) {
-    const from = (own ?? global) ? '--host' : process.env.FAULTLINE_URL ? 'FAULTLINE_URL' : 'TOXIPROXY_URL';
     throw new UsageError(
       `${from} ${JSON.stringify(url)} is not a URL; give the control API as http://HOST:PORT (or HOST:PORT)`,
     );
   }
   return createClient({ url });
+}
+
+/**
+ * FAULTLINE_URL, then TOXIPROXY_URL, then the default, with the name of the one read. A variable
+ * set to the empty string counts as unset, as in most tools (`FAULTLINE_URL= faultline list`).
+ */
+export function serverUrlFromEnvironment(): { url: string; from: string } {
+  for (const name of ['FAULTLINE_URL', 'TOXIPROXY_URL']) {
+    const value = process.env[name];
+    if (value !== undefined && value !== '') return { url: value, from: name };
+  }
+  return { url: DEFAULT_URL, from: 'the default' };
 }
 
 /** The example every command's --help ends with. */

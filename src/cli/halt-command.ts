@@ -2,11 +2,11 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { endpointOf } from '../client/credentials.js';
 import { errorFromResponse, FaultlineApiError, unreachable } from '../client/errors.js';
-import { createClient, DEFAULT_URL, normalizeUrl } from '../client/index.js';
+import { createClient, normalizeUrl } from '../client/index.js';
 import type { HaltOutcome } from '../model/halt.js';
 import { fetchAnyPort } from '../net/fetch-any-port.js';
 import { faultlineVersion } from '../version.js';
-import { example, out, UsageError, withServerUrl } from './context.js';
+import { example, out, serverUrlFromEnvironment, UsageError, withServerUrl } from './context.js';
 import { safe, safeJson } from './terminal-text.js';
 
 interface HaltFlags {
@@ -44,10 +44,11 @@ function serverUrl(command: Command): { url: string; explicit: boolean } {
   const flag =
     command.opts<{ host?: string }>().host ??
     (program.getOptionValueSource('host') === 'cli' ? program.opts<{ host?: string }>().host : undefined);
-  const given = flag ?? process.env.FAULTLINE_URL ?? process.env.TOXIPROXY_URL ?? DEFAULT_URL;
+  const { url: given, from } =
+    flag === undefined ? serverUrlFromEnvironment() : { url: flag, from: '--host' };
   const url = normalizeUrl(given);
   if (!URL.canParse(url))
-    throw new UsageError(`the server URL ${JSON.stringify(given)} is not a URL; give it as http://HOST:PORT`);
+    throw new UsageError(`${from} ${JSON.stringify(given)} is not a URL; give it as http://HOST:PORT`);
   return { url, explicit: flag !== undefined };
 }
 

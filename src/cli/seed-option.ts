@@ -24,6 +24,16 @@ export function parseServerSeed(value: string): ServerSeed {
   return { given: String(number), seed: Number(mix64(BigInt.asUintN(64, number)) & SEED_MAX) };
 }
 
+/**
+ * The seed the server runs with, which replays the run, and how a --seed outside 0 to 2^31-1 was
+ * folded into it: "1925954939, folded from --seed -1 (outside 0 to 2147483647)".
+ */
+export function seedText(seed: number, given: string | undefined): string {
+  return given === undefined || given === String(seed)
+    ? String(seed)
+    : `${seed}, folded from --seed ${given} (outside 0 to ${SEED_MAX})`;
+}
+
 /** SplitMix64's finaliser: nearby seeds (1e18, 1e18 + 1, -1) land far apart. */
 function mix64(value: bigint): bigint {
   let z = value;

@@ -1,7 +1,7 @@
 // First, so the young generation is held before the rest of the server loads.
 import './server-heap.js';
 import { integer } from './integer-option.js';
-import { parseServerSeed, type ServerSeed } from './seed-option.js';
+import { parseServerSeed, seedText, type ServerSeed } from './seed-option.js';
 import { Command, Option } from 'commander';
 import pino from 'pino';
 import { FaultlineError } from '../model/errors.js';
@@ -31,6 +31,8 @@ export interface ServerSettings {
   port: number;
   config?: string;
   seed?: number;
+  /** --seed as the user wrote it, when it was folded into `seed`: the log says both. */
+  seedGiven?: string;
   busyPoll: number;
   logLevel: string;
   /** The control API's Host allow-list and the engine's limits; omitted ones keep defaults. */
@@ -111,7 +113,11 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     }
     const url = await listenControl(control.http, settings.host, settings.port);
     port = Number(new URL(url).port);
-    logger.info({ url, seed: engine.seed }, 'faultline server listening');
+    const folded = settings.seedGiven !== undefined && settings.seedGiven !== String(engine.seed);
+    logger.info(
+      { url, seed: engine.seed, ...(folded ? { seed_given: settings.seedGiven } : {}) },
+      'faultline server listening',
+    );
     const stopHeapPolicy = followHttpTraffic(engine);
     return {
       engine,
@@ -236,7 +242,7 @@ export function serverCommand(): Command {
             logLevel: options.logLevel === 'panic' ? 'fatal' : options.logLevel,
             limits: limitSettingsFrom(options as typeof options & LimitOptions),
             ...(options.config === undefined ? {} : { config: options.config }),
-            ...(options.seed === undefined ? {} : { seed: options.seed.seed }),
+            ...(options.seed === undefined ? {} : { seed: options.seed.seed, seedGiven: options.seed.given }),
             ...(token === undefined ? {} : { token }),
             ...(options.ledgerDir === undefined ? {} : { ledgerDir: options.ledgerDir }),
           });
@@ -247,7 +253,7 @@ export function serverCommand(): Command {
               `token: ${token} (clients send it as FAULTLINE_TOKEN, in the URL http://:TOKEN@host:port, or as the path prefix /t/TOKEN)`,
             );
           process.stderr.write(
-            `faultline listening on ${running.url} (seed ${options.seed?.given ?? running.engine.seed}${token === undefined ? '' : ', token required'})\n`,
+            `faultline listening on ${running.url} (seed ${seedText(running.engine.seed, options.seed?.given)}${token === undefined ? '' : ', token required'})\n`,
           );
         },
       )

@@ -56,6 +56,8 @@ export interface FaultlineClient {
   removeToxic(proxy: string, name: string, options?: CallOptions): Promise<void>;
   reset(options?: CallOptions): Promise<void>;
   metrics(options?: CallOptions): Promise<string>;
+  /** The PEM certificate of the CA that signs the server's `tls.auto` certificates (GET /ca.pem). */
+  caCertificate(options?: CallOptions): Promise<string>;
   /**
    * Follows GET /events until the signal aborts or the server ends the stream; a connection the
    * server drops throws FAULTLINE_ERR_STREAM_CLOSED.
@@ -146,6 +148,7 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
       empty('DELETE', `/proxies/${path(proxy, 'toxics', name)}`, `remove toxic ${name} of ${proxy}`, call),
     reset: (call) => empty('POST', '/reset', 'reset', call),
     metrics: async (call) => (await send('GET', '/metrics', 'metrics', call ?? {})).text(),
+    caCertificate: async (call) => (await send('GET', '/ca.pem', 'CA certificate', call ?? {})).text(),
     events: (eventOptions = {}) => followEvents(endpoint, headers, eventOptions),
   };
 }

@@ -57,6 +57,11 @@ export type EngineEvent =
       /** The status the client got, when the fault decided it. */
       status?: number;
       grpcCode?: number;
+      /**
+       * The fault (toxic or header name) that decided `status` or `grpcCode`: this one or another
+       * on the same request; absent when it is the upstream's status or the proxy's 502/504.
+       */
+      statusBy?: string;
       /** The body change this toxic asked for was not made, and why (the original body passed). */
       skipped?: string;
       /** The client went away this long after a delay began to hold its request or answer: it got nothing. */

@@ -3,7 +3,8 @@ import FindMyWay, { type HTTPVersion } from 'find-my-way';
 import pino, { type Logger } from 'pino';
 import type { Engine } from '../proxy/engine.js';
 import type { EngineEvent } from '../proxy/events.js';
-import { createEventStream, type EventStream } from './event-stream.js';
+import { createEventStream, eventQueryKeys, type EventStream } from './event-stream.js';
+import { checkQuery } from './query-check.js';
 import type { Registry } from 'prom-client';
 import type { LedgerAccess } from '../model/halt.js';
 import { createRequestGuard } from './request-guard.js';
@@ -82,6 +83,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
       method: 'GET',
       path: '/events',
       name: 'Events',
+      query: eventQueryKeys,
       handler: (request, response) => events.serve(request, response),
     },
   ];
@@ -130,6 +132,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
       return sendText(response, 403, 'User agent not allowed\n');
     }
     try {
+      checkQuery(route, request.url);
       await route.handler(request, response, { engine, log: requestLog, params });
     } catch (error) {
       const known = toFaultlineError(error);

@@ -21,6 +21,8 @@ export interface Route {
   readonly name: string;
   /** A page for browsers (the dashboard): exempt from the block on browser user agents. */
   readonly page?: boolean;
+  /** The query parameters it takes; any other is a 400 (see query-check.ts). */
+  readonly query?: readonly string[];
   readonly handler: RouteHandler;
 }
 

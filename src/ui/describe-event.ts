@@ -51,7 +51,9 @@ export function describeEvent(event: ServerEvent): string {
             ? ''
             : ` → ${field('status')}`;
       const grpc = event.grpcCode === undefined ? '' : ` (gRPC status ${field('grpcCode')})`;
-      return `${proxy}: ${field('toxic')} (${field('toxicType')}) ${field('action')} ${field('method')} ${field('path')}${answer}${grpc} on connection #${field('connection')}`;
+      const setBy =
+        event.statusBy === undefined || event.statusBy === event.toxic ? '' : ` set by ${field('statusBy')}`;
+      return `${proxy}: ${field('toxic')} (${field('toxicType')}) ${field('action')} ${field('method')} ${field('path')}${answer}${grpc}${setBy} on connection #${field('connection')}`;
     }
     case 'http.upstream_failed':
       return event.cut === true

@@ -119,7 +119,7 @@ export function answerCutBeforeSending(
 ): void {
   const text = answerCut(proxy, bodyBytes, error);
   reportUpstreamFailure(proxy, held.label, text, 502);
-  reportFired(proxy, held.plan, held.label, { status: 502 });
+  reportFired(proxy, held.plan, held.label, { status: 502, upstreamFailed: true });
   const body = Buffer.from(`${text}\n`);
   held.response.writeHead(502, {
     'content-type': 'text/plain; charset=utf-8',

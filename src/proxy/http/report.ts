@@ -1,5 +1,5 @@
 import type { ProxyView } from '../proxy-view.js';
-import { dropPendingFaults, type RequestPlan } from './request-plan.js';
+import { type Actor, dropPendingFaults, type RequestPlan } from './request-plan.js';
 import { isTlsError, tlsReason } from '../tls/tls-errors.js';
 
 export interface RequestLabel {
@@ -8,13 +8,25 @@ export interface RequestLabel {
   readonly path: string;
 }
 
-/** One http.fault event per toxic (or header) that acted on the request, with what the client got (or when it left). */
+/**
+ * One http.fault event per toxic (or header) that acted on the request, with what it did and what
+ * the client got (or when it left); `statusBy` names the fault that decided that status or gRPC
+ * code, so another fault on the request is not credited with it. `upstreamFailed`: the status is
+ * the proxy's answer to a failed upstream, which no fault decided.
+ */
 export function reportFired(
   proxy: ProxyView,
   plan: RequestPlan,
   request: RequestLabel,
-  outcome: { status?: number; grpcCode?: number; skipped?: string | undefined; clientLeftAfterMs?: number },
+  outcome: {
+    status?: number;
+    grpcCode?: number;
+    skipped?: string | undefined;
+    clientLeftAfterMs?: number;
+    upstreamFailed?: boolean;
+  },
 ): void {
+  const decider = outcome.upstreamFailed === true ? undefined : decidedBy(plan, outcome);
   const result =
     outcome.clientLeftAfterMs !== undefined
       ? 'client left'
@@ -25,7 +37,9 @@ export function reportFired(
           : undefined;
   for (const { by, action } of plan.fired) {
     const skipped = by === plan.bodyBy ? outcome.skipped : undefined;
-    const counted = skipped === undefined ? (result ?? action) : 'skipped';
+    // A status another fault set is not this one's outcome: what it did is.
+    const own = decider === undefined || decider === by ? result : undefined;
+    const counted = skipped === undefined ? (own ?? action) : 'skipped';
     proxy.countFault({ toxic: by.name, type: by.type, method: request.method, outcome: counted });
     proxy.environment.events.emit({
       type: 'http.fault',
@@ -38,10 +52,20 @@ export function reportFired(
       action,
       ...(outcome.status === undefined ? {} : { status: outcome.status }),
       ...(outcome.grpcCode === undefined ? {} : { grpcCode: outcome.grpcCode }),
+      ...(decider === undefined ? {} : { statusBy: decider.name }),
       ...(skipped === undefined ? {} : { skipped }),
       ...(outcome.clientLeftAfterMs === undefined ? {} : { clientLeftAfterMs: outcome.clientLeftAfterMs }),
     });
   }
+}
+
+/** The actor whose abort, gRPC code or http_modify status is the one the client got, if any. */
+function decidedBy(plan: RequestPlan, outcome: { status?: number; grpcCode?: number }): Actor | undefined {
+  const abort = plan.abort;
+  if (outcome.grpcCode !== undefined) return abort?.kind === 'grpc' ? abort.by : undefined;
+  if (outcome.status === undefined) return undefined;
+  if (abort?.kind === 'respond') return abort.status === outcome.status ? abort.by : undefined;
+  return plan.status === outcome.status ? plan.statusBy : undefined;
 }
 
 /**

@@ -43,6 +43,8 @@ export interface RequestPlan {
   requestHeaders: HeaderEdits;
   responseHeaders: HeaderEdits;
   status: number | undefined;
+  /** The toxic whose status the plan carries: the one event that names that status. */
+  statusBy: Actor | undefined;
   body: string | undefined;
   jsonPatch: JsonValue | undefined;
   /** The toxic whose body or json_patch the plan carries, to name it when the change is skipped. */
@@ -62,6 +64,7 @@ export function emptyPlan(): RequestPlan {
     requestHeaders: {},
     responseHeaders: {},
     status: undefined,
+    statusBy: undefined,
     body: undefined,
     jsonPatch: undefined,
     bodyBy: undefined,
@@ -90,6 +93,7 @@ export function dropPendingFaults(plan: RequestPlan, stage: 'request' | 'respons
   plan.responseThroughput = undefined;
   plan.responseHeaders = {};
   plan.status = undefined;
+  plan.statusBy = undefined;
   plan.body = undefined;
   plan.bodyBy = undefined;
   plan.jsonPatch = undefined;
@@ -118,6 +122,7 @@ export function dropRemovedFaults(
   if (stage === 'request') plan.requestHeaders = {};
   plan.responseHeaders = {};
   plan.status = undefined;
+  plan.statusBy = undefined;
   plan.body = undefined;
   plan.jsonPatch = undefined;
   plan.bodyBy = undefined;

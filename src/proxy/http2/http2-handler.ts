@@ -302,7 +302,7 @@ export class Http2Handler {
     }
     const text = upstreamFailure(this.proxy, error);
     reportUpstreamFailure(this.proxy, label, text, 502);
-    if (plan) reportFired(this.proxy, plan, label, { status: 502 });
+    if (plan) reportFired(this.proxy, plan, label, { status: 502, upstreamFailed: true });
     stream.respond({ [HTTP2_HEADER_STATUS]: 502, 'content-type': 'text/plain; charset=utf-8' });
     stream.end(`${text}\n`);
   }

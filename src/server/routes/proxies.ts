@@ -11,6 +11,7 @@ export const proxyRoutes: Route[] = [
     method: 'GET',
     path: '/proxies',
     name: 'ProxyIndex',
+    query: ['explain'],
     handler: (request, response, { engine }) => {
       const show = wantsExplanations(request.url) ? explainedProxyJson : proxyJson;
       sendJson(response, 200, Object.fromEntries(engine.list().map((proxy) => [proxy.name, show(proxy)])));

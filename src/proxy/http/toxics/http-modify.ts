@@ -22,7 +22,10 @@ export function addRewrite(
 ): void {
   if (from === 'request') Object.assign(plan.requestHeaders, lowerCase(modify.request_headers));
   Object.assign(plan.responseHeaders, lowerCase(modify.response_headers));
-  if (modify.status !== 0) plan.status = modify.status;
+  if (modify.status !== 0) {
+    plan.status = modify.status;
+    plan.statusBy = by;
+  }
   if (modify.body !== null) {
     plan.body = modify.body;
     plan.jsonPatch = undefined;

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createProxy, startEchoServer, startHarness } from './helpers.js';
+
+/** One rule for the control API: a query parameter a route does not take is a 400 that names it. */
+const harness = await startHarness();
+const echo = await startEchoServer();
+await createProxy(harness, 'held', echo.address);
+
+test('a misspelt or unknown query parameter is refused, naming it and what the route takes', async () => {
+  const cases: Array<[string, string, string, string]> = [
+    ['GET', '/proxies?explian', 'unknown query parameter "explian"', 'GET /proxies takes explain'],
+    [
+      'GET',
+      '/proxies/held?explain',
+      'unknown query parameter "explain"',
+      'GET /proxies/:proxy takes no query parameters',
+    ],
+    ['POST', '/reset?all=1', 'unknown query parameter "all"', 'POST /reset takes no query parameters'],
+    ['GET', '/events?type=toxic', 'unknown query parameter "type"', 'GET /events takes types, proxy, since'],
+  ];
+  for (const [method, path, error, hint] of cases) {
+    const reply = await harness.api(method, path);
+    assert.deepEqual(
+      [reply.status, reply.json?.error, reply.json?.hint, reply.json?.code],
+      [400, error, hint, 'FAULTLINE_ERR_INVALID_FIELD'],
+      `${method} ${path}`,
+    );
+  }
+  assert.equal((await harness.api('GET', '/proxies/held')).status, 200, 'nothing was changed or lost');
+});
+
+test('the parameters a route takes still work, and requests without a query (as Toxiproxy clients send) too', async () => {
+  const explained = await harness.api('GET', '/proxies?explain');
+  assert.equal(explained.status, 200);
+  assert.equal(typeof explained.json.held, 'object');
+  assert.equal((await harness.api('GET', '/proxies')).status, 200);
+  assert.equal((await harness.api('GET', '/version')).status, 200);
+});
