@@ -334,8 +334,11 @@ test('var files and settings files are read as YAML 1.1 too', async () => {
   );
   const warnings: string[] = [];
   assert.deepEqual(await loadVarFiles([vars], (message) => warnings.push(message)), {
-    configuration: { mode: 420, verbose: true, when: '2024-05-01' },
-    secrets: { db: { port: 8080 } },
+    vars: {
+      configuration: { mode: 420, verbose: true, when: '2024-05-01' },
+      secrets: { db: { port: 8080 } },
+    },
+    unread: [],
   });
   assert.deepEqual(warnings, []);
   const settings = join(directory, 'settings.yaml');
