@@ -27,6 +27,14 @@ if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
   exit 1
 fi
 
+# PostgreSQL's initdb runs as the postgres user and writes to /dev/null; some container images
+# ship it readable by root alone (crw-------), which fails the database lessons with "cannot open
+# /dev/null". A null device anyone can write is what every Debian system has: restore that.
+if [ -c /dev/null ] && [ "$(stat -c %a /dev/null)" != 666 ]; then
+  echo "test:setup: /dev/null is mode $(stat -c %a /dev/null), so users other than root cannot write to it; making it 666 as on any Debian system"
+  if [ "$(id -u)" -eq 0 ]; then chmod 666 /dev/null; else sudo chmod 666 /dev/null; fi
+fi
+
 installed() {
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
 }
