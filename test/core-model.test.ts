@@ -8,6 +8,8 @@ import { canonicalKeys } from '../src/model/fields.js';
 import { effectOf, effects } from '../src/model/fault-effects.js';
 import { mergePatch } from '../src/model/json-merge-patch.js';
 import { percentile } from '../src/model/percentile.js';
+import { proxyBody } from '../src/model/proxy-body.js';
+import type { ProxyJson } from '../src/model/wire.js';
 import { parseSchedstat } from '../src/model/schedstat.js';
 import {
   checkListenAddress,
@@ -1231,5 +1233,68 @@ describe('/proc schedstat', () => {
       runNanoseconds: 640310,
       waitNanoseconds: 1528396,
     });
+  });
+});
+
+describe('proxyBody: a proxy as the API shows it, back as the body that creates it', () => {
+  const toxic = {
+    name: 'slow',
+    type: 'latency',
+    stream: 'downstream',
+    toxicity: 0.5,
+    attributes: { latency: 100 },
+  };
+  test('a tcp proxy keeps only what Toxiproxy has, in order, and its toxics without extra fields', () => {
+    const shown = {
+      name: 'api',
+      listen: '127.0.0.1:1',
+      upstream: '127.0.0.1:2',
+      enabled: false,
+      Logger: {},
+      toxics: [{ ...toxic, extra: 'dropped' }],
+    } as unknown as ProxyJson;
+    const body = proxyBody(shown);
+    assert.deepEqual(body, {
+      name: 'api',
+      listen: '127.0.0.1:1',
+      upstream: '127.0.0.1:2',
+      enabled: false,
+      toxics: [toxic],
+    });
+    assert.deepEqual(Object.keys(body), ['name', 'listen', 'upstream', 'enabled', 'toxics']);
+  });
+  test('every optional setting that is set comes back, in the API order', () => {
+    const tls = { cert: 'C', key: '[redacted]' };
+    const upstreamTls = { servername: 'db', insecure: false };
+    const shown = {
+      name: 'web',
+      listen: '127.0.0.1:3',
+      upstream: '127.0.0.1:4',
+      enabled: true,
+      protocol: 'http',
+      header_faults: false,
+      idle_timeout: 5,
+      tls,
+      upstream_tls: upstreamTls,
+      Logger: {},
+      toxics: [],
+    } as unknown as ProxyJson;
+    const body = proxyBody(shown);
+    assert.deepEqual(Object.keys(body), [
+      'name',
+      'listen',
+      'upstream',
+      'enabled',
+      'protocol',
+      'header_faults',
+      'idle_timeout',
+      'tls',
+      'upstream_tls',
+      'toxics',
+    ]);
+    assert.deepEqual(
+      [body.protocol, body.header_faults, body.idle_timeout, body.tls, body.upstream_tls, body.toxics],
+      ['http', false, 5, tls, upstreamTls, []],
+    );
   });
 });
