@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createProxy, spawnCli, startEchoServer, startHarness, tempDirectory, waitFor } from './helpers.js';
+import { addToxic, removeToxic } from './experiment-helpers.js';
 
 const main = new URL('../src/cli/main.js', import.meta.url).pathname;
 
@@ -76,23 +77,6 @@ function stopAfter(child: ChildProcess): void {
     if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
   });
 }
-
-const addToxic = {
-  type: 'action',
-  name: 'slow down',
-  provider: {
-    type: 'faultline',
-    module: 'toxics',
-    func: 'add',
-    arguments: { proxy: 'db', name: 'slow', type: 'latency', attributes: { latency: 50 } },
-  },
-};
-
-const removeToxic = {
-  type: 'action',
-  name: 'speed up',
-  provider: { type: 'faultline', module: 'toxics', func: 'remove', arguments: { proxy: 'db', name: 'slow' } },
-};
 
 const untilFileExists = (file: string) => ({
   type: 'action',

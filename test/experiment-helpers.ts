@@ -37,3 +37,21 @@ export async function run(value: Experiment, options: Partial<RunOptions> = {}):
 
 export const names = (entries: Array<{ activity: Record<string, unknown> }>) =>
   entries.map((entry) => entry.activity.name);
+
+/** The faultline provider's latency toxic on proxy db, and the action that removes it. */
+export const addToxic = {
+  type: 'action',
+  name: 'slow down',
+  provider: {
+    type: 'faultline',
+    module: 'toxics',
+    func: 'add',
+    arguments: { proxy: 'db', name: 'slow', type: 'latency', attributes: { latency: 50 } },
+  },
+};
+
+export const removeToxic = {
+  type: 'action',
+  name: 'speed up',
+  provider: { type: 'faultline', module: 'toxics', func: 'remove', arguments: { proxy: 'db', name: 'slow' } },
+};

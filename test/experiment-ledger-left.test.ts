@@ -12,23 +12,7 @@ import {
   startHarness,
   tempDirectory,
 } from './helpers.js';
-
-const addToxic = {
-  type: 'action',
-  name: 'slow down',
-  provider: {
-    type: 'faultline',
-    module: 'toxics',
-    func: 'add',
-    arguments: { proxy: 'db', name: 'slow', type: 'latency', attributes: { latency: 50 } },
-  },
-};
-
-const removeToxic = {
-  type: 'action',
-  name: 'speed up',
-  provider: { type: 'faultline', module: 'toxics', func: 'remove', arguments: { proxy: 'db', name: 'slow' } },
-};
+import { addToxic, removeToxic } from './experiment-helpers.js';
 
 const toggle = (name: string, func: 'disable' | 'enable') => ({
   type: 'action',
