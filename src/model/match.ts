@@ -108,6 +108,26 @@ function text(value: unknown, where: string, key: string, accepted: string): str
   return value;
 }
 
+/** Protobuf identifiers: a gRPC path is /package.Service/Method, so nothing else can match. */
+const GRPC_METHOD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const GRPC_SERVICE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const GRPC_SERVICE_ACCEPTED =
+  'a full gRPC service name such as "shop.Orders": the package and service, dot-separated';
+const GRPC_METHOD_ACCEPTED = 'a gRPC method name such as "Create": letters, digits and _';
+
+/** A service or method name; a value holding slashes or a whole call path says what to send. */
+function grpcName(value: unknown, where: string, key: string, name: RegExp, accepted: string): string {
+  const given = text(value, where, key, accepted);
+  if (name.test(given)) return given;
+  const bare = given.replace(/^\/+|\/+$/g, '');
+  const call = grpcCall(`/${bare}`);
+  let advice = '';
+  if (name.test(bare)) advice = `; send ${JSON.stringify(bare)}, without the slashes`;
+  else if (call && GRPC_SERVICE.test(call.service) && GRPC_METHOD.test(call.method))
+    advice = `; for the path /${call.service}/${call.method} send grpc_service ${JSON.stringify(call.service)} and grpc_method ${JSON.stringify(call.method)}`;
+  throw invalid(where, key, value, `${accepted}${advice}`);
+}
+
 /** Turns a path glob into an anchored RE2 expression. */
 export function globToRegex(glob: string): string {
   const wildcards: Record<string, string> = { '**': '.*', '*': '[^/]*', '?': '[^/]' };
@@ -205,10 +225,10 @@ function compileMatch(value: unknown, where: string): { match: Match; patterns: 
         break;
       }
       case 'grpc_service':
-        match.grpc_service = text(raw, where, key, 'a full gRPC service name such as "shop.Orders"');
+        match.grpc_service = grpcName(raw, where, key, GRPC_SERVICE, GRPC_SERVICE_ACCEPTED);
         break;
       case 'grpc_method':
-        match.grpc_method = text(raw, where, key, 'a gRPC method name such as "Create"');
+        match.grpc_method = grpcName(raw, where, key, GRPC_METHOD, GRPC_METHOD_ACCEPTED);
         break;
       default:
         throw new FaultlineError(
