@@ -286,7 +286,11 @@ export class Http1Handler {
       if (read.cut !== undefined) {
         if (!gone.signal.aborted) answerCutBeforeSending(this.proxy, held, read.cut, read.size);
       } else if (read.rest === undefined) {
-        const { body, skipped } = rewriteBody(Buffer.concat(read.chunks), plan);
+        const { body, skipped } = rewriteBody(
+          Buffer.concat(read.chunks),
+          plan,
+          upstream.headers['content-encoding'],
+        );
         sendWhole(this.proxy, held, body, skipped);
       } else await sendHeld(this.proxy, held, paced(replay(read.chunks, read.rest)), TOO_LARGE_TO_PATCH);
     } catch {
