@@ -1331,6 +1331,33 @@ describe('http_abort refuses what the client would never get', () => {
     assert.doesNotThrow(abortWith({ status: 205 }));
     assert.doesNotThrow(abortWith({ status: 200, body: 'hello' }));
   });
+
+  test('action reset sends no answer: a status, body or headers with it is refused, not ignored', () => {
+    const hint = (given: string) =>
+      `action "reset" resets the connection (HTTP/1.1) or the stream (HTTP/2) and sends no answer, so ${given} would never reach the client; leave status, body and headers out (in an update, send them back to 503, "" and {}), or use action "respond"`;
+    assert.throws(abortWith({ action: 'reset', status: 500 }), {
+      reason: 'invalid attributes of http_abort toxic "http_abort_downstream"',
+      hint: hint('status 500'),
+    });
+    assert.throws(abortWith({ action: 'reset', body: 'oops' }), { hint: hint('body "oops"') });
+    assert.throws(abortWith({ action: 'reset', headers: { 'retry-after': '1' } }), {
+      hint: hint('headers {"retry-after":"1"}'),
+    });
+    assert.throws(abortWith({ action: 'reset', status: 502, body: 'x', headers: { a: 'b' } }), {
+      hint: hint('status 502, body "x", headers {"a":"b"}'),
+    });
+    assert.doesNotThrow(abortWith({ action: 'reset' }));
+    assert.doesNotThrow(abortWith({ action: 'reset', status: 503, body: '', headers: {} }));
+    const respond = parseToxicCreate({ type: 'http_abort', attributes: { status: 500 } });
+    assert.throws(() => parseToxicUpdate({ attributes: { action: 'reset' } }, respond), {
+      hint: hint('status 500'),
+    });
+    const reset = parseToxicUpdate({ attributes: { action: 'reset', status: 503 } }, respond);
+    assert.deepEqual(reset.attributes, { action: 'reset', status: 503, body: '', headers: {} });
+    assert.throws(() => parseToxicUpdate({ attributes: { body: 'late' } }, reset), {
+      hint: hint('body "late"'),
+    });
+  });
 });
 
 describe('toxic explanations: how many, which, in which direction', () => {
