@@ -128,6 +128,18 @@ describe('http proxy: forwarding', () => {
     assert.equal(failed?.type === 'http.upstream_failed' && failed.status, 502);
   });
 
+  it('an upstream that closes without answering is said to have closed, with the hint an HTTPS upstream needs', async () => {
+    // A TLS server sent plain HTTP closes the connection without a byte, as this one does.
+    const closing = await startTcpServer((socket) => socket.once('data', () => socket.destroy()));
+    const proxy = await createProxy(harness, 'closes', closing.address, { protocol: 'http' });
+    const reply = await request(`http://127.0.0.1:${proxy.port}/orders`);
+    assert.equal(reply.statusCode, 502);
+    assert.equal(
+      await reply.body.text(),
+      `faultline: the upstream ${closing.address} closed the connection without answering (UND_ERR_SOCKET: other side closed); an HTTPS upstream does that to plain HTTP: if it speaks TLS, give the proxy upstream_tls (faultline create --upstream-tls)\n`,
+    );
+  });
+
   it('a byte toxic added while a keep-alive connection is open applies to its next request', async () => {
     const client = new Client(origin);
     const first = await client.request({ path: '/first', method: 'GET' });

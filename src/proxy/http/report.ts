@@ -153,6 +153,13 @@ export function upstreamFailure(
   ) {
     return `faultline: could not connect to the upstream ${upstream} (${code})`;
   }
+  if (code === 'UND_ERR_SOCKET' && error.message === 'other side closed') {
+    const tls =
+      proxy.upstreamTlsOptions === undefined
+        ? '; an HTTPS upstream does that to plain HTTP: if it speaks TLS, give the proxy upstream_tls (faultline create --upstream-tls)'
+        : '';
+    return `faultline: the upstream ${upstream} closed the connection without answering (${code}: ${error.message})${tls}`;
+  }
   return `faultline: the upstream ${upstream} did not answer with HTTP (${code ? `${code}: ` : ''}${error.message})`;
 }
 
