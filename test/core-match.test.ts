@@ -450,6 +450,27 @@ describe('matchesRequest: every key given must match', () => {
     assert.equal(matchesRequest(other, request({ path: '/shop.Orders/Create' })), true);
   });
 
+  test('gRPC service and method: a gRPC call as grpc_status sees one, in any case; not gRPC-Web', () => {
+    const service = parsed({ grpc_service: 'shop.Orders' });
+    const typed = (type: string | string[]) =>
+      matchesRequest(service, request({ path: '/shop.Orders/Get', headers: { 'content-type': type } }));
+    assert.deepEqual(
+      [
+        ' Application/GRPC ',
+        'application/grpc',
+        'application/grpc+proto',
+        'application/grpc; charset=utf-8',
+        'application/grpc-web',
+        'application/grpc-web+proto',
+        'application/grpcx',
+        'text/plain',
+      ].map(typed),
+      [true, true, true, true, false, false, false, false],
+    );
+    assert.equal(typed(['application/grpc', 'text/plain']), true);
+    assert.equal(typed(['text/plain', 'application/grpc']), false);
+  });
+
   test('all keys together: one miss is a miss', () => {
     const match = parsed({ method: 'POST', path: '/a/*', query: { q: '1' }, headers: { h: 'v' } });
     const hit = request({ method: 'POST', path: '/a/b', query: 'q=1', headers: { h: 'v' } });

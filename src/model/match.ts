@@ -270,6 +270,20 @@ export function matchesClient(match: Match | undefined, client: string): boolean
   return (compiledOf(match).blocks ?? []).some((block) => blockContains(block, address));
 }
 
+/**
+ * A gRPC call says so in its content-type: application/grpc, or application/grpc+proto and the
+ * like; gRPC-Web (application/grpc-web) is not one. The match keys and the gRPC faults agree on it.
+ */
+export function isGrpcCall(headers: RequestFacts['headers']): boolean {
+  const value = headers['content-type'];
+  const type = (Array.isArray(value) ? value[0] : value)?.trim().toLowerCase() ?? '';
+  return (
+    type === 'application/grpc' ||
+    type.startsWith('application/grpc+') ||
+    type.startsWith('application/grpc;')
+  );
+}
+
 /** Splits "/pkg.Service/Method" into its gRPC service and method. */
 export function grpcCall(path: string): { service: string; method: string } | undefined {
   const found = /^\/([^/]+)\/([^/]+)$/.exec(path);
@@ -301,8 +315,7 @@ export function matchesRequest(match: Match | undefined, request: RequestFacts):
     if (!headerValues(request.headers[name]).some((value) => pattern.test(value))) return false;
   }
   if (match.grpc_service !== undefined || match.grpc_method !== undefined) {
-    const contentType = headerValues(request.headers['content-type'])[0];
-    const call = contentType?.startsWith('application/grpc') ? grpcCall(request.path) : undefined;
+    const call = isGrpcCall(request.headers) ? grpcCall(request.path) : undefined;
     if (!call) return false;
     if (match.grpc_service !== undefined && call.service !== match.grpc_service) return false;
     if (match.grpc_method !== undefined && call.method !== match.grpc_method) return false;
