@@ -495,7 +495,13 @@ describe('attribute validation at both bounds, on create and on update', () => {
     assert.throws(() => parseToxicCreate({ type: 'latency', attributes: { latencyy: 1 } }), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
       reason: 'bad request body: json: unknown field "latencyy"',
-      hint: 'attributes of latency toxic "latency_downstream" has no field "latencyy" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter; did you mean "latency"?',
+      hint: 'attributes of latency toxic "latency_downstream" has no field "latencyy" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter (and, on every toxic, match, first, after, every); did you mean "latency"?',
+    });
+    assert.throws(() => parseToxicCreate({ type: 'http_abort', attributes: { frist: 2, status: 500 } }), {
+      hint: 'attributes of http_abort toxic "http_abort_downstream" has no field "frist" (Toxiproxy would ignore it in silence); accepted fields: action, status, body, headers (and, on every toxic, match, first, after, every); did you mean "first"?',
+    });
+    assert.throws(() => parseToxicCreate({ type: 'latency', attributes: { mtach: { client: '::1' } } }), {
+      hint: 'attributes of latency toxic "latency_downstream" has no field "mtach" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter (and, on every toxic, match, first, after, every); did you mean "match"?',
     });
     assert.throws(() => parseToxicCreate({ type: 'refuse', attributes: { count: 2 } }), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
@@ -1283,7 +1289,7 @@ describe('toxic targeting on the wire: match and counters inside attributes', ()
     });
     assert.throws(() => parseToxicUpdate({ attributes: { colour: 1 } }, current), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
-      hint: 'attributes of latency toxic "lag" has no field "colour" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter',
+      hint: 'attributes of latency toxic "lag" has no field "colour" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter (and, on every toxic, match, first, after, every)',
     });
   });
 
