@@ -301,6 +301,38 @@ describe('http proxy: request toxics', () => {
     await removeToxic('rewrite');
   });
 
+  it('a delay says how long it held the request or the answer, in the event and in watch', async () => {
+    const events = collectEvents(harness);
+    await addToxic({
+      name: 'slowUp',
+      type: 'http_delay',
+      attributes: { delay: 150, match: { path: '/held' } },
+    });
+    await addToxic({
+      name: 'slowDown',
+      type: 'http_delay',
+      attributes: { stage: 'response', delay: 100, match: { path: '/held' } },
+    });
+    const reply = await pool.request({ path: '/held', method: 'GET' });
+    assert.equal(reply.statusCode, 200);
+    await reply.body.text();
+    await waitFor(
+      () => events.filter((event) => event.type === 'http.fault' && event.path === '/held').length === 2,
+      'both delays reported',
+    );
+    const held = events.filter((event) => event.type === 'http.fault' && event.path === '/held');
+    const [request, answer] = held.map((event) => (event.type === 'http.fault' ? event.heldMs : undefined));
+    assert.ok(request !== undefined && request >= 150 && request < 60000, `request held ${request} ms`);
+    assert.ok(answer !== undefined && answer >= 100 && answer < 60000, `answer held ${answer} ms`);
+    const lines = held.map((event) =>
+      describeEvent({ time: '2026-01-01T00:00:00.000Z', data: event } as never),
+    );
+    assert.match(lines[0] ?? '', new RegExp(`GET /held → 200 \\(http_delay slowUp, held ${request} ms\\)$`));
+    assert.match(lines[1] ?? '', new RegExp(`GET /held → 200 \\(http_delay slowDown, held ${answer} ms\\)$`));
+    await removeToxic('slowUp');
+    await removeToxic('slowDown');
+  });
+
   it('two http_modify toxics on one request: only the one that set the status is credited with it', async () => {
     const events = collectEvents(harness);
     await addToxic({ name: 'm1', type: 'http_modify', attributes: { response_headers: { 'x-m1': 'yes' } } });

@@ -139,7 +139,9 @@ function detail(event: EngineEvent): string | undefined {
           : event.status !== undefined
             ? String(event.status)
             : event.action;
-      const skipped = event.skipped === undefined ? '' : `; skipped ${event.skipped}`;
+      const skipped =
+        (event.heldMs === undefined ? '' : `, held ${event.heldMs} ms`) +
+        (event.skipped === undefined ? '' : `; skipped ${event.skipped}`);
       // Another fault on the request decided what the client got: this one says what it did.
       if (event.statusBy !== undefined && event.statusBy !== event.toxic)
         return `${event.method} ${event.path} → ${outcome} set by ${event.statusBy} (${event.toxicType} ${event.toxic}: ${event.action}${skipped})`;

@@ -66,6 +66,11 @@ export type EngineEvent =
       skipped?: string;
       /** The client went away this long after a delay began to hold its request or answer: it got nothing. */
       clientLeftAfterMs?: number;
+      /**
+       * A delay's event: how long the request (`delay_request`) or its answer (`delay_response`)
+       * was held, by every delay at that stage together (a removed delay holds no longer).
+       */
+      heldMs?: number;
     }
   | {
       /**

@@ -53,7 +53,8 @@ export function describeEvent(event: ServerEvent): string {
       const grpc = event.grpcCode === undefined ? '' : ` (gRPC status ${field('grpcCode')})`;
       const setBy =
         event.statusBy === undefined || event.statusBy === event.toxic ? '' : ` set by ${field('statusBy')}`;
-      return `${proxy}: ${field('toxic')} (${field('toxicType')}) ${field('action')} ${field('method')} ${field('path')}${answer}${grpc}${setBy} on connection #${field('connection')}`;
+      const held = event.heldMs === undefined ? '' : `, held ${field('heldMs')} ms`;
+      return `${proxy}: ${field('toxic')} (${field('toxicType')}) ${field('action')} ${field('method')} ${field('path')}${answer}${grpc}${setBy}${held} on connection #${field('connection')}`;
     }
     case 'http.upstream_failed':
       return event.cut === true
