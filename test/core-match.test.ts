@@ -305,6 +305,13 @@ describe('parseMatch refuses what is not a match, saying what it received', () =
       );
     }
     assert.throws(
+      () => parseMatch({ grpc_service: '//shop.Orders//' }, 'toxic t'),
+      refusal(
+        'invalid match.grpc_service of toxic t',
+        `received "//shop.Orders//"; accepted: ${service}; send "shop.Orders", without the slashes`,
+      ),
+    );
+    assert.throws(
       () => parseMatch({ grpc_method: 'Create/' }, 'toxic t'),
       refusal(
         'invalid match.grpc_method of toxic t',

@@ -619,6 +619,8 @@ describe('rewrite: bodies and headers', () => {
     const twice = zlib.brotliCompressSync(zlib.gzipSync(Buffer.from(json)));
     const layered = rewriteBody(twice, patch, ['gzip , br']);
     assert.deepEqual([layered.body.toString(), layered.skipped], [patched, undefined]);
+    const repeated = rewriteBody(twice, patch, ['gzip', 'br']);
+    assert.deepEqual([repeated.body.toString(), repeated.skipped], [patched, undefined]);
     const noEncoding = rewriteBody(Buffer.from(json), patch, '');
     assert.deepEqual([noEncoding.body.toString(), noEncoding.skipped], [patched, undefined]);
   });

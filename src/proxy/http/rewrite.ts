@@ -51,9 +51,7 @@ const decoders: Record<string, Decoder> = {
   gzip: zlib.gunzipSync,
   'x-gzip': zlib.gunzipSync,
   deflate: (data, options) =>
-    data[0] !== undefined && (data[0] & 0x0f) === 8
-      ? zlib.inflateSync(data, options)
-      : zlib.inflateRawSync(data, options),
+    ((data[0] ?? 0) & 0x0f) === 8 ? zlib.inflateSync(data, options) : zlib.inflateRawSync(data, options),
   br: zlib.brotliDecompressSync,
 };
 
