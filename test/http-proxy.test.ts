@@ -301,6 +301,32 @@ describe('http proxy: request toxics', () => {
     await removeToxic('rewrite');
   });
 
+  it('http_modify removes the Date header: node does not add one of its own in its place', async () => {
+    await addToxic({
+      name: 'undated',
+      type: 'http_modify',
+      attributes: { response_headers: { Date: null } },
+    });
+    for (const path of ['/streamed', '/json']) {
+      const reply = await pool.request({ path, method: 'GET' });
+      assert.equal(reply.headers.date, undefined, `${path} has a date`);
+      await reply.body.text();
+    }
+    await removeToxic('undated');
+    await addToxic({
+      name: 'patched',
+      type: 'http_modify',
+      attributes: { response_headers: { date: null }, json_patch: { a: 1 } },
+    });
+    const patched = await pool.request({ path: '/json', method: 'GET' });
+    assert.equal(patched.headers.date, undefined);
+    await patched.body.text();
+    await removeToxic('patched');
+    const dated = await pool.request({ path: '/json', method: 'GET' });
+    assert.equal(typeof dated.headers.date, 'string');
+    await dated.body.text();
+  });
+
   it('a delay says how long it held the request or the answer, in the event and in watch', async () => {
     const events = collectEvents(harness);
     await addToxic({

@@ -170,6 +170,8 @@ export class Http1Handler {
       }
       return;
     }
+    // node dates an answer that has no Date: one the rewrite removed stays removed.
+    if (plan.responseHeaders.date === null) response.sendDate = false;
     if (expectsContinue) response.writeContinue();
     if (plan.responseDelay === 0 && !rewritesBody(plan) && plan.responseThroughput === undefined)
       this.forward(request, response, plan, label);
