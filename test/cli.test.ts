@@ -394,6 +394,37 @@ describe('create: udp and its flags', () => {
       fraction.stderr,
       /--idle-timeout must be a whole number from 1 to 86400000, received "1\.5"/,
     );
+    const idleOnTcp = await run([
+      'create',
+      'u1',
+      '-l',
+      '127.0.0.1:0',
+      '-u',
+      '127.0.0.1:53',
+      '--idle-timeout',
+      '500',
+    ]);
+    assert.deepEqual(idleOnTcp, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: --idle-timeout closes idle udp flows, and --protocol is tcp (the default): add --protocol udp, or remove --idle-timeout\n',
+    });
+    const headersOnUdp = await run([
+      'create',
+      'u1',
+      '-l',
+      '127.0.0.1:0',
+      '-u',
+      '127.0.0.1:53',
+      '--protocol',
+      'udp',
+      '--header-faults',
+    ]);
+    assert.equal(
+      headersOnUdp.stderr,
+      'faultline: --header-faults reads requests, and --protocol is udp: use --protocol http or http2, or remove --header-faults\n',
+    );
     assert.match((await run(['create', '--help'])).stdout, /http2 \(h2c, gRPC\), udp\s+\(datagrams\)/);
     assert.equal((await harness.api('GET', '/proxies/u1')).status, 404);
   });
