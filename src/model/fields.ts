@@ -50,7 +50,7 @@ export function canonicalKeys(
   /** Said after the accepted fields, e.g. what else a toxic's attributes may hold. */
   note = '',
   /** Keys taken elsewhere (a toxic's match and counters), also offered for a misspelt key. */
-  alsoSuggested: readonly string[] = [],
+  alsoSuggested?: readonly string[],
 ): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const hint = `${where} must be a JSON object, received ${describeValue(value)}`;
@@ -68,7 +68,7 @@ export function canonicalKeys(
         'FAULTLINE_ERR_UNKNOWN_FIELD',
         `bad request body: json: unknown field ${JSON.stringify(key)}`,
         {
-          hint: `${where} has no field ${JSON.stringify(key)} (Toxiproxy would ignore it in silence)${acceptedText(accepted, note)}${didYouMean(key, [...accepted, ...alsoSuggested])}`,
+          hint: `${where} has no field ${JSON.stringify(key)} (Toxiproxy would ignore it in silence)${acceptedText(accepted, note)}${didYouMean(key, alsoSuggested ? [...accepted, ...alsoSuggested] : accepted)}`,
         },
       );
     }
