@@ -230,14 +230,6 @@ export const equivalentSurvivors = [
       'close() twice: the second releases the in-flight count the first set to 0, forgets a wake that is gone, and disposes stages that are disposed; all of it is idempotent',
   },
   {
-    file: 'src/experiment/rollback.ts',
-    code: '...(token === undefined ? {} : { token }),',
-    mutator: 'ConditionalExpression',
-    replacement: '...(false ? {} : { token }),',
-    reason:
-      "`token: undefined` reaches endpointOf's default parameter just as a missing token does (FAULTLINE_TOKEN, else none): the same request",
-  },
-  {
     file: 'src/proxy/stage.ts',
     code: "return typeof value === 'string' ? value : undefined;",
     mutator: 'ConditionalExpression',
