@@ -231,3 +231,20 @@ test('toxics an entry would add beyond --max-toxics-per-proxy, counting those th
     ['a', 'b', 'c'],
   );
 });
+
+test("a toxic its proxy's protocol cannot take refuses the whole list before anything is applied", async () => {
+  const harness = await startHarness();
+  const reply = await harness.api('POST', '/populate', [
+    { name: 'first', listen: '127.0.0.1:0', upstream: echo.address },
+    {
+      name: 'plain',
+      listen: '127.0.0.1:0',
+      upstream: echo.address,
+      toxics: [{ name: 'abort', type: 'http_abort', attributes: {} }],
+    },
+  ]);
+  assert.equal(reply.status, 400, reply.text);
+  assert.equal(reply.json.error, 'toxic type http_abort needs a proxy with protocol http or http2');
+  assert.deepEqual(reply.json.proxies, []);
+  assert.deepEqual((await harness.api('GET', '/proxies')).json, {});
+});

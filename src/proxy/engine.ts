@@ -208,7 +208,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
           checkListen(limits.listenAllow, host, port);
         }
         const toxics = spec.toxics ?? [];
-        for (const toxic of toxics) checkName(toxic.name, 'toxic name', limits.maxNameLength);
+        for (const toxic of toxics) {
+          checkName(toxic.name, 'toxic name', limits.maxNameLength);
+          protocols[spec.protocol ?? DEFAULT_PROTOCOL].checkToxic(toxic, spec.name);
+        }
         checkToxicCount(spec, toxics);
       } catch (error) {
         if (isFaultlineError(error)) throw new PopulateError(error, []);
@@ -255,8 +258,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       events.emit({ type: 'proxy.deleted', proxy: summary });
     },
     async populate(specs) {
-      // What the server's limits refuse is known before anything changes, so it refuses the whole
-      // list; only a failure while applying (a port taken) can leave earlier entries in place.
+      // What the server's limits and the proxies' protocols refuse is known before anything
+      // changes, so it refuses the whole list; only a failure while applying (a port taken) can
+      // leave earlier entries in place.
       await checkPopulateLimits(specs);
       const applied: EngineProxy[] = [];
       for (const spec of specs) {
