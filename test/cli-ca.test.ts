@@ -56,6 +56,12 @@ test('FAULTLINE_URL (else TOXIPROXY_URL) names the server as -h does, as for eve
   assert.equal(unset.code, 0, unset.stderr);
   assert.equal(unset.stdout, own.stdout, "empty counts as unset: this user's CA");
   assert.notEqual(unset.stdout, served);
+  const unreachable = await withEnvironment({ TOXIPROXY_URL: 'http://127.0.0.1:1' }, []);
+  assert.equal(unreachable.code, 1);
+  assert.match(
+    unreachable.stderr,
+    /^faultline: cannot reach the faultline server at http:\/\/127\.0\.0\.1:1 .*\nthe server is the one TOXIPROXY_URL names; for this user's own CA, leave it empty: TOXIPROXY_URL= faultline ca\n$/,
+  );
   const flag = await withEnvironment({ FAULTLINE_URL: 'http://127.0.0.1:1' }, ['-h', url, '--json']);
   assert.equal(JSON.parse(flag.stdout).pem, served, '-h wins over FAULTLINE_URL');
 });

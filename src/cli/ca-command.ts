@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { FaultlineApiError } from '../client/errors.js';
 import { clientFor, example, out, serverUrlFromEnvironment, withServerUrl } from './context.js';
 
 export function caCommand(): Command {
@@ -62,7 +63,18 @@ async function printServerCa(
   namedBy: string,
 ): Promise<void> {
   const client = clientFor(command);
-  const pem = await client.caCertificate();
+  let pem: string;
+  try {
+    pem = await client.caCertificate();
+  } catch (error) {
+    if (namedBy === '-h' || !(error instanceof FaultlineApiError)) throw error;
+    // The variable may be set for the other commands while this user's own CA was wanted.
+    const hint = `the server is the one ${namedBy} names; for this user's own CA, leave it empty: ${namedBy}= faultline ca`;
+    throw new FaultlineApiError(error.code, error.status, error.message, {
+      cause: error,
+      hint: error.hint === undefined ? hint : `${error.hint}\n${hint}`,
+    });
+  }
   if (options.pem) {
     process.stdout.write(pem);
     return;
