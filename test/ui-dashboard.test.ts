@@ -389,11 +389,11 @@ describe('the dashboard in headless Chromium', () => {
     client.send('ping', proxy.port);
     await waitFor(() => client.received.length === 1, 'the echo');
     const fired = page.locator('.event[data-type="toxic.fired"] .what', { hasText: 'dgram:' });
-    await fired.first().waitFor({ timeout: 10_000 });
+    await fired.first().waitFor({ timeout: 30_000 });
     assert.equal(await fired.first().textContent(), 'dgram: lag (udp_latency, downstream) delay on flow #1');
     await page.getByLabel('connections').check();
     const opened = page.locator('.event[data-type="connection.opened"] .what', { hasText: 'dgram:' });
-    await opened.first().waitFor({ timeout: 10_000 });
+    await opened.first().waitFor({ timeout: 30_000 });
     assert.match((await opened.first().textContent()) ?? '', /^dgram: flow #1 from 127\.0\.0\.1:\d+$/);
     await page.close();
     assert.equal((await harness.api('DELETE', '/proxies/dgram')).status, 204);
