@@ -237,14 +237,6 @@ export const equivalentSurvivors = [
       'close() twice: the second releases the in-flight count the first set to 0, forgets a wake that is gone, and disposes stages that are disposed; all of it is idempotent',
   },
   {
-    file: 'src/experiment/rollback.ts',
-    code: '...(token === undefined ? {} : { token }),',
-    mutator: 'ConditionalExpression',
-    replacement: '...(false ? {} : { token }),',
-    reason:
-      "`token: undefined` reaches endpointOf's default parameter just as a missing token does (FAULTLINE_TOKEN, else none): the same request",
-  },
-  {
     file: 'src/proxy/stage.ts',
     code: "return typeof value === 'string' ? value : undefined;",
     mutator: 'ConditionalExpression',
@@ -355,26 +347,18 @@ export const equivalentSurvivors = [
   },
   {
     file: 'src/model/toxic.ts',
-    code: "const isWholeNumber = typeof value === 'number' && Number.isSafeInteger(value);",
-    mutator: 'ConditionalExpression',
-    replacement: 'const isWholeNumber = true && Number.isSafeInteger(value);',
-    reason:
-      'Number.isSafeInteger is false for anything that is not a number; the typeof is there for the type checker',
-  },
-  {
-    file: 'src/model/toxic.ts',
-    code: 'const counterSent = counterKeys.some((key) => targeting[key] !== undefined);',
-    mutator: 'ConditionalExpression',
-    replacement: 'counterKeys.some((key) => true)',
-    reason:
-      'with no counter sent, parseCounter reads the current counters again (or none) and returns what it returned when they were set: the same counter',
-  },
-  {
-    file: 'src/model/toxic.ts',
     code: "if (spec.kind === 'choice' && spec.omitDefault && attributes[spec.name] === spec.default) {",
     mutator: 'ConditionalExpression',
     replacement: 'if (true && spec.omitDefault && …) {',
     reason: 'only choice attributes have omitDefault; the kind test is there for the type checker',
+  },
+  {
+    file: 'src/model/toxic.ts',
+    code: "const datagramOnly = definition.protocols?.length === 1 && definition.protocols[0] === 'udp';",
+    mutator: 'ConditionalExpression',
+    replacement: 'const datagramOnly = definition.protocols?.length === 1 && true;',
+    reason:
+      'the one toxic limited to a single protocol other than udp, grpc_status (http2), acts on requests, and unitOf answers "request" for it before this line',
   },
   {
     file: 'src/model/toxics/attribute-value.ts',

@@ -55,6 +55,8 @@ const MANY_PROXIES = 1000;
 const SPACED_TRIPS = 100;
 const SPACING_MS = 20;
 const IDLE_CONNECTIONS = 10_000;
+/** V8's memory reducer makes its first pass about 8 s after a process starts. */
+const SETTLE_SECONDS = 10;
 
 const minutes = Number(process.env.BENCH_MINUTES ?? 10);
 if (!(minutes > 0 && minutes <= 120)) {
@@ -233,6 +235,8 @@ try {
     }
   }
   const fresh = servers.at(-1)!;
+  const settledMb = await settledIdleRss();
+  console.log(`  a fresh server left alone ${SETTLE_SECONDS} s (${load()}): RSS ${fixed(settledMb, 1)} MB`);
   const startUpMs = median(startUps);
   const idleMb = median(idle);
   const [nodeMs, versionMs, listMs] = wallTimes(
@@ -263,6 +267,11 @@ try {
     'server: idle RSS (median; a bare node:http server beside it)',
     `${fixed(idleMb, 1)} MB (bare ${fixed(median(floorIdle), 1)} MB)`,
     'at most 45 MB',
+  );
+  row(
+    `server: RSS of a server left alone ${SETTLE_SECONDS} s, after V8's memory reducer has run`,
+    `${fixed(settledMb, 1)} MB`,
+    '—',
   );
   row(
     '`faultline --version` / `node -e 0`',
@@ -499,4 +508,14 @@ async function waitForLinks(server: ProxyServer, count: number): Promise<void> {
     .split('\n')
     .find((entry) => entry.startsWith('faultline_connections_active{proxy="idle"}'));
   throw new Error(`the proxy did not link ${count} connections within 30 s (${line})`);
+}
+
+/** RSS of a fresh server that was left alone long enough for V8 to give back what loading took. */
+async function settledIdleRss(): Promise<number> {
+  const { ms, server } = await serverStartToFirstAnswer();
+  try {
+    return await idleRss(server, SETTLE_SECONDS * 1000 - ms);
+  } finally {
+    server.stop();
+  }
 }

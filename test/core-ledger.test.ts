@@ -237,6 +237,36 @@ describe('ledger undo records (read back only through these schemas)', () => {
     assert.notDeepEqual(priority('1000'), []);
   });
 
+  test("a deleted proxy's record takes what the API shows: toxics on either stream at any probability, any idle timeout", () => {
+    const recreate = (body: object) =>
+      undoOk({
+        kind: 'recreate-proxy',
+        proxy: 'db',
+        body: { listen: 'a:1', upstream: 'b:2', enabled: true, toxics: [], ...body },
+      });
+    const toxic = (fields: object) => ({
+      toxics: [
+        { name: 'lag', type: 'latency', stream: 'downstream', toxicity: 1, attributes: {}, ...fields },
+      ],
+    });
+    assert.deepEqual(
+      [
+        { stream: 'upstream' },
+        { stream: 'downstream' },
+        { stream: 'sideways' },
+        { toxicity: 0 },
+        { toxicity: 0.5 },
+        { toxicity: 1.5 },
+        { toxicity: -0.5 },
+      ].map((fields) => recreate(toxic(fields))),
+      [true, true, false, true, true, false, false],
+    );
+    assert.deepEqual(
+      [0, 30_000, -1, 1.5].map((idle_timeout) => recreate({ idle_timeout })),
+      [true, true, false, false],
+    );
+  });
+
   test('proxy names are 1 to 1000 characters; update bodies take only the fields an undo sends', () => {
     assert.equal(undoOk({ kind: 'delete-proxy', proxy: '' }), false);
     assert.equal(undoOk({ kind: 'delete-proxy', proxy: 'p'.repeat(1000) }), true);

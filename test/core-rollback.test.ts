@@ -9,7 +9,15 @@ import { after, before, describe, test } from 'node:test';
 import { FaultlineApiError } from '../src/client/errors.js';
 import { closedPort } from './helpers.js';
 import { openLedger, readLedger } from '../src/experiment/ledger.js';
-import { describeEntry, explainUndo, undo, undoEntries, undoLedger } from '../src/experiment/rollback.js';
+import {
+  describeEntry,
+  explainUndo,
+  forgetAdvice,
+  nothingLeftOf,
+  undo,
+  undoEntries,
+  undoLedger,
+} from '../src/experiment/rollback.js';
 import type { LedgerEntry } from '../src/model/ledger.js';
 
 const entry = (undo: LedgerEntry['undo'], server?: string): LedgerEntry => ({
@@ -67,7 +75,8 @@ describe('undoEntries', () => {
 
 /**
  * A stand-in faultline API on 127.0.0.1 that records each request (method, path, body and the
- * Authorization header): /proxies/gone... answers 404, /proxies/broken... 500, the rest succeed.
+ * Authorization header): /proxies/gone... answers 404, /proxies/broken... 500, creating a proxy named
+ * exists 409 and one named broken 500; the rest succeed.
  */
 function recordingApi() {
   const requests: string[] = [];
@@ -85,6 +94,7 @@ function recordingApi() {
         return json(404, { error: 'proxy not found', status: 404 });
       if (request.url?.startsWith('/proxies/broken')) return json(500, { error: 'it broke', status: 500 });
       if (body.includes('"name":"exists"')) return json(409, { error: 'proxy already exists', status: 409 });
+      if (body.includes('"name":"broken"')) return json(500, { error: 'it broke', status: 500 });
       if (request.method === 'DELETE') return response.writeHead(204).end();
       return json(200, {});
     });
@@ -178,7 +188,8 @@ describe('undo: the request each proxy undo makes, carried out', () => {
     assert.equal(lines[0], `already gone: proxy gone (${api.url})`);
     assert.match(
       lines[1]!,
-      new RegExp(`^failed: proxy broken \\(${api.url.replaceAll('.', '\\.')}\\): .*it broke`),
+      new RegExp(`^failed: proxy broken \\(${api.url.replaceAll('.', '\\.')}\\): .*it broke$`),
+      'without the run of a left-behind ledger, no advice to forget it',
     );
     assert.equal(lines[2], `undone: proxy first (${api.url})`);
     assert.equal(lines.length, 3);
@@ -310,12 +321,203 @@ describe('undo: the request each proxy undo makes, carried out', () => {
     );
   });
 
+  test('recreate-proxy: a create the server refuses for another reason than the name being taken fails', async () => {
+    await assert.rejects(
+      undo(
+        entry(
+          {
+            kind: 'recreate-proxy',
+            proxy: 'broken',
+            body: { listen: '127.0.0.1:2000', upstream: '127.0.0.1:3000', enabled: true, toxics: [] },
+          },
+          api.url,
+        ),
+      ),
+      (error: unknown) => {
+        assert.ok(error instanceof FaultlineApiError, `not a FaultlineApiError: ${String(error)}`);
+        assert.equal(error.status, 500);
+        return true;
+      },
+    );
+  });
+
+  test('recreate-proxy: halt names exactly the faults it leaves out; rollback sends header_faults only as recorded', async () => {
+    const lag = { name: 'lag', type: 'latency', stream: 'downstream' as const, toxicity: 1, attributes: {} };
+    const deleted = (toxics: (typeof lag)[], header_faults?: boolean) =>
+      entry(
+        {
+          kind: 'recreate-proxy',
+          proxy: 'db',
+          body: {
+            listen: '127.0.0.1:2000',
+            upstream: '127.0.0.1:3000',
+            enabled: true,
+            ...(header_faults === undefined ? {} : { header_faults }),
+            toxics,
+          },
+        },
+        api.url,
+      );
+    const notes = [];
+    for (const recorded of [deleted([], true), deleted([lag, lag]), deleted([], false), deleted([])])
+      notes.push((await undo(recorded, undefined, 'halt')).note);
+    assert.deepEqual(notes, [
+      'created enabled, without header-driven faults: halt adds no fault',
+      'created enabled, without its 2 toxic(s): halt adds no fault',
+      'created enabled: halt adds no fault',
+      'created enabled: halt adds no fault',
+    ]);
+    api.requests.length = 0;
+    await undo(deleted([]));
+    await undo(deleted([], false));
+    assert.deepEqual(api.requests, [
+      'POST /proxies {"name":"db","listen":"127.0.0.1:2000","upstream":"127.0.0.1:3000","enabled":true,"toxics":[]}',
+      'POST /proxies {"name":"db","listen":"127.0.0.1:2000","upstream":"127.0.0.1:3000","enabled":true,"header_faults":false,"toxics":[]}',
+    ]);
+  });
+
+  test('recreate-proxy: a proxy whose two private keys were both hidden names both', async () => {
+    const hidden = { cert: 'PEM', key: '[redacted]' };
+    await assert.rejects(
+      undo(
+        entry(
+          {
+            kind: 'recreate-proxy',
+            proxy: 'db',
+            body: {
+              listen: '127.0.0.1:2000',
+              upstream: '127.0.0.1:3000',
+              enabled: true,
+              tls: hidden,
+              upstream_tls: hidden,
+              toxics: [],
+            },
+          },
+          api.url,
+        ),
+      ),
+      /so its tls and upstream_tls key was not recorded/,
+    );
+  });
+
+  test('halt and an update-proxy undo: one that only disables sends nothing; one that enables is sent as recorded', async () => {
+    api.requests.length = 0;
+    assert.deepEqual(
+      await undo(
+        entry({ kind: 'update-proxy', proxy: 'db', body: { enabled: false } }, api.url),
+        undefined,
+        'halt',
+      ),
+      { result: 'undone', note: 'left enabled: halt disables no proxy' },
+    );
+    assert.deepEqual(api.requests, [], 'no PATCH with an empty body');
+    assert.deepEqual(
+      await undo(
+        entry({ kind: 'update-proxy', proxy: 'db', body: { enabled: true } }, api.url),
+        undefined,
+        'halt',
+      ),
+      { result: 'undone' },
+    );
+    assert.deepEqual(
+      api.requests,
+      ['PATCH /proxies/db {"enabled":true}'],
+      'halt enables a proxy the run disabled',
+    );
+  });
+
+  test('forgetAdvice offers to forget a server only for an entry made through one that could not be reached', () => {
+    const unreachable = new FaultlineApiError('unreachable', 0, 'connection refused');
+    const advice = (server: string | undefined, error: unknown) =>
+      forgetAdvice(entry({ kind: 'delete-proxy', proxy: 'db' }, server), 'run-1', error);
+    const byRun =
+      'once it is dealt with by hand, "faultline rollback --forget run-1" discards the run\'s entries, undoing nothing';
+    assert.equal(
+      advice('http://127.0.0.1:1', unreachable),
+      'if http://127.0.0.1:1 is gone for good, "faultline rollback --forget http://127.0.0.1:1" discards what the ledger holds for it, undoing nothing',
+    );
+    assert.equal(advice(undefined, unreachable), byRun, 'a fault on this machine has no server to forget');
+    assert.equal(advice('http://127.0.0.1:1', new Error("not the client's")), byRun);
+  });
+
   test('describeEntry names the server when the entry has one', () => {
     assert.equal(
       describeEntry(entry({ kind: 'delete-proxy', proxy: 'db' }, 'http://127.0.0.1:1')),
       'a recorded fault (http://127.0.0.1:1)',
     );
     assert.equal(describeEntry(entry({ kind: 'delete-proxy', proxy: 'db' })), 'a recorded fault');
+  });
+});
+
+describe('nothingLeftOf: whether undo would find the fault gone, asked of the recorded server', () => {
+  const api = recordingApi();
+  before(() => api.start());
+  after(() => api.stop());
+
+  test('a proxy or toxic the server still has leaves something to undo; each kind asks for its own resource', async () => {
+    api.requests.length = 0;
+    const answers = [
+      await nothingLeftOf(entry({ kind: 'delete-proxy', proxy: 'a b' }, api.url), 'secret'),
+      await nothingLeftOf(entry({ kind: 'update-proxy', proxy: 'db', body: { enabled: true } }, api.url)),
+      await nothingLeftOf(entry({ kind: 'remove-toxic', proxy: 'db', toxic: 'lag/1' }, api.url)),
+      await nothingLeftOf(
+        entry({ kind: 'update-toxic', proxy: 'db', toxic: 'lag', body: { toxicity: 1 } }, api.url),
+      ),
+    ];
+    assert.deepEqual(answers, [undefined, undefined, undefined, undefined]);
+    assert.deepEqual(api.requests, [
+      'GET /proxies/a%20b [Bearer secret]',
+      'GET /proxies/db',
+      'GET /proxies/db/toxics/lag%2F1',
+      'GET /proxies/db/toxics/lag',
+    ]);
+  });
+
+  test("a proxy or toxic the server answers 404 for is gone, in the server's words; any other error is thrown", async () => {
+    assert.deepEqual(
+      [
+        await nothingLeftOf(entry({ kind: 'delete-proxy', proxy: 'gone' }, api.url)),
+        await nothingLeftOf(entry({ kind: 'remove-toxic', proxy: 'gone', toxic: 'lag' }, api.url)),
+      ],
+      [
+        `${api.url} answers: get proxy gone: HTTP 404: proxy not found`,
+        `${api.url} answers: get toxic lag of gone: HTTP 404: proxy not found`,
+      ],
+    );
+    await assert.rejects(
+      nothingLeftOf(entry({ kind: 'update-proxy', proxy: 'broken', body: {} }, api.url)),
+      /it broke/,
+    );
+  });
+
+  test('a deleted proxy is left alone once the server has one of that name again, and recreated while it has none', async () => {
+    const deleted = (proxy: string) =>
+      entry(
+        {
+          kind: 'recreate-proxy',
+          proxy,
+          body: { listen: '127.0.0.1:2000', upstream: '127.0.0.1:3000', enabled: true, toxics: [] },
+        },
+        api.url,
+      );
+    api.requests.length = 0;
+    assert.equal(await nothingLeftOf(deleted('db'), 'secret'), 'proxy db exists again: left as it is');
+    assert.equal(await nothingLeftOf(deleted('gone')), undefined);
+    assert.deepEqual(api.requests, ['GET /proxies/db [Bearer secret]', 'GET /proxies/gone']);
+    await assert.rejects(nothingLeftOf(deleted('broken')), /it broke/);
+  });
+
+  test('a system undo answers by its own check: a file already removed is gone', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'faultline-nothing-left-'));
+    try {
+      const path = join(directory, 'removed');
+      assert.equal(
+        await nothingLeftOf(entry({ kind: 'remove-file', path, device: '1', inode: '2' })),
+        `${path} is gone`,
+      );
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import { isToxicType } from '../src/model/toxics/index.js';
 import {
   explainToxic,
   isConnectionToxicSpec,
+  mergedMatch,
   parseToxicCreate,
   parseToxicUpdate,
   streams,
@@ -1215,6 +1216,22 @@ describe('toxic targeting on the wire: match and counters inside attributes', ()
         hint,
       });
     }
+  });
+
+  test('null is "not sent" for an empty text or object default too; an update refused for null names the value it keeps', () => {
+    const abort = parseToxicCreate({ type: 'http_abort', attributes: { body: null, headers: null } });
+    assert.deepEqual(abort.attributes, { action: 'respond', status: 503, body: '', headers: {} });
+    const current = parseToxicCreate({ type: 'http_abort', name: 'x', attributes: { status: 502 } });
+    assert.throws(() => parseToxicUpdate({ attributes: { status: null } }, current), {
+      code: 'FAULTLINE_ERR_INVALID_ATTRIBUTE',
+      reason: 'invalid attribute status of http_abort toxic "x"',
+      hint: 'received null, which could mean the default 503, zero or none; leave status out to keep 502, or give a whole number of HTTP status from 200 to 599',
+    });
+  });
+
+  test('mergedMatch leaves anything but an object to parseMatch to refuse', () => {
+    for (const sent of [null, 'x', 5, [{ path: '/a' }]])
+      assert.deepEqual(mergedMatch({ path: '/b' }, sent), sent);
   });
 
   test('the wire form: own attributes, a choice at its omitted default left out, then match and counters', () => {

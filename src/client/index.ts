@@ -21,9 +21,9 @@ export interface ClientOptions {
   /**
    * The server's token (`faultline server --token`), sent as a Bearer header; default
    * FAULTLINE_TOKEN; "" sends none. Credentials (http://:TOKEN@host) or a /t/TOKEN prefix in
-   * `url` work too.
+   * `url` work too; undefined is the same as no token given.
    */
-  token?: string;
+  token?: string | undefined;
 }
 
 export interface CallOptions {

@@ -25,10 +25,7 @@ export async function undo(
   mode: UndoMode = 'rollback',
 ): Promise<UndoOutcome> {
   if (isSystemUndo(entry.undo)) return undoSystem(entry.undo);
-  const client = createClient({
-    url: entry.server ?? DEFAULT_SERVER,
-    ...(token === undefined ? {} : { token }),
-  });
+  const client = createClient({ url: entry.server ?? DEFAULT_SERVER, token });
   const step: ProxyUndo = entry.undo;
   try {
     switch (step.kind) {
@@ -67,8 +64,8 @@ type RecreateProxy = Extract<ProxyUndo, { kind: 'recreate-proxy' }>;
 function recreateBody(step: RecreateProxy, mode: UndoMode): CreateProxyBody {
   const { header_faults, toxics, ...definition } = step.body;
   const body = { name: step.proxy, ...withoutUndefined(definition) } as CreateProxyBody;
-  if (mode === 'halt') return { ...body, enabled: true };
-  return { ...body, ...(header_faults === undefined ? {} : { header_faults }), toxics };
+  if (mode === 'rollback') return { ...body, ...withoutUndefined({ header_faults }), toxics };
+  return { ...body, enabled: true };
 }
 
 async function recreateProxy(
@@ -108,7 +105,7 @@ async function recreateProxy(
 export async function nothingLeftOf(entry: LedgerEntry, token?: string): Promise<string | undefined> {
   if (isSystemUndo(entry.undo)) return nothingLeftToUndo(entry.undo);
   const server = entry.server ?? DEFAULT_SERVER;
-  const client = createClient({ url: server, ...(token === undefined ? {} : { token }) });
+  const client = createClient({ url: server, token });
   const step: ProxyUndo = entry.undo;
   if (step.kind === 'recreate-proxy') return proxyExistsAgain(client, step.proxy);
   try {

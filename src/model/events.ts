@@ -15,7 +15,7 @@ export type EngineEvent =
   | { type: 'toxic.added'; proxy: string; toxic: ToxicSpec; explanation: string }
   | { type: 'toxic.updated'; proxy: string; toxic: ToxicSpec; explanation: string }
   | { type: 'toxic.removed'; proxy: string; toxic: ToxicSpec }
-  | { type: 'connection.opened'; proxy: string; connection: number; client: string }
+  | { type: 'connection.opened'; proxy: string; connection: number; client: string; protocol?: 'udp' }
   | {
       type: 'connection.closed';
       proxy: string;
@@ -23,6 +23,8 @@ export type EngineEvent =
       client: string;
       bytes: Record<Stream, number>;
       durationMs: number;
+      /** Only on a udp proxy's events, whose connection is a flow (one client address). */
+      protocol?: 'udp';
     }
   | { type: 'connection.failed'; proxy: string; client: string; upstream: string; error: string }
   | {
@@ -43,6 +45,7 @@ export type EngineEvent =
       stream: Stream;
       connection: number;
       action: string;
+      protocol?: 'udp';
     }
   | {
       /** A request toxic (or a header-driven fault) acted on one request of an http/http2 proxy. */

@@ -13,8 +13,8 @@ import {
   parseMatch,
 } from './match.js';
 import { checkName } from './names.js';
-import { attributeProblem, copyValue, isIntegerSpec } from './toxics/attribute-value.js';
-import type { AttributeSpec, ToxicDefinition } from './toxics/definition.js';
+import { attributeProblem, copyValue, expectedValue, isIntegerSpec } from './toxics/attribute-value.js';
+import type { AttributeSpec, JsonValue, ToxicDefinition } from './toxics/definition.js';
 import type { ProxyProtocol } from './protocol.js';
 import {
   type Attributes,
@@ -210,7 +210,7 @@ export function validateAttributes(
     const problem = attributeProblem(spec, value);
     if (problem !== undefined) {
       const what = `attribute ${spec.name} of ${where}`;
-      const isWholeNumber = typeof value === 'number' && Number.isSafeInteger(value);
+      const isWholeNumber = Number.isSafeInteger(value);
       const goTypeError = isIntegerSpec(spec) && !isWholeNumber;
       const reason = goTypeError
         ? goFieldError(value, `${goToxicNames[type] ?? type}.attributes`, spec.name, 'int64')
@@ -231,10 +231,7 @@ export function validateAttributes(
     targeting.match === undefined
       ? base?.match
       : parseMatch(base === undefined ? targeting.match : mergedMatch(base.match, targeting.match), where);
-  const counterSent = counterKeys.some((key) => targeting[key] !== undefined);
-  const counter = counterSent
-    ? parseCounter({ ...base?.counter, ...targeting }, where, base === undefined)
-    : base?.counter;
+  const counter = parseCounter({ ...base?.counter, ...targeting }, where, base === undefined);
   return {
     attributes: result,
     ...(match === undefined ? {} : { match }),
@@ -244,12 +241,12 @@ export function validateAttributes(
 
 /**
  * null is "not sent" (Toxiproxy's rule: Go's decoder leaves the field alone) only where that
- * cannot be misread: an attribute whose default is its zero value (0, "", {}), so null gives
+ * cannot be misread: an attribute whose default is its zero value (null, 0, "", {}), so null gives
  * what Toxiproxy gives. Where the default is something else (udp_latency's limit 1000, reorder's
  * gap 1, http_abort's status 503), null could mean the default, zero or "no limit": refused.
  */
 function refuseAmbiguousNull(spec: AttributeSpec, base: Targeting | undefined, where: string): void {
-  if (spec.default === null || isZeroValue(spec.default)) return;
+  if (isZeroValue(spec.default)) return;
   const instead =
     base === undefined
       ? `leave ${spec.name} out for its default ${JSON.stringify(spec.default)}`
@@ -259,17 +256,8 @@ function refuseAmbiguousNull(spec: AttributeSpec, base: Targeting | undefined, w
   });
 }
 
-function expectedValue(spec: AttributeSpec): string {
-  if (isIntegerSpec(spec)) return `a whole number of ${spec.unit} from ${spec.min} to ${spec.max}`;
-  if (spec.kind === 'choice')
-    return `one of ${spec.choices.map((choice) => JSON.stringify(choice)).join(', ')}`;
-  return spec.kind === 'json' ? spec.accepts : 'a string';
-}
-
-const isZeroValue = (value: unknown) =>
-  value === 0 ||
-  value === '' ||
-  (typeof value === 'object' && value !== null && Object.keys(value).length === 0);
+const isZeroValue = (value: JsonValue) =>
+  value === null || value === 0 || value === '' || JSON.stringify(value) === '{}';
 
 /**
  * Whether the attribute was sent as null, in any letter case. null unsets an attribute whose unset

@@ -9,23 +9,29 @@ export function attributeProblem(spec: AttributeSpec, value: unknown): string | 
     case 'integer': {
       const fits =
         typeof value === 'number' && Number.isSafeInteger(value) && value >= spec.min && value <= spec.max;
-      return fits
-        ? undefined
-        : `${received}; expected a whole number of ${spec.unit} from ${spec.min} to ${spec.max} (${spec.description})`;
+      return fits ? undefined : `${received}; expected ${expectedValue(spec)} (${spec.description})`;
     }
     case 'choice':
       return typeof value === 'string' && spec.choices.includes(value)
         ? undefined
-        : `${received}; expected one of ${spec.choices.map((choice) => JSON.stringify(choice)).join(', ')} (${spec.description})`;
+        : `${received}; expected ${expectedValue(spec)} (${spec.description})`;
     case 'text':
       return typeof value === 'string' && value.length <= spec.maxLength
         ? undefined
-        : `${received}; expected a string of at most ${spec.maxLength} characters (${spec.description})`;
+        : `${received}; expected ${expectedValue(spec)} (${spec.description})`;
     case 'json': {
       const problem = isJson(value) ? spec.check(value) : 'it is not a JSON value';
-      return problem === undefined ? undefined : `${received}; expected ${spec.accepts}: ${problem}`;
+      return problem === undefined ? undefined : `${received}; expected ${expectedValue(spec)}: ${problem}`;
     }
   }
+}
+
+/** What an attribute takes, as the words after "expected" in its errors. */
+export function expectedValue(spec: AttributeSpec): string {
+  if (isIntegerSpec(spec)) return `a whole number of ${spec.unit} from ${spec.min} to ${spec.max}`;
+  if (spec.kind === 'choice')
+    return `one of ${spec.choices.map((choice) => JSON.stringify(choice)).join(', ')}`;
+  return spec.kind === 'text' ? `a string of at most ${spec.maxLength} characters` : spec.accepts;
 }
 
 export function isIntegerSpec(spec: AttributeSpec): spec is Extract<AttributeSpec, { unit: string }> {
