@@ -32,6 +32,7 @@ const OK = 0;
 const PAUSED = 21;
 const PAUSED_UPGRADE = 22;
 const SKIP_BODY = 1;
+const SLASH = 0x2f;
 const TYPE = { request: 1, response: 2 } as const;
 /** llhttp's method numbers (its METHODS table). */
 export const METHOD_HEAD = 2;
@@ -71,7 +72,7 @@ function instance(): Llhttp {
   const none = () => 0;
   const made = new Instance(module, {
     env: {
-      wasm_on_url: none,
+      wasm_on_url: (_parser: number, at: number) => running!.onTarget(at),
       wasm_on_status: none,
       wasm_on_header_field: none,
       wasm_on_header_value: none,
@@ -110,6 +111,9 @@ export class MessageParser {
   method = -1;
   /** The message read last asks for an Upgrade (a request) or grants one (a 101 response). */
   upgrade = false;
+  /** The request's target starts with `/` (origin form), as nearly every request's does. */
+  originForm = true;
+  private targetSeen = false;
   /** The message read last lets the connection stay open (no `Connection: close`, not HTTP/1.0). */
   keepAlive = true;
   private readonly pointer: number;
@@ -127,7 +131,7 @@ export class MessageParser {
   run(chunk: Buffer, from: number): Stop {
     const exports = this.exports;
     if (loaded !== chunk) load(exports, chunk);
-    running = this;
+    enter(this);
     let code: number;
     try {
       code = exports.llhttp_execute(this.pointer, buffer + from, chunk.length - from);
@@ -151,7 +155,7 @@ export class MessageParser {
 
   /** The peer closed: a message read until the close is complete now (true), or cut (false when one was under way). */
   finish(): boolean {
-    running = this;
+    enter(this);
     try {
       this.exports.llhttp_finish(this.pointer);
     } finally {
@@ -165,9 +169,18 @@ export class MessageParser {
   }
 
   onBegin(): number {
+    this.targetSeen = false;
     this.inHead = true;
     this.inMessage = true;
     this.bodyBytes = 0;
+    return OK;
+  }
+
+  /** The target's first bytes are at `at` (it may come in several pieces: the first tells). */
+  onTarget(at: number): number {
+    if (this.targetSeen) return OK;
+    this.targetSeen = true;
+    this.originForm = byteAt(this.exports, at) === SLASH;
     return OK;
   }
 
@@ -200,6 +213,10 @@ export function doneParsing(): void {
   loaded = undefined;
 }
 
+function enter(parser: MessageParser): void {
+  running = parser;
+}
+
 function load(exports: Llhttp, chunk: Buffer): void {
   if (chunk.length > bufferSize) {
     if (buffer !== 0) exports.free(buffer);
@@ -208,6 +225,14 @@ function load(exports: Llhttp, chunk: Buffer): void {
   }
   new Uint8Array(exports.memory.buffer, buffer, chunk.length).set(chunk);
   loaded = chunk;
+}
+
+let memoryView = new Uint8Array(0);
+
+/** One byte of the WebAssembly memory, through a view made again only when the memory grew. */
+function byteAt(exports: Llhttp, pointer: number): number | undefined {
+  if (memoryView.buffer !== exports.memory.buffer) memoryView = new Uint8Array(exports.memory.buffer);
+  return memoryView[pointer];
 }
 
 function cString(exports: Llhttp, pointer: number): string {

@@ -4,7 +4,13 @@ import { monotonicNow } from '../monotonic-now.js';
 import type { ServedConnection } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
 import { doneParsing, MessageParser, METHOD_CONNECT, METHOD_HEAD, Stop } from './llhttp.js';
-import { answerCut, reportUpstreamFailure, splitTarget, upstreamFailure, isResponseTimeout } from './report.js';
+import {
+  answerCut,
+  reportUpstreamFailure,
+  splitTarget,
+  upstreamFailure,
+  isResponseTimeout,
+} from './report.js';
 
 /** A request sent upstream whose final answer has not all come back. */
 interface Sent {
@@ -104,11 +110,13 @@ export class PassThrough {
       }
       if (stop === Stop.Head) {
         const head = this.wholeHead(this.requestHead, chunk, position, at);
-        if (parser.method === METHOD_CONNECT || this.owner.wantsFullPath()) {
+        // CONNECT (a 405) and targets such as `*` (a 400) get the full path's answers.
+        if (parser.method === METHOD_CONNECT || !parser.originForm || this.owner.wantsFullPath()) {
           this.toUpstream(chunk, sent, position);
           this.holdFrom(head, chunk, at);
           return;
         }
+        if (this.sent.length === 0 && this.upstreamAddress !== this.owner.proxy.upstream) this.dropUpstream();
         if (this.requestHead.length > 0) {
           this.requestHead = [];
           this.toUpstream(head);
@@ -177,7 +185,10 @@ export class PassThrough {
   private toUpstream(chunk: Buffer, from = 0, to = chunk.length): void {
     if (from >= to) return;
     const upstream = this.connectedUpstream();
-    if (!upstream.write(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to)) && !this.clientPaused) {
+    if (
+      !upstream.write(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to)) &&
+      !this.clientPaused
+    ) {
       this.clientPaused = true;
       this.client.pause();
       upstream.once('drain', () => {
@@ -187,15 +198,17 @@ export class PassThrough {
     }
   }
 
-  private connectedUpstream(): net.Socket {
-    const address = this.owner.proxy.upstream;
-    if (this.upstream !== undefined && this.upstreamAddress === address) return this.upstream;
-    // The upstream changed while no request was under way (answers were all in: a change
-    // waits for them, as the request that set it did).
+  /** The proxy's upstream changed: requests from the next one with none under way go to the new one. */
+  private dropUpstream(): void {
     this.upstream?.destroy();
+    this.upstream = undefined;
+  }
+
+  private connectedUpstream(): net.Socket {
+    if (this.upstream !== undefined) return this.upstream;
     const { host, port } = this.owner.target();
     const upstream = net.connect({ host, port, noDelay: true });
-    this.upstreamAddress = address;
+    this.upstreamAddress = this.owner.proxy.upstream;
     upstream.on('data', (chunk: Buffer) => this.onUpstreamData(upstream, chunk));
     upstream.on('end', () => this.onUpstreamEnd(upstream));
     upstream.on('error', (error) => this.onUpstreamError(upstream, error));
@@ -215,7 +228,7 @@ export class PassThrough {
   private readResponses(chunk: Buffer): void {
     const parser = this.responses;
     let position = 0;
-    let sent = 0;
+    const sent = 0;
     while (position < chunk.length) {
       const startedInHead = this.responseHead.length > 0;
       const stop = parser.run(chunk, position);
@@ -266,7 +279,10 @@ export class PassThrough {
     const end = Math.min(to, chunk.length);
     if (from >= end) return;
     const upstream = this.upstream;
-    if (!this.client.write(from === 0 && end === chunk.length ? chunk : chunk.subarray(from, end)) && !this.upstreamPaused) {
+    if (
+      !this.client.write(from === 0 && end === chunk.length ? chunk : chunk.subarray(from, end)) &&
+      !this.upstreamPaused
+    ) {
       this.upstreamPaused = true;
       upstream?.pause();
       this.client.once('drain', () => {

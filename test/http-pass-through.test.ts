@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import { closedPort, createProxy, readAll, startHarness, startTcpServer, waitFor } from './helpers.js';
+import { collectEvents, startHttpUpstream } from './http-helpers.js';
+
+/**
+ * An http proxy with no HTTP fault to apply passes each connection's bytes through, while a
+ * parser finds where requests and answers end: a toxic added later then takes the connection's
+ * next request, which only works if every boundary before it was found (HEAD, chunked, 1xx,
+ * pipelining, answers read to the close).
+ */
+const harness = await startHarness({ seed: 5 });
+const events = collectEvents(harness);
+const upstream = await startHttpUpstream();
+const proxy = await createProxy(harness, 'bytes', upstream.address, { protocol: 'http' });
+
+const abortAll = async () => {
+  const added = await harness.api('POST', '/proxies/bytes/toxics', {
+    name: 'all',
+    type: 'http_abort',
+    attributes: { status: 503, body: 'faulted' },
+  });
+  assert.equal(added.status, 200, added.text);
+};
+const removeAbort = async () =>
+  assert.equal((await harness.api('DELETE', '/proxies/bytes/toxics/all')).status, 204);
+
+/** Reads from `socket` until `done` holds for what came since the last call; the socket stays open. */
+function readUntil(socket: net.Socket, done: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += String(chunk);
+      if (!done(text)) return;
+      socket.off('data', onData).off('close', onClose);
+      resolve(text);
+    };
+    const onClose = () => reject(new Error(`the connection closed after ${JSON.stringify(text)}`));
+    socket.on('data', onData).once('close', onClose);
+  });
+}
+
+async function open(port = proxy.port): Promise<net.Socket> {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.on('error', () => undefined);
+  return socket;
+}
+
+/** After the answers read so far, a toxic added now takes the connection's next request. */
+async function nextIsFaulted(socket: net.Socket): Promise<void> {
+  const before = upstream.seen.length;
+  await abortAll();
+  try {
+    socket.write('GET /after HTTP/1.1\r\nhost: x\r\n\r\n');
+    const answer = await readUntil(socket, (text) => text.endsWith('faulted'));
+    assert.match(answer, /^HTTP\/1\.1 503 /);
+    assert.equal(upstream.seen.length, before, 'the faulted request reached the upstream');
+  } finally {
+    await removeAbort();
+    socket.destroy();
+  }
+}
+
+describe('http proxy pass-through: boundaries', () => {
+  it('a HEAD answer announces a length and has no body', async () => {
+    const socket = await open();
+    socket.write('HEAD /json HTTP/1.1\r\nhost: x\r\n\r\n');
+    const head = await readUntil(socket, (text) => text.includes('\r\n\r\n'));
+    assert.match(head, /content-length: \d+/i);
+    await nextIsFaulted(socket);
+  });
+
+  it('a chunked answer ends at its last chunk', async () => {
+    const socket = await open();
+    socket.write('GET /big/300000 HTTP/1.1\r\nhost: x\r\n\r\n');
+    const answer = await readUntil(socket, (text) => text.endsWith('\r\n0\r\n\r\n'));
+    assert.match(answer, /transfer-encoding: chunked/i);
+    await nextIsFaulted(socket);
+  });
+
+  it('100 Continue is no answer: the final one after the body is', async () => {
+    const socket = await open();
+    socket.write('POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\nexpect: 100-continue\r\n\r\n');
+    await readUntil(socket, (text) => text.startsWith('HTTP/1.1 100 Continue\r\n\r\n'));
+    socket.write('hello');
+    await readUntil(socket, (text) => text.endsWith('\r\n0\r\n\r\n'));
+    await nextIsFaulted(socket);
+  });
+
+  it('pipelined requests are answered in order, a chunked request body between them', async () => {
+    const socket = await open();
+    socket.write(
+      'GET /p/1 HTTP/1.1\r\nhost: x\r\n\r\n' +
+        'POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n' +
+        'HEAD /json HTTP/1.1\r\nhost: x\r\n\r\nGET /p/3 HTTP/1.1\r\nhost: x\r\n\r\n',
+    );
+    // The upstream answers "ok <url>" chunked.
+    const answers = await readUntil(socket, (text) => text.endsWith('ok GET /p/3\r\n0\r\n\r\n'));
+    assert.equal(answers.match(/HTTP\/1\.1 200 OK/g)?.length, 4);
+    assert.match(answers, /ok GET \/p\/1[\s\S]*abc[\s\S]*ok GET \/p\/3\r\n0\r\n\r\n$/);
+    await nextIsFaulted(socket);
+  });
+
+  it("a request sent while an earlier one waits for its answer is the toxic's, once that answer is through", async () => {
+    let release: (() => void) | undefined;
+    const slow = await startTcpServer((socket) => {
+      socket.once('data', () => {
+        release = () => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nslow');
+      });
+    });
+    const slowProxy = await createProxy(harness, 'slowBytes', slow.address, { protocol: 'http' });
+    const socket = await open(slowProxy.port);
+    socket.write('GET /slow HTTP/1.1\r\nhost: x\r\n\r\n');
+    await waitFor(() => release !== undefined, 'the upstream to get /slow');
+    const added = await harness.api('POST', '/proxies/slowBytes/toxics', {
+      name: 'late',
+      type: 'http_abort',
+      attributes: { status: 503, body: 'faulted' },
+    });
+    assert.equal(added.status, 200, added.text);
+    socket.write('GET /after HTTP/1.1\r\nhost: x\r\n\r\n');
+    const reading = readUntil(socket, (text) => text.endsWith('faulted'));
+    release!();
+    const answers = await reading;
+    assert.match(answers, /^HTTP\/1\.1 200 OK\r\n[\s\S]*slowHTTP\/1\.1 503 /);
+    socket.destroy();
+  });
+
+  it('an answer without a length ends with the connection, which the client sees close', async () => {
+    const unbounded = await startTcpServer((socket) =>
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nall of it')),
+    );
+    const viaUnbounded = await createProxy(harness, 'unbounded', unbounded.address, { protocol: 'http' });
+    const socket = await open(viaUnbounded.port);
+    socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
+    assert.match(String(await readAll(socket)), /\r\n\r\nall of it$/);
+  });
+});
+
+describe('http proxy pass-through: the upstream connection', () => {
+  it('an upstream that closes an idle connection is dialled again for the next request', async () => {
+    const closed: Array<Promise<unknown>> = [];
+    const closing = await startTcpServer((socket) => {
+      closed.push(once(socket, 'close'));
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'));
+    });
+    const viaClosing = await createProxy(harness, 'closing', closing.address, { protocol: 'http' });
+    const socket = await open(viaClosing.port);
+    socket.write('GET /1 HTTP/1.1\r\nhost: x\r\n\r\n');
+    await readUntil(socket, (text) => text.endsWith('ok'));
+    await waitFor(() => closed.length === 1, 'the first upstream connection');
+    await closed[0];
+    socket.write('GET /2 HTTP/1.1\r\nhost: x\r\n\r\n');
+    assert.match(await readUntil(socket, (text) => text.endsWith('ok')), /^HTTP\/1\.1 200 OK/);
+    assert.equal(closed.length, 2);
+    socket.destroy();
+  });
+
+  it('an upstream that cannot be reached gets a 502 saying so, and an event', async () => {
+    const port = await closedPort();
+    const unreachable = await createProxy(harness, 'unreachable', `127.0.0.1:${port}`, { protocol: 'http' });
+    const socket = await open(unreachable.port);
+    socket.write('GET /orders HTTP/1.1\r\nhost: x\r\n\r\n');
+    const answer = String(await readAll(socket));
+    assert.match(answer, /^HTTP\/1\.1 502 Bad Gateway\r\n/);
+    assert.match(
+      answer,
+      new RegExp(
+        `faultline: could not connect to the upstream 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)\\n$`,
+      ),
+    );
+    await waitFor(
+      () => events.some((event) => event.type === 'http.upstream_failed' && event.proxy === 'unreachable'),
+      'the upstream failure event',
+    );
+  });
+
+  it('an answer the upstream cuts in its body closes the client connection, and the event says after how many bytes', async () => {
+    const cutting = await startTcpServer((socket) =>
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789', () => socket.destroy());
+      }),
+    );
+    const viaCutting = await createProxy(harness, 'cutting', cutting.address, { protocol: 'http' });
+    const socket = await open(viaCutting.port);
+    socket.write('GET /cut HTTP/1.1\r\nhost: x\r\n\r\n');
+    assert.match(String(await readAll(socket)), /\r\n\r\n0123456789$/);
+    await waitFor(
+      () => events.some((event) => event.type === 'http.upstream_failed' && event.proxy === 'cutting'),
+      'the cut event',
+    );
+    const cut = events.find((event) => event.type === 'http.upstream_failed' && event.proxy === 'cutting');
+    assert.ok(cut?.type === 'http.upstream_failed');
+    assert.deepEqual([cut.path, cut.status, cut.cut, cut.bodyBytes], ['/cut', 200, true, 10]);
+  });
+});
+
+describe('http proxy pass-through: what is not HTTP', () => {
+  it('a malformed request is answered 400 by node:http, as on the full path', async () => {
+    const socket = await open();
+    socket.write('GET /x HTTP/1.1\r\nbad header\r\n\r\n');
+    assert.match(String(await readAll(socket)), /^HTTP\/1\.1 400 Bad Request\r\n/);
+  });
+
+  it('a request body that stops being HTTP resets the connection, and an event says why', async () => {
+    const socket = await open();
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write('POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n');
+    await closed;
+    await waitFor(
+      () => events.some((event) => event.type === 'protocol.mismatch' && event.proxy === 'bytes'),
+      'the protocol.mismatch event',
+    );
+    const mismatch = events.find((event) => event.type === 'protocol.mismatch' && event.proxy === 'bytes');
+    assert.ok(mismatch?.type === 'protocol.mismatch');
+    assert.match(
+      mismatch.detail ?? '',
+      /^the body of POST \/echo HTTP\/1\.1 is not HTTP\/1\.1 \(HPE_INVALID_CHUNK_SIZE: /,
+    );
+  });
+});
