@@ -198,6 +198,30 @@ describe('http proxy pass-through: the upstream connection', () => {
   });
 });
 
+describe('http proxy pass-through: limits and ends', () => {
+  it('a request head over 16 KiB goes to node:http, which refuses it (400) as on the full path', async () => {
+    const socket = await open();
+    socket.write(`GET /big-head HTTP/1.1\r\nhost: x\r\nx-filler: ${'a'.repeat(20 * 1024)}`);
+    assert.match(String(await readAll(socket)), /^HTTP\/1\.1 400 Bad Request\r\n/);
+  });
+
+  it('an answer head over 16 KiB is a 502 saying so, as on the full path', async () => {
+    const huge = await startTcpServer((socket) =>
+      socket.once('data', () => socket.write(`HTTP/1.1 200 OK\r\nx-filler: ${'a'.repeat(20 * 1024)}`)),
+    );
+    const viaHuge = await createProxy(harness, 'hugeHead', huge.address, { protocol: 'http' });
+    const socket = await open(viaHuge.port);
+    socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
+    assert.match(String(await readAll(socket)), /^HTTP\/1\.1 502 [\s\S]*UND_ERR_HEADERS_OVERFLOW/);
+  });
+
+  it('a client that half-closes after its request still gets the answer, then the close', async () => {
+    const socket = await open();
+    socket.end('GET /half HTTP/1.1\r\nhost: x\r\n\r\n');
+    assert.match(String(await readAll(socket)), /^HTTP\/1\.1 200 OK[\s\S]*ok GET \/half/);
+  });
+});
+
 describe('http proxy pass-through: what is not HTTP', () => {
   it('a malformed request is answered 400 by node:http, as on the full path', async () => {
     const socket = await open();

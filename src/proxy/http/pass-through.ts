@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import type { MemorySocket } from '../memory-socket.js';
 import { monotonicNow } from '../monotonic-now.js';
@@ -104,6 +105,9 @@ export class PassThrough {
         if (parser.inHead) {
           this.toUpstream(chunk, sent, position);
           this.requestHead.push(position === 0 ? chunk : chunk.subarray(position));
+          // node:http answers a head over its limit 431, as on the full path.
+          if (byteLength(this.requestHead) > http.maxHeaderSize)
+            this.holdFrom(Buffer.concat(this.requestHead), chunk, chunk.length);
           return;
         }
         break;
@@ -241,6 +245,8 @@ export class PassThrough {
         if (parser.inHead) {
           this.toClient(chunk, sent, position);
           this.responseHead.push(position === 0 ? chunk : chunk.subarray(position));
+          if (byteLength(this.responseHead) > http.maxHeaderSize)
+            this.upstreamFailed(headersOverflow(), true);
           return;
         }
         break;
@@ -310,7 +316,7 @@ export class PassThrough {
     if (this.sent.length === 0 && !parser.inMessage) {
       this.upstream = undefined;
       upstream.destroy();
-      if (this.closesAfter) {
+      if (this.closesAfter || this.client.readableEnded) {
         this.detach();
         this.client.end();
         return;
@@ -415,6 +421,17 @@ export class PassThrough {
     this.upstream?.destroy();
     this.client.destroy();
   }
+}
+
+function byteLength(parts: Buffer[]): number {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  return length;
+}
+
+/** What undici says of an answer head over the limit, which the full path answers 502. */
+function headersOverflow(): Error {
+  return Object.assign(new Error('Headers Overflow Error'), { code: 'UND_ERR_HEADERS_OVERFLOW' });
 }
 
 /** The request line of a head, as sent. */
