@@ -140,6 +140,42 @@ describe('http proxy pass-through: boundaries', () => {
   });
 });
 
+describe('http proxy pass-through: switching', () => {
+  it('header faults switched on take the next request of an open connection', async () => {
+    const switching = await createProxy(harness, 'headerSwitch', upstream.address, { protocol: 'http' });
+    const socket = await open(switching.port);
+    socket.write('GET /before HTTP/1.1\r\nhost: x\r\nx-faultline-abort: 503\r\n\r\n');
+    assert.match(await readUntil(socket, (text) => text.endsWith('0\r\n\r\n')), /^HTTP\/1\.1 200 /);
+    const updated = await harness.api('POST', '/proxies/headerSwitch', { header_faults: true });
+    assert.equal(updated.status, 200, updated.text);
+    const before = upstream.seen.length;
+    socket.write('GET /after HTTP/1.1\r\nhost: x\r\nx-faultline-abort: 503\r\n\r\n');
+    assert.match(await readUntil(socket, (text) => /\r\n\r\n/.test(text)), /^HTTP\/1\.1 503 /);
+    assert.equal(upstream.seen.length, before);
+    socket.destroy();
+  });
+
+  it('a switched connection stays on the full path when the toxic goes; a new one passes through again', async () => {
+    const socket = await open();
+    socket.write('GET /one HTTP/1.1\r\nhost: x\r\n\r\n');
+    await readUntil(socket, (text) => text.endsWith('0\r\n\r\n'));
+    await abortAll();
+    socket.write('GET /two HTTP/1.1\r\nhost: x\r\n\r\n');
+    await readUntil(socket, (text) => text.endsWith('faulted'));
+    await removeAbort();
+    // The full path drops the upstream's hop-by-hop Keep-Alive; a pass-through answer keeps it.
+    socket.write('GET /three HTTP/1.1\r\nhost: x\r\n\r\n');
+    const full = await readUntil(socket, (text) => text.endsWith('0\r\n\r\n'));
+    assert.match(full, /ok GET \/three/);
+    assert.doesNotMatch(full, /keep-alive: timeout/i);
+    socket.destroy();
+    const fresh = await open();
+    fresh.write('GET /four HTTP/1.1\r\nhost: x\r\n\r\n');
+    assert.match(await readUntil(fresh, (text) => text.endsWith('0\r\n\r\n')), /keep-alive: timeout/i);
+    fresh.destroy();
+  });
+});
+
 describe('http proxy pass-through: the upstream connection', () => {
   it('an upstream that closes an idle connection is dialled again for the next request', async () => {
     const closed: Array<Promise<unknown>> = [];
