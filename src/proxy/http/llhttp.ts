@@ -117,6 +117,7 @@ export class MessageParser {
   /** The message read last lets the connection stay open (no `Connection: close`, not HTTP/1.0). */
   keepAlive = true;
   private readonly pointer: number;
+  private freed = false;
   private readonly exports: Llhttp;
 
   constructor(
@@ -129,6 +130,11 @@ export class MessageParser {
 
   /** Reads `chunk` from `from` on, until the end or the first place to stop (Stop). */
   run(chunk: Buffer, from: number): Stop {
+    if (this.freed) {
+      // The connection closed while its chunk was being read: the rest is nobody's.
+      this.at = chunk.length;
+      return Stop.End;
+    }
     const exports = this.exports;
     if (loaded !== chunk) load(exports, chunk);
     enter(this);
@@ -155,6 +161,7 @@ export class MessageParser {
 
   /** The peer closed: a message read until the close is complete now (true), or cut (false when one was under way). */
   finish(): boolean {
+    if (this.freed) return true;
     enter(this);
     try {
       this.exports.llhttp_finish(this.pointer);
@@ -165,6 +172,8 @@ export class MessageParser {
   }
 
   free(): void {
+    if (this.freed) return;
+    this.freed = true;
     this.exports.llhttp_free(this.pointer);
   }
 

@@ -165,16 +165,18 @@ export class PassThrough {
   private handOver(): void {
     const held = this.held ?? [];
     this.detach();
+    // node:http listens for the socket's errors from now on.
+    this.client.off('error', this.onClientError);
     this.upstream?.destroy();
     this.upstream = undefined;
     this.owner.handOver(this.client, held);
   }
 
+  /** Stops reading the client (an error on it still only destroys it). */
   private detach(): void {
     this.client.off('data', this.onClientData);
     this.client.off('end', this.onClientEnd);
     this.client.off('close', this.onClientClose);
-    this.client.off('error', this.onClientError);
     this.release();
   }
 
