@@ -129,6 +129,20 @@ describe('http proxy pass-through: boundaries', () => {
     socket.destroy();
   });
 
+  it('requests pipelined behind one that closes the connection go unanswered, with no failure reported', async () => {
+    const socket = await open();
+    socket.write(
+      'GET /last HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\nGET /ignored HTTP/1.1\r\nhost: x\r\n\r\n',
+    );
+    const answers = String(await readAll(socket));
+    assert.equal(answers.match(/HTTP\/1\.1 /g)?.length, 1, answers);
+    assert.match(answers, /ok GET \/last/);
+    assert.equal(
+      events.some((event) => event.type === 'http.upstream_failed' && event.path === '/ignored'),
+      false,
+    );
+  });
+
   it('an answer without a length ends with the connection, which the client sees close', async () => {
     const unbounded = await startTcpServer((socket) =>
       socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nall of it')),

@@ -57,6 +57,10 @@ export class PassThrough {
   private clientBytes = false;
   private upstreamBytes = false;
   private ended = false;
+  /** The client's last request came: it said the connection closes after it. */
+  private requestsEnded = false;
+  /** The last answer came: it said the connection closes after it. */
+  private answersEnded = false;
   /** The last answer, or its request, closes the connection after it: the client's closes with the upstream's. */
   private closesAfter = false;
   private clientPaused = false;
@@ -86,6 +90,7 @@ export class PassThrough {
   };
 
   private readonly onClientData = (chunk: Buffer): void => {
+    if (this.requestsEnded) return;
     if (this.held !== undefined) this.held.push(chunk);
     else if (this.clientBytes) this.toUpstream(chunk);
     else {
@@ -128,6 +133,12 @@ export class PassThrough {
         }
         this.sent.push({ head, method: parser.method, keepAlive: parser.keepAlive });
         if (this.sent.length === 1) this.waitingSince = monotonicNow();
+      } else if (stop === Stop.Message && !parser.keepAlive) {
+        // A request that closes the connection (`Connection: close`, HTTP/1.0) is its last:
+        // what the client sends after it goes nowhere, as node's server and nginx ignore it.
+        this.toUpstream(chunk, sent, at);
+        this.requestsEnded = true;
+        return;
       } else if (stop === Stop.Upgrade) {
         this.clientBytes = true;
         this.toUpstream(chunk, sent, chunk.length);
@@ -223,7 +234,7 @@ export class PassThrough {
   }
 
   private onUpstreamData(upstream: net.Socket, chunk: Buffer): void {
-    if (upstream !== this.upstream) return;
+    if (upstream !== this.upstream || this.answersEnded) return;
     if (this.upstreamBytes) this.toClient(chunk, 0, chunk.length);
     else {
       this.readResponses(chunk);
@@ -267,6 +278,12 @@ export class PassThrough {
       }
       position = at;
       if (parser.status >= 200) this.answered();
+      if (this.closesAfter) {
+        // The answer closes the connection: the upstream's bytes after it are none of the client's.
+        this.toClient(chunk, sent, at);
+        this.answersEnded = true;
+        return;
+      }
       if (this.held !== undefined && this.sent.length === 0) {
         this.toClient(chunk, sent, at);
         this.handOver();
@@ -315,7 +332,9 @@ export class PassThrough {
       this.client.end();
       return;
     }
-    if (this.sent.length === 0 && !parser.inMessage) {
+    // After an answer that closes the connection, requests pipelined behind it go unanswered, as
+    // the answer told the client: no failure.
+    if ((this.sent.length === 0 || this.closesAfter) && !parser.inMessage) {
       this.upstream = undefined;
       upstream.destroy();
       if (this.closesAfter || this.client.readableEnded) {
