@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http from 'node:http';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { closedPort, createProxy, readAll, startHarness, startTcpServer, waitFor } from './helpers.js';
@@ -294,5 +295,86 @@ describe('http proxy pass-through: what is not HTTP', () => {
       mismatch.detail ?? '',
       /^the body of POST \/echo HTTP\/1\.1 is not HTTP\/1\.1 \(HPE_INVALID_CHUNK_SIZE: /,
     );
+  });
+});
+
+describe('http proxy pass-through: bytes cut anywhere', () => {
+  it('pipelined requests in pieces of any size, a toxic added between two pieces: each answered once, none sent twice', async () => {
+    const reached: string[] = [];
+    const mixed = http.createServer((request, response) => {
+      reached.push(request.url ?? '');
+      let size = 0;
+      request.on('data', (chunk: Buffer) => (size += chunk.length));
+      request.on('end', () => {
+        const kind = Number(request.url?.split('/')[2]) % 3;
+        if (kind === 0)
+          response.writeHead(200, { 'content-length': 6 }).end(`n=${String(size).padStart(4, '0')}`);
+        else if (kind === 1) {
+          response.writeHead(200);
+          response.write('first');
+          setImmediate(() => response.end(' then the rest'));
+        } else response.writeHead(204).end();
+      });
+    });
+    mixed.listen(0, '127.0.0.1');
+    await once(mixed, 'listening');
+    const viaMixed = await createProxy(
+      harness,
+      'pieces',
+      `127.0.0.1:${(mixed.address() as net.AddressInfo).port}`,
+      {
+        protocol: 'http',
+      },
+    );
+    let state = 7;
+    const random = () => {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      return state / 0x7fffffff;
+    };
+    const perConnection = 8;
+    let faulted = 0;
+    for (let connection = 0; connection < 8; connection += 1) {
+      let text = '';
+      for (let index = 0; index < perConnection; index += 1) {
+        const body = random() < 0.5 ? 'b'.repeat(Math.floor(random() * 3000)) : '';
+        const method = random() < 0.2 ? 'HEAD' : body ? 'POST' : 'GET';
+        const framing = !body
+          ? '\r\n'
+          : random() < 0.5
+            ? `transfer-encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`
+            : `content-length: ${body.length}\r\n\r\n${body}`;
+        text += `${method} /r/${index}/${connection} HTTP/1.1\r\nhost: x\r\n${framing}`;
+      }
+      const socket = await open(viaMixed.port);
+      let answers = '';
+      socket.on('data', (chunk: Buffer) => (answers += String(chunk)));
+      const bytes = Buffer.from(text);
+      const addAt = Math.floor(random() * 12);
+      for (let offset = 0, piece = 0; offset < bytes.length; piece += 1) {
+        const size = 1 + Math.floor(random() * (random() < 0.3 ? 5 : 700));
+        socket.write(bytes.subarray(offset, offset + size));
+        offset += size;
+        if (piece === addAt) {
+          const added = await harness.api('POST', '/proxies/pieces/toxics', {
+            name: 'fifth',
+            type: 'http_abort',
+            attributes: { status: 503, match: { path: '/r/5/*' } },
+          });
+          assert.equal(added.status, 200, added.text);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await waitFor(
+        () => (answers.match(/HTTP\/1\.1 \d+/g) ?? []).length === perConnection,
+        `the ${perConnection} answers of connection ${connection}`,
+      );
+      faulted += (answers.match(/HTTP\/1\.1 503/g) ?? []).length;
+      await harness.api('DELETE', '/proxies/pieces/toxics/fifth');
+      socket.destroy();
+    }
+    assert.equal(new Set(reached).size, reached.length, 'a request reached the upstream twice');
+    assert.equal(reached.length + faulted, 8 * perConnection);
+    mixed.closeAllConnections();
+    mixed.close();
   });
 });

@@ -19,6 +19,7 @@ interface Llhttp {
   llhttp_get_error_reason(parser: number): number;
   llhttp_errno_name(errno: number): number;
   llhttp_get_method(parser: number): number;
+  llhttp_should_keep_alive(parser: number): number;
 }
 
 /** What this file uses of WebAssembly (the project's TypeScript libraries do not declare it). */
@@ -114,7 +115,10 @@ export class MessageParser {
   /** The request's target starts with `/` (origin form), as nearly every request's does. */
   originForm = true;
   private targetSeen = false;
-  /** The message read last lets the connection stay open (no `Connection: close`, not HTTP/1.0). */
+  /**
+   * The message read last lets the connection stay open (no `Connection: close`, not HTTP/1.0):
+   * as its head says, then as its end says.
+   */
   keepAlive = true;
   private readonly pointer: number;
   private freed = false;
@@ -213,6 +217,8 @@ export class MessageParser {
 
   onComplete(): number {
     this.inMessage = false;
+    // Read again: an answer to HEAD without a length is whole, not one read to the close.
+    this.keepAlive = this.exports.llhttp_should_keep_alive(this.pointer) === 1;
     return PAUSED;
   }
 }
