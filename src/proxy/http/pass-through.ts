@@ -46,7 +46,6 @@ export class PassThrough {
   private readonly requests = new MessageParser('request');
   private readonly responses: MessageParser;
   private upstream: net.Socket | undefined;
-  private upstreamAddress = '';
   private readonly sent: Sent[] = [];
   /** The head of a request (or an answer) begun in an earlier chunk. */
   private requestHead: Buffer[] = [];
@@ -110,7 +109,7 @@ export class PassThrough {
         if (parser.inHead) {
           this.toUpstream(chunk, sent, position);
           this.requestHead.push(position === 0 ? chunk : chunk.subarray(position));
-          // node:http answers a head over its limit 431, as on the full path.
+          // node:http refuses a head over its limit (400 here), as on the full path.
           if (byteLength(this.requestHead) > http.maxHeaderSize)
             this.holdFrom(Buffer.concat(this.requestHead), chunk, chunk.length);
           return;
@@ -125,7 +124,6 @@ export class PassThrough {
           this.holdFrom(head, chunk, at);
           return;
         }
-        if (this.sent.length === 0 && this.upstreamAddress !== this.owner.proxy.upstream) this.dropUpstream();
         if (this.requestHead.length > 0) {
           this.requestHead = [];
           this.toUpstream(head);
@@ -215,17 +213,10 @@ export class PassThrough {
     }
   }
 
-  /** The proxy's upstream changed: requests from the next one with none under way go to the new one. */
-  private dropUpstream(): void {
-    this.upstream?.destroy();
-    this.upstream = undefined;
-  }
-
   private connectedUpstream(): net.Socket {
     if (this.upstream !== undefined) return this.upstream;
     const { host, port } = this.owner.target();
     const upstream = net.connect({ host, port, noDelay: true });
-    this.upstreamAddress = this.owner.proxy.upstream;
     upstream.on('data', (chunk: Buffer) => this.onUpstreamData(upstream, chunk));
     upstream.on('end', () => this.onUpstreamEnd(upstream));
     upstream.on('error', (error) => this.onUpstreamError(upstream, error));
@@ -437,7 +428,7 @@ export class PassThrough {
     this.release();
   };
 
-  /** The upstream changed, or the proxy stops: an idle connection drops its upstream now. */
+  /** The proxy stops: both connections close. (A changed upstream closes every connection of the proxy.) */
   close(): void {
     this.upstream?.destroy();
     this.client.destroy();
