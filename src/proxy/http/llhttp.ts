@@ -61,6 +61,24 @@ let buffer = 0;
 let bufferSize = 0;
 let loaded: Buffer | undefined;
 
+let missing: boolean | undefined;
+
+/**
+ * Whether llhttp loads: it is a file of undici's, not part of its API, so an undici that moved it
+ * leaves http proxies on the full path rather than broken.
+ */
+export function llhttpLoads(): boolean {
+  if (missing === undefined) {
+    try {
+      instance();
+      missing = false;
+    } catch {
+      missing = true;
+    }
+  }
+  return !missing;
+}
+
 function instance(): Llhttp {
   if (llhttp) return llhttp;
   const require = createRequire(import.meta.url);

@@ -4,6 +4,7 @@ import type { MemorySocket } from '../memory-socket.js';
 import { monotonicNow } from '../monotonic-now.js';
 import type { ServedConnection } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
+import { llhttpLoads } from './llhttp.js';
 import { PassThrough, type PassThroughOwner } from './pass-through.js';
 
 /**
@@ -28,7 +29,7 @@ export class PassThroughs implements PassThroughOwner {
 
   /** Serves `socket` as a pass-through, or says (false) that it must go the full way. */
   serve(socket: MemorySocket, connection: ServedConnection): boolean {
-    if (this.wantsFullPath()) return false;
+    if (this.wantsFullPath() || !llhttpLoads()) return false;
     this.open.add(new PassThrough(socket, connection, this));
     this.sweep ??= this.startSweep();
     return true;
