@@ -5,13 +5,16 @@ import { monotonicNow } from '../monotonic-now.js';
 import type { ServedConnection } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
 import { doneParsing, MessageParser, METHOD_CONNECT, METHOD_HEAD, Stop } from './llhttp.js';
+import { answerCut, reportUpstreamFailure, upstreamFailure, isResponseTimeout } from './report.js';
 import {
-  answerCut,
-  reportUpstreamFailure,
-  splitTarget,
-  upstreamFailure,
-  isResponseTimeout,
-} from './report.js';
+  byteLength,
+  ClosedError,
+  HeadersTimeoutError,
+  headersOverflow,
+  labelOf,
+  parseError,
+  requestLine,
+} from './pass-through-words.js';
 
 /** A request sent upstream whose final answer has not all come back. */
 interface Sent {
@@ -432,47 +435,5 @@ export class PassThrough {
   close(): void {
     this.upstream?.destroy();
     this.client.destroy();
-  }
-}
-
-function byteLength(parts: Buffer[]): number {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  return length;
-}
-
-/** What undici says of an answer head over the limit, which the full path answers 502. */
-function headersOverflow(): Error {
-  return Object.assign(new Error('Headers Overflow Error'), { code: 'UND_ERR_HEADERS_OVERFLOW' });
-}
-
-/** The request line of a head, as sent. */
-function requestLine(head: Buffer): string {
-  const end = head.indexOf(0x0d);
-  return head.toString('latin1', 0, end === -1 ? Math.min(head.length, 200) : end);
-}
-
-function labelOf(head: Buffer, connection: number): { connection: number; method: string; path: string } {
-  const [method = 'GET', target = '/'] = requestLine(head).split(' ');
-  return { connection, method, path: splitTarget(target).path };
-}
-
-/** llhttp's "HPE_NAME: reason" as an error whose code and message the 502 names. */
-function parseError(error: string): Error {
-  const colon = error.indexOf(': ');
-  return Object.assign(new Error(error.slice(colon + 2)), { code: error.slice(0, colon) });
-}
-
-class ClosedError extends Error {
-  readonly code = 'UND_ERR_SOCKET';
-  constructor() {
-    super('other side closed');
-  }
-}
-
-class HeadersTimeoutError extends Error {
-  readonly code = 'UND_ERR_HEADERS_TIMEOUT';
-  constructor() {
-    super('Headers Timeout Error');
   }
 }
