@@ -110,6 +110,8 @@ function instance(): Llhttp {
 export interface ResponseHeads {
   /** The final response's head came (status 101 or 200 and up): whether it has no body (a HEAD). */
   finalHead(status: number): boolean;
+  /** An interim (1xx) head came, such as 100 Continue. */
+  interimHead(): void;
 }
 
 /** One direction's parser: requests from the client, or responses from the upstream. */
@@ -224,7 +226,8 @@ export class MessageParser {
       return PAUSED;
     }
     this.status = status;
-    if ((status >= 200 || status === 101) && this.heads!.finalHead(status)) return SKIP_BODY;
+    if (status < 200 && status !== 101) this.heads!.interimHead();
+    else if (this.heads!.finalHead(status)) return SKIP_BODY;
     return OK;
   }
 

@@ -80,6 +80,11 @@ export class PassThrough {
         this.waitingSince = 0;
         return this.sent[0]?.method === METHOD_HEAD;
       },
+      // The upstream answered: the time it has for the final head starts again (as the client
+      // may take its time to send the body a 100 Continue asked for).
+      interimHead: () => {
+        if (this.waitingSince > 0) this.waitingSince = monotonicNow();
+      },
     });
     client.on('data', this.onClientData);
     client.on('end', this.onClientEnd);
