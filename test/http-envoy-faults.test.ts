@@ -69,13 +69,19 @@ describe('Envoy fault headers on an http proxy', () => {
       after(() => server.close());
     }
     const address = (server: http.Server) => `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-    const viaDated = await createProxy(harness, 'datedUpstream', address(dated), { protocol: 'http' });
-    const viaUndated = await createProxy(harness, 'undatedUpstream', address(undated), { protocol: 'http' });
+    // Header faults on, as on every proxy of this file: answers go the full way (node:http).
+    const full = { protocol: 'http', header_faults: true };
+    const viaDated = await createProxy(harness, 'datedUpstream', address(dated), full);
+    const viaUndated = await createProxy(harness, 'undatedUpstream', address(undated), full);
     const kept = await request(`http://127.0.0.1:${viaDated.port}/`);
     assert.deepEqual([kept.headers.date, await kept.body.text()], [upstreamDate, 'dated']);
     const added = await request(`http://127.0.0.1:${viaUndated.port}/`);
     assert.equal(await added.body.text(), 'undated');
     assert.match(String(added.headers.date), /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    // With no HTTP fault to apply, the answer passes through as the upstream sent it, as on a tcp proxy.
+    const bytes = await createProxy(harness, 'undatedBytes', address(undated), { protocol: 'http' });
+    const passed = await request(`http://127.0.0.1:${bytes.port}/`);
+    assert.deepEqual([passed.headers.date, await passed.body.text()], [undefined, 'undated']);
   });
 
   it('any status from 200 to 599 is answered, as Envoy takes [200, 600)', async () => {

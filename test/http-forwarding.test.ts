@@ -72,9 +72,34 @@ function get(path: string): Promise<http.IncomingMessage> {
   });
 }
 
+/** Answers go the full way (node:http, undici) while the proxy has a request toxic: this one never matches. */
+async function withFullPath<T>(run: () => Promise<T>): Promise<T> {
+  const added = await harness.api('POST', '/proxies/fwd/toxics', {
+    name: 'never',
+    type: 'http_abort',
+    attributes: { status: 500, match: { path: '/never' } },
+  });
+  assert.equal(added.status, 200, added.text);
+  try {
+    return await run();
+  } finally {
+    assert.equal((await harness.api('DELETE', '/proxies/fwd/toxics/never')).status, 204);
+  }
+}
+
 describe('http proxy: the forwarded answer', () => {
-  it('keeps repeated headers and drops hop-by-hop ones', async () => {
+  it('passes an answer as the upstream sent it while no HTTP fault applies, hop-by-hop headers too', async () => {
     const response = await get('/cookies');
+    response.resume();
+    await once(response, 'end');
+    assert.deepEqual(
+      [response.headers['set-cookie'], response.headers['x-kept'], response.headers['keep-alive']],
+      [['a=1; Path=/', 'b=2; Path=/'], 'yes', 'timeout=5'],
+    );
+  });
+
+  it('on the full path keeps repeated headers and drops hop-by-hop ones', async () => {
+    const response = await withFullPath(() => get('/cookies'));
     const raw: string[] = [];
     for (let i = 0; i < response.rawHeaders.length; i += 2)
       raw.push(`${response.rawHeaders[i]!.toLowerCase()}: ${response.rawHeaders[i + 1]}`);

@@ -8,6 +8,7 @@ import { ClientTable } from './client-table.js';
 import { Http1Handler } from './http1-handler.js';
 import { http2Refuser } from './not-http1.js';
 import { http1Opening } from './opening.js';
+import { PassThroughs } from './pass-throughs.js';
 import { ToxicRandoms } from './request-plan.js';
 import { passUpgrade } from './upgrade.js';
 
@@ -39,6 +40,7 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
   server.emit('listening');
   const open = new Set<MemorySocket>();
   const refuser = http2Refuser(proxy);
+  const passThroughs = new PassThroughs(proxy, server);
   // Every HTTP/1.1 connection goes through a link, never adopted: a byte toxic then applies to
   // open connections at once. Closing adopted idle connections instead raced the keep-alive
   // client's next request (ECONNRESET), and an upgraded WebSocket never saw the toxic at all.
@@ -52,8 +54,11 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
       // node:http would read the HTTP/2 preface as a bad request, in silence: the first bytes decide.
       readFirstBytes(serverEnd, http1Opening, (opening) => {
         if (opening === 'http2') return refuser.refuse(serverEnd, connection);
-        server.emit('connection', serverEnd);
-        serverEnd.resume();
+        if (passThroughs.serve(serverEnd, connection)) serverEnd.resume();
+        else {
+          server.emit('connection', serverEnd);
+          serverEnd.resume();
+        }
       });
       return linkEnd;
     },
@@ -62,6 +67,7 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
       server.close(); // stops the connection checks
       for (const socket of open) socket.destroy();
       refuser.close();
+      passThroughs.close();
       handler.close();
     },
   };
