@@ -7,6 +7,7 @@ import { type RunEntry, secondsBetween, timestamp } from './journal.js';
 import { providerFor } from './providers/index.js';
 import { describeExit, isProcessOutput } from './process-output.js';
 import { PythonFailed } from './python/call.js';
+import { pyStr } from './python-values.js';
 import type { ProviderContext } from './providers/provider.js';
 import { type Scope, substitute } from './substitute.js';
 
@@ -69,6 +70,11 @@ async function runControlled(
     if (!dry) entry.output = await providerFor(activity.provider)!.run(activity.provider, activity, context);
     if (context.signal.aborted) throw new InterruptExecution(String(context.signal.reason ?? 'interrupted'));
     entry.status = 'succeeded';
+    log.debug?.(
+      entry.output === null
+        ? '  => succeeded without any result value'
+        : `  => succeeded with '${pyStr(entry.output)}'`,
+    );
   } catch (error) {
     if (context.signal.aborted) {
       finish(entry);
