@@ -39,6 +39,8 @@ export const KNOWN_KEYS = {
     'dry',
   ],
   ref: ['ref'],
+  /** chaoslib checks a hypothesis item's own `tolerance`, so a ref there carries one. */
+  hypothesisRef: ['ref', 'tolerance'],
   /** The arguments of the addons' controls that faultline runs natively (chaosaddons 0.x). */
   addonArguments: {
     'chaosaddons.controls.safeguards': ['probes', 'interrupt_after_activity'],
