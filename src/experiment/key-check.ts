@@ -149,7 +149,10 @@ function checkAddonArguments(provider: JsonObject, where: string, report: KeyRep
     if (!isObject(probe)) return;
     const label = `${where}.probes[${index}]`;
     if ('ref' in probe) {
-      report.unknown.push(...unknownKeys(probe, KNOWN_KEYS.ref, `${label} (ref to '${String(probe.ref)}')`));
+      // The addon reads a ref's own tolerance, frequency and background.
+      const refLabel = `${label} (ref to '${String(probe.ref)}')`;
+      report.unknown.push(...unknownKeys(probe, KNOWN_KEYS.safeguardRef, refLabel));
+      checkTolerance(probe.tolerance, refLabel, 'safeguard probe', report);
       return;
     }
     // A safeguard probe is an activity with a `frequency`.
