@@ -51,4 +51,44 @@ describe("the log's DEBUG line for each activity's result, as chaoslib writes it
       ],
     );
   });
+
+  test("chaoslib's INFO lines: '[in background]' after a background activity's name, 'before next activity' for a pause, logged under --dry too", async () => {
+    const lines = async (dry?: 'pause') => {
+      const info: string[] = [];
+      await run(
+        experiment({
+          method: [
+            {
+              type: 'action',
+              name: 'traffic',
+              background: true,
+              provider: { type: 'process', path: 'true' },
+            },
+            {
+              type: 'action',
+              name: 'cut',
+              pauses: { before: 0.01, after: '${wait}' },
+              provider: { type: 'process', path: 'true' },
+            },
+          ],
+          configuration: { wait: 0.02 },
+        }),
+        { log: { ...silentLog, info: (message: string) => info.push(message) }, ...(dry ? { dry } : {}) },
+      );
+      return info.filter((line) => /^(Action|Pausing)/.test(line));
+    };
+    // The background activity logs from its own task, beside the next one's lines, as in chaos.
+    const foreground = [
+      'Pausing before next activity for 0.01s...',
+      'Action: cut',
+      'Pausing after activity for 0.02s...',
+    ];
+    for (const logged of [await lines(), await lines('pause')]) {
+      assert.ok(logged.includes('Action: traffic [in background]'), logged.join('\n'));
+      assert.deepEqual(
+        logged.filter((line) => !line.includes('traffic')),
+        foreground,
+      );
+    }
+  });
 });
