@@ -284,6 +284,33 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     "required argument 'path' is missing from activity 'exists'",
   ],
   [
+    'probe tolerance function whose value has no default',
+    {
+      ...base,
+      'steady-state-hypothesis': {
+        title: 'h',
+        probes: [
+          {
+            type: 'probe',
+            name: 'p',
+            provider: { type: 'process', path: 'true' },
+            tolerance: {
+              type: 'probe',
+              name: 'small',
+              provider: {
+                type: 'python',
+                module: 'faultline_python_fixture',
+                func: 'at_most',
+                arguments: { limit: 3 },
+              },
+            },
+          },
+        ],
+      },
+    },
+    "required argument 'value' is missing from activity 'at_most' (a probe tolerance's function is given the probe's output as 'value' when it runs, but validation binds its arguments without it, as chaos's does: give it a default, def f(value=None))",
+  ],
+  [
     'python argument unknown',
     {
       ...base,

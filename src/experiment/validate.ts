@@ -248,13 +248,22 @@ async function validateActivity(
   await implementation.validate(provider as Activity['provider'], candidate as Activity, context);
 }
 
+/** chaoslib binds a probe tolerance's arguments without `value`, which the run adds: say so. */
+function explainValue(error: unknown): never {
+  if (error instanceof Error && /^required argument 'value' is missing from activity /.test(error.message)) {
+    error.message +=
+      " (a probe tolerance's function is given the probe's output as 'value' when it runs, but validation binds its arguments without it, as chaos's does: give it a default, def f(value=None))";
+  }
+  throw error;
+}
+
 async function validateTolerance(tolerance: Json, experiment: Experiment, context: Context): Promise<void> {
   const simple = typeof tolerance === 'boolean' || typeof tolerance === 'string' || Array.isArray(tolerance);
   if (simple || (typeof tolerance === 'number' && Number.isInteger(tolerance))) return;
   if (!isObject(tolerance)) throw new InvalidActivity(TOLERANCE_TYPES);
   switch (tolerance.type) {
     case 'probe':
-      return validateActivity(tolerance as unknown as Activity, experiment, context);
+      return validateActivity(tolerance as unknown as Activity, experiment, context).catch(explainValue);
     case 'regex': {
       if (!('pattern' in tolerance))
         throw new InvalidActivity('hypothesis regex probe tolerance must have a `pattern` key');
