@@ -35,7 +35,16 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     { ...base, 'steady-state-hypothesis': { probes: [] } },
     'hypothesis requires a title',
   ],
-  ['probe without tolerance', withHypothesis([probe({})]), 'hypothesis probe must have a tolerance entry'],
+  [
+    'probe without tolerance',
+    withHypothesis([probe({})]),
+    `hypothesis probe must have a tolerance entry (steady-state-hypothesis.probes[0], 'p': add "tolerance", which decides whether the steady state is met)`,
+  ],
+  [
+    'hypothesis ref without tolerance',
+    { ...withHypothesis([{ ref: 'p' }]), method: [probe({})] },
+    `hypothesis probe must have a tolerance entry (steady-state-hypothesis.probes[0], ref to 'p': add "tolerance", which decides whether the steady state is met)`,
+  ],
   [
     'float tolerance',
     withHypothesis([probe({ tolerance: 1.5 })]),
@@ -415,7 +424,7 @@ test('every independent error is reported, in the order of the checks; one alone
   };
   const expected = [
     'experiment requires a title',
-    'hypothesis probe must have a tolerance entry',
+    `hypothesis probe must have a tolerance entry (steady-state-hypothesis.probes[0], 'p': add "tolerance", which decides whether the steady state is met)`,
     "unknown provider type 'magic'",
     'an activity must have a name',
     'runtime.rollbacks.strategy must be one of default, always, never, deviated; received "sometimes"',

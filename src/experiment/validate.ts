@@ -97,11 +97,15 @@ export async function validateExperiment(
           throw new InvalidExperiment('hypothesis requires a title');
       });
       const probes = titled ? ((hypothesis as JsonObject).probes as ActivityOrRef[] | undefined) : undefined;
-      for (const probe of probes ?? []) {
+      for (const [index, probe] of (probes ?? []).entries()) {
         await check(async () => {
           await validateActivity(probe, experiment, context);
-          if (!('tolerance' in probe))
-            throw new InvalidActivity('hypothesis probe must have a tolerance entry');
+          if (!('tolerance' in probe)) {
+            const which = isRef(probe) ? `ref to '${probe.ref}'` : `'${(probe as Activity).name}'`;
+            throw new InvalidActivity(
+              `hypothesis probe must have a tolerance entry (steady-state-hypothesis.probes[${index}], ${which}: add "tolerance", which decides whether the steady state is met)`,
+            );
+          }
           await validateTolerance(probe.tolerance as Json, experiment, context);
           refuseUntargetedTolerance(probe as unknown as JsonObject);
         });
