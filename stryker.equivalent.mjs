@@ -31,6 +31,13 @@ export const equivalentMutants = [
       'an unset FAULTLINE_INJECT read as any text that is not 1, true, on or yes ("Stryker was here!" is not) leaves faults off, as the empty string does',
   },
   {
+    file: 'src/model/match.ts',
+    code: "''",
+    within: "(Array.isArray(value) ? value[0] : value)?.trim().toLowerCase() ?? ''",
+    reason:
+      'a request without a content-type read as any text that is not application/grpc, application/grpc+… or application/grpc;… ("Stryker was here!" is none) is no gRPC call, as the empty string is',
+  },
+  {
     file: 'src/inject/wrap.ts',
     code: '[]',
     within: 'fault.decider.fault.methods ?? []',

@@ -12,9 +12,15 @@ test('a misspelt or unknown query parameter is refused, naming it and what the r
     ['GET', '/proxies?explian', 'unknown query parameter "explian"', 'GET /proxies takes explain'],
     [
       'GET',
+      '/proxies/held?explian',
+      'unknown query parameter "explian"',
+      'GET /proxies/:proxy takes explain',
+    ],
+    [
+      'DELETE',
       '/proxies/held?explain',
       'unknown query parameter "explain"',
-      'GET /proxies/:proxy takes no query parameters',
+      'DELETE /proxies/:proxy takes no query parameters',
     ],
     ['POST', '/reset?all=1', 'unknown query parameter "all"', 'POST /reset takes no query parameters'],
     ['GET', '/events?type=toxic', 'unknown query parameter "type"', 'GET /events takes types, proxy, since'],
@@ -36,4 +42,35 @@ test('the parameters a route takes still work, and requests without a query (as 
   assert.equal(typeof explained.json.held, 'object');
   assert.equal((await harness.api('GET', '/proxies')).status, 200);
   assert.equal((await harness.api('GET', '/version')).status, 200);
+});
+
+test('?explain works on one proxy and on its toxics as on GET /proxies; without it the bodies are unchanged', async () => {
+  const added = await harness.api('POST', '/proxies/held/toxics', {
+    name: 'slow',
+    type: 'latency',
+    attributes: { latency: 100 },
+  });
+  assert.equal(added.status, 200, added.text);
+  const sentence = (await harness.api('GET', '/proxies?explain')).json.held.toxics[0].explanation;
+  assert.match(sentence, /^slow: on every connection, delays data by 100 ms/);
+  const strip = ({ explanation, ...toxic }: { explanation: string }) => {
+    assert.equal(explanation, sentence);
+    return toxic;
+  };
+  for (const [path, explainedOf] of [
+    [
+      '/proxies/held',
+      (json: { toxics: Array<{ explanation: string }> }) => ({ ...json, toxics: json.toxics.map(strip) }),
+    ],
+    ['/proxies/held/toxics', (json: Array<{ explanation: string }>) => json.map(strip)],
+    ['/proxies/held/toxics/slow', strip],
+  ] as const) {
+    const explained = await harness.api('GET', `${path}?explain`);
+    assert.equal(explained.status, 200, `${path}?explain: ${explained.text}`);
+    const plain = await harness.api('GET', path);
+    assert.equal(plain.status, 200);
+    assert.doesNotMatch(plain.text, /explanation/, `${path} stays as Toxiproxy answers it`);
+    assert.deepEqual((explainedOf as (json: never) => unknown)(explained.json as never), plain.json, path);
+  }
+  assert.equal((await harness.api('DELETE', '/proxies/held/toxics/slow')).status, 204);
 });

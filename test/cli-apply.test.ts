@@ -146,6 +146,67 @@ describe('a failure only the server finds undoes what the apply changed', () => 
   });
 });
 
+describe('a real apply says what it did', () => {
+  test('each change a line, then the count by kind: proxies created, updated, removed; toxics added, updated, removed', async () => {
+    const mix = await harness.api('POST', '/proxies', {
+      name: 'mix',
+      listen: '127.0.0.1:0',
+      upstream: echo.address,
+      toxics: [
+        { name: 'a', type: 'latency', attributes: { latency: 10 } },
+        { name: 'b', type: 'latency', stream: 'upstream', attributes: { latency: 5 } },
+      ],
+    });
+    assert.equal(mix.status, 201, mix.text);
+    const gone = await harness.api('POST', '/proxies', {
+      name: 'gone',
+      listen: '127.0.0.1:0',
+      upstream: echo.address,
+    });
+    assert.equal(gone.status, 201, gone.text);
+    // A protocol change makes the proxy again: it is removed and created, and said so.
+    const path = await file(
+      'mix.yaml',
+      `proxies:
+  - name: mix
+    listen: ${mix.json.listen}
+    upstream: ${echo.address}
+    enabled: false
+    toxics:
+      - { name: a, type: latency, attributes: { latency: 99 } }
+      - { name: c, type: bandwidth, attributes: { rate: 1 } }
+  - name: gone
+    listen: 127.0.0.1:0
+    upstream: ${echo.address}
+    protocol: http
+    toxics:
+      - { name: slow, type: latency, attributes: { latency: 7 } }
+`,
+    );
+    const applied = await run(['apply', path]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal(
+      applied.stdout,
+      `~ proxy mix: disabled
+- toxic mix/b
+~ toxic mix/a: latency 10 -> 99
++ toxic mix/c (bandwidth, downstream)
+- proxy gone (protocol tcp)
++ proxy gone 127.0.0.1:0 -> ${echo.address} (protocol http)
++ toxic gone/slow (latency, downstream)
+(7 changes made: 1 proxy created, 1 proxy updated, 1 proxy removed, 2 toxics added, 1 toxic updated, 1 toxic removed)
+`,
+    );
+    assert.equal((await harness.api('GET', '/proxies/gone')).json.protocol, 'http');
+    assert.deepEqual(
+      (await harness.api('GET', '/proxies/mix/toxics')).json
+        .map((toxic: { name: string }) => toxic.name)
+        .sort(),
+      ['a', 'c'],
+    );
+  });
+});
+
 describe('export with certificates stays readable and round-trips', () => {
   test('keys plain, PEM as | blocks, and export then apply changes nothing', async () => {
     const created = await harness.api('POST', '/proxies', {

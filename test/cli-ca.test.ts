@@ -36,3 +36,32 @@ test("without -h, ca says it prints this user's CA and how to get a server's", a
   assert.match(shown.stdout, /^faultline's local CA certificate \(of this user, here\): /);
   assert.match(shown.stdout, /faultline ca -h http:\/\/127\.0\.0\.1:8474 --pem > faultline-ca\.pem\n$/);
 });
+
+test('FAULTLINE_URL (else TOXIPROXY_URL) names the server as -h does, as for every client command; set empty, the user’s CA', async () => {
+  const served = await (await fetch(`${url}/ca.pem`)).text();
+  const withEnvironment = (env: Record<string, string>, args: string[]) =>
+    runCli(['ca', ...args], { FAULTLINE_CA_DIR: userCaDirectory, ...env }, false);
+  for (const name of ['FAULTLINE_URL', 'TOXIPROXY_URL']) {
+    const pem = await withEnvironment({ [name]: url }, ['--pem']);
+    assert.equal(pem.code, 0, pem.stderr);
+    assert.equal(pem.stdout, served, `${name} names the server`);
+    const text = await withEnvironment({ [name]: url }, []);
+    assert.match(
+      text.stdout,
+      new RegExp(`^the CA certificate of the server at ${url} \\(GET /ca\\.pem\\), named by ${name}\\n`),
+    );
+  }
+  const own = await asUser(['ca', '--pem']);
+  const unset = await withEnvironment({ FAULTLINE_URL: '' }, ['--pem']);
+  assert.equal(unset.code, 0, unset.stderr);
+  assert.equal(unset.stdout, own.stdout, "empty counts as unset: this user's CA");
+  assert.notEqual(unset.stdout, served);
+  const unreachable = await withEnvironment({ TOXIPROXY_URL: 'http://127.0.0.1:1' }, []);
+  assert.equal(unreachable.code, 1);
+  assert.match(
+    unreachable.stderr,
+    /^faultline: cannot reach the faultline server at http:\/\/127\.0\.0\.1:1 .*\nthe server is the one TOXIPROXY_URL names; for this user's own CA, leave it empty: TOXIPROXY_URL= faultline ca\n$/,
+  );
+  const flag = await withEnvironment({ FAULTLINE_URL: 'http://127.0.0.1:1' }, ['-h', url, '--json']);
+  assert.equal(JSON.parse(flag.stdout).pem, served, '-h wins over FAULTLINE_URL');
+});

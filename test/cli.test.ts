@@ -394,6 +394,37 @@ describe('create: udp and its flags', () => {
       fraction.stderr,
       /--idle-timeout must be a whole number from 1 to 86400000, received "1\.5"/,
     );
+    const idleOnTcp = await run([
+      'create',
+      'u1',
+      '-l',
+      '127.0.0.1:0',
+      '-u',
+      '127.0.0.1:53',
+      '--idle-timeout',
+      '500',
+    ]);
+    assert.deepEqual(idleOnTcp, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: --idle-timeout closes idle udp flows, and --protocol is tcp (the default): add --protocol udp, or remove --idle-timeout\n',
+    });
+    const headersOnUdp = await run([
+      'create',
+      'u1',
+      '-l',
+      '127.0.0.1:0',
+      '-u',
+      '127.0.0.1:53',
+      '--protocol',
+      'udp',
+      '--header-faults',
+    ]);
+    assert.equal(
+      headersOnUdp.stderr,
+      'faultline: --header-faults reads requests, and --protocol is udp: use --protocol http or http2, or remove --header-faults\n',
+    );
     assert.match((await run(['create', '--help'])).stdout, /http2 \(h2c, gRPC\), udp\s+\(datagrams\)/);
     assert.equal((await harness.api('GET', '/proxies/u1')).status, 404);
   });
@@ -415,7 +446,7 @@ ${extra}`;
     assert.equal(applied.code, 0, applied.stderr);
     assert.equal(
       applied.stdout,
-      `+ proxy applied 127.0.0.1:0 -> ${echo.address}\n+ toxic applied/slow (latency, downstream)\n`,
+      `+ proxy applied 127.0.0.1:0 -> ${echo.address}\n+ toxic applied/slow (latency, downstream)\n(2 changes made: 1 proxy created, 1 toxic added)\n`,
     );
     const socket = await connect(await portOf('applied'));
     const started = performance.now();
@@ -439,6 +470,10 @@ ${extra}`;
     assert.equal((await harness.api('GET', '/proxies/applied/toxics/slow')).json.attributes.latency, 40);
     const real = await run(['apply', file]);
     assert.equal(real.code, 0);
+    assert.equal(
+      real.stdout,
+      `~ toxic applied/slow: latency 40 -> 80\n+ proxy second 127.0.0.1:0 -> 127.0.0.1:1\n(2 changes made: 1 proxy created, 1 toxic updated)\n`,
+    );
     assert.equal((await harness.api('GET', '/proxies/applied/toxics/slow')).json.attributes.latency, 80);
     assert.equal((await harness.api('GET', '/proxies/second')).status, 200);
   });
@@ -446,7 +481,7 @@ ${extra}`;
   test('--prune deletes proxies the file does not name', async () => {
     await writeFile(file, yaml(80));
     const pruned = await run(['apply', '--prune', file]);
-    assert.match(pruned.stdout, /- proxy cli_a\n- proxy second\n/);
+    assert.match(pruned.stdout, /- proxy cli_a\n- proxy second\n\(2 changes made: 2 proxies removed\)\n$/);
     assert.deepEqual(Object.keys((await harness.api('GET', '/proxies')).json), ['applied']);
   });
 

@@ -109,6 +109,12 @@ describe('parseWith: what a refusal says', () => {
     assert.throws(() => canonicalKeys({ lat: 1 }, ['latency'], 'attributes', undefined, '; and match'), {
       hint: 'attributes has no field "lat" (Toxiproxy would ignore it in silence); accepted fields: latency; and match',
     });
+    assert.throws(() => canonicalKeys({ mach: 1 }, ['latency'], 'attributes', undefined, '', ['match']), {
+      hint: 'attributes has no field "mach" (Toxiproxy would ignore it in silence); accepted fields: latency; did you mean "match"?',
+    });
+    assert.throws(() => canonicalKeys({ latncy: 1 }, ['latency'], 'attributes', undefined, '', ['match']), {
+      hint: 'attributes has no field "latncy" (Toxiproxy would ignore it in silence); accepted fields: latency; did you mean "latency"?',
+    });
   });
 });
 

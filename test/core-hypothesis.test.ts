@@ -318,7 +318,7 @@ describe('checkTolerance', () => {
     assert.equal('arguments' in without.provider, false, 'no arguments are made up in the experiment');
   });
 
-  test('a process tolerance without arguments gets no deprecation warning: only arguments written as an object do, at validation', async () => {
+  test('a process tolerance gets no deprecation warning for object arguments, the one form that can take `value`', async () => {
     const tolerance = (extra: object) => ({
       type: 'probe',
       name: 'exits 0',
@@ -337,8 +337,14 @@ describe('checkTolerance', () => {
     await validateExperiment(hypothesis({}), fixtures, { warn });
     assert.deepEqual(warnings, []);
     await validateExperiment(hypothesis({ arguments: { '-V': null } }), fixtures, { warn });
+    assert.deepEqual(warnings, [], 'a list is refused in a tolerance: "use a list" would be wrong advice');
+    await validateExperiment(
+      experiment({ method: [{ ...tolerance({ arguments: { '-V': null } }), name: 'method probe' }] }),
+      fixtures,
+      { warn },
+    );
     assert.deepEqual(warnings, [
-      "activity 'exits 0': process arguments given as an object are deprecated; use a list",
+      "activity 'method probe': process arguments given as an object are deprecated; use a list",
     ]);
   });
 

@@ -246,16 +246,87 @@ describe('parseMatch refuses what is not a match, saying what it received', () =
       () => parseMatch({ grpc_service: '' }, 'toxic t'),
       refusal(
         'invalid match.grpc_service of toxic t',
-        'received ""; accepted: a full gRPC service name such as "shop.Orders"',
+        'received ""; accepted: a full gRPC service name such as "shop.Orders": the package and service, dot-separated',
       ),
     );
     assert.throws(
       () => parseMatch({ grpc_method: 1 }, 'toxic t'),
       refusal(
         'invalid match.grpc_method of toxic t',
-        'received 1; accepted: a gRPC method name such as "Create"',
+        'received 1; accepted: a gRPC method name such as "Create": letters, digits and _',
       ),
     );
+  });
+
+  test('grpc_service and grpc_method: names a gRPC path can carry, not a path that never matches', () => {
+    assert.deepEqual(parsed({ grpc_service: '_a.b_2.Orders', grpc_method: 'Get_2' }), {
+      grpc_service: '_a.b_2.Orders',
+      grpc_method: 'Get_2',
+    });
+    assert.deepEqual(parsed({ grpc_service: 'Orders' }), { grpc_service: 'Orders' });
+    const service = 'a full gRPC service name such as "shop.Orders": the package and service, dot-separated';
+    const method = 'a gRPC method name such as "Create": letters, digits and _';
+    assert.throws(
+      () => parseMatch({ grpc_service: '/shop.Orders' }, 'toxic t'),
+      refusal(
+        'invalid match.grpc_service of toxic t',
+        `received "/shop.Orders"; accepted: ${service}; send "shop.Orders", without the slashes`,
+      ),
+    );
+    assert.throws(
+      () => parseMatch({ grpc_service: 'shop.Orders/Create' }, 'toxic t'),
+      refusal(
+        'invalid match.grpc_service of toxic t',
+        `received "shop.Orders/Create"; accepted: ${service}; for the path /shop.Orders/Create send grpc_service "shop.Orders" and grpc_method "Create"`,
+      ),
+    );
+    assert.throws(
+      () => parseMatch({ grpc_method: '/shop.Orders/Create' }, 'toxic t'),
+      refusal(
+        'invalid match.grpc_method of toxic t',
+        `received "/shop.Orders/Create"; accepted: ${method}; for the path /shop.Orders/Create send grpc_service "shop.Orders" and grpc_method "Create"`,
+      ),
+    );
+    for (const bad of [
+      'shop orders',
+      'shop..Orders',
+      '.Orders',
+      'Orders.',
+      '1shop.Orders',
+      'shop.*',
+      '/1a/b',
+    ]) {
+      assert.throws(
+        () => parseMatch({ grpc_service: bad }, 'toxic t'),
+        refusal(
+          'invalid match.grpc_service of toxic t',
+          `received ${JSON.stringify(bad)}; accepted: ${service}`,
+        ),
+      );
+    }
+    assert.throws(
+      () => parseMatch({ grpc_service: '//shop.Orders//' }, 'toxic t'),
+      refusal(
+        'invalid match.grpc_service of toxic t',
+        `received "//shop.Orders//"; accepted: ${service}; send "shop.Orders", without the slashes`,
+      ),
+    );
+    assert.throws(
+      () => parseMatch({ grpc_method: 'Create/' }, 'toxic t'),
+      refusal(
+        'invalid match.grpc_method of toxic t',
+        `received "Create/"; accepted: ${method}; send "Create", without the slashes`,
+      ),
+    );
+    for (const bad of ['Cre ate', '/a b/c', 'shop.Create', '2Create', 'Create*']) {
+      assert.throws(
+        () => parseMatch({ grpc_method: bad }, 'toxic t'),
+        refusal(
+          'invalid match.grpc_method of toxic t',
+          `received ${JSON.stringify(bad)}; accepted: ${method}`,
+        ),
+      );
+    }
   });
 });
 
@@ -384,6 +455,27 @@ describe('matchesRequest: every key given must match', () => {
     assert.equal(matchesRequest(method, request({ path: '/shop.Users/Cancel', headers: grpc })), false);
     const other = parsed({ path: '/shop.Orders/Create' });
     assert.equal(matchesRequest(other, request({ path: '/shop.Orders/Create' })), true);
+  });
+
+  test('gRPC service and method: a gRPC call as grpc_status sees one, in any case; not gRPC-Web', () => {
+    const service = parsed({ grpc_service: 'shop.Orders' });
+    const typed = (type: string | string[]) =>
+      matchesRequest(service, request({ path: '/shop.Orders/Get', headers: { 'content-type': type } }));
+    assert.deepEqual(
+      [
+        ' Application/GRPC ',
+        'application/grpc',
+        'application/grpc+proto',
+        'application/grpc; charset=utf-8',
+        'application/grpc-web',
+        'application/grpc-web+proto',
+        'application/grpcx',
+        'text/plain',
+      ].map(typed),
+      [true, true, true, true, false, false, false, false],
+    );
+    assert.equal(typed(['application/grpc', 'text/plain']), true);
+    assert.equal(typed(['text/plain', 'application/grpc']), false);
   });
 
   test('all keys together: one miss is a miss', () => {

@@ -946,7 +946,7 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
       'answers 500 with a 4-character body without contacting the upstream',
     );
     assert.equal(
-      what({ type: 'http_abort', attributes: { action: 'reset', body: 'oops' } }),
+      what({ type: 'http_abort', attributes: { action: 'reset' } }),
       'resets the connection or stream without contacting the upstream',
     );
     assert.equal(what({ type: 'http_delay', attributes: { delay: 100 } }), 'holds the request for 100 ms');

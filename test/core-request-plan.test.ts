@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import zlib from 'node:zlib';
 import { CounterState, type RequestFacts } from '../src/model/match.js';
 import type { RandomSource } from '../src/model/random.js';
 import { parseToxicCreate, type ToxicSpec } from '../src/model/toxic.js';
@@ -596,6 +597,58 @@ describe('rewrite: bodies and headers', () => {
       TOO_LARGE_TO_PATCH,
       'json_patch: the body is over the 16777216 bytes (16 MiB) a patch holds; it passed unchanged',
     );
+  });
+
+  test('a JSON body the upstream compressed is decoded, patched and sent as it is (identity)', () => {
+    const json = '{"a":1,"b":{"c":2}}';
+    const patch = planWith({ jsonPatch: { a: null, b: { d: 3 } } });
+    const patched = '{"b":{"c":2,"d":3}}';
+    const encoders: Record<string, (data: Buffer) => Buffer> = {
+      gzip: (data) => zlib.gzipSync(data),
+      'x-gzip': (data) => zlib.gzipSync(data),
+      deflate: (data) => zlib.deflateSync(data),
+      br: (data) => zlib.brotliCompressSync(data),
+      identity: (data) => data,
+    };
+    for (const [encoding, encode] of Object.entries(encoders)) {
+      const result = rewriteBody(encode(Buffer.from(json)), patch, encoding.toUpperCase());
+      assert.deepEqual([encoding, result.body.toString(), result.skipped], [encoding, patched, undefined]);
+    }
+    const raw = rewriteBody(zlib.deflateRawSync(Buffer.from(json)), patch, 'deflate');
+    assert.deepEqual([raw.body.toString(), raw.skipped], [patched, undefined]);
+    const twice = zlib.brotliCompressSync(zlib.gzipSync(Buffer.from(json)));
+    const layered = rewriteBody(twice, patch, ['gzip , br']);
+    assert.deepEqual([layered.body.toString(), layered.skipped], [patched, undefined]);
+    const repeated = rewriteBody(twice, patch, ['gzip', 'br']);
+    assert.deepEqual([repeated.body.toString(), repeated.skipped], [patched, undefined]);
+    const noEncoding = rewriteBody(Buffer.from(json), patch, '');
+    assert.deepEqual([noEncoding.body.toString(), noEncoding.skipped], [patched, undefined]);
+  });
+
+  test('a body the proxy cannot decode passes unchanged, and the reason names the encoding', () => {
+    const patch = planWith({ jsonPatch: { a: 1 } });
+    const zstd = Buffer.from('(\xb5/\xfd...');
+    const unknown = rewriteBody(zstd, patch, 'zstd');
+    assert.equal(unknown.body, zstd);
+    assert.equal(
+      unknown.skipped,
+      'json_patch: the body is zstd-encoded (content-encoding: zstd), which the proxy does not decode (it decodes gzip, deflate and br); it passed unchanged',
+    );
+    const broken = Buffer.from('not gzip');
+    const bad = rewriteBody(broken, patch, 'gzip');
+    assert.equal(bad.body, broken);
+    assert.match(
+      bad.skipped ?? '',
+      /^json_patch: the body is not valid gzip \(content-encoding: gzip\): .+; it passed unchanged$/,
+    );
+    const text = zlib.gzipSync(Buffer.from('not json'));
+    const notJson = rewriteBody(text, patch, 'gzip');
+    assert.deepEqual([notJson.body, notJson.skipped], [text, NOT_JSON]);
+    const bomb = zlib.gzipSync(Buffer.alloc(MAX_REWRITE_BYTES + 1, 0x20));
+    const large = rewriteBody(bomb, patch, 'gzip');
+    assert.deepEqual([large.body, large.skipped], [bomb, TOO_LARGE_TO_PATCH]);
+    const replaced = rewriteBody(broken, planWith({ body: 'new' }), 'gzip');
+    assert.deepEqual([replaced.body.toString(), replaced.skipped], ['new', undefined]);
   });
 
   test('editHeaders sets, replaces and removes (null) in place; other headers stay', () => {

@@ -496,7 +496,13 @@ describe('attribute validation at both bounds, on create and on update', () => {
     assert.throws(() => parseToxicCreate({ type: 'latency', attributes: { latencyy: 1 } }), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
       reason: 'bad request body: json: unknown field "latencyy"',
-      hint: 'attributes of latency toxic "latency_downstream" has no field "latencyy" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter; did you mean "latency"?',
+      hint: 'attributes of latency toxic "latency_downstream" has no field "latencyy" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter (and, on every toxic, match, first, after, every); did you mean "latency"?',
+    });
+    assert.throws(() => parseToxicCreate({ type: 'http_abort', attributes: { frist: 2, status: 500 } }), {
+      hint: 'attributes of http_abort toxic "http_abort_downstream" has no field "frist" (Toxiproxy would ignore it in silence); accepted fields: action, status, body, headers (and, on every toxic, match, first, after, every); did you mean "first"?',
+    });
+    assert.throws(() => parseToxicCreate({ type: 'latency', attributes: { mtach: { client: '::1' } } }), {
+      hint: 'attributes of latency toxic "latency_downstream" has no field "mtach" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter (and, on every toxic, match, first, after, every); did you mean "match"?',
     });
     assert.throws(() => parseToxicCreate({ type: 'refuse', attributes: { count: 2 } }), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
@@ -1300,7 +1306,7 @@ describe('toxic targeting on the wire: match and counters inside attributes', ()
     });
     assert.throws(() => parseToxicUpdate({ attributes: { colour: 1 } }, current), {
       code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
-      hint: 'attributes of latency toxic "lag" has no field "colour" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter',
+      hint: 'attributes of latency toxic "lag" has no field "colour" (Toxiproxy would ignore it in silence); accepted fields: latency, jitter (and, on every toxic, match, first, after, every)',
     });
   });
 
@@ -1347,6 +1353,33 @@ describe('http_abort refuses what the client would never get', () => {
     }
     assert.doesNotThrow(abortWith({ status: 205 }));
     assert.doesNotThrow(abortWith({ status: 200, body: 'hello' }));
+  });
+
+  test('action reset sends no answer: a status, body or headers with it is refused, not ignored', () => {
+    const hint = (given: string) =>
+      `action "reset" resets the connection (HTTP/1.1) or the stream (HTTP/2) and sends no answer, so ${given} would never reach the client; leave status, body and headers out (in an update, send them back to 503, "" and {}), or use action "respond"`;
+    assert.throws(abortWith({ action: 'reset', status: 500 }), {
+      reason: 'invalid attributes of http_abort toxic "http_abort_downstream"',
+      hint: hint('status 500'),
+    });
+    assert.throws(abortWith({ action: 'reset', body: 'oops' }), { hint: hint('body "oops"') });
+    assert.throws(abortWith({ action: 'reset', headers: { 'retry-after': '1' } }), {
+      hint: hint('headers {"retry-after":"1"}'),
+    });
+    assert.throws(abortWith({ action: 'reset', status: 502, body: 'x', headers: { a: 'b' } }), {
+      hint: hint('status 502, body "x", headers {"a":"b"}'),
+    });
+    assert.doesNotThrow(abortWith({ action: 'reset' }));
+    assert.doesNotThrow(abortWith({ action: 'reset', status: 503, body: '', headers: {} }));
+    const respond = parseToxicCreate({ type: 'http_abort', attributes: { status: 500 } });
+    assert.throws(() => parseToxicUpdate({ attributes: { action: 'reset' } }, respond), {
+      hint: hint('status 500'),
+    });
+    const reset = parseToxicUpdate({ attributes: { action: 'reset', status: 503 } }, respond);
+    assert.deepEqual(reset.attributes, { action: 'reset', status: 503, body: '', headers: {} });
+    assert.throws(() => parseToxicUpdate({ attributes: { body: 'late' } }, reset), {
+      hint: hint('body "late"'),
+    });
   });
 });
 

@@ -348,6 +348,24 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     },
     /^The faultline module 'toxics' has no function 'explode' in action 'x'; functions: add, update, remove, list/,
   ],
+  ...(
+    [
+      ['list', ['--flag', 'x']],
+      ['string', '--flag x'],
+    ] as const
+  ).map(([kind, args]): [string, unknown, string] => [
+    `probe tolerance with ${kind} arguments`,
+    withHypothesis([
+      probe({
+        tolerance: {
+          type: 'probe',
+          name: 'check',
+          provider: { type: 'process', path: 'true', arguments: args },
+        },
+      }),
+    ]),
+    `probe tolerance 'check' has its arguments as a ${kind}: the checked output is passed as the argument "value", which a ${kind} cannot hold (chaos run crashes on it with TypeError); write the arguments as an object ({"--flag": "x"} runs \`PATH --flag x value OUTPUT\`)`,
+  ]),
   [
     'unknown ref in rollbacks',
     { ...base, rollbacks: [{ ref: 'ghost' }] },

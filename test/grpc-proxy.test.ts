@@ -161,6 +161,20 @@ describe('gRPC through an http2 proxy', () => {
     const onHttp = await harness.api('POST', `/proxies/${httpProxy.name}/toxics`, { type: 'grpc_status' });
     assert.equal(onHttp.status, 400);
     assert.equal(onHttp.json.error, 'toxic type grpc_status needs a proxy with protocol http2');
+    for (const key of ['grpc_service', 'grpc_method']) {
+      const matched = await harness.api('POST', `/proxies/${httpProxy.name}/toxics`, {
+        type: 'http_abort',
+        attributes: { match: { [key]: 'Get' } },
+      });
+      assert.equal(matched.status, 400);
+      assert.deepEqual(
+        [matched.json.error, matched.json.hint],
+        [
+          `match key ${key} needs an http2 proxy`,
+          `toxic "http_abort_downstream": gRPC calls come over HTTP/2, and proxy "plainHttp" has protocol http, which answers HTTP/2 clients 505 (gRPC 12 UNIMPLEMENTED), so it would never match; create a proxy with "protocol": "http2" for gRPC`,
+        ],
+      );
+    }
     const badCode = await harness.api('POST', '/proxies/shop/toxics', {
       type: 'grpc_status',
       attributes: { code: 20 },

@@ -174,4 +174,46 @@ describe('CLI: HTTP proxies and toxics', () => {
     assert.deepEqual([after.attributes.body, after.attributes.json_patch], ['null', null]);
     assert.equal((await harness.api('DELETE', '/proxies/merge')).status, 204);
   });
+
+  it('-a body= and -a message= are text: a JSON body or a number is sent as written, not as an object or number', async () => {
+    const created = await run([
+      'create',
+      'texts',
+      '-l',
+      '127.0.0.1:0',
+      '-u',
+      upstream.address,
+      '--protocol',
+      'http',
+    ]);
+    assert.equal(created.code, 0, created.stderr);
+    const added = await run([
+      'toxic',
+      'add',
+      'texts',
+      '-t',
+      'http_modify',
+      '-n',
+      'json',
+      '-a',
+      'body={"ok":true}',
+    ]);
+    assert.equal(added.code, 0, added.stderr);
+    const number = await run(['toxic', 'add', 'texts', '-t', 'http_abort', '-n', 'num', '-a', 'body=42']);
+    assert.equal(number.code, 0, number.stderr);
+    const quoted = await run(['toxic', 'update', 'texts', '-n', 'json', '-a', 'body="{\\"a\\":1}"']);
+    assert.equal(quoted.code, 0, quoted.stderr);
+    const toxics = (await harness.api('GET', '/proxies/texts/toxics')).json as Array<{
+      name: string;
+      attributes: { body: unknown };
+    }>;
+    assert.deepEqual(
+      toxics.map((toxic) => [toxic.name, toxic.attributes.body]),
+      [
+        ['json', '{"a":1}'],
+        ['num', '42'],
+      ],
+    );
+    assert.equal((await harness.api('DELETE', '/proxies/texts')).status, 204);
+  });
 });

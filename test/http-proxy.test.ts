@@ -128,6 +128,18 @@ describe('http proxy: forwarding', () => {
     assert.equal(failed?.type === 'http.upstream_failed' && failed.status, 502);
   });
 
+  it('an upstream that closes without answering is said to have closed, with the hint an HTTPS upstream needs', async () => {
+    // A TLS server sent plain HTTP closes the connection without a byte, as this one does.
+    const closing = await startTcpServer((socket) => socket.once('data', () => socket.destroy()));
+    const proxy = await createProxy(harness, 'closes', closing.address, { protocol: 'http' });
+    const reply = await request(`http://127.0.0.1:${proxy.port}/orders`);
+    assert.equal(reply.statusCode, 502);
+    assert.equal(
+      await reply.body.text(),
+      `faultline: the upstream ${closing.address} closed the connection without answering (UND_ERR_SOCKET: other side closed); an HTTPS upstream does that to plain HTTP: if it speaks TLS, give the proxy upstream_tls (faultline create --upstream-tls)\n`,
+    );
+  });
+
   it('a byte toxic added while a keep-alive connection is open applies to its next request', async () => {
     const client = new Client(origin);
     const first = await client.request({ path: '/first', method: 'GET' });
@@ -287,6 +299,64 @@ describe('http proxy: request toxics', () => {
     assert.deepEqual(await reply.body.json(), { id: 7, status: 'refunded' });
     assert.equal(upstream.seen.at(-1)?.headers['x-injected'], 'yes');
     await removeToxic('rewrite');
+  });
+
+  it('http_modify removes the Date header: node does not add one of its own in its place', async () => {
+    await addToxic({
+      name: 'undated',
+      type: 'http_modify',
+      attributes: { response_headers: { Date: null } },
+    });
+    for (const path of ['/streamed', '/json']) {
+      const reply = await pool.request({ path, method: 'GET' });
+      assert.equal(reply.headers.date, undefined, `${path} has a date`);
+      await reply.body.text();
+    }
+    await removeToxic('undated');
+    await addToxic({
+      name: 'patched',
+      type: 'http_modify',
+      attributes: { response_headers: { date: null }, json_patch: { a: 1 } },
+    });
+    const patched = await pool.request({ path: '/json', method: 'GET' });
+    assert.equal(patched.headers.date, undefined);
+    await patched.body.text();
+    await removeToxic('patched');
+    const dated = await pool.request({ path: '/json', method: 'GET' });
+    assert.equal(typeof dated.headers.date, 'string');
+    await dated.body.text();
+  });
+
+  it('a delay says how long it held the request or the answer, in the event and in watch', async () => {
+    const events = collectEvents(harness);
+    await addToxic({
+      name: 'slowUp',
+      type: 'http_delay',
+      attributes: { delay: 150, match: { path: '/held' } },
+    });
+    await addToxic({
+      name: 'slowDown',
+      type: 'http_delay',
+      attributes: { stage: 'response', delay: 100, match: { path: '/held' } },
+    });
+    const reply = await pool.request({ path: '/held', method: 'GET' });
+    assert.equal(reply.statusCode, 200);
+    await reply.body.text();
+    await waitFor(
+      () => events.filter((event) => event.type === 'http.fault' && event.path === '/held').length === 2,
+      'both delays reported',
+    );
+    const held = events.filter((event) => event.type === 'http.fault' && event.path === '/held');
+    const [request, answer] = held.map((event) => (event.type === 'http.fault' ? event.heldMs : undefined));
+    assert.ok(request !== undefined && request >= 150 && request < 60000, `request held ${request} ms`);
+    assert.ok(answer !== undefined && answer >= 100 && answer < 60000, `answer held ${answer} ms`);
+    const lines = held.map((event) =>
+      describeEvent({ time: '2026-01-01T00:00:00.000Z', data: event } as never),
+    );
+    assert.match(lines[0] ?? '', new RegExp(`GET /held → 200 \\(http_delay slowUp, held ${request} ms\\)$`));
+    assert.match(lines[1] ?? '', new RegExp(`GET /held → 200 \\(http_delay slowDown, held ${answer} ms\\)$`));
+    await removeToxic('slowUp');
+    await removeToxic('slowDown');
   });
 
   it('two http_modify toxics on one request: only the one that set the status is credited with it', async () => {

@@ -186,3 +186,65 @@ test('an entry keeps the toxics it does not list: re-applying a list never remov
   const without = await harness.api('POST', '/populate', [{ name: 'kept', listen, upstream: echo.address }]);
   assert.deepEqual(names(without), ['extra', 'slow']);
 });
+
+test('toxics an entry would add beyond --max-toxics-per-proxy, counting those the proxy keeps, refuse the whole list and change nothing', async () => {
+  const harness = await startHarness({ limits: { maxToxicsPerProxy: 3 } });
+  const created = await harness.api('POST', '/proxies', {
+    name: 'full',
+    listen: '127.0.0.1:0',
+    upstream: echo.address,
+  });
+  const { listen } = created.json;
+  for (const name of ['a', 'b']) {
+    const added = await harness.api('POST', '/proxies/full/toxics', { name, type: 'latency' });
+    assert.equal(added.status, 200, added.text);
+  }
+  const before = (await harness.api('GET', '/proxies')).json;
+  const entry = (toxics: string[]) => ({
+    name: 'full',
+    listen,
+    upstream: `localhost:${port(echo.address)}`,
+    toxics: toxics.map((name) => ({ name, type: 'latency', attributes: { latency: 70 } })),
+  });
+
+  const reply = await harness.api('POST', '/populate', [
+    { name: 'fresh', listen: '127.0.0.1:0', upstream: echo.address },
+    entry(['a', 'c', 'd']),
+  ]);
+  assert.equal(reply.status, 403, reply.text);
+  assert.equal(reply.json.error, 'too many toxics');
+  assert.equal(
+    reply.json.hint,
+    'proxy "full" would have 4 toxics, more than this server allows on one proxy (--max-toxics-per-proxy 3): the entry lists 3 and the proxy keeps 1 it does not list (/populate never removes a toxic); remove some first (DELETE /proxies/full/toxics/NAME), or list fewer. Nothing was changed',
+  );
+  assert.deepEqual(reply.json.proxies, []);
+  assert.deepEqual(
+    (await harness.api('GET', '/proxies')).json,
+    before,
+    'no proxy, upstream or toxic changed',
+  );
+
+  const fits = await harness.api('POST', '/populate', [entry(['a', 'c'])]);
+  assert.equal(fits.status, 201, fits.text);
+  assert.deepEqual(
+    fits.json.proxies[0].toxics.map((toxic: { name: string }) => toxic.name),
+    ['a', 'b', 'c'],
+  );
+});
+
+test("a toxic its proxy's protocol cannot take refuses the whole list before anything is applied", async () => {
+  const harness = await startHarness();
+  const reply = await harness.api('POST', '/populate', [
+    { name: 'first', listen: '127.0.0.1:0', upstream: echo.address },
+    {
+      name: 'plain',
+      listen: '127.0.0.1:0',
+      upstream: echo.address,
+      toxics: [{ name: 'abort', type: 'http_abort', attributes: {} }],
+    },
+  ]);
+  assert.equal(reply.status, 400, reply.text);
+  assert.equal(reply.json.error, 'toxic type http_abort needs a proxy with protocol http or http2');
+  assert.deepEqual(reply.json.proxies, []);
+  assert.deepEqual((await harness.api('GET', '/proxies')).json, {});
+});

@@ -18,12 +18,12 @@ const home = mkdtempSync(join(tmpdir(), 'faultline-ca-'));
 const directory = join(home, 'ca');
 after(() => rmSync(home, { recursive: true, force: true }));
 
-function invalidField(field: string, hint: RegExp) {
+function invalidField(field: string, hint: RegExp | string) {
   return (error: unknown) =>
     error instanceof FaultlineError &&
     error.code === 'FAULTLINE_ERR_INVALID_FIELD' &&
     error.reason === `invalid ${field}` &&
-    hint.test(error.hint ?? '');
+    (typeof hint === 'string' ? assert.equal(error.hint, hint) === undefined : hint.test(error.hint ?? ''));
 }
 
 test('the local CA is made once, private, and reused', async () => {
@@ -114,6 +114,38 @@ test('a certificate and key that belong together pass; a mismatched key, an expi
     () => checkCertificateAndKey(one.cert, 'not a key', 'upstream_tls'),
     invalidField('upstream_tls.key', /not a readable PEM private key/),
   );
+});
+
+test('PEM of the wrong kind is named: a key where a certificate goes, a certificate where a key goes', async () => {
+  const ca = await openLocalCa(directory);
+  const one = await ca.issue(['127.0.0.1']);
+  const swapped = 'were the certificate and the key swapped? (--tls-cert FILE --tls-key FILE)';
+  assert.throws(
+    () => checkCertificateAndKey(one.key, one.cert, 'tls'),
+    invalidField(
+      'tls.cert',
+      `it is PEM, but of a PRIVATE KEY (-----BEGIN PRIVATE KEY-----), not a certificate: expected -----BEGIN CERTIFICATE-----; ${swapped}`,
+    ),
+  );
+  assert.throws(
+    () => checkCertificateAndKey(one.cert, one.cert, 'upstream_tls'),
+    invalidField(
+      'upstream_tls.key',
+      'it is PEM, but of a CERTIFICATE (-----BEGIN CERTIFICATE-----), not a private key: expected -----BEGIN PRIVATE KEY----- (or RSA PRIVATE KEY, EC PRIVATE KEY); were the certificate and the key swapped? (--upstream-cert FILE --upstream-key FILE)',
+    ),
+  );
+  checkCertificateAndKey(one.cert, `${one.cert}${one.key}`, 'tls');
+  const request = '-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n';
+  assert.throws(
+    () => checkCaBundle(request, 'upstream_tls.ca'),
+    invalidField(
+      'upstream_tls.ca',
+      'it is PEM, but of a CERTIFICATE REQUEST (-----BEGIN CERTIFICATE REQUEST-----), not a certificate: expected -----BEGIN CERTIFICATE-----',
+    ),
+  );
+  assert.throws(() => checkCaBundle(one.key, 'tls.client_ca'), {
+    hint: 'it is PEM, but of a PRIVATE KEY (-----BEGIN PRIVATE KEY-----), not a certificate: expected -----BEGIN CERTIFICATE-----',
+  });
 });
 
 test('a CA bundle must hold CA certificates only', async () => {

@@ -5,7 +5,9 @@ import { Resolver } from 'node:dns/promises';
 import { once } from 'node:events';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { startHarness, waitFor } from './helpers.js';
+import { spawnCli, startHarness, waitFor } from './helpers.js';
+import { describe as watchLine } from '../src/cli/watch-command.js';
+import type { EngineEvent } from '../src/model/events.js';
 import type { UdpProxy } from '../src/proxy/udp/udp-proxy.js';
 import { createUdpProxy, startDnsmasq, startUdpEcho, udpClient } from './udp-helpers.js';
 
@@ -61,6 +63,61 @@ describe('a udp proxy in front of a real DNS server (dnsmasq)', async () => {
 });
 
 describe('flows', () => {
+  test('watch calls a udp proxy\'s connections flows: "flow #1", as its events say protocol udp', async () => {
+    const harness = await startHarness();
+    const echo = await startUdpEcho();
+    const proxy = await createUdpProxy(harness, 'named', echo.address, { idle_timeout: 150 });
+    const added = await harness.api('POST', '/proxies/named/toxics', {
+      name: 'slow',
+      type: 'udp_latency',
+      attributes: { latency: 1 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const events: EngineEvent[] = [];
+    harness.engine.events.on((event) => {
+      if (
+        event.type === 'connection.opened' ||
+        event.type === 'connection.closed' ||
+        event.type === 'toxic.fired'
+      )
+        events.push(event);
+    });
+    const watch = spawnCli(
+      ['watch', '--since', '0', '--proxy', 'named', '--types', 'connection,toxic.fired'],
+      { FAULTLINE_URL: harness.url },
+      false,
+    );
+    after(() => watch.child.kill('SIGKILL'));
+    const client = await udpClient();
+    client.send('ping', proxy.port);
+    await waitFor(() => client.received.length === 1, 'the echo');
+    await waitFor(() => watch.output().stdout.includes('closed after'), 'watch to print the flow closed');
+    const lines = watch.output().stdout.trimEnd().split('\n');
+    assert.deepEqual(
+      lines.map((line) =>
+        line
+          .slice(14)
+          .replace(/\d+ ms.*/, 'N ms')
+          .replace(/:\d+$/, ':PORT'),
+      ),
+      [
+        'connection.opened named        flow #1 from 127.0.0.1:PORT',
+        'toxic.fired       named        slow (udp_latency, downstream) on flow #1: delay',
+        'connection.closed named        flow #1 closed after N ms',
+      ],
+    );
+    assert.ok(events.every((event) => (event as { protocol?: string }).protocol === 'udp'));
+    const tcpLine = watchLine({
+      time: '2026-01-01T00:00:00.000Z',
+      data: { ...events[0]!, protocol: undefined },
+    } as never);
+    assert.match(
+      tcpLine,
+      /connection #1 from/,
+      'events without protocol (tcp, http, an older server) keep "connection"',
+    );
+  });
+
   test('replies go back to the client that sent the request; each client address is a connection', async () => {
     const harness = await startHarness();
     const echo = await startUdpEcho();

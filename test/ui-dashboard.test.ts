@@ -12,6 +12,7 @@ import {
   startHarness,
   waitFor,
 } from './helpers.js';
+import { createUdpProxy, startUdpEcho, udpClient } from './udp-helpers.js';
 
 const harness = await startHarness();
 const echo = await startEchoServer();
@@ -372,6 +373,30 @@ describe('the dashboard in headless Chromium', () => {
       assert.equal(width, viewport.width, `at ${viewport.width} px the page is ${width} px wide`);
       await page.close();
     }
+  });
+
+  test('a udp proxy’s timeline says flow #N, not connection #N', async () => {
+    const udpEcho = await startUdpEcho();
+    const proxy = await createUdpProxy(harness, 'dgram', udpEcho.address);
+    const added = await harness.api('POST', '/proxies/dgram/toxics', {
+      name: 'lag',
+      type: 'udp_latency',
+      attributes: { latency: 1 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const page = await openDashboard();
+    const client = await udpClient();
+    client.send('ping', proxy.port);
+    await waitFor(() => client.received.length === 1, 'the echo');
+    const fired = page.locator('.event[data-type="toxic.fired"] .what', { hasText: 'dgram:' });
+    await fired.first().waitFor({ timeout: 30_000 });
+    assert.equal(await fired.first().textContent(), 'dgram: lag (udp_latency, downstream) delay on flow #1');
+    await page.getByLabel('connections').check();
+    const opened = page.locator('.event[data-type="connection.opened"] .what', { hasText: 'dgram:' });
+    await opened.first().waitFor({ timeout: 30_000 });
+    assert.match((await opened.first().textContent()) ?? '', /^dgram: flow #1 from 127\.0\.0\.1:\d+$/);
+    await page.close();
+    assert.equal((await harness.api('DELETE', '/proxies/dgram')).status, 204);
   });
 
   test('no page ran into a script error or a refusal by its Content-Security-Policy', () => {

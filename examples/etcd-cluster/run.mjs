@@ -53,12 +53,32 @@ function writesBetween(log, from, to) {
   };
 }
 
+/** Waits up to 20 s for the writer's first acknowledged write; throws with its last error. */
+async function firstAcknowledgedWrite(log) {
+  const deadline = Date.now() + 20_000;
+  let last;
+  while (Date.now() < deadline) {
+    const records = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    if (records.some((record) => record.ok)) return;
+    last = records.at(-1)?.error ?? last;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(
+    `the writer had no write acknowledged in 20 s${last ? ` (the last error: ${last})` : ''}: no scenario would measure anything`,
+  );
+}
+
 const recovery = (writes) =>
-  writes.failed === 0
-    ? 'no write failed'
-    : writes.recoveryMs === 'not recovered'
-      ? 'writes still failing at the end'
-      : `recovered in ${writes.recoveryMs} ms`;
+  writes.acknowledged === 0
+    ? 'no write acknowledged, so nothing was measured'
+    : writes.failed === 0
+      ? 'no write failed'
+      : writes.recoveryMs === 'not recovered'
+        ? 'writes still failing at the end'
+        : `recovered in ${writes.recoveryMs} ms`;
 
 /**
  * What Prometheus saw during the scenario: the most leader changes any member counted, and the
@@ -119,6 +139,8 @@ try {
     '-t',
     '900',
   ]);
+  // Scenarios start once etcd has acknowledged a write: a writer that cannot write measures nothing.
+  await firstAcknowledgedWrite(writerLog);
   const summary = [];
   for (const file of scenarios) {
     const journal = join(out, file.replace('.json', '.journal.json'));
@@ -131,10 +153,12 @@ try {
     });
     // This scenario's writes: from the experiment's start to its end, rollbacks included.
     const writes = writesBetween(writerLog, Date.parse(result.start), Date.parse(result.end));
+    // A scenario during which etcd acknowledged no write measured nothing, whatever its journal says.
     const met =
       result.status === 'completed' &&
       !result.deviated &&
-      result.steady_states.before?.steady_state_met !== false;
+      result.steady_states.before?.steady_state_met !== false &&
+      writes.acknowledged > 0;
     if (!met) failures += 1;
     // The verdict, taken before the rollbacks, reads back every write acknowledged since the
     // writer started: a write lost in this scenario shows there, and so would an earlier one.

@@ -4,6 +4,7 @@ import type { FaultlineClient } from '../client/index.js';
 import { loadConfigFile } from '../config/config-file.js';
 import type { ProxyJson, ToxicJson } from '../model/wire.js';
 import { checkCredentials } from './apply-check.js';
+import { appliedSummary } from './apply-summary.js';
 import { type Change, changeLines, createProxyBody, createToxicBody, planApply } from './apply-plan.js';
 import {
   type Undo,
@@ -50,6 +51,8 @@ export function applyCommand(): Command {
         }
         printChange(change);
       }
+      const made = changes.flatMap(changeLines).length;
+      out(`(${count(made, 'change')} made: ${appliedSummary(changes)})`);
     });
 }
 

@@ -1,22 +1,24 @@
 import { Command, Option } from 'commander';
-import { clientFor, example, out, withServerUrl } from './context.js';
+import { FaultlineApiError } from '../client/errors.js';
+import { clientFor, example, out, serverUrlFromEnvironment, withServerUrl } from './context.js';
 
 export function caCommand(): Command {
   return withServerUrl(new Command('ca'))
     .description(
-      "print where faultline's local CA certificate is and how to trust it (made on first use); with -h, the CA of that server",
+      "print where faultline's local CA certificate is and how to trust it (made on first use); with -h or FAULTLINE_URL, the CA of that server",
     )
     .addOption(new Option('--json', 'print path and fingerprint as JSON').conflicts('pem'))
     .option('--pem', 'print the CA certificate itself')
     .addHelpText(
       'after',
-      '\nThe CA issues the certificates of proxies created with "tls": {"auto": true}. It lives in\n$FAULTLINE_CA_DIR, else $XDG_CONFIG_HOME/faultline/ca, else ~/.config/faultline/ca (mode 0700).\nWithout -h this is the CA of the user running this command, in this environment. A server started\nwith another CA directory (another FAULTLINE_CA_DIR, another user, a container) signs with its own:\n-h URL asks that server for it (GET /ca.pem).\n' +
+      '\nThe CA issues the certificates of proxies created with "tls": {"auto": true}. It lives in\n$FAULTLINE_CA_DIR, else $XDG_CONFIG_HOME/faultline/ca, else ~/.config/faultline/ca (mode 0700).\nA server started with another CA directory (another FAULTLINE_CA_DIR, another user, a container)\nsigns with its own: -h URL asks that server for it (GET /ca.pem), and so does FAULTLINE_URL (else\nTOXIPROXY_URL) when set, as for every command that talks to a server. With neither, this is the\nCA of the user running this command, in this environment (FAULTLINE_URL= faultline ca when it is set).\n' +
         example(
           'faultline ca -h http://127.0.0.1:8474 --pem > faultline-ca.pem && curl --cacert faultline-ca.pem https://127.0.0.1:8443/',
         ),
     )
     .action(async (options: { json?: boolean; pem?: boolean }, command: Command) => {
-      if (hostGiven(command)) return printServerCa(command, options);
+      const server = serverNamedBy(command);
+      if (server) return printServerCa(command, options, server);
       const { defaultCaDirectory, openLocalCa } = await import('../system/local-ca.js');
       const ca = await openLocalCa(defaultCaDirectory());
       if (options.pem) {
@@ -36,23 +38,43 @@ export function caCommand(): Command {
       out(`  openssl s_client -CAfile ${ca.certificatePath} -connect 127.0.0.1:PORT`);
       out(`  SSL_CERT_FILE=${ca.certificatePath} python3 app.py`);
       out('');
-      out('A server started with another CA directory signs with its own CA; get that one with:');
+      out('A server started with another CA directory signs with its own CA; get that one with');
+      out('-h (or FAULTLINE_URL set to the server):');
       out('  faultline ca -h http://127.0.0.1:8474 --pem > faultline-ca.pem');
     });
 }
 
-/** -h/--host given before or after the command: the server's CA is wanted, not this user's. */
-function hostGiven(command: Command): boolean {
+/**
+ * What names a server, as for the other client commands: -h/--host before or after the command,
+ * else FAULTLINE_URL, else TOXIPROXY_URL. Then the server's CA is wanted, not this user's.
+ */
+function serverNamedBy(command: Command): string | undefined {
   let program = command;
   while (program.parent) program = program.parent;
-  return (
-    command.opts<{ host?: string }>().host !== undefined || program.getOptionValueSource('host') === 'cli'
-  );
+  if (command.opts<{ host?: string }>().host !== undefined || program.getOptionValueSource('host') === 'cli')
+    return '-h';
+  const { from } = serverUrlFromEnvironment();
+  return from === 'the default' ? undefined : from;
 }
 
-async function printServerCa(command: Command, options: { json?: boolean; pem?: boolean }): Promise<void> {
+async function printServerCa(
+  command: Command,
+  options: { json?: boolean; pem?: boolean },
+  namedBy: string,
+): Promise<void> {
   const client = clientFor(command);
-  const pem = await client.caCertificate();
+  let pem: string;
+  try {
+    pem = await client.caCertificate();
+  } catch (error) {
+    if (namedBy === '-h' || !(error instanceof FaultlineApiError)) throw error;
+    // The variable may be set for the other commands while this user's own CA was wanted.
+    const hint = `the server is the one ${namedBy} names; for this user's own CA, leave it empty: ${namedBy}= faultline ca`;
+    throw new FaultlineApiError(error.code, error.status, error.message, {
+      cause: error,
+      hint: error.hint === undefined ? hint : `${error.hint}\n${hint}`,
+    });
+  }
   if (options.pem) {
     process.stdout.write(pem);
     return;
@@ -63,7 +85,7 @@ async function printServerCa(command: Command, options: { json?: boolean; pem?: 
     out(JSON.stringify({ server: client.url, sha256, pem }, null, 2));
     return;
   }
-  out(`the CA certificate of the server at ${client.url} (GET /ca.pem)`);
+  out(`the CA certificate of the server at ${client.url} (GET /ca.pem), named by ${namedBy}`);
   out(`SHA-256 fingerprint: ${sha256}`);
   out('');
   out('Save it and trust it where you test, not system-wide:');

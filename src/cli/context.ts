@@ -1,5 +1,7 @@
 import { type Command, Option } from 'commander';
 import { createClient, DEFAULT_URL, type FaultlineClient, normalizeUrl } from '../client/index.js';
+import type { AttributeSpec } from '../model/toxics/definition.js';
+import { definitionOf, toxicTypes } from '../model/toxics/index.js';
 
 const clientCommands = new WeakSet<Command>();
 
@@ -99,11 +101,28 @@ export function collectAttribute(value: string, previous: Record<string, unknown
   return collected;
 }
 
+/** A text attribute, or a JSON one that takes a string and not an object (http_modify's body). */
+function takesText(spec: AttributeSpec): boolean {
+  if (spec.kind === 'text') return true;
+  return spec.kind === 'json' && spec.check('text') === undefined && spec.check({}) !== undefined;
+}
+
+/** Attributes that are text in every toxic that has them (body, message): never a number or object. */
+const textAttributes = (() => {
+  const specs = toxicTypes.flatMap((type) => definitionOf(type).attributes);
+  const names = new Set(specs.filter(takesText).map((spec) => spec.name));
+  for (const spec of specs) if (!takesText(spec)) names.delete(spec.name);
+  return names;
+})();
+
 function parseAttribute(value: string, equals: number, previous: Record<string, unknown>) {
   const raw = value.slice(equals + 1);
+  const key = value.slice(0, equals);
   // null unsets an attribute whose unset value is null (-a body=null); "…" is a JSON string, so
   // -a 'body="null"' sends the text null.
-  if (raw === 'null') return { ...previous, [value.slice(0, equals)]: null };
+  if (raw === 'null') return { ...previous, [key]: null };
+  // -a 'body={"ok":true}' is the body a client gets, and -a message=404 a message.
+  if (textAttributes.has(key) && !raw.startsWith('"')) return { ...previous, [key]: raw };
   if (raw.trimStart().startsWith('{') || raw.startsWith('"')) {
     try {
       return { ...previous, [value.slice(0, equals)]: JSON.parse(raw) as unknown };

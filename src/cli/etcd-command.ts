@@ -28,6 +28,14 @@ export function etcdCommand(): Command {
       });
       stop.abort();
       out(`${result.acknowledged} of ${result.attempts} writes acknowledged`);
+      // Nothing acknowledged is nothing measured: a script must not read it as a clean run.
+      if (result.acknowledged === 0) {
+        const last = result.lastError === undefined ? '' : ` (the last: ${result.lastError})`;
+        process.stderr.write(
+          `faultline: no write was acknowledged${last}, so nothing was measured; check the endpoints (client URLs such as http://127.0.0.1:2379) and that the cluster has a leader\n`,
+        );
+        process.exitCode = 1;
+      }
     });
   const status = new Command('status')
     .description("each member's view: leader, term, errors")

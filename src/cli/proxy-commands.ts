@@ -8,6 +8,7 @@ import {
   addProxyExtraOptions,
   type ProxyExtraFlags,
   proxyExtraFields,
+  rejectOtherProtocolFlags,
   rejectTlsOnUdp,
 } from './tls-options.js';
 
@@ -145,6 +146,7 @@ export function createCommand(): Command {
       if (!options.upstream)
         throw new UsageError("Required argument 'upstream' was empty. Pass -u HOST:PORT.");
       if (options.protocol === 'udp') rejectTlsOnUdp(options);
+      rejectOtherProtocolFlags(options, options.protocol);
       await clientFor(command).createProxy({
         name,
         listen: options.listen,

@@ -62,6 +62,22 @@ export function rejectTlsOnUdp(flags: ProxyExtraFlags): void {
     );
 }
 
+/** Flags another protocol's proxies take: named as flags, as the server would name its fields. */
+export function rejectOtherProtocolFlags(
+  flags: ProxyExtraFlags & { headerFaults?: boolean },
+  protocol: string | undefined,
+): void {
+  const given = protocol === undefined ? 'tcp (the default)' : protocol;
+  if (flags.idleTimeout !== undefined && protocol !== 'udp')
+    throw new UsageError(
+      `--idle-timeout closes idle udp flows, and --protocol is ${given}: add --protocol udp, or remove --idle-timeout`,
+    );
+  if (flags.headerFaults === true && protocol !== 'http' && protocol !== 'http2')
+    throw new UsageError(
+      `--header-faults reads requests, and --protocol is ${given}: use --protocol http or http2, or remove --header-faults`,
+    );
+}
+
 function flagKey(flag: string): keyof ProxyExtraFlags {
   return flag
     .slice(2)

@@ -110,6 +110,9 @@ export function describe({ time, data: event }: ServerEvent): string {
   return `${safe(String(time).slice(11, 23))}  ${safe(event.type).padEnd(17)} ${safe(proxy).padEnd(12)} ${safe(what)}`;
 }
 
+/** A udp proxy's connection is a flow, and its events say so. */
+const unitOf = (event: { protocol?: string }) => (event.protocol === 'udp' ? 'flow' : 'connection');
+
 function detail(event: EngineEvent): string | undefined {
   switch (event.type) {
     case 'proxy.created':
@@ -123,13 +126,13 @@ function detail(event: EngineEvent): string | undefined {
     case 'toxic.removed':
       return `${event.toxic.name} removed`;
     case 'connection.opened':
-      return `connection #${event.connection} from ${event.client}`;
+      return `${unitOf(event)} #${event.connection} from ${event.client}`;
     case 'connection.closed':
-      return `connection #${event.connection} closed after ${event.durationMs} ms (${event.bytes.upstream} B up, ${event.bytes.downstream} B down)`;
+      return `${unitOf(event)} #${event.connection} closed after ${event.durationMs} ms (${event.bytes.upstream} B up, ${event.bytes.downstream} B down)`;
     case 'connection.failed':
       return `client ${event.client}: upstream ${event.upstream} unreachable (${event.error})`;
     case 'toxic.fired':
-      return `${event.toxic} (${event.toxicType}, ${event.stream}) on connection #${event.connection}: ${event.action}`;
+      return `${event.toxic} (${event.toxicType}, ${event.stream}) on ${unitOf(event)} #${event.connection}: ${event.action}`;
     case 'http.fault': {
       if (event.clientLeftAfterMs !== undefined)
         return `${event.method} ${event.path}: the client left after ${event.clientLeftAfterMs} ms (${event.toxicType} ${event.toxic})`;
@@ -139,7 +142,9 @@ function detail(event: EngineEvent): string | undefined {
           : event.status !== undefined
             ? String(event.status)
             : event.action;
-      const skipped = event.skipped === undefined ? '' : `; skipped ${event.skipped}`;
+      const skipped =
+        (event.heldMs === undefined ? '' : `, held ${event.heldMs} ms`) +
+        (event.skipped === undefined ? '' : `; skipped ${event.skipped}`);
       // Another fault on the request decided what the client got: this one says what it did.
       if (event.statusBy !== undefined && event.statusBy !== event.toxic)
         return `${event.method} ${event.path} → ${outcome} set by ${event.statusBy} (${event.toxicType} ${event.toxic}: ${event.action}${skipped})`;

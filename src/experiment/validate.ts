@@ -266,8 +266,13 @@ async function validateTolerance(tolerance: Json, experiment: Experiment, contex
   if (simple || (typeof tolerance === 'number' && Number.isInteger(tolerance))) return;
   if (!isObject(tolerance)) throw new InvalidActivity(TOLERANCE_TYPES);
   switch (tolerance.type) {
-    case 'probe':
-      return validateActivity(tolerance as unknown as Activity, experiment, context).catch(explainValue);
+    case 'probe': {
+      await validateActivity(tolerance as unknown as Activity, experiment, {
+        ...context,
+        tolerance: true,
+      }).catch(explainValue);
+      return refuseUnmergeableArguments(tolerance);
+    }
     case 'regex': {
       if (!('pattern' in tolerance))
         throw new InvalidActivity('hypothesis regex probe tolerance must have a `pattern` key');
@@ -318,6 +323,22 @@ async function validateTolerance(tolerance: Json, experiment: Experiment, contex
         `hypothesis probe tolerance type '${String(tolerance.type)}' is unsupported: use "probe", "regex", "jsonpath" or "range"`,
       );
   }
+}
+
+/**
+ * The runner gives a probe tolerance the checked output as `arguments.value`, as chaoslib does:
+ * a list or a string has no place for it, and chaos run crashes on them (TypeError).
+ */
+function refuseUnmergeableArguments(tolerance: JsonObject): void {
+  const args = (tolerance.provider as JsonObject).arguments;
+  if (!Array.isArray(args) && typeof args !== 'string') return;
+  const example =
+    (tolerance.provider as JsonObject).type === 'process'
+      ? ' ({"--flag": "x"} runs `PATH --flag x value OUTPUT`)'
+      : '';
+  throw new InvalidActivity(
+    `probe tolerance '${String(tolerance.name)}' has its arguments as a ${Array.isArray(args) ? 'list' : 'string'}: the checked output is passed as the argument "value", which a ${Array.isArray(args) ? 'list' : 'string'} cannot hold (chaos run crashes on it with TypeError); write the arguments as an object${example}`,
+  );
 }
 
 /** The activity a `ref` names: method activities, then hypothesis probes win (the last cached). */

@@ -15,7 +15,7 @@ export type EngineEvent =
   | { type: 'toxic.added'; proxy: string; toxic: ToxicSpec; explanation: string }
   | { type: 'toxic.updated'; proxy: string; toxic: ToxicSpec; explanation: string }
   | { type: 'toxic.removed'; proxy: string; toxic: ToxicSpec }
-  | { type: 'connection.opened'; proxy: string; connection: number; client: string }
+  | { type: 'connection.opened'; proxy: string; connection: number; client: string; protocol?: 'udp' }
   | {
       type: 'connection.closed';
       proxy: string;
@@ -23,6 +23,8 @@ export type EngineEvent =
       client: string;
       bytes: Record<Stream, number>;
       durationMs: number;
+      /** Only on a udp proxy's events, whose connection is a flow (one client address). */
+      protocol?: 'udp';
     }
   | { type: 'connection.failed'; proxy: string; client: string; upstream: string; error: string }
   | {
@@ -43,6 +45,7 @@ export type EngineEvent =
       stream: Stream;
       connection: number;
       action: string;
+      protocol?: 'udp';
     }
   | {
       /** A request toxic (or a header-driven fault) acted on one request of an http/http2 proxy. */
@@ -66,6 +69,11 @@ export type EngineEvent =
       skipped?: string;
       /** The client went away this long after a delay began to hold its request or answer: it got nothing. */
       clientLeftAfterMs?: number;
+      /**
+       * A delay's event: how long the request (`delay_request`) or its answer (`delay_response`)
+       * was held, by every delay at that stage together (a removed delay holds no longer).
+       */
+      heldMs?: number;
     }
   | {
       /**

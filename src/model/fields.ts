@@ -49,6 +49,8 @@ export function canonicalKeys(
   go?: GoShape,
   /** Said after the accepted fields, e.g. what else a toxic's attributes may hold. */
   note = '',
+  /** Keys taken elsewhere (a toxic's match and counters), also offered for a misspelt key. */
+  alsoSuggested?: readonly string[],
 ): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const hint = `${where} must be a JSON object, received ${describeValue(value)}`;
@@ -66,7 +68,7 @@ export function canonicalKeys(
         'FAULTLINE_ERR_UNKNOWN_FIELD',
         `bad request body: json: unknown field ${JSON.stringify(key)}`,
         {
-          hint: `${where} has no field ${JSON.stringify(key)} (Toxiproxy would ignore it in silence)${acceptedText(accepted, note)}${didYouMean(key, accepted)}`,
+          hint: `${where} has no field ${JSON.stringify(key)} (Toxiproxy would ignore it in silence)${acceptedText(accepted, note)}${didYouMean(key, alsoSuggested ? [...accepted, ...alsoSuggested] : accepted)}`,
         },
       );
     }

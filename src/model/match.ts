@@ -108,6 +108,26 @@ function text(value: unknown, where: string, key: string, accepted: string): str
   return value;
 }
 
+/** Protobuf identifiers: a gRPC path is /package.Service/Method, so nothing else can match. */
+const GRPC_METHOD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const GRPC_SERVICE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const GRPC_SERVICE_ACCEPTED =
+  'a full gRPC service name such as "shop.Orders": the package and service, dot-separated';
+const GRPC_METHOD_ACCEPTED = 'a gRPC method name such as "Create": letters, digits and _';
+
+/** A service or method name; a value holding slashes or a whole call path says what to send. */
+function grpcName(value: unknown, where: string, key: string, name: RegExp, accepted: string): string {
+  const given = text(value, where, key, accepted);
+  if (name.test(given)) return given;
+  const bare = given.replace(/^\/+|\/+$/g, '');
+  const call = grpcCall(`/${bare}`);
+  let advice = '';
+  if (name.test(bare)) advice = `; send ${JSON.stringify(bare)}, without the slashes`;
+  else if (call && GRPC_SERVICE.test(call.service) && GRPC_METHOD.test(call.method))
+    advice = `; for the path /${call.service}/${call.method} send grpc_service ${JSON.stringify(call.service)} and grpc_method ${JSON.stringify(call.method)}`;
+  throw invalid(where, key, value, `${accepted}${advice}`);
+}
+
 /** Turns a path glob into an anchored RE2 expression. */
 export function globToRegex(glob: string): string {
   const wildcards: Record<string, string> = { '**': '.*', '*': '[^/]*', '?': '[^/]' };
@@ -205,10 +225,10 @@ function compileMatch(value: unknown, where: string): { match: Match; patterns: 
         break;
       }
       case 'grpc_service':
-        match.grpc_service = text(raw, where, key, 'a full gRPC service name such as "shop.Orders"');
+        match.grpc_service = grpcName(raw, where, key, GRPC_SERVICE, GRPC_SERVICE_ACCEPTED);
         break;
       case 'grpc_method':
-        match.grpc_method = text(raw, where, key, 'a gRPC method name such as "Create"');
+        match.grpc_method = grpcName(raw, where, key, GRPC_METHOD, GRPC_METHOD_ACCEPTED);
         break;
       default:
         throw new FaultlineError(
@@ -250,6 +270,20 @@ export function matchesClient(match: Match | undefined, client: string): boolean
   return (compiledOf(match).blocks ?? []).some((block) => blockContains(block, address));
 }
 
+/**
+ * A gRPC call says so in its content-type: application/grpc, or application/grpc+proto and the
+ * like; gRPC-Web (application/grpc-web) is not one. The match keys and the gRPC faults agree on it.
+ */
+export function isGrpcCall(headers: RequestFacts['headers']): boolean {
+  const value = headers['content-type'];
+  const type = (Array.isArray(value) ? value[0] : value)?.trim().toLowerCase() ?? '';
+  return (
+    type === 'application/grpc' ||
+    type.startsWith('application/grpc+') ||
+    type.startsWith('application/grpc;')
+  );
+}
+
 /** Splits "/pkg.Service/Method" into its gRPC service and method. */
 export function grpcCall(path: string): { service: string; method: string } | undefined {
   const found = /^\/([^/]+)\/([^/]+)$/.exec(path);
@@ -281,8 +315,7 @@ export function matchesRequest(match: Match | undefined, request: RequestFacts):
     if (!headerValues(request.headers[name]).some((value) => pattern.test(value))) return false;
   }
   if (match.grpc_service !== undefined || match.grpc_method !== undefined) {
-    const contentType = headerValues(request.headers['content-type'])[0];
-    const call = contentType?.startsWith('application/grpc') ? grpcCall(request.path) : undefined;
+    const call = isGrpcCall(request.headers) ? grpcCall(request.path) : undefined;
     if (!call) return false;
     if (match.grpc_service !== undefined && call.service !== match.grpc_service) return false;
     if (match.grpc_method !== undefined && call.method !== match.grpc_method) return false;

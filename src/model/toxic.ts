@@ -196,7 +196,8 @@ export function validateAttributes(
     undefined,
     definition.attributes.length === 0
       ? `; a ${type} toxic has no attributes of its own, only the ones every toxic takes (${targetingKeys.join(', ')}). ${definition.summary}`
-      : '',
+      : ` (and, on every toxic, ${targetingKeys.join(', ')})`,
+    targetingKeys,
   );
   const result: Attributes = {};
   for (const spec of definition.attributes) {

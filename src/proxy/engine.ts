@@ -1,6 +1,7 @@
 import type { Clock } from '../model/clock.js';
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import type { ProxySpec, ProxyUpdate } from '../model/proxy-spec.js';
+import type { ToxicSpec } from '../model/toxic.js';
 import { createRandom, randomSeed } from '../model/random.js';
 import { type BusyPoll, createBusyPoll } from './busy-poll.js';
 import { engineClock } from './engine-clock.js';
@@ -180,6 +181,22 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return existing;
   };
 
+  /** The toxics an entry leaves its proxy with: those it lists, and those it keeps (see apply). */
+  const checkToxicCount = (spec: ProxySpec, toxics: readonly ToxicSpec[]) => {
+    const existing = proxies.get(spec.name);
+    const keeps = existing !== undefined && existing.protocol === (spec.protocol ?? DEFAULT_PROTOCOL);
+    const listed = new Set(toxics.map((toxic) => toxic.name));
+    const kept = keeps ? existing.toxics.filter((toxic) => !listed.has(toxic.name)).length : 0;
+    if (listed.size + kept <= limits.maxToxicsPerProxy) return;
+    const allowed = `more than this server allows on one proxy (--max-toxics-per-proxy ${limits.maxToxicsPerProxy})`;
+    throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many toxics', {
+      hint:
+        kept === 0
+          ? `proxy ${JSON.stringify(spec.name)} lists ${listed.size} toxics, ${allowed}`
+          : `proxy ${JSON.stringify(spec.name)} would have ${listed.size + kept} toxics, ${allowed}: the entry lists ${listed.size} and the proxy keeps ${kept} it does not list (/populate never removes a toxic); remove some first (DELETE /proxies/${spec.name}/toxics/NAME), or list fewer. Nothing was changed`,
+    });
+  };
+
   const checkPopulateLimits = async (specs: readonly ProxySpec[]) => {
     const added = specs.filter((spec) => !proxies.has(spec.name)).length;
     for (const spec of specs) {
@@ -191,12 +208,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
           checkListen(limits.listenAllow, host, port);
         }
         const toxics = spec.toxics ?? [];
-        for (const toxic of toxics) checkName(toxic.name, 'toxic name', limits.maxNameLength);
-        if (toxics.length > limits.maxToxicsPerProxy) {
-          throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many toxics', {
-            hint: `proxy ${JSON.stringify(spec.name)} lists ${toxics.length} toxics, more than this server allows on one proxy (--max-toxics-per-proxy ${limits.maxToxicsPerProxy})`,
-          });
+        for (const toxic of toxics) {
+          checkName(toxic.name, 'toxic name', limits.maxNameLength);
+          protocols[spec.protocol ?? DEFAULT_PROTOCOL].checkToxic(toxic, spec.name);
         }
+        checkToxicCount(spec, toxics);
       } catch (error) {
         if (isFaultlineError(error)) throw new PopulateError(error, []);
         throw error;
@@ -242,8 +258,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       events.emit({ type: 'proxy.deleted', proxy: summary });
     },
     async populate(specs) {
-      // What the server's limits refuse is known before anything changes, so it refuses the whole
-      // list; only a failure while applying (a port taken) can leave earlier entries in place.
+      // What the server's limits and the proxies' protocols refuse is known before anything
+      // changes, so it refuses the whole list; only a failure while applying (a port taken) can
+      // leave earlier entries in place.
       await checkPopulateLimits(specs);
       const applied: EngineProxy[] = [];
       for (const spec of specs) {

@@ -1,19 +1,21 @@
+import type { ProxyProtocol } from '../model/protocol.js';
 import type { ProxyJson, ToxicJson } from '../model/wire.js';
-import { explainToxic } from '../model/toxic.js';
+import { explainToxic, type ToxicSpec } from '../model/toxic.js';
 import type { EngineProxy } from '../proxy/engine-proxy.js';
-import { proxyJson } from './shapes.js';
+import { proxyJson, toxicJson } from './shapes.js';
+
+type ExplainedToxicJson = ToxicJson & { explanation: string };
+
+/** A toxic as the API shows it, with its explain() sentence as `explanation`. */
+export function explainedToxicJson(toxic: ToxicSpec, protocol: ProxyProtocol): ExplainedToxicJson {
+  return { ...toxicJson(toxic), explanation: explainToxic(toxic, protocol) };
+}
 
 /** A proxy as the API shows it, each toxic with its explain() sentence as `explanation`. */
-export function explainedProxyJson(proxy: EngineProxy): ProxyJson & {
-  toxics: Array<ToxicJson & { explanation: string }>;
-} {
-  const shown = proxyJson(proxy);
+export function explainedProxyJson(proxy: EngineProxy): ProxyJson & { toxics: ExplainedToxicJson[] } {
   return {
-    ...shown,
-    toxics: shown.toxics.map((toxic, index) => {
-      const spec = proxy.toxics[index];
-      return { ...toxic, explanation: spec === undefined ? '' : explainToxic(spec, proxy.protocol) };
-    }),
+    ...proxyJson(proxy),
+    toxics: proxy.toxics.map((toxic) => explainedToxicJson(toxic, proxy.protocol)),
   };
 }
 

@@ -26,10 +26,13 @@ export interface WriterOptions {
  * Writes sequence-numbered keys, one at a time, round-robin over the endpoints, and logs every
  * attempt; only a write etcd acknowledged counts as acknowledged. Bounded by `seconds`.
  */
-export async function runWriter(options: WriterOptions): Promise<{ attempts: number; acknowledged: number }> {
+export async function runWriter(
+  options: WriterOptions,
+): Promise<{ attempts: number; acknowledged: number; lastError?: string }> {
   const until = Date.now() + options.seconds * 1000;
   let seq = 0;
   let acknowledged = 0;
+  let lastError: string | undefined;
   while (Date.now() < until && !options.signal?.aborted) {
     seq += 1;
     const endpoint = options.endpoints[seq % options.endpoints.length]!;
@@ -42,12 +45,13 @@ export async function runWriter(options: WriterOptions): Promise<{ attempts: num
       acknowledged += 1;
     } catch (error) {
       record.error = (error as Error).message.slice(0, 200);
+      lastError = record.error;
     }
     record.ms = Math.round((performance.now() - started) * 10) / 10;
     appendFileSync(options.log, `${JSON.stringify(record)}\n`);
     await delay(options.intervalMs ?? 20);
   }
-  return { attempts: seq, acknowledged };
+  return { attempts: seq, acknowledged, ...(lastError === undefined ? {} : { lastError }) };
 }
 
 export function readWriterLog(path: string): WriteRecord[] {
@@ -72,6 +76,12 @@ export interface WriteVerdict {
 /** Reads back every acknowledged write with a linearizable range read on the first endpoint that answers. */
 export async function verifyWrites(log: string, endpoints: string[], prefix: string): Promise<WriteVerdict> {
   const records = readWriterLog(log);
+  // "0 lost" of nothing would pass a hypothesis that measured nothing.
+  if (!records.some((record) => record.ok)) {
+    throw new Error(
+      `no write in ${log} was acknowledged (${records.length} attempts logged), so there is nothing to verify; check that the writer (faultline etcd writer) runs, on this log, and reaches etcd`,
+    );
+  }
   let stored: Map<string, string> | undefined;
   const errors: string[] = [];
   for (const endpoint of endpoints) {

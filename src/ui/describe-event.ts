@@ -11,15 +11,18 @@ const known = new Set([
   'stream',
   'connection',
   'action',
+  'protocol',
 ]);
 
 /** One line of the timeline for an event from /events; events of unknown types show their fields. */
 export function describeEvent(event: ServerEvent): string {
   const proxy = proxyNameOf(event);
   const field = (name: string) => String(event[name] ?? '');
+  // A udp proxy's connection is a flow, and its events say so.
+  const unit = event.protocol === 'udp' ? 'flow' : 'connection';
   switch (event.type) {
     case 'toxic.fired':
-      return `${proxy}: ${field('toxic')} (${field('toxicType')}, ${field('stream')}) ${field('action')} on connection #${field('connection')}${extra(event)}`;
+      return `${proxy}: ${field('toxic')} (${field('toxicType')}, ${field('stream')}) ${field('action')} on ${unit} #${field('connection')}${extra(event)}`;
     case 'toxic.added':
     case 'toxic.updated':
       return `${proxy}: ${event.type === 'toxic.added' ? 'added' : 'changed'} ${field('explanation')}`;
@@ -36,10 +39,10 @@ export function describeEvent(event: ServerEvent): string {
       return `${proxy} ${verb}: ${summary.listen} → ${summary.upstream}, ${summary.enabled ? 'enabled' : 'disabled'}`;
     }
     case 'connection.opened':
-      return `${proxy}: connection #${field('connection')} from ${field('client')}`;
+      return `${proxy}: ${unit} #${field('connection')} from ${field('client')}`;
     case 'connection.closed': {
       const bytes = event.bytes as { upstream: number; downstream: number };
-      return `${proxy}: connection #${field('connection')} closed after ${Math.round(Number(event.durationMs))} ms, ${bytes.upstream} B up, ${bytes.downstream} B down`;
+      return `${proxy}: ${unit} #${field('connection')} closed after ${Math.round(Number(event.durationMs))} ms, ${bytes.upstream} B up, ${bytes.downstream} B down`;
     }
     case 'connection.failed':
       return `${proxy}: ${field('client')} could not reach ${field('upstream')}: ${field('error')}`;
@@ -53,7 +56,8 @@ export function describeEvent(event: ServerEvent): string {
       const grpc = event.grpcCode === undefined ? '' : ` (gRPC status ${field('grpcCode')})`;
       const setBy =
         event.statusBy === undefined || event.statusBy === event.toxic ? '' : ` set by ${field('statusBy')}`;
-      return `${proxy}: ${field('toxic')} (${field('toxicType')}) ${field('action')} ${field('method')} ${field('path')}${answer}${grpc}${setBy} on connection #${field('connection')}`;
+      const held = event.heldMs === undefined ? '' : `, held ${field('heldMs')} ms`;
+      return `${proxy}: ${field('toxic')} (${field('toxicType')}) ${field('action')} ${field('method')} ${field('path')}${answer}${grpc}${setBy}${held} on connection #${field('connection')}`;
     }
     case 'http.upstream_failed':
       return event.cut === true

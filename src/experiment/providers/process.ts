@@ -26,8 +26,8 @@ export const processProvider: ProviderImplementation = {
       );
     }
     // Said of what the file holds, not at run time: a probe tolerance's arguments get `value`
-    // added to them, an object even where the file gave none.
-    if (isObject(provider.arguments)) {
+    // added to them, an object even where the file gave none; an object is all a tolerance can have.
+    if (isObject(provider.arguments) && !context.tolerance) {
       context.warn(
         `activity '${activity.name}': process arguments given as an object are deprecated; use a list`,
       );

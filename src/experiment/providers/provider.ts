@@ -28,7 +28,10 @@ export interface ProviderImplementation {
   validate(
     provider: Provider,
     activity: Activity,
-    context: Omit<ProviderContext, 'signal' | 'ledger'>,
+    context: Omit<ProviderContext, 'signal' | 'ledger'> & {
+      /** The activity is a probe tolerance: its arguments are an object, the runner sets `value` in them. */
+      tolerance?: boolean;
+    },
   ): Promise<void>;
   run(provider: Provider, activity: Activity, context: ProviderContext): Promise<unknown>;
 }

@@ -50,7 +50,16 @@ export const httpAbort = {
       description: 'headers of the answer',
     },
   ],
-  check: ({ status, body, headers }) => {
+  check: ({ action, status, body, headers }) => {
+    if (action === 'reset') {
+      const given = [
+        status === 503 ? '' : `status ${status}`,
+        body === '' ? '' : `body ${JSON.stringify(body)}`,
+        Object.keys(headers).length === 0 ? '' : `headers ${JSON.stringify(headers)}`,
+      ].filter((part) => part !== '');
+      if (given.length > 0)
+        return `action "reset" resets the connection (HTTP/1.1) or the stream (HTTP/2) and sends no answer, so ${given.join(', ')} would never reach the client; leave status, body and headers out (in an update, send them back to 503, "" and {}), or use action "respond"`;
+    }
     const names = Object.keys(headers).map((name) => name.toLowerCase());
     const hop = names.find((name) => HOP_BY_HOP_HEADERS.includes(name));
     if (hop !== undefined)

@@ -17,6 +17,13 @@ export interface HoldEnd {
   readonly heldMs: number;
 }
 
+const heldByStage = new WeakMap<RequestPlan, Partial<Record<'request' | 'response', number>>>();
+
+/** How long the delays held the plan's request or its answer, once they have; for events. */
+export function heldMs(plan: RequestPlan, stage: 'request' | 'response'): number | undefined {
+  return heldByStage.get(plan)?.[stage];
+}
+
 /**
  * Holds a request (`request`) or its answer (`response`) for the delays its plan has at that
  * stage (toxics' and a header's), then leaves the plan with what is still to be done:
@@ -52,5 +59,7 @@ export async function hold(
   }
   if (faultsStopped) dropPendingFaults(plan, stage);
   else if (!clientGone.aborted) dropRemovedFaults(plan, stage, stillOn);
-  return { clientLeft: clientGone.aborted, heldMs: Math.round(clock.now() - started) };
+  const held = Math.round(clock.now() - started);
+  heldByStage.set(plan, { ...heldByStage.get(plan), [stage]: held });
+  return { clientLeft: clientGone.aborted, heldMs: held };
 }

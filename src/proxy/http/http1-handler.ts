@@ -170,6 +170,8 @@ export class Http1Handler {
       }
       return;
     }
+    // node dates an answer that has no Date: one the rewrite removed stays removed.
+    if (plan.responseHeaders.date === null) response.sendDate = false;
     if (expectsContinue) response.writeContinue();
     if (plan.responseDelay === 0 && !rewritesBody(plan) && plan.responseThroughput === undefined)
       this.forward(request, response, plan, label);
@@ -286,7 +288,11 @@ export class Http1Handler {
       if (read.cut !== undefined) {
         if (!gone.signal.aborted) answerCutBeforeSending(this.proxy, held, read.cut, read.size);
       } else if (read.rest === undefined) {
-        const { body, skipped } = rewriteBody(Buffer.concat(read.chunks), plan);
+        const { body, skipped } = rewriteBody(
+          Buffer.concat(read.chunks),
+          plan,
+          upstream.headers['content-encoding'],
+        );
         sendWhole(this.proxy, held, body, skipped);
       } else await sendHeld(this.proxy, held, paced(replay(read.chunks, read.rest)), TOO_LARGE_TO_PATCH);
     } catch {

@@ -1,6 +1,7 @@
 import type { ProxyView } from '../proxy-view.js';
 import { type Actor, dropPendingFaults, type RequestPlan } from './request-plan.js';
 import { isTlsError, tlsReason } from '../tls/tls-errors.js';
+import { heldMs } from './hold.js';
 
 export interface RequestLabel {
   readonly connection: number;
@@ -40,6 +41,10 @@ export function reportFired(
     // A status another fault set is not this one's outcome: what it did is.
     const own = decider === undefined || decider === by ? result : undefined;
     const counted = skipped === undefined ? (own ?? action) : 'skipped';
+    const held =
+      outcome.clientLeftAfterMs === undefined && action.startsWith('delay_')
+        ? heldMs(plan, action === 'delay_request' ? 'request' : 'response')
+        : undefined;
     proxy.countFault({ toxic: by.name, type: by.type, method: request.method, outcome: counted });
     proxy.environment.events.emit({
       type: 'http.fault',
@@ -55,6 +60,7 @@ export function reportFired(
       ...(decider === undefined ? {} : { statusBy: decider.name }),
       ...(skipped === undefined ? {} : { skipped }),
       ...(outcome.clientLeftAfterMs === undefined ? {} : { clientLeftAfterMs: outcome.clientLeftAfterMs }),
+      ...(held === undefined ? {} : { heldMs: held }),
     });
   }
 }
@@ -152,6 +158,13 @@ export function upstreamFailure(
     code === 'UND_ERR_CONNECT_TIMEOUT'
   ) {
     return `faultline: could not connect to the upstream ${upstream} (${code})`;
+  }
+  if (code === 'UND_ERR_SOCKET' && error.message === 'other side closed') {
+    const tls =
+      proxy.upstreamTlsOptions === undefined
+        ? '; an HTTPS upstream does that to plain HTTP: if it speaks TLS, give the proxy upstream_tls (faultline create --upstream-tls)'
+        : '';
+    return `faultline: the upstream ${upstream} closed the connection without answering (${code}: ${error.message})${tls}`;
   }
   return `faultline: the upstream ${upstream} did not answer with HTTP (${code ? `${code}: ` : ''}${error.message})`;
 }

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { mergePatch } from '../../model/json-merge-patch.js';
 import type { JsonValue } from '../../model/toxics/definition.js';
 import type { HeaderEdits, RequestPlan } from './request-plan.js';
@@ -20,17 +21,60 @@ export interface RewrittenBody {
   readonly skipped: string | undefined;
 }
 
-/** The new body: the replacement, or the JSON body with the merge patch; a body that is not JSON passes unchanged. */
-export function rewriteBody(original: Buffer, plan: RequestPlan): RewrittenBody {
+/**
+ * The new body: the replacement, or the JSON body with the merge patch. A body the upstream
+ * compressed (`content-encoding`) is decoded first and the patched one goes as it is; a body that
+ * is not JSON, or cannot be decoded, passes unchanged and `skipped` says why.
+ */
+export function rewriteBody(
+  original: Buffer,
+  plan: RequestPlan,
+  contentEncoding?: string | string[],
+): RewrittenBody {
   if (plan.body !== undefined) return { body: Buffer.from(plan.body), skipped: undefined };
   if (plan.jsonPatch === undefined) return { body: original, skipped: undefined };
+  const decoded = decodeBody(original, contentEncoding);
+  if (typeof decoded === 'string') return { body: original, skipped: decoded };
   let parsed: JsonValue;
   try {
-    parsed = JSON.parse(original.toString('utf8')) as JsonValue;
+    parsed = JSON.parse(decoded.toString('utf8')) as JsonValue;
   } catch {
     return { body: original, skipped: NOT_JSON };
   }
   return { body: Buffer.from(JSON.stringify(mergePatch(parsed, plan.jsonPatch))), skipped: undefined };
+}
+
+type Decoder = (data: Buffer, options: zlib.ZlibOptions & zlib.BrotliOptions) => Buffer;
+
+/** HTTP's "deflate" is zlib-wrapped, but some servers send it raw: both are read. */
+const decoders: Record<string, Decoder> = {
+  gzip: zlib.gunzipSync,
+  'x-gzip': zlib.gunzipSync,
+  deflate: (data, options) =>
+    ((data[0] ?? 0) & 0x0f) === 8 ? zlib.inflateSync(data, options) : zlib.inflateRawSync(data, options),
+  br: zlib.brotliDecompressSync,
+};
+
+/** The body without its content codings (the last applied is undone first), or why it cannot be. */
+function decodeBody(body: Buffer, contentEncoding: string | string[] | undefined): Buffer | string {
+  const header = Array.isArray(contentEncoding) ? contentEncoding.join(',') : (contentEncoding ?? '');
+  const codings = header
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  let decoded = body;
+  for (const coding of codings.reverse()) {
+    const decode = decoders[coding];
+    if (decode === undefined)
+      return `json_patch: the body is ${coding}-encoded (content-encoding: ${header}), which the proxy does not decode (it decodes gzip, deflate and br); it passed unchanged`;
+    try {
+      decoded = decode(decoded, { maxOutputLength: MAX_REWRITE_BYTES });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return TOO_LARGE_TO_PATCH;
+      return `json_patch: the body is not valid ${coding} (content-encoding: ${header}): ${(error as Error).message}; it passed unchanged`;
+    }
+  }
+  return decoded;
 }
 
 export const NOT_JSON = 'json_patch: the body is not JSON; it passed unchanged';

@@ -197,7 +197,11 @@ export class Http2Handler {
       const read = await collect(outgoing);
       if (read === undefined || stream.closed || stream.destroyed) return;
       if (read.whole !== undefined) {
-        const { body, skipped } = rewriteBody(read.whole, plan);
+        const { body, skipped } = rewriteBody(
+          read.whole,
+          plan,
+          headers['content-encoding'] as string | string[] | undefined,
+        );
         reportFired(this.proxy, plan, label, { status, skipped });
         this.sendWhole(stream, headers, body, skipped, plan);
         return;

@@ -55,6 +55,12 @@ export function checkCaBundle(pem: string, field: string, now = Date.now()): voi
 
 function certificates(pem: string, field: string): X509Certificate[] {
   const blocks = pem.match(PEM_CERTIFICATE) ?? [];
+  const other = pemLabel(pem);
+  if (blocks.length === 0 && other !== undefined)
+    throw invalid(
+      field,
+      `it is PEM, but of ${article(other)} (-----BEGIN ${other}-----), not a certificate: expected -----BEGIN CERTIFICATE-----${other.endsWith('PRIVATE KEY') ? swapAdvice(field) : ''}`,
+    );
   if (blocks.length === 0)
     throw invalid(field, `it is not PEM: expected -----BEGIN CERTIFICATE-----${fileAdvice(pem, field)}`);
   return blocks.map((block, index) => {
@@ -72,6 +78,12 @@ function privateKey(pem: string, field: string): KeyObject {
       field,
       `it is "${REDACTED_KEY}", as GET /proxies and faultline export show private keys; put the PEM key back in the file, or use tls.auto`,
     );
+  const label = pemLabel(pem);
+  if (label !== undefined && !/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem))
+    throw invalid(
+      field,
+      `it is PEM, but of ${article(label)} (-----BEGIN ${label}-----), not a private key: expected -----BEGIN PRIVATE KEY----- (or RSA PRIVATE KEY, EC PRIVATE KEY)${label === 'CERTIFICATE' ? swapAdvice(field) : ''}`,
+    );
   try {
     return createPrivateKey(pem);
   } catch (error) {
@@ -81,6 +93,22 @@ function privateKey(pem: string, field: string): KeyObject {
       `it is not a readable PEM private key (${(error as Error).message})${encrypted}${fileAdvice(pem, field)}`,
     );
   }
+}
+
+/** The label of the first PEM block, e.g. "PRIVATE KEY" or "CERTIFICATE REQUEST". */
+function pemLabel(pem: string): string | undefined {
+  return /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1];
+}
+
+function article(label: string): string {
+  return `${/^[AEIOU]/.test(label) ? 'an' : 'a'} ${label}`;
+}
+
+/** A certificate and key pair given the wrong way round is the likely mistake. */
+function swapAdvice(field: string): string {
+  const pair = field.replace(/\.(cert|key)$/, '');
+  if (pair === field) return '';
+  return `; were the certificate and the key swapped? (${fileFlags[`${pair}.cert`]} FILE ${fileFlags[`${pair}.key`]} FILE)`;
 }
 
 /** The CLI flag that reads a file into each field. */

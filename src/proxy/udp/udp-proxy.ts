@@ -309,7 +309,13 @@ export class UdpProxy {
         }),
     });
     this.flows.add(flow);
-    events.emit({ type: 'connection.opened', proxy: this.name, connection: id, client: clientText });
+    events.emit({
+      type: 'connection.opened',
+      proxy: this.name,
+      connection: id,
+      client: clientText,
+      protocol: 'udp',
+    });
     return flow;
   }
 
@@ -338,6 +344,7 @@ export class UdpProxy {
       client: flow.clientAddress,
       bytes,
       durationMs: Math.round(this.environment.clock.now() - flow.openedAt),
+      protocol: 'udp',
     });
   }
 
@@ -352,6 +359,7 @@ export class UdpProxy {
       stream: toxic.stream,
       connection,
       action,
+      protocol: 'udp',
     });
   }
 }

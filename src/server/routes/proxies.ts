@@ -30,8 +30,11 @@ export const proxyRoutes: Route[] = [
     method: 'GET',
     path: '/proxies/:proxy',
     name: 'ProxyShow',
-    handler: (_request, response, context) =>
-      sendJson(response, 200, proxyJson(context.engine.get(param(context, 'proxy')))),
+    query: ['explain'],
+    handler: (request, response, context) => {
+      const show = wantsExplanations(request.url) ? explainedProxyJson : proxyJson;
+      sendJson(response, 200, show(context.engine.get(param(context, 'proxy'))));
+    },
   },
   ...(['POST', 'PATCH'] as const).map((method): Route => ({
     method,

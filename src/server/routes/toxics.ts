@@ -1,5 +1,6 @@
 import { parseToxicCreate, parseToxicUpdate, toxicExists } from '../../model/toxic.js';
 import { readJson } from '../body.js';
+import { explainedToxicJson, wantsExplanations } from '../explained.js';
 import { sendEmpty, sendJson } from '../respond.js';
 import { param, type Route } from '../route.js';
 import { toxicJson } from '../shapes.js';
@@ -9,8 +10,16 @@ export const toxicRoutes: Route[] = [
     method: 'GET',
     path: '/proxies/:proxy/toxics',
     name: 'ToxicIndex',
-    handler: (_request, response, context) =>
-      sendJson(response, 200, context.engine.get(param(context, 'proxy')).toxics.map(toxicJson)),
+    query: ['explain'],
+    handler: (request, response, context) => {
+      const proxy = context.engine.get(param(context, 'proxy'));
+      const explain = wantsExplanations(request.url);
+      sendJson(
+        response,
+        200,
+        proxy.toxics.map((toxic) => (explain ? explainedToxicJson(toxic, proxy.protocol) : toxicJson(toxic))),
+      );
+    },
   },
   {
     method: 'POST',
@@ -29,12 +38,13 @@ export const toxicRoutes: Route[] = [
     method: 'GET',
     path: '/proxies/:proxy/toxics/:toxic',
     name: 'ToxicShow',
-    handler: (_request, response, context) =>
-      sendJson(
-        response,
-        200,
-        toxicJson(context.engine.get(param(context, 'proxy')).toxic(param(context, 'toxic'))),
-      ),
+    query: ['explain'],
+    handler: (request, response, context) => {
+      const proxy = context.engine.get(param(context, 'proxy'));
+      const toxic = proxy.toxic(param(context, 'toxic'));
+      const explain = wantsExplanations(request.url);
+      sendJson(response, 200, explain ? explainedToxicJson(toxic, proxy.protocol) : toxicJson(toxic));
+    },
   },
   ...(['POST', 'PATCH'] as const).map((method): Route => ({
     method,
