@@ -152,6 +152,19 @@ describe('the log of a run', () => {
     );
   });
 
+  test("an empty method is said to be empty, as chaoslib says it: 'No declared activities'", async () => {
+    const empty = await run(experiment({ 'steady-state-hypothesis': { title: 'h', probes: [met()] } }));
+    assert.deepEqual(
+      empty.log.lines.filter((line) => /method now|No declared activities/.test(line)),
+      ["info: Playing your experiment's method now...", "info: No declared activities, let's move on."],
+    );
+    const one = await run(experiment({ method: [js('action', 'a', 'value')] }));
+    assert.equal(
+      one.log.lines.some((line) => line.includes('No declared activities')),
+      false,
+    );
+  });
+
   test('a hypothesis probe that fails to run is said to be unjudged, then the run fails', async () => {
     const { log } = await run(
       experiment({

@@ -370,6 +370,7 @@ async function runMethod(
   const record = inDeclaredOrder(journal.run);
   try {
     await environment.controls?.before('method', experiment);
+    if (experiment.method.length === 0) environment.log.info("No declared activities, let's move on.");
     for (const [position, item] of experiment.method.entries()) {
       const activity = resolve(item, experiment);
       const running = runActivity(
