@@ -169,17 +169,45 @@ describe('runHypothesis: probes in order, the first miss stops it', () => {
     assert.equal(result.state.probes[0]!.tolerance_met, true);
   });
 
-  test('a ref among the probes runs the activity it names', async () => {
-    const named = probe('named', 'value', { value: 7 }, 7);
+  test('a ref among the probes runs the activity it names, checked against its own tolerance', async () => {
+    const named = probe('named', 'value', { value: 7 }, 8);
     const result = await runHypothesis(
-      { title: 'h', probes: [{ ref: 'named' }] },
+      { title: 'h', probes: [{ ref: 'named', tolerance: 7 }] },
       experiment({ method: [named] }),
       environment(recordingLog()),
     );
     assert.deepEqual(
-      result.state.probes.map((entry) => [entry.activity.name, entry.output]),
-      [['named', 7]],
+      result.state.probes.map((entry) => [entry.activity.name, entry.output, entry.tolerance_met]),
+      [['named', 7, true]],
     );
+    assert.equal(result.state.steady_state_met, true);
+  });
+
+  test("a ref is not checked against the named activity's tolerance: chaoslib reads the ref's", async () => {
+    const named = probe('named', 'value', { value: 7 }, 7);
+    const owner = experiment({ method: [named] });
+    const missed = await runHypothesis(
+      { title: 'h', probes: [{ ref: 'named', tolerance: 8 }] },
+      owner,
+      environment(recordingLog()),
+    );
+    assert.deepEqual(
+      [missed.state.steady_state_met, missed.state.probes[0]!.tolerance_met, missed.errored],
+      [false, false, false],
+    );
+    // Without validation a ref may carry no tolerance: chaoslib's within_tolerance(None) is falsy.
+    const bare = await runHypothesis(
+      { title: 'h', probes: [{ ref: 'named' }] },
+      owner,
+      environment(recordingLog()),
+    );
+    assert.equal(bare.state.steady_state_met, false);
+  });
+
+  test("checkTolerance reads the probe's own tolerance unless given another", async () => {
+    const named = probe('named', 'value', {}, 7);
+    assert.equal(await checkTolerance(named, 7, environment(recordingLog())), true);
+    assert.equal(await checkTolerance(named, 7, environment(recordingLog()), 8), false);
   });
 
   test('controls see the hypothesis level around the probes, and its state after', async () => {

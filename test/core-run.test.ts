@@ -110,7 +110,7 @@ describe('the log of a run', () => {
       [
         'info: Executing the steady-state hypothesis continuously every 0.05 seconds',
         "warning: Continuous steady state probe 'steady' is not in the given tolerance",
-        'info: Terminating immediately the experiment',
+        'info: Terminating immediately the experiment after 100.0% hypothesis deviated',
         'info: Continuous steady state hypothesis terminated',
       ],
     );
@@ -127,6 +127,41 @@ describe('the log of a run', () => {
         'info: Executing the steady-state hypothesis continuously every 1.0 seconds',
         'info: Continuous steady state hypothesis terminated',
       ],
+    );
+  });
+
+  test('--fail-fast says what share of the checks deviated, as chaoslib does: the third of three is 33.3%', async () => {
+    const key = `fail-fast-ratio-${process.hrtime.bigint()}`;
+    const { journal, log } = await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'counted', 'count', { key }, { tolerance: [1, 2] })],
+        },
+        method: [js('action', 'slow', 'wait', { ms: 2000 })],
+      }),
+      { hypothesisStrategy: 'during-method-only', failFast: true, hypothesisFrequency: 0.01 },
+    );
+    assert.deepEqual(
+      journal.steady_states.during.map((state) => state.steady_state_met),
+      [true, true, false],
+    );
+    assert.ok(
+      log.lines.includes('info: Terminating immediately the experiment after 33.3% hypothesis deviated'),
+      log.lines.join('\n'),
+    );
+  });
+
+  test("an empty method is said to be empty, as chaoslib says it: 'No declared activities'", async () => {
+    const empty = await run(experiment({ 'steady-state-hypothesis': { title: 'h', probes: [met()] } }));
+    assert.deepEqual(
+      empty.log.lines.filter((line) => /method now|No declared activities/.test(line)),
+      ["info: Playing your experiment's method now...", "info: No declared activities, let's move on."],
+    );
+    const one = await run(experiment({ method: [js('action', 'a', 'value')] }));
+    assert.equal(
+      one.log.lines.some((line) => line.includes('No declared activities')),
+      false,
     );
   });
 

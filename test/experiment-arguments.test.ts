@@ -26,6 +26,27 @@ describe('arguments of faultline provider functions', () => {
     assert.ok(functions.length > 40, `${functions.length} functions`);
   });
 
+  test('a number given as text (an env configuration without env_var_type) is refused, saying how to fix it', () => {
+    const latency = (value: Json) =>
+      checkArguments(
+        'chaostoxi.toxic.actions',
+        'create_latency_toxic',
+        { for_proxy: 'api', toxic_name: 'slow', latency: value },
+        activity,
+      );
+    assert.throws(
+      () => latency('300'),
+      (error: Error) =>
+        error.message.includes(
+          `argument 'latency': Invalid input: expected number, received "300" (a value read from an environment variable is text: give its configuration "env_var_type": "int" or "float", or write a number)`,
+        ),
+    );
+    assert.throws(
+      () => latency('slow'),
+      (error: Error) => !error.message.includes('env_var_type') && error.message.includes('received "slow"'),
+    );
+  });
+
   test('a value still waiting for dynamic configuration is left for run time; a wrong one is not', () => {
     checkArguments('toxics', 'add', { proxy: '${name}', type: 'latency', toxicity: '${share}' }, activity);
     assert.throws(

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { silentLog } from '../src/experiment/console.js';
 import { InvalidControl } from '../src/experiment/controls/errors.js';
+import { checkKeys } from '../src/experiment/key-check.js';
 import type { ControlRecord } from '../src/experiment/controls/record.js';
 import { InvalidActivity } from '../src/experiment/errors.js';
 import type { Journal } from '../src/experiment/journal.js';
@@ -741,6 +742,23 @@ describe('controls: chaosaddons safeguards, natively', async () => {
       else process.env.FAULTLINE_PYTHON = python;
       await harness.api('DELETE', '/proxies/guarded');
     }
+  });
+
+  test('a safeguard ref is checked against its own tolerance, as the addon reads it, and its keys are read', async () => {
+    const named = js('probe', 'healthy', 'value', { value: true }, { tolerance: false });
+    const source = experiment({
+      method: [named],
+      controls: [safeguards([{ ref: 'healthy', tolerance: true }])],
+    });
+    assert.deepEqual(checkKeys(source as unknown as JsonObject).unknown, []);
+    const journal = await run(source);
+    assert.equal(journal.status, 'completed');
+    assert.deepEqual(
+      journal
+        .controls!.filter((record) => record.level === 'safeguard')
+        .map((record) => [record.target, record.status]),
+      [['healthy', 'succeeded']],
+    );
   });
 
   test('a pre-check safeguard out of tolerance stops the run before the method', async () => {

@@ -41,6 +41,25 @@ describe('keys nobody reads', () => {
     ]);
   });
 
+  test("a hypothesis ref's own tolerance is read (chaoslib checks it), its keys checked; a method ref's is not", () => {
+    const report = checkKeys(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [{ ref: 'p', tolerance: { type: 'regex', pattern: 'x', taget: 'stdout' } }],
+        },
+        method: [
+          { type: 'probe', name: 'p', provider: { type: 'process', path: 'echo' } },
+          { ref: 'p', tolerance: 0 },
+        ],
+      }),
+    );
+    assert.deepEqual(report.unknown.map(describeUnknownKey), [
+      "unknown key 'taget' in steady-state-hypothesis.probes[0] (ref to 'p').tolerance is not read by the runner; did you mean 'target'?",
+      "unknown key 'tolerance' in method[1] (ref to 'p') is not read by the runner",
+    ]);
+  });
+
   test('a contribution level reports do not know is named; the four levels are not', () => {
     const report = checkKeys({
       title: 't',

@@ -29,6 +29,22 @@ test('a YAML experiment with a duplicate key is refused naming the key and both 
   });
 });
 
+test('a YAML experiment with an unquoted ${name} in a flow list says to quote it', async () => {
+  const path = join(tempDirectory('load'), 'experiment.yaml');
+  await writeFile(
+    path,
+    'title: t\ndescription: d\nmethod:\n  - type: probe\n    name: p\n    provider: {type: process, path: echo, arguments: [${a}, x]}\n',
+  );
+  await assert.rejects(loadExperiment(path), {
+    name: 'InvalidSource',
+    message:
+      /at line 6, column .*\^\na \$\{name\} inside \[\.\.\.\] or \{\.\.\.\} must be quoted, '\$\{name\}', as chaos's PyYAML needs it too$/s,
+  });
+  const other = join(tempDirectory('load'), 'other.yaml');
+  await writeFile(other, 'title: t\ndescription: d\nmethod: [a, b\n');
+  await assert.rejects(loadExperiment(other), (error: Error) => !error.message.includes('must be quoted'));
+});
+
 test('an experiment URL that answers 404 or 500 names the URL, the status and the body', async () => {
   const server = http.createServer((request, response) => {
     response.statusCode = request.url === '/gone.json' ? 404 : 500;

@@ -10,6 +10,7 @@ import { connect, readBytes, startEchoServer, startHarness } from './helpers.js'
 import { silentLog } from '../src/experiment/console.js';
 import { noLedger } from '../src/experiment/ledger.js';
 import { startExperiment } from '../src/experiment/run.js';
+import { validateExperiment } from '../src/experiment/validate.js';
 import { experiment, fixtures, run } from './experiment-helpers.js';
 
 const action = (name: string, provider: object, extra: object = {}) => ({
@@ -67,6 +68,32 @@ describe('process provider', () => {
       `${chaosWords} Activity 'fails': exit code 4; stderr ends with: why (the journal holds the whole output).`,
       `${chaosWords} Activity 'killed': killed by SIGKILL (status -9); stderr was empty (the journal holds the whole output).`,
     ]);
+  });
+
+  test("the shell warning names only what faultline substitutes: $HOME or a proxy's <name>_PORT is the shell's", async () => {
+    const warnings: string[] = [];
+    const shell = (name: string, args: string) =>
+      action(name, { type: 'process', path: 'sh', arguments: args });
+    await validateExperiment(
+      experiment({
+        configuration: { who: 'world' },
+        secrets: { api: { token: 'tok-123456' } },
+        method: [
+          shell('env only', "-c 'echo $HOME ${api_PORT} $$'"),
+          shell('declared', "-c 'echo ${who}'"),
+          shell('secret', '-c "curl -H $token"'),
+        ],
+      }),
+      fixtures,
+      { warn: (message: string) => void warnings.push(message) },
+    );
+    assert.deepEqual(
+      warnings.map((line) => line.replace(/ contain a substitution.*/, '')),
+      [
+        "activity 'declared': its string arguments run through /bin/sh and",
+        "activity 'secret': its string arguments run through /bin/sh and",
+      ],
+    );
   });
 
   test('a string runs through the shell, substituted', async () => {

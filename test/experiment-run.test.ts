@@ -210,6 +210,22 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
     assert.equal(journal.run[1]!.output, 'x');
   });
 
+  test('a hypothesis ref is checked against its own tolerance, as chaoslib reads it, and the journal shows the activity it names', async () => {
+    const status = js('probe', 'status', 'value', { value: 201 }, { tolerance: 500 });
+    const journal = await run(
+      experiment({
+        'steady-state-hypothesis': { title: 'h', probes: [{ ref: 'status', tolerance: 201 }] },
+        method: [status],
+      }),
+    );
+    const [before, after] = [journal.steady_states.before!, journal.steady_states.after!];
+    assert.deepEqual(
+      [before.steady_state_met, before.probes[0]!.tolerance_met, after.steady_state_met, journal.deviated],
+      [true, true, true, false],
+    );
+    assert.equal(before.probes[0]!.activity.tolerance, 500, 'the entry is the named activity, as in chaos');
+  });
+
   test('an activity that cannot run at all aborts the experiment; rollbacks still follow the default strategy', async () => {
     const valid = await validateExperiment(
       experiment({ method: [js('action', 'a', 'value')], rollbacks: [js('action', 'undo', 'value')] }),

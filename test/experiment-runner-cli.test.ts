@@ -226,6 +226,39 @@ describe("faultline accepts chaos's global options", () => {
   });
 });
 
+describe('faultline run: a var for an env key without default, which validation reads before vars', () => {
+  test('the validation error says the var comes after validation, and what to do; --no-validation runs with it', async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {
+      configuration: { region: { type: 'env', key: 'FAULTLINE_TEST_NO_REGION' } },
+      method: [
+        { type: 'probe', name: 'p', provider: { type: 'process', path: 'echo', arguments: ['${region}'] } },
+      ],
+    });
+    const journal = join(directory, 'journal.json');
+    const refused = await runCli(['run', source, '--var', 'region=eu', '--journal-path', journal]);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /ERROR\] Configuration makes reference to an environment key that does not exist: FAULTLINE_TEST_NO_REGION \(the value given for 'region' by --var or --var-file is applied after validation, as chaos run does: set FAULTLINE_TEST_NO_REGION, give 'region' a "default", or run with --no-validation\)/,
+    );
+    const plain = await runCli(['run', source, '--journal-path', journal]);
+    assert.equal(plain.code, 1);
+    assert.doesNotMatch(plain.stderr, /applied after validation/, 'no var, no hint');
+    const ran = await runCli([
+      'run',
+      source,
+      '--var',
+      'region=eu',
+      '--no-validation',
+      '--journal-path',
+      journal,
+    ]);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.deepEqual((await readJournal(journal)).run[0]!.output, { status: 0, stdout: 'eu\n', stderr: '' });
+  });
+});
+
 describe('faultline run: a bad --var or --var-file is a usage error that says what was wrong, as click', () => {
   const cases: Array<[string[], string]> = [
     [

@@ -35,7 +35,16 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     { ...base, 'steady-state-hypothesis': { probes: [] } },
     'hypothesis requires a title',
   ],
-  ['probe without tolerance', withHypothesis([probe({})]), 'hypothesis probe must have a tolerance entry'],
+  [
+    'probe without tolerance',
+    withHypothesis([probe({})]),
+    `hypothesis probe must have a tolerance entry (steady-state-hypothesis.probes[0], 'p': add "tolerance", which decides whether the steady state is met)`,
+  ],
+  [
+    'hypothesis ref without tolerance',
+    { ...withHypothesis([{ ref: 'p' }]), method: [probe({})] },
+    `hypothesis probe must have a tolerance entry (steady-state-hypothesis.probes[0], ref to 'p': add "tolerance", which decides whether the steady state is met)`,
+  ],
   [
     'float tolerance',
     withHypothesis([probe({ tolerance: 1.5 })]),
@@ -284,6 +293,33 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     "required argument 'path' is missing from activity 'exists'",
   ],
   [
+    'probe tolerance function whose value has no default',
+    {
+      ...base,
+      'steady-state-hypothesis': {
+        title: 'h',
+        probes: [
+          {
+            type: 'probe',
+            name: 'p',
+            provider: { type: 'process', path: 'true' },
+            tolerance: {
+              type: 'probe',
+              name: 'small',
+              provider: {
+                type: 'python',
+                module: 'faultline_python_fixture',
+                func: 'at_most',
+                arguments: { limit: 3 },
+              },
+            },
+          },
+        ],
+      },
+    },
+    "required argument 'value' is missing from activity 'at_most' (a probe tolerance's function is given the probe's output as 'value' when it runs, but validation binds its arguments without it, as chaos's does: give it a default, def f(value=None))",
+  ],
+  [
     'python argument unknown',
     {
       ...base,
@@ -406,7 +442,7 @@ test('every independent error is reported, in the order of the checks; one alone
   };
   const expected = [
     'experiment requires a title',
-    'hypothesis probe must have a tolerance entry',
+    `hypothesis probe must have a tolerance entry (steady-state-hypothesis.probes[0], 'p': add "tolerance", which decides whether the steady state is met)`,
     "unknown provider type 'magic'",
     'an activity must have a name',
     'runtime.rollbacks.strategy must be one of default, always, never, deviated; received "sometimes"',

@@ -10,6 +10,7 @@ import { checkJournalPath, writePrivateFile } from '../experiment/private-file.j
 import { maskedLog } from '../experiment/masked-log.js';
 import { createSecretMask } from '../experiment/secret-mask.js';
 import { checkVars } from '../experiment/vars-check.js';
+import { explainVarsAtValidation } from './vars-at-validation.js';
 import { DEFAULT_LEDGER_DIRECTORY, openLedger } from '../experiment/ledger.js';
 import { loadExperimentWithControls } from '../experiment/controls/loader.js';
 import type { ControlRecord } from '../experiment/controls/record.js';
@@ -206,6 +207,8 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
         warn: (message) => log.warning(message),
         globalControls: settings.globalControls,
         python,
+      }).catch((error: unknown) => {
+        throw explainVarsAtValidation(error, document, vars);
       });
       log.info('Experiment looks valid');
     } else experiment = document as Experiment;

@@ -7,6 +7,7 @@ import { type RunEntry, secondsBetween, timestamp } from './journal.js';
 import { providerFor } from './providers/index.js';
 import { describeExit, isProcessOutput } from './process-output.js';
 import { PythonFailed } from './python/call.js';
+import { pyStr } from './python-values.js';
 import type { ProviderContext } from './providers/provider.js';
 import { type Scope, substitute } from './substitute.js';
 
@@ -63,12 +64,19 @@ async function runControlled(
   await pause(activity, 'before', environment, skipPauses);
   const entry: RunEntry = { activity: { ...activity }, output: null, start: timestamp() };
   onStart(entry);
-  log.info(`${activity.type === 'probe' ? 'Probe' : 'Action'}: ${activity.name}`);
+  log.info(
+    `${activity.type === 'probe' ? 'Probe' : 'Action'}: ${activity.name}${activity.background === true ? ' [in background]' : ''}`,
+  );
   const stopProgress = log.progress(`${activity.type === 'probe' ? 'Probe' : 'Action'}: ${activity.name}`);
   try {
     if (!dry) entry.output = await providerFor(activity.provider)!.run(activity.provider, activity, context);
     if (context.signal.aborted) throw new InterruptExecution(String(context.signal.reason ?? 'interrupted'));
     entry.status = 'succeeded';
+    log.debug?.(
+      entry.output === null
+        ? '  => succeeded without any result value'
+        : `  => succeeded with '${pyStr(entry.output)}'`,
+    );
   } catch (error) {
     if (context.signal.aborted) {
       finish(entry);
@@ -126,13 +134,22 @@ async function pause(
   skip: boolean,
 ) {
   const pauses = activity.pauses;
-  if (skip || !isObject(pauses) || pauses[when] === undefined) return;
-  const seconds = pauseSeconds(activity, when, pauses[when] as Json, environment.context.scope);
+  if (!isObject(pauses) || pauses[when] === undefined) return;
+  // chaoslib logs a pause even when a dry run skips it; only a pause it could sleep is logged here.
+  const seconds = skip
+    ? skippedPauseSeconds(pauses[when] as Json, environment.context.scope)
+    : pauseSeconds(activity, when, pauses[when] as Json, environment.context.scope);
   if (!seconds) return;
-  environment.log.info(`Pausing ${when} activity for ${seconds}s...`);
+  environment.log.info(`Pausing ${when === 'before' ? 'before next' : 'after'} activity for ${seconds}s...`);
+  if (skip) return;
   await sleep(seconds * 1000, environment.context.signal);
   if (environment.context.signal.aborted)
     throw new InterruptExecution(String(environment.context.signal.reason));
+}
+
+function skippedPauseSeconds(written: Json, scope: Scope): number {
+  const value = substitute(written, scope);
+  return typeof value === 'number' && value > 0 ? value : 0;
 }
 
 /**

@@ -70,8 +70,16 @@ async function checkProbes(
       );
       return { state: { steady_state_met: false, probes }, errored: true };
     }
+    // chaoslib checks the tolerance written in the hypothesis: a ref's own, not the named activity's;
+    // none at all (only without validation) is its within_tolerance(None), a miss.
     entry.tolerance_met =
-      isDry(probe, environment.dry) || (await checkTolerance(probe, entry.output, environment));
+      isDry(probe, environment.dry) ||
+      (await checkTolerance(
+        probe,
+        entry.output,
+        environment,
+        'tolerance' in item ? (item.tolerance as Json) : null,
+      ));
     if (!entry.tolerance_met) {
       const returned = isProcessOutput(entry.output) ? ` (it returned ${describeExit(entry.output)})` : '';
       log.critical(
@@ -89,32 +97,28 @@ export async function checkTolerance(
   probe: Activity,
   output: unknown,
   environment: ActivityEnvironment,
+  tolerance: Json | undefined = probe.tolerance as Json | undefined,
 ): Promise<boolean> {
   const { context } = environment;
   try {
-    return await withinTolerance(
-      probe.tolerance as Json,
-      output,
-      context.scope,
-      async (definition, value) => {
-        // chaoslib sets `value` in the tolerance's own arguments, and its journal.experiment, a
-        // shallow copy, shows the last value checked: so does faultline's.
-        const own = (definition.provider as JsonObject).arguments;
-        if (typeof own === 'object' && own !== null && !Array.isArray(own)) own.value = value as Json;
-        const activity = structuredClone(definition) as unknown as Activity;
-        const provider = activity.provider as JsonObject;
-        provider.arguments = {
-          ...((provider.arguments as JsonObject | undefined) ?? {}),
-          value: value as Json,
-        };
-        try {
-          return Boolean(await providerFor(activity.provider)!.run(activity.provider, activity, context));
-        } catch (error) {
-          if (error instanceof ActivityFailed) return false;
-          throw error;
-        }
-      },
-    );
+    return await withinTolerance(tolerance as Json, output, context.scope, async (definition, value) => {
+      // chaoslib sets `value` in the tolerance's own arguments, and its journal.experiment, a
+      // shallow copy, shows the last value checked: so does faultline's.
+      const own = (definition.provider as JsonObject).arguments;
+      if (typeof own === 'object' && own !== null && !Array.isArray(own)) own.value = value as Json;
+      const activity = structuredClone(definition) as unknown as Activity;
+      const provider = activity.provider as JsonObject;
+      provider.arguments = {
+        ...((provider.arguments as JsonObject | undefined) ?? {}),
+        value: value as Json,
+      };
+      try {
+        return Boolean(await providerFor(activity.provider)!.run(activity.provider, activity, context));
+      } catch (error) {
+        if (error instanceof ActivityFailed) return false;
+        throw error;
+      }
+    });
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
     // chaos run crashes here (exit 1); faultline aborts the run, so rollbacks and the journal still happen.

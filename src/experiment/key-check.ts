@@ -70,10 +70,13 @@ function checkActivity(
   known: readonly string[] = KNOWN_KEYS.activity,
 ): void {
   if ('ref' in activity) {
-    // A ref runs the activity it names; anything written beside it is not read.
+    // A ref runs the activity it names; beside it, only a hypothesis probe's own tolerance is read.
+    const label = `${where} (ref to '${String(activity.ref)}')`;
+    const hypothesis = role === 'hypothesis probe';
     report.unknown.push(
-      ...unknownKeys(activity, KNOWN_KEYS.ref, `${where} (ref to '${String(activity.ref)}')`),
+      ...unknownKeys(activity, hypothesis ? KNOWN_KEYS.hypothesisRef : KNOWN_KEYS.ref, label),
     );
+    if (hypothesis) checkTolerance(activity.tolerance, label, role, report);
     return;
   }
   const label = typeof activity.name === 'string' ? `${where} ('${activity.name}')` : where;
@@ -88,7 +91,10 @@ function checkActivity(
     const known = KNOWN_KEYS.provider[provider.type];
     if (known) report.unknown.push(...unknownKeys(provider, known, `${label}.provider`));
   }
-  const tolerance = activity.tolerance;
+  checkTolerance(activity.tolerance, label, role, report);
+}
+
+function checkTolerance(tolerance: Json | undefined, label: string, role: ActivityRole, report: KeyReport) {
   if (isObject(tolerance) && typeof tolerance.type === 'string') {
     const known = KNOWN_KEYS.tolerance[tolerance.type];
     if (known) report.unknown.push(...unknownKeys(tolerance, known, `${label}.tolerance`));
@@ -143,7 +149,10 @@ function checkAddonArguments(provider: JsonObject, where: string, report: KeyRep
     if (!isObject(probe)) return;
     const label = `${where}.probes[${index}]`;
     if ('ref' in probe) {
-      report.unknown.push(...unknownKeys(probe, KNOWN_KEYS.ref, `${label} (ref to '${String(probe.ref)}')`));
+      // The addon reads a ref's own tolerance, frequency and background.
+      const refLabel = `${label} (ref to '${String(probe.ref)}')`;
+      report.unknown.push(...unknownKeys(probe, KNOWN_KEYS.safeguardRef, refLabel));
+      checkTolerance(probe.tolerance, refLabel, 'safeguard probe', report);
       return;
     }
     // A safeguard probe is an activity with a `frequency`.

@@ -39,6 +39,10 @@ export const KNOWN_KEYS = {
     'dry',
   ],
   ref: ['ref'],
+  /** chaoslib checks a hypothesis item's own `tolerance`, so a ref there carries one. */
+  hypothesisRef: ['ref', 'tolerance'],
+  /** chaosaddons' safeguards read a ref's own tolerance, frequency and background. */
+  safeguardRef: ['ref', 'tolerance', 'frequency', 'background'],
   /** The arguments of the addons' controls that faultline runs natively (chaosaddons 0.x). */
   addonArguments: {
     'chaosaddons.controls.safeguards': ['probes', 'interrupt_after_activity'],

@@ -92,6 +92,20 @@ function parseYamlExperiment(text: string, warn: (message: string) => void): unk
   try {
     return safeLoad(text, warn);
   } catch (error) {
-    throw new InvalidSource(`Failed parsing YAML experiment: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    const hint = flowPlaceholderHint(text, message);
+    throw new InvalidSource(
+      `Failed parsing YAML experiment: ${hint ? `${message.trimEnd()}\n${hint}` : message}`,
+    );
   }
+}
+
+/** `[${a}, x]`: in a flow collection `{` opens a mapping, so YAML (PyYAML too) stops there (chaostoolkit#292). */
+function flowPlaceholderHint(text: string, message: string): string {
+  const at = /at line (\d+), column (\d+)/.exec(message);
+  if (!at) return '';
+  const line = text.split('\n')[Number(at[1]) - 1] ?? '';
+  const column = Number(at[2]);
+  if (line[column - 2] !== '$' || line[column - 1] !== '{') return '';
+  return "a ${name} inside [...] or {...} must be quoted, '${name}', as chaos's PyYAML needs it too";
 }

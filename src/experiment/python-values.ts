@@ -16,7 +16,7 @@ export function pyStr(value: unknown): string {
 }
 
 function pyRepr(value: unknown): string {
-  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof value === 'string') return pyStringRepr(value);
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
   if (typeof value === 'object' && value !== null) {
     return `{${Object.entries(value)
@@ -24,6 +24,29 @@ function pyRepr(value: unknown): string {
       .join(', ')}}`;
   }
   return pyStr(value);
+}
+
+/**
+ * Python's repr() of a str: single quotes, or double quotes when the text holds a ' and no ";
+ * backslash, that quote, newline, carriage return, tab and other control characters escaped.
+ */
+function pyStringRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  const named: Record<string, string> = {
+    '\\': '\\\\',
+    '\n': '\\n',
+    '\r': '\\r',
+    '\t': '\\t',
+    [quote]: `\\${quote}`,
+  };
+  const escaped = [...text]
+    .map((char) => {
+      if (named[char] !== undefined) return named[char];
+      const code = char.codePointAt(0)!;
+      return code < 0x20 || (code >= 0x7f && code < 0xa0) ? `\\x${code.toString(16).padStart(2, '0')}` : char;
+    })
+    .join('');
+  return `${quote}${escaped}${quote}`;
 }
 
 /** Python's str() (repr) of a float: 1 prints as 1.0, 1e-05 and 1e+16 in exponent form. */

@@ -370,6 +370,7 @@ async function runMethod(
   const record = inDeclaredOrder(journal.run);
   try {
     await environment.controls?.before('method', experiment);
+    if (experiment.method.length === 0) environment.log.info("No declared activities, let's move on.");
     for (const [position, item] of experiment.method.entries()) {
       const activity = resolve(item, experiment);
       const running = runActivity(
@@ -423,18 +424,22 @@ function checkContinuously(
   const { log } = environment;
   const frequency = options.hypothesisFrequency ?? 1;
   log.info(`Executing the steady-state hypothesis continuously every ${pyFloat(frequency)} seconds`);
+  let deviations = 0;
   const done = (async () => {
     try {
       while (!signal.aborted) {
         const result = await runHypothesis(hypothesis, experiment, environment);
         journal.steady_states.during.push(result.state);
         if (!result.state.steady_state_met) {
+          deviations += 1;
           const probe = result.state.probes.at(-1)?.activity.name;
           log.warning(`Continuous steady state probe '${probe}' is not in the given tolerance`);
         }
         if (!result.state.steady_state_met && options.failFast) {
           state.failed = true;
-          log.info('Terminating immediately the experiment');
+          // chaoslib's failed_ratio: deviated checks over all checks so far, in percent.
+          const ratio = ((deviations * 100) / journal.steady_states.during.length).toFixed(1);
+          log.info(`Terminating immediately the experiment after ${ratio}% hypothesis deviated`);
           log.critical('Steady state hypothesis deviated during the method and --fail-fast is set');
           return;
         }

@@ -47,6 +47,11 @@ export function hasPlaceholder(text: string): boolean {
   return [...text.matchAll(ANY)].some((match) => match[1] === undefined);
 }
 
+/** The names `$name` and `${name}` refer to in `text` (`$$` aside), in order. */
+export function placeholderNames(text: string): string[] {
+  return [...text.matchAll(ANY)].flatMap((match) => (match[1] === undefined ? [match[2] ?? match[3]!] : []));
+}
+
 function substituteString(text: string, scope: Scope): unknown {
   const whole = WHOLE.exec(text);
   if (whole && Object.hasOwn(scope, whole[1]!)) return scope[whole[1]!];

@@ -97,11 +97,15 @@ export async function validateExperiment(
           throw new InvalidExperiment('hypothesis requires a title');
       });
       const probes = titled ? ((hypothesis as JsonObject).probes as ActivityOrRef[] | undefined) : undefined;
-      for (const probe of probes ?? []) {
+      for (const [index, probe] of (probes ?? []).entries()) {
         await check(async () => {
           await validateActivity(probe, experiment, context);
-          if (!('tolerance' in probe))
-            throw new InvalidActivity('hypothesis probe must have a tolerance entry');
+          if (!('tolerance' in probe)) {
+            const which = isRef(probe) ? `ref to '${probe.ref}'` : `'${(probe as Activity).name}'`;
+            throw new InvalidActivity(
+              `hypothesis probe must have a tolerance entry (steady-state-hypothesis.probes[${index}], ${which}: add "tolerance", which decides whether the steady state is met)`,
+            );
+          }
           await validateTolerance(probe.tolerance as Json, experiment, context);
           refuseUntargetedTolerance(probe as unknown as JsonObject);
         });
@@ -248,13 +252,25 @@ async function validateActivity(
   await implementation.validate(provider as Activity['provider'], candidate as Activity, context);
 }
 
+/** chaoslib binds a probe tolerance's arguments without `value`, which the run adds: say so. */
+function explainValue(error: unknown): never {
+  if (error instanceof Error && /^required argument 'value' is missing from activity /.test(error.message)) {
+    error.message +=
+      " (a probe tolerance's function is given the probe's output as 'value' when it runs, but validation binds its arguments without it, as chaos's does: give it a default, def f(value=None))";
+  }
+  throw error;
+}
+
 async function validateTolerance(tolerance: Json, experiment: Experiment, context: Context): Promise<void> {
   const simple = typeof tolerance === 'boolean' || typeof tolerance === 'string' || Array.isArray(tolerance);
   if (simple || (typeof tolerance === 'number' && Number.isInteger(tolerance))) return;
   if (!isObject(tolerance)) throw new InvalidActivity(TOLERANCE_TYPES);
   switch (tolerance.type) {
     case 'probe': {
-      await validateActivity(tolerance as unknown as Activity, experiment, { ...context, tolerance: true });
+      await validateActivity(tolerance as unknown as Activity, experiment, {
+        ...context,
+        tolerance: true,
+      }).catch(explainValue);
       return refuseUnmergeableArguments(tolerance);
     }
     case 'regex': {

@@ -1,5 +1,11 @@
 import { findActivity } from '../validate.js';
-import { type Activity, type Experiment, isObject, type JsonObject } from '../../model/experiment.js';
+import {
+  type Activity,
+  type Experiment,
+  isObject,
+  type Json,
+  type JsonObject,
+} from '../../model/experiment.js';
 import { runActivity, sleep } from '../activity.js';
 import { InterruptExecution } from '../errors.js';
 import { checkTolerance } from '../hypothesis.js';
@@ -176,7 +182,13 @@ class Guard {
     if (this.stopper.signal.aborted) return true;
     const met =
       entry.status === 'succeeded' &&
-      (await checkTolerance(probe as unknown as Activity, entry.output, environment).catch(() => false));
+      // The addon checks the tolerance written in its probe list: a ref's own, not the named activity's.
+      (await checkTolerance(
+        probe as unknown as Activity,
+        entry.output,
+        environment,
+        declared.tolerance as Json,
+      ).catch(() => false));
     entry.tolerance_met = met;
     const end = entry.end ?? timestamp();
     this.run.record({

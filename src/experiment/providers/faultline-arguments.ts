@@ -219,7 +219,14 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, given: Json |
   if (issue.code === 'invalid_type' && given === undefined) return `argument '${path}' is required`;
   // zod reports the value after coercion ("received NaN"); the user wants to see what they wrote.
   const message = issue.message.replace(/, received .*$/, '');
-  return `argument '${path || 'arguments'}': ${message}, received ${JSON.stringify(given)}`;
+  return `argument '${path || 'arguments'}': ${message}, received ${JSON.stringify(given)}${numberAsText(issue, given)}`;
+}
+
+/** "300" where a number is expected is most often an env configuration value, which is text. */
+function numberAsText(issue: z.core.$ZodIssue, given: Json | undefined): string {
+  const numeric = typeof given === 'string' && given.trim() !== '' && Number.isFinite(Number(given));
+  if (issue.code !== 'invalid_type' || issue.expected !== 'number' || !numeric) return '';
+  return ' (a value read from an environment variable is text: give its configuration "env_var_type": "int" or "float", or write a number)';
 }
 
 function acceptedKeys(schema: z.ZodType): string[] {

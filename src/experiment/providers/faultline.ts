@@ -8,6 +8,7 @@ import type { Attributes } from '../../model/toxics/index.js';
 import type { CreateToxicBody } from '../../model/wire.js';
 import { systemModules } from '../../system/operations/index.js';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
+import { closest } from '../known-keys.js';
 import { substitute } from '../substitute.js';
 import { checkArguments } from './faultline-arguments.js';
 import { argumentsOf, type ProviderContext, type ProviderImplementation } from './provider.js';
@@ -24,7 +25,7 @@ type Operation = (client: FaultlineClient, args: Args, context: ProviderContext)
 const chaostoxiProxyActions: Record<string, Operation> = {
   async create_proxy(client, args, context) {
     const name = String(args.proxy_name);
-    const upstream = `${fromEnv(args.upstream_host)}:${fromEnv(args.upstream_port)}`;
+    const upstream = `${fromEnv(args.upstream_host, 'upstream_host')}:${fromEnv(args.upstream_port, 'upstream_port')}`;
     // chaostoolkit-toxiproxy listens on 0.0.0.0 unless told; faultline keeps to loopback unless told.
     const listen = `${args.listen_host ?? '127.0.0.1'}:${args.listen_port ?? 0}`;
     const proxy = await client.createProxy({ name, listen, upstream, enabled: args.enabled !== false });
@@ -68,14 +69,43 @@ const chaostoxiProxyActions: Record<string, Operation> = {
 };
 
 const chaostoxiProxyProbes: Record<string, Operation> = {
-  proxy_exist: (client, args) =>
-    client.proxy(String(args.proxy_name)).then(
-      () => true,
-      () => false,
-    ),
-  get_proxy_attribute: async (client, args) =>
-    ((await client.proxy(String(args.proxy_name))) as unknown as Args)[String(args.attribute)] ?? null,
+  proxy_exist: async (client, args) => (await proxyOrNone(client, String(args.proxy_name))) !== undefined,
+  async get_proxy_attribute(client, args) {
+    const name = String(args.proxy_name);
+    const proxy = (await proxyOrNone(client, name)) as Args | undefined;
+    if (proxy === undefined) return null;
+    const attribute = String(args.attribute);
+    if (!Object.hasOwn(proxy, attribute)) throw missingAttribute(name, attribute, Object.keys(proxy));
+    return proxy[attribute] ?? null;
+  },
 };
+
+/**
+ * chaostoolkit-toxiproxy reads a proxy as None when the server answers with an error status,
+ * and raises when it cannot ask (requests' ConnectionError): only an answer means "no proxy".
+ */
+async function proxyOrNone(client: FaultlineClient, name: string) {
+  return client.proxy(name).catch((error: unknown) => {
+    if (isAnswer(error)) return undefined;
+    throw error;
+  });
+}
+
+/** An error status from the server, as opposed to a server that could not be reached (status 0). */
+function isAnswer(error: unknown): boolean {
+  return error instanceof FaultlineApiError && error.status > 0;
+}
+
+/** chaostoolkit-toxiproxy's `proxy[attribute]` raises KeyError: a typo must not read as null. */
+function missingAttribute(proxy: string, attribute: string, attributes: string[]): Error {
+  const suggestion = closest(attribute, attributes);
+  const hint = suggestion ? ` did you mean '${suggestion}'?` : '';
+  const error = new Error(
+    `'${attribute}' (proxy ${proxy} has no such attribute;${hint} attributes: ${attributes.join(', ')})`,
+  );
+  error.name = 'KeyError';
+  return error;
+}
 
 const typedToxic =
   (type: string, attributes: (args: Args) => Args): Operation =>
@@ -111,9 +141,13 @@ const chaostoxiToxicActions: Record<string, Operation> = {
   })),
   create_limiter_toxic: typedToxic('limit_data', (args) => ({ bytes: args.bytes_limit })),
   async delete_toxic(client, args, context) {
+    // chaostoolkit-toxiproxy returns response.ok: False for an error status, a failure when unreachable.
     return removeToxic(client, context, String(args.for_proxy), String(args.toxic_name)).then(
       () => true,
-      () => false,
+      (error: unknown) => {
+        if (isAnswer(error)) return false;
+        throw error;
+      },
     );
   },
 };
@@ -269,9 +303,20 @@ function exportPort(name: string, listen: string, context: ProviderContext) {
   process.env[`${name}_PORT`] = port;
 }
 
-function fromEnv(value: unknown): string {
+/** chaostoolkit-toxiproxy reads `env:NAME` from the environment, and raises KeyError when it is not set. */
+function fromEnv(value: unknown, argument: string): string {
   const text = String(value);
-  return text.startsWith('env:') ? (process.env[text.slice(4)] ?? '') : text;
+  if (!text.startsWith('env:')) return text;
+  const name = text.slice(4);
+  const found = process.env[name];
+  if (found === undefined) {
+    const error = new Error(
+      `'${name}' (${argument} '${text}': the environment variable ${name} is not set; export it before the run, or write the value itself)`,
+    );
+    error.name = 'KeyError';
+    throw error;
+  }
+  return found;
 }
 
 /** toxiproxy_url, else toxiproxy_host/port (chaostoolkit-toxiproxy), else faultline_url, else FAULTLINE_URL. */

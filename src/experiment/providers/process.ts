@@ -5,7 +5,7 @@ import { isObject, type Json } from '../../model/experiment.js';
 import { ActivityFailed, InterruptExecution, InvalidActivity } from '../errors.js';
 import { exitStatus, type ProcessOutput } from '../process-output.js';
 import { pyStr } from '../python-values.js';
-import { hasPlaceholder, substitute, substituteForShell } from '../substitute.js';
+import { placeholderNames, substitute, substituteForShell } from '../substitute.js';
 import { ACTIVITY_MARK_VARIABLE, newActivityMark } from '../../system/activity-processes.js';
 import { isExecutableImage, which } from '../../system/executable.js';
 import { identify, shortCommand } from '../../system/processes.js';
@@ -32,7 +32,10 @@ export const processProvider: ProviderImplementation = {
         `activity '${activity.name}': process arguments given as an object are deprecated; use a list`,
       );
     }
-    if (typeof provider.arguments === 'string' && hasPlaceholder(provider.arguments)) {
+    // Only names the experiment declares are substituted; `$HOME` or a `<proxy>_PORT` is the shell's.
+    const declared = (name: string) =>
+      Object.hasOwn(context.configuration, name) || Object.hasOwn(context.scope, name);
+    if (typeof provider.arguments === 'string' && placeholderNames(provider.arguments).some(declared)) {
       context.warn(
         `activity '${activity.name}': its string arguments run through /bin/sh and contain a substitution (${provider.arguments}); faultline quotes each substituted value as one word, but a list of arguments runs without a shell: prefer a list`,
       );
