@@ -16,6 +16,7 @@ import {
   ToxicRandoms,
 } from '../src/proxy/http/request-plan.js';
 import {
+  describeSentBody,
   editHeaders,
   MAX_REWRITE_BYTES,
   NOT_JSON,
@@ -551,6 +552,28 @@ describe('rewrite: bodies and headers', () => {
       ],
       [false, false, false, true, true],
     );
+  });
+
+  test("describeSentBody: the length of the body sent, and none of the old body's coding, validator or digests", () => {
+    const upstream = () => ({
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      etag: '"v1"',
+      'content-md5': 'old',
+      digest: 'sha-256=old',
+      'content-digest': 'sha-256=:old:',
+      'repr-digest': 'sha-256=:old:',
+      'content-length': '99',
+    });
+    const changed = upstream();
+    describeSentBody(changed, Buffer.from('four'), undefined, {});
+    assert.deepEqual(changed, { 'content-type': 'application/json', 'content-length': '4' });
+    const own = upstream();
+    describeSentBody(own, Buffer.from('four'), undefined, { etag: '"mine"', 'x-other': 'y' });
+    assert.deepEqual(own, { 'content-type': 'application/json', etag: '"v1"', 'content-length': '4' });
+    const skipped = upstream();
+    describeSentBody(skipped, Buffer.from('original'), 'json_patch: the body is not JSON', {});
+    assert.deepEqual(skipped, { ...upstream(), 'content-length': '8' });
   });
 
   test('a replacement body replaces whatever came, JSON or not', () => {

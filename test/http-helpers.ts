@@ -15,7 +15,8 @@ export interface Upstream {
 
 /**
  * A node:http upstream: /echo streams the request body back chunked; /big/N answers N bytes
- * (no content-length, so chunked); /json answers a small JSON object; the rest answer "ok <url>".
+ * (no content-length, so chunked); /json answers a small JSON object (/tagged the same, with an
+ * ETag and a Content-Digest); the rest answer "ok <url>".
  */
 export async function startHttpUpstream(): Promise<Upstream> {
   const seen: Upstream['seen'] = [];
@@ -44,11 +45,12 @@ export async function startHttpUpstream(): Promise<Upstream> {
       write();
       return;
     }
-    if (url.startsWith('/json')) {
+    if (url.startsWith('/json') || url.startsWith('/tagged')) {
       const body = JSON.stringify({ id: 7, status: 'paid', items: [1, 2] });
       response.writeHead(200, {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
+        ...(url.startsWith('/tagged') ? { etag: '"v7"', 'content-digest': 'sha-256=:old:' } : {}),
       });
       response.end(body);
       return;

@@ -327,6 +327,33 @@ describe('http proxy: request toxics', () => {
     await dated.body.text();
   });
 
+  it("a patched or replaced body drops the upstream body's ETag and digest, unless the toxic sets its own", async () => {
+    const untouched = await pool.request({ path: '/tagged', method: 'GET' });
+    assert.deepEqual(
+      [untouched.headers.etag, untouched.headers['content-digest']],
+      ['"v7"', 'sha-256=:old:'],
+    );
+    await untouched.body.text();
+    await addToxic({
+      name: 'patch',
+      type: 'http_modify',
+      attributes: { json_patch: { status: 'refunded' } },
+    });
+    const patched = await pool.request({ path: '/tagged', method: 'GET' });
+    assert.deepEqual([patched.headers.etag, patched.headers['content-digest']], [undefined, undefined]);
+    assert.equal(((await patched.body.json()) as { status: string }).status, 'refunded');
+    await removeToxic('patch');
+    await addToxic({
+      name: 'replace',
+      type: 'http_modify',
+      attributes: { body: 'gone', response_headers: { etag: '"mine"' } },
+    });
+    const replaced = await pool.request({ path: '/tagged', method: 'GET' });
+    assert.deepEqual([replaced.headers.etag, replaced.headers['content-digest']], ['"mine"', undefined]);
+    assert.equal(await replaced.body.text(), 'gone');
+    await removeToxic('replace');
+  });
+
   it('a delay says how long it held the request or the answer, in the event and in watch', async () => {
     const events = collectEvents(harness);
     await addToxic({

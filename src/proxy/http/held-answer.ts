@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { ProxyView } from '../proxy-view.js';
 import { answerCut, reportFired, reportUpstreamFailure, type RequestLabel } from './report.js';
 import type { RequestPlan } from './request-plan.js';
-import { MAX_REWRITE_BYTES } from './rewrite.js';
+import { describeSentBody, MAX_REWRITE_BYTES } from './rewrite.js';
 import { throttled } from './throttle.js';
 import { answerIsChunked, trailerFields } from './trailers.js';
 
@@ -74,8 +74,7 @@ export function sendWhole(
   body: Buffer,
   skipped: string | undefined,
 ): void {
-  if (skipped === undefined) delete held.headers['content-encoding'];
-  held.headers['content-length'] = String(body.length);
+  describeSentBody(held.headers, body, skipped, held.plan.responseHeaders);
   reportFired(proxy, held.plan, held.label, { status: held.status, skipped });
   const kibps = held.plan.responseThroughput;
   if (kibps === undefined) held.response.writeHead(held.status, held.headers).end(body);

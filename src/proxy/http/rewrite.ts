@@ -81,6 +81,37 @@ export const NOT_JSON = 'json_patch: the body is not JSON; it passed unchanged';
 
 export const TOO_LARGE_TO_PATCH = `json_patch: the body is over the ${MAX_REWRITE_BYTES} bytes (16 MiB) a patch holds; it passed unchanged`;
 
+/**
+ * Headers that describe the upstream's body, and say something false once the proxy replaced or
+ * patched it: its coding (the body sent is not encoded), its validator and its digests. A cache
+ * or client that trusted them would store or check the new body under the old one's identity.
+ */
+const OLD_BODY_HEADERS = [
+  'content-encoding',
+  'etag',
+  'content-md5',
+  'digest',
+  'content-digest',
+  'repr-digest',
+];
+
+/**
+ * Makes an answer's headers describe the body it is sent with: its length, and none of the
+ * upstream body's coding, validator or digests, unless the toxic's response_headers set one. A
+ * change that was skipped sends the upstream's body, whose headers still hold.
+ */
+export function describeSentBody(
+  headers: Record<string, string | string[] | number | undefined>,
+  body: Buffer,
+  skipped: string | undefined,
+  responseHeaders: HeaderEdits,
+): void {
+  if (skipped === undefined) {
+    for (const name of OLD_BODY_HEADERS) if (!Object.hasOwn(responseHeaders, name)) delete headers[name];
+  }
+  headers['content-length'] = String(body.length);
+}
+
 /** Applies header edits to a lower-case header object in place. */
 export function editHeaders(
   headers: Record<string, string | string[] | undefined>,

@@ -16,6 +16,7 @@ import {
 } from '../http/report.js';
 import { planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
 import {
+  describeSentBody,
   editHeaders,
   MAX_REWRITE_BYTES,
   replacesBody,
@@ -256,12 +257,12 @@ export class Http2Handler {
     plan: RequestPlan,
   ): void {
     const kibps = plan.responseThroughput;
+    describeSentBody(headers, body, skipped, plan.responseHeaders);
     if (kibps === undefined) {
-      sendWhole(stream, headers, body, skipped);
+      stream.respond(headers, { waitForTrailers: true });
+      stream.end(body);
       return;
     }
-    if (skipped === undefined) delete headers['content-encoding'];
-    headers['content-length'] = String(body.length);
     stream.respond(headers, { waitForTrailers: true });
     void this.sendPaced(stream, [body], kibps).then(() => stream.end());
   }
@@ -383,17 +384,4 @@ function drained(outgoing: http2.ClientHttp2Stream): Promise<boolean> {
     };
     outgoing.once('end', onEnd).once('close', onClose).resume();
   });
-}
-
-/** Answers with a whole body and its length; a changed body drops the content-encoding of the old one. */
-function sendWhole(
-  stream: http2.ServerHttp2Stream,
-  headers: http2.OutgoingHttpHeaders,
-  body: Buffer,
-  skipped: string | undefined,
-): void {
-  if (skipped === undefined) delete headers['content-encoding'];
-  headers['content-length'] = String(body.length);
-  stream.respond(headers, { waitForTrailers: true });
-  stream.end(body);
 }
