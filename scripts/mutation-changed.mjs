@@ -109,9 +109,11 @@ const scores = Object.entries(JSON.parse(readFileSync(report, 'utf8')).files).ma
   ...scoreOf(mutants),
 }));
 const below = scores.filter(({ score }) => score < threshold);
-for (const { file, score, survived, noCoverage } of scores) {
+// Stryker reports only the mutants it made, so with --lines a score is that of the changed lines.
+const scope = byLines ? ', its changed lines' : '';
+for (const { file, score, survived, noCoverage, mutants } of scores) {
   process.stdout.write(
-    `  ${score.toFixed(1).padStart(5)}%  ${file}  (${survived} survived, ${noCoverage} without coverage)\n`,
+    `  ${score.toFixed(1).padStart(5)}%  ${file}${scope}  (${mutants} mutants, ${survived} survived, ${noCoverage} without coverage)\n`,
   );
 }
 if (below.length > 0) {
