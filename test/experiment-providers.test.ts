@@ -333,7 +333,7 @@ describe('faultline provider and chaostoolkit-toxiproxy experiments', async () =
     await readBytes(socket, 1);
     assert.ok(performance.now() - started >= 80, 'traffic through the proxy is delayed');
     socket.destroy();
-    await run(
+    const removed = await run(
       experiment({
         configuration,
         method: [
@@ -351,6 +351,14 @@ describe('faultline provider and chaostoolkit-toxiproxy experiments', async () =
           }),
         ],
       }),
+    );
+    // chaostoolkit-toxiproxy's delete_toxic returns response.ok, its delete_proxy None.
+    assert.deepEqual(
+      removed.run.map((entry) => [entry.status, entry.output]),
+      [
+        ['succeeded', true],
+        ['succeeded', null],
+      ],
     );
     assert.equal((await harness.api('GET', '/proxies/orders')).status, 404);
   });

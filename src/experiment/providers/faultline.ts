@@ -58,9 +58,10 @@ const chaostoxiProxyActions: Record<string, Operation> = {
     chaostoxiProxyActions.modify_proxy!(client, { ...args, enabled: false }, context),
   enable_proxy: (client, args, context) =>
     chaostoxiProxyActions.modify_proxy!(client, { ...args, enabled: true }, context),
+  // chaostoolkit-toxiproxy's delete_proxy returns None, which its journal shows as null.
   async delete_proxy(client, args, context) {
     await deleteProxy(client, context, String(args.proxy_name));
-    return true;
+    return null;
   },
   async reset(client, _args, context) {
     await resetProxies(client, context);
@@ -165,8 +166,10 @@ const native: Record<string, Record<string, Operation>> = {
       chaostoxiProxyActions.modify_proxy!(client, { proxy_name: args.name, enabled: false }, context),
     enable: (client, args, context) =>
       chaostoxiProxyActions.modify_proxy!(client, { proxy_name: args.name, enabled: true }, context),
-    delete: (client, args, context) =>
-      chaostoxiProxyActions.delete_proxy!(client, { proxy_name: args.name }, context),
+    async delete(client, args, context) {
+      await deleteProxy(client, context, String(args.name));
+      return true;
+    },
     reset: chaostoxiProxyActions.reset!,
     get: (client, args) => client.proxy(String(args.name)),
     list: (client) => client.proxies(),
