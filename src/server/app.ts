@@ -21,6 +21,7 @@ import { runRoutes } from './routes/runs.js';
 import { createRequestIds } from './request-id.js';
 import { createRunRegistry, type RunRegistry } from './run-registry.js';
 import { createTokenCheck } from './token.js';
+import { cleanPath } from './clean-path.js';
 
 export interface ControlServerOptions {
   engine: Engine;
@@ -165,6 +166,12 @@ export function createControlServer(options: ControlServerOptions): ControlServe
       }
       const path = (request.url ?? '/').split('?')[0] ?? '/';
       const method = request.method ?? 'GET';
+      const cleaned = cleanPath(path);
+      if (path.startsWith('/') && cleaned !== path && method !== 'CONNECT') {
+        const query = (request.url ?? '').slice(path.length);
+        response.writeHead(301, { Location: `${cleaned}${query}`, 'Content-Length': 0 });
+        return response.end();
+      }
       if (routeFor(method, path)) return router.lookup(request, response);
       const allowed = methods.filter((other) => routeFor(other, path));
       if (allowed.length > 0) {
