@@ -146,6 +146,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   const server = http.createServer(
     { requestTimeout: 30_000, headersTimeout: 15_000 },
     (request, response) => {
+      const sent = request.url ?? '/';
       // First: it takes a /t/TOKEN prefix off the URL, so no log line below can show the token.
       const unauthorized = tokenCheck.admit(request);
       const refused = unauthorized ?? guard.check(request.headers);
@@ -169,7 +170,9 @@ export function createControlServer(options: ControlServerOptions): ControlServe
       const cleaned = cleanPath(path);
       if (path.startsWith('/') && cleaned !== path && method !== 'CONNECT') {
         const query = (request.url ?? '').slice(path.length);
-        response.writeHead(301, { Location: `${cleaned}${query}`, 'Content-Length': 0 });
+        // The /t/TOKEN prefix the client sent, so the clean URL it is sent to carries its token too.
+        const prefix = sent.slice(0, sent.length - (request.url ?? '').length);
+        response.writeHead(301, { Location: `${prefix}${cleaned}${query}`, 'Content-Length': 0 });
         return response.end();
       }
       if (routeFor(method, path)) return router.lookup(request, response);
