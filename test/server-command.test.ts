@@ -265,3 +265,16 @@ describe("the listen address is the command's own --host (issue #13)", () => {
     );
   });
 });
+
+test("toxiproxy-server's -version prints the version and exits 0, starting nothing, even with -host 0.0.0.0", async () => {
+  for (const args of [
+    ['server', '-version'],
+    ['server', '--version'],
+    ['server', '-host', '0.0.0.0', '-version'],
+  ]) {
+    const { code, stdout, stderr } = await spawnCli(args).done;
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^faultline \S+ \(Toxiproxy API 2\.12\.0\)\n$/);
+    assert.doesNotMatch(stderr, /listening/);
+  }
+});

@@ -166,6 +166,12 @@ describe('the control server with a token', async () => {
         200,
       );
       assert.equal((await fetch(`${url}/t/${TOKEN}/proxies`)).status, 200);
+      // A URL given with a trailing slash (http://host:8474/t/TOKEN/) asks for //proxies: the
+      // redirect to the clean path keeps the prefix, so the client follows it with its token.
+      const unclean = await fetch(`${url}/t/${TOKEN}//proxies?explain`, { redirect: 'manual' });
+      assert.equal(unclean.status, 301);
+      assert.equal(unclean.headers.get('location'), `/t/${TOKEN}/proxies?explain`);
+      assert.equal((await fetch(`${url}/t/${TOKEN}//proxies`)).status, 200);
       const browser = await fetch(`${url}/proxies`, {
         headers: { Authorization: `Bearer ${TOKEN}`, 'User-Agent': 'Mozilla/5.0' },
       });

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { createClient, DEFAULT_URL, type FaultlineClient, normalizeUrl } from '../client/index.js';
 import type { AttributeSpec } from '../model/toxics/definition.js';
 import { definitionOf, toxicTypes } from '../model/toxics/index.js';
+import { decimalNumber } from './decimal-number.js';
 
 const clientCommands = new WeakSet<Command>();
 
@@ -132,11 +133,7 @@ function parseAttribute(value: string, equals: number, previous: Record<string, 
       );
     }
   }
-  const number = Number(raw);
-  return {
-    ...previous,
-    [value.slice(0, equals)]: raw.trim() !== '' && Number.isFinite(number) ? number : raw,
-  };
+  return { ...previous, [value.slice(0, equals)]: decimalNumber(raw) ?? raw };
 }
 
 /** Bad flags or arguments: exit status 2. */

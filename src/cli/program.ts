@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { faultlineVersion, toxiproxyApiVersion } from '../version.js';
+import { versionLine } from '../version.js';
 import { takeChaosGlobals } from './chaos-globals.js';
 import type { CommandEntry } from './command-table.js';
 import { collectAttribute, hostOption, isClientCommand, UsageError } from './context.js';
@@ -12,7 +12,7 @@ async function buildProgram(entriesFor: CommandChoice, argv: string[]): Promise<
   const program = new Command('faultline')
     .description('Chaos engineering for developers and CI: a Toxiproxy-compatible fault proxy and its CLI.')
     // GET /version answers the Toxiproxy API version clients compare, so both are named here.
-    .version(`faultline ${faultlineVersion} (Toxiproxy API ${toxiproxyApiVersion})`, '-v, --version')
+    .version(versionLine, '-v, --version')
     // -h is --host, as in toxiproxy-cli; help is --help only.
     .helpOption('--help', 'show help')
     .addOption(hostOption().env('FAULTLINE_URL'))
@@ -92,11 +92,19 @@ function refuseConflictingRepeats(command: Command): void {
   }
 }
 
-const toxiproxyServerFlags = ['host', 'port', 'config', 'seed', 'proxy-metrics', 'runtime-metrics'];
+const toxiproxyServerFlags = [
+  'host',
+  'port',
+  'config',
+  'seed',
+  'proxy-metrics',
+  'runtime-metrics',
+  'version',
+];
 
 /**
  * toxiproxy-cli spells toxicity "-tox"; toxiproxy-server takes Go's single-dash "-host",
- * "-port", "-config", "-seed", "-proxy-metrics" and "-runtime-metrics" (also as "-port=8474").
+ * "-port", "-config", "-seed", "-proxy-metrics", "-runtime-metrics" and "-version" (also as "-port=8474").
  * They are rewritten for commander, up to a "--" that ends the options.
  */
 function compatibleArgv(argv: string[]): string[] {

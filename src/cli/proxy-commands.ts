@@ -3,6 +3,7 @@ import { DEFAULT_PROTOCOL, type ProxyProtocol, proxyProtocols } from '../model/p
 import type { ProxyJson } from '../client/index.js';
 import { clientFor, example, isTerminal, out, table, UsageError, withServerUrl } from './context.js';
 import { proxySettings } from './proxy-settings.js';
+import { float32Fixed2, float64Default } from './go-number-text.js';
 import { safe, safeJson } from './terminal-text.js';
 import {
   addProxyExtraOptions,
@@ -80,13 +81,13 @@ export function inspectCommand(): Command {
         for (const toxic of proxy.toxics) {
           const attributes = Object.keys(toxic.attributes)
             .sort()
-            .map((key) => `${safe(key)}=${safe(attributeText(toxic.attributes[key]))}`);
+            .map((key) => `${safe(key)}=${safe(pipedAttributeText(toxic.attributes[key]))}`);
           out(
             [
               safe(toxic.name),
               `type=${safe(toxic.type)}`,
               `stream=${safe(toxic.stream)}`,
-              `toxicity=${Number(toxic.toxicity).toFixed(2)}`,
+              `toxicity=${float32Fixed2(Number(toxic.toxicity))}`,
               `attributes=[`,
               ...attributes,
               ']',
@@ -194,6 +195,11 @@ interface CreateFlags extends ProxyExtraFlags {
 }
 
 /** Numbers and strings as they are; header maps and match objects as JSON. */
+/** toxiproxy-cli prints attribute numbers with Go's %v (1e+06); other values are faultline's own. */
+function pipedAttributeText(value: unknown): string {
+  return typeof value === 'number' ? float64Default(value) : attributeText(value);
+}
+
 function attributeText(value: unknown): string {
   return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }

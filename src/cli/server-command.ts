@@ -11,6 +11,8 @@ import type { CertificateIssuer } from '../proxy/tls/proxy-tls.js';
 import type { LocalCa } from '../system/local-ca.js';
 import { type ControlServer, createControlServer } from '../server/app.js';
 import { listenControl } from './listen.js';
+import { out } from './context.js';
+import { versionLine } from '../version.js';
 import {
   type AccessOptions,
   addAccessOptions,
@@ -212,6 +214,12 @@ export function serverCommand(): Command {
         ),
       )
       .addOption(
+        new Option(
+          '--version',
+          'print the version and exit, as toxiproxy-server -version does (also -version)',
+        ),
+      )
+      .addOption(
         new Option('--log-level <level>', 'log level of the JSON logs on stdout')
           .env('LOG_LEVEL')
           // panic is zerolog's level above fatal, which Toxiproxy's LOG_LEVEL takes; pino has none above fatal.
@@ -231,8 +239,10 @@ export function serverCommand(): Command {
             seed?: ServerSeed;
             busyPollUs: number;
             logLevel: string;
+            version?: boolean;
           } & AccessOptions,
         ) => {
+          if (options.version) return out(versionLine);
           const say = (line: string) => process.stderr.write(`faultline: ${line}\n`);
           const token = resolveToken(options.host, options, say);
           const running = await startServer({

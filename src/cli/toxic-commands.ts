@@ -3,10 +3,11 @@ import { clientFor, collectAttribute, example, out, UsageError, withServerUrl } 
 import { type TargetingFlags, targetingAttributes, targetingOptions } from './match-option.js';
 import type { JsonValue } from '../model/toxics/index.js';
 import { safe } from './terminal-text.js';
+import { decimalNumber } from './decimal-number.js';
 
 function toxicity(value: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) {
+  const number = decimalNumber(value);
+  if (number === undefined || number < 0 || number > 1) {
     throw new UsageError(`toxicity should be a float between 0 and 1, received "${value}".`);
   }
   return number;

@@ -21,6 +21,7 @@ import { runRoutes } from './routes/runs.js';
 import { createRequestIds } from './request-id.js';
 import { createRunRegistry, type RunRegistry } from './run-registry.js';
 import { createTokenCheck } from './token.js';
+import { cleanPath } from './clean-path.js';
 
 export interface ControlServerOptions {
   engine: Engine;
@@ -145,6 +146,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   const server = http.createServer(
     { requestTimeout: 30_000, headersTimeout: 15_000 },
     (request, response) => {
+      const sent = request.url ?? '/';
       // First: it takes a /t/TOKEN prefix off the URL, so no log line below can show the token.
       const unauthorized = tokenCheck.admit(request);
       const refused = unauthorized ?? guard.check(request.headers);
@@ -165,6 +167,14 @@ export function createControlServer(options: ControlServerOptions): ControlServe
       }
       const path = (request.url ?? '/').split('?')[0] ?? '/';
       const method = request.method ?? 'GET';
+      const cleaned = cleanPath(path);
+      if (path.startsWith('/') && cleaned !== path && method !== 'CONNECT') {
+        const query = (request.url ?? '').slice(path.length);
+        // The /t/TOKEN prefix the client sent, so the clean URL it is sent to carries its token too.
+        const prefix = sent.slice(0, sent.length - (request.url ?? '').length);
+        response.writeHead(301, { Location: `${prefix}${cleaned}${query}`, 'Content-Length': 0 });
+        return response.end();
+      }
       if (routeFor(method, path)) return router.lookup(request, response);
       const allowed = methods.filter((other) => routeFor(other, path));
       if (allowed.length > 0) {
