@@ -278,7 +278,9 @@ export function processCommand(): Command {
 function chooseTargets(flags: TargetFlags, verb: string): ProcessInfo[] {
   let found: ProcessInfo[];
   try {
-    found = resolveTargets(targetArgs(flags), verb, targetFlag);
+    found = resolveTargets(targetArgs(flags), verb, targetFlag, {
+      warn: (message) => process.stderr.write(`faultline: ${message}\n`),
+    });
   } catch (error) {
     if (error instanceof UnsafeFile) throw error;
     throw new UsageError((error as Error).message);

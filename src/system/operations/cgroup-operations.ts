@@ -109,7 +109,7 @@ export const cgroupOperations: Record<string, SystemOperation> = {
     refuseExisting(args.name);
     let found;
     try {
-      found = resolveTargets(args, 'limited');
+      found = resolveTargets(args, 'limited', undefined, { warn: context.warn });
     } catch (error) {
       throw refusal((error as Error).message);
     }
