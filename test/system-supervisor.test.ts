@@ -96,7 +96,7 @@ describe('faultline supervise and process kill --pidfile', () => {
     assert.throws(() => readFileSync(pidfile), /ENOENT/, 'the pidfile is removed');
   });
 
-  test('bad input: two selectors, a pidfile that holds no pid', async () => {
+  test('bad input: two selectors, a pidfile that holds no pid or is not there, a --match that does not compile', async () => {
     const both = await runCli(['process', 'pause', '--pid', '1', '--port', '80']);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /exactly one of pid, port, match or pidfile/);
@@ -105,6 +105,18 @@ describe('faultline supervise and process kill --pidfile', () => {
     const notPid = await runCli(['process', 'kill', '--pidfile', bad]);
     assert.equal(notPid.code, 2);
     assert.match(notPid.stderr, /holds "hello", not a pid/);
+    const missing = await runCli(['process', 'kill', '--pidfile', join(directory, 'none.pid')]);
+    assert.equal(missing.code, 2);
+    assert.match(
+      missing.stderr,
+      /^faultline: cannot read pidfile \S+none\.pid: there is no such file; check the path, or whether the program \(or its supervisor\) has written it yet; nothing was touched\n$/,
+    );
+    const unbalanced = await runCli(['process', 'kill', '--match', 'srv.mjs (8001']);
+    assert.equal(unbalanced.code, 2);
+    assert.match(
+      unbalanced.stderr,
+      /^faultline: match "srv\.mjs \(8001" is not a regular expression \(\/srv\.mjs \(8001\/: Unterminated group\); escape the characters .* with a backslash to match them as they are/,
+    );
   });
 });
 
