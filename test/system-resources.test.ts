@@ -193,6 +193,10 @@ describe('cgroups', () => {
         /cgroup name "\.\.\/x" must be 1-64 letters, digits, dot, dash or underscore/,
       ],
       [
+        ['cgroup', 'create', '..', '--cpu', '10'],
+        /cgroup name "\.\." must be 1-64 letters, digits, dot, dash or underscore, and not \. or \.\.\n/,
+      ],
+      [
         ['stress', 'disk', '--path', join(directory, 'no-such-directory'), '--bytes', '1M', '-t', '1'],
         /disk stress path .*no-such-directory is not a directory; give an existing directory to fill/,
       ],

@@ -66,7 +66,9 @@ function v1Directory(controller: Controller, relative: string): string {
 
 export function validCgroupName(name: string): string {
   if (!isCgroupName(name))
-    throw new BadInput(`cgroup name "${name}" must be 1-64 letters, digits, dot, dash or underscore`);
+    throw new BadInput(
+      `cgroup name "${name}" must be 1-64 letters, digits, dot, dash or underscore, and not . or ..`,
+    );
   return name;
 }
 
