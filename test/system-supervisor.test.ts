@@ -37,6 +37,20 @@ describe('supervisor', () => {
     assert.equal(supervised.starts, 8);
   });
 
+  test('on-failure, as systemd: SIGKILL is a failure and restarts, SIGTERM is a clean exit and does not', async () => {
+    const supervised = supervise(sleeper, {
+      stdio: 'ignore',
+      policy: { restart: 'on-failure', restartDelayMs: 1, startLimitBurst: 5, startLimitIntervalMs: 10_000 },
+    });
+    await waitFor(() => supervised.pid !== undefined, 'the first start');
+    const first = supervised.pid!;
+    process.kill(first, 'SIGKILL');
+    await waitFor(() => supervised.pid !== undefined && supervised.pid !== first, 'the restart');
+    process.kill(supervised.pid!, 'SIGTERM');
+    assert.equal(await supervised.done, 'exited');
+    assert.equal(supervised.starts, 2);
+  });
+
   test('stop() ends the running instance and no restart follows', async () => {
     const events: SupervisorEvent[] = [];
     const supervised = supervise(sleeper, { stdio: 'ignore', onEvent: (event) => events.push(event) });

@@ -62,6 +62,12 @@ export interface Supervised {
   stop(): Promise<void>;
 }
 
+/**
+ * Signals systemd counts as a clean exit (SuccessExitStatus's default): a unit with
+ * Restart=on-failure that one of them ended is not restarted, as after exit status 0.
+ */
+const CLEAN_EXIT_SIGNALS: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGPIPE'];
+
 /** Runs a command and restarts it by policy, like a systemd service with Restart=. */
 export function supervise(command: string[], options: SupervisorOptions = {}): Supervised {
   const policy = { ...DEFAULT_RESTART_POLICY, ...options.policy };
@@ -125,7 +131,7 @@ export function supervise(command: string[], options: SupervisorOptions = {}): S
       child = undefined;
       emit({ type: 'exited', pid: instance.pid!, code, signal, description: describeExit(code, signal) });
       if (state === 'stopped' || state === 'failed') return;
-      const failed = code !== 0;
+      const failed = signal === null ? code !== 0 : !CLEAN_EXIT_SIGNALS.includes(signal);
       if (policy.restart === 'never' || (policy.restart === 'on-failure' && !failed)) return end('exited');
       state = 'restarting';
       emit({ type: 'restarting', delayMs: policy.restartDelayMs });
