@@ -51,6 +51,22 @@ describe('supervisor', () => {
     assert.equal(supervised.starts, 2);
   });
 
+  test('restart never: a failed exit leaves the service failed, as systemd does; a clean one, exited', async () => {
+    const events: SupervisorEvent[] = [];
+    const policy = { restart: 'never' as const };
+    const failing = supervise(exitAt(3), { stdio: 'ignore', policy, onEvent: (event) => events.push(event) });
+    assert.equal(await failing.done, 'failed');
+    assert.deepEqual(events.at(-1), {
+      type: 'failed',
+      reason: 'exit-code',
+      detail: 'the service exited with 3, and Restart=never does not restart it',
+    });
+    assert.equal(await supervise(exitAt(0), { stdio: 'ignore', policy }).done, 'exited');
+    const cli = await runCli(['supervise', '--restart', 'never', '--', ...exitAt(3)]);
+    assert.equal(cli.code, 1, 'the CLI exits 1 for a failed service');
+    assert.match(cli.stderr, /failed \(exit-code\): the service exited with 3, and Restart=never/);
+  });
+
   test('stop() ends the running instance and no restart follows', async () => {
     const events: SupervisorEvent[] = [];
     const supervised = supervise(sleeper, { stdio: 'ignore', onEvent: (event) => events.push(event) });

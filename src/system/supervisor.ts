@@ -35,7 +35,11 @@ export type SupervisorEvent =
   | { type: 'started'; pid: number; start: number }
   | { type: 'exited'; pid: number; code: number | null; signal: NodeJS.Signals | null; description: string }
   | { type: 'restarting'; delayMs: number }
-  | { type: 'failed'; reason: 'start-limit-hit' | 'spawn-error' | 'pidfile'; detail: string }
+  | {
+      type: 'failed';
+      reason: 'start-limit-hit' | 'spawn-error' | 'pidfile' | 'exit-code' | 'signal';
+      detail: string;
+    }
   | { type: 'stopped' };
 
 export type SupervisorState = 'running' | 'restarting' | 'failed' | 'stopped' | 'exited';
@@ -132,6 +136,15 @@ export function supervise(command: string[], options: SupervisorOptions = {}): S
       emit({ type: 'exited', pid: instance.pid!, code, signal, description: describeExit(code, signal) });
       if (state === 'stopped' || state === 'failed') return;
       const failed = signal === null ? code !== 0 : !CLEAN_EXIT_SIGNALS.includes(signal);
+      if (policy.restart === 'never' && failed) {
+        // systemd's Result=exit-code or signal: the unit is failed, not merely inactive.
+        emit({
+          type: 'failed',
+          reason: signal === null ? 'exit-code' : 'signal',
+          detail: `the service ${describeExit(code, signal)}, and Restart=never does not restart it`,
+        });
+        return end('failed');
+      }
       if (policy.restart === 'never' || (policy.restart === 'on-failure' && !failed)) return end('exited');
       state = 'restarting';
       emit({ type: 'restarting', delayMs: policy.restartDelayMs });
