@@ -125,6 +125,7 @@ describe("toxiproxy-cli's commands, names and output", () => {
     const leaves = (command: Command): Command[] =>
       command.commands.length === 0 ? [command] : command.commands.flatMap(leaves);
     const missing: string[] = [];
+    const raw: string[] = [];
     let checked = 0;
     for (const leaf of leaves(root)) {
       let help = '';
@@ -132,8 +133,10 @@ describe("toxiproxy-cli's commands, names and output", () => {
       leaf.outputHelp();
       checked += 1;
       if (!/\nExamples?:\n {2}faultline /.test(help)) missing.push(`${leaf.parent?.name()} ${leaf.name()}`);
+      if (/\(default:\s+[[{]/.test(help)) raw.push(`${leaf.parent?.name()} ${leaf.name()}`);
     }
     assert.deepEqual(missing, []);
+    assert.deepEqual(raw, [], 'a default is said in words, never printed as a JavaScript object or array');
     assert.ok(checked >= 50, `only ${checked} commands found`);
   });
 });

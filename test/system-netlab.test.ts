@@ -183,6 +183,13 @@ describe('network lab: namespaces, veth pairs and a bridge', () => {
       single.stderr,
       /^faultline: invalid hosts in net\.create: a lab needs at least two hosts to put faults between: give two or more \(--hosts a,b; "hosts": \["a", "b"\] in an experiment\)/,
     );
+    const noProgram = await runCli(['net', 'exec', LAB, 'a', '--', '/nonexistent/server', '--port', '1']);
+    assert.deepEqual(noProgram, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: cannot run /nonexistent/server --port 1: /nonexistent/server does not exist; check the path; nothing was started\n',
+    });
     const missing = await runCli(['net', 'destroy', 'nolab']);
     assert.deepEqual(missing, {
       code: 2,

@@ -193,6 +193,10 @@ describe('cgroups', () => {
         /cgroup name "\.\.\/x" must be 1-64 letters, digits, dot, dash or underscore/,
       ],
       [
+        ['cgroup', 'create', '..', '--cpu', '10'],
+        /cgroup name "\.\." must be 1-64 letters, digits, dot, dash or underscore, and not \. or \.\.\n/,
+      ],
+      [
         ['stress', 'disk', '--path', join(directory, 'no-such-directory'), '--bytes', '1M', '-t', '1'],
         /disk stress path .*no-such-directory is not a directory; give an existing directory to fill/,
       ],
@@ -217,14 +221,19 @@ describe('cgroups: remove, refusals', () => {
         env,
       );
       assert.equal(limited.code, 0, limited.stderr);
-      assert.match(readFileSync(`/proc/${sleeper.pid}/cgroup`, 'utf8'), /:cpu:\/faultline\/test-back\n/);
+      const limitedIn = readFileSync(`/proc/${sleeper.pid}/cgroup`, 'utf8');
+      const v1 = cgroupVersion() === 1;
+      if (v1) {
+        assert.match(limitedIn, /:cpu:\/faultline\/test-back\n/);
+        const outsideCpu = (text: string) => text.split('\n').filter((line) => !/:cpu:/.test(line));
+        assert.deepEqual(outsideCpu(limitedIn), outsideCpu(before), 'a CPU quota moves it in cpu only');
+      } else assert.match(limitedIn, /^0::\/faultline\/test-back\n/m);
       const removed = await runCli(['cgroup', 'remove', 'test-back'], env);
       assert.equal(removed.code, 0, removed.stderr);
+      const where = v1 ? 'cpu:/\\S*' : 'cpu:/\\S* memory:/\\S* pids:/\\S*';
       assert.match(
         removed.stdout,
-        new RegExp(
-          `^moved ${sleeper.pid} back to cpu:/\\S* memory:/\\S* pids:/\\S*\nremoved faultline/test-back\n$`,
-        ),
+        new RegExp(`^moved ${sleeper.pid} back to ${where}\nremoved faultline/test-back\n$`),
       );
       assert.equal(readFileSync(`/proc/${sleeper.pid}/cgroup`, 'utf8'), before, 'back in its own cgroups');
       assert.deepEqual(readdirSync(env.FAULTLINE_LEDGER_DIR), []);
@@ -294,6 +303,9 @@ describe('cgroups: remove, refusals', () => {
       bare.stderr,
       /give a limit \(cpuPercent, memory or pidsMax; on the command line --cpu, --memory or --pids-max\)/,
     );
+    const empty = await runCli(['cgroup', 'create', 'test-bare'], env);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /give a limit .*: a group without one limits nothing, so nothing was created/);
     const tiny = await runCli(['cgroup', 'create', 'test-tiny', '--memory', '1k'], env);
     assert.equal(tiny.code, 2);
     assert.match(tiny.stderr, /memory "1k" is 1024 bytes, less than one page \(4096 bytes\)/);

@@ -37,6 +37,36 @@ describe('supervisor', () => {
     assert.equal(supervised.starts, 8);
   });
 
+  test('on-failure, as systemd: SIGKILL is a failure and restarts, SIGTERM is a clean exit and does not', async () => {
+    const supervised = supervise(sleeper, {
+      stdio: 'ignore',
+      policy: { restart: 'on-failure', restartDelayMs: 1, startLimitBurst: 5, startLimitIntervalMs: 10_000 },
+    });
+    await waitFor(() => supervised.pid !== undefined, 'the first start');
+    const first = supervised.pid!;
+    process.kill(first, 'SIGKILL');
+    await waitFor(() => supervised.pid !== undefined && supervised.pid !== first, 'the restart');
+    process.kill(supervised.pid!, 'SIGTERM');
+    assert.equal(await supervised.done, 'exited');
+    assert.equal(supervised.starts, 2);
+  });
+
+  test('restart never: a failed exit leaves the service failed, as systemd does; a clean one, exited', async () => {
+    const events: SupervisorEvent[] = [];
+    const policy = { restart: 'never' as const };
+    const failing = supervise(exitAt(3), { stdio: 'ignore', policy, onEvent: (event) => events.push(event) });
+    assert.equal(await failing.done, 'failed');
+    assert.deepEqual(events.at(-1), {
+      type: 'failed',
+      reason: 'exit-code',
+      detail: 'the service exited with 3, and Restart=never does not restart it',
+    });
+    assert.equal(await supervise(exitAt(0), { stdio: 'ignore', policy }).done, 'exited');
+    const cli = await runCli(['supervise', '--restart', 'never', '--', ...exitAt(3)]);
+    assert.equal(cli.code, 1, 'the CLI exits 1 for a failed service');
+    assert.match(cli.stderr, /failed \(exit-code\): the service exited with 3, and Restart=never/);
+  });
+
   test('stop() ends the running instance and no restart follows', async () => {
     const events: SupervisorEvent[] = [];
     const supervised = supervise(sleeper, { stdio: 'ignore', onEvent: (event) => events.push(event) });
@@ -96,7 +126,7 @@ describe('faultline supervise and process kill --pidfile', () => {
     assert.throws(() => readFileSync(pidfile), /ENOENT/, 'the pidfile is removed');
   });
 
-  test('bad input: two selectors, a pidfile that holds no pid', async () => {
+  test('bad input: two selectors, a pidfile that holds no pid or is not there, a --match that does not compile', async () => {
     const both = await runCli(['process', 'pause', '--pid', '1', '--port', '80']);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /exactly one of pid, port, match or pidfile/);
@@ -105,6 +135,18 @@ describe('faultline supervise and process kill --pidfile', () => {
     const notPid = await runCli(['process', 'kill', '--pidfile', bad]);
     assert.equal(notPid.code, 2);
     assert.match(notPid.stderr, /holds "hello", not a pid/);
+    const missing = await runCli(['process', 'kill', '--pidfile', join(directory, 'none.pid')]);
+    assert.equal(missing.code, 2);
+    assert.match(
+      missing.stderr,
+      /^faultline: cannot read pidfile \S+none\.pid: there is no such file; check the path, or whether the program \(or its supervisor\) has written it yet; nothing was touched\n$/,
+    );
+    const unbalanced = await runCli(['process', 'kill', '--match', 'srv.mjs (8001']);
+    assert.equal(unbalanced.code, 2);
+    assert.match(
+      unbalanced.stderr,
+      /^faultline: match "srv\.mjs \(8001" is not a regular expression \(\/srv\.mjs \(8001\/: Unterminated group\); escape the characters .* with a backslash to match them as they are/,
+    );
   });
 });
 

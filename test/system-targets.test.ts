@@ -54,7 +54,13 @@ describe('process selectors', () => {
         .map((line) => Number(line.split(' ')[2])),
       [child],
     );
+    assert.equal(
+      dry.stderr,
+      `faultline: left out 1 faultline supervisor(s) (${supervisor.child.pid}): --include-supervisors includes them; not signalled\n`,
+      'the supervisor the match also found is named, not dropped in silence',
+    );
     const both = await runCli(['process', 'kill', '--match', tag, '--dry-run', '--include-supervisors']);
+    assert.equal(both.stderr, '');
     assert.deepEqual(
       both.stdout
         .trim()

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { describeLabProcesses, execIn, type LabProcess, loadLab } from '../system/netlab.js';
 import { netOperations } from '../system/operations/net-operations.js';
-import { example, out, table } from './context.js';
+import { whyNotRunnable } from '../system/executable.js';
+import { example, out, table, UsageError } from './context.js';
 import { integer } from './integer-option.js';
 import { holdFor, withCliLedger } from './system-action.js';
 import { seconds } from './target-options.js';
@@ -123,7 +124,11 @@ export function netCommand(): Command {
     .argument('<command...>', 'after --')
     .addHelpText('after', example('faultline net exec lab a -- node server.js'))
     .action(async (lab: string, host: string, command: string[]) => {
-      process.exitCode = await execIn(loadLab(lab), host, command);
+      const loaded = loadLab(lab);
+      const problem = whyNotRunnable(command[0]!);
+      if (problem !== undefined)
+        throw new UsageError(`cannot run ${command.join(' ')}: ${problem}; nothing was started`);
+      process.exitCode = await execIn(loaded, host, command);
     });
 
   return new Command('net')

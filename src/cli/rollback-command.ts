@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import {
   defaultLedgerDirectory,
   type LedgerEntry,
@@ -28,11 +28,13 @@ export function rollbackCommand(): Command {
     )
     .option('--dry-run', 'show exactly what would be done, and do nothing')
     .option('--force', 'also undo the faults of runs that are still running')
-    .option(
-      '--forget <run-or-server>',
-      'discard, undoing nothing, what the ledger holds for a run (its id, as rollback prints it) or a server (its URL, in every run): for faults that went with their server or were undone by hand; repeatable',
-      (value: string, previous: string[]) => [...previous, value],
-      [],
+    .addOption(
+      new Option(
+        '--forget <run-or-server>',
+        'discard, undoing nothing, what the ledger holds for a run (its id, as rollback prints it) or a server (its URL, in every run): for faults that went with their server or were undone by hand; repeatable',
+      )
+        .argParser((value: string, previous: string[]) => [...previous, value])
+        .default([], 'none'),
     )
     .addHelpText(
       'after',

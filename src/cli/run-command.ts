@@ -94,12 +94,15 @@ export function runCommand(): Command {
       1,
     )
     .option('--fail-fast', 'fail the run at the first deviation seen during the method')
-    .option('--var <name[:type]=value>', 'override a configuration value (repeatable)', collect, [])
-    .option(
-      '--var-file <path>',
-      'configuration and secrets from JSON/YAML, or a .env file (repeatable)',
-      collect,
-      [],
+    .addOption(
+      new Option('--var <name[:type]=value>', 'override a configuration value (repeatable)')
+        .argParser(collect)
+        .default([], 'none'),
+    )
+    .addOption(
+      new Option('--var-file <path>', 'configuration and secrets from JSON/YAML, or a .env file (repeatable)')
+        .argParser(collect)
+        .default([], 'none'),
     )
     .option(
       '--max-duration <seconds>',
@@ -118,11 +121,13 @@ export function runCommand(): Command {
       '--settings <path>',
       "Chaos Toolkit settings file whose 'controls' apply to the run (default ~/.chaostoolkit/settings.yaml when it exists)",
     )
-    .option(
-      '--control-file <path>',
-      'JSON or YAML file of global controls {name: control}, as chaos run reads it (repeatable)',
-      collect,
-      [],
+    .addOption(
+      new Option(
+        '--control-file <path>',
+        'JSON or YAML file of global controls {name: control}, as chaos run reads it (repeatable)',
+      )
+        .argParser(collect)
+        .default([], 'none'),
     )
     .addOption(
       new Option(

@@ -71,7 +71,7 @@ export function addServerLimitOptions(command: Command): Command {
       )
         .env('FAULTLINE_ALLOWED_HOSTS')
         .argParser(list((name) => name.toLowerCase()))
-        .default([]),
+        .default([], 'none'),
     )
     .addOption(
       new Option('--max-proxies <n>', 'most proxies the server holds')

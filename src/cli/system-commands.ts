@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   type FailureThreshold,
   type LoadReport,
@@ -42,15 +42,21 @@ export function loadCommand(): Command {
     .option('-n, --requests <n>', 'stop after this many requests', integer('-n', 1, 10_000_000))
     .option('-t, --time <seconds>', 'stop after this many seconds', integer('-t', 1, 3600))
     .option('-m, --method <method>', 'HTTP method (default GET, or POST with a body)')
-    .option('-H, --header <name: value>', 'add a request header; repeat for more', collectHeader, {})
+    .addOption(
+      new Option('-H, --header <name: value>', 'add a request header; repeat for more')
+        .argParser(collectHeader)
+        .default({}, 'none'),
+    )
     .option('-p, --body-file <file>', 'send this file as the body of every request (implies POST)')
     .option('-d, --data <text>', 'send this text as the body of every request (implies POST)')
     .option('-T, --content-type <type>', 'Content-Type of the body (default text/plain)')
-    .option(
-      '--max-failures <n|p%>',
-      'exit 1 when more requests than this fail (4xx, 5xx, no response): a count or a percentage',
-      failureThreshold,
-      { count: 0 },
+    .addOption(
+      new Option(
+        '--max-failures <n|p%>',
+        'exit 1 when more requests than this fail (4xx, 5xx, no response): a count or a percentage',
+      )
+        .argParser(failureThreshold)
+        .default({ count: 0 }, '0'),
     )
     .option('--json', 'print the report as JSON')
     .addHelpText(
@@ -278,7 +284,9 @@ export function processCommand(): Command {
 function chooseTargets(flags: TargetFlags, verb: string): ProcessInfo[] {
   let found: ProcessInfo[];
   try {
-    found = resolveTargets(targetArgs(flags), verb, targetFlag);
+    found = resolveTargets(targetArgs(flags), verb, targetFlag, {
+      warn: (message) => process.stderr.write(`faultline: ${message}\n`),
+    });
   } catch (error) {
     if (error instanceof UnsafeFile) throw error;
     throw new UsageError((error as Error).message);

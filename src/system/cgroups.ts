@@ -64,9 +64,11 @@ function v1Directory(controller: Controller, relative: string): string {
   return join(ROOT, controller, relative);
 }
 
-function validCgroupName(name: string): string {
+export function validCgroupName(name: string): string {
   if (!isCgroupName(name))
-    throw new BadInput(`cgroup name "${name}" must be 1-64 letters, digits, dot, dash or underscore`);
+    throw new BadInput(
+      `cgroup name "${name}" must be 1-64 letters, digits, dot, dash or underscore, and not . or ..`,
+    );
   return name;
 }
 
@@ -98,22 +100,35 @@ export function cgroupExists(name: string): boolean {
   }
 }
 
-/** Creates faultline/NAME under each controller and applies the limits. */
+/** The controllers that carry the given limits. */
+function controllersOf(limits: CgroupLimits): Controller[] {
+  const controllers: Controller[] = [];
+  if (limits.cpuPercent !== undefined) controllers.push('cpu');
+  if (limits.memoryBytes !== undefined) controllers.push('memory');
+  if (limits.pidsMax !== undefined) controllers.push('pids');
+  return controllers;
+}
+
+/**
+ * Creates faultline/NAME and applies the limits. On cgroup v1 the group exists only under the
+ * controllers it limits, so a process moved in for a CPU quota keeps its memory and pids cgroups
+ * (a container's memory limit included); v2 has one hierarchy, where a group has every controller.
+ */
 export function createCgroup(name: string, limits: CgroupLimits): Cgroup {
   validCgroupName(name);
   requireRoot('changing cgroups');
   const version = cgroupVersion();
   const relative = join('faultline', name);
   const group: Cgroup = { name, version, directories: {} };
-  const controllers: Controller[] = ['cpu', 'memory', 'pids'];
   if (version === 1) {
-    for (const controller of controllers) {
+    for (const controller of controllersOf(limits)) {
       if (!existsSync(join(ROOT, controller))) continue;
       const directory = v1Directory(controller, relative);
       mkdirSync(directory, { recursive: true });
       group.directories[controller] = directory;
     }
   } else {
+    const controllers: Controller[] = ['cpu', 'memory', 'pids'];
     enableV2Controllers(controllers);
     const directory = join(ROOT, relative);
     mkdirSync(directory, { recursive: true });
@@ -348,7 +363,7 @@ export function removeCgroup(group: Cgroup, moved: MovedProcess[] = []): void {
 export function explainRemoval(group: Cgroup, moved: MovedProcess[]): string {
   const backs = moved.flatMap((entry) =>
     Object.entries(entry.from).flatMap(([controller, path]) =>
-      path === undefined
+      path === undefined || group.directories[controller as Controller] === undefined
         ? []
         : [`pid ${entry.pid} to ${directoryOf(group.version, controller as Controller, path)}`],
     ),

@@ -21,7 +21,8 @@ function roomFor(group: Cgroup | undefined): { bytes: number; where: string } | 
   const available = availableMemoryBytes();
   let headroom: { bytes: number; path: string } | undefined;
   try {
-    const path = group ? `/faultline/${group.name}` : memoryPathOf(process.pid);
+    // A v1 group without a memory limit has no memory cgroup: the stress stays in faultline's.
+    const path = group?.directories.memory ? `/faultline/${group.name}` : memoryPathOf(process.pid);
     headroom = path === undefined ? undefined : memoryHeadroom(path);
   } catch {
     headroom = undefined; // No cgroup file system: the machine's figure is all there is.

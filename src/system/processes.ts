@@ -29,7 +29,7 @@ export function selectorFrom(fields: SelectorFields): ProcessSelector {
   const value = fields[key];
   if (key === 'match' || key === 'pidfile') {
     if (typeof value !== 'string' || value === '') throw new Error(`${key} must be a non-empty string`);
-    if (key === 'match') new RegExp(value);
+    if (key === 'match') checkPattern(value);
     return key === 'match' ? { match: value } : { pidfile: value };
   }
   const number = Number(value);
@@ -118,6 +118,17 @@ export const STOP_SIGNALS: readonly string[] = ['SIGSTOP', 'SIGTSTP', 'SIGTTIN',
 
 const COMMAND_SHOWN = 60;
 
+/** A --match is a regular expression: one that does not compile is refused, saying how to write it. */
+function checkPattern(pattern: string): void {
+  try {
+    new RegExp(pattern);
+  } catch (error) {
+    throw new Error(
+      `match ${JSON.stringify(pattern)} is not a regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')}); escape the characters ( ) [ ] { } * + ? . \\ | ^ $ with a backslash to match them as they are, e.g. "node srv\\.mjs \\(8001\\)"`,
+    );
+  }
+}
+
 /** A command line cut for one line of output; "…" says where it was cut. */
 export function shortCommand(command: string): string {
   return command.length > COMMAND_SHOWN ? `${command.slice(0, COMMAND_SHOWN - 1)}…` : command;
@@ -133,7 +144,12 @@ function pidFromFile(path: string): number {
     text = readTrusted(path, 'pidfile', { rootToo: true }).trim();
   } catch (error) {
     if ((error as Error).name === 'UnsafeFile') throw error;
-    throw new Error(`cannot read pidfile ${path}: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file; check the path, or whether the program (or its supervisor) has written it yet'
+        : (error as Error).message;
+    throw new Error(`cannot read pidfile ${path}: ${why}; nothing was touched`);
   }
   const pid = Number(text);
   if (!/^\d+$/.test(text) || pid < 1)

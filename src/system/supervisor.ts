@@ -35,7 +35,11 @@ export type SupervisorEvent =
   | { type: 'started'; pid: number; start: number }
   | { type: 'exited'; pid: number; code: number | null; signal: NodeJS.Signals | null; description: string }
   | { type: 'restarting'; delayMs: number }
-  | { type: 'failed'; reason: 'start-limit-hit' | 'spawn-error' | 'pidfile'; detail: string }
+  | {
+      type: 'failed';
+      reason: 'start-limit-hit' | 'spawn-error' | 'pidfile' | 'exit-code' | 'signal';
+      detail: string;
+    }
   | { type: 'stopped' };
 
 export type SupervisorState = 'running' | 'restarting' | 'failed' | 'stopped' | 'exited';
@@ -61,6 +65,12 @@ export interface Supervised {
   readonly done: Promise<SupervisorState>;
   stop(): Promise<void>;
 }
+
+/**
+ * Signals systemd counts as a clean exit (SuccessExitStatus's default): a unit with
+ * Restart=on-failure that one of them ended is not restarted, as after exit status 0.
+ */
+const CLEAN_EXIT_SIGNALS: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGPIPE'];
 
 /** Runs a command and restarts it by policy, like a systemd service with Restart=. */
 export function supervise(command: string[], options: SupervisorOptions = {}): Supervised {
@@ -125,7 +135,16 @@ export function supervise(command: string[], options: SupervisorOptions = {}): S
       child = undefined;
       emit({ type: 'exited', pid: instance.pid!, code, signal, description: describeExit(code, signal) });
       if (state === 'stopped' || state === 'failed') return;
-      const failed = code !== 0;
+      const failed = signal === null ? code !== 0 : !CLEAN_EXIT_SIGNALS.includes(signal);
+      if (policy.restart === 'never' && failed) {
+        // systemd's Result=exit-code or signal: the unit is failed, not merely inactive.
+        emit({
+          type: 'failed',
+          reason: signal === null ? 'exit-code' : 'signal',
+          detail: `the service ${describeExit(code, signal)}, and Restart=never does not restart it`,
+        });
+        return end('failed');
+      }
       if (policy.restart === 'never' || (policy.restart === 'on-failure' && !failed)) return end('exited');
       state = 'restarting';
       emit({ type: 'restarting', delayMs: policy.restartDelayMs });

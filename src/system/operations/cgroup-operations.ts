@@ -11,6 +11,7 @@ import {
   originOf,
   processesOf,
   removeCgroup,
+  validCgroupName,
 } from '../cgroups.js';
 import type { Undo } from '../../model/ledger.js';
 import { oomKillsSince, uptimeSeconds } from '../kernel-log.js';
@@ -87,7 +88,12 @@ function create(name: string, wanted: CgroupLimits, context: SystemContext, move
 export const cgroupOperations: Record<string, SystemOperation> = {
   /** An empty limited group, for stress or supervised targets started inside it. */
   create: operation('cgroup.create', z.strictObject(limits), async (args, context) => {
+    validCgroupName(args.name);
     const wanted = limitsOf(args);
+    if (Object.keys(wanted).length === 0)
+      throw refusal(
+        'give a limit (cpuPercent, memory or pidsMax; on the command line --cpu, --memory or --pids-max): a group without one limits nothing, so nothing was created',
+      );
     refuseExisting(args.name);
     const group = create(args.name, wanted, context, []);
     return { name: group.name, version: group.version, directories: group.directories };
@@ -103,7 +109,7 @@ export const cgroupOperations: Record<string, SystemOperation> = {
     refuseExisting(args.name);
     let found;
     try {
-      found = resolveTargets(args, 'limited');
+      found = resolveTargets(args, 'limited', undefined, { warn: context.warn });
     } catch (error) {
       throw refusal((error as Error).message);
     }
@@ -138,7 +144,13 @@ export const cgroupOperations: Record<string, SystemOperation> = {
     const inside = new Set(processesOf(group));
     removeCgroup(group, moved);
     context.ledger.settleWhere(removes);
-    return { name: args.name, movedBack: moved.filter((entry) => inside.has(entry.pid)) };
+    const backUnder = (entry: MovedProcess): MovedProcess => ({
+      pid: entry.pid,
+      from: Object.fromEntries(
+        Object.entries(entry.from).filter(([controller]) => controller in group.directories),
+      ),
+    });
+    return { name: args.name, movedBack: moved.filter((entry) => inside.has(entry.pid)).map(backUnder) };
   }),
 
   /** OOM kills in the kernel log since this runner started, optionally only those of one group. */

@@ -73,7 +73,7 @@ export const processOperations: Record<string, SystemOperation> = {
   kill: operation('process.kill', kill, async (args, context) => {
     const signal = signalNumber(args.signal);
     const name = signalName(args.signal);
-    const found = resolveTargets(args, 'signalled');
+    const found = resolveTargets(args, 'signalled', undefined, { warn: context.warn });
     if (!args.dryRun) {
       for (const info of found) {
         if (STOP_SIGNALS.includes(name)) await stopRecorded(info, name, context);
@@ -86,14 +86,14 @@ export const processOperations: Record<string, SystemOperation> = {
 
   /** SIGSTOP, recorded with a SIGCONT undo, so a rollback or `faultline rollback` resumes it. */
   pause: operation('process.pause', pause, async (args, context) => {
-    const found = resolveTargets(args, 'paused');
+    const found = resolveTargets(args, 'paused', undefined, { warn: context.warn });
     for (const info of found) await stopRecorded(info, 'SIGSTOP', context);
     return found;
   }),
 
   /** SIGCONT; the pause entries of the processes resumed are cleared, so no rollback repeats it. */
   resume: operation('process.resume', pause, async (args, context) => {
-    const found = resolveTargets(args, 'resumed');
+    const found = resolveTargets(args, 'resumed', undefined, { warn: context.warn });
     for (const info of found) process.kill(info.pid, 'SIGCONT');
     settleResumed(found, context);
     return found;

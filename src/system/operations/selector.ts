@@ -29,13 +29,14 @@ export interface TargetArgs {
  * The processes the arguments name. Refuses when `expect` is given and the count differs, and when
  * nothing matches and `expect` is not 0: a fault aimed at nothing is a mistake, not a success.
  * A fault (`protect`, the default) is also refused on pid 1 and on the process that started
- * faultline unless `force`, and always on faultline itself.
+ * faultline unless `force`, and always on faultline itself. Supervisors a match left out are
+ * named through `warn`, so a selector that matched them is never narrowed in silence.
  */
 export function resolveTargets(
   args: TargetArgs,
   verb: string,
   flag = (name: string) => name,
-  options: { protect?: boolean } = {},
+  options: { protect?: boolean; warn?: (message: string) => void } = {},
 ): ProcessInfo[] {
   const selector = selectorFrom(args);
   if ('pid' in selector && selector.pid === process.pid)
@@ -43,10 +44,8 @@ export function resolveTargets(
   const { found, supervisors } = findTargets(selector, {
     includeSupervisors: args.includeSupervisors === true,
   });
-  const left =
-    supervisors.length === 0
-      ? ''
-      : `; left out ${supervisors.length} faultline supervisor(s) (${supervisors.map((info) => info.pid).join(', ')}): ${flag('includeSupervisors')} includes them`;
+  const leftOut = `left out ${supervisors.length} faultline supervisor(s) (${supervisors.map((info) => info.pid).join(', ')}): ${flag('includeSupervisors')} includes them`;
+  const left = supervisors.length === 0 ? '' : `; ${leftOut}`;
   if (args.expect !== undefined && found.length !== args.expect) {
     const listed = found.map((info) => `${info.pid} (${shortCommand(info.command)})`).join(', ');
     throw new Error(
@@ -64,6 +63,7 @@ export function resolveTargets(
       `refused to touch ${named.join(' and ')}: nothing was ${verb}; choose the processes more narrowly, or add ${flag('force')} if you mean it`,
     );
   }
+  if (supervisors.length > 0) options.warn?.(`${leftOut}; not ${verb}`);
   return found;
 }
 

@@ -29,7 +29,10 @@ const attach = z.strictObject({
 
 export const syscallOperations: Record<string, SystemOperation> = {
   attach: operation('syscall.attach', attach, async (args, context) => {
-    const target = onlyOne(resolveTargets(args, 'traced'), 'syscall.attach needs exactly one process');
+    const target = onlyOne(
+      resolveTargets(args, 'traced', undefined, { warn: context.warn }),
+      'syscall.attach needs exactly one process',
+    );
     const fault = await attachRecorded(
       target.pid,
       {
