@@ -54,11 +54,8 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
       // node:http would read the HTTP/2 preface as a bad request, in silence: the first bytes decide.
       readFirstBytes(serverEnd, http1Opening, (opening) => {
         if (opening === 'http2') return refuser.refuse(serverEnd, connection);
-        if (passThroughs.serve(serverEnd, connection)) serverEnd.resume();
-        else {
-          server.emit('connection', serverEnd);
-          serverEnd.resume();
-        }
+        if (!passThroughs.serve(serverEnd, connection)) server.emit('connection', serverEnd);
+        serverEnd.resume();
       });
       return linkEnd;
     },

@@ -1,4 +1,4 @@
-import { splitTarget } from './report.js';
+import { type RequestLabel, splitTarget } from './report.js';
 
 /**
  * What a pass-through connection tells of its requests and of its upstream's failures, in the
@@ -23,10 +23,7 @@ export function requestLine(head: Buffer): string {
   return head.toString('latin1', 0, end === -1 ? Math.min(head.length, 200) : end);
 }
 
-export function labelOf(
-  head: Buffer,
-  connection: number,
-): { connection: number; method: string; path: string } {
+export function labelOf(head: Buffer, connection: number): RequestLabel {
   const [method = 'GET', target = '/'] = requestLine(head).split(' ');
   return { connection, method, path: splitTarget(target).path };
 }
