@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { engineEventTypes, typeMatches, unknownEventTypes } from '../src/model/events.js';
+import { connectionNoun, engineEventTypes, typeMatches, unknownEventTypes } from '../src/model/events.js';
 import { describe, test } from 'node:test';
 import { formatHostPort, parseHostPort } from '../src/model/address.js';
 import { describeValue, errorCodes, FaultlineError, isFaultlineError } from '../src/model/errors.js';
@@ -1106,6 +1106,18 @@ describe('event types and the types filter of /events', () => {
       'http.upstream_failed',
       'protocol.mismatch',
     ]);
+  });
+
+  test("an event's connection is a flow on a udp proxy, a connection on every other", () => {
+    assert.deepEqual(
+      [
+        connectionNoun({ type: 'connection.opened', protocol: 'udp' }),
+        connectionNoun({ type: 'connection.opened' }),
+        connectionNoun({ type: 'toxic.fired', protocol: 'http' }),
+        connectionNoun({ type: 'connection.closed', protocol: undefined }),
+      ],
+      ['flow', 'connection', 'connection', 'connection'],
+    );
   });
 
   test('a filter entry matches its own type or a prefix up to a dot, never part of a word', () => {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { integer } from './integer-option.js';
 import type { FaultlineClient, ServerEvent } from '../client/index.js';
 import { FaultlineApiError } from '../client/errors.js';
-import { type EngineEvent, engineEventTypes, unknownEventTypes } from '../model/events.js';
+import { connectionNoun, type EngineEvent, engineEventTypes, unknownEventTypes } from '../model/events.js';
 import { whenStdoutCloses } from './closed-output.js';
 import { clientFor, out, UsageError, withServerUrl } from './context.js';
 import { safe, safeJson } from './terminal-text.js';
@@ -110,9 +110,6 @@ export function describe({ time, data: event }: ServerEvent): string {
   return `${safe(String(time).slice(11, 23))}  ${safe(event.type).padEnd(17)} ${safe(proxy).padEnd(12)} ${safe(what)}`;
 }
 
-/** A udp proxy's connection is a flow, and its events say so. */
-const unitOf = (event: { protocol?: string }) => (event.protocol === 'udp' ? 'flow' : 'connection');
-
 function detail(event: EngineEvent): string | undefined {
   switch (event.type) {
     case 'proxy.created':
@@ -126,13 +123,13 @@ function detail(event: EngineEvent): string | undefined {
     case 'toxic.removed':
       return `${event.toxic.name} removed`;
     case 'connection.opened':
-      return `${unitOf(event)} #${event.connection} from ${event.client}`;
+      return `${connectionNoun(event)} #${event.connection} from ${event.client}`;
     case 'connection.closed':
-      return `${unitOf(event)} #${event.connection} closed after ${event.durationMs} ms (${event.bytes.upstream} B up, ${event.bytes.downstream} B down)`;
+      return `${connectionNoun(event)} #${event.connection} closed after ${event.durationMs} ms (${event.bytes.upstream} B up, ${event.bytes.downstream} B down)`;
     case 'connection.failed':
       return `client ${event.client}: upstream ${event.upstream} unreachable (${event.error})`;
     case 'toxic.fired':
-      return `${event.toxic} (${event.toxicType}, ${event.stream}) on ${unitOf(event)} #${event.connection}: ${event.action}`;
+      return `${event.toxic} (${event.toxicType}, ${event.stream}) on ${connectionNoun(event)} #${event.connection}: ${event.action}`;
     case 'http.fault': {
       if (event.clientLeftAfterMs !== undefined)
         return `${event.method} ${event.path}: the client left after ${event.clientLeftAfterMs} ms (${event.toxicType} ${event.toxic})`;

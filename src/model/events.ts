@@ -145,3 +145,11 @@ export function typeMatches(type: string, prefix: string): boolean {
 export function unknownEventTypes(prefixes: readonly string[]): string[] {
   return prefixes.filter((prefix) => !engineEventTypes.some((type) => typeMatches(type, prefix)));
 }
+
+/** What an event calls its connection: a udp proxy's connections are flows, and its events say so. */
+export function connectionNoun(event: {
+  readonly type: string;
+  readonly protocol?: unknown;
+}): 'flow' | 'connection' {
+  return event.protocol === 'udp' ? 'flow' : 'connection';
+}

@@ -1,3 +1,4 @@
+import { connectionNoun } from '../model/events.js';
 import type { ToxicJson } from '../model/wire.js';
 import { proxyNameOf, type ServerEvent } from './events.js';
 
@@ -18,8 +19,7 @@ const known = new Set([
 export function describeEvent(event: ServerEvent): string {
   const proxy = proxyNameOf(event);
   const field = (name: string) => String(event[name] ?? '');
-  // A udp proxy's connection is a flow, and its events say so.
-  const unit = event.protocol === 'udp' ? 'flow' : 'connection';
+  const unit = connectionNoun(event);
   switch (event.type) {
     case 'toxic.fired':
       return `${proxy}: ${field('toxic')} (${field('toxicType')}, ${field('stream')}) ${field('action')} on ${unit} #${field('connection')}${extra(event)}`;
