@@ -452,7 +452,7 @@ try {
   console.log('\n| HTTP proxying (issue #15) | measured |\n|---|---|');
   for (const cells of http.rows) console.log(`| ${cells.join(' | ')} |`);
   verdicts.push(...http.verdicts);
-  const udp = await benchUdp();
+  const udp = await benchUdp((line) => console.log(line));
   console.log('\n| UDP proxy | measured | target |\n|---|---|---|');
   for (const cells of udp.rows) console.log(`| ${cells.join(' | ')} |`);
   check(udp.met, 'udp proxy', udp.detail);
