@@ -8,7 +8,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import autocannon from 'autocannon';
 import { Client } from 'undici';
 import { freePort } from './haproxy.js';
-import { median } from './measure.js';
+import { median, percentile } from './measure.js';
 import { cpuMilliseconds, startFaultline } from './servers.js';
 
 /**
@@ -110,10 +110,6 @@ async function sequential(
     into.samples.push(Number(process.hrtime.bigint() - started) / 1000);
   }
   if (pid !== undefined) into.cpuMicroseconds += (treeCpuMilliseconds(pid) - cpuBefore) * 1000;
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
 /**
@@ -368,10 +364,10 @@ export async function benchHttp(): Promise<HttpBench> {
         pid === undefined ? '' : `, proxy CPU ${fixed(run.cpuMicroseconds / samples.length)} µs/request`;
       rows.push([
         `HTTP/1.1, one keep-alive connection, one request at a time (${samples.length}): ${label}`,
-        `p50 ${fixed(percentile(samples, 0.5))} µs, p99 ${fixed(percentile(samples, 0.99))} µs${cpu}${run.errors ? `, ${run.errors} errors` : ''}`,
+        `p50 ${fixed(percentile(samples, 50))} µs, p99 ${fixed(percentile(samples, 99))} µs${cpu}${run.errors ? `, ${run.errors} errors` : ''}`,
       ]);
     }
-    const sequentialP50 = (label: string) => percentile(sorted.get(label)!, 0.5);
+    const sequentialP50 = (label: string) => percentile(sorted.get(label)!, 50);
     const addedMicroseconds = sequentialP50('faultline http, no toxics') - sequentialP50('direct');
     const others = targets
       .slice(2)

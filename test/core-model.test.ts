@@ -24,12 +24,23 @@ describe('percentile (nearest rank)', () => {
   test('exact ranks on ten values, and nothing for no values', () => {
     const values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     assert.equal(percentile(values, 0), 1);
-    assert.equal(percentile(values, 50), 6);
-    assert.equal(percentile(values, 90), 10);
+    assert.equal(percentile(values, 10), 1);
+    assert.equal(percentile(values, 11), 2);
+    assert.equal(percentile(values, 50), 5);
+    assert.equal(percentile(values, 51), 6);
+    assert.equal(percentile(values, 90), 9);
     assert.equal(percentile(values, 89), 9);
+    assert.equal(percentile(values, 91), 10);
     assert.equal(percentile(values, 100), 10);
     assert.equal(percentile([7], 99), 7);
     assert.equal(percentile([], 50), undefined);
+  });
+
+  test('the p99 of a hundred values is the 99th, not the largest', () => {
+    const values = Array.from({ length: 100 }, (_, index) => index + 1);
+    assert.equal(percentile(values, 99), 99);
+    assert.equal(percentile(values, 99.5), 100);
+    assert.equal(percentile(values, 50), 50);
   });
 });
 
