@@ -344,6 +344,35 @@ describe('faultline syscall inject', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown errno "EWHAT"/);
   });
+
+  test('--delay-ms alone holds the chosen call and the report says so; neither flag is a usage error', async () => {
+    const started = performance.now();
+    const delayed = await run([
+      'syscall',
+      'inject',
+      '--syscall',
+      'write',
+      '--delay-ms',
+      '300',
+      '--when',
+      '2',
+      '--',
+      'sh',
+      '-c',
+      'echo first; echo second',
+    ]);
+    assert.equal(delayed.code, 0);
+    assert.equal(delayed.stdout, 'first\nsecond\n');
+    assert.match(delayed.stderr, /1 write call\(s\) held 300 ms; the command exited with 0/);
+    assert.match(delayed.stderr, /write\(1, "second\\n", 7\)\s+= 7 \(DELAYED\)/);
+    assert.ok(performance.now() - started >= 300, 'the command ran no faster than the delay it was given');
+    const neither = await run(['syscall', 'inject', '--syscall', 'write', '--', 'true']);
+    assert.equal(neither.code, 2);
+    assert.match(
+      neither.stderr,
+      /needs --error ERRNO \(such as EIO\), --delay-ms MS, or both: nothing was started/,
+    );
+  });
 });
 
 describe('in experiments', () => {

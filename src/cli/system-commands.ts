@@ -306,16 +306,26 @@ export function syscallCommand(): Command {
   const inject = new Command('inject')
     .description('run COMMAND with a system call failing (strace -e inject), and report what was injected')
     .requiredOption('--syscall <name>', 'system call, e.g. write, openat, connect')
-    .requiredOption('--error <errno>', 'error to return, e.g. EIO, ENOSPC, EACCES')
+    .option('--error <errno>', 'error to return, e.g. EIO, ENOSPC, EACCES (this, --delay-ms or both)')
+    .option('--delay-ms <ms>', 'hold each matching call this long first', integer('--delay-ms', 1, 60_000))
     .option('--when <spec>', 'which calls, as strace takes it: N, N+, N+S, N..M (default every call)')
     .option('--json', 'print the report as JSON')
     .argument('<command...>', 'the command and its arguments, after --')
     .addHelpText(
       'after',
-      example('faultline syscall inject --syscall write --error EIO --when 2+ -- sh -c "echo a; echo b"'),
+      '\nExamples:\n' +
+        '  faultline syscall inject --syscall write --error EIO --when 2+ -- sh -c "echo a; echo b"\n' +
+        '  faultline syscall inject --syscall fsync --delay-ms 200 -- node server.js\n',
     )
     .action(
-      async (command: string[], flags: { syscall: string; error: string; when?: string; json?: boolean }) => {
+      async (
+        command: string[],
+        flags: { syscall: string; error?: string; delayMs?: number; when?: string; json?: boolean },
+      ) => {
+        if (flags.error === undefined && flags.delayMs === undefined)
+          throw new UsageError(
+            'syscall inject needs --error ERRNO (such as EIO), --delay-ms MS, or both: nothing was started',
+          );
         const problem = whyNotRunnable(command[0]!);
         if (problem !== undefined)
           throw new UsageError(`cannot run ${command.join(' ')}: ${problem}; nothing was started`);
@@ -332,8 +342,9 @@ export function syscallCommand(): Command {
               injectRecorded(
                 {
                   syscall: flags.syscall,
-                  error: flags.error,
                   command,
+                  ...(flags.error ? { error: flags.error } : {}),
+                  ...(flags.delayMs ? { delayEnterMs: flags.delayMs } : {}),
                   ...(flags.when ? { when: flags.when } : {}),
                 },
                 context,
@@ -408,13 +419,20 @@ export function syscallCommand(): Command {
   return new Command('syscall').description('system call faults').addCommand(inject).addCommand(attach);
 }
 
+/** What was done to each injected call, as the report says it. */
+function injectedWhat(flags: { error?: string; delayMs?: number }): string {
+  const held = flags.delayMs === undefined ? undefined : `held ${flags.delayMs} ms`;
+  if (flags.error === undefined) return held!;
+  return held === undefined ? `failed with ${flags.error}` : `${held}, then failed with ${flags.error}`;
+}
+
 /**
  * What `syscall inject` prints, and the status it exits with: the command's, or 128 + the signal
  * that ended it or that ended faultline's wait (130 for SIGINT, 143 for SIGTERM).
  */
 function reportInjection(
   report: SyscallReport & { interrupted: boolean },
-  flags: { syscall: string; error: string; json?: boolean },
+  flags: { syscall: string; error?: string; delayMs?: number; json?: boolean },
   interruptedBy: NodeJS.Signals | undefined,
 ) {
   if (flags.json) out(JSON.stringify(report, null, 2));
@@ -423,7 +441,7 @@ function reportInjection(
       ? `faultline got ${interruptedBy} and stopped strace, which passed SIGTERM on to the command`
       : `the command ${describeExit(report.exitCode, report.signal as NodeJS.Signals | null)}`;
     process.stderr.write(
-      `faultline: ${report.injected.length} ${flags.syscall} call(s) failed with ${flags.error}; ${ended}\n`,
+      `faultline: ${report.injected.length} ${flags.syscall} call(s) ${injectedWhat(flags)}; ${ended}\n`,
     );
     for (const { pid, call } of report.injected) process.stderr.write(`  [${pid}] ${call}\n`);
   }
