@@ -68,6 +68,38 @@ describe('strace attached to a running process', () => {
     assert.match(report.injected[0]!.call, /ENOSPC/);
   });
 
+  test('a fault that injected nothing says whether the call was made, and what to try', async () => {
+    const idle = spawn('sleep', ['600'], { stdio: 'ignore' });
+    const writer = spawn('sh', ['-c', 'while :; do echo tick; sleep 0.05; done'], { stdio: 'ignore' });
+    try {
+      const attach = (pid: number, ...flags: string[]) =>
+        runCli(['syscall', 'attach', '--pid', String(pid), '--syscall', 'write', '--for', '1', ...flags]);
+      const none = await attach(idle.pid!, '--error', 'EIO');
+      assert.equal(none.code, 0, none.stderr);
+      assert.match(
+        none.stderr,
+        new RegExp(
+          `injecting into 0 write call\\(s\\) \\(process ${idle.pid} made no write call while strace was attached; ` +
+            'it may use writev or pwrite64 \\(Node writes sockets with writev\\): try that --syscall\\)',
+        ),
+      );
+      const unchosen = await attach(writer.pid!, '--error', 'EIO', '--when', '60000', '--json');
+      assert.equal(unchosen.code, 0, unchosen.stderr);
+      const report = JSON.parse(unchosen.stdout) as { calls: number; injected: unknown[] };
+      assert.equal(report.injected.length, 0);
+      assert.ok(report.calls >= 1, `the shell wrote while strace was attached (${report.calls} calls seen)`);
+      assert.match(
+        unchosen.stderr,
+        new RegExp(
+          `process ${writer.pid} made ${report.calls} write call\\(s\\), none of them chosen by --when 60000\\)`,
+        ),
+      );
+    } finally {
+      process.kill(idle.pid!, 'SIGKILL');
+      process.kill(writer.pid!, 'SIGKILL');
+    }
+  });
+
   test('bad input: no process on the port, unknown errno', async () => {
     await assert.rejects(
       syscall.attach!({ port: 9, syscall: 'write', error: 'EIO', seconds: 1 }, context),

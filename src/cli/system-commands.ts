@@ -20,7 +20,7 @@ import {
   signalNumber,
 } from '../system/processes.js';
 import { attachRecorded, injectRecorded } from '../system/operations/syscall-operations.js';
-import { type SyscallFault, type SyscallReport } from '../system/strace.js';
+import { nothingInjectedHint, type SyscallFault, type SyscallReport } from '../system/strace.js';
 import { BadInput } from '../system/bad-input.js';
 import { whyNotRunnable } from '../system/executable.js';
 import { example, out, UsageError } from './context.js';
@@ -409,9 +409,12 @@ export function syscallCommand(): Command {
           hold: async (attached, interrupted) => {
             const how = await holdUntil(flags.for, interrupted);
             const injected = await attached.detach();
-            if (flags.json) out(JSON.stringify({ target: target.pid, injected }, null, 2));
+            const calls = attached.callsSeen;
+            if (flags.json) out(JSON.stringify({ target: target.pid, calls, injected }, null, 2));
             else for (const { pid, call } of injected) process.stderr.write(`  [${pid}] ${call}\n`);
-            return `${how === 'signal' ? 'interrupted' : 'done'}; detached after injecting into ${injected.length} ${flags.syscall} call(s)`;
+            const nothing =
+              injected.length === 0 ? ` (${nothingInjectedHint(fault, calls, target.pid)})` : '';
+            return `${how === 'signal' ? 'interrupted' : 'done'}; detached after injecting into ${injected.length} ${flags.syscall} call(s)${nothing}`;
           },
         });
       },

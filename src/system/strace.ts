@@ -176,6 +176,38 @@ export interface AttachedFault {
   ended: Promise<void>;
   /** Detaches strace (the target runs on unharmed) and reports what was injected. */
   detach(): Promise<InjectedCall[]>;
+  /** How many calls of the syscall strace saw while attached, injected or not. */
+  readonly callsSeen: number;
+}
+
+/**
+ * The calls a program makes instead of `syscall`, where it is one that programs often bypass: a
+ * Node server writes sockets with writev, and libc opens files with openat.
+ */
+const USED_INSTEAD: Record<string, string> = {
+  write: 'writev or pwrite64 (Node writes sockets with writev)',
+  read: 'readv, pread64 or recvfrom',
+  open: 'openat',
+  stat: 'newfstatat or statx',
+  lstat: 'newfstatat or statx',
+  send: 'sendto or sendmsg',
+  recv: 'recvfrom or recvmsg',
+  select: 'pselect6, poll or epoll_wait',
+  fork: 'clone or clone3',
+};
+
+/** What a report adds when a fault injected nothing: whether the call was made at all, and what to try. */
+export function nothingInjectedHint(fault: SyscallFault, callsSeen: number, pid: number): string {
+  if (callsSeen > 0)
+    return `process ${pid} made ${callsSeen} ${fault.syscall} call(s), none of them chosen by --when ${fault.when ?? ''}`.trimEnd();
+  const instead = USED_INSTEAD[fault.syscall];
+  return `process ${pid} made no ${fault.syscall} call while strace was attached${instead ? `; it may use ${instead}: try that --syscall` : ''}`;
+}
+
+/** Lines of an strace log that are calls of `syscall` (begun, or whole), with or without a pid. */
+export function countCalls(log: string, syscall: string): number {
+  const call = new RegExp(`^(?:\\[pid\\s+\\d+\\]\\s+|\\d+\\s+)?${syscall}\\(`);
+  return log.split('\n').filter((line) => call.test(line)).length;
 }
 
 /** Seconds between the deadline's SIGTERM to strace and a SIGKILL, should it not detach. */
@@ -216,6 +248,7 @@ export async function attachSyscallFault(
     { stdio: ['pipe', 'ignore', 'pipe'] },
   );
   const injected: InjectedCall[] = [];
+  let callsSeen = 0;
   let before = '';
   let partial = '';
   let attached: (value: boolean) => void = () => undefined;
@@ -225,6 +258,7 @@ export async function attachSyscallFault(
     const lines = (partial + text).split('\n');
     partial = lines.pop() ?? '';
     injected.push(...parseInjected(lines.join('\n'), pid));
+    callsSeen += countCalls(lines.join('\n'), fault.syscall);
     if (before.length < 4096) before += text;
     if (/Process \d+ attached/.test(before)) attached(true);
   });
@@ -249,8 +283,12 @@ export async function attachSyscallFault(
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
       injected.push(...parseInjected(partial, pid));
+      callsSeen += countCalls(partial, fault.syscall);
       partial = '';
       return injected;
+    },
+    get callsSeen() {
+      return callsSeen;
     },
   };
 }

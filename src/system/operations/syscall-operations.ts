@@ -53,7 +53,10 @@ export const syscallOperations: Record<string, SystemOperation> = {
   /** Detaches every strace this run attached and reports each injected call. */
   detach: operation('syscall.detach', z.strictObject({}), async () => {
     const results = await Promise.all(
-      [...attached].map(async (fault) => ({ target: fault.target, injected: await detach(fault) })),
+      [...attached].map(async (fault) => {
+        const injected = await detach(fault);
+        return { target: fault.target, calls: fault.callsSeen, injected };
+      }),
     );
     return results;
   }),
