@@ -79,8 +79,16 @@ describe('connect_delay', () => {
       () => (harness.engine.get('held').stats().toxicActions.get('connect_delay_downstream') ?? 0) === 1,
       'the delay to start',
     );
+    const gauges = async () => {
+      const { text } = await harness.api('GET', '/metrics');
+      const gauge = (name: string) =>
+        Number(new RegExp(`^${name}\\{proxy="held"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+      return { held: gauge('faultline_connections_held'), active: gauge('faultline_connections_active') };
+    };
+    assert.deepEqual(await gauges(), { held: 1, active: 0 }, 'a held client is counted as held, not lost');
     assert.equal((await harness.api('DELETE', '/proxies/held/toxics/connect_delay_downstream')).status, 204);
     assert.equal((await readBytes(socket, 1)).toString(), 'x');
+    assert.deepEqual(await gauges(), { held: 0, active: 1 });
     socket.destroy();
   });
 });

@@ -64,6 +64,11 @@ export class ConnectGate {
     }
   }
 
+  /** Connections accepted and still waiting here (held by connect_delay), not yet dialled upstream. */
+  get held(): number {
+    return this.waiting.size;
+  }
+
   /** The toxic changed or is gone: the connections it holds go on. */
   interrupt(name: string): void {
     this.interrupts.get(name)?.abort();

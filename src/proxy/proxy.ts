@@ -184,6 +184,11 @@ export class FaultProxy implements ProxyView {
     return this.links.size;
   }
 
+  /** Clients accepted and held by a connect-time toxic (connect_delay): open, but not yet linked upstream. */
+  get connectionsHeld(): number {
+    return this.connectGate?.held ?? 0;
+  }
+
   summary(): ProxySummary {
     return { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled };
   }

@@ -24,12 +24,22 @@ export function createMetrics(engine: Engine): Registry {
   });
   new Gauge({
     name: 'faultline_connections_active',
-    help: 'Client connections open now, per proxy.',
+    help: 'Client connections open now and linked to the upstream, per proxy (held ones: faultline_connections_held).',
     labelNames: ['proxy'],
     registers: [registry],
     collect() {
       this.reset();
       for (const proxy of engine.list()) this.set({ proxy: proxy.name }, proxy.connections);
+    },
+  });
+  new Gauge({
+    name: 'faultline_connections_held',
+    help: 'Client connections accepted and held by a connect-time toxic (connect_delay) before the upstream is dialled, per proxy; not in faultline_connections_active.',
+    labelNames: ['proxy'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) this.set({ proxy: proxy.name }, proxy.connectionsHeld);
     },
   });
   new Gauge({

@@ -89,6 +89,11 @@ export class UdpProxy {
     return this.flows.size;
   }
 
+  /** A datagram proxy has no connect-time toxics: no flow waits before its upstream socket. */
+  get connectionsHeld(): number {
+    return 0;
+  }
+
   /** Datagrams from new clients not served because MAX_FLOWS flows were live. */
   get datagramsRefused(): number {
     return this.refusedDatagrams;
