@@ -435,6 +435,46 @@ describe('createHttpFaults', () => {
     assert.ok(performance.now() - started >= 400, 'the delay held the request back');
   });
 
+  test('replacing or clearing the faults lets the requests they hold go on at once, with no further fault', async () => {
+    const hour = 3_600_000;
+    const faults = createHttpFaults({ faults: [{ delay: hour, status: 503 }], enabled: true });
+    const held = viaMiddleware(faults, '/first');
+    const stillHeld = await Promise.race([
+      held.then(() => 'went on'),
+      new Promise((resolve) => setImmediate(() => resolve('held'))),
+    ]);
+    assert.equal(stillHeld, 'held');
+    assert.throws(() => faults.set([{ delay: -1 }]), { message: /invalid delay in fault 1/ });
+    const afterRefusal = await Promise.race([
+      held.then(() => 'went on'),
+      new Promise((resolve) => setImmediate(() => resolve('held'))),
+    ]);
+    assert.equal(afterRefusal, 'held', 'a refused replacement keeps the faults, and what they hold');
+    faults.set([{ delay: hour, abort: true }]);
+    const released = await held;
+    assert.deepEqual([released.next, released.sent.status, released.socket.destroyed], [true, 0, false]);
+    const heldAgain = viaMiddleware(faults, '/second');
+    faults.set([]);
+    const cleared = await heldAgain;
+    assert.deepEqual([cleared.next, cleared.socket.destroyed], [true, false]);
+  });
+
+  test('many requests held at once release without a listener warning', async () => {
+    const warnings: string[] = [];
+    const warned = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', warned);
+    try {
+      const faults = createHttpFaults({ faults: [{ delay: 3_600_000 }], enabled: true });
+      const held = Array.from({ length: 20 }, (_, index) => viaMiddleware(faults, `/${index}`));
+      faults.set([]);
+      assert.equal((await Promise.all(held)).filter((result) => result.next).length, 20);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', warned);
+    }
+    assert.deepEqual(warnings, []);
+  });
+
   test('the request method and url are what the faults match', async () => {
     const faults = createHttpFaults({ faults: [{ httpMethods: ['POST'], status: 500 }], enabled: true });
     assert.equal((await viaMiddleware(faults, '/', 'GET')).next, true);
