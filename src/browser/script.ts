@@ -33,6 +33,7 @@ const tag = '[faultline]';
 
 function install(config: Config): Installed {
   const clock = { now: () => performance.now() };
+  let uninstalled = false;
   const deciders: FaultDecider[] = config.faults.map((fault) => createDecider(fault, clock));
   const counts: Record<string, number> = {};
   const pick = (call: Call, target: string): FaultSpec | undefined => {
@@ -45,7 +46,22 @@ function install(config: Config): Installed {
     }
     return undefined;
   };
-  const wait = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** What a delay holds: uninstall lets each go on at once, with no further fault. */
+  const held = new Set<() => void>();
+  /** Calls `go` after `ms`, or at once with `released` true when the script is uninstalled first. */
+  const hold = (ms: number, go: (released: boolean) => void) => {
+    const release = () => {
+      clearTimeout(timer);
+      held.delete(release);
+      go(true);
+    };
+    const timer = setTimeout(() => {
+      held.delete(release);
+      go(false);
+    }, ms);
+    held.add(release);
+  };
+  const wait = (ms = 0) => new Promise<boolean>((resolve) => hold(ms, resolve));
   const absolute = (url: string | URL) => new URL(String(url), location.href).href;
 
   const originalFetch = window.fetch;
@@ -54,7 +70,7 @@ function install(config: Config): Installed {
     const httpMethod = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const fault = pick({ url, httpMethod }, 'fetch');
     if (!fault) return originalFetch(input, init);
-    await wait(fault.delay);
+    if (await wait(fault.delay)) return originalFetch(input, init);
     const effect = effectOf(fault);
     if (effect === 'status')
       return new Response(fault.body ?? `injected fault: status ${fault.status}`, {
@@ -92,8 +108,9 @@ function install(config: Config): Installed {
     const fault = call && pick(call, 'xhr');
     if (!fault) return originalSend.call(this, body);
     const effect = effectOf(fault);
-    setTimeout(() => {
-      if (effect === 'status') {
+    hold(fault.delay ?? 0, (released) => {
+      if (released) originalSend.call(this, body);
+      else if (effect === 'status') {
         const text = fault.body ?? `injected fault: status ${fault.status}`;
         for (const [key, value] of Object.entries({
           readyState: 4,
@@ -112,7 +129,7 @@ function install(config: Config): Installed {
           this.dispatchEvent(new ProgressEvent(type));
       } else if (effect === 'abort') abortLikeThePage(this);
       else originalSend.call(this, body);
-    }, fault.delay ?? 0);
+    });
   };
 
   const OriginalWebSocket = window.WebSocket;
@@ -125,7 +142,8 @@ function install(config: Config): Installed {
       if (effect === 'error' || effect === 'abort') this.close();
       else if (fault.delay) {
         const send = this.send.bind(this);
-        this.send = (data) => void setTimeout(() => send(data), fault.delay);
+        const delay = fault.delay;
+        this.send = (data) => (uninstalled ? send(data) : hold(delay, () => send(data)));
       }
     }
   }
@@ -138,6 +156,8 @@ function install(config: Config): Installed {
     faults: config.faults,
     counts,
     uninstall() {
+      uninstalled = true;
+      for (const release of [...held]) release();
       window.fetch = originalFetch;
       xhr.open = originalOpen;
       xhr.send = originalSend;
