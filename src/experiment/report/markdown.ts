@@ -2,6 +2,7 @@ import { maskDeclaredSecrets } from '../secret-mask.js';
 import type { Journal, SteadyState } from '../journal.js';
 import { describeOutcome } from './outcome.js';
 import { prometheusSeries } from './series.js';
+import { faultsLeft } from './faults-left.js';
 import { formatSeconds, timeline } from './timeline.js';
 
 const cell = (text: unknown) =>
@@ -22,6 +23,7 @@ export function markdownReport(written: Journal): string {
     `| | |`,
     `|---|---|`,
     `| Status | **${journal.status}**${journal.deviated ? ' (deviated)' : ''}${journal.interruption ? `: ${cell(journal.interruption)}` : ''} |`,
+    ...(journal.faults_left?.length ? [`| Faults left | ${cell(faultsLeft(journal.faults_left))} |`] : []),
     `| Started | ${journal.start} |`,
     `| Ended | ${journal.end} |`,
     `| Duration | ${formatSeconds(journal.duration)} |`,
