@@ -238,7 +238,7 @@ describe('the browser script in headless Chromium', () => {
     await tab.close();
   });
 
-  test('WebSocket: an error fault closes the socket before it opens; without it, messages flow', async () => {
+  test('WebSocket: an error or status fault closes the socket before it opens; without it, messages flow', async () => {
     const tab = await browser.newPage();
     const talk = (url: string) =>
       tab.evaluate(
@@ -251,10 +251,16 @@ describe('the browser script in headless Chromium', () => {
           }),
         url,
       );
-    await tab.addInitScript(browserScript([{ error: 'refused', url: '/chaos$' }]));
+    await tab.addInitScript(
+      browserScript([
+        { error: 'refused', url: '/chaos$' },
+        { status: 503, url: '/unavailable$' },
+      ]),
+    );
     await tab.goto(app);
     const ws = app.replace('http', 'ws');
     assert.equal(await talk(`${ws}/chaos`), 'closed');
+    assert.equal(await talk(`${ws}/unavailable`), 'closed', 'a status answer to the handshake fails it');
     assert.equal(await talk(`${ws}/calm`), 'echo hi');
     await tab.close();
   });

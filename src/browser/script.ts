@@ -139,7 +139,8 @@ function install(config: Config): Installed {
       const fault = pick({ url: absolute(url), httpMethod: 'GET' }, 'websocket');
       if (!fault) return;
       const effect = effectOf(fault);
-      if (effect === 'error' || effect === 'abort') this.close();
+      // A handshake answered with an error status fails the socket as a refused one does.
+      if (effect === 'error' || effect === 'abort' || effect === 'status') this.close();
       else if (fault.delay) {
         const send = this.send.bind(this);
         const delay = fault.delay;
