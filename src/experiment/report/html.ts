@@ -1,6 +1,7 @@
 import { maskDeclaredSecrets } from '../secret-mask.js';
 import type { Journal, RunEntry, SteadyState } from '../journal.js';
 import { faultsLeft } from './faults-left.js';
+import { rollbacksNotPlayed } from './not-played.js';
 import { describeOutcome } from './outcome.js';
 import { prometheusSeries } from './series.js';
 import { formatSeconds, timeline } from './timeline.js';
@@ -26,6 +27,7 @@ export function htmlReport(written: Journal): string {
   // Journals from chaos run hold secrets in clear; faultline's are masked already.
   const journal = maskDeclaredSecrets(written);
   const experiment = journal.experiment as Record<string, unknown>;
+  const notPlayed = rollbacksNotPlayed(journal);
   const items = timeline(journal);
   const total = Math.max(journal.duration, ...items.map((item) => item.to), 0.001);
   const bars = items
@@ -89,6 +91,7 @@ ${journal.steady_states.during.length ? `<p>During the method: ${journal.steady_
 ${activityTable(journal.run, 'Nothing ran.')}
 <h2>Rollbacks</h2>
 ${activityTable(journal.rollbacks, 'None ran.')}
+${notPlayed.length ? `<p id="not-played">Not played: ${escape(notPlayed.join(', '))}</p>` : ''}
 ${seriesTable(journal)}
 </body>
 </html>
