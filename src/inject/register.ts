@@ -65,9 +65,14 @@ function install(raw: string): void {
 
 const raw = process.env.FAULTLINE_FAULTS ?? '';
 if (!faultsEnabled()) {
+  const switchValue = process.env.FAULTLINE_INJECT ?? '';
+  const why =
+    switchValue.trim() === ''
+      ? 'FAULTLINE_INJECT is not'
+      : `FAULTLINE_INJECT is ${JSON.stringify(switchValue)}, which is off (on is 1, true, on or yes)`;
   if (raw !== '')
     process.stderr.write(
-      `${prefix} FAULTLINE_FAULTS is set but FAULTLINE_INJECT is not; no faults installed (set FAULTLINE_INJECT=1 to turn them on)\n`,
+      `${prefix} FAULTLINE_FAULTS is set but ${why}; no faults installed (set FAULTLINE_INJECT=1 to turn them on)\n`,
     );
 } else if (raw === '') {
   process.stderr.write(
