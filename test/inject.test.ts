@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import express from 'express';
 import Fastify from 'fastify';
@@ -304,6 +306,22 @@ describe('node --import faultline/register', () => {
     assert.equal(
       result.stderr,
       "faultline/register: FAULTLINE_FAULTS has a duplicate key 'delay' (first written at line 2); JSON.parse would keep only the last value, so write each key once\n",
+    );
+  });
+
+  test('a FAULTLINE_FAULTS file that cannot be read stops the process, naming the variable and the file', async () => {
+    const missing = path.join(os.tmpdir(), 'faultline-no-such-faults.json');
+    const result = await runHooked(
+      'console.log("the app ran")',
+      switchEnv('1', { FAULTLINE_FAULTS: `@${missing}` }),
+    );
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, '');
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^faultline/register: FAULTLINE_FAULTS names the file ${missing.replaceAll('.', '\\.')} \\(after @\\), which cannot be read: ENOENT: .*; give a readable JSON or YAML file, or the JSON list itself\n$`,
+      ),
     );
   });
 
