@@ -47,23 +47,82 @@ describe('wrap', () => {
     assert.equal(wrap(original, { error: 'boom' }, { enabled: false }), original);
   });
 
-  test('only the named methods are replaced; others, values and symbols are the originals', () => {
+  test('only the named methods are faulted; others pass through to the object, values are the originals', async () => {
     const original = client();
     const wrapped = wrap(original, { methods: ['get'], error: 'boom' }, { enabled: true });
     assert.notEqual(wrapped, original);
     assert.notEqual(wrapped.get, original.get);
     assert.equal(wrapped.get, wrapped.get, 'the replacement is made once and kept');
-    assert.equal(wrapped.set, original.set);
+    assert.equal(wrapped.set, wrapped.set, 'a pass-through is made once and kept');
+    assert.equal(wrapped.set.name, 'set');
+    assert.equal(await wrapped.set('k'), 'OK');
+    assert.deepEqual(original.calls, ['set k'], 'a method no fault names is the original, called');
     assert.equal(wrapped.label, 'the client');
-    assert.equal(wrapped[Symbol.iterator], original[Symbol.iterator]);
+    assert.deepEqual([...wrapped], [1], 'a symbol method passes through too');
   });
 
   test('a fault without methods replaces every method, and still leaves values and symbols alone', () => {
     const original = client();
     const wrapped = wrap(original, { error: 'everywhere' }, { enabled: true });
     assert.equal(wrapped.label, 'the client');
-    assert.equal(wrapped[Symbol.iterator], original[Symbol.iterator]);
+    assert.deepEqual([...wrapped], [1]);
     assert.notEqual(wrapped.set, original.set);
+  });
+
+  test('an object with private fields, getters and setters keeps working: they run on the object, not the proxy', async () => {
+    class Cache {
+      #store = new Map<string, string>([['k', 'v']]);
+      #label = 'cache';
+      async get(key: string) {
+        return this.#store.get(key);
+      }
+      async set(key: string, value: string) {
+        this.#store.set(key, value);
+        return 'OK';
+      }
+      get size() {
+        return this.#store.size;
+      }
+      get label() {
+        return this.#label;
+      }
+      set label(value: string) {
+        this.#label = value;
+      }
+      has(key: string) {
+        return this.#store.has(key);
+      }
+    }
+    const original = new Cache();
+    const wrapped = wrap(original, { methods: ['get'], error: 'boom', everyNth: 2 }, { enabled: true });
+    assert.equal(await wrapped.get('k'), 'v', 'a faulted method that no fault picks runs on the object');
+    await assert.rejects(wrapped.get('k'), { message: 'boom' });
+    assert.equal(await wrapped.set('a', 'b'), 'OK');
+    assert.deepEqual([wrapped.size, wrapped.has('a')], [2, true]);
+    wrapped.label = 'renamed';
+    assert.deepEqual([wrapped.label, original.label], ['renamed', 'renamed']);
+    assert.ok(wrapped instanceof Cache);
+    const unbound = wrapped.has;
+    assert.throws(() => unbound.call({}, 'a'), TypeError, 'a call on another object stays on that object');
+  });
+
+  test('a Map keeps its internal slots: unfaulted methods, size and iteration work through the proxy', async () => {
+    const map = new Map([['a', 1]]);
+    const wrapped = wrap(map, { methods: ['get'], nullify: true }, { enabled: true, sync: ['get'] });
+    assert.equal(wrapped.get('a'), null);
+    wrapped.set('b', 2);
+    assert.deepEqual(
+      [wrapped.size, wrapped.has('b'), [...wrapped.keys()], [...wrapped]],
+      [
+        2,
+        true,
+        ['a', 'b'],
+        [
+          ['a', 1],
+          ['b', 2],
+        ],
+      ],
+    );
   });
 
   test('a fault without methods applies to every method', async () => {

@@ -43,7 +43,8 @@ describe('wrap and withFaults', () => {
     const started = performance.now();
     assert.equal(await wrapped.get('a'), 'value of a');
     assert.ok(performance.now() - started >= 60);
-    assert.equal(wrapped.set, client.set, 'unfaulted methods are the originals');
+    const reply = await new Promise((resolve) => wrapped.set('c', 'd', (_error, value) => resolve(value)));
+    assert.equal(reply, 'OK c=d', 'unfaulted methods call the originals, right away');
     assert.notEqual(wrapped.get, client.get, 'the faulted method is replaced');
     const callsBefore = client.calls;
     await wrapped.get('b');
