@@ -287,7 +287,7 @@ describe('faultline browser-proxy', () => {
     });
     assert.match(
       stderr,
-      /fails requests whose URL matches "\/api\/" with network error \(faultline\), on every 2nd call/,
+      /fails requests whose URL matches "\/api\/" with network error \(faultline\), on every 2nd request/,
     );
     const tab = await browser.newPage();
     const { items } = await results(tab, url);

@@ -647,7 +647,7 @@ describe('createHttpFaults', () => {
     const listed = JSON.parse(sent.body) as { faults: Array<{ status: number; explanation: string }> };
     assert.deepEqual(
       listed.faults.map(({ status, explanation }) => [status, explanation]),
-      [[503, 'answers calls with status 503']],
+      [[503, 'answers requests with status 503']],
     );
   });
 });

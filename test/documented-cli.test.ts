@@ -185,7 +185,7 @@ describe('faultline browser-proxy flags (docs/cli.md)', () => {
     assert.match(address, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(
       cli.output().stderr,
-      /delays requests whose URL matches "\/api\/" by 5 ms, then answers them with status 503, for the first 3 calls, 50% of the time, for POST\/GET/,
+      /delays requests whose URL matches "\/api\/" by 5 ms, then answers them with status 503, for the first 3 requests, 50% of the time, for POST\/GET/,
     );
     assert.deepEqual(await injectedConfig(address), {
       faults: [

@@ -157,7 +157,7 @@ describe('HTTP server middleware', () => {
     );
     assert.match(
       ((await replaced.json()) as any).faults[0].explanation,
-      /answers calls with status 418, when header x-chaos matches/,
+      /answers requests with status 418, when header x-chaos matches/,
     );
     assert.equal((await fetch(`${url}/api/orders`)).status, 200);
     assert.equal((await fetch(`${url}/api/orders`, { headers: { 'x-chaos': 'on' } })).status, 418);

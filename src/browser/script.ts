@@ -41,7 +41,9 @@ function install(config: Config): Installed {
       if (!decider.decide(call)) continue;
       const name = decider.fault.name ?? `fault-${index + 1}`;
       counts[name] = (counts[name] ?? 0) + 1;
-      console.warn(`${tag} ${target} ${call.httpMethod ?? ''} ${call.url}: ${explainFault(decider.fault)}`);
+      console.warn(
+        `${tag} ${target} ${call.httpMethod ?? ''} ${call.url}: ${explainFault(decider.fault, 'requests')}`,
+      );
       return decider.fault;
     }
     return undefined;
@@ -151,7 +153,7 @@ function install(config: Config): Installed {
   window.WebSocket = FaultyWebSocket;
 
   console.info(
-    `${tag} installed ${config.faults.length} fault(s): ${config.faults.map(explainFault).join('; ')}`,
+    `${tag} installed ${config.faults.length} fault(s): ${config.faults.map((fault) => explainFault(fault, 'requests')).join('; ')}`,
   );
   return {
     faults: config.faults,

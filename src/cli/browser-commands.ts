@@ -133,6 +133,8 @@ export function browserProxyCommand(): Command {
       const stop = () => server.close(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      process.stderr.write(`faultline browser-proxy on ${url} -> ${flags.target}: ${explainFault(fault)}\n`);
+      process.stderr.write(
+        `faultline browser-proxy on ${url} -> ${flags.target}: ${explainFault(fault, 'requests')}\n`,
+      );
     });
 }

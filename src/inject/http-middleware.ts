@@ -122,7 +122,7 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
           faults: armed.map(({ name, decider }) => ({
             ...decider.fault,
             name,
-            explanation: explainFault(decider.fault),
+            explanation: explainFault(decider.fault, 'requests'),
           })),
         }),
       },
