@@ -118,6 +118,57 @@ describe('the browser script in headless Chromium', () => {
     await tab.close();
   });
 
+  test('uninstall() lets what a delay holds go on at once, with no further fault: fetch, XHR and WebSocket messages', async () => {
+    const tab = await browser.newPage();
+    const hour = 3_600_000;
+    await tab.addInitScript(
+      browserScript([
+        { delay: hour, status: 503, url: '/api/' },
+        { delay: hour, url: '/held$' },
+      ]),
+    );
+    await tab.goto(app);
+    const seen = await tab.evaluate(
+      (address) =>
+        new Promise<string[]>((resolve) => {
+          const uninstall = () =>
+            (globalThis as unknown as { faultline: { uninstall(): void } }).faultline.uninstall();
+          const socket = new WebSocket(address);
+          const messages: string[] = [];
+          const record = (message: string) => {
+            messages.push(message);
+            if (messages.length === 4) resolve(messages);
+          };
+          socket.onmessage = (event) => record(String(event.data));
+          socket.onopen = () => {
+            const viaFetch = fetch('/api/item/1').then((response) => `fetch ${response.status}`);
+            interface Request {
+              status: number;
+              onloadend: () => void;
+              open(method: string, url: string): void;
+              send(): void;
+            }
+            const Xhr = (globalThis as unknown as { XMLHttpRequest: new () => Request }).XMLHttpRequest;
+            const viaXhr = new Promise<string>((done) => {
+              const request = new Xhr();
+              request.open('GET', '/api/item/2');
+              request.onloadend = () => done(`xhr ${request.status}`);
+              request.send();
+            });
+            socket.send('held');
+            uninstall();
+            socket.send('after');
+            void viaFetch.then(record, (error: Error) => record(`fetch ${error.message}`));
+            void viaXhr.then(record);
+          };
+          setTimeout(() => resolve([...messages, 'still held after 20 s']), 20_000);
+        }),
+      `${app.replace('http', 'ws')}/held`,
+    );
+    assert.deepEqual(seen.sort(), ['echo after', 'echo held', 'fetch 200', 'xhr 200']);
+    await tab.close();
+  });
+
   test('abort looks like an abort: XHR fires abort (not error) and ends UNSENT with status 0; fetch rejects with an AbortError', async () => {
     const tab = await browser.newPage();
     await tab.addInitScript(browserScript([{ abort: true, url: '/api/' }]));
@@ -187,7 +238,7 @@ describe('the browser script in headless Chromium', () => {
     await tab.close();
   });
 
-  test('WebSocket: an error fault closes the socket before it opens; without it, messages flow', async () => {
+  test('WebSocket: an error or status fault closes the socket before it opens; without it, messages flow', async () => {
     const tab = await browser.newPage();
     const talk = (url: string) =>
       tab.evaluate(
@@ -200,10 +251,16 @@ describe('the browser script in headless Chromium', () => {
           }),
         url,
       );
-    await tab.addInitScript(browserScript([{ error: 'refused', url: '/chaos$' }]));
+    await tab.addInitScript(
+      browserScript([
+        { error: 'refused', url: '/chaos$' },
+        { status: 503, url: '/unavailable$' },
+      ]),
+    );
     await tab.goto(app);
     const ws = app.replace('http', 'ws');
     assert.equal(await talk(`${ws}/chaos`), 'closed');
+    assert.equal(await talk(`${ws}/unavailable`), 'closed', 'a status answer to the handshake fails it');
     assert.equal(await talk(`${ws}/calm`), 'echo hi');
     await tab.close();
   });
@@ -230,7 +287,7 @@ describe('faultline browser-proxy', () => {
     });
     assert.match(
       stderr,
-      /fails requests whose URL matches "\/api\/" with network error \(faultline\), on every 2nd call/,
+      /fails requests whose URL matches "\/api\/" with network error \(faultline\), on every 2nd request/,
     );
     const tab = await browser.newPage();
     const { items } = await results(tab, url);

@@ -328,6 +328,24 @@ describe('fault decisions (shared by Node and the browser script)', () => {
     );
   });
 
+  test('faults that see requests say requests, in the target and in the counts', () => {
+    const explain = (fault: object) => explainFault(parseFault(fault), 'requests');
+    assert.equal(
+      explain({ status: 503, everyNth: 2, firstN: 3 }),
+      'answers requests with status 503, on every 2nd request, for the first 3 requests',
+    );
+    assert.equal(explain({ abort: true, everyNth: 1 }), 'drops requests, on every request');
+    assert.equal(explain({ slowBody: 10 }), 'sends the body of requests at 10 bytes/s');
+    assert.equal(
+      explain({ url: '^/api', delay: 5, firstN: 1 }),
+      'delays requests whose URL matches "^/api" by 5 ms, for the first 1 requests',
+    );
+    assert.equal(
+      explainFault(parseFault({ status: 503, everyNth: 2, firstN: 3 }), 'calls'),
+      'answers calls with status 503, on every 2nd call, for the first 3 calls',
+    );
+  });
+
   test('explanations: a delay then each effect, error texts, patterns, windows and ordinals', () => {
     const explain = (fault: object) => explainFault(parseFault(fault));
     assert.equal(explain({ delay: 20 }), 'delays calls by 20 ms');

@@ -213,6 +213,22 @@ describe('installFsFaults, in this process', () => {
     );
   });
 
+  test('a delay holds a synchronous call too, blocking as a slow disk does, then it throws', async () => {
+    const target = file('late-sync.txt');
+    await withFaults([{ syscall: 'write', errno: 'EIO', path: only('late-sync.txt'), delay: 30 }], () => {
+      const started = performance.now();
+      assert.throws(() => fs.writeFileSync(target, 'x'), { code: 'EIO', syscall: 'write' });
+      assert.ok(performance.now() - started >= 30, 'the delay held the synchronous call');
+    });
+    await withFaults([{ syscall: 'write', errno: 'EIO', path: only('late-sync.txt') }], () =>
+      assert.throws(
+        () => fs.writeFileSync(target, 'x'),
+        { code: 'EIO' },
+        'without a delay it throws at once',
+      ),
+    );
+  });
+
   test('an unnamed fault is named after its syscall and errno', async () => {
     const seen: string[] = [];
     const stop = onFault((applied) => seen.push(applied.fault));

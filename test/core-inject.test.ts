@@ -5,7 +5,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { abortError, arm, errorOf, pick } from '../src/inject/apply.js';
-import { type FaultApplied, faultCounts, onFault } from '../src/inject/events.js';
+import { type FaultApplied, faultCounts, onFault, recordFault } from '../src/inject/events.js';
 import { installFetchFaults, installHttpFaults } from '../src/inject/outbound.js';
 import { parseFault } from '../src/model/fault-schema.js';
 
@@ -115,6 +115,49 @@ describe('applying a fault', () => {
     );
     assert.equal(faultCounts().get('pick-b'), before + 1);
     assert.equal(pick(arm([{ url: '^/z', delay: 1 }], [], 'fault'), { url: '/a' }, 'fetch'), undefined);
+  });
+});
+
+describe('fault events', () => {
+  test('credential headers are masked in what listeners get; the request keeps its own', () => {
+    const seen: FaultApplied[] = [];
+    const stop = onFault((applied) => seen.push(applied));
+    const headers = {
+      authorization: 'Bearer s3cret',
+      'proxy-authorization': 'Basic czNjcmV0',
+      cookie: 'session=s3cret',
+      accept: 'text/html',
+    };
+    try {
+      recordFault({
+        fault: 'events-masked',
+        target: 'http-server',
+        effect: 'status',
+        call: { url: '/', headers },
+      });
+      recordFault({
+        fault: 'events-partial',
+        target: 'http-server',
+        effect: 'status',
+        call: { url: '/', headers: { accept: '*/*' } },
+      });
+      recordFault({ fault: 'events-plain', target: 'call', effect: 'error', call: { method: 'get' } });
+    } finally {
+      stop();
+    }
+    assert.deepEqual(
+      seen.map((applied) => applied.call),
+      [
+        {
+          url: '/',
+          headers: { authorization: '***', 'proxy-authorization': '***', cookie: '***', accept: 'text/html' },
+        },
+        { url: '/', headers: { accept: '*/*' } },
+        { method: 'get' },
+      ],
+    );
+    assert.equal(headers.authorization, 'Bearer s3cret', 'the request itself is not changed');
+    assert.equal(faultCounts().get('events-masked'), 1);
   });
 });
 

@@ -47,23 +47,82 @@ describe('wrap', () => {
     assert.equal(wrap(original, { error: 'boom' }, { enabled: false }), original);
   });
 
-  test('only the named methods are replaced; others, values and symbols are the originals', () => {
+  test('only the named methods are faulted; others pass through to the object, values are the originals', async () => {
     const original = client();
     const wrapped = wrap(original, { methods: ['get'], error: 'boom' }, { enabled: true });
     assert.notEqual(wrapped, original);
     assert.notEqual(wrapped.get, original.get);
     assert.equal(wrapped.get, wrapped.get, 'the replacement is made once and kept');
-    assert.equal(wrapped.set, original.set);
+    assert.equal(wrapped.set, wrapped.set, 'a pass-through is made once and kept');
+    assert.equal(wrapped.set.name, 'set');
+    assert.equal(await wrapped.set('k'), 'OK');
+    assert.deepEqual(original.calls, ['set k'], 'a method no fault names is the original, called');
     assert.equal(wrapped.label, 'the client');
-    assert.equal(wrapped[Symbol.iterator], original[Symbol.iterator]);
+    assert.deepEqual([...wrapped], [1], 'a symbol method passes through too');
   });
 
   test('a fault without methods replaces every method, and still leaves values and symbols alone', () => {
     const original = client();
     const wrapped = wrap(original, { error: 'everywhere' }, { enabled: true });
     assert.equal(wrapped.label, 'the client');
-    assert.equal(wrapped[Symbol.iterator], original[Symbol.iterator]);
+    assert.deepEqual([...wrapped], [1]);
     assert.notEqual(wrapped.set, original.set);
+  });
+
+  test('an object with private fields, getters and setters keeps working: they run on the object, not the proxy', async () => {
+    class Cache {
+      #store = new Map<string, string>([['k', 'v']]);
+      #label = 'cache';
+      async get(key: string) {
+        return this.#store.get(key);
+      }
+      async set(key: string, value: string) {
+        this.#store.set(key, value);
+        return 'OK';
+      }
+      get size() {
+        return this.#store.size;
+      }
+      get label() {
+        return this.#label;
+      }
+      set label(value: string) {
+        this.#label = value;
+      }
+      has(key: string) {
+        return this.#store.has(key);
+      }
+    }
+    const original = new Cache();
+    const wrapped = wrap(original, { methods: ['get'], error: 'boom', everyNth: 2 }, { enabled: true });
+    assert.equal(await wrapped.get('k'), 'v', 'a faulted method that no fault picks runs on the object');
+    await assert.rejects(wrapped.get('k'), { message: 'boom' });
+    assert.equal(await wrapped.set('a', 'b'), 'OK');
+    assert.deepEqual([wrapped.size, wrapped.has('a')], [2, true]);
+    wrapped.label = 'renamed';
+    assert.deepEqual([wrapped.label, original.label], ['renamed', 'renamed']);
+    assert.ok(wrapped instanceof Cache);
+    const unbound = wrapped.has;
+    assert.throws(() => unbound.call({}, 'a'), TypeError, 'a call on another object stays on that object');
+  });
+
+  test('a Map keeps its internal slots: unfaulted methods, size and iteration work through the proxy', async () => {
+    const map = new Map([['a', 1]]);
+    const wrapped = wrap(map, { methods: ['get'], nullify: true }, { enabled: true, sync: ['get'] });
+    assert.equal(wrapped.get('a'), null);
+    wrapped.set('b', 2);
+    assert.deepEqual(
+      [wrapped.size, wrapped.has('b'), [...wrapped.keys()], [...wrapped]],
+      [
+        2,
+        true,
+        ['a', 'b'],
+        [
+          ['a', 1],
+          ['b', 2],
+        ],
+      ],
+    );
   });
 
   test('a fault without methods applies to every method', async () => {
@@ -435,6 +494,46 @@ describe('createHttpFaults', () => {
     assert.ok(performance.now() - started >= 400, 'the delay held the request back');
   });
 
+  test('replacing or clearing the faults lets the requests they hold go on at once, with no further fault', async () => {
+    const hour = 3_600_000;
+    const faults = createHttpFaults({ faults: [{ delay: hour, status: 503 }], enabled: true });
+    const held = viaMiddleware(faults, '/first');
+    const stillHeld = await Promise.race([
+      held.then(() => 'went on'),
+      new Promise((resolve) => setImmediate(() => resolve('held'))),
+    ]);
+    assert.equal(stillHeld, 'held');
+    assert.throws(() => faults.set([{ delay: -1 }]), { message: /invalid delay in fault 1/ });
+    const afterRefusal = await Promise.race([
+      held.then(() => 'went on'),
+      new Promise((resolve) => setImmediate(() => resolve('held'))),
+    ]);
+    assert.equal(afterRefusal, 'held', 'a refused replacement keeps the faults, and what they hold');
+    faults.set([{ delay: hour, abort: true }]);
+    const released = await held;
+    assert.deepEqual([released.next, released.sent.status, released.socket.destroyed], [true, 0, false]);
+    const heldAgain = viaMiddleware(faults, '/second');
+    faults.set([]);
+    const cleared = await heldAgain;
+    assert.deepEqual([cleared.next, cleared.socket.destroyed], [true, false]);
+  });
+
+  test('many requests held at once release without a listener warning', async () => {
+    const warnings: string[] = [];
+    const warned = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', warned);
+    try {
+      const faults = createHttpFaults({ faults: [{ delay: 3_600_000 }], enabled: true });
+      const held = Array.from({ length: 20 }, (_, index) => viaMiddleware(faults, `/${index}`));
+      faults.set([]);
+      assert.equal((await Promise.all(held)).filter((result) => result.next).length, 20);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', warned);
+    }
+    assert.deepEqual(warnings, []);
+  });
+
   test('the request method and url are what the faults match', async () => {
     const faults = createHttpFaults({ faults: [{ httpMethods: ['POST'], status: 500 }], enabled: true });
     assert.equal((await viaMiddleware(faults, '/', 'GET')).next, true);
@@ -548,7 +647,7 @@ describe('createHttpFaults', () => {
     const listed = JSON.parse(sent.body) as { faults: Array<{ status: number; explanation: string }> };
     assert.deepEqual(
       listed.faults.map(({ status, explanation }) => [status, explanation]),
-      [[503, 'answers calls with status 503']],
+      [[503, 'answers requests with status 503']],
     );
   });
 });

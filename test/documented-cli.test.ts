@@ -185,7 +185,7 @@ describe('faultline browser-proxy flags (docs/cli.md)', () => {
     assert.match(address, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(
       cli.output().stderr,
-      /delays requests whose URL matches "\/api\/" by 5 ms, then answers them with status 503, for the first 3 calls, 50% of the time, for POST\/GET/,
+      /delays requests whose URL matches "\/api\/" by 5 ms, then answers them with status 503, for the first 3 requests, 50% of the time, for POST\/GET/,
     );
     assert.deepEqual(await injectedConfig(address), {
       faults: [
@@ -238,6 +238,17 @@ describe('faultline browser-proxy flags (docs/cli.md)', () => {
     ]);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /give at most one of error, status, abort/);
+  });
+
+  test('a --target with a path, query or fragment is refused: the proxy forwards each request to its own path', async () => {
+    for (const target of ['http://127.0.0.1:9/base', 'http://127.0.0.1:9/?a=1', 'http://127.0.0.1:9/#x']) {
+      const refused = await runCli(['browser-proxy', '--target', target, '--port', '0', '--abort']);
+      assert.equal(refused.code, 2, target);
+      assert.match(
+        refused.stderr,
+        /--target takes the app's origin, e\.g\. http:\/\/127\.0\.0\.1:3000, received ".*": the proxy forwards each request to its own path, so ".*" would be ignored; open the proxy at that path instead/,
+      );
+    }
   });
 });
 

@@ -424,5 +424,41 @@ describe('faultline report', () => {
     const result = await start(['report', path]).done;
     assert.equal(result.code, 2);
     assert.match(result.stderr, /is not a journal/);
+    await writeFile(
+      path,
+      '{"steady_states":{"before":null,"after":null,"during":[]},"run":[],"rollbacks":{}}',
+    );
+    const partial = await start(['report', path]).done;
+    assert.equal(partial.code, 2);
+    assert.match(
+      partial.stderr,
+      /x\.json is not a journal: it has no experiment \(an object\), start \(a time\), duration \(a number of seconds\), rollbacks \(a list\) \(a journal from faultline run or chaos run has experiment, start, duration, steady_states, run and rollbacks\)/,
+    );
+  });
+
+  test('a report that cannot be written names -o, the path and what to do; exit 2', async () => {
+    const directory = await temp();
+    const path = join(directory, 'journal.json');
+    const journal = {
+      experiment: { title: 't' },
+      start: '2026-12-03T21:00:00.000000+00:00',
+      status: 'completed',
+      deviated: false,
+      steady_states: { before: null, after: null, during: [] },
+      run: [],
+      rollbacks: [],
+      end: '2026-12-03T21:00:01.000000+00:00',
+      duration: 1,
+    };
+    await writeFile(path, JSON.stringify(journal));
+    const output = join(directory, 'missing', 'report.html');
+    const result = await start(['report', path, '-o', output]).done;
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `cannot write the report to -o ${output.replaceAll('.', '\\.')}: ENOENT: .*; name a file in a directory that exists and that you may write to`,
+      ),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -42,21 +42,15 @@ async function runExperiment(
       rollbacks: typeof rollbacks === 'function' ? rollbacks(proxy, echo.address) : rollbacks,
     }),
   );
-  const run = await runCli([
-    'run',
-    path,
-    '--journal-path',
-    join(directory, 'journal.json'),
-    '--ledger-dir',
-    ledgerDir,
-  ]);
+  const journalPath = join(directory, 'journal.json');
+  const run = await runCli(['run', path, '--journal-path', journalPath, '--ledger-dir', ledgerDir]);
   const toxics = (await harness.api('GET', '/proxies/db/toxics')).json as Array<{ name: string }>;
-  return { run, toxics, ledgerDir, harness, proxy, echo };
+  return { run, toxics, ledgerDir, harness, proxy, echo, journalPath };
 }
 
 describe('a completed run keeps its ledger exactly while its faults are in place', () => {
   test('no rollbacks: the toxic stays, the run says so, and faultline rollback finds and removes it', async () => {
-    const { run, toxics, ledgerDir, harness } = await runExperiment([]);
+    const { run, toxics, ledgerDir, harness, journalPath } = await runExperiment([]);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(
       toxics.map((toxic) => toxic.name),
@@ -67,6 +61,16 @@ describe('a completed run keeps its ledger exactly while its faults are in place
       /1 fault this run injected may still be in place: "faultline rollback" undoes them/,
     );
     assert.equal(readdirSync(ledgerDir).length, 1);
+    const left = [`added latency toxic slow on db (${harness.url})`];
+    assert.deepEqual(JSON.parse(readFileSync(journalPath, 'utf8')).faults_left, left);
+    const markdown = await runCli(['report', journalPath, '--format', 'md']);
+    const row = `| Faults left | 1 fault this run injected may still be in place: ${left[0]}. "faultline rollback" undoes them. |`;
+    assert.ok(markdown.stdout.includes(row), markdown.stdout);
+    const html = await runCli(['report', journalPath, '--format', 'html']);
+    assert.match(
+      html.stdout,
+      /<p id="faults-left" class="faults-left">1 fault this run injected may still be in place: added latency toxic slow on db/,
+    );
     const rolled = await runCli(['rollback', '--ledger-dir', ledgerDir]);
     assert.equal(rolled.code, 0, rolled.stderr);
     assert.match(rolled.stdout, /undone: added latency toxic slow on db/);
@@ -74,10 +78,12 @@ describe('a completed run keeps its ledger exactly while its faults are in place
   });
 
   test('a rollback that removes the toxic settles it: no ledger is left and nothing is reported', async () => {
-    const { run, toxics, ledgerDir } = await runExperiment([removeToxic]);
+    const { run, toxics, ledgerDir, journalPath } = await runExperiment([removeToxic]);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(toxics, []);
     assert.doesNotMatch(run.stderr, /may still be in place/);
+    assert.equal('faults_left' in JSON.parse(readFileSync(journalPath, 'utf8')), false);
+    assert.doesNotMatch((await runCli(['report', journalPath, '--format', 'md'])).stdout, /Faults left/);
     assert.deepEqual(readdirSync(ledgerDir), []);
   });
 

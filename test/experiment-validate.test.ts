@@ -216,17 +216,17 @@ const cases: Array<[string, unknown, string | RegExp]> = [
   [
     'bad timeout',
     { ...base, method: [{ ...js('action', 'x', 'value'), timeout: 'soon' }] },
-    'activity timeout must be a number',
+    'activity timeout must be a number; activity \'x\' has "soon"',
   ],
   [
     'bad pause',
     { ...base, method: [{ ...js('action', 'x', 'value'), pauses: { before: 'soon' } }] },
-    'activity before pause must be a number or a pattern to a variable from the configuration or secrets',
+    'activity before pause must be a number or a pattern to a variable from the configuration or secrets; activity \'x\' has "soon"',
   ],
   [
     'bad background',
     { ...base, method: [{ ...js('action', 'x', 'value'), background: 'yes' }] },
-    'activity background must be a boolean',
+    'activity background must be a boolean; activity \'x\' has "yes"',
   ],
   [
     'process without path',

@@ -229,6 +229,43 @@ describe('halt against other servers', () => {
     }
   });
 
+  test('a --reason longer than a halt takes is refused before anything is halted: the server keeps nothing back', async () => {
+    await harness.api('POST', '/proxies', {
+      name: 'reasoned',
+      listen: '127.0.0.1:0',
+      upstream: '127.0.0.1:9',
+    });
+    await harness.api('POST', '/proxies/reasoned/toxics', { type: 'latency', attributes: { latency: 5 } });
+    const ledgerDir = tempDirectory('halt-long-reason');
+    const result = await runCli([
+      'halt',
+      '-h',
+      harness.url,
+      '--ledger-dir',
+      ledgerDir,
+      '--reason',
+      'x'.repeat(1001),
+    ]);
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /--reason is 1001 characters; a halt takes at most 1000: shorten it and halt again \(nothing was halted\)/,
+    );
+    assert.equal((await harness.api('GET', '/proxies/reasoned/toxics')).json.length, 1, 'nothing was halted');
+    const halted = await runCli([
+      'halt',
+      '-h',
+      harness.url,
+      '--ledger-dir',
+      ledgerDir,
+      '--reason',
+      'x'.repeat(1000),
+    ]);
+    assert.equal(halted.code, 0, halted.stderr);
+    assert.deepEqual((await harness.api('GET', '/proxies/reasoned/toxics')).json, []);
+    await harness.api('DELETE', '/proxies/reasoned');
+  });
+
   test('a server named with --host that cannot be reached fails the halt, after the ledger is halted', async () => {
     const ledgerDir = tempDirectory('halt-nobody');
     const nobody = `http://127.0.0.1:${await closedPort()}`;

@@ -12,6 +12,7 @@ const offPositions: Array<[string, string | undefined]> = [
   ['0', '0'],
   ['false', 'false'],
   ['empty', ''],
+  ['enabled (not a value that turns them on)', 'enabled'],
 ];
 const token = 'off-means-off-token-0123456789ab';
 const index = fileURLToPath(new URL('../src/inject/index.js', import.meta.url));
@@ -95,9 +96,13 @@ describe('node --import faultline/register', () => {
       const result = await runNode(script, switchEnv(value, { FAULTLINE_FAULTS: faults }));
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual(JSON.parse(result.stdout), ['200', 'ok', 'ok']);
+      const why =
+        value === undefined || value === ''
+          ? 'FAULTLINE_INJECT is not'
+          : `FAULTLINE_INJECT is "${value}", which is off (on is 1, true, on or yes)`;
       assert.equal(
         result.stderr,
-        'faultline/register: FAULTLINE_FAULTS is set but FAULTLINE_INJECT is not; no faults installed (set FAULTLINE_INJECT=1 to turn them on)\n',
+        `faultline/register: FAULTLINE_FAULTS is set but ${why}; no faults installed (set FAULTLINE_INJECT=1 to turn them on)\n`,
       );
     });
   }

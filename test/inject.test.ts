@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import express from 'express';
 import Fastify from 'fastify';
@@ -41,7 +43,8 @@ describe('wrap and withFaults', () => {
     const started = performance.now();
     assert.equal(await wrapped.get('a'), 'value of a');
     assert.ok(performance.now() - started >= 60);
-    assert.equal(wrapped.set, client.set, 'unfaulted methods are the originals');
+    const reply = await new Promise((resolve) => wrapped.set('c', 'd', (_error, value) => resolve(value)));
+    assert.equal(reply, 'OK c=d', 'unfaulted methods call the originals, right away');
     assert.notEqual(wrapped.get, client.get, 'the faulted method is replaced');
     const callsBefore = client.calls;
     await wrapped.get('b');
@@ -154,7 +157,7 @@ describe('HTTP server middleware', () => {
     );
     assert.match(
       ((await replaced.json()) as any).faults[0].explanation,
-      /answers calls with status 418, when header x-chaos matches/,
+      /answers requests with status 418, when header x-chaos matches/,
     );
     assert.equal((await fetch(`${url}/api/orders`)).status, 200);
     assert.equal((await fetch(`${url}/api/orders`, { headers: { 'x-chaos': 'on' } })).status, 418);
@@ -304,6 +307,22 @@ describe('node --import faultline/register', () => {
     assert.equal(
       result.stderr,
       "faultline/register: FAULTLINE_FAULTS has a duplicate key 'delay' (first written at line 2); JSON.parse would keep only the last value, so write each key once\n",
+    );
+  });
+
+  test('a FAULTLINE_FAULTS file that cannot be read stops the process, naming the variable and the file', async () => {
+    const missing = path.join(os.tmpdir(), 'faultline-no-such-faults.json');
+    const result = await runHooked(
+      'console.log("the app ran")',
+      switchEnv('1', { FAULTLINE_FAULTS: `@${missing}` }),
+    );
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, '');
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^faultline/register: FAULTLINE_FAULTS names the file ${missing.replaceAll('.', '\\.')} \\(after @\\), which cannot be read: ENOENT: .*; give a readable JSON or YAML file, or the JSON list itself\n$`,
+      ),
     );
   });
 

@@ -552,6 +552,19 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
     );
     await page.close();
   });
+
+  test('a halt that gets no answer says so, claims nothing, and names what works without the server', async () => {
+    const page = await browser.newPage();
+    await page.route(`${harness.url}/halt`, (route) => route.abort('connectionrefused'));
+    await page.goto(`${harness.url}/ui/`);
+    await haltFromPage(page);
+    await page.locator('.halt-result .error').waitFor();
+    assert.equal(
+      await page.locator('.halt-result .error').textContent(),
+      'Halt failed: no answer from the server (Failed to fetch): it may be down, and this page cannot tell what was halted. `faultline halt` in a shell halts what the ledger records, with or without a server',
+    );
+    await page.close();
+  });
 });
 
 describe('GET /proxies?explain', () => {

@@ -33,6 +33,7 @@ const tag = '[faultline]';
 
 function install(config: Config): Installed {
   const clock = { now: () => performance.now() };
+  let uninstalled = false;
   const deciders: FaultDecider[] = config.faults.map((fault) => createDecider(fault, clock));
   const counts: Record<string, number> = {};
   const pick = (call: Call, target: string): FaultSpec | undefined => {
@@ -40,12 +41,29 @@ function install(config: Config): Installed {
       if (!decider.decide(call)) continue;
       const name = decider.fault.name ?? `fault-${index + 1}`;
       counts[name] = (counts[name] ?? 0) + 1;
-      console.warn(`${tag} ${target} ${call.httpMethod ?? ''} ${call.url}: ${explainFault(decider.fault)}`);
+      console.warn(
+        `${tag} ${target} ${call.httpMethod ?? ''} ${call.url}: ${explainFault(decider.fault, 'requests')}`,
+      );
       return decider.fault;
     }
     return undefined;
   };
-  const wait = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** What a delay holds: uninstall lets each go on at once, with no further fault. */
+  const held = new Set<() => void>();
+  /** Calls `go` after `ms`, or at once with `released` true when the script is uninstalled first. */
+  const hold = (ms: number, go: (released: boolean) => void) => {
+    const release = () => {
+      clearTimeout(timer);
+      held.delete(release);
+      go(true);
+    };
+    const timer = setTimeout(() => {
+      held.delete(release);
+      go(false);
+    }, ms);
+    held.add(release);
+  };
+  const wait = (ms = 0) => new Promise<boolean>((resolve) => hold(ms, resolve));
   const absolute = (url: string | URL) => new URL(String(url), location.href).href;
 
   const originalFetch = window.fetch;
@@ -54,7 +72,7 @@ function install(config: Config): Installed {
     const httpMethod = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const fault = pick({ url, httpMethod }, 'fetch');
     if (!fault) return originalFetch(input, init);
-    await wait(fault.delay);
+    if (await wait(fault.delay)) return originalFetch(input, init);
     const effect = effectOf(fault);
     if (effect === 'status')
       return new Response(fault.body ?? `injected fault: status ${fault.status}`, {
@@ -92,8 +110,9 @@ function install(config: Config): Installed {
     const fault = call && pick(call, 'xhr');
     if (!fault) return originalSend.call(this, body);
     const effect = effectOf(fault);
-    setTimeout(() => {
-      if (effect === 'status') {
+    hold(fault.delay ?? 0, (released) => {
+      if (released) originalSend.call(this, body);
+      else if (effect === 'status') {
         const text = fault.body ?? `injected fault: status ${fault.status}`;
         for (const [key, value] of Object.entries({
           readyState: 4,
@@ -112,7 +131,7 @@ function install(config: Config): Installed {
           this.dispatchEvent(new ProgressEvent(type));
       } else if (effect === 'abort') abortLikeThePage(this);
       else originalSend.call(this, body);
-    }, fault.delay ?? 0);
+    });
   };
 
   const OriginalWebSocket = window.WebSocket;
@@ -122,22 +141,26 @@ function install(config: Config): Installed {
       const fault = pick({ url: absolute(url), httpMethod: 'GET' }, 'websocket');
       if (!fault) return;
       const effect = effectOf(fault);
-      if (effect === 'error' || effect === 'abort') this.close();
+      // A handshake answered with an error status fails the socket as a refused one does.
+      if (effect === 'error' || effect === 'abort' || effect === 'status') this.close();
       else if (fault.delay) {
         const send = this.send.bind(this);
-        this.send = (data) => void setTimeout(() => send(data), fault.delay);
+        const delay = fault.delay;
+        this.send = (data) => (uninstalled ? send(data) : hold(delay, () => send(data)));
       }
     }
   }
   window.WebSocket = FaultyWebSocket;
 
   console.info(
-    `${tag} installed ${config.faults.length} fault(s): ${config.faults.map(explainFault).join('; ')}`,
+    `${tag} installed ${config.faults.length} fault(s): ${config.faults.map((fault) => explainFault(fault, 'requests')).join('; ')}`,
   );
   return {
     faults: config.faults,
     counts,
     uninstall() {
+      uninstalled = true;
+      for (const release of [...held]) release();
       window.fetch = originalFetch;
       xhr.open = originalOpen;
       xhr.send = originalSend;

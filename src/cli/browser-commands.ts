@@ -122,12 +122,19 @@ export function browserProxyCommand(): Command {
         throw new UsageError(
           `--target must be an http:// URL, e.g. http://127.0.0.1:3000, received "${flags.target}"`,
         );
+      const { pathname, search, hash } = new URL(flags.target);
+      if (pathname !== '/' || search !== '' || hash !== '')
+        throw new UsageError(
+          `--target takes the app's origin, e.g. http://127.0.0.1:3000, received "${flags.target}": the proxy forwards each request to its own path, so "${pathname}${search}${hash}" would be ignored; open the proxy at that path instead`,
+        );
       const server = createBrowserProxy({ target: flags.target, script: browserScript([fault]) });
       const url = await listenControl(server, flags.host, flags.port);
       // Handlers first: whoever reads the line below may signal at once.
       const stop = () => server.close(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      process.stderr.write(`faultline browser-proxy on ${url} -> ${flags.target}: ${explainFault(fault)}\n`);
+      process.stderr.write(
+        `faultline browser-proxy on ${url} -> ${flags.target}: ${explainFault(fault, 'requests')}\n`,
+      );
     });
 }

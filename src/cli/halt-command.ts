@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { endpointOf } from '../client/credentials.js';
 import { errorFromResponse, FaultlineApiError, unreachable } from '../client/errors.js';
 import { createClient, normalizeUrl } from '../client/index.js';
-import type { HaltOutcome } from '../model/halt.js';
+import { HALT_REASON_MAX_LENGTH, type HaltOutcome } from '../model/halt.js';
 import { fetchAnyPort } from '../net/fetch-any-port.js';
 import { faultlineVersion } from '../version.js';
 import { example, out, serverUrlFromEnvironment, UsageError, withServerUrl } from './context.js';
@@ -29,6 +29,11 @@ export function haltCommand(): Command {
     .option('--json', 'print {"undone": [...], "failed": [...]} as JSON')
     .addHelpText('after', example('faultline halt --reason "checkout p99 alarm"'))
     .action(async (flags: HaltFlags, command: Command) => {
+      // The server would refuse it, and halt from the ledger alone would leave the server's toxics.
+      if (flags.reason !== undefined && flags.reason.length > HALT_REASON_MAX_LENGTH)
+        throw new UsageError(
+          `--reason is ${flags.reason.length} characters; a halt takes at most ${HALT_REASON_MAX_LENGTH}: shorten it and halt again (nothing was halted)`,
+        );
       process.exitCode = await halt(flags, serverUrl(command));
     });
 }

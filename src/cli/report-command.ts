@@ -23,18 +23,39 @@ export function reportCommand(): Command {
       } catch (error) {
         throw new UsageError(`cannot read journal ${path}: ${(error as Error).message}`);
       }
-      if (
-        !journal ||
-        typeof journal !== 'object' ||
-        !('steady_states' in journal) ||
-        !Array.isArray(journal.run)
-      ) {
-        throw new UsageError(`${path} is not a journal: it has no steady_states or run`);
+      const missing = missingJournalParts(journal);
+      if (missing.length > 0) {
+        throw new UsageError(
+          `${path} is not a journal: it has no ${missing.join(', ')} (a journal from faultline run or chaos run has experiment, start, duration, steady_states, run and rollbacks)`,
+        );
       }
       const format =
         options.format ?? (options.output && extname(options.output) === '.html' ? 'html' : 'md');
       const report = format === 'html' ? htmlReport(journal) : markdownReport(journal);
-      if (options.output) await writePrivateFile(options.output, report);
-      else process.stdout.write(report);
+      if (!options.output) return void process.stdout.write(report);
+      try {
+        await writePrivateFile(options.output, report);
+      } catch (error) {
+        throw new UsageError(
+          `cannot write the report to -o ${options.output}: ${(error as Error).message}; name a file in a directory that exists and that you may write to`,
+        );
+      }
     });
+}
+
+const isObject = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The parts of a journal a report reads, named when they are absent or of the wrong kind. */
+function missingJournalParts(journal: unknown): string[] {
+  if (!isObject(journal)) return ['experiment', 'start', 'duration', 'steady_states', 'run', 'rollbacks'];
+  const parts = journal as Record<string, unknown>;
+  return [
+    ...(isObject(parts.experiment) ? [] : ['experiment (an object)']),
+    ...(typeof parts.start === 'string' ? [] : ['start (a time)']),
+    ...(typeof parts.duration === 'number' ? [] : ['duration (a number of seconds)']),
+    ...(isObject(parts.steady_states) ? [] : ['steady_states (an object)']),
+    ...(Array.isArray(parts.run) ? [] : ['run (a list)']),
+    ...(Array.isArray(parts.rollbacks) ? [] : ['rollbacks (a list)']),
+  ];
 }

@@ -23,6 +23,7 @@ import {
 } from '../experiment/controls/settings.js';
 import { startExperiment } from '../experiment/run.js';
 import { takeHaltReason } from '../experiment/halt-reason.js';
+import { describeEntry } from '../experiment/rollback.js';
 import { connectReporter } from '../experiment/report-to-flag.js';
 import { pickStrategies } from '../experiment/runtime-strategies.js';
 import { validateExperiment } from '../experiment/validate.js';
@@ -308,10 +309,13 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   try {
     const journal = await running.journal;
     await stopping;
-    await writePrivateFile(flags.journalPath, `${JSON.stringify(journal, null, 2)}\n`);
     // The ledger is kept while any fault it recorded was not taken back by the run's own
     // rollbacks, whatever the status: a completed run without rollbacks leaves its faults too.
-    const left = ledger.live().length;
+    // The journal says so as well, so a report read later does not show a clean run.
+    const live = ledger.live();
+    if (live.length > 0) journal.faults_left = live.map((entry) => mask.text(describeEntry(entry)));
+    await writePrivateFile(flags.journalPath, `${JSON.stringify(journal, null, 2)}\n`);
+    const left = live.length;
     const keep = left > 0 && ledger.path !== undefined && existsSync(ledger.path);
     ledger.close(keep);
     if (keep) {

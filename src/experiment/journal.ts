@@ -42,6 +42,11 @@ export interface Journal {
    * limit); only when it was. chaoslib logs the reason; faultline also keeps it here.
    */
   interruption?: string;
+  /**
+   * The faults this run injected that neither its rollbacks nor anything else took back, as the
+   * ledger describes them; only when there are any. chaos run has no ledger.
+   */
+  faults_left?: string[];
 }
 
 /** The chaoslib behaviour faultline follows; reporting tools pick their template from it. */

@@ -227,7 +227,9 @@ async function validateActivity(
   const implementation = providerFor(provider as Activity['provider']);
   if (!implementation) throw new InvalidActivity(`unknown provider type '${provider.type}'`);
   if (candidate.timeout !== undefined && typeof candidate.timeout !== 'number') {
-    throw new InvalidActivity('activity timeout must be a number');
+    throw new InvalidActivity(
+      `activity timeout must be a number; activity '${String(candidate.name)}' has ${JSON.stringify(candidate.timeout)}`,
+    );
   }
   for (const when of ['before', 'after'] as const) {
     const pause = isObject(candidate.pauses) ? candidate.pauses[when] : undefined;
@@ -237,7 +239,7 @@ async function validateActivity(
       !(typeof pause === 'string' && /^\$\{.+\}$/.test(pause))
     ) {
       throw new InvalidActivity(
-        `activity ${when} pause must be a number or a pattern to a variable from the configuration or secrets`,
+        `activity ${when} pause must be a number or a pattern to a variable from the configuration or secrets; activity '${String(candidate.name)}' has ${JSON.stringify(pause)}`,
       );
     }
     if (typeof pause === 'number' && pause < 0) {
@@ -247,7 +249,9 @@ async function validateActivity(
     }
   }
   if (candidate.background !== undefined && typeof candidate.background !== 'boolean') {
-    throw new InvalidActivity('activity background must be a boolean');
+    throw new InvalidActivity(
+      `activity background must be a boolean; activity '${String(candidate.name)}' has ${JSON.stringify(candidate.background)}`,
+    );
   }
   await implementation.validate(provider as Activity['provider'], candidate as Activity, context);
 }

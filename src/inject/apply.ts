@@ -100,5 +100,8 @@ export function abortError(): Error {
   });
 }
 
-/** An injected delay is never short: setTimeout alone may fire a fraction of a millisecond early. */
-export const delay = (ms: number): Promise<void> => systemClock.sleep(ms);
+/**
+ * An injected delay is never short: setTimeout alone may fire a fraction of a millisecond early.
+ * It ends at once when `release` aborts (the fault that holds the call was taken away).
+ */
+export const delay = (ms: number, release?: AbortSignal): Promise<void> => systemClock.sleep(ms, release);

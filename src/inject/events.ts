@@ -24,9 +24,21 @@ export function unnamedFault(base: string): string {
   return count === 1 ? base : `${base}-${count}`;
 }
 
+/** Request headers that carry credentials: an event shows that they were sent, not what they hold. */
+const credentialHeaders = ['authorization', 'proxy-authorization', 'cookie'];
+
 export function recordFault(applied: FaultApplied): void {
   counts.set(applied.fault, (counts.get(applied.fault) ?? 0) + 1);
-  if (faultChannel.hasSubscribers) faultChannel.publish(applied);
+  if (faultChannel.hasSubscribers) faultChannel.publish(withoutCredentials(applied));
+}
+
+/** Listeners log events: a copy whose credential headers are masked, and which no listener can change the request through. */
+function withoutCredentials(applied: FaultApplied): FaultApplied {
+  const { headers } = applied.call;
+  if (headers === undefined) return applied;
+  const masked = { ...headers };
+  for (const name of credentialHeaders) if (masked[name] !== undefined) masked[name] = '***';
+  return { ...applied, call: { ...applied.call, headers: masked } };
 }
 
 /** How many times each fault was applied in this process, by name. */

@@ -140,6 +140,14 @@ export function fsError(code: string, syscall: string, path?: string): NodeJS.Er
 type Method = (...args: unknown[]) => unknown;
 
 /**
+ * Holds a synchronous call as a slow disk holds it: the thread, and so the event loop, waits.
+ * Atomics.wait on a value that never changes sleeps without spinning a core.
+ */
+function blockFor(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
  * Patches the fs module, fs.promises and the FileHandles fs.promises.open gives for these faults;
  * returns the function that undoes it.
  */
@@ -204,7 +212,10 @@ export function installFsFaults(faults: unknown[]): () => void {
       const callback = !sync && !promise && typeof last === 'function' ? last : undefined;
       if (hit) {
         const error = fsError(hit.fault.errno, hit.fault.syscall, path);
-        if (sync) throw error;
+        if (sync) {
+          blockFor(hit.fault.delay ?? 0);
+          throw error;
+        }
         const delivered = delay(hit.fault.delay ?? 0);
         if (promise) return delivered.then(() => Promise.reject(error));
         if (callback) void delivered.then(() => callback(error));

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { FaultlineError } from '../model/errors.js';
@@ -38,7 +39,10 @@ export interface HttpFaults {
   wrap(listener: RequestListener): RequestListener;
   /** A Fastify plugin (its hook applies to the whole app). */
   fastify: FastifyPlugin;
-  /** Replaces the faults, as PUT on the admin route does; does nothing when faults are off. */
+  /**
+   * Replaces the faults, as PUT on the admin route does; what the old faults hold (a delay, a slow
+   * body) goes on at once with no further fault. Does nothing when faults are off.
+   */
   set(faults: FaultSpec[]): void;
   list(): FaultSpec[];
 }
@@ -97,8 +101,11 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
   const settings = parseOptions(options);
   if (!faultsEnabled(settings.enabled)) return inert();
   let armed: ArmedFault[] = armHttp(settings.faults ?? []);
+  let replaced = releaseSignal();
   const set = (faults: unknown) => {
     armed = armHttp(faults);
+    replaced.abort();
+    replaced = releaseSignal();
   };
   const admin =
     settings.admin &&
@@ -115,7 +122,7 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
           faults: armed.map(({ name, decider }) => ({
             ...decider.fault,
             name,
-            explanation: explainFault(decider.fault),
+            explanation: explainFault(decider.fault, 'requests'),
           })),
         }),
       },
@@ -133,7 +140,10 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
       'http-server',
     );
     if (!fault) return false;
-    if (fault.delay) await delay(fault.delay);
+    const { signal } = replaced;
+    if (fault.delay) await delay(fault.delay, signal);
+    // Faults replaced or cleared while it waited: off means off, the request goes on untouched.
+    if (signal.aborted) return false;
     if (fault.abort) {
       request.socket.destroy();
       return true;
@@ -147,7 +157,7 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
       response.end(body);
       return true;
     }
-    if (fault.slowBody) slowDown(response, fault.slowBody);
+    if (fault.slowBody) slowDown(response, fault.slowBody, signal);
     return false;
   }
 
@@ -173,6 +183,13 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
     set,
     list: () => armed.map(({ decider }) => decider.fault),
   };
+}
+
+/** Aborted when the faults are replaced; every request a fault holds listens to it. */
+function releaseSignal(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 /** Faults off: nothing is armed, no route is served, every request goes straight on. */

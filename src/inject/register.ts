@@ -18,7 +18,7 @@ const prefix = 'faultline/register:';
 
 function load(raw: string): Array<Record<string, unknown>> {
   const file = raw.startsWith('@') ? raw.slice(1) : undefined;
-  const text = file === undefined ? raw : readFileSync(file, 'utf8');
+  const text = file === undefined ? raw : readFaultsFile(file);
   const yaml = file !== undefined && /\.ya?ml$/.test(file);
   const source = `FAULTLINE_FAULTS${file === undefined ? '' : ` (${file})`}`;
   let value: unknown;
@@ -31,6 +31,16 @@ function load(raw: string): Array<Record<string, unknown>> {
   if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'object' || entry === null))
     throw new Error(`FAULTLINE_FAULTS must be an array of fault objects, received ${text.slice(0, 200)}`);
   return value as Array<Record<string, unknown>>;
+}
+
+function readFaultsFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `FAULTLINE_FAULTS names the file ${file} (after @), which cannot be read: ${(error as Error).message}; give a readable JSON or YAML file, or the JSON list itself`,
+    );
+  }
 }
 
 /** JSON.parse keeps the last of two equal keys in silence; JSON is YAML 1.2, whose parser names them. */
@@ -65,9 +75,14 @@ function install(raw: string): void {
 
 const raw = process.env.FAULTLINE_FAULTS ?? '';
 if (!faultsEnabled()) {
+  const switchValue = process.env.FAULTLINE_INJECT ?? '';
+  const why =
+    switchValue.trim() === ''
+      ? 'FAULTLINE_INJECT is not'
+      : `FAULTLINE_INJECT is ${JSON.stringify(switchValue)}, which is off (on is 1, true, on or yes)`;
   if (raw !== '')
     process.stderr.write(
-      `${prefix} FAULTLINE_FAULTS is set but FAULTLINE_INJECT is not; no faults installed (set FAULTLINE_INJECT=1 to turn them on)\n`,
+      `${prefix} FAULTLINE_FAULTS is set but ${why}; no faults installed (set FAULTLINE_INJECT=1 to turn them on)\n`,
     );
 } else if (raw === '') {
   process.stderr.write(

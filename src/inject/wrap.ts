@@ -56,11 +56,27 @@ export function wrap<T extends object>(
   const everyMethod = armed.some((fault) => fault.decider.fault.methods === undefined);
   const faulted = new Set(armed.flatMap((fault) => fault.decider.fault.methods ?? []));
   const cache = new Map<PropertyKey, unknown>();
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
-      if (!everyMethod && !faulted.has(property)) return value;
+  const passThroughs = new WeakMap<Callable, Callable>();
+  /** The method itself, called on the object when it is called on the proxy. */
+  const passThrough = (method: Callable): Callable => {
+    let through = passThroughs.get(method);
+    if (through === undefined) {
+      through = new Proxy(method, {
+        apply: (original, self, args) => Reflect.apply(original, self === wrapped ? client : self, args),
+      });
+      passThroughs.set(method, through);
+    }
+    return through;
+  };
+  // Getters, setters and methods run on the object itself, never on the proxy: private fields
+  // (#x) and the internal slots of a Map or a Date are reachable only through the object.
+  const wrapped = new Proxy(client, {
+    set: (target, property, value) => Reflect.set(target, property, value, target),
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (typeof property !== 'string' || (!everyMethod && !faulted.has(property)))
+        return passThrough(value as Callable);
       let replacement = cache.get(property);
       if (replacement === undefined) {
         const synchronous = sync === 'all' || sync.has(property);
@@ -70,6 +86,7 @@ export function wrap<T extends object>(
       return replacement;
     },
   });
+  return wrapped;
 }
 
 /**

@@ -7,13 +7,18 @@ import { createRandom, type RandomSource, randomSeed } from './random.js';
 export { effectOf, type FaultEffect } from './fault-effects.js';
 export type { FaultSpec } from './fault-schema.js';
 
-/** One sentence, e.g. "delays get calls by 100 ms, then fails them with Error: boom, on every 2nd call". */
-export function explainFault(fault: FaultSpec): string {
+/**
+ * One sentence, e.g. "delays get calls by 100 ms, then fails them with Error: boom, on every 2nd
+ * call". `sees` is what the fault is asked about: an HTTP server's, fetch's or a page's faults
+ * see requests, and say so.
+ */
+export function explainFault(fault: FaultSpec, sees: 'calls' | 'requests' = 'calls'): string {
+  const one = sees === 'requests' ? 'request' : 'call';
   const target = fault.methods
     ? `${fault.methods.join('/')} calls`
     : fault.url
       ? `requests whose URL matches "${fault.url}"`
-      : 'calls';
+      : sees;
   const verbs: string[] = [];
   if (fault.delay !== undefined) verbs.push(`delays ${target} by ${fault.delay} ms`);
   const effect = effectOf(fault);
@@ -29,8 +34,8 @@ export function explainFault(fault: FaultSpec): string {
   if (effect === 'slowBody') verbs.push(`${subject}sends the body of ${object} at ${fault.slowBody} bytes/s`);
   const when: string[] = [];
   if (fault.everyNth)
-    when.push(fault.everyNth === 1 ? 'on every call' : `on every ${ordinal(fault.everyNth)} call`);
-  if (fault.firstN) when.push(`for the first ${fault.firstN} calls`);
+    when.push(fault.everyNth === 1 ? `on every ${one}` : `on every ${ordinal(fault.everyNth)} ${one}`);
+  if (fault.firstN) when.push(`for the first ${fault.firstN} ${one}s`);
   if (fault.probability !== undefined) when.push(`${Math.round(fault.probability * 100)}% of the time`);
   if (fault.httpMethods) when.push(`for ${fault.httpMethods.join('/')}`);
   if (fault.header)

@@ -3,6 +3,9 @@
  * ledger alone. `kind` says where the fault lived: a toxic (or a disabled proxy) on the server,
  * a fault recorded in a run's ledger, a run that was interrupted, or the server itself (not reached).
  */
+/** The longest reason POST /halt takes: it lands in journals and logs. */
+export const HALT_REASON_MAX_LENGTH = 1000;
+
 export type HaltKind = 'toxic' | 'ledger' | 'run' | 'server';
 
 export interface HaltItem {

@@ -31,10 +31,7 @@ export function HaltButton({ onHalted }: { onHalted: () => void }) {
       const body = { reason: why === '' ? 'dashboard' : `dashboard: ${why}` };
       setStatus({ state: 'done', result: await api<HaltResult>('POST', '/halt', body) });
     } catch (error) {
-      setStatus({
-        state: 'failed',
-        why: isMissingRoute(error) ? 'this server has no /halt' : (error as Error).message,
-      });
+      setStatus({ state: 'failed', why: whyHaltFailed(error) });
     }
     onHalted();
   };
@@ -96,6 +93,16 @@ export function HaltButton({ onHalted }: { onHalted: () => void }) {
       </div>
     </div>
   );
+}
+
+/**
+ * A request that got no answer rejects with a TypeError that says only "Failed to fetch": the
+ * server may be down, or the connection broke after it had halted. Say so, and what still works.
+ */
+function whyHaltFailed(error: unknown): string {
+  if (isMissingRoute(error)) return 'this server has no /halt';
+  if (!(error instanceof TypeError)) return (error as Error).message;
+  return `no answer from the server (${(error as Error).message}): it may be down, and this page cannot tell what was halted. \`faultline halt\` in a shell halts what the ledger records, with or without a server`;
 }
 
 function HaltSummary({ result }: { result: HaltResult }) {

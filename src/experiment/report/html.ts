@@ -1,5 +1,7 @@
 import { maskDeclaredSecrets } from '../secret-mask.js';
 import type { Journal, RunEntry, SteadyState } from '../journal.js';
+import { faultsLeft } from './faults-left.js';
+import { rollbacksNotPlayed } from './not-played.js';
 import { describeOutcome } from './outcome.js';
 import { prometheusSeries } from './series.js';
 import { formatSeconds, timeline } from './timeline.js';
@@ -25,6 +27,7 @@ export function htmlReport(written: Journal): string {
   // Journals from chaos run hold secrets in clear; faultline's are masked already.
   const journal = maskDeclaredSecrets(written);
   const experiment = journal.experiment as Record<string, unknown>;
+  const notPlayed = rollbacksNotPlayed(journal);
   const items = timeline(journal);
   const total = Math.max(journal.duration, ...items.map((item) => item.to), 0.001);
   const bars = items
@@ -48,6 +51,7 @@ export function htmlReport(written: Journal): string {
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #212121; padding: 0 1rem; }
 h1 { margin-bottom: .2rem; } .description { color: #555; margin-top: 0; }
 .status { display: inline-block; padding: .15rem .6rem; border-radius: 1rem; color: #fff; font-weight: 600; background: ${journal.status === 'completed' && !journal.deviated ? '#2e7d32' : '#c62828'}; }
+.faults-left { border-left: 4px solid #c62828; padding: .3rem .6rem; background: #fdecea; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dt { color: #666; }
 .timeline { border: 1px solid #ddd; border-radius: 6px; padding: .5rem; }
 .row { display: grid; grid-template-columns: 18rem 1fr 9rem; gap: .6rem; align-items: center; padding: .15rem 0; }
@@ -64,7 +68,12 @@ details summary { color: #666; font-size: .8em; cursor: pointer; } pre { font-si
 <h1>${escape(experiment.title)}</h1>
 <p class="description">${escape(experiment.description)}</p>
 <p><span class="status" id="status">${escape(status)}</span>${journal.interruption ? ` <span id="interruption">${escape(journal.interruption)}</span>` : ''}</p>
-<dl>
+${
+  journal.faults_left?.length
+    ? `<p id="faults-left" class="faults-left">${escape(faultsLeft(journal.faults_left))}</p>
+`
+    : ''
+}<dl>
 <dt>Started</dt><dd>${escape(journal.start)}</dd>
 <dt>Ended</dt><dd>${escape(journal.end)}</dd>
 <dt>Duration</dt><dd>${escape(formatSeconds(journal.duration))}</dd>
@@ -82,6 +91,7 @@ ${journal.steady_states.during.length ? `<p>During the method: ${journal.steady_
 ${activityTable(journal.run, 'Nothing ran.')}
 <h2>Rollbacks</h2>
 ${activityTable(journal.rollbacks, 'None ran.')}
+${notPlayed.length ? `<p id="not-played">Not played: ${escape(notPlayed.join(', '))}</p>` : ''}
 ${seriesTable(journal)}
 </body>
 </html>

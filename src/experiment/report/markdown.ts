@@ -2,6 +2,8 @@ import { maskDeclaredSecrets } from '../secret-mask.js';
 import type { Journal, SteadyState } from '../journal.js';
 import { describeOutcome } from './outcome.js';
 import { prometheusSeries } from './series.js';
+import { faultsLeft } from './faults-left.js';
+import { rollbacksNotPlayed } from './not-played.js';
 import { formatSeconds, timeline } from './timeline.js';
 
 const cell = (text: unknown) =>
@@ -14,6 +16,7 @@ export function markdownReport(written: Journal): string {
   // Journals from chaos run hold secrets in clear; faultline's are masked already.
   const journal = maskDeclaredSecrets(written);
   const experiment = journal.experiment as Record<string, unknown>;
+  const notPlayed = rollbacksNotPlayed(journal);
   const lines = [
     `# ${experiment.title}`,
     '',
@@ -22,6 +25,8 @@ export function markdownReport(written: Journal): string {
     `| | |`,
     `|---|---|`,
     `| Status | **${journal.status}**${journal.deviated ? ' (deviated)' : ''}${journal.interruption ? `: ${cell(journal.interruption)}` : ''} |`,
+    ...(journal.faults_left?.length ? [`| Faults left | ${cell(faultsLeft(journal.faults_left))} |`] : []),
+    ...(notPlayed.length ? [`| Rollbacks not played | ${cell(notPlayed.join(', '))} |`] : []),
     `| Started | ${journal.start} |`,
     `| Ended | ${journal.end} |`,
     `| Duration | ${formatSeconds(journal.duration)} |`,

@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 // zod/mini: the server loads only the validators it uses (see scripts/build-cli.mjs).
 import * as z from 'zod/mini';
-import type { HaltItem, HaltOutcome, LedgerAccess } from '../../model/halt.js';
+import {
+  HALT_REASON_MAX_LENGTH,
+  type HaltItem,
+  type HaltOutcome,
+  type LedgerAccess,
+} from '../../model/halt.js';
 import type { Engine } from '../../proxy/engine.js';
 import { parseJsonBody, readText } from '../body.js';
 import { sendJson } from '../respond.js';
@@ -21,9 +26,11 @@ export interface HaltDependencies {
 const haltSchema = lazySchema(() =>
   z.strictObject({
     reason: z.optional(
-      z
-        .string({ error: (issue) => `Invalid input: expected string, received ${typeof issue.input}` })
-        .check(z.maxLength(1000, { error: 'Too big: at most 1000 characters' })),
+      z.string({ error: (issue) => `Invalid input: expected string, received ${typeof issue.input}` }).check(
+        z.maxLength(HALT_REASON_MAX_LENGTH, {
+          error: `Too big: at most ${HALT_REASON_MAX_LENGTH} characters`,
+        }),
+      ),
     ),
   }),
 );
