@@ -852,10 +852,6 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
   test('udp toxics: each branch of each sentence', () => {
     assert.equal(what({ type: 'udp_latency', attributes: { latency: 50 } }), 'delays each datagram by 50 ms');
     assert.equal(
-      what({ type: 'udp_latency', attributes: { latency: 50, correlation: 250_000 } }),
-      'delays each datagram by 50 ms',
-    );
-    assert.equal(
       what({ type: 'udp_latency', attributes: { latency: 50, jitter: 10 } }),
       'delays each datagram by 50 ms ± 10 ms',
     );

@@ -1739,7 +1739,38 @@ describe('text, choice and json attributes: what a refusal names', () => {
     assert.equal(refusal('loss', { to_bad: 1, to_good: 0, bad_loss: 0, good_loss: 1 }), 'accepted');
     assert.equal(refusal('loss', { to_bad: 1, p23: 1_000_000, bad_loss: 1_000_000 }), 'accepted');
     assert.equal(refusal('loss', { probability: 1, correlation: 1 }), 'accepted');
-    assert.equal(refusal('loss', { correlation: 1 }), 'accepted');
+  });
+
+  test('a correlation without the chance it correlates is refused: nothing would be picked, so it would do nothing', () => {
+    const without = (chance: string, effect: string) =>
+      `correlation needs ${chance} above 0: ${effect}; received correlation 1 and ${chance} 0. Set ${chance}, or send correlation 0`;
+    assert.deepEqual(
+      refusal('loss', { correlation: 1 }),
+      invalidTogether('loss', without('probability', 'it makes drops come in bursts')),
+    );
+    assert.deepEqual(
+      refusal('duplicate', { correlation: 1 }),
+      invalidTogether('duplicate', without('probability', 'it makes duplicates come in runs')),
+    );
+    assert.deepEqual(
+      refusal('reorder', { correlation: 1, latency: 5 }),
+      invalidTogether('reorder', without('probability', 'it makes the datagrams sent at once come in runs')),
+    );
+    assert.deepEqual(
+      refusal('udp_latency', { correlation: 1, latency: 5 }),
+      invalidTogether(
+        'udp_latency',
+        without('jitter', "it ties each datagram's jitter to the previous one's"),
+      ),
+    );
+    assert.equal(refusal('loss', { probability: 1, correlation: 1 }), 'accepted');
+    assert.equal(refusal('duplicate', { probability: 1, correlation: 1 }), 'accepted');
+    assert.equal(refusal('duplicate', { probability: 1 }), 'accepted');
+    assert.equal(refusal('duplicate', {}), 'accepted');
+    assert.equal(refusal('reorder', { probability: 1, correlation: 1, latency: 5 }), 'accepted');
+    assert.equal(refusal('udp_latency', { jitter: 1, correlation: 1 }), 'accepted');
+    assert.equal(refusal('udp_latency', { latency: 5 }), 'accepted');
+    assert.equal(refusal('loss', {}), 'accepted');
   });
 
   test('reorder needs latency, and gap needs a probability, as netem', () => {
