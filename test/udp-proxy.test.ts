@@ -298,6 +298,20 @@ describe('bad input on udp proxies', () => {
     });
     assert.equal(reply.status, 400);
     assert.match(reply.json.error, /toxic type loss needs a proxy with protocol udp/);
+    const delayed = await harness.api('POST', '/proxies/tcp_bad/toxics', {
+      type: 'udp_latency',
+      attributes: { latency: 10 },
+    });
+    assert.equal(delayed.status, 400);
+    assert.match(
+      delayed.json.hint,
+      /^proxy "tcp_bad" has protocol tcp; use latency instead, or create a proxy with/,
+    );
+    const throttled = await harness.api('POST', '/proxies/tcp_bad/toxics', {
+      type: 'udp_bandwidth',
+      attributes: { rate: 10 },
+    });
+    assert.match(throttled.json.hint, /; use bandwidth instead, or create a proxy with "protocol": "udp"/);
   });
 
   test('idle_timeout is refused on a tcp proxy and out of range', async () => {
