@@ -118,6 +118,40 @@ describe('flows', () => {
     );
   });
 
+  test("proxy events of a udp proxy say protocol udp, as its JSON does; a tcp proxy's leave it out", async () => {
+    const harness = await startHarness();
+    const summaries: unknown[] = [];
+    harness.engine.events.on((event) => {
+      if (event.type.startsWith('proxy.'))
+        summaries.push({ type: event.type, ...(event as { proxy: object }).proxy });
+    });
+    await createUdpProxy(harness, 'dgram', '127.0.0.1:9');
+    await harness.api('POST', '/proxies/dgram', { enabled: false });
+    await harness.api('POST', '/proxies', { name: 'stream', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' });
+    await harness.api('DELETE', '/proxies/dgram');
+    assert.deepEqual(
+      summaries.map((summary) => {
+        const { type, name, protocol } = summary as { type: string; name: string; protocol?: string };
+        return [type, name, protocol];
+      }),
+      [
+        ['proxy.created', 'dgram', 'udp'],
+        ['proxy.updated', 'dgram', 'udp'],
+        ['proxy.created', 'stream', undefined],
+        ['proxy.deleted', 'dgram', 'udp'],
+      ],
+    );
+    assert.ok(!('protocol' in (summaries[2] as object)), "a tcp proxy's event is as before");
+    const created = summaries[0] as { listen: string };
+    assert.match(
+      watchLine({
+        time: '2026-01-01T00:00:00.000Z',
+        data: { type: 'proxy.created', proxy: summaries[0] },
+      } as never),
+      new RegExp(`listen ${created.listen} upstream 127\\.0\\.0\\.1:9 enabled \\(udp\\)$`),
+    );
+  });
+
   test('replies go back to the client that sent the request; each client address is a connection', async () => {
     const harness = await startHarness();
     const echo = await startUdpEcho();

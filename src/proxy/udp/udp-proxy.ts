@@ -95,7 +95,8 @@ export class UdpProxy {
   }
 
   summary(): ProxySummary {
-    return { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled };
+    const { name, listen, upstream, enabled, protocol } = this;
+    return { name, listen, upstream, enabled, protocol };
   }
 
   toxic(name: string): ToxicSpec {
