@@ -1752,7 +1752,7 @@ describe('text, choice and json attributes: what a refusal names', () => {
     assert.equal(hintFor('0.5%'), '; 0.5% is 5000 ppm');
     assert.equal(hintFor('12.34567%'), '; 12.34567% is 123457 ppm');
     assert.equal(hintFor(0.25), '; as a fraction, 0.25 is 250000 ppm');
-    for (const nothing of ['0%', '100.1%', 'x25%', '25%x', '25', '%', '-5%', 1.5, -0.25, true])
+    for (const nothing of ['0%', '100.1%', 'x25%', '25%x', '25', '%', '-5%', ['25%'], 1.5, -0.25, true])
       assert.equal(hintFor(nothing), '', `nothing to suggest for ${JSON.stringify(nothing)}`);
     const latency = refusal('udp_latency', { latency: 0.5 }) as { hint: string };
     assert.doesNotMatch(latency.hint, /fraction/, 'only parts per million get a suggestion');
