@@ -13,6 +13,8 @@ export class DatagramChain {
   private stages: DatagramStage[] = [];
   private head: DatagramReceiver;
   private closed = false;
+  /** While the flow closes, the toxic whose held datagrams are being let go. */
+  private closing: ToxicSpec | undefined;
   private readonly sink: DatagramReceiver;
   private readonly stageHost: DatagramStageHost;
 
@@ -25,7 +27,11 @@ export class DatagramChain {
   ) {
     this.sink = {
       accept: (datagram: Datagram) => {
-        if (this.closed) return;
+        if (this.closed) {
+          // A datagram a toxic held when the flow closed never leaves: a drop of that toxic's.
+          if (this.closing) this.stageHost.dropped(this.closing);
+          return;
+        }
         this.stats.sent += datagram.data.length;
         this.send(datagram.data);
       },
@@ -85,9 +91,13 @@ export class DatagramChain {
     this.stages.splice(index, 1);
   }
 
-  /** The flow is gone: held datagrams are dropped with it. */
+  /** The flow is gone: held datagrams are dropped with it, and counted as drops of their toxic. */
   close(): void {
     this.closed = true;
-    for (const stage of this.stages) stage.interrupt();
+    for (const stage of this.stages) {
+      this.closing = stage.spec;
+      stage.interrupt();
+    }
+    this.closing = undefined;
   }
 }
