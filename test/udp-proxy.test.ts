@@ -193,6 +193,28 @@ describe('flows', () => {
     await waitFor(() => client.received.length === 2, 'the second echo');
     assert.equal(harness.engine.get('idle').stats().connectionsTotal, 2);
   });
+
+  test('a flow whose reply a toxic holds longer than the idle timeout is not idle: the reply arrives', async () => {
+    const harness = await startHarness();
+    const echo = await startUdpEcho();
+    const proxy = await createUdpProxy(harness, 'slow_reply', echo.address, { idle_timeout: 100 });
+    const added = await harness.api('POST', '/proxies/slow_reply/toxics', {
+      type: 'udp_latency',
+      attributes: { latency: 500 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const closed: Array<{ bytes: Record<string, number> }> = [];
+    harness.engine.events.on((event) => {
+      if (event.type === 'connection.closed' && event.proxy === 'slow_reply') closed.push(event);
+    });
+    const client = await udpClient();
+    client.send('ping', proxy.port);
+    await waitFor(() => client.received.length === 1, 'the reply, held 500 ms, five idle timeouts');
+    assert.equal(closed.length, 0, 'the flow was open while its reply was held');
+    await waitFor(() => closed.length === 1, 'the flow to close once idle');
+    assert.deepEqual(closed[0]!.bytes, { upstream: 4, downstream: 4 });
+    assert.equal((harness.engine.get('slow_reply') as UdpProxy).stats().datagramsDropped, 0);
+  });
 });
 
 describe('an upstream that is not listening', () => {

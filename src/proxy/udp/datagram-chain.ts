@@ -15,6 +15,8 @@ export class DatagramChain {
   private closed = false;
   /** While the flow closes, the toxic whose held datagrams are being let go. */
   private closing: ToxicSpec | undefined;
+  /** Bytes the chain's toxics hold (delayed, reordered, queued), still on their way. */
+  private heldBytes = 0;
   private readonly sink: DatagramReceiver;
   private readonly stageHost: DatagramStageHost;
 
@@ -37,9 +39,22 @@ export class DatagramChain {
       },
     };
     this.head = this.sink;
+    const budget = host.budget;
     this.stageHost = {
       clock: host.clock,
-      budget: host.budget,
+      budget: {
+        get full() {
+          return budget.full;
+        },
+        take: (bytes) => {
+          this.heldBytes += bytes;
+          budget.take(bytes);
+        },
+        release: (bytes) => {
+          this.heldBytes -= bytes;
+          budget.release(bytes);
+        },
+      },
       selects: host.selects,
       acted: host.acted,
       dropped: (toxic) => {
@@ -48,6 +63,11 @@ export class DatagramChain {
       },
     };
     for (const toxic of toxics) this.add(toxic);
+  }
+
+  /** Whether datagrams are on their way through the toxics: the flow is not idle meanwhile. */
+  get holding(): boolean {
+    return this.heldBytes > 0;
   }
 
   accept(data: Buffer, time: number): void {

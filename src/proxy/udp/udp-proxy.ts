@@ -323,7 +323,9 @@ export class UdpProxy {
   private sweep(): void {
     const now = this.environment.clock.now();
     for (const flow of this.flows.values()) {
-      if (now - flow.lastActive >= this.idleTimeoutMs) this.closeFlow(flow);
+      // Datagrams a toxic holds are on their way: the flow is busy, not idle, while they are.
+      if (flow.holding) flow.lastActive = now;
+      else if (now - flow.lastActive >= this.idleTimeoutMs) this.closeFlow(flow);
     }
   }
 
