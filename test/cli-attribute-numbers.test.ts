@@ -82,6 +82,29 @@ describe('--toxicity takes what toxiproxy-cli takes', () => {
     }
   });
 
+  test('a percentage is refused with the fraction to write', async () => {
+    const added = await run(['toxic', 'add', 'numbers', '-t', 'noop', '-n', 'refused', '--toxicity', '50%']);
+    assert.equal(added.code, 2);
+    assert.ok(
+      added.stderr.includes(
+        'toxicity should be a float between 0 and 1, received "50%". 50% is --toxicity 0.5.',
+      ),
+      added.stderr,
+    );
+    const tooMuch = await run([
+      'toxic',
+      'add',
+      'numbers',
+      '-t',
+      'noop',
+      '-n',
+      'refused',
+      '--toxicity',
+      '150%',
+    ]);
+    assert.doesNotMatch(tooMuch.stderr, /is --toxicity/);
+  });
+
   for (const written of ['0x1', ' 0.5', '0b1']) {
     test(`${JSON.stringify(written)} is refused before anything is sent`, async () => {
       const added = await run([

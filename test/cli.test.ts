@@ -578,6 +578,43 @@ ${extra}`;
     await rm(path);
   });
 
+  test("a toxic the proxy's protocol does not run is refused at the toxic's line, before anything is applied", async () => {
+    const path = join(tempDirectory('apply'), 'protocol.yaml');
+    const file = (protocol: string, type: string) =>
+      [
+        'proxies:',
+        '  - name: first',
+        `    upstream: ${echo.address}`,
+        '  - name: mixed',
+        `    upstream: ${echo.address}`,
+        `    protocol: ${protocol}`,
+        '    toxics:',
+        '      - { type: noop }',
+        `      - { type: ${type} }`,
+        '',
+      ].join('\n');
+    await writeFile(path, file('tcp', 'loss'));
+    const datagramOnTcp = await run(['apply', path]);
+    assert.equal(datagramOnTcp.code, 2);
+    assert.match(
+      datagramOnTcp.stderr,
+      new RegExp(
+        `^faultline: config file ${path}:9:9: toxic type loss needs a proxy with protocol udp: proxy "mixed" has protocol tcp; `,
+      ),
+    );
+    await writeFile(path, file('udp', 'latency'));
+    const streamOnUdp = await run(['apply', path, '--dry-run']);
+    assert.equal(streamOnUdp.code, 2);
+    assert.match(
+      streamOnUdp.stderr,
+      new RegExp(
+        `^faultline: config file ${path}:9:9: toxic type latency does not run on a udp proxy: proxy "mixed" carries datagrams; use udp_latency instead`,
+      ),
+    );
+    assert.equal((await harness.api('GET', '/proxies/first')).status, 404, 'nothing was applied');
+    await rm(path);
+  });
+
   test('an invalid entry is reported at its line, and duplicate keys are refused', async () => {
     const path = join(tempDirectory('apply'), 'entry.yaml');
     await writeFile(

@@ -7,11 +7,11 @@ const explain = (body: object) => explainToxic(parseToxicCreate(body));
 test('each new toxic explains itself in one sentence', () => {
   assert.equal(
     explain({ type: 'connect_delay', attributes: { delay: 250 } }),
-    'connect_delay_downstream: on every connection, holds each new connection 250 ms before connecting upstream (downstream)',
+    'connect_delay_downstream: on every connection, holds each new connection 250 ms before connecting upstream',
   );
   assert.equal(
     explain({ type: 'refuse', stream: 'upstream', toxicity: 0.25 }),
-    'refuse_upstream: on 25% of connections, resets new connections at once, before connecting upstream (upstream)',
+    'refuse_upstream: on 25% of connections, resets new connections at once, before connecting upstream',
   );
   assert.equal(
     explain({ type: 'limit_time', attributes: { time: 5000, mode: 'hang' } }),

@@ -1739,7 +1739,55 @@ describe('text, choice and json attributes: what a refusal names', () => {
     assert.equal(refusal('loss', { to_bad: 1, to_good: 0, bad_loss: 0, good_loss: 1 }), 'accepted');
     assert.equal(refusal('loss', { to_bad: 1, p23: 1_000_000, bad_loss: 1_000_000 }), 'accepted');
     assert.equal(refusal('loss', { probability: 1, correlation: 1 }), 'accepted');
-    assert.equal(refusal('loss', { correlation: 1 }), 'accepted');
+  });
+
+  test('a chance written as tc writes it ("25%") or as a fraction (0.25) is refused with its value in ppm', () => {
+    const hintFor = (value: unknown) => {
+      const refused = refusal('loss', { probability: value });
+      assert.notEqual(refused, 'accepted', `${String(value)} is refused`);
+      return (refused as { hint: string }).hint.replace(/^.*\(100000 = 10%\)\)/, '');
+    };
+    assert.equal(hintFor('25%'), '; 25% is 250000 ppm');
+    assert.equal(hintFor(' 100 % '), '; 100% is 1000000 ppm');
+    assert.equal(hintFor('0.5%'), '; 0.5% is 5000 ppm');
+    assert.equal(hintFor('12.34567%'), '; 12.34567% is 123457 ppm');
+    assert.equal(hintFor(0.25), '; as a fraction, 0.25 is 250000 ppm');
+    for (const nothing of ['0%', '100.1%', 'x25%', '25%x', '25', '%', '-5%', ['25%'], 1.5, -0.25, true])
+      assert.equal(hintFor(nothing), '', `nothing to suggest for ${JSON.stringify(nothing)}`);
+    const latency = refusal('udp_latency', { latency: 0.5 }) as { hint: string };
+    assert.doesNotMatch(latency.hint, /fraction/, 'only parts per million get a suggestion');
+  });
+
+  test('a correlation without the chance it correlates is refused: nothing would be picked, so it would do nothing', () => {
+    const without = (chance: string, effect: string) =>
+      `correlation needs ${chance} above 0: ${effect}; received correlation 1 and ${chance} 0. Set ${chance}, or send correlation 0`;
+    assert.deepEqual(
+      refusal('loss', { correlation: 1 }),
+      invalidTogether('loss', without('probability', 'it makes drops come in bursts')),
+    );
+    assert.deepEqual(
+      refusal('duplicate', { correlation: 1 }),
+      invalidTogether('duplicate', without('probability', 'it makes duplicates come in runs')),
+    );
+    assert.deepEqual(
+      refusal('reorder', { correlation: 1, latency: 5 }),
+      invalidTogether('reorder', without('probability', 'it makes the datagrams sent at once come in runs')),
+    );
+    assert.deepEqual(
+      refusal('udp_latency', { correlation: 1, latency: 5 }),
+      invalidTogether(
+        'udp_latency',
+        without('jitter', "it ties each datagram's jitter to the previous one's"),
+      ),
+    );
+    assert.equal(refusal('loss', { probability: 1, correlation: 1 }), 'accepted');
+    assert.equal(refusal('duplicate', { probability: 1, correlation: 1 }), 'accepted');
+    assert.equal(refusal('duplicate', { probability: 1 }), 'accepted');
+    assert.equal(refusal('duplicate', {}), 'accepted');
+    assert.equal(refusal('reorder', { probability: 1, correlation: 1, latency: 5 }), 'accepted');
+    assert.equal(refusal('udp_latency', { jitter: 1, correlation: 1 }), 'accepted');
+    assert.equal(refusal('udp_latency', { latency: 5 }), 'accepted');
+    assert.equal(refusal('loss', {}), 'accepted');
   });
 
   test('reorder needs latency, and gap needs a probability, as netem', () => {

@@ -145,3 +145,31 @@ describe('chaostoxi functions against a server that answers', async () => {
     assert.equal((await harness.api('GET', '/proxies/from-env')).status, 404);
   });
 });
+
+describe('a toxic the server refuses', async () => {
+  const harness = await startHarness();
+  const echo = await startEchoServer();
+  await createProxy(harness, 'db', echo.address);
+
+  test("fails the activity with the server's hint, which says what to do, in the journal", async () => {
+    const journal = await run(
+      experiment({
+        configuration: { toxiproxy_url: harness.url },
+        method: [
+          python('action', 'drop', 'toxic.actions', 'create_toxic', {
+            for_proxy: 'db',
+            toxic_name: 'drop',
+            toxic_type: 'loss',
+            attributes: { probability: 5000 },
+          }),
+        ],
+      }),
+    );
+    const [loss] = journal.run;
+    assert.equal(loss!.status, 'failed');
+    assert.match(
+      lastLine(loss!),
+      /ActivityFailed: FaultlineApiError: add toxic to proxy db: HTTP 400: toxic type loss needs a proxy with protocol udp \(proxy "db" has protocol tcp; create a proxy with "protocol": "udp"/,
+    );
+  });
+});

@@ -118,6 +118,40 @@ describe('flows', () => {
     );
   });
 
+  test("proxy events of a udp proxy say protocol udp, as its JSON does; a tcp proxy's leave it out", async () => {
+    const harness = await startHarness();
+    const summaries: unknown[] = [];
+    harness.engine.events.on((event) => {
+      if (event.type.startsWith('proxy.'))
+        summaries.push({ type: event.type, ...(event as { proxy: object }).proxy });
+    });
+    await createUdpProxy(harness, 'dgram', '127.0.0.1:9');
+    await harness.api('POST', '/proxies/dgram', { enabled: false });
+    await harness.api('POST', '/proxies', { name: 'stream', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' });
+    await harness.api('DELETE', '/proxies/dgram');
+    assert.deepEqual(
+      summaries.map((summary) => {
+        const { type, name, protocol } = summary as { type: string; name: string; protocol?: string };
+        return [type, name, protocol];
+      }),
+      [
+        ['proxy.created', 'dgram', 'udp'],
+        ['proxy.updated', 'dgram', 'udp'],
+        ['proxy.created', 'stream', undefined],
+        ['proxy.deleted', 'dgram', 'udp'],
+      ],
+    );
+    assert.ok(!('protocol' in (summaries[2] as object)), "a tcp proxy's event is as before");
+    const created = summaries[0] as { listen: string };
+    assert.match(
+      watchLine({
+        time: '2026-01-01T00:00:00.000Z',
+        data: { type: 'proxy.created', proxy: summaries[0] },
+      } as never),
+      new RegExp(`listen ${created.listen} upstream 127\\.0\\.0\\.1:9 enabled \\(udp\\)$`),
+    );
+  });
+
   test('replies go back to the client that sent the request; each client address is a connection', async () => {
     const harness = await startHarness();
     const echo = await startUdpEcho();
@@ -158,6 +192,28 @@ describe('flows', () => {
     client.send('pong', proxy.port);
     await waitFor(() => client.received.length === 2, 'the second echo');
     assert.equal(harness.engine.get('idle').stats().connectionsTotal, 2);
+  });
+
+  test('a flow whose reply a toxic holds longer than the idle timeout is not idle: the reply arrives', async () => {
+    const harness = await startHarness();
+    const echo = await startUdpEcho();
+    const proxy = await createUdpProxy(harness, 'slow_reply', echo.address, { idle_timeout: 100 });
+    const added = await harness.api('POST', '/proxies/slow_reply/toxics', {
+      type: 'udp_latency',
+      attributes: { latency: 500 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const closed: Array<{ bytes: Record<string, number> }> = [];
+    harness.engine.events.on((event) => {
+      if (event.type === 'connection.closed' && event.proxy === 'slow_reply') closed.push(event);
+    });
+    const client = await udpClient();
+    client.send('ping', proxy.port);
+    await waitFor(() => client.received.length === 1, 'the reply, held 500 ms, five idle timeouts');
+    assert.equal(closed.length, 0, 'the flow was open while its reply was held');
+    await waitFor(() => closed.length === 1, 'the flow to close once idle');
+    assert.deepEqual(closed[0]!.bytes, { upstream: 4, downstream: 4 });
+    assert.equal((harness.engine.get('slow_reply') as UdpProxy).stats().datagramsDropped, 0);
   });
 });
 
@@ -298,6 +354,20 @@ describe('bad input on udp proxies', () => {
     });
     assert.equal(reply.status, 400);
     assert.match(reply.json.error, /toxic type loss needs a proxy with protocol udp/);
+    const delayed = await harness.api('POST', '/proxies/tcp_bad/toxics', {
+      type: 'udp_latency',
+      attributes: { latency: 10 },
+    });
+    assert.equal(delayed.status, 400);
+    assert.match(
+      delayed.json.hint,
+      /^proxy "tcp_bad" has protocol tcp; use latency instead, or create a proxy with/,
+    );
+    const throttled = await harness.api('POST', '/proxies/tcp_bad/toxics', {
+      type: 'udp_bandwidth',
+      attributes: { rate: 10 },
+    });
+    assert.match(throttled.json.hint, /; use bandwidth instead, or create a proxy with "protocol": "udp"/);
   });
 
   test('idle_timeout is refused on a tcp proxy and out of range', async () => {

@@ -172,6 +172,23 @@ describe('datagrams held by udp_latency and reorder are bounded', () => {
     assert.equal(harness.engine.heldBytes, 0);
   });
 
+  test('datagrams held when their flow closes are counted as drops of the toxic that held them', async () => {
+    const harness = await startHarness();
+    const { sink, udp } = await holdThrough(
+      harness,
+      { type: 'udp_latency', name: 'far', attributes: { latency: 600_000 } },
+      7,
+    );
+    assert.equal(udp.stats().datagramsDropped, 0);
+    const disabled = await harness.api('POST', '/proxies/holding', { enabled: false });
+    assert.equal(disabled.status, 200, disabled.text);
+    assert.equal(udp.stats().datagramsDropped, 7);
+    const metrics = await harness.api('GET', '/metrics');
+    assert.match(metrics.text, /faultline_datagrams_dropped_total\{proxy="holding",toxic="far"\} 7\n/);
+    assert.equal(sink.received.length, 0, 'none was sent after its flow closed');
+    assert.equal(harness.engine.heldBytes, 0);
+  });
+
   test("udp_latency's limit is 1000 datagrams unless set, as netem's", async () => {
     const harness = await startHarness();
     const { udp } = await holdThrough(

@@ -8,9 +8,18 @@ import { decimalNumber } from './decimal-number.js';
 function toxicity(value: string): number {
   const number = decimalNumber(value);
   if (number === undefined || number < 0 || number > 1) {
-    throw new UsageError(`toxicity should be a float between 0 and 1, received "${value}".`);
+    throw new UsageError(
+      `toxicity should be a float between 0 and 1, received "${value}".${asFraction(value)}`,
+    );
   }
   return number;
+}
+
+/** A percentage, as tc and dashboards write chances, as the fraction toxicity takes. */
+function asFraction(value: string): string {
+  const percent = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value)?.[1];
+  if (percent === undefined || Number(percent) > 100) return '';
+  return ` ${percent}% is --toxicity ${Number(percent) / 100}.`;
 }
 
 const toxicityOption = () =>

@@ -114,7 +114,7 @@ function detail(event: EngineEvent): string | undefined {
   switch (event.type) {
     case 'proxy.created':
     case 'proxy.updated':
-      return `listen ${event.proxy.listen} upstream ${event.proxy.upstream} ${event.proxy.enabled ? 'enabled' : 'disabled'}`;
+      return `listen ${event.proxy.listen} upstream ${event.proxy.upstream} ${event.proxy.enabled ? 'enabled' : 'disabled'}${event.proxy.protocol ? ` (${event.proxy.protocol})` : ''}`;
     case 'proxy.deleted':
       return 'deleted';
     case 'toxic.added':

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { FaultlineError } from '../model/errors.js';
+import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import { parseProxyCreate, type ProxySpec } from '../model/proxy-spec.js';
-import { parseToxicCreate } from '../model/toxic.js';
+import { parseToxicCreate, type ToxicSpec } from '../model/toxic.js';
 import { type ParsedFile, parseYamlText } from './yaml-file.js';
 
 /**
@@ -19,12 +19,18 @@ export async function loadConfigFile(path: string): Promise<ProxySpec[]> {
       `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; check the path`,
     );
   }
-  return proxiesIn(parseYamlText(text, path, 'config file'));
+  const file = parseYamlText(text, path, 'config file');
+  // The protocols are loaded only here, so reading the file's syntax stays light.
+  const { protocols } = await import('../proxy/protocols.js');
+  return proxiesIn(file, (spec, toxic) => protocols[spec.protocol ?? 'tcp'].checkToxic(toxic, spec.name));
 }
+
+/** Refuses a toxic that the proxy's protocol does not run, as the server would. */
+type ToxicCheck = (spec: ProxySpec, toxic: ToxicSpec) => void;
 
 const example = 'proxies: [{ name: redis, listen: "127.0.0.1:26379", upstream: "127.0.0.1:6379" }]';
 
-function proxiesIn(file: ParsedFile): ProxySpec[] {
+function proxiesIn(file: ParsedFile, checkToxic: ToxicCheck): ProxySpec[] {
   const { value } = file;
   let list: unknown = value;
   let prefix: Array<string | number> = [];
@@ -59,6 +65,14 @@ function proxiesIn(file: ParsedFile): ProxySpec[] {
           : file.whereKey([...prefix, index, 'toxics', at.index, 'attributes', at.attribute]),
         message.replace(/^bad request body: /, ''),
       );
+    }
+    for (const [toxicIndex, toxic] of (spec.toxics ?? []).entries()) {
+      try {
+        checkToxic(spec, toxic);
+      } catch (error) {
+        if (!isFaultlineError(error)) throw error;
+        throw invalid(file.where([...prefix, index, 'toxics', toxicIndex]), error.message);
+      }
     }
     const first = seen.get(spec.name);
     if (first !== undefined) {

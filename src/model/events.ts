@@ -1,3 +1,4 @@
+import type { ProxyProtocol } from './protocol.js';
 import type { Stream, ToxicSpec } from './toxic.js';
 
 export interface ProxySummary {
@@ -5,6 +6,8 @@ export interface ProxySummary {
   listen: string;
   upstream: string;
   enabled: boolean;
+  /** Left out for tcp, as in the proxy's JSON, so a tcp proxy's event is what it always was. */
+  protocol?: Exclude<ProxyProtocol, 'tcp'>;
 }
 
 /** Everything the engine reports. The server turns these into /events, metrics and logs. */

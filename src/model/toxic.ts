@@ -354,7 +354,7 @@ export function explainToxic(toxic: ToxicSpec, protocol?: ProxyProtocol): string
     const picked = describeCounted(toxic.counter, noun(singular), noun(`${singular}s`));
     target = `${Math.round(toxic.toxicity * 100)}% of ${picked}`;
   }
-  const direction = definition.layer === 'request' ? '' : ` (${toxic.stream})`;
+  const direction = definition.layer === 'request' || definition.atConnect ? '' : ` (${toxic.stream})`;
   return `${toxic.name}: on ${target}, ${what}${direction}`;
 }
 

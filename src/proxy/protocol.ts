@@ -64,9 +64,21 @@ export function checkToxicProtocol(toxic: ToxicSpec, protocol: ProxyProtocol, pr
     'FAULTLINE_ERR_INVALID_TOXIC_TYPE',
     `toxic type ${toxic.type} needs a proxy with protocol ${accepted.join(' or ')}`,
     {
-      hint: `proxy ${JSON.stringify(proxy)} has protocol ${protocol}; create a proxy with "protocol": "${accepted[0] ?? 'http'}" in front of the service, or use a byte toxic (latency, timeout, reset_peer, ...)`,
+      hint: `proxy ${JSON.stringify(proxy)} has protocol ${protocol}; ${otherToxic(toxic.type, `create a proxy with "protocol": "${accepted[0] ?? 'http'}" in front of the service`)}`,
     },
   );
+}
+
+/**
+ * What to use instead: the byte toxic that does on a stream what a datagram toxic does (as the
+ * udp proxy names the reverse), or any byte toxic.
+ */
+function otherToxic(type: string, otherProxy: string): string {
+  const counterparts: Record<string, string> = { udp_latency: 'latency', udp_bandwidth: 'bandwidth' };
+  const counterpart = counterparts[type];
+  return counterpart
+    ? `use ${counterpart} instead, or ${otherProxy}`
+    : `${otherProxy}, or use a byte toxic (latency, timeout, reset_peer, ...)`;
 }
 
 /** A connection toxic can only match what a connection shows: the client address. */

@@ -190,7 +190,8 @@ export class FaultProxy implements ProxyView {
   }
 
   summary(): ProxySummary {
-    return { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled };
+    const { name, listen, upstream, enabled, protocol } = this;
+    return { name, listen, upstream, enabled, ...(protocol === 'tcp' ? {} : { protocol }) };
   }
 
   toxic(name: string): ToxicSpec {

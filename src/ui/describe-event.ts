@@ -36,7 +36,7 @@ export function describeEvent(event: ServerEvent): string {
       const summary = event.proxy;
       const verb = event.type.slice('proxy.'.length);
       if (typeof summary === 'string') return `${summary} ${verb}`;
-      return `${proxy} ${verb}: ${summary.listen} → ${summary.upstream}, ${summary.enabled ? 'enabled' : 'disabled'}`;
+      return `${proxy} ${verb}: ${summary.listen} → ${summary.upstream}${summary.protocol ? ` (${summary.protocol})` : ''}, ${summary.enabled ? 'enabled' : 'disabled'}`;
     }
     case 'connection.opened':
       return `${proxy}: ${unit} #${field('connection')} from ${field('client')}`;

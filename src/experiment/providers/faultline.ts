@@ -369,10 +369,15 @@ export const faultlineProvider: ProviderImplementation = {
       return await run(client, args, context);
     } catch (error) {
       if (context.signal.aborted) throw error;
-      throw new ActivityFailed(`${(error as Error).name}: ${(error as Error).message}`);
+      throw new ActivityFailed(`${(error as Error).name}: ${(error as Error).message}${hintOf(error)}`);
     }
   },
 };
+
+/** The server's hint (what was received, what to do), which the journal would lose otherwise. */
+function hintOf(error: unknown): string {
+  return error instanceof FaultlineApiError && error.hint ? ` (${error.hint})` : '';
+}
 
 /**
  * The attributes that put a toxic back: match and counters the update added are cleared

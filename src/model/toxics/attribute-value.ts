@@ -9,7 +9,9 @@ export function attributeProblem(spec: AttributeSpec, value: unknown): string | 
     case 'integer': {
       const fits =
         typeof value === 'number' && Number.isSafeInteger(value) && value >= spec.min && value <= spec.max;
-      return fits ? undefined : `${received}; expected ${expectedValue(spec)} (${spec.description})`;
+      return fits
+        ? undefined
+        : `${received}; expected ${expectedValue(spec)} (${spec.description})${spec.unit === 'ppm' ? asPartsPerMillion(value) : ''}`;
     }
     case 'choice':
       return typeof value === 'string' && spec.choices.includes(value)
@@ -24,6 +26,18 @@ export function attributeProblem(spec: AttributeSpec, value: unknown): string | 
       return problem === undefined ? undefined : `${received}; expected ${expectedValue(spec)}: ${problem}`;
     }
   }
+}
+
+/**
+ * A chance written as tc writes it (`"25%"`) or as a fraction, as toxicity is (`0.25`), in the
+ * parts per million the attribute takes: `; 25% is 250000`. Nothing for anything else.
+ */
+function asPartsPerMillion(value: unknown): string {
+  const percent = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value)?.[1] : undefined;
+  const perMillion =
+    percent !== undefined ? Number(percent) * 10_000 : typeof value === 'number' ? value * 1_000_000 : NaN;
+  if (!(perMillion > 0 && perMillion <= 1_000_000)) return '';
+  return `; ${percent === undefined ? `as a fraction, ${String(value)}` : `${percent}%`} is ${Math.round(perMillion)} ppm`;
 }
 
 /** What an attribute takes, as the words after "expected" in its errors. */

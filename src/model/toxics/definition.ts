@@ -63,6 +63,8 @@ export interface ToxicDefinition<A extends Attributes = Attributes> {
   /** The proxy protocols that accept the toxic; every protocol when omitted. */
   readonly protocols?: readonly ProxyProtocol[];
   readonly attributes: readonly AttributeSpec[];
+  /** Acts once, when a connection opens, whatever its stream; its explanation names no stream. */
+  readonly atConnect?: true;
   /** Checks that involve several attributes; returns what is wrong, or undefined. */
   check?(attributes: A): string | undefined;
   /**

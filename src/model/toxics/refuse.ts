@@ -9,6 +9,7 @@ export const refuse = {
   summary:
     'Resets new connections at once (TCP RST), before the upstream is dialled: every one it applies to; with the counter `first: N`, the first N, after which they pass.',
   layer: 'connection',
+  atConnect: true,
   attributes: [],
   explain: () => 'resets new connections at once, before connecting upstream',
 } satisfies ToxicDefinition<IntegerAttributes>;

@@ -1,5 +1,6 @@
 import { type IntegerAttributes, type ToxicDefinition } from './definition.js';
 import { percentOf, PER_MILLION } from './corrupt.js';
+import { correlationWithoutChance } from './correlation-check.js';
 
 export const udpDuplicate = {
   type: 'duplicate',
@@ -25,6 +26,12 @@ export const udpDuplicate = {
         'how much more likely a duplicate is right after a duplicate, in parts per million; the average rate stays `probability`',
     },
   ],
+  check: ({ probability = 0, correlation = 0 }) =>
+    correlationWithoutChance(
+      correlation,
+      { name: 'probability', value: probability },
+      'it makes duplicates come in runs',
+    ),
   explain: ({ probability = 0, correlation = 0 }) =>
     `sends ${percentOf(probability)} of datagrams twice${correlation > 0 ? ` (${percentOf(correlation)} correlated)` : ''}`,
 } satisfies ToxicDefinition<IntegerAttributes>;

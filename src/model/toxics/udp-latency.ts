@@ -6,6 +6,7 @@ import {
   type ToxicDefinition,
 } from './definition.js';
 import { percentOf, PER_MILLION } from './corrupt.js';
+import { correlationWithoutChance } from './correlation-check.js';
 
 const num = (value: unknown) => (typeof value === 'number' ? value : 0);
 
@@ -39,10 +40,14 @@ export const udpLatency = {
     },
     heldLimit(),
   ],
-  check: ({ jitter, distribution }) =>
+  check: ({ jitter, correlation, distribution }) =>
     distribution !== 'uniform' && num(jitter) === 0
       ? `distribution ${String(distribution)} shapes the jitter, so it needs jitter above 0 (netem: "distribution specified but no latency and jitter values"); received jitter 0`
-      : undefined,
+      : correlationWithoutChance(
+          num(correlation),
+          { name: 'jitter', value: num(jitter) },
+          "it ties each datagram's jitter to the previous one's",
+        ),
   explain: ({ latency, jitter, correlation, distribution, limit }) =>
     (num(jitter) === 0
       ? `delays each datagram by ${num(latency)} ms`

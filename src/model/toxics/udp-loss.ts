@@ -1,5 +1,6 @@
 import { type IntegerAttributes, type ToxicDefinition } from './definition.js';
 import { percentOf, PER_MILLION } from './corrupt.js';
+import { correlationWithoutChance } from './correlation-check.js';
 
 const perMillion = (name: string, description: string, defaultValue = 0) =>
   ({ name, unit: 'ppm', default: defaultValue, min: 0, max: PER_MILLION, description }) as const;
@@ -82,7 +83,13 @@ export const udpLoss = {
           : `${others.length === 1 ? 'does' : 'do'} not belong to the ${model === 'state' ? '4-state model that p13' : 'Gilbert-Elliott model that to_bad'} chooses`;
       return `${others.join(', ')} ${why}; received ${received}. Use one model: probability/correlation, p13/p31/p32/p23/p14 or to_bad/to_good/bad_loss/good_loss`;
     }
-    const { p13 = 0, p14 = 0, p31 = 0, p32 = 0 } = attributes;
+    const { probability = 0, correlation = 0, p13 = 0, p14 = 0, p31 = 0, p32 = 0 } = attributes;
+    const burstless = correlationWithoutChance(
+      correlation,
+      { name: 'probability', value: probability },
+      'it makes drops come in bursts',
+    );
+    if (burstless) return burstless;
     if (p13 + p14 > PER_MILLION) {
       return `p13 + p14 is the chance of leaving state 1 and cannot pass 1000000; received p13 ${p13} and p14 ${p14}`;
     }

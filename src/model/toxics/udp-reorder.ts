@@ -6,6 +6,7 @@ import {
   type ToxicDefinition,
 } from './definition.js';
 import { percentOf, PER_MILLION } from './corrupt.js';
+import { correlationWithoutChance } from './correlation-check.js';
 
 /**
  * netem's reordering (`delay LATENCY reorder P [CORR] gap G`): datagrams wait `latency`, except
@@ -50,14 +51,18 @@ export const udpReorder = {
     ),
     heldLimit(),
   ],
-  check: ({ probability = 0, gap = 1, latency = 0 }) => {
+  check: ({ probability = 0, correlation = 0, gap = 1, latency = 0 }) => {
     if (probability > 0 && latency === 0) {
       return `reordering needs latency above 0: chosen datagrams overtake the ones waiting latency ms (netem: "reordering not possible without specifying some delay"); received probability ${probability} and latency 0`;
     }
     if (gap > 1 && probability === 0) {
       return `gap needs a probability above 0: it counts datagrams between reorderings; received gap ${gap} and probability 0`;
     }
-    return undefined;
+    return correlationWithoutChance(
+      correlation,
+      { name: 'probability', value: probability },
+      'it makes the datagrams sent at once come in runs',
+    );
   },
   explain: ({ probability = 0, correlation = 0, gap = 1, latency = 0, limit }) =>
     `delays datagrams by ${latency} ms but sends ${percentOf(probability)}${correlation > 0 ? ` (${percentOf(correlation)} correlated)` : ''} of them at once, ahead of the waiting ones${gap > 1 ? `; after one did, the next ${gap - 1} wait` : ''}${heldLimitText(limit)}`,

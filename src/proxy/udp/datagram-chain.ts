@@ -13,6 +13,10 @@ export class DatagramChain {
   private stages: DatagramStage[] = [];
   private head: DatagramReceiver;
   private closed = false;
+  /** While the flow closes, the toxic whose held datagrams are being let go. */
+  private closing: ToxicSpec | undefined;
+  /** Bytes the chain's toxics hold (delayed, reordered, queued), still on their way. */
+  private heldBytes = 0;
   private readonly sink: DatagramReceiver;
   private readonly stageHost: DatagramStageHost;
 
@@ -25,15 +29,32 @@ export class DatagramChain {
   ) {
     this.sink = {
       accept: (datagram: Datagram) => {
-        if (this.closed) return;
+        if (this.closed) {
+          // A datagram a toxic held when the flow closed never leaves: a drop of that toxic's.
+          if (this.closing) this.stageHost.dropped(this.closing);
+          return;
+        }
         this.stats.sent += datagram.data.length;
         this.send(datagram.data);
       },
     };
     this.head = this.sink;
+    const budget = host.budget;
     this.stageHost = {
       clock: host.clock,
-      budget: host.budget,
+      budget: {
+        get full() {
+          return budget.full;
+        },
+        take: (bytes) => {
+          this.heldBytes += bytes;
+          budget.take(bytes);
+        },
+        release: (bytes) => {
+          this.heldBytes -= bytes;
+          budget.release(bytes);
+        },
+      },
       selects: host.selects,
       acted: host.acted,
       dropped: (toxic) => {
@@ -42,6 +63,11 @@ export class DatagramChain {
       },
     };
     for (const toxic of toxics) this.add(toxic);
+  }
+
+  /** Whether datagrams are on their way through the toxics: the flow is not idle meanwhile. */
+  get holding(): boolean {
+    return this.heldBytes > 0;
   }
 
   accept(data: Buffer, time: number): void {
@@ -85,9 +111,13 @@ export class DatagramChain {
     this.stages.splice(index, 1);
   }
 
-  /** The flow is gone: held datagrams are dropped with it. */
+  /** The flow is gone: held datagrams are dropped with it, and counted as drops of their toxic. */
   close(): void {
     this.closed = true;
-    for (const stage of this.stages) stage.interrupt();
+    for (const stage of this.stages) {
+      this.closing = stage.spec;
+      stage.interrupt();
+    }
+    this.closing = undefined;
   }
 }

@@ -8,7 +8,7 @@ import { datagramToxics } from './toxics/index.js';
 
 export interface DatagramStageHost {
   readonly clock: Clock;
-  readonly budget: HeldBudget;
+  readonly budget: Pick<HeldBudget, 'full' | 'take' | 'release'>;
   /** Whether the toxic's match (client) and counters select this flow. */
   selects(toxic: ToxicSpec): boolean;
   dropped(toxic: ToxicSpec): void;

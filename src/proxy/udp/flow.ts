@@ -104,6 +104,11 @@ export class Flow {
       : `${this.client.address}:${this.client.port}`;
   }
 
+  /** Whether the flow's toxics hold datagrams still on their way (a delayed reply). */
+  get holding(): boolean {
+    return this.chains.upstream.holding || this.chains.downstream.holding;
+  }
+
   /** A datagram from the client. */
   fromClient(data: Buffer, now: number): void {
     this.lastActive = now;

@@ -100,7 +100,8 @@ export class UdpProxy {
   }
 
   summary(): ProxySummary {
-    return { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled };
+    const { name, listen, upstream, enabled, protocol } = this;
+    return { name, listen, upstream, enabled, protocol };
   }
 
   toxic(name: string): ToxicSpec {
@@ -327,7 +328,9 @@ export class UdpProxy {
   private sweep(): void {
     const now = this.environment.clock.now();
     for (const flow of this.flows.values()) {
-      if (now - flow.lastActive >= this.idleTimeoutMs) this.closeFlow(flow);
+      // Datagrams a toxic holds are on their way: the flow is busy, not idle, while they are.
+      if (flow.holding) flow.lastActive = now;
+      else if (now - flow.lastActive >= this.idleTimeoutMs) this.closeFlow(flow);
     }
   }
 
