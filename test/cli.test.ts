@@ -615,7 +615,7 @@ ${extra}`;
     await rm(path);
   });
 
-  test('an invalid entry is reported at its line, and duplicate keys are refused', async () => {
+  test('an invalid entry is reported at the line of the key at fault, and duplicate keys are refused', async () => {
     const path = join(tempDirectory('apply'), 'entry.yaml');
     await writeFile(
       path,
@@ -626,8 +626,28 @@ ${extra}`;
     assert.match(
       entry.stderr,
       new RegExp(
-        `^faultline: config file ${path}:4:5: address nowhere: missing port in address: upstream of proxy "bad" must be "host:port"`,
+        `^faultline: config file ${path}:5:5: address nowhere: missing port in address: upstream of proxy "bad" must be "host:port"`,
       ),
+    );
+    await writeFile(
+      path,
+      `proxies:\n  - name: dns\n    upstream: ${echo.address}\n    protocol: udp\n    idle_timeout: -5\n    protocl: udp\n`,
+    );
+    const unknownKey = await run(['apply', path]);
+    assert.equal(unknownKey.code, 2);
+    assert.match(
+      unknownKey.stderr,
+      new RegExp(`^faultline: config file ${path}:6:5: json: unknown field "protocl"`),
+    );
+    await writeFile(
+      path,
+      `proxies:\n  - name: dns\n    upstream: ${echo.address}\n    protocol: udp\n    idle_timeout: -5\n`,
+    );
+    const badValue = await run(['apply', path]);
+    assert.equal(badValue.code, 2);
+    assert.match(
+      badValue.stderr,
+      new RegExp(`^faultline: config file ${path}:5:5: invalid idle_timeout of proxy "dns": received -5`),
     );
     await writeFile(path, `proxies:\n  - name: twice\n    name: again\n    upstream: ${echo.address}\n`);
     const duplicate = await run(['apply', path]);

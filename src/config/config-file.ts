@@ -59,10 +59,13 @@ function proxiesIn(file: ParsedFile, checkToxic: ToxicCheck): ProxySpec[] {
     } catch (error) {
       const message = (error as Error).message;
       const at = toxicAtFault(entry, message);
+      const key = at ? undefined : proxyKeyAtFault(entry, message);
       throw invalid(
-        at?.attribute === undefined
-          ? file.where([...prefix, index, ...(at ? ['toxics', at.index] : [])])
-          : file.whereKey([...prefix, index, 'toxics', at.index, 'attributes', at.attribute]),
+        at?.attribute !== undefined
+          ? file.whereKey([...prefix, index, 'toxics', at.index, 'attributes', at.attribute])
+          : key !== undefined
+            ? file.whereKey([...prefix, index, key])
+            : file.where([...prefix, index, ...(at ? ['toxics', at.index] : [])]),
         message.replace(/^bad request body: /, ''),
       );
     }
@@ -83,6 +86,20 @@ function proxiesIn(file: ParsedFile, checkToxic: ToxicCheck): ProxySpec[] {
     }
     seen.set(spec.name, index);
     return spec;
+  });
+}
+
+/**
+ * The key of a proxy entry its error names (`unknown field "protocl"`, `idle_timeout of proxy`,
+ * `invalid enabled in proxy 1`), so the error points at that key's line rather than the entry's.
+ */
+function proxyKeyAtFault(entry: unknown, message: string): string | undefined {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return undefined;
+  return Object.keys(entry).find((key) => {
+    const name = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(
+      `unknown field "${name}"|\\b${name} of proxy\\b|\\binvalid ${name} (?:of|in) proxy\\b|\\bProxy\\.${name}\\b`,
+    ).test(message);
   });
 }
 
