@@ -75,7 +75,7 @@ test('events() yields parsed events until its signal aborts', async () => {
       proxy: 'evented',
       since: 0,
     })) {
-      seen.push(`${event.type} ${(event.data.proxy as { name: string }).name}`);
+      seen.push(`${event.type} ${(event.data as { proxy: { name: string } }).proxy.name}`);
       if (seen.length === 2) controller.abort();
     }
   })();

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { connectionNoun, engineEventTypes, typeMatches, unknownEventTypes } from '../src/model/events.js';
+import {
+  connectionNoun,
+  engineEventTypes,
+  eventProxyName,
+  haltSummary,
+  typeMatches,
+  unknownEventTypes,
+} from '../src/model/events.js';
 import { describe, test } from 'node:test';
 import { formatHostPort, parseHostPort } from '../src/model/address.js';
 import { describeValue, errorCodes, FaultlineError, isFaultlineError } from '../src/model/errors.js';
@@ -1125,7 +1132,37 @@ describe('event types and the types filter of /events', () => {
       'http.fault',
       'http.upstream_failed',
       'protocol.mismatch',
+      'halt',
     ]);
+  });
+
+  test("an event's proxy is its name, or none for a halt", () => {
+    const summary = { name: 'db', listen: '127.0.0.1:1', upstream: '127.0.0.1:2', enabled: true };
+    assert.equal(eventProxyName({ type: 'proxy.created', proxy: summary }), 'db');
+    assert.equal(
+      eventProxyName({ type: 'connection.failed', proxy: 'web', client: 'c', upstream: 'u', error: 'e' }),
+      'web',
+    );
+    assert.equal(
+      eventProxyName({ type: 'halt', reason: 'r', undone: [], failed: [], durationMs: 1 }),
+      undefined,
+    );
+  });
+
+  test('a halt reads as who asked, what it undid and what it could not', () => {
+    assert.equal(
+      haltSummary({
+        reason: 'POST /halt from ::1: done',
+        undone: ['removed a', 'removed b'],
+        failed: [],
+        durationMs: 12,
+      }),
+      'halted in 12 ms (POST /halt from ::1: done): undid removed a; removed b',
+    );
+    assert.equal(
+      haltSummary({ reason: 'r', undone: [], failed: ['x', 'y'], durationMs: 0 }),
+      'halted in 0 ms (r): nothing was left to undo; could not undo x; y',
+    );
   });
 
   test("an event's connection is a flow on a udp proxy, a connection on every other", () => {

@@ -317,6 +317,38 @@ describe('halt', () => {
     assert.deepEqual((await api('GET', '/ledger')).json, [], 'nothing is left in the ledger');
   });
 
+  test('a halt is an event, which a stream following one proxy gets too', async () => {
+    assert.equal(
+      (await api('POST', '/proxies', { name: 'halt_event', listen: '127.0.0.1:0', upstream: echo.address }))
+        .status,
+      201,
+    );
+    assert.equal(
+      (await api('POST', '/proxies/halt_event/toxics', { type: 'latency', attributes: { latency: 5000 } }))
+        .status,
+      200,
+    );
+    const stop = new AbortController();
+    const following = await fetch(`${url}/events?proxy=halt_event&types=halt`, { signal: stop.signal });
+    const stream = following.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const halted = await api('POST', '/halt', { reason: 'the demo is over' });
+    assert.equal(halted.status, 200);
+    let text = '';
+    const whole = () => text.includes('event: halt') && text.includes('\n\n', text.indexOf('event: halt'));
+    while (!whole()) text += (await stream.read()).value ?? '';
+    stop.abort();
+    const data = JSON.parse(/event: halt\ndata: (.*)\n/.exec(text)![1]!) as Record<string, unknown>;
+    assert.match(String(data.reason), /^POST \/halt from 127\.0\.0\.1: the demo is over$/);
+    assert.ok(
+      (data.undone as string[]).includes('removed the latency toxic latency_downstream on proxy halt_event'),
+      JSON.stringify(data.undone),
+    );
+    assert.deepEqual(data.failed, []);
+    assert.equal(typeof data.durationMs, 'number');
+    assert.equal(data.proxy, undefined);
+    await api('DELETE', '/proxies/halt_event');
+  });
+
   test('POST /halt resumes a paused process left in the ledger, and stops a timed pause that still runs', async () => {
     const sleepers = [spawn('sleep', ['600']), spawn('sleep', ['600'])];
     after(() => {

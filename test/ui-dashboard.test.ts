@@ -680,3 +680,27 @@ describe('a server restart under an open page', () => {
     }
   });
 });
+
+// Last: a halt removes every toxic of the harness, which the tests above rely on.
+describe('halt seen by a page that did not ask for it', () => {
+  test('a halt from elsewhere (the CLI, another tab) shows in the timeline with what it undid', async () => {
+    await createProxy(harness, 'halted_web', echo.address);
+    const added = await harness.api('POST', '/proxies/halted_web/toxics', {
+      name: 'slow',
+      type: 'latency',
+      attributes: { latency: 1000 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const page = await openDashboard();
+    assert.equal((await harness.api('POST', '/halt', { reason: 'from another tab' })).status, 200);
+    const halt = page.locator('.event[data-type="halt"] .what');
+    await halt.first().waitFor({ timeout: 30_000 });
+    assert.match(
+      (await halt.first().textContent()) ?? '',
+      /^halted in \d+ ms \(POST \/halt from 127\.0\.0\.1: from another tab\): undid .*removed the latency toxic slow on proxy halted_web/,
+    );
+    await page.close();
+    assert.equal((await harness.api('DELETE', '/proxies/halted_web')).status, 204);
+    assert.deepEqual(pageProblems, []);
+  });
+});

@@ -2,7 +2,13 @@ import { Command } from 'commander';
 import { integer } from './integer-option.js';
 import type { FaultlineClient, ServerEvent } from '../client/index.js';
 import { FaultlineApiError } from '../client/errors.js';
-import { connectionNoun, type EngineEvent, engineEventTypes, unknownEventTypes } from '../model/events.js';
+import {
+  connectionNoun,
+  type EngineEvent,
+  engineEventTypes,
+  haltSummary,
+  unknownEventTypes,
+} from '../model/events.js';
 import { whenStdoutCloses } from './closed-output.js';
 import { clientFor, out, UsageError, withServerUrl } from './context.js';
 import { safe, safeJson } from './terminal-text.js';
@@ -95,8 +101,9 @@ function checkTypes(given: string, types: string[]): void {
 
 /** One readable line: time, type, proxy, then what happened; nothing from the server printed raw. */
 export function describe({ time, data: event }: ServerEvent): string {
-  const proxy =
-    typeof event.proxy === 'string' ? event.proxy : (event.proxy as { name?: unknown } | undefined)?.name;
+  // A server's own notice (events.lost) and a halt name no proxy; another server's event may have any shape.
+  const named = (event as { proxy?: unknown }).proxy;
+  const proxy = typeof named === 'string' ? named : ((named as { name?: unknown } | undefined)?.name ?? '');
   let what: string | undefined;
   try {
     // The server's own notice (events.lost) carries its sentence.
@@ -153,6 +160,8 @@ function detail(event: EngineEvent): string | undefined {
         : `${event.method} ${event.path} → ${event.status}: upstream ${event.upstream} failed (${event.error})`;
     case 'protocol.mismatch':
       return `connection #${event.connection} from ${event.client} sent ${event.received}${event.detail === undefined ? '' : ` (${event.detail})`}, which this proxy does not speak → ${event.answer}`;
+    case 'halt':
+      return haltSummary(event);
     case 'tls.failed':
       return `TLS handshake with the ${event.side === 'client' ? `client ${event.client}` : 'upstream'} failed: ${event.code} (${event.error})`;
   }

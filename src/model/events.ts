@@ -110,7 +110,20 @@ export type EngineEvent =
       /** The request line, or the first bytes in hex. */
       detail?: string;
       answer: string;
-    };
+    }
+  | HaltEvent;
+
+/**
+ * POST /halt has finished: why (who asked, and their reason), each fault it stopped and each it
+ * could not, as its answer lists them. It names no proxy: it reaches every one.
+ */
+export interface HaltEvent {
+  type: 'halt';
+  reason: string;
+  undone: string[];
+  failed: string[];
+  durationMs: number;
+}
 
 /** What a connection spoke that its proxy does not: a protocol.mismatch event's `received`. */
 export type MismatchedProtocol = 'HTTP/1.x' | 'HTTP/2' | 'TLS' | 'unknown';
@@ -133,6 +146,7 @@ export const engineEventTypes = [
   'http.fault',
   'http.upstream_failed',
   'protocol.mismatch',
+  'halt',
 ] as const satisfies readonly EngineEventType[];
 
 /** Fails to compile while an event type is missing from the list above. */
@@ -147,6 +161,19 @@ export function typeMatches(type: string, prefix: string): boolean {
 /** The entries of a `types` filter that no event type can pass, so they would show nothing. */
 export function unknownEventTypes(prefixes: readonly string[]): string[] {
   return prefixes.filter((prefix) => !engineEventTypes.some((type) => typeMatches(type, prefix)));
+}
+
+/** One line for a halt event: who asked and why, then what it undid and what it could not. */
+export function haltSummary(event: Pick<HaltEvent, 'reason' | 'undone' | 'failed' | 'durationMs'>): string {
+  const undone = event.undone.length === 0 ? 'nothing was left to undo' : `undid ${event.undone.join('; ')}`;
+  const failed = event.failed.length === 0 ? '' : `; could not undo ${event.failed.join('; ')}`;
+  return `halted in ${event.durationMs} ms (${event.reason}): ${undone}${failed}`;
+}
+
+/** The proxy an event is about; none for a halt, which reaches every proxy. */
+export function eventProxyName(event: EngineEvent): string | undefined {
+  if (!('proxy' in event)) return undefined;
+  return typeof event.proxy === 'string' ? event.proxy : event.proxy.name;
 }
 
 /** What an event calls its connection: a udp proxy's connections are flows, and its events say so. */

@@ -202,6 +202,8 @@ export function createControlServer(options: ControlServerOptions): ControlServe
 }
 
 function logEvent(log: Logger, event: EngineEvent): void {
+  // The halt route logs its own line, with every item.
+  if (event.type === 'halt') return;
   const level =
     event.type.startsWith('connection.') || event.type === 'toxic.fired' || event.type === 'http.fault'
       ? 'debug'

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultlineError } from '../model/errors.js';
-import { engineEventTypes, typeMatches, unknownEventTypes } from '../model/events.js';
+import { engineEventTypes, eventProxyName, typeMatches, unknownEventTypes } from '../model/events.js';
 import type { EngineEvent, EventBus } from '../proxy/events.js';
 
 export interface StampedEvent {
@@ -169,7 +169,8 @@ function matcher({ types, proxy }: EventQuery): (event: EngineEvent) => boolean 
   return (event) => {
     if (types && !types.some((prefix) => typeMatches(event.type, prefix))) return false;
     if (proxy === undefined) return true;
-    const name = typeof event.proxy === 'string' ? event.proxy : event.proxy.name;
-    return name === proxy;
+    // A halt reaches every proxy: a stream that follows one proxy shows it too.
+    const name = eventProxyName(event);
+    return name === undefined || name === proxy;
   };
 }

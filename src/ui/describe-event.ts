@@ -1,4 +1,4 @@
-import { connectionNoun } from '../model/events.js';
+import { connectionNoun, type HaltEvent, haltSummary } from '../model/events.js';
 import type { ToxicJson } from '../model/wire.js';
 import { proxyNameOf, type ServerEvent } from './events.js';
 
@@ -35,7 +35,7 @@ export function describeEvent(event: ServerEvent): string {
     case 'proxy.deleted': {
       const summary = event.proxy;
       const verb = event.type.slice('proxy.'.length);
-      if (typeof summary === 'string') return `${summary} ${verb}`;
+      if (summary === undefined || typeof summary === 'string') return `${summary ?? proxy} ${verb}`;
       return `${proxy} ${verb}: ${summary.listen} → ${summary.upstream}${summary.protocol ? ` (${summary.protocol})` : ''}, ${summary.enabled ? 'enabled' : 'disabled'}`;
     }
     case 'connection.opened':
@@ -63,6 +63,8 @@ export function describeEvent(event: ServerEvent): string {
       return event.cut === true
         ? `${proxy}: ${field('method')} ${field('path')} → ${field('status')} cut after ${field('bodyBytes')} bytes of the body: ${field('error')}`
         : `${proxy}: ${field('method')} ${field('path')} → ${field('status')}, the upstream ${field('upstream')} failed: ${field('error')}`;
+    case 'halt':
+      return haltSummary(event as unknown as HaltEvent);
     case 'protocol.mismatch':
       return `${proxy}: connection #${field('connection')} from ${field('client')} sent ${field('received')}${event.detail === undefined ? '' : ` (${field('detail')})`}, which this proxy does not speak → ${field('answer')}`;
     default:

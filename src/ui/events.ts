@@ -7,7 +7,8 @@ export interface ServerEvent {
   id: number;
   time: string;
   type: string;
-  proxy: string | ProxySummary;
+  /** None on a halt, which reaches every proxy. */
+  proxy?: string | ProxySummary;
   [field: string]: unknown;
 }
 
@@ -86,5 +87,6 @@ export function followEvents(
 }
 
 export function proxyNameOf(event: ServerEvent): string {
+  if (event.proxy === undefined) return '';
   return typeof event.proxy === 'string' ? event.proxy : event.proxy.name;
 }

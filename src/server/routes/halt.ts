@@ -93,7 +93,15 @@ export function haltRoutes(dependencies: HaltDependencies): Route[] {
             });
           }
         }
-        logHalt(log, reason, outcome, performance.now() - started);
+        const durationMs = Math.round(performance.now() - started);
+        logHalt(log, reason, outcome, durationMs);
+        engine.events.emit({
+          type: 'halt',
+          reason,
+          undone: outcome.undone.map((item) => item.what),
+          failed: outcome.failed.map((item) => item.what),
+          durationMs,
+        });
         sendJson(response, 200, outcome);
       },
     },
