@@ -117,20 +117,22 @@ export function parseWith<T>(schema: $ZodType<T>, value: unknown, where: string,
     });
   }
   const received = `, received ${describeValue(issue.input)}`;
+  // zod's own "received string" says less than the value itself, which follows.
+  const message = issue.message.replace(/, received [a-z]+$/, '');
   const goType = go?.fields[path];
   if (go && goType && issue.code === 'invalid_type') {
     throw new FaultlineError(
       'FAULTLINE_ERR_INVALID_FIELD',
       goFieldError(issue.input, go.struct, path, goType),
       {
-        hint: `invalid ${path} in ${where}: ${issue.message}${received}`,
+        hint: `invalid ${path} in ${where}: ${message}${received}`,
       },
     );
   }
   const code =
     issue.code === 'unrecognized_keys' ? 'FAULTLINE_ERR_UNKNOWN_FIELD' : 'FAULTLINE_ERR_INVALID_FIELD';
   throw new FaultlineError(code, `invalid ${path || 'value'} in ${where}`, {
-    hint: `${issue.message}${received}`,
+    hint: `${message}${received}`,
   });
 }
 
