@@ -119,15 +119,15 @@ describe("toxiproxy-cli's commands, names and output", () => {
     assert.equal((await run(['ls', '--names'], { TOXIPROXY_URL: harness.url })).code, 0);
   });
 
-  test('--help of every command, down to each subcommand, ends with an example', async () => {
+  test('--help of every command, groups and each subcommand, ends with an example', async () => {
     const root = new Command('faultline');
     for (const entry of commandTable) root.addCommand(await entry.load(() => root));
-    const leaves = (command: Command): Command[] =>
-      command.commands.length === 0 ? [command] : command.commands.flatMap(leaves);
+    const below = (command: Command): Command[] =>
+      command.commands.flatMap((child) => [child, ...below(child)]);
     const missing: string[] = [];
     const raw: string[] = [];
     let checked = 0;
-    for (const leaf of leaves(root)) {
+    for (const leaf of below(root)) {
       let help = '';
       leaf.configureOutput({ writeOut: (text) => (help += text) });
       leaf.outputHelp();

@@ -116,6 +116,30 @@ const chaostoxi = (name: string, func: string, args: object = { proxy_name: 'db'
 const addPre = (harness: Harness) =>
   harness.api('POST', '/proxies/db/toxics', { name: 'pre', type: 'latency', attributes: { latency: 7 } });
 
+describe('a change that changes nothing is no fault', () => {
+  test('enabling an enabled proxy and updating a toxic to what it was record nothing', async () => {
+    const sameLatency = {
+      type: 'action',
+      name: 'same latency',
+      provider: {
+        type: 'faultline',
+        module: 'toxics',
+        func: 'update',
+        arguments: { proxy: 'db', name: 'pre', attributes: { latency: 7 } },
+      },
+    };
+    const { run, ledgerDir, journalPath } = await runExperiment(
+      [toggle('enable', 'enable')],
+      [sameLatency],
+      addPre,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /may still be in place/);
+    assert.equal('faults_left' in JSON.parse(readFileSync(journalPath, 'utf8')), false);
+    assert.deepEqual(readdirSync(ledgerDir), []);
+  });
+});
+
 describe('a proxy the run deletes is an outage the ledger records', () => {
   test("rollback creates it again as it was before the run: its own toxics, not the run's", async () => {
     const { run, ledgerDir, harness, proxy } = await runExperiment(

@@ -16,6 +16,19 @@ const withHypothesis = (probes: unknown[]) => ({
 /** Chaos Toolkit's validation messages, checked in its order (spec §8). */
 const cases: Array<[string, unknown, string | RegExp]> = [
   ['empty', {}, 'an empty experiment is not an experiment'],
+  ['empty file', null, 'an empty experiment is not an experiment'],
+  ['empty list', [], 'an empty experiment is not an experiment'],
+  [
+    'a text, not a mapping',
+    'upstream GET /e.json',
+    'an experiment is a mapping of keys (title, description, method, ...); this one is the text "upstream GET /e.json"',
+  ],
+  [
+    'a list, not a mapping',
+    [{ title: 't' }],
+    'an experiment is a mapping of keys (title, description, method, ...); this one is a list of 1 item',
+  ],
+  ['a number, not a mapping', 42, /; this one is the number 42$/],
   ['no title', { description: 'd', method: [] }, 'experiment requires a title'],
   ['no description', { title: 't', method: [] }, 'experiment requires a description'],
   ['bad tag', { ...base, tags: ['ok', ''] }, 'experiment tags must be a non-empty string'],

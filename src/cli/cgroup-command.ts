@@ -119,6 +119,7 @@ export function cgroupCommand(): Command {
 
   return new Command('cgroup')
     .description('cgroup limits on processes (v1 or v2, detected): CPU quota, memory limit, pids')
+    .addHelpText('after', example("faultline cgroup limit neighbour --match 'stress' --cpu 50 --for 60"))
     .addCommand(create)
     .addCommand(limit)
     .addCommand(stats)

@@ -60,6 +60,7 @@ export function etcdCommand(): Command {
     });
   return new Command('etcd')
     .description('etcd probes: member status and a lost-write checker')
+    .addHelpText('after', example('faultline etcd status --endpoints http://127.0.0.1:2379'))
     .addCommand(status)
     .addCommand(writer);
 }

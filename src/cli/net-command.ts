@@ -133,6 +133,10 @@ export function netCommand(): Command {
 
   return new Command('net')
     .description('network faults below the proxy: namespaces joined by veth pairs, partitions, tbf limits')
+    .addHelpText(
+      'after',
+      example('faultline net create lab --hosts a,b,c && faultline net partition lab a b --for 30'),
+    )
     .addCommand(create)
     .addCommand(show)
     .addCommand(partition)

@@ -73,6 +73,7 @@ function stressSubcommand(kind: 'cpu' | 'memory' | 'disk' | 'io', description: s
 export function stressCommand(): Command {
   return new Command('stress')
     .description('CPU, memory, disk and I/O stress, in a separate process that ends by itself')
+    .addHelpText('after', example('faultline stress cpu --workers 2 --percent 80 -t 30'))
     .addCommand(
       stressSubcommand(
         'cpu',

@@ -272,6 +272,7 @@ export function processCommand(): Command {
 
   return new Command('process')
     .description('process faults')
+    .addHelpText('after', example('faultline process kill --pidfile api.pid --expect 1 --signal SIGTERM'))
     .addCommand(kill)
     .addCommand(pause)
     .addCommand(resume);
@@ -419,7 +420,14 @@ export function syscallCommand(): Command {
         });
       },
     );
-  return new Command('syscall').description('system call faults').addCommand(inject).addCommand(attach);
+  return new Command('syscall')
+    .description('system call faults')
+    .addHelpText(
+      'after',
+      example('faultline syscall attach --port 8080 --syscall write --error EIO --when 1+2 --for 30'),
+    )
+    .addCommand(inject)
+    .addCommand(attach);
 }
 
 /** What was done to each injected call, as the report says it. */

@@ -192,11 +192,9 @@ export function readLedger(path: string): LeftLedger {
       entries.push(parseLine(ledgerEntrySchema, value, path, index + 2));
     }
   });
-  const running =
-    header.pid !== process.pid &&
-    (header.startTime === null
-      ? identify(header.pid) !== undefined
-      : isStillRunning({ pid: header.pid, startTime: header.startTime }));
+  const runner =
+    header.startTime === null ? identify(header.pid) : { pid: header.pid, startTime: header.startTime };
+  const running = header.pid !== process.pid && runner !== undefined && isStillRunning(runner);
   return { path, header, entries: entries.filter((entry) => !settled.has(entry.seq)), running };
 }
 

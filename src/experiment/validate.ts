@@ -52,9 +52,13 @@ export async function validateExperiment(
   baseDirectory: string,
   options: ValidateOptions = {},
 ): Promise<Experiment> {
-  if (!isObject(value) || Object.keys(value).length === 0) {
-    throw new InvalidExperiment('an empty experiment is not an experiment');
-  }
+  // chaoslib's `if not experiment`: null, {}, [], "" and 0 are empty; any other non-mapping
+  // crashes chaos, and is named here.
+  if (isEmptyToPython(value)) throw new InvalidExperiment('an empty experiment is not an experiment');
+  if (!isObject(value))
+    throw new InvalidExperiment(
+      `an experiment is a mapping of keys (title, description, method, ...); this one is ${describeNonMapping(value)}`,
+    );
   const warn = options.warn ?? (() => undefined);
   const errors: InvalidExperiment[] = [];
   const check = async (rule: () => void | Promise<void>): Promise<boolean> => {
@@ -361,4 +365,18 @@ function asObject(value: Json | undefined): JsonObject | undefined {
 function pythonRepr(value: Json | undefined): string {
   if (value === null || value === undefined) return 'None';
   return JSON.stringify(value);
+}
+
+function isEmptyToPython(value: unknown): boolean {
+  if (value === null || value === undefined || value === '' || value === 0 || value === false) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isObject(value) && Object.keys(value).length === 0;
+}
+
+function describeNonMapping(value: unknown): string {
+  if (Array.isArray(value)) return `a list of ${value.length} item${value.length === 1 ? '' : 's'}`;
+  if (typeof value === 'string')
+    return `the text ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`;
+  if (typeof value === 'number') return `the number ${value}`;
+  return `the value ${JSON.stringify(value)}`;
 }

@@ -173,8 +173,10 @@ export function processState(pid: number): string | undefined {
   return statFieldsAfterCommand(pid)?.[0];
 }
 
+/** A zombie (ended, not yet reaped by its parent) is not running: it holds no fault and does nothing. */
 export function isStillRunning(identity: ProcessIdentity): boolean {
-  return startTimeOf(identity.pid) === identity.startTime;
+  const fields = statFieldsAfterCommand(identity.pid);
+  return fields !== undefined && fields[0] !== 'Z' && fields[19] === identity.startTime;
 }
 
 /** Field 22 of /proc/PID/stat, in clock ticks since boot. */

@@ -288,15 +288,16 @@ function recordChange(
   const first = context.ledger
     .live()
     .find((entry) => entry.server === server && !isSystemUndo(entry.undo) && same(entry.undo));
+  const isNow = (state: Record<string, unknown>) =>
+    Object.entries(state).every(([key, value]) => JSON.stringify(change.now[key]) === JSON.stringify(value));
   if (!first) {
-    context.ledger.record({ server, description: change.description, undo: change.undo });
+    // Enabling an enabled proxy, or setting a toxic to what it was, changed nothing: no fault.
+    if (!isNow(change.undo.body as Record<string, unknown>))
+      context.ledger.record({ server, description: change.description, undo: change.undo });
     return;
   }
-  const original = (first.undo as ChangeUndo).body as Record<string, unknown>;
-  const restored = Object.entries(original).every(
-    ([key, value]) => JSON.stringify(change.now[key]) === JSON.stringify(value),
-  );
-  if (restored) settleProxyFaults(context, server, same);
+  if (isNow((first.undo as ChangeUndo).body as Record<string, unknown>))
+    settleProxyFaults(context, server, same);
 }
 
 /** chaostoolkit-toxiproxy writes the chosen port to the configuration and to <name>_PORT. */

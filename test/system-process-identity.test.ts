@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, test } from 'node:test';
+import { identify, isStillRunning, processState } from '../src/system/processes.js';
+import { waitFor } from './helpers.js';
+
+describe('process identity', () => {
+  test('a killed process its parent has not reaped yet (a zombie) is not still running', async () => {
+    // `sleep 0` ends at once; the shell then becomes `sleep 30`, which never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
+      const zombie = Number(line.toString().trim());
+      await waitFor(() => processState(zombie) === 'Z', `pid ${zombie} to be a zombie`);
+      const identity = identify(zombie);
+      assert.ok(identity, 'a zombie still has its /proc entry and start time');
+      assert.equal(isStillRunning(identity), false);
+      assert.equal(isStillRunning(identify(parent.pid!)!), true, 'its parent runs');
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+});
