@@ -19,6 +19,12 @@ export interface EventStream {
 
 const HISTORY = 1000;
 const HEARTBEAT_MS = 15_000;
+/**
+ * What one subscriber may leave unread before it is dropped: a client that stops reading (a
+ * suspended `curl -N`, a frozen tab) would otherwise hold every later event in the server's
+ * memory. Dropped, it reconnects with Last-Event-ID and is told with `events.lost` what it lost.
+ */
+export const MAX_UNREAD_EVENT_BYTES = 1024 * 1024;
 
 /**
  * Filters: `?types=toxic.fired,proxy` keeps events whose type equals or starts with a listed
@@ -96,7 +102,16 @@ export function createEventStream(bus: EventBus, proxyNames: () => string[]): Ev
         const after = query.lastSeen >= nextId ? 0 : query.lastSeen;
         for (const stamped of history) if (stamped.id > after) send(stamped);
       }
-      const client = { send, ping: () => response.write(': keep-alive\n\n') };
+      // The replay above is bounded by the history; what comes live is not, unless it is read.
+      const live = (write: () => void) => {
+        if (response.destroyed) return;
+        write();
+        if (response.writableLength > MAX_UNREAD_EVENT_BYTES) response.destroy();
+      };
+      const client = {
+        send: (stamped: StampedEvent) => live(() => send(stamped)),
+        ping: () => live(() => response.write(': keep-alive\n\n')),
+      };
       clients.add(client);
       const stop = () => clients.delete(client);
       request.once('close', stop);
