@@ -19,7 +19,14 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
   const handler = new Http1Handler(proxy, clients, randoms);
   // No keep-alive timeout: like a tcp proxy, the proxy leaves idle connections to the client (a
   // timeout would need a timer per connection, and node would announce one it cannot keep here).
-  const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 0 }, handler.handle);
+  const server = http.createServer(
+    {
+      requestTimeout: 0,
+      keepAliveTimeout: 0,
+      headersTimeout: proxy.environment.limits.clientHeadersTimeoutMs,
+    },
+    handler.handle,
+  );
   // With a listener, node leaves `Expect: 100-continue` to the proxy instead of answering 100 itself.
   server.on('checkContinue', handler.handleExpectingContinue);
   server.on('upgrade', (request: http.IncomingMessage, socket, head: Buffer) =>
