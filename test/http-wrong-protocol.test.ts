@@ -10,6 +10,7 @@ import { describe as describeEvent } from '../src/cli/watch-command.js';
 import type { EngineEvent } from '../src/model/events.js';
 import { readFirstBytes } from '../src/proxy/first-bytes.js';
 import { http1Opening, http2Opening } from '../src/proxy/http/opening.js';
+import { shownRequestLine } from '../src/proxy/http/report.js';
 import { MemorySocket } from '../src/proxy/memory-socket.js';
 import { connect, createProxy, readAll, startHarness, waitFor } from './helpers.js';
 import { collectEvents, h2get, startHttpUpstream } from './http-helpers.js';
@@ -98,6 +99,20 @@ describe('HTTP/1.x sent to an http2 proxy', () => {
     assert.match(reply, /^HTTP\/1\.1 505 HTTP Version Not Supported\r\n/);
     await waitFor(() => mismatches('h2sliced').length === 1, 'the protocol.mismatch event');
     assert.equal(mismatches('h2sliced')[0]?.detail, 'POST /orders/7 HTTP/1.0');
+  });
+
+  it("a request line's query, which may carry a credential, reaches no event or log: it shows as ?…", async () => {
+    const proxy = await createProxy(harness, 'h2query', h2address, { protocol: 'http2' });
+    const reply = await exchangeRaw(
+      proxy.port,
+      'GET /login?access_token=s3cr3t&x=1 HTTP/1.1\r\nhost: x\r\n\r\n',
+    );
+    assert.match(reply, /^HTTP\/1\.1 505 /);
+    await waitFor(() => mismatches('h2query').length === 1, 'the protocol.mismatch event');
+    assert.equal(mismatches('h2query')[0]?.detail, 'GET /login?… HTTP/1.1');
+    assert.equal(shownRequestLine('GET /?a HTTP/1.1'), 'GET /?… HTTP/1.1');
+    assert.equal(shownRequestLine('OPTIONS * HTTP/1.0'), 'OPTIONS * HTTP/1.0');
+    assert.equal(shownRequestLine('GET http://h/p?k=v HTTP/1.1'), 'GET http://h/p?… HTTP/1.1');
   });
 
   it('a TLS handshake or bytes that are no HTTP close the connection with an event; a port check is no mismatch', async () => {

@@ -5,7 +5,13 @@ import { monotonicNow } from '../monotonic-now.js';
 import type { ServedConnection } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
 import { doneParsing, MessageParser, METHOD_CONNECT, METHOD_HEAD, Stop } from './llhttp.js';
-import { answerCut, reportUpstreamFailure, upstreamFailure, isResponseTimeout } from './report.js';
+import {
+  answerCut,
+  isResponseTimeout,
+  reportUpstreamFailure,
+  shownRequestLine,
+  upstreamFailure,
+} from './report.js';
 import {
   byteLength,
   ClosedError,
@@ -429,7 +435,7 @@ export class PassThrough {
       connection: this.connection.id,
       client: this.connection.client,
       received: 'unknown',
-      detail: `the body of ${head === undefined ? 'a request' : requestLine(head)} is not HTTP/1.1 (${reason})`,
+      detail: `the body of ${head === undefined ? 'a request' : shownRequestLine(requestLine(head))} is not HTTP/1.1 (${reason})`,
       answer: 'the connection is reset, the upstream connection too',
     });
     this.upstream?.resetAndDestroy();
