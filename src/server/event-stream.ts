@@ -25,6 +25,8 @@ const HEARTBEAT_MS = 15_000;
  * memory. Dropped, it reconnects with Last-Event-ID and is told with `events.lost` what it lost.
  */
 export const MAX_UNREAD_EVENT_BYTES = 1024 * 1024;
+/** Subscribers at once: with the cap above, what all of them may hold stays bounded (100 MiB). */
+export const MAX_EVENT_SUBSCRIBERS = 100;
 
 /**
  * Filters: `?types=toxic.fired,proxy` keeps events whose type equals or starts with a listed
@@ -70,6 +72,11 @@ export function createEventStream(bus: EventBus, proxyNames: () => string[]): Ev
   return {
     serve(request, response) {
       const query = readQuery(request);
+      if (clients.size >= MAX_EVENT_SUBSCRIBERS) {
+        throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many event subscribers', {
+          hint: `${MAX_EVENT_SUBSCRIBERS} clients already follow /events on this server; close one (a dashboard tab, a faultline watch) and try again`,
+        });
+      }
       const unknownProxy = query.proxy !== undefined && !proxyNames().includes(query.proxy);
       response.writeHead(200, {
         'Content-Type': 'text/event-stream',
