@@ -59,11 +59,16 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
       open.add(serverEnd);
       serverEnd.once('close', () => open.delete(serverEnd));
       // node:http would read the HTTP/2 preface as a bad request, in silence: the first bytes decide.
-      readFirstBytes(serverEnd, http1Opening, (opening) => {
-        if (opening === 'http2') return refuser.refuse(serverEnd, connection);
-        if (!passThroughs.serve(serverEnd, connection)) server.emit('connection', serverEnd);
-        serverEnd.resume();
-      });
+      readFirstBytes(
+        serverEnd,
+        http1Opening,
+        (opening) => {
+          if (opening === 'http2') return refuser.refuse(serverEnd, connection);
+          if (!passThroughs.serve(serverEnd, connection)) server.emit('connection', serverEnd);
+          serverEnd.resume();
+        },
+        proxy.environment.limits.clientHeadersTimeoutMs,
+      );
       return linkEnd;
     },
     upstreamChanged: () => handler.upstreamChanged(),
