@@ -378,3 +378,24 @@ describe('http proxy pass-through: bytes cut anywhere', () => {
     mixed.close();
   });
 });
+
+describe('a client that never finishes a request head (slowloris)', () => {
+  it('gets a 408 and the connection closes after the headers timeout, as on the full path', async () => {
+    const strict = await startHarness({ seed: 5, limits: { clientHeadersTimeoutMs: 200 } });
+    const slow = await createProxy(strict, 'slow', upstream.address, { protocol: 'http' });
+    const socket = await open(slow.port);
+    // One whole request first: the connection is a pass-through, and answers it as usual.
+    socket.write('GET /first HTTP/1.1\r\nhost: x\r\n\r\n');
+    await readUntil(socket, (text) => /^HTTP\/1\.1 200 [^]*\r\n\r\n/.test(text));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += String(chunk)));
+    const closed = once(socket, 'close');
+    socket.write('GET /never-finished HTTP/1.1\r\nhost: x\r\nx-a: ');
+    // A byte now and then, as slowloris sends, keeps nothing open past the timeout.
+    const drip = setInterval(() => socket.write('a'), 50);
+    await closed;
+    clearInterval(drip);
+    assert.match(answer, /HTTP\/1\.1 408 Request Timeout\r\n/);
+    assert.ok(!upstream.seen.some((request) => request.url === '/never-finished'));
+  });
+});

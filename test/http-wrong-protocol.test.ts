@@ -10,6 +10,7 @@ import { describe as describeEvent } from '../src/cli/watch-command.js';
 import type { EngineEvent } from '../src/model/events.js';
 import { readFirstBytes } from '../src/proxy/first-bytes.js';
 import { http1Opening, http2Opening } from '../src/proxy/http/opening.js';
+import { shownRequestLine } from '../src/proxy/http/report.js';
 import { MemorySocket } from '../src/proxy/memory-socket.js';
 import { connect, createProxy, readAll, startHarness, waitFor } from './helpers.js';
 import { collectEvents, h2get, startHttpUpstream } from './http-helpers.js';
@@ -20,6 +21,9 @@ import { collectEvents, h2get, startHttpUpstream } from './http-helpers.js';
 const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
 const harness = await startHarness({ seed: 5 });
 const events = collectEvents(harness);
+/** A server whose clients have 200 ms, not 60 s, to say what they speak. */
+const patient = await startHarness({ seed: 5, limits: { clientHeadersTimeoutMs: 200 } });
+const patientEvents = collectEvents(patient);
 
 const h2upstream = http2.createServer();
 h2upstream.on('stream', (stream, headers) => {
@@ -98,6 +102,20 @@ describe('HTTP/1.x sent to an http2 proxy', () => {
     assert.match(reply, /^HTTP\/1\.1 505 HTTP Version Not Supported\r\n/);
     await waitFor(() => mismatches('h2sliced').length === 1, 'the protocol.mismatch event');
     assert.equal(mismatches('h2sliced')[0]?.detail, 'POST /orders/7 HTTP/1.0');
+  });
+
+  it("a request line's query, which may carry a credential, reaches no event or log: it shows as ?…", async () => {
+    const proxy = await createProxy(harness, 'h2query', h2address, { protocol: 'http2' });
+    const reply = await exchangeRaw(
+      proxy.port,
+      'GET /login?access_token=s3cr3t&x=1 HTTP/1.1\r\nhost: x\r\n\r\n',
+    );
+    assert.match(reply, /^HTTP\/1\.1 505 /);
+    await waitFor(() => mismatches('h2query').length === 1, 'the protocol.mismatch event');
+    assert.equal(mismatches('h2query')[0]?.detail, 'GET /login?… HTTP/1.1');
+    assert.equal(shownRequestLine('GET /?a HTTP/1.1'), 'GET /?… HTTP/1.1');
+    assert.equal(shownRequestLine('OPTIONS * HTTP/1.0'), 'OPTIONS * HTTP/1.0');
+    assert.equal(shownRequestLine('GET http://h/p?k=v HTTP/1.1'), 'GET http://h/p?… HTTP/1.1');
   });
 
   it('a TLS handshake or bytes that are no HTTP close the connection with an event; a port check is no mismatch', async () => {
@@ -243,5 +261,42 @@ describe('the first bytes of a connection', () => {
     assert.equal(of('PRI * HTTP/2', true), 'http1');
     assert.equal(of('PRIX'), 'http1');
     assert.equal(of('GET / HTTP/1.1\r\n'), 'http1');
+  });
+});
+
+describe('first bytes that never decide what a connection speaks (slowloris)', () => {
+  /** Sends `first`, then `drip` every 50 ms until the proxy closes the connection; what came back. */
+  async function dripUntilClosed(port: number, first: string, drip: string): Promise<string> {
+    const socket = await connect(port);
+    const reply = readAll(socket);
+    socket.write(first);
+    const dripping = drip === '' ? undefined : setInterval(() => socket.write(drip), 50);
+    try {
+      return (await reply).toString('latin1');
+    } finally {
+      clearInterval(dripping);
+    }
+  }
+
+  it('an http2 proxy: a request line that grows a byte at a time is closed after the headers timeout, with an event', async () => {
+    const proxy = await createProxy(patient, 'h2drip', h2address, { protocol: 'http2' });
+    assert.equal(await dripUntilClosed(proxy.port, 'GET /', 'a'), '');
+    await waitFor(
+      () => patientEvents.some((event) => event.type === 'protocol.mismatch' && event.proxy === 'h2drip'),
+      'the protocol.mismatch event',
+    );
+  });
+
+  it('an http2 proxy: half a preface is closed after the headers timeout', async () => {
+    const proxy = await createProxy(patient, 'h2half', h2address, { protocol: 'http2' });
+    assert.equal(await dripUntilClosed(proxy.port, PREFACE.slice(0, 16), ''), '');
+  });
+
+  it('an http proxy: half a preface is read as HTTP/1.1 after the headers timeout, an unfinished head: 408', async () => {
+    const proxy = await createProxy(patient, 'h1half', h1upstream.address, { protocol: 'http' });
+    assert.match(
+      await dripUntilClosed(proxy.port, PREFACE.slice(0, 16), ''),
+      /^HTTP\/1\.1 408 Request Timeout\r\n/,
+    );
   });
 });

@@ -48,6 +48,19 @@ test('a CA directory another user could replace is refused, and the message says
   );
 });
 
+test('a CA key other users may read is refused, saying how to fix it', async () => {
+  const readable = join(home, 'readable');
+  await openLocalCa(readable);
+  chmodSync(join(readable, 'ca-key.pem'), 0o640);
+  await assert.rejects(
+    openLocalCa(readable),
+    (error: Error) =>
+      error.name === 'UnsafeFile' && /other users may read it \(mode 0640\).*chmod 600/.test(error.message),
+  );
+  chmodSync(join(readable, 'ca-key.pem'), 0o600);
+  await openLocalCa(readable);
+});
+
 test('a certificate it issues is trusted by curl --cacert and Node for the names it was issued for', async (t) => {
   const ca = await openLocalCa(directory);
   const { cert, key } = await ca.issue(['127.0.0.1', 'localhost']);

@@ -11,12 +11,22 @@ export interface BrowserProxyOptions {
   script: string;
 }
 
+/**
+ * The largest HTML page the proxy reads, before and after decoding: it holds a page whole to add
+ * the script, and a page (or a small gzip that inflates) past it must not exhaust its memory.
+ */
+export const MAX_PAGE_BYTES = 64 * 1024 * 1024;
+const bounded = { maxOutputLength: MAX_PAGE_BYTES };
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+const brotli = promisify(zlib.brotliDecompress);
 const decoders: Record<string, (body: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(zlib.gunzip),
-  'x-gzip': promisify(zlib.gunzip),
-  deflate: promisify(zlib.inflate),
-  br: promisify(zlib.brotliDecompress),
+  gzip: (body) => gunzip(body, bounded),
+  'x-gzip': (body) => gunzip(body, bounded),
+  deflate: (body) => inflate(body, bounded),
+  br: (body) => brotli(body, bounded),
 };
+const tooLarge = `the page is over ${MAX_PAGE_BYTES / 1024 / 1024} MiB, the most the proxy reads whole to add its script`;
 
 /**
  * Serves an app through a proxy that adds the fault script to its HTML pages, so a page gets
@@ -52,11 +62,24 @@ function forward(request: IncomingMessage, response: ServerResponse, target: URL
         return;
       }
       const chunks: Buffer[] = [];
-      reply.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      reply.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_PAGE_BYTES) return void chunks.push(chunk);
+        reply.destroy();
+        chunks.length = 0;
+        fail(response, `cannot add the script to ${target.origin}${request.url ?? ''}: ${tooLarge}`);
+      });
       reply.on('end', () => {
         decode(Buffer.concat(chunks), reply.headers['content-encoding']).then(
           (body) => sendPage(response, status, reply, body, page),
-          (error: Error) => fail(response, `cannot decode the page from ${target.origin}: ${error.message}`),
+          (error: NodeJS.ErrnoException) =>
+            fail(
+              response,
+              error.code === 'ERR_BUFFER_TOO_LARGE'
+                ? `cannot add the script to ${target.origin}${request.url ?? ''}: ${tooLarge} (once decoded)`
+                : `cannot decode the page from ${target.origin}: ${error.message}`,
+            ),
         );
       });
     },

@@ -314,7 +314,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     // The journal says so as well, so a report read later does not show a clean run.
     const live = ledger.live();
     if (live.length > 0) journal.faults_left = live.map((entry) => mask.text(describeEntry(entry)));
-    await writePrivateFile(flags.journalPath, `${JSON.stringify(journal, null, 2)}\n`);
+    await writePrivateFile(flags.journalPath, `${JSON.stringify(journal, null, 2)}\n`, '--journal-path');
     const left = live.length;
     const keep = left > 0 && ledger.path !== undefined && existsSync(ledger.path);
     ledger.close(keep);

@@ -69,7 +69,17 @@ export function resolveToken(
       `--host ${host} is not a loopback address: whoever reaches it could create proxies, add toxics and halt runs. Require a token with --token VALUE (16+ characters from A-Z a-z 0-9 . _ ~ -), FAULTLINE_TOKEN=VALUE, or --token generate (prints one at start); or pass --insecure to serve it without one, knowingly`,
     );
   }
-  return options.token === 'generate' ? generateToken() : options.token;
+  if (options.token === 'generate') return generateToken();
+  if (onCommandLine(options.token))
+    say(
+      '--token VALUE is visible to every local user (ps, /proc/PID/cmdline); set FAULTLINE_TOKEN=VALUE in the environment instead, or use --token generate',
+    );
+  return options.token;
+}
+
+/** Whether the token was written on the command line, rather than read from FAULTLINE_TOKEN. */
+function onCommandLine(token: string): boolean {
+  return process.argv.some((argument) => argument === token || argument === `--token=${token}`);
 }
 
 /**

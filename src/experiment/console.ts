@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { openAppendOnly } from './private-file.js';
 
 /** The runner's console: chaos run's log lines on stderr, and a live progress line on a terminal. */
 export interface RunLog {
@@ -55,9 +56,11 @@ export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr, ve
 
 /** The same log, each line also appended to `path` (chaos's --log-file), without the live progress line. */
 export function withLogFile(log: RunLog, path: string): RunLog {
-  // Synchronous, so the lines written before the CLI's process.exit() are all in the file.
+  // Opened once, refusing a link planted at the path; synchronous appends, so the lines written
+  // before the CLI's process.exit() are all in the file.
+  const fd = openAppendOnly(path, '--log-file');
   const append = (level: string, message: string) =>
-    appendFileSync(path, `[${localTime()} ${level}] ${message}\n`, { mode: 0o600 });
+    appendFileSync(fd, `[${localTime()} ${level}] ${message}\n`);
   return {
     info: (message) => (log.info(message), append('INFO', message)),
     warning: (message) => (log.warning(message), append('WARNING', message)),
@@ -65,7 +68,7 @@ export function withLogFile(log: RunLog, path: string): RunLog {
     critical: (message) => (log.critical(message), append('CRITICAL', message)),
     debug: (message) => (log.debug?.(message), append('DEBUG', message)),
     progress: (label) => log.progress(label),
-    output: (text) => (log.output?.(text), appendFileSync(path, text, { mode: 0o600 })),
+    output: (text) => (log.output?.(text), appendFileSync(fd, text)),
   };
 }
 

@@ -12,9 +12,13 @@ export interface EngineLimits {
   readonly listenAllow: readonly ListenRule[] | undefined;
   /** How long an http proxy waits for the upstream's response headers before it answers 504. */
   readonly upstreamResponseTimeoutMs: number;
+  /** How long a client of an http proxy has to send a request's head (node:http's headersTimeout). */
+  readonly clientHeadersTimeoutMs: number;
 }
 
 export const UPSTREAM_RESPONSE_TIMEOUT_MS = 60_000;
+/** node:http's default headersTimeout, which the full path of an http proxy has always had. */
+export const CLIENT_HEADERS_TIMEOUT_MS = 60_000;
 
 export const defaultLimits: EngineLimits = {
   maxProxies: 1000,
@@ -23,4 +27,5 @@ export const defaultLimits: EngineLimits = {
   maxHeldBytes: 64 * 1024 * 1024,
   listenAllow: undefined,
   upstreamResponseTimeoutMs: UPSTREAM_RESPONSE_TIMEOUT_MS,
+  clientHeadersTimeoutMs: CLIENT_HEADERS_TIMEOUT_MS,
 };

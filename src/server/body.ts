@@ -57,16 +57,23 @@ function nestingDepth(root: unknown): number {
 }
 
 export async function readText(request: IncomingMessage): Promise<string> {
+  // A declared size over the limit is refused before a byte is read: nothing waits for the body.
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge(`Content-Length says ${declared} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_BODY_BYTES) {
-      throw new FaultlineError('FAULTLINE_ERR_BODY_TOO_LARGE', 'request body too large', {
-        hint: `the limit is ${MAX_BODY_BYTES} bytes; split a large /populate into several calls`,
-      });
+      throw tooLarge(`over ${MAX_BODY_BYTES} bytes came`);
     }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLarge(received: string): FaultlineError {
+  return new FaultlineError('FAULTLINE_ERR_BODY_TOO_LARGE', 'request body too large', {
+    hint: `${received}; the limit is ${MAX_BODY_BYTES} bytes; split a large /populate into several calls`,
+  });
 }

@@ -19,6 +19,14 @@ export interface EventStream {
 
 const HISTORY = 1000;
 const HEARTBEAT_MS = 15_000;
+/**
+ * What one subscriber may leave unread before it is dropped: a client that stops reading (a
+ * suspended `curl -N`, a frozen tab) would otherwise hold every later event in the server's
+ * memory. Dropped, it reconnects with Last-Event-ID and is told with `events.lost` what it lost.
+ */
+export const MAX_UNREAD_EVENT_BYTES = 1024 * 1024;
+/** Subscribers at once: with the cap above, what all of them may hold stays bounded (100 MiB). */
+export const MAX_EVENT_SUBSCRIBERS = 100;
 
 /**
  * Filters: `?types=toxic.fired,proxy` keeps events whose type equals or starts with a listed
@@ -64,6 +72,11 @@ export function createEventStream(bus: EventBus, proxyNames: () => string[]): Ev
   return {
     serve(request, response) {
       const query = readQuery(request);
+      if (clients.size >= MAX_EVENT_SUBSCRIBERS) {
+        throw new FaultlineError('FAULTLINE_ERR_LIMIT_REACHED', 'too many event subscribers', {
+          hint: `${MAX_EVENT_SUBSCRIBERS} clients already follow /events on this server; close one (a dashboard tab, a faultline watch) and try again`,
+        });
+      }
       const unknownProxy = query.proxy !== undefined && !proxyNames().includes(query.proxy);
       response.writeHead(200, {
         'Content-Type': 'text/event-stream',
@@ -96,7 +109,16 @@ export function createEventStream(bus: EventBus, proxyNames: () => string[]): Ev
         const after = query.lastSeen >= nextId ? 0 : query.lastSeen;
         for (const stamped of history) if (stamped.id > after) send(stamped);
       }
-      const client = { send, ping: () => response.write(': keep-alive\n\n') };
+      // The replay above is bounded by the history; what comes live is not, unless it is read.
+      const live = (write: () => void) => {
+        if (response.destroyed) return;
+        write();
+        if (response.writableLength > MAX_UNREAD_EVENT_BYTES) response.destroy();
+      };
+      const client = {
+        send: (stamped: StampedEvent) => live(() => send(stamped)),
+        ping: () => live(() => response.write(': keep-alive\n\n')),
+      };
       clients.add(client);
       const stop = () => clients.delete(client);
       request.once('close', stop);

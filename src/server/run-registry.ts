@@ -44,10 +44,17 @@ export interface RunEnd {
 /** The open connection a run holds; halt reaches the run through it. */
 export interface RunConnection {
   halt(reason: string): void;
+  /**
+   * The run's pid, when the server saw it is a process of the user whose connection registered
+   * it: only that pid is spared the ledger's SIGINT when halt interrupts the run itself.
+   */
+  readonly verifiedPid?: number;
 }
 
 export interface HaltedRun {
   record: RunRecord;
+  /** See RunConnection.verifiedPid. */
+  verifiedPid?: number;
   /** Settles when the run says how it ended, or its connection closes. */
   ended: Promise<void>;
 }
@@ -127,7 +134,8 @@ export function createRunRegistry(now: () => Date = () => new Date()): RunRegist
           record.halted = reason;
           run.connection.halt(reason);
         }
-        return { record, ended: run.ended };
+        const { verifiedPid } = run.connection;
+        return { record, ended: run.ended, ...(verifiedPid === undefined ? {} : { verifiedPid }) };
       });
     },
   };

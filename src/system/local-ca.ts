@@ -1,11 +1,17 @@
 import 'reflect-metadata';
 import { X509Certificate as NodeCertificate, webcrypto } from 'node:crypto';
-import { closeSync, existsSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { createExclusive, ensurePrivateDirectory, readTrusted } from './private-files.js';
+import {
+  createExclusive,
+  ensurePrivateDirectory,
+  openTrusted,
+  readTrusted,
+  UnsafeFile,
+} from './private-files.js';
 
 /**
  * faultline's local certificate authority: made once per user, kept private, and used to issue
@@ -52,7 +58,7 @@ export async function openLocalCa(directory = defaultCaDirectory()): Promise<Loc
   const keyPath = join(home, KEY_FILE);
   if (!existsSync(keyPath)) await createCa(certificatePath, keyPath);
   const certificatePem = readTrusted(certificatePath, 'CA certificate');
-  const keyPem = readTrusted(keyPath, 'CA key');
+  const keyPem = readPrivateKey(keyPath);
   const certificate = new x509.X509Certificate(certificatePem);
   const keys = await importKeys(certificate, keyPem);
   return {
@@ -145,6 +151,25 @@ function randomSerial(): string {
   const bytes = webcrypto.getRandomValues(new Uint8Array(16));
   bytes[0] = (bytes[0] ?? 0) & 0x7f;
   return Buffer.from(bytes).toString('hex');
+}
+
+/**
+ * The CA's key, which no other user may read either: whoever holds it can issue certificates
+ * that every client trusting this CA accepts.
+ */
+function readPrivateKey(path: string): string {
+  const { fd, stats } = openTrusted(path, 'CA key');
+  try {
+    if ((stats.mode & 0o077) !== 0) {
+      const mode = (stats.mode & 0o777).toString(8).padStart(4, '0');
+      throw new UnsafeFile(
+        `refused CA key ${path}: other users may read it (mode ${mode}), and with it issue certificates your clients trust; run chmod 600 ${path} if no one else read it, else remove the CA directory so a new CA is made (and trust the new one)`,
+      );
+    }
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function writeNew(path: string, text: string, mode: number): void {

@@ -19,7 +19,14 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
   const handler = new Http1Handler(proxy, clients, randoms);
   // No keep-alive timeout: like a tcp proxy, the proxy leaves idle connections to the client (a
   // timeout would need a timer per connection, and node would announce one it cannot keep here).
-  const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 0 }, handler.handle);
+  const server = http.createServer(
+    {
+      requestTimeout: 0,
+      keepAliveTimeout: 0,
+      headersTimeout: proxy.environment.limits.clientHeadersTimeoutMs,
+    },
+    handler.handle,
+  );
   // With a listener, node leaves `Expect: 100-continue` to the proxy instead of answering 100 itself.
   server.on('checkContinue', handler.handleExpectingContinue);
   server.on('upgrade', (request: http.IncomingMessage, socket, head: Buffer) =>
@@ -52,11 +59,16 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
       open.add(serverEnd);
       serverEnd.once('close', () => open.delete(serverEnd));
       // node:http would read the HTTP/2 preface as a bad request, in silence: the first bytes decide.
-      readFirstBytes(serverEnd, http1Opening, (opening) => {
-        if (opening === 'http2') return refuser.refuse(serverEnd, connection);
-        if (!passThroughs.serve(serverEnd, connection)) server.emit('connection', serverEnd);
-        serverEnd.resume();
-      });
+      readFirstBytes(
+        serverEnd,
+        http1Opening,
+        (opening) => {
+          if (opening === 'http2') return refuser.refuse(serverEnd, connection);
+          if (!passThroughs.serve(serverEnd, connection)) server.emit('connection', serverEnd);
+          serverEnd.resume();
+        },
+        proxy.environment.limits.clientHeadersTimeoutMs,
+      );
       return linkEnd;
     },
     upstreamChanged: () => handler.upstreamChanged(),

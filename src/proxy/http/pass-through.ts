@@ -5,7 +5,13 @@ import { monotonicNow } from '../monotonic-now.js';
 import type { ServedConnection } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
 import { doneParsing, MessageParser, METHOD_CONNECT, METHOD_HEAD, Stop } from './llhttp.js';
-import { answerCut, reportUpstreamFailure, upstreamFailure, isResponseTimeout } from './report.js';
+import {
+  answerCut,
+  isResponseTimeout,
+  reportUpstreamFailure,
+  shownRequestLine,
+  upstreamFailure,
+} from './report.js';
 import {
   byteLength,
   ClosedError,
@@ -69,6 +75,8 @@ export class PassThrough {
   private upstreamPaused = false;
   /** When the oldest request without an answer's head was sent (0: none waits). */
   waitingSince = 0;
+  /** When the client began a request head it has not finished (0: none). */
+  headBegunAt = 0;
 
   constructor(
     private readonly client: MemorySocket,
@@ -116,6 +124,7 @@ export class PassThrough {
       if (stop === Stop.End) {
         if (parser.inHead) {
           this.toUpstream(chunk, sent, position);
+          if (this.requestHead.length === 0) this.headBegunAt = monotonicNow();
           this.requestHead.push(position === 0 ? chunk : chunk.subarray(position));
           // node:http refuses a head over its limit (400 here), as on the full path.
           if (byteLength(this.requestHead) > http.maxHeaderSize)
@@ -125,6 +134,7 @@ export class PassThrough {
         break;
       }
       if (stop === Stop.Head) {
+        this.headBegunAt = 0;
         const head = this.wholeHead(this.requestHead, chunk, position, at);
         // CONNECT (a 405) and targets such as `*` (a 400) get the full path's answers.
         if (parser.method === METHOD_CONNECT || !parser.originForm || this.owner.wantsFullPath()) {
@@ -174,6 +184,7 @@ export class PassThrough {
   /** From `head` on, the client's bytes wait for node:http: once every request sent is answered. */
   private holdFrom(head: Buffer, chunk: Buffer, rest: number): void {
     this.requestHead = [];
+    this.headBegunAt = 0;
     this.held = rest < chunk.length ? [head, chunk.subarray(rest)] : [head];
     this.client.pause();
     if (this.sent.length === 0) this.handOver();
@@ -363,6 +374,20 @@ export class PassThrough {
     this.upstreamFailed(error, !parser.inMessage || parser.inHead);
   }
 
+  /**
+   * The client began a request's head and did not finish it in time: once the requests before it
+   * are answered, it gets node:http's 408 and the connection closes, as on the full path.
+   */
+  headTimedOut(): void {
+    if (this.sent.length > 0) return;
+    this.headBegunAt = 0;
+    this.requestHead = [];
+    this.upstream?.destroy();
+    this.upstream = undefined;
+    this.detach();
+    this.client.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+  }
+
   /** No answer's head came within the upstream response timeout. */
   timedOut(timeoutMs: number): void {
     this.upstreamFailed(new HeadersTimeoutError(), true, timeoutMs);
@@ -410,7 +435,7 @@ export class PassThrough {
       connection: this.connection.id,
       client: this.connection.client,
       received: 'unknown',
-      detail: `the body of ${head === undefined ? 'a request' : requestLine(head)} is not HTTP/1.1 (${reason})`,
+      detail: `the body of ${head === undefined ? 'a request' : shownRequestLine(requestLine(head))} is not HTTP/1.1 (${reason})`,
       answer: 'the connection is reset, the upstream connection too',
     });
     this.upstream?.resetAndDestroy();

@@ -70,16 +70,19 @@ export class PassThroughs implements PassThroughOwner {
    * once: one timer per request would cost each request more than its parsing does.
    */
   private startSweep(): NodeJS.Timeout {
-    const timeoutMs = this.proxy.environment.limits.upstreamResponseTimeoutMs;
+    const { upstreamResponseTimeoutMs: timeoutMs, clientHeadersTimeoutMs } = this.proxy.environment.limits;
     const timer = setInterval(
       () => {
         const now = monotonicNow();
         for (const passThrough of [...this.open]) {
           const since = passThrough.waitingSince;
           if (since > 0 && now - since >= timeoutMs) passThrough.timedOut(timeoutMs);
+          // A head begun and never finished (slowloris) gets node:http's 408, as on the full path.
+          const begun = passThrough.headBegunAt;
+          if (begun > 0 && now - begun >= clientHeadersTimeoutMs) passThrough.headTimedOut();
         }
       },
-      Math.max(10, Math.min(1000, timeoutMs / 4)),
+      Math.max(10, Math.min(1000, Math.min(timeoutMs, clientHeadersTimeoutMs) / 4)),
     );
     timer.unref();
     return timer;

@@ -169,6 +169,14 @@ export function upstreamFailure(
   return `faultline: the upstream ${upstream} did not answer with HTTP (${code ? `${code}: ` : ''}${error.message})`;
 }
 
+/**
+ * A request line as events and logs show it: the query, which may carry a credential
+ * (`?access_token=…`), is shown as `?…`, as events name a request by its path alone.
+ */
+export function shownRequestLine(line: string): string {
+  return line.replace(/^(\S*\s+[^?\s]*)\?\S*/, '$1?…');
+}
+
 /** Splits a request target into path and query; an absolute-form target keeps only its path. */
 export function splitTarget(target: string): { path: string; query: string } {
   let rest = target;

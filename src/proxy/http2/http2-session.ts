@@ -30,13 +30,18 @@ export function openHttp2Session(proxy: ProxyView): ServingSession {
     serve(connection) {
       const [linkEnd, serverEnd] = MemorySocket.pair();
       // node:http2 would fail anything but the preface in silence: the first bytes decide.
-      readFirstBytes(serverEnd, http2Opening, (opening) => {
-        if (opening.kind !== 'http2') return refuseNotHttp2(proxy, serverEnd, connection, opening);
-        // The session is made, and 'session' emitted, while the connection is handed over.
-        arriving = connection;
-        server.emit('connection', serverEnd);
-        arriving = undefined;
-      });
+      readFirstBytes(
+        serverEnd,
+        http2Opening,
+        (opening) => {
+          if (opening.kind !== 'http2') return refuseNotHttp2(proxy, serverEnd, connection, opening);
+          // The session is made, and 'session' emitted, while the connection is handed over.
+          arriving = connection;
+          server.emit('connection', serverEnd);
+          arriving = undefined;
+        },
+        proxy.environment.limits.clientHeadersTimeoutMs,
+      );
       return linkEnd;
     },
     upstreamChanged: () => upstream.close(),

@@ -1,5 +1,6 @@
 import type { MemorySocket } from '../memory-socket.js';
 import type { Opening } from '../http/opening.js';
+import { shownRequestLine } from '../http/report.js';
 import type { ServedConnection } from '../protocol.js';
 import type { ProxyView } from '../proxy-view.js';
 
@@ -32,7 +33,12 @@ export function refuseNotHttp2(
       );
       socket.write(body);
       socket.destroySoon();
-      proxy.protocolMismatch({ ...seen, received: 'HTTP/1.x', detail: opening.requestLine, answer: '505' });
+      proxy.protocolMismatch({
+        ...seen,
+        received: 'HTTP/1.x',
+        detail: shownRequestLine(opening.requestLine),
+        answer: '505',
+      });
       return;
     }
     case 'tls':

@@ -78,7 +78,9 @@ export function haltRoutes(dependencies: HaltDependencies): Route[] {
         await clearProxies(engine, outcome);
         outcome.failed.push(...(await waitForRuns(halted, runWaitMs - firstWaitMs, runWaitMs)));
         if (ledger) {
-          const spare = halted.flatMap(({ record }) => (record.pid === undefined ? [] : [record.pid]));
+          // Only pids the server saw belong to whoever registered them: a client that registers
+          // another user's run by its pid does not keep halt from interrupting it.
+          const spare = halted.flatMap(({ verifiedPid }) => (verifiedPid === undefined ? [] : [verifiedPid]));
           try {
             const fromLedger = await ledger.halt({
               spare,

@@ -8,6 +8,7 @@ import { param, type Route } from '../route.js';
 import { endStatuses, type RunRegistry } from '../run-registry.js';
 import { lazySchema } from '../../model/fields.js';
 import { parseBody } from './body-schema.js';
+import { isPeerProcess } from '../peer-process.js';
 
 const path = () =>
   z
@@ -97,7 +98,12 @@ export function runRoutes(runs: RunRegistry): Route[] {
             ...(body.report === undefined ? {} : { report: body.report }),
             ...(body.rollback_strategy === undefined ? {} : { rollback_strategy: body.rollback_strategy }),
           },
-          { halt: (reason) => line({ halt: reason }) },
+          {
+            halt: (reason) => line({ halt: reason }),
+            ...(body.pid !== undefined && isPeerProcess(request.socket, body.pid)
+              ? { verifiedPid: body.pid }
+              : {}),
+          },
         );
         line({ id: record.id, status: record.status });
         // An empty line now and then: a proxy in between keeps the connection, and a dead one shows.

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { after, test } from 'node:test';
+import { createEngine } from '../src/proxy/engine.js';
+import { createControlServer } from '../src/server/app.js';
+import { MAX_EVENT_SUBSCRIBERS, MAX_UNREAD_EVENT_BYTES } from '../src/server/event-stream.js';
+
+test('a subscriber to /events that stops reading is dropped, so unread events cannot fill the memory', async () => {
+  const engine = createEngine({ busyPollMicroseconds: 0 });
+  const control = createControlServer({ engine });
+  const accepted: net.Socket[] = [];
+  control.http.on('connection', (socket: net.Socket) => accepted.push(socket));
+  control.http.listen(0, '127.0.0.1');
+  await once(control.http, 'listening');
+  const { port } = control.http.address() as net.AddressInfo;
+  const reader = net.connect(port, '127.0.0.1');
+  after(async () => {
+    reader.destroy();
+    engine.close();
+    await control.close();
+  });
+  reader.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+  await once(reader, 'data');
+  reader.pause();
+  const served = accepted[0]!;
+  const detail = 'x'.repeat(64 * 1024);
+  // Far more than the kernel's buffers and the cap together: 32 MiB of events nobody reads.
+  for (let sent = 0; sent < 512 && !served.destroyed; sent++) {
+    engine.events.emit({
+      type: 'protocol.mismatch',
+      proxy: 'p',
+      connection: sent,
+      client: '127.0.0.1:1',
+      received: 'unknown',
+      detail,
+      answer: 'closed',
+    });
+  }
+  assert.ok(served.destroyed, 'the server still holds the unread events of a subscriber that reads nothing');
+  assert.ok(served.writableLength <= MAX_UNREAD_EVENT_BYTES + detail.length * 2);
+});
+
+test('a subscriber that reads gets every event, however many', async () => {
+  const engine = createEngine({ busyPollMicroseconds: 0 });
+  const control = createControlServer({ engine });
+  control.http.listen(0, '127.0.0.1');
+  await once(control.http, 'listening');
+  const { port } = control.http.address() as net.AddressInfo;
+  const reader = net.connect(port, '127.0.0.1');
+  after(async () => {
+    reader.destroy();
+    engine.close();
+    await control.close();
+  });
+  reader.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+  await once(reader, 'data');
+  let received = '';
+  reader.setEncoding('utf8');
+  reader.on('data', (text: string) => (received += text));
+  const detail = 'y'.repeat(16 * 1024);
+  const count = 256;
+  for (let sent = 0; sent < count; sent++) {
+    engine.events.emit({
+      type: 'protocol.mismatch',
+      proxy: 'p',
+      connection: sent,
+      client: '127.0.0.1:1',
+      received: 'unknown',
+      detail,
+      answer: 'closed',
+    });
+    // Let the socket drain between events, as a steady stream of events does.
+    if (sent % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
+  }
+  while (!received.includes(`"connection":${count - 1},`)) await once(reader, 'data');
+  assert.equal(received.split('event: protocol.mismatch').length - 1, count);
+});
+
+test(`at most ${MAX_EVENT_SUBSCRIBERS} clients follow /events at once; the next is refused, saying so`, async () => {
+  const engine = createEngine({ busyPollMicroseconds: 0 });
+  const control = createControlServer({ engine });
+  control.http.listen(0, '127.0.0.1');
+  await once(control.http, 'listening');
+  const { port } = control.http.address() as net.AddressInfo;
+  const followers: net.Socket[] = [];
+  after(async () => {
+    for (const follower of followers) follower.destroy();
+    engine.close();
+    await control.close();
+  });
+  const follow = async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    followers.push(socket);
+    socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    const [chunk] = (await once(socket, 'data')) as [Buffer];
+    return String(chunk);
+  };
+  for (let count = 0; count < MAX_EVENT_SUBSCRIBERS; count++)
+    assert.match(await follow(), /^HTTP\/1\.1 200 /);
+  const refused = await follow();
+  assert.match(refused, /^HTTP\/1\.1 403 /);
+  assert.match(refused, /too many event subscribers/);
+  // One goes away: its place is free again.
+  const gone = once(followers[0]!, 'close');
+  followers[0]!.destroy();
+  await gone;
+  // The server may see the close just after the client does: refusals until then.
+  let answer = await follow();
+  for (let tries = 0; tries < 100 && answer.startsWith('HTTP/1.1 403'); tries++) answer = await follow();
+  assert.match(answer, /^HTTP\/1\.1 200 /);
+});
