@@ -1,17 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  openSync,
-  renameSync,
-  rmSync,
-  type Stats,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { createExclusive, currentUid } from '../system/private-files.js';
+import { closeSync, constants, fstatSync, lstatSync, openSync, rmSync, type Stats } from 'node:fs';
+import { besidePath, createExclusive, currentUid, replaceFile } from '../system/private-files.js';
 
 /*
  * Journals, reports and log files are often written as root into a shared directory
@@ -44,19 +32,7 @@ export async function checkJournalPath(path: string): Promise<void> {
  */
 export async function writePrivateFile(path: string, text: string, flag = '-o'): Promise<void> {
   refuseLink(path, 'the file', flag);
-  const temporary = besidePath(path);
-  const fd = createExclusive(temporary, 0o600);
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  replaceFile(path, text, 0o600);
 }
 
 /**
@@ -109,6 +85,3 @@ function linkRefused(path: string, what: string, flag: string): Error {
 }
 
 /** A new, unguessable name in the directory of `path`. */
-function besidePath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}`);
-}

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -7,11 +8,14 @@ import {
   openSync,
   readFileSync,
   realpathSync,
+  renameSync,
+  rmSync,
   type Stats,
   statSync,
   unlinkSync,
+  writeSync,
 } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /**
  * Files faultline writes or trusts, made safe against other users: created exclusively without
@@ -56,6 +60,32 @@ export function createExclusive(path: string, fileMode = 0o600): number {
     constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_APPEND,
     fileMode,
   );
+}
+
+/** A new name beside `path`, in the same directory, that nothing has yet (random, starting with a dot). */
+export function besidePath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}`);
+}
+
+/**
+ * Puts `text` at `path` as a new file with `fileMode`, made exclusively beside it and renamed over
+ * it: whatever was at `path` (a file, a link another user planted) is replaced, never written
+ * through, and a reader never sees half of it.
+ */
+export function replaceFile(path: string, text: string, fileMode: number): void {
+  const temporary = besidePath(path);
+  const fd = createExclusive(temporary, fileMode);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 /**

@@ -1,14 +1,13 @@
 import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, lstatSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { lstatSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import {
-  createExclusive,
   type FileIdentity,
   identifyFile,
   ownershipProblem,
   removeIdentified,
+  replaceFile,
   UnsafeFile,
 } from './private-files.js';
 import { BadInput } from './bad-input.js';
@@ -225,18 +224,6 @@ function checkPidfileDirectory(path: string): void {
  */
 function writePidfile(path: string, pid: number): FileIdentity {
   checkPidfile(path);
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}`);
-  const fd = createExclusive(temporary, 0o644);
-  try {
-    writeSync(fd, `${pid}\n`);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  replaceFile(path, `${pid}\n`, 0o644);
   return identifyFile(path);
 }
