@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import net from 'node:net';
-import { after, test } from 'node:test';
-import { createEngine } from '../src/proxy/engine.js';
-import { createControlServer } from '../src/server/app.js';
+import { test } from 'node:test';
+import { startHarness } from './helpers.js';
 
 /** Writes `text` on a new connection; resolves with what came back when the server closes it. */
 function exchange(port: number, text: string): Promise<string> {
@@ -18,15 +16,7 @@ function exchange(port: number, text: string): Promise<string> {
 }
 
 test('a body whose Content-Length is over 1 MiB is refused at once, and its connection closes', async () => {
-  const engine = createEngine({ busyPollMicroseconds: 0 });
-  const control = createControlServer({ engine });
-  control.http.listen(0, '127.0.0.1');
-  await once(control.http, 'listening');
-  const { port } = control.http.address() as net.AddressInfo;
-  after(async () => {
-    engine.close();
-    await control.close();
-  });
+  const { port } = await startHarness();
   // The body never comes: the server answered before it waited 30 s for it, and did not wait on.
   const reply = await exchange(
     port,

@@ -2,11 +2,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
-import type net from 'node:net';
 import { after, test } from 'node:test';
 import type { LedgerAccess } from '../src/model/halt.js';
-import { createEngine } from '../src/proxy/engine.js';
-import { createControlServer } from '../src/server/app.js';
+import { startHarness } from './helpers.js';
 
 /**
  * POST /halt interrupts the runs registered with it and spares their pids the ledger's SIGINT.
@@ -21,15 +19,7 @@ const ledger: LedgerAccess = {
     return Promise.resolve({ undone: [], failed: [] });
   },
 };
-const engine = createEngine({ busyPollMicroseconds: 0 });
-const control = createControlServer({ engine, ledger });
-control.http.listen(0, '127.0.0.1');
-await once(control.http, 'listening');
-const { port } = control.http.address() as net.AddressInfo;
-after(async () => {
-  engine.close();
-  await control.close();
-});
+const { port } = await startHarness({}, { ledger });
 
 /** A script that registers a run claiming `pid`, and ends it when halt arrives. */
 const registrar = (pid: number) => `

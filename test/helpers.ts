@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { createEngine, type Engine, type EngineOptions } from '../src/proxy/engine.js';
-import { createControlServer } from '../src/server/app.js';
+import { type ControlServerOptions, createControlServer } from '../src/server/app.js';
 
 export interface Harness {
   url: string;
+  port: number;
   engine: Engine;
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiReply>;
   close(): Promise<void>;
@@ -23,15 +24,19 @@ export interface ApiReply {
 }
 
 /** A control server on 127.0.0.1:0, closed after the test file. */
-export async function startHarness(options: EngineOptions = {}): Promise<Harness> {
+export async function startHarness(
+  options: EngineOptions = {},
+  controlOptions: Omit<ControlServerOptions, 'engine'> = {},
+): Promise<Harness> {
   const engine = createEngine({ busyPollMicroseconds: 0, ...options });
-  const control = createControlServer({ engine });
+  const control = createControlServer({ engine, ...controlOptions });
   control.http.listen(0, '127.0.0.1');
   await once(control.http, 'listening');
   const { port } = control.http.address() as net.AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const harness: Harness = {
     url,
+    port,
     engine,
     async api(method, path, body, headers = {}) {
       const init: RequestInit = { method, headers: { 'User-Agent': 'faultline-test', ...headers } };

@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import http from 'node:http';
-import type net from 'node:net';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { createEngine, type EngineOptions } from '../src/proxy/engine.js';
-import { createControlServer } from '../src/server/app.js';
-import { runCli, spawnCli, startEchoServer, waitFor } from './helpers.js';
+import type { EngineOptions } from '../src/proxy/engine.js';
+import { runCli, spawnCli, startEchoServer, startHarness, waitFor } from './helpers.js';
 
 /**
  * Each finding of the security issue (#19), performed as an attack against a real control API
  * on loopback. Resource exhaustion through the data plane is in resource-limits.test.ts.
  */
 async function startServer(engineOptions: EngineOptions = {}, allowedHosts: string[] = []) {
-  const engine = createEngine({ busyPollMicroseconds: 0, ...engineOptions });
-  const control = createControlServer({ engine, allowedHosts });
-  control.http.listen(0, '127.0.0.1');
-  await once(control.http, 'listening');
-  const { port } = control.http.address() as net.AddressInfo;
-  after(async () => {
-    engine.close();
-    await control.close();
-  });
-  return { engine, port, url: `http://127.0.0.1:${port}` };
+  return startHarness(engineOptions, { allowedHosts });
 }
 
 interface Reply {
