@@ -2,24 +2,15 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { after, test } from 'node:test';
-import { createEngine } from '../src/proxy/engine.js';
-import { createControlServer } from '../src/server/app.js';
 import { MAX_EVENT_SUBSCRIBERS, MAX_UNREAD_EVENT_BYTES } from '../src/server/event-stream.js';
+import { startHarness } from './helpers.js';
 
 test('a subscriber to /events that stops reading is dropped, so unread events cannot fill the memory', async () => {
-  const engine = createEngine({ busyPollMicroseconds: 0 });
-  const control = createControlServer({ engine });
+  const { engine, port, http } = await startHarness();
   const accepted: net.Socket[] = [];
-  control.http.on('connection', (socket: net.Socket) => accepted.push(socket));
-  control.http.listen(0, '127.0.0.1');
-  await once(control.http, 'listening');
-  const { port } = control.http.address() as net.AddressInfo;
+  http.on('connection', (socket: net.Socket) => accepted.push(socket));
   const reader = net.connect(port, '127.0.0.1');
-  after(async () => {
-    reader.destroy();
-    engine.close();
-    await control.close();
-  });
+  after(() => reader.destroy());
   reader.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
   await once(reader, 'data');
   reader.pause();
@@ -42,17 +33,9 @@ test('a subscriber to /events that stops reading is dropped, so unread events ca
 });
 
 test('a subscriber that reads gets every event, however many', async () => {
-  const engine = createEngine({ busyPollMicroseconds: 0 });
-  const control = createControlServer({ engine });
-  control.http.listen(0, '127.0.0.1');
-  await once(control.http, 'listening');
-  const { port } = control.http.address() as net.AddressInfo;
+  const { engine, port } = await startHarness();
   const reader = net.connect(port, '127.0.0.1');
-  after(async () => {
-    reader.destroy();
-    engine.close();
-    await control.close();
-  });
+  after(() => reader.destroy());
   reader.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
   await once(reader, 'data');
   let received = '';
@@ -78,16 +61,10 @@ test('a subscriber that reads gets every event, however many', async () => {
 });
 
 test(`at most ${MAX_EVENT_SUBSCRIBERS} clients follow /events at once; the next is refused, saying so`, async () => {
-  const engine = createEngine({ busyPollMicroseconds: 0 });
-  const control = createControlServer({ engine });
-  control.http.listen(0, '127.0.0.1');
-  await once(control.http, 'listening');
-  const { port } = control.http.address() as net.AddressInfo;
+  const { port } = await startHarness();
   const followers: net.Socket[] = [];
-  after(async () => {
+  after(() => {
     for (const follower of followers) follower.destroy();
-    engine.close();
-    await control.close();
   });
   const follow = async () => {
     const socket = net.connect(port, '127.0.0.1');

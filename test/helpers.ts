@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ export interface Harness {
   url: string;
   port: number;
   engine: Engine;
+  /** The control server's own HTTP server, for tests that watch its connections. */
+  http: Server;
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiReply>;
   close(): Promise<void>;
 }
@@ -38,6 +41,7 @@ export async function startHarness(
     url,
     port,
     engine,
+    http: control.http,
     async api(method, path, body, headers = {}) {
       const init: RequestInit = { method, headers: { 'User-Agent': 'faultline-test', ...headers } };
       if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
