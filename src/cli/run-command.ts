@@ -256,8 +256,13 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   let stopping: Promise<unknown> = Promise.resolve();
   // A background stress or a shell's grandchild would otherwise run on after the runner.
   const stopStarted = () => {
-    const stopped = stopDescendants(3000, process.pid, running.ownProcesses()).then((pids) => {
-      if (pids.length > 0) log.warning(`Stopped the processes this run started: ${pids.join(', ')}`);
+    const stopped = stopDescendants(3000, process.pid, running.ownProcesses()).then(async (pids) => {
+      if (pids.length === 0) return;
+      log.warning(`Stopped the processes this run started: ${pids.join(', ')}`);
+      // A stress settles its ledger entries once its output closes, after it died: the ledger is
+      // read for faults left only after that, or a stopped stress would be reported as left.
+      const { stressesSettled } = await import('../system/operations/stress-operations.js');
+      await stressesSettled();
     });
     stopping = Promise.all([stopping, stopped]);
   };

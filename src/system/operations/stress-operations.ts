@@ -55,6 +55,18 @@ export async function startRecordedStress(
   return stress;
 }
 
+/**
+ * Settles once every stress of this process has ended and settled its ledger entries, or after
+ * CLOSE_WAIT_MS: a runner that stopped its processes (SIGTERM, SIGKILL) reads its ledger after
+ * this, since a stress's entries are settled when its output closes, a turn or more after it died.
+ */
+export async function stressesSettled(): Promise<void> {
+  await Promise.race([
+    Promise.all([...running].map((stress) => stress.finished.catch(() => undefined))),
+    delay(CLOSE_WAIT_MS, undefined, { ref: false }),
+  ]);
+}
+
 const start =
   (kind: StressKind): SystemOperation =>
   async (args, context) => {
