@@ -45,6 +45,17 @@ describe('parseWith: what a refusal says', () => {
     });
   });
 
+  test("only zod's closing type word gives way to the value; a rule's own words stay", () => {
+    const worded = z.strictObject({
+      mode: z
+        .string()
+        .refine(() => false, { message: 'a mode, received in full, is one word, received here' }),
+    });
+    assert.throws(() => parseWith(worded, { mode: 'x y' }, 'settings'), {
+      hint: 'a mode, received in full, is one word, received "x y"',
+    });
+  });
+
   test('a wrongly typed field Go does not know, or no Go shape at all: the plain wording', () => {
     const loose = z.strictObject({ name: z.string(), extra: z.string().optional() });
     assert.throws(() => parseWith(loose, { name: 'a', extra: 1 }, 'proxy', go), {
