@@ -34,6 +34,17 @@ test('/metrics counts bytes per proxy and direction on live connections, and tox
   client.destroy();
 });
 
+test("/metrics never reports an empty event-loop histogram's 2^63 ns as a delay: with no sample, NaN", async () => {
+  for (let scrape = 0; scrape < 3; scrape++) {
+    const { text } = await harness.api('GET', '/metrics');
+    const lag = (name: string) =>
+      Number(new RegExp(`^faultline_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1]);
+    const min = lag('min');
+    assert.ok(Number.isNaN(min) || min < 1, `lag min ${min} s`);
+    if (Number.isNaN(min)) for (const name of ['max', 'p50', 'p99']) assert.ok(Number.isNaN(lag(name)), name);
+  }
+});
+
 /** Opens /events and collects parsed events until the returned stop() is called. */
 function subscribe(query = '', headers: Record<string, string> = {}) {
   const events: Array<{ id: string | undefined; type: string; data: any }> = [];
