@@ -46,7 +46,7 @@ test('each datagram toxic explains itself in one sentence', () => {
   );
   assert.match(
     explain({ type: 'reorder', attributes: { probability: 50_000, gap: 3, latency: 10 } }),
-    /delays datagrams by 10 ms but sends 5% of them at once, ahead of the waiting ones; after one did, the next 2 wait/,
+    /delays datagrams by 10 ms but sends 5% of them at once, ahead of the waiting ones; the first 2 of each flow, and the next 2 after one did, always wait/,
   );
   assert.match(
     explain({ type: 'udp_latency', attributes: { latency: 40, jitter: 10, correlation: 500_000 } }),

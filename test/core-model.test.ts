@@ -923,7 +923,7 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
         type: 'reorder',
         attributes: { probability: 50_000, correlation: 500_000, gap: 3, latency: 20 },
       }),
-      'delays datagrams by 20 ms but sends 5% (50% correlated) of them at once, ahead of the waiting ones; after one did, the next 2 wait',
+      'delays datagrams by 20 ms but sends 5% (50% correlated) of them at once, ahead of the waiting ones; the first 2 of each flow, and the next 2 after one did, always wait',
     );
     assert.equal(
       what({ type: 'loss', attributes: { p13: 50_000 } }),
