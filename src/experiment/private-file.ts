@@ -83,5 +83,3 @@ function linkRefused(path: string, what: string, flag: string): Error {
     `refused to write ${what} to ${path}: it is a symbolic link, which faultline never writes through (another user may have planted it); give ${flag} the file itself, or remove the link`,
   );
 }
-
-/** A new, unguessable name in the directory of `path`. */

@@ -106,12 +106,13 @@ export function parseInjected(log: string, pid = 0): InjectedCall[] {
   return log
     .split('\n')
     .filter((line) => line.includes('(INJECTED)') || line.includes('(DELAYED)'))
-    .map((line) => {
-      const match = /^(?:(\d+)|\[pid\s+(\d+)\])\s+(.*)$/.exec(line);
-      return match
-        ? { pid: Number(match[1] ?? match[2]), call: match[3]!.trim() }
-        : { pid, call: line.trim() };
-    });
+    .map((line) => traceLine(line, pid));
+}
+
+/** A line of an strace log: the pid it starts with (`PID ` or `[pid PID] `), else `pid`, and the call. */
+function traceLine(line: string, pid: number): InjectedCall {
+  const match = /^(?:(\d+)|\[pid\s+(\d+)\])\s+(.*)$/.exec(line);
+  return match ? { pid: Number(match[1] ?? match[2]), call: match[3]!.trim() } : { pid, call: line.trim() };
 }
 
 function readLog(path: string): string {
@@ -206,8 +207,7 @@ export function nothingInjectedHint(fault: SyscallFault, callsSeen: number, pid:
 
 /** Lines of an strace log that are calls of `syscall` (begun, or whole), with or without a pid. */
 export function countCalls(log: string, syscall: string): number {
-  const call = new RegExp(`^(?:\\[pid\\s+\\d+\\]\\s+|\\d+\\s+)?${syscall}\\(`);
-  return log.split('\n').filter((line) => call.test(line)).length;
+  return log.split('\n').filter((line) => traceLine(line, 0).call.startsWith(`${syscall}(`)).length;
 }
 
 /** Seconds between the deadline's SIGTERM to strace and a SIGKILL, should it not detach. */
