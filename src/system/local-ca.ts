@@ -8,6 +8,7 @@ import * as x509 from '@peculiar/x509';
 import {
   createExclusive,
   ensurePrivateDirectory,
+  modeText,
   openTrusted,
   readTrusted,
   UnsafeFile,
@@ -161,9 +162,8 @@ function readPrivateKey(path: string): string {
   const { fd, stats } = openTrusted(path, 'CA key');
   try {
     if ((stats.mode & 0o077) !== 0) {
-      const mode = (stats.mode & 0o777).toString(8).padStart(4, '0');
       throw new UnsafeFile(
-        `refused CA key ${path}: other users may read it (mode ${mode}), and with it issue certificates your clients trust; run chmod 600 ${path} if no one else read it, else remove the CA directory so a new CA is made (and trust the new one)`,
+        `refused CA key ${path}: other users may read it (mode ${modeText(stats)}), and with it issue certificates your clients trust; run chmod 600 ${path} if no one else read it, else remove the CA directory so a new CA is made (and trust the new one)`,
       );
     }
     return readFileSync(fd, 'utf8');

@@ -34,7 +34,8 @@ const LEDGER_REMEDY =
   'set XDG_STATE_HOME or FAULTLINE_LEDGER_DIR to a directory of your own (under sudo, use sudo -H)';
 const STICKY = 0o1000;
 
-function mode(stats: Stats): string {
+/** A file's permission bits as chmod writes them, e.g. 0644. */
+export function modeText(stats: Stats): string {
   return (stats.mode & 0o7777).toString(8).padStart(4, '0');
 }
 
@@ -46,7 +47,7 @@ export function ownershipProblem(stats: Stats, options: { rootToo?: boolean } = 
   const uid = currentUid();
   if (stats.uid !== uid && !(options.rootToo && stats.uid === 0))
     return `it is owned by uid ${stats.uid}, not by you (uid ${uid})`;
-  if (stats.mode & WRITABLE_BY_OTHERS) return `it is writable by group or others (mode ${mode(stats)})`;
+  if (stats.mode & WRITABLE_BY_OTHERS) return `it is writable by group or others (mode ${modeText(stats)})`;
   return undefined;
 }
 
@@ -160,7 +161,7 @@ export function checkPrivateDirectory(directory: string, what: string, remedy = 
       ((stats.mode & WRITABLE_BY_OTHERS) !== 0 && (stats.mode & STICKY) === 0);
     if (replaceable)
       throw new UnsafeFile(
-        `refused the ${what} ${absolute}: ${above} above it is owned by uid ${stats.uid} with mode ${mode(stats)}, so another user could replace it; ${remedy}`,
+        `refused the ${what} ${absolute}: ${above} above it is owned by uid ${stats.uid} with mode ${modeText(stats)}, so another user could replace it; ${remedy}`,
       );
   }
 }
