@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { tcpSocketRows } from '../net/tcp-sockets.js';
 
 /**
  * Whether `pid` is a process of the user at the other end of `socket`, a connection from this
@@ -12,28 +13,13 @@ export function isPeerProcess(socket: Socket, pid: number): boolean {
   return peer !== undefined && peer === processUid(pid);
 }
 
+/** The uid that owns the client's end of `socket`: its row has the client's port as local. */
 function peerUid(socket: Socket): number | undefined {
   const clientPort = socket.remotePort;
   const serverPort = socket.localPort;
   if (clientPort === undefined || serverPort === undefined) return undefined;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(table, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      // sl local_address rem_address st tx:rx tr:when retrnsmt uid …
-      const [, local, remote, , , , , uid] = line.trim().split(/\s+/);
-      if (local === undefined || remote === undefined || uid === undefined) continue;
-      if (portOf(local) === clientPort && portOf(remote) === serverPort) return Number(uid);
-    }
-  }
-  return undefined;
+  return tcpSocketRows().find((row) => row.localPort === clientPort && row.remotePort === serverPort)?.uid;
 }
-
-const portOf = (address: string): number => parseInt(address.slice(address.lastIndexOf(':') + 1), 16);
 
 function processUid(pid: number): number | undefined {
   try {

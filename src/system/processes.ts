@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { basename } from 'node:path';
 import { readTrusted } from './private-files.js';
+import { tcpSocketRows } from '../net/tcp-sockets.js';
 
 export interface ProcessInfo {
   pid: number;
@@ -238,21 +239,11 @@ function commandOf(pid: number): string | undefined {
 
 /** Processes holding a listening TCP socket on `port` (IPv4 or IPv6), from /proc/net and fds. */
 function listeningOn(port: number): number[] {
-  const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(table, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      const local = fields[1];
-      if (!local || fields[3] !== '0A') continue;
-      if (Number.parseInt(local.split(':')[1] ?? '', 16) === port) inodes.add(fields[9] ?? '');
-    }
-  }
+  const inodes = new Set(
+    tcpSocketRows()
+      .filter((row) => row.state === '0A' && row.localPort === port)
+      .map((row) => row.inode),
+  );
   if (inodes.size === 0) return [];
   return allPids().filter((pid) => {
     try {
