@@ -518,6 +518,14 @@ describe('createHttpFaults', () => {
     assert.deepEqual([cleared.next, cleared.socket.destroyed], [true, false]);
   });
 
+  test('a fault with no delay is given at once: clearing the faults right after does not take it back', async () => {
+    const faults = createHttpFaults({ faults: [{ status: 503 }], enabled: true });
+    const answered = viaMiddleware(faults, '/now');
+    faults.set([]);
+    const result = await answered;
+    assert.deepEqual([result.next, result.sent.status], [false, 503]);
+  });
+
   test('many requests held at once release without a listener warning', async () => {
     const warnings: string[] = [];
     const warned = (warning: Error) => warnings.push(warning.name);
