@@ -4,6 +4,7 @@ import { requestOnlyKeys } from '../model/match.js';
 import { isConnectionToxicSpec, type ToxicSpec } from '../model/toxic.js';
 import { definitionOf } from '../model/toxics/index.js';
 import type { MemorySocket } from './memory-socket.js';
+import { streamCounterparts } from './toxic-counterparts.js';
 import type { ProxyView } from './proxy-view.js';
 import type { ProxySpec } from '../model/proxy-spec.js';
 import type { EngineProxy } from './engine-proxy.js';
@@ -74,8 +75,7 @@ export function checkToxicProtocol(toxic: ToxicSpec, protocol: ProxyProtocol, pr
  * udp proxy names the reverse), or any byte toxic.
  */
 function otherToxic(type: string, otherProxy: string): string {
-  const counterparts: Record<string, string> = { udp_latency: 'latency', udp_bandwidth: 'bandwidth' };
-  const counterpart = counterparts[type];
+  const counterpart = streamCounterparts[type];
   return counterpart
     ? `use ${counterpart} instead, or ${otherProxy}`
     : `${otherProxy}, or use a byte toxic (latency, timeout, reset_peer, ...)`;

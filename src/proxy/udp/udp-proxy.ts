@@ -15,6 +15,7 @@ import { bindDatagramListener } from './bind.js';
 import { handleDatagrams } from './datagram-handler.js';
 import { Flow, type UdpEndpoint } from './flow.js';
 import { FlowTable } from './flow-table.js';
+import { datagramCounterparts } from '../toxic-counterparts.js';
 import { datagramToxics, datagramToxicTypes } from './toxics/index.js';
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -385,8 +386,7 @@ export function checkDatagramToxic(toxic: ToxicSpec, proxy: string): void {
     );
   }
   if (datagramToxics[toxic.type]) return;
-  const renamed: Record<string, string> = { latency: 'udp_latency', bandwidth: 'udp_bandwidth' };
-  const instead = renamed[toxic.type];
+  const instead = datagramCounterparts[toxic.type];
   throw new FaultlineError(
     'FAULTLINE_ERR_INVALID_TOXIC_TYPE',
     `toxic type ${toxic.type} does not run on a udp proxy`,
