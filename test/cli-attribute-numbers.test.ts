@@ -8,6 +8,9 @@ import { runCli, startEchoServer, startHarness } from './helpers.js';
 const harness = await startHarness();
 const echo = await startEchoServer();
 const run = (args: string[]) => runCli(args, { FAULTLINE_URL: harness.url }, false);
+/** Adds a noop toxic named refused to proxy numbers, with --toxicity as written. */
+const addRefused = (toxicity: string) =>
+  run(['toxic', 'add', 'numbers', '-t', 'noop', '-n', 'refused', '--toxicity', toxicity]);
 
 await harness.api('POST', '/proxies', { name: 'numbers', listen: '127.0.0.1:0', upstream: echo.address });
 
@@ -83,7 +86,7 @@ describe('--toxicity takes what toxiproxy-cli takes', () => {
   });
 
   test('a percentage is refused with the fraction to write', async () => {
-    const added = await run(['toxic', 'add', 'numbers', '-t', 'noop', '-n', 'refused', '--toxicity', '50%']);
+    const added = await addRefused('50%');
     assert.equal(added.code, 2);
     assert.ok(
       added.stderr.includes(
@@ -91,33 +94,13 @@ describe('--toxicity takes what toxiproxy-cli takes', () => {
       ),
       added.stderr,
     );
-    const tooMuch = await run([
-      'toxic',
-      'add',
-      'numbers',
-      '-t',
-      'noop',
-      '-n',
-      'refused',
-      '--toxicity',
-      '150%',
-    ]);
+    const tooMuch = await addRefused('150%');
     assert.doesNotMatch(tooMuch.stderr, /is --toxicity/);
   });
 
   for (const written of ['0x1', ' 0.5', '0b1']) {
     test(`${JSON.stringify(written)} is refused before anything is sent`, async () => {
-      const added = await run([
-        'toxic',
-        'add',
-        'numbers',
-        '-t',
-        'noop',
-        '-n',
-        'refused',
-        '--toxicity',
-        written,
-      ]);
+      const added = await addRefused(written);
       assert.equal(added.code, 2);
       assert.ok(
         added.stderr.includes(
