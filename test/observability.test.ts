@@ -34,6 +34,36 @@ test('/metrics counts bytes per proxy and direction on live connections, and tox
   client.destroy();
 });
 
+test('a toxic added under the name of a removed one counts its own actions, from 0', async () => {
+  const proxy = await createProxy(harness, 'renamed', echo.address);
+  const actions = async () =>
+    /^faultline_toxic_actions_total\{proxy="renamed",toxic="latency_downstream",type="latency",stream="downstream"\} (\d+)$/m.exec(
+      (await harness.api('GET', '/metrics')).text,
+    )?.[1];
+  const echoOnce = async () => {
+    const client = await connect(proxy.port);
+    client.write('ping');
+    await readBytes(client, 4);
+    client.destroy();
+  };
+  // Toxiproxy's default name, which a suite that adds and removes a latency in each test reuses.
+  const latency = { type: 'latency', attributes: { latency: 50 } };
+  await harness.api('POST', '/proxies/renamed/toxics', latency);
+  await echoOnce();
+  await echoOnce();
+  assert.equal(await actions(), '2');
+  await harness.api('DELETE', '/proxies/renamed/toxics/latency_downstream');
+  await harness.api('POST', '/proxies/renamed/toxics', latency);
+  assert.equal(await actions(), '0', 'the new toxic has acted on nothing yet');
+  await echoOnce();
+  assert.equal(await actions(), '1');
+  const updated = await harness.api('POST', '/proxies/renamed/toxics/latency_downstream', {
+    attributes: { latency: 10 },
+  });
+  assert.equal(updated.status, 200, updated.text);
+  assert.equal(await actions(), '1', 'an update is the same toxic: its count goes on');
+});
+
 test("/metrics never reports an empty event-loop histogram's 2^63 ns as a delay: with no sample, NaN", async () => {
   for (let scrape = 0; scrape < 3; scrape++) {
     const { text } = await harness.api('GET', '/metrics');

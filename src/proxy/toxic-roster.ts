@@ -56,6 +56,8 @@ export class ToxicRoster {
       });
     }
     this.list.push(toxic);
+    // A new toxic that takes a removed one's name (Toxiproxy's default names repeat) starts at 0.
+    this.actions?.delete(toxic.name);
   }
 
   /** Puts `toxic` in the place of the toxic of the same name. */
@@ -67,6 +69,7 @@ export class ToxicRoster {
   remove(name: string): ToxicSpec {
     const toxic = this.named(name);
     this.list = this.list.filter((candidate) => candidate !== toxic);
+    this.actions?.delete(name);
     return toxic;
   }
 
@@ -93,7 +96,7 @@ export class ToxicRoster {
     counts.set(toxic.name, (counts.get(toxic.name) ?? 0) + 1);
   }
 
-  /** Actions taken, by toxic name, over the life of the proxy. */
+  /** Actions taken, by toxic name, by each toxic on the proxy now (an update keeps its count). */
   get actionCounts(): ReadonlyMap<string, number> {
     return this.actions ?? noActions;
   }
