@@ -192,6 +192,12 @@ describe('run registration', () => {
     assert.equal(badEnd.status, 400);
     assert.match(badEnd.json.error, /^invalid field status: /);
     assert.match(badEnd.json.hint, /"status" \(completed, failed, aborted, interrupted\)/);
+    const badDeviated = await harness.api('PATCH', `/runs/${run.id}`, {
+      status: 'completed',
+      deviated: 'yes',
+    });
+    assert.equal(badDeviated.status, 400);
+    assert.equal(badDeviated.json.error, 'invalid field deviated: Invalid input: expected true or false');
     run.close();
   });
 
@@ -316,6 +322,58 @@ describe('faultline run --report-to', () => {
       runs.filter((record) => record.title === 'tiny').map((record) => [record.status, record.journal]),
       [['completed', result.journal]],
     );
+  });
+
+  test('a run whose steady state deviated is listed as completed and deviated, not as a clean run', async () => {
+    const marker = join(directory, 'broken');
+    const deviating = join(directory, 'deviating.json');
+    // Met before the method (no marker), not after it (the method leaves one): the run deviates.
+    const markerAbsent = {
+      type: 'probe',
+      name: 'no-marker',
+      tolerance: 0,
+      provider: { type: 'process', path: 'test', arguments: ['!', '-e', marker] },
+    };
+    writeFileSync(
+      deviating,
+      JSON.stringify({
+        title: 'deviates',
+        description: 'the method breaks what the hypothesis checks',
+        'steady-state-hypothesis': { title: 'no marker', probes: [markerAbsent] },
+        method: [
+          {
+            type: 'action',
+            name: 'break',
+            provider: { type: 'process', path: 'touch', arguments: [marker] },
+          },
+        ],
+      }),
+    );
+    const journal = join(directory, 'deviating-journal.json');
+    const result = await runCli(
+      [
+        'run',
+        deviating,
+        '--journal-path',
+        journal,
+        '--ledger-dir',
+        join(directory, 'ledger'),
+        '--report-to',
+        harness.url,
+      ],
+      { FAULTLINE_URL: '' },
+    );
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.equal(JSON.parse(readFileSync(journal, 'utf8')).deviated, true);
+    const runs: Array<{ title: string; status: string; deviated?: boolean }> = (
+      await harness.api('GET', '/runs')
+    ).json;
+    assert.deepEqual(
+      runs.filter((record) => record.title === 'deviates').map((record) => [record.status, record.deviated]),
+      [['completed', true]],
+    );
+    const clean = runs.find((record) => record.title === 'tiny');
+    assert.equal(clean === undefined || !('deviated' in clean), true, 'a run that held has no deviated key');
   });
 
   test('a --report-to server that cannot be reached stops the run before it starts; FAULTLINE_URL only warns', async () => {

@@ -422,6 +422,14 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
       started_at: '2026-12-01T10:02:00.000Z',
       report: 'javascript:alert(1)',
     },
+    {
+      id: 'r3',
+      title: 'checkout keeps its p99',
+      status: 'completed',
+      deviated: true,
+      started_at: '2026-12-01T09:00:00.000Z',
+      ended_at: '2026-12-01T09:01:00.000Z',
+    },
   ];
   const ledger = [
     {
@@ -485,6 +493,11 @@ describe('runs, left-behind faults and halt against the /runs, /ledger and /halt
     assert.equal(
       await first.getByRole('link', { name: 'HTML report' }).getAttribute('href'),
       `${harness.url}/runs/r1/report`,
+    );
+    assert.equal(
+      await page.locator('[data-run="r3"] td').nth(1).textContent(),
+      'completed deviated',
+      'a run whose steady state deviated does not read as a clean "completed"',
     );
     const second = page.locator('[data-run="r2"]');
     assert.equal(await second.getByRole('link').count(), 0, 'a javascript: report is not a link');

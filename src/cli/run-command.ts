@@ -328,7 +328,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
         `${left} fault${left === 1 ? '' : 's'} this run injected may still be in place: "faultline rollback" undoes them (ledger ${ledger.path})`,
       );
     }
-    await reporter?.finish(journal.status ?? 'failed', resolve(flags.journalPath));
+    await reporter?.finish(journal.status ?? 'failed', resolve(flags.journalPath), journal.deviated === true);
     return journal.status === 'completed' && !journal.deviated ? 0 : 1;
   } catch (error) {
     log.error(`Run failed: ${(error as Error).message}`);

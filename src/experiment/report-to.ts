@@ -13,8 +13,8 @@ export interface RunReporter {
   /** The server, without any token. */
   readonly server: string;
   onHalt(listener: (reason: string) => void): void;
-  /** Tells the server how the run ended, then closes the connection. */
-  finish(status: string, journal: string): Promise<void>;
+  /** Tells the server how the run ended (and whether the steady state deviated), then closes the connection. */
+  finish(status: string, journal: string, deviated?: boolean): Promise<void>;
   close(): void;
 }
 
@@ -95,13 +95,14 @@ export async function reportTo(
       listeners.push(listener);
       if (halted !== undefined) listener(halted);
     },
-    async finish(status, journal) {
+    async finish(status, journal, deviated) {
       finished = true;
       try {
         const end = await fetchAnyPort(`${endpoint.base}/runs/${encodeURIComponent(id)}`, {
           method: 'PATCH',
           headers,
-          body: JSON.stringify({ status, journal }),
+          // Sent only when true: a server from before the field refuses a key it does not know.
+          body: JSON.stringify({ status, ...(deviated === true ? { deviated } : {}), journal }),
           signal: AbortSignal.timeout(10_000),
         });
         if (!end.ok) warn((await errorFromResponse(end, 'report how the run ended')).message);

@@ -21,6 +21,8 @@ export interface RunRecord {
   pid?: number;
   /** Why it was halted, once it was. */
   halted?: string;
+  /** The steady state deviated after the method: the journal's `deviated`, beside a "completed". */
+  deviated?: true;
   /** The run's rollback strategy; with "never" a halt interrupts it but no rollback plays. */
   rollback_strategy?: string;
 }
@@ -37,6 +39,7 @@ export interface NewRun {
 
 export interface RunEnd {
   status: EndStatus;
+  deviated?: boolean;
   journal?: string;
   report?: string;
 }
@@ -112,6 +115,7 @@ export function createRunRegistry(now: () => Date = () => new Date()): RunRegist
       if (!record || !live.has(id)) return record;
       record.status = end.status;
       record.ended_at = now().toISOString();
+      if (end.deviated === true) record.deviated = true;
       if (end.journal !== undefined) record.journal = end.journal;
       if (end.report !== undefined) record.report = end.report;
       finish(id);

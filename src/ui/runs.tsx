@@ -13,6 +13,8 @@ export interface RunRecord {
   journal?: string;
   /** Why the run was halted, once it was. */
   halted?: string;
+  /** The steady state did not hold after the method (its status is still "completed"). */
+  deviated?: boolean;
 }
 
 /** A fault the ledger holds that no rollback has undone yet (GET /ledger). */
@@ -56,6 +58,12 @@ export function Runs({ runs, ledger }: { runs: Polled<RunRecord[]>; ledger: Poll
                 </td>
                 <td>
                   <span class={`badge run-${run.status}`}>{run.status}</span>
+                  {run.deviated === true ? (
+                    <>
+                      {' '}
+                      <span class="badge run-deviated">deviated</span>
+                    </>
+                  ) : null}
                   {run.halted === undefined ? null : <small class="why"> {run.halted}</small>}
                 </td>
                 <td>

@@ -47,6 +47,7 @@ const newRunSchema = lazySchema(() =>
 const runEndSchema = lazySchema(() =>
   z.strictObject({
     status: z.enum(endStatuses, { error: `Invalid option: expected one of ${endStatuses.join(', ')}` }),
+    deviated: z.optional(z.boolean({ error: 'Invalid input: expected true or false' })),
     journal: z.optional(path()),
     report: z.optional(path()),
   }),
@@ -137,10 +138,11 @@ export function runRoutes(runs: RunRegistry): Route[] {
           runEndSchema(),
           await readJson(request),
           'PATCH /runs/ID',
-          `"status" (${endStatuses.join(', ')}) and optionally "journal" and "report"`,
+          `"status" (${endStatuses.join(', ')}) and optionally "deviated", "journal" and "report"`,
         );
         const record = runs.end(id, {
           status: body.status,
+          ...(body.deviated === undefined ? {} : { deviated: body.deviated }),
           ...(body.journal === undefined ? {} : { journal: body.journal }),
           ...(body.report === undefined ? {} : { report: body.report }),
         });
