@@ -733,6 +733,39 @@ describe('watch', () => {
     assert.equal((await watching.done).code, 0);
   });
 
+  test("--json lines carry each event's id, so a script can resume with --since", async () => {
+    const follow = (since: number) =>
+      spawnCli(
+        ['watch', '--json', '--proxy', 'jsoned', '--since', String(since)],
+        { FAULTLINE_URL: harness.url },
+        false,
+      );
+    const lines = (watching: ReturnType<typeof follow>) =>
+      watching
+        .output()
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { id?: number; type: string });
+    const first = follow(0);
+    await harness.api('POST', '/proxies', { name: 'jsoned', listen: '127.0.0.1:0', upstream: echo.address });
+    await harness.api('POST', '/proxies/jsoned/toxics', {
+      name: 'lag',
+      type: 'latency',
+      attributes: { latency: 1 },
+    });
+    await waitFor(() => lines(first).length === 2, 'the two events');
+    process.kill(first.child.pid!, 'SIGINT');
+    assert.equal((await first.done).code, 0);
+    const [created, added] = lines(first);
+    assert.equal(created!.type, 'proxy.created');
+    assert.ok(Number.isSafeInteger(created!.id) && added!.id! > created!.id!, JSON.stringify(lines(first)));
+    const resumed = follow(created!.id!);
+    await waitFor(() => lines(resumed).length === 1, 'the replay after the first id');
+    process.kill(resumed.child.pid!, 'SIGINT');
+    assert.equal((await resumed.done).code, 0);
+    assert.deepEqual(lines(resumed), [added], 'the event after that id, once, with the same id');
+  });
+
   test('says so when the server goes away, with the id to resume from, and exits 1', async () => {
     const gone = await startHarness();
     const child = spawn(process.execPath, [cli, 'watch', '--since', '0', '--types', 'proxy'], {

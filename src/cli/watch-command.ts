@@ -53,7 +53,7 @@ export function watchCommand(): Command {
         try {
           for await (const event of events) {
             if (Number.isSafeInteger(event.id)) lastId = event.id;
-            out(options.json ? safeJson(event.data, 0) : describe(event));
+            out(options.json ? safeJson(withId(event), 0) : describe(event));
           }
         } catch (error) {
           if (!(error instanceof FaultlineApiError && error.code === 'FAULTLINE_ERR_STREAM_CLOSED'))
@@ -73,6 +73,11 @@ export function watchCommand(): Command {
         );
       },
     );
+}
+
+/** The event as a JSON line, with its stream id first (none on events.lost): what --since takes. */
+function withId({ id, data }: ServerEvent): object {
+  return Number.isSafeInteger(id) ? { id, ...data } : data;
 }
 
 /**
