@@ -22,7 +22,13 @@ export function timeline(journal: Journal): TimelineItem[] {
   const item = (phase: TimelineItem['phase'], entry: RunEntry): TimelineItem => {
     const activity = entry.activity as { name?: string; type?: string };
     const met = entry.tolerance_met;
-    const status = entry.status === undefined ? 'interrupted' : met === false ? 'not met' : entry.status;
+    // A probe that could not run (failed) is not one that answered out of tolerance (not met).
+    const status =
+      entry.status === undefined
+        ? 'interrupted'
+        : met === false && entry.status === 'succeeded'
+          ? 'not met'
+          : entry.status;
     return {
       phase,
       name: String(activity.name ?? ''),
