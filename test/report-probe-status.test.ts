@@ -51,3 +51,19 @@ test('a probe that could not run reads as failed in the timeline, one that answe
   assert.match(html, /<div class="took">failed · 5 ms<\/div>/);
   assert.match(html, /<div class="took">not met · 2 ms<\/div>/);
 });
+
+test('both reports say the method was not run because the hypothesis was not met before it', () => {
+  const journal = gateMissJournal();
+  journal.status = 'completed';
+  assert.match(
+    markdownReport(journal),
+    /^Method: Not run: the steady-state hypothesis was not met before it\.$/m,
+  );
+  assert.match(
+    htmlReport(journal),
+    /<h2>Method<\/h2>\n<p>Not run: the steady-state hypothesis was not met before it\.<\/p>/,
+  );
+  journal.steady_states.before = null;
+  journal.status = 'interrupted';
+  assert.match(markdownReport(journal), /^Method: Not run: the run was interrupted before it\.$/m);
+});

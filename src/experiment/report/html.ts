@@ -1,6 +1,7 @@
 import { maskDeclaredSecrets } from '../secret-mask.js';
 import type { Journal, RunEntry, SteadyState } from '../journal.js';
 import { faultsLeft } from './faults-left.js';
+import { methodNotRun } from './method-not-run.js';
 import { rollbacksNotPlayed } from './not-played.js';
 import { describeOutcome } from './outcome.js';
 import { prometheusSeries } from './series.js';
@@ -88,7 +89,7 @@ ${hypothesisTable('Before the method', journal.steady_states.before)}
 ${hypothesisTable('After the method', journal.steady_states.after)}
 ${journal.steady_states.during.length ? `<p>During the method: ${journal.steady_states.during.filter((state) => state.steady_state_met).length} of ${journal.steady_states.during.length} checks met.</p>` : ''}
 <h2>Method</h2>
-${activityTable(journal.run, 'Nothing ran.')}
+${activityTable(journal.run, methodNotRun(journal))}
 <h2>Rollbacks</h2>
 ${activityTable(journal.rollbacks, 'None ran.')}
 ${notPlayed.length ? `<p id="not-played">Not played: ${escape(notPlayed.join(', '))}</p>` : ''}

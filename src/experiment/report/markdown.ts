@@ -3,6 +3,7 @@ import type { Journal, SteadyState } from '../journal.js';
 import { describeOutcome } from './outcome.js';
 import { prometheusSeries } from './series.js';
 import { faultsLeft } from './faults-left.js';
+import { methodNotRun } from './method-not-run.js';
 import { rollbacksNotPlayed } from './not-played.js';
 import { formatSeconds, timeline } from './timeline.js';
 
@@ -54,6 +55,7 @@ export function markdownReport(written: Journal): string {
         `| ${formatSeconds(item.from)} | ${item.phase} | ${cell(item.name)} (${item.kind}) | ${item.status} | ${formatSeconds(item.to - item.from)} | ${cell(item.detail)} |`,
     ),
     '',
+    ...(journal.run.length === 0 ? [`Method: ${methodNotRun(journal)}`, ''] : []),
     ...seriesSection(journal),
   ];
   return lines.join('\n');
