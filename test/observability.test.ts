@@ -76,13 +76,13 @@ test("/metrics never reports an empty event-loop histogram's 2^63 ns as a delay:
 });
 
 /** Opens /events and collects parsed events until the returned stop() is called. */
-function subscribe(query = '', headers: Record<string, string> = {}) {
+function subscribe(query = '', headers: Record<string, string> = {}, server = harness) {
   const events: Array<{ id: string | undefined; type: string; data: any }> = [];
   let buffer = '';
   // The server registers a subscriber before it sends anything, so a response means subscribed.
   const state = { subscribed: false };
   const request = http.get(
-    `${harness.url}/events${query}`,
+    `${server.url}/events${query}`,
     { headers: { 'User-Agent': 'test', ...headers } },
     (response) => {
       state.subscribed = true;
@@ -298,6 +298,62 @@ test('proxy.deleted shows the proxy as it was when deleted: enabled, or disabled
       ['gone-enabled', true],
       ['gone-disabled', false],
     ],
+  );
+  stream.stop();
+});
+
+test('POST /reset says so for each proxy it enables, and /populate creates a proxy before its toxics', async () => {
+  // A server of its own: /reset reaches every proxy on it.
+  const own = await startHarness();
+  const stream = subscribe('?types=proxy,toxic', {}, own);
+  await waitFor(stream.subscribed, 'subscription');
+  await createProxy(own, 'off', echo.address, { enabled: false });
+  assert.equal((await own.api('POST', '/reset')).status, 204);
+  const populated = await own.api('POST', '/populate', [
+    {
+      name: 'listed',
+      listen: '127.0.0.1:0',
+      upstream: echo.address,
+      toxics: [{ name: 'lag', type: 'latency', attributes: { latency: 1 } }],
+    },
+  ]);
+  assert.equal(populated.status, 201, populated.text);
+  await waitFor(() => stream.events.some((event) => event.type === 'toxic.added'), 'the populated toxic');
+  assert.deepEqual(
+    stream.events.map((event) => [
+      event.type,
+      event.data.proxy.name ?? event.data.proxy,
+      event.data.proxy.enabled,
+    ]),
+    [
+      ['proxy.created', 'off', false],
+      ['proxy.updated', 'off', true],
+      ['proxy.created', 'listed', true],
+      ['toxic.added', 'listed', undefined],
+    ],
+  );
+  stream.stop();
+});
+
+test('a proxy that could not be made announces none of its toxics', async () => {
+  const taken = await createProxy(harness, 'taken', echo.address);
+  const stream = subscribe('?types=proxy,toxic');
+  await waitFor(stream.subscribed, 'subscription');
+  const refused = await harness.api('POST', '/populate', [
+    {
+      name: 'clash',
+      listen: taken.listen,
+      upstream: echo.address,
+      toxics: [{ name: 'never', type: 'latency', attributes: { latency: 1 } }],
+    },
+  ]);
+  assert.notEqual(refused.status, 201, refused.text);
+  await harness.api('DELETE', '/proxies/taken');
+  await waitFor(() => stream.events.some((event) => event.type === 'proxy.deleted'), 'the delete after it');
+  assert.deepEqual(
+    stream.events.map((event) => event.type),
+    ['proxy.deleted'],
+    'no toxic.added for a proxy that does not exist',
   );
   stream.stop();
 });

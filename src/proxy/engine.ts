@@ -6,6 +6,7 @@ import { createRandom, randomSeed } from '../model/random.js';
 import { type BusyPoll, createBusyPoll } from './busy-poll.js';
 import { engineClock } from './engine-clock.js';
 import { createEventBus, type EventBus } from './events.js';
+import { holdEventsUntilCreated } from './held-events.js';
 import { canonicalListen, resolveListen } from './listener.js';
 import { checkListen } from './listen-policy.js';
 import { HeldBudget } from './held-budget.js';
@@ -131,7 +132,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
     }
     const protocol = protocols[spec.protocol ?? DEFAULT_PROTOCOL];
     protocol.checkProxy(spec.name);
-    const proxyEnvironment = environmentOf(spec.name);
+    const announcements = holdEventsUntilCreated(events);
+    const proxyEnvironment = { ...environmentOf(spec.name), events: announcements.bus };
     const proxy =
       protocol.createProxy?.(spec, proxyEnvironment) ??
       new FaultProxy(spec.name, spec.listen, spec.upstream, proxyEnvironment, {
@@ -143,6 +145,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (spec.enabled) await proxy.start();
     proxies.set(spec.name, proxy);
     events.emit({ type: 'proxy.created', proxy: proxy.summary() });
+    announcements.release();
     return proxy;
   };
 
@@ -277,7 +280,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const failures: Array<{ proxy: string; error: unknown }> = [];
       for (const proxy of proxies.values()) {
         try {
-          if (!proxy.enabled) await proxy.start();
+          if (!proxy.enabled) {
+            await proxy.start();
+            events.emit({ type: 'proxy.updated', proxy: proxy.summary() });
+          }
           // What delays hold (a toxic's or a header's) goes on with no further fault; header_faults,
           // a setting of the proxy, stays as it is.
           proxy.releaseHeldRequests();
