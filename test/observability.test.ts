@@ -357,3 +357,21 @@ test('a proxy that could not be made announces none of its toxics', async () => 
   );
   stream.stop();
 });
+
+test('/populate that changes a proxy in place (here its header_faults) sends proxy.updated', async () => {
+  const entry = { name: 'in-place', listen: '127.0.0.1:0', upstream: echo.address, protocol: 'http' };
+  assert.equal((await harness.api('POST', '/populate', [entry])).status, 201);
+  const listen = (await harness.api('GET', '/proxies/in-place')).json.listen as string;
+  const stream = subscribe('?types=proxy&proxy=in-place');
+  await waitFor(stream.subscribed, 'subscription');
+  const changed = await harness.api('POST', '/populate', [{ ...entry, listen, header_faults: true }]);
+  assert.equal(changed.status, 201, changed.text);
+  assert.equal((await harness.api('GET', '/proxies/in-place')).json.header_faults, true);
+  await harness.api('DELETE', '/proxies/in-place');
+  await waitFor(() => stream.events.some((event) => event.type === 'proxy.deleted'), 'the delete after it');
+  assert.deepEqual(
+    stream.events.map((event) => event.type),
+    ['proxy.updated', 'proxy.deleted'],
+  );
+  stream.stop();
+});

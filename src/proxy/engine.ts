@@ -160,10 +160,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
       existing = undefined;
     }
     if (!existing) return create(spec);
+    // One proxy.updated for whatever the entry changed in place, as PATCH sends one.
+    let changed = false;
     const tlsChange = existing.tlsChange(spec);
-    if (tlsChange) await existing.update(tlsChange);
+    if (tlsChange) {
+      await existing.update(tlsChange);
+      changed = true;
+    }
     if (existing.headerFaults !== (spec.headerFaults ?? false)) {
       await existing.update({ headerFaults: spec.headerFaults ?? false });
+      changed = true;
     }
     const sameListen =
       (await canonicalListen(spec.listen)) === existing.listen || spec.listen === existing.listen;
@@ -173,13 +179,15 @@ export function createEngine(options: EngineOptions = {}): Engine {
       spec.idleTimeout !== existing.idleTimeoutMs
     ) {
       await existing.update({ idleTimeout: spec.idleTimeout });
+      changed = true;
     }
     if (!sameListen || spec.upstream !== existing.upstream) {
       // Toxiproxy makes a changed entry anew, so it takes the entry's `enabled`; an unchanged one
       // keeps its state.
       await existing.update({ listen: spec.listen, upstream: spec.upstream, enabled: spec.enabled });
-      events.emit({ type: 'proxy.updated', proxy: existing.summary() });
+      changed = true;
     }
+    if (changed) events.emit({ type: 'proxy.updated', proxy: existing.summary() });
     if (spec.toxics) await existing.mergeToxics(spec.toxics);
     return existing;
   };
