@@ -694,6 +694,47 @@ describe('a server restart under an open page', () => {
   });
 });
 
+describe('events the server no longer had when the page reconnected', () => {
+  test('the timeline says how many are lost after a reconnect, not on the first load', async () => {
+    const sse = (blocks: string[]) => `: faultline events\n\n${blocks.join('')}`;
+    const fired = (id: number, connection: number) =>
+      `id: ${id}\nevent: toxic.fired\ndata: ${JSON.stringify({ time: '2026-12-04T03:00:00.000Z', type: 'toxic.fired', proxy: 'gap', toxic: 'lag', toxicType: 'latency', stream: 'downstream', connection, action: 'delay' })}\n\n`;
+    const lost = (after: number, count: number) =>
+      `event: events.lost\ndata: ${JSON.stringify({ time: '2026-12-04T03:00:01.000Z', type: 'events.lost', after, lost: count, replayFrom: after + count + 1, message: `${count} events after id ${after} are lost: the server keeps the last 1000; replaying from id ${after + count + 1}` })}\n\n`;
+    const asked: string[] = [];
+    const page = await browser.newPage();
+    await page.route(
+      (url) => url.pathname.endsWith('/events'),
+      (route) => {
+        const since = new URL(route.request().url()).searchParams.get('since') ?? '';
+        asked.push(since);
+        // The first answer ends after two events, as a stream cut off does; the page resumes after id 2.
+        const body =
+          asked.length === 1
+            ? sse([lost(0, 40), fired(41, 1), fired(42, 2)])
+            : asked.length === 2
+              ? sse([lost(42, 1500), fired(1543, 3)])
+              : sse([]);
+        return route.fulfill({ status: 200, contentType: 'text/event-stream', body });
+      },
+    );
+    await page.goto(`${harness.url}/ui/`);
+    await page.locator('.event[data-type="toxic.fired"]').nth(2).waitFor();
+    assert.deepEqual(asked.slice(0, 2), ['0', '42']);
+    assert.deepEqual(
+      await page.locator('.event .what').evaluateAll((items) => items.map((item) => item.textContent)),
+      [
+        'gap: lag (latency, downstream) delay on connection #3',
+        '1500 events after id 42 are lost: the server keeps the last 1000; replaying from id 1543',
+        'gap: lag (latency, downstream) delay on connection #2',
+        'gap: lag (latency, downstream) delay on connection #1',
+      ],
+      'the gap is shown where it is; what the first load could not replay is no news',
+    );
+    await page.close();
+  });
+});
+
 // Last: a halt removes every toxic of the harness, which the tests above rely on.
 describe('halt seen by a page that did not ask for it', () => {
   test('a halt from elsewhere (the CLI, another tab) shows in the timeline with what it undid', async () => {
@@ -706,7 +747,8 @@ describe('halt seen by a page that did not ask for it', () => {
     assert.equal(added.status, 200, added.text);
     const page = await openDashboard();
     assert.equal((await harness.api('POST', '/halt', { reason: 'from another tab' })).status, 200);
-    const halt = page.locator('.event[data-type="halt"] .what');
+    // The server's history may hold an earlier test's halt, drawn at once: wait for this one.
+    const halt = page.locator('.event[data-type="halt"] .what', { hasText: 'from another tab' });
     await halt.first().waitFor({ timeout: 30_000 });
     assert.match(
       (await halt.first().textContent()) ?? '',

@@ -65,6 +65,8 @@ export function describeEvent(event: ServerEvent): string {
         : `${proxy}: ${field('method')} ${field('path')} → ${field('status')}, the upstream ${field('upstream')} failed: ${field('error')}`;
     case 'halt':
       return haltSummary(event as unknown as HaltEvent);
+    case 'events.lost':
+      return field('message');
     case 'protocol.mismatch':
       return `${proxy}: connection #${field('connection')} from ${field('client')} sent ${field('received')}${event.detail === undefined ? '' : ` (${field('detail')})`}, which this proxy does not speak → ${field('answer')}`;
     default:

@@ -4,6 +4,7 @@ import { apiUrl, renewSession, sessionHeaders } from './api.js';
 
 /** One event from GET /events, as docs/metrics.md describes it. */
 export interface ServerEvent {
+  /** The stream's id; an events.lost notice, which has none, is placed after the last one seen. */
   id: number;
   time: string;
   type: string;
@@ -53,6 +54,12 @@ export function followEvents(
     onState('live');
     const parser = createParser({
       onEvent: (message) => {
+        // events.lost has no id. On the first load the page shows the server's recent history, so
+        // what is older is no news; after a lost connection it is a gap the timeline must show.
+        if (message.id === undefined && message.event === 'events.lost') {
+          if (lastId > 0) onEvent({ ...(JSON.parse(message.data) as ServerEvent), id: lastId + 0.5 });
+          return;
+        }
         const id = Number(message.id);
         if (!Number.isFinite(id) || id <= lastId) return;
         lastId = id;
