@@ -1157,11 +1157,17 @@ describe('event types and the types filter of /events', () => {
         failed: [],
         durationMs: 12,
       }),
-      'halted in 12 ms (POST /halt from ::1: done): undid removed a; removed b',
+      'halted in 12 ms (POST /halt from ::1: done): undone: removed a; removed b',
     );
+    // Each failed item is already a sentence that says what could not be done.
     assert.equal(
-      haltSummary({ reason: 'r', undone: [], failed: ['x', 'y'], durationMs: 0 }),
-      'halted in 0 ms (r): nothing was left to undo; could not undo x; y',
+      haltSummary({
+        reason: 'r',
+        undone: [],
+        failed: ['could not enable proxy api: address in use', 'could not undo paused process 7: EPERM'],
+        durationMs: 0,
+      }),
+      'halted in 0 ms (r): nothing was left to undo; failed: could not enable proxy api: address in use; could not undo paused process 7: EPERM',
     );
   });
 

@@ -752,7 +752,7 @@ describe('halt seen by a page that did not ask for it', () => {
     await halt.first().waitFor({ timeout: 30_000 });
     assert.match(
       (await halt.first().textContent()) ?? '',
-      /^halted in \d+ ms \(POST \/halt from 127\.0\.0\.1: from another tab\): undid .*removed the latency toxic slow on proxy halted_web/,
+      /^halted in \d+ ms \(POST \/halt from 127\.0\.0\.1: from another tab\): undone: .*removed the latency toxic slow on proxy halted_web/,
     );
     await page.close();
     assert.equal((await harness.api('DELETE', '/proxies/halted_web')).status, 204);

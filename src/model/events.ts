@@ -165,8 +165,10 @@ export function unknownEventTypes(prefixes: readonly string[]): string[] {
 
 /** One line for a halt event: who asked and why, then what it undid and what it could not. */
 export function haltSummary(event: Pick<HaltEvent, 'reason' | 'undone' | 'failed' | 'durationMs'>): string {
-  const undone = event.undone.length === 0 ? 'nothing was left to undo' : `undid ${event.undone.join('; ')}`;
-  const failed = event.failed.length === 0 ? '' : `; could not undo ${event.failed.join('; ')}`;
+  // Each item is a sentence of its own ("removed the …", "could not enable proxy …").
+  const undone =
+    event.undone.length === 0 ? 'nothing was left to undo' : `undone: ${event.undone.join('; ')}`;
+  const failed = event.failed.length === 0 ? '' : `; failed: ${event.failed.join('; ')}`;
   return `halted in ${event.durationMs} ms (${event.reason}): ${undone}${failed}`;
 }
 
