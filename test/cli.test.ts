@@ -766,6 +766,31 @@ describe('watch', () => {
     assert.deepEqual(lines(resumed), [added], 'the event after that id, once, with the same id');
   });
 
+  test('prints each event at its time in the local time zone, as the dashboard does', async () => {
+    const text = spawnCli(
+      ['watch', '--proxy', 'zoned', '--since', '0'],
+      { FAULTLINE_URL: harness.url, TZ: 'Asia/Kolkata' },
+      false,
+    );
+    const json = spawnCli(
+      ['watch', '--json', '--proxy', 'zoned', '--since', '0'],
+      { FAULTLINE_URL: harness.url },
+      false,
+    );
+    await harness.api('POST', '/proxies', { name: 'zoned', listen: '127.0.0.1:0', upstream: echo.address });
+    await waitFor(
+      () => text.output().stdout.includes('proxy.created') && json.output().stdout.includes('proxy.created'),
+      'both watches',
+    );
+    process.kill(text.child.pid!, 'SIGINT');
+    process.kill(json.child.pid!, 'SIGINT');
+    await Promise.all([text.done, json.done]);
+    const { time } = JSON.parse(json.output().stdout.split('\n')[0]!) as { time: string };
+    // India is 5 h 30 min ahead of UTC all year.
+    const local = new Date(Date.parse(time) + 5.5 * 3600_000).toISOString().slice(11, 23);
+    assert.equal(text.output().stdout.slice(0, 12), local, `${time} in Asia/Kolkata`);
+  });
+
   test('says so when the server goes away, with the id to resume from, and exits 1', async () => {
     const gone = await startHarness();
     const child = spawn(process.execPath, [cli, 'watch', '--since', '0', '--types', 'proxy'], {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { integer } from './integer-option.js';
 import type { FaultlineClient, ServerEvent } from '../client/index.js';
 import { FaultlineApiError } from '../client/errors.js';
+import { clockTime } from '../model/clock-time.js';
 import {
   connectionNoun,
   type EngineEvent,
@@ -119,7 +120,7 @@ export function describe({ time, data: event }: ServerEvent): string {
   }
   // An event of a type or shape this version does not know (another server, a newer one): show it whole.
   what ??= JSON.stringify(event);
-  return `${safe(String(time).slice(11, 23))}  ${safe(event.type).padEnd(17)} ${safe(proxy).padEnd(12)} ${safe(what)}`;
+  return `${safe(clockTime(String(time)))}  ${safe(event.type).padEnd(17)} ${safe(proxy).padEnd(12)} ${safe(what)}`;
 }
 
 function detail(event: EngineEvent): string | undefined {

@@ -89,11 +89,3 @@ function extra(event: ServerEvent): string {
     .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
   return ` — ${[request, ...others].filter(Boolean).join(' ')}`;
 }
-
-/** HH:MM:SS.mmm in the browser's time zone; `withMs` false drops the milliseconds. */
-export function clockTime(iso: string, withMs = true): string {
-  const date = new Date(iso);
-  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
-  const seconds = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-  return withMs ? `${seconds}.${pad(date.getMilliseconds(), 3)}` : seconds;
-}

@@ -1,5 +1,5 @@
 import { apiRoot } from './api.js';
-import { clockTime } from './describe-event.js';
+import { clockTime } from '../model/clock-time.js';
 import type { Polled } from './use-poll.js';
 
 /** A run as GET /runs lists it (registered by `faultline run --report-to`). */

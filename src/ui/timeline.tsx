@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { clockTime, describeEvent } from './describe-event.js';
+import { clockTime } from '../model/clock-time.js';
+import { describeEvent } from './describe-event.js';
 import type { ServerEvent, StreamState } from './events.js';
 
 const stateText: Record<StreamState, string> = {
