@@ -7,6 +7,7 @@ import { after, describe, it, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { describe as describeEvent } from '../src/cli/watch-command.js';
+import { clockTime } from '../src/model/clock-time.js';
 import type { EngineEvent } from '../src/model/events.js';
 import { readFirstBytes } from '../src/proxy/first-bytes.js';
 import { http1Opening, http2Opening } from '../src/proxy/http/opening.js';
@@ -63,13 +64,25 @@ describe('HTTP/1.x sent to an http2 proxy', () => {
     await waitFor(() => mismatches('h2only').length === 1, 'the protocol.mismatch event');
     const [event] = mismatches('h2only');
     assert.ok(event && event.connection > 0, 'the event names the connection');
+    const opened = events.find(
+      (other) =>
+        other.type === 'connection.opened' &&
+        other.proxy === 'h2only' &&
+        other.connection === event.connection,
+    );
+    assert.match(event.client, /^127\.0\.0\.1:\d+$/);
+    assert.equal(
+      event.client,
+      opened?.type === 'connection.opened' && opened.client,
+      'the client as connection.opened names it, port included',
+    );
     assert.deepEqual(
-      { ...event, connection: 0 },
+      { ...event, connection: 0, client: '' },
       {
         type: 'protocol.mismatch',
         proxy: 'h2only',
         connection: 0,
-        client: '127.0.0.1',
+        client: '',
         received: 'HTTP/1.x',
         detail: 'GET /health HTTP/1.1',
         answer: '505',
@@ -77,7 +90,7 @@ describe('HTTP/1.x sent to an http2 proxy', () => {
     );
     assert.equal(
       describeEvent({ time: '2026-01-01T00:00:00.000Z', data: event } as never),
-      `00:00:00.000  protocol.mismatch h2only       connection #${event?.connection} from 127.0.0.1 sent HTTP/1.x (GET /health HTTP/1.1), which this proxy does not speak → 505`,
+      `${clockTime('2026-01-01T00:00:00.000Z')}  protocol.mismatch h2only       connection #${event.connection} from ${event.client} sent HTTP/1.x (GET /health HTTP/1.1), which this proxy does not speak → 505`,
     );
     assert.match(
       (await harness.api('GET', '/metrics')).text,

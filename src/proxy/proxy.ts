@@ -545,7 +545,11 @@ export class FaultProxy implements ProxyView {
   protocolMismatch(mismatch: ProtocolMismatch): void {
     const counts = (this.protocolMismatches ??= new Map());
     counts.set(mismatch.received, (counts.get(mismatch.received) ?? 0) + 1);
-    this.environment.events.emit({ type: 'protocol.mismatch', proxy: this.name, ...mismatch });
+    // The protocol's handler knows the client's address alone (what match.client compares); the
+    // event names the client as connection.opened did, port included, so the two line up.
+    let client = mismatch.client;
+    for (const link of this.links) if (link.id === mismatch.connection) client = link.clientAddress;
+    this.environment.events.emit({ type: 'protocol.mismatch', proxy: this.name, ...mismatch, client });
   }
 
   tlsFailed(side: 'client' | 'upstream', client: string, code: string, message: string): void {
