@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { commandTable } from '../src/cli/command-table.js';
+import { describe as watchLine } from '../src/cli/watch-command.js';
 import {
   canConnect,
   connect,
@@ -22,7 +23,6 @@ const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const harness = await startHarness();
 const echo = await startEchoServer();
 
-/** Runs the CLI against the test server (through FAULTLINE_URL unless env says otherwise). */
 /** Runs the CLI against the test server, with nothing else from the environment. */
 const run = (args: string[], env: Record<string, string> = { FAULTLINE_URL: harness.url }) =>
   runCli(args, env, false);
@@ -676,6 +676,13 @@ ${extra}`;
 });
 
 describe('watch', () => {
+  test('the proxy column lines up under the longest event type', () => {
+    const line = (type: string) =>
+      watchLine({ time: '2026-01-01T00:00:00.000Z', data: { type, proxy: 'api', message: 'x' } } as never);
+    const column = (text: string) => text.indexOf(' api ');
+    assert.equal(column(line('http.upstream_failed')), column(line('proxy.deleted')));
+  });
+
   test('prints one line per change and per toxic that fires', async () => {
     const child = spawn(
       process.execPath,

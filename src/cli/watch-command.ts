@@ -105,6 +105,9 @@ function checkTypes(given: string, types: string[]): void {
   );
 }
 
+/** Wide enough for the longest event type, so the proxy column lines up under every type. */
+const typeColumn = Math.max(...engineEventTypes.map((type) => type.length));
+
 /** One readable line: time, type, proxy, then what happened; nothing from the server printed raw. */
 export function describe({ time, data: event }: ServerEvent): string {
   // A server's own notice (events.lost) and a halt name no proxy; another server's event may have any shape.
@@ -120,7 +123,7 @@ export function describe({ time, data: event }: ServerEvent): string {
   }
   // An event of a type or shape this version does not know (another server, a newer one): show it whole.
   what ??= JSON.stringify(event);
-  return `${safe(clockTime(String(time)))}  ${safe(event.type).padEnd(17)} ${safe(proxy).padEnd(12)} ${safe(what)}`;
+  return `${safe(clockTime(String(time)))}  ${safe(event.type).padEnd(typeColumn)} ${safe(proxy).padEnd(12)} ${safe(what)}`;
 }
 
 function detail(event: EngineEvent): string | undefined {
