@@ -99,6 +99,12 @@ describe("faultline run: the settings file's runtime strategies, with chaos run'
     assert.notEqual(journal.steady_states.before, null);
   });
 
+  test('an empty runtime block replaces nothing: chaos run only reads one that has a key', async () => {
+    const { journal } = await runWith({ runtime: {} }, settings);
+    assert.deepEqual(journal.rollbacks, []);
+    assert.equal(journal.steady_states.before, null);
+  });
+
   test('a flag wins over both', async () => {
     const { journal } = await runWith({ runtime: { rollbacks: { strategy: 'never' } } }, settings, [
       '--rollback-strategy',
