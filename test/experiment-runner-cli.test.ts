@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -223,6 +224,72 @@ describe("faultline accepts chaos's global options", () => {
       `Using settings file '${join(home, '.chaostoolkit', 'settings.yaml')}'`,
       'Runtime strategies: hypothesis - before-method-only / rollbacks - default',
     ]);
+  });
+
+  test('--no-log-file, --log-file-level and --log-format json, as chaos reads them before the command', async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {
+      method: [
+        {
+          type: 'action',
+          name: 'odd',
+          provider: { type: 'process', path: 'sh', arguments: ['-c', 'exit 3'] },
+        },
+      ],
+    });
+    const journalPath = join(directory, 'journal.json');
+    const logFile = join(directory, 'run.log');
+    const leveled = await runCli([
+      '--log-file',
+      logFile,
+      '--log-file-level',
+      'warning',
+      'run',
+      source,
+      '--journal-path',
+      journalPath,
+    ]);
+    assert.equal(leveled.code, 0, leveled.stderr);
+    const logged = (await readFile(logFile, 'utf8')).trim().split('\n');
+    assert.ok(logged.length > 0);
+    for (const line of logged) assert.match(line, /^\[[^\]]+ (WARNING|ERROR|CRITICAL)\] /);
+
+    const unwritten = join(directory, 'never.log');
+    const none = await runCli([
+      '--no-log-file',
+      '--log-file',
+      unwritten,
+      'run',
+      source,
+      '--journal-path',
+      journalPath,
+    ]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(existsSync(unwritten), false, '--no-log-file wins over --log-file');
+
+    const json = await runCli(['--log-format', 'json', 'validate', source]);
+    assert.equal(json.code, 0, json.stderr);
+    const records = json.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(Object.keys(records.at(-1)!), [
+      'process',
+      'asctime',
+      'levelname',
+      'module',
+      'lineno',
+      'message',
+      'context_id',
+      'timestamp',
+    ]);
+    assert.equal(records.at(-1)!.message, 'experiment syntax and semantic look valid');
+    assert.equal(records.at(-1)!.levelname, 'INFO');
+    assert.match(String(records.at(-1)!.asctime), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}$/);
+
+    const refused = await runCli(['--log-format', 'xml', 'run', source]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /Invalid value for '--log-format': 'xml' is not one of 'string', 'json'/);
   });
 
   test('--change-dir to a missing directory is a usage error naming it', async () => {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { createConsoleLog, withLogFile } from '../experiment/console.js';
 import { globalChaosOptions } from './chaos-globals.js';
+import { chaosLog } from './chaos-log.js';
 import { loadSettings } from '../experiment/controls/settings.js';
 import { loadExperiment } from '../experiment/load.js';
 import { validateExperiment } from '../experiment/validate.js';
@@ -20,7 +20,7 @@ export function validateCommand(): Command {
     .addHelpText('after', example('faultline validate experiment.yaml --strict'))
     .action(async (source: string, flags: { strict?: boolean; settings?: string }) => {
       const globals = globalChaosOptions();
-      const log = globals.logFile ? withLogFile(createConsoleLog(), globals.logFile) : createConsoleLog();
+      const log = chaosLog();
       let warnings = 0;
       const warn = (message: string) => {
         warnings += 1;
