@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -135,6 +139,58 @@ describe("faultline run: the settings file's runtime strategies, with chaos run'
       result.stderr,
       /runtime\.rollbacks\.strategy in settings file .*settings\.yaml must be one of default, always, never, deviated, received "sometimes"/,
     );
+  });
+});
+
+describe('faultline validate --no-verify-tls, as chaos validate', () => {
+  test('an https experiment URL with a self-signed certificate is refused, and read with the flag', async () => {
+    const directory = tempDirectory('runfix');
+    const key = join(directory, 'key.pem');
+    const cert = join(directory, 'cert.pem');
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
+    } catch {
+      assert.fail('openssl is missing: install the Debian package "openssl" (apt-get install openssl)');
+    }
+    const body = JSON.stringify({ title: 't', description: 'd', method: [] });
+    const server = https.createServer(
+      { key: readFileSync(key), cert: readFileSync(cert) },
+      (_request, response) => {
+        response.setHeader('Content-Type', 'application/json');
+        response.end(body);
+      },
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/experiment.json`;
+      const refused = await runCli(['validate', url]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /self[- ]signed certificate/);
+      const read = await runCli(['validate', '--no-verify-tls', url]);
+      assert.equal(read.code, 0, read.stderr);
+      assert.match(read.stderr, /experiment syntax and semantic look valid/);
+    } finally {
+      server.close();
+    }
   });
 });
 
