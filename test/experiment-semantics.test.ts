@@ -268,4 +268,14 @@ describe('configuration, secrets and vars (spec §3)', () => {
       'a scope is replaced whole',
     );
   });
+
+  test('a .env line without "=" is named, not skipped in silence (chaos run stops on it)', async () => {
+    const env = join(tempDirectory('vars'), 'vars.env');
+    await writeFile(env, 'FAULTLINE_DOTENV_KEPT=1\nFAULTLINE_DOTENV_TYPO 2\n');
+    const { unread } = await loadVarFiles([env], () => undefined);
+    assert.equal(process.env.FAULTLINE_DOTENV_KEPT, '1');
+    assert.deepEqual(unread, [
+      `--var-file ${env} line 2: 'FAULTLINE_DOTENV_TYPO 2' is not read: a .env line is NAME=VALUE (chaos run stops on it: not enough values to unpack)`,
+    ]);
+  });
 });

@@ -107,9 +107,15 @@ export async function loadVarFiles(
       if (isObject(document.secrets)) Object.assign(vars.secrets, document.secrets);
       continue;
     }
-    for (const line of text.split('\n')) {
+    for (const [index, line] of text.split('\n').entries()) {
       const trimmed = line.trim();
-      if (trimmed === '' || trimmed.startsWith('#') || !trimmed.includes('=')) continue;
+      if (trimmed === '' || trimmed.startsWith('#')) continue;
+      if (!trimmed.includes('=')) {
+        unread.push(
+          `--var-file ${path} line ${index + 1}: '${trimmed}' is not read: a .env line is NAME=VALUE (chaos run stops on it: not enough values to unpack)`,
+        );
+        continue;
+      }
       const equals = trimmed.indexOf('=');
       process.env[trimmed.slice(0, equals).trim()] = trimmed
         .slice(equals + 1)
