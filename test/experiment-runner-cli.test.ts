@@ -110,6 +110,18 @@ describe("faultline run: the settings file's runtime strategies, with chaos run'
     assert.equal(journal.steady_states.before, null);
   });
 
+  test('the old spelling "continously" runs as continuously, with chaos\'s deprecation warning', async () => {
+    const { journal, stderr } = await runWith(
+      { runtime: { hypothesis: { strategy: 'continously' } } },
+      settings,
+    );
+    assert.notEqual(journal.steady_states.before, null);
+    assert.match(
+      stderr,
+      /WARNING\] The "--hypothesis-strategy=continously" command is depreciating and will be removed in a future version; instead, please use "--hypothesis-strategy=continuously"\n/,
+    );
+  });
+
   test('a flag wins over both', async () => {
     const { journal } = await runWith({ runtime: { rollbacks: { strategy: 'never' } } }, settings, [
       '--rollback-strategy',

@@ -246,6 +246,11 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   log.debug?.(
     `Runtime strategies: hypothesis - ${strategies.hypothesis} / rollbacks - ${strategies.rollbacks}`,
   );
+  if (strategies.hypothesis === 'continously') {
+    log.warning(
+      'The "--hypothesis-strategy=continously" command is depreciating and will be removed in a future version; instead, please use "--hypothesis-strategy=continuously"',
+    );
+  }
   const ledger = openLedger(flags.ledgerDir, {
     run: runId,
     experiment: String(experiment.title),
