@@ -225,6 +225,13 @@ describe('keys chaos run accepts and then ignores', () => {
           provider: { type: 'http', url: 'http://127.0.0.1:9/', expected_status: 200 },
           tolerance: 200,
         },
+        {
+          type: 'action',
+          name: 'own',
+          configuration: { region: 'eu' },
+          secrets: ['vault'],
+          provider: { type: 'process', path: 'true' },
+        },
       ],
     });
   const expected = [
@@ -233,6 +240,8 @@ describe('keys chaos run accepts and then ignores', () => {
     "'timeout' on method[0] ('web') itself is ignored (chaos run ignores it too): put it in the provider, as provider.timeout (process, http, javascript)",
     "'dry' on method[0] ('web') is ignored (chaos run reads it only when Python code sets it; from a file it even cancels --dry for this activity, which faultline keeps dry): use --dry=actions|probes|activities|pause for the whole run",
     "'tolerance' on method[0] ('web') is not checked (chaos run checks tolerances only in the steady-state hypothesis and in safeguard probes): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis",
+    "'configuration' on method[1] ('own') is ignored (the spec shows it; chaos run does not read it): declare these keys in the experiment's top-level configuration",
+    "'secrets' on method[1] ('own') is ignored (the spec shows it; chaos run does not read it): list the scopes in provider.secrets of a Python or JavaScript activity; ${name} substitution sees every scope anyway",
   ];
 
   test('each is named in a warning with what to write instead', async () => {

@@ -162,6 +162,11 @@ describe('http provider', async () => {
         response.writeHead(200, { 'Content-Type': 'application/json' });
         return response.end('{"healthy":true}');
       }
+      if (request.url?.startsWith('/nan')) {
+        // What Python's json.dumps (Flask, FastAPI) writes for float('nan') and float('inf').
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        return response.end('{"ratio": NaN, "max": Infinity, "note": "NaN"}');
+      }
       if (request.url?.startsWith('/charset')) {
         response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
         return response.end('{"healthy":true}');
@@ -194,6 +199,11 @@ describe('http provider', async () => {
     assert.equal(down.status, 'succeeded', 'a 503 is not a failure');
     assert.equal((down.output as { status: number }).status, 503);
     assert.equal((down.output as { headers: Record<string, string> }).headers['x-reason'], 'maintenance');
+  });
+
+  test("a JSON body with NaN or Infinity is parsed as requests' r.json() parses it", async () => {
+    const nan = (await only(probe('nan', { type: 'http', url: `${url}/nan` }))).output as { body: unknown };
+    assert.deepEqual(nan.body, { ratio: Number.NaN, max: Infinity, note: 'NaN' });
   });
 
   test('GET arguments become the query; other methods send JSON only for Content-Type application/json', async () => {

@@ -149,6 +149,19 @@ describe('one Python interpreter per run', () => {
     assert.equal(exception[2], 'chaoslib.exceptions.ActivityFailed: ZeroDivisionError: division by zero\n');
   });
 
+  test("a result holding NaN or Infinity is the activity's output; the call no longer waits forever", async () => {
+    const runtime = createPythonRuntime({ cwd: fixtures });
+    try {
+      assert.deepEqual(await output(runtime, { module: MODULE, func: 'not_a_number', arguments: {} }), {
+        ratio: Number.NaN,
+        limits: [Infinity, -Infinity],
+        text: 'NaN, Infinity',
+      });
+    } finally {
+      await runtime.close();
+    }
+  });
+
   test('a call cancelled while it waits behind another never runs', async () => {
     const runtime = createPythonRuntime({ cwd: fixtures });
     try {

@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -99,6 +104,24 @@ describe("faultline run: the settings file's runtime strategies, with chaos run'
     assert.notEqual(journal.steady_states.before, null);
   });
 
+  test('an empty runtime block replaces nothing: chaos run only reads one that has a key', async () => {
+    const { journal } = await runWith({ runtime: {} }, settings);
+    assert.deepEqual(journal.rollbacks, []);
+    assert.equal(journal.steady_states.before, null);
+  });
+
+  test('the old spelling "continously" runs as continuously, with chaos\'s deprecation warning', async () => {
+    const { journal, stderr } = await runWith(
+      { runtime: { hypothesis: { strategy: 'continously' } } },
+      settings,
+    );
+    assert.notEqual(journal.steady_states.before, null);
+    assert.match(
+      stderr,
+      /WARNING\] The "--hypothesis-strategy=continously" command is depreciating and will be removed in a future version; instead, please use "--hypothesis-strategy=continuously"\n/,
+    );
+  });
+
   test('a flag wins over both', async () => {
     const { journal } = await runWith({ runtime: { rollbacks: { strategy: 'never' } } }, settings, [
       '--rollback-strategy',
@@ -128,6 +151,58 @@ describe("faultline run: the settings file's runtime strategies, with chaos run'
       result.stderr,
       /runtime\.rollbacks\.strategy in settings file .*settings\.yaml must be one of default, always, never, deviated, received "sometimes"/,
     );
+  });
+});
+
+describe('faultline validate --no-verify-tls, as chaos validate', () => {
+  test('an https experiment URL with a self-signed certificate is refused, and read with the flag', async () => {
+    const directory = tempDirectory('runfix');
+    const key = join(directory, 'key.pem');
+    const cert = join(directory, 'cert.pem');
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
+    } catch {
+      assert.fail('openssl is missing: install the Debian package "openssl" (apt-get install openssl)');
+    }
+    const body = JSON.stringify({ title: 't', description: 'd', method: [] });
+    const server = https.createServer(
+      { key: readFileSync(key), cert: readFileSync(cert) },
+      (_request, response) => {
+        response.setHeader('Content-Type', 'application/json');
+        response.end(body);
+      },
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/experiment.json`;
+      const refused = await runCli(['validate', url]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /self[- ]signed certificate/);
+      const read = await runCli(['validate', '--no-verify-tls', url]);
+      assert.equal(read.code, 0, read.stderr);
+      assert.match(read.stderr, /experiment syntax and semantic look valid/);
+    } finally {
+      server.close();
+    }
   });
 });
 
@@ -217,6 +292,72 @@ describe("faultline accepts chaos's global options", () => {
       `Using settings file '${join(home, '.chaostoolkit', 'settings.yaml')}'`,
       'Runtime strategies: hypothesis - before-method-only / rollbacks - default',
     ]);
+  });
+
+  test('--no-log-file, --log-file-level and --log-format json, as chaos reads them before the command', async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {
+      method: [
+        {
+          type: 'action',
+          name: 'odd',
+          provider: { type: 'process', path: 'sh', arguments: ['-c', 'exit 3'] },
+        },
+      ],
+    });
+    const journalPath = join(directory, 'journal.json');
+    const logFile = join(directory, 'run.log');
+    const leveled = await runCli([
+      '--log-file',
+      logFile,
+      '--log-file-level',
+      'warning',
+      'run',
+      source,
+      '--journal-path',
+      journalPath,
+    ]);
+    assert.equal(leveled.code, 0, leveled.stderr);
+    const logged = (await readFile(logFile, 'utf8')).trim().split('\n');
+    assert.ok(logged.length > 0);
+    for (const line of logged) assert.match(line, /^\[[^\]]+ (WARNING|ERROR|CRITICAL)\] /);
+
+    const unwritten = join(directory, 'never.log');
+    const none = await runCli([
+      '--no-log-file',
+      '--log-file',
+      unwritten,
+      'run',
+      source,
+      '--journal-path',
+      journalPath,
+    ]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(existsSync(unwritten), false, '--no-log-file wins over --log-file');
+
+    const json = await runCli(['--log-format', 'json', 'validate', source]);
+    assert.equal(json.code, 0, json.stderr);
+    const records = json.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(Object.keys(records.at(-1)!), [
+      'process',
+      'asctime',
+      'levelname',
+      'module',
+      'lineno',
+      'message',
+      'context_id',
+      'timestamp',
+    ]);
+    assert.equal(records.at(-1)!.message, 'experiment syntax and semantic look valid');
+    assert.equal(records.at(-1)!.levelname, 'INFO');
+    assert.match(String(records.at(-1)!.asctime), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}$/);
+
+    const refused = await runCli(['--log-format', 'xml', 'run', source]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /Invalid value for '--log-format': 'xml' is not one of 'string', 'json'/);
   });
 
   test('--change-dir to a missing directory is a usage error naming it', async () => {

@@ -177,6 +177,34 @@ describe('configuration, secrets and vars (spec §3)', () => {
     assert.deepEqual(configuration, { port: 8081, empty: '', missing: null, plain: { deep: [1] } });
   });
 
+  test("a default is converted by env_var_type as the variable's value is, as chaoslib does", () => {
+    const configuration = loadConfiguration({
+      count: { type: 'env', key: 'FAULTLINE_SURELY_UNSET', default: '5', env_var_type: 'int' },
+      ratio: { type: 'env', key: 'FAULTLINE_SURELY_UNSET', default: '0.5', env_var_type: 'float' },
+      on: { type: 'env', key: 'FAULTLINE_SURELY_UNSET', default: 'no', env_var_type: 'bool' },
+      doc: { type: 'env', key: 'FAULTLINE_SURELY_UNSET', default: '{"a":1}', env_var_type: 'json' },
+      whole: { type: 'env', key: 'FAULTLINE_SURELY_UNSET', default: 2.7, env_var_type: 'int' },
+      kept: { type: 'env', key: 'FAULTLINE_SURELY_UNSET', default: 8080, env_var_type: 'int' },
+      none: { type: 'env', key: 'FAULTLINE_SURELY_UNSET', default: null, env_var_type: 'int' },
+    });
+    assert.deepEqual(configuration, {
+      count: 5,
+      ratio: 0.5,
+      on: false,
+      doc: { a: 1 },
+      whole: 2,
+      kept: 8080,
+      none: null,
+    });
+    assert.throws(
+      () =>
+        loadConfiguration({
+          port: { type: 'env', key: 'FAULTLINE_SURELY_UNSET', default: 'eighty', env_var_type: 'int' },
+        }),
+      /invalid literal for int\(\) with base 10: 'eighty'/,
+    );
+  });
+
   test('vars override declared keys only', () => {
     assert.deepEqual(loadConfiguration({ a: 1 }, { a: 2, b: 3 }), { a: 2 });
   });
@@ -239,5 +267,15 @@ describe('configuration, secrets and vars (spec §3)', () => {
       { s: { k: 'v' } },
       'a scope is replaced whole',
     );
+  });
+
+  test('a .env line without "=" is named, not skipped in silence (chaos run stops on it)', async () => {
+    const env = join(tempDirectory('vars'), 'vars.env');
+    await writeFile(env, 'FAULTLINE_DOTENV_KEPT=1\nFAULTLINE_DOTENV_TYPO 2\n');
+    const { unread } = await loadVarFiles([env], () => undefined);
+    assert.equal(process.env.FAULTLINE_DOTENV_KEPT, '1');
+    assert.deepEqual(unread, [
+      `--var-file ${env} line 2: 'FAULTLINE_DOTENV_TYPO 2' is not read: a .env line is NAME=VALUE (chaos run stops on it: not enough values to unpack)`,
+    ]);
   });
 });

@@ -255,6 +255,30 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     "path 'no-such-binary-here' cannot be found, in activity 'x' (a bare name is looked up in PATH; write ./no-such-binary-here or an absolute path for a file of the working directory)",
   ],
   [
+    'process not found at a relative path',
+    {
+      ...base,
+      method: [{ type: 'action', name: 'x', provider: { type: 'process', path: './scripts/no-such.sh' } }],
+    },
+    `path './scripts/no-such.sh' cannot be found, in activity 'x' (a relative path is read from the working directory ${process.cwd()}, not from the experiment's folder, and must name an executable file: run from the folder it is relative to, or write an absolute path)`,
+  ],
+  [
+    'process not found at an absolute path',
+    {
+      ...base,
+      method: [{ type: 'action', name: 'x', provider: { type: 'process', path: '/nonexistent/tool' } }],
+    },
+    "path '/nonexistent/tool' cannot be found, in activity 'x' (no executable file is there: check the path and that the file has its execute bit, chmod +x)",
+  ],
+  [
+    'process path under ~',
+    {
+      ...base,
+      method: [{ type: 'action', name: 'x', provider: { type: 'process', path: '~/bin/tool' } }],
+    },
+    "path '~/bin/tool' cannot be found, in activity 'x' (validation does not expand ~, as chaos's does not though its run does: write the absolute path)",
+  ],
+  [
     'http without url',
     { ...base, method: [{ type: 'action', name: 'x', provider: { type: 'http' } }] },
     'a HTTP activity must have a URL',

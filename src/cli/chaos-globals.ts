@@ -9,15 +9,31 @@ import { UsageError } from './context.js';
  * - --change-dir DIR: changes to DIR before anything else, as chaos does;
  * - --log-file PATH: the run log is written to PATH too. chaos writes chaostoolkit.log in the
  *   working directory by default; faultline writes no file unless asked (docs/experiments.md);
+ * - --no-log-file: no log file, even with --log-file (as in chaos);
+ * - --log-file-level debug|info|warning|error: the lowest level written to the log file;
+ * - --log-format string|json: the console's lines, as text or as chaos's JSON records;
  * - --settings PATH: the settings file, as `run --settings PATH`.
  */
 export interface ChaosGlobals {
   verbose: boolean;
   logFile?: string;
+  noLogFile: boolean;
+  logFileLevel: LogFileLevel;
+  logFormat: LogFormat;
   settings?: string;
 }
 
-const chaosGlobals: ChaosGlobals = { verbose: false };
+export const LOG_FILE_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
+export type LogFileLevel = (typeof LOG_FILE_LEVELS)[number];
+const LOG_FORMATS = ['string', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+const chaosGlobals: ChaosGlobals = {
+  verbose: false,
+  noLogFile: false,
+  logFileLevel: 'debug',
+  logFormat: 'string',
+};
 
 export function globalChaosOptions(): Readonly<ChaosGlobals> {
   return chaosGlobals;
@@ -51,6 +67,11 @@ export function takeChaosGlobals(argv: readonly string[]): string[] {
     else if (flag === '--no-version-check') continue;
     else if (flag === '--change-dir') changeDirectory(valueOf(flag, inline));
     else if (flag === '--log-file') chaosGlobals.logFile = valueOf(flag, inline);
+    else if (flag === '--no-log-file') chaosGlobals.noLogFile = true;
+    else if (flag === '--log-file-level')
+      chaosGlobals.logFileLevel = choiceOf(flag, valueOf(flag, inline), LOG_FILE_LEVELS);
+    else if (flag === '--log-format')
+      chaosGlobals.logFormat = choiceOf(flag, valueOf(flag, inline), LOG_FORMATS);
     else if (flag === '--settings') chaosGlobals.settings = valueOf(flag, inline);
     else {
       kept.push(arg);
@@ -58,6 +79,13 @@ export function takeChaosGlobals(argv: readonly string[]): string[] {
     }
   }
   return [...kept, ...argv.slice(index)];
+}
+
+function choiceOf<T extends string>(flag: string, value: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(
+    `Invalid value for '${flag}': '${value}' is not one of ${choices.map((choice) => `'${choice}'`).join(', ')}.`,
+  );
 }
 
 function changeDirectory(directory: string): void {

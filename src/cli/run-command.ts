@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadVarFiles, parseVar, type VarFiles } from '../experiment/configuration.js';
-import { createConsoleLog, withLogFile } from '../experiment/console.js';
 import { globalChaosOptions } from './chaos-globals.js';
+import { chaosLog } from './chaos-log.js';
 import { stopDescendants } from '../experiment/descendants.js';
 import { checkJournalPath, writePrivateFile } from '../experiment/private-file.js';
 import { maskedLog } from '../experiment/masked-log.js';
@@ -157,8 +157,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   const mask = createSecretMask();
   const globals = globalChaosOptions();
   if (globals.verbose) process.env.FAULTLINE_VERBOSE = '1';
-  const consoleLog = createConsoleLog(process.stderr, globals.verbose);
-  const log = maskedLog(globals.logFile ? withLogFile(consoleLog, globals.logFile) : consoleLog, mask);
+  const log = maskedLog(chaosLog(), mask);
   const { vars, unread } = await collectVars(flags, (message) => log.error(message));
   let experiment: Experiment;
   let settings: LoadedSettings;
@@ -247,6 +246,11 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   log.debug?.(
     `Runtime strategies: hypothesis - ${strategies.hypothesis} / rollbacks - ${strategies.rollbacks}`,
   );
+  if (strategies.hypothesis === 'continously') {
+    log.warning(
+      'The "--hypothesis-strategy=continously" command is depreciating and will be removed in a future version; instead, please use "--hypothesis-strategy=continuously"',
+    );
+  }
   const ledger = openLedger(flags.ledgerDir, {
     run: runId,
     experiment: String(experiment.title),

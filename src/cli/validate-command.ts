@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { createConsoleLog, withLogFile } from '../experiment/console.js';
 import { globalChaosOptions } from './chaos-globals.js';
+import { chaosLog } from './chaos-log.js';
 import { loadSettings } from '../experiment/controls/settings.js';
 import { loadExperiment } from '../experiment/load.js';
 import { validateExperiment } from '../experiment/validate.js';
@@ -14,13 +14,17 @@ export function validateCommand(): Command {
     .argument('<source>', 'experiment file (.json, .yaml, .yml) or http(s) URL')
     .option('--strict', 'unknown keys are errors, not warnings')
     .option(
+      '--no-verify-tls',
+      'do not verify the TLS certificate of an https experiment URL (as chaos validate)',
+    )
+    .option(
       '--settings <path>',
       "settings file whose global 'controls' are validated too (default ~/.chaostoolkit/settings.yaml when it exists)",
     )
     .addHelpText('after', example('faultline validate experiment.yaml --strict'))
-    .action(async (source: string, flags: { strict?: boolean; settings?: string }) => {
+    .action(async (source: string, flags: { strict?: boolean; settings?: string; verifyTls: boolean }) => {
       const globals = globalChaosOptions();
-      const log = globals.logFile ? withLogFile(createConsoleLog(), globals.logFile) : createConsoleLog();
+      const log = chaosLog();
       let warnings = 0;
       const warn = (message: string) => {
         warnings += 1;
@@ -28,11 +32,15 @@ export function validateCommand(): Command {
       };
       try {
         const { globalControls } = loadSettings(flags.settings ?? globals.settings, warn);
-        await validateExperiment(await loadExperiment(source, { warn }), baseDirectoryOf(source), {
-          strict: flags.strict === true,
-          warn,
-          globalControls,
-        });
+        await validateExperiment(
+          await loadExperiment(source, { warn, verifyTls: flags.verifyTls }),
+          baseDirectoryOf(source),
+          {
+            strict: flags.strict === true,
+            warn,
+            globalControls,
+          },
+        );
         log.info(
           warnings === 0
             ? 'experiment syntax and semantic look valid'

@@ -107,9 +107,15 @@ export async function loadVarFiles(
       if (isObject(document.secrets)) Object.assign(vars.secrets, document.secrets);
       continue;
     }
-    for (const line of text.split('\n')) {
+    for (const [index, line] of text.split('\n').entries()) {
       const trimmed = line.trim();
-      if (trimmed === '' || trimmed.startsWith('#') || !trimmed.includes('=')) continue;
+      if (trimmed === '' || trimmed.startsWith('#')) continue;
+      if (!trimmed.includes('=')) {
+        unread.push(
+          `--var-file ${path} line ${index + 1}: '${trimmed}' is not read: a .env line is NAME=VALUE (chaos run stops on it: not enough values to unpack)`,
+        );
+        continue;
+      }
       const equals = trimmed.indexOf('=');
       process.env[trimmed.slice(0, equals).trim()] = trimmed
         .slice(equals + 1)
@@ -168,13 +174,24 @@ export function loadConfiguration(
           `Configuration makes reference to an environment key that does not exist: ${name}`,
         );
       }
+      const type = effective.env_var_type as string | undefined;
       configuration[key] =
-        fromEnv === undefined
-          ? effective.default
-          : convertToType(effective.env_var_type as string | undefined, fromEnv);
+        fromEnv === undefined ? convertDefault(type, effective.default) : convertToType(type, fromEnv);
     } else configuration[key] = effective;
   }
   return configuration;
+}
+
+/**
+ * chaoslib hands the default to convert_to_type as it does the variable's value, so
+ * `"default": "5", "env_var_type": "int"` is the number 5. A default that is not text is kept,
+ * except that `int` truncates a number as Python's int() does (where chaoslib would crash on a
+ * boolean or an object given to bool, bytes or json, faultline keeps the value).
+ */
+function convertDefault(type: string | undefined, value: Json | undefined): unknown {
+  if (typeof value === 'string') return convertToType(type, value);
+  if (typeof value === 'number' && (type === 'int' || type === 'integer')) return Math.trunc(value);
+  return value;
 }
 
 /** load_secrets: plain values, {"type":"env"} lookups, nested plain objects; vars replace whole scopes. Vault values are left to resolveVaultSecrets. */

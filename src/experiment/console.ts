@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
+import { timestamp } from './journal.js';
 import { openAppendOnly } from './private-file.js';
 
 /** The runner's console: chaos run's log lines on stderr, and a live progress line on a terminal. */
@@ -15,12 +17,24 @@ export interface RunLog {
   output?(text: string): void;
 }
 
-export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr, verbose = false): RunLog {
-  const live = stream.isTTY === true;
+/** How chaos prints a console line: `string` ([time LEVEL] message) or `json` (--log-format json). */
+export type ConsoleFormat = 'string' | 'json';
+
+export function createConsoleLog(
+  stream: NodeJS.WriteStream = process.stderr,
+  verbose = false,
+  format: ConsoleFormat = 'string',
+): RunLog {
+  const live = stream.isTTY === true && format === 'string';
+  const contextId = randomUUID();
   let status: string | undefined;
   const write = (level: string, message: string) => {
     if (status) stream.write('\r\u001b[2K');
-    stream.write(`[${localTime()} ${level}] ${message}\n`);
+    stream.write(
+      format === 'json'
+        ? `${jsonRecord(level, message, contextId)}\n`
+        : `[${localTime()} ${level}] ${message}\n`,
+    );
     if (status) stream.write(status);
   };
   return {
@@ -54,13 +68,20 @@ export function createConsoleLog(stream: NodeJS.WriteStream = process.stderr, ve
   };
 }
 
-/** The same log, each line also appended to `path` (chaos's --log-file), without the live progress line. */
-export function withLogFile(log: RunLog, path: string): RunLog {
+const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
+
+/**
+ * The same log, each line from `lowest` up (chaos's --log-file-level, DEBUG by default) also
+ * appended to `path` (chaos's --log-file), without the live progress line.
+ */
+export function withLogFile(log: RunLog, path: string, lowest = 'DEBUG'): RunLog {
   // Opened once, refusing a link planted at the path; synchronous appends, so the lines written
   // before the CLI's process.exit() are all in the file.
   const fd = openAppendOnly(path, '--log-file');
-  const append = (level: string, message: string) =>
-    appendFileSync(fd, `[${localTime()} ${level}] ${message}\n`);
+  const floor = LEVELS.indexOf(lowest.toUpperCase());
+  const append = (level: string, message: string) => {
+    if (LEVELS.indexOf(level) >= floor) appendFileSync(fd, `[${localTime()} ${level}] ${message}\n`);
+  };
   return {
     info: (message) => (log.info(message), append('INFO', message)),
     warning: (message) => (log.warning(message), append('WARNING', message)),
@@ -80,8 +101,26 @@ export const silentLog: RunLog = {
   progress: () => () => undefined,
 };
 
-function localTime(): string {
+/**
+ * One console record as chaos prints it with --log-format json (python-json-logger's fields:
+ * process, asctime, levelname, module, lineno, message, then context_id and timestamp). There
+ * is no Python module behind a line, so `module` is "faultline" and `lineno` 0.
+ */
+function jsonRecord(level: string, message: string, contextId: string): string {
   const now = new Date();
+  return JSON.stringify({
+    process: process.pid,
+    asctime: `${localTime(now)},${String(now.getMilliseconds()).padStart(3, '0')}`,
+    levelname: level,
+    module: 'faultline',
+    lineno: 0,
+    message,
+    context_id: contextId,
+    timestamp: timestamp(now.getTime()),
+  });
+}
+
+function localTime(now = new Date()): string {
   const pad = (value: number) => String(value).padStart(2, '0');
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())} ${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
 }

@@ -29,6 +29,16 @@ export function ignoredKeys(activity: JsonObject, where: string, role: ActivityR
       `'dry' on ${where} is ignored (chaos run reads it only when Python code sets it; from a file it even cancels --dry for this activity, which faultline keeps dry): use --dry=actions|probes|activities|pause for the whole run`,
     );
   }
+  if ('configuration' in activity) {
+    notes.push(
+      `'configuration' on ${where} is ignored (the spec shows it; chaos run does not read it): declare these keys in the experiment's top-level configuration`,
+    );
+  }
+  if ('secrets' in activity) {
+    notes.push(
+      `'secrets' on ${where} is ignored (the spec shows it; chaos run does not read it): list the scopes in provider.secrets of a Python or JavaScript activity; \${name} substitution sees every scope anyway`,
+    );
+  }
   if (role === 'activity' && activity.type === 'probe' && 'tolerance' in activity) {
     notes.push(
       `'tolerance' on ${where} is not checked (chaos run checks tolerances only in the steady-state hypothesis and in safeguard probes): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis`,

@@ -19,14 +19,18 @@ type Phase = 'hypothesis' | 'rollbacks';
 /**
  * The strategies as chaos run 1.19 picks them: the settings file's `runtime`, replaced by the
  * experiment's `runtime` when it has one (a strategy that block leaves out is "default", not
- * the settings' one, as chaos run does), and a command-line flag over both.
+ * the settings' one, as chaos run does), and a command-line flag over both. An empty `runtime: {}`
+ * is no block: chaos run tests the block's truth, so the settings still apply.
  */
 export function pickStrategies(
   flags: Partial<Strategies>,
   experimentRuntime: Json | undefined,
   settingsRuntime: Json | undefined,
 ): Strategies {
-  const source = isObject(experimentRuntime) ? experimentRuntime : settingsRuntime;
+  const source =
+    isObject(experimentRuntime) && Object.keys(experimentRuntime).length > 0
+      ? experimentRuntime
+      : settingsRuntime;
   const fromRuntime = (phase: Phase): string => {
     const block = isObject(source) ? source[phase] : undefined;
     return isObject(block) && typeof block.strategy === 'string' ? block.strategy : 'default';

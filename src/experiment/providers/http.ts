@@ -2,6 +2,7 @@ import { type Dispatcher, request } from 'undici';
 import { isObject, type Json } from '../../model/experiment.js';
 import { redirectingDispatcher } from '../../net/fetch-any-port.js';
 import { ActivityAborted, ActivityFailed, InvalidActivity } from '../errors.js';
+import { parsePythonJson } from '../python/python-json.js';
 import { pyStr } from '../python-values.js';
 import { substitute } from '../substitute.js';
 import { pythonJsonDumps, requestsForm } from './http-encoding.js';
@@ -112,9 +113,10 @@ function headersOf(headers: Record<string, string | string[] | undefined>): Reco
   );
 }
 
+/** requests' r.json() is Python's json.loads, which reads NaN and Infinity too. */
 function safeJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parsePythonJson(text);
   } catch {
     return text;
   }

@@ -11,13 +11,25 @@ import { isExecutableImage, which } from '../../system/executable.js';
 import { identify, shortCommand } from '../../system/processes.js';
 import { hasValues, type ProviderContext, type ProviderImplementation } from './provider.js';
 
+/** What to do about a process path chaos's validation (shutil.which) does not find, by its kind. */
+function notFoundHint(path: string): string {
+  if (path.startsWith('~'))
+    return "validation does not expand ~, as chaos's does not though its run does: write the absolute path";
+  if (path.startsWith('/'))
+    return 'no executable file is there: check the path and that the file has its execute bit, chmod +x';
+  if (path.includes('/')) {
+    return `a relative path is read from the working directory ${process.cwd()}, not from the experiment's folder, and must name an executable file: run from the folder it is relative to, or write an absolute path`;
+  }
+  return `a bare name is looked up in PATH; write ./${path} or an absolute path for a file of the working directory`;
+}
+
 /** Runs `path` with `arguments` (a string goes through the shell; a list does not). */
 export const processProvider: ProviderImplementation = {
   async validate(provider, activity, context) {
     if (!provider.path) throw new InvalidActivity('a process activity must have a path');
     if (!which(String(provider.path))) {
       throw new InvalidActivity(
-        `path '${provider.path}' cannot be found, in activity '${activity.name}' (a bare name is looked up in PATH; write ./${String(provider.path).replace(/^\.\//, '')} or an absolute path for a file of the working directory)`,
+        `path '${provider.path}' cannot be found, in activity '${activity.name}' (${notFoundHint(String(provider.path))})`,
       );
     }
     if (provider.timeout !== undefined && (typeof provider.timeout !== 'number' || !(provider.timeout > 0))) {

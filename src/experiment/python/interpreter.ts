@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
 import type { Change } from '../controls/changes.js';
 import { HELPER_SCRIPT } from './helper-script.js';
+import { parsePythonJson } from './python-json.js';
 
 /** What the helper script answers for one request. */
 export interface PythonReply {
@@ -249,7 +250,7 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
 /** Only the helper writes to the channel; a line that is not its JSON (a function writing to fd 3) is skipped. */
 function parseReply(line: string): PythonReply | undefined {
   try {
-    const reply = JSON.parse(line) as PythonReply;
+    const reply = parsePythonJson(line) as PythonReply;
     return typeof reply === 'object' && reply !== null && typeof reply.id === 'number' ? reply : undefined;
   } catch {
     return undefined;
