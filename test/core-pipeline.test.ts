@@ -623,7 +623,12 @@ describe('bandwidth between pieces (the pacing needs no sleep at 1000 KB/s)', ()
     const out: string[] = [];
     const running = new Stage(
       toxic('bandwidth', { rate: 1000 }),
-      { accept: (chunk) => out.push(chunk.data.toString()), finish: () => undefined, end: () => undefined },
+      {
+        accept: (chunk) => out.push(chunk.data.toString()),
+        finish: () => undefined,
+        reset: () => undefined,
+        end: () => undefined,
+      },
       alwaysApplies,
       {
         clock,
@@ -647,7 +652,12 @@ describe('a stage decides with the counters first, then rolls toxicity among wha
     const spec = parseToxicCreate({ type: 'limit_data', toxicity: 0.5, attributes: { bytes: 2 } });
     const stage = new Stage(
       spec,
-      { accept: (chunk) => out.push(chunk.data.toString()), finish: () => undefined, end: () => undefined },
+      {
+        accept: (chunk) => out.push(chunk.data.toString()),
+        finish: () => undefined,
+        reset: () => undefined,
+        end: () => undefined,
+      },
       random,
       {
         clock: new FakeClock(),

@@ -33,6 +33,7 @@ function recorder(clock: FakeClock): Output {
     sink: {
       accept: (chunk: Chunk) => out.push({ data: chunk.data.toString(), at: clock.now() }),
       finish: () => undefined,
+      reset: () => undefined,
       end: () => undefined,
     },
   };
@@ -532,6 +533,7 @@ describe('what each toxic reports and passes on', () => {
         accept: (chunk) => seen.out.push({ data: chunk.data.toString(), at: clock.now() }),
         // As the pipeline's sink does: a finished stream closes the connection.
         finish: () => seen.closed.push('end'),
+        reset: () => undefined,
         end: () => {
           seen.ended = true;
         },
@@ -913,6 +915,7 @@ describe('what each toxic reports and passes on', () => {
       {
         accept: (chunk) => order.push(chunk.data.toString()),
         finish: () => undefined,
+        reset: () => undefined,
         end: () => ((ends += 1), order.push('end')),
       },
       scripted([0]),
@@ -934,6 +937,7 @@ describe('what each toxic reports and passes on', () => {
       running.flushInto({
         accept: () => next.push('chunk'),
         finish: () => undefined,
+        reset: () => undefined,
         end: () => next.push('end'),
       }),
       undefined,
@@ -1008,6 +1012,7 @@ describe('a stage', () => {
         out.push(chunk.data.toString());
       },
       finish: () => undefined,
+      reset: () => undefined,
       end: () => undefined,
     };
     const running = new Stage(parseToxicCreate({ type: 'noop' }), sink, scripted([0]), host(clock));
@@ -1043,7 +1048,12 @@ describe('a stage', () => {
     const firstEnds: string[] = [];
     const running = new Stage(
       latency(100),
-      { accept: () => undefined, finish: () => undefined, end: () => firstEnds.push('end') },
+      {
+        accept: () => undefined,
+        finish: () => undefined,
+        reset: () => undefined,
+        end: () => firstEnds.push('end'),
+      },
       scripted([0]),
       host(clock),
     );
@@ -1055,6 +1065,7 @@ describe('a stage', () => {
       accept: (chunk: Chunk) => next.push(chunk.data.toString()),
       end: () => next.push('end'),
       finish: () => next.push('finish'),
+      reset: () => undefined,
     };
     assert.equal(running.flushInto(receiver), undefined);
     running.flushInto(receiver);
@@ -1068,6 +1079,7 @@ describe('a stage', () => {
       accept: (chunk: Chunk) => order.push(chunk.data.toString()),
       end: () => order.push('end'),
       finish: () => order.push('finish'),
+      reset: () => undefined,
     };
     const running = new Stage(latency(100), receiver, scripted([0]), host(clock));
     send(running, clock, 'held');
@@ -1923,6 +1935,7 @@ describe('a toxic that closes its stream lets the toxics after it drain first, a
       accept: (chunk) => seen.log.push(`${chunk.data.toString()}@${clock.now()}`),
       end: () => seen.log.push(`end@${clock.now()}`),
       finish: () => seen.log.push(`finish@${clock.now()}`),
+      reset: () => undefined,
     };
     const host = {
       clock,
@@ -1992,6 +2005,7 @@ describe('a toxic that closes its stream lets the toxics after it drain first, a
       accept: (chunk) => handed.push(chunk.data.toString()),
       end: () => handed.push('end'),
       finish: () => handed.push('finish'),
+      reset: () => undefined,
     });
     assert.deepEqual([seen.log, handed], [['x@1'], ['y', 'finish']]);
   });
@@ -2008,6 +2022,7 @@ describe('a toxic that closes its stream lets the toxics after it drain first, a
       accept: (chunk) => handed.push(chunk.data.toString()),
       end: () => handed.push('end'),
       finish: () => handed.push('finish'),
+      reset: () => undefined,
     });
     assert.deepEqual([seen.log, handed, seen.discarded], [['a@0', 'finish@0'], [], [1, 2]]);
   });
@@ -2021,6 +2036,7 @@ describe('a toxic that closes its stream lets the toxics after it drain first, a
         accept: (chunk) => log.push(chunk.data.toString()),
         end: () => log.push('end'),
         finish: () => log.push(`finish@${clock.now()}`),
+        reset: () => undefined,
       },
       scripted([0.5]),
       {

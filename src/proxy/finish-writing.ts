@@ -24,3 +24,21 @@ export function finishWriting(destination: Duplex): boolean {
   destination.end();
   return false;
 }
+
+/**
+ * Calls `then` once `destination` has handed every write to the kernel (or has closed), so that
+ * a reset that follows does not throw away bytes that were already on their way.
+ */
+export function afterWrites(destination: Duplex, then: () => void): void {
+  if (destination.destroyed || destination.writableLength === 0) {
+    then();
+    return;
+  }
+  const done = () => {
+    destination.off('drain', done);
+    destination.off('close', done);
+    then();
+  };
+  destination.on('drain', done);
+  destination.on('close', done);
+}

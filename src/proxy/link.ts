@@ -31,8 +31,8 @@ const noToxics: readonly ConnectionToxicSpec[] = [];
 
 /**
  * One client connection and its upstream connection, with a pipeline each way: upstream carries
- * client → server, downstream server → client. A half-close (FIN) passes through; an error or
- * reset on one side resets or closes the other.
+ * client → server, downstream server → client. A half-close (FIN) passes through; a reset on
+ * one side resets the other after the bytes that came before it, and another error closes both.
  */
 export class Link {
   readonly pipelines: Record<Stream, Pipeline>;
@@ -40,6 +40,8 @@ export class Link {
   /** Set once the upstream has answered (at once for a protocol's in-process end). */
   opened = false;
   private closing = false;
+  /** One side was reset; the reset is on its way through the toxics to the other side. */
+  private passingReset = false;
   private socketsOpen = 2;
   private forkedRandom: RandomSource | undefined;
 
@@ -99,16 +101,17 @@ export class Link {
   private watch(socket: LinkPeer, peer: LinkPeer): void {
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (this.closing) return;
-      if (error.code === 'ECONNRESET' && !peer.destroyed) {
-        this.closing = true;
-        this.pipelines.upstream.close();
-        this.pipelines.downstream.close();
-        peer.resetAndDestroy();
-      } else this.close('destroy');
+      if (error.code === 'ECONNRESET' && !peer.destroyed) this.passReset(socket);
+      else this.close('destroy');
     });
     socket.once('close', () => {
       this.socketsOpen -= 1;
-      if (this.socketsOpen === 1 && !peer.destroyed && !this.bothDirectionsEnded(socket))
+      if (
+        this.socketsOpen === 1 &&
+        !peer.destroyed &&
+        !this.passingReset &&
+        !this.bothDirectionsEnded(socket)
+      )
         this.close('destroy');
       if (this.socketsOpen === 0) {
         this.pipelines.upstream.close();
@@ -116,6 +119,18 @@ export class Link {
         this.owner.closed(this);
       }
     });
+  }
+
+  /**
+   * A reset reaches the other side as it would through a network: after the bytes sent before
+   * it, which pass through the toxics as they would before an end (a latency delivers them late,
+   * a slow_close holds the reset). Nothing more can be written to the side that was reset.
+   */
+  private passReset(from: LinkPeer): void {
+    this.passingReset = true;
+    const fromClient = from === this.client;
+    (fromClient ? this.pipelines.downstream : this.pipelines.upstream).close();
+    (fromClient ? this.pipelines.upstream : this.pipelines.downstream).reset();
   }
 
   /**

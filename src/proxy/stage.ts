@@ -35,6 +35,8 @@ export class Stage implements Receiver {
   private ended = false;
   /** The input was closed by a toxic before this one, not ended by EOF. */
   private closedBefore = false;
+  /** The source was reset: the end passes on as a reset. */
+  private resetBefore = false;
   private endPassed = false;
   /** This toxic closed the stream: what reaches it from now on is thrown away. */
   private closedStream = false;
@@ -97,6 +99,12 @@ export class Stage implements Receiver {
     this.kick();
   }
 
+  reset(): void {
+    this.ended = true;
+    this.resetBefore = true;
+    this.kick();
+  }
+
   /** Stops the toxic at the next chunk boundary; what it holds is pushed on at once. */
   async interrupt(): Promise<void> {
     this.paused = true;
@@ -141,11 +149,15 @@ export class Stage implements Receiver {
     this.passEnd(this.next);
   }
 
-  /** Passes the end on, once: a close if a toxic closed the stream here or before, else an EOF. */
+  /**
+   * Passes the end on, once: a reset if the source was reset, a close if a toxic closed the
+   * stream here or before, else an EOF.
+   */
   private passEnd(next: Receiver): void {
     if (this.endPassed) return;
     this.endPassed = true;
-    if (this.closedStream || this.closedBefore) next.finish();
+    if (this.resetBefore) next.reset();
+    else if (this.closedStream || this.closedBefore) next.finish();
     else next.end();
   }
 
