@@ -395,7 +395,16 @@ describe('validation: every bad input is a 4xx whose hint names field, value and
       { type: 'latency', attributes: { latncy: 100 } },
       /no field "latncy" .*accepted fields: latency, jitter/,
     ],
-    ['toxicity above 1', { type: 'noop', toxicity: 2 }, /toxicity .*between 0 and 1, received 2/],
+    [
+      'toxicity above 1',
+      { type: 'noop', toxicity: 50 },
+      /toxicity .*from 0 to 1, not a percentage: 0\.5 .*\(Toxiproxy 2\.12 took a value above 1 as 1\), received 50$/,
+    ],
+    [
+      'toxicity below 0',
+      { type: 'noop', toxicity: -1 },
+      /toxicity .*from 0 to 1 \(Toxiproxy 2\.12 took a value below 0 as 0: the toxic never applies\), received -1$/,
+    ],
     [
       'slicer average 0',
       { type: 'slicer' },

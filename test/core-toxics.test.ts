@@ -432,7 +432,7 @@ describe('attribute validation at both bounds, on create and on update', () => {
     assert.equal(toxicity(1), 1);
     const outside = {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
-      message: /toxicity is a probability and must be between 0 and 1/,
+      message: /toxicity is a probability from 0 to 1/,
     };
     assert.throws(() => toxicity(-0.01), outside);
     assert.throws(() => toxicity(1.01), outside);
