@@ -261,7 +261,7 @@ describe('proxy specs', () => {
     assert.throws(() => parseProxyCreate({ name: 'a', upstream: 'nowhere' }), {
       code: 'FAULTLINE_ERR_INVALID_ADDRESS',
       reason: 'address nowhere: missing port in address',
-      hint: 'upstream of proxy "a" must be "host:port" with a port from 0 to 65535, received "nowhere"; for example "127.0.0.1:26379"',
+      hint: 'upstream of proxy "a" must be "host:port" with a port from 0 to 65535, received "nowhere"; for example "127.0.0.1:26379" (Toxiproxy 2.12 accepts it and then closes every connection, unable to dial it)',
     });
     assert.throws(
       () =>
@@ -292,7 +292,7 @@ describe('proxy specs', () => {
     assert.throws(() => parseProxyUpdate({ upstream: 'h' }, 'db'), {
       code: 'FAULTLINE_ERR_INVALID_ADDRESS',
       reason: 'address h: missing port in address',
-      hint: 'upstream of proxy "db" must be "host:port" with a port from 0 to 65535, received "h"; for example "127.0.0.1:26379"',
+      hint: 'upstream of proxy "db" must be "host:port" with a port from 0 to 65535, received "h"; for example "127.0.0.1:26379" (Toxiproxy 2.12 accepts it and then closes every connection, unable to dial it)',
     });
     // On update Toxiproxy reports Go's SplitHostPort text, without the "listen tcp: " of net.Listen.
     assert.throws(() => parseProxyUpdate({ listen: 'h' }, 'db'), {
@@ -457,7 +457,11 @@ describe('proxy specs', () => {
       assert.throws(() => parseProxyUpdate({ [field]: '' }, 'p'), {
         code: 'FAULTLINE_ERR_INVALID_ADDRESS',
         reason: 'address : missing port in address',
-        hint: `${field} of proxy "p" must be "host:port" with a port from 0 to 65535, received ""; for example "127.0.0.1:26379"`,
+        hint:
+          `${field} of proxy "p" must be "host:port" with a port from 0 to 65535, received ""; for example "127.0.0.1:26379"` +
+          (field === 'upstream'
+            ? ' (Toxiproxy 2.12 accepts it and then closes every connection, unable to dial it)'
+            : ''),
       });
     }
   });

@@ -256,14 +256,19 @@ export function checkListenAddress(listen: string, name: string): void {
  * missing port in address`), but on update with SplitHostPort's (`address x: ...`, as for a bad
  * upstream); faultline checks both up front with those texts, and says what is wrong in the hint.
  */
+/** Toxiproxy never checks an upstream: a bad one is found only when each connection fails. */
+const upstreamToxiproxyNote =
+  ' (Toxiproxy 2.12 accepts it and then closes every connection, unable to dial it)';
+
 function checkAddress(value: string, field: 'listen' | 'upstream', name: string, creating = true): string {
   try {
     parseHostPort(value, `${field} of proxy ${JSON.stringify(name)}`);
   } catch (error) {
     const prefix = field === 'listen' && creating ? 'listen tcp: ' : '';
+    const toxiproxy = field === 'upstream' ? upstreamToxiproxyNote : '';
     throw new FaultlineError('FAULTLINE_ERR_INVALID_ADDRESS', `${prefix}${goAddressError(value)}`, {
       cause: error,
-      hint: (error as Error).message,
+      hint: `${(error as Error).message}${toxiproxy}`,
     });
   }
   return value;
