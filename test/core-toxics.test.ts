@@ -1935,7 +1935,7 @@ describe('a toxic that closes its stream lets the toxics after it drain first, a
       accept: (chunk) => seen.log.push(`${chunk.data.toString()}@${clock.now()}`),
       end: () => seen.log.push(`end@${clock.now()}`),
       finish: () => seen.log.push(`finish@${clock.now()}`),
-      reset: () => undefined,
+      reset: () => seen.log.push(`reset@${clock.now()}`),
     };
     const host = {
       clock,
@@ -1975,6 +1975,32 @@ describe('a toxic that closes its stream lets the toxics after it drain first, a
     head.end();
     await clock.advance(100);
     assert.deepEqual(seen.log, ['finish@40'], 'the EOF after the close passes nothing more');
+  });
+
+  test('a reset passes behind the held bytes, through a latency, then slow_close holds it', async () => {
+    const { clock, seen, head } = chain(
+      { type: 'latency', attributes: { latency: 100 } },
+      { type: 'slow_close', attributes: { delay: 30 } },
+    );
+    send(head, clock, 'reply');
+    head.reset();
+    await clock.advance(129);
+    assert.deepEqual(seen.log, ['reply@100']);
+    await clock.advance(1);
+    assert.deepEqual(seen.log, ['reply@100', 'reset@130']);
+  });
+
+  test('a reset after an end that already passed follows it at once; after a close, nothing', async () => {
+    const ended = chain({ type: 'noop' }, { type: 'latency', attributes: { latency: 50 } });
+    ended.head.end();
+    await ended.clock.advance(0);
+    ended.head.reset();
+    assert.deepEqual(ended.seen.log, ['end@0', 'reset@0']);
+    const closed = chain({ type: 'limit_data', attributes: { bytes: 0 } }, { type: 'noop' });
+    send(closed.head, closed.clock, 'x');
+    await closed.clock.advance(0);
+    closed.head.reset();
+    assert.deepEqual(closed.seen.log, ['finish@0']);
   });
 
   test('a timeout closed by EOF passes one close, even when its timer fires later', async () => {

@@ -99,7 +99,12 @@ export class Stage implements Receiver {
     this.kick();
   }
 
+  /** Like end(); a reset that comes after the end was passed on follows it at once. */
   reset(): void {
+    if (this.endPassed) {
+      if (!this.closedStream) this.next.reset();
+      return;
+    }
     this.ended = true;
     this.resetBefore = true;
     this.kick();
