@@ -146,7 +146,7 @@ export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   const fields = parseWith(proxyShape(), canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
   if (fields.name !== undefined && fields.name !== name) {
     throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'the name of a proxy cannot change', {
-      hint: `it is ${JSON.stringify(name)}, received ${describeValue(fields.name)}; delete the proxy and create it again under the new name`,
+      hint: `it is ${JSON.stringify(name)}, received ${describeValue(fields.name)}; delete the proxy and create it again under the new name (Toxiproxy 2.12 ignores a new name and answers 200, so the rename looked done)`,
     });
   }
   const update: ProxyUpdate = {};

@@ -145,7 +145,7 @@ export function parseToxicUpdate(body: unknown, current: ToxicSpec): ToxicSpec {
   for (const [field, sent, actual] of unchangeable) {
     if (sent !== undefined && sent !== actual) {
       throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `the ${field} of a toxic cannot change`, {
-        hint: `it is ${JSON.stringify(actual)}, received ${describeValue(sent)}; remove the toxic and add a new one instead`,
+        hint: `it is ${JSON.stringify(actual)}, received ${describeValue(sent)}; remove the toxic and add a new one instead (Toxiproxy 2.12 ignores a new ${field} and answers 200, so the change looked done)`,
       });
     }
   }
