@@ -2003,6 +2003,14 @@ describe('a toxic that closes its stream lets the toxics after it drain first, a
     assert.deepEqual(closed.seen.log, ['finish@0']);
   });
 
+  test('a close after an end that already passed follows it at once, so the link closes', async () => {
+    const { clock, seen, head } = chain({ type: 'noop' }, { type: 'latency', attributes: { latency: 50 } });
+    head.end();
+    await clock.advance(0);
+    head.finish();
+    assert.deepEqual(seen.log, ['end@0', 'finish@0']);
+  });
+
   test('a timeout closed by EOF passes one close, even when its timer fires later', async () => {
     const { clock, seen, head } = chain({ type: 'timeout', attributes: { timeout: 10 } }, { type: 'noop' });
     head.end();

@@ -816,6 +816,25 @@ describe('EOF through toxics', () => {
     assert.ok(performance.now() - started >= 150);
   });
 
+  test('a server that replies and closes while the client still sends: the reply still comes through a latency', async () => {
+    // The client's next bytes meet the closed server (EPIPE at the proxy): the reply the proxy
+    // holds is the server's all the same, as in Toxiproxy, whose links end one by one.
+    const { client, server } = await connectedThrough({ type: 'latency', attributes: { latency: 150 } });
+    client.on('error', () => undefined);
+    const received = readAll(client);
+    const started = performance.now();
+    server.socket.end('reply', () => server.socket.destroy());
+    const writes = setInterval(() => {
+      if (!client.writableEnded && !client.destroyed) client.write('more');
+    }, 5);
+    try {
+      assert.equal((await received).toString(), 'reply');
+    } finally {
+      clearInterval(writes);
+    }
+    assert.ok(performance.now() - started >= 150);
+  });
+
   test('a reset from the server waits for slow_close, as an end does', async () => {
     const { client, server } = await connectedThrough({ type: 'slow_close', attributes: { delay: 150 } });
     const ended = outcome(client);

@@ -32,7 +32,7 @@ const noToxics: readonly ConnectionToxicSpec[] = [];
 /**
  * One client connection and its upstream connection, with a pipeline each way: upstream carries
  * client → server, downstream server → client. A half-close (FIN) passes through; a reset on
- * one side resets the other after the bytes that came before it, and another error closes both.
+ * one side resets the other, and another error closes it, after the bytes that came before.
  */
 export class Link {
   readonly pipelines: Record<Stream, Pipeline>;
@@ -40,8 +40,8 @@ export class Link {
   /** Set once the upstream has answered (at once for a protocol's in-process end). */
   opened = false;
   private closing = false;
-  /** One side was reset; the reset is on its way through the toxics to the other side. */
-  private passingReset = false;
+  /** One side failed; its reset or close is on its way through the toxics to the other side. */
+  private draining = false;
   private socketsOpen = 2;
   private forkedRandom: RandomSource | undefined;
 
@@ -101,17 +101,12 @@ export class Link {
   private watch(socket: LinkPeer, peer: LinkPeer): void {
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (this.closing) return;
-      if (error.code === 'ECONNRESET' && !peer.destroyed) this.passReset(socket);
-      else this.close('destroy');
+      if (peer.destroyed) this.close('destroy');
+      else this.drainFrom(socket, error.code === 'ECONNRESET' ? 'reset' : 'close');
     });
     socket.once('close', () => {
       this.socketsOpen -= 1;
-      if (
-        this.socketsOpen === 1 &&
-        !peer.destroyed &&
-        !this.passingReset &&
-        !this.bothDirectionsEnded(socket)
-      )
+      if (this.socketsOpen === 1 && !peer.destroyed && !this.draining && !this.bothDirectionsEnded(socket))
         this.close('destroy');
       if (this.socketsOpen === 0) {
         this.pipelines.upstream.close();
@@ -122,15 +117,19 @@ export class Link {
   }
 
   /**
-   * A reset reaches the other side as it would through a network: after the bytes sent before
-   * it, which pass through the toxics as they would before an end (a latency delivers them late,
-   * a slow_close holds the reset). Nothing more can be written to the side that was reset.
+   * A side that failed is gone for writing, but what it sent before is its own: those bytes pass
+   * through the toxics as they would before an end (a latency delivers them late, a slow_close
+   * holds what follows), and then the other side is reset, for a reset, as it would be through a
+   * network, or closed, for another error (EPIPE: the peer closed and we wrote on), as
+   * Toxiproxy's links end one by one.
    */
-  private passReset(from: LinkPeer): void {
-    this.passingReset = true;
-    const fromClient = from === this.client;
+  private drainFrom(failed: LinkPeer, how: 'reset' | 'close'): void {
+    this.draining = true;
+    const fromClient = failed === this.client;
     (fromClient ? this.pipelines.downstream : this.pipelines.upstream).close();
-    (fromClient ? this.pipelines.upstream : this.pipelines.downstream).reset();
+    const carrying = fromClient ? this.pipelines.upstream : this.pipelines.downstream;
+    if (how === 'reset') carrying.reset();
+    else carrying.finish();
   }
 
   /**

@@ -125,6 +125,13 @@ export class Pipeline {
     });
   }
 
+  /** The source failed: what the toxics hold passes on, then the link closes. */
+  finish(): void {
+    if (this.closed) return;
+    this.reader.flush();
+    this.head.finish();
+  }
+
   /** The source was reset: what the toxics hold passes on, then the destination is reset. */
   reset(): void {
     if (this.closed) return;

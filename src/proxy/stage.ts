@@ -93,7 +93,12 @@ export class Stage implements Receiver {
     this.kick();
   }
 
+  /** A close that comes after the end was passed on follows it at once, as a reset does. */
   finish(): void {
+    if (this.endPassed) {
+      if (!this.closedStream) this.next.finish();
+      return;
+    }
     this.ended = true;
     this.closedBefore = true;
     this.kick();
