@@ -341,7 +341,7 @@ describe('proxy specs', () => {
       {
         code: 'FAULTLINE_ERR_INVALID_FIELD',
         reason: 'duplicate proxy name',
-        hint: 'proxy "a" appears twice in populate; names must be unique',
+        hint: 'proxy "a" appears twice in populate; names must be unique (Toxiproxy 2.12 applies both, and the later entry wins: one of the two was a mistake)',
       },
     );
     assert.throws(() => parseProxyList([{ upstream: 'h:1' }], 'populate'), {

@@ -238,7 +238,7 @@ export function parseProxyList(body: unknown, where: string): ProxySpec[] {
   for (const spec of specs) {
     if (seen.has(spec.name)) {
       throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'duplicate proxy name', {
-        hint: `proxy ${JSON.stringify(spec.name)} appears twice in ${where}; names must be unique`,
+        hint: `proxy ${JSON.stringify(spec.name)} appears twice in ${where}; names must be unique (Toxiproxy 2.12 applies both, and the later entry wins: one of the two was a mistake)`,
       });
     }
     seen.add(spec.name);
