@@ -264,6 +264,17 @@ describe("every error route answers Toxiproxy's exact error text, then faultline
   });
 });
 
+test('a body with text after its JSON value is a 400 whose hint says so, not that the JSON is broken', async () => {
+  const reply = await harness.api('POST', '/proxies/held/toxics', '{"type":"noop"} junk');
+  assert.equal(reply.status, 400);
+  assert.match(reply.json.error, /^bad request body: Unexpected non-whitespace character after JSON/);
+  assert.equal(
+    reply.json.hint,
+    'the body is one JSON value followed by "junk"; send the value alone (Toxiproxy 2.12 ignores what follows it, faultline refuses it so that nothing sent is ignored)',
+  );
+  assert.equal((await harness.api('GET', '/proxies/held/toxics/noop_downstream')).status, 404);
+});
+
 describe('a body nested deeper than 256 levels is a 400 that names the limit, on every body route', () => {
   const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
   const inAttributes = (depth: number) => `{"type":"latency","attributes":{"latency":${nested(depth - 2)}}}`;

@@ -162,6 +162,12 @@ describe('errors go to stderr with a status and what to do', () => {
       /toxicity should be a float between 0 and 1, received "2"/,
     ],
     [
+      'attributes joined by a comma, the form toxiproxy-cli dropped in 2.1.0',
+      ['toxic', 'add', 'cli_a', '-t', 'latency', '-a', 'latency=100,jitter=50'],
+      2,
+      /attribute "latency=100,jitter=50" holds 2 attributes; give each its own -a: -a latency=100 -a jitter=50 \(toxiproxy-cli dropped the comma form in 2\.1\.0\)/,
+    ],
+    [
       'attribute without =',
       ['toxic', 'add', 'cli_a', '-t', 'latency', '-a', 'latency'],
       2,

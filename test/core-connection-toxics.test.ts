@@ -129,6 +129,7 @@ function stageOf(type: 'corrupt' | 'limit_time', attributes: Record<string, unkn
   const sink: Receiver = {
     accept: (chunk: Chunk) => recorded.out.push(chunk.data.toString('latin1')),
     finish: () => undefined,
+    reset: () => undefined,
     end: () => (recorded.ended = true),
   };
   const spec = parseToxicCreate({ type, attributes });
@@ -192,7 +193,12 @@ describe('limit_time on a connection', () => {
     assert.equal(recorded.ended, false, 'the close is held back while hung');
     assert.deepEqual(recorded.closes, [], 'hang never resets');
     assert.equal(
-      running.flushInto({ accept: () => undefined, finish: () => undefined, end: () => undefined }),
+      running.flushInto({
+        accept: () => undefined,
+        finish: () => undefined,
+        reset: () => undefined,
+        end: () => undefined,
+      }),
       'close',
     );
   });
@@ -213,7 +219,7 @@ describe('limit_time on a connection', () => {
     const spec = parseToxicCreate({ type: 'limit_time', attributes: { time: 100 } });
     const running = new Stage(
       spec,
-      { accept: () => undefined, finish: () => undefined, end: () => undefined },
+      { accept: () => undefined, finish: () => undefined, reset: () => undefined, end: () => undefined },
       scripted([0, 0]),
       {
         clock,
@@ -236,7 +242,12 @@ describe('limit_time on a connection', () => {
     const { clock, running } = stageOf('limit_time', { time: 50, mode: 'hang' }, scripted([0]));
     await clock.advance(49);
     assert.equal(
-      running.flushInto({ accept: () => undefined, finish: () => undefined, end: () => undefined }),
+      running.flushInto({
+        accept: () => undefined,
+        finish: () => undefined,
+        reset: () => undefined,
+        end: () => undefined,
+      }),
       undefined,
     );
   });
@@ -281,7 +292,7 @@ describe('limit_time on a connection', () => {
     const closes: CloseMode[] = [];
     new Stage(
       parseToxicCreate({ type: 'limit_time', toxicity: 0.5, attributes: { time: 10 } }),
-      { accept: () => undefined, finish: () => undefined, end: () => undefined },
+      { accept: () => undefined, finish: () => undefined, reset: () => undefined, end: () => undefined },
       scripted([0.7]),
       {
         clock,

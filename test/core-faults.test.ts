@@ -22,7 +22,12 @@ function toxicityDecisions(toxicity: number, seed: number, n: number): boolean[]
   const clock = new FakeClock();
   const root = createRandom(seed);
   const spec = parseToxicCreate({ type: 'timeout', toxicity });
-  const sink = { accept: () => undefined, finish: () => undefined, end: () => undefined };
+  const sink = {
+    accept: () => undefined,
+    finish: () => undefined,
+    reset: () => undefined,
+    end: () => undefined,
+  };
   const host = {
     clock,
     discard: () => undefined,

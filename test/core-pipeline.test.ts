@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import net, { type Socket } from 'node:net';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import tls from 'node:tls';
 import type { RandomSource } from '../src/model/random.js';
 import { type ConnectionToxicSpec, isConnectionToxicSpec, parseToxicCreate } from '../src/model/toxic.js';
 import { ChunkQueue } from '../src/proxy/chunk-queue.js';
-import { finishWriting } from '../src/proxy/finish-writing.js';
+import { afterWrites, finishWriting } from '../src/proxy/finish-writing.js';
 import { HeldBudget } from '../src/proxy/held-budget.js';
 import { Pipeline, type PipelineHost } from '../src/proxy/pipeline.js';
 import { RecordReader } from '../src/proxy/record-reader.js';
@@ -623,7 +623,12 @@ describe('bandwidth between pieces (the pacing needs no sleep at 1000 KB/s)', ()
     const out: string[] = [];
     const running = new Stage(
       toxic('bandwidth', { rate: 1000 }),
-      { accept: (chunk) => out.push(chunk.data.toString()), finish: () => undefined, end: () => undefined },
+      {
+        accept: (chunk) => out.push(chunk.data.toString()),
+        finish: () => undefined,
+        reset: () => undefined,
+        end: () => undefined,
+      },
       alwaysApplies,
       {
         clock,
@@ -647,7 +652,12 @@ describe('a stage decides with the counters first, then rolls toxicity among wha
     const spec = parseToxicCreate({ type: 'limit_data', toxicity: 0.5, attributes: { bytes: 2 } });
     const stage = new Stage(
       spec,
-      { accept: (chunk) => out.push(chunk.data.toString()), finish: () => undefined, end: () => undefined },
+      {
+        accept: (chunk) => out.push(chunk.data.toString()),
+        finish: () => undefined,
+        reset: () => undefined,
+        end: () => undefined,
+      },
       random,
       {
         clock: new FakeClock(),
@@ -871,5 +881,49 @@ describe('finishWriting: passing an end of stream on', () => {
     source.emit('end');
     assert.equal(pipeline.closedDestination, true);
     assert.equal(near.destroyed, true);
+  });
+});
+
+describe('afterWrites: a reset waits for the bytes already written', () => {
+  /** A destination whose writes complete only when the test says so. */
+  function slowDestination() {
+    const pending: Array<() => void> = [];
+    const destination = new Writable({
+      highWaterMark: 1024,
+      write: (_chunk, _encoding, done) => pending.push(() => done()),
+    });
+    return { destination: destination as unknown as PassThrough, pending };
+  }
+
+  test('a write below the high-water mark (no drain will come) is waited for, then `then` runs', async () => {
+    const { destination, pending } = slowDestination();
+    destination.write(Buffer.from('reply'));
+    let called = false;
+    afterWrites(destination, () => (called = true));
+    await new Promise(setImmediate);
+    assert.equal(called, false, 'the reply is still being written');
+    while (pending.length > 0) pending.shift()!();
+    await new Promise(setImmediate);
+    assert.equal(called, true);
+  });
+
+  test('nothing written, or a destination gone: at once', () => {
+    let calls = 0;
+    afterWrites(new PassThrough(), () => calls++);
+    const gone = slowDestination().destination;
+    gone.write('x');
+    gone.destroy();
+    afterWrites(gone, () => calls++);
+    assert.equal(calls, 2);
+  });
+
+  test('an ended destination is waited for until it finishes', async () => {
+    const { destination, pending } = slowDestination();
+    destination.end(Buffer.from('last'));
+    let calls = 0;
+    afterWrites(destination, () => calls++);
+    while (pending.length > 0) pending.shift()!();
+    await new Promise(setImmediate);
+    assert.equal(calls, 1);
   });
 });

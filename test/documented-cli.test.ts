@@ -59,7 +59,6 @@ describe('faultline server environment variables (docs/cli.md)', () => {
       [{ FAULTLINE_PORT: '99999' }, /value '99999' from env 'FAULTLINE_PORT' is invalid/],
       [{ FAULTLINE_BUSY_POLL_US: 'abc' }, /value 'abc' from env 'FAULTLINE_BUSY_POLL_US' is invalid/],
       [{ FAULTLINE_SEED: '1.5', FAULTLINE_PORT: '0' }, /value '1.5' from env 'FAULTLINE_SEED' is invalid/],
-      [{ LOG_LEVEL: 'loud', FAULTLINE_PORT: '0' }, /value 'loud' from env 'LOG_LEVEL' is invalid/],
       [
         { FAULTLINE_CONFIG: join(dir, 'missing.yaml'), FAULTLINE_PORT: '0' },
         /cannot read config file .*missing\.yaml/,
@@ -70,6 +69,55 @@ describe('faultline server environment variables (docs/cli.md)', () => {
       assert.equal(result.code, 2, JSON.stringify(env));
       assert.match(result.stderr, message);
     }
+  });
+});
+
+describe("LOG_LEVEL, which other programs read too, is read as toxiproxy-server's zerolog reads it", () => {
+  for (const [level, infoLogged] of [
+    ['WARN', false],
+    ['Debug', true],
+    ['2', false],
+    ['disabled', false],
+  ] as const) {
+    test(`LOG_LEVEL=${level} is taken`, async () => {
+      const { cli, url } = startListening(
+        ['server'],
+        { FAULTLINE_PORT: '0', LOG_LEVEL: level },
+        /listening on (http:\/\/\S+) /,
+      );
+      await fetch(`${await url}/version`);
+      process.kill(cli.child.pid!, 'SIGTERM');
+      const { code, stdout, stderr } = await cli.done;
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout.includes('"level":30'), infoLogged, stdout);
+      assert.doesNotMatch(stderr, /LOG_LEVEL/);
+    });
+  }
+
+  test('an unknown LOG_LEVEL is said on stderr and the server starts at info, as toxiproxy-server does', async () => {
+    const { cli, url } = startListening(
+      ['server'],
+      { FAULTLINE_PORT: '0', LOG_LEVEL: 'warning' },
+      /listening on (http:\/\/\S+) /,
+    );
+    await url;
+    process.kill(cli.child.pid!, 'SIGTERM');
+    const { code, stdout, stderr } = await cli.done;
+    assert.equal(code, 0);
+    assert.match(
+      stderr,
+      /^faultline: LOG_LEVEL="warning" is not a log level \(trace, debug, info, warn, error, fatal, panic, silent\); logging at info, as toxiproxy-server goes on with its default$/m,
+    );
+    assert.equal(stdout.includes('"level":30'), true, 'info lines are logged');
+  });
+
+  test('an unknown --log-level, written on the command line, is refused (exit 2)', async () => {
+    const result = await runCli(['server', '--port', '0', '--log-level', 'loud']);
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /^faultline: --log-level "loud" is not a log level; use one of trace, debug, info/,
+    );
   });
 });
 

@@ -23,6 +23,7 @@ function runToxic(body: object, seed = 1): Run {
     accept: (chunk: Chunk) => run.out.push({ data: chunk.data.toString(), at: clock.now() }),
     // The pipeline's last receiver closes the connection when a toxic finishes the stream.
     finish: () => run.closed.push('end'),
+    reset: () => undefined,
     end: () => {
       run.ended = true;
     },
@@ -85,6 +86,7 @@ describe('latency', () => {
     run.stage.flushInto({
       accept: (chunk) => next.push(chunk.data.toString()),
       finish: () => undefined,
+      reset: () => undefined,
       end: () => undefined,
     });
     assert.deepEqual(next, ['queued'], 'the queue is handed over, in order');

@@ -774,6 +774,16 @@ describe('stacking and ordering', () => {
   });
 });
 
+/** Bytes the proxy has read from the client (upstream) or from the server (downstream). */
+const receivedBy = (proxy: string, stream: 'upstream' | 'downstream') =>
+  harness.engine.get(proxy).stats().bytes[stream].received;
+
+/**
+ * How a Node socket sees a reset that arrives right behind data: ECONNRESET, or an end when both
+ * come in one wake-up (libuv reports the hang-up after a short read as an end, not an error).
+ */
+const closedAfterData = ['ECONNRESET', 'end'];
+
 describe('EOF through toxics', () => {
   for (const [how, close] of [
     ['ends', (socket: net.Socket) => socket.end('reply')],
@@ -788,6 +798,65 @@ describe('EOF through toxics', () => {
       assert.ok(performance.now() - started >= 150);
     });
   }
+
+  test('a server that replies and resets: the reply still comes through a latency, then the reset', async () => {
+    const { proxy, client, server } = await connectedThrough({
+      type: 'latency',
+      attributes: { latency: 150 },
+    });
+    const chunks: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const ended = outcome(client);
+    const started = performance.now();
+    server.socket.write('reply');
+    await waitFor(() => receivedBy(proxy.name, 'downstream') === 5, 'the reply at the proxy');
+    server.socket.resetAndDestroy();
+    assert.ok(closedAfterData.includes(await ended));
+    assert.equal(Buffer.concat(chunks).toString(), 'reply');
+    assert.ok(performance.now() - started >= 150);
+  });
+
+  test('a server that replies and closes while the client still sends: the reply still comes through a latency', async () => {
+    // The client's next bytes meet the closed server (EPIPE at the proxy): the reply the proxy
+    // holds is the server's all the same, as in Toxiproxy, whose links end one by one.
+    const { client, server } = await connectedThrough({ type: 'latency', attributes: { latency: 150 } });
+    client.on('error', () => undefined);
+    const received = readAll(client);
+    const started = performance.now();
+    server.socket.end('reply', () => server.socket.destroy());
+    const writes = setInterval(() => {
+      if (!client.writableEnded && !client.destroyed) client.write('more');
+    }, 5);
+    try {
+      assert.equal((await received).toString(), 'reply');
+    } finally {
+      clearInterval(writes);
+    }
+    assert.ok(performance.now() - started >= 150);
+  });
+
+  test('a reset from the server waits for slow_close, as an end does', async () => {
+    const { client, server } = await connectedThrough({ type: 'slow_close', attributes: { delay: 150 } });
+    const ended = outcome(client);
+    const started = performance.now();
+    server.socket.resetAndDestroy();
+    assert.equal(await ended, 'ECONNRESET');
+    assert.ok(performance.now() - started >= 150);
+  });
+
+  test('a reset from the client passes the upstream latency after the request it sent', async () => {
+    const { proxy, client, server } = await connectedThrough({
+      type: 'latency',
+      stream: 'upstream',
+      attributes: { latency: 150 },
+    });
+    const ended = outcome(server.socket);
+    client.write('request');
+    await waitFor(() => receivedBy(proxy.name, 'upstream') === 7, 'the request at the proxy');
+    client.resetAndDestroy();
+    assert.ok(closedAfterData.includes(await ended));
+    assert.equal(server.received().toString(), 'request');
+  });
 });
 
 describe('noop toxics', () => {

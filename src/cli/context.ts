@@ -93,6 +93,7 @@ export function collectAttribute(value: string, previous: Record<string, unknown
     throw new UsageError(`attribute ${JSON.stringify(value)} is not key=value; for example -a latency=100`);
   }
   const key = value.slice(0, equals);
+  refuseCommaForm(value, key);
   const collected = parseAttribute(value, equals, previous);
   if (Object.hasOwn(previous, key) && JSON.stringify(previous[key]) !== JSON.stringify(collected[key])) {
     throw new UsageError(
@@ -100,6 +101,21 @@ export function collectAttribute(value: string, previous: Record<string, unknown
     );
   }
   return collected;
+}
+
+/**
+ * `-a latency=100,jitter=50` is the form toxiproxy-cli dropped in 2.1.0: sent as it is, it is
+ * the text "100,jitter=50" for latency, which the server refuses without a word about the comma.
+ * Text attributes (a body) may hold commas and equals signs, so they pass.
+ */
+function refuseCommaForm(value: string, key: string): void {
+  if (textAttributes.has(key)) return;
+  const parts = value.split(',');
+  if (parts.length < 2 || !parts.every((part) => /^\s*[A-Za-z_]\w*=/.test(part))) return;
+  const flags = parts.map((part) => `-a ${part.trim()}`).join(' ');
+  throw new UsageError(
+    `attribute ${JSON.stringify(value)} holds ${parts.length} attributes; give each its own -a: ${flags} (toxiproxy-cli dropped the comma form in 2.1.0)`,
+  );
 }
 
 /** A text attribute, or a JSON one that takes a string and not an object (http_modify's body). */

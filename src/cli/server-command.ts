@@ -1,5 +1,6 @@
 // First, so the young generation is held before the rest of the server loads.
 import './server-heap.js';
+import { logLevelNames, readLogLevel } from './log-level.js';
 import { integer } from './integer-option.js';
 import { parseServerSeed, seedText, type ServerSeed } from './seed-option.js';
 import { Command, Option } from 'commander';
@@ -220,10 +221,11 @@ export function serverCommand(): Command {
         ),
       )
       .addOption(
-        new Option('--log-level <level>', 'log level of the JSON logs on stdout')
+        new Option(
+          '--log-level <level>',
+          `log level of the JSON logs on stdout: ${logLevelNames.join(', ')} (any case; panic logs what fatal does)`,
+        )
           .env('LOG_LEVEL')
-          // panic is zerolog's level above fatal, which Toxiproxy's LOG_LEVEL takes; pino has none above fatal.
-          .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic', 'silent'])
           .default('info'),
       )
       .addHelpText(
@@ -241,15 +243,17 @@ export function serverCommand(): Command {
             logLevel: string;
             version?: boolean;
           } & AccessOptions,
+          command: Command,
         ) => {
           if (options.version) return out(versionLine);
           const say = (line: string) => process.stderr.write(`faultline: ${line}\n`);
+          const logLevel = readLogLevel(options.logLevel, command, say);
           const token = resolveToken(options.host, options, say);
           const running = await startServer({
             host: options.host,
             port: options.port,
             busyPoll: options.busyPollUs,
-            logLevel: options.logLevel === 'panic' ? 'fatal' : options.logLevel,
+            logLevel,
             limits: limitSettingsFrom(options as typeof options & LimitOptions),
             ...(options.config === undefined ? {} : { config: options.config }),
             ...(options.seed === undefined ? {} : { seed: options.seed.seed, seedGiven: options.seed.given }),

@@ -9,6 +9,10 @@ import { describeValue, FaultlineError } from './errors.js';
 export const NAME_PATTERN = /^[A-Za-z0-9_.:-]+$/;
 export const NAME_CHARACTERS = 'letters, digits, "_", ".", ":" and "-"';
 
+/** Names that Toxiproxy took are refused here: the hint says why. */
+const TOXIPROXY_NAMES =
+  ' (Toxiproxy 2.12 takes any name, but one with "/" can never be addressed, and a space or an escape sequence prints as something else)';
+
 /** The server's default limit on name length (--max-name-length). */
 export const DEFAULT_MAX_NAME_LENGTH = 255;
 
@@ -21,7 +25,7 @@ export function checkName(name: string, what: string, maxLength?: number): strin
   }
   if (!NAME_PATTERN.test(name)) {
     throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `invalid name`, {
-      hint: `the ${what} ${describeValue(name)} may contain only ${NAME_CHARACTERS}`,
+      hint: `the ${what} ${describeValue(name)} may contain only ${NAME_CHARACTERS}${TOXIPROXY_NAMES}`,
     });
   }
   return name;

@@ -146,7 +146,7 @@ export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
   const fields = parseWith(proxyShape(), canonicalKeys(body, proxyFields, where, goProxy), where, goProxy);
   if (fields.name !== undefined && fields.name !== name) {
     throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'the name of a proxy cannot change', {
-      hint: `it is ${JSON.stringify(name)}, received ${describeValue(fields.name)}; delete the proxy and create it again under the new name`,
+      hint: `it is ${JSON.stringify(name)}, received ${describeValue(fields.name)}; delete the proxy and create it again under the new name (Toxiproxy 2.12 ignores a new name and answers 200, so the rename looked done)`,
     });
   }
   const update: ProxyUpdate = {};
@@ -238,7 +238,7 @@ export function parseProxyList(body: unknown, where: string): ProxySpec[] {
   for (const spec of specs) {
     if (seen.has(spec.name)) {
       throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'duplicate proxy name', {
-        hint: `proxy ${JSON.stringify(spec.name)} appears twice in ${where}; names must be unique`,
+        hint: `proxy ${JSON.stringify(spec.name)} appears twice in ${where}; names must be unique (Toxiproxy 2.12 applies both, and the later entry wins: one of the two was a mistake)`,
       });
     }
     seen.add(spec.name);
@@ -256,14 +256,19 @@ export function checkListenAddress(listen: string, name: string): void {
  * missing port in address`), but on update with SplitHostPort's (`address x: ...`, as for a bad
  * upstream); faultline checks both up front with those texts, and says what is wrong in the hint.
  */
+/** Toxiproxy never checks an upstream: a bad one is found only when each connection fails. */
+const upstreamToxiproxyNote =
+  ' (Toxiproxy 2.12 accepts it and then closes every connection, unable to dial it)';
+
 function checkAddress(value: string, field: 'listen' | 'upstream', name: string, creating = true): string {
   try {
     parseHostPort(value, `${field} of proxy ${JSON.stringify(name)}`);
   } catch (error) {
     const prefix = field === 'listen' && creating ? 'listen tcp: ' : '';
+    const toxiproxy = field === 'upstream' ? upstreamToxiproxyNote : '';
     throw new FaultlineError('FAULTLINE_ERR_INVALID_ADDRESS', `${prefix}${goAddressError(value)}`, {
       cause: error,
-      hint: (error as Error).message,
+      hint: `${(error as Error).message}${toxiproxy}`,
     });
   }
   return value;

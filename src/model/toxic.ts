@@ -64,12 +64,16 @@ const createShape = lazySchema(() =>
     type: z.optional(z.unknown()),
     stream: z.optional(z.string({ error: 'stream must be "upstream" or "downstream"' })),
     toxicity: z.optional(
-      z
-        .number({ error: 'toxicity must be a number' })
-        .check(
-          z.minimum(0, { error: 'toxicity is a probability and must be between 0 and 1' }),
-          z.maximum(1, { error: 'toxicity is a probability and must be between 0 and 1' }),
-        ),
+      z.number({ error: 'toxicity must be a number' }).check(
+        z.minimum(0, {
+          error:
+            'toxicity is a probability from 0 to 1 (Toxiproxy 2.12 took a value below 0 as 0: the toxic never applies)',
+        }),
+        z.maximum(1, {
+          error:
+            'toxicity is a probability from 0 to 1, not a percentage: 0.5 applies the toxic to half the connections (Toxiproxy 2.12 took a value above 1 as 1)',
+        }),
+      ),
     ),
     attributes: z.optional(z.record(z.string(), z.unknown(), { error: 'attributes must be a JSON object' })),
   }),
@@ -141,7 +145,7 @@ export function parseToxicUpdate(body: unknown, current: ToxicSpec): ToxicSpec {
   for (const [field, sent, actual] of unchangeable) {
     if (sent !== undefined && sent !== actual) {
       throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', `the ${field} of a toxic cannot change`, {
-        hint: `it is ${JSON.stringify(actual)}, received ${describeValue(sent)}; remove the toxic and add a new one instead`,
+        hint: `it is ${JSON.stringify(actual)}, received ${describeValue(sent)}; remove the toxic and add a new one instead (Toxiproxy 2.12 ignores a new ${field} and answers 200, so the change looked done)`,
       });
     }
   }

@@ -15,4 +15,10 @@ export interface Receiver {
    * a toxic's output and lets the rest of the chain drain.
    */
   finish(): void;
+  /**
+   * The source was reset (RST): like end(), what comes before passes on first, through the
+   * toxics that follow (a latency still delays it, a slow_close still holds the close), and then
+   * the destination is reset.
+   */
+  reset(): void;
 }

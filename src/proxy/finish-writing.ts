@@ -24,3 +24,30 @@ export function finishWriting(destination: Duplex): boolean {
   destination.end();
   return false;
 }
+
+const NOTHING = Buffer.alloc(0);
+
+/**
+ * Calls `then` once `destination` has handed every write to the kernel (or has closed), so that
+ * a reset that follows does not throw away bytes that were already on their way. An empty
+ * write's callback comes after the writes before it: "drain" would come only after a write that
+ * filled the buffer.
+ */
+export function afterWrites(destination: Duplex, then: () => void): void {
+  if (destination.destroyed || destination.writableLength === 0) {
+    then();
+    return;
+  }
+  if (!destination.writableEnded) {
+    destination.write(NOTHING, () => then());
+    return;
+  }
+  let called = false;
+  const once = () => {
+    if (called) return;
+    called = true;
+    then();
+  };
+  destination.once('finish', once);
+  destination.once('close', once);
+}

@@ -31,8 +31,8 @@ const noToxics: readonly ConnectionToxicSpec[] = [];
 
 /**
  * One client connection and its upstream connection, with a pipeline each way: upstream carries
- * client → server, downstream server → client. A half-close (FIN) passes through; an error or
- * reset on one side resets or closes the other.
+ * client → server, downstream server → client. A half-close (FIN) passes through; a reset on
+ * one side resets the other, and another error closes it, after the bytes that came before.
  */
 export class Link {
   readonly pipelines: Record<Stream, Pipeline>;
@@ -40,6 +40,8 @@ export class Link {
   /** Set once the upstream has answered (at once for a protocol's in-process end). */
   opened = false;
   private closing = false;
+  /** One side failed; its reset or close is on its way through the toxics to the other side. */
+  private draining = false;
   private socketsOpen = 2;
   private forkedRandom: RandomSource | undefined;
 
@@ -99,16 +101,12 @@ export class Link {
   private watch(socket: LinkPeer, peer: LinkPeer): void {
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (this.closing) return;
-      if (error.code === 'ECONNRESET' && !peer.destroyed) {
-        this.closing = true;
-        this.pipelines.upstream.close();
-        this.pipelines.downstream.close();
-        peer.resetAndDestroy();
-      } else this.close('destroy');
+      if (peer.destroyed) this.close('destroy');
+      else this.drainFrom(socket, error.code === 'ECONNRESET' ? 'reset' : 'close');
     });
     socket.once('close', () => {
       this.socketsOpen -= 1;
-      if (this.socketsOpen === 1 && !peer.destroyed && !this.bothDirectionsEnded(socket))
+      if (this.socketsOpen === 1 && !peer.destroyed && !this.draining && !this.bothDirectionsEnded(socket))
         this.close('destroy');
       if (this.socketsOpen === 0) {
         this.pipelines.upstream.close();
@@ -116,6 +114,22 @@ export class Link {
         this.owner.closed(this);
       }
     });
+  }
+
+  /**
+   * A side that failed is gone for writing, but what it sent before is its own: those bytes pass
+   * through the toxics as they would before an end (a latency delivers them late, a slow_close
+   * holds what follows), and then the other side is reset, for a reset, as it would be through a
+   * network, or closed, for another error (EPIPE: the peer closed and we wrote on), as
+   * Toxiproxy's links end one by one.
+   */
+  private drainFrom(failed: LinkPeer, how: 'reset' | 'close'): void {
+    this.draining = true;
+    const fromClient = failed === this.client;
+    (fromClient ? this.pipelines.downstream : this.pipelines.upstream).close();
+    const carrying = fromClient ? this.pipelines.upstream : this.pipelines.downstream;
+    if (how === 'reset') carrying.reset();
+    else carrying.finish();
   }
 
   /**

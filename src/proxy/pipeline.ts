@@ -4,7 +4,7 @@ import type { RandomSource } from '../model/random.js';
 import type { ConnectionToxicSpec, Stream } from '../model/toxic.js';
 import type { Chunk, Receiver } from './chunk.js';
 import { yieldIfDue } from './cooperate.js';
-import { finishWriting } from './finish-writing.js';
+import { afterWrites, finishWriting } from './finish-writing.js';
 import type { HeldBudget } from './held-budget.js';
 import type { Reader } from './socket-reader.js';
 import { Stage, type StageHost } from './stage.js';
@@ -62,6 +62,7 @@ export class Pipeline {
         this.closedDestination = finishWriting(this.destination);
     },
     finish: () => this.host.closeLink('end'),
+    reset: () => afterWrites(this.destination, () => this.host.closeLink('reset')),
   };
 
   constructor(
@@ -122,6 +123,20 @@ export class Pipeline {
       this.updateLimit();
       if (verdict === 'close') this.host.closeLink('end');
     });
+  }
+
+  /** The source failed: what the toxics hold passes on, then the link closes. */
+  finish(): void {
+    if (this.closed) return;
+    this.reader.flush();
+    this.head.finish();
+  }
+
+  /** The source was reset: what the toxics hold passes on, then the destination is reset. */
+  reset(): void {
+    if (this.closed) return;
+    this.reader.flush();
+    this.head.reset();
   }
 
   /** Stops moving data; pending chunks are dropped because the connection is going away. */

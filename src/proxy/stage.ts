@@ -35,6 +35,8 @@ export class Stage implements Receiver {
   private ended = false;
   /** The input was closed by a toxic before this one, not ended by EOF. */
   private closedBefore = false;
+  /** The source was reset: the end passes on as a reset. */
+  private resetBefore = false;
   private endPassed = false;
   /** This toxic closed the stream: what reaches it from now on is thrown away. */
   private closedStream = false;
@@ -91,9 +93,25 @@ export class Stage implements Receiver {
     this.kick();
   }
 
+  /** A close that comes after the end was passed on follows it at once, as a reset does. */
   finish(): void {
+    if (this.endPassed) {
+      if (!this.closedStream) this.next.finish();
+      return;
+    }
     this.ended = true;
     this.closedBefore = true;
+    this.kick();
+  }
+
+  /** Like end(); a reset that comes after the end was passed on follows it at once. */
+  reset(): void {
+    if (this.endPassed) {
+      if (!this.closedStream) this.next.reset();
+      return;
+    }
+    this.ended = true;
+    this.resetBefore = true;
     this.kick();
   }
 
@@ -141,11 +159,15 @@ export class Stage implements Receiver {
     this.passEnd(this.next);
   }
 
-  /** Passes the end on, once: a close if a toxic closed the stream here or before, else an EOF. */
+  /**
+   * Passes the end on, once: a reset if the source was reset, a close if a toxic closed the
+   * stream here or before, else an EOF.
+   */
   private passEnd(next: Receiver): void {
     if (this.endPassed) return;
     this.endPassed = true;
-    if (this.closedStream || this.closedBefore) next.finish();
+    if (this.resetBefore) next.reset();
+    else if (this.closedStream || this.closedBefore) next.finish();
     else next.end();
   }
 

@@ -26,8 +26,9 @@ export function parseJsonBody(text: string, hint: string): unknown {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new FaultlineError('FAULTLINE_ERR_BAD_BODY', `bad request body: ${(error as Error).message}`, {
-      hint,
+    const message = (error as Error).message;
+    throw new FaultlineError('FAULTLINE_ERR_BAD_BODY', `bad request body: ${message}`, {
+      hint: trailingTextHint(text, message) ?? hint,
     });
   }
   const depth = nestingDepth(value);
@@ -41,6 +42,18 @@ export function parseJsonBody(text: string, hint: string): unknown {
     );
   }
   return value;
+}
+
+/**
+ * A body that is one JSON value followed by more text (`{"type":"noop"} junk`, two values) is
+ * valid JSON up to that point: saying it is not would send the user looking for a missing comma.
+ */
+function trailingTextHint(text: string, message: string): string | undefined {
+  const position = /non-whitespace character after JSON at position (\d+)/.exec(message)?.[1];
+  if (position === undefined) return undefined;
+  const rest = text.slice(Number(position)).trim();
+  const shown = rest.length > 40 ? `${rest.slice(0, 40)}...` : rest;
+  return `the body is one JSON value followed by ${JSON.stringify(shown)}; send the value alone (Toxiproxy 2.12 ignores what follows it, faultline refuses it so that nothing sent is ignored)`;
 }
 
 /** How deep arrays and objects nest in a parsed JSON value (0 for a scalar); no recursion. */
