@@ -5,6 +5,7 @@ import { type Dispatcher, Pool } from 'undici';
 import type { RequestFacts } from '../../model/match.js';
 import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
+import { bodyOf } from './bodiless-length.js';
 import { ForwardedResponse } from './forwarded-response.js';
 import { dropsFaultHeaders, faultHeaders } from './header-faults.js';
 import {
@@ -261,6 +262,7 @@ export class Http1Handler {
           return;
         }
       }
+      const body = bodyOf(upstream.statusCode, upstream.body);
       const held: HeldAnswer = {
         response,
         status: plan.status ?? upstream.statusCode,
@@ -275,16 +277,16 @@ export class Http1Handler {
           ? body
           : throttled(body, plan.responseThroughput, this.proxy, gone.signal);
       if (!rewritesBody(plan)) {
-        await sendHeld(this.proxy, held, paced(upstream.body));
+        await sendHeld(this.proxy, held, paced(body));
         return;
       }
       if (replacesBody(plan)) {
-        const drained = await drain(upstream.body);
+        const drained = await drain(body);
         if (drained.cut === undefined) sendWhole(this.proxy, held, Buffer.from(plan.body), undefined);
         else if (!gone.signal.aborted) answerCutBeforeSending(this.proxy, held, drained.cut, drained.size);
         return;
       }
-      const read = await readLimited(upstream.body);
+      const read = await readLimited(body);
       if (read.cut !== undefined) {
         if (!gone.signal.aborted) answerCutBeforeSending(this.proxy, held, read.cut, read.size);
       } else if (read.rest === undefined) {
