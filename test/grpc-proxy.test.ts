@@ -362,6 +362,56 @@ describe('HTTP/2 through an http2 proxy', () => {
     );
   });
 
+  it('an abort with 204 or 304, by a toxic or by a fault header, answers with no body and no length', async () => {
+    const server = http2.createServer();
+    server.on('stream', (stream) => {
+      stream.respond({ ':status': 200 });
+      stream.end('upstream answer');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    after(() => server.close());
+    const empty = await createProxy(
+      harness,
+      'empty',
+      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      {
+        protocol: 'http2',
+        header_faults: true,
+      },
+    );
+    for (const status of [204, 304]) {
+      const added = await harness.api('POST', '/proxies/empty/toxics', {
+        name: `a${status}`,
+        type: 'http_abort',
+        attributes: { status, match: { path: `/${status}` } },
+      });
+      assert.equal(added.status, 200, added.text);
+    }
+    const session = http2.connect(`http://127.0.0.1:${empty.port}`);
+    after(() => session.close());
+    const ask = (headers: http2.OutgoingHttpHeaders) =>
+      new Promise<string>((resolve, reject) => {
+        const stream = session.request(headers);
+        let head = '';
+        let text = '';
+        stream.on('response', (received) => {
+          head = `${received[':status']} length ${received['content-length'] ?? 'none'}`;
+        });
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (text += chunk));
+        stream.on('end', () => resolve(`${head} body "${text}"`));
+        stream.on('error', reject);
+        stream.end();
+      });
+    assert.equal(await ask({ ':path': '/204' }), '204 length none body ""');
+    assert.equal(await ask({ ':path': '/304' }), '304 length none body ""');
+    for (const header of ['x-envoy-fault-abort-request', 'x-faultline-abort'])
+      for (const status of ['204', '304'])
+        assert.equal(await ask({ ':path': '/x', [header]: status }), `${status} length none body ""`);
+    assert.equal(await ask({ ':path': '/x' }), '200 length none body "upstream answer"');
+  });
+
   it('answers 502 with a body when the upstream does not speak HTTP/2', async () => {
     const garbage = await startTcpServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
     const bad = await createProxy(harness, 'notH2', garbage.address, { protocol: 'http2' });

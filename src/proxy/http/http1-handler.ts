@@ -5,7 +5,7 @@ import { type Dispatcher, Pool } from 'undici';
 import type { RequestFacts } from '../../model/match.js';
 import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
-import { bodyOf } from './bodiless-length.js';
+import { bodyOf, isBodiless } from './bodiless-length.js';
 import { ForwardedResponse } from './forwarded-response.js';
 import { dropsFaultHeaders, faultHeaders } from './header-faults.js';
 import {
@@ -155,8 +155,7 @@ export class Http1Handler {
           })
           .end();
       } else {
-        // 204 and 304 answers have no body, and no length to announce (RFC 9110 8.6).
-        if (abort.status === 204 || abort.status === 304) {
+        if (isBodiless(abort.status)) {
           response.writeHead(abort.status, { ...abort.headers, ...unread }).end();
         } else {
           const body = Buffer.from(abort.body);

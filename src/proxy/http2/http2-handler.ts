@@ -25,6 +25,7 @@ import {
   TOO_LARGE_TO_PATCH,
 } from '../http/rewrite.js';
 import type { ProxyView } from '../proxy-view.js';
+import { isBodiless } from '../http/bodiless-length.js';
 import { isGrpcCall } from '../http/grpc-call.js';
 import { answerGrpcStatus } from './grpc-message.js';
 import type { UpstreamSession } from './upstream-session.js';
@@ -105,6 +106,9 @@ export class Http2Handler {
     } else if (abort?.kind === 'grpc') {
       reportFired(this.proxy, plan, label, { grpcCode: abort.code });
       answerGrpcStatus(stream, abort.code, abort.message);
+    } else if (abort && isBodiless(abort.status)) {
+      reportFired(this.proxy, plan, label, { status: abort.status });
+      stream.respond({ ...abort.headers, [HTTP2_HEADER_STATUS]: abort.status }, { endStream: true });
     } else if (abort) {
       reportFired(this.proxy, plan, label, { status: abort.status });
       const body = Buffer.from(abort.body);
