@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createProxy, closedPort, startHarness, startTcpServer, waitFor } from './helpers.js';
-import { collectEvents } from './http-helpers.js';
+import { collectEvents, h2get } from './http-helpers.js';
 
 interface Order {
   id: number;
@@ -410,6 +410,34 @@ describe('HTTP/2 through an http2 proxy', () => {
       for (const status of ['204', '304'])
         assert.equal(await ask({ ':path': '/x', [header]: status }), `${status} length none body ""`);
     assert.equal(await ask({ ':path': '/x' }), '200 length none body "upstream answer"');
+  });
+
+  it('http_modify request_headers host sets the :authority an HTTP/2 request carries its host in', async () => {
+    const server = http2.createServer();
+    server.on('stream', (stream, headers) => {
+      stream.respond({ ':status': 200 });
+      stream.end(JSON.stringify({ authority: headers[':authority'], host: headers.host ?? null }));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    after(() => server.close());
+    const vhost = await createProxy(
+      harness,
+      'vhost',
+      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      {
+        protocol: 'http2',
+      },
+    );
+    const added = await harness.api('POST', '/proxies/vhost/toxics', {
+      name: 'other_host',
+      type: 'http_modify',
+      attributes: { request_headers: { Host: 'shop.example' } },
+    });
+    assert.equal(added.status, 200, added.text);
+    const [status, body] = await h2get(vhost.port, '/');
+    assert.equal(status, 200);
+    assert.deepEqual(JSON.parse(body), { authority: 'shop.example', host: null });
   });
 
   it('answers 502 with a body when the upstream does not speak HTTP/2', async () => {

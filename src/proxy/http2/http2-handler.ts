@@ -14,7 +14,7 @@ import {
   splitTarget,
   upstreamFailure,
 } from '../http/report.js';
-import { planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
+import { type HeaderEdits, planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
 import {
   describeSentBody,
   editHeaders,
@@ -324,7 +324,8 @@ export class Http2Handler {
       if (dropFaultHeaders && (faultHeaders as readonly string[]).includes(name)) continue;
       out[name] = value;
     }
-    if (plan) editHeaders(out as Record<string, string | string[] | undefined>, plan.requestHeaders);
+    if (plan)
+      editHeaders(out as Record<string, string | string[] | undefined>, onAuthority(plan.requestHeaders));
     return out;
   }
 
@@ -339,6 +340,16 @@ export class Http2Handler {
     }
     return out as http2.OutgoingHttpHeaders;
   }
+}
+
+/**
+ * An HTTP/2 request carries its host in :authority, which a `host` edit sets (a Host header
+ * beside it would name a second host the upstream may take, or refuse as malformed).
+ */
+function onAuthority(edits: HeaderEdits): HeaderEdits {
+  if (!Object.hasOwn(edits, 'host')) return edits;
+  const { host, ...others } = edits;
+  return { ...others, ':authority': host ?? null };
 }
 
 /**
