@@ -440,6 +440,68 @@ describe('HTTP/2 through an http2 proxy', () => {
     assert.deepEqual(JSON.parse(body), { authority: 'shop.example', host: null });
   });
 
+  it(
+    'a stream the upstream refused (REFUSED_STREAM) is sent again with its body; one it dropped is a 502',
+    { timeout: 20_000 },
+    async () => {
+      // nginx refuses the streams past its keepalive_requests, unprocessed (RFC 9113 §8.7).
+      const server = http2.createServer();
+      let refused = 0;
+      server.on('stream', (stream, headers) => {
+        stream.on('error', () => undefined);
+        const path = String(headers[':path']);
+        const session = stream.session!;
+        if (path === '/refuse' && !(session as { refusedOnce?: boolean }).refusedOnce) {
+          (session as { refusedOnce?: boolean }).refusedOnce = true;
+          refused += 1;
+          stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+          return;
+        }
+        if (path === '/crash') {
+          // An upstream that dies mid-request: its connection's streams close with CANCEL, no error.
+          session.destroy();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          stream.respond({ ':status': 200 });
+          stream.end(`${path} got ${Buffer.concat(chunks).toString()}`);
+        });
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      after(() => server.close());
+      const refusing = await createProxy(
+        harness,
+        'refusing',
+        `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+        { protocol: 'http2' },
+      );
+      const session = http2.connect(`http://127.0.0.1:${refusing.port}`);
+      after(() => session.close());
+      const post = (path: string) =>
+        new Promise<string>((resolve, reject) => {
+          const stream = session.request({ ':method': 'POST', ':path': path });
+          let head = '';
+          let text = '';
+          stream.on('response', (received) => (head = String(received[':status'])));
+          stream.setEncoding('utf8');
+          stream.on('data', (chunk: string) => (text += chunk));
+          stream.on('end', () => resolve(`${head} ${text}`));
+          stream.on('error', reject);
+          stream.end('the order');
+        });
+      assert.equal(await post('/refuse'), '200 /refuse got the order');
+      assert.equal(refused, 1, 'the upstream refused the first stream');
+      assert.match(
+        await post('/crash'),
+        /^502 faultline: the upstream 127\.0\.0\.1:\d+ closed the stream without answering \(/,
+      );
+      assert.equal(await post('/after'), '200 /after got the order');
+    },
+  );
+
   it('answers 502 with a body when the upstream does not speak HTTP/2', async () => {
     const garbage = await startTcpServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
     const bad = await createProxy(harness, 'notH2', garbage.address, { protocol: 'http2' });
