@@ -421,6 +421,20 @@ describe('matchesRequest: every key given must match', () => {
     assert.equal(matchesRequest(match, request({ headers: { 'x-user': 'Alice', 'x-team': 'a' } })), false);
   });
 
+  test('host and :authority name one header, as in Envoy: HTTP/1.1 sends Host, HTTP/2 :authority', () => {
+    const http1 = request({ headers: { host: 'shop.example' } });
+    const http2 = request({ headers: { ':authority': 'shop.example' } });
+    for (const name of ['host', ':authority']) {
+      const exact = parsed({ headers: { [name]: 'shop.example' } });
+      const pattern = parsed({ headers_regex: { [name]: '^shop\\.' } });
+      for (const facts of [http1, http2]) {
+        assert.equal(matchesRequest(exact, facts), true, `${name} on ${Object.keys(facts.headers)[0]}`);
+        assert.equal(matchesRequest(pattern, facts), true, `${name} ~ on ${Object.keys(facts.headers)[0]}`);
+      }
+      assert.equal(matchesRequest(exact, request({ headers: { host: 'other.example' } })), false);
+    }
+  });
+
   test('headers_regex: any value of the header matching', () => {
     const match = parsed({ headers_regex: { 'User-Agent': '^curl/', accept: 'json' } });
     const both = { 'user-agent': ['wget', 'curl/8'], accept: 'application/json' };

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createProxy, closedPort, startHarness, startTcpServer, waitFor } from './helpers.js';
-import { collectEvents } from './http-helpers.js';
+import { collectEvents, h2get } from './http-helpers.js';
 
 interface Order {
   id: number;
@@ -361,6 +361,146 @@ describe('HTTP/2 through an http2 proxy', () => {
       '200 3 ',
     );
   });
+
+  it('an abort with 204 or 304, by a toxic or by a fault header, answers with no body and no length', async () => {
+    const server = http2.createServer();
+    server.on('stream', (stream) => {
+      stream.respond({ ':status': 200 });
+      stream.end('upstream answer');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    after(() => server.close());
+    const empty = await createProxy(
+      harness,
+      'empty',
+      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      {
+        protocol: 'http2',
+        header_faults: true,
+      },
+    );
+    for (const status of [204, 304]) {
+      const added = await harness.api('POST', '/proxies/empty/toxics', {
+        name: `a${status}`,
+        type: 'http_abort',
+        attributes: { status, match: { path: `/${status}` } },
+      });
+      assert.equal(added.status, 200, added.text);
+    }
+    const session = http2.connect(`http://127.0.0.1:${empty.port}`);
+    after(() => session.close());
+    const ask = (headers: http2.OutgoingHttpHeaders) =>
+      new Promise<string>((resolve, reject) => {
+        const stream = session.request(headers);
+        let head = '';
+        let text = '';
+        stream.on('response', (received) => {
+          head = `${received[':status']} length ${received['content-length'] ?? 'none'}`;
+        });
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (text += chunk));
+        stream.on('end', () => resolve(`${head} body "${text}"`));
+        stream.on('error', reject);
+        stream.end();
+      });
+    assert.equal(await ask({ ':path': '/204' }), '204 length none body ""');
+    assert.equal(await ask({ ':path': '/304' }), '304 length none body ""');
+    for (const header of ['x-envoy-fault-abort-request', 'x-faultline-abort'])
+      for (const status of ['204', '304'])
+        assert.equal(await ask({ ':path': '/x', [header]: status }), `${status} length none body ""`);
+    assert.equal(await ask({ ':path': '/x' }), '200 length none body "upstream answer"');
+  });
+
+  it('http_modify request_headers host sets the :authority an HTTP/2 request carries its host in', async () => {
+    const server = http2.createServer();
+    server.on('stream', (stream, headers) => {
+      stream.respond({ ':status': 200 });
+      stream.end(JSON.stringify({ authority: headers[':authority'], host: headers.host ?? null }));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    after(() => server.close());
+    const vhost = await createProxy(
+      harness,
+      'vhost',
+      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      {
+        protocol: 'http2',
+      },
+    );
+    const added = await harness.api('POST', '/proxies/vhost/toxics', {
+      name: 'other_host',
+      type: 'http_modify',
+      attributes: { request_headers: { Host: 'shop.example' } },
+    });
+    assert.equal(added.status, 200, added.text);
+    const [status, body] = await h2get(vhost.port, '/');
+    assert.equal(status, 200);
+    assert.deepEqual(JSON.parse(body), { authority: 'shop.example', host: null });
+  });
+
+  it(
+    'a stream the upstream refused (REFUSED_STREAM) is sent again with its body; one it dropped is a 502',
+    { timeout: 20_000 },
+    async () => {
+      // nginx refuses the streams past its keepalive_requests, unprocessed (RFC 9113 §8.7).
+      const server = http2.createServer();
+      let refused = 0;
+      server.on('stream', (stream, headers) => {
+        stream.on('error', () => undefined);
+        const path = String(headers[':path']);
+        const session = stream.session!;
+        if (path === '/refuse' && !(session as { refusedOnce?: boolean }).refusedOnce) {
+          (session as { refusedOnce?: boolean }).refusedOnce = true;
+          refused += 1;
+          stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+          return;
+        }
+        if (path === '/crash') {
+          // An upstream that dies mid-request: its connection's streams close with CANCEL, no error.
+          session.destroy();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          stream.respond({ ':status': 200 });
+          stream.end(`${path} got ${Buffer.concat(chunks).toString()}`);
+        });
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      after(() => server.close());
+      const refusing = await createProxy(
+        harness,
+        'refusing',
+        `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+        { protocol: 'http2' },
+      );
+      const session = http2.connect(`http://127.0.0.1:${refusing.port}`);
+      after(() => session.close());
+      const post = (path: string) =>
+        new Promise<string>((resolve, reject) => {
+          const stream = session.request({ ':method': 'POST', ':path': path });
+          let head = '';
+          let text = '';
+          stream.on('response', (received) => (head = String(received[':status'])));
+          stream.setEncoding('utf8');
+          stream.on('data', (chunk: string) => (text += chunk));
+          stream.on('end', () => resolve(`${head} ${text}`));
+          stream.on('error', reject);
+          stream.end('the order');
+        });
+      assert.equal(await post('/refuse'), '200 /refuse got the order');
+      assert.equal(refused, 1, 'the upstream refused the first stream');
+      assert.match(
+        await post('/crash'),
+        /^502 faultline: the upstream 127\.0\.0\.1:\d+ closed the stream without answering \(/,
+      );
+      assert.equal(await post('/after'), '200 /after got the order');
+    },
+  );
 
   it('answers 502 with a body when the upstream does not speak HTTP/2', async () => {
     const garbage = await startTcpServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));

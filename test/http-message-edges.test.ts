@@ -38,6 +38,10 @@ const upstream = http.createServer((request, response) => {
       response.writeHead(200, { 'content-length': '100' });
       response.write('ten bytes.');
       toCut = response;
+    } else if (url === '/not-modified') {
+      // RFC 9110 §8.6: a 304 may give the length its 200 would have had; it has no body.
+      response.writeHead(304, { etag: '"v1"', 'content-length': '99' });
+      response.end();
     } else if (url === '/cut-at-once') {
       response.writeHead(200, { 'content-length': '100' });
       response.write('ten bytes.', () => response.socket?.destroy());
@@ -121,6 +125,20 @@ for (const prefix of ['', '/held']) {
       assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
       assert.doesNotMatch(text, /trailer|x-checksum/i);
       assert.match(text, /\r\n\r\nall of the body$/);
+    });
+
+    it("passes a 304 whose Content-Length gives the 200's length, and the connection goes on", async () => {
+      const text = await exchange(
+        `GET ${prefix}/not-modified HTTP/1.1\r\nHost: x\r\n\r\nGET ${prefix}/next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      assert.match(text, /^HTTP\/1\.1 304 Not Modified\r\n/);
+      assert.match(text, /\r\netag: "v1"\r\n/i);
+      assert.match(text, /\r\ncontent-length: 99\r\n/i);
+      assert.match(text, /\r\n\r\nHTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\ngot $/);
+      const failed = events.filter(
+        (event) => event.type === 'http.upstream_failed' && event.path === `${prefix}/not-modified`,
+      );
+      assert.deepEqual(failed, []);
     });
 
     it('reports an answer the upstream cuts after its headers, with the status and the bytes passed', async () => {

@@ -290,7 +290,16 @@ export function grpcCall(path: string): { service: string; method: string } | un
   return found ? { service: found[1] ?? '', method: found[2] ?? '' } : undefined;
 }
 
-function headerValues(value: string | string[] | undefined): string[] {
+/** `host` and `:authority` are one header, as in Envoy: HTTP/1.1 requests carry Host, HTTP/2 ones :authority. */
+const SAME_HEADER = new Map([
+  ['host', ':authority'],
+  [':authority', 'host'],
+]);
+
+/** The values of a request header; a match may name the host by either name. */
+function headerValues(headers: RequestFacts['headers'], name: string): string[] {
+  const other = SAME_HEADER.get(name);
+  const value = headers[name] ?? (other === undefined ? undefined : headers[other]);
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
@@ -309,10 +318,10 @@ export function matchesRequest(match: Match | undefined, request: RequestFacts):
     }
   }
   for (const [name, value] of Object.entries(match.headers ?? {})) {
-    if (!headerValues(request.headers[name]).includes(value)) return false;
+    if (!headerValues(request.headers, name).includes(value)) return false;
   }
   for (const [name, pattern] of patterns.headersRegex ?? []) {
-    if (!headerValues(request.headers[name]).some((value) => pattern.test(value))) return false;
+    if (!headerValues(request.headers, name).some((value) => pattern.test(value))) return false;
   }
   if (match.grpc_service !== undefined || match.grpc_method !== undefined) {
     const call = isGrpcCall(request.headers) ? grpcCall(request.path) : undefined;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { isBodilessLength } from './bodiless-length.js';
 import { isHopHeader, namedByConnection } from './hop-headers.js';
 import type { HeaderEdits } from './request-plan.js';
 import { answerIsChunked, trailerFields } from './trailers.js';
@@ -23,6 +24,7 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
   private abortUpstream: ((error?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
   private status = 0;
+  private upstreamStatus = 0;
   private bodyBytes = 0;
   private clientGone = false;
   private held: Buffer | undefined;
@@ -45,6 +47,7 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
     // 1xx answers other than the final one; the proxy sent its own 100 Continue.
     if (statusCode < 200) return true;
     this.resumeUpstream = resume;
+    this.upstreamStatus = statusCode;
     const status = this.outcome.answered(statusCode);
     const { headers, trailer, hasLength } = forwardedHeaders(rawHeaders, this.edits);
     if (trailer !== undefined && answerIsChunked(this.response, status, hasLength))
@@ -79,6 +82,10 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
 
   onError(error: Error): void {
     if (this.clientGone) return;
+    if (isBodilessLength(this.upstreamStatus, this.bodyBytes, error)) {
+      this.onComplete(null);
+      return;
+    }
     if (this.status === 0) {
       this.outcome.failed(error);
       return;

@@ -5,6 +5,7 @@ import { type Dispatcher, Pool } from 'undici';
 import type { RequestFacts } from '../../model/match.js';
 import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
+import { bodyOf, isBodiless } from './bodiless-length.js';
 import { ForwardedResponse } from './forwarded-response.js';
 import { dropsFaultHeaders, faultHeaders } from './header-faults.js';
 import {
@@ -154,8 +155,7 @@ export class Http1Handler {
           })
           .end();
       } else {
-        // 204 and 304 answers have no body, and no length to announce (RFC 9110 8.6).
-        if (abort.status === 204 || abort.status === 304) {
+        if (isBodiless(abort.status)) {
           response.writeHead(abort.status, { ...abort.headers, ...unread }).end();
         } else {
           const body = Buffer.from(abort.body);
@@ -261,6 +261,7 @@ export class Http1Handler {
           return;
         }
       }
+      const body = bodyOf(upstream.statusCode, upstream.body);
       const held: HeldAnswer = {
         response,
         status: plan.status ?? upstream.statusCode,
@@ -275,16 +276,16 @@ export class Http1Handler {
           ? body
           : throttled(body, plan.responseThroughput, this.proxy, gone.signal);
       if (!rewritesBody(plan)) {
-        await sendHeld(this.proxy, held, paced(upstream.body));
+        await sendHeld(this.proxy, held, paced(body));
         return;
       }
       if (replacesBody(plan)) {
-        const drained = await drain(upstream.body);
+        const drained = await drain(body);
         if (drained.cut === undefined) sendWhole(this.proxy, held, Buffer.from(plan.body), undefined);
         else if (!gone.signal.aborted) answerCutBeforeSending(this.proxy, held, drained.cut, drained.size);
         return;
       }
-      const read = await readLimited(upstream.body);
+      const read = await readLimited(body);
       if (read.cut !== undefined) {
         if (!gone.signal.aborted) answerCutBeforeSending(this.proxy, held, read.cut, read.size);
       } else if (read.rest === undefined) {

@@ -166,6 +166,8 @@ export function upstreamFailure(
         : '';
     return `faultline: the upstream ${upstream} closed the connection without answering (${code}: ${error.message})${tls}`;
   }
+  if (code === 'ERR_HTTP2_STREAM_CLOSED_UNANSWERED' || /NGHTTP2_REFUSED_STREAM/.test(error.message))
+    return `faultline: the upstream ${upstream} closed the stream without answering (${code}: ${error.message})`;
   return `faultline: the upstream ${upstream} did not answer with HTTP (${code ? `${code}: ` : ''}${error.message})`;
 }
 

@@ -14,7 +14,7 @@ import {
   splitTarget,
   upstreamFailure,
 } from '../http/report.js';
-import { planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
+import { type HeaderEdits, planRequest, type RequestPlan, type ToxicRandoms } from '../http/request-plan.js';
 import {
   describeSentBody,
   editHeaders,
@@ -25,16 +25,26 @@ import {
   TOO_LARGE_TO_PATCH,
 } from '../http/rewrite.js';
 import type { ProxyView } from '../proxy-view.js';
+import { isBodiless } from '../http/bodiless-length.js';
 import { isGrpcCall } from '../http/grpc-call.js';
 import { answerGrpcStatus } from './grpc-message.js';
+import { SentBody } from './sent-body.js';
 import type { UpstreamSession } from './upstream-session.js';
 import { throttled } from '../http/throttle.js';
 
 /** The gRPC status for a request whose fault headers are invalid. */
 const GRPC_INVALID_ARGUMENT = 3;
 
-const { HTTP2_HEADER_STATUS, NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR } =
-  http2.constants;
+const {
+  HTTP2_HEADER_STATUS,
+  NGHTTP2_INTERNAL_ERROR,
+  NGHTTP2_FLAG_END_STREAM,
+  NGHTTP2_NO_ERROR,
+  NGHTTP2_REFUSED_STREAM,
+} = http2.constants;
+
+/** How often a request goes upstream at most: the upstream may refuse it unprocessed (RFC 9113 §8.7). */
+const MAX_ATTEMPTS = 3;
 
 type Headers = http2.IncomingHttpHeaders;
 
@@ -105,6 +115,9 @@ export class Http2Handler {
     } else if (abort?.kind === 'grpc') {
       reportFired(this.proxy, plan, label, { grpcCode: abort.code });
       answerGrpcStatus(stream, abort.code, abort.message);
+    } else if (abort && isBodiless(abort.status)) {
+      reportFired(this.proxy, plan, label, { status: abort.status });
+      stream.respond({ ...abort.headers, [HTTP2_HEADER_STATUS]: abort.status }, { endStream: true });
     } else if (abort) {
       reportFired(this.proxy, plan, label, { status: abort.status });
       const body = Buffer.from(abort.body);
@@ -124,38 +137,70 @@ export class Http2Handler {
     plan: RequestPlan | undefined,
     label: RequestLabel,
   ): void {
-    let outgoing: http2.ClientHttp2Stream;
-    try {
-      outgoing = this.upstream.get().request(this.requestHeaders(headers, plan), { endStream: !hasBody });
-    } catch (error) {
-      this.fail(stream, plan, label, error as Error);
-      return;
-    }
-    if (hasBody) stream.pipe(outgoing);
+    const upstreamHeaders = this.requestHeaders(headers, plan);
+    const sent = hasBody ? new SentBody(stream) : undefined;
+    let outgoing: http2.ClientHttp2Stream | undefined;
+    let attempts = 0;
     let trailers: Headers | undefined;
-    outgoing.on('trailers', (received: Headers) => {
-      trailers = received;
-    });
     stream.on('wantTrailers', () => {
       const fields = Object.entries(trailers ?? {}).filter(([name]) => !name.startsWith(':'));
       stream.sendTrailers(Object.fromEntries(fields) as http2.OutgoingHttpHeaders);
     });
     stream.once('close', () => {
-      if (!outgoing.closed) outgoing.close(stream.rstCode || http2.constants.NGHTTP2_CANCEL);
+      if (outgoing && !outgoing.closed) outgoing.close(stream.rstCode || http2.constants.NGHTTP2_CANCEL);
     });
     const passed = { bodyBytes: 0 };
-    outgoing.on('error', (error: Error) => this.fail(stream, plan, label, error, passed.bodyBytes));
-    outgoing.once('response', (received: Headers, responseFlags: number) => {
-      this.respond(
-        stream,
-        outgoing,
-        received,
-        (responseFlags & NGHTTP2_FLAG_END_STREAM) !== 0,
-        plan,
-        label,
-        passed,
-      ).catch(() => stream.destroy());
-    });
+    const send = (): void => {
+      const previous = outgoing;
+      attempts += 1;
+      try {
+        outgoing = this.upstream.get().request(upstreamHeaders, { endStream: !hasBody });
+      } catch (error) {
+        sent?.forget();
+        this.fail(stream, plan, label, error as Error);
+        return;
+      }
+      const current = outgoing;
+      if (sent && previous) sent.resend(previous, current);
+      else if (hasBody) stream.pipe(current);
+      current.on('trailers', (received: Headers) => {
+        trailers = received;
+      });
+      // Before its answer, an attempt fails once (an error, or a close without either); after,
+      // an error cuts the answer the client is getting.
+      let answered = false;
+      let settled = false;
+      const failed = (error: Error) => {
+        if (settled) return;
+        settled = true;
+        const unprocessed = current.rstCode === NGHTTP2_REFUSED_STREAM;
+        const resendable = sent?.resendable ?? true;
+        if (unprocessed && resendable && attempts < MAX_ATTEMPTS && !stream.closed && !stream.headersSent)
+          send();
+        else this.fail(stream, plan, label, error, passed.bodyBytes);
+      };
+      current.on('error', (error: Error) =>
+        answered ? this.fail(stream, plan, label, error, passed.bodyBytes) : failed(error),
+      );
+      // A lost connection closes its streams with CANCEL and no error: the client must not wait on.
+      current.once('close', () => {
+        if (!answered) failed(closedWithoutAnswer(current.rstCode));
+      });
+      current.once('response', (received: Headers, responseFlags: number) => {
+        answered = true;
+        sent?.forget();
+        this.respond(
+          stream,
+          current,
+          received,
+          (responseFlags & NGHTTP2_FLAG_END_STREAM) !== 0,
+          plan,
+          label,
+          passed,
+        ).catch(() => stream.destroy());
+      });
+    };
+    send();
   }
 
   private async respond(
@@ -320,7 +365,8 @@ export class Http2Handler {
       if (dropFaultHeaders && (faultHeaders as readonly string[]).includes(name)) continue;
       out[name] = value;
     }
-    if (plan) editHeaders(out as Record<string, string | string[] | undefined>, plan.requestHeaders);
+    if (plan)
+      editHeaders(out as Record<string, string | string[] | undefined>, onAuthority(plan.requestHeaders));
     return out;
   }
 
@@ -335,6 +381,24 @@ export class Http2Handler {
     }
     return out as http2.OutgoingHttpHeaders;
   }
+}
+
+/** An upstream stream that closed before its answer, with no error of its own. */
+function closedWithoutAnswer(code: number | undefined): Error {
+  return Object.assign(
+    new Error(`the upstream closed the stream without answering (code ${code ?? 'none'})`),
+    { code: 'ERR_HTTP2_STREAM_CLOSED_UNANSWERED' },
+  );
+}
+
+/**
+ * An HTTP/2 request carries its host in :authority, which a `host` edit sets (a Host header
+ * beside it would name a second host the upstream may take, or refuse as malformed).
+ */
+function onAuthority(edits: HeaderEdits): HeaderEdits {
+  if (!Object.hasOwn(edits, 'host')) return edits;
+  const { host, ...others } = edits;
+  return { ...others, ':authority': host ?? null };
 }
 
 /**
