@@ -259,6 +259,35 @@ describe('faultline run: a var for an env key without default, which validation 
   });
 });
 
+describe('faultline run --no-validation: lists and activities of the wrong shape', () => {
+  test('are refused before the run, naming what they are, not a JavaScript TypeError halfway', async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {
+      'steady-state-hypothesis': { title: 'h', probes: 5 },
+      method: ['x'],
+      rollbacks: 'undo',
+    });
+    const result = await runCli([
+      'run',
+      source,
+      '--no-validation',
+      '--journal-path',
+      join(directory, 'j.json'),
+    ]);
+    assert.equal(result.code, 1);
+    assert.doesNotMatch(result.stderr, /is not a function|is not iterable|Cannot use 'in'/);
+    assert.match(
+      result.stderr,
+      /ERROR\] steady-state-hypothesis\.probes must be a list of probes; this one is the number 5/,
+    );
+    assert.match(
+      result.stderr,
+      /ERROR\] rollbacks must be a list of activities; this one is the text "undo"/,
+    );
+    assert.match(result.stderr, /ERROR\] an activity is a mapping of keys .*; this one is the text "x"/);
+  });
+});
+
 describe('faultline run: a bad --var or --var-file is a usage error that says what was wrong, as click', () => {
   const cases: Array<[string[], string]> = [
     [

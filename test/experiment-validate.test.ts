@@ -198,6 +198,31 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     'an experiment requires a method, which can be empty for only checking steady state hypothesis ',
   ],
   ['empty activity', { ...base, method: [{}] }, 'empty activity is no activity'],
+  [
+    'an activity that is a number, not empty',
+    { ...base, method: [5] },
+    'an activity is a mapping of keys (type, name, provider, ...) or a {"ref": name}; this one is the number 5',
+  ],
+  [
+    'a rollback that is a text',
+    { ...base, rollbacks: ['undo'] },
+    'an activity is a mapping of keys (type, name, provider, ...) or a {"ref": name}; this one is the text "undo"',
+  ],
+  [
+    'hypothesis probes that are a text, not a list',
+    { ...base, 'steady-state-hypothesis': { title: 'h', probes: 'x' } },
+    'steady-state-hypothesis.probes must be a list of probes; this one is the text "x"',
+  ],
+  [
+    'rollbacks that are a mapping, not a list',
+    { ...base, rollbacks: { a: 1 } },
+    'rollbacks must be a list of activities; this one is the value {"a":1}',
+  ],
+  [
+    'rollbacks that are a number',
+    { ...base, rollbacks: 5 },
+    'rollbacks must be a list of activities; this one is the number 5',
+  ],
   ['empty ref', { ...base, method: [{ ref: '' }] }, 'reference to activity must be non-empty strings'],
   [
     'unknown ref',
