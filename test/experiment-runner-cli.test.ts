@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -339,6 +339,17 @@ describe("chaos's CLI tests (chaostoolkit test_cli.py), against faultline run", 
     const result = await runCli(['--change-dir', directory, 'run', 'invalid.jsn']);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /\] Path "invalid\.jsn" does not exist\.\n/);
+  });
+
+  test('a source that is a directory is said to be one, not to be missing', async () => {
+    const directory = tempDirectory('runfix');
+    await mkdir(join(directory, 'experiment.json'));
+    const result = await runCli(['--change-dir', directory, 'run', 'experiment.json']);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /\] Path "experiment\.json" is a directory; give the experiment file in it\.\n/,
+    );
   });
 
   test('a source that is not JSON or YAML by its extension: exit 1, nothing run', async () => {

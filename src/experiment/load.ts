@@ -27,12 +27,20 @@ export async function loadExperiment(source: string, options: LoadOptions = {}):
   let text: string;
   try {
     text = await readFile(source, 'utf8');
-  } catch {
-    throw new InvalidSource(`Path "${source}" does not exist.`);
+  } catch (error) {
+    throw new InvalidSource(unreadable(source, error as NodeJS.ErrnoException));
   }
   if (extension === '.json') return parseJson(text);
   if (extension === '.yaml' || extension === '.yml') return parseYamlExperiment(text, warn);
   throw new InvalidExperiment('only files with json, yaml or yml extensions are supported');
+}
+
+/** chaos's words for a path that is not there; what the system said for one that is but cannot be read. */
+function unreadable(source: string, error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT') return `Path "${source}" does not exist.`;
+  if (error.code === 'EISDIR') return `Path "${source}" is a directory; give the experiment file in it.`;
+  if (error.code === 'EACCES') return `Path "${source}" cannot be read: permission denied.`;
+  return `Path "${source}" cannot be read: ${error.code ?? error.message}.`;
 }
 
 async function fetchExperiment(
