@@ -324,3 +324,34 @@ describe('a body nested deeper than 256 levels is a 400 that names the limit, on
     assert.deepEqual(toxic.json.attributes, { latency: 0, jitter: 0 });
   });
 });
+
+describe('POST /reset takes no body: one that asks for something is refused before anything is reset', () => {
+  test('none, {} and null reset, as clients send them', async () => {
+    for (const body of [undefined, '', '{}', 'null', ' { } ']) {
+      const reply = await harness.api('POST', '/reset', body);
+      assert.equal(reply.status, 204, `${JSON.stringify(body)}: ${reply.text}`);
+    }
+    await harness.api('POST', '/proxies/held/toxics', { type: 'latency', name: 'lat' });
+  });
+
+  test('{"proxy":"held"} is a 400 and the toxics of every proxy stay', async () => {
+    for (const [body, received] of [
+      ['{"proxy":"held"}', '{"proxy":"held"}'],
+      ['[1]', '[1]'],
+      ['all', '"all"'],
+    ] as const) {
+      const reply = await harness.api('POST', '/reset', body);
+      assert.deepEqual(
+        [reply.status, reply.json?.error, reply.json?.code],
+        [400, 'bad request body: POST /reset takes no body', 'FAULTLINE_ERR_BAD_BODY'],
+        body,
+      );
+      assert.ok(reply.json.hint.startsWith(`received ${received}, and nothing was reset;`), reply.json.hint);
+    }
+    const toxics = await harness.api('GET', '/proxies/held/toxics');
+    assert.deepEqual(
+      (toxics.json as Array<{ name: string }>).map((toxic) => toxic.name),
+      ['lat'],
+    );
+  });
+});
