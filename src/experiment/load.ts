@@ -30,6 +30,12 @@ export async function loadExperiment(source: string, options: LoadOptions = {}):
   } catch (error) {
     throw new InvalidSource(unreadable(source, error as NodeJS.ErrnoException));
   }
+  if (text.includes('\u0000')) {
+    // Parsed, its bytes would be echoed in the error's excerpt, to the terminal.
+    throw new InvalidSource(
+      `Path "${source}" is not a text file (it holds a NUL byte); give the experiment's JSON or YAML file.`,
+    );
+  }
   if (extension === '.json') return parseJson(text);
   if (extension === '.yaml' || extension === '.yml') return parseYamlExperiment(text, warn);
   throw new InvalidExperiment('only files with json, yaml or yml extensions are supported');
