@@ -197,6 +197,26 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     { title: 't', description: 'd' },
     'an experiment requires a method, which can be empty for only checking steady state hypothesis ',
   ],
+  [
+    'a configuration that is not a mapping',
+    { ...base, configuration: 5 },
+    'configuration must be a mapping of keys to values; this one is the number 5',
+  ],
+  [
+    'secrets that are a list',
+    { ...base, secrets: ['token'] },
+    'secrets must be a mapping of keys to values; this one is a list of 1 item',
+  ],
+  [
+    'an env configuration without a key',
+    { ...base, configuration: { region: { type: 'env' } } },
+    'configuration \'region\' is read from an environment variable ("type": "env") but names none: add "key": "VARIABLE_NAME"',
+  ],
+  [
+    'an env secret without a key',
+    { ...base, secrets: { vault: { token: { type: 'env', key: '' } } } },
+    'secret \'token\' is read from an environment variable ("type": "env") but names none: add "key": "VARIABLE_NAME"',
+  ],
   ['empty activity', { ...base, method: [{}] }, 'empty activity is no activity'],
   [
     'an activity that is a number, not empty',

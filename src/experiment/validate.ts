@@ -161,6 +161,15 @@ const headingRules: Array<(value: JsonObject) => void> = [
   (value) => {
     if (!value.description) throw new InvalidExperiment('experiment requires a description');
   },
+  // chaoslib reads them with .items(), and crashes on anything else; they were ignored here.
+  ...(['configuration', 'secrets'] as const).map((key) => (value: JsonObject) => {
+    const block = value[key];
+    if (block !== undefined && block !== null && !isObject(block)) {
+      throw new InvalidExperiment(
+        `${key} must be a mapping of keys to values; this one is ${describeNonMapping(block)}`,
+      );
+    }
+  }),
   (value) => {
     if (value.tags === undefined) return;
     if (!Array.isArray(value.tags) || value.tags.some((tag) => typeof tag !== 'string' || tag === '')) {
