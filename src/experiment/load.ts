@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { fetchAnyPort } from '../net/fetch-any-port.js';
+import { jsonDuplicateKey } from '../config/yaml-duplicate-key.js';
 import { InvalidExperiment } from './errors.js';
 import { safeLoad } from './pyyaml-load.js';
 
@@ -36,7 +37,7 @@ export async function loadExperiment(source: string, options: LoadOptions = {}):
       `Path "${source}" is not a text file (it holds a NUL byte); give the experiment's JSON or YAML file.`,
     );
   }
-  if (extension === '.json') return parseJson(text);
+  if (extension === '.json') return parseJson(text, warn);
   if (extension === '.yaml' || extension === '.yml') return parseYamlExperiment(text, warn);
   throw new InvalidExperiment('only files with json, yaml or yml extensions are supported');
 }
@@ -73,7 +74,7 @@ async function fetchExperiment(
     );
   }
   const type = response.headers.get('content-type') ?? '';
-  if (type.includes('json')) return parseJson(text);
+  if (type.includes('json')) return parseJson(text, warn);
   if (type.includes('yaml')) return parseYamlExperiment(text, warn);
   try {
     return JSON.parse(text);
@@ -82,14 +83,23 @@ async function fetchExperiment(
   }
 }
 
-function parseJson(text: string): unknown {
+function parseJson(text: string, warn: (message: string) => void): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new InvalidSource(
       `Failed parsing JSON experiment: ${withLineAndColumn(text, (error as Error).message)}`,
     );
   }
+  // chaos's json.load keeps the last of two equal keys, as JSON.parse does: the run reads what
+  // chaos reads, and the first value, lost, is named.
+  const duplicate = jsonDuplicateKey(text);
+  if (duplicate)
+    warn(
+      `${duplicate} in the JSON experiment: only its last value is read, as chaos reads it; write each key once`,
+    );
+  return value;
 }
 
 /** V8 names the offset of a JSON syntax error; people look for a line and a column. */
