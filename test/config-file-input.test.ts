@@ -56,3 +56,11 @@ test('a UTF-8 file with a byte order mark still reads', async () => {
     ['bom'],
   );
 });
+
+test('a line indented with a tab is said to be, where yaml says only "Unexpected scalar"', async () => {
+  const message = await refusal('tab.yaml', '- name: a\n\tupstream: 127.0.0.1:1\n');
+  assert.match(
+    message,
+    /^config file .*tab\.yaml:2:2: not valid YAML or JSON: .* \(a tab indents line 2: YAML indents with spaces only\)\n/,
+  );
+});

@@ -37,7 +37,7 @@ export function parseYamlText(text: string, path: string, label: string): Parsed
     const reason =
       problem.code === 'MULTIPLE_DOCS'
         ? 'the file holds more than one YAML document ("---"); keep one'
-        : `${withKey(duplicateKey(document, problem, text))}${headline.replace(/ at line \d+, column \d+:$/, '')}`;
+        : `${withKey(duplicateKey(document, problem, text))}${headline.replace(/ at line \d+, column \d+:$/, '')}${tabIndentHint(text, position?.line)}`;
     throw new FaultlineError(
       'FAULTLINE_ERR_INVALID_CONFIG',
       `${label} ${path}:${position ? `${position.line}:${position.col}` : '1:1'}: not valid YAML or JSON: ${reason}${
@@ -62,6 +62,12 @@ export function parseYamlText(text: string, path: string, label: string): Parsed
       return at(pair?.key);
     },
   };
+}
+
+/** yaml's error where a tab indents the line ("Unexpected scalar at node end") does not say so. */
+function tabIndentHint(text: string, line: number | undefined): string {
+  const indent = /^[ \t]*/.exec(text.split('\n')[(line ?? 1) - 1] ?? '')?.[0] ?? '';
+  return indent.includes('\t') ? ` (a tab indents line ${line}: YAML indents with spaces only)` : '';
 }
 
 /**
