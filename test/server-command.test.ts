@@ -137,6 +137,12 @@ test('bad flag values are refused before anything starts', async () => {
 test('an --allowed-host with a port, a scheme or a path is refused: the Host header would never match it', async () => {
   for (const written of ['toxiproxy:8474', 'http://toxiproxy', 'toxiproxy/api']) {
     const server = start(['server', '--port', '0', '--allowed-host', written]);
+    const started = await Promise.race([server.exited.then(() => false), server.listening.then(() => true)]);
+    if (started) {
+      process.kill(server.child.pid!, 'SIGTERM');
+      await server.exited;
+      assert.fail(`the server started with --allowed-host ${written}`);
+    }
     assert.equal(await server.exited, 2, written);
     assert.match(
       server.output().stderr,
