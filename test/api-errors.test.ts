@@ -335,3 +335,78 @@ describe('a body nested deeper than 256 levels is a 400 that names the limit, on
     assert.deepEqual(toxic.json.attributes, { latency: 0, jitter: 0 });
   });
 });
+
+describe('POST /reset takes no body: one that asks for something is refused before anything is reset', () => {
+  test('none, {} and null reset, as clients send them', async () => {
+    for (const body of [undefined, '', '{}', 'null', ' { } ']) {
+      const reply = await harness.api('POST', '/reset', body);
+      assert.equal(reply.status, 204, `${JSON.stringify(body)}: ${reply.text}`);
+    }
+    await harness.api('POST', '/proxies/held/toxics', { type: 'latency', name: 'lat' });
+  });
+
+  test('{"proxy":"held"} is a 400 and the toxics of every proxy stay', async () => {
+    for (const [body, received] of [
+      ['{"proxy":"held"}', '{"proxy":"held"}'],
+      ['[1]', '[1]'],
+      ['all', '"all"'],
+    ] as const) {
+      const reply = await harness.api('POST', '/reset', body);
+      assert.deepEqual(
+        [reply.status, reply.json?.error, reply.json?.code],
+        [400, 'bad request body: POST /reset takes no body', 'FAULTLINE_ERR_BAD_BODY'],
+        body,
+      );
+      assert.ok(reply.json.hint.startsWith(`received ${received}, and nothing was reset;`), reply.json.hint);
+    }
+    const toxics = await harness.api('GET', '/proxies/held/toxics');
+    assert.deepEqual(
+      (toxics.json as Array<{ name: string }>).map((toxic) => toxic.name),
+      ['lat'],
+    );
+  });
+});
+
+describe('a key written twice in a body is refused, where Toxiproxy keeps the last in silence', () => {
+  test('exactly twice, at any depth, on create, update and populate', async () => {
+    for (const [method, path, body, key] of [
+      ['POST', '/proxies', `{"name":"first","upstream":"${echo.address}","name":"second"}`, 'name'],
+      [
+        'POST',
+        '/proxies/held/toxics',
+        '{"type":"latency","attributes":{"latency":1,"latency":500}}',
+        'latency',
+      ],
+      ['POST', '/proxies/held', '{"enabled":false,"enabled":true}', 'enabled'],
+      [
+        'POST',
+        '/populate',
+        `[{"name":"p","upstream":"${echo.address}","upstream":"127.0.0.1:1"}]`,
+        'upstream',
+      ],
+    ] as const) {
+      const reply = await harness.api(method, path, body);
+      assert.deepEqual(
+        [reply.status, reply.json?.error, reply.json?.code],
+        [400, `bad request body: duplicate key "${key}"`, 'FAULTLINE_ERR_BAD_BODY'],
+        `${method} ${path}`,
+      );
+    }
+    for (const name of ['first', 'second', 'p']) {
+      assert.equal((await harness.api('GET', `/proxies/${name}`)).status, 404, `${name} was not made`);
+    }
+  });
+
+  test('twice in another case, which Toxiproxy reads as one field', async () => {
+    const reply = await harness.api(
+      'POST',
+      '/proxies',
+      `{"name":"first","upstream":"${echo.address}","Name":"second"}`,
+    );
+    assert.deepEqual(
+      [reply.status, reply.json?.error, reply.json?.code],
+      [400, 'bad request body: duplicate key "Name"', 'FAULTLINE_ERR_BAD_BODY'],
+    );
+    assert.match(reply.json.hint, /has both "name" and "Name", one field/);
+  });
+});

@@ -74,3 +74,27 @@ test('?explain works on one proxy and on its toxics as on GET /proxies; without 
   }
   assert.equal((await harness.api('DELETE', '/proxies/held/toxics/slow')).status, 204);
 });
+
+test('explain=false and explain=0 leave explanations out, as written; another value is refused', async () => {
+  const added = await harness.api('POST', '/proxies/held/toxics', { name: 'said', type: 'latency' });
+  assert.equal(added.status, 200, added.text);
+  for (const query of ['explain=false', 'explain=0']) {
+    const reply = await harness.api('GET', `/proxies/held/toxics/said?${query}`);
+    assert.equal(reply.status, 200, reply.text);
+    assert.doesNotMatch(reply.text, /explanation/, query);
+  }
+  for (const query of ['explain=true', 'explain=1', 'explain=']) {
+    const reply = await harness.api('GET', `/proxies/held/toxics?${query}`);
+    assert.match(reply.text, /"explanation"/, query);
+  }
+  for (const query of ['explain=no', 'explain=1&explain=0']) {
+    const reply = await harness.api('GET', `/proxies?${query}`);
+    assert.deepEqual(
+      [reply.status, reply.json?.error, reply.json?.code],
+      [400, 'invalid explain', 'FAULTLINE_ERR_INVALID_FIELD'],
+      query,
+    );
+    assert.match(reply.json.hint, /explain=false or explain=0 leaves it out/);
+  }
+  assert.equal((await harness.api('DELETE', '/proxies/held/toxics/said')).status, 204);
+});

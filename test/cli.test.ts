@@ -188,6 +188,12 @@ describe('errors go to stderr with a status and what to do', () => {
       /^faultline: --host "not a url" is not a URL; give the control API as http:\/\/HOST:PORT/,
     ],
     [
+      'a --host of another scheme than http, not reported as a server that cannot be reached',
+      ['list', '--host', 'ftp://127.0.0.1:8474'],
+      2,
+      /^faultline: --host "ftp:\/\/127\.0\.0\.1:8474" is a ftp URL; the control API is served over http \(or https\): give it as http:\/\/HOST:PORT \(or HOST:PORT\)\n$/,
+    ],
+    [
       "commander's own errors carry the faultline: prefix",
       ['list', '--bogus'],
       2,

@@ -78,7 +78,11 @@ test('an unsupported scheme is refused with what to use', async () => {
     .version()
     .catch((caught: unknown) => caught);
   assert.ok(error instanceof FaultlineApiError);
-  assert.match(error.message, /\(ERR_INVALID_PROTOCOL\)/);
+  // Said as a scheme to change, not as a server that is down (ERR_INVALID_PROTOCOL).
+  assert.equal(
+    error.message,
+    'cannot reach the faultline server at ftp://127.0.0.1: it is a ftp URL, and the control API is served over http (or https); give it as http://HOST:PORT',
+  );
   assert.match(
     String((error.cause as Error).message),
     /unsupported scheme "ftp:" \(use http:\/\/ or https:\/\/\)/,

@@ -140,6 +140,14 @@ describe('errors', () => {
     assert.equal(describeValue(undefined), 'nothing');
     assert.equal(describeValue('a'), '"a"');
     assert.equal(describeValue(12), '12');
+    assert.equal(
+      describeValue(JSON.parse('1e309')),
+      'a number too large to hold (Infinity; the largest is about 1.8e308)',
+    );
+    assert.equal(
+      describeValue(JSON.parse('-1e309')),
+      'a number too large to hold (-Infinity; the largest is about 1.8e308)',
+    );
     assert.equal(describeValue({ a: [1] }), '{"a":[1]}');
     assert.equal(
       describeValue(() => 1),

@@ -19,6 +19,26 @@ test('a JSON experiment with a syntax error names the line and column', async ()
   );
 });
 
+test('a binary file is said not to be text, its bytes not echoed in a parse error', async () => {
+  const path = join(tempDirectory('load'), 'experiment.yaml');
+  await writeFile(path, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x0a, 0x00, 0x01, 0x3a]));
+  await assert.rejects(loadExperiment(path), {
+    name: 'InvalidSource',
+    message: `Path "${path}" is not a text file (it holds a NUL byte); give the experiment's JSON or YAML file.`,
+  });
+});
+
+test('a JSON experiment with a key written twice reads the last value, as chaos, and names the key', async () => {
+  const path = join(tempDirectory('load'), 'experiment.json');
+  await writeFile(path, '{"title": "t",\n "description": "d",\n "title": "u",\n "method": []}\n');
+  const warnings: string[] = [];
+  const experiment = await loadExperiment(path, { warn: (message) => warnings.push(message) });
+  assert.equal((experiment as { title: string }).title, 'u');
+  assert.deepEqual(warnings, [
+    "duplicate key 'title' (first written at line 1) in the JSON experiment: only its last value is read, as chaos reads it; write each key once",
+  ]);
+});
+
 test('a YAML experiment with a duplicate key is refused naming the key and both lines', async () => {
   const path = join(tempDirectory('load'), 'experiment.yaml');
   await writeFile(path, 'title: t\ndescription: d\nmethod:\n  - name: a\n    type: action\n    name: b\n');

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -400,6 +400,35 @@ describe('faultline run: a var for an env key without default, which validation 
   });
 });
 
+describe('faultline run --no-validation: lists and activities of the wrong shape', () => {
+  test('are refused before the run, naming what they are, not a JavaScript TypeError halfway', async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {
+      'steady-state-hypothesis': { title: 'h', probes: 5 },
+      method: ['x'],
+      rollbacks: 'undo',
+    });
+    const result = await runCli([
+      'run',
+      source,
+      '--no-validation',
+      '--journal-path',
+      join(directory, 'j.json'),
+    ]);
+    assert.equal(result.code, 1);
+    assert.doesNotMatch(result.stderr, /is not a function|is not iterable|Cannot use 'in'/);
+    assert.match(
+      result.stderr,
+      /ERROR\] steady-state-hypothesis\.probes must be a list of probes; this one is the number 5/,
+    );
+    assert.match(
+      result.stderr,
+      /ERROR\] rollbacks must be a list of activities; this one is the text "undo"/,
+    );
+    assert.match(result.stderr, /ERROR\] an activity is a mapping of keys .*; this one is the text "x"/);
+  });
+});
+
 describe('faultline run: a bad --var or --var-file is a usage error that says what was wrong, as click', () => {
   const cases: Array<[string[], string]> = [
     [
@@ -451,6 +480,17 @@ describe("chaos's CLI tests (chaostoolkit test_cli.py), against faultline run", 
     const result = await runCli(['--change-dir', directory, 'run', 'invalid.jsn']);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /\] Path "invalid\.jsn" does not exist\.\n/);
+  });
+
+  test('a source that is a directory is said to be one, not to be missing', async () => {
+    const directory = tempDirectory('runfix');
+    await mkdir(join(directory, 'experiment.json'));
+    const result = await runCli(['--change-dir', directory, 'run', 'experiment.json']);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /\] Path "experiment\.json" is a directory; give the experiment file in it\.\n/,
+    );
   });
 
   test('a source that is not JSON or YAML by its extension: exit 1, nothing run', async () => {

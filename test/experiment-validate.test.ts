@@ -197,7 +197,52 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     { title: 't', description: 'd' },
     'an experiment requires a method, which can be empty for only checking steady state hypothesis ',
   ],
+  [
+    'a configuration that is not a mapping',
+    { ...base, configuration: 5 },
+    'configuration must be a mapping of keys to values; this one is the number 5',
+  ],
+  [
+    'secrets that are a list',
+    { ...base, secrets: ['token'] },
+    'secrets must be a mapping of keys to values; this one is a list of 1 item',
+  ],
+  [
+    'an env configuration without a key',
+    { ...base, configuration: { region: { type: 'env' } } },
+    'configuration \'region\' is read from an environment variable ("type": "env") but names none: add "key": "VARIABLE_NAME"',
+  ],
+  [
+    'an env secret without a key',
+    { ...base, secrets: { vault: { token: { type: 'env', key: '' } } } },
+    'secret \'token\' is read from an environment variable ("type": "env") but names none: add "key": "VARIABLE_NAME"',
+  ],
   ['empty activity', { ...base, method: [{}] }, 'empty activity is no activity'],
+  [
+    'an activity that is a number, not empty',
+    { ...base, method: [5] },
+    'an activity is a mapping of keys (type, name, provider, ...) or a {"ref": name}; this one is the number 5',
+  ],
+  [
+    'a rollback that is a text',
+    { ...base, rollbacks: ['undo'] },
+    'an activity is a mapping of keys (type, name, provider, ...) or a {"ref": name}; this one is the text "undo"',
+  ],
+  [
+    'hypothesis probes that are a text, not a list',
+    { ...base, 'steady-state-hypothesis': { title: 'h', probes: 'x' } },
+    'steady-state-hypothesis.probes must be a list of probes; this one is the text "x"',
+  ],
+  [
+    'rollbacks that are a mapping, not a list',
+    { ...base, rollbacks: { a: 1 } },
+    'rollbacks must be a list of activities; this one is the value {"a":1}',
+  ],
+  [
+    'rollbacks that are a number',
+    { ...base, rollbacks: 5 },
+    'rollbacks must be a list of activities; this one is the number 5',
+  ],
   ['empty ref', { ...base, method: [{ ref: '' }] }, 'reference to activity must be non-empty strings'],
   [
     'unknown ref',

@@ -199,7 +199,19 @@ test('/events refuses a filter or id it cannot honour, saying what it takes', as
       '?proxy=a&proxy=b',
       {},
       'query parameter proxy given more than once',
-      'give it once (types takes a comma-separated list)',
+      'give it once: a stream follows one proxy, or every proxy when proxy is left out',
+    ],
+    [
+      '?since=1&since=2',
+      {},
+      'query parameter since given more than once',
+      'give it once: the id of the last event seen',
+    ],
+    [
+      '?types=toxic&types=proxy',
+      {},
+      'query parameter types given more than once',
+      'give it once, with the prefixes comma-separated: types=toxic,proxy.deleted',
     ],
   ];
   for (const [query, headers, error, hint] of cases) {

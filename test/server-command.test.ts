@@ -134,6 +134,25 @@ test('bad flag values are refused before anything starts', async () => {
   assert.match(server.output().stderr, /--port must be a whole number from 0 to 65535, received "99999"/);
 });
 
+test('an --allowed-host with a port, a scheme or a path is refused: the Host header would never match it', async () => {
+  for (const written of ['toxiproxy:8474', 'http://toxiproxy', 'toxiproxy/api']) {
+    const server = start(['server', '--port', '0', '--allowed-host', written]);
+    const started = await Promise.race([server.exited.then(() => false), server.listening.then(() => true)]);
+    if (started) {
+      process.kill(server.child.pid!, 'SIGTERM');
+      await server.exited;
+      assert.fail(`the server started with --allowed-host ${written}`);
+    }
+    assert.equal(await server.exited, 2, written);
+    assert.match(
+      server.output().stderr,
+      new RegExp(
+        `--allowed-host takes a host name alone \\(no scheme, port or path\\), or "\\*", such as --allowed-host toxiproxy; received "${written}"`,
+      ),
+    );
+  }
+});
+
 /** The IPv4 addresses (address:port) the process's TCP sockets listen on, from /proc. */
 function listeningAddresses(pid: number): string[] {
   const inodes = new Set<string>();

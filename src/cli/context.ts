@@ -40,6 +40,13 @@ export function clientFor(command: Command): FaultlineClient {
       `${from} ${JSON.stringify(url)} is not a URL; give the control API as http://HOST:PORT (or HOST:PORT)`,
     );
   }
+  // Another scheme failed at the first request, reported as a server that cannot be reached.
+  const { protocol } = new URL(normalizeUrl(url));
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new UsageError(
+      `${from} ${JSON.stringify(url)} is a ${protocol.slice(0, -1)} URL; the control API is served over http (or https): give it as http://HOST:PORT (or HOST:PORT)`,
+    );
+  }
   return createClient({ url });
 }
 

@@ -28,6 +28,7 @@ import { connectReporter } from '../experiment/report-to-flag.js';
 import { pickStrategies } from '../experiment/runtime-strategies.js';
 import { validateExperiment } from '../experiment/validate.js';
 import { validationErrorsOf } from '../experiment/errors.js';
+import { checkActivityShapes } from '../experiment/activity-shapes.js';
 import {
   dryModes,
   type DryMode,
@@ -216,7 +217,10 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
         throw explainVarsAtValidation(error, document, vars);
       });
       log.info('Experiment looks valid');
-    } else experiment = document as Experiment;
+    } else {
+      if (isObject(document)) checkActivityShapes(document);
+      experiment = document as Experiment;
+    }
     checkVars(experiment, vars, { varFlags: flags.var, unread, strict: flags.strict === true }, (message) =>
       log.warning(message),
     );

@@ -53,6 +53,17 @@ const list =
       .map(parse),
   ];
 
+/**
+ * A name the Host header is compared with, once its port is taken off: `toxiproxy:8474` or
+ * `http://toxiproxy` would never match and every request by that name would be a 403.
+ */
+function allowedHostName(name: string): string {
+  if (name === '*' || /^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?\.?$/i.test(name)) return name.toLowerCase();
+  throw new InvalidArgumentError(
+    `--allowed-host takes a host name alone (no scheme, port or path), or "*", such as --allowed-host toxiproxy; received "${name}" (IP addresses and loopback names are always allowed)`,
+  );
+}
+
 function listenRule(text: string): ListenRule {
   try {
     return parseListenRule(text);
@@ -70,7 +81,7 @@ export function addServerLimitOptions(command: Command): Command {
         'a host name the control API answers to besides loopback names and IP addresses (repeatable; "*" for any)',
       )
         .env('FAULTLINE_ALLOWED_HOSTS')
-        .argParser(list((name) => name.toLowerCase()))
+        .argParser(list(allowedHostName))
         .default([], 'none'),
     )
     .addOption(

@@ -60,6 +60,16 @@ export function streamClosed(url: string, error: unknown): FaultlineApiError {
 }
 
 export function unreachable(url: string, error: unknown): FaultlineApiError {
+  // fetch refuses another scheme with ERR_INVALID_PROTOCOL or UND_ERR_INVALID_ARG: say which.
+  const scheme = URL.canParse(url) ? new URL(url).protocol : 'http:';
+  if (scheme !== 'http:' && scheme !== 'https:') {
+    return new FaultlineApiError(
+      'FAULTLINE_ERR_UNREACHABLE',
+      0,
+      `cannot reach the faultline server at ${url}: it is a ${scheme.slice(0, -1)} URL, and the control API is served over http (or https); give it as http://HOST:PORT`,
+      { cause: error },
+    );
+  }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   // fetch put the system error in `cause`; node:http raises it itself, with a string code.
   const code = (error as { code?: unknown }).code;

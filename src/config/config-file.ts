@@ -10,19 +10,44 @@ import { type ParsedFile, parseYamlText } from './yaml-file.js';
  * are applied, and any error stops with the file, line and column of the entry at fault.
  */
 export async function loadConfigFile(path: string): Promise<ProxySpec[]> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new FaultlineError(
       'FAULTLINE_ERR_INVALID_CONFIG',
       `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; check the path`,
     );
   }
-  const file = parseYamlText(text, path, 'config file');
+  const file = parseYamlText(textOf(bytes, path), path, 'config file');
   // The protocols are loaded only here, so reading the file's syntax stays light.
   const { protocols } = await import('../proxy/protocols.js');
   return proxiesIn(file, (spec, toxic) => protocols[spec.protocol ?? 'tcp'].checkToxic(toxic, spec.name));
+}
+
+/**
+ * A config file is UTF-8 text. A binary file, or one saved in another encoding, would be read
+ * as replacement characters and fail with a YAML error far from its cause, its bytes echoed.
+ */
+function textOf(bytes: Buffer, path: string): string {
+  const lineOf = (offset: number) => bytes.subarray(0, offset).toString('latin1').split('\n').length;
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) {
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_CONFIG',
+      `config file ${path}:${lineOf(nul)}: not a text file (it holds a NUL byte); give the YAML or JSON file of proxies`,
+    );
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const lossy = bytes.toString('utf8');
+    const line = lossy.slice(0, lossy.indexOf('\uFFFD')).split('\n').length;
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_CONFIG',
+      `config file ${path}:${line}: not UTF-8 text; save the file as UTF-8`,
+    );
+  }
 }
 
 /** Refuses a toxic that the proxy's protocol does not run, as the server would. */

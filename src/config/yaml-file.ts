@@ -1,6 +1,8 @@
-import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { FaultlineError } from '../model/errors.js';
 import { duplicateKey } from './yaml-duplicate-key.js';
+
+const MAX_ALIAS_COPIES = 100;
 
 const withKey = (key: string | undefined) => (key ? `${key}: ` : '');
 
@@ -35,7 +37,7 @@ export function parseYamlText(text: string, path: string, label: string): Parsed
     const reason =
       problem.code === 'MULTIPLE_DOCS'
         ? 'the file holds more than one YAML document ("---"); keep one'
-        : `${withKey(duplicateKey(document, problem, text))}${headline.replace(/ at line \d+, column \d+:$/, '')}`;
+        : `${withKey(duplicateKey(document, problem, text))}${headline.replace(/ at line \d+, column \d+:$/, '')}${tabIndentHint(text, position?.line)}`;
     throw new FaultlineError(
       'FAULTLINE_ERR_INVALID_CONFIG',
       `${label} ${path}:${position ? `${position.line}:${position.col}` : '1:1'}: not valid YAML or JSON: ${reason}${
@@ -50,7 +52,7 @@ export function parseYamlText(text: string, path: string, label: string): Parsed
     return `${path}:${line}:${col}`;
   };
   return {
-    value: document.toJS({ maxAliasCount: 100 }),
+    value: valueOf(document, path, label),
     where: (keys) => at(document.getIn(keys, true)),
     whereKey(keys) {
       const parent = keys.length > 1 ? document.getIn(keys.slice(0, -1), true) : document.contents;
@@ -60,4 +62,30 @@ export function parseYamlText(text: string, path: string, label: string): Parsed
       return at(pair?.key);
     },
   };
+}
+
+/** yaml's error where a tab indents the line ("Unexpected scalar at node end") does not say so. */
+function tabIndentHint(text: string, line: number | undefined): string {
+  const indent = /^[ \t]*/.exec(text.split('\n')[(line ?? 1) - 1] ?? '')?.[0] ?? '';
+  return indent.includes('\t') ? ` (a tab indents line ${line}: YAML indents with spaces only)` : '';
+}
+
+/**
+ * The document's value. Aliases that expand past 100 copies ("billion laughs") and an alias to
+ * no anchor are refused here, after parsing: the file and what to do are said, not only yaml's
+ * "Excessive alias count indicates a resource exhaustion attack".
+ */
+function valueOf(document: Document.Parsed, path: string, label: string): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COPIES });
+  } catch (error) {
+    const message = (error as Error).message;
+    const reason = /^Excessive alias count/.test(message)
+      ? `its aliases (*name) expand past ${MAX_ALIAS_COPIES} copies, counting the aliases inside each anchor: faultline refuses this to stay safe from "billion laughs" files; write the values out, or use fewer nested aliases`
+      : message;
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_CONFIG',
+      `${label} ${path}: not valid YAML or JSON: ${reason}`,
+    );
+  }
 }

@@ -167,7 +167,7 @@ export function loadConfiguration(
   for (const [key, value] of Object.entries(declared ?? {})) {
     const effective = Object.hasOwn(overrides, key) ? overrides[key] : value;
     if (isObject(effective) && effective.type === 'env') {
-      const name = String(effective.key);
+      const name = envKeyOf(effective, `configuration '${key}'`);
       const fromEnv = process.env[name];
       if (fromEnv === undefined && !('default' in effective)) {
         throw new InvalidExperiment(
@@ -204,11 +204,21 @@ export function loadSecrets(declared: JsonObject | undefined, overrides: Secrets
   return secrets;
 }
 
+/** The variable an `env` value names; without one, the error says so rather than "undefined". */
+function envKeyOf(value: JsonObject, what: string): string {
+  if (value.key === undefined || value.key === null || value.key === '') {
+    throw new InvalidExperiment(
+      `${what} is read from an environment variable ("type": "env") but names none: add "key": "VARIABLE_NAME"`,
+    );
+  }
+  return String(value.key);
+}
+
 function loadSecretScope(values: JsonObject, topLevel = true): Record<string, unknown> {
   const scope: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
     if (isObject(value) && value.type === 'env') {
-      const name = String(value.key);
+      const name = envKeyOf(value, `secret '${key}'`);
       if (process.env[name] === undefined) {
         throw new InvalidExperiment(
           `Secrets make reference to an environment key that does not exist: ${name}`,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { fetchAnyPort } from '../net/fetch-any-port.js';
+import { jsonDuplicateKey } from '../config/yaml-duplicate-key.js';
 import { InvalidExperiment } from './errors.js';
 import { safeLoad } from './pyyaml-load.js';
 
@@ -27,12 +28,26 @@ export async function loadExperiment(source: string, options: LoadOptions = {}):
   let text: string;
   try {
     text = await readFile(source, 'utf8');
-  } catch {
-    throw new InvalidSource(`Path "${source}" does not exist.`);
+  } catch (error) {
+    throw new InvalidSource(unreadable(source, error as NodeJS.ErrnoException));
   }
-  if (extension === '.json') return parseJson(text);
+  if (text.includes('\u0000')) {
+    // Parsed, its bytes would be echoed in the error's excerpt, to the terminal.
+    throw new InvalidSource(
+      `Path "${source}" is not a text file (it holds a NUL byte); give the experiment's JSON or YAML file.`,
+    );
+  }
+  if (extension === '.json') return parseJson(text, warn);
   if (extension === '.yaml' || extension === '.yml') return parseYamlExperiment(text, warn);
   throw new InvalidExperiment('only files with json, yaml or yml extensions are supported');
+}
+
+/** chaos's words for a path that is not there; what the system said for one that is but cannot be read. */
+function unreadable(source: string, error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT') return `Path "${source}" does not exist.`;
+  if (error.code === 'EISDIR') return `Path "${source}" is a directory; give the experiment file in it.`;
+  if (error.code === 'EACCES') return `Path "${source}" cannot be read: permission denied.`;
+  return `Path "${source}" cannot be read: ${error.code ?? error.message}.`;
 }
 
 async function fetchExperiment(
@@ -59,7 +74,7 @@ async function fetchExperiment(
     );
   }
   const type = response.headers.get('content-type') ?? '';
-  if (type.includes('json')) return parseJson(text);
+  if (type.includes('json')) return parseJson(text, warn);
   if (type.includes('yaml')) return parseYamlExperiment(text, warn);
   try {
     return JSON.parse(text);
@@ -68,14 +83,23 @@ async function fetchExperiment(
   }
 }
 
-function parseJson(text: string): unknown {
+function parseJson(text: string, warn: (message: string) => void): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new InvalidSource(
       `Failed parsing JSON experiment: ${withLineAndColumn(text, (error as Error).message)}`,
     );
   }
+  // chaos's json.load keeps the last of two equal keys, as JSON.parse does: the run reads what
+  // chaos reads, and the first value, lost, is named.
+  const duplicate = jsonDuplicateKey(text);
+  if (duplicate)
+    warn(
+      `${duplicate} in the JSON experiment: only its last value is read, as chaos reads it; write each key once`,
+    );
+  return value;
 }
 
 /** V8 names the offset of a JSON syntax error; people look for a line and a column. */

@@ -21,6 +21,12 @@ import { describeUnknownKey } from './known-keys.js';
 import { scopeOf } from './substitute.js';
 import { pythonRegex } from './python-regex.js';
 import { refuseUntargetedTolerance } from './tolerance-target.js';
+import {
+  activityListProblems,
+  activityShapeProblem,
+  describeNonMapping,
+  isEmptyToPython,
+} from './activity-shapes.js';
 
 export interface ValidateOptions {
   /** Unknown keys are errors instead of warnings. */
@@ -74,6 +80,7 @@ export async function validateExperiment(
   await check(() => reportKeys(value, options.strict === true, warn));
   for (const problem of unsubstitutableNames(value)) warn(problem);
   for (const rule of headingRules) await check(() => rule(value));
+  errors.push(...activityListProblems(value));
   let configuration: ReturnType<typeof loadConfiguration> = {};
   let secrets: ReturnType<typeof loadSecrets> = {};
   // Activities are checked with the configuration and secrets: without them, nothing further is.
@@ -100,8 +107,8 @@ export async function validateExperiment(
         if (!isObject(hypothesis) || !hypothesis.title)
           throw new InvalidExperiment('hypothesis requires a title');
       });
-      const probes = titled ? ((hypothesis as JsonObject).probes as ActivityOrRef[] | undefined) : undefined;
-      for (const [index, probe] of (probes ?? []).entries()) {
+      const probes = titled ? (hypothesis as JsonObject).probes : undefined;
+      for (const [index, probe] of (Array.isArray(probes) ? (probes as ActivityOrRef[]) : []).entries()) {
         await check(async () => {
           await validateActivity(probe, experiment, context);
           if (!('tolerance' in probe)) {
@@ -124,7 +131,7 @@ export async function validateExperiment(
     });
     for (const activity of Array.isArray(value.method) ? (value.method as ActivityOrRef[]) : [])
       await check(() => validateActivity(activity, experiment, context));
-    for (const activity of (value.rollbacks as ActivityOrRef[] | undefined) ?? [])
+    for (const activity of Array.isArray(value.rollbacks) ? (value.rollbacks as ActivityOrRef[]) : [])
       await check(() => validateActivity(activity, experiment, context));
     await check(() => validateRuntime(value.runtime));
     await check(() =>
@@ -154,6 +161,15 @@ const headingRules: Array<(value: JsonObject) => void> = [
   (value) => {
     if (!value.description) throw new InvalidExperiment('experiment requires a description');
   },
+  // chaoslib reads them with .items(), and crashes on anything else; they were ignored here.
+  ...(['configuration', 'secrets'] as const).map((key) => (value: JsonObject) => {
+    const block = value[key];
+    if (block !== undefined && block !== null && !isObject(block)) {
+      throw new InvalidExperiment(
+        `${key} must be a mapping of keys to values; this one is ${describeNonMapping(block)}`,
+      );
+    }
+  }),
   (value) => {
     if (value.tags === undefined) return;
     if (!Array.isArray(value.tags) || value.tags.some((tag) => typeof tag !== 'string' || tag === '')) {
@@ -208,8 +224,8 @@ async function validateActivity(
   experiment: Experiment,
   context: Context,
 ): Promise<void> {
-  if (!isObject(activity) || Object.keys(activity).length === 0)
-    throw new InvalidActivity('empty activity is no activity');
+  const shapeProblem = activityShapeProblem(activity);
+  if (shapeProblem) throw shapeProblem;
   if ('ref' in activity) {
     if (typeof activity.ref !== 'string' || activity.ref === '') {
       throw new InvalidActivity('reference to activity must be non-empty strings');
@@ -365,18 +381,4 @@ function asObject(value: Json | undefined): JsonObject | undefined {
 function pythonRepr(value: Json | undefined): string {
   if (value === null || value === undefined) return 'None';
   return JSON.stringify(value);
-}
-
-function isEmptyToPython(value: unknown): boolean {
-  if (value === null || value === undefined || value === '' || value === 0 || value === false) return true;
-  if (Array.isArray(value)) return value.length === 0;
-  return isObject(value) && Object.keys(value).length === 0;
-}
-
-function describeNonMapping(value: unknown): string {
-  if (Array.isArray(value)) return `a list of ${value.length} item${value.length === 1 ? '' : 's'}`;
-  if (typeof value === 'string')
-    return `the text ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`;
-  if (typeof value === 'number') return `the number ${value}`;
-  return `the value ${JSON.stringify(value)}`;
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { parseDocument } from 'yaml';
-import { duplicateKey, parseYamlNamingKeys } from '../config/yaml-duplicate-key.js';
+import { jsonDuplicateKey, parseYamlNamingKeys } from '../config/yaml-duplicate-key.js';
 import { arm } from './apply.js';
 import { faultsEnabled } from './enabled.js';
 import { installFsFaults } from './fs-faults.js';
@@ -43,13 +42,11 @@ function readFaultsFile(file: string): string {
   }
 }
 
-/** JSON.parse keeps the last of two equal keys in silence; JSON is YAML 1.2, whose parser names them. */
 function refuseDuplicateKeys(json: string, source: string): void {
-  const document = parseDocument(json, { version: '1.2', uniqueKeys: true });
-  const error = document.errors.find((problem) => problem.code === 'DUPLICATE_KEY');
-  if (error)
+  const duplicate = jsonDuplicateKey(json);
+  if (duplicate)
     throw new Error(
-      `${source} has a ${duplicateKey(document, error, json) ?? 'duplicate key'}; JSON.parse would keep only the last value, so write each key once`,
+      `${source} has a ${duplicate}; JSON.parse would keep only the last value, so write each key once`,
     );
 }
 

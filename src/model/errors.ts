@@ -70,6 +70,9 @@ export function isFaultlineError(value: unknown): value is FaultlineError {
 /** Renders any value for an error message, short enough to read in a terminal. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON.parse reads 1e309 as Infinity, which JSON.stringify would call null.
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return `a number too large to hold (${value}; the largest is about 1.8e308)`;
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { FaultlineError } from '../model/errors.js';
+import { firstDuplicateKey } from './duplicate-key.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -38,6 +39,16 @@ export function parseJsonBody(text: string, hint: string): unknown {
       `bad request body: JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
       {
         hint: `received arrays and objects nested ${depth} levels deep; the limit is ${MAX_JSON_DEPTH}, and no request of the API comes near it: check that the body is the one you meant to send`,
+      },
+    );
+  }
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate !== undefined) {
+    throw new FaultlineError(
+      'FAULTLINE_ERR_BAD_BODY',
+      `bad request body: duplicate key ${JSON.stringify(duplicate)}`,
+      {
+        hint: `${JSON.stringify(duplicate)} is written twice in one object; only the last value would be read (Toxiproxy keeps it in silence): write each key once`,
       },
     );
   }

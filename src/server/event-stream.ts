@@ -141,16 +141,19 @@ interface EventQuery {
 
 export const eventQueryKeys: readonly string[] = ['types', 'proxy', 'since'];
 
+const givenTwiceHints: Readonly<Record<string, string>> = {
+  types: 'give it once, with the prefixes comma-separated: types=toxic,proxy.deleted',
+  proxy: 'give it once: a stream follows one proxy, or every proxy when proxy is left out',
+  since: 'give it once: the id of the last event seen',
+};
+
 /** The query and Last-Event-ID, checked: a filter that could never match or a bad id is a 400. */
 function readQuery(request: IncomingMessage): EventQuery {
   const params = new URL(request.url ?? '/', 'http://localhost').searchParams;
   // A parameter of another name was refused before (query-check.ts).
   for (const key of new Set(params.keys())) {
     if (params.getAll(key).length > 1) {
-      throw badQuery(
-        `query parameter ${key} given more than once`,
-        'give it once (types takes a comma-separated list)',
-      );
+      throw badQuery(`query parameter ${key} given more than once`, givenTwiceHints[key] ?? 'give it once');
     }
   }
   const query: EventQuery = {};

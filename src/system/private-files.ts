@@ -4,7 +4,6 @@ import {
   constants,
   fstatSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readFileSync,
   realpathSync,
@@ -16,6 +15,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { makeDirectories } from './make-directories.js';
 
 /**
  * Files faultline writes or trusts, made safe against other users: created exclusively without
@@ -136,7 +136,11 @@ export function readTrusted(path: string, what: string, options: { rootToo?: boo
  */
 export function ensurePrivateDirectory(directory: string, what: string, remedy = LEDGER_REMEDY): string {
   const absolute = resolve(directory);
-  mkdirSync(absolute, { recursive: true, mode: 0o700 });
+  try {
+    makeDirectories(absolute, 0o700);
+  } catch (error) {
+    throw new Error(`cannot use the ${what} ${absolute}: ${(error as Error).message}; ${remedy}`);
+  }
   checkPrivateDirectory(absolute, what, remedy);
   return absolute;
 }

@@ -33,9 +33,18 @@ export function loadSettings(path: string | undefined, warn: (message: string) =
     if (path === undefined) return { path: undefined, settings: {}, globalControls: [] };
     throw new InvalidExperiment(`--settings ${path} does not exist: give the path of a settings YAML file`);
   }
+  let text: string;
+  try {
+    text = readFileSync(target, 'utf8');
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    throw new InvalidExperiment(
+      `Settings file ${target} cannot be read: ${code === 'EISDIR' ? 'it is a directory' : (code ?? (error as Error).message)}; give the path of a settings YAML file`,
+    );
+  }
   let parsed: unknown;
   try {
-    parsed = safeLoad(readFileSync(target, 'utf8'), warn);
+    parsed = safeLoad(text, warn);
   } catch (error) {
     throw new InvalidExperiment(`Settings file ${target} is not valid YAML: ${(error as Error).message}`);
   }

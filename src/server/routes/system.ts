@@ -1,8 +1,8 @@
-import { isFaultlineError } from '../../model/errors.js';
+import { describeValue, FaultlineError, isFaultlineError } from '../../model/errors.js';
 import { parseProxyList } from '../../model/proxy-spec.js';
 import { PopulateError } from '../../proxy/engine.js';
 import { faultlineVersion, toxiproxyApiVersion } from '../../version.js';
-import { readJson } from '../body.js';
+import { readJson, readText } from '../body.js';
 import { errorBody, sendEmpty, sendJson, sendText } from '../respond.js';
 import type { Route } from '../route.js';
 import { proxyJson } from '../shapes.js';
@@ -22,7 +22,8 @@ export const systemRoutes: Route[] = [
     method: 'POST',
     path: '/reset',
     name: 'ResetState',
-    handler: async (_request, response, { engine }) => {
+    handler: async (request, response, { engine }) => {
+      refuseResetBody(await readText(request));
       await engine.reset();
       sendEmpty(response, 204);
     },
@@ -44,3 +45,22 @@ export const systemRoutes: Route[] = [
     },
   },
 ];
+
+/**
+ * /reset takes no body (nothing, `{}` or `null`, which clients send for none). Toxiproxy ignores
+ * any other, but `{"proxy":"redis"}` reads as a reset of one proxy, and every proxy would be
+ * reset: it is refused before anything changes.
+ */
+function refuseResetBody(text: string): void {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === 'null' || /^\{\s*\}$/.test(trimmed)) return;
+  let received = JSON.stringify(trimmed.length > 60 ? `${trimmed.slice(0, 57)}...` : trimmed);
+  try {
+    received = describeValue(JSON.parse(trimmed));
+  } catch {
+    // Not JSON: its text is said as it came.
+  }
+  throw new FaultlineError('FAULTLINE_ERR_BAD_BODY', 'bad request body: POST /reset takes no body', {
+    hint: `received ${received}, and nothing was reset; /reset enables every proxy and removes every toxic of every proxy: for one proxy, use POST /proxies/{proxy} {"enabled": true} and DELETE /proxies/{proxy}/toxics/{toxic}`,
+  });
+}
