@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { identify, isStillRunning, processState } from '../src/system/processes.js';
+import { nothingLeftToUndo } from '../src/system/undo.js';
 import { waitFor } from './helpers.js';
 
 describe('process identity', () => {
@@ -19,6 +20,11 @@ describe('process identity', () => {
       assert.ok(identity, 'a zombie still has its /proc entry and start time');
       assert.equal(isStillRunning(identity), false);
       assert.equal(isStillRunning(identify(parent.pid!)!), true, 'its parent runs');
+      // The same process, ended: rollback must not say the pid was taken by another one.
+      assert.equal(
+        nothingLeftToUndo({ kind: 'resume-process', process: identity }),
+        `pid ${zombie} has exited (a zombie its parent has not reaped yet)`,
+      );
     } finally {
       parent.kill('SIGKILL');
     }
