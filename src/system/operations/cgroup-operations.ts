@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { numberArgument } from '../number-argument.js';
 import {
   type Cgroup,
   type CgroupLimits,
@@ -23,9 +24,9 @@ import { resolveTargets, targetFields } from './selector.js';
 
 const limits = {
   name: z.string().min(1),
-  cpuPercent: z.coerce.number().positive().max(100_000).optional(),
-  memory: z.union([z.coerce.number(), z.string()]).optional(),
-  pidsMax: z.coerce.number().int().min(1).optional(),
+  cpuPercent: numberArgument(z.number().positive().max(100_000)).optional(),
+  memory: z.union([z.number(), z.string()]).optional(),
+  pidsMax: numberArgument(z.number().int().min(1)).optional(),
 };
 
 /** The kernel counts memory in pages and rounds a limit down to whole ones. */
