@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
-import { identify, isStillRunning, processState } from '../src/system/processes.js';
+import { identify, isStillRunning, processState, shortCommand } from '../src/system/processes.js';
 import { nothingLeftToUndo } from '../src/system/undo.js';
 import { waitFor } from './helpers.js';
 
@@ -28,5 +28,16 @@ describe('process identity', () => {
     } finally {
       parent.kill('SIGKILL');
     }
+  });
+
+  test('a command line is shown on one line, its control characters as ? (as ps shows them)', () => {
+    // python3 -c "<newline>import time..." printed its program over several lines, and an escape
+    // sequence in a process's arguments reached the terminal.
+    assert.equal(
+      shortCommand('python3 -c \nimport time\n\ttime.sleep(9)'),
+      'python3 -c ?import time??time.sleep(9)',
+    );
+    assert.equal(shortCommand('sleep 600 \u001b[2J'), 'sleep 600 ?[2J');
+    assert.equal(shortCommand(`node ${'x'.repeat(80)}`), `node ${'x'.repeat(54)}…`);
   });
 });

@@ -405,7 +405,7 @@ export function syscallCommand(): Command {
         await withCliLedger(attach, {
           report: () =>
             process.stderr.write(
-              `faultline: strace attached to ${target.pid} (${target.command}); detaching in ${flags.for} s\n`,
+              `faultline: strace attached to ${target.pid} (${shortCommand(target.command)}); detaching in ${flags.for} s\n`,
             ),
           hold: async (attached, interrupted) => {
             const how = await holdUntil(flags.for, interrupted);

@@ -130,9 +130,14 @@ function checkPattern(pattern: string): void {
   }
 }
 
-/** A command line cut for one line of output; "…" says where it was cut. */
+/** Control characters, which would break the line or reach the terminal as escape sequences. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+/** A command line cut for one line of output; "…" says where it was cut, "?" a control character (as ps shows it). */
 export function shortCommand(command: string): string {
-  return command.length > COMMAND_SHOWN ? `${command.slice(0, COMMAND_SHOWN - 1)}…` : command;
+  const shown = command.replace(CONTROL, '?');
+  return shown.length > COMMAND_SHOWN ? `${shown.slice(0, COMMAND_SHOWN - 1)}…` : shown;
 }
 
 /**
