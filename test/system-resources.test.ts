@@ -163,6 +163,34 @@ describe('cgroups', () => {
     }
   });
 
+  test('a memory limit on a process that holds memory says the held memory stays charged where it was', async () => {
+    const running = await startStress({ kind: 'memory', bytes: 48 * 1024 ** 2, rampSeconds: 0, seconds: 60 });
+    const pid = running.identity.pid;
+    const ledgerDirectory = join(directory, 'held-ledger');
+    const ledger = openLedger(ledgerDirectory, { run: 'held', experiment: 'held' });
+    const warnings: string[] = [];
+    try {
+      await cgroup.limit!(
+        { name: 'test-held-memory', memory: '16M', pid },
+        { ...context, ledger, warn: (message) => warnings.push(message) },
+      );
+      // The kernel moves no charge with a process: the 48 MiB it holds stay counted where it came
+      // from, the group counts none of it, and nothing was OOM-killed. Said, not left to surprise.
+      assert.ok(cgroupStats(cgroupByName('test-held-memory')).memory!.usageBytes < 16 * 1024 ** 2);
+      assert.equal(warnings.length, 1, JSON.stringify(warnings));
+      assert.match(
+        warnings[0]!,
+        new RegExp(
+          `^${pid} \\(.*\\) holds \\d+\\.\\d MiB already: that memory stays charged to the memory cgroup it came from \\(the kernel moves no charge with a process\\), so the 16.0 MiB limit counts only what it allocates from now on; to limit all of its memory, start it inside the group \\(faultline supervise --cgroup test-held-memory, stress --cgroup test-held-memory\\)$`,
+        ),
+      );
+    } finally {
+      await undoLedger(scanLedgers(ledgerDirectory).ledgers[0]!, () => undefined);
+      running.stop();
+      await running.finished;
+    }
+  });
+
   test('the CLI leaves a limit in place with a ledger, and faultline rollback removes it', async () => {
     const env = { FAULTLINE_LEDGER_DIR: join(directory, 'cli-ledger') };
     const created = await runCli(['cgroup', 'create', 'test-cli', '--cpu', '50', '--memory', '64M'], env);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { numberArgument } from '../number-argument.js';
 import {
@@ -17,8 +18,9 @@ import {
 import type { Undo } from '../../model/ledger.js';
 import { oomKillsSince, uptimeSeconds } from '../kernel-log.js';
 import { FaultlineError } from '../../model/errors.js';
-import { findProcesses, shortCommand } from '../processes.js';
-import { parseBytes } from '../units.js';
+import { findProcesses, type ProcessInfo, shortCommand } from '../processes.js';
+import { parseProcessStatus } from '../proc-parsers.js';
+import { formatBytes, parseBytes } from '../units.js';
 import { operation, type SystemContext, type SystemOperation } from './operation.js';
 import { resolveTargets, targetFields } from './selector.js';
 
@@ -64,6 +66,25 @@ const refusal = (message: string) => new FaultlineError('FAULTLINE_ERR_INVALID_F
 function describePid(pid: number): string {
   const [info] = findProcesses({ pid });
   return info ? `pid ${pid}: ${shortCommand(info.command)}` : `pid ${pid}`;
+}
+
+/**
+ * The kernel moves no memory charge with a process (cgroup v2 never does; v1's
+ * move_charge_at_immigrate is gone from recent kernels): what it holds stays counted where it came
+ * from, and a limit below it neither reclaims nor OOM-kills. Said, so a limit that seems to do
+ * nothing is understood.
+ */
+function warnOfHeldMemory(info: ProcessInfo, name: string, limit: number, context: SystemContext): void {
+  let held: number | undefined;
+  try {
+    held = parseProcessStatus(readFileSync(`/proc/${info.pid}/status`, 'utf8')).VmRSS;
+  } catch {
+    return; // It has exited: it holds nothing.
+  }
+  if (!held) return;
+  context.warn(
+    `${info.pid} (${shortCommand(info.command)}) holds ${formatBytes(held)} already: that memory stays charged to the memory cgroup it came from (the kernel moves no charge with a process), so the ${formatBytes(limit)} limit counts only what it allocates from now on; to limit all of its memory, start it inside the group (faultline supervise --cgroup ${name}, stress --cgroup ${name})`,
+  );
 }
 
 /** The kernel-log time the run began reading from, so OOM probes only see this run's kills. */
@@ -118,6 +139,8 @@ export const cgroupOperations: Record<string, SystemOperation> = {
     const moved = found.map((info) => originOf(info.pid));
     const group = create(args.name, wanted, context, moved);
     for (const info of found) moveInto(group, info.pid);
+    if (wanted.memoryBytes !== undefined)
+      for (const info of found) warnOfHeldMemory(info, args.name, wanted.memoryBytes, context);
     return { name: group.name, version: group.version, processes: found };
   }),
 
