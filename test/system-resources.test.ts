@@ -271,6 +271,40 @@ describe('cgroups: remove, refusals', () => {
     }
   });
 
+  test('a process forked inside after the move goes back with the process it descends from', async () => {
+    const env = { FAULTLINE_LEDGER_DIR: join(directory, 'forked-ledger') };
+    // The shell forks its sleep only when told, once it sits in the group.
+    const shell = spawn('sh', ['-c', 'read line; sleep 600 & echo $!; wait'], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    let child: number | undefined;
+    try {
+      await waitFor(() => identify(shell.pid!) !== undefined, 'the shell to start');
+      const before = readFileSync(`/proc/${shell.pid}/cgroup`, 'utf8');
+      const limited = await runCli(
+        ['cgroup', 'limit', 'test-forked', '--pid', String(shell.pid), '--cpu', '50'],
+        env,
+      );
+      assert.equal(limited.code, 0, limited.stderr);
+      shell.stdin!.write('fork\n');
+      const [line] = (await once(shell.stdout!, 'data')) as [Buffer];
+      child = Number(line.toString().trim());
+      assert.ok(cgroupStats(cgroupByName('test-forked')).processes.includes(child), 'forked inside');
+      const dryRun = await runCli(['rollback', '--dry-run'], env);
+      assert.match(dryRun.stdout, new RegExp(`pid ${child} to /sys/fs/cgroup/`));
+      // It was left in faultline/ (the group's parent), and cgroup remove refused it as a stranger.
+      const removed = await runCli(['cgroup', 'remove', 'test-forked'], env);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.match(removed.stdout, new RegExp(`^moved ${child} back to `, 'm'));
+      assert.equal(readFileSync(`/proc/${shell.pid}/cgroup`, 'utf8'), before);
+      assert.equal(readFileSync(`/proc/${child}/cgroup`, 'utf8'), before, 'the child is back too');
+    } finally {
+      if (child !== undefined) process.kill(child, 'SIGKILL');
+      shell.kill('SIGKILL');
+      await runCli(['rollback'], env);
+    }
+  });
+
   test('cgroup remove is refused while a process started inside has nowhere recorded to go back to', async () => {
     const env = { FAULTLINE_LEDGER_DIR: join(directory, 'inside-ledger') };
     assert.equal((await runCli(['cgroup', 'create', 'test-inside', '--pids-max', '8'], env)).code, 0);

@@ -185,6 +185,12 @@ export function isStillRunning(identity: ProcessIdentity): boolean {
   return fields !== undefined && fields[0] !== 'Z' && fields[19] === identity.startTime;
 }
 
+/** The parent's pid (field 4 of /proc/PID/stat), if the process exists. */
+export function parentPid(pid: number): number | undefined {
+  const parent = statFieldsAfterCommand(pid)?.[1];
+  return parent === undefined ? undefined : Number(parent);
+}
+
 /** Field 22 of /proc/PID/stat, in clock ticks since boot. */
 function startTimeOf(pid: number): string | undefined {
   return statFieldsAfterCommand(pid)?.[19];

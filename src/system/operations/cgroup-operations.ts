@@ -14,6 +14,7 @@ import {
   processesOf,
   removeCgroup,
   validCgroupName,
+  withDescendants,
 } from '../cgroups.js';
 import type { Undo } from '../../model/ledger.js';
 import { oomKillsSince, uptimeSeconds } from '../kernel-log.js';
@@ -156,9 +157,10 @@ export const cgroupOperations: Record<string, SystemOperation> = {
   remove: operation('cgroup.remove', z.strictObject({ name: z.string().min(1) }), async (args, context) => {
     const group = cgroupByName(args.name);
     const removes = (undo: Undo) => undo.kind === 'remove-cgroup' && undo.cgroup === args.name;
-    const moved = context.ledger
-      .liveWhere(removes)
-      .flatMap((undo) => (undo.kind === 'remove-cgroup' ? undo.moved : []));
+    const moved = withDescendants(
+      group,
+      context.ledger.liveWhere(removes).flatMap((undo) => (undo.kind === 'remove-cgroup' ? undo.moved : [])),
+    );
     const origins = new Set(moved.map((entry) => entry.pid));
     const strangers = processesOf(group).filter((pid) => !origins.has(pid));
     if (strangers.length > 0)
