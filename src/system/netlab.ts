@@ -168,6 +168,8 @@ export function createLab(name: string, hostNames: string[], options: { subnet?:
       ]);
       run(['ip', '-n', sw, 'link', 'set', host.port, 'master', 'br0', 'up']);
       run(['ip', '-n', host.namespace, 'addr', 'add', `${host.address}/24`, 'dev', 'eth0']);
+      // IPv4 only: partitions filter IPv4 sources, and a link-local fe80:: address went through them.
+      run(['ip', '-n', host.namespace, 'link', 'set', 'eth0', 'addrgenmode', 'none']);
       run(['ip', '-n', host.namespace, 'link', 'set', 'eth0', 'up']);
       buildPortQueues(sw, host.port);
     }
