@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { identify, isStillRunning, processState, shortCommand } from '../src/system/processes.js';
+import { describeLabProcesses } from '../src/system/netlab.js';
 import { nothingLeftToUndo } from '../src/system/undo.js';
 import { waitFor } from './helpers.js';
 
@@ -39,5 +40,11 @@ describe('process identity', () => {
     );
     assert.equal(shortCommand('sleep 600 \u001b[2J'), 'sleep 600 ?[2J');
     assert.equal(shortCommand(`node ${'x'.repeat(80)}`), `node ${'x'.repeat(54)}…`);
+    assert.equal(
+      describeLabProcesses([
+        { pid: 7, namespace: 'fl-lab-b', command: `python3 -c \nimport ${'x'.repeat(60)}` },
+      ]),
+      `7 (python3 -c ?import ${'x'.repeat(40)}…) in fl-lab-b`,
+    );
   });
 });

@@ -8,6 +8,7 @@ import { LAB_HOST_NAME, LAB_NAME } from '../model/system-names.js';
 import { BadInput } from './bad-input.js';
 import { MissingCapability, requireBinary, requireRoot } from './capability.js';
 import { createExclusive, ensurePrivateDirectory, readTrusted } from './private-files.js';
+import { shortCommand } from './processes.js';
 
 /**
  * A network lab: hosts in their own network namespaces, each joined by a veth pair to a bridge in
@@ -281,7 +282,10 @@ export function labProcesses(name: string, lab?: NetLab): LabProcess[] {
 /** "4242 (sleep 300) in fl-lab-b, ...", for messages. */
 export function describeLabProcesses(processes: LabProcess[]): string {
   return processes
-    .map(({ pid, command, namespace }) => `${pid} (${command || 'exited'}) in ${namespace}`)
+    .map(
+      ({ pid, command, namespace }) =>
+        `${pid} (${command ? shortCommand(command) : 'exited'}) in ${namespace}`,
+    )
     .join(', ');
 }
 
