@@ -209,6 +209,34 @@ function statFieldsAfterCommand(pid: number): string[] | undefined {
   }
 }
 
+/**
+ * Refuses, before any is signalled, processes the kernel would not let this one signal (another
+ * user's, for a user who is not root); process.kill's bare "kill EPERM" named neither.
+ */
+export function refuseUnsignallable(found: readonly ProcessInfo[], signal: string): void {
+  for (const info of found) {
+    try {
+      process.kill(info.pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM') continue; // exited since: nothing to refuse
+      throw new Error(
+        `cannot send ${signal} to ${info.pid} (${shortCommand(info.command)}): it is another user's process, and only root or its owner may signal it (EPERM); nothing was signalled`,
+      );
+    }
+  }
+}
+
+/** Sends a signal; false when the process has exited since it was found. */
+export function signalIfAlive(pid: number, signal: string | number): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
 /** Signals a process only if it is still the one identified; says whether it was. */
 export function signalIdentified(identity: ProcessIdentity, signal: NodeJS.Signals | number): boolean {
   if (!isStillRunning(identity)) return false;
