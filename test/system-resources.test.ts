@@ -15,7 +15,7 @@ import { parseSchedstat, type Schedstat } from '../src/system/proc-parsers.js';
 import { identify, isStillRunning } from '../src/system/processes.js';
 import { stopProcess } from '../src/system/undo.js';
 import { sampleUse } from '../src/system/use-probes.js';
-import { runCli, tempDirectory, waitFor } from './helpers.js';
+import { runCli, spawnCli, tempDirectory, waitFor } from './helpers.js';
 
 const directory = tempDirectory('resources');
 const context = { ledger: noLedger, signal: new AbortController().signal, warn: () => undefined };
@@ -492,6 +492,24 @@ describe('USE probes', () => {
       stderr:
         'faultline: there is no process 4194304 (no /proc/4194304); give the pid of a running process\n',
     });
+  });
+
+  test('faultline observe --pid of a process that exits while observed stops there and says so', async () => {
+    const short = spawn('sh', ['-c', 'read line'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      const cli = spawnCli(['observe', '-c', '600', '-i', '1', '--pid', String(short.pid)]);
+      await waitFor(() => /rss\n/.test(cli.output().stdout), 'a first reading', 20_000);
+      short.stdin!.end();
+      const result = await cli.done;
+      // It exited 2, as for bad input, with "there is no process N".
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(
+        result.stderr,
+        new RegExp(`^faultline: process ${short.pid} exited; \\d+ of 600 reading\\(s\\) taken\n$`),
+      );
+    } finally {
+      short.kill('SIGKILL');
+    }
   });
 });
 
