@@ -390,7 +390,14 @@ describe('memory stress and the machine', () => {
     const ledger = openLedger(join(directory, 'memory-guard-run'), { run: 'guard', experiment: 'guard' });
     await cgroup.create!({ name: 'test-unlimited', cpuPercent: 50 }, { ...context, ledger });
     await cgroup.create!({ name: 'test-held', memory: '32M' }, { ...context, ledger });
+    await cgroup.create!({ name: 'test-loose', memory: '4000000G' }, { ...context, ledger });
     try {
+      // A limit above what the machine has stops nothing: a 100G stress in a 200G group touched
+      // 23 GiB and the global OOM killer (CONSTRAINT_NONE) took it, where it could take anyone.
+      await assert.rejects(
+        stress.memory!({ bytes: '4000000G', seconds: 5, cgroup: 'test-loose' }, { ...context, ledger }),
+        /^FaultlineError: a memory stress of 4000000\.0 GiB is more than the \d+\.\d (GiB|MiB) this machine has available \(cgroup faultline\/test-loose's memory limit, 4000000\.0 GiB, is more than that, so it would not stop the stress\): the kernel would OOM-kill/,
+      );
       await assert.rejects(
         stress.memory!({ bytes: '4000000G', seconds: 5, cgroup: 'test-unlimited' }, { ...context, ledger }),
         /\(cgroup faultline\/test-unlimited has no memory limit\): the kernel would OOM-kill/,
