@@ -47,6 +47,34 @@ describe('arguments of faultline provider functions', () => {
     );
   });
 
+  test('a system number is a number or decimal text; null, booleans, lists and 0x10 are refused', () => {
+    const kill = (args: Json) => checkArguments('process', 'kill', args, activity);
+    kill({ pid: 4711 });
+    kill({ pid: '4711' });
+    kill({ match: 'x', expect: '0' });
+    // z.coerce read null, false and "" as expect 0: a fault aimed at nothing passed.
+    const refused: [string, Json][] = [
+      ['expect', null],
+      ['expect', false],
+      ['expect', ''],
+      ['pid', true],
+      ['pid', [42]],
+      ['pid', '0x10'],
+    ];
+    for (const [field, value] of refused) {
+      assert.throws(
+        () => kill({ match: 'x', [field]: value }),
+        (error: Error) =>
+          error.message.includes(`argument '${field}': expected a number, received ${JSON.stringify(value)}`),
+        `${field}: ${JSON.stringify(value)}`,
+      );
+    }
+    assert.throws(
+      () => checkArguments('net', 'delay', { lab: 'lab', host: 'a', ms: -5 }, activity),
+      /argument 'ms'/,
+    );
+  });
+
   test('a value still waiting for dynamic configuration is left for run time; a wrong one is not', () => {
     checkArguments('toxics', 'add', { proxy: '${name}', type: 'latency', toxicity: '${share}' }, activity);
     assert.throws(

@@ -21,3 +21,16 @@ test('hexadecimal, binary, octal, exponents and fractions are refused, not conve
     assert.throws(() => port(value), { message: new RegExp(`received "${value}"`) }, value);
   }
 });
+
+test('a pid written in hexadecimal or with an exponent is refused, not signalled as another pid', () => {
+  const pid = integer('--pid', 1, 2 ** 22);
+  assert.equal(pid('007'), 7);
+  // Number() reads these too: --pid 0x10 signalled pid 16, and --pid 1e3 pid 1000.
+  for (const written of ['0x10', '1e3', '0b11', '0o7', '1_000', '5.0']) {
+    assert.throws(
+      () => pid(written),
+      { message: `--pid must be a whole number from 1 to 4194304, received "${written}".` },
+      written,
+    );
+  }
+});

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { identify } from '../src/system/processes.js';
-import { createProxy, startEchoServer, startHarness, waitFor } from './helpers.js';
+import { createProxy, spawnCli, startEchoServer, startHarness, waitFor } from './helpers.js';
 
 const NOBODY = 65534;
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -454,6 +454,21 @@ describe('the ledger: every undo clears its entry', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /faultline: stress exited with 0: burned CPU for 1 s\n$/);
     assert.doesNotMatch(result.stderr, /already gone|undoing/);
+    assert.deepEqual(readdirSync(directory), []);
+  });
+
+  test('a stress killed before its time (the OOM killer, a kill) exits 1, as stress(1) does', async () => {
+    const directory = fresh('stress-killed');
+    const cli = spawnCli(['stress', 'cpu', '--percent', '10', '-t', '600'], {
+      FAULTLINE_LEDGER_DIR: directory,
+    });
+    await waitFor(() => /stress pid \d+:/.test(cli.output().stderr), 'the stress to start', 20_000);
+    const worker = Number(/stress pid (\d+):/.exec(cli.output().stderr)![1]);
+    process.kill(worker, 'SIGKILL');
+    const result = await cli.done;
+    // It exited 0, so "faultline stress … && echo held" said held for a stress that was not.
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /faultline: stress killed by SIGKILL \(exit status 137\)/);
     assert.deepEqual(readdirSync(directory), []);
   });
 

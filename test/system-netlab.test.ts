@@ -87,6 +87,18 @@ describe('network lab: namespaces, veth pairs and a bridge', () => {
     assert.equal((await send('a', 1000)).reply, 'ok 1000');
   });
 
+  test('hosts have IPv4 only: no IPv6 link-local address carries traffic past a partition', () => {
+    // The partition's filters match IPv4 sources; a fe80:: address on eth0 let a reach b through it.
+    for (const host of ['a', 'b', 'c'])
+      assert.equal(
+        execFileSync('ip', ['-n', `fl-${LAB}-${host}`, '-6', '-o', 'addr', 'show', 'dev', 'eth0'], {
+          encoding: 'utf8',
+        }),
+        '',
+        `host ${host}`,
+      );
+  });
+
   test('tbf limits a host to its rate: 400 KB at 2 mbit takes about 1.6 s', async () => {
     await net.limit!({ lab: LAB, host: 'b', rate: '2mbit' }, context);
     const limited = await send('a', 400_000, 10_000);

@@ -15,7 +15,7 @@ import { parseSchedstat, type Schedstat } from '../src/system/proc-parsers.js';
 import { identify, isStillRunning } from '../src/system/processes.js';
 import { stopProcess } from '../src/system/undo.js';
 import { sampleUse } from '../src/system/use-probes.js';
-import { runCli, tempDirectory, waitFor } from './helpers.js';
+import { runCli, spawnCli, tempDirectory, waitFor } from './helpers.js';
 
 const directory = tempDirectory('resources');
 const context = { ledger: noLedger, signal: new AbortController().signal, warn: () => undefined };
@@ -163,6 +163,34 @@ describe('cgroups', () => {
     }
   });
 
+  test('a memory limit on a process that holds memory says the held memory stays charged where it was', async () => {
+    const running = await startStress({ kind: 'memory', bytes: 48 * 1024 ** 2, rampSeconds: 0, seconds: 60 });
+    const pid = running.identity.pid;
+    const ledgerDirectory = join(directory, 'held-ledger');
+    const ledger = openLedger(ledgerDirectory, { run: 'held', experiment: 'held' });
+    const warnings: string[] = [];
+    try {
+      await cgroup.limit!(
+        { name: 'test-held-memory', memory: '16M', pid },
+        { ...context, ledger, warn: (message) => warnings.push(message) },
+      );
+      // The kernel moves no charge with a process: the 48 MiB it holds stay counted where it came
+      // from, the group counts none of it, and nothing was OOM-killed. Said, not left to surprise.
+      assert.ok(cgroupStats(cgroupByName('test-held-memory')).memory!.usageBytes < 16 * 1024 ** 2);
+      assert.equal(warnings.length, 1, JSON.stringify(warnings));
+      assert.match(
+        warnings[0]!,
+        new RegExp(
+          `^${pid} \\(.*\\) holds \\d+\\.\\d MiB already: that memory stays charged to the memory cgroup it came from \\(the kernel moves no charge with a process\\), so the 16.0 MiB limit counts only what it allocates from now on; to limit all of its memory, start it inside the group \\(faultline supervise --cgroup test-held-memory, stress --cgroup test-held-memory\\)$`,
+        ),
+      );
+    } finally {
+      await undoLedger(scanLedgers(ledgerDirectory).ledgers[0]!, () => undefined);
+      running.stop();
+      await running.finished;
+    }
+  });
+
   test('the CLI leaves a limit in place with a ledger, and faultline rollback removes it', async () => {
     const env = { FAULTLINE_LEDGER_DIR: join(directory, 'cli-ledger') };
     const created = await runCli(['cgroup', 'create', 'test-cli', '--cpu', '50', '--memory', '64M'], env);
@@ -240,6 +268,40 @@ describe('cgroups: remove, refusals', () => {
       assert.match((await runCli(['rollback'], env)).stdout, /nothing to roll back/);
     } finally {
       sleeper.kill('SIGKILL');
+    }
+  });
+
+  test('a process forked inside after the move goes back with the process it descends from', async () => {
+    const env = { FAULTLINE_LEDGER_DIR: join(directory, 'forked-ledger') };
+    // The shell forks its sleep only when told, once it sits in the group.
+    const shell = spawn('sh', ['-c', 'read line; sleep 600 & echo $!; wait'], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    let child: number | undefined;
+    try {
+      await waitFor(() => identify(shell.pid!) !== undefined, 'the shell to start');
+      const before = readFileSync(`/proc/${shell.pid}/cgroup`, 'utf8');
+      const limited = await runCli(
+        ['cgroup', 'limit', 'test-forked', '--pid', String(shell.pid), '--cpu', '50'],
+        env,
+      );
+      assert.equal(limited.code, 0, limited.stderr);
+      shell.stdin!.write('fork\n');
+      const [line] = (await once(shell.stdout!, 'data')) as [Buffer];
+      child = Number(line.toString().trim());
+      assert.ok(cgroupStats(cgroupByName('test-forked')).processes.includes(child), 'forked inside');
+      const dryRun = await runCli(['rollback', '--dry-run'], env);
+      assert.match(dryRun.stdout, new RegExp(`pid ${child} to /sys/fs/cgroup/`));
+      // It was left in faultline/ (the group's parent), and cgroup remove refused it as a stranger.
+      const removed = await runCli(['cgroup', 'remove', 'test-forked'], env);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.match(removed.stdout, new RegExp(`^moved ${child} back to `, 'm'));
+      assert.equal(readFileSync(`/proc/${shell.pid}/cgroup`, 'utf8'), before);
+      assert.equal(readFileSync(`/proc/${child}/cgroup`, 'utf8'), before, 'the child is back too');
+    } finally {
+      if (child !== undefined) process.kill(child, 'SIGKILL');
+      shell.kill('SIGKILL');
+      await runCli(['rollback'], env);
     }
   });
 
@@ -328,7 +390,14 @@ describe('memory stress and the machine', () => {
     const ledger = openLedger(join(directory, 'memory-guard-run'), { run: 'guard', experiment: 'guard' });
     await cgroup.create!({ name: 'test-unlimited', cpuPercent: 50 }, { ...context, ledger });
     await cgroup.create!({ name: 'test-held', memory: '32M' }, { ...context, ledger });
+    await cgroup.create!({ name: 'test-loose', memory: '4000000G' }, { ...context, ledger });
     try {
+      // A limit above what the machine has stops nothing: a 100G stress in a 200G group touched
+      // 23 GiB and the global OOM killer (CONSTRAINT_NONE) took it, where it could take anyone.
+      await assert.rejects(
+        stress.memory!({ bytes: '4000000G', seconds: 5, cgroup: 'test-loose' }, { ...context, ledger }),
+        /^FaultlineError: a memory stress of 4000000\.0 GiB is more than the \d+\.\d (GiB|MiB) this machine has available \(cgroup faultline\/test-loose's memory limit, 4000000\.0 GiB, is more than that, so it would not stop the stress\): the kernel would OOM-kill/,
+      );
       await assert.rejects(
         stress.memory!({ bytes: '4000000G', seconds: 5, cgroup: 'test-unlimited' }, { ...context, ledger }),
         /\(cgroup faultline\/test-unlimited has no memory limit\): the kernel would OOM-kill/,
@@ -430,6 +499,24 @@ describe('USE probes', () => {
       stderr:
         'faultline: there is no process 4194304 (no /proc/4194304); give the pid of a running process\n',
     });
+  });
+
+  test('faultline observe --pid of a process that exits while observed stops there and says so', async () => {
+    const short = spawn('sh', ['-c', 'read line'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      const cli = spawnCli(['observe', '-c', '600', '-i', '1', '--pid', String(short.pid)]);
+      await waitFor(() => /rss\n/.test(cli.output().stdout), 'a first reading', 20_000);
+      short.stdin!.end();
+      const result = await cli.done;
+      // It exited 2, as for bad input, with "there is no process N".
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(
+        result.stderr,
+        new RegExp(`^faultline: process ${short.pid} exited; \\d+ of 600 reading\\(s\\) taken\n$`),
+      );
+    } finally {
+      short.kill('SIGKILL');
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { noLedger } from '../src/experiment/ledger.js';
 import { syscallOperations as syscall } from '../src/system/operations/syscall-operations.js';
-import { announced, runCli, tempDirectory, waitFor } from './helpers.js';
+import { announced, runCli, spawnCli, tempDirectory, waitFor } from './helpers.js';
 
 const directory = tempDirectory('attach');
 const server = new URL('../../examples/book/journal-server.mjs', import.meta.url).pathname;
@@ -97,6 +97,37 @@ describe('strace attached to a running process', () => {
     } finally {
       process.kill(idle.pid!, 'SIGKILL');
       process.kill(writer.pid!, 'SIGKILL');
+    }
+  });
+
+  test('a process that exits while strace is attached ends the attachment, and the CLI says so', async () => {
+    const short = spawn('sh', ['-c', 'read line'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      const cli = spawnCli([
+        'syscall',
+        'attach',
+        '--pid',
+        String(short.pid),
+        '--syscall',
+        'write',
+        '--error',
+        'EIO',
+        '--for',
+        '600',
+      ]);
+      await waitFor(() => cli.output().stderr.includes('detaching in 600 s'), 'strace to attach', 10_000);
+      short.stdin!.end(); // read sees end of file, and the shell exits
+      // It waited out all 600 s and then said "detached … made no write call while strace was attached".
+      const result = await cli.done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `faultline: process ${short.pid} exited while strace was attached; strace ended with it after injecting into 0 write call\\(s\\)`,
+        ),
+      );
+    } finally {
+      short.kill('SIGKILL');
     }
   });
 

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { cgroupByName, cgroupStats, type MovedProcess } from '../system/cgroups.js';
 import { cgroupOperations } from '../system/operations/cgroup-operations.js';
+import { shortCommand } from '../system/processes.js';
 import { formatBytes } from '../system/units.js';
 import { example, out } from './context.js';
 import { integer } from './integer-option.js';
@@ -58,7 +59,7 @@ export function cgroupCommand(): Command {
           hold: holdFor(flags.for),
           report: (result) => {
             const { processes } = result as { processes: Array<{ pid: number; command: string }> };
-            for (const info of processes) out(`limited ${info.pid} (${info.command})`);
+            for (const info of processes) out(`limited ${info.pid} (${shortCommand(info.command)})`);
           },
         },
       );

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { createClient, DEFAULT_URL, type FaultlineClient, normalizeUrl } from '../client/index.js';
 import type { AttributeSpec } from '../model/toxics/definition.js';
 import { definitionOf, toxicTypes } from '../model/toxics/index.js';
-import { decimalNumber } from './decimal-number.js';
+import { decimalNumber } from '../model/decimal-number.js';
 
 const clientCommands = new WeakSet<Command>();
 

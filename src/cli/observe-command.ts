@@ -71,8 +71,16 @@ export function observeCommand(): Command {
             ...(flags.pid === undefined ? {} : { pid: flags.pid }),
           }).catch((error: Error) => {
             if (stop.signal.aborted) return undefined;
+            if (flags.pid !== undefined && !existsSync(`/proc/${flags.pid}/stat`)) return 'exited' as const;
             throw new UsageError(error.message);
           });
+          if (report === 'exited') {
+            // Not bad input (exit 2): the process was there, and ended while it was observed.
+            process.stderr.write(
+              `faultline: process ${flags.pid} exited; ${index} of ${flags.count} reading(s) taken\n`,
+            );
+            break;
+          }
           if (report) out(flags.json ? JSON.stringify(report) : line(report));
         }
       } finally {

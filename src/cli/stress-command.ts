@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { startRecordedStress } from '../system/operations/stress-operations.js';
 import { example } from './context.js';
 import { integer } from './integer-option.js';
+import { EXIT } from './failure.js';
 import { holdUntil, withCliLedger } from './system-action.js';
 import { seconds } from './target-options.js';
 
@@ -63,6 +64,8 @@ function stressSubcommand(kind: 'cpu' | 'memory' | 'disk' | 'io', description: s
         const ended = await Promise.race([stress.finished, holdUntil(undefined, finished.signal)]);
         finished.abort();
         if (typeof ended === 'string') return 'interrupted';
+        // Killed before its time (the OOM killer, a kill) is a stress that did not run its course.
+        if (ended.code !== 0) process.exitCode = EXIT.failed;
         const last = ended.reports.at(-1);
         return `stress ${ended.exit}${last ? `: ${last.detail}` : ''}`;
       },

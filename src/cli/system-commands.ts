@@ -15,6 +15,7 @@ import { UnsafeFile } from '../system/private-files.js';
 import {
   describeExit,
   type ProcessInfo,
+  processState,
   shortCommand,
   signalName,
   signalNumber,
@@ -405,17 +406,26 @@ export function syscallCommand(): Command {
         await withCliLedger(attach, {
           report: () =>
             process.stderr.write(
-              `faultline: strace attached to ${target.pid} (${target.command}); detaching in ${flags.for} s\n`,
+              `faultline: strace attached to ${target.pid} (${shortCommand(target.command)}); detaching in ${flags.for} s\n`,
             ),
           hold: async (attached, interrupted) => {
-            const how = await holdUntil(flags.for, interrupted);
+            // strace ends by itself at --for (timeout(1)), or before when the process exits.
+            const straceEnded = new AbortController();
+            void attached.ended.then(() => straceEnded.abort());
+            await holdUntil(flags.for, AbortSignal.any([interrupted, straceEnded.signal]));
+            const state = processState(target.pid);
+            const exited = straceEnded.signal.aborted && (state === undefined || state === 'Z');
             const injected = await attached.detach();
             const calls = attached.callsSeen;
             if (flags.json) out(JSON.stringify({ target: target.pid, calls, injected }, null, 2));
             else for (const { pid, call } of injected) process.stderr.write(`  [${pid}] ${call}\n`);
             const nothing =
               injected.length === 0 ? ` (${nothingInjectedHint(fault, calls, target.pid)})` : '';
-            return `${how === 'signal' ? 'interrupted' : 'done'}; detached after injecting into ${injected.length} ${flags.syscall} call(s)${nothing}`;
+            const count = `${injected.length} ${flags.syscall} call(s)${nothing}`;
+            if (interrupted.aborted) return `interrupted; detached after injecting into ${count}`;
+            return exited
+              ? `process ${target.pid} exited while strace was attached; strace ended with it after injecting into ${count}`
+              : `done; detached after injecting into ${count}`;
           },
         });
       },

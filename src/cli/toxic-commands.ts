@@ -3,7 +3,7 @@ import { clientFor, collectAttribute, example, out, UsageError, withServerUrl } 
 import { type TargetingFlags, targetingAttributes, targetingOptions } from './match-option.js';
 import type { JsonValue } from '../model/toxics/index.js';
 import { safe } from './terminal-text.js';
-import { decimalNumber } from './decimal-number.js';
+import { decimalNumber } from '../model/decimal-number.js';
 
 function toxicity(value: string): number {
   const number = decimalNumber(value);

@@ -4,6 +4,7 @@ import { BadInput } from './bad-input.js';
 import { MissingCapability, requireRoot } from './capability.js';
 import { isCgroupName } from '../model/system-names.js';
 import { parseKeyValueLines } from './proc-parsers.js';
+import { parentPid } from './processes.js';
 
 export type Controller = 'cpu' | 'memory' | 'pids';
 
@@ -337,10 +338,35 @@ export function cgroupStats(group: Cgroup): CgroupStats {
   return stats;
 }
 
-/** Moves every process back where it came from (or to the parent), then removes the group. */
+/**
+ * The moved processes, and each process in the group that descends from one of them (forked there
+ * after the move) with the origin of the nearest it descends from: it goes back with its parent.
+ */
+export function withDescendants(group: Cgroup, moved: MovedProcess[]): MovedProcess[] {
+  const origins = new Map(moved.map((entry) => [entry.pid, entry.from]));
+  const descendants = processesOf(group).flatMap((pid) => {
+    if (origins.has(pid)) return [];
+    for (
+      let ancestor = parentPid(pid), steps = 0;
+      ancestor !== undefined && ancestor > 1 && steps < 1024;
+      steps++
+    ) {
+      const from = origins.get(ancestor);
+      if (from) return [{ pid, from }];
+      ancestor = parentPid(ancestor);
+    }
+    return [];
+  });
+  return [...moved, ...descendants];
+}
+
+/**
+ * Moves every process back where it, or the moved process it descends from, came from (others to
+ * the parent), then removes the group.
+ */
 export function removeCgroup(group: Cgroup, moved: MovedProcess[] = []): void {
   requireRoot('changing cgroups');
-  const origins = new Map(moved.map((entry) => [entry.pid, entry.from]));
+  const origins = new Map(withDescendants(group, moved).map((entry) => [entry.pid, entry.from]));
   for (const [controller, directory] of Object.entries(group.directories) as Array<[Controller, string]>) {
     if (!existsSync(directory)) continue;
     const parent = join(directory, '..');
@@ -361,7 +387,7 @@ export function removeCgroup(group: Cgroup, moved: MovedProcess[] = []): void {
 
 /** What removeCgroup would do, for `faultline rollback --dry-run`. */
 export function explainRemoval(group: Cgroup, moved: MovedProcess[]): string {
-  const backs = moved.flatMap((entry) =>
+  const backs = withDescendants(group, moved).flatMap((entry) =>
     Object.entries(entry.from).flatMap(([controller, path]) =>
       path === undefined || group.directories[controller as Controller] === undefined
         ? []

@@ -46,10 +46,22 @@ export function checkMemoryStress(
 ): void {
   if (options.force) return;
   const limit = options.cgroup ? cgroupStats(options.cgroup).memory?.limitBytes : undefined;
-  if (limit !== undefined) return;
+  if (limit !== undefined) {
+    // The group's OOM kill comes first only if the stress reaches the limit before the machine runs out.
+    const available = availableMemoryBytes();
+    if (available === undefined || Math.min(bytes, limit) <= available) return;
+    refuse(
+      bytes,
+      { bytes: available, where: 'this machine has available' },
+      ` (cgroup faultline/${options.cgroup!.name}'s memory limit, ${formatBytes(limit)}, is more than that, so it would not stop the stress)`,
+    );
+  }
   const room = roomFor(options.cgroup);
   if (room === undefined || bytes <= room.bytes) return;
-  const inGroup = options.cgroup ? ` (cgroup faultline/${options.cgroup.name} has no memory limit)` : '';
+  refuse(bytes, room, options.cgroup ? ` (cgroup faultline/${options.cgroup.name} has no memory limit)` : '');
+}
+
+function refuse(bytes: number, room: { bytes: number; where: string }, inGroup: string): never {
   throw new FaultlineError(
     'FAULTLINE_ERR_INVALID_FIELD',
     `a memory stress of ${formatBytes(bytes)} is more than the ${formatBytes(room.bytes)} ${room.where}${inGroup}: the kernel would OOM-kill processes beyond the stress, so nothing was started; give a smaller size, run it in a cgroup with a memory limit (faultline cgroup create small --memory 512M, then --cgroup small), or force it (--force, or force: true)`,

@@ -8,6 +8,7 @@ import { LAB_HOST_NAME, LAB_NAME } from '../model/system-names.js';
 import { BadInput } from './bad-input.js';
 import { MissingCapability, requireBinary, requireRoot } from './capability.js';
 import { createExclusive, ensurePrivateDirectory, readTrusted } from './private-files.js';
+import { shortCommand } from './processes.js';
 
 /**
  * A network lab: hosts in their own network namespaces, each joined by a veth pair to a bridge in
@@ -168,6 +169,8 @@ export function createLab(name: string, hostNames: string[], options: { subnet?:
       ]);
       run(['ip', '-n', sw, 'link', 'set', host.port, 'master', 'br0', 'up']);
       run(['ip', '-n', host.namespace, 'addr', 'add', `${host.address}/24`, 'dev', 'eth0']);
+      // IPv4 only: partitions filter IPv4 sources, and a link-local fe80:: address went through them.
+      run(['ip', '-n', host.namespace, 'link', 'set', 'eth0', 'addrgenmode', 'none']);
       run(['ip', '-n', host.namespace, 'link', 'set', 'eth0', 'up']);
       buildPortQueues(sw, host.port);
     }
@@ -279,7 +282,10 @@ export function labProcesses(name: string, lab?: NetLab): LabProcess[] {
 /** "4242 (sleep 300) in fl-lab-b, ...", for messages. */
 export function describeLabProcesses(processes: LabProcess[]): string {
   return processes
-    .map(({ pid, command, namespace }) => `${pid} (${command || 'exited'}) in ${namespace}`)
+    .map(
+      ({ pid, command, namespace }) =>
+        `${pid} (${command ? shortCommand(command) : 'exited'}) in ${namespace}`,
+    )
     .join(', ');
 }
 

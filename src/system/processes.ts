@@ -130,9 +130,14 @@ function checkPattern(pattern: string): void {
   }
 }
 
-/** A command line cut for one line of output; "…" says where it was cut. */
+/** Control characters, which would break the line or reach the terminal as escape sequences. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+/** A command line cut for one line of output; "…" says where it was cut, "?" a control character (as ps shows it). */
 export function shortCommand(command: string): string {
-  return command.length > COMMAND_SHOWN ? `${command.slice(0, COMMAND_SHOWN - 1)}…` : command;
+  const shown = command.replace(CONTROL, '?');
+  return shown.length > COMMAND_SHOWN ? `${shown.slice(0, COMMAND_SHOWN - 1)}…` : shown;
 }
 
 /**
@@ -180,6 +185,12 @@ export function isStillRunning(identity: ProcessIdentity): boolean {
   return fields !== undefined && fields[0] !== 'Z' && fields[19] === identity.startTime;
 }
 
+/** The parent's pid (field 4 of /proc/PID/stat), if the process exists. */
+export function parentPid(pid: number): number | undefined {
+  const parent = statFieldsAfterCommand(pid)?.[1];
+  return parent === undefined ? undefined : Number(parent);
+}
+
 /** Field 22 of /proc/PID/stat, in clock ticks since boot. */
 function startTimeOf(pid: number): string | undefined {
   return statFieldsAfterCommand(pid)?.[19];
@@ -195,6 +206,34 @@ function statFieldsAfterCommand(pid: number): string[] | undefined {
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Refuses, before any is signalled, processes the kernel would not let this one signal (another
+ * user's, for a user who is not root); process.kill's bare "kill EPERM" named neither.
+ */
+export function refuseUnsignallable(found: readonly ProcessInfo[], signal: string): void {
+  for (const info of found) {
+    try {
+      process.kill(info.pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM') continue; // exited since: nothing to refuse
+      throw new Error(
+        `cannot send ${signal} to ${info.pid} (${shortCommand(info.command)}): it is another user's process, and only root or its owner may signal it (EPERM); nothing was signalled`,
+      );
+    }
+  }
+}
+
+/** Sends a signal; false when the process has exited since it was found. */
+export function signalIfAlive(pid: number, signal: string | number): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
   }
 }
 

@@ -7,7 +7,7 @@ import { parseWhen } from '../model/when.js';
 import { BadInput } from './bad-input.js';
 import { requireBinary } from './capability.js';
 import { createExclusive, type FileIdentity, identifyFile, removeIdentified } from './private-files.js';
-import { identify, type ProcessIdentity } from './processes.js';
+import { identify, type ProcessIdentity, shortCommand } from './processes.js';
 
 export interface SyscallFault {
   syscall: string;
@@ -305,7 +305,9 @@ function tracerOf(pid: number): { pid: number; command: string } | undefined {
   if (tracer === 0) return undefined;
   let command = 'its command line unreadable';
   try {
-    command = readFileSync(`/proc/${tracer}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    command = shortCommand(
+      readFileSync(`/proc/${tracer}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' '),
+    );
   } catch {
     // It may have just exited.
   }

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { numberArgument } from './number-argument.js';
 import { BadInput } from './bad-input.js';
 import type { FileIdentity } from './private-files.js';
 import { parseBytes } from './units.js';
 
-const seconds = z.coerce.number().positive().max(3600);
+const seconds = numberArgument(z.number().positive().max(3600));
 const size = (field: string) =>
-  z.union([z.coerce.number(), z.string()]).transform((value, context) => {
+  z.union([z.number(), z.string()]).transform((value, context) => {
     try {
       return parseBytes(value, field);
     } catch (error) {
@@ -23,15 +24,15 @@ const directory = z
 
 const cpu = z.strictObject({
   kind: z.literal('cpu'),
-  workers: z.coerce.number().int().min(1).max(256).default(1),
-  percent: z.coerce.number().min(1).max(100).default(100),
+  workers: numberArgument(z.number().int().min(1).max(256)).default(1),
+  percent: numberArgument(z.number().min(1).max(100)).default(100),
   seconds,
 });
 const memory = z.strictObject({
   kind: z.literal('memory'),
   bytes: size('bytes'),
   /** Spread the allocation over this many seconds (0: as fast as possible). */
-  rampSeconds: z.coerce.number().min(0).max(3600).default(0),
+  rampSeconds: numberArgument(z.number().min(0).max(3600)).default(0),
   seconds,
 });
 const disk = z.strictObject({

@@ -125,8 +125,9 @@ export function nothingLeftToUndo(step: SystemUndo): string | undefined {
 
 function processGone(process: ProcessIdentity): string {
   const now = identify(process.pid);
-  return now === undefined
-    ? `pid ${process.pid} has exited`
+  if (now === undefined) return `pid ${process.pid} has exited`;
+  return now.startTime === process.startTime
+    ? `pid ${process.pid} has exited (a zombie its parent has not reaped yet)`
     : `pid ${process.pid} has exited (the pid now names another process, left alone)`;
 }
 

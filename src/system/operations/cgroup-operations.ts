@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { numberArgument } from '../number-argument.js';
 import {
   type Cgroup,
   type CgroupLimits,
@@ -12,20 +14,22 @@ import {
   processesOf,
   removeCgroup,
   validCgroupName,
+  withDescendants,
 } from '../cgroups.js';
 import type { Undo } from '../../model/ledger.js';
 import { oomKillsSince, uptimeSeconds } from '../kernel-log.js';
 import { FaultlineError } from '../../model/errors.js';
-import { findProcesses, shortCommand } from '../processes.js';
-import { parseBytes } from '../units.js';
+import { findProcesses, type ProcessInfo, shortCommand } from '../processes.js';
+import { parseProcessStatus } from '../proc-parsers.js';
+import { formatBytes, parseBytes } from '../units.js';
 import { operation, type SystemContext, type SystemOperation } from './operation.js';
 import { resolveTargets, targetFields } from './selector.js';
 
 const limits = {
   name: z.string().min(1),
-  cpuPercent: z.coerce.number().positive().max(100_000).optional(),
-  memory: z.union([z.coerce.number(), z.string()]).optional(),
-  pidsMax: z.coerce.number().int().min(1).optional(),
+  cpuPercent: numberArgument(z.number().positive().max(100_000)).optional(),
+  memory: z.union([z.number(), z.string()]).optional(),
+  pidsMax: numberArgument(z.number().int().min(1)).optional(),
 };
 
 /** The kernel counts memory in pages and rounds a limit down to whole ones. */
@@ -63,6 +67,25 @@ const refusal = (message: string) => new FaultlineError('FAULTLINE_ERR_INVALID_F
 function describePid(pid: number): string {
   const [info] = findProcesses({ pid });
   return info ? `pid ${pid}: ${shortCommand(info.command)}` : `pid ${pid}`;
+}
+
+/**
+ * The kernel moves no memory charge with a process (cgroup v2 never does; v1's
+ * move_charge_at_immigrate is gone from recent kernels): what it holds stays counted where it came
+ * from, and a limit below it neither reclaims nor OOM-kills. Said, so a limit that seems to do
+ * nothing is understood.
+ */
+function warnOfHeldMemory(info: ProcessInfo, name: string, limit: number, context: SystemContext): void {
+  let held: number | undefined;
+  try {
+    held = parseProcessStatus(readFileSync(`/proc/${info.pid}/status`, 'utf8')).VmRSS;
+  } catch {
+    return; // It has exited: it holds nothing.
+  }
+  if (!held) return;
+  context.warn(
+    `${info.pid} (${shortCommand(info.command)}) holds ${formatBytes(held)} already: that memory stays charged to the memory cgroup it came from (the kernel moves no charge with a process), so the ${formatBytes(limit)} limit counts only what it allocates from now on; to limit all of its memory, start it inside the group (faultline supervise --cgroup ${name}, stress --cgroup ${name})`,
+  );
 }
 
 /** The kernel-log time the run began reading from, so OOM probes only see this run's kills. */
@@ -117,6 +140,8 @@ export const cgroupOperations: Record<string, SystemOperation> = {
     const moved = found.map((info) => originOf(info.pid));
     const group = create(args.name, wanted, context, moved);
     for (const info of found) moveInto(group, info.pid);
+    if (wanted.memoryBytes !== undefined)
+      for (const info of found) warnOfHeldMemory(info, args.name, wanted.memoryBytes, context);
     return { name: group.name, version: group.version, processes: found };
   }),
 
@@ -132,9 +157,10 @@ export const cgroupOperations: Record<string, SystemOperation> = {
   remove: operation('cgroup.remove', z.strictObject({ name: z.string().min(1) }), async (args, context) => {
     const group = cgroupByName(args.name);
     const removes = (undo: Undo) => undo.kind === 'remove-cgroup' && undo.cgroup === args.name;
-    const moved = context.ledger
-      .liveWhere(removes)
-      .flatMap((undo) => (undo.kind === 'remove-cgroup' ? undo.moved : []));
+    const moved = withDescendants(
+      group,
+      context.ledger.liveWhere(removes).flatMap((undo) => (undo.kind === 'remove-cgroup' ? undo.moved : [])),
+    );
     const origins = new Set(moved.map((entry) => entry.pid));
     const strangers = processesOf(group).filter((pid) => !origins.has(pid));
     if (strangers.length > 0)

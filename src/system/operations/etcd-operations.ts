@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { numberArgument } from '../number-argument.js';
 import { percentile } from '../../model/percentile.js';
 import { memberStatus, metrics, put, transferLeadership } from '../etcd.js';
 import { verifyWrites } from '../etcd-writer.js';
@@ -30,7 +31,7 @@ export const etcdOperations: Record<string, SystemOperation> = {
     'etcd.wait_for_leader',
     z.strictObject({
       endpoints,
-      seconds: z.coerce.number().positive().max(300).default(30),
+      seconds: numberArgument(z.number().positive().max(300)).default(30),
       not: z.string().optional(),
       all: z.boolean().default(false),
     }),
@@ -55,8 +56,8 @@ export const etcdOperations: Record<string, SystemOperation> = {
     'etcd.write_latency',
     z.strictObject({
       endpoint: z.string().min(1),
-      count: z.coerce.number().int().min(1).max(10_000).default(50),
-      timeoutMs: z.coerce.number().int().min(1).default(2000),
+      count: numberArgument(z.number().int().min(1).max(10_000)).default(50),
+      timeoutMs: numberArgument(z.number().int().min(1)).default(2000),
     }),
     async (args) => {
       const times: number[] = [];
@@ -102,7 +103,7 @@ export const etcdOperations: Record<string, SystemOperation> = {
       endpoint: z.string().min(1),
       key: z.string().min(1),
       value: z.string(),
-      timeoutMs: z.coerce.number().int().min(1).default(2000),
+      timeoutMs: numberArgument(z.number().int().min(1)).default(2000),
     }),
     async (args) => {
       try {

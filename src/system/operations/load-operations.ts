@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { numberArgument } from '../number-argument.js';
 import { parseFailureThreshold, runLoad, thresholdBreach } from '../load.js';
 import { operation, type SystemOperation } from './operation.js';
 
 const run = z
   .strictObject({
     url: z.url(),
-    concurrency: z.coerce.number().int().min(1).max(10_000).default(1),
-    requests: z.coerce.number().int().min(1).max(10_000_000).optional(),
-    seconds: z.coerce.number().positive().max(3600).optional(),
+    concurrency: numberArgument(z.number().int().min(1).max(10_000)).default(1),
+    requests: numberArgument(z.number().int().min(1).max(10_000_000)).optional(),
+    seconds: numberArgument(z.number().positive().max(3600)).optional(),
     method: z.string().min(1).optional(),
     headers: z.record(z.string().min(1), z.string()).optional(),
     body: z.string().optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { numberArgument } from '../number-argument.js';
 import {
   addDelay,
   createLab,
@@ -110,7 +111,7 @@ export const netOperations: Record<string, SystemOperation> = {
   ),
   delay: operation(
     'net.delay',
-    z.strictObject({ lab, host: z.string(), ms: z.coerce.number().int() }),
+    z.strictObject({ lab, host: z.string(), ms: numberArgument(z.number().int().min(1).max(60_000)) }),
     async (args, context) => {
       addDelay(loadLab(args.lab), args.host, args.ms);
       context.ledger.record({

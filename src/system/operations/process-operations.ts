@@ -3,7 +3,9 @@ import {
   identify,
   type ProcessInfo,
   processState,
+  refuseUnsignallable,
   shortCommand,
+  signalIfAlive,
   signalName,
   signalNumber,
   STOP_SIGNALS,
@@ -27,7 +29,7 @@ async function stopRecorded(info: ProcessInfo, signal: string, context: SystemCo
   if (!identity) return;
   const what = `process ${info.pid} (${shortCommand(info.command)})`;
   if (isStopped(processState(info.pid))) {
-    process.kill(info.pid, signal);
+    signalIfAlive(info.pid, signal);
     context.warn(
       `${what} was already stopped: ${signal} changed nothing, so nothing is recorded to resume (whoever stopped it resumes it)`,
     );
@@ -37,7 +39,11 @@ async function stopRecorded(info: ProcessInfo, signal: string, context: SystemCo
     description: signal === 'SIGSTOP' ? `paused ${what}` : `stopped ${what} with ${signal}`,
     undo: { kind: 'resume-process', process: identity },
   });
-  process.kill(info.pid, signal);
+  if (!signalIfAlive(info.pid, signal)) {
+    context.ledger.settle(seq);
+    context.warn(`${what} exited before ${signal} reached it: nothing was stopped`);
+    return;
+  }
   if (signal === 'SIGSTOP' || (await stopsWithin(info.pid, STOP_WAIT_MS))) return;
   context.ledger.settle(seq);
   context.warn(
@@ -75,9 +81,10 @@ export const processOperations: Record<string, SystemOperation> = {
     const name = signalName(args.signal);
     const found = resolveTargets(args, 'signalled', undefined, { warn: context.warn });
     if (!args.dryRun) {
+      refuseUnsignallable(found, name);
       for (const info of found) {
         if (STOP_SIGNALS.includes(name)) await stopRecorded(info, name, context);
-        else process.kill(info.pid, signal);
+        else signalIfAlive(info.pid, signal);
       }
       if (name === 'SIGCONT') settleResumed(found, context);
     }
@@ -87,6 +94,7 @@ export const processOperations: Record<string, SystemOperation> = {
   /** SIGSTOP, recorded with a SIGCONT undo, so a rollback or `faultline rollback` resumes it. */
   pause: operation('process.pause', pause, async (args, context) => {
     const found = resolveTargets(args, 'paused', undefined, { warn: context.warn });
+    refuseUnsignallable(found, 'SIGSTOP');
     for (const info of found) await stopRecorded(info, 'SIGSTOP', context);
     return found;
   }),
@@ -94,7 +102,8 @@ export const processOperations: Record<string, SystemOperation> = {
   /** SIGCONT; the pause entries of the processes resumed are cleared, so no rollback repeats it. */
   resume: operation('process.resume', pause, async (args, context) => {
     const found = resolveTargets(args, 'resumed', undefined, { warn: context.warn });
-    for (const info of found) process.kill(info.pid, 'SIGCONT');
+    refuseUnsignallable(found, 'SIGCONT');
+    for (const info of found) signalIfAlive(info.pid, 'SIGCONT');
     settleResumed(found, context);
     return found;
   }),

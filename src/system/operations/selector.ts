@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { numberArgument } from '../number-argument.js';
 import { findTargets, type ProcessInfo, selectorFrom, shortCommand } from '../processes.js';
 
 /** The fields every process-choosing action takes: exactly one way to choose, and a count guard. */
 export const readTargetFields = {
-  pid: z.coerce.number().int().positive().optional(),
-  port: z.coerce.number().int().min(1).max(65535).optional(),
+  pid: numberArgument(z.number().int().positive()).optional(),
+  port: numberArgument(z.number().int().min(1).max(65535)).optional(),
   match: z.string().min(1).optional(),
   pidfile: z.string().min(1).optional(),
-  expect: z.coerce.number().int().min(0).optional(),
+  expect: numberArgument(z.number().int().min(0)).optional(),
   /** Also match `faultline supervise` processes (left out by default: they share the command line). */
   includeSupervisors: z.boolean().optional(),
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { numberArgument } from '../number-argument.js';
 import { removeIdentified } from '../private-files.js';
 import type { ProcessIdentity } from '../processes.js';
 import {
@@ -21,10 +22,10 @@ const attach = z.strictObject({
   ...targetFields,
   syscall: z.string().min(1),
   error: z.string().optional(),
-  delayMs: z.coerce.number().positive().max(60_000).optional(),
+  delayMs: numberArgument(z.number().positive().max(60_000)).optional(),
   when: z.string().optional(),
   /** Detaches by itself after this long, so a forgotten fault cannot outlive the run by much. */
-  seconds: z.coerce.number().positive().max(3600),
+  seconds: numberArgument(z.number().positive().max(3600)),
 });
 
 export const syscallOperations: Record<string, SystemOperation> = {

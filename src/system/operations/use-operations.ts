@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { numberArgument } from '../number-argument.js';
 import { sampleUse, type UseReport } from '../use-probes.js';
 import { operation, type SystemOperation } from './operation.js';
 import { onlyOne, readTargetFields, resolveTargets } from './selector.js';
 
 const sample = z.strictObject({
   ...readTargetFields,
-  seconds: z.coerce.number().positive().max(3600).default(1),
+  seconds: numberArgument(z.number().positive().max(3600)).default(1),
   path: z.string().optional(),
 });
 
