@@ -459,6 +459,18 @@ describe('faultline run: a bad --var or --var-file is a usage error that says wh
   }
 });
 
+test('a --var-file that exists but does not parse is logged at ERROR and skipped, as merge_vars in chaoslib does', async () => {
+  const directory = tempDirectory('runvarbad');
+  const source = await writeExperiment(directory, { configuration: { x: 1 } });
+  const broken = join(directory, 'vars.json');
+  await writeFile(broken, '{"configuration": ');
+  const journalPath = join(directory, 'j.json');
+  const result = await runCli(['run', source, '--journal-path', journalPath, '--var-file', broken]);
+  assert.match(result.stderr, new RegExp(`ERROR\\] Failed to parse var file ${broken}: `));
+  assert.equal(result.code, 0);
+  assert.equal((await readJournal(journalPath)).status, 'completed');
+});
+
 test('run --help says what --fail-on-action-error does to the method and the rollbacks, and what counts as a failed action', async () => {
   const result = await runCli(['run', '--help']);
   assert.equal(result.code, 0);
