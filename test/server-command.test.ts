@@ -4,6 +4,7 @@ import net from 'node:net';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { describe, test } from 'node:test';
 import { parseServerSeed } from '../src/cli/seed-option.js';
 import { spawnCli, startEchoServer, tempDirectory, waitFor } from './helpers.js';
@@ -97,7 +98,13 @@ test('malformed YAML and a missing file are reported, not thrown', async () => {
   );
   const missing = start(['server', '--port', '0', '--config', '/nonexistent/faultline.json']);
   assert.equal(await missing.exited, 2);
-  assert.match(missing.output().stderr, /cannot read config file .*ENOENT; check the path/);
+  assert.match(
+    missing.output().stderr,
+    /cannot read config file \/nonexistent\/faultline.json: it does not exist; give the path of a YAML or JSON file of proxies/,
+  );
+  const directory = start(['server', '--port', '0', '--config', tmpdir()]);
+  assert.equal(await directory.exited, 2);
+  assert.match(directory.output().stderr, /cannot read config file \S+: it is a directory; give the path/);
 });
 
 test('a config proxy whose listen port is taken names the file and the proxy', async () => {

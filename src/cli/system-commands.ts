@@ -369,7 +369,7 @@ export function syscallCommand(): Command {
     .option('--json', 'print the injected calls as JSON')
     .addHelpText(
       'after',
-      example('faultline syscall attach --port 8080 --syscall write --error EIO --when 1+2 --for 30'),
+      example('faultline syscall attach --port 8080 --syscall pwrite64 --error EIO --when 1+2 --for 30'),
     )
     .action(
       async (
@@ -434,7 +434,7 @@ export function syscallCommand(): Command {
     .description('system call faults')
     .addHelpText(
       'after',
-      example('faultline syscall attach --port 8080 --syscall write --error EIO --when 1+2 --for 30'),
+      example('faultline syscall attach --port 8080 --syscall pwrite64 --error EIO --when 1+2 --for 30'),
     )
     .addCommand(inject)
     .addCommand(attach);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
+import { readFailure } from '../model/read-failure.js';
 import { parseProxyCreate, type ProxySpec } from '../model/proxy-spec.js';
 import { parseToxicCreate, type ToxicSpec } from '../model/toxic.js';
 import { type ParsedFile, parseYamlText } from './yaml-file.js';
@@ -16,7 +17,7 @@ export async function loadConfigFile(path: string): Promise<ProxySpec[]> {
   } catch (error) {
     throw new FaultlineError(
       'FAULTLINE_ERR_INVALID_CONFIG',
-      `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; check the path`,
+      `cannot read config file ${path}: ${readFailure(error)}; give the path of a YAML or JSON file of proxies`,
     );
   }
   const file = parseYamlText(textOf(bytes, path), path, 'config file');

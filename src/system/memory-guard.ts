@@ -64,6 +64,6 @@ export function checkMemoryStress(
 function refuse(bytes: number, room: { bytes: number; where: string }, inGroup: string): never {
   throw new FaultlineError(
     'FAULTLINE_ERR_INVALID_FIELD',
-    `a memory stress of ${formatBytes(bytes)} is more than the ${formatBytes(room.bytes)} ${room.where}${inGroup}: the kernel would OOM-kill processes beyond the stress, so nothing was started; give a smaller size, run it in a cgroup with a memory limit (faultline cgroup create small --memory 512M, then --cgroup small), or force it (--force, or force: true)`,
+    `a memory stress of ${formatBytes(bytes)} is more than the ${formatBytes(room.bytes)} ${room.where}${inGroup}: the kernel would OOM-kill processes beyond the stress, so nothing was started; give a smaller size, run it in a cgroup whose memory limit is below that (faultline cgroup create small --memory 512M, then --cgroup small), or force it (--force, or force: true)`,
   );
 }

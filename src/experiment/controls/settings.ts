@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import { isObject, type JsonObject } from '../../model/experiment.js';
+import { readFailure } from '../../model/read-failure.js';
 import { InvalidExperiment } from '../errors.js';
 import { describeUnknownKey, KNOWN_KEYS, unknownKeys } from '../known-keys.js';
 import { safeLoad } from '../pyyaml-load.js';
@@ -37,9 +38,8 @@ export function loadSettings(path: string | undefined, warn: (message: string) =
   try {
     text = readFileSync(target, 'utf8');
   } catch (error) {
-    const { code } = error as NodeJS.ErrnoException;
     throw new InvalidExperiment(
-      `Settings file ${target} cannot be read: ${code === 'EISDIR' ? 'it is a directory' : (code ?? (error as Error).message)}; give the path of a settings YAML file`,
+      `Settings file ${target} cannot be read: ${readFailure(error)}; give the path of a settings YAML file`,
     );
   }
   let parsed: unknown;
