@@ -1343,6 +1343,21 @@ describe('toxic targeting on the wire: match and counters inside attributes', ()
   });
 });
 
+test('http_modify refuses a body or json_patch with a 204 or 304, which carry none', () => {
+  const modifyWith = (attributes: object) => () => parseToxicCreate({ type: 'http_modify', attributes });
+  for (const status of [204, 304]) {
+    assert.throws(modifyWith({ status, body: 'xyz' }), {
+      hint: `a ${status} answer has no body (RFC 9110), so a client would never see "body"; leave body out, or use a status that carries one`,
+    });
+    assert.throws(modifyWith({ status, json_patch: { a: 1 } }), {
+      hint: `a ${status} answer has no body (RFC 9110), so a client would never see "json_patch"; leave json_patch out, or use a status that carries one`,
+    });
+    assert.doesNotThrow(modifyWith({ status }));
+    assert.doesNotThrow(modifyWith({ status, body: '' }));
+  }
+  assert.doesNotThrow(modifyWith({ status: 200, body: 'xyz' }));
+});
+
 describe('http_abort refuses what the client would never get', () => {
   const abortWith = (attributes: object) => () => parseToxicCreate({ type: 'http_abort', attributes });
 

@@ -83,6 +83,10 @@ export const httpModify = {
       return `status must be 0 (keep) or from 200 to 599 (1xx answers are interim, never final), received ${status}`;
     if (body !== null && patch !== null)
       return 'give body or json_patch, not both: a replaced body has nothing to patch';
+    if ((status === 204 || status === 304) && ((body !== null && body !== '') || patch !== null)) {
+      const given = body !== null ? 'body' : 'json_patch';
+      return `a ${status} answer has no body (RFC 9110), so a client would never see "${given}"; leave ${given} out, or use a status that carries one`;
+    }
     return undefined;
   },
   explain: (attributes) => {
