@@ -90,7 +90,7 @@ describe('HTTP/1.x sent to an http2 proxy', () => {
     );
     assert.equal(
       describeEvent({ time: '2026-01-01T00:00:00.000Z', data: event } as never),
-      `${clockTime('2026-01-01T00:00:00.000Z')}  protocol.mismatch h2only       connection #${event.connection} from ${event.client} sent HTTP/1.x (GET /health HTTP/1.1), which this proxy does not speak → 505`,
+      `${clockTime('2026-01-01T00:00:00.000Z')}  protocol.mismatch    h2only       connection #${event.connection} from ${event.client} sent HTTP/1.x (GET /health HTTP/1.1), which this proxy does not speak → 505`,
     );
     assert.match(
       (await harness.api('GET', '/metrics')).text,
