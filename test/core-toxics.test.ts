@@ -853,6 +853,21 @@ describe('what each toxic reports and passes on', () => {
     );
   });
 
+  test('slow_close updated while it holds the close holds it for the new delay, from the update, as Toxiproxy', async () => {
+    const { clock, seen, running } = run(
+      { type: 'slow_close', attributes: { delay: 1000 } },
+      scripted([0, 0]),
+    );
+    running.end();
+    await clock.advance(100);
+    await running.interrupt();
+    running.resume(parseToxicCreate({ type: 'slow_close', attributes: { delay: 50 } }));
+    await clock.advance(49);
+    assert.equal(seen.ended, false, 'the close is still held');
+    await clock.advance(1);
+    assert.equal(seen.ended, true);
+  });
+
   test('limit_data 0 passes nothing, not even an empty piece, and closes at the first chunk', async () => {
     const { clock, seen, send: write } = run({ type: 'limit_data', attributes: { bytes: 0 } });
     write('abc');

@@ -203,6 +203,8 @@ export class Stage implements Receiver {
       }
       if (this.ended && !this.endPassed) {
         if (this.active && this.behaviour.end) await this.behaviour.end();
+        // Updated while holding the end (a slow_close's delay): it holds it again, as updated.
+        if (this.paused) return;
         this.passEnd(this.next);
       }
     } finally {
