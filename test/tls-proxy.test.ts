@@ -566,3 +566,22 @@ test('an http proxy whose upstream certificate is not trusted answers 502 saying
     /^faultline_tls_handshake_failures_total\{proxy="http_untrusted",side="upstream",code="SELF_SIGNED_CERT_IN_CHAIN"\} 1$/m,
   );
 });
+
+test('an http proxy checks its upstream against upstream_tls.servername, whatever Host the client sent', async (t) => {
+  const pair = await ca.issue(['upstream.test']);
+  const upstream = https.createServer(pair, (request, response) =>
+    response.end(`sni ${(request.socket as tls.TLSSocket & { servername?: string }).servername}`),
+  );
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as AddressInfo;
+  const proxy = await createProxy(harness, 'http_servername', `127.0.0.1:${port}`, {
+    protocol: 'http',
+    upstream_tls: { ca: ca.certificatePem, servername: 'upstream.test' },
+  });
+  for (const host of ['localhost', 'app.example', '127.0.0.1']) {
+    const reply = await run('curl', ['-sS', '-H', `Host: ${host}`, `http://127.0.0.1:${proxy.port}/`]);
+    assert.equal(reply.stdout, 'sni upstream.test', `with Host: ${host}`);
+  }
+});
