@@ -585,3 +585,27 @@ test('an http proxy checks its upstream against upstream_tls.servername, whateve
     assert.equal(reply.stdout, 'sni upstream.test', `with Host: ${host}`);
   }
 });
+
+test('a tls.failed event says what the client did: plain HTTP to a TLS port, or ALPN without the protocol the proxy speaks', async () => {
+  const echo = await startEchoServer();
+  const plain = await createProxy(harness, 'tls_said_plain', `127.0.0.1:${echo.port}`, {
+    protocol: 'http',
+    tls: { auto: true },
+  });
+  const client = await connect(plain.port);
+  client.end('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await readAll(client).catch(() => Buffer.alloc(0));
+  const h2 = await createProxy(harness, 'tls_said_alpn', `127.0.0.1:${echo.port}`, {
+    protocol: 'http2',
+    tls: { auto: true },
+  });
+  await tlsRoundTrip(h2.port, '', { ALPNProtocols: ['http/1.1'] }).catch(() => '');
+  const failure = (proxy: string) =>
+    events.find((event) => event.type === 'tls.failed' && event.proxy === proxy) as
+      { code: string; error: string } | undefined;
+  await waitFor(() => Boolean(failure('tls_said_plain') && failure('tls_said_alpn')), 'tls.failed');
+  assert.equal(failure('tls_said_plain')?.code, 'ERR_SSL_HTTP_REQUEST');
+  assert.match(failure('tls_said_plain')!.error, /plain HTTP .*https:\/\//);
+  assert.equal(failure('tls_said_alpn')?.code, 'ERR_SSL_NO_APPLICATION_PROTOCOL');
+  assert.match(failure('tls_said_alpn')!.error, /ALPN h2\b.*protocol http\b/);
+});
