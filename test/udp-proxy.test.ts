@@ -101,9 +101,9 @@ describe('flows', () => {
           .replace(/:\d+$/, ':PORT'),
       ),
       [
-        'connection.opened named        flow #1 from 127.0.0.1:PORT',
-        'toxic.fired       named        slow (udp_latency, downstream) on flow #1: delay',
-        'connection.closed named        flow #1 closed after N ms',
+        'connection.opened    named        flow #1 from 127.0.0.1:PORT',
+        'toxic.fired          named        slow (udp_latency, downstream) on flow #1: delay',
+        'connection.closed    named        flow #1 closed after N ms',
       ],
     );
     assert.ok(events.every((event) => (event as { protocol?: string }).protocol === 'udp'));
