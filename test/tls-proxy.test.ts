@@ -609,3 +609,31 @@ test('a tls.failed event says what the client did: plain HTTP to a TLS port, or 
   assert.equal(failure('tls_said_alpn')?.code, 'ERR_SSL_NO_APPLICATION_PROTOCOL');
   assert.match(failure('tls_said_alpn')!.error, /ALPN h2\b.*protocol http\b/);
 });
+
+test('an http2 proxy whose https upstream speaks only HTTP/1.1 answers 502 saying so, not only "no application protocol"', async (t) => {
+  const pair = await ca.issue(['127.0.0.1']);
+  const upstream = https.createServer({ ...pair, ALPNProtocols: ['http/1.1'] }, (_request, response) =>
+    response.end('http/1.1 only'),
+  );
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as AddressInfo;
+  const proxy = await createProxy(harness, 'h2_to_h1', `127.0.0.1:${port}`, {
+    protocol: 'http2',
+    upstream_tls: { ca: ca.certificatePem },
+  });
+  const reply = await run('curl', [
+    '-s',
+    '-w',
+    '\n%{http_code}',
+    '--http2-prior-knowledge',
+    `http://127.0.0.1:${proxy.port}/`,
+  ]);
+  const status = reply.stdout.slice(reply.stdout.lastIndexOf('\n') + 1);
+  assert.equal(status, '502');
+  assert.match(
+    reply.stdout,
+    /NO_APPLICATION_PROTOCOL.*the upstream does not speak HTTP\/2 over TLS \(ALPN h2\).*protocol http\b/,
+  );
+});
