@@ -280,3 +280,29 @@ describe('list shows protocol and settings', () => {
     assert.deepEqual(json.udpflows, (await harness.api('GET', '/proxies/udpflows')).json, 'the API JSON');
   });
 });
+
+test('a udp proxy in the file without idle_timeout is put back to the default 60000, as a file without tls takes TLS off', async () => {
+  const created = await harness.api('POST', '/proxies', {
+    name: 'udpidle',
+    listen: '127.0.0.1:0',
+    upstream: '127.0.0.1:53',
+    protocol: 'udp',
+    idle_timeout: 4321,
+  });
+  assert.equal(created.status, 201, created.text);
+  const listen = (created.json as { listen: string }).listen;
+  const path = await file(
+    'udp-idle.yaml',
+    `proxies:\n  - name: udpidle\n    listen: ${listen}\n    upstream: 127.0.0.1:53\n    protocol: udp\n`,
+  );
+  const applied = await run(['apply', path]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /~ proxy udpidle: idle_timeout 4321 -> 60000\n/);
+  const after = (await harness.api('GET', '/proxies/udpidle')).json as { idle_timeout: number };
+  assert.equal(after.idle_timeout, 60000);
+  assert.deepEqual(await run(['apply', '--dry-run', path]), {
+    code: 0,
+    stdout: `no changes: the server matches ${path}\n`,
+    stderr: '',
+  });
+});

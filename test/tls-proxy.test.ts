@@ -566,3 +566,74 @@ test('an http proxy whose upstream certificate is not trusted answers 502 saying
     /^faultline_tls_handshake_failures_total\{proxy="http_untrusted",side="upstream",code="SELF_SIGNED_CERT_IN_CHAIN"\} 1$/m,
   );
 });
+
+test('an http proxy checks its upstream against upstream_tls.servername, whatever Host the client sent', async (t) => {
+  const pair = await ca.issue(['upstream.test']);
+  const upstream = https.createServer(pair, (request, response) =>
+    response.end(`sni ${(request.socket as tls.TLSSocket & { servername?: string }).servername}`),
+  );
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as AddressInfo;
+  const proxy = await createProxy(harness, 'http_servername', `127.0.0.1:${port}`, {
+    protocol: 'http',
+    upstream_tls: { ca: ca.certificatePem, servername: 'upstream.test' },
+  });
+  for (const host of ['localhost', 'app.example', '127.0.0.1']) {
+    const reply = await run('curl', ['-sS', '-H', `Host: ${host}`, `http://127.0.0.1:${proxy.port}/`]);
+    assert.equal(reply.stdout, 'sni upstream.test', `with Host: ${host}`);
+  }
+});
+
+test('a tls.failed event says what the client did: plain HTTP to a TLS port, or ALPN without the protocol the proxy speaks', async () => {
+  const echo = await startEchoServer();
+  const plain = await createProxy(harness, 'tls_said_plain', `127.0.0.1:${echo.port}`, {
+    protocol: 'http',
+    tls: { auto: true },
+  });
+  const client = await connect(plain.port);
+  client.end('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await readAll(client).catch(() => Buffer.alloc(0));
+  const h2 = await createProxy(harness, 'tls_said_alpn', `127.0.0.1:${echo.port}`, {
+    protocol: 'http2',
+    tls: { auto: true },
+  });
+  await tlsRoundTrip(h2.port, '', { ALPNProtocols: ['http/1.1'] }).catch(() => '');
+  const failure = (proxy: string) =>
+    events.find((event) => event.type === 'tls.failed' && event.proxy === proxy) as
+      { code: string; error: string } | undefined;
+  await waitFor(() => Boolean(failure('tls_said_plain') && failure('tls_said_alpn')), 'tls.failed');
+  assert.equal(failure('tls_said_plain')?.code, 'ERR_SSL_HTTP_REQUEST');
+  assert.match(failure('tls_said_plain')!.error, /plain HTTP .*https:\/\//);
+  assert.equal(failure('tls_said_alpn')?.code, 'ERR_SSL_NO_APPLICATION_PROTOCOL');
+  assert.match(failure('tls_said_alpn')!.error, /ALPN h2\b.*protocol http\b/);
+});
+
+test('an http2 proxy whose https upstream speaks only HTTP/1.1 answers 502 saying so, not only "no application protocol"', async (t) => {
+  const pair = await ca.issue(['127.0.0.1']);
+  const upstream = https.createServer({ ...pair, ALPNProtocols: ['http/1.1'] }, (_request, response) =>
+    response.end('http/1.1 only'),
+  );
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as AddressInfo;
+  const proxy = await createProxy(harness, 'h2_to_h1', `127.0.0.1:${port}`, {
+    protocol: 'http2',
+    upstream_tls: { ca: ca.certificatePem },
+  });
+  const reply = await run('curl', [
+    '-s',
+    '-w',
+    '\n%{http_code}',
+    '--http2-prior-knowledge',
+    `http://127.0.0.1:${proxy.port}/`,
+  ]);
+  const status = reply.stdout.slice(reply.stdout.lastIndexOf('\n') + 1);
+  assert.equal(status, '502');
+  assert.match(
+    reply.stdout,
+    /NO_APPLICATION_PROTOCOL.*the upstream does not speak HTTP\/2 over TLS \(ALPN h2\).*protocol http\b/,
+  );
+});

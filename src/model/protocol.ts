@@ -11,3 +11,5 @@ export function isProxyProtocol(value: unknown): value is ProxyProtocol {
 
 /** The longest a udp proxy's flow may go without datagrams before it is closed: one day, in ms. */
 export const MAX_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+/** A udp proxy's idle_timeout when none is given. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;

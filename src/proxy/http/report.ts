@@ -148,7 +148,9 @@ export function upstreamFailure(
     proxy.tlsFailed('upstream', `a request to ${proxy.name}`, code, tlsReason(error));
     const hint = /CERTIFICATE_REQUIRED/.test(code)
       ? '; the upstream requires a client certificate: set upstream_tls.cert and upstream_tls.key on the proxy'
-      : '';
+      : /NO_APPLICATION_PROTOCOL/.test(code) && proxy.protocol === 'http2'
+        ? '; the upstream does not speak HTTP/2 over TLS (ALPN h2): for an HTTP/1.1 upstream use a proxy with protocol http'
+        : '';
     return `faultline: the TLS handshake with the upstream ${upstream} failed (${code}: ${tlsReason(error)})${hint}`;
   }
   if (

@@ -23,12 +23,13 @@ export function tlsConnector(options: ConnectionOptions): {
   let target: { host: string; port: number; servername?: string } | undefined;
   let diagnosis: { at: number; error: Promise<Error | undefined> } | undefined;
   const connect: buildConnector.connector = (connectOptions, callback) => {
-    target = {
-      host: connectOptions.hostname,
-      port: Number(connectOptions.port),
-      ...(connectOptions.servername ? { servername: connectOptions.servername } : {}),
-    };
-    connector(connectOptions, callback);
+    // undici names the server after the client's Host header; the upstream is checked against
+    // upstream_tls.servername, or its own address when that is not set.
+    const upstreamOptions = { ...connectOptions };
+    delete upstreamOptions.servername;
+    if (options.servername) upstreamOptions.servername = options.servername;
+    target = { host: connectOptions.hostname, port: Number(connectOptions.port) };
+    connector(upstreamOptions, callback);
   };
   return {
     connect,

@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import { RecordReader } from '../record-reader.js';
 import { feedReader, readInto } from '../socket-reader.js';
 import type { ServerTls } from './proxy-tls.js';
-import { tlsReason } from './tls-errors.js';
+import { clientHandshakeReason, tlsReason } from './tls-errors.js';
 
 /** A client that opens a connection and never finishes its handshake is dropped after this long. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -44,7 +44,10 @@ export function createSecureAcceptor(
     const refused = (socket as { authorizationError?: Error | string }).authorizationError;
     if (refused)
       failed(client, String(refused), `the client certificate is not signed by tls.client_ca (${refused})`);
-    else failed(client, error.code ?? 'ERR_TLS_HANDSHAKE', tlsReason(error));
+    else {
+      const code = error.code ?? 'ERR_TLS_HANDSHAKE';
+      failed(client, code, clientHandshakeReason(code, tlsReason(error), settings.alpn));
+    }
     socket.destroy();
   });
   return {

@@ -9,3 +9,17 @@ export function isTlsError(error: Error & { code?: unknown }): boolean {
     typeof error.code === 'string' ? error.code : '',
   );
 }
+
+/**
+ * What a client did that a terminating proxy refused, for the handshakes where OpenSSL's reason
+ * ("http request", "no application protocol") does not say it.
+ */
+export function clientHandshakeReason(code: string, reason: string, alpn: readonly string[]): string {
+  if (code === 'ERR_SSL_HTTP_REQUEST')
+    return `the client sent plain HTTP to a port that terminates TLS (${reason}): use https://`;
+  if (code === 'ERR_SSL_NO_APPLICATION_PROTOCOL' && alpn.length > 0) {
+    const other = alpn.includes('h2') ? ': an HTTP/1.1 client needs a proxy with protocol http' : '';
+    return `the client offered none of the protocols this proxy speaks over TLS (ALPN ${alpn.join(', ')}; ${reason})${other}`;
+  }
+  return reason;
+}

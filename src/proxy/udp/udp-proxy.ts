@@ -3,6 +3,7 @@ import type dgram from 'node:dgram';
 import net from 'node:net';
 import { parseHostPort } from '../../model/address.js';
 import { FaultlineError } from '../../model/errors.js';
+import { DEFAULT_IDLE_TIMEOUT_MS } from '../../model/protocol.js';
 import type { ProxyUpdate } from '../../model/proxy-spec.js';
 import { matchesClient, requestOnlyKeys } from '../../model/match.js';
 import { type Stream, streams, type ToxicSpec } from '../../model/toxic.js';
@@ -17,8 +18,6 @@ import { Flow, type UdpEndpoint } from './flow.js';
 import { FlowTable } from './flow-table.js';
 import { datagramCounterparts } from '../toxic-counterparts.js';
 import { datagramToxics, datagramToxicTypes } from './toxics/index.js';
-
-export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 /** Datagrams carry no requests, so no request faults. */
 const noCounts = new Map<string, number>();
