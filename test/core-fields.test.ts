@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import { z } from 'zod';
 import { canonicalKeys, type GoShape, goValueKind, lazySchema, parseWith } from '../src/model/fields.js';
 import { closest } from '../src/model/closest-key.js';
+import { decimalNumber } from '../src/model/decimal-number.js';
+import { readFailure } from '../src/model/read-failure.js';
 
 const go: GoShape = {
   value: 'toxiproxy.Proxy',
@@ -187,5 +189,86 @@ describe('closest: the accepted key a misspelling was meant to be', () => {
     assert.equal(closest('ab', ['xyzab']), undefined, 'three insertions at the start');
     assert.equal(closest('jiter', ['jitters', 'jitter']), 'jitter', 'a nearer key later in the list wins');
     assert.equal(closest('ab', ['abx', 'aby']), 'abx', 'of two as near, the first');
+  });
+});
+
+describe('canonicalKeys: one field written twice', () => {
+  test('two spellings of one field are refused, naming both; distinct fields are kept', () => {
+    assert.throws(() => canonicalKeys({ name: 'a', Name: 'b' }, ['name', 'enabled'], 'proxy'), {
+      code: 'FAULTLINE_ERR_BAD_BODY',
+      reason: 'bad request body: duplicate key "Name"',
+      hint: 'proxy has both "name" and "Name", one field (keys match case-insensitively, as in Toxiproxy), and only the last would be read: write it once',
+    });
+    assert.deepEqual(canonicalKeys({ NAME: 'a', Enabled: true }, ['name', 'enabled'], 'proxy'), {
+      name: 'a',
+      enabled: true,
+    });
+  });
+
+  test('an unknown key is refused as unknown, not as a duplicate of another unknown one', () => {
+    assert.throws(() => canonicalKeys({ nme: 'a', NME: 'b' }, ['name'], 'proxy'), {
+      code: 'FAULTLINE_ERR_UNKNOWN_FIELD',
+    });
+  });
+});
+
+describe('decimalNumber: what toxiproxy-cli sends as a number', () => {
+  test('signs, fractions and exponents in base 10 are numbers', () => {
+    const cases: Array<[string, number]> = [
+      ['0', 0],
+      ['42', 42],
+      ['+7', 7],
+      ['-7', -7],
+      ['10.', 10],
+      ['1.25', 1.25],
+      ['.5', 0.5],
+      ['.25', 0.25],
+      ['12.75', 12.75],
+      ['1e3', 1000],
+      ['1E+2', 100],
+      ['25e-1', 2.5],
+      ['1.5e10', 1.5e10],
+      ['123e12', 123e12],
+    ];
+    for (const [text, number] of cases) assert.equal(decimalNumber(text), number, text);
+  });
+
+  test('other notations, text around a number, and values beyond a double are not', () => {
+    for (const text of [
+      '',
+      '0x10',
+      '0b11',
+      ' 100',
+      '100 ',
+      'a1',
+      '1a',
+      '.',
+      'e3',
+      '1e',
+      '1e+',
+      '--1',
+      '+-1',
+      '1.2.3',
+      '1e309',
+      'Infinity',
+      '1_000',
+      'x1e3',
+      '1ex',
+      '.x',
+      '1.x',
+    ])
+      assert.equal(decimalNumber(text), undefined, JSON.stringify(text));
+  });
+});
+
+describe('readFailure: why a file could not be read, in words', () => {
+  const failure = (code: string) => Object.assign(new Error(`${code}: raw`), { code });
+  test('the common codes are said in words, another code as itself, no code as the message', () => {
+    assert.equal(readFailure(failure('ENOENT')), 'it does not exist');
+    assert.equal(readFailure(failure('EISDIR')), 'it is a directory');
+    assert.equal(readFailure(failure('EACCES')), 'permission denied');
+    assert.equal(readFailure(failure('EPERM')), 'permission denied');
+    assert.equal(readFailure(failure('ELOOP')), 'ELOOP');
+    assert.equal(readFailure(new Error('no code here')), 'no code here');
   });
 });

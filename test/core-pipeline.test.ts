@@ -532,6 +532,39 @@ describe('changing the chain of a live pipeline', () => {
   });
 });
 
+describe('a source that failed', () => {
+  test('a reset passes the held bytes through the toxics, then resets the link once they are written', async () => {
+    const { pipeline, reader, destination, clock, closed } = rig([toxic('latency', { latency: 10 })]);
+    reader.onData(Buffer.from('reply'));
+    pipeline.reset();
+    await clock.advance(9);
+    assert.deepEqual([destination.text, closed], ['', []]);
+    await clock.advance(1);
+    await settle();
+    assert.deepEqual([destination.text, closed], ['reply', ['reset']]);
+  });
+
+  test('another failure passes the held bytes on, then closes the link', async () => {
+    const { pipeline, reader, destination, clock, closed } = rig([toxic('latency', { latency: 10 })]);
+    reader.onData(Buffer.from('reply'));
+    pipeline.finish();
+    await clock.advance(10);
+    await settle();
+    assert.deepEqual([destination.text, closed], ['reply', ['end']]);
+  });
+
+  test('a closed pipeline neither resets nor closes the link when its source fails', async () => {
+    const { pipeline, reader, clock, closed } = rig([toxic('latency', { latency: 10 })]);
+    reader.onData(Buffer.from('reply'));
+    pipeline.close();
+    pipeline.reset();
+    pipeline.finish();
+    await clock.advance(10);
+    await settle();
+    assert.deepEqual(closed, []);
+  });
+});
+
 describe('closing a pipeline', () => {
   test('gives its held bytes back to the budget and ignores what is read afterwards', async () => {
     const { pipeline, reader, destination, clock, budget, source } = rig([toxic('latency', { latency: 10 })]);
@@ -915,6 +948,30 @@ describe('afterWrites: a reset waits for the bytes already written', () => {
     gone.destroy();
     afterWrites(gone, () => calls++);
     assert.equal(calls, 2);
+  });
+
+  test('an ended destination that finishes and stays open (no close event) calls `then` once', async () => {
+    const pending: Array<() => void> = [];
+    const destination = new Writable({
+      autoDestroy: false,
+      write: (_chunk, _encoding, done) => pending.push(() => done()),
+    }) as unknown as PassThrough;
+    destination.end(Buffer.from('last'));
+    let calls = 0;
+    afterWrites(destination, () => calls++);
+    while (pending.length > 0) pending.shift()!();
+    await new Promise(setImmediate);
+    assert.deepEqual([calls, destination.destroyed], [1, false]);
+  });
+
+  test('an ended destination destroyed before it finishes (no finish event) calls `then` once', async () => {
+    const { destination } = slowDestination();
+    destination.end(Buffer.from('last'));
+    let calls = 0;
+    afterWrites(destination, () => calls++);
+    destination.destroy();
+    await new Promise(setImmediate);
+    assert.equal(calls, 1);
   });
 
   test('an ended destination is waited for until it finishes', async () => {

@@ -1993,6 +1993,15 @@ describe('a toxic that closes its stream lets the toxics after it drain first, a
     assert.deepEqual(seen, { log: ['abcd@100', 'finish@100'], discarded: [2, 2], closed: [] });
   });
 
+  test('a close that reaches a toxic which already closed its stream passes nothing more', async () => {
+    const { clock, seen, head } = chain({ type: 'noop' }, { type: 'limit_data', attributes: { bytes: 2 } });
+    send(head, clock, 'abcd');
+    await clock.advance(0);
+    head.finish();
+    await clock.advance(0);
+    assert.deepEqual(seen.log, ['ab@0', 'finish@0']);
+  });
+
   test('a timeout that fires passes the close through slow_close, which holds it for its delay', async () => {
     const { clock, seen, head } = chain(
       { type: 'timeout', attributes: { timeout: 10 } },

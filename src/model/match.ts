@@ -298,8 +298,7 @@ const SAME_HEADER = new Map([
 
 /** The values of a request header; a match may name the host by either name. */
 function headerValues(headers: RequestFacts['headers'], name: string): string[] {
-  const other = SAME_HEADER.get(name);
-  const value = headers[name] ?? (other === undefined ? undefined : headers[other]);
+  const value = headers[name] ?? headers[SAME_HEADER.get(name) ?? name];
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
