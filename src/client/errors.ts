@@ -59,6 +59,19 @@ export function streamClosed(url: string, error: unknown): FaultlineApiError {
   );
 }
 
+/** The server took the connection (or the SYN went unanswered) but no answer came in time. */
+export function timedOut(url: string, what: string, timeout: number, error: unknown): FaultlineApiError {
+  return new FaultlineApiError(
+    'FAULTLINE_ERR_TIMEOUT',
+    0,
+    `${what}: the faultline server at ${url} did not answer within ${timeout} ms`,
+    {
+      cause: error,
+      hint: "it is busy or stuck, or what listens at that address is not a faultline server; if it is only slow, give the client a longer timeout (createClient's timeout option, in ms)",
+    },
+  );
+}
+
 export function unreachable(url: string, error: unknown): FaultlineApiError {
   // fetch refuses another scheme with ERR_INVALID_PROTOCOL or UND_ERR_INVALID_ARG: say which.
   const scheme = URL.canParse(url) ? new URL(url).protocol : 'http:';

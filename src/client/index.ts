@@ -9,7 +9,7 @@ import type {
 } from '../model/wire.js';
 import { faultlineVersion } from '../version.js';
 import { type Endpoint, endpointOf } from './credentials.js';
-import { errorFromResponse, FaultlineApiError, streamClosed, unreachable } from './errors.js';
+import { errorFromResponse, FaultlineApiError, streamClosed, timedOut, unreachable } from './errors.js';
 import { parseEventStream, type ServerEvent } from './event-source.js';
 import { type BufferedResponse, open, readText, send as sendRequest } from './transport.js';
 
@@ -84,7 +84,8 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
   const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
 
   async function send(method: string, route: string, what: string, call: CallOptions, body?: unknown) {
-    const signals = [AbortSignal.timeout(timeout), ...(call.signal ? [call.signal] : [])];
+    const deadline = AbortSignal.timeout(timeout);
+    const signals = [deadline, ...(call.signal ? [call.signal] : [])];
     let response: BufferedResponse;
     try {
       response = await sendRequest(`${endpoint.base}${route}`, {
@@ -95,6 +96,7 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
       });
     } catch (error) {
       if (call.signal?.aborted) throw error;
+      if (deadline.aborted) throw timedOut(url, what, timeout, error);
       throw unreachable(url, error);
     }
     if (!response.ok) throw await errorFromResponse(response, what);
