@@ -89,3 +89,24 @@ test('urls without a scheme get http://', () => {
   assert.equal(normalizeUrl('localhost:8474/'), 'http://localhost:8474');
   assert.equal(normalizeUrl('https://chaos.example:8474'), 'https://chaos.example:8474');
 });
+
+test('events() types each event by its type, and the events.lost notice has no id', async () => {
+  const controller = new AbortController();
+  await client.createProxy({ name: 'narrowed', listen: '127.0.0.1:0', upstream: echo.address });
+  const seen: string[] = [];
+  // An id no event has had yet: the server says what was lost, then replays what it keeps.
+  for await (const event of client.events({ signal: controller.signal, since: 1_000_000 })) {
+    // Each branch compiles only if the event's type narrows its data.
+    if (event.type === 'events.lost') {
+      assert.equal(event.id, undefined);
+      assert.equal(event.data.lost, null);
+      seen.push(`${event.type} ${event.data.message.split(':')[0]}`);
+    } else if (event.type === 'proxy.created' && event.data.proxy.name === 'narrowed') {
+      assert.ok(Number.isSafeInteger(event.id));
+      seen.push(`${event.type} ${event.data.proxy.name}`);
+      controller.abort();
+    }
+  }
+  assert.deepEqual(seen, ['events.lost no event has had the id 1000000 yet', 'proxy.created narrowed']);
+  await client.deleteProxy('narrowed');
+});

@@ -10,7 +10,12 @@ import type {
 import { faultlineVersion } from '../version.js';
 import { type Endpoint, endpointOf } from './credentials.js';
 import { errorFromResponse, FaultlineApiError, streamClosed, timedOut, unreachable } from './errors.js';
-import { parseEventStream, type ServerEvent } from './event-source.js';
+import {
+  type EventsLostNotice,
+  parseEventStream,
+  type ServerEvent,
+  type StreamedEvent,
+} from './event-source.js';
 import { type BufferedResponse, open, readText, send as sendRequest } from './transport.js';
 
 export interface ClientOptions {
@@ -190,7 +195,7 @@ async function* followEvents(
 }
 
 export { FaultlineApiError };
-export type { ServerEvent };
+export type { EventsLostNotice, ServerEvent, StreamedEvent };
 export type { EngineEvent } from '../model/events.js';
 export type {
   CreateProxyBody,
