@@ -1,12 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type {
-  CreateProxyBody,
-  CreateToxicBody,
-  ProxyJson,
-  ToxicJson,
-  UpdateProxyBody,
-  UpdateToxicBody,
-} from '../model/wire.js';
+import type { CreateProxyBody, ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
+import type { ToxicAttributesOf, ToxicBody, ToxicUpdate } from '../model/toxic-body.js';
+import type { ToxicType } from '../model/toxics/index.js';
 import { faultlineVersion } from '../version.js';
 import { type Endpoint, endpointOf } from './credentials.js';
 import { errorFromResponse, FaultlineApiError, streamClosed, timedOut, unreachable } from './errors.js';
@@ -56,8 +51,15 @@ export interface FaultlineClient {
   populate(proxies: CreateProxyBody[], options?: CallOptions): Promise<ProxyJson[]>;
   toxics(proxy: string, options?: CallOptions): Promise<ToxicJson[]>;
   toxic(proxy: string, name: string, options?: CallOptions): Promise<ToxicJson>;
-  addToxic(proxy: string, body: CreateToxicBody, options?: CallOptions): Promise<ToxicJson>;
-  updateToxic(proxy: string, name: string, body: UpdateToxicBody, options?: CallOptions): Promise<ToxicJson>;
+  /** `body` is typed by its `type`: its attributes are checked and completed by the compiler. */
+  addToxic(proxy: string, body: ToxicBody, options?: CallOptions): Promise<ToxicJson>;
+  /** `updateToxic<'latency'>(...)` checks the attributes as those of that type. */
+  updateToxic<T extends ToxicType = ToxicType>(
+    proxy: string,
+    name: string,
+    body: ToxicUpdate<T>,
+    options?: CallOptions,
+  ): Promise<ToxicJson>;
   removeToxic(proxy: string, name: string, options?: CallOptions): Promise<void>;
   reset(options?: CallOptions): Promise<void>;
   metrics(options?: CallOptions): Promise<string>;
@@ -197,6 +199,7 @@ async function* followEvents(
 export { FaultlineApiError };
 export type { EventsLostNotice, ServerEvent, StreamedEvent };
 export type { EngineEvent } from '../model/events.js';
+export type { ToxicAttributesOf, ToxicBody, ToxicType, ToxicUpdate };
 export type {
   CreateProxyBody,
   CreateToxicBody,
