@@ -110,3 +110,15 @@ test('events() types each event by its type, and the events.lost notice has no i
   assert.deepEqual(seen, ['events.lost no event has had the id 1000000 yet', 'proxy.created narrowed']);
   await client.deleteProxy('narrowed');
 });
+
+test('events({ since: 0 }) shows what happened before the loop began (docs/cli.md)', async () => {
+  await client.createProxy({ name: 'earlier', listen: '127.0.0.1:0', upstream: echo.address });
+  const controller = new AbortController();
+  let first: string | undefined;
+  for await (const event of client.events({ signal: controller.signal, since: 0, proxy: 'earlier' })) {
+    if (event.type === 'proxy.created') first = event.data.proxy.name;
+    controller.abort();
+  }
+  assert.equal(first, 'earlier');
+  await client.deleteProxy('earlier');
+});
