@@ -64,3 +64,15 @@ test('startServer refuses a token too short to be one, before listening', async 
     hint: /16 to 512 characters/,
   });
 });
+
+test('startServer off loopback needs a token, or insecure: true, as faultline server does', async () => {
+  await assert.rejects(startServer({ host: '0.0.0.0' }), {
+    code: 'FAULTLINE_ERR_INVALID_CONFIG',
+    message: /host 0\.0\.0\.0 is not a loopback address/,
+    hint: /token.*insecure: true/,
+  });
+  await assert.rejects(startServer({ token: 'a-token-for-this-test-only', insecure: true }), {
+    code: 'FAULTLINE_ERR_INVALID_CONFIG',
+    message: /contradict/,
+  });
+});

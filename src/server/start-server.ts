@@ -1,10 +1,12 @@
 import { createClient, type FaultlineClient } from '../client/index.js';
 import { listenControl } from '../cli/listen.js';
+import { FaultlineError } from '../model/errors.js';
+import { isLoopback } from '../net/loopback.js';
 import { createEngine, type Engine } from '../proxy/engine.js';
 import { createControlServer } from './app.js';
 
 export interface StartServerOptions {
-  /** Address of the control API; default 127.0.0.1. Give a `token` with any address others can reach. */
+  /** Address of the control API; default 127.0.0.1. Any other than loopback needs `token` or `insecure`. */
   host?: string;
   /** Port of the control API; default 0, a free port the system picks (read it from `url` or `port`). */
   port?: number;
@@ -12,6 +14,8 @@ export interface StartServerOptions {
   seed?: number;
   /** Every request must carry it (16 to 512 characters from A-Z a-z 0-9 . _ ~ -); `client` sends it. */
   token?: string;
+  /** Serve an address off loopback without a token: whoever reaches it controls the proxies. */
+  insecure?: boolean;
   /** Per-request time limit of `client`, in ms (default 30 s). */
   clientTimeout?: number;
 }
@@ -34,6 +38,7 @@ export interface StartedServer {
  */
 export async function startServer(options: StartServerOptions = {}): Promise<StartedServer> {
   const host = options.host ?? '127.0.0.1';
+  checkAccess(host, options);
   const engine = createEngine(options.seed === undefined ? {} : { seed: options.seed });
   let control;
   try {
@@ -67,4 +72,23 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
     ...(options.clientTimeout === undefined ? {} : { timeout: options.clientTimeout }),
   });
   return { url, port: Number(new URL(url).port), client, engine, stop };
+}
+
+/** As `faultline server` decides: off loopback, a token or a knowing `insecure`, never both. */
+function checkAccess(host: string, { token, insecure }: StartServerOptions): void {
+  if (insecure && token !== undefined) {
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_CONFIG',
+      'startServer: token and insecure: true contradict each other',
+      { hint: 'give token to require one, or insecure: true to serve without one' },
+    );
+  }
+  if (token !== undefined || insecure || isLoopback(host)) return;
+  throw new FaultlineError(
+    'FAULTLINE_ERR_INVALID_CONFIG',
+    `startServer: host ${host} is not a loopback address: whoever reaches it could create proxies, add toxics and halt runs`,
+    {
+      hint: 'give a token (16+ characters from A-Z a-z 0-9 . _ ~ -) that clients must send, or insecure: true to serve it without one, knowingly',
+    },
+  );
 }
