@@ -57,3 +57,28 @@ test('the compiler refuses what the server would refuse', async () => {
   await client.updateToxic<'latency'>('typed', 'slow', { attributes: { jitter: 'x' } }).catch(() => {});
   await client.reset();
 });
+
+test('createProxy and populate take the same typed toxics', async () => {
+  const slow: ToxicBody = { type: 'latency', attributes: { latency: 10, match: { client: ['127.0.0.1'] } } };
+  const created = await client.createProxy({
+    name: 'with_toxics',
+    listen: '127.0.0.1:0',
+    upstream: echo.address,
+    toxics: [slow],
+  });
+  assert.equal(created.toxics[0]?.attributes.latency, 10);
+  const error = await client
+    .populate([
+      {
+        name: 'populated',
+        listen: '127.0.0.1:0',
+        upstream: echo.address,
+        // @ts-expect-error an attribute the toxic does not have, in a proxy's toxics
+        toxics: [{ type: 'latency', attributes: { latncy: 1 } }],
+      },
+    ])
+    .catch((caught: unknown) => caught);
+  assert.ok(error instanceof FaultlineApiError);
+  assert.equal(error.status, 400);
+  await client.deleteProxy('with_toxics');
+});

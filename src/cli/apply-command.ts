@@ -1,4 +1,4 @@
-import { unchecked } from '../model/toxic-body.js';
+import { unchecked, uncheckedProxy } from '../model/toxic-body.js';
 import { Command, Option } from 'commander';
 import { Document, Scalar, visit } from 'yaml';
 import type { FaultlineClient } from '../client/index.js';
@@ -76,7 +76,7 @@ async function execute(
   switch (change.kind) {
     case 'create-proxy': {
       const { spec } = change;
-      const created = await client.createProxy(createProxyBody(spec));
+      const created = await client.createProxy(uncheckedProxy(createProxyBody(spec)));
       undos.push(undoCreate(spec.name));
       // A Toxiproxy server ignores toxics in a create; add whatever did not arrive.
       const present = new Set(created.toxics.map((toxic) => toxic.name));

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { CreateProxyBody, ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
-import type { ToxicAttributesOf, ToxicBody, ToxicUpdate } from '../model/toxic-body.js';
+import type { ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
+import type { ProxyBody, ToxicAttributesOf, ToxicBody, ToxicUpdate } from '../model/toxic-body.js';
 import type { ToxicType } from '../model/toxics/index.js';
 import { faultlineVersion } from '../version.js';
 import { type Endpoint, endpointOf } from './credentials.js';
@@ -45,10 +45,10 @@ export interface FaultlineClient {
   version(options?: CallOptions): Promise<{ version: string; faultline?: string }>;
   proxies(options?: CallOptions): Promise<Record<string, ProxyJson>>;
   proxy(name: string, options?: CallOptions): Promise<ProxyJson>;
-  createProxy(body: CreateProxyBody, options?: CallOptions): Promise<ProxyJson>;
+  createProxy(body: ProxyBody, options?: CallOptions): Promise<ProxyJson>;
   updateProxy(name: string, body: UpdateProxyBody, options?: CallOptions): Promise<ProxyJson>;
   deleteProxy(name: string, options?: CallOptions): Promise<void>;
-  populate(proxies: CreateProxyBody[], options?: CallOptions): Promise<ProxyJson[]>;
+  populate(proxies: ProxyBody[], options?: CallOptions): Promise<ProxyJson[]>;
   toxics(proxy: string, options?: CallOptions): Promise<ToxicJson[]>;
   toxic(proxy: string, name: string, options?: CallOptions): Promise<ToxicJson>;
   /** `body` is typed by its `type`: its attributes are checked and completed by the compiler. */
@@ -199,7 +199,7 @@ async function* followEvents(
 export { FaultlineApiError };
 export type { EventsLostNotice, ServerEvent, StreamedEvent };
 export type { EngineEvent } from '../model/events.js';
-export type { ToxicAttributesOf, ToxicBody, ToxicType, ToxicUpdate };
+export type { ProxyBody, ToxicAttributesOf, ToxicBody, ToxicType, ToxicUpdate };
 export type {
   CreateProxyBody,
   CreateToxicBody,

@@ -1,6 +1,6 @@
 import type { Counter, Match } from './match.js';
 import type { Stream } from './toxic.js';
-import type { CreateToxicBody } from './wire.js';
+import type { CreateProxyBody, CreateToxicBody } from './wire.js';
 import type { JsonValue, ToxicType } from './toxics/index.js';
 import type { toxicDefinitions } from './toxics/index.js';
 
@@ -40,10 +40,18 @@ export interface ToxicUpdate<T extends ToxicType = ToxicType> {
   attributes?: ToxicAttributesOf<T>;
 }
 
+/** A proxy to create, with its toxics typed as `addToxic` takes them. */
+export type ProxyBody = Omit<CreateProxyBody, 'toxics'> & { toxics?: ToxicBody[] };
+
 /**
  * A body read at run time (a file, the command line, an experiment): the compiler cannot know
  * its type, and the server checks it and says what is wrong.
  */
 export function unchecked(body: CreateToxicBody): ToxicBody {
   return body as ToxicBody;
+}
+
+/** A proxy read at run time, with its toxics: the server checks them. */
+export function uncheckedProxy(body: CreateProxyBody): ProxyBody {
+  return body as ProxyBody;
 }
