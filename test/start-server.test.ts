@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FaultlineApiError } from '../src/client/index.js';
 import { startServer } from '../src/index.js';
-import { canConnect, startEchoServer } from './helpers.js';
+import { canConnect, startEchoServer, tempDirectory } from './helpers.js';
 
 const echo = await startEchoServer();
 
@@ -75,4 +75,26 @@ test('startServer off loopback needs a token, or insecure: true, as faultline se
     code: 'FAULTLINE_ERR_INVALID_CONFIG',
     message: /contradict/,
   });
+});
+
+test('startServer has the local CA, as faultline server does: tls.auto works and /ca.pem serves it', async () => {
+  const caDirectory = tempDirectory('start-server-ca');
+  const before = process.env.FAULTLINE_CA_DIR;
+  process.env.FAULTLINE_CA_DIR = caDirectory;
+  const server = await startServer();
+  try {
+    const proxy = await server.client.createProxy({
+      name: 'tls',
+      listen: '127.0.0.1:0',
+      upstream: echo.address,
+      protocol: 'http',
+      tls: { auto: true },
+    });
+    assert.deepEqual(proxy.tls, { auto: true });
+    assert.match(await server.client.caCertificate(), /^-----BEGIN CERTIFICATE-----/);
+  } finally {
+    await server.stop();
+    if (before === undefined) delete process.env.FAULTLINE_CA_DIR;
+    else process.env.FAULTLINE_CA_DIR = before;
+  }
 });

@@ -4,6 +4,7 @@ import { FaultlineError } from '../model/errors.js';
 import { isLoopback } from '../net/loopback.js';
 import { createEngine, type Engine } from '../proxy/engine.js';
 import { createControlServer } from './app.js';
+import { localCaAccess } from './local-ca-access.js';
 
 export interface StartServerOptions {
   /** Address of the control API; default 127.0.0.1. Any other than loopback needs `token` or `insecure`. */
@@ -39,11 +40,16 @@ export interface StartedServer {
 export async function startServer(options: StartServerOptions = {}): Promise<StartedServer> {
   const host = options.host ?? '127.0.0.1';
   checkAccess(host, options);
-  const engine = createEngine(options.seed === undefined ? {} : { seed: options.seed });
+  const localCa = localCaAccess();
+  const engine = createEngine({
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    issueCertificate: localCa.issue,
+  });
   let control;
   try {
     control = createControlServer({
       engine,
+      caCertificate: localCa.certificatePem,
       ...(options.token === undefined ? {} : { token: options.token }),
     });
   } catch (error) {
