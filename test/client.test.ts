@@ -57,6 +57,9 @@ test('an unreachable server is a typed error that says what to do', async () => 
   assert.equal(error.code, 'FAULTLINE_ERR_UNREACHABLE');
   assert.equal(error.status, 0);
   assert.match(error.message, /start one with "faultline server"/);
+  // A program's client reads no FAULTLINE_URL: the advice names what it does take.
+  assert.match(error.message, /startServer\(\) in a test/);
+  assert.match(error.message, /createClient's url/);
 });
 
 test('every call takes an AbortSignal', async () => {
