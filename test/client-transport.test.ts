@@ -41,15 +41,18 @@ test('calls of one client share a kept-alive connection', async () => {
   assert.equal(connections.length - before, 1);
 });
 
-test('a server that does not answer in time is unreachable, and the reason says it timed out', async () => {
+test('a server that does not answer in time is a timeout, not a server to start', async () => {
   const client = createClient({ url: `127.0.0.1:${silent.port}`, timeout: 200 });
   const error = await client.version().catch((caught: unknown) => caught);
   assert.ok(error instanceof FaultlineApiError);
-  assert.equal(error.code, 'FAULTLINE_ERR_UNREACHABLE');
-  assert.match(
+  assert.equal(error.code, 'FAULTLINE_ERR_TIMEOUT');
+  assert.equal(error.status, 0);
+  assert.equal(
     error.message,
-    /\(The operation was aborted due to timeout\); start one with "faultline server"/,
+    `version: the faultline server at http://127.0.0.1:${silent.port} did not answer within 200 ms`,
   );
+  assert.match(error.hint ?? '', /busy or stuck.*timeout option/);
+  assert.equal((error.cause as Error).name, 'TimeoutError');
 });
 
 test('a refused connection names the system error', async () => {

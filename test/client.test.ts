@@ -57,6 +57,9 @@ test('an unreachable server is a typed error that says what to do', async () => 
   assert.equal(error.code, 'FAULTLINE_ERR_UNREACHABLE');
   assert.equal(error.status, 0);
   assert.match(error.message, /start one with "faultline server"/);
+  // A program's client reads no FAULTLINE_URL: the advice names what it does take.
+  assert.match(error.message, /startServer\(\) in a test/);
+  assert.match(error.message, /createClient's url/);
 });
 
 test('every call takes an AbortSignal', async () => {
@@ -88,4 +91,37 @@ test('events() yields parsed events until its signal aborts', async () => {
 test('urls without a scheme get http://', () => {
   assert.equal(normalizeUrl('localhost:8474/'), 'http://localhost:8474');
   assert.equal(normalizeUrl('https://chaos.example:8474'), 'https://chaos.example:8474');
+});
+
+test('events() types each event by its type, and the events.lost notice has no id', async () => {
+  const controller = new AbortController();
+  await client.createProxy({ name: 'narrowed', listen: '127.0.0.1:0', upstream: echo.address });
+  const seen: string[] = [];
+  // An id no event has had yet: the server says what was lost, then replays what it keeps.
+  for await (const event of client.events({ signal: controller.signal, since: 1_000_000 })) {
+    // Each branch compiles only if the event's type narrows its data.
+    if (event.type === 'events.lost') {
+      assert.equal(event.id, undefined);
+      assert.equal(event.data.lost, null);
+      seen.push(`${event.type} ${event.data.message.split(':')[0]}`);
+    } else if (event.type === 'proxy.created' && event.data.proxy.name === 'narrowed') {
+      assert.ok(Number.isSafeInteger(event.id));
+      seen.push(`${event.type} ${event.data.proxy.name}`);
+      controller.abort();
+    }
+  }
+  assert.deepEqual(seen, ['events.lost no event has had the id 1000000 yet', 'proxy.created narrowed']);
+  await client.deleteProxy('narrowed');
+});
+
+test('events({ since: 0 }) shows what happened before the loop began (docs/cli.md)', async () => {
+  await client.createProxy({ name: 'earlier', listen: '127.0.0.1:0', upstream: echo.address });
+  const controller = new AbortController();
+  let first: string | undefined;
+  for await (const event of client.events({ signal: controller.signal, since: 0, proxy: 'earlier' })) {
+    if (event.type === 'proxy.created') first = event.data.proxy.name;
+    controller.abort();
+  }
+  assert.equal(first, 'earlier');
+  await client.deleteProxy('earlier');
 });

@@ -1,3 +1,4 @@
+import { unchecked, uncheckedProxy } from '../model/toxic-body.js';
 import { Command, Option } from 'commander';
 import { Document, Scalar, visit } from 'yaml';
 import type { FaultlineClient } from '../client/index.js';
@@ -75,12 +76,12 @@ async function execute(
   switch (change.kind) {
     case 'create-proxy': {
       const { spec } = change;
-      const created = await client.createProxy(createProxyBody(spec));
+      const created = await client.createProxy(uncheckedProxy(createProxyBody(spec)));
       undos.push(undoCreate(spec.name));
       // A Toxiproxy server ignores toxics in a create; add whatever did not arrive.
       const present = new Set(created.toxics.map((toxic) => toxic.name));
       for (const toxic of spec.toxics ?? [])
-        if (!present.has(toxic.name)) await client.addToxic(spec.name, createToxicBody(toxic));
+        if (!present.has(toxic.name)) await client.addToxic(spec.name, unchecked(createToxicBody(toxic)));
       return;
     }
     case 'update-proxy':
@@ -92,7 +93,7 @@ async function execute(
       undos.push(undoDelete(current[change.name]!));
       return;
     case 'add-toxic':
-      await client.addToxic(change.proxy, createToxicBody(change.toxic));
+      await client.addToxic(change.proxy, unchecked(createToxicBody(change.toxic)));
       undos.push(undoAddToxic(change.proxy, change.toxic.name));
       return;
     case 'update-toxic':

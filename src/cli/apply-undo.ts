@@ -1,6 +1,6 @@
 import type { FaultlineClient } from '../client/index.js';
-import { wholeMatch } from '../model/match.js';
-import type { JsonValue } from '../model/toxics/index.js';
+import { type Match, wholeMatch } from '../model/match.js';
+import { unchecked } from '../model/toxic-body.js';
 import { REDACTED_KEY } from '../model/tls-spec.js';
 import type { ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
 import { proxyBody, toxicBody } from '../model/proxy-body.js';
@@ -60,7 +60,7 @@ export function undoDelete(before: ProxyJson): Undo {
     what: `recreate proxy ${before.name}`,
     run: async (client) => {
       await client.createProxy({ ...proxy, toxics: [] });
-      for (const toxic of toxics) await client.addToxic(before.name, toxic);
+      for (const toxic of toxics) await client.addToxic(before.name, unchecked(toxic));
     },
   };
 }
@@ -74,14 +74,14 @@ export const undoUpdateToxic = (proxy: string, before: ToxicJson): Undo => ({
   what: `restore toxic ${proxy}/${before.name}`,
   run: (client) =>
     client.updateToxic(proxy, before.name, {
-      attributes: { ...before.attributes, match: wholeMatch(before.attributes.match) as JsonValue },
+      attributes: { ...before.attributes, match: wholeMatch(before.attributes.match) as Match },
       toxicity: before.toxicity,
     }),
 });
 
 export const undoRemoveToxic = (proxy: string, before: ToxicJson): Undo => ({
   what: `add back toxic ${proxy}/${before.name}`,
-  run: (client) => client.addToxic(proxy, toxicBody(before)),
+  run: (client) => client.addToxic(proxy, unchecked(toxicBody(before))),
 });
 
 function holdsRedactedKey(spec: object | undefined): boolean {

@@ -3,6 +3,9 @@ import { type Command, Option } from 'commander';
 import type { LedgerAccess } from '../model/halt.js';
 import { generateToken, tokenProblem } from '../server/token.js';
 import { UsageError } from './context.js';
+import { isLoopback } from '../net/loopback.js';
+
+export { isLoopback };
 
 /** Who may drive the server: its token, --insecure, and the ledger POST /halt undoes. */
 export interface AccessOptions {
@@ -31,17 +34,6 @@ export function addAccessOptions(command: Command): Command {
         'the ledger POST /halt undoes and GET /ledger lists (default that of "faultline rollback")',
       ).env('FAULTLINE_LEDGER_DIR'),
     );
-}
-
-/** A loopback address or name: only this machine's own programs reach it. */
-export function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return (
-    bare === 'localhost' ||
-    bare.endsWith('.localhost') ||
-    bare === '::1' ||
-    /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare)
-  );
 }
 
 /**

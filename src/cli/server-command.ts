@@ -8,8 +8,7 @@ import pino from 'pino';
 import { FaultlineError } from '../model/errors.js';
 import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine, PopulateError } from '../proxy/engine.js';
 import type { ProxySpec } from '../model/proxy-spec.js';
-import type { CertificateIssuer } from '../proxy/tls/proxy-tls.js';
-import type { LocalCa } from '../system/local-ca.js';
+import { localCaAccess } from '../server/local-ca-access.js';
 import { type ControlServer, createControlServer } from '../server/app.js';
 import { listenControl } from './listen.js';
 import { out } from './context.js';
@@ -51,36 +50,6 @@ export interface RunningServer {
   control: ControlServer;
   url: string;
   stop(): Promise<void>;
-}
-
-/**
- * The local CA is read (or made) at the first proxy with tls.auto, or the first GET /ca.pem, not
- * at start-up.
- */
-function localCaAccess(): { issue: CertificateIssuer; certificatePem: () => Promise<string> } {
-  let ca: Promise<LocalCa> | undefined;
-  const open = async (): Promise<LocalCa> => {
-    ca ??= import('../system/local-ca.js').then(({ openLocalCa }) => openLocalCa());
-    try {
-      return await ca;
-    } catch (error) {
-      ca = undefined;
-      throw error;
-    }
-  };
-  return {
-    issue: async (hosts) => {
-      try {
-        return await (await open()).issue(hosts);
-      } catch (error) {
-        throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'invalid tls', {
-          cause: error,
-          hint: `tls.auto needs faultline's local CA, which could not be opened: ${(error as Error).message}`,
-        });
-      }
-    },
-    certificatePem: async () => (await open()).certificatePem,
-  };
 }
 
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {

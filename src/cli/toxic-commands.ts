@@ -1,3 +1,4 @@
+import { unchecked } from '../model/toxic-body.js';
 import { Command, Option } from 'commander';
 import { clientFor, collectAttribute, example, out, UsageError, withServerUrl } from './context.js';
 import { type TargetingFlags, targetingAttributes, targetingOptions } from './match-option.js';
@@ -77,13 +78,14 @@ function addCommand(): Command {
           `--match ${removed[0]}= has no value: an empty value removes a key from a toxic's match in toxic update; toxic add needs a value`,
         );
       }
-      const toxic = await clientFor(command).addToxic(proxy, {
+      const body = unchecked({
         type: flags.type,
         stream: flags.upstream ? 'upstream' : 'downstream',
         attributes: { ...flags.attribute, ...targetingAttributes(flags) } as Record<string, JsonValue>,
         ...(flags.toxicName ? { name: flags.toxicName } : {}),
         ...(flags.toxicity === undefined ? {} : { toxicity: flags.toxicity }),
       });
+      const toxic = await clientFor(command).addToxic(proxy, body);
       out(
         `Added ${safe(toxic.stream)} ${safe(toxic.type)} toxic '${safe(toxic.name)}' on proxy '${safe(proxy)}'`,
       );

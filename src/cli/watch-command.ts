@@ -116,8 +116,7 @@ export function describe({ time, data: event }: ServerEvent): string {
   let what: string | undefined;
   try {
     // The server's own notice (events.lost) carries its sentence.
-    const notice = (event as { message?: unknown }).message;
-    what = (event.type as string) === 'events.lost' ? String(notice) : detail(event);
+    what = event.type === 'events.lost' ? String(event.message) : detail(event);
   } catch {
     what = undefined;
   }

@@ -59,6 +59,19 @@ export function streamClosed(url: string, error: unknown): FaultlineApiError {
   );
 }
 
+/** The server took the connection (or the SYN went unanswered) but no answer came in time. */
+export function timedOut(url: string, what: string, timeout: number, error: unknown): FaultlineApiError {
+  return new FaultlineApiError(
+    'FAULTLINE_ERR_TIMEOUT',
+    0,
+    `${what}: the faultline server at ${url} did not answer within ${timeout} ms`,
+    {
+      cause: error,
+      hint: "it is busy or stuck, or what listens at that address is not a faultline server; if it is only slow, give the client a longer timeout (createClient's timeout option, in ms)",
+    },
+  );
+}
+
 export function unreachable(url: string, error: unknown): FaultlineApiError {
   // fetch refuses another scheme with ERR_INVALID_PROTOCOL or UND_ERR_INVALID_ARG: say which.
   const scheme = URL.canParse(url) ? new URL(url).protocol : 'http:';
@@ -78,7 +91,7 @@ export function unreachable(url: string, error: unknown): FaultlineApiError {
   return new FaultlineApiError(
     'FAULTLINE_ERR_UNREACHABLE',
     0,
-    `cannot reach the faultline server at ${url} (${reason}); start one with "faultline server" or point --host (or FAULTLINE_URL) at it`,
+    `cannot reach the faultline server at ${url} (${reason}); start one with "faultline server" (or startServer() in a test), or point the client at yours (createClient's url; --host or FAULTLINE_URL for the CLI)`,
     { cause: error },
   );
 }

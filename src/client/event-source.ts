@@ -1,11 +1,36 @@
 import type { EngineEvent } from '../model/events.js';
 
-/** One event from GET /events: `data` is the event itself, with the time the server saw it. */
-export interface ServerEvent {
-  id: number;
-  type: EngineEvent['type'];
+/**
+ * One event from GET /events: `data` is the event itself, with the time the server saw it.
+ * Checking `type` narrows `data` to that event's fields.
+ */
+export type ServerEvent = StreamedEvent | EventsLostNotice;
+
+export type StreamedEvent = {
+  [T in EngineEvent['type']]: {
+    id: number;
+    type: T;
+    time: string;
+    data: Extract<EngineEvent, { type: T }> & { time: string };
+  };
+}[EngineEvent['type']];
+
+/**
+ * The server's notice, before a replay (`since`), that events are gone: the server keeps the
+ * last 1000, or restarted (`lost` null). It has no id, so it is not a place to resume from.
+ */
+export interface EventsLostNotice {
+  id: undefined;
+  type: 'events.lost';
   time: string;
-  data: EngineEvent & { time: string };
+  data: {
+    type: 'events.lost';
+    time: string;
+    after: number;
+    lost: number | null;
+    replayFrom: number;
+    message: string;
+  };
 }
 
 /** Parses a Server-Sent Events body into events; comments and keep-alives are skipped. */
@@ -35,6 +60,12 @@ function parseBlock(block: string): ServerEvent | undefined {
   }
   const data = fields.get('data');
   if (!fields.get('event') || data === undefined) return undefined;
-  const parsed = JSON.parse(data) as EngineEvent & { time: string };
-  return { id: Number(fields.get('id')), type: parsed.type, time: parsed.time, data: parsed };
+  const parsed = JSON.parse(data) as ServerEvent['data'];
+  const id = fields.get('id');
+  return {
+    id: id === undefined ? undefined : Number(id),
+    type: parsed.type,
+    time: parsed.time,
+    data: parsed,
+  } as ServerEvent;
 }

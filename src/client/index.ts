@@ -1,16 +1,16 @@
 import type { IncomingMessage } from 'node:http';
-import type {
-  CreateProxyBody,
-  CreateToxicBody,
-  ProxyJson,
-  ToxicJson,
-  UpdateProxyBody,
-  UpdateToxicBody,
-} from '../model/wire.js';
+import type { ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
+import type { ProxyBody, ToxicAttributesOf, ToxicBody, ToxicUpdate } from '../model/toxic-body.js';
+import type { ToxicType } from '../model/toxics/index.js';
 import { faultlineVersion } from '../version.js';
 import { type Endpoint, endpointOf } from './credentials.js';
-import { errorFromResponse, FaultlineApiError, streamClosed, unreachable } from './errors.js';
-import { parseEventStream, type ServerEvent } from './event-source.js';
+import { errorFromResponse, FaultlineApiError, streamClosed, timedOut, unreachable } from './errors.js';
+import {
+  type EventsLostNotice,
+  parseEventStream,
+  type ServerEvent,
+  type StreamedEvent,
+} from './event-source.js';
 import { type BufferedResponse, open, readText, send as sendRequest } from './transport.js';
 
 export interface ClientOptions {
@@ -45,14 +45,21 @@ export interface FaultlineClient {
   version(options?: CallOptions): Promise<{ version: string; faultline?: string }>;
   proxies(options?: CallOptions): Promise<Record<string, ProxyJson>>;
   proxy(name: string, options?: CallOptions): Promise<ProxyJson>;
-  createProxy(body: CreateProxyBody, options?: CallOptions): Promise<ProxyJson>;
+  createProxy(body: ProxyBody, options?: CallOptions): Promise<ProxyJson>;
   updateProxy(name: string, body: UpdateProxyBody, options?: CallOptions): Promise<ProxyJson>;
   deleteProxy(name: string, options?: CallOptions): Promise<void>;
-  populate(proxies: CreateProxyBody[], options?: CallOptions): Promise<ProxyJson[]>;
+  populate(proxies: ProxyBody[], options?: CallOptions): Promise<ProxyJson[]>;
   toxics(proxy: string, options?: CallOptions): Promise<ToxicJson[]>;
   toxic(proxy: string, name: string, options?: CallOptions): Promise<ToxicJson>;
-  addToxic(proxy: string, body: CreateToxicBody, options?: CallOptions): Promise<ToxicJson>;
-  updateToxic(proxy: string, name: string, body: UpdateToxicBody, options?: CallOptions): Promise<ToxicJson>;
+  /** `body` is typed by its `type`: its attributes are checked and completed by the compiler. */
+  addToxic(proxy: string, body: ToxicBody, options?: CallOptions): Promise<ToxicJson>;
+  /** `updateToxic<'latency'>(...)` checks the attributes as those of that type. */
+  updateToxic<T extends ToxicType = ToxicType>(
+    proxy: string,
+    name: string,
+    body: ToxicUpdate<T>,
+    options?: CallOptions,
+  ): Promise<ToxicJson>;
   removeToxic(proxy: string, name: string, options?: CallOptions): Promise<void>;
   reset(options?: CallOptions): Promise<void>;
   metrics(options?: CallOptions): Promise<string>;
@@ -84,7 +91,8 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
   const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
 
   async function send(method: string, route: string, what: string, call: CallOptions, body?: unknown) {
-    const signals = [AbortSignal.timeout(timeout), ...(call.signal ? [call.signal] : [])];
+    const deadline = AbortSignal.timeout(timeout);
+    const signals = [deadline, ...(call.signal ? [call.signal] : [])];
     let response: BufferedResponse;
     try {
       response = await sendRequest(`${endpoint.base}${route}`, {
@@ -95,6 +103,7 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
       });
     } catch (error) {
       if (call.signal?.aborted) throw error;
+      if (deadline.aborted) throw timedOut(url, what, timeout, error);
       throw unreachable(url, error);
     }
     if (!response.ok) throw await errorFromResponse(response, what);
@@ -188,8 +197,9 @@ async function* followEvents(
 }
 
 export { FaultlineApiError };
-export type { ServerEvent };
+export type { EventsLostNotice, ServerEvent, StreamedEvent };
 export type { EngineEvent } from '../model/events.js';
+export type { ProxyBody, ToxicAttributesOf, ToxicBody, ToxicType, ToxicUpdate };
 export type {
   CreateProxyBody,
   CreateToxicBody,

@@ -1,3 +1,4 @@
+import { uncheckedProxy } from '../model/toxic-body.js';
 import { createClient } from '../client/index.js';
 import { FaultlineApiError } from '../client/errors.js';
 import { isSystemUndo, type LedgerEntry, type ProxyUndo } from '../model/ledger.js';
@@ -79,7 +80,7 @@ async function recreateProxy(
       `proxy ${step.proxy} cannot be created again: the server never shows private keys, so its ${hidden.join(' and ')} key was not recorded; create it with its key (faultline create ... --tls-key FILE, or faultline apply FILE)`,
     );
   try {
-    await client.createProxy(recreateBody(step, mode));
+    await client.createProxy(uncheckedProxy(recreateBody(step, mode)));
   } catch (error) {
     if (error instanceof FaultlineApiError && error.status === 409)
       return { result: 'already gone', note: `proxy ${step.proxy} exists again: left as it is` };

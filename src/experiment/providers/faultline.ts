@@ -1,3 +1,4 @@
+import { unchecked } from '../../model/toxic-body.js';
 import { createClient, type FaultlineClient } from '../../client/index.js';
 import { FaultlineApiError } from '../../client/errors.js';
 import type { JsonObject, Provider } from '../../model/experiment.js';
@@ -229,7 +230,7 @@ async function addToxic(
   proxy: string,
   body: CreateToxicBody,
 ) {
-  const toxic = await client.addToxic(proxy, body);
+  const toxic = await client.addToxic(proxy, unchecked(body));
   context.ledger.record({
     server: client.url,
     description: `added ${toxic.type} toxic ${toxic.name} on ${proxy}`,

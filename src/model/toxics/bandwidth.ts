@@ -30,4 +30,4 @@ export const bandwidth = {
       : scope === 'proxy'
         ? `limits all connections of the proxy together to ${rate} KB/s`
         : `limits the connection to ${rate} KB/s`,
-} satisfies ToxicDefinition<IntegerAttributes & { scope?: string }>;
+} as const satisfies ToxicDefinition<IntegerAttributes & { scope?: string }>;

@@ -8,4 +8,4 @@ export const connectDelay = {
   atConnect: true,
   attributes: [milliseconds('delay', 'how long a new connection waits before the upstream is dialled')],
   explain: ({ delay = 0 }) => `holds each new connection ${delay} ms before connecting upstream`,
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

@@ -30,4 +30,4 @@ export const corrupt = {
       return `flips a bit in ${rate} of the bytes (of the datagrams, on a udp proxy)`;
     return `flips a bit in ${rate} of the bytes`;
   },
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

@@ -76,7 +76,11 @@ export interface ToxicDefinition<A extends Attributes = Attributes> {
 
 export const MAX_MILLISECONDS = 24 * 60 * 60 * 1000;
 
-export function milliseconds(name: string, description: string, defaultValue = 0): IntegerAttribute {
+export function milliseconds<Name extends string>(
+  name: Name,
+  description: string,
+  defaultValue = 0,
+): IntegerAttribute & { readonly name: Name } {
   return { name, unit: 'ms', default: defaultValue, min: 0, max: MAX_MILLISECONDS, description };
 }
 
@@ -90,7 +94,7 @@ export function heldLimitText(limit: unknown): string {
     : '';
 }
 
-export function heldLimit(): IntegerAttribute {
+export function heldLimit(): IntegerAttribute & { readonly name: 'limit' } {
   return {
     name: 'limit',
     unit: 'datagrams',

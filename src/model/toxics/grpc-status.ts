@@ -56,4 +56,4 @@ export const grpcStatus = {
     const name = grpcCodeNames[code];
     return `answers gRPC calls with status ${code}${name === undefined ? '' : ` ${name}`}${message ? ` "${message}"` : ''} without contacting the upstream`;
   },
-} satisfies ToxicDefinition<GrpcStatusAttributes>;
+} as const satisfies ToxicDefinition<GrpcStatusAttributes>;

@@ -74,4 +74,4 @@ export const httpAbort = {
     action === 'reset'
       ? 'resets the connection or stream without contacting the upstream'
       : `answers ${status}${body ? ` with a ${body.length}-character body` : ''} without contacting the upstream`,
-} satisfies ToxicDefinition<HttpAbortAttributes>;
+} as const satisfies ToxicDefinition<HttpAbortAttributes>;

@@ -25,4 +25,4 @@ export const httpDelay = {
   ],
   explain: ({ stage, delay, jitter }) =>
     `holds the ${stage === 'response' ? 'response' : 'request'} for ${delay} ms${jitter > 0 ? ` ± ${jitter} ms` : ''}`,
-} satisfies ToxicDefinition<HttpDelayAttributes>;
+} as const satisfies ToxicDefinition<HttpDelayAttributes>;

@@ -103,4 +103,4 @@ export const httpModify = {
       ? 'passes requests unchanged (nothing to modify)'
       : `rewrites ${changes.join(', ')}`;
   },
-} satisfies ToxicDefinition<HttpModifyAttributes>;
+} as const satisfies ToxicDefinition<HttpModifyAttributes>;

@@ -10,4 +10,4 @@ export const latency = {
   ],
   explain: ({ latency = 0, jitter = 0 }) =>
     jitter > 0 ? `delays data by ${latency} ms ± ${jitter} ms` : `delays data by ${latency} ms`,
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

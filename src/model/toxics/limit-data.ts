@@ -15,4 +15,4 @@ export const limitData = {
     },
   ],
   explain: ({ bytes = 0 }) => `closes the connection after ${bytes} bytes`,
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

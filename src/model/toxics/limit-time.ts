@@ -20,4 +20,4 @@ export const limitTime = {
     mode === 'hang'
       ? `makes the connection hang ${time} ms after it opened`
       : `resets the connection (RST) ${time} ms after it opened`,
-} satisfies ToxicDefinition<IntegerAttributes & { mode?: string }>;
+} as const satisfies ToxicDefinition<IntegerAttributes & { mode?: string }>;

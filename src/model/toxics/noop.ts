@@ -6,4 +6,4 @@ export const noop = {
   layer: 'connection',
   attributes: [],
   explain: () => 'passes data through unchanged',
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

@@ -12,4 +12,4 @@ export const refuse = {
   atConnect: true,
   attributes: [],
   explain: () => 'resets new connections at once, before connecting upstream',
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

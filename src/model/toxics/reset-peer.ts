@@ -9,4 +9,4 @@ export const resetPeer = {
     timeout === 0
       ? 'resets the connection (RST) as soon as data arrives'
       : `resets the connection (RST) ${timeout} ms after data arrives`,
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

@@ -29,4 +29,4 @@ export const slicer = {
       : undefined,
   explain: ({ average_size = 0, size_variation = 0, delay = 0 }) =>
     `cuts data into pieces of ${average_size}${size_variation ? ` ± ${size_variation}` : ''} bytes, ${delay} µs apart`,
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

@@ -6,4 +6,4 @@ export const slowClose = {
   layer: 'connection',
   attributes: [milliseconds('delay', 'how long to hold the close back')],
   explain: ({ delay = 0 }) => `delays the close of the connection by ${delay} ms`,
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

@@ -9,4 +9,4 @@ export const timeout = {
     timeout === 0
       ? 'drops all data and holds the connection open until the toxic is removed'
       : `drops all data and closes the connection after ${timeout} ms`,
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

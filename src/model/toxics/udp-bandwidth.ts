@@ -55,4 +55,4 @@ export const udpBandwidth = {
       : undefined,
   explain: ({ rate = 1, queue = 1000, packet_overhead = 0, cell_size = 0, cell_overhead = 0 }) =>
     `limits datagrams to ${rate} KB/s${packet_overhead === 0 ? '' : ` counting ${packet_overhead} bytes more each`}${cell_size === 0 ? '' : ` in cells of ${cell_size}${cell_overhead === 0 ? '' : ` + ${cell_overhead}`} bytes`}, queueing up to ${queue} and dropping the rest`,
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

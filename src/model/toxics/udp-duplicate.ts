@@ -34,4 +34,4 @@ export const udpDuplicate = {
     ),
   explain: ({ probability = 0, correlation = 0 }) =>
     `sends ${percentOf(probability)} of datagrams twice${correlation > 0 ? ` (${percentOf(correlation)} correlated)` : ''}`,
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

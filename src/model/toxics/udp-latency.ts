@@ -53,4 +53,4 @@ export const udpLatency = {
       ? `delays each datagram by ${num(latency)} ms`
       : `delays each datagram by ${num(latency)} ms ± ${num(jitter)} ms${distribution === 'uniform' ? '' : ` (${String(distribution)})`}${num(correlation) > 0 ? `, ${percentOf(num(correlation))} correlated` : ''}`) +
     heldLimitText(limit),
-} satisfies ToxicDefinition<Attributes>;
+} as const satisfies ToxicDefinition<Attributes>;

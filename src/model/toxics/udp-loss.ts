@@ -2,7 +2,7 @@ import { type IntegerAttributes, type ToxicDefinition } from './definition.js';
 import { percentOf, PER_MILLION } from './corrupt.js';
 import { correlationWithoutChance } from './correlation-check.js';
 
-const perMillion = (name: string, description: string, defaultValue = 0) =>
+const perMillion = <Name extends string>(name: Name, description: string, defaultValue = 0) =>
   ({ name, unit: 'ppm', default: defaultValue, min: 0, max: PER_MILLION, description }) as const;
 
 /** The attributes of each loss model, and the one whose being above 0 chooses it. */
@@ -110,4 +110,4 @@ export const udpLoss = {
     }
     return `drops ${percentOf(probability)} of datagrams${correlation > 0 ? `, in bursts (${percentOf(correlation)} correlated)` : ''}`;
   },
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;

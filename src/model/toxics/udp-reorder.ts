@@ -66,4 +66,4 @@ export const udpReorder = {
   },
   explain: ({ probability = 0, correlation = 0, gap = 1, latency = 0, limit }) =>
     `delays datagrams by ${latency} ms but sends ${percentOf(probability)}${correlation > 0 ? ` (${percentOf(correlation)} correlated)` : ''} of them at once, ahead of the waiting ones${gap > 1 ? `; the first ${gap - 1} of each flow, and the next ${gap - 1} after one did, always wait` : ''}${heldLimitText(limit)}`,
-} satisfies ToxicDefinition<IntegerAttributes>;
+} as const satisfies ToxicDefinition<IntegerAttributes>;
