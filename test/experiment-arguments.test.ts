@@ -142,4 +142,57 @@ describe('arguments of faultline provider functions', () => {
         /byte/.test(error.message),
     );
   });
+
+  test('values the system actions refuse when they run are refused at validation, naming the argument', () => {
+    const refused = (module: string, func: string, args: Json, expected: string[]) =>
+      assert.throws(
+        () => checkArguments(module, func, args, activity),
+        (error: Error) =>
+          error instanceof InvalidActivity &&
+          error.message.startsWith(`invalid arguments for ${module}.${func} in action 'a': `) &&
+          expected.every((part) => error.message.includes(part)),
+        `${module}.${func} ${JSON.stringify(args)}`,
+      );
+    refused('process', 'kill', { port: 8080, signal: 'SIGFOO' }, [
+      `argument 'signal': unknown signal "SIGFOO"`,
+    ]);
+    refused('process', 'pause', { port: 8080, pid: 5 }, [
+      'exactly one of pid, port, match or pidfile (given: pid, port)',
+    ]);
+    refused('process', 'resume', {}, ['(given: none)']);
+    refused('process', 'kill', { match: '(x' }, ['match "(x" is not a regular expression']);
+    refused('cgroup', 'create', { name: 'a/../b', memory: '64XB' }, [
+      `argument 'name': cgroup name "a/../b"`,
+      `argument 'memory': memory must be a size`,
+    ]);
+    refused('cgroup', 'limit', { name: 'web', cpuPercent: 20 }, ['(given: none)']);
+    refused('stress', 'cpu', { seconds: 1, cgroup: '../x' }, [`argument 'cgroup': cgroup name "../x"`]);
+    refused('net', 'create', { lab: 'X', hosts: ['a', 'B'], subnet: '1.2.3' }, [
+      `argument 'lab': lab name "X"`,
+      `argument 'hosts': host name "B"`,
+      `argument 'subnet': subnet "1.2.3"`,
+    ]);
+    refused('net', 'limit', { lab: 'lab', host: 'a', rate: '10furlongs' }, [
+      `argument 'rate': rate "10furlongs"`,
+    ]);
+    refused('syscall', 'attach', { port: 8080, syscall: 'Bad!', error: 'EFOO', when: 'bogus', seconds: 1 }, [
+      `argument 'syscall': "Bad!" is not a syscall name`,
+      `argument 'error': unknown errno "EFOO"`,
+      `argument 'when': invalid when "bogus"`,
+    ]);
+    refused('syscall', 'attach', { port: 8080, syscall: 'write', seconds: 1 }, [
+      `arguments 'error' and 'delayMs': say what to inject`,
+    ]);
+    refused('use', 'cpu', { pid: 1, port: 2 }, ['(given: pid, port)']);
+    refused('load', 'run', { url: 'ftp://127.0.0.1/', requests: 1 }, [
+      `argument 'url': expected an http:// or https:// URL`,
+    ]);
+
+    checkArguments('process', 'kill', { port: 8080, signal: '9' }, activity);
+    checkArguments('process', 'kill', { port: '${port}', signal: '${signal}' }, activity);
+    checkArguments('syscall', 'attach', { pid: 7, syscall: 'write', delayMs: 5, seconds: 1 }, activity);
+    checkArguments('use', 'cpu', {}, activity);
+    checkArguments('cgroup', 'oom_kills', {}, activity);
+    checkArguments('net', 'create', { lab: 'lab', hosts: ['a', 'b'] }, activity);
+  });
 });

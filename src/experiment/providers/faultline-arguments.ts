@@ -6,6 +6,7 @@ import { parseToxicCreate } from '../../model/toxic.js';
 import { stressSpecSchema } from '../../system/stress-spec.js';
 import { systemModules } from '../../system/operations/index.js';
 import { InvalidActivity } from '../errors.js';
+import { argumentValueProblems } from './faultline-argument-values.js';
 import { closest } from '../known-keys.js';
 import { hasPlaceholder } from '../substitute.js';
 
@@ -146,6 +147,11 @@ export function checkArguments(
 ): void {
   const schema = argumentSchema(module, func);
   if (schema) checkAgainstSchema(schema, `${module}.${func}`, args, activity);
+  const problems = argumentValueProblems(module, func, args);
+  if (problems.length > 0)
+    throw new InvalidActivity(
+      `invalid arguments for ${module}.${func} in ${activity.type} '${activity.name}': ${problems.join('; ')} (docs/experiments.md lists each function's arguments)`,
+    );
   checkBodies(module, func, args, activity);
 }
 
