@@ -184,6 +184,7 @@ describe('arguments of faultline provider functions', () => {
       `arguments 'error' and 'delayMs': say what to inject`,
     ]);
     refused('use', 'cpu', { pid: 1, port: 2 }, ['(given: pid, port)']);
+    refused('use', 'process', { seconds: 1 }, ['use.process samples one process: choose it with pid']);
     refused('load', 'run', { url: 'ftp://127.0.0.1/', requests: 1 }, [
       `argument 'url': expected an http:// or https:// URL`,
     ]);

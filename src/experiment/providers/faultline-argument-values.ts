@@ -53,6 +53,16 @@ const hostName = (key: string): ValueCheck => ({
 
 const useChecks = [optionalSelector];
 
+/** use.process reports one process: without a target it has nothing to report. */
+const oneProcess: ValueCheck = {
+  reads: SELECTOR_KEYS,
+  label: '',
+  check: (args) => {
+    if (SELECTOR_KEYS.every((key) => args[key] === undefined))
+      throw new Error('use.process samples one process: choose it with pid, port, match or pidfile');
+  },
+};
+
 /**
  * The value checks the system operations make when they run (a signal name, a cgroup or lab name,
  * an errno, strace's `when`, one way to choose processes), made by `faultline validate` too, so a
@@ -119,12 +129,12 @@ const valueChecks: Record<string, Record<string, ValueCheck[]>> = {
       { reads: ['when'], check: (args) => void (args.when === undefined || checkWhen(text(args, 'when'))) },
     ],
   },
-  use: Object.fromEntries(
-    ['sample', 'cpu', 'memory', 'disk', 'network', 'tcp', 'pressure', 'process'].map((func) => [
-      func,
-      useChecks,
-    ]),
-  ),
+  use: {
+    ...Object.fromEntries(
+      ['sample', 'cpu', 'memory', 'disk', 'network', 'tcp', 'pressure'].map((func) => [func, useChecks]),
+    ),
+    process: [...useChecks, oneProcess],
+  },
 };
 
 /**
