@@ -5,6 +5,7 @@ import {
   argumentSchema,
   argumentSchemas,
   checkArguments,
+  checkArgumentsShape,
 } from '../src/experiment/providers/faultline-arguments.js';
 import type { Json } from '../src/model/experiment.js';
 import { systemModules } from '../src/system/operations/index.js';
@@ -195,5 +196,25 @@ describe('arguments of faultline provider functions', () => {
     checkArguments('use', 'cpu', {}, activity);
     checkArguments('cgroup', 'oom_kills', {}, activity);
     checkArguments('net', 'create', { lab: 'lab', hosts: ['a', 'b'] }, activity);
+  });
+
+  test('arguments written as a list or a text are refused, not read as no arguments', () => {
+    for (const [args, given] of [
+      [['web', 'latency'], 'a list of 2'],
+      ['now', 'the string "now"'],
+      [5, 'the number 5'],
+    ] as const) {
+      assert.throws(
+        () => checkArgumentsShape('stress', 'stop', args as Json, activity),
+        (error: Error) =>
+          error instanceof InvalidActivity &&
+          error.message.startsWith(
+            `invalid arguments for stress.stop in action 'a': arguments must be an object of names and values (such as {"proxy": "db"}), not ${given}`,
+          ),
+      );
+    }
+    checkArgumentsShape('stress', 'stop', undefined, activity);
+    checkArgumentsShape('stress', 'stop', null, activity);
+    checkArgumentsShape('stress', 'stop', {}, activity);
   });
 });

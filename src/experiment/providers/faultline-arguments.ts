@@ -114,6 +114,25 @@ export const argumentSchemas: Record<string, Record<string, z.ZodType>> = {
   },
 };
 
+/**
+ * A faultline function takes its arguments by name: a list or a text would be read as no
+ * arguments at all, so it is refused (`null`, as YAML writes an empty `arguments:`, is none).
+ */
+export function checkArgumentsShape(
+  module: string,
+  func: string,
+  args: Json | undefined,
+  activity: { name: string; type: string },
+): void {
+  if (args === undefined || args === null || isObject(args)) return;
+  const given = Array.isArray(args)
+    ? `a list of ${args.length}`
+    : `the ${typeof args} ${JSON.stringify(args)}`;
+  throw new InvalidActivity(
+    `invalid arguments for ${module}.${func} in ${activity.type} '${activity.name}': arguments must be an object of names and values (such as {"proxy": "db"}), not ${given} (docs/experiments.md lists each function's arguments)`,
+  );
+}
+
 /** The schema of a function's arguments: ours, a system operation's own, or a stress kind's. */
 export function argumentSchema(module: string, func: string): z.ZodType | undefined {
   const own = argumentSchemas[module]?.[func];

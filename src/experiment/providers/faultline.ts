@@ -10,7 +10,7 @@ import { systemModules } from '../../system/operations/index.js';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
 import { closest } from '../known-keys.js';
 import { substitute } from '../substitute.js';
-import { checkArguments } from './faultline-arguments.js';
+import { checkArguments, checkArgumentsShape } from './faultline-arguments.js';
 import { argumentsOf, type ProviderContext, type ProviderImplementation } from './provider.js';
 import { deleteProxy, recordCreated, resetProxies, settleProxyFaults } from './proxy-ledger.js';
 
@@ -353,6 +353,7 @@ export const faultlineProvider: ProviderImplementation = {
         `The faultline module '${provider.module}' has no function '${provider.func}' in ${activity.type} '${activity.name}'; functions: ${functions}`,
       );
     }
+    checkArgumentsShape(String(provider.module), String(provider.func), provider.arguments, activity);
     const args = substitute(argumentsOf(provider), context.scope);
     checkArguments(String(provider.module), String(provider.func), args, activity);
   },
@@ -362,6 +363,7 @@ export const faultlineProvider: ProviderImplementation = {
     const client = createClient({ url: serverUrl(context.configuration) });
     const args = substitute(argumentsOf(provider), context.scope) as JsonObject;
     try {
+      checkArgumentsShape(String(provider.module), String(provider.func), provider.arguments, activity);
       checkArguments(String(provider.module), String(provider.func), args, activity);
     } catch (error) {
       throw new ActivityFailed((error as Error).message);
