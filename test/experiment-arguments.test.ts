@@ -118,6 +118,24 @@ describe('arguments of faultline provider functions', () => {
       { name: 'web', upstream: 'nowhere' },
       /the server would refuse them: address nowhere: missing port in address/,
     );
+    refused(
+      'chaostoxi.proxy.actions',
+      'modify_proxy',
+      { proxy_name: 'web', listen_address: 'nope' },
+      /^invalid arguments for chaostoxi\.proxy\.actions\.modify_proxy in action 'a': the server would refuse them: .*nope/,
+    );
+    refused(
+      'chaostoxi.proxy.actions',
+      'modify_proxy',
+      { proxy_name: 'web', upstream_address: '127.0.0.1:99999' },
+      /the server would refuse them: .*99999/,
+    );
+    checkArguments(
+      'chaostoxi.proxy.actions',
+      'modify_proxy',
+      { proxy_name: 'web', listen_address: '127.0.0.1:26379', enabled: false },
+      activity,
+    );
     checkArguments(
       'toxics',
       'add',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isFaultlineError } from '../../model/errors.js';
 import { isObject, type Json } from '../../model/experiment.js';
-import { parseProxyCreate } from '../../model/proxy-spec.js';
+import { parseProxyCreate, parseProxyUpdate } from '../../model/proxy-spec.js';
 import { parseToxicCreate } from '../../model/toxic.js';
 import { stressSpecSchema } from '../../system/stress-spec.js';
 import { systemModules } from '../../system/operations/index.js';
@@ -197,6 +197,17 @@ function checkBodies(module: string, func: string, args: Json, activity: { name:
     );
   } else if (module === 'proxies' && func === 'create') {
     bodies.push(() => parseProxyCreate(args));
+  } else if (module === 'chaostoxi.proxy.actions' && func === 'modify_proxy') {
+    // The body modify_proxy sends: only the addresses it was given (an empty one is left out).
+    bodies.push(() =>
+      parseProxyUpdate(
+        {
+          ...(args.listen_address ? { listen: args.listen_address } : {}),
+          ...(args.upstream_address ? { upstream: args.upstream_address } : {}),
+        },
+        String(args.proxy_name),
+      ),
+    );
   }
   for (const check of bodies) {
     try {
