@@ -203,6 +203,26 @@ describe('arguments of faultline provider functions', () => {
       `arguments 'error' and 'delayMs': say what to inject`,
     ]);
     refused('use', 'cpu', { pid: 1, port: 2 }, ['(given: pid, port)']);
+    refused('etcd', 'status', { endpoints: ['ftp://127.0.0.1:2379'] }, [
+      `argument 'endpoints.0': expected an http:// or https:// URL, or host:port`,
+    ]);
+    refused('etcd', 'metrics', { endpoint: 'http://' }, [`argument 'endpoint': expected an http://`]);
+    refused(
+      'etcd',
+      'move_leader',
+      { endpoints: ['127.0.0.1:2379', '127.0.0.1:2479'], to: 'http://127.0.0.1:2479' },
+      [`argument 'to': must be one of the endpoints`],
+    );
+    refused('etcd', 'wait_for_leader', { endpoints: ['127.0.0.1:2379'], not: 'a:1' }, [
+      `argument 'not': must be one of`,
+    ]);
+    checkArguments('etcd', 'status', { endpoints: ['127.0.0.1:2379', 'https://etcd-2:2379'] }, activity);
+    checkArguments(
+      'etcd',
+      'move_leader',
+      { endpoints: ['127.0.0.1:2379', '127.0.0.1:2479'], to: '127.0.0.1:2479' },
+      activity,
+    );
     refused('use', 'process', { seconds: 1 }, ['use.process samples one process: choose it with pid']);
     refused('load', 'run', { url: 'ftp://127.0.0.1/', requests: 1 }, [
       `argument 'url': expected an http:// or https:// URL`,
