@@ -343,14 +343,15 @@ function operation(provider: Provider): Operation | undefined {
 export const faultlineProvider: ProviderImplementation = {
   async validate(provider, activity, context) {
     if (!isNativeModule(provider.module)) {
+      const modules = Object.keys(native);
       throw new InvalidActivity(
-        `faultline has no module '${provider.module}' in activity '${activity.name}'; modules: ${Object.keys(native).join(', ')}`,
+        `faultline has no module '${provider.module}' in activity '${activity.name}'${didYouMean(provider.module, modules)}; modules: ${modules.join(', ')}`,
       );
     }
     if (!operation(provider)) {
-      const functions = Object.keys(native[String(provider.module)] ?? {}).join(', ');
+      const functions = Object.keys(native[String(provider.module)] ?? {});
       throw new InvalidActivity(
-        `The faultline module '${provider.module}' has no function '${provider.func}' in ${activity.type} '${activity.name}'; functions: ${functions}`,
+        `The faultline module '${provider.module}' has no function '${provider.func}' in ${activity.type} '${activity.name}'${didYouMean(provider.func, functions)}; functions: ${functions.join(', ')}`,
       );
     }
     checkArgumentsShape(String(provider.module), String(provider.func), provider.arguments, activity);
@@ -376,6 +377,12 @@ export const faultlineProvider: ProviderImplementation = {
     }
   },
 };
+
+/** chaostoolkit-toxiproxy spells "bandwith"; the usual spelling is the likeliest slip. */
+function didYouMean(given: unknown, known: string[]): string {
+  const suggestion = closest(String(given), known);
+  return suggestion ? ` (did you mean '${suggestion}'?)` : '';
+}
 
 /** The server's hint (what was received, what to do), which the journal would lose otherwise. */
 function hintOf(error: unknown): string {
