@@ -229,6 +229,11 @@ describe('arguments of faultline provider functions', () => {
     ]);
 
     checkArguments('process', 'kill', { port: 8080, signal: '9' }, activity);
+    checkArguments('process', 'kill', { port: 8080, signal: 9 }, activity);
+    refused('process', 'kill', { port: 8080, signal: 99 }, [`argument 'signal': unknown signal "99"`]);
+    refused('process', 'kill', { port: 8080, signal: true }, [
+      `argument 'signal': expected a signal name or number`,
+    ]);
     checkArguments('process', 'kill', { port: '${port}', signal: '${signal}' }, activity);
     checkArguments('syscall', 'attach', { pid: 7, syscall: 'write', delayMs: 5, seconds: 1 }, activity);
     checkArguments('use', 'cpu', {}, activity);
