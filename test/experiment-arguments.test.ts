@@ -236,6 +236,12 @@ describe('arguments of faultline provider functions', () => {
     ]);
     checkArguments('process', 'kill', { port: '${port}', signal: '${signal}' }, activity);
     checkArguments('syscall', 'attach', { pid: 7, syscall: 'write', delayMs: 5, seconds: 1 }, activity);
+    checkArguments(
+      'syscall',
+      'attach',
+      { pid: 7, syscall: 'write', error: 'EIO', when: 3, seconds: 1 },
+      activity,
+    );
     checkArguments('use', 'cpu', {}, activity);
     checkArguments('cgroup', 'oom_kills', {}, activity);
     checkArguments('net', 'create', { lab: 'lab', hosts: ['a', 'b'] }, activity);
