@@ -440,6 +440,18 @@ describe('undo: the request each proxy undo makes, carried out', () => {
     assert.equal(advice('http://127.0.0.1:1', new Error("not the client's")), byRun);
   });
 
+  test('forgetAdvice says to give the token when the server refused the undo for the lack of one', () => {
+    const refused = new FaultlineApiError('unauthorized', 401, 'token required');
+    assert.equal(
+      forgetAdvice(
+        entry({ kind: 'remove-toxic', proxy: 'db', toxic: 'lat' }, 'http://127.0.0.1:1'),
+        'run-1',
+        refused,
+      ),
+      'http://127.0.0.1:1 wants its token, which the ledger does not keep: set FAULTLINE_TOKEN to the server\'s token and run "faultline rollback" again',
+    );
+  });
+
   test('describeEntry names the server when the entry has one', () => {
     assert.equal(
       describeEntry(entry({ kind: 'delete-proxy', proxy: 'db' }, 'http://127.0.0.1:1')),

@@ -5,6 +5,7 @@ import {
   argumentSchema,
   argumentSchemas,
   checkArguments,
+  checkArgumentsShape,
 } from '../src/experiment/providers/faultline-arguments.js';
 import type { Json } from '../src/model/experiment.js';
 import { systemModules } from '../src/system/operations/index.js';
@@ -117,6 +118,24 @@ describe('arguments of faultline provider functions', () => {
       { name: 'web', upstream: 'nowhere' },
       /the server would refuse them: address nowhere: missing port in address/,
     );
+    refused(
+      'chaostoxi.proxy.actions',
+      'modify_proxy',
+      { proxy_name: 'web', listen_address: 'nope' },
+      /^invalid arguments for chaostoxi\.proxy\.actions\.modify_proxy in action 'a': the server would refuse them: .*nope/,
+    );
+    refused(
+      'chaostoxi.proxy.actions',
+      'modify_proxy',
+      { proxy_name: 'web', upstream_address: '127.0.0.1:99999' },
+      /the server would refuse them: .*99999/,
+    );
+    checkArguments(
+      'chaostoxi.proxy.actions',
+      'modify_proxy',
+      { proxy_name: 'web', listen_address: '127.0.0.1:26379', enabled: false },
+      activity,
+    );
     checkArguments(
       'toxics',
       'add',
@@ -141,5 +160,110 @@ describe('arguments of faultline provider functions', () => {
         /stress\.memory/.test(error.message) &&
         /byte/.test(error.message),
     );
+  });
+
+  test('values the system actions refuse when they run are refused at validation, naming the argument', () => {
+    const refused = (module: string, func: string, args: Json, expected: string[]) =>
+      assert.throws(
+        () => checkArguments(module, func, args, activity),
+        (error: Error) =>
+          error instanceof InvalidActivity &&
+          error.message.startsWith(`invalid arguments for ${module}.${func} in action 'a': `) &&
+          expected.every((part) => error.message.includes(part)),
+        `${module}.${func} ${JSON.stringify(args)}`,
+      );
+    refused('process', 'kill', { port: 8080, signal: 'SIGFOO' }, [
+      `argument 'signal': unknown signal "SIGFOO"`,
+    ]);
+    refused('process', 'pause', { port: 8080, pid: 5 }, [
+      'exactly one of pid, port, match or pidfile (given: pid, port)',
+    ]);
+    refused('process', 'resume', {}, ['(given: none)']);
+    refused('process', 'kill', { match: '(x' }, ['match "(x" is not a regular expression']);
+    refused('cgroup', 'create', { name: 'a/../b', memory: '64XB' }, [
+      `argument 'name': cgroup name "a/../b"`,
+      `argument 'memory': memory must be a size`,
+    ]);
+    refused('cgroup', 'limit', { name: 'web', cpuPercent: 20 }, ['(given: none)']);
+    refused('stress', 'cpu', { seconds: 1, cgroup: '../x' }, [`argument 'cgroup': cgroup name "../x"`]);
+    refused('net', 'create', { lab: 'X', hosts: ['a', 'B'], subnet: '1.2.3' }, [
+      `argument 'lab': lab name "X"`,
+      `argument 'hosts': host name "B"`,
+      `argument 'subnet': subnet "1.2.3"`,
+    ]);
+    refused('net', 'limit', { lab: 'lab', host: 'a', rate: '10furlongs' }, [
+      `argument 'rate': rate "10furlongs"`,
+    ]);
+    refused('syscall', 'attach', { port: 8080, syscall: 'Bad!', error: 'EFOO', when: 'bogus', seconds: 1 }, [
+      `argument 'syscall': "Bad!" is not a syscall name`,
+      `argument 'error': unknown errno "EFOO"`,
+      `argument 'when': invalid when "bogus"`,
+    ]);
+    refused('syscall', 'attach', { port: 8080, syscall: 'write', seconds: 1 }, [
+      `arguments 'error' and 'delayMs': say what to inject`,
+    ]);
+    refused('use', 'cpu', { pid: 1, port: 2 }, ['(given: pid, port)']);
+    refused('etcd', 'status', { endpoints: ['ftp://127.0.0.1:2379'] }, [
+      `argument 'endpoints.0': expected an http:// or https:// URL, or host:port`,
+    ]);
+    refused('etcd', 'metrics', { endpoint: 'http://' }, [`argument 'endpoint': expected an http://`]);
+    refused(
+      'etcd',
+      'move_leader',
+      { endpoints: ['127.0.0.1:2379', '127.0.0.1:2479'], to: 'http://127.0.0.1:2479' },
+      [`argument 'to': must be one of the endpoints`],
+    );
+    refused('etcd', 'wait_for_leader', { endpoints: ['127.0.0.1:2379'], not: 'a:1' }, [
+      `argument 'not': must be one of`,
+    ]);
+    checkArguments('etcd', 'status', { endpoints: ['127.0.0.1:2379', 'https://etcd-2:2379'] }, activity);
+    checkArguments(
+      'etcd',
+      'move_leader',
+      { endpoints: ['127.0.0.1:2379', '127.0.0.1:2479'], to: '127.0.0.1:2479' },
+      activity,
+    );
+    refused('use', 'process', { seconds: 1 }, ['use.process samples one process: choose it with pid']);
+    refused('load', 'run', { url: 'ftp://127.0.0.1/', requests: 1 }, [
+      `argument 'url': expected an http:// or https:// URL`,
+    ]);
+
+    checkArguments('process', 'kill', { port: 8080, signal: '9' }, activity);
+    checkArguments('process', 'kill', { port: 8080, signal: 9 }, activity);
+    refused('process', 'kill', { port: 8080, signal: 99 }, [`argument 'signal': unknown signal "99"`]);
+    refused('process', 'kill', { port: 8080, signal: true }, [
+      `argument 'signal': expected a signal name or number`,
+    ]);
+    checkArguments('process', 'kill', { port: '${port}', signal: '${signal}' }, activity);
+    checkArguments('syscall', 'attach', { pid: 7, syscall: 'write', delayMs: 5, seconds: 1 }, activity);
+    checkArguments(
+      'syscall',
+      'attach',
+      { pid: 7, syscall: 'write', error: 'EIO', when: 3, seconds: 1 },
+      activity,
+    );
+    checkArguments('use', 'cpu', {}, activity);
+    checkArguments('cgroup', 'oom_kills', {}, activity);
+    checkArguments('net', 'create', { lab: 'lab', hosts: ['a', 'b'] }, activity);
+  });
+
+  test('arguments written as a list or a text are refused, not read as no arguments', () => {
+    for (const [args, given] of [
+      [['web', 'latency'], 'a list of 2'],
+      ['now', 'the string "now"'],
+      [5, 'the number 5'],
+    ] as const) {
+      assert.throws(
+        () => checkArgumentsShape('stress', 'stop', args as Json, activity),
+        (error: Error) =>
+          error instanceof InvalidActivity &&
+          error.message.startsWith(
+            `invalid arguments for stress.stop in action 'a': arguments must be an object of names and values (such as {"proxy": "db"}), not ${given}`,
+          ),
+      );
+    }
+    checkArgumentsShape('stress', 'stop', undefined, activity);
+    checkArgumentsShape('stress', 'stop', null, activity);
+    checkArgumentsShape('stress', 'stop', {}, activity);
   });
 });

@@ -430,6 +430,33 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     },
     /^The faultline module 'toxics' has no function 'explode' in action 'x'; functions: add, update, remove, list/,
   ],
+  [
+    'faultline function misspelt: the closest is named',
+    {
+      ...base,
+      method: [
+        {
+          type: 'action',
+          name: 'x',
+          provider: {
+            type: 'python',
+            module: 'chaostoxi.toxic.actions',
+            func: 'create_bandwidth_degradation_toxic',
+            arguments: { for_proxy: 'db', toxic_name: 'slow', rate: 10 },
+          },
+        },
+      ],
+    },
+    /^The faultline module 'chaostoxi\.toxic\.actions' has no function 'create_bandwidth_degradation_toxic' in action 'x' \(did you mean 'create_bandwith_degradation_toxic'\?\); functions: /,
+  ],
+  [
+    'faultline module misspelt: the closest is named',
+    {
+      ...base,
+      method: [{ type: 'action', name: 'x', provider: { type: 'faultline', module: 'toxic', func: 'list' } }],
+    },
+    /^faultline has no module 'toxic' in activity 'x' \(did you mean 'toxics'\?\); modules: /,
+  ],
   ...(
     [
       ['list', ['--flag', 'x']],

@@ -484,6 +484,15 @@ describe('USE probes', () => {
     await assert.rejects(use.cpu!({ seconds: 0.1, extra: 1 }, context), /unknown field "extra"/);
   });
 
+  test('a path that cannot be read is refused in words before any sample is taken', async () => {
+    await assert.rejects(
+      use.disk!({ seconds: 0.1, path: '/nonexistent/faultline' }, context),
+      (error: Error) =>
+        error.message ===
+        'path "/nonexistent/faultline" cannot be read (it does not exist): give a path on the file system to report, or leave path out for /',
+    );
+  });
+
   test('faultline observe prints vmstat-like lines, or JSON', async () => {
     const result = await runCli(['observe', '-c', '1', '-i', '1', '--json']);
     assert.equal(result.code, 0, result.stderr);

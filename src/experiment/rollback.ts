@@ -184,6 +184,9 @@ export async function undoEntries(
  * server that is gone for good (a CI container torn down) takes its faults with it.
  */
 export function forgetAdvice(entry: LedgerEntry, run: string, error: unknown): string {
+  // The ledger keeps no token: a server that wants one refuses the undo until the caller gives it.
+  if (entry.server !== undefined && error instanceof FaultlineApiError && error.status === 401)
+    return `${entry.server} wants its token, which the ledger does not keep: set FAULTLINE_TOKEN to the server's token and run "faultline rollback" again`;
   if (entry.server !== undefined && error instanceof FaultlineApiError && error.status === 0)
     return `if ${entry.server} is gone for good, "faultline rollback --forget ${entry.server}" discards what the ledger holds for it, undoing nothing`;
   return `once it is dealt with by hand, "faultline rollback --forget ${run}" discards the run's entries, undoing nothing`;

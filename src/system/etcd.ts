@@ -23,6 +23,14 @@ export interface EtcdMetrics {
 const encode = (text: string) => Buffer.from(text).toString('base64');
 const decode = (text: string) => Buffer.from(text, 'base64').toString();
 
+/** An endpoint the gateway can be asked at: an http(s) URL, or host:port (http is assumed). */
+export function isEtcdEndpoint(endpoint: string): boolean {
+  const url = endpoint.includes('://') ? endpoint : `http://${endpoint}`;
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.host !== '';
+}
+
 function baseUrl(endpoint: string): string {
   const url = endpoint.includes('://') ? endpoint : `http://${endpoint}`;
   new URL(url);

@@ -101,7 +101,7 @@ export function validLabName(name: string): string {
   return name;
 }
 
-function validHostName(name: string): string {
+export function validHostName(name: string): string {
   if (!LAB_HOST_NAME.test(name))
     throw new BadInput(
       `host name "${name}" must start with a letter and be at most 12 lower-case letters or digits`,
@@ -110,7 +110,7 @@ function validHostName(name: string): string {
 }
 
 /** A /24 under 10.213.0.0/16 chosen from the lab's name, unless one is given. */
-function subnetFor(lab: string, given?: string): string {
+export function subnetFor(lab: string, given?: string): string {
   if (given !== undefined) {
     const match = /^(\d+)\.(\d+)\.(\d+)\.0(?:\/24)?$/.exec(given);
     if (!match || match.slice(1).some((part) => Number(part) > 255))
@@ -511,7 +511,7 @@ export function limitBandwidth(lab: NetLab, name: string, rate: string): UndoCom
 }
 
 /** tc's rate units, and more than nothing: tc itself answers a zero rate with its usage text. */
-function checkRate(rate: string) {
+export function checkRate(rate: string): void {
   const match = /^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/.exec(rate);
   if (!match)
     throw new BadInput(

@@ -45,15 +45,10 @@ const WHEN_LIMITS = { first: 65_535, last: 65_534, step: 65_535 };
 
 /** strace's `-e inject=` expression, after checking every part. */
 export function injectExpression(fault: SyscallFault): string {
-  if (!/^[a-z_0-9]+$/.test(fault.syscall))
-    throw new BadInput(`"${fault.syscall}" is not a syscall name (for example write, openat, connect)`);
+  checkSyscallName(fault.syscall);
   if (fault.error === undefined && fault.delayEnterMs === undefined)
     throw new BadInput('say what to inject: an error (such as EIO), a delay, or both');
-  if (
-    fault.error !== undefined &&
-    os.constants.errno[fault.error as keyof typeof os.constants.errno] === undefined
-  )
-    throw new BadInput(`unknown errno "${fault.error}"; for example EIO, ENOSPC, EACCES, ECONNREFUSED`);
+  if (fault.error !== undefined) checkErrno(fault.error);
   if (fault.delayEnterMs !== undefined && !(fault.delayEnterMs > 0 && fault.delayEnterMs <= 60_000))
     throw new BadInput(`delay must be from 1 to 60000 ms, not ${fault.delayEnterMs}`);
   if (fault.when !== undefined) checkWhen(fault.when);
@@ -65,7 +60,17 @@ export function injectExpression(fault: SyscallFault): string {
   ].join(':');
 }
 
-function checkWhen(when: string) {
+export function checkSyscallName(syscall: string): void {
+  if (!/^[a-z_0-9]+$/.test(syscall))
+    throw new BadInput(`"${syscall}" is not a syscall name (for example write, openat, connect)`);
+}
+
+export function checkErrno(error: string): void {
+  if (os.constants.errno[error as keyof typeof os.constants.errno] === undefined)
+    throw new BadInput(`unknown errno "${error}"; for example EIO, ENOSPC, EACCES, ECONNREFUSED`);
+}
+
+export function checkWhen(when: string): void {
   try {
     parseWhen(when);
   } catch (error) {

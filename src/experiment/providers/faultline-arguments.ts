@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { isFaultlineError } from '../../model/errors.js';
 import { isObject, type Json } from '../../model/experiment.js';
-import { parseProxyCreate } from '../../model/proxy-spec.js';
+import { parseProxyCreate, parseProxyUpdate } from '../../model/proxy-spec.js';
 import { parseToxicCreate } from '../../model/toxic.js';
 import { stressSpecSchema } from '../../system/stress-spec.js';
 import { systemModules } from '../../system/operations/index.js';
 import { InvalidActivity } from '../errors.js';
+import { argumentValueProblems } from './faultline-argument-values.js';
 import { closest } from '../known-keys.js';
 import { hasPlaceholder } from '../substitute.js';
 
@@ -113,6 +114,25 @@ export const argumentSchemas: Record<string, Record<string, z.ZodType>> = {
   },
 };
 
+/**
+ * A faultline function takes its arguments by name: a list or a text would be read as no
+ * arguments at all, so it is refused (`null`, as YAML writes an empty `arguments:`, is none).
+ */
+export function checkArgumentsShape(
+  module: string,
+  func: string,
+  args: Json | undefined,
+  activity: { name: string; type: string },
+): void {
+  if (args === undefined || args === null || isObject(args)) return;
+  const given = Array.isArray(args)
+    ? `a list of ${args.length}`
+    : `the ${typeof args} ${JSON.stringify(args)}`;
+  throw new InvalidActivity(
+    `invalid arguments for ${module}.${func} in ${activity.type} '${activity.name}': arguments must be an object of names and values (such as {"proxy": "db"}), not ${given} (docs/experiments.md lists each function's arguments)`,
+  );
+}
+
 /** The schema of a function's arguments: ours, a system operation's own, or a stress kind's. */
 export function argumentSchema(module: string, func: string): z.ZodType | undefined {
   const own = argumentSchemas[module]?.[func];
@@ -146,6 +166,11 @@ export function checkArguments(
 ): void {
   const schema = argumentSchema(module, func);
   if (schema) checkAgainstSchema(schema, `${module}.${func}`, args, activity);
+  const problems = argumentValueProblems(module, func, args);
+  if (problems.length > 0)
+    throw new InvalidActivity(
+      `invalid arguments for ${module}.${func} in ${activity.type} '${activity.name}': ${problems.join('; ')} (docs/experiments.md lists each function's arguments)`,
+    );
   checkBodies(module, func, args, activity);
 }
 
@@ -172,6 +197,17 @@ function checkBodies(module: string, func: string, args: Json, activity: { name:
     );
   } else if (module === 'proxies' && func === 'create') {
     bodies.push(() => parseProxyCreate(args));
+  } else if (module === 'chaostoxi.proxy.actions' && func === 'modify_proxy') {
+    // The body modify_proxy sends: only the addresses it was given (an empty one is left out).
+    bodies.push(() =>
+      parseProxyUpdate(
+        {
+          ...(args.listen_address ? { listen: args.listen_address } : {}),
+          ...(args.upstream_address ? { upstream: args.upstream_address } : {}),
+        },
+        String(args.proxy_name),
+      ),
+    );
   }
   for (const check of bodies) {
     try {

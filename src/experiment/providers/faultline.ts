@@ -11,7 +11,7 @@ import { systemModules } from '../../system/operations/index.js';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
 import { closest } from '../known-keys.js';
 import { substitute } from '../substitute.js';
-import { checkArguments } from './faultline-arguments.js';
+import { checkArguments, checkArgumentsShape } from './faultline-arguments.js';
 import { argumentsOf, type ProviderContext, type ProviderImplementation } from './provider.js';
 import { deleteProxy, recordCreated, resetProxies, settleProxyFaults } from './proxy-ledger.js';
 
@@ -344,16 +344,18 @@ function operation(provider: Provider): Operation | undefined {
 export const faultlineProvider: ProviderImplementation = {
   async validate(provider, activity, context) {
     if (!isNativeModule(provider.module)) {
+      const modules = Object.keys(native);
       throw new InvalidActivity(
-        `faultline has no module '${provider.module}' in activity '${activity.name}'; modules: ${Object.keys(native).join(', ')}`,
+        `faultline has no module '${provider.module}' in activity '${activity.name}'${didYouMean(provider.module, modules)}; modules: ${modules.join(', ')}`,
       );
     }
     if (!operation(provider)) {
-      const functions = Object.keys(native[String(provider.module)] ?? {}).join(', ');
+      const functions = Object.keys(native[String(provider.module)] ?? {});
       throw new InvalidActivity(
-        `The faultline module '${provider.module}' has no function '${provider.func}' in ${activity.type} '${activity.name}'; functions: ${functions}`,
+        `The faultline module '${provider.module}' has no function '${provider.func}' in ${activity.type} '${activity.name}'${didYouMean(provider.func, functions)}; functions: ${functions.join(', ')}`,
       );
     }
+    checkArgumentsShape(String(provider.module), String(provider.func), provider.arguments, activity);
     const args = substitute(argumentsOf(provider), context.scope);
     checkArguments(String(provider.module), String(provider.func), args, activity);
   },
@@ -363,6 +365,7 @@ export const faultlineProvider: ProviderImplementation = {
     const client = createClient({ url: serverUrl(context.configuration) });
     const args = substitute(argumentsOf(provider), context.scope) as JsonObject;
     try {
+      checkArgumentsShape(String(provider.module), String(provider.func), provider.arguments, activity);
       checkArguments(String(provider.module), String(provider.func), args, activity);
     } catch (error) {
       throw new ActivityFailed((error as Error).message);
@@ -375,6 +378,12 @@ export const faultlineProvider: ProviderImplementation = {
     }
   },
 };
+
+/** chaostoolkit-toxiproxy spells "bandwith"; the usual spelling is the likeliest slip. */
+function didYouMean(given: unknown, known: string[]): string {
+  const suggestion = closest(String(given), known);
+  return suggestion ? ` (did you mean '${suggestion}'?)` : '';
+}
 
 /** The server's hint (what was received, what to do), which the journal would lose otherwise. */
 function hintOf(error: unknown): string {

@@ -47,7 +47,7 @@ function limitsOf(args: {
   return result;
 }
 
-function memoryBytes(memory: number | string): number {
+export function memoryBytes(memory: number | string): number {
   let bytes: number;
   try {
     bytes = parseBytes(memory, 'memory');

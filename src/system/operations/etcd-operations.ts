@@ -2,11 +2,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { numberArgument } from '../number-argument.js';
 import { percentile } from '../../model/percentile.js';
-import { memberStatus, metrics, put, transferLeadership } from '../etcd.js';
+import { isEtcdEndpoint, memberStatus, metrics, put, transferLeadership } from '../etcd.js';
 import { verifyWrites } from '../etcd-writer.js';
 import { operation, type SystemOperation } from './operation.js';
 
-const endpoints = z.array(z.string().min(1)).min(1);
+/** A mistyped endpoint is a mistake in the file, not a member that is down: it is refused. */
+const endpoint = z
+  .string()
+  .min(1)
+  .refine(isEtcdEndpoint, 'expected an http:// or https:// URL, or host:port (http is assumed)');
+const endpoints = z.array(endpoint).min(1);
 
 /** Steady-state probes for an etcd cluster, through its HTTP gateway and /metrics. */
 export const etcdOperations: Record<string, SystemOperation> = {
@@ -22,19 +27,22 @@ export const etcdOperations: Record<string, SystemOperation> = {
     };
   }),
 
-  metrics: operation('etcd.metrics', z.strictObject({ endpoint: z.string().min(1) }), (args) =>
-    metrics(args.endpoint),
-  ),
+  metrics: operation('etcd.metrics', z.strictObject({ endpoint }), (args) => metrics(args.endpoint)),
 
   /** Waits until a majority (or, with `all`, every member) agrees on one leader; fails after `seconds`. */
   wait_for_leader: operation(
     'etcd.wait_for_leader',
-    z.strictObject({
-      endpoints,
-      seconds: numberArgument(z.number().positive().max(300)).default(30),
-      not: z.string().optional(),
-      all: z.boolean().default(false),
-    }),
+    z
+      .strictObject({
+        endpoints,
+        seconds: numberArgument(z.number().positive().max(300)).default(30),
+        not: z.string().optional(),
+        all: z.boolean().default(false),
+      })
+      .refine((args) => args.not === undefined || args.endpoints.includes(args.not), {
+        path: ['not'],
+        message: 'must be one of the endpoints, written the same way: another leader could never be it',
+      }),
     async (args, context) => {
       const started = Date.now();
       while (Date.now() - started < args.seconds * 1000) {
@@ -55,7 +63,7 @@ export const etcdOperations: Record<string, SystemOperation> = {
   write_latency: operation(
     'etcd.write_latency',
     z.strictObject({
-      endpoint: z.string().min(1),
+      endpoint,
       count: numberArgument(z.number().int().min(1).max(10_000)).default(50),
       timeoutMs: numberArgument(z.number().int().min(1)).default(2000),
     }),
@@ -85,7 +93,10 @@ export const etcdOperations: Record<string, SystemOperation> = {
   /** Moves leadership to `to` (etcd's MoveLeader), so a scenario can cut off a known leader. */
   move_leader: operation(
     'etcd.move_leader',
-    z.strictObject({ endpoints, to: z.string().min(1) }),
+    z.strictObject({ endpoints, to: z.string().min(1) }).refine((args) => args.endpoints.includes(args.to), {
+      path: ['to'],
+      message: 'must be one of the endpoints, written the same way',
+    }),
     async (args) => {
       const members = await Promise.all(args.endpoints.map((endpoint) => memberStatus(endpoint)));
       const leader = members.find((member) => member.ok && member.leader);
@@ -100,7 +111,7 @@ export const etcdOperations: Record<string, SystemOperation> = {
   put: operation(
     'etcd.put',
     z.strictObject({
-      endpoint: z.string().min(1),
+      endpoint,
       key: z.string().min(1),
       value: z.string(),
       timeoutMs: numberArgument(z.number().int().min(1)).default(2000),

@@ -5,7 +5,7 @@ import { operation, type SystemOperation } from './operation.js';
 
 const run = z
   .strictObject({
-    url: z.url(),
+    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
     concurrency: numberArgument(z.number().int().min(1).max(10_000)).default(1),
     requests: numberArgument(z.number().int().min(1).max(10_000_000)).optional(),
     seconds: numberArgument(z.number().positive().max(3600)).optional(),

@@ -15,7 +15,11 @@ import { resolveTargets, targetFields } from './selector.js';
 
 const kill = z.strictObject({
   ...targetFields,
-  signal: z.string().default('SIGTERM'),
+  /** A name or a number, as the CLI takes it: 9 and "9" are SIGKILL. */
+  signal: z
+    .union([z.string(), z.number().int().positive()], { error: 'expected a signal name or number' })
+    .transform(String)
+    .default('SIGTERM'),
   dryRun: z.boolean().default(false),
 });
 const pause = z.strictObject({ ...targetFields });

@@ -23,7 +23,11 @@ const attach = z.strictObject({
   syscall: z.string().min(1),
   error: z.string().optional(),
   delayMs: numberArgument(z.number().positive().max(60_000)).optional(),
-  when: z.string().optional(),
+  /** strace's N, N+, N+S or N..M; a bare N may be written as a number (YAML reads `when: 3` so). */
+  when: z
+    .union([z.string(), z.number().int().positive()], { error: 'expected N, N+, N+S or N..M' })
+    .transform(String)
+    .optional(),
   /** Detaches by itself after this long, so a forgotten fault cannot outlive the run by much. */
   seconds: numberArgument(z.number().positive().max(3600)),
 });

@@ -1,4 +1,7 @@
+import { statfsSync } from 'node:fs';
 import { z } from 'zod';
+import { readFailure } from '../../model/read-failure.js';
+import { BadInput } from '../bad-input.js';
 import { numberArgument } from '../number-argument.js';
 import { sampleUse, type UseReport } from '../use-probes.js';
 import { operation, type SystemOperation } from './operation.js';
@@ -20,6 +23,7 @@ const probe = (where: string, pick: (report: UseReport) => unknown): SystemOpera
         `${where} samples one process`,
       ).pid;
     }
+    if (args.path !== undefined) checkPath(args.path);
     const report = await sampleUse({
       seconds: args.seconds,
       signal: context.signal,
@@ -28,6 +32,17 @@ const probe = (where: string, pick: (report: UseReport) => unknown): SystemOpera
     });
     return pick(report);
   });
+
+/** The file system `path` is on is what the probe reports: one it cannot read is refused in words. */
+function checkPath(path: string): void {
+  try {
+    statfsSync(path);
+  } catch (error) {
+    throw new BadInput(
+      `path ${JSON.stringify(path)} cannot be read (${readFailure(error)}): give a path on the file system to report, or leave path out for /`,
+    );
+  }
+}
 
 /** USE-method probes: utilisation, saturation and errors per resource, from /proc. */
 export const useOperations: Record<string, SystemOperation> = {
