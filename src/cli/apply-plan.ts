@@ -1,4 +1,4 @@
-import { DEFAULT_PROTOCOL } from '../model/protocol.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_PROTOCOL } from '../model/protocol.js';
 import { wholeMatch } from '../model/match.js';
 import type { ProxySpec } from '../model/proxy-spec.js';
 import { sameOrigination, sameTermination } from '../model/tls-spec.js';
@@ -78,9 +78,11 @@ export function planApply(
       body.header_faults = spec.headerFaults ?? false;
       differences.push(`header_faults ${body.header_faults ? 'on' : 'off'}`);
     }
-    if (spec.idleTimeout !== undefined && spec.idleTimeout !== existing.idle_timeout) {
-      body.idle_timeout = spec.idleTimeout;
-      differences.push(`idle_timeout ${existing.idle_timeout ?? 'default'} -> ${spec.idleTimeout}`);
+    // A udp proxy whose file leaves idle_timeout out gets the default back, as one without toxics gets none.
+    const idleTimeout = spec.idleTimeout ?? (protocol === 'udp' ? DEFAULT_IDLE_TIMEOUT_MS : undefined);
+    if (idleTimeout !== undefined && idleTimeout !== existing.idle_timeout) {
+      body.idle_timeout = idleTimeout;
+      differences.push(`idle_timeout ${existing.idle_timeout ?? 'default'} -> ${idleTimeout}`);
     }
     if (!sameTermination(spec.tls, existing.tls)) {
       body.tls = spec.tls ?? null;

@@ -11,3 +11,6 @@ export function isProxyProtocol(value: unknown): value is ProxyProtocol {
 
 /** The longest a udp proxy's flow may go without datagrams before it is closed: one day, in ms. */
 export const MAX_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+/** How long a udp proxy's flow may go without datagrams when its proxy does not say: one minute. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;

@@ -1,6 +1,7 @@
 import { mergeToxics } from '../toxic-merge.js';
 import type dgram from 'node:dgram';
 import net from 'node:net';
+import { DEFAULT_IDLE_TIMEOUT_MS } from '../../model/protocol.js';
 import { parseHostPort } from '../../model/address.js';
 import { FaultlineError } from '../../model/errors.js';
 import type { ProxyUpdate } from '../../model/proxy-spec.js';
@@ -17,8 +18,6 @@ import { Flow, type UdpEndpoint } from './flow.js';
 import { FlowTable } from './flow-table.js';
 import { datagramCounterparts } from '../toxic-counterparts.js';
 import { datagramToxics, datagramToxicTypes } from './toxics/index.js';
-
-export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 /** Datagrams carry no requests, so no request faults. */
 const noCounts = new Map<string, number>();
