@@ -146,6 +146,24 @@ describe('chaostoxi functions against a server that answers', async () => {
   });
 });
 
+describe('where chaostoxi functions find the server', async () => {
+  const harness = await startHarness();
+
+  test('toxiproxy_port without toxiproxy_host fails the activity, naming both keys, instead of asking another server', async () => {
+    const journal = await run(
+      experiment({
+        configuration: { toxiproxy_port: Number(new URL(harness.url).port) },
+        method: [python('probe', 'exists', 'proxy.probes', 'proxy_exist', { proxy_name: 'db' })],
+      }),
+    );
+    assert.equal(journal.run[0]!.status, 'failed');
+    assert.match(
+      lastLine(journal.run[0]!),
+      /the configuration sets toxiproxy_port \(\d+\) but not toxiproxy_host, which chaostoolkit-toxiproxy requires: add "toxiproxy_host": "127.0.0.1"/,
+    );
+  });
+});
+
 describe('a toxic the server refuses', async () => {
   const harness = await startHarness();
   const echo = await startEchoServer();

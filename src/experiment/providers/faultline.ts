@@ -329,6 +329,12 @@ export function serverUrl(configuration: Record<string, unknown>): string {
   if (configuration.toxiproxy_host) {
     return `http://${configuration.toxiproxy_host}:${configuration.toxiproxy_port ?? 8474}`;
   }
+  // chaostoolkit-toxiproxy would call http://None:PORT; another server must not answer instead.
+  if (configuration.toxiproxy_port !== undefined) {
+    throw new Error(
+      `the configuration sets toxiproxy_port (${String(configuration.toxiproxy_port)}) but not toxiproxy_host, which chaostoolkit-toxiproxy requires: add "toxiproxy_host": "127.0.0.1" (or the server's host) beside it`,
+    );
+  }
   return String(configuration.faultline_url ?? process.env.FAULTLINE_URL ?? 'http://127.0.0.1:8474');
 }
 
@@ -359,9 +365,12 @@ export const faultlineProvider: ProviderImplementation = {
 
   async run(provider, activity, context) {
     const run = operation(provider)!;
-    const client = createClient({ url: serverUrl(context.configuration) });
     const args = substitute(argumentsOf(provider), context.scope) as JsonObject;
+    let client: FaultlineClient;
     try {
+      // System actions act on this machine: where the proxy server is does not concern them.
+      const system = Object.hasOwn(systemModules, String(provider.module));
+      client = createClient({ url: system ? 'http://127.0.0.1:8474' : serverUrl(context.configuration) });
       checkArguments(String(provider.module), String(provider.func), args, activity);
     } catch (error) {
       throw new ActivityFailed((error as Error).message);
