@@ -342,6 +342,14 @@ export function isNativeModule(module: unknown): boolean {
   return typeof module === 'string' && Object.hasOwn(native, module);
 }
 
+/**
+ * The Python modules run natively: chaostoolkit-toxiproxy's only. faultline's own short names
+ * (toxics, load, process...) may be a user's Python module, which a python activity must call.
+ */
+export function isChaostoxiModule(module: unknown): boolean {
+  return typeof module === 'string' && module.startsWith('chaostoxi.') && isNativeModule(module);
+}
+
 function operation(provider: Provider): Operation | undefined {
   return native[String(provider.module)]?.[String(provider.func)];
 }
