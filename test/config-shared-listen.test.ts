@@ -27,14 +27,14 @@ describe('two proxies of one file on the same listen address', () => {
     assert.equal((await harness.api('GET', '/proxies/first')).status, 404);
   });
 
-  test('a udp proxy and a tcp one may share a port, and port 0 is never shared', async () => {
+  test('a udp proxy and a tcp one may share a port, two that take turns (one disabled) too, and port 0 is never shared', async () => {
     const port = await closedPort();
     const path = await file(
       'udp-and-tcp.yaml',
-      `- name: dnsu\n  listen: 127.0.0.1:${port}\n  upstream: 127.0.0.1:53\n  protocol: udp\n- name: dnst\n  listen: 127.0.0.1:${port}\n  upstream: 127.0.0.1:53\n- name: any1\n  listen: 127.0.0.1:0\n  upstream: 127.0.0.1:9\n- name: any2\n  listen: 127.0.0.1:0\n  upstream: 127.0.0.1:9\n`,
+      `- name: dnsu\n  listen: 127.0.0.1:${port}\n  upstream: 127.0.0.1:53\n  protocol: udp\n- name: dnst\n  listen: 127.0.0.1:${port}\n  upstream: 127.0.0.1:53\n- name: standby\n  listen: 127.0.0.1:${port}\n  upstream: 127.0.0.1:54\n  enabled: false\n- name: any1\n  listen: 127.0.0.1:0\n  upstream: 127.0.0.1:9\n- name: any2\n  listen: 127.0.0.1:0\n  upstream: 127.0.0.1:9\n`,
     );
     const dry = await run(['apply', '--dry-run', path]);
     assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /\(dry run: 4 changes not made\)\n$/);
+    assert.match(dry.stdout, /\(dry run: 5 changes not made\)\n$/);
   });
 });
