@@ -6,7 +6,7 @@ import { silentLog } from '../src/experiment/console.js';
 import { noLedger } from '../src/experiment/ledger.js';
 import { startExperiment } from '../src/experiment/run.js';
 import { validateExperiment } from '../src/experiment/validate.js';
-import { experiment } from './experiment-helpers.js';
+import { experiment, fixtures } from './experiment-helpers.js';
 import { tempDirectory } from './helpers.js';
 
 /**
@@ -37,5 +37,38 @@ test("a user's Python module named like a faultline module (toxics, load) is cal
       ['succeeded', 'mine: db'],
       ['succeeded', 'loaded http://x'],
     ],
+  );
+});
+
+test('a chaostoxi module faultline does not run is refused naming the ones it runs, not "No module named chaostoxi"', async () => {
+  const python = (name: string, module: string) => ({
+    type: 'action',
+    name,
+    provider: {
+      type: 'python',
+      module,
+      func: 'create_latency_toxic',
+      arguments: { for_proxy: 'db', toxic_name: 'slow', latency: 5 },
+    },
+  });
+  // The second is the extension's name before 0.1.0, which its README's example still uses.
+  await assert.rejects(
+    validateExperiment(
+      experiment({
+        method: [python('typo', 'chaostoxi.toxic.action'), python('old', 'toxiproxy.toxic.actions')],
+      }),
+      fixtures,
+    ),
+    (error: Error) => {
+      assert.match(
+        error.message,
+        /could not find Python module 'chaostoxi\.toxic\.action' in activity 'typo' \(.*\); faultline runs chaostoolkit-toxiproxy's chaostoxi\.proxy\.actions, chaostoxi\.proxy\.probes and chaostoxi\.toxic\.actions itself: did you mean 'chaostoxi\.toxic\.actions'\?/,
+      );
+      assert.match(
+        error.message,
+        /could not find Python module 'toxiproxy\.toxic\.actions' in activity 'old' \(.*\); faultline runs .* itself: did you mean 'chaostoxi\.toxic\.actions'\?/,
+      );
+      return true;
+    },
   );
 });

@@ -346,6 +346,10 @@ export function isNativeModule(module: unknown): boolean {
  * The Python modules run natively: chaostoolkit-toxiproxy's only. faultline's own short names
  * (toxics, load, process...) may be a user's Python module, which a python activity must call.
  */
+export function chaostoxiModules(): string[] {
+  return Object.keys(native).filter((module) => module.startsWith('chaostoxi.'));
+}
+
 export function isChaostoxiModule(module: unknown): boolean {
   return typeof module === 'string' && module.startsWith('chaostoxi.') && isNativeModule(module);
 }
