@@ -1,6 +1,7 @@
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_PROTOCOL } from '../model/protocol.js';
 import { wholeMatch } from '../model/match.js';
 import type { ProxySpec } from '../model/proxy-spec.js';
+import { sameJson } from '../model/same-json.js';
 import { sameOrigination, sameTermination } from '../model/tls-spec.js';
 import { targetingKeys, type ToxicSpec, wireAttributes } from '../model/toxic.js';
 import type { Attributes, JsonValue } from '../model/toxics/index.js';
@@ -199,7 +200,7 @@ function sameValue(
   const cleared =
     (targetingKeys as readonly string[]).includes(key) && (wanted === 0 || JSON.stringify(wanted) === '{}');
   if (current === undefined) return cleared;
-  return JSON.stringify(current) === JSON.stringify(wanted);
+  return sameJson(current, wanted);
 }
 
 function text(value: Attributes[string] | undefined): string {

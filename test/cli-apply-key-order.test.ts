@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli, startHarness, tempDirectory } from './helpers.js';
+
+const harness = await startHarness();
+const directory = tempDirectory('cli-apply-key-order');
+const run = (args: string[]) => runCli(args, { FAULTLINE_URL: harness.url }, false);
+
+test('headers or a match written in another key order are the same toxic: apply changes nothing and says so', async () => {
+  const created = await harness.api('POST', '/proxies', {
+    name: 'ordered',
+    listen: '127.0.0.1:0',
+    upstream: '127.0.0.1:9',
+    protocol: 'http',
+    toxics: [
+      {
+        name: 'abort',
+        type: 'http_abort',
+        attributes: {
+          status: 500,
+          headers: { 'X-Y': 'y', 'X-Z': 'z' },
+          match: { method: ['GET'], path: '/x' },
+        },
+      },
+    ],
+  });
+  assert.equal(created.status, 201, created.text);
+  const path = join(directory, 'ordered.yaml');
+  await writeFile(
+    path,
+    `- name: ordered
+  listen: 127.0.0.1:0
+  upstream: 127.0.0.1:9
+  protocol: http
+  toxics:
+    - name: abort
+      type: http_abort
+      attributes: { match: { path: /x, method: GET }, status: 500, headers: { X-Z: z, X-Y: y } }
+`,
+  );
+  assert.deepEqual(await run(['apply', '--dry-run', path]), {
+    code: 0,
+    stdout: `no changes: the server matches ${path}\n`,
+    stderr: '',
+  });
+});
