@@ -3,6 +3,7 @@ import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import { readFailure } from '../model/read-failure.js';
 import { parseProxyCreate, type ProxySpec } from '../model/proxy-spec.js';
 import { parseToxicCreate, type ToxicSpec } from '../model/toxic.js';
+import { misplacedShape } from './misplaced-shape.js';
 import { sharedListen } from './shared-listen.js';
 import { type ParsedFile, parseYamlText } from './yaml-file.js';
 
@@ -63,6 +64,8 @@ function proxiesIn(file: ParsedFile, checkToxic: ToxicCheck): ProxySpec[] {
   let prefix: Array<string | number> = [];
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const unknown = Object.keys(value).filter((key) => key !== 'proxies');
+    const shape = unknown.length > 0 ? misplacedShape(value as Record<string, unknown>) : undefined;
+    if (shape) throw invalid(file.whereKey([unknown[0]!]), shape);
     if (unknown.length > 0) {
       throw invalid(
         file.whereKey([unknown[0]!]),
