@@ -164,6 +164,33 @@ describe('where chaostoxi functions find the server', async () => {
   });
 });
 
+describe('a toxiproxy_host that is a URL or holds a port', async () => {
+  const harness = await startHarness();
+  const port = Number(new URL(harness.url).port);
+
+  test('fails the activity naming the key and what to write, not "cannot reach the server at http://http//..."', async () => {
+    const probe = python('probe', 'exists', 'proxy.probes', 'proxy_exist', { proxy_name: 'db' });
+    const failure = async (configuration: object) => {
+      const journal = await run(experiment({ configuration, method: [probe] }));
+      assert.equal(journal.run[0]!.status, 'failed');
+      return lastLine(journal.run[0]!);
+    };
+    assert.match(
+      await failure({ toxiproxy_host: 'http://127.0.0.1', toxiproxy_port: port }),
+      /toxiproxy_host "http:\/\/127\.0\.0\.1" is a URL; it takes a host name or address \("127\.0\.0\.1"\), with the port in toxiproxy_port, or give the whole URL as toxiproxy_url/,
+    );
+    assert.match(
+      await failure({ toxiproxy_host: `127.0.0.1:${port}` }),
+      /toxiproxy_host "127\.0\.0\.1:\d+" holds a ":"; the port goes in toxiproxy_port, and an IPv6 address in brackets \("\[::1\]"\)/,
+    );
+    assert.match(
+      await failure({ toxiproxy_host: '[::1]', toxiproxy_port: await closedPort() }),
+      /cannot reach the faultline server at http:\/\/\[::1\]:\d+/,
+      'a bracketed IPv6 address is taken, and asked',
+    );
+  });
+});
+
 describe('a toxic the server refuses', async () => {
   const harness = await startHarness();
   const echo = await startEchoServer();

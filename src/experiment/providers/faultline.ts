@@ -327,7 +327,7 @@ function fromEnv(value: unknown, argument: string): string {
 export function serverUrl(configuration: Record<string, unknown>): string {
   if (configuration.toxiproxy_url) return String(configuration.toxiproxy_url);
   if (configuration.toxiproxy_host) {
-    return `http://${configuration.toxiproxy_host}:${configuration.toxiproxy_port ?? 8474}`;
+    return `http://${toxiproxyHost(String(configuration.toxiproxy_host))}:${configuration.toxiproxy_port ?? 8474}`;
   }
   // chaostoolkit-toxiproxy would call http://None:PORT; another server must not answer instead.
   if (configuration.toxiproxy_port !== undefined) {
@@ -336,6 +336,21 @@ export function serverUrl(configuration: Record<string, unknown>): string {
     );
   }
   return String(configuration.faultline_url ?? process.env.FAULTLINE_URL ?? 'http://127.0.0.1:8474');
+}
+
+/** chaostoolkit-toxiproxy writes http://HOST:PORT: a URL or a port in HOST makes an address nothing answers. */
+function toxiproxyHost(host: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) {
+    throw new Error(
+      `toxiproxy_host ${JSON.stringify(host)} is a URL; it takes a host name or address ("127.0.0.1"), with the port in toxiproxy_port, or give the whole URL as toxiproxy_url`,
+    );
+  }
+  if (host.includes(':') && !/^\[[^\]]+\]$/.test(host)) {
+    throw new Error(
+      `toxiproxy_host ${JSON.stringify(host)} holds a ":"; the port goes in toxiproxy_port, and an IPv6 address in brackets ("[::1]")`,
+    );
+  }
+  return host;
 }
 
 export function isNativeModule(module: unknown): boolean {
