@@ -45,6 +45,24 @@ describe('chaostoxi functions when the server cannot be reached', () => {
     for (const entry of journal.run) assert.match(lastLine(entry), /cannot reach the faultline server/);
   });
 
+  test("the failure names the configuration keys the address came from, not the CLI's --host", async () => {
+    const port = await closedPort();
+    const journal = await run(
+      experiment({
+        configuration: { toxiproxy_host: '127.0.0.1', toxiproxy_port: port },
+        method: [python('probe', 'exists', 'proxy.probes', 'proxy_exist', { proxy_name: 'db' })],
+      }),
+    );
+    const line = lastLine(journal.run[0]!);
+    assert.match(
+      line,
+      new RegExp(
+        `cannot reach the faultline server at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\), the address the configuration's toxiproxy_host and toxiproxy_port give; start the server there, or set toxiproxy_host and toxiproxy_port \\(or toxiproxy_url\\) to where it listens`,
+      ),
+    );
+    assert.doesNotMatch(line, /--host/);
+  });
+
   test('a hypothesis "the proxy is gone" is not met while the server is down: the run fails', async () => {
     const journal = await run(
       experiment({

@@ -406,10 +406,34 @@ export const faultlineProvider: ProviderImplementation = {
       return await run(client, args, context);
     } catch (error) {
       if (context.signal.aborted) throw error;
-      throw new ActivityFailed(`${(error as Error).name}: ${(error as Error).message}${hintOf(error)}`);
+      const message = isUnreachable(error)
+        ? unreachableInRun(error.message, context.configuration)
+        : (error as Error).message;
+      throw new ActivityFailed(`${(error as Error).name}: ${message}${hintOf(error)}`);
     }
   },
 };
+
+function isUnreachable(error: unknown): error is FaultlineApiError {
+  return error instanceof FaultlineApiError && error.code === 'FAULTLINE_ERR_UNREACHABLE';
+}
+
+/** The client's advice names the CLI's --host; in a run, the address comes from the configuration. */
+function unreachableInRun(message: string, configuration: Record<string, unknown>): string {
+  const source = configuration.toxiproxy_url
+    ? "the configuration's toxiproxy_url gives"
+    : configuration.toxiproxy_host
+      ? "the configuration's toxiproxy_host and toxiproxy_port give"
+      : configuration.faultline_url
+        ? "the configuration's faultline_url gives"
+        : process.env.FAULTLINE_URL
+          ? 'FAULTLINE_URL gives (the configuration has no toxiproxy_host)'
+          : 'faultline asks when the configuration has no toxiproxy_host';
+  return message.replace(
+    /; start one with .*$/,
+    `, the address ${source}; start the server there, or set toxiproxy_host and toxiproxy_port (or toxiproxy_url) to where it listens`,
+  );
+}
 
 /** The server's hint (what was received, what to do), which the journal would lose otherwise. */
 function hintOf(error: unknown): string {
