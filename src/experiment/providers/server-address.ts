@@ -4,10 +4,11 @@ import { FaultlineApiError } from '../../client/errors.js';
 export function serverUrl(configuration: Record<string, unknown>): string {
   if (configuration.toxiproxy_url) return String(configuration.toxiproxy_url);
   if (configuration.toxiproxy_host) {
-    return `http://${toxiproxyHost(String(configuration.toxiproxy_host))}:${configuration.toxiproxy_port ?? 8474}`;
+    // chaostoolkit-toxiproxy: `if not toxiproxy_port: toxiproxy_port = 8474`, so "" and 0 mean 8474 too.
+    return `http://${toxiproxyHost(String(configuration.toxiproxy_host))}:${configuration.toxiproxy_port || 8474}`;
   }
   // chaostoolkit-toxiproxy would call http://None:PORT; another server must not answer instead.
-  if (configuration.toxiproxy_port !== undefined) {
+  if (configuration.toxiproxy_port) {
     throw new Error(
       `the configuration sets toxiproxy_port (${String(configuration.toxiproxy_port)}) but not toxiproxy_host, which chaostoolkit-toxiproxy requires: add "toxiproxy_host": "127.0.0.1" (or the server's host) beside it`,
     );
