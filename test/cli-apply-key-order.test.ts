@@ -46,3 +46,45 @@ test('headers or a match written in another key order are the same toxic: apply 
     stderr: '',
   });
 });
+
+test("toxics in another order than the file's are put in its order, since a proxy's toxics apply in order", async () => {
+  const created = await harness.api('POST', '/proxies', {
+    name: 'chain',
+    listen: '127.0.0.1:0',
+    upstream: '127.0.0.1:9',
+    toxics: [
+      { name: 'slow', type: 'latency', attributes: { latency: 5 } },
+      { name: 'cut', type: 'limit_data', attributes: { bytes: 100 } },
+      { name: 'up', type: 'latency', stream: 'upstream', attributes: { latency: 1 } },
+    ],
+  });
+  assert.equal(created.status, 201, created.text);
+  const path = join(directory, 'chain.yaml');
+  await writeFile(
+    path,
+    `- name: chain
+  listen: 127.0.0.1:0
+  upstream: 127.0.0.1:9
+  toxics:
+    - { name: cut, type: limit_data, attributes: { bytes: 100 } }
+    - { name: slow, type: latency, attributes: { latency: 5 } }
+    - { name: up, type: latency, stream: upstream, attributes: { latency: 1 } }
+`,
+  );
+  const applied = await run(['apply', path]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(
+    applied.stdout,
+    `- toxic chain/slow (out of the file's order: added again)
+- toxic chain/cut (out of the file's order: added again)
++ toxic chain/cut (limit_data, downstream)
++ toxic chain/slow (latency, downstream)
+(4 changes made: 2 toxics added, 2 toxics removed)
+`,
+  );
+  const names = (await harness.api('GET', '/proxies/chain/toxics')).json.map(
+    (toxic: { name: string }) => toxic.name,
+  );
+  assert.deepEqual(names, ['up', 'cut', 'slow']);
+  assert.equal((await run(['apply', path])).stdout, `no changes: the server matches ${path}\n`);
+});

@@ -122,15 +122,23 @@ function planToxics(proxy: string, existing: readonly ToxicJson[], wanted: reado
   const changes: Change[] = [];
   const wantedByName = new Map(wanted.map((toxic) => [toxic.name, toxic]));
   const existingByName = new Map(existing.map((toxic) => [toxic.name, toxic]));
+  const moved = outOfOrder(existing, wanted);
   for (const toxic of existing) {
     const target = wantedByName.get(toxic.name);
     if (!target || target.type !== toxic.type || target.stream !== toxic.stream) {
       changes.push({ kind: 'remove-toxic', proxy, name: toxic.name, line: `- toxic ${proxy}/${toxic.name}` });
+    } else if (moved.has(toxic.name)) {
+      changes.push({
+        kind: 'remove-toxic',
+        proxy,
+        name: toxic.name,
+        line: `- toxic ${proxy}/${toxic.name} (out of the file's order: added again)`,
+      });
     }
   }
   for (const toxic of wanted) {
     const current = existingByName.get(toxic.name);
-    if (!current || current.type !== toxic.type || current.stream !== toxic.stream) {
+    if (!current || current.type !== toxic.type || current.stream !== toxic.stream || moved.has(toxic.name)) {
       changes.push({
         kind: 'add-toxic',
         proxy,
@@ -165,6 +173,29 @@ function planToxics(proxy: string, existing: readonly ToxicJson[], wanted: reado
     }
   }
   return changes;
+}
+
+/**
+ * The toxics the server keeps that stand out of the file's order in their stream, where toxics
+ * apply in the order they were added. Those after the longest prefix both orders share are
+ * removed and added again in the file's order; new toxics go after them, as listed.
+ */
+function outOfOrder(existing: readonly ToxicJson[], wanted: readonly ToxicSpec[]): Set<string> {
+  const moved = new Set<string>();
+  const kept = (toxic: ToxicJson) =>
+    wanted.some(
+      (want) => want.name === toxic.name && want.type === toxic.type && want.stream === toxic.stream,
+    );
+  for (const stream of ['upstream', 'downstream']) {
+    const serverOrder = existing
+      .filter((toxic) => toxic.stream === stream && kept(toxic))
+      .map((toxic) => toxic.name);
+    const fileOrder = wanted.filter((toxic) => toxic.stream === stream).map((toxic) => toxic.name);
+    let shared = 0;
+    while (shared < serverOrder.length && serverOrder[shared] === fileOrder[shared]) shared++;
+    for (const name of serverOrder.slice(shared)) moved.add(name);
+  }
+  return moved;
 }
 
 /** What `apply` prints for a change: a created proxy lists the toxics it is created with. */
