@@ -45,6 +45,24 @@ describe('chaostoxi functions when the server cannot be reached', () => {
     for (const entry of journal.run) assert.match(lastLine(entry), /cannot reach the faultline server/);
   });
 
+  test("the failure names the configuration keys the address came from, not the CLI's --host", async () => {
+    const port = await closedPort();
+    const journal = await run(
+      experiment({
+        configuration: { toxiproxy_host: '127.0.0.1', toxiproxy_port: port },
+        method: [python('probe', 'exists', 'proxy.probes', 'proxy_exist', { proxy_name: 'db' })],
+      }),
+    );
+    const line = lastLine(journal.run[0]!);
+    assert.match(
+      line,
+      new RegExp(
+        `cannot reach the faultline server at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\), the address the configuration's toxiproxy_host and toxiproxy_port give; start the server there, or set toxiproxy_host and toxiproxy_port \\(or toxiproxy_url\\) to where it listens`,
+      ),
+    );
+    assert.doesNotMatch(line, /--host/);
+  });
+
   test('a hypothesis "the proxy is gone" is not met while the server is down: the run fails', async () => {
     const journal = await run(
       experiment({
@@ -143,6 +161,51 @@ describe('chaostoxi functions against a server that answers', async () => {
       /upstream_host 'env:FAULTLINE_TEST_NO_SUCH_HOST': the environment variable FAULTLINE_TEST_NO_SUCH_HOST is not set/,
     );
     assert.equal((await harness.api('GET', '/proxies/from-env')).status, 404);
+  });
+});
+
+describe('where chaostoxi functions find the server', async () => {
+  const harness = await startHarness();
+
+  test('toxiproxy_port without toxiproxy_host fails the activity, naming both keys, instead of asking another server', async () => {
+    const journal = await run(
+      experiment({
+        configuration: { toxiproxy_port: Number(new URL(harness.url).port) },
+        method: [python('probe', 'exists', 'proxy.probes', 'proxy_exist', { proxy_name: 'db' })],
+      }),
+    );
+    assert.equal(journal.run[0]!.status, 'failed');
+    assert.match(
+      lastLine(journal.run[0]!),
+      /the configuration sets toxiproxy_port \(\d+\) but not toxiproxy_host, which chaostoolkit-toxiproxy requires: add "toxiproxy_host": "127.0.0.1"/,
+    );
+  });
+});
+
+describe('a toxiproxy_host that is a URL or holds a port', async () => {
+  const harness = await startHarness();
+  const port = Number(new URL(harness.url).port);
+
+  test('fails the activity naming the key and what to write, not "cannot reach the server at http://http//..."', async () => {
+    const probe = python('probe', 'exists', 'proxy.probes', 'proxy_exist', { proxy_name: 'db' });
+    const failure = async (configuration: object) => {
+      const journal = await run(experiment({ configuration, method: [probe] }));
+      assert.equal(journal.run[0]!.status, 'failed');
+      return lastLine(journal.run[0]!);
+    };
+    assert.match(
+      await failure({ toxiproxy_host: 'http://127.0.0.1', toxiproxy_port: port }),
+      /toxiproxy_host "http:\/\/127\.0\.0\.1" is a URL; it takes a host name or address \("127\.0\.0\.1"\), with the port in toxiproxy_port, or give the whole URL as toxiproxy_url/,
+    );
+    assert.match(
+      await failure({ toxiproxy_host: `127.0.0.1:${port}` }),
+      /toxiproxy_host "127\.0\.0\.1:\d+" holds a ":"; the port goes in toxiproxy_port, and an IPv6 address in brackets \("\[::1\]"\)/,
+    );
+    assert.match(
+      await failure({ toxiproxy_host: '[::1]', toxiproxy_port: await closedPort() }),
+      /cannot reach the faultline server at http:\/\/\[::1\]:\d+/,
+      'a bracketed IPv6 address is taken, and asked',
+    );
   });
 });
 

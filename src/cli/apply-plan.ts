@@ -1,6 +1,7 @@
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_PROTOCOL } from '../model/protocol.js';
 import { wholeMatch } from '../model/match.js';
 import type { ProxySpec } from '../model/proxy-spec.js';
+import { sameJson } from '../model/same-json.js';
 import { sameOrigination, sameTermination } from '../model/tls-spec.js';
 import { targetingKeys, type ToxicSpec, wireAttributes } from '../model/toxic.js';
 import type { Attributes, JsonValue } from '../model/toxics/index.js';
@@ -121,15 +122,23 @@ function planToxics(proxy: string, existing: readonly ToxicJson[], wanted: reado
   const changes: Change[] = [];
   const wantedByName = new Map(wanted.map((toxic) => [toxic.name, toxic]));
   const existingByName = new Map(existing.map((toxic) => [toxic.name, toxic]));
+  const moved = outOfOrder(existing, wanted);
   for (const toxic of existing) {
     const target = wantedByName.get(toxic.name);
     if (!target || target.type !== toxic.type || target.stream !== toxic.stream) {
       changes.push({ kind: 'remove-toxic', proxy, name: toxic.name, line: `- toxic ${proxy}/${toxic.name}` });
+    } else if (moved.has(toxic.name)) {
+      changes.push({
+        kind: 'remove-toxic',
+        proxy,
+        name: toxic.name,
+        line: `- toxic ${proxy}/${toxic.name} (out of the file's order: added again)`,
+      });
     }
   }
   for (const toxic of wanted) {
     const current = existingByName.get(toxic.name);
-    if (!current || current.type !== toxic.type || current.stream !== toxic.stream) {
+    if (!current || current.type !== toxic.type || current.stream !== toxic.stream || moved.has(toxic.name)) {
       changes.push({
         kind: 'add-toxic',
         proxy,
@@ -166,6 +175,29 @@ function planToxics(proxy: string, existing: readonly ToxicJson[], wanted: reado
   return changes;
 }
 
+/**
+ * The toxics the server keeps that stand out of the file's order in their stream, where toxics
+ * apply in the order they were added. Those after the longest prefix both orders share are
+ * removed and added again in the file's order; new toxics go after them, as listed.
+ */
+function outOfOrder(existing: readonly ToxicJson[], wanted: readonly ToxicSpec[]): Set<string> {
+  const moved = new Set<string>();
+  const kept = (toxic: ToxicJson) =>
+    wanted.some(
+      (want) => want.name === toxic.name && want.type === toxic.type && want.stream === toxic.stream,
+    );
+  for (const stream of ['upstream', 'downstream']) {
+    const serverOrder = existing
+      .filter((toxic) => toxic.stream === stream && kept(toxic))
+      .map((toxic) => toxic.name);
+    const fileOrder = wanted.filter((toxic) => toxic.stream === stream).map((toxic) => toxic.name);
+    let shared = 0;
+    while (shared < serverOrder.length && serverOrder[shared] === fileOrder[shared]) shared++;
+    for (const name of serverOrder.slice(shared)) moved.add(name);
+  }
+  return moved;
+}
+
 /** What `apply` prints for a change: a created proxy lists the toxics it is created with. */
 export function changeLines(change: Change): string[] {
   if (change.kind !== 'create-proxy') return [change.line];
@@ -199,7 +231,7 @@ function sameValue(
   const cleared =
     (targetingKeys as readonly string[]).includes(key) && (wanted === 0 || JSON.stringify(wanted) === '{}');
   if (current === undefined) return cleared;
-  return JSON.stringify(current) === JSON.stringify(wanted);
+  return sameJson(current, wanted);
 }
 
 function text(value: Attributes[string] | undefined): string {

@@ -3,6 +3,8 @@ import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import { readFailure } from '../model/read-failure.js';
 import { parseProxyCreate, type ProxySpec } from '../model/proxy-spec.js';
 import { parseToxicCreate, type ToxicSpec } from '../model/toxic.js';
+import { misplacedShape } from './misplaced-shape.js';
+import { sharedListen } from './shared-listen.js';
 import { type ParsedFile, parseYamlText } from './yaml-file.js';
 
 /**
@@ -62,6 +64,8 @@ function proxiesIn(file: ParsedFile, checkToxic: ToxicCheck): ProxySpec[] {
   let prefix: Array<string | number> = [];
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const unknown = Object.keys(value).filter((key) => key !== 'proxies');
+    const shape = unknown.length > 0 ? misplacedShape(value as Record<string, unknown>) : undefined;
+    if (shape) throw invalid(file.whereKey([unknown[0]!]), shape);
     if (unknown.length > 0) {
       throw invalid(
         file.whereKey([unknown[0]!]),
@@ -77,6 +81,24 @@ function proxiesIn(file: ParsedFile, checkToxic: ToxicCheck): ProxySpec[] {
       `expected a list of proxies, received ${list === null || list === undefined ? 'nothing' : typeof list}; for example ${example}`,
     );
   }
+  const specs = parsedProxies(file, list, prefix, checkToxic);
+  const shared = sharedListen(specs);
+  if (shared) {
+    const [first, second] = [specs[shared.first]!, specs[shared.second]!];
+    throw invalid(
+      file.where([...prefix, shared.second]),
+      `proxies "${first.name}" and "${second.name}" both listen on ${shared.address} (entries ${shared.first + 1} and ${shared.second + 1}); give one another port, or port 0 to pick a free one`,
+    );
+  }
+  return specs;
+}
+
+function parsedProxies(
+  file: ParsedFile,
+  list: unknown[],
+  prefix: Array<string | number>,
+  checkToxic: ToxicCheck,
+): ProxySpec[] {
   const seen = new Map<string, number>();
   return list.map((entry, index) => {
     let spec: ProxySpec;

@@ -12,6 +12,7 @@ import { ActivityFailed, InvalidActivity } from '../errors.js';
 import { closest } from '../known-keys.js';
 import { substitute } from '../substitute.js';
 import { checkArguments, checkArgumentsShape } from './faultline-arguments.js';
+import { isUnreachable, serverUrl, unreachableInRun } from './server-address.js';
 import { argumentsOf, type ProviderContext, type ProviderImplementation } from './provider.js';
 import { deleteProxy, recordCreated, resetProxies, settleProxyFaults } from './proxy-ledger.js';
 
@@ -324,17 +325,20 @@ function fromEnv(value: unknown, argument: string): string {
   return found;
 }
 
-/** toxiproxy_url, else toxiproxy_host/port (chaostoolkit-toxiproxy), else faultline_url, else FAULTLINE_URL. */
-export function serverUrl(configuration: Record<string, unknown>): string {
-  if (configuration.toxiproxy_url) return String(configuration.toxiproxy_url);
-  if (configuration.toxiproxy_host) {
-    return `http://${configuration.toxiproxy_host}:${configuration.toxiproxy_port ?? 8474}`;
-  }
-  return String(configuration.faultline_url ?? process.env.FAULTLINE_URL ?? 'http://127.0.0.1:8474');
-}
-
 export function isNativeModule(module: unknown): boolean {
   return typeof module === 'string' && Object.hasOwn(native, module);
+}
+
+/**
+ * The Python modules run natively: chaostoolkit-toxiproxy's only. faultline's own short names
+ * (toxics, load, process...) may be a user's Python module, which a python activity must call.
+ */
+export function chaostoxiModules(): string[] {
+  return Object.keys(native).filter((module) => module.startsWith('chaostoxi.'));
+}
+
+export function isChaostoxiModule(module: unknown): boolean {
+  return typeof module === 'string' && module.startsWith('chaostoxi.') && isNativeModule(module);
 }
 
 function operation(provider: Provider): Operation | undefined {
@@ -362,10 +366,13 @@ export const faultlineProvider: ProviderImplementation = {
 
   async run(provider, activity, context) {
     const run = operation(provider)!;
-    const client = createClient({ url: serverUrl(context.configuration) });
     const args = substitute(argumentsOf(provider), context.scope) as JsonObject;
+    let client: FaultlineClient;
     try {
       checkArgumentsShape(String(provider.module), String(provider.func), provider.arguments, activity);
+      // System actions act on this machine: where the proxy server is does not concern them.
+      const system = Object.hasOwn(systemModules, String(provider.module));
+      client = createClient({ url: system ? 'http://127.0.0.1:8474' : serverUrl(context.configuration) });
       checkArguments(String(provider.module), String(provider.func), args, activity);
     } catch (error) {
       throw new ActivityFailed((error as Error).message);
@@ -374,7 +381,10 @@ export const faultlineProvider: ProviderImplementation = {
       return await run(client, args, context);
     } catch (error) {
       if (context.signal.aborted) throw error;
-      throw new ActivityFailed(`${(error as Error).name}: ${(error as Error).message}${hintOf(error)}`);
+      const message = isUnreachable(error)
+        ? unreachableInRun(error.message, context.configuration)
+        : (error as Error).message;
+      throw new ActivityFailed(`${(error as Error).name}: ${message}${hintOf(error)}`);
     }
   },
 };

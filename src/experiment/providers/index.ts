@@ -1,5 +1,5 @@
 import type { Provider } from '../../model/experiment.js';
-import { faultlineProvider, isNativeModule } from './faultline.js';
+import { faultlineProvider, isChaostoxiModule } from './faultline.js';
 import { httpProvider } from './http.js';
 import { javascriptProvider } from './javascript.js';
 import type { ProviderImplementation } from './provider.js';
@@ -17,7 +17,7 @@ const providers: Record<string, ProviderImplementation> = {
 
 /** python activities on chaostoolkit-toxiproxy's modules run natively, without Python. */
 export function providerFor(provider: Provider): ProviderImplementation | undefined {
-  if (provider.type === 'python' && isNativeModule(provider.module)) return faultlineProvider;
+  if (provider.type === 'python' && isChaostoxiModule(provider.module)) return faultlineProvider;
   if (provider.type === 'python' && isPrometheusModule(provider.module)) return prometheusProvider;
   return providers[provider.type];
 }

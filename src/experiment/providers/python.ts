@@ -3,6 +3,7 @@ import { ActivityAborted, InvalidActivity } from '../errors.js';
 import { callPython, validatePythonCall } from '../python/call.js';
 import { createPythonRuntime, type PythonRuntime } from '../python/interpreter.js';
 import { substitute } from '../substitute.js';
+import { withChaostoxiHint } from './chaostoxi-hint.js';
 import { argumentsOf, hasValues, type ProviderContext, type ProviderImplementation } from './provider.js';
 
 /**
@@ -14,14 +15,16 @@ export const pythonProvider: ProviderImplementation = {
   async validate(provider, activity, context) {
     if (!provider.module) throw new InvalidActivity('a Python activity must have a module path');
     if (!provider.func) throw new InvalidActivity('a Python activity must have a function name');
-    await withRuntime(context, (runtime) =>
-      validatePythonCall(runtime, {
-        module: String(provider.module),
-        func: String(provider.func),
-        arguments: argumentsOf(provider),
-        label: activity.name,
-        kind: activity.type,
-      }),
+    await withChaostoxiHint(String(provider.module), () =>
+      withRuntime(context, (runtime) =>
+        validatePythonCall(runtime, {
+          module: String(provider.module),
+          func: String(provider.func),
+          arguments: argumentsOf(provider),
+          label: activity.name,
+          kind: activity.type,
+        }),
+      ),
     );
   },
 

@@ -1,9 +1,9 @@
 import { mergeToxics } from '../toxic-merge.js';
 import type dgram from 'node:dgram';
 import net from 'node:net';
+import { DEFAULT_IDLE_TIMEOUT_MS } from '../../model/protocol.js';
 import { parseHostPort } from '../../model/address.js';
 import { FaultlineError } from '../../model/errors.js';
-import { DEFAULT_IDLE_TIMEOUT_MS } from '../../model/protocol.js';
 import type { ProxyUpdate } from '../../model/proxy-spec.js';
 import { matchesClient, requestOnlyKeys } from '../../model/match.js';
 import { type Stream, streams, type ToxicSpec } from '../../model/toxic.js';
