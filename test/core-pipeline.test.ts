@@ -553,6 +553,15 @@ describe('a source that failed', () => {
     assert.deepEqual([destination.text, closed], ['reply', ['end']]);
   });
 
+  test('a closed pipeline without toxics neither resets nor closes the link when its source fails', async () => {
+    const { pipeline, closed } = rig();
+    pipeline.close();
+    pipeline.reset();
+    pipeline.finish();
+    await settle();
+    assert.deepEqual(closed, []);
+  });
+
   test('a closed pipeline neither resets nor closes the link when its source fails', async () => {
     const { pipeline, reader, clock, closed } = rig([toxic('latency', { latency: 10 })]);
     reader.onData(Buffer.from('reply'));

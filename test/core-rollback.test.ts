@@ -450,6 +450,20 @@ describe('undo: the request each proxy undo makes, carried out', () => {
       ),
       'http://127.0.0.1:1 wants its token, which the ledger does not keep: set FAULTLINE_TOKEN to the server\'s token and run "faultline rollback" again',
     );
+    const byRun =
+      'once it is dealt with by hand, "faultline rollback --forget run-1" discards the run\'s entries, undoing nothing';
+    const advice = (server: string | undefined, error: unknown) =>
+      forgetAdvice(entry({ kind: 'remove-toxic', proxy: 'db', toxic: 'lat' }, server), 'run-1', error);
+    assert.equal(
+      advice(undefined, refused),
+      byRun,
+      'a fault on this machine was not undone through a server',
+    );
+    assert.equal(
+      advice('http://127.0.0.1:1', Object.assign(new Error('denied'), { status: 401 })),
+      byRun,
+      "a 401 from something other than faultline's client is not the server asking for its token",
+    );
   });
 
   test('describeEntry names the server when the entry has one', () => {

@@ -64,17 +64,6 @@ export function canonicalKeys(
   const written = new Map<string, string>();
   for (const [key, field] of Object.entries(value)) {
     const canonical = byLowerCase.get(key.toLowerCase());
-    const earlier = canonical === undefined ? undefined : written.get(canonical);
-    if (earlier !== undefined) {
-      throw new FaultlineError(
-        'FAULTLINE_ERR_BAD_BODY',
-        `bad request body: duplicate key ${JSON.stringify(key)}`,
-        {
-          hint: `${where} has both ${JSON.stringify(earlier)} and ${JSON.stringify(key)}, one field (keys match case-insensitively, as in Toxiproxy), and only the last would be read: write it once`,
-        },
-      );
-    }
-    if (canonical !== undefined) written.set(canonical, key);
     if (canonical === undefined) {
       throw new FaultlineError(
         'FAULTLINE_ERR_UNKNOWN_FIELD',
@@ -84,6 +73,17 @@ export function canonicalKeys(
         },
       );
     }
+    const earlier = written.get(canonical);
+    if (earlier !== undefined) {
+      throw new FaultlineError(
+        'FAULTLINE_ERR_BAD_BODY',
+        `bad request body: duplicate key ${JSON.stringify(key)}`,
+        {
+          hint: `${where} has both ${JSON.stringify(earlier)} and ${JSON.stringify(key)}, one field (keys match case-insensitively, as in Toxiproxy), and only the last would be read: write it once`,
+        },
+      );
+    }
+    written.set(canonical, key);
     if (field !== null) result[canonical] = field;
   }
   return result;
