@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -9,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { experiment, run } from './experiment-helpers.js';
-import { startTcpServer } from './helpers.js';
+import { selfSignedCertificate, startTcpServer } from './helpers.js';
 
 async function listen(server: http.Server | https.Server): Promise<number> {
   server.listen(0, '127.0.0.1');
@@ -85,29 +84,7 @@ describe('the http provider options (docs/experiments.md)', () => {
     after(() => rmSync(dir, { recursive: true, force: true }));
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      );
-    } catch {
-      assert.fail('openssl is missing: install the Debian package "openssl" (apt-get install openssl)');
-    }
+    selfSignedCertificate(key, cert);
     const port = await listen(
       https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_request, response) =>
         response.end('secure'),

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -8,7 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCli, tempDirectory } from './helpers.js';
+import { runCli, selfSignedCertificate, tempDirectory } from './helpers.js';
 
 process.env.PYTHONDONTWRITEBYTECODE = '1';
 
@@ -159,29 +158,7 @@ describe('faultline validate --no-verify-tls, as chaos validate', () => {
     const directory = tempDirectory('runfix');
     const key = join(directory, 'key.pem');
     const cert = join(directory, 'cert.pem');
-    try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      );
-    } catch {
-      assert.fail('openssl is missing: install the Debian package "openssl" (apt-get install openssl)');
-    }
+    selfSignedCertificate(key, cert);
     const body = JSON.stringify({ title: 't', description: 'd', method: [] });
     const server = https.createServer(
       { key: readFileSync(key), cert: readFileSync(cert) },

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -319,4 +319,14 @@ export function tempDirectory(purpose: string): string {
   const directory = mkdtempSync(join(tmpdir(), `faultline-${purpose}-`));
   after(() => rmSync(directory, { recursive: true, force: true }));
   return directory;
+}
+
+/** Makes a self-signed certificate for 127.0.0.1 with openssl at `key` and `cert`, valid one day. */
+export function selfSignedCertificate(key: string, cert: string): void {
+  const args = ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert];
+  try {
+    execFileSync('openssl', [...args, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('openssl is missing: install the Debian package "openssl" (apt-get install openssl)');
+  }
 }
