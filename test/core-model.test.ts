@@ -15,6 +15,8 @@ import { canonicalKeys } from '../src/model/fields.js';
 import { effectOf, effects } from '../src/model/fault-effects.js';
 import { mergePatch } from '../src/model/json-merge-patch.js';
 import { percentile } from '../src/model/percentile.js';
+import { sameJson } from '../src/model/same-json.js';
+import { unchecked, uncheckedProxy } from '../src/model/toxic-body.js';
 import { proxyBody } from '../src/model/proxy-body.js';
 import type { ProxyJson } from '../src/model/wire.js';
 import { parseSchedstat } from '../src/model/schedstat.js';
@@ -1384,4 +1386,46 @@ describe('proxyBody: a proxy as the API shows it, back as the body that creates 
       ['http', false, 5, tls, upstreamTls, []],
     );
   });
+});
+
+describe('sameJson: equal JSON whatever the order of object keys', () => {
+  test('objects compare by keys and values in any order, nested too', () => {
+    assert.equal(sameJson({ a: 1, b: { c: [1, 2], d: null } }, { b: { d: null, c: [1, 2] }, a: 1 }), true);
+    assert.equal(sameJson({}, {}), true);
+    assert.equal(sameJson([], []), true);
+    assert.equal(sameJson('x', 'x'), true);
+    assert.equal(sameJson(null, null), true);
+  });
+
+  test('a missing, extra or different key, another array order or length, or another type differs', () => {
+    const differ: Array<[unknown, unknown]> = [
+      [{ a: 1 }, { a: 2 }],
+      [{ a: 1 }, { b: 1 }],
+      [{ a: 1 }, { a: 1, b: 2 }],
+      [{ a: 1, b: 2 }, { a: 1 }],
+      [{ a: undefined }, { b: undefined }],
+      [
+        [1, 2],
+        [2, 1],
+      ],
+      [[1], [1, 1]],
+      [[1, 1], [1]],
+      [[1], { 0: 1 }],
+      [{ 0: 1 }, [1]],
+      [{ a: { b: 1 } }, { a: { b: 2 } }],
+      [null, {}],
+      [{}, null],
+      ['1', 1],
+      [{ a: [1] }, { a: [2] }],
+    ];
+    for (const [a, b] of differ)
+      assert.equal(sameJson(a, b), false, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  });
+});
+
+test('unchecked and uncheckedProxy hand back the body they are given', () => {
+  const toxic = { type: 'latency', attributes: { latency: 5 } };
+  const proxy = { name: 'p', listen: '127.0.0.1:0', upstream: '127.0.0.1:1', toxics: [toxic] };
+  assert.equal(unchecked(toxic), toxic);
+  assert.equal(uncheckedProxy(proxy), proxy);
 });
