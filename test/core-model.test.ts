@@ -1412,6 +1412,8 @@ describe('sameJson: equal JSON whatever the order of object keys', () => {
       [[1, 1], [1]],
       [[1], { 0: 1 }],
       [{ 0: 1 }, [1]],
+      [{ length: 0 }, []],
+      [[], { length: 0 }],
       [{ a: { b: 1 } }, { a: { b: 2 } }],
       [null, {}],
       [{}, null],
