@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { fetchAnyPort } from '../net/fetch-any-port.js';
 import { jsonDuplicateKey } from '../config/yaml-duplicate-key.js';
+import { readFailure } from '../model/read-failure.js';
 import { InvalidExperiment } from './errors.js';
 import { safeLoad } from './pyyaml-load.js';
 
@@ -46,8 +47,7 @@ export async function loadExperiment(source: string, options: LoadOptions = {}):
 function unreadable(source: string, error: NodeJS.ErrnoException): string {
   if (error.code === 'ENOENT') return `Path "${source}" does not exist.`;
   if (error.code === 'EISDIR') return `Path "${source}" is a directory; give the experiment file in it.`;
-  if (error.code === 'EACCES') return `Path "${source}" cannot be read: permission denied.`;
-  return `Path "${source}" cannot be read: ${error.code ?? error.message}.`;
+  return `Path "${source}" cannot be read: ${readFailure(error)}.`;
 }
 
 async function fetchExperiment(
