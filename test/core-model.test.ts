@@ -7,7 +7,9 @@ import {
   typeMatches,
   unknownEventTypes,
 } from '../src/model/events.js';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { formatHostPort, parseHostPort } from '../src/model/address.js';
 import { describeValue, errorCodes, FaultlineError, isFaultlineError } from '../src/model/errors.js';
 import { toxicsNotApplied } from '../src/model/echoed-toxics.js';
@@ -86,34 +88,13 @@ describe('host:port', () => {
 
 describe('errors', () => {
   test('each code has the HTTP status of the documented table (docs/errors.md)', () => {
-    const expected: Record<string, number> = {
-      FAULTLINE_ERR_BAD_BODY: 400,
-      FAULTLINE_ERR_MISSING_FIELD: 400,
-      FAULTLINE_ERR_INVALID_FIELD: 400,
-      FAULTLINE_ERR_UNKNOWN_FIELD: 400,
-      FAULTLINE_ERR_INVALID_STREAM: 400,
-      FAULTLINE_ERR_INVALID_TOXIC_TYPE: 400,
-      FAULTLINE_ERR_INVALID_ATTRIBUTE: 400,
-      FAULTLINE_ERR_INVALID_ADDRESS: 400,
-      FAULTLINE_ERR_INVALID_CONFIG: 400,
-      FAULTLINE_ERR_PROXY_NOT_FOUND: 404,
-      FAULTLINE_ERR_TOXIC_NOT_FOUND: 404,
-      FAULTLINE_ERR_RUN_NOT_FOUND: 404,
-      FAULTLINE_ERR_PROXY_EXISTS: 409,
-      FAULTLINE_ERR_TOXIC_EXISTS: 409,
-      // Listen failures are 500 with Go's text, as in Toxiproxy: its clients read 409 as "proxy exists".
-      FAULTLINE_ERR_ADDRESS_IN_USE: 500,
-      FAULTLINE_ERR_ADDRESS_UNAVAILABLE: 500,
-      FAULTLINE_ERR_PERMISSION: 500,
-      FAULTLINE_ERR_LISTEN_NOT_ALLOWED: 403,
-      FAULTLINE_ERR_LIMIT_REACHED: 403,
-      FAULTLINE_ERR_HOST_NOT_ALLOWED: 403,
-      FAULTLINE_ERR_DASHBOARD_SESSION: 403,
-      FAULTLINE_ERR_CROSS_ORIGIN: 403,
-      FAULTLINE_ERR_UNAUTHORIZED: 401,
-      FAULTLINE_ERR_BODY_TOO_LARGE: 413,
-      FAULTLINE_ERR_INTERNAL: 500,
-    };
+    const documented = readFileSync(fileURLToPath(new URL('../../docs/errors.md', import.meta.url)), 'utf8');
+    const expected = Object.fromEntries(
+      [...documented.matchAll(/^\| `(FAULTLINE_ERR_[A-Z_]+)` \| (\d{3}) \|/gm)].map(([, code, status]) => [
+        code,
+        Number(status),
+      ]),
+    );
     assert.deepEqual({ ...errorCodes }, expected);
     const error = new FaultlineError('FAULTLINE_ERR_TOXIC_NOT_FOUND', 'gone', { cause: 'x' });
     assert.deepEqual(
