@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
+import pino from 'pino';
 import { isLoopback, isThisServer } from '../src/cli/server-access.js';
 import { endpointOf } from '../src/client/credentials.js';
 import { createEngine } from '../src/proxy/engine.js';
 import { createControlServer } from '../src/server/app.js';
 import { createTokenCheck, generateToken, tokenProblem } from '../src/server/token.js';
-import { runCli, startHarness, tempDirectory } from './helpers.js';
+import { runCli, startHarness, tempDirectory, waitFor } from './helpers.js';
 
 const TOKEN = 'S3cret-token_for.tests~0123';
 
@@ -177,6 +178,39 @@ describe('the control server with a token', async () => {
       });
       assert.equal(browser.status, 403);
       assert.equal((await harness.api('GET', '/proxies')).status, 200, 'a server without a token stays open');
+    } finally {
+      engine.close();
+      await control.close();
+    }
+  });
+});
+
+describe('the control server never logs its token, wherever a client put it', () => {
+  test('a token in the query or after a malformed prefix is hidden in refused and access log lines', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const engine = createEngine({ busyPollMicroseconds: 0 });
+    const control = createControlServer({ engine, token: TOKEN, logger });
+    control.http.listen(0, '127.0.0.1');
+    await once(control.http, 'listening');
+    const url = `http://127.0.0.1:${(control.http.address() as { port: number }).port}`;
+    try {
+      for (const path of [`/proxies?token=${TOKEN}`, `//t/${TOKEN}/proxies`, `/T/${TOKEN}/version`])
+        assert.equal((await fetch(`${url}${path}`)).status, 401, path);
+      const accepted = await fetch(`${url}/proxies?api_key=${TOKEN}`, {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+      });
+      assert.equal(accepted.status, 400, 'an unknown query parameter, logged as sent');
+      assert.equal((await accepted.text()).includes(TOKEN), false);
+      await waitFor(() => lines.some((line) => line.includes('"msg":"request"')), 'the access log line');
+      const urls = lines.map((line) => JSON.parse(line) as { url?: string }).map((line) => line.url);
+      assert.deepEqual(urls.filter((logged) => logged !== undefined).slice(-4), [
+        '/proxies?token=***',
+        '//t/***/proxies',
+        '/T/***/version',
+        '/proxies?api_key=***',
+      ]);
+      assert.equal(lines.join('').includes(TOKEN), false, lines.join(''));
     } finally {
       engine.close();
       await control.close();

@@ -117,7 +117,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
       requestLog.info(
         {
           method: request.method,
-          url: request.url,
+          url: tokenCheck.loggable(request.url),
           handler: route.name,
           status: response.statusCode,
           duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 10_000) / 100,
@@ -159,7 +159,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
         log.warn(
           {
             method: request.method,
-            url: request.url,
+            url: tokenCheck.loggable(request.url),
             host: request.headers.host,
             origin: request.headers.origin,
           },

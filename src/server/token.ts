@@ -21,6 +21,11 @@ export interface TokenCheck {
    * sees it, and says why the request may not pass, or undefined when it may.
    */
   admit(request: IncomingMessage): FaultlineError | undefined;
+  /**
+   * The URL as logs may show it: the token, wherever else a client put it (`?token=`, `//t/`),
+   * becomes `***`, since server logs often end up in CI job output others can read.
+   */
+  loggable(url: string | undefined): string | undefined;
 }
 
 const PREFIX = /^\/t\/([^/?#]*)(.*)$/;
@@ -39,6 +44,9 @@ export function createTokenCheck(token: string | undefined): TokenCheck {
   }
   const expected = token === undefined ? undefined : digest(token);
   return {
+    loggable(url) {
+      return token === undefined || url === undefined ? url : url.split(token).join('***');
+    },
     admit(request) {
       const fromPath = stripPrefix(request);
       if (expected === undefined) return undefined;

@@ -5,6 +5,7 @@ import { MissingCapability, requireRoot } from './capability.js';
 import { isCgroupName } from '../model/system-names.js';
 import { parseKeyValueLines } from './proc-parsers.js';
 import { parentPid } from './processes.js';
+import { formatBytes } from './units.js';
 
 export type Controller = 'cpu' | 'memory' | 'pids';
 
@@ -225,6 +226,67 @@ export function memoryHeadroom(path: string): { bytes: number; path: string } | 
     if (limit !== undefined && (tightest === undefined || limit - usage < tightest.bytes))
       tightest = { bytes: Math.max(0, limit - usage), path: current };
     if (current === '/' || current === '.') return tightest;
+  }
+}
+
+/** A limit a process is under where it sits, which it escapes when moved into faultline/NAME. */
+export interface LimitLeft {
+  controller: Controller;
+  /** The cgroup path that sets it, the process's own or an ancestor. */
+  path: string;
+  /** "memory.max 256.0 MiB", "pids.max 32", "cpu.max 50% of a CPU". */
+  limit: string;
+}
+
+/**
+ * The limits set on `origin`'s cgroups (and their ancestors) under the controllers `group` moves
+ * a process in: faultline/NAME sits beside them, not below, so none of them applies there.
+ */
+export function limitsLeftBehind(group: Cgroup, origin: MovedProcess): LimitLeft[] {
+  const left: LimitLeft[] = [];
+  for (const controller of Object.keys(group.directories) as Controller[]) {
+    const start = origin.from[controller];
+    if (start === undefined) continue;
+    for (let current = start; current !== '/' && current !== '.'; current = dirname(current)) {
+      const limit = limitAt(group.version, controller, directoryOf(group.version, controller, current));
+      if (limit === undefined) continue;
+      left.push({ controller, path: current, limit });
+      break;
+    }
+  }
+  return left;
+}
+
+function limitAt(version: 1 | 2, controller: Controller, directory: string): string | undefined {
+  if (controller === 'memory') {
+    const file = version === 1 ? 'memory.limit_in_bytes' : 'memory.max';
+    const bytes = readNumber(directory, file);
+    return bytes === undefined ? undefined : `${file} ${formatBytes(bytes)}`;
+  }
+  if (controller === 'pids') {
+    const most = readNumber(directory, 'pids.max');
+    return most === undefined ? undefined : `pids.max ${most}`;
+  }
+  let quota: number | undefined;
+  let period: number | undefined;
+  if (version === 1) {
+    quota = readNumber(directory, 'cpu.cfs_quota_us');
+    period = readNumber(directory, 'cpu.cfs_period_us');
+  } else {
+    const [max, length] = readText(directory, 'cpu.max')?.split(/\s+/) ?? [];
+    quota = max === undefined || max === 'max' ? undefined : Number(max);
+    period = Number(length);
+  }
+  if (quota === undefined || quota < 0 || !period) return undefined;
+  const file = version === 1 ? 'cpu.cfs_quota_us' : 'cpu.max';
+  return `${file} ${Math.round((quota / period) * 100)}% of a CPU`;
+}
+
+function readText(directory: string, file: string): string | undefined {
+  try {
+    return readFileSync(join(directory, file), 'utf8').trim();
+  } catch {
+    return undefined;
   }
 }
 

@@ -136,6 +136,7 @@ export function readTrusted(path: string, what: string, options: { rootToo?: boo
  */
 export function ensurePrivateDirectory(directory: string, what: string, remedy = LEDGER_REMEDY): string {
   const absolute = resolve(directory);
+  refuseForeignLinks(absolute, what, remedy);
   try {
     makeDirectories(absolute, 0o700);
   } catch (error) {
@@ -148,6 +149,7 @@ export function ensurePrivateDirectory(directory: string, what: string, remedy =
 /** The checks of ensurePrivateDirectory, on a directory that exists. */
 export function checkPrivateDirectory(directory: string, what: string, remedy = LEDGER_REMEDY): void {
   const absolute = resolve(directory);
+  refuseForeignLinks(absolute, what, remedy);
   const own = lstatSync(absolute);
   if (own.isSymbolicLink()) checkPrivateDirectory(realpathSync(absolute), what, remedy);
   else {
@@ -166,6 +168,25 @@ export function checkPrivateDirectory(directory: string, what: string, remedy = 
     if (replaceable)
       throw new UnsafeFile(
         `refused the ${what} ${absolute}: ${above} above it is owned by uid ${stats.uid} with mode ${modeText(stats)}, so another user could replace it; ${remedy}`,
+      );
+  }
+}
+
+/**
+ * A symbolic link on the way to a directory is followed only when this user or root owns it: its
+ * owner can point it elsewhere at any time, between the checks below and the writes included.
+ */
+function refuseForeignLinks(absolute: string, what: string, remedy: string): void {
+  for (const step of [absolute, ...ancestors(absolute)]) {
+    let stats: Stats;
+    try {
+      stats = lstatSync(step);
+    } catch {
+      continue;
+    }
+    if (stats.isSymbolicLink() && stats.uid !== currentUid() && stats.uid !== 0)
+      throw new UnsafeFile(
+        `refused the ${what} ${absolute}: ${step} is a symbolic link owned by uid ${stats.uid}, who could point it elsewhere at any time; ${remedy}`,
       );
   }
 }

@@ -8,6 +8,7 @@ import {
   cgroupExists,
   cgroupStats,
   createCgroup,
+  limitsLeftBehind,
   type MovedProcess,
   moveInto,
   originOf,
@@ -88,6 +89,18 @@ function warnOfHeldMemory(info: ProcessInfo, name: string, limit: number, contex
   );
 }
 
+/**
+ * faultline/NAME sits at the top of the hierarchy, so a process moved in leaves the limits of the
+ * cgroup it came from (a service's or a container's) until it goes back. Said, since that can
+ * loosen what the operator meant to tighten.
+ */
+function warnOfLimitsLeft(info: ProcessInfo, group: Cgroup, origin: MovedProcess, context: SystemContext) {
+  for (const left of limitsLeftBehind(group, origin))
+    context.warn(
+      `${info.pid} (${shortCommand(info.command)}) leaves the ${left.controller} limit of ${left.path} (${left.limit}) while it is in faultline/${group.name}: only the limits given here apply to it until it goes back`,
+    );
+}
+
 /** The kernel-log time the run began reading from, so OOM probes only see this run's kills. */
 const startedAt = uptimeSeconds();
 
@@ -140,6 +153,8 @@ export const cgroupOperations: Record<string, SystemOperation> = {
     const moved = found.map((info) => originOf(info.pid));
     const group = create(args.name, wanted, context, moved);
     for (const info of found) moveInto(group, info.pid);
+    for (const [index, info] of found.entries())
+      warnOfLimitsLeft(info, group, moved[index] as MovedProcess, context);
     if (wanted.memoryBytes !== undefined)
       for (const info of found) warnOfHeldMemory(info, args.name, wanted.memoryBytes, context);
     return { name: group.name, version: group.version, processes: found };
