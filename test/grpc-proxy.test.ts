@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http2 from 'node:http2';
-import type net from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createProxy, closedPort, startHarness, startTcpServer, waitFor } from './helpers.js';
-import { collectEvents, h2get } from './http-helpers.js';
+import { collectEvents, h2get, h2ProxyTo } from './http-helpers.js';
 
 interface Order {
   id: number;
@@ -186,8 +185,7 @@ describe('gRPC through an http2 proxy', () => {
 
 describe('HTTP/2 through an http2 proxy', () => {
   it('carries a request body, the response, and trailers; http_abort answers a status or resets the stream', async () => {
-    const server = http2.createServer();
-    server.on('stream', (stream, headers) => {
+    const h2 = await h2ProxyTo(harness, 'h2', (stream, headers) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
@@ -197,12 +195,6 @@ describe('HTTP/2 through an http2 proxy', () => {
         );
         stream.end(Buffer.concat(chunks));
       });
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    after(() => server.close());
-    const h2 = await createProxy(harness, 'h2', `127.0.0.1:${(server.address() as net.AddressInfo).port}`, {
-      protocol: 'http2',
     });
     const session = http2.connect(`http://127.0.0.1:${h2.port}`);
     after(() => session.close());
@@ -244,23 +236,11 @@ describe('HTTP/2 through an http2 proxy', () => {
   });
 
   it('adding and removing a byte toxic while an h2 client keeps sending fails none of its requests', async () => {
-    const server = http2.createServer();
-    server.on('stream', (stream) => {
+    const busy = await h2ProxyTo(harness, 'h2busy', (stream) => {
       stream.on('error', () => undefined);
       stream.respond({ ':status': 200 });
       stream.end('ok');
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    after(() => server.close());
-    const busy = await createProxy(
-      harness,
-      'h2busy',
-      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      {
-        protocol: 'http2',
-      },
-    );
     const sessions: http2.ClientHttp2Session[] = [];
     let session!: http2.ClientHttp2Session;
     const connect = () => {
@@ -317,22 +297,10 @@ describe('HTTP/2 through an http2 proxy', () => {
   });
 
   it('a grpc_status toxic with no match answers gRPC calls only: other requests reach the upstream', async () => {
-    const server = http2.createServer();
-    server.on('stream', (stream) => {
+    const mixed = await h2ProxyTo(harness, 'mixed', (stream) => {
       stream.respond({ ':status': 200, 'content-type': 'text/plain' });
       stream.end('upstream answer');
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    after(() => server.close());
-    const mixed = await createProxy(
-      harness,
-      'mixed',
-      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      {
-        protocol: 'http2',
-      },
-    );
     const added = await harness.api('POST', '/proxies/mixed/toxics', {
       name: 'everything_down',
       type: 'grpc_status',
@@ -363,22 +331,14 @@ describe('HTTP/2 through an http2 proxy', () => {
   });
 
   it('an abort with 204 or 304, by a toxic or by a fault header, answers with no body and no length', async () => {
-    const server = http2.createServer();
-    server.on('stream', (stream) => {
-      stream.respond({ ':status': 200 });
-      stream.end('upstream answer');
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    after(() => server.close());
-    const empty = await createProxy(
+    const empty = await h2ProxyTo(
       harness,
       'empty',
-      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      {
-        protocol: 'http2',
-        header_faults: true,
+      (stream) => {
+        stream.respond({ ':status': 200 });
+        stream.end('upstream answer');
       },
+      { header_faults: true },
     );
     for (const status of [204, 304]) {
       const added = await harness.api('POST', '/proxies/empty/toxics', {
@@ -413,22 +373,10 @@ describe('HTTP/2 through an http2 proxy', () => {
   });
 
   it('http_modify request_headers host sets the :authority an HTTP/2 request carries its host in', async () => {
-    const server = http2.createServer();
-    server.on('stream', (stream, headers) => {
+    const vhost = await h2ProxyTo(harness, 'vhost', (stream, headers) => {
       stream.respond({ ':status': 200 });
       stream.end(JSON.stringify({ authority: headers[':authority'], host: headers.host ?? null }));
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    after(() => server.close());
-    const vhost = await createProxy(
-      harness,
-      'vhost',
-      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      {
-        protocol: 'http2',
-      },
-    );
     const added = await harness.api('POST', '/proxies/vhost/toxics', {
       name: 'other_host',
       type: 'http_modify',
@@ -445,9 +393,8 @@ describe('HTTP/2 through an http2 proxy', () => {
     { timeout: 20_000 },
     async () => {
       // nginx refuses the streams past its keepalive_requests, unprocessed (RFC 9113 §8.7).
-      const server = http2.createServer();
       let refused = 0;
-      server.on('stream', (stream, headers) => {
+      const refusing = await h2ProxyTo(harness, 'refusing', (stream, headers) => {
         stream.on('error', () => undefined);
         const path = String(headers[':path']);
         const session = stream.session!;
@@ -469,15 +416,6 @@ describe('HTTP/2 through an http2 proxy', () => {
           stream.end(`${path} got ${Buffer.concat(chunks).toString()}`);
         });
       });
-      server.listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      after(() => server.close());
-      const refusing = await createProxy(
-        harness,
-        'refusing',
-        `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-        { protocol: 'http2' },
-      );
       const session = http2.connect(`http://127.0.0.1:${refusing.port}`);
       after(() => session.close());
       const post = (path: string) =>
@@ -538,25 +476,13 @@ describe('HTTP/2 through an http2 proxy', () => {
 
   it('an answer the upstream cuts mid-body is reset for the client too, and reported as cut', async () => {
     const events = collectEvents(harness);
-    const server = http2.createServer();
-    server.on('stream', (stream) => {
+    const h2 = await h2ProxyTo(harness, 'h2cut', (stream) => {
       stream.respond({ ':status': 200 });
       stream.on('error', () => undefined);
       // The upstream's connection goes in the middle of the answer: node ends the proxy's
       // upstream stream with code CANCEL and no error, which passed on as a whole answer.
       stream.write('ten bytes.', () => stream.session?.destroy());
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    after(() => server.close());
-    const h2 = await createProxy(
-      harness,
-      'h2cut',
-      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      {
-        protocol: 'http2',
-      },
-    );
     const session = http2.connect(`http://127.0.0.1:${h2.port}`);
     after(() => session.close());
     const stream = session.request({ ':path': '/cut' });
