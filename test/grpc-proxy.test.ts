@@ -116,6 +116,66 @@ describe('gRPC through an http2 proxy', () => {
     assert.deepEqual(await unary<Order>(client, 'Create', { id: 3, item: 'pad' }), { id: 3, item: 'pad' });
   });
 
+  it('a forwarded call the upstream ends with an error grpc-status is reported by that status, not HTTP 200', async () => {
+    const events = collectEvents(harness);
+    // Get fails trailers-only; Create sends a reply, then fails in its trailers; Watch succeeds.
+    const failing = await h2ProxyTo(harness, 'shop_failing', (stream, headers) => {
+      const method = String(headers[':path']).split('/').pop();
+      stream.resume();
+      const grpcHead = { ':status': 200, 'content-type': 'application/grpc' };
+      if (method === 'Get') {
+        stream.respond({ ...grpcHead, 'grpc-status': '14', 'grpc-message': 'no stock' }, { endStream: true });
+        return;
+      }
+      stream.respond(grpcHead, { waitForTrailers: true });
+      stream.on('wantTrailers', () =>
+        stream.sendTrailers(
+          method === 'Create' ? { 'grpc-status': '9', 'grpc-message': 'not now' } : { 'grpc-status': '0' },
+        ),
+      );
+      stream.end(Buffer.alloc(5));
+    });
+    const added = await harness.api('POST', `/proxies/${failing.name}/toxics`, {
+      name: 'tagged',
+      type: 'http_modify',
+      attributes: { response_headers: { 'x-seen-by': 'faultline' } },
+    });
+    assert.equal(added.status, 200, added.text);
+    const viaFailing = new shop(`127.0.0.1:${failing.port}`, grpc.credentials.createInsecure());
+    after(() => viaFailing.close());
+    await assert.rejects(unary(viaFailing, 'Get', { id: 1 }), {
+      code: grpc.status.UNAVAILABLE,
+      details: 'no stock',
+    });
+    await assert.rejects(unary(viaFailing, 'Create', { id: 2 }), {
+      code: grpc.status.FAILED_PRECONDITION,
+      details: 'not now',
+    });
+    const stream = (viaFailing as unknown as { Watch(r: object): grpc.ClientReadableStream<Order> }).Watch({
+      id: 3,
+    });
+    for await (const update of stream) assert.ok(update);
+    const faults = () =>
+      events.filter((event) => event.type === 'http.fault' && event.proxy === failing.name);
+    await waitFor(() => faults().length === 3, 'three http.fault events');
+    assert.deepEqual(
+      faults().map((event) => event.type === 'http.fault' && [event.path, event.status, event.grpcCode]),
+      [
+        ['/shop.Orders/Get', 200, 14],
+        ['/shop.Orders/Create', 200, 9],
+        ['/shop.Orders/Watch', 200, 0],
+      ],
+    );
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    for (const code of [14, 9, 0])
+      assert.match(
+        metrics,
+        new RegExp(
+          `faultline_http_faults_total\\{proxy="shop_failing",toxic="tagged",type="http_modify",method="POST",outcome="grpc ${code}"\\} 1`,
+        ),
+      );
+  });
+
   it('match.client picks calls by the address of the client connection, and events name the connection', async () => {
     const events = collectEvents(harness);
     const add = (name: string, client: string[]) =>

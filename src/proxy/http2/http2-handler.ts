@@ -28,6 +28,7 @@ import type { ProxyView } from '../proxy-view.js';
 import { isBodiless } from '../http/bodiless-length.js';
 import { isGrpcCall } from '../http/grpc-call.js';
 import { answerGrpcStatus } from './grpc-message.js';
+import { grpcStatusIn } from './grpc-outcome.js';
 import { SentBody } from './sent-body.js';
 import type { UpstreamSession } from './upstream-session.js';
 import { throttled } from '../http/throttle.js';
@@ -47,6 +48,12 @@ const {
 const MAX_ATTEMPTS = 3;
 
 type Headers = http2.IncomingHttpHeaders;
+
+/** What of a forwarded answer has passed so far: body bytes to the client, and the upstream's trailers. */
+interface Passed {
+  bodyBytes: number;
+  trailers: Headers | undefined;
+}
 
 /**
  * Serves each HTTP/2 stream: plans the request toxics, then answers itself (a status, a gRPC
@@ -138,18 +145,18 @@ export class Http2Handler {
     label: RequestLabel,
   ): void {
     const upstreamHeaders = this.requestHeaders(headers, plan);
+    const grpcCall = plan !== undefined && isGrpcCall(headers);
     const sent = hasBody ? new SentBody(stream) : undefined;
     let outgoing: http2.ClientHttp2Stream | undefined;
     let attempts = 0;
-    let trailers: Headers | undefined;
+    const passed: Passed = { bodyBytes: 0, trailers: undefined };
     stream.on('wantTrailers', () => {
-      const fields = Object.entries(trailers ?? {}).filter(([name]) => !name.startsWith(':'));
+      const fields = Object.entries(passed.trailers ?? {}).filter(([name]) => !name.startsWith(':'));
       stream.sendTrailers(Object.fromEntries(fields) as http2.OutgoingHttpHeaders);
     });
     stream.once('close', () => {
       if (outgoing && !outgoing.closed) outgoing.close(stream.rstCode || http2.constants.NGHTTP2_CANCEL);
     });
-    const passed = { bodyBytes: 0 };
     const send = (): void => {
       const previous = outgoing;
       attempts += 1;
@@ -164,7 +171,7 @@ export class Http2Handler {
       if (sent && previous) sent.resend(previous, current);
       else if (hasBody) stream.pipe(current);
       current.on('trailers', (received: Headers) => {
-        trailers = received;
+        passed.trailers = received;
       });
       // Before its answer, an attempt fails once (an error, or a close without either); after,
       // an error cuts the answer the client is getting.
@@ -197,6 +204,7 @@ export class Http2Handler {
           plan,
           label,
           passed,
+          grpcCall,
         ).catch(() => stream.destroy());
       });
     };
@@ -210,7 +218,8 @@ export class Http2Handler {
     ended: boolean,
     plan: RequestPlan | undefined,
     label: RequestLabel,
-    passed: { bodyBytes: number },
+    passed: Passed,
+    grpcCall: boolean,
   ): Promise<void> {
     if (plan && plan.responseDelay > 0) {
       const gone = new AbortController();
@@ -226,7 +235,8 @@ export class Http2Handler {
     const headers = this.responseHeaders(received, plan);
     const status = Number(headers[HTTP2_HEADER_STATUS] ?? 200);
     if (!plan || !rewritesBody(plan) || (ended && !replacesBody(plan))) {
-      if (plan) reportFired(this.proxy, plan, label, { status });
+      if (plan)
+        this.reportForwarded(plan, label, { status }, grpcCall ? headers : undefined, outgoing, passed);
       if (stream.closed || stream.destroyed) return;
       if (ended) {
         stream.respond(headers, { endStream: true });
@@ -236,7 +246,7 @@ export class Http2Handler {
       // The upstream's body is read and dropped to its end; a reset fails the stream as without the toxic.
       if (!ended && !(await drained(outgoing))) return;
       if (stream.closed || stream.destroyed) return;
-      reportFired(this.proxy, plan, label, { status });
+      this.reportForwarded(plan, label, { status }, grpcCall ? headers : undefined, outgoing, passed);
       this.sendWhole(stream, headers, Buffer.from(plan.body), undefined, plan);
       return;
     } else {
@@ -248,11 +258,13 @@ export class Http2Handler {
           plan,
           headers['content-encoding'] as string | string[] | undefined,
         );
-        reportFired(this.proxy, plan, label, { status, skipped });
+        const outcome = { status, skipped };
+        this.reportForwarded(plan, label, outcome, grpcCall ? headers : undefined, outgoing, passed);
         this.sendWhole(stream, headers, body, skipped, plan);
         return;
       }
-      reportFired(this.proxy, plan, label, { status, skipped: TOO_LARGE_TO_PATCH });
+      const outcome = { status, skipped: TOO_LARGE_TO_PATCH };
+      this.reportForwarded(plan, label, outcome, grpcCall ? headers : undefined, outgoing, passed);
       stream.respond(headers, { waitForTrailers: true });
       for (const chunk of read.held) {
         passed.bodyBytes += chunk.length;
@@ -269,6 +281,36 @@ export class Http2Handler {
       await this.sendPaced(stream, outgoing, kibps, passed);
       this.ended(stream, outgoing, label, status, passed);
     }
+  }
+
+  /**
+   * Reports a forwarded answer by what the client got. A gRPC call answered HTTP 200 is reported
+   * by the grpc-status it ends with, as Envoy's gRPC stats count success and failure: from the
+   * headers of a trailers-only answer, else from the trailers, once they come (an answer that
+   * ends without a grpc-status is reported by its HTTP status alone).
+   */
+  private reportForwarded(
+    plan: RequestPlan,
+    label: RequestLabel,
+    outcome: { status: number; skipped?: string | undefined },
+    grpcHeaders: http2.OutgoingHttpHeaders | undefined,
+    outgoing: http2.ClientHttp2Stream,
+    passed: Passed,
+  ): void {
+    const report = (grpcCode: number | undefined) =>
+      reportFired(this.proxy, plan, label, grpcCode === undefined ? outcome : { ...outcome, grpcCode });
+    if (grpcHeaders === undefined || outcome.status !== 200) return report(undefined);
+    const known = grpcStatusIn(grpcHeaders) ?? (passed.trailers && grpcStatusIn(passed.trailers));
+    if (known !== undefined || outgoing.closed) return report(known);
+    const onTrailers = (trailers: Headers) => {
+      outgoing.off('close', onClose);
+      report(grpcStatusIn(trailers));
+    };
+    const onClose = () => {
+      outgoing.off('trailers', onTrailers);
+      report(undefined);
+    };
+    outgoing.once('trailers', onTrailers).once('close', onClose);
   }
 
   /** Sends the upstream's body on at `kibps` KiB/s (a response rate limit), holding the client's stream to it. */
