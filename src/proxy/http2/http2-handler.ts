@@ -27,6 +27,7 @@ import {
 import type { ProxyView } from '../proxy-view.js';
 import { isBodiless } from '../http/bodiless-length.js';
 import { isGrpcCall } from '../http/grpc-call.js';
+import { passesInterim } from '../http/interim.js';
 import { answerGrpcStatus } from './grpc-message.js';
 import { grpcStatusIn } from './grpc-outcome.js';
 import { SentBody } from './sent-body.js';
@@ -173,6 +174,7 @@ export class Http2Handler {
       current.on('trailers', (received: Headers) => {
         passed.trailers = received;
       });
+      if (passesInterim(plan)) current.on('headers', (received: Headers) => sendInterim(stream, received));
       // Before its answer, an attempt fails once (an error, or a close without either); after,
       // an error cuts the answer the client is getting.
       let answered = false;
@@ -423,6 +425,16 @@ export class Http2Handler {
     }
     return out as http2.OutgoingHttpHeaders;
   }
+}
+
+/** Sends an upstream's 1xx answer (103 Early Hints) on, before the final answer's headers. */
+function sendInterim(stream: http2.ServerHttp2Stream, received: Headers): void {
+  const status = Number(received[HTTP2_HEADER_STATUS]);
+  if (!(status >= 100 && status < 200) || stream.headersSent || stream.closed || stream.destroyed) return;
+  const fields = Object.entries(received).filter(
+    ([name, value]) => value !== undefined && !isHopHeader(name),
+  );
+  stream.additionalHeaders(Object.fromEntries(fields) as http2.OutgoingHttpHeaders);
 }
 
 /** An upstream stream that closed before its answer, with no error of its own. */
