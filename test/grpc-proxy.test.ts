@@ -492,6 +492,11 @@ describe('HTTP/2 through an http2 proxy', () => {
         });
       assert.equal(await post('/refuse'), '200 /refuse got the order');
       assert.equal(refused, 1, 'the upstream refused the first stream');
+      const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+      assert.match(
+        metrics,
+        /faultline_http_upstream_retries_total\{proxy="refusing",reason="refused_stream"\} 1\n/,
+      );
       assert.match(
         await post('/crash'),
         /^502 faultline: the upstream 127\.0\.0\.1:\d+ closed the stream without answering \(/,
@@ -499,6 +504,50 @@ describe('HTTP/2 through an http2 proxy', () => {
       assert.equal(await post('/after'), '200 /after got the order');
     },
   );
+
+  it('a stream past the last stream id of an upstream GOAWAY is sent again on a new connection; one below it is a 502', async () => {
+    // An upstream that sends GOAWAY ENHANCE_YOUR_CALM naming its first stream as the last it
+    // processed: the second stream, past it, was never processed (RFC 9113 §6.8).
+    let firstArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (firstArrived = resolve));
+    const calm = await h2ProxyTo(harness, 'calm', (stream, headers) => {
+      stream.on('error', () => undefined);
+      const session = stream.session!;
+      const path = String(headers[':path']);
+      if (path === '/first') {
+        firstArrived();
+        return;
+      }
+      if (path === '/second' && (stream.id ?? 0) > 1) {
+        session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, 1);
+        return;
+      }
+      stream.respond({ ':status': 200 });
+      stream.end(`${path} on stream ${stream.id}`);
+    });
+    const session = http2.connect(`http://127.0.0.1:${calm.port}`);
+    after(() => session.close());
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        const stream = session.request({ ':path': path });
+        let head = '';
+        let text = '';
+        stream.on('response', (received) => (head = String(received[':status'])));
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (text += chunk));
+        stream.on('end', () => resolve(`${head} ${text}`));
+        stream.on('error', reject);
+      });
+    const first = get('/first');
+    await arrived;
+    assert.equal(await get('/second'), '200 /second on stream 1');
+    assert.match(
+      await first,
+      /^502 faultline: the upstream 127\.0\.0\.1:\d+ sent GOAWAY while the stream was in flight, and may have processed it, so it was not sent again \(ERR_HTTP2_SESSION_ERROR: /,
+    );
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    assert.match(metrics, /faultline_http_upstream_retries_total\{proxy="calm",reason="goaway"\} 1\n/);
+  });
 
   it('answers 502 with a body when the upstream does not speak HTTP/2', async () => {
     const garbage = await startTcpServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));

@@ -168,6 +168,9 @@ export function upstreamFailure(
         : '';
     return `faultline: the upstream ${upstream} closed the connection without answering (${code}: ${error.message})${tls}`;
   }
+  // node fails every stream of a session whose GOAWAY carries an error code.
+  if (code === 'ERR_HTTP2_SESSION_ERROR')
+    return `faultline: the upstream ${upstream} sent GOAWAY while the stream was in flight, and may have processed it, so it was not sent again (${code}: ${error.message})`;
   if (code === 'ERR_HTTP2_STREAM_CLOSED_UNANSWERED' || /NGHTTP2_REFUSED_STREAM/.test(error.message))
     return `faultline: the upstream ${upstream} closed the stream without answering (${code}: ${error.message})`;
   return `faultline: the upstream ${upstream} did not answer with HTTP (${code ? `${code}: ` : ''}${error.message})`;

@@ -161,8 +161,10 @@ export class Http2Handler {
     const send = (): void => {
       const previous = outgoing;
       attempts += 1;
+      let session: http2.ClientHttp2Session;
       try {
-        outgoing = this.upstream.get().request(upstreamHeaders, { endStream: !hasBody });
+        session = this.upstream.get();
+        outgoing = session.request(upstreamHeaders, { endStream: !hasBody });
       } catch (error) {
         sent?.forget();
         this.fail(stream, plan, label, error as Error);
@@ -182,11 +184,16 @@ export class Http2Handler {
       const failed = (error: Error) => {
         if (settled) return;
         settled = true;
-        const unprocessed = current.rstCode === NGHTTP2_REFUSED_STREAM;
+        const unprocessed = this.upstream.leftUnprocessedByGoaway(session, current)
+          ? 'goaway'
+          : current.rstCode === NGHTTP2_REFUSED_STREAM
+            ? 'refused_stream'
+            : undefined;
         const resendable = sent?.resendable ?? true;
-        if (unprocessed && resendable && attempts < MAX_ATTEMPTS && !stream.closed && !stream.headersSent)
+        if (unprocessed && resendable && attempts < MAX_ATTEMPTS && !stream.closed && !stream.headersSent) {
+          this.proxy.countUpstreamRetry(unprocessed);
           send();
-        else this.fail(stream, plan, label, error, passed.bodyBytes);
+        } else this.fail(stream, plan, label, error, passed.bodyBytes, attempts);
       };
       current.on('error', (error: Error) =>
         answered ? this.fail(stream, plan, label, error, passed.bodyBytes) : failed(error),
@@ -385,6 +392,7 @@ export class Http2Handler {
     label: RequestLabel,
     error: Error,
     bodyBytes = 0,
+    attempts = 1,
   ): void {
     if (stream.closed || stream.destroyed) return;
     if (stream.headersSent) {
@@ -394,7 +402,7 @@ export class Http2Handler {
       reportUpstreamFailure(this.proxy, label, text, status, bodyBytes);
       return;
     }
-    const text = upstreamFailure(this.proxy, error);
+    const text = upstreamFailure(this.proxy, error) + sentTimes(attempts);
     reportUpstreamFailure(this.proxy, label, text, 502);
     if (plan) reportFired(this.proxy, plan, label, { status: 502, upstreamFailed: true });
     stream.respond({ [HTTP2_HEADER_STATUS]: 502, 'content-type': 'text/plain; charset=utf-8' });
@@ -435,6 +443,12 @@ function sendInterim(stream: http2.ServerHttp2Stream, received: Headers): void {
     ([name, value]) => value !== undefined && !isHopHeader(name),
   );
   stream.additionalHeaders(Object.fromEntries(fields) as http2.OutgoingHttpHeaders);
+}
+
+/** What a 502 adds when the request went upstream more than once: the attempts before were left unprocessed. */
+function sentTimes(attempts: number): string {
+  if (attempts === 1) return '';
+  return `; it was sent ${attempts} times, as the upstream left the first ${attempts - 1} unprocessed (refused or past its GOAWAY)`;
 }
 
 /** An upstream stream that closed before its answer, with no error of its own. */
