@@ -549,6 +549,36 @@ describe('HTTP/2 through an http2 proxy', () => {
     assert.match(metrics, /faultline_http_upstream_retries_total\{proxy="calm",reason="goaway"\} 1\n/);
   });
 
+  it('an abort answers alone: the rewrite and response delay planned before it are not reported as acting', async () => {
+    const events = collectEvents(harness);
+    const answered = await h2ProxyTo(harness, 'answered', (stream) => {
+      stream.respond({ ':status': 200 });
+      stream.end('upstream answer');
+    });
+    for (const toxic of [
+      { name: 'tag', type: 'http_modify', attributes: { response_headers: { 'x-tag': 'yes' } } },
+      { name: 'late', type: 'http_delay', attributes: { stage: 'response', delay: 50 } },
+      { name: 'down', type: 'http_abort', attributes: { status: 503, body: 'down' } },
+    ]) {
+      const added = await harness.api('POST', '/proxies/answered/toxics', toxic);
+      assert.equal(added.status, 200, added.text);
+    }
+    assert.deepEqual(await h2get(answered.port, '/x'), [503, 'down']);
+    await waitFor(() => events.some((event) => event.type === 'http.fault'), 'the http.fault event');
+    assert.deepEqual(
+      events
+        .filter((event) => event.type === 'http.fault')
+        .map((event) => event.type === 'http.fault' && event.toxic),
+      ['down'],
+    );
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    const actions = metrics
+      .split('\n')
+      .filter((line) => line.startsWith('faultline_toxic_actions_total{proxy="answered"'))
+      .map((line) => line.replace(/^.*toxic="(\w+)".* (\d+)$/, '$1 $2'));
+    assert.deepEqual(actions, ['tag 0', 'late 0', 'down 1']);
+  });
+
   it('answers 502 with a body when the upstream does not speak HTTP/2', async () => {
     const garbage = await startTcpServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
     const bad = await createProxy(harness, 'notH2', garbage.address, { protocol: 'http2' });

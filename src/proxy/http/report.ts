@@ -1,5 +1,5 @@
 import type { ProxyView } from '../proxy-view.js';
-import { type Actor, dropPendingFaults, type RequestPlan } from './request-plan.js';
+import { actedFaults, type Actor, dropPendingFaults, type RequestPlan } from './request-plan.js';
 import { isTlsError, tlsReason } from '../tls/tls-errors.js';
 import { heldMs } from './hold.js';
 
@@ -36,7 +36,7 @@ export function reportFired(
         : outcome.status !== undefined
           ? String(outcome.status)
           : undefined;
-  for (const { by, action } of plan.fired) {
+  for (const { by, action } of actedFaults(plan)) {
     const skipped = by === plan.bodyBy ? outcome.skipped : undefined;
     // A status another fault set is not this one's outcome: what it did is.
     const own = decider === undefined || decider === by ? result : undefined;
