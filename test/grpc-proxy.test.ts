@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createProxy, closedPort, startHarness, startTcpServer, waitFor } from './helpers.js';
+import { describe as describeWatchLine } from '../src/cli/watch-command.js';
 import { collectEvents, h2get, h2ProxyTo } from './http-helpers.js';
 
 interface Order {
@@ -174,6 +175,31 @@ describe('gRPC through an http2 proxy', () => {
           `faultline_http_faults_total\\{proxy="shop_failing",toxic="tagged",type="http_modify",method="POST",outcome="grpc ${code}"\\} 1`,
         ),
       );
+  });
+
+  it('a call whose upstream cannot be reached gets UNAVAILABLE with the reason, as Envoy answers it, not an HTTP 502', async () => {
+    const events = collectEvents(harness);
+    const refusingPort = await closedPort();
+    const nowhere = await createProxy(harness, 'shop_nowhere', `127.0.0.1:${refusingPort}`, {
+      protocol: 'http2',
+    });
+    const viaNowhere = new shop(`127.0.0.1:${nowhere.port}`, grpc.credentials.createInsecure());
+    after(() => viaNowhere.close());
+    const reason = `faultline: could not connect to the upstream 127.0.0.1:${refusingPort} (ECONNREFUSED)`;
+    await assert.rejects(unary(viaNowhere, 'Get', { id: 1 }), {
+      code: grpc.status.UNAVAILABLE,
+      details: reason,
+    });
+    const failed = () =>
+      events.find((event) => event.type === 'http.upstream_failed' && event.proxy === 'shop_nowhere');
+    await waitFor(() => failed() !== undefined, 'the http.upstream_failed event');
+    const event = failed();
+    assert.ok(event?.type === 'http.upstream_failed');
+    assert.deepEqual([event.status, event.grpcCode, event.error], [502, 14, reason]);
+    assert.match(
+      describeWatchLine({ time: '2026-01-01T00:00:00.000Z', data: event } as never),
+      /POST \/shop\.Orders\/Get → gRPC 14 \(for 502\): upstream 127\.0\.0\.1:\d+ failed \(faultline: could not connect/,
+    );
   });
 
   it('match.client picks calls by the address of the client connection, and events name the connection', async () => {

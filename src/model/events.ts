@@ -92,6 +92,8 @@ export type EngineEvent =
       path: string;
       upstream: string;
       status: number;
+      /** A gRPC call got this gRPC status (14 UNAVAILABLE) in place of the HTTP `status` the proxy's answer stands for. */
+      grpcCode?: number;
       cut?: true;
       bodyBytes?: number;
       error: string;

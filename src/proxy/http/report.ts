@@ -21,7 +21,7 @@ export function reportFired(
   request: RequestLabel,
   outcome: {
     status?: number;
-    grpcCode?: number;
+    grpcCode?: number | undefined;
     skipped?: string | undefined;
     clientLeftAfterMs?: number;
     upstreamFailed?: boolean;
@@ -66,7 +66,10 @@ export function reportFired(
 }
 
 /** The actor whose abort, gRPC code or http_modify status is the one the client got, if any. */
-function decidedBy(plan: RequestPlan, outcome: { status?: number; grpcCode?: number }): Actor | undefined {
+function decidedBy(
+  plan: RequestPlan,
+  outcome: { status?: number; grpcCode?: number | undefined },
+): Actor | undefined {
   const abort = plan.abort;
   if (outcome.grpcCode !== undefined) return abort?.kind === 'grpc' ? abort.by : undefined;
   if (outcome.status === undefined) return undefined;
@@ -90,8 +93,9 @@ export function reportClientLeft(
 }
 
 /**
- * The upstream failed this request: the client got `status` (502, 504) saying so, or, when the
- * upstream's own answer was cut after its headers, that status and `cutAfter` bytes of its body.
+ * The upstream failed this request: the client got `status` (502, 504) saying so (a gRPC call
+ * `grpcCode` in its place), or, when the upstream's own answer was cut after its headers, that
+ * status and `cutAfter` bytes of its body.
  */
 export function reportUpstreamFailure(
   proxy: ProxyView,
@@ -99,6 +103,7 @@ export function reportUpstreamFailure(
   error: string,
   status: number,
   cutAfter?: number,
+  grpcCode?: number,
 ): void {
   proxy.countUpstreamFailure(status, cutAfter !== undefined);
   proxy.environment.events.emit({
@@ -109,6 +114,7 @@ export function reportUpstreamFailure(
     path: request.path,
     upstream: proxy.upstream,
     status,
+    ...(grpcCode === undefined ? {} : { grpcCode }),
     ...(cutAfter === undefined ? {} : { cut: true as const, bodyBytes: cutAfter }),
     error,
   });

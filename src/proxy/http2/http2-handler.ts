@@ -36,6 +36,8 @@ import { throttled } from '../http/throttle.js';
 
 /** The gRPC status for a request whose fault headers are invalid. */
 const GRPC_INVALID_ARGUMENT = 3;
+/** The gRPC status for a call whose upstream failed, as Envoy's local replies map a 502 or 503. */
+const GRPC_UNAVAILABLE = 14;
 
 const {
   HTTP2_HEADER_STATUS,
@@ -146,7 +148,7 @@ export class Http2Handler {
     label: RequestLabel,
   ): void {
     const upstreamHeaders = this.requestHeaders(headers, plan);
-    const grpcCall = plan !== undefined && isGrpcCall(headers);
+    const grpcCall = isGrpcCall(headers);
     const sent = hasBody ? new SentBody(stream) : undefined;
     let outgoing: http2.ClientHttp2Stream | undefined;
     let attempts = 0;
@@ -167,7 +169,7 @@ export class Http2Handler {
         outgoing = session.request(upstreamHeaders, { endStream: !hasBody });
       } catch (error) {
         sent?.forget();
-        this.fail(stream, plan, label, error as Error);
+        this.fail(stream, plan, label, error as Error, { grpcCall });
         return;
       }
       const current = outgoing;
@@ -193,10 +195,10 @@ export class Http2Handler {
         if (unprocessed && resendable && attempts < MAX_ATTEMPTS && !stream.closed && !stream.headersSent) {
           this.proxy.countUpstreamRetry(unprocessed);
           send();
-        } else this.fail(stream, plan, label, error, passed.bodyBytes, attempts);
+        } else this.fail(stream, plan, label, error, { bodyBytes: passed.bodyBytes, attempts, grpcCall });
       };
       current.on('error', (error: Error) =>
-        answered ? this.fail(stream, plan, label, error, passed.bodyBytes) : failed(error),
+        answered ? this.fail(stream, plan, label, error, { bodyBytes: passed.bodyBytes }) : failed(error),
       );
       // A lost connection closes its streams with CANCEL and no error: the client must not wait on.
       current.once('close', () => {
@@ -213,7 +215,7 @@ export class Http2Handler {
           plan,
           label,
           passed,
-          grpcCall,
+          grpcCall && plan !== undefined,
         ).catch(() => stream.destroy());
       });
     };
@@ -391,8 +393,11 @@ export class Http2Handler {
     plan: RequestPlan | undefined,
     label: RequestLabel,
     error: Error,
-    bodyBytes = 0,
-    attempts = 1,
+    {
+      bodyBytes = 0,
+      attempts = 1,
+      grpcCall = false,
+    }: { bodyBytes?: number; attempts?: number; grpcCall?: boolean },
   ): void {
     if (stream.closed || stream.destroyed) return;
     if (stream.headersSent) {
@@ -403,8 +408,14 @@ export class Http2Handler {
       return;
     }
     const text = upstreamFailure(this.proxy, error) + sentTimes(attempts);
-    reportUpstreamFailure(this.proxy, label, text, 502);
-    if (plan) reportFired(this.proxy, plan, label, { status: 502, upstreamFailed: true });
+    // A gRPC client reads a status and its message, not a 502's body: Envoy answers it so too.
+    const grpcCode = grpcCall ? GRPC_UNAVAILABLE : undefined;
+    reportUpstreamFailure(this.proxy, label, text, 502, undefined, grpcCode);
+    if (plan) reportFired(this.proxy, plan, label, { status: 502, grpcCode, upstreamFailed: true });
+    if (grpcCode !== undefined) {
+      answerGrpcStatus(stream, grpcCode, text);
+      return;
+    }
     stream.respond({ [HTTP2_HEADER_STATUS]: 502, 'content-type': 'text/plain; charset=utf-8' });
     stream.end(`${text}\n`);
   }
