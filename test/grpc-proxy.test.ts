@@ -202,6 +202,30 @@ describe('gRPC through an http2 proxy', () => {
     );
   });
 
+  it('http_modify response_headers grpc-status and grpc-message change the status a call ends with, in its trailers', async () => {
+    const events = collectEvents(harness);
+    const edited = await createProxy(harness, 'shop_edited', `127.0.0.1:${upstream.port}`, {
+      protocol: 'http2',
+    });
+    const added = await harness.api('POST', '/proxies/shop_edited/toxics', {
+      name: 'fail_status',
+      type: 'http_modify',
+      attributes: { response_headers: { 'grpc-status': '14', 'grpc-message': 'edited' } },
+    });
+    assert.equal(added.status, 200, added.text);
+    const viaEdited = new shop(`127.0.0.1:${edited.port}`, grpc.credentials.createInsecure());
+    after(() => viaEdited.close());
+    await assert.rejects(unary(viaEdited, 'Get', { id: 4 }), {
+      code: grpc.status.UNAVAILABLE,
+      details: 'edited',
+    });
+    const faults = () =>
+      events.filter((event) => event.type === 'http.fault' && event.proxy === 'shop_edited');
+    await waitFor(() => faults().length === 1, 'the http.fault event');
+    const fault = faults()[0];
+    assert.deepEqual(fault?.type === 'http.fault' && [fault.status, fault.grpcCode], [200, 14]);
+  });
+
   it('match.client picks calls by the address of the client connection, and events name the connection', async () => {
     const events = collectEvents(harness);
     const add = (name: string, client: string[]) =>

@@ -29,7 +29,7 @@ import { isBodiless } from '../http/bodiless-length.js';
 import { isGrpcCall } from '../http/grpc-call.js';
 import { passesInterim } from '../http/interim.js';
 import { answerGrpcStatus } from './grpc-message.js';
-import { grpcStatusIn } from './grpc-outcome.js';
+import { grpcStatusIn, splitStatusEdits } from './grpc-outcome.js';
 import { SentBody } from './sent-body.js';
 import type { UpstreamSession } from './upstream-session.js';
 import { throttled } from '../http/throttle.js';
@@ -52,10 +52,14 @@ const MAX_ATTEMPTS = 3;
 
 type Headers = http2.IncomingHttpHeaders;
 
-/** What of a forwarded answer has passed so far: body bytes to the client, and the upstream's trailers. */
+/**
+ * What of a forwarded answer has passed so far: body bytes to the client, the upstream's
+ * trailers, and the edits they get (a gRPC call's status fields, which travel in them).
+ */
 interface Passed {
   bodyBytes: number;
   trailers: Headers | undefined;
+  trailerEdits: HeaderEdits;
 }
 
 /**
@@ -152,11 +156,8 @@ export class Http2Handler {
     const sent = hasBody ? new SentBody(stream) : undefined;
     let outgoing: http2.ClientHttp2Stream | undefined;
     let attempts = 0;
-    const passed: Passed = { bodyBytes: 0, trailers: undefined };
-    stream.on('wantTrailers', () => {
-      const fields = Object.entries(passed.trailers ?? {}).filter(([name]) => !name.startsWith(':'));
-      stream.sendTrailers(Object.fromEntries(fields) as http2.OutgoingHttpHeaders);
-    });
+    const passed: Passed = { bodyBytes: 0, trailers: undefined, trailerEdits: {} };
+    stream.on('wantTrailers', () => stream.sendTrailers(sentTrailers(passed)));
     stream.once('close', () => {
       if (outgoing && !outgoing.closed) outgoing.close(stream.rstCode || http2.constants.NGHTTP2_CANCEL);
     });
@@ -243,11 +244,22 @@ export class Http2Handler {
         return;
       }
     }
-    const headers = this.responseHeaders(received, plan);
+    // A gRPC answer with a body carries its status in the trailers: edits of it go there.
+    const edits = grpcCall && !ended ? splitStatusEdits(plan!.responseHeaders) : undefined;
+    if (edits) passed.trailerEdits = edits.trailers;
+    const headers = this.responseHeaders(received, plan, edits?.headers);
     const status = Number(headers[HTTP2_HEADER_STATUS] ?? 200);
     if (!plan || !rewritesBody(plan) || (ended && !replacesBody(plan))) {
       if (plan)
-        this.reportForwarded(plan, label, { status }, grpcCall ? headers : undefined, outgoing, passed);
+        this.reportForwarded(
+          plan,
+          label,
+          { status },
+          grpcCall,
+          ended ? headers : undefined,
+          outgoing,
+          passed,
+        );
       if (stream.closed || stream.destroyed) return;
       if (ended) {
         stream.respond(headers, { endStream: true });
@@ -257,7 +269,7 @@ export class Http2Handler {
       // The upstream's body is read and dropped to its end; a reset fails the stream as without the toxic.
       if (!ended && !(await drained(outgoing))) return;
       if (stream.closed || stream.destroyed) return;
-      this.reportForwarded(plan, label, { status }, grpcCall ? headers : undefined, outgoing, passed);
+      this.reportForwarded(plan, label, { status }, grpcCall, ended ? headers : undefined, outgoing, passed);
       this.sendWhole(stream, headers, Buffer.from(plan.body), undefined, plan);
       return;
     } else {
@@ -270,12 +282,12 @@ export class Http2Handler {
           headers['content-encoding'] as string | string[] | undefined,
         );
         const outcome = { status, skipped };
-        this.reportForwarded(plan, label, outcome, grpcCall ? headers : undefined, outgoing, passed);
+        this.reportForwarded(plan, label, outcome, grpcCall, ended ? headers : undefined, outgoing, passed);
         this.sendWhole(stream, headers, body, skipped, plan);
         return;
       }
       const outcome = { status, skipped: TOO_LARGE_TO_PATCH };
-      this.reportForwarded(plan, label, outcome, grpcCall ? headers : undefined, outgoing, passed);
+      this.reportForwarded(plan, label, outcome, grpcCall, ended ? headers : undefined, outgoing, passed);
       stream.respond(headers, { waitForTrailers: true });
       for (const chunk of read.held) {
         passed.bodyBytes += chunk.length;
@@ -304,18 +316,19 @@ export class Http2Handler {
     plan: RequestPlan,
     label: RequestLabel,
     outcome: { status: number; skipped?: string | undefined },
-    grpcHeaders: http2.OutgoingHttpHeaders | undefined,
+    grpcCall: boolean,
+    trailersOnly: http2.OutgoingHttpHeaders | undefined,
     outgoing: http2.ClientHttp2Stream,
     passed: Passed,
   ): void {
     const report = (grpcCode: number | undefined) =>
       reportFired(this.proxy, plan, label, grpcCode === undefined ? outcome : { ...outcome, grpcCode });
-    if (grpcHeaders === undefined || outcome.status !== 200) return report(undefined);
-    const known = grpcStatusIn(grpcHeaders) ?? (passed.trailers && grpcStatusIn(passed.trailers));
-    if (known !== undefined || outgoing.closed) return report(known);
-    const onTrailers = (trailers: Headers) => {
+    if (!grpcCall || outcome.status !== 200) return report(undefined);
+    if (trailersOnly !== undefined) return report(grpcStatusIn(trailersOnly));
+    if (passed.trailers !== undefined || outgoing.closed) return report(grpcStatusIn(sentTrailers(passed)));
+    const onTrailers = () => {
       outgoing.off('close', onClose);
-      report(grpcStatusIn(trailers));
+      report(grpcStatusIn(sentTrailers(passed)));
     };
     const onClose = () => {
       outgoing.off('trailers', onTrailers);
@@ -433,17 +446,30 @@ export class Http2Handler {
     return out;
   }
 
-  private responseHeaders(received: Headers, plan: RequestPlan | undefined): http2.OutgoingHttpHeaders {
+  private responseHeaders(
+    received: Headers,
+    plan: RequestPlan | undefined,
+    edits = plan?.responseHeaders,
+  ): http2.OutgoingHttpHeaders {
     const out: Record<string, string | string[] | undefined> = {};
     for (const [name, value] of Object.entries(received)) {
       if (value !== undefined && !isHopHeader(name)) out[name] = Array.isArray(value) ? value : String(value);
     }
     if (plan) {
-      editHeaders(out, plan.responseHeaders);
+      editHeaders(out, edits ?? {});
       if (plan.status !== undefined) out[HTTP2_HEADER_STATUS] = String(plan.status);
     }
     return out as http2.OutgoingHttpHeaders;
   }
+}
+
+/** The upstream's trailers as they go to the client, with the edits they get. */
+function sentTrailers(passed: Passed): http2.OutgoingHttpHeaders {
+  const fields: Record<string, string | string[] | undefined> = {};
+  for (const [name, value] of Object.entries(passed.trailers ?? {}))
+    if (!name.startsWith(':') && value !== undefined) fields[name] = value;
+  editHeaders(fields, passed.trailerEdits);
+  return fields as http2.OutgoingHttpHeaders;
 }
 
 /** Sends an upstream's 1xx answer (103 Early Hints) on, before the final answer's headers. */
