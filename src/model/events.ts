@@ -62,6 +62,7 @@ export type EngineEvent =
       action: string;
       /** The status the client got, when the fault decided it. */
       status?: number;
+      /** The gRPC status a gRPC call ended with: the fault's, or the upstream's for a forwarded call. */
       grpcCode?: number;
       /**
        * The fault (toxic or header name) that decided `status` or `grpcCode`: this one or another
