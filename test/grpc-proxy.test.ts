@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http2 from 'node:http2';
-import type net from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createProxy, closedPort, startHarness, startTcpServer, waitFor } from './helpers.js';
-import { collectEvents, h2get } from './http-helpers.js';
+import { describe as describeWatchLine } from '../src/cli/watch-command.js';
+import { collectEvents, h2get, h2ProxyTo } from './http-helpers.js';
 
 interface Order {
   id: number;
@@ -117,6 +117,115 @@ describe('gRPC through an http2 proxy', () => {
     assert.deepEqual(await unary<Order>(client, 'Create', { id: 3, item: 'pad' }), { id: 3, item: 'pad' });
   });
 
+  it('a forwarded call the upstream ends with an error grpc-status is reported by that status, not HTTP 200', async () => {
+    const events = collectEvents(harness);
+    // Get fails trailers-only; Create sends a reply, then fails in its trailers; Watch succeeds.
+    const failing = await h2ProxyTo(harness, 'shop_failing', (stream, headers) => {
+      const method = String(headers[':path']).split('/').pop();
+      stream.resume();
+      const grpcHead = { ':status': 200, 'content-type': 'application/grpc' };
+      if (method === 'Get') {
+        stream.respond({ ...grpcHead, 'grpc-status': '14', 'grpc-message': 'no stock' }, { endStream: true });
+        return;
+      }
+      stream.respond(grpcHead, { waitForTrailers: true });
+      stream.on('wantTrailers', () =>
+        stream.sendTrailers(
+          method === 'Create' ? { 'grpc-status': '9', 'grpc-message': 'not now' } : { 'grpc-status': '0' },
+        ),
+      );
+      stream.end(Buffer.alloc(5));
+    });
+    const added = await harness.api('POST', `/proxies/${failing.name}/toxics`, {
+      name: 'tagged',
+      type: 'http_modify',
+      attributes: { response_headers: { 'x-seen-by': 'faultline' } },
+    });
+    assert.equal(added.status, 200, added.text);
+    const viaFailing = new shop(`127.0.0.1:${failing.port}`, grpc.credentials.createInsecure());
+    after(() => viaFailing.close());
+    await assert.rejects(unary(viaFailing, 'Get', { id: 1 }), {
+      code: grpc.status.UNAVAILABLE,
+      details: 'no stock',
+    });
+    await assert.rejects(unary(viaFailing, 'Create', { id: 2 }), {
+      code: grpc.status.FAILED_PRECONDITION,
+      details: 'not now',
+    });
+    const stream = (viaFailing as unknown as { Watch(r: object): grpc.ClientReadableStream<Order> }).Watch({
+      id: 3,
+    });
+    for await (const update of stream) assert.ok(update);
+    const faults = () =>
+      events.filter((event) => event.type === 'http.fault' && event.proxy === failing.name);
+    await waitFor(() => faults().length === 3, 'three http.fault events');
+    assert.deepEqual(
+      faults().map((event) => event.type === 'http.fault' && [event.path, event.status, event.grpcCode]),
+      [
+        ['/shop.Orders/Get', 200, 14],
+        ['/shop.Orders/Create', 200, 9],
+        ['/shop.Orders/Watch', 200, 0],
+      ],
+    );
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    for (const code of [14, 9, 0])
+      assert.match(
+        metrics,
+        new RegExp(
+          `faultline_http_faults_total\\{proxy="shop_failing",toxic="tagged",type="http_modify",method="POST",outcome="grpc ${code}"\\} 1`,
+        ),
+      );
+  });
+
+  it('a call whose upstream cannot be reached gets UNAVAILABLE with the reason, as Envoy answers it, not an HTTP 502', async () => {
+    const events = collectEvents(harness);
+    const refusingPort = await closedPort();
+    const nowhere = await createProxy(harness, 'shop_nowhere', `127.0.0.1:${refusingPort}`, {
+      protocol: 'http2',
+    });
+    const viaNowhere = new shop(`127.0.0.1:${nowhere.port}`, grpc.credentials.createInsecure());
+    after(() => viaNowhere.close());
+    const reason = `faultline: could not connect to the upstream 127.0.0.1:${refusingPort} (ECONNREFUSED)`;
+    await assert.rejects(unary(viaNowhere, 'Get', { id: 1 }), {
+      code: grpc.status.UNAVAILABLE,
+      details: reason,
+    });
+    const failed = () =>
+      events.find((event) => event.type === 'http.upstream_failed' && event.proxy === 'shop_nowhere');
+    await waitFor(() => failed() !== undefined, 'the http.upstream_failed event');
+    const event = failed();
+    assert.ok(event?.type === 'http.upstream_failed');
+    assert.deepEqual([event.status, event.grpcCode, event.error], [502, 14, reason]);
+    assert.match(
+      describeWatchLine({ time: '2026-01-01T00:00:00.000Z', data: event } as never),
+      /POST \/shop\.Orders\/Get → gRPC 14 \(for 502\): upstream 127\.0\.0\.1:\d+ failed \(faultline: could not connect/,
+    );
+  });
+
+  it('http_modify response_headers grpc-status and grpc-message change the status a call ends with, in its trailers', async () => {
+    const events = collectEvents(harness);
+    const edited = await createProxy(harness, 'shop_edited', `127.0.0.1:${upstream.port}`, {
+      protocol: 'http2',
+    });
+    const added = await harness.api('POST', '/proxies/shop_edited/toxics', {
+      name: 'fail_status',
+      type: 'http_modify',
+      attributes: { response_headers: { 'grpc-status': '14', 'grpc-message': 'edited' } },
+    });
+    assert.equal(added.status, 200, added.text);
+    const viaEdited = new shop(`127.0.0.1:${edited.port}`, grpc.credentials.createInsecure());
+    after(() => viaEdited.close());
+    await assert.rejects(unary(viaEdited, 'Get', { id: 4 }), {
+      code: grpc.status.UNAVAILABLE,
+      details: 'edited',
+    });
+    const faults = () =>
+      events.filter((event) => event.type === 'http.fault' && event.proxy === 'shop_edited');
+    await waitFor(() => faults().length === 1, 'the http.fault event');
+    const fault = faults()[0];
+    assert.deepEqual(fault?.type === 'http.fault' && [fault.status, fault.grpcCode], [200, 14]);
+  });
+
   it('match.client picks calls by the address of the client connection, and events name the connection', async () => {
     const events = collectEvents(harness);
     const add = (name: string, client: string[]) =>
@@ -186,8 +295,7 @@ describe('gRPC through an http2 proxy', () => {
 
 describe('HTTP/2 through an http2 proxy', () => {
   it('carries a request body, the response, and trailers; http_abort answers a status or resets the stream', async () => {
-    const server = http2.createServer();
-    server.on('stream', (stream, headers) => {
+    const h2 = await h2ProxyTo(harness, 'h2', (stream, headers) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
@@ -197,12 +305,6 @@ describe('HTTP/2 through an http2 proxy', () => {
         );
         stream.end(Buffer.concat(chunks));
       });
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    after(() => server.close());
-    const h2 = await createProxy(harness, 'h2', `127.0.0.1:${(server.address() as net.AddressInfo).port}`, {
-      protocol: 'http2',
     });
     const session = http2.connect(`http://127.0.0.1:${h2.port}`);
     after(() => session.close());
@@ -244,23 +346,11 @@ describe('HTTP/2 through an http2 proxy', () => {
   });
 
   it('adding and removing a byte toxic while an h2 client keeps sending fails none of its requests', async () => {
-    const server = http2.createServer();
-    server.on('stream', (stream) => {
+    const busy = await h2ProxyTo(harness, 'h2busy', (stream) => {
       stream.on('error', () => undefined);
       stream.respond({ ':status': 200 });
       stream.end('ok');
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    after(() => server.close());
-    const busy = await createProxy(
-      harness,
-      'h2busy',
-      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      {
-        protocol: 'http2',
-      },
-    );
     const sessions: http2.ClientHttp2Session[] = [];
     let session!: http2.ClientHttp2Session;
     const connect = () => {
@@ -317,22 +407,10 @@ describe('HTTP/2 through an http2 proxy', () => {
   });
 
   it('a grpc_status toxic with no match answers gRPC calls only: other requests reach the upstream', async () => {
-    const server = http2.createServer();
-    server.on('stream', (stream) => {
+    const mixed = await h2ProxyTo(harness, 'mixed', (stream) => {
       stream.respond({ ':status': 200, 'content-type': 'text/plain' });
       stream.end('upstream answer');
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    after(() => server.close());
-    const mixed = await createProxy(
-      harness,
-      'mixed',
-      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      {
-        protocol: 'http2',
-      },
-    );
     const added = await harness.api('POST', '/proxies/mixed/toxics', {
       name: 'everything_down',
       type: 'grpc_status',
@@ -363,22 +441,14 @@ describe('HTTP/2 through an http2 proxy', () => {
   });
 
   it('an abort with 204 or 304, by a toxic or by a fault header, answers with no body and no length', async () => {
-    const server = http2.createServer();
-    server.on('stream', (stream) => {
-      stream.respond({ ':status': 200 });
-      stream.end('upstream answer');
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    after(() => server.close());
-    const empty = await createProxy(
+    const empty = await h2ProxyTo(
       harness,
       'empty',
-      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      {
-        protocol: 'http2',
-        header_faults: true,
+      (stream) => {
+        stream.respond({ ':status': 200 });
+        stream.end('upstream answer');
       },
+      { header_faults: true },
     );
     for (const status of [204, 304]) {
       const added = await harness.api('POST', '/proxies/empty/toxics', {
@@ -413,22 +483,10 @@ describe('HTTP/2 through an http2 proxy', () => {
   });
 
   it('http_modify request_headers host sets the :authority an HTTP/2 request carries its host in', async () => {
-    const server = http2.createServer();
-    server.on('stream', (stream, headers) => {
+    const vhost = await h2ProxyTo(harness, 'vhost', (stream, headers) => {
       stream.respond({ ':status': 200 });
       stream.end(JSON.stringify({ authority: headers[':authority'], host: headers.host ?? null }));
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    after(() => server.close());
-    const vhost = await createProxy(
-      harness,
-      'vhost',
-      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      {
-        protocol: 'http2',
-      },
-    );
     const added = await harness.api('POST', '/proxies/vhost/toxics', {
       name: 'other_host',
       type: 'http_modify',
@@ -445,9 +503,8 @@ describe('HTTP/2 through an http2 proxy', () => {
     { timeout: 20_000 },
     async () => {
       // nginx refuses the streams past its keepalive_requests, unprocessed (RFC 9113 §8.7).
-      const server = http2.createServer();
       let refused = 0;
-      server.on('stream', (stream, headers) => {
+      const refusing = await h2ProxyTo(harness, 'refusing', (stream, headers) => {
         stream.on('error', () => undefined);
         const path = String(headers[':path']);
         const session = stream.session!;
@@ -469,15 +526,6 @@ describe('HTTP/2 through an http2 proxy', () => {
           stream.end(`${path} got ${Buffer.concat(chunks).toString()}`);
         });
       });
-      server.listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      after(() => server.close());
-      const refusing = await createProxy(
-        harness,
-        'refusing',
-        `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-        { protocol: 'http2' },
-      );
       const session = http2.connect(`http://127.0.0.1:${refusing.port}`);
       after(() => session.close());
       const post = (path: string) =>
@@ -494,6 +542,11 @@ describe('HTTP/2 through an http2 proxy', () => {
         });
       assert.equal(await post('/refuse'), '200 /refuse got the order');
       assert.equal(refused, 1, 'the upstream refused the first stream');
+      const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+      assert.match(
+        metrics,
+        /faultline_http_upstream_retries_total\{proxy="refusing",reason="refused_stream"\} 1\n/,
+      );
       assert.match(
         await post('/crash'),
         /^502 faultline: the upstream 127\.0\.0\.1:\d+ closed the stream without answering \(/,
@@ -501,6 +554,80 @@ describe('HTTP/2 through an http2 proxy', () => {
       assert.equal(await post('/after'), '200 /after got the order');
     },
   );
+
+  it('a stream past the last stream id of an upstream GOAWAY is sent again on a new connection; one below it is a 502', async () => {
+    // An upstream that sends GOAWAY ENHANCE_YOUR_CALM naming its first stream as the last it
+    // processed: the second stream, past it, was never processed (RFC 9113 §6.8).
+    let firstArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (firstArrived = resolve));
+    const calm = await h2ProxyTo(harness, 'calm', (stream, headers) => {
+      stream.on('error', () => undefined);
+      const session = stream.session!;
+      const path = String(headers[':path']);
+      if (path === '/first') {
+        firstArrived();
+        return;
+      }
+      if (path === '/second' && (stream.id ?? 0) > 1) {
+        session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, 1);
+        return;
+      }
+      stream.respond({ ':status': 200 });
+      stream.end(`${path} on stream ${stream.id}`);
+    });
+    const session = http2.connect(`http://127.0.0.1:${calm.port}`);
+    after(() => session.close());
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        const stream = session.request({ ':path': path });
+        let head = '';
+        let text = '';
+        stream.on('response', (received) => (head = String(received[':status'])));
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (text += chunk));
+        stream.on('end', () => resolve(`${head} ${text}`));
+        stream.on('error', reject);
+      });
+    const first = get('/first');
+    await arrived;
+    assert.equal(await get('/second'), '200 /second on stream 1');
+    assert.match(
+      await first,
+      /^502 faultline: the upstream 127\.0\.0\.1:\d+ sent GOAWAY while the stream was in flight, and may have processed it, so it was not sent again \(ERR_HTTP2_SESSION_ERROR: /,
+    );
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    assert.match(metrics, /faultline_http_upstream_retries_total\{proxy="calm",reason="goaway"\} 1\n/);
+  });
+
+  it('an abort answers alone: the rewrite and response delay planned before it are not reported as acting', async () => {
+    const events = collectEvents(harness);
+    const answered = await h2ProxyTo(harness, 'answered', (stream) => {
+      stream.respond({ ':status': 200 });
+      stream.end('upstream answer');
+    });
+    for (const toxic of [
+      { name: 'tag', type: 'http_modify', attributes: { response_headers: { 'x-tag': 'yes' } } },
+      { name: 'late', type: 'http_delay', attributes: { stage: 'response', delay: 50 } },
+      { name: 'down', type: 'http_abort', attributes: { status: 503, body: 'down' } },
+    ]) {
+      const added = await harness.api('POST', '/proxies/answered/toxics', toxic);
+      assert.equal(added.status, 200, added.text);
+    }
+    assert.deepEqual(await h2get(answered.port, '/x'), [503, 'down']);
+    await waitFor(() => events.some((event) => event.type === 'http.fault'), 'the http.fault event');
+    assert.deepEqual(
+      events
+        .filter((event) => event.type === 'http.fault')
+        .map((event) => event.type === 'http.fault' && event.toxic),
+      ['down'],
+    );
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    const actions = metrics
+      .split('\n')
+      .filter((line) => line.startsWith('faultline_toxic_actions_total{proxy="answered"'))
+      .map((line) => line.replace(/^.*toxic="(\w+)".* (\d+)$/, '$1 $2'));
+    assert.deepEqual(actions, ['tag 0', 'late 0', 'down 1']);
+  });
 
   it('answers 502 with a body when the upstream does not speak HTTP/2', async () => {
     const garbage = await startTcpServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
@@ -538,25 +665,13 @@ describe('HTTP/2 through an http2 proxy', () => {
 
   it('an answer the upstream cuts mid-body is reset for the client too, and reported as cut', async () => {
     const events = collectEvents(harness);
-    const server = http2.createServer();
-    server.on('stream', (stream) => {
+    const h2 = await h2ProxyTo(harness, 'h2cut', (stream) => {
       stream.respond({ ':status': 200 });
       stream.on('error', () => undefined);
       // The upstream's connection goes in the middle of the answer: node ends the proxy's
       // upstream stream with code CANCEL and no error, which passed on as a whole answer.
       stream.write('ten bytes.', () => stream.session?.destroy());
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    after(() => server.close());
-    const h2 = await createProxy(
-      harness,
-      'h2cut',
-      `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      {
-        protocol: 'http2',
-      },
-    );
     const session = http2.connect(`http://127.0.0.1:${h2.port}`);
     after(() => session.close());
     const stream = session.request({ ':path': '/cut' });

@@ -4,7 +4,7 @@ import http2 from 'node:http2';
 import type net from 'node:net';
 import { after } from 'node:test';
 import type { EngineEvent } from '../src/model/events.js';
-import type { Harness } from './helpers.js';
+import { createProxy, type Harness } from './helpers.js';
 
 export interface Upstream {
   port: number;
@@ -92,4 +92,27 @@ export async function h2get(port: number, path: string): Promise<[number, string
   } finally {
     session.close();
   }
+}
+
+/**
+ * An h2c upstream (node:http2) serving each stream with `onStream`, and an http2 proxy named
+ * `name` in front of it; both are closed when the file ends.
+ */
+export async function h2ProxyTo(
+  harness: Harness,
+  name: string,
+  onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
+  settings: object = {},
+): Promise<{ name: string; port: number; upstreamPort: number }> {
+  const server = http2.createServer();
+  server.on('stream', onStream);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  after(() => server.close());
+  const upstreamPort = (server.address() as net.AddressInfo).port;
+  const proxy = await createProxy(harness, name, `127.0.0.1:${upstreamPort}`, {
+    protocol: 'http2',
+    ...settings,
+  });
+  return { name: proxy.name, port: proxy.port, upstreamPort };
 }

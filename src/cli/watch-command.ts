@@ -165,7 +165,7 @@ function detail(event: EngineEvent): string | undefined {
     case 'http.upstream_failed':
       return event.cut
         ? `${event.method} ${event.path} → ${event.status} cut after ${event.bodyBytes} bytes of the body (${event.error})`
-        : `${event.method} ${event.path} → ${event.status}: upstream ${event.upstream} failed (${event.error})`;
+        : `${event.method} ${event.path} → ${event.grpcCode === undefined ? event.status : `gRPC ${event.grpcCode} (for ${event.status})`}: upstream ${event.upstream} failed (${event.error})`;
     case 'protocol.mismatch':
       return `connection #${event.connection} from ${event.client} sent ${event.received}${event.detail === undefined ? '' : ` (${event.detail})`}, which this proxy does not speak → ${event.answer}`;
     case 'halt':

@@ -62,6 +62,7 @@ export type EngineEvent =
       action: string;
       /** The status the client got, when the fault decided it. */
       status?: number;
+      /** The gRPC status a gRPC call ended with: the fault's, or the upstream's for a forwarded call. */
       grpcCode?: number;
       /**
        * The fault (toxic or header name) that decided `status` or `grpcCode`: this one or another
@@ -92,6 +93,8 @@ export type EngineEvent =
       path: string;
       upstream: string;
       status: number;
+      /** A gRPC call got this gRPC status (14 UNAVAILABLE) in place of the HTTP `status` the proxy's answer stands for. */
+      grpcCode?: number;
       cut?: true;
       bodyBytes?: number;
       error: string;

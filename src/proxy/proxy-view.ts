@@ -28,6 +28,8 @@ export interface ProxyView {
   countFault(fault: RequestFaultKey): void;
   /** Counts one request the upstream failed, by the status the client got and whether its answer was cut. */
   countUpstreamFailure(status: number, cut: boolean): void;
+  /** Counts one request sent upstream again, after the upstream left it unprocessed. */
+  countUpstreamRetry(reason: UpstreamRetryReason): void;
   /** A TLS handshake failed: a tls.failed event and the metric. */
   tlsFailed(side: 'client' | 'upstream', client: string, code: string, message: string): void;
   /** A connection spoke another protocol (`received`): a protocol.mismatch event and the metric. */
@@ -35,6 +37,12 @@ export interface ProxyView {
   /** Whether the toxic's counters let this one through (the match was already checked). */
   countSelected(toxic: ToxicSpec): boolean;
 }
+
+/**
+ * Why an http2 stream was sent upstream again: the upstream refused it (RST_STREAM
+ * REFUSED_STREAM, RFC 9113 §8.7), or its GOAWAY's last stream id was below it (§6.8).
+ */
+export type UpstreamRetryReason = 'refused_stream' | 'goaway';
 
 /** One row of faultline_http_faults_total. */
 export interface RequestFaultKey {

@@ -27,7 +27,7 @@ import type { EngineLimits } from './limits.js';
 import { Link, type LinkOwner, type LinkPeer } from './link.js';
 import { bindListener, canonicalListen } from './listener.js';
 import type { Protocol, ProtocolSession, ServingSession } from './protocol.js';
-import type { ProtocolMismatch, ProxyView, RequestFaultKey } from './proxy-view.js';
+import type { ProtocolMismatch, ProxyView, RequestFaultKey, UpstreamRetryReason } from './proxy-view.js';
 import { RecordReader } from './record-reader.js';
 import { adoptAccepted, connectWithReader, type Reader, SocketReader } from './socket-reader.js';
 import { ConnectGate, holdsConnections } from './connect-gate.js';
@@ -59,6 +59,8 @@ export interface ProxyStats {
   tlsFailures: ReadonlyMap<string, number>;
   /** Requests the upstream failed, by "STATUS cut" or "STATUS" (what the client got). */
   upstreamFailures: ReadonlyMap<string, number>;
+  /** Requests sent upstream again, by why the upstream left them unprocessed (refused_stream, goaway). */
+  upstreamRetries: ReadonlyMap<string, number>;
   /** Connections that spoke another protocol, by what they spoke (HTTP/1.x, HTTP/2, TLS, unknown). */
   protocolMismatches: ReadonlyMap<string, number>;
 }
@@ -96,6 +98,7 @@ export class FaultProxy implements ProxyView {
   // What most proxies never use is made at first use: a server holds thousands of proxies.
   private tlsFailures: Map<string, number> | undefined;
   private upstreamFailures: Map<string, number> | undefined;
+  private upstreamRetries: Map<string, number> | undefined;
   private protocolMismatches: Map<string, number> | undefined;
   private requestFaults: Map<string, RequestFaultKey & { count: number }> | undefined;
   private connectGate: ConnectGate | undefined;
@@ -242,6 +245,11 @@ export class FaultProxy implements ProxyView {
     failures.set(key, (failures.get(key) ?? 0) + 1);
   }
 
+  countUpstreamRetry(reason: UpstreamRetryReason): void {
+    const retries = (this.upstreamRetries ??= new Map());
+    retries.set(reason, (retries.get(reason) ?? 0) + 1);
+  }
+
   countAction(toxic: ToxicSpec): void {
     this.roster.countAction(toxic);
   }
@@ -380,6 +388,7 @@ export class FaultProxy implements ProxyView {
       toxicActions: this.roster.actionCounts,
       tlsFailures: this.tlsFailures ?? noCounts,
       upstreamFailures: this.upstreamFailures ?? noCounts,
+      upstreamRetries: this.upstreamRetries ?? noCounts,
       protocolMismatches: this.protocolMismatches ?? noCounts,
       requestFaults: this.requestFaults ?? noCounts,
     };

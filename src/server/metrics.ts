@@ -123,6 +123,19 @@ export function createMetrics(engine: Engine): Registry {
     },
   });
   new Counter({
+    name: 'faultline_http_upstream_retries_total',
+    help: 'Requests of an http2 proxy sent upstream again because the upstream left them unprocessed, by reason: refused_stream (RST_STREAM REFUSED_STREAM) or goaway (past the last stream id of its GOAWAY).',
+    labelNames: ['proxy', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) {
+        for (const [reason, count] of proxy.stats().upstreamRetries)
+          this.inc({ proxy: proxy.name, reason }, count);
+      }
+    },
+  });
+  new Counter({
     name: 'faultline_protocol_mismatches_total',
     help: 'Connections of an http/http2 proxy that spoke another protocol (received: HTTP/1.x, HTTP/2, TLS or unknown).',
     labelNames: ['proxy', 'received'],

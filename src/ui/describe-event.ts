@@ -62,7 +62,7 @@ export function describeEvent(event: ServerEvent): string {
     case 'http.upstream_failed':
       return event.cut === true
         ? `${proxy}: ${field('method')} ${field('path')} → ${field('status')} cut after ${field('bodyBytes')} bytes of the body: ${field('error')}`
-        : `${proxy}: ${field('method')} ${field('path')} → ${field('status')}, the upstream ${field('upstream')} failed: ${field('error')}`;
+        : `${proxy}: ${field('method')} ${field('path')} → ${field('status')}${event.grpcCode === undefined ? '' : ` (gRPC status ${field('grpcCode')})`}, the upstream ${field('upstream')} failed: ${field('error')}`;
     case 'halt':
       return haltSummary(event as unknown as HaltEvent);
     case 'events.lost':

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { isBodilessLength } from './bodiless-length.js';
 import { isHopHeader, namedByConnection } from './hop-headers.js';
+import { rawFields, sendInterim } from './interim.js';
 import type { HeaderEdits } from './request-plan.js';
 import { answerIsChunked, trailerFields } from './trailers.js';
 
@@ -18,7 +19,8 @@ export interface ForwardOutcome {
  * Streams an upstream answer into the client's response as undici reads it, with back-pressure
  * both ways, through undici's own handler interface: no body stream, abort signal or header
  * object between. Hop-by-hop headers stay behind; a plan's header edits apply on the way;
- * trailers after a chunked body follow it.
+ * trailers after a chunked body follow it. 1xx answers before the final one go on when
+ * `passInterim` says so.
  */
 export class ForwardedResponse implements Dispatcher.DispatchHandler {
   private abortUpstream: ((error?: Error) => void) | undefined;
@@ -33,6 +35,7 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
     private readonly response: ServerResponse,
     private readonly edits: HeaderEdits | undefined,
     private readonly outcome: ForwardOutcome,
+    private readonly passInterim: boolean,
   ) {
     // 'close' comes once: `on` spares the wrapper `once` builds for every request.
     response.on('close', this.onClientClose);
@@ -44,8 +47,10 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    // 1xx answers other than the final one; the proxy sent its own 100 Continue.
-    if (statusCode < 200) return true;
+    if (statusCode < 200) {
+      if (this.passInterim) sendInterim(this.response, statusCode, rawFields(rawHeaders));
+      return true;
+    }
     this.resumeUpstream = resume;
     this.upstreamStatus = statusCode;
     const status = this.outcome.answered(statusCode);

@@ -6,7 +6,7 @@ import type { RequestFacts } from '../../model/match.js';
 import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
 import { bodyOf, isBodiless } from './bodiless-length.js';
-import { ForwardedResponse } from './forwarded-response.js';
+import { ForwardedResponse, type ForwardOutcome } from './forwarded-response.js';
 import { dropsFaultHeaders, faultHeaders } from './header-faults.js';
 import {
   answerCutBeforeSending,
@@ -18,6 +18,7 @@ import {
   sendWhole,
 } from './held-answer.js';
 import { hold } from './hold.js';
+import { parsedFields, passesInterim, sendInterim } from './interim.js';
 import { isHopHeader, namedByConnection } from './hop-headers.js';
 import {
   answerCut,
@@ -205,7 +206,7 @@ export class Http1Handler {
   ): void {
     const socket = request.socket;
     const label = () => planned ?? this.labelOf(request, socket);
-    const answer = new ForwardedResponse(response, plan?.responseHeaders, {
+    const outcome: ForwardOutcome = {
       answered: (upstreamStatus) => {
         const status = plan?.status ?? upstreamStatus;
         if (plan) reportFired(this.proxy, plan, label(), { status });
@@ -220,7 +221,8 @@ export class Http1Handler {
           status,
           bodyBytes,
         ),
-    });
+    };
+    const answer = new ForwardedResponse(response, plan?.responseHeaders, outcome, passesInterim(plan));
     try {
       this.upstreamPool().dispatch(this.upstreamRequest(request, plan), answer);
     } catch (error) {
@@ -247,6 +249,9 @@ export class Http1Handler {
       upstream = await this.upstreamPool().request({
         ...this.upstreamRequest(request, plan),
         signal: gone.signal,
+        ...(passesInterim(plan)
+          ? { onInfo: ({ statusCode, headers }) => sendInterim(response, statusCode, parsedFields(headers)) }
+          : {}),
       });
     } catch (error) {
       if (!gone.signal.aborted) this.failed(request, response, plan, label, error as Error);

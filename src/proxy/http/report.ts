@@ -1,5 +1,5 @@
 import type { ProxyView } from '../proxy-view.js';
-import { type Actor, dropPendingFaults, type RequestPlan } from './request-plan.js';
+import { actedFaults, type Actor, dropPendingFaults, type RequestPlan } from './request-plan.js';
 import { isTlsError, tlsReason } from '../tls/tls-errors.js';
 import { heldMs } from './hold.js';
 
@@ -21,7 +21,7 @@ export function reportFired(
   request: RequestLabel,
   outcome: {
     status?: number;
-    grpcCode?: number;
+    grpcCode?: number | undefined;
     skipped?: string | undefined;
     clientLeftAfterMs?: number;
     upstreamFailed?: boolean;
@@ -36,7 +36,7 @@ export function reportFired(
         : outcome.status !== undefined
           ? String(outcome.status)
           : undefined;
-  for (const { by, action } of plan.fired) {
+  for (const { by, action } of actedFaults(plan)) {
     const skipped = by === plan.bodyBy ? outcome.skipped : undefined;
     // A status another fault set is not this one's outcome: what it did is.
     const own = decider === undefined || decider === by ? result : undefined;
@@ -66,7 +66,10 @@ export function reportFired(
 }
 
 /** The actor whose abort, gRPC code or http_modify status is the one the client got, if any. */
-function decidedBy(plan: RequestPlan, outcome: { status?: number; grpcCode?: number }): Actor | undefined {
+function decidedBy(
+  plan: RequestPlan,
+  outcome: { status?: number; grpcCode?: number | undefined },
+): Actor | undefined {
   const abort = plan.abort;
   if (outcome.grpcCode !== undefined) return abort?.kind === 'grpc' ? abort.by : undefined;
   if (outcome.status === undefined) return undefined;
@@ -90,8 +93,9 @@ export function reportClientLeft(
 }
 
 /**
- * The upstream failed this request: the client got `status` (502, 504) saying so, or, when the
- * upstream's own answer was cut after its headers, that status and `cutAfter` bytes of its body.
+ * The upstream failed this request: the client got `status` (502, 504) saying so (a gRPC call
+ * `grpcCode` in its place), or, when the upstream's own answer was cut after its headers, that
+ * status and `cutAfter` bytes of its body.
  */
 export function reportUpstreamFailure(
   proxy: ProxyView,
@@ -99,6 +103,7 @@ export function reportUpstreamFailure(
   error: string,
   status: number,
   cutAfter?: number,
+  grpcCode?: number,
 ): void {
   proxy.countUpstreamFailure(status, cutAfter !== undefined);
   proxy.environment.events.emit({
@@ -109,6 +114,7 @@ export function reportUpstreamFailure(
     path: request.path,
     upstream: proxy.upstream,
     status,
+    ...(grpcCode === undefined ? {} : { grpcCode }),
     ...(cutAfter === undefined ? {} : { cut: true as const, bodyBytes: cutAfter }),
     error,
   });
@@ -168,6 +174,9 @@ export function upstreamFailure(
         : '';
     return `faultline: the upstream ${upstream} closed the connection without answering (${code}: ${error.message})${tls}`;
   }
+  // node fails every stream of a session whose GOAWAY carries an error code.
+  if (code === 'ERR_HTTP2_SESSION_ERROR')
+    return `faultline: the upstream ${upstream} sent GOAWAY while the stream was in flight, and may have processed it, so it was not sent again (${code}: ${error.message})`;
   if (code === 'ERR_HTTP2_STREAM_CLOSED_UNANSWERED' || /NGHTTP2_REFUSED_STREAM/.test(error.message))
     return `faultline: the upstream ${upstream} closed the stream without answering (${code}: ${error.message})`;
   return `faultline: the upstream ${upstream} did not answer with HTTP (${code ? `${code}: ` : ''}${error.message})`;

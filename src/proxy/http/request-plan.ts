@@ -200,10 +200,23 @@ export function planRequest(
       random,
       by: { name: toxic.name, type: toxic.type, toxic },
     });
-    proxy.countAction(toxic);
     if (plan.abort) break;
   }
+  // Counted as the toxics decide, so a delay is counted as it starts to hold the request.
+  if (plan !== undefined) for (const { by } of actedFaults(plan)) proxy.countAction(by.toxic!);
   return withAsked(plan, asked);
+}
+
+/**
+ * What acted on the request once it was answered. An abort answers in place of the upstream:
+ * of the faults planned with it, only the request delays acted (they held the request first);
+ * an http_modify's rewrite or a response delay had no request going upstream and no answer
+ * coming back to act on, so reporting them would say they did what they did not.
+ */
+export function actedFaults(plan: RequestPlan): readonly Fired[] {
+  const abort = plan.abort;
+  if (abort === undefined) return plan.fired;
+  return plan.fired.filter(({ by, action }) => by === abort.by || action === 'delay_request');
 }
 
 function holdsRequest(toxic: ToxicSpec): boolean {

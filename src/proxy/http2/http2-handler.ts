@@ -27,13 +27,17 @@ import {
 import type { ProxyView } from '../proxy-view.js';
 import { isBodiless } from '../http/bodiless-length.js';
 import { isGrpcCall } from '../http/grpc-call.js';
+import { passesInterim } from '../http/interim.js';
 import { answerGrpcStatus } from './grpc-message.js';
+import { grpcStatusIn, splitStatusEdits } from './grpc-outcome.js';
 import { SentBody } from './sent-body.js';
 import type { UpstreamSession } from './upstream-session.js';
 import { throttled } from '../http/throttle.js';
 
 /** The gRPC status for a request whose fault headers are invalid. */
 const GRPC_INVALID_ARGUMENT = 3;
+/** The gRPC status for a call whose upstream failed, as Envoy's local replies map a 502 or 503. */
+const GRPC_UNAVAILABLE = 14;
 
 const {
   HTTP2_HEADER_STATUS,
@@ -47,6 +51,16 @@ const {
 const MAX_ATTEMPTS = 3;
 
 type Headers = http2.IncomingHttpHeaders;
+
+/**
+ * What of a forwarded answer has passed so far: body bytes to the client, the upstream's
+ * trailers, and the edits they get (a gRPC call's status fields, which travel in them).
+ */
+interface Passed {
+  bodyBytes: number;
+  trailers: Headers | undefined;
+  trailerEdits: HeaderEdits;
+}
 
 /**
  * Serves each HTTP/2 stream: plans the request toxics, then answers itself (a status, a gRPC
@@ -138,34 +152,34 @@ export class Http2Handler {
     label: RequestLabel,
   ): void {
     const upstreamHeaders = this.requestHeaders(headers, plan);
+    const grpcCall = isGrpcCall(headers);
     const sent = hasBody ? new SentBody(stream) : undefined;
     let outgoing: http2.ClientHttp2Stream | undefined;
     let attempts = 0;
-    let trailers: Headers | undefined;
-    stream.on('wantTrailers', () => {
-      const fields = Object.entries(trailers ?? {}).filter(([name]) => !name.startsWith(':'));
-      stream.sendTrailers(Object.fromEntries(fields) as http2.OutgoingHttpHeaders);
-    });
+    const passed: Passed = { bodyBytes: 0, trailers: undefined, trailerEdits: {} };
+    stream.on('wantTrailers', () => stream.sendTrailers(sentTrailers(passed)));
     stream.once('close', () => {
       if (outgoing && !outgoing.closed) outgoing.close(stream.rstCode || http2.constants.NGHTTP2_CANCEL);
     });
-    const passed = { bodyBytes: 0 };
     const send = (): void => {
       const previous = outgoing;
       attempts += 1;
+      let session: http2.ClientHttp2Session;
       try {
-        outgoing = this.upstream.get().request(upstreamHeaders, { endStream: !hasBody });
+        session = this.upstream.get();
+        outgoing = session.request(upstreamHeaders, { endStream: !hasBody });
       } catch (error) {
         sent?.forget();
-        this.fail(stream, plan, label, error as Error);
+        this.fail(stream, plan, label, error as Error, { grpcCall });
         return;
       }
       const current = outgoing;
       if (sent && previous) sent.resend(previous, current);
       else if (hasBody) stream.pipe(current);
       current.on('trailers', (received: Headers) => {
-        trailers = received;
+        passed.trailers = received;
       });
+      if (passesInterim(plan)) current.on('headers', (received: Headers) => sendInterim(stream, received));
       // Before its answer, an attempt fails once (an error, or a close without either); after,
       // an error cuts the answer the client is getting.
       let answered = false;
@@ -173,14 +187,19 @@ export class Http2Handler {
       const failed = (error: Error) => {
         if (settled) return;
         settled = true;
-        const unprocessed = current.rstCode === NGHTTP2_REFUSED_STREAM;
+        const unprocessed = this.upstream.leftUnprocessedByGoaway(session, current)
+          ? 'goaway'
+          : current.rstCode === NGHTTP2_REFUSED_STREAM
+            ? 'refused_stream'
+            : undefined;
         const resendable = sent?.resendable ?? true;
-        if (unprocessed && resendable && attempts < MAX_ATTEMPTS && !stream.closed && !stream.headersSent)
+        if (unprocessed && resendable && attempts < MAX_ATTEMPTS && !stream.closed && !stream.headersSent) {
+          this.proxy.countUpstreamRetry(unprocessed);
           send();
-        else this.fail(stream, plan, label, error, passed.bodyBytes);
+        } else this.fail(stream, plan, label, error, { bodyBytes: passed.bodyBytes, attempts, grpcCall });
       };
       current.on('error', (error: Error) =>
-        answered ? this.fail(stream, plan, label, error, passed.bodyBytes) : failed(error),
+        answered ? this.fail(stream, plan, label, error, { bodyBytes: passed.bodyBytes }) : failed(error),
       );
       // A lost connection closes its streams with CANCEL and no error: the client must not wait on.
       current.once('close', () => {
@@ -197,6 +216,7 @@ export class Http2Handler {
           plan,
           label,
           passed,
+          grpcCall && plan !== undefined,
         ).catch(() => stream.destroy());
       });
     };
@@ -210,7 +230,8 @@ export class Http2Handler {
     ended: boolean,
     plan: RequestPlan | undefined,
     label: RequestLabel,
-    passed: { bodyBytes: number },
+    passed: Passed,
+    grpcCall: boolean,
   ): Promise<void> {
     if (plan && plan.responseDelay > 0) {
       const gone = new AbortController();
@@ -223,10 +244,22 @@ export class Http2Handler {
         return;
       }
     }
-    const headers = this.responseHeaders(received, plan);
+    // A gRPC answer with a body carries its status in the trailers: edits of it go there.
+    const edits = grpcCall && !ended ? splitStatusEdits(plan!.responseHeaders) : undefined;
+    if (edits) passed.trailerEdits = edits.trailers;
+    const headers = this.responseHeaders(received, plan, edits?.headers);
     const status = Number(headers[HTTP2_HEADER_STATUS] ?? 200);
     if (!plan || !rewritesBody(plan) || (ended && !replacesBody(plan))) {
-      if (plan) reportFired(this.proxy, plan, label, { status });
+      if (plan)
+        this.reportForwarded(
+          plan,
+          label,
+          { status },
+          grpcCall,
+          ended ? headers : undefined,
+          outgoing,
+          passed,
+        );
       if (stream.closed || stream.destroyed) return;
       if (ended) {
         stream.respond(headers, { endStream: true });
@@ -236,7 +269,7 @@ export class Http2Handler {
       // The upstream's body is read and dropped to its end; a reset fails the stream as without the toxic.
       if (!ended && !(await drained(outgoing))) return;
       if (stream.closed || stream.destroyed) return;
-      reportFired(this.proxy, plan, label, { status });
+      this.reportForwarded(plan, label, { status }, grpcCall, ended ? headers : undefined, outgoing, passed);
       this.sendWhole(stream, headers, Buffer.from(plan.body), undefined, plan);
       return;
     } else {
@@ -248,11 +281,13 @@ export class Http2Handler {
           plan,
           headers['content-encoding'] as string | string[] | undefined,
         );
-        reportFired(this.proxy, plan, label, { status, skipped });
+        const outcome = { status, skipped };
+        this.reportForwarded(plan, label, outcome, grpcCall, ended ? headers : undefined, outgoing, passed);
         this.sendWhole(stream, headers, body, skipped, plan);
         return;
       }
-      reportFired(this.proxy, plan, label, { status, skipped: TOO_LARGE_TO_PATCH });
+      const outcome = { status, skipped: TOO_LARGE_TO_PATCH };
+      this.reportForwarded(plan, label, outcome, grpcCall, ended ? headers : undefined, outgoing, passed);
       stream.respond(headers, { waitForTrailers: true });
       for (const chunk of read.held) {
         passed.bodyBytes += chunk.length;
@@ -269,6 +304,37 @@ export class Http2Handler {
       await this.sendPaced(stream, outgoing, kibps, passed);
       this.ended(stream, outgoing, label, status, passed);
     }
+  }
+
+  /**
+   * Reports a forwarded answer by what the client got. A gRPC call answered HTTP 200 is reported
+   * by the grpc-status it ends with, as Envoy's gRPC stats count success and failure: from the
+   * headers of a trailers-only answer, else from the trailers, once they come (an answer that
+   * ends without a grpc-status is reported by its HTTP status alone).
+   */
+  private reportForwarded(
+    plan: RequestPlan,
+    label: RequestLabel,
+    outcome: { status: number; skipped?: string | undefined },
+    grpcCall: boolean,
+    trailersOnly: http2.OutgoingHttpHeaders | undefined,
+    outgoing: http2.ClientHttp2Stream,
+    passed: Passed,
+  ): void {
+    const report = (grpcCode: number | undefined) =>
+      reportFired(this.proxy, plan, label, grpcCode === undefined ? outcome : { ...outcome, grpcCode });
+    if (!grpcCall || outcome.status !== 200) return report(undefined);
+    if (trailersOnly !== undefined) return report(grpcStatusIn(trailersOnly));
+    if (passed.trailers !== undefined || outgoing.closed) return report(grpcStatusIn(sentTrailers(passed)));
+    const onTrailers = () => {
+      outgoing.off('close', onClose);
+      report(grpcStatusIn(sentTrailers(passed)));
+    };
+    const onClose = () => {
+      outgoing.off('trailers', onTrailers);
+      report(undefined);
+    };
+    outgoing.once('trailers', onTrailers).once('close', onClose);
   }
 
   /** Sends the upstream's body on at `kibps` KiB/s (a response rate limit), holding the client's stream to it. */
@@ -340,7 +406,11 @@ export class Http2Handler {
     plan: RequestPlan | undefined,
     label: RequestLabel,
     error: Error,
-    bodyBytes = 0,
+    {
+      bodyBytes = 0,
+      attempts = 1,
+      grpcCall = false,
+    }: { bodyBytes?: number; attempts?: number; grpcCall?: boolean },
   ): void {
     if (stream.closed || stream.destroyed) return;
     if (stream.headersSent) {
@@ -350,9 +420,15 @@ export class Http2Handler {
       reportUpstreamFailure(this.proxy, label, text, status, bodyBytes);
       return;
     }
-    const text = upstreamFailure(this.proxy, error);
-    reportUpstreamFailure(this.proxy, label, text, 502);
-    if (plan) reportFired(this.proxy, plan, label, { status: 502, upstreamFailed: true });
+    const text = upstreamFailure(this.proxy, error) + sentTimes(attempts);
+    // A gRPC client reads a status and its message, not a 502's body: Envoy answers it so too.
+    const grpcCode = grpcCall ? GRPC_UNAVAILABLE : undefined;
+    reportUpstreamFailure(this.proxy, label, text, 502, undefined, grpcCode);
+    if (plan) reportFired(this.proxy, plan, label, { status: 502, grpcCode, upstreamFailed: true });
+    if (grpcCode !== undefined) {
+      answerGrpcStatus(stream, grpcCode, text);
+      return;
+    }
     stream.respond({ [HTTP2_HEADER_STATUS]: 502, 'content-type': 'text/plain; charset=utf-8' });
     stream.end(`${text}\n`);
   }
@@ -370,17 +446,46 @@ export class Http2Handler {
     return out;
   }
 
-  private responseHeaders(received: Headers, plan: RequestPlan | undefined): http2.OutgoingHttpHeaders {
+  private responseHeaders(
+    received: Headers,
+    plan: RequestPlan | undefined,
+    edits = plan?.responseHeaders,
+  ): http2.OutgoingHttpHeaders {
     const out: Record<string, string | string[] | undefined> = {};
     for (const [name, value] of Object.entries(received)) {
       if (value !== undefined && !isHopHeader(name)) out[name] = Array.isArray(value) ? value : String(value);
     }
     if (plan) {
-      editHeaders(out, plan.responseHeaders);
+      editHeaders(out, edits ?? {});
       if (plan.status !== undefined) out[HTTP2_HEADER_STATUS] = String(plan.status);
     }
     return out as http2.OutgoingHttpHeaders;
   }
+}
+
+/** The upstream's trailers as they go to the client, with the edits they get. */
+function sentTrailers(passed: Passed): http2.OutgoingHttpHeaders {
+  const fields: Record<string, string | string[] | undefined> = {};
+  for (const [name, value] of Object.entries(passed.trailers ?? {}))
+    if (!name.startsWith(':') && value !== undefined) fields[name] = value;
+  editHeaders(fields, passed.trailerEdits);
+  return fields as http2.OutgoingHttpHeaders;
+}
+
+/** Sends an upstream's 1xx answer (103 Early Hints) on, before the final answer's headers. */
+function sendInterim(stream: http2.ServerHttp2Stream, received: Headers): void {
+  const status = Number(received[HTTP2_HEADER_STATUS]);
+  if (!(status >= 100 && status < 200) || stream.headersSent || stream.closed || stream.destroyed) return;
+  const fields = Object.entries(received).filter(
+    ([name, value]) => value !== undefined && !isHopHeader(name),
+  );
+  stream.additionalHeaders(Object.fromEntries(fields) as http2.OutgoingHttpHeaders);
+}
+
+/** What a 502 adds when the request went upstream more than once: the attempts before were left unprocessed. */
+function sentTimes(attempts: number): string {
+  if (attempts === 1) return '';
+  return `; it was sent ${attempts} times, as the upstream left the first ${attempts - 1} unprocessed (refused or past its GOAWAY)`;
 }
 
 /** An upstream stream that closed before its answer, with no error of its own. */

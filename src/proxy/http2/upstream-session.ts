@@ -13,6 +13,8 @@ export class UpstreamSession {
   private session: http2.ClientHttp2Session | undefined;
   private sessionUpstream = '';
   private sessionTls: ConnectionOptions | undefined;
+  /** The lowest last-stream-id each session's GOAWAYs gave: the streams past it were not processed. */
+  private readonly lastProcessed = new WeakMap<http2.ClientHttp2Session, number>();
 
   constructor(private readonly proxy: ProxyView) {}
 
@@ -42,11 +44,27 @@ export class UpstreamSession {
     };
     // A failed session fails its streams, which answer 502; the session's own error needs no more.
     session.on('error', forget);
-    session.on('goaway', forget);
+    session.on('goaway', (_code: number, lastStreamID: number) => {
+      this.lastProcessed.set(
+        session,
+        Math.min(lastStreamID, this.lastProcessed.get(session) ?? lastStreamID),
+      );
+      forget();
+    });
     session.on('close', forget);
     this.session = session;
     this.sessionUpstream = this.proxy.upstream;
     return session;
+  }
+
+  /**
+   * Whether `session`'s GOAWAY said the upstream did not process `stream`: its id is past the
+   * GOAWAY's last stream id, or it never got one (RFC 9113 §6.8), whatever the GOAWAY's error
+   * code (node then fails every stream of the session alike, processed or not).
+   */
+  leftUnprocessedByGoaway(session: http2.ClientHttp2Session, stream: http2.ClientHttp2Stream): boolean {
+    const last = this.lastProcessed.get(session);
+    return last !== undefined && (stream.id === undefined || stream.id > last);
   }
 
   close(): void {

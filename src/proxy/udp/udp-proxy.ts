@@ -225,6 +225,7 @@ export class UdpProxy {
       toxicActions: this.roster.actionCounts,
       tlsFailures: noCounts,
       upstreamFailures: noCounts,
+      upstreamRetries: noCounts,
       protocolMismatches: noCounts,
       datagramsDropped: this.droppedDatagrams,
     };
