@@ -610,6 +610,47 @@ test('a tls.failed event says what the client did: plain HTTP to a TLS port, or 
   assert.match(failure('tls_said_alpn')!.error, /ALPN h2\b.*protocol http\b/);
 });
 
+test('a tls.failed event says when the client does not trust the certificate, or speaks too old a TLS', async () => {
+  const echo = await startEchoServer();
+  const auto = await createProxy(harness, 'tls_untrusted_auto', `127.0.0.1:${echo.port}`, {
+    tls: { auto: true },
+  });
+  const given = await createProxy(harness, 'tls_untrusted_given', `127.0.0.1:${echo.port}`, {
+    tls: await ca.issue(['127.0.0.1']),
+  });
+  // curl without --cacert refuses the certificate with OpenSSL's "unknown ca" alert.
+  for (const port of [auto.port, given.port])
+    await assert.rejects(run('curl', ['-sS', `https://127.0.0.1:${port}/`]), { code: 60 });
+  const old = spawn('openssl', ['s_client', '-tls1_1', '-connect', `127.0.0.1:${auto.port}`], {
+    stdio: 'ignore',
+  });
+  await once(old, 'exit');
+  const failures = (proxy: string) =>
+    events.filter((event) => event.type === 'tls.failed' && event.proxy === proxy) as Array<{
+      code: string;
+      error: string;
+    }>;
+  await waitFor(
+    () => failures('tls_untrusted_auto').length === 2 && failures('tls_untrusted_given').length === 1,
+    'tls.failed',
+  );
+  const [unknownCa, tooOld] = failures('tls_untrusted_auto');
+  assert.equal(unknownCa?.code, 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
+  assert.equal(
+    unknownCa?.error,
+    "the client does not trust the CA of the proxy's certificate (tlsv1 alert unknown ca): give the client faultline's local CA, which issued it (faultline ca -h SERVER --pem > faultline-ca.pem; curl --cacert faultline-ca.pem)",
+  );
+  assert.match(
+    failures('tls_untrusted_given')[0]!.error,
+    /\(tlsv1 alert unknown ca\): give the client the CA that signed tls\.cert$/,
+  );
+  assert.equal(tooOld?.code, 'ERR_SSL_UNSUPPORTED_PROTOCOL');
+  assert.equal(
+    tooOld?.error,
+    'the client offered only TLS versions older than the proxy accepts (unsupported protocol): it speaks TLSv1.2 and later',
+  );
+});
+
 test('an http2 proxy whose https upstream speaks only HTTP/1.1 answers 502 saying so, not only "no application protocol"', async (t) => {
   const pair = await ca.issue(['127.0.0.1']);
   const upstream = https.createServer({ ...pair, ALPNProtocols: ['http/1.1'] }, (_request, response) =>
