@@ -610,6 +610,21 @@ test('a tls.failed event says what the client did: plain HTTP to a TLS port, or 
   assert.match(failure('tls_said_alpn')!.error, /ALPN h2\b.*protocol http\b/);
 });
 
+test('a proxy listening on localhost gets a certificate for the address it shows (127.0.0.1) as well as for localhost', async () => {
+  const echo = await startEchoServer();
+  const created = await harness.api('POST', '/proxies', {
+    name: 'tls_localhost',
+    listen: 'localhost:0',
+    upstream: `127.0.0.1:${echo.port}`,
+    tls: { auto: true },
+  });
+  assert.equal(created.status, 201, created.text);
+  const [host, port] = created.json.listen.split(':');
+  assert.equal(host, '127.0.0.1');
+  assert.equal(await tlsRoundTrip(Number(port), 'by the address shown'), 'by the address shown');
+  assert.equal(await tlsRoundTrip(Number(port), 'by name', { servername: 'localhost' }), 'by name');
+});
+
 test('a tls.failed event says when the client does not trust the certificate, or speaks too old a TLS', async () => {
   const echo = await startEchoServer();
   const auto = await createProxy(harness, 'tls_untrusted_auto', `127.0.0.1:${echo.port}`, {

@@ -25,7 +25,7 @@ import type { EventBus, ProxySummary } from './events.js';
 import type { HeldBudget } from './held-budget.js';
 import type { EngineLimits } from './limits.js';
 import { Link, type LinkOwner, type LinkPeer } from './link.js';
-import { bindListener, canonicalListen } from './listener.js';
+import { bindListener, canonicalListen, listenHosts } from './listener.js';
 import type { Protocol, ProtocolSession, ServingSession } from './protocol.js';
 import type { ProtocolMismatch, ProxyView, RequestFaultKey } from './proxy-view.js';
 import { RecordReader } from './record-reader.js';
@@ -283,7 +283,6 @@ export class FaultProxy implements ProxyView {
     listen: string,
     upstream: string,
   ): Promise<{ server: ServerTls | undefined; client: ClientTls | undefined }> {
-    const listenHost = parseHostPort(listen, 'listen').host;
     // undefined keeps what the proxy has; null takes it off.
     const serverSpec = spec.tls === null ? undefined : (spec.tls ?? this.serverTls?.spec);
     const reissue = serverSpec !== undefined && (spec.tls !== undefined || listen !== this.listen);
@@ -294,7 +293,12 @@ export class FaultProxy implements ProxyView {
     // about 3 MB (README, Performance).
     const { serverTls, clientTls } = await import('./tls/proxy-tls.js');
     const server = reissue
-      ? await serverTls(serverSpec, listenHost, this.protocol, this.environment.issueCertificate)
+      ? await serverTls(
+          serverSpec,
+          await listenHosts(listen),
+          this.protocol,
+          this.environment.issueCertificate,
+        )
       : kept;
     const client =
       clientSpec === undefined ? undefined : clientTls(clientSpec, parseHostPort(upstream, 'upstream').host);
