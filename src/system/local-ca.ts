@@ -8,7 +8,7 @@ import {
 import { closeSync, existsSync, linkSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import {
   besidePath,
@@ -69,11 +69,18 @@ export async function openLocalCa(directory = defaultCaDirectory()): Promise<Loc
   const keyPath = join(home, KEY_FILE);
   if (!existsSync(keyPath)) placeOnce(keyPath, await newKeyPem(), 0o600);
   const keyPem = readPrivateKey(keyPath);
-  const keys = await importKeys(keyPem);
+  const keys = await importKeys(keyPem).catch((error: unknown) => {
+    throw unreadable(keyPath, 'a PEM private key', error);
+  });
   if (!existsSync(certificatePath)) placeOnce(certificatePath, await selfSignedPem(keys), 0o644);
   const certificatePem = readTrusted(certificatePath, 'CA certificate');
+  let certificate: x509.X509Certificate;
+  try {
+    certificate = new x509.X509Certificate(certificatePem);
+  } catch (error) {
+    throw unreadable(certificatePath, 'a PEM certificate', error);
+  }
   checkPair(certificatePem, keyPem, certificatePath, keyPath);
-  const certificate = new x509.X509Certificate(certificatePem);
   return {
     certificatePath,
     certificatePem,
@@ -122,6 +129,13 @@ function placeOnce(path: string, text: string, mode: number): void {
   } finally {
     rmSync(temporary, { force: true });
   }
+}
+
+/** A CA file that is not what it should be (written by hand, cut short): say which and what to do. */
+function unreadable(path: string, what: string, error: unknown): Error {
+  return new Error(
+    `${path} cannot be read as ${what} (${(error as Error).message}); remove the CA directory ${dirname(path)} so a new CA is made (and trust the new one)`,
+  );
 }
 
 /** A certificate put there for another key is refused rather than served with leaves it cannot verify. */
