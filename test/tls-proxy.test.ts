@@ -555,7 +555,7 @@ test('an http proxy whose upstream certificate is not trusted answers 502 saying
   assert.match(
     reply.stdout,
     new RegExp(
-      `^faultline: the TLS handshake with the upstream 127\\.0\\.0\\.1:${port} failed \\(SELF_SIGNED_CERT_IN_CHAIN: [^)]+\\)\\n 502$`,
+      `^faultline: the TLS handshake with the upstream 127\\.0\\.0\\.1:${port} failed \\(SELF_SIGNED_CERT_IN_CHAIN: [^)]+\\); the proxy does not trust the CA of the upstream's certificate: give upstream_tls\\.ca the CA that signed it \\(faultline create --upstream-ca FILE\\)\\n 502$`,
     ),
   );
   const failure = events.find((event) => event.type === 'tls.failed' && event.proxy === 'http_untrusted');
@@ -565,6 +565,35 @@ test('an http proxy whose upstream certificate is not trusted answers 502 saying
     metrics.text,
     /^faultline_tls_handshake_failures_total\{proxy="http_untrusted",side="upstream",code="SELF_SIGNED_CERT_IN_CHAIN"\} 1$/m,
   );
+});
+
+test('an upstream certificate for another name: the 502 and the tls.failed event say which names it carries and to set upstream_tls.servername', async (t) => {
+  const pair = await ca.issue(['upstream.test']);
+  const upstream = https.createServer(pair, (_request, response) => response.end('should not be reached'));
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as AddressInfo;
+  const hint =
+    "; the upstream's certificate does not name the host the proxy checks (it names DNS:upstream.test): set upstream_tls.servername to a name it carries";
+  const http = await createProxy(harness, 'http_other_name', `127.0.0.1:${port}`, {
+    protocol: 'http',
+    upstream_tls: { ca: ca.certificatePem },
+  });
+  const reply = await run('curl', ['-sS', '-w', ' %{http_code}', `http://127.0.0.1:${http.port}/`]);
+  assert.ok(reply.stdout.startsWith('faultline: the TLS handshake with the upstream'), reply.stdout);
+  assert.ok(reply.stdout.endsWith(`${hint}\n 502`), reply.stdout);
+  const tcp = await createProxy(harness, 'tcp_other_name', `127.0.0.1:${port}`, {
+    upstream_tls: { ca: ca.certificatePem },
+  });
+  const client = await connect(tcp.port);
+  await readAll(client).catch(() => Buffer.alloc(0));
+  const failure = () =>
+    events.find((event) => event.type === 'tls.failed' && event.proxy === 'tcp_other_name') as
+      { code: string; error: string } | undefined;
+  await waitFor(() => failure() !== undefined, 'tls.failed');
+  assert.equal(failure()!.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+  assert.ok(failure()!.error.endsWith(hint), failure()!.error);
 });
 
 test('an http proxy checks its upstream against upstream_tls.servername, whatever Host the client sent', async (t) => {

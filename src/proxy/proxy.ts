@@ -33,7 +33,7 @@ import { adoptAccepted, connectWithReader, type Reader, SocketReader } from './s
 import { ConnectGate, holdsConnections } from './connect-gate.js';
 import type { CertificateIssuer, ClientTls, ServerTls } from './tls/proxy-tls.js';
 import type { SecureAcceptor } from './tls/secure-sockets.js';
-import { isTlsError, tlsReason } from './tls/tls-errors.js';
+import { isTlsError, tlsReason, upstreamVerifyHint } from './tls/tls-errors.js';
 import { ToxicRoster } from './toxic-roster.js';
 import { FAULTS_STOPPED } from './http/hold.js';
 import type { HostLookup } from '../net/host-lookup.js';
@@ -504,8 +504,10 @@ export class FaultProxy implements ProxyView {
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
     const { events } = this.environment;
     const failed = (error: NodeJS.ErrnoException) => {
-      if (secureUpstream && isTlsError(error))
-        this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', tlsReason(error));
+      if (secureUpstream && isTlsError(error)) {
+        const reason = `${tlsReason(error)}${upstreamVerifyHint(error)}`;
+        this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', reason);
+      }
       events.emit({
         type: 'connection.failed',
         proxy: this.name,

@@ -46,7 +46,11 @@ export function createSecureAcceptor(
       failed(client, String(refused), `the client certificate is not signed by tls.client_ca (${refused})`);
     else {
       const code = error.code ?? 'ERR_TLS_HANDSHAKE';
-      const proxy = { alpn: settings.alpn, auto: 'auto' in settings.spec };
+      const proxy = {
+        alpn: settings.alpn,
+        auto: 'auto' in settings.spec,
+        minVersion: tls.DEFAULT_MIN_VERSION,
+      };
       failed(client, code, clientHandshakeReason(code, tlsReason(error), proxy));
     }
     socket.destroy();

@@ -1,5 +1,3 @@
-import tls from 'node:tls';
-
 /** OpenSSL's message carries its source file and line; its reason is the readable part. */
 export function tlsReason(error: Error & { reason?: unknown }): string {
   return typeof error.reason === 'string' ? error.reason : (error.message.split('\n')[0] ?? '');
@@ -19,7 +17,7 @@ export function isTlsError(error: Error & { code?: unknown }): boolean {
 export function clientHandshakeReason(
   code: string,
   reason: string,
-  proxy: { readonly alpn: readonly string[]; readonly auto: boolean },
+  proxy: { readonly alpn: readonly string[]; readonly auto: boolean; readonly minVersion: string },
 ): string {
   const { alpn } = proxy;
   if (code === 'ERR_SSL_HTTP_REQUEST')
@@ -37,6 +35,30 @@ export function clientHandshakeReason(
   if (code === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' || code === 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN')
     return `the client refused the proxy's certificate (${reason}): check that it names the host the client connects to and that the client trusts its CA`;
   if (code === 'ERR_SSL_UNSUPPORTED_PROTOCOL')
-    return `the client offered only TLS versions older than the proxy accepts (${reason}): it speaks ${tls.DEFAULT_MIN_VERSION} and later`;
+    return `the client offered only TLS versions older than the proxy accepts (${reason}): it speaks ${proxy.minVersion} and later`;
   return reason;
+}
+
+const UNTRUSTED = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+
+/**
+ * What to change when the proxy refused its upstream's certificate ("" for other failures):
+ * OpenSSL's reason says what failed, not which upstream_tls field fixes it.
+ */
+export function upstreamVerifyHint(
+  error: Error & { code?: string | undefined; cert?: { subjectaltname?: string } },
+): string {
+  if (error.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    const names = error.cert?.subjectaltname;
+    return `; the upstream's certificate does not name the host the proxy checks${names ? ` (it names ${names})` : ''}: set upstream_tls.servername to a name it carries`;
+  }
+  if (UNTRUSTED.has(error.code ?? ''))
+    return "; the proxy does not trust the CA of the upstream's certificate: give upstream_tls.ca the CA that signed it (faultline create --upstream-ca FILE)";
+  return '';
 }
