@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -59,6 +59,24 @@ test('a CA key other users may read is refused, saying how to fix it', async () 
   );
   chmodSync(join(readable, 'ca-key.pem'), 0o600);
   await openLocalCa(readable);
+});
+
+test('a CA key or certificate that cannot be read names the file and says to remove the directory', async () => {
+  const broken = join(home, 'broken');
+  await openLocalCa(broken);
+  writeFileSync(join(broken, 'ca.pem'), 'not a certificate\n');
+  await assert.rejects(
+    openLocalCa(broken),
+    (error: Error) =>
+      error.message.startsWith(`${join(broken, 'ca.pem')} cannot be read as a PEM certificate (`) &&
+      error.message.endsWith(
+        `); remove the CA directory ${broken} so a new CA is made (and trust the new one)`,
+      ),
+  );
+  writeFileSync(join(broken, 'ca-key.pem'), '-----BEGIN PRIVATE KEY-----\nAAAA\n');
+  await assert.rejects(openLocalCa(broken), (error: Error) =>
+    error.message.startsWith(`${join(broken, 'ca-key.pem')} cannot be read as a PEM private key (`),
+  );
 });
 
 test('a certificate it issues is trusted by curl --cacert and Node for the names it was issued for', async (t) => {

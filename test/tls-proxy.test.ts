@@ -555,7 +555,7 @@ test('an http proxy whose upstream certificate is not trusted answers 502 saying
   assert.match(
     reply.stdout,
     new RegExp(
-      `^faultline: the TLS handshake with the upstream 127\\.0\\.0\\.1:${port} failed \\(SELF_SIGNED_CERT_IN_CHAIN: [^)]+\\)\\n 502$`,
+      `^faultline: the TLS handshake with the upstream 127\\.0\\.0\\.1:${port} failed \\(SELF_SIGNED_CERT_IN_CHAIN: [^)]+\\); the proxy does not trust the CA of the upstream's certificate: give upstream_tls\\.ca the CA that signed it \\(faultline create --upstream-ca FILE\\)\\n 502$`,
     ),
   );
   const failure = events.find((event) => event.type === 'tls.failed' && event.proxy === 'http_untrusted');
@@ -565,6 +565,35 @@ test('an http proxy whose upstream certificate is not trusted answers 502 saying
     metrics.text,
     /^faultline_tls_handshake_failures_total\{proxy="http_untrusted",side="upstream",code="SELF_SIGNED_CERT_IN_CHAIN"\} 1$/m,
   );
+});
+
+test('an upstream certificate for another name: the 502 and the tls.failed event say which names it carries and to set upstream_tls.servername', async (t) => {
+  const pair = await ca.issue(['upstream.test']);
+  const upstream = https.createServer(pair, (_request, response) => response.end('should not be reached'));
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as AddressInfo;
+  const hint =
+    "; the upstream's certificate does not name the host the proxy checks (it names DNS:upstream.test): set upstream_tls.servername to a name it carries";
+  const http = await createProxy(harness, 'http_other_name', `127.0.0.1:${port}`, {
+    protocol: 'http',
+    upstream_tls: { ca: ca.certificatePem },
+  });
+  const reply = await run('curl', ['-sS', '-w', ' %{http_code}', `http://127.0.0.1:${http.port}/`]);
+  assert.ok(reply.stdout.startsWith('faultline: the TLS handshake with the upstream'), reply.stdout);
+  assert.ok(reply.stdout.endsWith(`${hint}\n 502`), reply.stdout);
+  const tcp = await createProxy(harness, 'tcp_other_name', `127.0.0.1:${port}`, {
+    upstream_tls: { ca: ca.certificatePem },
+  });
+  const client = await connect(tcp.port);
+  await readAll(client).catch(() => Buffer.alloc(0));
+  const failure = () =>
+    events.find((event) => event.type === 'tls.failed' && event.proxy === 'tcp_other_name') as
+      { code: string; error: string } | undefined;
+  await waitFor(() => failure() !== undefined, 'tls.failed');
+  assert.equal(failure()!.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+  assert.ok(failure()!.error.endsWith(hint), failure()!.error);
 });
 
 test('an http proxy checks its upstream against upstream_tls.servername, whatever Host the client sent', async (t) => {
@@ -608,6 +637,62 @@ test('a tls.failed event says what the client did: plain HTTP to a TLS port, or 
   assert.match(failure('tls_said_plain')!.error, /plain HTTP .*https:\/\//);
   assert.equal(failure('tls_said_alpn')?.code, 'ERR_SSL_NO_APPLICATION_PROTOCOL');
   assert.match(failure('tls_said_alpn')!.error, /ALPN h2\b.*protocol http\b/);
+});
+
+test('a proxy listening on localhost gets a certificate for the address it shows (127.0.0.1) as well as for localhost', async () => {
+  const echo = await startEchoServer();
+  const created = await harness.api('POST', '/proxies', {
+    name: 'tls_localhost',
+    listen: 'localhost:0',
+    upstream: `127.0.0.1:${echo.port}`,
+    tls: { auto: true },
+  });
+  assert.equal(created.status, 201, created.text);
+  const [host, port] = created.json.listen.split(':');
+  assert.equal(host, '127.0.0.1');
+  assert.equal(await tlsRoundTrip(Number(port), 'by the address shown'), 'by the address shown');
+  assert.equal(await tlsRoundTrip(Number(port), 'by name', { servername: 'localhost' }), 'by name');
+});
+
+test('a tls.failed event says when the client does not trust the certificate, or speaks too old a TLS', async () => {
+  const echo = await startEchoServer();
+  const auto = await createProxy(harness, 'tls_untrusted_auto', `127.0.0.1:${echo.port}`, {
+    tls: { auto: true },
+  });
+  const given = await createProxy(harness, 'tls_untrusted_given', `127.0.0.1:${echo.port}`, {
+    tls: await ca.issue(['127.0.0.1']),
+  });
+  // curl without --cacert refuses the certificate with OpenSSL's "unknown ca" alert.
+  for (const port of [auto.port, given.port])
+    await assert.rejects(run('curl', ['-sS', `https://127.0.0.1:${port}/`]), { code: 60 });
+  const old = spawn('openssl', ['s_client', '-tls1_1', '-connect', `127.0.0.1:${auto.port}`], {
+    stdio: 'ignore',
+  });
+  await once(old, 'exit');
+  const failures = (proxy: string) =>
+    events.filter((event) => event.type === 'tls.failed' && event.proxy === proxy) as Array<{
+      code: string;
+      error: string;
+    }>;
+  await waitFor(
+    () => failures('tls_untrusted_auto').length === 2 && failures('tls_untrusted_given').length === 1,
+    'tls.failed',
+  );
+  const [unknownCa, tooOld] = failures('tls_untrusted_auto');
+  assert.equal(unknownCa?.code, 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
+  assert.equal(
+    unknownCa?.error,
+    "the client does not trust the CA of the proxy's certificate (tlsv1 alert unknown ca): give the client faultline's local CA, which issued it (faultline ca -h SERVER --pem > faultline-ca.pem; curl --cacert faultline-ca.pem)",
+  );
+  assert.match(
+    failures('tls_untrusted_given')[0]!.error,
+    /\(tlsv1 alert unknown ca\): give the client the CA that signed tls\.cert$/,
+  );
+  assert.equal(tooOld?.code, 'ERR_SSL_UNSUPPORTED_PROTOCOL');
+  assert.equal(
+    tooOld?.error,
+    'the client offered only TLS versions older than the proxy accepts (unsupported protocol): it speaks TLSv1.2 and later',
+  );
 });
 
 test('an http2 proxy whose https upstream speaks only HTTP/1.1 answers 502 saying so, not only "no application protocol"', async (t) => {

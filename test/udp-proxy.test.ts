@@ -226,9 +226,9 @@ describe('an upstream that is not listening', () => {
     const deadPort = closed.address().port;
     closed.close();
     const proxy = await createUdpProxy(harness, 'nobody_home', `127.0.0.1:${deadPort}`);
-    const failures: string[] = [];
+    const failures: EngineEvent[] = [];
     harness.engine.events.on((event) => {
-      if (event.type === 'connection.failed' && event.proxy === 'nobody_home') failures.push(event.error);
+      if (event.type === 'connection.failed' && event.proxy === 'nobody_home') failures.push(event);
     });
     const client = await udpClient();
     client.send('one', proxy.port);
@@ -237,7 +237,24 @@ describe('an upstream that is not listening', () => {
     client.send('three', proxy.port);
     const udp = harness.engine.get('nobody_home') as UdpProxy;
     await waitFor(() => udp.stats().bytes.upstream.sent === 11, 'the later datagrams to be sent on');
-    assert.deepEqual(failures, ['recvmsg ECONNREFUSED']);
+    const upstream = `127.0.0.1:${deadPort}`;
+    assert.deepEqual(failures, [
+      {
+        type: 'connection.failed',
+        proxy: 'nobody_home',
+        connection: 1,
+        client: `127.0.0.1:${client.socket.address().port}`,
+        upstream,
+        error: `nothing listens on UDP ${upstream}: its host answered with ICMP port unreachable (ECONNREFUSED); the flow keeps sending, as UDP does`,
+        protocol: 'udp',
+      },
+    ]);
+    assert.match(
+      watchLine({ time: '2026-12-04T10:15:02.117Z', data: failures[0] } as never),
+      new RegExp(
+        `connection\\.failed +nobody_home +flow #1 client 127\\.0\\.0\\.1:\\d+ could not reach upstream ${upstream.replace(/\./g, '\\.')}: nothing listens`,
+      ),
+    );
     assert.equal((await harness.api('GET', '/proxies/nobody_home')).status, 200);
   });
 });

@@ -142,7 +142,7 @@ function detail(event: EngineEvent): string | undefined {
     case 'connection.closed':
       return `${connectionNoun(event)} #${event.connection} closed after ${event.durationMs} ms (${event.bytes.upstream} B up, ${event.bytes.downstream} B down)`;
     case 'connection.failed':
-      return `client ${event.client}: upstream ${event.upstream} unreachable (${event.error})`;
+      return `${event.connection === undefined ? '' : `${connectionNoun(event)} #${event.connection} `}client ${event.client} could not reach upstream ${event.upstream}: ${event.error}`;
     case 'toxic.fired':
       return `${event.toxic} (${event.toxicType}, ${event.stream}) on ${connectionNoun(event)} #${event.connection}: ${event.action}`;
     case 'http.fault': {

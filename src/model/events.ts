@@ -29,7 +29,17 @@ export type EngineEvent =
       /** Only on a udp proxy's events, whose connection is a flow (one client address). */
       protocol?: 'udp';
     }
-  | { type: 'connection.failed'; proxy: string; client: string; upstream: string; error: string }
+  | {
+      type: 'connection.failed';
+      proxy: string;
+      /** The udp flow whose upstream socket failed; absent where no connection or flow was opened. */
+      connection?: number;
+      client: string;
+      upstream: string;
+      error: string;
+      /** Only on a udp proxy's events. */
+      protocol?: 'udp';
+    }
   | {
       /** A TLS handshake failed: with a client (termination) or with the upstream (origination). */
       type: 'tls.failed';

@@ -23,6 +23,13 @@ export async function resolveListen(listen: string): Promise<{ host: string; por
   }
 }
 
+/** The listen host as given and, when it is a name, the address it resolves to and binds. */
+export async function listenHosts(listen: string): Promise<string[]> {
+  const given = parseHostPort(listen, 'listen').host;
+  const { host } = await resolveListen(listen);
+  return host === given ? [given] : [given, host];
+}
+
 /** The resolved form shown in the API, e.g. "127.0.0.1:3310" for "localhost:3310". */
 export async function canonicalListen(listen: string): Promise<string> {
   return formatHostPort(await resolveListen(listen));

@@ -25,7 +25,7 @@ import type { EventBus, ProxySummary } from './events.js';
 import type { HeldBudget } from './held-budget.js';
 import type { EngineLimits } from './limits.js';
 import { Link, type LinkOwner, type LinkPeer } from './link.js';
-import { bindListener, canonicalListen } from './listener.js';
+import { bindListener, canonicalListen, listenHosts } from './listener.js';
 import type { Protocol, ProtocolSession, ServingSession } from './protocol.js';
 import type { ProtocolMismatch, ProxyView, RequestFaultKey, UpstreamRetryReason } from './proxy-view.js';
 import { RecordReader } from './record-reader.js';
@@ -33,7 +33,7 @@ import { adoptAccepted, connectWithReader, type Reader, SocketReader } from './s
 import { ConnectGate, holdsConnections } from './connect-gate.js';
 import type { CertificateIssuer, ClientTls, ServerTls } from './tls/proxy-tls.js';
 import type { SecureAcceptor } from './tls/secure-sockets.js';
-import { isTlsError, tlsReason } from './tls/tls-errors.js';
+import { isTlsError, tlsReason, upstreamVerifyHint } from './tls/tls-errors.js';
 import { ToxicRoster } from './toxic-roster.js';
 import { FAULTS_STOPPED } from './http/hold.js';
 import type { HostLookup } from '../net/host-lookup.js';
@@ -291,7 +291,6 @@ export class FaultProxy implements ProxyView {
     listen: string,
     upstream: string,
   ): Promise<{ server: ServerTls | undefined; client: ClientTls | undefined }> {
-    const listenHost = parseHostPort(listen, 'listen').host;
     // undefined keeps what the proxy has; null takes it off.
     const serverSpec = spec.tls === null ? undefined : (spec.tls ?? this.serverTls?.spec);
     const reissue = serverSpec !== undefined && (spec.tls !== undefined || listen !== this.listen);
@@ -302,7 +301,12 @@ export class FaultProxy implements ProxyView {
     // about 3 MB (README, Performance).
     const { serverTls, clientTls } = await import('./tls/proxy-tls.js');
     const server = reissue
-      ? await serverTls(serverSpec, listenHost, this.protocol, this.environment.issueCertificate)
+      ? await serverTls(
+          serverSpec,
+          await listenHosts(listen),
+          this.protocol,
+          this.environment.issueCertificate,
+        )
       : kept;
     const client =
       clientSpec === undefined ? undefined : clientTls(clientSpec, parseHostPort(upstream, 'upstream').host);
@@ -509,8 +513,10 @@ export class FaultProxy implements ProxyView {
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
     const { events } = this.environment;
     const failed = (error: NodeJS.ErrnoException) => {
-      if (secureUpstream && isTlsError(error))
-        this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', tlsReason(error));
+      if (secureUpstream && isTlsError(error)) {
+        const reason = `${tlsReason(error)}${upstreamVerifyHint(error)}`;
+        this.tlsFailed('upstream', clientAddress, error.code ?? 'ERR_TLS', reason);
+      }
       events.emit({
         type: 'connection.failed',
         proxy: this.name,

@@ -1,11 +1,17 @@
 import 'reflect-metadata';
-import { X509Certificate as NodeCertificate, webcrypto } from 'node:crypto';
-import { closeSync, existsSync, readFileSync, writeSync } from 'node:fs';
+import {
+  createPrivateKey,
+  createPublicKey,
+  X509Certificate as NodeCertificate,
+  webcrypto,
+} from 'node:crypto';
+import { closeSync, existsSync, linkSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import {
+  besidePath,
   createExclusive,
   ensurePrivateDirectory,
   modeText,
@@ -52,16 +58,29 @@ export function defaultCaDirectory(env: NodeJS.ProcessEnv = process.env): string
   return join(config, 'faultline', 'ca');
 }
 
-/** Loads the CA from `directory`, creating it the first time; a CA another user could touch is refused. */
+/**
+ * Loads the CA from `directory`, creating it the first time; a CA another user could touch is refused.
+ * Servers started at once may all create it: each file appears whole and only once (see placeOnce),
+ * the key first, so every one of them ends with the same key and the certificate made for it.
+ */
 export async function openLocalCa(directory = defaultCaDirectory()): Promise<LocalCa> {
   const home = ensurePrivateDirectory(directory, WHAT, REMEDY);
   const certificatePath = join(home, CERTIFICATE_FILE);
   const keyPath = join(home, KEY_FILE);
-  if (!existsSync(keyPath)) await createCa(certificatePath, keyPath);
-  const certificatePem = readTrusted(certificatePath, 'CA certificate');
+  if (!existsSync(keyPath)) placeOnce(keyPath, await newKeyPem(), 0o600);
   const keyPem = readPrivateKey(keyPath);
-  const certificate = new x509.X509Certificate(certificatePem);
-  const keys = await importKeys(certificate, keyPem);
+  const keys = await importKeys(keyPem).catch((error: unknown) => {
+    throw unreadable(keyPath, 'a PEM private key', error);
+  });
+  if (!existsSync(certificatePath)) placeOnce(certificatePath, await selfSignedPem(keys), 0o644);
+  const certificatePem = readTrusted(certificatePath, 'CA certificate');
+  let certificate: x509.X509Certificate;
+  try {
+    certificate = new x509.X509Certificate(certificatePem);
+  } catch (error) {
+    throw unreadable(certificatePath, 'a PEM certificate', error);
+  }
+  checkPair(certificatePem, keyPem, certificatePath, keyPath);
   return {
     certificatePath,
     certificatePem,
@@ -70,8 +89,13 @@ export async function openLocalCa(directory = defaultCaDirectory()): Promise<Loc
   };
 }
 
-async function createCa(certificatePath: string, keyPath: string): Promise<void> {
+async function newKeyPem(): Promise<string> {
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+  return x509.PemConverter.encode(pkcs8, 'PRIVATE KEY');
+}
+
+async function selfSignedPem(keys: webcrypto.CryptoKeyPair): Promise<string> {
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -86,21 +110,43 @@ async function createCa(certificatePath: string, keyPath: string): Promise<void>
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  // The key is written first and exclusively: two servers starting at once cannot both make a CA.
-  try {
-    writeNew(keyPath, x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'), 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
-    throw error;
-  }
-  writeNew(certificatePath, certificate.toString('pem'), 0o644);
+  return certificate.toString('pem');
 }
 
-async function importKeys(
-  certificate: x509.X509Certificate,
-  keyPem: string,
-): Promise<webcrypto.CryptoKeyPair> {
+/**
+ * Writes `text` to a new file beside `path` and links it there, which fails when `path` exists:
+ * the file appears complete or not at all, and when two processes race the first one's stays.
+ */
+function placeOnce(path: string, text: string, mode: number): void {
+  const temporary = besidePath(path);
+  writeNew(temporary, text, mode);
+  try {
+    linkSync(temporary, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') writeOnce(path, text, mode);
+    else if (code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+/** A CA file that is not what it should be (written by hand, cut short): say which and what to do. */
+function unreadable(path: string, what: string, error: unknown): Error {
+  return new Error(
+    `${path} cannot be read as ${what} (${(error as Error).message}); remove the CA directory ${dirname(path)} so a new CA is made (and trust the new one)`,
+  );
+}
+
+/** A certificate put there for another key is refused rather than served with leaves it cannot verify. */
+function checkPair(certificatePem: string, keyPem: string, certificatePath: string, keyPath: string): void {
+  if (new NodeCertificate(certificatePem).checkPrivateKey(createPrivateKey(keyPem))) return;
+  throw new UnsafeFile(
+    `the CA certificate ${certificatePath} was not made for the key ${keyPath}; remove both so a new CA is made (and trust the new one)`,
+  );
+}
+
+async function importKeys(keyPem: string): Promise<webcrypto.CryptoKeyPair> {
   const privateKey = await webcrypto.subtle.importKey(
     'pkcs8',
     x509.PemConverter.decodeFirst(keyPem),
@@ -108,7 +154,9 @@ async function importKeys(
     false,
     ['sign'],
   );
-  return { privateKey, publicKey: await certificate.publicKey.export(ALGORITHM, ['verify']) };
+  const spki = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
+  const publicKey = await webcrypto.subtle.importKey('spki', spki, ALGORITHM, true, ['verify']);
+  return { privateKey, publicKey };
 }
 
 async function issueLeaf(
@@ -169,6 +217,15 @@ function readPrivateKey(path: string): string {
     return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);
+  }
+}
+
+/** For a file system without hard links: exclusive, though a racing reader may see it part-written. */
+function writeOnce(path: string, text: string, mode: number): void {
+  try {
+    writeNew(path, text, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
 

@@ -45,7 +45,7 @@ export function describeEvent(event: ServerEvent): string {
       return `${proxy}: ${unit} #${field('connection')} closed after ${Math.round(Number(event.durationMs))} ms, ${bytes.upstream} B up, ${bytes.downstream} B down`;
     }
     case 'connection.failed':
-      return `${proxy}: ${field('client')} could not reach ${field('upstream')}: ${field('error')}`;
+      return `${proxy}: ${event.connection === undefined ? '' : `${unit} #${field('connection')}: `}${field('client')} could not reach ${field('upstream')}: ${field('error')}`;
     case 'http.fault': {
       const answer =
         event.clientLeftAfterMs !== undefined

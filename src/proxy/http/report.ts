@@ -1,6 +1,6 @@
 import type { ProxyView } from '../proxy-view.js';
 import { actedFaults, type Actor, dropPendingFaults, type RequestPlan } from './request-plan.js';
-import { isTlsError, tlsReason } from '../tls/tls-errors.js';
+import { isTlsError, tlsReason, upstreamVerifyHint } from '../tls/tls-errors.js';
 import { heldMs } from './hold.js';
 
 export interface RequestLabel {
@@ -156,7 +156,7 @@ export function upstreamFailure(
       ? '; the upstream requires a client certificate: set upstream_tls.cert and upstream_tls.key on the proxy'
       : /NO_APPLICATION_PROTOCOL/.test(code) && proxy.protocol === 'http2'
         ? '; the upstream does not speak HTTP/2 over TLS (ALPN h2): for an HTTP/1.1 upstream use a proxy with protocol http'
-        : '';
+        : upstreamVerifyHint(error);
     return `faultline: the TLS handshake with the upstream ${upstream} failed (${code}: ${tlsReason(error)})${hint}`;
   }
   if (

@@ -31,12 +31,14 @@ export function checkCertificateAndKey(
   field: string,
   now = Date.now(),
 ): void {
-  const [leaf] = certificates(certPem, `${field}.cert`);
+  const [leaf, ...intermediates] = certificates(certPem, `${field}.cert`);
   const key = privateKey(keyPem, `${field}.key`);
   if (leaf === undefined) throw invalid(`${field}.cert`, 'it holds no certificate');
   if (!leaf.checkPrivateKey(key))
     throw invalid(`${field}.key`, `it does not belong to the certificate in ${field}.cert (${leaf.subject})`);
   checkDates(leaf, `${field}.cert`, now);
+  // A client that needs an intermediate refuses the whole chain when that one is out of date.
+  intermediates.forEach((certificate, index) => checkDates(certificate, `${field}.cert`, now, index + 2));
 }
 
 /** A bundle of CA certificates for verifying an upstream: each must be a CA and valid now. */
@@ -130,18 +132,17 @@ function fileAdvice(value: string, field: string): string {
   return `; ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)} looks like a file path, but the server never reads files: put the PEM text inline (a YAML "|" block)${flag ? ` or use faultline create ${flag} FILE` : ''}`;
 }
 
-function checkDates(certificate: X509Certificate, field: string, now: number): void {
+/** `position`, for a certificate after the leaf of a chain, names it as an intermediate. */
+function checkDates(certificate: X509Certificate, field: string, now: number, position?: number): void {
   const subject = certificate.subject.replace(/\n/g, ', ');
+  const named =
+    position === undefined
+      ? `the certificate ${subject}`
+      : `the intermediate certificate ${subject} (${position} in the chain)`;
   if (Date.parse(certificate.validTo) < now)
-    throw invalid(
-      field,
-      `the certificate ${subject} expired on ${new Date(certificate.validTo).toISOString()}`,
-    );
+    throw invalid(field, `${named} expired on ${new Date(certificate.validTo).toISOString()}`);
   if (Date.parse(certificate.validFrom) > now)
-    throw invalid(
-      field,
-      `the certificate ${subject} is not valid before ${new Date(certificate.validFrom).toISOString()}`,
-    );
+    throw invalid(field, `${named} is not valid before ${new Date(certificate.validFrom).toISOString()}`);
 }
 
 function invalid(field: string, problem: string): FaultlineError {

@@ -42,9 +42,13 @@ const ALPN: Record<ProxyProtocol, readonly string[]> = {
   udp: [],
 };
 
+/**
+ * `listenHosts`: the listen host as given and, for a name, the address it resolved to (the one
+ * the API shows), so a certificate for `localhost:8443` is good for `127.0.0.1:8443` too.
+ */
 export async function serverTls(
   spec: TlsTermination,
-  listenHost: string,
+  listenHosts: readonly string[],
   protocol: ProxyProtocol,
   issue: CertificateIssuer | undefined,
 ): Promise<ServerTls> {
@@ -55,7 +59,7 @@ export async function serverTls(
       throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'invalid tls', {
         hint: 'tls.auto needs the local CA of a faultline server; this engine was created without one, so give tls.cert and tls.key',
       });
-    pair = await issue(certificateHosts(listenHost));
+    pair = await issue([...new Set(listenHosts.flatMap(certificateHosts))]);
   } else pair = { cert: spec.cert, key: spec.key };
   const clientCa = spec.client_ca;
   // A pair Node cannot load fails here, as a 400, not at the first client.

@@ -46,7 +46,12 @@ export function createSecureAcceptor(
       failed(client, String(refused), `the client certificate is not signed by tls.client_ca (${refused})`);
     else {
       const code = error.code ?? 'ERR_TLS_HANDSHAKE';
-      failed(client, code, clientHandshakeReason(code, tlsReason(error), settings.alpn));
+      const proxy = {
+        alpn: settings.alpn,
+        auto: 'auto' in settings.spec,
+        minVersion: tls.DEFAULT_MIN_VERSION,
+      };
+      failed(client, code, clientHandshakeReason(code, tlsReason(error), proxy));
     }
     socket.destroy();
   });

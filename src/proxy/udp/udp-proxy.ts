@@ -14,6 +14,7 @@ import { ToxicRoster } from '../toxic-roster.js';
 import type { HostLookup } from '../../net/host-lookup.js';
 import { bindDatagramListener } from './bind.js';
 import { handleDatagrams } from './datagram-handler.js';
+import { datagramFailure } from './datagram-failure.js';
 import { Flow, type UdpEndpoint } from './flow.js';
 import { FlowTable } from './flow-table.js';
 import { datagramCounterparts } from '../toxic-counterparts.js';
@@ -278,6 +279,7 @@ export class UdpProxy {
         client: clientText,
         upstream: this.upstream,
         error,
+        protocol: 'udp',
       });
       return undefined;
     }
@@ -291,11 +293,13 @@ export class UdpProxy {
           client: clientText,
           upstream: this.upstream,
           error: `the proxy has ${MAX_FLOWS} live flows, the most it serves; datagrams from new clients are not served until flows idle out (idle_timeout ${this.idleTimeoutMs} ms)`,
+          protocol: 'udp',
         });
       }
       return undefined;
     }
     const id = ++this.serial;
+    const upstream = this.upstream;
     const flow = new Flow(id, client, this.target, this.socket, this.roster.inOrder, {
       clock: this.environment.clock,
       budget: this.environment.budget,
@@ -310,9 +314,11 @@ export class UdpProxy {
         events.emit({
           type: 'connection.failed',
           proxy: this.name,
+          connection: id,
           client: clientText,
-          upstream: this.upstream,
-          error: error.message,
+          upstream: upstream,
+          error: datagramFailure(error, upstream),
+          protocol: 'udp',
         }),
     });
     this.flows.add(flow);
