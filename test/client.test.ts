@@ -50,6 +50,14 @@ test('errors are typed with the server code, the status and its message', async 
   assert.match(error.message, /^get proxy missing: HTTP 404: proxy not found/);
 });
 
+test("an error's message carries the server's hint, which TAP reporters show alone", async () => {
+  const error = await client.proxy('missing').catch((caught: unknown) => caught);
+  assert.ok(error instanceof FaultlineApiError);
+  assert.equal(error.reason, 'get proxy missing: HTTP 404: proxy not found');
+  assert.match(error.hint ?? '', /there is no proxy named "missing"/);
+  assert.equal(error.message, `${error.reason}: ${error.hint}`);
+});
+
 test('an unreachable server is a typed error that says what to do', async () => {
   const nowhere = createClient({ url: '127.0.0.1:9' });
   const error = await nowhere.version().catch((caught: unknown) => caught);
