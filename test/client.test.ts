@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createClient, FaultlineApiError, normalizeUrl } from '../src/client/index.js';
+import { type ClientOptions, createClient, FaultlineApiError, normalizeUrl } from '../src/client/index.js';
 import { faultlineVersion } from '../src/version.js';
 import { connect, readBytes, startEchoServer, startHarness } from './helpers.js';
 
@@ -68,6 +68,27 @@ test('an unreachable server is a typed error that says what to do', async () => 
   // A program's client reads no FAULTLINE_URL: the advice names what it does take.
   assert.match(error.message, /startServer\(\) in a test/);
   assert.match(error.message, /createClient's url/);
+});
+
+test('createClient refuses what it would otherwise ignore, or fail on at every call', () => {
+  const refusals: Array<[unknown, RegExp, RegExp]> = [
+    [
+      'http://127.0.0.1:8474',
+      /takes an options object/,
+      /createClient\(\{ url: "http:\/\/127\.0\.0\.1:8474" \}\)/,
+    ],
+    [{ uri: 'http://127.0.0.1:8474' }, /unknown option uri/, /url, timeout, token/],
+    [{ timeout: '1000' }, /timeout must be a whole number of milliseconds/, /Number\(process\.env/],
+    [{ timeout: 0 }, /timeout must be a whole number of milliseconds, 1 or more, received 0/, /5000/],
+    [{ url: 8474 }, /url must be a string/, /http:\/\/127\.0\.0\.1:8474/],
+  ];
+  for (const [options, message, hint] of refusals) {
+    assert.throws(() => createClient(options as ClientOptions), {
+      code: 'FAULTLINE_ERR_INVALID_CONFIG',
+      message,
+      hint,
+    });
+  }
 });
 
 test('every call takes an AbortSignal', async () => {

@@ -194,6 +194,16 @@ test('startServer refuses an option it does not take, or a limit out of range, n
     [{ limits: { listenAllow: ['not-a-cidr'] } }, /limits\.listenAllow: /],
     [{ allowedHosts: ['toxiproxy:8474'] }, /allowedHosts: "toxiproxy:8474" is not a host name/],
     [{ config: 42 }, /config must be the path of a file/],
+    [{ port: 70000 }, /port must be a whole number from 0 to 65535, received 70000/],
+    [{ port: '8474' }, /port must be a whole number from 0 to 65535, received "8474"/],
+    [{ seed: '42' }, /seed must be a whole number, received "42"/],
+    [{ seed: 1.5 }, /seed must be a whole number, received 1\.5/],
+    [{ token: 1234567890123456 }, /token must be a string, received number/],
+    [{ insecure: 'yes', host: '0.0.0.0' }, /insecure must be true or false, received "yes"/],
+    [
+      { clientTimeout: '1000' },
+      /clientTimeout must be a whole number of milliseconds, 1 or more, received "1000"/,
+    ],
   ];
   for (const [options, message] of refusals) {
     await assert.rejects(startServer(options as StartServerOptions), {

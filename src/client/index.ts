@@ -13,6 +13,7 @@ import type {
 import type { ToxicType } from '../model/toxics/index.js';
 import { faultlineVersion } from '../version.js';
 import { type Endpoint, endpointOf } from './credentials.js';
+import { checkClientOptions } from './options-check.js';
 import { errorFromResponse, FaultlineApiError, streamClosed, timedOut, unreachable } from './errors.js';
 import {
   type EventsLostNotice,
@@ -102,6 +103,7 @@ export function normalizeUrl(url: string): string {
 }
 
 export function createClient(options: ClientOptions = {}): FaultlineClient {
+  checkClientOptions(options);
   const endpoint = endpointOf(normalizeUrl(options.url ?? DEFAULT_URL), options.token);
   const url = endpoint.url;
   const timeout = options.timeout ?? 30_000;

@@ -155,6 +155,19 @@ export function allowedHostsOf(value: unknown): string[] {
   });
 }
 
+function checkAddress({ host, port }: Record<string, unknown>): void {
+  if (host !== undefined && (typeof host !== 'string' || host === ''))
+    throw invalid(
+      `host must be an address, received ${JSON.stringify(host)}`,
+      "such as '127.0.0.1' (the default)",
+    );
+  if (port !== undefined && !(Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65535))
+    throw invalid(
+      `port must be a whole number from 0 to 65535, received ${JSON.stringify(port)}`,
+      '0 (the default) picks a free port; a port read from the environment is text: pass Number(process.env.PORT)',
+    );
+}
+
 /** Refuses an options object with a key startServer does not take, rather than ignoring it. */
 export function checkStartOptions(options: unknown): asserts options is StartServerOptions {
   if (!isObject(options))
@@ -163,6 +176,25 @@ export function checkStartOptions(options: unknown): asserts options is StartSer
       `it takes ${optionNames.join(', ')}`,
     );
   checkKeys(options, optionNames, '');
+  checkAddress(options);
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed))
+    throw invalid(`seed must be a whole number, received ${JSON.stringify(options.seed)}`, 'such as 42');
+  if (options.token !== undefined && typeof options.token !== 'string')
+    throw invalid(
+      `token must be a string, received ${typeof options.token}`,
+      "give the token as text, or 'generate'",
+    );
+  if (options.insecure !== undefined && typeof options.insecure !== 'boolean')
+    throw invalid(
+      `insecure must be true or false, received ${JSON.stringify(options.insecure)}`,
+      'give insecure: true to serve off loopback without a token',
+    );
+  const timeout = options.clientTimeout;
+  if (timeout !== undefined && !(Number.isSafeInteger(timeout) && (timeout as number) >= 1))
+    throw invalid(
+      `clientTimeout must be a whole number of milliseconds, 1 or more, received ${JSON.stringify(timeout)}`,
+      'such as 5000',
+    );
   if (options.config !== undefined && typeof options.config !== 'string')
     throw invalid(
       `config must be the path of a file, received ${JSON.stringify(options.config)}`,
