@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { FaultlineApiError } from '../src/client/index.js';
 import { startServer, type StartServerOptions } from '../src/index.js';
@@ -108,7 +109,7 @@ test('startServer({ config }) creates the proxies and toxics of a file, as fault
     file,
     `proxies:\n  - name: db\n    listen: 127.0.0.1:0\n    upstream: ${echo.address}\n    toxics:\n      - { type: latency, attributes: { latency: 50 } }\n`,
   );
-  const server = await startServer({ config: file });
+  const server = await startServer({ config: pathToFileURL(file) });
   try {
     const db = await server.client.proxy('db');
     assert.equal(db.upstream, echo.address);
@@ -119,6 +120,10 @@ test('startServer({ config }) creates the proxies and toxics of a file, as fault
   } finally {
     await server.stop();
   }
+  await assert.rejects(startServer({ config: new URL('https://example.test/faultline.yaml') }), {
+    code: 'FAULTLINE_ERR_INVALID_CONFIG',
+    message: /config must be the path of a file, or its file: URL, received https:/,
+  });
   await assert.rejects(startServer({ config: join(file, '..', 'missing.yaml') }), {
     code: 'FAULTLINE_ERR_INVALID_CONFIG',
     message: /cannot read config file .*missing\.yaml/,

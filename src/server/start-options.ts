@@ -41,8 +41,11 @@ export interface StartServerOptions {
   insecure?: boolean;
   /** Per-request time limit of `client`, in ms (default 30 s). */
   clientTimeout?: number;
-  /** A YAML or JSON file of proxies (and their toxics) to create at start, as `--config` takes. */
-  config?: string;
+  /**
+   * A YAML or JSON file of proxies (and their toxics) to create at start, as `--config` takes: a
+   * path (from the working directory) or a file: URL, such as `new URL('./f.yaml', import.meta.url)`.
+   */
+  config?: string | URL;
   /** Proxies (and their toxics) to create at start, as POST /populate takes them; after `config`'s. */
   proxies?: ProxyBody[];
   /** The server's limits, as its --max-* and --listen-allow flags set them. */
@@ -195,10 +198,15 @@ export function checkStartOptions(options: unknown): asserts options is StartSer
       `clientTimeout must be a whole number of milliseconds, 1 or more, received ${JSON.stringify(timeout)}`,
       'such as 5000',
     );
-  if (options.config !== undefined && typeof options.config !== 'string')
+  const { config } = options;
+  if (
+    config !== undefined &&
+    typeof config !== 'string' &&
+    !(config instanceof URL && config.protocol === 'file:')
+  )
     throw invalid(
-      `config must be the path of a file, received ${JSON.stringify(options.config)}`,
-      'give proxies to pass them as objects',
+      `config must be the path of a file, or its file: URL, received ${config instanceof URL ? config.href : JSON.stringify(config)}`,
+      "such as new URL('./faultline.yaml', import.meta.url) for a file beside the test; give proxies to pass them as objects",
     );
   if (options.proxies !== undefined && !Array.isArray(options.proxies))
     throw invalid(

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { createClient, type FaultlineClient } from '../client/index.js';
 import { listenControl } from '../cli/listen.js';
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
@@ -69,7 +70,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
     })());
   let url: string;
   try {
-    if (options.config !== undefined) await populateFromFile(engine, options.config);
+    if (options.config !== undefined) await populateFromFile(engine, pathOf(options.config));
     if (options.proxies !== undefined) await populate(engine, options.proxies);
     url = await listenControl(control.http, host, options.port ?? 0, {
       host: 'startServer({ host })',
@@ -85,6 +86,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
     ...(options.clientTimeout === undefined ? {} : { timeout: options.clientTimeout }),
   });
   return { url, port: Number(new URL(url).port), token, client, engine, stop };
+}
+
+function pathOf(file: string | URL): string {
+  return file instanceof URL ? fileURLToPath(file) : file;
 }
 
 /** Creates the proxies given, as POST /populate does; an error says it came from `proxies`. */
