@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ClientOptions, createClient, FaultlineApiError, normalizeUrl } from '../src/client/index.js';
+import {
+  type CallOptions,
+  type ClientOptions,
+  createClient,
+  type EventOptions,
+  FaultlineApiError,
+  normalizeUrl,
+} from '../src/client/index.js';
 import { faultlineVersion } from '../src/version.js';
 import { connect, readBytes, startEchoServer, startHarness } from './helpers.js';
 
@@ -89,6 +96,18 @@ test('createClient refuses what it would otherwise ignore, or fail on at every c
       hint,
     });
   }
+});
+
+test("a call's options are checked too: a timeout there would be ignored", async () => {
+  await assert.rejects(client.proxies({ timeout: 10 } as CallOptions), {
+    code: 'FAULTLINE_ERR_INVALID_CONFIG',
+    message: /^list proxies: unknown option timeout: it takes signal; .*AbortSignal\.timeout\(ms\)/,
+  });
+  const events = client.events({ type: ['toxic.fired'] } as EventOptions);
+  await assert.rejects(events[Symbol.asyncIterator]().next(), {
+    code: 'FAULTLINE_ERR_INVALID_CONFIG',
+    message: /^follow events: unknown option type: it takes signal, types, proxy, since/,
+  });
 });
 
 test('every call takes an AbortSignal', async () => {

@@ -13,7 +13,7 @@ import type {
 import type { ToxicType } from '../model/toxics/index.js';
 import { faultlineVersion } from '../version.js';
 import { type Endpoint, endpointOf } from './credentials.js';
-import { checkClientOptions } from './options-check.js';
+import { checkCallOptions, checkClientOptions } from './options-check.js';
 import { errorFromResponse, FaultlineApiError, streamClosed, timedOut, unreachable } from './errors.js';
 import {
   type EventsLostNotice,
@@ -115,6 +115,7 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
   const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
 
   async function send(method: string, route: string, what: string, call: CallOptions, body?: unknown) {
+    checkCallOptions(call, what, ['signal']);
     const deadline = AbortSignal.timeout(timeout);
     const signals = [deadline, ...(call.signal ? [call.signal] : [])];
     let response: BufferedResponse;
@@ -191,6 +192,7 @@ async function* followEvents(
   headers: Record<string, string>,
   options: EventOptions,
 ) {
+  checkCallOptions(options, 'follow events', ['signal', 'types', 'proxy', 'since']);
   const query = new URLSearchParams();
   if (options.types?.length) query.set('types', options.types.join(','));
   if (options.proxy) query.set('proxy', options.proxy);

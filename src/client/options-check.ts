@@ -42,3 +42,23 @@ export function checkClientOptions(options: unknown): void {
       'such as 5000; a value read from the environment is text: pass Number(process.env.NAME)',
     );
 }
+
+/**
+ * A call's options, the last argument of every method: `{ timeout: 1000 }` there (the client's
+ * option, not a call's) would be ignored, and the call would wait its full time.
+ */
+export function checkCallOptions(call: unknown, what: string, known: readonly string[]): void {
+  if (typeof call !== 'object' || call === null || Array.isArray(call))
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_CONFIG',
+      `${what}: its options must be an object, received ${JSON.stringify(call)}`,
+      {
+        hint: `it takes ${known.join(', ')}`,
+      },
+    );
+  const unknown = Object.keys(call).find((key) => !known.includes(key));
+  if (unknown === undefined) return;
+  throw new FaultlineError('FAULTLINE_ERR_INVALID_CONFIG', `${what}: unknown option ${unknown}`, {
+    hint: `it takes ${known.join(', ')}${unknown === 'timeout' ? "; a time limit for one call is { signal: AbortSignal.timeout(ms) }, for every call createClient's timeout" : ''}`,
+  });
+}
