@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { FaultlineApiError } from '../src/client/index.js';
 import { startServer, type StartServerOptions } from '../src/index.js';
+import { parseServerSeed } from '../src/cli/seed-option.js';
 import { canConnect, startEchoServer, tempDirectory } from './helpers.js';
 
 const echo = await startEchoServer();
@@ -229,6 +230,16 @@ test("startServer({ token: 'generate' }) makes a token, which its client sends",
       .catch((caught: unknown) => caught);
     assert.ok(refused instanceof FaultlineApiError);
     assert.equal(refused.status, 401);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('startServer folds a seed outside 31 bits as --seed does, so 2 ** 32 does not replay seed 0', async () => {
+  const server = await startServer({ seed: 2 ** 32 });
+  try {
+    assert.equal(server.engine.seed, parseServerSeed(String(2 ** 32)).seed);
+    assert.notEqual(server.engine.seed, 0);
   } finally {
     await server.stop();
   }

@@ -30,7 +30,10 @@ export interface StartServerOptions {
   host?: string;
   /** Port of the control API; default 0, a free port the system picks (read it from `url` or `port`). */
   port?: number;
-  /** Makes jitter, toxicity and slicer decisions repeatable; random when omitted. */
+  /**
+   * Makes jitter, toxicity and slicer decisions repeatable; random when omitted. A whole number;
+   * one outside 0 to 2^31-1 is folded into that range as `--seed` folds it (`engine.seed` says).
+   */
   seed?: number;
   /**
    * Every request must carry it (16 to 512 characters from A-Z a-z 0-9 . _ ~ -); `client` sends
