@@ -8,6 +8,11 @@ export { type ToxicType, toxicDefinitions, toxicTypes } from './model/toxics/ind
 export { createEngine, type Engine, type EngineOptions } from './proxy/engine.js';
 export type { EngineEvent } from './proxy/events.js';
 export { type ControlServer, type ControlServerOptions, createControlServer } from './server/app.js';
-export { type StartedServer, type StartServerOptions, startServer } from './server/start-server.js';
+export {
+  type StartedServer,
+  type StartServerLimits,
+  type StartServerOptions,
+  startServer,
+} from './server/start-server.js';
 export { loadConfigFile } from './config/config-file.js';
 export { faultlineVersion } from './version.js';

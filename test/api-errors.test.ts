@@ -250,15 +250,16 @@ describe("every error route answers Toxiproxy's exact error text, then faultline
     await harness.api('DELETE', `/proxies/${squatter.name}`);
   });
 
-  test('the faultline client keeps the text in its message and exposes the hint', async () => {
+  test('the faultline client keeps the text in its reason, and ends its message with the hint', async () => {
     const client = createClient({ url: harness.url });
     const error = await client.proxy('nope').then(
       () => assert.fail('expected a rejection'),
       (rejection: unknown) => rejection,
     );
     assert.ok(error instanceof FaultlineApiError);
-    assert.equal(error.message, 'get proxy nope: HTTP 404: proxy not found');
+    assert.equal(error.reason, 'get proxy nope: HTTP 404: proxy not found');
     assert.equal(error.hint, 'there is no proxy named "nope"; GET /proxies lists them');
+    assert.equal(error.message, `${error.reason}: ${error.hint}`);
     assert.equal(error.code, 'FAULTLINE_ERR_PROXY_NOT_FOUND');
     assert.equal(error.status, 404);
   });

@@ -82,3 +82,49 @@ test('createProxy and populate take the same typed toxics', async () => {
   assert.equal(error.status, 400);
   await client.deleteProxy('with_toxics');
 });
+
+test('answers are typed by the toxic type: an added toxic, and a listed one once its type is checked', async () => {
+  const added = await client.addToxic('typed', {
+    type: 'latency',
+    name: 'answer',
+    attributes: { latency: 20 },
+  });
+  const latency: number = added.attributes.latency;
+  const jitter: number = added.attributes.jitter;
+  assert.deepEqual([latency, jitter], [20, 0], 'every attribute is answered, at its default when not sent');
+  // @ts-expect-error a latency toxic's latency is a number, not text
+  const asText: string = added.attributes.latency;
+  // @ts-expect-error the answer's type is the type sent: comparing it with another is a mistake
+  assert.equal(added.type === 'bandwidth', false, String(asText));
+
+  const limited = await client.addToxic('typed', { type: 'limit_time', attributes: { time: 50 } });
+  const mode: 'reset' | 'hang' = limited.attributes.mode;
+  assert.equal(mode, 'reset');
+  // @ts-expect-error a choice is one of its choices
+  const explode: 'explode' = limited.attributes.mode;
+  const slow = await client.addToxic('typed', { type: 'bandwidth', attributes: { rate: 10 } });
+  // scope is left out at its default, as Toxiproxy's JSON has no scope: the type says it may be missing
+  // @ts-expect-error scope may be undefined
+  const scope: 'connection' | 'proxy' = slow.attributes.scope;
+  assert.deepEqual([explode, scope], ['reset', undefined]);
+
+  const [first] = (await client.proxy('typed')).toxics;
+  assert.ok(first);
+  // @ts-expect-error a toxic of a list may be of any type: its latency is not known to be a number
+  const unchecked: number = first.attributes.latency;
+  assert.equal(unchecked, 20);
+  assert.equal(first.type, 'latency');
+  if (first.type === 'latency') {
+    const checked: number = first.attributes.latency;
+    assert.equal(checked, 20);
+  }
+  const fetched = await client.toxic<'latency'>('typed', 'answer');
+  const fetchedJitter: number = fetched.attributes.jitter;
+  assert.equal(fetchedJitter, 0);
+  const listed = await client.toxics('typed');
+  assert.deepEqual(
+    listed.map((toxic) => toxic.type),
+    ['latency', 'limit_time', 'bandwidth'],
+  );
+  await client.reset();
+});

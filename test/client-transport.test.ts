@@ -48,7 +48,7 @@ test('a server that does not answer in time is a timeout, not a server to start'
   assert.equal(error.code, 'FAULTLINE_ERR_TIMEOUT');
   assert.equal(error.status, 0);
   assert.equal(
-    error.message,
+    error.reason,
     `version: the faultline server at http://127.0.0.1:${silent.port} did not answer within 200 ms`,
   );
   assert.match(error.hint ?? '', /busy or stuck.*timeout option/);
@@ -100,6 +100,7 @@ test('an error status on the event stream is a typed error with the server text'
   assert.ok(error instanceof FaultlineApiError);
   assert.equal(error.status, 503);
   assert.equal(error.code, 'FAULTLINE_ERR_TEST');
-  assert.equal(error.message, 'follow events: HTTP 503: events are off');
+  assert.equal(error.reason, 'follow events: HTTP 503: events are off');
+  assert.equal(error.message, 'follow events: HTTP 503: events are off: turn them on');
   assert.equal(error.hint, 'turn them on');
 });

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createClient, FaultlineApiError, normalizeUrl } from '../src/client/index.js';
+import {
+  type CallOptions,
+  type ClientOptions,
+  createClient,
+  type EventOptions,
+  FaultlineApiError,
+  normalizeUrl,
+} from '../src/client/index.js';
 import { faultlineVersion } from '../src/version.js';
 import { connect, readBytes, startEchoServer, startHarness } from './helpers.js';
 
@@ -50,6 +57,14 @@ test('errors are typed with the server code, the status and its message', async 
   assert.match(error.message, /^get proxy missing: HTTP 404: proxy not found/);
 });
 
+test("an error's message carries the server's hint, which TAP reporters show alone", async () => {
+  const error = await client.proxy('missing').catch((caught: unknown) => caught);
+  assert.ok(error instanceof FaultlineApiError);
+  assert.equal(error.reason, 'get proxy missing: HTTP 404: proxy not found');
+  assert.match(error.hint ?? '', /there is no proxy named "missing"/);
+  assert.equal(error.message, `${error.reason}: ${error.hint}`);
+});
+
 test('an unreachable server is a typed error that says what to do', async () => {
   const nowhere = createClient({ url: '127.0.0.1:9' });
   const error = await nowhere.version().catch((caught: unknown) => caught);
@@ -60,6 +75,39 @@ test('an unreachable server is a typed error that says what to do', async () => 
   // A program's client reads no FAULTLINE_URL: the advice names what it does take.
   assert.match(error.message, /startServer\(\) in a test/);
   assert.match(error.message, /createClient's url/);
+});
+
+test('createClient refuses what it would otherwise ignore, or fail on at every call', () => {
+  const refusals: Array<[unknown, RegExp, RegExp]> = [
+    [
+      'http://127.0.0.1:8474',
+      /takes an options object/,
+      /createClient\(\{ url: "http:\/\/127\.0\.0\.1:8474" \}\)/,
+    ],
+    [{ uri: 'http://127.0.0.1:8474' }, /unknown option uri/, /url, timeout, token/],
+    [{ timeout: '1000' }, /timeout must be a whole number of milliseconds/, /Number\(process\.env/],
+    [{ timeout: 0 }, /timeout must be a whole number of milliseconds, 1 or more, received 0/, /5000/],
+    [{ url: 8474 }, /url must be a string/, /http:\/\/127\.0\.0\.1:8474/],
+  ];
+  for (const [options, message, hint] of refusals) {
+    assert.throws(() => createClient(options as ClientOptions), {
+      code: 'FAULTLINE_ERR_INVALID_CONFIG',
+      message,
+      hint,
+    });
+  }
+});
+
+test("a call's options are checked too: a timeout there would be ignored", async () => {
+  await assert.rejects(client.proxies({ timeout: 10 } as CallOptions), {
+    code: 'FAULTLINE_ERR_INVALID_CONFIG',
+    message: /^list proxies: unknown option timeout: it takes signal; .*AbortSignal\.timeout\(ms\)/,
+  });
+  const events = client.events({ type: ['toxic.fired'] } as EventOptions);
+  await assert.rejects(events[Symbol.asyncIterator]().next(), {
+    code: 'FAULTLINE_ERR_INVALID_CONFIG',
+    message: /^follow events: unknown option type: it takes signal, types, proxy, since/,
+  });
 });
 
 test('every call takes an AbortSignal', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { firstDuplicateKey } from '../src/server/duplicate-key.js';
+import { firstDuplicateKey, jsonDuplicateKey } from '../src/model/json-duplicate-key.js';
 
 test('the first key written twice in one object is found, at any depth', () => {
   assert.equal(firstDuplicateKey('{"name":"a","upstream":"x","name":"b"}'), 'name');
@@ -19,4 +19,16 @@ test('equal keys in different objects, values equal to keys, and escapes are not
   ]) {
     assert.equal(firstDuplicateKey(text), undefined, text);
   }
+});
+
+test('jsonDuplicateKey words a JSON duplicate as a YAML one is worded, with the line of its first writing', () => {
+  assert.equal(
+    jsonDuplicateKey('{"title": "t",\n "description": "d",\n "title": "u"}'),
+    "duplicate key 'title' (first written at line 1)",
+  );
+  assert.equal(
+    jsonDuplicateKey('[\n {"a": 1},\n {"b": {\n  "c": 1,\n  "c": 2}}]'),
+    "duplicate key 'c' (first written at line 4)",
+  );
+  assert.equal(jsonDuplicateKey('{"a": {"a": 1}, "b": "a"}'), undefined);
 });

@@ -2,6 +2,7 @@ import { unchecked, uncheckedProxy } from '../model/toxic-body.js';
 import { Command, Option } from 'commander';
 import { Document, Scalar, visit } from 'yaml';
 import type { FaultlineClient } from '../client/index.js';
+import { FaultlineApiError } from '../client/errors.js';
 import { loadConfigFile } from '../config/config-file.js';
 import type { ProxyJson, ToxicJson } from '../model/wire.js';
 import { checkCredentials } from './apply-check.js';
@@ -128,12 +129,11 @@ async function rollBack(
     }
   }
   // The server's words may hold anything: each line of them is escaped for the terminal.
-  const message = safe((error as Error).message);
+  const said = error instanceof FaultlineApiError ? error.reason : (error as Error).message;
+  const message = safe(said);
   const hint = (error as { hint?: unknown }).hint;
   const reason =
-    typeof hint === 'string' && hint !== '' && !(error as Error).message.includes(hint)
-      ? `${message}\n${safe(hint)}`
-      : message;
+    typeof hint === 'string' && hint !== '' && !said.includes(hint) ? `${message}\n${safe(hint)}` : message;
   const outcome =
     problems.length > 0
       ? `undid what it could of the ${count(undos.length, 'step')} made before it, but:\n${problems.map((problem) => `  ${safe(problem)}`).join('\n')}`

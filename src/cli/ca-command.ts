@@ -70,7 +70,7 @@ async function printServerCa(
     if (namedBy === '-h' || !(error instanceof FaultlineApiError)) throw error;
     // The variable may be set for the other commands while this user's own CA was wanted.
     const hint = `the server is the one ${namedBy} names; for this user's own CA, leave it empty: ${namedBy}= faultline ca`;
-    throw new FaultlineApiError(error.code, error.status, error.message, {
+    throw new FaultlineApiError(error.code, error.status, error.reason, {
       cause: error,
       hint: error.hint === undefined ? hint : `${error.hint}\n${hint}`,
     });

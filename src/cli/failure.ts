@@ -33,7 +33,7 @@ export function describeFailure(error: unknown): Failure {
     const hint = 'hint' in error && typeof error.hint === 'string' && error.hint ? error.hint : undefined;
     return {
       status: EXIT.failed,
-      text: `faultline: ${safe(error.message)}\n${hint === undefined ? '' : `${safe(hint)}\n`}`,
+      text: `faultline: ${safe(error.reason)}\n${hint === undefined ? '' : `${safe(hint)}\n`}`,
     };
   }
   const badInput =

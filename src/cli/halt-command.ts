@@ -130,20 +130,20 @@ async function haltServer(
     if (error.status === 401 || error.status === 403) {
       outcome.failed.push({
         kind: 'server',
-        what: `the server at ${endpoint.url} refused the halt (${error.message}); nothing was halted: set FAULTLINE_TOKEN=TOKEN or put the token in the URL (-h http://:TOKEN@HOST:PORT), then halt again`,
+        what: `the server at ${endpoint.url} refused the halt (${error.reason}); nothing was halted: set FAULTLINE_TOKEN=TOKEN or put the token in the URL (-h http://:TOKEN@HOST:PORT), then halt again`,
       });
       return 'refused';
     }
     notes.push(
       error.status === 0
         ? `no faultline server at ${endpoint.url}: halting from the ledger alone`
-        : `the server at ${endpoint.url} did not halt (${error.message}): halting from the ledger alone`,
+        : `the server at ${endpoint.url} did not halt (${error.reason}): halting from the ledger alone`,
     );
     // A server only the environment or the default names may simply not be running.
     if (server.explicit || error.status !== 0)
       outcome.failed.push({
         kind: 'server',
-        what: `the server at ${endpoint.url} was not halted: ${error.message}`,
+        what: `the server at ${endpoint.url} was not halted: ${error.reason}`,
       });
     return 'absent';
   }

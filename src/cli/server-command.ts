@@ -5,9 +5,8 @@ import { integer } from './integer-option.js';
 import { parseServerSeed, seedText, type ServerSeed } from './seed-option.js';
 import { Command, Option } from 'commander';
 import pino from 'pino';
-import { FaultlineError } from '../model/errors.js';
-import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine, PopulateError } from '../proxy/engine.js';
-import type { ProxySpec } from '../model/proxy-spec.js';
+import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine } from '../proxy/engine.js';
+import { populateFromFile } from '../server/populate-file.js';
 import { localCaAccess } from '../server/local-ca-access.js';
 import { type ControlServer, createControlServer } from '../server/app.js';
 import { listenControl } from './listen.js';
@@ -75,13 +74,8 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   });
   try {
     if (settings.config) {
-      // The YAML parser is loaded only when there is a file to read.
-      const { loadConfigFile } = await import('../config/config-file.js');
-      const specs = await loadConfigFile(settings.config);
-      const proxies = await engine.populate(specs).catch((error: unknown) => {
-        throw error instanceof PopulateError ? inConfig(error, settings.config!, specs) : error;
-      });
-      logger.info({ config: settings.config, proxies: proxies.length }, 'Populated proxies from file');
+      const proxies = await populateFromFile(engine, settings.config);
+      logger.info({ config: settings.config, proxies }, 'Populated proxies from file');
     }
     const url = await listenControl(control.http, settings.host, settings.port);
     port = Number(new URL(url).port);
@@ -106,16 +100,6 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     await control.close();
     throw error;
   }
-}
-
-/** A proxy of the config file that could not be made, named with the file. */
-function inConfig(error: PopulateError, file: string, specs: readonly ProxySpec[]): FaultlineError {
-  const failed = specs[error.applied.length]!;
-  return new FaultlineError(
-    error.code,
-    `config file ${file}: proxy ${JSON.stringify(failed.name)} (proxy ${error.applied.length + 1} of ${specs.length}): ${error.reason}`,
-    error.hint === undefined ? {} : { hint: error.hint },
-  );
 }
 
 /** Stops cleanly on the first SIGINT or SIGTERM; a second one exits at once. */

@@ -2,6 +2,15 @@ import { integer } from './integer-option.js';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { isFaultlineError } from '../model/errors.js';
 import { defaultLimits, type EngineLimits } from '../proxy/limits.js';
+import {
+  allowedHostName,
+  allowedHostRule,
+  alwaysAllowed,
+  type CountLimit,
+  countLimits,
+  heldBytes,
+  heldBytesExample,
+} from '../server/limit-settings.js';
 import { type ListenRule, parseListenRule } from '../proxy/listen-policy.js';
 
 /** The server options that bound what clients of the control API may do. */
@@ -19,23 +28,11 @@ interface LimitOptions {
   listenAllow?: ListenRule[];
 }
 
-const units: Record<string, number> = {
-  '': 1,
-  k: 1024,
-  kib: 1024,
-  m: 2 ** 20,
-  mib: 2 ** 20,
-  g: 2 ** 30,
-  gib: 2 ** 30,
-};
-
 function bytes(value: string): number {
-  const match = /^(\d+)\s*([a-z]*)$/i.exec(value.trim());
-  const unit = units[match?.[2]?.toLowerCase() ?? 'x'];
-  const number = match && unit ? Number(match[1]) * unit : Number.NaN;
-  if (!Number.isSafeInteger(number) || number < 64 * 1024) {
+  const number = heldBytes(value);
+  if (number === undefined) {
     throw new InvalidArgumentError(
-      `--max-held-bytes must be a size of at least 64KiB, such as 67108864, 64MiB or 1GiB; received "${value}".`,
+      `--max-held-bytes must be a size of at least 64KiB, ${heldBytesExample}; received "${value}".`,
     );
   }
   return number;
@@ -53,14 +50,11 @@ const list =
       .map(parse),
   ];
 
-/**
- * A name the Host header is compared with, once its port is taken off: `toxiproxy:8474` or
- * `http://toxiproxy` would never match and every request by that name would be a 403.
- */
-function allowedHostName(name: string): string {
-  if (name === '*' || /^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?\.?$/i.test(name)) return name.toLowerCase();
+function allowedHost(name: string): string {
+  const allowed = allowedHostName(name);
+  if (allowed !== undefined) return allowed;
   throw new InvalidArgumentError(
-    `--allowed-host takes a host name alone (no scheme, port or path), or "*", such as --allowed-host toxiproxy; received "${name}" (IP addresses and loopback names are always allowed)`,
+    `--allowed-host takes ${allowedHostRule}, such as --allowed-host toxiproxy; received "${name}" ${alwaysAllowed}`,
   );
 }
 
@@ -73,6 +67,11 @@ function listenRule(text: string): ListenRule {
   }
 }
 
+function limitArgument(limit: CountLimit) {
+  const { flag, min, max } = countLimits[limit];
+  return integer(flag, min, max);
+}
+
 export function addServerLimitOptions(command: Command): Command {
   return command
     .addOption(
@@ -81,26 +80,26 @@ export function addServerLimitOptions(command: Command): Command {
         'a host name the control API answers to besides loopback names and IP addresses (repeatable; "*" for any)',
       )
         .env('FAULTLINE_ALLOWED_HOSTS')
-        .argParser(list(allowedHostName))
+        .argParser(list(allowedHost))
         .default([], 'none'),
     )
     .addOption(
       new Option('--max-proxies <n>', 'most proxies the server holds')
         .env('FAULTLINE_MAX_PROXIES')
         .default(defaultLimits.maxProxies)
-        .argParser(integer('--max-proxies', 1, 1_000_000)),
+        .argParser(limitArgument('maxProxies')),
     )
     .addOption(
       new Option('--max-toxics-per-proxy <n>', 'most toxics one proxy holds')
         .env('FAULTLINE_MAX_TOXICS_PER_PROXY')
         .default(defaultLimits.maxToxicsPerProxy)
-        .argParser(integer('--max-toxics-per-proxy', 1, 100_000)),
+        .argParser(limitArgument('maxToxicsPerProxy')),
     )
     .addOption(
       new Option('--max-name-length <n>', 'longest proxy or toxic name')
         .env('FAULTLINE_MAX_NAME_LENGTH')
         .default(defaultLimits.maxNameLength)
-        .argParser(integer('--max-name-length', 1, 65_536)),
+        .argParser(limitArgument('maxNameLength')),
     )
     .addOption(
       new Option(

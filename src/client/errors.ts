@@ -1,21 +1,27 @@
 /**
- * What the client throws. `message` is `<what>: HTTP <status>: <error>`, as Toxiproxy's Go
+ * What the client throws. `reason` is `<what>: HTTP <status>: <error>`, as Toxiproxy's Go
  * client words it, with the server's `error` text unchanged. `hint` is faultline's explanation
- * (what was received, what to do); a plain Toxiproxy server sends none. `code` is the server's
- * stable code (FAULTLINE_ERR_...), derived from the status when the server sends none.
- * `status` is 0 when the server could not be reached.
+ * (what was received, what to do); a plain Toxiproxy server sends none. `message` is
+ * `<reason>: <hint>`, as FaultlineError's, so a test reporter that shows only the message shows
+ * what to do too. `code` is the server's stable code (FAULTLINE_ERR_...), derived from the
+ * status when the server sends none. `status` is 0 when the server could not be reached.
  */
 export class FaultlineApiError extends Error {
   override readonly name = 'FaultlineApiError';
+  readonly reason: string;
   readonly hint: string | undefined;
 
   constructor(
     readonly code: string,
     readonly status: number,
-    message: string,
+    reason: string,
     options: { cause?: unknown; hint?: string | undefined } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.hint ? `${reason}: ${options.hint}` : reason,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.reason = reason;
     this.hint = options.hint;
   }
 }

@@ -1,9 +1,19 @@
 import type { IncomingMessage } from 'node:http';
-import type { ProxyJson, ToxicJson, UpdateProxyBody } from '../model/wire.js';
-import type { ProxyBody, ToxicAttributesOf, ToxicBody, ToxicUpdate } from '../model/toxic-body.js';
+import type { UpdateProxyBody } from '../model/wire.js';
+import type {
+  AnsweredAttributesOf,
+  ProxyBody,
+  ToxicAttributesOf,
+  ToxicBody,
+  ToxicBodyOf,
+  ToxicOf,
+  ToxicUpdate,
+  TypedProxyJson,
+} from '../model/toxic-body.js';
 import type { ToxicType } from '../model/toxics/index.js';
 import { faultlineVersion } from '../version.js';
 import { type Endpoint, endpointOf } from './credentials.js';
+import { checkCallOptions, checkClientOptions } from './options-check.js';
 import { errorFromResponse, FaultlineApiError, streamClosed, timedOut, unreachable } from './errors.js';
 import {
   type EventsLostNotice,
@@ -43,23 +53,36 @@ export interface FaultlineClient {
   /** The server's address, without credentials or a /t/TOKEN prefix. */
   readonly url: string;
   version(options?: CallOptions): Promise<{ version: string; faultline?: string }>;
-  proxies(options?: CallOptions): Promise<Record<string, ProxyJson>>;
-  proxy(name: string, options?: CallOptions): Promise<ProxyJson>;
-  createProxy(body: ProxyBody, options?: CallOptions): Promise<ProxyJson>;
-  updateProxy(name: string, body: UpdateProxyBody, options?: CallOptions): Promise<ProxyJson>;
+  proxies(options?: CallOptions): Promise<Record<string, TypedProxyJson>>;
+  proxy(name: string, options?: CallOptions): Promise<TypedProxyJson>;
+  createProxy(body: ProxyBody, options?: CallOptions): Promise<TypedProxyJson>;
+  updateProxy(name: string, body: UpdateProxyBody, options?: CallOptions): Promise<TypedProxyJson>;
   deleteProxy(name: string, options?: CallOptions): Promise<void>;
-  populate(proxies: ProxyBody[], options?: CallOptions): Promise<ProxyJson[]>;
-  toxics(proxy: string, options?: CallOptions): Promise<ToxicJson[]>;
-  toxic(proxy: string, name: string, options?: CallOptions): Promise<ToxicJson>;
-  /** `body` is typed by its `type`: its attributes are checked and completed by the compiler. */
-  addToxic(proxy: string, body: ToxicBody, options?: CallOptions): Promise<ToxicJson>;
-  /** `updateToxic<'latency'>(...)` checks the attributes as those of that type. */
+  populate(proxies: ProxyBody[], options?: CallOptions): Promise<TypedProxyJson[]>;
+  /** A union of toxics: checking a toxic's `type` narrows its attributes. */
+  toxics(proxy: string, options?: CallOptions): Promise<ToxicOf[]>;
+  /** `toxic<'latency'>(...)` types the answer as a latency toxic (the server does not check it). */
+  toxic<T extends ToxicType = ToxicType>(
+    proxy: string,
+    name: string,
+    options?: CallOptions,
+  ): Promise<ToxicOf<T>>;
+  /**
+   * `body` is typed by its `type`: its attributes are checked and completed by the compiler, and
+   * the answer is a toxic of that type.
+   */
+  addToxic<T extends ToxicType>(
+    proxy: string,
+    body: ToxicBodyOf<T>,
+    options?: CallOptions,
+  ): Promise<ToxicOf<T>>;
+  /** `updateToxic<'latency'>(...)` checks the attributes as those of that type, and types the answer. */
   updateToxic<T extends ToxicType = ToxicType>(
     proxy: string,
     name: string,
     body: ToxicUpdate<T>,
     options?: CallOptions,
-  ): Promise<ToxicJson>;
+  ): Promise<ToxicOf<T>>;
   removeToxic(proxy: string, name: string, options?: CallOptions): Promise<void>;
   reset(options?: CallOptions): Promise<void>;
   metrics(options?: CallOptions): Promise<string>;
@@ -80,6 +103,7 @@ export function normalizeUrl(url: string): string {
 }
 
 export function createClient(options: ClientOptions = {}): FaultlineClient {
+  checkClientOptions(options);
   const endpoint = endpointOf(normalizeUrl(options.url ?? DEFAULT_URL), options.token);
   const url = endpoint.url;
   const timeout = options.timeout ?? 30_000;
@@ -91,6 +115,7 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
   const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
 
   async function send(method: string, route: string, what: string, call: CallOptions, body?: unknown) {
+    checkCallOptions(call, what, ['signal']);
     const deadline = AbortSignal.timeout(timeout);
     const signals = [deadline, ...(call.signal ? [call.signal] : [])];
     let response: BufferedResponse;
@@ -138,8 +163,8 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
       json('PATCH', `/proxies/${path(name)}`, `update proxy ${name}`, call, body),
     deleteProxy: (name, call) => empty('DELETE', `/proxies/${path(name)}`, `delete proxy ${name}`, call),
     populate: async (proxies, call) =>
-      (await json<{ proxies: ProxyJson[] | null }>('POST', '/populate', 'populate', call, proxies)).proxies ??
-      [],
+      (await json<{ proxies: TypedProxyJson[] | null }>('POST', '/populate', 'populate', call, proxies))
+        .proxies ?? [],
     toxics: (proxy, call) => json('GET', `/proxies/${path(proxy)}/toxics`, `list toxics of ${proxy}`, call),
     toxic: (proxy, name, call) =>
       json('GET', `/proxies/${path(proxy, 'toxics', name)}`, `get toxic ${name} of ${proxy}`, call),
@@ -167,6 +192,7 @@ async function* followEvents(
   headers: Record<string, string>,
   options: EventOptions,
 ) {
+  checkCallOptions(options, 'follow events', ['signal', 'types', 'proxy', 'since']);
   const query = new URLSearchParams();
   if (options.types?.length) query.set('types', options.types.join(','));
   if (options.proxy) query.set('proxy', options.proxy);
@@ -199,7 +225,17 @@ async function* followEvents(
 export { FaultlineApiError };
 export type { EventsLostNotice, ServerEvent, StreamedEvent };
 export type { EngineEvent } from '../model/events.js';
-export type { ProxyBody, ToxicAttributesOf, ToxicBody, ToxicType, ToxicUpdate };
+export type {
+  AnsweredAttributesOf,
+  ProxyBody,
+  ToxicAttributesOf,
+  ToxicBody,
+  ToxicBodyOf,
+  ToxicOf,
+  ToxicType,
+  ToxicUpdate,
+  TypedProxyJson,
+};
 export type {
   CreateProxyBody,
   CreateToxicBody,

@@ -38,14 +38,3 @@ export function parseYamlNamingKeys(text: string): unknown {
   }
   return document.toJS();
 }
-
-/**
- * The first key written twice in one object of a JSON text, as duplicateKey words it, or
- * undefined. JSON.parse keeps the last of two equal keys in silence; JSON is YAML 1.2, whose
- * parser names them.
- */
-export function jsonDuplicateKey(json: string): string | undefined {
-  const document = parseDocument(json, { version: '1.2', uniqueKeys: true });
-  const error = document.errors.find((problem) => problem.code === 'DUPLICATE_KEY');
-  return error ? (duplicateKey(document, error, json) ?? 'duplicate key') : undefined;
-}

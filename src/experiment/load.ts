@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { fetchAnyPort } from '../net/fetch-any-port.js';
-import { jsonDuplicateKey } from '../config/yaml-duplicate-key.js';
+import { jsonDuplicateKey } from '../model/json-duplicate-key.js';
 import { readFailure } from '../model/read-failure.js';
 import { InvalidExperiment } from './errors.js';
 import { safeLoad } from './pyyaml-load.js';

@@ -33,7 +33,8 @@ export async function connectReporter(
     return reporter;
   } catch (error) {
     const hint = (error as { hint?: unknown }).hint;
-    const reason = `${(error as Error).message}${typeof hint === 'string' ? ` (${hint})` : ''}`;
+    const said = (error as Error).message;
+    const reason = `${said}${typeof hint === 'string' && !said.includes(hint) ? ` (${hint})` : ''}`;
     const message = `cannot register the run with ${explicit ? '--report-to' : 'FAULTLINE_URL'}: ${reason}`;
     if (explicit) throw new Error(`${message}; drop --report-to to run without a server`);
     warn(

@@ -115,7 +115,7 @@ export async function nothingLeftOf(entry: LedgerEntry, token?: string): Promise
     return undefined;
   } catch (error) {
     if (error instanceof FaultlineApiError && error.status === 404)
-      return `${server} answers: ${error.message}`;
+      return `${server} answers: ${error.reason}`;
     throw error;
   }
 }

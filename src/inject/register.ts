@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { jsonDuplicateKey, parseYamlNamingKeys } from '../config/yaml-duplicate-key.js';
+import { jsonDuplicateKey } from '../model/json-duplicate-key.js';
+import { parseYamlNamingKeys } from '../config/yaml-duplicate-key.js';
 import { arm } from './apply.js';
 import { faultsEnabled } from './enabled.js';
 import { installFsFaults } from './fs-faults.js';

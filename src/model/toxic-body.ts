@@ -1,7 +1,7 @@
 import type { Counter, Match } from './match.js';
 import type { Stream } from './toxic.js';
-import type { CreateProxyBody, CreateToxicBody } from './wire.js';
-import type { JsonValue, ToxicType } from './toxics/index.js';
+import type { CreateProxyBody, CreateToxicBody, ProxyJson, ToxicJson } from './wire.js';
+import type { Attributes, JsonValue, ToxicType } from './toxics/index.js';
 import type { toxicDefinitions } from './toxics/index.js';
 
 type SpecsOf<T extends ToxicType> = (typeof toxicDefinitions)[T]['attributes'][number];
@@ -23,16 +23,44 @@ export type ToxicAttributesOf<T extends ToxicType> = {
   [Spec in SpecsOf<T> as Spec['name']]?: ValueOf<Spec>;
 } & Counter & { match?: Match };
 
+/** A toxic of type T to add. */
+export interface ToxicBodyOf<T extends ToxicType> {
+  type: T;
+  name?: string;
+  stream?: Stream;
+  toxicity?: number;
+  attributes?: ToxicAttributesOf<T>;
+}
+
 /** A toxic to add, typed by its `type`: its attributes are checked and completed by the compiler. */
-export type ToxicBody = {
-  [T in ToxicType]: {
-    type: T;
-    name?: string;
-    stream?: Stream;
-    toxicity?: number;
-    attributes?: ToxicAttributesOf<T>;
-  };
-}[ToxicType];
+export type ToxicBody = { [T in ToxicType]: ToxicBodyOf<T> }[ToxicType];
+
+/** A choice left out of the API's JSON at its default (so a Toxiproxy toxic keeps its JSON). */
+type Omitted<Spec> = Spec extends { omitDefault: true } ? true : false;
+
+/**
+ * The attributes of a toxic of type T as the API answers them: every attribute, at its value or
+ * its default (but a choice left out at its default), then match and counters when set. Any
+ * other key reads as `JsonValue | undefined`, as in `ToxicJson`, so a toxic of a list, before
+ * its `type` is checked, reads as it always did.
+ */
+export type AnsweredAttributesOf<T extends ToxicType> = {
+  [Spec in SpecsOf<T> as Omitted<Spec> extends true ? never : Spec['name']]: ValueOf<Spec>;
+} & {
+  [Spec in SpecsOf<T> as Omitted<Spec> extends true ? Spec['name'] : never]?: ValueOf<Spec>;
+} & Counter & { match?: Match } & Attributes;
+
+/**
+ * A toxic as the API answers it, its attributes typed by its type. `ToxicOf<ToxicType>` (what
+ * a list of toxics holds) is a union that checking `type` narrows:
+ * `if (toxic.type === 'latency') toxic.attributes.latency` is a number.
+ */
+export type ToxicOf<T extends ToxicType = ToxicType> = T extends ToxicType
+  ? Omit<ToxicJson, 'type' | 'attributes'> & { type: T; attributes: AnsweredAttributesOf<T> }
+  : never;
+
+/** A proxy as the API answers it, its toxics typed as `ToxicOf`. */
+export type TypedProxyJson = Omit<ProxyJson, 'toxics'> & { toxics: ToxicOf[] };
 
 /** A change to a toxic of type T: its toxicity, or some of its attributes. */
 export interface ToxicUpdate<T extends ToxicType = ToxicType> {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { FaultlineError } from '../model/errors.js';
-import { firstDuplicateKey } from './duplicate-key.js';
+import { firstDuplicateKey } from '../model/json-duplicate-key.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 

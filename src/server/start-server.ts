@@ -1,31 +1,31 @@
+import { fileURLToPath } from 'node:url';
 import { createClient, type FaultlineClient } from '../client/index.js';
 import { listenControl } from '../cli/listen.js';
-import { FaultlineError } from '../model/errors.js';
+import { parseServerSeed } from '../cli/seed-option.js';
+import { FaultlineError, isFaultlineError } from '../model/errors.js';
+import { parseProxyList } from '../model/proxy-spec.js';
 import { isLoopback } from '../net/loopback.js';
 import { createEngine, type Engine } from '../proxy/engine.js';
 import { createControlServer } from './app.js';
 import { localCaAccess } from './local-ca-access.js';
+import { populateFromFile } from './populate-file.js';
+import {
+  allowedHostsOf,
+  checkStartOptions,
+  engineLimitsOf,
+  type StartServerOptions,
+} from './start-options.js';
+import { generateToken } from './token.js';
 
-export interface StartServerOptions {
-  /** Address of the control API; default 127.0.0.1. Any other than loopback needs `token` or `insecure`. */
-  host?: string;
-  /** Port of the control API; default 0, a free port the system picks (read it from `url` or `port`). */
-  port?: number;
-  /** Makes jitter, toxicity and slicer decisions repeatable; random when omitted. */
-  seed?: number;
-  /** Every request must carry it (16 to 512 characters from A-Z a-z 0-9 . _ ~ -); `client` sends it. */
-  token?: string;
-  /** Serve an address off loopback without a token: whoever reaches it controls the proxies. */
-  insecure?: boolean;
-  /** Per-request time limit of `client`, in ms (default 30 s). */
-  clientTimeout?: number;
-}
+export type { StartServerLimits, StartServerOptions } from './start-options.js';
 
 /** A faultline server running in this process, as `faultline server` runs it. */
 export interface StartedServer {
   /** The control API's address, e.g. http://127.0.0.1:40123. */
   readonly url: string;
   readonly port: number;
+  /** The token every request must carry (the one given, or made for `token: 'generate'`), if any. */
+  readonly token: string | undefined;
   /** A typed client for this server, with its token. */
   readonly client: FaultlineClient;
   readonly engine: Engine;
@@ -35,22 +35,30 @@ export interface StartedServer {
 
 /**
  * Starts the proxy engine and its control API in this process: what a test file starts in
- * before() and stops in after(), without spawning the CLI.
+ * before() and stops in after(), without spawning the CLI. Every option is checked before
+ * anything listens; one it does not take is refused, not ignored.
  */
 export async function startServer(options: StartServerOptions = {}): Promise<StartedServer> {
+  checkStartOptions(options);
   const host = options.host ?? '127.0.0.1';
   checkAccess(host, options);
+  const token = options.token === 'generate' ? generateToken() : options.token;
+  const limits = engineLimitsOf(options.limits);
+  const allowedHosts = allowedHostsOf(options.allowedHosts);
   const localCa = localCaAccess();
   const engine = createEngine({
-    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    // Folded into 31 bits as --seed folds it: the random source reads only those, so 2 ** 32 would be 0.
+    ...(options.seed === undefined ? {} : { seed: parseServerSeed(String(options.seed)).seed }),
+    limits,
     issueCertificate: localCa.issue,
   });
   let control;
   try {
     control = createControlServer({
       engine,
+      allowedHosts,
       caCertificate: localCa.certificatePem,
-      ...(options.token === undefined ? {} : { token: options.token }),
+      ...(token === undefined ? {} : { token }),
     });
   } catch (error) {
     engine.close();
@@ -64,6 +72,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
     })());
   let url: string;
   try {
+    if (options.config !== undefined) await populateFromFile(engine, pathOf(options.config));
+    if (options.proxies !== undefined) await populate(engine, options.proxies);
     url = await listenControl(control.http, host, options.port ?? 0, {
       host: 'startServer({ host })',
       port: 'startServer({ port })',
@@ -74,10 +84,27 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
   }
   const client = createClient({
     url,
-    token: options.token ?? '',
+    token: token ?? '',
     ...(options.clientTimeout === undefined ? {} : { timeout: options.clientTimeout }),
   });
-  return { url, port: Number(new URL(url).port), client, engine, stop };
+  return { url, port: Number(new URL(url).port), token, client, engine, stop };
+}
+
+function pathOf(file: string | URL): string {
+  return file instanceof URL ? fileURLToPath(file) : file;
+}
+
+/** Creates the proxies given, as POST /populate does; an error says it came from `proxies`. */
+async function populate(engine: Engine, proxies: unknown): Promise<void> {
+  try {
+    await engine.populate(parseProxyList(proxies, 'startServer({ proxies })'));
+  } catch (error) {
+    if (!isFaultlineError(error)) throw error;
+    throw new FaultlineError(error.code, `startServer({ proxies }): ${error.reason}`, {
+      cause: error,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+    });
+  }
 }
 
 /** As `faultline server` decides: off loopback, a token or a knowing `insecure`, never both. */
@@ -94,7 +121,7 @@ function checkAccess(host: string, { token, insecure }: StartServerOptions): voi
     'FAULTLINE_ERR_INVALID_CONFIG',
     `startServer: host ${host} is not a loopback address: whoever reaches it could create proxies, add toxics and halt runs`,
     {
-      hint: 'give a token (16+ characters from A-Z a-z 0-9 . _ ~ -) that clients must send, or insecure: true to serve it without one, knowingly',
+      hint: "give a token (16+ characters from A-Z a-z 0-9 . _ ~ -) that clients must send, or token: 'generate' to have one made, or insecure: true to serve it without one, knowingly",
     },
   );
 }

@@ -255,7 +255,7 @@ async function removeToxic(client: FaultlineClient, context: ProviderContext, pr
     )
       throw error;
     context.warn(
-      `toxic ${toxic} on proxy ${proxy}, which this run added, was already gone (${error.message}): counted as removed, not failed`,
+      `toxic ${toxic} on proxy ${proxy}, which this run added, was already gone (${error.reason}): counted as removed, not failed`,
     );
   }
   settleProxyFaults(context, client.url, done);
@@ -383,7 +383,9 @@ export const faultlineProvider: ProviderImplementation = {
       if (context.signal.aborted) throw error;
       const message = isUnreachable(error)
         ? unreachableInRun(error.message, context.configuration)
-        : (error as Error).message;
+        : error instanceof FaultlineApiError
+          ? error.reason
+          : (error as Error).message;
       throw new ActivityFailed(`${(error as Error).name}: ${message}${hintOf(error)}`);
     }
   },
