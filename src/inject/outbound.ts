@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Call } from '../model/fault.js';
 import type { ArmedFault } from './apply.js';
 import { abortError, delay, errorOf, pick } from './apply.js';
 
@@ -9,7 +10,9 @@ export function installFetchFaults(faults: ArmedFault[]): () => void {
   globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const httpMethod = init?.method ?? (input instanceof Request ? input.method : 'GET');
-    const fault = pick(faults, { url, httpMethod }, 'fetch');
+    // As fetch does: headers given with the call replace those of a Request.
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    const fault = pick(faults, { url, httpMethod, headers: Object.fromEntries(headers) }, 'fetch');
     if (!fault) return original(input, init);
     if (fault.delay) await delay(fault.delay);
     if (fault.status !== undefined) {
@@ -41,18 +44,19 @@ export function installHttpFaults(faults: ArmedFault[]): () => void {
     const get = module.get;
     const patched = function (this: unknown, ...args: Parameters<typeof http.request>) {
       const client = (request as (...values: unknown[]) => http.ClientRequest).apply(this, args);
-      // The Host header Node sets carries the port (and brackets an IPv6 host); client.host has neither.
-      const authority = client.getHeader('host') ?? client.host;
-      const url = `${scheme}//${String(authority)}${client.path}`;
-      const fault = pick(faults, { url, httpMethod: client.method }, 'http-client');
-      if (!fault) return client;
       const end = client.end.bind(client) as (...values: unknown[]) => http.ClientRequest;
-      const failure = fault.abort
-        ? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
-        : fault.error !== undefined
-          ? errorOf(fault)
-          : undefined;
+      let decided = false;
+      // Decided at end(), so the headers the app sets after creating the request are seen.
       (client as { end: unknown }).end = (...values: unknown[]) => {
+        if (decided) return end(...values);
+        decided = true;
+        const fault = pick(faults, callOf(client, scheme), 'http-client');
+        if (!fault) return end(...values);
+        const failure = fault.abort
+          ? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+          : fault.error !== undefined
+            ? errorOf(fault)
+            : undefined;
         void delay(fault.delay ?? 0).then(() => (failure ? client.destroy(failure) : end(...values)));
         return client;
       };
@@ -70,4 +74,11 @@ export function installHttpFaults(faults: ArmedFault[]): () => void {
     });
   }
   return () => undo.forEach((step) => step());
+}
+
+function callOf(client: http.ClientRequest, scheme: string): Call {
+  // The Host header Node sets carries the port (and brackets an IPv6 host); client.host has neither.
+  const authority = client.getHeader('host') ?? client.host;
+  const headers = client.getHeaders() as Record<string, string | string[] | undefined>;
+  return { url: `${scheme}//${String(authority)}${client.path}`, httpMethod: client.method, headers };
 }
