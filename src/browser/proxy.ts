@@ -1,8 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { allowScriptHash, scriptHash } from './csp.js';
 import { endToEnd } from './hop-headers.js';
+import { passUpgrade } from './upgrade.js';
 
 export interface BrowserProxyOptions {
   /** The app to serve, e.g. http://127.0.0.1:3000. */
@@ -40,7 +42,11 @@ export function createBrowserProxy(options: BrowserProxyOptions): http.Server {
     throw new Error(`--target must be an http:// URL, received ${options.target}`);
   const content = options.script.replace(/<\/script/gi, '<\\/script');
   const page = { tag: `<script>${content}</script>`, hash: scriptHash(content) };
-  return http.createServer((request, response) => forward(request, response, target, page));
+  const server = http.createServer((request, response) => forward(request, response, target, page));
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+    passUpgrade(request, socket, head, target),
+  );
+  return server;
 }
 
 interface Injection {
