@@ -1,5 +1,5 @@
 import { closest } from '../model/closest-key.js';
-import { FaultlineError } from '../model/errors.js';
+import { describeValue, FaultlineError } from '../model/errors.js';
 import type { FaultSpec } from '../model/fault.js';
 import { abortError, type ArmedFault, arm, delay, errorOf, pick } from './apply.js';
 import { faultsEnabled } from './enabled.js';
@@ -37,6 +37,11 @@ export function wrap<T extends object>(
   options: WrapOptions = {},
 ): T {
   checkOptions(options, 'wrap');
+  if ((typeof client !== 'object' && typeof client !== 'function') || client === null)
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_FIELD',
+      `wrap: the client must be an object whose methods get faults, received ${describeValue(client)}`,
+    );
   if (!faultsEnabled(options.enabled)) return client;
   const armed = arm(faults, CALL_EFFECTS, 'fault', {
     sees: 'calls',
@@ -99,6 +104,11 @@ export function withFaults<F extends (...args: never[]) => unknown>(
   options: WithFaultsOptions = {},
 ): F {
   checkOptions(options, 'withFaults');
+  if (typeof fn !== 'function')
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_FIELD',
+      `withFaults: the first argument must be the function to fault, received ${describeValue(fn)}`,
+    );
   if (!faultsEnabled(options.enabled)) return fn;
   const name = fn.name || 'anonymous';
   const armed = arm(faults, CALL_EFFECTS, 'fault', { sees: 'calls', label: () => name });
@@ -131,7 +141,12 @@ function checkOptions(options: object, caller: string): void {
       'FAULTLINE_ERR_UNKNOWN_FIELD',
       `${caller} options: unknown key "${unknown}"; the keys are enabled and sync`,
     );
-  const { sync } = options as { sync?: unknown };
+  const { enabled, sync } = options as { enabled?: unknown; sync?: unknown };
+  if (enabled !== undefined && typeof enabled !== 'boolean')
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_FIELD',
+      `${caller} options: enabled must be true or false (or left out, to follow FAULTLINE_INJECT), received ${describeValue(enabled)}; a string such as "false" would have turned faults on`,
+    );
   const fits =
     sync === undefined ||
     typeof sync === 'boolean' ||
