@@ -62,12 +62,17 @@ export function wrap<T extends object>(
   const faulted = new Set(armed.flatMap((fault) => fault.decider.fault.methods ?? []));
   const cache = new Map<PropertyKey, unknown>();
   const passThroughs = new WeakMap<Callable, Callable>();
+  // A method that answers the object itself (`return this`, node-redis's `await connect()`, a
+  // Map's set) answers the proxy, so the next call on what it gave back has faults too.
+  const own = (value: unknown): unknown => (value === client ? wrapped : value);
+  const asWrapped = (value: unknown): unknown => (plainPromise(value) ? value.then(own) : own(value));
   /** The method itself, called on the object when it is called on the proxy. */
   const passThrough = (method: Callable): Callable => {
     let through = passThroughs.get(method);
     if (through === undefined) {
       through = new Proxy(method, {
-        apply: (original, self, args) => Reflect.apply(original, self === wrapped ? client : self, args),
+        apply: (original, self, args) =>
+          asWrapped(Reflect.apply(original, self === wrapped ? client : self, args)),
       });
       passThroughs.set(method, through);
     }
@@ -85,7 +90,7 @@ export function wrap<T extends object>(
       let replacement = cache.get(property);
       if (replacement === undefined) {
         const synchronous = sync === 'all' || sync.has(property);
-        replacement = faulty(value as Callable, armed, property, target, synchronous);
+        replacement = faulty(value as Callable, armed, property, target, synchronous, asWrapped);
         cache.set(property, replacement);
       }
       return replacement;
@@ -128,6 +133,18 @@ export function withFaults<F extends (...args: never[]) => unknown>(
 }
 
 type Callable = (...args: unknown[]) => unknown;
+
+/**
+ * A promise and nothing more: one with methods of its own (got's `.json()`) is left as it is.
+ * Symbols do not count: Node gives promises async-id symbols while async hooks are on.
+ */
+function plainPromise(value: unknown): value is Promise<unknown> {
+  return (
+    value instanceof Promise &&
+    Object.getPrototypeOf(value) === Promise.prototype &&
+    Object.getOwnPropertyNames(value).length === 0
+  );
+}
 
 function checkOptions(options: object, caller: string): void {
   if (typeof options !== 'object' || options === null)
@@ -209,11 +226,18 @@ function refuseDelay(where: string, name: string): never {
   );
 }
 
-function faulty(original: Callable, faults: ArmedFault[], method: string, self: unknown, sync: boolean) {
+function faulty(
+  original: Callable,
+  faults: ArmedFault[],
+  method: string,
+  self: unknown,
+  sync: boolean,
+  answer: (value: unknown) => unknown = (value) => value,
+) {
   return function (this: unknown, ...args: unknown[]) {
     const fault = pick(faults, { method }, 'call');
     const receiver = self ?? this;
-    if (!fault) return original.apply(receiver, args);
+    if (!fault) return answer(original.apply(receiver, args));
     if (sync) return synchronously(fault);
     const callback =
       typeof args.at(-1) === 'function' ? (args.at(-1) as (...values: unknown[]) => void) : undefined;
@@ -231,7 +255,7 @@ function faulty(original: Callable, faults: ArmedFault[], method: string, self: 
       );
       return undefined;
     }
-    return outcome().then((value) => (value === null ? null : original.apply(receiver, args)));
+    return answer(outcome().then((value) => (value === null ? null : original.apply(receiver, args))));
   };
 }
 
