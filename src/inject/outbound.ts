@@ -14,7 +14,10 @@ export function installFetchFaults(faults: ArmedFault[]): () => void {
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
     const fault = pick(faults, { url, httpMethod, headers: Object.fromEntries(headers) }, 'fetch');
     if (!fault) return original(input, init);
-    if (fault.delay) await delay(fault.delay);
+    // The app's signal (a timeout, a cancel) ends the call as it would end a slow network call.
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    if (fault.delay) await delay(fault.delay, signal ?? undefined);
+    signal?.throwIfAborted();
     if (fault.status !== undefined) {
       return new Response(fault.body ?? `injected fault: status ${fault.status}`, {
         status: fault.status,
