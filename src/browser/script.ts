@@ -163,11 +163,14 @@ function install(config: Config): Installed {
           readyState: 4,
           status: fault.status,
           statusText: 'Injected',
-          responseText: text,
-          response: text,
+          response: responseAs(this.responseType, text),
         })) {
           Object.defineProperty(this, key, { configurable: true, value });
         }
+        Object.defineProperty(this, 'responseText', {
+          configurable: true,
+          get: textOnly(this.responseType, text),
+        });
         for (const type of ['readystatechange', 'load', 'loadend'])
           this.dispatchEvent(new ProgressEvent(type));
       } else if (effect === 'error') {
@@ -186,6 +189,29 @@ function install(config: Config): Installed {
     const giveUp = holding.get(this);
     if (giveUp) giveUp();
     else originalAbort.call(this);
+  };
+
+  /** An injected body as `xhr.response` is for the page's responseType: text, parsed JSON or null, bytes. */
+  const responseAs = (type: XMLHttpRequestResponseType, text: string): unknown => {
+    if (type === '' || type === 'text') return text;
+    if (type === 'arraybuffer') return new TextEncoder().encode(text).buffer;
+    if (type === 'blob') return new Blob([text], { type: 'text/plain' });
+    if (type === 'json') {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  };
+  /** responseText, which throws for any responseType but text, as the browser's does. */
+  const textOnly = (type: XMLHttpRequestResponseType, text: string) => () => {
+    if (type === '' || type === 'text') return text;
+    throw new DOMException(
+      `Failed to read the 'responseText' property from 'XMLHttpRequest': The value is only accessible if the object's 'responseType' is '' or 'text' (was '${type}').`,
+      'InvalidStateError',
+    );
   };
 
   const OriginalWebSocket = window.WebSocket;
