@@ -43,7 +43,7 @@ const shapes = (
   request.send();
 })))`;
 
-describe('an injected XHR status answers as the app would, whatever the responseType', () => {
+describe('an injected XHR or fetch status answers as the app would: responseType, URL', () => {
   test('text, parsed JSON (null when not JSON), bytes and a blob; responseText only for text', async () => {
     const tab = await browser.newPage();
     await tab.addInitScript(
@@ -58,6 +58,14 @@ describe('an injected XHR status answers as the app would, whatever the response
     assert.deepEqual(injectedText, await tab.evaluate(shapes('/real/text')));
     assert.deepEqual(injectedJson, await tab.evaluate(shapes('/real/json')));
     assert.equal(injectedJson[2], 'json: 503 json {"error":"down"} / InvalidStateError');
+    const urls = (path: string) =>
+      `Promise.all([fetch('${path}').then((response) => response.url), new Promise((resolve) => {
+        const request = new XMLHttpRequest();
+        request.open('GET', '${path}');
+        request.onload = () => resolve(request.responseURL);
+        request.send();
+      })])`;
+    assert.deepEqual(await tab.evaluate(urls('/api/text')), [`${app}/api/text`, `${app}/api/text`]);
     await tab.close();
   });
 });

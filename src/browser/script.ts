@@ -98,10 +98,13 @@ function install(config: Config): Installed {
     signal?.throwIfAborted();
     if (released) return originalFetch(input, init);
     const effect = effectOf(fault);
-    if (effect === 'status')
-      return new Response(fault.body ?? `injected fault: status ${fault.status}`, {
+    if (effect === 'status') {
+      const response = new Response(fault.body ?? `injected fault: status ${fault.status}`, {
         status: fault.status ?? 500,
       });
+      // As a response from the network, it says which URL answered (a new Response has '').
+      return Object.defineProperty(response, 'url', { value: url });
+    }
     if (effect === 'abort') throw new DOMException('The operation was aborted (faultline)', 'AbortError');
     if (effect === 'error') throw new TypeError('Failed to fetch (faultline)');
     return originalFetch(input, init);
@@ -163,6 +166,7 @@ function install(config: Config): Installed {
           readyState: 4,
           status: fault.status,
           statusText: 'Injected',
+          responseURL: call.url,
           response: responseAs(this.responseType, text),
         })) {
           Object.defineProperty(this, key, { configurable: true, value });

@@ -19,10 +19,12 @@ export function installFetchFaults(faults: ArmedFault[]): () => void {
     if (fault.delay) await delay(fault.delay, signal ?? undefined);
     signal?.throwIfAborted();
     if (fault.status !== undefined) {
-      return new Response(fault.body ?? `injected fault: status ${fault.status}`, {
+      const response = new Response(fault.body ?? `injected fault: status ${fault.status}`, {
         status: fault.status,
         headers: { 'x-faultline-fault': 'injected' },
       });
+      // As a response from the network, it says which URL answered (a new Response has '').
+      return Object.defineProperty(response, 'url', { value: URL.canParse(url) ? new URL(url).href : url });
     }
     if (fault.abort) throw abortError();
     if (fault.error !== undefined) throw new TypeError('fetch failed', { cause: errorOf(fault) });
