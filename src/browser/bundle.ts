@@ -10,7 +10,15 @@ const bundlePath = fileURLToPath(new URL('../../browser/faultline.js', import.me
  * faults are validated here, patterns included, so a bad one fails now and not in the page.
  */
 export function browserScript(faults: FaultSpec[]): string {
-  const checked = faults.map((fault, index) => parseFault(fault, `browser fault ${index + 1}`));
+  const checked = faults.map((fault, index) => {
+    const where = `browser fault ${index + 1}`;
+    const parsed = parseFault(fault, where);
+    if (parsed.body !== undefined && parsed.error !== undefined)
+      throw new Error(
+        `${where}: "body" would never be sent: an error is a network error, with no answer; drop body, or answer with "status" and body`,
+      );
+    return parsed;
+  });
   let bundle: string;
   try {
     bundle = readFileSync(bundlePath, 'utf8');

@@ -1,8 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { allowScriptHash, scriptHash } from './csp.js';
 import { endToEnd } from './hop-headers.js';
+import { passUpgrade } from './upgrade.js';
 
 export interface BrowserProxyOptions {
   /** The app to serve, e.g. http://127.0.0.1:3000. */
@@ -40,7 +42,11 @@ export function createBrowserProxy(options: BrowserProxyOptions): http.Server {
     throw new Error(`--target must be an http:// URL, received ${options.target}`);
   const content = options.script.replace(/<\/script/gi, '<\\/script');
   const page = { tag: `<script>${content}</script>`, hash: scriptHash(content) };
-  return http.createServer((request, response) => forward(request, response, target, page));
+  const server = http.createServer((request, response) => forward(request, response, target, page));
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+    passUpgrade(request, socket, head, target),
+  );
+  return server;
 }
 
 interface Injection {
@@ -56,6 +62,7 @@ function forward(request: IncomingMessage, response: ServerResponse, target: URL
       const status = reply.statusCode ?? 502;
       const html = String(reply.headers['content-type'] ?? '').includes('text/html');
       const bodyless = request.method === 'HEAD' || status === 204 || status === 304;
+      keepInProxy(reply, target, request.headers.host);
       if (!html || bodyless) {
         response.writeHead(status, endToEnd(reply.headers));
         reply.pipe(response);
@@ -86,6 +93,24 @@ function forward(request: IncomingMessage, response: ServerResponse, target: URL
   );
   upstream.on('error', (error) => fail(response, `cannot reach ${target.origin}: ${error.message}`));
   request.pipe(upstream);
+}
+
+/**
+ * A redirect to the app's own origin (an app builds it from the Host the proxy sends) points at
+ * the proxy instead, as nginx's proxy_redirect does: the browser would leave the proxy, and the
+ * pages after it would have no faults.
+ */
+function keepInProxy(reply: IncomingMessage, target: URL, proxyHost: string | undefined): void {
+  const location = reply.headers.location;
+  if (location === undefined || proxyHost === undefined) return;
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    return; // a relative redirect stays on the proxy anyway
+  }
+  if (url.origin !== target.origin) return;
+  reply.headers.location = `http://${proxyHost}${url.pathname}${url.search}${url.hash}`;
 }
 
 async function decode(body: Buffer, encoding: string | undefined): Promise<Buffer> {

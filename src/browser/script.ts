@@ -50,11 +50,17 @@ function install(config: Config): Installed {
   };
   /** What a delay holds: uninstall lets each go on at once, with no further fault. */
   const held = new Set<() => void>();
-  /** Calls `go` after `ms`, or at once with `released` true when the script is uninstalled first. */
+  /**
+   * Calls `go` after `ms`, or at once with `released` true when the script is uninstalled first.
+   * Returns what cancels the hold without calling `go` (the page gave up on the request).
+   */
   const hold = (ms: number, go: (released: boolean) => void) => {
-    const release = () => {
+    const cancel = () => {
       clearTimeout(timer);
       held.delete(release);
+    };
+    const release = () => {
+      cancel();
       go(true);
     };
     const timer = setTimeout(() => {
@@ -62,8 +68,21 @@ function install(config: Config): Installed {
       go(false);
     }, ms);
     held.add(release);
+    return cancel;
   };
-  const wait = (ms = 0) => new Promise<boolean>((resolve) => hold(ms, resolve));
+  /** Resolves true when released by uninstall; ends early (false) when the page's signal aborts. */
+  const wait = (ms = 0, signal?: AbortSignal | null) =>
+    new Promise<boolean>((resolve) => {
+      const cancel = hold(ms, (released) => {
+        signal?.removeEventListener('abort', stop);
+        resolve(released);
+      });
+      const stop = () => {
+        cancel();
+        resolve(false);
+      };
+      signal?.addEventListener('abort', stop, { once: true });
+    });
   const absolute = (url: string | URL) => new URL(String(url), location.href).href;
 
   const originalFetch = window.fetch;
@@ -72,12 +91,20 @@ function install(config: Config): Installed {
     const httpMethod = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const fault = pick({ url, httpMethod }, 'fetch');
     if (!fault) return originalFetch(input, init);
-    if (await wait(fault.delay)) return originalFetch(input, init);
+    // The page's signal (a timeout, a cancel) ends the call as it ends a slow network call.
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    signal?.throwIfAborted();
+    const released = await wait(fault.delay, signal);
+    signal?.throwIfAborted();
+    if (released) return originalFetch(input, init);
     const effect = effectOf(fault);
-    if (effect === 'status')
-      return new Response(fault.body ?? `injected fault: status ${fault.status}`, {
+    if (effect === 'status') {
+      const response = new Response(fault.body ?? `injected fault: status ${fault.status}`, {
         status: fault.status ?? 500,
       });
+      // As a response from the network, it says which URL answered (a new Response has '').
+      return Object.defineProperty(response, 'url', { value: url });
+    }
     if (effect === 'abort') throw new DOMException('The operation was aborted (faultline)', 'AbortError');
     if (effect === 'error') throw new TypeError('Failed to fetch (faultline)');
     return originalFetch(input, init);
@@ -88,19 +115,25 @@ function install(config: Config): Installed {
    * readystatechange, abort and loadend (on the upload first, body or not), then readyState 0.
    */
   const abortLikeThePage = (request: XMLHttpRequest) => {
-    const readyState = (value: number) =>
-      Object.defineProperty(request, 'readyState', { configurable: true, value });
-    readyState(4);
+    endLikeThePage(request, 'abort');
+    Object.defineProperty(request, 'readyState', { configurable: true, value: 0 });
+  };
+  /** How a request in flight ends on abort or timeout: readyState 4, status 0, then the events. */
+  const endLikeThePage = (request: XMLHttpRequest, type: 'abort' | 'timeout') => {
+    Object.defineProperty(request, 'readyState', { configurable: true, value: 4 });
     request.dispatchEvent(new Event('readystatechange'));
     for (const target of [request.upload, request])
-      for (const type of ['abort', 'loadend']) target.dispatchEvent(new ProgressEvent(type));
-    readyState(0);
+      for (const name of [type, 'loadend']) target.dispatchEvent(new ProgressEvent(name));
   };
 
   const xhr = XMLHttpRequest.prototype;
   const originalOpen = xhr.open;
   const originalSend = xhr.send;
+  const originalAbort = xhr.abort;
+  const timeoutProperty = Object.getOwnPropertyDescriptor(xhr, 'timeout');
   const calls = new WeakMap<XMLHttpRequest, Call>();
+  /** What ends the hold of a request a delay holds, as the page aborts it. */
+  const holding = new WeakMap<XMLHttpRequest, () => void>();
   xhr.open = function (this: XMLHttpRequest, method: string, url: string | URL, ...rest: unknown[]) {
     calls.set(this, { url: absolute(url), httpMethod: method.toUpperCase() });
     return (originalOpen as (...args: unknown[]) => void).call(this, method, url, ...rest);
@@ -110,19 +143,38 @@ function install(config: Config): Installed {
     const fault = call && pick(call, 'xhr');
     if (!fault) return originalSend.call(this, body);
     const effect = effectOf(fault);
-    hold(fault.delay ?? 0, (released) => {
-      if (released) originalSend.call(this, body);
+    const sent = performance.now();
+    // The page's xhr.timeout counts from send(), held time included, as for a slow network.
+    const timeout = this.timeout;
+    const timer =
+      timeout > 0 && timeout <= (fault.delay ?? 0) ? setTimeout(() => giveUp('timeout'), timeout) : 0;
+    const giveUp = (type: 'abort' | 'timeout') => {
+      cancel();
+      clearTimeout(timer);
+      holding.delete(this);
+      if (type === 'abort') abortLikeThePage(this);
+      else endLikeThePage(this, 'timeout');
+    };
+    holding.set(this, () => giveUp('abort'));
+    const cancel = hold(fault.delay ?? 0, (released) => {
+      clearTimeout(timer);
+      holding.delete(this);
+      if (released || effect === undefined) sendNow();
       else if (effect === 'status') {
         const text = fault.body ?? `injected fault: status ${fault.status}`;
         for (const [key, value] of Object.entries({
           readyState: 4,
           status: fault.status,
           statusText: 'Injected',
-          responseText: text,
-          response: text,
+          responseURL: call.url,
+          response: responseAs(this.responseType, text),
         })) {
           Object.defineProperty(this, key, { configurable: true, value });
         }
+        Object.defineProperty(this, 'responseText', {
+          configurable: true,
+          get: textOnly(this.responseType, text),
+        });
         for (const type of ['readystatechange', 'load', 'loadend'])
           this.dispatchEvent(new ProgressEvent(type));
       } else if (effect === 'error') {
@@ -130,8 +182,40 @@ function install(config: Config): Installed {
         for (const type of ['readystatechange', 'error', 'loadend'])
           this.dispatchEvent(new ProgressEvent(type));
       } else if (effect === 'abort') abortLikeThePage(this);
-      else originalSend.call(this, body);
+      else sendNow();
     });
+    const sendNow = () => {
+      if (timeout > 0) timeoutProperty?.set?.call(this, Math.max(1, timeout - (performance.now() - sent)));
+      originalSend.call(this, body);
+    };
+  };
+  xhr.abort = function (this: XMLHttpRequest) {
+    const giveUp = holding.get(this);
+    if (giveUp) giveUp();
+    else originalAbort.call(this);
+  };
+
+  /** An injected body as `xhr.response` is for the page's responseType: text, parsed JSON or null, bytes. */
+  const responseAs = (type: XMLHttpRequestResponseType, text: string): unknown => {
+    if (type === '' || type === 'text') return text;
+    if (type === 'arraybuffer') return new TextEncoder().encode(text).buffer;
+    if (type === 'blob') return new Blob([text], { type: 'text/plain' });
+    if (type === 'json') {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  };
+  /** responseText, which throws for any responseType but text, as the browser's does. */
+  const textOnly = (type: XMLHttpRequestResponseType, text: string) => () => {
+    if (type === '' || type === 'text') return text;
+    throw new DOMException(
+      `Failed to read the 'responseText' property from 'XMLHttpRequest': The value is only accessible if the object's 'responseType' is '' or 'text' (was '${type}').`,
+      'InvalidStateError',
+    );
   };
 
   const OriginalWebSocket = window.WebSocket;
@@ -164,6 +248,7 @@ function install(config: Config): Installed {
       window.fetch = originalFetch;
       xhr.open = originalOpen;
       xhr.send = originalSend;
+      xhr.abort = originalAbort;
       window.WebSocket = OriginalWebSocket;
       delete window.faultline;
       console.info(`${tag} uninstalled`);

@@ -18,6 +18,8 @@ export interface ArmOptions {
   sees?: 'calls' | 'requests';
   /** Starts the name of an unnamed fault: "fetch" names it "fetch-abort" (then "fetch-abort-2"). */
   label?: (fault: FaultSpec) => string;
+  /** An error fault answers with a body (an HTTP server's 500); elsewhere an error sends none. */
+  errorsAnswer?: boolean;
 }
 
 const requestFilters = ['url', 'httpMethods', 'header'] as const;
@@ -26,7 +28,7 @@ export function arm(
   faults: unknown,
   allowed: readonly string[],
   where: string,
-  { sees, label = () => 'fault' }: ArmOptions = {},
+  { sees, label = () => 'fault', errorsAnswer = false }: ArmOptions = {},
 ): ArmedFault[] {
   const list = Array.isArray(faults) ? faults : [faults];
   return list.map((value, index) => {
@@ -37,6 +39,12 @@ export function arm(
       throw new FaultlineError(
         'FAULTLINE_ERR_INVALID_FIELD',
         `${place}: "${effect}" does not apply here; use one of ${allowed.join(', ')}`,
+      );
+    }
+    if (fault.body !== undefined && fault.error !== undefined && !errorsAnswer) {
+      throw new FaultlineError(
+        'FAULTLINE_ERR_INVALID_FIELD',
+        `${place}: "body" would never be sent: an error here fails the call with no answer; drop body, or answer with "status" and body`,
       );
     }
     const requestFilter = requestFilters.find((key) => fault[key] !== undefined);

@@ -16,7 +16,7 @@ import { slowDown } from './slow-body.js';
 
 const HTTP_EFFECTS = ['error', 'status', 'abort', 'slowBody'];
 const armHttp = (faults: unknown): ArmedFault[] =>
-  arm(faults, HTTP_EFFECTS, 'fault', { sees: 'requests', label: () => 'http-server' });
+  arm(faults, HTTP_EFFECTS, 'fault', { sees: 'requests', label: () => 'http-server', errorsAnswer: true });
 
 export type { AdminRouteOptions } from './admin-route.js';
 

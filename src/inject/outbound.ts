@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Call, FaultSpec } from '../model/fault.js';
 import type { ArmedFault } from './apply.js';
 import { abortError, delay, errorOf, pick } from './apply.js';
 
@@ -9,14 +10,21 @@ export function installFetchFaults(faults: ArmedFault[]): () => void {
   globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const httpMethod = init?.method ?? (input instanceof Request ? input.method : 'GET');
-    const fault = pick(faults, { url, httpMethod }, 'fetch');
+    // As fetch does: headers given with the call replace those of a Request.
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    const fault = pick(faults, { url, httpMethod, headers: Object.fromEntries(headers) }, 'fetch');
     if (!fault) return original(input, init);
-    if (fault.delay) await delay(fault.delay);
+    // The app's signal (a timeout, a cancel) ends the call as it would end a slow network call.
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    if (fault.delay) await delay(fault.delay, signal ?? undefined);
+    signal?.throwIfAborted();
     if (fault.status !== undefined) {
-      return new Response(fault.body ?? `injected fault: status ${fault.status}`, {
+      const response = new Response(fault.body ?? `injected fault: status ${fault.status}`, {
         status: fault.status,
         headers: { 'x-faultline-fault': 'injected' },
       });
+      // As a response from the network, it says which URL answered (a new Response has '').
+      return Object.defineProperty(response, 'url', { value: URL.canParse(url) ? new URL(url).href : url });
     }
     if (fault.abort) throw abortError();
     if (fault.error !== undefined) throw new TypeError('fetch failed', { cause: errorOf(fault) });
@@ -29,7 +37,8 @@ export function installFetchFaults(faults: ArmedFault[]): () => void {
 
 /**
  * Patches http.request/get and https.request/get. A delay holds the request back before it is
- * sent; an error or abort destroys it, so the caller sees an 'error' event as from the network.
+ * sent, body included; an error or abort destroys it, so the caller sees an 'error' event as from
+ * the network.
  */
 export function installHttpFaults(faults: ArmedFault[]): () => void {
   const undo: Array<() => void> = [];
@@ -41,21 +50,7 @@ export function installHttpFaults(faults: ArmedFault[]): () => void {
     const get = module.get;
     const patched = function (this: unknown, ...args: Parameters<typeof http.request>) {
       const client = (request as (...values: unknown[]) => http.ClientRequest).apply(this, args);
-      // The Host header Node sets carries the port (and brackets an IPv6 host); client.host has neither.
-      const authority = client.getHeader('host') ?? client.host;
-      const url = `${scheme}//${String(authority)}${client.path}`;
-      const fault = pick(faults, { url, httpMethod: client.method }, 'http-client');
-      if (!fault) return client;
-      const end = client.end.bind(client) as (...values: unknown[]) => http.ClientRequest;
-      const failure = fault.abort
-        ? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
-        : fault.error !== undefined
-          ? errorOf(fault)
-          : undefined;
-      (client as { end: unknown }).end = (...values: unknown[]) => {
-        void delay(fault.delay ?? 0).then(() => (failure ? client.destroy(failure) : end(...values)));
-        return client;
-      };
+      holdUntilDecided(client, () => pick(faults, callOf(client, scheme), 'http-client'));
       return client;
     };
     module.request = patched as typeof http.request;
@@ -70,4 +65,55 @@ export function installHttpFaults(faults: ArmedFault[]): () => void {
     });
   }
   return () => undo.forEach((step) => step());
+}
+
+function callOf(client: http.ClientRequest, scheme: string): Call {
+  // The Host header Node sets carries the port (and brackets an IPv6 host); client.host has neither.
+  const authority = client.getHeader('host') ?? client.host;
+  const headers = client.getHeaders() as Record<string, string | string[] | undefined>;
+  return { url: `${scheme}//${String(authority)}${client.path}`, httpMethod: client.method, headers };
+}
+
+/**
+ * Decides at the first write() or end(), when the headers are final (those set after creating
+ * the request included). A fault holds the whole request, body writes too, for its delay, then
+ * sends it, or destroys it with the error (what was held is never sent; write callbacks get it).
+ */
+function holdUntilDecided(client: http.ClientRequest, decide: () => FaultSpec | undefined): void {
+  const write = client.write.bind(client) as (...values: unknown[]) => boolean;
+  const end = client.end.bind(client) as (...values: unknown[]) => http.ClientRequest;
+  let decided = false;
+  let held: Array<{ send: () => void; callback?: ((error: Error) => void) | undefined }> | undefined;
+  const start = () => {
+    decided = true;
+    const fault = decide();
+    if (!fault) return;
+    const failure = fault.abort
+      ? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+      : fault.error !== undefined
+        ? errorOf(fault)
+        : undefined;
+    held = [];
+    void delay(fault.delay ?? 0).then(() => {
+      const waiting = held ?? [];
+      held = undefined;
+      if (!failure) return waiting.forEach(({ send }) => send());
+      client.destroy(failure);
+      waiting.forEach(({ callback }) => callback?.(failure));
+    });
+  };
+  const callbackOf = (values: unknown[]) =>
+    values.find((value) => typeof value === 'function') as ((error: Error) => void) | undefined;
+  (client as { write: unknown }).write = (...values: unknown[]) => {
+    if (!decided) start();
+    if (!held) return write(...values);
+    held.push({ send: () => write(...values), callback: callbackOf(values) });
+    return true;
+  };
+  (client as { end: unknown }).end = (...values: unknown[]) => {
+    if (!decided) start();
+    if (!held) return end(...values);
+    held.push({ send: () => end(...values) });
+    return client;
+  };
 }

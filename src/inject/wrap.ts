@@ -1,5 +1,5 @@
 import { closest } from '../model/closest-key.js';
-import { FaultlineError } from '../model/errors.js';
+import { describeValue, FaultlineError } from '../model/errors.js';
 import type { FaultSpec } from '../model/fault.js';
 import { abortError, type ArmedFault, arm, delay, errorOf, pick } from './apply.js';
 import { faultsEnabled } from './enabled.js';
@@ -37,6 +37,11 @@ export function wrap<T extends object>(
   options: WrapOptions = {},
 ): T {
   checkOptions(options, 'wrap');
+  if ((typeof client !== 'object' && typeof client !== 'function') || client === null)
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_FIELD',
+      `wrap: the client must be an object whose methods get faults, received ${describeValue(client)}`,
+    );
   if (!faultsEnabled(options.enabled)) return client;
   const armed = arm(faults, CALL_EFFECTS, 'fault', {
     sees: 'calls',
@@ -57,12 +62,17 @@ export function wrap<T extends object>(
   const faulted = new Set(armed.flatMap((fault) => fault.decider.fault.methods ?? []));
   const cache = new Map<PropertyKey, unknown>();
   const passThroughs = new WeakMap<Callable, Callable>();
+  // A method that answers the object itself (`return this`, node-redis's `await connect()`, a
+  // Map's set) answers the proxy, so the next call on what it gave back has faults too.
+  const own = (value: unknown): unknown => (value === client ? wrapped : value);
+  const asWrapped = (value: unknown): unknown => (plainPromise(value) ? value.then(own) : own(value));
   /** The method itself, called on the object when it is called on the proxy. */
   const passThrough = (method: Callable): Callable => {
     let through = passThroughs.get(method);
     if (through === undefined) {
       through = new Proxy(method, {
-        apply: (original, self, args) => Reflect.apply(original, self === wrapped ? client : self, args),
+        apply: (original, self, args) =>
+          asWrapped(Reflect.apply(original, self === wrapped ? client : self, args)),
       });
       passThroughs.set(method, through);
     }
@@ -80,7 +90,7 @@ export function wrap<T extends object>(
       let replacement = cache.get(property);
       if (replacement === undefined) {
         const synchronous = sync === 'all' || sync.has(property);
-        replacement = faulty(value as Callable, armed, property, target, synchronous);
+        replacement = faulty(value as Callable, armed, property, target, synchronous, asWrapped);
         cache.set(property, replacement);
       }
       return replacement;
@@ -99,6 +109,11 @@ export function withFaults<F extends (...args: never[]) => unknown>(
   options: WithFaultsOptions = {},
 ): F {
   checkOptions(options, 'withFaults');
+  if (typeof fn !== 'function')
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_FIELD',
+      `withFaults: the first argument must be the function to fault, received ${describeValue(fn)}`,
+    );
   if (!faultsEnabled(options.enabled)) return fn;
   const name = fn.name || 'anonymous';
   const armed = arm(faults, CALL_EFFECTS, 'fault', { sees: 'calls', label: () => name });
@@ -119,6 +134,18 @@ export function withFaults<F extends (...args: never[]) => unknown>(
 
 type Callable = (...args: unknown[]) => unknown;
 
+/**
+ * A promise and nothing more: one with methods of its own (got's `.json()`) is left as it is.
+ * Symbols do not count: Node gives promises async-id symbols while async hooks are on.
+ */
+function plainPromise(value: unknown): value is Promise<unknown> {
+  return (
+    value instanceof Promise &&
+    Object.getPrototypeOf(value) === Promise.prototype &&
+    Object.getOwnPropertyNames(value).length === 0
+  );
+}
+
 function checkOptions(options: object, caller: string): void {
   if (typeof options !== 'object' || options === null)
     throw new FaultlineError(
@@ -131,7 +158,12 @@ function checkOptions(options: object, caller: string): void {
       'FAULTLINE_ERR_UNKNOWN_FIELD',
       `${caller} options: unknown key "${unknown}"; the keys are enabled and sync`,
     );
-  const { sync } = options as { sync?: unknown };
+  const { enabled, sync } = options as { enabled?: unknown; sync?: unknown };
+  if (enabled !== undefined && typeof enabled !== 'boolean')
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_FIELD',
+      `${caller} options: enabled must be true or false (or left out, to follow FAULTLINE_INJECT), received ${describeValue(enabled)}; a string such as "false" would have turned faults on`,
+    );
   const fits =
     sync === undefined ||
     typeof sync === 'boolean' ||
@@ -194,11 +226,18 @@ function refuseDelay(where: string, name: string): never {
   );
 }
 
-function faulty(original: Callable, faults: ArmedFault[], method: string, self: unknown, sync: boolean) {
+function faulty(
+  original: Callable,
+  faults: ArmedFault[],
+  method: string,
+  self: unknown,
+  sync: boolean,
+  answer: (value: unknown) => unknown = (value) => value,
+) {
   return function (this: unknown, ...args: unknown[]) {
     const fault = pick(faults, { method }, 'call');
     const receiver = self ?? this;
-    if (!fault) return original.apply(receiver, args);
+    if (!fault) return answer(original.apply(receiver, args));
     if (sync) return synchronously(fault);
     const callback =
       typeof args.at(-1) === 'function' ? (args.at(-1) as (...values: unknown[]) => void) : undefined;
@@ -216,7 +255,7 @@ function faulty(original: Callable, faults: ArmedFault[], method: string, self: 
       );
       return undefined;
     }
-    return outcome().then((value) => (value === null ? null : original.apply(receiver, args)));
+    return answer(outcome().then((value) => (value === null ? null : original.apply(receiver, args))));
   };
 }
 

@@ -52,6 +52,10 @@ const faultShape = z
   .refine((fault) => fault.delay !== undefined || effects(fault).length === 1, {
     message: 'a fault needs something to do: delay, error, status, abort, nullify or slowBody',
   })
+  .refine((fault) => fault.body === undefined || fault.status !== undefined || fault.error !== undefined, {
+    message:
+      'body is what a status fault answers (and an HTTP server error fault); with no status or error it is never sent: add a status, or drop body',
+  })
   .refine((fault) => fault.seed === undefined || fault.probability !== undefined, {
     message: 'seed repeats the draws of probability, and there is no probability; give both, or drop seed',
   })
