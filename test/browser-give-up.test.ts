@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { browserScript } from '../src/browser/bundle.js';
-import { launchChromium } from './helpers.js';
+import { launchChromium, startHttpApp } from './helpers.js';
 
 /** `/slow` never answers, as a stuck upstream; `/api/…` would answer, if a request got there. */
 const reached: string[] = [];
-const server = http.createServer((request, response) => {
+const { server, origin: app } = await startHttpApp((request, response) => {
   if (request.url === '/') {
     response.writeHead(200, { 'Content-Type': 'text/html' });
     return response.end('<!doctype html><html><head></head><body></body></html>');
@@ -17,15 +14,8 @@ const server = http.createServer((request, response) => {
   if (request.url === '/slow') return;
   response.end('real');
 });
-server.listen(0, '127.0.0.1');
-await once(server, 'listening');
-const app = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const browser = await launchChromium();
-after(async () => {
-  await browser.close();
-  server.closeAllConnections();
-  server.close();
-});
+after(() => browser.close());
 
 /** In the page: the events an XHR fires, with readyState and status, when it times out or is aborted. */
 const xhrEnding = (url: string, timeout: number, abortAfter: number) => `new Promise((resolve) => {

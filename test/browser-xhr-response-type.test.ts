@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { browserScript } from '../src/browser/bundle.js';
-import { launchChromium } from './helpers.js';
+import { launchChromium, startHttpApp } from './helpers.js';
 
 /** The real thing: the app itself answers 503 with the bodies the faults inject. */
-const server = http.createServer((request, response) => {
+const { origin: app } = await startHttpApp((request, response) => {
   if (request.url === '/') {
     response.writeHead(200, { 'Content-Type': 'text/html' });
     return response.end('<!doctype html><html><head></head><body></body></html>');
@@ -15,15 +12,8 @@ const server = http.createServer((request, response) => {
   response.writeHead(503, { 'Content-Type': 'text/plain' });
   response.end(request.url === '/real/json' ? '{"error":"down"}' : 'injected fault: status 503');
 });
-server.listen(0, '127.0.0.1');
-await once(server, 'listening');
-const app = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const browser = await launchChromium();
-after(async () => {
-  await browser.close();
-  server.closeAllConnections();
-  server.close();
-});
+after(() => browser.close());
 
 /** In the page: what xhr.response and xhr.responseText are, for each responseType, at load. */
 const shapes = (

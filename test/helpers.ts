@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,18 @@ export async function startTcpServer(onSocket: (socket: net.Socket) => void, opt
 }
 
 export const startEchoServer = () => startTcpServer((socket) => socket.pipe(socket));
+
+/** An HTTP server on 127.0.0.1:0 answering with `handler`, and its origin; closed after the file. */
+export async function startHttpApp(handler: RequestListener) {
+  const server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { server, origin: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` };
+}
 
 export async function connect(port: number): Promise<net.Socket> {
   const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
