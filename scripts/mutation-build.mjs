@@ -19,3 +19,11 @@ if (tsc.error || !emitted) {
   );
   process.exit(1);
 }
+
+// browserScript() reads the bundled page script, so tests that build one need it in the sandbox.
+const bundle = spawnSync(process.execPath, ['scripts/build-browser.mjs'], { encoding: 'utf8' });
+if (bundle.status !== 0) {
+  process.stderr.write(bundle.stdout + bundle.stderr);
+  process.stderr.write(`mutation build: the browser script did not bundle (exit ${bundle.status})\n`);
+  process.exit(1);
+}
