@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { jsonDuplicateKey } from '../model/json-duplicate-key.js';
 import { parseYamlNamingKeys } from '../config/yaml-duplicate-key.js';
+import { refuseDuplicateNames } from '../model/fault-names.js';
 import { arm } from './apply.js';
 import { faultsEnabled } from './enabled.js';
 import { installFsFaults } from './fs-faults.js';
@@ -56,6 +57,10 @@ function install(raw: string): void {
   const unknown = entries.find((entry) => !['fetch', 'http', 'fs'].includes(String(entry.target)));
   if (unknown)
     throw new Error(`every fault needs "target": "fetch", "http" or "fs"; got ${JSON.stringify(unknown)}`);
+  refuseDuplicateNames(
+    entries.map((entry) => (typeof entry.name === 'string' ? entry.name : undefined)),
+    (index) => `FAULTLINE_FAULTS entry ${index + 1}`,
+  );
   const of = (target: string) =>
     entries.filter((entry) => entry.target === target).map(({ target: _target, ...fault }) => fault);
   const sees = 'requests';
