@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FaultSpec } from '../model/fault.js';
 import { parseFault } from '../model/fault-schema.js';
+import { refuseDuplicateNames } from '../model/fault-names.js';
 
 const bundlePath = fileURLToPath(new URL('../../browser/faultline.js', import.meta.url));
 
@@ -19,6 +20,10 @@ export function browserScript(faults: FaultSpec[]): string {
       );
     return parsed;
   });
+  refuseDuplicateNames(
+    checked.map((fault) => fault.name),
+    (index) => `browser fault ${index + 1}`,
+  );
   let bundle: string;
   try {
     bundle = readFileSync(bundlePath, 'utf8');

@@ -2,6 +2,7 @@ import { systemClock } from '../model/system-clock.js';
 import { FaultlineError } from '../model/errors.js';
 import { type Call, createDecider, effectOf, type FaultDecider, type FaultSpec } from '../model/fault.js';
 import { parseFault } from '../model/fault-schema.js';
+import { refuseDuplicateNames } from '../model/fault-names.js';
 import { recordFault, unnamedFault } from './events.js';
 
 /** A fault ready to decide, with the name events and counters use. */
@@ -31,7 +32,7 @@ export function arm(
   { sees, label = () => 'fault', errorsAnswer = false }: ArmOptions = {},
 ): ArmedFault[] {
   const list = Array.isArray(faults) ? faults : [faults];
-  return list.map((value, index) => {
+  const parsed = list.map((value, index) => {
     const place = `${where} ${index + 1}`;
     const fault = parseFault(normalize(value), place);
     const effect = effectOf(fault);
@@ -60,11 +61,17 @@ export function arm(
         `${place}: "methods" names client methods for wrap() and never matches an HTTP request; for HTTP methods write "httpMethods": ${JSON.stringify(fault.methods)}`,
       );
     }
-    return {
-      name: fault.name ?? unnamedFault(`${label(fault)}-${effect ?? 'delay'}`),
-      decider: createDecider(fault, systemClock),
-    };
+    return fault;
   });
+  refuseDuplicateNames(
+    parsed.map((fault) => fault.name),
+    (index) => `${where} ${index + 1}`,
+  );
+  const taken = new Set(parsed.flatMap((fault) => fault.name ?? []));
+  return parsed.map((fault) => ({
+    name: fault.name ?? unnamedFault(`${label(fault)}-${effectOf(fault) ?? 'delay'}`, taken),
+    decider: createDecider(fault, systemClock),
+  }));
 }
 
 /** Accepts an Error object for `error`, as wrap(client, { error: new Error('boom') }) does. */

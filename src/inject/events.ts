@@ -16,12 +16,17 @@ const unnamed = new Map<string, number>();
 
 /**
  * A name no other unnamed fault in this process was given, so counters never merge two faults:
- * the first "fetch-abort" is called that, the next "fetch-abort-2", and so on.
+ * the first "fetch-abort" is called that, the next "fetch-abort-2", and so on. A name in `taken`
+ * (given by hand to a fault of the same list) is skipped.
  */
-export function unnamedFault(base: string): string {
-  const count = (unnamed.get(base) ?? 0) + 1;
-  unnamed.set(base, count);
-  return count === 1 ? base : `${base}-${count}`;
+export function unnamedFault(base: string, taken: ReadonlySet<string> = new Set()): string {
+  let name: string;
+  do {
+    const count = (unnamed.get(base) ?? 0) + 1;
+    unnamed.set(base, count);
+    name = count === 1 ? base : `${base}-${count}`;
+  } while (taken.has(name));
+  return name;
 }
 
 /** Request headers that carry credentials: an event shows that they were sent, not what they hold. */

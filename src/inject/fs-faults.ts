@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { FaultlineError } from '../model/errors.js';
 import { type FsFault, parseFsFault } from '../model/fault-fs.js';
+import { refuseDuplicateNames } from '../model/fault-names.js';
 import { compilePattern, type Pattern } from '../model/pattern.js';
 import { parseWhen } from '../model/when.js';
 import { delay } from './apply.js';
-import { recordFault } from './events.js';
+import { recordFault, unnamedFault } from './events.js';
 
 export type { FsFault } from '../model/fault-fs.js';
 
@@ -107,9 +108,8 @@ interface Armed {
   calls: number;
 }
 
-function arm(value: unknown, index: number): Armed {
+function arm(fault: FsFault, index: number): Omit<Armed, 'name'> {
   const where = `fs fault ${index + 1}`;
-  const fault = parseFsFault(value, where);
   if (os.constants.errno[fault.errno as keyof typeof os.constants.errno] === undefined) {
     throw new FaultlineError(
       'FAULTLINE_ERR_INVALID_FIELD',
@@ -118,7 +118,6 @@ function arm(value: unknown, index: number): Armed {
   }
   return {
     fault,
-    name: fault.name ?? `fs-${fault.syscall}-${fault.errno}`,
     functions: new Set(coverage[fault.syscall]),
     path: fault.path === undefined ? undefined : compilePattern(fault.path, `path in ${where}`),
     when: parseWhen(fault.when),
@@ -152,7 +151,16 @@ function blockFor(ms: number): void {
  * returns the function that undoes it.
  */
 export function installFsFaults(faults: unknown[]): () => void {
-  const armed = faults.map(arm);
+  const parsed = faults.map((value, index) => parseFsFault(value, `fs fault ${index + 1}`));
+  refuseDuplicateNames(
+    parsed.map((fault) => fault.name),
+    (index) => `fs fault ${index + 1}`,
+  );
+  const taken = new Set(parsed.flatMap((fault) => fault.name ?? []));
+  const armed: Armed[] = parsed.map(arm).map((checked) => ({
+    ...checked,
+    name: checked.fault.name ?? unnamedFault(`fs-${checked.fault.syscall}-${checked.fault.errno}`, taken),
+  }));
   let installed = true;
   /** The path each descriptor opened through the patched fs was opened with. */
   const fdPaths = new Map<number, string | undefined>();

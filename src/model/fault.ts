@@ -67,7 +67,7 @@ export interface Call {
 
 export interface FaultDecider {
   readonly fault: FaultSpec;
-  /** True when the fault applies to this call; counts the calls that pass the filters. */
+  /** True when the fault applies to this call; counts the calls that pass the filters and the window. */
   decide(call: Call): boolean;
 }
 
@@ -94,7 +94,6 @@ export function createDecider(
         const text = Array.isArray(value) ? value.join(',') : value;
         if (text === undefined || (header && !header.test(text))) return false;
       }
-      matching += 1;
       const elapsed = clock.now() - started;
       if (
         fault.window &&
@@ -103,6 +102,8 @@ export function createDecider(
       ) {
         return false;
       }
+      // Counted only while the fault is active: everyNth: 2 fires on the 2nd call in its window.
+      matching += 1;
       if (fault.firstN !== undefined && matching > fault.firstN) return false;
       if (fault.everyNth !== undefined && matching % fault.everyNth !== 0) return false;
       if (fault.probability !== undefined && !(source.next() < fault.probability)) return false;
