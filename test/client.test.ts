@@ -152,6 +152,15 @@ test('a url with a trailing slash reaches a server with a token', async () => {
   }
 });
 
+test('a url with a path the server does not serve says so, and a plain 404 without one does not', async () => {
+  await assert.rejects(createClient({ url: `${harness.url}/api` }).proxies(), {
+    code: 'FAULTLINE_ERR_NOT_FOUND',
+    reason: 'list proxies: HTTP 404: 404 page not found',
+    hint: `the server URL ${harness.url}/api has the path /api, and the server has no such route under it: a faultline server answers at the root of its address (give it as ${harness.url}); a reverse proxy in front must forward /api to that root`,
+  });
+  await assert.rejects(client.proxy('absent'), (error: FaultlineApiError) => !error.hint?.includes('path'));
+});
+
 test('urls without a scheme get http://', () => {
   assert.equal(normalizeUrl('localhost:8474/'), 'http://localhost:8474');
   assert.equal(normalizeUrl('https://chaos.example:8474'), 'https://chaos.example:8474');

@@ -32,9 +32,14 @@ const codeByStatus: Record<number, string> = {
   409: 'FAULTLINE_ERR_CONFLICT',
 };
 
+/**
+ * `serverUrl`, when given, is the address the request went under: a route the server does not
+ * have, under an address with a path, is that path's doing, and the hint says so.
+ */
 export async function errorFromResponse(
   response: Pick<Response, 'status' | 'statusText' | 'text'>,
   what: string,
+  serverUrl?: string,
 ): Promise<FaultlineApiError> {
   const text = await response.text();
   let message = text.trim() || response.statusText;
@@ -47,10 +52,19 @@ export async function errorFromResponse(
     if (typeof body.hint === 'string') hint = body.hint;
   } catch {
     // not JSON: keep the raw text
+    if (response.status === 404 && serverUrl !== undefined) hint = pathHint(serverUrl);
   }
   return new FaultlineApiError(code, response.status, `${what}: HTTP ${response.status}: ${message}`, {
     hint,
   });
+}
+
+/** Toxiproxy's (and faultline's) answer to a path no route takes is plain text. */
+function pathHint(serverUrl: string): string | undefined {
+  const path = URL.canParse(serverUrl) ? new URL(serverUrl).pathname : '/';
+  return path === '/'
+    ? undefined
+    : `the server URL ${serverUrl} has the path ${path}, and the server has no such route under it: a faultline server answers at the root of its address (give it as ${new URL(serverUrl).origin}); a reverse proxy in front must forward ${path} to that root`;
 }
 
 /** The server dropped GET /events after it had begun (it stopped or restarted). */
