@@ -38,3 +38,9 @@ test('net exec takes the command and its options after the host, without --', as
   assert.equal(reply.code, 2);
   assert.match(reply.stderr, /^faultline: there is no lab nolab; create it/);
 });
+
+test("the command's own arguments are passed as written, not rewritten as toxiproxy flags", async () => {
+  const reply = await runCli(['supervise', '--restart', 'never', ...showArgs, '-tox', '-l=5', '-host', 'x']);
+  assert.equal(reply.code, 0, reply.stderr);
+  assert.equal(reply.stdout, '-tox -l=5 -host x');
+});
