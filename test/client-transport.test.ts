@@ -133,3 +133,11 @@ test('a call after the server stopped says it is not answering, not that it rese
     return true;
   });
 });
+
+test('https to the plain http control API says to use http, not to start a server', async () => {
+  const secure = url.replace('http://', 'https://');
+  await assert.rejects(createClient({ url: secure }).version(), {
+    code: 'FAULTLINE_ERR_UNREACHABLE',
+    reason: `cannot reach the faultline server at ${secure}: what answers there does not speak TLS (EPROTO), and a faultline server serves its control API over plain http: give it as ${url}`,
+  });
+});

@@ -103,6 +103,15 @@ export function unreachable(url: string, error: unknown): FaultlineApiError {
       { cause: error },
     );
   }
+  if (scheme === 'https:' && spokeNoTls(error)) {
+    const plain = `http://${url.slice('https://'.length)}`;
+    return new FaultlineApiError(
+      'FAULTLINE_ERR_UNREACHABLE',
+      0,
+      `cannot reach the faultline server at ${url}: what answers there does not speak TLS (EPROTO), and a faultline server serves its control API over plain http: give it as ${plain}`,
+      { cause: error },
+    );
+  }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   // fetch put the system error in `cause`; node:http raises it itself, with a string code.
   const code = (error as { code?: unknown }).code;
@@ -113,5 +122,15 @@ export function unreachable(url: string, error: unknown): FaultlineApiError {
     0,
     `cannot reach the faultline server at ${url} (${reason}); start one with "faultline server" (or startServer() in a test), or point the client at yours (createClient's url; --host or FAULTLINE_URL for the CLI)`,
     { cause: error },
+  );
+}
+
+/** An https request to a plain http listener: the TLS handshake reads an HTTP answer. */
+function spokeNoTls(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    code === 'EPROTO' ||
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    String(message).includes('wrong version number')
   );
 }
