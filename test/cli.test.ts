@@ -120,7 +120,7 @@ describe("toxiproxy-cli's commands, names and output", () => {
   });
 
   test('--help of every command, groups and each subcommand, ends with an example', async () => {
-    const root = new Command('faultline');
+    const root = new Command('faultline').enablePositionalOptions(); // as program.ts builds it
     for (const entry of commandTable) root.addCommand(await entry.load(() => root));
     const below = (command: Command): Command[] =>
       command.commands.flatMap((child) => [child, ...below(child)]);

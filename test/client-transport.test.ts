@@ -104,3 +104,40 @@ test('an error status on the event stream is a typed error with the server text'
   assert.equal(error.message, 'follow events: HTTP 503: events are off: turn them on');
   assert.equal(error.hint, 'turn them on');
 });
+
+test('a kept-alive connection the server closed is replaced, not reported as a server to start', async () => {
+  const client = createClient({ url });
+  await client.version();
+  const before = connections.length;
+  // Closed in the same tick as the next call: the client has not yet seen it go.
+  connections.at(-1)!.destroy();
+  assert.equal((await client.version()).faultline, 'test');
+  assert.equal(connections.length, before + 1);
+});
+
+test('a call after the server stopped says it is not answering, not that it reset', async () => {
+  const server = http.createServer((_request, response) => response.end('{"version":"2.12.0"}'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const stopped = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const client = createClient({ url: stopped });
+  await client.version();
+  server.closeAllConnections();
+  server.close();
+  await assert.rejects(client.version(), (error: FaultlineApiError) => {
+    assert.equal(error.code, 'FAULTLINE_ERR_UNREACHABLE');
+    assert.match(
+      error.reason,
+      /^cannot reach the faultline server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); start one/,
+    );
+    return true;
+  });
+});
+
+test('https to the plain http control API says to use http, not to start a server', async () => {
+  const secure = url.replace('http://', 'https://');
+  await assert.rejects(createClient({ url: secure }).version(), {
+    code: 'FAULTLINE_ERR_UNREACHABLE',
+    reason: `cannot reach the faultline server at ${secure}: what answers there does not speak TLS (EPROTO), and a faultline server serves its control API over plain http: give it as ${url}`,
+  });
+});

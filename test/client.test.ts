@@ -8,6 +8,7 @@ import {
   FaultlineApiError,
   normalizeUrl,
 } from '../src/client/index.js';
+import { startServer } from '../src/server/start-server.js';
 import { faultlineVersion } from '../src/version.js';
 import { connect, readBytes, startEchoServer, startHarness } from './helpers.js';
 
@@ -88,6 +89,8 @@ test('createClient refuses what it would otherwise ignore, or fail on at every c
     [{ timeout: '1000' }, /timeout must be a whole number of milliseconds/, /Number\(process\.env/],
     [{ timeout: 0 }, /timeout must be a whole number of milliseconds, 1 or more, received 0/, /5000/],
     [{ url: 8474 }, /url must be a string/, /http:\/\/127\.0\.0\.1:8474/],
+    [{ url: 'http://127.0.0.1:8474/?token=x' }, /has a query \(\?token=x\)/, /http:\/\/:TOKEN@HOST:PORT/],
+    [{ url: 'http://127.0.0.1:8474#top' }, /has a fragment \(#top\)/, /'http:\/\/HOST:PORT'/],
   ];
   for (const [options, message, hint] of refusals) {
     assert.throws(() => createClient(options as ClientOptions), {
@@ -134,6 +137,28 @@ test('events() yields parsed events until its signal aborts', async () => {
   await client.deleteProxy('evented');
   await following;
   assert.deepEqual(seen, ['proxy.created evented', 'proxy.deleted evented']);
+});
+
+test('a url with a trailing slash reaches a server with a token', async () => {
+  const server = await startServer({ token: 'generate' });
+  try {
+    for (const url of [`${server.url}/`, `${server.url}//`, `${server.url.slice('http://'.length)}/`]) {
+      const slashed = createClient({ url, token: server.token });
+      assert.equal(slashed.url, server.url);
+      assert.deepEqual(await slashed.proxies(), {});
+    }
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a url with a path the server does not serve says so, and a plain 404 without one does not', async () => {
+  await assert.rejects(createClient({ url: `${harness.url}/api` }).proxies(), {
+    code: 'FAULTLINE_ERR_NOT_FOUND',
+    reason: 'list proxies: HTTP 404: 404 page not found',
+    hint: `the server URL ${harness.url}/api has the path /api, and the server has no such route under it: a faultline server answers at the root of its address (give it as ${harness.url}); a reverse proxy in front must forward /api to that root`,
+  });
+  await assert.rejects(client.proxy('absent'), (error: FaultlineApiError) => !error.hint?.includes('path'));
 });
 
 test('urls without a scheme get http://', () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseServerSeed } from '../src/cli/seed-option.js';
+import { createRandom } from '../src/model/random.js';
+import { createEngine } from '../src/proxy/engine.js';
 
 test('--seed takes any int64 as Toxiproxy does; 0 to 2^31-1 are used as given, others folded the same way each time', () => {
   // Folded values worked out apart from the code (SplitMix64's finaliser, low 31 bits).
@@ -45,6 +47,29 @@ test('--seed outside int64, or not a whole number, is refused with the range', (
   ]) {
     assert.throws(() => parseServerSeed(value), {
       message: `--seed must be a whole number from -9223372036854775808 to 9223372036854775807 (Toxiproxy's int64), received "${value}".`,
+    });
+  }
+});
+
+test('createEngine folds a seed as --seed does: 2 ** 32 and -1 do not replay seed 0', () => {
+  for (const seed of [0, 42, 2 ** 31 - 1, 2 ** 31, 2 ** 32, -1, Number.MAX_SAFE_INTEGER]) {
+    const engine = createEngine({ seed });
+    try {
+      assert.equal(engine.seed, parseServerSeed(String(seed)).seed, `seed ${seed}`);
+    } finally {
+      engine.close();
+    }
+  }
+  const draws = (seed: number) => [1, 2, 3].map(() => createRandom(seed).fork('proxy').next());
+  assert.notDeepEqual(draws(2 ** 32), draws(0));
+  assert.deepEqual(draws(2 ** 32), draws(parseServerSeed(String(2 ** 32)).seed));
+});
+
+test('createEngine refuses a seed that is not a safe integer, saying what it takes', () => {
+  for (const seed of [1.5, Number.NaN, Infinity, 2 ** 53]) {
+    assert.throws(() => createEngine({ seed }), {
+      name: 'RangeError',
+      message: `seed must be a whole number from -9007199254740991 to 9007199254740991, received ${String(seed)}; give an integer such as 42`,
     });
   }
 });

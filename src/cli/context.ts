@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { createClient, DEFAULT_URL, type FaultlineClient, normalizeUrl } from '../client/index.js';
+import { queryOrFragmentIn } from '../client/options-check.js';
 import type { AttributeSpec } from '../model/toxics/definition.js';
 import { definitionOf, toxicTypes } from '../model/toxics/index.js';
 import { decimalNumber } from '../model/decimal-number.js';
@@ -23,6 +24,14 @@ export const isClientCommand = (command: Command) => clientCommands.has(command)
  * FAULTLINE_URL, then TOXIPROXY_URL (what toxiproxy-cli reads), then the default.
  */
 export function clientFor(command: Command): FaultlineClient {
+  return createClient({ url: serverUrlFor(command).url });
+}
+
+/**
+ * The server URL as clientFor finds it, checked; `explicit` when --host named it (then a server
+ * that cannot be reached is a failure, while one only the environment names may not be running).
+ */
+export function serverUrlFor(command: Command): { url: string; explicit: boolean } {
   const own = command.opts<{ host?: string }>().host;
   let program = command;
   while (program.parent) program = program.parent;
@@ -47,7 +56,13 @@ export function clientFor(command: Command): FaultlineClient {
       `${from} ${JSON.stringify(url)} is a ${protocol.slice(0, -1)} URL; the control API is served over http (or https): give it as http://HOST:PORT (or HOST:PORT)`,
     );
   }
-  return createClient({ url });
+  const extra = queryOrFragmentIn(url);
+  if (extra !== undefined) {
+    throw new UsageError(
+      `${from} ${JSON.stringify(url)} has a ${extra}, which the control API's address takes none of; give it as http://HOST:PORT (a token as http://:TOKEN@HOST:PORT or in FAULTLINE_TOKEN)`,
+    );
+  }
+  return { url: normalizeUrl(url), explicit: flag !== undefined };
 }
 
 /**

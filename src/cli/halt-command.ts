@@ -2,11 +2,11 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { endpointOf } from '../client/credentials.js';
 import { errorFromResponse, FaultlineApiError, unreachable } from '../client/errors.js';
-import { createClient, normalizeUrl } from '../client/index.js';
+import { createClient } from '../client/index.js';
 import { HALT_REASON_MAX_LENGTH, type HaltOutcome } from '../model/halt.js';
 import { fetchAnyPort } from '../net/fetch-any-port.js';
 import { faultlineVersion } from '../version.js';
-import { example, out, serverUrlFromEnvironment, UsageError, withServerUrl } from './context.js';
+import { example, out, serverUrlFor, UsageError, withServerUrl } from './context.js';
 import { safe, safeJson } from './terminal-text.js';
 
 interface HaltFlags {
@@ -34,27 +34,8 @@ export function haltCommand(): Command {
         throw new UsageError(
           `--reason is ${flags.reason.length} characters; a halt takes at most ${HALT_REASON_MAX_LENGTH}: shorten it and halt again (nothing was halted)`,
         );
-      process.exitCode = await halt(flags, serverUrl(command));
+      process.exitCode = await halt(flags, serverUrlFor(command));
     });
-}
-
-/**
- * -h/--host (before or after the command), else FAULTLINE_URL, TOXIPROXY_URL or the default.
- * `explicit` when --host named it: then a server that cannot be reached is a failure, while one
- * only the environment or the default names may simply not be running.
- */
-function serverUrl(command: Command): { url: string; explicit: boolean } {
-  let program = command;
-  while (program.parent) program = program.parent;
-  const flag =
-    command.opts<{ host?: string }>().host ??
-    (program.getOptionValueSource('host') === 'cli' ? program.opts<{ host?: string }>().host : undefined);
-  const { url: given, from } =
-    flag === undefined ? serverUrlFromEnvironment() : { url: flag, from: '--host' };
-  const url = normalizeUrl(given);
-  if (!URL.canParse(url))
-    throw new UsageError(`${from} ${JSON.stringify(given)} is not a URL; give it as http://HOST:PORT`);
-  return { url, explicit: flag !== undefined };
 }
 
 async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }): Promise<number> {

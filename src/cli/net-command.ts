@@ -121,8 +121,9 @@ export function netCommand(): Command {
     .description('run a command inside a host of a lab')
     .argument('<lab>')
     .argument('<host>')
-    .argument('<command...>', 'after --')
-    .addHelpText('after', example('faultline net exec lab a -- node server.js'))
+    .argument('<command...>', 'the command and its arguments (options after <host> are its own)')
+    .passThroughOptions()
+    .addHelpText('after', example('faultline net exec lab a ping -c1 10.213.7.3'))
     .action(async (lab: string, host: string, command: string[]) => {
       const loaded = loadLab(lab);
       const problem = whyNotRunnable(command[0]!);
@@ -132,6 +133,7 @@ export function netCommand(): Command {
     });
 
   return new Command('net')
+    .enablePositionalOptions()
     .description('network faults below the proxy: namespaces joined by veth pairs, partitions, tbf limits')
     .addHelpText(
       'after',

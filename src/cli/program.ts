@@ -102,24 +102,42 @@ const toxiproxyServerFlags = [
   'version',
 ];
 
+/** Commands that run another command: what follows that command is its own (see net exec). */
+const commandRunners = ['supervise', 'net', 'syscall'];
+
 /**
  * toxiproxy-cli spells toxicity "-tox"; toxiproxy-server takes Go's single-dash "-host",
  * "-port", "-config", "-seed", "-proxy-metrics", "-runtime-metrics" and "-version" (also as "-port=8474").
- * They are rewritten for commander, up to a "--" that ends the options.
+ * Go's flag parsing (urfave/cli's too) takes "-l=HOST:PORT" as "-l HOST:PORT", where commander
+ * would read the value "=HOST:PORT". They are rewritten for commander, up to a "--" that ends the
+ * options, and not at all for a command that runs another, whose arguments are that command's.
  */
 function compatibleArgv(argv: string[]): string[] {
+  if (commandRunners.includes(commandWord(argv.slice(2)) ?? '')) return argv;
   const end = argv.indexOf('--');
   const options = end === -1 ? argv : argv.slice(0, end);
   const server = options.includes('server');
-  const rewritten = options.map((arg) => {
-    if (arg === '-tox' || arg === '--tox') return '--toxicity';
+  const rewritten = options.flatMap((arg) => {
+    if (arg === '-tox' || arg === '--tox') return ['--toxicity'];
     const [flag = '', ...value] = arg.split('=');
+    if (/^-[a-zA-Z]$/.test(flag) && value.length > 0) return [flag, value.join('=')];
+    if (/^--?tox$/.test(flag)) return [['--toxicity', ...value].join('=')];
     const name = flag.slice(1);
-    if (!/^-[a-z]/.test(flag) || !toxiproxyServerFlags.includes(name)) return arg;
-    if (name !== 'host' && !server) return arg;
-    return [`--${name}`, ...value].join('=');
+    if (!/^-[a-z]/.test(flag) || !toxiproxyServerFlags.includes(name)) return [arg];
+    if (name !== 'host' && !server) return [arg];
+    return [[`--${name}`, ...value].join('=')];
   });
   return end === -1 ? rewritten : [...rewritten, ...argv.slice(end)];
+}
+
+/** The command named on the line: the first word that is neither an option nor --host's value. */
+function commandWord(args: readonly string[]): string | undefined {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (['-h', '--host', '-host'].includes(arg)) index++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
 }
 
 /** Runs the CLI on process.argv with the commands `entriesFor` chooses; exits non-zero on failure. */

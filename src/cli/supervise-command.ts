@@ -26,7 +26,8 @@ export function superviseCommand(): Command {
     .description(
       'run a test target and restart it by policy, like a systemd service (Restart=, StartLimitBurst=)',
     )
-    .argument('<command...>', 'the command and its arguments, after --')
+    .argument('<command...>', "the command and its arguments (options after it are the command's)")
+    .passThroughOptions()
     .addOption(
       new Option('--restart <when>', 'when to restart')
         .choices(['always', 'on-failure', 'never'])

@@ -312,7 +312,8 @@ export function syscallCommand(): Command {
     .option('--delay-ms <ms>', 'hold each matching call this long first', integer('--delay-ms', 1, 60_000))
     .option('--when <spec>', 'which calls, as strace takes it: N, N+, N+S, N..M (default every call)')
     .option('--json', 'print the report as JSON')
-    .argument('<command...>', 'the command and its arguments, after --')
+    .argument('<command...>', "the command and its arguments (options after it are the command's)")
+    .passThroughOptions()
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -431,6 +432,7 @@ export function syscallCommand(): Command {
       },
     );
   return new Command('syscall')
+    .enablePositionalOptions()
     .description('system call faults')
     .addHelpText(
       'after',

@@ -32,9 +32,14 @@ const codeByStatus: Record<number, string> = {
   409: 'FAULTLINE_ERR_CONFLICT',
 };
 
+/**
+ * `serverUrl`, when given, is the address the request went under: a route the server does not
+ * have, under an address with a path, is that path's doing, and the hint says so.
+ */
 export async function errorFromResponse(
   response: Pick<Response, 'status' | 'statusText' | 'text'>,
   what: string,
+  serverUrl?: string,
 ): Promise<FaultlineApiError> {
   const text = await response.text();
   let message = text.trim() || response.statusText;
@@ -47,10 +52,19 @@ export async function errorFromResponse(
     if (typeof body.hint === 'string') hint = body.hint;
   } catch {
     // not JSON: keep the raw text
+    if (response.status === 404 && serverUrl !== undefined) hint = pathHint(serverUrl);
   }
   return new FaultlineApiError(code, response.status, `${what}: HTTP ${response.status}: ${message}`, {
     hint,
   });
+}
+
+/** Toxiproxy's (and faultline's) answer to a path no route takes is plain text. */
+function pathHint(serverUrl: string): string | undefined {
+  const path = URL.canParse(serverUrl) ? new URL(serverUrl).pathname : '/';
+  return path === '/'
+    ? undefined
+    : `the server URL ${serverUrl} has the path ${path}, and the server has no such route under it: a faultline server answers at the root of its address (give it as ${new URL(serverUrl).origin}); a reverse proxy in front must forward ${path} to that root`;
 }
 
 /** The server dropped GET /events after it had begun (it stopped or restarted). */
@@ -89,6 +103,15 @@ export function unreachable(url: string, error: unknown): FaultlineApiError {
       { cause: error },
     );
   }
+  if (scheme === 'https:' && spokeNoTls(error)) {
+    const plain = `http://${url.slice('https://'.length)}`;
+    return new FaultlineApiError(
+      'FAULTLINE_ERR_UNREACHABLE',
+      0,
+      `cannot reach the faultline server at ${url}: what answers there does not speak TLS (EPROTO), and a faultline server serves its control API over plain http: give it as ${plain}`,
+      { cause: error },
+    );
+  }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   // fetch put the system error in `cause`; node:http raises it itself, with a string code.
   const code = (error as { code?: unknown }).code;
@@ -99,5 +122,15 @@ export function unreachable(url: string, error: unknown): FaultlineApiError {
     0,
     `cannot reach the faultline server at ${url} (${reason}); start one with "faultline server" (or startServer() in a test), or point the client at yours (createClient's url; --host or FAULTLINE_URL for the CLI)`,
     { cause: error },
+  );
+}
+
+/** An https request to a plain http listener: the TLS handshake reads an HTTP answer. */
+function spokeNoTls(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    code === 'EPROTO' ||
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    String(message).includes('wrong version number')
   );
 }

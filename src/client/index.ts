@@ -131,7 +131,7 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
       if (deadline.aborted) throw timedOut(url, what, timeout, error);
       throw unreachable(url, error);
     }
-    if (!response.ok) throw await errorFromResponse(response, what);
+    if (!response.ok) throw await errorFromResponse(response, what, url);
     return response;
   }
 
@@ -213,6 +213,7 @@ async function* followEvents(
     throw await errorFromResponse(
       { status, statusText: response.statusMessage ?? '', text: async () => text },
       'follow events',
+      url,
     );
   }
   try {

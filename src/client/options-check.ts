@@ -27,6 +27,12 @@ export function checkClientOptions(options: unknown): void {
       `url must be a string, received ${JSON.stringify(record.url)}`,
       "such as 'http://127.0.0.1:8474'",
     );
+  const extra = typeof record.url === 'string' ? queryOrFragmentIn(record.url) : undefined;
+  if (extra !== undefined)
+    throw invalid(
+      `url ${JSON.stringify(record.url)} has a ${extra}, which the control API's address takes none of (requests would go to a path no server serves)`,
+      "give it as 'http://HOST:PORT'; a token goes in the token option, or as http://:TOKEN@HOST:PORT",
+    );
   if (record.token !== undefined && typeof record.token !== 'string')
     throw invalid(
       `token must be a string, received ${typeof record.token}`,
@@ -61,4 +67,12 @@ export function checkCallOptions(call: unknown, what: string, known: readonly st
   throw new FaultlineError('FAULTLINE_ERR_INVALID_CONFIG', `${what}: unknown option ${unknown}`, {
     hint: `it takes ${known.join(', ')}${unknown === 'timeout' ? "; a time limit for one call is { signal: AbortSignal.timeout(ms) }, for every call createClient's timeout" : ''}`,
   });
+}
+
+/** "query (?…)" or "fragment (#…)" when a server URL carries one: paths are appended to it. */
+export function queryOrFragmentIn(url: string): string | undefined {
+  const query = /\?[^#]*/.exec(url)?.[0];
+  if (query !== undefined) return `query (${query})`;
+  const fragment = /#.*/.exec(url)?.[0];
+  return fragment === undefined ? undefined : `fragment (${fragment})`;
 }

@@ -70,11 +70,26 @@ export async function open(url: string, options: RequestOptions): Promise<Incomi
     });
     outgoing.once('error', (error) => {
       if (!response) signal?.removeEventListener('abort', onAbort);
+      if (!response && outgoing.reusedSocket && wasClosedByPeer(error) && !signal?.aborted) {
+        resolve(open(url, options));
+        return;
+      }
       reject(error);
     });
     signal?.addEventListener('abort', onAbort, { once: true });
     outgoing.end(options.body);
   });
+}
+
+/**
+ * A kept-alive connection the server closed while it sat idle (the server stopped, or restarted
+ * on the same port) fails the next request sent on it before any answer: that request never
+ * reached a server, so it is sent again on a new connection, which meets the server that is there
+ * now or a refusal that says none is.
+ */
+function wasClosedByPeer(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 /** Sends a request and reads the whole body, so a failure while reading rejects here too. */

@@ -1,6 +1,7 @@
 import { endpointOf } from '../client/credentials.js';
 import { errorFromResponse, unreachable } from '../client/errors.js';
 import { normalizeUrl } from '../client/index.js';
+import { queryOrFragmentIn } from '../client/options-check.js';
 import { rollbackStrategies } from '../model/experiment.js';
 import { fetchAnyPort } from '../net/fetch-any-port.js';
 import { faultlineVersion } from '../version.js';
@@ -32,6 +33,11 @@ export async function reportTo(
   run: RunInfo,
   warn: (message: string) => void,
 ): Promise<RunReporter> {
+  const extra = queryOrFragmentIn(url);
+  if (extra !== undefined)
+    throw new Error(
+      `${JSON.stringify(url)} has a ${extra}, which the server's address takes none of; give it as http://HOST:PORT`,
+    );
   const endpoint = endpointOf(normalizeUrl(url));
   const headers = {
     ...endpoint.headers,

@@ -1,6 +1,7 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { foldSeed } from './seed-fold.js';
 
 type RandomGenerator = ReturnType<typeof xoroshiro128plus>;
 
@@ -19,8 +20,9 @@ export interface RandomSource {
   fork(label: string): RandomSource;
 }
 
+/** `seed` is any safe integer; one outside 0 to 2^31-1 is folded into that range (`.seed` says). */
 export function createRandom(seed: number): RandomSource {
-  return new SeededRandom(seed);
+  return new SeededRandom(foldSeed(seed));
 }
 
 /**

@@ -22,7 +22,11 @@ import { checkName } from '../model/names.js';
 import { type HostLookup, systemLookup } from '../net/host-lookup.js';
 
 export interface EngineOptions {
-  /** Makes jitter, toxicity and slicer decisions repeatable; random when omitted. */
+  /**
+   * Makes jitter, toxicity and slicer decisions repeatable; random when omitted. A safe integer
+   * outside 0 to 2^31-1 is folded into that range as `faultline server --seed` folds it
+   * (`engine.seed` says).
+   */
   seed?: number;
   clock?: Clock;
   /** Keep polling this long after socket activity (see busy-poll.ts); 0 turns it off. */
@@ -84,8 +88,8 @@ export interface Engine {
 export const DEFAULT_BUSY_POLL_MICROSECONDS = 200;
 
 export function createEngine(options: EngineOptions = {}): Engine {
-  const seed = options.seed ?? randomSeed();
-  const random = createRandom(seed);
+  const random = createRandom(options.seed ?? randomSeed());
+  const { seed } = random;
   const busyPoll =
     options.busyPoll ?? createBusyPoll(options.busyPollMicroseconds ?? DEFAULT_BUSY_POLL_MICROSECONDS);
   const events = createEventBus();

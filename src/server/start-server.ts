@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createClient, type FaultlineClient } from '../client/index.js';
 import { listenControl } from '../cli/listen.js';
-import { parseServerSeed } from '../cli/seed-option.js';
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import { parseProxyList } from '../model/proxy-spec.js';
 import { isLoopback } from '../net/loopback.js';
@@ -47,8 +46,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
   const allowedHosts = allowedHostsOf(options.allowedHosts);
   const localCa = localCaAccess();
   const engine = createEngine({
-    // Folded into 31 bits as --seed folds it: the random source reads only those, so 2 ** 32 would be 0.
-    ...(options.seed === undefined ? {} : { seed: parseServerSeed(String(options.seed)).seed }),
+    // The engine folds it into 31 bits as --seed does.
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
     limits,
     issueCertificate: localCa.issue,
   });
