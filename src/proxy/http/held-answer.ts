@@ -23,6 +23,7 @@ export interface HeldAnswer {
  * Sends a held answer on once its body flows: the headers with the first chunk, the body, then
  * the trailers. A body cut before anything went out is a 502 that says so; one cut after is
  * reported with the status and the bytes the client got, and the client's connection is cut.
+ * The faults are reported when the answer ends, whole, cut, or left by the client.
  */
 export async function sendHeld(
   proxy: ProxyView,
@@ -36,10 +37,10 @@ export async function sendHeld(
   try {
     next = await chunks.next();
   } catch (error) {
-    if (!clientGone.aborted) answerCutBeforeSending(proxy, held, error as Error, undefined);
+    if (clientGone.aborted) reportClientLeftHeld(proxy, held);
+    else answerCutBeforeSending(proxy, held, error as Error, undefined);
     return;
   }
-  reportFired(proxy, plan, label, { status, skipped });
   const trailer = upstream.headers.trailer;
   if (trailer !== undefined && answerIsChunked(response, status, headers['content-length'] !== undefined))
     headers.trailer = trailer;
@@ -54,14 +55,36 @@ export async function sendHeld(
   } catch (error) {
     upstream.body.destroy();
     response.destroy();
-    if (!clientGone.aborted) {
+    if (clientGone.aborted) reportClientLeftHeld(proxy, held, { status, bodyBytes }, skipped);
+    else {
       const text = answerCut(proxy, bodyBytes, error as Error);
       reportUpstreamFailure(proxy, label, text, status, bodyBytes);
+      reportFired(proxy, plan, label, { status, skipped, unfinished: { by: 'upstream', bodyBytes } });
     }
+    return;
+  }
+  // A paced body ends early, without an error, when the client leaves.
+  if (clientGone.aborted) {
+    reportClientLeftHeld(proxy, held, { status, bodyBytes }, skipped);
     return;
   }
   response.addTrailers(trailerFields(flatTrailers(upstream.trailers)));
   response.end();
+  reportFired(proxy, plan, label, { status, skipped });
+}
+
+/**
+ * The client of a held answer left before it was complete: after its headers (`sent`: the status
+ * and the bytes of the body it got), or before them.
+ */
+export function reportClientLeftHeld(
+  proxy: ProxyView,
+  held: Pick<HeldAnswer, 'plan' | 'label'>,
+  sent?: { status: number; bodyBytes: number },
+  skipped?: string,
+): void {
+  const unfinished = { by: 'client' as const, bodyBytes: sent?.bodyBytes };
+  reportFired(proxy, held.plan, held.label, { status: sent?.status, skipped, unfinished });
 }
 
 /**
