@@ -158,6 +158,36 @@ describe('http2: an answer the upstream resets after its headers', () => {
   });
 });
 
+describe('http2: an answer the upstream ends short of its content-length', () => {
+  it('resets the client stream, not a clean end, and the http.fault says cut', async () => {
+    const h2 = await h2ProxyTo(harness, 'h2short', (stream) => {
+      stream.on('error', () => undefined);
+      stream.respond({ ':status': 200, 'content-length': '100' });
+      // node's close() after a write ends the stream cleanly, ten bytes into the hundred announced.
+      stream.write('ten bytes.', () => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
+    });
+    await addToxic('h2short', {
+      name: 'tag',
+      type: 'http_modify',
+      attributes: { response_headers: { 'x-tag': 'y' } },
+    });
+    const session = http2.connect(`http://127.0.0.1:${h2.port}`);
+    session.on('error', () => undefined);
+    after(() => session.close());
+    const stream = session.request({ ':path': '/short' });
+    stream.resume();
+    await assert.rejects(once(stream, 'end'), { code: 'ERR_HTTP2_STREAM_ERROR' });
+    const event = await faultEvent('h2short', '/short');
+    assert.deepEqual([event.status, event.cut, event.bodyBytes], [200, true, 10]);
+    const failed = events.find((event) => event.type === 'http.upstream_failed' && event.proxy === 'h2short');
+    assert.ok(failed?.type === 'http.upstream_failed');
+    assert.match(failed.error, /ended its stream after 10 of the 100 bytes its content-length announced/);
+    const head = session.request({ ':path': '/short', ':method': 'HEAD' });
+    head.resume();
+    await once(head, 'end');
+  });
+});
+
 describe('http2: a client that cancels its stream in the middle of the answer', () => {
   it('is reported as having left, with the bytes it got', async () => {
     const h2 = await h2ProxyTo(harness, 'h2left', (stream) => {

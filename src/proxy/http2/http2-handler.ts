@@ -69,6 +69,8 @@ interface Passed {
   holding: boolean;
   /** The upstream's answer ended whole and the client's stream was ended (node ends it on a reset too). */
   ended: boolean;
+  /** The body length the upstream's content-length announced, when the answer has a body. */
+  announced: number | undefined;
 }
 
 /**
@@ -173,6 +175,7 @@ export class Http2Handler {
       whole: undefined,
       holding: false,
       ended: false,
+      announced: undefined,
     };
     stream.on('wantTrailers', () => stream.sendTrailers(sentTrailers(passed)));
     stream.once('close', () => {
@@ -237,6 +240,7 @@ export class Http2Handler {
       current.once('response', (received: Headers, responseFlags: number) => {
         answered = true;
         sent?.forget();
+        passed.announced = announcedLength(received, label.method);
         this.respond(
           stream,
           current,
@@ -416,14 +420,21 @@ export class Http2Handler {
     // A client that left closed its stream (and the upstream's): its close reported it.
     if (stream.closed || stream.destroyed) return;
     const code = outgoing.rstCode;
-    if (code === undefined || code === NGHTTP2_NO_ERROR) {
+    const clean = code === undefined || code === NGHTTP2_NO_ERROR;
+    // node's client stream does not hold an answer to its content-length: a short one is cut.
+    const short = passed.announced !== undefined && passed.bodyBytes < passed.announced;
+    if (clean && !short) {
       passed.ended = true;
       stream.end();
       passed.whole?.();
       return;
     }
-    stream.close(code);
-    const error = new Error(`the upstream reset the stream with code ${code}`);
+    stream.close(clean ? NGHTTP2_INTERNAL_ERROR : code);
+    const error = new Error(
+      clean
+        ? `the upstream ended its stream after ${passed.bodyBytes} of the ${passed.announced} bytes its content-length announced`
+        : `the upstream reset the stream with code ${code}`,
+    );
     const text = answerCut(this.proxy, passed.bodyBytes, error);
     reportUpstreamFailure(this.proxy, label, text, status, passed.bodyBytes);
     passed.report?.cut(status, passed.bodyBytes);
@@ -516,6 +527,15 @@ function sendInterim(stream: http2.ServerHttp2Stream, received: Headers): void {
 function sentTimes(attempts: number): string {
   if (attempts === 1) return '';
   return `; it was sent ${attempts} times, as the upstream left the first ${attempts - 1} unprocessed (refused or past its GOAWAY)`;
+}
+
+/** The body length an answer's content-length announced, when it has a body: not to a HEAD, nor a 204 or 304. */
+function announcedLength(received: Headers, method: string): number | undefined {
+  const length = received['content-length'];
+  if (length === undefined || method === 'HEAD' || isBodiless(Number(received[HTTP2_HEADER_STATUS])))
+    return undefined;
+  const bytes = Number(length);
+  return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined;
 }
 
 /** An upstream stream that closed before its answer, with no error of its own. */
