@@ -19,8 +19,13 @@ const events = collectEvents(harness);
 
 /** Answers 200 with 100 bytes announced (or chunked), sends ten, and waits: the test cuts it. */
 let answering: http.ServerResponse | undefined;
+let silent = 0;
 const upstream = http.createServer((request, response) => {
   request.resume();
+  if (request.url === '/silent') {
+    silent += 1;
+    return;
+  }
   const chunked = request.url?.includes('chunked') === true;
   response.writeHead(200, chunked ? {} : { 'content-length': '100' });
   response.write('ten bytes.');
@@ -124,6 +129,21 @@ describe('http: a client that leaves in the middle of its answer', () => {
       text,
       /^faultline_http_faults_total\{proxy="streamed",toxic="tag",type="http_modify",method="GET",outcome="client left"\} 1$/m,
     );
+  });
+});
+
+describe('http: a client that leaves before the upstream answers', () => {
+  it('is reported as having left before its answer, with no status (Envoy: code 0, DC)', async () => {
+    for (const [index, proxy] of [streamed, held].entries()) {
+      const socket = net.connect(proxy.port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write('GET /silent HTTP/1.1\r\nHost: x\r\n\r\n');
+      await waitFor(() => silent === index + 1, 'the request at the upstream');
+      socket.destroy();
+      const event = await faultEvent(proxy.name, '/silent');
+      assert.deepEqual([event.status, event.clientLeft, event.bodyBytes], [undefined, true, undefined]);
+      assert.match(watched(event), /GET \/silent: the client left before its answer \(/);
+    }
   });
 });
 
