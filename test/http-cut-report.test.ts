@@ -17,13 +17,20 @@ import { collectEvents, h2ProxyTo } from './http-helpers.js';
 const harness = await startHarness({ seed: 5 });
 const events = collectEvents(harness);
 
-/** Answers 200 with 100 bytes announced (or chunked), sends ten, and waits: the test cuts it. */
+/**
+ * Answers 200 with 100 bytes announced (or chunked), sends ten, and waits: the test cuts it.
+ * /silent never answers; /paced answers whole.
+ */
 let answering: http.ServerResponse | undefined;
 let silent = 0;
 const upstream = http.createServer((request, response) => {
   request.resume();
   if (request.url === '/silent') {
     silent += 1;
+    return;
+  }
+  if (request.url === '/paced') {
+    response.end('whole');
     return;
   }
   const chunked = request.url?.includes('chunked') === true;
@@ -236,5 +243,53 @@ describe('http2: a client that cancels its stream in the middle of the answer', 
       false,
       'a client that left is no failure of the upstream',
     );
+  });
+});
+
+describe('a client that leaves a paced, replaced body', () => {
+  const swap = { name: 'swap', type: 'http_modify', attributes: { body: 'x'.repeat(64 * 1024) } };
+
+  it('on http, is reported as having left, not as the 200 it began with', async () => {
+    const paced = await createProxy(harness, 'paced', upstreamAddress, {
+      protocol: 'http',
+      header_faults: true,
+    });
+    await addToxic('paced', swap);
+    const socket = net.connect(paced.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET /paced HTTP/1.1\r\nHost: x\r\nx-faultline-throughput: 1\r\n\r\n');
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    await waitFor(() => text.endsWith('xxxx'), 'the first slice of the body');
+    socket.destroy();
+    const event = await faultEvent('paced', '/paced');
+    assert.deepEqual([event.status, event.clientLeft], [200, true]);
+    assert.ok(event.bodyBytes !== undefined && event.bodyBytes < 64 * 1024, `${event.bodyBytes} bytes`);
+  });
+
+  it('on http2 too', async () => {
+    const h2 = await h2ProxyTo(
+      harness,
+      'h2paced',
+      (stream) => {
+        stream.on('error', () => undefined);
+        stream.respond({ ':status': 200 });
+        stream.end('upstream');
+      },
+      { header_faults: true },
+    );
+    await addToxic('h2paced', swap);
+    const session = http2.connect(`http://127.0.0.1:${h2.port}`);
+    session.on('error', () => undefined);
+    after(() => session.close());
+    const stream = session.request({ ':path': '/paced', 'x-faultline-throughput': '1' });
+    let body = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => (body += chunk));
+    await waitFor(() => body.length > 0, 'the first slice of the body');
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    const event = await faultEvent('h2paced', '/paced');
+    assert.deepEqual([event.status, event.clientLeft], [200, true]);
+    assert.ok(event.bodyBytes !== undefined && event.bodyBytes < 64 * 1024, `${event.bodyBytes} bytes`);
   });
 });

@@ -98,23 +98,37 @@ export function sendWhole(
   skipped: string | undefined,
 ): void {
   describeSentBody(held.headers, body, skipped, held.plan.responseHeaders);
-  reportFired(proxy, held.plan, held.label, { status: held.status, skipped });
   const kibps = held.plan.responseThroughput;
-  if (kibps === undefined) held.response.writeHead(held.status, held.headers).end(body);
-  else void sendPaced(proxy, held, body, kibps);
+  if (kibps === undefined) {
+    held.response.writeHead(held.status, held.headers).end(body);
+    reportFired(proxy, held.plan, held.label, { status: held.status, skipped });
+  } else void sendPaced(proxy, held, body, kibps, skipped);
 }
 
-/** A whole body under a response rate limit. */
-async function sendPaced(proxy: ProxyView, held: HeldAnswer, body: Buffer, kibps: number): Promise<void> {
-  const { response, clientGone } = held;
-  response.writeHead(held.status, held.headers);
+/** A whole body under a response rate limit, reported once it went out or the client left. */
+async function sendPaced(
+  proxy: ProxyView,
+  held: HeldAnswer,
+  body: Buffer,
+  kibps: number,
+  skipped: string | undefined,
+): Promise<void> {
+  const { response, clientGone, status } = held;
+  response.writeHead(status, held.headers);
+  let bodyBytes = 0;
   try {
     for await (const piece of throttled([body], kibps, proxy, clientGone)) {
+      bodyBytes += piece.length;
       if (!response.write(piece)) await once(response, 'drain', { signal: clientGone });
     }
-    response.end();
   } catch {
     response.destroy();
+  }
+  if (clientGone.aborted || response.destroyed)
+    reportClientLeftHeld(proxy, held, { status, bodyBytes }, skipped);
+  else {
+    response.end();
+    reportFired(proxy, held.plan, held.label, { status, skipped });
   }
 }
 

@@ -297,8 +297,9 @@ export class Http2Handler {
       // The upstream's body is read and dropped to its end; a reset fails the stream as without the toxic.
       if (!ended && !(await drained(outgoing))) return;
       if (stream.closed || stream.destroyed) return;
-      this.reportForwarded({ status }, grpcCall, ended ? headers : undefined, outgoing, passed);
-      this.sendWhole(stream, headers, Buffer.from(plan.body), undefined, plan);
+      const trailersOnly = ended ? headers : undefined;
+      passed.whole = () => this.reportForwarded({ status }, grpcCall, trailersOnly, outgoing, passed);
+      this.sendWhole(stream, headers, Buffer.from(plan.body), undefined, plan, passed);
       return;
     } else {
       const read = await collect(outgoing);
@@ -310,8 +311,9 @@ export class Http2Handler {
           headers['content-encoding'] as string | string[] | undefined,
         );
         const outcome = { status, skipped };
-        this.reportForwarded(outcome, grpcCall, ended ? headers : undefined, outgoing, passed);
-        this.sendWhole(stream, headers, body, skipped, plan);
+        const trailersOnly = ended ? headers : undefined;
+        passed.whole = () => this.reportForwarded(outcome, grpcCall, trailersOnly, outgoing, passed);
+        this.sendWhole(stream, headers, body, skipped, plan, passed);
         return;
       }
       const outcome = { status, skipped: TOO_LARGE_TO_PATCH };
@@ -385,23 +387,29 @@ export class Http2Handler {
     }
   }
 
-  /** A whole body with its length, paced when the plan limits the answer's rate. */
+  /**
+   * A whole body with its length, paced when the plan limits the answer's rate; reported once
+   * it went out (a client that leaves a paced one first is reported by its stream's close).
+   */
   private sendWhole(
     stream: http2.ServerHttp2Stream,
     headers: http2.OutgoingHttpHeaders,
     body: Buffer,
     skipped: string | undefined,
     plan: RequestPlan,
+    passed: Passed,
   ): void {
     const kibps = plan.responseThroughput;
     describeSentBody(headers, body, skipped, plan.responseHeaders);
-    if (kibps === undefined) {
-      stream.respond(headers, { waitForTrailers: true });
-      stream.end(body);
-      return;
-    }
     stream.respond(headers, { waitForTrailers: true });
-    void this.sendPaced(stream, [body], kibps).then(() => stream.end());
+    const end = (last?: Buffer) => {
+      if (stream.closed || stream.destroyed) return;
+      passed.ended = true;
+      stream.end(last);
+      passed.whole?.();
+    };
+    if (kibps === undefined) end(body);
+    else void this.sendPaced(stream, [body], kibps, passed).then(() => end());
   }
 
   /**
