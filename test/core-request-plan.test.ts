@@ -238,7 +238,7 @@ describe('planRequest: which request toxics fire', () => {
       kind: 'respond',
       status: 503,
       body: 'no',
-      headers: {},
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
       by: { name: 'stop', type: 'http_abort', toxic: proxy.requestToxics[1] },
     });
     assert.deepEqual(firedBy(plan), ['before:http_delay:delay_request', 'stop:http_abort:abort']);

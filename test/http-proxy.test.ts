@@ -548,7 +548,7 @@ describe('http proxy: request toxics', () => {
     await removeToxic('no_ws');
     assert.equal(
       text,
-      'HTTP/1.1 403 Forbidden\r\nx-why: test\r\ncontent-length: 10\r\nconnection: close\r\n\r\nno sockets',
+      'HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain; charset=utf-8\r\nx-why: test\r\ncontent-length: 10\r\nconnection: close\r\n\r\nno sockets',
     );
   });
 

@@ -148,12 +148,14 @@ function detail(event: EngineEvent): string | undefined {
     case 'http.fault': {
       if (event.clientLeftAfterMs !== undefined)
         return `${event.method} ${event.path}: the client left after ${event.clientLeftAfterMs} ms (${event.toxicType} ${event.toxic})`;
+      if (event.clientLeft === true && event.status === undefined)
+        return `${event.method} ${event.path}: the client left before its answer (${event.toxicType} ${event.toxic})`;
       const outcome =
-        event.grpcCode !== undefined
+        (event.grpcCode !== undefined
           ? `gRPC ${event.grpcCode}`
           : event.status !== undefined
             ? String(event.status)
-            : event.action;
+            : event.action) + unfinishedAnswer(event);
       const skipped =
         (event.heldMs === undefined ? '' : `, held ${event.heldMs} ms`) +
         (event.skipped === undefined ? '' : `; skipped ${event.skipped}`);
@@ -173,4 +175,11 @@ function detail(event: EngineEvent): string | undefined {
     case 'tls.failed':
       return `TLS handshake with the ${event.side === 'client' ? `client ${event.client}` : 'upstream'} failed: ${event.code} (${event.error})`;
   }
+}
+
+/** How an answer that did not reach its end stopped, after its status: `cut after 10 bytes …`. */
+function unfinishedAnswer(event: { cut?: true; clientLeft?: true; bodyBytes?: number }): string {
+  if (event.cut === true) return ` cut after ${event.bodyBytes} bytes of the body`;
+  if (event.clientLeft === true) return `, the client left after ${event.bodyBytes} bytes of the body`;
+  return '';
 }

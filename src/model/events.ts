@@ -84,6 +84,19 @@ export type EngineEvent =
       /** The client went away this long after a delay began to hold its request or answer: it got nothing. */
       clientLeftAfterMs?: number;
       /**
+       * The upstream cut the answer after its headers (closed or reset in the middle of the
+       * body): the client got `status` and `bodyBytes` of the body, then its connection or stream
+       * was cut too (Envoy's access log: the status with flag UC or UR).
+       */
+      cut?: true;
+      /**
+       * The client went away before its answer was complete: after `status` and `bodyBytes` of
+       * the body, or with neither before the answer's headers (Envoy's flag DC, code 0).
+       */
+      clientLeft?: true;
+      /** With `cut` or `clientLeft`: the bytes of the body the client got. */
+      bodyBytes?: number;
+      /**
        * A delay's event: how long the request (`delay_request`) or its answer (`delay_response`)
        * was held, by every delay at that stage together (a removed delay holds no longer).
        */

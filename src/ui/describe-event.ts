@@ -51,8 +51,16 @@ export function describeEvent(event: ServerEvent): string {
         event.clientLeftAfterMs !== undefined
           ? `: the client left after ${field('clientLeftAfterMs')} ms, before its answer`
           : event.status === undefined
-            ? ''
-            : ` → ${field('status')}`;
+            ? event.clientLeft === true
+              ? ': the client left before its answer'
+              : ''
+            : ` → ${field('status')}${
+                event.cut === true
+                  ? ` cut after ${field('bodyBytes')} bytes of the body`
+                  : event.clientLeft === true
+                    ? `, the client left after ${field('bodyBytes')} bytes of the body`
+                    : ''
+              }`;
       const grpc = event.grpcCode === undefined ? '' : ` (gRPC status ${field('grpcCode')})`;
       const setBy =
         event.statusBy === undefined || event.statusBy === event.toxic ? '' : ` set by ${field('statusBy')}`;

@@ -9,10 +9,14 @@ import { answerIsChunked, trailerFields } from './trailers.js';
 export interface ForwardOutcome {
   /** The upstream's status, before a plan replaces it; the status sent is `status ?? upstream`. */
   answered(upstreamStatus: number): number;
+  /** The answer went to the client whole, with `status`. */
+  completed(status: number): void;
   /** The upstream could not be reached, or failed before its status line. */
   failed(error: Error): void;
   /** The upstream failed after the client got `status` and `bodyBytes` of the body: the answer is cut. */
   cut(status: number, bodyBytes: number, error: Error): void;
+  /** The client left: after `status` and `bodyBytes` of the body, or before the headers (both undefined). */
+  clientLeft(status: number | undefined, bodyBytes: number | undefined): void;
 }
 
 /**
@@ -29,6 +33,8 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
   private upstreamStatus = 0;
   private bodyBytes = 0;
   private clientGone = false;
+  /** The outcome was told how the answer ended: what follows (the close of a cut answer) is not news. */
+  private settled = false;
   private held: Buffer | undefined;
 
   constructor(
@@ -83,6 +89,8 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
     this.held = undefined;
     if (last === undefined) this.response.end();
     else this.response.end(last);
+    this.settled = true;
+    this.outcome.completed(this.status);
   }
 
   onError(error: Error): void {
@@ -91,6 +99,7 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
       this.onComplete(null);
       return;
     }
+    this.settled = true;
     if (this.status === 0) {
       this.outcome.failed(error);
       return;
@@ -121,6 +130,10 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
     if (this.response.writableFinished) return;
     this.clientGone = true;
     this.abortUpstream?.();
+    if (this.settled) return;
+    this.settled = true;
+    const answered = this.status !== 0;
+    this.outcome.clientLeft(answered ? this.status : undefined, answered ? this.bodyBytes : undefined);
   };
 }
 

@@ -23,6 +23,7 @@ export interface HeldAnswer {
  * Sends a held answer on once its body flows: the headers with the first chunk, the body, then
  * the trailers. A body cut before anything went out is a 502 that says so; one cut after is
  * reported with the status and the bytes the client got, and the client's connection is cut.
+ * The faults are reported when the answer ends, whole, cut, or left by the client.
  */
 export async function sendHeld(
   proxy: ProxyView,
@@ -36,10 +37,10 @@ export async function sendHeld(
   try {
     next = await chunks.next();
   } catch (error) {
-    if (!clientGone.aborted) answerCutBeforeSending(proxy, held, error as Error, undefined);
+    if (clientGone.aborted) reportClientLeftHeld(proxy, held);
+    else answerCutBeforeSending(proxy, held, error as Error, undefined);
     return;
   }
-  reportFired(proxy, plan, label, { status, skipped });
   const trailer = upstream.headers.trailer;
   if (trailer !== undefined && answerIsChunked(response, status, headers['content-length'] !== undefined))
     headers.trailer = trailer;
@@ -54,14 +55,36 @@ export async function sendHeld(
   } catch (error) {
     upstream.body.destroy();
     response.destroy();
-    if (!clientGone.aborted) {
+    if (clientGone.aborted) reportClientLeftHeld(proxy, held, { status, bodyBytes }, skipped);
+    else {
       const text = answerCut(proxy, bodyBytes, error as Error);
       reportUpstreamFailure(proxy, label, text, status, bodyBytes);
+      reportFired(proxy, plan, label, { status, skipped, unfinished: { by: 'upstream', bodyBytes } });
     }
+    return;
+  }
+  // A paced body ends early, without an error, when the client leaves.
+  if (clientGone.aborted) {
+    reportClientLeftHeld(proxy, held, { status, bodyBytes }, skipped);
     return;
   }
   response.addTrailers(trailerFields(flatTrailers(upstream.trailers)));
   response.end();
+  reportFired(proxy, plan, label, { status, skipped });
+}
+
+/**
+ * The client of a held answer left before it was complete: after its headers (`sent`: the status
+ * and the bytes of the body it got), or before them.
+ */
+export function reportClientLeftHeld(
+  proxy: ProxyView,
+  held: Pick<HeldAnswer, 'plan' | 'label'>,
+  sent?: { status: number; bodyBytes: number },
+  skipped?: string,
+): void {
+  const unfinished = { by: 'client' as const, bodyBytes: sent?.bodyBytes };
+  reportFired(proxy, held.plan, held.label, { status: sent?.status, skipped, unfinished });
 }
 
 /**
@@ -75,23 +98,37 @@ export function sendWhole(
   skipped: string | undefined,
 ): void {
   describeSentBody(held.headers, body, skipped, held.plan.responseHeaders);
-  reportFired(proxy, held.plan, held.label, { status: held.status, skipped });
   const kibps = held.plan.responseThroughput;
-  if (kibps === undefined) held.response.writeHead(held.status, held.headers).end(body);
-  else void sendPaced(proxy, held, body, kibps);
+  if (kibps === undefined) {
+    held.response.writeHead(held.status, held.headers).end(body);
+    reportFired(proxy, held.plan, held.label, { status: held.status, skipped });
+  } else void sendPaced(proxy, held, body, kibps, skipped);
 }
 
-/** A whole body under a response rate limit. */
-async function sendPaced(proxy: ProxyView, held: HeldAnswer, body: Buffer, kibps: number): Promise<void> {
-  const { response, clientGone } = held;
-  response.writeHead(held.status, held.headers);
+/** A whole body under a response rate limit, reported once it went out or the client left. */
+async function sendPaced(
+  proxy: ProxyView,
+  held: HeldAnswer,
+  body: Buffer,
+  kibps: number,
+  skipped: string | undefined,
+): Promise<void> {
+  const { response, clientGone, status } = held;
+  response.writeHead(status, held.headers);
+  let bodyBytes = 0;
   try {
     for await (const piece of throttled([body], kibps, proxy, clientGone)) {
+      bodyBytes += piece.length;
       if (!response.write(piece)) await once(response, 'drain', { signal: clientGone });
     }
-    response.end();
   } catch {
     response.destroy();
+  }
+  if (clientGone.aborted || response.destroyed)
+    reportClientLeftHeld(proxy, held, { status, bodyBytes }, skipped);
+  else {
+    response.end();
+    reportFired(proxy, held.plan, held.label, { status, skipped });
   }
 }
 

@@ -5,12 +5,14 @@ import { type Dispatcher, Pool } from 'undici';
 import type { RequestFacts } from '../../model/match.js';
 import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
+import { AnswerReport } from './answer-report.js';
 import { bodyOf, isBodiless } from './bodiless-length.js';
 import { ForwardedResponse, type ForwardOutcome } from './forwarded-response.js';
 import { dropsFaultHeaders, faultHeaders } from './header-faults.js';
 import {
   answerCutBeforeSending,
   drain,
+  reportClientLeftHeld,
   type HeldAnswer,
   readLimited,
   replay,
@@ -206,21 +208,17 @@ export class Http1Handler {
   ): void {
     const socket = request.socket;
     const label = () => planned ?? this.labelOf(request, socket);
+    const report = plan ? new AnswerReport(this.proxy, plan, label()) : undefined;
     const outcome: ForwardOutcome = {
-      answered: (upstreamStatus) => {
-        const status = plan?.status ?? upstreamStatus;
-        if (plan) reportFired(this.proxy, plan, label(), { status });
-        return status;
-      },
+      answered: (upstreamStatus) => plan?.status ?? upstreamStatus,
+      completed: (status) => report?.whole({ status }),
       failed: (error) => this.failed(request, response, plan, label(), error),
-      cut: (status, bodyBytes, error) =>
-        reportUpstreamFailure(
-          this.proxy,
-          label(),
-          answerCut(this.proxy, bodyBytes, error),
-          status,
-          bodyBytes,
-        ),
+      cut: (status, bodyBytes, error) => {
+        const text = answerCut(this.proxy, bodyBytes, error);
+        reportUpstreamFailure(this.proxy, label(), text, status, bodyBytes);
+        report?.cut(status, bodyBytes);
+      },
+      clientLeft: (status, bodyBytes) => report?.clientLeft(status, bodyBytes),
     };
     const answer = new ForwardedResponse(response, plan?.responseHeaders, outcome, passesInterim(plan));
     try {
@@ -254,7 +252,8 @@ export class Http1Handler {
           : {}),
       });
     } catch (error) {
-      if (!gone.signal.aborted) this.failed(request, response, plan, label, error as Error);
+      if (gone.signal.aborted) reportClientLeftHeld(this.proxy, { plan, label });
+      else this.failed(request, response, plan, label, error as Error);
       return;
     }
     try {
@@ -286,14 +285,15 @@ export class Http1Handler {
       }
       if (replacesBody(plan)) {
         const drained = await drain(body);
-        if (drained.cut === undefined) sendWhole(this.proxy, held, Buffer.from(plan.body), undefined);
-        else if (!gone.signal.aborted) answerCutBeforeSending(this.proxy, held, drained.cut, drained.size);
+        if (gone.signal.aborted) reportClientLeftHeld(this.proxy, held);
+        else if (drained.cut === undefined) sendWhole(this.proxy, held, Buffer.from(plan.body), undefined);
+        else answerCutBeforeSending(this.proxy, held, drained.cut, drained.size);
         return;
       }
       const read = await readLimited(body);
-      if (read.cut !== undefined) {
-        if (!gone.signal.aborted) answerCutBeforeSending(this.proxy, held, read.cut, read.size);
-      } else if (read.rest === undefined) {
+      if (gone.signal.aborted) reportClientLeftHeld(this.proxy, held);
+      else if (read.cut !== undefined) answerCutBeforeSending(this.proxy, held, read.cut, read.size);
+      else if (read.rest === undefined) {
         const { body, skipped } = rewriteBody(
           Buffer.concat(read.chunks),
           plan,

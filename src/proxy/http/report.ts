@@ -10,37 +10,54 @@ export interface RequestLabel {
 }
 
 /**
+ * An answer that did not reach its end: the upstream cut it after its headers, or the client
+ * left; `bodyBytes` the client got once its headers went out (undefined before).
+ */
+export interface Unfinished {
+  readonly by: 'upstream' | 'client';
+  readonly bodyBytes: number | undefined;
+}
+
+/** What the client got of a request the faults acted on. */
+export interface FiredOutcome {
+  status?: number | undefined;
+  grpcCode?: number | undefined;
+  skipped?: string | undefined;
+  clientLeftAfterMs?: number;
+  upstreamFailed?: boolean;
+  unfinished?: Unfinished | undefined;
+}
+
+/**
  * One http.fault event per toxic (or header) that acted on the request, with what it did and what
  * the client got (or when it left); `statusBy` names the fault that decided that status or gRPC
  * code, so another fault on the request is not credited with it. `upstreamFailed`: the status is
- * the proxy's answer to a failed upstream, which no fault decided.
+ * the proxy's answer to a failed upstream, which no fault decided. An `unfinished` answer counts
+ * as `cut` or `client left` for every fault on it: the status alone would say it succeeded.
  */
 export function reportFired(
   proxy: ProxyView,
   plan: RequestPlan,
   request: RequestLabel,
-  outcome: {
-    status?: number;
-    grpcCode?: number | undefined;
-    skipped?: string | undefined;
-    clientLeftAfterMs?: number;
-    upstreamFailed?: boolean;
-  },
+  outcome: FiredOutcome,
 ): void {
   const decider = outcome.upstreamFailed === true ? undefined : decidedBy(plan, outcome);
+  const unfinished = outcome.unfinished;
   const result =
-    outcome.clientLeftAfterMs !== undefined
+    outcome.clientLeftAfterMs !== undefined || unfinished?.by === 'client'
       ? 'client left'
-      : outcome.grpcCode !== undefined
-        ? `grpc ${outcome.grpcCode}`
-        : outcome.status !== undefined
-          ? String(outcome.status)
-          : undefined;
+      : unfinished?.by === 'upstream'
+        ? 'cut'
+        : outcome.grpcCode !== undefined
+          ? `grpc ${outcome.grpcCode}`
+          : outcome.status !== undefined
+            ? String(outcome.status)
+            : undefined;
   for (const { by, action } of actedFaults(plan)) {
     const skipped = by === plan.bodyBy ? outcome.skipped : undefined;
     // A status another fault set is not this one's outcome: what it did is.
-    const own = decider === undefined || decider === by ? result : undefined;
-    const counted = skipped === undefined ? (own ?? action) : 'skipped';
+    const own = unfinished !== undefined || decider === undefined || decider === by ? result : undefined;
+    const counted = skipped === undefined || unfinished !== undefined ? (own ?? action) : 'skipped';
     const held =
       outcome.clientLeftAfterMs === undefined && action.startsWith('delay_')
         ? heldMs(plan, action === 'delay_request' ? 'request' : 'response')
@@ -60,16 +77,19 @@ export function reportFired(
       ...(decider === undefined ? {} : { statusBy: decider.name }),
       ...(skipped === undefined ? {} : { skipped }),
       ...(outcome.clientLeftAfterMs === undefined ? {} : { clientLeftAfterMs: outcome.clientLeftAfterMs }),
+      ...(unfinished === undefined
+        ? {}
+        : unfinished.by === 'upstream'
+          ? { cut: true as const }
+          : { clientLeft: true as const }),
+      ...(unfinished?.bodyBytes === undefined ? {} : { bodyBytes: unfinished.bodyBytes }),
       ...(held === undefined ? {} : { heldMs: held }),
     });
   }
 }
 
 /** The actor whose abort, gRPC code or http_modify status is the one the client got, if any. */
-function decidedBy(
-  plan: RequestPlan,
-  outcome: { status?: number; grpcCode?: number | undefined },
-): Actor | undefined {
+function decidedBy(plan: RequestPlan, outcome: FiredOutcome): Actor | undefined {
   const abort = plan.abort;
   if (outcome.grpcCode !== undefined) return abort?.kind === 'grpc' ? abort.by : undefined;
   if (outcome.status === undefined) return undefined;

@@ -33,6 +33,7 @@ import { grpcStatusIn, splitStatusEdits } from './grpc-outcome.js';
 import { SentBody } from './sent-body.js';
 import type { UpstreamSession } from './upstream-session.js';
 import { throttled } from '../http/throttle.js';
+import { AnswerReport } from '../http/answer-report.js';
 
 /** The gRPC status for a request whose fault headers are invalid. */
 const GRPC_INVALID_ARGUMENT = 3;
@@ -60,6 +61,16 @@ interface Passed {
   bodyBytes: number;
   trailers: Headers | undefined;
   trailerEdits: HeaderEdits;
+  /** Reports the request's faults once its answer ends; undefined with no plan. */
+  report: AnswerReport | undefined;
+  /** Reports a streamed answer that ended whole, set once its headers went out. */
+  whole: (() => void) | undefined;
+  /** A response delay holds the answer: a client that leaves is reported as the delay's. */
+  holding: boolean;
+  /** The upstream's answer ended whole and the client's stream was ended (node ends it on a reset too). */
+  ended: boolean;
+  /** The body length the upstream's content-length announced, when the answer has a body. */
+  announced: number | undefined;
 }
 
 /**
@@ -156,10 +167,23 @@ export class Http2Handler {
     const sent = hasBody ? new SentBody(stream) : undefined;
     let outgoing: http2.ClientHttp2Stream | undefined;
     let attempts = 0;
-    const passed: Passed = { bodyBytes: 0, trailers: undefined, trailerEdits: {} };
+    const passed: Passed = {
+      bodyBytes: 0,
+      trailers: undefined,
+      trailerEdits: {},
+      report: plan ? new AnswerReport(this.proxy, plan, label) : undefined,
+      whole: undefined,
+      holding: false,
+      ended: false,
+      announced: undefined,
+    };
     stream.on('wantTrailers', () => stream.sendTrailers(sentTrailers(passed)));
     stream.once('close', () => {
       if (outgoing && !outgoing.closed) outgoing.close(stream.rstCode || http2.constants.NGHTTP2_CANCEL);
+      // Every answer the proxy ends or cuts is reported before; this one the client left.
+      if (passed.ended || passed.holding) return;
+      const status = stream.headersSent ? Number(stream.sentHeaders[HTTP2_HEADER_STATUS] ?? 200) : undefined;
+      passed.report?.clientLeft(status, status === undefined ? undefined : passed.bodyBytes);
     });
     const send = (): void => {
       const previous = outgoing;
@@ -170,7 +194,7 @@ export class Http2Handler {
         outgoing = session.request(upstreamHeaders, { endStream: !hasBody });
       } catch (error) {
         sent?.forget();
-        this.fail(stream, plan, label, error as Error, { grpcCall });
+        this.fail(stream, plan, label, error as Error, { grpcCall, report: passed.report });
         return;
       }
       const current = outgoing;
@@ -196,10 +220,18 @@ export class Http2Handler {
         if (unprocessed && resendable && attempts < MAX_ATTEMPTS && !stream.closed && !stream.headersSent) {
           this.proxy.countUpstreamRetry(unprocessed);
           send();
-        } else this.fail(stream, plan, label, error, { bodyBytes: passed.bodyBytes, attempts, grpcCall });
+        } else
+          this.fail(stream, plan, label, error, {
+            bodyBytes: passed.bodyBytes,
+            attempts,
+            grpcCall,
+            report: passed.report,
+          });
       };
       current.on('error', (error: Error) =>
-        answered ? this.fail(stream, plan, label, error, { bodyBytes: passed.bodyBytes }) : failed(error),
+        answered
+          ? this.fail(stream, plan, label, error, { bodyBytes: passed.bodyBytes, report: passed.report })
+          : failed(error),
       );
       // A lost connection closes its streams with CANCEL and no error: the client must not wait on.
       current.once('close', () => {
@@ -208,6 +240,7 @@ export class Http2Handler {
       current.once('response', (received: Headers, responseFlags: number) => {
         answered = true;
         sent?.forget();
+        passed.announced = announcedLength(received, label.method);
         this.respond(
           stream,
           current,
@@ -237,10 +270,12 @@ export class Http2Handler {
       const gone = new AbortController();
       const onClose = () => gone.abort();
       stream.once('close', onClose);
+      passed.holding = true;
       const held = await hold(this.proxy, plan, 'response', gone.signal);
+      passed.holding = false;
       stream.off('close', onClose);
       if (held.clientLeft || stream.closed) {
-        reportClientLeft(this.proxy, plan, label, 'response', held.heldMs);
+        passed.report?.heldWhenClientLeft(held.heldMs);
         return;
       }
     }
@@ -250,16 +285,9 @@ export class Http2Handler {
     const headers = this.responseHeaders(received, plan, edits?.headers);
     const status = Number(headers[HTTP2_HEADER_STATUS] ?? 200);
     if (!plan || !rewritesBody(plan) || (ended && !replacesBody(plan))) {
-      if (plan)
-        this.reportForwarded(
-          plan,
-          label,
-          { status },
-          grpcCall,
-          ended ? headers : undefined,
-          outgoing,
-          passed,
-        );
+      if (plan && ended) this.reportForwarded({ status }, grpcCall, headers, outgoing, passed);
+      else if (plan)
+        passed.whole = () => this.reportForwarded({ status }, grpcCall, undefined, outgoing, passed);
       if (stream.closed || stream.destroyed) return;
       if (ended) {
         stream.respond(headers, { endStream: true });
@@ -269,8 +297,9 @@ export class Http2Handler {
       // The upstream's body is read and dropped to its end; a reset fails the stream as without the toxic.
       if (!ended && !(await drained(outgoing))) return;
       if (stream.closed || stream.destroyed) return;
-      this.reportForwarded(plan, label, { status }, grpcCall, ended ? headers : undefined, outgoing, passed);
-      this.sendWhole(stream, headers, Buffer.from(plan.body), undefined, plan);
+      const trailersOnly = ended ? headers : undefined;
+      passed.whole = () => this.reportForwarded({ status }, grpcCall, trailersOnly, outgoing, passed);
+      this.sendWhole(stream, headers, Buffer.from(plan.body), undefined, plan, passed);
       return;
     } else {
       const read = await collect(outgoing);
@@ -282,12 +311,13 @@ export class Http2Handler {
           headers['content-encoding'] as string | string[] | undefined,
         );
         const outcome = { status, skipped };
-        this.reportForwarded(plan, label, outcome, grpcCall, ended ? headers : undefined, outgoing, passed);
-        this.sendWhole(stream, headers, body, skipped, plan);
+        const trailersOnly = ended ? headers : undefined;
+        passed.whole = () => this.reportForwarded(outcome, grpcCall, trailersOnly, outgoing, passed);
+        this.sendWhole(stream, headers, body, skipped, plan, passed);
         return;
       }
       const outcome = { status, skipped: TOO_LARGE_TO_PATCH };
-      this.reportForwarded(plan, label, outcome, grpcCall, ended ? headers : undefined, outgoing, passed);
+      passed.whole = () => this.reportForwarded(outcome, grpcCall, undefined, outgoing, passed);
       stream.respond(headers, { waitForTrailers: true });
       for (const chunk of read.held) {
         passed.bodyBytes += chunk.length;
@@ -313,8 +343,6 @@ export class Http2Handler {
    * ends without a grpc-status is reported by its HTTP status alone).
    */
   private reportForwarded(
-    plan: RequestPlan,
-    label: RequestLabel,
     outcome: { status: number; skipped?: string | undefined },
     grpcCall: boolean,
     trailersOnly: http2.OutgoingHttpHeaders | undefined,
@@ -322,7 +350,7 @@ export class Http2Handler {
     passed: Passed,
   ): void {
     const report = (grpcCode: number | undefined) =>
-      reportFired(this.proxy, plan, label, grpcCode === undefined ? outcome : { ...outcome, grpcCode });
+      passed.report?.whole(grpcCode === undefined ? outcome : { ...outcome, grpcCode });
     if (!grpcCall || outcome.status !== 200) return report(undefined);
     if (trailersOnly !== undefined) return report(grpcStatusIn(trailersOnly));
     if (passed.trailers !== undefined || outgoing.closed) return report(grpcStatusIn(sentTrailers(passed)));
@@ -359,46 +387,65 @@ export class Http2Handler {
     }
   }
 
-  /** A whole body with its length, paced when the plan limits the answer's rate. */
+  /**
+   * A whole body with its length, paced when the plan limits the answer's rate; reported once
+   * it went out (a client that leaves a paced one first is reported by its stream's close).
+   */
   private sendWhole(
     stream: http2.ServerHttp2Stream,
     headers: http2.OutgoingHttpHeaders,
     body: Buffer,
     skipped: string | undefined,
     plan: RequestPlan,
+    passed: Passed,
   ): void {
     const kibps = plan.responseThroughput;
     describeSentBody(headers, body, skipped, plan.responseHeaders);
-    if (kibps === undefined) {
-      stream.respond(headers, { waitForTrailers: true });
-      stream.end(body);
-      return;
-    }
     stream.respond(headers, { waitForTrailers: true });
-    void this.sendPaced(stream, [body], kibps).then(() => stream.end());
+    const end = (last?: Buffer) => {
+      if (stream.closed || stream.destroyed) return;
+      passed.ended = true;
+      stream.end(last);
+      passed.whole?.();
+    };
+    if (kibps === undefined) end(body);
+    else void this.sendPaced(stream, [body], kibps, passed).then(() => end());
   }
 
   /**
    * The upstream's body ended: so does the client's stream. node ends the readable side of a
    * stream the upstream reset before it reports the reset: the reset is passed on, rather than
-   * the client's stream ended as if the answer were whole.
+   * the client's stream ended as if the answer were whole, and the faults are reported by how
+   * the answer ended.
    */
   private ended(
     stream: http2.ServerHttp2Stream,
     outgoing: http2.ClientHttp2Stream,
     label: RequestLabel,
     status: number,
-    passed: { bodyBytes: number },
+    passed: Passed,
   ): void {
+    // A client that left closed its stream (and the upstream's): its close reported it.
+    if (stream.closed || stream.destroyed) return;
     const code = outgoing.rstCode;
-    if (code === undefined || code === NGHTTP2_NO_ERROR) {
+    const clean = code === undefined || code === NGHTTP2_NO_ERROR;
+    // node's client stream does not hold an answer to its content-length: a short one is cut.
+    const short = passed.announced !== undefined && passed.bodyBytes < passed.announced;
+    if (clean && !short) {
+      passed.ended = true;
       stream.end();
+      passed.whole?.();
       return;
     }
-    stream.close(code);
-    const error = new Error(`the upstream reset the stream with code ${code}`);
+    stream.close(clean ? NGHTTP2_INTERNAL_ERROR : code);
+    const error = new Error(
+      clean
+        ? `the upstream ended its stream after ${passed.bodyBytes} of the ${passed.announced} bytes its content-length announced`
+        : `the upstream reset the stream with code ${code}`,
+    );
     const text = answerCut(this.proxy, passed.bodyBytes, error);
     reportUpstreamFailure(this.proxy, label, text, status, passed.bodyBytes);
+    passed.report?.cut(status, passed.bodyBytes);
   }
 
   private fail(
@@ -410,21 +457,23 @@ export class Http2Handler {
       bodyBytes = 0,
       attempts = 1,
       grpcCall = false,
-    }: { bodyBytes?: number; attempts?: number; grpcCall?: boolean },
+      report,
+    }: { bodyBytes?: number; attempts?: number; grpcCall?: boolean; report?: AnswerReport | undefined },
   ): void {
     if (stream.closed || stream.destroyed) return;
     if (stream.headersSent) {
-      stream.close(NGHTTP2_INTERNAL_ERROR);
       const status = Number(stream.sentHeaders[HTTP2_HEADER_STATUS] ?? 200);
       const text = answerCut(this.proxy, bodyBytes, error);
       reportUpstreamFailure(this.proxy, label, text, status, bodyBytes);
+      report?.cut(status, bodyBytes);
+      stream.close(NGHTTP2_INTERNAL_ERROR);
       return;
     }
     const text = upstreamFailure(this.proxy, error) + sentTimes(attempts);
     // A gRPC client reads a status and its message, not a 502's body: Envoy answers it so too.
     const grpcCode = grpcCall ? GRPC_UNAVAILABLE : undefined;
     reportUpstreamFailure(this.proxy, label, text, 502, undefined, grpcCode);
-    if (plan) reportFired(this.proxy, plan, label, { status: 502, grpcCode, upstreamFailed: true });
+    report?.whole({ status: 502, grpcCode, upstreamFailed: true });
     if (grpcCode !== undefined) {
       answerGrpcStatus(stream, grpcCode, text);
       return;
@@ -486,6 +535,15 @@ function sendInterim(stream: http2.ServerHttp2Stream, received: Headers): void {
 function sentTimes(attempts: number): string {
   if (attempts === 1) return '';
   return `; it was sent ${attempts} times, as the upstream left the first ${attempts - 1} unprocessed (refused or past its GOAWAY)`;
+}
+
+/** The body length an answer's content-length announced, when it has a body: not to a HEAD, nor a 204 or 304. */
+function announcedLength(received: Headers, method: string): number | undefined {
+  const length = received['content-length'];
+  if (length === undefined || method === 'HEAD' || isBodiless(Number(received[HTTP2_HEADER_STATUS])))
+    return undefined;
+  const bytes = Number(length);
+  return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined;
 }
 
 /** An upstream stream that closed before its answer, with no error of its own. */

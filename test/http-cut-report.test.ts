@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
+import { after, describe, it } from 'node:test';
+import { describe as describeEvent } from '../src/cli/watch-command.js';
+import type { EngineEvent } from '../src/model/events.js';
+import { createProxy, startHarness, waitFor } from './helpers.js';
+import { collectEvents, h2ProxyTo } from './http-helpers.js';
+
+/**
+ * An answer that did not reach its end is reported as what the client got, as Envoy's access
+ * log marks it (UR/UC, DC): one the upstream cut after its headers says `cut`, one the client
+ * left says `client left`, never the 200 of a whole answer. The client sees the cut too.
+ */
+const harness = await startHarness({ seed: 5 });
+const events = collectEvents(harness);
+
+/**
+ * Answers 200 with 100 bytes announced (or chunked), sends ten, and waits: the test cuts it.
+ * /silent never answers; /paced answers whole.
+ */
+let answering: http.ServerResponse | undefined;
+let silent = 0;
+const upstream = http.createServer((request, response) => {
+  request.resume();
+  if (request.url === '/silent') {
+    silent += 1;
+    return;
+  }
+  if (request.url === '/paced') {
+    response.end('whole');
+    return;
+  }
+  const chunked = request.url?.includes('chunked') === true;
+  response.writeHead(200, chunked ? {} : { 'content-length': '100' });
+  response.write('ten bytes.');
+  answering = response;
+});
+upstream.listen(0, '127.0.0.1');
+await once(upstream, 'listening');
+after(() => {
+  upstream.closeAllConnections();
+  upstream.close();
+});
+const upstreamAddress = `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`;
+
+const streamed = await createProxy(harness, 'streamed', upstreamAddress, { protocol: 'http' });
+const held = await createProxy(harness, 'held', upstreamAddress, { protocol: 'http' });
+const addToxic = async (proxy: string, toxic: object) => {
+  const reply = await harness.api('POST', `/proxies/${proxy}/toxics`, toxic);
+  assert.equal(reply.status, 200, reply.text);
+};
+await addToxic('streamed', {
+  name: 'tag',
+  type: 'http_modify',
+  attributes: { response_headers: { 'x-tag': 'y' } },
+});
+await addToxic('held', { name: 'late', type: 'http_delay', attributes: { stage: 'response', delay: 1 } });
+
+/**
+ * Sends one request on a raw socket; once the client has the first ten bytes of the body, the
+ * upstream's socket is destroyed (or, with `leave`, the client's). Resolves with what came back.
+ */
+async function rawExchange(port: number, path: string, leave = false): Promise<string> {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+  await waitFor(() => /ten bytes\.(\r\n)?$/.test(text), 'the first ten bytes of the body');
+  const closed = once(socket, 'close');
+  if (leave) socket.destroy();
+  else answering?.socket?.destroy();
+  await closed;
+  return text;
+}
+
+async function faultEvent(proxy: string, path: string) {
+  const find = () =>
+    events.find((event) => event.type === 'http.fault' && event.proxy === proxy && event.path === path);
+  await waitFor(() => find() !== undefined, `the http.fault event of ${path}`);
+  const event = find();
+  assert.ok(event?.type === 'http.fault');
+  return event;
+}
+
+const watched = (event: EngineEvent) =>
+  describeEvent({ time: '2026-01-01T00:00:00.000Z', data: event } as never);
+
+const metrics = async () => (await fetch(`${harness.url}/metrics`)).text();
+
+describe('http: an answer the upstream cuts after its headers', () => {
+  for (const proxy of [streamed, held]) {
+    it(`closes the client's connection short of its length, and the http.fault says cut (${proxy.name})`, async () => {
+      const text = await rawExchange(proxy.port, '/cut');
+      assert.match(text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*content-length: 100\r\n[\s\S]*\r\n\r\nten bytes\.$/i);
+      const event = await faultEvent(proxy.name, '/cut');
+      assert.deepEqual([event.status, event.cut, event.bodyBytes], [200, true, 10]);
+      assert.match(watched(event), /GET \/cut → 200 cut after 10 bytes of the body \(/);
+    });
+
+    it(`ends a chunked answer without its last chunk, and says cut (${proxy.name})`, async () => {
+      const text = await rawExchange(proxy.port, '/chunked');
+      assert.match(text, /transfer-encoding: chunked\r\n[\s\S]*\r\na\r\nten bytes\.\r\n$/i);
+      const event = await faultEvent(proxy.name, '/chunked');
+      assert.deepEqual([event.status, event.cut, event.bodyBytes], [200, true, 10]);
+    });
+  }
+
+  it('is counted with outcome="cut", not "200"', async () => {
+    const text = await metrics();
+    assert.match(
+      text,
+      /^faultline_http_faults_total\{proxy="streamed",toxic="tag",type="http_modify",method="GET",outcome="cut"\} 2$/m,
+    );
+    assert.match(
+      text,
+      /^faultline_http_faults_total\{proxy="held",toxic="late",type="http_delay",method="GET",outcome="cut"\} 2$/m,
+    );
+    assert.doesNotMatch(text, /^faultline_http_faults_total\{proxy="(streamed|held)".*outcome="200"\}/m);
+  });
+});
+
+describe('http: a client that leaves in the middle of its answer', () => {
+  it('is reported as having left, with the bytes it got, not as a 200', async () => {
+    for (const proxy of [streamed, held]) {
+      await rawExchange(proxy.port, '/left', true);
+      const event = await faultEvent(proxy.name, '/left');
+      assert.deepEqual([event.status, event.clientLeft, event.bodyBytes], [200, true, 10]);
+      assert.match(watched(event), /GET \/left → 200, the client left after 10 bytes of the body \(/);
+    }
+    const text = await metrics();
+    assert.match(
+      text,
+      /^faultline_http_faults_total\{proxy="streamed",toxic="tag",type="http_modify",method="GET",outcome="client left"\} 1$/m,
+    );
+  });
+});
+
+describe('http: a client that leaves before the upstream answers', () => {
+  it('is reported as having left before its answer, with no status (Envoy: code 0, DC)', async () => {
+    for (const [index, proxy] of [streamed, held].entries()) {
+      const socket = net.connect(proxy.port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write('GET /silent HTTP/1.1\r\nHost: x\r\n\r\n');
+      await waitFor(() => silent === index + 1, 'the request at the upstream');
+      socket.destroy();
+      const event = await faultEvent(proxy.name, '/silent');
+      assert.deepEqual([event.status, event.clientLeft, event.bodyBytes], [undefined, true, undefined]);
+      assert.match(watched(event), /GET \/silent: the client left before its answer \(/);
+    }
+  });
+});
+
+describe('http2: an answer the upstream resets after its headers', () => {
+  it('resets the client stream, and the http.fault says cut', async () => {
+    const h2 = await h2ProxyTo(harness, 'h2cut', (stream) => {
+      stream.on('error', () => undefined);
+      stream.respond({ ':status': 200 });
+      // RST_STREAM INTERNAL_ERROR after the first ten bytes, with no END_STREAM before it.
+      stream.write('ten bytes.', () => stream.destroy(new Error('the upstream failed')));
+    });
+    await addToxic('h2cut', {
+      name: 'tag',
+      type: 'http_modify',
+      attributes: { response_headers: { 'x-tag': 'y' } },
+    });
+    const session = http2.connect(`http://127.0.0.1:${h2.port}`);
+    session.on('error', () => undefined);
+    after(() => session.close());
+    const stream = session.request({ ':path': '/cut' });
+    let body = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => (body += chunk));
+    await assert.rejects(once(stream, 'end'), { code: 'ERR_HTTP2_STREAM_ERROR' });
+    assert.equal(body, 'ten bytes.');
+    const event = await faultEvent('h2cut', '/cut');
+    assert.deepEqual([event.status, event.cut, event.bodyBytes], [200, true, 10]);
+    assert.match(
+      await metrics(),
+      /^faultline_http_faults_total\{proxy="h2cut",toxic="tag",type="http_modify",method="GET",outcome="cut"\} 1$/m,
+    );
+  });
+});
+
+describe('http2: an answer the upstream ends short of its content-length', () => {
+  it('resets the client stream, not a clean end, and the http.fault says cut', async () => {
+    const h2 = await h2ProxyTo(harness, 'h2short', (stream) => {
+      stream.on('error', () => undefined);
+      stream.respond({ ':status': 200, 'content-length': '100' });
+      // node's close() after a write ends the stream cleanly, ten bytes into the hundred announced.
+      stream.write('ten bytes.', () => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
+    });
+    await addToxic('h2short', {
+      name: 'tag',
+      type: 'http_modify',
+      attributes: { response_headers: { 'x-tag': 'y' } },
+    });
+    const session = http2.connect(`http://127.0.0.1:${h2.port}`);
+    session.on('error', () => undefined);
+    after(() => session.close());
+    const stream = session.request({ ':path': '/short' });
+    stream.resume();
+    await assert.rejects(once(stream, 'end'), { code: 'ERR_HTTP2_STREAM_ERROR' });
+    const event = await faultEvent('h2short', '/short');
+    assert.deepEqual([event.status, event.cut, event.bodyBytes], [200, true, 10]);
+    const failed = events.find((event) => event.type === 'http.upstream_failed' && event.proxy === 'h2short');
+    assert.ok(failed?.type === 'http.upstream_failed');
+    assert.match(failed.error, /ended its stream after 10 of the 100 bytes its content-length announced/);
+    const head = session.request({ ':path': '/short', ':method': 'HEAD' });
+    head.resume();
+    await once(head, 'end');
+  });
+});
+
+describe('http2: a client that cancels its stream in the middle of the answer', () => {
+  it('is reported as having left, with the bytes it got', async () => {
+    const h2 = await h2ProxyTo(harness, 'h2left', (stream) => {
+      stream.on('error', () => undefined);
+      stream.respond({ ':status': 200 });
+      stream.write('ten bytes.');
+    });
+    await addToxic('h2left', {
+      name: 'tag',
+      type: 'http_modify',
+      attributes: { response_headers: { 'x-tag': 'y' } },
+    });
+    const session = http2.connect(`http://127.0.0.1:${h2.port}`);
+    session.on('error', () => undefined);
+    after(() => session.close());
+    const stream = session.request({ ':path': '/left' });
+    let body = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => (body += chunk));
+    await waitFor(() => body === 'ten bytes.', 'the first ten bytes');
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    const event = await faultEvent('h2left', '/left');
+    assert.deepEqual([event.status, event.clientLeft, event.bodyBytes], [200, true, 10]);
+    assert.equal(
+      events.some((event) => event.type === 'http.upstream_failed' && event.proxy === 'h2left'),
+      false,
+      'a client that left is no failure of the upstream',
+    );
+  });
+});
+
+describe('a client that leaves a paced, replaced body', () => {
+  const swap = { name: 'swap', type: 'http_modify', attributes: { body: 'x'.repeat(64 * 1024) } };
+
+  it('on http, is reported as having left, not as the 200 it began with', async () => {
+    const paced = await createProxy(harness, 'paced', upstreamAddress, {
+      protocol: 'http',
+      header_faults: true,
+    });
+    await addToxic('paced', swap);
+    const socket = net.connect(paced.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET /paced HTTP/1.1\r\nHost: x\r\nx-faultline-throughput: 1\r\n\r\n');
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    await waitFor(() => text.endsWith('xxxx'), 'the first slice of the body');
+    socket.destroy();
+    const event = await faultEvent('paced', '/paced');
+    assert.deepEqual([event.status, event.clientLeft], [200, true]);
+    assert.ok(event.bodyBytes !== undefined && event.bodyBytes < 64 * 1024, `${event.bodyBytes} bytes`);
+  });
+
+  it('on http2 too', async () => {
+    const h2 = await h2ProxyTo(
+      harness,
+      'h2paced',
+      (stream) => {
+        stream.on('error', () => undefined);
+        stream.respond({ ':status': 200 });
+        stream.end('upstream');
+      },
+      { header_faults: true },
+    );
+    await addToxic('h2paced', swap);
+    const session = http2.connect(`http://127.0.0.1:${h2.port}`);
+    session.on('error', () => undefined);
+    after(() => session.close());
+    const stream = session.request({ ':path': '/paced', 'x-faultline-throughput': '1' });
+    let body = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => (body += chunk));
+    await waitFor(() => body.length > 0, 'the first slice of the body');
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    const event = await faultEvent('h2paced', '/paced');
+    assert.deepEqual([event.status, event.clientLeft], [200, true]);
+    assert.ok(event.bodyBytes !== undefined && event.bodyBytes < 64 * 1024, `${event.bodyBytes} bytes`);
+  });
+});
