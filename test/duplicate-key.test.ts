@@ -21,6 +21,17 @@ test('equal keys in different objects, values equal to keys, and escapes are not
   }
 });
 
+test('a closed object or array hands the scan back to the object around it', () => {
+  assert.equal(firstDuplicateKey('{"a":{"b":1},"b":2}'), undefined, 'an inner key is not the outer one');
+  assert.equal(firstDuplicateKey('{"x":[1],"y":2,"x":3}'), 'x', 'keys after an array still count');
+  assert.equal(firstDuplicateKey('{"x":{"z":[]},"y":{},"x":3}'), 'x');
+});
+
+test('an escaped quote inside a key is part of the key, not its end', () => {
+  assert.equal(firstDuplicateKey('{"a\\"b":1,"a\\"b":2}'), 'a"b');
+  assert.equal(firstDuplicateKey('{"a\\\\":1,"a\\\\":2}'), 'a\\');
+});
+
 test('jsonDuplicateKey words a JSON duplicate as a YAML one is worded, with the line of its first writing', () => {
   assert.equal(
     jsonDuplicateKey('{"title": "t",\n "description": "d",\n "title": "u"}'),
