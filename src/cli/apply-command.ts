@@ -17,7 +17,7 @@ import {
   undoUpdate,
   undoUpdateToxic,
 } from './apply-undo.js';
-import { clientFor, out, UsageError, withServerUrl } from './context.js';
+import { clientFor, out, printServerWarning, UsageError, withServerUrl } from './context.js';
 import { proxyBody } from '../model/proxy-body.js';
 import { holdsUnsafeText, safe, safeJson } from './terminal-text.js';
 
@@ -77,7 +77,9 @@ async function execute(
   switch (change.kind) {
     case 'create-proxy': {
       const { spec } = change;
-      const created = await client.createProxy(uncheckedProxy(createProxyBody(spec)));
+      const created = await client.createProxy(uncheckedProxy(createProxyBody(spec)), {
+        onWarning: printServerWarning,
+      });
       undos.push(undoCreate(spec.name));
       // A Toxiproxy server ignores toxics in a create; add whatever did not arrive.
       const present = new Set(created.toxics.map((toxic) => toxic.name));
@@ -86,7 +88,7 @@ async function execute(
       return;
     }
     case 'update-proxy':
-      await client.updateProxy(change.name, change.body);
+      await client.updateProxy(change.name, change.body, { onWarning: printServerWarning });
       undos.push(undoUpdate(current[change.name]!, change.body));
       return;
     case 'delete-proxy':

@@ -34,6 +34,7 @@ export function clientHandshakeReason(
   }
   if (code === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' || code === 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN')
     return `the client refused the proxy's certificate (${reason}): check that it names the host the client connects to and that the client trusts its CA`;
+  if (code === 'ECONNRESET') return `the client closed the connection during the handshake (${reason})`;
   if (code === 'ERR_SSL_UNSUPPORTED_PROTOCOL')
     return `the client offered only TLS versions older than the proxy accepts (${reason}): it speaks ${proxy.minVersion} and later`;
   return reason;

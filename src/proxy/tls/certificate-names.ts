@@ -1,0 +1,71 @@
+import { isIP } from 'node:net';
+import { X509Certificate } from 'node:crypto';
+
+/**
+ * Whether a proxy's own certificate (`tls.cert`) names the host its clients connect to. A
+ * certificate for another name can be meant (clients that send a servername it carries), so a
+ * mismatch is a warning, never a refusal; but clients that check the name refuse the
+ * certificate, often without a word to the proxy, so faultline says it where it can.
+ */
+
+/** A certificate that names none of the hosts a proxy listens on. */
+export interface ListenNameMismatch {
+  /** What the certificate names, as OpenSSL lists it: "DNS:example.com, IP Address:10.0.0.1". */
+  readonly names: string;
+  /** The hosts it would need one of, e.g. ["127.0.0.1", "localhost"]. */
+  readonly hosts: readonly string[];
+  /** A name the certificate carries that a client could ask for, when it has one. */
+  readonly servername?: string;
+  readonly leaf: X509Certificate;
+}
+
+/** The leaf (first) certificate of a PEM chain, already checked by check-credentials. */
+export function leafCertificate(certPem: string): X509Certificate {
+  return new X509Certificate(certPem);
+}
+
+/** What a certificate names: its subject alternative names, else its subject's CN. */
+export function certificateNames(leaf: X509Certificate): string {
+  const cn = /(?:^|\n)CN=([^\n]*)/.exec(leaf.subject)?.[1];
+  return leaf.subjectAltName ?? (cn === undefined ? 'no host' : `CN=${cn}`);
+}
+
+/** Whether a client that checks the name accepts the certificate for `host` (a name or an address). */
+export function certificateNamesHost(leaf: X509Certificate, host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').replace(/^::ffff:(?=\d+\.)/, '');
+  return isIP(bare) === 0 ? leaf.checkHost(bare) !== undefined : leaf.checkIP(bare) !== undefined;
+}
+
+/** The mismatch, when the certificate names none of `hosts`; undefined when it names one. */
+export function listenNameMismatch(
+  certPem: string,
+  hosts: readonly string[],
+): ListenNameMismatch | undefined {
+  const leaf = leafCertificate(certPem);
+  if (hosts.some((host) => certificateNamesHost(leaf, host))) return undefined;
+  const servername = /(?:^|, )DNS:([^,*\s]+)/.exec(leaf.subjectAltName ?? '')?.[1];
+  return { names: certificateNames(leaf), hosts, leaf, ...(servername === undefined ? {} : { servername }) };
+}
+
+/** Said in `tls.failed` when a client sent an alert refusing a certificate for another name. */
+export function refusedForName(reason: string, leaf: X509Certificate, asked: string, bySni: boolean): string {
+  const how = bySni
+    ? 'the servername (SNI) the client asked for'
+    : 'the address the client connected to, without a servername';
+  return (
+    `the client refused the proxy's certificate (${reason}): it names ${certificateNames(leaf)}, not ${asked}, ${how}; ` +
+    `give tls.cert a certificate for ${asked}, use tls.auto, or have the client ask for a name the certificate carries`
+  );
+}
+
+/**
+ * Said in `tls.failed` when a client left its handshake with a proxy whose certificate names none
+ * of its listen hosts: Node's tls checks the name after the server's part and closes, no alert.
+ */
+export function resetForName(whatTheClientDid: string, mismatch: ListenNameMismatch): string {
+  return (
+    `${whatTheClientDid}, and the proxy's certificate names ${mismatch.names}, not ${mismatch.hosts.join(' or ')} where it listens: ` +
+    `a client that checks the name refuses it so (Node's tls: ERR_TLS_CERT_ALTNAME_INVALID); ` +
+    `give tls.cert a certificate for ${mismatch.hosts[0]}, use tls.auto, or have the client ask for a name the certificate carries`
+  );
+}

@@ -1,0 +1,19 @@
+import { isIP } from 'node:net';
+import { parseHostPort } from '../../model/address.js';
+import type { ListenNameMismatch } from './certificate-names.js';
+
+/** The warning said when a proxy with such a certificate is created or changed. */
+export function listenNameWarning(proxy: string, mismatch: ListenNameMismatch, listen: string): string {
+  const { host, port } = parseHostPort(listen, 'listen');
+  const connected = isIP(host) === 6 ? `[${host}]` : host;
+  const { servername } = mismatch;
+  const askForName =
+    servername === undefined
+      ? ''
+      : ` unless they ask for a name it carries (curl --resolve ${servername}:${port}:${connected} https://${servername}:${port}/, openssl s_client -connect ${connected}:${port} -servername ${servername})`;
+  return (
+    `proxy ${JSON.stringify(proxy)}: tls.cert names ${mismatch.names}, not ${mismatch.hosts.join(' or ')} where the proxy listens: ` +
+    `clients that connect to ${connected}:${port} and check the name refuse it (curl exit 60, Node ERR_TLS_CERT_ALTNAME_INVALID)${askForName}; ` +
+    `give a certificate for ${mismatch.hosts[0]}, or use tls.auto`
+  );
+}
