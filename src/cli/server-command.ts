@@ -77,8 +77,8 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       const proxies = await populateFromFile(engine, settings.config);
       logger.info({ config: settings.config, proxies: proxies.length }, 'Populated proxies from file');
       for (const proxy of proxies) {
-        const warning = 'tlsWarning' in proxy ? proxy.tlsWarning : undefined;
-        if (warning !== undefined) logger.warn({ config: settings.config, proxy: proxy.name }, warning);
+        if (proxy.warning !== undefined)
+          logger.warn({ config: settings.config, proxy: proxy.name }, proxy.warning);
       }
     }
     const url = await listenControl(control.http, settings.host, settings.port);

@@ -263,8 +263,11 @@ export class FaultProxy implements ProxyView {
     return this.serverTls?.spec;
   }
 
-  /** Said when the proxy is created or its TLS or listen address changes: see certificate-names.ts. */
-  get tlsWarning(): string | undefined {
+  /**
+   * What the proxy does otherwise than its settings suggest, said when it is created or its TLS
+   * or listen address changes: a certificate that names none of its listen hosts.
+   */
+  get warning(): string | undefined {
     const mismatch = this.serverTls?.listenMismatch;
     return mismatch === undefined ? undefined : listenNameWarning(this.name, mismatch, this.listen);
   }

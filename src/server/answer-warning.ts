@@ -17,8 +17,8 @@ export function warnInAnswer(
   response.appendHeader('Warning', `299 faultline ${JSON.stringify(text).replace(/[^\x20-\x7e]/g, '?')}`);
 }
 
-/** A proxy whose certificate does not name where it listens: see tls/certificate-names.ts. */
-export function warnAboutTls(response: ServerResponse, log: Logger, proxy: EngineProxy): void {
-  const text = 'tlsWarning' in proxy ? proxy.tlsWarning : undefined;
+/** What a proxy does otherwise than its settings suggest (EngineProxy's `warning`). */
+export function warnAboutProxy(response: ServerResponse, log: Logger, proxy: EngineProxy): void {
+  const text = proxy.warning;
   if (text !== undefined) warnInAnswer(response, log, { proxy: proxy.name }, text);
 }

@@ -1,6 +1,6 @@
 import { toxicsNotApplied } from '../../model/echoed-toxics.js';
 import { parseProxyCreate, parseProxyUpdate } from '../../model/proxy-spec.js';
-import { warnAboutTls, warnInAnswer } from '../answer-warning.js';
+import { warnAboutProxy, warnInAnswer } from '../answer-warning.js';
 import { readJson } from '../body.js';
 import { explainedProxyJson, wantsExplanations } from '../explained.js';
 import { sendEmpty, sendJson } from '../respond.js';
@@ -24,7 +24,7 @@ export const proxyRoutes: Route[] = [
     name: 'ProxyCreate',
     handler: async (request, response, { engine, log }) => {
       const proxy = await engine.create(parseProxyCreate(await readJson(request)));
-      warnAboutTls(response, log, proxy);
+      warnAboutProxy(response, log, proxy);
       sendJson(response, 201, proxyJson(proxy));
     },
   },
@@ -56,7 +56,8 @@ export const proxyRoutes: Route[] = [
           { proxy: name, toxics: notApplied },
           toxicsNotAppliedText(name, notApplied),
         );
-      if (update.tls !== undefined || update.listen !== undefined) warnAboutTls(response, context.log, proxy);
+      if (update.tls !== undefined || update.listen !== undefined || update.upstream !== undefined)
+        warnAboutProxy(response, context.log, proxy);
       sendJson(response, 200, proxyJson(proxy));
     },
   })),
