@@ -623,7 +623,17 @@ test('a tls.failed event says what the client did: plain HTTP to a TLS port, or 
   });
   const client = await connect(plain.port);
   client.end('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-  await readAll(client).catch(() => Buffer.alloc(0));
+  // The client is answered in plain HTTP, as nginx and Go answer, not left with an empty reply.
+  const answer = (await readAll(client)).toString();
+  assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.ok(
+    answer.endsWith(
+      `\r\n\r\nfaultline: this port terminates TLS and the client sent plain HTTP: use https://127.0.0.1:${plain.port}/\n`,
+    ),
+    answer,
+  );
+  const curl = await run('curl', ['-sS', '-w', ' %{http_code}', `http://127.0.0.1:${plain.port}/`]);
+  assert.ok(curl.stdout.endsWith(`use https://127.0.0.1:${plain.port}/\n 400`), curl.stdout);
   const h2 = await createProxy(harness, 'tls_said_alpn', `127.0.0.1:${echo.port}`, {
     protocol: 'http2',
     tls: { auto: true },

@@ -61,7 +61,8 @@ export function createSecureAcceptor(
         nameRefusal(code, reason, socket, settings) ?? clientHandshakeReason(code, reason, proxy),
       );
     }
-    socket.destroy();
+    if (error.code === 'ERR_SSL_HTTP_REQUEST') answerPlainHttp(socket);
+    else socket.destroy();
   });
   return {
     accept(socket) {
@@ -116,6 +117,20 @@ function localAddress(socket: tls.TLSSocket): string | undefined {
     if (candidate?.localAddress !== undefined) return candidate.localAddress;
   }
   return undefined;
+}
+
+/**
+ * A client that sent plain HTTP gets a plain HTTP 400 saying to use https://, as nginx and Go's
+ * servers answer, rather than a connection closed without a word (curl: "Empty reply from server").
+ */
+function answerPlainHttp(socket: tls.TLSSocket): void {
+  const plain = (socket as { _parent?: net.Socket })._parent;
+  if (!plain?.writable) return void socket.destroy();
+  const host = plain.localFamily === 'IPv6' ? `[${plain.localAddress}]` : plain.localAddress;
+  const body = `faultline: this port terminates TLS and the client sent plain HTTP: use https://${host}:${plain.localPort}/\n`;
+  const head = `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+  plain.once('error', () => socket.destroy());
+  plain.end(head + body, () => socket.destroy());
 }
 
 /**
