@@ -144,4 +144,25 @@ describe('a udp proxy whose upstream is a host name looks the name up again for 
       /upstream nowhere\.test:5353: its host name does not resolve/,
     );
   });
+
+  test('an upstream name whose address has nothing listening: the failure names the address it resolved to, and the upstream once', async () => {
+    const { lookupHost } = scriptedLookup(['127.0.0.1']);
+    const harness = await startHarness({ lookupHost });
+    const closed = dgram.createSocket('udp4');
+    closed.bind(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const deadPort = closed.address().port;
+    closed.close();
+    const failures: string[] = [];
+    harness.engine.events.on((event: EngineEvent) => {
+      if (event.type === 'connection.failed') failures.push(`${event.upstream}: ${event.error}`);
+    });
+    const proxy = await createUdpProxy(harness, 'named_nobody', `dead.test:${deadPort}`);
+    const client = await udpClient();
+    client.send('anyone?', proxy.port);
+    await waitFor(() => failures.length === 1, 'the ICMP failure');
+    assert.deepEqual(failures, [
+      `dead.test:${deadPort}: nothing listens on its UDP port at 127.0.0.1, where dead.test resolved: the host answered with ICMP port unreachable (ECONNREFUSED); the flow keeps sending, as UDP does`,
+    ]);
+  });
 });

@@ -308,7 +308,8 @@ export class UdpProxy {
     }
     const id = ++this.serial;
     const upstream = this.upstream;
-    const flow = new Flow(id, client, this.target, this.socket, this.roster.inOrder, {
+    const target = this.target;
+    const flow = new Flow(id, client, target, this.socket, this.roster.inOrder, {
       clock: this.environment.clock,
       budget: this.environment.budget,
       random: this.environment.random,
@@ -325,7 +326,7 @@ export class UdpProxy {
           connection: id,
           client: clientText,
           upstream: upstream,
-          error: datagramFailure(error, upstream),
+          error: datagramFailure(error, upstream, target.address),
           protocol: 'udp',
         }),
     });
