@@ -184,6 +184,14 @@ test('changing the listen address or tls says it again; other changes, and /popu
   assert.match(warningOf(withTls.headers), /tls\.cert names DNS:example\.test/);
   const moved = await harness.api('PATCH', '/proxies/moved', { listen: '127.0.0.2:0' });
   assert.match(warningOf(moved.headers), /not 127\.0\.0\.2 or localhost where the proxy listens/);
+  const everywhere = await harness.api('PATCH', '/proxies/moved', { listen: '0.0.0.0:0' });
+  const everywherePort = String(everywhere.json.listen).split(':').pop()!;
+  assert.match(
+    warningOf(everywhere.headers),
+    new RegExp(
+      `not localhost or 127\\.0\\.0\\.1 or ::1 or .+ where the proxy listens: clients that connect to 127\\.0\\.0\\.1:${everywherePort} `,
+    ),
+  );
   const disabled = await harness.api('PATCH', '/proxies/moved', { enabled: false });
   assert.equal(disabled.headers.get('warning'), null);
   const populated = await harness.api('POST', '/populate', [
