@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import tls from 'node:tls';
@@ -8,7 +9,14 @@ import { promisify } from 'node:util';
 import { createClient } from '../src/client/index.js';
 import type { EngineEvent } from '../src/model/events.js';
 import { openLocalCa } from '../src/system/local-ca.js';
-import { runCli, startHarness, startHttpApp, tempDirectory, waitFor } from './helpers.js';
+import {
+  runCli,
+  selfSignedCertificate,
+  startHarness,
+  startHttpApp,
+  tempDirectory,
+  waitFor,
+} from './helpers.js';
 
 const run = promisify(execFile);
 const directory = tempDirectory('tls-cert-names');
@@ -170,6 +178,39 @@ test("Node's tls client, which closes without an alert, is a tls.failed event at
   assert.equal(
     failureOf('node_other_servername', 1)!.error,
     'the client closed the connection during the handshake (socket hang up)',
+  );
+});
+
+test('a certificate that names the address in its CN alone: the warning and the event say clients need it in subjectAltName, and curl, which reads the CN, is served', async () => {
+  const key = join(directory, 'cn-only.key');
+  const cert = join(directory, 'cn-only.pem');
+  selfSignedCertificate(key, cert);
+  const certPem = readFileSync(cert, 'utf8');
+  const reply = await harness.api('POST', '/proxies', {
+    name: 'cn_only',
+    listen: '127.0.0.1:0',
+    upstream,
+    tls: { cert: certPem, key: readFileSync(key, 'utf8') },
+  });
+  assert.equal(reply.status, 201, reply.text);
+  const port = Number(String(reply.json.listen).split(':').pop());
+  assert.ok(
+    warningOf(reply.headers).includes(
+      "tls.cert names 127.0.0.1 in its subject's CN alone, without a subjectAltName: clients that connect to",
+    ),
+    warningOf(reply.headers),
+  );
+  const served = await run('curl', ['-sS', '--cacert', cert, `https://127.0.0.1:${port}/`]);
+  assert.equal(served.stdout, 'reached');
+  const socket = tls.connect({ host: '127.0.0.1', port, ca: certPem });
+  const [error] = (await once(socket, 'error')) as [NodeJS.ErrnoException];
+  assert.equal(error.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+  await waitFor(() => failureOf('cn_only', 1) !== undefined, 'tls.failed', 5_000);
+  assert.ok(
+    failureOf('cn_only', 1)!.error.includes(
+      "the proxy's certificate names 127.0.0.1 in its subject's CN alone, without a subjectAltName",
+    ),
+    failureOf('cn_only', 1)!.error,
   );
 });
 

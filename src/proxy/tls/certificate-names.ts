@@ -16,6 +16,12 @@ export interface ListenNameMismatch {
   readonly hosts: readonly string[];
   /** A name the certificate carries that a client could ask for, when it has one. */
   readonly servername?: string;
+  /**
+   * The listen address the certificate names in its subject's CN alone, without a
+   * subjectAltName: curl accepts that, but Node, OpenSSL's -verify_ip and browsers match an
+   * address against subjectAltName only.
+   */
+  readonly addressInCnOnly?: string;
   readonly leaf: X509Certificate;
 }
 
@@ -26,8 +32,19 @@ export function leafCertificate(certPem: string): X509Certificate {
 
 /** What a certificate names: its subject alternative names, else its subject's CN. */
 export function certificateNames(leaf: X509Certificate): string {
-  const cn = /(?:^|\n)CN=([^\n]*)/.exec(leaf.subject)?.[1];
+  const cn = subjectCn(leaf);
   return leaf.subjectAltName ?? (cn === undefined ? 'no host' : `CN=${cn}`);
+}
+
+function subjectCn(leaf: X509Certificate): string | undefined {
+  return /(?:^|\n)CN=([^\n]*)/.exec(leaf.subject)?.[1];
+}
+
+/** `address`, when the certificate names it in its CN alone (see ListenNameMismatch). */
+export function addressInCnOnly(leaf: X509Certificate, address: string): string | undefined {
+  return leaf.subjectAltName === undefined && isIP(address) !== 0 && subjectCn(leaf) === address
+    ? address
+    : undefined;
 }
 
 /** Whether a client that checks the name accepts the certificate for `host` (a name or an address). */
@@ -44,7 +61,14 @@ export function listenNameMismatch(
   const leaf = leafCertificate(certPem);
   if (hosts.some((host) => certificateNamesHost(leaf, host))) return undefined;
   const servername = /(?:^|, )DNS:([^,*\s]+)/.exec(leaf.subjectAltName ?? '')?.[1];
-  return { names: certificateNames(leaf), hosts, leaf, ...(servername === undefined ? {} : { servername }) };
+  const inCn = hosts.map((host) => addressInCnOnly(leaf, host)).find((address) => address !== undefined);
+  return {
+    names: certificateNames(leaf),
+    hosts,
+    leaf,
+    ...(servername === undefined ? {} : { servername }),
+    ...(inCn === undefined ? {} : { addressInCnOnly: inCn }),
+  };
 }
 
 /** Said in `tls.failed` when a client sent an alert refusing a certificate for another name. */
@@ -52,6 +76,8 @@ export function refusedForName(reason: string, leaf: X509Certificate, asked: str
   const how = bySni
     ? 'the servername (SNI) the client asked for'
     : 'the address the client connected to, without a servername';
+  if (addressInCnOnly(leaf, asked) !== undefined)
+    return `the client refused the proxy's certificate (${reason}): it names ${asked}, ${how}, in its subject's CN alone, without a subjectAltName, which clients that check an address require; give tls.cert a certificate with subjectAltName IP:${asked}, or use tls.auto`;
   return (
     `the client refused the proxy's certificate (${reason}): it names ${certificateNames(leaf)}, not ${asked}, ${how}; ` +
     `give tls.cert a certificate for ${asked}, use tls.auto, or have the client ask for a name the certificate carries`
@@ -63,6 +89,13 @@ export function refusedForName(reason: string, leaf: X509Certificate, asked: str
  * of its listen hosts: Node's tls checks the name after the server's part and closes, no alert.
  */
 export function resetForName(whatTheClientDid: string, mismatch: ListenNameMismatch): string {
+  const inCn = mismatch.addressInCnOnly;
+  if (inCn !== undefined)
+    return (
+      `${whatTheClientDid}, and the proxy's certificate names ${inCn} in its subject's CN alone, without a subjectAltName: ` +
+      `a client that checks an address against subjectAltName refuses it so (Node's tls: ERR_TLS_CERT_ALTNAME_INVALID); ` +
+      `give tls.cert a certificate with subjectAltName IP:${inCn}, or use tls.auto`
+    );
   return (
     `${whatTheClientDid}, and the proxy's certificate names ${mismatch.names}, not ${mismatch.hosts.join(' or ')} where it listens: ` +
     `a client that checks the name refuses it so (Node's tls: ERR_TLS_CERT_ALTNAME_INVALID); ` +

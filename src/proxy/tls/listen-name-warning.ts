@@ -9,7 +9,13 @@ export function listenNameWarning(proxy: string, mismatch: ListenNameMismatch, l
   const host =
     listenHost === '0.0.0.0' || listenHost === '' ? '127.0.0.1' : listenHost === '::' ? '::1' : listenHost;
   const connected = isIP(host) === 6 ? `[${host}]` : host;
-  const { servername } = mismatch;
+  const { servername, addressInCnOnly } = mismatch;
+  if (addressInCnOnly !== undefined)
+    return (
+      `proxy ${JSON.stringify(proxy)}: tls.cert names ${addressInCnOnly} in its subject's CN alone, without a subjectAltName: ` +
+      `clients that connect to ${connected}:${port} and check the address against subjectAltName refuse it (Node ERR_TLS_CERT_ALTNAME_INVALID, openssl s_client -verify_ip, browsers; curl accepts it); ` +
+      `give a certificate with subjectAltName IP:${addressInCnOnly} (openssl req -x509 … -addext subjectAltName=IP:${addressInCnOnly}), or use tls.auto`
+    );
   const askForName =
     servername === undefined
       ? ''
