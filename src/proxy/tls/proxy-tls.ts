@@ -82,9 +82,21 @@ export async function serverTls(
 
 export function clientTls(spec: TlsOrigination, upstreamHost: string): ClientTls {
   checkOrigination(spec);
-  const servername = spec.servername ?? (isIP(upstreamHost) === 0 ? upstreamHost : undefined);
+  const checked = spec.servername;
+  const servername = checked ?? (isIP(upstreamHost) === 0 ? upstreamHost : undefined);
+  // An address is never sent as SNI (RFC 6066; Node warns DEP0123): the upstream's certificate
+  // is checked against it all the same.
+  const sni =
+    checked !== undefined && isIP(checked) !== 0
+      ? {
+          checkServerIdentity: (_host: string, cert: tls.PeerCertificate) =>
+            tls.checkServerIdentity(checked, cert),
+        }
+      : servername === undefined
+        ? {}
+        : { servername };
   const options: tls.ConnectionOptions = {
-    ...(servername === undefined ? {} : { servername }),
+    ...sni,
     ...(spec.ca === undefined ? {} : { ca: spec.ca }),
     ...(spec.cert === undefined ? {} : { cert: spec.cert, key: spec.key }),
     rejectUnauthorized: spec.insecure !== true,
