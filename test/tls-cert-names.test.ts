@@ -12,6 +12,7 @@ import { openLocalCa } from '../src/system/local-ca.js';
 import {
   runCli,
   selfSignedCertificate,
+  spawnCli,
   startHarness,
   startHttpApp,
   tempDirectory,
@@ -280,4 +281,29 @@ test('faultline create prints the warning on stderr and creates the proxy; the c
     client.proxies({ onWarning: 'print' } as never),
     /list proxies: onWarning must be a function, received string/,
   );
+});
+
+test('faultline server --config logs the warning of a proxy it makes from the file', async () => {
+  const config = join(directory, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify([{ name: 'from_file', listen: '127.0.0.1:0', upstream, tls: exampleOnly }]),
+  );
+  const server = spawnCli(['server', '--port', '0', '--config', config], {
+    FAULTLINE_CA_DIR: join(directory, 'server-ca'),
+  });
+  await waitFor(() => server.output().stdout.includes('faultline server listening'), 'the server');
+  const warning = server
+    .output()
+    .stdout.split('\n')
+    .map((line) =>
+      line.startsWith('{') ? (JSON.parse(line) as { level: number; msg: string; proxy?: string }) : undefined,
+    )
+    .find((entry) => entry?.proxy === 'from_file' && entry.level === 40);
+  assert.ok(
+    warning?.msg.startsWith('proxy "from_file": tls.cert names DNS:example.test'),
+    server.output().stdout,
+  );
+  process.kill(server.child.pid!, 'SIGTERM');
+  await server.done;
 });
