@@ -10,6 +10,7 @@ import { createClient } from '../src/client/index.js';
 import type { EngineEvent } from '../src/model/events.js';
 import { openLocalCa } from '../src/system/local-ca.js';
 import {
+  connect,
   runCli,
   selfSignedCertificate,
   spawnCli,
@@ -165,6 +166,15 @@ test("Node's tls client, which closes without an alert, is a tls.failed event at
       "the client closed the connection during the handshake (socket hang up), and the proxy's certificate names DNS:example.test, not 127.0.0.1 or localhost where it listens",
     ),
     failure.error,
+  );
+
+  // A port check that connects and closes without a hello is not put down to the certificate.
+  const check = await connect(port);
+  check.end();
+  await waitFor(() => failureOf('node_refused', 2) !== undefined, 'tls.failed of the port check', 5_000);
+  assert.equal(
+    failureOf('node_refused', 2)!.error,
+    'the client closed the connection before it began a handshake (socket hang up), as a port check does',
   );
 
   const fits = await harness.api('POST', '/proxies', {

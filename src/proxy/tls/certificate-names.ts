@@ -22,7 +22,6 @@ export interface ListenNameMismatch {
    * address against subjectAltName only.
    */
   readonly addressInCnOnly?: string;
-  readonly leaf: X509Certificate;
 }
 
 /** The leaf (first) certificate of a PEM chain, already checked by check-credentials. */
@@ -65,7 +64,6 @@ export function listenNameMismatch(
   return {
     names: certificateNames(leaf),
     hosts,
-    leaf,
     ...(servername === undefined ? {} : { servername }),
     ...(inCn === undefined ? {} : { addressInCnOnly: inCn }),
   };

@@ -83,7 +83,7 @@ export function createSecureAcceptor(
  * Why a client refused the proxy's certificate, when it is for another name than the client asked
  * for (its servername, else the address it connected to). Node's tls client closes the
  * connection instead of sending an alert: that is put down to the name only when the certificate
- * names none of the proxy's listen hosts.
+ * names none of the proxy's listen hosts, and the client sent its hello (a port check sends nothing).
  */
 function nameRefusal(
   code: string,
@@ -91,6 +91,8 @@ function nameRefusal(
   socket: tls.TLSSocket,
   settings: ServerTls,
 ): string | undefined {
+  if (code === 'ECONNRESET' && bytesFromClient(socket) === 0)
+    return `the client closed the connection before it began a handshake (${reason}), as a port check does`;
   if (code === 'ECONNRESET' && settings.listenMismatch !== undefined)
     return resetForName(
       `the client closed the connection during the handshake (${reason})`,
@@ -110,6 +112,11 @@ const REFUSED_CERTIFICATE = new Set([
   'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
   'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
 ]);
+
+/** What the client sent on the accepted socket under the TLS socket. */
+function bytesFromClient(socket: tls.TLSSocket): number | undefined {
+  return (socket as { _parent?: net.Socket })._parent?.bytesRead;
+}
 
 /** The address the client connected to, from the TLS socket or the accepted socket under it. */
 function localAddress(socket: tls.TLSSocket): string | undefined {
