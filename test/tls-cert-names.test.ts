@@ -293,6 +293,28 @@ test('faultline create prints the warning on stderr and creates the proxy; the c
   );
 });
 
+test('faultline apply --dry-run prints the warning the server would give, and changes nothing', async () => {
+  const file = join(directory, 'apply.json');
+  writeFileSync(
+    file,
+    JSON.stringify([{ name: 'dry_name', listen: '127.0.0.1:0', upstream, tls: exampleOnly }]),
+  );
+  const dry = await runCli(['-h', harness.url, 'apply', file, '--dry-run']);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /^\+ proxy dry_name /m);
+  assert.equal(
+    dry.stderr,
+    `faultline: warning: proxy "dry_name": tls.cert names DNS:example.test, not 127.0.0.1 or localhost where the proxy listens: clients that connect to 127.0.0.1:PORT and check the name refuse it (curl exit 60, Node ERR_TLS_CERT_ALTNAME_INVALID) unless they ask for a name it carries (curl --resolve example.test:PORT:127.0.0.1 https://example.test:PORT/, openssl s_client -connect 127.0.0.1:PORT -servername example.test); give a certificate for 127.0.0.1, or use tls.auto\n`,
+  );
+  assert.equal((await harness.api('GET', '/proxies/dry_name')).status, 404);
+  const applied = await runCli(['-h', harness.url, 'apply', file]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(
+    applied.stderr,
+    /^faultline: warning: proxy "dry_name": tls\.cert names DNS:example\.test.*127\.0\.0\.1:\d+ and check/,
+  );
+});
+
 test('faultline server --config logs the warning of a proxy it makes from the file', async () => {
   const config = join(directory, 'config.json');
   writeFileSync(

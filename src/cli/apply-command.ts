@@ -7,6 +7,7 @@ import { loadConfigFile } from '../config/config-file.js';
 import type { ProxyJson, ToxicJson } from '../model/wire.js';
 import { checkCredentials } from './apply-check.js';
 import { appliedSummary } from './apply-summary.js';
+import { dryRunWarnings } from './apply-warnings.js';
 import { type Change, changeLines, createProxyBody, createToxicBody, planApply } from './apply-plan.js';
 import {
   type Undo,
@@ -42,6 +43,7 @@ export function applyCommand(): Command {
         // A created proxy's toxics are changes of their own, printed and counted one a line.
         const lines = changes.flatMap(changeLines);
         for (const line of lines) out(safe(line));
+        for (const warning of await dryRunWarnings(changes, current)) printServerWarning(warning);
         return out(`(dry run: ${count(lines.length, 'change')} not made)`);
       }
       const undos: Undo[] = [];

@@ -4,7 +4,9 @@ import type { ListenNameMismatch } from './certificate-names.js';
 
 /** The warning said when a proxy with such a certificate is created or changed. */
 export function listenNameWarning(proxy: string, mismatch: ListenNameMismatch, listen: string): string {
-  const { host: listenHost, port } = parseHostPort(listen, 'listen');
+  const { host: listenHost, port: given } = parseHostPort(listen, 'listen');
+  // Port 0 (a file for apply --dry-run) is picked when the proxy starts.
+  const port = given === 0 ? 'PORT' : given;
   // A proxy on every address is reached on this machine through loopback.
   const host =
     listenHost === '0.0.0.0' || listenHost === '' ? '127.0.0.1' : listenHost === '::' ? '::1' : listenHost;
