@@ -104,7 +104,8 @@ test('createClient refuses what it would otherwise ignore, or fail on at every c
 test("a call's options are checked too: a timeout there would be ignored", async () => {
   await assert.rejects(client.proxies({ timeout: 10 } as CallOptions), {
     code: 'FAULTLINE_ERR_INVALID_CONFIG',
-    message: /^list proxies: unknown option timeout: it takes signal; .*AbortSignal\.timeout\(ms\)/,
+    message:
+      /^list proxies: unknown option timeout: it takes signal, onWarning; .*AbortSignal\.timeout\(ms\)/,
   });
   const events = client.events({ type: ['toxic.fired'] } as EventOptions);
   await assert.rejects(events[Symbol.asyncIterator]().next(), {

@@ -615,6 +615,42 @@ test('an http proxy checks its upstream against upstream_tls.servername, whateve
   }
 });
 
+test('upstream_tls.servername given as an address is what the certificate is checked against, and is not sent as SNI (RFC 6066)', async (t) => {
+  const pair = await ca.issue(['127.0.0.2']);
+  const upstream = https.createServer(pair, (request, response) =>
+    response.end(`sni ${(request.socket as tls.TLSSocket & { servername?: string | false }).servername}`),
+  );
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as AddressInfo;
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.name);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  const proxy = await createProxy(harness, 'http_address_servername', `127.0.0.1:${port}`, {
+    protocol: 'http',
+    upstream_tls: { ca: ca.certificatePem, servername: '127.0.0.2' },
+  });
+  const reply = await run('curl', ['-sS', `http://127.0.0.1:${proxy.port}/`]);
+  assert.equal(reply.stdout, 'sni false');
+  const tcp = await createProxy(harness, 'tcp_address_servername', `127.0.0.1:${port}`, {
+    upstream_tls: { ca: ca.certificatePem, servername: '127.0.0.2' },
+  });
+  const client = await connect(tcp.port);
+  client.end('GET / HTTP/1.0\r\n\r\n');
+  assert.match((await readAll(client)).toString(), /\r\n\r\nsni false$/);
+  const other = await createProxy(harness, 'tcp_other_address', `127.0.0.1:${port}`, {
+    upstream_tls: { ca: ca.certificatePem, servername: '127.0.0.3' },
+  });
+  await readAll(await connect(other.port)).catch(() => Buffer.alloc(0));
+  await waitFor(
+    () => events.some((event) => event.type === 'tls.failed' && event.proxy === 'tcp_other_address'),
+    'tls.failed for the other address',
+  );
+  assert.deepEqual(warnings, [], "Node's DEP0123 warning for an address as SNI");
+});
+
 test('a tls.failed event says what the client did: plain HTTP to a TLS port, or ALPN without the protocol the proxy speaks', async () => {
   const echo = await startEchoServer();
   const plain = await createProxy(harness, 'tls_said_plain', `127.0.0.1:${echo.port}`, {
@@ -623,7 +659,17 @@ test('a tls.failed event says what the client did: plain HTTP to a TLS port, or 
   });
   const client = await connect(plain.port);
   client.end('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-  await readAll(client).catch(() => Buffer.alloc(0));
+  // The client is answered in plain HTTP, as nginx and Go answer, not left with an empty reply.
+  const answer = (await readAll(client)).toString();
+  assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.ok(
+    answer.endsWith(
+      `\r\n\r\nfaultline: this port terminates TLS and the client sent plain HTTP: use https://127.0.0.1:${plain.port}/\n`,
+    ),
+    answer,
+  );
+  const curl = await run('curl', ['-sS', '-w', ' %{http_code}', `http://127.0.0.1:${plain.port}/`]);
+  assert.ok(curl.stdout.endsWith(`use https://127.0.0.1:${plain.port}/\n 400`), curl.stdout);
   const h2 = await createProxy(harness, 'tls_said_alpn', `127.0.0.1:${echo.port}`, {
     protocol: 'http2',
     tls: { auto: true },

@@ -19,6 +19,14 @@ function scriptedLookup(answers: Array<string | Error>) {
   return { asked, lookupHost };
 }
 
+/** What node:dns rejects with for a name no one has. */
+function notFound(name: string): Error {
+  return Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+}
+
+const NOT_RESOLVED =
+  'its host name does not resolve (getaddrinfo ENOTFOUND): datagrams are dropped until it resolves, looked up again when a new client sends (at most once a second); check the name (DNS, /etc/hosts) or give an IP address';
+
 async function echoOn(address: string, port: number) {
   const socket = dgram.createSocket('udp4');
   const received: string[] = [];
@@ -35,11 +43,11 @@ async function echoOn(address: string, port: number) {
 describe('a udp proxy whose upstream is a host name looks the name up again for new flows', () => {
   test('a failed lookup is reported, tried again a second later (not per datagram), and then served', async () => {
     const clock = new FakeClock();
-    const { asked, lookupHost } = scriptedLookup([new Error('getaddrinfo ENOTFOUND echo.test'), '127.0.0.1']);
+    const { asked, lookupHost } = scriptedLookup([notFound('echo.test'), '127.0.0.1']);
     const harness = await startHarness({ clock, lookupHost });
     const failures: string[] = [];
     harness.engine.events.on((event: EngineEvent) => {
-      if (event.type === 'connection.failed') failures.push(event.error);
+      if (event.type === 'connection.failed') failures.push(`${event.upstream}: ${event.error}`);
     });
     const echo = await startUdpEcho();
     const proxy = await createUdpProxy(harness, 'names', `echo.test:${echo.port}`);
@@ -47,9 +55,8 @@ describe('a udp proxy whose upstream is a host name looks the name up again for 
 
     client.send('a', proxy.port);
     await waitFor(() => failures.length === 1, 'the failed lookup reported');
-    assert.deepEqual(failures, [
-      `upstream echo.test:${echo.port}: lookup echo.test: getaddrinfo ENOTFOUND echo.test`,
-    ]);
+    // The event names the upstream; its error says what failed and what to do, naming it no more.
+    assert.deepEqual(failures, [`echo.test:${echo.port}: ${NOT_RESOLVED}`]);
     client.send('b', proxy.port);
     client.send('b', proxy.port);
     await clock.advance(1000);
@@ -108,5 +115,54 @@ describe('a udp proxy whose upstream is a host name looks the name up again for 
     second.send('b', proxy.port);
     await waitFor(() => second.received.length === 1, 'the second answer');
     assert.deepEqual(asked, []);
+  });
+
+  test('creating the proxy, or moving it to a name that does not resolve, answers with a warning saying so', async () => {
+    const { lookupHost } = scriptedLookup([notFound('nowhere.test')]);
+    const harness = await startHarness({ lookupHost });
+    const created = await harness.api('POST', '/proxies', {
+      name: 'unresolved',
+      listen: '127.0.0.1:0',
+      upstream: 'nowhere.test:53',
+      protocol: 'udp',
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(
+      created.headers.get('warning'),
+      `299 faultline ${JSON.stringify(`proxy "unresolved": upstream nowhere.test:53: ${NOT_RESOLVED}`)}`,
+    );
+    const literal = await harness.api('POST', '/proxies', {
+      name: 'literal_upstream',
+      listen: '127.0.0.1:0',
+      upstream: '127.0.0.1:53',
+      protocol: 'udp',
+    });
+    assert.equal(literal.headers.get('warning'), null);
+    const moved = await harness.api('PATCH', '/proxies/literal_upstream', { upstream: 'nowhere.test:5353' });
+    assert.match(
+      moved.headers.get('warning') ?? '',
+      /upstream nowhere\.test:5353: its host name does not resolve/,
+    );
+  });
+
+  test('an upstream name whose address has nothing listening: the failure names the address it resolved to, and the upstream once', async () => {
+    const { lookupHost } = scriptedLookup(['127.0.0.1']);
+    const harness = await startHarness({ lookupHost });
+    const closed = dgram.createSocket('udp4');
+    closed.bind(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const deadPort = closed.address().port;
+    closed.close();
+    const failures: string[] = [];
+    harness.engine.events.on((event: EngineEvent) => {
+      if (event.type === 'connection.failed') failures.push(`${event.upstream}: ${event.error}`);
+    });
+    const proxy = await createUdpProxy(harness, 'named_nobody', `dead.test:${deadPort}`);
+    const client = await udpClient();
+    client.send('anyone?', proxy.port);
+    await waitFor(() => failures.length === 1, 'the ICMP failure');
+    assert.deepEqual(failures, [
+      `dead.test:${deadPort}: nothing listens on its UDP port at 127.0.0.1, where dead.test resolved: the host answered with ICMP port unreachable (ECONNREFUSED); the flow keeps sending, as UDP does`,
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import { loadConfigFile } from '../config/config-file.js';
 import type { ProxyJson, ToxicJson } from '../model/wire.js';
 import { checkCredentials } from './apply-check.js';
 import { appliedSummary } from './apply-summary.js';
+import { dryRunWarnings } from './apply-warnings.js';
 import { type Change, changeLines, createProxyBody, createToxicBody, planApply } from './apply-plan.js';
 import {
   type Undo,
@@ -17,7 +18,7 @@ import {
   undoUpdate,
   undoUpdateToxic,
 } from './apply-undo.js';
-import { clientFor, out, UsageError, withServerUrl } from './context.js';
+import { clientFor, out, printServerWarning, UsageError, withServerUrl } from './context.js';
 import { proxyBody } from '../model/proxy-body.js';
 import { holdsUnsafeText, safe, safeJson } from './terminal-text.js';
 
@@ -42,6 +43,7 @@ export function applyCommand(): Command {
         // A created proxy's toxics are changes of their own, printed and counted one a line.
         const lines = changes.flatMap(changeLines);
         for (const line of lines) out(safe(line));
+        for (const warning of await dryRunWarnings(changes, current)) printServerWarning(warning);
         return out(`(dry run: ${count(lines.length, 'change')} not made)`);
       }
       const undos: Undo[] = [];
@@ -77,7 +79,9 @@ async function execute(
   switch (change.kind) {
     case 'create-proxy': {
       const { spec } = change;
-      const created = await client.createProxy(uncheckedProxy(createProxyBody(spec)));
+      const created = await client.createProxy(uncheckedProxy(createProxyBody(spec)), {
+        onWarning: printServerWarning,
+      });
       undos.push(undoCreate(spec.name));
       // A Toxiproxy server ignores toxics in a create; add whatever did not arrive.
       const present = new Set(created.toxics.map((toxic) => toxic.name));
@@ -86,7 +90,7 @@ async function execute(
       return;
     }
     case 'update-proxy':
-      await client.updateProxy(change.name, change.body);
+      await client.updateProxy(change.name, change.body, { onWarning: printServerWarning });
       undos.push(undoUpdate(current[change.name]!, change.body));
       return;
     case 'delete-proxy':

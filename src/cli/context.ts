@@ -3,6 +3,7 @@ import { createClient, DEFAULT_URL, type FaultlineClient, normalizeUrl } from '.
 import { queryOrFragmentIn } from '../client/options-check.js';
 import type { AttributeSpec } from '../model/toxics/definition.js';
 import { definitionOf, toxicTypes } from '../model/toxics/index.js';
+import { safe } from './terminal-text.js';
 import { decimalNumber } from '../model/decimal-number.js';
 
 const clientCommands = new WeakSet<Command>();
@@ -84,6 +85,11 @@ export function example(text: string): string {
 
 export function out(line = ''): void {
   process.stdout.write(`${line}\n`);
+}
+
+/** A warning of the server's answer (see CallOptions.onWarning), on stderr, so scripts reading stdout keep their output. */
+export function printServerWarning(text: string): void {
+  process.stderr.write(`faultline: warning: ${safe(text)}\n`);
 }
 
 /** A terminal gets tables and colour; a pipe gets tab-separated lines, as toxiproxy-cli does. */

@@ -1,7 +1,16 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_PROTOCOL, type ProxyProtocol, proxyProtocols } from '../model/protocol.js';
 import type { ProxyJson } from '../client/index.js';
-import { clientFor, example, isTerminal, out, table, UsageError, withServerUrl } from './context.js';
+import {
+  clientFor,
+  example,
+  isTerminal,
+  out,
+  printServerWarning,
+  table,
+  UsageError,
+  withServerUrl,
+} from './context.js';
 import { proxySettings } from './proxy-settings.js';
 import { float32Fixed2, float64Default } from './go-number-text.js';
 import { safe, safeJson } from './terminal-text.js';
@@ -148,15 +157,18 @@ export function createCommand(): Command {
         throw new UsageError("Required argument 'upstream' was empty. Pass -u HOST:PORT.");
       if (options.protocol === 'udp') rejectTlsOnUdp(options);
       rejectOtherProtocolFlags(options, options.protocol);
-      await clientFor(command).createProxy({
-        name,
-        listen: options.listen,
-        upstream: options.upstream,
-        enabled: true,
-        ...(options.protocol ? { protocol: options.protocol } : {}),
-        ...(options.headerFaults ? { header_faults: true } : {}),
-        ...proxyExtraFields(options),
-      });
+      await clientFor(command).createProxy(
+        {
+          name,
+          listen: options.listen,
+          upstream: options.upstream,
+          enabled: true,
+          ...(options.protocol ? { protocol: options.protocol } : {}),
+          ...(options.headerFaults ? { header_faults: true } : {}),
+          ...proxyExtraFields(options),
+        },
+        { onWarning: printServerWarning },
+      );
       out(`Created new proxy ${safe(name)}`);
     });
 }

@@ -75,7 +75,11 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   try {
     if (settings.config) {
       const proxies = await populateFromFile(engine, settings.config);
-      logger.info({ config: settings.config, proxies }, 'Populated proxies from file');
+      logger.info({ config: settings.config, proxies: proxies.length }, 'Populated proxies from file');
+      for (const proxy of proxies) {
+        if (proxy.warning !== undefined)
+          logger.warn({ config: settings.config, proxy: proxy.name }, proxy.warning);
+      }
     }
     const url = await listenControl(control.http, settings.host, settings.port);
     port = Number(new URL(url).port);

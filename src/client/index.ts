@@ -22,6 +22,7 @@ import {
   type StreamedEvent,
 } from './event-source.js';
 import { type BufferedResponse, open, readText, send as sendRequest } from './transport.js';
+import { serverWarnings } from './warnings.js';
 
 export interface ClientOptions {
   /** Base URL of the control API; "host:port" without a scheme gets http://. */
@@ -38,9 +39,14 @@ export interface ClientOptions {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * Called with each warning of the server's answer (its `Warning: 299` headers): what was done
+   * but likely not as meant, e.g. a certificate that does not name the proxy's listen address.
+   */
+  onWarning?: (text: string) => void;
 }
 
-export interface EventOptions extends CallOptions {
+export interface EventOptions extends Omit<CallOptions, 'onWarning'> {
   /** Type prefixes to keep, e.g. ["toxic.fired", "proxy"]. */
   types?: string[];
   proxy?: string;
@@ -115,7 +121,7 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
   const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
 
   async function send(method: string, route: string, what: string, call: CallOptions, body?: unknown) {
-    checkCallOptions(call, what, ['signal']);
+    checkCallOptions(call, what, ['signal', 'onWarning']);
     const deadline = AbortSignal.timeout(timeout);
     const signals = [deadline, ...(call.signal ? [call.signal] : [])];
     let response: BufferedResponse;
@@ -132,6 +138,7 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
       throw unreachable(url, error);
     }
     if (!response.ok) throw await errorFromResponse(response, what, url);
+    if (call.onWarning) for (const text of serverWarnings(response.headers('warning'))) call.onWarning(text);
     return response;
   }
 

@@ -62,6 +62,15 @@ export function checkCallOptions(call: unknown, what: string, known: readonly st
         hint: `it takes ${known.join(', ')}`,
       },
     );
+  const { onWarning } = call as { onWarning?: unknown };
+  if (onWarning !== undefined && typeof onWarning !== 'function')
+    throw new FaultlineError(
+      'FAULTLINE_ERR_INVALID_CONFIG',
+      `${what}: onWarning must be a function, received ${typeof onWarning}`,
+      {
+        hint: 'it is called with the text of each warning of the answer: { onWarning: (text) => console.warn(text) }',
+      },
+    );
   const unknown = Object.keys(call).find((key) => !known.includes(key));
   if (unknown === undefined) return;
   throw new FaultlineError('FAULTLINE_ERR_INVALID_CONFIG', `${what}: unknown option ${unknown}`, {

@@ -19,6 +19,8 @@ export interface BufferedResponse {
   readonly ok: boolean;
   /** A response header, as sent (the first, when sent twice). */
   header(name: string): string | undefined;
+  /** Every value of a response header, in the order sent. */
+  headers(name: string): string[];
   text(): Promise<string>;
 }
 
@@ -102,6 +104,7 @@ export async function send(url: string, options: RequestOptions): Promise<Buffer
     statusText: response.statusMessage ?? '',
     ok: status >= 200 && status < 300,
     header: (name) => [response.headers[name.toLowerCase()]].flat()[0],
+    headers: (name) => response.headersDistinct[name.toLowerCase()] ?? [],
     text: async () => body,
   };
 }

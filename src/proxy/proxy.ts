@@ -32,6 +32,7 @@ import { RecordReader } from './record-reader.js';
 import { adoptAccepted, connectWithReader, type Reader, SocketReader } from './socket-reader.js';
 import { ConnectGate, holdsConnections } from './connect-gate.js';
 import type { CertificateIssuer, ClientTls, ServerTls } from './tls/proxy-tls.js';
+import { listenNameWarning } from './tls/listen-name-warning.js';
 import type { SecureAcceptor } from './tls/secure-sockets.js';
 import { isTlsError, tlsReason, upstreamVerifyHint } from './tls/tls-errors.js';
 import { ToxicRoster } from './toxic-roster.js';
@@ -260,6 +261,15 @@ export class FaultProxy implements ProxyView {
 
   get tls(): TlsTermination | undefined {
     return this.serverTls?.spec;
+  }
+
+  /**
+   * What the proxy does otherwise than its settings suggest, said when it is created or its TLS
+   * or listen address changes: a certificate that names none of its listen hosts.
+   */
+  get warning(): string | undefined {
+    const mismatch = this.serverTls?.listenMismatch;
+    return mismatch === undefined ? undefined : listenNameWarning(this.name, mismatch, this.listen);
   }
 
   get upstreamTls(): TlsOrigination | undefined {

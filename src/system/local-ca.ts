@@ -10,8 +10,8 @@ import { homedir } from 'node:os';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { removeStaleTemporaries, temporaryPathFor } from './ca-temporaries.js';
 import {
-  besidePath,
   createExclusive,
   ensurePrivateDirectory,
   modeText,
@@ -65,6 +65,7 @@ export function defaultCaDirectory(env: NodeJS.ProcessEnv = process.env): string
  */
 export async function openLocalCa(directory = defaultCaDirectory()): Promise<LocalCa> {
   const home = ensurePrivateDirectory(directory, WHAT, REMEDY);
+  removeStaleTemporaries(home, [KEY_FILE, CERTIFICATE_FILE]);
   const certificatePath = join(home, CERTIFICATE_FILE);
   const keyPath = join(home, KEY_FILE);
   if (!existsSync(keyPath)) placeOnce(keyPath, await newKeyPem(), 0o600);
@@ -118,7 +119,7 @@ async function selfSignedPem(keys: webcrypto.CryptoKeyPair): Promise<string> {
  * the file appears complete or not at all, and when two processes race the first one's stays.
  */
 function placeOnce(path: string, text: string, mode: number): void {
-  const temporary = besidePath(path);
+  const temporary = temporaryPathFor(path);
   writeNew(temporary, text, mode);
   try {
     linkSync(temporary, path);

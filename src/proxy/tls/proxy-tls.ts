@@ -5,6 +5,7 @@ import { FaultlineError } from '../../model/errors.js';
 import type { ProxyProtocol } from '../../model/protocol.js';
 import type { TlsOrigination, TlsTermination } from '../../model/tls-spec.js';
 import type { RecordReader } from '../record-reader.js';
+import { type ListenNameMismatch, listenNameMismatch } from './certificate-names.js';
 import { checkOrigination, checkTermination } from './check-credentials.js';
 import { connectSecure, createSecureAcceptor, type SecureAcceptor } from './secure-sockets.js';
 
@@ -19,6 +20,8 @@ export interface ServerTls {
   readonly alpn: readonly string[];
   /** When set, clients must present a certificate signed by one of these CAs. */
   readonly clientCa?: string;
+  /** A given certificate that names none of the listen hosts (a warning, not an error). */
+  readonly listenMismatch?: ListenNameMismatch;
   /** Terminates TLS with these settings on the connections handed to it. */
   acceptor(
     secured: (socket: tls.TLSSocket, reader: RecordReader) => void,
@@ -53,14 +56,16 @@ export async function serverTls(
   issue: CertificateIssuer | undefined,
 ): Promise<ServerTls> {
   checkTermination(spec);
+  const hosts = [...new Set(listenHosts.flatMap(certificateHosts))];
   let pair: { cert: string; key: string };
   if ('auto' in spec) {
     if (!issue)
       throw new FaultlineError('FAULTLINE_ERR_INVALID_FIELD', 'invalid tls', {
         hint: 'tls.auto needs the local CA of a faultline server; this engine was created without one, so give tls.cert and tls.key',
       });
-    pair = await issue([...new Set(listenHosts.flatMap(certificateHosts))]);
+    pair = await issue(hosts);
   } else pair = { cert: spec.cert, key: spec.key };
+  const listenMismatch = 'auto' in spec ? undefined : listenNameMismatch(spec.cert, hosts);
   const clientCa = spec.client_ca;
   // A pair Node cannot load fails here, as a 400, not at the first client.
   tls.createSecureContext({ ...pair, ...(clientCa === undefined ? {} : { ca: clientCa }) });
@@ -69,6 +74,7 @@ export async function serverTls(
     pair,
     alpn: ALPN[protocol],
     ...(clientCa === undefined ? {} : { clientCa }),
+    ...(listenMismatch === undefined ? {} : { listenMismatch }),
     acceptor: (secured, failed) => createSecureAcceptor(settings, secured, failed),
   };
   return settings;
@@ -76,9 +82,21 @@ export async function serverTls(
 
 export function clientTls(spec: TlsOrigination, upstreamHost: string): ClientTls {
   checkOrigination(spec);
-  const servername = spec.servername ?? (isIP(upstreamHost) === 0 ? upstreamHost : undefined);
+  const checked = spec.servername;
+  const servername = checked ?? (isIP(upstreamHost) === 0 ? upstreamHost : undefined);
+  // An address is never sent as SNI (RFC 6066; Node warns DEP0123): the upstream's certificate
+  // is checked against it all the same.
+  const sni =
+    checked !== undefined && isIP(checked) !== 0
+      ? {
+          checkServerIdentity: (_host: string, cert: tls.PeerCertificate) =>
+            tls.checkServerIdentity(checked, cert),
+        }
+      : servername === undefined
+        ? {}
+        : { servername };
   const options: tls.ConnectionOptions = {
-    ...(servername === undefined ? {} : { servername }),
+    ...sni,
     ...(spec.ca === undefined ? {} : { ca: spec.ca }),
     ...(spec.cert === undefined ? {} : { cert: spec.cert, key: spec.key }),
     rejectUnauthorized: spec.insecure !== true,

@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { RecordReader } from '../record-reader.js';
 import { feedReader, readInto } from '../socket-reader.js';
 import type { ServerTls } from './proxy-tls.js';
+import { certificateNamesHost, leafCertificate, refusedForName, resetForName } from './certificate-names.js';
 import { clientHandshakeReason, tlsReason } from './tls-errors.js';
 
 /** A client that opens a connection and never finishes its handshake is dropped after this long. */
@@ -35,6 +36,8 @@ export function createSecureAcceptor(
       : { requestCert: true, rejectUnauthorized: true, ca: settings.clientCa }),
   });
   server.on('secureConnection', (socket: tls.TLSSocket) => {
+    // Half-closes are carried once the handshake is done (see accept).
+    socket.allowHalfOpen = true;
     socket.setNoDelay(true);
     const reader = new RecordReader();
     secured(adoptSecure(socket, reader), reader);
@@ -51,19 +54,90 @@ export function createSecureAcceptor(
         auto: 'auto' in settings.spec,
         minVersion: tls.DEFAULT_MIN_VERSION,
       };
-      failed(client, code, clientHandshakeReason(code, tlsReason(error), proxy));
+      const reason = tlsReason(error);
+      failed(
+        client,
+        code,
+        nameRefusal(code, reason, socket, settings) ?? clientHandshakeReason(code, reason, proxy),
+      );
     }
-    socket.destroy();
+    if (error.code === 'ERR_SSL_HTTP_REQUEST') answerPlainHttp(socket);
+    else socket.destroy();
   });
   return {
     accept(socket) {
-      // Read now: Node keeps the address it read, and the TLS socket over this one may close first.
+      // Read now: Node keeps the addresses it read, and the TLS socket over this one may close first.
       void socket.remoteAddress;
+      void socket.localAddress;
+      // The TLS socket takes this setting: half-open, a client that closes during the handshake
+      // (Node's, refusing the certificate) went unnoticed until the handshake timeout.
+      socket.allowHalfOpen = false;
       server.emit('connection', socket);
       socket.resume();
     },
     close: () => server.removeAllListeners(),
   };
+}
+
+/**
+ * Why a client refused the proxy's certificate, when it is for another name than the client asked
+ * for (its servername, else the address it connected to). Node's tls client closes the
+ * connection instead of sending an alert: that is put down to the name only when the certificate
+ * names none of the proxy's listen hosts, and the client sent its hello (a port check sends nothing).
+ */
+function nameRefusal(
+  code: string,
+  reason: string,
+  socket: tls.TLSSocket,
+  settings: ServerTls,
+): string | undefined {
+  if (code === 'ECONNRESET' && bytesFromClient(socket) === 0)
+    return `the client closed the connection before it began a handshake (${reason}), as a port check does`;
+  if (code === 'ECONNRESET' && settings.listenMismatch !== undefined)
+    return resetForName(
+      `the client closed the connection during the handshake (${reason})`,
+      settings.listenMismatch,
+    );
+  if (!REFUSED_CERTIFICATE.has(code)) return undefined;
+  const servername = typeof socket.servername === 'string' ? socket.servername : undefined;
+  const asked = servername ?? localAddress(socket);
+  if (asked === undefined) return undefined;
+  const leaf = leafCertificate(settings.pair.cert);
+  if (certificateNamesHost(leaf, asked)) return undefined;
+  return refusedForName(reason, leaf, asked, servername !== undefined);
+}
+
+/** The alerts a client sends when it refuses the certificate the proxy presented. */
+const REFUSED_CERTIFICATE = new Set([
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
+]);
+
+/** What the client sent on the accepted socket under the TLS socket. */
+function bytesFromClient(socket: tls.TLSSocket): number | undefined {
+  return (socket as { _parent?: net.Socket })._parent?.bytesRead;
+}
+
+/** The address the client connected to, from the TLS socket or the accepted socket under it. */
+function localAddress(socket: tls.TLSSocket): string | undefined {
+  for (const candidate of [socket, (socket as { _parent?: net.Socket })._parent]) {
+    if (candidate?.localAddress !== undefined) return candidate.localAddress;
+  }
+  return undefined;
+}
+
+/**
+ * A client that sent plain HTTP gets a plain HTTP 400 saying to use https://, as nginx and Go's
+ * servers answer, rather than a connection closed without a word (curl: "Empty reply from server").
+ */
+function answerPlainHttp(socket: tls.TLSSocket): void {
+  const plain = (socket as { _parent?: net.Socket })._parent;
+  if (!plain?.writable) return void socket.destroy();
+  const host = plain.localFamily === 'IPv6' ? `[${plain.localAddress}]` : plain.localAddress;
+  const body = `faultline: this port terminates TLS and the client sent plain HTTP: use https://${host}:${plain.localPort}/\n`;
+  const head = `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+  plain.once('error', () => socket.destroy());
+  plain.end(head + body, () => socket.destroy());
 }
 
 /**

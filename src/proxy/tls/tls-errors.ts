@@ -34,6 +34,9 @@ export function clientHandshakeReason(
   }
   if (code === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' || code === 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN')
     return `the client refused the proxy's certificate (${reason}): check that it names the host the client connects to and that the client trusts its CA`;
+  if (code === 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE')
+    return `the client sent no certificate, and this proxy requires one signed by tls.client_ca (${reason}): give the client a certificate and its key (curl --cert FILE --key FILE)`;
+  if (code === 'ECONNRESET') return `the client closed the connection during the handshake (${reason})`;
   if (code === 'ERR_SSL_UNSUPPORTED_PROTOCOL')
     return `the client offered only TLS versions older than the proxy accepts (${reason}): it speaks ${proxy.minVersion} and later`;
   return reason;

@@ -12,6 +12,7 @@ import { canonicalListen } from '../listener.js';
 import type { ProxyEnvironment, ProxyStats } from '../proxy.js';
 import { ToxicRoster } from '../toxic-roster.js';
 import type { HostLookup } from '../../net/host-lookup.js';
+import { lookupFailure } from './lookup-failure.js';
 import { bindDatagramListener } from './bind.js';
 import { handleDatagrams } from './datagram-handler.js';
 import { datagramFailure } from './datagram-failure.js';
@@ -79,6 +80,13 @@ export class UdpProxy {
     this.upstream = upstream;
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.roster = new ToxicRoster(name, environment.events, environment.limits, () => this.protocol);
+  }
+
+  /** Said when the proxy is created or its upstream changes: an upstream name that does not resolve. */
+  get warning(): string | undefined {
+    // A disabled proxy looks the name up again when it starts.
+    if (!this.socket || !(this.target instanceof Error)) return undefined;
+    return `proxy ${JSON.stringify(this.name)}: upstream ${this.upstream}: ${this.target.message}`;
   }
 
   get toxics(): readonly ToxicSpec[] {
@@ -300,7 +308,8 @@ export class UdpProxy {
     }
     const id = ++this.serial;
     const upstream = this.upstream;
-    const flow = new Flow(id, client, this.target, this.socket, this.roster.inOrder, {
+    const target = this.target;
+    const flow = new Flow(id, client, target, this.socket, this.roster.inOrder, {
       clock: this.environment.clock,
       budget: this.environment.budget,
       random: this.environment.random,
@@ -317,7 +326,7 @@ export class UdpProxy {
           connection: id,
           client: clientText,
           upstream: upstream,
-          error: datagramFailure(error, upstream),
+          error: datagramFailure(error, upstream, target.address),
           protocol: 'udp',
         }),
     });
@@ -414,6 +423,6 @@ async function resolveUpstream(upstream: string, lookupHost: HostLookup): Promis
     const { address, family } = await lookupHost(name);
     return { address, port, family: family === 6 ? 'udp6' : 'udp4' };
   } catch (error) {
-    return new Error(`upstream ${upstream}: lookup ${name}: ${(error as Error).message}`);
+    return new Error(lookupFailure(error as Error));
   }
 }

@@ -1,5 +1,6 @@
 import { toxicsNotApplied } from '../../model/echoed-toxics.js';
 import { parseProxyCreate, parseProxyUpdate } from '../../model/proxy-spec.js';
+import { warnAboutProxy, warnInAnswer } from '../answer-warning.js';
 import { readJson } from '../body.js';
 import { explainedProxyJson, wantsExplanations } from '../explained.js';
 import { sendEmpty, sendJson } from '../respond.js';
@@ -21,8 +22,9 @@ export const proxyRoutes: Route[] = [
     method: 'POST',
     path: '/proxies',
     name: 'ProxyCreate',
-    handler: async (request, response, { engine }) => {
+    handler: async (request, response, { engine, log }) => {
       const proxy = await engine.create(parseProxyCreate(await readJson(request)));
+      warnAboutProxy(response, log, proxy);
       sendJson(response, 201, proxyJson(proxy));
     },
   },
@@ -44,14 +46,18 @@ export const proxyRoutes: Route[] = [
       const name = param(context, 'proxy');
       const before = context.engine.get(name);
       const body = await readJson(request);
-      const proxy = await context.engine.update(name, parseProxyUpdate(body, name));
+      const update = parseProxyUpdate(body, name);
+      const proxy = await context.engine.update(name, update);
       const notApplied = toxicsNotApplied(body, before.toxics);
-      if (notApplied.length > 0) {
-        const text = toxicsNotAppliedText(name, notApplied);
-        context.log.warn({ proxy: name, toxics: notApplied }, text);
-        // A header carries printable ASCII only; a toxic name may hold anything.
-        response.setHeader('Warning', `299 faultline ${JSON.stringify(text).replace(/[^\x20-\x7e]/g, '?')}`);
-      }
+      if (notApplied.length > 0)
+        warnInAnswer(
+          response,
+          context.log,
+          { proxy: name, toxics: notApplied },
+          toxicsNotAppliedText(name, notApplied),
+        );
+      if (update.tls !== undefined || update.listen !== undefined || update.upstream !== undefined)
+        warnAboutProxy(response, context.log, proxy);
       sendJson(response, 200, proxyJson(proxy));
     },
   })),

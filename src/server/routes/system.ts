@@ -2,6 +2,7 @@ import { describeValue, FaultlineError, isFaultlineError } from '../../model/err
 import { parseProxyList } from '../../model/proxy-spec.js';
 import { PopulateError } from '../../proxy/engine.js';
 import { faultlineVersion, toxiproxyApiVersion } from '../../version.js';
+import { warnAboutProxy } from '../answer-warning.js';
 import { readJson, readText } from '../body.js';
 import { errorBody, sendEmpty, sendJson, sendText } from '../respond.js';
 import type { Route } from '../route.js';
@@ -32,9 +33,10 @@ export const systemRoutes: Route[] = [
     method: 'POST',
     path: '/populate',
     name: 'Populate',
-    handler: async (request, response, { engine }) => {
+    handler: async (request, response, { engine, log }) => {
       try {
         const proxies = await engine.populate(parseProxyList(await readJson(request), 'the /populate body'));
+        for (const proxy of proxies) warnAboutProxy(response, log, proxy);
         sendJson(response, 201, { proxies: proxies.map(proxyJson) });
       } catch (error) {
         if (!isFaultlineError(error)) throw error;

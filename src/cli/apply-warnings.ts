@@ -1,0 +1,42 @@
+import type { ProxyJson } from '../model/wire.js';
+import type { TlsTermination } from '../model/tls-spec.js';
+import { listenHosts } from '../proxy/listener.js';
+import { listenNameMismatch } from '../proxy/tls/certificate-names.js';
+import { listenNameWarning } from '../proxy/tls/listen-name-warning.js';
+import { certificateHosts } from '../proxy/tls/proxy-tls.js';
+import type { Change } from './apply-plan.js';
+
+/**
+ * The warnings the server would answer the changes with, for `apply --dry-run`, which sends
+ * nothing: a certificate that names none of its proxy's listen hosts (see certificate-names.ts).
+ */
+export async function dryRunWarnings(
+  changes: readonly Change[],
+  current: Readonly<Record<string, ProxyJson>>,
+): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const change of changes) {
+    const sent = certificateSent(change, current);
+    if (!sent) continue;
+    try {
+      const hosts = [...new Set((await listenHosts(sent.listen)).flatMap(certificateHosts))];
+      const mismatch = listenNameMismatch(sent.cert, hosts);
+      if (mismatch) warnings.push(listenNameWarning(sent.name, mismatch, sent.listen));
+    } catch {
+      // A listen address that does not resolve is the server's to refuse.
+    }
+  }
+  return warnings;
+}
+
+function certificateSent(change: Change, current: Readonly<Record<string, ProxyJson>>) {
+  const given = (tls: TlsTermination | null | undefined) => (tls && 'cert' in tls ? tls.cert : undefined);
+  if (change.kind === 'create-proxy') {
+    const cert = given(change.spec.tls);
+    return cert === undefined ? undefined : { name: change.spec.name, listen: change.spec.listen, cert };
+  }
+  if (change.kind !== 'update-proxy') return undefined;
+  const cert = given(change.body.tls);
+  const listen = change.body.listen ?? current[change.name]?.listen;
+  return cert === undefined || listen === undefined ? undefined : { name: change.name, listen, cert };
+}

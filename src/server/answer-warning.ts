@@ -1,0 +1,24 @@
+import type { ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { EngineProxy } from '../proxy/engine-proxy.js';
+
+/**
+ * Something a request asked for that was done, but likely not as the user meant: the server logs
+ * it and the answer carries it in a `Warning: 299` header (one per warning), which the CLI prints.
+ */
+export function warnInAnswer(
+  response: ServerResponse,
+  log: Logger,
+  fields: Record<string, unknown>,
+  text: string,
+): void {
+  log.warn(fields, text);
+  // A header carries printable ASCII only; a name may hold anything.
+  response.appendHeader('Warning', `299 faultline ${JSON.stringify(text).replace(/[^\x20-\x7e]/g, '?')}`);
+}
+
+/** What a proxy does otherwise than its settings suggest (EngineProxy's `warning`). */
+export function warnAboutProxy(response: ServerResponse, log: Logger, proxy: EngineProxy): void {
+  const text = proxy.warning;
+  if (text !== undefined) warnInAnswer(response, log, { proxy: proxy.name }, text);
+}
