@@ -39,6 +39,14 @@ test('net exec takes the command and its options after the host, without --', as
   assert.match(reply.stderr, /^faultline: there is no lab nolab; create it/);
 });
 
+test('net exec reads a -- after the host as the separator it is, not as the command', async () => {
+  const reply = await runCli(['net', 'exec', 'nolab', 'a', '--'], {
+    FAULTLINE_LEDGER_DIR: '/nonexistent-faultline',
+  });
+  assert.equal(reply.code, 2);
+  assert.match(reply.stderr, /^faultline: net exec nolab a: give the command to run after the host/);
+});
+
 test("the command's own arguments are passed as written, not rewritten as toxiproxy flags", async () => {
   const reply = await runCli(['supervise', '--restart', 'never', ...showArgs, '-tox', '-l=5', '-host', 'x']);
   assert.equal(reply.code, 0, reply.stderr);

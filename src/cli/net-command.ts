@@ -124,7 +124,11 @@ export function netCommand(): Command {
     .argument('<command...>', 'the command and its arguments (options after <host> are its own)')
     .passThroughOptions()
     .addHelpText('after', example('faultline net exec lab a ping -c1 10.213.7.3'))
-    .action(async (lab: string, host: string, command: string[]) => {
+    .action(async (lab: string, host: string, written: string[]) => {
+      // Options stop at <lab>, so a `--` written before the command reaches us as its first word.
+      const command = written[0] === '--' ? written.slice(1) : written;
+      if (command.length === 0)
+        throw new UsageError(`net exec ${lab} ${host}: give the command to run after the host`);
       const loaded = loadLab(lab);
       const problem = whyNotRunnable(command[0]!);
       if (problem !== undefined)
