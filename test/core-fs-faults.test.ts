@@ -384,6 +384,56 @@ describe('installFsFaults, in this process', () => {
     });
   });
 
+  test('a fault the schema refuses is named by its place in the list', () => {
+    assert.throws(() => installFsFaults([{ syscall: 'open', errno: 'EIO' }, { syscall: 'open' }]), {
+      code: 'FAULTLINE_ERR_MISSING_FIELD',
+      message: /^missing errno in fs fault 2: /,
+    });
+  });
+
+  test('a name given to two faults of one list is refused, naming both', () => {
+    assert.throws(
+      () =>
+        installFsFaults([
+          { name: 'disk', syscall: 'open', errno: 'EIO' },
+          { name: 'disk', syscall: 'write', errno: 'EIO' },
+        ]),
+      { message: /^fs fault 2: the name "disk" is already the name of fs fault 1;/ },
+    );
+  });
+
+  test('an unnamed fault skips a name another fault of its list was given by hand', async () => {
+    // ENOTCONN is used by no other test of this file, so its first unnamed name is the plain one.
+    const seen: string[] = [];
+    const stop = onFault((applied) => seen.push(applied.fault));
+    try {
+      await withFaults(
+        [
+          { syscall: 'fsync', errno: 'ENOTCONN', path: only('taken.txt') },
+          { name: 'fs-fsync-ENOTCONN', syscall: 'unlink', errno: 'ENOTCONN', path: only('taken.txt') },
+        ],
+        () => {
+          const fd = fs.openSync(file('taken.txt'), 'w');
+          try {
+            assert.equal(
+              code(() => fs.fsyncSync(fd)),
+              'ENOTCONN',
+            );
+          } finally {
+            fs.closeSync(fd);
+          }
+          assert.equal(
+            code(() => fs.unlinkSync(file('taken.txt'))),
+            'ENOTCONN',
+          );
+        },
+      );
+    } finally {
+      stop();
+    }
+    assert.deepEqual(seen, ['fs-fsync-ENOTCONN-2', 'fs-fsync-ENOTCONN']);
+  });
+
   test('a file named 0, 1 or 2 is a file, not a standard stream', async () => {
     // Relative names that do not exist: a fault without path fails them before fs looks.
     const outcomes = await withFaults([{ syscall: 'stat', errno: 'EIO' }], () =>
