@@ -52,12 +52,33 @@ const addToxic = async (proxy: string, toxic: object) => {
   const reply = await harness.api('POST', `/proxies/${proxy}/toxics`, toxic);
   assert.equal(reply.status, 200, reply.text);
 };
-await addToxic('streamed', {
-  name: 'tag',
-  type: 'http_modify',
-  attributes: { response_headers: { 'x-tag': 'y' } },
-});
+const tag = { name: 'tag', type: 'http_modify', attributes: { response_headers: { 'x-tag': 'y' } } };
+await addToxic('streamed', tag);
 await addToxic('held', { name: 'late', type: 'http_delay', attributes: { stage: 'response', delay: 1 } });
+
+/**
+ * An http2 proxy named `name`, tagging answers, in front of an h2 upstream answering with
+ * `answer`; then a request for `path` through it, its body gathered as text in `received.body`.
+ */
+async function taggedH2Request(
+  name: string,
+  answer: (stream: http2.ServerHttp2Stream) => void,
+  path: string,
+) {
+  const h2 = await h2ProxyTo(harness, name, (stream) => {
+    stream.on('error', () => undefined);
+    answer(stream);
+  });
+  await addToxic(name, tag);
+  const session = http2.connect(`http://127.0.0.1:${h2.port}`);
+  session.on('error', () => undefined);
+  after(() => session.close());
+  const stream = session.request({ ':path': path });
+  const received = { body: '' };
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => (received.body += chunk));
+  return { session, stream, received };
+}
 
 /**
  * Sends one request on a raw socket; once the client has the first ten bytes of the body, the
@@ -156,26 +177,17 @@ describe('http: a client that leaves before the upstream answers', () => {
 
 describe('http2: an answer the upstream resets after its headers', () => {
   it('resets the client stream, and the http.fault says cut', async () => {
-    const h2 = await h2ProxyTo(harness, 'h2cut', (stream) => {
-      stream.on('error', () => undefined);
-      stream.respond({ ':status': 200 });
-      // RST_STREAM INTERNAL_ERROR after the first ten bytes, with no END_STREAM before it.
-      stream.write('ten bytes.', () => stream.destroy(new Error('the upstream failed')));
-    });
-    await addToxic('h2cut', {
-      name: 'tag',
-      type: 'http_modify',
-      attributes: { response_headers: { 'x-tag': 'y' } },
-    });
-    const session = http2.connect(`http://127.0.0.1:${h2.port}`);
-    session.on('error', () => undefined);
-    after(() => session.close());
-    const stream = session.request({ ':path': '/cut' });
-    let body = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => (body += chunk));
+    const { stream, received } = await taggedH2Request(
+      'h2cut',
+      (upstream) => {
+        upstream.respond({ ':status': 200 });
+        // RST_STREAM INTERNAL_ERROR after the first ten bytes, with no END_STREAM before it.
+        upstream.write('ten bytes.', () => upstream.destroy(new Error('the upstream failed')));
+      },
+      '/cut',
+    );
     await assert.rejects(once(stream, 'end'), { code: 'ERR_HTTP2_STREAM_ERROR' });
-    assert.equal(body, 'ten bytes.');
+    assert.equal(received.body, 'ten bytes.');
     const event = await faultEvent('h2cut', '/cut');
     assert.deepEqual([event.status, event.cut, event.bodyBytes], [200, true, 10]);
     assert.match(
@@ -187,22 +199,15 @@ describe('http2: an answer the upstream resets after its headers', () => {
 
 describe('http2: an answer the upstream ends short of its content-length', () => {
   it('resets the client stream, not a clean end, and the http.fault says cut', async () => {
-    const h2 = await h2ProxyTo(harness, 'h2short', (stream) => {
-      stream.on('error', () => undefined);
-      stream.respond({ ':status': 200, 'content-length': '100' });
-      // node's close() after a write ends the stream cleanly, ten bytes into the hundred announced.
-      stream.write('ten bytes.', () => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
-    });
-    await addToxic('h2short', {
-      name: 'tag',
-      type: 'http_modify',
-      attributes: { response_headers: { 'x-tag': 'y' } },
-    });
-    const session = http2.connect(`http://127.0.0.1:${h2.port}`);
-    session.on('error', () => undefined);
-    after(() => session.close());
-    const stream = session.request({ ':path': '/short' });
-    stream.resume();
+    const { session, stream } = await taggedH2Request(
+      'h2short',
+      (upstream) => {
+        upstream.respond({ ':status': 200, 'content-length': '100' });
+        // node's close() after a write ends the stream cleanly, ten bytes into the hundred announced.
+        upstream.write('ten bytes.', () => upstream.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
+      },
+      '/short',
+    );
     await assert.rejects(once(stream, 'end'), { code: 'ERR_HTTP2_STREAM_ERROR' });
     const event = await faultEvent('h2short', '/short');
     assert.deepEqual([event.status, event.cut, event.bodyBytes], [200, true, 10]);
@@ -217,24 +222,15 @@ describe('http2: an answer the upstream ends short of its content-length', () =>
 
 describe('http2: a client that cancels its stream in the middle of the answer', () => {
   it('is reported as having left, with the bytes it got', async () => {
-    const h2 = await h2ProxyTo(harness, 'h2left', (stream) => {
-      stream.on('error', () => undefined);
-      stream.respond({ ':status': 200 });
-      stream.write('ten bytes.');
-    });
-    await addToxic('h2left', {
-      name: 'tag',
-      type: 'http_modify',
-      attributes: { response_headers: { 'x-tag': 'y' } },
-    });
-    const session = http2.connect(`http://127.0.0.1:${h2.port}`);
-    session.on('error', () => undefined);
-    after(() => session.close());
-    const stream = session.request({ ':path': '/left' });
-    let body = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => (body += chunk));
-    await waitFor(() => body === 'ten bytes.', 'the first ten bytes');
+    const { stream, received } = await taggedH2Request(
+      'h2left',
+      (upstream) => {
+        upstream.respond({ ':status': 200 });
+        upstream.write('ten bytes.');
+      },
+      '/left',
+    );
+    await waitFor(() => received.body === 'ten bytes.', 'the first ten bytes');
     stream.close(http2.constants.NGHTTP2_CANCEL);
     const event = await faultEvent('h2left', '/left');
     assert.deepEqual([event.status, event.clientLeft, event.bodyBytes], [200, true, 10]);
