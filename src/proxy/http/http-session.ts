@@ -63,6 +63,10 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
         serverEnd,
         http1Opening,
         (opening) => {
+          // A client that closed its side before a whole opening came (a port check, curl refusing
+          // the certificate) asks for nothing more: node:http, handed a socket that has ended, would
+          // wait for it for ever, and the connection would stay open.
+          if (serverEnd.readableEnded) return void serverEnd.end();
           if (opening === 'http2') return refuser.refuse(serverEnd, connection);
           if (!passThroughs.serve(serverEnd, connection)) server.emit('connection', serverEnd);
           serverEnd.resume();
