@@ -25,3 +25,34 @@ test('short flags written -X=VALUE, and -tox=P, are read as toxiproxy-cli reads 
   assert.equal(toxic.toxicity, 0.25);
   assert.deepEqual(toxic.attributes, { latency: 5, jitter: 0 });
 });
+
+test("toxiproxy-cli's long flags with one dash, as Go reads them, are not taken for short ones", async () => {
+  const created = await runCli(
+    ['create', '-listen=127.0.0.1:0', '-upstream=127.0.0.1:2', 'go_long'],
+    { FAULTLINE_URL: harness.url },
+    false,
+  );
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal((await harness.api('GET', '/proxies/go_long')).json.upstream, '127.0.0.1:2');
+  const added = await runCli(
+    [
+      'toxic',
+      'add',
+      '-type=latency',
+      '-toxicName',
+      'slow',
+      '-attribute=latency=7',
+      '-toxicity=0.5',
+      '-upstream',
+      'go_long',
+    ],
+    { FAULTLINE_URL: harness.url },
+    false,
+  );
+  assert.equal(added.code, 0, added.stderr);
+  const toxic = (await harness.api('GET', '/proxies/go_long/toxics/slow')).json;
+  assert.deepEqual(
+    [toxic.type, toxic.stream, toxic.toxicity, toxic.attributes.latency],
+    ['latency', 'upstream', 0.5, 7],
+  );
+});

@@ -102,6 +102,9 @@ const toxiproxyServerFlags = [
   'version',
 ];
 
+/** toxiproxy-cli's long flags, which Go's flag parsing also takes with one dash ("-upstream=…"). */
+const toxiproxyCliFlags = ['listen', 'upstream', 'downstream', 'type', 'toxicName', 'toxicity', 'attribute'];
+
 /** Commands that run another command: what follows that command is its own (see net exec). */
 const commandRunners = ['supervise', 'net', 'syscall'];
 
@@ -109,7 +112,7 @@ const commandRunners = ['supervise', 'net', 'syscall'];
  * toxiproxy-cli spells toxicity "-tox"; toxiproxy-server takes Go's single-dash "-host",
  * "-port", "-config", "-seed", "-proxy-metrics", "-runtime-metrics" and "-version" (also as "-port=8474").
  * Go's flag parsing (urfave/cli's too) takes "-l=HOST:PORT" as "-l HOST:PORT", where commander
- * would read the value "=HOST:PORT". They are rewritten for commander, up to a "--" that ends the
+ * would read the value "=HOST:PORT", and a long flag with one dash ("-listen", "-toxicity=0.5"). They are rewritten for commander, up to a "--" that ends the
  * options, and not at all for a command that runs another, whose arguments are that command's.
  */
 function compatibleArgv(argv: string[]): string[] {
@@ -123,6 +126,8 @@ function compatibleArgv(argv: string[]): string[] {
     if (/^-[a-zA-Z]$/.test(flag) && value.length > 0) return [flag, value.join('=')];
     if (/^--?tox$/.test(flag)) return [['--toxicity', ...value].join('=')];
     const name = flag.slice(1);
+    // commander would read "-upstream=X" as "-u" with the value "pstream=X", in silence.
+    if (toxiproxyCliFlags.includes(name)) return [[`--${name}`, ...value].join('=')];
     if (!/^-[a-z]/.test(flag) || !toxiproxyServerFlags.includes(name)) return [arg];
     if (name !== 'host' && !server) return [arg];
     return [[`--${name}`, ...value].join('=')];
