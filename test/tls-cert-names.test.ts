@@ -211,6 +211,19 @@ test('a certificate that names the address in its CN alone: the warning and the 
     ),
     warningOf(reply.headers),
   );
+  // The header is ASCII; the client reads the suggested command back with its ellipsis, not "?".
+  const warnings: string[] = [];
+  await createClient({ url: harness.url, token: '' }).createProxy(
+    {
+      name: 'cn_only_again',
+      listen: '127.0.0.1:0',
+      upstream,
+      tls: { cert: certPem, key: readFileSync(key, 'utf8') },
+    },
+    { onWarning: (text) => warnings.push(text) },
+  );
+  assert.ok(warnings[0]?.includes('(openssl req -x509 … -addext subjectAltName=IP:127.0.0.1)'), warnings[0]);
+  assert.doesNotMatch(warningOf(reply.headers), /[^\x20-\x7e]/);
   const served = await run('curl', ['-sS', '--cacert', cert, `https://127.0.0.1:${port}/`]);
   assert.equal(served.stdout, 'reached');
   const socket = tls.connect({ host: '127.0.0.1', port, ca: certPem });

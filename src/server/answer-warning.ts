@@ -13,8 +13,13 @@ export function warnInAnswer(
   text: string,
 ): void {
   log.warn(fields, text);
-  // A header carries printable ASCII only; a name may hold anything.
-  response.appendHeader('Warning', `299 faultline ${JSON.stringify(text).replace(/[^\x20-\x7e]/g, '?')}`);
+  // A header carries printable ASCII only: anything else (a name, an ellipsis) goes as a JSON
+  // \u escape, which the client's JSON.parse of the quoted text turns back into the character.
+  const ascii = JSON.stringify(text).replace(
+    /[^\x20-\x7e]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  response.appendHeader('Warning', `299 faultline ${ascii}`);
 }
 
 /** What a proxy does otherwise than its settings suggest (EngineProxy's `warning`). */
