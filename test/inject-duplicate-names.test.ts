@@ -25,7 +25,10 @@ const refusal = (place: string) =>
 
 describe('a fault name given twice in one list is refused, naming both', () => {
   test('wrap and withFaults', () => {
-    assert.throws(() => wrap({ get: () => 1 }, twice, on), { message: refusal('fault') });
+    assert.throws(() => wrap({ get: () => 1 }, twice, on), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: refusal('fault'),
+    });
     assert.throws(() => withFaults(() => 1, twice, on), { message: refusal('fault') });
   });
 

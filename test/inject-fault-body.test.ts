@@ -24,10 +24,10 @@ describe('a body is refused where it would never be sent', () => {
   });
 
   test('with an error, where an error sends no answer: wrap, fetch, http.request, the browser', () => {
-    assert.throws(
-      () => wrap({ get: async () => 1 }, { error: 'boom', body: 'x' }, { enabled: true }),
-      /fault 1: "body" would never be sent: an error here fails the call with no answer/,
-    );
+    assert.throws(() => wrap({ get: async () => 1 }, { error: 'boom', body: 'x' }, { enabled: true }), {
+      code: 'FAULTLINE_ERR_INVALID_FIELD',
+      message: /fault 1: "body" would never be sent: an error here fails the call with no answer/,
+    });
     assert.throws(
       () => arm([{ error: 'down', body: 'x' }], ['error', 'status', 'abort'], 'fetch fault'),
       /fetch fault 1: "body" would never be sent/,

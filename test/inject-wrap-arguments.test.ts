@@ -11,10 +11,11 @@ describe('wrap and withFaults refuse arguments they cannot honour, on or off', (
         () => wrap(client(), { error: 'boom' }, { enabled } as never),
         () => withFaults(async () => 'real', { error: 'boom' }, { enabled } as never),
       ]) {
-        assert.throws(
-          on,
-          /options: enabled must be true or false \(or left out, to follow FAULTLINE_INJECT\), received/,
-        );
+        assert.throws(on, {
+          code: 'FAULTLINE_ERR_INVALID_FIELD',
+          message:
+            /options: enabled must be true or false \(or left out, to follow FAULTLINE_INJECT\), received/,
+        });
       }
     }
     assert.equal(await wrap(client(), { error: 'boom' }, { enabled: false }).get(), 'real');
@@ -26,14 +27,14 @@ describe('wrap and withFaults refuse arguments they cannot honour, on or off', (
         () => wrap(null as never, { error: 'boom' }, { enabled }),
         /^FaultlineError: wrap: the client must be an object whose methods get faults, received null$/,
       );
-      assert.throws(
-        () => wrap('redis' as never, { error: 'boom' }, { enabled }),
-        /wrap: the client must be an object whose methods get faults, received "redis"/,
-      );
-      assert.throws(
-        () => withFaults(42 as never, { error: 'boom' }, { enabled }),
-        /withFaults: the first argument must be the function to fault, received 42/,
-      );
+      assert.throws(() => wrap('redis' as never, { error: 'boom' }, { enabled }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        message: /wrap: the client must be an object whose methods get faults, received "redis"/,
+      });
+      assert.throws(() => withFaults(42 as never, { error: 'boom' }, { enabled }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        message: /withFaults: the first argument must be the function to fault, received 42/,
+      });
     }
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseServerSeed } from '../src/cli/seed-option.js';
 import { createRandom } from '../src/model/random.js';
+import { foldSeed, SEED_MAX } from '../src/model/seed-fold.js';
 import { createEngine } from '../src/proxy/engine.js';
 
 test('--seed takes any int64 as Toxiproxy does; 0 to 2^31-1 are used as given, others folded the same way each time', () => {
@@ -72,4 +73,11 @@ test('createEngine refuses a seed that is not a safe integer, saying what it tak
       message: `seed must be a whole number from -9007199254740991 to 9007199254740991, received ${String(seed)}; give an integer such as 42`,
     });
   }
+});
+
+test('foldSeed keeps 0 and 2^31-1 as they are and folds the numbers just outside', () => {
+  assert.equal(foldSeed(0), 0);
+  assert.equal(foldSeed(SEED_MAX), SEED_MAX);
+  assert.notEqual(foldSeed(-1), 1);
+  assert.notEqual(foldSeed(SEED_MAX + 1), 0);
 });
