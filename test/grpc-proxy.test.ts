@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createProxy, closedPort, startHarness, startTcpServer, waitFor } from './helpers.js';
 import { describe as describeWatchLine } from '../src/cli/watch-command.js';
-import { collectEvents, h2get, h2ProxyTo } from './http-helpers.js';
+import { collectEvents, h2Exchange, h2get, h2ProxyTo } from './http-helpers.js';
 
 interface Order {
   id: number;
@@ -528,18 +528,7 @@ describe('HTTP/2 through an http2 proxy', () => {
       });
       const session = http2.connect(`http://127.0.0.1:${refusing.port}`);
       after(() => session.close());
-      const post = (path: string) =>
-        new Promise<string>((resolve, reject) => {
-          const stream = session.request({ ':method': 'POST', ':path': path });
-          let head = '';
-          let text = '';
-          stream.on('response', (received) => (head = String(received[':status'])));
-          stream.setEncoding('utf8');
-          stream.on('data', (chunk: string) => (text += chunk));
-          stream.on('end', () => resolve(`${head} ${text}`));
-          stream.on('error', reject);
-          stream.end('the order');
-        });
+      const post = (path: string) => h2Exchange(session, { ':method': 'POST', ':path': path }, 'the order');
       assert.equal(await post('/refuse'), '200 /refuse got the order');
       assert.equal(refused, 1, 'the upstream refused the first stream');
       const metrics = await (await fetch(`${harness.url}/metrics`)).text();
@@ -577,17 +566,7 @@ describe('HTTP/2 through an http2 proxy', () => {
     });
     const session = http2.connect(`http://127.0.0.1:${calm.port}`);
     after(() => session.close());
-    const get = (path: string) =>
-      new Promise<string>((resolve, reject) => {
-        const stream = session.request({ ':path': path });
-        let head = '';
-        let text = '';
-        stream.on('response', (received) => (head = String(received[':status'])));
-        stream.setEncoding('utf8');
-        stream.on('data', (chunk: string) => (text += chunk));
-        stream.on('end', () => resolve(`${head} ${text}`));
-        stream.on('error', reject);
-      });
+    const get = (path: string) => h2Exchange(session, { ':path': path });
     const first = get('/first');
     await arrived;
     assert.equal(await get('/second'), '200 /second on stream 1');

@@ -78,6 +78,25 @@ export function collectEvents(harness: Harness): EngineEvent[] {
   return events;
 }
 
+/** One stream on an open HTTP/2 session, with `body` sent when given: "STATUS TEXT" once it ends. */
+export function h2Exchange(
+  session: http2.ClientHttp2Session,
+  headers: http2.OutgoingHttpHeaders,
+  body?: string,
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const stream = session.request(headers);
+    let head = '';
+    let text = '';
+    stream.on('response', (received) => (head = String(received[':status'])));
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => (text += chunk));
+    stream.on('end', () => resolve(`${head} ${text}`));
+    stream.on('error', reject);
+    if (body !== undefined) stream.end(body);
+  });
+}
+
 /** One GET over HTTP/2 with prior knowledge (h2c): the status and the body. */
 export async function h2get(port: number, path: string): Promise<[number, string]> {
   const session = http2.connect(`http://127.0.0.1:${port}`);
