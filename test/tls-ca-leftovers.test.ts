@@ -16,7 +16,7 @@ import { STALE_AFTER_MS } from '../src/system/ca-temporaries.js';
 import { openLocalCa } from '../src/system/local-ca.js';
 import { tempDirectory } from './helpers.js';
 
-const temporaries = new URL('../src/system/ca-temporaries.js', import.meta.url).href;
+const privateFiles = new URL('../src/system/private-files.js', import.meta.url).href;
 
 /**
  * A process that starts writing the CA key's temporary file, as openLocalCa does, says its name,
@@ -25,8 +25,8 @@ const temporaries = new URL('../src/system/ca-temporaries.js', import.meta.url).
 async function killedWhileWriting(directory: string): Promise<string> {
   const script = `
     import { writeFileSync } from 'node:fs';
-    const { temporaryPathFor } = await import(${JSON.stringify(temporaries)});
-    const path = temporaryPathFor(${JSON.stringify(join(directory, 'ca-key.pem'))});
+    const { besidePath } = await import(${JSON.stringify(privateFiles)});
+    const path = besidePath(${JSON.stringify(join(directory, 'ca-key.pem'))});
     writeFileSync(path, '-----BEGIN PRIVATE KEY-----\\npart', { mode: 0o600 });
     process.stdout.write(path + '\\n');
     setInterval(() => {}, 1000);`;

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { currentUid } from './private-files.js';
 
 /**
- * The CA's files are written under a temporary name beside them and linked into place (see
- * local-ca.ts). A server killed in between leaves the temporary file, a copy of the CA key among
+ * The CA's files are written under a temporary name beside them (private-files.ts's besidePath)
+ * and linked into place (see local-ca.ts). A server killed in between leaves the temporary file, a copy of the CA key among
  * them; the next start removes those it recognises as its own: the name it gives them
  * (`.ca-key.pem.PID.RANDOM`, or `.ca-key.pem.RANDOM` from releases before the PID was in it), a
  * regular file of this user, and a writer that is gone (no process PID) or a file older than any
@@ -14,11 +13,6 @@ import { currentUid } from './private-files.js';
 
 /** A file older than this is no write under way: writing one takes milliseconds. */
 export const STALE_AFTER_MS = 60_000;
-
-/** A new temporary name for `path`, naming this process. */
-export function temporaryPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}`);
-}
 
 /** Removes the temporary files of `files` (names in `directory`) left by a writer that is gone; returns their names. */
 export function removeStaleTemporaries(

@@ -10,8 +10,9 @@ import { homedir } from 'node:os';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { removeStaleTemporaries, temporaryPathFor } from './ca-temporaries.js';
+import { removeStaleTemporaries } from './ca-temporaries.js';
 import {
+  besidePath,
   createExclusive,
   ensurePrivateDirectory,
   modeText,
@@ -119,7 +120,7 @@ async function selfSignedPem(keys: webcrypto.CryptoKeyPair): Promise<string> {
  * the file appears complete or not at all, and when two processes race the first one's stays.
  */
 function placeOnce(path: string, text: string, mode: number): void {
-  const temporary = temporaryPathFor(path);
+  const temporary = besidePath(path);
   writeNew(temporary, text, mode);
   try {
     linkSync(temporary, path);

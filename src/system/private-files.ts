@@ -63,9 +63,12 @@ export function createExclusive(path: string, fileMode = 0o600): number {
   );
 }
 
-/** A new name beside `path`, in the same directory, that nothing has yet (random, starting with a dot). */
+/**
+ * A new name beside `path`, in the same directory, that nothing has yet: a dot, the name, this
+ * process's PID (so a sweep can tell a writer that is gone) and random hex.
+ */
 export function besidePath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}`);
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}`);
 }
 
 /**
