@@ -10,9 +10,10 @@ export const latency: ToxicImplementation = {
     async chunk(chunk) {
       const { latency: base = 0, jitter = 0 } = context.attributes;
       const delay = jitter > 0 ? base + context.random.int(-jitter, jitter) : base;
+      // A chunk that waited its delay already (a busy loop) leaves now, delayed all the same.
+      if (delay > 0) context.acted('delay');
       const wait = delay - (context.clock.now() - chunk.time);
       if (wait > 0) {
-        context.acted('delay');
         await context.clock.sleep(wait, context.signal);
         if (!context.signal.aborted) chunk.time += wait;
       }

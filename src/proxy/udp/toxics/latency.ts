@@ -29,10 +29,12 @@ export const latency: DatagramToxic = {
           const shape = jitterShapes[distribution as JitterDistribution] ?? jitterShapes.uniform;
           delay += jitter * shape(uniform(correlation / PER_MILLION));
         }
+        if (delay <= 0) return context.push(datagram);
         const wait = delay - (context.clock.now() - datagram.time);
-        if (wait <= 0) return context.push(datagram);
-        if (!held.hold(datagram, wait, limit)) return dropDatagram(context);
+        if (wait > 0 && !held.hold(datagram, wait, limit)) return dropDatagram(context);
+        // One that waited its delay already (a busy loop) leaves now, delayed all the same.
         context.acted('delay');
+        if (wait <= 0) context.push(datagram);
       },
       flush: held.flush,
     };
