@@ -56,3 +56,41 @@ test("toxiproxy-cli's long flags with one dash, as Go reads them, are not taken 
     ['latency', 'upstream', 0.5, 7],
   );
 });
+
+test("toxic add's -u and -d take a Go boolean value, as toxiproxy-cli's bool flags do", async () => {
+  await harness.api('POST', '/proxies', { name: 'go_bool', listen: '127.0.0.1:0', upstream: '127.0.0.1:3' });
+  const add = (name: string, ...flags: string[]) =>
+    runCli(
+      ['toxic', 'add', '-t', 'noop', '-n', name, ...flags, 'go_bool'],
+      { FAULTLINE_URL: harness.url },
+      false,
+    );
+  for (const [name, flags] of [
+    ['up_true', ['-u=true']],
+    ['up_long', ['--upstream=1']],
+    ['up_go', ['-upstream=T', '-d=false']],
+    ['down_false', ['-u=false']],
+    ['down_long', ['--downstream=True']],
+  ] as const) {
+    const added = await add(name, ...flags);
+    assert.equal(added.code, 0, `${flags.join(' ')}: ${added.stderr}`);
+  }
+  const streams = Object.fromEntries(
+    (await harness.api('GET', '/proxies/go_bool/toxics')).json.map(
+      (toxic: { name: string; stream: string }) => [toxic.name, toxic.stream],
+    ),
+  );
+  assert.deepEqual(streams, {
+    up_true: 'upstream',
+    up_long: 'upstream',
+    up_go: 'upstream',
+    down_false: 'downstream',
+    down_long: 'downstream',
+  });
+  const both = await add('both', '-u=true', '-d=true');
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /Only one should be specified: upstream or downstream\./);
+  const wrong = await add('wrong', '-u=yes');
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /invalid boolean value "yes" for -u: give -u alone, or -u=true or -u=false/);
+});

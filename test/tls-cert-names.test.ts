@@ -342,11 +342,13 @@ test('faultline server --config logs the warning of a proxy it makes from the fi
     .output()
     .stdout.split('\n')
     .map((line) =>
-      line.startsWith('{') ? (JSON.parse(line) as { level: number; msg: string; proxy?: string }) : undefined,
+      line.startsWith('{')
+        ? (JSON.parse(line) as { level: string; message: string; proxy?: string })
+        : undefined,
     )
-    .find((entry) => entry?.proxy === 'from_file' && entry.level === 40);
+    .find((entry) => entry?.proxy === 'from_file' && entry.level === 'warn');
   assert.ok(
-    warning?.msg.startsWith('proxy "from_file": tls.cert names DNS:example.test'),
+    warning?.message.startsWith('proxy "from_file": tls.cert names DNS:example.test'),
     server.output().stdout,
   );
   process.kill(server.child.pid!, 'SIGTERM');

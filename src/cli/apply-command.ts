@@ -8,6 +8,7 @@ import type { ProxyJson, ToxicJson } from '../model/wire.js';
 import { checkCredentials } from './apply-check.js';
 import { appliedSummary } from './apply-summary.js';
 import { dryRunWarnings } from './apply-warnings.js';
+import { byName } from './name-order.js';
 import { type Change, changeLines, createProxyBody, createToxicBody, planApply } from './apply-plan.js';
 import {
   type Undo,
@@ -165,9 +166,7 @@ export function exportCommand(): Command {
       if (options.json && command.getOptionValueSource('format') === 'cli' && options.format !== 'json')
         throw new UsageError(`--json and --format ${options.format} contradict each other; give one`);
       const json = options.json === true || options.format === 'json';
-      const proxies = Object.values(await clientFor(command).proxies()).sort((a, b) =>
-        a.name.localeCompare(b.name),
-      );
+      const proxies = Object.values(await clientFor(command).proxies()).sort(byName);
       const document = { proxies: proxies.map(proxyBody) };
       process.stdout.write(json ? `${safeJson(document)}\n` : yamlOf(document));
     });

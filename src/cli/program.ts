@@ -4,6 +4,7 @@ import { takeChaosGlobals } from './chaos-globals.js';
 import type { CommandEntry } from './command-table.js';
 import { collectAttribute, hostOption, isClientCommand, UsageError } from './context.js';
 import { keepGoingWhenOutputCloses } from './closed-output.js';
+import { goStreamFlag } from './go-bool-flags.js';
 
 /** Which commands to load for these arguments: see entriesFor in command-table.ts. */
 export type CommandChoice = (args: readonly string[]) => readonly CommandEntry[];
@@ -120,7 +121,10 @@ function compatibleArgv(argv: string[]): string[] {
   const end = argv.indexOf('--');
   const options = end === -1 ? argv : argv.slice(0, end);
   const server = options.includes('server');
+  const toxic = ['toxic', 't'].includes(commandWord(argv.slice(2)) ?? '');
   const rewritten = options.flatMap((arg) => {
+    const stream = toxic ? goStreamFlag(arg) : undefined;
+    if (stream) return stream;
     if (arg === '-tox' || arg === '--tox') return ['--toxicity'];
     const [flag = '', ...value] = arg.split('=');
     if (/^-[a-zA-Z]$/.test(flag) && value.length > 0) return [flag, value.join('=')];

@@ -11,6 +11,7 @@ import {
   UsageError,
   withServerUrl,
 } from './context.js';
+import { byName } from './name-order.js';
 import { proxySettings } from './proxy-settings.js';
 import { float32Fixed2, float64Default } from './go-number-text.js';
 import { safe, safeJson } from './terminal-text.js';
@@ -37,7 +38,7 @@ export function listCommand(): Command {
     .addHelpText('after', example("faultline list --json | jq '.redis.toxics'"))
     .action(async (options: { json?: boolean; names?: boolean; wide?: boolean }, command: Command) => {
       const proxies = await clientFor(command).proxies();
-      const sorted = Object.values(proxies).sort((a, b) => a.name.localeCompare(b.name));
+      const sorted = Object.values(proxies).sort(byName);
       if (options.json) return out(safeJson(proxies));
       if (options.names) return sorted.forEach((proxy) => out(safe(proxy.name)));
       if (!isTerminal()) {

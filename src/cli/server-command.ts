@@ -52,7 +52,15 @@ export interface RunningServer {
 }
 
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {
-  const logger = pino({ level: settings.logLevel, base: { service: 'faultline' } });
+  // toxiproxy-server's zerolog keys, which log pipelines written for it read: the level by name,
+  // an RFC 3339 time and the text under "message".
+  const logger = pino({
+    level: settings.logLevel,
+    base: { service: 'faultline' },
+    messageKey: 'message',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
   const localCa = localCaAccess();
   const engine = createEngine({
     ...(settings.seed === undefined ? {} : { seed: settings.seed }),
