@@ -72,11 +72,11 @@ const cases: Case[] = [
     error: `listen tcp ${held.listen}: bind: address already in use`,
   },
   {
-    label: 'a listen address without a port (faultline: 400, Toxiproxy: 500)',
+    label: 'a listen address without a port (500, as Toxiproxy answers every listen error)',
     method: 'POST',
     path: '/proxies',
     body: { name: 'x', listen: 'notahost', upstream: echo.address },
-    status: 400,
+    status: 500,
     error: 'listen tcp: address notahost: missing port in address',
   },
   {
@@ -99,7 +99,7 @@ const cases: Case[] = [
     method: 'POST',
     path: '/proxies/held',
     body: { listen: 'bad' },
-    status: 400,
+    status: 500,
     error: 'address bad: missing port in address',
   },
   {

@@ -245,12 +245,14 @@ describe('proxy specs', () => {
       hint: 'the proxy name in proxy "a/b" may contain only letters, digits, "_", ".", ":" and "-" (Toxiproxy 2.12 takes any name, but one with "/" can never be addressed, and a space or an escape sequence prints as something else)',
     });
     assert.throws(() => parseProxyCreate({ name: 'a', upstream: '127.0.0.1:1', listen: 'nowhere' }), {
-      code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      code: 'FAULTLINE_ERR_INVALID_LISTEN',
+      status: 500,
       reason: 'listen tcp: address nowhere: missing port in address',
       hint: 'listen of proxy "a" must be "host:port" with a port from 0 to 65535, received "nowhere"; for example "127.0.0.1:26379"',
     });
     assert.throws(() => parseProxyCreate({ name: 'a', upstream: 'nowhere' }), {
       code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      status: 400,
       reason: 'address nowhere: missing port in address',
       hint: 'upstream of proxy "a" must be "host:port" with a port from 0 to 65535, received "nowhere"; for example "127.0.0.1:26379" (Toxiproxy 2.12 accepts it and then closes every connection, unable to dial it)',
     });
@@ -287,12 +289,12 @@ describe('proxy specs', () => {
     });
     // On update Toxiproxy reports Go's SplitHostPort text, without the "listen tcp: " of net.Listen.
     assert.throws(() => parseProxyUpdate({ listen: 'h' }, 'db'), {
-      code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      code: 'FAULTLINE_ERR_INVALID_LISTEN',
       reason: 'address h: missing port in address',
       hint: 'listen of proxy "db" must be "host:port" with a port from 0 to 65535, received "h"; for example "127.0.0.1:26379"',
     });
     assert.throws(() => parseProxyUpdate({ listen: 'h:1:2' }, 'db'), {
-      code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      code: 'FAULTLINE_ERR_INVALID_LISTEN',
       reason: 'address h:1:2: too many colons in address',
     });
     assert.throws(() => parseProxyUpdate({ enabled: 'yes' }, 'db'), {
@@ -345,7 +347,8 @@ describe('proxy specs', () => {
     const [spec] = parseProxyList([{ name: 'two', listen: 'local373', upstream: 'h:1' }], 'populate');
     assert.equal(spec!.listen, 'local373');
     const expected = {
-      code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+      code: 'FAULTLINE_ERR_INVALID_LISTEN',
+      status: 500,
       reason: 'listen tcp: address local373: missing port in address',
       hint: 'listen of proxy "two" must be "host:port" with a port from 0 to 65535, received "local373"; for example "127.0.0.1:26379"',
     };
@@ -446,7 +449,7 @@ describe('proxy specs', () => {
     // An update has no default to fall back on: "" is an address without a port, as Go reads it.
     for (const field of ['listen', 'upstream']) {
       assert.throws(() => parseProxyUpdate({ [field]: '' }, 'p'), {
-        code: 'FAULTLINE_ERR_INVALID_ADDRESS',
+        code: field === 'listen' ? 'FAULTLINE_ERR_INVALID_LISTEN' : 'FAULTLINE_ERR_INVALID_ADDRESS',
         reason: 'address : missing port in address',
         hint:
           `${field} of proxy "p" must be "host:port" with a port from 0 to 65535, received ""; for example "127.0.0.1:26379"` +

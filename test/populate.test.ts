@@ -122,7 +122,8 @@ test("a listen that is not host:port fails at its entry, and the entries before 
     { name: 'two', listen: 'local373', upstream: echo.address },
     { name: 'three', listen: '127.0.0.1:0', upstream: echo.address },
   ]);
-  assert.equal(reply.status, 400);
+  assert.equal(reply.status, 500);
+  assert.equal(reply.json.status, 500);
   assert.equal(reply.json.error, 'listen tcp: address local373: missing port in address');
   assert.deepEqual(
     reply.json.proxies.map((proxy: { name: string }) => proxy.name),

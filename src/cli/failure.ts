@@ -54,6 +54,7 @@ export function describeFailure(error: unknown): Failure {
  */
 const localInputCodes = new Set<string>([
   'FAULTLINE_ERR_ADDRESS_IN_USE',
+  'FAULTLINE_ERR_INVALID_LISTEN',
   'FAULTLINE_ERR_ADDRESS_UNAVAILABLE',
   'FAULTLINE_ERR_PERMISSION',
 ]);

@@ -19,6 +19,7 @@ export const errorCodes = {
   FAULTLINE_ERR_TOXIC_EXISTS: 409,
   // Toxiproxy answers 500 for every listen failure, and clients map 409 to "proxy exists".
   FAULTLINE_ERR_ADDRESS_IN_USE: 500,
+  FAULTLINE_ERR_INVALID_LISTEN: 500,
   FAULTLINE_ERR_ADDRESS_UNAVAILABLE: 500,
   FAULTLINE_ERR_PERMISSION: 500,
   FAULTLINE_ERR_LISTEN_NOT_ALLOWED: 403,

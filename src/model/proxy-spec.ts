@@ -254,7 +254,9 @@ export function checkListenAddress(listen: string, name: string): void {
 /**
  * Toxiproxy reports a bad listen address with Go's net.Listen text (`listen tcp: address x:
  * missing port in address`), but on update with SplitHostPort's (`address x: ...`, as for a bad
- * upstream); faultline checks both up front with those texts, and says what is wrong in the hint.
+ * upstream), with a 500 as for every raw Go error; faultline checks both up front with those texts
+ * and that status (a client such as toxiproxy-ruby reads a 400 as an invalid toxic), and says what
+ * is wrong in the hint.
  */
 /** Toxiproxy never checks an upstream: a bad one is found only when each connection fails. */
 const upstreamToxiproxyNote =
@@ -266,7 +268,8 @@ function checkAddress(value: string, field: 'listen' | 'upstream', name: string,
   } catch (error) {
     const prefix = field === 'listen' && creating ? 'listen tcp: ' : '';
     const toxiproxy = field === 'upstream' ? upstreamToxiproxyNote : '';
-    throw new FaultlineError('FAULTLINE_ERR_INVALID_ADDRESS', `${prefix}${goAddressError(value)}`, {
+    const code = field === 'listen' ? 'FAULTLINE_ERR_INVALID_LISTEN' : 'FAULTLINE_ERR_INVALID_ADDRESS';
+    throw new FaultlineError(code, `${prefix}${goAddressError(value)}`, {
       cause: error,
       hint: `${(error as Error).message}${toxiproxy}`,
     });

@@ -16,7 +16,7 @@ export async function resolveListen(listen: string): Promise<{ host: string; por
     const { address } = await dns.promises.lookup(host, { order: 'ipv4first' });
     return { host: address, port };
   } catch (error) {
-    throw new FaultlineError('FAULTLINE_ERR_INVALID_ADDRESS', `listen tcp: lookup ${host}: no such host`, {
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_LISTEN', `listen tcp: lookup ${host}: no such host`, {
       cause: error,
       hint: `listen address ${JSON.stringify(listen)} cannot be resolved (${(error as Error).message}); use an IP address such as 127.0.0.1`,
     });
