@@ -120,7 +120,7 @@ export function unreachable(url: string, error: unknown): FaultlineApiError {
   return new FaultlineApiError(
     'FAULTLINE_ERR_UNREACHABLE',
     0,
-    `cannot reach the faultline server at ${url} (${reason}); start one with "faultline server" (or startServer() in a test), or point the client at yours (createClient's url; --host or FAULTLINE_URL for the CLI)`,
+    `cannot reach the faultline server at ${url} (${reason}); start one with "faultline server" (or startServer() in a test), or point the client at yours (createClient's url; for the CLI --host, else FAULTLINE_URL, else TOXIPROXY_URL)`,
     { cause: error },
   );
 }
