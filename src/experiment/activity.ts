@@ -88,7 +88,8 @@ async function runControlled(
       finish(entry);
       throw error;
     }
-    log.error(`  => failed: ActivityFailed: ${error.message}`);
+    // chaoslib logs str(x) of the ActivityFailed: its message alone, without the class name.
+    log.error(`  => failed: ${error.message}`);
     entry.status = 'failed';
     entry.exception = [
       ...(error instanceof PythonFailed && error.traceback.length > 1
