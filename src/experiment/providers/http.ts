@@ -71,7 +71,8 @@ export const httpProvider: ProviderImplementation = {
     const signals = [context.signal, ...(timer ? [timer] : [])];
     const dispatcher = redirectingDispatcher(provider.verify_tls === false);
     const attempts = 1 + (typeof provider.max_retries === 'number' ? provider.max_retries : 0);
-    for (let attempt = 1; ; attempt++) {
+    let answer: { status: number; headers: Record<string, string>; text: string } | undefined;
+    for (let attempt = 1; answer === undefined; attempt++) {
       try {
         const response = await request(target, {
           method: method as Dispatcher.HttpMethod,
@@ -81,12 +82,7 @@ export const httpProvider: ProviderImplementation = {
           ...(body === undefined ? {} : { body }),
         });
         const text = await response.body.text();
-        const responseHeaders = headersOf(response.headers);
-        return {
-          status: response.statusCode,
-          headers: responseHeaders,
-          body: responseHeaders['content-type'] === 'application/json' ? safeJson(text) : text,
-        };
+        answer = { status: response.statusCode, headers: headersOf(response.headers), text };
       } catch (error) {
         if (context.signal.aborted) throw error;
         if (timer?.aborted) throw new ActivityFailed('activity took too long to complete');
@@ -97,6 +93,12 @@ export const httpProvider: ProviderImplementation = {
         );
       }
     }
+    const { status, headers: responseHeaders, text } = answer;
+    return {
+      status,
+      headers: responseHeaders,
+      body: responseHeaders['content-type'] === 'application/json' ? jsonBody(text, url) : text,
+    };
   },
 };
 
@@ -113,12 +115,19 @@ function headersOf(headers: Record<string, string | string[] | undefined>): Reco
   );
 }
 
-/** requests' r.json() is Python's json.loads, which reads NaN and Infinity too. */
-function safeJson(text: string): unknown {
+/**
+ * requests' r.json() is Python's json.loads, which reads NaN and Infinity too. When it raises
+ * (a body cut short, an empty one, text labelled as JSON), chaoslib does not catch the error:
+ * the run is aborted, so it is here too, saying why.
+ */
+function jsonBody(text: string, url: string): unknown {
   try {
     return parsePythonJson(text);
-  } catch {
-    return text;
+  } catch (error) {
+    const start = text.length > 80 ? `${JSON.stringify(text.slice(0, 80))}...` : JSON.stringify(text);
+    throw new ActivityAborted(
+      `${url} answered Content-Type application/json with a body that is not JSON (${(error as Error).message}; the body is ${start}): requests' r.json() raises on it, which chaos run does not catch either`,
+    );
   }
 }
 
