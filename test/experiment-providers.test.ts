@@ -172,6 +172,12 @@ describe('http provider', async () => {
         response.writeHead(200, { 'Content-Type': 'application/json' });
         return response.end('{"healthy": tr');
       }
+      if (request.url?.startsWith('/cut')) {
+        // The status and headers arrive, then the connection closes 90 bytes short.
+        response.writeHead(200, { 'Content-Length': '100' });
+        response.write('0123456789');
+        return setImmediate(() => response.destroy());
+      }
       if (request.url?.startsWith('/charset')) {
         response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
         return response.end('{"healthy":true}');
@@ -271,6 +277,22 @@ describe('http provider', async () => {
       experiment({
         method: [
           probe('cut', { type: 'http', url: `${url}/badjson` }),
+          probe('next', { type: 'process', path: 'true' }),
+        ],
+      }),
+    );
+    assert.equal(journal.status, 'aborted');
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.status]),
+      [['cut', undefined]],
+    );
+  });
+
+  test('an answer cut short after its headers aborts the run, as requests raising ChunkedEncodingError does under chaos', async () => {
+    const journal = await run(
+      experiment({
+        method: [
+          probe('cut', { type: 'http', url: `${url}/cut`, max_retries: 2 }),
           probe('next', { type: 'process', path: 'true' }),
         ],
       }),

@@ -73,6 +73,7 @@ export const httpProvider: ProviderImplementation = {
     const attempts = 1 + (typeof provider.max_retries === 'number' ? provider.max_retries : 0);
     let answer: { status: number; headers: Record<string, string>; text: string } | undefined;
     for (let attempt = 1; answer === undefined; attempt++) {
+      let status: number | undefined;
       try {
         const response = await request(target, {
           method: method as Dispatcher.HttpMethod,
@@ -81,16 +82,21 @@ export const httpProvider: ProviderImplementation = {
           dispatcher,
           ...(body === undefined ? {} : { body }),
         });
+        status = response.statusCode;
         const text = await response.body.text();
-        answer = { status: response.statusCode, headers: headersOf(response.headers), text };
+        answer = { status, headers: headersOf(response.headers), text };
       } catch (error) {
         if (context.signal.aborted) throw error;
         if (timer?.aborted) throw new ActivityFailed('activity took too long to complete');
+        const reason = (error as { cause?: Error }).cause?.message ?? (error as Error).message;
+        // requests turns a body broken off after the headers into ChunkedEncodingError, which is
+        // no ConnectionError: chaoslib does not catch it, the run is aborted (and not retried).
+        if (status !== undefined)
+          throw new ActivityAborted(
+            `the answer from ${url} (HTTP ${status}) was cut short after its headers: ${reason}; requests raises ChunkedEncodingError on it, which chaos run does not catch either`,
+          );
         if (attempt < attempts) continue;
-        const cause = (error as { cause?: Error }).cause;
-        throw new ActivityFailed(
-          `failed to connect to ${url}: ${cause?.message ?? (error as Error).message}`,
-        );
+        throw new ActivityFailed(`failed to connect to ${url}: ${reason}`);
       }
     }
     const { status, headers: responseHeaders, text } = answer;
