@@ -538,6 +538,37 @@ test('${name} that string.Template cannot take stays as written, with a warning 
   assert.equal(journal.run[0]?.output, '${some-service} substituted ${not-a-name} ${2nd}');
 });
 
+test('${name} in a list tolerance, a target or a count, which chaos does not substitute, is named in a warning', async () => {
+  const warnings: string[] = [];
+  const value = {
+    ...base,
+    configuration: { ok: 201, low: 1, high: 9, field: 'body', n: 2, status: [200, 201] },
+    'steady-state-hypothesis': {
+      title: 'h',
+      probes: [
+        probe({ name: 'list', tolerance: [200, '${ok}'] }),
+        probe({ name: 'pair', tolerance: ['${low}', '${high}'] }),
+        probe({
+          name: 'jp',
+          tolerance: { type: 'jsonpath', path: '$.a', target: '${field}', count: '${n}' },
+        }),
+        probe({ name: 'whole', tolerance: '${status}' }),
+        probe({ name: 're', tolerance: { type: 'regex', pattern: '${ok}' } }),
+      ],
+    },
+  };
+  await validateExperiment(value, fixtures, { warn: (message) => warnings.push(message) });
+  const rule = (name: string) =>
+    `is not substituted, as in chaos: only a tolerance written as a string (a whole "\${name}" may hold a list), a regex pattern and a jsonpath path and expect are; the text '\${${name}}' itself is compared`;
+  assert.deepEqual(warnings, [
+    `'\${ok}' in steady-state-hypothesis.probes[0] ('list').tolerance ${rule('ok')}`,
+    `'\${low}' in steady-state-hypothesis.probes[1] ('pair').tolerance ${rule('low')}`,
+    `'\${high}' in steady-state-hypothesis.probes[1] ('pair').tolerance ${rule('high')}`,
+    `'\${field}' in steady-state-hypothesis.probes[2] ('jp').tolerance.target ${rule('field')}`,
+    `'\${n}' in steady-state-hypothesis.probes[2] ('jp').tolerance.count ${rule('n')}`,
+  ]);
+});
+
 test('every independent error is reported, in the order of the checks; one alone is thrown as chaos throws it', async () => {
   const broken = {
     description: 'd',

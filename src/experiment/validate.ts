@@ -16,7 +16,7 @@ import { validateControls } from './controls/validate.js';
 import { compileJsonPath } from './jsonpath2.js';
 import { providerFor } from './providers/index.js';
 import { checkKeys } from './key-check.js';
-import { unsubstitutableNames } from './placeholder-check.js';
+import { unsubstitutableNames, unsubstitutedTolerances } from './placeholder-check.js';
 import { describeUnknownKey } from './known-keys.js';
 import { scopeOf } from './substitute.js';
 import { pythonRegex } from './python-regex.js';
@@ -79,6 +79,7 @@ export async function validateExperiment(
   };
   await check(() => reportKeys(value, options.strict === true, warn));
   for (const problem of unsubstitutableNames(value)) warn(problem);
+  for (const problem of unsubstitutedTolerances(value)) warn(problem);
   for (const rule of headingRules) await check(() => rule(value));
   errors.push(...activityListProblems(value));
   let configuration: ReturnType<typeof loadConfiguration> = {};
