@@ -244,6 +244,49 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
   });
 });
 
+describe('a background activity that cannot run at all', () => {
+  test("aborts the experiment once the method's activities have run, as chaoslib's result() raising does", async () => {
+    const valid = await validateExperiment(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'check', 'value', { value: 1 }, { tolerance: 1 })],
+        },
+        method: [js('action', 'a', 'value')],
+        rollbacks: [js('action', 'undo', 'value')],
+      }),
+      fixtures,
+    );
+    // A module missing at run time (validation skipped): not an ActivityFailed, in the background.
+    valid.method.unshift({
+      type: 'action',
+      name: 'gone',
+      background: true,
+      provider: { type: 'python', module: 'faultline_no_such_module', func: 'f' },
+    } as never);
+    const log: string[] = [];
+    const journal = await startExperiment(valid, {
+      log: { ...silentLog, error: (message: string) => log.push(message) },
+      ledger: noLedger,
+      baseDirectory: fixtures,
+    }).journal;
+    assert.equal(journal.status, 'aborted');
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.status]),
+      [
+        ['gone', undefined],
+        ['a', 'succeeded'],
+      ],
+    );
+    assert.equal(journal.steady_states.after, null, 'the hypothesis after the method is not checked');
+    assert.deepEqual(names(journal.rollbacks), ['undo']);
+    assert.match(
+      log.join('\n'),
+      /Experiment aborted: could not find Python module 'faultline_no_such_module'/,
+    );
+  });
+});
+
 describe('strategies (spec §4.2, §4.3)', () => {
   const deviating = (flag: string) =>
     experiment({

@@ -368,6 +368,8 @@ async function runMethod(
     context: { ...environment.context, signal: backgroundSignal, background: true },
   };
   const record = inDeclaredOrder(journal.run);
+  let settled: PromiseSettledResult<RunEntry>[] = [];
+  let outcome: RunStatus | undefined;
   try {
     await environment.controls?.before('method', experiment);
     if (experiment.method.length === 0) environment.log.info("No declared activities, let's move on.");
@@ -389,21 +391,27 @@ async function runMethod(
         environment.log.critical(
           `Action '${activity.name}' failed and --fail-on-action-error is set: the run fails`,
         );
-        return 'failed';
+        outcome = 'failed';
+        break;
       }
       // The caller reads how the check ended: failed, or an error that aborts the run.
-      if (hypothesisFailed()) return undefined;
+      if (hypothesisFailed()) break;
     }
   } finally {
-    await Promise.allSettled(background);
+    settled = await Promise.allSettled(background);
     await environment.controls?.after('method', experiment, journal.run);
   }
-  if (options.failOnActionError) {
-    for (const entry of await Promise.all(background)) {
+  // chaoslib collects the background results once the method is over: one that raised anything
+  // but ActivityFailed raises again there, and the run is aborted.
+  const broken = settled.find((result) => result.status === 'rejected');
+  if (broken) throw broken.reason;
+  if (outcome === undefined && options.failOnActionError) {
+    for (const result of settled) {
+      const entry = (result as PromiseFulfilledResult<RunEntry>).value;
       if (entry.status === 'failed' && (entry.activity as Activity).type === 'action') return 'failed';
     }
   }
-  return undefined;
+  return outcome;
 }
 
 /** The hypothesis, checked every `frequency` seconds while the method runs. */
