@@ -531,7 +531,12 @@ async function playRollbacks(
       log.critical('Rollbacks interrupted: the remaining ones were not played');
       outcome = 'interrupted';
     } else if (error instanceof ActivityAborted) {
-      log.error(`Rollbacks aborted: ${error.message}`);
+      // chaoslib lets it out of the rollbacks and chaos run crashes (exit 1, no journal): a run
+      // whose rollbacks could not all be played must not end completed, exit 0.
+      log.error(
+        `Rollbacks aborted: ${error.message}; the remaining rollbacks are not played and the run is aborted (chaos run crashes here, with no journal)`,
+      );
+      if (outcome === 'completed') outcome = 'aborted';
     } else if (!(error instanceof ActivityFailed)) throw error;
   }
   try {
