@@ -150,6 +150,22 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
     assert.equal(journal.run[0]!.output, '${version}');
   });
 
+  test('a --var for a dynamic-configuration key replaces the probe, which does not run, as chaoslib loads the vars first', async () => {
+    const probe = (value: string) => ({
+      type: 'probe',
+      name: 'read it',
+      provider: { type: 'process', path: 'echo', arguments: [value] },
+    });
+    const journal = await run(
+      experiment({
+        configuration: { region: probe('from-probe'), zone: 'a' },
+        method: [js('probe', 'show', 'value', { value: '${region} ${zone}' })],
+      }),
+      { vars: { configuration: { region: 'from-var', zone: probe('zone-from-probe') }, secrets: {} } },
+    );
+    assert.equal(journal.run[0]!.output, 'from-var zone-from-probe', 'a var that is a probe is dynamic too');
+  });
+
   test('a deviation after the method: completed and deviated', async () => {
     const flag = key();
     const journal = await run(

@@ -230,7 +230,7 @@ async function runWithContext(
 ): Promise<Journal> {
   const hypothesisStrategy = options.hypothesisStrategy ?? 'default';
   const rollbackStrategy = options.rollbackStrategy ?? 'default';
-  await loadDynamicConfiguration(experiment, context);
+  await loadDynamicConfiguration(context);
   const title = substitute(experiment.title, context.scope);
   // chaoslib substitutes the title in the experiment itself: hooks and the journal see it so.
   experiment.title = title as string;
@@ -566,8 +566,10 @@ const STRATEGY_SAYS: Partial<Record<RollbackStrategy, { deviated: string; otherw
 };
 
 /** Configuration values that are probes run at start, in order; a failure drops the key. */
-async function loadDynamicConfiguration(experiment: Experiment, context: ProviderContext): Promise<void> {
-  for (const [key, value] of Object.entries((experiment.configuration as JsonObject | undefined) ?? {})) {
+async function loadDynamicConfiguration(context: ProviderContext): Promise<void> {
+  // chaoslib's load_dynamic_configuration walks the configuration as loaded, --var and var files
+  // applied: a var replaces a probe (which then does not run), and a var that is a probe runs.
+  for (const [key, value] of Object.entries({ ...context.configuration })) {
     if (!isObject(value) || value.type !== 'probe' || !isObject(value.provider)) continue;
     const activity = substitute(value, context.scope) as unknown as Activity;
     try {
