@@ -138,6 +138,18 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     `the range tolerance of probe 'cmd' has no "target", so it would test the whole output of the process probe, an object, which cannot be checked (chaos run crashes on it): add "target": "status", "stdout" or "stderr"`,
   ],
   [
+    'regex with an empty target on a process probe (chaoslib: `if target:`, so none)',
+    withHypothesis([
+      {
+        type: 'probe',
+        name: 'cmd',
+        provider: { type: 'process', path: 'true' },
+        tolerance: { type: 'regex', pattern: 'ok', target: '' },
+      },
+    ]),
+    `the regex tolerance of probe 'cmd' has no "target", so it would test the whole output of the process probe, an object, which cannot be checked (chaos run crashes on it): add "target": "status", "stdout" or "stderr"`,
+  ],
+  [
     'regex without pattern',
     withHypothesis([probe({ tolerance: { type: 'regex' } })]),
     'hypothesis regex probe tolerance must have a `pattern` key',
