@@ -124,6 +124,14 @@ describe('a target is read as chaoslib reads it: `if target: value = value.get(t
     assert.equal(await check({ type: 'jsonpath', path: '$.a', target: '', expect: 1 }, { a: 1 }), true);
   });
 
+  test("a jsonpath tolerance reads text as Python's json.loads does: NaN and Infinity included", async () => {
+    assert.equal(
+      await check({ type: 'jsonpath', path: '$.n', expect: 2 }, '{"ratio": NaN, "max": Infinity, "n": 2}'),
+      true,
+    );
+    assert.equal(await check({ type: 'jsonpath', path: '$.n', count: 0 }, 'not json'), true);
+  });
+
   test('a target the output lacks falls back to the whole output', async () => {
     assert.equal(await check({ type: 'jsonpath', path: '$.a', target: 'body', expect: 1 }, { a: 1 }), true);
   });

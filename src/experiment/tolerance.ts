@@ -1,5 +1,6 @@
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
 import { compileJsonPath } from './jsonpath2.js';
+import { parsePythonJson } from './python/python-json.js';
 import { pyEquals, pyLessOrEqual, pyTruthy, pyType } from './python-values.js';
 import { decimalWithin } from './python-decimal.js';
 import { pythonRegex } from './python-regex.js';
@@ -88,7 +89,8 @@ function jsonPathTolerance(tolerance: JsonObject, target: unknown, scope: Scope)
   let document = target;
   if (typeof document === 'string') {
     try {
-      document = JSON.parse(document);
+      // chaoslib's json.loads, which reads NaN and Infinity too.
+      document = parsePythonJson(document);
     } catch {
       // not JSON: match against the string itself
     }
