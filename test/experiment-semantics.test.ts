@@ -203,6 +203,31 @@ describe('configuration, secrets and vars (spec §3)', () => {
         }),
       /invalid literal for int\(\) with base 10: 'eighty'/,
     );
+    process.env.FAULTLINE_TEST_PORT_TEXT = 'http';
+    try {
+      // chaos's words, then which key, which variable and which type: a run names what to fix.
+      assert.throws(
+        () =>
+          loadConfiguration({ port: { type: 'env', key: 'FAULTLINE_TEST_PORT_TEXT', env_var_type: 'int' } }),
+        {
+          name: 'InvalidExperiment',
+          message:
+            "invalid literal for int() with base 10: 'http' (configuration 'port' reads the environment variable FAULTLINE_TEST_PORT_TEXT as env_var_type int)",
+        },
+      );
+      assert.throws(
+        () =>
+          loadConfiguration({
+            port: { type: 'env', key: 'FAULTLINE_SURELY_UNSET', default: 'x', env_var_type: 'float' },
+          }),
+        {
+          message:
+            "could not convert string to float: 'x' (configuration 'port' reads the default of FAULTLINE_SURELY_UNSET, which is unset, as env_var_type float)",
+        },
+      );
+    } finally {
+      delete process.env.FAULTLINE_TEST_PORT_TEXT;
+    }
   });
 
   test('vars override declared keys only', () => {

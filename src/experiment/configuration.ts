@@ -175,8 +175,19 @@ export function loadConfiguration(
         );
       }
       const type = effective.env_var_type as string | undefined;
-      configuration[key] =
-        fromEnv === undefined ? convertDefault(type, effective.default) : convertToType(type, fromEnv);
+      try {
+        configuration[key] =
+          fromEnv === undefined ? convertDefault(type, effective.default) : convertToType(type, fromEnv);
+      } catch (error) {
+        // chaos prints Python's words alone; they are kept, then what to look at.
+        const source =
+          fromEnv === undefined
+            ? `the default of ${name}, which is unset,`
+            : `the environment variable ${name}`;
+        throw new InvalidExperiment(
+          `${(error as Error).message} (configuration '${key}' reads ${source} as env_var_type ${String(type)})`,
+        );
+      }
     } else configuration[key] = effective;
   }
   return configuration;
