@@ -58,6 +58,21 @@ export function convertToType(type: string | undefined, value: string | null | u
   }
 }
 
+/**
+ * chaos converts a `bytes` value to Python bytes; a journal and faultline's values are JSON,
+ * which holds none, so the value stays text. Said, not done in silence.
+ */
+export function bytesKeptAsText(where: string): string {
+  return `${where} is typed bytes, which faultline keeps as text (JSON holds no bytes): a Python function gets a str where chaos hands it bytes, and an embedded \${...} renders the text, not chaos's b'...'`;
+}
+
+/** The configuration keys read from the environment as bytes, each named for a warning. */
+export function bytesConfiguration(declared: JsonObject | undefined): string[] {
+  return Object.entries(declared ?? {})
+    .filter(([, value]) => isObject(value) && value.type === 'env' && value.env_var_type === 'bytes')
+    .map(([key]) => bytesKeptAsText(`configuration '${key}'`));
+}
+
 /** Parses one --var "name[:type]=value". */
 export function parseVar(text: string): [string, unknown] {
   const equals = text.indexOf('=');

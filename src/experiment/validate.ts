@@ -9,7 +9,7 @@ import {
   type JsonObject,
   rollbackStrategies,
 } from '../model/experiment.js';
-import { loadConfiguration, loadSecrets } from './configuration.js';
+import { bytesConfiguration, loadConfiguration, loadSecrets } from './configuration.js';
 import { createPythonRuntime, type PythonRuntime } from './python/interpreter.js';
 import { InvalidActivity, InvalidExperiment, ValidationErrors } from './errors.js';
 import { validateControls } from './controls/validate.js';
@@ -80,6 +80,7 @@ export async function validateExperiment(
   await check(() => reportKeys(value, options.strict === true, warn));
   for (const problem of unsubstitutableNames(value)) warn(problem);
   for (const problem of unsubstitutedTolerances(value)) warn(problem);
+  for (const problem of bytesConfiguration(asObject(value.configuration))) warn(problem);
   for (const rule of headingRules) await check(() => rule(value));
   errors.push(...activityListProblems(value));
   let configuration: ReturnType<typeof loadConfiguration> = {};
