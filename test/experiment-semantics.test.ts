@@ -236,6 +236,9 @@ describe('configuration, secrets and vars (spec §3)', () => {
 
   test('--var types and errors', () => {
     assert.deepEqual(parseVar('n:int=5'), ['n', 5]);
+    // convert_vars splits the type off at the last colon (k.rsplit(":", 1)).
+    assert.deepEqual(parseVar('db:port:int=5'), ['db:port', 5]);
+    assert.deepEqual(parseVar('url=http://h:1'), ['url', 'http://h:1']);
     assert.deepEqual(parseVar('b:bool=no'), ['b', false]);
     assert.deepEqual(parseVar('j:json={"x":1}'), ['j', { x: 1 }]);
     assert.throws(() => parseVar('novalue'), /not enough values to unpack/);

@@ -78,7 +78,10 @@ export function parseVar(text: string): [string, unknown] {
   const equals = text.indexOf('=');
   if (equals < 0)
     throw new Error(`not enough values to unpack (expected 2, got 1): "${text}" should be name[:type]=value`);
-  const [name, type] = text.slice(0, equals).split(':', 2) as [string, string | undefined];
+  // chaoslib's convert_vars: k.rsplit(":", 1), the type is after the last colon.
+  const key = text.slice(0, equals);
+  const colon = key.lastIndexOf(':');
+  const [name, type] = colon < 0 ? [key, undefined] : [key.slice(0, colon), key.slice(colon + 1)];
   return [name, convertToType(type, text.slice(equals + 1))];
 }
 
