@@ -504,6 +504,19 @@ for (const [label, value, message] of cases) {
   });
 }
 
+test('tags as chaoslib reads them (`if tags:`): empty ones are none, a text is read letter by letter', async () => {
+  // `tags:` with nothing after it, in YAML, is null: chaos runs it.
+  for (const tags of [null, [], '']) await validateExperiment({ ...base, tags }, fixtures);
+  const warnings: string[] = [];
+  await validateExperiment({ ...base, tags: 'web' }, fixtures, { warn: (message) => warnings.push(message) });
+  assert.deepEqual(warnings, [
+    'tags is the text "web", which chaos reads letter by letter as the tags w, e, b: write a list, tags: [web]',
+  ]);
+  await assert.rejects(validateExperiment({ ...base, tags: 5 }, fixtures), {
+    message: 'experiment tags must be a list of non-empty strings; this one is the number 5',
+  });
+});
+
 test('validation accepts the forms Chaos Toolkit accepts', async () => {
   await validateExperiment(
     {
