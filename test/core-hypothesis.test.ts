@@ -348,6 +348,38 @@ describe('checkTolerance', () => {
     ]);
   });
 
+  test("a probe tolerance's result is judged by Python's truth: an empty list or object is a miss", async () => {
+    // chaoslib: `if rtn: return True`. The tolerance below returns the checked output itself.
+    const echo = {
+      type: 'probe',
+      name: 'echo',
+      provider: { type: 'javascript', module: './activities.mjs', func: 'value', arguments: {} },
+    };
+    const cases: Array<[unknown, boolean]> = [
+      [[], false],
+      [{}, false],
+      ['', false],
+      [0, false],
+      [false, false],
+      [null, false],
+      [[0], true],
+      [{ ok: false }, true],
+      ['0', true],
+      [-1, true],
+    ];
+    for (const [output, met] of cases) {
+      assert.equal(
+        await checkTolerance(
+          probe('p', 'value', {}, structuredClone(echo)),
+          output,
+          environment(recordingLog()),
+        ),
+        met,
+        `a tolerance returning ${JSON.stringify(output)}`,
+      );
+    }
+  });
+
   test('a probe tolerance that fails to run is a miss, not an error', async () => {
     const failing = {
       type: 'probe',

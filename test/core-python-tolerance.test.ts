@@ -117,6 +117,26 @@ describe("range tolerances are Python's Decimal comparisons", () => {
   });
 });
 
+describe('a target is read as chaoslib reads it: `if target: value = value.get(target, value)`', () => {
+  test('an empty target is no target: the whole output is checked', async () => {
+    assert.equal(await check({ type: 'regex', pattern: '^ok', target: '' }, 'ok'), true);
+    assert.equal(await check({ type: 'range', range: [1, 3], target: '' }, 2), true);
+    assert.equal(await check({ type: 'jsonpath', path: '$.a', target: '', expect: 1 }, { a: 1 }), true);
+  });
+
+  test("a jsonpath tolerance reads text as Python's json.loads does: NaN and Infinity included", async () => {
+    assert.equal(
+      await check({ type: 'jsonpath', path: '$.n', expect: 2 }, '{"ratio": NaN, "max": Infinity, "n": 2}'),
+      true,
+    );
+    assert.equal(await check({ type: 'jsonpath', path: '$.n', count: 0 }, 'not json'), true);
+  });
+
+  test('a target the output lacks falls back to the whole output', async () => {
+    assert.equal(await check({ type: 'jsonpath', path: '$.a', target: 'body', expect: 1 }, { a: 1 }), true);
+  });
+});
+
 describe("regex tolerances are Python's re.search", () => {
   // Each row: pattern, then [subject, does Python's re.search find it] pairs (checked against
   // CPython 3.11's re when written).

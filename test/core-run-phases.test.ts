@@ -165,7 +165,7 @@ describe('the rollbacks end early', () => {
     assert.equal(log.lines.at(-1), 'info: Experiment ended with status: interrupted');
   });
 
-  test('a rollback whose Python module is missing aborts the rollbacks, not the run', async () => {
+  test('a rollback whose Python module is missing aborts the rollbacks and a completed run (chaos crashes, exit 1)', async () => {
     const scripted = scriptedPython((request) =>
       request.func === 'gone' ? { invalid: "No module named 'faultline_scripted'" } : { output: 'undone' },
     );
@@ -179,11 +179,11 @@ describe('the rollbacks end early', () => {
     const journal = await running.journal;
     assert.deepEqual(
       [journal.status, 'interruption' in journal, names(journal.rollbacks)],
-      ['completed', false, ['first', 'missing module']],
+      ['aborted', false, ['first', 'missing module']],
     );
     assert.deepEqual(log.lines.slice(-2), [
-      "error: Rollbacks aborted: No module named 'faultline_scripted'",
-      'info: Experiment ended with status: completed',
+      "error: Rollbacks aborted: No module named 'faultline_scripted'; the remaining rollbacks are not played and the run is aborted (chaos run crashes here, with no journal)",
+      'info: Experiment ended with status: aborted',
     ]);
     assert.deepEqual(
       scripted.requests.map((request) => request.func),

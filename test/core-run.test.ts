@@ -178,7 +178,7 @@ describe('the log of a run', () => {
       'warning: Probe terminated unexpectedly, so its tolerance could not be validated',
     );
     assert.deepEqual(log.lines.slice(at - 1, at + 2), [
-      'error:   => failed: ActivityFailed: Error: it failed',
+      'error:   => failed: Error: it failed',
       'warning: Probe terminated unexpectedly, so its tolerance could not be validated',
       "critical: Steady state probe 'broken' is not in the given tolerance so failing this experiment",
     ]);

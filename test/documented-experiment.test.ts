@@ -51,6 +51,35 @@ describe('the http provider options (docs/experiments.md)', () => {
     assert.equal(fast.output.body, 'late');
   });
 
+  test("timeout is requests': a limit on each wait for bytes, not on the whole answer", async () => {
+    const port = await listen(
+      http.createServer((request, response) => {
+        const timers: NodeJS.Timeout[] = [];
+        response.on('close', () => timers.forEach(clearTimeout));
+        if (request.url === '/drip') {
+          // A slow link (a bandwidth or slicer toxic): a byte every 100 ms for a second.
+          response.writeHead(200, { 'Content-Type': 'text/plain' });
+          for (let i = 1; i <= 10; i++) timers.push(setTimeout(() => response.write('.'), i * 100));
+          timers.push(setTimeout(() => response.end('done'), 1100));
+        } else {
+          // The headers, then nothing for 30 s.
+          response.writeHead(200, { 'Content-Type': 'text/plain' });
+          response.write('start');
+          timers.push(setTimeout(() => response.end(), 30_000));
+        }
+      }),
+    );
+    const drip = await probe({ url: `http://127.0.0.1:${port}/drip`, timeout: 0.5 });
+    assert.equal(drip.status, 'succeeded', failure(drip));
+    assert.equal(drip.output.body, '..........done');
+    const pair = await probe({ url: `http://127.0.0.1:${port}/drip`, timeout: [0.5, 0.5] });
+    assert.equal(pair.status, 'succeeded', failure(pair));
+    // requests turns a read timeout while the body streams into a ConnectionError.
+    const stalled = await probe({ url: `http://127.0.0.1:${port}/stall`, timeout: 0.3 });
+    assert.equal(stalled.status, 'failed');
+    assert.match(failure(stalled), /failed to connect to http:\/\/127\.0\.0\.1:\d+\/stall: Read timed out/);
+  });
+
   test('max_retries: connection failures are retried that many times, then the activity fails', async () => {
     let connections = 0;
     const answerOnConnection = { value: 3 };

@@ -232,6 +232,17 @@ describe('keys chaos run accepts and then ignores', () => {
           secrets: ['vault'],
           provider: { type: 'process', path: 'true' },
         },
+        {
+          type: 'probe',
+          name: 'py',
+          provider: {
+            type: 'python',
+            module: 'os.path',
+            func: 'exists',
+            arguments: { path: '/' },
+            timeout: 30,
+          },
+        },
       ],
     });
   const expected = [
@@ -242,6 +253,7 @@ describe('keys chaos run accepts and then ignores', () => {
     "'tolerance' on method[0] ('web') is not checked (chaos run checks tolerances only in the steady-state hypothesis and in safeguard probes): move the probe to the hypothesis, or use --fail-fast with a continuous hypothesis",
     "'configuration' on method[1] ('own') is ignored (the spec shows it; chaos run does not read it): declare these keys in the experiment's top-level configuration",
     "'secrets' on method[1] ('own') is ignored (the spec shows it; chaos run does not read it): list the scopes in provider.secrets of a Python or JavaScript activity; ${name} substitution sees every scope anyway",
+    "'timeout' in method[2] ('py').provider is ignored (chaos run ignores it too: a Python activity has no timeout, the function is waited for): bound the wait inside the function, or the run with --max-duration",
   ];
 
   test('each is named in a warning with what to write instead', async () => {

@@ -167,6 +167,17 @@ describe('http provider', async () => {
         response.writeHead(200, { 'Content-Type': 'application/json' });
         return response.end('{"ratio": NaN, "max": Infinity, "note": "NaN"}');
       }
+      if (request.url?.startsWith('/badjson')) {
+        // A body cut short (a limit_data toxic), or an API that labels its text as JSON.
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        return response.end('{"healthy": tr');
+      }
+      if (request.url?.startsWith('/cut')) {
+        // The status and headers arrive, then the connection closes 90 bytes short.
+        response.writeHead(200, { 'Content-Length': '100' });
+        response.write('0123456789');
+        return setImmediate(() => response.destroy());
+      }
       if (request.url?.startsWith('/charset')) {
         response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
         return response.end('{"healthy":true}');
@@ -259,6 +270,56 @@ describe('http provider', async () => {
         ],
       ],
     );
+  });
+
+  test("a body labelled application/json that is not JSON aborts the run, as requests' r.json() raising does under chaos", async () => {
+    const journal = await run(
+      experiment({
+        method: [
+          probe('cut', { type: 'http', url: `${url}/badjson` }),
+          probe('next', { type: 'process', path: 'true' }),
+        ],
+      }),
+    );
+    assert.equal(journal.status, 'aborted');
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.status]),
+      [['cut', undefined]],
+    );
+  });
+
+  test('an answer cut short after its headers aborts the run, as requests raising ChunkedEncodingError does under chaos', async () => {
+    const journal = await run(
+      experiment({
+        method: [
+          probe('cut', { type: 'http', url: `${url}/cut`, max_retries: 2 }),
+          probe('next', { type: 'process', path: 'true' }),
+        ],
+      }),
+    );
+    assert.equal(journal.status, 'aborted');
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.status]),
+      [['cut', undefined]],
+    );
+  });
+
+  test("a 4xx or 5xx without a tolerance warns in chaoslib's words, naming the activity and the status", async () => {
+    const warnings: string[] = [];
+    const log = { ...silentLog, warning: (message: string) => warnings.push(message) };
+    await run(
+      experiment({
+        method: [
+          probe('down', { type: 'http', url: `${url}/down` }),
+          probe('up', { type: 'http', url: `${url}/json` }),
+        ],
+      }),
+      { log },
+    );
+    assert.deepEqual(warnings, [
+      'This HTTP call returned a response with a HTTP status code above 400. This may indicate some error and not what you expected. ' +
+        "Activity 'down': HTTP 503 (the journal holds the whole response).",
+    ]);
   });
 
   test('a refused connection fails the activity with the URL', async () => {

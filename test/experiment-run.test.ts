@@ -150,6 +150,22 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
     assert.equal(journal.run[0]!.output, '${version}');
   });
 
+  test('a --var for a dynamic-configuration key replaces the probe, which does not run, as chaoslib loads the vars first', async () => {
+    const probe = (value: string) => ({
+      type: 'probe',
+      name: 'read it',
+      provider: { type: 'process', path: 'echo', arguments: [value] },
+    });
+    const journal = await run(
+      experiment({
+        configuration: { region: probe('from-probe'), zone: 'a' },
+        method: [js('probe', 'show', 'value', { value: '${region} ${zone}' })],
+      }),
+      { vars: { configuration: { region: 'from-var', zone: probe('zone-from-probe') }, secrets: {} } },
+    );
+    assert.equal(journal.run[0]!.output, 'from-var zone-from-probe', 'a var that is a probe is dynamic too');
+  });
+
   test('a deviation after the method: completed and deviated', async () => {
     const flag = key();
     const journal = await run(
@@ -241,6 +257,49 @@ describe('statuses and exit semantics (spec §4.5, §4.6)', () => {
     assert.equal(journal.status, 'aborted');
     assert.deepEqual(names(journal.run), ['a']);
     assert.deepEqual(names(journal.rollbacks), ['undo']);
+  });
+});
+
+describe('a background activity that cannot run at all', () => {
+  test("aborts the experiment once the method's activities have run, as chaoslib's result() raising does", async () => {
+    const valid = await validateExperiment(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'check', 'value', { value: 1 }, { tolerance: 1 })],
+        },
+        method: [js('action', 'a', 'value')],
+        rollbacks: [js('action', 'undo', 'value')],
+      }),
+      fixtures,
+    );
+    // A module missing at run time (validation skipped): not an ActivityFailed, in the background.
+    valid.method.unshift({
+      type: 'action',
+      name: 'gone',
+      background: true,
+      provider: { type: 'python', module: 'faultline_no_such_module', func: 'f' },
+    } as never);
+    const log: string[] = [];
+    const journal = await startExperiment(valid, {
+      log: { ...silentLog, error: (message: string) => log.push(message) },
+      ledger: noLedger,
+      baseDirectory: fixtures,
+    }).journal;
+    assert.equal(journal.status, 'aborted');
+    assert.deepEqual(
+      journal.run.map((entry) => [entry.activity.name, entry.status]),
+      [
+        ['gone', undefined],
+        ['a', 'succeeded'],
+      ],
+    );
+    assert.equal(journal.steady_states.after, null, 'the hypothesis after the method is not checked');
+    assert.deepEqual(names(journal.rollbacks), ['undo']);
+    assert.match(
+      log.join('\n'),
+      /Experiment aborted: could not find Python module 'faultline_no_such_module'/,
+    );
   });
 });
 

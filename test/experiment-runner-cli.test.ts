@@ -19,6 +19,8 @@ async function writeExperiment(directory: string, value: object, name = 'experim
   return path;
 }
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const readJournal = async (path: string) =>
   JSON.parse(await readFile(path, 'utf8')) as {
     status: string;
@@ -404,6 +406,26 @@ describe('faultline run --no-validation: lists and activities of the wrong shape
     );
     assert.match(result.stderr, /ERROR\] an activity is a mapping of keys .*; this one is the text "x"/);
   });
+});
+
+test('a bytes value, from --var or env_var_type, is said to stay text (JSON holds no bytes)', async () => {
+  const directory = tempDirectory('runbytes');
+  const source = await writeExperiment(directory, {
+    configuration: { key: { type: 'env', key: 'HOME', env_var_type: 'bytes' }, salt: 'x' },
+  });
+  const result = await runCli([
+    'run',
+    source,
+    '--var',
+    'salt:bytes=abc',
+    '--journal-path',
+    join(directory, 'j.json'),
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const rule =
+    "is typed bytes, which faultline keeps as text (JSON holds no bytes): a Python function gets a str where chaos hands it bytes, and an embedded ${...} renders the text, not chaos's b'...'";
+  assert.match(result.stderr, new RegExp(`WARNING\\] --var salt ${escape(rule)}`));
+  assert.match(result.stderr, new RegExp(`WARNING\\] configuration 'key' ${escape(rule)}`));
 });
 
 describe('faultline run: a bad --var or --var-file is a usage error that says what was wrong, as click', () => {

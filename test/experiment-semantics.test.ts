@@ -203,6 +203,31 @@ describe('configuration, secrets and vars (spec §3)', () => {
         }),
       /invalid literal for int\(\) with base 10: 'eighty'/,
     );
+    process.env.FAULTLINE_TEST_PORT_TEXT = 'http';
+    try {
+      // chaos's words, then which key, which variable and which type: a run names what to fix.
+      assert.throws(
+        () =>
+          loadConfiguration({ port: { type: 'env', key: 'FAULTLINE_TEST_PORT_TEXT', env_var_type: 'int' } }),
+        {
+          name: 'InvalidExperiment',
+          message:
+            "invalid literal for int() with base 10: 'http' (configuration 'port' reads the environment variable FAULTLINE_TEST_PORT_TEXT as env_var_type int)",
+        },
+      );
+      assert.throws(
+        () =>
+          loadConfiguration({
+            port: { type: 'env', key: 'FAULTLINE_SURELY_UNSET', default: 'x', env_var_type: 'float' },
+          }),
+        {
+          message:
+            "could not convert string to float: 'x' (configuration 'port' reads the default of FAULTLINE_SURELY_UNSET, which is unset, as env_var_type float)",
+        },
+      );
+    } finally {
+      delete process.env.FAULTLINE_TEST_PORT_TEXT;
+    }
   });
 
   test('vars override declared keys only', () => {
@@ -211,6 +236,9 @@ describe('configuration, secrets and vars (spec §3)', () => {
 
   test('--var types and errors', () => {
     assert.deepEqual(parseVar('n:int=5'), ['n', 5]);
+    // convert_vars splits the type off at the last colon (k.rsplit(":", 1)).
+    assert.deepEqual(parseVar('db:port:int=5'), ['db:port', 5]);
+    assert.deepEqual(parseVar('url=http://h:1'), ['url', 'http://h:1']);
     assert.deepEqual(parseVar('b:bool=no'), ['b', false]);
     assert.deepEqual(parseVar('j:json={"x":1}'), ['j', { x: 1 }]);
     assert.throws(() => parseVar('novalue'), /not enough values to unpack/);

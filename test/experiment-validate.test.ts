@@ -138,6 +138,18 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     `the range tolerance of probe 'cmd' has no "target", so it would test the whole output of the process probe, an object, which cannot be checked (chaos run crashes on it): add "target": "status", "stdout" or "stderr"`,
   ],
   [
+    'regex with an empty target on a process probe (chaoslib: `if target:`, so none)',
+    withHypothesis([
+      {
+        type: 'probe',
+        name: 'cmd',
+        provider: { type: 'process', path: 'true' },
+        tolerance: { type: 'regex', pattern: 'ok', target: '' },
+      },
+    ]),
+    `the regex tolerance of probe 'cmd' has no "target", so it would test the whole output of the process probe, an object, which cannot be checked (chaos run crashes on it): add "target": "status", "stdout" or "stderr"`,
+  ],
+  [
     'regex without pattern',
     withHypothesis([probe({ tolerance: { type: 'regex' } })]),
     'hypothesis regex probe tolerance must have a `pattern` key',
@@ -492,6 +504,19 @@ for (const [label, value, message] of cases) {
   });
 }
 
+test('tags as chaoslib reads them (`if tags:`): empty ones are none, a text is read letter by letter', async () => {
+  // `tags:` with nothing after it, in YAML, is null: chaos runs it.
+  for (const tags of [null, [], '']) await validateExperiment({ ...base, tags }, fixtures);
+  const warnings: string[] = [];
+  await validateExperiment({ ...base, tags: 'web' }, fixtures, { warn: (message) => warnings.push(message) });
+  assert.deepEqual(warnings, [
+    'tags is the text "web", which chaos reads letter by letter as the tags w, e, b: write a list, tags: [web]',
+  ]);
+  await assert.rejects(validateExperiment({ ...base, tags: 5 }, fixtures), {
+    message: 'experiment tags must be a list of non-empty strings; this one is the number 5',
+  });
+});
+
 test('validation accepts the forms Chaos Toolkit accepts', async () => {
   await validateExperiment(
     {
@@ -536,6 +561,37 @@ test('${name} that string.Template cannot take stays as written, with a warning 
   const journal = await startExperiment(valid, { log: silentLog, ledger: noLedger, baseDirectory: fixtures })
     .journal;
   assert.equal(journal.run[0]?.output, '${some-service} substituted ${not-a-name} ${2nd}');
+});
+
+test('${name} in a list tolerance, a target or a count, which chaos does not substitute, is named in a warning', async () => {
+  const warnings: string[] = [];
+  const value = {
+    ...base,
+    configuration: { ok: 201, low: 1, high: 9, field: 'body', n: 2, status: [200, 201] },
+    'steady-state-hypothesis': {
+      title: 'h',
+      probes: [
+        probe({ name: 'list', tolerance: [200, '${ok}'] }),
+        probe({ name: 'pair', tolerance: ['${low}', '${high}'] }),
+        probe({
+          name: 'jp',
+          tolerance: { type: 'jsonpath', path: '$.a', target: '${field}', count: '${n}' },
+        }),
+        probe({ name: 'whole', tolerance: '${status}' }),
+        probe({ name: 're', tolerance: { type: 'regex', pattern: '${ok}' } }),
+      ],
+    },
+  };
+  await validateExperiment(value, fixtures, { warn: (message) => warnings.push(message) });
+  const rule = (name: string) =>
+    `is not substituted, as in chaos: only a tolerance written as a string (a whole "\${name}" may hold a list), a regex pattern and a jsonpath path and expect are; the text '\${${name}}' itself is compared`;
+  assert.deepEqual(warnings, [
+    `'\${ok}' in steady-state-hypothesis.probes[0] ('list').tolerance ${rule('ok')}`,
+    `'\${low}' in steady-state-hypothesis.probes[1] ('pair').tolerance ${rule('low')}`,
+    `'\${high}' in steady-state-hypothesis.probes[1] ('pair').tolerance ${rule('high')}`,
+    `'\${field}' in steady-state-hypothesis.probes[2] ('jp').tolerance.target ${rule('field')}`,
+    `'\${n}' in steady-state-hypothesis.probes[2] ('jp').tolerance.count ${rule('n')}`,
+  ]);
 });
 
 test('every independent error is reported, in the order of the checks; one alone is thrown as chaos throws it', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadVarFiles, parseVar, type VarFiles } from '../experiment/configuration.js';
+import { bytesKeptAsText, loadVarFiles, parseVar, type VarFiles } from '../experiment/configuration.js';
 import { globalChaosOptions } from './chaos-globals.js';
 import { chaosLog } from './chaos-log.js';
 import { stopDescendants } from '../experiment/descendants.js';
@@ -159,7 +159,11 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   const globals = globalChaosOptions();
   if (globals.verbose) process.env.FAULTLINE_VERBOSE = '1';
   const log = maskedLog(chaosLog(), mask);
-  const { vars, unread } = await collectVars(flags, (message) => log.error(message));
+  const { vars, unread } = await collectVars(
+    flags,
+    (message) => log.error(message),
+    (message) => log.warning(message),
+  );
   let experiment: Experiment;
   let settings: LoadedSettings;
   let loaderControls: ControlRecord[];
@@ -368,16 +372,21 @@ function warnAboutIdleFlags(
   }
 }
 
-async function collectVars(flags: RunFlags, warn: (message: string) => void): Promise<VarFiles> {
+async function collectVars(
+  flags: RunFlags,
+  logError: (message: string) => void,
+  warn: (message: string) => void,
+): Promise<VarFiles> {
   for (const path of flags.varFile) {
     if (!existsSync(path))
       throw new UsageError(`Invalid value for '--var-file': Path '${path}' does not exist.`);
   }
-  const files = await loadVarFiles(flags.varFile, warn);
+  const files = await loadVarFiles(flags.varFile, logError);
   for (const text of flags.var) {
     try {
       const [name, value] = parseVar(text);
       files.vars.configuration[name] = value;
+      if (/^[^=]*:bytes=/.test(text)) warn(bytesKeptAsText(`--var ${name}`));
     } catch (error) {
       // Thrown after commander's parsing, so commander would not print it: a plain usage error (exit 2).
       throw new UsageError(`Invalid value for '--var': ${(error as Error).message}`);

@@ -88,7 +88,8 @@ async function runControlled(
       finish(entry);
       throw error;
     }
-    log.error(`  => failed: ActivityFailed: ${error.message}`);
+    // chaoslib logs str(x) of the ActivityFailed: its message alone, without the class name.
+    log.error(`  => failed: ${error.message}`);
     entry.status = 'failed';
     entry.exception = [
       ...(error instanceof PythonFailed && error.traceback.length > 1
@@ -118,7 +119,9 @@ function warnAboutStatus(activity: Activity, entry: RunEntry, log: RunLog): void
     );
   }
   if (activity.provider.type === 'http' && typeof status === 'number' && status >= 400) {
-    log.warning('This HTTP call failed with a response status code of ' + status);
+    log.warning(
+      `This HTTP call returned a response with a HTTP status code above 400. This may indicate some error and not what you expected. Activity '${activity.name}': HTTP ${status} (the journal holds the whole response).`,
+    );
   }
 }
 

@@ -58,12 +58,30 @@ export function convertToType(type: string | undefined, value: string | null | u
   }
 }
 
+/**
+ * chaos converts a `bytes` value to Python bytes; a journal and faultline's values are JSON,
+ * which holds none, so the value stays text. Said, not done in silence.
+ */
+export function bytesKeptAsText(where: string): string {
+  return `${where} is typed bytes, which faultline keeps as text (JSON holds no bytes): a Python function gets a str where chaos hands it bytes, and an embedded \${...} renders the text, not chaos's b'...'`;
+}
+
+/** The configuration keys read from the environment as bytes, each named for a warning. */
+export function bytesConfiguration(declared: JsonObject | undefined): string[] {
+  return Object.entries(declared ?? {})
+    .filter(([, value]) => isObject(value) && value.type === 'env' && value.env_var_type === 'bytes')
+    .map(([key]) => bytesKeptAsText(`configuration '${key}'`));
+}
+
 /** Parses one --var "name[:type]=value". */
 export function parseVar(text: string): [string, unknown] {
   const equals = text.indexOf('=');
   if (equals < 0)
     throw new Error(`not enough values to unpack (expected 2, got 1): "${text}" should be name[:type]=value`);
-  const [name, type] = text.slice(0, equals).split(':', 2) as [string, string | undefined];
+  // chaoslib's convert_vars: k.rsplit(":", 1), the type is after the last colon.
+  const key = text.slice(0, equals);
+  const colon = key.lastIndexOf(':');
+  const [name, type] = colon < 0 ? [key, undefined] : [key.slice(0, colon), key.slice(colon + 1)];
   return [name, convertToType(type, text.slice(equals + 1))];
 }
 
@@ -175,8 +193,19 @@ export function loadConfiguration(
         );
       }
       const type = effective.env_var_type as string | undefined;
-      configuration[key] =
-        fromEnv === undefined ? convertDefault(type, effective.default) : convertToType(type, fromEnv);
+      try {
+        configuration[key] =
+          fromEnv === undefined ? convertDefault(type, effective.default) : convertToType(type, fromEnv);
+      } catch (error) {
+        // chaos prints Python's words alone; they are kept, then what to look at.
+        const source =
+          fromEnv === undefined
+            ? `the default of ${name}, which is unset,`
+            : `the environment variable ${name}`;
+        throw new InvalidExperiment(
+          `${(error as Error).message} (configuration '${key}' reads ${source} as env_var_type ${String(type)})`,
+        );
+      }
     } else configuration[key] = effective;
   }
   return configuration;

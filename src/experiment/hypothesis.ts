@@ -10,6 +10,7 @@ import { type ActivityEnvironment, isDry, runActivity } from './activity.js';
 import { ActivityFailed, ToleranceUncheckable } from './errors.js';
 import type { RunEntry, SteadyState } from './journal.js';
 import { describeExit, isProcessOutput } from './process-output.js';
+import { pyTruthy } from './python-values.js';
 import { providerFor } from './providers/index.js';
 import { withinTolerance } from './tolerance.js';
 import { findActivity } from './validate.js';
@@ -113,7 +114,8 @@ export async function checkTolerance(
         value: value as Json,
       };
       try {
-        return Boolean(await providerFor(activity.provider)!.run(activity.provider, activity, context));
+        // chaoslib: `if rtn: return True`, Python's truth, so an empty list or dict is a miss.
+        return pyTruthy(await providerFor(activity.provider)!.run(activity.provider, activity, context));
       } catch (error) {
         if (error instanceof ActivityFailed) return false;
         throw error;

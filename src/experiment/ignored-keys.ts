@@ -19,6 +19,11 @@ export function ignoredKeys(activity: JsonObject, where: string, role: ActivityR
       `'expected_status' in ${where}.provider is ignored (chaos run ignores it too, since chaoslib 0.9.1): check the status with a tolerance in the hypothesis, e.g. {"type": "range", "range": [200, 299], "target": "status"}`,
     );
   }
+  if (provider.type === 'python' && 'timeout' in provider) {
+    notes.push(
+      `'timeout' in ${where}.provider is ignored (chaos run ignores it too: a Python activity has no timeout, the function is waited for): bound the wait inside the function, or the run with --max-duration`,
+    );
+  }
   if ('timeout' in activity) {
     notes.push(
       `'timeout' on ${where} itself is ignored (chaos run ignores it too): put it in the provider, as provider.timeout (process, http, javascript)`,

@@ -92,11 +92,14 @@ export function timestamp(epochMs = performance.timeOrigin + performance.now()):
   return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}+00:00`;
 }
 
+/**
+ * Python's timedelta.total_seconds() between two timestamp()s: the whole microseconds divided
+ * once by 10**6, so the journal holds 0.001393 where adding milliseconds and microseconds as
+ * floats gave 0.0013930000000000001.
+ */
 export function secondsBetween(start: string, end: string): number {
-  return (
-    (Date.parse(end.slice(0, 23) + 'Z') - Date.parse(start.slice(0, 23) + 'Z')) / 1000 +
-    (Number(end.slice(23, 26)) - Number(start.slice(23, 26))) / 1e6
-  );
+  const micros = (at: string) => Date.parse(at.slice(0, 23) + 'Z') * 1000 + Number(at.slice(23, 26));
+  return (micros(end) - micros(start)) / 1e6;
 }
 
 /** Like Python's platform.platform(): "Linux-6.8.0-x86_64-with-glibc2.36". */

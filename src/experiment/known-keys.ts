@@ -55,7 +55,8 @@ export const KNOWN_KEYS = {
   runtime: ['hypothesis', 'rollbacks'],
   strategy: ['strategy'],
   provider: {
-    python: ['type', 'module', 'func', 'arguments', 'secrets'],
+    // `timeout` is read by neither, and named as such (ignored-keys), not as unknown.
+    python: ['type', 'module', 'func', 'arguments', 'secrets', 'timeout'],
     process: ['type', 'path', 'arguments', 'timeout'],
     http: [
       'type',

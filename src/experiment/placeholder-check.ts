@@ -25,6 +25,40 @@ export function unsubstitutableNames(experiment: JsonObject): string[] {
   return found;
 }
 
+/**
+ * chaos substitutes a tolerance only when it is a string (and a regex's `pattern`, a jsonpath's
+ * `path` and `expect`): `${name}` in a list's items, a `target` or a jsonpath `count` stays the
+ * text `${name}`, compared as such in silence (`[200, "${ok}"]` never holds for a status).
+ * Each such place is named, with what to write instead.
+ */
+export function unsubstitutedTolerances(experiment: JsonObject): string[] {
+  const found: string[] = [];
+  const hypothesis = experiment['steady-state-hypothesis'];
+  if (!isObject(hypothesis) || !Array.isArray(hypothesis.probes)) return found;
+  hypothesis.probes.forEach((probe, index) => {
+    if (!isObject(probe)) return;
+    const name = typeof probe.name === 'string' ? ` ('${probe.name}')` : '';
+    const where = `steady-state-hypothesis.probes[${index}]${name}.tolerance`;
+    const tolerance = probe.tolerance;
+    const places: Array<[Json | undefined, string]> = Array.isArray(tolerance)
+      ? [[tolerance, where]]
+      : isObject(tolerance) && tolerance.type !== 'probe'
+        ? [
+            [tolerance.target, `${where}.target`],
+            [tolerance.count, `${where}.count`],
+          ]
+        : [];
+    for (const [value, place] of places) {
+      for (const placeholder of new Set(bracedNames(value).filter((each) => NAME.test(each)))) {
+        found.push(
+          `'\${${placeholder}}' in ${place} is not substituted, as in chaos: only a tolerance written as a string (a whole "\${name}" may hold a list), a regex pattern and a jsonpath path and expect are; the text '\${${placeholder}}' itself is compared`,
+        );
+      }
+    }
+  });
+  return found;
+}
+
 function eachActivity(
   list: Json | undefined,
   where: string,

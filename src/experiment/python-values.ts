@@ -63,6 +63,15 @@ export function pyFloat(value: number): string {
   return text.includes('.') ? text : `${text}.0`;
 }
 
+/** Python's bool(): None, False, 0, "", [] and {} are false; anything else (NaN too) is true. */
+export function pyTruthy(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value === 'string' || Array.isArray(value)) return value.length > 0;
+  if (isPlainObject(value)) return Object.keys(value).length > 0;
+  return Boolean(value);
+}
+
 /** Python ==: True == 1, 1 == 1.0, deep equality for lists and dicts; undefined is None too. */
 export function pyEquals(a: unknown, b: unknown): boolean {
   const scalar = (value: unknown) => (typeof value === 'boolean' ? Number(value) : (value ?? null));

@@ -230,7 +230,7 @@ async function runWithContext(
 ): Promise<Journal> {
   const hypothesisStrategy = options.hypothesisStrategy ?? 'default';
   const rollbackStrategy = options.rollbackStrategy ?? 'default';
-  await loadDynamicConfiguration(experiment, context);
+  await loadDynamicConfiguration(context);
   const title = substitute(experiment.title, context.scope);
   // chaoslib substitutes the title in the experiment itself: hooks and the journal see it so.
   experiment.title = title as string;
@@ -368,6 +368,8 @@ async function runMethod(
     context: { ...environment.context, signal: backgroundSignal, background: true },
   };
   const record = inDeclaredOrder(journal.run);
+  let settled: PromiseSettledResult<RunEntry>[] = [];
+  let outcome: RunStatus | undefined;
   try {
     await environment.controls?.before('method', experiment);
     if (experiment.method.length === 0) environment.log.info("No declared activities, let's move on.");
@@ -389,21 +391,27 @@ async function runMethod(
         environment.log.critical(
           `Action '${activity.name}' failed and --fail-on-action-error is set: the run fails`,
         );
-        return 'failed';
+        outcome = 'failed';
+        break;
       }
       // The caller reads how the check ended: failed, or an error that aborts the run.
-      if (hypothesisFailed()) return undefined;
+      if (hypothesisFailed()) break;
     }
   } finally {
-    await Promise.allSettled(background);
+    settled = await Promise.allSettled(background);
     await environment.controls?.after('method', experiment, journal.run);
   }
-  if (options.failOnActionError) {
-    for (const entry of await Promise.all(background)) {
+  // chaoslib collects the background results once the method is over: one that raised anything
+  // but ActivityFailed raises again there, and the run is aborted.
+  const broken = settled.find((result) => result.status === 'rejected');
+  if (broken) throw broken.reason;
+  if (outcome === undefined && options.failOnActionError) {
+    for (const result of settled) {
+      const entry = (result as PromiseFulfilledResult<RunEntry>).value;
       if (entry.status === 'failed' && (entry.activity as Activity).type === 'action') return 'failed';
     }
   }
-  return undefined;
+  return outcome;
 }
 
 /** The hypothesis, checked every `frequency` seconds while the method runs. */
@@ -523,7 +531,12 @@ async function playRollbacks(
       log.critical('Rollbacks interrupted: the remaining ones were not played');
       outcome = 'interrupted';
     } else if (error instanceof ActivityAborted) {
-      log.error(`Rollbacks aborted: ${error.message}`);
+      // chaoslib lets it out of the rollbacks and chaos run crashes (exit 1, no journal): a run
+      // whose rollbacks could not all be played must not end completed, exit 0.
+      log.error(
+        `Rollbacks aborted: ${error.message}; the remaining rollbacks are not played and the run is aborted (chaos run crashes here, with no journal)`,
+      );
+      if (outcome === 'completed') outcome = 'aborted';
     } else if (!(error instanceof ActivityFailed)) throw error;
   }
   try {
@@ -553,8 +566,10 @@ const STRATEGY_SAYS: Partial<Record<RollbackStrategy, { deviated: string; otherw
 };
 
 /** Configuration values that are probes run at start, in order; a failure drops the key. */
-async function loadDynamicConfiguration(experiment: Experiment, context: ProviderContext): Promise<void> {
-  for (const [key, value] of Object.entries((experiment.configuration as JsonObject | undefined) ?? {})) {
+async function loadDynamicConfiguration(context: ProviderContext): Promise<void> {
+  // chaoslib's load_dynamic_configuration walks the configuration as loaded, --var and var files
+  // applied: a var replaces a probe (which then does not run), and a var that is a probe runs.
+  for (const [key, value] of Object.entries({ ...context.configuration })) {
     if (!isObject(value) || value.type !== 'probe' || !isObject(value.provider)) continue;
     const activity = substitute(value, context.scope) as unknown as Activity;
     try {

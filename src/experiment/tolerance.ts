@@ -1,6 +1,7 @@
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
 import { compileJsonPath } from './jsonpath2.js';
-import { pyEquals, pyLessOrEqual, pyType } from './python-values.js';
+import { parsePythonJson } from './python/python-json.js';
+import { pyEquals, pyLessOrEqual, pyTruthy, pyType } from './python-values.js';
 import { decimalWithin } from './python-decimal.js';
 import { pythonRegex } from './python-regex.js';
 import { type Scope, substitute } from './substitute.js';
@@ -75,19 +76,21 @@ function statusOr(value: unknown): unknown {
   return isObject(value) && 'status' in value ? value.status : value;
 }
 
+/** chaoslib's `if target: value = value.get(target, value)`: an empty target is none. */
 function targetOf(tolerance: JsonObject, value: unknown): unknown {
   const target = tolerance.target;
-  if (typeof target !== 'string') return value;
+  if (!pyTruthy(target)) return value;
   if (!isObject(value))
-    throw new TypeError(`"target": "${target}" needs an object output, got ${pyType(value)}`);
-  return Object.hasOwn(value, target) ? value[target] : value;
+    throw new TypeError(`"target": ${JSON.stringify(target)} needs an object output, got ${pyType(value)}`);
+  return typeof target === 'string' && Object.hasOwn(value, target) ? value[target] : value;
 }
 
 function jsonPathTolerance(tolerance: JsonObject, target: unknown, scope: Scope): boolean {
   let document = target;
   if (typeof document === 'string') {
     try {
-      document = JSON.parse(document);
+      // chaoslib's json.loads, which reads NaN and Infinity too.
+      document = parsePythonJson(document);
     } catch {
       // not JSON: match against the string itself
     }

@@ -9,17 +9,18 @@ import {
   type JsonObject,
   rollbackStrategies,
 } from '../model/experiment.js';
-import { loadConfiguration, loadSecrets } from './configuration.js';
+import { bytesConfiguration, loadConfiguration, loadSecrets } from './configuration.js';
 import { createPythonRuntime, type PythonRuntime } from './python/interpreter.js';
 import { InvalidActivity, InvalidExperiment, ValidationErrors } from './errors.js';
 import { validateControls } from './controls/validate.js';
 import { compileJsonPath } from './jsonpath2.js';
 import { providerFor } from './providers/index.js';
 import { checkKeys } from './key-check.js';
-import { unsubstitutableNames } from './placeholder-check.js';
+import { unsubstitutableNames, unsubstitutedTolerances } from './placeholder-check.js';
 import { describeUnknownKey } from './known-keys.js';
 import { scopeOf } from './substitute.js';
 import { pythonRegex } from './python-regex.js';
+import { pyTruthy } from './python-values.js';
 import { refuseUntargetedTolerance } from './tolerance-target.js';
 import {
   activityListProblems,
@@ -79,6 +80,12 @@ export async function validateExperiment(
   };
   await check(() => reportKeys(value, options.strict === true, warn));
   for (const problem of unsubstitutableNames(value)) warn(problem);
+  for (const problem of unsubstitutedTolerances(value)) warn(problem);
+  if (typeof value.tags === 'string' && value.tags !== '')
+    warn(
+      `tags is the text ${JSON.stringify(value.tags)}, which chaos reads letter by letter as the tags ${[...value.tags].join(', ')}: write a list, tags: [${value.tags}]`,
+    );
+  for (const problem of bytesConfiguration(asObject(value.configuration))) warn(problem);
   for (const rule of headingRules) await check(() => rule(value));
   errors.push(...activityListProblems(value));
   let configuration: ReturnType<typeof loadConfiguration> = {};
@@ -171,8 +178,15 @@ const headingRules: Array<(value: JsonObject) => void> = [
     }
   }),
   (value) => {
-    if (value.tags === undefined) return;
-    if (!Array.isArray(value.tags) || value.tags.some((tag) => typeof tag !== 'string' || tag === '')) {
+    // chaoslib: `if tags:` then each item must be a non-empty string. Empty tags (YAML's `tags:`
+    // with nothing, null) are none; a text is iterated letter by letter (warned about below).
+    const tags = value.tags;
+    if (!pyTruthy(tags) || typeof tags === 'string') return;
+    if (!Array.isArray(tags))
+      throw new InvalidExperiment(
+        `experiment tags must be a list of non-empty strings; this one is ${describeNonMapping(tags)}`,
+      );
+    if (tags.some((tag) => typeof tag !== 'string' || tag === '')) {
       throw new InvalidExperiment('experiment tags must be a non-empty string');
     }
   },

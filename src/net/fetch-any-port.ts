@@ -31,6 +31,24 @@ export function redirectingDispatcher(insecure: boolean): Dispatcher {
     : (verifying ??= getGlobalDispatcher().compose(follow));
 }
 
+const timed = new Map<string, Dispatcher>();
+
+/**
+ * Like redirectingDispatcher, with a connect timeout of its own (requests' connect timeout; undici
+ * sets it on the agent, not the request). One agent per value, kept for the process.
+ */
+export function connectTimeoutDispatcher(insecure: boolean, connectMs: number): Dispatcher {
+  const key = `${insecure}:${connectMs}`;
+  let dispatcher = timed.get(key);
+  if (!dispatcher) {
+    dispatcher = new Agent({
+      connect: { timeout: connectMs, ...(insecure ? { rejectUnauthorized: false } : {}) },
+    }).compose(follow);
+    timed.set(key, dispatcher);
+  }
+  return dispatcher;
+}
+
 export async function fetchAnyPort(url: string | URL, init: AnyPortRequest = {}): Promise<Response> {
   const dispatcher = redirectingDispatcher(init.insecure === true);
   const answer = await request(url, {

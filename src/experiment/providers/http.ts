@@ -1,6 +1,6 @@
 import { type Dispatcher, request } from 'undici';
 import { isObject, type Json } from '../../model/experiment.js';
-import { redirectingDispatcher } from '../../net/fetch-any-port.js';
+import { connectTimeoutDispatcher, redirectingDispatcher } from '../../net/fetch-any-port.js';
 import { ActivityAborted, ActivityFailed, InvalidActivity } from '../errors.js';
 import { parsePythonJson } from '../python/python-json.js';
 import { pyStr } from '../python-values.js';
@@ -26,7 +26,7 @@ export const httpProvider: ProviderImplementation = {
       throw new InvalidActivity('a HTTP activities expect headers as a mapping');
     }
     const timeout = provider.timeout;
-    if (timeout !== undefined && !isPlaceholder(timeout) && timeoutSeconds(timeout) === undefined) {
+    if (timeout !== undefined && !isPlaceholder(timeout) && timeoutLimits(timeout) === undefined) {
       throw new InvalidActivity(
         `a HTTP activity timeout is ${JSON.stringify(timeout)}: use a number of seconds above 0, a [connect, read] pair of them, or "\${name}" (chaos run fails on anything else)`,
       );
@@ -60,43 +60,70 @@ export const httpProvider: ProviderImplementation = {
       if (body !== undefined && !typed) headers['Content-Type'] = 'application/x-www-form-urlencoded';
     }
     const timeout = substitute(provider.timeout, context.scope);
-    const seconds = timeout === undefined ? undefined : timeoutSeconds(timeout);
-    if (timeout !== undefined && seconds === undefined) {
+    const limits = timeout === undefined ? undefined : timeoutLimits(timeout);
+    if (timeout !== undefined && limits === undefined) {
       // requests raises ValueError, which chaoslib does not catch: the run is aborted.
       throw new ActivityAborted(
         `the HTTP timeout ${JSON.stringify(provider.timeout)} became ${JSON.stringify(timeout)}, not a number of seconds above 0 nor a [connect, read] pair`,
       );
     }
-    const timer = seconds === undefined ? undefined : AbortSignal.timeout(seconds * 1000);
-    const signals = [context.signal, ...(timer ? [timer] : [])];
-    const dispatcher = redirectingDispatcher(provider.verify_tls === false);
+    // requests' timeout limits each wait (to connect; then for each read of the answer), not the
+    // whole exchange: a slow answer that keeps coming is waited for. Without one, requests waits
+    // for ever, and so does this (undici's own 300 s limits are lifted).
+    const insecure = provider.verify_tls === false;
+    const dispatcher = limits
+      ? connectTimeoutDispatcher(insecure, limits.connect * 1000)
+      : redirectingDispatcher(insecure);
+    const readMs = limits ? limits.read * 1000 : 0;
     const attempts = 1 + (typeof provider.max_retries === 'number' ? provider.max_retries : 0);
-    for (let attempt = 1; ; attempt++) {
+    let answer: { status: number; headers: Record<string, string>; text: string } | undefined;
+    for (let attempt = 1; answer === undefined; attempt++) {
+      let status: number | undefined;
       try {
         const response = await request(target, {
           method: method as Dispatcher.HttpMethod,
           headers,
-          signal: AbortSignal.any(signals),
+          signal: context.signal,
           dispatcher,
+          headersTimeout: readMs,
+          bodyTimeout: readMs,
           ...(body === undefined ? {} : { body }),
         });
+        status = response.statusCode;
         const text = await response.body.text();
-        const responseHeaders = headersOf(response.headers);
-        return {
-          status: response.statusCode,
-          headers: responseHeaders,
-          body: responseHeaders['content-type'] === 'application/json' ? safeJson(text) : text,
-        };
+        answer = { status, headers: headersOf(response.headers), text };
       } catch (error) {
         if (context.signal.aborted) throw error;
-        if (timer?.aborted) throw new ActivityFailed('activity took too long to complete');
+        const code = (error as { code?: string }).code;
+        // requests' ReadTimeout before the answer: chaoslib's Timeout branch.
+        if (code === 'UND_ERR_HEADERS_TIMEOUT')
+          throw new ActivityFailed('activity took too long to complete');
+        // requests raises a read timeout in the body as ConnectionError, a connect timeout as
+        // ConnectTimeout, which is one too: chaoslib's "failed to connect" branch takes both.
+        if (code === 'UND_ERR_BODY_TIMEOUT')
+          throw new ActivityFailed(
+            `failed to connect to ${url}: Read timed out. (read timeout=${limits?.read})`,
+          );
+        const reason =
+          code === 'UND_ERR_CONNECT_TIMEOUT'
+            ? `Connection to ${target.host} timed out. (connect timeout=${limits?.connect})`
+            : ((error as { cause?: Error }).cause?.message ?? (error as Error).message);
+        // requests turns a body broken off after the headers into ChunkedEncodingError, which is
+        // no ConnectionError: chaoslib does not catch it, the run is aborted (and not retried).
+        if (status !== undefined)
+          throw new ActivityAborted(
+            `the answer from ${url} (HTTP ${status}) was cut short after its headers: ${reason}; requests raises ChunkedEncodingError on it, which chaos run does not catch either`,
+          );
         if (attempt < attempts) continue;
-        const cause = (error as { cause?: Error }).cause;
-        throw new ActivityFailed(
-          `failed to connect to ${url}: ${cause?.message ?? (error as Error).message}`,
-        );
+        throw new ActivityFailed(`failed to connect to ${url}: ${reason}`);
       }
     }
+    const { status, headers: responseHeaders, text } = answer;
+    return {
+      status,
+      headers: responseHeaders,
+      body: responseHeaders['content-type'] === 'application/json' ? jsonBody(text, url) : text,
+    };
   },
 };
 
@@ -113,22 +140,30 @@ function headersOf(headers: Record<string, string | string[] | undefined>): Reco
   );
 }
 
-/** requests' r.json() is Python's json.loads, which reads NaN and Infinity too. */
-function safeJson(text: string): unknown {
+/**
+ * requests' r.json() is Python's json.loads, which reads NaN and Infinity too. When it raises
+ * (a body cut short, an empty one, text labelled as JSON), chaoslib does not catch the error:
+ * the run is aborted, so it is here too, saying why.
+ */
+function jsonBody(text: string, url: string): unknown {
   try {
     return parsePythonJson(text);
-  } catch {
-    return text;
+  } catch (error) {
+    const start = text.length > 80 ? `${JSON.stringify(text.slice(0, 80))}...` : JSON.stringify(text);
+    throw new ActivityAborted(
+      `${url} answered Content-Type application/json with a body that is not JSON (${(error as Error).message}; the body is ${start}): requests' r.json() raises on it, which chaos run does not catch either`,
+    );
   }
 }
 
 const isPlaceholder = (value: Json | undefined) => typeof value === 'string' && /\$\{\w+\}/.test(value);
 
-/** Seconds a `timeout` allows in all (connect + read for a pair); undefined when it is not one. */
-function timeoutSeconds(timeout: Json): number | undefined {
-  const parts = Array.isArray(timeout) && timeout.length === 2 ? timeout : [timeout];
+/** A `timeout` as requests reads it: one number for both waits, or a [connect, read] pair. */
+function timeoutLimits(timeout: Json): { connect: number; read: number } | undefined {
+  const parts = Array.isArray(timeout) && timeout.length === 2 ? timeout : [timeout, timeout];
   if (!parts.every((part) => typeof part === 'number' && part > 0)) return undefined;
-  return (parts as number[]).reduce((sum, part) => sum + part, 0);
+  const [connect, read] = parts as [number, number];
+  return { connect, read };
 }
 
 /** Why `url` cannot be requested (not a URL, not http/https), or undefined. */
