@@ -396,7 +396,7 @@ describe('undoing recorded proxy faults (rollback.ts)', () => {
         time: '2026-01-01T00:00:00.000Z',
         server: harness.url,
         description: 'bad body',
-        undo: { kind: 'update-proxy', proxy: 'kept', body: { listen: 'nowhere' } },
+        undo: { kind: 'update-proxy', proxy: 'kept', body: { upstream: 'nowhere' } },
       }),
       { name: 'FaultlineApiError', status: 400 },
     );
