@@ -360,7 +360,7 @@ export class Http1Handler {
     const text = upstreamFailure(this.proxy, error, timeoutMs);
     const status = isResponseTimeout(error) ? 504 : 502;
     reportUpstreamFailure(this.proxy, label, text, status);
-    if (plan) reportFired(this.proxy, plan, label, { status, upstreamFailed: true });
+    if (plan) reportFired(this.proxy, plan, label, { status, upstreamFailed: true, unanswered: true });
     request.resume();
     if (!response.headersSent) {
       response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });

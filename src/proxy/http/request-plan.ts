@@ -202,8 +202,12 @@ export function planRequest(
     });
     if (plan.abort) break;
   }
-  // Counted as the toxics decide, so a delay is counted as it starts to hold the request.
-  if (plan !== undefined) for (const { by } of actedFaults(plan)) proxy.countAction(by.toxic!);
+  // A request delay acts as the toxics decide: counted as it starts to hold the request. The
+  // rest act later, if at all (the client may leave, the upstream may not answer), and are
+  // counted when the request is reported (reportFired), as their http.fault events are.
+  if (plan !== undefined)
+    for (const { by, action } of actedFaults(plan))
+      if (action === 'delay_request') proxy.countAction(by.toxic!);
   return withAsked(plan, asked);
 }
 
@@ -217,6 +221,23 @@ export function actedFaults(plan: RequestPlan): readonly Fired[] {
   const abort = plan.abort;
   if (abort === undefined) return plan.fired;
   return plan.fired.filter(({ by, action }) => by === abort.by || action === 'delay_request');
+}
+
+/**
+ * What acted on a request the upstream never answered (it could not be reached, or failed
+ * before its response headers): the request delays that held it, and the http_modify toxics
+ * whose request headers went with it. A response delay, a response rewrite or a response rate
+ * limit had no answer to act on: the client got the proxy's 502 or 504 as it was.
+ */
+export function actedWithoutAnswer(plan: RequestPlan): readonly Fired[] {
+  return actedFaults(plan).filter(
+    ({ by, action }) => action === 'delay_request' || (action === 'modify' && rewritesRequest(by)),
+  );
+}
+
+function rewritesRequest(by: Actor): boolean {
+  const edits = (by.toxic?.attributes as HttpModifyAttributes | undefined)?.request_headers;
+  return edits !== undefined && edits !== null && Object.keys(edits).length > 0;
 }
 
 function holdsRequest(toxic: ToxicSpec): boolean {
