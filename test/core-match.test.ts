@@ -167,6 +167,33 @@ describe('parseMatch refuses what is not a match, saying what it received', () =
     }
   });
 
+  test('path: a glob no request path can match is refused, with the path as requests send it', () => {
+    for (const [glob, hint] of [
+      [
+        '/café/*',
+        'received "/café/*"; a request sends its path percent-encoded, and it is matched as sent: "é" never occurs in it; send "/caf%C3%A9/*"',
+      ],
+      [
+        '/a b',
+        'received "/a b"; a request sends its path percent-encoded, and it is matched as sent: " " never occurs in it; send "/a%20b"',
+      ],
+      [
+        '/page#top',
+        'received "/page#top"; a request sends its path percent-encoded, and it is matched as sent: "#" never occurs in it; send "/page%23top"',
+      ],
+      [
+        '/search?q=1',
+        'received "/search?q=1"; the path is matched without its query ("?" in a glob is any one character): match the query with match.query, e.g. {"q":"1"}',
+      ],
+    ] as const) {
+      assert.throws(
+        () => parseMatch({ path: glob }, 'toxic t'),
+        refusal('invalid match.path of toxic t', hint),
+      );
+    }
+    assert.deepEqual(parsed({ path: '/caf%C3%A9/?' }), { path: '/caf%C3%A9/?' });
+  });
+
   test('path_regex: RE2, compiled when the toxic is made', () => {
     assert.deepEqual(parsed({ path_regex: '^/a/[0-9]+$' }), { path_regex: '^/a/[0-9]+$' });
     assert.throws(() => parseMatch({ path_regex: '(a' }, 'toxic t'), {

@@ -128,6 +128,27 @@ function grpcName(value: unknown, where: string, key: string, name: RegExp, acce
   throw invalid(where, key, value, `${accepted}${advice}`);
 }
 
+/**
+ * A path glob that no request path can match is refused: a path is matched as the request sent
+ * it, percent-encoded, without its query and fragment, so a space, a non-ASCII letter or `#` never
+ * occurs in it, and a `?k=v` in the glob reads as the query it cannot see.
+ */
+function unmatchablePath(glob: string, where: string): void {
+  const never = /[^\x21-\x7e]|#/u.exec(glob)?.[0];
+  if (never !== undefined) {
+    const sent = glob.replace(/[^\x21-\x7e]|#/gu, (character) => encodeURIComponent(character));
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid match.path of ${where}`, {
+      hint: `received ${JSON.stringify(glob)}; a request sends its path percent-encoded, and it is matched as sent: ${JSON.stringify(never)} never occurs in it; send ${JSON.stringify(sent)}`,
+    });
+  }
+  const query = /\?([^/=?]+)=([^/&]*)/.exec(glob);
+  if (query !== null) {
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid match.path of ${where}`, {
+      hint: `received ${JSON.stringify(glob)}; the path is matched without its query ("?" in a glob is any one character): match the query with match.query, e.g. ${JSON.stringify({ [query[1] ?? '']: query[2] ?? '' })}`,
+    });
+  }
+}
+
 /** Turns a path glob into an anchored RE2 expression. */
 export function globToRegex(glob: string): string {
   const wildcards: Record<string, string> = { '**': '.*', '*': '[^/]*', '?': '[^/]' };
@@ -198,6 +219,7 @@ function compileMatch(value: unknown, where: string): { match: Match; patterns: 
         if (!match.path.startsWith('/') && !match.path.startsWith('*')) {
           throw invalid(where, key, raw, 'a path glob starting with "/", such as "/v1/orders/*"');
         }
+        unmatchablePath(match.path, where);
         compiledMatch.path = compilePattern(globToRegex(match.path), `match.path of ${where}`);
         break;
       case 'path_regex':
