@@ -38,6 +38,7 @@ import { isTlsError, tlsReason, upstreamVerifyHint } from './tls/tls-errors.js';
 import { ToxicRoster } from './toxic-roster.js';
 import { FAULTS_STOPPED } from './http/hold.js';
 import type { HostLookup } from '../net/host-lookup.js';
+import { resetConnection } from '../net/reset-connection.js';
 
 export interface ProxyEnvironment {
   readonly clock: Clock;
@@ -482,7 +483,7 @@ export class FaultProxy implements ProxyView {
     if (!holdsConnections(this.roster.inOrder)) return this.open(id, client, reader);
     client.on('error', () => undefined);
     void this.gate.admit(id, client).then((admitted) => {
-      if (!admitted || !this.session) client.resetAndDestroy();
+      if (!admitted || !this.session) resetConnection(client);
       else if (!client.destroyed) this.open(id, client, reader);
     });
   }
