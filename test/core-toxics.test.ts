@@ -1635,6 +1635,26 @@ describe('text, choice and json attributes: what a refusal names', () => {
       },
     );
 
+    // One header named twice (in two letter cases) would keep one value in silence.
+    assert.deepEqual(
+      refusal('http_abort', { headers: { 'X-A': '1', 'x-a': '2' } }),
+      invalid(
+        'http_abort',
+        'headers',
+        `received {"X-A":"1","x-a":"2"}; ${accepts}: "X-A" and "x-a" name one header (names are one in any letter case): give it once`,
+      ),
+    );
+    for (const side of ['request_headers', 'response_headers']) {
+      assert.deepEqual(
+        refusal('http_modify', { [side]: { 'X-Up': '1', 'x-up': null } }),
+        invalid(
+          'http_modify',
+          side,
+          `received {"X-Up":"1","x-up":null}; expected an object of header name → value, or null to remove the header: "X-Up" and "x-up" name one header (names are one in any letter case): give it once`,
+        ),
+      );
+    }
+
     const modifyAccepts = 'expected an object of header name → value, or null to remove the header';
     const modify = parseToxicCreate({
       type: 'http_modify',
