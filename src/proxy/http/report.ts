@@ -32,8 +32,8 @@ export interface FiredOutcome {
   clientLeftAfterMs?: number;
   upstreamFailed?: boolean;
   /**
-   * The upstream sent no answer at all (with `upstreamFailed`): the faults on the answer had
-   * nothing to act on and are not reported ([actedWithoutAnswer]).
+   * The client got the proxy's own answer (with `upstreamFailed`) in place of the upstream's: the
+   * faults on the answer did nothing to it and are not reported ([actedWithoutAnswer]).
    */
   unanswered?: boolean;
   unfinished?: Unfinished | undefined;
@@ -64,7 +64,10 @@ export function reportFired(
           : outcome.status !== undefined
             ? String(outcome.status)
             : undefined;
-  const acted = outcome.unanswered === true ? actedWithoutAnswer(plan) : actedFaults(plan);
+  const acted =
+    outcome.unanswered === true
+      ? actedWithoutAnswer(plan, heldMs(plan, 'response') !== undefined)
+      : actedFaults(plan);
   for (const { by, action } of acted) {
     const skipped = by === plan.bodyBy ? outcome.skipped : undefined;
     // A status another fault set is not this one's outcome: what it did is.

@@ -224,14 +224,19 @@ export function actedFaults(plan: RequestPlan): readonly Fired[] {
 }
 
 /**
- * What acted on a request the upstream never answered (it could not be reached, or failed
- * before its response headers): the request delays that held it, and the http_modify toxics
- * whose request headers went with it. A response delay, a response rewrite or a response rate
- * limit had no answer to act on: the client got the proxy's 502 or 504 as it was.
+ * What acted on a request the client got the proxy's own 502 or 504 for (the upstream could not
+ * be reached, failed before its response headers, or cut an answer held whole to rewrite): the
+ * request delays that held it, the http_modify toxics whose request headers went with it, and
+ * the response delays when their hold had ended (`answerHeld`) before the 502 went out. A
+ * response rewrite or rate limit did nothing to the proxy's answer, nor did a response delay
+ * still holding an answer that then failed.
  */
-export function actedWithoutAnswer(plan: RequestPlan): readonly Fired[] {
+export function actedWithoutAnswer(plan: RequestPlan, answerHeld: boolean): readonly Fired[] {
   return actedFaults(plan).filter(
-    ({ by, action }) => action === 'delay_request' || (action === 'modify' && rewritesRequest(by)),
+    ({ by, action }) =>
+      action === 'delay_request' ||
+      (action === 'delay_response' && answerHeld) ||
+      (action === 'modify' && rewritesRequest(by)),
   );
 }
 

@@ -230,11 +230,7 @@ export class Http2Handler {
       };
       current.on('error', (error: Error) =>
         answered
-          ? this.fail(stream, plan, label, error, {
-              bodyBytes: passed.bodyBytes,
-              report: passed.report,
-              answered: true,
-            })
+          ? this.fail(stream, plan, label, error, { bodyBytes: passed.bodyBytes, report: passed.report })
           : failed(error),
       );
       // A lost connection closes its streams with CANCEL and no error: the client must not wait on.
@@ -462,15 +458,7 @@ export class Http2Handler {
       attempts = 1,
       grpcCall = false,
       report,
-      answered = false,
-    }: {
-      bodyBytes?: number;
-      attempts?: number;
-      grpcCall?: boolean;
-      report?: AnswerReport | undefined;
-      /** The upstream's answer came (a response delay may have held it) and failed before it went out. */
-      answered?: boolean;
-    },
+    }: { bodyBytes?: number; attempts?: number; grpcCall?: boolean; report?: AnswerReport | undefined },
   ): void {
     if (stream.closed || stream.destroyed) return;
     if (stream.headersSent) {
@@ -485,7 +473,7 @@ export class Http2Handler {
     // A gRPC client reads a status and its message, not a 502's body: Envoy answers it so too.
     const grpcCode = grpcCall ? GRPC_UNAVAILABLE : undefined;
     reportUpstreamFailure(this.proxy, label, text, 502, undefined, grpcCode);
-    report?.whole({ status: 502, grpcCode, upstreamFailed: true, unanswered: !answered });
+    report?.whole({ status: 502, grpcCode, upstreamFailed: true, unanswered: true });
     if (grpcCode !== undefined) {
       answerGrpcStatus(stream, grpcCode, text);
       return;
