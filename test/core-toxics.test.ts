@@ -1727,6 +1727,21 @@ describe('text, choice and json attributes: what a refusal names', () => {
         'content-length frames the body, so the proxy sets it from the body it sends; to change the body use body or json_patch',
       ),
     );
+    // A gRPC status is a number: a client reads "abc" as no status at all.
+    for (const value of ['abc', '14 ', '-1', '1.5', '']) {
+      assert.deepEqual(
+        refusal('http_modify', { response_headers: { 'Grpc-Status': value } }),
+        invalidTogether(
+          'http_modify',
+          `Grpc-Status is a gRPC status code, a whole number such as 14 (UNAVAILABLE), received ${JSON.stringify(value)}; null removes it`,
+        ),
+      );
+    }
+    assert.deepEqual(
+      parseToxicCreate({ type: 'http_modify', attributes: { response_headers: { 'grpc-status': '14' } } })
+        .attributes.response_headers,
+      { 'grpc-status': '14' },
+    );
     assert.deepEqual(
       refusal('http_modify', { response_headers: { Expect: '100-continue' } }),
       invalidTogether(
