@@ -518,6 +518,9 @@ describe('matchesRequest: every key given must match', () => {
       matchesRequest(parsed({ headers: { ':path': '/orders' } }), request({ path: '/orders' })),
       true,
     );
+    const overTls = request({ scheme: 'https' });
+    assert.equal(matchesRequest(parsed({ headers: { ':scheme': 'https' } }), overTls), true);
+    assert.equal(matchesRequest(parsed({ headers: { ':scheme': 'http' } }), overTls), false);
   });
 
   test('headers_regex: any value of the header matching', () => {

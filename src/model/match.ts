@@ -70,6 +70,8 @@ export interface RequestFacts {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The client's IP address. */
   client: string;
+  /** `http` or `https`, for the `:scheme` of an HTTP/1.1 request (an HTTP/2 one carries it). */
+  scheme?: string;
 }
 
 interface CompiledMatch {
@@ -360,7 +362,8 @@ const SAME_HEADER = new Map([
 
 /**
  * The values of a request header; a match may name the host by either name. An HTTP/1.1 request
- * has no `:method` or `:path` header, which Envoy gives it: its method, and its path with the query.
+ * has no `:method`, `:path` or `:scheme` header, which Envoy gives it: its method, its path with
+ * the query, and `https` over TLS, else `http`.
  */
 function headerValues(request: RequestFacts, name: string): string[] {
   const headers = request.headers;
@@ -371,7 +374,9 @@ function headerValues(request: RequestFacts, name: string): string[] {
       ? request.method
       : name === ':path'
         ? request.path + (request.query === '' ? '' : `?${request.query}`)
-        : undefined);
+        : name === ':scheme'
+          ? request.scheme
+          : undefined);
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }

@@ -556,7 +556,9 @@ export class FaultProxy implements ProxyView {
   private serve(id: number, session: ServingSession, client: net.Socket, clientReader: Reader): void {
     const readers = { client: clientReader, upstream: new SocketReader() };
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
-    const served = session.serve({ id, client: client.remoteAddress ?? '' });
+    // A TLS socket says so in `encrypted` (Node's TLSSocket); a plain one has no such field.
+    const secure = (client as { encrypted?: boolean }).encrypted === true;
+    const served = session.serve({ id, client: client.remoteAddress ?? '', secure });
     served.on('data', (chunk: Buffer) => readers.upstream.onData(chunk));
     this.environment.events.emit({
       type: 'connection.opened',

@@ -78,7 +78,14 @@ export class Http1Handler {
     const linked = this.clients.find(request.socket);
     const method = request.method ?? 'GET';
     const { path, query } = splitTarget(request.url ?? '/');
-    const facts: RequestFacts = { method, path, query, headers: request.headers, client: linked.client };
+    const facts: RequestFacts = {
+      method,
+      path,
+      query,
+      headers: request.headers,
+      client: linked.client,
+      scheme: linked.secure === true ? 'https' : 'http',
+    };
     const plan = planRequest(this.proxy, facts, this.randoms);
     const label = { connection: linked.id, method, path };
     if (plan === undefined && ahead === undefined) {
