@@ -167,6 +167,33 @@ describe('parseMatch refuses what is not a match, saying what it received', () =
     }
   });
 
+  test('path: a glob no request path can match is refused, with the path as requests send it', () => {
+    for (const [glob, hint] of [
+      [
+        '/café/*',
+        'received "/café/*"; a request sends its path percent-encoded, and it is matched as sent: "é" never occurs in it; send "/caf%C3%A9/*"',
+      ],
+      [
+        '/a b',
+        'received "/a b"; a request sends its path percent-encoded, and it is matched as sent: " " never occurs in it; send "/a%20b"',
+      ],
+      [
+        '/page#top',
+        'received "/page#top"; a request sends its path percent-encoded, and it is matched as sent: "#" never occurs in it; send "/page%23top"',
+      ],
+      [
+        '/search?q=1',
+        'received "/search?q=1"; the path is matched without its query ("?" in a glob is any one character): match the query with match.query, e.g. {"q":"1"}',
+      ],
+    ] as const) {
+      assert.throws(
+        () => parseMatch({ path: glob }, 'toxic t'),
+        refusal('invalid match.path of toxic t', hint),
+      );
+    }
+    assert.deepEqual(parsed({ path: '/caf%C3%A9/?' }), { path: '/caf%C3%A9/?' });
+  });
+
   test('path_regex: RE2, compiled when the toxic is made', () => {
     assert.deepEqual(parsed({ path_regex: '^/a/[0-9]+$' }), { path_regex: '^/a/[0-9]+$' });
     assert.throws(() => parseMatch({ path_regex: '(a' }, 'toxic t'), {
@@ -210,6 +237,44 @@ describe('parseMatch refuses what is not a match, saying what it received', () =
         'invalid match.headers of toxic t',
         'received {"a":true}; accepted: an object of header name → exact value, e.g. {"x-user":"alice"}',
       ),
+    );
+  });
+
+  test('headers and headers_regex: a name no request can carry, or one header named twice, is refused', () => {
+    for (const key of ['headers', 'headers_regex']) {
+      for (const [name, why] of [
+        ['x user', '"x user" is not a header name (letters, digits and !#$%&\'*+-.^_`|~)'],
+        ['', '"" is not a header name (letters, digits and !#$%&\'*+-.^_`|~)'],
+        ['x-user:', '"x-user:" is not a header name (letters, digits and !#$%&\'*+-.^_`|~)'],
+        [':status', '":status" is no request pseudo-header (:authority, :method, :path, :scheme)'],
+      ] as const) {
+        assert.throws(
+          () => parseMatch({ [key]: { [name]: 'a' } }, 'toxic t'),
+          refusal(`invalid match.${key} of toxic t`, `received {${JSON.stringify(name)}:"a"}; ${why}`),
+        );
+      }
+      for (const [first, second] of [
+        ['X-User', 'x-user'],
+        ['host', ':authority'],
+      ] as const) {
+        assert.throws(
+          () => parseMatch({ [key]: { [first]: 'a', [second]: 'b' } }, 'toxic t'),
+          refusal(
+            `invalid match.${key} of toxic t`,
+            `received {${JSON.stringify(first)}:"a",${JSON.stringify(second)}:"b"}; ${JSON.stringify(first)} and ${JSON.stringify(second)} name one header: give it once`,
+          ),
+        );
+      }
+    }
+    assert.deepEqual(parsed({ headers: { ':Method': 'POST', ':path': '/a' } }), {
+      headers: { ':method': 'POST', ':path': '/a' },
+    });
+  });
+
+  test('a key given twice in two letter cases is refused, not one of them dropped', () => {
+    assert.throws(
+      () => parseMatch({ method: 'GET', Method: 'POST' }, 'toxic t'),
+      refusal('invalid match of toxic t', 'the key method is given twice (method, Method): give it once'),
     );
   });
 
@@ -433,6 +498,29 @@ describe('matchesRequest: every key given must match', () => {
       }
       assert.equal(matchesRequest(exact, request({ headers: { host: 'other.example' } })), false);
     }
+  });
+
+  test(':method and :path match on HTTP/1.1 as on HTTP/2, as in Envoy: the method, the path with its query', () => {
+    const http1 = request({ method: 'POST', path: '/orders', query: 'dry=1' });
+    const http2 = request({
+      method: 'POST',
+      path: '/orders',
+      query: 'dry=1',
+      headers: { ':method': 'POST', ':path': '/orders?dry=1' },
+    });
+    for (const facts of [http1, http2]) {
+      assert.equal(matchesRequest(parsed({ headers: { ':method': 'POST' } }), facts), true);
+      assert.equal(matchesRequest(parsed({ headers: { ':method': 'GET' } }), facts), false);
+      assert.equal(matchesRequest(parsed({ headers: { ':path': '/orders?dry=1' } }), facts), true);
+      assert.equal(matchesRequest(parsed({ headers_regex: { ':path': '^/orders\\?' } }), facts), true);
+    }
+    assert.equal(
+      matchesRequest(parsed({ headers: { ':path': '/orders' } }), request({ path: '/orders' })),
+      true,
+    );
+    const overTls = request({ scheme: 'https' });
+    assert.equal(matchesRequest(parsed({ headers: { ':scheme': 'https' } }), overTls), true);
+    assert.equal(matchesRequest(parsed({ headers: { ':scheme': 'http' } }), overTls), false);
   });
 
   test('headers_regex: any value of the header matching', () => {

@@ -428,6 +428,20 @@ describe('proxy specs', () => {
       code: 'FAULTLINE_ERR_INVALID_FIELD',
       hint: 'received 7; accepted protocols: tcp, http, http2, udp (tcp when omitted)',
     });
+    // A name that is not a protocol here but says what the user wants gets the way to get it.
+    for (const [given, advice] of [
+      ['grpc', 'gRPC runs over HTTP/2: use protocol http2'],
+      ['h2c', 'use protocol http2 (h2c with prior knowledge; h2 with tls)'],
+      ['h2', 'use protocol http2 (h2c with prior knowledge; h2 with tls)'],
+      ['https', 'use protocol http with tls (termination) or upstream_tls (origination)'],
+      ['tls', 'TLS goes with any protocol: use tls (termination) or upstream_tls (origination)'],
+      ['websocket', 'a WebSocket upgrade passes through protocol http'],
+    ] as const) {
+      assert.throws(() => parseProxyCreate({ ...base, protocol: given }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        hint: `received ${JSON.stringify(given)}; accepted protocols: tcp, http, http2, udp (tcp when omitted); ${advice}`,
+      });
+    }
     assert.deepEqual(parseProxyUpdate({ Protocol: 'Http' }, 'p'), { protocol: 'http' });
     assert.throws(() => parseProxyUpdate({ protocol: 'ftp' }, 'p'), {
       code: 'FAULTLINE_ERR_INVALID_FIELD',

@@ -192,6 +192,19 @@ describe('planRequest: which request toxics fire', () => {
     assert.deepEqual(forks, ['request/half'], 'one source per toxic, forked once by its name');
   });
 
+  test('a delay that comes to 0 ms holds nothing and is no fault, as a header delay of 0', () => {
+    const jittered = delay('jittered', 5, { attributes: { delay: 5, jitter: 10 } });
+    const { proxy, selected, actions } = proxyWith([delay('none', 0), jittered]);
+    // The jitter rolls -10, then +3: 5 - 10 is held as 0, 5 + 3 as 8.
+    const { randoms } = scriptedRandoms({}, [-10, 3]);
+    const held = planRequest(proxy, request(), randoms);
+    assert.deepEqual([held?.requestDelay, firedBy(held)], [0, []]);
+    const later = planRequest(proxy, request(), randoms);
+    assert.deepEqual([later?.requestDelay, firedBy(later)], [8, ['jittered:http_delay:delay_request']]);
+    assert.deepEqual(selected, ['none', 'jittered', 'none', 'jittered']);
+    assert.deepEqual(actions, ['jittered']);
+  });
+
   test('toxicity 1 draws no roll; toxicity 0 never fires', () => {
     const { proxy } = proxyWith([delay('always', 3), delay('never', 9, { toxicity: 0 })]);
     // "always" has no rolls scripted: a roll for it would throw.
@@ -242,13 +255,8 @@ describe('planRequest: which request toxics fire', () => {
       by: { name: 'stop', type: 'http_abort', toxic: proxy.requestToxics[1] },
     });
     assert.deepEqual(firedBy(plan), ['before:http_delay:delay_request', 'stop:http_abort:abort']);
-    assert.deepEqual(
-      [selected, actions],
-      [
-        ['before', 'stop'],
-        ['before', 'stop'],
-      ],
-    );
+    // The request delay is counted as it starts to hold; the abort when it answers (reportFired).
+    assert.deepEqual([selected, actions], [['before', 'stop'], ['before']]);
   });
 
   test('a gRPC status toxic skips a request that is no gRPC call, before its match and counters', () => {

@@ -1635,6 +1635,26 @@ describe('text, choice and json attributes: what a refusal names', () => {
       },
     );
 
+    // One header named twice (in two letter cases) would keep one value in silence.
+    assert.deepEqual(
+      refusal('http_abort', { headers: { 'X-A': '1', 'x-a': '2' } }),
+      invalid(
+        'http_abort',
+        'headers',
+        `received {"X-A":"1","x-a":"2"}; ${accepts}: "X-A" and "x-a" name one header (names are one in any letter case): give it once`,
+      ),
+    );
+    for (const side of ['request_headers', 'response_headers']) {
+      assert.deepEqual(
+        refusal('http_modify', { [side]: { 'X-Up': '1', 'x-up': null } }),
+        invalid(
+          'http_modify',
+          side,
+          `received {"X-Up":"1","x-up":null}; expected an object of header name → value, or null to remove the header: "X-Up" and "x-up" name one header (names are one in any letter case): give it once`,
+        ),
+      );
+    }
+
     const modifyAccepts = 'expected an object of header name → value, or null to remove the header';
     const modify = parseToxicCreate({
       type: 'http_modify',
@@ -1706,6 +1726,21 @@ describe('text, choice and json attributes: what a refusal names', () => {
         'http_modify',
         'content-length frames the body, so the proxy sets it from the body it sends; to change the body use body or json_patch',
       ),
+    );
+    // A gRPC status is a number: a client reads "abc" as no status at all.
+    for (const value of ['abc', '14 ', '-1', '1.5', '']) {
+      assert.deepEqual(
+        refusal('http_modify', { response_headers: { 'Grpc-Status': value } }),
+        invalidTogether(
+          'http_modify',
+          `Grpc-Status is a gRPC status code, a whole number such as 14 (UNAVAILABLE), received ${JSON.stringify(value)}; null removes it`,
+        ),
+      );
+    }
+    assert.deepEqual(
+      parseToxicCreate({ type: 'http_modify', attributes: { response_headers: { 'grpc-status': '14' } } })
+        .attributes.response_headers,
+      { 'grpc-status': '14' },
     );
     assert.deepEqual(
       refusal('http_modify', { response_headers: { Expect: '100-continue' } }),

@@ -79,6 +79,18 @@ describe('CLI: HTTP proxies and toxics', () => {
     assert.match(bad.stderr, /--match has no key "verb"; accepted: method=POST\[,PUT\], path=GLOB/);
   });
 
+  it('a --match key that holds one value, given twice, is a usage error rather than the last one kept', async () => {
+    for (const [first, second, said] of [
+      ['path=/a', 'path=/b', '--match path is given twice ("/a", then "/b")'],
+      ['header.X-Env=a', 'header.x-env=b', '--match header.x-env is given twice ("a", then "b")'],
+      ['query.q=1', 'query.q=2', '--match query.q is given twice ("1", then "2")'],
+    ] as const) {
+      const bad = await run(['toxic', 'add', 'api', '-t', 'http_delay', '--match', first, '--match', second]);
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.ok(bad.stderr.includes(said), bad.stderr);
+    }
+  });
+
   it('export then apply re-creates the proxy with protocol, header_faults, match and counters; a second apply changes nothing', async () => {
     const updated = await harness.api('POST', '/proxies/api', { header_faults: true });
     assert.equal(updated.status, 200, updated.text);

@@ -37,6 +37,8 @@ export function collectMatch(value: string, previous: MatchObject | undefined): 
     return match;
   }
   if (textKeys.includes(key)) {
+    const before = match[key];
+    if (typeof before === 'string') throw givenTwice(key, before, raw);
     match[key] = raw;
     return match;
   }
@@ -45,10 +47,24 @@ export function collectMatch(value: string, previous: MatchObject | undefined): 
   if (mapField !== undefined && dot < key.length - 1) {
     const before = match[mapField];
     const map = typeof before === 'object' && before !== null && !Array.isArray(before) ? before : {};
-    match[mapField] = { ...map, [key.slice(dot + 1)]: raw };
+    const prefix = key.slice(0, dot);
+    const name = key.slice(dot + 1);
+    // Header names are one in any letter case; query parameter names are not.
+    const same = (other: string) =>
+      prefix === 'query' ? other === name : other.toLowerCase() === name.toLowerCase();
+    const earlier = Object.keys(map).find(same);
+    if (earlier !== undefined) throw givenTwice(`${prefix}.${name}`, map[earlier] ?? '', raw);
+    match[mapField] = { ...map, [name]: raw };
     return match;
   }
   throw new UsageError(`--match has no key ${JSON.stringify(key)}; accepted: ${accepted}`);
+}
+
+/** A key that holds one value, given twice: the later would replace the earlier in silence. */
+function givenTwice(key: string, before: string, after: string): UsageError {
+  return new UsageError(
+    `--match ${key} is given twice (${JSON.stringify(before)}, then ${JSON.stringify(after)}); a toxic matches one value per key: give it once (path_regex or header_regex.NAME take alternatives, a|b)`,
+  );
 }
 
 function counter(name: string) {

@@ -70,6 +70,8 @@ export interface RequestFacts {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The client's IP address. */
   client: string;
+  /** `http` or `https`, for the `:scheme` of an HTTP/1.1 request (an HTTP/2 one carries it). */
+  scheme?: string;
 }
 
 interface CompiledMatch {
@@ -128,6 +130,27 @@ function grpcName(value: unknown, where: string, key: string, name: RegExp, acce
   throw invalid(where, key, value, `${accepted}${advice}`);
 }
 
+/**
+ * A path glob that no request path can match is refused: a path is matched as the request sent
+ * it, percent-encoded, without its query and fragment, so a space, a non-ASCII letter or `#` never
+ * occurs in it, and a `?k=v` in the glob reads as the query it cannot see.
+ */
+function unmatchablePath(glob: string, where: string): void {
+  const never = /[^\x21-\x7e]|#/u.exec(glob)?.[0];
+  if (never !== undefined) {
+    const sent = glob.replace(/[^\x21-\x7e]|#/gu, (character) => encodeURIComponent(character));
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid match.path of ${where}`, {
+      hint: `received ${JSON.stringify(glob)}; a request sends its path percent-encoded, and it is matched as sent: ${JSON.stringify(never)} never occurs in it; send ${JSON.stringify(sent)}`,
+    });
+  }
+  const query = /\?([^/=?]+)=([^/&]*)/.exec(glob);
+  if (query !== null) {
+    throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid match.path of ${where}`, {
+      hint: `received ${JSON.stringify(glob)}; the path is matched without its query ("?" in a glob is any one character): match the query with match.query, e.g. ${JSON.stringify({ [query[1] ?? '']: query[2] ?? '' })}`,
+    });
+  }
+}
+
 /** Turns a path glob into an anchored RE2 expression. */
 export function globToRegex(glob: string): string {
   const wildcards: Record<string, string> = { '**': '.*', '*': '[^/]*', '?': '[^/]' };
@@ -151,8 +174,17 @@ function compileMatch(value: unknown, where: string): { match: Match; patterns: 
   }
   const match: Match = {};
   const compiledMatch: CompiledMatch = {};
+  const given = new Map<string, string>();
   for (const [rawKey, raw] of Object.entries(value)) {
     const key = rawKey.toLowerCase() as MatchKey;
+    const before = given.get(key);
+    if (before !== undefined) {
+      // Both would be read, and the later one would win in silence.
+      throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid match of ${where}`, {
+        hint: `the key ${key} is given twice (${before}, ${rawKey}): give it once`,
+      });
+    }
+    given.set(key, rawKey);
     switch (key) {
       case 'client': {
         const list = stringList(raw, where, key, 'an IP address or CIDR block, or a list of them');
@@ -189,6 +221,7 @@ function compileMatch(value: unknown, where: string): { match: Match; patterns: 
         if (!match.path.startsWith('/') && !match.path.startsWith('*')) {
           throw invalid(where, key, raw, 'a path glob starting with "/", such as "/v1/orders/*"');
         }
+        unmatchablePath(match.path, where);
         compiledMatch.path = compilePattern(globToRegex(match.path), `match.path of ${where}`);
         break;
       case 'path_regex':
@@ -204,18 +237,19 @@ function compileMatch(value: unknown, where: string): { match: Match; patterns: 
         );
         break;
       case 'headers':
-        match.headers = lowerCaseKeys(
-          stringMap(raw, where, key, 'an object of header name → exact value, e.g. {"x-user":"alice"}'),
+        match.headers = headerMap(
+          raw,
+          where,
+          key,
+          'an object of header name → exact value, e.g. {"x-user":"alice"}',
         );
         break;
       case 'headers_regex': {
-        const map = lowerCaseKeys(
-          stringMap(
-            raw,
-            where,
-            key,
-            'an object of header name → RE2 regular expression, e.g. {"user-agent":"curl"}',
-          ),
+        const map = headerMap(
+          raw,
+          where,
+          key,
+          'an object of header name → RE2 regular expression, e.g. {"user-agent":"curl"}',
         );
         match.headers_regex = map;
         compiledMatch.headersRegex = Object.entries(map).map(([name, source]) => [
@@ -243,8 +277,38 @@ function compileMatch(value: unknown, where: string): { match: Match; patterns: 
   return Object.keys(match).length === 0 ? undefined : { match, patterns: compiledMatch };
 }
 
-function lowerCaseKeys(map: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(map).map(([name, value]) => [name.toLowerCase(), value]));
+/** The pseudo-headers a request carries (HTTP/2 sends them; HTTP/1.1 requests get them as in Envoy). */
+const REQUEST_PSEUDO_HEADERS = [':authority', ':method', ':path', ':scheme'];
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * A map of header name → text, names lower-cased. A name no request can carry (a space, a colon,
+ * a response pseudo-header) would never match, and two names for one header (`X-User` and
+ * `x-user`, `host` and `:authority`) would keep one in silence: both are refused.
+ */
+function headerMap(value: unknown, where: string, key: string, accepted: string): Record<string, string> {
+  const map = stringMap(value, where, key, accepted);
+  const named = new Map<string, string>();
+  for (const name of Object.keys(map)) {
+    const lower = name.toLowerCase();
+    if (lower.startsWith(':') ? !REQUEST_PSEUDO_HEADERS.includes(lower) : !HEADER_NAME.test(name)) {
+      const why = lower.startsWith(':')
+        ? `is no request pseudo-header (${REQUEST_PSEUDO_HEADERS.join(', ')})`
+        : "is not a header name (letters, digits and !#$%&'*+-.^_`|~)";
+      throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid match.${key} of ${where}`, {
+        hint: `received ${describeValue(value)}; ${JSON.stringify(name)} ${why}`,
+      });
+    }
+    const header = SAME_HEADER.has(lower) ? 'host' : lower;
+    const other = named.get(header);
+    if (other !== undefined) {
+      throw new FaultlineError('FAULTLINE_ERR_INVALID_ATTRIBUTE', `invalid match.${key} of ${where}`, {
+        hint: `received ${describeValue(value)}; ${JSON.stringify(other)} and ${JSON.stringify(name)} name one header: give it once`,
+      });
+    }
+    named.set(header, name);
+  }
+  return Object.fromEntries(Object.entries(map).map(([name, text]) => [name.toLowerCase(), text]));
 }
 
 /** A match's compiled patterns, compiled on first use (a parsed, copied or hand-built match alike). */
@@ -296,9 +360,23 @@ const SAME_HEADER = new Map([
   [':authority', 'host'],
 ]);
 
-/** The values of a request header; a match may name the host by either name. */
-function headerValues(headers: RequestFacts['headers'], name: string): string[] {
-  const value = headers[name] ?? headers[SAME_HEADER.get(name) ?? name];
+/**
+ * The values of a request header; a match may name the host by either name. An HTTP/1.1 request
+ * has no `:method`, `:path` or `:scheme` header, which Envoy gives it: its method, its path with
+ * the query, and `https` over TLS, else `http`.
+ */
+function headerValues(request: RequestFacts, name: string): string[] {
+  const headers = request.headers;
+  const value =
+    headers[name] ??
+    headers[SAME_HEADER.get(name) ?? name] ??
+    (name === ':method'
+      ? request.method
+      : name === ':path'
+        ? request.path + (request.query === '' ? '' : `?${request.query}`)
+        : name === ':scheme'
+          ? request.scheme
+          : undefined);
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
@@ -317,10 +395,10 @@ export function matchesRequest(match: Match | undefined, request: RequestFacts):
     }
   }
   for (const [name, value] of Object.entries(match.headers ?? {})) {
-    if (!headerValues(request.headers, name).includes(value)) return false;
+    if (!headerValues(request, name).includes(value)) return false;
   }
   for (const [name, pattern] of patterns.headersRegex ?? []) {
-    if (!headerValues(request.headers, name).some((value) => pattern.test(value))) return false;
+    if (!headerValues(request, name).some((value) => pattern.test(value))) return false;
   }
   if (match.grpc_service !== undefined || match.grpc_method !== undefined) {
     const call = isGrpcCall(request.headers) ? grpcCall(request.path) : undefined;

@@ -194,11 +194,33 @@ function parseProtocol(value: unknown, name: string): ProxyProtocol {
       'FAULTLINE_ERR_INVALID_FIELD',
       `invalid protocol of proxy ${JSON.stringify(name)}`,
       {
-        hint: `received ${describeValue(value)}; accepted protocols: ${proxyProtocols.join(', ')} (tcp when omitted)`,
+        hint: `received ${describeValue(value)}; accepted protocols: ${proxyProtocols.join(', ')} (tcp when omitted)${protocolAdvice(protocol)}`,
       },
     );
   }
   return protocol;
+}
+
+const H2_ADVICE = 'use protocol http2 (h2c with prior knowledge; h2 with tls)';
+const TLS_ADVICE = 'use tls (termination) or upstream_tls (origination)';
+
+/** The way to get what a protocol name that faultline does not take asks for. */
+const PROTOCOL_ADVICE: Readonly<Record<string, string>> = {
+  grpc: 'gRPC runs over HTTP/2: use protocol http2',
+  h2: H2_ADVICE,
+  h2c: H2_ADVICE,
+  'http/2': H2_ADVICE,
+  'http/1.1': 'use protocol http',
+  https: `use protocol http with tls (termination) or upstream_tls (origination)`,
+  tls: `TLS goes with any protocol: ${TLS_ADVICE}`,
+  ssl: `TLS goes with any protocol: ${TLS_ADVICE}`,
+  websocket: 'a WebSocket upgrade passes through protocol http',
+  ws: 'a WebSocket upgrade passes through protocol http',
+};
+
+function protocolAdvice(given: unknown): string {
+  const advice = typeof given === 'string' ? PROTOCOL_ADVICE[given] : undefined;
+  return advice === undefined ? '' : `; ${advice}`;
 }
 
 /**

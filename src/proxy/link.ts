@@ -7,6 +7,7 @@ import type { HeldBudget } from './held-budget.js';
 import { Pipeline, type PipelineHost } from './pipeline.js';
 import type { Reader } from './socket-reader.js';
 import type { CloseMode } from './toxic-behaviour.js';
+import { resetConnection } from '../net/reset-connection.js';
 
 /** Where a link carries the client's bytes: a TCP socket, or a protocol's in-process end. */
 export type LinkPeer = Duplex & { resetAndDestroy(): unknown };
@@ -92,7 +93,7 @@ export class Link {
     this.pipelines.downstream.close();
     for (const socket of [this.client, this.upstream]) {
       if (socket.destroyed) continue;
-      if (mode === 'reset') socket.resetAndDestroy();
+      if (mode === 'reset') resetConnection(socket);
       else if (mode === 'destroy') socket.destroy();
       else socket.end(() => socket.destroy());
     }

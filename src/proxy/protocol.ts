@@ -37,6 +37,8 @@ export interface ServingSession extends SessionBase {
 export interface ServedConnection {
   readonly id: number;
   readonly client: string;
+  /** The client's connection is TLS (the proxy terminates it): its requests' scheme is https. */
+  readonly secure?: boolean;
 }
 
 /** What a protocol runs for one started proxy. */

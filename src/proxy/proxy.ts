@@ -38,6 +38,7 @@ import { isTlsError, tlsReason, upstreamVerifyHint } from './tls/tls-errors.js';
 import { ToxicRoster } from './toxic-roster.js';
 import { FAULTS_STOPPED } from './http/hold.js';
 import type { HostLookup } from '../net/host-lookup.js';
+import { resetConnection } from '../net/reset-connection.js';
 
 export interface ProxyEnvironment {
   readonly clock: Clock;
@@ -482,7 +483,7 @@ export class FaultProxy implements ProxyView {
     if (!holdsConnections(this.roster.inOrder)) return this.open(id, client, reader);
     client.on('error', () => undefined);
     void this.gate.admit(id, client).then((admitted) => {
-      if (!admitted || !this.session) client.resetAndDestroy();
+      if (!admitted || !this.session) resetConnection(client);
       else if (!client.destroyed) this.open(id, client, reader);
     });
   }
@@ -555,7 +556,9 @@ export class FaultProxy implements ProxyView {
   private serve(id: number, session: ServingSession, client: net.Socket, clientReader: Reader): void {
     const readers = { client: clientReader, upstream: new SocketReader() };
     const clientAddress = `${client.remoteAddress}:${client.remotePort}`;
-    const served = session.serve({ id, client: client.remoteAddress ?? '' });
+    // A TLS socket says so in `encrypted` (Node's TLSSocket); a plain one has no such field.
+    const secure = (client as { encrypted?: boolean }).encrypted === true;
+    const served = session.serve({ id, client: client.remoteAddress ?? '', secure });
     served.on('data', (chunk: Buffer) => readers.upstream.onData(chunk));
     this.environment.events.emit({
       type: 'connection.opened',

@@ -91,7 +91,13 @@ export class ToxicRoster {
     return state.take(toxic.counter);
   }
 
+  /**
+   * Counts one action of a toxic on the proxy. A request toxic's action is counted when its
+   * request is reported, which may be after the toxic was removed: a removed toxic has no count
+   * to add to (a new one of the same name starts at 0).
+   */
   countAction(toxic: ToxicSpec): void {
+    if (!this.list.some((candidate) => candidate.name === toxic.name)) return;
     const counts = (this.actions ??= new Map());
     counts.set(toxic.name, (counts.get(toxic.name) ?? 0) + 1);
   }

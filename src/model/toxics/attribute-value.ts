@@ -62,8 +62,13 @@ function isJson(value: unknown): value is JsonValue {
 /** An object whose values are all strings (header maps). */
 export function stringMapProblem(value: JsonValue, allowNull = false): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not an object';
+  const named = new Map<string, string>();
   for (const [name, item] of Object.entries(value)) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return `${JSON.stringify(name)} is not a header name`;
+    const before = named.get(name.toLowerCase());
+    if (before !== undefined)
+      return `${JSON.stringify(before)} and ${JSON.stringify(name)} name one header (names are one in any letter case): give it once`;
+    named.set(name.toLowerCase(), name);
     if (typeof item === 'string' && /[\r\n\0]/.test(item)) {
       return `the value of ${JSON.stringify(name)} holds a line break or NUL, which no header may`;
     }

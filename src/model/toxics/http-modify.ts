@@ -21,6 +21,11 @@ const headerMap = {
   check: (value: JsonValue) => stringMapProblem(value, true),
 } as const;
 
+/** A gRPC status as the trailer carries it: a whole number, 0 to 2^32 - 1 as Envoy's aborts allow. */
+function isGrpcCode(value: string): boolean {
+  return /^\d{1,10}$/.test(value) && Number(value) <= 0xffff_ffff;
+}
+
 export const httpModify = {
   type: 'http_modify',
   summary:
@@ -79,6 +84,11 @@ export const httpModify = {
     if (framing !== undefined) {
       return `${framing} frames the body, so the proxy sets it from the body it sends; to change the body use body or json_patch`;
     }
+    const grpcStatus = Object.entries(response_headers).find(
+      ([name, value]) => name.toLowerCase() === 'grpc-status' && value !== null && !isGrpcCode(value),
+    );
+    if (grpcStatus !== undefined)
+      return `${grpcStatus[0]} is a gRPC status code, a whole number such as 14 (UNAVAILABLE), received ${JSON.stringify(grpcStatus[1])}; null removes it`;
     if (status !== 0 && status < 200)
       return `status must be 0 (keep) or from 200 to 599 (1xx answers are interim, never final), received ${status}`;
     if (body !== null && patch !== null)

@@ -78,7 +78,14 @@ export class Http1Handler {
     const linked = this.clients.find(request.socket);
     const method = request.method ?? 'GET';
     const { path, query } = splitTarget(request.url ?? '/');
-    const facts: RequestFacts = { method, path, query, headers: request.headers, client: linked.client };
+    const facts: RequestFacts = {
+      method,
+      path,
+      query,
+      headers: request.headers,
+      client: linked.client,
+      scheme: linked.secure === true ? 'https' : 'http',
+    };
     const plan = planRequest(this.proxy, facts, this.randoms);
     const label = { connection: linked.id, method, path };
     if (plan === undefined && ahead === undefined) {
@@ -360,7 +367,7 @@ export class Http1Handler {
     const text = upstreamFailure(this.proxy, error, timeoutMs);
     const status = isResponseTimeout(error) ? 504 : 502;
     reportUpstreamFailure(this.proxy, label, text, status);
-    if (plan) reportFired(this.proxy, plan, label, { status, upstreamFailed: true });
+    if (plan) reportFired(this.proxy, plan, label, { status, upstreamFailed: true, unanswered: true });
     request.resume();
     if (!response.headersSent) {
       response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });

@@ -21,6 +21,7 @@ import {
   parseError,
   requestLine,
 } from './pass-through-words.js';
+import { resetConnection } from '../../net/reset-connection.js';
 
 /** A request sent upstream whose final answer has not all come back. */
 interface Sent {
@@ -438,10 +439,10 @@ export class PassThrough {
       detail: `the body of ${head === undefined ? 'a request' : shownRequestLine(requestLine(head))} is not HTTP/1.1 (${reason})`,
       answer: 'the connection is reset, the upstream connection too',
     });
-    this.upstream?.resetAndDestroy();
+    if (this.upstream !== undefined) resetConnection(this.upstream);
     this.upstream = undefined;
     this.detach();
-    this.client.resetAndDestroy();
+    resetConnection(this.client);
   }
 
   private readonly onClientEnd = (): void => {

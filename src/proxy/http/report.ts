@@ -1,5 +1,11 @@
 import type { ProxyView } from '../proxy-view.js';
-import { actedFaults, type Actor, dropPendingFaults, type RequestPlan } from './request-plan.js';
+import {
+  actedFaults,
+  actedWithoutAnswer,
+  type Actor,
+  dropPendingFaults,
+  type RequestPlan,
+} from './request-plan.js';
 import { isTlsError, tlsReason, upstreamVerifyHint } from '../tls/tls-errors.js';
 import { heldMs } from './hold.js';
 
@@ -25,6 +31,11 @@ export interface FiredOutcome {
   skipped?: string | undefined;
   clientLeftAfterMs?: number;
   upstreamFailed?: boolean;
+  /**
+   * The client got the proxy's own answer (with `upstreamFailed`) in place of the upstream's: the
+   * faults on the answer did nothing to it and are not reported ([actedWithoutAnswer]).
+   */
+  unanswered?: boolean;
   unfinished?: Unfinished | undefined;
 }
 
@@ -53,7 +64,11 @@ export function reportFired(
           : outcome.status !== undefined
             ? String(outcome.status)
             : undefined;
-  for (const { by, action } of actedFaults(plan)) {
+  const acted =
+    outcome.unanswered === true
+      ? actedWithoutAnswer(plan, heldMs(plan, 'response') !== undefined)
+      : actedFaults(plan);
+  for (const { by, action } of acted) {
     const skipped = by === plan.bodyBy ? outcome.skipped : undefined;
     // A status another fault set is not this one's outcome: what it did is.
     const own = unfinished !== undefined || decider === undefined || decider === by ? result : undefined;
@@ -62,6 +77,8 @@ export function reportFired(
       outcome.clientLeftAfterMs === undefined && action.startsWith('delay_')
         ? heldMs(plan, action === 'delay_request' ? 'request' : 'response')
         : undefined;
+    // A request delay was counted as it began to hold the request (planRequest).
+    if (by.toxic !== undefined && action !== 'delay_request') proxy.countAction(by.toxic);
     proxy.countFault({ toxic: by.name, type: by.type, method: request.method, outcome: counted });
     proxy.environment.events.emit({
       type: 'http.fault',

@@ -202,8 +202,12 @@ export function planRequest(
     });
     if (plan.abort) break;
   }
-  // Counted as the toxics decide, so a delay is counted as it starts to hold the request.
-  if (plan !== undefined) for (const { by } of actedFaults(plan)) proxy.countAction(by.toxic!);
+  // A request delay acts as the toxics decide: counted as it starts to hold the request. The
+  // rest act later, if at all (the client may leave, the upstream may not answer), and are
+  // counted when the request is reported (reportFired), as their http.fault events are.
+  if (plan !== undefined)
+    for (const { by, action } of actedFaults(plan))
+      if (action === 'delay_request') proxy.countAction(by.toxic!);
   return withAsked(plan, asked);
 }
 
@@ -217,6 +221,28 @@ export function actedFaults(plan: RequestPlan): readonly Fired[] {
   const abort = plan.abort;
   if (abort === undefined) return plan.fired;
   return plan.fired.filter(({ by, action }) => by === abort.by || action === 'delay_request');
+}
+
+/**
+ * What acted on a request the client got the proxy's own 502 or 504 for (the upstream could not
+ * be reached, failed before its response headers, or cut an answer held whole to rewrite): the
+ * request delays that held it, the http_modify toxics whose request headers went with it, and
+ * the response delays when their hold had ended (`answerHeld`) before the 502 went out. A
+ * response rewrite or rate limit did nothing to the proxy's answer, nor did a response delay
+ * still holding an answer that then failed.
+ */
+export function actedWithoutAnswer(plan: RequestPlan, answerHeld: boolean): readonly Fired[] {
+  return actedFaults(plan).filter(
+    ({ by, action }) =>
+      action === 'delay_request' ||
+      (action === 'delay_response' && answerHeld) ||
+      (action === 'modify' && rewritesRequest(by)),
+  );
+}
+
+function rewritesRequest(by: Actor): boolean {
+  const edits = (by.toxic?.attributes as HttpModifyAttributes | undefined)?.request_headers;
+  return edits !== undefined && edits !== null && Object.keys(edits).length > 0;
 }
 
 function holdsRequest(toxic: ToxicSpec): boolean {

@@ -30,7 +30,14 @@ export async function passUpgrade(
   const label = { connection: linked.id, method, path };
   const plan = planRequest(
     proxy,
-    { method, path, query, headers: request.headers, client: linked.client },
+    {
+      method,
+      path,
+      query,
+      headers: request.headers,
+      client: linked.client,
+      scheme: linked.secure === true ? 'https' : 'http',
+    },
     randoms,
   );
   socket.on('error', () => socket.destroy());

@@ -473,7 +473,7 @@ export class Http2Handler {
     // A gRPC client reads a status and its message, not a 502's body: Envoy answers it so too.
     const grpcCode = grpcCall ? GRPC_UNAVAILABLE : undefined;
     reportUpstreamFailure(this.proxy, label, text, 502, undefined, grpcCode);
-    report?.whole({ status: 502, grpcCode, upstreamFailed: true });
+    report?.whole({ status: 502, grpcCode, upstreamFailed: true, unanswered: true });
     if (grpcCode !== undefined) {
       answerGrpcStatus(stream, grpcCode, text);
       return;
