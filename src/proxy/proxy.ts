@@ -28,6 +28,7 @@ import { Link, type LinkOwner, type LinkPeer } from './link.js';
 import { bindListener, canonicalListen, listenHosts } from './listener.js';
 import type { Protocol, ProtocolSession, ServingSession } from './protocol.js';
 import type { ProtocolMismatch, ProxyView, RequestFaultKey, UpstreamRetryReason } from './proxy-view.js';
+import { methodLabel } from './http/method-label.js';
 import { RecordReader } from './record-reader.js';
 import { adoptAccepted, connectWithReader, type Reader, SocketReader } from './socket-reader.js';
 import { ConnectGate, holdsConnections } from './connect-gate.js';
@@ -53,7 +54,7 @@ export interface ProxyEnvironment {
 
 export interface ProxyStats {
   connectionsTotal: number;
-  /** Request faults by toxic, method and outcome; at most MAX_FAULT_ROWS rows. */
+  /** Request faults by toxic, method (standard ones, else `other`) and outcome. */
   requestFaults: ReadonlyMap<string, RequestFaultKey & { count: number }>;
   bytes: Record<Stream, { received: number; sent: number }>;
   toxicActions: ReadonlyMap<string, number>;
@@ -67,10 +68,11 @@ export interface ProxyStats {
   protocolMismatches: ReadonlyMap<string, number>;
 }
 
-const MAX_FAULT_ROWS = 1000;
 /** What stats() shows of a count nothing has added to yet. */
 const noCounts: ReadonlyMap<string, never> = new Map<string, never>();
 const noActivity = (): void => undefined;
+/** Request-fault rows kept by outcome; later outcomes are counted as `other` (see countFault). */
+const MAX_FAULT_ROWS = 1000;
 
 export interface ProxyOptions {
   readonly protocol: Protocol;
@@ -233,12 +235,16 @@ export class FaultProxy implements ProxyView {
   }
 
   countFault(fault: RequestFaultKey): void {
-    const key = `${fault.toxic}\u0000${fault.method}\u0000${fault.outcome}`;
     const rows = (this.requestFaults ??= new Map());
+    const method = methodLabel(fault.method);
+    const rowOf = (outcome: string) => `${fault.toxic}\u0000${method}\u0000${outcome}`;
+    // Outcomes an upstream sends (its status codes) are many but not endless; past the cap, a new one counts as `other`.
+    let key = rowOf(fault.outcome);
+    const full = !rows.has(key) && rows.size >= MAX_FAULT_ROWS;
+    if (full) key = rowOf('other');
     const row = rows.get(key);
     if (row) row.count += 1;
-    // Methods come from clients; the rows stay bounded whatever they send.
-    else if (rows.size < MAX_FAULT_ROWS) rows.set(key, { ...fault, count: 1 });
+    else rows.set(key, { ...fault, method, ...(full ? { outcome: 'other' } : {}), count: 1 });
   }
 
   countUpstreamFailure(status: number, cut: boolean): void {
