@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   type FailureThreshold,
   type LoadReport,
+  methodProblem,
   parseFailureThreshold,
   runLoad,
   thresholdBreach,
@@ -76,6 +77,9 @@ export function loadCommand(): Command {
       } catch {
         throw new UsageError(`"${url}" is not a URL; for example http://127.0.0.1:8080/`);
       }
+      const badMethod = flags.method === undefined ? undefined : methodProblem(flags.method);
+      if (badMethod !== undefined)
+        throw new UsageError(`-m ${JSON.stringify(flags.method)} is not an HTTP method: ${badMethod}`);
       if (flags.bodyFile !== undefined && flags.data !== undefined)
         throw new UsageError('give the body once: -p FILE or -d TEXT, not both');
       const body = flags.data ?? (flags.bodyFile === undefined ? undefined : readBody(flags.bodyFile));

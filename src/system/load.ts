@@ -44,6 +44,16 @@ export interface LoadReport {
   interrupted: boolean;
 }
 
+/**
+ * Why `method` cannot be sent, or undefined: a method is a token (RFC 9110). undici rejects any
+ * other, and then never answers the pool's next request, so a run would hang.
+ */
+export function methodProblem(method: string): string | undefined {
+  return /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(method)
+    ? undefined
+    : "a method is a token (letters, digits and !#$%&'*+-.^_`|~), such as GET or POST";
+}
+
 export const MAX_REQUESTS = 10_000_000;
 export const MAX_SECONDS = 3600;
 
@@ -60,6 +70,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const deadline = performance.now() + Math.min(options.seconds ?? MAX_SECONDS, MAX_SECONDS) * 1000;
   const pool = new Pool(target.origin, { connections: options.concurrency, pipelining: 1 });
   const method = options.method ?? (options.body === undefined ? 'GET' : 'POST');
+  const problem = methodProblem(method);
+  if (problem !== undefined) throw new Error(`${JSON.stringify(method)} is not an HTTP method: ${problem}`);
   const headers = requestHeaders(options);
   const latencies: number[] = [];
   const byKind: Record<string, number> = {};
