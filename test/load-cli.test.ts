@@ -79,6 +79,22 @@ describe('faultline load fails when its requests fail', () => {
     assert.equal(served, 0);
   });
 
+  test('a header undici will not send is refused as bad input, where the run hung and exited 0 silently', async () => {
+    served = 0;
+    for (const [header, why] of [
+      ['Bad Name: x', 'invalid header key'],
+      ['Transfer-Encoding: chunked', 'invalid transfer-encoding header'],
+    ]) {
+      const result = await runCli(['load', url, '-n', '3', '-c', '2', '-H', header!]);
+      assert.deepEqual(result, {
+        code: 2,
+        stdout: '',
+        stderr: `faultline: the request cannot be sent: ${why}; check -m, -H and -T (method, headers)\n`,
+      });
+    }
+    assert.equal(served, 0);
+  });
+
   test('-c defaults to 1, as ab', async () => {
     served = 0;
     const result = await runCli(['load', url, '-n', '4', '--json']);

@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { percentile } from '../model/percentile.js';
+import { BadInput } from './bad-input.js';
 
 export interface LoadOptions {
   url: string;
@@ -80,6 +81,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const started = performance.now();
   let issued = 0;
   let succeeded = 0;
+  let unsendable: BadInput | undefined;
 
   const record = (at: number, latency: number, failure: string | undefined) => {
     const second = Math.floor((at - started) / 1000);
@@ -95,7 +97,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   };
 
   const worker = async () => {
-    while (issued < limit && performance.now() < deadline && !options.signal?.aborted) {
+    while (issued < limit && performance.now() < deadline && !options.signal?.aborted && !unsendable) {
       issued += 1;
       const begin = performance.now();
       let failure: string | undefined;
@@ -115,6 +117,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         else if (response.statusCode >= 400) failure = 'status 4xx';
       } catch (error) {
         if (options.signal?.aborted) return;
+        // A request undici will not send (a header it forbids, a bad name or value) is bad input,
+        // the same for every request; and the pool never answers the next one after it.
+        if ((error as { code?: string }).code === 'UND_ERR_INVALID_ARG') {
+          unsendable ??= new BadInput(
+            `the request cannot be sent: ${(error as Error).message}; check -m, -H and -T (method, headers)`,
+          );
+          return;
+        }
         failure = kindOf(error);
       }
       const end = performance.now();
@@ -134,8 +144,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     await Promise.all(Array.from({ length: options.concurrency }, worker));
   } finally {
     clearInterval(progress);
-    await (options.signal?.aborted ? pool.destroy() : pool.close());
+    await (options.signal?.aborted || unsendable ? pool.destroy() : pool.close());
   }
+  if (unsendable) throw unsendable;
   const duration = (performance.now() - started) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (p: number) => round(percentile(sorted, p) ?? 0);
