@@ -95,6 +95,18 @@ describe('faultline load fails when its requests fail', () => {
     assert.equal(served, 0);
   });
 
+  test('-T without a body is refused, where it was accepted and sent nothing', async () => {
+    served = 0;
+    const result = await runCli(['load', url, '-n', '1', '-T', 'application/json']);
+    assert.deepEqual(result, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: -T sets the Content-Type of the body, and there is none: give the body with -p FILE or -d TEXT, or send the header alone with -H "Content-Type: ..."\n',
+    });
+    assert.equal(served, 0);
+  });
+
   test('-c defaults to 1, as ab', async () => {
     served = 0;
     const result = await runCli(['load', url, '-n', '4', '--json']);

@@ -80,6 +80,10 @@ export function loadCommand(): Command {
       const badMethod = flags.method === undefined ? undefined : methodProblem(flags.method);
       if (badMethod !== undefined)
         throw new UsageError(`-m ${JSON.stringify(flags.method)} is not an HTTP method: ${badMethod}`);
+      if (flags.contentType !== undefined && flags.bodyFile === undefined && flags.data === undefined)
+        throw new UsageError(
+          '-T sets the Content-Type of the body, and there is none: give the body with -p FILE or -d TEXT, or send the header alone with -H "Content-Type: ..."',
+        );
       if (flags.bodyFile !== undefined && flags.data !== undefined)
         throw new UsageError('give the body once: -p FILE or -d TEXT, not both');
       const body = flags.data ?? (flags.bodyFile === undefined ? undefined : readBody(flags.bodyFile));
