@@ -107,6 +107,16 @@ describe('faultline load fails when its requests fail', () => {
     assert.equal(served, 0);
   });
 
+  test('a URL that is not http or https is refused as bad input (exit 2), where it failed as a run (exit 1)', async () => {
+    const result = await runCli(['load', 'ftp://127.0.0.1/', '-n', '1']);
+    assert.deepEqual(result, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: "ftp://127.0.0.1/" is not an http:// or https:// URL; faultline load speaks HTTP, for example http://127.0.0.1:8080/\n',
+    });
+  });
+
   test('-c defaults to 1, as ab', async () => {
     served = 0;
     const result = await runCli(['load', url, '-n', '4', '--json']);

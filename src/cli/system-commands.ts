@@ -72,11 +72,16 @@ export function loadCommand(): Command {
     .action(async (url: string, flags: LoadFlags) => {
       if (flags.requests === undefined && flags.time === undefined)
         throw new UsageError('give -n REQUESTS or -t SECONDS, so the load stops by itself');
+      let parsed: URL;
       try {
-        new URL(url);
+        parsed = new URL(url);
       } catch {
         throw new UsageError(`"${url}" is not a URL; for example http://127.0.0.1:8080/`);
       }
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+        throw new UsageError(
+          `"${url}" is not an http:// or https:// URL; faultline load speaks HTTP, for example http://127.0.0.1:8080/`,
+        );
       const badMethod = flags.method === undefined ? undefined : methodProblem(flags.method);
       if (badMethod !== undefined)
         throw new UsageError(`-m ${JSON.stringify(flags.method)} is not an HTTP method: ${badMethod}`);
