@@ -24,7 +24,7 @@ const faultShape = z
       .int()
       .min(
         200,
-        'an injected answer is a final one, from 200 to 599; a 1xx is an interim answer that fetch, XHR and an HTTP client never hand to the app as the answer',
+        'expected a final status, 200 to 599 (a 1xx is an interim answer: fetch, XHR and HTTP clients never hand one to the app)',
       )
       .max(599)
       .optional(),
