@@ -39,9 +39,17 @@ describe('an injected 204, 205 or 304 answers as one from the network does: no b
   test('an HTTP server fault sends no body: 205 says its length is 0 (Node frames one otherwise), 204 and 304 have none', async () => {
     for (const status of [204, 205, 304]) {
       const faults = createHttpFaults({ enabled: true, faults: [{ status }] });
-      const { origin } = await startHttpApp(faults.wrap((_request, response) => response.end('app')));
+      let reached = 0;
+      const { origin } = await startHttpApp(
+        faults.wrap((_request, response) => {
+          reached += 1;
+          response.end('app');
+        }),
+      );
       const answer = await rawAnswer(origin, '/');
       assert.equal(answer.status, status);
+      assert.equal(reached, 0, 'the fault answered; the request never reached the app');
+      assert.match(answer.head, /"x-faultline-fault":"injected"/);
       assert.equal(answer.body, '');
       assert.doesNotMatch(answer.head, /transfer-encoding|"content-type"/);
       if (status === 205) assert.match(answer.head, /"content-length":"0"/);
