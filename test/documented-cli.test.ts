@@ -132,6 +132,14 @@ describe('faultline browser-script flags (docs/cli.md)', () => {
     });
   });
 
+  test('--status takes 200 to 599: a 1xx is refused (exit 2), where the script failed every fetch it matched', async () => {
+    const refused = await runCli(['browser-script', '--status', '101'], {}, false);
+    assert.equal(refused.code, 2);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, /--status must be a whole number from 200 to 599, received "101"/);
+    assert.equal((await runCli(['browser-script', '--status', '204'], {}, false)).code, 0);
+  });
+
   test('--method takes a comma-separated list too, as --match method= does', async () => {
     const printed = await runCli(['browser-script', '--abort', '--method', 'post,put', 'get'], {}, false);
     assert.equal(printed.code, 0, printed.stderr);

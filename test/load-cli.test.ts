@@ -67,6 +67,56 @@ describe('faultline load fails when its requests fail', () => {
     );
   });
 
+  test('a method that is not an HTTP token is refused as bad input, where the run hung and exited 0 silently', async () => {
+    served = 0;
+    const result = await runCli(['load', url, '-n', '2', '-m', 'G T']);
+    assert.deepEqual(result, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: -m "G T" is not an HTTP method: a method is a token (letters, digits and !#$%&\'*+-.^_`|~), such as GET or POST\n',
+    });
+    assert.equal(served, 0);
+  });
+
+  test('a header undici will not send is refused as bad input, where the run hung and exited 0 silently', async () => {
+    served = 0;
+    for (const [header, why] of [
+      ['Bad Name: x', 'invalid header key'],
+      ['Transfer-Encoding: chunked', 'invalid transfer-encoding header'],
+    ]) {
+      const result = await runCli(['load', url, '-n', '3', '-c', '2', '-H', header!]);
+      assert.deepEqual(result, {
+        code: 2,
+        stdout: '',
+        stderr: `faultline: the request cannot be sent: ${why}; check -m, -H and -T (method, headers)\n`,
+      });
+    }
+    assert.equal(served, 0);
+  });
+
+  test('-T without a body is refused, where it was accepted and sent nothing', async () => {
+    served = 0;
+    const result = await runCli(['load', url, '-n', '1', '-T', 'application/json']);
+    assert.deepEqual(result, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: -T sets the Content-Type of the body, and there is none: give the body with -p FILE or -d TEXT, or send the header alone with -H "Content-Type: ..."\n',
+    });
+    assert.equal(served, 0);
+  });
+
+  test('a URL that is not http or https is refused as bad input (exit 2), where it failed as a run (exit 1)', async () => {
+    const result = await runCli(['load', 'ftp://127.0.0.1/', '-n', '1']);
+    assert.deepEqual(result, {
+      code: 2,
+      stdout: '',
+      stderr:
+        'faultline: "ftp://127.0.0.1/" is not an http:// or https:// URL; faultline load speaks HTTP, for example http://127.0.0.1:8080/\n',
+    });
+  });
+
   test('-c defaults to 1, as ab', async () => {
     served = 0;
     const result = await runCli(['load', url, '-n', '4', '--json']);
@@ -155,6 +205,31 @@ describe('load.run in an experiment', () => {
       (judged!.exception ?? []).join(''),
       /load\.run: 2 of 2 requests failed \(connection refused: 2\), more than the 1 allowed by maxFailures/,
     );
+  });
+
+  test('a method that is not an HTTP token is refused at validation, before any request', async () => {
+    const { experiment, fixtures } = await import('./experiment-helpers.js');
+    const { validateExperiment } = await import('../src/experiment/validate.js');
+    served = 0;
+    const file = experiment({
+      method: [
+        {
+          type: 'probe',
+          name: 'load',
+          provider: {
+            type: 'faultline',
+            module: 'load',
+            func: 'run',
+            arguments: { url, requests: 1, method: 'G T' },
+          },
+        },
+      ],
+    });
+    await assert.rejects(validateExperiment(file, fixtures), {
+      message:
+        "invalid arguments for load.run in probe 'load': argument 'method': not an HTTP method: a method is a token (letters, digits and !#$%&'*+-.^_`|~), such as GET or POST, received \"G T\" (docs/experiments.md lists each function's arguments)",
+    });
+    assert.equal(served, 0);
   });
 
   test('a maxFailures that is neither a count nor a percentage is refused at validation, before any request', async () => {

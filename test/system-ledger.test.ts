@@ -607,6 +607,25 @@ describe('stopping signals sent with process kill', () => {
     assert.notEqual(stateOf(target.pid!), 'T');
     assert.deepEqual(readdirSync(directory), []);
   });
+
+  test('a pause something else ended is already gone for rollback, not undone', async () => {
+    const directory = fresh('resumed-by-hand');
+    const env = { FAULTLINE_LEDGER_DIR: directory };
+    const target = sleeper();
+    await waitFor(() => /^sleep/.test(commandOf(target.pid!)), 'the sleeper to start');
+    const pid = String(target.pid);
+    assert.equal((await faultline(['process', 'pause', '--pid', pid], { env })).code, 0);
+    process.kill(target.pid!, 'SIGCONT');
+    await waitFor(() => stateOf(target.pid!) !== 'T', 'the sleeper to run again');
+    const gone = `already gone: paused process ${pid} \\(sleep 600\\) \\(pid ${pid} runs again \\(state S\\): something resumed it\\)`;
+    const preview = await faultline(['rollback', '--dry-run'], { env });
+    assert.match(preview.stdout, new RegExp(`${gone}; nothing to undo`));
+    const rolled = await faultline(['rollback'], { env });
+    assert.equal(rolled.code, 0, rolled.stderr);
+    assert.match(rolled.stdout, new RegExp(gone));
+    assert.doesNotMatch(rolled.stdout, /undone: /);
+    assert.deepEqual(readdirSync(directory), []);
+  });
 });
 
 describe('stress paths', () => {

@@ -11,6 +11,7 @@ import {
   type FaultDecider,
   type FaultSpec,
 } from '../model/fault.js';
+import { answerBody } from '../model/fault-answer.js';
 
 interface Config {
   faults: FaultSpec[];
@@ -99,9 +100,8 @@ function install(config: Config): Installed {
     if (released) return originalFetch(input, init);
     const effect = effectOf(fault);
     if (effect === 'status') {
-      const response = new Response(fault.body ?? `injected fault: status ${fault.status}`, {
-        status: fault.status ?? 500,
-      });
+      const status = fault.status ?? 500;
+      const response = new Response(answerBody(status, fault.body), { status });
       // As a response from the network, it says which URL answered (a new Response has '').
       return Object.defineProperty(response, 'url', { value: url });
     }
@@ -161,7 +161,7 @@ function install(config: Config): Installed {
       holding.delete(this);
       if (released || effect === undefined) sendNow();
       else if (effect === 'status') {
-        const text = fault.body ?? `injected fault: status ${fault.status}`;
+        const text = answerBody(fault.status ?? 500, fault.body) ?? '';
         for (const [key, value] of Object.entries({
           readyState: 4,
           status: fault.status,

@@ -31,7 +31,7 @@ function withFaultFlags(command: Command): Command {
   return command
     .option('--delay <ms>', 'delay each matching request', integer('--delay', 0, 3_600_000))
     .option('--error', 'fail matching requests as network errors')
-    .option('--status <code>', 'answer matching requests with this status', integer('--status', 100, 599))
+    .option('--status <code>', 'answer matching requests with this status', integer('--status', 200, 599))
     .option('--abort', 'abort matching requests')
     .option('--every <n>', 'only every Nth matching request', integer('--every', 1, 1_000_000))
     .option('--first <n>', 'only the first N matching requests', integer('--first', 1, 1_000_000))

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   type FailureThreshold,
   type LoadReport,
+  methodProblem,
   parseFailureThreshold,
   runLoad,
   thresholdBreach,
@@ -71,11 +72,23 @@ export function loadCommand(): Command {
     .action(async (url: string, flags: LoadFlags) => {
       if (flags.requests === undefined && flags.time === undefined)
         throw new UsageError('give -n REQUESTS or -t SECONDS, so the load stops by itself');
+      let parsed: URL;
       try {
-        new URL(url);
+        parsed = new URL(url);
       } catch {
         throw new UsageError(`"${url}" is not a URL; for example http://127.0.0.1:8080/`);
       }
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+        throw new UsageError(
+          `"${url}" is not an http:// or https:// URL; faultline load speaks HTTP, for example http://127.0.0.1:8080/`,
+        );
+      const badMethod = flags.method === undefined ? undefined : methodProblem(flags.method);
+      if (badMethod !== undefined)
+        throw new UsageError(`-m ${JSON.stringify(flags.method)} is not an HTTP method: ${badMethod}`);
+      if (flags.contentType !== undefined && flags.bodyFile === undefined && flags.data === undefined)
+        throw new UsageError(
+          '-T sets the Content-Type of the body, and there is none: give the body with -p FILE or -d TEXT, or send the header alone with -H "Content-Type: ..."',
+        );
       if (flags.bodyFile !== undefined && flags.data !== undefined)
         throw new UsageError('give the body once: -p FILE or -d TEXT, not both');
       const body = flags.data ?? (flags.bodyFile === undefined ? undefined : readBody(flags.bodyFile));

@@ -3,6 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { z } from 'zod';
 import { FaultlineError } from '../model/errors.js';
 import { explainFault, type FaultSpec } from '../model/fault.js';
+import { answerBody } from '../model/fault-answer.js';
 import { parseWith } from '../model/fields.js';
 import {
   type AdminRouteOptions,
@@ -151,8 +152,15 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
     if (fault.status !== undefined || fault.error !== undefined) {
       const status = fault.status ?? 500;
       const body =
-        fault.body ??
-        (fault.error !== undefined ? errorOf(fault).message : `injected fault: status ${status}`);
+        fault.error !== undefined ? (fault.body ?? errorOf(fault).message) : answerBody(status, fault.body);
+      // A 204, 205 or 304 has no body. Node frames a 205 as any other answer unless told its
+      // length is 0 (RFC 9110 asks for that); a 204 or 304 must not have one.
+      if (body === null) {
+        const length: Record<string, string> = status === 205 ? { 'Content-Length': '0' } : {};
+        response.writeHead(status, { ...length, 'X-Faultline-Fault': 'injected' });
+        response.end();
+        return true;
+      }
       response.writeHead(status, { 'Content-Type': 'text/plain', 'X-Faultline-Fault': 'injected' });
       response.end(body);
       return true;

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Call, FaultSpec } from '../model/fault.js';
+import { answerBody } from '../model/fault-answer.js';
 import type { ArmedFault } from './apply.js';
 import { abortError, delay, errorOf, pick } from './apply.js';
 
@@ -19,7 +20,7 @@ export function installFetchFaults(faults: ArmedFault[]): () => void {
     if (fault.delay) await delay(fault.delay, signal ?? undefined);
     signal?.throwIfAborted();
     if (fault.status !== undefined) {
-      const response = new Response(fault.body ?? `injected fault: status ${fault.status}`, {
+      const response = new Response(answerBody(fault.status, fault.body), {
         status: fault.status,
         headers: { 'x-faultline-fault': 'injected' },
       });

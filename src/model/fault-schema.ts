@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NULL_BODY_STATUSES } from './fault-answer.js';
 import { effects } from './fault-effects.js';
 import { parseWith } from './fields.js';
 import { compilePattern } from './pattern.js';
@@ -18,7 +19,15 @@ const faultShape = z
         z.strictObject({ message: z.string(), name: z.string().optional(), code: z.string().optional() }),
       ])
       .optional(),
-    status: z.number().int().min(100).max(599).optional(),
+    status: z
+      .number()
+      .int()
+      .min(
+        200,
+        'expected a final status, 200 to 599 (a 1xx is an interim answer: fetch, XHR and HTTP clients never hand one to the app)',
+      )
+      .max(599)
+      .optional(),
     body: z.string().optional(),
     abort: z.literal(true).optional(),
     nullify: z.literal(true).optional(),
@@ -55,6 +64,10 @@ const faultShape = z
   .refine((fault) => fault.body === undefined || fault.status !== undefined || fault.error !== undefined, {
     message:
       'body is what a status fault answers (and an HTTP server error fault); with no status or error it is never sent: add a status, or drop body',
+  })
+  .refine((fault) => fault.body === undefined || !NULL_BODY_STATUSES.includes(fault.status ?? 0), {
+    error: (issue) =>
+      `a ${(issue.input as { status?: number }).status} answer has no body (RFC 9110), so the app would never see "body"; leave body out, or use a status that carries one`,
   })
   .refine((fault) => fault.seed === undefined || fault.probability !== undefined, {
     message: 'seed repeats the draws of probability, and there is no probability; give both, or drop seed',

@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { percentile } from '../model/percentile.js';
+import { BadInput } from './bad-input.js';
 
 export interface LoadOptions {
   url: string;
@@ -44,6 +45,16 @@ export interface LoadReport {
   interrupted: boolean;
 }
 
+/**
+ * Why `method` cannot be sent, or undefined: a method is a token (RFC 9110). undici rejects any
+ * other, and then never answers the pool's next request, so a run would hang.
+ */
+export function methodProblem(method: string): string | undefined {
+  return /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(method)
+    ? undefined
+    : "a method is a token (letters, digits and !#$%&'*+-.^_`|~), such as GET or POST";
+}
+
 export const MAX_REQUESTS = 10_000_000;
 export const MAX_SECONDS = 3600;
 
@@ -60,6 +71,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const deadline = performance.now() + Math.min(options.seconds ?? MAX_SECONDS, MAX_SECONDS) * 1000;
   const pool = new Pool(target.origin, { connections: options.concurrency, pipelining: 1 });
   const method = options.method ?? (options.body === undefined ? 'GET' : 'POST');
+  const problem = methodProblem(method);
+  if (problem !== undefined) throw new Error(`${JSON.stringify(method)} is not an HTTP method: ${problem}`);
   const headers = requestHeaders(options);
   const latencies: number[] = [];
   const byKind: Record<string, number> = {};
@@ -68,6 +81,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const started = performance.now();
   let issued = 0;
   let succeeded = 0;
+  let unsendable: BadInput | undefined;
 
   const record = (at: number, latency: number, failure: string | undefined) => {
     const second = Math.floor((at - started) / 1000);
@@ -83,7 +97,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   };
 
   const worker = async () => {
-    while (issued < limit && performance.now() < deadline && !options.signal?.aborted) {
+    while (issued < limit && performance.now() < deadline && !options.signal?.aborted && !unsendable) {
       issued += 1;
       const begin = performance.now();
       let failure: string | undefined;
@@ -103,6 +117,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         else if (response.statusCode >= 400) failure = 'status 4xx';
       } catch (error) {
         if (options.signal?.aborted) return;
+        // A request undici will not send (a header it forbids, a bad name or value) is bad input,
+        // the same for every request; and the pool never answers the next one after it.
+        if ((error as { code?: string }).code === 'UND_ERR_INVALID_ARG') {
+          unsendable ??= new BadInput(
+            `the request cannot be sent: ${(error as Error).message}; check -m, -H and -T (method, headers)`,
+          );
+          return;
+        }
         failure = kindOf(error);
       }
       const end = performance.now();
@@ -122,8 +144,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     await Promise.all(Array.from({ length: options.concurrency }, worker));
   } finally {
     clearInterval(progress);
-    await (options.signal?.aborted ? pool.destroy() : pool.close());
+    await (options.signal?.aborted || unsendable ? pool.destroy() : pool.close());
   }
+  if (unsendable) throw unsendable;
   const duration = (performance.now() - started) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (p: number) => round(percentile(sorted, p) ?? 0);

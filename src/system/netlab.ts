@@ -130,8 +130,12 @@ export function createLab(name: string, hostNames: string[], options: { subnet?:
   const twice = hostNames.find((host, index) => hostNames.indexOf(host) !== index);
   if (twice !== undefined) throw new BadInput(`host "${twice}" is named twice; host names must differ`);
   requireNetworking('creating network namespaces');
-  if (existingNamespaces().includes(switchNamespace(name)))
-    throw new BadInput(`lab ${name} exists already; "faultline net destroy ${name}" removes it`);
+  // Any fl-NAME-* namespace, not only the switch: one a host needs makes `ip netns add` fail half-way.
+  const present = labNamespaces(name);
+  if (present.length > 0)
+    throw new BadInput(
+      `lab ${name} exists already, or what is left of one: namespace ${present.join(', ')}; "faultline net destroy ${name}" removes it (nothing was created)`,
+    );
   const subnet = subnetFor(name, options.subnet);
   const prefix = subnet.split('.').slice(0, 3).join('.');
   const lab: NetLab = {
@@ -145,12 +149,17 @@ export function createLab(name: string, hostNames: string[], options: { subnet?:
     })),
   };
   const sw = switchNamespace(name);
+  const made: string[] = [];
+  const addNamespace = (namespace: string) => {
+    run(['ip', 'netns', 'add', namespace]);
+    made.push(namespace);
+  };
   try {
-    run(['ip', 'netns', 'add', sw]);
+    addNamespace(sw);
     run(['ip', '-n', sw, 'link', 'add', 'br0', 'type', 'bridge']);
     run(['ip', '-n', sw, 'link', 'set', 'br0', 'up']);
     for (const host of lab.hosts) {
-      run(['ip', 'netns', 'add', host.namespace]);
+      addNamespace(host.namespace);
       run(['ip', '-n', host.namespace, 'link', 'set', 'lo', 'up']);
       run([
         'ip',
@@ -175,7 +184,14 @@ export function createLab(name: string, hostNames: string[], options: { subnet?:
       buildPortQueues(sw, host.port);
     }
   } catch (error) {
-    destroyLab(name, lab);
+    // Only what this call made: a namespace made since by someone else is theirs.
+    for (const namespace of made) {
+      try {
+        run(['ip', 'netns', 'del', namespace]);
+      } catch {
+        // Best effort: the error that stopped the creation is the one to report.
+      }
+    }
     throw error;
   }
   ensurePrivateDirectory(join(STATE_DIRECTORY, 'netlab'), 'lab state directory');

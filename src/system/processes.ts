@@ -179,6 +179,25 @@ export function processState(pid: number): string | undefined {
   return statFieldsAfterCommand(pid)?.[0];
 }
 
+/**
+ * Whether a process is stopped, or about to be: state T or t (a tracer's stop may hide a pause),
+ * D (a stop signal waits for the uninterruptible sleep to end), or a stop signal pending.
+ */
+export function isStoppedOrStopping(pid: number): boolean {
+  const state = processState(pid);
+  if (state !== 'R' && state !== 'S' && state !== 'I') return true;
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return false;
+  }
+  // Bits 18 to 21 of the pending masks: SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU (19 to 22).
+  return [...status.matchAll(/^(?:ShdPnd|SigPnd):\s+([0-9a-f]+)$/gm)].some(
+    (match) => (BigInt(`0x${match[1]}`) & 0x3c0000n) !== 0n,
+  );
+}
+
 /** A zombie (ended, not yet reaped by its parent) is not running: it holds no fault and does nothing. */
 export function isStillRunning(identity: ProcessIdentity): boolean {
   const fields = statFieldsAfterCommand(identity.pid);

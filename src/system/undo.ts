@@ -22,7 +22,14 @@ import {
   type FoundProcess,
 } from './activity-processes.js';
 import { findIdentified, removeIdentified } from './private-files.js';
-import { identify, isStillRunning, type ProcessIdentity, signalIdentified } from './processes.js';
+import {
+  identify,
+  isStillRunning,
+  isStoppedOrStopping,
+  type ProcessIdentity,
+  processState,
+  signalIdentified,
+} from './processes.js';
 
 export type { SystemUndo } from '../model/ledger.js';
 
@@ -99,8 +106,13 @@ function existingCgroup(name: string): Cgroup | undefined {
 export function nothingLeftToUndo(step: SystemUndo): string | undefined {
   switch (step.kind) {
     case 'stop-process':
-    case 'resume-process':
       return isStillRunning(step.process) ? undefined : processGone(step.process);
+    case 'resume-process': {
+      if (!isStillRunning(step.process)) return processGone(step.process);
+      return isStoppedOrStopping(step.process.pid)
+        ? undefined
+        : `pid ${step.process.pid} runs again (state ${processState(step.process.pid)}): something resumed it`;
+    }
     case 'stop-activity':
       return activityProcesses(step.process, step.mark).length > 0
         ? undefined

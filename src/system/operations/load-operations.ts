@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { numberArgument } from '../number-argument.js';
-import { parseFailureThreshold, runLoad, thresholdBreach } from '../load.js';
+import { methodProblem, parseFailureThreshold, runLoad, thresholdBreach } from '../load.js';
 import { operation, type SystemOperation } from './operation.js';
 
 const run = z
@@ -9,7 +9,14 @@ const run = z
     concurrency: numberArgument(z.number().int().min(1).max(10_000)).default(1),
     requests: numberArgument(z.number().int().min(1).max(10_000_000)).optional(),
     seconds: numberArgument(z.number().positive().max(3600)).optional(),
-    method: z.string().min(1).optional(),
+    method: z
+      .string()
+      .optional()
+      .superRefine((value, context) => {
+        const problem = value === undefined ? undefined : methodProblem(value);
+        if (problem !== undefined)
+          context.addIssue({ code: 'custom', message: `not an HTTP method: ${problem}` });
+      }),
     headers: z.record(z.string().min(1), z.string()).optional(),
     body: z.string().optional(),
     maxFailures: z

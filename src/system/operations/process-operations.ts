@@ -32,7 +32,7 @@ async function stopRecorded(info: ProcessInfo, signal: string, context: SystemCo
   const identity = identify(info.pid);
   if (!identity) return;
   const what = `process ${info.pid} (${shortCommand(info.command)})`;
-  if (isStopped(processState(info.pid))) {
+  if (processState(info.pid) === 'T') {
     signalIfAlive(info.pid, signal);
     context.warn(
       `${what} was already stopped: ${signal} changed nothing, so nothing is recorded to resume (whoever stopped it resumes it)`,
@@ -55,7 +55,13 @@ async function stopRecorded(info: ProcessInfo, signal: string, context: SystemCo
   );
 }
 
-/** T: stopped by a signal; t: stopped by a tracer. */
+/**
+ * After a stop signal: T is stopped; t is a tracer's stop (strace, `syscall attach`), which is
+ * also where a traced process sits once a stop signal stopped it, and cannot be told from it.
+ * Before one, only T counts as stopped already: a traced process that runs shows t between its
+ * system calls (all the time while strace holds each call with delay_enter), and taking that for
+ * a pause recorded nothing while SIGSTOP paused it.
+ */
 const isStopped = (state: string | undefined) => state === 'T' || state === 't';
 
 /** How long a process may take to show that a catchable stop signal stopped it. */

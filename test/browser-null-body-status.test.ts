@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { browserScript } from '../src/browser/bundle.js';
+import { launchChromium, startHttpApp } from './helpers.js';
+
+/** The real thing: the app answers /real/STATUS with that status and no body. */
+const { origin: app } = await startHttpApp((request, response) => {
+  if (request.url === '/') {
+    response.writeHead(200, { 'Content-Type': 'text/html' });
+    return response.end('<!doctype html><html><head></head><body></body></html>');
+  }
+  const status = /^\/real\/(\d{3})$/.exec(request.url!)?.[1];
+  response.writeHead(status === undefined ? 404 : Number(status), { 'Content-Length': '0' });
+  response.end();
+});
+const browser = await launchChromium();
+after(() => browser.close());
+
+/** In the page: what fetch and an XHR (text and JSON) see of an answer. */
+const seen = (url: string) => `Promise.all([
+  fetch(${JSON.stringify(url)}).then(async (response) => 'fetch ' + response.status + ' "' + await response.text() + '"', (error) => 'fetch rejected: ' + error),
+  ...['', 'json'].map((type) => new Promise((resolve) => {
+    const request = new XMLHttpRequest();
+    request.open('GET', ${JSON.stringify(url)});
+    request.responseType = type;
+    request.onload = () => resolve('xhr ' + type + ' ' + request.status + ' ' + JSON.stringify(request.response));
+    request.onerror = () => resolve('xhr ' + type + ' error');
+    request.send();
+  })),
+])`;
+
+describe('in the page, an injected 204, 205 or 304 answers as the app would: no body', () => {
+  test('fetch resolves with no body (it rejected with a TypeError), an XHR reads nothing', async () => {
+    const tab = await browser.newPage();
+    await tab.addInitScript(
+      browserScript([204, 205, 304].map((status) => ({ url: `/api/${status}$`, status }))),
+    );
+    await tab.goto(app);
+    for (const status of [204, 205, 304]) {
+      const injected = (await tab.evaluate(seen(`/api/${status}`))) as string[];
+      // Chromium gives a real 204 an empty stream as its body; a Response made in the page can
+      // only have none (the constructor refuses any body, '' too, with these statuses).
+      assert.equal(injected[0], `fetch ${status} ""`);
+      // A real 304 to a request with no validators is the app's own business; 204 and 205 compare.
+      if (status !== 304) assert.deepEqual(injected, await tab.evaluate(seen(`/real/${status}`)));
+    }
+    await tab.close();
+  });
+});
