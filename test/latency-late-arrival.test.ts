@@ -13,29 +13,35 @@ import { latency as datagramLatency } from '../src/proxy/udp/toxics/latency.js';
 import { FakeClock } from './fake-clock.js';
 import { scripted } from './scripted-random.js';
 
+/** A latency stage over a fake clock, with what it passes on and the actions it reports. */
+function latencyStage(latencyMs: number, clock: FakeClock) {
+  const acted: string[] = [];
+  const out: Array<{ data: string; at: number }> = [];
+  const stage = new Stage(
+    parseToxicCreate({ type: 'latency', attributes: { latency: latencyMs } }),
+    {
+      accept: (chunk: Chunk) => out.push({ data: chunk.data.toString(), at: clock.now() }),
+      finish: () => undefined,
+      reset: () => undefined,
+      end: () => undefined,
+    },
+    scripted([0]),
+    {
+      clock,
+      discard: () => undefined,
+      closeLink: () => undefined,
+      acted: (_toxic, action) => acted.push(action),
+      ready: () => undefined,
+    },
+  );
+  return { stage, acted, out };
+}
+
 describe('a latency toxic given a chunk that already waited its delay', () => {
   test('passes it on at once and reports the delay', async () => {
     const clock = new FakeClock();
     await clock.advance(50);
-    const acted: string[] = [];
-    const out: Array<{ data: string; at: number }> = [];
-    const stage = new Stage(
-      parseToxicCreate({ type: 'latency', attributes: { latency: 10 } }),
-      {
-        accept: (chunk: Chunk) => out.push({ data: chunk.data.toString(), at: clock.now() }),
-        finish: () => undefined,
-        reset: () => undefined,
-        end: () => undefined,
-      },
-      scripted([0]),
-      {
-        clock,
-        discard: () => undefined,
-        closeLink: () => undefined,
-        acted: (_toxic, action) => acted.push(action),
-        ready: () => undefined,
-      },
-    );
+    const { stage, acted, out } = latencyStage(10, clock);
     stage.accept({ data: Buffer.from('late'), time: 30 });
     await clock.advance(0);
     assert.deepEqual([out, acted], [[{ data: 'late', at: 50 }], ['delay']]);
@@ -43,22 +49,10 @@ describe('a latency toxic given a chunk that already waited its delay', () => {
 
   test('a latency of 0 reports nothing', async () => {
     const clock = new FakeClock();
-    const acted: string[] = [];
-    const stage = new Stage(
-      parseToxicCreate({ type: 'latency', attributes: { latency: 0 } }),
-      { accept: () => undefined, finish: () => undefined, reset: () => undefined, end: () => undefined },
-      scripted([0]),
-      {
-        clock,
-        discard: () => undefined,
-        closeLink: () => undefined,
-        acted: (_toxic, action) => acted.push(action),
-        ready: () => undefined,
-      },
-    );
+    const { stage, acted, out } = latencyStage(0, clock);
     stage.accept({ data: Buffer.from('x'), time: 0 });
     await clock.advance(0);
-    assert.deepEqual(acted, []);
+    assert.deepEqual([out.length, acted], [1, []]);
   });
 });
 

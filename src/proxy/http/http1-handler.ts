@@ -2,7 +2,6 @@ import type { ConnectionOptions } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { type Dispatcher, Pool } from 'undici';
-import type { RequestFacts } from '../../model/match.js';
 import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
 import { AnswerReport } from './answer-report.js';
@@ -20,6 +19,7 @@ import {
   sendWhole,
 } from './held-answer.js';
 import { hold } from './hold.js';
+import { http1RequestFacts } from './http1-request-facts.js';
 import { parsedFields, passesInterim, sendInterim } from './interim.js';
 import { isHopHeader, namedByConnection } from './hop-headers.js';
 import {
@@ -76,18 +76,9 @@ export class Http1Handler {
       return;
     }
     const linked = this.clients.find(request.socket);
-    const method = request.method ?? 'GET';
-    const { path, query } = splitTarget(request.url ?? '/');
-    const facts: RequestFacts = {
-      method,
-      path,
-      query,
-      headers: request.headers,
-      client: linked.client,
-      scheme: linked.secure === true ? 'https' : 'http',
-    };
+    const facts = http1RequestFacts(request, linked);
     const plan = planRequest(this.proxy, facts, this.randoms);
-    const label = { connection: linked.id, method, path };
+    const label = { connection: linked.id, method: facts.method, path: facts.path };
     if (plan === undefined && ahead === undefined) {
       if (expectsContinue) response.writeContinue();
       this.forward(request, response, undefined, label);

@@ -7,7 +7,8 @@ import type { ProxyView } from '../proxy-view.js';
 import type { ClientTable } from './client-table.js';
 import { dropsFaultHeaders, faultHeaders } from './header-faults.js';
 import { hold } from './hold.js';
-import { reportFired, reportUpstreamFailure, splitTarget, upstreamFailure } from './report.js';
+import { http1RequestFacts } from './http1-request-facts.js';
+import { reportFired, reportUpstreamFailure, upstreamFailure } from './report.js';
 import { planRequest, type ToxicRandoms } from './request-plan.js';
 
 /**
@@ -25,21 +26,9 @@ export async function passUpgrade(
   head: Buffer,
 ): Promise<void> {
   const linked = clients.find(request.socket);
-  const method = request.method ?? 'GET';
-  const { path, query } = splitTarget(request.url ?? '/');
-  const label = { connection: linked.id, method, path };
-  const plan = planRequest(
-    proxy,
-    {
-      method,
-      path,
-      query,
-      headers: request.headers,
-      client: linked.client,
-      scheme: linked.secure === true ? 'https' : 'http',
-    },
-    randoms,
-  );
+  const facts = http1RequestFacts(request, linked);
+  const label = { connection: linked.id, method: facts.method, path: facts.path };
+  const plan = planRequest(proxy, facts, randoms);
   socket.on('error', () => socket.destroy());
   if (plan?.problem !== undefined) {
     socket.end(
