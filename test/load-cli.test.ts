@@ -207,53 +207,41 @@ describe('load.run in an experiment', () => {
     );
   });
 
-  test('a method that is not an HTTP token is refused at validation, before any request', async () => {
-    const { experiment, fixtures } = await import('./experiment-helpers.js');
-    const { validateExperiment } = await import('../src/experiment/validate.js');
-    served = 0;
-    const file = experiment({
-      method: [
-        {
-          type: 'probe',
-          name: 'load',
-          provider: {
-            type: 'faultline',
-            module: 'load',
-            func: 'run',
-            arguments: { url, requests: 1, method: 'G T' },
+  const refusedAtValidation: Array<[string, Record<string, unknown>, string]> = [
+    [
+      'a method that is not an HTTP token',
+      { method: 'G T' },
+      "argument 'method': not an HTTP method: a method is a token (letters, digits and !#$%&'*+-.^_`|~), such as GET or POST, received \"G T\"",
+    ],
+    [
+      'a maxFailures that is neither a count nor a percentage',
+      { maxFailures: 'many' },
+      'argument \'maxFailures\': the failure threshold must be a whole number of requests or a percentage from 0% to 100%, received "many"',
+    ],
+  ];
+  for (const [label, given, refusal] of refusedAtValidation) {
+    test(`${label} is refused at validation, before any request`, async () => {
+      const { experiment, fixtures } = await import('./experiment-helpers.js');
+      const { validateExperiment } = await import('../src/experiment/validate.js');
+      served = 0;
+      const file = experiment({
+        method: [
+          {
+            type: 'probe',
+            name: 'load',
+            provider: {
+              type: 'faultline',
+              module: 'load',
+              func: 'run',
+              arguments: { url, requests: 1, ...given },
+            },
           },
-        },
-      ],
+        ],
+      });
+      await assert.rejects(validateExperiment(file, fixtures), {
+        message: `invalid arguments for load.run in probe 'load': ${refusal} (docs/experiments.md lists each function's arguments)`,
+      });
+      assert.equal(served, 0);
     });
-    await assert.rejects(validateExperiment(file, fixtures), {
-      message:
-        "invalid arguments for load.run in probe 'load': argument 'method': not an HTTP method: a method is a token (letters, digits and !#$%&'*+-.^_`|~), such as GET or POST, received \"G T\" (docs/experiments.md lists each function's arguments)",
-    });
-    assert.equal(served, 0);
-  });
-
-  test('a maxFailures that is neither a count nor a percentage is refused at validation, before any request', async () => {
-    const { experiment, fixtures } = await import('./experiment-helpers.js');
-    const { validateExperiment } = await import('../src/experiment/validate.js');
-    served = 0;
-    const file = experiment({
-      method: [
-        {
-          type: 'probe',
-          name: 'load',
-          provider: {
-            type: 'faultline',
-            module: 'load',
-            func: 'run',
-            arguments: { url, requests: 1, maxFailures: 'many' },
-          },
-        },
-      ],
-    });
-    await assert.rejects(validateExperiment(file, fixtures), {
-      message:
-        "invalid arguments for load.run in probe 'load': argument 'maxFailures': the failure threshold must be a whole number of requests or a percentage from 0% to 100%, received \"many\" (docs/experiments.md lists each function's arguments)",
-    });
-    assert.equal(served, 0);
-  });
+  }
 });
