@@ -1,12 +1,17 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Call } from '../model/fault.js';
 
-/** Published on the "faultline:fault" diagnostics channel each time a fault is applied. */
+/** Published on the "faultline:fault" diagnostics channel each time a fault takes effect. */
 export interface FaultApplied {
   fault: string;
   target: string;
   effect: string;
   call: Call;
+  /**
+   * Set when a delay was cut short and its effect never happened: how many ms the call was held,
+   * and who ended the hold ('app': the app's own abort, timeout or destroy).
+   */
+  cutShort?: { heldMs: number; by: 'app' };
 }
 
 export const faultChannel = diagnostics.channel('faultline:fault');
