@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { arm } from '../src/inject/apply.js';
 import { type FaultApplied, faultCounts, onFault } from '../src/inject/events.js';
+import { createHttpFaults, type HttpFaults } from '../src/inject/http-middleware.js';
 import { installFetchFaults, installHttpFaults } from '../src/inject/outbound.js';
 
 const server = http.createServer((request, response) => {
@@ -126,6 +127,59 @@ describe('an http.request fault is recorded when its effect happens, not when it
       );
     } finally {
       undo();
+    }
+  });
+});
+
+describe('a server fault is recorded when its effect happens, not when it is picked', () => {
+  /** A server whose faults hold requests; `onHeld` runs once a request is held by the fault. */
+  async function faultedServer(
+    name: string,
+    onHeld: (faults: HttpFaults, request: http.IncomingMessage) => void,
+  ) {
+    const faults = createHttpFaults({ enabled: true, faults: [{ name, delay: 10_000, status: 503 }] });
+    const faulted = http.createServer(faults.wrap((_request, response) => response.end('real')));
+    // Runs after the fault's listener, which has started the delay by then.
+    faulted.on('request', (request: http.IncomingMessage) => onHeld(faults, request));
+    faulted.listen(0, '127.0.0.1');
+    await once(faulted, 'listening');
+    return { faulted, url: `http://127.0.0.1:${(faulted.address() as AddressInfo).port}/held` };
+  }
+
+  test('a request released when the faults are replaced is reported as the delay cut short, not as the status', async () => {
+    const { faulted, url } = await faultedServer('effect-server-replaced', (faults) => faults.set([]));
+    try {
+      const events = await eventsOf(async () => {
+        const response = await fetch(url);
+        assert.equal(await response.text(), 'real');
+      });
+      assert.equal(events.length, 1);
+      assert.equal(events[0]!.effect, 'delay');
+      assert.equal(events[0]!.cutShort?.by, 'replaced');
+      assert.equal(faultCounts().get('effect-server-replaced'), 1);
+    } finally {
+      faulted.close();
+    }
+  });
+
+  test('a client that goes away during the delay: the delay cut short, never the status', async () => {
+    const client = new AbortController();
+    const { faulted, url } = await faultedServer('effect-server-client', () => client.abort());
+    try {
+      const events: FaultApplied[] = [];
+      const recorded = new Promise<void>((resolve) => {
+        const stop = onFault((applied) => {
+          events.push(applied);
+          stop();
+          resolve();
+        });
+      });
+      await assert.rejects(fetch(url, { signal: client.signal }), { name: 'AbortError' });
+      await recorded;
+      assert.equal(events[0]!.effect, 'delay');
+      assert.equal(events[0]!.cutShort?.by, 'client');
+    } finally {
+      faulted.close();
     }
   });
 });

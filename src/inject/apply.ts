@@ -3,7 +3,7 @@ import { FaultlineError } from '../model/errors.js';
 import { type Call, createDecider, effectOf, type FaultDecider, type FaultSpec } from '../model/fault.js';
 import { parseFault } from '../model/fault-schema.js';
 import { refuseDuplicateNames } from '../model/fault-names.js';
-import { recordFault, unnamedFault } from './events.js';
+import { type CutShortBy, recordFault, unnamedFault } from './events.js';
 
 /** A fault ready to decide, with the name events and counters use. */
 export interface ArmedFault {
@@ -91,8 +91,8 @@ export interface Chosen {
   fault: FaultSpec;
   /** Records the fault's effect as done (its delay held in full, then the effect happened). */
   tookEffect(): void;
-  /** Records a delay the app cut short (its abort or timeout): the effect after it never happened. */
-  cutShort(heldMs: number): void;
+  /** Records a delay cut short (by default by the app's abort or timeout): its effect never happened. */
+  cutShort(heldMs: number, by?: CutShortBy): void;
 }
 
 /**
@@ -113,10 +113,8 @@ export function choose(faults: readonly ArmedFault[], call: Call, target: string
     return {
       fault,
       tookEffect: () => once(() => recordFault({ ...event, effect: effectOf(fault) ?? 'delay' })),
-      cutShort: (heldMs) =>
-        once(() =>
-          recordFault({ ...event, effect: 'delay', cutShort: { heldMs: Math.round(heldMs), by: 'app' } }),
-        ),
+      cutShort: (heldMs, by = 'app') =>
+        once(() => recordFault({ ...event, effect: 'delay', cutShort: { heldMs: Math.round(heldMs), by } })),
     };
   }
   return undefined;

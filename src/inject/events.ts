@@ -9,10 +9,14 @@ export interface FaultApplied {
   call: Call;
   /**
    * Set when a delay was cut short and its effect never happened: how many ms the call was held,
-   * and who ended the hold ('app': the app's own abort, timeout or destroy).
+   * and what ended the hold ('app': the calling app's own abort, timeout or destroy; 'client': the
+   * HTTP client of a faulted server went away; 'replaced': the faults were replaced or cleared).
    */
-  cutShort?: { heldMs: number; by: 'app' };
+  cutShort?: { heldMs: number; by: CutShortBy };
 }
+
+/** What ended a delay before its effect. */
+export type CutShortBy = 'app' | 'client' | 'replaced';
 
 export const faultChannel = diagnostics.channel('faultline:fault');
 const counts = new Map<string, number>();
