@@ -7,6 +7,7 @@ import { arm } from '../src/inject/apply.js';
 import { type FaultApplied, faultCounts, onFault } from '../src/inject/events.js';
 import { createHttpFaults, type HttpFaults } from '../src/inject/http-middleware.js';
 import { installFetchFaults, installHttpFaults } from '../src/inject/outbound.js';
+import { wrap } from '../src/inject/wrap.js';
 
 const server = http.createServer((request, response) => {
   request.resume();
@@ -180,6 +181,29 @@ describe('a server fault is recorded when its effect happens, not when it is pic
       assert.equal(events[0]!.cutShort?.by, 'client');
     } finally {
       faulted.close();
+    }
+  });
+});
+
+describe('a wrap fault is recorded when its effect happens, not when it is picked', () => {
+  test('an error after a delay is published when the call fails, not when it starts', async () => {
+    const client = wrap(
+      { get: async () => 'real' },
+      { name: 'effect-wrap-late', delay: 20, error: 'boom' },
+      { enabled: true },
+    );
+    const events: FaultApplied[] = [];
+    const stop = onFault((applied) => events.push(applied));
+    try {
+      const pending = client.get();
+      assert.deepEqual(events, [], 'nothing happened yet: the call is held');
+      await assert.rejects(pending, /boom/);
+      assert.deepEqual(
+        events.map(({ fault, effect }) => ({ fault, effect })),
+        [{ fault: 'effect-wrap-late', effect: 'error' }],
+      );
+    } finally {
+      stop();
     }
   });
 });
