@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { arm } from '../src/inject/apply.js';
 import { type FaultApplied, faultCounts, onFault } from '../src/inject/events.js';
+import { installFsFaults } from '../src/inject/fs-faults.js';
 import { createHttpFaults, type HttpFaults } from '../src/inject/http-middleware.js';
 import { installFetchFaults, installHttpFaults } from '../src/inject/outbound.js';
 import { wrap } from '../src/inject/wrap.js';
@@ -204,6 +208,35 @@ describe('a wrap fault is recorded when its effect happens, not when it is picke
       );
     } finally {
       stop();
+    }
+  });
+});
+
+describe('an fs fault is recorded when its effect happens, not when it is picked', () => {
+  test('an EIO after a delay is published when the call fails, not when it starts', async () => {
+    const target = path.join(os.tmpdir(), `faultline-effect-${process.pid}.txt`);
+    const undo = installFsFaults([
+      {
+        name: 'effect-fs-late',
+        syscall: 'read',
+        errno: 'EIO',
+        delay: 20,
+        path: `effect-${process.pid}\\.txt$`,
+      },
+    ]);
+    const events: FaultApplied[] = [];
+    const stop = onFault((applied) => events.push(applied));
+    try {
+      const pending = fs.promises.readFile(target);
+      assert.deepEqual(events, [], 'nothing happened yet: the call is held');
+      await assert.rejects(pending, { code: 'EIO' });
+      assert.deepEqual(
+        events.map(({ fault, effect }) => ({ fault, effect })),
+        [{ fault: 'effect-fs-late', effect: 'error' }],
+      );
+    } finally {
+      stop();
+      undo();
     }
   });
 });
