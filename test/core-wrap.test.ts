@@ -318,7 +318,8 @@ describe('withFaults', () => {
 function exchange(url: string, method = 'GET', headers: Record<string, string> = {}) {
   const socket = { destroyed: false, destroy: () => void (socket.destroyed = true) };
   const request = Object.assign(new EventEmitter(), { url, method, headers, socket });
-  const response = {
+  // An emitter, as a ServerResponse is: the middleware listens for 'close' (the client gone).
+  const response = Object.assign(new EventEmitter(), {
     status: 0,
     headers: {} as Record<string, string>,
     body: '',
@@ -331,7 +332,7 @@ function exchange(url: string, method = 'GET', headers: Record<string, string> =
       response.body += body ?? '';
       return response;
     },
-  };
+  });
   return {
     request: request as unknown as IncomingMessage,
     response: response as unknown as ServerResponse,

@@ -3,7 +3,7 @@ import { FaultlineError } from '../model/errors.js';
 import { type Call, createDecider, effectOf, type FaultDecider, type FaultSpec } from '../model/fault.js';
 import { parseFault } from '../model/fault-schema.js';
 import { refuseDuplicateNames } from '../model/fault-names.js';
-import { recordFault, unnamedFault } from './events.js';
+import { type CutShortBy, recordFault, unnamedFault } from './events.js';
 
 /** A fault ready to decide, with the name events and counters use. */
 export interface ArmedFault {
@@ -86,15 +86,45 @@ function normalize(value: unknown): unknown {
   return fault;
 }
 
-/** The first armed fault that applies to this call, recorded as applied. */
-export function pick(faults: readonly ArmedFault[], call: Call, target: string): FaultSpec | undefined {
+/** A fault chosen for a call, recorded only when it takes effect. */
+export interface Chosen {
+  fault: FaultSpec;
+  /** Records the fault's effect as done (its delay held in full, then the effect happened). */
+  tookEffect(): void;
+  /** Records a delay cut short (by default by the app's abort or timeout): its effect never happened. */
+  cutShort(heldMs: number, by?: CutShortBy): void;
+}
+
+/**
+ * The first armed fault that applies to this call. It is not recorded yet: what faultline reports
+ * is what happened, so the caller records it when its effect happens, or its delay is cut short.
+ */
+export function choose(faults: readonly ArmedFault[], call: Call, target: string): Chosen | undefined {
   for (const armed of faults) {
-    if (armed.decider.decide(call)) {
-      recordFault({ fault: armed.name, target, effect: effectOf(armed.decider.fault) ?? 'delay', call });
-      return armed.decider.fault;
-    }
+    if (!armed.decider.decide(call)) continue;
+    const fault = armed.decider.fault;
+    const event = { fault: armed.name, target, call };
+    let recorded = false;
+    const once = (record: () => void) => {
+      if (recorded) return;
+      recorded = true;
+      record();
+    };
+    return {
+      fault,
+      tookEffect: () => once(() => recordFault({ ...event, effect: effectOf(fault) ?? 'delay' })),
+      cutShort: (heldMs, by = 'app') =>
+        once(() => recordFault({ ...event, effect: 'delay', cutShort: { heldMs: Math.round(heldMs), by } })),
+    };
   }
   return undefined;
+}
+
+/** The first armed fault that applies to this call, recorded as applied when it is chosen. */
+export function pick(faults: readonly ArmedFault[], call: Call, target: string): FaultSpec | undefined {
+  const chosen = choose(faults, call, target);
+  chosen?.tookEffect();
+  return chosen?.fault;
 }
 
 export function errorOf(fault: FaultSpec): Error {

@@ -186,12 +186,6 @@ export function installFsFaults(faults: unknown[]): () => void {
         continue;
       candidate.calls += 1;
       if (!candidate.when(candidate.calls)) continue;
-      recordFault({
-        fault: candidate.name,
-        target: 'fs',
-        effect: 'error',
-        call: { method: functionName, url: path ?? '' },
-      });
       return candidate;
     }
     return undefined;
@@ -220,11 +214,20 @@ export function installFsFaults(faults: unknown[]): () => void {
       const callback = !sync && !promise && typeof last === 'function' ? last : undefined;
       if (hit) {
         const error = fsError(hit.fault.errno, hit.fault.syscall, path);
+        // Recorded when the call fails, after its delay, not when the fault is chosen.
+        const record = () =>
+          recordFault({
+            fault: hit.name,
+            target: 'fs',
+            effect: 'error',
+            call: { method: name, url: path ?? '' },
+          });
         if (sync) {
           blockFor(hit.fault.delay ?? 0);
+          record();
           throw error;
         }
-        const delivered = delay(hit.fault.delay ?? 0);
+        const delivered = delay(hit.fault.delay ?? 0).then(record);
         if (promise) return delivered.then(() => Promise.reject(error));
         if (callback) void delivered.then(() => callback(error));
         return undefined;

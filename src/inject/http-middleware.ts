@@ -11,7 +11,7 @@ import {
   DEFAULT_ADMIN_PATH,
   DEFAULT_MAX_BODY_BYTES,
 } from './admin-route.js';
-import { type ArmedFault, arm, delay, errorOf, pick } from './apply.js';
+import { type ArmedFault, arm, choose, delay, errorOf } from './apply.js';
 import { faultsEnabled } from './enabled.js';
 import { slowDown } from './slow-body.js';
 
@@ -135,16 +135,25 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
       await admin.serve(request, response);
       return true;
     }
-    const fault = pick(
+    const chosen = choose(
       armed,
       { url: request.url ?? '/', httpMethod: request.method ?? 'GET', headers: request.headers },
       'http-server',
     );
-    if (!fault) return false;
+    if (!chosen) return false;
+    const { fault } = chosen;
     const { signal } = replaced;
-    if (fault.delay) await delay(fault.delay, signal);
-    // Faults replaced or cleared while it waited: off means off, the request goes on untouched.
-    if (signal.aborted) return false;
+    if (fault.delay) {
+      const held = await holdFor(fault.delay, signal, response);
+      // Faults replaced or cleared while it waited: off means off, the request goes on untouched.
+      // A client gone meanwhile sees no effect, and its request is dropped as a network would.
+      // Either way, only the delay happened.
+      if (held.cutShortBy) {
+        chosen.cutShort(held.heldMs, held.cutShortBy);
+        return held.cutShortBy === 'client';
+      }
+    }
+    chosen.tookEffect();
     if (fault.abort) {
       request.socket.destroy();
       return true;
@@ -191,6 +200,27 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
     set,
     list: () => armed.map(({ decider }) => decider.fault),
   };
+}
+
+/**
+ * Holds a request for `ms`, or until the faults are replaced or the client goes away (the
+ * response closes unfinished); says how long it held and what, if anything, cut it short.
+ */
+async function holdFor(
+  ms: number,
+  replaced: AbortSignal,
+  response: ServerResponse,
+): Promise<{ heldMs: number; cutShortBy?: 'client' | 'replaced' }> {
+  const started = performance.now();
+  const clientGone = new AbortController();
+  const onClose = () => clientGone.abort();
+  response.once('close', onClose);
+  await delay(ms, AbortSignal.any([replaced, clientGone.signal]));
+  response.off('close', onClose);
+  const heldMs = performance.now() - started;
+  if (replaced.aborted) return { heldMs, cutShortBy: 'replaced' };
+  if (clientGone.signal.aborted) return { heldMs, cutShortBy: 'client' };
+  return { heldMs };
 }
 
 /** Aborted when the faults are replaced; every request a fault holds listens to it. */

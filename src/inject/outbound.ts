@@ -1,9 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Call, FaultSpec } from '../model/fault.js';
+import type { Call } from '../model/fault.js';
 import { answerBody } from '../model/fault-answer.js';
 import type { ArmedFault } from './apply.js';
-import { abortError, delay, errorOf, pick } from './apply.js';
+import { abortError, type Chosen, choose, delay, errorOf } from './apply.js';
 
 /** Patches global fetch; returns the undo. A status fault answers without a network call. */
 export function installFetchFaults(faults: ArmedFault[]): () => void {
@@ -13,12 +13,22 @@ export function installFetchFaults(faults: ArmedFault[]): () => void {
     const httpMethod = init?.method ?? (input instanceof Request ? input.method : 'GET');
     // As fetch does: headers given with the call replace those of a Request.
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    const fault = pick(faults, { url, httpMethod, headers: Object.fromEntries(headers) }, 'fetch');
-    if (!fault) return original(input, init);
+    const chosen = choose(faults, { url, httpMethod, headers: Object.fromEntries(headers) }, 'fetch');
+    if (!chosen) return original(input, init);
+    const { fault } = chosen;
     // The app's signal (a timeout, a cancel) ends the call as it would end a slow network call.
+    // A signal aborted before the call ends it before the fault does anything: nothing is recorded.
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
-    if (fault.delay) await delay(fault.delay, signal ?? undefined);
     signal?.throwIfAborted();
+    if (fault.delay) {
+      const started = performance.now();
+      await delay(fault.delay, signal ?? undefined);
+      if (signal?.aborted) {
+        chosen.cutShort(performance.now() - started);
+        signal.throwIfAborted();
+      }
+    }
+    chosen.tookEffect();
     if (fault.status !== undefined) {
       const response = new Response(answerBody(fault.status, fault.body), {
         status: fault.status,
@@ -51,7 +61,7 @@ export function installHttpFaults(faults: ArmedFault[]): () => void {
     const get = module.get;
     const patched = function (this: unknown, ...args: Parameters<typeof http.request>) {
       const client = (request as (...values: unknown[]) => http.ClientRequest).apply(this, args);
-      holdUntilDecided(client, () => pick(faults, callOf(client, scheme), 'http-client'));
+      holdUntilDecided(client, () => choose(faults, callOf(client, scheme), 'http-client'));
       return client;
     };
     module.request = patched as typeof http.request;
@@ -79,25 +89,39 @@ function callOf(client: http.ClientRequest, scheme: string): Call {
  * Decides at the first write() or end(), when the headers are final (those set after creating
  * the request included). A fault holds the whole request, body writes too, for its delay, then
  * sends it, or destroys it with the error (what was held is never sent; write callbacks get it).
+ * The app may end the request during the delay (destroy(), a timeout that destroys it): the hold
+ * ends then, and the fault is recorded as a delay cut short, its effect never having happened.
  */
-function holdUntilDecided(client: http.ClientRequest, decide: () => FaultSpec | undefined): void {
+function holdUntilDecided(client: http.ClientRequest, decide: () => Chosen | undefined): void {
   const write = client.write.bind(client) as (...values: unknown[]) => boolean;
   const end = client.end.bind(client) as (...values: unknown[]) => http.ClientRequest;
   let decided = false;
   let held: Array<{ send: () => void; callback?: ((error: Error) => void) | undefined }> | undefined;
   const start = () => {
     decided = true;
-    const fault = decide();
-    if (!fault) return;
+    const chosen = decide();
+    if (!chosen) return;
+    const { fault } = chosen;
     const failure = fault.abort
       ? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
       : fault.error !== undefined
         ? errorOf(fault)
         : undefined;
     held = [];
-    void delay(fault.delay ?? 0).then(() => {
+    const started = performance.now();
+    const appEnded = new AbortController();
+    const onClose = () => appEnded.abort();
+    client.once('close', onClose);
+    void delay(fault.delay ?? 0, appEnded.signal).then(() => {
+      client.off('close', onClose);
       const waiting = held ?? [];
       held = undefined;
+      if (client.destroyed) {
+        // As on a request the app destroyed unfaulted: the held writes fail as writes after destroy.
+        if (fault.delay) chosen.cutShort(performance.now() - started);
+        return waiting.forEach(({ send }) => send());
+      }
+      chosen.tookEffect();
       if (!failure) return waiting.forEach(({ send }) => send());
       client.destroy(failure);
       waiting.forEach(({ callback }) => callback?.(failure));

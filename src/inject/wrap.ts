@@ -1,7 +1,7 @@
 import { closest } from '../model/closest-key.js';
 import { describeValue, FaultlineError } from '../model/errors.js';
 import type { FaultSpec } from '../model/fault.js';
-import { abortError, type ArmedFault, arm, delay, errorOf, pick } from './apply.js';
+import { abortError, type ArmedFault, arm, choose, delay, errorOf } from './apply.js';
 import { faultsEnabled } from './enabled.js';
 
 /** What `wrap` and `withFaults` take: one fault or several; `error` may be an Error object. */
@@ -235,14 +235,20 @@ function faulty(
   answer: (value: unknown) => unknown = (value) => value,
 ) {
   return function (this: unknown, ...args: unknown[]) {
-    const fault = pick(faults, { method }, 'call');
+    const chosen = choose(faults, { method }, 'call');
     const receiver = self ?? this;
-    if (!fault) return answer(original.apply(receiver, args));
-    if (sync) return synchronously(fault);
+    if (!chosen) return answer(original.apply(receiver, args));
+    const { fault } = chosen;
+    // Recorded when the effect happens: at once for a synchronous function, after the delay otherwise.
+    if (sync) {
+      chosen.tookEffect();
+      return synchronously(fault);
+    }
     const callback =
       typeof args.at(-1) === 'function' ? (args.at(-1) as (...values: unknown[]) => void) : undefined;
     const outcome = async () => {
       if (fault.delay) await delay(fault.delay);
+      chosen.tookEffect();
       if (fault.error !== undefined) throw errorOf(fault);
       if (fault.abort) throw abortError();
       if (fault.nullify) return null;
