@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { abortError, arm, errorOf, pick } from '../src/inject/apply.js';
+import { abortError, arm, choose, errorOf } from '../src/inject/apply.js';
 import { type FaultApplied, faultCounts, onFault, recordFault } from '../src/inject/events.js';
 import { installFetchFaults, installHttpFaults } from '../src/inject/outbound.js';
 import { parseFault } from '../src/model/fault-schema.js';
@@ -91,7 +91,7 @@ describe('applying a fault', () => {
     assert.equal(arm([{ methods: ['get'], url: '^/a', delay: 1 }], ['error'], 'f').length, 1);
   });
 
-  test('pick returns the first fault that applies and records it, with "delay" for a delay alone', () => {
+  test('choose returns the first fault that applies, recorded once when it took effect, with "delay" for a delay alone', () => {
     const seen: FaultApplied[] = [];
     const stop = onFault((applied) => seen.push(applied));
     const faults = arm(
@@ -103,8 +103,16 @@ describe('applying a fault', () => {
       'fault',
     );
     const before = faultCounts().get('pick-b') ?? 0;
-    assert.equal(pick(faults, { url: '/a' }, 'fetch')?.delay, 1);
-    assert.equal(pick(faults, { url: '/b' }, 'fetch')?.status, 503);
+    const delayed = choose(faults, { url: '/a' }, 'fetch');
+    const failed = choose(faults, { url: '/b' }, 'fetch');
+    assert.deepEqual(
+      [delayed?.fault.delay, failed?.fault.status, seen],
+      [1, 503, []],
+      'nothing recorded yet',
+    );
+    delayed?.tookEffect();
+    failed?.tookEffect();
+    failed?.tookEffect();
     stop();
     assert.deepEqual(
       seen.map((applied) => [applied.fault, applied.target, applied.effect, applied.call.url]),
@@ -114,7 +122,7 @@ describe('applying a fault', () => {
       ],
     );
     assert.equal(faultCounts().get('pick-b'), before + 1);
-    assert.equal(pick(arm([{ url: '^/z', delay: 1 }], [], 'fault'), { url: '/a' }, 'fetch'), undefined);
+    assert.equal(choose(arm([{ url: '^/z', delay: 1 }], [], 'fault'), { url: '/a' }, 'fetch'), undefined);
   });
 });
 

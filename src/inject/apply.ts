@@ -120,13 +120,6 @@ export function choose(faults: readonly ArmedFault[], call: Call, target: string
   return undefined;
 }
 
-/** The first armed fault that applies to this call, recorded as applied when it is chosen. */
-export function pick(faults: readonly ArmedFault[], call: Call, target: string): FaultSpec | undefined {
-  const chosen = choose(faults, call, target);
-  chosen?.tookEffect();
-  return chosen?.fault;
-}
-
 export function errorOf(fault: FaultSpec): Error {
   const spec =
     typeof fault.error === 'string'
