@@ -10,7 +10,8 @@ import {
 } from '../system/load.js';
 import { MissingCapability } from '../system/capability.js';
 import type { SystemContext } from '../system/operations/index.js';
-import { processOperations } from '../system/operations/process-operations.js';
+import { killRound, processOperations } from '../system/operations/process-operations.js';
+import { formatInterval, killPlan, parseCount, parseInterval, repeatRounds } from '../system/kill-loop.js';
 import { onlyOne, resolveTargets } from '../system/operations/selector.js';
 import { UnsafeFile } from '../system/private-files.js';
 import {
@@ -212,19 +213,37 @@ export function processCommand(): Command {
   const kill = withTargetOptions(new Command('kill'))
     .description('send a signal to processes chosen by pid, pidfile, listening port or command-line pattern')
     .option('--signal <name|number>', 'signal to send: a name (SIGKILL, KILL) or a number (9)', 'SIGTERM')
+    .option(
+      '--count <n>',
+      'kill this many times, choosing the processes again before each kill (a supervisor restarts them under new pids)',
+    )
+    .option(
+      '--interval <duration>',
+      'the wait between two kills of --count: 1.25s, 200ms, 2m or seconds (default 1s)',
+    )
     .option('--dry-run', 'list the matching processes and signal nothing')
     .addHelpText(
       'after',
-      example("faultline process kill --match 'node server.js' --expect 1 --signal SIGKILL"),
+      example(
+        "faultline process kill --match 'node server.js' --expect 1 --signal SIGKILL\n" +
+          '  faultline process kill --pidfile api.pid --signal SIGKILL --count 6 --interval 1.25s',
+      ),
     )
-    .action(async (flags: TargetFlags & { signal: string; dryRun?: boolean }) => {
+    .action(async (flags: TargetFlags & KillFlags) => {
       let signal: string;
+      let plan: { count: number; intervalMs: number };
       try {
         signalNumber(flags.signal);
         signal = signalName(flags.signal);
+        plan = killPlan(
+          flags.count === undefined ? undefined : parseCount(flags.count, '--count'),
+          flags.interval === undefined ? undefined : parseInterval(flags.interval, '--interval'),
+          { count: '--count', interval: '--interval' },
+        );
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
+      if (flags.count !== undefined) return killLoop(flags, signal, plan);
       const found = chooseTargets(flags, 'signalled');
       const line = (info: ProcessInfo) => `${info.pid} (${shortCommand(info.command)}) with ${signal}`;
       if (flags.dryRun) {
@@ -290,6 +309,91 @@ export function processCommand(): Command {
     .addCommand(kill)
     .addCommand(pause)
     .addCommand(resume);
+}
+
+interface KillFlags {
+  signal: string;
+  dryRun?: boolean;
+  count?: string;
+  interval?: string;
+}
+
+/**
+ * `process kill --count N`: N rounds, each choosing the processes again and saying what it
+ * signalled, or that nothing matched (the loop goes on: a supervisor may be between restarts).
+ * Ctrl-C or SIGTERM ends the loop between or during rounds with what was done so far (exit 130 or
+ * 143); a refusal in a round ends it, named with its round.
+ */
+async function killLoop(
+  flags: TargetFlags & KillFlags,
+  signal: string,
+  plan: { count: number; intervalMs: number },
+) {
+  const args = targetArgs(flags);
+  const of = `of ${plan.count}`;
+  const describe = (info: ProcessInfo) => `${info.pid} (${shortCommand(info.command)})`;
+  if (flags.dryRun) {
+    const found = chooseTargets(flags, 'signalled');
+    for (const info of found) out(`would signal ${describe(info)} with ${signal}`);
+    out(
+      `then ${plan.count - 1} more round(s), ${formatInterval(plan.intervalMs)} apart, each choosing the processes again`,
+    );
+    return;
+  }
+  const stop = new AbortController();
+  let interruptedBy: number | undefined;
+  const interrupt = (status: number) => () => {
+    if (interruptedBy !== undefined) process.exit(status);
+    interruptedBy = status;
+    stop.abort();
+  };
+  const onInt = interrupt(EXIT.interrupted);
+  const onTerm = interrupt(128 + 15);
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  let done = 0;
+  let signalled = 0;
+  const loop = (context: SystemContext) =>
+    repeatRounds(plan.count, plan.intervalMs, stop.signal, async (round) => {
+      let found: ProcessInfo[];
+      try {
+        found = await killRound(args, signal, context, { dryRun: false, later: round > 1, flag: targetFlag });
+      } catch (error) {
+        const before = done === 0 ? '' : `; ${done} round(s) before it signalled ${signalled} process(es)`;
+        throw new UsageError(`round ${round} ${of}: ${(error as Error).message}${before}`);
+      }
+      done = round;
+      signalled += found.length;
+      if (found.length === 0)
+        out(
+          `round ${round} ${of}: no process matches ${selectorText(flags)}: nothing was signalled; the loop goes on`,
+        );
+      else out(`round ${round} ${of}: signal ${found.map(describe).join(', ')} with ${signal}`);
+      return found;
+    });
+  try {
+    await withCliLedger(loop, {
+      report: ({ interrupted }) => {
+        if (interrupted) {
+          process.stderr.write(
+            `faultline: interrupted after ${done} of ${plan.count} round(s): ${signalled} process(es) signalled\n`,
+          );
+          process.exitCode = interruptedBy;
+        }
+      },
+    });
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
+
+/** How the flags chose the processes, for messages: --pidfile "api.pid". */
+function selectorText(flags: TargetFlags): string {
+  const [key, value] = Object.entries(targetArgs(flags)).find(([name]) =>
+    ['pid', 'port', 'match', 'pidfile'].includes(name),
+  )!;
+  return `${targetFlag(key)} ${JSON.stringify(value)}`;
 }
 
 /**

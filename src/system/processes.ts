@@ -140,6 +140,11 @@ export function shortCommand(command: string): string {
   return shown.length > COMMAND_SHOWN ? `${shown.slice(0, COMMAND_SHOWN - 1)}…` : shown;
 }
 
+/** A pidfile that is not there: a kill loop reads it as "nothing to kill this round". */
+export class MissingPidfile extends Error {
+  override name = 'MissingPidfile';
+}
+
 /**
  * The pid a pidfile holds. The file must be yours (or root's) and writable by no one else:
  * otherwise another user could point a signal at any process.
@@ -155,7 +160,8 @@ function pidFromFile(path: string): number {
       code === 'ENOENT'
         ? 'there is no such file; check the path, or whether the program (or its supervisor) has written it yet'
         : (error as Error).message;
-    throw new Error(`cannot read pidfile ${path}: ${why}; nothing was touched`);
+    const message = `cannot read pidfile ${path}: ${why}; nothing was touched`;
+    throw code === 'ENOENT' ? new MissingPidfile(message) : new Error(message);
   }
   const pid = Number(text);
   if (!/^\d+$/.test(text) || pid < 1)

@@ -3,6 +3,7 @@ import { validCgroupName } from '../../system/cgroups.js';
 import { checkRate, subnetFor, validHostName, validLabName } from '../../system/netlab.js';
 import { memoryBytes } from '../../system/operations/cgroup-operations.js';
 import { selectorFrom, signalNumber } from '../../system/processes.js';
+import { killPlan, parseCount, parseInterval } from '../../system/kill-loop.js';
 import { checkErrno, checkSyscallName, checkWhen } from '../../system/strace.js';
 import { hasPlaceholder } from '../substitute.js';
 
@@ -75,6 +76,15 @@ const valueChecks: Record<string, Record<string, ValueCheck[]>> = {
       {
         reads: ['signal'],
         check: (args) => void (args.signal === undefined || signalNumber(text(args, 'signal'))),
+      },
+      {
+        reads: ['count', 'interval'],
+        check: (args) =>
+          void killPlan(
+            args.count === undefined ? undefined : parseCount(args.count, 'count'),
+            args.interval === undefined ? undefined : parseInterval(args.interval, 'interval'),
+            { count: 'count', interval: 'interval' },
+          ),
       },
     ],
     pause: [selector],

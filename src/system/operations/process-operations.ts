@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   identify,
+  MissingPidfile,
   type ProcessInfo,
   processState,
   refuseUnsignallable,
@@ -11,7 +12,8 @@ import {
   STOP_SIGNALS,
 } from '../processes.js';
 import { operation, type SystemContext, type SystemOperation } from './operation.js';
-import { resolveTargets, targetFields } from './selector.js';
+import { resolveTargets, type TargetArgs, targetFields } from './selector.js';
+import { killPlan, parseCount, parseInterval, repeatRounds } from '../kill-loop.js';
 
 const kill = z.strictObject({
   ...targetFields,
@@ -21,7 +23,27 @@ const kill = z.strictObject({
     .transform(String)
     .default('SIGTERM'),
   dryRun: z.boolean().default(false),
+  /** Kill this many times, re-choosing the processes each round (a supervisor restarts them). */
+  count: z
+    .unknown()
+    .transform((value, ctx) => attempt(() => parseCount(value, 'count'), ctx))
+    .optional(),
+  /** The wait between two rounds: 1.25s, 200ms, 2m, or a number of seconds. */
+  interval: z
+    .unknown()
+    .transform((value, ctx) => attempt(() => parseInterval(value, 'interval'), ctx))
+    .optional(),
 });
+
+/** A parse whose error becomes the schema's issue, in the words the parser chose. */
+function attempt<T>(parse: () => T, ctx: z.RefinementCtx): T {
+  try {
+    return parse();
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+}
 const pause = z.strictObject({ ...targetFields });
 
 /**
@@ -84,21 +106,56 @@ function settleResumed(found: ProcessInfo[], context: SystemContext): void {
   context.ledger.settleWhere((undo) => undo.kind === 'resume-process' && pids.has(undo.process.pid));
 }
 
+/**
+ * One round of a kill: the processes chosen now, then signalled. A later round of a loop finds
+ * nothing without failing (a supervisor between restarts, or one that gave up and removed its
+ * pidfile), so the loop goes on; every other refusal still ends it.
+ */
+export async function killRound(
+  args: TargetArgs,
+  name: string,
+  context: SystemContext,
+  options: { dryRun: boolean; later: boolean; flag?: (field: string) => string },
+): Promise<ProcessInfo[]> {
+  let found: ProcessInfo[];
+  try {
+    found = resolveTargets(args, 'signalled', options.flag, { warn: context.warn, allowNone: options.later });
+  } catch (error) {
+    if (options.later && error instanceof MissingPidfile) return [];
+    throw error;
+  }
+  if (options.dryRun) return found;
+  refuseUnsignallable(found, name);
+  for (const info of found) {
+    if (STOP_SIGNALS.includes(name)) await stopRecorded(info, name, context);
+    else signalIfAlive(info.pid, signalNumber(name));
+  }
+  if (name === 'SIGCONT') settleResumed(found, context);
+  return found;
+}
+
 export const processOperations: Record<string, SystemOperation> = {
   /** Any signal; one that stops the process is recorded as a pause is, and SIGCONT clears pauses. */
   kill: operation('process.kill', kill, async (args, context) => {
-    const signal = signalNumber(args.signal);
     const name = signalName(args.signal);
-    const found = resolveTargets(args, 'signalled', undefined, { warn: context.warn });
-    if (!args.dryRun) {
-      refuseUnsignallable(found, name);
-      for (const info of found) {
-        if (STOP_SIGNALS.includes(name)) await stopRecorded(info, name, context);
-        else signalIfAlive(info.pid, signal);
-      }
-      if (name === 'SIGCONT') settleResumed(found, context);
-    }
-    return found.map((info) => ({ ...info, signal: name, sent: !args.dryRun }));
+    signalNumber(args.signal);
+    const plan = killPlan(args.count, args.interval, { count: 'count', interval: 'interval' });
+    const once = async (later: boolean) => {
+      const found = await killRound(args, name, context, { dryRun: args.dryRun, later });
+      return found.map((info) => ({ ...info, signal: name, sent: !args.dryRun }));
+    };
+    if (args.count === undefined) return once(false);
+    // A dry run previews the first round: which processes the later ones hit is not known yet.
+    const count = args.dryRun ? 1 : plan.count;
+    const outcome = await repeatRounds(count, plan.intervalMs, context.signal, async (round) => {
+      const processes = await once(round > 1);
+      if (processes.length === 0)
+        context.warn(
+          `round ${round} of ${plan.count}: no process matched, nothing was signalled; the loop goes on`,
+        );
+      return { round, processes };
+    });
+    return { count: plan.count, intervalMs: plan.intervalMs, ...outcome };
   }),
 
   /** SIGSTOP, recorded with a SIGCONT undo, so a rollback or `faultline rollback` resumes it. */

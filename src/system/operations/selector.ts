@@ -32,12 +32,14 @@ export interface TargetArgs {
  * A fault (`protect`, the default) is also refused on pid 1 and on the process that started
  * faultline unless `force`, and always on faultline itself. Supervisors a match left out are
  * named through `warn`, so a selector that matched them is never narrowed in silence.
+ * `allowNone` returns no processes instead of refusing, whatever `expect` says (a kill loop's
+ * later rounds, where a supervisor may be between restarts).
  */
 export function resolveTargets(
   args: TargetArgs,
   verb: string,
   flag = (name: string) => name,
-  options: { protect?: boolean; warn?: (message: string) => void } = {},
+  options: { protect?: boolean; warn?: (message: string) => void; allowNone?: boolean } = {},
 ): ProcessInfo[] {
   const selector = selectorFrom(args);
   if ('pid' in selector && selector.pid === process.pid)
@@ -47,6 +49,10 @@ export function resolveTargets(
   });
   const leftOut = `left out ${supervisors.length} faultline supervisor(s) (${supervisors.map((info) => info.pid).join(', ')}): ${flag('includeSupervisors')} includes them`;
   const left = supervisors.length === 0 ? '' : `; ${leftOut}`;
+  if (found.length === 0 && options.allowNone === true) {
+    if (supervisors.length > 0) options.warn?.(`${leftOut}; not ${verb}`);
+    return [];
+  }
   if (args.expect !== undefined && found.length !== args.expect) {
     const listed = found.map((info) => `${info.pid} (${shortCommand(info.command)})`).join(', ');
     throw new Error(
