@@ -6,6 +6,7 @@ import type { RandomSource } from '../src/model/random.js';
 import { parseToxicCreate, type ToxicSpec } from '../src/model/toxic.js';
 import { dropsFaultHeaders, headerFaults, withAsked } from '../src/proxy/http/header-faults.js';
 import {
+  actedWithoutAnswer,
   delayStillPlanned,
   dropPendingFaults,
   dropRemovedFaults,
@@ -1194,6 +1195,49 @@ describe('dropRemovedFaults: toxics removed or updated while a delay held the re
     assert.deepEqual(
       [delayStillPlanned(plan, 'request', stillOn), delayStillPlanned(plan, 'response', stillOn)],
       [10, 30],
+    );
+  });
+});
+
+describe('actedWithoutAnswer: what acted on a request the proxy answered 502 or 504 itself', () => {
+  const actor = (name: string, type: string, attributes: object = {}) => ({
+    name,
+    type,
+    toxic: parseToxicCreate({ name, type, attributes }),
+  });
+  const requestDelay = actor('slow_in', 'http_delay', { delay: 5 });
+  const responseDelay = actor('slow_out', 'http_delay', { delay: 5, stage: 'response' });
+  const requestEdit = actor('tag', 'http_modify', { request_headers: { 'x-tag': '1' } });
+  const emptyRequestEdit = actor('none', 'http_modify', { request_headers: {} });
+  const responseEdit = actor('rewrite', 'http_modify', { response_headers: { 'x-out': '1' } });
+  const plan = (): RequestPlan => {
+    const planned = emptyPlan();
+    planned.fired.push(
+      { by: requestDelay, action: 'delay_request', ms: 5 },
+      { by: responseDelay, action: 'delay_response', ms: 5 },
+      { by: requestEdit, action: 'modify' },
+      { by: emptyRequestEdit, action: 'modify' },
+      { by: responseEdit, action: 'modify' },
+      { by: actor('cap', 'http_delay'), action: 'throttle' },
+    );
+    return planned;
+  };
+  const names = (answerHeld: boolean) => actedWithoutAnswer(plan(), answerHeld).map(({ by }) => by.name);
+
+  test('request delays and request header edits acted; response rewrites and rate limits did not', () => {
+    assert.deepEqual(names(false), ['slow_in', 'tag']);
+  });
+
+  test('a response delay acted only when its hold had ended before the answer failed', () => {
+    assert.deepEqual(names(true), ['slow_in', 'slow_out', 'tag']);
+  });
+
+  test('an abort keeps only its own fault and the request delays before it', () => {
+    const aborted = plan();
+    aborted.abort = { kind: 'reset', by: requestEdit };
+    assert.deepEqual(
+      actedWithoutAnswer(aborted, true).map(({ by }) => by.name),
+      ['slow_in', 'tag'],
     );
   });
 });
