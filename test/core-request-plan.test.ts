@@ -1219,6 +1219,11 @@ describe('actedWithoutAnswer: what acted on a request the proxy answered 502 or 
       { by: emptyRequestEdit, action: 'modify' },
       { by: responseEdit, action: 'modify' },
       { by: actor('cap', 'http_delay'), action: 'throttle' },
+      // What else a toxic with request header edits did (its status) did not reach the proxy's answer.
+      {
+        by: actor('also', 'http_modify', { request_headers: { 'x-a': '1' }, status: 418 }),
+        action: 'status',
+      },
     );
     return planned;
   };

@@ -242,7 +242,7 @@ export function actedWithoutAnswer(plan: RequestPlan, answerHeld: boolean): read
 
 function rewritesRequest(by: Actor): boolean {
   const edits = (by.toxic?.attributes as HttpModifyAttributes | undefined)?.request_headers;
-  return edits !== undefined && edits !== null && Object.keys(edits).length > 0;
+  return Object.keys(edits ?? {}).length > 0;
 }
 
 function holdsRequest(toxic: ToxicSpec): boolean {
