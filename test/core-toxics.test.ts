@@ -1728,7 +1728,7 @@ describe('text, choice and json attributes: what a refusal names', () => {
       ),
     );
     // A gRPC status is a number: a client reads "abc" as no status at all.
-    for (const value of ['abc', '14 ', '-1', '1.5', '']) {
+    for (const value of ['abc', '14 ', '-1', '1.5', '', '4294967296']) {
       assert.deepEqual(
         refusal('http_modify', { response_headers: { 'Grpc-Status': value } }),
         invalidTogether(
@@ -1737,11 +1737,13 @@ describe('text, choice and json attributes: what a refusal names', () => {
         ),
       );
     }
-    assert.deepEqual(
-      parseToxicCreate({ type: 'http_modify', attributes: { response_headers: { 'grpc-status': '14' } } })
-        .attributes.response_headers,
-      { 'grpc-status': '14' },
-    );
+    for (const code of ['14', '4294967295'])
+      assert.deepEqual(
+        parseToxicCreate({ type: 'http_modify', attributes: { response_headers: { 'grpc-status': code } } })
+          .attributes.response_headers,
+        { 'grpc-status': code },
+        'up to 2^32 - 1, as Envoy takes',
+      );
     assert.deepEqual(
       refusal('http_modify', { response_headers: { Expect: '100-continue' } }),
       invalidTogether(
