@@ -55,6 +55,10 @@ function sleeper() {
   return { tag, child };
 }
 
+/** `process kill` of the pidfile's process, 3 rounds 2 s apart, through the CLI. */
+const killThreeTimes = (pidfile: string, signal: string) =>
+  runCli(['process', 'kill', '--pidfile', pidfile, '--signal', signal, '--count', '3', '--interval', '2s']);
+
 const roundPids = (stdout: string) =>
   stdout
     .trim()
@@ -67,18 +71,7 @@ const roundPids = (stdout: string) =>
 describe('process kill --count --interval', () => {
   test('3 kills of a supervised service hit 3 different pids, chosen again each round', async () => {
     const service = await supervised();
-    const reply = await runCli([
-      'process',
-      'kill',
-      '--pidfile',
-      service.pidfile,
-      '--signal',
-      'SIGKILL',
-      '--count',
-      '3',
-      '--interval',
-      '2s',
-    ]);
+    const reply = await killThreeTimes(service.pidfile, 'SIGKILL');
     assert.equal(reply.code, 0, reply.stderr);
     const pids = roundPids(reply.stdout);
     assert.equal(pids.length, 3, reply.stdout);
@@ -92,18 +85,7 @@ describe('process kill --count --interval', () => {
   test('a round that finds nothing is said and the loop goes on (the supervisor gave up)', async () => {
     // Two starts allowed: the second kill makes the supervisor give up and remove its pidfile.
     const service = await supervised(['--start-limit-burst', '2']);
-    const reply = await runCli([
-      'process',
-      'kill',
-      '--pidfile',
-      service.pidfile,
-      '--signal',
-      'KILL',
-      '--count',
-      '3',
-      '--interval',
-      '2s',
-    ]);
+    const reply = await killThreeTimes(service.pidfile, 'KILL');
     assert.equal(reply.code, 0, reply.stderr);
     const lines = reply.stdout.trim().split('\n');
     assert.equal(lines.length, 3, reply.stdout);
