@@ -28,6 +28,7 @@ import { BadInput } from '../system/bad-input.js';
 import { whyNotRunnable } from '../system/executable.js';
 import { example, out, UsageError } from './context.js';
 import { EXIT } from './failure.js';
+import { stopOnSignals } from './stop-on-signals.js';
 import { integer } from './integer-option.js';
 import { holdFor, holdUntil, withCliLedger } from './system-action.js';
 import { seconds, targetArgs, targetFlag, type TargetFlags, withTargetOptions } from './target-options.js';
@@ -93,22 +94,14 @@ export function loadCommand(): Command {
       if (flags.bodyFile !== undefined && flags.data !== undefined)
         throw new UsageError('give the body once: -p FILE or -d TEXT, not both');
       const body = flags.data ?? (flags.bodyFile === undefined ? undefined : readBody(flags.bodyFile));
-      const controller = new AbortController();
-      let interruptedBy: number | undefined;
-      const interrupt = (status: number) => () => {
-        if (interruptedBy !== undefined) process.exit(status);
-        interruptedBy = status;
-        controller.abort();
-      };
-      process.on('SIGINT', interrupt(EXIT.interrupted));
-      process.on('SIGTERM', interrupt(128 + 15));
+      const stop = stopOnSignals();
       const progress =
         flags.time !== undefined && process.stderr.isTTY ? progressLine(flags.time) : undefined;
       const report = await runLoad({
         url,
         concurrency: flags.concurrency,
         headers: flags.header,
-        signal: controller.signal,
+        signal: stop.signal,
         ...(progress ? { onProgress: progress.show } : {}),
         ...(flags.method === undefined ? {} : { method: flags.method }),
         ...(flags.contentType === undefined ? {} : { contentType: flags.contentType }),
@@ -119,9 +112,9 @@ export function loadCommand(): Command {
       progress?.clear();
       printReport(report, flags.json === true);
       const breach = thresholdBreach(report, flags.maxFailures);
-      if (interruptedBy !== undefined) {
+      if (stop.status !== undefined) {
         process.stderr.write(`faultline: interrupted after ${report.requests} requests\n`);
-        process.exitCode = interruptedBy;
+        process.exitCode = stop.status;
       } else if (breach) {
         process.stderr.write(`faultline: ${breach} by --max-failures\n`);
         process.exitCode = EXIT.failed;
@@ -340,17 +333,7 @@ async function killLoop(
     );
     return;
   }
-  const stop = new AbortController();
-  let interruptedBy: number | undefined;
-  const interrupt = (status: number) => () => {
-    if (interruptedBy !== undefined) process.exit(status);
-    interruptedBy = status;
-    stop.abort();
-  };
-  const onInt = interrupt(EXIT.interrupted);
-  const onTerm = interrupt(128 + 15);
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  const stop = stopOnSignals();
   let done = 0;
   let signalled = 0;
   const loop = (context: SystemContext) =>
@@ -378,13 +361,12 @@ async function killLoop(
           process.stderr.write(
             `faultline: interrupted after ${done} of ${plan.count} round(s): ${signalled} process(es) signalled\n`,
           );
-          process.exitCode = interruptedBy;
+          process.exitCode = stop.status;
         }
       },
     });
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    stop.release();
   }
 }
 

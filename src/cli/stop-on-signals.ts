@@ -1,0 +1,37 @@
+import { EXIT } from './failure.js';
+
+export interface SignalStop {
+  readonly signal: AbortSignal;
+  /** The exit status owed once a signal came (130 for SIGINT, 143 for SIGTERM), else undefined. */
+  readonly status: number | undefined;
+  /** Stops listening for the signals. */
+  release(): void;
+}
+
+/**
+ * Turns the first Ctrl-C or SIGTERM into an abort, so a command can stop its work and say what it
+ * did; a second one exits at once.
+ */
+export function stopOnSignals(): SignalStop {
+  const controller = new AbortController();
+  let status: number | undefined;
+  const interrupt = (exitStatus: number) => () => {
+    if (status !== undefined) process.exit(exitStatus);
+    status = exitStatus;
+    controller.abort();
+  };
+  const onInt = interrupt(EXIT.interrupted);
+  const onTerm = interrupt(128 + 15);
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return {
+    signal: controller.signal,
+    get status() {
+      return status;
+    },
+    release() {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+}
