@@ -9,14 +9,14 @@ import { answerIsChunked, trailerFields } from './trailers.js';
 export interface ForwardOutcome {
   /** The upstream's status, before a plan replaces it; the status sent is `status ?? upstream`. */
   answered(upstreamStatus: number): number;
-  /** The answer went to the client whole, with `status`. */
-  completed(status: number): void;
+  /** The answer's headers went to the client with `status`; its body follows. */
+  sent(status: number): void;
   /** The upstream could not be reached, or failed before its status line. */
   failed(error: Error): void;
   /** The upstream failed after the client got `status` and `bodyBytes` of the body: the answer is cut. */
   cut(status: number, bodyBytes: number, error: Error): void;
-  /** The client left: after `status` and `bodyBytes` of the body, or before the headers (both undefined). */
-  clientLeft(status: number | undefined, bodyBytes: number | undefined): void;
+  /** The client left before the answer's headers went out. */
+  clientLeft(): void;
 }
 
 /**
@@ -65,6 +65,7 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
       headers.push('trailer', trailer);
     this.response.writeHead(status, headers);
     this.status = status;
+    this.outcome.sent(status);
     return true;
   }
 
@@ -90,7 +91,6 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
     if (last === undefined) this.response.end();
     else this.response.end(last);
     this.settled = true;
-    this.outcome.completed(this.status);
   }
 
   onError(error: Error): void {
@@ -132,8 +132,8 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
     this.abortUpstream?.();
     if (this.settled) return;
     this.settled = true;
-    const answered = this.status !== 0;
-    this.outcome.clientLeft(answered ? this.status : undefined, answered ? this.bodyBytes : undefined);
+    // Once the headers went out the request was reported (sent): a client that leaves after is no fault's doing.
+    if (this.status === 0) this.outcome.clientLeft();
   };
 }
 

@@ -21,9 +21,10 @@ export interface HeldAnswer {
 
 /**
  * Sends a held answer on once its body flows: the headers with the first chunk, the body, then
- * the trailers. A body cut before anything went out is a 502 that says so; one cut after is
- * reported with the status and the bytes the client got, and the client's connection is cut.
- * The faults are reported when the answer ends, whole, cut, or left by the client.
+ * the trailers. A body cut before anything went out is a 502 that says so; one cut after is an
+ * `http.upstream_failed` with the status and the bytes the client got, and the client's
+ * connection is cut. The faults are reported as the headers go out, when they have acted (the
+ * delay served, the headers rewritten, the pacing begun): an answer that never ends is reported too.
  */
 export async function sendHeld(
   proxy: ProxyView,
@@ -45,6 +46,7 @@ export async function sendHeld(
   if (trailer !== undefined && answerIsChunked(response, status, headers['content-length'] !== undefined))
     headers.trailer = trailer;
   response.writeHead(status, headers);
+  reportFired(proxy, plan, label, { status, skipped });
   let bodyBytes = 0;
   try {
     while (next.done !== true) {
@@ -55,36 +57,20 @@ export async function sendHeld(
   } catch (error) {
     upstream.body.destroy();
     response.destroy();
-    if (clientGone.aborted) reportClientLeftHeld(proxy, held, { status, bodyBytes }, skipped);
-    else {
-      const text = answerCut(proxy, bodyBytes, error as Error);
-      reportUpstreamFailure(proxy, label, text, status, bodyBytes);
-      reportFired(proxy, plan, label, { status, skipped, unfinished: { by: 'upstream', bodyBytes } });
-    }
+    if (!clientGone.aborted)
+      reportUpstreamFailure(proxy, label, answerCut(proxy, bodyBytes, error as Error), status, bodyBytes);
     return;
   }
   // A paced body ends early, without an error, when the client leaves.
-  if (clientGone.aborted) {
-    reportClientLeftHeld(proxy, held, { status, bodyBytes }, skipped);
-    return;
-  }
+  if (clientGone.aborted) return;
   response.addTrailers(trailerFields(flatTrailers(upstream.trailers)));
   response.end();
-  reportFired(proxy, plan, label, { status, skipped });
 }
 
-/**
- * The client of a held answer left before it was complete: after its headers (`sent`: the status
- * and the bytes of the body it got), or before them.
- */
-export function reportClientLeftHeld(
-  proxy: ProxyView,
-  held: Pick<HeldAnswer, 'plan' | 'label'>,
-  sent?: { status: number; bodyBytes: number },
-  skipped?: string,
-): void {
-  const unfinished = { by: 'client' as const, bodyBytes: sent?.bodyBytes };
-  reportFired(proxy, held.plan, held.label, { status: sent?.status, skipped, unfinished });
+/** The client of a held answer left before its headers went out: it got nothing. */
+export function reportClientLeftHeld(proxy: ProxyView, held: Pick<HeldAnswer, 'plan' | 'label'>): void {
+  const unfinished = { by: 'client' as const, bodyBytes: undefined };
+  reportFired(proxy, held.plan, held.label, { unfinished });
 }
 
 /**
@@ -105,7 +91,7 @@ export function sendWhole(
   } else void sendPaced(proxy, held, body, kibps, skipped);
 }
 
-/** A whole body under a response rate limit, reported once it went out or the client left. */
+/** A whole body under a response rate limit, reported as its headers go out. */
 async function sendPaced(
   proxy: ProxyView,
   held: HeldAnswer,
@@ -115,21 +101,15 @@ async function sendPaced(
 ): Promise<void> {
   const { response, clientGone, status } = held;
   response.writeHead(status, held.headers);
-  let bodyBytes = 0;
+  reportFired(proxy, held.plan, held.label, { status, skipped });
   try {
     for await (const piece of throttled([body], kibps, proxy, clientGone)) {
-      bodyBytes += piece.length;
       if (!response.write(piece)) await once(response, 'drain', { signal: clientGone });
     }
   } catch {
     response.destroy();
   }
-  if (clientGone.aborted || response.destroyed)
-    reportClientLeftHeld(proxy, held, { status, bodyBytes }, skipped);
-  else {
-    response.end();
-    reportFired(proxy, held.plan, held.label, { status, skipped });
-  }
+  if (!clientGone.aborted && !response.destroyed) response.end();
 }
 
 /**
