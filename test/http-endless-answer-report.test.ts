@@ -173,3 +173,45 @@ describe('a fault on an answer that never ends is reported once it acted', { tim
     assert.deepEqual([fault.action, fault.status], ['throttle_response', 200]);
   });
 });
+
+/**
+ * An SSE upstream that sends its headers at once (flushHeaders) and its first event only later:
+ * an EventSource opens on the headers. Through a fault they reach the client at once too, as
+ * without one (and as through Envoy), not with the first event.
+ */
+const quiet = http.createServer((request, response) => {
+  request.resume();
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  response.flushHeaders();
+});
+quiet.listen(0, '127.0.0.1');
+await once(quiet, 'listening');
+after(() => {
+  quiet.closeAllConnections();
+  quiet.close();
+});
+const quietAddress = `127.0.0.1:${(quiet.address() as net.AddressInfo).port}`;
+
+describe(
+  'the headers of an answer whose body comes later go to the client at once',
+  { timeout: 30_000 },
+  () => {
+    const toxics = {
+      modify: { name: 'tag', type: 'http_modify', attributes: { response_headers: { 'x-tag': 'on' } } },
+      delay: { name: 'late', type: 'http_delay', attributes: { stage: 'response', delay: 10 } },
+    };
+    for (const [kind, toxic] of Object.entries(toxics)) {
+      it(`http: with an ${toxic.type} (${kind}), reported as they go`, async () => {
+        const proxy = await createProxy(harness, `quiet_${kind}`, quietAddress, { protocol: 'http' });
+        await addToxic(proxy.name, toxic);
+        const request = http.get({ host: '127.0.0.1', port: proxy.port, path: '/events' });
+        request.on('error', () => undefined);
+        after(() => request.destroy());
+        const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+        assert.equal(response.statusCode, 200);
+        const fault = await reportedWhileOpen(proxy.name, () => !response.complete);
+        assert.equal(fault.status, 200);
+      });
+    }
+  },
+);

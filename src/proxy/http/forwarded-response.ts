@@ -65,9 +65,19 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
       headers.push('trailer', trailer);
     this.response.writeHead(status, headers);
     this.status = status;
+    // node sends the headers with the first write: a body that was not in the same read waits.
+    queueMicrotask(this.sendQuietHead);
     this.outcome.sent(status);
     return true;
   }
+
+  /**
+   * Sends the headers alone when no body came with them: an answer whose body comes later
+   * (server-sent events, a long poll) opens at the client now, as it does without a fault.
+   */
+  private readonly sendQuietHead = (): void => {
+    if (this.bodyBytes === 0 && !this.settled && !this.clientGone) this.response.flushHeaders();
+  };
 
   /**
    * The first chunk waits for the end of the parser's turn: a small answer, whole in one read,

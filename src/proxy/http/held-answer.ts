@@ -20,11 +20,13 @@ export interface HeldAnswer {
 }
 
 /**
- * Sends a held answer on once its body flows: the headers with the first chunk, the body, then
- * the trailers. A body cut before anything went out is a 502 that says so; one cut after is an
- * `http.upstream_failed` with the status and the bytes the client got, and the client's
- * connection is cut. The faults are reported as the headers go out, when they have acted (the
- * delay served, the headers rewritten, the pacing begun): an answer that never ends is reported too.
+ * Sends a held answer on: the headers with the first chunk when it is there at once, else alone
+ * (server-sent events, a long poll: the client opens its answer now, as without a fault); the
+ * body; then the trailers. A body cut before anything went out is a 502 that says so; one cut
+ * after the headers is an `http.upstream_failed` with the status and the bytes the client got,
+ * and the client's connection is cut. The faults are reported as the headers go out, when they
+ * have acted (the delay served, the headers rewritten, the pacing begun): an answer that never
+ * ends is reported too.
  */
 export async function sendHeld(
   proxy: ProxyView,
@@ -34,21 +36,25 @@ export async function sendHeld(
 ): Promise<void> {
   const { response, status, headers, upstream, plan, label, clientGone } = held;
   const chunks = body[Symbol.asyncIterator]();
-  let next: IteratorResult<Buffer>;
-  try {
-    next = await chunks.next();
-  } catch (error) {
-    if (clientGone.aborted) reportClientLeftHeld(proxy, held);
-    else answerCutBeforeSending(proxy, held, error as Error, undefined);
-    return;
+  let headSent = false;
+  const sendHead = (): void => {
+    headSent = true;
+    const trailer = upstream.headers.trailer;
+    if (trailer !== undefined && answerIsChunked(response, status, headers['content-length'] !== undefined))
+      headers.trailer = trailer;
+    response.writeHead(status, headers);
+    reportFired(proxy, plan, label, { status, skipped });
+  };
+  const first = chunks.next();
+  if (await later(first)) {
+    sendHead();
+    response.flushHeaders();
   }
-  const trailer = upstream.headers.trailer;
-  if (trailer !== undefined && answerIsChunked(response, status, headers['content-length'] !== undefined))
-    headers.trailer = trailer;
-  response.writeHead(status, headers);
-  reportFired(proxy, plan, label, { status, skipped });
+  let next: IteratorResult<Buffer>;
   let bodyBytes = 0;
   try {
+    next = await first;
+    if (!headSent) sendHead();
     while (next.done !== true) {
       bodyBytes += next.value.length;
       if (!response.write(next.value)) await once(response, 'drain', { signal: clientGone });
@@ -56,6 +62,11 @@ export async function sendHeld(
     }
   } catch (error) {
     upstream.body.destroy();
+    if (!headSent) {
+      if (clientGone.aborted) reportClientLeftHeld(proxy, held);
+      else answerCutBeforeSending(proxy, held, error as Error, undefined);
+      return;
+    }
     response.destroy();
     if (!clientGone.aborted)
       reportUpstreamFailure(proxy, label, answerCut(proxy, bodyBytes, error as Error), status, bodyBytes);
@@ -65,6 +76,18 @@ export async function sendHeld(
   if (clientGone.aborted) return;
   response.addTrailers(trailerFields(flatTrailers(upstream.trailers)));
   response.end();
+}
+
+/** Whether `pending` is still pending after this turn of the event loop (its reads included). */
+function later(pending: Promise<unknown>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const turn = setImmediate(() => resolve(true));
+    const settled = () => {
+      clearImmediate(turn);
+      resolve(false);
+    };
+    pending.then(settled, settled);
+  });
 }
 
 /** The client of a held answer left before its headers went out: it got nothing. */
