@@ -212,6 +212,24 @@ describe(
         const fault = await reportedWhileOpen(proxy.name, () => !response.complete);
         assert.equal(fault.status, 200);
       });
+
+      it(`http2: with an ${toxic.type} (${kind}), reported as they go`, async () => {
+        const proxy = await h2ProxyTo(harness, `quiet_h2_${kind}`, (stream) => {
+          stream.on('error', () => undefined);
+          stream.respond({ ':status': 200, 'content-type': 'text/event-stream' });
+          open.add(stream);
+        });
+        await addToxic(proxy.name, toxic);
+        const session = http2.connect(`http://127.0.0.1:${proxy.port}`);
+        session.on('error', () => undefined);
+        after(() => session.destroy());
+        const stream = session.request({ ':path': '/events' });
+        stream.on('error', () => undefined);
+        const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+        assert.equal(headers[':status'], 200);
+        const fault = await reportedWhileOpen(proxy.name, () => !stream.closed && !stream.readableEnded);
+        assert.equal(fault.status, 200);
+      });
     }
   },
 );
