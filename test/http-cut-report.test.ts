@@ -10,9 +10,11 @@ import { createProxy, startHarness, waitFor } from './helpers.js';
 import { collectEvents, h2ProxyTo } from './http-helpers.js';
 
 /**
- * An answer that did not reach its end is reported as what the client got, as Envoy's access
- * log marks it (UR/UC, DC): one the upstream cut after its headers says `cut`, one the client
- * left says `client left`, never the 200 of a whole answer. The client sees the cut too.
+ * The faults on an answer are reported as its headers go out, with the status the client got,
+ * as Envoy's fault filter counts them (http-endless-answer-report). An answer the upstream cuts
+ * after its headers is then an `http.upstream_failed` event of its own, saying `cut` with the
+ * bytes the client got (Envoy's access log: UR/UC); the client sees the cut too. A client that
+ * leaves before the headers is reported as having left, with no status (Envoy: code 0, DC).
  */
 const harness = await startHarness({ seed: 5 });
 const events = collectEvents(harness);
@@ -107,6 +109,21 @@ async function faultEvent(proxy: string, path: string) {
   return event;
 }
 
+async function cutEvent(proxy: string, path: string) {
+  const find = () =>
+    events.find(
+      (event) => event.type === 'http.upstream_failed' && event.proxy === proxy && event.path === path,
+    );
+  await waitFor(() => find() !== undefined, `the http.upstream_failed event of ${path}`);
+  const event = find();
+  assert.ok(event?.type === 'http.upstream_failed');
+  return event;
+}
+
+/** The http.fault events of `path` on `proxy`: a request's fault is reported once. */
+const faultsOf = (proxy: string, path: string) =>
+  events.filter((event) => event.type === 'http.fault' && event.proxy === proxy && event.path === path);
+
 const watched = (event: EngineEvent) =>
   describeEvent({ time: '2026-01-01T00:00:00.000Z', data: event } as never);
 
@@ -114,49 +131,54 @@ const metrics = async () => (await fetch(`${harness.url}/metrics`)).text();
 
 describe('http: an answer the upstream cuts after its headers', () => {
   for (const proxy of [streamed, held]) {
-    it(`closes the client's connection short of its length, and the http.fault says cut (${proxy.name})`, async () => {
+    it(`closes the client's connection short of its length, and an http.upstream_failed says cut (${proxy.name})`, async () => {
       const text = await rawExchange(proxy.port, '/cut');
       assert.match(text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*content-length: 100\r\n[\s\S]*\r\n\r\nten bytes\.$/i);
       const event = await faultEvent(proxy.name, '/cut');
-      assert.deepEqual([event.status, event.cut, event.bodyBytes], [200, true, 10]);
-      assert.match(watched(event), /GET \/cut → 200 cut after 10 bytes of the body \(/);
+      assert.deepEqual([event.status, event.cut, event.bodyBytes], [200, undefined, undefined]);
+      const cut = await cutEvent(proxy.name, '/cut');
+      assert.deepEqual([cut.status, cut.cut, cut.bodyBytes], [200, true, 10]);
+      assert.match(watched(cut), /GET \/cut → 200 cut after 10 bytes of the body \(/);
+      assert.equal(faultsOf(proxy.name, '/cut').length, 1);
     });
 
     it(`ends a chunked answer without its last chunk, and says cut (${proxy.name})`, async () => {
       const text = await rawExchange(proxy.port, '/chunked');
       assert.match(text, /transfer-encoding: chunked\r\n[\s\S]*\r\na\r\nten bytes\.\r\n$/i);
-      const event = await faultEvent(proxy.name, '/chunked');
-      assert.deepEqual([event.status, event.cut, event.bodyBytes], [200, true, 10]);
+      const cut = await cutEvent(proxy.name, '/chunked');
+      assert.deepEqual([cut.status, cut.cut, cut.bodyBytes], [200, true, 10]);
+      assert.equal(faultsOf(proxy.name, '/chunked').length, 1);
     });
   }
 
-  it('is counted with outcome="cut", not "200"', async () => {
+  it('counts the faults by the status that went out, and the cuts as upstream failures', async () => {
     const text = await metrics();
     assert.match(
       text,
-      /^faultline_http_faults_total\{proxy="streamed",toxic="tag",type="http_modify",method="GET",outcome="cut"\} 2$/m,
+      /^faultline_http_faults_total\{proxy="streamed",toxic="tag",type="http_modify",method="GET",outcome="200"\} 2$/m,
     );
     assert.match(
       text,
-      /^faultline_http_faults_total\{proxy="held",toxic="late",type="http_delay",method="GET",outcome="cut"\} 2$/m,
+      /^faultline_http_faults_total\{proxy="held",toxic="late",type="http_delay",method="GET",outcome="200"\} 2$/m,
     );
-    assert.doesNotMatch(text, /^faultline_http_faults_total\{proxy="(streamed|held)".*outcome="200"\}/m);
+    assert.match(
+      text,
+      /^faultline_http_upstream_failures_total\{proxy="streamed",status="200",cut="true"\} 2$/m,
+    );
+    assert.match(text, /^faultline_http_upstream_failures_total\{proxy="held",status="200",cut="true"\} 2$/m);
   });
 });
 
 describe('http: a client that leaves in the middle of its answer', () => {
-  it('is reported as having left, with the bytes it got, not as a 200', async () => {
+  it('was reported as its headers went out, and is not reported again', async () => {
     for (const proxy of [streamed, held]) {
       await rawExchange(proxy.port, '/left', true);
       const event = await faultEvent(proxy.name, '/left');
-      assert.deepEqual([event.status, event.clientLeft, event.bodyBytes], [200, true, 10]);
-      assert.match(watched(event), /GET \/left → 200, the client left after 10 bytes of the body \(/);
+      assert.deepEqual([event.status, event.clientLeft], [200, undefined]);
+      assert.equal(faultsOf(proxy.name, '/left').length, 1);
     }
-    const text = await metrics();
-    assert.match(
-      text,
-      /^faultline_http_faults_total\{proxy="streamed",toxic="tag",type="http_modify",method="GET",outcome="client left"\} 1$/m,
-    );
+    const failed = events.filter((event) => event.type === 'http.upstream_failed' && event.path === '/left');
+    assert.deepEqual(failed, [], 'a client that left is no failure of the upstream');
   });
 });
 
@@ -176,7 +198,7 @@ describe('http: a client that leaves before the upstream answers', () => {
 });
 
 describe('http2: an answer the upstream resets after its headers', () => {
-  it('resets the client stream, and the http.fault says cut', async () => {
+  it('resets the client stream, and an http.upstream_failed says cut', async () => {
     const { stream, received } = await taggedH2Request(
       'h2cut',
       (upstream) => {
@@ -189,16 +211,19 @@ describe('http2: an answer the upstream resets after its headers', () => {
     await assert.rejects(once(stream, 'end'), { code: 'ERR_HTTP2_STREAM_ERROR' });
     assert.equal(received.body, 'ten bytes.');
     const event = await faultEvent('h2cut', '/cut');
-    assert.deepEqual([event.status, event.cut, event.bodyBytes], [200, true, 10]);
+    assert.deepEqual([event.status, event.cut], [200, undefined]);
+    const cut = await cutEvent('h2cut', '/cut');
+    assert.deepEqual([cut.status, cut.cut, cut.bodyBytes], [200, true, 10]);
+    assert.equal(faultsOf('h2cut', '/cut').length, 1);
     assert.match(
       await metrics(),
-      /^faultline_http_faults_total\{proxy="h2cut",toxic="tag",type="http_modify",method="GET",outcome="cut"\} 1$/m,
+      /^faultline_http_faults_total\{proxy="h2cut",toxic="tag",type="http_modify",method="GET",outcome="200"\} 1$/m,
     );
   });
 });
 
 describe('http2: an answer the upstream ends short of its content-length', () => {
-  it('resets the client stream, not a clean end, and the http.fault says cut', async () => {
+  it('resets the client stream, not a clean end, and an http.upstream_failed says cut', async () => {
     const { session, stream } = await taggedH2Request(
       'h2short',
       (upstream) => {
@@ -210,9 +235,9 @@ describe('http2: an answer the upstream ends short of its content-length', () =>
     );
     await assert.rejects(once(stream, 'end'), { code: 'ERR_HTTP2_STREAM_ERROR' });
     const event = await faultEvent('h2short', '/short');
-    assert.deepEqual([event.status, event.cut, event.bodyBytes], [200, true, 10]);
-    const failed = events.find((event) => event.type === 'http.upstream_failed' && event.proxy === 'h2short');
-    assert.ok(failed?.type === 'http.upstream_failed');
+    assert.deepEqual([event.status, event.cut], [200, undefined]);
+    const failed = await cutEvent('h2short', '/short');
+    assert.deepEqual([failed.status, failed.cut, failed.bodyBytes], [200, true, 10]);
     assert.match(failed.error, /ended its stream after 10 of the 100 bytes its content-length announced/);
     const head = session.request({ ':path': '/short', ':method': 'HEAD' });
     head.resume();
@@ -221,7 +246,7 @@ describe('http2: an answer the upstream ends short of its content-length', () =>
 });
 
 describe('http2: a client that cancels its stream in the middle of the answer', () => {
-  it('is reported as having left, with the bytes it got', async () => {
+  it('was reported as its headers went out, and is not reported again', async () => {
     const { stream, received } = await taggedH2Request(
       'h2left',
       (upstream) => {
@@ -232,8 +257,10 @@ describe('http2: a client that cancels its stream in the middle of the answer', 
     );
     await waitFor(() => received.body === 'ten bytes.', 'the first ten bytes');
     stream.close(http2.constants.NGHTTP2_CANCEL);
+    await once(stream, 'close');
     const event = await faultEvent('h2left', '/left');
-    assert.deepEqual([event.status, event.clientLeft, event.bodyBytes], [200, true, 10]);
+    assert.deepEqual([event.status, event.clientLeft], [200, undefined]);
+    assert.equal(faultsOf('h2left', '/left').length, 1);
     assert.equal(
       events.some((event) => event.type === 'http.upstream_failed' && event.proxy === 'h2left'),
       false,
@@ -245,7 +272,7 @@ describe('http2: a client that cancels its stream in the middle of the answer', 
 describe('a client that leaves a paced, replaced body', () => {
   const swap = { name: 'swap', type: 'http_modify', attributes: { body: 'x'.repeat(64 * 1024) } };
 
-  it('on http, is reported as having left, not as the 200 it began with', async () => {
+  it('on http, was reported as its headers went out, once', async () => {
     const paced = await createProxy(harness, 'paced', upstreamAddress, {
       protocol: 'http',
       header_faults: true,
@@ -257,10 +284,15 @@ describe('a client that leaves a paced, replaced body', () => {
     let text = '';
     socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
     await waitFor(() => text.endsWith('xxxx'), 'the first slice of the body');
-    socket.destroy();
     const event = await faultEvent('paced', '/paced');
-    assert.deepEqual([event.status, event.clientLeft], [200, true]);
-    assert.ok(event.bodyBytes !== undefined && event.bodyBytes < 64 * 1024, `${event.bodyBytes} bytes`);
+    socket.destroy();
+    await once(socket, 'close');
+    assert.deepEqual([event.status, event.action, event.clientLeft], [200, 'modify', undefined]);
+    assert.equal(
+      faultsOf('paced', '/paced').filter((fault) => fault.type === 'http.fault' && fault.toxic === 'swap')
+        .length,
+      1,
+    );
   });
 
   it('on http2 too', async () => {
@@ -283,9 +315,14 @@ describe('a client that leaves a paced, replaced body', () => {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => (body += chunk));
     await waitFor(() => body.length > 0, 'the first slice of the body');
-    stream.close(http2.constants.NGHTTP2_CANCEL);
     const event = await faultEvent('h2paced', '/paced');
-    assert.deepEqual([event.status, event.clientLeft], [200, true]);
-    assert.ok(event.bodyBytes !== undefined && event.bodyBytes < 64 * 1024, `${event.bodyBytes} bytes`);
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    await once(stream, 'close');
+    assert.deepEqual([event.status, event.action, event.clientLeft], [200, 'modify', undefined]);
+    assert.equal(
+      faultsOf('h2paced', '/paced').filter((fault) => fault.type === 'http.fault' && fault.toxic === 'swap')
+        .length,
+      1,
+    );
   });
 });

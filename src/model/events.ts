@@ -84,17 +84,18 @@ export type EngineEvent =
       /** The client went away this long after a delay began to hold its request or answer: it got nothing. */
       clientLeftAfterMs?: number;
       /**
-       * The upstream cut the answer after its headers (closed or reset in the middle of the
-       * body): the client got `status` and `bodyBytes` of the body, then its connection or stream
-       * was cut too (Envoy's access log: the status with flag UC or UR).
+       * A gRPC call with a body (reported at its end, by its status) that the upstream cut after
+       * its headers: the client got `status` and `bodyBytes` of the body, then its stream was cut
+       * too (Envoy's access log: the status with flag UC or UR). Any other answer is reported as
+       * its headers go out: a cut after that is an `http.upstream_failed` event.
        */
       cut?: true;
       /**
-       * The client went away before its answer was complete: after `status` and `bodyBytes` of
-       * the body, or with neither before the answer's headers (Envoy's flag DC, code 0).
+       * The client went away before its answer's headers, with no `status` (Envoy's flag DC,
+       * code 0); or, on a gRPC call with a body, before its end, after `status` and `bodyBytes`.
        */
       clientLeft?: true;
-      /** With `cut` or `clientLeft`: the bytes of the body the client got. */
+      /** With `cut` or `clientLeft` on a gRPC call: the bytes of the body the client got. */
       bodyBytes?: number;
       /**
        * A delay's event: how long the request (`delay_request`) or its answer (`delay_response`)

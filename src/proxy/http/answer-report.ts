@@ -3,10 +3,13 @@ import { type FiredOutcome, reportClientLeft, reportFired, type RequestLabel } f
 import type { RequestPlan } from './request-plan.js';
 
 /**
- * Reports the faults of one forwarded request once, when its answer ends, as Envoy writes its
- * access log entry at the end of the stream: only then is it known whether the client got the
- * whole answer, a cut one, or left before the end. Whatever comes after the first report (the
- * client's connection closing behind a cut answer) is not reported again.
+ * Reports the faults of one forwarded request once, when they have acted and what the client got
+ * of them is known: as the answer's headers go out (its status), as Envoy's fault filter counts
+ * its faults at the headers, so an answer that never ends (server-sent events, a long poll) is
+ * reported all the same; or when the request ends before that (the upstream failed, the client
+ * left). A gRPC call with a body is reported when it ends, as its status comes last. What comes
+ * after the first report (the body cut, the client gone) is not reported again here: the
+ * upstream's cut is its own `http.upstream_failed` event.
  */
 export class AnswerReport {
   private reported = false;
@@ -16,6 +19,11 @@ export class AnswerReport {
     private readonly plan: RequestPlan,
     private readonly label: RequestLabel,
   ) {}
+
+  /** The answer's headers went to the client with `status`: the faults that shaped them have acted. */
+  sent(status: number, skipped?: string): void {
+    this.whole({ status, skipped });
+  }
 
   /** The answer went out whole (or the proxy's own answer stood in for it). */
   whole(outcome: FiredOutcome): void {

@@ -9,14 +9,14 @@ import { answerIsChunked, trailerFields } from './trailers.js';
 export interface ForwardOutcome {
   /** The upstream's status, before a plan replaces it; the status sent is `status ?? upstream`. */
   answered(upstreamStatus: number): number;
-  /** The answer went to the client whole, with `status`. */
-  completed(status: number): void;
+  /** The answer's headers went to the client with `status`; its body follows. */
+  sent(status: number): void;
   /** The upstream could not be reached, or failed before its status line. */
   failed(error: Error): void;
   /** The upstream failed after the client got `status` and `bodyBytes` of the body: the answer is cut. */
   cut(status: number, bodyBytes: number, error: Error): void;
-  /** The client left: after `status` and `bodyBytes` of the body, or before the headers (both undefined). */
-  clientLeft(status: number | undefined, bodyBytes: number | undefined): void;
+  /** The client left before the answer's headers went out. */
+  clientLeft(): void;
 }
 
 /**
@@ -65,8 +65,19 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
       headers.push('trailer', trailer);
     this.response.writeHead(status, headers);
     this.status = status;
+    // node sends the headers with the first write: a body that was not in the same read waits.
+    queueMicrotask(this.sendQuietHead);
+    this.outcome.sent(status);
     return true;
   }
+
+  /**
+   * Sends the headers alone when no body came with them: an answer whose body comes later
+   * (server-sent events, a long poll) opens at the client now, as it does without a fault.
+   */
+  private readonly sendQuietHead = (): void => {
+    if (this.bodyBytes === 0 && !this.settled && !this.clientGone) this.response.flushHeaders();
+  };
 
   /**
    * The first chunk waits for the end of the parser's turn: a small answer, whole in one read,
@@ -90,7 +101,6 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
     if (last === undefined) this.response.end();
     else this.response.end(last);
     this.settled = true;
-    this.outcome.completed(this.status);
   }
 
   onError(error: Error): void {
@@ -132,8 +142,8 @@ export class ForwardedResponse implements Dispatcher.DispatchHandler {
     this.abortUpstream?.();
     if (this.settled) return;
     this.settled = true;
-    const answered = this.status !== 0;
-    this.outcome.clientLeft(answered ? this.status : undefined, answered ? this.bodyBytes : undefined);
+    // Once the headers went out the request was reported (sent): a client that leaves after is no fault's doing.
+    if (this.status === 0) this.outcome.clientLeft();
   };
 }
 

@@ -20,10 +20,13 @@ export interface HeldAnswer {
 }
 
 /**
- * Sends a held answer on once its body flows: the headers with the first chunk, the body, then
- * the trailers. A body cut before anything went out is a 502 that says so; one cut after is
- * reported with the status and the bytes the client got, and the client's connection is cut.
- * The faults are reported when the answer ends, whole, cut, or left by the client.
+ * Sends a held answer on: the headers with the first chunk when it is there at once, else alone
+ * (server-sent events, a long poll: the client opens its answer now, as without a fault); the
+ * body; then the trailers. A body cut before anything went out is a 502 that says so; one cut
+ * after the headers is an `http.upstream_failed` with the status and the bytes the client got,
+ * and the client's connection is cut. The faults are reported as the headers go out, when they
+ * have acted (the delay served, the headers rewritten, the pacing begun): an answer that never
+ * ends is reported too.
  */
 export async function sendHeld(
   proxy: ProxyView,
@@ -33,20 +36,25 @@ export async function sendHeld(
 ): Promise<void> {
   const { response, status, headers, upstream, plan, label, clientGone } = held;
   const chunks = body[Symbol.asyncIterator]();
-  let next: IteratorResult<Buffer>;
-  try {
-    next = await chunks.next();
-  } catch (error) {
-    if (clientGone.aborted) reportClientLeftHeld(proxy, held);
-    else answerCutBeforeSending(proxy, held, error as Error, undefined);
-    return;
+  let headSent = false;
+  const sendHead = (): void => {
+    headSent = true;
+    const trailer = upstream.headers.trailer;
+    if (trailer !== undefined && answerIsChunked(response, status, headers['content-length'] !== undefined))
+      headers.trailer = trailer;
+    response.writeHead(status, headers);
+    reportFired(proxy, plan, label, { status, skipped });
+  };
+  const first = chunks.next();
+  if (await later(first)) {
+    sendHead();
+    response.flushHeaders();
   }
-  const trailer = upstream.headers.trailer;
-  if (trailer !== undefined && answerIsChunked(response, status, headers['content-length'] !== undefined))
-    headers.trailer = trailer;
-  response.writeHead(status, headers);
+  let next: IteratorResult<Buffer>;
   let bodyBytes = 0;
   try {
+    next = await first;
+    if (!headSent) sendHead();
     while (next.done !== true) {
       bodyBytes += next.value.length;
       if (!response.write(next.value)) await once(response, 'drain', { signal: clientGone });
@@ -54,37 +62,38 @@ export async function sendHeld(
     }
   } catch (error) {
     upstream.body.destroy();
-    response.destroy();
-    if (clientGone.aborted) reportClientLeftHeld(proxy, held, { status, bodyBytes }, skipped);
-    else {
-      const text = answerCut(proxy, bodyBytes, error as Error);
-      reportUpstreamFailure(proxy, label, text, status, bodyBytes);
-      reportFired(proxy, plan, label, { status, skipped, unfinished: { by: 'upstream', bodyBytes } });
+    if (!headSent) {
+      if (clientGone.aborted) reportClientLeftHeld(proxy, held);
+      else answerCutBeforeSending(proxy, held, error as Error, undefined);
+      return;
     }
+    response.destroy();
+    if (!clientGone.aborted)
+      reportUpstreamFailure(proxy, label, answerCut(proxy, bodyBytes, error as Error), status, bodyBytes);
     return;
   }
   // A paced body ends early, without an error, when the client leaves.
-  if (clientGone.aborted) {
-    reportClientLeftHeld(proxy, held, { status, bodyBytes }, skipped);
-    return;
-  }
+  if (clientGone.aborted) return;
   response.addTrailers(trailerFields(flatTrailers(upstream.trailers)));
   response.end();
-  reportFired(proxy, plan, label, { status, skipped });
 }
 
-/**
- * The client of a held answer left before it was complete: after its headers (`sent`: the status
- * and the bytes of the body it got), or before them.
- */
-export function reportClientLeftHeld(
-  proxy: ProxyView,
-  held: Pick<HeldAnswer, 'plan' | 'label'>,
-  sent?: { status: number; bodyBytes: number },
-  skipped?: string,
-): void {
-  const unfinished = { by: 'client' as const, bodyBytes: sent?.bodyBytes };
-  reportFired(proxy, held.plan, held.label, { status: sent?.status, skipped, unfinished });
+/** Whether `pending` is still pending after this turn of the event loop (its reads included). */
+function later(pending: Promise<unknown>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const turn = setImmediate(() => resolve(true));
+    const settled = () => {
+      clearImmediate(turn);
+      resolve(false);
+    };
+    pending.then(settled, settled);
+  });
+}
+
+/** The client of a held answer left before its headers went out: it got nothing. */
+export function reportClientLeftHeld(proxy: ProxyView, held: Pick<HeldAnswer, 'plan' | 'label'>): void {
+  const unfinished = { by: 'client' as const, bodyBytes: undefined };
+  reportFired(proxy, held.plan, held.label, { unfinished });
 }
 
 /**
@@ -105,7 +114,7 @@ export function sendWhole(
   } else void sendPaced(proxy, held, body, kibps, skipped);
 }
 
-/** A whole body under a response rate limit, reported once it went out or the client left. */
+/** A whole body under a response rate limit, reported as its headers go out. */
 async function sendPaced(
   proxy: ProxyView,
   held: HeldAnswer,
@@ -115,21 +124,15 @@ async function sendPaced(
 ): Promise<void> {
   const { response, clientGone, status } = held;
   response.writeHead(status, held.headers);
-  let bodyBytes = 0;
+  reportFired(proxy, held.plan, held.label, { status, skipped });
   try {
     for await (const piece of throttled([body], kibps, proxy, clientGone)) {
-      bodyBytes += piece.length;
       if (!response.write(piece)) await once(response, 'drain', { signal: clientGone });
     }
   } catch {
     response.destroy();
   }
-  if (clientGone.aborted || response.destroyed)
-    reportClientLeftHeld(proxy, held, { status, bodyBytes }, skipped);
-  else {
-    response.end();
-    reportFired(proxy, held.plan, held.label, { status, skipped });
-  }
+  if (!clientGone.aborted && !response.destroyed) response.end();
 }
 
 /**

@@ -209,14 +209,13 @@ export class Http1Handler {
     const report = plan ? new AnswerReport(this.proxy, plan, label()) : undefined;
     const outcome: ForwardOutcome = {
       answered: (upstreamStatus) => plan?.status ?? upstreamStatus,
-      completed: (status) => report?.whole({ status }),
+      sent: (status) => report?.sent(status),
       failed: (error) => this.failed(request, response, plan, label(), error),
       cut: (status, bodyBytes, error) => {
         const text = answerCut(this.proxy, bodyBytes, error);
         reportUpstreamFailure(this.proxy, label(), text, status, bodyBytes);
-        report?.cut(status, bodyBytes);
       },
-      clientLeft: (status, bodyBytes) => report?.clientLeft(status, bodyBytes),
+      clientLeft: () => report?.clientLeft(undefined, undefined),
     };
     const answer = new ForwardedResponse(response, plan?.responseHeaders, outcome, passesInterim(plan));
     try {

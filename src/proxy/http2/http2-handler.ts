@@ -61,9 +61,12 @@ interface Passed {
   bodyBytes: number;
   trailers: Headers | undefined;
   trailerEdits: HeaderEdits;
-  /** Reports the request's faults once its answer ends; undefined with no plan. */
+  /** Reports the request's faults once they acted; undefined with no plan. */
   report: AnswerReport | undefined;
-  /** Reports a streamed answer that ended whole, set once its headers went out. */
+  /**
+   * Reports a forwarded answer, set once its headers went out: called then, or, for a gRPC call
+   * whose status comes in its trailers, when it ends whole.
+   */
   whole: (() => void) | undefined;
   /** A response delay holds the answer: a client that leaves is reported as the delay's. */
   holding: boolean;
@@ -300,6 +303,7 @@ export class Http2Handler {
       const trailersOnly = ended ? headers : undefined;
       passed.whole = () => this.reportForwarded({ status }, grpcCall, trailersOnly, outgoing, passed);
       this.sendWhole(stream, headers, Buffer.from(plan.body), undefined, plan, passed);
+      if (trailersOnly !== undefined || !waitsForGrpcStatus(grpcCall, status)) passed.whole();
       return;
     } else {
       const read = await collect(outgoing);
@@ -314,6 +318,7 @@ export class Http2Handler {
         const trailersOnly = ended ? headers : undefined;
         passed.whole = () => this.reportForwarded(outcome, grpcCall, trailersOnly, outgoing, passed);
         this.sendWhole(stream, headers, body, skipped, plan, passed);
+        if (trailersOnly !== undefined || !waitsForGrpcStatus(grpcCall, status)) passed.whole();
         return;
       }
       const outcome = { status, skipped: TOO_LARGE_TO_PATCH };
@@ -325,6 +330,7 @@ export class Http2Handler {
       }
     }
     if (!stream.headersSent) stream.respond(headers, { waitForTrailers: true });
+    if (!waitsForGrpcStatus(grpcCall, status)) passed.whole?.();
     const kibps = plan?.responseThroughput;
     if (kibps === undefined) {
       outgoing.on('data', (chunk: Buffer) => (passed.bodyBytes += chunk.length));
@@ -611,4 +617,12 @@ function drained(outgoing: http2.ClientHttp2Stream): Promise<boolean> {
     };
     outgoing.once('end', onEnd).once('close', onClose).resume();
   });
+}
+
+/**
+ * A gRPC call answered 200 is reported by the grpc-status its trailers bring, at its end; any
+ * other answer as its headers go out, when the faults on it have acted.
+ */
+function waitsForGrpcStatus(grpcCall: boolean, status: number): boolean {
+  return grpcCall && status === 200;
 }

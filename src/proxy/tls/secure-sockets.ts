@@ -1,4 +1,4 @@
-import type net from 'node:net';
+import net from 'node:net';
 import tls from 'node:tls';
 import { RecordReader } from '../record-reader.js';
 import { feedReader, readInto } from '../socket-reader.js';
@@ -162,21 +162,22 @@ export function adoptSecure(socket: tls.TLSSocket, reader: RecordReader): tls.TL
   return socket;
 }
 
-/** Connects to an upstream over TLS, reading into `reader`; 'secureConnect' means it is open. */
+/**
+ * Connects to an upstream over TLS, reading into `reader`; 'secureConnect' means it is open. The
+ * TCP connection is opened here and handed to tls.connect, which keeps it as the TLS socket's
+ * `_parent`: a reset toxic resets it (resetConnection), and the upstream sees ECONNRESET, as under
+ * a TLS session the proxy accepted. A TLS socket that opens its own TCP connection keeps it out of
+ * reach, and could only be closed (a FIN).
+ */
 export function connectSecure(
   host: string,
   port: number,
   options: tls.ConnectionOptions,
   reader: RecordReader,
 ): tls.TLSSocket {
-  // tls.connect documents `onread` (for a socket it opens itself); @types/node leaves it out.
-  const reading: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
-    ...options,
-    host,
-    port,
-    onread: reader.options,
-  };
-  const socket = tls.connect(reading);
-  socket.setNoDelay(true);
+  const tcp = net.connect({ host, port, noDelay: true });
+  // tls.connect ignores `onread` for a socket it is given: the reader is attached as on accept.
+  const socket = tls.connect({ ...options, host, port, socket: tcp });
+  if (!readInto(socket, reader.options)) feedReader(socket, reader);
   return socket;
 }
