@@ -123,6 +123,10 @@ export class FaultProxy implements ProxyView {
     this.protocolImplementation = options.protocol;
     this.headerFaults = options.headerFaults;
     this.roster = new ToxicRoster(name, environment.events, environment.limits, () => this.protocol);
+    this.roster.onForget((toxic) => {
+      for (const [key, row] of this.requestFaults ?? [])
+        if (row.toxic === toxic) this.requestFaults?.delete(key);
+    });
   }
 
   /** Made when a connect-time toxic (connect_delay, refuse) first holds a connection. */
