@@ -541,6 +541,8 @@ export class FaultProxy implements ProxyView {
       events.emit({
         type: 'connection.failed',
         proxy: this.name,
+        // The number this connection took: the next one opened is one higher.
+        connection: id,
         client: clientAddress,
         upstream: this.upstream,
         error: error.message,
