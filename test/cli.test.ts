@@ -237,6 +237,12 @@ describe('errors go to stderr with a status and what to do', () => {
       /^faultline: --types "toxic\.fired,bogus\.type,tox" names no event type: no event type is or starts with "bogus\.type", "tox"; event types: proxy\.created, .*, http\.upstream_failed, protocol\.mismatch, halt \(or a prefix such as proxy, toxic, connection, http\)\n$/,
     ],
     [
+      'watch --proxy that no proxy can be named (an unset shell variable): watching every proxy instead would say nothing',
+      ['watch', '--proxy', '', '-h', 'http://127.0.0.1:1'],
+      2,
+      /^faultline: --proxy "" can name no proxy: a proxy name is one or more of letters, digits, "_", "\.", ":" and "-"; leave --proxy out to watch every proxy\n$/,
+    ],
+    [
       'list with two outputs that contradict each other',
       ['list', '--json', '--names'],
       2,

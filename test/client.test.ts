@@ -114,6 +114,24 @@ test("a call's options are checked too: a timeout there would be ignored", async
   });
 });
 
+test('events() sends an empty proxy or types filter to the server, which refuses it, rather than follow everything', async () => {
+  const cases: Array<[EventOptions, RegExp]> = [
+    [{ proxy: '' }, /^follow events: HTTP 400: invalid proxy: ""/],
+    [{ types: [] }, /^follow events: HTTP 400: types names no event type: ""/],
+  ];
+  // An event the stream would replay (since 0) if it followed everything: then next() yields it, not hangs.
+  harness.engine.events.emit({
+    type: 'connection.opened',
+    proxy: 'anything',
+    connection: 1,
+    client: '127.0.0.1:1',
+  });
+  for (const [options, error] of cases) {
+    const events = client.events({ ...options, since: 0 });
+    await assert.rejects(events[Symbol.asyncIterator]().next(), { status: 400, message: error });
+  }
+});
+
 test('every call takes an AbortSignal', async () => {
   const controller = new AbortController();
   controller.abort();

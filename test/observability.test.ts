@@ -224,6 +224,26 @@ test('/events refuses a filter or id it cannot honour, saying what it takes', as
   }
 });
 
+test('/events refuses a proxy filter no proxy can be named (an unset shell variable), which would follow nothing for ever', async () => {
+  const hint =
+    'no proxy can be named so: a proxy name is one or more of letters, digits, "_", ".", ":" and "-"; leave proxy out to follow every proxy';
+  for (const [query, error] of [
+    ['?proxy=', 'invalid proxy: ""'],
+    ['?proxy=api%20gateway', 'invalid proxy: "api gateway"'],
+  ]) {
+    // Read only the head: a stream that was accepted would never end.
+    const controller = new AbortController();
+    const response = await fetch(`${harness.url}/events${query}`, { signal: controller.signal });
+    const body = response.status === 200 ? undefined : ((await response.json()) as Record<string, unknown>);
+    controller.abort();
+    assert.deepEqual(
+      [response.status, body?.error, body?.hint, body?.code],
+      [400, error, hint, 'FAULTLINE_ERR_INVALID_FIELD'],
+      query,
+    );
+  }
+});
+
 /** The raw text of an event stream until `until` matches it; the request is then closed. */
 async function streamText(url: string, headers: Record<string, string>, until: RegExp): Promise<string> {
   const controller = new AbortController();

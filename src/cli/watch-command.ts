@@ -10,6 +10,7 @@ import {
   haltSummary,
   unknownEventTypes,
 } from '../model/events.js';
+import { NAME_CHARACTERS, NAME_PATTERN } from '../model/names.js';
 import { whenStdoutCloses } from './closed-output.js';
 import { clientFor, out, UsageError, withServerUrl } from './context.js';
 import { safe, safeJson } from './terminal-text.js';
@@ -41,12 +42,13 @@ export function watchCommand(): Command {
         whenStdoutCloses(stop);
         const types = options.types?.split(',').filter(Boolean);
         if (types !== undefined) checkTypes(options.types ?? '', types);
+        if (options.proxy !== undefined) checkProxy(options.proxy);
         const client = clientFor(command);
         if (options.proxy !== undefined) await sayWhenProxyIsMissing(client, options.proxy);
         const events = client.events({
           signal: controller.signal,
           ...(types ? { types } : {}),
-          ...(options.proxy ? { proxy: options.proxy } : {}),
+          ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
           ...(options.since === undefined ? {} : { since: options.since }),
         });
         let lastId: number | undefined;
@@ -94,6 +96,17 @@ async function sayWhenProxyIsMissing(client: FaultlineClient, name: string): Pro
       `faultline: watch: the server at ${client.url} has no proxy ${JSON.stringify(safe(name))} now; its events show once it is created ("faultline list" names the proxies there)\n`,
     );
   }
+}
+
+/**
+ * A --proxy no proxy can have (empty, as an unset shell variable gives) would watch nothing, or,
+ * dropped, every proxy: refused at once either way.
+ */
+function checkProxy(name: string): void {
+  if (NAME_PATTERN.test(name)) return;
+  throw new UsageError(
+    `--proxy ${JSON.stringify(safe(name))} can name no proxy: a proxy name is one or more of ${NAME_CHARACTERS}; leave --proxy out to watch every proxy`,
+  );
 }
 
 /** A --types filter that no event type passes would print nothing forever: refused at once. */

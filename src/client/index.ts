@@ -201,8 +201,9 @@ async function* followEvents(
 ) {
   checkCallOptions(options, 'follow events', ['signal', 'types', 'proxy', 'since']);
   const query = new URLSearchParams();
-  if (options.types?.length) query.set('types', options.types.join(','));
-  if (options.proxy) query.set('proxy', options.proxy);
+  // Given, each filter goes to the server as written: an empty one is refused there, not dropped here.
+  if (options.types !== undefined) query.set('types', options.types.join(','));
+  if (options.proxy !== undefined) query.set('proxy', options.proxy);
   if (options.since !== undefined) query.set('since', String(options.since));
   let response: IncomingMessage;
   try {

@@ -32,7 +32,10 @@ export type EngineEvent =
   | {
       type: 'connection.failed';
       proxy: string;
-      /** The udp flow whose upstream socket failed; absent where no connection or flow was opened. */
+      /**
+       * The number a tcp connection took (the next one opened is one higher), or the udp flow whose
+       * upstream socket failed; absent where no flow was opened.
+       */
       connection?: number;
       client: string;
       upstream: string;

@@ -123,6 +123,10 @@ export class FaultProxy implements ProxyView {
     this.protocolImplementation = options.protocol;
     this.headerFaults = options.headerFaults;
     this.roster = new ToxicRoster(name, environment.events, environment.limits, () => this.protocol);
+    this.roster.onForget((toxic) => {
+      for (const [key, row] of this.requestFaults ?? [])
+        if (row.toxic === toxic) this.requestFaults?.delete(key);
+    });
   }
 
   /** Made when a connect-time toxic (connect_delay, refuse) first holds a connection. */
@@ -537,6 +541,8 @@ export class FaultProxy implements ProxyView {
       events.emit({
         type: 'connection.failed',
         proxy: this.name,
+        // The number this connection took: the next one opened is one higher.
+        connection: id,
         client: clientAddress,
         upstream: this.upstream,
         error: error.message,

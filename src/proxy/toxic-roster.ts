@@ -7,12 +7,23 @@ import type { EventBus } from './events.js';
 import type { EngineLimits } from './limits.js';
 
 /**
+ * Removed toxics whose series the counters by toxic name (`faultline_http_faults_total`,
+ * `faultline_datagrams_dropped_total`) keep, so a fault counted as its toxic went is still
+ * scraped; past this many, the series of the one removed longest ago go. A suite that adds and
+ * removes a toxic of a new name per test would otherwise add series without end.
+ */
+export const KEPT_REMOVED_TOXICS = 100;
+
+/**
  * A proxy's toxics in the order they were added, and what every kind of proxy (tcp, http, udp)
  * does with them alike: the name, duplicate and per-proxy limit checks, the toxic events, and
  * the counters that `first`/`after`/`every` and the metrics read.
  */
 export class ToxicRoster {
   private list: ToxicSpec[] = [];
+  /** Names of removed toxics, the longest removed first; see KEPT_REMOVED_TOXICS. */
+  private removed: string[] = [];
+  private forgetters: Array<(name: string) => void> = [];
   // Most proxies never count: made at first use, as a server holds thousands of proxies.
   private counters: WeakMap<ToxicSpec, CounterState> | undefined;
   private actions: Map<string, number> | undefined;
@@ -58,6 +69,7 @@ export class ToxicRoster {
     this.list.push(toxic);
     // A new toxic that takes a removed one's name (Toxiproxy's default names repeat) starts at 0.
     this.actions?.delete(toxic.name);
+    this.removed = this.removed.filter((name) => name !== toxic.name);
   }
 
   /** Puts `toxic` in the place of the toxic of the same name. */
@@ -70,7 +82,17 @@ export class ToxicRoster {
     const toxic = this.named(name);
     this.list = this.list.filter((candidate) => candidate !== toxic);
     this.actions?.delete(name);
+    this.removed.push(name);
+    if (this.removed.length > KEPT_REMOVED_TOXICS) {
+      const forgotten = this.removed.shift() ?? '';
+      for (const forget of this.forgetters) forget(forgotten);
+    }
     return toxic;
+  }
+
+  /** Calls `forget` with each removed toxic whose series are no longer kept (KEPT_REMOVED_TOXICS). */
+  onForget(forget: (name: string) => void): void {
+    this.forgetters.push(forget);
   }
 
   announce(type: 'toxic.added' | 'toxic.updated' | 'toxic.removed', toxic: ToxicSpec): void {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FaultlineError } from '../model/errors.js';
+import { describeValue, FaultlineError } from '../model/errors.js';
 import { engineEventTypes, eventProxyName, typeMatches, unknownEventTypes } from '../model/events.js';
+import { NAME_CHARACTERS, NAME_PATTERN } from '../model/names.js';
 import type { EngineEvent, EventBus } from '../proxy/events.js';
 
 export interface StampedEvent {
@@ -169,7 +170,7 @@ function readQuery(request: IncomingMessage): EventQuery {
     }
   }
   const proxy = params.get('proxy');
-  if (proxy !== null) query.proxy = proxy;
+  if (proxy !== null) query.proxy = proxyFilter(proxy);
   const sent = request.headers['last-event-id'];
   const header = Array.isArray(sent) ? sent.join(', ') : sent;
   const since = header === undefined || header === '' ? params.get('since') : header;
@@ -184,6 +185,18 @@ function readQuery(request: IncomingMessage): EventQuery {
     query.lastSeen = Number(since);
   }
   return query;
+}
+
+/**
+ * A proxy name no proxy can ever have (empty, as an unset shell variable gives, or with a space)
+ * would follow nothing but halts, for ever, while the stream said the proxy may come later.
+ */
+function proxyFilter(proxy: string): string {
+  if (NAME_PATTERN.test(proxy)) return proxy;
+  throw badQuery(
+    `invalid proxy: ${describeValue(proxy)}`,
+    `no proxy can be named so: a proxy name is one or more of ${NAME_CHARACTERS}; leave proxy out to follow every proxy`,
+  );
 }
 
 function badQuery(message: string, hint: string): FaultlineError {

@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Engine } from '../proxy/engine.js';
 import { reportUnsampledLagAsNaN } from './event-loop-lag.js';
+import { dropTotalNamedGauges } from './total-named-gauges.js';
 
 /**
  * Prometheus metrics read from the engine at scrape time, so the data path only bumps plain
@@ -11,6 +12,7 @@ export function createMetrics(engine: Engine): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'faultline_' });
   reportUnsampledLagAsNaN(registry, 'faultline_');
+  dropTotalNamedGauges(registry, 'faultline_');
 
   byteCounter(registry, engine, 'received', 'Bytes read from the source side, per proxy and direction.');
   byteCounter(registry, engine, 'sent', 'Bytes written to the destination side, per proxy and direction.');

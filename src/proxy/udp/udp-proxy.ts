@@ -66,7 +66,7 @@ export class UdpProxy {
   private lookingUp: Promise<void> | undefined;
   /** Whether a client was turned away at MAX_FLOWS since a flow last closed (reported once). */
   private fullReported = false;
-  /** Datagrams each toxic dropped, by toxic name, over the life of the proxy. */
+  /** Datagrams each toxic dropped, by toxic name, while its series is kept (KEPT_REMOVED_TOXICS). */
   readonly datagramDrops = new Map<string, number>();
 
   constructor(
@@ -80,6 +80,7 @@ export class UdpProxy {
     this.upstream = upstream;
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.roster = new ToxicRoster(name, environment.events, environment.limits, () => this.protocol);
+    this.roster.onForget((toxic) => this.datagramDrops.delete(toxic));
   }
 
   /** Said when the proxy is created or its upstream changes: an upstream name that does not resolve. */
