@@ -24,6 +24,7 @@ import {
 import { startExperiment } from '../experiment/run.js';
 import { takeHaltReason } from '../experiment/halt-reason.js';
 import { undoForHalt } from '../experiment/halt-undo.js';
+import { settleGone } from '../experiment/ledger-gone.js';
 import { describeEntry } from '../experiment/rollback.js';
 import { connectReporter } from '../experiment/report-to-flag.js';
 import { pickStrategies } from '../experiment/runtime-strategies.js';
@@ -341,6 +342,8 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     // The ledger is kept while any fault it recorded was not taken back by the run's own
     // rollbacks, whatever the status: a completed run without rollbacks leaves its faults too.
     // The journal says so as well, so a report read later does not show a clean run.
+    for (const gone of await settleGone(ledger))
+      log.info(`Already gone, so not left in place: ${mask.text(gone)}`);
     const live = ledger.live();
     if (live.length > 0) journal.faults_left = live.map((entry) => mask.text(describeEntry(entry)));
     await writePrivateFile(flags.journalPath, `${JSON.stringify(journal, null, 2)}\n`, '--journal-path');
