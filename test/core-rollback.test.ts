@@ -221,6 +221,15 @@ describe('undo: the request each proxy undo makes, carried out', () => {
       assert.deepEqual(lines, [`undone: proxy b (${api.url})`, `undone: proxy a (${api.url})`]);
       assert.equal(existsSync(done), false);
 
+      // Another rollback undid the same ledger meanwhile and removed the finished file: what
+      // this one then undoes (or finds gone) is settled, not reported failed.
+      const raced = write('run-raced', ['a']);
+      const read = readLedger(raced);
+      rmSync(raced);
+      const racedLines: string[] = [];
+      assert.deepEqual(await undoLedger(read, (line) => racedLines.push(line)), { failed: 0 });
+      assert.deepEqual(racedLines, [`undone: proxy a (${api.url})`]);
+
       const half = write('run-half', ['a', 'broken']);
       assert.deepEqual(await undoLedger(readLedger(half), () => undefined), { failed: 1 });
       assert.deepEqual(

@@ -256,12 +256,12 @@ describe('faultline run, validate and rollback', () => {
     await running.done;
     assert.equal((await harness.api('GET', '/proxies/victim')).json.enabled, false);
     const preview = await start(['rollback', '--ledger-dir', ledgerDir, '--dry-run']).done;
-    assert.match(preview.stdout, /would undo: modified proxy victim/);
+    assert.match(preview.stdout, /would undo: disabled proxy victim \(http/);
     const rolled = await start(['rollback', '--ledger-dir', ledgerDir]).done;
     assert.equal(rolled.code, 0, rolled.stderr);
     assert.match(
       rolled.stdout,
-      /undone: modified proxy victim[\s\S]*undone: added timeout toxic cut on victim/,
+      /undone: disabled proxy victim \(http:[^\n]*\n[\s\S]*undone: added timeout toxic cut on victim/,
     );
     const proxy = (await harness.api('GET', '/proxies/victim')).json;
     assert.equal(proxy.enabled, true);

@@ -5,8 +5,10 @@ import {
   defaultLedgerDirectory,
   type LedgerEntry,
   type LedgerScan,
+  type LeftLedger,
   scanLedgers,
 } from '../experiment/ledger.js';
+import { supersededBy } from '../experiment/ledger-superseded.js';
 import { forget, pickForgotten, selectorsIn } from '../experiment/ledger-forget.js';
 import { describeEntry, explainUndo, nothingLeftOf, undoLedger } from '../experiment/rollback.js';
 import { UnsafeFile } from '../system/private-files.js';
@@ -70,6 +72,7 @@ async function rollback(flags: RollbackFlags): Promise<number> {
   }
   // Newest run first, as each run undoes its own faults newest first: a later run's fault may
   // sit on something an earlier run made (a toxic on its proxy, a limit in its lab).
+  const leftAlone = scan.ledgers.filter((ledger) => ledger.running && !flags.force);
   for (const ledger of scan.ledgers) {
     const { header } = ledger;
     if (ledger.running && !flags.force) {
@@ -82,10 +85,10 @@ async function rollback(flags: RollbackFlags): Promise<number> {
     out(`run ${header.run} (${header.experiment}), started ${header.started} in ${header.cwd}:`);
     if (ledger.entries.length === 0) out('  nothing left to undo');
     if (flags.dryRun) {
-      problems += await preview(ledger.entries);
+      problems += await preview(ledger.entries, leftAlone);
       continue;
     }
-    const { failed } = await undoLedger(ledger, (line) => out(`  ${line}`));
+    const { failed } = await undoLedger(ledger, (line) => out(`  ${line}`), leftAlone);
     problems += failed;
   }
   return problems === 0 ? 0 : 1;
@@ -130,12 +133,12 @@ function forgetEntries(scan: LedgerScan, flags: RollbackFlags): number {
  * What the real run would do with each entry, newest first, decided as the real run decides:
  * undo it, find it already gone (saying why), or fail to reach its server. Returns the failures.
  */
-async function preview(entries: readonly LedgerEntry[]): Promise<number> {
+async function preview(entries: readonly LedgerEntry[], leftAlone: readonly LeftLedger[]): Promise<number> {
   let failures = 0;
   for (const entry of [...entries].reverse()) {
     let nothingLeft: string | undefined;
     try {
-      nothingLeft = await nothingLeftOf(entry);
+      nothingLeft = supersededBy(entry, leftAlone) ?? (await nothingLeftOf(entry));
     } catch (error) {
       failures += 1;
       out(`  would fail: ${describeEntry(entry)}: ${(error as Error).message}`);

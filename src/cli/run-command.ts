@@ -23,6 +23,8 @@ import {
 } from '../experiment/controls/settings.js';
 import { startExperiment } from '../experiment/run.js';
 import { takeHaltReason } from '../experiment/halt-reason.js';
+import { undoForHalt } from '../experiment/halt-undo.js';
+import { settleGone } from '../experiment/ledger-gone.js';
 import { describeEntry } from '../experiment/rollback.js';
 import { connectReporter } from '../experiment/report-to-flag.js';
 import { pickStrategies } from '../experiment/runtime-strategies.js';
@@ -297,6 +299,8 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     ...(flags.failOnActionError ? { failOnActionError: true } : {}),
   });
   let signals = 0;
+  /** Set by a halt (the server's, or one from the ledger): the run undoes what is left for it. */
+  let halted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
     if (signals >= 3) {
@@ -304,10 +308,11 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
       process.exit(1);
     }
     // A halt from the ledger signals SIGINT and leaves its reason beside the ledger.
-    const halted = signal === 'SIGINT' && ledger.path !== undefined ? takeHaltReason(ledger.path) : undefined;
-    if (halted !== undefined && signals === 1) {
-      log.critical(`${halted}: interrupting the run, its rollbacks play`);
-      running.interrupt(halted, { playRollbacks: true });
+    const reason = signal === 'SIGINT' && ledger.path !== undefined ? takeHaltReason(ledger.path) : undefined;
+    if (reason !== undefined && signals === 1) {
+      halted = true;
+      log.critical(`${reason}: interrupting the run, its rollbacks play`);
+      running.interrupt(reason, { playRollbacks: true });
       stopStarted();
       return;
     }
@@ -319,6 +324,7 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   reporter?.onHalt((reason) => {
+    halted = true;
     log.critical(`${reason}: interrupting the run, its rollbacks play`);
     running.interrupt(reason, { playRollbacks: true });
     stopStarted();
@@ -326,9 +332,18 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   try {
     const journal = await running.journal;
     await stopping;
+    // The halt undoes what the rollbacks left as soon as the run ends: done here, it is in the journal.
+    if (halted && ledger.live().length > 0) {
+      const { undone, failed } = await undoForHalt(ledger);
+      for (const line of undone) log.warning(`Undone for the halt: ${line}`);
+      for (const line of failed) log.error(`Halt: ${line}`);
+      if (undone.length > 0) journal.faults_undone_for_halt = undone.map((line) => mask.text(line));
+    }
     // The ledger is kept while any fault it recorded was not taken back by the run's own
     // rollbacks, whatever the status: a completed run without rollbacks leaves its faults too.
     // The journal says so as well, so a report read later does not show a clean run.
+    for (const gone of await settleGone(ledger))
+      log.info(`Already gone, so not left in place: ${mask.text(gone)}`);
     const live = ledger.live();
     if (live.length > 0) journal.faults_left = live.map((entry) => mask.text(describeEntry(entry)));
     await writePrivateFile(flags.journalPath, `${JSON.stringify(journal, null, 2)}\n`, '--journal-path');

@@ -47,6 +47,11 @@ export interface Journal {
    * ledger describes them; only when there are any. chaos run has no ledger.
    */
   faults_left?: string[];
+  /**
+   * The faults a halt interrupted this run for, which its rollbacks had not taken back, undone by
+   * the run after them as the halt would (`undone: …` or `already gone: …`); only after a halt.
+   */
+  faults_undone_for_halt?: string[];
 }
 
 /** The chaoslib behaviour faultline follows; reporting tools pick their template from it. */

@@ -71,7 +71,8 @@ function isServer(selector: string): boolean {
   return /[:/]/.test(selector);
 }
 
-function sameServer(a: string, b: string): boolean {
+/** Whether two recorded servers are the same control API (`http://` and a trailing / aside). */
+export function sameServer(a: string, b: string): boolean {
   return canonical(a) === canonical(b);
 }
 

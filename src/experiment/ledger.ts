@@ -216,11 +216,19 @@ function parseLine<T>(schema: z.ZodType<T>, value: unknown, path: string, number
 
 /**
  * Marks entries of a left-behind ledger as done, after the same checks as reading it. The caller
- * removes the ledger once it is finished (removeIfFinished), after its last settlement.
+ * removes the ledger once it is finished (removeIfFinished), after its last settlement. A ledger
+ * that is gone was finished by someone else (another rollback or halt undid the same entries at
+ * the same time, or they were forgotten): every entry in it is settled already.
  */
 export function settleEntries(path: string, seqs: number[]): void {
   if (seqs.length === 0) return;
-  const { fd } = openTrusted(path, 'ledger', { write: true });
+  let fd: number;
+  try {
+    fd = openTrusted(path, 'ledger', { write: true }).fd;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
   try {
     const time = new Date().toISOString();
     for (const seq of seqs) writeSync(fd, `${JSON.stringify({ settled: seq, time })}\n`);

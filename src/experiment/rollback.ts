@@ -6,6 +6,7 @@ import { REDACTED_KEY } from '../model/tls-spec.js';
 import type { CreateProxyBody } from '../model/wire.js';
 import { explainSystemUndo, nothingLeftToUndo, type UndoOutcome, undoSystem } from '../system/undo.js';
 import { type LeftLedger, removeIfFinished, settleEntries } from './ledger.js';
+import { supersededBy } from './ledger-superseded.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8474';
 
@@ -163,9 +164,16 @@ export async function undoEntries(
   report: (line: string) => void,
   settle: (seq: number) => void,
   run?: string,
+  goneAlready: (entry: LedgerEntry) => string | undefined = () => undefined,
 ): Promise<{ failed: number }> {
   let failed = 0;
   for (const entry of [...entries].reverse()) {
+    const gone = goneAlready(entry);
+    if (gone !== undefined) {
+      settle(entry.seq);
+      report(`already gone: ${describeEntry(entry)} (${gone})`);
+      continue;
+    }
     try {
       const outcome = await undo(entry);
       settle(entry.seq);
@@ -192,16 +200,22 @@ export function forgetAdvice(entry: LedgerEntry, run: string, error: unknown): s
   return `once it is dealt with by hand, "faultline rollback --forget ${run}" discards the run's entries, undoing nothing`;
 }
 
-/** Undoes a left-behind ledger, newest fault first; the file goes once nothing is left in it. */
+/**
+ * Undoes a left-behind ledger, newest fault first; the file goes once nothing is left in it. An
+ * entry whose fault one of `leftAlone` (runs this rollback does not undo, being alive) made again
+ * later is settled untouched: undoing it would undo that run's fault.
+ */
 export async function undoLedger(
   ledger: LeftLedger,
   report: (line: string) => void,
+  leftAlone: readonly LeftLedger[] = [],
 ): Promise<{ failed: number }> {
   const outcome = await undoEntries(
     ledger.entries,
     report,
     (seq) => settleEntries(ledger.path, [seq]),
     ledger.header.run,
+    (entry) => supersededBy(entry, leftAlone),
   );
   removeIfFinished(ledger.path);
   return outcome;

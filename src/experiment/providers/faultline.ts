@@ -45,7 +45,7 @@ const chaostoxiProxyActions: Record<string, Operation> = {
     };
     const after = await client.updateProxy(name, body);
     recordChange(context, client.url, {
-      description: `modified proxy ${name}`,
+      description: describeProxyChange(name, before, after),
       undo: {
         kind: 'update-proxy',
         proxy: name,
@@ -300,6 +300,23 @@ function recordChange(
   }
   if (isNow((first.undo as ChangeUndo).body as Record<string, unknown>))
     settleProxyFaults(context, server, same);
+}
+
+type ProxyState = { listen: string; upstream: string; enabled: boolean };
+
+/**
+ * What a proxy change did, as the ledger, `faults_left` and `faultline rollback` name it: a
+ * disabled proxy is an outage and says so (`disabled proxy db`), not "modified".
+ */
+function describeProxyChange(name: string, before: ProxyState, after: ProxyState): string {
+  const changes = [
+    ...(before.enabled === after.enabled ? [] : [after.enabled ? 'enabled' : 'disabled']),
+    ...(['listen', 'upstream'] as const)
+      .filter((field) => before[field] !== after[field])
+      .map((field) => `${field} ${before[field]} → ${after[field]}`),
+  ];
+  if (changes.length === 1 && before.enabled !== after.enabled) return `${changes[0]} proxy ${name}`;
+  return `modified proxy ${name}${changes.length > 0 ? ` (${changes.join(', ')})` : ''}`;
 }
 
 /** chaostoolkit-toxiproxy writes the chosen port to the configuration and to <name>_PORT. */
