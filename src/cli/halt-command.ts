@@ -46,7 +46,8 @@ async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }
     print(outcome, notes, flags.json === true);
     return 1;
   }
-  if (reached === 'absent' || flags.ledgerDir !== undefined) {
+  const serverLedgerFailed = reached === 'halted' && takeLedgerFailures(outcome, notes);
+  if (reached === 'absent' || serverLedgerFailed || flags.ledgerDir !== undefined) {
     const { defaultLedgerDirectory } = await import('../experiment/ledger.js');
     const { haltLedgers } = await import('../experiment/ledger-halt.js');
     const directory = resolve(flags.ledgerDir ?? defaultLedgerDirectory());
@@ -59,6 +60,20 @@ async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }
   }
   print(outcome, notes, flags.json === true);
   return outcome.failed.length === 0 ? 0 : 1;
+}
+
+/**
+ * A server that halted but could not undo its ledger (a file it could not read, or faultline's own
+ * files replaced under it by an upgrade) must not leave the ledger's faults in place: its failures
+ * become a note, and this process halts the ledger itself, as it does without a server.
+ */
+function takeLedgerFailures(outcome: HaltOutcome, notes: string[]): boolean {
+  const ledgerFailures = outcome.failed.filter((item) => item.kind === 'ledger');
+  if (ledgerFailures.length === 0) return false;
+  outcome.failed = outcome.failed.filter((item) => item.kind !== 'ledger');
+  for (const failure of ledgerFailures)
+    notes.push(`the server could not halt the ledger (${failure.what}): halting from the ledger here`);
+  return true;
 }
 
 /**

@@ -91,7 +91,7 @@ export function haltRoutes(dependencies: HaltDependencies): Route[] {
           } catch (error) {
             outcome.failed.push({
               kind: 'ledger',
-              what: `the ledger could not be read: ${(error as Error).message}`,
+              what: ledgerFailure(error),
             });
           }
         }
@@ -194,4 +194,13 @@ function logHalt(log: Logger, reason: string, outcome: HaltOutcome, ms: number) 
     },
     'halt',
   );
+}
+
+/** Why the ledger step failed; a module gone from disk means faultline was replaced under the server. */
+export function ledgerFailure(error: unknown): string {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const text = `the ledger could not be read: ${String(message)}`;
+  return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND'
+    ? `${text}; faultline's files changed under the running server (an upgrade or a rebuild): restart the server`
+    : text;
 }
