@@ -66,6 +66,8 @@ export class UdpProxy {
   private lookingUp: Promise<void> | undefined;
   /** Whether a client was turned away at MAX_FLOWS since a flow last closed (reported once). */
   private fullReported = false;
+  /** Whether a datagram from source port 0 was reported (once per proxy). */
+  private portZeroReported = false;
   /** Datagrams each toxic dropped, by toxic name, over the life of the proxy. */
   readonly datagramDrops = new Map<string, number>();
 
@@ -241,8 +243,27 @@ export class UdpProxy {
   }
 
   private fromClient(data: Buffer, from: dgram.RemoteInfo): void {
+    // No reply can go to port 0 (node throws on the send, which stopped the server), and no
+    // socket sends from it: only a raw socket or a broken NAT makes such a datagram.
+    if (from.port === 0) return this.fromPortZero(from);
     const flow = this.flows.get(from.address, from.port) ?? this.openFlow(from);
     flow?.fromClient(data, this.environment.clock.now());
+  }
+
+  private fromPortZero(from: dgram.RemoteInfo): void {
+    if (this.portZeroReported) return;
+    this.portZeroReported = true;
+    const client = from.family === 'IPv6' ? `[${from.address}]:0` : `${from.address}:0`;
+    this.environment.events.emit({
+      type: 'connection.failed',
+      proxy: this.name,
+      client,
+      upstream: this.upstream,
+      error:
+        'the datagram came from source port 0, which no reply can reach (only a raw socket or a broken NAT sends from it): ' +
+        'dropped, and so are later ones from port 0, without another event; send from a bound UDP port',
+      protocol: 'udp',
+    });
   }
 
   /**
