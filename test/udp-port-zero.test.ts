@@ -63,3 +63,54 @@ describe('a datagram from source port 0', () => {
     await harness.close();
   });
 });
+
+describe('a udp proxy whose upstream port is 0', () => {
+  test('is created with a warning, reports the first datagram and drops them, and the server goes on', async () => {
+    const harness = await startHarness();
+    const failures: EngineEvent[] = [];
+    harness.engine.events.on((event: EngineEvent) => {
+      if (event.type === 'connection.failed') failures.push(event);
+    });
+    const said =
+      'its port is 0, which no datagram can be sent to: datagrams are dropped; give the port the upstream listens on (PATCH the proxy with {"upstream": "HOST:PORT"})';
+    const created = await harness.api('POST', '/proxies', {
+      name: 'nowhere',
+      listen: '127.0.0.1:0',
+      upstream: '127.0.0.1:0',
+      protocol: 'udp',
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(
+      created.headers.get('warning'),
+      `299 faultline ${JSON.stringify(`proxy "nowhere": upstream 127.0.0.1:0: ${said}`)}`,
+    );
+    const port = Number(created.json.listen.split(':').pop());
+
+    // Before, the flow's socket connected to port 0: node threw and the server stopped.
+    const client = await udpClient();
+    client.send('a', port);
+    client.send('b', port);
+    await waitFor(() => failures.length === 1, 'the unusable upstream reported');
+    assert.deepEqual(failures[0], {
+      type: 'connection.failed',
+      proxy: 'nowhere',
+      client: `127.0.0.1:${client.socket.address().port}`,
+      upstream: '127.0.0.1:0',
+      error: said,
+      protocol: 'udp',
+    });
+
+    const echo = await startUdpEcho();
+    const moved = await harness.api('PATCH', '/proxies/nowhere', { upstream: echo.address });
+    assert.equal(moved.status, 200, moved.text);
+    assert.equal(moved.headers.get('warning'), null);
+    client.send('c', port);
+    await waitFor(() => client.received.length === 1, 'the echo once the upstream has a port');
+    assert.deepEqual(
+      echo.received.map((data) => data.toString()),
+      ['c'],
+    );
+    assert.equal(failures.length, 1, 'reported once, not per datagram');
+    await harness.close();
+  });
+});

@@ -84,7 +84,7 @@ export class UdpProxy {
     this.roster = new ToxicRoster(name, environment.events, environment.limits, () => this.protocol);
   }
 
-  /** Said when the proxy is created or its upstream changes: an upstream name that does not resolve. */
+  /** Said when the proxy is created or its upstream changes: an upstream name that does not resolve, or port 0. */
   get warning(): string | undefined {
     // A disabled proxy looks the name up again when it starts.
     if (!this.socket || !(this.target instanceof Error)) return undefined;
@@ -435,9 +435,14 @@ export function checkDatagramToxic(toxic: ToxicSpec, proxy: string): void {
 /** How old a lookup of the upstream's name may be before a new flow has it looked up again. */
 const LOOKUP_REFRESH_MS = 1000;
 
+const PORT_ZERO =
+  'its port is 0, which no datagram can be sent to: datagrams are dropped; give the port the upstream listens on (PATCH the proxy with {"upstream": "HOST:PORT"})';
+
 /** The upstream as an address to send to; a name is looked up with `lookupHost`. */
 async function resolveUpstream(upstream: string, lookupHost: HostLookup): Promise<UdpEndpoint | Error> {
   const { host, port } = parseHostPort(upstream, 'upstream');
+  // node throws when a socket connects or sends to port 0, which stopped the server.
+  if (port === 0) return new Error(PORT_ZERO);
   const name = host || 'localhost';
   if (net.isIP(name) !== 0) return { address: name, port, family: net.isIPv6(name) ? 'udp6' : 'udp4' };
   try {
