@@ -7,6 +7,7 @@ import type { TlsOrigination, TlsTermination } from '../../model/tls-spec.js';
 import type { RecordReader } from '../record-reader.js';
 import { type ListenNameMismatch, listenNameMismatch } from './certificate-names.js';
 import { checkOrigination, checkTermination } from './check-credentials.js';
+import { weakKeyOf } from './weak-key.js';
 import { connectSecure, createSecureAcceptor, type SecureAcceptor } from './secure-sockets.js';
 
 /** Issues a certificate for these host names and addresses (faultline's local CA, given by the server). */
@@ -22,6 +23,8 @@ export interface ServerTls {
   readonly clientCa?: string;
   /** A given certificate that names none of the listen hosts (a warning, not an error). */
   readonly listenMismatch?: ListenNameMismatch;
+  /** A given certificate chain with a key clients at OpenSSL's security level 2 refuse (weak-key.ts). */
+  readonly weakKey?: string;
   /** Terminates TLS with these settings on the connections handed to it. */
   acceptor(
     secured: (socket: tls.TLSSocket, reader: RecordReader) => void,
@@ -66,6 +69,7 @@ export async function serverTls(
     pair = await issue(hosts);
   } else pair = { cert: spec.cert, key: spec.key };
   const listenMismatch = 'auto' in spec ? undefined : listenNameMismatch(spec.cert, hosts);
+  const weakKey = 'auto' in spec ? undefined : weakKeyOf(spec.cert);
   const clientCa = spec.client_ca;
   // A pair Node cannot load fails here, as a 400, not at the first client.
   tls.createSecureContext({ ...pair, ...(clientCa === undefined ? {} : { ca: clientCa }) });
@@ -75,6 +79,7 @@ export async function serverTls(
     alpn: ALPN[protocol],
     ...(clientCa === undefined ? {} : { clientCa }),
     ...(listenMismatch === undefined ? {} : { listenMismatch }),
+    ...(weakKey === undefined ? {} : { weakKey }),
     acceptor: (secured, failed) => createSecureAcceptor(settings, secured, failed),
   };
   return settings;

@@ -85,10 +85,10 @@ export class UdpProxy {
   }
 
   /** Said when the proxy is created or its upstream changes: an upstream name that does not resolve, or port 0. */
-  get warning(): string | undefined {
+  get warnings(): string[] {
     // A disabled proxy looks the name up again when it starts.
-    if (!this.socket || !(this.target instanceof Error)) return undefined;
-    return `proxy ${JSON.stringify(this.name)}: upstream ${this.upstream}: ${this.target.message}`;
+    if (!this.socket || !(this.target instanceof Error)) return [];
+    return [`proxy ${JSON.stringify(this.name)}: upstream ${this.upstream}: ${this.target.message}`];
   }
 
   get toxics(): readonly ToxicSpec[] {
