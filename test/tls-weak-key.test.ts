@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import type { EngineEvent } from '../src/model/events.js';
-import { startHarness, startHttpApp, tempDirectory, waitFor } from './helpers.js';
+import { runCli, startHarness, startHttpApp, tempDirectory, waitFor } from './helpers.js';
 
 const run = promisify(execFile);
 const directory = tempDirectory('tls-weak-key');
@@ -88,5 +88,24 @@ test('certificates with a 2048-bit RSA key or a P-256 key get no warning', async
     assert.equal(created.status, 201, created.text);
     assert.equal(created.headers.get('warning'), null, name);
   }
+  await harness.close();
+});
+
+test("faultline apply --dry-run prints the weak-key warning the server would give, and apply prints the server's", async () => {
+  const harness = await startHarness();
+  const weak = await certificateFor('rsa:1024', 'weak_apply');
+  const file = join(directory, 'apply.json');
+  const tls = { cert: weak.cert, key: weak.key };
+  writeFileSync(
+    file,
+    JSON.stringify([{ name: 'weak', listen: '127.0.0.1:0', upstream: '127.0.0.1:9', tls }]),
+  );
+  const dry = await runCli(['-h', harness.url, 'apply', file, '--dry-run']);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(dry.stderr, `faultline: warning: ${WEAK_WARNING}\n`);
+  assert.equal((await harness.api('GET', '/proxies/weak')).status, 404);
+  const applied = await runCli(['-h', harness.url, 'apply', file]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(applied.stderr, `faultline: warning: ${WEAK_WARNING}\n`);
   await harness.close();
 });
