@@ -109,3 +109,86 @@ test("faultline apply --dry-run prints the weak-key warning the server would giv
   assert.equal(applied.stderr, `faultline: warning: ${WEAK_WARNING}\n`);
   await harness.close();
 });
+
+/** A CA, and a certificate for 127.0.0.1 it signs with SHA-1, which node:tls refuses to load. */
+async function sha1Signed() {
+  const ca = await certificateFor('rsa:2048', 'sha1_ca');
+  const csr = join(directory, 'sha1.csr');
+  const key = join(directory, 'sha1.key');
+  const cert = join(directory, 'sha1.pem');
+  const extensions = join(directory, 'sha1.ext');
+  writeFileSync(extensions, 'subjectAltName=IP:127.0.0.1\n');
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    key,
+    '-out',
+    csr,
+  ]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.path,
+    '-CAkey',
+    join(directory, 'sha1_ca.key'),
+    '-days',
+    '1',
+    '-sha1',
+    '-extfile',
+    extensions,
+    '-out',
+    cert,
+  ]);
+  return { ca: ca.cert, cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+}
+
+test('a certificate node:tls refuses to load is a 400 naming the field, for tls and for upstream_tls', async () => {
+  const harness = await startHarness();
+  const sha1 = await sha1Signed();
+  const signedWithSha1 =
+    'node:tls refuses it (ca md too weak): a certificate in it is signed with SHA-1 or MD5, which OpenSSL refuses at its default security level; sign it with SHA-256 (openssl x509 -req -sha256 ..., openssl req -x509 -sha256 ...)';
+  // Before, a 500 that called itself a bug in faultline.
+  const served = await harness.api('POST', '/proxies', {
+    name: 'sha1_served',
+    listen: '127.0.0.1:0',
+    upstream: '127.0.0.1:9',
+    tls: { cert: sha1.cert, key: sha1.key },
+  });
+  assert.equal(served.status, 400, served.text);
+  assert.equal(served.json.error, 'invalid tls.cert');
+  assert.equal(served.json.hint, signedWithSha1);
+  // Before, created; its first connection threw ERR_SSL_CA_MD_TOO_WEAK inside the server and stopped it.
+  const presented = await harness.api('POST', '/proxies', {
+    name: 'sha1_presented',
+    listen: '127.0.0.1:0',
+    upstream: '127.0.0.1:9',
+    upstream_tls: { ca: sha1.ca, cert: sha1.cert, key: sha1.key },
+  });
+  assert.equal(presented.status, 400, presented.text);
+  assert.equal(presented.json.error, 'invalid upstream_tls.cert');
+  assert.equal(presented.json.hint, signedWithSha1);
+
+  const tiny = await certificateFor('rsa:512', 'tiny');
+  const small = await harness.api('POST', '/proxies', {
+    name: 'tiny',
+    listen: '127.0.0.1:0',
+    upstream: '127.0.0.1:9',
+    tls: { cert: tiny.cert, key: tiny.key },
+  });
+  assert.equal(small.status, 400, small.text);
+  assert.equal(small.json.error, 'invalid tls.cert');
+  assert.equal(
+    small.json.hint,
+    'node:tls refuses it (ee key too small): it has an RSA key of 512 bits (CN=127.0.0.1), which OpenSSL refuses at its default security level; give a certificate with an RSA key of 2048 bits or more or an EC key',
+  );
+  assert.deepEqual(Object.keys((await harness.api('GET', '/proxies')).json), []);
+  await harness.close();
+});

@@ -7,6 +7,7 @@ import type { TlsOrigination, TlsTermination } from '../../model/tls-spec.js';
 import type { RecordReader } from '../record-reader.js';
 import { type ListenNameMismatch, listenNameMismatch } from './certificate-names.js';
 import { checkOrigination, checkTermination } from './check-credentials.js';
+import { checkLoadable } from './loadable-credentials.js';
 import { weakKeyOf } from './weak-key.js';
 import { connectSecure, createSecureAcceptor, type SecureAcceptor } from './secure-sockets.js';
 
@@ -72,7 +73,7 @@ export async function serverTls(
   const weakKey = 'auto' in spec ? undefined : weakKeyOf(spec.cert);
   const clientCa = spec.client_ca;
   // A pair Node cannot load fails here, as a 400, not at the first client.
-  tls.createSecureContext({ ...pair, ...(clientCa === undefined ? {} : { ca: clientCa }) });
+  checkLoadable({ ...pair, ...(clientCa === undefined ? {} : { ca: clientCa }) }, 'tls');
   const settings: ServerTls = {
     spec,
     pair,
@@ -100,6 +101,14 @@ export function clientTls(spec: TlsOrigination, upstreamHost: string): ClientTls
       : servername === undefined
         ? {}
         : { servername };
+  // What node:tls would refuse at each connection (and throw inside the server) is a 400 now.
+  checkLoadable(
+    {
+      ...(spec.ca === undefined ? {} : { ca: spec.ca }),
+      ...(spec.cert === undefined ? {} : { cert: spec.cert, key: spec.key }),
+    },
+    'upstream_tls',
+  );
   const options: tls.ConnectionOptions = {
     ...sni,
     ...(spec.ca === undefined ? {} : { ca: spec.ca }),
