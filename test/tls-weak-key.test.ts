@@ -192,3 +192,23 @@ test('a certificate node:tls refuses to load is a 400 naming the field, for tls 
   assert.deepEqual(Object.keys((await harness.api('GET', '/proxies')).json), []);
   await harness.close();
 });
+
+test('faultline apply --dry-run finds a certificate node:tls refuses to load, and applies nothing', async () => {
+  const harness = await startHarness();
+  const sha1 = await sha1Signed();
+  const file = join(directory, 'sha1.json');
+  const tls = { cert: sha1.cert, key: sha1.key };
+  writeFileSync(
+    file,
+    JSON.stringify([{ name: 'sha1', listen: '127.0.0.1:0', upstream: '127.0.0.1:9', tls }]),
+  );
+  // Before, the dry run printed "+ proxy sha1" and exited 0, and the real apply was refused.
+  const dry = await runCli(['-h', harness.url, 'apply', file, '--dry-run']);
+  assert.equal(dry.code, 2, dry.stdout);
+  assert.match(
+    dry.stderr,
+    /^faultline: config file .*sha1\.json: proxy "sha1": invalid tls\.cert: node:tls refuses it \(ca md too weak\): a certificate in it is signed with SHA-1 or MD5.*; nothing was applied/,
+  );
+  assert.equal(dry.stdout, '');
+  await harness.close();
+});
