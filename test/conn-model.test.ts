@@ -77,7 +77,7 @@ test('a udp toxic acts on flows, one per client address, and its sentence says s
   );
   assert.equal(
     explain({ type: 'udp_latency', attributes: { latency: 40, match: { client: '127.0.0.2' }, first: 2 } }),
-    'udp_latency_downstream: on every matching flow (from 127.0.0.2), at most 2 times, delays each datagram by 40 ms (downstream)',
+    'udp_latency_downstream: on the first 2 matching flows (from 127.0.0.2), delays each datagram by 40 ms (downstream)',
   );
   const onUdp = (body: object) => explainToxic(parseToxicCreate(body), 'udp');
   assert.equal(

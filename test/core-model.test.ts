@@ -852,7 +852,7 @@ describe('toxic explanations of the proxy, udp and http toxics (docs/toxics.md, 
     assert.equal(what({ type: 'refuse' }), 'resets new connections at once, before connecting upstream');
     assert.equal(
       explainToxic(parseToxicCreate({ type: 'refuse', stream: 'upstream', attributes: { first: 3 } })),
-      'refuse_upstream: on every connection, at most 3 times, resets new connections at once, before connecting upstream',
+      'refuse_upstream: on the first 3 connections, resets new connections at once, before connecting upstream',
       'refuse acts when a connection opens, whatever its stream',
     );
     assert.equal(

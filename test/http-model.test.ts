@@ -144,7 +144,7 @@ describe('typed attributes', () => {
     assert.deepEqual(updated.counter, { first: 3 });
     assert.equal(
       explainToxic(updated),
-      'http_abort_downstream: on every matching request (POST), at most 3 times, answers 503 without contacting the upstream',
+      'http_abort_downstream: on the first 3 matching requests (POST), answers 503 without contacting the upstream',
     );
   });
 });
@@ -165,16 +165,16 @@ describe('request toxics and stream', () => {
 });
 
 describe('counter explanations', () => {
-  it('say "once" for a first of 1 and "at most N times" above', () => {
+  it('name the units the counters pick: "the first request", "the first 2 requests"', () => {
     const once = parseToxicCreate({ type: 'http_abort', attributes: { first: 1 } });
     assert.equal(
       explainToxic(once),
-      'http_abort_downstream: on every request, at most once, answers 503 without contacting the upstream',
+      'http_abort_downstream: on the first request, answers 503 without contacting the upstream',
     );
     const twice = parseToxicCreate({ type: 'http_abort', attributes: { first: 2 } });
     assert.equal(
       explainToxic(twice),
-      'http_abort_downstream: on every request, at most 2 times, answers 503 without contacting the upstream',
+      'http_abort_downstream: on the first 2 requests, answers 503 without contacting the upstream',
     );
   });
 });

@@ -1,5 +1,6 @@
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import { checkOrigination, checkTermination } from '../proxy/tls/check-credentials.js';
+import { checkLoadable } from '../proxy/tls/loadable-credentials.js';
 import type { Change } from './apply-plan.js';
 
 /**
@@ -14,7 +15,12 @@ export function checkCredentials(changes: readonly Change[], file: string): void
     const { name, tls, upstreamTls } = sent;
     try {
       if (tls) checkTermination(tls);
+      if (tls && !('auto' in tls)) checkLoadable({ cert: tls.cert, key: tls.key, ca: tls.client_ca }, 'tls');
       if (upstreamTls) checkOrigination(upstreamTls);
+      if (upstreamTls) {
+        const { ca, cert, key } = upstreamTls;
+        checkLoadable({ ca, cert, key }, 'upstream_tls');
+      }
     } catch (error) {
       if (!isFaultlineError(error)) throw error;
       throw new FaultlineError(

@@ -4,11 +4,13 @@ import { listenHosts } from '../proxy/listener.js';
 import { listenNameMismatch } from '../proxy/tls/certificate-names.js';
 import { listenNameWarning } from '../proxy/tls/listen-name-warning.js';
 import { certificateHosts } from '../proxy/tls/proxy-tls.js';
+import { weakKeyOf, weakKeyWarning } from '../proxy/tls/weak-key.js';
 import type { Change } from './apply-plan.js';
 
 /**
  * The warnings the server would answer the changes with, for `apply --dry-run`, which sends
- * nothing: a certificate that names none of its proxy's listen hosts (see certificate-names.ts).
+ * nothing: a certificate that names none of its proxy's listen hosts (see certificate-names.ts), or
+ * whose key clients refuse as too weak (weak-key.ts).
  */
 export async function dryRunWarnings(
   changes: readonly Change[],
@@ -25,6 +27,8 @@ export async function dryRunWarnings(
     } catch {
       // A listen address that does not resolve is the server's to refuse.
     }
+    const weakKey = weakKeyOf(sent.cert);
+    if (weakKey !== undefined) warnings.push(weakKeyWarning(sent.name, weakKey));
   }
   return warnings;
 }

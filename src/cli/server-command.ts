@@ -85,8 +85,8 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       const proxies = await populateFromFile(engine, settings.config);
       logger.info({ config: settings.config, proxies: proxies.length }, 'Populated proxies from file');
       for (const proxy of proxies) {
-        if (proxy.warning !== undefined)
-          logger.warn({ config: settings.config, proxy: proxy.name }, proxy.warning);
+        for (const warning of proxy.warnings)
+          logger.warn({ config: settings.config, proxy: proxy.name }, warning);
       }
     }
     const url = await listenControl(control.http, settings.host, settings.port);

@@ -474,15 +474,6 @@ export const counterMeaning: Record<(typeof counterKeys)[number], string> = {
   every: 'the toxic applies to every N-th matching request or connection',
 };
 
-export function describeCounter(counter: Counter | undefined): string {
-  if (!counter) return '';
-  const parts: string[] = [];
-  if (counter.after) parts.push(`after the first ${counter.after}`);
-  if (counter.every) parts.push(`every ${ordinal(counter.every)}`);
-  if (counter.first) parts.push(counter.first === 1 ? 'at most once' : `at most ${counter.first} times`);
-  return parts.join(', ');
-}
-
 /**
  * The units the counters pick, as the set a toxicity roll happens among: "the first 10 requests",
  * "every 3rd request after the first 2", "the first 4 of every 2nd connection".

@@ -6,7 +6,6 @@ import {
   type Counter,
   counterKeys,
   describeCounted,
-  describeCounter,
   describeMatch,
   type Match,
   parseCounter,
@@ -351,8 +350,10 @@ export function explainToxic(toxic: ToxicSpec, protocol?: ProxyProtocol): string
   const noun = (unit: string) => (matching ? `matching ${unit} (${matching})` : unit);
   let target: string;
   if (toxic.toxicity >= 1) {
-    const counted = describeCounter(toxic.counter);
-    target = `every ${noun(singular)}${counted ? `, ${counted}` : ''}`;
+    // "on the first 2 flows": "on every flow, at most 2 times" read as two datagrams per flow.
+    target = toxic.counter
+      ? describeCounted(toxic.counter, noun(singular), noun(`${singular}s`))
+      : `every ${noun(singular)}`;
   } else {
     // The counters pick first; the roll then happens among what they picked.
     const picked = describeCounted(toxic.counter, noun(singular), noun(`${singular}s`));

@@ -22,8 +22,7 @@ export function warnInAnswer(
   response.appendHeader('Warning', `299 faultline ${ascii}`);
 }
 
-/** What a proxy does otherwise than its settings suggest (EngineProxy's `warning`). */
+/** What a proxy does otherwise than its settings suggest (EngineProxy's `warnings`). */
 export function warnAboutProxy(response: ServerResponse, log: Logger, proxy: EngineProxy): void {
-  const text = proxy.warning;
-  if (text !== undefined) warnInAnswer(response, log, { proxy: proxy.name }, text);
+  for (const text of proxy.warnings) warnInAnswer(response, log, { proxy: proxy.name }, text);
 }

@@ -7,7 +7,7 @@ import { REDACTED_KEY, type TlsOrigination, type TlsTermination } from '../../mo
  * field and the problem rather than a handshake that fails later for every client.
  */
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+export const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /**
  * Every certificate and key of a proxy's `tls`, checked as the server checks them before it

@@ -7,6 +7,8 @@ import type { TlsOrigination, TlsTermination } from '../../model/tls-spec.js';
 import type { RecordReader } from '../record-reader.js';
 import { type ListenNameMismatch, listenNameMismatch } from './certificate-names.js';
 import { checkOrigination, checkTermination } from './check-credentials.js';
+import { checkLoadable } from './loadable-credentials.js';
+import { weakKeyOf } from './weak-key.js';
 import { connectSecure, createSecureAcceptor, type SecureAcceptor } from './secure-sockets.js';
 
 /** Issues a certificate for these host names and addresses (faultline's local CA, given by the server). */
@@ -22,6 +24,8 @@ export interface ServerTls {
   readonly clientCa?: string;
   /** A given certificate that names none of the listen hosts (a warning, not an error). */
   readonly listenMismatch?: ListenNameMismatch;
+  /** A given certificate chain with a key clients at OpenSSL's security level 2 refuse (weak-key.ts). */
+  readonly weakKey?: string;
   /** Terminates TLS with these settings on the connections handed to it. */
   acceptor(
     secured: (socket: tls.TLSSocket, reader: RecordReader) => void,
@@ -66,15 +70,17 @@ export async function serverTls(
     pair = await issue(hosts);
   } else pair = { cert: spec.cert, key: spec.key };
   const listenMismatch = 'auto' in spec ? undefined : listenNameMismatch(spec.cert, hosts);
+  const weakKey = 'auto' in spec ? undefined : weakKeyOf(spec.cert);
   const clientCa = spec.client_ca;
   // A pair Node cannot load fails here, as a 400, not at the first client.
-  tls.createSecureContext({ ...pair, ...(clientCa === undefined ? {} : { ca: clientCa }) });
+  checkLoadable({ ...pair, ...(clientCa === undefined ? {} : { ca: clientCa }) }, 'tls');
   const settings: ServerTls = {
     spec,
     pair,
     alpn: ALPN[protocol],
     ...(clientCa === undefined ? {} : { clientCa }),
     ...(listenMismatch === undefined ? {} : { listenMismatch }),
+    ...(weakKey === undefined ? {} : { weakKey }),
     acceptor: (secured, failed) => createSecureAcceptor(settings, secured, failed),
   };
   return settings;
@@ -95,6 +101,14 @@ export function clientTls(spec: TlsOrigination, upstreamHost: string): ClientTls
       : servername === undefined
         ? {}
         : { servername };
+  // What node:tls would refuse at each connection (and throw inside the server) is a 400 now.
+  checkLoadable(
+    {
+      ...(spec.ca === undefined ? {} : { ca: spec.ca }),
+      ...(spec.cert === undefined ? {} : { cert: spec.cert, key: spec.key }),
+    },
+    'upstream_tls',
+  );
   const options: tls.ConnectionOptions = {
     ...sni,
     ...(spec.ca === undefined ? {} : { ca: spec.ca }),

@@ -58,7 +58,9 @@ export function createSecureAcceptor(
       failed(
         client,
         code,
-        nameRefusal(code, reason, socket, settings) ?? clientHandshakeReason(code, reason, proxy),
+        nameRefusal(code, reason, socket, settings) ??
+          weakKeyRefusal(code, reason, settings) ??
+          clientHandshakeReason(code, reason, proxy),
       );
     }
     if (error.code === 'ERR_SSL_HTTP_REQUEST') answerPlainHttp(socket);
@@ -105,6 +107,16 @@ function nameRefusal(
   const leaf = leafCertificate(settings.pair.cert);
   if (certificateNamesHost(leaf, asked)) return undefined;
   return refusedForName(reason, leaf, asked, servername !== undefined);
+}
+
+/**
+ * Why a client refused a certificate that names the right host: its key, when it is weaker than
+ * OpenSSL's default security level allows (curl's "EE certificate key too weak" reaches the proxy
+ * as a "bad certificate" alert, which says nothing of why).
+ */
+function weakKeyRefusal(code: string, reason: string, settings: ServerTls): string | undefined {
+  if (!REFUSED_CERTIFICATE.has(code) || settings.weakKey === undefined) return undefined;
+  return `the client refused the proxy's certificate (${reason}), which has ${settings.weakKey}: clients at OpenSSL's default security level refuse keys that small (curl: "EE certificate key too weak"); give tls.cert an RSA key of 2048 bits or more or an EC key, or use tls.auto`;
 }
 
 /** The alerts a client sends when it refuses the certificate the proxy presented. */

@@ -66,6 +66,8 @@ export class UdpProxy {
   private lookingUp: Promise<void> | undefined;
   /** Whether a client was turned away at MAX_FLOWS since a flow last closed (reported once). */
   private fullReported = false;
+  /** Whether a datagram from source port 0 was reported (once per proxy). */
+  private portZeroReported = false;
   /** Datagrams each toxic dropped, by toxic name, while its series is kept (KEPT_REMOVED_TOXICS). */
   readonly datagramDrops = new Map<string, number>();
 
@@ -83,11 +85,11 @@ export class UdpProxy {
     this.roster.onForget((toxic) => this.datagramDrops.delete(toxic));
   }
 
-  /** Said when the proxy is created or its upstream changes: an upstream name that does not resolve. */
-  get warning(): string | undefined {
+  /** Said when the proxy is created or its upstream changes: an upstream name that does not resolve, or port 0. */
+  get warnings(): string[] {
     // A disabled proxy looks the name up again when it starts.
-    if (!this.socket || !(this.target instanceof Error)) return undefined;
-    return `proxy ${JSON.stringify(this.name)}: upstream ${this.upstream}: ${this.target.message}`;
+    if (!this.socket || !(this.target instanceof Error)) return [];
+    return [`proxy ${JSON.stringify(this.name)}: upstream ${this.upstream}: ${this.target.message}`];
   }
 
   get toxics(): readonly ToxicSpec[] {
@@ -242,8 +244,27 @@ export class UdpProxy {
   }
 
   private fromClient(data: Buffer, from: dgram.RemoteInfo): void {
+    // No reply can go to port 0 (node throws on the send, which stopped the server), and no
+    // socket sends from it: only a raw socket or a broken NAT makes such a datagram.
+    if (from.port === 0) return this.fromPortZero(from);
     const flow = this.flows.get(from.address, from.port) ?? this.openFlow(from);
     flow?.fromClient(data, this.environment.clock.now());
+  }
+
+  private fromPortZero(from: dgram.RemoteInfo): void {
+    if (this.portZeroReported) return;
+    this.portZeroReported = true;
+    const client = from.family === 'IPv6' ? `[${from.address}]:0` : `${from.address}:0`;
+    this.environment.events.emit({
+      type: 'connection.failed',
+      proxy: this.name,
+      client,
+      upstream: this.upstream,
+      error:
+        'the datagram came from source port 0, which no reply can reach (only a raw socket or a broken NAT sends from it): ' +
+        'dropped, and so are later ones from port 0, without another event; send from a bound UDP port',
+      protocol: 'udp',
+    });
   }
 
   /**
@@ -415,9 +436,14 @@ export function checkDatagramToxic(toxic: ToxicSpec, proxy: string): void {
 /** How old a lookup of the upstream's name may be before a new flow has it looked up again. */
 const LOOKUP_REFRESH_MS = 1000;
 
+const PORT_ZERO =
+  'its port is 0, which no datagram can be sent to: datagrams are dropped; give the port the upstream listens on (PATCH the proxy with {"upstream": "HOST:PORT"})';
+
 /** The upstream as an address to send to; a name is looked up with `lookupHost`. */
 async function resolveUpstream(upstream: string, lookupHost: HostLookup): Promise<UdpEndpoint | Error> {
   const { host, port } = parseHostPort(upstream, 'upstream');
+  // node throws when a socket connects or sends to port 0, which stopped the server.
+  if (port === 0) return new Error(PORT_ZERO);
   const name = host || 'localhost';
   if (net.isIP(name) !== 0) return { address: name, port, family: net.isIPv6(name) ? 'udp6' : 'udp4' };
   try {
