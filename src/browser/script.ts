@@ -12,9 +12,19 @@ import {
   type FaultSpec,
 } from '../model/fault.js';
 import { answerBody } from '../model/fault-answer.js';
+import type { FaultApplied } from '../model/fault-event.js';
 
 interface Config {
   faults: FaultSpec[];
+}
+
+/** A fault chosen for a request, reported only when it takes effect (see FaultApplied). */
+interface Chosen {
+  fault: FaultSpec;
+  /** Reports the fault's effect as done: its delay held in full, then the effect happened. */
+  tookEffect(): void;
+  /** Reports a delay cut short: by the page giving up, or by uninstall; its effect never happened. */
+  cutShort(heldMs: number, by: 'app' | 'replaced'): void;
 }
 
 interface Installed {
@@ -37,17 +47,49 @@ function install(config: Config): Installed {
   let uninstalled = false;
   const deciders: FaultDecider[] = config.faults.map((fault) => createDecider(fault, clock));
   const counts: Record<string, number> = {};
-  const pick = (call: Call, target: string): FaultSpec | undefined => {
+  /**
+   * The first fault that applies to this request. It is not reported yet: what faultline reports
+   * is what happened, so the caller reports it when its effect happens, or its delay is cut short.
+   */
+  const choose = (call: Call, target: string): Chosen | undefined => {
     for (const [index, decider] of deciders.entries()) {
-      if (!decider.decide(call)) continue;
-      const name = decider.fault.name ?? `fault-${index + 1}`;
-      counts[name] = (counts[name] ?? 0) + 1;
-      console.warn(
-        `${tag} ${target} ${call.httpMethod ?? ''} ${call.url}: ${explainFault(decider.fault, 'requests')}`,
-      );
-      return decider.fault;
+      if (decider.decide(call))
+        return chosen(decider.fault, decider.fault.name ?? `fault-${index + 1}`, call, target);
     }
     return undefined;
+  };
+  /** Reports a fault once: counted, logged, and dispatched as a "faultline:fault" event on window. */
+  const chosen = (fault: FaultSpec, name: string, call: Call, target: string): Chosen => {
+    let reported = false;
+    const report = (effect: string, text: string, cutShort?: FaultApplied['cutShort']) => {
+      if (reported) return;
+      reported = true;
+      counts[name] = (counts[name] ?? 0) + 1;
+      console.warn(`${tag} ${target} ${call.httpMethod ?? ''} ${call.url}: ${text}`);
+      const detail: FaultApplied = {
+        fault: name,
+        target,
+        effect,
+        call: { ...call },
+        ...(cutShort ? { cutShort } : {}),
+      };
+      window.dispatchEvent(new CustomEvent('faultline:fault', { detail }));
+    };
+    return {
+      fault,
+      tookEffect: () => report(effectOf(fault) ?? 'delay', explainFault(fault, 'requests')),
+      cutShort: (ms, by) => {
+        const heldMs = Math.round(ms);
+        const delay = `${heldMs} ms of the ${fault.delay ?? 0} ms delay`;
+        report(
+          'delay',
+          by === 'app'
+            ? `the page gave up after ${delay}; nothing else happened`
+            : `faultline was uninstalled after ${delay}; the request went on untouched`,
+          { heldMs, by },
+        );
+      },
+    };
   };
   /** What a delay holds: uninstall lets each go on at once, with no further fault. */
   const held = new Set<() => void>();
@@ -90,14 +132,24 @@ function install(config: Config): Installed {
   window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = absolute(input instanceof Request ? input.url : input);
     const httpMethod = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
-    const fault = pick({ url, httpMethod }, 'fetch');
-    if (!fault) return originalFetch(input, init);
+    const chosen = choose({ url, httpMethod }, 'fetch');
+    if (!chosen) return originalFetch(input, init);
+    const { fault } = chosen;
     // The page's signal (a timeout, a cancel) ends the call as it ends a slow network call.
+    // A signal aborted before the call ends it before the fault does anything: nothing is reported.
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     signal?.throwIfAborted();
+    const started = performance.now();
     const released = await wait(fault.delay, signal);
-    signal?.throwIfAborted();
-    if (released) return originalFetch(input, init);
+    if (signal?.aborted) {
+      if (fault.delay) chosen.cutShort(performance.now() - started, 'app');
+      signal.throwIfAborted();
+    }
+    if (released) {
+      if (fault.delay) chosen.cutShort(performance.now() - started, 'replaced');
+      return originalFetch(input, init);
+    }
+    chosen.tookEffect();
     const effect = effectOf(fault);
     if (effect === 'status') {
       const status = fault.status ?? 500;
@@ -140,8 +192,9 @@ function install(config: Config): Installed {
   } as typeof xhr.open;
   xhr.send = function (this: XMLHttpRequest, body?: Document | XMLHttpRequestBodyInit | null) {
     const call = calls.get(this);
-    const fault = call && pick(call, 'xhr');
-    if (!fault) return originalSend.call(this, body);
+    const chosen = call && choose(call, 'xhr');
+    if (!chosen) return originalSend.call(this, body);
+    const { fault } = chosen;
     const effect = effectOf(fault);
     const sent = performance.now();
     // The page's xhr.timeout counts from send(), held time included, as for a slow network.
@@ -150,6 +203,7 @@ function install(config: Config): Installed {
       timeout > 0 && timeout <= (fault.delay ?? 0) ? setTimeout(() => giveUp('timeout'), timeout) : 0;
     const giveUp = (type: 'abort' | 'timeout') => {
       cancel();
+      if (fault.delay) chosen.cutShort(performance.now() - sent, 'app');
       clearTimeout(timer);
       holding.delete(this);
       if (type === 'abort') abortLikeThePage(this);
@@ -159,7 +213,12 @@ function install(config: Config): Installed {
     const cancel = hold(fault.delay ?? 0, (released) => {
       clearTimeout(timer);
       holding.delete(this);
-      if (released || effect === undefined) sendNow();
+      if (released) {
+        if (fault.delay) chosen.cutShort(performance.now() - sent, 'replaced');
+        return sendNow();
+      }
+      chosen.tookEffect();
+      if (effect === undefined) sendNow();
       else if (effect === 'status') {
         const text = answerBody(fault.status ?? 500, fault.body) ?? '';
         for (const [key, value] of Object.entries({
@@ -222,12 +281,16 @@ function install(config: Config): Installed {
   class FaultyWebSocket extends OriginalWebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
-      const fault = pick({ url: absolute(url), httpMethod: 'GET' }, 'websocket');
-      if (!fault) return;
+      const chosen = choose({ url: absolute(url), httpMethod: 'GET' }, 'websocket');
+      if (!chosen) return;
+      const { fault } = chosen;
       const effect = effectOf(fault);
       // A handshake answered with an error status fails the socket as a refused one does.
-      if (effect === 'error' || effect === 'abort' || effect === 'status') this.close();
-      else if (fault.delay) {
+      if (effect === 'error' || effect === 'abort' || effect === 'status') {
+        this.close();
+        chosen.tookEffect();
+      } else if (fault.delay) {
+        chosen.tookEffect();
         const send = this.send.bind(this);
         const delay = fault.delay;
         this.send = (data) => (uninstalled ? send(data) : hold(delay, () => send(data)));
