@@ -21,10 +21,16 @@ interface Config {
 /** A fault chosen for a request, reported only when it takes effect (see FaultApplied). */
 interface Chosen {
   fault: FaultSpec;
+  /** The fault's name in reports and counts. */
+  name: string;
   /** Reports the fault's effect as done: its delay held in full, then the effect happened. */
   tookEffect(): void;
-  /** Reports a delay cut short: by the page giving up, or by uninstall; its effect never happened. */
-  cutShort(heldMs: number, by: 'app' | 'replaced'): void;
+  /**
+   * Reports a delay cut short, its effect never having happened: by the page giving up ('app'),
+   * uninstall ('replaced'), or a WebSocket's server closing it ('peer'). `who` and `then` replace
+   * the console line's words for what cut it and what followed.
+   */
+  cutShort(heldMs: number, by: 'app' | 'replaced' | 'peer', words?: { who?: string; then?: string }): void;
 }
 
 interface Installed {
@@ -77,19 +83,27 @@ function install(config: Config): Installed {
     };
     return {
       fault,
+      name,
       tookEffect: () => report(effectOf(fault) ?? 'delay', explainFault(fault, 'requests')),
-      cutShort: (ms, by) => {
+      cutShort: (ms, by, { who = cutBy[by], then = cutThen[by] } = {}) => {
         const heldMs = Math.round(ms);
-        const delay = `${heldMs} ms of the ${fault.delay ?? 0} ms delay`;
-        report(
-          'delay',
-          by === 'app'
-            ? `the page gave up after ${delay}; nothing else happened`
-            : `faultline was uninstalled after ${delay}; the request went on untouched`,
-          { heldMs, by },
-        );
+        report('delay', `${who} after ${heldMs} ms of the ${fault.delay ?? 0} ms delay; ${then}`, {
+          heldMs,
+          by,
+        });
       },
     };
+  };
+  /** Who cut a delay short, and what followed, in the console line. */
+  const cutBy = {
+    app: 'the page gave up',
+    replaced: 'faultline was uninstalled',
+    peer: 'the server closed the socket',
+  };
+  const cutThen = {
+    app: 'nothing else happened',
+    replaced: 'the request went on untouched',
+    peer: 'the message was never sent',
   };
   /** What a delay holds: uninstall lets each go on at once, with no further fault. */
   const held = new Set<() => void>();
@@ -281,22 +295,69 @@ function install(config: Config): Installed {
   class FaultyWebSocket extends OriginalWebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
-      const chosen = choose({ url: absolute(url), httpMethod: 'GET' }, 'websocket');
+      const call = { url: absolute(url), httpMethod: 'GET' };
+      const chosen = choose(call, 'websocket');
       if (!chosen) return;
-      const { fault } = chosen;
-      const effect = effectOf(fault);
+      const effect = effectOf(chosen.fault);
       // A handshake answered with an error status fails the socket as a refused one does.
-      if (effect === 'error' || effect === 'abort' || effect === 'status') {
-        this.close();
-        chosen.tookEffect();
-      } else if (fault.delay) {
-        chosen.tookEffect();
-        const send = this.send.bind(this);
-        const delay = fault.delay;
-        this.send = (data) => (uninstalled ? send(data) : hold(delay, () => send(data)));
-      }
+      if (effect === 'error' || effect === 'abort' || effect === 'status') refuse(this, chosen);
+      else if (chosen.fault.delay) delayMessages(this, chosen, chosen.fault.delay, call);
     }
   }
+  /** Fails the handshake: error, then close 1006, CONNECTING until then (close() alone shows CLOSING). */
+  const refuse = (socket: WebSocket, chosen: Chosen) => {
+    socket.close();
+    Object.defineProperty(socket, 'readyState', { configurable: true, value: OriginalWebSocket.CONNECTING });
+    socket.addEventListener('error', () => Reflect.deleteProperty(socket, 'readyState'), { once: true });
+    chosen.tookEffect();
+  };
+  /**
+   * Holds each message the page sends on an open socket for the delay, and reports each one when
+   * it is sent. The page's close() sends what is held at once, ahead of the close frame, as a slow
+   * network delivers what was sent before the close; a socket the server closed sends nothing more.
+   */
+  const delayMessages = (socket: WebSocket, first: Chosen, delay: number, call: Call) => {
+    const send = socket.send.bind(socket);
+    const close = socket.close.bind(socket);
+    const waiting = new Set<(by: 'app' | 'peer') => void>();
+    let next: Chosen | undefined = first;
+    socket.send = (data) => {
+      // Not open: the real send throws (CONNECTING) or drops the message (closing), with no delay.
+      if (uninstalled || socket.readyState !== OriginalWebSocket.OPEN) return send(data);
+      const message = next ?? chosen(first.fault, first.name, call, 'websocket');
+      next = undefined;
+      const started = performance.now();
+      const cancel = hold(delay, (released) => {
+        waiting.delete(end);
+        // The server's close frame came during the hold: the socket is closing, the message cannot go.
+        if (!released && socket.readyState !== OriginalWebSocket.OPEN)
+          return message.cutShort(performance.now() - started, 'peer');
+        if (released)
+          message.cutShort(performance.now() - started, 'replaced', { then: 'the message went at once' });
+        else message.tookEffect();
+        send(data);
+      });
+      const end = (by: 'app' | 'peer') => {
+        cancel();
+        waiting.delete(end);
+        if (by === 'peer' || socket.readyState !== OriginalWebSocket.OPEN)
+          return message.cutShort(performance.now() - started, 'peer');
+        message.cutShort(performance.now() - started, by, {
+          who: 'the page closed the socket',
+          then: 'the message went at once, ahead of the close',
+        });
+        send(data);
+      };
+      waiting.add(end);
+    };
+    socket.close = (code?: number, reason?: string) => {
+      for (const end of [...waiting]) end('app');
+      close(code, reason);
+    };
+    socket.addEventListener('close', () => {
+      for (const end of [...waiting]) end('peer');
+    });
+  };
   window.WebSocket = FaultyWebSocket;
 
   console.info(

@@ -14,10 +14,10 @@ export interface FaultApplied {
    * Set when a delay was cut short and its effect never happened: how many ms the call was held,
    * and what ended the hold ('app': the calling app's own abort, timeout or destroy, or the page's;
    * 'client': the HTTP client of a faulted server went away; 'replaced': the faults were replaced or
-   * cleared, or the browser script uninstalled).
+   * cleared, or the browser script uninstalled; 'peer': the server of a page's WebSocket closed it).
    */
   cutShort?: { heldMs: number; by: CutShortBy };
 }
 
 /** What ended a delay before its effect. */
-export type CutShortBy = 'app' | 'client' | 'replaced';
+export type CutShortBy = 'app' | 'client' | 'replaced' | 'peer';
