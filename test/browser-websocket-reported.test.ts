@@ -176,4 +176,58 @@ describe('browser WebSocket faults report what happened to the socket and its me
     );
     await tab.close();
   });
+
+  test('a delay before an error holds the handshake for the delay, then fails it as a refused one; close() during it ends it as before an open', async () => {
+    const { tab, lines, reports } = await pageWith([
+      { delay: 300, error: 'refused', url: '/slow-refused$' },
+      { delay: hour, error: 'refused', url: '/hung$' },
+    ]);
+    /** The socket's states and events; closed by the page after `closeAfter` ms (-1: never, 0: at once). */
+    const states = (address: string, closeAfter: number) =>
+      tab.evaluate(
+        ([url, after]) =>
+          new Promise<{ seen: string[]; elapsed: number }>((resolve) => {
+            const started = performance.now();
+            const socket = new WebSocket(url);
+            const seen = [`constructed ${socket.readyState}`];
+            const close = () => {
+              socket.close();
+              seen.push(`closing ${socket.readyState}`);
+            };
+            if (after === 0) close();
+            else if (after > 0) setTimeout(close, after);
+            socket.onopen = () => seen.push('open');
+            socket.onmessage = () => seen.push('message');
+            socket.onerror = () => seen.push(`error ${socket.readyState}`);
+            socket.onclose = (event) => {
+              seen.push(`close ${event.code} ${event.wasClean} ${socket.readyState}`);
+              resolve({ seen, elapsed: performance.now() - started });
+            };
+          }),
+        [address, closeAfter] as const,
+      );
+    const refused = await states(`${ws}/slow-refused`, -1);
+    assert.deepEqual(refused.seen, ['constructed 0', 'error 3', 'close 1006 false 3']);
+    assert.ok(refused.elapsed >= 250, `failed after ${refused.elapsed} ms, before the 300 ms delay`);
+    const realClosed = await states(`${ws}/real`, 0);
+    assert.deepEqual(realClosed.seen, ['constructed 0', 'closing 2', 'error 3', 'close 1006 false 3']);
+    assert.deepEqual((await states(`${ws}/hung`, 50)).seen, realClosed.seen);
+    assert.deepEqual(
+      (await reports()).reports.map(({ effect, call, cutShort }) => [effect, call.url, cutShort?.by]),
+      [
+        ['error', `${ws}/slow-refused`, undefined],
+        ['delay', `${ws}/hung`, 'app'],
+      ],
+    );
+    await waitFor(() => lines.length === 2, 'the two console lines');
+    assert.match(
+      lines[0]!,
+      /: delays requests whose URL matches "\/slow-refused\$" by 300 ms, then fails them with refused$/,
+    );
+    assert.match(
+      lines[1]!,
+      /: the page closed the socket after \d+ ms of the 3600000 ms delay; it failed as a socket closed before it opens does$/,
+    );
+    await tab.close();
+  });
 });

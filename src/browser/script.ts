@@ -306,10 +306,62 @@ function install(config: Config): Installed {
   }
   /** Fails the handshake: error, then close 1006, CONNECTING until then (close() alone shows CLOSING). */
   const refuse = (socket: WebSocket, chosen: Chosen) => {
+    if (chosen.fault.delay) return refuseLate(socket, chosen, chosen.fault.delay);
     socket.close();
     Object.defineProperty(socket, 'readyState', { configurable: true, value: OriginalWebSocket.CONNECTING });
     socket.addEventListener('error', () => Reflect.deleteProperty(socket, 'readyState'), { once: true });
     chosen.tookEffect();
+  };
+  /**
+   * A handshake that hangs for the delay, then fails: the real socket is closed at once and its own
+   * events never reach the page, which sees CONNECTING for the delay, then error and close 1006.
+   * The page's close() during the delay ends it as it ends a socket that has not opened yet.
+   */
+  const refuseLate = (socket: WebSocket, chosen: Chosen, delay: number) => {
+    const own = new WeakSet<Event>();
+    let state: number = OriginalWebSocket.CONNECTING;
+    Object.defineProperty(socket, 'readyState', { configurable: true, get: () => state });
+    for (const type of ['open', 'message', 'error', 'close'])
+      socket.addEventListener(type, (event) => {
+        if (!own.has(event)) event.stopImmediatePropagation();
+      });
+    socket.close();
+    const dispatch = (event: Event) => {
+      own.add(event);
+      socket.dispatchEvent(event);
+    };
+    const fail = () => {
+      state = OriginalWebSocket.CLOSED;
+      dispatch(new Event('error'));
+      dispatch(new CloseEvent('close', { code: 1006, reason: '', wasClean: false }));
+    };
+    const send = socket.send.bind(socket);
+    socket.send = (data) => {
+      if (state !== OriginalWebSocket.CONNECTING) return send(data);
+      throw new DOMException(
+        "Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.",
+        'InvalidStateError',
+      );
+    };
+    const started = performance.now();
+    const cancel = hold(delay, (released) => {
+      if (released)
+        chosen.cutShort(performance.now() - started, 'replaced', {
+          then: 'the socket failed at once, its connection being closed already',
+        });
+      else chosen.tookEffect();
+      fail();
+    });
+    socket.close = () => {
+      if (state !== OriginalWebSocket.CONNECTING) return;
+      cancel();
+      state = OriginalWebSocket.CLOSING;
+      chosen.cutShort(performance.now() - started, 'app', {
+        who: 'the page closed the socket',
+        then: 'it failed as a socket closed before it opens does',
+      });
+      setTimeout(fail, 0);
+    };
   };
   /**
    * Holds each message the page sends on an open socket for the delay, and reports each one when
