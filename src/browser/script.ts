@@ -182,7 +182,9 @@ function install(config: Config): Installed {
    */
   const abortLikeThePage = (request: XMLHttpRequest) => {
     endLikeThePage(request, 'abort');
-    Object.defineProperty(request, 'readyState', { configurable: true, value: 0 });
+    // Unless the page opened it again from a handler: then it is that new request's.
+    if (Object.getOwnPropertyDescriptor(request, 'readyState')?.value === 4)
+      Object.defineProperty(request, 'readyState', { configurable: true, value: 0 });
   };
   /** How a request in flight ends on abort or timeout: readyState 4, status 0, then the events. */
   const endLikeThePage = (request: XMLHttpRequest, type: 'abort' | 'timeout') => {
@@ -199,8 +201,13 @@ function install(config: Config): Installed {
   const timeoutProperty = Object.getOwnPropertyDescriptor(xhr, 'timeout');
   const calls = new WeakMap<XMLHttpRequest, Call>();
   /** What ends the hold of a request a delay holds, as the page aborts it. */
-  const holding = new WeakMap<XMLHttpRequest, () => void>();
+  const holding = new WeakMap<XMLHttpRequest, (type: 'abort' | 'reopen') => void>();
+  /** What a fault sets on a request in place of the browser's values; a new open() takes them away. */
+  const faked = ['readyState', 'status', 'statusText', 'responseURL', 'response', 'responseText'];
   xhr.open = function (this: XMLHttpRequest, method: string, url: string | URL, ...rest: unknown[]) {
+    // As open() on a request in flight ends it quietly: a held one is let go, with no fault after.
+    holding.get(this)?.('reopen');
+    for (const key of faked) Reflect.deleteProperty(this, key);
     calls.set(this, { url: absolute(url), httpMethod: method.toUpperCase() });
     return (originalOpen as (...args: unknown[]) => void).call(this, method, url, ...rest);
   } as typeof xhr.open;
@@ -215,15 +222,15 @@ function install(config: Config): Installed {
     const timeout = this.timeout;
     const timer =
       timeout > 0 && timeout <= (fault.delay ?? 0) ? setTimeout(() => giveUp('timeout'), timeout) : 0;
-    const giveUp = (type: 'abort' | 'timeout') => {
+    const giveUp = (type: 'abort' | 'timeout' | 'reopen') => {
       cancel();
       if (fault.delay) chosen.cutShort(performance.now() - sent, 'app');
       clearTimeout(timer);
       holding.delete(this);
       if (type === 'abort') abortLikeThePage(this);
-      else endLikeThePage(this, 'timeout');
+      else if (type === 'timeout') endLikeThePage(this, 'timeout');
     };
-    holding.set(this, () => giveUp('abort'));
+    holding.set(this, giveUp);
     const cancel = hold(fault.delay ?? 0, (released) => {
       clearTimeout(timer);
       holding.delete(this);
@@ -264,7 +271,7 @@ function install(config: Config): Installed {
   };
   xhr.abort = function (this: XMLHttpRequest) {
     const giveUp = holding.get(this);
-    if (giveUp) giveUp();
+    if (giveUp) giveUp('abort');
     else originalAbort.call(this);
   };
 
