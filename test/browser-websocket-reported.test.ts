@@ -230,4 +230,26 @@ describe('browser WebSocket faults report what happened to the socket and its me
     );
     await tab.close();
   });
+
+  test('a relative or http:// socket URL is matched and reported as the ws:// URL the browser connects to', async () => {
+    const { tab, reports } = await pageWith([{ error: 'refused', url: '^ws://.*/(relative|plain)$' }]);
+    const closed = await tab.evaluate(() =>
+      Promise.all(
+        ['/relative', (globalThis as unknown as { location: URL }).location.origin + '/plain'].map(
+          (url) =>
+            new Promise<number>((resolve) => {
+              const socket = new WebSocket(url);
+              socket.onopen = () => resolve(0);
+              socket.onclose = (event) => resolve(event.code);
+            }),
+        ),
+      ),
+    );
+    assert.deepEqual(closed, [1006, 1006]);
+    assert.deepEqual(
+      (await reports()).reports.map(({ call }) => call.url),
+      [`${ws}/relative`, `${ws}/plain`],
+    );
+    await tab.close();
+  });
 });

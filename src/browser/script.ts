@@ -299,10 +299,17 @@ function install(config: Config): Installed {
   };
 
   const OriginalWebSocket = window.WebSocket;
+  /** The URL a socket connects to: a relative or http(s) one is resolved as the browser does, to ws(s). */
+  const socketUrl = (url: string | URL) => {
+    const resolved = new URL(String(url), location.href);
+    if (resolved.protocol === 'http:' || resolved.protocol === 'https:')
+      resolved.protocol = resolved.protocol === 'http:' ? 'ws:' : 'wss:';
+    return resolved.href;
+  };
   class FaultyWebSocket extends OriginalWebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
-      const call = { url: absolute(url), httpMethod: 'GET' };
+      const call = { url: socketUrl(url), httpMethod: 'GET' };
       const chosen = choose(call, 'websocket');
       if (!chosen) return;
       const effect = effectOf(chosen.fault);
