@@ -12,9 +12,25 @@ import {
   type FaultSpec,
 } from '../model/fault.js';
 import { answerBody } from '../model/fault-answer.js';
+import type { FaultApplied } from '../model/fault-event.js';
 
 interface Config {
   faults: FaultSpec[];
+}
+
+/** A fault chosen for a request, reported only when it takes effect (see FaultApplied). */
+interface Chosen {
+  fault: FaultSpec;
+  /** The fault's name in reports and counts. */
+  name: string;
+  /** Reports the fault's effect as done: its delay held in full, then the effect happened. */
+  tookEffect(): void;
+  /**
+   * Reports a delay cut short, its effect never having happened: by the page giving up ('app'),
+   * uninstall ('replaced'), or a WebSocket's server closing it ('peer'). `who` and `then` replace
+   * the console line's words for what cut it and what followed.
+   */
+  cutShort(heldMs: number, by: 'app' | 'replaced' | 'peer', words?: { who?: string; then?: string }): void;
 }
 
 interface Installed {
@@ -37,17 +53,57 @@ function install(config: Config): Installed {
   let uninstalled = false;
   const deciders: FaultDecider[] = config.faults.map((fault) => createDecider(fault, clock));
   const counts: Record<string, number> = {};
-  const pick = (call: Call, target: string): FaultSpec | undefined => {
+  /**
+   * The first fault that applies to this request. It is not reported yet: what faultline reports
+   * is what happened, so the caller reports it when its effect happens, or its delay is cut short.
+   */
+  const choose = (call: Call, target: string): Chosen | undefined => {
     for (const [index, decider] of deciders.entries()) {
-      if (!decider.decide(call)) continue;
-      const name = decider.fault.name ?? `fault-${index + 1}`;
-      counts[name] = (counts[name] ?? 0) + 1;
-      console.warn(
-        `${tag} ${target} ${call.httpMethod ?? ''} ${call.url}: ${explainFault(decider.fault, 'requests')}`,
-      );
-      return decider.fault;
+      if (decider.decide(call))
+        return chosen(decider.fault, decider.fault.name ?? `fault-${index + 1}`, call, target);
     }
     return undefined;
+  };
+  /** Reports a fault once: counted, logged, and dispatched as a "faultline:fault" event on window. */
+  const chosen = (fault: FaultSpec, name: string, call: Call, target: string): Chosen => {
+    let reported = false;
+    const report = (effect: string, text: string, cutShort?: FaultApplied['cutShort']) => {
+      if (reported) return;
+      reported = true;
+      counts[name] = (counts[name] ?? 0) + 1;
+      console.warn(`${tag} ${target} ${call.httpMethod ?? ''} ${call.url}: ${text}`);
+      const detail: FaultApplied = {
+        fault: name,
+        target,
+        effect,
+        call: { ...call },
+        ...(cutShort ? { cutShort } : {}),
+      };
+      window.dispatchEvent(new CustomEvent('faultline:fault', { detail }));
+    };
+    return {
+      fault,
+      name,
+      tookEffect: () => report(effectOf(fault) ?? 'delay', explainFault(fault, 'requests')),
+      cutShort: (ms, by, { who = cutBy[by], then = cutThen[by] } = {}) => {
+        const heldMs = Math.round(ms);
+        report('delay', `${who} after ${heldMs} ms of the ${fault.delay ?? 0} ms delay; ${then}`, {
+          heldMs,
+          by,
+        });
+      },
+    };
+  };
+  /** Who cut a delay short, and what followed, in the console line. */
+  const cutBy = {
+    app: 'the page gave up',
+    replaced: 'faultline was uninstalled',
+    peer: 'the server closed the socket',
+  };
+  const cutThen = {
+    app: 'nothing else happened',
+    replaced: 'the request went on untouched',
+    peer: 'the message was never sent',
   };
   /** What a delay holds: uninstall lets each go on at once, with no further fault. */
   const held = new Set<() => void>();
@@ -90,14 +146,24 @@ function install(config: Config): Installed {
   window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = absolute(input instanceof Request ? input.url : input);
     const httpMethod = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
-    const fault = pick({ url, httpMethod }, 'fetch');
-    if (!fault) return originalFetch(input, init);
+    const chosen = choose({ url, httpMethod }, 'fetch');
+    if (!chosen) return originalFetch(input, init);
+    const { fault } = chosen;
     // The page's signal (a timeout, a cancel) ends the call as it ends a slow network call.
+    // A signal aborted before the call ends it before the fault does anything: nothing is reported.
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     signal?.throwIfAborted();
+    const started = performance.now();
     const released = await wait(fault.delay, signal);
-    signal?.throwIfAborted();
-    if (released) return originalFetch(input, init);
+    if (signal?.aborted) {
+      if (fault.delay) chosen.cutShort(performance.now() - started, 'app');
+      signal.throwIfAborted();
+    }
+    if (released) {
+      if (fault.delay) chosen.cutShort(performance.now() - started, 'replaced');
+      return originalFetch(input, init);
+    }
+    chosen.tookEffect();
     const effect = effectOf(fault);
     if (effect === 'status') {
       const status = fault.status ?? 500;
@@ -116,7 +182,9 @@ function install(config: Config): Installed {
    */
   const abortLikeThePage = (request: XMLHttpRequest) => {
     endLikeThePage(request, 'abort');
-    Object.defineProperty(request, 'readyState', { configurable: true, value: 0 });
+    // Unless the page opened it again from a handler: then it is that new request's.
+    if (Object.getOwnPropertyDescriptor(request, 'readyState')?.value === 4)
+      Object.defineProperty(request, 'readyState', { configurable: true, value: 0 });
   };
   /** How a request in flight ends on abort or timeout: readyState 4, status 0, then the events. */
   const endLikeThePage = (request: XMLHttpRequest, type: 'abort' | 'timeout') => {
@@ -133,33 +201,45 @@ function install(config: Config): Installed {
   const timeoutProperty = Object.getOwnPropertyDescriptor(xhr, 'timeout');
   const calls = new WeakMap<XMLHttpRequest, Call>();
   /** What ends the hold of a request a delay holds, as the page aborts it. */
-  const holding = new WeakMap<XMLHttpRequest, () => void>();
+  const holding = new WeakMap<XMLHttpRequest, (type: 'abort' | 'reopen') => void>();
+  /** What a fault sets on a request in place of the browser's values; a new open() takes them away. */
+  const faked = ['readyState', 'status', 'statusText', 'responseURL', 'response', 'responseText'];
   xhr.open = function (this: XMLHttpRequest, method: string, url: string | URL, ...rest: unknown[]) {
+    // As open() on a request in flight ends it quietly: a held one is let go, with no fault after.
+    holding.get(this)?.('reopen');
+    for (const key of faked) Reflect.deleteProperty(this, key);
     calls.set(this, { url: absolute(url), httpMethod: method.toUpperCase() });
     return (originalOpen as (...args: unknown[]) => void).call(this, method, url, ...rest);
   } as typeof xhr.open;
   xhr.send = function (this: XMLHttpRequest, body?: Document | XMLHttpRequestBodyInit | null) {
     const call = calls.get(this);
-    const fault = call && pick(call, 'xhr');
-    if (!fault) return originalSend.call(this, body);
+    const chosen = call && choose(call, 'xhr');
+    if (!chosen) return originalSend.call(this, body);
+    const { fault } = chosen;
     const effect = effectOf(fault);
     const sent = performance.now();
     // The page's xhr.timeout counts from send(), held time included, as for a slow network.
     const timeout = this.timeout;
     const timer =
       timeout > 0 && timeout <= (fault.delay ?? 0) ? setTimeout(() => giveUp('timeout'), timeout) : 0;
-    const giveUp = (type: 'abort' | 'timeout') => {
+    const giveUp = (type: 'abort' | 'timeout' | 'reopen') => {
       cancel();
+      if (fault.delay) chosen.cutShort(performance.now() - sent, 'app');
       clearTimeout(timer);
       holding.delete(this);
       if (type === 'abort') abortLikeThePage(this);
-      else endLikeThePage(this, 'timeout');
+      else if (type === 'timeout') endLikeThePage(this, 'timeout');
     };
-    holding.set(this, () => giveUp('abort'));
+    holding.set(this, giveUp);
     const cancel = hold(fault.delay ?? 0, (released) => {
       clearTimeout(timer);
       holding.delete(this);
-      if (released || effect === undefined) sendNow();
+      if (released) {
+        if (fault.delay) chosen.cutShort(performance.now() - sent, 'replaced');
+        return sendNow();
+      }
+      chosen.tookEffect();
+      if (effect === undefined) sendNow();
       else if (effect === 'status') {
         const text = answerBody(fault.status ?? 500, fault.body) ?? '';
         for (const [key, value] of Object.entries({
@@ -191,7 +271,7 @@ function install(config: Config): Installed {
   };
   xhr.abort = function (this: XMLHttpRequest) {
     const giveUp = holding.get(this);
-    if (giveUp) giveUp();
+    if (giveUp) giveUp('abort');
     else originalAbort.call(this);
   };
 
@@ -219,21 +299,131 @@ function install(config: Config): Installed {
   };
 
   const OriginalWebSocket = window.WebSocket;
+  /** The URL a socket connects to: a relative or http(s) one is resolved as the browser does, to ws(s). */
+  const socketUrl = (url: string | URL) => {
+    const resolved = new URL(String(url), location.href);
+    if (resolved.protocol === 'http:' || resolved.protocol === 'https:')
+      resolved.protocol = resolved.protocol === 'http:' ? 'ws:' : 'wss:';
+    return resolved.href;
+  };
   class FaultyWebSocket extends OriginalWebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
-      const fault = pick({ url: absolute(url), httpMethod: 'GET' }, 'websocket');
-      if (!fault) return;
-      const effect = effectOf(fault);
+      const call = { url: socketUrl(url), httpMethod: 'GET' };
+      const chosen = choose(call, 'websocket');
+      if (!chosen) return;
+      const effect = effectOf(chosen.fault);
       // A handshake answered with an error status fails the socket as a refused one does.
-      if (effect === 'error' || effect === 'abort' || effect === 'status') this.close();
-      else if (fault.delay) {
-        const send = this.send.bind(this);
-        const delay = fault.delay;
-        this.send = (data) => (uninstalled ? send(data) : hold(delay, () => send(data)));
-      }
+      if (effect === 'error' || effect === 'abort' || effect === 'status') refuse(this, chosen);
+      else if (chosen.fault.delay) delayMessages(this, chosen, chosen.fault.delay, call);
     }
   }
+  /** Fails the handshake: error, then close 1006, CONNECTING until then (close() alone shows CLOSING). */
+  const refuse = (socket: WebSocket, chosen: Chosen) => {
+    if (chosen.fault.delay) return refuseLate(socket, chosen, chosen.fault.delay);
+    socket.close();
+    Object.defineProperty(socket, 'readyState', { configurable: true, value: OriginalWebSocket.CONNECTING });
+    socket.addEventListener('error', () => Reflect.deleteProperty(socket, 'readyState'), { once: true });
+    chosen.tookEffect();
+  };
+  /**
+   * A handshake that hangs for the delay, then fails: the real socket is closed at once and its own
+   * events never reach the page, which sees CONNECTING for the delay, then error and close 1006.
+   * The page's close() during the delay ends it as it ends a socket that has not opened yet.
+   */
+  const refuseLate = (socket: WebSocket, chosen: Chosen, delay: number) => {
+    const own = new WeakSet<Event>();
+    let state: number = OriginalWebSocket.CONNECTING;
+    Object.defineProperty(socket, 'readyState', { configurable: true, get: () => state });
+    for (const type of ['open', 'message', 'error', 'close'])
+      socket.addEventListener(type, (event) => {
+        if (!own.has(event)) event.stopImmediatePropagation();
+      });
+    socket.close();
+    const dispatch = (event: Event) => {
+      own.add(event);
+      socket.dispatchEvent(event);
+    };
+    const fail = () => {
+      state = OriginalWebSocket.CLOSED;
+      dispatch(new Event('error'));
+      dispatch(new CloseEvent('close', { code: 1006, reason: '', wasClean: false }));
+    };
+    const send = socket.send.bind(socket);
+    socket.send = (data) => {
+      if (state !== OriginalWebSocket.CONNECTING) return send(data);
+      throw new DOMException(
+        "Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.",
+        'InvalidStateError',
+      );
+    };
+    const started = performance.now();
+    const cancel = hold(delay, (released) => {
+      if (released)
+        chosen.cutShort(performance.now() - started, 'replaced', {
+          then: 'the socket failed at once, its connection being closed already',
+        });
+      else chosen.tookEffect();
+      fail();
+    });
+    socket.close = () => {
+      if (state !== OriginalWebSocket.CONNECTING) return;
+      cancel();
+      state = OriginalWebSocket.CLOSING;
+      chosen.cutShort(performance.now() - started, 'app', {
+        who: 'the page closed the socket',
+        then: 'it failed as a socket closed before it opens does',
+      });
+      setTimeout(fail, 0);
+    };
+  };
+  /**
+   * Holds each message the page sends on an open socket for the delay, and reports each one when
+   * it is sent. The page's close() sends what is held at once, ahead of the close frame, as a slow
+   * network delivers what was sent before the close; a socket the server closed sends nothing more.
+   */
+  const delayMessages = (socket: WebSocket, first: Chosen, delay: number, call: Call) => {
+    const send = socket.send.bind(socket);
+    const close = socket.close.bind(socket);
+    const waiting = new Set<(by: 'app' | 'peer') => void>();
+    let next: Chosen | undefined = first;
+    socket.send = (data) => {
+      // Not open: the real send throws (CONNECTING) or drops the message (closing), with no delay.
+      if (uninstalled || socket.readyState !== OriginalWebSocket.OPEN) return send(data);
+      const message = next ?? chosen(first.fault, first.name, call, 'websocket');
+      next = undefined;
+      const started = performance.now();
+      const cancel = hold(delay, (released) => {
+        waiting.delete(end);
+        // The server's close frame came during the hold: the socket is closing, the message cannot go.
+        if (!released && socket.readyState !== OriginalWebSocket.OPEN)
+          return message.cutShort(performance.now() - started, 'peer');
+        if (released)
+          message.cutShort(performance.now() - started, 'replaced', { then: 'the message went at once' });
+        else message.tookEffect();
+        send(data);
+      });
+      const end = (by: 'app' | 'peer') => {
+        cancel();
+        waiting.delete(end);
+        if (by === 'peer' || socket.readyState !== OriginalWebSocket.OPEN)
+          return message.cutShort(performance.now() - started, 'peer');
+        message.cutShort(performance.now() - started, by, {
+          who: 'the page closed the socket',
+          then: 'the message went at once, ahead of the close',
+        });
+        send(data);
+      };
+      waiting.add(end);
+    };
+    socket.close = (code?: number, reason?: string) => {
+      for (const end of [...waiting]) end('app');
+      close(code, reason);
+    };
+    socket.addEventListener('close', () => {
+      for (const end of [...waiting]) end('peer');
+    });
+  };
   window.WebSocket = FaultyWebSocket;
 
   console.info(

@@ -104,6 +104,21 @@ export function browserScriptCommand(): Command {
     });
 }
 
+/**
+ * Every page gets the script afresh: what counts requests counts each page load's, and a seed
+ * replays the same draws on each. Said when the proxy starts, so "the first 3" is not read as the
+ * first 3 of the whole run.
+ */
+function perPage(fault: FaultSpec): string {
+  const notes: string[] = [];
+  if (fault.everyNth !== undefined || fault.firstN !== undefined)
+    notes.push(
+      '--every and --first count the requests of each page load: the script starts again on every page',
+    );
+  if (fault.seed !== undefined) notes.push('--seed replays the same draws on every page load');
+  return notes.length ? ` (${notes.join('; ')})` : '';
+}
+
 export function browserProxyCommand(): Command {
   return withFaultFlags(
     new Command('browser-proxy')
@@ -134,7 +149,7 @@ export function browserProxyCommand(): Command {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       process.stderr.write(
-        `faultline browser-proxy on ${url} -> ${flags.target}: ${explainFault(fault, 'requests')}\n`,
+        `faultline browser-proxy on ${url} -> ${flags.target}: ${explainFault(fault, 'requests')}${perPage(fault)}\n`,
       );
     });
 }

@@ -1,22 +1,8 @@
 import diagnostics from 'node:diagnostics_channel';
-import type { Call } from '../model/fault.js';
+import type { FaultApplied } from '../model/fault-event.js';
 
 /** Published on the "faultline:fault" diagnostics channel each time a fault takes effect. */
-export interface FaultApplied {
-  fault: string;
-  target: string;
-  effect: string;
-  call: Call;
-  /**
-   * Set when a delay was cut short and its effect never happened: how many ms the call was held,
-   * and what ended the hold ('app': the calling app's own abort, timeout or destroy; 'client': the
-   * HTTP client of a faulted server went away; 'replaced': the faults were replaced or cleared).
-   */
-  cutShort?: { heldMs: number; by: CutShortBy };
-}
-
-/** What ended a delay before its effect. */
-export type CutShortBy = 'app' | 'client' | 'replaced';
+export type { CutShortBy, FaultApplied } from '../model/fault-event.js';
 
 export const faultChannel = diagnostics.channel('faultline:fault');
 const counts = new Map<string, number>();
