@@ -368,7 +368,8 @@ async function runMethod(
     context: { ...environment.context, signal: backgroundSignal, background: true },
   };
   const record = inDeclaredOrder(journal.run);
-  let settled: PromiseSettledResult<RunEntry>[] = [];
+  // Set in the finally below, which every way out of the method passes through.
+  let settled: PromiseSettledResult<RunEntry>[];
   let outcome: RunStatus | undefined;
   try {
     await environment.controls?.before('method', experiment);
