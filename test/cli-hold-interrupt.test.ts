@@ -15,6 +15,7 @@ test('a Ctrl-C while a held fault is being made ends its hold at once', { timeou
     return true;
   }) as typeof process.stderr.write;
   const listeners = process.listenerCount('SIGINT');
+  let status: typeof process.exitCode;
   try {
     await withCliLedger(
       // The signal comes before the hold listens: the gap in which a Ctrl-C used to kill faultline
@@ -27,10 +28,14 @@ test('a Ctrl-C while a held fault is being made ends its hold at once', { timeou
       { hold: holdFor(30), report: () => {} },
     );
   } finally {
+    // The interrupted hold sets the status faultline exits with; this test process must not.
+    status = process.exitCode;
+    process.exitCode = undefined;
     process.stderr.write = write;
     if (saved === undefined) delete process.env.FAULTLINE_LEDGER_DIR;
     else process.env.FAULTLINE_LEDGER_DIR = saved;
   }
   assert.match(said.join(''), /faultline: interrupted/);
+  assert.equal(status, 130, 'interrupted, not held for its time');
   assert.equal(process.listenerCount('SIGINT'), listeners, 'the hold leaves no SIGINT listener behind');
 });

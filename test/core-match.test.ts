@@ -184,6 +184,11 @@ describe('parseMatch refuses what is not a match, saying what it received', () =
         '/search?q=1',
         'received "/search?q=1"; the path is matched without its query ("?" in a glob is any one character): match the query with match.query, e.g. {"q":"1"}',
       ],
+      // A name and a value of more than one character, named whole in the example.
+      [
+        '/api/*?user=42',
+        'received "/api/*?user=42"; the path is matched without its query ("?" in a glob is any one character): match the query with match.query, e.g. {"user":"42"}',
+      ],
     ] as const) {
       assert.throws(
         () => parseMatch({ path: glob }, 'toxic t'),
@@ -520,6 +525,12 @@ describe('matchesRequest: every key given must match', () => {
     const overTls = request({ scheme: 'https' });
     assert.equal(matchesRequest(parsed({ headers: { ':scheme': 'https' } }), overTls), true);
     assert.equal(matchesRequest(parsed({ headers: { ':scheme': 'http' } }), overTls), false);
+  });
+
+  test('a header the request does not carry has no value: only the pseudo-headers are made up', () => {
+    const plain = request({ scheme: 'http' });
+    assert.equal(matchesRequest(parsed({ headers: { 'x-proto': 'http' } }), plain), false);
+    assert.equal(matchesRequest(parsed({ headers_regex: { 'x-proto': '.*' } }), plain), false);
   });
 
   test('headers_regex: any value of the header matching', () => {

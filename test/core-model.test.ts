@@ -436,10 +436,21 @@ describe('proxy specs', () => {
       ['https', 'use protocol http with tls (termination) or upstream_tls (origination)'],
       ['tls', 'TLS goes with any protocol: use tls (termination) or upstream_tls (origination)'],
       ['websocket', 'a WebSocket upgrade passes through protocol http'],
+      ['ws', 'a WebSocket upgrade passes through protocol http'],
+      ['ssl', 'TLS goes with any protocol: use tls (termination) or upstream_tls (origination)'],
+      ['HTTP/1.1', 'use protocol http'],
+      ['http/2', 'use protocol http2 (h2c with prior knowledge; h2 with tls)'],
     ] as const) {
       assert.throws(() => parseProxyCreate({ ...base, protocol: given }), {
         code: 'FAULTLINE_ERR_INVALID_FIELD',
         hint: `received ${JSON.stringify(given)}; accepted protocols: tcp, http, http2, udp (tcp when omitted); ${advice}`,
+      });
+    }
+    // No advice for what only looks like a name: an inherited property, a list holding one.
+    for (const given of ['constructor', '__proto__', ['grpc']]) {
+      assert.throws(() => parseProxyCreate({ ...base, protocol: given }), {
+        code: 'FAULTLINE_ERR_INVALID_FIELD',
+        hint: `received ${JSON.stringify(given)}; accepted protocols: tcp, http, http2, udp (tcp when omitted)`,
       });
     }
     assert.deepEqual(parseProxyUpdate({ Protocol: 'Http' }, 'p'), { protocol: 'http' });

@@ -135,6 +135,11 @@ describe('a target is read as chaoslib reads it: `if target: value = value.get(t
   test('a target the output lacks falls back to the whole output', async () => {
     assert.equal(await check({ type: 'jsonpath', path: '$.a', target: 'body', expect: 1 }, { a: 1 }), true);
   });
+
+  test('a target that is not text names no key: a JSON object\'s keys are text, as dict.get(1) finds no "1"', async () => {
+    const output = { '1': { a: 2 }, a: 1 };
+    assert.equal(await check({ type: 'jsonpath', path: '$.a', target: 1, expect: 1 }, output), true);
+  });
 });
 
 describe("regex tolerances are Python's re.search", () => {

@@ -191,6 +191,27 @@ describe('the rollbacks end early', () => {
     );
   });
 
+  test('rollbacks aborted after a failed run leave it failed: only a completed run becomes aborted', async () => {
+    const scripted = scriptedPython(() => ({ invalid: "No module named 'faultline_scripted'" }));
+    const valid = await prepared(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [js('probe', 'p', 'fail', {}, { tolerance: true })],
+        },
+      }),
+      { rollbacks: [scriptedActivity('action', 'missing module', 'gone')] },
+    );
+    const { log, running } = startRun(valid, {
+      python: scripted.runtime,
+      rollbackStrategy: 'always',
+      hypothesisStrategy: 'after-method-only',
+    });
+    const journal = await running.journal;
+    assert.deepEqual([journal.status, names(journal.rollbacks)], ['failed', ['missing module']]);
+    assert.match(log.lines.join('\n'), /error: Rollbacks aborted: No module named 'faultline_scripted'/);
+  });
+
   test('a rollback that crashes the runner rejects the run, after the controls were cleaned up', async () => {
     const mark = join(scratch, 'crash-cleanup');
     const valid = await prepared(experiment({ controls: [phaseControl({ cleanup_mark: mark })] }), {

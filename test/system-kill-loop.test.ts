@@ -1,49 +1,21 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { noLedger } from '../src/experiment/ledger.js';
 import { processOperations } from '../src/system/operations/process-operations.js';
 import { runCli, spawnCli, waitFor } from './helpers.js';
+import { startSupervised } from './supervised-helpers.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'faultline-kill-loop-'));
 after(() => rmSync(directory, { recursive: true, force: true }));
 
 /** A supervised node process that restarts at once, found by its pidfile. */
-async function supervised(extra: string[] = []) {
-  const tag = `loop-${randomBytes(4).toString('hex')}.mjs`;
-  const pidfile = join(directory, `${tag}.pid`);
-  // Registered before spawnCli's own SIGKILL: a failed test still stops the supervisor with
-  // SIGTERM, which stops its instance, so no orphan holds the output pipes open.
-  after(async () => {
-    if (supervisor.child.exitCode === null && supervisor.child.signalCode === null) {
-      process.kill(supervisor.child.pid!, 'SIGTERM');
-      await supervisor.done;
-    }
-  });
-  const supervisor = spawnCli([
-    'supervise',
-    '--restart-delay',
-    '0',
-    ...extra,
-    '--pidfile',
-    pidfile,
-    '--',
-    process.execPath,
-    '-e',
-    'setInterval(() => {}, 1000)',
-    tag,
-  ]);
-  await waitFor(() => existsSync(pidfile), 'the supervised process to start');
-  const stop = async () => {
-    if (supervisor.child.exitCode === null) process.kill(supervisor.child.pid!, 'SIGTERM');
-    await supervisor.done;
-  };
-  return { tag, pidfile, supervisor, stop, firstPid: Number(readFileSync(pidfile, 'utf8')) };
-}
+const supervised = (extra: string[] = []) =>
+  startSupervised(directory, { prefix: 'loop', flags: ['--restart-delay', '0', ...extra] });
 
 /** A process left alone by everything but the test, with a tag to match it by. */
 function sleeper() {

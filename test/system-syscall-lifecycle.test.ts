@@ -209,7 +209,8 @@ describe('syscall attach: bounded by --for even when the CLI dies', () => {
       ),
     );
     first.child.kill('SIGINT');
-    await first.done;
+    const interrupted = await first.done;
+    assert.equal(interrupted.code, 130, `detached early, not after its --for: ${interrupted.stderr}`);
     assert.equal(tracerOf(target), 0);
   });
 });

@@ -21,7 +21,8 @@ import { after, describe, test } from 'node:test';
 import { createExclusive, identifyFile } from '../src/system/private-files.js';
 import { startStress } from '../src/system/stress.js';
 import { undoSystem } from '../src/system/undo.js';
-import { runCli, spawnCli, waitFor } from './helpers.js';
+import { runCli } from './helpers.js';
+import { startSupervised } from './supervised-helpers.js';
 
 const NOBODY = 65534;
 const directory = mkdtempSync(join(tmpdir(), 'faultline-targets-'));
@@ -29,20 +30,15 @@ after(() => rmSync(directory, { recursive: true, force: true }));
 
 describe('process selectors', () => {
   test('--match leaves out the faultline supervisor of the matched command unless --include-supervisors', async () => {
-    const tag = `srv-${randomBytes(4).toString('hex')}.mjs`;
-    const pidfile = join(directory, `${tag}.pid`);
-    const supervisor = spawnCli([
-      'supervise',
-      '--pidfile',
-      pidfile,
-      '--',
-      process.execPath,
-      '-e',
-      'setInterval(() => {}, 1000)',
+    const {
       tag,
-    ]);
-    await waitFor(() => existsSync(pidfile), 'the supervised process to start');
-    const child = Number(readFileSync(pidfile, 'utf8'));
+      pidfile,
+      supervisor,
+      firstPid: child,
+      stop,
+    } = await startSupervised(directory, {
+      prefix: 'srv',
+    });
     assert.equal(statSync(pidfile).mode & 0o777, 0o644);
 
     const dry = await runCli(['process', 'kill', '--match', tag, '--dry-run']);
@@ -79,8 +75,7 @@ describe('process selectors', () => {
     );
     assert.equal(supervisor.child.exitCode, null, 'the supervisor was not touched');
 
-    process.kill(supervisor.child.pid!, 'SIGTERM');
-    await supervisor.done;
+    await stop();
     assert.equal(existsSync(pidfile), false, 'the supervisor removes its pidfile');
   });
 

@@ -9,9 +9,9 @@ import { safe, safeLines } from './terminal-text.js';
 /**
  * The one exit-status rule: 0 done; 2 bad input, refused before anything was attempted (a flag,
  * an argument, a file); 1 something was attempted and failed (the server refused it or could not
- * be reached, a load run had failures, a capability is missing); 130 interrupted.
+ * be reached, a load run had failures, a capability is missing); 130 interrupted (143 by SIGTERM).
  */
-export const EXIT = { done: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+export const EXIT = { done: 0, failed: 1, badInput: 2, interrupted: 130, terminated: 128 + 15 } as const;
 
 export interface Failure {
   status: number;

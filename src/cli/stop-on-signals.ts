@@ -21,7 +21,7 @@ export function stopOnSignals(): SignalStop {
     controller.abort();
   };
   const onInt = interrupt(EXIT.interrupted);
-  const onTerm = interrupt(128 + 15);
+  const onTerm = interrupt(EXIT.terminated);
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   return {

@@ -6,6 +6,7 @@ import { isFaultlineError } from '../model/errors.js';
 import { UnsafeFile } from '../system/private-files.js';
 import type { SystemContext } from '../system/operations/index.js';
 import { UsageError } from './context.js';
+import { EXIT } from './failure.js';
 
 /** Resolves after `seconds`, or at the first SIGINT or SIGTERM; says which. */
 export async function holdUntil(
@@ -36,11 +37,18 @@ export async function holdUntil(
   }
 }
 
-/** Holds a fault for `seconds` (or until SIGINT/SIGTERM); undefined leaves it in place. */
+/**
+ * Holds a fault for `seconds` (or until SIGINT/SIGTERM), saying so first; undefined leaves it in
+ * place.
+ */
 export function holdFor(seconds: number | undefined): Hold<unknown> | undefined {
   if (seconds === undefined) return undefined;
-  return async (_result, interrupted) =>
-    (await holdUntil(seconds, interrupted)) === 'signal' ? 'interrupted' : `held for ${seconds} s`;
+  return async (_result, interrupted) => {
+    process.stderr.write(
+      `faultline: holding for ${seconds} s; Ctrl-C or SIGTERM ends it early (exit 130 or 143), undoing it first\n`,
+    );
+    return (await holdUntil(seconds, interrupted)) === 'signal' ? 'interrupted' : `held for ${seconds} s`;
+  };
 }
 
 /**
@@ -52,17 +60,31 @@ export type Hold<T> = (result: T, interrupted: AbortSignal) => Promise<string>;
 /**
  * Catches SIGINT and SIGTERM from before a held fault is made until its hold ends: a Ctrl-C in
  * between would otherwise kill faultline with the fault in place, leaving it to `faultline rollback`.
+ * `status` is the exit status the first one owes, by the shell's convention (128 + its number).
  */
-function catchInterrupts(): { signal: AbortSignal; release: () => void } {
+function catchInterrupts(): {
+  signal: AbortSignal;
+  readonly status: number | undefined;
+  release: () => void;
+} {
   const interrupted = new AbortController();
-  const abort = () => interrupted.abort();
-  process.on('SIGINT', abort);
-  process.on('SIGTERM', abort);
+  let status: number | undefined;
+  const abortWith = (exitStatus: number) => () => {
+    status ??= exitStatus;
+    interrupted.abort();
+  };
+  const onInt = abortWith(EXIT.interrupted);
+  const onTerm = abortWith(EXIT.terminated);
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
   return {
     signal: interrupted.signal,
+    get status() {
+      return status;
+    },
     release: () => {
-      process.off('SIGINT', abort);
-      process.off('SIGTERM', abort);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
     },
   };
 }
@@ -110,8 +132,10 @@ export async function withCliLedger<T>(
   process.stderr.write(`faultline: ${how}${ledger.live().length > 0 ? '; undoing' : ''}\n`);
   const { failed } = await undoLive(ledger);
   ledger.close(failed > 0);
+  // A hold cut short is not a hold that ran its time: a script must be able to tell them apart.
+  if (interrupts!.status !== undefined) process.exitCode = interrupts!.status;
   if (failed > 0) {
-    process.exitCode = 1;
+    process.exitCode = EXIT.failed;
     process.stderr.write(`faultline: ${failed} undo(s) failed; "faultline rollback" retries them\n`);
   }
 }

@@ -368,7 +368,8 @@ async function runMethod(
     context: { ...environment.context, signal: backgroundSignal, background: true },
   };
   const record = inDeclaredOrder(journal.run);
-  let settled: PromiseSettledResult<RunEntry>[] = [];
+  // Set in the finally below, which every way out of the method passes through.
+  let settled: PromiseSettledResult<RunEntry>[];
   let outcome: RunStatus | undefined;
   try {
     await environment.controls?.before('method', experiment);
@@ -405,7 +406,8 @@ async function runMethod(
   // but ActivityFailed raises again there, and the run is aborted.
   const broken = settled.find((result) => result.status === 'rejected');
   if (broken) throw broken.reason;
-  if (outcome === undefined && options.failOnActionError) {
+  // Only 'failed' is ever set above, so a failed background action can only fail the run too.
+  if (options.failOnActionError) {
     for (const result of settled) {
       const entry = (result as PromiseFulfilledResult<RunEntry>).value;
       if (entry.status === 'failed' && (entry.activity as Activity).type === 'action') return 'failed';

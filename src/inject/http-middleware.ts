@@ -144,13 +144,13 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
     const { fault } = chosen;
     const { signal } = replaced;
     if (fault.delay) {
-      const held = await holdFor(fault.delay, signal, response);
+      const cut = await holdFor(fault.delay, signal, response);
       // Faults replaced or cleared while it waited: off means off, the request goes on untouched.
       // A client gone meanwhile sees no effect, and its request is dropped as a network would.
       // Either way, only the delay happened.
-      if (held.cutShortBy) {
-        chosen.cutShort(held.heldMs, held.cutShortBy);
-        return held.cutShortBy === 'client';
+      if (cut) {
+        chosen.cutShort(cut.heldMs, cut.by);
+        return cut.by === 'client';
       }
     }
     chosen.tookEffect();
@@ -204,23 +204,22 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
 
 /**
  * Holds a request for `ms`, or until the faults are replaced or the client goes away (the
- * response closes unfinished); says how long it held and what, if anything, cut it short.
+ * response closes unfinished): undefined when it held in full, else how long it held and what cut
+ * it short.
  */
 async function holdFor(
   ms: number,
   replaced: AbortSignal,
   response: ServerResponse,
-): Promise<{ heldMs: number; cutShortBy?: 'client' | 'replaced' }> {
+): Promise<{ heldMs: number; by: 'client' | 'replaced' } | undefined> {
   const started = performance.now();
   const clientGone = new AbortController();
   const onClose = () => clientGone.abort();
   response.once('close', onClose);
   await delay(ms, AbortSignal.any([replaced, clientGone.signal]));
   response.off('close', onClose);
-  const heldMs = performance.now() - started;
-  if (replaced.aborted) return { heldMs, cutShortBy: 'replaced' };
-  if (clientGone.signal.aborted) return { heldMs, cutShortBy: 'client' };
-  return { heldMs };
+  const by = replaced.aborted ? 'replaced' : clientGone.signal.aborted ? 'client' : undefined;
+  return by === undefined ? undefined : { heldMs: performance.now() - started, by };
 }
 
 /** Aborted when the faults are replaced; every request a fault holds listens to it. */

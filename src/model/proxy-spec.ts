@@ -219,8 +219,9 @@ const PROTOCOL_ADVICE: Readonly<Record<string, string>> = {
 };
 
 function protocolAdvice(given: unknown): string {
-  const advice = typeof given === 'string' ? PROTOCOL_ADVICE[given] : undefined;
-  return advice === undefined ? '' : `; ${advice}`;
+  // Own keys only: "constructor" or "__proto__" is no protocol name to advise on.
+  if (typeof given !== 'string' || !Object.hasOwn(PROTOCOL_ADVICE, given)) return '';
+  return `; ${PROTOCOL_ADVICE[given]}`;
 }
 
 /**
