@@ -37,6 +37,14 @@ async function certificateFor(newkey: string, name: string) {
 const WEAK_WARNING =
   'proxy "weak": tls.cert has an RSA key of 1024 bits (CN=127.0.0.1), below OpenSSL\'s default security level 2 (RSA and DSA keys of 2048 bits or more, elliptic curves of 224 bits or more): curl, openssl s_client and Python refuse it (curl exit 60, "EE certificate key too weak", or "CA certificate key too weak" for an intermediate), though Node accepts it; give a certificate with an RSA key of 2048 bits or more or an EC key (openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 ...), or use tls.auto';
 
+/** An `apply` file with one tls proxy `name` presenting `pair`. */
+function applyFileFor(name: string, pair: { cert: string; key: string }): string {
+  const file = join(directory, `${name}.json`);
+  const tls = { cert: pair.cert, key: pair.key };
+  writeFileSync(file, JSON.stringify([{ name, listen: '127.0.0.1:0', upstream: '127.0.0.1:9', tls }]));
+  return file;
+}
+
 test('a certificate with a 1024-bit RSA key is served with a warning, and a refusal says the key is why', async () => {
   const harness = await startHarness();
   const failures: Extract<EngineEvent, { type: 'tls.failed' }>[] = [];
@@ -94,12 +102,7 @@ test('certificates with a 2048-bit RSA key or a P-256 key get no warning', async
 test("faultline apply --dry-run prints the weak-key warning the server would give, and apply prints the server's", async () => {
   const harness = await startHarness();
   const weak = await certificateFor('rsa:1024', 'weak_apply');
-  const file = join(directory, 'apply.json');
-  const tls = { cert: weak.cert, key: weak.key };
-  writeFileSync(
-    file,
-    JSON.stringify([{ name: 'weak', listen: '127.0.0.1:0', upstream: '127.0.0.1:9', tls }]),
-  );
+  const file = applyFileFor('weak', weak);
   const dry = await runCli(['-h', harness.url, 'apply', file, '--dry-run']);
   assert.equal(dry.code, 0, dry.stderr);
   assert.equal(dry.stderr, `faultline: warning: ${WEAK_WARNING}\n`);
@@ -196,12 +199,7 @@ test('a certificate node:tls refuses to load is a 400 naming the field, for tls 
 test('faultline apply --dry-run finds a certificate node:tls refuses to load, and applies nothing', async () => {
   const harness = await startHarness();
   const sha1 = await sha1Signed();
-  const file = join(directory, 'sha1.json');
-  const tls = { cert: sha1.cert, key: sha1.key };
-  writeFileSync(
-    file,
-    JSON.stringify([{ name: 'sha1', listen: '127.0.0.1:0', upstream: '127.0.0.1:9', tls }]),
-  );
+  const file = applyFileFor('sha1', sha1);
   // Before, the dry run printed "+ proxy sha1" and exited 0, and the real apply was refused.
   const dry = await runCli(['-h', harness.url, 'apply', file, '--dry-run']);
   assert.equal(dry.code, 2, dry.stdout);
