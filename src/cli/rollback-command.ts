@@ -10,7 +10,7 @@ import {
 } from '../experiment/ledger.js';
 import { supersededBy } from '../experiment/ledger-superseded.js';
 import { forget, pickForgotten, selectorsIn } from '../experiment/ledger-forget.js';
-import { describeEntry, explainUndo, nothingLeftOf, undoLedger } from '../experiment/rollback.js';
+import { describeEntry, explainUndo, nothingLeftOf, notOursOf, undoLedger } from '../experiment/rollback.js';
 import { UnsafeFile } from '../system/private-files.js';
 import { example, out, UsageError } from './context.js';
 
@@ -131,20 +131,23 @@ function forgetEntries(scan: LedgerScan, flags: RollbackFlags): number {
 
 /**
  * What the real run would do with each entry, newest first, decided as the real run decides:
- * undo it, find it already gone (saying why), or fail to reach its server. Returns the failures.
+ * undo it, find it already gone (saying why), leave it as not the run's any more, or fail to reach its server. Returns the failures.
  */
 async function preview(entries: readonly LedgerEntry[], leftAlone: readonly LeftLedger[]): Promise<number> {
   let failures = 0;
   for (const entry of [...entries].reverse()) {
     let nothingLeft: string | undefined;
+    let notOurs: string | undefined;
     try {
       nothingLeft = supersededBy(entry, leftAlone) ?? (await nothingLeftOf(entry));
+      if (nothingLeft === undefined) notOurs = await notOursOf(entry);
     } catch (error) {
       failures += 1;
       out(`  would fail: ${describeEntry(entry)}: ${(error as Error).message}`);
       continue;
     }
-    if (nothingLeft === undefined)
+    if (notOurs !== undefined) out(`  would leave: ${describeEntry(entry)}: ${notOurs}`);
+    else if (nothingLeft === undefined)
       out(`  would undo: ${describeEntry(entry)}\n    by: ${explainUndo(entry)}`);
     else out(`  already gone: ${describeEntry(entry)} (${nothingLeft}); nothing to undo`);
   }

@@ -1,5 +1,5 @@
 import type { Ledger } from '../model/ledger.js';
-import { describeEntry, undo } from './rollback.js';
+import { describeEntry, describeOutcome, undo } from './rollback.js';
 
 /**
  * What a halted run does once its rollbacks are over: undoes every fault its ledger still holds,
@@ -14,7 +14,7 @@ export async function undoForHalt(ledger: Ledger): Promise<{ undone: string[]; f
     try {
       const outcome = await undo(entry, undefined, 'halt');
       ledger.settle(entry.seq);
-      undone.push(`${outcome.result}: ${describeEntry(entry)}${outcome.note ? ` (${outcome.note})` : ''}`);
+      undone.push(describeOutcome(entry, outcome));
     } catch (error) {
       failed.push(`could not undo ${describeEntry(entry)}: ${(error as Error).message}`);
     }

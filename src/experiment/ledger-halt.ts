@@ -11,7 +11,7 @@ import {
   settleEntries,
 } from './ledger.js';
 import { dropHaltReason, leaveHaltReason } from './halt-reason.js';
-import { describeEntry, forgetAdvice, undo } from './rollback.js';
+import { describeEntry, describeOutcome, forgetAdvice, undo } from './rollback.js';
 
 export interface LedgerHaltOptions {
   /** Pids of runs the caller interrupted itself (runs registered with a server): not signalled. */
@@ -110,7 +110,11 @@ async function undoAll(
       const result = await undo(entry, token, 'halt');
       settleEntries(ledger.path, [entry.seq]);
       outcome.undone.push(
-        item(`${result.result}: ${describeEntry(entry)}${result.note ? `, ${result.note}` : ''}`),
+        item(
+          result.result === 'left'
+            ? describeOutcome(entry, result)
+            : `${result.result}: ${describeEntry(entry)}${result.note ? `, ${result.note}` : ''}`,
+        ),
       );
     } catch (error) {
       outcome.failed.push(

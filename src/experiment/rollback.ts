@@ -7,6 +7,7 @@ import type { CreateProxyBody } from '../model/wire.js';
 import { explainSystemUndo, nothingLeftToUndo, type UndoOutcome, undoSystem } from '../system/undo.js';
 import { type LeftLedger, removeIfFinished, settleEntries } from './ledger.js';
 import { supersededBy } from './ledger-superseded.js';
+import { notOursAnyMore } from './ledger-not-ours.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8474';
 
@@ -19,7 +20,7 @@ export type UndoMode = 'rollback' | 'halt';
 
 /**
  * Undoes one recorded fault; a proxy, toxic, process or cgroup that is already gone counts as
- * undone. `token` is the token of the entry's server, when the caller knows it.
+ * undone, and a proxy or toxic made again by someone else is left (settled, not deleted). `token` is the token of the entry's server, when the caller knows it.
  */
 export async function undo(
   entry: LedgerEntry,
@@ -30,6 +31,8 @@ export async function undo(
   const client = createClient({ url: entry.server ?? DEFAULT_SERVER, token });
   const step: ProxyUndo = entry.undo;
   try {
+    const notOurs = await notOursAnyMore(step, client);
+    if (notOurs !== undefined) return { result: 'left', note: notOurs };
     switch (step.kind) {
       case 'delete-proxy':
         await client.deleteProxy(step.proxy);
@@ -121,6 +124,15 @@ export async function nothingLeftOf(entry: LedgerEntry, token?: string): Promise
   }
 }
 
+/**
+ * Why `undo` would leave an entry's proxy or toxic alone, being not what the run made (someone
+ * made it again), or undefined. A server that cannot be asked throws, as `undo` would fail.
+ */
+export async function notOursOf(entry: LedgerEntry, token?: string): Promise<string | undefined> {
+  if (isSystemUndo(entry.undo)) return undefined;
+  return notOursAnyMore(entry.undo, createClient({ url: entry.server ?? DEFAULT_SERVER, token }));
+}
+
 /** A deleted proxy is recreated unless the server has a proxy of that name again (undo's 409). */
 async function proxyExistsAgain(
   client: ReturnType<typeof createClient>,
@@ -177,7 +189,7 @@ export async function undoEntries(
     try {
       const outcome = await undo(entry);
       settle(entry.seq);
-      report(`${outcome.result}: ${describeEntry(entry)}${outcome.note ? ` (${outcome.note})` : ''}`);
+      report(describeOutcome(entry, outcome));
     } catch (error) {
       failed += 1;
       const advice = run === undefined ? '' : `; ${forgetAdvice(entry, run, error)}`;
@@ -219,6 +231,16 @@ export async function undoLedger(
   );
   removeIfFinished(ledger.path);
   return outcome;
+}
+
+/**
+ * One line for an undone entry: "undone: created proxy api (server)", with the outcome's note in
+ * parentheses; a left one says why and what to do ("left: ...: proxy api is not the one ...").
+ */
+export function describeOutcome(entry: LedgerEntry, outcome: UndoOutcome): string {
+  if (outcome.result === 'left')
+    return `left: ${describeEntry(entry)}: ${outcome.note ?? "not the run's any more"}`;
+  return `${outcome.result}: ${describeEntry(entry)}${outcome.note ? ` (${outcome.note})` : ''}`;
 }
 
 export function describeEntry(entry: LedgerEntry): string {

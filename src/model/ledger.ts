@@ -70,11 +70,27 @@ const proxyDefinition = z.strictObject({
   toxics: z.array(toxicDefinition).max(10_000),
 });
 
+/**
+ * What a run made, as the server showed it then: a proxy or toxic of that name that differs now
+ * was made again by someone else, and is left alone. Absent in ledgers of older versions.
+ */
+const madeProxy = z.strictObject({
+  listen: address,
+  upstream: address,
+  protocol: z.enum(proxyProtocols).optional(),
+});
+const madeToxic = toxicDefinition.omit({ name: true });
+
 export const proxyUndoSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('delete-proxy'), proxy: proxyName }),
+  z.strictObject({ kind: z.literal('delete-proxy'), proxy: proxyName, made: madeProxy.optional() }),
   /** A proxy the run deleted, created again as it was (POST /proxies with its toxics). */
   z.strictObject({ kind: z.literal('recreate-proxy'), proxy: proxyName, body: proxyDefinition }),
-  z.strictObject({ kind: z.literal('remove-toxic'), proxy: proxyName, toxic: proxyName }),
+  z.strictObject({
+    kind: z.literal('remove-toxic'),
+    proxy: proxyName,
+    toxic: proxyName,
+    made: madeToxic.optional(),
+  }),
   z.strictObject({
     kind: z.literal('update-proxy'),
     proxy: proxyName,

@@ -35,7 +35,8 @@ export type { SystemUndo } from '../model/ledger.js';
 
 /** What an undo did: took the fault back, or found it gone already (with why, where it matters). */
 export interface UndoOutcome {
-  result: 'undone' | 'already gone';
+  /** left: what the entry names is there, but is not what the run made (ledger-not-ours.ts). */
+  result: 'undone' | 'already gone' | 'left';
   note?: string;
 }
 

@@ -235,7 +235,18 @@ async function addToxic(
   context.ledger.record({
     server: client.url,
     description: `added ${toxic.type} toxic ${toxic.name} on ${proxy}`,
-    undo: { kind: 'remove-toxic', proxy, toxic: toxic.name },
+    undo: {
+      kind: 'remove-toxic',
+      proxy,
+      toxic: toxic.name,
+      // As the server shows it: rollback leaves alone a toxic of that name someone added again.
+      made: {
+        type: toxic.type,
+        stream: toxic.stream,
+        toxicity: toxic.toxicity,
+        attributes: JSON.parse(JSON.stringify(toxic.attributes)) as Record<string, never>,
+      },
+    },
   });
   return body.name === undefined ? toxic : toxic.name === body.name;
 }

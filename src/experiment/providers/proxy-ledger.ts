@@ -58,7 +58,15 @@ export function recordCreated(context: ProviderContext, server: string, proxy: P
   context.ledger.record({
     server,
     description: `created proxy ${proxy.name}`,
-    undo: { kind: 'delete-proxy', proxy: proxy.name },
+    undo: {
+      kind: 'delete-proxy',
+      proxy: proxy.name,
+      made: {
+        listen: proxy.listen,
+        upstream: proxy.upstream,
+        ...(proxy.protocol ? { protocol: proxy.protocol } : {}),
+      },
+    },
   });
 }
 
