@@ -1,6 +1,8 @@
 import type { ProxyJson } from '../model/wire.js';
 import type { TlsTermination } from '../model/tls-spec.js';
+import { systemLookup } from '../net/host-lookup.js';
 import { listenHosts } from '../proxy/listener.js';
+import { resolveUpstream, unreachableUpstreamWarning } from '../proxy/udp/resolve-upstream.js';
 import { listenNameMismatch } from '../proxy/tls/certificate-names.js';
 import { listenNameWarning } from '../proxy/tls/listen-name-warning.js';
 import { certificateHosts } from '../proxy/tls/proxy-tls.js';
@@ -10,7 +12,8 @@ import type { Change } from './apply-plan.js';
 /**
  * The warnings the server would answer the changes with, for `apply --dry-run`, which sends
  * nothing: a certificate that names none of its proxy's listen hosts (see certificate-names.ts), or
- * whose key clients refuse as too weak (weak-key.ts).
+ * whose key clients refuse as too weak (weak-key.ts); a udp proxy's upstream that no datagram can
+ * reach (a name that does not resolve here, port 0: resolve-upstream.ts).
  */
 export async function dryRunWarnings(
   changes: readonly Change[],
@@ -18,6 +21,11 @@ export async function dryRunWarnings(
 ): Promise<string[]> {
   const warnings: string[] = [];
   for (const change of changes) {
+    const udp = udpUpstreamSent(change, current);
+    if (udp) {
+      const target = await resolveUpstream(udp.upstream, systemLookup);
+      if (target instanceof Error) warnings.push(unreachableUpstreamWarning(udp.name, udp.upstream, target));
+    }
     const sent = certificateSent(change, current);
     if (!sent) continue;
     try {
@@ -43,4 +51,22 @@ function certificateSent(change: Change, current: Readonly<Record<string, ProxyJ
   const cert = given(change.body.tls);
   const listen = change.body.listen ?? current[change.name]?.listen;
   return cert === undefined || listen === undefined ? undefined : { name: change.name, listen, cert };
+}
+
+/**
+ * The upstream a change makes an enabled udp proxy send to, when the server would answer the
+ * change with a warning about it: on create, and on an update that sends listen or upstream.
+ */
+function udpUpstreamSent(change: Change, current: Readonly<Record<string, ProxyJson>>) {
+  if (change.kind === 'create-proxy') {
+    const { spec } = change;
+    return spec.protocol === 'udp' && spec.enabled ? { name: spec.name, upstream: spec.upstream } : undefined;
+  }
+  if (change.kind !== 'update-proxy') return undefined;
+  const existing = current[change.name];
+  const { body } = change;
+  if (existing?.protocol !== 'udp' || (body.listen === undefined && body.upstream === undefined))
+    return undefined;
+  if (!(body.enabled ?? existing.enabled)) return undefined;
+  return { name: change.name, upstream: body.upstream ?? existing.upstream };
 }
