@@ -6,13 +6,14 @@ import { resolveUpstream, unreachableUpstreamWarning } from '../proxy/udp/resolv
 import { listenNameMismatch } from '../proxy/tls/certificate-names.js';
 import { listenNameWarning } from '../proxy/tls/listen-name-warning.js';
 import { certificateHosts } from '../proxy/tls/proxy-tls.js';
-import { weakKeyOf, weakKeyWarning } from '../proxy/tls/weak-key.js';
+import { weakClientKeyWarning, weakKeyOf, weakKeyWarning } from '../proxy/tls/weak-key.js';
 import type { Change } from './apply-plan.js';
 
 /**
  * The warnings the server would answer the changes with, for `apply --dry-run`, which sends
  * nothing: a certificate that names none of its proxy's listen hosts (see certificate-names.ts), or
- * whose key clients refuse as too weak (weak-key.ts); a udp proxy's upstream that no datagram can
+ * whose key clients refuse as too weak, or a client certificate (upstream_tls) whose key upstreams
+ * refuse (weak-key.ts); a udp proxy's upstream that no datagram can
  * reach (a name that does not resolve here, port 0: resolve-upstream.ts).
  */
 export async function dryRunWarnings(
@@ -21,24 +22,53 @@ export async function dryRunWarnings(
 ): Promise<string[]> {
   const warnings: string[] = [];
   for (const change of changes) {
-    const udp = udpUpstreamSent(change, current);
-    if (udp) {
-      const target = await resolveUpstream(udp.upstream, systemLookup);
-      if (target instanceof Error) warnings.push(unreachableUpstreamWarning(udp.name, udp.upstream, target));
-    }
-    const sent = certificateSent(change, current);
-    if (!sent) continue;
-    try {
-      const hosts = [...new Set((await listenHosts(sent.listen)).flatMap(certificateHosts))];
-      const mismatch = listenNameMismatch(sent.cert, hosts);
-      if (mismatch) warnings.push(listenNameWarning(sent.name, mismatch, sent.listen));
-    } catch {
-      // A listen address that does not resolve is the server's to refuse.
-    }
-    const weakKey = weakKeyOf(sent.cert);
-    if (weakKey !== undefined) warnings.push(weakKeyWarning(sent.name, weakKey));
+    // In the order the server's answer gives them.
+    warnings.push(...(await unreachableUpstreamWarnings(change, current)));
+    warnings.push(...(await certificateWarnings(change, current)));
+    warnings.push(...weakClientKeyWarnings(change));
   }
   return warnings;
+}
+
+async function unreachableUpstreamWarnings(
+  change: Change,
+  current: Readonly<Record<string, ProxyJson>>,
+): Promise<string[]> {
+  const udp = udpUpstreamSent(change, current);
+  if (!udp) return [];
+  const target = await resolveUpstream(udp.upstream, systemLookup);
+  return target instanceof Error ? [unreachableUpstreamWarning(udp.name, udp.upstream, target)] : [];
+}
+
+async function certificateWarnings(
+  change: Change,
+  current: Readonly<Record<string, ProxyJson>>,
+): Promise<string[]> {
+  const sent = certificateSent(change, current);
+  if (!sent) return [];
+  const warnings: string[] = [];
+  try {
+    const hosts = [...new Set((await listenHosts(sent.listen)).flatMap(certificateHosts))];
+    const mismatch = listenNameMismatch(sent.cert, hosts);
+    if (mismatch) warnings.push(listenNameWarning(sent.name, mismatch, sent.listen));
+  } catch {
+    // A listen address that does not resolve is the server's to refuse.
+  }
+  const weakKey = weakKeyOf(sent.cert);
+  if (weakKey !== undefined) warnings.push(weakKeyWarning(sent.name, weakKey));
+  return warnings;
+}
+
+/** The client certificate's weak key, for a change that sends `upstream_tls` with one. */
+function weakClientKeyWarnings(change: Change): string[] {
+  const sent =
+    change.kind === 'create-proxy'
+      ? { name: change.spec.name, cert: change.spec.upstreamTls?.cert }
+      : change.kind === 'update-proxy'
+        ? { name: change.name, cert: change.body.upstream_tls?.cert }
+        : undefined;
+  const weakKey = sent?.cert === undefined ? undefined : weakKeyOf(sent.cert);
+  return sent === undefined || weakKey === undefined ? [] : [weakClientKeyWarning(sent.name, weakKey)];
 }
 
 function certificateSent(change: Change, current: Readonly<Record<string, ProxyJson>>) {
