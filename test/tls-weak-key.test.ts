@@ -260,3 +260,31 @@ test('faultline apply --dry-run prints the weak client key warning the server wo
   assert.equal(applied.stderr, `faultline: warning: ${WEAK_CLIENT_WARNING}\n`);
   await harness.close();
 });
+
+test("an apply that moves a proxy's upstream is answered with its weak-key warnings, and --dry-run says the same", async () => {
+  const harness = await startHarness();
+  const weak = await certificateFor('rsa:1024', 'weak_moved');
+  const strong = await certificateFor('rsa:2048', 'strong_moved');
+  const proxy = {
+    name: 'mtls',
+    listen: '127.0.0.1:0',
+    tls: { cert: weak.cert, key: weak.key },
+    upstream_tls: { cert: weak.cert, key: weak.key, ca: strong.cert },
+  };
+  const file = (upstream: string) => {
+    const path = join(directory, `moved-${upstream.replace(':', '_')}.json`);
+    writeFileSync(path, JSON.stringify([{ ...proxy, upstream }]));
+    return path;
+  };
+  assert.equal((await runCli(['-h', harness.url, 'apply', file('127.0.0.1:9')])).code, 0);
+  const moved = file('127.0.0.1:10');
+  const dry = await runCli(['-h', harness.url, 'apply', moved, '--dry-run']);
+  const applied = await runCli(['-h', harness.url, 'apply', moved]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(
+    applied.stderr,
+    `faultline: warning: ${WEAK_WARNING.replace('"weak"', '"mtls"')}\nfaultline: warning: ${WEAK_CLIENT_WARNING}\n`,
+  );
+  assert.equal(dry.stderr, applied.stderr);
+  await harness.close();
+});

@@ -1,4 +1,4 @@
-import type { ProxyJson } from '../model/wire.js';
+import type { ProxyJson, UpdateProxyBody } from '../model/wire.js';
 import type { TlsTermination } from '../model/tls-spec.js';
 import { systemLookup } from '../net/host-lookup.js';
 import { listenHosts } from '../proxy/listener.js';
@@ -25,7 +25,7 @@ export async function dryRunWarnings(
     // In the order the server's answer gives them.
     warnings.push(...(await unreachableUpstreamWarnings(change, current)));
     warnings.push(...(await certificateWarnings(change, current)));
-    warnings.push(...weakClientKeyWarnings(change));
+    warnings.push(...weakClientKeyWarnings(change, current));
   }
   return warnings;
 }
@@ -59,16 +59,22 @@ async function certificateWarnings(
   return warnings;
 }
 
-/** The client certificate's weak key, for a change that sends `upstream_tls` with one. */
-function weakClientKeyWarnings(change: Change): string[] {
-  const sent =
-    change.kind === 'create-proxy'
-      ? { name: change.spec.name, cert: change.spec.upstreamTls?.cert }
-      : change.kind === 'update-proxy'
-        ? { name: change.name, cert: change.body.upstream_tls?.cert }
-        : undefined;
-  const weakKey = sent?.cert === undefined ? undefined : weakKeyOf(sent.cert);
+/** The weak key of the client certificate (upstream_tls.cert) a change leaves its proxy with. */
+function weakClientKeyWarnings(change: Change, current: Readonly<Record<string, ProxyJson>>): string[] {
+  const sent = clientCertificateSent(change, current);
+  const weakKey = sent === undefined ? undefined : weakKeyOf(sent.cert);
   return sent === undefined || weakKey === undefined ? [] : [weakClientKeyWarning(sent.name, weakKey)];
+}
+
+function clientCertificateSent(change: Change, current: Readonly<Record<string, ProxyJson>>) {
+  if (change.kind === 'create-proxy') {
+    const cert = change.spec.upstreamTls?.cert;
+    return cert === undefined ? undefined : { name: change.spec.name, cert };
+  }
+  if (change.kind !== 'update-proxy' || !answeredWithWarnings(change.body)) return undefined;
+  const sent = change.body.upstream_tls;
+  const cert = (sent === null ? undefined : (sent ?? current[change.name]?.upstream_tls))?.cert;
+  return cert === undefined ? undefined : { name: change.name, cert };
 }
 
 function certificateSent(change: Change, current: Readonly<Record<string, ProxyJson>>) {
@@ -77,10 +83,19 @@ function certificateSent(change: Change, current: Readonly<Record<string, ProxyJ
     const cert = given(change.spec.tls);
     return cert === undefined ? undefined : { name: change.spec.name, listen: change.spec.listen, cert };
   }
-  if (change.kind !== 'update-proxy') return undefined;
-  const cert = given(change.body.tls);
-  const listen = change.body.listen ?? current[change.name]?.listen;
+  if (change.kind !== 'update-proxy' || !answeredWithWarnings(change.body)) return undefined;
+  const existing = current[change.name];
+  const cert = given(change.body.tls === null ? undefined : (change.body.tls ?? existing?.tls));
+  const listen = change.body.listen ?? existing?.listen;
   return cert === undefined || listen === undefined ? undefined : { name: change.name, listen, cert };
+}
+
+/**
+ * Whether the server answers an update with the proxy's warnings (routes/proxies.ts): when it
+ * sends tls, upstream_tls, listen or upstream, the warnings of what the proxy then has.
+ */
+function answeredWithWarnings(body: UpdateProxyBody): boolean {
+  return [body.tls, body.upstream_tls, body.listen, body.upstream].some((sent) => sent !== undefined);
 }
 
 /**
@@ -92,11 +107,9 @@ function udpUpstreamSent(change: Change, current: Readonly<Record<string, ProxyJ
     const { spec } = change;
     return spec.protocol === 'udp' && spec.enabled ? { name: spec.name, upstream: spec.upstream } : undefined;
   }
-  if (change.kind !== 'update-proxy') return undefined;
+  if (change.kind !== 'update-proxy' || !answeredWithWarnings(change.body)) return undefined;
   const existing = current[change.name];
   const { body } = change;
-  if (existing?.protocol !== 'udp' || (body.listen === undefined && body.upstream === undefined))
-    return undefined;
-  if (!(body.enabled ?? existing.enabled)) return undefined;
+  if (existing?.protocol !== 'udp' || !(body.enabled ?? existing.enabled)) return undefined;
   return { name: change.name, upstream: body.upstream ?? existing.upstream };
 }
