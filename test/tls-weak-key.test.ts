@@ -210,3 +210,81 @@ test('faultline apply --dry-run finds a certificate node:tls refuses to load, an
   assert.equal(dry.stdout, '');
   await harness.close();
 });
+
+const WEAK_CLIENT_WARNING =
+  'proxy "mtls": upstream_tls.cert has an RSA key of 1024 bits (CN=127.0.0.1), below OpenSSL\'s default security level 2 (RSA and DSA keys of 2048 bits or more, elliptic curves of 224 bits or more): an upstream that checks client certificates with OpenSSL at its default level (nginx, HAProxy, Python on current distributions) refuses the handshake ("EE certificate key too weak", or "CA certificate key too weak" for an intermediate); give a client certificate with an RSA key of 2048 bits or more or an EC key (openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 ...)';
+
+test('a client certificate (upstream_tls.cert) with a 1024-bit RSA key is warned of on create and update, as tls.cert is', async () => {
+  const harness = await startHarness();
+  const weak = await certificateFor('rsa:1024', 'weak_client');
+  const strong = await certificateFor('rsa:2048', 'strong_client');
+  const upstreamTls = (pair: { cert: string; key: string }) => ({
+    cert: pair.cert,
+    key: pair.key,
+    ca: strong.cert,
+  });
+  const created = await harness.api('POST', '/proxies', {
+    name: 'mtls',
+    listen: '127.0.0.1:0',
+    upstream: '127.0.0.1:9',
+    upstream_tls: upstreamTls(weak),
+  });
+  assert.equal(created.status, 201, created.text);
+  // Before, nothing was said, and the upstream's refusal came as a bare handshake alert.
+  assert.equal(created.headers.get('warning'), `299 faultline ${JSON.stringify(WEAK_CLIENT_WARNING)}`);
+  const fixed = await harness.api('PATCH', '/proxies/mtls', { upstream_tls: upstreamTls(strong) });
+  assert.equal(fixed.status, 200, fixed.text);
+  assert.equal(fixed.headers.get('warning'), null);
+  const weakened = await harness.api('PATCH', '/proxies/mtls', { upstream_tls: upstreamTls(weak) });
+  assert.equal(weakened.status, 200, weakened.text);
+  assert.equal(weakened.headers.get('warning'), `299 faultline ${JSON.stringify(WEAK_CLIENT_WARNING)}`);
+  await harness.close();
+});
+
+test('faultline apply --dry-run prints the weak client key warning the server would give, and apply the same', async () => {
+  const harness = await startHarness();
+  const weak = await certificateFor('rsa:1024', 'weak_client_apply');
+  const strong = await certificateFor('rsa:2048', 'strong_client_apply');
+  const file = join(directory, 'mtls.json');
+  const upstream_tls = { cert: weak.cert, key: weak.key, ca: strong.cert };
+  writeFileSync(
+    file,
+    JSON.stringify([{ name: 'mtls', listen: '127.0.0.1:0', upstream: '127.0.0.1:9', upstream_tls }]),
+  );
+  const dry = await runCli(['-h', harness.url, 'apply', file, '--dry-run']);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(dry.stderr, `faultline: warning: ${WEAK_CLIENT_WARNING}\n`);
+  assert.equal((await harness.api('GET', '/proxies/mtls')).status, 404);
+  const applied = await runCli(['-h', harness.url, 'apply', file]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(applied.stderr, `faultline: warning: ${WEAK_CLIENT_WARNING}\n`);
+  await harness.close();
+});
+
+test("an apply that moves a proxy's upstream is answered with its weak-key warnings, and --dry-run says the same", async () => {
+  const harness = await startHarness();
+  const weak = await certificateFor('rsa:1024', 'weak_moved');
+  const strong = await certificateFor('rsa:2048', 'strong_moved');
+  const proxy = {
+    name: 'mtls',
+    listen: '127.0.0.1:0',
+    tls: { cert: weak.cert, key: weak.key },
+    upstream_tls: { cert: weak.cert, key: weak.key, ca: strong.cert },
+  };
+  const file = (upstream: string) => {
+    const path = join(directory, `moved-${upstream.replace(':', '_')}.json`);
+    writeFileSync(path, JSON.stringify([{ ...proxy, upstream }]));
+    return path;
+  };
+  assert.equal((await runCli(['-h', harness.url, 'apply', file('127.0.0.1:9')])).code, 0);
+  const moved = file('127.0.0.1:10');
+  const dry = await runCli(['-h', harness.url, 'apply', moved, '--dry-run']);
+  const applied = await runCli(['-h', harness.url, 'apply', moved]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(
+    applied.stderr,
+    `faultline: warning: ${WEAK_WARNING.replace('"weak"', '"mtls"')}\nfaultline: warning: ${WEAK_CLIENT_WARNING}\n`,
+  );
+  assert.equal(dry.stderr, applied.stderr);
+  await harness.close();
+});

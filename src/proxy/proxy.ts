@@ -34,7 +34,7 @@ import { adoptAccepted, connectWithReader, type Reader, SocketReader } from './s
 import { ConnectGate, holdsConnections } from './connect-gate.js';
 import type { CertificateIssuer, ClientTls, ServerTls } from './tls/proxy-tls.js';
 import { listenNameWarning } from './tls/listen-name-warning.js';
-import { weakKeyWarning } from './tls/weak-key.js';
+import { weakClientKeyWarning, weakKeyWarning } from './tls/weak-key.js';
 import type { SecureAcceptor } from './tls/secure-sockets.js';
 import { isTlsError, tlsReason, upstreamVerifyHint } from './tls/tls-errors.js';
 import { ToxicRoster } from './toxic-roster.js';
@@ -278,7 +278,7 @@ export class FaultProxy implements ProxyView {
   /**
    * What the proxy does otherwise than its settings suggest, said when it is created or its TLS
    * or listen address changes: a certificate that names none of its listen hosts, or whose key
-   * clients refuse as too weak.
+   * clients refuse as too weak; a client certificate (upstream_tls) whose key upstreams refuse.
    */
   get warnings(): string[] {
     const { listenMismatch, weakKey } = this.serverTls ?? {};
@@ -286,6 +286,8 @@ export class FaultProxy implements ProxyView {
     if (listenMismatch !== undefined)
       warnings.push(listenNameWarning(this.name, listenMismatch, this.listen));
     if (weakKey !== undefined) warnings.push(weakKeyWarning(this.name, weakKey));
+    const weakClientKey = this.clientTls?.weakKey;
+    if (weakClientKey !== undefined) warnings.push(weakClientKeyWarning(this.name, weakClientKey));
     return warnings;
   }
 

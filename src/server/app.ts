@@ -10,6 +10,7 @@ import type { LedgerAccess } from '../model/halt.js';
 import { createRequestGuard } from './request-guard.js';
 import { sendError, sendText, toFaultlineError } from './respond.js';
 import { caRoute } from './routes/ca.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { uiRoutes } from './routes/ui.js';
 import { createUiSessions } from './ui-session.js';
 import type { Route } from './route.js';
@@ -70,15 +71,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
 
   const extraRoutes: Route[] = [
     ...uiRoutes(sessions),
-    {
-      method: 'GET',
-      path: '/metrics',
-      name: 'Metrics',
-      handler: async (_request, response) => {
-        const registry = await scrape();
-        sendText(response, 200, await registry.metrics(), registry.contentType);
-      },
-    },
+    ...metricsRoutes(scrape),
     caRoute(options.caCertificate),
     {
       method: 'GET',

@@ -7,7 +7,7 @@ import type { Route } from './route.js';
  * ones) send none, so they are not affected. The dashboard's pages are for browsers and exempt.
  */
 export function checkQuery(route: Route, url: string | undefined): void {
-  if (route.page) return;
+  if (route.page || route.query === 'any') return;
   const mark = url?.indexOf('?') ?? -1;
   if (url === undefined || mark === -1) return;
   const accepted = route.query ?? [];

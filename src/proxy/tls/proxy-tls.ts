@@ -37,6 +37,8 @@ export interface ServerTls {
 export interface ClientTls {
   readonly spec: TlsOrigination;
   readonly options: tls.ConnectionOptions;
+  /** The client certificate's weak key (weak-key.ts), which upstreams at OpenSSL's default level refuse. */
+  readonly weakKey?: string;
   /** Opens a TLS connection with these settings, reading into `reader`. */
   connect(host: string, port: number, reader: RecordReader): tls.TLSSocket;
 }
@@ -115,7 +117,13 @@ export function clientTls(spec: TlsOrigination, upstreamHost: string): ClientTls
     ...(spec.cert === undefined ? {} : { cert: spec.cert, key: spec.key }),
     rejectUnauthorized: spec.insecure !== true,
   };
-  return { spec, options, connect: (host, port, reader) => connectSecure(host, port, options, reader) };
+  const weakKey = spec.cert === undefined ? undefined : weakKeyOf(spec.cert);
+  return {
+    spec,
+    options,
+    ...(weakKey === undefined ? {} : { weakKey }),
+    connect: (host, port, reader) => connectSecure(host, port, options, reader),
+  };
 }
 
 /** The names a certificate for this listen host must carry for clients on this machine to accept it. */

@@ -48,12 +48,29 @@ function keyStrength(certificate: X509Certificate): string | undefined {
   return undefined;
 }
 
+const BELOW_LEVEL_2 =
+  "below OpenSSL's default security level 2 (RSA and DSA keys of 2048 bits or more, elliptic curves of 224 bits or more)";
+const STRONGER_KEY =
+  'an RSA key of 2048 bits or more or an EC key (openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 ...)';
+
 /** The warning said when a proxy is created or its tls changes to a certificate with a weak key. */
 export function weakKeyWarning(proxy: string, weakKey: string): string {
   return (
-    `proxy ${JSON.stringify(proxy)}: tls.cert has ${weakKey}, below OpenSSL's default security level 2 ` +
-    `(RSA and DSA keys of 2048 bits or more, elliptic curves of 224 bits or more): curl, openssl s_client and Python refuse it ` +
+    `proxy ${JSON.stringify(proxy)}: tls.cert has ${weakKey}, ${BELOW_LEVEL_2}: curl, openssl s_client and Python refuse it ` +
     `(curl exit 60, "EE certificate key too weak", or "CA certificate key too weak" for an intermediate), though Node accepts it; ` +
-    `give a certificate with an RSA key of 2048 bits or more or an EC key (openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 ...), or use tls.auto`
+    `give a certificate with ${STRONGER_KEY}, or use tls.auto`
+  );
+}
+
+/**
+ * The same for the client certificate a proxy presents to its upstream (`upstream_tls.cert`,
+ * mTLS): an upstream that checks client certificates at OpenSSL's default level refuses the
+ * handshake, and the proxy sees only an alert.
+ */
+export function weakClientKeyWarning(proxy: string, weakKey: string): string {
+  return (
+    `proxy ${JSON.stringify(proxy)}: upstream_tls.cert has ${weakKey}, ${BELOW_LEVEL_2}: an upstream that checks client certificates with OpenSSL at its default level ` +
+    `(nginx, HAProxy, Python on current distributions) refuses the handshake ("EE certificate key too weak", or "CA certificate key too weak" for an intermediate); ` +
+    `give a client certificate with ${STRONGER_KEY}`
   );
 }

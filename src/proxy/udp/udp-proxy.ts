@@ -11,8 +11,7 @@ import type { ProxySummary } from '../events.js';
 import { canonicalListen } from '../listener.js';
 import type { ProxyEnvironment, ProxyStats } from '../proxy.js';
 import { ToxicRoster } from '../toxic-roster.js';
-import type { HostLookup } from '../../net/host-lookup.js';
-import { lookupFailure } from './lookup-failure.js';
+import { resolveUpstream, unreachableUpstreamWarning } from './resolve-upstream.js';
 import { bindDatagramListener } from './bind.js';
 import { handleDatagrams } from './datagram-handler.js';
 import { datagramFailure } from './datagram-failure.js';
@@ -89,7 +88,7 @@ export class UdpProxy {
   get warnings(): string[] {
     // A disabled proxy looks the name up again when it starts.
     if (!this.socket || !(this.target instanceof Error)) return [];
-    return [`proxy ${JSON.stringify(this.name)}: upstream ${this.upstream}: ${this.target.message}`];
+    return [unreachableUpstreamWarning(this.name, this.upstream, this.target)];
   }
 
   get toxics(): readonly ToxicSpec[] {
@@ -435,21 +434,3 @@ export function checkDatagramToxic(toxic: ToxicSpec, proxy: string): void {
 
 /** How old a lookup of the upstream's name may be before a new flow has it looked up again. */
 const LOOKUP_REFRESH_MS = 1000;
-
-const PORT_ZERO =
-  'its port is 0, which no datagram can be sent to: datagrams are dropped; give the port the upstream listens on (PATCH the proxy with {"upstream": "HOST:PORT"})';
-
-/** The upstream as an address to send to; a name is looked up with `lookupHost`. */
-async function resolveUpstream(upstream: string, lookupHost: HostLookup): Promise<UdpEndpoint | Error> {
-  const { host, port } = parseHostPort(upstream, 'upstream');
-  // node throws when a socket connects or sends to port 0, which stopped the server.
-  if (port === 0) return new Error(PORT_ZERO);
-  const name = host || 'localhost';
-  if (net.isIP(name) !== 0) return { address: name, port, family: net.isIPv6(name) ? 'udp6' : 'udp4' };
-  try {
-    const { address, family } = await lookupHost(name);
-    return { address, port, family: family === 6 ? 'udp6' : 'udp4' };
-  } catch (error) {
-    return new Error(lookupFailure(error as Error));
-  }
-}

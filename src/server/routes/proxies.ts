@@ -56,8 +56,8 @@ export const proxyRoutes: Route[] = [
           { proxy: name, toxics: notApplied },
           toxicsNotAppliedText(name, notApplied),
         );
-      if (update.tls !== undefined || update.listen !== undefined || update.upstream !== undefined)
-        warnAboutProxy(response, context.log, proxy);
+      const resettled = [update.tls, update.upstreamTls, update.listen, update.upstream];
+      if (resettled.some((changed) => changed !== undefined)) warnAboutProxy(response, context.log, proxy);
       sendJson(response, 200, proxyJson(proxy));
     },
   })),
