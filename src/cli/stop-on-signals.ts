@@ -10,14 +10,15 @@ export interface SignalStop {
 
 /**
  * Turns the first Ctrl-C or SIGTERM into an abort, so a command can stop its work and say what it
- * did; a second one exits at once.
+ * did; a second one exits at once, unless `secondExits` is false (a command that must finish
+ * undoing a fault first).
  */
-export function stopOnSignals(): SignalStop {
+export function stopOnSignals({ secondExits = true }: { secondExits?: boolean } = {}): SignalStop {
   const controller = new AbortController();
   let status: number | undefined;
   const interrupt = (exitStatus: number) => () => {
-    if (status !== undefined) process.exit(exitStatus);
-    status = exitStatus;
+    if (status !== undefined && secondExits) process.exit(exitStatus);
+    status ??= exitStatus;
     controller.abort();
   };
   const onInt = interrupt(EXIT.interrupted);

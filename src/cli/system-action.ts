@@ -7,6 +7,7 @@ import { UnsafeFile } from '../system/private-files.js';
 import type { SystemContext } from '../system/operations/index.js';
 import { UsageError } from './context.js';
 import { EXIT } from './failure.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 /** Resolves after `seconds`, or at the first SIGINT or SIGTERM; says which. */
 export async function holdUntil(
@@ -58,38 +59,6 @@ export function holdFor(seconds: number | undefined): Hold<unknown> | undefined 
 export type Hold<T> = (result: T, interrupted: AbortSignal) => Promise<string>;
 
 /**
- * Catches SIGINT and SIGTERM from before a held fault is made until its hold ends: a Ctrl-C in
- * between would otherwise kill faultline with the fault in place, leaving it to `faultline rollback`.
- * `status` is the exit status the first one owes, by the shell's convention (128 + its number).
- */
-function catchInterrupts(): {
-  signal: AbortSignal;
-  readonly status: number | undefined;
-  release: () => void;
-} {
-  const interrupted = new AbortController();
-  let status: number | undefined;
-  const abortWith = (exitStatus: number) => () => {
-    status ??= exitStatus;
-    interrupted.abort();
-  };
-  const onInt = abortWith(EXIT.interrupted);
-  const onTerm = abortWith(EXIT.terminated);
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  return {
-    signal: interrupted.signal,
-    get status() {
-      return status;
-    },
-    release: () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    },
-  };
-}
-
-/**
  * Runs a system action from the CLI with a ledger, so `faultline rollback` can undo it after a
  * crash. With `hold` the fault lasts until hold settles and is then undone (SIGINT and SIGTERM
  * end the hold); without it the fault stays and the user is told how to undo it. What is undone
@@ -109,7 +78,9 @@ export async function withCliLedger<T>(
     throw asUsageError(error);
   }
   const context: SystemContext = { ...directContext(), ledger };
-  const interrupts = options.hold === undefined ? undefined : catchInterrupts();
+  // From before a held fault is made until its hold ends: a Ctrl-C in between would otherwise kill
+  // faultline with the fault in place, and one during the undo must not cut the undo short.
+  const interrupts = options.hold === undefined ? undefined : stopOnSignals({ secondExits: false });
   let result: T;
   try {
     result = await apply(context);
