@@ -1,6 +1,8 @@
 import type { Ledger } from '../model/ledger.js';
 import { describeEntry, nothingLeftOf } from './rollback.js';
 
+const changeKinds = new Set(['recreate-proxy', 'update-proxy', 'update-toxic']);
+
 /**
  * Settles the run's live entries whose fault is gone already: a rollback took it back another way
  * (`curl -X DELETE`, `kill -CONT`, a Python function), or it ended by itself. Checked as
@@ -8,8 +10,6 @@ import { describeEntry, nothingLeftOf } from './rollback.js';
  * cgroup is gone), so the journal's `faults_left` lists only what may still be in place. An entry
  * that cannot be checked (its server does not answer) stays. Returns what was settled, with why.
  */
-const changeKinds = new Set(['recreate-proxy', 'update-proxy', 'update-toxic']);
-
 export async function settleGone(ledger: Ledger): Promise<string[]> {
   const settled: string[] = [];
   for (const entry of ledger.live()) {
