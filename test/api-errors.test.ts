@@ -158,6 +158,24 @@ const cases: Case[] = [
       'bad request body: json: cannot unmarshal string into Go struct field LatencyToxic.attributes.latency of type int64',
   },
   {
+    // Go's int64 holds it, so Toxiproxy decodes it: past the attribute's range, not a type error.
+    label: 'a whole number past 2^53 that int64 holds',
+    method: 'POST',
+    path: '/proxies/held/toxics',
+    body: { type: 'latency', name: 'l2', attributes: { latency: 2 ** 60 } },
+    status: 400,
+    error: 'invalid attribute latency of latency toxic "l2"',
+  },
+  {
+    label: 'a whole number past int64',
+    method: 'POST',
+    path: '/proxies/held/toxics',
+    body: { type: 'latency', name: 'l2', attributes: { latency: 1e19 } },
+    status: 400,
+    error:
+      'bad request body: json: cannot unmarshal number 10000000000000000000 into Go struct field LatencyToxic.attributes.latency of type int64',
+  },
+  {
     label: 'attributes that are not an object',
     method: 'POST',
     path: '/proxies/held/toxics',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, test } from 'node:test';
-import { canConnect, createProxy, startEchoServer, startHarness } from './helpers.js';
+import { canConnect, connect, createProxy, readBytes, startEchoServer, startHarness } from './helpers.js';
 
 const harness = await startHarness();
 const echo = await startEchoServer();
@@ -202,22 +202,33 @@ describe('proxies', () => {
     assert.equal((await harness.api('GET', '/proxies/saved/toxics')).json.length, 1);
   });
 
-  test('an update with an empty listen (500, as in Toxiproxy) or upstream (400; Toxiproxy stores it) changes nothing', async () => {
+  test('an update with an empty upstream is a 400 (Toxiproxy stores it) and changes nothing', async () => {
     const proxy = await createProxy(harness, 'emptied', echo.address);
-    for (const field of ['listen', 'upstream']) {
-      const reply = await harness.api('PATCH', '/proxies/emptied', { [field]: '' });
-      assert.equal(reply.status, field === 'listen' ? 500 : 400);
-      assert.equal(reply.json.error, 'address : missing port in address');
-      assert.equal(
-        reply.json.hint,
-        `${field} of proxy "emptied" must be "host:port" with a port from 0 to 65535, received ""; for example "127.0.0.1:26379"` +
-          (field === 'upstream'
-            ? ' (Toxiproxy 2.12 accepts it and then closes every connection, unable to dial it)'
-            : ''),
-      );
-    }
+    const reply = await harness.api('PATCH', '/proxies/emptied', { upstream: '' });
+    assert.equal(reply.status, 400);
+    assert.equal(reply.json.error, 'address : missing port in address');
+    assert.equal(
+      reply.json.hint,
+      'upstream of proxy "emptied" must be "host:port" with a port from 0 to 65535, received ""; for example "127.0.0.1:26379" (Toxiproxy 2.12 accepts it and then closes every connection, unable to dial it)',
+    );
     const after = (await harness.api('GET', '/proxies/emptied')).json;
     assert.deepEqual([after.listen, after.upstream], [proxy.listen, echo.address]);
+  });
+
+  test('an update with an empty listen moves the proxy to a new free port, as a create without one gets', async () => {
+    // Go resolves "" as a host and port 0, so Toxiproxy 2.12 moves the proxy to a new port (on
+    // every interface); faultline, as on create, to a new port on 127.0.0.1.
+    const proxy = await createProxy(harness, 'relisten', echo.address);
+    const reply = await harness.api('PATCH', '/proxies/relisten', { listen: '' });
+    assert.equal(reply.status, 200, reply.text);
+    assert.match(reply.json.listen, /^127\.0\.0\.1:\d+$/);
+    assert.notEqual(reply.json.listen, proxy.listen);
+    assert.equal(reply.json.enabled, true);
+    const socket = await connect(Number(reply.json.listen.split(':')[1]));
+    socket.write('ping');
+    assert.equal((await readBytes(socket, 4)).toString(), 'ping', 'the new port proxies');
+    socket.destroy();
+    assert.equal(await canConnect(Number(proxy.listen.split(':')[1])), false, 'the old port is closed');
   });
 
   test('delete closes the port and a second delete is 404', async () => {

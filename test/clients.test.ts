@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { connect, readBytes, startEchoServer, startHarness } from './helpers.js';
+import { canConnect, connect, freePort, readBytes, startEchoServer, startHarness } from './helpers.js';
 
 const harness = await startHarness();
 const echo = await startEchoServer();
@@ -70,6 +71,38 @@ describe('toxiproxy-node-client 4.x drives faultline unchanged', () => {
     await proxies.pop_a!.addToxic({ type: 'timeout', attributes: { timeout: 0 } } as never);
     await client.reset();
     assert.deepEqual((await harness.api('GET', '/proxies/pop_a/toxics')).json, []);
+  });
+
+  test("@testcontainers/toxiproxy's createProxy and setEnabled, with a live connection", async () => {
+    // @testcontainers/toxiproxy 12.1 wraps this client (its own module needs Node 22): it reads
+    // the ports in use from getAll() (after the last ':'), creates the proxy on 0.0.0.0:PORT, and
+    // setEnabled posts {enabled, listen, upstream} to the proxy.
+    const port = await freePort();
+    const used = Object.values(await client.getAll()).map((proxy) =>
+      Number(proxy.listen.slice(proxy.listen.lastIndexOf(':') + 1)),
+    );
+    assert.ok(used.every(Number.isInteger), 'every listen ends in its port');
+    const listen = `0.0.0.0:${port}`;
+    const proxy = await client.createProxy({ name: 'tc_redis', upstream: echo.address, listen });
+    assert.equal(proxy.listen, listen, 'the port it asked for, under the address it gave');
+    const setEnabled = (enabled: boolean) => proxy.update({ enabled, listen, upstream: echo.address });
+
+    const socket = await connect(port);
+    socket.write('hi');
+    assert.equal((await readBytes(socket, 2)).toString(), 'hi');
+    const closed = once(socket, 'close');
+    const off = await setEnabled(false);
+    assert.deepEqual(off.toJson(), { enabled: false, listen, name: 'tc_redis', upstream: echo.address });
+    await closed;
+    assert.equal(await canConnect(port), false, 'disabled: the port is closed');
+
+    const on = await setEnabled(true);
+    assert.deepEqual(on.toJson(), { enabled: true, listen, name: 'tc_redis', upstream: echo.address });
+    const again = await connect(port);
+    again.write('ok');
+    assert.equal((await readBytes(again, 2)).toString(), 'ok', 'enabled again on the same port');
+    again.destroy();
+    await proxy.remove();
   });
 
   test('errors surface as rejections', async () => {

@@ -150,8 +150,10 @@ export function parseProxyUpdate(body: unknown, name: string): ProxyUpdate {
     });
   }
   const update: ProxyUpdate = {};
-  // "" is no address here, as Go's ResolveTCPAddr finds (create reads an empty listen as the default).
-  if (fields.listen !== undefined) update.listen = checkAddress(fields.listen, 'listen', name, false);
+  // Go resolves "" as port 0 on an empty host, so Toxiproxy moves the proxy to a new port (on every
+  // interface); here, as on create, "" is the default listen: a new free port on 127.0.0.1.
+  if (fields.listen !== undefined)
+    update.listen = checkAddress(fields.listen || DEFAULT_LISTEN, 'listen', name, false);
   if (fields.upstream !== undefined) update.upstream = checkAddress(fields.upstream, 'upstream', name);
   if (fields.enabled !== undefined) update.enabled = fields.enabled;
   if (fields.protocol !== undefined) update.protocol = parseProtocol(fields.protocol, name);

@@ -213,8 +213,8 @@ export function validateAttributes(
     const problem = attributeProblem(spec, value);
     if (problem !== undefined) {
       const what = `attribute ${spec.name} of ${where}`;
-      const isWholeNumber = Number.isSafeInteger(value);
-      const goTypeError = isIntegerSpec(spec) && !isWholeNumber;
+      // Go's type error is for what an int64 cannot hold; 2^60 it decodes, so that is out of range.
+      const goTypeError = isIntegerSpec(spec) && !fitsInt64(value);
       const reason = goTypeError
         ? goFieldError(value, `${goToxicNames[type] ?? type}.attributes`, spec.name, 'int64')
         : `invalid ${what}`;
@@ -368,4 +368,9 @@ function unitOf(definition: ToxicDefinition, protocol: ProxyProtocol | undefined
   if (definition.layer === 'request') return 'request';
   const datagramOnly = definition.protocols?.length === 1 && definition.protocols[0] === 'udp';
   return protocol === 'udp' || datagramOnly ? 'flow' : 'connection';
+}
+
+/** Whether Go's encoding/json decodes a JSON number into an int64 (2^63 itself overflows). */
+function fitsInt64(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= -(2 ** 63) && value < 2 ** 63;
 }

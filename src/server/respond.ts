@@ -2,7 +2,11 @@ import type { ServerResponse } from 'node:http';
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  sendJsonText(response, status, JSON.stringify(body));
+}
+
+/** A JSON answer already written as text (see ordered-json.ts). */
+export function sendJsonText(response: ServerResponse, status: number, text: string): void {
   response.writeHead(status, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),

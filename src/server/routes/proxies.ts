@@ -3,7 +3,8 @@ import { parseProxyCreate, parseProxyUpdate } from '../../model/proxy-spec.js';
 import { warnAboutProxy, warnInAnswer } from '../answer-warning.js';
 import { readJson } from '../body.js';
 import { explainedProxyJson, wantsExplanations } from '../explained.js';
-import { sendEmpty, sendJson } from '../respond.js';
+import { orderedObjectJson } from '../ordered-json.js';
+import { sendEmpty, sendJson, sendJsonText } from '../respond.js';
 import { param, type Route } from '../route.js';
 import { proxyJson } from '../shapes.js';
 
@@ -15,7 +16,8 @@ export const proxyRoutes: Route[] = [
     query: ['explain'],
     handler: (request, response, { engine }) => {
       const show = wantsExplanations(request.url) ? explainedProxyJson : proxyJson;
-      sendJson(response, 200, Object.fromEntries(engine.list().map((proxy) => [proxy.name, show(proxy)])));
+      // engine.list() is in byte order, as Go sorts a map's keys; the text must keep it.
+      sendJsonText(response, 200, orderedObjectJson(engine.list().map((proxy) => [proxy.name, show(proxy)])));
     },
   },
   {
