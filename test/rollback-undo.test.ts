@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { readLedger } from '../src/experiment/ledger.js';
 import { describeOutcome, nothingLeftOf, notOursOf, undo, undoLedger } from '../src/experiment/rollback.js';
 import type { LedgerEntry } from '../src/model/ledger.js';
 import { createProxy, startHarness, tempDirectory } from './helpers.js';
+import { RECORDED, writeLeftLedger } from './ledger-helpers.js';
 
 /**
  * rollback.ts driven in process (so Stryker sees it) against a real faultline server and real
@@ -15,27 +16,7 @@ import { createProxy, startHarness, tempDirectory } from './helpers.js';
 
 const harness = await startHarness();
 
-const EARLIER = '2026-01-01T00:00:01.000Z';
 const LATER = '2026-01-01T00:00:02.000Z';
-
-/** A ledger file as a run writes it, with the entries' times given, in a private directory. */
-function writeLedger(directory: string, run: string, entries: object[]): string {
-  mkdirSync(directory, { recursive: true, mode: 0o700 });
-  const path = join(directory, `${run}.jsonl`);
-  const header = {
-    format: 1,
-    run,
-    pid: process.pid,
-    startTime: '1',
-    uid: process.getuid!(),
-    cwd: '/',
-    experiment: 'left behind',
-    started: '2026-01-01T00:00:00.000Z',
-  };
-  const lines = [header, ...entries.map((entry, index) => ({ seq: index + 1, time: EARLIER, ...entry }))];
-  writeFileSync(path, lines.map((line) => `${JSON.stringify(line)}\n`).join(''), { mode: 0o600 });
-  return path;
-}
 
 /**
  * Proxy `api` (upstream 127.0.0.1:9) and latency toxic `slow` (50 ms) on proxy `db`, made on the
@@ -90,7 +71,7 @@ describe('rollback of a left-behind ledger against a real server', () => {
       type: 'latency',
       attributes: { latency: 900 },
     });
-    const path = writeLedger(join(tempDirectory('rollback-undo'), 'ledger'), 'byhand-run', entries);
+    const path = writeLeftLedger(join(tempDirectory('rollback-undo'), 'ledger'), 'byhand-run', entries);
     const ledger = readLedger(path);
 
     const toxicWhy = `toxic slow on proxy ${db} is not the one the run added (latency 900, was 50); remove it yourself if it should go`;
@@ -115,7 +96,7 @@ describe('rollback of a left-behind ledger against a real server', () => {
     const { api, listen, entries } = await madeByARun('halt');
     await harness.api('DELETE', `/proxies/${api}`);
     await createProxy(harness, api, '127.0.0.1:7000', { listen });
-    const entry = { seq: 1, time: EARLIER, ...entries[0] } as LedgerEntry;
+    const entry = { seq: 1, time: RECORDED, ...entries[0] } as LedgerEntry;
     assert.deepEqual(await undo(entry, undefined, 'halt'), {
       result: 'left',
       note: `proxy ${api} is not the one the run made (upstream 127.0.0.1:7000, was 127.0.0.1:9); delete it yourself if it should go`,
@@ -125,7 +106,7 @@ describe('rollback of a left-behind ledger against a real server', () => {
 
   test('what the run made, unchanged, is undone', async () => {
     const { api, db, entries } = await madeByARun('unchanged');
-    const path = writeLedger(join(tempDirectory('rollback-undo'), 'ledger'), 'unchanged-run', entries);
+    const path = writeLeftLedger(join(tempDirectory('rollback-undo'), 'ledger'), 'unchanged-run', entries);
     const ledger = readLedger(path);
     assert.deepEqual(await preview(ledger.entries), [
       [undefined, undefined],
@@ -146,7 +127,7 @@ describe('rollback of a left-behind ledger against a real server', () => {
     const { api, db, entries } = await madeByARun('gone');
     await harness.api('DELETE', `/proxies/${api}`);
     await harness.api('DELETE', `/proxies/${db}/toxics/slow`);
-    const path = writeLedger(join(tempDirectory('rollback-undo'), 'ledger'), 'gone-run', entries);
+    const path = writeLeftLedger(join(tempDirectory('rollback-undo'), 'ledger'), 'gone-run', entries);
     const ledger = readLedger(path);
     assert.deepEqual(await preview(ledger.entries), [
       [`${harness.url} answers: get toxic slow of ${db}: HTTP 404: toxic not found`, undefined],
@@ -164,8 +145,8 @@ describe('rollback of a left-behind ledger against a real server', () => {
   test('an entry a live run made again later is settled untouched, and says which run undoes it', async () => {
     const { api, db, entries } = await madeByARun('superseded');
     const directory = join(tempDirectory('rollback-undo'), 'ledger');
-    const killed = writeLedger(directory, 'killed-run', entries);
-    const alive = writeLedger(
+    const killed = writeLeftLedger(directory, 'killed-run', entries);
+    const alive = writeLeftLedger(
       directory,
       'alive-run',
       entries.map((entry) => ({ ...entry, time: LATER })),
@@ -188,7 +169,7 @@ describe('rollback of a left-behind ledger against a real server', () => {
   test('a system fault is never "not ours": only proxies and toxics are compared', async () => {
     const entry = {
       seq: 1,
-      time: EARLIER,
+      time: RECORDED,
       description: 'paused process 1',
       undo: { kind: 'resume-process', process: { pid: 1, startTime: '1' } },
     } as LedgerEntry;
@@ -199,7 +180,7 @@ describe('rollback of a left-behind ledger against a real server', () => {
 describe('describeOutcome: the line each outcome prints', () => {
   const entry = {
     seq: 1,
-    time: EARLIER,
+    time: RECORDED,
     server: 'http://127.0.0.1:8474',
     description: 'created proxy api',
     undo: { kind: 'delete-proxy', proxy: 'api' },
