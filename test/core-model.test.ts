@@ -1190,6 +1190,33 @@ describe('event types and the types filter of /events', () => {
     );
   });
 
+  test('a halt that left faults in place says so apart, never as undone; an older server sends no `left`', () => {
+    assert.equal(
+      haltSummary({
+        reason: 'r',
+        undone: [],
+        left: ['created proxy api: proxy api is not the one the run made (upstream b, was a)'],
+        failed: [],
+        durationMs: 3,
+      }),
+      'halted in 3 ms (r): nothing undone; left in place: created proxy api: proxy api is not the one the run made (upstream b, was a)',
+    );
+    assert.equal(
+      haltSummary({
+        reason: 'r',
+        undone: ['removed a'],
+        left: ['x: why', 'y: why'],
+        failed: ['z'],
+        durationMs: 3,
+      }),
+      'halted in 3 ms (r): undone: removed a; left in place: x: why; y: why; failed: z',
+    );
+    assert.equal(
+      haltSummary({ reason: 'r', undone: [], left: [], failed: [], durationMs: 3 }),
+      'halted in 3 ms (r): nothing was left to undo',
+    );
+  });
+
   test("an event's connection is a flow on a udp proxy, a connection on every other", () => {
     assert.deepEqual(
       [

@@ -343,6 +343,7 @@ describe('halt', () => {
       (data.undone as string[]).includes('removed the latency toxic latency_downstream on proxy halt_event'),
       JSON.stringify(data.undone),
     );
+    assert.deepEqual(data.left, []);
     assert.deepEqual(data.failed, []);
     assert.equal(typeof data.durationMs, 'number');
     assert.equal(data.proxy, undefined);

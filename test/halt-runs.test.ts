@@ -63,6 +63,7 @@ describe('run registration', () => {
       undone: [
         { kind: 'run', what: `interrupted run "checkout latency" (${run.id}); it plays its rollbacks` },
       ],
+      left: [],
       failed: [],
     });
     const again = await harness.api('PATCH', `/runs/${run.id}`, { status: 'completed' });
@@ -203,7 +204,7 @@ describe('run registration', () => {
 
   test('a server without a ledger lists none and halts only its own toxics and runs', async () => {
     assert.deepEqual((await harness.api('GET', '/ledger')).json, []);
-    assert.deepEqual((await harness.api('POST', '/halt')).json, { undone: [], failed: [] });
+    assert.deepEqual((await harness.api('POST', '/halt')).json, { undone: [], left: [], failed: [] });
   });
 });
 

@@ -16,7 +16,7 @@ const ledger: LedgerAccess = {
   list: () => Promise.resolve([]),
   halt: ({ spare }) => {
     spared.push(spare);
-    return Promise.resolve({ undone: [], failed: [] });
+    return Promise.resolve({ undone: [], left: [], failed: [] });
   },
 };
 const { port } = await startHarness({}, { ledger });

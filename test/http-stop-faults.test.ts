@@ -35,6 +35,7 @@ describe('halt and reset release what delays hold', () => {
           what: "released 1 request that a delay (a toxic's or a header's) held on proxy halted: it goes on with no further fault",
         },
       ],
+      left: [],
       failed: [],
     });
     const reply = await held;

@@ -117,6 +117,7 @@ describe('halt and reset release what delays hold on http2', () => {
           what: "released 1 request that a delay (a toxic's or a header's) held on proxy h2halted: it goes on with no further fault",
         },
       ],
+      left: [],
       failed: [],
     });
     assert.deepEqual(await held, [200, 'h2 /held']);

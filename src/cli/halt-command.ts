@@ -26,7 +26,7 @@ export function haltCommand(): Command {
       '--ledger-dir <dir>',
       'also undo this ledger here (without a server: the ledger to undo, default that of "faultline rollback")',
     )
-    .option('--json', 'print {"undone": [...], "failed": [...]} as JSON')
+    .option('--json', 'print {"undone": [...], "left": [...], "failed": [...]} as JSON')
     .addHelpText('after', example('faultline halt --reason "checkout p99 alarm"'))
     .action(async (flags: HaltFlags, command: Command) => {
       // The server would refuse it, and halt from the ledger alone would leave the server's toxics.
@@ -39,7 +39,7 @@ export function haltCommand(): Command {
 }
 
 async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }): Promise<number> {
-  const outcome: HaltOutcome = { undone: [], failed: [] };
+  const outcome: HaltOutcome = { undone: [], left: [], failed: [] };
   const notes: string[] = [];
   const reached = await haltServer(server, flags.reason, outcome, notes);
   if (reached === 'refused') {
@@ -56,6 +56,7 @@ async function halt(flags: HaltFlags, server: { url: string; explicit: boolean }
       reason: `halted by faultline halt${flags.reason === undefined ? '' : ` (${flags.reason})`}`,
     });
     outcome.undone.push(...local.undone);
+    outcome.left.push(...local.left);
     outcome.failed.push(...local.failed);
   }
   print(outcome, notes, flags.json === true);
@@ -116,8 +117,10 @@ async function haltServer(
       return 'absent';
     }
     if (!response.ok) throw await errorFromResponse(response, 'halt');
-    const answer = (await response.json()) as HaltOutcome;
+    // A server of an older version sends no `left`.
+    const answer = (await response.json()) as Omit<HaltOutcome, 'left'> & { left?: HaltOutcome['left'] };
     outcome.undone.push(...answer.undone);
+    outcome.left.push(...(answer.left ?? []));
     outcome.failed.push(...answer.failed);
     notes.push(`halted through the faultline server at ${endpoint.url}`);
     return 'halted';
@@ -148,8 +151,13 @@ async function haltServer(
 function print(outcome: HaltOutcome, notes: string[], json: boolean) {
   if (json) return out(safeJson(outcome));
   for (const note of notes) out(safe(note));
-  if (outcome.undone.length === 0 && outcome.failed.length === 0)
+  if (outcome.undone.length === 0 && outcome.left.length === 0 && outcome.failed.length === 0)
     out('nothing to halt: no toxic, no registered run, no fault in the ledger');
   for (const item of outcome.undone) out(`  undone (${item.kind}): ${safe(item.what)}`);
+  if (outcome.left.length > 0)
+    out(
+      "left in place, not undone: someone made these again under the same name, so they are not the runs' to remove",
+    );
+  for (const item of outcome.left) out(`  left (${item.kind}): ${safe(item.what)}`);
   for (const item of outcome.failed) out(`  FAILED (${item.kind}): ${safe(item.what)}`);
 }

@@ -334,10 +334,12 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
     await stopping;
     // The halt undoes what the rollbacks left as soon as the run ends: done here, it is in the journal.
     if (halted && ledger.live().length > 0) {
-      const { undone, failed } = await undoForHalt(ledger);
+      const { undone, left, failed } = await undoForHalt(ledger);
       for (const line of undone) log.warning(`Undone for the halt: ${line}`);
+      for (const line of left) log.warning(`Left in place for the halt, not the run's any more: ${line}`);
       for (const line of failed) log.error(`Halt: ${line}`);
       if (undone.length > 0) journal.faults_undone_for_halt = undone.map((line) => mask.text(line));
+      if (left.length > 0) journal.faults_left_alone_for_halt = left.map((line) => mask.text(line));
     }
     // The ledger is kept while any fault it recorded was not taken back by the run's own
     // rollbacks, whatever the status: a completed run without rollbacks leaves its faults too.

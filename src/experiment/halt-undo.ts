@@ -1,23 +1,28 @@
 import type { Ledger } from '../model/ledger.js';
-import { describeEntry, describeOutcome, undo } from './rollback.js';
+import { describeEntry, describeOutcome, leftAlone, undo } from './rollback.js';
 
 /**
  * What a halted run does once its rollbacks are over: undoes every fault its ledger still holds,
  * as the halt would undo it right after (halt mode: no fault added back), so the run's journal
  * says what happened to them, rather than listing them as left in place a moment before the halt
- * removes them. An undo that fails leaves its entry live, and the halt tries it again.
+ * removes them. A proxy or toxic someone made again under its name is left in place, and listed
+ * apart with why, never as undone. An undo that fails leaves its entry live, and the halt tries it again.
  */
-export async function undoForHalt(ledger: Ledger): Promise<{ undone: string[]; failed: string[] }> {
+export async function undoForHalt(
+  ledger: Ledger,
+): Promise<{ undone: string[]; left: string[]; failed: string[] }> {
   const undone: string[] = [];
+  const left: string[] = [];
   const failed: string[] = [];
   for (const entry of [...ledger.live()].reverse()) {
     try {
       const outcome = await undo(entry, undefined, 'halt');
       ledger.settle(entry.seq);
-      undone.push(describeOutcome(entry, outcome));
+      if (outcome.result === 'left') left.push(leftAlone(entry, outcome.note));
+      else undone.push(describeOutcome(entry, outcome));
     } catch (error) {
       failed.push(`could not undo ${describeEntry(entry)}: ${(error as Error).message}`);
     }
   }
-  return { undone, failed };
+  return { undone, left, failed };
 }

@@ -52,6 +52,12 @@ export interface Journal {
    * the run after them as the halt would (`undone: …` or `already gone: …`); only after a halt.
    */
   faults_undone_for_halt?: string[];
+  /**
+   * The faults a halt interrupted this run for that someone had made again under their name (a
+   * proxy re-created by hand with another upstream, a toxic with another latency): not the run's,
+   * so left in place, each with what differs; only after a halt, and only when there are any.
+   */
+  faults_left_alone_for_halt?: string[];
 }
 
 /** The chaoslib behaviour faultline follows; reporting tools pick their template from it. */

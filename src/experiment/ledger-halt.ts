@@ -11,7 +11,7 @@ import {
   settleEntries,
 } from './ledger.js';
 import { dropHaltReason, leaveHaltReason } from './halt-reason.js';
-import { describeEntry, describeOutcome, forgetAdvice, undo } from './rollback.js';
+import { describeEntry, forgetAdvice, leftAlone, undo } from './rollback.js';
 
 export interface LedgerHaltOptions {
   /** Pids of runs the caller interrupted itself (runs registered with a server): not signalled. */
@@ -60,7 +60,7 @@ export async function haltLedgers(
   directory = defaultLedgerDirectory(),
   options: LedgerHaltOptions = {},
 ): Promise<HaltOutcome> {
-  const outcome: HaltOutcome = { undone: [], failed: [] };
+  const outcome: HaltOutcome = { undone: [], left: [], failed: [] };
   const spare = new Set(options.spare ?? []);
   let first;
   try {
@@ -109,13 +109,12 @@ async function undoAll(
       const token = tokenFor && entry.server !== undefined ? (tokenFor(entry.server) ?? '') : undefined;
       const result = await undo(entry, token, 'halt');
       settleEntries(ledger.path, [entry.seq]);
-      outcome.undone.push(
-        item(
-          result.result === 'left'
-            ? describeOutcome(entry, result)
-            : `${result.result}: ${describeEntry(entry)}${result.note ? `, ${result.note}` : ''}`,
-        ),
-      );
+      // Left in place (someone made it again): said apart, never as undone.
+      if (result.result === 'left') outcome.left.push(item(leftAlone(entry, result.note)));
+      else
+        outcome.undone.push(
+          item(`${result.result}: ${describeEntry(entry)}${result.note ? `, ${result.note}` : ''}`),
+        );
     } catch (error) {
       outcome.failed.push(
         item(

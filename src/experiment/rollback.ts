@@ -238,9 +238,13 @@ export async function undoLedger(
  * parentheses; a left one says why and what to do ("left: ...: proxy api is not the one ...").
  */
 export function describeOutcome(entry: LedgerEntry, outcome: UndoOutcome): string {
-  if (outcome.result === 'left')
-    return `left: ${describeEntry(entry)}: ${outcome.note ?? "not the run's any more"}`;
+  if (outcome.result === 'left') return `left: ${leftAlone(entry, outcome.note)}`;
   return `${outcome.result}: ${describeEntry(entry)}${outcome.note ? ` (${outcome.note})` : ''}`;
+}
+
+/** An entry left in place, and why: "created proxy api (server): proxy api is not the one ...". */
+export function leftAlone(entry: LedgerEntry, why: string | undefined): string {
+  return `${describeEntry(entry)}: ${why ?? "not the run's any more"}`;
 }
 
 export function describeEntry(entry: LedgerEntry): string {

@@ -151,6 +151,11 @@ export interface HaltEvent {
   type: 'halt';
   reason: string;
   undone: string[];
+  /**
+   * Recorded faults left in place, each with why (someone made the proxy or toxic again); absent
+   * from the events of servers before it.
+   */
+  left?: string[];
   failed: string[];
   durationMs: number;
 }
@@ -193,13 +198,20 @@ export function unknownEventTypes(prefixes: readonly string[]): string[] {
   return prefixes.filter((prefix) => !engineEventTypes.some((type) => typeMatches(type, prefix)));
 }
 
-/** One line for a halt event: who asked and why, then what it undid and what it could not. */
-export function haltSummary(event: Pick<HaltEvent, 'reason' | 'undone' | 'failed' | 'durationMs'>): string {
+/**
+ * One line for a halt event: who asked and why, then what it undid, what it left in place (and
+ * why) and what it could not undo.
+ */
+export function haltSummary(
+  event: Pick<HaltEvent, 'reason' | 'undone' | 'left' | 'failed' | 'durationMs'>,
+): string {
   // Each item is a sentence of its own ("removed the …", "could not enable proxy …").
-  const undone =
-    event.undone.length === 0 ? 'nothing was left to undo' : `undone: ${event.undone.join('; ')}`;
+  const left = event.left ?? [];
+  let undone = `undone: ${event.undone.join('; ')}`;
+  if (event.undone.length === 0) undone = left.length === 0 ? 'nothing was left to undo' : 'nothing undone';
+  const leftAlone = left.length === 0 ? '' : `; left in place: ${left.join('; ')}`;
   const failed = event.failed.length === 0 ? '' : `; failed: ${event.failed.join('; ')}`;
-  return `halted in ${event.durationMs} ms (${event.reason}): ${undone}${failed}`;
+  return `halted in ${event.durationMs} ms (${event.reason}): ${undone}${leftAlone}${failed}`;
 }
 
 /** The proxy an event is about; none for a halt, which reaches every proxy. */

@@ -16,6 +16,11 @@ export interface HaltItem {
 
 export interface HaltOutcome {
   undone: HaltItem[];
+  /**
+   * Recorded faults left in place, with why: a proxy or toxic a run made that someone made again
+   * under its name (by hand, another tool) is not the run's to remove. Neither undone nor failed.
+   */
+  left: HaltItem[];
   failed: HaltItem[];
 }
 

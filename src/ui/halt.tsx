@@ -1,9 +1,10 @@
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, isMissingRoute } from './api.js';
 
-/** POST /halt's answer: what was undone and what could not be. */
+/** POST /halt's answer: what was undone, what was left in place (absent from older servers) and what could not be. */
 export interface HaltResult {
   undone: Array<{ kind: string; what: string }>;
+  left?: Array<{ kind: string; what: string }>;
   failed: Array<{ kind?: string; what?: string; error?: string } | string>;
 }
 
@@ -106,16 +107,23 @@ function whyHaltFailed(error: unknown): string {
 }
 
 function HaltSummary({ result }: { result: HaltResult }) {
+  const left = result.left ?? [];
   return (
     <div>
       <p>
         Halted: {result.undone.length} undone
+        {left.length > 0 ? `, ${left.length} left in place (someone made them again)` : ''}
         {result.failed.length > 0 ? `, ${result.failed.length} failed` : ''}.
       </p>
       <ul>
         {result.undone.map((item, index) => (
           <li key={`u${index}`}>
             <span class="badge">{item.kind}</span> {item.what}
+          </li>
+        ))}
+        {left.map((item, index) => (
+          <li key={`l${index}`}>
+            <span class="badge">left</span> {item.what}
           </li>
         ))}
         {result.failed.map((item, index) => (

@@ -59,7 +59,7 @@ export function haltRoutes(dependencies: HaltDependencies): Route[] {
         );
         const started = performance.now();
         const reason = `POST /halt from ${request.socket.remoteAddress ?? 'an unknown address'}${body.reason ? `: ${body.reason}` : ''}`;
-        const outcome: HaltOutcome = { undone: [], failed: [] };
+        const outcome: HaltOutcome = { undone: [], left: [], failed: [] };
         // Runs first: their own rollbacks take back what they injected, and would find it gone otherwise.
         const halted = runs.haltAll(reason);
         for (const { record } of halted)
@@ -87,6 +87,7 @@ export function haltRoutes(dependencies: HaltDependencies): Route[] {
               reason: `halted by the faultline server (${reason})`,
             });
             outcome.undone.push(...fromLedger.undone);
+            outcome.left.push(...fromLedger.left);
             outcome.failed.push(...fromLedger.failed);
           } catch (error) {
             outcome.failed.push({
@@ -101,6 +102,7 @@ export function haltRoutes(dependencies: HaltDependencies): Route[] {
           type: 'halt',
           reason,
           undone: outcome.undone.map((item) => item.what),
+          left: outcome.left.map((item) => item.what),
           failed: outcome.failed.map((item) => item.what),
           durationMs,
         });
@@ -189,6 +191,7 @@ function logHalt(log: Logger, reason: string, outcome: HaltOutcome, ms: number) 
     {
       reason,
       undone: outcome.undone.length,
+      left: outcome.left.map((item) => item.what),
       failed: outcome.failed.map((item) => item.what),
       duration_ms: Math.round(ms),
     },
