@@ -1,6 +1,6 @@
 import { maskDeclaredSecrets } from '../secret-mask.js';
 import type { Journal, RunEntry, SteadyState } from '../journal.js';
-import { faultsLeft } from './faults-left.js';
+import { faultsLeft, haltOutcomes } from './faults-left.js';
 import { methodNotRun } from './method-not-run.js';
 import { rollbacksNotPlayed } from './not-played.js';
 import { describeOutcome } from './outcome.js';
@@ -74,7 +74,9 @@ ${
     ? `<p id="faults-left" class="faults-left">${escape(faultsLeft(journal.faults_left))}</p>
 `
     : ''
-}<dl>
+}${haltOutcomes(journal)
+    .map(({ label, text }) => `<p class="halt-outcome">${escape(label)}: ${escape(text)}</p>\n`)
+    .join('')}<dl>
 <dt>Started</dt><dd>${escape(journal.start)}</dd>
 <dt>Ended</dt><dd>${escape(journal.end)}</dd>
 <dt>Duration</dt><dd>${escape(formatSeconds(journal.duration))}</dd>

@@ -2,7 +2,7 @@ import { maskDeclaredSecrets } from '../secret-mask.js';
 import type { Journal, SteadyState } from '../journal.js';
 import { describeOutcome } from './outcome.js';
 import { prometheusSeries } from './series.js';
-import { faultsLeft } from './faults-left.js';
+import { faultsLeft, haltOutcomes } from './faults-left.js';
 import { methodNotRun } from './method-not-run.js';
 import { rollbacksNotPlayed } from './not-played.js';
 import { formatSeconds, timeline } from './timeline.js';
@@ -27,6 +27,7 @@ export function markdownReport(written: Journal): string {
     `|---|---|`,
     `| Status | **${journal.status}**${journal.deviated ? ' (deviated)' : ''}${journal.interruption ? `: ${cell(journal.interruption)}` : ''} |`,
     ...(journal.faults_left?.length ? [`| Faults left | ${cell(faultsLeft(journal.faults_left))} |`] : []),
+    ...haltOutcomes(journal).map(({ label, text }) => `| ${label} | ${cell(text)} |`),
     ...(notPlayed.length ? [`| Rollbacks not played | ${cell(notPlayed.join(', '))} |`] : []),
     `| Started | ${journal.start} |`,
     `| Ended | ${journal.end} |`,
