@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -67,4 +67,31 @@ test('verify_writes refuses a log with no acknowledged write: "0 lost" of nothin
   await assert.rejects(verifyWrites(log, [`http://127.0.0.1:${await closedPort()}`], 'k/'), {
     message: `no write in ${log} was acknowledged (1 attempts logged), so there is nothing to verify; check that the writer (faultline etcd writer) runs, on this log, and reaches etcd`,
   });
+});
+
+test('a writer whose --log is a symbolic link or has another name refuses it and writes nothing through it', async () => {
+  // Run as root with --log in a shared directory (/tmp), a link planted there named any file.
+  const endpoint = `http://127.0.0.1:${await closedPort()}`;
+  const victim = join(directory, 'victim.txt');
+  writeFileSync(victim, 'precious\n');
+  const linked = join(directory, 'linked.jsonl');
+  symlinkSync(victim, linked);
+  const symbolic = await runCli(
+    ['etcd', 'writer', '--endpoints', endpoint, '--log', linked, '-t', '1'],
+    {},
+    false,
+  );
+  assert.notEqual(symbolic.code, 0);
+  assert.match(symbolic.stderr, /symbolic link/);
+  const hard = join(directory, 'hard.jsonl');
+  linkSync(victim, hard);
+  const twoNames = await runCli(
+    ['etcd', 'writer', '--endpoints', endpoint, '--log', hard, '-t', '1'],
+    {},
+    false,
+  );
+  assert.notEqual(twoNames.code, 0);
+  assert.match(twoNames.stderr, /2 names \(hard links\)/);
+  assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
+  assert.equal(symbolic.stdout + twoNames.stdout, '');
 });

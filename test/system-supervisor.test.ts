@@ -145,7 +145,7 @@ describe('faultline supervise and process kill --pidfile', () => {
     assert.equal(unbalanced.code, 2);
     assert.match(
       unbalanced.stderr,
-      /^faultline: match "srv\.mjs \(8001" is not a regular expression \(\/srv\.mjs \(8001\/: Unterminated group\); escape the characters .* with a backslash to match them as they are/,
+      /^faultline: match "srv\.mjs \(8001" is not a regular expression faultline can run \(error parsing regexp: missing closing \): `srv\.mjs \(8001`\); it is RE2 syntax, .* escape the characters .* with a backslash to match them as they are/,
     );
   });
 });

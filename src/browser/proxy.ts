@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { allowScriptHash, scriptHash } from './csp.js';
 import { endToEnd } from './hop-headers.js';
+import { createHostCheck, type HostCheck } from '../net/allowed-host.js';
 import { passUpgrade } from './upgrade.js';
 
 export interface BrowserProxyOptions {
@@ -11,6 +12,11 @@ export interface BrowserProxyOptions {
   target: string;
   /** The script to inject into every HTML page (see bundle.ts). */
   script: string;
+  /**
+   * Host names (besides loopback names and IP addresses) that requests may carry in their Host
+   * header; "*" allows any. See refuseHost.
+   */
+  allowedHosts?: readonly string[];
 }
 
 /**
@@ -42,11 +48,34 @@ export function createBrowserProxy(options: BrowserProxyOptions): http.Server {
     throw new Error(`--target must be an http:// URL, received ${options.target}`);
   const content = options.script.replace(/<\/script/gi, '<\\/script');
   const page = { tag: `<script>${content}</script>`, hash: scriptHash(content) };
-  const server = http.createServer((request, response) => forward(request, response, target, page));
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
-    passUpgrade(request, socket, head, target),
-  );
+  const hosts = createHostCheck(options.allowedHosts);
+  const server = http.createServer((request, response) => {
+    const refusal = refuseHost(hosts, request.headers.host);
+    if (refusal === undefined) return forward(request, response, target, page);
+    response.writeHead(403, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(refusal) });
+    response.end(refusal);
+  });
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refusal = refuseHost(hosts, request.headers.host);
+    if (refusal === undefined) return passUpgrade(request, socket, head, target);
+    socket.on('error', () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(refusal)}\r\nconnection: close\r\n\r\n${refusal}`,
+    );
+  });
   return server;
+}
+
+/**
+ * The proxy sends the app the app's own Host, so an app's defence against DNS rebinding (the
+ * allowed hosts of Vite or webpack-dev-server) never sees the name a page used. A page on
+ * evil.example that re-binds its name to 127.0.0.1 would read the app through the proxy as
+ * same-origin: a Host that is not a loopback name, an IP literal or an allowed name is refused here.
+ */
+function refuseHost(hosts: HostCheck, host: string | undefined): string | undefined {
+  const refused = hosts.refused(host);
+  if (refused === undefined) return undefined;
+  return `faultline browser-proxy: the Host header ${JSON.stringify(host)} is not a loopback name, an IP address or a name given with --allowed-host; a web page that re-binds its DNS name to this machine sends such requests, and would read the app through the proxy. Reaching the proxy by a name on purpose? Start it with --allowed-host ${refused}\n`;
 }
 
 interface Injection {

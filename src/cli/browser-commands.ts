@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { browserScript } from '../browser/bundle.js';
 import { createBrowserProxy } from '../browser/proxy.js';
 import { explainFault, type FaultSpec } from '../model/fault.js';
@@ -6,6 +6,7 @@ import { parseFault } from '../model/fault-schema.js';
 import { example, UsageError } from './context.js';
 import { integer } from './integer-option.js';
 import { listenControl } from './listen.js';
+import { allowedHostList } from './server-limits.js';
 
 interface FaultFlags {
   delay?: number;
@@ -125,31 +126,45 @@ export function browserProxyCommand(): Command {
       .description('serve an app through a proxy that injects the fault script into its pages')
       .requiredOption('--target <url>', 'the app, e.g. http://127.0.0.1:3000')
       .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
-      .option('--port <port>', 'port to listen on', integer('--port', 0, 65535), 8480),
+      .option('--port <port>', 'port to listen on', integer('--port', 0, 65535), 8480)
+      .addOption(
+        new Option(
+          '--allowed-host <name>',
+          'a host name the proxy answers to besides loopback names and IP addresses (repeatable; "*" for any): other Host headers are refused, as a page that re-binds its DNS name sends them',
+        )
+          .argParser(allowedHostList)
+          .default([], 'none'),
+      ),
   )
     .addHelpText(
       'after',
       example('faultline browser-proxy --target http://127.0.0.1:3000 --delay 500 --url /api/'),
     )
-    .action(async (flags: FaultFlags & { target: string; host: string; port: number }) => {
-      const fault = faultFrom(flags);
-      if (!URL.canParse(flags.target) || new URL(flags.target).protocol !== 'http:')
-        throw new UsageError(
-          `--target must be an http:// URL, e.g. http://127.0.0.1:3000, received "${flags.target}"`,
+    .action(
+      async (flags: FaultFlags & { target: string; host: string; port: number; allowedHost: string[] }) => {
+        const fault = faultFrom(flags);
+        if (!URL.canParse(flags.target) || new URL(flags.target).protocol !== 'http:')
+          throw new UsageError(
+            `--target must be an http:// URL, e.g. http://127.0.0.1:3000, received "${flags.target}"`,
+          );
+        const { pathname, search, hash } = new URL(flags.target);
+        if (pathname !== '/' || search !== '' || hash !== '')
+          throw new UsageError(
+            `--target takes the app's origin, e.g. http://127.0.0.1:3000, received "${flags.target}": the proxy forwards each request to its own path, so "${pathname}${search}${hash}" would be ignored; open the proxy at that path instead`,
+          );
+        const server = createBrowserProxy({
+          target: flags.target,
+          script: browserScript([fault]),
+          allowedHosts: flags.allowedHost,
+        });
+        const url = await listenControl(server, flags.host, flags.port);
+        // Handlers first: whoever reads the line below may signal at once.
+        const stop = () => server.close(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        process.stderr.write(
+          `faultline browser-proxy on ${url} -> ${flags.target}: ${explainFault(fault, 'requests')}${perPage(fault)}\n`,
         );
-      const { pathname, search, hash } = new URL(flags.target);
-      if (pathname !== '/' || search !== '' || hash !== '')
-        throw new UsageError(
-          `--target takes the app's origin, e.g. http://127.0.0.1:3000, received "${flags.target}": the proxy forwards each request to its own path, so "${pathname}${search}${hash}" would be ignored; open the proxy at that path instead`,
-        );
-      const server = createBrowserProxy({ target: flags.target, script: browserScript([fault]) });
-      const url = await listenControl(server, flags.host, flags.port);
-      // Handlers first: whoever reads the line below may signal at once.
-      const stop = () => server.close(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      process.stderr.write(
-        `faultline browser-proxy on ${url} -> ${flags.target}: ${explainFault(fault, 'requests')}${perPage(fault)}\n`,
-      );
-    });
+      },
+    );
 }

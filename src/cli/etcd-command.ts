@@ -1,4 +1,6 @@
+import { closeSync } from 'node:fs';
 import { Command } from 'commander';
+import { openAppendOnly } from '../experiment/private-file.js';
 import { runWriter } from '../system/etcd-writer.js';
 import { etcdOperations } from '../system/operations/etcd-operations.js';
 import { example, out } from './context.js';
@@ -17,15 +19,17 @@ export function etcdCommand(): Command {
       example('faultline etcd writer --endpoints http://127.0.0.1:2379 --log writes.jsonl -t 300'),
     )
     .action(async (flags: { endpoints: string; log: string; time: number; prefix: string }) => {
+      // Never through a link or into another name of a file: a root writer's log is often in /tmp.
+      const log = openAppendOnly(flags.log, '--log');
       const stop = new AbortController();
       void holdUntil(undefined, stop.signal).then(() => stop.abort());
       const result = await runWriter({
         endpoints: flags.endpoints.split(','),
         prefix: flags.prefix,
-        log: flags.log,
+        log,
         seconds: flags.time,
         signal: stop.signal,
-      });
+      }).finally(() => closeSync(log));
       stop.abort();
       out(`${result.acknowledged} of ${result.attempts} writes acknowledged`);
       // Nothing acknowledged is nothing measured: a script must not read it as a clean run.

@@ -50,6 +50,10 @@ const list =
       .map(parse),
   ];
 
+/** Parses repeatable --allowed-host values (also comma-separated), each checked. */
+export const allowedHostList = (value: string, previous: string[] | undefined): string[] =>
+  list(allowedHost)(value, previous);
+
 function allowedHost(name: string): string {
   const allowed = allowedHostName(name);
   if (allowed !== undefined) return allowed;

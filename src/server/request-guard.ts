@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import { FaultlineError } from '../model/errors.js';
+import { createHostCheck } from '../net/allowed-host.js';
 
 /**
  * Keeps web pages away from the control API. A page can reach 127.0.0.1:8474 in two ways:
@@ -20,24 +20,16 @@ export interface RequestGuard {
 }
 
 export function createRequestGuard(allowedHosts: readonly string[] = []): RequestGuard {
-  const allowed = new Set(allowedHosts.map((host) => host.toLowerCase()));
-  const hostAllowed = (hostname: string) =>
-    allowed.has('*') ||
-    allowed.has(hostname) ||
-    hostname === 'localhost' ||
-    hostname.endsWith('.localhost') ||
-    isIP(hostname) !== 0;
+  const hostCheck = createHostCheck(allowedHosts);
 
   return {
     check(headers) {
       const host = headers.host;
-      if (host !== undefined) {
-        const hostname = hostnameOf(host);
-        if (hostname === undefined || !hostAllowed(hostname)) {
-          return new FaultlineError('FAULTLINE_ERR_HOST_NOT_ALLOWED', 'host not allowed', {
-            hint: `the Host header ${JSON.stringify(host)} is not a loopback name, an IP address or a name given with --allowed-host; a web page that re-binds its DNS name to this machine sends such requests. Reaching the server by a name on purpose? Start it with --allowed-host ${JSON.stringify(hostname ?? host)}`,
-          });
-        }
+      const refused = hostCheck.refused(host);
+      if (refused !== undefined) {
+        return new FaultlineError('FAULTLINE_ERR_HOST_NOT_ALLOWED', 'host not allowed', {
+          hint: `the Host header ${JSON.stringify(host)} is not a loopback name, an IP address or a name given with --allowed-host; a web page that re-binds its DNS name to this machine sends such requests. Reaching the server by a name on purpose? Start it with --allowed-host ${JSON.stringify(refused)}`,
+        });
       }
       const origin = headers.origin;
       if (origin !== undefined && !sameOrigin(origin, host)) {
@@ -53,16 +45,6 @@ export function createRequestGuard(allowedHosts: readonly string[] = []): Reques
       return undefined;
     },
   };
-}
-
-/** "Example.test:8474" → "example.test", "[::1]:8474" → "::1"; undefined when malformed. */
-function hostnameOf(host: string): string | undefined {
-  try {
-    const hostname = new URL(`http://${host}`).hostname.toLowerCase();
-    return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-  } catch {
-    return undefined;
-  }
 }
 
 /** An Origin is ours only when it names the very host and port the request was sent to. */

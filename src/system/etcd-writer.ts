@@ -16,7 +16,11 @@ export interface WriteRecord {
 export interface WriterOptions {
   endpoints: string[];
   prefix: string;
-  log: string;
+  /**
+   * The descriptor of the log, opened by the caller without following links (openAppendOnly):
+   * the writer often runs as root with its log in a shared directory.
+   */
+  log: number;
   seconds: number;
   intervalMs?: number;
   signal?: AbortSignal;

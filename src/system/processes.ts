@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { basename } from 'node:path';
+import { RE2JS } from 're2js';
 import { readTrusted } from './private-files.js';
 import { tcpSocketRows } from '../net/tcp-sockets.js';
 
@@ -84,7 +85,7 @@ export function findProcesses(selector: ProcessSelector): ProcessInfo[] {
   else if ('pidfile' in selector) pids = [pidFromFile(selector.pidfile)];
   else if ('port' in selector) pids = listeningOn(selector.port);
   else {
-    const pattern = new RegExp(selector.match);
+    const pattern = matchPattern(selector.match);
     pids = allPids().filter((pid) => pattern.test(commandOf(pid) ?? ''));
   }
   const exact = 'pid' in selector || 'pidfile' in selector;
@@ -119,13 +120,22 @@ export const STOP_SIGNALS: readonly string[] = ['SIGSTOP', 'SIGTSTP', 'SIGTTIN',
 
 const COMMAND_SHOWN = 60;
 
-/** A --match is a regular expression: one that does not compile is refused, saying how to write it. */
+/**
+ * A --match is a regular expression, tested against the command line of every process, which
+ * other users write: it compiles with RE2JS, so matching takes time linear in the command line and
+ * no command line made for the pattern can freeze faultline (as root) the way `(a|a)+$` does in a
+ * backtracking engine. One RE2 cannot run is refused, saying how to write it.
+ */
 function checkPattern(pattern: string): void {
+  matchPattern(pattern);
+}
+
+function matchPattern(pattern: string): RE2JS {
   try {
-    new RegExp(pattern);
+    return RE2JS.compile(pattern);
   } catch (error) {
     throw new Error(
-      `match ${JSON.stringify(pattern)} is not a regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')}); escape the characters ( ) [ ] { } * + ? . \\ | ^ $ with a backslash to match them as they are, e.g. "node srv\\.mjs \\(8001\\)"`,
+      `match ${JSON.stringify(pattern)} is not a regular expression faultline can run (${(error as Error).message}); it is RE2 syntax, which matches in linear time and has no lookahead, lookbehind or backreferences; escape the characters ( ) [ ] { } * + ? . \\ | ^ $ with a backslash to match them as they are, e.g. "node srv\\.mjs \\(8001\\)"`,
     );
   }
 }
