@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { basename } from 'node:path';
 import { RE2JS } from 're2js';
+import { ancestorsOf } from './ancestors.js';
 import { readTrusted } from './private-files.js';
 import { tcpSocketRows } from '../net/tcp-sockets.js';
 
@@ -41,26 +42,33 @@ export function selectorFrom(fields: SelectorFields): ProcessSelector {
   return key === 'port' ? { port: number } : { pid: number };
 }
 
-/** What a selector chose, and the faultline supervisors it matched but left out. */
+/** What a selector chose, and the faultline supervisors and ancestors it matched but left out. */
 export interface Targets {
   found: ProcessInfo[];
   supervisors: ProcessInfo[];
+  /** Processes above faultline's parent (a test runner, `npm`, a login shell) a match or port chose. */
+  ancestors: ProcessInfo[];
 }
 
 /**
  * The processes a selector names. A `faultline supervise … -- CMD` process shares its command line
  * with what it supervises, so a match or port selector leaves supervisors out unless
- * `includeSupervisors`; a pid or pidfile names its process exactly and is taken as given.
+ * `includeSupervisors`. They also leave out the processes that run faultline (its parent's parent
+ * and above: a test runner whose command line happens to match). A pid or pidfile names its process
+ * exactly and is taken as given, for the selector's guard to refuse.
  */
 export function findTargets(
   selector: ProcessSelector,
   options: { includeSupervisors?: boolean } = {},
 ): Targets {
   const all = findProcesses(selector);
-  if (options.includeSupervisors || 'pid' in selector || 'pidfile' in selector)
-    return { found: all, supervisors: [] };
-  const supervisors = all.filter((info) => isSupervisor(info.pid));
-  return { found: all.filter((info) => !supervisors.includes(info)), supervisors };
+  if ('pid' in selector || 'pidfile' in selector) return { found: all, supervisors: [], ancestors: [] };
+  const above = ancestorsOf();
+  const ancestors = all.filter((info) => above.includes(info.pid));
+  const candidates = all.filter((info) => !ancestors.includes(info));
+  if (options.includeSupervisors) return { found: candidates, supervisors: [], ancestors };
+  const supervisors = candidates.filter((info) => isSupervisor(info.pid));
+  return { found: candidates.filter((info) => !supervisors.includes(info)), supervisors, ancestors };
 }
 
 /** Whether a process is `faultline supervise` (run as `faultline …`, or `node …/cli/main.cjs …` or `main.js`). */

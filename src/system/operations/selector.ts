@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ancestorsOf } from '../ancestors.js';
 import { numberArgument } from '../number-argument.js';
 import { findTargets, type ProcessInfo, selectorFrom, shortCommand } from '../processes.js';
 
@@ -13,7 +14,7 @@ export const readTargetFields = {
   includeSupervisors: z.boolean().optional(),
 };
 
-/** The fields of a fault on processes: also `force`, to act on pid 1 or on faultline's parent. */
+/** The fields of a fault on processes: also `force`, to act on pid 1 or on a process that runs faultline. */
 export const targetFields = { ...readTargetFields, force: z.boolean().optional() };
 
 export interface TargetArgs {
@@ -29,9 +30,10 @@ export interface TargetArgs {
 /**
  * The processes the arguments name. Refuses when `expect` is given and the count differs, and when
  * nothing matches and `expect` is not 0: a fault aimed at nothing is a mistake, not a success.
- * A fault (`protect`, the default) is also refused on pid 1 and on the process that started
- * faultline unless `force`, and always on faultline itself. Supervisors a match left out are
- * named through `warn`, so a selector that matched them is never narrowed in silence.
+ * A fault (`protect`, the default) is also refused on pid 1 and on the processes that run
+ * faultline (its parent and theirs) unless `force`, and always on faultline itself. Supervisors
+ * and ancestors a match left out are named through `warn`, so a selector that matched them is
+ * never narrowed in silence.
  * `allowNone` returns no processes instead of refusing, whatever `expect` says (a kill loop's
  * later rounds, where a supervisor may be between restarts).
  */
@@ -44,13 +46,25 @@ export function resolveTargets(
   const selector = selectorFrom(args);
   if ('pid' in selector && selector.pid === process.pid)
     throw new Error(`pid ${selector.pid} is this faultline process itself: nothing was ${verb}`);
-  const { found, supervisors } = findTargets(selector, {
+  const { found, supervisors, ancestors } = findTargets(selector, {
     includeSupervisors: args.includeSupervisors === true,
   });
-  const leftOut = `left out ${supervisors.length} faultline supervisor(s) (${supervisors.map((info) => info.pid).join(', ')}): ${flag('includeSupervisors')} includes them`;
-  const left = supervisors.length === 0 ? '' : `; ${leftOut}`;
+  const notes = [
+    ...(supervisors.length === 0
+      ? []
+      : [
+          `left out ${supervisors.length} faultline supervisor(s) (${supervisors.map((info) => info.pid).join(', ')}): ${flag('includeSupervisors')} includes them`,
+        ]),
+    ...(ancestors.length === 0
+      ? []
+      : [
+          `left out ${ancestors.map((info) => `${info.pid} (${shortCommand(info.command)})`).join(', ')}, which ${ancestors.length === 1 ? 'runs' : 'run'} faultline: name ${ancestors.length === 1 ? 'it' : 'one'} with ${flag('pid')} and add ${flag('force')} if you mean it`,
+        ]),
+  ];
+  const leftOut = notes.join('; ');
+  const left = notes.length === 0 ? '' : `; ${leftOut}`;
   if (found.length === 0 && options.allowNone === true) {
-    if (supervisors.length > 0) options.warn?.(`${leftOut}; not ${verb}`);
+    if (notes.length > 0) options.warn?.(`${leftOut}; not ${verb}`);
     return [];
   }
   if (args.expect !== undefined && found.length !== args.expect) {
@@ -70,16 +84,18 @@ export function resolveTargets(
       `refused to touch ${named.join(' and ')}: nothing was ${verb}; choose the processes more narrowly, or add ${flag('force')} if you mean it`,
     );
   }
-  if (supervisors.length > 0) options.warn?.(`${leftOut}; not ${verb}`);
+  if (notes.length > 0) options.warn?.(`${leftOut}; not ${verb}`);
   return found;
 }
 
-const isProtected = (info: ProcessInfo) => info.pid === 1 || info.pid === process.ppid;
+const isProtected = (info: ProcessInfo) => info.pid === 1 || ancestorsOf().includes(info.pid);
 
 const roleOf = (pid: number) =>
   pid === 1
     ? 'the init process: stopping it can take the machine or container down'
-    : 'the process that started faultline';
+    : pid === process.ppid
+      ? 'the process that started faultline'
+      : 'a process that runs faultline (its parent is below it)';
 
 /** The one process among `found`; otherwise an error that starts with `what` and gives the count. */
 export function onlyOne(found: ProcessInfo[], what: string): ProcessInfo {
