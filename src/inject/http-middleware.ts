@@ -137,7 +137,7 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
     }
     const chosen = choose(
       armed,
-      { url: request.url ?? '/', httpMethod: request.method ?? 'GET', headers: request.headers },
+      { url: requestedUrl(request), httpMethod: request.method ?? 'GET', headers: request.headers },
       'http-server',
     );
     if (!chosen) return false;
@@ -200,6 +200,15 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
     set,
     list: () => armed.map(({ decider }) => decider.fault),
   };
+}
+
+/**
+ * The URL the client asked for. Express and connect take the path a middleware is mounted on
+ * (`app.use('/api', …)`) off `request.url` and keep the whole URL in `originalUrl`: a fault's
+ * `url` is matched against that, as on node:http and Fastify, so `^/api/users` matches there too.
+ */
+function requestedUrl(request: IncomingMessage & { originalUrl?: unknown }): string {
+  return typeof request.originalUrl === 'string' ? request.originalUrl : (request.url ?? '/');
 }
 
 /**
