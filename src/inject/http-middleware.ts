@@ -36,6 +36,8 @@ export interface HttpFaults {
   readonly enabled: boolean;
   /** Express / connect middleware. */
   middleware(request: IncomingMessage, response: ServerResponse, next: Next): void;
+  /** Koa middleware: `app.use(faults.koa)`. */
+  koa: KoaMiddleware;
   /** Wraps a node:http request listener (returns the listener itself when faults are off). */
   wrap(listener: RequestListener): RequestListener;
   /** A Fastify plugin (its hook applies to the whole app). */
@@ -47,6 +49,15 @@ export interface HttpFaults {
   set(faults: FaultSpec[]): void;
   list(): FaultSpec[];
 }
+
+/** What faultline needs of a Koa context; an answered request is left to faultline (`respond = false`). */
+interface KoaContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  originalUrl?: string;
+  respond?: boolean;
+}
+type KoaMiddleware = (context: KoaContext, next: () => Promise<unknown>) => Promise<void>;
 
 type FastifyPlugin = ((
   instance: {
@@ -130,14 +141,18 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
     );
 
   /** Returns true when it took over the response (the request must not go on). */
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+  async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url = requestedUrl(request),
+  ): Promise<boolean> {
     if (admin && (request.url ?? '/').split('?')[0] === admin.path) {
       await admin.serve(request, response);
       return true;
     }
     const chosen = choose(
       armed,
-      { url: requestedUrl(request), httpMethod: request.method ?? 'GET', headers: request.headers },
+      { url, httpMethod: request.method ?? 'GET', headers: request.headers },
       'http-server',
     );
     if (!chosen) return false;
@@ -192,7 +207,15 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
   return {
     enabled: true,
     middleware: (request, response, next) => {
+      refuseKoaCall(response);
       handle(request, response).then((handled) => (handled ? undefined : next()), next);
+    },
+    koa: async (context, next) => {
+      if (await handle(context.req, context.res, context.originalUrl ?? requestedUrl(context.req))) {
+        context.respond = false;
+        return;
+      }
+      await next();
     },
     wrap: (listener) => (request, response) =>
       void handle(request, response).then((handled) => (handled ? undefined : listener(request, response))),
@@ -209,6 +232,18 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
  */
 function requestedUrl(request: IncomingMessage & { originalUrl?: unknown }): string {
   return typeof request.originalUrl === 'string' ? request.originalUrl : (request.url ?? '/');
+}
+
+/**
+ * Koa calls a middleware with (context, next): given the connect middleware, it would hand a
+ * function where the response goes, and every request would fail on an error far from the cause.
+ * A TypeError, as for any wrong argument: the app answers 500, its error handler names the fix.
+ */
+function refuseKoaCall(response: unknown): void {
+  if (typeof response === 'function')
+    throw new TypeError(
+      'faults.middleware is an Express/connect middleware (request, response, next) and was called as a Koa one (context, next); in Koa write app.use(faults.koa)',
+    );
 }
 
 /**
@@ -244,7 +279,11 @@ function inert(): HttpFaults {
   fastify[Symbol.for('skip-override')] = true;
   return {
     enabled: false,
-    middleware: (_request, _response, next) => next(),
+    middleware: (_request, response, next) => {
+      refuseKoaCall(response);
+      next();
+    },
+    koa: (_context, next) => next().then(() => undefined),
     wrap: (listener) => listener,
     fastify,
     set: () => undefined,
