@@ -59,19 +59,23 @@ interface KoaContext {
 }
 type KoaMiddleware = (context: KoaContext, next: () => Promise<unknown>) => Promise<void>;
 
+/** Fastify's done: a plugin or hook reports an error through it. */
+type FastifyDone = (error?: Error) => void;
+
+/** Typed loosely enough that `fastify.register(faults.fastify)` type-checks against Fastify's own types. */
 type FastifyPlugin = ((
   instance: {
     addHook(
       name: 'onRequest',
       hook: (
         request: { raw: IncomingMessage },
-        reply: { raw: ServerResponse; hijack(): void },
-        done: Next,
+        reply: { raw: ServerResponse; hijack(): unknown },
+        done: FastifyDone,
       ) => void,
-    ): void;
+    ): unknown;
   },
-  options: unknown,
-  done: Next,
+  options: Record<string, unknown>,
+  done: FastifyDone,
 ) => void) & { [key: symbol]: unknown };
 
 const optionsShape = z.strictObject({
@@ -193,7 +197,9 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
     return false;
   }
 
-  const fastify = ((instance, _options, done) => {
+  const fastify = ((instance, options, done) => {
+    const refused = fastifyOptionsError(options);
+    if (refused) return done(refused);
     instance.addHook('onRequest', (request, reply, next) => {
       handle(request.raw, reply.raw).then((handled) => {
         if (handled) reply.hijack();
@@ -232,6 +238,18 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
  */
 function requestedUrl(request: IncomingMessage & { originalUrl?: unknown }): string {
   return typeof request.originalUrl === 'string' ? request.originalUrl : (request.url ?? '/');
+}
+
+/**
+ * The plugin's hook applies to the whole app and its faults come from createHttpFaults, so an
+ * option given to register() (a `prefix`, `faults`) would be ignored: it is refused instead.
+ */
+function fastifyOptionsError(options: unknown): Error | undefined {
+  const keys = options !== null && typeof options === 'object' ? Object.keys(options) : [];
+  if (keys.length === 0) return undefined;
+  return new TypeError(
+    `fastify.register(faults.fastify) takes no options, and ${keys.map((key) => JSON.stringify(key)).join(', ')} would be ignored: its hook sees every request of the app, and its faults are those of createHttpFaults({ faults }); to scope them to a path, give each fault a "url" such as "^/api/"`,
+  );
 }
 
 /**
@@ -275,7 +293,7 @@ function releaseSignal(): AbortController {
 
 /** Faults off: nothing is armed, no route is served, every request goes straight on. */
 function inert(): HttpFaults {
-  const fastify = ((_instance, _options, done) => done()) as FastifyPlugin;
+  const fastify = ((_instance, options, done) => done(fastifyOptionsError(options))) as FastifyPlugin;
   fastify[Symbol.for('skip-override')] = true;
   return {
     enabled: false,
