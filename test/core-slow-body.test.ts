@@ -13,6 +13,8 @@ function response() {
     ended: new Promise<void>((resolve) => (ended = resolve)),
     headers,
     removeHeader: (name: string) => void headers.delete(name),
+    /** No client goes away here: 'close' never comes. */
+    once: () => own,
     write(chunk: Buffer | string) {
       seen.push(`write ${String(chunk)}`);
       return true;

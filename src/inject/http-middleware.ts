@@ -36,6 +36,8 @@ export interface HttpFaults {
   readonly enabled: boolean;
   /** Express / connect middleware. */
   middleware(request: IncomingMessage, response: ServerResponse, next: Next): void;
+  /** Koa middleware: `app.use(faults.koa)`. */
+  koa: KoaMiddleware;
   /** Wraps a node:http request listener (returns the listener itself when faults are off). */
   wrap(listener: RequestListener): RequestListener;
   /** A Fastify plugin (its hook applies to the whole app). */
@@ -48,19 +50,32 @@ export interface HttpFaults {
   list(): FaultSpec[];
 }
 
+/** What faultline needs of a Koa context; an answered request is left to faultline (`respond = false`). */
+interface KoaContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  originalUrl?: string;
+  respond?: boolean;
+}
+type KoaMiddleware = (context: KoaContext, next: () => Promise<unknown>) => Promise<void>;
+
+/** Fastify's done: a plugin or hook reports an error through it. */
+type FastifyDone = (error?: Error) => void;
+
+/** Typed loosely enough that `fastify.register(faults.fastify)` type-checks against Fastify's own types. */
 type FastifyPlugin = ((
   instance: {
     addHook(
       name: 'onRequest',
       hook: (
         request: { raw: IncomingMessage },
-        reply: { raw: ServerResponse; hijack(): void },
-        done: Next,
+        reply: { raw: ServerResponse; hijack(): unknown },
+        done: FastifyDone,
       ) => void,
-    ): void;
+    ): unknown;
   },
-  options: unknown,
-  done: Next,
+  options: Record<string, unknown>,
+  done: FastifyDone,
 ) => void) & { [key: symbol]: unknown };
 
 const optionsShape = z.strictObject({
@@ -130,14 +145,18 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
     );
 
   /** Returns true when it took over the response (the request must not go on). */
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+  async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url = requestedUrl(request),
+  ): Promise<boolean> {
     if (admin && (request.url ?? '/').split('?')[0] === admin.path) {
       await admin.serve(request, response);
       return true;
     }
     const chosen = choose(
       armed,
-      { url: request.url ?? '/', httpMethod: request.method ?? 'GET', headers: request.headers },
+      { url, httpMethod: request.method ?? 'GET', headers: request.headers },
       'http-server',
     );
     if (!chosen) return false;
@@ -178,7 +197,9 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
     return false;
   }
 
-  const fastify = ((instance, _options, done) => {
+  const fastify = ((instance, options, done) => {
+    const refused = fastifyOptionsError(options);
+    if (refused) return done(refused);
     instance.addHook('onRequest', (request, reply, next) => {
       handle(request.raw, reply.raw).then((handled) => {
         if (handled) reply.hijack();
@@ -192,7 +213,15 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
   return {
     enabled: true,
     middleware: (request, response, next) => {
+      refuseKoaCall(response);
       handle(request, response).then((handled) => (handled ? undefined : next()), next);
+    },
+    koa: async (context, next) => {
+      if (await handle(context.req, context.res, context.originalUrl ?? requestedUrl(context.req))) {
+        context.respond = false;
+        return;
+      }
+      await next();
     },
     wrap: (listener) => (request, response) =>
       void handle(request, response).then((handled) => (handled ? undefined : listener(request, response))),
@@ -200,6 +229,39 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
     set,
     list: () => armed.map(({ decider }) => decider.fault),
   };
+}
+
+/**
+ * The URL the client asked for. Express and connect take the path a middleware is mounted on
+ * (`app.use('/api', …)`) off `request.url` and keep the whole URL in `originalUrl`: a fault's
+ * `url` is matched against that, as on node:http and Fastify, so `^/api/users` matches there too.
+ */
+function requestedUrl(request: IncomingMessage & { originalUrl?: unknown }): string {
+  return typeof request.originalUrl === 'string' ? request.originalUrl : (request.url ?? '/');
+}
+
+/**
+ * The plugin's hook applies to the whole app and its faults come from createHttpFaults, so an
+ * option given to register() (a `prefix`, `faults`) would be ignored: it is refused instead.
+ */
+function fastifyOptionsError(options: unknown): Error | undefined {
+  const keys = options !== null && typeof options === 'object' ? Object.keys(options) : [];
+  if (keys.length === 0) return undefined;
+  return new TypeError(
+    `fastify.register(faults.fastify) takes no options, and ${keys.map((key) => JSON.stringify(key)).join(', ')} would be ignored: its hook sees every request of the app, and its faults are those of createHttpFaults({ faults }); to scope them to a path, give each fault a "url" such as "^/api/"`,
+  );
+}
+
+/**
+ * Koa calls a middleware with (context, next): given the connect middleware, it would hand a
+ * function where the response goes, and every request would fail on an error far from the cause.
+ * A TypeError, as for any wrong argument: the app answers 500, its error handler names the fix.
+ */
+function refuseKoaCall(response: unknown): void {
+  if (typeof response === 'function')
+    throw new TypeError(
+      'faults.middleware is an Express/connect middleware (request, response, next) and was called as a Koa one (context, next); in Koa write app.use(faults.koa)',
+    );
 }
 
 /**
@@ -231,11 +293,15 @@ function releaseSignal(): AbortController {
 
 /** Faults off: nothing is armed, no route is served, every request goes straight on. */
 function inert(): HttpFaults {
-  const fastify = ((_instance, _options, done) => done()) as FastifyPlugin;
+  const fastify = ((_instance, options, done) => done(fastifyOptionsError(options))) as FastifyPlugin;
   fastify[Symbol.for('skip-override')] = true;
   return {
     enabled: false,
-    middleware: (_request, _response, next) => next(),
+    middleware: (_request, response, next) => {
+      refuseKoaCall(response);
+      next();
+    },
+    koa: (_context, next) => next().then(() => undefined),
     wrap: (listener) => listener,
     fastify,
     set: () => undefined,

@@ -86,7 +86,7 @@ function callOf(client: http.ClientRequest, scheme: string): Call {
 }
 
 /**
- * Decides at the first write() or end(), when the headers are final (those set after creating
+ * Decides at the first write(), end() or flushHeaders(), when the headers are final (those set after creating
  * the request included). A fault holds the whole request, body writes too, for its delay, then
  * sends it, or destroys it with the error (what was held is never sent; write callbacks get it).
  * The app may end the request during the delay (destroy(), a timeout that destroys it): the hold
@@ -95,6 +95,7 @@ function callOf(client: http.ClientRequest, scheme: string): Call {
 function holdUntilDecided(client: http.ClientRequest, decide: () => Chosen | undefined): void {
   const write = client.write.bind(client) as (...values: unknown[]) => boolean;
   const end = client.end.bind(client) as (...values: unknown[]) => http.ClientRequest;
+  const flushHeaders = client.flushHeaders.bind(client);
   let decided = false;
   let held: Array<{ send: () => void; callback?: ((error: Error) => void) | undefined }> | undefined;
   const start = () => {
@@ -140,5 +141,11 @@ function holdUntilDecided(client: http.ClientRequest, decide: () => Chosen | und
     if (!held) return end(...values);
     held.push({ send: () => end(...values) });
     return client;
+  };
+  // flushHeaders() sends the headers before any body (streaming uploads): held like a write.
+  client.flushHeaders = () => {
+    if (!decided) start();
+    if (!held) return flushHeaders();
+    held.push({ send: flushHeaders });
   };
 }

@@ -8,7 +8,9 @@ type Done = (error?: Error | null) => void;
  * The handler sees a slow client: write() returns false while more than the response's
  * high-water mark is queued ('drain' follows), and the callbacks of write() and end() are called
  * once their bytes have gone out. When `release` aborts (the fault was taken away), what is
- * queued goes out at once and the response writes at full speed again.
+ * queued goes out at once and the response writes at full speed again. When the client goes away
+ * first, the dribbling stops: what is queued is dropped, and the write() callbacks still waiting
+ * get the error a write to a closed response gets.
  */
 export function slowDown(response: ServerResponse, bytesPerSecond: number, release?: AbortSignal): void {
   const originals = { write: response.write, end: response.end };
@@ -80,8 +82,19 @@ export function slowDown(response: ServerResponse, bytesPerSecond: number, relea
     else handOn(rest);
     if (full) response.emit('drain');
   }
-  if (release?.aborted) return;
+  /** The client went away: nothing more can be sent, so no timer is left dribbling to nobody. */
+  function stop(): void {
+    clearTimeout(timer);
+    timer = undefined;
+    release?.removeEventListener('abort', letGo);
+    Object.assign(response, originals);
+    const rest = pending;
+    pending = Buffer.alloc(0);
+    if (rest.length > 0) handOn(rest);
+  }
+  if (release?.aborted || response.destroyed) return;
   release?.addEventListener('abort', letGo, { once: true });
+  response.once('close', stop);
   response.removeHeader('Content-Length');
   (response as { write: unknown }).write = (chunk: unknown, encoding?: unknown, done?: unknown) => {
     const callback = queue(chunk, encoding, done);
