@@ -380,14 +380,14 @@ export class FaultProxy implements ProxyView {
 
   async updateToxic(toxic: ToxicSpec): Promise<void> {
     this.protocolImplementation.checkToxic(toxic, this.name);
-    this.roster.replace(toxic);
+    const changed = this.roster.replace(toxic);
     this.toxicsChanged();
     this.releaseHeldBy(toxic);
     this.connectGate?.interrupt(toxic.name);
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
     }
-    this.roster.announce('toxic.updated', toxic);
+    if (changed) this.roster.announce('toxic.updated', toxic);
   }
 
   async removeToxic(name: string): Promise<void> {
