@@ -89,6 +89,22 @@ test('an update of a toxic that changes nothing answers the toxic and announces 
   assert.deepEqual(changes, ['toxic.updated lag'], 'a real change is still announced');
 });
 
+test('a udp proxy and its toxic, updated to what they are, announce nothing', async () => {
+  await createProxy(harness, 'same_udp', echo.address, { protocol: 'udp' });
+  const added = await harness.api('POST', '/proxies/same_udp/toxics', {
+    name: 'slow',
+    type: 'udp_latency',
+    attributes: { latency: 5 },
+  });
+  assert.equal(added.status, 200, added.text);
+  const changes = await changesDuring(async () => {
+    assert.equal((await harness.api('PATCH', '/proxies/same_udp', { enabled: true })).status, 200);
+    const reply = await harness.api('PATCH', '/proxies/same_udp/toxics/slow', { attributes: { latency: 5 } });
+    assert.deepEqual(reply.json, added.json);
+  });
+  assert.deepEqual(changes, []);
+});
+
 test('/populate of a proxy and toxics as they are announces nothing', async () => {
   const proxy = await createProxy(harness, 'same_populated', echo.address);
   const entry = {
