@@ -176,6 +176,16 @@ function install(config: Config): Installed {
     return originalFetch(input, init);
   };
 
+  /** What a fault sets on a request in place of the browser's values; a new open() takes them away. */
+  const faked = ['readyState', 'status', 'statusText', 'responseURL', 'response', 'responseText'];
+  /** The readyState a fault set on a request, if one did. */
+  const readsAs = (request: XMLHttpRequest): unknown =>
+    Object.getOwnPropertyDescriptor(request, 'readyState')?.value;
+  /** UNSENT: the browser's own values for the rest (status 0, '' or null), as the request was never sent. */
+  const unsent = (request: XMLHttpRequest) => {
+    for (const key of faked) Reflect.deleteProperty(request, key);
+    Object.defineProperty(request, 'readyState', { configurable: true, value: 0 });
+  };
   /**
    * What xhr.abort() does to a request in flight in Chromium: readyState 4 with status 0,
    * readystatechange, abort and loadend (on the upload first, body or not), then readyState 0.
@@ -183,8 +193,7 @@ function install(config: Config): Installed {
   const abortLikeThePage = (request: XMLHttpRequest) => {
     endLikeThePage(request, 'abort');
     // Unless the page opened it again from a handler: then it is that new request's.
-    if (Object.getOwnPropertyDescriptor(request, 'readyState')?.value === 4)
-      Object.defineProperty(request, 'readyState', { configurable: true, value: 0 });
+    if (readsAs(request) === 4) unsent(request);
   };
   /** How a request in flight ends on abort or timeout: readyState 4, status 0, then the events. */
   const endLikeThePage = (request: XMLHttpRequest, type: 'abort' | 'timeout') => {
@@ -202,8 +211,6 @@ function install(config: Config): Installed {
   const calls = new WeakMap<XMLHttpRequest, Call>();
   /** What ends the hold of a request a delay holds, as the page aborts it. */
   const holding = new WeakMap<XMLHttpRequest, (type: 'abort' | 'reopen') => void>();
-  /** What a fault sets on a request in place of the browser's values; a new open() takes them away. */
-  const faked = ['readyState', 'status', 'statusText', 'responseURL', 'response', 'responseText'];
   xhr.open = function (this: XMLHttpRequest, method: string, url: string | URL, ...rest: unknown[]) {
     // As open() on a request in flight ends it quietly: a held one is let go, with no fault after.
     holding.get(this)?.('reopen');
@@ -212,6 +219,12 @@ function install(config: Config): Installed {
     return (originalOpen as (...args: unknown[]) => void).call(this, method, url, ...rest);
   } as typeof xhr.open;
   xhr.send = function (this: XMLHttpRequest, body?: Document | XMLHttpRequestBodyInit | null) {
+    // UNSENT after an abort(), though the browser's request is still OPENED: send() refuses, as on UNSENT.
+    if (readsAs(this) === 0)
+      throw new DOMException(
+        "Failed to execute 'send' on 'XMLHttpRequest': The object's state must be OPENED.",
+        'InvalidStateError',
+      );
     const call = calls.get(this);
     const chosen = call && choose(call, 'xhr');
     if (!chosen) return originalSend.call(this, body);
@@ -271,8 +284,11 @@ function install(config: Config): Installed {
   };
   xhr.abort = function (this: XMLHttpRequest) {
     const giveUp = holding.get(this);
-    if (giveUp) giveUp('abort');
-    else originalAbort.call(this);
+    if (giveUp) return giveUp('abort');
+    originalAbort.call(this);
+    // A request a fault ended is DONE to the page: abort() makes it UNSENT with a network error's
+    // status 0 and empty body, and fires nothing (XHR standard, abort() step 3; Chromium alike).
+    if (readsAs(this) === 4) unsent(this);
   };
 
   /** An injected body as `xhr.response` is for the page's responseType: text, parsed JSON or null, bytes. */

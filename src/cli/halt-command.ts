@@ -156,7 +156,7 @@ function print(outcome: HaltOutcome, notes: string[], json: boolean) {
   for (const item of outcome.undone) out(`  undone (${item.kind}): ${safe(item.what)}`);
   if (outcome.left.length > 0)
     out(
-      "left in place, not undone: someone made these again under the same name, so they are not the runs' to remove",
+      "left in place, not undone (each says why):",
     );
   for (const item of outcome.left) out(`  left (${item.kind}): ${safe(item.what)}`);
   for (const item of outcome.failed) out(`  FAILED (${item.kind}): ${safe(item.what)}`);

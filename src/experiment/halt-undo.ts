@@ -1,5 +1,5 @@
 import type { Ledger } from '../model/ledger.js';
-import { describeEntry, describeOutcome, leftAlone, undo } from './rollback.js';
+import { describeEntry, describeOutcome, leftAlone, leftByHalt, undo } from './rollback.js';
 
 /**
  * What a halted run does once its rollbacks are over: undoes every fault its ledger still holds,
@@ -15,6 +15,8 @@ export async function undoForHalt(
   const left: string[] = [];
   const failed: string[] = [];
   for (const entry of [...ledger.live()].reverse()) {
+    // What the halt leaves (a lab) stays live: the journal lists it in faults_left.
+    if (leftByHalt(entry) !== undefined) continue;
     try {
       const outcome = await undo(entry, undefined, 'halt');
       ledger.settle(entry.seq);

@@ -11,7 +11,7 @@ import {
   settleEntries,
 } from './ledger.js';
 import { dropHaltReason, leaveHaltReason } from './halt-reason.js';
-import { describeEntry, forgetAdvice, leftAlone, undo } from './rollback.js';
+import { describeEntry, forgetAdvice, leftAlone, leftByHalt, undo } from './rollback.js';
 
 export interface LedgerHaltOptions {
   /** Pids of runs the caller interrupted itself (runs registered with a server): not signalled. */
@@ -105,6 +105,12 @@ async function undoAll(
 ): Promise<void> {
   for (const entry of [...ledger.entries].reverse()) {
     const item = (what: string): HaltItem => ({ kind: 'ledger', what: `${what} (run ${ledger.header.run})` });
+    // Left live in the ledger: `faultline rollback` still removes it.
+    const left = leftByHalt(entry);
+    if (left !== undefined) {
+      outcome.left.push(item(leftAlone(entry, left)));
+      continue;
+    }
     try {
       const token = tokenFor && entry.server !== undefined ? (tokenFor(entry.server) ?? '') : undefined;
       const result = await undo(entry, token, 'halt');

@@ -63,6 +63,17 @@ export async function undo(
   }
 }
 
+/**
+ * Why halt leaves an entry in place, or undefined when it undoes it. A lab (`net create`) is where
+ * faults are put and the user's programs run, not a fault: halt undoes the partitions, limits and
+ * delays in it, recorded apart, and leaves the lab and its entry, which `faultline rollback` undoes.
+ */
+export function leftByHalt(entry: LedgerEntry): string | undefined {
+  if (entry.undo.kind !== 'destroy-lab') return undefined;
+  const { lab } = entry.undo;
+  return `a lab is where faults run, not a fault: halt leaves it, and what runs in it; "faultline net destroy ${lab}" or "faultline rollback" removes it`;
+}
+
 type RecreateProxy = Extract<ProxyUndo, { kind: 'recreate-proxy' }>;
 
 /** The request that creates a deleted proxy again: as it was, or, for halt, without any fault. */

@@ -14,6 +14,7 @@ import { defaultLimits, type EngineLimits } from './limits.js';
 import { FaultProxy, type ProxyEnvironment } from './proxy.js';
 import { UdpProxy } from './udp/udp-proxy.js';
 import type { EngineProxy } from './engine-proxy.js';
+import { proxySettings } from './proxy-settings.js';
 import type { CertificateIssuer } from './tls/proxy-tls.js';
 import { protocols } from './protocols.js';
 import { checkHeaderFaults, checkListenAddress, parseIdleTimeout } from '../model/proxy-spec.js';
@@ -260,8 +261,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
       }
       if (update.headerFaults) checkHeaderFaults(proxy.protocol, name);
       if (update.idleTimeout !== undefined) parseIdleTimeout(update.idleTimeout, proxy.protocol, name);
+      const before = proxySettings(proxy);
       await proxy.update(update);
-      events.emit({ type: 'proxy.updated', proxy: proxy.summary() });
+      // Toxiproxy answers an update that changes nothing as any other; only a change is announced.
+      if (proxySettings(proxy) !== before) events.emit({ type: 'proxy.updated', proxy: proxy.summary() });
       return proxy;
     },
     delete(name) {

@@ -54,6 +54,7 @@ export interface ProxyEnvironment {
 }
 
 export interface ProxyStats {
+  /** Client connections accepted: those whose TLS handshake failed too, as a refused upstream's. */
   connectionsTotal: number;
   /** Request faults by toxic, method (standard ones, else `other`) and outcome. */
   requestFaults: ReadonlyMap<string, RequestFaultKey & { count: number }>;
@@ -99,6 +100,8 @@ export class FaultProxy implements ProxyView {
   private readonly protocolImplementation: Protocol;
   private readonly links = new Set<Link>();
   private serial = 0;
+  /** Connections accepted whose TLS handshake failed: they took no number, and count as accepted. */
+  private handshakesFailed = 0;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
   // What most proxies never use is made at first use: a server holds thousands of proxies.
   private tlsFailures: Map<string, number> | undefined;
@@ -380,14 +383,14 @@ export class FaultProxy implements ProxyView {
 
   async updateToxic(toxic: ToxicSpec): Promise<void> {
     this.protocolImplementation.checkToxic(toxic, this.name);
-    this.roster.replace(toxic);
+    const changed = this.roster.replace(toxic);
     this.toxicsChanged();
     this.releaseHeldBy(toxic);
     this.connectGate?.interrupt(toxic.name);
     if (isConnectionToxicSpec(toxic)) {
       await this.onEveryLink((link) => link.pipelines[toxic.stream].updateToxic(toxic));
     }
-    this.roster.announce('toxic.updated', toxic);
+    if (changed) this.roster.announce('toxic.updated', toxic);
   }
 
   async removeToxic(name: string): Promise<void> {
@@ -416,7 +419,7 @@ export class FaultProxy implements ProxyView {
       }
     }
     return {
-      connectionsTotal: this.serial,
+      connectionsTotal: this.serial + this.handshakesFailed,
       bytes,
       toxicActions: this.roster.actionCounts,
       tlsFailures: this.tlsFailures ?? noCounts,
@@ -487,7 +490,10 @@ export class FaultProxy implements ProxyView {
         if (this.session) this.route(this.session, secure, reader);
         else secure.destroy();
       },
-      (client, code, message) => this.tlsFailed('client', client, code, message),
+      (client, code, message) => {
+        this.handshakesFailed++;
+        this.tlsFailed('client', client, code, message);
+      },
     );
   }
 

@@ -1,6 +1,7 @@
 import { FaultlineError } from '../model/errors.js';
 import { CounterState } from '../model/match.js';
 import { checkName } from '../model/names.js';
+import { sameToxic } from '../model/same-toxic.js';
 import type { ProxyProtocol } from '../model/protocol.js';
 import { explainToxic, streams, toxicExists, type ToxicSpec } from '../model/toxic.js';
 import type { EventBus } from './events.js';
@@ -72,9 +73,14 @@ export class ToxicRoster {
     this.removed = this.removed.filter((name) => name !== toxic.name);
   }
 
-  /** Puts `toxic` in the place of the toxic of the same name. */
-  replace(toxic: ToxicSpec): void {
-    this.list[this.list.indexOf(this.named(toxic.name))] = toxic;
+  /**
+   * Puts `toxic` in the place of the toxic of the same name; false when the two are the same as
+   * the API shows them, so the update changed nothing to announce.
+   */
+  replace(toxic: ToxicSpec): boolean {
+    const current = this.named(toxic.name);
+    this.list[this.list.indexOf(current)] = toxic;
+    return !sameToxic(current, toxic);
   }
 
   /** Takes the named toxic out and returns it. */

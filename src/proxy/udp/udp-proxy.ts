@@ -200,9 +200,9 @@ export class UdpProxy {
   }
 
   async updateToxic(toxic: ToxicSpec): Promise<void> {
-    this.roster.replace(toxic);
+    const changed = this.roster.replace(toxic);
     for (const flow of this.flows.values()) flow.chains[toxic.stream].update(toxic);
-    this.roster.announce('toxic.updated', toxic);
+    if (changed) this.roster.announce('toxic.updated', toxic);
   }
 
   async removeToxic(name: string): Promise<void> {
