@@ -6,6 +6,7 @@ import { parsePythonJson } from '../python/python-json.js';
 import { pyStr } from '../python-values.js';
 import { substitute } from '../substitute.js';
 import { pythonJsonDumps, requestsForm } from './http-encoding.js';
+import { bodyText } from './http-text.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
 
 // undici's request, not fetch: fetch refuses the ports browsers block (6000, 6665-6669, 10080...),
@@ -90,8 +91,9 @@ export const httpProvider: ProviderImplementation = {
           ...(body === undefined ? {} : { body }),
         });
         status = response.statusCode;
-        const text = await response.body.text();
-        answer = { status, headers: headersOf(response.headers), text };
+        const responseHeaders = headersOf(response.headers);
+        const bytes = Buffer.from(await response.body.arrayBuffer());
+        answer = { status, headers: responseHeaders, text: bodyText(bytes, responseHeaders['content-type']) };
       } catch (error) {
         if (context.signal.aborted) throw error;
         const code = (error as { code?: string }).code;
