@@ -7,6 +7,7 @@ import { pyStr } from '../python-values.js';
 import { substitute } from '../substitute.js';
 import { pythonJsonDumps, requestsForm } from './http-encoding.js';
 import { bodyText } from './http-text.js';
+import { caBundle } from './http-ca-bundle.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
 
 // undici's request, not fetch: fetch refuses the ports browsers block (6000, 6665-6669, 10080...),
@@ -72,9 +73,11 @@ export const httpProvider: ProviderImplementation = {
     // whole exchange: a slow answer that keeps coming is waited for. Without one, requests waits
     // for ever, and so does this (undici's own 300 s limits are lifted).
     const insecure = provider.verify_tls === false;
+    // requests reads REQUESTS_CA_BUNDLE only when it verifies, and checks it for https only.
+    const cas = insecure || target.protocol !== 'https:' ? undefined : caBundle();
     const dispatcher = limits
-      ? connectTimeoutDispatcher(insecure, limits.connect * 1000)
-      : redirectingDispatcher(insecure);
+      ? connectTimeoutDispatcher(insecure, limits.connect * 1000, cas)
+      : redirectingDispatcher(insecure, cas);
     const readMs = limits ? limits.read * 1000 : 0;
     const attempts = 1 + (typeof provider.max_retries === 'number' ? provider.max_retries : 0);
     let answer: { status: number; headers: Record<string, string>; text: string } | undefined;
