@@ -7,6 +7,7 @@ import { pyStr } from '../python-values.js';
 import { substitute } from '../substitute.js';
 import { pythonJsonDumps, requestsForm } from './http-encoding.js';
 import { bodyText } from './http-text.js';
+import { faultlineVersion } from '../../version.js';
 import { caBundle } from './http-ca-bundle.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
 
@@ -44,6 +45,12 @@ export const httpProvider: ProviderImplementation = {
         .filter(([, value]) => value !== null)
         .map(([key, value]) => [key, pyStr(value)]),
     );
+    // requests sends a User-Agent and `Accept: */*` unless told otherwise; some APIs refuse a
+    // request without a User-Agent (GitHub's answers 403).
+    for (const [name, value] of Object.entries(DEFAULT_HEADERS)) {
+      if (!Object.keys(headers).some((given) => given.toLowerCase() === name.toLowerCase()))
+        headers[name] = value;
+    }
     const args = (hasValues(context) ? substitute(provider.arguments, context.scope) : provider.arguments) as
       Record<string, Json> | undefined;
     const problem = urlProblem(url);
@@ -131,6 +138,8 @@ export const httpProvider: ProviderImplementation = {
     };
   },
 };
+
+const DEFAULT_HEADERS = { 'User-Agent': `faultline-run/${faultlineVersion}`, Accept: '*/*' };
 
 /** As fetch's Headers gave them (and the journal has shown them): lower-case names in order, repeats joined. */
 function headersOf(headers: Record<string, string | string[] | undefined>): Record<string, string> {
