@@ -175,6 +175,11 @@ const cases: Array<[string, unknown, string | RegExp]> = [
     'hypothesis probe tolerance JSON path cannot be empty',
   ],
   [
+    'jsonpath of spaces only (chaoslib strips the path first)',
+    withHypothesis([probe({ tolerance: { type: 'jsonpath', path: '  ' } })]),
+    'hypothesis probe tolerance JSON path cannot be empty',
+  ],
+  [
     'jsonpath with ==',
     withHypothesis([probe({ tolerance: { type: 'jsonpath', path: '$.a[?(@.b == 1)]' } })]),
     'hypothesis probe tolerance JSON path $.a[?(@.b == 1)] is invalid',

@@ -117,8 +117,12 @@ export async function checkTolerance(
         // chaoslib: `if rtn: return True`, Python's truth, so an empty list or dict is a miss.
         return pyTruthy(await providerFor(activity.provider)!.run(activity.provider, activity, context));
       } catch (error) {
-        if (error instanceof ActivityFailed) return false;
-        throw error;
+        if (!(error instanceof ActivityFailed)) throw error;
+        // chaoslib returns False and says why only in a DEBUG traceback: the reader is told.
+        environment.log.warning(
+          `The tolerance probe '${String(definition.name)}' of probe '${probe.name}' failed, so the tolerance is not met (chaos run counts it so too): ${error.message}`,
+        );
+        return false;
       }
     });
   } catch (error) {

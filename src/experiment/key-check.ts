@@ -1,6 +1,7 @@
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
 import { type ActivityRole, ignoredKeys } from './ignored-keys.js';
 import { KNOWN_KEYS, type UnknownKey, unknownKeys } from './known-keys.js';
+import { secretScopeProblems } from './secret-scopes-check.js';
 
 /** What validation noticed that the run would otherwise ignore in silence. */
 export interface KeyReport {
@@ -33,6 +34,7 @@ export function checkKeys(experiment: JsonObject): KeyReport {
   checkConfiguration(experiment.configuration, report);
   checkSecrets(experiment.secrets, report);
   checkContributions(experiment.contributions, report);
+  report.ignored.push(...secretScopeProblems(experiment));
   return report;
 }
 

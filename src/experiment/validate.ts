@@ -331,7 +331,9 @@ async function validateTolerance(tolerance: Json, experiment: Experiment, contex
     case 'jsonpath': {
       if (!('path' in tolerance))
         throw new InvalidActivity('hypothesis jsonpath probe tolerance must have a `path` key');
-      if (!tolerance.path) throw new InvalidActivity('hypothesis probe tolerance JSON path cannot be empty');
+      // chaoslib strips the path before it checks that one is there.
+      if (!tolerance.path || (typeof tolerance.path === 'string' && tolerance.path.trim() === ''))
+        throw new InvalidActivity('hypothesis probe tolerance JSON path cannot be empty');
       try {
         if (!String(tolerance.path).includes('$')) throw new Error('no root');
         if (!/\$\{|\$[_a-zA-Z]/.test(String(tolerance.path))) compileJsonPath(String(tolerance.path));

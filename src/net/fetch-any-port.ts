@@ -24,8 +24,18 @@ let trusting: Dispatcher | undefined;
 /** Statuses whose answer has no body: a `Response` refuses to be built with one. */
 const BODILESS = new Set([101, 204, 205, 304]);
 
-/** undici's dispatcher that follows redirects as fetch does; `insecure` accepts any certificate. */
-export function redirectingDispatcher(insecure: boolean): Dispatcher {
+/** CA certificates (PEM) to trust instead of Node's, and the file they came from. */
+export interface TrustedCas {
+  path: string;
+  pem: string;
+}
+
+/**
+ * undici's dispatcher that follows redirects as fetch does; `insecure` accepts any certificate,
+ * `cas` trusts those CAs alone (requests' REQUESTS_CA_BUNDLE).
+ */
+export function redirectingDispatcher(insecure: boolean, cas?: TrustedCas): Dispatcher {
+  if (cas && !insecure) return connectTimeoutDispatcher(false, undefined, cas);
   return insecure
     ? (trusting ??= new Agent({ connect: { rejectUnauthorized: false } }).compose(follow))
     : (verifying ??= getGlobalDispatcher().compose(follow));
@@ -37,12 +47,21 @@ const timed = new Map<string, Dispatcher>();
  * Like redirectingDispatcher, with a connect timeout of its own (requests' connect timeout; undici
  * sets it on the agent, not the request). One agent per value, kept for the process.
  */
-export function connectTimeoutDispatcher(insecure: boolean, connectMs: number): Dispatcher {
-  const key = `${insecure}:${connectMs}`;
+export function connectTimeoutDispatcher(
+  insecure: boolean,
+  connectMs: number | undefined,
+  cas?: TrustedCas,
+): Dispatcher {
+  const trusted = insecure ? undefined : cas;
+  const key = `${insecure}:${connectMs}:${trusted?.path ?? ''}:${trusted?.pem.length ?? 0}`;
   let dispatcher = timed.get(key);
   if (!dispatcher) {
     dispatcher = new Agent({
-      connect: { timeout: connectMs, ...(insecure ? { rejectUnauthorized: false } : {}) },
+      connect: {
+        ...(connectMs === undefined ? {} : { timeout: connectMs }),
+        ...(insecure ? { rejectUnauthorized: false } : {}),
+        ...(trusted ? { ca: trusted.pem } : {}),
+      },
     }).compose(follow);
     timed.set(key, dispatcher);
   }

@@ -6,6 +6,9 @@ import { parsePythonJson } from '../python/python-json.js';
 import { pyStr } from '../python-values.js';
 import { substitute } from '../substitute.js';
 import { pythonJsonDumps, requestsForm } from './http-encoding.js';
+import { bodyText } from './http-text.js';
+import { faultlineVersion } from '../../version.js';
+import { caBundle } from './http-ca-bundle.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
 
 // undici's request, not fetch: fetch refuses the ports browsers block (6000, 6665-6669, 10080...),
@@ -42,6 +45,12 @@ export const httpProvider: ProviderImplementation = {
         .filter(([, value]) => value !== null)
         .map(([key, value]) => [key, pyStr(value)]),
     );
+    // requests sends a User-Agent and `Accept: */*` unless told otherwise; some APIs refuse a
+    // request without a User-Agent (GitHub's answers 403).
+    for (const [name, value] of Object.entries(DEFAULT_HEADERS)) {
+      if (!Object.keys(headers).some((given) => given.toLowerCase() === name.toLowerCase()))
+        headers[name] = value;
+    }
     const args = (hasValues(context) ? substitute(provider.arguments, context.scope) : provider.arguments) as
       Record<string, Json> | undefined;
     const problem = urlProblem(url);
@@ -71,9 +80,11 @@ export const httpProvider: ProviderImplementation = {
     // whole exchange: a slow answer that keeps coming is waited for. Without one, requests waits
     // for ever, and so does this (undici's own 300 s limits are lifted).
     const insecure = provider.verify_tls === false;
+    // requests reads REQUESTS_CA_BUNDLE only when it verifies, and checks it for https only.
+    const cas = insecure || target.protocol !== 'https:' ? undefined : caBundle();
     const dispatcher = limits
-      ? connectTimeoutDispatcher(insecure, limits.connect * 1000)
-      : redirectingDispatcher(insecure);
+      ? connectTimeoutDispatcher(insecure, limits.connect * 1000, cas)
+      : redirectingDispatcher(insecure, cas);
     const readMs = limits ? limits.read * 1000 : 0;
     const attempts = 1 + (typeof provider.max_retries === 'number' ? provider.max_retries : 0);
     let answer: { status: number; headers: Record<string, string>; text: string } | undefined;
@@ -90,8 +101,9 @@ export const httpProvider: ProviderImplementation = {
           ...(body === undefined ? {} : { body }),
         });
         status = response.statusCode;
-        const text = await response.body.text();
-        answer = { status, headers: headersOf(response.headers), text };
+        const responseHeaders = headersOf(response.headers);
+        const bytes = Buffer.from(await response.body.arrayBuffer());
+        answer = { status, headers: responseHeaders, text: bodyText(bytes, responseHeaders['content-type']) };
       } catch (error) {
         if (context.signal.aborted) throw error;
         const code = (error as { code?: string }).code;
@@ -126,6 +138,8 @@ export const httpProvider: ProviderImplementation = {
     };
   },
 };
+
+const DEFAULT_HEADERS = { 'User-Agent': `faultline-run/${faultlineVersion}`, Accept: '*/*' };
 
 /** As fetch's Headers gave them (and the journal has shown them): lower-case names in order, repeats joined. */
 function headersOf(headers: Record<string, string | string[] | undefined>): Record<string, string> {
