@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { numberArgument } from '../number-argument.js';
-import { findTargets, type ProcessInfo, selectorFrom, shortCommand } from '../processes.js';
+import { findTargets, type ProcessInfo, selectorFrom, shortCommand, unseenListener } from '../processes.js';
 
 /** The fields every process-choosing action takes: exactly one way to choose, and a count guard. */
 export const readTargetFields = {
@@ -47,8 +47,9 @@ export function resolveTargets(
   const { found, supervisors } = findTargets(selector, {
     includeSupervisors: args.includeSupervisors === true,
   });
+  const unseen = found.length === 0 && 'port' in selector ? unseenListener(selector.port) : '';
   const leftOut = `left out ${supervisors.length} faultline supervisor(s) (${supervisors.map((info) => info.pid).join(', ')}): ${flag('includeSupervisors')} includes them`;
-  const left = supervisors.length === 0 ? '' : `; ${leftOut}`;
+  const left = (supervisors.length === 0 ? '' : `; ${leftOut}`) + (unseen === '' ? '' : `; ${unseen}`);
   if (found.length === 0 && options.allowNone === true) {
     if (supervisors.length > 0) options.warn?.(`${leftOut}; not ${verb}`);
     return [];
