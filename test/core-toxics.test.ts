@@ -492,6 +492,14 @@ describe('attribute validation at both bounds, on create and on update', () => {
       reason: 'invalid toxic type',
       hint: 'received "lag"; accepted types: noop, latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, connect_delay, refuse, limit_time, corrupt, udp_latency, loss, duplicate, reorder, udp_bandwidth, http_abort, http_delay, http_modify, grpc_status',
     });
+    assert.throws(() => parseToxicCreate({ type: 'latncy' }), {
+      code: 'FAULTLINE_ERR_INVALID_TOXIC_TYPE',
+      hint: /^received "latncy"; accepted types: noop, latency, .*, grpc_status; did you mean "latency"\?$/,
+    });
+    assert.throws(() => parseToxicCreate({ type: 'Bandwidth' }), { hint: /; did you mean "bandwidth"\?$/ });
+    assert.throws(() => parseToxicCreate({ type: 'udp_latncy' }), {
+      hint: /; did you mean "udp_latency"\?$/,
+    });
     assert.throws(() => parseToxicCreate({ type: 'noop', stream: 'sideways' }), {
       code: 'FAULTLINE_ERR_INVALID_STREAM',
       reason: 'stream was invalid, can be either upstream or downstream',

@@ -86,3 +86,46 @@ test('--demo-ports refuses what is not a port, saying what it received', async (
     /--demo-ports <first>' argument '80' is invalid\. received "80"; expected the first of three/,
   );
 });
+
+test('a taken control API port names the flags that move the demo, after npm run demo -- under npm', async () => {
+  const taken = await startTcpServer(() => undefined);
+  try {
+    const plain = await runCli(['demo', '--port', String(taken.port), '--demo-ports', '0'], {
+      npm_lifecycle_event: '',
+    });
+    assert.equal(plain.code, 2, plain.stderr);
+    assert.equal(
+      plain.stderr,
+      `faultline: cannot listen on 127.0.0.1:${taken.port} for the control API: address already in use ` +
+        '(is another faultline or toxiproxy-server running?); pass --port with a free port, ' +
+        'or --port 0 --demo-ports 0 to let the system choose every port\n',
+    );
+    // `npm run demo --port 0` gives --port to npm, not to the demo: the advice shows the `--`.
+    const underNpm = await runCli(['demo', '--port', String(taken.port), '--demo-ports', '0'], {
+      npm_lifecycle_event: 'demo',
+    });
+    assert.equal(underNpm.code, 2, underNpm.stderr);
+    assert.match(
+      underNpm.stderr,
+      /; pass --port with a free port, or --port 0 --demo-ports 0 to let the system choose every port \(after --, as in npm run demo -- --port 0 --demo-ports 0\)\n$/,
+    );
+  } finally {
+    await taken.close();
+  }
+});
+
+test('under npm run demo, a taken demo port also shows where the flag goes', async () => {
+  const taken = await startTcpServer(() => undefined);
+  try {
+    const { code, stderr } = await runCli(['demo', '--port', '0', '--demo-ports', String(taken.port - 2)], {
+      npm_lifecycle_event: 'demo',
+    });
+    assert.equal(code, 2, stderr);
+    assert.match(
+      stderr,
+      /, or --demo-ports 0 to let the system choose \(after --, as in npm run demo -- --demo-ports 0\)\n$/,
+    );
+  } finally {
+    await taken.close();
+  }
+});

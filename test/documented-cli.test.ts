@@ -281,7 +281,10 @@ describe('faultline browser-proxy flags (docs/cli.md)', () => {
     const target = 'http://127.0.0.1:9';
     const none = await runCli(['browser-proxy', '--target', target, '--port', '0', '--every', '2']);
     assert.equal(none.code, 2);
-    assert.match(none.stderr, /a fault needs something to do/);
+    assert.equal(
+      none.stderr,
+      'faultline: a fault needs something to do: pass one of --delay, --error, --status or --abort\n',
+    );
     const both = await runCli([
       'browser-proxy',
       '--target',
@@ -293,7 +296,11 @@ describe('faultline browser-proxy flags (docs/cli.md)', () => {
       '500',
     ]);
     assert.equal(both.code, 2);
-    assert.match(both.stderr, /give at most one of error, status, abort/);
+    assert.equal(
+      both.stderr,
+      'faultline: --status and --abort are two answers to one request: give at most one of --error, --status ' +
+        'and --abort (--delay can go with any of them)\n',
+    );
   });
 
   test('a --target with a path, query or fragment is refused: the proxy forwards each request to its own path', async () => {

@@ -21,7 +21,7 @@ import { after, describe, test } from 'node:test';
 import { createExclusive, identifyFile } from '../src/system/private-files.js';
 import { startStress } from '../src/system/stress.js';
 import { undoSystem } from '../src/system/undo.js';
-import { runCli } from './helpers.js';
+import { runCli, startTcpServer } from './helpers.js';
 import { startSupervised } from './supervised-helpers.js';
 
 const NOBODY = 65534;
@@ -90,6 +90,53 @@ describe('process selectors', () => {
     const expected = await runCli(['process', 'kill', '--match', nothing, '--expect', '0']);
     assert.equal(expected.code, 0, expected.stderr);
   });
+
+  test(
+    "--port held by another user's process, run without root, says that only root can see it",
+    { skip: process.getuid?.() !== 0 && 'needs root, to run the CLI as another user' },
+    async () => {
+      const held = await startTcpServer(() => undefined);
+      after(() => held.close());
+      const ledger = mkdtempSync(join(tmpdir(), 'faultline-nobody-'));
+      after(() => rmSync(ledger, { recursive: true, force: true }));
+      chownSync(ledger, NOBODY, NOBODY);
+      const asNobody = (args: string[]) => {
+        const cli = new URL('../src/cli/main.js', import.meta.url).pathname;
+        const child = spawn(process.execPath, [cli, ...args], {
+          uid: NOBODY,
+          gid: NOBODY,
+          env: { PATH: process.env.PATH ?? '', FAULTLINE_LEDGER_DIR: join(ledger, 'ledger') },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr!.on('data', (chunk) => (stderr += chunk));
+        return new Promise<{ code: number | null; stderr: string }>((resolve) =>
+          child.on('close', (code) => resolve({ code, stderr })),
+        );
+      };
+      const unseen = `port ${held.port} is held by a listening socket of uid 0, whose process only root can see: run faultline as root (sudo)`;
+      const counted = await asNobody([
+        'process',
+        'kill',
+        '--port',
+        String(held.port),
+        '--expect',
+        '1',
+        '--dry-run',
+      ]);
+      assert.equal(counted.code, 2, counted.stderr);
+      assert.equal(
+        counted.stderr,
+        `faultline: 0 processes match but --expect 1: nothing was signalled; ${unseen}\n`,
+      );
+      const any = await asNobody(['process', 'kill', '--port', String(held.port), '--dry-run']);
+      assert.equal(any.code, 2, any.stderr);
+      assert.equal(
+        any.stderr,
+        `faultline: no process matches --port ${held.port}: nothing was signalled; ${unseen}\n`,
+      );
+    },
+  );
 });
 
 describe('pidfiles', () => {

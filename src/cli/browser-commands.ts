@@ -42,7 +42,24 @@ function withFaultFlags(command: Command): Command {
     .option('--method <method...>', 'only these HTTP methods (GET POST, or GET,POST)');
 }
 
+/**
+ * The fault model words these for its own fields (nullify, slowBody, received {...}); on the
+ * command line they name the flags.
+ */
+function refuseEffectCount(flags: FaultFlags): void {
+  const answers = (['error', 'status', 'abort'] as const).filter(
+    (flag) => flags[flag] !== undefined && flags[flag] !== false,
+  );
+  if (answers.length === 0 && flags.delay === undefined)
+    throw new UsageError('a fault needs something to do: pass one of --delay, --error, --status or --abort');
+  if (answers.length > 1)
+    throw new UsageError(
+      `${answers.map((flag) => `--${flag}`).join(' and ')} are ${answers.length === 2 ? 'two' : 'three'} answers to one request: give at most one of --error, --status and --abort (--delay can go with any of them)`,
+    );
+}
+
 function faultFrom(flags: FaultFlags): FaultSpec {
+  refuseEffectCount(flags);
   if (flags.seed !== undefined && flags.probability === undefined)
     throw new UsageError(
       `--seed ${flags.seed} repeats the draws of --probability, and there is no --probability; give both, or drop --seed`,

@@ -78,8 +78,48 @@ export function takeChaosGlobals(argv: readonly string[]): string[] {
       if (OWN_WITH_VALUE.includes(arg) && index + 1 < argv.length) kept.push(argv[++index]!);
     }
   }
+  refuseAfterCommand(argv.slice(index));
   return [...kept, ...argv.slice(index)];
 }
+
+/** chaos's global options that no faultline command takes as its own (`--settings` is run's too). */
+const GLOBAL_ONLY: Record<string, 'flag' | 'value'> = {
+  '--verbose': 'flag',
+  '--no-version-check': 'flag',
+  '--change-dir': 'value',
+  '--log-file': 'value',
+  '--no-log-file': 'flag',
+  '--log-file-level': 'value',
+  '--log-format': 'value',
+};
+
+/** Commands that run another command: what follows is partly that command's (see program.ts). */
+const RUNNERS = ['supervise', 'net', 'syscall'];
+
+/**
+ * chaos takes its global options before the command only, and so does faultline; after the
+ * command, commander would call one unknown and suggest a look-alike (`--log-file`: "did you
+ * mean --var-file?"). Say where it goes instead.
+ */
+function refuseAfterCommand(rest: readonly string[]): void {
+  const [command] = rest;
+  if (command === undefined || command === '--' || RUNNERS.includes(command)) return;
+  const end = rest.indexOf('--');
+  for (const arg of end === -1 ? rest : rest.slice(0, end)) {
+    const flag = arg.split('=')[0]!;
+    const kind = GLOBAL_ONLY[flag];
+    if (kind === undefined) continue;
+    throw new UsageError(
+      `${flag} is one of chaos's global options: give it before the command, as chaos takes it (faultline ${flag}${kind === 'value' ? ' VALUE' : ''} ${command} …)`,
+    );
+  }
+}
+
+/** The help's line about them, after faultline's own options. */
+export const chaosGlobalsHelp =
+  "\nchaos's global options, before the command (faultline --verbose run experiment.json):\n" +
+  '  --verbose, --no-version-check, --change-dir DIR, --log-file PATH, --no-log-file,\n' +
+  '  --log-file-level LEVEL, --log-format string|json, --settings PATH\n';
 
 function choiceOf<T extends string>(flag: string, value: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(value)) return value as T;

@@ -63,8 +63,15 @@ export function serverUrlFor(command: Command): { url: string; explicit: boolean
       `${from} ${JSON.stringify(url)} has a ${extra}, which the control API's address takes none of; give it as http://HOST:PORT (a token as http://:TOKEN@HOST:PORT or in FAULTLINE_TOKEN)`,
     );
   }
+  if (flag === undefined && from !== 'the default')
+    urlFromEnvironment = { name: from, url: normalizeUrl(url) };
   return { url: normalizeUrl(url), explicit: flag !== undefined };
 }
+
+/** The variable that named the server this command calls, when no --host did (see failure.ts). */
+let urlFromEnvironment: { name: string; url: string } | undefined;
+
+export const serverNamedByEnvironment = (): { name: string; url: string } | undefined => urlFromEnvironment;
 
 /**
  * FAULTLINE_URL, then TOXIPROXY_URL, then the default, with the name of the one read. A variable

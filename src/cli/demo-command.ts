@@ -33,10 +33,25 @@ const portsFrom = (first: number): DemoPorts =>
 
 const portOf = (hostPort: string) => Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
 
+/**
+ * Under `npm run demo`, flags reach the demo only after `--` (`npm run demo --port 0` gives the
+ * flag to npm): advice naming flags then shows where they go.
+ */
+function whereFlagsGo(flags: string): string {
+  return process.env.npm_lifecycle_event === 'demo' ? ` (after --, as in npm run demo -- ${flags})` : '';
+}
+
 function portTaken(what: string, port: number): FaultlineError {
   return new FaultlineError(
     'FAULTLINE_ERR_ADDRESS_IN_USE',
-    `cannot listen on 127.0.0.1:${port} for ${what}: address already in use; pass --demo-ports with the first of three free consecutive ports (for example --demo-ports 21000), or --demo-ports 0 to let the system choose`,
+    `cannot listen on 127.0.0.1:${port} for ${what}: address already in use; pass --demo-ports with the first of three free consecutive ports (for example --demo-ports 21000), or --demo-ports 0 to let the system choose${whereFlagsGo('--demo-ports 0')}`,
+  );
+}
+
+function controlPortTaken(port: number): FaultlineError {
+  return new FaultlineError(
+    'FAULTLINE_ERR_ADDRESS_IN_USE',
+    `cannot listen on 127.0.0.1:${port} for the control API: address already in use (is another faultline or toxiproxy-server running?); pass --port with a free port, or --port 0 --demo-ports 0 to let the system choose every port${whereFlagsGo('--port 0 --demo-ports 0')}`,
   );
 }
 
@@ -112,6 +127,8 @@ export function demoCommand(): Command {
         });
       } catch (error) {
         upstream.close();
+        if (isFaultlineError(error) && error.code === 'FAULTLINE_ERR_ADDRESS_IN_USE')
+          throw controlPortTaken(options.port);
         throw error;
       }
       try {

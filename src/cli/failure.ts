@@ -3,7 +3,7 @@ import { FaultlineApiError } from '../client/errors.js';
 import { isFaultlineError } from '../model/errors.js';
 import { BadInput } from '../system/bad-input.js';
 import { MissingCapability } from '../system/capability.js';
-import { UsageError } from './context.js';
+import { serverNamedByEnvironment, UsageError } from './context.js';
 import { safe, safeLines } from './terminal-text.js';
 
 /**
@@ -33,7 +33,7 @@ export function describeFailure(error: unknown): Failure {
     const hint = 'hint' in error && typeof error.hint === 'string' && error.hint ? error.hint : undefined;
     return {
       status: EXIT.failed,
-      text: `faultline: ${safe(error.reason)}\n${hint === undefined ? '' : `${safe(hint)}\n`}`,
+      text: `faultline: ${safe(error.reason)}\n${hint === undefined ? '' : `${safe(hint)}\n`}${environmentNote(error)}`,
     };
   }
   const badInput =
@@ -46,6 +46,18 @@ export function describeFailure(error: unknown): Failure {
       ? ((error as Error)?.message ?? String(error))
       : ((error as Error)?.stack ?? String(error));
   return { status: badInput ? EXIT.badInput : EXIT.failed, text: `faultline: ${safeLines(message)}\n` };
+}
+
+/**
+ * A server that cannot be reached at a URL no flag gave: a FAULTLINE_URL or TOXIPROXY_URL left
+ * set in the shell is the likely cause, and the message says which one named it.
+ */
+function environmentNote(error: FaultlineApiError): string {
+  const named = serverNamedByEnvironment();
+  if (error.code !== 'FAULTLINE_ERR_UNREACHABLE' || named === undefined) return '';
+  // A command that says it itself (ca) is not told twice.
+  if (error.hint?.includes(named.name)) return '';
+  return `${named.name}=${safe(named.url)} in the environment named this server; unset it, or give --host, to reach another\n`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { versionLine } from '../version.js';
-import { takeChaosGlobals } from './chaos-globals.js';
+import { chaosGlobalsHelp, takeChaosGlobals } from './chaos-globals.js';
 import type { CommandEntry } from './command-table.js';
 import { collectAttribute, hostOption, isClientCommand, UsageError } from './context.js';
 import { keepGoingWhenOutputCloses } from './closed-output.js';
@@ -19,7 +19,8 @@ async function buildProgram(entriesFor: CommandChoice, argv: string[]): Promise<
     .addOption(hostOption().env('FAULTLINE_URL'))
     // Options before the command are the program's, after it the command's: so `server --host`
     // is the listen address and never the client's server URL.
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    .addHelpText('after', chaosGlobalsHelp);
   // Only the command that runs is imported (see command-table.ts).
   for (const entry of entriesFor(argv.slice(2))) program.addCommand(await entry.load(() => program));
   program.hook('preAction', (_program, action) => refuseMisplacedHost(program, action));

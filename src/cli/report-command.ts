@@ -29,8 +29,7 @@ export function reportCommand(): Command {
           `${path} is not a journal: it has no ${missing.join(', ')} (a journal from faultline run or chaos run has experiment, start, duration, steady_states, run and rollbacks)`,
         );
       }
-      const format =
-        options.format ?? (options.output && extname(options.output) === '.html' ? 'html' : 'md');
+      const format = options.format ?? formatOfOutput(options.output);
       const report = format === 'html' ? htmlReport(journal) : markdownReport(journal);
       if (!options.output) return void process.stdout.write(report);
       try {
@@ -41,6 +40,20 @@ export function reportCommand(): Command {
         );
       }
     });
+}
+
+/**
+ * The format `-o`'s extension names: .html or .htm is HTML; .md, .markdown or none is Markdown.
+ * Any other (report.pdf, report.txt) promises what neither is, so it is refused before a journal
+ * is turned into a file whose name says otherwise.
+ */
+function formatOfOutput(output: string | undefined): 'html' | 'md' {
+  const extension = output === undefined ? '' : extname(output).toLowerCase();
+  if (extension === '.html' || extension === '.htm') return 'html';
+  if (extension === '' || extension === '.md' || extension === '.markdown') return 'md';
+  throw new UsageError(
+    `-o ${output}: a report is HTML or Markdown, and "${extname(output!)}" is neither; name the file .html or .md, or give --format html or --format md`,
+  );
 }
 
 const isObject = (value: unknown): boolean =>

@@ -12,6 +12,7 @@ import { type ControlServer, createControlServer } from '../server/app.js';
 import { listenControl } from './listen.js';
 import { out } from './context.js';
 import { versionLine } from '../version.js';
+import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import {
   type AccessOptions,
   addAccessOptions,
@@ -214,17 +215,22 @@ export function serverCommand(): Command {
           const say = (line: string) => process.stderr.write(`faultline: ${line}\n`);
           const logLevel = readLogLevel(options.logLevel, command, say);
           const token = resolveToken(options.host, options, say);
-          const running = await startServer({
-            host: options.host,
-            port: options.port,
-            busyPoll: options.busyPollUs,
-            logLevel,
-            limits: limitSettingsFrom(options as typeof options & LimitOptions),
-            ...(options.config === undefined ? {} : { config: options.config }),
-            ...(options.seed === undefined ? {} : { seed: options.seed.seed, seedGiven: options.seed.given }),
-            ...(token === undefined ? {} : { token }),
-            ...(options.ledgerDir === undefined ? {} : { ledgerDir: options.ledgerDir }),
-          });
+          const running = await namingConfigSource(
+            command,
+            startServer({
+              host: options.host,
+              port: options.port,
+              busyPoll: options.busyPollUs,
+              logLevel,
+              limits: limitSettingsFrom(options as typeof options & LimitOptions),
+              ...(options.config === undefined ? {} : { config: options.config }),
+              ...(options.seed === undefined
+                ? {}
+                : { seed: options.seed.seed, seedGiven: options.seed.given }),
+              ...(token === undefined ? {} : { token }),
+              ...(options.ledgerDir === undefined ? {} : { ledgerDir: options.ledgerDir }),
+            }),
+          );
           // Handlers first: whoever reads the line below may signal at once.
           stopOnSignals(running, (line) => process.stderr.write(`${line}\n`));
           if (options.token === 'generate')
@@ -237,4 +243,22 @@ export function serverCommand(): Command {
         },
       )
   );
+}
+
+/**
+ * A config file named by FAULTLINE_CONFIG, left set in the shell, is not on the command line:
+ * an error about it says where its name came from, and how to start without it.
+ */
+async function namingConfigSource<T>(command: Command, starting: Promise<T>): Promise<T> {
+  try {
+    return await starting;
+  } catch (error) {
+    const config = command.getOptionValue('config') as string | undefined;
+    if (command.getOptionValueSource('config') !== 'env' || !isFaultlineError(error)) throw error;
+    if (!error.message.includes(`config file ${config}`)) throw error;
+    throw new FaultlineError(
+      error.code,
+      `${error.message} (FAULTLINE_CONFIG names it; unset FAULTLINE_CONFIG to start without a config file)`,
+    );
+  }
 }

@@ -37,12 +37,7 @@ export function loadCommand(): Command {
   return new Command('load')
     .description('HTTP load in the spirit of ab: requests per second, latency percentiles, failures by kind')
     .argument('<url>', 'what to load, e.g. http://127.0.0.1:8080/')
-    .option(
-      '-c, --concurrency <n>',
-      'requests in flight at once (default 1, as ab)',
-      integer('-c', 1, 10_000),
-      1,
-    )
+    .option('-c, --concurrency <n>', 'requests in flight at once, as ab -c', integer('-c', 1, 10_000), 1)
     .option('-n, --requests <n>', 'stop after this many requests', integer('-n', 1, 10_000_000))
     .option('-t, --time <seconds>', 'stop after this many seconds', integer('-t', 1, 3600))
     .option('-m, --method <method>', 'HTTP method (default GET, or POST with a body)')

@@ -26,7 +26,7 @@ function asFraction(value: string): string {
 const toxicityOption = () =>
   new Option(
     '-x, --toxicity <probability>',
-    'chance (0 to 1) that the toxic applies to a connection (to a request, for HTTP toxics)',
+    "chance (0 to 1) that the toxic applies to a connection (to a request, for HTTP toxics); also --tox, and toxiproxy-cli's -tox",
   ).argParser(toxicity);
 const attributeOption = () =>
   new Option('-a, --attribute <key=value>', 'a toxic attribute; repeat for more').argParser(collectAttribute);

@@ -28,3 +28,9 @@ function editDistance(a: string, b: string): number {
   }
   return rows[a.length]![b.length]!;
 }
+
+/** `did you mean "redis"? ` (with its trailing space) for a name one typo from a known one, else nothing. */
+export function didYouMean(name: string, known: readonly string[]): string {
+  const near = closest(name, known);
+  return near === undefined ? '' : `did you mean ${JSON.stringify(near)}? `;
+}

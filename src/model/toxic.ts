@@ -1,5 +1,6 @@
 // zod/mini: the server loads only the validators it uses (see scripts/build-cli.mjs).
 import * as z from 'zod/mini';
+import { closest } from './closest-key.js';
 import { describeValue, FaultlineError } from './errors.js';
 import { canonicalKeys, goFieldError, type GoShape, lazySchema, parseWith } from './fields.js';
 import {
@@ -91,6 +92,12 @@ const goToxic: GoShape = {
   },
 };
 
+/** `; did you mean "latency"?` for a type that is a typo of a known one (`latncy`, `Latency`), else nothing. */
+function typeSuggestion(type: unknown): string {
+  const near = typeof type === 'string' ? closest(type, toxicTypes) : undefined;
+  return near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`;
+}
+
 /** Parses a toxic as POST /proxies/{proxy}/toxics receives it, checking in Toxiproxy's order. */
 /**
  * `nameFree` is asked after the name is known and before the attributes are checked, so a taken
@@ -105,7 +112,7 @@ export function parseToxicCreate(
   const stream = parseStream(fields.stream ?? 'downstream');
   if (!isToxicType(fields.type)) {
     throw new FaultlineError('FAULTLINE_ERR_INVALID_TOXIC_TYPE', 'invalid toxic type', {
-      hint: `received ${describeValue(fields.type)}; accepted types: ${toxicTypes.join(', ')}`,
+      hint: `received ${describeValue(fields.type)}; accepted types: ${toxicTypes.join(', ')}${typeSuggestion(fields.type)}`,
     });
   }
   if (definitionOf(fields.type).layer === 'request' && stream !== 'downstream') {

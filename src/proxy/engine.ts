@@ -1,4 +1,5 @@
 import type { Clock } from '../model/clock.js';
+import { didYouMean } from '../model/closest-key.js';
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import type { ProxySpec, ProxyUpdate } from '../model/proxy-spec.js';
 import type { ToxicSpec } from '../model/toxic.js';
@@ -117,7 +118,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     const proxy = proxies.get(name);
     if (!proxy) {
       throw new FaultlineError('FAULTLINE_ERR_PROXY_NOT_FOUND', 'proxy not found', {
-        hint: `there is no proxy named ${JSON.stringify(name)}; GET /proxies lists them`,
+        hint: `there is no proxy named ${JSON.stringify(name)}; ${didYouMean(name, [...proxies.keys()])}GET /proxies lists them`,
       });
     }
     return proxy;

@@ -1,3 +1,4 @@
+import { didYouMean } from '../model/closest-key.js';
 import { FaultlineError } from '../model/errors.js';
 import { CounterState } from '../model/match.js';
 import { checkName } from '../model/names.js';
@@ -51,7 +52,10 @@ export class ToxicRoster {
     const toxic = this.list.find((candidate) => candidate.name === name);
     if (!toxic) {
       throw new FaultlineError('FAULTLINE_ERR_TOXIC_NOT_FOUND', 'toxic not found', {
-        hint: `proxy ${JSON.stringify(this.proxy)} has no toxic ${JSON.stringify(name)}; GET /proxies/${this.proxy}/toxics lists them`,
+        hint: `proxy ${JSON.stringify(this.proxy)} has no toxic ${JSON.stringify(name)}; ${didYouMean(
+          name,
+          this.list.map((candidate) => candidate.name),
+        )}GET /proxies/${this.proxy}/toxics lists them`,
       });
     }
     return toxic;

@@ -319,6 +319,20 @@ function commandOf(pid: number): string | undefined {
   return argvOf(pid)?.join(' ');
 }
 
+/**
+ * Why no process was found on `port` when one does listen there: without root, the fds of another
+ * user's processes cannot be read, so the socket is seen and its process is not. Empty otherwise.
+ */
+export function unseenListener(port: number): string {
+  const uid = process.getuid?.();
+  if (uid === undefined || uid === 0) return '';
+  const owner = tcpSocketRows().find(
+    (row) => row.state === '0A' && row.localPort === port && row.uid !== uid,
+  );
+  if (owner === undefined) return '';
+  return `port ${port} is held by a listening socket of uid ${owner.uid}, whose process only root can see: run faultline as root (sudo)`;
+}
+
 /** Processes holding a listening TCP socket on `port` (IPv4 or IPv6), from /proc/net and fds. */
 function listeningOn(port: number): number[] {
   const inodes = new Set(

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ancestorsOf } from '../ancestors.js';
 import { numberArgument } from '../number-argument.js';
-import { findTargets, type ProcessInfo, selectorFrom, shortCommand } from '../processes.js';
+import { findTargets, type ProcessInfo, selectorFrom, shortCommand, unseenListener } from '../processes.js';
 
 /** The fields every process-choosing action takes: exactly one way to choose, and a count guard. */
 export const readTargetFields = {
@@ -62,7 +62,8 @@ export function resolveTargets(
         ]),
   ];
   const leftOut = notes.join('; ');
-  const left = notes.length === 0 ? '' : `; ${leftOut}`;
+  const unseen = found.length === 0 && 'port' in selector ? unseenListener(selector.port) : '';
+  const left = (notes.length === 0 ? '' : `; ${leftOut}`) + (unseen === '' ? '' : `; ${unseen}`);
   if (found.length === 0 && options.allowNone === true) {
     if (notes.length > 0) options.warn?.(`${leftOut}; not ${verb}`);
     return [];
