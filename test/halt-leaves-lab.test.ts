@@ -104,7 +104,10 @@ describe('halt and a network lab', () => {
       FAULTLINE_URL: `http://127.0.0.1:${await closedPort()}`,
     });
     assert.equal(halt.code, 0, halt.stdout + halt.stderr);
-    assert.match(halt.stdout, /left \(ledger\): created network lab flhrun: a lab is where faults run, not a fault/);
+    assert.match(
+      halt.stdout,
+      /left \(ledger\): created network lab flhrun: a lab is where faults run, not a fault/,
+    );
     await run.done;
     const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
     assert.deepEqual(journal.faults_undone_for_halt, [

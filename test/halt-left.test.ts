@@ -97,7 +97,7 @@ describe('halt lists what it left in place apart from what it undid', () => {
     const lines = halted.stdout.split('\n');
     assert.deepEqual(lines.slice(-4), [
       `  undone (ledger): undone: added latency toxic slow on db (${harness.url}) (run old-run)`,
-      "left in place, not undone (each says why):",
+      'left in place, not undone (each says why):',
       `  left (ledger): created proxy api (${harness.url}): ${why} (run old-run)`,
       '',
     ]);

@@ -154,10 +154,7 @@ function print(outcome: HaltOutcome, notes: string[], json: boolean) {
   if (outcome.undone.length === 0 && outcome.left.length === 0 && outcome.failed.length === 0)
     out('nothing to halt: no toxic, no registered run, no fault in the ledger');
   for (const item of outcome.undone) out(`  undone (${item.kind}): ${safe(item.what)}`);
-  if (outcome.left.length > 0)
-    out(
-      "left in place, not undone (each says why):",
-    );
+  if (outcome.left.length > 0) out('left in place, not undone (each says why):');
   for (const item of outcome.left) out(`  left (${item.kind}): ${safe(item.what)}`);
   for (const item of outcome.failed) out(`  FAILED (${item.kind}): ${safe(item.what)}`);
 }
