@@ -249,6 +249,9 @@ describe('arguments of faultline provider functions', () => {
     checkArguments('use', 'cpu', {}, activity);
     checkArguments('cgroup', 'oom_kills', {}, activity);
     checkArguments('net', 'create', { lab: 'lab', hosts: ['a', 'b'] }, activity);
+    // tc reads its units in any case, and shows rates as "1Mbit": that spelling is taken too.
+    for (const rate of ['1Mbit', '512Kbit', '10MBps', '1Gbit'])
+      checkArguments('net', 'limit', { lab: 'lab', host: 'a', rate }, activity);
   });
 
   test('arguments written as a list or a text are refused, not read as no arguments', () => {
