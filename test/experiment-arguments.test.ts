@@ -185,6 +185,10 @@ describe('arguments of faultline provider functions', () => {
       `argument 'memory': memory must be a size`,
     ]);
     refused('cgroup', 'limit', { name: 'web', cpuPercent: 20 }, ['(given: none)']);
+    refused('cgroup', 'create', { name: 'web', cpuPercent: 0.5 }, [
+      `argument 'cpuPercent': cpuPercent is a percentage of one CPU (50 is half a CPU, 200 two), at least 1`,
+      '0.5 would be half of one percent, not half a CPU',
+    ]);
     refused('stress', 'cpu', { seconds: 1, cgroup: '../x' }, [`argument 'cgroup': cgroup name "../x"`]);
     refused('net', 'create', { lab: 'X', hosts: ['a', 'B'], subnet: '1.2.3' }, [
       `argument 'lab': lab name "X"`,
@@ -245,6 +249,9 @@ describe('arguments of faultline provider functions', () => {
     checkArguments('use', 'cpu', {}, activity);
     checkArguments('cgroup', 'oom_kills', {}, activity);
     checkArguments('net', 'create', { lab: 'lab', hosts: ['a', 'b'] }, activity);
+    // tc reads its units in any case, and shows rates as "1Mbit": that spelling is taken too.
+    for (const rate of ['1Mbit', '512Kbit', '10MBps', '1Gbit'])
+      checkArguments('net', 'limit', { lab: 'lab', host: 'a', rate }, activity);
   });
 
   test('arguments written as a list or a text are refused, not read as no arguments', () => {

@@ -168,8 +168,13 @@ export function setLimits(group: Cgroup, limits: CgroupLimits): void {
     } else write('cpu', 'cpu.max', `${quota} ${CPU_PERIOD_US}`);
   }
   if (limits.memoryBytes !== undefined) {
-    if (group.version === 1) write('memory', 'memory.limit_in_bytes', String(limits.memoryBytes));
-    else {
+    if (group.version === 1) {
+      write('memory', 'memory.limit_in_bytes', String(limits.memoryBytes));
+      // memory plus swap, as v2's swap.max 0: without it the group swaps past its limit. The file
+      // is there only when the kernel keeps a swap account (swapaccount=1).
+      if (existsSync(join(group.directories.memory!, 'memory.memsw.limit_in_bytes')))
+        write('memory', 'memory.memsw.limit_in_bytes', String(limits.memoryBytes));
+    } else {
       write('memory', 'memory.max', String(limits.memoryBytes));
       write('memory', 'memory.swap.max', '0');
     }

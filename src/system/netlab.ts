@@ -478,23 +478,31 @@ export function isolate(lab: NetLab, name: string): Array<AppliedPartition & { o
   return applied;
 }
 
-/** What holds a host's own queue (its eth0 root): a limit, a delay, or nothing of faultline's. */
-function hostQueueHolder(target: NetHost): 'limit' | 'delay' | undefined {
+/** The root qdisc of a host's eth0: its kind and handle, and the line tc shows for it. */
+function hostRoot(target: NetHost): { kind?: string; handle?: string; shown: string } {
   const listed = run([...hostQdisc(target).slice(0, 5), '-j', 'qdisc', 'show', 'dev', 'eth0', 'root']);
-  const [root] = JSON.parse(listed || '[]') as Array<{ handle?: string }>;
-  if (root?.handle === LIMIT_HANDLE) return 'limit';
-  if (root?.handle === DELAY_HANDLE) return 'delay';
-  return undefined;
+  const [root] = JSON.parse(listed || '[]') as Array<{ kind?: string; handle?: string }>;
+  const shown = run([...hostQdisc(target), 'show', 'dev', 'eth0', 'root']).trim();
+  return { ...root, shown };
 }
 
-/** Refuses a limit or a delay on a host that has one already: a second would replace the first. */
-function refuseSecondQueue(lab: NetLab, target: NetHost, adding: 'limit' | 'delay') {
-  const holder = hostQueueHolder(target);
-  if (holder === undefined) return;
-  const shown = run([...hostQdisc(target), 'show', 'dev', 'eth0', 'root']).trim();
+/**
+ * Refuses a limit or a delay on a host whose queue is taken: by a limit or delay of faultline's (a
+ * second would replace the first), or by a qdisc someone added by hand, which tc would refuse to
+ * replace and faultline must not remove. The kernel's own default (handle 0:) is free to replace.
+ */
+function refuseTakenQueue(lab: NetLab, target: NetHost, adding: 'limit' | 'delay') {
+  const root = hostRoot(target);
+  if (root.handle === undefined || root.handle === '0:') return;
+  const holder = root.handle === LIMIT_HANDLE ? 'limit' : root.handle === DELAY_HANDLE ? 'delay' : undefined;
+  if (holder !== undefined)
+    throw new BadInput(
+      `host ${target.name} in lab ${lab.name} has a ${holder} already (${root.shown}); a ${adding} would replace it. ` +
+        `Undo that one first ("faultline rollback", or "faultline net heal ${lab.name}" for every fault in the lab)`,
+    );
   throw new BadInput(
-    `host ${target.name} in lab ${lab.name} has a ${holder} already (${shown}); a ${adding} would replace it. ` +
-      `Undo that one first ("faultline rollback", or "faultline net heal ${lab.name}" for every fault in the lab)`,
+    `host ${target.name} in lab ${lab.name} has a qdisc faultline did not add (${root.shown}); a ${adding} would replace it, so nothing was changed. ` +
+      `Remove it first if it should go (ip netns exec ${target.namespace} tc qdisc del dev eth0 root)`,
   );
 }
 
@@ -503,7 +511,7 @@ export function limitBandwidth(lab: NetLab, name: string, rate: string): UndoCom
   requireNetworking('limiting bandwidth');
   checkRate(rate);
   const target = host(lab, name);
-  refuseSecondQueue(lab, target, 'limit');
+  refuseTakenQueue(lab, target, 'limit');
   const tbf = ['tbf', 'rate', rate, 'burst', '32kbit', 'latency', '100ms'];
   const [outbound, inbound] = limitUndo(lab, name) as [string[], string[]];
   run([
@@ -526,14 +534,17 @@ export function limitBandwidth(lab: NetLab, name: string, rate: string): UndoCom
   return [outbound, inbound];
 }
 
-/** tc's rate units, and more than nothing: tc itself answers a zero rate with its usage text. */
+/**
+ * tc's rate units, in any case as tc reads them (it shows "1Mbit"), and more than nothing: tc
+ * itself answers a zero rate with its usage text.
+ */
 export function checkRate(rate: string): void {
-  const match = /^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/.exec(rate);
+  const match = /^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/i.exec(rate);
   if (!match)
     throw new BadInput(
       `rate "${rate}" must be a number and one of tc's units: bit, kbit, mbit, gbit, bps, kbps, mbps, gbps (such as 512kbit, 10mbit or 1mbps)`,
     );
-  if (Number(match[1]) * (RATE_BITS[match[2]!] ?? 1) < 8)
+  if (Number(match[1]) * (RATE_BITS[match[2]!.toLowerCase()] ?? 1) < 8)
     throw new BadInput(`rate "${rate}" is below 8 bit/s, which tc cannot shape to; give at least 8bit`);
 }
 
@@ -554,7 +565,7 @@ export function addDelay(lab: NetLab, name: string, milliseconds: number): UndoC
   if (!Number.isInteger(milliseconds) || milliseconds < 1 || milliseconds > 60_000)
     throw new BadInput(`delay must be a whole number of milliseconds from 1 to 60000, not ${milliseconds}`);
   const target = host(lab, name);
-  refuseSecondQueue(lab, target, 'delay');
+  refuseTakenQueue(lab, target, 'delay');
   run([
     ...hostQdisc(target),
     'add',
@@ -587,29 +598,18 @@ export function runUndo(commands: UndoCommands): number {
   return removed;
 }
 
-/** Removes every partition, limit and delay in the lab. */
+/**
+ * Removes every partition, limit and delay in the lab, and nothing else: a qdisc added by hand on a
+ * host's eth0 has a handle of its own and stays.
+ */
 export function heal(lab: NetLab): void {
   requireNetworking('healing the lab');
   const sw = switchNamespace(lab.name);
   for (const target of lab.hosts) {
     runUndo([
       ['ip', 'netns', 'exec', sw, 'tc', 'filter', 'del', 'dev', target.port, 'parent', '1:'],
-      [
-        'ip',
-        'netns',
-        'exec',
-        sw,
-        'tc',
-        'qdisc',
-        'del',
-        'dev',
-        target.port,
-        'parent',
-        OPEN_CLASS,
-        'handle',
-        '10:',
-      ],
-      ['ip', 'netns', 'exec', target.namespace, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root'],
+      ...limitUndo(lab, target.name),
+      ...delayUndo(lab, target.name),
     ]);
   }
 }

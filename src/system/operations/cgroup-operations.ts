@@ -28,7 +28,15 @@ import { resolveTargets, targetFields } from './selector.js';
 
 const limits = {
   name: z.string().min(1),
-  cpuPercent: numberArgument(z.number().positive().max(100_000)).optional(),
+  cpuPercent: numberArgument(
+    z
+      .number()
+      .min(1, {
+        error:
+          'cpuPercent is a percentage of one CPU (50 is half a CPU, 200 two), at least 1: the kernel takes no quota under 1 ms per 100 ms period, and 0.5 would be half of one percent, not half a CPU',
+      })
+      .max(100_000),
+  ).optional(),
   memory: z.union([z.number(), z.string()]).optional(),
   pidsMax: numberArgument(z.number().int().min(1)).optional(),
 };
