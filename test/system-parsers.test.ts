@@ -109,6 +109,11 @@ describe('kernel log and process forensics', () => {
       'write:error=EIO:when=1+2',
     );
     assert.equal(injectExpression({ syscall: 'read', delayEnterMs: 1.5 }), 'read:delay_enter=1500');
+    assert.equal(injectExpression({ syscall: 'read', delayEnterMs: 0.3 }), 'read:delay_enter=300');
+    assert.throws(
+      () => injectExpression({ syscall: 'read', delayEnterMs: 0 }),
+      /^BadInput: delay must be more than 0 and at most 60000 ms \(0\.3 is 300 µs\), not 0$/,
+    );
     assert.throws(() => injectExpression({ syscall: 'write' }), /what to inject/);
     assert.throws(() => injectExpression({ syscall: 'write', error: 'EWHAT' }), /unknown errno "EWHAT"/);
     assert.throws(() => injectExpression({ syscall: 'wr ite', error: 'EIO' }), /not a syscall name/);

@@ -458,7 +458,7 @@ export function partition(
       undo.push(filter.undo);
     }
   } catch (error) {
-    runUndo(undo);
+    undoAfterFailure(undo, error);
     throw error;
   }
   return { priority, undo };
@@ -472,7 +472,7 @@ export function isolate(lab: NetLab, name: string): Array<AppliedPartition & { o
     for (const other of lab.hosts.filter((candidate) => candidate !== target))
       applied.push({ other: other.name, ...partition(lab, name, other.name) });
   } catch (error) {
-    for (const done of applied.reverse()) runUndo(done.undo);
+    for (const done of applied.reverse()) undoAfterFailure(done.undo, error);
     throw error;
   }
   return applied;
@@ -528,7 +528,7 @@ export function limitBandwidth(lab: NetLab, name: string, rate: string): UndoCom
   try {
     run([...hostQdisc(target), 'add', 'dev', 'eth0', 'root', 'handle', LIMIT_HANDLE, ...tbf]);
   } catch (error) {
-    runUndo([inbound]);
+    undoAfterFailure([inbound], error);
     throw error;
   }
   return [outbound, inbound];
@@ -583,19 +583,48 @@ export function addDelay(lab: NetLab, name: string, milliseconds: number): UndoC
 
 /**
  * Runs undo commands, skipping what is already undone (a filter, qdisc or namespace that is gone);
- * returns how many of them removed something.
+ * returns how many of them removed something. One that failed for another reason (not permitted,
+ * tc missing) is an error, thrown once the others have run.
  */
 export function runUndo(commands: UndoCommands): number {
   let removed = 0;
+  const failures: string[] = [];
   for (const command of [...commands].reverse()) {
     try {
       run(command);
       removed++;
-    } catch {
-      // Already gone: the lab was destroyed or the fault healed another way.
+    } catch (error) {
+      if (!alreadyGone(error)) failures.push((error as Error).message);
     }
   }
+  if (failures.length > 0) throw new Error(`${failures.join('; ')}: the fault may still be in place`);
   return removed;
+}
+
+/**
+ * Takes back what a fault had applied before it failed; if that fails too, the fault's error says
+ * so, keeping its kind (a missing capability, bad input) for the exit status.
+ */
+function undoAfterFailure(commands: UndoCommands, error: unknown): void {
+  try {
+    runUndo(commands);
+  } catch (undoError) {
+    if (error instanceof Error)
+      error.message += `; taking back what was applied failed too: ${(undoError as Error).message}`;
+  }
+}
+
+/**
+ * Whether an undo command failed only because what it removes is not there: the lab was destroyed,
+ * or the fault healed another way (tc: "Invalid handle", "Cannot find specified qdisc", "Parent
+ * Qdisc doesn't exists", "Specified class not found"; ip: "Cannot open network namespace … No such
+ * file or directory"). Anything else (not permitted, tc missing) is a failure to report.
+ */
+function alreadyGone(error: unknown): boolean {
+  if (error instanceof MissingCapability) return true;
+  return /Invalid handle|Cannot find|Failed to find|not found|doesn'?t exist|No such (file or directory|device)|handle of zero/i.test(
+    (error as Error).message,
+  );
 }
 
 /**

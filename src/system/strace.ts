@@ -50,7 +50,9 @@ export function injectExpression(fault: SyscallFault): string {
     throw new BadInput('say what to inject: an error (such as EIO), a delay, or both');
   if (fault.error !== undefined) checkErrno(fault.error);
   if (fault.delayEnterMs !== undefined && !(fault.delayEnterMs > 0 && fault.delayEnterMs <= 60_000))
-    throw new BadInput(`delay must be from 1 to 60000 ms, not ${fault.delayEnterMs}`);
+    throw new BadInput(
+      `delay must be more than 0 and at most 60000 ms (0.3 is 300 µs), not ${fault.delayEnterMs}`,
+    );
   if (fault.when !== undefined) checkWhen(fault.when);
   return [
     fault.syscall,
