@@ -14,18 +14,29 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import ts from 'typescript';
+import { removeOlderBuilds } from './previous-build-files.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'dist/src/cli');
+// --outdir: another directory than dist/src/cli (test/rebuild-beside-server.test.ts builds into
+// one of its own; it holds command-table.js and cached-script.js, which the launchers bundle).
+const { values: options } = parseArgs({ options: { outdir: { type: 'string' } } });
+const outdir = options.outdir === undefined ? join(root, 'dist/src/cli') : resolve(options.outdir);
 const prefix = 'bundle-';
 
-for (const file of readdirSync(outdir)) {
-  if (file.startsWith(prefix)) rmSync(join(outdir, file));
-}
+// The previous build's files stay until this one is written, and then as long as the next build
+// (scripts/previous-build-files.mjs): a server it started loads its chunks at their first use.
+const before = readdirSync(outdir).filter((file) => file.startsWith(prefix));
+/** The names of the files this build writes. */
+const written = new Set();
+const wrote = (result, rename = (file) => file) => {
+  for (const path of Object.keys(result.metafile.outputs)) written.add(rename(basename(path)));
+  return result;
+};
 
 /**
  * A bundled module keeps the import.meta.url of its own compiled file in dist/src, so what it
@@ -388,30 +399,33 @@ async function writeServerCodeCache() {
   }
 }
 
-await bundle('cli', 'src/cli/main.ts');
+wrote(await bundle('cli', 'src/cli/main.ts'));
 // The server bundle leaves out what an idle server never runs: zod (bundled alone, above) and
 // RE2JS, whose one CommonJS file is required from node_modules at the first pattern compiled.
 // Inside the bundle their 480 KB of source would be parsed at every start and held in the heap.
-await build({
-  stdin: {
-    contents:
-      `export { ${zodFunctionsCalled().join(', ')} } from 'zod/mini';\n` +
-      "export { safeParse } from 'zod/v4/core';\n",
-    resolveDir: root,
-    sourcefile: 'server-zod.js',
-  },
-  outfile: join(outdir, serverZod),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minifySyntax: true,
-  minifyWhitespace: true,
-  sourcemap: 'linked',
-  sourcesContent: false,
-  plugins: [englishOnlyZod],
-  logLevel: 'warning',
-});
+wrote(
+  await build({
+    stdin: {
+      contents:
+        `export { ${zodFunctionsCalled().join(', ')} } from 'zod/mini';\n` +
+        "export { safeParse } from 'zod/v4/core';\n",
+      resolveDir: root,
+      sourcefile: 'server-zod.js',
+    },
+    outfile: join(outdir, serverZod),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifySyntax: true,
+    minifyWhitespace: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    plugins: [englishOnlyZod],
+    metafile: true,
+    logLevel: 'warning',
+  }),
+);
 // No require banner: the files become CommonJS below, where require is the module's own.
 const server = await bundle(
   'server',
@@ -420,8 +434,11 @@ const server = await bundle(
   [serverZod, 're2js'],
   '',
 );
+// Each of its files becomes a .cjs file, with its map.
+wrote(server, (file) => file.replace(/\.js(\.map)?$/, '.cjs$1'));
 await asCommonJs(Object.keys(server.metafile.outputs).filter((path) => path.endsWith('.js')));
 await writeServerCodeCache();
+removeOlderBuilds(outdir, prefix, written, before);
 
 // The launcher replaces tsc's main.js (and its map, which no longer matches). command-table.js
 // is tsc's: it imports nothing at run time, so deciding costs one small file.

@@ -134,4 +134,23 @@ describe('the server bundle runs with V8 code caches (cached-script.ts)', () => 
     assert.match(firstFrame(['--enable-source-maps']), /original\.ts:10:1\)?$/);
     assert.match(firstFrame([]), /bundle-server\.cjs:1:7\)?$/);
   });
+
+  test("a chunk or the zod file gone after the start says that faultline's files were replaced: restart the server", () => {
+    const directory = tempDirectory('cached-script-gone');
+    writeFileSync(
+      join(directory, 'bundle-server.cjs'),
+      'exports.chunk = () => require("./bundle-server-proxy-tls-ABCD2345.cjs");\n' +
+        'exports.zod = () => require("./bundle-server-zod.cjs");\n' +
+        'exports.optional = () => require("./not-ours.cjs");\n',
+    );
+    const entry = runBundleFile(join(directory, 'bundle-server.cjs')) as Record<string, () => unknown>;
+    const replaced = (file: string) => ({
+      code: 'MODULE_NOT_FOUND',
+      message: `${join(directory, file)} is gone: faultline's files changed under the running server (an upgrade or a rebuild): restart the server`,
+    });
+    assert.throws(() => entry.chunk!(), replaced('bundle-server-proxy-tls-ABCD2345.cjs'));
+    assert.throws(() => entry.zod!(), replaced('bundle-server-zod.cjs'));
+    // What is not the bundle's own keeps Node's error, which code may expect of an optional module.
+    assert.throws(() => entry.optional!(), { code: 'MODULE_NOT_FOUND', message: /^Cannot find module/ });
+  });
 });

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type util from 'node:util';
 import { Script } from 'node:vm';
+import { filesReplacedError } from '../server/files-replaced.js';
 
 /**
  * Runs the server's CommonJS bundle (scripts/build-cli.mjs) with V8's code cache: the bytecode of
@@ -82,10 +83,10 @@ export function runBundleFile(filename: string): unknown {
   scripts.set(filename, { module, script });
   const directory = dirname(filename);
   const nodeRequire = createRequire(filename);
-  const require = Object.assign(
-    (id: string): unknown => (BUNDLE_FILE.test(id) ? runBundleFile(join(directory, id)) : nodeRequire(id)),
-    { resolve: nodeRequire.resolve, cache: nodeRequire.cache },
-  );
+  const require = Object.assign((id: string): unknown => requireFromBundle(id, directory, nodeRequire), {
+    resolve: nodeRequire.resolve,
+    cache: nodeRequire.cache,
+  });
   try {
     (script.runInThisContext() as (...args: unknown[]) => void).call(
       module.exports,
@@ -102,6 +103,25 @@ export function runBundleFile(filename: string): unknown {
   }
   return module.exports;
 }
+
+/**
+ * A require from a file of the bundle: its own files through this loader, the rest through Node's.
+ * One of its own files gone (the chunks are loaded at first use, long after the start) says that
+ * faultline was replaced under the server and to restart it, instead of ENOENT.
+ */
+function requireFromBundle(id: string, directory: string, nodeRequire: NodeJS.Require): unknown {
+  const own = BUNDLE_FILE.test(id);
+  try {
+    return own ? runBundleFile(join(directory, id)) : nodeRequire(id);
+  } catch (error) {
+    const { code } = error as { code?: unknown };
+    const gone = own ? code === 'ENOENT' : OWN_FILE.test(id) && code === 'MODULE_NOT_FOUND';
+    throw gone ? filesReplacedError(join(directory, id), error) : error;
+  }
+}
+
+/** Any file of the server bundle, such as the zod file, which Node's require loads. */
+const OWN_FILE = /^\.\/bundle-server[^/]*\.cjs$/;
 
 /**
  * Writes the code cache of every file run so far beside it, with the functions compiled since

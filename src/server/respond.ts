@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
+import { FILES_REPLACED_HINT, isFilesReplacedError } from './files-replaced.js';
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   sendJsonText(response, status, JSON.stringify(body));
@@ -62,6 +63,8 @@ export function toFaultlineError(error: unknown): FaultlineError {
   if (isFaultlineError(error)) return error;
   return new FaultlineError('FAULTLINE_ERR_INTERNAL', (error as Error)?.message ?? String(error), {
     cause: error,
-    hint: 'this is a bug in faultline; the server log has the details',
+    hint: isFilesReplacedError(error)
+      ? FILES_REPLACED_HINT
+      : 'this is a bug in faultline; the server log has the details',
   });
 }

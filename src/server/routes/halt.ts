@@ -9,6 +9,7 @@ import {
 } from '../../model/halt.js';
 import type { Engine } from '../../proxy/engine.js';
 import { parseJsonBody, readText } from '../body.js';
+import { FILES_REPLACED_ADVICE } from '../files-replaced.js';
 import { sendJson } from '../respond.js';
 import type { Route } from '../route.js';
 import type { HaltedRun, RunRegistry } from '../run-registry.js';
@@ -203,7 +204,9 @@ function logHalt(log: Logger, reason: string, outcome: HaltOutcome, ms: number) 
 export function ledgerFailure(error: unknown): string {
   const { code, message } = error as { code?: unknown; message?: unknown };
   const text = `the ledger could not be read: ${String(message)}`;
-  return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND'
-    ? `${text}; faultline's files changed under the running server (an upgrade or a rebuild): restart the server`
+  // The server bundle's loader already says so (files-replaced.ts); tsc's output gets Node's error.
+  return (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') &&
+    !text.includes(FILES_REPLACED_ADVICE)
+    ? `${text}; ${FILES_REPLACED_ADVICE}`
     : text;
 }
