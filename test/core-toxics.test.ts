@@ -625,6 +625,43 @@ describe('what each toxic reports and passes on', () => {
     assert.deepEqual([throttled.seen.acted, throttled.seen.out], [['throttle'], [{ data: 'ab', at: 2 }]]);
   });
 
+  test('bandwidth works in Go-sized reads: interrupted, it releases the rest of its 32 KiB read only', async () => {
+    const { clock, seen, running } = run({ type: 'bandwidth', attributes: { rate: 1 } });
+    running.accept({ data: Buffer.alloc(100 * 1024, 'x'), time: clock.now() });
+    await clock.advance(150);
+    await running.interrupt();
+    assert.deepEqual(
+      seen.out.map((piece) => piece.data.length),
+      [100, 32 * 1024 - 100],
+    );
+  });
+
+  test('bandwidth at rate 0, interrupted, releases its read with the reads that drained the same wait', async () => {
+    const { clock, seen, running } = run({ type: 'bandwidth', attributes: { rate: 0 } });
+    const read = (bytes: number, readFilled: boolean) =>
+      running.accept({ data: Buffer.alloc(bytes, 'x'), time: clock.now(), readFilled });
+    read(2048, true);
+    read(4096, true);
+    read(1000, false); // the socket was empty after this one
+    read(3000, false);
+    await clock.advance(10);
+    await running.interrupt();
+    assert.deepEqual(
+      seen.out.map((piece) => piece.data.length),
+      [7144],
+    );
+    const late = run({ type: 'bandwidth', attributes: { rate: 0 } });
+    late.running.accept({ data: Buffer.alloc(2048), time: late.clock.now(), readFilled: true });
+    await late.clock.advance(51);
+    late.running.accept({ data: Buffer.alloc(4096), time: late.clock.now() });
+    await late.running.interrupt();
+    assert.deepEqual(
+      late.seen.out.map((piece) => piece.data.length),
+      [2048],
+      'a read long after is not the same wait',
+    );
+  });
+
   test('bandwidth interrupted mid-chunk passes the unsent rest at once', async () => {
     const { clock, seen, running, send: write } = run({ type: 'bandwidth', attributes: { rate: 1 } });
     write('x'.repeat(250));

@@ -19,6 +19,16 @@ export class ChunkQueue {
     return chunk;
   }
 
+  /** Puts a chunk back in front, to be shifted next. */
+  unshift(chunk: Chunk): void {
+    if (this.head > 0) this.items[--this.head] = chunk;
+    else this.items.unshift(chunk);
+  }
+
+  peek(): Chunk | undefined {
+    return this.head === this.items.length ? undefined : this.items[this.head];
+  }
+
   takeAll(): Chunk[] {
     const rest = this.items.slice(this.head);
     this.items = [];

@@ -2,6 +2,11 @@
 export interface Chunk {
   data: Buffer;
   time: number;
+  /**
+   * The read that brought these bytes filled its buffer: the socket had more waiting, which the
+   * next read takes. Readers that cannot tell leave it unset.
+   */
+  readFilled?: boolean;
 }
 
 /** Where a stage sends what it lets through: the next stage, or the socket writer at the end. */

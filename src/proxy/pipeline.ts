@@ -197,7 +197,7 @@ export class Pipeline {
     return this.roomForWrites;
   }
 
-  private readonly onData = (data: Buffer): void => {
+  private readonly onData = (data: Buffer, filled?: boolean): void => {
     this.stats.received += data.length;
     this.host.activity();
     if (this.head === this.sink) {
@@ -207,7 +207,11 @@ export class Pipeline {
     }
     this.inflight += data.length;
     this.host.budget.take(data.length);
-    this.head.accept({ data: Buffer.copyBytesFrom(data), time: this.host.clock.now() });
+    this.head.accept({
+      data: Buffer.copyBytesFrom(data),
+      time: this.host.clock.now(),
+      readFilled: filled === true,
+    });
     if (this.holdsTooMuch()) this.pauseSource();
   };
 

@@ -8,8 +8,11 @@ const ignore = (): void => undefined;
 
 /** Where a pipeline gets the bytes its source read. */
 export interface Reader {
-  /** Set by the pipeline: called with each view read, valid only during the call. */
-  onData: (view: Buffer) => void;
+  /**
+   * Set by the pipeline: called with each view read, valid only during the call; `filled` when the
+   * read filled its buffer (more was waiting in the socket).
+   */
+  onData: (view: Buffer, filled?: boolean) => void;
   /** The consumer keeps the last view it was handed: it must not be written over. */
   retain(): void;
   /** Hands on at once whatever was read and not yet handed on. */
@@ -26,7 +29,7 @@ export interface Reader {
  * the kernel did not take at once) calls `retain()`, and the next read goes into a fresh buffer.
  */
 export class SocketReader implements Reader {
-  onData: (view: Buffer) => void = ignore;
+  onData: (view: Buffer, filled?: boolean) => void = ignore;
   private buffer = Buffer.allocUnsafe(SMALLEST);
   private retained = false;
   private grow = false;
@@ -41,8 +44,9 @@ export class SocketReader implements Reader {
       return this.buffer;
     },
     callback: (bytes: number, buffer: Uint8Array): boolean => {
-      this.grow = bytes === buffer.length && buffer.length < LARGEST;
-      this.onData((buffer as Buffer).subarray(0, bytes));
+      const filled = bytes === buffer.length;
+      this.grow = filled && buffer.length < LARGEST;
+      this.onData((buffer as Buffer).subarray(0, bytes), filled);
       return true;
     },
   };

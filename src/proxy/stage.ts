@@ -66,6 +66,8 @@ export class Stage implements Receiver {
       clock: host.clock,
       random,
       push: (chunk) => this.next.accept(chunk),
+      putBack: (chunk) => this.queue.unshift(chunk),
+      takeQueued: (maxBytes, joins) => this.takeQueued(maxBytes, joins),
       discard: (bytes) => host.discard(bytes),
       closeLink: (mode) => (mode === 'end' ? this.closeStream() : host.closeLink(mode)),
       ready: () => host.ready(currentSignal()),
@@ -142,6 +144,19 @@ export class Stage implements Receiver {
     this.paused = true;
     this.controller.abort();
     this.queue.takeAll();
+  }
+
+  private takeQueued(maxBytes: number, joins: (next: Chunk) => boolean): Buffer[] {
+    const taken: Buffer[] = [];
+    let room = maxBytes;
+    for (let next = this.queue.peek(); next && room > 0 && joins(next); next = this.queue.peek()) {
+      this.queue.shift();
+      const data = next.data.length > room ? next.data.subarray(0, room) : next.data;
+      if (data !== next.data) this.queue.unshift({ data: next.data.subarray(room), time: next.time });
+      taken.push(data);
+      room -= data.length;
+    }
+    return taken;
   }
 
   /** Passes a chunk the toxic does not see: on, or away once the toxic has closed the stream. */

@@ -15,6 +15,13 @@ export interface ToxicContext {
   /** Aborted when the toxic is interrupted (update, removal, connection closed). */
   readonly signal: AbortSignal;
   push(chunk: Chunk): void;
+  /** Returns bytes the toxic will not handle now to the front of its queue: it gets them next. */
+  putBack(chunk: Chunk): void;
+  /**
+   * Takes, from the front of the toxic's queue, up to `maxBytes` of the chunks `joins` accepts,
+   * stopping at the first it refuses; a chunk is split at the limit and its rest stays queued.
+   */
+  takeQueued(maxBytes: number, joins: (next: Chunk) => boolean): Buffer[];
   /** Accounts for bytes the toxic throws away, so flow control stays right. */
   discard(bytes: number): void;
   closeLink(mode: CloseMode): void;
