@@ -62,6 +62,11 @@ describe('net delay speaks netem: settings checked by netem rules, tc argv in tc
     assert.equal(words({ ms: 50, jitter: '1.5s' }), 'delay 50ms 1500ms');
     assert.equal(words({ ms: 50, reorder: 100 }), 'delay 50ms reorder 100%');
     assert.equal(words({ rate: '512kbit', limit: '20' }), 'limit 20 rate 512kbit');
+    assert.equal(
+      words({ loss: '0.00000001' }),
+      'loss random 0.00000001%',
+      'decimal notation, as tc-netem(8) writes percentages, not "1e-8%"',
+    );
   });
 
   test("each of netem's rules is refused before tc runs, naming the flag and the experiment argument", () => {

@@ -187,8 +187,9 @@ function checkCombination(settings: NetemSettings): void {
     throw new BadInput(`${named('gap')} spaces reordered packets: give ${named('reorder')} too`);
 }
 
+/** Decimal notation always, as tc-netem(8) writes percentages, not the "1e-7" String() gives small numbers. */
 function percentText(value: number): string {
-  return `${value}%`;
+  return `${value.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 20 })}%`;
 }
 
 function timeText(us: number): string {
