@@ -161,6 +161,29 @@ describe('network lab: namespaces, veth pairs and a bridge', () => {
     else await runCli(['net', 'heal', LAB]);
   });
 
+  test("net delay with netem's other settings: tc is given them all, or the missing netem is named", async (t) => {
+    const result = await runCli([
+      ...['net', 'delay', LAB, 'a', '--ms', '50', '--jitter', '10ms', '--distribution', 'normal'],
+      ...['--loss', '1', '--duplicate', '2%', '--reorder', '25', '--gap', '5', '--limit', '1000'],
+    ]);
+    if (result.code !== 0) {
+      assert.match(result.stderr, /tc netem is missing from this kernel.*faultline proxy/);
+      assert.match(hostQueue('a'), /^qdisc noqueue 0: root/, 'nothing was left on the host');
+      t.diagnostic('this kernel has no sch_netem: the netem settings were checked, not run');
+      return;
+    }
+    assert.equal(
+      result.stdout,
+      `delay: netem limit 1000 delay 50ms 10ms distribution normal loss random 1% duplicate 2% reorder 25% gap 5 on host a in lab ${LAB}\n`,
+    );
+    assert.match(
+      hostQueue('a'),
+      /^qdisc netem 32: root .*limit 1000 delay 50ms\s+10ms loss 1% duplicate 2% reorder 25% gap 5/,
+    );
+    await runCli(['net', 'heal', LAB]);
+    assert.match(hostQueue('a'), /^qdisc noqueue 0: root/);
+  });
+
   test('bad input: unknown host, bad rate, bad lab name', async () => {
     await assert.rejects(
       net.isolate!({ lab: LAB, host: 'z' }, context),

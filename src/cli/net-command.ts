@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { describeLabProcesses, execIn, type LabProcess, loadLab } from '../system/netlab.js';
 import { netOperations } from '../system/operations/net-operations.js';
 import { whyNotRunnable } from '../system/executable.js';
+import { NETEM_ARGUMENTS } from '../system/netem-settings.js';
 import { example, out, table, UsageError } from './context.js';
 import { integer } from './integer-option.js';
 import { holdFor, withCliLedger } from './system-action.js';
@@ -17,6 +18,7 @@ function fault(
   sample: string,
   toArgs: (lab: string, hosts: string[], flags: Record<string, unknown>) => Record<string, unknown>,
   options: (command: Command) => Command = (command) => command,
+  done: (result: unknown, lab: string, hosts: string[]) => string = () => `${name}: done`,
 ): Command {
   const command = new Command(name).description(description).argument('<lab>');
   for (const argument of hostArguments) command.argument(`<${argument}>`);
@@ -28,7 +30,7 @@ function fault(
       const flags = command.opts<Record<string, unknown>>();
       await withCliLedger((context) => netOperations[name]!(toArgs(lab, hosts, flags), context), {
         hold: holdFor(flags.for as number | undefined),
-        report: () => out(`${name}: done`),
+        report: (result) => out(done(result, lab, hosts)),
       });
     });
 }
@@ -111,10 +113,37 @@ export function netCommand(): Command {
   const delay = fault(
     'delay',
     ['host'],
-    'add latency with tc netem, where the kernel has it',
-    'faultline net delay lab a --ms 100 --for 60',
-    (lab, [host], flags) => ({ lab, host, ms: flags.ms }),
-    (command) => command.requiredOption('--ms <ms>', 'latency', integer('--ms', 1, 60_000)),
+    "add latency, jitter, loss, duplication, corruption, reordering or a rate with tc netem, where the kernel has it (netem's own rules are checked before tc runs)",
+    'faultline net delay lab a --ms 100 --jitter 10ms --distribution normal --loss 1 --for 60',
+    (lab, [host], flags) => ({ lab, host, ...netemFlags(flags) }),
+    (command) =>
+      command
+        .option('--ms <ms>', 'delay, whole milliseconds (netem: delay TIME)', integer('--ms', 1, 60_000))
+        .option(
+          '--jitter <time>',
+          'delay variation, tc time units (10ms, 500us; a bare number is ms); needs --ms',
+        )
+        .option(
+          '--correlation <percent>',
+          "how much a packet's jitter follows the last one's; needs --jitter",
+        )
+        .option(
+          '--distribution <name>',
+          'shape of the jitter: normal, pareto, paretonormal, uniform; needs --jitter',
+        )
+        .option('--loss <percent>', 'drop this share of packets at random (netem: loss random PERCENT)')
+        .option('--loss-correlation <percent>', 'how much each loss follows the last; needs --loss')
+        .option('--loss-gemodel <p,r,1-h,1-k>', 'Gilbert-Elliott loss: 1 to 4 percentages (not with --loss)')
+        .option('--duplicate <percent>', 'send this share of packets twice')
+        .option('--corrupt <percent>', 'flip a random bit in this share of packets')
+        .option(
+          '--reorder <percent>',
+          'send this share of packets at once, the rest after the delay; needs --ms',
+        )
+        .option('--gap <packets>', 'reorder every Nth packet (netem: reorder PERCENT gap N); needs --reorder')
+        .option('--rate <rate>', 'netem rate, tc units: 512kbit, 10mbit, 1mbps')
+        .option('--limit <packets>', 'most packets netem holds queued (netem: limit PACKETS)'),
+    (result, lab, [host]) => `delay: netem ${String(result)} on host ${host} in lab ${lab}`,
   );
 
   const exec = new Command('exec')
@@ -152,6 +181,13 @@ export function netCommand(): Command {
     .addCommand(heal)
     .addCommand(exec)
     .addCommand(destroy);
+}
+
+/** The netem flags given, named as net.delay's arguments (commander camel-cases them already). */
+function netemFlags(flags: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    NETEM_ARGUMENTS.filter((key) => flags[key] !== undefined).map((key) => [key, flags[key]]),
+  );
 }
 
 function showLab(name: string) {

@@ -9,6 +9,10 @@ import { BadInput } from './bad-input.js';
 import { MissingCapability, requireBinary, requireRoot } from './capability.js';
 import { createExclusive, ensurePrivateDirectory, readTrusted } from './private-files.js';
 import { shortCommand } from './processes.js';
+import { checkRate } from './tc-rate.js';
+import { netemArguments, type NetemSettings } from './netem-settings.js';
+
+export { checkRate };
 
 /**
  * A network lab: hosts in their own network namespaces, each joined by a veth pair to a bridge in
@@ -535,39 +539,27 @@ export function limitBandwidth(lab: NetLab, name: string, rate: string): UndoCom
 }
 
 /**
- * tc's rate units, in any case as tc reads them (it shows "1Mbit"), and more than nothing: tc
- * itself answers a zero rate with its usage text.
+ * Adds a netem qdisc (delay, jitter, loss, duplication, corruption, reordering, rate) where the
+ * kernel has netem; the error names the alternative where not. Returns the undo and the exact
+ * words tc was given after `netem`.
  */
-export function checkRate(rate: string): void {
-  const match = /^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/i.exec(rate);
-  if (!match)
-    throw new BadInput(
-      `rate "${rate}" must be a number and one of tc's units: bit, kbit, mbit, gbit, bps, kbps, mbps, gbps (such as 512kbit, 10mbit or 1mbps)`,
-    );
-  if (Number(match[1]) * (RATE_BITS[match[2]!.toLowerCase()] ?? 1) < 8)
-    throw new BadInput(`rate "${rate}" is below 8 bit/s, which tc cannot shape to; give at least 8bit`);
-}
-
-const RATE_BITS: Record<string, number> = {
-  bit: 1,
-  kbit: 1e3,
-  mbit: 1e6,
-  gbit: 1e9,
-  bps: 8,
-  kbps: 8e3,
-  mbps: 8e6,
-  gbps: 8e9,
-};
-
-/** Adds latency with netem where the kernel has it; the error names the alternative where not. */
-export function addDelay(lab: NetLab, name: string, milliseconds: number): UndoCommands {
+export function addDelay(
+  lab: NetLab,
+  name: string,
+  settings: NetemSettings,
+): { undo: UndoCommands; netem: string[] } {
   requireNetworking('adding latency');
-  if (!Number.isInteger(milliseconds) || milliseconds < 1 || milliseconds > 60_000)
-    throw new BadInput(`delay must be a whole number of milliseconds from 1 to 60000, not ${milliseconds}`);
   const target = host(lab, name);
   refuseTakenQueue(lab, target, 'delay');
-  run([
-    ...hostQdisc(target),
+  const netem = netemArguments(settings);
+  run(netemCommand(lab, name, netem));
+  return { undo: delayUndo(lab, name), netem };
+}
+
+/** The tc command that adds faultline's netem qdisc, with its own handle, to a host's eth0. */
+export function netemCommand(lab: NetLab, name: string, netem: string[]): string[] {
+  return [
+    ...hostQdisc(host(lab, name)),
     'add',
     'dev',
     'eth0',
@@ -575,10 +567,8 @@ export function addDelay(lab: NetLab, name: string, milliseconds: number): UndoC
     'handle',
     DELAY_HANDLE,
     'netem',
-    'delay',
-    `${milliseconds}ms`,
-  ]);
-  return delayUndo(lab, name);
+    ...netem,
+  ];
 }
 
 /**

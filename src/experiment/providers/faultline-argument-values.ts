@@ -1,6 +1,7 @@
 import { isObject, type Json } from '../../model/experiment.js';
 import { validCgroupName } from '../../system/cgroups.js';
 import { checkRate, subnetFor, validHostName, validLabName } from '../../system/netlab.js';
+import { NETEM_ARGUMENTS, netemSettings } from '../../system/netem-settings.js';
 import { memoryBytes } from '../../system/operations/cgroup-operations.js';
 import { selectorFrom, signalNumber } from '../../system/processes.js';
 import { killPlan, parseCount, parseInterval } from '../../system/kill-loop.js';
@@ -117,7 +118,11 @@ const valueChecks: Record<string, Record<string, ValueCheck[]>> = {
     partition: [labName, hostName('from'), hostName('to')],
     isolate: [labName, hostName('host')],
     limit: [labName, hostName('host'), { reads: ['rate'], check: (args) => checkRate(text(args, 'rate')) }],
-    delay: [labName, hostName('host')],
+    delay: [
+      labName,
+      hostName('host'),
+      { reads: [...NETEM_ARGUMENTS], label: '', check: (args) => void netemSettings(args) },
+    ],
     heal: [labName],
   },
   syscall: {

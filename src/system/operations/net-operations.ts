@@ -13,10 +13,13 @@ import {
 } from '../netlab.js';
 import type { Undo } from '../../model/ledger.js';
 import { BadInput } from '../bad-input.js';
+import { netemSettings } from '../netem-settings.js';
 import { stopLabProcesses } from '../undo.js';
 import { operation, type SystemOperation } from './operation.js';
 
 const lab = z.string().min(1);
+/** A percentage: a number, or text such as "5%" (netemSettings reads and checks it). */
+const percentArgument = z.union([z.number(), z.string()]).optional();
 
 export const netOperations: Record<string, SystemOperation> = {
   create: operation(
@@ -109,16 +112,36 @@ export const netOperations: Record<string, SystemOperation> = {
       return true;
     },
   ),
+  /** A netem qdisc on a host: a delay and netem's other settings, checked before tc runs. */
   delay: operation(
     'net.delay',
-    z.strictObject({ lab, host: z.string(), ms: numberArgument(z.number().int().min(1).max(60_000)) }),
+    z.strictObject({
+      lab,
+      host: z.string(),
+      ms: numberArgument(z.number().int().min(1).max(60_000)).optional(),
+      jitter: z.union([z.number(), z.string()]).optional(),
+      correlation: percentArgument,
+      distribution: z.string().optional(),
+      loss: percentArgument,
+      lossCorrelation: percentArgument,
+      lossGemodel: z.union([z.string(), z.number(), z.array(z.union([z.number(), z.string()]))]).optional(),
+      duplicate: percentArgument,
+      corrupt: percentArgument,
+      reorder: percentArgument,
+      gap: z.union([z.number(), z.string()]).optional(),
+      rate: z.string().optional(),
+      limit: z.union([z.number(), z.string()]).optional(),
+    }),
     async (args, context) => {
-      addDelay(loadLab(args.lab), args.host, args.ms);
+      const { lab: labName, host, ...asked } = args;
+      const settings = netemSettings(asked);
+      const { netem } = addDelay(loadLab(labName), host, settings);
+      const text = netem.join(' ');
       context.ledger.record({
-        description: `delayed ${args.host} by ${args.ms} ms in lab ${args.lab}`,
-        undo: { kind: 'remove-delay', lab: args.lab, host: args.host },
+        description: `added netem ${text} to ${host} in lab ${labName}`,
+        undo: { kind: 'remove-delay', lab: labName, host },
       });
-      return true;
+      return text;
     },
   ),
   /** Removes every partition, limit and delay; their ledger entries are cleared. */
