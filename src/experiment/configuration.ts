@@ -5,6 +5,7 @@ import { closest } from '../model/closest-key.js';
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
 import { InvalidExperiment } from './errors.js';
 import { safeLoad } from './pyyaml-load.js';
+import { parsePythonJson } from './python/python-json.js';
 
 export type Configuration = Record<string, unknown>;
 export type Secrets = Record<string, Record<string, unknown>>;
@@ -52,7 +53,7 @@ export function convertToType(type: string | undefined, value: string | null | u
     case 'bool':
       return !['false', '0', 'no'].includes(value.toLowerCase());
     case 'json':
-      return value === '' ? value : JSON.parse(value);
+      return value === '' ? value : pythonJson(value);
     default:
       throw new Error('variable type can only be: bool, str, int, float, bytes or json');
   }
@@ -259,4 +260,15 @@ function loadSecretScope(values: JsonObject, topLevel = true): Record<string, un
     } else scope[key] = isObject(value) ? loadSecretScope(value, false) : value;
   }
   return scope;
+}
+
+/** Python's json.loads, which reads NaN, Infinity and -Infinity too; a value it refuses is named. */
+function pythonJson(value: string): unknown {
+  try {
+    return parsePythonJson(value);
+  } catch (error) {
+    throw new Error(
+      `'${value}' is not JSON (${(error as Error).message}): a json value is a JSON document such as 5, true, "text", [1, 2] or {"a": 1}; drop :json to pass the text as it is`,
+    );
+  }
 }

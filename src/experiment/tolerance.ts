@@ -46,7 +46,11 @@ export async function withinTolerance(
       return jsonPathTolerance(tolerance, targetOf(tolerance, value), scope);
     case 'range': {
       const target = targetOf(tolerance, value);
-      const [low, high] = tolerance.range as [number, number];
+      // Decimal(True) is 1: a bool bound, which validation lets through as chaoslib does, is 0 or 1.
+      const [low, high] = (tolerance.range as [number | boolean, number | boolean]).map(Number) as [
+        number,
+        number,
+      ];
       if (typeof target === 'object') {
         throw new TypeError(
           `range tolerance needs a number, got ${pyType(target)}; set "target" (e.g. "status")`,

@@ -348,9 +348,10 @@ async function validateTolerance(tolerance: Json, experiment: Experiment, contex
       if (!Array.isArray(tolerance.range)) throw new InvalidActivity('hypothesis range must be a sequence');
       if (tolerance.range.length !== 2)
         throw new InvalidActivity('hypothesis range sequence must be made of two values');
-      if (typeof tolerance.range[0] !== 'number')
+      // chaoslib's isinstance(bound, Number): a bool is an int to Python, so true is 1, false 0.
+      if (!isPythonNumber(tolerance.range[0]))
         throw new InvalidActivity('hypothesis range lower boundary must be a number');
-      if (typeof tolerance.range[1] !== 'number')
+      if (!isPythonNumber(tolerance.range[1]))
         throw new InvalidActivity('hypothesis range upper boundary must be a number');
       return;
     }
@@ -398,3 +399,5 @@ function pythonRepr(value: Json | undefined): string {
   if (value === null || value === undefined) return 'None';
   return JSON.stringify(value);
 }
+
+const isPythonNumber = (value: unknown) => typeof value === 'number' || typeof value === 'boolean';

@@ -7,6 +7,7 @@ import { pyStr } from '../python-values.js';
 import { substitute } from '../substitute.js';
 import { pythonJsonDumps, requestsForm } from './http-encoding.js';
 import { bodyText } from './http-text.js';
+import { decodedBody, REQUESTS_ACCEPT_ENCODING } from './http-content-decoding.js';
 import { faultlineVersion } from '../../version.js';
 import { caBundle } from './http-ca-bundle.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
@@ -45,8 +46,8 @@ export const httpProvider: ProviderImplementation = {
         .filter(([, value]) => value !== null)
         .map(([key, value]) => [key, pyStr(value)]),
     );
-    // requests sends a User-Agent and `Accept: */*` unless told otherwise; some APIs refuse a
-    // request without a User-Agent (GitHub's answers 403).
+    // requests sends a User-Agent, `Accept-Encoding: gzip, deflate` and `Accept: */*` unless told
+    // otherwise; some APIs refuse a request without a User-Agent (GitHub's answers 403).
     for (const [name, value] of Object.entries(DEFAULT_HEADERS)) {
       if (!Object.keys(headers).some((given) => given.toLowerCase() === name.toLowerCase()))
         headers[name] = value;
@@ -103,9 +104,14 @@ export const httpProvider: ProviderImplementation = {
         status = response.statusCode;
         const responseHeaders = headersOf(response.headers);
         const bytes = Buffer.from(await response.body.arrayBuffer());
-        answer = { status, headers: responseHeaders, text: bodyText(bytes, responseHeaders['content-type']) };
+        const decoded = decodedOrAborted(bytes, responseHeaders['content-encoding'], url, status);
+        answer = {
+          status,
+          headers: responseHeaders,
+          text: bodyText(decoded, responseHeaders['content-type']),
+        };
       } catch (error) {
-        if (context.signal.aborted) throw error;
+        if (context.signal.aborted || error instanceof ActivityAborted) throw error;
         const code = (error as { code?: string }).code;
         // requests' ReadTimeout before the answer: chaoslib's Timeout branch.
         if (code === 'UND_ERR_HEADERS_TIMEOUT')
@@ -139,7 +145,22 @@ export const httpProvider: ProviderImplementation = {
   },
 };
 
-const DEFAULT_HEADERS = { 'User-Agent': `faultline-run/${faultlineVersion}`, Accept: '*/*' };
+const DEFAULT_HEADERS = {
+  'User-Agent': `faultline-run/${faultlineVersion}`,
+  'Accept-Encoding': REQUESTS_ACCEPT_ENCODING,
+  Accept: '*/*',
+};
+
+/** requests raises ContentDecodingError on a body its Content-Encoding does not fit; chaoslib does not catch it. */
+function decodedOrAborted(bytes: Buffer, encoding: string | undefined, url: string, status: number): Buffer {
+  try {
+    return decodedBody(bytes, encoding);
+  } catch (error) {
+    throw new ActivityAborted(
+      `the answer from ${url} (HTTP ${status}) says Content-Encoding ${encoding} but its body cannot be decoded so (${(error as Error).message}); requests raises ContentDecodingError on it, which chaos run does not catch either`,
+    );
+  }
+}
 
 /** As fetch's Headers gave them (and the journal has shown them): lower-case names in order, repeats joined. */
 function headersOf(headers: Record<string, string | string[] | undefined>): Record<string, string> {
