@@ -147,4 +147,28 @@ describe('an injected XHR status answer goes through the states a real one does'
     }
     await tab.close();
   });
+
+  test('abort() at readyState 2 ends the answer as it ends a real one', async () => {
+    const tab = await browser.newPage();
+    await tab.addInitScript(browserScript([{ url: '/api/', status: 503 }]));
+    await tab.goto(app);
+    const abortedAt = (url: string, at: number) => `new Promise((resolve) => {
+      const request = new XMLHttpRequest();
+      const seen = [];
+      request.open('GET', ${JSON.stringify(url)});
+      for (const type of ['readystatechange', 'progress', 'load', 'abort', 'loadend'])
+        request.addEventListener(type, () => {
+          seen.push(type + ' ' + request.readyState);
+          if (type === 'readystatechange' && request.readyState === ${at}) request.abort();
+        });
+      request.send();
+      setTimeout(() => resolve(seen.concat('after ' + request.readyState + ' ' + request.status)), 200);
+    })`;
+    // At 3, Chromium fires a stray progress event after the abort, at readyState 0; not copied.
+    for (const at of [2]) {
+      const real = await tab.evaluate(abortedAt('/real/text', at));
+      assert.deepEqual(await tab.evaluate(abortedAt('/api/text', at)), real, `at ${at}`);
+    }
+    await tab.close();
+  });
 });
