@@ -13,6 +13,7 @@ import {
 } from '../model/fault.js';
 import { answerBody } from '../model/fault-answer.js';
 import type { FaultApplied } from '../model/fault-event.js';
+import { answer, answerKeys, uploadSent, uploadSize } from './xhr-answer.js';
 
 interface Config {
   faults: FaultSpec[];
@@ -177,10 +178,10 @@ function install(config: Config): Installed {
   };
 
   /** What a fault sets on a request in place of the browser's values; a new open() takes them away. */
-  const faked = ['readyState', 'status', 'statusText', 'responseURL', 'response', 'responseText'];
+  const faked = answerKeys;
   /** The readyState a fault set on a request, if one did. */
   const readsAs = (request: XMLHttpRequest): unknown =>
-    Object.getOwnPropertyDescriptor(request, 'readyState')?.value;
+    Object.getOwnPropertyDescriptor(request, 'readyState') && request.readyState;
   /** UNSENT: the browser's own values for the rest (status 0, '' or null), as the request was never sent. */
   const unsent = (request: XMLHttpRequest) => {
     for (const key of faked) Reflect.deleteProperty(request, key);
@@ -196,10 +197,10 @@ function install(config: Config): Installed {
     if (readsAs(request) === 4) unsent(request);
   };
   /** How a request in flight ends on abort or timeout: readyState 4, status 0, then the events. */
-  const endLikeThePage = (request: XMLHttpRequest, type: 'abort' | 'timeout') => {
+  const endLikeThePage = (request: XMLHttpRequest, type: 'abort' | 'timeout', uploading = true) => {
     Object.defineProperty(request, 'readyState', { configurable: true, value: 4 });
     request.dispatchEvent(new Event('readystatechange'));
-    for (const target of [request.upload, request])
+    for (const target of uploading ? [request.upload, request] : [request])
       for (const name of [type, 'loadend']) target.dispatchEvent(new ProgressEvent(name));
   };
 
@@ -209,6 +210,23 @@ function install(config: Config): Installed {
   const originalAbort = xhr.abort;
   const timeoutProperty = Object.getOwnPropertyDescriptor(xhr, 'timeout');
   const calls = new WeakMap<XMLHttpRequest, Call>();
+  /**
+   * Requests whose loadstart the page must not see again: a held request sent late. Each request
+   * is made with a first listener of its own that stops it; listeners run in the order they were added.
+   */
+  const muted = new WeakSet<XMLHttpRequest>();
+  const OriginalXMLHttpRequest = window.XMLHttpRequest;
+  class GatedXMLHttpRequest extends OriginalXMLHttpRequest {
+    constructor() {
+      super();
+      const gate = (event: Event) => {
+        if (muted.has(this)) event.stopImmediatePropagation();
+      };
+      this.addEventListener('loadstart', gate);
+      this.upload.addEventListener('loadstart', gate);
+    }
+  }
+  window.XMLHttpRequest = GatedXMLHttpRequest;
   /** What ends the hold of a request a delay holds, as the page aborts it. */
   const holding = new WeakMap<XMLHttpRequest, (type: 'abort' | 'reopen') => void>();
   xhr.open = function (this: XMLHttpRequest, method: string, url: string | URL, ...rest: unknown[]) {
@@ -231,6 +249,11 @@ function install(config: Config): Installed {
     const { fault } = chosen;
     const effect = effectOf(fault);
     const sent = performance.now();
+    // send() starts the request at once, held or not: loadstart, and the upload's when it has a body.
+    const size = uploadSize(call.httpMethod, body);
+    this.dispatchEvent(new ProgressEvent('loadstart'));
+    if (size !== undefined)
+      this.upload.dispatchEvent(new ProgressEvent('loadstart', { lengthComputable: true, total: size }));
     // The page's xhr.timeout counts from send(), held time included, as for a slow network.
     const timeout = this.timeout;
     const timer =
@@ -254,64 +277,41 @@ function install(config: Config): Installed {
       chosen.tookEffect();
       if (effect === undefined) sendNow();
       else if (effect === 'status') {
-        const text = answerBody(fault.status ?? 500, fault.body) ?? '';
-        for (const [key, value] of Object.entries({
-          readyState: 4,
-          status: fault.status,
-          statusText: 'Injected',
-          responseURL: call.url,
-          response: responseAs(this.responseType, text),
-        })) {
-          Object.defineProperty(this, key, { configurable: true, value });
-        }
-        Object.defineProperty(this, 'responseText', {
-          configurable: true,
-          get: textOnly(this.responseType, text),
-        });
-        for (const type of ['readystatechange', 'load', 'loadend'])
-          this.dispatchEvent(new ProgressEvent(type));
+        // The server answered, so the body went out in full first.
+        if (size !== undefined) uploadSent(this, size);
+        const status = fault.status ?? 500;
+        answer(this, { status, body: answerBody(status, fault.body), url: call.url ?? '' });
       } else if (effect === 'error') {
         Object.defineProperty(this, 'readyState', { configurable: true, value: 4 });
-        for (const type of ['readystatechange', 'error', 'loadend'])
-          this.dispatchEvent(new ProgressEvent(type));
+        this.dispatchEvent(new Event('readystatechange'));
+        for (const type of ['error', 'loadend']) this.dispatchEvent(new ProgressEvent(type));
       } else if (effect === 'abort') abortLikeThePage(this);
       else sendNow();
     });
     const sendNow = () => {
       if (timeout > 0) timeoutProperty?.set?.call(this, Math.max(1, timeout - (performance.now() - sent)));
-      originalSend.call(this, body);
+      // The page saw loadstart at send(); the browser's own, fired now, is not shown again.
+      muted.add(this);
+      try {
+        originalSend.call(this, body);
+      } finally {
+        muted.delete(this);
+      }
     };
   };
   xhr.abort = function (this: XMLHttpRequest) {
     const giveUp = holding.get(this);
     if (giveUp) return giveUp('abort');
+    const state = readsAs(this);
     originalAbort.call(this);
+    // An answer being read (2 or 3) ends as a real one does; its upload was done, so fires nothing.
+    if (state === 2 || state === 3) {
+      endLikeThePage(this, 'abort', false);
+      if (readsAs(this) === 4) unsent(this);
+    }
     // A request a fault ended is DONE to the page: abort() makes it UNSENT with a network error's
     // status 0 and empty body, and fires nothing (XHR standard, abort() step 3; Chromium alike).
     if (readsAs(this) === 4) unsent(this);
-  };
-
-  /** An injected body as `xhr.response` is for the page's responseType: text, parsed JSON or null, bytes. */
-  const responseAs = (type: XMLHttpRequestResponseType, text: string): unknown => {
-    if (type === '' || type === 'text') return text;
-    if (type === 'arraybuffer') return new TextEncoder().encode(text).buffer;
-    if (type === 'blob') return new Blob([text], { type: 'text/plain' });
-    if (type === 'json') {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        return null;
-      }
-    }
-    return null;
-  };
-  /** responseText, which throws for any responseType but text, as the browser's does. */
-  const textOnly = (type: XMLHttpRequestResponseType, text: string) => () => {
-    if (type === '' || type === 'text') return text;
-    throw new DOMException(
-      `Failed to read the 'responseText' property from 'XMLHttpRequest': The value is only accessible if the object's 'responseType' is '' or 'text' (was '${type}').`,
-      'InvalidStateError',
-    );
   };
 
   const OriginalWebSocket = window.WebSocket;
@@ -455,6 +455,7 @@ function install(config: Config): Installed {
       xhr.open = originalOpen;
       xhr.send = originalSend;
       xhr.abort = originalAbort;
+      window.XMLHttpRequest = OriginalXMLHttpRequest;
       window.WebSocket = OriginalWebSocket;
       delete window.faultline;
       console.info(`${tag} uninstalled`);
