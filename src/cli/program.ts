@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { versionLine } from '../version.js';
 import { chaosGlobalsHelp, takeChaosGlobals } from './chaos-globals.js';
+import { suggestChoices } from './choice-suggestion.js';
 import type { CommandEntry } from './command-table.js';
 import { collectAttribute, hostOption, isClientCommand, UsageError } from './context.js';
 import { keepGoingWhenOutputCloses } from './closed-output.js';
@@ -51,6 +52,7 @@ function inheritSettings(command: Command): Command {
     .showHelpAfterError(`(run "${commandPath(command)} --help" for usage)`);
   if (command.commands.length > 0) sayWhatIsMissing(command);
   refuseConflictingRepeats(command);
+  suggestChoices(command);
   for (const sub of command.commands) inheritSettings(sub);
   return command;
 }
