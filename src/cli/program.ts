@@ -17,7 +17,8 @@ async function buildProgram(entriesFor: CommandChoice, argv: string[]): Promise<
     .version(versionLine, '-v, --version')
     // -h is --host, as in toxiproxy-cli; help is --help only.
     .helpOption('--help', 'show help')
-    .addOption(hostOption().env('FAULTLINE_URL'))
+    // No .env(): serverUrlFor reads FAULTLINE_URL, then TOXIPROXY_URL, as the help says.
+    .addOption(hostOption())
     // Options before the command are the program's, after it the command's: so `server --host`
     // is the listen address and never the client's server URL.
     .enablePositionalOptions()
