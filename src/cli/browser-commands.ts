@@ -149,7 +149,7 @@ export function browserProxyCommand(): Command {
           '--allowed-host <name>',
           'a host name the proxy answers to besides loopback names and IP addresses (repeatable; "*" for any): other Host headers are refused, as a page that re-binds its DNS name sends them',
         )
-          .argParser(allowedHostList)
+          .argParser(allowedHostList('myapp.test'))
           .default([], 'none'),
       ),
   )
@@ -174,7 +174,11 @@ export function browserProxyCommand(): Command {
           script: browserScript([fault]),
           allowedHosts: flags.allowedHost,
         });
-        const url = await listenControl(server, flags.host, flags.port);
+        const url = await listenControl(server, flags.host, flags.port, {
+          host: '--host',
+          port: '--port',
+          holder: 'another faultline browser-proxy',
+        });
         // Handlers first: whoever reads the line below may signal at once.
         const stop = () => server.close(() => process.exit(0));
         process.once('SIGINT', stop);

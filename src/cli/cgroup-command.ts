@@ -34,10 +34,12 @@ function limits(flags: LimitFlags) {
   };
 }
 
+const cgroupName = 'the cgroup faultline/NAME: 1-64 letters, digits, dot, dash or underscore';
+
 export function cgroupCommand(): Command {
   const create = limitOptions(new Command('create'))
     .description('create an empty limited cgroup (faultline/NAME) for stress or supervised targets')
-    .argument('<name>')
+    .argument('<name>', cgroupName)
     .addHelpText('after', example('faultline cgroup create small --memory 128M --pids-max 64'))
     .action(async (name: string, flags: LimitFlags) => {
       await withCliLedger((context) => cgroupOperations.create!({ name, ...limits(flags) }, context), {
@@ -49,7 +51,7 @@ export function cgroupCommand(): Command {
     .description(
       'move processes into a new limited cgroup (refused if it exists); held for --for seconds, or until faultline rollback',
     )
-    .argument('<name>')
+    .argument('<name>', cgroupName)
     .option('--for <seconds>', 'hold the limit this long, then move the processes back', seconds('--for'))
     .addHelpText('after', example("faultline cgroup limit neighbour --match 'stress cpu' --cpu 50 --for 60"))
     .action(async (name: string, flags: LimitFlags) => {
@@ -67,7 +69,7 @@ export function cgroupCommand(): Command {
 
   const stats = new Command('stats')
     .description('CPU throttling, memory use and OOM kills of a faultline cgroup')
-    .argument('<name>')
+    .argument('<name>', cgroupName)
     .option('--json', 'print JSON')
     .addHelpText('after', example('faultline cgroup stats small --json'))
     .action((name: string, flags: { json?: boolean }) => {
@@ -88,7 +90,7 @@ export function cgroupCommand(): Command {
     .description(
       'move the processes of a faultline cgroup back where they came from and remove it; refused while it holds a process started inside',
     )
-    .argument('<name>')
+    .argument('<name>', cgroupName)
     .addHelpText('after', example('faultline cgroup remove small'))
     .action(async (name: string) => {
       await withCliLedger((context) => cgroupOperations.remove!({ name }, context), {

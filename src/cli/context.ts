@@ -14,8 +14,12 @@ export function withServerUrl(command: Command): Command {
   return command.addOption(hostOption());
 }
 
+/** Both variables the URL is read from are named: commander's `.env()` can show only one. */
 export const hostOption = () =>
-  new Option('-h, --host <url>', 'control API of the server (default http://127.0.0.1:8474)');
+  new Option(
+    '-h, --host <url>',
+    'control API of the server (env: FAULTLINE_URL, else TOXIPROXY_URL; default http://127.0.0.1:8474)',
+  );
 
 /** Whether a command talks to a server through the client, so the global --host applies to it. */
 export const isClientCommand = (command: Command) => clientCommands.has(command);

@@ -5,9 +5,12 @@ import { FaultlineError } from '../model/errors.js';
 export interface AddressSettingNames {
   host: string;
   port: string;
+  /** What may hold the port already, asked in the in-use error (faultline's server by default). */
+  holder?: string;
 }
 
 const cliFlags: AddressSettingNames = { host: '--host', port: '--port' };
+const serverHolder = 'another faultline or toxiproxy-server';
 
 /**
  * Binds a server the CLI (or startServer) runs: the control API, the browser proxy. Errors a user
@@ -40,7 +43,7 @@ function listenError(
     case 'EADDRINUSE':
       return new FaultlineError(
         'FAULTLINE_ERR_ADDRESS_IN_USE',
-        `${where}: address already in use (is another faultline or toxiproxy-server running?); pass ${names.port} with a free port`,
+        `${where}: address already in use (is ${names.holder ?? serverHolder} running?); pass ${names.port} with a free port`,
       );
     case 'EADDRNOTAVAIL':
       return new FaultlineError(

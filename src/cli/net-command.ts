@@ -8,6 +8,13 @@ import { integer } from './integer-option.js';
 import { holdFor, withCliLedger } from './system-action.js';
 import { seconds } from './target-options.js';
 
+const labArgument = 'the lab, as named to net create';
+const hostDescriptions: Record<string, string> = {
+  host: 'a host of the lab, as named in net create --hosts',
+  from: 'one host of the lab, as named in net create --hosts',
+  to: 'the other host: traffic both ways between the two is dropped',
+};
+
 const forOption = ['--for <seconds>', 'hold the fault this long, then undo it', seconds('--for')] as const;
 
 /** A lab fault command: `<lab>` and its host arguments, held with --for or left for faultline rollback. */
@@ -20,8 +27,8 @@ function fault(
   options: (command: Command) => Command = (command) => command,
   done: (result: unknown, lab: string, hosts: string[]) => string = () => `${name}: done`,
 ): Command {
-  const command = new Command(name).description(description).argument('<lab>');
-  for (const argument of hostArguments) command.argument(`<${argument}>`);
+  const command = new Command(name).description(description).argument('<lab>', labArgument);
+  for (const argument of hostArguments) command.argument(`<${argument}>`, hostDescriptions[argument]);
   return options(command)
     .option(...forOption)
     .addHelpText('after', example(sample))
@@ -55,12 +62,12 @@ export function netCommand(): Command {
 
   const show = new Command('show')
     .description('hosts, namespaces and addresses of a lab')
-    .argument('<lab>')
+    .argument('<lab>', labArgument)
     .addHelpText('after', example('faultline net show lab'))
     .action(showLab);
   const destroy = new Command('destroy')
     .description('remove every namespace of a lab (refused while processes run in it, unless --force)')
-    .argument('<lab>')
+    .argument('<lab>', labArgument)
     .option('--force', 'stop the processes running in the lab first (SIGTERM, then SIGKILL after 2 s)')
     .addHelpText('after', example('faultline net destroy lab --force'))
     .action(async (lab: string, flags: { force?: boolean }) => {
@@ -79,7 +86,7 @@ export function netCommand(): Command {
     });
   const heal = new Command('heal')
     .description('remove every partition, limit and delay in a lab')
-    .argument('<lab>')
+    .argument('<lab>', labArgument)
     .addHelpText('after', example('faultline net heal lab'))
     .action(async (lab: string) => {
       await withCliLedger((context) => netOperations.heal!({ lab }, context), {
@@ -148,8 +155,8 @@ export function netCommand(): Command {
 
   const exec = new Command('exec')
     .description('run a command inside a host of a lab')
-    .argument('<lab>')
-    .argument('<host>')
+    .argument('<lab>', labArgument)
+    .argument('<host>', hostDescriptions.host)
     .argument('<command...>', 'the command and its arguments (options after <host> are its own)')
     .passThroughOptions()
     .addHelpText('after', example('faultline net exec lab a ping -c1 10.213.7.3'))

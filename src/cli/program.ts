@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { versionLine } from '../version.js';
 import { chaosGlobalsHelp, takeChaosGlobals } from './chaos-globals.js';
+import { suggestChoices } from './choice-suggestion.js';
 import type { CommandEntry } from './command-table.js';
 import { collectAttribute, hostOption, isClientCommand, UsageError } from './context.js';
 import { keepGoingWhenOutputCloses } from './closed-output.js';
@@ -16,7 +17,8 @@ async function buildProgram(entriesFor: CommandChoice, argv: string[]): Promise<
     .version(versionLine, '-v, --version')
     // -h is --host, as in toxiproxy-cli; help is --help only.
     .helpOption('--help', 'show help')
-    .addOption(hostOption().env('FAULTLINE_URL'))
+    // No .env(): serverUrlFor reads FAULTLINE_URL, then TOXIPROXY_URL, as the help says.
+    .addOption(hostOption())
     // Options before the command are the program's, after it the command's: so `server --host`
     // is the listen address and never the client's server URL.
     .enablePositionalOptions()
@@ -51,6 +53,7 @@ function inheritSettings(command: Command): Command {
     .showHelpAfterError(`(run "${commandPath(command)} --help" for usage)`);
   if (command.commands.length > 0) sayWhatIsMissing(command);
   refuseConflictingRepeats(command);
+  suggestChoices(command);
   for (const sub of command.commands) inheritSettings(sub);
   return command;
 }

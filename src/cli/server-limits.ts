@@ -50,17 +50,24 @@ const list =
       .map(parse),
   ];
 
-/** Parses repeatable --allowed-host values (also comma-separated), each checked. */
-export const allowedHostList = (value: string, previous: string[] | undefined): string[] =>
-  list(allowedHost)(value, previous);
+/**
+ * Parses repeatable --allowed-host values (also comma-separated), each checked; a bad one's error
+ * gives `example`, a name that fits the command (the server's compose service, the app's name).
+ */
+export const allowedHostList =
+  (example: string) =>
+  (value: string, previous: string[] | undefined): string[] =>
+    list(allowedHost(example))(value, previous);
 
-function allowedHost(name: string): string {
-  const allowed = allowedHostName(name);
-  if (allowed !== undefined) return allowed;
-  throw new InvalidArgumentError(
-    `--allowed-host takes ${allowedHostRule}, such as --allowed-host toxiproxy; received "${name}" ${alwaysAllowed}`,
-  );
-}
+const allowedHost =
+  (example: string) =>
+  (name: string): string => {
+    const allowed = allowedHostName(name);
+    if (allowed !== undefined) return allowed;
+    throw new InvalidArgumentError(
+      `--allowed-host takes ${allowedHostRule}, such as --allowed-host ${example}; received "${name}" ${alwaysAllowed}`,
+    );
+  };
 
 function listenRule(text: string): ListenRule {
   try {
@@ -84,7 +91,7 @@ export function addServerLimitOptions(command: Command): Command {
         'a host name the control API answers to besides loopback names and IP addresses (repeatable; "*" for any)',
       )
         .env('FAULTLINE_ALLOWED_HOSTS')
-        .argParser(list(allowedHost))
+        .argParser(allowedHostList('toxiproxy'))
         .default([], 'none'),
     )
     .addOption(

@@ -3,6 +3,7 @@ import { integer } from './integer-option.js';
 import type { FaultlineClient, ServerEvent } from '../client/index.js';
 import { FaultlineApiError } from '../client/errors.js';
 import { clockTime } from '../model/clock-time.js';
+import { didYouMean } from '../model/closest-key.js';
 import {
   connectionNoun,
   type EngineEvent,
@@ -109,12 +110,16 @@ function checkProxy(name: string): void {
   );
 }
 
+/** What a typo in --types is near: each event type and each prefix before its dot (toxic). */
+const typeNames = [...new Set(engineEventTypes.flatMap((type) => [type.split('.')[0]!, type]))];
+
 /** A --types filter that no event type passes would print nothing forever: refused at once. */
 function checkTypes(given: string, types: string[]): void {
   const unknown = unknownEventTypes(types);
   if (types.length > 0 && unknown.length === 0) return;
+  const hint = unknown.length > 0 ? didYouMean(unknown[0]!, typeNames) : '';
   throw new UsageError(
-    `--types ${JSON.stringify(given)} names no event type${unknown.length > 0 ? `: no event type is or starts with ${unknown.map((type) => JSON.stringify(type)).join(', ')}` : ''}; event types: ${engineEventTypes.join(', ')} (or a prefix such as proxy, toxic, connection, http)`,
+    `--types ${JSON.stringify(given)} names no event type${unknown.length > 0 ? `: no event type is or starts with ${unknown.map((type) => JSON.stringify(type)).join(', ')}` : ''}; ${hint}event types: ${engineEventTypes.join(', ')} (or a prefix such as proxy, toxic, connection, http)`,
   );
 }
 

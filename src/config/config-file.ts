@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { didYouMean } from '../model/closest-key.js';
 import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import { readFailure } from '../model/read-failure.js';
 import { parseProxyCreate, type ProxySpec } from '../model/proxy-spec.js';
+import { proxyEntryPlace } from './proxy-entry-place.js';
 import { parseToxicCreate, type ToxicSpec } from '../model/toxic.js';
 import { misplacedShape } from './misplaced-shape.js';
 import { sharedListen } from './shared-listen.js';
@@ -58,6 +60,11 @@ type ToxicCheck = (spec: ProxySpec, toxic: ToxicSpec) => void;
 
 const example = 'proxies: [{ name: redis, listen: "127.0.0.1:26379", upstream: "127.0.0.1:6379" }]';
 
+/** `did you mean "proxies"? ` for a typo of it or its singular (`proxy:`, `proxes:`), else nothing. */
+function proxiesTypo(key: string): string {
+  return /^prox/i.test(key) ? 'did you mean "proxies"? ' : didYouMean(key, ['proxies']);
+}
+
 function proxiesIn(file: ParsedFile, checkToxic: ToxicCheck): ProxySpec[] {
   const { value } = file;
   let list: unknown = value;
@@ -69,7 +76,7 @@ function proxiesIn(file: ParsedFile, checkToxic: ToxicCheck): ProxySpec[] {
     if (unknown.length > 0) {
       throw invalid(
         file.whereKey([unknown[0]!]),
-        `unknown key "${unknown[0]}"; a config file is a list of proxies or has only "proxies", e.g. ${example}`,
+        `unknown key "${unknown[0]}"; ${proxiesTypo(unknown[0]!)}a config file is a list of proxies or has only "proxies", e.g. ${example}`,
       );
     }
     list = (value as { proxies?: unknown }).proxies;
@@ -103,7 +110,7 @@ function parsedProxies(
   return list.map((entry, index) => {
     let spec: ProxySpec;
     try {
-      spec = parseProxyCreate(entry, `proxy ${index + 1}`);
+      spec = parseProxyCreate(entry, proxyEntryPlace(entry, index));
     } catch (error) {
       const message = (error as Error).message;
       const at = toxicAtFault(entry, message);
