@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openLedger } from '../src/experiment/ledger.js';
 import { identify, processState } from '../src/system/processes.js';
 import { createProxy, runCli, startHarness, tempDirectory, waitFor } from './helpers.js';
-
-/** A ledger left by a run that is gone: its header names this process with a start time it never had. */
-function writeDeadLedger(directory: string, run: string, entries: object[]): string {
-  const path = join(directory, `${run}.jsonl`);
-  const header = {
-    format: 1,
-    run,
-    pid: process.pid,
-    startTime: '1',
-    uid: process.getuid!(),
-    cwd: '/',
-    experiment: 'killed earlier',
-    started: '2026-01-01T00:00:00.000Z',
-  };
-  const lines = [header, ...entries.map((entry, index) => ({ seq: index + 1, ...entry }))];
-  writeFileSync(path, lines.map((line) => `${JSON.stringify(line)}\n`).join(''), { mode: 0o600 });
-  return path;
-}
+import { writeLeftLedger } from './ledger-helpers.js';
 
 describe('faultline rollback leaves alone what a live run made again', () => {
   test("a killed run's proxy, toxic and pause, made again by a run still alive, are settled, not undone", async () => {
@@ -55,7 +38,7 @@ describe('faultline rollback leaves alone what a live run made again', () => {
     });
     alive.record({ description: 'paused process', undo: { kind: 'resume-process', process: process_ } });
     const time = '2026-01-01T00:00:01.000Z';
-    const dead = writeDeadLedger(ledgerDir, 'killed-run', [
+    const dead = writeLeftLedger(ledgerDir, 'killed-run', [
       {
         time,
         server: `${harness.url}/`,
