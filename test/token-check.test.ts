@@ -268,6 +268,7 @@ describe('the server command wires the token into its halt', () => {
           { kind: 'ledger', what: `undone: created proxy elsewhere (${other}) (run left-behind)` },
           { kind: 'ledger', what: `undone: created proxy made_by_run (${running.url}) (run left-behind)` },
         ],
+        left: [],
         failed: [],
       });
       assert.deepEqual(seen, [undefined], 'the other server got no token');
