@@ -1,5 +1,11 @@
 import { Command } from 'commander';
-import { cgroupByName, cgroupStats, type MovedProcess } from '../system/cgroups.js';
+import {
+  cgroupByName,
+  cgroupExists,
+  cgroupStats,
+  type MovedProcess,
+  validCgroupName,
+} from '../system/cgroups.js';
 import { cgroupOperations } from '../system/operations/cgroup-operations.js';
 import { shortCommand } from '../system/processes.js';
 import { formatBytes } from '../system/units.js';
@@ -112,11 +118,10 @@ export function cgroupCommand(): Command {
     .addHelpText('after', example('faultline cgroup oom --name hog'))
     .action(async (flags: { name?: string; json?: boolean }) => {
       const { oomKillsSince } = await import('../system/kernel-log.js');
-      const kills = oomKillsSince(0).filter(
-        (kill) => !flags.name || kill.cgroup === `/faultline/${flags.name}`,
-      );
+      const name = flags.name === undefined ? undefined : validCgroupName(flags.name);
+      const kills = oomKillsSince(0).filter((kill) => !name || kill.cgroup === `/faultline/${name}`);
       if (flags.json) return out(JSON.stringify(kills, null, 2));
-      if (kills.length === 0) out('no OOM kills in the kernel log');
+      if (kills.length === 0) out(noKills(name));
       for (const kill of kills) out(`[${kill.at.toFixed(3)}] ${kill.line}`);
     });
 
@@ -128,4 +133,21 @@ export function cgroupCommand(): Command {
     .addCommand(stats)
     .addCommand(remove)
     .addCommand(oom);
+}
+
+/**
+ * What `cgroup oom` says when the log has no kill: of which cgroup, and whether that cgroup exists
+ * now (a name mistyped reads otherwise as a cgroup that never ran out of memory; one removed since
+ * keeps its kills in the log).
+ */
+function noKills(name: string | undefined): string {
+  if (name === undefined) return 'no OOM kills in the kernel log';
+  const exists = (() => {
+    try {
+      return cgroupExists(name);
+    } catch {
+      return true;
+    }
+  })();
+  return `no OOM kills of faultline/${name} in the kernel log${exists ? '' : `; no cgroup faultline/${name} exists now (check the name: "faultline cgroup stats NAME" reads one)`}`;
 }
