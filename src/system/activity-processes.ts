@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { ancestorsOf } from './ancestors.js';
 import { identify, isStillRunning, type ProcessIdentity, shortCommand } from './processes.js';
 
 /**
@@ -24,7 +25,7 @@ export interface FoundProcess extends ProcessIdentity {
  * The caller and its ancestors are left out (a `faultline halt` run by the activity itself).
  */
 export function activityProcesses(leader: ProcessIdentity, mark: string): FoundProcess[] {
-  const spared = new Set(ancestry(process.pid));
+  const spared = new Set([process.pid, ...ancestorsOf()]);
   const found = new Map<number, FoundProcess>();
   const add = (identity: ProcessIdentity | undefined) => {
     if (identity && !spared.has(identity.pid))
@@ -41,22 +42,6 @@ export function activityProcesses(leader: ProcessIdentity, mark: string): FoundP
 /** "pid 4711 (sleep 300), pid 4712 (sh -c …)" */
 export function describeProcesses(processes: readonly FoundProcess[]): string {
   return processes.map((found) => `pid ${found.pid} (${found.command})`).join(', ');
-}
-
-function ancestry(pid: number): number[] {
-  const chain: number[] = [];
-  for (let current = pid; current > 1 && !chain.includes(current); current = parentOf(current))
-    chain.push(current);
-  return chain;
-}
-
-function parentOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return 0;
-  }
 }
 
 /** Another user's process, or one just gone, has no environment this user can read: none. */
