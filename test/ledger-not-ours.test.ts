@@ -44,18 +44,30 @@ async function leftBehind() {
   return { harness, echo, ledgerDir, api };
 }
 
+/**
+ * Deletes the run's proxy and toxic and makes them again by hand (curl, toxiproxy-cli): the same
+ * names, other definitions (another upstream; the toxic's stream and latency given).
+ */
+async function remakeByHand(
+  harness: Awaited<ReturnType<typeof leftBehind>>['harness'],
+  listen: string,
+  toxic: { stream?: string; latency: number },
+): Promise<void> {
+  await harness.api('DELETE', '/proxies/api');
+  await createProxy(harness, 'api', '127.0.0.1:6000', { listen });
+  await harness.api('DELETE', '/proxies/db/toxics/slow');
+  await harness.api('POST', '/proxies/db/toxics', {
+    name: 'slow',
+    type: 'latency',
+    ...(toxic.stream === undefined ? {} : { stream: toxic.stream }),
+    attributes: { latency: toxic.latency },
+  });
+}
+
 describe('rollback and halt leave alone a proxy or toxic someone made again under the same name', () => {
   test('a proxy re-created by hand with another upstream, and a toxic with another latency, survive rollback', async () => {
     const { harness, ledgerDir, api } = await leftBehind();
-    // Deleted and made again by hand (curl, toxiproxy-cli): same names, other definitions.
-    await harness.api('DELETE', '/proxies/api');
-    await createProxy(harness, 'api', '127.0.0.1:6000', { listen: api.listen });
-    await harness.api('DELETE', '/proxies/db/toxics/slow');
-    await harness.api('POST', '/proxies/db/toxics', {
-      name: 'slow',
-      type: 'latency',
-      attributes: { latency: 900 },
-    });
+    await remakeByHand(harness, api.listen, { latency: 900 });
 
     const preview = await runCli(['rollback', '--ledger-dir', ledgerDir, '--dry-run']);
     assert.equal(preview.code, 0, preview.stderr);
@@ -80,15 +92,7 @@ describe('rollback and halt leave alone a proxy or toxic someone made again unde
 
   test('halt leaves them alone too', async () => {
     const { harness, ledgerDir, api } = await leftBehind();
-    await harness.api('DELETE', '/proxies/api');
-    await createProxy(harness, 'api', '127.0.0.1:6000', { listen: api.listen });
-    await harness.api('DELETE', '/proxies/db/toxics/slow');
-    await harness.api('POST', '/proxies/db/toxics', {
-      name: 'slow',
-      type: 'latency',
-      stream: 'upstream',
-      attributes: { latency: 50 },
-    });
+    await remakeByHand(harness, api.listen, { stream: 'upstream', latency: 50 });
     const outcome = await haltLedgers(ledgerDir, { waitMs: 0 });
     assert.deepEqual(outcome.failed, []);
     assert.deepEqual(outcome.undone, [], 'what was left in place is not listed as undone');
