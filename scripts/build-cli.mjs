@@ -170,15 +170,17 @@ const assertAtFirstFailure = {
 /**
  * zod's module costs an idle server about 2.8 MB of RSS when it is evaluated, and the server's
  * schemas are built at their first use (lazySchema in src/model/fields.ts). In the server bundle
- * the files that use zod reach it through require() of a file of its own, bundle-server-zod.cjs,
- * so zod is read, parsed and evaluated with the first request that needs validating: inside the
+ * the files that use zod reach it through require() of a file of its own,
+ * bundle-server-zod-HASH.cjs (named by its content, as the chunks are, so a server started before a
+ * rebuild still loads the zod its code was built with), so zod is read, parsed and evaluated with the first request that needs validating: inside the
  * server bundle its 300 KB of source were parsed at every start and held in every idle server's
  * heap. That file holds only the zod functions those files call (zodFunctionsCalled), tree-shaken
  * from zod's ES modules: the whole of zod/mini took 200 ms of a loaded machine's CPU to evaluate,
  * all of it in the first POST /proxies. Every zod import in the server bundle goes through that
  * file, so the server has one copy of zod, never two.
  */
-const serverZod = `./${prefix}server-zod.cjs`;
+/** `./bundle-server-zod-HASH.cjs`, known once that file is built (below). */
+let serverZod;
 const zodSources = [
   'src/model/toxic.ts',
   'src/model/proxy-spec.ts',
@@ -268,6 +270,21 @@ const zodAtFirstValidation = {
   },
 };
 
+/** What every bundle of Node code here is built with. */
+const forNode = {
+  platform: 'node',
+  target: 'node20',
+  // Identifiers keep their names, so stack traces and class names read as in the source.
+  // (esbuild's keepNames would do it for minified names by redefining the name of every
+  // function as it is created, closures included: 10 KB more per idle proxied connection.)
+  minifySyntax: true,
+  minifyWhitespace: true,
+  // For node --enable-source-maps.
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+};
+
 // CommonJS packages inside an ES module bundle still call require for Node's own modules.
 const requireBanner =
   "import { createRequire as faultlineRequire } from 'node:module'; const require = faultlineRequire(import.meta.url);";
@@ -280,21 +297,11 @@ const bundle = (name, entry, extraPlugins = [], external = [], banner = requireB
     bundle: true,
     splitting: true,
     format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    // Identifiers keep their names, so stack traces and class names read as in the source.
-    // (esbuild's keepNames would do it for minified names by redefining the name of every
-    // function as it is created, closures included: 10 KB more per idle proxied connection.)
-    minifySyntax: true,
-    minifyWhitespace: true,
-    // For node --enable-source-maps.
-    sourcemap: 'linked',
-    sourcesContent: false,
+    ...forNode,
     banner: { js: banner },
     plugins: [ownImportMetaUrl, englishOnlyZod, re2jsAtFirstPattern, ...extraPlugins],
     external,
     metafile: true,
-    logLevel: 'warning',
   });
 
 /**
@@ -311,8 +318,7 @@ async function asCommonJs(files) {
       outfile: file.replace(/\.js$/, '.cjs'),
       bundle: true,
       format: 'cjs',
-      platform: 'node',
-      target: 'node20',
+      ...forNode,
       // import() of a chunk becomes a require, run when the import() would have loaded it.
       supported: { 'dynamic-import': false },
       define: { 'import.meta.url': '__faultlineModuleUrl' },
@@ -329,11 +335,6 @@ async function asCommonJs(files) {
           },
         },
       ],
-      minifySyntax: true,
-      minifyWhitespace: true,
-      sourcemap: 'linked',
-      sourcesContent: false,
-      logLevel: 'warning',
     });
     const converted = readFileSync(file.replace(/\.js$/, '.cjs'), 'utf8');
     // (A method named import, as @peculiar/x509 has, follows a dot, a brace or a name.)
@@ -403,7 +404,7 @@ wrote(await bundle('cli', 'src/cli/main.ts'));
 // The server bundle leaves out what an idle server never runs: zod (bundled alone, above) and
 // RE2JS, whose one CommonJS file is required from node_modules at the first pattern compiled.
 // Inside the bundle their 480 KB of source would be parsed at every start and held in the heap.
-wrote(
+const zod = wrote(
   await build({
     stdin: {
       contents:
@@ -412,20 +413,17 @@ wrote(
       resolveDir: root,
       sourcefile: 'server-zod.js',
     },
-    outfile: join(outdir, serverZod),
+    outdir,
+    entryNames: `${prefix}server-zod-[hash]`,
+    outExtension: { '.js': '.cjs' },
     bundle: true,
     format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minifySyntax: true,
-    minifyWhitespace: true,
-    sourcemap: 'linked',
-    sourcesContent: false,
+    ...forNode,
     plugins: [englishOnlyZod],
     metafile: true,
-    logLevel: 'warning',
   }),
 );
+serverZod = `./${basename(Object.keys(zod.metafile.outputs).find((path) => path.endsWith('.cjs')))}`;
 // No require banner: the files become CommonJS below, where require is the module's own.
 const server = await bundle(
   'server',

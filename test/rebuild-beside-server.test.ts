@@ -54,6 +54,9 @@ test(
     after(() => rmSync(outdir, { recursive: true, force: true }));
     const oldChunks = previousBuild(outdir);
     assert.ok(oldChunks.some((file) => file.startsWith('bundle-server-proxy-tls-')));
+    // zod too: a rebuild that wrote it under the same name would give this server another
+    // build's zod, exporting what that build's code calls.
+    assert.ok(oldChunks.some((file) => file.startsWith('bundle-server-zod-')));
 
     const state = tempDirectory('rebuild');
     const server = spawn(
