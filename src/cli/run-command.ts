@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { bytesKeptAsText, loadVarFiles, parseVar, type VarFiles } from '../experiment/configuration.js';
+import {
+  bytesKeptAsText,
+  loadVarFiles,
+  parseVar,
+  parseVarWarning,
+  type VarFiles,
+} from '../experiment/configuration.js';
 import { globalChaosOptions } from './chaos-globals.js';
 import { chaosLog } from './chaos-log.js';
 import { stopDescendants } from '../experiment/descendants.js';
@@ -404,6 +410,8 @@ async function collectVars(
       const [name, value] = parseVar(text);
       files.vars.configuration[name] = value;
       if (/^[^=]*:bytes=/.test(text)) warn(bytesKeptAsText(`--var ${name}`));
+      const rounded = parseVarWarning(text);
+      if (rounded) warn(rounded);
     } catch (error) {
       // Thrown after commander's parsing, so commander would not print it: a plain usage error (exit 2).
       throw new UsageError(`Invalid value for '--var': ${(error as Error).message}`);

@@ -1,6 +1,7 @@
 import { type Dispatcher, request } from 'undici';
 import { isObject, type Json } from '../../model/experiment.js';
 import { ActivityAborted, ActivityFailed, InvalidActivity } from '../errors.js';
+import { bigIntegersInJson, bigIntegersWarning, inside } from '../big-integers.js';
 import { parsePythonJson } from '../python/python-json.js';
 import { pyStr } from '../python-values.js';
 import { substitute } from '../substitute.js';
@@ -37,7 +38,7 @@ export const httpProvider: ProviderImplementation = {
     }
   },
 
-  async run(provider, _activity, context) {
+  async run(provider, activity, context) {
     const url = String(substitute(provider.url as Json, context.scope));
     const method = String(provider.method ?? 'GET').toUpperCase();
     // requests leaves out a header whose value is None.
@@ -135,11 +136,16 @@ export const httpProvider: ProviderImplementation = {
       }
     }
     const { status, headers: responseHeaders, text } = answer;
-    return {
-      status,
-      headers: responseHeaders,
-      body: responseHeaders['content-type'] === 'application/json' ? jsonBody(text, url) : text,
-    };
+    const json = responseHeaders['content-type'] === 'application/json';
+    const answered = json ? jsonBody(text, url) : text;
+    const rounded = json
+      ? bigIntegersWarning(
+          `the answer to ${activity.type} '${activity.name}' (${url})`,
+          inside('body', bigIntegersInJson(text)),
+        )
+      : undefined;
+    if (rounded) context.warn(rounded);
+    return { status, headers: responseHeaders, body: answered };
   },
 };
 
