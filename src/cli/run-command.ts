@@ -17,6 +17,7 @@ import { maskedLog } from '../experiment/masked-log.js';
 import { createSecretMask } from '../experiment/secret-mask.js';
 import { checkVars } from '../experiment/vars-check.js';
 import { explainVarsAtValidation } from './vars-at-validation.js';
+import { idleNoVerifyTls } from './idle-verify-tls.js';
 import { DEFAULT_LEDGER_DIRECTORY, openLedger } from '../experiment/ledger.js';
 import { loadExperimentWithControls } from '../experiment/controls/loader.js';
 import type { ControlRecord } from '../experiment/controls/record.js';
@@ -198,6 +199,8 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   };
   try {
     log.debug?.(`Using settings file '${flags.settings ?? globals.settings ?? DEFAULT_SETTINGS_PATH}'`);
+    const idle = idleNoVerifyTls(source, flags.verifyTls);
+    if (idle) log.warning(idle);
     settings = loadSettings(flags.settings ?? globals.settings, (message) => log.warning(message));
     for (const path of flags.controlFile) {
       const controls = loadControlFile(path, (message) => log.warning(message));
