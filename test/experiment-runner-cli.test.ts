@@ -488,6 +488,10 @@ describe('faultline run: a bad --var or --var-file is a usage error that says wh
       ['--var-file', 'nope-faultline.yaml'],
       `faultline: Invalid value for '--var-file': Path 'nope-faultline.yaml' does not exist.\n`,
     ],
+    [
+      ['--control-file', 'nope-faultline.yaml'],
+      `faultline: Invalid value for '--control-file': Path 'nope-faultline.yaml' does not exist.\n`,
+    ],
   ];
   for (const [flags, message] of cases) {
     test(flags.join(' '), async () => {

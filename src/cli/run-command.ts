@@ -403,9 +403,15 @@ async function collectVars(
   logError: (message: string) => void,
   warn: (message: string) => void,
 ): Promise<VarFiles> {
-  for (const path of flags.varFile) {
-    if (!existsSync(path))
-      throw new UsageError(`Invalid value for '--var-file': Path '${path}' does not exist.`);
+  // click's Path(exists=True) on both: a usage error (exit 2), before anything is read.
+  for (const [flag, paths] of [
+    ['--var-file', flags.varFile],
+    ['--control-file', flags.controlFile],
+  ] as const) {
+    for (const path of paths) {
+      if (!existsSync(path))
+        throw new UsageError(`Invalid value for '${flag}': Path '${path}' does not exist.`);
+    }
   }
   const files = await loadVarFiles(flags.varFile, logError);
   for (const text of flags.var) {
