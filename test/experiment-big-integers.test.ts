@@ -110,6 +110,33 @@ describe("a big integer in a provider's answer is said to be rounded, with where
     );
   });
 
+  test("in a process's stdout that a jsonpath tolerance reads as JSON", async () => {
+    const warnings: string[] = [];
+    const log: RunLog = { ...silentLog, warning: (message) => warnings.push(message) };
+    await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [
+            {
+              type: 'probe',
+              name: 'ids',
+              provider: { type: 'process', path: 'echo', arguments: [`{"ids": [1, ${BIG}]}`] },
+              tolerance: { type: 'jsonpath', path: '$.ids[*]', target: 'stdout' },
+            },
+          ],
+        },
+      }),
+      { log },
+    );
+    const rounded = warnings.filter((message) => message.includes('2^53'));
+    assert.ok(rounded.length >= 1, warnings.join('\n'));
+    assert.match(
+      rounded[0]!,
+      new RegExp(`probe 'ids': the text the jsonpath tolerance reads as JSON .* ${BIG} at ids\\[1\\]`),
+    );
+  });
+
   test('in what a Python function returned', async () => {
     const warnings = await warningsOf({
       type: 'python',
