@@ -179,8 +179,25 @@ describe('faultline validate --no-verify-tls, as chaos validate', () => {
       const read = await runCli(['validate', '--no-verify-tls', url]);
       assert.equal(read.code, 0, read.stderr);
       assert.match(read.stderr, /experiment syntax and semantic look valid/);
+      assert.doesNotMatch(read.stderr, /WARNING/);
     } finally {
       server.close();
+    }
+  });
+
+  test('with a file, which it does not act on, run and validate say so and what checks the activities', async () => {
+    const directory = tempDirectory('runfix');
+    const source = await writeExperiment(directory, {});
+    for (const args of [
+      ['validate', source, '--no-verify-tls'],
+      ['run', source, '--no-verify-tls', '--journal-path', join(directory, 'j.json')],
+    ]) {
+      const result = await runCli(args);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(
+        result.stderr,
+        /WARNING\] --no-verify-tls does nothing here: it only skips the certificate check of an https:\/\/ experiment URL, and .*experiment\.json is a file; an http activity checks certificates unless it says "verify_tls": false/,
+      );
     }
   });
 });
@@ -406,6 +423,31 @@ describe('faultline run --no-validation: lists and activities of the wrong shape
     );
     assert.match(result.stderr, /ERROR\] an activity is a mapping of keys .*; this one is the text "x"/);
   });
+
+  test('a method that is missing or not a list is refused, not a JavaScript TypeError in the run', async () => {
+    const directory = tempDirectory('runnomethod');
+    const missing = join(directory, 'missing.json');
+    await writeFile(missing, JSON.stringify({ title: 't', description: 'd' }));
+    const mapping = await writeExperiment(directory, { method: { a: 1 } }, 'mapping.json');
+    for (const [source, said] of [
+      [
+        missing,
+        /ERROR\] the experiment has no method, .*--no-validation.*write "method": \[\] to run no activities/,
+      ],
+      [mapping, /ERROR\] method must be a list of activities; this one is the value \{"a":1\}/],
+    ] as const) {
+      const result = await runCli([
+        'run',
+        source,
+        '--no-validation',
+        '--journal-path',
+        join(directory, 'j.json'),
+      ]);
+      assert.equal(result.code, 1);
+      assert.doesNotMatch(result.stderr, /Cannot read properties|is not a function|is not iterable/);
+      assert.match(result.stderr, said);
+    }
+  });
 });
 
 test('a bytes value, from --var or env_var_type, is said to stay text (JSON holds no bytes)', async () => {
@@ -445,6 +487,10 @@ describe('faultline run: a bad --var or --var-file is a usage error that says wh
     [
       ['--var-file', 'nope-faultline.yaml'],
       `faultline: Invalid value for '--var-file': Path 'nope-faultline.yaml' does not exist.\n`,
+    ],
+    [
+      ['--control-file', 'nope-faultline.yaml'],
+      `faultline: Invalid value for '--control-file': Path 'nope-faultline.yaml' does not exist.\n`,
     ],
   ];
   for (const [flags, message] of cases) {

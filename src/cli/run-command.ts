@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { bytesKeptAsText, loadVarFiles, parseVar, type VarFiles } from '../experiment/configuration.js';
+import {
+  bytesKeptAsText,
+  loadVarFiles,
+  parseVar,
+  parseVarWarning,
+  type VarFiles,
+} from '../experiment/configuration.js';
 import { globalChaosOptions } from './chaos-globals.js';
 import { chaosLog } from './chaos-log.js';
 import { stopDescendants } from '../experiment/descendants.js';
@@ -11,6 +17,7 @@ import { maskedLog } from '../experiment/masked-log.js';
 import { createSecretMask } from '../experiment/secret-mask.js';
 import { checkVars } from '../experiment/vars-check.js';
 import { explainVarsAtValidation } from './vars-at-validation.js';
+import { idleNoVerifyTls } from './idle-verify-tls.js';
 import { DEFAULT_LEDGER_DIRECTORY, openLedger } from '../experiment/ledger.js';
 import { loadExperimentWithControls } from '../experiment/controls/loader.js';
 import type { ControlRecord } from '../experiment/controls/record.js';
@@ -192,6 +199,8 @@ async function run(source: string, flags: RunFlags, explicit: (flag: string) => 
   };
   try {
     log.debug?.(`Using settings file '${flags.settings ?? globals.settings ?? DEFAULT_SETTINGS_PATH}'`);
+    const idle = idleNoVerifyTls(source, flags.verifyTls);
+    if (idle) log.warning(idle);
     settings = loadSettings(flags.settings ?? globals.settings, (message) => log.warning(message));
     for (const path of flags.controlFile) {
       const controls = loadControlFile(path, (message) => log.warning(message));
@@ -394,9 +403,15 @@ async function collectVars(
   logError: (message: string) => void,
   warn: (message: string) => void,
 ): Promise<VarFiles> {
-  for (const path of flags.varFile) {
-    if (!existsSync(path))
-      throw new UsageError(`Invalid value for '--var-file': Path '${path}' does not exist.`);
+  // click's Path(exists=True) on both: a usage error (exit 2), before anything is read.
+  for (const [flag, paths] of [
+    ['--var-file', flags.varFile],
+    ['--control-file', flags.controlFile],
+  ] as const) {
+    for (const path of paths) {
+      if (!existsSync(path))
+        throw new UsageError(`Invalid value for '${flag}': Path '${path}' does not exist.`);
+    }
   }
   const files = await loadVarFiles(flags.varFile, logError);
   for (const text of flags.var) {
@@ -404,6 +419,8 @@ async function collectVars(
       const [name, value] = parseVar(text);
       files.vars.configuration[name] = value;
       if (/^[^=]*:bytes=/.test(text)) warn(bytesKeptAsText(`--var ${name}`));
+      const rounded = parseVarWarning(text);
+      if (rounded) warn(rounded);
     } catch (error) {
       // Thrown after commander's parsing, so commander would not print it: a plain usage error (exit 2).
       throw new UsageError(`Invalid value for '--var': ${(error as Error).message}`);

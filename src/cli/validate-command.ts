@@ -6,6 +6,7 @@ import { loadExperiment } from '../experiment/load.js';
 import { validateExperiment } from '../experiment/validate.js';
 import { validationErrorsOf } from '../experiment/errors.js';
 import { example } from './context.js';
+import { idleNoVerifyTls } from './idle-verify-tls.js';
 import { baseDirectoryOf } from './run-command.js';
 
 export function validateCommand(): Command {
@@ -30,6 +31,8 @@ export function validateCommand(): Command {
         warnings += 1;
         log.warning(message);
       };
+      const idle = idleNoVerifyTls(source, flags.verifyTls);
+      if (idle) warn(idle);
       try {
         const { globalControls } = loadSettings(flags.settings ?? globals.settings, warn);
         await validateExperiment(

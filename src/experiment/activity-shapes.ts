@@ -38,6 +38,17 @@ export function activityShapeProblem(activity: unknown): InvalidActivity | undef
  */
 export function checkActivityShapes(experiment: JsonObject): void {
   const problems = activityListProblems(experiment);
+  const method = experiment.method;
+  if (method === undefined || method === null)
+    problems.push(
+      new InvalidExperiment(
+        'the experiment has no method, the list of activities the run plays (validation, skipped by --no-validation, requires one): write "method": [] to run no activities',
+      ),
+    );
+  else if (!Array.isArray(method))
+    problems.push(
+      new InvalidExperiment(`method must be a list of activities; this one is ${describeNonMapping(method)}`),
+    );
   const hypothesis = experiment['steady-state-hypothesis'];
   for (const list of [
     isObject(hypothesis) ? hypothesis.probes : undefined,

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 
 import { closest } from '../model/closest-key.js';
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
+import { type BigInteger, bigIntegersInJson, bigIntegersWarning } from './big-integers.js';
 import { InvalidExperiment } from './errors.js';
 import { safeLoad } from './pyyaml-load.js';
 import { parsePythonJson } from './python/python-json.js';
@@ -57,6 +58,29 @@ export function convertToType(type: string | undefined, value: string | null | u
     default:
       throw new Error('variable type can only be: bool, str, int, float, bytes or json');
   }
+}
+
+/**
+ * The integers beyond 2^53 in a text convertToType read as `type` (which it took): an `int` is one,
+ * a `json` document may hold some. Python's int() and json.loads keep them exact; faultline rounds.
+ */
+export function bigIntegersOfText(type: string | undefined, value: string): BigInteger[] {
+  if (type === 'json') return value === '' ? [] : bigIntegersInJson(value);
+  if (type !== 'int' && type !== 'integer') return [];
+  const source = value.trim().replaceAll('_', '');
+  return Number.isSafeInteger(Number(source)) ? [] : [{ path: '', source: source.replace(/^\+/, '') }];
+}
+
+/** Parses one --var "name[:type]=value", and says whether it rounded an integer in it. */
+export function parseVarWarning(text: string): string | undefined {
+  const equals = text.indexOf('=');
+  const key = text.slice(0, equals);
+  const colon = key.lastIndexOf(':');
+  if (equals < 0 || colon < 0) return undefined;
+  return bigIntegersWarning(
+    `--var ${key.slice(0, colon)}`,
+    bigIntegersOfText(key.slice(colon + 1), text.slice(equals + 1)),
+  );
 }
 
 /**
@@ -116,6 +140,11 @@ export async function loadVarFiles(
       let document: Json | undefined;
       try {
         document = (extension === '.json' ? JSON.parse(text) : safeLoad(text, warn)) as Json;
+        const rounded =
+          extension === '.json'
+            ? bigIntegersWarning(`--var-file ${path}`, bigIntegersInJson(text))
+            : undefined;
+        if (rounded) warn(rounded);
       } catch (error) {
         warn(`Failed to parse var file ${path}: ${(error as Error).message}`);
         continue;
@@ -181,6 +210,7 @@ function unreadInVarFile(document: Json | undefined, path: string): string[] {
 export function loadConfiguration(
   declared: JsonObject | undefined,
   overrides: Configuration = {},
+  warn: (message: string) => void = () => undefined,
 ): Configuration {
   const configuration: Configuration = {};
   for (const [key, value] of Object.entries(declared ?? {})) {
@@ -197,6 +227,15 @@ export function loadConfiguration(
       try {
         configuration[key] =
           fromEnv === undefined ? convertDefault(type, effective.default) : convertToType(type, fromEnv);
+        const text = fromEnv ?? (typeof effective.default === 'string' ? effective.default : undefined);
+        const rounded =
+          text === undefined
+            ? undefined
+            : bigIntegersWarning(
+                `configuration '${key}' (${fromEnv === undefined ? 'the default of' : 'the environment variable'} ${name}, read as ${String(type)})`,
+                bigIntegersOfText(type, text),
+              );
+        if (rounded) warn(rounded);
       } catch (error) {
         // chaos prints Python's words alone; they are kept, then what to look at.
         const source =

@@ -102,29 +102,35 @@ export async function checkTolerance(
 ): Promise<boolean> {
   const { context } = environment;
   try {
-    return await withinTolerance(tolerance as Json, output, context.scope, async (definition, value) => {
-      // chaoslib sets `value` in the tolerance's own arguments, and its journal.experiment, a
-      // shallow copy, shows the last value checked: so does faultline's.
-      const own = (definition.provider as JsonObject).arguments;
-      if (typeof own === 'object' && own !== null && !Array.isArray(own)) own.value = value as Json;
-      const activity = structuredClone(definition) as unknown as Activity;
-      const provider = activity.provider as JsonObject;
-      provider.arguments = {
-        ...((provider.arguments as JsonObject | undefined) ?? {}),
-        value: value as Json,
-      };
-      try {
-        // chaoslib: `if rtn: return True`, Python's truth, so an empty list or dict is a miss.
-        return pyTruthy(await providerFor(activity.provider)!.run(activity.provider, activity, context));
-      } catch (error) {
-        if (!(error instanceof ActivityFailed)) throw error;
-        // chaoslib returns False and says why only in a DEBUG traceback: the reader is told.
-        environment.log.warning(
-          `The tolerance probe '${String(definition.name)}' of probe '${probe.name}' failed, so the tolerance is not met (chaos run counts it so too): ${error.message}`,
-        );
-        return false;
-      }
-    });
+    return await withinTolerance(
+      tolerance as Json,
+      output,
+      context.scope,
+      async (definition, value) => {
+        // chaoslib sets `value` in the tolerance's own arguments, and its journal.experiment, a
+        // shallow copy, shows the last value checked: so does faultline's.
+        const own = (definition.provider as JsonObject).arguments;
+        if (typeof own === 'object' && own !== null && !Array.isArray(own)) own.value = value as Json;
+        const activity = structuredClone(definition) as unknown as Activity;
+        const provider = activity.provider as JsonObject;
+        provider.arguments = {
+          ...((provider.arguments as JsonObject | undefined) ?? {}),
+          value: value as Json,
+        };
+        try {
+          // chaoslib: `if rtn: return True`, Python's truth, so an empty list or dict is a miss.
+          return pyTruthy(await providerFor(activity.provider)!.run(activity.provider, activity, context));
+        } catch (error) {
+          if (!(error instanceof ActivityFailed)) throw error;
+          // chaoslib returns False and says why only in a DEBUG traceback: the reader is told.
+          environment.log.warning(
+            `The tolerance probe '${String(definition.name)}' of probe '${probe.name}' failed, so the tolerance is not met (chaos run counts it so too): ${error.message}`,
+          );
+          return false;
+        }
+      },
+      (message) => environment.log.warning(`probe '${probe.name}': ${message}`),
+    );
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
     // chaos run crashes here (exit 1); faultline aborts the run, so rollbacks and the journal still happen.

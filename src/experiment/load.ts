@@ -4,6 +4,7 @@ import { fetchAnyPort } from '../net/fetch-any-port.js';
 import { jsonDuplicateKey } from '../model/json-duplicate-key.js';
 import { readFailure } from '../model/read-failure.js';
 import { InvalidExperiment } from './errors.js';
+import { bigIntegersInJson, bigIntegersWarning } from './big-integers.js';
 import { safeLoad } from './pyyaml-load.js';
 
 /** The experiment source could not be read (chaostoolkit's InvalidSource). */
@@ -77,10 +78,11 @@ async function fetchExperiment(
   if (type.includes('json')) return parseJson(text, warn);
   if (type.includes('yaml')) return parseYamlExperiment(text, warn);
   try {
-    return JSON.parse(text);
+    JSON.parse(text);
   } catch {
     return parseYamlExperiment(text, warn);
   }
+  return parseJson(text, warn);
 }
 
 function parseJson(text: string, warn: (message: string) => void): unknown {
@@ -99,6 +101,8 @@ function parseJson(text: string, warn: (message: string) => void): unknown {
     warn(
       `${duplicate} in the JSON experiment: only its last value is read, as chaos reads it; write each key once`,
     );
+  const rounded = bigIntegersWarning('the JSON experiment', bigIntegersInJson(text));
+  if (rounded) warn(rounded);
   return value;
 }
 

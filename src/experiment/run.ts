@@ -182,6 +182,7 @@ async function execute(
   const configuration = loadConfiguration(
     experiment.configuration as JsonObject | undefined,
     vars.configuration,
+    (message) => log.warning(message),
   );
   const secrets = loadSecrets(experiment.secrets as JsonObject | undefined, vars.secrets);
   await resolveVaultSecrets(

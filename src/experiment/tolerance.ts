@@ -1,4 +1,5 @@
 import { isObject, type Json, type JsonObject } from '../model/experiment.js';
+import { bigIntegersInJson, bigIntegersWarning } from './big-integers.js';
 import { compileJsonPath } from './jsonpath2.js';
 import { parsePythonJson } from './python/python-json.js';
 import { pyEquals, pyLessOrEqual, pyTruthy, pyType } from './python-values.js';
@@ -19,6 +20,8 @@ export async function withinTolerance(
   value: unknown,
   scope: Scope,
   runProbe: ProbeTolerance,
+  /** Hears what the check read but changed on the way (an integer past 2^53 in text read as JSON). */
+  warn: (message: string) => void = () => undefined,
 ): Promise<boolean> {
   const tolerance = typeof rawTolerance === 'string' ? substitute(rawTolerance, scope) : rawTolerance;
   if (typeof tolerance === 'boolean') return pyEquals(value, tolerance);
@@ -43,7 +46,7 @@ export async function withinTolerance(
       return compiled(String(substitute(tolerance.pattern ?? '', scope))).test(target);
     }
     case 'jsonpath':
-      return jsonPathTolerance(tolerance, targetOf(tolerance, value), scope);
+      return jsonPathTolerance(tolerance, targetOf(tolerance, value), scope, warn);
     case 'range': {
       const target = targetOf(tolerance, value);
       // Decimal(True) is 1: a bool bound, which validation lets through as chaoslib does, is 0 or 1.
@@ -89,12 +92,22 @@ function targetOf(tolerance: JsonObject, value: unknown): unknown {
   return typeof target === 'string' && Object.hasOwn(value, target) ? value[target] : value;
 }
 
-function jsonPathTolerance(tolerance: JsonObject, target: unknown, scope: Scope): boolean {
+function jsonPathTolerance(
+  tolerance: JsonObject,
+  target: unknown,
+  scope: Scope,
+  warn: (message: string) => void,
+): boolean {
   let document = target;
   if (typeof document === 'string') {
     try {
       // chaoslib's json.loads, which reads NaN and Infinity too.
       document = parsePythonJson(document);
+      const rounded = bigIntegersWarning(
+        'the text the jsonpath tolerance reads as JSON',
+        bigIntegersInJson(target as string),
+      );
+      if (rounded) warn(rounded);
     } catch {
       // not JSON: match against the string itself
     }

@@ -1,7 +1,7 @@
 import { type Dispatcher, request } from 'undici';
 import { isObject, type Json } from '../../model/experiment.js';
-import { connectTimeoutDispatcher, redirectingDispatcher } from '../../net/fetch-any-port.js';
 import { ActivityAborted, ActivityFailed, InvalidActivity } from '../errors.js';
+import { bigIntegersInJson, bigIntegersWarning, inside } from '../big-integers.js';
 import { parsePythonJson } from '../python/python-json.js';
 import { pyStr } from '../python-values.js';
 import { substitute } from '../substitute.js';
@@ -10,6 +10,7 @@ import { bodyText } from './http-text.js';
 import { decodedBody, REQUESTS_ACCEPT_ENCODING } from './http-content-decoding.js';
 import { faultlineVersion } from '../../version.js';
 import { caBundle } from './http-ca-bundle.js';
+import { requestsLengthDispatcher } from './http-empty-body-length.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
 
 // undici's request, not fetch: fetch refuses the ports browsers block (6000, 6665-6669, 10080...),
@@ -37,7 +38,7 @@ export const httpProvider: ProviderImplementation = {
     }
   },
 
-  async run(provider, _activity, context) {
+  async run(provider, activity, context) {
     const url = String(substitute(provider.url as Json, context.scope));
     const method = String(provider.method ?? 'GET').toUpperCase();
     // requests leaves out a header whose value is None.
@@ -83,9 +84,7 @@ export const httpProvider: ProviderImplementation = {
     const insecure = provider.verify_tls === false;
     // requests reads REQUESTS_CA_BUNDLE only when it verifies, and checks it for https only.
     const cas = insecure || target.protocol !== 'https:' ? undefined : caBundle();
-    const dispatcher = limits
-      ? connectTimeoutDispatcher(insecure, limits.connect * 1000, cas)
-      : redirectingDispatcher(insecure, cas);
+    const dispatcher = requestsLengthDispatcher(insecure, limits && limits.connect * 1000, cas);
     const readMs = limits ? limits.read * 1000 : 0;
     const attempts = 1 + (typeof provider.max_retries === 'number' ? provider.max_retries : 0);
     let answer: { status: number; headers: Record<string, string>; text: string } | undefined;
@@ -137,11 +136,16 @@ export const httpProvider: ProviderImplementation = {
       }
     }
     const { status, headers: responseHeaders, text } = answer;
-    return {
-      status,
-      headers: responseHeaders,
-      body: responseHeaders['content-type'] === 'application/json' ? jsonBody(text, url) : text,
-    };
+    const json = responseHeaders['content-type'] === 'application/json';
+    const answered = json ? jsonBody(text, url) : text;
+    const rounded = json
+      ? bigIntegersWarning(
+          `the answer to ${activity.type} '${activity.name}' (${url})`,
+          inside('body', bigIntegersInJson(text)),
+        )
+      : undefined;
+    if (rounded) context.warn(rounded);
+    return { status, headers: responseHeaders, body: answered };
   },
 };
 

@@ -1,4 +1,5 @@
 import type { Provider } from '../../model/experiment.js';
+import { bigIntegersWarning } from '../big-integers.js';
 import { ActivityAborted, InvalidActivity } from '../errors.js';
 import { callPython, validatePythonCall } from '../python/call.js';
 import { createPythonRuntime, type PythonRuntime } from '../python/interpreter.js';
@@ -43,7 +44,14 @@ export const pythonProvider: ProviderImplementation = {
           kind: activity.type,
           signal: context.signal,
           background: context.background === true,
-        }).then((result) => result.output),
+        }).then((result) => {
+          const rounded = bigIntegersWarning(
+            `what ${provider.module}.${provider.func} returned to ${activity.type} '${activity.name}'`,
+            result.bigIntegers,
+          );
+          if (rounded) context.warn(rounded);
+          return result.output;
+        }),
       );
     } catch (error) {
       // chaoslib imports the module outside its ActivityFailed handling: the run aborts.

@@ -1,3 +1,4 @@
+import type { BigInteger } from '../big-integers.js';
 import type { Configuration } from '../configuration.js';
 import { ActivityFailed, InterruptExecution, InvalidActivity } from '../errors.js';
 import type { PythonReply, PythonRuntime } from './interpreter.js';
@@ -24,6 +25,8 @@ export interface PythonCall {
 export interface PythonResult {
   /** The function's return value (JSON; anything else as its str()). */
   output: unknown;
+  /** The integers beyond 2^53 in `output`, rounded on the way from Python (none: empty). */
+  bigIntegers: BigInteger[];
 }
 
 /**
@@ -48,7 +51,7 @@ export async function callPython(runtime: PythonRuntime, call: PythonCall): Prom
     call.signal,
   );
   throwIfFailed(reply);
-  return { output: reply.output };
+  return { output: reply.output, bigIntegers: reply.bigIntegers ?? [] };
 }
 
 /** chaoslib's validate_python_activity: the module imports, the name is a function or builtin, the arguments bind. */

@@ -4,12 +4,15 @@ import type { Duplex } from 'node:stream';
 import { ActivityFailed, InvalidActivity } from '../errors.js';
 import type { Change } from '../controls/changes.js';
 import { HELPER_SCRIPT } from './helper-script.js';
+import { type BigInteger, bigIntegersInJson, under } from '../big-integers.js';
 import { parsePythonJson } from './python-json.js';
 
 /** What the helper script answers for one request. */
 export interface PythonReply {
   id: number;
   output?: unknown;
+  /** The integers beyond 2^53 in `output`, which Python held exactly and JSON.parse rounded. */
+  bigIntegers?: BigInteger[];
   /** control-call: what the hook changed in the objects it was handed (context, state, configuration...). */
   changes?: Record<string, Change[]>;
   /** control-hooks: the hooks the module has. */
@@ -251,7 +254,9 @@ export function createPythonRuntime(options: PythonRuntimeOptions): PythonRuntim
 function parseReply(line: string): PythonReply | undefined {
   try {
     const reply = parsePythonJson(line) as PythonReply;
-    return typeof reply === 'object' && reply !== null && typeof reply.id === 'number' ? reply : undefined;
+    if (typeof reply !== 'object' || reply === null || typeof reply.id !== 'number') return undefined;
+    const rounded = 'output' in reply ? under('output', bigIntegersInJson(line)) : [];
+    return rounded.length > 0 ? { ...reply, bigIntegers: rounded } : reply;
   } catch {
     return undefined;
   }
