@@ -67,7 +67,14 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   const tokenCheck = createTokenCheck(options.token);
   const runs = createRunRegistry();
   const newRequestId = createRequestIds();
-  const router = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: false, ignoreDuplicateSlashes: false });
+  const router = FindMyWay<HTTPVersion.V1>({
+    ignoreTrailingSlash: false,
+    ignoreDuplicateSlashes: false,
+    // find-my-way matches no parameter past 100 characters by default: a proxy named longer (up
+    // to --max-name-length) was created, then every route to it was a 404. Three times, for a
+    // name whose every character is percent-encoded.
+    maxParamLength: engine.limits.maxNameLength * 3,
+  });
 
   const extraRoutes: Route[] = [
     ...uiRoutes(sessions),
