@@ -138,6 +138,8 @@ export function createControlServer(options: ControlServerOptions): ControlServe
     } catch (error) {
       const known = toFaultlineError(error);
       if (known.status >= 500) requestLog.error({ err: error }, known.message);
+      // No answer reaches a client that has gone, so no access log line either: this one says why.
+      else if (response.destroyed) requestLog.debug({ url: tokenCheck.loggable(request.url) }, known.message);
       // A body left unread (refused for its declared size) is not waited for: the connection closes.
       if (!request.complete && !response.headersSent) response.setHeader('Connection', 'close');
       if (!response.headersSent) sendError(response, known);
