@@ -23,6 +23,7 @@ import { createRequestIds } from './request-id.js';
 import { createRunRegistry, type RunRegistry } from './run-registry.js';
 import { createTokenCheck } from './token.js';
 import { cleanPath } from './clean-path.js';
+import { capConnections, DEFAULT_MAX_API_CONNECTIONS } from './connection-cap.js';
 
 export interface ControlServerOptions {
   engine: Engine;
@@ -39,6 +40,8 @@ export interface ControlServerOptions {
   ledger?: LedgerAccess;
   /** The PEM of the CA that signs `tls.auto` certificates, served at GET /ca.pem. */
   caCertificate?: () => Promise<string>;
+  /** Connections the API holds at once (--max-api-connections); one more is answered 503. */
+  maxConnections?: number;
 }
 
 export interface ControlServer {
@@ -148,8 +151,12 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   }
 
   const server = http.createServer(
-    { requestTimeout: 30_000, headersTimeout: 15_000 },
+    // Node checks both timeouts every connectionsCheckingInterval (30 s by default), so a
+    // client trickling its head a byte a second held its connection 30 s, its body 60 s.
+    { requestTimeout: 30_000, headersTimeout: 15_000, connectionsCheckingInterval: 1_000 },
     (request, response) => {
+      // Answered 503 when it was accepted, and closing: nothing it sends is served.
+      if (cap.refused(request.socket)) return;
       const sent = request.url ?? '/';
       // First: it takes a /t/TOKEN prefix off the URL, so no log line below can show the token.
       const unauthorized = tokenCheck.admit(request);
@@ -189,6 +196,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
     },
   );
   server.keepAliveTimeout = 60_000;
+  const cap = capConnections(server, options.maxConnections ?? DEFAULT_MAX_API_CONNECTIONS, log);
 
   const unsubscribe = engine.events.on((event) => logEvent(log, event));
 
