@@ -3,7 +3,12 @@ import FindMyWay, { type HTTPVersion } from 'find-my-way';
 import pino, { type Logger } from 'pino';
 import type { Engine } from '../proxy/engine.js';
 import type { EngineEvent } from '../proxy/events.js';
-import { createEventStream, eventQueryKeys, type EventStream } from './event-stream.js';
+import {
+  createEventStream,
+  eventQueryKeys,
+  type EventStream,
+  MAX_UNREAD_EVENT_BYTES,
+} from './event-stream.js';
 import { checkQuery } from './query-check.js';
 import type { Registry } from 'prom-client';
 import type { LedgerAccess } from '../model/halt.js';
@@ -59,7 +64,15 @@ const methods = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'HEAD', 'OPTIONS'] as 
 export function createControlServer(options: ControlServerOptions): ControlServer {
   const { engine } = options;
   const log = options.logger ?? pino({ level: 'silent' });
-  const events = createEventStream(engine.events, () => engine.list().map((proxy) => proxy.name));
+  const events = createEventStream(
+    engine.events,
+    () => engine.list().map((proxy) => proxy.name),
+    ({ unreadBytes, lastId }) =>
+      log.warn(
+        { unread_bytes: unreadBytes, last_event_id: lastId },
+        `dropped an /events subscriber that fell behind: it left ${unreadBytes} bytes unread (the most is ${MAX_UNREAD_EVENT_BYTES}); reconnecting with Last-Event-ID, it is told what it lost`,
+      ),
+  );
   // prom-client is loaded on the first scrape: a server that is never scraped starts faster
   // and smaller. Every metric is read from the engine at scrape time, so none is missed.
   let metrics: Promise<Registry> | undefined;
