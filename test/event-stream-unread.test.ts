@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { after, test } from 'node:test';
+import pino from 'pino';
 import { MAX_EVENT_SUBSCRIBERS, MAX_UNREAD_EVENT_BYTES } from '../src/server/event-stream.js';
 import { startHarness } from './helpers.js';
 
 test('a subscriber to /events that stops reading is dropped, so unread events cannot fill the memory', async () => {
-  const { engine, port, http } = await startHarness();
+  const logged: Array<{ level: number; msg: string; unread_bytes?: number }> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+  const { engine, port, http } = await startHarness({}, { logger });
   const accepted: net.Socket[] = [];
   http.on('connection', (socket: net.Socket) => accepted.push(socket));
   const reader = net.connect(port, '127.0.0.1');
@@ -30,6 +33,11 @@ test('a subscriber to /events that stops reading is dropped, so unread events ca
   }
   assert.ok(served.destroyed, 'the server still holds the unread events of a subscriber that reads nothing');
   assert.ok(served.writableLength <= MAX_UNREAD_EVENT_BYTES + detail.length * 2);
+  // The client cannot be told (it reads nothing): the server's log says it.
+  const dropped = logged.filter((line) => /fell behind/.test(line.msg));
+  assert.equal(dropped.length, 1, JSON.stringify(logged.map((line) => line.msg)));
+  assert.equal(dropped[0]!.level, 40);
+  assert.ok(dropped[0]!.unread_bytes! > MAX_UNREAD_EVENT_BYTES);
 });
 
 test('a subscriber that reads gets every event, however many', async () => {

@@ -75,6 +75,9 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     engine,
     logger,
     allowedHosts: settings.limits?.allowedHosts ?? [],
+    ...(settings.limits?.maxApiConnections === undefined
+      ? {}
+      : { maxConnections: settings.limits.maxApiConnections }),
     caCertificate: localCa.certificatePem,
     ...(token === undefined ? {} : { token }),
     ledger: lazyLedger(settings.ledgerDir, (server) =>

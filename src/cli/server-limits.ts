@@ -12,11 +12,14 @@ import {
   heldBytesExample,
 } from '../server/limit-settings.js';
 import { type ListenRule, parseListenRule } from '../proxy/listen-policy.js';
+import { DEFAULT_MAX_API_CONNECTIONS } from '../server/connection-cap.js';
 
 /** The server options that bound what clients of the control API may do. */
 export interface ServerLimitSettings {
   allowedHosts: string[];
   engine: Partial<EngineLimits>;
+  /** --max-api-connections: connections the control API holds at once. */
+  maxApiConnections?: number;
 }
 
 interface LimitOptions {
@@ -26,6 +29,7 @@ interface LimitOptions {
   maxNameLength: number;
   maxHeldBytes: number;
   listenAllow?: ListenRule[];
+  maxApiConnections: number;
 }
 
 function bytes(value: string): number {
@@ -114,6 +118,15 @@ export function addServerLimitOptions(command: Command): Command {
     )
     .addOption(
       new Option(
+        '--max-api-connections <n>',
+        'most connections the control API holds at once; one more is answered 503',
+      )
+        .env('FAULTLINE_MAX_API_CONNECTIONS')
+        .default(DEFAULT_MAX_API_CONNECTIONS)
+        .argParser(limitArgument('maxApiConnections')),
+    )
+    .addOption(
+      new Option(
         '--max-held-bytes <size>',
         'bytes all toxics together may hold before sources are paused (e.g. 64MiB)',
       )
@@ -134,6 +147,7 @@ export function addServerLimitOptions(command: Command): Command {
 export function limitSettingsFrom(options: LimitOptions): ServerLimitSettings {
   return {
     allowedHosts: options.allowedHost,
+    maxApiConnections: options.maxApiConnections,
     engine: {
       maxProxies: options.maxProxies,
       maxToxicsPerProxy: options.maxToxicsPerProxy,

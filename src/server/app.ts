@@ -3,7 +3,12 @@ import FindMyWay, { type HTTPVersion } from 'find-my-way';
 import pino, { type Logger } from 'pino';
 import type { Engine } from '../proxy/engine.js';
 import type { EngineEvent } from '../proxy/events.js';
-import { createEventStream, eventQueryKeys, type EventStream } from './event-stream.js';
+import {
+  createEventStream,
+  eventQueryKeys,
+  type EventStream,
+  MAX_UNREAD_EVENT_BYTES,
+} from './event-stream.js';
 import { checkQuery } from './query-check.js';
 import type { Registry } from 'prom-client';
 import type { LedgerAccess } from '../model/halt.js';
@@ -23,6 +28,7 @@ import { createRequestIds } from './request-id.js';
 import { createRunRegistry, type RunRegistry } from './run-registry.js';
 import { createTokenCheck } from './token.js';
 import { cleanPath } from './clean-path.js';
+import { capConnections, DEFAULT_MAX_API_CONNECTIONS } from './connection-cap.js';
 
 export interface ControlServerOptions {
   engine: Engine;
@@ -39,6 +45,8 @@ export interface ControlServerOptions {
   ledger?: LedgerAccess;
   /** The PEM of the CA that signs `tls.auto` certificates, served at GET /ca.pem. */
   caCertificate?: () => Promise<string>;
+  /** Connections the API holds at once (--max-api-connections); one more is answered 503. */
+  maxConnections?: number;
 }
 
 export interface ControlServer {
@@ -56,7 +64,15 @@ const methods = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'HEAD', 'OPTIONS'] as 
 export function createControlServer(options: ControlServerOptions): ControlServer {
   const { engine } = options;
   const log = options.logger ?? pino({ level: 'silent' });
-  const events = createEventStream(engine.events, () => engine.list().map((proxy) => proxy.name));
+  const events = createEventStream(
+    engine.events,
+    () => engine.list().map((proxy) => proxy.name),
+    ({ unreadBytes, lastId }) =>
+      log.warn(
+        { unread_bytes: unreadBytes, last_event_id: lastId },
+        `dropped an /events subscriber that fell behind: it left ${unreadBytes} bytes unread (the most is ${MAX_UNREAD_EVENT_BYTES}); reconnecting with Last-Event-ID, it is told what it lost`,
+      ),
+  );
   // prom-client is loaded on the first scrape: a server that is never scraped starts faster
   // and smaller. Every metric is read from the engine at scrape time, so none is missed.
   let metrics: Promise<Registry> | undefined;
@@ -67,7 +83,14 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   const tokenCheck = createTokenCheck(options.token);
   const runs = createRunRegistry();
   const newRequestId = createRequestIds();
-  const router = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: false, ignoreDuplicateSlashes: false });
+  const router = FindMyWay<HTTPVersion.V1>({
+    ignoreTrailingSlash: false,
+    ignoreDuplicateSlashes: false,
+    // find-my-way matches no parameter past 100 characters by default: a proxy named longer (up
+    // to --max-name-length) was created, then every route to it was a 404. Three times, for a
+    // name whose every character is percent-encoded.
+    maxParamLength: engine.limits.maxNameLength * 3,
+  });
 
   const extraRoutes: Route[] = [
     ...uiRoutes(sessions),
@@ -131,6 +154,8 @@ export function createControlServer(options: ControlServerOptions): ControlServe
     } catch (error) {
       const known = toFaultlineError(error);
       if (known.status >= 500) requestLog.error({ err: error }, known.message);
+      // No answer reaches a client that has gone, so no access log line either: this one says why.
+      else if (response.destroyed) requestLog.debug({ url: tokenCheck.loggable(request.url) }, known.message);
       // A body left unread (refused for its declared size) is not waited for: the connection closes.
       if (!request.complete && !response.headersSent) response.setHeader('Connection', 'close');
       if (!response.headersSent) sendError(response, known);
@@ -139,8 +164,12 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   }
 
   const server = http.createServer(
-    { requestTimeout: 30_000, headersTimeout: 15_000 },
+    // Node checks both timeouts every connectionsCheckingInterval (30 s by default), so a
+    // client trickling its head a byte a second held its connection 30 s, its body 60 s.
+    { requestTimeout: 30_000, headersTimeout: 15_000, connectionsCheckingInterval: 1_000 },
     (request, response) => {
+      // Answered 503 when it was accepted, and closing: nothing it sends is served.
+      if (cap.refused(request.socket)) return;
       const sent = request.url ?? '/';
       // First: it takes a /t/TOKEN prefix off the URL, so no log line below can show the token.
       const unauthorized = tokenCheck.admit(request);
@@ -180,6 +209,7 @@ export function createControlServer(options: ControlServerOptions): ControlServe
     },
   );
   server.keepAliveTimeout = 60_000;
+  const cap = capConnections(server, options.maxConnections ?? DEFAULT_MAX_API_CONNECTIONS, log);
 
   const unsubscribe = engine.events.on((event) => logEvent(log, event));
 

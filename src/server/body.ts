@@ -86,14 +86,27 @@ export async function readText(request: IncomingMessage): Promise<string> {
   if (declared > MAX_BODY_BYTES) throw tooLarge(`Content-Length says ${declared} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      throw tooLarge(`over ${MAX_BODY_BYTES} bytes came`);
+  try {
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        throw tooLarge(`over ${MAX_BODY_BYTES} bytes came`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    // node:http's `aborted`: the client's input, not a bug of the server's to log as one.
+    if ((error as NodeJS.ErrnoException).code === 'ECONNRESET') throw cutOff(size, declared);
+    throw error;
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Go's words for a body that ends before its Content-Length or its last chunk. */
+function cutOff(received: number, declared: number): FaultlineError {
+  return new FaultlineError('FAULTLINE_ERR_BAD_BODY', 'bad request body: unexpected EOF', {
+    hint: `the client closed the connection after ${received} bytes of the body${declared > 0 ? ` (Content-Length said ${declared})` : ''}; nothing was changed`,
+  });
 }
 
 function tooLarge(received: string): FaultlineError {

@@ -34,7 +34,12 @@ export const MAX_EVENT_SUBSCRIBERS = 100;
  * prefix; `?proxy=name` keeps one proxy's events. `?since=ID` or Last-Event-ID replays what the
  * history still holds after that id, first saying with an `events.lost` event what it lost.
  */
-export function createEventStream(bus: EventBus, proxyNames: () => string[]): EventStream {
+export function createEventStream(
+  bus: EventBus,
+  proxyNames: () => string[],
+  /** Told of each subscriber dropped for what it left unread, which no last event can reach. */
+  onDropped: (dropped: { unreadBytes: number; lastId: number }) => void = () => {},
+): EventStream {
   const history: StampedEvent[] = [];
   const clients = new Set<{ send(stamped: StampedEvent): void; ping(): void }>();
   let nextId = 1;
@@ -114,7 +119,9 @@ export function createEventStream(bus: EventBus, proxyNames: () => string[]): Ev
       const live = (write: () => void) => {
         if (response.destroyed) return;
         write();
-        if (response.writableLength > MAX_UNREAD_EVENT_BYTES) response.destroy();
+        if (response.writableLength <= MAX_UNREAD_EVENT_BYTES) return;
+        onDropped({ unreadBytes: response.writableLength, lastId: nextId - 1 });
+        response.destroy();
       };
       const client = {
         send: (stamped: StampedEvent) => live(() => send(stamped)),

@@ -6,6 +6,7 @@ export const countLimits = {
   maxProxies: { flag: '--max-proxies', min: 1, max: 1_000_000 },
   maxToxicsPerProxy: { flag: '--max-toxics-per-proxy', min: 1, max: 100_000 },
   maxNameLength: { flag: '--max-name-length', min: 1, max: 65_536 },
+  maxApiConnections: { flag: '--max-api-connections', min: 1, max: 1_000_000 },
 } as const;
 
 export type CountLimit = keyof typeof countLimits;

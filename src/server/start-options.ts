@@ -23,6 +23,8 @@ export interface StartServerLimits {
   maxHeldBytes?: number | string;
   /** --listen-allow: where proxies may listen, e.g. ['127.0.0.0/8', '127.0.0.1:20000-29999']. */
   listenAllow?: string[];
+  /** --max-api-connections: connections the control API holds at once (default 1000). */
+  maxApiConnections?: number;
 }
 
 export interface StartServerOptions {
@@ -76,6 +78,7 @@ const limitNames = [
   'maxNameLength',
   'maxHeldBytes',
   'listenAllow',
+  'maxApiConnections',
 ] as const satisfies readonly (keyof StartServerLimits)[];
 
 function invalid(reason: string, hint: string): FaultlineError {
@@ -147,6 +150,12 @@ export function engineLimitsOf(limits: unknown): Partial<EngineLimits> {
   if (limits.maxHeldBytes !== undefined) checked.maxHeldBytes = heldBytesLimit(limits.maxHeldBytes);
   if (limits.listenAllow !== undefined) checked.listenAllow = listenRules(limits.listenAllow);
   return checked;
+}
+
+/** limits.maxApiConnections, checked as --max-api-connections is (engineLimitsOf checked the object). */
+export function apiConnectionsOf(limits: StartServerLimits | undefined): number | undefined {
+  const max = limits?.maxApiConnections;
+  return max === undefined ? undefined : countLimit('maxApiConnections', max);
 }
 
 export function allowedHostsOf(value: unknown): string[] {

@@ -10,6 +10,7 @@ import { localCaAccess } from './local-ca-access.js';
 import { populateFromFile } from './populate-file.js';
 import {
   allowedHostsOf,
+  apiConnectionsOf,
   checkStartOptions,
   engineLimitsOf,
   type StartServerOptions,
@@ -44,6 +45,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
   const token = options.token === 'generate' ? generateToken() : options.token;
   const limits = engineLimitsOf(options.limits);
   const allowedHosts = allowedHostsOf(options.allowedHosts);
+  const maxConnections = apiConnectionsOf(options.limits);
   const localCa = localCaAccess();
   const engine = createEngine({
     // The engine folds it into 31 bits as --seed does.
@@ -58,6 +60,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
       allowedHosts,
       caCertificate: localCa.certificatePem,
       ...(token === undefined ? {} : { token }),
+      ...(maxConnections === undefined ? {} : { maxConnections }),
     });
   } catch (error) {
     engine.close();
