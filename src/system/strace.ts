@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { parseWhen } from '../model/when.js';
 import { BadInput } from './bad-input.js';
 import { requireBinary } from './capability.js';
+import { attachFailure, whyTracedAlready } from './ptrace-denial.js';
 import { createExclusive, type FileIdentity, identifyFile, removeIdentified } from './private-files.js';
-import { identify, type ProcessIdentity, shortCommand } from './processes.js';
+import { identify, type ProcessIdentity } from './processes.js';
 
 export interface SyscallFault {
   syscall: string;
@@ -237,12 +238,8 @@ export async function attachSyscallFault(
   requireStrace();
   const inject = injectExpression(fault);
   checkStraceAccepts(fault, inject);
-  const tracedBy = tracerOf(pid);
-  if (tracedBy !== undefined)
-    throw new Error(
-      `process ${pid} is traced already, by process ${tracedBy.pid} (${tracedBy.command}), and a process takes one tracer; ` +
-        'stop that one first (if it is faultline\'s, "faultline rollback" or "faultline halt" does)',
-    );
+  const traced = whyTracedAlready(pid);
+  if (traced !== undefined) throw new Error(traced);
   // strace waits behind a shell's `read` until `onStarted` has recorded the process that becomes
   // it (exec keeps the pid and start time): a CLI killed in between leaves no strace at all.
   const child = spawn(
@@ -280,7 +277,7 @@ export async function attachSyscallFault(
   } else child.stdin!.destroy();
   if (!(await attaching) || !tracer) {
     child.kill('SIGTERM');
-    throw new Error(`strace could not attach to process ${pid}: ${before.trim() || 'it exited at once'}`);
+    throw new Error(attachFailure(pid, straceSaid(before)));
   }
   return {
     target: pid,
@@ -300,23 +297,12 @@ export async function attachSyscallFault(
   };
 }
 
-/** The process tracing `pid` (TracerPid in /proc/PID/status), if any. */
-function tracerOf(pid: number): { pid: number; command: string } | undefined {
-  let status = '';
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const tracer = Number(/^TracerPid:\s*(\d+)$/m.exec(status)?.[1] ?? 0);
-  if (tracer === 0) return undefined;
-  let command = 'its command line unreadable';
-  try {
-    command = shortCommand(
-      readFileSync(`/proc/${tracer}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' '),
-    );
-  } catch {
-    // It may have just exited.
-  }
-  return { pid: tracer, command };
+/** strace's own lines in what it wrote before attaching, without their "strace: " prefix. */
+function straceSaid(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => line.replace(/^strace: /, ''))
+    .join('; ');
 }
