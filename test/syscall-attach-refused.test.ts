@@ -3,7 +3,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { chownSync, readdirSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { attachFailure, type ProcView, ptraceDenialCauses } from '../src/system/ptrace-denial.js';
+import {
+  attachFailure,
+  type ProcView,
+  ptraceDenialCauses,
+  traceMeFailure,
+} from '../src/system/ptrace-denial.js';
 import { tempDirectory } from './helpers.js';
 
 /** When the kernel refuses strace's attach (EPERM), the error names the cause /proc shows, and what to do. */
@@ -142,6 +147,54 @@ describe('the causes read from /proc', () => {
     assert.match(
       attachFailure(42, 'attach: ptrace(PTRACE_SEIZE, 42): Operation not permitted', view),
       /the kernel refused it \(strace: .*\), for no cause faultline can see in \/proc .*an LSM such as AppArmor or SELinux may forbid ptrace here$/,
+    );
+  });
+});
+
+describe('syscall inject where strace cannot trace what it starts', () => {
+  test('under a tracer that follows children (strace -f): named, the command never runs, exit 1, no ledger', async () => {
+    const ledgers = tempDirectory('inject-refused');
+    const marker = `${ledgers}/ran`;
+    const child = spawn(
+      'strace',
+      [
+        ...['-f', '-qq', '-o', '/dev/null', 'env', `FAULTLINE_LEDGER_DIR=${ledgers}`, process.execPath, cli],
+        ...['syscall', 'inject', '--syscall', 'write', '--error', 'EIO', '--', 'touch', marker],
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    after(() => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(code, 1, stderr);
+    assert.match(
+      stderr,
+      /^faultline: strace cannot trace the commands it starts here, so the command was not run and no fault was injected: the kernel refused it \(strace: .*PTRACE_TRACEME.*Operation not permitted\): faultline itself is traced, by process \d+ \(strace -f .*\), which takes the processes faultline starts, and a process takes one tracer; run faultline outside that tracer\n$/,
+    );
+    // It said "the command exited with 1" of a command that never ran.
+    assert.doesNotMatch(stderr, /the command exited/);
+    assert.deepEqual(readdirSync(ledgers), []);
+  });
+
+  test('the causes of a refused PTRACE_TRACEME read from /proc', () => {
+    const refusal = 'ptrace(PTRACE_TRACEME, ...): Operation not permitted';
+    assert.match(
+      traceMeFailure(
+        refusal,
+        machine({ '/proc/self/status': USER, '/proc/sys/kernel/yama/ptrace_scope': '3' }),
+      ),
+      /: kernel\.yama\.ptrace_scope is 3 .*until the machine reboots/,
+    );
+    assert.match(
+      traceMeFailure(refusal, machine({ '/proc/self/status': status(1000, '0', 0, 2) })),
+      /: faultline runs under a seccomp filter/,
+    );
+    assert.match(
+      traceMeFailure(refusal, machine({})),
+      /an LSM such as AppArmor or SELinux may forbid ptrace here$/,
     );
   });
 });

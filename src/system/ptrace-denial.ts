@@ -148,3 +148,32 @@ export function attachFailure(pid: number, refusal: string, proc: ProcView = rea
     return `${head}: the kernel refused it (strace: ${refusal}), for no cause faultline can see in /proc (TracerPid, kernel.yama.ptrace_scope, users, capabilities); an LSM such as AppArmor or SELinux may forbid ptrace here`;
   return `${head}: the kernel refused it (strace: ${refusal}): ${causes.join('; and ')}`;
 }
+
+/**
+ * Why strace could not trace a command it started itself (PTRACE_TRACEME or its attach refused):
+ * faultline traced already (a tracer following children, such as `strace -f`, has the command
+ * first), kernel.yama.ptrace_scope 3, a seccomp filter. `refusal` is what strace said.
+ */
+export function traceMeFailure(refusal: string, proc: ProcView = realProc): string {
+  const self = statusOf(proc.read('/proc/self/status'));
+  const causes: string[] = [];
+  if (self !== undefined && self.tracer !== 0) {
+    const command = proc.read(`/proc/${self.tracer}/cmdline`)?.split('\0').filter(Boolean).join(' ');
+    causes.push(
+      `faultline itself is traced, by process ${self.tracer} (${command ? shortCommand(command) : 'its command line unreadable'}), which takes the processes faultline starts, and a process takes one tracer; run faultline outside that tracer`,
+    );
+  }
+  if (proc.read('/proc/sys/kernel/yama/ptrace_scope')?.trim() === '3')
+    causes.push(
+      'kernel.yama.ptrace_scope is 3 (/proc/sys/kernel/yama/ptrace_scope): no process may be traced, by anyone, until the machine reboots with a lower setting',
+    );
+  if (causes.length === 0 && self?.seccomp === 2)
+    causes.push(
+      "faultline runs under a seccomp filter (Seccomp: 2 in /proc/self/status), which may refuse ptrace: a container's default profile does so without CAP_SYS_PTRACE (docker run --cap-add=SYS_PTRACE)",
+    );
+  const why =
+    causes.length > 0
+      ? causes.join('; and ')
+      : 'for no cause faultline can see in /proc (TracerPid, kernel.yama.ptrace_scope, seccomp); an LSM such as AppArmor or SELinux may forbid ptrace here';
+  return `strace cannot trace the commands it starts here, so the command was not run and no fault was injected: the kernel refused it (strace: ${refusal}): ${why}`;
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseWhen } from '../model/when.js';
 import { BadInput } from './bad-input.js';
 import { requireBinary } from './capability.js';
-import { attachFailure, whyTracedAlready } from './ptrace-denial.js';
+import { attachFailure, traceMeFailure, whyTracedAlready } from './ptrace-denial.js';
 import { createExclusive, type FileIdentity, identifyFile, removeIdentified } from './private-files.js';
 import { identify, type ProcessIdentity } from './processes.js';
 
@@ -89,16 +89,22 @@ export function checkWhen(when: string): void {
 
 /**
  * Asks strace whether it takes the fault, by tracing `true` with it, so a name strace does not
- * know (`--syscall bogus`) is refused before any command runs or any process is traced.
+ * know (`--syscall bogus`) is refused before any command runs or any process is traced. When
+ * `startsCommand`, a kernel that will not let strace trace what it starts is named too.
  */
-function checkStraceAccepts(fault: SyscallFault, inject: string): void {
+function checkStraceAccepts(fault: SyscallFault, inject: string, startsCommand: boolean): void {
   const checked = spawnSync(
     'strace',
     ['-qq', '-o', '/dev/null', '-e', `trace=${fault.syscall}`, '-e', `inject=${inject}`, '--', 'true'],
     { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 },
   );
   const refusal = /^strace: (invalid .*)$/m.exec(checked.stderr ?? '')?.[1];
-  if (refusal === undefined) return;
+  if (refusal === undefined) {
+    // Tracing `true` as a command is refused as the command itself would be; an attach may differ.
+    if (startsCommand && checked.status !== 0 && /Operation not permitted/.test(checked.stderr ?? ''))
+      throw new Error(traceMeFailure(straceSaid(checked.stderr)));
+    return;
+  }
   if (/^invalid system call/.test(refusal))
     throw new BadInput(
       `strace knows no system call "${fault.syscall}" on this machine (strace: ${refusal}); name one such as write, openat or connect`,
@@ -157,7 +163,7 @@ export interface RunningInjection {
 export function startInjection(options: SyscallInjection, log: FileIdentity): RunningInjection {
   requireStrace();
   const inject = injectExpression(options);
-  checkStraceAccepts(options, inject);
+  checkStraceAccepts(options, inject, true);
   const args = ['-f', '-qq', '-I', '2', '-e', `trace=${options.syscall}`, '-e', `inject=${inject}`];
   const child = spawn('strace', [...args, '-o', log.path, '--', ...options.command], { stdio: 'inherit' });
   const tracer = child.pid === undefined ? undefined : identify(child.pid);
@@ -237,7 +243,7 @@ export async function attachSyscallFault(
 ): Promise<AttachedFault> {
   requireStrace();
   const inject = injectExpression(fault);
-  checkStraceAccepts(fault, inject);
+  checkStraceAccepts(fault, inject, false);
   const traced = whyTracedAlready(pid);
   if (traced !== undefined) throw new Error(traced);
   // strace waits behind a shell's `read` until `onStarted` has recorded the process that becomes
