@@ -72,7 +72,7 @@ describe('arguments of faultline provider functions', () => {
     }
     assert.throws(
       () => checkArguments('net', 'delay', { lab: 'lab', host: 'a', ms: -5 }, activity),
-      /argument 'ms'/,
+      /--ms \("ms" in an experiment\) must be a time from 1us to 60s .*, not -5/,
     );
   });
 

@@ -3,8 +3,8 @@ import { describeLabProcesses, execIn, type LabProcess, loadLab } from '../syste
 import { netOperations } from '../system/operations/net-operations.js';
 import { whyNotRunnable } from '../system/executable.js';
 import { NETEM_ARGUMENTS } from '../system/netem-settings.js';
+import { TIME_RULE } from '../system/netem-values.js';
 import { example, out, table, UsageError } from './context.js';
-import { integer } from './integer-option.js';
 import { holdFor, withCliLedger } from './system-action.js';
 import { seconds } from './target-options.js';
 
@@ -125,11 +125,8 @@ export function netCommand(): Command {
     (lab, [host], flags) => ({ lab, host, ...netemFlags(flags) }),
     (command) =>
       command
-        .option('--ms <ms>', 'delay, whole milliseconds (netem: delay TIME)', integer('--ms', 1, 60_000))
-        .option(
-          '--jitter <time>',
-          'delay variation, tc time units (10ms, 500us; a bare number is ms); needs --ms',
-        )
+        .option('--ms <time>', `the delay (netem: delay TIME): ${TIME_RULE}`)
+        .option('--jitter <time>', 'delay variation, in the units of --ms (a bare number is ms); needs --ms')
         .option(
           '--correlation <percent>',
           "how much a packet's jitter follows the last one's; needs --jitter",
@@ -140,15 +137,40 @@ export function netCommand(): Command {
         )
         .option('--loss <percent>', 'drop this share of packets at random (netem: loss random PERCENT)')
         .option('--loss-correlation <percent>', 'how much each loss follows the last; needs --loss')
+        .option(
+          '--loss-state <p13,p31,p32,p23,p14>',
+          '4-state Markov loss: 1 to 5 percentages (netem: loss state; not with --loss)',
+        )
         .option('--loss-gemodel <p,r,1-h,1-k>', 'Gilbert-Elliott loss: 1 to 4 percentages (not with --loss)')
+        .option('--ecn', 'mark packets with ECN instead of dropping them; needs a loss model')
         .option('--duplicate <percent>', 'send this share of packets twice')
+        .option('--duplicate-correlation <percent>', 'correlation of --duplicate')
         .option('--corrupt <percent>', 'flip a random bit in this share of packets')
+        .option('--corrupt-correlation <percent>', 'correlation of --corrupt')
         .option(
           '--reorder <percent>',
           'send this share of packets at once, the rest after the delay; needs --ms',
         )
+        .option('--reorder-correlation <percent>', 'correlation of --reorder')
         .option('--gap <packets>', 'reorder every Nth packet (netem: reorder PERCENT gap N); needs --reorder')
         .option('--rate <rate>', 'netem rate, tc units: 512kbit, 10mbit, 1mbps')
+        .option(
+          '--rate-packet-overhead <bytes>',
+          'bytes added to (or, negative, taken from) each packet; needs --rate',
+        )
+        .option('--rate-cell-size <bytes>', 'link-layer cell size, such as 48 for ATM; needs --rate')
+        .option('--rate-cell-overhead <bytes>', 'bytes added to each cell; needs --rate-cell-size')
+        .option(
+          '--slot <min[,max]>',
+          'deliver packets in slots, each MIN to MAX after the last (netem: slot); units of --ms',
+        )
+        .option(
+          '--slot-distribution <name>',
+          'slots spread by a distribution around --slot; needs --slot-jitter',
+        )
+        .option('--slot-jitter <time>', 'the spread of --slot-distribution, in the units of --ms')
+        .option('--slot-packets <n>', 'most packets delivered per slot; needs --slot')
+        .option('--slot-bytes <n>', 'most bytes delivered per slot; needs --slot')
         .option('--limit <packets>', 'most packets netem holds queued (netem: limit PACKETS)'),
     (result, lab, [host]) => `delay: netem ${String(result)} on host ${host} in lab ${lab}`,
   );

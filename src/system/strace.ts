@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { parseWhen } from '../model/when.js';
 import { BadInput } from './bad-input.js';
 import { requireBinary } from './capability.js';
+import { attachFailure, traceMeFailure, whyTracedAlready } from './ptrace-denial.js';
 import { createExclusive, type FileIdentity, identifyFile, removeIdentified } from './private-files.js';
-import { identify, type ProcessIdentity, shortCommand } from './processes.js';
+import { identify, type ProcessIdentity } from './processes.js';
 
 export interface SyscallFault {
   syscall: string;
@@ -88,16 +89,22 @@ export function checkWhen(when: string): void {
 
 /**
  * Asks strace whether it takes the fault, by tracing `true` with it, so a name strace does not
- * know (`--syscall bogus`) is refused before any command runs or any process is traced.
+ * know (`--syscall bogus`) is refused before any command runs or any process is traced. When
+ * `startsCommand`, a kernel that will not let strace trace what it starts is named too.
  */
-function checkStraceAccepts(fault: SyscallFault, inject: string): void {
+function checkStraceAccepts(fault: SyscallFault, inject: string, startsCommand: boolean): void {
   const checked = spawnSync(
     'strace',
     ['-qq', '-o', '/dev/null', '-e', `trace=${fault.syscall}`, '-e', `inject=${inject}`, '--', 'true'],
     { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 },
   );
   const refusal = /^strace: (invalid .*)$/m.exec(checked.stderr ?? '')?.[1];
-  if (refusal === undefined) return;
+  if (refusal === undefined) {
+    // Tracing `true` as a command is refused as the command itself would be; an attach may differ.
+    if (startsCommand && checked.status !== 0 && /Operation not permitted/.test(checked.stderr ?? ''))
+      throw new Error(traceMeFailure(straceSaid(checked.stderr)));
+    return;
+  }
   if (/^invalid system call/.test(refusal))
     throw new BadInput(
       `strace knows no system call "${fault.syscall}" on this machine (strace: ${refusal}); name one such as write, openat or connect`,
@@ -156,7 +163,7 @@ export interface RunningInjection {
 export function startInjection(options: SyscallInjection, log: FileIdentity): RunningInjection {
   requireStrace();
   const inject = injectExpression(options);
-  checkStraceAccepts(options, inject);
+  checkStraceAccepts(options, inject, true);
   const args = ['-f', '-qq', '-I', '2', '-e', `trace=${options.syscall}`, '-e', `inject=${inject}`];
   const child = spawn('strace', [...args, '-o', log.path, '--', ...options.command], { stdio: 'inherit' });
   const tracer = child.pid === undefined ? undefined : identify(child.pid);
@@ -236,13 +243,9 @@ export async function attachSyscallFault(
 ): Promise<AttachedFault> {
   requireStrace();
   const inject = injectExpression(fault);
-  checkStraceAccepts(fault, inject);
-  const tracedBy = tracerOf(pid);
-  if (tracedBy !== undefined)
-    throw new Error(
-      `process ${pid} is traced already, by process ${tracedBy.pid} (${tracedBy.command}), and a process takes one tracer; ` +
-        'stop that one first (if it is faultline\'s, "faultline rollback" or "faultline halt" does)',
-    );
+  checkStraceAccepts(fault, inject, false);
+  const traced = whyTracedAlready(pid);
+  if (traced !== undefined) throw new Error(traced);
   // strace waits behind a shell's `read` until `onStarted` has recorded the process that becomes
   // it (exec keeps the pid and start time): a CLI killed in between leaves no strace at all.
   const child = spawn(
@@ -280,7 +283,7 @@ export async function attachSyscallFault(
   } else child.stdin!.destroy();
   if (!(await attaching) || !tracer) {
     child.kill('SIGTERM');
-    throw new Error(`strace could not attach to process ${pid}: ${before.trim() || 'it exited at once'}`);
+    throw new Error(attachFailure(pid, straceSaid(before)));
   }
   return {
     target: pid,
@@ -300,23 +303,12 @@ export async function attachSyscallFault(
   };
 }
 
-/** The process tracing `pid` (TracerPid in /proc/PID/status), if any. */
-function tracerOf(pid: number): { pid: number; command: string } | undefined {
-  let status = '';
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const tracer = Number(/^TracerPid:\s*(\d+)$/m.exec(status)?.[1] ?? 0);
-  if (tracer === 0) return undefined;
-  let command = 'its command line unreadable';
-  try {
-    command = shortCommand(
-      readFileSync(`/proc/${tracer}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' '),
-    );
-  } catch {
-    // It may have just exited.
-  }
-  return { pid: tracer, command };
+/** strace's own lines in what it wrote before attaching, without their "strace: " prefix. */
+function straceSaid(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => line.replace(/^strace: /, ''))
+    .join('; ');
 }

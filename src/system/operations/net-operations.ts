@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { numberArgument } from '../number-argument.js';
 import {
   addDelay,
   createLab,
@@ -20,6 +19,13 @@ import { operation, type SystemOperation } from './operation.js';
 const lab = z.string().min(1);
 /** A percentage: a number, or text such as "5%" (netemSettings reads and checks it). */
 const percentArgument = z.union([z.number(), z.string()]).optional();
+/** Percentages as "a,b,c" or an array. */
+const percentsArgument = z
+  .union([z.string(), z.number(), z.array(z.union([z.number(), z.string()]))])
+  .optional();
+/** A time: a number of milliseconds, or text with tc's units ("500us"). */
+const timeArgument = z.union([z.number(), z.string()]).optional();
+const wholeArgument = z.union([z.number(), z.string()]).optional();
 
 export const netOperations: Record<string, SystemOperation> = {
   create: operation(
@@ -118,19 +124,32 @@ export const netOperations: Record<string, SystemOperation> = {
     z.strictObject({
       lab,
       host: z.string(),
-      ms: numberArgument(z.number().int().min(1).max(60_000)).optional(),
-      jitter: z.union([z.number(), z.string()]).optional(),
+      ms: timeArgument,
+      jitter: timeArgument,
       correlation: percentArgument,
       distribution: z.string().optional(),
       loss: percentArgument,
       lossCorrelation: percentArgument,
-      lossGemodel: z.union([z.string(), z.number(), z.array(z.union([z.number(), z.string()]))]).optional(),
+      lossState: percentsArgument,
+      lossGemodel: percentsArgument,
+      ecn: z.boolean().optional(),
       duplicate: percentArgument,
+      duplicateCorrelation: percentArgument,
       corrupt: percentArgument,
+      corruptCorrelation: percentArgument,
       reorder: percentArgument,
-      gap: z.union([z.number(), z.string()]).optional(),
+      reorderCorrelation: percentArgument,
+      gap: wholeArgument,
       rate: z.string().optional(),
-      limit: z.union([z.number(), z.string()]).optional(),
+      ratePacketOverhead: wholeArgument,
+      rateCellSize: wholeArgument,
+      rateCellOverhead: wholeArgument,
+      slot: z.union([z.string(), z.number(), z.array(z.union([z.number(), z.string()]))]).optional(),
+      slotDistribution: z.string().optional(),
+      slotJitter: timeArgument,
+      slotPackets: wholeArgument,
+      slotBytes: wholeArgument,
+      limit: wholeArgument,
     }),
     async (args, context) => {
       const { lab: labName, host, ...asked } = args;
