@@ -16,6 +16,7 @@ import {
   leftByHalt,
   nothingLeftOf,
   undo,
+  undoEach,
   undoEntries,
   undoLedger,
 } from '../src/experiment/rollback.js';
@@ -204,6 +205,27 @@ describe('undo: the request each proxy undo makes, carried out', () => {
       new RegExp(`^could not undo created proxy broken \\(${api.url}\\): .*it broke`),
     );
     assert.deepEqual(api.requests, ['DELETE /proxies/broken', 'GET /proxies/api', 'DELETE /proxies/db']);
+  });
+
+  test('undoEach: a kept entry is handed to kept with why, and neither settled nor undone; the token goes with each undo', async () => {
+    api.requests.length = 0;
+    const seen: string[] = [];
+    await undoEach(
+      [
+        { ...entry({ kind: 'destroy-lab', lab: 'shop' }), seq: 1 },
+        { ...entry({ kind: 'delete-proxy', proxy: 'db' }, api.url), seq: 2 },
+      ],
+      {
+        keep: leftByHalt,
+        token: (one) => `token of ${one.seq}`,
+        kept: (one, why) => seen.push(`kept ${one.seq}: ${why.slice(0, 21)}`),
+        settle: (seq) => seen.push(`settled ${seq}`),
+        done: (one, outcome) => seen.push(`done ${one.seq}: ${outcome.result}`),
+        failed: (one) => seen.push(`failed ${one.seq}`),
+      },
+    );
+    assert.deepEqual(seen, ['settled 2', 'done 2: undone', 'kept 1: a lab is where faults']);
+    assert.deepEqual(api.requests, ['DELETE /proxies/db [Bearer token of 2]']);
   });
 
   test('leftByHalt: a lab is left, named in the command that removes it; every other entry is undone', () => {

@@ -215,7 +215,7 @@ export async function undoEach(entries: readonly LedgerEntry[], steps: UndoSteps
       continue;
     }
     try {
-      const outcome = await undo(entry, steps.token?.(entry), steps.mode ?? 'rollback');
+      const outcome = await undo(entry, steps.token?.(entry), steps.mode);
       steps.settle(entry.seq);
       steps.done(entry, outcome);
     } catch (error) {
