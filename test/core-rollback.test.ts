@@ -228,6 +228,22 @@ describe('undo: the request each proxy undo makes, carried out', () => {
     assert.deepEqual(api.requests, ['DELETE /proxies/db [Bearer token of 2]']);
   });
 
+  test('undoEach: an entry whose fault is gone already is settled untouched, with or without a gone step', async () => {
+    api.requests.length = 0;
+    const settled: number[] = [];
+    const goneEntry = { ...entry({ kind: 'delete-proxy', proxy: 'db' }, api.url), seq: 7 };
+    const steps = {
+      goneAlready: () => 'removed by hand',
+      settle: (seq: number) => settled.push(seq),
+      done: () => assert.fail('nothing is undone'),
+      failed: () => assert.fail('nothing fails'),
+    };
+    await undoEach([goneEntry], steps);
+    const gone: string[] = [];
+    await undoEach([goneEntry], { ...steps, gone: (one, why) => gone.push(`${one.seq}: ${why}`) });
+    assert.deepEqual([settled, gone, api.requests], [[7, 7], ['7: removed by hand'], []]);
+  });
+
   test('leftByHalt: a lab is left, named in the command that removes it; every other entry is undone', () => {
     assert.equal(
       leftByHalt(entry({ kind: 'destroy-lab', lab: 'shop' })),
