@@ -647,6 +647,33 @@ describe('a stage waits while the destination is backed up', () => {
   });
 });
 
+describe('the pipeline tells the toxics whether a read filled its buffer', () => {
+  /**
+   * Two reads held by bandwidth at rate 0, then an update to 1 KB/s: the first read goes on at
+   * once with the second when the first filled its buffer (more bytes were waiting), else alone,
+   * the second then paced (its first 100-byte piece is due 100 ms later, on a clock that stays still).
+   */
+  async function releasedAtOnce(filled: boolean | undefined): Promise<number[]> {
+    const { pipeline, reader, destination } = rig([toxic('bandwidth', { rate: 0 }, 'pipe')]);
+    const written = () => destination.written.map((chunk) => chunk.length);
+    reader.onData(bytes(10, 'a'), filled);
+    reader.onData(bytes(1000, 'b'), false);
+    await settle();
+    assert.deepEqual(written(), [], 'rate 0 holds both reads');
+    await pipeline.updateToxic(toxic('bandwidth', { rate: 1 }, 'pipe'));
+    await settle();
+    return written();
+  }
+
+  test('a read that filled its buffer is released with the read that followed it', async () => {
+    assert.deepEqual(await releasedAtOnce(true), [1010]);
+  });
+
+  test('a read that did not fill its buffer, or whose reader cannot tell, is released alone', async () => {
+    assert.deepEqual([await releasedAtOnce(false), await releasedAtOnce(undefined)], [[10], [10]]);
+  });
+});
+
 describe('bandwidth between pieces (the pacing needs no sleep at 1000 KB/s)', () => {
   test('bandwidth waits for drain before a piece whose pacing needs no sleep', async () => {
     // At 1000 KB/s one byte is due in 0.001 ms: no sleep, so only the backed-up socket holds it.

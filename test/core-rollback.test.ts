@@ -13,12 +13,15 @@ import {
   describeEntry,
   explainUndo,
   forgetAdvice,
+  leftByHalt,
   nothingLeftOf,
   undo,
+  undoEach,
   undoEntries,
   undoLedger,
 } from '../src/experiment/rollback.js';
-import type { LedgerEntry } from '../src/model/ledger.js';
+import { undoForHalt } from '../src/experiment/halt-undo.js';
+import { type LedgerEntry, noLedger } from '../src/model/ledger.js';
 
 const entry = (undo: LedgerEntry['undo'], server?: string): LedgerEntry => ({
   seq: 1,
@@ -161,6 +164,98 @@ describe('undo: the request each proxy undo makes, carried out', () => {
         assert.equal(error.status, 500);
         return true;
       },
+    );
+  });
+
+  test('undoForHalt: newest first in halt mode; the lab stays live, a re-made proxy is left, a failure stays live', async () => {
+    api.requests.length = 0;
+    const settled: number[] = [];
+    const recorded = (seq: number, description: string, undo: LedgerEntry['undo']): LedgerEntry => ({
+      ...entry(undo, undo.kind === 'destroy-lab' ? undefined : api.url),
+      seq,
+      description,
+    });
+    const entries = [
+      recorded(1, 'created lab shop', { kind: 'destroy-lab', lab: 'shop' }),
+      recorded(2, 'created proxy db', { kind: 'delete-proxy', proxy: 'db' }),
+      recorded(3, 'created proxy api', {
+        kind: 'delete-proxy',
+        proxy: 'api',
+        made: { listen: '127.0.0.1:1', upstream: '127.0.0.1:2' },
+      }),
+      recorded(4, 'enabled proxy web', { kind: 'update-proxy', proxy: 'web', body: { enabled: false } }),
+      recorded(5, 'created proxy broken', { kind: 'delete-proxy', proxy: 'broken' }),
+    ];
+    const outcome = await undoForHalt({
+      ...noLedger,
+      live: () => entries,
+      settle: (seq) => settled.push(seq),
+    });
+    assert.deepEqual(settled, [4, 3, 2], 'the failed undo and the lab stay live');
+    assert.deepEqual(outcome.undone, [
+      `undone: enabled proxy web (${api.url}) (left enabled: halt disables no proxy)`,
+      `undone: created proxy db (${api.url})`,
+    ]);
+    assert.deepEqual(outcome.left, [
+      `created proxy api (${api.url}): proxy api is not the one the run made (listen absent, was 127.0.0.1:1, upstream absent, was 127.0.0.1:2); delete it yourself if it should go`,
+    ]);
+    assert.equal(outcome.failed.length, 1);
+    assert.match(
+      outcome.failed[0]!,
+      new RegExp(`^could not undo created proxy broken \\(${api.url}\\): .*it broke`),
+    );
+    assert.deepEqual(api.requests, ['DELETE /proxies/broken', 'GET /proxies/api', 'DELETE /proxies/db']);
+  });
+
+  test('undoEach: a kept entry is handed to kept with why, and neither settled nor undone; the token goes with each undo', async () => {
+    api.requests.length = 0;
+    const seen: string[] = [];
+    await undoEach(
+      [
+        { ...entry({ kind: 'destroy-lab', lab: 'shop' }), seq: 1 },
+        { ...entry({ kind: 'delete-proxy', proxy: 'db' }, api.url), seq: 2 },
+      ],
+      {
+        keep: leftByHalt,
+        token: (one) => `token of ${one.seq}`,
+        kept: (one, why) => seen.push(`kept ${one.seq}: ${why.slice(0, 21)}`),
+        settle: (seq) => seen.push(`settled ${seq}`),
+        done: (one, outcome) => seen.push(`done ${one.seq}: ${outcome.result}`),
+        failed: (one) => seen.push(`failed ${one.seq}`),
+      },
+    );
+    assert.deepEqual(seen, ['settled 2', 'done 2: undone', 'kept 1: a lab is where faults']);
+    assert.deepEqual(api.requests, ['DELETE /proxies/db [Bearer token of 2]']);
+  });
+
+  test('undoEach: an entry whose fault is gone already is settled untouched, with or without a gone step', async () => {
+    api.requests.length = 0;
+    const settled: number[] = [];
+    const goneEntry = { ...entry({ kind: 'delete-proxy', proxy: 'db' }, api.url), seq: 7 };
+    const steps = {
+      goneAlready: () => 'removed by hand',
+      settle: (seq: number) => settled.push(seq),
+      done: () => assert.fail('nothing is undone'),
+      failed: () => assert.fail('nothing fails'),
+    };
+    await undoEach([goneEntry], steps);
+    const gone: string[] = [];
+    await undoEach([goneEntry], { ...steps, gone: (one, why) => gone.push(`${one.seq}: ${why}`) });
+    assert.deepEqual([settled, gone, api.requests], [[7, 7], ['7: removed by hand'], []]);
+  });
+
+  test('leftByHalt: a lab is left, named in the command that removes it; every other entry is undone', () => {
+    assert.equal(
+      leftByHalt(entry({ kind: 'destroy-lab', lab: 'shop' })),
+      'a lab is where faults run, not a fault: halt leaves it, and what runs in it; "faultline net destroy shop" or "faultline rollback" removes it',
+    );
+    assert.deepEqual(
+      [
+        leftByHalt(entry({ kind: 'remove-delay', lab: 'shop', host: 'db' })),
+        leftByHalt(entry({ kind: 'remove-limit', lab: 'shop', host: 'db' })),
+        leftByHalt(entry({ kind: 'delete-proxy', proxy: 'shop' })),
+      ],
+      [undefined, undefined, undefined],
     );
   });
 

@@ -66,4 +66,35 @@ describe('an http.request fault holds headers flushed with flushHeaders()', () =
       stop();
     }
   });
+
+  test('flushHeaders after a write is decided with it: one fault, and the whole body sent once it is over', async () => {
+    const events: string[] = [];
+    const stop = onFault((event) => events.push(`${event.fault} ${event.effect}`));
+    const body = new Promise<string>((resolve) =>
+      server.once('request', (request: http.IncomingMessage) => {
+        let text = '';
+        request.on('data', (data: Buffer) => (text += data.toString()));
+        request.on('end', () => resolve(text));
+      }),
+    );
+    const undo = installHttpFaults(
+      arm([{ name: 'once', url: '/once$', delay: 20 }], ['error'], 'http fault'),
+    );
+    try {
+      const status = await new Promise<string>((resolve) => {
+        const client = http.request(`${base}/once`, { method: 'POST', agent: false }, (response) => {
+          response.resume();
+          response.on('end', () => resolve(`status ${response.statusCode}`));
+        });
+        client.on('error', (error) => resolve(`error ${error.message}`));
+        client.write('part ');
+        client.flushHeaders();
+        client.end('rest');
+      });
+      assert.deepEqual([status, await body, events], ['status 200', 'part rest', ['once delay']]);
+    } finally {
+      undo();
+      stop();
+    }
+  });
 });

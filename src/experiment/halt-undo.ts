@@ -1,5 +1,5 @@
 import type { Ledger } from '../model/ledger.js';
-import { describeEntry, describeOutcome, leftAlone, leftByHalt, undo } from './rollback.js';
+import { describeEntry, describeOutcome, leftAlone, leftByHalt, undoEach } from './rollback.js';
 
 /**
  * What a halted run does once its rollbacks are over: undoes every fault its ledger still holds,
@@ -14,17 +14,17 @@ export async function undoForHalt(
   const undone: string[] = [];
   const left: string[] = [];
   const failed: string[] = [];
-  for (const entry of [...ledger.live()].reverse()) {
+  await undoEach(ledger.live(), {
+    mode: 'halt',
     // What the halt leaves (a lab) stays live: the journal lists it in faults_left.
-    if (leftByHalt(entry) !== undefined) continue;
-    try {
-      const outcome = await undo(entry, undefined, 'halt');
-      ledger.settle(entry.seq);
+    keep: leftByHalt,
+    settle: (seq) => ledger.settle(seq),
+    done: (entry, outcome) => {
       if (outcome.result === 'left') left.push(leftAlone(entry, outcome.note));
       else undone.push(describeOutcome(entry, outcome));
-    } catch (error) {
-      failed.push(`could not undo ${describeEntry(entry)}: ${(error as Error).message}`);
-    }
-  }
+    },
+    failed: (entry, error) =>
+      failed.push(`could not undo ${describeEntry(entry)}: ${(error as Error).message}`),
+  });
   return { undone, left, failed };
 }

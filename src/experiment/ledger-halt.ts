@@ -11,7 +11,7 @@ import {
   settleEntries,
 } from './ledger.js';
 import { dropHaltReason, leaveHaltReason } from './halt-reason.js';
-import { describeEntry, forgetAdvice, leftAlone, leftByHalt, undo } from './rollback.js';
+import { describeEntry, forgetAdvice, leftAlone, leftByHalt, undoEach } from './rollback.js';
 
 export interface LedgerHaltOptions {
   /** Pids of runs the caller interrupted itself (runs registered with a server): not signalled. */
@@ -103,32 +103,29 @@ async function undoAll(
   outcome: HaltOutcome,
   tokenFor: LedgerHaltOptions['tokenFor'],
 ): Promise<void> {
-  for (const entry of [...ledger.entries].reverse()) {
-    const item = (what: string): HaltItem => ({ kind: 'ledger', what: `${what} (run ${ledger.header.run})` });
+  const item = (what: string): HaltItem => ({ kind: 'ledger', what: `${what} (run ${ledger.header.run})` });
+  await undoEach(ledger.entries, {
+    mode: 'halt',
+    token: (entry) => (tokenFor && entry.server !== undefined ? (tokenFor(entry.server) ?? '') : undefined),
     // Left live in the ledger: `faultline rollback` still removes it.
-    const left = leftByHalt(entry);
-    if (left !== undefined) {
-      outcome.left.push(item(leftAlone(entry, left)));
-      continue;
-    }
-    try {
-      const token = tokenFor && entry.server !== undefined ? (tokenFor(entry.server) ?? '') : undefined;
-      const result = await undo(entry, token, 'halt');
-      settleEntries(ledger.path, [entry.seq]);
+    keep: leftByHalt,
+    kept: (entry, why) => outcome.left.push(item(leftAlone(entry, why))),
+    settle: (seq) => settleEntries(ledger.path, [seq]),
+    done: (entry, result) => {
       // Left in place (someone made it again): said apart, never as undone.
       if (result.result === 'left') outcome.left.push(item(leftAlone(entry, result.note)));
       else
         outcome.undone.push(
           item(`${result.result}: ${describeEntry(entry)}${result.note ? `, ${result.note}` : ''}`),
         );
-    } catch (error) {
+    },
+    failed: (entry, error) =>
       outcome.failed.push(
         item(
           `could not undo ${describeEntry(entry)}: ${(error as Error).message}; ${forgetAdvice(entry, ledger.header.run, error)}`,
         ),
-      );
-    }
-  }
+      ),
+  });
   try {
     removeIfFinished(ledger.path);
   } catch {

@@ -177,6 +177,53 @@ export function explainUndo(entry: LedgerEntry): string {
   }
 }
 
+/** What `undoEach` does with each entry, and how it undoes it. */
+export interface UndoSteps {
+  /** Rollback (the default) puts back the state before the run; halt never adds a fault. */
+  mode?: UndoMode;
+  /** The token of the entry's server, when the caller knows it. */
+  token?: (entry: LedgerEntry) => string | undefined;
+  /** Why the entry stays live and untouched (halt leaves a lab), or undefined. */
+  keep?: (entry: LedgerEntry) => string | undefined;
+  /** Why the entry's fault is gone already (it is settled untouched), or undefined. */
+  goneAlready?: (entry: LedgerEntry) => string | undefined;
+  settle(seq: number): void;
+  kept?(entry: LedgerEntry, why: string): void;
+  gone?(entry: LedgerEntry, why: string): void;
+  /** Undone, already gone or left (not the run's any more): settled either way. */
+  done(entry: LedgerEntry, outcome: UndoOutcome): void;
+  /** The undo threw: the entry stays live, for the next rollback or halt. */
+  failed(entry: LedgerEntry, error: unknown): void;
+}
+
+/**
+ * The one loop of rollback and halt: undoes entries newest first, settling each one as soon as
+ * it is undone (so an interrupted rollback never repeats it). A failure is handed to `failed` and
+ * the rest still run.
+ */
+export async function undoEach(entries: readonly LedgerEntry[], steps: UndoSteps): Promise<void> {
+  for (const entry of [...entries].reverse()) {
+    const kept = steps.keep?.(entry);
+    if (kept !== undefined) {
+      steps.kept?.(entry, kept);
+      continue;
+    }
+    const gone = steps.goneAlready?.(entry);
+    if (gone !== undefined) {
+      steps.settle(entry.seq);
+      steps.gone?.(entry, gone);
+      continue;
+    }
+    try {
+      const outcome = await undo(entry, steps.token?.(entry), steps.mode);
+      steps.settle(entry.seq);
+      steps.done(entry, outcome);
+    } catch (error) {
+      steps.failed(entry, error);
+    }
+  }
+}
+
 /**
  * Undoes entries newest first, settling each one as soon as it is undone (so an interrupted
  * rollback never repeats it). Failures are reported and counted; the rest still run. Given the
@@ -190,23 +237,17 @@ export async function undoEntries(
   goneAlready: (entry: LedgerEntry) => string | undefined = () => undefined,
 ): Promise<{ failed: number }> {
   let failed = 0;
-  for (const entry of [...entries].reverse()) {
-    const gone = goneAlready(entry);
-    if (gone !== undefined) {
-      settle(entry.seq);
-      report(`already gone: ${describeEntry(entry)} (${gone})`);
-      continue;
-    }
-    try {
-      const outcome = await undo(entry);
-      settle(entry.seq);
-      report(describeOutcome(entry, outcome));
-    } catch (error) {
+  await undoEach(entries, {
+    goneAlready,
+    settle,
+    gone: (entry, why) => report(`already gone: ${describeEntry(entry)} (${why})`),
+    done: (entry, outcome) => report(describeOutcome(entry, outcome)),
+    failed: (entry, error) => {
       failed += 1;
       const advice = run === undefined ? '' : `; ${forgetAdvice(entry, run, error)}`;
       report(`failed: ${describeEntry(entry)}: ${(error as Error).message}${advice}`);
-    }
-  }
+    },
+  });
   return { failed };
 }
 

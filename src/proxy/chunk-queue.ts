@@ -25,8 +25,9 @@ export class ChunkQueue {
     else this.items.unshift(chunk);
   }
 
+  /** The chunk shift() would give, left in place; undefined when empty (the slot past the end). */
   peek(): Chunk | undefined {
-    return this.head === this.items.length ? undefined : this.items[this.head];
+    return this.items[this.head];
   }
 
   takeAll(): Chunk[] {

@@ -152,7 +152,8 @@ export class Stage implements Receiver {
     for (let next = this.queue.peek(); next && room > 0 && joins(next); next = this.queue.peek()) {
       this.queue.shift();
       const data = next.data.length > room ? next.data.subarray(0, room) : next.data;
-      if (data !== next.data) this.queue.unshift({ data: next.data.subarray(room), time: next.time });
+      // The rest is the end of the same read: it keeps its time and whether the read filled its buffer.
+      if (data !== next.data) this.queue.unshift({ ...next, data: next.data.subarray(room) });
       taken.push(data);
       room -= data.length;
     }

@@ -86,9 +86,12 @@ export const bandwidth: ToxicImplementation = {
   },
 };
 
-/** The first Go-sized read of `chunk`; the rest goes back to the queue, to be taken next. */
+/**
+ * The first Go-sized read of `chunk`; the rest goes back to the queue, to be taken next. The rest
+ * ends the same read, so it keeps whether that read filled its buffer (more bytes were waiting).
+ */
 function goRead(chunk: Chunk, putBack: (rest: Chunk) => void): Chunk {
   if (chunk.data.length <= GO_READ_BYTES) return chunk;
-  putBack({ data: chunk.data.subarray(GO_READ_BYTES), time: chunk.time });
+  putBack({ ...chunk, data: chunk.data.subarray(GO_READ_BYTES) });
   return { data: chunk.data.subarray(0, GO_READ_BYTES), time: chunk.time };
 }
