@@ -13,6 +13,7 @@ import {
 } from '../model/fault.js';
 import { answerBody } from '../model/fault-answer.js';
 import type { FaultApplied } from '../model/fault-event.js';
+import { fetchAnswer } from './fetch-answer.js';
 import { answer, answerKeys, uploadSent, uploadSize } from './xhr-answer.js';
 
 interface Config {
@@ -168,9 +169,8 @@ function install(config: Config): Installed {
     const effect = effectOf(fault);
     if (effect === 'status') {
       const status = fault.status ?? 500;
-      const response = new Response(answerBody(status, fault.body), { status });
-      // As a response from the network, it says which URL answered (a new Response has '').
-      return Object.defineProperty(response, 'url', { value: url });
+      const mode = init?.mode ?? (input instanceof Request ? input.mode : 'cors');
+      return fetchAnswer({ status, body: answerBody(status, fault.body), url, mode });
     }
     if (effect === 'abort') throw new DOMException('The operation was aborted (faultline)', 'AbortError');
     if (effect === 'error') throw new TypeError('Failed to fetch (faultline)');

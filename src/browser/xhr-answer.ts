@@ -40,6 +40,23 @@ export function answerHeaders(body: string | null): [string, string][] {
   return headers;
 }
 
+/**
+ * Whether the page may read a header of an answer from another origin that exposes none: the
+ * CORS-safelisted response headers (Fetch standard), of which an answer has content-length and
+ * content-type.
+ */
+export function readableAcrossOrigins(name: string): boolean {
+  return [
+    'cache-control',
+    'content-language',
+    'content-length',
+    'content-type',
+    'expires',
+    'last-modified',
+    'pragma',
+  ].includes(name);
+}
+
 /** Fires the events of the upload of a request body that went out in full, as Chromium does. */
 export function uploadSent(request: XMLHttpRequest, size: number): void {
   for (const type of ['progress', 'load', 'loadend'])
@@ -56,7 +73,9 @@ export function uploadSent(request: XMLHttpRequest, size: number): void {
 export function answer(request: XMLHttpRequest, { status, body, url }: XhrAnswer): void {
   const text = body ?? '';
   const type = request.responseType;
-  const headers = answerHeaders(body);
+  // From another origin, the page reads only the headers any page may (no x-faultline-fault).
+  const crossOrigin = new URL(url).origin !== location.origin;
+  const headers = answerHeaders(body).filter(([name]) => !crossOrigin || readableAcrossOrigins(name));
   const size = new TextEncoder().encode(text).byteLength;
   let state = 2;
   const define = (key: string, descriptor: PropertyDescriptor) =>
