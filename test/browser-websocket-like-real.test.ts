@@ -99,4 +99,42 @@ describe('browser WebSocket faults look, event by event, like the failures they 
     assert.deepEqual(await tab.evaluate(lifeOf(`${ws}/fake/echo`, 'hello é')), real);
     await tab.close();
   });
+
+  test('close() refuses a bad code or a long reason, before the socket opens and after, as without the script', async () => {
+    const tab = await browser.newPage();
+    await tab.addInitScript(
+      browserScript([
+        { url: '/fake/refused$', status: 503 },
+        { url: '/fake/echo$', delay: 100 },
+      ]),
+    );
+    await tab.goto(app);
+    /** In the page: what close() does with bad arguments while CONNECTING, then once open (if it opens). */
+    const closing = (url: string) => `new Promise((resolve) => {
+      const seen = [];
+      const socket = new WebSocket(${JSON.stringify(url)});
+      const tryClose = (when, ...args) => {
+        try { socket.close(...args); seen.push(when + ' closed ' + socket.readyState); }
+        catch (error) { seen.push(when + ' ' + error.name + ': ' + error.message + ' ' + socket.readyState); }
+      };
+      for (const args of [[999], [1000, 'x'.repeat(124)], [4000.4, 'é'.repeat(62)]]) tryClose('connecting', ...args);
+      socket.onopen = () => {
+        socket.send('held');
+        for (const args of [[1001], [5000, 'r'], [3000, 'é'.repeat(62)]]) tryClose('open', ...args);
+        seen.push('open ' + socket.readyState + ' ' + socket.bufferedAmount);
+        socket.close();
+        resolve(seen);
+      };
+      socket.onclose = () => resolve(seen);
+    })`;
+    assert.deepEqual(
+      await tab.evaluate(closing(`${ws}/fake/refused`)),
+      await tab.evaluate(closing(`${ws}/real/refused`)),
+    );
+    // An echo socket opens, a held message in its bufferedAmount, and still refuses bad arguments.
+    const real = (await tab.evaluate(closing(`${ws}/real/echo`))) as string[];
+    assert.ok(real.includes('open 1 4'), String(real));
+    assert.deepEqual(await tab.evaluate(closing(`${ws}/fake/echo`)), real);
+    await tab.close();
+  });
 });

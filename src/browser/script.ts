@@ -389,7 +389,10 @@ function install(config: Config): Installed {
         'InvalidStateError',
       );
     };
-    socket.close = () => {
+    const close = socket.close.bind(socket);
+    socket.close = (code?: number, reason?: string) => {
+      // The real close() checks its arguments first (a code of 999 throws), then does nothing.
+      closeWith(close, code, reason);
       if (state !== OriginalWebSocket.CONNECTING) return;
       cancel();
       state = OriginalWebSocket.CLOSING;
@@ -455,14 +458,34 @@ function install(config: Config): Installed {
       waiting.add(end);
     };
     socket.close = (code?: number, reason?: string) => {
+      // Arguments close() refuses throw before anything is sent, as without the script.
+      checkCloseArguments(code, reason);
       for (const end of [...waiting]) end('app');
-      close(code, reason);
+      closeWith(close, code, reason);
     };
     socket.addEventListener('close', () => {
       for (const end of [...waiting]) end('peer');
     });
   };
   window.WebSocket = FaultyWebSocket;
+  /** Calls a close() with the arguments as the page gave them: none, a code, or a code and a reason. */
+  const closeWith = (close: WebSocket['close'], code?: number, reason?: string) =>
+    reason !== undefined ? close(code, reason) : code !== undefined ? close(code) : close();
+  /** What close() refuses, with Chromium's words: a code not 1000 nor 3000-4999, a reason over 123 bytes. */
+  const checkCloseArguments = (code?: number, reason?: string) => {
+    const failed = (problem: string, name: string) =>
+      new DOMException(`Failed to execute 'close' on 'WebSocket': ${problem}`, name);
+    if (code !== undefined) {
+      const clamped = Math.min(Math.max(Math.round(Number(code)) || 0, 0), 65535);
+      if (clamped !== 1000 && (clamped < 3000 || clamped > 4999))
+        throw failed(
+          `The close code must be either 1000, or between 3000 and 4999. ${clamped} is neither.`,
+          'InvalidAccessError',
+        );
+    }
+    if (reason !== undefined && new TextEncoder().encode(String(reason)).byteLength > 123)
+      throw failed('The close reason must not be greater than 123 UTF-8 bytes.', 'SyntaxError');
+  };
   /** The bytes a message adds to bufferedAmount: UTF-8 for text, else its size. */
   const byteSize = (data: string | ArrayBufferLike | Blob | ArrayBufferView) =>
     typeof data === 'string'
