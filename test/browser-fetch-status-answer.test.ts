@@ -93,3 +93,28 @@ describe('in the page, an XHR answered by a status fault from another origin', (
     await tab.close();
   });
 });
+
+describe('in the page, a HEAD request answered by a status fault', () => {
+  test('gets the headers a GET would and no body, from fetch and XHR, as from a real server', async () => {
+    const tab = await browser.newPage();
+    await tab.addInitScript(browserScript([{ url: '/api/', status: 503 }]));
+    await tab.goto(app);
+    const head = (url: string) => `Promise.all([
+      fetch(${JSON.stringify(url)}, { method: 'HEAD' }).then(async (response) => [response.status,
+        JSON.stringify([...response.headers].filter(([name]) => !/^(date|connection|keep-alive|access-control-allow-origin)$/.test(name))),
+        JSON.stringify(await response.text()), response.body === null].join(' ; ')),
+      new Promise((resolve) => {
+        const request = new XMLHttpRequest();
+        const seen = [];
+        request.open('HEAD', ${JSON.stringify(url)});
+        for (const type of ['readystatechange', 'progress', 'load', 'loadend'])
+          request.addEventListener(type, (event) => seen.push(type + ' ' + request.readyState + ' ' + event.lengthComputable + ' ' + event.loaded + '/' + event.total));
+        request.onloadend = () => resolve([...seen, request.status, request.getResponseHeader('Content-Length'), JSON.stringify(request.responseText)].join(' ; '));
+        request.send();
+      }),
+    ])`;
+    const expected = (await tab.evaluate(head('/real/503'))) as string[];
+    assert.deepEqual(await tab.evaluate(head('/api/503')), expected);
+    await tab.close();
+  });
+});

@@ -15,15 +15,21 @@ export interface FetchAnswer {
   url: string;
   /** The request's mode: a 'no-cors' fetch to another origin gets an opaque answer. */
   mode: RequestMode;
+  /** A HEAD request: the headers say what a GET would get, and the body is empty. */
+  head?: boolean;
 }
 
 /** The answer fetch resolves with. */
-export function fetchAnswer({ status, body, url, mode }: FetchAnswer): Response {
+export function fetchAnswer({ status, body, url, mode, head = false }: FetchAnswer): Response {
   const crossOrigin = new URL(url).origin !== location.origin;
   // The page may read nothing of an answer from another origin to a no-cors request.
   if (crossOrigin && mode === 'no-cors') return opaque();
   const headers = answerHeaders(body).filter(([name]) => !crossOrigin || readableAcrossOrigins(name));
-  const response = new Response(body, { status, statusText: reasonPhrase(status), headers });
+  const response = new Response(head && body !== null ? '' : body, {
+    status,
+    statusText: reasonPhrase(status),
+    headers,
+  });
   return dressed(response, { url, type: crossOrigin ? 'cors' : 'basic' });
 }
 

@@ -170,7 +170,8 @@ function install(config: Config): Installed {
     if (effect === 'status') {
       const status = fault.status ?? 500;
       const mode = init?.mode ?? (input instanceof Request ? input.mode : 'cors');
-      return fetchAnswer({ status, body: answerBody(status, fault.body), url, mode });
+      const head = httpMethod === 'HEAD';
+      return fetchAnswer({ status, body: answerBody(status, fault.body), url, mode, head });
     }
     if (effect === 'abort') throw new DOMException('The operation was aborted (faultline)', 'AbortError');
     if (effect === 'error') throw new TypeError('Failed to fetch (faultline)');
@@ -280,7 +281,8 @@ function install(config: Config): Installed {
         // The server answered, so the body went out in full first.
         if (size !== undefined) uploadSent(this, size);
         const status = fault.status ?? 500;
-        answer(this, { status, body: answerBody(status, fault.body), url: call.url ?? '' });
+        const head = call.httpMethod === 'HEAD';
+        answer(this, { status, body: answerBody(status, fault.body), url: call.url ?? '', head });
       } else if (effect === 'error') {
         Object.defineProperty(this, 'readyState', { configurable: true, value: 4 });
         this.dispatchEvent(new Event('readystatechange'));
