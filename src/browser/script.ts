@@ -13,6 +13,7 @@ import {
 } from '../model/fault.js';
 import { answerBody } from '../model/fault-answer.js';
 import type { FaultApplied } from '../model/fault-event.js';
+import { fetchAnswer } from './fetch-answer.js';
 import { answer, answerKeys, uploadSent, uploadSize } from './xhr-answer.js';
 
 interface Config {
@@ -168,9 +169,9 @@ function install(config: Config): Installed {
     const effect = effectOf(fault);
     if (effect === 'status') {
       const status = fault.status ?? 500;
-      const response = new Response(answerBody(status, fault.body), { status });
-      // As a response from the network, it says which URL answered (a new Response has '').
-      return Object.defineProperty(response, 'url', { value: url });
+      const mode = init?.mode ?? (input instanceof Request ? input.mode : 'cors');
+      const head = httpMethod === 'HEAD';
+      return fetchAnswer({ status, body: answerBody(status, fault.body), url, mode, head });
     }
     if (effect === 'abort') throw new DOMException('The operation was aborted (faultline)', 'AbortError');
     if (effect === 'error') throw new TypeError('Failed to fetch (faultline)');
@@ -280,7 +281,8 @@ function install(config: Config): Installed {
         // The server answered, so the body went out in full first.
         if (size !== undefined) uploadSent(this, size);
         const status = fault.status ?? 500;
-        answer(this, { status, body: answerBody(status, fault.body), url: call.url ?? '' });
+        const head = call.httpMethod === 'HEAD';
+        answer(this, { status, body: answerBody(status, fault.body), url: call.url ?? '', head });
       } else if (effect === 'error') {
         Object.defineProperty(this, 'readyState', { configurable: true, value: 4 });
         this.dispatchEvent(new Event('readystatechange'));
@@ -334,23 +336,44 @@ function install(config: Config): Installed {
       else if (chosen.fault.delay) delayMessages(this, chosen, chosen.fault.delay, call);
     }
   }
-  /** Fails the handshake: error, then close 1006, CONNECTING until then (close() alone shows CLOSING). */
-  const refuse = (socket: WebSocket, chosen: Chosen) => {
-    if (chosen.fault.delay) return refuseLate(socket, chosen, chosen.fault.delay);
-    socket.close();
-    Object.defineProperty(socket, 'readyState', { configurable: true, value: OriginalWebSocket.CONNECTING });
-    socket.addEventListener('error', () => Reflect.deleteProperty(socket, 'readyState'), { once: true });
-    chosen.tookEffect();
-  };
   /**
-   * A handshake that hangs for the delay, then fails: the real socket is closed at once and its own
-   * events never reach the page, which sees CONNECTING for the delay, then error and close 1006.
-   * The page's close() during the delay ends it as it ends a socket that has not opened yet.
+   * Fails the handshake, after the delay if there is one: the real socket is closed at once and
+   * its own events never reach the page, which sees CONNECTING until then (send() throws as on
+   * any socket not open yet), then error and close 1006, as from a server that refused the
+   * handshake. With no delay, they come after the real socket's own close, as a refusal comes
+   * over the network: never within the task that made the socket. The page's close() before
+   * then ends it as it ends a socket that has not opened yet.
    */
-  const refuseLate = (socket: WebSocket, chosen: Chosen, delay: number) => {
+  const refuse = (socket: WebSocket, chosen: Chosen) => {
+    const delay = chosen.fault.delay ?? 0;
     const own = new WeakSet<Event>();
     let state: number = OriginalWebSocket.CONNECTING;
     Object.defineProperty(socket, 'readyState', { configurable: true, get: () => state });
+    // Without a delay, the refusal goes on once the real socket has closed (its events stopped).
+    let cancel = () => {};
+    const started = performance.now();
+    const fail = () => {
+      if (state === OriginalWebSocket.CLOSED) return;
+      state = OriginalWebSocket.CLOSED;
+      dispatch(new Event('error'));
+      dispatch(new CloseEvent('close', { code: 1006, reason: '', wasClean: false }));
+    };
+    const start = () => {
+      if (state !== OriginalWebSocket.CONNECTING) return;
+      cancel = hold(delay, (released) => {
+        if (delay && released)
+          chosen.cutShort(performance.now() - started, 'replaced', {
+            then: 'the socket failed at once, its connection being closed already',
+          });
+        else if (delay) chosen.tookEffect();
+        fail();
+      });
+    };
+    if (delay) start();
+    else {
+      chosen.tookEffect();
+      socket.addEventListener('close', (event) => !own.has(event) && start(), { once: true });
+    }
     for (const type of ['open', 'message', 'error', 'close'])
       socket.addEventListener(type, (event) => {
         if (!own.has(event)) event.stopImmediatePropagation();
@@ -360,11 +383,6 @@ function install(config: Config): Installed {
       own.add(event);
       socket.dispatchEvent(event);
     };
-    const fail = () => {
-      state = OriginalWebSocket.CLOSED;
-      dispatch(new Event('error'));
-      dispatch(new CloseEvent('close', { code: 1006, reason: '', wasClean: false }));
-    };
     const send = socket.send.bind(socket);
     socket.send = (data) => {
       if (state !== OriginalWebSocket.CONNECTING) return send(data);
@@ -373,23 +391,18 @@ function install(config: Config): Installed {
         'InvalidStateError',
       );
     };
-    const started = performance.now();
-    const cancel = hold(delay, (released) => {
-      if (released)
-        chosen.cutShort(performance.now() - started, 'replaced', {
-          then: 'the socket failed at once, its connection being closed already',
-        });
-      else chosen.tookEffect();
-      fail();
-    });
-    socket.close = () => {
+    const close = socket.close.bind(socket);
+    socket.close = (code?: number, reason?: string) => {
+      // The real close() checks its arguments first (a code of 999 throws), then does nothing.
+      closeWith(close, code, reason);
       if (state !== OriginalWebSocket.CONNECTING) return;
       cancel();
       state = OriginalWebSocket.CLOSING;
-      chosen.cutShort(performance.now() - started, 'app', {
-        who: 'the page closed the socket',
-        then: 'it failed as a socket closed before it opens does',
-      });
+      if (delay)
+        chosen.cutShort(performance.now() - started, 'app', {
+          who: 'the page closed the socket',
+          then: 'it failed as a socket closed before it opens does',
+        });
       setTimeout(fail, 0);
     };
   };
@@ -403,12 +416,26 @@ function install(config: Config): Installed {
     const close = socket.close.bind(socket);
     const waiting = new Set<(by: 'app' | 'peer') => void>();
     let next: Chosen | undefined = first;
+    // What is held counts in bufferedAmount, as data a slow network has not taken yet; a message
+    // never sent (the server closed the socket) stays counted, as the standard says of a closed one.
+    let heldBytes = 0;
+    const buffered = Object.getOwnPropertyDescriptor(OriginalWebSocket.prototype, 'bufferedAmount')?.get;
+    Object.defineProperty(socket, 'bufferedAmount', {
+      configurable: true,
+      get: () => Number(buffered?.call(socket) ?? 0) + heldBytes,
+    });
     socket.send = (data) => {
       // Not open: the real send throws (CONNECTING) or drops the message (closing), with no delay.
       if (uninstalled || socket.readyState !== OriginalWebSocket.OPEN) return send(data);
       const message = next ?? chosen(first.fault, first.name, call, 'websocket');
       next = undefined;
       const started = performance.now();
+      const size = byteSize(data);
+      heldBytes += size;
+      const sendHeld = () => {
+        heldBytes -= size;
+        send(data);
+      };
       const cancel = hold(delay, (released) => {
         waiting.delete(end);
         // The server's close frame came during the hold: the socket is closing, the message cannot go.
@@ -417,7 +444,7 @@ function install(config: Config): Installed {
         if (released)
           message.cutShort(performance.now() - started, 'replaced', { then: 'the message went at once' });
         else message.tookEffect();
-        send(data);
+        sendHeld();
       });
       const end = (by: 'app' | 'peer') => {
         cancel();
@@ -428,19 +455,46 @@ function install(config: Config): Installed {
           who: 'the page closed the socket',
           then: 'the message went at once, ahead of the close',
         });
-        send(data);
+        sendHeld();
       };
       waiting.add(end);
     };
     socket.close = (code?: number, reason?: string) => {
+      // Arguments close() refuses throw before anything is sent, as without the script.
+      checkCloseArguments(code, reason);
       for (const end of [...waiting]) end('app');
-      close(code, reason);
+      closeWith(close, code, reason);
     };
     socket.addEventListener('close', () => {
       for (const end of [...waiting]) end('peer');
     });
   };
   window.WebSocket = FaultyWebSocket;
+  /** Calls a close() with the arguments as the page gave them: none, a code, or a code and a reason. */
+  const closeWith = (close: WebSocket['close'], code?: number, reason?: string) =>
+    reason !== undefined ? close(code, reason) : code !== undefined ? close(code) : close();
+  /** What close() refuses, with Chromium's words: a code not 1000 nor 3000-4999, a reason over 123 bytes. */
+  const checkCloseArguments = (code?: number, reason?: string) => {
+    const failed = (problem: string, name: string) =>
+      new DOMException(`Failed to execute 'close' on 'WebSocket': ${problem}`, name);
+    if (code !== undefined) {
+      const clamped = Math.min(Math.max(Math.round(Number(code)) || 0, 0), 65535);
+      if (clamped !== 1000 && (clamped < 3000 || clamped > 4999))
+        throw failed(
+          `The close code must be either 1000, or between 3000 and 4999. ${clamped} is neither.`,
+          'InvalidAccessError',
+        );
+    }
+    if (reason !== undefined && new TextEncoder().encode(String(reason)).byteLength > 123)
+      throw failed('The close reason must not be greater than 123 UTF-8 bytes.', 'SyntaxError');
+  };
+  /** The bytes a message adds to bufferedAmount: UTF-8 for text, else its size. */
+  const byteSize = (data: string | ArrayBufferLike | Blob | ArrayBufferView) =>
+    typeof data === 'string'
+      ? new TextEncoder().encode(data).byteLength
+      : data instanceof Blob
+        ? data.size
+        : data.byteLength;
 
   console.info(
     `${tag} installed ${config.faults.length} fault(s): ${config.faults.map((fault) => explainFault(fault, 'requests')).join('; ')}`,

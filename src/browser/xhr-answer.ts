@@ -11,6 +11,8 @@ export interface XhrAnswer {
   status: number;
   body: string | null;
   url: string;
+  /** A HEAD request: the headers say what a GET would get, and no body comes. */
+  head?: boolean;
 }
 
 /** The properties and methods an answer sets on a request; a new open() or abort() takes them away. */
@@ -40,6 +42,23 @@ export function answerHeaders(body: string | null): [string, string][] {
   return headers;
 }
 
+/**
+ * Whether the page may read a header of an answer from another origin that exposes none: the
+ * CORS-safelisted response headers (Fetch standard), of which an answer has content-length and
+ * content-type.
+ */
+export function readableAcrossOrigins(name: string): boolean {
+  return [
+    'cache-control',
+    'content-language',
+    'content-length',
+    'content-type',
+    'expires',
+    'last-modified',
+    'pragma',
+  ].includes(name);
+}
+
 /** Fires the events of the upload of a request body that went out in full, as Chromium does. */
 export function uploadSent(request: XMLHttpRequest, size: number): void {
   for (const type of ['progress', 'load', 'loadend'])
@@ -53,10 +72,12 @@ export function uploadSent(request: XMLHttpRequest, size: number): void {
  * progress event, then 4, load and loadend, as a real answer read in one piece. The page may
  * open() the request again from a handler: then the rest is that new request's, and nothing more fires.
  */
-export function answer(request: XMLHttpRequest, { status, body, url }: XhrAnswer): void {
-  const text = body ?? '';
+export function answer(request: XMLHttpRequest, { status, body, url, head = false }: XhrAnswer): void {
+  const text = head ? '' : (body ?? '');
   const type = request.responseType;
-  const headers = answerHeaders(body);
+  // From another origin, the page reads only the headers any page may (no x-faultline-fault).
+  const crossOrigin = new URL(url).origin !== location.origin;
+  const headers = answerHeaders(body).filter(([name]) => !crossOrigin || readableAcrossOrigins(name));
   const size = new TextEncoder().encode(text).byteLength;
   let state = 2;
   const define = (key: string, descriptor: PropertyDescriptor) =>
@@ -83,11 +104,15 @@ export function answer(request: XMLHttpRequest, { status, body, url }: XhrAnswer
     request.dispatchEvent(new ProgressEvent(name, { lengthComputable: true, loaded: size, total: size }));
   request.dispatchEvent(new Event('readystatechange'));
   if (!ours()) return;
-  // No body at all (204, 205, 304): straight to DONE, with no length to show, as Chromium does.
-  if (body === null) {
+  // No body at all (204, 205, 304, or a HEAD): straight to DONE, as Chromium does, with no length
+  // to show, but for a HEAD's: its content-length, none of it loaded.
+  if (body === null || head) {
     state = 4;
     request.dispatchEvent(new Event('readystatechange'));
-    for (const name of ['load', 'loadend']) if (ours()) request.dispatchEvent(new ProgressEvent(name));
+    const length =
+      body === null ? {} : { lengthComputable: true, total: new TextEncoder().encode(body).byteLength };
+    for (const name of ['load', 'loadend'])
+      if (ours()) request.dispatchEvent(new ProgressEvent(name, length));
     return;
   }
   state = 3;

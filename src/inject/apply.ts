@@ -48,6 +48,7 @@ export function arm(
         `${place}: "body" would never be sent: an error here fails the call with no answer; drop body, or answer with "status" and body`,
       );
     }
+    if (errorsAnswer) refuseUnsentErrorFields(fault, place);
     const requestFilter = requestFilters.find((key) => fault[key] !== undefined);
     if (sees === 'calls' && requestFilter) {
       throw new FaultlineError(
@@ -72,6 +73,25 @@ export function arm(
     name: fault.name ?? unnamedFault(`${label(fault)}-${effectOf(fault) ?? 'delay'}`, taken),
     decider: createDecider(fault, systemClock),
   }));
+}
+
+/**
+ * An error fault that answers (an HTTP server's 500) sends the client its message only: a name
+ * of its own or a code would never be seen, so it is refused rather than ignored. An Error's
+ * own name, `Error`, says nothing and passes.
+ */
+function refuseUnsentErrorFields(fault: FaultSpec, place: string): void {
+  if (typeof fault.error !== 'object') return;
+  const { message, name, code } = fault.error;
+  const unsent = [
+    ...(name !== undefined && name !== 'Error' ? [`"name" (${name})`] : []),
+    ...(code !== undefined ? [`"code" (${code})`] : []),
+  ];
+  if (unsent.length === 0) return;
+  throw new FaultlineError(
+    'FAULTLINE_ERR_INVALID_FIELD',
+    `${place}: an HTTP server's error fault answers 500 with the message ${JSON.stringify(message)} as its body; ${unsent.join(' and ')} never ${unsent.length > 1 ? 'reach' : 'reaches'} the client: drop ${unsent.length > 1 ? 'them' : 'it'}, or answer with "status" and "body"`,
+  );
 }
 
 /** Accepts an Error object for `error`, as wrap(client, { error: new Error('boom') }) does. */

@@ -138,7 +138,7 @@ export function createHttpFaults(options: HttpFaultsOptions = {}): HttpFaults {
           faults: armed.map(({ name, decider }) => ({
             ...decider.fault,
             name,
-            explanation: explainFault(decider.fault, 'requests'),
+            explanation: explainFault(decider.fault, 'requests', { errorAnswers: true }),
           })),
         }),
       },

@@ -10,9 +10,14 @@ export type { FaultSpec } from './fault-schema.js';
 /**
  * One sentence, e.g. "delays get calls by 100 ms, then fails them with Error: boom, on every 2nd
  * call". `sees` is what the fault is asked about: an HTTP server's, fetch's or a page's faults
- * see requests, and say so.
+ * see requests, and say so. `errorAnswers`: an error is answered (an HTTP server's 500), and is
+ * explained as that answer.
  */
-export function explainFault(fault: FaultSpec, sees: 'calls' | 'requests' = 'calls'): string {
+export function explainFault(
+  fault: FaultSpec,
+  sees: 'calls' | 'requests' = 'calls',
+  { errorAnswers = false }: { errorAnswers?: boolean } = {},
+): string {
   const one = sees === 'requests' ? 'request' : 'call';
   const target = fault.methods
     ? `${fault.methods.join('/')} calls`
@@ -24,7 +29,11 @@ export function explainFault(fault: FaultSpec, sees: 'calls' | 'requests' = 'cal
   const effect = effectOf(fault);
   const subject = verbs.length ? 'then ' : '';
   const object = verbs.length ? 'them' : target;
-  if (effect === 'error')
+  if (effect === 'error' && errorAnswers) {
+    // An HTTP server's error fault: what the client gets is the app's 500, with the message.
+    const message = typeof fault.error === 'string' ? fault.error : fault.error!.message;
+    verbs.push(`${subject}answers ${object} with 500 and the body ${JSON.stringify(fault.body ?? message)}`);
+  } else if (effect === 'error')
     verbs.push(
       `${subject}fails ${object} with ${typeof fault.error === 'string' ? fault.error : `${fault.error!.name ?? 'Error'}: ${fault.error!.message}`}`,
     );

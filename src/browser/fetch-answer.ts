@@ -1,0 +1,65 @@
+/**
+ * A status fault's answer to fetch, as the page sees a real server's answer in Chromium: the
+ * reason phrase as `statusText`, the answer's headers, the URL asked for, and the type the
+ * browser gives it by origin and mode (compared with a real answer in
+ * test/browser-fetch-status-answer.test.ts). `new Response()` alone reads as one the page made:
+ * type 'default', no URL, no statusText, content-type only.
+ */
+import { reasonPhrase } from '../model/reason-phrase.js';
+import { answerHeaders, readableAcrossOrigins } from './xhr-answer.js';
+
+/** What the fault answers: its status, its body (null for a 204, 205 or 304), the URL asked for. */
+export interface FetchAnswer {
+  status: number;
+  body: string | null;
+  url: string;
+  /** The request's mode: a 'no-cors' fetch to another origin gets an opaque answer. */
+  mode: RequestMode;
+  /** A HEAD request: the headers say what a GET would get, and the body is empty. */
+  head?: boolean;
+}
+
+/** The answer fetch resolves with. */
+export function fetchAnswer({ status, body, url, mode, head = false }: FetchAnswer): Response {
+  const crossOrigin = new URL(url).origin !== location.origin;
+  // The page may read nothing of an answer from another origin to a no-cors request.
+  if (crossOrigin && mode === 'no-cors') return opaque();
+  const headers = answerHeaders(body).filter(([name]) => !crossOrigin || readableAcrossOrigins(name));
+  const response = new Response(head && body !== null ? '' : body, {
+    status,
+    statusText: reasonPhrase(status),
+    headers,
+  });
+  return dressed(response, { url, type: crossOrigin ? 'cors' : 'basic' });
+}
+
+/** An opaque answer: status 0, no statusText, headers, body or URL. */
+function opaque(): Response {
+  const response = new Response(null, { status: 200 });
+  Object.defineProperty(response, 'status', { value: 0 });
+  Object.defineProperty(response, 'ok', { value: false });
+  Object.defineProperty(response, 'statusText', { value: '' });
+  return dressed(response, { url: '', type: 'opaque' });
+}
+
+/**
+ * Gives the response the URL and type of one from the network, its clone() too (a clone of a
+ * new Response is one the page made again).
+ */
+function dressed(response: Response, { url, type }: { url: string; type: ResponseType }): Response {
+  const own = (['status', 'ok', 'statusText'] as const).flatMap((key) => {
+    const descriptor = Object.getOwnPropertyDescriptor(response, key);
+    return descriptor ? [[key, descriptor] as const] : [];
+  });
+  const clone = response.clone.bind(response);
+  Object.defineProperty(response, 'url', { value: url });
+  Object.defineProperty(response, 'type', { value: type });
+  Object.defineProperty(response, 'clone', {
+    value: () => {
+      const copy = clone();
+      for (const [key, descriptor] of own) Object.defineProperty(copy, key, descriptor);
+      return dressed(copy, { url, type });
+    },
+  });
+  return response;
+}
