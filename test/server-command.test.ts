@@ -304,3 +304,33 @@ test("toxiproxy-server's -version prints the version and exits 0, starting nothi
     assert.doesNotMatch(stderr, /listening/);
   }
 });
+
+test("toxiproxy-server's bool flags take Go's values: -version=false starts the server, -proxy-metrics=true and =false are taken, -h is the help", async () => {
+  for (const args of [
+    ['server', '-version=true'],
+    ['server', '--version=1'],
+    ['server', '-proxy-metrics=true', '-runtime-metrics=false', '-version'],
+    ['server', '--proxy-metrics=F', '-version'],
+  ]) {
+    const { code, stdout, stderr } = await spawnCli(args).done;
+    assert.equal(code, 0, `${args.join(' ')}: ${stderr}`);
+    assert.match(stdout, /^faultline \S+ \(Toxiproxy API 2\.12\.0\)\n$/);
+  }
+  const server = start(['server', '-version=false', '-proxy-metrics=true', '-port', '0']);
+  const url = await server.listening;
+  assert.equal((await fetch(new URL('/metrics', url))).status, 200);
+  process.kill(server.child.pid!, 'SIGTERM');
+  assert.equal(await server.exited, 0);
+
+  const refused = await spawnCli(['server', '-runtime-metrics=yes', '-port', '0']).done;
+  assert.equal(refused.code, 2);
+  assert.match(
+    refused.stderr,
+    /^faultline: invalid boolean value "yes" for -runtime-metrics: give -runtime-metrics alone, or -runtime-metrics=true or -runtime-metrics=false\n/,
+  );
+  for (const help of ['-h', '-help']) {
+    const { code, stdout, stderr } = await spawnCli(['server', help]).done;
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^Usage: faultline server \[options\]/);
+  }
+});
