@@ -334,3 +334,18 @@ test("toxiproxy-server's bool flags take Go's values: -version=false starts the 
     assert.match(stdout, /^Usage: faultline server \[options\]/);
   }
 });
+
+test('an empty -host (an unset variable in "-host=$VAR") is refused, saying what to give, where it failed with "Invalid URL"', async () => {
+  for (const [args, env] of [
+    [['server', '-host=', '-port', '0', '--insecure'], {}],
+    [['server', '--port', '0'], { FAULTLINE_HOST: ' ' }],
+  ] as const) {
+    const { code, stderr } = await spawnCli([...args], env).done;
+    assert.equal(code, 2, stderr);
+    assert.match(
+      stderr,
+      /--host \(or FAULTLINE_HOST\) is empty, as an unset variable in "-host=\$VAR" gives: give the address to listen on, such as 127\.0\.0\.1, or 0\.0\.0\.0 for every interface/,
+    );
+    assert.doesNotMatch(stderr, /listening/);
+  }
+});
