@@ -304,3 +304,48 @@ test("toxiproxy-server's -version prints the version and exits 0, starting nothi
     assert.doesNotMatch(stderr, /listening/);
   }
 });
+
+test("toxiproxy-server's bool flags take Go's values: -version=false starts the server, -proxy-metrics=true and =false are taken, -h is the help", async () => {
+  for (const args of [
+    ['server', '-version=true'],
+    ['server', '--version=1'],
+    ['server', '-proxy-metrics=true', '-runtime-metrics=false', '-version'],
+    ['server', '--proxy-metrics=F', '-version'],
+  ]) {
+    const { code, stdout, stderr } = await spawnCli(args).done;
+    assert.equal(code, 0, `${args.join(' ')}: ${stderr}`);
+    assert.match(stdout, /^faultline \S+ \(Toxiproxy API 2\.12\.0\)\n$/);
+  }
+  const server = start(['server', '-version=false', '-proxy-metrics=true', '-port', '0']);
+  const url = await server.listening;
+  assert.equal((await fetch(new URL('/metrics', url))).status, 200);
+  process.kill(server.child.pid!, 'SIGTERM');
+  assert.equal(await server.exited, 0);
+
+  const refused = await spawnCli(['server', '-runtime-metrics=yes', '-port', '0']).done;
+  assert.equal(refused.code, 2);
+  assert.match(
+    refused.stderr,
+    /^faultline: invalid boolean value "yes" for -runtime-metrics: give -runtime-metrics alone, or -runtime-metrics=true or -runtime-metrics=false\n/,
+  );
+  for (const help of ['-h', '-help']) {
+    const { code, stdout, stderr } = await spawnCli(['server', help]).done;
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^Usage: faultline server \[options\]/);
+  }
+});
+
+test('an empty -host (an unset variable in "-host=$VAR") is refused, saying what to give, where it failed with "Invalid URL"', async () => {
+  for (const [args, env] of [
+    [['server', '-host=', '-port', '0', '--insecure'], {}],
+    [['server', '--port', '0'], { FAULTLINE_HOST: ' ' }],
+  ] as const) {
+    const { code, stderr } = await spawnCli([...args], env).done;
+    assert.equal(code, 2, stderr);
+    assert.match(
+      stderr,
+      /--host \(or FAULTLINE_HOST\) is empty, as an unset variable in "-host=\$VAR" gives: give the address to listen on, such as 127\.0\.0\.1, or 0\.0\.0\.0 for every interface/,
+    );
+    assert.doesNotMatch(stderr, /listening/);
+  }
+});

@@ -10,6 +10,14 @@ const streamFlags: Record<string, string> = {
   '--downstream': '--downstream',
 };
 
+/** toxiproxy-server's bool flags (cmd/server/server.go), which Go's flag package reads. */
+const serverFlags: Record<string, string> = Object.fromEntries(
+  ['proxy-metrics', 'runtime-metrics', 'version'].flatMap((name) => [
+    [`-${name}`, `--${name}`],
+    [`--${name}`, `--${name}`],
+  ]),
+);
+
 /** What Go's strconv.ParseBool takes, which its flag package (and urfave/cli's) uses. */
 const goTrue = ['1', 't', 'T', 'TRUE', 'true', 'True'];
 const goFalse = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
@@ -21,10 +29,23 @@ const goFalse = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
  * the arguments to give commander instead, or undefined when `arg` is no such flag.
  */
 export function goStreamFlag(arg: string): string[] | undefined {
+  return goBoolFlag(arg, streamFlags);
+}
+
+/**
+ * toxiproxy-server's `-proxy-metrics=true`, `-runtime-metrics=false` and `-version=false`, as Go
+ * reads them (a Compose file or Helm chart may spell every flag with its value); commander
+ * refused them as unknown options. Returns the arguments for commander, or undefined.
+ */
+export function goServerFlag(arg: string): string[] | undefined {
+  return goBoolFlag(arg, serverFlags);
+}
+
+function goBoolFlag(arg: string, flags: Record<string, string>): string[] | undefined {
   const at = arg.indexOf('=');
   if (at === -1) return undefined;
   const flag = arg.slice(0, at);
-  const long = streamFlags[flag];
+  const long = flags[flag];
   if (long === undefined) return undefined;
   const value = arg.slice(at + 1);
   if (goTrue.includes(value)) return [long];

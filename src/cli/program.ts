@@ -5,7 +5,7 @@ import { suggestChoices } from './choice-suggestion.js';
 import type { CommandEntry } from './command-table.js';
 import { collectAttribute, hostOption, isClientCommand, UsageError } from './context.js';
 import { keepGoingWhenOutputCloses } from './closed-output.js';
-import { goStreamFlag } from './go-bool-flags.js';
+import { goServerFlag, goStreamFlag } from './go-bool-flags.js';
 
 /** Which commands to load for these arguments: see entriesFor in command-table.ts. */
 export type CommandChoice = (args: readonly string[]) => readonly CommandEntry[];
@@ -126,9 +126,13 @@ function compatibleArgv(argv: string[]): string[] {
   const options = end === -1 ? argv : argv.slice(0, end);
   const server = options.includes('server');
   const toxic = ['toxic', 't'].includes(commandWord(argv.slice(2)) ?? '');
-  const rewritten = options.flatMap((arg) => {
-    const stream = toxic ? goStreamFlag(arg) : undefined;
-    if (stream) return stream;
+  // toxiproxy-server -h (or -help) prints its usage and exits 0, as Go's flag package does; before
+  // "server", -h is the client commands' --host.
+  const serverAt = commandWord(argv.slice(2)) === 'server' ? options.indexOf('server', 2) : -1;
+  const rewritten = options.flatMap((arg, index) => {
+    if (serverAt !== -1 && index > serverAt && ['-h', '-help'].includes(arg)) return ['--help'];
+    const bool = toxic ? goStreamFlag(arg) : server ? goServerFlag(arg) : undefined;
+    if (bool) return bool;
     if (arg === '-tox' || arg === '--tox') return ['--toxicity'];
     const [flag = '', ...value] = arg.split('=');
     if (/^-[a-zA-Z]$/.test(flag) && value.length > 0) return [flag, value.join('=')];

@@ -3,7 +3,7 @@ import './server-heap.js';
 import { logLevelNames, readLogLevel } from './log-level.js';
 import { integer } from './integer-option.js';
 import { parseServerSeed, seedText, type ServerSeed } from './seed-option.js';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine } from '../proxy/engine.js';
 import { populateFromFile } from '../server/populate-file.js';
@@ -141,7 +141,8 @@ export function serverCommand(): Command {
           'address the control API listens on (0.0.0.0 for every interface; also -host)',
         )
           .env('FAULTLINE_HOST')
-          .default('127.0.0.1'),
+          .default('127.0.0.1')
+          .argParser(listenHost),
       )
       .addOption(
         new Option('--port <port>', 'port of the control API')
@@ -264,4 +265,16 @@ async function namingConfigSource<T>(command: Command, starting: Promise<T>): Pr
       `${error.message} (FAULTLINE_CONFIG names it; unset FAULTLINE_CONFIG to start without a config file)`,
     );
   }
+}
+
+/**
+ * An empty --host, as `-host=$TOXIPROXY_HOST` gives with the variable unset, is refused: Go's
+ * net.JoinHostPort makes toxiproxy-server listen on every interface then, which nobody may have
+ * meant, and faultline failed later with a bare "Invalid URL" (or called "" a non-loopback address).
+ */
+function listenHost(value: string): string {
+  if (value.trim() !== '') return value;
+  throw new InvalidArgumentError(
+    '--host (or FAULTLINE_HOST) is empty, as an unset variable in "-host=$VAR" gives: give the address to listen on, such as 127.0.0.1, or 0.0.0.0 for every interface (where toxiproxy-server listens when -host is empty), which needs --token',
+  );
 }

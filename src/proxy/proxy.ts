@@ -1,4 +1,5 @@
 import { mergeToxics } from './toxic-merge.js';
+import { AddressHistory, type AddressBytes } from './address-bytes.js';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Clock } from '../model/clock.js';
@@ -59,6 +60,8 @@ export interface ProxyStats {
   /** Request faults by toxic, method (standard ones, else `other`) and outcome. */
   requestFaults: ReadonlyMap<string, RequestFaultKey & { count: number }>;
   bytes: Record<Stream, { received: number; sent: number }>;
+  /** Of `bytes`, what passed under earlier listen addresses and upstreams (see address-bytes.ts). */
+  earlierAddresses: readonly AddressBytes[];
   toxicActions: ReadonlyMap<string, number>;
   /** Failed TLS handshakes by side and reason code (ERR_SSL_..., ETIMEDOUT, ...). */
   tlsFailures: ReadonlyMap<string, number>;
@@ -103,6 +106,7 @@ export class FaultProxy implements ProxyView {
   /** Connections accepted whose TLS handshake failed: they took no number, and count as accepted. */
   private handshakesFailed = 0;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
+  private readonly addresses = new AddressHistory();
   // What most proxies never use is made at first use: a server holds thousands of proxies.
   private tlsFailures: Map<string, number> | undefined;
   private upstreamFailures: Map<string, number> | undefined;
@@ -355,6 +359,9 @@ export class FaultProxy implements ProxyView {
       update.upstream ?? this.upstream,
     );
     const listenChanged = newListen !== undefined && (await canonicalListen(newListen)) !== this.listen;
+    const upstreamChanged = update.upstream !== undefined && update.upstream !== this.upstream;
+    if (listenChanged || upstreamChanged)
+      this.addresses.retire(this.listen, this.upstream, this.stats().bytes);
     if (listenChanged && wantEnabled) await this.moveListener(newListen);
     else if (listenChanged) {
       this.stop();
@@ -362,8 +369,8 @@ export class FaultProxy implements ProxyView {
     } else if (wantEnabled && !this.enabled) await this.start();
     if (!wantEnabled && this.enabled) this.stop();
     if (update.headerFaults !== undefined) this.headerFaults = update.headerFaults;
-    if (update.upstream !== undefined && update.upstream !== this.upstream) {
-      this.upstream = update.upstream;
+    if (upstreamChanged) {
+      this.upstream = update.upstream!;
       this.dropConnections();
       this.session?.upstreamChanged?.();
     }
@@ -421,6 +428,7 @@ export class FaultProxy implements ProxyView {
     return {
       connectionsTotal: this.serial + this.handshakesFailed,
       bytes,
+      earlierAddresses: this.addresses.list(),
       toxicActions: this.roster.actionCounts,
       tlsFailures: this.tlsFailures ?? noCounts,
       upstreamFailures: this.upstreamFailures ?? noCounts,

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Engine } from '../proxy/engine.js';
+import { addressSeries } from '../proxy/address-bytes.js';
 import { reportUnsampledLagAsNaN } from './event-loop-lag.js';
 import { dropTotalNamedGauges } from './total-named-gauges.js';
 
@@ -203,9 +204,12 @@ function byteCounter(registry: Registry, engine: Engine, side: 'received' | 'sen
     collect() {
       this.reset();
       for (const proxy of engine.list()) {
-        for (const [direction, bytes] of Object.entries(proxy.stats().bytes)) {
-          const labels = { direction, listener: proxy.listen, proxy: proxy.name, upstream: proxy.upstream };
-          this.inc(labels, bytes[side]);
+        const stats = proxy.stats();
+        const series = addressSeries(proxy.listen, proxy.upstream, stats.bytes, stats.earlierAddresses);
+        for (const { listen, upstream, bytes: passed } of series) {
+          for (const [direction, bytes] of Object.entries(passed)) {
+            this.inc({ direction, listener: listen, proxy: proxy.name, upstream }, bytes[side]);
+          }
         }
       }
     },

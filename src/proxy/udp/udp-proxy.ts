@@ -10,6 +10,7 @@ import { type Stream, streams, type ToxicSpec } from '../../model/toxic.js';
 import type { ProxySummary } from '../events.js';
 import { canonicalListen } from '../listener.js';
 import type { ProxyEnvironment, ProxyStats } from '../proxy.js';
+import { AddressHistory } from '../address-bytes.js';
 import { ToxicRoster } from '../toxic-roster.js';
 import { resolveUpstream, unreachableUpstreamWarning } from './resolve-upstream.js';
 import { bindDatagramListener } from './bind.js';
@@ -57,6 +58,7 @@ export class UdpProxy {
   private serial = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly closedBytes = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
+  private readonly addresses = new AddressHistory();
   private refusedDatagrams = 0;
   private droppedDatagrams = 0;
   private unusableReported = false;
@@ -167,6 +169,9 @@ export class UdpProxy {
     const wantEnabled = update.enabled ?? this.enabled;
     const newListen = update.listen;
     const listenChanged = newListen !== undefined && (await canonicalListen(newListen)) !== this.listen;
+    const upstreamChanged = update.upstream !== undefined && update.upstream !== this.upstream;
+    if (listenChanged || upstreamChanged)
+      this.addresses.retire(this.listen, this.upstream, this.stats().bytes);
     if (listenChanged) {
       const previous = this.listen;
       const wasRunning = this.socket !== undefined;
@@ -183,8 +188,8 @@ export class UdpProxy {
       }
     } else if (wantEnabled && !this.enabled) await this.start();
     if (!wantEnabled && this.enabled) this.stop();
-    if (update.upstream !== undefined && update.upstream !== this.upstream) {
-      this.upstream = update.upstream;
+    if (upstreamChanged) {
+      this.upstream = update.upstream!;
       for (const flow of this.flows.values()) this.closeFlow(flow);
       if (this.socket) this.target = await resolveUpstream(this.upstream, this.environment.lookupHost);
       this.lookedUpAt = this.environment.clock.now();
@@ -233,6 +238,7 @@ export class UdpProxy {
       connectionsTotal: this.serial,
       requestFaults: noRequestFaults,
       bytes,
+      earlierAddresses: this.addresses.list(),
       toxicActions: this.roster.actionCounts,
       tlsFailures: noCounts,
       upstreamFailures: noCounts,
