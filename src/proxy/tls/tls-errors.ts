@@ -23,7 +23,11 @@ export function clientHandshakeReason(
   if (code === 'ERR_SSL_HTTP_REQUEST')
     return `the client sent plain HTTP to a port that terminates TLS (${reason}): use https://`;
   if (code === 'ERR_SSL_NO_APPLICATION_PROTOCOL' && alpn.length > 0) {
-    const other = alpn.includes('h2') ? ': an HTTP/1.1 client needs a proxy with protocol http' : '';
+    const other = alpn.includes('h2')
+      ? ': an HTTP/1.1 client needs a proxy with protocol http'
+      : alpn.includes('http/1.1')
+        ? ': a client that speaks only HTTP/2 (ALPN h2, as gRPC clients) needs a proxy with protocol http2'
+        : '';
     return `the client offered none of the protocols this proxy speaks over TLS (ALPN ${alpn.join(', ')}; ${reason})${other}`;
   }
   if (code === 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA') {
