@@ -65,6 +65,8 @@ export function upstreamVerifyHint(
     const names = error.cert?.subjectaltname;
     return `; the upstream's certificate does not name the host the proxy checks${names ? ` (it names ${names})` : ''}: set upstream_tls.servername to a name it carries`;
   }
+  if (error.code === 'CERT_HAS_EXPIRED' || error.code === 'CERT_NOT_YET_VALID')
+    return `; the upstream's certificate, or one in its chain, ${error.code === 'CERT_HAS_EXPIRED' ? 'has expired' : 'is not valid yet'}: give the upstream a certificate valid now, or set upstream_tls.insecure (without ca) to reach it unverified`;
   if (UNTRUSTED.has(error.code ?? ''))
     return "; the proxy does not trust the CA of the upstream's certificate: give upstream_tls.ca the CA that signed it (faultline create --upstream-ca FILE)";
   return '';
