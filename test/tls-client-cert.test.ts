@@ -74,7 +74,7 @@ test('a tcp proxy with tls.client_ca lets in clients with a certificate its CA s
   await waitFor(() => tlsFailures('mtls_tcp').length === 2, 'two tls.failed events');
   assert.deepEqual(tlsFailures('mtls_tcp'), [
     NO_CERTIFICATE,
-    'client SELF_SIGNED_CERT_IN_CHAIN: the client certificate is not signed by tls.client_ca (SELF_SIGNED_CERT_IN_CHAIN)',
+    'client SELF_SIGNED_CERT_IN_CHAIN: the client certificate is not signed by tls.client_ca (SELF_SIGNED_CERT_IN_CHAIN): give the client a certificate that a CA in tls.client_ca signed, or add the CA that signed it to tls.client_ca',
   ]);
   const refused = events.filter((event) => event.type === 'tls.failed' && event.proxy === 'mtls_tcp');
   for (const event of refused)

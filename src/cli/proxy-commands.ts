@@ -12,7 +12,7 @@ import {
   withServerUrl,
 } from './context.js';
 import { byName } from './name-order.js';
-import { proxySettings } from './proxy-settings.js';
+import { proxySettings } from '../model/proxy-setting-words.js';
 import { float32Fixed2, float64Default } from './go-number-text.js';
 import { safe, safeJson } from './terminal-text.js';
 import {

@@ -9,6 +9,7 @@ import {
   type EngineEvent,
   engineEventTypes,
   haltSummary,
+  tlsFailureSentence,
   unknownEventTypes,
 } from '../model/events.js';
 import { NAME_CHARACTERS, NAME_PATTERN } from '../model/names.js';
@@ -191,7 +192,7 @@ function detail(event: EngineEvent): string | undefined {
     case 'halt':
       return haltSummary(event);
     case 'tls.failed':
-      return `TLS handshake with the ${event.side === 'client' ? `client ${event.client}` : 'upstream'} failed: ${event.code} (${event.error})`;
+      return tlsFailureSentence(event);
   }
 }
 

@@ -220,6 +220,15 @@ export function eventProxyName(event: EngineEvent): string | undefined {
   return typeof event.proxy === 'string' ? event.proxy : event.proxy.name;
 }
 
+/**
+ * A failed TLS handshake in words, the same in `faultline watch` and the dashboard: `TLS handshake
+ * with the client 127.0.0.1:40512 failed: CODE (why)`.
+ */
+export function tlsFailureSentence(event: Readonly<Record<string, unknown>>): string {
+  const peer = event.side === 'client' ? `client ${String(event.client)}` : 'upstream';
+  return `TLS handshake with the ${peer} failed: ${String(event.code)} (${String(event.error)})`;
+}
+
 /** What an event calls its connection: a udp proxy's connections are flows, and its events say so. */
 export function connectionNoun(event: {
   readonly type: string;

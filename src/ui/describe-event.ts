@@ -1,4 +1,4 @@
-import { connectionNoun, type HaltEvent, haltSummary } from '../model/events.js';
+import { connectionNoun, type HaltEvent, haltSummary, tlsFailureSentence } from '../model/events.js';
 import type { ToxicJson } from '../model/wire.js';
 import { proxyNameOf, type ServerEvent } from './events.js';
 
@@ -73,6 +73,8 @@ export function describeEvent(event: ServerEvent): string {
         : `${proxy}: ${field('method')} ${field('path')} → ${field('status')}${event.grpcCode === undefined ? '' : ` (gRPC status ${field('grpcCode')})`}, the upstream ${field('upstream')} failed: ${field('error')}`;
     case 'halt':
       return haltSummary(event as unknown as HaltEvent);
+    case 'tls.failed':
+      return `${proxy}: ${tlsFailureSentence(event)}`;
     case 'events.lost':
       return field('message');
     case 'protocol.mismatch':

@@ -4,6 +4,7 @@ import { api } from './api.js';
 import { ErrorText } from './field.js';
 import { focusOnMount } from './focus.js';
 import { formError, type FormError } from './form-error.js';
+import { proxySettings } from '../model/proxy-setting-words.js';
 import { type DashboardProxy, type ExplainedToxic, explain } from './model.js';
 import { ProxyForm } from './proxy-form.js';
 import { formatRate, type Throughput } from './throughput.js';
@@ -26,6 +27,8 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
   const focusIfSwapped = (control: 'delete' | 'add') => (swapped === control ? focusOnMount : null);
   const [error, setError] = useState<FormError>();
   const path = `/proxies/${encodeURIComponent(proxy.name)}`;
+  // TLS, client certificates, upstream TLS, idle_timeout: what `faultline list --wide` shows.
+  const settings = proxySettings(proxy);
   const editButton = useRef<HTMLButtonElement>(null);
   const card = useRef<HTMLElement>(null);
   // A control that closes or vanishes hands the focus on once the card has rendered without it.
@@ -73,6 +76,7 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
       <p class="addresses">
         <code>{proxy.listen}</code> → <code>{proxy.upstream}</code>
       </p>
+      {settings.length === 0 ? null : <p class="settings">{settings.join('; ')}</p>}
       {error === undefined ? null : <ErrorText error={error} />}
       <div class="actions">
         <button type="button" onClick={() => void act(() => api('POST', path, { enabled: !proxy.enabled }))}>

@@ -10,10 +10,16 @@ const stateText: Record<StreamState, string> = {
   ended: 'session ended: reload the page',
 };
 
+/**
+ * Hidden until *connections* is ticked: every connection opens and closes. One that could not
+ * reach its upstream (connection.failed) is a failure to see, and is always shown.
+ */
+const CONNECTION_CHURN = new Set(['connection.opened', 'connection.closed']);
+
 /** The newest events first: which fault fired, when, on which connection or request. */
 export function Timeline({ events, state }: { events: readonly ServerEvent[]; state: StreamState }) {
   const [connections, setConnections] = useState(false);
-  const shown = events.filter((event) => connections || !event.type.startsWith('connection.'));
+  const shown = events.filter((event) => connections || !CONNECTION_CHURN.has(event.type));
   return (
     <section class="panel timeline" aria-labelledby="timeline-title">
       <header>

@@ -4,6 +4,7 @@ import { RecordReader } from '../record-reader.js';
 import { feedReader, readInto } from '../socket-reader.js';
 import type { ServerTls } from './proxy-tls.js';
 import { certificateNamesHost, leafCertificate, refusedForName, resetForName } from './certificate-names.js';
+import { clientCertificateRefusal } from './client-certificate-refusal.js';
 import { clientHandshakeReason, tlsReason } from './tls-errors.js';
 
 /** A client that opens a connection and never finishes its handshake is dropped after this long. */
@@ -45,8 +46,7 @@ export function createSecureAcceptor(
   server.on('tlsClientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: tls.TLSSocket) => {
     const client = clientAddress(socket);
     const refused = (socket as { authorizationError?: Error | string }).authorizationError;
-    if (refused)
-      failed(client, String(refused), `the client certificate is not signed by tls.client_ca (${refused})`);
+    if (refused) failed(client, String(refused), clientCertificateRefusal(String(refused)));
     else {
       const code = error.code ?? 'ERR_TLS_HANDSHAKE';
       const proxy = {

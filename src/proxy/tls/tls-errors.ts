@@ -23,7 +23,11 @@ export function clientHandshakeReason(
   if (code === 'ERR_SSL_HTTP_REQUEST')
     return `the client sent plain HTTP to a port that terminates TLS (${reason}): use https://`;
   if (code === 'ERR_SSL_NO_APPLICATION_PROTOCOL' && alpn.length > 0) {
-    const other = alpn.includes('h2') ? ': an HTTP/1.1 client needs a proxy with protocol http' : '';
+    const other = alpn.includes('h2')
+      ? ': an HTTP/1.1 client needs a proxy with protocol http'
+      : alpn.includes('http/1.1')
+        ? ': a client that speaks only HTTP/2 (ALPN h2, as gRPC clients) needs a proxy with protocol http2'
+        : '';
     return `the client offered none of the protocols this proxy speaks over TLS (ALPN ${alpn.join(', ')}; ${reason})${other}`;
   }
   if (code === 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA') {
@@ -61,6 +65,8 @@ export function upstreamVerifyHint(
     const names = error.cert?.subjectaltname;
     return `; the upstream's certificate does not name the host the proxy checks${names ? ` (it names ${names})` : ''}: set upstream_tls.servername to a name it carries`;
   }
+  if (error.code === 'CERT_HAS_EXPIRED' || error.code === 'CERT_NOT_YET_VALID')
+    return `; the upstream's certificate, or one in its chain, ${error.code === 'CERT_HAS_EXPIRED' ? 'has expired' : 'is not valid yet'}: give the upstream a certificate valid now, or set upstream_tls.insecure (without ca) to reach it unverified`;
   if (UNTRUSTED.has(error.code ?? ''))
     return "; the proxy does not trust the CA of the upstream's certificate: give upstream_tls.ca the CA that signed it (faultline create --upstream-ca FILE)";
   return '';

@@ -1,4 +1,4 @@
-import type { ProxyJson } from '../client/index.js';
+import type { ProxyJson } from './wire.js';
 
 /**
  * A proxy's settings beyond its addresses, in words: TLS to clients and to the upstream, the
