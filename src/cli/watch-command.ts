@@ -12,6 +12,7 @@ import {
   unknownEventTypes,
 } from '../model/events.js';
 import { NAME_CHARACTERS, NAME_PATTERN } from '../model/names.js';
+import { describeStreamEvent } from '../model/stream-lines.js';
 import { whenStdoutCloses } from './closed-output.js';
 import { clientFor, out, UsageError, withServerUrl } from './context.js';
 import { safe, safeJson } from './terminal-text.js';
@@ -186,6 +187,9 @@ function detail(event: EngineEvent): string | undefined {
       return event.cut
         ? `${event.method} ${event.path} → ${event.status} cut after ${event.bodyBytes} bytes of the body (${event.error})`
         : `${event.method} ${event.path} → ${event.grpcCode === undefined ? event.status : `gRPC ${event.grpcCode} (for ${event.status})`}: upstream ${event.upstream} failed (${event.error})`;
+    case 'stream.opened':
+    case 'stream.closed':
+      return describeStreamEvent(event);
     case 'protocol.mismatch':
       return `connection #${event.connection} from ${event.client} sent ${event.received}${event.detail === undefined ? '' : ` (${event.detail})`}, which this proxy does not speak → ${event.answer}`;
     case 'halt':

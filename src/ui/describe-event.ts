@@ -1,4 +1,5 @@
 import { connectionNoun, type HaltEvent, haltSummary } from '../model/events.js';
+import { describeStreamEvent } from '../model/stream-lines.js';
 import type { ToxicJson } from '../model/wire.js';
 import { proxyNameOf, type ServerEvent } from './events.js';
 
@@ -71,6 +72,9 @@ export function describeEvent(event: ServerEvent): string {
       return event.cut === true
         ? `${proxy}: ${field('method')} ${field('path')} → ${field('status')} cut after ${field('bodyBytes')} bytes of the body: ${field('error')}`
         : `${proxy}: ${field('method')} ${field('path')} → ${field('status')}${event.grpcCode === undefined ? '' : ` (gRPC status ${field('grpcCode')})`}, the upstream ${field('upstream')} failed: ${field('error')}`;
+    case 'stream.opened':
+    case 'stream.closed':
+      return `${proxy}: ${describeStreamEvent(event as unknown as Parameters<typeof describeStreamEvent>[0])}`;
     case 'halt':
       return haltSummary(event as unknown as HaltEvent);
     case 'events.lost':
