@@ -216,3 +216,34 @@ describe('long gRPC streams through an http2 proxy are reported while open, and 
     assert.equal((await harness.api('DELETE', '/proxies/shop/toxics/cut')).status, 204);
   });
 });
+
+describe('a client deadline shorter than an injected delay', () => {
+  it('the client gets DEADLINE_EXCEEDED from its own timer, the delay says the client reset the stream (CANCEL), and nothing goes upstream', async () => {
+    const added = await harness.api('POST', '/proxies/shop/toxics', {
+      name: 'hold',
+      type: 'http_delay',
+      attributes: { stage: 'request', delay: 60_000 },
+    });
+    assert.equal(added.status, 200, added.text);
+    const before = upstreamCalls.length;
+    const { outcome } = watchCall({ deadline: Date.now() + 300 });
+    assert.match(await outcome, /^4 Deadline exceeded/);
+    const left = () => events.find((event) => event.type === 'http.fault' && event.toxic === 'hold');
+    await waitFor(() => left() !== undefined, 'the delay reported');
+    const fault = left();
+    assert.ok(fault?.type === 'http.fault');
+    assert.equal(fault.action, 'delay_request');
+    assert.ok(fault.clientLeftAfterMs !== undefined && fault.clientLeftAfterMs < 60_000);
+    assert.equal(fault.rstCode, 8, 'grpc-js resets a call past its deadline with CANCEL');
+    assert.match(
+      describeWatchLine({ time: '', data: fault } as never),
+      /POST \/shop\.Orders\/Watch: the client left after \d+ ms by RST_STREAM CANCEL \(8\) \(http_delay hold\)/,
+    );
+    // Removing the delay would send a request it still held upstream at once: the next call is the only one there.
+    assert.equal((await harness.api('DELETE', '/proxies/shop/toxics/hold')).status, 204);
+    const next = watchCall();
+    finish(await upstreamStream());
+    assert.equal(await next.outcome, 'end');
+    assert.equal(upstreamCalls.length, before + 1);
+  });
+});

@@ -87,6 +87,11 @@ export type EngineEvent =
       /** The client went away this long after a delay began to hold its request or answer: it got nothing. */
       clientLeftAfterMs?: number;
       /**
+       * The client left an HTTP/2 stream by RST_STREAM with this code: 8 CANCEL for a cancelled
+       * call or a passed deadline (grpc-js: `4 DEADLINE_EXCEEDED`); absent when its connection went.
+       */
+      rstCode?: number;
+      /**
        * A gRPC call with a body (reported at its end, by its status) that the upstream cut after
        * its headers: the client got `status` and `bodyBytes` of the body, then its stream was cut
        * too (Envoy's access log: the status with flag UC or UR). Any other answer is reported as

@@ -1,5 +1,6 @@
 import { connectionNoun, type HaltEvent, haltSummary } from '../model/events.js';
 import { describeStreamEvent } from '../model/stream-lines.js';
+import { http2ErrorCode } from '../model/http2-error-codes.js';
 import type { ToxicJson } from '../model/wire.js';
 import { proxyNameOf, type ServerEvent } from './events.js';
 
@@ -50,7 +51,7 @@ export function describeEvent(event: ServerEvent): string {
     case 'http.fault': {
       const answer =
         event.clientLeftAfterMs !== undefined
-          ? `: the client left after ${field('clientLeftAfterMs')} ms, before its answer`
+          ? `: the client left after ${field('clientLeftAfterMs')} ms, before its answer${event.rstCode === undefined ? '' : ` (RST_STREAM ${http2ErrorCode(Number(event.rstCode))})`}`
           : event.status === undefined
             ? event.clientLeft === true
               ? ': the client left before its answer'

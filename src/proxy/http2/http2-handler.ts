@@ -95,8 +95,12 @@ export class Http2Handler {
     private readonly longStreams: LongStreams,
   ) {}
 
+  /** Each stream's client connection: a closed stream no longer names it. */
+  private readonly sessions = new WeakMap<http2.ServerHttp2Stream, http2.Http2Session>();
+
   readonly handle = (stream: http2.ServerHttp2Stream, headers: Headers, flags: number): void => {
     stream.on('error', () => stream.destroy());
+    this.sessions.set(stream, stream.session!);
     const linked = this.clients.find(stream.session);
     const method = String(headers[':method'] ?? 'GET');
     const { path, query } = splitTarget(String(headers[':path'] ?? '/'));
@@ -115,6 +119,17 @@ export class Http2Handler {
     // Whatever goes wrong with one stream ends that stream, never the server.
     else this.run(stream, headers, hasBody, plan, label).catch(() => stream.destroy());
   };
+
+  /**
+   * The code of the RST_STREAM a client left its stream by (8 CANCEL: grpc-js on a cancel or a
+   * passed deadline); undefined when its connection went instead.
+   */
+  private clientReset(stream: http2.ServerHttp2Stream): number | undefined {
+    const code = stream.rstCode;
+    if (code === undefined || code === NGHTTP2_NO_ERROR || this.sessions.get(stream)?.destroyed !== false)
+      return undefined;
+    return code;
+  }
 
   private async run(
     stream: http2.ServerHttp2Stream,
@@ -139,7 +154,7 @@ export class Http2Handler {
       const held = await hold(this.proxy, plan, 'request', gone.signal);
       stream.off('close', onClose);
       if (held.clientLeft) {
-        reportClientLeft(this.proxy, plan, label, 'request', held.heldMs);
+        reportClientLeft(this.proxy, plan, label, 'request', held.heldMs, this.clientReset(stream));
         return;
       }
     }
@@ -195,7 +210,12 @@ export class Http2Handler {
       // Every answer the proxy ends or cuts is reported before; this one the client left.
       if (passed.ended || passed.holding) return;
       const status = stream.headersSent ? Number(stream.sentHeaders[HTTP2_HEADER_STATUS] ?? 200) : undefined;
-      passed.report?.clientLeft(status, status === undefined ? undefined : passed.bodyBytes);
+      passed.report?.clientLeft(
+        status,
+        status === undefined ? undefined : passed.bodyBytes,
+        undefined,
+        this.clientReset(stream),
+      );
     });
     const send = (): void => {
       const previous = outgoing;
@@ -292,7 +312,7 @@ export class Http2Handler {
       passed.holding = false;
       stream.off('close', onClose);
       if (held.clientLeft || stream.closed) {
-        passed.report?.heldWhenClientLeft(held.heldMs);
+        passed.report?.heldWhenClientLeft(held.heldMs, this.clientReset(stream));
         return;
       }
     }
