@@ -1150,6 +1150,8 @@ describe('event types and the types filter of /events', () => {
       'toxic.fired',
       'http.fault',
       'http.upstream_failed',
+      'stream.opened',
+      'stream.closed',
       'protocol.mismatch',
       'halt',
     ]);

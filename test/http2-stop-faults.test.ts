@@ -221,6 +221,7 @@ describe('a client that leaves while a delay holds it, on http2 and gRPC', () =>
           method: 'GET',
           path: '/gone',
           action: 'delay_request',
+          rstCode: http2.constants.NGHTTP2_CANCEL,
         },
         {
           type: 'http.fault',
@@ -230,6 +231,7 @@ describe('a client that leaves while a delay holds it, on http2 and gRPC', () =>
           method: 'GET',
           path: '/answered',
           action: 'delay_response',
+          rstCode: http2.constants.NGHTTP2_CANCEL,
         },
       ],
     );
@@ -279,6 +281,7 @@ describe('a client that leaves while a delay holds it, on http2 and gRPC', () =>
       path: '/shop.Orders/Get',
       action: 'delay_request',
       clientLeftAfterMs: 0,
+      rstCode: http2.constants.NGHTTP2_CANCEL,
     });
     assert.equal(grpcCalls.length, callsBefore);
     // The connection is still good: the next call (after the toxic goes) succeeds.

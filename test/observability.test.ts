@@ -161,7 +161,7 @@ test('/events filters by type and proxy, and replays what a reconnecting client 
 
 test('/events refuses a filter or id it cannot honour, saying what it takes', async () => {
   const types =
-    'proxy.created, proxy.updated, proxy.deleted, toxic.added, toxic.updated, toxic.removed, connection.opened, connection.closed, connection.failed, tls.failed, toxic.fired, http.fault, http.upstream_failed, protocol.mismatch, halt (or a prefix such as proxy, toxic, connection, http)';
+    'proxy.created, proxy.updated, proxy.deleted, toxic.added, toxic.updated, toxic.removed, connection.opened, connection.closed, connection.failed, tls.failed, toxic.fired, http.fault, http.upstream_failed, stream.opened, stream.closed, protocol.mismatch, halt (or a prefix such as proxy, toxic, connection, http)';
   const cases: Array<[query: string, headers: Record<string, string>, error: string, hint: string]> = [
     [
       '?types=bogus.type,toxic',

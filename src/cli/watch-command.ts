@@ -13,6 +13,8 @@ import {
   unknownEventTypes,
 } from '../model/events.js';
 import { NAME_CHARACTERS, NAME_PATTERN } from '../model/names.js';
+import { describeStreamEvent } from '../model/stream-lines.js';
+import { http2ErrorCode } from '../model/http2-error-codes.js';
 import { whenStdoutCloses } from './closed-output.js';
 import { clientFor, out, UsageError, withServerUrl } from './context.js';
 import { safe, safeJson } from './terminal-text.js';
@@ -166,9 +168,9 @@ function detail(event: EngineEvent): string | undefined {
       return `${event.toxic} (${event.toxicType}, ${event.stream}) on ${connectionNoun(event)} #${event.connection}: ${event.action}`;
     case 'http.fault': {
       if (event.clientLeftAfterMs !== undefined)
-        return `${event.method} ${event.path}: the client left after ${event.clientLeftAfterMs} ms (${event.toxicType} ${event.toxic})`;
+        return `${event.method} ${event.path}: the client left after ${event.clientLeftAfterMs} ms${resetBy(event)} (${event.toxicType} ${event.toxic})`;
       if (event.clientLeft === true && event.status === undefined)
-        return `${event.method} ${event.path}: the client left before its answer (${event.toxicType} ${event.toxic})`;
+        return `${event.method} ${event.path}: the client left before its answer${resetBy(event)} (${event.toxicType} ${event.toxic})`;
       const outcome =
         (event.grpcCode !== undefined
           ? `gRPC ${event.grpcCode}`
@@ -187,6 +189,9 @@ function detail(event: EngineEvent): string | undefined {
       return event.cut
         ? `${event.method} ${event.path} → ${event.status} cut after ${event.bodyBytes} bytes of the body (${event.error})`
         : `${event.method} ${event.path} → ${event.grpcCode === undefined ? event.status : `gRPC ${event.grpcCode} (for ${event.status})`}: upstream ${event.upstream} failed (${event.error})`;
+    case 'stream.opened':
+    case 'stream.closed':
+      return describeStreamEvent(event);
     case 'protocol.mismatch':
       return `connection #${event.connection} from ${event.client} sent ${event.received}${event.detail === undefined ? '' : ` (${event.detail})`}, which this proxy does not speak → ${event.answer}`;
     case 'halt':
@@ -194,6 +199,11 @@ function detail(event: EngineEvent): string | undefined {
     case 'tls.failed':
       return tlsFailureSentence(event);
   }
+}
+
+/** How a client left an HTTP/2 stream, when it reset it: ` by RST_STREAM CANCEL (8)`. */
+function resetBy(event: { rstCode?: number }): string {
+  return event.rstCode === undefined ? '' : ` by RST_STREAM ${http2ErrorCode(event.rstCode)}`;
 }
 
 /** How an answer that did not reach its end stopped, after its status: `cut after 10 bytes …`. */

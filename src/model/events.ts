@@ -87,6 +87,11 @@ export type EngineEvent =
       /** The client went away this long after a delay began to hold its request or answer: it got nothing. */
       clientLeftAfterMs?: number;
       /**
+       * The client left an HTTP/2 stream by RST_STREAM with this code: 8 CANCEL for a cancelled
+       * call or a passed deadline (grpc-js: `4 DEADLINE_EXCEEDED`); absent when its connection went.
+       */
+      rstCode?: number;
+      /**
        * A gRPC call with a body (reported at its end, by its status) that the upstream cut after
        * its headers: the client got `status` and `bodyBytes` of the body, then its stream was cut
        * too (Envoy's access log: the status with flag UC or UR). Any other answer is reported as
@@ -128,6 +133,44 @@ export type EngineEvent =
     }
   | {
       /**
+       * An HTTP/2 stream of an http2 proxy (a gRPC streaming call, server-sent events) still open
+       * a second after it arrived: `openMs` since then, the `status` of the answer's headers once
+       * they went to the client, and the `bodyBytes` of its body the client got so far.
+       */
+      type: 'stream.opened';
+      proxy: string;
+      connection: number;
+      streamId: number;
+      method: string;
+      path: string;
+      openMs: number;
+      status?: number;
+      bodyBytes: number;
+    }
+  | {
+      /**
+       * A stream announced by `stream.opened` closed, after `durationMs` and `bodyBytes`: `ended`
+       * whole (with the `grpcCode` the client got), `client_reset` (the client sent RST_STREAM
+       * `rstCode`: 8 CANCEL for a cancelled call or a deadline), `upstream_reset` (the upstream
+       * failed it after its headers, `error` says how; the client got RST_STREAM `rstCode`), or
+       * `connection_closed` (the client's connection closed: a toxic on it, or the client gone).
+       */
+      type: 'stream.closed';
+      proxy: string;
+      connection: number;
+      streamId: number;
+      method: string;
+      path: string;
+      durationMs: number;
+      status?: number;
+      bodyBytes: number;
+      end: StreamEnd;
+      grpcCode?: number;
+      rstCode?: number;
+      error?: string;
+    }
+  | {
+      /**
        * A connection spoke another protocol than its proxy: HTTP/1.x to an http2 proxy, HTTP/2 to
        * an http proxy (each answered with a status whose body says what to change), a TLS
        * handshake or unknown bytes to an http2 proxy (closed). `answer` is what the client got.
@@ -160,6 +203,9 @@ export interface HaltEvent {
   durationMs: number;
 }
 
+/** How a long HTTP/2 stream ended: a stream.closed event's `end`. */
+export type StreamEnd = 'ended' | 'client_reset' | 'upstream_reset' | 'connection_closed';
+
 /** What a connection spoke that its proxy does not: a protocol.mismatch event's `received`. */
 export type MismatchedProtocol = 'HTTP/1.x' | 'HTTP/2' | 'TLS' | 'unknown';
 
@@ -180,6 +226,8 @@ export const engineEventTypes = [
   'toxic.fired',
   'http.fault',
   'http.upstream_failed',
+  'stream.opened',
+  'stream.closed',
   'protocol.mismatch',
   'halt',
 ] as const satisfies readonly EngineEventType[];

@@ -1,4 +1,6 @@
 import { connectionNoun, type HaltEvent, haltSummary, tlsFailureSentence } from '../model/events.js';
+import { describeStreamEvent } from '../model/stream-lines.js';
+import { http2ErrorCode } from '../model/http2-error-codes.js';
 import type { ToxicJson } from '../model/wire.js';
 import { proxyNameOf, type ServerEvent } from './events.js';
 
@@ -49,7 +51,7 @@ export function describeEvent(event: ServerEvent): string {
     case 'http.fault': {
       const answer =
         event.clientLeftAfterMs !== undefined
-          ? `: the client left after ${field('clientLeftAfterMs')} ms, before its answer`
+          ? `: the client left after ${field('clientLeftAfterMs')} ms, before its answer${event.rstCode === undefined ? '' : ` (RST_STREAM ${http2ErrorCode(Number(event.rstCode))})`}`
           : event.status === undefined
             ? event.clientLeft === true
               ? ': the client left before its answer'
@@ -71,6 +73,9 @@ export function describeEvent(event: ServerEvent): string {
       return event.cut === true
         ? `${proxy}: ${field('method')} ${field('path')} → ${field('status')} cut after ${field('bodyBytes')} bytes of the body: ${field('error')}`
         : `${proxy}: ${field('method')} ${field('path')} → ${field('status')}${event.grpcCode === undefined ? '' : ` (gRPC status ${field('grpcCode')})`}, the upstream ${field('upstream')} failed: ${field('error')}`;
+    case 'stream.opened':
+    case 'stream.closed':
+      return `${proxy}: ${describeStreamEvent(event as unknown as Parameters<typeof describeStreamEvent>[0])}`;
     case 'halt':
       return haltSummary(event as unknown as HaltEvent);
     case 'tls.failed':

@@ -38,14 +38,19 @@ export class AnswerReport {
   }
 
   /** The client left while a delay held its answer (reported as the delay's, with how long it held). */
-  heldWhenClientLeft(heldMs: number): void {
+  heldWhenClientLeft(heldMs: number, clientResetCode?: number): void {
     if (this.reported) return;
     this.reported = true;
-    reportClientLeft(this.proxy, this.plan, this.label, 'response', heldMs);
+    reportClientLeft(this.proxy, this.plan, this.label, 'response', heldMs, clientResetCode);
   }
 
   /** The client left: after `status` and `bodyBytes` of the body, or before the answer's headers. */
-  clientLeft(status: number | undefined, bodyBytes: number | undefined, skipped?: string): void {
-    this.whole({ status, skipped, unfinished: { by: 'client', bodyBytes } });
+  clientLeft(
+    status: number | undefined,
+    bodyBytes: number | undefined,
+    skipped?: string,
+    clientResetCode?: number,
+  ): void {
+    this.whole({ status, skipped, clientResetCode, unfinished: { by: 'client', bodyBytes } });
   }
 }

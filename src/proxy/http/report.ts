@@ -30,6 +30,8 @@ export interface FiredOutcome {
   grpcCode?: number | undefined;
   skipped?: string | undefined;
   clientLeftAfterMs?: number;
+  /** The client left an HTTP/2 stream by RST_STREAM with this code (8 CANCEL: a cancel, a passed deadline). */
+  clientResetCode?: number | undefined;
   upstreamFailed?: boolean;
   /**
    * The client got the proxy's own answer (with `upstreamFailed`) in place of the upstream's: the
@@ -94,6 +96,7 @@ export function reportFired(
       ...(decider === undefined ? {} : { statusBy: decider.name }),
       ...(skipped === undefined ? {} : { skipped }),
       ...(outcome.clientLeftAfterMs === undefined ? {} : { clientLeftAfterMs: outcome.clientLeftAfterMs }),
+      ...(outcome.clientResetCode === undefined ? {} : { rstCode: outcome.clientResetCode }),
       ...(unfinished === undefined
         ? {}
         : unfinished.by === 'upstream'
@@ -124,9 +127,10 @@ export function reportClientLeft(
   request: RequestLabel,
   stage: 'request' | 'response',
   heldMs: number,
+  clientResetCode?: number,
 ): void {
   dropPendingFaults(plan, stage);
-  reportFired(proxy, plan, request, { clientLeftAfterMs: heldMs });
+  reportFired(proxy, plan, request, { clientLeftAfterMs: heldMs, clientResetCode });
 }
 
 /**

@@ -32,8 +32,10 @@ import { answerGrpcStatus } from './grpc-message.js';
 import { grpcStatusIn, splitStatusEdits } from './grpc-outcome.js';
 import { SentBody } from './sent-body.js';
 import type { UpstreamSession } from './upstream-session.js';
+import type { LongStreams } from './long-streams.js';
 import { throttled } from '../http/throttle.js';
 import { AnswerReport } from '../http/answer-report.js';
+import { http2ErrorCode } from '../../model/http2-error-codes.js';
 
 /** The gRPC status for a request whose fault headers are invalid. */
 const GRPC_INVALID_ARGUMENT = 3;
@@ -42,6 +44,7 @@ const GRPC_UNAVAILABLE = 14;
 
 const {
   HTTP2_HEADER_STATUS,
+  NGHTTP2_CANCEL,
   NGHTTP2_INTERNAL_ERROR,
   NGHTTP2_FLAG_END_STREAM,
   NGHTTP2_NO_ERROR,
@@ -74,6 +77,8 @@ interface Passed {
   ended: boolean;
   /** The body length the upstream's content-length announced, when the answer has a body. */
   announced: number | undefined;
+  /** The upstream connection the answer comes on: node closes its streams with CANCEL when it is lost. */
+  upstreamSession: http2.ClientHttp2Session | undefined;
 }
 
 /**
@@ -87,10 +92,15 @@ export class Http2Handler {
     private readonly clients: ClientTable,
     private readonly randoms: ToxicRandoms,
     private readonly upstream: UpstreamSession,
+    private readonly longStreams: LongStreams,
   ) {}
+
+  /** Each stream's client connection: a closed stream no longer names it. */
+  private readonly sessions = new WeakMap<http2.ServerHttp2Stream, http2.Http2Session>();
 
   readonly handle = (stream: http2.ServerHttp2Stream, headers: Headers, flags: number): void => {
     stream.on('error', () => stream.destroy());
+    this.sessions.set(stream, stream.session!);
     const linked = this.clients.find(stream.session);
     const method = String(headers[':method'] ?? 'GET');
     const { path, query } = splitTarget(String(headers[':path'] ?? '/'));
@@ -98,6 +108,7 @@ export class Http2Handler {
     const plan = planRequest(this.proxy, facts, this.randoms);
     const label = { connection: linked.id, method, path };
     const hasBody = (flags & NGHTTP2_FLAG_END_STREAM) === 0;
+    this.longStreams.track(stream, label);
     if (plan === undefined) {
       try {
         this.forward(stream, headers, hasBody, undefined, label);
@@ -108,6 +119,17 @@ export class Http2Handler {
     // Whatever goes wrong with one stream ends that stream, never the server.
     else this.run(stream, headers, hasBody, plan, label).catch(() => stream.destroy());
   };
+
+  /**
+   * The code of the RST_STREAM a client left its stream by (8 CANCEL: grpc-js on a cancel or a
+   * passed deadline); undefined when its connection went instead.
+   */
+  private clientReset(stream: http2.ServerHttp2Stream): number | undefined {
+    const code = stream.rstCode;
+    if (code === undefined || code === NGHTTP2_NO_ERROR || this.sessions.get(stream)?.destroyed !== false)
+      return undefined;
+    return code;
+  }
 
   private async run(
     stream: http2.ServerHttp2Stream,
@@ -132,7 +154,7 @@ export class Http2Handler {
       const held = await hold(this.proxy, plan, 'request', gone.signal);
       stream.off('close', onClose);
       if (held.clientLeft) {
-        reportClientLeft(this.proxy, plan, label, 'request', held.heldMs);
+        reportClientLeft(this.proxy, plan, label, 'request', held.heldMs, this.clientReset(stream));
         return;
       }
     }
@@ -179,14 +201,21 @@ export class Http2Handler {
       holding: false,
       ended: false,
       announced: undefined,
+      upstreamSession: undefined,
     };
+    this.longStreams.countBodyBytes(stream, () => passed.bodyBytes);
     stream.on('wantTrailers', () => stream.sendTrailers(sentTrailers(passed)));
     stream.once('close', () => {
       if (outgoing && !outgoing.closed) outgoing.close(stream.rstCode || http2.constants.NGHTTP2_CANCEL);
       // Every answer the proxy ends or cuts is reported before; this one the client left.
       if (passed.ended || passed.holding) return;
       const status = stream.headersSent ? Number(stream.sentHeaders[HTTP2_HEADER_STATUS] ?? 200) : undefined;
-      passed.report?.clientLeft(status, status === undefined ? undefined : passed.bodyBytes);
+      passed.report?.clientLeft(
+        status,
+        status === undefined ? undefined : passed.bodyBytes,
+        undefined,
+        this.clientReset(stream),
+      );
     });
     const send = (): void => {
       const previous = outgoing;
@@ -195,6 +224,7 @@ export class Http2Handler {
       try {
         session = this.upstream.get();
         outgoing = session.request(upstreamHeaders, { endStream: !hasBody });
+        passed.upstreamSession = session;
       } catch (error) {
         sent?.forget();
         this.fail(stream, plan, label, error as Error, { grpcCall, report: passed.report });
@@ -233,7 +263,11 @@ export class Http2Handler {
       };
       current.on('error', (error: Error) =>
         answered
-          ? this.fail(stream, plan, label, error, { bodyBytes: passed.bodyBytes, report: passed.report })
+          ? this.fail(stream, plan, label, error, {
+              bodyBytes: passed.bodyBytes,
+              report: passed.report,
+              rstCode: resetBy(error, current),
+            })
           : failed(error),
       );
       // A lost connection closes its streams with CANCEL and no error: the client must not wait on.
@@ -278,7 +312,7 @@ export class Http2Handler {
       passed.holding = false;
       stream.off('close', onClose);
       if (held.clientLeft || stream.closed) {
-        passed.report?.heldWhenClientLeft(held.heldMs);
+        passed.report?.heldWhenClientLeft(held.heldMs, this.clientReset(stream));
         return;
       }
     }
@@ -435,6 +469,8 @@ export class Http2Handler {
     if (stream.closed || stream.destroyed) return;
     const code = outgoing.rstCode;
     const clean = code === undefined || code === NGHTTP2_NO_ERROR;
+    // node's CANCEL on a lost connection is its own, not the upstream's: the client is not told it cancelled.
+    const lost = code === NGHTTP2_CANCEL && passed.upstreamSession?.destroyed === true;
     // node's client stream does not hold an answer to its content-length: a short one is cut.
     const short = passed.announced !== undefined && passed.bodyBytes < passed.announced;
     if (clean && !short) {
@@ -443,13 +479,17 @@ export class Http2Handler {
       passed.whole?.();
       return;
     }
-    stream.close(clean ? NGHTTP2_INTERNAL_ERROR : code);
     const error = new Error(
       clean
         ? `the upstream ended its stream after ${passed.bodyBytes} of the ${passed.announced} bytes its content-length announced`
-        : `the upstream reset the stream with code ${code}`,
+        : lost
+          ? 'the connection to the upstream closed'
+          : `the upstream reset the stream with ${http2ErrorCode(code)}`,
     );
     const text = answerCut(this.proxy, passed.bodyBytes, error);
+    const passedOn = clean || lost ? NGHTTP2_INTERNAL_ERROR : code;
+    this.longStreams.cutByUpstream(stream, passedOn, text);
+    stream.close(passedOn);
     reportUpstreamFailure(this.proxy, label, text, status, passed.bodyBytes);
     passed.report?.cut(status, passed.bodyBytes);
   }
@@ -464,15 +504,24 @@ export class Http2Handler {
       attempts = 1,
       grpcCall = false,
       report,
-    }: { bodyBytes?: number; attempts?: number; grpcCall?: boolean; report?: AnswerReport | undefined },
+      rstCode = NGHTTP2_INTERNAL_ERROR,
+    }: {
+      bodyBytes?: number;
+      attempts?: number;
+      grpcCall?: boolean;
+      report?: AnswerReport | undefined;
+      /** The code the client's stream is reset with, once its answer began: the upstream's own reset's. */
+      rstCode?: number;
+    },
   ): void {
     if (stream.closed || stream.destroyed) return;
     if (stream.headersSent) {
       const status = Number(stream.sentHeaders[HTTP2_HEADER_STATUS] ?? 200);
-      const text = answerCut(this.proxy, bodyBytes, error);
+      const text = answerCut(this.proxy, bodyBytes, goawaySaid(error));
       reportUpstreamFailure(this.proxy, label, text, status, bodyBytes);
       report?.cut(status, bodyBytes);
-      stream.close(NGHTTP2_INTERNAL_ERROR);
+      this.longStreams.cutByUpstream(stream, rstCode, text);
+      stream.close(rstCode);
       return;
     }
     const text = upstreamFailure(this.proxy, error) + sentTimes(attempts);
@@ -550,6 +599,26 @@ function announcedLength(received: Headers, method: string): number | undefined 
     return undefined;
   const bytes = Number(length);
   return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined;
+}
+
+/**
+ * The code an upstream's RST_STREAM carried, passed on to the client as ended() passes it on
+ * (whichever of the two node reports first); INTERNAL_ERROR for any other failure (a GOAWAY).
+ */
+function resetBy(error: Error & { code?: string }, stream: http2.ClientHttp2Stream): number {
+  const code = stream.rstCode;
+  if (error.code !== 'ERR_HTTP2_STREAM_ERROR' || code === undefined || code === NGHTTP2_NO_ERROR)
+    return NGHTTP2_INTERNAL_ERROR;
+  return code;
+}
+
+/** node's error for a stream its session's GOAWAY failed, told as the GOAWAY it was. */
+function goawaySaid(error: Error & { code?: string }): Error & { code?: string } {
+  const code = /code (\d+)/.exec(error.message)?.[1];
+  if (error.code !== 'ERR_HTTP2_SESSION_ERROR' || code === undefined) return error;
+  return Object.assign(new Error(`the upstream sent GOAWAY with ${http2ErrorCode(Number(code))}`), {
+    code: error.code,
+  });
 }
 
 /** An upstream stream that closed before its answer, with no error of its own. */

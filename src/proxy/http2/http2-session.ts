@@ -9,13 +9,14 @@ import type { ProxyView } from '../proxy-view.js';
 import { Http2Handler } from './http2-handler.js';
 import { refuseNotHttp2 } from './not-http2.js';
 import { UpstreamSession } from './upstream-session.js';
+import { LongStreams } from './long-streams.js';
 
 /** Starts the stream handler of one http2 proxy. */
 export function openHttp2Session(proxy: ProxyView): ServingSession {
   const clients = new ClientTable();
   const randoms = new ToxicRandoms(proxy.environment.random.fork('http2'));
   const upstream = new UpstreamSession(proxy);
-  const handler = new Http2Handler(proxy, clients, randoms, upstream);
+  const handler = new Http2Handler(proxy, clients, randoms, upstream, new LongStreams(proxy));
   const server = http2.createServer({ maxSessionMemory: 64 });
   const sessions = new Set<http2.ServerHttp2Session>();
   let arriving: ServedConnection | undefined;
