@@ -1,3 +1,4 @@
+import { connectFailure } from './connect-failure.js';
 import { mergeToxics } from './toxic-merge.js';
 import { AddressHistory, type AddressBytes } from './address-bytes.js';
 import type net from 'node:net';
@@ -567,7 +568,7 @@ export class FaultProxy implements ProxyView {
         connection: id,
         client: clientAddress,
         upstream: this.upstream,
-        error: error.message,
+        error: connectFailure(error, this.name, this.upstream),
       });
     };
     upstream.once('error', failed);
