@@ -234,7 +234,7 @@ describe('errors go to stderr with a status and what to do', () => {
       'watch --types that no event type passes (it would print nothing forever)',
       ['watch', '--types', 'toxic.fired,bogus.type,tox', '-h', 'http://127.0.0.1:1'],
       2,
-      /^faultline: --types "toxic\.fired,bogus\.type,tox" names no event type: no event type is or starts with "bogus\.type", "tox"; event types: proxy\.created, .*, http\.upstream_failed, protocol\.mismatch, halt \(or a prefix such as proxy, toxic, connection, http\)\n$/,
+      /^faultline: --types "toxic\.fired,bogus\.type,tox" names no event type: no event type is or starts with "bogus\.type", "tox"; event types: proxy\.created, .*, http\.upstream_failed, stream\.opened, stream\.closed, protocol\.mismatch, halt \(or a prefix such as proxy, toxic, connection, http\)\n$/,
     ],
     [
       'watch --proxy that no proxy can be named (an unset shell variable): watching every proxy instead would say nothing',
