@@ -137,6 +137,33 @@ describe("a big integer in a provider's answer is said to be rounded, with where
     );
   });
 
+  test("in a jsonpath tolerance's filter, as the path is written", async () => {
+    const warnings: string[] = [];
+    const log: RunLog = { ...silentLog, warning: (message) => warnings.push(message) };
+    const path = `$.items[?(@.id = ${BIG} or @.id = -9007199254740993 or @.id = 9007199254740991)]`;
+    await run(
+      experiment({
+        'steady-state-hypothesis': {
+          title: 'h',
+          probes: [
+            {
+              type: 'probe',
+              name: 'ids',
+              provider: { type: 'process', path: 'echo', arguments: ['{"items": [{"id": 1}]}'] },
+              tolerance: { type: 'jsonpath', path, target: 'stdout' },
+            },
+          ],
+        },
+      }),
+      { log },
+    );
+    const rounded = warnings.filter((message) => message.includes('2^53'));
+    assert.ok(rounded.length >= 1, warnings.join('\n'));
+    assert.match(rounded[0]!, /probe 'ids': the jsonpath tolerance's path "\$\.items\[\?\(@\.id = /);
+    assert.match(rounded[0]!, /holds 2 integers beyond 2\^53/);
+    assert.match(rounded[0]!, new RegExp(`${BIG} \\(held as ${HELD}\\), -9007199254740993 \\(held as`));
+  });
+
   test('in what a Python function returned', async () => {
     const warnings = await warningsOf({
       type: 'python',

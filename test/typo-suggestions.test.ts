@@ -15,12 +15,13 @@ test('a value that is not one of a flag\'s choices gets "did you mean", as other
   assert.equal(protocol.code, 2);
   assert.match(protocol.stderr, /Allowed choices are tcp, http, http2, udp; did you mean "http"\?\n/);
   assert.equal(dry.code, 2);
+  // chaos run's click wording, as chaos-choice-errors checks for each of run's choices.
   assert.match(
     dry.stderr,
-    /Allowed choices are probes, actions, activities, pause; did you mean "probes"\?\n/,
+    /'probs' is not one of 'probes', 'actions', 'activities', 'pause'\. Did you mean "probes"\?\n/,
   );
   // Nothing near: the list alone, as before.
-  assert.match(far.stderr, /Allowed choices are probes, actions, activities, pause\.\n/);
+  assert.match(far.stderr, /'zzzzz' is not one of 'probes', 'actions', 'activities', 'pause'\.\n/);
   assert.doesNotMatch(far.stderr, /did you mean/);
 });
 

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from './context.js';
+import { chaosChoiceError } from './chaos-choice.js';
 
 /**
  * The global options of `chaos` (1.19) that come before the command, so `chaos --verbose
@@ -123,9 +124,7 @@ export const chaosGlobalsHelp =
 
 function choiceOf<T extends string>(flag: string, value: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(
-    `Invalid value for '${flag}': '${value}' is not one of ${choices.map((choice) => `'${choice}'`).join(', ')}.`,
-  );
+  throw chaosChoiceError(flag, value, choices);
 }
 
 function changeDirectory(directory: string): void {

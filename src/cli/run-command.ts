@@ -49,6 +49,7 @@ import {
   type RollbackStrategy,
 } from '../model/experiment.js';
 import { example, UsageError } from './context.js';
+import { chaosChoiceOption } from './chaos-choice.js';
 
 interface RunFlags {
   journalPath: string;
@@ -84,17 +85,21 @@ export function runCommand(): Command {
     .argument('<source>', 'experiment file (.json, .yaml, .yml) or http(s) URL')
     .option('--journal-path <path>', 'where to write the journal', './journal.json')
     .addOption(
-      new Option('--dry <mode>', 'run without executing: probes, actions, activities or pause').choices(
+      chaosChoiceOption(
+        '--dry <mode>',
+        'run without executing: probes, actions, activities or pause',
         dryModes,
       ),
     )
     .option('--no-validation', 'skip validation before running')
     .option('--no-verify-tls', 'do not verify the TLS certificate of an https experiment URL (as chaos run)')
     .addOption(
-      new Option('--rollback-strategy <strategy>', 'when to play rollbacks').choices(rollbackStrategies),
+      chaosChoiceOption('--rollback-strategy <strategy>', 'when to play rollbacks', rollbackStrategies),
     )
     .addOption(
-      new Option('--hypothesis-strategy <strategy>', 'when to check the steady state').choices(
+      chaosChoiceOption(
+        '--hypothesis-strategy <strategy>',
+        'when to check the steady state',
         hypothesisStrategies.filter((strategy) => strategy !== 'skip'),
       ),
     )

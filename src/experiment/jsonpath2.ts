@@ -12,8 +12,15 @@ export class JsonPathError extends Error {}
 type Step = (node: unknown) => unknown[];
 type Expression = (node: unknown) => unknown[] | boolean;
 
-export function compileJsonPath(path: string): (value: unknown) => unknown[] {
-  const parser = new Parser(path);
+/**
+ * `onBigInteger` hears each integer literal of a filter beyond 2^53, as written: jsonpath2 keeps it
+ * exact, and here it is rounded (`@.id = 12345678901234567891` compares with 12345678901234567000).
+ */
+export function compileJsonPath(
+  path: string,
+  onBigInteger: (literal: string) => void = () => undefined,
+): (value: unknown) => unknown[] {
+  const parser = new Parser(path, onBigInteger);
   parser.expect('$');
   const steps = parser.steps(() => parser.done());
   return (value) => steps.reduce<unknown[]>((nodes, step) => nodes.flatMap(step), [value]);
@@ -22,7 +29,10 @@ export function compileJsonPath(path: string): (value: unknown) => unknown[] {
 class Parser {
   private position = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly onBigInteger: (literal: string) => void,
+  ) {}
 
   done(): boolean {
     this.skipSpace();
@@ -183,6 +193,7 @@ class Parser {
     const match = /^(-?\d+(\.\d+)?([eE][-+]?\d+)?|true|false|null)/.exec(this.text.slice(this.position));
     if (!match) throw this.error('expected a value');
     this.position += match[0].length;
+    if (/^-?\d+$/.test(match[0]) && !Number.isSafeInteger(Number(match[0]))) this.onBigInteger(match[0]);
     return JSON.parse(match[0]);
   }
 

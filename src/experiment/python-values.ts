@@ -1,4 +1,5 @@
 import type { Json } from '../model/experiment.js';
+import { pyStringRepr } from '../model/python-string-repr.js';
 
 /**
  * Chaos Toolkit is Python, and its semantics leak Python: substituted values are rendered with
@@ -24,29 +25,6 @@ function pyRepr(value: unknown): string {
       .join(', ')}}`;
   }
   return pyStr(value);
-}
-
-/**
- * Python's repr() of a str: single quotes, or double quotes when the text holds a ' and no ";
- * backslash, that quote, newline, carriage return, tab and other control characters escaped.
- */
-function pyStringRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  const named: Record<string, string> = {
-    '\\': '\\\\',
-    '\n': '\\n',
-    '\r': '\\r',
-    '\t': '\\t',
-    [quote]: `\\${quote}`,
-  };
-  const escaped = [...text]
-    .map((char) => {
-      if (named[char] !== undefined) return named[char];
-      const code = char.codePointAt(0)!;
-      return code < 0x20 || (code >= 0x7f && code < 0xa0) ? `\\x${code.toString(16).padStart(2, '0')}` : char;
-    })
-    .join('');
-  return `${quote}${escaped}${quote}`;
 }
 
 /** Python's str() (repr) of a float: 1 prints as 1.0, 1e-05 and 1e+16 in exponent form. */

@@ -112,7 +112,15 @@ function jsonPathTolerance(
       // not JSON: match against the string itself
     }
   }
-  const matches = compileJsonPath(String(substitute(tolerance.path ?? '', scope)))(document);
+  const path = String(substitute(tolerance.path ?? '', scope));
+  const literals: string[] = [];
+  const select = compileJsonPath(path, (literal) => literals.push(literal));
+  const roundedLiterals = bigIntegersWarning(
+    `the jsonpath tolerance's path ${JSON.stringify(path)}`,
+    literals.map((source) => ({ path: '', source })),
+  );
+  if (roundedLiterals) warn(roundedLiterals);
+  const matches = select(document);
   let result = matches.length > 0;
   if (tolerance.count !== undefined && tolerance.count !== null)
     result = pyEquals(matches.length, tolerance.count);
