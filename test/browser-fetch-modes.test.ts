@@ -49,9 +49,11 @@ describe('in the page, a fetch the browser refuses before sending it gets the br
     [elsewhere, { mode: 'no-cors', redirect: 'manual' }],
     [elsewhere, { mode: 'no-cors', redirect: 'error' }],
     ['', { method: 'GET', body: 'a body' }],
+    // A URL fetch cannot parse: its own words, not those of faultline's new URL().
+    ['http://[', {}],
   ];
   for (const [origin, init] of refused)
-    test(`${origin ? 'another origin' : 'same origin'}, ${JSON.stringify(init)}`, async () => {
+    test(`${origin || 'same origin'}, ${JSON.stringify(init)}`, async () => {
       const tab = await browser.newPage();
       await tab.addInitScript(browserScript([{ url: '/api/', status: 503 }]));
       await tab.goto(app);
@@ -69,6 +71,23 @@ describe('in the page, a fetch the browser refuses before sending it gets the br
       );
       await tab.close();
     });
+  test('a Request whose body the page has read', async () => {
+    const tab = await browser.newPage();
+    await tab.addInitScript(browserScript([{ url: '/api/', status: 503 }]));
+    await tab.goto(app);
+    const used = `(async () => {
+      const request = new Request('/api/503', { method: 'POST', body: 'a body' });
+      await request.text();
+      return fetch(request).then((response) => String(response.status), (error) => 'rejected ' + error);
+    })()`;
+    const faked = (await tab.evaluate(used)) as string;
+    assert.deepEqual(await tab.evaluate('window.faultline.counts'), {}, 'no fault reported');
+    await tab.evaluate('window.faultline.uninstall()');
+    const expected = (await tab.evaluate(used)) as string;
+    assert.match(expected, /^rejected TypeError/);
+    assert.equal(faked, expected);
+    await tab.close();
+  });
 });
 
 describe('in the page, a fetch answered by a status fault follows its redirect mode as a real answer does', () => {

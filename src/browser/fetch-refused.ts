@@ -1,6 +1,7 @@
 /**
  * The fetches Chromium rejects before any request goes out: a RequestInit the Request
- * constructor refuses (mode 'navigate', a body on a GET, a URL it cannot parse), a 'same-origin'
+ * constructor refuses (mode 'navigate', a body on a GET, a URL it cannot parse, a Request whose
+ * body was read), a 'same-origin'
  * request to another origin, a 'no-cors' one that does not follow redirects. A fault has nothing to
  * act on there: the page's fetch gets the browser's own TypeError, and no fault is chosen or reported
  * (compared with the same page's fetch with faults off in test/browser-fetch-modes.test.ts).
@@ -8,6 +9,8 @@
 
 /** Whether the browser rejects this fetch before sending anything. */
 export function refusedBeforeSending(input: RequestInfo | URL, init: RequestInit | undefined): boolean {
+  // A Request whose body the page has read cannot be sent again.
+  if (input instanceof Request && input.bodyUsed) return true;
   let request: Request;
   try {
     request =
