@@ -7,8 +7,9 @@ import { launchChromium, startHttpApp } from './helpers.js';
 /** The paths asked of the servers, to see what reached the network. */
 const asked: string[] = [];
 /**
- * The real thing: /real/STATUS (or any path ending in a status) answered with that status and the
- * body and headers of a fault's answer (no Location, as a fault gives none), allowing any origin.
+ * The real thing: /real/STATUS answered with that status and the body and headers of a fault's
+ * answer (no Location, as a fault gives none), allowing any origin; any other path with a 200, so
+ * that a request the fault should have answered shows.
  */
 const real: RequestListener = (request, response) => {
   asked.push(request.url ?? '');
@@ -16,7 +17,7 @@ const real: RequestListener = (request, response) => {
     response.writeHead(200, { 'Content-Type': 'text/html' });
     return response.end('<!doctype html><html><head></head><body></body></html>');
   }
-  const status = Number(/\/(\d{3})$/.exec(request.url ?? '')?.[1] ?? 404);
+  const status = Number(/^\/real\/(\d{3})$/.exec(request.url ?? '')?.[1] ?? 200);
   const body = `injected fault: status ${status}`;
   response.writeHead(status, {
     'Content-Type': 'text/plain;charset=UTF-8',
@@ -94,16 +95,23 @@ describe('in the page, a fetch answered by a status fault follows its redirect m
   // 300 is no redirect to fetch. (304 neither, but a page-made Response can have no body with it
   // where Chromium gives an empty stream: see test/browser-null-body-status.test.ts.)
   const statuses = [300, 301, 302, 303, 307, 308];
-  for (const redirect of ['manual', 'error'] as const)
+  for (const redirect of ['manual', 'error', 'follow'] as const)
     test(`redirect: '${redirect}', same origin and not`, async () => {
       const tab = await browser.newPage();
       await tab.addInitScript(browserScript(statuses.map((status) => ({ url: `/api/${status}$`, status }))));
       await tab.goto(app);
       for (const origin of ['', elsewhere])
         for (const status of statuses) {
-          const expected = (await tab.evaluate(seen(`${origin}/real/${status}`, { redirect }))) as string;
-          const faked = (await tab.evaluate(seen(`${origin}/api/${status}`, { redirect }))) as string;
-          assert.equal(faked, expected.replaceAll('/real/', '/api/'), `${origin || 'same origin'} ${status}`);
+          // To its own origin, a no-cors fetch goes as a cors one, with its redirect mode.
+          for (const init of origin ? [{ redirect }] : [{ redirect }, { redirect, mode: 'no-cors' }]) {
+            const expected = (await tab.evaluate(seen(`${origin}/real/${status}`, init))) as string;
+            const faked = (await tab.evaluate(seen(`${origin}/api/${status}`, init))) as string;
+            assert.equal(
+              faked,
+              expected.replaceAll('/real/', '/api/'),
+              `${origin || 'same origin'} ${status} ${JSON.stringify(init)}`,
+            );
+          }
         }
       await tab.close();
     });

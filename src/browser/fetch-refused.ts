@@ -2,7 +2,7 @@
  * The fetches Chromium rejects before any request goes out: a RequestInit the Request
  * constructor refuses (mode 'navigate', a body on a GET, a URL it cannot parse, a Request whose
  * body was read), a 'same-origin'
- * request to another origin, a 'no-cors' one that does not follow redirects. A fault has nothing to
+ * request to another origin, a 'no-cors' one there that does not follow redirects. A fault has nothing to
  * act on there: the page's fetch gets the browser's own TypeError, and no fault is chosen or reported
  * (compared with the same page's fetch with faults off in test/browser-fetch-modes.test.ts).
  */
@@ -23,7 +23,8 @@ export function refusedBeforeSending(input: RequestInfo | URL, init: RequestInit
   const url = new URL(request.url);
   const crossOrigin = url.origin !== location.origin && url.protocol !== 'data:';
   if (request.mode === 'same-origin' && crossOrigin) return true;
-  return request.mode === 'no-cors' && request.redirect !== 'follow';
+  // To its own origin, a no-cors request is fetched as any other, redirect mode and all.
+  return request.mode === 'no-cors' && request.redirect !== 'follow' && crossOrigin;
 }
 
 /** The URL asked for, resolved against the page as fetch resolves it. */
