@@ -15,15 +15,28 @@ export interface FetchAnswer {
   url: string;
   /** The request's mode: a 'no-cors' fetch to another origin gets an opaque answer. */
   mode: RequestMode;
+  /**
+   * The request's redirect mode: with 'manual', a redirect status gets an opaque-redirect answer.
+   * ('error' rejects only a redirect with a Location, and a fault's answer has none.)
+   */
+  redirect?: RequestRedirect;
   /** A HEAD request: the headers say what a GET would get, and the body is empty. */
   head?: boolean;
 }
 
 /** The answer fetch resolves with. */
-export function fetchAnswer({ status, body, url, mode, head = false }: FetchAnswer): Response {
+export function fetchAnswer({
+  status,
+  body,
+  url,
+  mode,
+  redirect = 'follow',
+  head = false,
+}: FetchAnswer): Response {
+  if (redirect === 'manual' && redirectStatuses.includes(status)) return opaque(url, 'opaqueredirect');
   const crossOrigin = new URL(url).origin !== location.origin;
   // The page may read nothing of an answer from another origin to a no-cors request.
-  if (crossOrigin && mode === 'no-cors') return opaque();
+  if (crossOrigin && mode === 'no-cors') return opaque('', 'opaque');
   const headers = answerHeaders(body).filter(([name]) => !crossOrigin || readableAcrossOrigins(name));
   const response = new Response(head && body !== null ? '' : body, {
     status,
@@ -33,13 +46,19 @@ export function fetchAnswer({ status, body, url, mode, head = false }: FetchAnsw
   return dressed(response, { url, type: crossOrigin ? 'cors' : 'basic' });
 }
 
-/** An opaque answer: status 0, no statusText, headers, body or URL. */
-function opaque(): Response {
+/** The statuses fetch treats as a redirect (Fetch standard): not 300, 304 or 305. */
+const redirectStatuses = [301, 302, 303, 307, 308];
+
+/**
+ * An answer the page may read nothing of: status 0, no statusText, headers or body. An opaque
+ * one has no URL either; an opaque redirect keeps the URL asked for.
+ */
+function opaque(url: string, type: 'opaque' | 'opaqueredirect'): Response {
   const response = new Response(null, { status: 200 });
   Object.defineProperty(response, 'status', { value: 0 });
   Object.defineProperty(response, 'ok', { value: false });
   Object.defineProperty(response, 'statusText', { value: '' });
-  return dressed(response, { url: '', type: 'opaque' });
+  return dressed(response, { url, type });
 }
 
 /**

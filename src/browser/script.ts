@@ -14,6 +14,7 @@ import {
 import { answerBody } from '../model/fault-answer.js';
 import type { FaultApplied } from '../model/fault-event.js';
 import { fetchAnswer } from './fetch-answer.js';
+import { refusedBeforeSending } from './fetch-refused.js';
 import { answer, answerKeys, uploadSent, uploadSize } from './xhr-answer.js';
 
 interface Config {
@@ -146,6 +147,8 @@ function install(config: Config): Installed {
 
   const originalFetch = window.fetch;
   window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    // The browser rejects it with its own TypeError and sends nothing: no fault has anything to do.
+    if (refusedBeforeSending(input, init)) return originalFetch(input, init);
     const url = absolute(input instanceof Request ? input.url : input);
     const httpMethod = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const chosen = choose({ url, httpMethod }, 'fetch');
@@ -170,8 +173,9 @@ function install(config: Config): Installed {
     if (effect === 'status') {
       const status = fault.status ?? 500;
       const mode = init?.mode ?? (input instanceof Request ? input.mode : 'cors');
+      const redirect = init?.redirect ?? (input instanceof Request ? input.redirect : 'follow');
       const head = httpMethod === 'HEAD';
-      return fetchAnswer({ status, body: answerBody(status, fault.body), url, mode, head });
+      return fetchAnswer({ status, body: answerBody(status, fault.body), url, mode, redirect, head });
     }
     if (effect === 'abort') throw new DOMException('The operation was aborted (faultline)', 'AbortError');
     if (effect === 'error') throw new TypeError('Failed to fetch (faultline)');

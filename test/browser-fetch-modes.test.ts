@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import type { RequestListener } from 'node:http';
+import { after, describe, test } from 'node:test';
+import { browserScript } from '../src/browser/bundle.js';
+import { launchChromium, startHttpApp } from './helpers.js';
+
+/** The paths asked of the servers, to see what reached the network. */
+const asked: string[] = [];
+/**
+ * The real thing: /real/STATUS answered with that status and the body and headers of a fault's
+ * answer (no Location, as a fault gives none), allowing any origin; any other path with a 200, so
+ * that a request the fault should have answered shows.
+ */
+const real: RequestListener = (request, response) => {
+  asked.push(request.url ?? '');
+  if (request.url === '/') {
+    response.writeHead(200, { 'Content-Type': 'text/html' });
+    return response.end('<!doctype html><html><head></head><body></body></html>');
+  }
+  const status = Number(/^\/real\/(\d{3})$/.exec(request.url ?? '')?.[1] ?? 200);
+  const body = `injected fault: status ${status}`;
+  response.writeHead(status, {
+    'Content-Type': 'text/plain;charset=UTF-8',
+    'Content-Length': Buffer.byteLength(body),
+    'X-Faultline-Fault': 'injected',
+    'Access-Control-Allow-Origin': '*',
+  });
+  response.end(body);
+};
+const { origin: app } = await startHttpApp(real);
+// Another origin (localhost, not 127.0.0.1) for a cross-origin fetch.
+const { origin: other } = await startHttpApp(real);
+const elsewhere = other.replace('127.0.0.1', 'localhost');
+const browser = await launchChromium();
+after(() => browser.close());
+
+/** In the page: what fetch gives for this URL and init, headers of the connection left out. */
+const seen = (url: string, init: Record<string, string>) =>
+  `fetch(${JSON.stringify(url)}, ${JSON.stringify(init)}).then(async (response) => {
+  const headers = [...response.headers].filter(([name]) => !/^(date|connection|keep-alive|access-control-allow-origin)$/.test(name));
+  const copy = response.clone();
+  return [response.status, response.statusText, response.ok, response.type, response.url, response.redirected,
+    JSON.stringify(headers), response.body === null, await response.text(), copy.status, copy.type, copy.url].join(' ; ');
+}, (error) => 'rejected ' + error)`;
+
+describe('in the page, a fetch the browser refuses before sending it gets the browser’s own refusal, faults or not', () => {
+  const refused: [string, Record<string, string>][] = [
+    [elsewhere, { mode: 'same-origin' }],
+    ['', { mode: 'navigate' }],
+    [elsewhere, { mode: 'no-cors', redirect: 'manual' }],
+    [elsewhere, { mode: 'no-cors', redirect: 'error' }],
+    ['', { method: 'GET', body: 'a body' }],
+    // A URL fetch cannot parse: its own words, not those of faultline's new URL().
+    ['http://[', {}],
+  ];
+  for (const [origin, init] of refused)
+    test(`${origin || 'same origin'}, ${JSON.stringify(init)}`, async () => {
+      const tab = await browser.newPage();
+      await tab.addInitScript(browserScript([{ url: '/api/', status: 503 }]));
+      await tab.goto(app);
+      const url = `${origin}/api/503`;
+      const faked = (await tab.evaluate(seen(url, init))) as string;
+      assert.deepEqual(await tab.evaluate('window.faultline.counts'), {}, 'no fault reported');
+      await tab.evaluate('window.faultline.uninstall()');
+      const expected = (await tab.evaluate(seen(url, init))) as string;
+      assert.match(expected, /^rejected TypeError/);
+      assert.equal(faked, expected);
+      assert.deepEqual(
+        asked.filter((path) => path.startsWith('/api/')),
+        [],
+        'nothing was sent',
+      );
+      await tab.close();
+    });
+  test('a Request whose body the page has read', async () => {
+    const tab = await browser.newPage();
+    await tab.addInitScript(browserScript([{ url: '/api/', status: 503 }]));
+    await tab.goto(app);
+    const used = `(async () => {
+      const request = new Request('/api/503', { method: 'POST', body: 'a body' });
+      await request.text();
+      return fetch(request).then((response) => String(response.status), (error) => 'rejected ' + error);
+    })()`;
+    const faked = (await tab.evaluate(used)) as string;
+    assert.deepEqual(await tab.evaluate('window.faultline.counts'), {}, 'no fault reported');
+    await tab.evaluate('window.faultline.uninstall()');
+    const expected = (await tab.evaluate(used)) as string;
+    assert.match(expected, /^rejected TypeError/);
+    assert.equal(faked, expected);
+    await tab.close();
+  });
+});
+
+describe('in the page, a fetch answered by a status fault follows its redirect mode as a real answer does', () => {
+  // 300 is no redirect to fetch. (304 neither, but a page-made Response can have no body with it
+  // where Chromium gives an empty stream: see test/browser-null-body-status.test.ts.)
+  const statuses = [300, 301, 302, 303, 307, 308];
+  for (const redirect of ['manual', 'error', 'follow'] as const)
+    test(`redirect: '${redirect}', same origin and not`, async () => {
+      const tab = await browser.newPage();
+      await tab.addInitScript(browserScript(statuses.map((status) => ({ url: `/api/${status}$`, status }))));
+      await tab.goto(app);
+      for (const origin of ['', elsewhere])
+        for (const status of statuses) {
+          // To its own origin, a no-cors fetch goes as a cors one, with its redirect mode.
+          for (const init of origin ? [{ redirect }] : [{ redirect }, { redirect, mode: 'no-cors' }]) {
+            const expected = (await tab.evaluate(seen(`${origin}/real/${status}`, init))) as string;
+            const faked = (await tab.evaluate(seen(`${origin}/api/${status}`, init))) as string;
+            assert.equal(
+              faked,
+              expected.replaceAll('/real/', '/api/'),
+              `${origin || 'same origin'} ${status} ${JSON.stringify(init)}`,
+            );
+          }
+        }
+      await tab.close();
+    });
+});
