@@ -100,6 +100,7 @@ export class Http2Handler {
 
   readonly handle = (stream: http2.ServerHttp2Stream, headers: Headers, flags: number): void => {
     stream.on('error', () => stream.destroy());
+    stream.once('close', this.proxy.requestStarted());
     this.sessions.set(stream, stream.session!);
     const linked = this.clients.find(stream.session);
     const method = String(headers[':method'] ?? 'GET');
