@@ -71,6 +71,48 @@ describe('the upstream cuts its answer after its headers while a response http_d
     assert.equal(fault.cut, true);
   });
 
+  it('a gRPC call whose body a toxic replaces gets UNAVAILABLE saying the upstream cut its answer, as when the cut comes while the body is read', async () => {
+    const modify = await harness.api('POST', '/proxies/held/toxics', {
+      name: 'swap',
+      type: 'http_modify',
+      attributes: { body: 'x' },
+    });
+    assert.equal(modify.status, 200, modify.text);
+    const call = (grpcClient as unknown as { Watch(r: object): grpc.ClientReadableStream<unknown> }).Watch({
+      id: 1,
+    });
+    call.on('data', () => undefined);
+    const outcome = new Promise<string>((resolve) => {
+      call.on('error', (error: grpc.ServiceError) => resolve(`${error.code} ${error.details}`));
+      call.on('end', () => resolve('end'));
+    });
+    await cutWhileHeld((upstream) => upstream.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
+    assert.equal((await harness.api('DELETE', '/proxies/held/toxics/swap')).status, 204);
+    assert.match(await outcome, /^14 faultline: the upstream \S+ cut its answer \(ERR_HTTP2_STREAM_ERROR/);
+    assert.equal(lastOf('http.upstream_failed')?.status, 502);
+  });
+
+  it('without the delay too: a gRPC call whose body a toxic replaces, cut while it is read, gets UNAVAILABLE saying so', async () => {
+    const modify = await harness.api('POST', '/proxies/held/toxics', {
+      name: 'swap',
+      type: 'http_modify',
+      attributes: { body: 'x' },
+    });
+    assert.equal(modify.status, 200, modify.text);
+    const call = (grpcClient as unknown as { Watch(r: object): grpc.ClientReadableStream<unknown> }).Watch({
+      id: 1,
+    });
+    call.on('data', () => undefined);
+    const outcome = new Promise<string>((resolve) => {
+      call.on('error', (error: grpc.ServiceError) => resolve(`${error.code} ${error.details}`));
+      call.on('end', () => resolve('end'));
+    });
+    await waitFor(() => open.length > 0, 'the call upstream');
+    open.shift()!.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    assert.match(await outcome, /^14 faultline: the upstream \S+ cut its answer \(ERR_HTTP2_STREAM_ERROR/);
+    assert.equal((await harness.api('DELETE', '/proxies/held/toxics/swap')).status, 204);
+  });
+
   it("a lost upstream connection resets the client's stream after the headers with INTERNAL_ERROR, said so", async () => {
     const before = events.length;
     const client = http2.connect(`http://127.0.0.1:${proxy.port}`);

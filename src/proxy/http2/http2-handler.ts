@@ -276,6 +276,8 @@ export class Http2Handler {
                 bodyBytes: passed.bodyBytes,
                 report: passed.report,
                 rstCode: resetBy(error, current),
+                answered: true,
+                grpcCall,
               })
             : failed(error),
       );
@@ -408,7 +410,7 @@ export class Http2Handler {
   ): void {
     const error = passed.heldCut ?? closedWithoutAnswer(outgoing.rstCode);
     if (rewritesBody(plan)) {
-      this.fail(stream, plan, label, error, { grpcCall, report: passed.report });
+      this.fail(stream, plan, label, error, { grpcCall, report: passed.report, answered: true });
       return;
     }
     // A gRPC answer's status edits go to its trailers, which a cut answer never gets.
@@ -550,6 +552,7 @@ export class Http2Handler {
       grpcCall = false,
       report,
       rstCode = NGHTTP2_INTERNAL_ERROR,
+      answered = false,
     }: {
       bodyBytes?: number;
       attempts?: number;
@@ -557,6 +560,8 @@ export class Http2Handler {
       report?: AnswerReport | undefined;
       /** The code the client's stream is reset with, once its answer began: the upstream's own reset's. */
       rstCode?: number;
+      /** The upstream answered (its headers came) before it failed: it cut its answer, not "did not answer". */
+      answered?: boolean;
     },
   ): void {
     if (stream.closed || stream.destroyed) return;
@@ -569,7 +574,9 @@ export class Http2Handler {
       stream.close(rstCode);
       return;
     }
-    const text = upstreamFailure(this.proxy, error) + sentTimes(attempts);
+    const text = answered
+      ? answerCut(this.proxy, undefined, error)
+      : upstreamFailure(this.proxy, error) + sentTimes(attempts);
     // A gRPC client reads a status and its message, not a 502's body: Envoy answers it so too.
     const grpcCode = grpcCall ? GRPC_UNAVAILABLE : undefined;
     reportUpstreamFailure(this.proxy, label, text, 502, undefined, grpcCode);
