@@ -99,6 +99,7 @@ export class FaultProxy implements ProxyView {
   private requestToxicList: ToxicSpec[] = [];
   private requestToxicChange: AbortController | undefined;
   private holdsNow = 0;
+  private requestsNow = 0;
   private server: net.Server | undefined;
   private session: ProtocolSession | undefined;
   private readonly protocolImplementation: Protocol;
@@ -171,6 +172,20 @@ export class FaultProxy implements ProxyView {
       if (!ended) this.holdsNow -= 1;
       ended = true;
     };
+  }
+
+  requestStarted(): () => void {
+    this.requestsNow += 1;
+    let ended = false;
+    return () => {
+      if (!ended) this.requestsNow -= 1;
+      ended = true;
+    };
+  }
+
+  /** Requests in flight now: arrived, and their stream not yet closed (Envoy's downstream_rq_active). */
+  get requestsActive(): number {
+    return this.requestsNow;
   }
 
   /** Requests and answers a delay (a toxic's or a header's) holds right now. */

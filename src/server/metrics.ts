@@ -48,6 +48,19 @@ export function createMetrics(engine: Engine): Registry {
     },
   });
   new Gauge({
+    name: 'faultline_http_requests_active',
+    help: 'Requests of an http2 proxy in flight now (HTTP/2 streams open: a gRPC call, server-sent events), per proxy.',
+    labelNames: ['proxy'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of engine.list()) {
+        if ('requestsActive' in proxy && proxy.protocol === 'http2')
+          this.set({ proxy: proxy.name }, proxy.requestsActive);
+      }
+    },
+  });
+  new Gauge({
     name: 'faultline_toxics_active',
     help: 'Toxics configured, per proxy and stream.',
     labelNames: ['proxy', 'stream'],

@@ -73,6 +73,11 @@ interface Passed {
   whole: (() => void) | undefined;
   /** A response delay holds the answer: a client that leaves is reported as the delay's. */
   holding: boolean;
+  /**
+   * The upstream failed its answer (an error after its headers) while a response delay held
+   * them: the client gets it when the hold ends, as it would have without the delay.
+   */
+  heldCut: Error | undefined;
   /** The upstream's answer ended whole and the client's stream was ended (node ends it on a reset too). */
   ended: boolean;
   /** The body length the upstream's content-length announced, when the answer has a body. */
@@ -100,6 +105,7 @@ export class Http2Handler {
 
   readonly handle = (stream: http2.ServerHttp2Stream, headers: Headers, flags: number): void => {
     stream.on('error', () => stream.destroy());
+    stream.once('close', this.proxy.requestStarted());
     this.sessions.set(stream, stream.session!);
     const linked = this.clients.find(stream.session);
     const method = String(headers[':method'] ?? 'GET');
@@ -199,6 +205,7 @@ export class Http2Handler {
       report: plan ? new AnswerReport(this.proxy, plan, label) : undefined,
       whole: undefined,
       holding: false,
+      heldCut: undefined,
       ended: false,
       announced: undefined,
       upstreamSession: undefined,
@@ -262,13 +269,17 @@ export class Http2Handler {
           });
       };
       current.on('error', (error: Error) =>
-        answered
-          ? this.fail(stream, plan, label, error, {
-              bodyBytes: passed.bodyBytes,
-              report: passed.report,
-              rstCode: resetBy(error, current),
-            })
-          : failed(error),
+        answered && passed.holding
+          ? (passed.heldCut ??= error)
+          : answered
+            ? this.fail(stream, plan, label, error, {
+                bodyBytes: passed.bodyBytes,
+                report: passed.report,
+                rstCode: resetBy(error, current),
+                answered: true,
+                grpcCall,
+              })
+            : failed(error),
       );
       // A lost connection closes its streams with CANCEL and no error: the client must not wait on.
       current.once('close', () => {
@@ -313,6 +324,10 @@ export class Http2Handler {
       stream.off('close', onClose);
       if (held.clientLeft || stream.closed) {
         passed.report?.heldWhenClientLeft(held.heldMs, this.clientReset(stream));
+        return;
+      }
+      if (!ended && cutWhileHeld(outgoing, passed)) {
+        this.sendHeldCut(stream, outgoing, received, plan, label, passed, grpcCall);
         return;
       }
     }
@@ -374,6 +389,38 @@ export class Http2Handler {
       await this.sendPaced(stream, outgoing, kibps, passed);
       this.ended(stream, outgoing, label, status, passed);
     }
+  }
+
+  /**
+   * The upstream cut its answer after its headers while a response delay held them. The client
+   * gets what it would have got had the cut come after the delay: the headers, then RST_STREAM
+   * with the upstream's code (INTERNAL_ERROR for a lost connection), as Envoy resets a stream the
+   * upstream resets after its headers; reported as the upstream's cut, with the delay's fault.
+   * A plan that rewrites the body had not sent the headers yet: the client gets the local reply
+   * (502, or UNAVAILABLE to a gRPC call) it gets when the cut comes while the body is read.
+   */
+  private sendHeldCut(
+    stream: http2.ServerHttp2Stream,
+    outgoing: http2.ClientHttp2Stream,
+    received: Headers,
+    plan: RequestPlan,
+    label: RequestLabel,
+    passed: Passed,
+    grpcCall: boolean,
+  ): void {
+    const error = passed.heldCut ?? closedWithoutAnswer(outgoing.rstCode);
+    if (rewritesBody(plan)) {
+      this.fail(stream, plan, label, error, { grpcCall, report: passed.report, answered: true });
+      return;
+    }
+    // A gRPC answer's status edits go to its trailers, which a cut answer never gets.
+    const edits = grpcCall ? splitStatusEdits(plan.responseHeaders).headers : undefined;
+    const headers = this.responseHeaders(received, plan, edits);
+    stream.respond(headers, { waitForTrailers: true });
+    const code = outgoing.rstCode;
+    if (code === undefined || code === NGHTTP2_NO_ERROR)
+      this.fail(stream, plan, label, error, { report: passed.report, rstCode: resetBy(error, outgoing) });
+    else this.ended(stream, outgoing, label, Number(headers[HTTP2_HEADER_STATUS] ?? 200), passed);
   }
 
   /**
@@ -505,6 +552,7 @@ export class Http2Handler {
       grpcCall = false,
       report,
       rstCode = NGHTTP2_INTERNAL_ERROR,
+      answered = false,
     }: {
       bodyBytes?: number;
       attempts?: number;
@@ -512,6 +560,8 @@ export class Http2Handler {
       report?: AnswerReport | undefined;
       /** The code the client's stream is reset with, once its answer began: the upstream's own reset's. */
       rstCode?: number;
+      /** The upstream answered (its headers came) before it failed: it cut its answer, not "did not answer". */
+      answered?: boolean;
     },
   ): void {
     if (stream.closed || stream.destroyed) return;
@@ -524,7 +574,9 @@ export class Http2Handler {
       stream.close(rstCode);
       return;
     }
-    const text = upstreamFailure(this.proxy, error) + sentTimes(attempts);
+    const text = answered
+      ? answerCut(this.proxy, undefined, error)
+      : upstreamFailure(this.proxy, error) + sentTimes(attempts);
     // A gRPC client reads a status and its message, not a 502's body: Envoy answers it so too.
     const grpcCode = grpcCall ? GRPC_UNAVAILABLE : undefined;
     reportUpstreamFailure(this.proxy, label, text, 502, undefined, grpcCode);
@@ -619,6 +671,16 @@ function goawaySaid(error: Error & { code?: string }): Error & { code?: string }
   return Object.assign(new Error(`the upstream sent GOAWAY with ${http2ErrorCode(Number(code))}`), {
     code: error.code,
   });
+}
+
+/**
+ * Whether the upstream failed the answer a response delay held: an error came, or its stream
+ * closed with a code (node closes a lost connection's streams with CANCEL and no error).
+ */
+function cutWhileHeld(outgoing: http2.ClientHttp2Stream, passed: Passed): boolean {
+  if (passed.heldCut !== undefined) return true;
+  const code = outgoing.rstCode;
+  return outgoing.destroyed && code !== undefined && code !== NGHTTP2_NO_ERROR;
 }
 
 /** An upstream stream that closed before its answer, with no error of its own. */
