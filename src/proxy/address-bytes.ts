@@ -49,6 +49,7 @@ export function addressSeries(
   total: StreamBytes,
   earlier: readonly AddressBytes[],
 ): AddressBytes[] {
+  if (earlier.length === 0) return [{ listen, upstream, bytes: total }];
   return [{ listen, upstream, bytes: bytesUnder(total, earlier) }, ...earlier];
 }
 

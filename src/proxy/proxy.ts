@@ -1,6 +1,6 @@
 import { connectFailure } from './connect-failure.js';
 import { mergeToxics } from './toxic-merge.js';
-import { AddressHistory, type AddressBytes } from './address-bytes.js';
+import { AddressHistory, type AddressBytes, addressSeries } from './address-bytes.js';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Clock } from '../model/clock.js';
@@ -61,8 +61,8 @@ export interface ProxyStats {
   /** Request faults by toxic, method (standard ones, else `other`) and outcome. */
   requestFaults: ReadonlyMap<string, RequestFaultKey & { count: number }>;
   bytes: Record<Stream, { received: number; sent: number }>;
-  /** Of `bytes`, what passed under earlier listen addresses and upstreams (see address-bytes.ts). */
-  earlierAddresses: readonly AddressBytes[];
+  /** `bytes` by the listen address and upstream they passed under, the current pair first (see address-bytes.ts). */
+  bytesByAddress: readonly AddressBytes[];
   toxicActions: ReadonlyMap<string, number>;
   /** Failed TLS handshakes by side and reason code (ERR_SSL_..., ETIMEDOUT, ...). */
   tlsFailures: ReadonlyMap<string, number>;
@@ -444,7 +444,7 @@ export class FaultProxy implements ProxyView {
     return {
       connectionsTotal: this.serial + this.handshakesFailed,
       bytes,
-      earlierAddresses: this.addresses.list(),
+      bytesByAddress: addressSeries(this.listen, this.upstream, bytes, this.addresses.list()),
       toxicActions: this.roster.actionCounts,
       tlsFailures: this.tlsFailures ?? noCounts,
       upstreamFailures: this.upstreamFailures ?? noCounts,

@@ -10,7 +10,7 @@ import { type Stream, streams, type ToxicSpec } from '../../model/toxic.js';
 import type { ProxySummary } from '../events.js';
 import { canonicalListen } from '../listener.js';
 import type { ProxyEnvironment, ProxyStats } from '../proxy.js';
-import { AddressHistory } from '../address-bytes.js';
+import { AddressHistory, addressSeries } from '../address-bytes.js';
 import { ToxicRoster } from '../toxic-roster.js';
 import { resolveUpstream, unreachableUpstreamWarning } from './resolve-upstream.js';
 import { bindDatagramListener } from './bind.js';
@@ -238,7 +238,7 @@ export class UdpProxy {
       connectionsTotal: this.serial,
       requestFaults: noRequestFaults,
       bytes,
-      earlierAddresses: this.addresses.list(),
+      bytesByAddress: addressSeries(this.listen, this.upstream, bytes, this.addresses.list()),
       toxicActions: this.roster.actionCounts,
       tlsFailures: noCounts,
       upstreamFailures: noCounts,
