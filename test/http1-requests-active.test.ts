@@ -174,6 +174,33 @@ describe('faultline_http_requests_active on an http proxy: HTTP/1.1 requests in 
     await waitFor(async () => (await requestsActive()) === 0, 'the answered aborts to leave the gauge');
   });
 
+  it('goes back to 0 when the upstream fails the request, on the pass-through and the full path', async () => {
+    for (const path of ['pass-through', 'full']) {
+      if (path === 'full') await addToxic('hold', 'http_delay', { stage: 'request', delay: 0 });
+      const socket = await client();
+      socket.write(get('/slow'));
+      await waitFor(() => parked.length === 1, `the request (${path}) to reach the upstream`);
+      assert.equal(await requestsActive(), 1);
+      const failed = answers(socket, '502', 1);
+      parked.shift()!.socket!.destroy();
+      await failed;
+      await waitFor(async () => (await requestsActive()) === 0, `the failed request (${path}) to leave`);
+    }
+  });
+
+  it('goes back to 0 when the proxy is disabled under held requests', async () => {
+    const socket = await client();
+    socket.write(get('/slow'));
+    await waitFor(() => parked.length === 1, 'the request to reach the upstream');
+    await addToxic('hold', 'http_delay', { stage: 'request', delay: 600_000 });
+    const other = await client();
+    other.write(get('/slow'));
+    await waitFor(async () => (await requestsActive()) === 2, 'both held requests to show');
+    assert.equal((await harness.api('POST', '/proxies/watch', { enabled: false })).status, 200);
+    await waitFor(async () => (await requestsActive()) === 0, 'the disabled proxy to have none in flight');
+    assert.equal((await harness.api('POST', '/proxies/watch', { enabled: true })).status, 200);
+  });
+
   it('counts an Upgrade (WebSocket) while its connection is open', async () => {
     const tunnel = await startTcpServer((socket) => {
       socket.once('data', () =>
