@@ -19,6 +19,8 @@ export interface LinkTarget {
 interface SessionBase {
   /** Drops what the protocol holds for the upstream (pooled connections), e.g. when it changes. */
   upstreamChanged?(): void;
+  /** Requests in flight the session counts itself, beside those counted with ProxyView.requestStarted. */
+  requestsInFlight?(): number;
   close(): void;
 }
 

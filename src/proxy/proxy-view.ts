@@ -21,7 +21,7 @@ export interface ProxyView {
   readonly requestToxicsChanged: AbortSignal;
   /** A delay starts holding a request or an answer; the function returned says it ended. */
   holdStarted(): () => void;
-  /** A request (an HTTP/2 stream) arrived; the function returned says it closed. */
+  /** A request (an HTTP/2 stream, an HTTP/1.1 request) arrived; the function returned says it closed. */
   requestStarted(): () => void;
   readonly environment: ProxyEnvironment;
   /** Counts toxic actions for metrics, as connection toxics do. */

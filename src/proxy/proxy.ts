@@ -183,9 +183,9 @@ export class FaultProxy implements ProxyView {
     };
   }
 
-  /** Requests in flight now: arrived, and their stream not yet closed (Envoy's downstream_rq_active). */
+  /** Requests in flight now: arrived, and their stream (HTTP/2) or answer (HTTP/1.1) not yet closed (Envoy's downstream_rq_active). */
   get requestsActive(): number {
-    return this.requestsNow;
+    return this.requestsNow + (this.session?.requestsInFlight?.() ?? 0);
   }
 
   /** Requests and answers a delay (a toxic's or a header's) holds right now. */

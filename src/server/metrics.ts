@@ -48,13 +48,13 @@ export function createMetrics(engine: Engine): Registry {
   });
   new Gauge({
     name: 'faultline_http_requests_active',
-    help: 'Requests of an http2 proxy in flight now (HTTP/2 streams open: a gRPC call, server-sent events), per proxy.',
+    help: 'Requests of an http or http2 proxy in flight now (Envoy downstream_rq_active): from the head to the end of the answer; HTTP/2 streams and WebSockets while open, per proxy.',
     labelNames: ['proxy'],
     registers: [registry],
     collect() {
       this.reset();
       for (const proxy of engine.list()) {
-        if ('requestsActive' in proxy && proxy.protocol === 'http2')
+        if ('requestsActive' in proxy && (proxy.protocol === 'http' || proxy.protocol === 'http2'))
           this.set({ proxy: proxy.name }, proxy.requestsActive);
       }
     },

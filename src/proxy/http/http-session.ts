@@ -10,13 +10,15 @@ import { http2Refuser } from './not-http1.js';
 import { http1Opening } from './opening.js';
 import { PassThroughs } from './pass-throughs.js';
 import { ToxicRandoms } from './request-plan.js';
+import { RequestsInFlight } from './requests-in-flight.js';
 import { passUpgrade } from './upgrade.js';
 
 /** Starts the request handler of one http proxy. */
 export function openHttpSession(proxy: ProxyView): ServingSession {
   const clients = new ClientTable();
   const randoms = new ToxicRandoms(proxy.environment.random.fork('http'));
-  const handler = new Http1Handler(proxy, clients, randoms);
+  const inFlight = new RequestsInFlight(proxy);
+  const handler = new Http1Handler(proxy, clients, randoms, inFlight);
   // No keep-alive timeout: like a tcp proxy, the proxy leaves idle connections to the client (a
   // timeout would need a timer per connection, and node would announce one it cannot keep here).
   const server = http.createServer(
@@ -29,9 +31,10 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
   );
   // With a listener, node leaves `Expect: 100-continue` to the proxy instead of answering 100 itself.
   server.on('checkContinue', handler.handleExpectingContinue);
-  server.on('upgrade', (request: http.IncomingMessage, socket, head: Buffer) =>
-    passUpgrade(proxy, clients, randoms, request, socket, head).catch(() => socket.destroy()),
-  );
+  server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    inFlight.upgraded(socket);
+    passUpgrade(proxy, clients, randoms, request, socket, head).catch(() => socket.destroy());
+  });
   // CONNECT asks for a tunnel, which a reverse proxy does not open: say so rather than hang up.
   server.on('connect', (_request: http.IncomingMessage, socket: Duplex) =>
     socket.end(
@@ -76,6 +79,7 @@ export function openHttpSession(proxy: ProxyView): ServingSession {
       return linkEnd;
     },
     upstreamChanged: () => handler.upstreamChanged(),
+    requestsInFlight: () => passThroughs.requestsInFlight(),
     close() {
       server.close(); // stops the connection checks
       for (const socket of open) socket.destroy();

@@ -33,6 +33,7 @@ import {
   upstreamFailure,
 } from './report.js';
 import { emptyPlan, planRequest, type RequestPlan, type ToxicRandoms } from './request-plan.js';
+import type { RequestsInFlight } from './requests-in-flight.js';
 import { ConnectionTurns } from './turns.js';
 import { editHeaders, replacesBody, rewriteBody, rewritesBody, TOO_LARGE_TO_PATCH } from './rewrite.js';
 import { throttled } from './throttle.js';
@@ -55,6 +56,7 @@ export class Http1Handler {
     private readonly proxy: ProxyView,
     private readonly clients: ClientTable,
     private readonly randoms: ToxicRandoms,
+    private readonly inFlight: RequestsInFlight,
   ) {}
 
   readonly handle = (request: IncomingMessage, response: ServerResponse): void =>
@@ -68,6 +70,7 @@ export class Http1Handler {
     this.serve(request, response, true);
 
   private serve(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void {
+    this.inFlight.started(request, response);
     const ahead = this.turns.ahead(request.socket);
     if (ahead === undefined && this.proxy.requestToxics.length === 0 && !this.proxy.headerFaults) {
       // Nothing to plan or match: the request's label is made only if something is reported.

@@ -304,6 +304,15 @@ export class PassThrough {
     this.toClient(chunk, sent, chunk.length);
   }
 
+  /**
+   * Requests whose head went upstream and whose final answer has not all come back (a request
+   * whose connection closes counts no more: the connection leaves its owner), and an Upgrade
+   * granted, which counts while its connection is open, as Envoy counts a WebSocket's stream.
+   */
+  get requestsInFlight(): number {
+    return this.sent.length + (this.upstreamBytes ? 1 : 0);
+  }
+
   /** The oldest request's final answer is all through. */
   private answered(): void {
     const request = this.sent.shift();

@@ -59,6 +59,13 @@ export class PassThroughs implements PassThroughOwner {
     }
   }
 
+  /** The requests of pass-through connections sent upstream and not yet answered whole, and their open Upgrades. */
+  requestsInFlight(): number {
+    let count = 0;
+    for (const passThrough of this.open) count += passThrough.requestsInFlight;
+    return count;
+  }
+
   close(): void {
     for (const passThrough of [...this.open]) passThrough.close();
     if (this.sweep !== undefined) clearInterval(this.sweep);
