@@ -92,8 +92,8 @@ describe('in the page, a fetch the browser refuses before sending it gets the br
 });
 
 describe('in the page, a fetch answered by a status fault follows its redirect mode as a real answer does', () => {
-  // 300 is no redirect to fetch. (304 neither, but a page-made Response can have no body with it
-  // where Chromium gives an empty stream: see test/browser-null-body-status.test.ts.)
+  // 300 is no redirect to fetch. (304 neither: it has no body, compared in
+  // test/browser-null-body-status.test.ts.)
   const statuses = [300, 301, 302, 303, 307, 308];
   for (const redirect of ['manual', 'error', 'follow'] as const)
     test(`redirect: '${redirect}', same origin and not`, async () => {

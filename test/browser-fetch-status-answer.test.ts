@@ -92,6 +92,20 @@ describe('in the page, an XHR answered by a status fault from another origin', (
     }
     await tab.close();
   });
+
+  test('a 3xx is the answer itself, not followed, as a real one with no Location (a fault has none)', async () => {
+    const tab = await browser.newPage();
+    const statuses = [301, 302, 303, 307, 308];
+    await tab.addInitScript(browserScript(statuses.map((status) => ({ url: `/api/${status}$`, status }))));
+    await tab.goto(app);
+    for (const origin of ['', elsewhere])
+      for (const status of statuses) {
+        const expected = (await tab.evaluate(seenByXhr(`${origin}/real/${status}`))) as string;
+        const faked = (await tab.evaluate(seenByXhr(`${origin}/api/${status}`))) as string;
+        assert.equal(faked, expected.replaceAll('/real/', '/api/'), `${origin || 'same origin'} ${status}`);
+      }
+    await tab.close();
+  });
 });
 
 describe('in the page, a HEAD request answered by a status fault', () => {

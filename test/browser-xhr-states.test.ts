@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { browserScript } from '../src/browser/bundle.js';
 import { launchChromium, startHttpApp } from './helpers.js';
@@ -27,6 +29,11 @@ const { origin: app } = await startHttpApp((request, response) => {
     response.end(body);
   });
 });
+// A port nobody listens on: a request there ends with the network error an error fault stands for.
+const unused = createServer().listen(0, '127.0.0.1');
+await once(unused, 'listening');
+const deadPort = (unused.address() as AddressInfo).port;
+unused.close();
 const browser = await launchChromium();
 after(() => browser.close());
 
@@ -168,6 +175,23 @@ describe('an injected XHR status answer goes through the states a real one does'
     for (const at of [2]) {
       const real = await tab.evaluate(abortedAt('/real/text', at));
       assert.deepEqual(await tab.evaluate(abortedAt('/api/text', at)), real, `at ${at}`);
+    }
+    await tab.close();
+  });
+
+  test('an error fault ends as a refused connection does: with a body, its upload fails first', async () => {
+    const tab = await browser.newPage();
+    await tab.addInitScript(browserScript([{ url: '/api/', error: 'down' }]));
+    await tab.goto(app);
+    for (const [method, body] of [
+      ['GET', null],
+      ['POST', 'a=1'],
+    ] as const) {
+      const real = (await tab.evaluate(
+        recorded(`http://127.0.0.1:${deadPort}/real/text`, '', method, body),
+      )) as string[];
+      assert.ok(real.includes('error 4 false 0/0'), String(real));
+      assert.deepEqual(await tab.evaluate(recorded('/api/text', '', method, body)), real, method);
     }
     await tab.close();
   });

@@ -8,7 +8,10 @@
 import { reasonPhrase } from '../model/reason-phrase.js';
 import { answerHeaders, readableAcrossOrigins } from './xhr-answer.js';
 
-/** What the fault answers: its status, its body (null for a 204, 205 or 304), the URL asked for. */
+/**
+ * What the fault answers: its status, its body (null for a 204, 205 or 304, which the page reads
+ * as an empty stream), the URL asked for.
+ */
 export interface FetchAnswer {
   status: number;
   body: string | null;
@@ -38,12 +41,22 @@ export function fetchAnswer({
   // The page may read nothing of an answer from another origin to a no-cors request.
   if (crossOrigin && mode === 'no-cors') return opaque('', 'opaque');
   const headers = answerHeaders(body).filter(([name]) => !crossOrigin || readableAcrossOrigins(name));
-  const response = new Response(head && body !== null ? '' : body, {
-    status,
-    statusText: reasonPhrase(status),
-    headers,
-  });
+  const init = { statusText: reasonPhrase(status), headers };
+  const response =
+    body === null ? bodyless(status, init) : new Response(head ? '' : body, { status, ...init });
   return dressed(response, { url, type: crossOrigin ? 'cors' : 'basic' });
+}
+
+/**
+ * An answer with a status that carries no body (204, 205, 304), as Chromium gives a real one: an
+ * empty byte stream as its body, not null (`new Response()` refuses any body with these
+ * statuses, so it is made with 200 and given the status after).
+ */
+function bodyless(status: number, init: ResponseInit): Response {
+  const response = new Response(new Uint8Array(0), { ...init, status: 200 });
+  Object.defineProperty(response, 'status', { value: status });
+  Object.defineProperty(response, 'ok', { value: status >= 200 && status <= 299 });
+  return response;
 }
 
 /** The statuses fetch treats as a redirect (Fetch standard): not 300, 304 or 305. */

@@ -288,9 +288,11 @@ function install(config: Config): Installed {
         const head = call.httpMethod === 'HEAD';
         answer(this, { status, body: answerBody(status, fault.body), url: call.url ?? '', head });
       } else if (effect === 'error') {
+        // A network error, as from a refused connection: a body being sent fails on the upload first.
         Object.defineProperty(this, 'readyState', { configurable: true, value: 4 });
         this.dispatchEvent(new Event('readystatechange'));
-        for (const type of ['error', 'loadend']) this.dispatchEvent(new ProgressEvent(type));
+        for (const target of size === undefined ? [this] : [this.upload, this])
+          for (const type of ['error', 'loadend']) target.dispatchEvent(new ProgressEvent(type));
       } else if (effect === 'abort') abortLikeThePage(this);
       else sendNow();
     });
