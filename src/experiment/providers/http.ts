@@ -11,6 +11,7 @@ import { decodedBody, REQUESTS_ACCEPT_ENCODING } from './http-content-decoding.j
 import { faultlineVersion } from '../../version.js';
 import { caBundle } from './http-ca-bundle.js';
 import { requestsLengthDispatcher } from './http-empty-body-length.js';
+import { headerValue, type RawHeadersSeen, requestsHeaders, withRawHeaders } from './http-raw-headers.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
 
 // undici's request, not fetch: fetch refuses the ports browsers block (6000, 6665-6669, 10080...),
@@ -90,24 +91,26 @@ export const httpProvider: ProviderImplementation = {
     let answer: { status: number; headers: Record<string, string>; text: string } | undefined;
     for (let attempt = 1; answer === undefined; attempt++) {
       let status: number | undefined;
+      const seen: RawHeadersSeen = {};
       try {
         const response = await request(target, {
           method: method as Dispatcher.HttpMethod,
           headers,
           signal: context.signal,
-          dispatcher,
+          dispatcher: withRawHeaders(dispatcher, seen),
           headersTimeout: readMs,
           bodyTimeout: readMs,
           ...(body === undefined ? {} : { body }),
         });
         status = response.statusCode;
-        const responseHeaders = headersOf(response.headers);
+        const responseHeaders = requestsHeaders(seen.raw, response.headers);
         const bytes = Buffer.from(await response.body.arrayBuffer());
-        const decoded = decodedOrAborted(bytes, responseHeaders['content-encoding'], url, status);
+        const encoding = headerValue(responseHeaders, 'content-encoding');
+        const decoded = decodedOrAborted(bytes, encoding, url, status);
         answer = {
           status,
           headers: responseHeaders,
-          text: bodyText(decoded, responseHeaders['content-type']),
+          text: bodyText(decoded, headerValue(responseHeaders, 'content-type')),
         };
       } catch (error) {
         if (context.signal.aborted || error instanceof ActivityAborted) throw error;
@@ -136,7 +139,7 @@ export const httpProvider: ProviderImplementation = {
       }
     }
     const { status, headers: responseHeaders, text } = answer;
-    const json = responseHeaders['content-type'] === 'application/json';
+    const json = headerValue(responseHeaders, 'content-type') === 'application/json';
     const answered = json ? jsonBody(text, url) : text;
     const rounded = json
       ? bigIntegersWarning(
@@ -164,19 +167,6 @@ function decodedOrAborted(bytes: Buffer, encoding: string | undefined, url: stri
       `the answer from ${url} (HTTP ${status}) says Content-Encoding ${encoding} but its body cannot be decoded so (${(error as Error).message}); requests raises ContentDecodingError on it, which chaos run does not catch either`,
     );
   }
-}
-
-/** As fetch's Headers gave them (and the journal has shown them): lower-case names in order, repeats joined. */
-function headersOf(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers)
-      .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
-      .map(([name, value]): [string, string] => [
-        name.toLowerCase(),
-        Array.isArray(value) ? value.join(', ') : value,
-      ])
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  );
 }
 
 /**
