@@ -1,4 +1,4 @@
-import { type Dispatcher, request } from 'undici';
+import { type Dispatcher, interceptors, request } from 'undici';
 import { isObject, type Json } from '../../model/experiment.js';
 import { ActivityAborted, ActivityFailed, InvalidActivity } from '../errors.js';
 import { bigIntegersInJson, bigIntegersWarning, inside } from '../big-integers.js';
@@ -11,6 +11,7 @@ import { decodedBody, REQUESTS_ACCEPT_ENCODING } from './http-content-decoding.j
 import { faultlineVersion } from '../../version.js';
 import { caBundle } from './http-ca-bundle.js';
 import { requestsLengthDispatcher } from './http-empty-body-length.js';
+import { readTimeouts } from './http-read-timeouts.js';
 import { headerValue, type RawHeadersSeen, requestsHeaders, withRawHeaders } from './http-raw-headers.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
 
@@ -85,8 +86,10 @@ export const httpProvider: ProviderImplementation = {
     const insecure = provider.verify_tls === false;
     // requests reads REQUESTS_CA_BUNDLE only when it verifies, and checks it for https only.
     const cas = insecure || target.protocol !== 'https:' ? undefined : caBundle();
-    const dispatcher = requestsLengthDispatcher(insecure, limits && limits.connect * 1000, cas);
+    const agent = requestsLengthDispatcher(insecure, limits && limits.connect * 1000, cas);
     const readMs = limits ? limits.read * 1000 : 0;
+    // undici's own headersTimeout and bodyTimeout tick every half second: off, and kept here.
+    const dispatcher = agent.compose(readTimeouts(readMs), FOLLOW_REDIRECTS);
     const attempts = 1 + (typeof provider.max_retries === 'number' ? provider.max_retries : 0);
     let answer: { status: number; headers: Record<string, string>; text: string } | undefined;
     for (let attempt = 1; answer === undefined; attempt++) {
@@ -98,8 +101,8 @@ export const httpProvider: ProviderImplementation = {
           headers,
           signal: context.signal,
           dispatcher: withRawHeaders(dispatcher, seen),
-          headersTimeout: readMs,
-          bodyTimeout: readMs,
+          headersTimeout: 0,
+          bodyTimeout: 0,
           ...(body === undefined ? {} : { body }),
         });
         status = response.statusCode;
@@ -151,6 +154,9 @@ export const httpProvider: ProviderImplementation = {
     return { status, headers: responseHeaders, body: answered };
   },
 };
+
+/** Redirects are followed, up to 20 (docs/experiments.md), each hop with its own read limit. */
+const FOLLOW_REDIRECTS = interceptors.redirect({ maxRedirections: 20 });
 
 const DEFAULT_HEADERS = {
   'User-Agent': `faultline-run/${faultlineVersion}`,
