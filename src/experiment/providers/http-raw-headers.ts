@@ -1,8 +1,12 @@
 import type { Dispatcher } from 'undici';
 
-/** Where `withRawHeaders` leaves the header lines of the answer, as the server wrote them. */
+/**
+ * Where `withRawHeaders` leaves the header lines of the answer, as the server wrote them, and how
+ * many redirects were followed to reach it.
+ */
 export interface RawHeadersSeen {
   raw?: Buffer[] | undefined;
+  redirects?: number;
 }
 
 /**
@@ -15,7 +19,11 @@ export function withRawHeaders(dispatcher: Dispatcher, seen: RawHeadersSeen): Di
   return dispatcher.compose(
     (dispatch) => (options, handler) =>
       dispatch(options, {
-        onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
+        onRequestStart(controller, context) {
+          // The redirect interceptor hands each hop the URLs that redirected before it.
+          seen.redirects = (context as { history?: unknown[] }).history?.length ?? 0;
+          handler.onRequestStart?.(controller, context);
+        },
         onRequestUpgrade: (controller, statusCode, headers, socket) =>
           handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
         onResponseStart(controller, statusCode, headers, statusMessage) {

@@ -107,6 +107,13 @@ export const httpProvider: ProviderImplementation = {
         });
         status = response.statusCode;
         const responseHeaders = requestsHeaders(seen.raw, response.headers);
+        if (tooManyRedirects(status, responseHeaders, seen)) {
+          await response.body.dump();
+          // requests raises TooManyRedirects, which chaoslib does not catch: the run is aborted.
+          throw new ActivityAborted(
+            `Exceeded ${MAX_REDIRECTS} redirects. (${url} still answered HTTP ${status} to ${headerValue(responseHeaders, 'location')} after ${seen.redirects}); requests raises TooManyRedirects on it, which chaos run does not catch either`,
+          );
+        }
         const bytes = Buffer.from(await response.body.arrayBuffer());
         const encoding = headerValue(responseHeaders, 'content-encoding');
         const decoded = decodedOrAborted(bytes, encoding, url, status);
@@ -155,8 +162,16 @@ export const httpProvider: ProviderImplementation = {
   },
 };
 
-/** Redirects are followed, up to 20 (docs/experiments.md), each hop with its own read limit. */
-const FOLLOW_REDIRECTS = interceptors.redirect({ maxRedirections: 20 });
+/** requests' Session.max_redirects; each hop has its own read limit. */
+const MAX_REDIRECTS = 30;
+const FOLLOW_REDIRECTS = interceptors.redirect({ maxRedirections: MAX_REDIRECTS });
+
+/** A redirect requests would follow, met once MAX_REDIRECTS were: requests' TooManyRedirects. */
+function tooManyRedirects(status: number, headers: Record<string, string>, seen: RawHeadersSeen): boolean {
+  const redirect =
+    [301, 302, 303, 307, 308].includes(status) && headerValue(headers, 'location') !== undefined;
+  return redirect && (seen.redirects ?? 0) >= MAX_REDIRECTS;
+}
 
 const DEFAULT_HEADERS = {
   'User-Agent': `faultline-run/${faultlineVersion}`,
