@@ -179,6 +179,14 @@ describe('closest: the accepted key a misspelling was meant to be', () => {
     assert.equal(closest('abc', []), undefined);
   });
 
+  test('a candidate the edits would replace more than 60% of is no suggestion, as commander judges', () => {
+    assert.equal(closest('r2', ['pp']), undefined, 'both letters replaced');
+    assert.equal(closest('abc', ['axy']), undefined, 'one of three kept: 33%');
+    assert.equal(closest('a1', ['b1x']), undefined, 'of the longer, one of three kept');
+    assert.equal(closest('ab', ['ax']), 'ax', 'one of two kept: 50%');
+    assert.equal(closest('abcd', ['abxy']), 'abxy', 'two of four kept: 50%');
+  });
+
   test('edits counted exactly: a swap of neighbours is one, and only of neighbours; ties go to the first', () => {
     assert.equal(closest('axby', ['xayb']), 'xayb', 'two swaps are two edits');
     assert.equal(closest('abcdef', ['badcfe']), undefined, 'three swaps are three');

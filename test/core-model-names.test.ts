@@ -11,6 +11,11 @@ test('didYouMean names the known name one typo away, with a trailing space, and 
   assert.equal(didYouMean('latncy', ['latency', 'bandwidth']), 'did you mean "latency"? ');
   assert.equal(didYouMean('zzzzzz', ['latency', 'bandwidth']), '');
   assert.equal(didYouMean('x', []), '');
+  // `faultline inspect r2` on a server with a proxy "pp" said "did you mean "pp"?": two edits
+  // that replace every letter are another name, not a typo of it.
+  assert.equal(didYouMean('r2', ['pp', 'redis']), '');
+  assert.equal(didYouMean('db', ['api']), '');
+  assert.equal(didYouMean('r2', ['r1', 'pp']), 'did you mean "r1"? ');
 });
 
 test('reasonPhrase gives IANA phrases as node:http does, for every final status, and none for others', () => {

@@ -53,7 +53,7 @@ describe('an HTTP activity asks for and reads compressed answers, as requests do
     });
     const gzip = await probe(`${base}/gzip`);
     assert.equal(gzip.output?.headers['x-accept-encoding'], 'gzip, deflate');
-    assert.equal(gzip.output?.headers['content-encoding'], 'gzip');
+    assert.equal(gzip.output?.headers['Content-Encoding'], 'gzip', 'named as the server wrote it');
     assert.equal(gzip.output?.body, 'héllo');
     assert.deepEqual((await probe(`${base}/deflate`)).output?.body, { a: 1 });
     assert.equal((await probe(`${base}/raw`)).output?.body, 'raw');

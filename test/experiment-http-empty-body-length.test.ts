@@ -25,7 +25,7 @@ async function lengthsSent(providers: object[]): Promise<Array<string | undefine
     }),
   );
   return journal.run.map((entry) => {
-    const length = (entry.output as { headers: Record<string, string> }).headers['x-content-length'];
+    const length = (entry.output as { headers: Record<string, string> }).headers['X-Content-Length'];
     return length === 'none' ? undefined : length;
   });
 }

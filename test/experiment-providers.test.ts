@@ -198,7 +198,7 @@ describe('http provider', async () => {
     >;
     assert.deepEqual(Object.keys(json), ['status', 'headers', 'body']);
     assert.deepEqual(
-      [json.status, json.headers['content-type'], json.body],
+      [json.status, json.headers['Content-Type'], json.body],
       [200, 'application/json', { healthy: true }],
     );
     assert.equal(
@@ -209,7 +209,7 @@ describe('http provider', async () => {
     const down = await only(probe('down', { type: 'http', url: `${url}/down` }));
     assert.equal(down.status, 'succeeded', 'a 503 is not a failure');
     assert.equal((down.output as { status: number }).status, 503);
-    assert.equal((down.output as { headers: Record<string, string> }).headers['x-reason'], 'maintenance');
+    assert.equal((down.output as { headers: Record<string, string> }).headers['X-Reason'], 'maintenance');
   });
 
   test("a JSON body with NaN or Infinity is parsed as requests' r.json() parses it", async () => {

@@ -1,10 +1,16 @@
-/** The known key within a third of the key's length in edits (at least 2), as commander suggests flags. */
+/**
+ * The known key within a third of the key's length in edits (at least 2), as commander suggests
+ * flags, and, as commander also asks, keeping more than 40% of the longer of the two: two edits
+ * that replace a short name ("r2" for "pp") make another name, not a typo of it.
+ */
 export function closest(key: string, known: readonly string[]): string | undefined {
   const limit = Math.max(2, Math.floor(key.length / 3));
   let best: { key: string; distance: number } | undefined;
   for (const candidate of known) {
     const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance <= limit && (!best || distance < best.distance)) best = { key: candidate, distance };
+    const longer = Math.max(key.length, candidate.length);
+    const kept = (longer - distance) / longer > 0.4;
+    if (distance <= limit && kept && (!best || distance < best.distance)) best = { key: candidate, distance };
   }
   return best?.key;
 }

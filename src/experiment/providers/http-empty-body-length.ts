@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { Agent, buildConnector, type Dispatcher, interceptors } from 'undici';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
 import type { TrustedCas } from '../../net/fetch-any-port.js';
 
 /**
@@ -29,13 +29,12 @@ export function requestsLengthDispatcher(
         if (socket) writeEmptyLength(socket);
         callback(error as Error & null, socket as Socket & null);
       });
-    dispatcher = new Agent({ connect }).compose(follow);
+    dispatcher = new Agent({ connect });
     agents.set(key, dispatcher);
   }
   return dispatcher;
 }
 
-const follow = interceptors.redirect({ maxRedirections: 20 });
 const agents = new Map<string, Dispatcher>();
 
 /** The head of a request, as undici writes it: request line, headers, blank line. */

@@ -1,4 +1,4 @@
-import { type Dispatcher, request } from 'undici';
+import { type Dispatcher, interceptors, request } from 'undici';
 import { isObject, type Json } from '../../model/experiment.js';
 import { ActivityAborted, ActivityFailed, InvalidActivity } from '../errors.js';
 import { bigIntegersInJson, bigIntegersWarning, inside } from '../big-integers.js';
@@ -11,6 +11,8 @@ import { decodedBody, REQUESTS_ACCEPT_ENCODING } from './http-content-decoding.j
 import { faultlineVersion } from '../../version.js';
 import { caBundle } from './http-ca-bundle.js';
 import { requestsLengthDispatcher } from './http-empty-body-length.js';
+import { readTimeouts } from './http-read-timeouts.js';
+import { headerValue, type RawHeadersSeen, requestsHeaders, withRawHeaders } from './http-raw-headers.js';
 import { hasValues, type ProviderImplementation } from './provider.js';
 
 // undici's request, not fetch: fetch refuses the ports browsers block (6000, 6665-6669, 10080...),
@@ -84,30 +86,41 @@ export const httpProvider: ProviderImplementation = {
     const insecure = provider.verify_tls === false;
     // requests reads REQUESTS_CA_BUNDLE only when it verifies, and checks it for https only.
     const cas = insecure || target.protocol !== 'https:' ? undefined : caBundle();
-    const dispatcher = requestsLengthDispatcher(insecure, limits && limits.connect * 1000, cas);
+    const agent = requestsLengthDispatcher(insecure, limits && limits.connect * 1000, cas);
     const readMs = limits ? limits.read * 1000 : 0;
+    // undici's own headersTimeout and bodyTimeout tick every half second: off, and kept here.
+    const dispatcher = agent.compose(readTimeouts(readMs), FOLLOW_REDIRECTS);
     const attempts = 1 + (typeof provider.max_retries === 'number' ? provider.max_retries : 0);
     let answer: { status: number; headers: Record<string, string>; text: string } | undefined;
     for (let attempt = 1; answer === undefined; attempt++) {
       let status: number | undefined;
+      const seen: RawHeadersSeen = {};
       try {
         const response = await request(target, {
           method: method as Dispatcher.HttpMethod,
           headers,
           signal: context.signal,
-          dispatcher,
-          headersTimeout: readMs,
-          bodyTimeout: readMs,
+          dispatcher: withRawHeaders(dispatcher, seen),
+          headersTimeout: 0,
+          bodyTimeout: 0,
           ...(body === undefined ? {} : { body }),
         });
         status = response.statusCode;
-        const responseHeaders = headersOf(response.headers);
+        const responseHeaders = requestsHeaders(seen.raw, response.headers);
+        if (tooManyRedirects(status, responseHeaders, seen)) {
+          await response.body.dump();
+          // requests raises TooManyRedirects, which chaoslib does not catch: the run is aborted.
+          throw new ActivityAborted(
+            `Exceeded ${MAX_REDIRECTS} redirects. (${url} still answered HTTP ${status} to ${headerValue(responseHeaders, 'location')} after ${seen.redirects}); requests raises TooManyRedirects on it, which chaos run does not catch either`,
+          );
+        }
         const bytes = Buffer.from(await response.body.arrayBuffer());
-        const decoded = decodedOrAborted(bytes, responseHeaders['content-encoding'], url, status);
+        const encoding = headerValue(responseHeaders, 'content-encoding');
+        const decoded = decodedOrAborted(bytes, encoding, url, status);
         answer = {
           status,
           headers: responseHeaders,
-          text: bodyText(decoded, responseHeaders['content-type']),
+          text: bodyText(decoded, headerValue(responseHeaders, 'content-type')),
         };
       } catch (error) {
         if (context.signal.aborted || error instanceof ActivityAborted) throw error;
@@ -136,7 +149,7 @@ export const httpProvider: ProviderImplementation = {
       }
     }
     const { status, headers: responseHeaders, text } = answer;
-    const json = responseHeaders['content-type'] === 'application/json';
+    const json = headerValue(responseHeaders, 'content-type') === 'application/json';
     const answered = json ? jsonBody(text, url) : text;
     const rounded = json
       ? bigIntegersWarning(
@@ -148,6 +161,17 @@ export const httpProvider: ProviderImplementation = {
     return { status, headers: responseHeaders, body: answered };
   },
 };
+
+/** requests' Session.max_redirects; each hop has its own read limit. */
+const MAX_REDIRECTS = 30;
+const FOLLOW_REDIRECTS = interceptors.redirect({ maxRedirections: MAX_REDIRECTS });
+
+/** A redirect requests would follow, met once MAX_REDIRECTS were: requests' TooManyRedirects. */
+function tooManyRedirects(status: number, headers: Record<string, string>, seen: RawHeadersSeen): boolean {
+  const redirect =
+    [301, 302, 303, 307, 308].includes(status) && headerValue(headers, 'location') !== undefined;
+  return redirect && (seen.redirects ?? 0) >= MAX_REDIRECTS;
+}
 
 const DEFAULT_HEADERS = {
   'User-Agent': `faultline-run/${faultlineVersion}`,
@@ -164,19 +188,6 @@ function decodedOrAborted(bytes: Buffer, encoding: string | undefined, url: stri
       `the answer from ${url} (HTTP ${status}) says Content-Encoding ${encoding} but its body cannot be decoded so (${(error as Error).message}); requests raises ContentDecodingError on it, which chaos run does not catch either`,
     );
   }
-}
-
-/** As fetch's Headers gave them (and the journal has shown them): lower-case names in order, repeats joined. */
-function headersOf(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers)
-      .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
-      .map(([name, value]): [string, string] => [
-        name.toLowerCase(),
-        Array.isArray(value) ? value.join(', ') : value,
-      ])
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  );
 }
 
 /**
