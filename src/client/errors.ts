@@ -120,9 +120,20 @@ export function unreachable(url: string, error: unknown): FaultlineApiError {
   return new FaultlineApiError(
     'FAULTLINE_ERR_UNREACHABLE',
     0,
-    `cannot reach the faultline server at ${url} (${reason}); start one with "faultline server" (or startServer() in a test), or point the client at yours (createClient's url; for the CLI --host, else FAULTLINE_URL, else TOXIPROXY_URL)`,
+    `cannot reach the faultline server at ${url} (${reason})${defaultPortNote(url)}; start one with "faultline server" (or startServer() in a test), or point the client at yours (createClient's url; for the CLI --host, else FAULTLINE_URL, else TOXIPROXY_URL)`,
     { cause: error },
   );
+}
+
+/**
+ * A URL without a port (`http://127.0.0.1:` reads as one) was sent to its scheme's port, which the
+ * URL does not show: say which was tried, and faultline's own.
+ */
+function defaultPortNote(url: string): string {
+  if (!URL.canParse(url)) return '';
+  const { port, protocol } = new URL(url);
+  if (port !== '') return '';
+  return `: the URL gives no port, so ${protocol === 'https:' ? 443 : 80} was tried; a faultline server listens on 8474 unless told otherwise`;
 }
 
 /** An https request to a plain http listener: the TLS handshake reads an HTTP answer. */
