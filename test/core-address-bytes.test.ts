@@ -42,3 +42,25 @@ test('a pair is told apart by listen address and upstream together', () => {
     ],
   );
 });
+
+test('list() answers the same array until a new pair is added, so stats() allocates none for it', () => {
+  const history = new AddressHistory();
+  const never = history.list();
+  assert.equal(history.list(), never, 'a proxy never moved');
+  history.retire('l:1', 'a:1', bytes(1, 1));
+  const once = history.list();
+  assert.notEqual(once, never);
+  assert.equal(history.list(), once);
+  history.retire('l:1', 'b:1', bytes(2, 2));
+  history.retire('l:1', 'a:1', bytes(4, 4)); // back on a: its series grows, no pair is added
+  const twice = history.list();
+  assert.equal(history.list(), twice);
+  assert.deepEqual(
+    twice.map(({ upstream, bytes: passed }) => [upstream, passed.upstream.sent]),
+    [
+      ['a:1', 3],
+      ['b:1', 1],
+    ],
+  );
+  assert.deepEqual(once.length, 1, 'an earlier answer is not changed by a pair added later');
+});

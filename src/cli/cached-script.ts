@@ -1,6 +1,6 @@
 import type fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { createRequire, isBuiltin } from 'node:module';
+import { dirname, join, sep } from 'node:path';
 import type util from 'node:util';
 import { Script } from 'node:vm';
 import { filesReplacedError } from '../server/files-replaced.js';
@@ -82,11 +82,17 @@ export function runBundleFile(filename: string): unknown {
   const module = { exports: {} as unknown };
   scripts.set(filename, { module, script });
   const directory = dirname(filename);
-  const nodeRequire = createRequire(filename);
-  const require = Object.assign((id: string): unknown => requireFromBundle(id, directory, nodeRequire), {
-    resolve: nodeRequire.resolve,
-    cache: nodeRequire.cache,
-  });
+  // Made at the first require of a package or of the zod file: most files require only their
+  // chunks and Node's modules, and each createRequire resolves the file's whole path again.
+  let nodeRequire: NodeJS.Require | undefined;
+  const fileRequire = () => (nodeRequire ??= createRequire(filename));
+  const require = Object.defineProperties(
+    (id: string): unknown => requireFromBundle(id, directory, fileRequire),
+    {
+      resolve: { get: () => fileRequire().resolve, enumerable: true },
+      cache: { get: () => fileRequire().cache, enumerable: true },
+    },
+  );
   try {
     (script.runInThisContext() as (...args: unknown[]) => void).call(
       module.exports,
@@ -108,11 +114,19 @@ export function runBundleFile(filename: string): unknown {
  * A require from a file of the bundle: its own files through this loader, the rest through Node's.
  * One of its own files gone (the chunks are loaded at first use, long after the start) says that
  * faultline was replaced under the server and to restart it, instead of ENOENT.
+ *
+ * Its own files are named `./NAME.cjs` (BUNDLE_FILE), so their path is the directory's and the
+ * name, with no path.join: the server's start normalized paths some 110 times (a join per
+ * require, a resolve per createRequire), which made V8 optimize path's normalizeString with
+ * TurboFan when faultline was installed under a longer directory or its start loaded two chunks
+ * more; TurboFan's first use holds 4.5 MB more RSS in an idle server
+ * (test/server-start-budget.test.ts).
  */
-function requireFromBundle(id: string, directory: string, nodeRequire: NodeJS.Require): unknown {
+function requireFromBundle(id: string, directory: string, fileRequire: () => NodeJS.Require): unknown {
   const own = BUNDLE_FILE.test(id);
   try {
-    return own ? runBundleFile(join(directory, id)) : nodeRequire(id);
+    if (own) return runBundleFile(directory + sep + id.slice('./'.length));
+    return isBuiltin(id) ? requireBuiltin(id) : fileRequire()(id);
   } catch (error) {
     const { code } = error as { code?: unknown };
     const gone = own ? code === 'ENOENT' : OWN_FILE.test(id) && code === 'MODULE_NOT_FOUND';

@@ -69,6 +69,14 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     limits: settings.limits?.engine ?? {},
     issueCertificate: localCa.issue,
   });
+  const apiNote = settings.limits?.maxApiConnectionsNote;
+  if (apiNote !== undefined) {
+    const fields = {
+      max_api_connections: settings.limits?.maxApiConnections,
+      ...(apiNote.openFileLimit === undefined ? {} : { open_file_limit: apiNote.openFileLimit }),
+    };
+    logger[apiNote.level](fields, apiNote.message);
+  }
   let port = settings.port;
   const { token } = settings;
   const control = createControlServer({
@@ -226,7 +234,10 @@ export function serverCommand(): Command {
               port: options.port,
               busyPoll: options.busyPollUs,
               logLevel,
-              limits: limitSettingsFrom(options as typeof options & LimitOptions),
+              limits: limitSettingsFrom(
+                options as typeof options & LimitOptions,
+                command.getOptionValueSource('maxApiConnections') !== 'default',
+              ),
               ...(options.config === undefined ? {} : { config: options.config }),
               ...(options.seed === undefined
                 ? {}

@@ -12,7 +12,7 @@ import {
   heldBytesExample,
 } from '../server/limit-settings.js';
 import { type ListenRule, parseListenRule } from '../proxy/listen-policy.js';
-import { DEFAULT_MAX_API_CONNECTIONS } from '../server/connection-cap.js';
+import { defaultApiConnections, openFileLimit } from '../server/descriptor-limit.js';
 
 /** The server options that bound what clients of the control API may do. */
 export interface ServerLimitSettings {
@@ -20,6 +20,8 @@ export interface ServerLimitSettings {
   engine: Partial<EngineLimits>;
   /** --max-api-connections: connections the control API holds at once. */
   maxApiConnections?: number;
+  /** What the start-up log says of maxApiConnections: how the default was chosen, or that a given one is past the open-file limit. */
+  maxApiConnectionsNote?: { level: 'debug' | 'warn'; message: string; openFileLimit?: number };
 }
 
 interface LimitOptions {
@@ -88,6 +90,7 @@ function limitArgument(limit: CountLimit) {
 }
 
 export function addServerLimitOptions(command: Command): Command {
+  const apiDefault = defaultApiConnections(openFileLimit());
   return command
     .addOption(
       new Option(
@@ -122,7 +125,7 @@ export function addServerLimitOptions(command: Command): Command {
         'most connections the control API holds at once; one more is answered 503',
       )
         .env('FAULTLINE_MAX_API_CONNECTIONS')
-        .default(DEFAULT_MAX_API_CONNECTIONS)
+        .default(apiDefault.max, apiDefault.why)
         .argParser(limitArgument('maxApiConnections')),
     )
     .addOption(
@@ -144,16 +147,53 @@ export function addServerLimitOptions(command: Command): Command {
     );
 }
 
-export function limitSettingsFrom(options: LimitOptions): ServerLimitSettings {
+/**
+ * The settings from the parsed options. `given`: whether --max-api-connections came from the
+ * command line or FAULTLINE_MAX_API_CONNECTIONS, which is kept as given, with a warning when it is
+ * not below the open-file limit (the API alone could then take every descriptor).
+ */
+export function limitSettingsFrom(
+  options: LimitOptions,
+  given: boolean,
+  limit = openFileLimit(),
+): ServerLimitSettings {
   return {
     allowedHosts: options.allowedHost,
     maxApiConnections: options.maxApiConnections,
+    ...apiConnectionsNote(options.maxApiConnections, given, limit),
     engine: {
       maxProxies: options.maxProxies,
       maxToxicsPerProxy: options.maxToxicsPerProxy,
       maxNameLength: options.maxNameLength,
       maxHeldBytes: options.maxHeldBytes,
       listenAllow: options.listenAllow,
+    },
+  };
+}
+
+function apiConnectionsNote(
+  max: number,
+  given: boolean,
+  limit: number | undefined,
+): Pick<ServerLimitSettings, 'maxApiConnectionsNote'> {
+  const withLimit = limit === undefined ? {} : { openFileLimit: limit };
+  if (!given)
+    return {
+      maxApiConnectionsNote: {
+        level: 'debug',
+        message: `--max-api-connections defaults to ${defaultApiConnections(limit).why}`,
+        ...withLimit,
+      },
+    };
+  if (limit === undefined || max < limit) return {};
+  return {
+    maxApiConnectionsNote: {
+      level: 'warn',
+      message:
+        `--max-api-connections ${max} is not below the open-file limit of ${limit}: API connections alone ` +
+        'could take every descriptor, and the proxies would then fail to accept or connect (EMFILE); ' +
+        `raise the limit (ulimit -n) or set the cap well under it, such as ${defaultApiConnections(limit).max}`,
+      ...withLimit,
     },
   };
 }

@@ -18,6 +18,11 @@ export interface AddressBytes {
  */
 export class AddressHistory {
   private readonly earlier = new Map<string, AddressBytes>();
+  /**
+   * list()'s answer, made again only when a pair is added: every proxy's stats() asks for it, on
+   * each of a scrape's metrics, and a proxy that never moved has none.
+   */
+  private listed: readonly AddressBytes[] = [];
 
   /** Before listen or upstream changes: keeps what `total` has beyond the earlier pairs under this one. */
   retire(listen: string, upstream: string, total: StreamBytes): void {
@@ -25,12 +30,15 @@ export class AddressHistory {
     const key = `${listen} ${upstream}`;
     const kept = this.earlier.get(key);
     if (kept) for (const stream of streams) add(kept.bytes[stream], passed[stream]);
-    else this.earlier.set(key, { listen, upstream, bytes: passed });
+    else {
+      this.earlier.set(key, { listen, upstream, bytes: passed });
+      this.listed = [...this.earlier.values()];
+    }
   }
 
-  /** The earlier pairs and their bytes. */
-  list(): AddressBytes[] {
-    return [...this.earlier.values()];
+  /** The earlier pairs and their bytes (the same array until a pair is added). */
+  list(): readonly AddressBytes[] {
+    return this.listed;
   }
 }
 
