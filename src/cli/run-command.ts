@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { pyStringRepr } from '../model/python-string-repr.js';
 import {
   bytesKeptAsText,
   loadVarFiles,
@@ -50,6 +51,8 @@ import {
 } from '../model/experiment.js';
 import { example, UsageError } from './context.js';
 import { chaosChoiceOption } from './chaos-choice.js';
+import { ClickCommand } from './click-command.js';
+import { parsePythonFloat } from '../model/python-float.js';
 
 interface RunFlags {
   journalPath: string;
@@ -71,16 +74,24 @@ interface RunFlags {
   verifyTls: boolean;
 }
 
+/**
+ * click's `type=float`: Python's float() of the text, else `'x' is not a valid float.`; then
+ * faultline's own bound, as chaos would run a check loop with no pause or never end.
+ */
 const seconds = (flag: string) => (value: string) => {
-  const number = Number(value);
+  const number = parsePythonFloat(value);
+  if (number === undefined)
+    throw new UsageError(`Invalid value for '${flag}': ${pyStringRepr(value)} is not a valid float.`);
   if (!Number.isFinite(number) || number <= 0)
-    throw new InvalidArgumentError(`${flag} takes a number of seconds above 0.`);
+    throw new UsageError(
+      `Invalid value for '${flag}': ${pyStringRepr(value)} is not a number of seconds above 0.`,
+    );
   return number;
 };
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function runCommand(): Command {
-  return new Command('run')
+  return new ClickCommand('run')
     .description('run a Chaos Toolkit experiment (JSON or YAML) and write its journal')
     .argument('<source>', 'experiment file (.json, .yaml, .yml) or http(s) URL')
     .option('--journal-path <path>', 'where to write the journal', './journal.json')
