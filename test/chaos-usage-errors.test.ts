@@ -91,3 +91,16 @@ test("chaos's global options: the group's usage, or none for a missing value", a
   await refused(['--log-file'], "Error: Option '--log-file' requires an argument.\n");
   await refused(['--settings'], "Error: Option '--settings' requires an argument.\n");
 });
+
+test("an unknown option before run or validate: click's No such option among chaos's global options", async () => {
+  await refused(
+    ['--verbos', 'run', 'e.json'],
+    `${GROUP}Error: No such option: --verbos (Possible options: --verbose, --version)\n`,
+  );
+  await refused(
+    ['--setting=s.yaml', 'validate', 'e.json'],
+    `${GROUP}Error: No such option: --setting Did you mean --settings?\n`,
+  );
+  await refused(['--nosuch', 'run', 'e.json'], `${GROUP}Error: No such option: --nosuch\n`);
+  await refused(['-x', 'run', 'e.json'], `${GROUP}Error: No such option: -x\n`);
+});

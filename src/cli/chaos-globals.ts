@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from './context.js';
 import { chaosChoiceError } from './chaos-choice.js';
-import { ClickUsageError } from './click-usage-error.js';
+import { ClickUsageError, noSuchOption } from './click-usage-error.js';
 
 /**
  * The global options of `chaos` (1.19) that come before the command, so `chaos --verbose
@@ -44,12 +44,30 @@ export function globalChaosOptions(): Readonly<ChaosGlobals> {
 /** Program options of faultline's own that take a value (so their value is not the command). */
 const OWN_WITH_VALUE = ['-h', '--host'];
 
+/** faultline's program options (see program.ts). */
+const PROGRAM_OWN = ['-h', '--host', '-v', '--version', '--help'];
+
+/** chaos's group's long options, in click's order, for its "Did you mean". */
+const GROUP_LONGS = [
+  '--version',
+  '--verbose',
+  '--no-version-check',
+  '--change-dir',
+  '--no-log-file',
+  '--log-file',
+  '--log-file-level',
+  '--log-format',
+  '--settings',
+  '--help',
+];
+
 /**
  * Takes chaos's global options out of argv (before the command only), acts on --change-dir
  * at once, and keeps the rest for globalChaosOptions(). Returns the argv commander parses.
  */
 export function takeChaosGlobals(argv: readonly string[]): string[] {
   const kept = argv.slice(0, 2);
+  const unknown: string[] = [];
   let index = 2;
   const valueOf = (flag: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
@@ -82,9 +100,14 @@ export function takeChaosGlobals(argv: readonly string[]): string[] {
     else if (flag === '--settings') chaosGlobals.settings = valueOf(flag, inline);
     else {
       kept.push(arg);
+      if (!PROGRAM_OWN.includes(flag)) unknown.push(flag);
       if (OWN_WITH_VALUE.includes(arg) && index + 1 < argv.length) kept.push(argv[++index]!);
     }
   }
+  // Before one of chaos's commands, click's group refuses what is neither its option nor faultline's.
+  const [first] = unknown;
+  if (first !== undefined && CLICK_COMMANDS.includes(argv[index] ?? ''))
+    throw new ClickUsageError(noSuchOption(first, GROUP_LONGS), GROUP_FRAME);
   refuseAfterCommand(argv.slice(index));
   return [...kept, ...argv.slice(index)];
 }

@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Command, type Option } from 'commander';
-import { closeMatches } from '../model/python-close-matches.js';
 import { misplacedGlobalNote } from './chaos-globals.js';
-import { ClickUsageError, type ClickFrame } from './click-usage-error.js';
+import { ClickUsageError, type ClickFrame, noSuchOption } from './click-usage-error.js';
 import { UsageError } from './context.js';
 
 /**
@@ -26,25 +25,14 @@ export class ClickCommand extends Command {
   /** click's parser: an unknown long option gets difflib's close matches among the long ones. */
   unknownOption(flag: string): never {
     const [name = flag] = flag.split('=');
-    if (!name.startsWith('--')) {
-      // "-xyz" is tried as short options, and the first unknown one is named.
-      throw new ClickUsageError(`No such option: ${name.slice(0, 2)}`, this.clickFrame());
-    }
     const longs = [...this.options.flatMap((option) => option.long ?? []), '--help'];
     // `--fail-fast=1`: a flag given a value is known, and click raises this without its context.
     if (flag.includes('=') && longs.includes(name))
       throw new ClickUsageError(`Option '${name}' does not take a value.`);
-    const near = closeMatches(name, longs).sort();
     // One of chaos's global options: click's words, then where it goes.
     const note = misplacedGlobalNote(name, this.name());
     const below = note === undefined ? '' : `\n${note}`;
-    const suggestion =
-      near.length === 0
-        ? ''
-        : near.length === 1
-          ? ` Did you mean ${near[0]}?`
-          : ` (Possible options: ${near.join(', ')})`;
-    throw new ClickUsageError(`No such option: ${name}${suggestion}${below}`, this.clickFrame());
+    throw new ClickUsageError(`${noSuchOption(name, longs)}${below}`, this.clickFrame());
   }
 
   missingArgument(name: string): never {

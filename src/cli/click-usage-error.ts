@@ -1,3 +1,4 @@
+import { closeMatches } from '../model/python-close-matches.js';
 import { UsageError } from './context.js';
 
 /** What click shows above a usage error: the command's usage line and its path, for "Try … --help". */
@@ -34,4 +35,17 @@ export function clickErrorText(error: ClickUsageError, safe: (text: string) => s
   const frame = error.frame;
   const above = frame ? `Usage: ${frame.usage}\nTry '${frame.path} --help' for help.\n\n` : '';
   return `${above}Error: ${safe(error.message)}\n`;
+}
+
+/**
+ * click 8.1's words for an option its parser does not know, as typed up to any `=`: a short one
+ * (`-xyz` is read as `-x`, `-y`, `-z`) is named alone; a long one gets Python's difflib's close
+ * matches among `longs`, `Did you mean --x?` for one, `(Possible options: --x, --y)` for more.
+ */
+export function noSuchOption(name: string, longs: readonly string[]): string {
+  if (!name.startsWith('--')) return `No such option: ${name.slice(0, 2)}`;
+  const near = closeMatches(name, longs).sort();
+  if (near.length === 0) return `No such option: ${name}`;
+  if (near.length === 1) return `No such option: ${name} Did you mean ${near[0]}?`;
+  return `No such option: ${name} (Possible options: ${near.join(', ')})`;
 }
