@@ -104,3 +104,26 @@ test("an unknown option before run or validate: click's No such option among cha
   await refused(['--nosuch', 'run', 'e.json'], `${GROUP}Error: No such option: --nosuch\n`);
   await refused(['-x', 'run', 'e.json'], `${GROUP}Error: No such option: -x\n`);
 });
+
+test('of several mistakes, the one click names first: the line read whole, then each value in the order given', async () => {
+  const dry = `${RUN}Error: Invalid value for '--dry': 'x' is not one of 'probes', 'actions', 'activities', 'pause'.\n`;
+  await refused(
+    ['run', '--rollback-strategy', 'x', '--nosuch', 'e.json'],
+    `${RUN}Error: No such option: --nosuch\n`,
+  );
+  await refused(['run', '--dry', 'x', 'e.json', '--var'], "Error: Option '--var' requires an argument.\n");
+  await refused(
+    ['run', '--var-file', 'nope-faultline.json', '--dry', 'x', 'e.json'],
+    `${RUN}Error: Invalid value for '--var-file': Path 'nope-faultline.json' does not exist.\n`,
+  );
+  await refused(
+    ['run', '--var', 'a', '--var-file', 'nope-faultline.json', 'e.json'],
+    `${RUN}Error: Invalid value for '--var': not enough values to unpack (expected 2, got 1): "a" should be name[:type]=value\n`,
+  );
+  await refused(['run', '--dry', 'x'], dry);
+  await refused(['run', 'a.json', 'b.json', '--dry', 'x'], dry);
+  await refused(
+    ['run', "it's.json", '--var-file', "it's.yaml"],
+    `${RUN}Error: Invalid value for '--var-file': Path "it's.yaml" does not exist.\n`,
+  );
+});

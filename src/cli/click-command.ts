@@ -36,6 +36,7 @@ export class ClickCommand extends Command {
   }
 
   missingArgument(name: string): never {
+    this.throwRefusedValue();
     throw new ClickUsageError(`Missing argument '${name.toUpperCase()}'.`, this.clickFrame());
   }
 
@@ -44,25 +45,41 @@ export class ClickCommand extends Command {
   }
 
   _excessArguments(received: readonly string[]): never {
+    this.throwRefusedValue();
     const extra = received.slice(this.registeredArguments.length);
     const plural = extra.length === 1 ? 'argument' : 'arguments';
     throw new ClickUsageError(`Got unexpected extra ${plural} (${extra.join(' ')})`, this.clickFrame());
   }
 
-  /** An option's parser (or a listener, such as refuseConflictingRepeats) refusing its value. */
+  /** The first value an option refused, kept until the whole line is read (see emit). */
+  private refusedValue: unknown;
+
+  /**
+   * An option's parser (or a listener, such as refuseConflictingRepeats) refusing its value.
+   * click reads the whole line before it converts any value, so an unknown option or one
+   * missing its value further on is named first; the refusal waits until then, and of several,
+   * the first given is named, before a missing SOURCE or an extra argument, as click names them.
+   */
   emit(event: string | symbol, ...args: unknown[]): boolean {
     try {
       // commander's Command is an EventEmitter, which its typings leave out.
       return EventEmitter.prototype.emit.call(this, event, ...args);
     } catch (error) {
-      throw this.framed(error);
+      if (!(error instanceof UsageError)) throw error;
+      this.refusedValue ??= this.framed(error);
+      return true;
     }
+  }
+
+  private throwRefusedValue(): void {
+    if (this.refusedValue !== undefined) throw this.refusedValue;
   }
 
   /** A usage error the action finds (a --var that does not parse, a --var-file that is not there). */
   override action(fn: Parameters<Command['action']>[0]): this {
     // commander calls the action with the command as `this`.
     return super.action(async function (this: ClickCommand, ...args: unknown[]) {
+      this.throwRefusedValue();
       try {
         await fn.apply(this, args);
       } catch (error) {

@@ -88,7 +88,26 @@ const seconds = (flag: string) => (value: string) => {
     );
   return number;
 };
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** click's Path(exists=True), checked as the line is read, in the order the options were given. */
+const existingPath =
+  (flag: string) =>
+  (value: string, previous: string[] = []) => {
+    if (!existsSync(value)) throw missingPath(flag, value);
+    return [...previous, value];
+  };
+const missingPath = (flag: string, path: string) =>
+  new UsageError(`Invalid value for '${flag}': Path ${pyStringRepr(path)} does not exist.`);
+
+/** chaos's --var callback, run as click runs it: in the order given, before the run starts. */
+const parsedVar = (value: string, previous: string[] = []) => {
+  try {
+    parseVar(value);
+  } catch (error) {
+    throw new UsageError(`Invalid value for '--var': ${(error as Error).message}`);
+  }
+  return [...previous, value];
+};
 
 export function runCommand(): Command {
   return new ClickCommand('run')
@@ -123,12 +142,12 @@ export function runCommand(): Command {
     .option('--fail-fast', 'fail the run at the first deviation seen during the method')
     .addOption(
       new Option('--var <name[:type]=value>', 'override a configuration value (repeatable)')
-        .argParser(collect)
+        .argParser(parsedVar)
         .default([], 'none'),
     )
     .addOption(
       new Option('--var-file <path>', 'configuration and secrets from JSON/YAML, or a .env file (repeatable)')
-        .argParser(collect)
+        .argParser(existingPath('--var-file'))
         .default([], 'none'),
     )
     .option(
@@ -153,7 +172,7 @@ export function runCommand(): Command {
         '--control-file <path>',
         'JSON or YAML file of global controls {name: control}, as chaos run reads it (repeatable)',
       )
-        .argParser(collect)
+        .argParser(existingPath('--control-file'))
         .default([], 'none'),
     )
     .addOption(
@@ -425,8 +444,7 @@ async function collectVars(
     ['--control-file', flags.controlFile],
   ] as const) {
     for (const path of paths) {
-      if (!existsSync(path))
-        throw new UsageError(`Invalid value for '${flag}': Path '${path}' does not exist.`);
+      if (!existsSync(path)) throw missingPath(flag, path);
     }
   }
   const files = await loadVarFiles(flags.varFile, logError);
