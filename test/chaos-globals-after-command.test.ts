@@ -7,12 +7,8 @@ import { runCli } from './helpers.js';
 
 test("chaos's global options after the command say where they go, not that they are unknown", async () => {
   const cases: Array<[string[], string]> = [
-    [['run', 'experiment.json', '--log-file', 'chaos.log'], '--log-file'],
-    [['run', 'experiment.json', '--log-file=chaos.log'], '--log-file'],
-    [['validate', '--verbose', 'experiment.json'], '--verbose'],
-    [['run', 'experiment.json', '--log-format', 'json'], '--log-format'],
-    [['run', '--no-version-check', 'experiment.json'], '--no-version-check'],
     [['list', '--change-dir', '/tmp'], '--change-dir'],
+    [['export', '--log-file=x.log'], '--log-file'],
   ];
   for (const [args, flag] of cases) {
     const { code, stderr } = await runCli(args);
@@ -23,6 +19,38 @@ test("chaos's global options after the command say where they go, not that they 
         `(faultline ${flag}${['--verbose', '--no-version-check'].includes(flag) ? '' : ' VALUE'} ${args[0]} …)\n`,
       args.join(' '),
     );
+  }
+});
+
+test("after run or validate, click's No such option comes first, then where the option goes", async () => {
+  const frame = (command: string) =>
+    `Usage: faultline ${command} [OPTIONS] SOURCE\nTry 'faultline ${command} --help' for help.\n\n`;
+  const cases: Array<[string[], string]> = [
+    [
+      ['run', 'experiment.json', '--log-file', 'chaos.log'],
+      'No such option: --log-file (Possible options: --control-file, --var-file)\n' +
+        "--log-file is one of chaos's global options: give it before the command, as chaos takes it (faultline --log-file VALUE run …)",
+    ],
+    [
+      ['run', 'experiment.json', '--log-file=chaos.log'],
+      'No such option: --log-file (Possible options: --control-file, --var-file)\n' +
+        "--log-file is one of chaos's global options: give it before the command, as chaos takes it (faultline --log-file VALUE run …)",
+    ],
+    [
+      ['validate', '--verbose', 'experiment.json'],
+      'No such option: --verbose\n' +
+        "--verbose is one of chaos's global options: give it before the command, as chaos takes it (faultline --verbose validate …)",
+    ],
+    [
+      ['run', '--no-version-check', 'experiment.json'],
+      'No such option: --no-version-check Did you mean --no-verify-tls?\n' +
+        "--no-version-check is one of chaos's global options: give it before the command, as chaos takes it (faultline --no-version-check run …)",
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stderr } = await runCli(args);
+    assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+    assert.equal(stderr, `${frame(args[0]!)}Error: ${message}\n`, args.join(' '));
   }
 });
 

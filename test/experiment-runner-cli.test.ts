@@ -471,26 +471,27 @@ test('a bytes value, from --var or env_var_type, is said to stay text (JSON hold
 });
 
 describe('faultline run: a bad --var or --var-file is a usage error that says what was wrong, as click', () => {
+  const RUN_USAGE = "Usage: faultline run [OPTIONS] SOURCE\nTry 'faultline run --help' for help.\n\n";
   const cases: Array<[string[], string]> = [
     [
       ['--var', 'foo'],
-      `faultline: Invalid value for '--var': not enough values to unpack (expected 2, got 1): "foo" should be name[:type]=value\n`,
+      `${RUN_USAGE}Error: Invalid value for '--var': not enough values to unpack (expected 2, got 1): "foo" should be name[:type]=value\n`,
     ],
     [
       ['--var', 'x:float=abc'],
-      `faultline: Invalid value for '--var': could not convert string to float: 'abc'\n`,
+      `${RUN_USAGE}Error: Invalid value for '--var': could not convert string to float: 'abc'\n`,
     ],
     [
       ['--var', 'x:list=1'],
-      `faultline: Invalid value for '--var': variable type can only be: bool, str, int, float, bytes or json\n`,
+      `${RUN_USAGE}Error: Invalid value for '--var': variable type can only be: bool, str, int, float, bytes or json\n`,
     ],
     [
       ['--var-file', 'nope-faultline.yaml'],
-      `faultline: Invalid value for '--var-file': Path 'nope-faultline.yaml' does not exist.\n`,
+      `${RUN_USAGE}Error: Invalid value for '--var-file': Path 'nope-faultline.yaml' does not exist.\n`,
     ],
     [
       ['--control-file', 'nope-faultline.yaml'],
-      `faultline: Invalid value for '--control-file': Path 'nope-faultline.yaml' does not exist.\n`,
+      `${RUN_USAGE}Error: Invalid value for '--control-file': Path 'nope-faultline.yaml' does not exist.\n`,
     ],
   ];
   for (const [flags, message] of cases) {
@@ -529,7 +530,7 @@ describe("chaos's CLI tests (chaostoolkit test_cli.py), against faultline run", 
   test('no source: a usage error, exit 2, naming the argument', async () => {
     const result = await runCli(['run']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /missing required argument 'source'/);
+    assert.match(result.stderr, /\nError: Missing argument 'SOURCE'\.\n$/);
   });
 
   test("a source that does not exist: exit 1 and chaos's message", async () => {

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from './context.js';
 import { chaosChoiceError } from './chaos-choice.js';
+import { ClickUsageError, noSuchOption } from './click-usage-error.js';
 
 /**
  * The global options of `chaos` (1.19) that come before the command, so `chaos --verbose
@@ -43,18 +44,41 @@ export function globalChaosOptions(): Readonly<ChaosGlobals> {
 /** Program options of faultline's own that take a value (so their value is not the command). */
 const OWN_WITH_VALUE = ['-h', '--host'];
 
+/** faultline's program options (see program.ts). */
+const PROGRAM_OWN = ['-h', '--host', '-v', '--version', '--help'];
+
+/** chaos's group's long options, in click's order, for its "Did you mean". */
+const GROUP_LONGS = [
+  '--version',
+  '--verbose',
+  '--no-version-check',
+  '--change-dir',
+  '--no-log-file',
+  '--log-file',
+  '--log-file-level',
+  '--log-format',
+  '--settings',
+  '--help',
+];
+
 /**
  * Takes chaos's global options out of argv (before the command only), acts on --change-dir
  * at once, and keeps the rest for globalChaosOptions(). Returns the argv commander parses.
  */
 export function takeChaosGlobals(argv: readonly string[]): string[] {
   const kept = argv.slice(0, 2);
+  const unknown: string[] = [];
   let index = 2;
   const valueOf = (flag: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
     const value = argv[index + 1];
-    if (value === undefined || value.startsWith('-'))
-      throw new UsageError(`${flag} needs a value (chaos's global ${flag}); give it before the command`);
+    // click raises this one without its context: chaos prints no usage above it.
+    if (value === undefined) throw new ClickUsageError(`Option '${flag}' requires an argument.`);
+    // click would take the option that follows as the value, and that option would be lost.
+    if (value.startsWith('-'))
+      throw new ClickUsageError(
+        `Option '${flag}' requires an argument: ${value} after it is an option (for a value that starts with -, write ${flag}=${value})`,
+      );
     index += 1;
     return value;
   };
@@ -76,9 +100,14 @@ export function takeChaosGlobals(argv: readonly string[]): string[] {
     else if (flag === '--settings') chaosGlobals.settings = valueOf(flag, inline);
     else {
       kept.push(arg);
+      if (!PROGRAM_OWN.includes(flag)) unknown.push(flag);
       if (OWN_WITH_VALUE.includes(arg) && index + 1 < argv.length) kept.push(argv[++index]!);
     }
   }
+  // Before one of chaos's commands, click's group refuses what is neither its option nor faultline's.
+  const [first] = unknown;
+  if (first !== undefined && CLICK_COMMANDS.includes(argv[index] ?? ''))
+    throw new ClickUsageError(noSuchOption(first, GROUP_LONGS), GROUP_FRAME);
   refuseAfterCommand(argv.slice(index));
   return [...kept, ...argv.slice(index)];
 }
@@ -105,15 +134,23 @@ const RUNNERS = ['supervise', 'net', 'syscall'];
 function refuseAfterCommand(rest: readonly string[]): void {
   const [command] = rest;
   if (command === undefined || command === '--' || RUNNERS.includes(command)) return;
+  // chaos's own commands say it below click's "No such option" (click-command.ts).
+  if (CLICK_COMMANDS.includes(command)) return;
   const end = rest.indexOf('--');
   for (const arg of end === -1 ? rest : rest.slice(0, end)) {
-    const flag = arg.split('=')[0]!;
-    const kind = GLOBAL_ONLY[flag];
-    if (kind === undefined) continue;
-    throw new UsageError(
-      `${flag} is one of chaos's global options: give it before the command, as chaos takes it (faultline ${flag}${kind === 'value' ? ' VALUE' : ''} ${command} …)`,
-    );
+    const note = misplacedGlobalNote(arg.split('=')[0]!, command);
+    if (note !== undefined) throw new UsageError(note);
   }
+}
+
+/** faultline's commands that are chaos's, whose usage errors are click's. */
+const CLICK_COMMANDS = ['run', 'validate'];
+
+/** Where one of chaos's global options given after `command` goes instead; undefined for another flag. */
+export function misplacedGlobalNote(flag: string, command: string): string | undefined {
+  const kind = GLOBAL_ONLY[flag];
+  if (kind === undefined) return undefined;
+  return `${flag} is one of chaos's global options: give it before the command, as chaos takes it (faultline ${flag}${kind === 'value' ? ' VALUE' : ''} ${command} …)`;
 }
 
 /** The help's line about them, after faultline's own options. */
@@ -122,9 +159,12 @@ export const chaosGlobalsHelp =
   '  --verbose, --no-version-check, --change-dir DIR, --log-file PATH, --no-log-file,\n' +
   '  --log-file-level LEVEL, --log-format string|json, --settings PATH\n';
 
+/** click's frame for chaos's group: its usage line, as `chaos --log-format x run` prints it. */
+const GROUP_FRAME = { usage: 'faultline [OPTIONS] COMMAND [ARGS]...', path: 'faultline' };
+
 function choiceOf<T extends string>(flag: string, value: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(value)) return value as T;
-  throw chaosChoiceError(flag, value, choices);
+  throw new ClickUsageError(chaosChoiceError(flag, value, choices).message, GROUP_FRAME);
 }
 
 function changeDirectory(directory: string): void {

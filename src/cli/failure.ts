@@ -3,6 +3,7 @@ import { FaultlineApiError } from '../client/errors.js';
 import { isFaultlineError } from '../model/errors.js';
 import { BadInput } from '../system/bad-input.js';
 import { MissingCapability } from '../system/capability.js';
+import { ClickUsageError, clickErrorText } from './click-usage-error.js';
 import { serverNamedByEnvironment, UsageError } from './context.js';
 import { safe, safeLines } from './terminal-text.js';
 
@@ -36,6 +37,9 @@ export function describeFailure(error: unknown): Failure {
       text: `faultline: ${safe(error.reason)}\n${hint === undefined ? '' : `${safe(hint)}\n`}${environmentNote(error)}`,
     };
   }
+  // chaos's command line (run, validate, its global options): click's usage, hint and Error: line.
+  if (error instanceof ClickUsageError)
+    return { status: EXIT.badInput, text: clickErrorText(error, safeLines) };
   const badInput =
     error instanceof UsageError ||
     error instanceof BadInput ||

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { pyStringRepr } from '../model/python-string-repr.js';
 import {
   bytesKeptAsText,
   loadVarFiles,
@@ -50,6 +51,8 @@ import {
 } from '../model/experiment.js';
 import { example, UsageError } from './context.js';
 import { chaosChoiceOption } from './chaos-choice.js';
+import { ClickCommand } from './click-command.js';
+import { parsePythonFloat } from '../model/python-float.js';
 
 interface RunFlags {
   journalPath: string;
@@ -71,16 +74,43 @@ interface RunFlags {
   verifyTls: boolean;
 }
 
+/**
+ * click's `type=float`: Python's float() of the text, else `'x' is not a valid float.`; then
+ * faultline's own bound, as chaos would run a check loop with no pause or never end.
+ */
 const seconds = (flag: string) => (value: string) => {
-  const number = Number(value);
+  const number = parsePythonFloat(value);
+  if (number === undefined)
+    throw new UsageError(`Invalid value for '${flag}': ${pyStringRepr(value)} is not a valid float.`);
   if (!Number.isFinite(number) || number <= 0)
-    throw new InvalidArgumentError(`${flag} takes a number of seconds above 0.`);
+    throw new UsageError(
+      `Invalid value for '${flag}': ${pyStringRepr(value)} is not a number of seconds above 0.`,
+    );
   return number;
 };
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** click's Path(exists=True), checked as the line is read, in the order the options were given. */
+const existingPath =
+  (flag: string) =>
+  (value: string, previous: string[] = []) => {
+    if (!existsSync(value)) throw missingPath(flag, value);
+    return [...previous, value];
+  };
+const missingPath = (flag: string, path: string) =>
+  new UsageError(`Invalid value for '${flag}': Path ${pyStringRepr(path)} does not exist.`);
+
+/** chaos's --var callback, run as click runs it: in the order given, before the run starts. */
+const parsedVar = (value: string, previous: string[] = []) => {
+  try {
+    parseVar(value);
+  } catch (error) {
+    throw new UsageError(`Invalid value for '--var': ${(error as Error).message}`);
+  }
+  return [...previous, value];
+};
 
 export function runCommand(): Command {
-  return new Command('run')
+  return new ClickCommand('run')
     .description('run a Chaos Toolkit experiment (JSON or YAML) and write its journal')
     .argument('<source>', 'experiment file (.json, .yaml, .yml) or http(s) URL')
     .option('--journal-path <path>', 'where to write the journal', './journal.json')
@@ -112,12 +142,12 @@ export function runCommand(): Command {
     .option('--fail-fast', 'fail the run at the first deviation seen during the method')
     .addOption(
       new Option('--var <name[:type]=value>', 'override a configuration value (repeatable)')
-        .argParser(collect)
+        .argParser(parsedVar)
         .default([], 'none'),
     )
     .addOption(
       new Option('--var-file <path>', 'configuration and secrets from JSON/YAML, or a .env file (repeatable)')
-        .argParser(collect)
+        .argParser(existingPath('--var-file'))
         .default([], 'none'),
     )
     .option(
@@ -142,7 +172,7 @@ export function runCommand(): Command {
         '--control-file <path>',
         'JSON or YAML file of global controls {name: control}, as chaos run reads it (repeatable)',
       )
-        .argParser(collect)
+        .argParser(existingPath('--control-file'))
         .default([], 'none'),
     )
     .addOption(
@@ -414,8 +444,7 @@ async function collectVars(
     ['--control-file', flags.controlFile],
   ] as const) {
     for (const path of paths) {
-      if (!existsSync(path))
-        throw new UsageError(`Invalid value for '${flag}': Path '${path}' does not exist.`);
+      if (!existsSync(path)) throw missingPath(flag, path);
     }
   }
   const files = await loadVarFiles(flags.varFile, logError);

@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
+import { ClickCommand } from './click-command.js';
 import { globalChaosOptions } from './chaos-globals.js';
 import { chaosLog } from './chaos-log.js';
 import { loadSettings } from '../experiment/controls/settings.js';
@@ -10,7 +11,7 @@ import { idleNoVerifyTls } from './idle-verify-tls.js';
 import { baseDirectoryOf } from './run-command.js';
 
 export function validateCommand(): Command {
-  return new Command('validate')
+  return new ClickCommand('validate')
     .description('check an experiment without running it')
     .argument('<source>', 'experiment file (.json, .yaml, .yml) or http(s) URL')
     .option('--strict', 'unknown keys are errors, not warnings')
