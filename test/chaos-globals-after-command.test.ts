@@ -28,22 +28,22 @@ test("after run or validate, click's No such option comes first, then where the 
   const cases: Array<[string[], string]> = [
     [
       ['run', 'experiment.json', '--log-file', 'chaos.log'],
-      'No such option: --log-file (Possible options: --control-file, --var-file)\n' +
+      "No such option '--log-file'. (Did you mean one of: '--control-file', '--var-file'?)\n" +
         "--log-file is one of chaos's global options: give it before the command, as chaos takes it (faultline --log-file VALUE run …)",
     ],
     [
       ['run', 'experiment.json', '--log-file=chaos.log'],
-      'No such option: --log-file (Possible options: --control-file, --var-file)\n' +
+      "No such option '--log-file'. (Did you mean one of: '--control-file', '--var-file'?)\n" +
         "--log-file is one of chaos's global options: give it before the command, as chaos takes it (faultline --log-file VALUE run …)",
     ],
     [
       ['validate', '--verbose', 'experiment.json'],
-      'No such option: --verbose\n' +
+      "No such option '--verbose'.\n" +
         "--verbose is one of chaos's global options: give it before the command, as chaos takes it (faultline --verbose validate …)",
     ],
     [
       ['run', '--no-version-check', 'experiment.json'],
-      'No such option: --no-version-check Did you mean --no-verify-tls?\n' +
+      "No such option '--no-version-check'. Did you mean '--no-verify-tls'?\n" +
         "--no-version-check is one of chaos's global options: give it before the command, as chaos takes it (faultline --no-version-check run …)",
     ],
   ];

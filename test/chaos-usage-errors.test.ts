@@ -26,18 +26,18 @@ test("a missing SOURCE: click's Missing argument, under the command's usage", as
 test("an unknown option: click's No such option, with difflib's close matches", async () => {
   await refused(
     ['run', '--journal', 'j.json', 'e.json'],
-    `${RUN}Error: No such option: --journal Did you mean --journal-path?\n`,
+    `${RUN}Error: No such option '--journal'. Did you mean '--journal-path'?\n`,
   );
   await refused(
     ['run', '--hypothesis', 'e.json'],
-    `${RUN}Error: No such option: --hypothesis (Possible options: --hypothesis-frequency, --hypothesis-strategy)\n`,
+    `${RUN}Error: No such option '--hypothesis'. (Did you mean one of: '--hypothesis-frequency', '--hypothesis-strategy'?)\n`,
   );
-  await refused(['run', '--zzzzzz=1', 'e.json'], `${RUN}Error: No such option: --zzzzzz\n`);
-  await refused(['run', '-x', 'e.json'], `${RUN}Error: No such option: -x\n`);
-  await refused(['run', '-xyz', 'e.json'], `${RUN}Error: No such option: -x\n`);
+  await refused(['run', '--zzzzzz=1', 'e.json'], `${RUN}Error: No such option '--zzzzzz'.\n`);
+  await refused(['run', '-x', 'e.json'], `${RUN}Error: No such option '-x'.\n`);
+  await refused(['run', '-xyz', 'e.json'], `${RUN}Error: No such option '-x'.\n`);
   await refused(
     ['validate', '--verify', 'e.json'],
-    `${VALIDATE}Error: No such option: --verify Did you mean --no-verify-tls?\n`,
+    `${VALIDATE}Error: No such option '--verify'. Did you mean '--no-verify-tls'?\n`,
   );
   // click raises these two without their context: no usage above them.
   await refused(['run', '--fail-fast=1', 'e.json'], "Error: Option '--fail-fast' does not take a value.\n");
@@ -95,21 +95,26 @@ test("chaos's global options: the group's usage, or none for a missing value", a
 test("an unknown option before run or validate: click's No such option among chaos's global options", async () => {
   await refused(
     ['--verbos', 'run', 'e.json'],
-    `${GROUP}Error: No such option: --verbos (Possible options: --verbose, --version)\n`,
+    `${GROUP}Error: No such option '--verbos'. (Did you mean one of: '--verbose', '--version'?)\n`,
   );
   await refused(
     ['--setting=s.yaml', 'validate', 'e.json'],
-    `${GROUP}Error: No such option: --setting Did you mean --settings?\n`,
+    `${GROUP}Error: No such option '--setting'. Did you mean '--settings'?\n`,
   );
-  await refused(['--nosuch', 'run', 'e.json'], `${GROUP}Error: No such option: --nosuch\n`);
-  await refused(['-x', 'run', 'e.json'], `${GROUP}Error: No such option: -x\n`);
+  await refused(['--nosuch', 'run', 'e.json'], `${GROUP}Error: No such option '--nosuch'.\n`);
+  await refused(['-x', 'run', 'e.json'], `${GROUP}Error: No such option '-x'.\n`);
+  // What follows the unknown option may be its value: click stops at the option all the same.
+  await refused(
+    ['--log-formt', 'json', 'run', 'e.json'],
+    `${GROUP}Error: No such option '--log-formt'. (Did you mean one of: '--log-file', '--log-format'?)\n`,
+  );
 });
 
 test('of several mistakes, the one click names first: the line read whole, then each value in the order given', async () => {
   const dry = `${RUN}Error: Invalid value for '--dry': 'x' is not one of 'probes', 'actions', 'activities', 'pause'.\n`;
   await refused(
     ['run', '--rollback-strategy', 'x', '--nosuch', 'e.json'],
-    `${RUN}Error: No such option: --nosuch\n`,
+    `${RUN}Error: No such option '--nosuch'.\n`,
   );
   await refused(['run', '--dry', 'x', 'e.json', '--var'], "Error: Option '--var' requires an argument.\n");
   await refused(

@@ -108,6 +108,9 @@ export function takeChaosGlobals(argv: readonly string[]): string[] {
   const [first] = unknown;
   if (first !== undefined && CLICK_COMMANDS.includes(argv[index] ?? ''))
     throw new ClickUsageError(noSuchOption(first, GROUP_LONGS), GROUP_FRAME);
+  // `--log-formt json run`: what stopped the scan may be the unknown option's value, not a command.
+  if (first !== undefined && argv[index - 1] === first && CLICK_COMMANDS.includes(argv[index + 1] ?? ''))
+    throw new ClickUsageError(noSuchOption(first, GROUP_LONGS), GROUP_FRAME);
   refuseAfterCommand(argv.slice(index));
   return [...kept, ...argv.slice(index)];
 }

@@ -5,8 +5,8 @@ import { ClickUsageError, type ClickFrame, noSuchOption } from './click-usage-er
 import { UsageError } from './context.js';
 
 /**
- * A command of chaos's (run, validate) whose usage errors read as click 8.1's in chaos 1.19:
- * the same words (`No such option: --journal Did you mean --journal-path?`, `Missing argument
+ * A command of chaos's (run, validate) whose usage errors read as click's (8.2 on) in chaos 1.19:
+ * the same words (`No such option '--journal'. Did you mean '--journal-path'?`, `Missing argument
  * 'SOURCE'.`, `Option '--var' requires an argument.`, `Got unexpected extra argument (b.json)`),
  * below click's usage line and hint (see click-usage-error.ts), on stderr, exit 2. commander
  * calls these methods on the command it parses; a UsageError an option's parser or the action

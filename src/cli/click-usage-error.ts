@@ -1,4 +1,5 @@
 import { closeMatches } from '../model/python-close-matches.js';
+import { pyStringRepr } from '../model/python-string-repr.js';
 import { UsageError } from './context.js';
 
 /** What click shows above a usage error: the command's usage line and its path, for "Try … --help". */
@@ -11,7 +12,7 @@ export interface ClickFrame {
 
 /**
  * A usage error of chaos's command line (run, validate and chaos's global options), shown as
- * click 8.1 shows one in chaos 1.19, on stderr with exit 2:
+ * click shows one in chaos 1.19, on stderr with exit 2:
  *
  *     Usage: faultline run [OPTIONS] SOURCE
  *     Try 'faultline run --help' for help.
@@ -38,14 +39,18 @@ export function clickErrorText(error: ClickUsageError, safe: (text: string) => s
 }
 
 /**
- * click 8.1's words for an option its parser does not know, as typed up to any `=`: a short one
- * (`-xyz` is read as `-x`, `-y`, `-z`) is named alone; a long one gets Python's difflib's close
- * matches among `longs`, `Did you mean --x?` for one, `(Possible options: --x, --y)` for more.
+ * click's words (8.2 on, as a chaos 1.19 installed today gets) for an option its parser does not
+ * know, as typed up to any `=`: a short one (`-xyz` is read as `-x`, `-y`, `-z`) is named alone; a
+ * long one gets Python's difflib's close matches among `longs`, each in Python's repr: `Did you
+ * mean '--x'?` for one, `(Did you mean one of: '--x', '--y'?)` for more.
  */
 export function noSuchOption(name: string, longs: readonly string[]): string {
-  if (!name.startsWith('--')) return `No such option: ${name.slice(0, 2)}`;
-  const near = closeMatches(name, longs).sort();
-  if (near.length === 0) return `No such option: ${name}`;
-  if (near.length === 1) return `No such option: ${name} Did you mean ${near[0]}?`;
-  return `No such option: ${name} (Possible options: ${near.join(', ')})`;
+  const named = name.startsWith('--') ? name : name.slice(0, 2);
+  const unknown = `No such option ${pyStringRepr(named)}.`;
+  const near = name.startsWith('--') ? closeMatches(name, longs).sort() : [];
+  if (near.length === 0) return unknown;
+  const listed = near.map(pyStringRepr).join(', ');
+  return near.length === 1
+    ? `${unknown} Did you mean ${listed}?`
+    : `${unknown} (Did you mean one of: ${listed}?)`;
 }
