@@ -3,6 +3,8 @@ import './server-heap.js';
 import { logLevelNames, readLogLevel } from './log-level.js';
 import { integer } from './integer-option.js';
 import { parseServerSeed, seedText, type ServerSeed } from './seed-option.js';
+import { metricSetsFrom, metricsOptions } from './metrics-option.js';
+import { type MetricSets, NO_METRICS } from '../server/metric-sets.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine } from '../proxy/engine.js';
@@ -43,6 +45,8 @@ export interface ServerSettings {
   token?: string;
   /** The ledger POST /halt undoes; default that of `faultline rollback`. */
   ledgerDir?: string;
+  /** The series GET /metrics serves (--metrics, --proxy-metrics, --runtime-metrics); none by default. */
+  metrics?: MetricSets;
 }
 
 export interface RunningServer {
@@ -79,6 +83,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       ? {}
       : { maxConnections: settings.limits.maxApiConnections }),
     caCertificate: localCa.certificatePem,
+    metrics: settings.metrics ?? NO_METRICS,
     ...(token === undefined ? {} : { token }),
     ledger: lazyLedger(settings.ledgerDir, (server) =>
       token !== undefined && isThisServer(server, settings.host, port) ? token : undefined,
@@ -97,7 +102,12 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     port = Number(new URL(url).port);
     const folded = settings.seedGiven !== undefined && settings.seedGiven !== String(engine.seed);
     logger.info(
-      { url, seed: engine.seed, ...(folded ? { seed_given: settings.seedGiven } : {}) },
+      {
+        url,
+        seed: engine.seed,
+        ...(folded ? { seed_given: settings.seedGiven } : {}),
+        metrics: settings.metrics ?? NO_METRICS,
+      },
       'faultline server listening',
     );
     const stopHeapPolicy = followHttpTraffic(engine);
@@ -132,6 +142,7 @@ export function stopOnSignals(running: RunningServer, say: (line: string) => voi
 }
 
 export function serverCommand(): Command {
+  const [allMetrics, proxyMetrics, runtimeMetrics] = metricsOptions();
   return (
     addAccessOptions(addServerLimitOptions(new Command('server')))
       .description('run the fault proxy and its Toxiproxy-compatible control API')
@@ -170,20 +181,10 @@ export function serverCommand(): Command {
           .default(DEFAULT_BUSY_POLL_MICROSECONDS)
           .argParser(integer('--busy-poll-us', 0, 1_000_000)),
       )
-      // toxiproxy-server serves /metrics only with these; faultline always does, so a command line
-      // written for it works and gets what it asked for.
-      .addOption(
-        new Option(
-          '--proxy-metrics',
-          'accepted as toxiproxy-server takes it (also -proxy-metrics): /metrics is always on',
-        ),
-      )
-      .addOption(
-        new Option(
-          '--runtime-metrics',
-          'accepted as toxiproxy-server takes it (also -runtime-metrics): /metrics always has the process and Node.js metrics',
-        ),
-      )
+      // toxiproxy-server serves /metrics only with its two flags, each set alone: so does faultline.
+      .addOption(allMetrics)
+      .addOption(proxyMetrics)
+      .addOption(runtimeMetrics)
       .addOption(
         new Option(
           '--version',
@@ -212,6 +213,9 @@ export function serverCommand(): Command {
             busyPollUs: number;
             logLevel: string;
             version?: boolean;
+            metrics?: boolean;
+            proxyMetrics?: boolean;
+            runtimeMetrics?: boolean;
           } & AccessOptions,
           command: Command,
         ) => {
@@ -219,6 +223,7 @@ export function serverCommand(): Command {
           const say = (line: string) => process.stderr.write(`faultline: ${line}\n`);
           const logLevel = readLogLevel(options.logLevel, command, say);
           const token = resolveToken(options.host, options, say);
+          const metrics = metricSetsFrom(options);
           const running = await namingConfigSource(
             command,
             startServer({
@@ -226,6 +231,7 @@ export function serverCommand(): Command {
               port: options.port,
               busyPoll: options.busyPollUs,
               logLevel,
+              metrics,
               limits: limitSettingsFrom(options as typeof options & LimitOptions),
               ...(options.config === undefined ? {} : { config: options.config }),
               ...(options.seed === undefined
