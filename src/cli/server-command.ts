@@ -168,9 +168,10 @@ export function serverCommand(): Command {
         ).env('FAULTLINE_CONFIG'),
       )
       .addOption(
-        new Option('--seed <n>', 'seed for jitter, toxicity and slicer decisions, to replay a run')
-          .env('FAULTLINE_SEED')
-          .argParser(parseServerSeed),
+        new Option(
+          '--seed <n>',
+          "seed for jitter, toxicity and slicer decisions, to replay a run: an int64 as toxiproxy-server's -seed takes it (42, -7, 0x2a, 052 octal, 1_000)",
+        ).env('FAULTLINE_SEED'),
       )
       .addOption(
         new Option(
@@ -209,7 +210,7 @@ export function serverCommand(): Command {
             host: string;
             port: number;
             config?: string;
-            seed?: ServerSeed;
+            seed?: string;
             busyPollUs: number;
             logLevel: string;
             version?: boolean;
@@ -224,6 +225,14 @@ export function serverCommand(): Command {
           const logLevel = readLogLevel(options.logLevel, command, say);
           const token = resolveToken(options.host, options, say);
           const metrics = metricSetsFrom(options);
+          // Read here, not by an argParser, to say whether -seed or FAULTLINE_SEED was bad.
+          const seed: ServerSeed | undefined =
+            options.seed === undefined
+              ? undefined
+              : parseServerSeed(
+                  options.seed,
+                  command.getOptionValueSource('seed') === 'env' ? 'FAULTLINE_SEED' : '-seed',
+                );
           const running = await namingConfigSource(
             command,
             startServer({
@@ -234,9 +243,7 @@ export function serverCommand(): Command {
               metrics,
               limits: limitSettingsFrom(options as typeof options & LimitOptions),
               ...(options.config === undefined ? {} : { config: options.config }),
-              ...(options.seed === undefined
-                ? {}
-                : { seed: options.seed.seed, seedGiven: options.seed.given }),
+              ...(seed === undefined ? {} : { seed: seed.seed, seedGiven: seed.given }),
               ...(token === undefined ? {} : { token }),
               ...(options.ledgerDir === undefined ? {} : { ledgerDir: options.ledgerDir }),
             }),
@@ -248,7 +255,7 @@ export function serverCommand(): Command {
               `token: ${token} (clients send it as FAULTLINE_TOKEN, in the URL http://:TOKEN@host:port, or as the path prefix /t/TOKEN)`,
             );
           process.stderr.write(
-            `faultline listening on ${running.url} (seed ${seedText(running.engine.seed, options.seed?.given)}${token === undefined ? '' : ', token required'})\n`,
+            `faultline listening on ${running.url} (seed ${seedText(running.engine.seed, seed?.given)}${token === undefined ? '' : ', token required'})\n`,
           );
         },
       )
