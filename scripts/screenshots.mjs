@@ -107,7 +107,7 @@ try {
       }
     })();
     await page.waitForSelector('.event.toxic-fired');
-    // Two scrapes of /metrics apart, the api proxy shows a rate above zero.
+    // Two reads of /ui/throughput apart (the dashboard's own; this server serves no /metrics), the api proxy shows a rate above zero.
     await page.waitForFunction(
       () => /↓ [1-9]/.test(globalThis.document.querySelector('[data-proxy="api"] .rate')?.textContent ?? ''),
       undefined,

@@ -58,7 +58,7 @@ describe('faultline server environment variables (docs/cli.md)', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ FAULTLINE_PORT: '99999' }, /value '99999' from env 'FAULTLINE_PORT' is invalid/],
       [{ FAULTLINE_BUSY_POLL_US: 'abc' }, /value 'abc' from env 'FAULTLINE_BUSY_POLL_US' is invalid/],
-      [{ FAULTLINE_SEED: '1.5', FAULTLINE_PORT: '0' }, /value '1.5' from env 'FAULTLINE_SEED' is invalid/],
+      [{ FAULTLINE_SEED: '1.5', FAULTLINE_PORT: '0' }, /invalid value "1.5" for FAULTLINE_SEED: parse error/],
       [
         { FAULTLINE_CONFIG: join(dir, 'missing.yaml'), FAULTLINE_PORT: '0' },
         /cannot read config file .*missing\.yaml/,

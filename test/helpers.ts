@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { createEngine, type Engine, type EngineOptions } from '../src/proxy/engine.js';
 import { type ControlServerOptions, createControlServer } from '../src/server/app.js';
+import { ALL_METRICS } from '../src/server/metric-sets.js';
 
 export interface Harness {
   url: string;
@@ -32,7 +33,8 @@ export async function startHarness(
   controlOptions: Omit<ControlServerOptions, 'engine'> = {},
 ): Promise<Harness> {
   const engine = createEngine({ busyPollMicroseconds: 0, ...options });
-  const control = createControlServer({ engine, ...controlOptions });
+  // Every series, as with --metrics: most tests read /metrics; metrics-flags.test.ts turns them off.
+  const control = createControlServer({ engine, metrics: ALL_METRICS, ...controlOptions });
   control.http.listen(0, '127.0.0.1');
   await once(control.http, 'listening');
   const { port } = control.http.address() as net.AddressInfo;

@@ -67,6 +67,7 @@ test(
         'server',
         '--port',
         '0',
+        '--proxy-metrics',
       ],
       {
         env: {

@@ -14,7 +14,8 @@ import {
 } from './helpers.js';
 import { createUdpProxy, startUdpEcho, udpClient } from './udp-helpers.js';
 
-const harness = await startHarness();
+// No metrics flag: the rates must show without /metrics.
+const harness = await startHarness({}, { metrics: { proxy: false, runtime: false } });
 const echo = await startEchoServer();
 const browser: Browser = await launchChromium();
 after(() => browser.close());

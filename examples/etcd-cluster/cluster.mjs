@@ -47,6 +47,8 @@ export async function startCluster({ directory, faultlineCli, start }) {
     String(apiPort),
     '--config',
     config,
+    // Prometheus scrapes the server's /metrics (see prometheus.mjs): its toxics and proxies.
+    '--proxy-metrics',
   ]);
   const initialCluster = MEMBERS.map((i) => `m${i}=http://m${i}:2380`).join(',');
   for (const i of MEMBERS) {

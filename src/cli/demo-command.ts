@@ -7,6 +7,7 @@ import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import type { ProxySpec } from '../model/proxy-spec.js';
 import { integer } from './integer-option.js';
 import { startServer, stopOnSignals } from './server-command.js';
+import { ALL_METRICS } from '../server/metric-sets.js';
 
 const demoConfig = fileURLToPath(new URL('../../../examples/demo/faultline.yaml', import.meta.url));
 const DEFAULT_FIRST_DEMO_PORT = 20000;
@@ -124,6 +125,8 @@ export function demoCommand(): Command {
           port: options.port,
           busyPoll: 200,
           logLevel: 'warn',
+          // The tour below reads /metrics.
+          metrics: ALL_METRICS,
         });
       } catch (error) {
         upstream.close();

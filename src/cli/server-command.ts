@@ -3,6 +3,8 @@ import './server-heap.js';
 import { logLevelNames, readLogLevel } from './log-level.js';
 import { integer } from './integer-option.js';
 import { parseServerSeed, seedText, type ServerSeed } from './seed-option.js';
+import { metricSetsFrom, metricsOptions } from './metrics-option.js';
+import { type MetricSets, NO_METRICS } from '../server/metric-sets.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { createEngine, DEFAULT_BUSY_POLL_MICROSECONDS, type Engine } from '../proxy/engine.js';
@@ -43,6 +45,8 @@ export interface ServerSettings {
   token?: string;
   /** The ledger POST /halt undoes; default that of `faultline rollback`. */
   ledgerDir?: string;
+  /** The series GET /metrics serves (--metrics, --proxy-metrics, --runtime-metrics); none by default. */
+  metrics?: MetricSets;
 }
 
 export interface RunningServer {
@@ -87,6 +91,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       ? {}
       : { maxConnections: settings.limits.maxApiConnections }),
     caCertificate: localCa.certificatePem,
+    metrics: settings.metrics ?? NO_METRICS,
     ...(token === undefined ? {} : { token }),
     ledger: lazyLedger(settings.ledgerDir, (server) =>
       token !== undefined && isThisServer(server, settings.host, port) ? token : undefined,
@@ -105,7 +110,12 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     port = Number(new URL(url).port);
     const folded = settings.seedGiven !== undefined && settings.seedGiven !== String(engine.seed);
     logger.info(
-      { url, seed: engine.seed, ...(folded ? { seed_given: settings.seedGiven } : {}) },
+      {
+        url,
+        seed: engine.seed,
+        ...(folded ? { seed_given: settings.seedGiven } : {}),
+        metrics: settings.metrics ?? NO_METRICS,
+      },
       'faultline server listening',
     );
     const stopHeapPolicy = followHttpTraffic(engine);
@@ -140,6 +150,7 @@ export function stopOnSignals(running: RunningServer, say: (line: string) => voi
 }
 
 export function serverCommand(): Command {
+  const [allMetrics, proxyMetrics, runtimeMetrics] = metricsOptions();
   return (
     addAccessOptions(addServerLimitOptions(new Command('server')))
       .description('run the fault proxy and its Toxiproxy-compatible control API')
@@ -165,9 +176,10 @@ export function serverCommand(): Command {
         ).env('FAULTLINE_CONFIG'),
       )
       .addOption(
-        new Option('--seed <n>', 'seed for jitter, toxicity and slicer decisions, to replay a run')
-          .env('FAULTLINE_SEED')
-          .argParser(parseServerSeed),
+        new Option(
+          '--seed <n>',
+          "seed for jitter, toxicity and slicer decisions, to replay a run: an int64 as toxiproxy-server's -seed takes it (42, -7, 0x2a, 052 octal, 1_000)",
+        ).env('FAULTLINE_SEED'),
       )
       .addOption(
         new Option(
@@ -178,20 +190,10 @@ export function serverCommand(): Command {
           .default(DEFAULT_BUSY_POLL_MICROSECONDS)
           .argParser(integer('--busy-poll-us', 0, 1_000_000)),
       )
-      // toxiproxy-server serves /metrics only with these; faultline always does, so a command line
-      // written for it works and gets what it asked for.
-      .addOption(
-        new Option(
-          '--proxy-metrics',
-          'accepted as toxiproxy-server takes it (also -proxy-metrics): /metrics is always on',
-        ),
-      )
-      .addOption(
-        new Option(
-          '--runtime-metrics',
-          'accepted as toxiproxy-server takes it (also -runtime-metrics): /metrics always has the process and Node.js metrics',
-        ),
-      )
+      // toxiproxy-server serves /metrics only with its two flags, each set alone: so does faultline.
+      .addOption(allMetrics)
+      .addOption(proxyMetrics)
+      .addOption(runtimeMetrics)
       .addOption(
         new Option(
           '--version',
@@ -216,10 +218,13 @@ export function serverCommand(): Command {
             host: string;
             port: number;
             config?: string;
-            seed?: ServerSeed;
+            seed?: string;
             busyPollUs: number;
             logLevel: string;
             version?: boolean;
+            metrics?: boolean;
+            proxyMetrics?: boolean;
+            runtimeMetrics?: boolean;
           } & AccessOptions,
           command: Command,
         ) => {
@@ -227,6 +232,15 @@ export function serverCommand(): Command {
           const say = (line: string) => process.stderr.write(`faultline: ${line}\n`);
           const logLevel = readLogLevel(options.logLevel, command, say);
           const token = resolveToken(options.host, options, say);
+          const metrics = metricSetsFrom(options);
+          // Read here, not by an argParser, to say whether -seed or FAULTLINE_SEED was bad.
+          const seed: ServerSeed | undefined =
+            options.seed === undefined
+              ? undefined
+              : parseServerSeed(
+                  options.seed,
+                  command.getOptionValueSource('seed') === 'env' ? 'FAULTLINE_SEED' : '-seed',
+                );
           const running = await namingConfigSource(
             command,
             startServer({
@@ -234,14 +248,13 @@ export function serverCommand(): Command {
               port: options.port,
               busyPoll: options.busyPollUs,
               logLevel,
+              metrics,
               limits: limitSettingsFrom(
                 options as typeof options & LimitOptions,
                 command.getOptionValueSource('maxApiConnections') !== 'default',
               ),
               ...(options.config === undefined ? {} : { config: options.config }),
-              ...(options.seed === undefined
-                ? {}
-                : { seed: options.seed.seed, seedGiven: options.seed.given }),
+              ...(seed === undefined ? {} : { seed: seed.seed, seedGiven: seed.given }),
               ...(token === undefined ? {} : { token }),
               ...(options.ledgerDir === undefined ? {} : { ledgerDir: options.ledgerDir }),
             }),
@@ -253,7 +266,7 @@ export function serverCommand(): Command {
               `token: ${token} (clients send it as FAULTLINE_TOKEN, in the URL http://:TOKEN@host:port, or as the path prefix /t/TOKEN)`,
             );
           process.stderr.write(
-            `faultline listening on ${running.url} (seed ${seedText(running.engine.seed, options.seed?.given)}${token === undefined ? '' : ', token required'})\n`,
+            `faultline listening on ${running.url} (seed ${seedText(running.engine.seed, seed?.given)}${token === undefined ? '' : ', token required'})\n`,
           );
         },
       )

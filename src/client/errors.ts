@@ -1,3 +1,5 @@
+import { METRICS_FLAGS } from '../server/metric-sets.js';
+
 /**
  * What the client throws. `reason` is `<what>: HTTP <status>: <error>`, as Toxiproxy's Go
  * client words it, with the server's `error` text unchanged. `hint` is faultline's explanation
@@ -56,6 +58,14 @@ export async function errorFromResponse(
   }
   return new FaultlineApiError(code, response.status, `${what}: HTTP ${response.status}: ${message}`, {
     hint,
+  });
+}
+
+/** A 404 from GET /metrics: the server was started without asking for it, as Toxiproxy's needs too. */
+export function metricsOff(error: unknown): unknown {
+  if (!(error instanceof FaultlineApiError) || error.status !== 404 || error.hint !== undefined) return error;
+  return new FaultlineApiError(error.code, error.status, error.reason, {
+    hint: `the server serves /metrics only when started with ${METRICS_FLAGS}`,
   });
 }
 

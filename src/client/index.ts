@@ -14,7 +14,14 @@ import type { ToxicType } from '../model/toxics/index.js';
 import { faultlineVersion } from '../version.js';
 import { type Endpoint, endpointOf } from './credentials.js';
 import { checkCallOptions, checkClientOptions } from './options-check.js';
-import { errorFromResponse, FaultlineApiError, streamClosed, timedOut, unreachable } from './errors.js';
+import {
+  errorFromResponse,
+  FaultlineApiError,
+  metricsOff,
+  streamClosed,
+  timedOut,
+  unreachable,
+} from './errors.js';
 import {
   type EventsLostNotice,
   parseEventStream,
@@ -91,6 +98,7 @@ export interface FaultlineClient {
   ): Promise<ToxicOf<T>>;
   removeToxic(proxy: string, name: string, options?: CallOptions): Promise<void>;
   reset(options?: CallOptions): Promise<void>;
+  /** GET /metrics: a 404 from a server started without --metrics (or -proxy-metrics, -runtime-metrics). */
   metrics(options?: CallOptions): Promise<string>;
   /** The PEM certificate of the CA that signs the server's `tls.auto` certificates (GET /ca.pem). */
   caCertificate(options?: CallOptions): Promise<string>;
@@ -188,7 +196,13 @@ export function createClient(options: ClientOptions = {}): FaultlineClient {
     removeToxic: (proxy, name, call) =>
       empty('DELETE', `/proxies/${path(proxy, 'toxics', name)}`, `remove toxic ${name} of ${proxy}`, call),
     reset: (call) => empty('POST', '/reset', 'reset', call),
-    metrics: async (call) => (await send('GET', '/metrics', 'metrics', call ?? {})).text(),
+    metrics: async (call) => {
+      try {
+        return await (await send('GET', '/metrics', 'metrics', call ?? {})).text();
+      } catch (error) {
+        throw metricsOff(error);
+      }
+    },
     caCertificate: async (call) => (await send('GET', '/ca.pem', 'CA certificate', call ?? {})).text(),
     events: (eventOptions = {}) => followEvents(endpoint, headers, eventOptions),
   };

@@ -15,8 +15,10 @@ import type { LedgerAccess } from '../model/halt.js';
 import { createRequestGuard } from './request-guard.js';
 import { sendError, sendText, toFaultlineError } from './respond.js';
 import { caRoute } from './routes/ca.js';
+import { type MetricSets, NO_METRICS, servesMetrics } from './metric-sets.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { uiRoutes } from './routes/ui.js';
+import { uiThroughputRoute } from './routes/ui-throughput.js';
 import { createUiSessions } from './ui-session.js';
 import type { Route } from './route.js';
 import { proxyRoutes } from './routes/proxies.js';
@@ -47,6 +49,11 @@ export interface ControlServerOptions {
   caCertificate?: () => Promise<string>;
   /** Connections the API holds at once (--max-api-connections); one more is answered 503. */
   maxConnections?: number;
+  /**
+   * The series GET /metrics serves (--proxy-metrics, --runtime-metrics); by default neither, and
+   * then /metrics is a 404 as any unknown path, as in toxiproxy-server without its flags.
+   */
+  metrics?: MetricSets;
 }
 
 export interface ControlServer {
@@ -60,7 +67,7 @@ export interface ControlServer {
 
 const methods = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
-/** The Toxiproxy-compatible control API, plus /metrics and /events. */
+/** The Toxiproxy-compatible control API, plus /metrics (when asked for) and /events. */
 export function createControlServer(options: ControlServerOptions): ControlServer {
   const { engine } = options;
   const log = options.logger ?? pino({ level: 'silent' });
@@ -75,9 +82,10 @@ export function createControlServer(options: ControlServerOptions): ControlServe
   );
   // prom-client is loaded on the first scrape: a server that is never scraped starts faster
   // and smaller. Every metric is read from the engine at scrape time, so none is missed.
+  const metricSets = options.metrics ?? NO_METRICS;
   let metrics: Promise<Registry> | undefined;
   const scrape = async (): Promise<Registry> =>
-    (metrics ??= import('./metrics.js').then(({ createMetrics }) => createMetrics(engine)));
+    (metrics ??= import('./metrics.js').then(({ createMetrics }) => createMetrics(engine, metricSets)));
   const sessions = createUiSessions();
   const guard = createRequestGuard(options.allowedHosts);
   const tokenCheck = createTokenCheck(options.token);
@@ -94,7 +102,9 @@ export function createControlServer(options: ControlServerOptions): ControlServe
 
   const extraRoutes: Route[] = [
     ...uiRoutes(sessions),
-    ...metricsRoutes(scrape),
+    uiThroughputRoute(sessions),
+    // Not registered without a set, so every method on it is a 404, as an unknown path.
+    ...(servesMetrics(metricSets) ? metricsRoutes(scrape) : []),
     caRoute(options.caCertificate),
     {
       method: 'GET',

@@ -1,19 +1,28 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Engine } from '../proxy/engine.js';
 import { reportUnsampledLagAsNaN } from './event-loop-lag.js';
+import type { MetricSets } from './metric-sets.js';
 import { dropTotalNamedGauges } from './total-named-gauges.js';
 
 /**
  * Prometheus metrics read from the engine at scrape time, so the data path only bumps plain
  * counters. Byte counters keep Toxiproxy's names and labels so existing dashboards work, and,
- * unlike Toxiproxy, they count live connections too, not only closed ones.
+ * unlike Toxiproxy, they count live connections too, not only closed ones. `sets` chooses the
+ * proxy series, the runtime ones, or both, as -proxy-metrics and -runtime-metrics do.
  */
-export function createMetrics(engine: Engine): Registry {
+export function createMetrics(engine: Engine, sets: MetricSets): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'faultline_' });
-  reportUnsampledLagAsNaN(registry, 'faultline_');
-  dropTotalNamedGauges(registry, 'faultline_');
+  if (sets.runtime) {
+    collectDefaultMetrics({ register: registry, prefix: 'faultline_' });
+    reportUnsampledLagAsNaN(registry, 'faultline_');
+    dropTotalNamedGauges(registry, 'faultline_');
+  }
+  if (sets.proxy) proxyMetrics(registry, engine);
+  return registry;
+}
 
+/** Every series about proxies, their connections and toxics: what -proxy-metrics turns on. */
+function proxyMetrics(registry: Registry, engine: Engine): void {
   byteCounter(registry, engine, 'received', 'Bytes read from the source side, per proxy and direction.');
   byteCounter(registry, engine, 'sent', 'Bytes written to the destination side, per proxy and direction.');
   new Counter({
@@ -203,7 +212,6 @@ export function createMetrics(engine: Engine): Registry {
       this.set(engine.limits.maxHeldBytes);
     },
   });
-  return registry;
 }
 
 function byteCounter(registry: Registry, engine: Engine, side: 'received' | 'sent', help: string): void {

@@ -2,6 +2,7 @@ import { FaultlineError, isFaultlineError } from '../model/errors.js';
 import type { ProxyBody } from '../model/toxic-body.js';
 import type { EngineLimits } from '../proxy/limits.js';
 import { type ListenRule, parseListenRule } from '../proxy/listen-policy.js';
+import { ALL_METRICS, type MetricSets, NO_METRICS } from './metric-sets.js';
 import {
   allowedHostName,
   allowedHostRule,
@@ -57,6 +58,12 @@ export interface StartServerOptions {
   limits?: StartServerLimits;
   /** Host names the API answers to besides loopback names and IP addresses, as --allowed-host. */
   allowedHosts?: string[];
+  /**
+   * GET /metrics, off by default as in `faultline server` (a 404 then): true serves every series
+   * (--metrics), `{ proxy: true }` the proxy ones (-proxy-metrics), `{ runtime: true }` the
+   * process and Node.js ones (-runtime-metrics).
+   */
+  metrics?: boolean | { proxy?: boolean; runtime?: boolean };
 }
 
 const optionNames = [
@@ -70,6 +77,7 @@ const optionNames = [
   'proxies',
   'limits',
   'allowedHosts',
+  'metrics',
 ] as const satisfies readonly (keyof StartServerOptions)[];
 
 const limitNames = [
@@ -168,6 +176,21 @@ export function allowedHostsOf(value: unknown): string[] {
       `give ${allowedHostRule}, such as allowedHosts: ['toxiproxy'] ${alwaysAllowed}`,
     );
   });
+}
+
+/** The series `metrics` turns on: true all, false or omitted none, or an object naming each set. */
+export function metricSetsOf(value: unknown): MetricSets {
+  if (value === undefined || value === false) return NO_METRICS;
+  if (value === true) return ALL_METRICS;
+  const hint = 'give true for every series, or { proxy: true } and/or { runtime: true }';
+  if (!isObject(value))
+    throw invalid(`metrics must be true, false or an object, received ${JSON.stringify(value)}`, hint);
+  checkKeys(value, ['proxy', 'runtime'], 'metrics.');
+  for (const set of ['proxy', 'runtime'] as const) {
+    if (value[set] !== undefined && typeof value[set] !== 'boolean')
+      throw invalid(`metrics.${set} must be true or false, received ${JSON.stringify(value[set])}`, hint);
+  }
+  return { proxy: value.proxy === true, runtime: value.runtime === true };
 }
 
 function checkAddress({ host, port }: Record<string, unknown>): void {

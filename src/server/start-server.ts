@@ -13,6 +13,7 @@ import {
   apiConnectionsOf,
   checkStartOptions,
   engineLimitsOf,
+  metricSetsOf,
   type StartServerOptions,
 } from './start-options.js';
 import { generateToken } from './token.js';
@@ -46,6 +47,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
   const limits = engineLimitsOf(options.limits);
   const allowedHosts = allowedHostsOf(options.allowedHosts);
   const maxConnections = apiConnectionsOf(options.limits);
+  const metrics = metricSetsOf(options.metrics);
   const localCa = localCaAccess();
   const engine = createEngine({
     // The engine folds it into 31 bits as --seed does.
@@ -59,6 +61,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Sta
       engine,
       allowedHosts,
       caCertificate: localCa.certificatePem,
+      metrics,
       ...(token === undefined ? {} : { token }),
       ...(maxConnections === undefined ? {} : { maxConnections }),
     });

@@ -69,7 +69,7 @@ export function ProxyCard({ proxy, rate, onChange }: ProxyCardProps) {
         <span class={`badge state ${proxy.enabled ? 'on' : 'off'}`}>
           {proxy.enabled ? 'enabled' : 'disabled'}
         </span>
-        <span class="rate" title="bytes per second sent, to the upstream and back to clients (from /metrics)">
+        <span class="rate" title="bytes per second sent, to the upstream and back to clients">
           {rate === undefined ? '… B/s' : `↑ ${formatRate(rate.upstream)} ↓ ${formatRate(rate.downstream)}`}
         </span>
       </header>

@@ -1,6 +1,6 @@
 import { apiUrl, sessionHeaders } from './api.js';
 
-/** Bytes per second through a proxy, each way, between the last two scrapes of /metrics. */
+/** Bytes per second through a proxy, each way, between the last two reads of its byte counts. */
 export interface Throughput {
   upstream: number;
   downstream: number;
@@ -8,29 +8,22 @@ export interface Throughput {
 
 type Totals = Map<string, Throughput>;
 
-/**
- * Sums toxiproxy_proxy_sent_bytes_total per proxy and direction from Prometheus text. The labels
- * are the ones src/server/metrics.ts writes.
- */
-export function sentBytes(metrics: string): Totals {
-  const totals: Totals = new Map();
-  for (const line of metrics.split('\n')) {
-    const match = /^toxiproxy_proxy_sent_bytes_total\{([^}]*)\} (\S+)/.exec(line);
-    if (match === null) continue;
-    const labels = new Map(
-      [...(match[1] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, key, value]) => [key, value]),
-    );
-    const proxy = labels.get('proxy');
-    const direction = labels.get('direction');
-    if (proxy === undefined || (direction !== 'upstream' && direction !== 'downstream')) continue;
-    const entry = totals.get(proxy) ?? { upstream: 0, downstream: 0 };
-    entry[direction] += Number(match[2]);
-    totals.set(proxy, entry);
-  }
-  return totals;
+/** The body of GET /ui/throughput (src/server/routes/ui-throughput.ts): bytes sent per proxy, each way. */
+export function sentBytes(body: unknown): Totals {
+  const proxies = (body as { proxies?: Record<string, Throughput> } | null)?.proxies ?? {};
+  return new Map(
+    Object.entries(proxies).map(([proxy, sent]) => [
+      proxy,
+      { upstream: sent.upstream, downstream: sent.downstream },
+    ]),
+  );
 }
 
-/** Scrapes /metrics every `intervalMs` and reports each proxy's rate; returns a stop function. */
+/**
+ * Reads GET /ui/throughput every `intervalMs` and reports each proxy's rate; returns a stop
+ * function. That route is the dashboard's own, so the rates show on a server started without
+ * --metrics, where /metrics is a 404 as in Toxiproxy.
+ */
 export function followThroughput(
   onRates: (rates: Map<string, Throughput>) => void,
   onUnavailable: (why: string) => void,
@@ -42,10 +35,10 @@ export function followThroughput(
 
   const scrape = async () => {
     try {
-      const response = await fetch(apiUrl('metrics'), { headers: sessionHeaders() });
-      if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+      const response = await fetch(apiUrl('ui/throughput'), { headers: sessionHeaders() });
+      if (!response.ok) throw new Error(`/ui/throughput answered ${response.status}`);
       const now = performance.now();
-      const totals = sentBytes(await response.text());
+      const totals = sentBytes(await response.json());
       if (previous !== undefined) {
         const seconds = (now - previous.at) / 1000;
         const rates = new Map<string, Throughput>();
