@@ -410,7 +410,8 @@ try {
   );
   sliced.stop();
 
-  const memory = await startFaultline('faultline (fresh, for memory)');
+  // Its connection gauge tells when every idle connection is linked; prom-client loads only then.
+  const memory = await startFaultline('faultline (fresh, for memory)', ['--proxy-metrics']);
   servers.push(memory);
   const idlePort = await memory.createProxy('idle', upstreams.idlePort);
   const idleBefore = rssMegabytes(memory.pid);
