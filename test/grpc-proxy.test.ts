@@ -185,7 +185,9 @@ describe('gRPC through an http2 proxy', () => {
     });
     const viaNowhere = new shop(`127.0.0.1:${nowhere.port}`, grpc.credentials.createInsecure());
     after(() => viaNowhere.close());
-    const reason = `faultline: could not connect to the upstream 127.0.0.1:${refusingPort} (ECONNREFUSED)`;
+    const reason =
+      `faultline: could not connect to the upstream 127.0.0.1:${refusingPort} (ECONNREFUSED): nothing listens on the upstream's port; ` +
+      'start the upstream, or point the proxy at the right one (POST /proxies/shop_nowhere {"upstream": "HOST:PORT"})';
     await assert.rejects(unary(viaNowhere, 'Get', { id: 1 }), {
       code: grpc.status.UNAVAILABLE,
       details: reason,
@@ -638,7 +640,8 @@ describe('HTTP/2 through an http2 proxy', () => {
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     assert.equal(
       Buffer.concat(chunks).toString(),
-      `faultline: could not connect to the upstream 127.0.0.1:${refusingPort} (ECONNREFUSED)\n`,
+      `faultline: could not connect to the upstream 127.0.0.1:${refusingPort} (ECONNREFUSED): nothing listens on the upstream's port; ` +
+        'start the upstream, or point the proxy at the right one (POST /proxies/refusedH2 {"upstream": "HOST:PORT"})\n',
     );
   });
 

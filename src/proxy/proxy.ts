@@ -583,7 +583,7 @@ export class FaultProxy implements ProxyView {
         connection: id,
         client: clientAddress,
         upstream: this.upstream,
-        error: connectFailure(error, this.name, this.upstream),
+        error: connectFailure(error, this.name),
       });
     };
     upstream.once('error', failed);
