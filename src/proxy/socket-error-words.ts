@@ -71,6 +71,7 @@ const table: Readonly<Record<string, SocketErrorWords>> = {
       "this host has no local address or port left to connect from (or the upstream's address is not one it can reach)",
     connecting: true,
   },
+  // Said of a connect only (the tcp proxy's): a reset on an open connection is no connect failure.
   ECONNRESET: {
     happened: 'the upstream reset the connection as it opened',
     todo: 'check what listens there',
