@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { browserScript } from '../src/browser/bundle.js';
 import type { FaultSpec } from '../src/model/fault.js';
 import type { FaultApplied } from '../src/model/fault-event.js';
-import { launchChromium, startHttpApp, waitFor } from './helpers.js';
+import { waitFor } from './helpers.js';
+import { startBrowser, startPageApp } from './browser-helpers.js';
 
-const { origin: app } = await startHttpApp((request, response) => {
-  if (request.url === '/') {
-    response.writeHead(200, { 'Content-Type': 'text/html' });
-    return response.end('<!doctype html><html><head></head><body></body></html>');
-  }
+const { origin: app } = await startPageApp((request, response) => {
   response.end('real');
 });
-const browser = await launchChromium();
-after(() => browser.close());
+const browser = await startBrowser();
 
 const hour = 3_600_000;
 

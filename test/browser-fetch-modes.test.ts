@@ -1,38 +1,23 @@
 import assert from 'node:assert/strict';
-import type { RequestListener } from 'node:http';
-import { after, describe, test } from 'node:test';
-import { browserScript } from '../src/browser/bundle.js';
-import { launchChromium, startHttpApp } from './helpers.js';
+import { describe, test } from 'node:test';
+import {
+  answerLikeAStatusFault,
+  openPageWithFaults,
+  startBrowser,
+  startTwoOrigins,
+} from './browser-helpers.js';
 
 /** The paths asked of the servers, to see what reached the network. */
 const asked: string[] = [];
 /**
- * The real thing: /real/STATUS answered with that status and the body and headers of a fault's
- * answer (no Location, as a fault gives none), allowing any origin; any other path with a 200, so
- * that a request the fault should have answered shows.
+ * The real thing: /real/STATUS answered as a status fault answers (no Location, as a fault gives
+ * none); any other path with a 200, so that a request the fault should have answered shows.
  */
-const real: RequestListener = (request, response) => {
+const { app, elsewhere } = await startTwoOrigins((request, response) => {
   asked.push(request.url ?? '');
-  if (request.url === '/') {
-    response.writeHead(200, { 'Content-Type': 'text/html' });
-    return response.end('<!doctype html><html><head></head><body></body></html>');
-  }
-  const status = Number(/^\/real\/(\d{3})$/.exec(request.url ?? '')?.[1] ?? 200);
-  const body = `injected fault: status ${status}`;
-  response.writeHead(status, {
-    'Content-Type': 'text/plain;charset=UTF-8',
-    'Content-Length': Buffer.byteLength(body),
-    'X-Faultline-Fault': 'injected',
-    'Access-Control-Allow-Origin': '*',
-  });
-  response.end(body);
-};
-const { origin: app } = await startHttpApp(real);
-// Another origin (localhost, not 127.0.0.1) for a cross-origin fetch.
-const { origin: other } = await startHttpApp(real);
-const elsewhere = other.replace('127.0.0.1', 'localhost');
-const browser = await launchChromium();
-after(() => browser.close());
+  answerLikeAStatusFault(response, Number(/^\/real\/(\d{3})$/.exec(request.url ?? '')?.[1] ?? 200));
+});
+const browser = await startBrowser();
 
 /** In the page: what fetch gives for this URL and init, headers of the connection left out. */
 const seen = (url: string, init: Record<string, string>) =>
@@ -55,9 +40,7 @@ describe('in the page, a fetch the browser refuses before sending it gets the br
   ];
   for (const [origin, init] of refused)
     test(`${origin || 'same origin'}, ${JSON.stringify(init)}`, async () => {
-      const tab = await browser.newPage();
-      await tab.addInitScript(browserScript([{ url: '/api/', status: 503 }]));
-      await tab.goto(app);
+      const tab = await openPageWithFaults(browser, app, [{ url: '/api/', status: 503 }]);
       const url = `${origin}/api/503`;
       const faked = (await tab.evaluate(seen(url, init))) as string;
       assert.deepEqual(await tab.evaluate('window.faultline.counts'), {}, 'no fault reported');
@@ -73,9 +56,7 @@ describe('in the page, a fetch the browser refuses before sending it gets the br
       await tab.close();
     });
   test('a Request whose body the page has read', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(browserScript([{ url: '/api/', status: 503 }]));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [{ url: '/api/', status: 503 }]);
     const used = `(async () => {
       const request = new Request('/api/503', { method: 'POST', body: 'a body' });
       await request.text();
@@ -97,9 +78,11 @@ describe('in the page, a fetch answered by a status fault follows its redirect m
   const statuses = [300, 301, 302, 303, 307, 308];
   for (const redirect of ['manual', 'error', 'follow'] as const)
     test(`redirect: '${redirect}', same origin and not`, async () => {
-      const tab = await browser.newPage();
-      await tab.addInitScript(browserScript(statuses.map((status) => ({ url: `/api/${status}$`, status }))));
-      await tab.goto(app);
+      const tab = await openPageWithFaults(
+        browser,
+        app,
+        statuses.map((status) => ({ url: `/api/${status}$`, status })),
+      );
       for (const origin of ['', elsewhere])
         for (const status of statuses) {
           // To its own origin, a no-cors fetch goes as a cors one, with its redirect mode.

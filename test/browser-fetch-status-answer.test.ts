@@ -1,38 +1,17 @@
 import assert from 'node:assert/strict';
-import type { RequestListener } from 'node:http';
-import { after, describe, test } from 'node:test';
-import { browserScript } from '../src/browser/bundle.js';
-import { launchChromium, startHttpApp } from './helpers.js';
+import { describe, test } from 'node:test';
+import {
+  answerLikeAStatusFault,
+  openPageWithFaults,
+  startBrowser,
+  startTwoOrigins,
+} from './browser-helpers.js';
 
-/**
- * The real thing: a node:http server answering /real/STATUS with that status and the body and
- * headers of the fault's answer, allowing any origin. An unregistered status (599) is sent with
- * no reason phrase, as faultline fakes it ('' by the IANA registry; node:http alone would say
- * 'unknown', nginx sends none).
- */
-const real: RequestListener = (request, response) => {
-  if (request.url === '/') {
-    response.writeHead(200, { 'Content-Type': 'text/html' });
-    return response.end('<!doctype html><html><head></head><body></body></html>');
-  }
-  const status = Number(/\/(\d{3})$/.exec(request.url ?? '')?.[1] ?? 404);
-  const body = `injected fault: status ${status}`;
-  const headers = {
-    'Content-Type': 'text/plain;charset=UTF-8',
-    'Content-Length': Buffer.byteLength(body),
-    'X-Faultline-Fault': 'injected',
-    'Access-Control-Allow-Origin': '*',
-  };
-  if (status === 599) response.writeHead(status, '', headers);
-  else response.writeHead(status, headers);
-  response.end(body);
-};
-const { origin: app } = await startHttpApp(real);
-// Another origin (localhost, not 127.0.0.1) for a cross-origin fetch.
-const { origin: other } = await startHttpApp(real);
-const elsewhere = other.replace('127.0.0.1', 'localhost');
-const browser = await launchChromium();
-after(() => browser.close());
+/** The real thing: /real/STATUS answered as a status fault answers, by a node:http server. */
+const { app, elsewhere } = await startTwoOrigins((request, response) =>
+  answerLikeAStatusFault(response, Number(/\/(\d{3})$/.exec(request.url ?? '')?.[1] ?? 404)),
+);
+const browser = await startBrowser();
 
 /** In the page: what fetch's Response shows, headers of the connection left out. */
 const seen = (
@@ -47,10 +26,12 @@ const seen = (
 
 describe('in the page, a fetch answered by a status fault reads as a real server answer does', () => {
   test('status, statusText (the reason phrase), type, url, headers and body, same origin and not', async () => {
-    const tab = await browser.newPage();
     const statuses = [200, 404, 418, 500, 503, 599];
-    await tab.addInitScript(browserScript(statuses.map((status) => ({ url: `/api/${status}$`, status }))));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(
+      browser,
+      app,
+      statuses.map((status) => ({ url: `/api/${status}$`, status })),
+    );
     for (const origin of ['', elsewhere])
       for (const status of statuses) {
         const expected = (await tab.evaluate(seen(`${origin}/real/${status}`))) as string;
@@ -61,9 +42,7 @@ describe('in the page, a fetch answered by a status fault reads as a real server
   });
 
   test('a no-cors fetch to another origin is opaque: status 0, no headers, no body, as the page sees a real one', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(browserScript([{ url: '/api/', status: 503 }]));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [{ url: '/api/', status: 503 }]);
     const expected = (await tab.evaluate(seen(`${elsewhere}/real/503`, 'no-cors'))) as string;
     assert.equal(await tab.evaluate(seen(`${elsewhere}/api/503`, 'no-cors')), expected);
     await tab.close();
@@ -82,9 +61,7 @@ const seenByXhr = (url: string) => `new Promise((resolve) => {
 
 describe('in the page, an XHR answered by a status fault from another origin', () => {
   test('shows only the headers a page may read across origins, as a real answer does', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(browserScript([{ url: '/api/', status: 503 }]));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [{ url: '/api/', status: 503 }]);
     for (const origin of ['', elsewhere]) {
       const expected = (await tab.evaluate(seenByXhr(`${origin}/real/503`))) as string;
       const faked = (await tab.evaluate(seenByXhr(`${origin}/api/503`))) as string;
@@ -110,9 +87,7 @@ describe('in the page, an XHR answered by a status fault from another origin', (
 
 describe('in the page, a HEAD request answered by a status fault', () => {
   test('gets the headers a GET would and no body, from fetch and XHR, as from a real server', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(browserScript([{ url: '/api/', status: 503 }]));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [{ url: '/api/', status: 503 }]);
     const head = (url: string) => `Promise.all([
       fetch(${JSON.stringify(url)}, { method: 'HEAD' }).then(async (response) => [response.status,
         JSON.stringify([...response.headers].filter(([name]) => !/^(date|connection|keep-alive|access-control-allow-origin)$/.test(name))),

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { browserScript } from '../src/browser/bundle.js';
-import { launchChromium, startHttpApp } from './helpers.js';
+import { describe, test } from 'node:test';
+import { openPageWithFaults, startBrowser, startPageApp } from './browser-helpers.js';
 
 /** `/slow` never answers, as a stuck upstream; `/api/…` would answer, if a request got there. */
 const reached: string[] = [];
-const { server, origin: app } = await startHttpApp((request, response) => {
-  if (request.url === '/') {
-    response.writeHead(200, { 'Content-Type': 'text/html' });
-    return response.end('<!doctype html><html><head></head><body></body></html>');
-  }
+const { server, origin: app } = await startPageApp((request, response) => {
   reached.push(request.url ?? '');
   if (request.url === '/slow') return;
   response.end('real');
 });
-const browser = await launchChromium();
-after(() => browser.close());
+const browser = await startBrowser();
 
 /** In the page: the events an XHR fires, with readyState and status, when it times out or is aborted. */
 const xhrEnding = (url: string, timeout: number, abortAfter: number) => `new Promise((resolve) => {
@@ -36,9 +30,7 @@ const xhrEnding = (url: string, timeout: number, abortAfter: number) => `new Pro
 
 describe('the page gives up on a request a delay holds, as on a slow network', () => {
   test('XHR: timeout and abort() end it when the page says, with the events of a real one; nothing is sent', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(browserScript([{ url: '/api/', delay: 3_000, status: 503 }]));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [{ url: '/api/', delay: 3_000, status: 503 }]);
     const timedOut = (await tab.evaluate(xhrEnding('/api/1', 100, 0))) as string[];
     const realTimedOut = (await tab.evaluate(xhrEnding('/slow', 100, 0))) as string[];
     const aborted = (await tab.evaluate(xhrEnding('/api/2', 0, 100))) as string[];
@@ -57,9 +49,7 @@ describe('the page gives up on a request a delay holds, as on a slow network', (
   });
 
   test("fetch: the page's signal rejects the call when it fires, with its reason, never with the fault", async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(browserScript([{ url: '/api/', delay: 3_000, status: 503 }]));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [{ url: '/api/', delay: 3_000, status: 503 }]);
     const outcome = await tab.evaluate(async () => {
       const started = performance.now();
       const timedOut = await fetch('/api/3', { signal: AbortSignal.timeout(100) }).then(

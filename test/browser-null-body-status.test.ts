@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { browserScript } from '../src/browser/bundle.js';
-import { launchChromium, startHttpApp } from './helpers.js';
+import { describe, test } from 'node:test';
+import { openPageWithFaults, startBrowser, startPageApp } from './browser-helpers.js';
 
 /** The real thing: the app answers /real/STATUS with that status and no body. */
-const { origin: app } = await startHttpApp((request, response) => {
-  if (request.url === '/') {
-    response.writeHead(200, { 'Content-Type': 'text/html' });
-    return response.end('<!doctype html><html><head></head><body></body></html>');
-  }
+const { origin: app } = await startPageApp((request, response) => {
   const status = /^\/real\/(\d{3})$/.exec(request.url!)?.[1];
   response.writeHead(status === undefined ? 404 : Number(status), { 'Content-Length': '0' });
   response.end();
 });
-const browser = await launchChromium();
-after(() => browser.close());
+const browser = await startBrowser();
 
 /** In the page: what fetch and an XHR (text and JSON) see of an answer. */
 const seen = (url: string) => `Promise.all([
@@ -31,11 +25,11 @@ const seen = (url: string) => `Promise.all([
 
 describe('in the page, an injected 204, 205 or 304 answers as the app would: no body', () => {
   test('fetch resolves with no body (it rejected with a TypeError), an XHR reads nothing', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(
-      browserScript([204, 205, 304].map((status) => ({ url: `/api/${status}$`, status }))),
+    const tab = await openPageWithFaults(
+      browser,
+      app,
+      [204, 205, 304].map((status) => ({ url: `/api/${status}$`, status })),
     );
-    await tab.goto(app);
     for (const status of [204, 205, 304]) {
       const injected = (await tab.evaluate(seen(`/api/${status}`))) as string[];
       // Chromium gives a real 204 an empty stream as its body, and so does the fault (below).

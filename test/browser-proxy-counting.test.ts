@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { announced, launchChromium, spawnCli, startHttpApp } from './helpers.js';
+import { describe, test } from 'node:test';
+import { announced, spawnCli, startHttpApp } from './helpers.js';
+import { startBrowser } from './browser-helpers.js';
 
 /** A page that fetches /api/1 and /api/2 in turn and shows their statuses. */
 const page = `<!doctype html><html><head></head><body><script>
@@ -15,8 +16,7 @@ const { origin: app } = await startHttpApp((request, response) => {
   response.writeHead(200, { 'Content-Type': 'text/html' });
   response.end(page);
 });
-const browser = await launchChromium();
-after(() => browser.close());
+const browser = await startBrowser();
 
 describe('browser-proxy says that --every and --first count each page load', () => {
   test('--first 1 faults the first request of every page, and the proxy says so when it starts', async () => {

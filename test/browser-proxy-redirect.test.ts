@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { browserScript } from '../src/browser/bundle.js';
 import { createBrowserProxy } from '../src/browser/proxy.js';
-import { launchChromium } from './helpers.js';
+import { startBrowser } from './browser-helpers.js';
 
 /** An app that builds absolute redirects from the Host it is sent, as many frameworks do. */
 const app = http.createServer((request, response) => {
@@ -59,8 +59,7 @@ describe('browser-proxy keeps the browser on the proxy when the app redirects to
   });
 
   test('in Chromium, the page after the redirect is served through the proxy, with the fault script', async () => {
-    const browser = await launchChromium();
-    after(() => browser.close());
+    const browser = await startBrowser();
     const tab = await browser.newPage();
     await tab.goto(`http://${proxyHost}/`);
     assert.equal(new URL(tab.url()).host, proxyHost);

@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { browserScript } from '../src/browser/bundle.js';
 import { createBrowserProxy } from '../src/browser/proxy.js';
-import { launchChromium } from './helpers.js';
+import { startBrowser } from './browser-helpers.js';
 
 /** A page that opens a WebSocket to where it came from, sends two messages and records the echoes. */
 const page = `<!doctype html><html><head></head><body><script>
@@ -54,8 +54,7 @@ describe('browser-proxy passes the app WebSockets through', () => {
       script: browserScript([{ url: '/live$', delay: 200 }]),
     });
     const port = await listen(proxy);
-    const browser = await launchChromium();
-    after(() => browser.close());
+    const browser = await startBrowser();
     const tab = await browser.newPage();
     await tab.goto(`http://127.0.0.1:${port}/`);
     const started = performance.now();

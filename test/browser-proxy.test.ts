@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import { browserScript } from '../src/browser/bundle.js';
 import { allowScriptHash } from '../src/browser/csp.js';
 import { createBrowserProxy } from '../src/browser/proxy.js';
-import { launchChromium } from './helpers.js';
+import { startBrowser } from './browser-helpers.js';
 
 const policy = "default-src 'self'; script-src 'self'; img-src 'none'";
 const pagePieces = [
@@ -114,8 +114,7 @@ describe('browser-proxy framing and headers', () => {
 
 describe('browser-proxy in Chromium under the kept CSP', () => {
   test("the fault script runs, the app's own script runs, and an inline script the CSP forbids stays blocked", async () => {
-    const browser = await launchChromium();
-    after(() => browser.close());
+    const browser = await startBrowser();
     const page = await browser.newPage();
     const violations: string[] = [];
     page.on('console', (message) => {
@@ -135,8 +134,7 @@ describe('browser-proxy in Chromium under the kept CSP', () => {
 
 describe('patterns in the browser script', () => {
   test('a backtracking url rule does not freeze the page: it runs on RE2 there too', async () => {
-    const browser = await launchChromium();
-    after(() => browser.close());
+    const browser = await startBrowser();
     const page = await browser.newPage();
     await page.addInitScript(browserScript([{ url: '^[^?]*/(a+)+$', status: 503 }]));
     await page.goto(`http://127.0.0.1:${proxyPort}/data`);

@@ -3,8 +3,8 @@ import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { after, describe, test } from 'node:test';
 import { WebSocketServer } from 'ws';
-import { browserScript } from '../src/browser/bundle.js';
-import { launchChromium, startHttpApp } from './helpers.js';
+import { startHttpApp } from './helpers.js';
+import { openPageWithFaults, startBrowser } from './browser-helpers.js';
 
 /**
  * The real things, served by the app: /real/refused answers the handshake with 503, /real/echo
@@ -28,8 +28,7 @@ await once(unused, 'listening');
 const deadPort = (unused.address() as { port: number }).port;
 unused.close();
 const ws = app.replace('http', 'ws');
-const browser = await launchChromium();
-after(() => browser.close());
+const browser = await startBrowser();
 
 /**
  * In the page: everything the page can see of a socket, in order: its state when made, send()
@@ -68,15 +67,11 @@ const lifeOf = (url: string, talk?: string, closeAtOnce = false) => `new Promise
 
 describe('browser WebSocket faults look, event by event, like the failures they stand for', () => {
   test('a refused handshake (status, error, abort): CONNECTING, send() throws, error then close 1006 after the task', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(
-      browserScript([
-        { url: '/fake/status$', status: 503 },
-        { url: '/fake/error$', error: 'refused' },
-        { url: '/fake/abort$', abort: true },
-      ]),
-    );
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [
+      { url: '/fake/status$', status: 503 },
+      { url: '/fake/error$', error: 'refused' },
+      { url: '/fake/abort$', abort: true },
+    ]);
     const answered = (await tab.evaluate(lifeOf(`${ws}/real/refused`))) as string[];
     const refused = (await tab.evaluate(lifeOf(`ws://127.0.0.1:${deadPort}/`))) as string[];
     // A refused connection and a refused handshake look alike to the page.
@@ -91,9 +86,7 @@ describe('browser WebSocket faults look, event by event, like the failures they 
   });
 
   test('a delay: what a held message adds to bufferedAmount shows until it is sent, as on a slow network', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(browserScript([{ url: '/fake/echo$', delay: 100 }]));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [{ url: '/fake/echo$', delay: 100 }]);
     const real = (await tab.evaluate(lifeOf(`${ws}/real/echo`, 'hello é'))) as string[];
     assert.ok(real.includes('sent readyState 1 bufferedAmount 8'), String(real));
     assert.deepEqual(await tab.evaluate(lifeOf(`${ws}/fake/echo`, 'hello é')), real);
@@ -101,14 +94,10 @@ describe('browser WebSocket faults look, event by event, like the failures they 
   });
 
   test('close() refuses a bad code or a long reason, before the socket opens and after, as without the script', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(
-      browserScript([
-        { url: '/fake/refused$', status: 503 },
-        { url: '/fake/echo$', delay: 100 },
-      ]),
-    );
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [
+      { url: '/fake/refused$', status: 503 },
+      { url: '/fake/echo$', delay: 100 },
+    ]);
     /** In the page: what close() does with bad arguments while CONNECTING, then once open (if it opens). */
     const closing = (url: string) => `new Promise((resolve) => {
       const seen = [];

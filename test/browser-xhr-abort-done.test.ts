@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { browserScript } from '../src/browser/bundle.js';
-import { closedPort, launchChromium, startHttpApp } from './helpers.js';
+import { describe, test } from 'node:test';
+import { closedPort } from './helpers.js';
+import { openPageWithFaults, startBrowser, startPageApp } from './browser-helpers.js';
 
 /** `/unavailable` answers 503 with a body, `/slow` never answers: the real requests to compare with. */
-const { origin: app } = await startHttpApp((request, response) => {
-  if (request.url === '/') {
-    response.writeHead(200, { 'Content-Type': 'text/html' });
-    return response.end('<!doctype html><html><head></head><body></body></html>');
-  }
+const { origin: app } = await startPageApp((request, response) => {
   if (request.url === '/slow') return;
   response.writeHead(503, { 'Content-Type': 'text/plain' });
   response.end('real 503');
 });
 const refusing = `http://127.0.0.1:${await closedPort()}/refused`;
-const browser = await launchChromium();
-after(() => browser.close());
+const browser = await startBrowser();
 
 /**
  * In the page: an XHR to `url` (with `timeout` ms, 0 for none; aborted at once if `abortAtOnce`)
@@ -62,16 +57,12 @@ const abortedWhenOpened = (url: string) => `(() => {
 
 describe('xhr.abort() on a request a fault ended acts as on a real one that ended', () => {
   test('DONE after a status, error, timeout or abort fault: abort() sets readyState 0 (UNSENT), status 0, no events', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(
-      browserScript([
-        { status: 503, url: '/faked-status' },
-        { error: 'connection refused', url: '/faked-error' },
-        { delay: 3_600_000, status: 503, url: '/faked-held' },
-        { abort: true, url: '/faked-abort' },
-      ]),
-    );
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [
+      { status: 503, url: '/faked-status' },
+      { error: 'connection refused', url: '/faked-error' },
+      { delay: 3_600_000, status: 503, url: '/faked-held' },
+      { abort: true, url: '/faked-abort' },
+    ]);
     const real = {
       status: await tab.evaluate(abortedOnceDone('/unavailable')),
       error: await tab.evaluate(abortedOnceDone(refusing)),
@@ -101,9 +92,7 @@ describe('xhr.abort() on a request a fault ended acts as on a real one that ende
   });
 
   test('OPENED and not sent: abort() leaves it opened and fires nothing, faulted or not', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(browserScript([{ status: 503, url: '/faked-status' }]));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [{ status: 503, url: '/faked-status' }]);
     const real = await tab.evaluate(abortedWhenOpened('/unavailable'));
     assert.deepEqual(real, ['after abort 1 0']);
     assert.deepEqual(await tab.evaluate(abortedWhenOpened('/faked-status')), real);

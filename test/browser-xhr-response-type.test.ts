@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { browserScript } from '../src/browser/bundle.js';
-import { launchChromium, startHttpApp } from './helpers.js';
+import { describe, test } from 'node:test';
+import { openPageWithFaults, startBrowser, startPageApp } from './browser-helpers.js';
 
 /** The real thing: the app itself answers 503 with the bodies the faults inject. */
-const { origin: app } = await startHttpApp((request, response) => {
-  if (request.url === '/') {
-    response.writeHead(200, { 'Content-Type': 'text/html' });
-    return response.end('<!doctype html><html><head></head><body></body></html>');
-  }
+const { origin: app } = await startPageApp((request, response) => {
   response.writeHead(503, { 'Content-Type': 'text/plain' });
   response.end(request.url === '/real/json' ? '{"error":"down"}' : 'injected fault: status 503');
 });
-const browser = await launchChromium();
-after(() => browser.close());
+const browser = await startBrowser();
 
 /** In the page: what xhr.response and xhr.responseText are, for each responseType, at load. */
 const shapes = (
@@ -35,14 +29,10 @@ const shapes = (
 
 describe('an injected XHR or fetch status answers as the app would: responseType, URL', () => {
   test('text, parsed JSON (null when not JSON), bytes and a blob; responseText only for text', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(
-      browserScript([
-        { url: '/api/text$', status: 503 },
-        { url: '/api/json$', status: 503, body: '{"error":"down"}' },
-      ]),
-    );
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [
+      { url: '/api/text$', status: 503 },
+      { url: '/api/json$', status: 503, body: '{"error":"down"}' },
+    ]);
     const injectedText = (await tab.evaluate(shapes('/api/text'))) as string[];
     const injectedJson = (await tab.evaluate(shapes('/api/json'))) as string[];
     assert.deepEqual(injectedText, await tab.evaluate(shapes('/real/text')));

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { browserScript } from '../src/browser/bundle.js';
 import type { FaultApplied } from '../src/model/fault-event.js';
-import { launchChromium, startHttpApp } from './helpers.js';
+import { openPageWithFaults, startBrowser, startPageApp } from './browser-helpers.js';
 
-const { origin: app } = await startHttpApp((request, response) => {
-  if (request.url === '/') {
-    response.writeHead(200, { 'Content-Type': 'text/html' });
-    return response.end('<!doctype html><html><head></head><body></body></html>');
-  }
+const { origin: app } = await startPageApp((request, response) => {
   response.end(`real ${request.url ?? ''}`);
 });
-const browser = await launchChromium();
-after(() => browser.close());
+const browser = await startBrowser();
 
 /** In the page: one XHR sent to `first`, then opened again and sent to /other; what each load ended with. */
 const reused = (first: string) => `new Promise((resolve) => {
@@ -31,14 +26,10 @@ const reused = (first: string) => `new Promise((resolve) => {
 
 describe('an XHR the page opens again after a fault is a plain request again', () => {
   test('after a status or an abort fault, the next request on the same XHR shows its real answer', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(
-      browserScript([
-        { status: 503, url: '/unavailable' },
-        { abort: true, url: '/dropped' },
-      ]),
-    );
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [
+      { status: 503, url: '/unavailable' },
+      { abort: true, url: '/dropped' },
+    ]);
     assert.deepEqual(await tab.evaluate(reused('/unavailable')), [
       'first 4 503 injected fault: status 503',
       'second 4 200 real /other',

@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { type AddressInfo, createServer } from 'node:net';
-import { after, describe, test } from 'node:test';
-import { browserScript } from '../src/browser/bundle.js';
-import { launchChromium, startHttpApp } from './helpers.js';
+import { describe, test } from 'node:test';
+import { openPageWithFaults, startBrowser, startPageApp } from './browser-helpers.js';
 
 /**
  * The real thing: the app answers 503 with the body and headers of the fault's answer. Headers
  * of the connection, not of the answer (date, connection, keep-alive), are left out when comparing.
  */
-const { origin: app } = await startHttpApp((request, response) => {
-  if (request.url === '/') {
-    response.writeHead(200, { 'Content-Type': 'text/html' });
-    return response.end('<!doctype html><html><head></head><body></body></html>');
-  }
+const { origin: app } = await startPageApp((request, response) => {
   request.resume();
   request.on('end', () => {
     if (request.url?.endsWith('/empty')) {
@@ -34,8 +29,7 @@ const unused = createServer().listen(0, '127.0.0.1');
 await once(unused, 'listening');
 const deadPort = (unused.address() as AddressInfo).port;
 unused.close();
-const browser = await launchChromium();
-after(() => browser.close());
+const browser = await startBrowser();
 
 /**
  * In the page: an XHR with every event the page can listen to, on the request and its upload,
@@ -84,14 +78,10 @@ const recorded = (
 
 describe('an injected XHR status answer goes through the states a real one does', () => {
   test('readyState 2, 3, 4 with loadstart, progress, load; status, statusText, headers, URL, each responseType', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(
-      browserScript([
-        { url: '/api/text$', status: 503 },
-        { url: '/api/json$', status: 503, body: '{"error":"down"}' },
-      ]),
-    );
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [
+      { url: '/api/text$', status: 503 },
+      { url: '/api/json$', status: 503, body: '{"error":"down"}' },
+    ]);
     for (const type of ['', 'text', 'json', 'arraybuffer', 'blob']) {
       for (const [method, body] of [
         ['GET', null],
@@ -112,9 +102,7 @@ describe('an injected XHR status answer goes through the states a real one does'
   });
 
   test('a 204 answer, which has no body, goes through the same states as a real one', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(browserScript([{ url: '/api/empty$', status: 204 }]));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [{ url: '/api/empty$', status: 204 }]);
     for (const type of ['', 'json', 'blob']) {
       const real = (await tab.evaluate(recorded('/real/empty', type))) as string[];
       const faked = (await tab.evaluate(recorded('/api/empty', type))) as string[];
@@ -128,14 +116,10 @@ describe('an injected XHR status answer goes through the states a real one does'
   });
 
   test('a delay fires loadstart at send(), once, as the browser does; the held request then goes on as a real one', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(
-      browserScript([
-        { url: '/held/', delay: 20 },
-        { url: '/api/', delay: 20, status: 503 },
-      ]),
-    );
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [
+      { url: '/held/', delay: 20 },
+      { url: '/api/', delay: 20, status: 503 },
+    ]);
     for (const [method, body] of [
       ['GET', null],
       ['POST', 'a=1'],
@@ -156,9 +140,7 @@ describe('an injected XHR status answer goes through the states a real one does'
   });
 
   test('abort() at readyState 2 ends the answer as it ends a real one', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(browserScript([{ url: '/api/', status: 503 }]));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [{ url: '/api/', status: 503 }]);
     const abortedAt = (url: string, at: number) => `new Promise((resolve) => {
       const request = new XMLHttpRequest();
       const seen = [];
@@ -180,9 +162,7 @@ describe('an injected XHR status answer goes through the states a real one does'
   });
 
   test('an error fault ends as a refused connection does: with a body, its upload fails first', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(browserScript([{ url: '/api/', error: 'down' }]));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(browser, app, [{ url: '/api/', error: 'down' }]);
     for (const [method, body] of [
       ['GET', null],
       ['POST', 'a=1'],

@@ -21,7 +21,7 @@ test('a tcp connection refused by its upstream says nothing listens there and wh
   await waitFor(() => failures.length === 1, 'the failure event');
   assert.equal(
     (failures[0] as { error: string }).error,
-    `connect ECONNREFUSED ${dead}: nothing listens on ${dead}; start the upstream, ` +
+    `connect ECONNREFUSED ${dead}: nothing listens on the upstream's port; start the upstream, ` +
       `or point the proxy at the right one (POST /proxies/refused {"upstream": "HOST:PORT"})`,
   );
 });
@@ -32,19 +32,22 @@ const failure = (code: string, message = `connect ${code} 10.0.0.1:80`) =>
 test('each connect error the kernel or the resolver gives is put in words, node message first', () => {
   const cases: Array<[code: string, meaning: RegExp]> = [
     ['ENOTFOUND', /: the upstream's host name does not resolve here; check its spelling/],
-    ['EAI_AGAIN', /: the upstream's host name does not resolve here/],
+    [
+      'EAI_AGAIN',
+      /: looking up the upstream's host name failed for now \(no DNS server answered\); check this host's DNS$/,
+    ],
     ['ENODATA', /: the upstream's host name does not resolve here/],
     ['ETIMEDOUT', /: the upstream did not answer the connect in time/],
-    ['EHOSTUNREACH', /: there is no route to the upstream's host from here/],
-    ['EHOSTDOWN', /: there is no route to the upstream's host from here/],
-    ['ENETUNREACH', /: there is no route to the upstream's host from here/],
+    ['EHOSTUNREACH', /: the upstream's host cannot be reached; check that it is up/],
+    ['EHOSTDOWN', /: the upstream's host cannot be reached; check that it is up/],
+    ['ENETUNREACH', /: there is no route from here to the upstream's network; check its address/],
     ['EADDRNOTAVAIL', /: this host has no local address or port left to connect from/],
-    ['ECONNRESET', /: the upstream reset the connection as it opened; check what listens on 10\.0\.0\.1:80$/],
+    ['ECONNRESET', /: the upstream reset the connection as it opened; check what listens there$/],
   ];
   for (const [code, meaning] of cases) {
-    const text = connectFailure(failure(code), 'api', '10.0.0.1:80');
+    const text = connectFailure(failure(code), 'api');
     assert.ok(text.startsWith(`connect ${code} 10.0.0.1:80: `), text);
     assert.match(text, meaning);
   }
-  assert.equal(connectFailure(failure('EPROTO', 'something else'), 'api', '10.0.0.1:80'), 'something else');
+  assert.equal(connectFailure(failure('EPROTO', 'something else'), 'api'), 'something else');
 });

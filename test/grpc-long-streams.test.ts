@@ -1,70 +1,22 @@
 import assert from 'node:assert/strict';
-import type http2 from 'node:http2';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { describe, it } from 'node:test';
 import type { EngineEvent } from '../src/model/events.js';
 import { describe as describeWatchLine } from '../src/cli/watch-command.js';
 import { startHarness, waitFor } from './helpers.js';
-import { collectEvents, h2ProxyTo } from './http-helpers.js';
-
-const protoPath = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'grpc', 'orders.proto');
-const Orders = (grpc.loadPackageDefinition(protoLoader.loadSync(protoPath)).shop as grpc.GrpcObject)
-  .Orders as grpc.ServiceClientConstructor;
-
-/** One gRPC message: an Order with `id` and item "a", length-prefixed (10 bytes). */
-function orderFrame(id: number): Buffer {
-  const order = Buffer.from([0x08, id, 0x12, 1, 0x61]);
-  const prefix = Buffer.alloc(5);
-  prefix.writeUInt32BE(order.length, 1);
-  return Buffer.concat([prefix, order]);
-}
+import { collectEvents } from './http-helpers.js';
+import {
+  finishCall,
+  nextOpenCall,
+  openCallsUpstream,
+  orderFrame,
+  ordersClient,
+  watchCall,
+} from './grpc-helpers.js';
 
 const harness = await startHarness({ seed: 5 });
 const events = collectEvents(harness);
-/** The upstream's streams, each answered with one order and left open for the test to end. */
-const open: http2.ServerHttp2Stream[] = [];
-const upstreamCalls: string[] = [];
-const proxy = await h2ProxyTo(harness, 'shop', (stream, headers) => {
-  upstreamCalls.push(String(headers[':path']));
-  stream.on('error', () => undefined);
-  stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-  stream.write(orderFrame(1));
-  open.push(stream);
-});
-const client = new Orders(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure());
-after(() => client.close());
-
-interface Call {
-  call: grpc.ClientReadableStream<unknown>;
-  /** How the call ended for the client: `end`, or its status code and details. */
-  outcome: Promise<string>;
-}
-
-function watchCall(options: grpc.CallOptions = {}): Call {
-  const call = (
-    client as unknown as { Watch(r: object, o: grpc.CallOptions): grpc.ClientReadableStream<unknown> }
-  ).Watch({ id: 1 }, options);
-  call.on('data', () => undefined);
-  const outcome = new Promise<string>((resolve) => {
-    call.on('error', (error: grpc.ServiceError) => resolve(`${error.code} ${error.details}`));
-    call.on('end', () => resolve('end'));
-  });
-  return { call, outcome };
-}
-
-/** Ends an upstream stream as a call that succeeded: trailers with grpc-status 0. */
-function finish(stream: http2.ServerHttp2Stream): void {
-  stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
-  stream.end();
-}
-
-/** The call's upstream stream, once the upstream has it. */
-async function upstreamStream(): Promise<http2.ServerHttp2Stream> {
-  await waitFor(() => open.length > 0, 'the call upstream');
-  return open.shift()!;
-}
+const { proxy, open, paths: upstreamCalls } = await openCallsUpstream(harness, 'shop');
+const client = ordersClient(proxy.port);
 
 function streamEvent<T extends 'stream.opened' | 'stream.closed'>(
   type: T,
@@ -101,11 +53,11 @@ describe('long gRPC streams through an http2 proxy are reported while open, and 
     });
     assert.equal(added.status, 200, added.text);
     // A call over in a moment is not announced: only the long one below is.
-    const short = watchCall();
-    finish(await upstreamStream());
+    const short = watchCall(client);
+    finishCall(await nextOpenCall(open));
     assert.equal(await short.outcome, 'end');
-    const { outcome } = watchCall();
-    const upstream = await upstreamStream();
+    const { outcome } = watchCall(client);
+    const upstream = await nextOpenCall(open);
     const id = await announced();
     const opened = streamEvent('stream.opened', id)!;
     assert.ok(opened.openMs >= 1000, `announced after ${opened.openMs} ms`);
@@ -130,7 +82,7 @@ describe('long gRPC streams through an http2 proxy are reported while open, and 
       /POST \/shop\.Orders\/Watch \(stream \d+ of connection #\d+\) open for \d+ ms: 200, 10 bytes of the body so far/,
     );
     upstream.write(orderFrame(2));
-    finish(upstream);
+    finishCall(upstream);
     assert.equal(await outcome, 'end');
     const end = await closed(id);
     assert.equal(end.end, 'ended');
@@ -144,8 +96,8 @@ describe('long gRPC streams through an http2 proxy are reported while open, and 
   });
 
   it('a long call the client cancels ends as reset by the client with RST_STREAM CANCEL', async () => {
-    const { call, outcome } = watchCall();
-    await upstreamStream();
+    const { call, outcome } = watchCall(client);
+    await nextOpenCall(open);
     const id = await announced();
     call.cancel();
     assert.match(await outcome, /^1 /);
@@ -159,8 +111,8 @@ describe('long gRPC streams through an http2 proxy are reported while open, and 
   });
 
   it('a long call the upstream resets is cut with its code; a lost upstream connection or its GOAWAY is said so, not passed on as a cancel', async () => {
-    const reset = watchCall();
-    const upstream = await upstreamStream();
+    const reset = watchCall(client);
+    const upstream = await nextOpenCall(open);
     const id = await announced();
     upstream.close(11);
     // grpc-js reads ENHANCE_YOUR_CALM as RESOURCE_EXHAUSTED: the upstream's code reached it.
@@ -171,8 +123,8 @@ describe('long gRPC streams through an http2 proxy are reported while open, and 
     assert.match(end.error ?? '', /ENHANCE_YOUR_CALM/);
 
     // node closes the streams of a lost connection with CANCEL of its own: the client is not told it cancelled.
-    const lost = watchCall();
-    (await upstreamStream()).session!.destroy();
+    const lost = watchCall(client);
+    (await nextOpenCall(open)).session!.destroy();
     assert.match(await lost.outcome, /^13 Received RST_STREAM with code 2/);
     const cut = events.findLast((event) => event.type === 'http.upstream_failed');
     assert.match(
@@ -182,8 +134,8 @@ describe('long gRPC streams through an http2 proxy are reported while open, and 
 
     const failures = () => events.filter((event) => event.type === 'http.upstream_failed').length;
     const before = failures();
-    const goaway = watchCall();
-    (await upstreamStream()).session!.goaway(2);
+    const goaway = watchCall(client);
+    (await nextOpenCall(open)).session!.goaway(2);
     assert.match(await goaway.outcome, /^13 /);
     await waitFor(() => failures() > before, 'the GOAWAY cut');
     const failed = events.findLast((event) => event.type === 'http.upstream_failed');
@@ -194,8 +146,8 @@ describe('long gRPC streams through an http2 proxy are reported while open, and 
   });
 
   it('a long call whose connection a reset_peer toxic cuts ends with its connection', async () => {
-    const { outcome } = watchCall();
-    const upstream = await upstreamStream();
+    const { outcome } = watchCall(client);
+    const upstream = await nextOpenCall(open);
     const id = await announced();
     const added = await harness.api('POST', '/proxies/shop/toxics', {
       name: 'cut',
@@ -226,7 +178,7 @@ describe('a client deadline shorter than an injected delay', () => {
     });
     assert.equal(added.status, 200, added.text);
     const before = upstreamCalls.length;
-    const { outcome } = watchCall({ deadline: Date.now() + 300 });
+    const { outcome } = watchCall(client, { deadline: Date.now() + 300 });
     assert.match(await outcome, /^4 Deadline exceeded/);
     const left = () => events.find((event) => event.type === 'http.fault' && event.toxic === 'hold');
     await waitFor(() => left() !== undefined, 'the delay reported');
@@ -241,8 +193,8 @@ describe('a client deadline shorter than an injected delay', () => {
     );
     // Removing the delay would send a request it still held upstream at once: the next call is the only one there.
     assert.equal((await harness.api('DELETE', '/proxies/shop/toxics/hold')).status, 204);
-    const next = watchCall();
-    finish(await upstreamStream());
+    const next = watchCall(client);
+    finishCall(await nextOpenCall(open));
     assert.equal(await next.outcome, 'end');
     assert.equal(upstreamCalls.length, before + 1);
   });

@@ -1,51 +1,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http2 from 'node:http2';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { createProxy, closedPort, startHarness, startTcpServer, waitFor } from './helpers.js';
 import { describe as describeWatchLine } from '../src/cli/watch-command.js';
 import { collectEvents, h2Exchange, h2get, h2ProxyTo } from './http-helpers.js';
-
-interface Order {
-  id: number;
-  item: string;
-}
-
-const protoPath = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'grpc', 'orders.proto');
-const definition = protoLoader.loadSync(protoPath);
-const shop = (grpc.loadPackageDefinition(definition).shop as grpc.GrpcObject)
-  .Orders as grpc.ServiceClientConstructor;
-
-/** A real gRPC server: Create echoes the order, Get answers item "book", Watch streams three orders. */
-async function startGrpcServer(): Promise<{ port: number; calls: string[] }> {
-  const calls: string[] = [];
-  const server = new grpc.Server();
-  server.addService(shop.service, {
-    Create: (call: grpc.ServerUnaryCall<Order, Order>, callback: grpc.sendUnaryData<Order>) => {
-      calls.push(`Create ${call.request.id}`);
-      callback(null, call.request);
-    },
-    Get: (call: grpc.ServerUnaryCall<{ id: number }, Order>, callback: grpc.sendUnaryData<Order>) => {
-      calls.push(`Get ${call.request.id}`);
-      callback(null, { id: call.request.id, item: 'book' });
-    },
-    Watch: (call: grpc.ServerWritableStream<{ id: number }, Order>) => {
-      calls.push(`Watch ${call.request.id}`);
-      for (let i = 1; i <= 3; i += 1) call.write({ id: i, item: `update ${i}` });
-      call.end();
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
-  after(() => server.forceShutdown());
-  return { port, calls };
-}
+import { Orders, ordersClient, type Order, startOrdersServer } from './grpc-helpers.js';
 
 function unary<T>(client: grpc.Client, method: string, request: object): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -59,10 +20,9 @@ function unary<T>(client: grpc.Client, method: string, request: object): Promise
 }
 
 const harness = await startHarness({ seed: 3 });
-const upstream = await startGrpcServer();
+const upstream = await startOrdersServer();
 const proxy = await createProxy(harness, 'shop', `127.0.0.1:${upstream.port}`, { protocol: 'http2' });
-const client = new shop(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure());
-after(() => client.close());
+const client = ordersClient(proxy.port);
 
 describe('gRPC through an http2 proxy', () => {
   it('unary and server-streaming calls pass with their data and trailers', async () => {
@@ -142,7 +102,7 @@ describe('gRPC through an http2 proxy', () => {
       attributes: { response_headers: { 'x-seen-by': 'faultline' } },
     });
     assert.equal(added.status, 200, added.text);
-    const viaFailing = new shop(`127.0.0.1:${failing.port}`, grpc.credentials.createInsecure());
+    const viaFailing = new Orders(`127.0.0.1:${failing.port}`, grpc.credentials.createInsecure());
     after(() => viaFailing.close());
     await assert.rejects(unary(viaFailing, 'Get', { id: 1 }), {
       code: grpc.status.UNAVAILABLE,
@@ -183,9 +143,11 @@ describe('gRPC through an http2 proxy', () => {
     const nowhere = await createProxy(harness, 'shop_nowhere', `127.0.0.1:${refusingPort}`, {
       protocol: 'http2',
     });
-    const viaNowhere = new shop(`127.0.0.1:${nowhere.port}`, grpc.credentials.createInsecure());
+    const viaNowhere = new Orders(`127.0.0.1:${nowhere.port}`, grpc.credentials.createInsecure());
     after(() => viaNowhere.close());
-    const reason = `faultline: could not connect to the upstream 127.0.0.1:${refusingPort} (ECONNREFUSED)`;
+    const reason =
+      `faultline: could not connect to the upstream 127.0.0.1:${refusingPort} (ECONNREFUSED): nothing listens on the upstream's port; ` +
+      'start the upstream, or point the proxy at the right one (POST /proxies/shop_nowhere {"upstream": "HOST:PORT"})';
     await assert.rejects(unary(viaNowhere, 'Get', { id: 1 }), {
       code: grpc.status.UNAVAILABLE,
       details: reason,
@@ -213,7 +175,7 @@ describe('gRPC through an http2 proxy', () => {
       attributes: { response_headers: { 'grpc-status': '14', 'grpc-message': 'edited' } },
     });
     assert.equal(added.status, 200, added.text);
-    const viaEdited = new shop(`127.0.0.1:${edited.port}`, grpc.credentials.createInsecure());
+    const viaEdited = new Orders(`127.0.0.1:${edited.port}`, grpc.credentials.createInsecure());
     after(() => viaEdited.close());
     await assert.rejects(unary(viaEdited, 'Get', { id: 4 }), {
       code: grpc.status.UNAVAILABLE,
@@ -638,7 +600,8 @@ describe('HTTP/2 through an http2 proxy', () => {
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     assert.equal(
       Buffer.concat(chunks).toString(),
-      `faultline: could not connect to the upstream 127.0.0.1:${refusingPort} (ECONNREFUSED)\n`,
+      `faultline: could not connect to the upstream 127.0.0.1:${refusingPort} (ECONNREFUSED): nothing listens on the upstream's port; ` +
+        'start the upstream, or point the proxy at the right one (POST /proxies/refusedH2 {"upstream": "HOST:PORT"})\n',
     );
   });
 
@@ -680,7 +643,7 @@ describe('HTTP/2 through an http2 proxy', () => {
       protocol: 'http2',
       header_faults: true,
     });
-    const viaHeaders = new shop(`127.0.0.1:${headed.port}`, grpc.credentials.createInsecure());
+    const viaHeaders = new Orders(`127.0.0.1:${headed.port}`, grpc.credentials.createInsecure());
     after(() => viaHeaders.close());
     const call = (status: string, header = 'x-faultline-grpc-status') =>
       new Promise((resolve, reject) => {

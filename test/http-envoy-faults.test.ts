@@ -3,14 +3,13 @@ import { once } from 'node:events';
 import http from 'node:http';
 import http2 from 'node:http2';
 import type net from 'node:net';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { request } from 'undici';
 import { FakeClock } from './fake-clock.js';
 import { createProxy, startHarness, waitFor } from './helpers.js';
 import { collectEvents, startHttpUpstream } from './http-helpers.js';
+import { ordersClient, type Order, startOrdersServer } from './grpc-helpers.js';
 
 /**
  * faultline's header-driven faults against Envoy's fault filter, configured as its docs show
@@ -363,41 +362,12 @@ describe('a delay does not count against the upstream response timeout', () => {
 
 // ---- HTTP/2 and gRPC ----
 
-interface Order {
-  id: number;
-  item: string;
-}
-
-const protoPath = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'grpc', 'orders.proto');
-const shop = (grpc.loadPackageDefinition(protoLoader.loadSync(protoPath)).shop as grpc.GrpcObject)
-  .Orders as grpc.ServiceClientConstructor;
-
-/** A real gRPC server whose Get answers item "book", counting the calls it served. */
-async function startGrpcServer(): Promise<{ port: number; calls: () => number }> {
-  let calls = 0;
-  const server = new grpc.Server();
-  server.addService(shop.service, {
-    Get: (call: grpc.ServerUnaryCall<{ id: number }, Order>, callback: grpc.sendUnaryData<Order>) => {
-      calls += 1;
-      callback(null, { id: call.request.id, item: 'book' });
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
-  after(() => server.forceShutdown());
-  return { port, calls: () => calls };
-}
-
-const grpcUpstream = await startGrpcServer();
+const grpcUpstream = await startOrdersServer();
 const grpcProxy = await createProxy(harness, 'envoyGrpc', `127.0.0.1:${grpcUpstream.port}`, {
   protocol: 'http2',
   header_faults: true,
 });
-const grpcClient = new shop(`127.0.0.1:${grpcProxy.port}`, grpc.credentials.createInsecure());
-after(() => grpcClient.close());
+const grpcClient = ordersClient(grpcProxy.port);
 
 function get(headers: Record<string, string>): Promise<Order> {
   const metadata = new grpc.Metadata();
@@ -437,7 +407,7 @@ async function rawGrpc(headers: http2.OutgoingHttpHeaders) {
 
 describe('Envoy fault headers on gRPC calls (http2 proxy, @grpc/grpc-js client)', () => {
   it("x-envoy-fault-abort-grpc-request: trailers-only, HTTP 200, application/grpc, grpc-message 'fault filter abort'", async () => {
-    const before = grpcUpstream.calls();
+    const before = grpcUpstream.calls.length;
     const { response, endedWithHeaders, trailers } = await rawGrpc({
       'x-envoy-fault-abort-grpc-request': '5',
     });
@@ -456,7 +426,7 @@ describe('Envoy fault headers on gRPC calls (http2 proxy, @grpc/grpc-js client)'
       code: grpc.status.NOT_FOUND,
       details: 'fault filter abort',
     });
-    assert.equal(grpcUpstream.calls(), before, 'no call reached the upstream');
+    assert.equal(grpcUpstream.calls.length, before, 'no call reached the upstream');
   });
 
   it('x-envoy-fault-abort-request on a gRPC call is answered in gRPC terms: 503 → 14 UNAVAILABLE', async () => {

@@ -220,7 +220,7 @@ describe('http proxy pass-through: the upstream connection', () => {
     assert.match(
       answer,
       new RegExp(
-        `faultline: could not connect to the upstream 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)\\n$`,
+        `faultline: could not connect to the upstream 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): nothing listens on the upstream's port; start the upstream, or point the proxy at the right one \\(POST /proxies/unreachable .*\\)\\n$`,
       ),
     );
     await waitFor(

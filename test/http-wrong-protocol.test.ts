@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import type net from 'node:net';
-import { join } from 'node:path';
 import { after, describe, it, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { describe as describeEvent } from '../src/cli/watch-command.js';
 import { clockTime } from '../src/model/clock-time.js';
 import type { EngineEvent } from '../src/model/events.js';
@@ -15,6 +13,7 @@ import { shownRequestLine } from '../src/proxy/http/report.js';
 import { MemorySocket } from '../src/proxy/memory-socket.js';
 import { connect, createProxy, readAll, startHarness, waitFor } from './helpers.js';
 import { collectEvents, h2get, startHttpUpstream } from './http-helpers.js';
+import { ordersClient } from './grpc-helpers.js';
 
 // A client that speaks the other HTTP (curl without --http2-prior-knowledge to an http2 proxy,
 // a gRPC client to an http proxy) gets an answer saying so, in a form it can read, never a
@@ -173,11 +172,7 @@ describe('HTTP/2 sent to an http (HTTP/1.1) proxy', () => {
       'faultline: proxy "h1only" speaks HTTP/1.1 (protocol http), and this connection sent HTTP/2; create a proxy with protocol http2 for HTTP/2 and gRPC clients, or send HTTP/1.1 (without curl\'s --http2-prior-knowledge)';
     assert.deepEqual(await h2get(proxy.port, '/x'), [505, `${text}\n`]);
 
-    const protoPath = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'grpc', 'orders.proto');
-    const shop = (grpc.loadPackageDefinition(protoLoader.loadSync(protoPath)).shop as grpc.GrpcObject)
-      .Orders as grpc.ServiceClientConstructor;
-    const client = new shop(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure());
-    after(() => client.close());
+    const client = ordersClient(proxy.port);
     const call = new Promise((resolve, reject) =>
       (client as unknown as { Get(r: object, cb: (e: Error | null, v: unknown) => void): void }).Get(
         { id: 1 },

@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import type { EngineEvent } from '../src/model/events.js';
 import type { FaultProxy } from '../src/proxy/proxy.js';
 import { startHarness, waitFor } from './helpers.js';
-import { collectEvents, h2ProxyTo } from './http-helpers.js';
-
-const protoPath = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'grpc', 'orders.proto');
-const Orders = (grpc.loadPackageDefinition(protoLoader.loadSync(protoPath)).shop as grpc.GrpcObject)
-  .Orders as grpc.ServiceClientConstructor;
+import { collectEvents } from './http-helpers.js';
+import { nextOpenCall, openCallsUpstream, ordersClient, watchCall } from './grpc-helpers.js';
 
 const harness = await startHarness({ seed: 11 });
 const events = collectEvents(harness);
 /** The upstream's streams: answered with headers and one message, left open for the test to cut. */
-const open: http2.ServerHttp2Stream[] = [];
-const proxy = await h2ProxyTo(harness, 'held', (stream) => {
-  stream.on('error', () => undefined);
-  stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-  stream.write(Buffer.from([0, 0, 0, 0, 5, 0x08, 1, 0x12, 1, 0x61]));
-  open.push(stream);
-});
-const grpcClient = new Orders(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure());
-after(() => grpcClient.close());
+const { proxy, open } = await openCallsUpstream(harness, 'held');
+const grpcClient = ordersClient(proxy.port);
 
 /** Holds the next answer 60 s, cuts it upstream with `cut`, then lets the hold end (the toxic removed). */
 async function cutWhileHeld(cut: (upstream: http2.ServerHttp2Stream) => void): Promise<void> {
@@ -49,14 +36,7 @@ const lastOf = <T extends EngineEvent['type']>(type: T) =>
 
 describe('the upstream cuts its answer after its headers while a response http_delay holds them', () => {
   it("a gRPC call gets the headers, then the upstream's RST_STREAM code, reported as the upstream's cut", async () => {
-    const call = (grpcClient as unknown as { Watch(r: object): grpc.ClientReadableStream<unknown> }).Watch({
-      id: 1,
-    });
-    call.on('data', () => undefined);
-    const outcome = new Promise<string>((resolve) => {
-      call.on('error', (error: grpc.ServiceError) => resolve(`${error.code} ${error.details}`));
-      call.on('end', () => resolve('end'));
-    });
+    const { outcome } = watchCall(grpcClient);
     await cutWhileHeld((upstream) => upstream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM));
     // grpc-js reads ENHANCE_YOUR_CALM as RESOURCE_EXHAUSTED: the upstream's code reached it, not a 502.
     assert.match(await outcome, /^8 Bandwidth exhausted/);
@@ -78,14 +58,7 @@ describe('the upstream cuts its answer after its headers while a response http_d
       attributes: { body: 'x' },
     });
     assert.equal(modify.status, 200, modify.text);
-    const call = (grpcClient as unknown as { Watch(r: object): grpc.ClientReadableStream<unknown> }).Watch({
-      id: 1,
-    });
-    call.on('data', () => undefined);
-    const outcome = new Promise<string>((resolve) => {
-      call.on('error', (error: grpc.ServiceError) => resolve(`${error.code} ${error.details}`));
-      call.on('end', () => resolve('end'));
-    });
+    const { outcome } = watchCall(grpcClient);
     await cutWhileHeld((upstream) => upstream.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
     assert.equal((await harness.api('DELETE', '/proxies/held/toxics/swap')).status, 204);
     assert.match(await outcome, /^14 faultline: the upstream \S+ cut its answer \(ERR_HTTP2_STREAM_ERROR/);
@@ -99,16 +72,8 @@ describe('the upstream cuts its answer after its headers while a response http_d
       attributes: { body: 'x' },
     });
     assert.equal(modify.status, 200, modify.text);
-    const call = (grpcClient as unknown as { Watch(r: object): grpc.ClientReadableStream<unknown> }).Watch({
-      id: 1,
-    });
-    call.on('data', () => undefined);
-    const outcome = new Promise<string>((resolve) => {
-      call.on('error', (error: grpc.ServiceError) => resolve(`${error.code} ${error.details}`));
-      call.on('end', () => resolve('end'));
-    });
-    await waitFor(() => open.length > 0, 'the call upstream');
-    open.shift()!.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    const { outcome } = watchCall(grpcClient);
+    (await nextOpenCall(open)).close(http2.constants.NGHTTP2_INTERNAL_ERROR);
     assert.match(await outcome, /^14 faultline: the upstream \S+ cut its answer \(ERR_HTTP2_STREAM_ERROR/);
     assert.equal((await harness.api('DELETE', '/proxies/held/toxics/swap')).status, 204);
   });

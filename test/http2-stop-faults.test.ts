@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import type net from 'node:net';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import type { FaultProxy } from '../src/proxy/proxy.js';
 import { createProxy, startHarness, waitFor } from './helpers.js';
 import { collectEvents } from './http-helpers.js';
+import { Orders, type Order, startOrdersServer } from './grpc-helpers.js';
 
 // What test/http-stop-faults.test.ts proves for HTTP/1.1, on HTTP/2 and gRPC: halt and reset
 // release what delays hold, and a client that leaves while held is reported as having left.
@@ -29,27 +28,7 @@ await once(h2server, 'listening');
 after(() => h2server.close());
 const h2upstream = `127.0.0.1:${(h2server.address() as net.AddressInfo).port}`;
 
-interface Order {
-  id: number;
-  item: string;
-}
-const protoPath = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'grpc', 'orders.proto');
-const shop = (grpc.loadPackageDefinition(protoLoader.loadSync(protoPath)).shop as grpc.GrpcObject)
-  .Orders as grpc.ServiceClientConstructor;
-const grpcCalls: string[] = [];
-const grpcServer = new grpc.Server();
-grpcServer.addService(shop.service, {
-  Get: (call: grpc.ServerUnaryCall<{ id: number }, Order>, callback: grpc.sendUnaryData<Order>) => {
-    grpcCalls.push(`Get ${call.request.id}`);
-    callback(null, { id: call.request.id, item: 'book' });
-  },
-});
-const grpcPort = await new Promise<number>((resolve, reject) =>
-  grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) =>
-    error ? reject(error) : resolve(port),
-  ),
-);
-after(() => grpcServer.forceShutdown());
+const { port: grpcPort, calls: grpcCalls } = await startOrdersServer();
 
 type GetClient = grpc.Client & {
   Get(
@@ -58,7 +37,7 @@ type GetClient = grpc.Client & {
   ): grpc.ClientUnaryCall;
 };
 const grpcClient = (port: number) => {
-  const client = new shop(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as GetClient;
+  const client = new Orders(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as GetClient;
   after(() => client.close());
   return client;
 };

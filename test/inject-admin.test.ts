@@ -4,8 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { createHttpFaults } from '../src/inject/index.js';
-import { launchChromium, waitFor } from './helpers.js';
+import { waitFor } from './helpers.js';
 import { type App, startApp } from './inject-helpers.js';
+import { startBrowser } from './browser-helpers.js';
 
 /**
  * The attacks of security issue #19 against a real app on loopback (its own process, faults
@@ -59,8 +60,7 @@ describe('attacks on the admin route fail with a clear message', () => {
     attacker.listen(0, '127.0.0.1');
     await once(attacker, 'listening');
     after(() => attacker.close());
-    const browser = await launchChromium();
-    after(() => browser.close());
+    const browser = await startBrowser();
     const page = await browser.newPage();
     // localhost and 127.0.0.1 are different sites: the browser sends Sec-Fetch-Site: cross-site.
     await page.goto(`http://localhost:${(attacker.address() as AddressInfo).port}/`);

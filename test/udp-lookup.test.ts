@@ -162,7 +162,7 @@ describe('a udp proxy whose upstream is a host name looks the name up again for 
     client.send('anyone?', proxy.port);
     await waitFor(() => failures.length === 1, 'the ICMP failure');
     assert.deepEqual(failures, [
-      `dead.test:${deadPort}: nothing listens on its UDP port at 127.0.0.1, where dead.test resolved: the host answered with ICMP port unreachable (ECONNREFUSED); the flow keeps sending, as UDP does`,
+      `dead.test:${deadPort}: nothing listens on the upstream's port (ICMP port unreachable, ECONNREFUSED, at 127.0.0.1, where dead.test resolved); the flow keeps sending, as UDP does; start the upstream`,
     ]);
   });
 });

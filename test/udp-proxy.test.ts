@@ -246,7 +246,7 @@ describe('an upstream that is not listening', () => {
         client: `127.0.0.1:${client.socket.address().port}`,
         upstream,
         // The event names the upstream; the error does not say it again.
-        error: `nothing listens on its UDP port: the host answered with ICMP port unreachable (ECONNREFUSED); the flow keeps sending, as UDP does`,
+        error: `nothing listens on the upstream's port (ICMP port unreachable, ECONNREFUSED); the flow keeps sending, as UDP does; start the upstream`,
         protocol: 'udp',
       },
     ]);

@@ -1,4 +1,5 @@
 import { connectFailure } from './connect-failure.js';
+import { InFlight } from './in-flight.js';
 import { mergeToxics } from './toxic-merge.js';
 import { AddressHistory, type AddressBytes, addressSeries } from './address-bytes.js';
 import type net from 'node:net';
@@ -98,8 +99,8 @@ export class FaultProxy implements ProxyView {
   private readonly roster: ToxicRoster;
   private requestToxicList: ToxicSpec[] = [];
   private requestToxicChange: AbortController | undefined;
-  private holdsNow = 0;
-  private requestsNow = 0;
+  private readonly holds = new InFlight();
+  private readonly requests = new InFlight();
   private server: net.Server | undefined;
   private session: ProtocolSession | undefined;
   private readonly protocolImplementation: Protocol;
@@ -166,31 +167,21 @@ export class FaultProxy implements ProxyView {
   }
 
   holdStarted(): () => void {
-    this.holdsNow += 1;
-    let ended = false;
-    return () => {
-      if (!ended) this.holdsNow -= 1;
-      ended = true;
-    };
+    return this.holds.started();
   }
 
   requestStarted(): () => void {
-    this.requestsNow += 1;
-    let ended = false;
-    return () => {
-      if (!ended) this.requestsNow -= 1;
-      ended = true;
-    };
+    return this.requests.started();
   }
 
   /** Requests in flight now: arrived, and their stream (HTTP/2) or answer (HTTP/1.1) not yet closed (Envoy's downstream_rq_active). */
   get requestsActive(): number {
-    return this.requestsNow + (this.session?.requestsInFlight?.() ?? 0);
+    return this.requests.now + (this.session?.requestsInFlight?.() ?? 0);
   }
 
   /** Requests and answers a delay (a toxic's or a header's) holds right now. */
   get heldRequests(): number {
-    return this.holdsNow;
+    return this.holds.now;
   }
 
   /**
@@ -198,7 +189,7 @@ export class FaultProxy implements ProxyView {
    * fault (no abort, no rewrite). Returns how many there were.
    */
   releaseHeldRequests(): number {
-    const held = this.holdsNow;
+    const held = this.holds.now;
     this.requestToxicChange?.abort(FAULTS_STOPPED);
     this.requestToxicChange = undefined;
     return held;
@@ -583,7 +574,7 @@ export class FaultProxy implements ProxyView {
         connection: id,
         client: clientAddress,
         upstream: this.upstream,
-        error: connectFailure(error, this.name, this.upstream),
+        error: connectFailure(error, this.name),
       });
     };
     upstream.once('error', failed);

@@ -8,6 +8,7 @@ import {
 } from './request-plan.js';
 import { isTlsError, tlsReason, upstreamVerifyHint } from '../tls/tls-errors.js';
 import { heldMs } from './hold.js';
+import { socketErrorWords, whatToDo } from '../socket-error-words.js';
 
 export interface RequestLabel {
   readonly connection: number;
@@ -200,14 +201,10 @@ export function upstreamFailure(
         : upstreamVerifyHint(error);
     return `faultline: the TLS handshake with the upstream ${upstream} failed (${code}: ${tlsReason(error)})${hint}`;
   }
-  if (
-    code === 'ECONNREFUSED' ||
-    code === 'ENOTFOUND' ||
-    code === 'EHOSTUNREACH' ||
-    code === 'UND_ERR_CONNECT_TIMEOUT'
-  ) {
-    return `faultline: could not connect to the upstream ${upstream} (${code})`;
-  }
+  // Only a failed connect says the request never reached the upstream.
+  const words = socketErrorWords(code);
+  if (words?.connecting === true)
+    return `faultline: could not connect to the upstream ${upstream} (${code}): ${words.happened}${whatToDo(words, proxy.name)}`;
   if (code === 'UND_ERR_SOCKET' && error.message === 'other side closed') {
     const tls =
       proxy.upstreamTlsOptions === undefined

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { connectFailure } from '../src/proxy/connect-failure.js';
+import { upstreamFailure } from '../src/proxy/http/report.js';
+import type { ProxyView } from '../src/proxy/proxy-view.js';
+import { datagramFailure } from '../src/proxy/udp/datagram-failure.js';
+
+/**
+ * The same socket error reads the same on a tcp proxy (connection.failed), a udp proxy (a flow's
+ * failure) and an http proxy (the 502 and http.upstream_failed): one meaning, one thing to do.
+ */
+const failure = (code: string, message = `connect ${code} 10.0.0.1:80`) =>
+  Object.assign(new Error(message), { code });
+
+const httpProxy = { name: 'api', upstream: '10.0.0.1:80', protocol: 'http' } as unknown as ProxyView;
+const move = 'point the proxy at the right one (POST /proxies/api {"upstream": "HOST:PORT"})';
+
+test('an upstream whose port nothing listens on: the same words on tcp, udp and http', () => {
+  const meaning = "nothing listens on the upstream's port";
+  assert.equal(
+    connectFailure(failure('ECONNREFUSED'), 'api'),
+    `connect ECONNREFUSED 10.0.0.1:80: ${meaning}; start the upstream, or ${move}`,
+  );
+  assert.equal(
+    datagramFailure(failure('ECONNREFUSED', 'recvmsg ECONNREFUSED'), '10.0.0.1:53', '10.0.0.1'),
+    `${meaning} (ICMP port unreachable, ECONNREFUSED); the flow keeps sending, as UDP does; start the upstream`,
+  );
+  assert.equal(
+    upstreamFailure(httpProxy, failure('ECONNREFUSED')),
+    `faultline: could not connect to the upstream 10.0.0.1:80 (ECONNREFUSED): ${meaning}; start the upstream, or ${move}`,
+  );
+});
+
+test('an unreachable host, and a network with no route: told apart, alike on every proxy', () => {
+  const cases: Array<[code: string, meaning: string, icmp: string]> = [
+    ['EHOSTUNREACH', "the upstream's host cannot be reached", 'host unreachable'],
+    ['EHOSTDOWN', "the upstream's host cannot be reached", 'host unreachable'],
+    ['ENETUNREACH', "there is no route from here to the upstream's network", 'network unreachable'],
+  ];
+  for (const [code, meaning, icmp] of cases) {
+    assert.match(
+      connectFailure(failure(code), 'api'),
+      new RegExp(`^connect ${code} 10\\.0\\.0\\.1:80: ${meaning}; check `),
+    );
+    assert.match(
+      datagramFailure(failure(code, `recvmsg ${code}`), 'db.test:53', '10.0.0.5'),
+      new RegExp(
+        `^${meaning} \\(ICMP ${icmp}, ${code}, at 10\\.0\\.0\\.5, where db\\.test resolved\\); the flow keeps sending, as UDP does; check `,
+      ),
+    );
+    assert.match(
+      upstreamFailure(httpProxy, failure(code)),
+      new RegExp(
+        `^faultline: could not connect to the upstream 10\\.0\\.0\\.1:80 \\(${code}\\): ${meaning}; check `,
+      ),
+    );
+  }
+});
+
+test('an http upstream that failed while connecting says what it means, not that it did not answer with HTTP', () => {
+  const cases: Array<[code: string, meaning: RegExp]> = [
+    [
+      'ENOTFOUND',
+      /\(ENOTFOUND\): the upstream's host name does not resolve here; check its spelling and this host's DNS, or point the proxy/,
+    ],
+    ['ENODATA', /\(ENODATA\): the upstream's host name does not resolve here/],
+    [
+      'EAI_AGAIN',
+      /\(EAI_AGAIN\): looking up the upstream's host name failed for now \(no DNS server answered\); check this host's DNS$/,
+    ],
+    ['EADDRNOTAVAIL', /\(EADDRNOTAVAIL\): this host has no local address or port left to connect from/],
+    [
+      'UND_ERR_CONNECT_TIMEOUT',
+      /\(UND_ERR_CONNECT_TIMEOUT\): the upstream did not answer the connect in time; check that it runs/,
+    ],
+  ];
+  for (const [code, meaning] of cases) {
+    const text = upstreamFailure(httpProxy, failure(code));
+    assert.ok(text.startsWith(`faultline: could not connect to the upstream 10.0.0.1:80 (${code}): `), text);
+    assert.match(text, meaning);
+  }
+  // A reset or a timeout may come after the request went out: the upstream may have had it.
+  for (const code of ['ECONNRESET', 'ETIMEDOUT'])
+    assert.equal(
+      upstreamFailure(httpProxy, failure(code, 'read ' + code)),
+      `faultline: the upstream 10.0.0.1:80 did not answer with HTTP (${code}: read ${code})`,
+    );
+});
+
+test('a firewall that will not let this host send: said on tcp as on udp', () => {
+  for (const code of ['EACCES', 'EPERM']) {
+    const meaning = 'this host refused to send to the upstream \\(a firewall rule, or a broadcast address\\)';
+    assert.match(
+      connectFailure(failure(code), 'api'),
+      new RegExp(`^connect ${code} 10\\.0\\.0\\.1:80: ${meaning}; check this host's firewall`),
+    );
+    assert.match(
+      datagramFailure(failure(code, `send ${code}`), '10.0.0.1:53', '10.0.0.1'),
+      new RegExp(`^${meaning} \\(${code}\\); the flow keeps sending`),
+    );
+  }
+});
+
+test("a code the table does not know keeps node's message, on every proxy", () => {
+  assert.equal(connectFailure(failure('EPROTO', 'something else'), 'api'), 'something else');
+  assert.equal(
+    datagramFailure(failure('EPROTO', 'something else'), '10.0.0.1:53', '10.0.0.1'),
+    "the flow's socket to the upstream failed (something else); the flow keeps sending, as UDP does",
+  );
+  assert.equal(
+    upstreamFailure(httpProxy, failure('EPROTO', 'something else')),
+    'faultline: the upstream 10.0.0.1:80 did not answer with HTTP (EPROTO: something else)',
+  );
+  assert.equal(
+    datagramFailure(failure('EMSGSIZE', 'send EMSGSIZE'), 'db.test:53', '10.0.0.5'),
+    'a datagram was too large for the path to the upstream and was not sent (EMSGSIZE, at 10.0.0.5, where db.test resolved); the flow keeps sending, as UDP does',
+  );
+});
