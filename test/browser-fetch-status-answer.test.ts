@@ -71,10 +71,12 @@ describe('in the page, an XHR answered by a status fault from another origin', (
   });
 
   test('a 3xx is the answer itself, not followed, as a real one with no Location (a fault has none)', async () => {
-    const tab = await browser.newPage();
     const statuses = [301, 302, 303, 307, 308];
-    await tab.addInitScript(browserScript(statuses.map((status) => ({ url: `/api/${status}$`, status }))));
-    await tab.goto(app);
+    const tab = await openPageWithFaults(
+      browser,
+      app,
+      statuses.map((status) => ({ url: `/api/${status}$`, status })),
+    );
     for (const origin of ['', elsewhere])
       for (const status of statuses) {
         const expected = (await tab.evaluate(seenByXhr(`${origin}/real/${status}`))) as string;

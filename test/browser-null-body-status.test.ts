@@ -65,11 +65,11 @@ const bodySeen = (
 
 describe('in the page, an injected 204, 205 or 304 has the body a real one has in Chromium', () => {
   test('an empty byte stream, not null: read, it leaves the response used (GET and HEAD)', async () => {
-    const tab = await browser.newPage();
-    await tab.addInitScript(
-      browserScript([204, 205, 304].map((status) => ({ url: `/api/${status}$`, status }))),
+    const tab = await openPageWithFaults(
+      browser,
+      app,
+      [204, 205, 304].map((status) => ({ url: `/api/${status}$`, status })),
     );
-    await tab.goto(app);
     for (const status of [204, 205, 304])
       for (const method of ['GET', 'HEAD']) {
         const expected = (await tab.evaluate(bodySeen(`/real/${status}`, method))) as string;
