@@ -1,29 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { defaultApiConnections, openFileLimitIn } from '../src/server/descriptor-limit.js';
-import { waitFor } from './helpers.js';
+import { spawnCollecting, waitFor } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../src/cli/main.cjs', import.meta.url));
 
 /** Runs the bin under `prlimit --nofile=256` (soft and hard), collecting its output. */
 function underFileLimit(args: string[], env: Record<string, string> = {}) {
-  const child = spawn('prlimit', ['--nofile=256', '--', process.execPath, bin, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  after(() => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const closed = once(child, 'close');
-  return { child, closed, output: () => ({ stdout, stderr }) };
+  const started = spawnCollecting('prlimit', ['--nofile=256', '--', process.execPath, bin, ...args], env);
+  return { ...started, closed: started.done };
 }
 
 async function startServer(args: string[], env: Record<string, string> = {}) {

@@ -201,12 +201,16 @@ export interface CliProcess {
 }
 
 /**
- * Starts the built CLI as a child process, collecting its output. The process is killed by its
- * pid after the test file if it is still running.
+ * Starts `command` with `args` as a child process, collecting its output. The process is killed
+ * by its pid after the test file if it is still running.
  */
-export function spawnCli(args: string[], env: Record<string, string> = {}, inherit = true): CliProcess {
-  const cli = new URL('../src/cli/main.js', import.meta.url).pathname;
-  const child = spawn(process.execPath, [cli, ...args], {
+export function spawnCollecting(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  inherit = true,
+): CliProcess {
+  const child = spawn(command, args, {
     env: inherit ? { ...process.env, ...env } : { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -223,6 +227,12 @@ export function spawnCli(args: string[], env: Record<string, string> = {}, inher
   });
   const done = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
   return { child, done, output: () => ({ stdout, stderr }) };
+}
+
+/** Starts the built CLI (dist/src/cli/main.js) as spawnCollecting does. */
+export function spawnCli(args: string[], env: Record<string, string> = {}, inherit = true): CliProcess {
+  const cli = new URL('../src/cli/main.js', import.meta.url).pathname;
+  return spawnCollecting(process.execPath, [cli, ...args], env, inherit);
 }
 
 /**

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { tempDirectory, waitFor } from './helpers.js';
+import { spawnCollecting, tempDirectory, waitFor } from './helpers.js';
 
 /**
  * What `faultline server` costs at start, measured on the bin (dist/src/cli/main.cjs, the server's
@@ -29,31 +28,20 @@ async function startAndAskVersion(
   script = bin,
   measure: (child: ChildProcess, output: Output) => Promise<void> = async () => {},
 ) {
-  const child = spawn(
+  const { child, done, output } = spawnCollecting(
     process.execPath,
     [...nodeFlags, script, 'server', '--port', '0', '--log-level', 'warn'],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    env,
   );
-  after(() => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const closed = once(child, 'close');
-  await waitFor(() => stderr.includes('listening on'), 'the server to listen', 30_000);
-  const url = /listening on (http:\/\/\S+)/.exec(stderr)![1]!;
+  await waitFor(() => output().stderr.includes('listening on'), 'the server to listen', 30_000);
+  const url = /listening on (http:\/\/\S+)/.exec(output().stderr)![1]!;
   const version = await fetch(`${url}/version`);
   assert.equal(version.status, 200, await version.text());
-  await measure(child, () => ({ stdout, stderr }));
+  await measure(child, output);
   // What the server printed up to here, before SIGTERM's shutdown runs code of its own.
-  const answered = { stdout, stderr };
+  const answered = output();
   process.kill(child.pid!, 'SIGTERM');
-  await closed;
+  await done;
   return answered;
 }
 
