@@ -1,31 +1,19 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { silentLog } from '../src/experiment/console.js';
 import { experiment, run } from './experiment-helpers.js';
+import { startHttpApp } from './helpers.js';
 
 // requests follows up to 30 redirects (Session.max_redirects) and raises TooManyRedirects on the
 // 31st, which chaoslib's http provider does not catch: the run stops there. faultline followed 20
 // and handed the 21st redirect to the tolerance as the answer.
-describe('an http probe follows redirects as far as requests does', () => {
-  const server = http.createServer((request, response) => {
-    const left = Number(request.url?.slice('/hops/'.length));
-    if (left > 0) response.writeHead(302, { Location: `/hops/${left - 1}` }).end();
-    else response.end('arrived');
-  });
-  let port = 0;
-  before(
-    () =>
-      new Promise<void>((resolve) =>
-        server.listen(0, '127.0.0.1', () => {
-          port = (server.address() as AddressInfo).port;
-          resolve();
-        }),
-      ),
-  );
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+const { origin } = await startHttpApp((request, response) => {
+  const left = Number(request.url?.slice('/hops/'.length));
+  if (left > 0) response.writeHead(302, { Location: `/hops/${left - 1}` }).end();
+  else response.end('arrived');
+});
 
+describe('an http probe follows redirects as far as requests does', () => {
   const probeThrough = (hops: number, said: string[] = []) => {
     const record = (message: string) => said.push(message);
     return run(
@@ -34,7 +22,7 @@ describe('an http probe follows redirects as far as requests does', () => {
           {
             type: 'probe',
             name: 'far',
-            provider: { type: 'http', url: `http://127.0.0.1:${port}/hops/${hops}`, timeout: 10 },
+            provider: { type: 'http', url: `${origin}/hops/${hops}`, timeout: 10 },
           },
         ],
       }),

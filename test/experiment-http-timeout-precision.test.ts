@@ -1,37 +1,25 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { experiment, run } from './experiment-helpers.js';
+import { startHttpApp } from './helpers.js';
 
 // requests' timeout is a socket timeout: an answer whose headers, or whose next bytes, come later
 // than it is a timeout, however little later. undici's headersTimeout and bodyTimeout run on
 // timers that tick every half second, so a 0.1 s limit let a 0.4 s wait through: a probe "the API
 // answers within 100 ms" was met behind a 400 ms latency, where chaos run fails it.
-describe('an http timeout below a second is kept to as requests keeps it', () => {
-  const server = http.createServer((request, response) => {
-    const timers: NodeJS.Timeout[] = [];
-    response.on('close', () => timers.forEach(clearTimeout));
-    if (request.url === '/late-headers') {
-      timers.push(setTimeout(() => response.end('late'), 400));
-    } else {
-      response.writeHead(200, { 'Content-Type': 'text/plain' });
-      response.write('start');
-      timers.push(setTimeout(() => response.end('late'), 400));
-    }
-  });
-  let port = 0;
-  before(
-    () =>
-      new Promise<void>((resolve) =>
-        server.listen(0, '127.0.0.1', () => {
-          port = (server.address() as AddressInfo).port;
-          resolve();
-        }),
-      ),
-  );
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+const { origin } = await startHttpApp((request, response) => {
+  const timers: NodeJS.Timeout[] = [];
+  response.on('close', () => timers.forEach(clearTimeout));
+  if (request.url === '/late-headers') {
+    timers.push(setTimeout(() => response.end('late'), 400));
+  } else {
+    response.writeHead(200, { 'Content-Type': 'text/plain' });
+    response.write('start');
+    timers.push(setTimeout(() => response.end('late'), 400));
+  }
+});
 
+describe('an http timeout below a second is kept to as requests keeps it', () => {
   async function probe(path: string, timeout: unknown) {
     const journal = await run(
       experiment({
@@ -39,7 +27,7 @@ describe('an http timeout below a second is kept to as requests keeps it', () =>
           {
             type: 'probe',
             name: 'quick',
-            provider: { type: 'http', url: `http://127.0.0.1:${port}${path}`, timeout },
+            provider: { type: 'http', url: `${origin}${path}`, timeout },
           },
         ],
       }),
