@@ -87,6 +87,22 @@ export function socketErrorWords(code: string | undefined): SocketErrorWords | u
 }
 
 /**
+ * The words for an error that ended a connect, or undefined where the error may have come on an
+ * open connection. ETIMEDOUT and ECONNRESET come either way: node names the system call that
+ * failed (`connect ETIMEDOUT 127.0.0.1:80` has syscall `connect`, a reset while reading `read`),
+ * so a connect that timed out at the kernel reads as one, not as an upstream that sent no HTTP.
+ */
+export function connectFailureWords(error: {
+  code?: string;
+  syscall?: string;
+}): SocketErrorWords | undefined {
+  const words = socketErrorWords(error.code);
+  return words?.connecting === true || (words !== undefined && error.syscall === 'connect')
+    ? words
+    : undefined;
+}
+
+/**
  * `; ` and what to do, naming the API call that moves `proxy` where its address may be wrong;
  * empty where there is nothing to do.
  */

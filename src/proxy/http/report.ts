@@ -8,7 +8,7 @@ import {
 } from './request-plan.js';
 import { isTlsError, tlsReason, upstreamVerifyHint } from '../tls/tls-errors.js';
 import { heldMs } from './hold.js';
-import { socketErrorWords, whatToDo } from '../socket-error-words.js';
+import { connectFailureWords, whatToDo } from '../socket-error-words.js';
 
 export interface RequestLabel {
   readonly connection: number;
@@ -202,8 +202,8 @@ export function upstreamFailure(
     return `faultline: the TLS handshake with the upstream ${upstream} failed (${code}: ${tlsReason(error)})${hint}`;
   }
   // Only a failed connect says the request never reached the upstream.
-  const words = socketErrorWords(code);
-  if (words?.connecting === true)
+  const words = connectFailureWords(error);
+  if (words !== undefined)
     return `faultline: could not connect to the upstream ${upstream} (${code}): ${words.happened}${whatToDo(words, proxy.name)}`;
   if (code === 'UND_ERR_SOCKET' && error.message === 'other side closed') {
     const tls =

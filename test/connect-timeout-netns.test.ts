@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { spawnCollecting } from './helpers.js';
+
+/**
+ * An upstream whose connect times out at the kernel (ETIMEDOUT, syscall connect), on loopback
+ * inside a network namespace this test makes: a listener that is stopped (SIGSTOP) with its
+ * accept queue full drops every further SYN, and tcp_syn_retries=1 (the namespace's own) ends
+ * the connect after about 3 s, before undici's own 10 s connect timeout.
+ */
+const library = new URL('../src/index.js', import.meta.url).href;
+
+const script = `
+import net from 'node:net';
+import http2 from 'node:http2';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+const { startServer } = await import(${JSON.stringify(library)});
+const stuck = spawn(process.execPath, ['-e', "require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = Number(String((await once(stuck.stdout, 'data'))[0]).trim());
+process.kill(stuck.pid, 'SIGSTOP');
+const held = [];
+for (let i = 0; i < 2; i++) {
+  const socket = net.connect(port, '127.0.0.1');
+  held.push(socket);
+  await once(socket, 'connect');
+}
+const server = await startServer();
+const upstream = '127.0.0.1:' + port;
+const web = await server.client.createProxy({ name: 'web', listen: '127.0.0.1:0', upstream, protocol: 'http' });
+const grpc = await server.client.createProxy({ name: 'grpc', listen: '127.0.0.1:0', upstream, protocol: 'http2' });
+const http1 = await fetch('http://' + web.listen + '/');
+const result = { http: { status: http1.status, body: await http1.text() } };
+const session = http2.connect('http://' + grpc.listen);
+const stream = session.request({ ':path': '/' });
+const [headers] = await once(stream, 'response');
+let body = '';
+stream.setEncoding('utf8');
+stream.on('data', (chunk) => (body += chunk));
+await once(stream, 'end');
+result.http2 = { status: headers[':status'], body };
+session.close();
+await server.stop();
+held.forEach((socket) => socket.destroy());
+process.kill(stuck.pid, 'SIGKILL');
+console.log(JSON.stringify(result));
+`;
+
+test('an http or http2 upstream whose connect times out reads "could not connect", not "did not answer with HTTP"', async () => {
+  const run = spawnCollecting('unshare', [
+    '-n',
+    'sh',
+    '-c',
+    'ip link set lo up && sysctl -qw net.ipv4.tcp_syn_retries=1 && exec "$0" --input-type=module -e "$1"',
+    process.execPath,
+    script,
+  ]);
+  const { code, stdout, stderr } = await run.done;
+  assert.equal(
+    code,
+    0,
+    `this test makes a network namespace (unshare -n, as root, with ip and sysctl): ${stderr}`,
+  );
+  const result = JSON.parse(stdout) as Record<'http' | 'http2', { status: number; body: string }>;
+  for (const protocol of ['http', 'http2'] as const) {
+    assert.equal(result[protocol].status, 502, protocol);
+    assert.match(
+      result[protocol].body,
+      /^faultline: could not connect to the upstream 127\.0\.0\.1:\d+ \(ETIMEDOUT\): the upstream did not answer the connect in time; check that it runs and that no firewall drops packets to it/,
+      protocol,
+    );
+  }
+});
