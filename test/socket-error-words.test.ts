@@ -112,6 +112,18 @@ test('a timeout or a reset in the connect (node says syscall connect) is a conne
       upstreamFailure(httpProxy, inSyscall(code, 'read')),
       `faultline: the upstream 10.0.0.1:80 did not answer with HTTP (${code}: read ${code} 10.0.0.1:80)`,
     );
+  // A host name with an IPv6 and an IPv4 address: node's AggregateError has the code, no syscall
+  // and no message; each of its errors ended a connect.
+  const bothTimedOut = Object.assign(
+    new AggregateError([inSyscall('ETIMEDOUT', 'connect'), inSyscall('ETIMEDOUT', 'connect')], ''),
+    {
+      code: 'ETIMEDOUT',
+    },
+  );
+  assert.match(
+    upstreamFailure(httpProxy, bothTimedOut),
+    /^faultline: could not connect to the upstream 10\.0\.0\.1:80 \(ETIMEDOUT\): /,
+  );
   // A code the table does not know stays node's words, whatever the system call.
   assert.equal(
     upstreamFailure(httpProxy, inSyscall('EPROTO', 'connect')),

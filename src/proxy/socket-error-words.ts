@@ -92,14 +92,31 @@ export function socketErrorWords(code: string | undefined): SocketErrorWords | u
  * failed (`connect ETIMEDOUT 127.0.0.1:80` has syscall `connect`, a reset while reading `read`),
  * so a connect that timed out at the kernel reads as one, not as an upstream that sent no HTTP.
  */
-export function connectFailureWords(error: {
+export function connectFailureWords(error: SocketError): SocketErrorWords | undefined {
+  const words = socketErrorWords(error.code);
+  return words?.connecting === true || (words !== undefined && endedConnect(error)) ? words : undefined;
+}
+
+interface SocketError {
   code?: string;
   syscall?: string;
-}): SocketErrorWords | undefined {
-  const words = socketErrorWords(error.code);
-  return words?.connecting === true || (words !== undefined && error.syscall === 'connect')
-    ? words
-    : undefined;
+  /** node's AggregateError, from a host name with several addresses: one error per connect tried. */
+  errors?: unknown;
+}
+
+/**
+ * Whether the error ended a connect: node's own says `syscall: 'connect'`; the AggregateError of
+ * a host name with several addresses (IPv6 and IPv4, tried in turn) has no syscall, no message
+ * and the code of its errors, each of which says it.
+ */
+function endedConnect(error: SocketError): boolean {
+  if (error.syscall === 'connect') return true;
+  const each = error.errors;
+  return (
+    Array.isArray(each) &&
+    each.length > 0 &&
+    each.every((one: unknown) => (one as SocketError | null)?.syscall === 'connect')
+  );
 }
 
 /**
