@@ -40,6 +40,14 @@ const http1 = await fetch('http://' + web.listen + '/');
 const result = { http: { status: http1.status, body: await http1.text() } };
 const both = await fetch('http://' + dual.listen + '/');
 result.dual = { status: both.status, body: await both.text() };
+// A tcp proxy to dual where nothing listens (port 9 in a fresh namespace): both connects refused.
+const failed = new Promise((resolve) => server.engine.events.on((event) => { if (event.type === 'connection.failed') resolve(event.error); }));
+const tcp = await server.client.createProxy({ name: 'tcp', listen: '127.0.0.1:0', upstream: 'dual:9' });
+const [host, tcpPort] = tcp.listen.split(':');
+const client = net.connect(Number(tcpPort), host);
+client.on('error', () => {});
+result.tcp = await failed;
+client.destroy();
 const session = http2.connect('http://' + grpc.listen);
 const stream = session.request({ ':path': '/' });
 const [headers] = await once(stream, 'response');
@@ -55,7 +63,7 @@ process.kill(stuck.pid, 'SIGKILL');
 console.log(JSON.stringify(result));
 `;
 
-test('an http or http2 upstream whose connect times out (one address or several) reads "could not connect", not "did not answer with HTTP"', async () => {
+test('an http or http2 upstream whose connect times out (one address or several) reads "could not connect", not "did not answer with HTTP"; a tcp proxy names each address tried', async () => {
   const run = spawnCollecting('unshare', [
     '-n',
     '-m',
@@ -73,7 +81,12 @@ test('an http or http2 upstream whose connect times out (one address or several)
     `this test makes a network namespace (unshare -n -m, as root, with ip, sysctl and mount): ${stderr}`,
   );
   type Answer = { status: number; body: string };
-  const result = JSON.parse(stdout) as Record<'http' | 'http2' | 'dual', Answer>;
+  const result = JSON.parse(stdout) as Record<'http' | 'http2' | 'dual', Answer> & { tcp: string };
+  // node's AggregateError has no message: the event says each connect's instead of ": nothing…".
+  assert.match(
+    result.tcp,
+    /^connect ECONNREFUSED (::1|127\.0\.0\.1):9, connect ECONNREFUSED (::1|127\.0\.0\.1):9: nothing listens on the upstream's port; start the upstream, or point the proxy at the right one \(POST \/proxies\/tcp \{"upstream": "HOST:PORT"\}\)$/,
+  );
   for (const protocol of ['http', 'http2', 'dual'] as const) {
     assert.equal(result[protocol].status, 502, protocol);
     assert.match(

@@ -131,6 +131,27 @@ test('a timeout or a reset in the connect (node says syscall connect) is a conne
   );
 });
 
+test("a host name with several addresses: node's AggregateError has no message, so each connect's is said", () => {
+  const refused = (address: string) =>
+    Object.assign(new Error(`connect ECONNREFUSED ${address}:80`), {
+      code: 'ECONNREFUSED',
+      syscall: 'connect',
+    });
+  const aggregate = (code: string, errors: Error[]) =>
+    Object.assign(new AggregateError(errors, ''), { code });
+  assert.equal(
+    connectFailure(aggregate('ECONNREFUSED', [refused('::1'), refused('127.0.0.1')]), 'api'),
+    `connect ECONNREFUSED ::1:80, connect ECONNREFUSED 127.0.0.1:80: nothing listens on the upstream's port; start the upstream, or ${move}`,
+  );
+  const odd = (address: string) =>
+    Object.assign(new Error(`connect EPROTO ${address}:80`), { code: 'EPROTO' });
+  assert.equal(
+    upstreamFailure(httpProxy, aggregate('EPROTO', [odd('::1'), odd('127.0.0.1')])),
+    'faultline: the upstream 10.0.0.1:80 did not answer with HTTP (EPROTO: connect EPROTO ::1:80, connect EPROTO 127.0.0.1:80)',
+  );
+  assert.equal(connectFailure(aggregate('EPROTO', []), 'api'), 'EPROTO');
+});
+
 test('a firewall that will not let this host send: said on tcp as on udp', () => {
   for (const code of ['EACCES', 'EPERM']) {
     const meaning = 'this host refused to send to the upstream \\(a firewall rule, or a broadcast address\\)';

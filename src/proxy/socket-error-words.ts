@@ -120,6 +120,22 @@ function endedConnect(error: SocketError): boolean {
 }
 
 /**
+ * node's message for a socket error. The AggregateError of a host name with several addresses
+ * has none (a tcp proxy's event read `: nothing listens on the upstream's port`): it is the
+ * messages of its errors, one per address tried (`connect ECONNREFUSED ::1:9, connect
+ * ECONNREFUSED 127.0.0.1:9`), or the code where they have none.
+ */
+export function socketErrorMessage(error: Error & { code?: string | undefined; errors?: unknown }): string {
+  if (error.message !== '') return error.message;
+  const each = Array.isArray(error.errors)
+    ? error.errors
+        .map((one: unknown) => (one instanceof Error ? one.message : ''))
+        .filter((text) => text !== '')
+    : [];
+  return each.length > 0 ? each.join(', ') : (error.code ?? '');
+}
+
+/**
  * `; ` and what to do, naming the API call that moves `proxy` where its address may be wrong;
  * empty where there is nothing to do.
  */

@@ -8,7 +8,7 @@ import {
 } from './request-plan.js';
 import { isTlsError, tlsReason, upstreamVerifyHint } from '../tls/tls-errors.js';
 import { heldMs } from './hold.js';
-import { connectFailureWords, whatToDo } from '../socket-error-words.js';
+import { connectFailureWords, socketErrorMessage, whatToDo } from '../socket-error-words.js';
 
 export interface RequestLabel {
   readonly connection: number;
@@ -217,7 +217,7 @@ export function upstreamFailure(
     return `faultline: the upstream ${upstream} sent GOAWAY while the stream was in flight, and may have processed it, so it was not sent again (${code}: ${error.message})`;
   if (code === 'ERR_HTTP2_STREAM_CLOSED_UNANSWERED' || /NGHTTP2_REFUSED_STREAM/.test(error.message))
     return `faultline: the upstream ${upstream} closed the stream without answering (${code}: ${error.message})`;
-  return `faultline: the upstream ${upstream} did not answer with HTTP (${code ? `${code}: ` : ''}${error.message})`;
+  return `faultline: the upstream ${upstream} did not answer with HTTP (${code ? `${code}: ` : ''}${socketErrorMessage(error)})`;
 }
 
 /**
