@@ -31,6 +31,22 @@ async function startServer(args: string[], env: Record<string, string> = {}) {
   return { port, logged, stop };
 }
 
+/** `max` connections held, the next one is answered 503: the cap is `max` (64 under 256, not 1000). */
+async function assertCappedAt(port: number, max: number) {
+  const sockets: net.Socket[] = [];
+  after(() => sockets.forEach((socket) => socket.destroy()));
+  for (let i = 0; i < max; i++) {
+    const socket = net.connect(port, '127.0.0.1');
+    sockets.push(socket);
+    await once(socket, 'connect');
+  }
+  const held = await fetch(`http://127.0.0.1:${port}/version`).catch((error: Error) => error);
+  assert.ok(!(held instanceof Error), String(held));
+  assert.equal(held.status, 503);
+  assert.match(await held.text(), /too many connections/);
+  sockets.forEach((socket) => socket.destroy());
+}
+
 describe('--max-api-connections under a low open-file limit', () => {
   test('by default the cap is a quarter of the limit, and the start-up log says why', async () => {
     const server = await startServer([]);
@@ -53,19 +69,7 @@ describe('--max-api-connections under a low open-file limit', () => {
         },
       ],
     );
-    // 64 connections held, the 65th is answered 503: the cap is 64, not 1000.
-    const sockets: net.Socket[] = [];
-    after(() => sockets.forEach((socket) => socket.destroy()));
-    for (let i = 0; i < 64; i++) {
-      const socket = net.connect(server.port, '127.0.0.1');
-      sockets.push(socket);
-      await once(socket, 'connect');
-    }
-    const held = await fetch(`http://127.0.0.1:${server.port}/version`).catch((error: Error) => error);
-    assert.ok(!(held instanceof Error), String(held));
-    assert.equal(held.status, 503);
-    assert.match(await held.text(), /too many connections/);
-    sockets.forEach((socket) => socket.destroy());
+    await assertCappedAt(server.port, 64);
     await server.stop();
   });
 
@@ -94,6 +98,30 @@ describe('--max-api-connections under a low open-file limit', () => {
     assert.deepEqual(below.logged(/max-api-connections/), []);
     await below.stop();
   });
+});
+
+test('the library (startServer, createControlServer) defaults the cap as the CLI does', async () => {
+  const library = new URL('../src/index.js', import.meta.url).href;
+  const script = `
+    const { startServer, createControlServer, createEngine } = await import(${JSON.stringify(library)});
+    const started = await startServer();
+    const control = createControlServer({ engine: createEngine() });
+    await new Promise((resolve) => control.http.listen(0, '127.0.0.1', resolve));
+    console.log(JSON.stringify({ startServer: started.port, createControlServer: control.http.address().port }));
+  `;
+  const child = spawnCollecting('prlimit', [
+    '--nofile=256',
+    '--',
+    process.execPath,
+    '--input-type=module',
+    '-e',
+    script,
+  ]);
+  await waitFor(() => child.output().stdout.includes('}'), 'the servers to listen', 30_000);
+  const ports = JSON.parse(child.output().stdout) as Record<string, number>;
+  for (const api of ['startServer', 'createControlServer']) await assertCappedAt(ports[api]!, 64);
+  process.kill(child.child.pid!, 'SIGTERM');
+  await child.done;
 });
 
 test('the limit is the soft one of /proc/self/limits; unlimited or unread leaves the cap at 1000', () => {

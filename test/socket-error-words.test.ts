@@ -87,6 +87,71 @@ test('an http upstream that failed while connecting says what it means, not that
     );
 });
 
+test('a timeout or a reset in the connect (node says syscall connect) is a connect failure; on an open connection it is not', () => {
+  const inSyscall = (code: string, syscall: string) =>
+    Object.assign(new Error(`${syscall} ${code} 10.0.0.1:80`), { code, syscall });
+  assert.equal(
+    upstreamFailure(httpProxy, inSyscall('ETIMEDOUT', 'connect')),
+    'faultline: could not connect to the upstream 10.0.0.1:80 (ETIMEDOUT): the upstream did not answer the connect in time; check that it runs and that no firewall drops packets to it',
+  );
+  assert.equal(
+    upstreamFailure(httpProxy, inSyscall('ECONNRESET', 'connect')),
+    'faultline: could not connect to the upstream 10.0.0.1:80 (ECONNRESET): the upstream reset the connection as it opened; check what listens there',
+  );
+  // http2: the stream is cancelled, and the session's connect error is its cause.
+  const cancelled = Object.assign(new Error('The pending stream has been canceled'), {
+    code: 'ERR_HTTP2_STREAM_CANCEL',
+    cause: inSyscall('ETIMEDOUT', 'connect'),
+  });
+  assert.match(
+    upstreamFailure(httpProxy, cancelled),
+    /^faultline: could not connect to the upstream 10\.0\.0\.1:80 \(ETIMEDOUT\): /,
+  );
+  for (const code of ['ETIMEDOUT', 'ECONNRESET'])
+    assert.equal(
+      upstreamFailure(httpProxy, inSyscall(code, 'read')),
+      `faultline: the upstream 10.0.0.1:80 did not answer with HTTP (${code}: read ${code} 10.0.0.1:80)`,
+    );
+  // A host name with an IPv6 and an IPv4 address: node's AggregateError has the code, no syscall
+  // and no message; each of its errors ended a connect.
+  const bothTimedOut = Object.assign(
+    new AggregateError([inSyscall('ETIMEDOUT', 'connect'), inSyscall('ETIMEDOUT', 'connect')], ''),
+    {
+      code: 'ETIMEDOUT',
+    },
+  );
+  assert.match(
+    upstreamFailure(httpProxy, bothTimedOut),
+    /^faultline: could not connect to the upstream 10\.0\.0\.1:80 \(ETIMEDOUT\): /,
+  );
+  // A code the table does not know stays node's words, whatever the system call.
+  assert.equal(
+    upstreamFailure(httpProxy, inSyscall('EPROTO', 'connect')),
+    'faultline: the upstream 10.0.0.1:80 did not answer with HTTP (EPROTO: connect EPROTO 10.0.0.1:80)',
+  );
+});
+
+test("a host name with several addresses: node's AggregateError has no message, so each connect's is said", () => {
+  const refused = (address: string) =>
+    Object.assign(new Error(`connect ECONNREFUSED ${address}:80`), {
+      code: 'ECONNREFUSED',
+      syscall: 'connect',
+    });
+  const aggregate = (code: string, errors: Error[]) =>
+    Object.assign(new AggregateError(errors, ''), { code });
+  assert.equal(
+    connectFailure(aggregate('ECONNREFUSED', [refused('::1'), refused('127.0.0.1')]), 'api'),
+    `connect ECONNREFUSED ::1:80, connect ECONNREFUSED 127.0.0.1:80: nothing listens on the upstream's port; start the upstream, or ${move}`,
+  );
+  const odd = (address: string) =>
+    Object.assign(new Error(`connect EPROTO ${address}:80`), { code: 'EPROTO' });
+  assert.equal(
+    upstreamFailure(httpProxy, aggregate('EPROTO', [odd('::1'), odd('127.0.0.1')])),
+    'faultline: the upstream 10.0.0.1:80 did not answer with HTTP (EPROTO: connect EPROTO ::1:80, connect EPROTO 127.0.0.1:80)',
+  );
+  assert.equal(connectFailure(aggregate('EPROTO', []), 'api'), 'EPROTO');
+});
+
 test('a firewall that will not let this host send: said on tcp as on udp', () => {
   for (const code of ['EACCES', 'EPERM']) {
     const meaning = 'this host refused to send to the upstream \\(a firewall rule, or a broadcast address\\)';

@@ -1,4 +1,4 @@
-import { socketErrorWords, whatToDo } from './socket-error-words.js';
+import { socketErrorMessage, socketErrorWords, whatToDo } from './socket-error-words.js';
 
 /**
  * Why a tcp proxy could not reach its upstream: node's message (`connect ECONNREFUSED
@@ -7,5 +7,6 @@ import { socketErrorWords, whatToDo } from './socket-error-words.js';
  */
 export function connectFailure(error: NodeJS.ErrnoException, proxy: string): string {
   const words = socketErrorWords(error.code);
-  return words === undefined ? error.message : `${error.message}: ${words.happened}${whatToDo(words, proxy)}`;
+  const message = socketErrorMessage(error);
+  return words === undefined ? message : `${message}: ${words.happened}${whatToDo(words, proxy)}`;
 }

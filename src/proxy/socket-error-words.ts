@@ -87,6 +87,55 @@ export function socketErrorWords(code: string | undefined): SocketErrorWords | u
 }
 
 /**
+ * The words for an error that ended a connect, or undefined where the error may have come on an
+ * open connection. ETIMEDOUT and ECONNRESET come either way: node names the system call that
+ * failed (`connect ETIMEDOUT 127.0.0.1:80` has syscall `connect`, a reset while reading `read`),
+ * so a connect that timed out at the kernel reads as one, not as an upstream that sent no HTTP.
+ */
+export function connectFailureWords(error: SocketError): SocketErrorWords | undefined {
+  const words = socketErrorWords(error.code);
+  return words?.connecting === true || (words !== undefined && endedConnect(error)) ? words : undefined;
+}
+
+interface SocketError {
+  code?: string;
+  syscall?: string;
+  /** node's AggregateError, from a host name with several addresses: one error per connect tried. */
+  errors?: unknown;
+}
+
+/**
+ * Whether the error ended a connect: node's own says `syscall: 'connect'`; the AggregateError of
+ * a host name with several addresses (IPv6 and IPv4, tried in turn) has no syscall, no message
+ * and the code of its errors, each of which says it.
+ */
+function endedConnect(error: SocketError): boolean {
+  if (error.syscall === 'connect') return true;
+  const each = error.errors;
+  return (
+    Array.isArray(each) &&
+    each.length > 0 &&
+    each.every((one: unknown) => (one as SocketError | null)?.syscall === 'connect')
+  );
+}
+
+/**
+ * node's message for a socket error. The AggregateError of a host name with several addresses
+ * has none (a tcp proxy's event read `: nothing listens on the upstream's port`): it is the
+ * messages of its errors, one per address tried (`connect ECONNREFUSED ::1:9, connect
+ * ECONNREFUSED 127.0.0.1:9`), or the code where they have none.
+ */
+export function socketErrorMessage(error: Error & { code?: string | undefined; errors?: unknown }): string {
+  if (error.message !== '') return error.message;
+  const each = Array.isArray(error.errors)
+    ? error.errors
+        .map((one: unknown) => (one instanceof Error ? one.message : ''))
+        .filter((text) => text !== '')
+    : [];
+  return each.length > 0 ? each.join(', ') : (error.code ?? '');
+}
+
+/**
  * `; ` and what to do, naming the API call that moves `proxy` where its address may be wrong;
  * empty where there is nothing to do.
  */

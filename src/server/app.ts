@@ -30,7 +30,8 @@ import { createRequestIds } from './request-id.js';
 import { createRunRegistry, type RunRegistry } from './run-registry.js';
 import { createTokenCheck } from './token.js';
 import { cleanPath } from './clean-path.js';
-import { capConnections, DEFAULT_MAX_API_CONNECTIONS } from './connection-cap.js';
+import { capConnections } from './connection-cap.js';
+import { defaultApiConnections, openFileLimit } from './descriptor-limit.js';
 
 export interface ControlServerOptions {
   engine: Engine;
@@ -47,7 +48,10 @@ export interface ControlServerOptions {
   ledger?: LedgerAccess;
   /** The PEM of the CA that signs `tls.auto` certificates, served at GET /ca.pem. */
   caCertificate?: () => Promise<string>;
-  /** Connections the API holds at once (--max-api-connections); one more is answered 503. */
+  /**
+   * Connections the API holds at once (--max-api-connections); one more is answered 503. By
+   * default what the CLI takes: 1000, or a quarter of the open-file limit where that is less.
+   */
   maxConnections?: number;
   /**
    * The series GET /metrics serves (--proxy-metrics, --runtime-metrics); by default neither, and
@@ -219,7 +223,8 @@ export function createControlServer(options: ControlServerOptions): ControlServe
     },
   );
   server.keepAliveTimeout = 60_000;
-  const cap = capConnections(server, options.maxConnections ?? DEFAULT_MAX_API_CONNECTIONS, log);
+  const maxConnections = options.maxConnections ?? defaultApiConnections(openFileLimit()).max;
+  const cap = capConnections(server, maxConnections, log);
 
   const unsubscribe = engine.events.on((event) => logEvent(log, event));
 

@@ -8,7 +8,7 @@ import {
 } from './request-plan.js';
 import { isTlsError, tlsReason, upstreamVerifyHint } from '../tls/tls-errors.js';
 import { heldMs } from './hold.js';
-import { socketErrorWords, whatToDo } from '../socket-error-words.js';
+import { connectFailureWords, socketErrorMessage, whatToDo } from '../socket-error-words.js';
 
 export interface RequestLabel {
   readonly connection: number;
@@ -202,8 +202,8 @@ export function upstreamFailure(
     return `faultline: the TLS handshake with the upstream ${upstream} failed (${code}: ${tlsReason(error)})${hint}`;
   }
   // Only a failed connect says the request never reached the upstream.
-  const words = socketErrorWords(code);
-  if (words?.connecting === true)
+  const words = connectFailureWords(error);
+  if (words !== undefined)
     return `faultline: could not connect to the upstream ${upstream} (${code}): ${words.happened}${whatToDo(words, proxy.name)}`;
   if (code === 'UND_ERR_SOCKET' && error.message === 'other side closed') {
     const tls =
@@ -217,7 +217,7 @@ export function upstreamFailure(
     return `faultline: the upstream ${upstream} sent GOAWAY while the stream was in flight, and may have processed it, so it was not sent again (${code}: ${error.message})`;
   if (code === 'ERR_HTTP2_STREAM_CLOSED_UNANSWERED' || /NGHTTP2_REFUSED_STREAM/.test(error.message))
     return `faultline: the upstream ${upstream} closed the stream without answering (${code}: ${error.message})`;
-  return `faultline: the upstream ${upstream} did not answer with HTTP (${code ? `${code}: ` : ''}${error.message})`;
+  return `faultline: the upstream ${upstream} did not answer with HTTP (${code ? `${code}: ` : ''}${socketErrorMessage(error)})`;
 }
 
 /**
