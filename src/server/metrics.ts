@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Engine } from '../proxy/engine.js';
 import { reportUnsampledLagAsNaN } from './event-loop-lag.js';
 import type { MetricSets } from './metric-sets.js';
+import { statsPerScrape } from './stats-per-scrape.js';
 import { dropTotalNamedGauges } from './total-named-gauges.js';
 
 /**
@@ -23,8 +24,21 @@ export function createMetrics(engine: Engine, sets: MetricSets): Registry {
 
 /** Every series about proxies, their connections and toxics: what -proxy-metrics turns on. */
 function proxyMetrics(registry: Registry, engine: Engine): void {
-  byteCounter(registry, engine, 'received', 'Bytes read from the source side, per proxy and direction.');
-  byteCounter(registry, engine, 'sent', 'Bytes written to the destination side, per proxy and direction.');
+  const statsOf = statsPerScrape();
+  byteCounter(
+    registry,
+    engine,
+    statsOf,
+    'received',
+    'Bytes read from the source side, per proxy and direction.',
+  );
+  byteCounter(
+    registry,
+    engine,
+    statsOf,
+    'sent',
+    'Bytes written to the destination side, per proxy and direction.',
+  );
   new Counter({
     name: 'faultline_connections_total',
     help: 'Client connections accepted, per proxy.',
@@ -32,7 +46,7 @@ function proxyMetrics(registry: Registry, engine: Engine): void {
     registers: [registry],
     collect() {
       this.reset();
-      for (const proxy of engine.list()) this.inc({ proxy: proxy.name }, proxy.stats().connectionsTotal);
+      for (const proxy of engine.list()) this.inc({ proxy: proxy.name }, statsOf(proxy).connectionsTotal);
     },
   });
   new Gauge({
@@ -93,7 +107,7 @@ function proxyMetrics(registry: Registry, engine: Engine): void {
     collect() {
       this.reset();
       for (const proxy of engine.list()) {
-        const actions = proxy.stats().toxicActions;
+        const actions = statsOf(proxy).toxicActions;
         for (const toxic of proxy.toxics) {
           const labels = { proxy: proxy.name, toxic: toxic.name, type: toxic.type, stream: toxic.stream };
           this.inc(labels, actions.get(toxic.name) ?? 0);
@@ -109,7 +123,7 @@ function proxyMetrics(registry: Registry, engine: Engine): void {
     collect() {
       this.reset();
       for (const proxy of engine.list()) {
-        for (const [key, count] of proxy.stats().tlsFailures) {
+        for (const [key, count] of statsOf(proxy).tlsFailures) {
           const [side = '', code = ''] = key.split(' ');
           this.inc({ proxy: proxy.name, side, code }, count);
         }
@@ -124,7 +138,7 @@ function proxyMetrics(registry: Registry, engine: Engine): void {
     collect() {
       this.reset();
       for (const proxy of engine.list()) {
-        for (const fault of proxy.stats().requestFaults.values()) {
+        for (const fault of statsOf(proxy).requestFaults.values()) {
           const { toxic, type, method, outcome } = fault;
           this.inc({ proxy: proxy.name, toxic, type, method, outcome }, fault.count);
         }
@@ -139,7 +153,7 @@ function proxyMetrics(registry: Registry, engine: Engine): void {
     collect() {
       this.reset();
       for (const proxy of engine.list()) {
-        for (const [key, count] of proxy.stats().upstreamFailures) {
+        for (const [key, count] of statsOf(proxy).upstreamFailures) {
           const [status = '', cut] = key.split(' ');
           this.inc({ proxy: proxy.name, status, cut: String(cut === 'cut') }, count);
         }
@@ -154,7 +168,7 @@ function proxyMetrics(registry: Registry, engine: Engine): void {
     collect() {
       this.reset();
       for (const proxy of engine.list()) {
-        for (const [reason, count] of proxy.stats().upstreamRetries)
+        for (const [reason, count] of statsOf(proxy).upstreamRetries)
           this.inc({ proxy: proxy.name, reason }, count);
       }
     },
@@ -167,7 +181,7 @@ function proxyMetrics(registry: Registry, engine: Engine): void {
     collect() {
       this.reset();
       for (const proxy of engine.list()) {
-        for (const [received, count] of proxy.stats().protocolMismatches)
+        for (const [received, count] of statsOf(proxy).protocolMismatches)
           this.inc({ proxy: proxy.name, received }, count);
       }
     },
@@ -214,7 +228,13 @@ function proxyMetrics(registry: Registry, engine: Engine): void {
   });
 }
 
-function byteCounter(registry: Registry, engine: Engine, side: 'received' | 'sent', help: string): void {
+function byteCounter(
+  registry: Registry,
+  engine: Engine,
+  statsOf: ReturnType<typeof statsPerScrape>,
+  side: 'received' | 'sent',
+  help: string,
+): void {
   new Counter({
     name: `toxiproxy_proxy_${side}_bytes_total`,
     help,
@@ -226,7 +246,7 @@ function byteCounter(registry: Registry, engine: Engine, side: 'received' | 'sen
       for (const proxy of engine.list()) {
         // The proxy labels its bytes: importing address-bytes here made esbuild's chunks load
         // more at every start (4.5 MB of an idle server's RSS).
-        for (const { listen, upstream, bytes: passed } of proxy.stats().bytesByAddress) {
+        for (const { listen, upstream, bytes: passed } of statsOf(proxy).bytesByAddress) {
           for (const [direction, bytes] of Object.entries(passed)) {
             this.inc({ direction, listener: listen, proxy: proxy.name, upstream }, bytes[side]);
           }
