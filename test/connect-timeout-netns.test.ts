@@ -96,3 +96,69 @@ test('an http or http2 upstream whose connect times out (one address or several)
     );
   }
 });
+
+/**
+ * With the kernel's own SYN retries (6: a connect gives up after about 127 s), an http2 upstream
+ * that drops SYNs held the proxy's stream that long; an http proxy's undici gives up after 10 s.
+ * The http2 proxy now does too, and says why.
+ */
+const kernelDefaultScript = `
+import net from 'node:net';
+import http2 from 'node:http2';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+const { startServer } = await import(${JSON.stringify(library)});
+const stuck = spawn(process.execPath, ['-e', "require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = Number(String((await once(stuck.stdout, 'data'))[0]).trim());
+process.kill(stuck.pid, 'SIGSTOP');
+const held = [];
+for (let i = 0; i < 2; i++) {
+  const socket = net.connect(port, '127.0.0.1');
+  held.push(socket);
+  await once(socket, 'connect');
+}
+const server = await startServer();
+const grpc = await server.client.createProxy({ name: 'grpc', listen: '127.0.0.1:0', upstream: '127.0.0.1:' + port, protocol: 'http2' });
+const started = performance.now();
+const session = http2.connect('http://' + grpc.listen);
+const stream = session.request({ ':path': '/' });
+const answered = once(stream, 'response').then(async ([headers]) => {
+  let body = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => (body += chunk));
+  await once(stream, 'end');
+  return { status: headers[':status'], body, seconds: (performance.now() - started) / 1000 };
+});
+// Past 30 s the proxy waits on the kernel: say so rather than let the test runner time out.
+const result = await Promise.race([answered, new Promise((resolve) => setTimeout(() => resolve({ status: 0, body: 'no answer within 30 s' }), 30_000))]);
+session.destroy();
+await server.stop();
+held.forEach((socket) => socket.destroy());
+process.kill(stuck.pid, 'SIGKILL');
+console.log(JSON.stringify(result));
+process.exit(0);
+`;
+
+test('an http2 upstream that drops SYNs is given up after 10 s, as an http one is, not after the kernel’s 127 s', async () => {
+  const run = spawnCollecting('unshare', [
+    '-n',
+    'sh',
+    '-c',
+    'ip link set lo up && sysctl -qw net.ipv4.tcp_syn_retries=6 && exec "$0" --input-type=module -e "$1"',
+    process.execPath,
+    kernelDefaultScript,
+  ]);
+  const { code, stdout, stderr } = await run.done;
+  assert.equal(
+    code,
+    0,
+    `this test makes a network namespace (unshare -n, as root, with ip and sysctl): ${stderr}`,
+  );
+  const result = JSON.parse(stdout) as { status: number; body: string; seconds: number };
+  assert.equal(result.status, 502, result.body);
+  assert.match(
+    result.body,
+    /^faultline: could not connect to the upstream 127\.0\.0\.1:\d+ \(ETIMEDOUT\): the upstream did not answer the connect in time/,
+  );
+  assert.ok(result.seconds >= 9, `gave up after ${result.seconds.toFixed(1)} s, before its 10 s`);
+});

@@ -3,6 +3,7 @@ import net from 'node:net';
 import tls, { type ConnectionOptions } from 'node:tls';
 import { parseHostPort } from '../../model/address.js';
 import type { ProxyView } from '../proxy-view.js';
+import { limitConnectTime } from './upstream-connect-timeout.js';
 
 /**
  * One HTTP/2 (h2c, prior knowledge) session to the upstream, shared by every stream of the
@@ -32,11 +33,11 @@ export class UpstreamSession {
           createConnection: () => {
             const socket = tls.connect({ ...secure, ...target, ALPNProtocols: ['h2'] });
             socket.setNoDelay(true);
-            return socket;
+            return limitConnectTime(socket, target);
           },
         })
       : http2.connect(`http://${this.proxy.upstream}`, {
-          createConnection: () => net.connect({ ...target, noDelay: true }),
+          createConnection: () => limitConnectTime(net.connect({ ...target, noDelay: true }), target),
         });
     this.sessionTls = secure;
     const forget = () => {
