@@ -15,13 +15,12 @@ const library = new URL('../src/index.js', import.meta.url).href;
 const hosts = join(tempDirectory('connect-timeout-hosts'), 'hosts');
 writeFileSync(hosts, '127.0.0.1 localhost dual\n::1 localhost dual\n');
 
-const script = `
-import net from 'node:net';
-import http2 from 'node:http2';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-const { startServer } = await import(${JSON.stringify(library)});
-const stuck = spawn(process.execPath, ['-e', "require('net').createServer().listen({ port: 0, host: '::', backlog: 1 }, function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Script lines that leave `port` an upstream whose SYNs are dropped: a listener on `host` (in a
+ * child, `stuck`, stopped with SIGSTOP) whose accept queue (backlog 1) the two sockets in `held` fill.
+ */
+const stuckUpstream = (host: string) => `
+const stuck = spawn(process.execPath, ['-e', "require('net').createServer().listen({ port: 0, host: '${host}', backlog: 1 }, function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = Number(String((await once(stuck.stdout, 'data'))[0]).trim());
 process.kill(stuck.pid, 'SIGSTOP');
 const held = [];
@@ -30,7 +29,15 @@ for (let i = 0; i < 2; i++) {
   held.push(socket);
   await once(socket, 'connect');
 }
-const server = await startServer();
+`;
+
+const script = `
+import net from 'node:net';
+import http2 from 'node:http2';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+const { startServer } = await import(${JSON.stringify(library)});
+${stuckUpstream('::')}const server = await startServer();
 const upstream = '127.0.0.1:' + port;
 const web = await server.client.createProxy({ name: 'web', listen: '127.0.0.1:0', upstream, protocol: 'http' });
 const grpc = await server.client.createProxy({ name: 'grpc', listen: '127.0.0.1:0', upstream, protocol: 'http2' });
@@ -108,16 +115,7 @@ import http2 from 'node:http2';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 const { startServer } = await import(${JSON.stringify(library)});
-const stuck = spawn(process.execPath, ['-e', "require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = Number(String((await once(stuck.stdout, 'data'))[0]).trim());
-process.kill(stuck.pid, 'SIGSTOP');
-const held = [];
-for (let i = 0; i < 2; i++) {
-  const socket = net.connect(port, '127.0.0.1');
-  held.push(socket);
-  await once(socket, 'connect');
-}
-const server = await startServer();
+${stuckUpstream('127.0.0.1')}const server = await startServer();
 const grpc = await server.client.createProxy({ name: 'grpc', listen: '127.0.0.1:0', upstream: '127.0.0.1:' + port, protocol: 'http2' });
 const started = performance.now();
 const session = http2.connect('http://' + grpc.listen);
