@@ -2,20 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { startHarness, waitFor } from './helpers.js';
+import { requestsActiveOn } from './http-helpers.js';
 import { finishCall, openCallsUpstream, ordersClient, type WatchCall, watchCall } from './grpc-helpers.js';
 
 const harness = await startHarness({ seed: 7 });
 const { proxy, open } = await openCallsUpstream(harness, 'watch');
 const client = ordersClient(proxy.port);
 
-/** The proxy's faultline_http_requests_active, or undefined when /metrics has no such series. */
-async function requestsActive(): Promise<number | undefined> {
-  const text = (await harness.api('GET', '/metrics')).text;
-  const line = text
-    .split('\n')
-    .find((row) => row.startsWith(`faultline_http_requests_active{proxy="watch"} `));
-  return line === undefined ? undefined : Number(line.split(' ')[1]);
-}
+/** The watch proxy's faultline_http_requests_active. */
+const requestsActive = () => requestsActiveOn(harness, 'watch');
 
 /** A server-streaming call, once its first message came through the proxy: it is in flight. */
 async function callInFlight(): Promise<WatchCall> {

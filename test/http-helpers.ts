@@ -135,3 +135,12 @@ export async function h2ProxyTo(
   });
   return { name: proxy.name, port: proxy.port, upstreamPort };
 }
+
+/** A proxy's faultline_http_requests_active, or undefined when /metrics has no such series. */
+export async function requestsActiveOn(harness: Harness, proxy: string): Promise<number | undefined> {
+  const text = (await harness.api('GET', '/metrics')).text;
+  const line = text
+    .split('\n')
+    .find((row) => row.startsWith(`faultline_http_requests_active{proxy="${proxy}"} `));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
+}

@@ -11,6 +11,7 @@ import {
   startTcpServer,
   waitFor,
 } from './helpers.js';
+import { requestsActiveOn } from './http-helpers.js';
 
 const harness = await startHarness({ seed: 39 });
 /** The upstream's answers not yet sent: a test ends them, or they end with their connection. */
@@ -33,14 +34,8 @@ afterEach(async () => {
   await waitFor(async () => (await requestsActive()) === 0, 'the gauge to go back to 0 between tests');
 });
 
-/** The proxy's faultline_http_requests_active, or undefined when /metrics has no such series. */
-async function requestsActive(): Promise<number | undefined> {
-  const text = (await harness.api('GET', '/metrics')).text;
-  const line = text
-    .split('\n')
-    .find((row) => row.startsWith(`faultline_http_requests_active{proxy="watch"} `));
-  return line === undefined ? undefined : Number(line.split(' ')[1]);
-}
+/** The watch proxy's faultline_http_requests_active. */
+const requestsActive = () => requestsActiveOn(harness, 'watch');
 
 async function client(): Promise<net.Socket> {
   const socket = await connect(proxy.port);
