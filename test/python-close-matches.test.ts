@@ -44,3 +44,11 @@ test('sequenceRatio is SequenceMatcher.ratio(), the longest match taken first on
   ];
   for (const [a, b, ratio] of cases) assert.equal(sequenceRatio(a, b), ratio, `${a} / ${b}`);
 });
+
+test('closeMatches keeps a ratio equal to the cutoff, and breaks a tie by the greater text first', () => {
+  // SequenceMatcher's ratio of abcde and abcxy is 2 * 3 / 10 = 0.6, the cutoff: difflib keeps it.
+  assert.deepEqual(closeMatches('abcde', ['abcxy']), ['abcxy']);
+  // Three equal scores: heapq.nlargest orders the (score, text) tuples by text, greatest first.
+  assert.deepEqual(closeMatches('--ab', ['--ay', '--ax', '--az']), ['--az', '--ay', '--ax']);
+  assert.deepEqual(closeMatches('--ab', ['--ax', '--ay', '--az']), ['--az', '--ay', '--ax']);
+});

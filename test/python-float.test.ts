@@ -16,6 +16,9 @@ test('parsePythonFloat reads what float() reads and refuses what it refuses', ()
     ['+2', 2],
     ['inf', Infinity],
     ['-Infinity', -Infinity],
+    ['infinity', Infinity],
+    ['-inf', -Infinity],
+    ['+inf', Infinity],
   ];
   for (const [text, value] of read) assert.equal(parsePythonFloat(text), value, JSON.stringify(text));
   assert.ok(Number.isNaN(parsePythonFloat('NaN')));

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { connectFailure } from '../src/proxy/connect-failure.js';
 import { upstreamFailure } from '../src/proxy/http/report.js';
 import type { ProxyView } from '../src/proxy/proxy-view.js';
+import { socketErrorMessage } from '../src/proxy/socket-error-words.js';
 import { datagramFailure } from '../src/proxy/udp/datagram-failure.js';
 
 /**
@@ -179,5 +180,20 @@ test("a code the table does not know keeps node's message, on every proxy", () =
   assert.equal(
     datagramFailure(failure('EMSGSIZE', 'send EMSGSIZE'), 'db.test:53', '10.0.0.5'),
     'a datagram was too large for the path to the upstream and was not sent (EMSGSIZE, at 10.0.0.5, where db.test resolved); the flow keeps sending, as UDP does',
+  );
+});
+
+test("an error without a message says its errors' messages, skipping those without one, or else its code", () => {
+  const aggregate = (errors: unknown[]) => Object.assign(new Error(''), { code: 'ECONNREFUSED', errors });
+  assert.equal(
+    socketErrorMessage(aggregate([new Error('connect ECONNREFUSED ::1:9'), 'not an error', new Error('')])),
+    'connect ECONNREFUSED ::1:9',
+  );
+  assert.equal(socketErrorMessage(aggregate([])), 'ECONNREFUSED');
+  assert.equal(socketErrorMessage(aggregate(['no message here'])), 'ECONNREFUSED');
+  assert.equal(socketErrorMessage(Object.assign(new Error(''), { code: 'ETIMEDOUT' })), 'ETIMEDOUT');
+  assert.equal(
+    socketErrorMessage(new Error('connect ETIMEDOUT 10.0.0.1:80')),
+    'connect ETIMEDOUT 10.0.0.1:80',
   );
 });
